@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Fangkong's two set-up commands, runnable by any python3 (stdlib only).
+
+    python3 dev.py start   install into .venv, migrate SQLite, load the demo, serve on 127.0.0.1
+    python3 dev.py test    install into .venv (with test tools) and run the whole test suite
+
+Extra arguments after `test` go to pytest; `start --port 8001` picks another port.
+This file must keep running on old Pythons: it only finds a Python >= 3.12 and hands over.
+"""
+
+import glob
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+VENV = os.path.join(ROOT, ".venv")
+MIN = (3, 12)
+IS_WIN = os.name == "nt"
+
+
+def say(msg):
+    print("[fangkong] " + msg, flush=True)
+
+
+def venv_python():
+    return os.path.join(VENV, "Scripts" if IS_WIN else "bin", "python.exe" if IS_WIN else "python")
+
+
+def works(candidate):
+    """True if `candidate` runs and is a Python >= 3.12 with venv support."""
+    try:
+        out = subprocess.run(
+            [candidate, "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, timeout=20,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    major, minor = (int(x) for x in out.stdout.strip().split("."))
+    return (major, minor) if (major, minor) >= MIN else None
+
+
+def find_python():
+    """Newest Python >= 3.12: this one, python3.13/3.12 on PATH, or a pyenv install."""
+    candidates = []
+    if sys.version_info[:2] >= MIN:
+        candidates.append(sys.executable)
+    for name in ("python3.14", "python3.13", "python3.12", "python3", "python"):
+        path = shutil.which(name)
+        if path:
+            candidates.append(path)
+    pyenv_root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    candidates += sorted(glob.glob(os.path.join(pyenv_root, "versions", "3.1[2-9]*", "bin", "python3")), reverse=True)
+    best = None
+    for c in candidates:
+        v = works(c)
+        if v and (best is None or v > best[0]):
+            best = (v, c)
+    return best[1] if best else None
+
+
+def ensure_venv(extras):
+    py = venv_python()
+    if os.path.exists(py) and not works(py):
+        say("the existing .venv is not Python >= 3.12; rebuilding it")
+        shutil.rmtree(VENV)
+    if not os.path.exists(py):
+        base = find_python()
+        if not base:
+            sys.exit(
+                "[fangkong] Fangkong needs Python 3.12 or newer, and none was found.\n"
+                "  Install one, then run this command again:\n"
+                "    Debian/Ubuntu: sudo apt install python3.12 python3.12-venv\n"
+                "    macOS:         brew install python@3.13\n"
+                "    Windows:       https://www.python.org/downloads/ (3.12 or newer)\n"
+                "  (This script runs on any python3; it only needs to find a newer one.)"
+            )
+        say("creating .venv with " + base)
+        subprocess.check_call([base, "-m", "venv", VENV])
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        want = hashlib.sha256(f.read() + extras.encode()).hexdigest()
+    stamp = os.path.join(VENV, ".fangkong-installed")
+    have = open(stamp).read().strip() if os.path.exists(stamp) else ""
+    # A stamp for a superset of extras is good enough for a subset.
+    if want not in have.split():
+        say("installing dependencies (first run takes a minute)")
+        subprocess.check_call([py, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                               "-e", ROOT + ("[%s]" % extras if extras else "")])
+        with open(stamp, "a") as f:
+            f.write(want + "\n")
+    return py
+
+
+def manage(py, *args, env=None):
+    subprocess.check_call([py, os.path.join(ROOT, "manage.py"), *args], cwd=ROOT, env=env)
+
+
+def prepare(py, env=None):
+    manage(py, "compilemessages_py", env=env)
+    manage(py, "collectstatic", "--noinput", "-v", "0", env=env)
+
+
+def start(args):
+    port = "8000"
+    if "--port" in args:
+        port = args[args.index("--port") + 1]
+    py = ensure_venv("")
+    prepare(py)
+    manage(py, "migrate", "-v", "0")
+    manage(py, "demo", "--if-empty")
+    say("starting the background worker (imports and other long jobs)")
+    worker = subprocess.Popen([py, os.path.join(ROOT, "manage.py"), "db_worker"], cwd=ROOT)
+    try:
+        manage(py, "demo_logins", "--url", "http://127.0.0.1:%s/" % port)
+        manage(py, "runserver", "127.0.0.1:" + port, "--noreload")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.terminate()
+
+
+def test(args):
+    py = ensure_venv("test")
+    env = dict(os.environ)
+    env.setdefault("FANGKONG_SECRETS_FILE", os.path.join(ROOT, "var", "test-secrets.json"))
+    prepare(py, env)
+    cmd = [py, "-m", "pytest", *args]
+    say("running: " + " ".join(cmd[1:]) + "  (database: %s)" % (
+        "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"))
+    code = subprocess.call(cmd, cwd=ROOT, env=env)
+    sys.exit(code)
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in ("start", "test"):
+        print(__doc__)
+        sys.exit(2)
+    (start if sys.argv[1] == "start" else test)(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

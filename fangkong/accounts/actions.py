@@ -1,0 +1,108 @@
+"""Writes to accounts: users, memberships, API tokens. All audited."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core import pii
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.registry.models import Kind
+
+from .models import ApiToken, Membership, User
+from .roles import Perm, Role
+
+
+def create_user(actor, username: str, password: str, *, display_name="", phone="",
+                check_password=True) -> User:
+    errors = {}
+    username = (username or "").strip()
+    if not username:
+        errors["username"] = [_("Username is required.")]
+    try:
+        phone = pii.validate_phone(phone)
+    except ValidationError as e:
+        errors["phone"] = e.messages
+    if check_password:
+        try:
+            validate_password(password)
+        except ValidationError as e:
+            errors["password"] = e.messages
+    if errors:
+        raise Invalid(fields=errors)
+    user = User(username=username, display_name=display_name.strip()[:50], phone=phone or None)
+    user.set_password(password)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise Invalid(fields={"username": [_("That username or phone is already taken.")]}) from None
+        record(actor, "user.create", user, {"username": username})
+    return user
+
+
+def grant(actor, user: User, role: str, place, *, household=None) -> Membership:
+    """Give `user` the `role` on `place` (a resident's role names their household)."""
+    if role == Role.RESIDENT:
+        if household is None:
+            raise Invalid(fields={"household": [_("A resident's account names their household.")]})
+        place = household.place
+    if place is None or not actor.scope.allows(Perm.MANAGE_USERS, place):
+        raise NotFound()
+    if role not in Role.values:
+        raise Invalid(fields={"role": [_("Unknown role.")]})
+    if role == Role.COMMAND and place.kind not in (Kind.DISTRICT, Kind.STREET):
+        raise Invalid(fields={"place": [_("Command roles sit on a district or a street.")]})
+    with transaction.atomic():
+        m, created = Membership.objects.get_or_create(
+            user=user, role=role, place=place,
+            defaults={"household": household, "created_by": actor.user if actor.user else None},
+        )
+        if not created and not m.is_active:
+            m.is_active = True
+            m.save(update_fields=["is_active"])
+        record(actor, "membership.grant", m, {"user": user.username, "role": role},
+               levels_from=place, label=f"{user} {role} {place}")
+    return m
+
+
+def create_token(actor, name: str) -> tuple[ApiToken, str]:
+    """A new API token for the acting user. The raw token is returned once, never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise Invalid(fields={"name": [_("Give the token a name, e.g. the device it is for.")]})
+    lookup, raw = ApiToken.generate()
+    with transaction.atomic():
+        tok = ApiToken.objects.create(user=actor.user, name=name[:80], lookup=lookup,
+                                      digest=ApiToken.hash(raw))
+        record(actor, "token.create", tok, {"name": tok.name})
+    return tok, raw
+
+
+def revoke_token(actor, token_id) -> ApiToken:
+    try:
+        tok = ApiToken.objects.get(pk=int(token_id), user=actor.user)
+    except (ApiToken.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    if tok.revoked_at is None:
+        with transaction.atomic():
+            tok.revoked_at = timezone.now()
+            tok.save(update_fields=["revoked_at"])
+            record(actor, "token.revoke", tok, {"name": tok.name})
+    return tok
+
+
+def authenticate_token(raw: str) -> User | None:
+    if not raw or not raw.startswith(ApiToken.PREFIX):
+        return None
+    tok = (ApiToken.objects.select_related("user")
+           .filter(digest=ApiToken.hash(raw), revoked_at__isnull=True).first())
+    if tok is None or not tok.user.is_active:
+        return None
+    now = timezone.now()
+    if tok.last_used_at is None or (now - tok.last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(pk=tok.pk).update(last_used_at=now)
+    return tok.user

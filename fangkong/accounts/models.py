@@ -1,0 +1,80 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+
+class User(AbstractUser):
+    """A person who logs in: by username or by phone."""
+
+    phone = models.CharField(_("phone"), max_length=20, unique=True, null=True, blank=True)
+    display_name = models.CharField(_("name"), max_length=50, blank=True)
+
+    objects = UserManager()
+
+    def __str__(self):
+        return self.display_name or self.username
+
+
+class Membership(models.Model):
+    """A role on one node of the place tree, and so on everything under it.
+
+    A resident's membership names their household instead (and its unit as the node).
+    """
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    place = models.ForeignKey("registry.Place", models.CASCADE, related_name="memberships",
+                              verbose_name=_("place"))
+    household = models.ForeignKey("registry.Household", models.CASCADE, null=True, blank=True,
+                                  related_name="memberships", verbose_name=_("household"))
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "place"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.RESIDENT) | models.Q(household__isnull=False),
+                name="membership_resident_has_household",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.place}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for a device or an integration. Only its SHA-256 is stored."""
+
+    PREFIX = "fk_"
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    lookup = models.CharField(max_length=12, unique=True)  # shown to tell tokens apart
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls) -> tuple[str, str]:
+        lookup = secrets.token_hex(4)
+        return lookup, f"{cls.PREFIX}{lookup}_{secrets.token_urlsafe(30)}"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
+
+    def __str__(self):
+        return f"{self.name} ({self.PREFIX}{self.lookup}…)"

@@ -1,0 +1,47 @@
+"""Roles and what each may do. One enum, one table: change access here, nowhere else."""
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COMMAND = "command", _("Command (district / street)")
+    STAFF = "staff", _("Community staff")
+    GRID = "grid", _("Grid worker")
+    LEADER = "leader", _("Building / team leader")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    LAB = "lab", _("Lab operator")
+    SUPPLIER = "supplier", _("Supplier")
+    RESIDENT = "resident", _("Resident")
+
+
+class Perm(StrEnum):
+    VIEW_REGISTRY = "registry.view"  # households and residents, identifiers masked
+    VIEW_PHONE = "registry.view_phone"  # phone numbers in clear
+    REVEAL_ID = "registry.reveal_id"  # one ID number in clear, on request, audited
+    EDIT_REGISTRY = "registry.edit"  # create / update / move households and residents
+    EDIT_PLACES = "registry.edit_places"  # create and rename places below the node
+    IMPORT = "registry.import"
+    EXPORT = "registry.export"
+    MANAGE_USERS = "accounts.manage"  # memberships below the node
+    VIEW_AUDIT = "audit.view"
+
+
+P = Perm
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.COMMAND: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.EXPORT, P.VIEW_AUDIT}),
+    Role.STAFF: frozenset({
+        P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EDIT_PLACES,
+        P.IMPORT, P.EXPORT, P.MANAGE_USERS, P.VIEW_AUDIT,
+    }),
+    Role.GRID: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EXPORT}),
+    Role.LEADER: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE}),
+    # Volunteers see personal data only through the tasks they hold (later issues).
+    Role.VOLUNTEER: frozenset(),
+    Role.LAB: frozenset(),
+    Role.SUPPLIER: frozenset(),
+    # A resident sees their own household (the membership names it), phones included.
+    Role.RESIDENT: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE}),
+}

@@ -1,0 +1,114 @@
+"""Scope: where in the tree a user may do what.
+
+Built once per request from the user's memberships (one query). Every read of personal data
+filters through `scope.q(perm)`; every action checks `scope.allows(perm, obj)`.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from fangkong.registry.models import LEVELS, Place
+
+from .roles import ROLE_PERMS, Perm, Role
+
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    place: Place
+    household_id: int | None
+    perms: frozenset
+
+    @property
+    def level_field(self) -> str | None:
+        return f"{self.place.kind}_id" if self.place.kind in LEVELS else None
+
+
+@dataclass
+class Scope:
+    user: object
+    grants: list[Grant] = field(default_factory=list)
+    superuser: bool = False
+
+    @classmethod
+    def for_user(cls, user) -> "Scope":
+        if not user or not user.is_authenticated or not user.is_active:
+            return cls(user=None)
+        grants = [
+            Grant(m.role, m.place, m.household_id, ROLE_PERMS.get(m.role, frozenset()))
+            for m in user.memberships.filter(is_active=True).select_related("place")
+            .order_by("place__depth", "id")
+        ]
+        return cls(user=user, grants=grants)
+
+    # --- questions ---------------------------------------------------------
+    @property
+    def is_authenticated(self):
+        return self.user is not None
+
+    def has(self, perm: Perm) -> bool:
+        """The user holds `perm` somewhere."""
+        return any(perm in g.perms for g in self.grants)
+
+    def roles(self) -> set[str]:
+        return {g.role for g in self.grants}
+
+    def has_role(self, *roles) -> bool:
+        return any(g.role in roles for g in self.grants)
+
+    def roots(self, perm: Perm | None = None) -> list[Place]:
+        """The nodes the user's grants (with `perm`) are on, outermost first, no repeats."""
+        seen, out = set(), []
+        for g in self.grants:
+            if g.role == Role.RESIDENT or (perm and perm not in g.perms):
+                continue
+            if g.place.id not in seen:
+                seen.add(g.place.id)
+                out.append(g.place)
+        return out
+
+    def allows(self, perm: Perm, obj) -> bool:
+        """May the user do `perm` on this place / household / resident (or anything with levels)?"""
+        for g in self.grants:
+            if perm not in g.perms:
+                continue
+            if g.household_id is not None:
+                hid = obj.id if type(obj).__name__ == "Household" else getattr(obj, "household_id", None)
+                if hid == g.household_id:
+                    return True
+                continue
+            lf = g.level_field
+            if lf is not None:
+                if getattr(obj, lf, None) == g.place.id:
+                    return True
+            elif isinstance(obj, Place) and (obj.id == g.place.id or obj.parent_id == g.place.id):
+                return True
+        return False
+
+    # --- filters -----------------------------------------------------------
+    def q(self, perm: Perm, *, household_field="household_id") -> Q:
+        """Filter for households/residents (anything with level columns) under `perm`."""
+        out = NOTHING
+        for g in self.grants:
+            if perm not in g.perms:
+                continue
+            if g.household_id is not None:
+                out |= Q(**{household_field: g.household_id})
+            elif g.level_field:
+                out |= Q(**{g.level_field: g.place.id})
+        return out
+
+    def place_q(self, perm: Perm) -> Q:
+        """Filter for places under `perm` (residents' grants see no places)."""
+        out = NOTHING
+        for g in self.grants:
+            if perm not in g.perms or g.household_id is not None:
+                continue
+            if g.level_field:
+                out |= Q(**{g.level_field: g.place.id})
+            else:
+                out |= Q(id=g.place.id) | Q(parent_id=g.place.id)
+        return out

@@ -1,0 +1,53 @@
+"""Errors raised by actions and queries; the pages and the API render them the same way."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class FangkongError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message=None, *, fields=None, rows=None, code=None):
+        self.message = message or self.default_message
+        self.fields = fields or {}  # {"field": ["message", ...]}
+        self.rows = rows or []  # [{"row": n, "column": "...", "message": "..."}]
+        if code:
+            self.code = code
+        super().__init__(str(self.message))
+
+    default_message = _("The request is not valid.")
+
+
+class Invalid(FangkongError):
+    status = 400
+    code = "invalid"
+    default_message = _("Please correct the errors below.")
+
+
+class NotFound(FangkongError):
+    """Missing, or not visible to this user: the two must look the same."""
+
+    status = 404
+    code = "not_found"
+    default_message = _("Not found.")
+
+
+class Forbidden(FangkongError):
+    """The user sees the object but their role may not do this to it."""
+
+    status = 403
+    code = "forbidden"
+    default_message = _("Your role does not allow this.")
+
+
+class Conflict(FangkongError):
+    status = 409
+    code = "conflict"
+    default_message = _("This conflicts with existing data.")
+
+
+def validation_error_fields(exc) -> dict:
+    """Django ValidationError → {"field": [messages]}."""
+    if hasattr(exc, "error_dict"):
+        return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}

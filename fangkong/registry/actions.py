@@ -1,0 +1,328 @@
+"""Every write to the registry. Pages, API, importer and commands all call these.
+
+Each action checks the actor's permission on the object (an object outside the actor's
+scope raises NotFound, exactly like a missing one), validates through `checks`, writes
+atomically and leaves an audit event.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.roles import Perm
+from fangkong.audit.actions import record
+from fangkong.core import pii
+from fangkong.core.errors import Forbidden, Invalid, NotFound
+from fangkong.core.text import name_keys
+
+from . import checks
+from .models import (
+    ALLOWED_PARENTS, HOUSEHOLD_PARENTS, LEVEL_FIELDS, LEVELS, Household, Kind, Place, Resident,
+)
+
+# Fields whose before/after go into the audit trail (identifiers masked).
+PERSONAL_FIELDS = ["name", "sex", "birth_date", "phone", "id_number", "relation", "presence",
+                   "has_smartphone", "tags", "notes"]
+
+
+def require(actor, perm, obj):
+    """NotFound if the actor cannot see obj at all; Forbidden if they see it but lack perm."""
+    if actor.scope.allows(perm, obj):
+        return
+    if actor.scope.allows(Perm.VIEW_REGISTRY, obj):
+        raise Forbidden()
+    raise NotFound()
+
+
+# --- places ------------------------------------------------------------------
+
+def place_levels_for(kind, parent: Place | None) -> dict:
+    levels = {f: (getattr(parent, f) if parent else None) for f in LEVEL_FIELDS}
+    return levels
+
+
+def create_place(actor, parent: Place | None, kind: str, name: str, *, code="", address="",
+                 audit=True) -> Place:
+    if parent is None:
+        if not actor.scope.superuser:
+            raise Forbidden()
+    else:
+        require(actor, Perm.EDIT_PLACES, parent)
+    try:
+        kind = Kind(kind)
+        name = checks.check_place_name(name)
+    except ValueError:
+        raise Invalid(fields={"kind": [_("Unknown kind of place.")]}) from None
+    except ValidationError as e:
+        raise Invalid(fields={"name": e.messages}) from None
+    parent_kind = Kind(parent.kind) if parent else None
+    if kind in LEVELS and parent_kind not in ALLOWED_PARENTS[kind]:
+        raise Invalid(fields={"kind": [_("A %(kind)s cannot stand under a %(parent)s.") % {
+            "kind": kind.label, "parent": parent_kind.label if parent_kind else _("nothing")}]})
+    place = Place(kind=kind, name=name, parent=parent, depth=(parent.depth + 1 if parent else 0),
+                  code=checks.text(code)[:40], address=checks.text(address)[:200])
+    place.copy_levels(parent) if parent else None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                place.save()
+        except IntegrityError:
+            raise Invalid(fields={"name": [_("There is already a %(kind)s called “%(name)s” here.")
+                                           % {"kind": kind.label, "name": name}]}) from None
+        if kind in LEVELS:
+            setattr(place, f"{kind}_id", place.id)
+            Place.objects.filter(pk=place.pk).update(**{f"{kind}_id": place.id})
+        if audit:
+            record(actor, "place.create", place, {"kind": kind, "name": name})
+    return place
+
+
+def rename_place(actor, place: Place, name: str) -> Place:
+    require(actor, Perm.EDIT_PLACES, place)
+    try:
+        name = checks.check_place_name(name)
+    except ValidationError as e:
+        raise Invalid(fields={"name": e.messages}) from None
+    before = place.name
+    place.name = name
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                place.save()
+        except IntegrityError:
+            raise Invalid(fields={"name": [_("That name is already used here.")]}) from None
+        record(actor, "place.rename", place, {"name": [before, name]})
+    return place
+
+
+def move_place(actor, place: Place, new_parent: Place) -> Place:
+    """Hang a place under another node and rewrite the level columns of everything below."""
+    require(actor, Perm.EDIT_PLACES, place)
+    require(actor, Perm.EDIT_PLACES, new_parent)
+    kind = Kind(place.kind)
+    if kind in LEVELS and Kind(new_parent.kind) not in ALLOWED_PARENTS[kind]:
+        raise Invalid(fields={"parent": [_("A %(kind)s cannot stand under a %(parent)s.") % {
+            "kind": kind.label, "parent": Kind(new_parent.kind).label}]})
+    if new_parent.id == place.id or (kind in LEVELS and getattr(new_parent, f"{kind}_id") == place.id):
+        raise Invalid(fields={"parent": [_("A place cannot move under itself.")]})
+    # The levels above the moved node come from the new parent; its own and lower stay.
+    idx = LEVELS.index(kind) if kind in LEVELS else len(LEVELS)
+    above = {f: getattr(new_parent, f) for f in LEVEL_FIELDS[:idx]}
+    before_parent = place.parent_id
+    with transaction.atomic():
+        place.parent = new_parent
+        place.depth = new_parent.depth + 1
+        place.save()
+        if kind in LEVELS:
+            selector = {f"{kind}_id": place.id}
+            Place.objects.filter(**selector).update(**above)
+            Household.objects.filter(**selector).update(**above)
+            Resident.objects.filter(**selector).update(**above)
+        else:
+            Place.objects.filter(pk=place.pk).update(**above)
+        _fix_depths(place)
+        record(actor, "place.move", place, {"parent": [before_parent, new_parent.id]})
+    place.refresh_from_db()
+    return place
+
+
+def _fix_depths(root: Place):
+    frontier = [root]
+    while frontier:
+        ids = [p.id for p in frontier]
+        depth = frontier[0].depth + 1
+        Place.objects.filter(parent_id__in=ids).update(depth=depth)
+        frontier = list(Place.objects.filter(parent_id__in=ids).only("id", "depth"))
+
+
+# --- households --------------------------------------------------------------
+
+def create_household(actor, place: Place, door, *, phone="", notes="", audit=True) -> Household:
+    require(actor, Perm.EDIT_REGISTRY, place)
+    if place.kind not in HOUSEHOLD_PARENTS:
+        raise Invalid(fields={"place": [_("Households belong to a unit or a building.")]})
+    errors = {}
+    try:
+        door = checks.check_door(door)
+    except ValidationError as e:
+        errors["door"] = e.messages
+    try:
+        phone = pii.validate_phone(phone)
+    except ValidationError as e:
+        errors["phone"] = e.messages
+    if errors:
+        raise Invalid(fields=errors)
+    hh = Household(place=place, door=door, phone=phone, notes=checks.text(notes)[:500])
+    hh.copy_levels(place)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                hh.save()
+        except IntegrityError:
+            raise Invalid(fields={"door": [_("Door %(door)s already exists in %(place)s.")
+                                           % {"door": door, "place": place.name}]}) from None
+        if audit:
+            record(actor, "household.create", hh, {"door": door})
+    return hh
+
+
+def update_household(actor, hh: Household, *, door=None, phone=None, notes=None) -> Household:
+    require(actor, Perm.EDIT_REGISTRY, hh)
+    changes, errors = {}, {}
+    if door is not None:
+        try:
+            door = checks.check_door(door)
+            if door != hh.door:
+                changes["door"] = [hh.door, door]
+                hh.door = door
+        except ValidationError as e:
+            errors["door"] = e.messages
+    if phone is not None:
+        try:
+            phone = pii.validate_phone(phone)
+            if phone != hh.phone:
+                changes["phone"] = [pii.mask_phone(hh.phone), pii.mask_phone(phone)]
+                hh.phone = phone
+        except ValidationError as e:
+            errors["phone"] = e.messages
+    if notes is not None and checks.text(notes) != hh.notes:
+        changes["notes"] = [hh.notes, checks.text(notes)[:500]]
+        hh.notes = checks.text(notes)[:500]
+    if errors:
+        raise Invalid(fields=errors)
+    if changes:
+        hh.updated_at = timezone.now()
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    hh.save()
+            except IntegrityError:
+                raise Invalid(fields={"door": [_("That door number already exists here.")]}) from None
+            record(actor, "household.update", hh, changes)
+    return hh
+
+
+# --- residents ---------------------------------------------------------------
+
+def apply_resident_fields(r: Resident, clean: dict) -> dict:
+    """Set cleaned fields on a resident; return {field: [before, after]} (identifiers masked)."""
+    changes = {}
+
+    def change(field, before, after):
+        if before != after:
+            changes[field] = [before, after]
+
+    if "name" in clean:
+        change("name", r.name, clean["name"])
+        r.name = clean["name"]
+        r.pinyin, r.initials = name_keys(r.name)
+    if "id_number" in clean:
+        idn = clean["id_number"]
+        new_hash = pii.lookup_hash(idn) if idn else None
+        if new_hash != r.id_hash:
+            change("id_number", r.id_masked, pii.mask_id_number(idn))
+            r.id_hash = new_hash
+            r.id_enc = pii.encrypt(idn) if idn else ""
+            r.id_head, r.id_tail = (idn[:4], idn[-4:]) if idn else ("", "")
+    if "phone" in clean:
+        change("phone", pii.mask_phone(r.phone), pii.mask_phone(clean["phone"]))
+        r.phone = clean["phone"]
+        r.phone_tail = r.phone[-4:]
+    if "tags" in clean:
+        packed = Resident.pack_tags(clean["tags"])
+        change("tags", r.tag_list, [t for t in packed.split(",") if t])
+        r.tags = packed
+    for field in ("sex", "relation", "presence", "has_smartphone", "notes"):
+        if field in clean:
+            change(field, getattr(r, field), clean[field])
+            setattr(r, field, clean[field])
+    if "birth_date" in clean:
+        before = r.birth_date.isoformat() if r.birth_date else None
+        after = clean["birth_date"].isoformat() if clean["birth_date"] else None
+        change("birth_date", before, after)
+        r.birth_date = clean["birth_date"]
+    return changes
+
+
+def _duplicate_id_error(r: Resident):
+    return Invalid(fields={"id_number": [
+        _("A resident with this ID number is already registered.")]}, code="duplicate")
+
+
+def create_resident(actor, household: Household, data: dict, *, unverified=False) -> Resident:
+    require(actor, Perm.EDIT_REGISTRY, household)
+    clean = checks.check_resident(data)
+    r = Resident(household=household, unverified=unverified)
+    r.copy_levels(household)
+    changes = apply_resident_fields(r, clean)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                r.save()
+        except IntegrityError:
+            raise _duplicate_id_error(r) from None
+        record(actor, "resident.create", r, changes)
+    return r
+
+
+def update_resident(actor, r: Resident, data: dict) -> Resident:
+    require(actor, Perm.EDIT_REGISTRY, r)
+    clean = checks.check_resident(data, partial=True)
+    changes = apply_resident_fields(r, clean)
+    if changes:
+        r.updated_at = timezone.now()
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    r.save()
+            except IntegrityError:
+                raise _duplicate_id_error(r) from None
+            record(actor, "resident.update", r, changes)
+    return r
+
+
+def move_resident(actor, r: Resident, household: Household) -> Resident:
+    require(actor, Perm.EDIT_REGISTRY, r)
+    require(actor, Perm.EDIT_REGISTRY, household)
+    if household.id == r.household_id:
+        return r
+    before = r.household
+    with transaction.atomic():
+        r.household = household
+        r.copy_levels(household)
+        r.updated_at = timezone.now()
+        r.save()
+        record(actor, "resident.move", r, {"household": [
+            f"{before.place.name} {before.door}", f"{household.place.name} {household.door}"]})
+    return r
+
+
+def reveal_id_number(actor, r: Resident) -> str:
+    """The ID number in clear, for a role allowed to see it; every reveal is audited."""
+    require(actor, Perm.REVEAL_ID, r)
+    record(actor, "resident.reveal_id", r)
+    return pii.decrypt(r.id_enc)
+
+
+def record_phone_view(actor, residents, where: str):
+    """One audit event for a page or export that showed phones in clear."""
+    ids = [r.id for r in residents if r.phone]
+    if not ids or not actor.scope.has(Perm.VIEW_PHONE):
+        return
+    first = residents[0]
+    record(actor, "resident.view_phones", None, {"where": where, "residents": ids[:500],
+                                                 "count": len(ids)},
+           levels_from=_common_levels(residents) or first, label=where)
+
+
+def _common_levels(rows):
+    """An object carrying only the levels all rows share (for auditing a list)."""
+    class _L:
+        pass
+
+    out = _L()
+    for f in LEVEL_FIELDS:
+        values = {getattr(r, f) for r in rows}
+        setattr(out, f, values.pop() if len(values) == 1 else None)
+    return out

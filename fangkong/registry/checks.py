@@ -1,0 +1,228 @@
+"""Validation of registry input: one set of rules for forms, the API and the importer.
+
+`check_*` functions take raw values (strings from a form or a spreadsheet cell, JSON
+values) and return clean values or raise Invalid with messages per field, in the user's
+language. They never touch the database.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from fangkong.core import pii
+from fangkong.core.errors import Invalid
+
+from .models import Presence, Relation, Sex, Tag
+
+MAX_NAME = 50
+MAX_NOTES = 500
+
+# Labels a roster may use, in Chinese and English, for each stored value.
+RELATION_WORDS = {
+    Relation.HEAD: ["户主", "本人", "head", "self"],
+    Relation.SPOUSE: ["配偶", "妻", "夫", "妻子", "丈夫", "spouse", "wife", "husband"],
+    Relation.CHILD: ["子女", "子", "女", "儿子", "女儿", "长子", "长女", "次子", "次女", "child", "son", "daughter"],
+    Relation.PARENT: ["父母", "父亲", "母亲", "父", "母", "parent", "father", "mother"],
+    Relation.GRANDCHILD: ["孙子女", "孙子", "孙女", "外孙", "外孙女", "grandchild"],
+    Relation.SIBLING: ["兄弟姐妹", "兄", "弟", "姐", "妹", "sibling"],
+    Relation.TENANT: ["租户", "租客", "tenant"],
+    Relation.OTHER: ["其他", "其它", "other"],
+}
+PRESENCE_WORDS = {
+    Presence.HOME: ["在家", "居家", "在住", "home", "at home"],
+    Presence.QUARANTINE: ["集中隔离", "隔离", "quarantine", "centralized quarantine"],
+    Presence.HOSPITAL: ["住院", "医院", "hospital", "in hospital"],
+    Presence.AWAY: ["外出", "不在", "外地", "away"],
+    Presence.MOVED_OUT: ["迁出", "搬离", "已搬走", "moved out", "moved_out"],
+}
+TAG_WORDS = {
+    Tag.ELDERLY_ALONE: ["独居老人", "独居", "elderly living alone", "elderly_alone"],
+    Tag.LIMITED_MOBILITY: ["行动不便", "limited mobility", "limited_mobility"],
+    Tag.BEDRIDDEN: ["卧床", "长期卧床", "bedridden"],
+    Tag.PREGNANT: ["孕妇", "pregnant"],
+    Tag.DIALYSIS: ["透析", "血透", "dialysis"],
+    Tag.CHRONIC: ["慢病", "慢性病", "chronic", "chronic illness"],
+    Tag.INFANT: ["婴幼儿", "婴儿", "infant"],
+    Tag.DISABILITY: ["残疾", "残疾人", "disability"],
+}
+SEX_WORDS = {Sex.MALE: ["男", "m", "male"], Sex.FEMALE: ["女", "f", "female"]}
+
+
+def _lookup(table):
+    out = {}
+    for value, words in table.items():
+        out[str(value)] = value
+        out[str(value.label).lower()] = value
+        for w in words:
+            out[w.lower()] = value
+    return out
+
+
+_RELATION = _lookup(RELATION_WORDS)
+_PRESENCE = _lookup(PRESENCE_WORDS)
+_TAG = _lookup(TAG_WORDS)
+_SEX = _lookup(SEX_WORDS)
+TAG_SEPARATORS = "、,，;；/|｜ "
+
+
+def text(value) -> str:
+    """A cell or form value as clean text: full-width digits to half-width, spaces trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return pii.to_halfwidth(str(value)).strip()
+
+
+def check_choice(value, table, field_label, required=False):
+    v = text(value).lower()
+    if not v:
+        if required:
+            raise ValidationError(_("%(field)s is required.") % {"field": field_label})
+        return None
+    if v in table:
+        return table[v]
+    raise ValidationError(
+        _("“%(value)s” is not a known %(field)s.") % {"value": text(value)[:30], "field": field_label}
+    )
+
+
+def check_tags(value) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)):
+        parts = [text(p) for p in value]
+    else:
+        raw = text(value)
+        for sep in TAG_SEPARATORS:
+            raw = raw.replace(sep, "、")
+        parts = [p for p in raw.split("、")]
+    tags, bad = [], []
+    for p in parts:
+        if not p:
+            continue
+        tag = _TAG.get(p.lower())
+        (tags if tag else bad).append(tag or p)
+    if bad:
+        raise ValidationError(
+            _("Unknown vulnerability tag(s): %(bad)s. Known tags: %(known)s.")
+            % {"bad": "、".join(bad)[:80], "known": "、".join(w[0] for w in TAG_WORDS.values())}
+        )
+    return [str(t) for t in tags]
+
+
+def check_resident(data: dict, *, partial=False) -> dict:
+    """Clean resident fields. Keys: name, id_number, sex, birth_date, phone, relation,
+    presence, has_smartphone, tags, notes. With partial=True only given keys are checked."""
+    errors: dict[str, list[str]] = {}
+    out: dict = {}
+
+    def run(key, fn):
+        if partial and key not in data:
+            return
+        try:
+            out[key] = fn(data.get(key))
+        except ValidationError as e:
+            errors.setdefault(key, []).extend(str(m) for m in e.messages)
+
+    def name(v):
+        v = " ".join(text(v).split())
+        if not v:
+            raise ValidationError(_("Name is required."))
+        if len(v) > MAX_NAME:
+            raise ValidationError(_("A name has at most %(n)d characters.") % {"n": MAX_NAME})
+        return v
+
+    def id_number(v):
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return ""
+        return pii.validate_id_number(v)
+
+    def birth_date(v):
+        if v in (None, ""):
+            return None
+        if isinstance(v, datetime.datetime):
+            return v.date()
+        if isinstance(v, datetime.date):
+            return v
+        try:
+            return datetime.date.fromisoformat(text(v).replace("/", "-").replace(".", "-"))
+        except ValueError:
+            raise ValidationError(_("Write the birth date as YYYY-MM-DD.")) from None
+
+    def notes(v):
+        v = text(v)
+        if len(v) > MAX_NOTES:
+            raise ValidationError(_("Notes have at most %(n)d characters.") % {"n": MAX_NOTES})
+        return v
+
+    def boolean(v):
+        if isinstance(v, bool):
+            return v
+        t = text(v).lower()
+        if t in ("", "1", "true", "yes", "on", "是", "有"):
+            return True
+        if t in ("0", "false", "no", "off", "否", "无", "没有"):
+            return False
+        raise ValidationError(_("Answer yes or no."))
+
+    run("name", name)
+    run("id_number", id_number)
+    run("sex", lambda v: check_choice(v, _SEX, _("sex")))
+    run("birth_date", birth_date)
+    run("phone", lambda v: pii.validate_phone(v))
+    run("relation", lambda v: check_choice(v, _RELATION, _("relation to the head of household")))
+    run("presence", lambda v: check_choice(v, _PRESENCE, _("presence")))
+    run("has_smartphone", boolean)
+    run("tags", check_tags)
+    run("notes", notes)
+
+    # The ID number knows the birth date and the sex; a contradiction is an error.
+    idn = out.get("id_number")
+    if idn:
+        born, sex = pii.id_birth_date(idn), pii.id_sex(idn)
+        if out.get("sex") and out["sex"] != sex:
+            errors.setdefault("sex", []).append(
+                _("The sex does not match the ID number (which says %(sex)s).")
+                % {"sex": Sex(sex).label})
+        if out.get("birth_date") and out["birth_date"] != born:
+            errors.setdefault("birth_date", []).append(
+                _("The birth date does not match the ID number (%(date)s).") % {"date": born})
+        out["sex"], out["birth_date"] = sex, born
+    if not partial:
+        out.setdefault("relation", None)
+        out["relation"] = out["relation"] or Relation.OTHER
+        out["presence"] = out.get("presence") or Presence.HOME
+        out.setdefault("sex", None)
+        out["sex"] = out["sex"] or ""
+    else:
+        for key in ("relation", "presence"):
+            if key in out and out[key] is None:
+                del out[key]
+        if "sex" in out and out["sex"] is None:
+            out["sex"] = ""
+    if errors:
+        raise Invalid(fields=errors)
+    return out
+
+
+def check_door(value) -> str:
+    v = text(value).replace(" ", "")
+    for suffix in ("室", "号", "户"):
+        if v.endswith(suffix) and len(v) > 1:
+            v = v[: -len(suffix)]
+    if not v:
+        raise ValidationError(_("Door number is required."))
+    if len(v) > 20:
+        raise ValidationError(_("A door number has at most 20 characters."))
+    return v
+
+
+def check_place_name(value) -> str:
+    v = " ".join(text(value).split())
+    if not v:
+        raise ValidationError(_("Name is required."))
+    if len(v) > 80:
+        raise ValidationError(_("A place name has at most 80 characters."))
+    return v

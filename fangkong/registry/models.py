@@ -1,0 +1,293 @@
+"""The place registry: the tree of places, households and residents.
+
+The tree has fixed residential levels (district → street → community → grid → compound →
+building → unit). Every place, household and resident carries a copy of its ancestors at
+each level (`district_id` … `unit_id`), so "everything under node N" is one indexed
+equality (`<N.kind>_id = N.id`) on any table, on SQLite and PostgreSQL alike, and roll-ups
+are a GROUP BY on a level column. Moving a node rewrites those columns below it in one
+UPDATE per table (see actions.move_place). Non-residential places (shop, sampling point…)
+hang under any node and inherit its levels.
+"""
+
+import re
+import secrets
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Street office")
+    COMMUNITY = "community", _("Community")
+    GRID = "grid", _("Grid")
+    COMPOUND = "compound", _("Compound")
+    BUILDING = "building", _("Building")
+    UNIT = "unit", _("Unit")
+    SHOP = "shop", _("Shop")
+    SAMPLING_POINT = "sampling_point", _("Sampling point")
+    HOTEL = "hotel", _("Hotel")
+    QUARANTINE_SITE = "quarantine_site", _("Quarantine site")
+    CHECKPOINT = "checkpoint", _("Checkpoint")
+    OTHER = "other", _("Other place")
+
+
+LEVELS = [Kind.DISTRICT, Kind.STREET, Kind.COMMUNITY, Kind.GRID, Kind.COMPOUND,
+          Kind.BUILDING, Kind.UNIT]
+LEVEL_FIELDS = [f"{k}_id" for k in LEVELS]
+# Which kinds may stand directly under which (None: a root).
+ALLOWED_PARENTS = {
+    Kind.DISTRICT: {None},
+    Kind.STREET: {Kind.DISTRICT},
+    Kind.COMMUNITY: {Kind.STREET},
+    Kind.GRID: {Kind.COMMUNITY},
+    Kind.COMPOUND: {Kind.COMMUNITY, Kind.GRID},
+    Kind.BUILDING: {Kind.COMPOUND, Kind.GRID, Kind.COMMUNITY},
+    Kind.UNIT: {Kind.BUILDING},
+}
+NON_RESIDENTIAL = [k for k in Kind if k not in LEVELS]
+# Households hang under a unit, or under a building that has no units.
+HOUSEHOLD_PARENTS = {Kind.UNIT, Kind.BUILDING}
+
+
+def natural_key(text: str) -> str:
+    """'3号楼' < '10号楼': pad every run of digits so text order is natural order."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(8), text or "")[:120]
+
+
+class Levels(models.Model):
+    """Copies of a row's ancestor at each level of the tree (see module docstring)."""
+
+    district = models.ForeignKey("registry.Place", models.DO_NOTHING, null=True, blank=True,
+                                 related_name="+", db_constraint=False, db_index=False)
+    street = models.ForeignKey("registry.Place", models.DO_NOTHING, null=True, blank=True,
+                               related_name="+", db_constraint=False, db_index=False)
+    community = models.ForeignKey("registry.Place", models.DO_NOTHING, null=True, blank=True,
+                                  related_name="+", db_constraint=False, db_index=False)
+    grid = models.ForeignKey("registry.Place", models.DO_NOTHING, null=True, blank=True,
+                             related_name="+", db_constraint=False, db_index=False)
+    compound = models.ForeignKey("registry.Place", models.DO_NOTHING, null=True, blank=True,
+                                 related_name="+", db_constraint=False, db_index=False)
+    building = models.ForeignKey("registry.Place", models.DO_NOTHING, null=True, blank=True,
+                                 related_name="+", db_constraint=False, db_index=False)
+    unit = models.ForeignKey("registry.Place", models.DO_NOTHING, null=True, blank=True,
+                             related_name="+", db_constraint=False, db_index=False)
+
+    class Meta:
+        abstract = True
+
+    def levels(self) -> dict[str, int | None]:
+        return {f: getattr(self, f) for f in LEVEL_FIELDS}
+
+    def copy_levels(self, source: "Levels"):
+        for f in LEVEL_FIELDS:
+            setattr(self, f, getattr(source, f))
+
+
+class Place(Levels):
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=80)
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True,
+                               related_name="children", verbose_name=_("parent"))
+    depth = models.PositiveSmallIntegerField(default=0)
+    sort_key = models.CharField(max_length=120, default="")
+    code = models.CharField(_("official code"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sort_key", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "kind", "name"], name="place_unique_name"),
+            models.UniqueConstraint(fields=["kind", "name"], condition=models.Q(parent=None),
+                                    name="place_unique_root_name"),
+        ]
+        indexes = [models.Index(fields=[f], name=f"place_{f}_idx") for f in LEVEL_FIELDS[:6]]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_level(self):
+        return self.kind in LEVELS
+
+    def save(self, *args, **kwargs):
+        self.sort_key = natural_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Presence(models.TextChoices):
+    HOME = "home", _("At home")
+    QUARANTINE = "quarantine", _("Centralized quarantine")
+    HOSPITAL = "hospital", _("In hospital")
+    AWAY = "away", _("Away")
+    MOVED_OUT = "moved_out", _("Moved out")
+
+
+class Tag(models.TextChoices):
+    ELDERLY_ALONE = "elderly_alone", _("Elderly living alone")
+    LIMITED_MOBILITY = "limited_mobility", _("Limited mobility")
+    BEDRIDDEN = "bedridden", _("Bedridden")
+    PREGNANT = "pregnant", _("Pregnant")
+    DIALYSIS = "dialysis", _("Dialysis")
+    CHRONIC = "chronic", _("Chronic illness")
+    INFANT = "infant", _("Infant")
+    DISABILITY = "disability", _("Disability")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    SIBLING = "sibling", _("Sibling")
+    TENANT = "tenant", _("Tenant")
+    OTHER = "other", _("Other")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Household(Levels):
+    place = models.ForeignKey(Place, models.PROTECT, related_name="households",
+                              verbose_name=_("unit or building"))
+    door = models.CharField(_("door number"), max_length=20)
+    sort_key = models.CharField(max_length=120, default="")
+    phone = models.CharField(_("household phone"), max_length=20, blank=True)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sort_key", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["place", "door"], name="household_unique_door"),
+        ]
+        indexes = [models.Index(fields=[f], name=f"household_{f}_idx") for f in LEVEL_FIELDS]
+
+    def __str__(self):
+        return self.door
+
+    def save(self, *args, **kwargs):
+        self.sort_key = natural_key(self.door)
+        super().save(*args, **kwargs)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Resident(Levels):
+    household = models.ForeignKey(Household, models.PROTECT, related_name="residents",
+                                  verbose_name=_("household"))
+    name = models.CharField(_("name"), max_length=50)
+    pinyin = models.CharField(max_length=200, default="", db_index=True)  # "zhangsan"
+    initials = models.CharField(max_length=50, default="", db_index=True)  # "zs"
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_tail = models.CharField(max_length=4, blank=True, db_index=True)
+    # ID number: encrypted at rest; keyed hash for exact look-up; last 4 for tail search.
+    id_enc = models.TextField(blank=True)
+    id_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    id_head = models.CharField(max_length=4, blank=True)  # first 4 (region), for masking
+    id_tail = models.CharField(max_length=4, blank=True, db_index=True)
+    relation = models.CharField(_("relation to head"), max_length=20, choices=Relation.choices,
+                                default=Relation.OTHER)
+    presence = models.CharField(_("presence"), max_length=20, choices=Presence.choices,
+                                default=Presence.HOME)
+    has_smartphone = models.BooleanField(_("has a smartphone"), default=True)
+    tags = models.CharField(_("vulnerability"), max_length=200, default="", blank=True)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    unverified = models.BooleanField(default=False)  # registered on the spot, to be checked
+    token = models.CharField(max_length=32, unique=True, default=new_token)  # personal QR code
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["household_id", "id"]
+        indexes = [models.Index(fields=[f], name=f"resident_{f}_idx") for f in LEVEL_FIELDS
+                   if f != "unit_id"]
+
+    def __str__(self):
+        return self.name
+
+    # tags are stored ",a,b," so that `tags__contains=",a,"` is exact
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split(",") if t]
+
+    def tag_labels(self) -> list[str]:
+        labels = dict(Tag.choices)
+        return [str(labels.get(t, t)) for t in self.tag_list]
+
+    @staticmethod
+    def pack_tags(tags) -> str:
+        order = list(Tag.values)
+        tags = sorted(set(tags), key=order.index)
+        return "," + ",".join(tags) + "," if tags else ""
+
+    @property
+    def id_masked(self) -> str:
+        if not self.id_hash:
+            return ""
+        return self.id_head + "*" * 10 + self.id_tail
+
+    @property
+    def age(self):
+        if not self.birth_date:
+            return None
+        today = timezone.localdate()
+        b = self.birth_date
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+
+class ImportJob(models.Model):
+    """One roster import: the file, its progress, and its row errors."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        READING = "reading", _("Reading and checking")
+        WRITING = "writing", _("Saving")
+        DONE = "done", _("Imported")
+        REJECTED = "rejected", _("Rejected: nothing was imported")
+        FAILED = "failed", _("Failed: nothing was imported")
+
+    user = models.ForeignKey("accounts.User", models.PROTECT, related_name="+")
+    place = models.ForeignKey(Place, models.PROTECT, related_name="+",
+                              verbose_name=_("import into"))
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField(editable=False)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    households_created = models.PositiveIntegerField(default=0)
+    places_created = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{row, column, value, message}]
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+    @property
+    def percent(self):
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(self.processed_rows * 100 / self.total_rows))

@@ -1,0 +1,214 @@
+"""Every read of the registry, scoped to the user's place in the tree.
+
+Nothing here returns a row the scope does not allow; `get_*` raise NotFound for both
+missing and forbidden objects.
+"""
+
+import re
+from collections import defaultdict
+
+from django.db.models import Count, Q
+
+from fangkong.accounts.roles import Perm
+from fangkong.core import pii
+from fangkong.core.errors import NotFound
+from fangkong.core.text import name_keys
+
+from .models import LEVEL_FIELDS, LEVELS, Household, Kind, Place, Resident, natural_key
+
+V = Perm.VIEW_REGISTRY
+
+
+def places(scope, perm=V):
+    return Place.objects.filter(scope.place_q(perm))
+
+
+def households(scope, perm=V):
+    return Household.objects.filter(scope.q(perm, household_field="id"))
+
+
+def residents(scope, perm=V):
+    return Resident.objects.filter(scope.q(perm))
+
+
+def get_place(scope, pk, perm=V) -> Place:
+    try:
+        return places(scope, perm).get(pk=int(pk))
+    except (Place.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def get_household(scope, pk, perm=V) -> Household:
+    try:
+        return households(scope, perm).select_related("place").get(pk=int(pk))
+    except (Household.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def get_resident(scope, pk, perm=V) -> Resident:
+    try:
+        return residents(scope, perm).select_related("household__place").get(pk=int(pk))
+    except (Resident.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def under(place: Place):
+    """Filter kwargs for rows at or below a place (level places only)."""
+    if place.kind in LEVELS:
+        return {f"{place.kind}_id": place.id}
+    return {"pk__in": []}
+
+
+def ancestors(place: Place) -> list[Place]:
+    """The chain from the root down to the place's parent, in one query."""
+    ids = [getattr(place, f) for f in LEVEL_FIELDS if getattr(place, f) and getattr(place, f) != place.id]
+    if place.parent_id and place.parent_id not in ids:
+        ids.append(place.parent_id)
+    chain = {p.id: p for p in Place.objects.filter(id__in=ids)}
+    return sorted(chain.values(), key=lambda p: p.depth)
+
+
+def children_with_counts(scope, place: Place) -> list[Place]:
+    """Visible children of a place, each with `.n_households` and `.n_residents`.
+
+    Three queries whatever the number of children: children, then household and resident
+    counts grouped by each child level.
+    """
+    kids = list(places(scope).filter(parent=place).order_by("kind", "sort_key", "id"))
+    hh_counts, res_counts = defaultdict(int), defaultdict(int)
+    kinds = {k.kind for k in kids if k.kind in LEVELS}
+    if kinds:
+        sel = under(place)
+        hh_q, res_q = Q(), Q()
+        for kind in kinds:
+            for row in (Household.objects.filter(**sel).values(f"{kind}_id")
+                        .annotate(n=Count("id")).order_by()):
+                hh_counts[row[f"{kind}_id"]] += row["n"]
+            for row in (Resident.objects.filter(**sel).exclude(presence="moved_out")
+                        .values(f"{kind}_id").annotate(n=Count("id")).order_by()):
+                res_counts[row[f"{kind}_id"]] += row["n"]
+    for k in kids:
+        k.n_households = hh_counts.get(k.id, 0)
+        k.n_residents = res_counts.get(k.id, 0)
+    return kids
+
+
+def place_counts(place: Place) -> dict:
+    sel = under(place)
+    return {
+        "households": Household.objects.filter(**sel).count(),
+        "residents": Resident.objects.filter(**sel).exclude(presence="moved_out").count(),
+        "vulnerable": Resident.objects.filter(**sel).exclude(tags="").exclude(presence="moved_out").count(),
+    }
+
+
+def board(scope, place: Place):
+    """Who lives where in a building or unit: [(unit, [household with .people])].
+
+    Three queries: units, households, residents.
+    """
+    if place.kind == Kind.BUILDING:
+        units = list(places(scope).filter(parent=place, kind=Kind.UNIT).order_by("sort_key"))
+        holders = [place] + units
+    elif place.kind == Kind.UNIT:
+        holders = [place]
+    else:
+        return []
+    hhs = list(households(scope).filter(place__in=holders).order_by("sort_key", "id"))
+    people = defaultdict(list)
+    for r in residents(scope).filter(household__in=hhs).order_by("household_id", "relation", "id"):
+        people[r.household_id].append(r)
+    by_holder = defaultdict(list)
+    for h in hhs:
+        h.people = people.get(h.id, [])
+        by_holder[h.place_id].append(h)
+    return [(p, by_holder.get(p.id, [])) for p in holders if by_holder.get(p.id) or p.kind == Kind.UNIT]
+
+
+# --- search ------------------------------------------------------------------
+
+ADDRESS = re.compile(
+    r"^(?P<compound>\D*?)\s*(?P<building>\d+)\s*(?:号楼|号|栋|幢|#|-|楼)\s*"
+    r"(?:(?P<unit>\d+)\s*(?:单元|-))?\s*(?P<door>\d+)?\s*(?:室|号)?$"
+)
+
+
+def search(scope, query: str, *, within: Place | None = None, limit=50):
+    """Residents matching a name, pinyin, initials, phone (or its tail), ID (or its tail)
+    or an address like "3号楼2单元501" / "3-2-501". Returns (kind_of_match, residents)."""
+    q = pii.to_halfwidth(query or "").strip()
+    if not q:
+        return "", []
+    base = residents(scope).select_related("household__place")
+    if within is not None:
+        base = base.filter(**under(within))
+    compact = re.sub(r"\s+", "", q)
+    if re.fullmatch(r"\d{17}[\dXx]", compact):
+        kind, qs = "id", base.filter(id_hash=pii.lookup_hash(compact.upper()))
+    elif re.fullmatch(r"1[3-9]\d{9}", compact):
+        kind, qs = "phone", base.filter(phone=compact)
+    elif re.fullmatch(r"\d{3}[\dXx]", compact):
+        t = compact.upper()
+        kind, qs = "tail", base.filter(Q(phone_tail=t) | Q(id_tail=t) | Q(household__door=t))
+    elif (m := ADDRESS.match(compact)) and (m.group("door") or m.group("unit") or "号楼" in compact):
+        kind, qs = "address", _address_filter(base, m)
+    elif re.fullmatch(r"[a-zA-Z]+", compact):
+        low = compact.lower()
+        kind, qs = "pinyin", base.filter(Q(initials__startswith=low) | Q(pinyin__startswith=low))
+    elif re.fullmatch(r"\d+", compact):
+        kind, qs = "door", base.filter(household__door=compact)
+    else:
+        full, _ini = name_keys(compact)
+        kind, qs = "name", base.filter(Q(name__contains=compact))
+    rows = list(qs.order_by("household__sort_key", "household_id", "id")[:limit])
+    return kind, rows
+
+
+def _address_filter(base, m):
+    qs = base
+    building_key = natural_key(m.group("building"))
+    qs = qs.filter(household__place__kind__in=[Kind.UNIT, Kind.BUILDING])
+    buildings = Place.objects.filter(kind=Kind.BUILDING, sort_key__startswith=building_key)
+    if m.group("compound"):
+        buildings = buildings.filter(parent__name__contains=m.group("compound"))
+    qs = qs.filter(building_id__in=buildings.values("id"))
+    if m.group("unit"):
+        units = Place.objects.filter(kind=Kind.UNIT, sort_key__startswith=natural_key(m.group("unit")),
+                                     parent__in=buildings)
+        qs = qs.filter(unit_id__in=units.values("id"))
+    if m.group("door"):
+        qs = qs.filter(household__door=m.group("door"))
+    return qs
+
+
+def vulnerable(scope, place: Place, tags=(), include_away=False):
+    qs = residents(scope).filter(**under(place)).exclude(tags="").select_related("household__place")
+    for t in tags:
+        qs = qs.filter(tags__contains=f",{t},")
+    if not include_away:
+        qs = qs.exclude(presence="moved_out")
+    return qs.order_by("building_id", "unit_id", "household__sort_key", "id")
+
+
+def resident_list(scope, place: Place, *, tag=None, presence=None, q=None):
+    qs = residents(scope).filter(**under(place)).select_related("household__place")
+    if tag:
+        qs = qs.filter(tags__contains=f",{tag},")
+    if presence:
+        qs = qs.filter(presence=presence)
+    return qs.order_by("building_id", "unit_id", "household__sort_key", "household_id", "id")
+
+
+def address_labels(rows) -> dict[int, str]:
+    """{place_id: "光明小区 3号楼 2单元"} for the households' places, in one query."""
+    ids = set()
+    for r in rows:
+        hh = r.household if isinstance(r, Resident) else r
+        ids.update(x for x in (hh.compound_id, hh.building_id, hh.unit_id) if x)
+    names = dict(Place.objects.filter(id__in=ids).values_list("id", "name"))
+    out = {}
+    for r in rows:
+        hh = r.household if isinstance(r, Resident) else r
+        out[hh.place_id] = " ".join(names[x] for x in (hh.compound_id, hh.building_id, hh.unit_id)
+                                    if x and x in names)
+    return out

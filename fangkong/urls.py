@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from fangkong.api import api
+
+admin.site.site_header = "Fangkong"
+# Django admin is for superusers only (staff flags are not used by Fangkong).
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("fangkong.accounts.urls")),
+    path("", include("fangkong.registry.urls")),
+]
+
+handler404 = "fangkong.core.views.not_found"
+handler403 = "fangkong.core.views.forbidden"
+handler500 = "fangkong.core.views.server_error"
+

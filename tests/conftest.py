@@ -1,0 +1,116 @@
+"""Shared test set-up: a small world of two communities with one user per role.
+
+Everything is built through actions (as a user would), never with raw ORM writes.
+"""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from fangkong.accounts import actions as account_actions
+from fangkong.accounts.roles import Role
+from fangkong.core.actor import Actor
+from fangkong.registry import actions as reg
+from fangkong.registry.models import Kind
+
+PASSWORD = "correct-horse-42"
+
+# Valid, fictional ID numbers (region 140106, Taiyuan Yingze district).
+IDS = {
+    "su_xia": "14010619480904786X",
+    "yu_haitao": "140106194902100530",
+    "xia_ming": "140106198702197890",
+    "wang_xinyong": "140106199202213254",
+    "b_person": "140106198704246449",
+}
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def system():
+    return Actor.system()
+
+
+def make_user(system, username, role=None, place=None, household=None, phone=""):
+    user = account_actions.create_user(system, username, PASSWORD, display_name=username,
+                                       phone=phone, check_password=False)
+    if role:
+        account_actions.grant(system, user, role, place, household=household)
+    return user
+
+
+@pytest.fixture
+def world(db, system):
+    w = SimpleNamespace()
+    w.district = reg.create_place(system, None, Kind.DISTRICT, "迎泽区", code="140106")
+    w.street = reg.create_place(system, w.district, Kind.STREET, "桥东街道")
+    w.community = reg.create_place(system, w.street, Kind.COMMUNITY, "光明社区")
+    w.grid = reg.create_place(system, w.community, Kind.GRID, "第一网格")
+    w.compound = reg.create_place(system, w.grid, Kind.COMPOUND, "光明小区")
+    w.building = reg.create_place(system, w.compound, Kind.BUILDING, "1号楼")
+    w.unit1 = reg.create_place(system, w.building, Kind.UNIT, "1单元")
+    w.unit2 = reg.create_place(system, w.building, Kind.UNIT, "2单元")
+    w.hh101 = reg.create_household(system, w.unit1, "101", phone="03514001234")
+    w.hh102 = reg.create_household(system, w.unit1, "102")
+    w.hh201 = reg.create_household(system, w.unit2, "201")
+    w.su = reg.create_resident(system, w.hh101, {
+        "name": "苏霞", "id_number": IDS["su_xia"], "phone": "17446416120", "relation": "户主",
+        "tags": "独居老人、行动不便"})
+    w.yu = reg.create_resident(system, w.hh101, {
+        "name": "于海涛", "id_number": IDS["yu_haitao"], "phone": "17629786286", "relation": "配偶"})
+    w.xia = reg.create_resident(system, w.hh102, {
+        "name": "夏明", "id_number": IDS["xia_ming"], "phone": "15083776308", "relation": "户主",
+        "tags": "卧床"})
+    w.wang = reg.create_resident(system, w.hh201, {
+        "name": "王新勇", "id_number": IDS["wang_xinyong"], "phone": "15534248731"})
+    # A second community under the same street, which community A's users must never see.
+    w.other = reg.create_place(system, w.street, Kind.COMMUNITY, "惠泽苑社区")
+    w.other_compound = reg.create_place(system, w.other, Kind.COMPOUND, "惠泽苑小区")
+    w.other_building = reg.create_place(system, w.other_compound, Kind.BUILDING, "5号楼")
+    w.other_unit = reg.create_place(system, w.other_building, Kind.UNIT, "1单元")
+    w.other_hh = reg.create_household(system, w.other_unit, "301")
+    w.other_person = reg.create_resident(system, w.other_hh, {
+        "name": "袁桂英", "id_number": IDS["b_person"], "phone": "17288469604"})
+
+    w.users = SimpleNamespace(
+        district=make_user(system, "command_district", Role.COMMAND, w.district),
+        street=make_user(system, "command_street", Role.COMMAND, w.street),
+        staff=make_user(system, "staff_a", Role.STAFF, w.community, phone="13800000001"),
+        other_staff=make_user(system, "staff_b", Role.STAFF, w.other),
+        grid=make_user(system, "grid_a", Role.GRID, w.grid),
+        leader=make_user(system, "leader_a", Role.LEADER, w.building),
+        volunteer=make_user(system, "volunteer_a", Role.VOLUNTEER, w.community),
+        lab=make_user(system, "lab_op", Role.LAB, w.district),
+        supplier=make_user(system, "supplier_a", Role.SUPPLIER, w.community),
+        resident=make_user(system, "resident_a", Role.RESIDENT, household=w.hh101),
+        nobody=make_user(system, "no_role"),
+    )
+    return w
+
+
+def actor_for(user, via="web"):
+    return Actor.system(user, via=via)
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+def pytest_report_header(config):
+    url = os.environ.get("DATABASE_URL", "")
+    return "database: " + ("PostgreSQL" if url.startswith("postgres") else "SQLite")
