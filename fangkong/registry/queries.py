@@ -14,7 +14,7 @@ from fangkong.core import pii
 from fangkong.core.errors import NotFound
 from fangkong.core.text import name_keys
 
-from .models import LEVEL_FIELDS, LEVELS, Household, Kind, Place, Resident, natural_key
+from .models import LEVEL_FIELDS, LEVELS, Household, ImportJob, Kind, Place, Resident, natural_key
 
 V = Perm.VIEW_REGISTRY
 
@@ -94,12 +94,12 @@ def children_with_counts(scope, place: Place) -> list[Place]:
 
 
 def place_counts(place: Place) -> dict:
+    """Households, residents (not moved out) and vulnerable residents under a place: 2 queries."""
     sel = under(place)
-    return {
-        "households": Household.objects.filter(**sel).count(),
-        "residents": Resident.objects.filter(**sel).exclude(presence="moved_out").count(),
-        "vulnerable": Resident.objects.filter(**sel).exclude(tags="").exclude(presence="moved_out").count(),
-    }
+    here = ~Q(presence="moved_out")
+    res = Resident.objects.filter(**sel).aggregate(
+        residents=Count("id", filter=here), vulnerable=Count("id", filter=here & ~Q(tags="")))
+    return {"households": Household.objects.filter(**sel).count(), **res}
 
 
 def board(scope, place: Place):
@@ -136,9 +136,19 @@ ADDRESS = re.compile(
 def search(scope, query: str, *, within: Place | None = None, limit=50):
     """Residents matching a name, pinyin, initials, phone (or its tail), ID (or its tail)
     or an address like "3号楼2单元501" / "3-2-501". Returns (kind_of_match, residents)."""
+    kind, qs = search_queryset(scope, query, within=within)
+    if qs is None:
+        return "", []
+    rows = list(qs.order_by("household__sort_key", "household_id", "id")[:limit])
+    return kind, rows
+
+
+def search_queryset(scope, query: str, *, within: Place | None = None):
+    """The rule behind `search`, unsliced and unordered: (kind_of_match, queryset), or
+    ("", None) for an empty query. The API filters and paginates it further."""
     q = pii.to_halfwidth(query or "").strip()
     if not q:
-        return "", []
+        return "", None
     base = residents(scope).select_related("household__place")
     if within is not None:
         base = base.filter(**under(within))
@@ -160,8 +170,7 @@ def search(scope, query: str, *, within: Place | None = None, limit=50):
     else:
         full, _ini = name_keys(compact)
         kind, qs = "name", base.filter(Q(name__contains=compact))
-    rows = list(qs.order_by("household__sort_key", "household_id", "id")[:limit])
-    return kind, rows
+    return kind, qs
 
 
 def _address_filter(base, m):
@@ -212,3 +221,79 @@ def address_labels(rows) -> dict[int, str]:
         out[hh.place_id] = " ".join(names[x] for x in (hh.compound_id, hh.building_id, hh.unit_id)
                                     if x and x in names)
     return out
+
+
+# --- for the JSON API (lists that page, roots, import jobs) --------------------
+
+ADDRESS_ORDER = ("building_id", "unit_id", "household__sort_key", "household_id", "id")
+
+
+def resident_query(scope, place: Place | None = None, *, tags=(), presence=None, q=None):
+    """Residents for a paged list: under `place` (or everything the scope sees), having all
+    `tags`, by presence, and matching `q` with the same rules as `search`. Ordered by
+    address."""
+    qs = None
+    if q and q.strip():
+        _kind, qs = search_queryset(scope, q, within=place)
+    if qs is None:
+        qs = residents(scope).select_related("household__place")
+        if place is not None:
+            qs = qs.filter(**under(place))
+    for t in tags:
+        qs = qs.filter(tags__contains=f",{t},")
+    if presence:
+        qs = qs.filter(presence=presence)
+    return qs.order_by(*ADDRESS_ORDER)
+
+
+def household_list(scope, place: Place | None = None, *, q=None):
+    """Households under `place` (or all the scope sees), each with `.n_residents` (moved-out
+    people not counted). `q` matches the start of the door number or the end of the
+    household phone. One query, whatever the number of rows."""
+    qs = households(scope).select_related("place")
+    if place is not None:
+        qs = qs.filter(**under(place))
+    q = re.sub(r"\s+", "", pii.to_halfwidth(q or ""))
+    if q:
+        match = Q(door__startswith=q)
+        if q.isdigit() and len(q) >= 4:
+            match |= Q(phone__endswith=q)
+        qs = qs.filter(match)
+    qs = qs.annotate(n_residents=Count("residents", filter=~Q(residents__presence="moved_out")))
+    return qs.order_by("building_id", "unit_id", "sort_key", "id")
+
+
+def with_counts(nodes: list[Place]) -> list[Place]:
+    """Set `.n_households` and `.n_residents` on level places (e.g. a user's roots): two
+    grouped queries per kind of node, whatever the number of nodes."""
+    by_kind = defaultdict(list)
+    for p in nodes:
+        p.n_households = p.n_residents = 0
+        if p.kind in LEVELS:
+            by_kind[p.kind].append(p.id)
+    hh_counts, res_counts = {}, {}
+    for kind, ids in by_kind.items():
+        f = f"{kind}_id"
+        for row in (Household.objects.filter(**{f"{f}__in": ids}).values(f)
+                    .annotate(n=Count("id")).order_by()):
+            hh_counts[row[f]] = row["n"]
+        for row in (Resident.objects.filter(**{f"{f}__in": ids}).exclude(presence="moved_out")
+                    .values(f).annotate(n=Count("id")).order_by()):
+            res_counts[row[f]] = row["n"]
+    for p in nodes:
+        p.n_households = hh_counts.get(p.id, 0)
+        p.n_residents = res_counts.get(p.id, 0)
+    return nodes
+
+
+def get_import_job(scope, pk) -> ImportJob:
+    """An import job, for the user who started it or someone with IMPORT on its place;
+    NotFound for everyone else, exactly as for a missing job."""
+    try:
+        job = ImportJob.objects.defer("content").select_related("place").get(pk=int(pk))
+    except (ImportJob.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound() from None
+    user_id = getattr(scope.user, "id", None)
+    if (user_id is None or job.user_id != user_id) and not scope.allows(Perm.IMPORT, job.place):
+        raise NotFound()
+    return job

@@ -4,4 +4,19 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("places/<int:pk>/", views.place_detail, name="place"),
+    path("places/<int:pk>/add/", views.place_create, name="place_create"),
+    path("places/<int:pk>/residents/", views.resident_list, name="resident_list"),
+    path("places/<int:pk>/vulnerable/", views.vulnerable_list, name="vulnerable"),
+    path("places/<int:pk>/export.xlsx", views.export_residents, name="export_residents"),
+    path("places/<int:pk>/households/new/", views.household_create, name="household_create"),
+    path("places/<int:pk>/import/", views.import_start, name="import_start"),
+    path("imports/<int:pk>/", views.import_job, name="import_job"),
+    path("imports/template.xlsx", views.import_template, name="import_template"),
+    path("households/<int:pk>/", views.household_detail, name="household"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/residents/new/", views.resident_create, name="resident_create"),
+    path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/reveal-id/", views.resident_reveal, name="resident_reveal"),
 ]

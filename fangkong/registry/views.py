@@ -1,8 +1,369 @@
-from django.shortcuts import render
+"""Registry pages. Thin: read through `queries`, write through `actions`, render.
 
+Fragments for htmx (search results, the revealed ID number, import progress) are
+template partials of the page they belong to.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import page
+
+from . import actions, queries
+from .models import HOUSEHOLD_PARENTS, ImportJob, Kind, Place, Presence, Relation, Tag
+
+
+def _actor(request):
+    return Actor.from_request(request)
+
+
+def _hx(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+def _place_context(request, place):
+    scope = request.scope
+    return {
+        "place": place,
+        "crumbs": [p for p in queries.ancestors(place) if scope.allows(Perm.VIEW_REGISTRY, p)],
+        "can_edit": scope.allows(Perm.EDIT_REGISTRY, place),
+        "can_edit_places": scope.allows(Perm.EDIT_PLACES, place),
+        "can_import": scope.allows(Perm.IMPORT, place),
+        "can_export": scope.allows(Perm.EXPORT, place),
+    }
+
+
+def _audit_phones(request, rows, where):
+    shown = [r for r in rows if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
+    if shown:
+        actions.record_phone_view(_actor(request), shown, where)
 
 
 @page
 def home(request):
-    return render(request, "registry/home.html", {})
+    scope = request.scope
+    own = [g for g in scope.grants if g.household_id]
+    roots = scope.roots(Perm.VIEW_REGISTRY)
+    if len(roots) == 1 and not own:
+        return redirect("place", pk=roots[0].id)
+    if own and not roots:
+        return redirect("household", pk=own[0].household_id)
+    return render(request, "registry/home.html", {"roots": roots, "own": own})
+
+
+@page
+def place_detail(request, pk):
+    place = queries.get_place(request.scope, pk)
+    ctx = _place_context(request, place)
+    ctx["counts"] = queries.place_counts(place) if place.is_level else None
+    if place.kind in (Kind.BUILDING, Kind.UNIT):
+        ctx["board"] = queries.board(request.scope, place)
+        rows = [r for _u, hhs in ctx["board"] for h in hhs for r in h.people]
+        _audit_phones(request, rows, f"board:{place.id}")
+    if "board" in ctx:  # units are on the board; list any other places without counts
+        ctx["children"] = list(queries.places(request.scope).filter(parent=place)
+                               .exclude(kind=Kind.UNIT))
+    else:
+        ctx["children"] = queries.children_with_counts(request.scope, place)
+    ctx["child_kinds"] = _child_kinds(place)
+    ctx["household_here"] = place.kind in HOUSEHOLD_PARENTS
+    return render(request, "registry/place.html", ctx)
+
+
+def _child_kinds(place):
+    from .models import ALLOWED_PARENTS, NON_RESIDENTIAL
+
+    kinds = [k for k, parents in ALLOWED_PARENTS.items() if place.kind in parents]
+    return [(k.value, k.label) for k in kinds] + [(k.value, k.label) for k in NON_RESIDENTIAL]
+
+
+@require_POST
+@page
+def place_create(request, pk):
+    parent = queries.get_place(request.scope, pk)
+    try:
+        child = actions.create_place(_actor(request), parent, request.POST.get("kind", ""),
+                                     request.POST.get("name", ""),
+                                     code=request.POST.get("code", ""))
+    except Invalid as e:
+        for msgs in e.fields.values():
+            for m in msgs:
+                messages.error(request, m)
+        return redirect("place", pk=parent.id)
+    messages.success(request, _("Added %(name)s.") % {"name": child.name})
+    return redirect("place", pk=parent.id)
+
+
+@page
+def search(request):
+    """Live search (htmx fragment) or a full page. Optional ?place= narrows it."""
+    q = request.GET.get("q", "")
+    within = None
+    if request.GET.get("place"):
+        within = queries.get_place(request.scope, request.GET["place"])
+    kind, rows = queries.search(request.scope, q, within=within, limit=50)
+    labels = queries.address_labels(rows)
+    for r in rows:
+        r.address = labels.get(r.household.place_id, "")
+    _audit_phones(request, rows, "search")
+    ctx = {"q": q, "kind": kind, "rows": rows, "within": within}
+    if _hx(request):
+        return render(request, "registry/search.html#results", ctx)
+    return render(request, "registry/search.html", ctx)
+
+
+@page
+def household_detail(request, pk):
+    hh = queries.get_household(request.scope, pk)
+    people = list(queries.residents(request.scope).filter(household=hh).order_by("relation", "id"))
+    _audit_phones(request, people, f"household:{hh.id}")
+    ctx = {"hh": hh, "people": people, "address": queries.address_labels([hh]).get(hh.place_id, ""),
+           "can_edit": request.scope.allows(Perm.EDIT_REGISTRY, hh),
+           "can_reveal": request.scope.allows(Perm.REVEAL_ID, hh),
+           "crumbs": [p for p in queries.ancestors(hh.place) if
+                      request.scope.allows(Perm.VIEW_REGISTRY, p)] + (
+               [hh.place] if request.scope.allows(Perm.VIEW_REGISTRY, hh.place) else []),
+           **_choices()}
+    return render(request, "registry/household.html", ctx)
+
+
+@page
+def household_create(request, pk):
+    place = queries.get_place(request.scope, pk)
+    actions.require(_actor(request), Perm.EDIT_REGISTRY, place)
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.POST
+        try:
+            hh = actions.create_household(_actor(request), place, values.get("door", ""),
+                                          phone=values.get("phone", ""),
+                                          notes=values.get("notes", ""))
+            messages.success(request, _("Household %(door)s added.") % {"door": hh.door})
+            return redirect("household", pk=hh.id)
+        except Invalid as e:
+            errors = e.fields
+    return render(request, "registry/household_form.html",
+                  {"place": place, "errors": errors, "values": values})
+
+
+@page
+def household_edit(request, pk):
+    hh = queries.get_household(request.scope, pk)
+    actions.require(_actor(request), Perm.EDIT_REGISTRY, hh)
+    errors, values = {}, {"door": hh.door, "phone": hh.phone, "notes": hh.notes}
+    if request.method == "POST":
+        values = request.POST
+        try:
+            actions.update_household(_actor(request), hh, door=values.get("door", ""),
+                                     phone=values.get("phone", ""), notes=values.get("notes", ""))
+            messages.success(request, _("Saved."))
+            return redirect("household", pk=hh.id)
+        except Invalid as e:
+            errors = e.fields
+    return render(request, "registry/household_form.html",
+                  {"hh": hh, "place": hh.place, "errors": errors, "values": values})
+
+
+def _choices():
+    return {"relations": Relation.choices, "presences": Presence.choices, "all_tags": Tag.choices}
+
+
+def _resident_form_data(post):
+    data = {k: post.get(k, "") for k in ("name", "id_number", "phone", "relation", "presence",
+                                          "notes", "birth_date", "sex")}
+    data["tags"] = post.getlist("tags")
+    data["has_smartphone"] = "1" if post.get("has_smartphone") else "0"
+    return data
+
+
+@page
+def resident_create(request, pk):
+    hh = queries.get_household(request.scope, pk)
+    actions.require(_actor(request), Perm.EDIT_REGISTRY, hh)
+    errors, values = {}, {"relation": "", "presence": Presence.HOME, "has_smartphone": "1", "tags": []}
+    if request.method == "POST":
+        values = _resident_form_data(request.POST)
+        try:
+            r = actions.create_resident(_actor(request), hh, values)
+            messages.success(request, _("%(name)s added.") % {"name": r.name})
+            return redirect("household", pk=hh.id)
+        except Invalid as e:
+            errors = e.fields
+    return render(request, "registry/resident_form.html",
+                  {"hh": hh, "errors": errors, "values": values, **_choices()})
+
+
+@page
+def resident_edit(request, pk):
+    r = queries.get_resident(request.scope, pk)
+    actions.require(_actor(request), Perm.EDIT_REGISTRY, r)
+    values = {"name": r.name, "phone": r.phone, "relation": r.relation, "presence": r.presence,
+              "notes": r.notes, "tags": r.tag_list, "has_smartphone": "1" if r.has_smartphone else "",
+              "id_number": "", "birth_date": r.birth_date.isoformat() if r.birth_date else "",
+              "sex": r.sex}
+    errors = {}
+    if request.method == "POST":
+        values = _resident_form_data(request.POST)
+        data = dict(values)
+        if not data["id_number"]:
+            data.pop("id_number")  # blank means "keep the stored one"
+        if not data["birth_date"] and r.id_hash:
+            data.pop("birth_date")
+        if not data["sex"] and r.id_hash:
+            data.pop("sex")
+        try:
+            actions.update_resident(_actor(request), r, data)
+            messages.success(request, _("Saved."))
+            return redirect("household", pk=r.household_id)
+        except Invalid as e:
+            errors = e.fields
+    return render(request, "registry/resident_form.html",
+                  {"hh": r.household, "resident": r, "errors": errors, "values": values,
+                   **_choices()})
+
+
+@require_POST
+@page
+def resident_reveal(request, pk):
+    r = queries.get_resident(request.scope, pk)
+    value = actions.reveal_id_number(_actor(request), r)
+    return render(request, "registry/household.html#revealed", {"value": value, "r": r})
+
+
+@page
+def resident_list(request, pk):
+    place = queries.get_place(request.scope, pk)
+    tag = request.GET.get("tag") or None
+    presence = request.GET.get("presence") or None
+    if tag and tag not in Tag.values:
+        tag = None
+    if presence and presence not in Presence.values:
+        presence = None
+    qs = queries.resident_list(request.scope, place, tag=tag, presence=presence)
+    pager = Paginator(qs, settings.FANGKONG_PAGE_SIZE)
+    pg = pager.get_page(request.GET.get("page"))
+    rows = list(pg.object_list)
+    labels = queries.address_labels(rows)
+    for r in rows:
+        r.address = labels.get(r.household.place_id, "")
+    _audit_phones(request, rows, f"list:{place.id}")
+    ctx = _place_context(request, place)
+    ctx.update({"page": pg, "rows": rows, "tag": tag, "presence": presence, **_choices(),
+                "vulnerable": request.GET.get("vulnerable") == "1"})
+    return render(request, "registry/residents.html", ctx)
+
+
+@page
+def vulnerable_list(request, pk):
+    place = queries.get_place(request.scope, pk)
+    tag = request.GET.get("tag") or None
+    qs = queries.vulnerable(request.scope, place, tags=[tag] if tag in Tag.values else [])
+    pager = Paginator(qs, 200)
+    pg = pager.get_page(request.GET.get("page"))
+    rows = list(pg.object_list)
+    labels = queries.address_labels(rows)
+    for r in rows:
+        r.address = labels.get(r.household.place_id, "")
+    _audit_phones(request, rows, f"vulnerable:{place.id}")
+    ctx = _place_context(request, place)
+    ctx.update({"page": pg, "rows": rows, "tag": tag, **_choices()})
+    return render(request, "registry/vulnerable.html", ctx)
+
+
+@page
+def export_residents(request, pk):
+    from .exporter import residents_xlsx
+
+    place = queries.get_place(request.scope, pk)
+    if not request.scope.allows(Perm.EXPORT, place):
+        raise NotFound()
+    tag = request.GET.get("tag")
+    presence = request.GET.get("presence")
+    if request.GET.get("vulnerable") == "1":
+        qs = queries.vulnerable(request.scope, place, tags=[tag] if tag in Tag.values else [])
+        what = _("Vulnerable residents")
+    else:
+        qs = queries.resident_list(request.scope, place,
+                                   tag=tag if tag in Tag.values else None,
+                                   presence=presence if presence in Presence.values else None)
+        what = _("Residents")
+    reveal = request.GET.get("ids") == "full" and request.scope.allows(Perm.REVEAL_ID, place)
+    title = f"{place.name} {what} {timezone.localtime():%Y-%m-%d %H:%M}"
+    data = residents_xlsx(_actor(request), list(qs), title=title, reveal_ids=reveal)
+    resp = HttpResponse(data, content_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    from urllib.parse import quote
+
+    fname = quote(f"{place.name}-{what}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{fname}"
+    return resp
+
+
+# --- import --------------------------------------------------------------------
+
+@page
+def import_start(request, pk):
+    from .importer import start_import
+
+    place = queries.get_place(request.scope, pk)
+    if not request.scope.allows(Perm.IMPORT, place):
+        raise NotFound()
+    error = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if not upload:
+            error = _("Choose a roster file (.xlsx or .csv).")
+        else:
+            try:
+                job = start_import(_actor(request), place, upload.name, upload.read())
+                return redirect("import_job", pk=job.id)
+            except Invalid as e:
+                error = e.message
+    recent = ImportJob.objects.filter(user=request.user, place=place).defer("content")[:5]
+    ctx = _place_context(request, place)
+    ctx.update({"error": error, "recent": recent})
+    return render(request, "registry/import.html", ctx)
+
+
+def _get_job(request, pk):
+    try:
+        job = ImportJob.objects.defer("content").select_related("place").get(pk=int(pk))
+    except (ImportJob.DoesNotExist, ValueError):
+        raise NotFound() from None
+    if job.user_id != request.user.id and not request.scope.allows(Perm.IMPORT, job.place):
+        raise NotFound()
+    return job
+
+
+@page
+def import_job(request, pk):
+    job = _get_job(request, pk)
+    ctx = {"job": job, "place": job.place, "errors": job.errors[:500]}
+    if _hx(request):
+        return render(request, "registry/import_job.html#progress", ctx)
+    return render(request, "registry/import_job.html", ctx)
+
+
+def import_template(request):
+    """The roster template (.xlsx), downloadable without logging in."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "files" / "roster-template.xlsx"
+    resp = HttpResponse(path.read_bytes(), content_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    resp["Content-Disposition"] = "attachment; filename*=UTF-8''roster-template.xlsx"
+    return resp
+
+
+def place_url(place: Place) -> str:
+    return reverse("place", args=[place.id])
