@@ -114,3 +114,57 @@ def login(client):
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL", "")
     return "database: " + ("PostgreSQL" if url.startswith("postgres") else "SQLite")
+
+
+# --- browser tests -------------------------------------------------------------
+# Debian's chromium driven by Python Playwright (never `playwright install`). Where
+# chromium is missing the tests are skipped with a plain reason (shown by -rs).
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SHOTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-output", "screenshots")
+
+
+def chromium_path():
+    import shutil
+
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def _browser():
+    path = chromium_path()
+    if not path:
+        pytest.skip("browser tests skipped: no Chromium found (Debian: apt install chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone_page(_browser, live_server):
+    """A fresh 390×844 phone-sized page; collects console errors and CSP violations."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # import the URLconf (and the API schemas) before timing starts
+    ctx = _browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
+                               is_mobile=True, has_touch=True, locale="zh-CN")
+    ctx.set_default_timeout(30_000)
+    ctx.set_default_navigation_timeout(60_000)
+    page = ctx.new_page()
+    page.problems = []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    page.base = live_server.url
+
+    def shot(name):
+        os.makedirs(SHOTS, exist_ok=True)
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+    page.shot = shot
+    yield page
+    ctx.close()

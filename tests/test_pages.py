@@ -248,3 +248,44 @@ def test_admin_is_for_superusers_only(login, world):
 def test_csp_header_is_set(client, world):
     resp = client.get(reverse("login"))
     assert "script-src 'self'" in resp["Content-Security-Policy"]
+
+
+def test_staff_adds_a_grid_worker_who_can_then_log_in(login, world, client):
+    c = login(world.users.staff)
+    resp = c.post(reverse("people"), {
+        "display_name": "李网格", "phone": "139 0000 0002", "username": "li_grid",
+        "password": "grid-worker-pass", "role": "grid", "place": str(world.grid.id)})
+    assert resp.status_code == 302
+    c.logout()
+    assert c.login(username="13900000002", password="grid-worker-pass")
+    assert c.get(reverse("place", args=[world.grid.id])).status_code == 200
+    assert c.get(reverse("place", args=[world.other.id])).status_code == 404
+
+
+def test_staff_cannot_grant_in_another_community_or_hand_out_command(login, world):
+    from fangkong.accounts.models import User
+
+    c = login(world.users.staff)
+    c.post(reverse("people"), {"display_name": "X", "username": "x1", "password": "a-long-pass-1",
+                               "role": "grid", "place": str(world.other.id)})
+    c.post(reverse("people"), {"display_name": "Y", "username": "y1", "password": "a-long-pass-1",
+                               "role": "command", "place": str(world.community.id)})
+    assert not User.objects.filter(username__in=["x1", "y1"]).exists()
+
+
+def test_people_page_is_404_for_roles_without_user_management(login, world):
+    for who in ("grid", "leader", "volunteer", "resident", "district"):
+        c = login(getattr(world.users, who))
+        assert c.get(reverse("people")).status_code == 404, who
+
+
+def test_staff_removes_a_role(login, world):
+    from fangkong.accounts.models import Membership
+
+    m = Membership.objects.get(user=world.users.grid)
+    c = login(world.users.other_staff)
+    assert c.post(reverse("membership_revoke", args=[m.id])).status_code == 404
+    c = login(world.users.staff)
+    c.post(reverse("membership_revoke", args=[m.id]))
+    m.refresh_from_db()
+    assert not m.is_active

@@ -106,3 +106,35 @@ def authenticate_token(raw: str) -> User | None:
     if tok.last_used_at is None or (now - tok.last_used_at).total_seconds() > 300:
         ApiToken.objects.filter(pk=tok.pk).update(last_used_at=now)
     return tok.user
+
+
+def revoke_membership(actor, membership_id) -> Membership:
+    """End a membership (the account stays; it loses that role on that node)."""
+    try:
+        m = Membership.objects.select_related("place", "user").get(pk=int(membership_id))
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    if not actor.scope.allows(Perm.MANAGE_USERS, m.place):
+        raise NotFound()
+    if m.is_active:
+        with transaction.atomic():
+            m.is_active = False
+            m.save(update_fields=["is_active"])
+            record(actor, "membership.revoke", m, {"user": m.user.username, "role": m.role},
+                   levels_from=m.place, label=f"{m.user} {m.role} {m.place}")
+    return m
+
+
+# Roles a community's staff may hand out (command and lab roles are set up by a superuser).
+GRANTABLE_BY_STAFF = [Role.STAFF, Role.GRID, Role.LEADER, Role.VOLUNTEER, Role.SUPPLIER]
+
+
+def add_person(actor, *, username, password, display_name, phone, role, place) -> Membership:
+    """Create an account and give it a role on a node, in one step (the People page)."""
+    if not actor.scope.allows(Perm.MANAGE_USERS, place):
+        raise NotFound()
+    if role not in GRANTABLE_BY_STAFF and not actor.scope.superuser:
+        raise Invalid(fields={"role": [_("You cannot give this role.")]})
+    with transaction.atomic():
+        user = create_user(actor, username, password, display_name=display_name, phone=phone)
+        return grant(actor, user, role, place)

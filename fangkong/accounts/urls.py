@@ -5,6 +5,8 @@ from . import views
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("people/", views.people, name="people"),
+    path("people/<int:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

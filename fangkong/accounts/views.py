@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangkong.core.actor import Actor
-from fangkong.core.errors import Invalid
+from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import page
 
 from . import actions
@@ -35,6 +35,52 @@ login_view = auth_views.LoginView.as_view(template_name="accounts/login.html",
 @require_POST
 def logout_view(request):
     return auth_views.LogoutView.as_view()(request)
+
+
+@page
+def people(request):
+    """Accounts and their roles below the user's node(s); add a person with a role."""
+    from fangkong.registry.models import LEVELS, Kind
+    from fangkong.registry.queries import places
+
+    from .queries import memberships
+    from .roles import Perm, Role
+
+    if not request.scope.has(Perm.MANAGE_USERS):
+        raise NotFound()
+    actor = Actor.from_request(request)
+    errors, values = {}, {}
+    targets = list(places(request.scope, Perm.MANAGE_USERS)
+                   .filter(kind__in=[k for k in LEVELS if k != Kind.UNIT])
+                   .order_by("depth", "sort_key")[:500])
+    if request.method == "POST":
+        values = request.POST
+        try:
+            place = next((p for p in targets if str(p.id) == values.get("place")), None)
+            if place is None:
+                raise Invalid(fields={"place": [_("Choose a place.")]})
+            m = actions.add_person(actor, username=values.get("username", ""),
+                                   password=values.get("password", ""),
+                                   display_name=values.get("display_name", ""),
+                                   phone=values.get("phone", ""), role=values.get("role", ""),
+                                   place=place)
+            messages.success(request, _("%(name)s can now log in as %(role)s.") % {
+                "name": m.user, "role": m.get_role_display()})
+            return redirect("people")
+        except Invalid as e:
+            errors = e.fields
+    roles = [(r, Role(r).label) for r in actions.GRANTABLE_BY_STAFF]
+    return render(request, "accounts/people.html", {
+        "rows": memberships(request.scope)[:1000], "targets": targets, "roles": roles,
+        "errors": errors, "values": values})
+
+
+@require_POST
+@page
+def membership_revoke(request, pk):
+    m = actions.revoke_membership(Actor.from_request(request), pk)
+    messages.success(request, _("%(name)s no longer has that role.") % {"name": m.user})
+    return redirect("people")
 
 
 @page
