@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("fangkong.accounts.urls")),
+    path("", include("fangkong.audit.urls")),
     path("", include("fangkong.registry.urls")),
 ]
 

@@ -289,3 +289,14 @@ def test_staff_removes_a_role(login, world):
     c.post(reverse("membership_revoke", args=[m.id]))
     m.refresh_from_db()
     assert not m.is_active
+
+
+def test_audit_log_shows_reveals_in_scope_only(login, world):
+    c = login(world.users.staff)
+    c.post(reverse("resident_reveal", args=[world.su.id]))
+    html = c.get(reverse("audit"), {"action": "resident.reveal_id"}).content.decode()
+    assert "resident.reveal_id" in html and "苏霞" in html
+    other = login(world.users.other_staff)
+    assert "苏霞" not in other.get(reverse("audit")).content.decode()
+    for who in ("grid", "leader", "volunteer", "resident"):
+        assert login(getattr(world.users, who)).get(reverse("audit")).status_code == 404, who
