@@ -150,7 +150,7 @@ def phone_page(_browser, live_server):
     """A fresh 390×844 phone-sized page; collects console errors and CSP violations."""
     from django.urls import get_resolver
 
-    get_resolver().url_patterns  # import the URLconf (and the API schemas) before timing starts
+    _ = get_resolver().url_patterns  # import the URLconf (and the API schemas) before timing starts
     ctx = _browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
                                is_mobile=True, has_touch=True, locale="zh-CN")
     ctx.set_default_timeout(30_000)

@@ -18,7 +18,14 @@ from fangkong.core.text import name_keys
 
 from . import checks
 from .models import (
-    ALLOWED_PARENTS, HOUSEHOLD_PARENTS, LEVEL_FIELDS, LEVELS, Household, Kind, Place, Resident,
+    ALLOWED_PARENTS,
+    HOUSEHOLD_PARENTS,
+    LEVEL_FIELDS,
+    LEVELS,
+    Household,
+    Kind,
+    Place,
+    Resident,
 )
 
 # Fields whose before/after go into the audit trail (identifiers masked).

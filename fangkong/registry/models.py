@@ -280,6 +280,9 @@ class ImportJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self):
+        return f"{self.filename} ({self.status})"
+
     @property
     def is_finished(self):
         return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)

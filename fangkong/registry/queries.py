@@ -79,7 +79,6 @@ def children_with_counts(scope, place: Place) -> list[Place]:
     kinds = {k.kind for k in kids if k.kind in LEVELS}
     if kinds:
         sel = under(place)
-        hh_q, res_q = Q(), Q()
         for kind in kinds:
             for row in (Household.objects.filter(**sel).values(f"{kind}_id")
                         .annotate(n=Count("id")).order_by()):
