@@ -5,16 +5,25 @@ browser session (with CSRF). Scope and permissions are the same as on the pages,
 the endpoints call the same queries and actions.
 """
 
-from django.http import Http404
+from pathlib import Path
+
+import ninja
+from django.http import FileResponse, Http404, HttpResponse
+from django.middleware.csrf import get_token
+from django.template import engines
+from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from ninja.openapi.docs import Swagger
+from ninja.security import APIKeyHeader, HttpBearer
+from ninja.utils import check_csrf
 
 from fangkong.accounts.actions import authenticate_token
 from fangkong.accounts.scope import Scope
-from fangkong.core.errors import FangkongError
+from fangkong.core.errors import FangkongError, Forbidden
 
 
 class TokenAuth(HttpBearer):
@@ -29,18 +38,70 @@ class TokenAuth(HttpBearer):
 
 
 class SessionAuth(APIKeyHeader):
-    """The logged-in browser session (django_auth checks CSRF on unsafe methods)."""
+    """The logged-in browser session. Unsafe methods must carry the CSRF token (header
+    X-CSRFToken). Without a logged-in session this is simply not the scheme in use, so an
+    anonymous request gets 401, not a CSRF error."""
 
     param_name = "X-CSRFToken"
+    csrf = True  # tells the docs page to send the CSRF token with "Try it out"
 
     def __call__(self, request):
-        user = django_auth(request)
-        if user:
-            request.via = "web"
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise Forbidden(_("The CSRF check failed: reload the page and try again."),
+                            code="csrf")
+        request.via = "web"
         return user
 
     def authenticate(self, request, key):  # pragma: no cover - __call__ overrides
         return None
+
+
+class SelfHostedSwagger(Swagger):
+    """Swagger UI from the copy bundled in django-ninja, served by the API itself (see
+    `docs_asset`): no CDN, so it works offline, and no inline script, so it runs under our
+    Content-Security-Policy (script-src 'self')."""
+
+    PAGE = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<title>{{ title }}</title>
+<link rel="stylesheet" href="{{ assets }}swagger-ui.css">
+<link rel="icon" href="{{ assets }}favicon.svg" type="image/svg+xml">
+</head>
+<body data-csrf-token="{{ csrf_token }}" data-api-csrf="true">
+{{ settings|json_script:"swagger-settings" }}
+<div id="swagger-ui"></div>
+<script src="{{ assets }}swagger-ui-bundle.js"></script>
+<script src="{{ assets }}swagger-ui-init.js"></script>
+</body>
+</html>
+"""
+
+    def render_page(self, request, api, **kwargs):
+        one = reverse(f"{api.urls_namespace}:docs_asset", kwargs={"name": "x"})
+        html = engines["django"].from_string(self.PAGE).render({
+            "title": api.title,
+            "lang": get_language() or "zh-hans",
+            "assets": one.removesuffix("x"),  # …/docs/assets/
+            "csrf_token": get_token(request),
+            "settings": dict(self.settings, url=self.get_openapi_url(api, kwargs)),
+        })
+        return HttpResponse(html)
+
+
+# The files the docs page loads, from django-ninja's package (same version as the API).
+DOCS_ASSETS = {
+    "swagger-ui.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-init.js": "text/javascript",
+    "favicon.svg": "image/svg+xml",
+    "favicon.png": "image/png",
+}
+DOCS_ASSET_DIR = Path(ninja.__file__).parent / "static" / "ninja"
 
 
 api = NinjaAPI(
@@ -49,7 +110,18 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
     docs_url="/docs",
+    docs=SelfHostedSwagger(settings={"validatorUrl": None}),
 )
+
+
+@api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")
+def docs_asset(request, name: str):
+    """A file of the docs page (public, like the page and the schema)."""
+    if name not in DOCS_ASSETS:
+        raise Http404
+    response = FileResponse((DOCS_ASSET_DIR / name).open("rb"), content_type=DOCS_ASSETS[name])
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def error_body(code, message, fields=None, rows=None):
@@ -64,12 +136,49 @@ def on_fangkong_error(request, exc):
                                status=exc.status)
 
 
+# Pydantic's messages are English only: these stand in for them, in the user's language.
+VALIDATION_MESSAGES = {
+    "missing": gettext_lazy("This field is required."),
+    "string_type": gettext_lazy("Send this value as text."),
+    "int_type": gettext_lazy("Enter a whole number."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "int_from_float": gettext_lazy("Enter a whole number."),
+    "bool_type": gettext_lazy("Answer true or false."),
+    "bool_parsing": gettext_lazy("Answer true or false."),
+    "list_type": gettext_lazy("Send a list."),
+    "extra_forbidden": gettext_lazy("Unknown field."),
+    "model_attributes_type": gettext_lazy("Send a JSON object."),
+    "dict_type": gettext_lazy("Send a JSON object."),
+    "model_type": gettext_lazy("Send a JSON object."),
+    "json_invalid": gettext_lazy("The request body is not valid JSON."),
+    "greater_than_equal": gettext_lazy("Enter a number of at least %(ge)s."),
+    "greater_than": gettext_lazy("Enter a number greater than %(gt)s."),
+    "less_than_equal": gettext_lazy("Enter a number of at most %(le)s."),
+    "string_too_long": gettext_lazy("Write at most %(max_length)s characters."),
+}
+LOCATIONS = ("body", "query", "path", "form", "file", "header", "cookie")
+
+
+def validation_message(err) -> str:
+    template = VALIDATION_MESSAGES.get(err.get("type"))
+    if template is None:
+        return _("This value is not valid.")
+    try:
+        return str(template) % (err.get("ctx") or {})
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request, exc):
     fields = {}
     for err in exc.errors:
-        loc = [str(x) for x in err.get("loc", []) if x not in ("body", "payload", "query", "path")]
-        fields.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", ""))
+        loc = [str(x) for x in err.get("loc", [])]
+        if loc and loc[0] in LOCATIONS:
+            loc = loc[1:]
+        if loc and loc[0] == "payload":  # the name of the body argument, not a field
+            loc = loc[1:]
+        fields.setdefault(".".join(loc) or "__all__", []).append(validation_message(err))
     return api.create_response(
         request, error_body("invalid", _("Please correct the errors below."), fields), status=422)
 
@@ -85,9 +194,16 @@ def on_404(request, exc):
     return api.create_response(request, error_body("not_found", _("Not found.")), status=404)
 
 
+# Fixed English messages that django-ninja raises itself.
+HTTP_ERROR_MESSAGES = {
+    "Cannot parse request body": gettext_lazy("The request body is not valid JSON."),
+}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
-    return api.create_response(request, error_body("error", exc.message), status=exc.status_code)
+    message = HTTP_ERROR_MESSAGES.get(exc.message, exc.message)
+    return api.create_response(request, error_body("error", message), status=exc.status_code)
 
 
 def register_routers():

@@ -1,3 +1,337 @@
-from ninja import Router
+"""The registry over JSON (/api/v1/): places, households, residents and roster imports.
+
+Thin glue, nothing more. Every read goes through `queries` (scoped: an object outside the
+user's scope is a 404 with exactly the body of a missing one) and every write through
+`actions` (which check the role: 403 when the user sees the object but may not change it,
+validate through `checks`, write atomically and audit). The HTML pages call the same
+functions, so the two can never disagree.
+
+Identifiers: `id_number` is always masked; a phone is in clear only where the role may
+see phones, and every response that shows phones in clear is audited once.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
+
+from fangkong.accounts.roles import Perm
+from fangkong.core import pii
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Invalid
+
+from . import actions, checks, queries
+from .models import Household, ImportJob, Place, Resident
+from .schemas import (
+    HouseholdCreate,
+    HouseholdDetail,
+    HouseholdOut,
+    HouseholdPage,
+    HouseholdUpdate,
+    ImportOut,
+    PlaceCreate,
+    PlaceDetail,
+    PlaceMove,
+    PlaceOut,
+    PlaceRename,
+    ResidentCreate,
+    ResidentFields,
+    ResidentMove,
+    ResidentOut,
+    ResidentPage,
+    RevealedId,
+)
 
 router = Router(tags=["registry"])
+
+MAX_PAGE_NUMBER = 1_000_000
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request, via="api")
+
+
+# --- output ------------------------------------------------------------------
+
+def place_out(p: Place) -> dict:
+    return {
+        "id": p.id, "kind": p.kind, "kind_label": str(p.get_kind_display()), "name": p.name,
+        "code": p.code, "parent": p.parent_id, "depth": p.depth,
+        "household_count": getattr(p, "n_households", None),
+        "resident_count": getattr(p, "n_residents", None),
+    }
+
+
+def _phone(scope, obj) -> tuple[str, bool]:
+    """(phone as shown, masked?) for a household or resident."""
+    if scope.allows(Perm.VIEW_PHONE, obj):
+        return obj.phone, False
+    return pii.mask_phone(obj.phone), True
+
+
+def _resident_out(r: Resident, scope, labels) -> dict:
+    phone, masked = _phone(scope, r)
+    hh = r.household
+    return {
+        "id": r.id, "household": r.household_id, "door": hh.door, "place": hh.place_id,
+        "address": labels.get(hh.place_id, ""), "name": r.name, "sex": r.sex, "age": r.age,
+        "phone": phone, "phone_masked": masked, "id_number": r.id_masked,
+        "relation": r.relation, "presence": r.presence, "tags": r.tag_list,
+        "has_smartphone": r.has_smartphone, "notes": r.notes, "unverified": r.unverified,
+        "updated_at": r.updated_at,
+    }
+
+
+def residents_out(request, rows: list[Resident], where: str) -> list[dict]:
+    """Serialise residents (one query for their addresses) and audit the phones shown in
+    clear, once for the whole response."""
+    scope = request.scope
+    labels = queries.address_labels(rows)
+    out = [_resident_out(r, scope, labels) for r in rows]
+    shown = [r for r, row in zip(rows, out, strict=True) if r.phone and not row["phone_masked"]]
+    if shown:
+        actions.record_phone_view(_actor(request), shown, where)
+    return out
+
+
+def _household_out(hh: Household, scope, labels, n_residents: int) -> dict:
+    phone, masked = _phone(scope, hh)
+    return {
+        "id": hh.id, "place": hh.place_id, "door": hh.door,
+        "address": labels.get(hh.place_id, ""), "phone": phone, "phone_masked": masked,
+        "notes": hh.notes, "resident_count": n_residents, "updated_at": hh.updated_at,
+    }
+
+
+def _page(qs, page: int, page_size: int | None):
+    limit = settings.FANGKONG_API_MAX_PAGE
+    size = page_size or settings.FANGKONG_PAGE_SIZE
+    if size > limit:
+        raise Invalid(fields={"page_size": [_("At most %(n)d rows a page.") % {"n": limit}]})
+    start = (page - 1) * size
+    return qs.count(), size, list(qs[start:start + size])
+
+
+PageNumber = Query(1, ge=1, le=MAX_PAGE_NUMBER)
+PageSize = Query(None, ge=1, description="Rows a page (at most FANGKONG_API_MAX_PAGE).")
+
+
+# --- places ------------------------------------------------------------------
+
+@router.get("/places", response=list[PlaceOut])
+def place_list(request, parent: int | None = None):
+    """The children of `parent`, or the user's own top nodes when no parent is given, each
+    with its numbers of households and residents."""
+    scope = request.scope
+    if parent is None:
+        nodes = queries.with_counts(scope.roots(Perm.VIEW_REGISTRY))
+    else:
+        nodes = queries.children_with_counts(scope, queries.get_place(scope, parent))
+    return [place_out(p) for p in nodes]
+
+
+@router.get("/places/{place_id}", response=PlaceDetail)
+def place_detail(request, place_id: int):
+    scope = request.scope
+    place = queries.get_place(scope, place_id)
+    counts = queries.place_counts(place)
+    place.n_households, place.n_residents = counts["households"], counts["residents"]
+    out = place_out(place)
+    out["vulnerable_count"] = counts["vulnerable"]
+    out["ancestors"] = [{"id": p.id, "kind": p.kind, "name": p.name}
+                        for p in queries.ancestors(place)
+                        if scope.allows(Perm.VIEW_REGISTRY, p)]
+    return out
+
+
+@router.post("/places", response={201: PlaceOut})
+def place_create(request, payload: PlaceCreate):
+    parent = None
+    if payload.parent is not None:
+        parent = queries.get_place(request.scope, payload.parent)
+    place = actions.create_place(_actor(request), parent, payload.kind, payload.name,
+                                 code=payload.code)
+    return Status(201, place_out(place))
+
+
+@router.patch("/places/{place_id}", response=PlaceOut)
+def place_rename(request, place_id: int, payload: PlaceRename):
+    place = queries.get_place(request.scope, place_id)
+    return place_out(actions.rename_place(_actor(request), place, payload.name))
+
+
+@router.post("/places/{place_id}/move", response=PlaceOut)
+def place_move(request, place_id: int, payload: PlaceMove):
+    place = queries.get_place(request.scope, place_id)
+    parent = queries.get_place(request.scope, payload.parent)
+    return place_out(actions.move_place(_actor(request), place, parent))
+
+
+# --- households --------------------------------------------------------------
+
+@router.get("/households", response=HouseholdPage)
+def household_list(request, place: int | None = None, q: str = "",
+                   page: int = PageNumber, page_size: int | None = PageSize):
+    """Households under `place` (or all you may see). `q`: start of the door number, or
+    the last digits (4 or more) of the household phone."""
+    scope = request.scope
+    where = queries.get_place(scope, place) if place is not None else None
+    count, size, rows = _page(queries.household_list(scope, where, q=q), page, page_size)
+    labels = queries.address_labels(rows)
+    return {"count": count, "page": page, "page_size": size,
+            "results": [_household_out(h, scope, labels, h.n_residents) for h in rows]}
+
+
+@router.get("/households/{household_id}", response=HouseholdDetail)
+def household_detail(request, household_id: int):
+    scope = request.scope
+    hh = queries.get_household(scope, household_id)
+    people = list(queries.residents(scope).filter(household=hh).select_related("household")
+                  .order_by("relation", "id"))
+    out = _household_out(hh, scope, queries.address_labels([hh]),
+                         sum(1 for r in people if r.presence != "moved_out"))
+    out["residents"] = residents_out(request, people, "api:household")
+    return out
+
+
+@router.post("/households", response={201: HouseholdOut})
+def household_create(request, payload: HouseholdCreate):
+    place = queries.get_place(request.scope, payload.place)
+    hh = actions.create_household(_actor(request), place, payload.door, phone=payload.phone,
+                                  notes=payload.notes)
+    return Status(201, _household_out(hh, request.scope, queries.address_labels([hh]), 0))
+
+
+@router.patch("/households/{household_id}", response=HouseholdOut)
+def household_update(request, household_id: int, payload: HouseholdUpdate):
+    scope = request.scope
+    hh = queries.get_household(scope, household_id)
+    hh = actions.update_household(_actor(request), hh, door=payload.door, phone=payload.phone,
+                                  notes=payload.notes)
+    n = queries.residents(scope).filter(household=hh).exclude(presence="moved_out").count()
+    return _household_out(hh, scope, queries.address_labels([hh]), n)
+
+
+# --- residents ---------------------------------------------------------------
+
+def _list_filters(tag: str, presence: str) -> tuple[list[str], str | None]:
+    """The tag and presence filters, checked by the same rules as a resident's fields
+    (codes or words: "elderly_alone" or 独居老人, "quarantine" or 集中隔离)."""
+    try:
+        clean = checks.check_resident({"tags": tag, "presence": presence}, partial=True)
+    except Invalid as e:
+        raise Invalid(fields={("tag" if k == "tags" else k): v for k, v in e.fields.items()}) \
+            from None
+    return clean.get("tags") or [], clean.get("presence")
+
+
+@router.get("/residents", response=ResidentPage)
+def resident_list(request, place: int | None = None, tag: str = "", presence: str = "",
+                  q: str = "", page: int = PageNumber, page_size: int | None = PageSize):
+    """Residents under `place` (or all you may see), filtered by vulnerability tag(s) and
+    presence. `q` searches like the search box: name, pinyin or initials, phone or its last
+    4 digits, ID number or its last 4, or an address such as 3-2-501."""
+    scope = request.scope
+    where = queries.get_place(scope, place) if place is not None else None
+    tags, presence_value = _list_filters(tag, presence)
+    qs = queries.resident_query(scope, where, tags=tags, presence=presence_value, q=q)
+    count, size, rows = _page(qs, page, page_size)
+    return {"count": count, "page": page, "page_size": size,
+            "results": residents_out(request, rows, "api:residents")}
+
+
+@router.get("/residents/{resident_id}", response=ResidentOut)
+def resident_detail(request, resident_id: int):
+    r = queries.get_resident(request.scope, resident_id)
+    return residents_out(request, [r], "api:resident")[0]
+
+
+@router.post("/residents", response={201: ResidentOut})
+def resident_create(request, payload: ResidentCreate):
+    hh = queries.get_household(request.scope, payload.household)
+    data = payload.model_dump(exclude={"household"}, exclude_unset=True)
+    r = actions.create_resident(_actor(request), hh, data)
+    return Status(201, residents_out(request, [r], "api:resident")[0])
+
+
+@router.patch("/residents/{resident_id}", response=ResidentOut)
+def resident_update(request, resident_id: int, payload: ResidentFields):
+    """Changes only the fields sent; `null` or "" clears an optional one."""
+    r = queries.get_resident(request.scope, resident_id)
+    r = actions.update_resident(_actor(request), r, payload.model_dump(exclude_unset=True))
+    return residents_out(request, [r], "api:resident")[0]
+
+
+@router.post("/residents/{resident_id}/move", response=ResidentOut)
+def resident_move(request, resident_id: int, payload: ResidentMove):
+    r = queries.get_resident(request.scope, resident_id)
+    hh = queries.get_household(request.scope, payload.household)
+    r = actions.move_resident(_actor(request), r, hh)
+    return residents_out(request, [r], "api:resident")[0]
+
+
+@router.post("/residents/{resident_id}/reveal-id", response=RevealedId, url_name="reveal_id")
+def resident_reveal_id(request, resident_id: int):
+    """The ID number in clear, for roles allowed to see it. Every call is audited."""
+    r = queries.get_resident(request.scope, resident_id)
+    return {"id_number": actions.reveal_id_number(_actor(request), r)}
+
+
+# --- imports -----------------------------------------------------------------
+
+def import_out(job: ImportJob) -> dict:
+    return {
+        "id": job.id, "place": {"id": job.place.id, "kind": job.place.kind,
+                                "name": job.place.name},
+        "filename": job.filename, "status": job.status,
+        "status_label": str(job.get_status_display()), "finished": job.is_finished,
+        "percent": job.percent, "total_rows": job.total_rows,
+        "processed_rows": job.processed_rows,
+        "counts": {"created": job.created_count, "updated": job.updated_count,
+                   "unchanged": job.unchanged_count,
+                   "households_created": job.households_created,
+                   "places_created": job.places_created},
+        "error_count": job.error_count, "errors": job.errors or [], "message": job.message,
+        "created_at": job.created_at, "finished_at": job.finished_at,
+    }
+
+
+def _import_refused(request, job: ImportJob, status: int, code: str):
+    """The one error shape for an import that wrote nothing: `rows` holds the row errors,
+    `job` the job's id (its report stays at GET /imports/{id}, also given as Location)."""
+    from fangkong.api import api, error_body  # not at import time: fangkong.api imports us
+
+    message = job.message or _("The file has errors: nothing was imported.")
+    body = error_body(code, message, rows=job.errors)
+    body["error"]["job"] = job.id
+    response = api.create_response(request, body, status=status)
+    response["Location"] = reverse("api:import_detail", kwargs={"job_id": job.id})
+    return response
+
+
+@router.post("/imports", response={201: ImportOut, 202: ImportOut})
+def import_create(request, place: Form[int], file: File[UploadedFile]):
+    """Import a roster (.xlsx or .csv) into a community, grid, compound, building or unit.
+    A small file is imported at once (201); a big one is queued (202: poll
+    GET /imports/{id}). A file with errors imports nothing and answers 422 with every row
+    error; an internal failure also imports nothing and answers 500."""
+    from .importer import start_import  # written alongside; imported when used
+
+    target = queries.get_place(request.scope, place)
+    # Never read more than the limit into memory: one byte over is enough for the importer
+    # to refuse the file with its own message.
+    content = file.read(settings.FANGKONG_IMPORT_MAX_BYTES + 1)
+    job = start_import(_actor(request), target, file.name or "", content)
+    if job.status == ImportJob.Status.REJECTED:
+        return _import_refused(request, job, 422, "import_rejected")
+    if job.status == ImportJob.Status.FAILED:
+        return _import_refused(request, job, 500, "import_failed")
+    return Status(201 if job.is_finished else 202, import_out(job))
+
+
+@router.get("/imports/{job_id}", response=ImportOut, url_name="import_detail")
+def import_detail(request, job_id: int):
+    """An import's progress and report: for whoever started it, or staff who may import
+    into its place."""
+    return import_out(queries.get_import_job(request.scope, job_id))

@@ -1,0 +1,202 @@
+"""Shapes of the registry API: what comes in and what goes out.
+
+Input schemas only check JSON types (and refuse unknown fields); the rules on values
+(ID numbers, phones, door numbers, tags…) live in `checks` and run inside the actions, so
+the API, the pages and the importer give the same answers in the same words.
+
+Output never carries an identifier in clear: `id_number` is always masked (the clear
+value needs the audited reveal-id call), and a phone is masked unless the user's role may
+see phones there (`phone_masked` says which).
+"""
+
+import datetime
+from typing import Annotated, Any
+
+from ninja import Schema
+from pydantic import BeforeValidator, ConfigDict
+
+
+def _number_as_text(value):
+    """A door or phone sent as a JSON number (101, 13812345678) is taken as its text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+NumberOrText = Annotated[str, BeforeValidator(_number_as_text)]
+
+
+class StrictIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- places ------------------------------------------------------------------
+
+class PlaceRef(Schema):
+    id: int
+    kind: str
+    name: str
+
+
+class PlaceOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    name: str
+    code: str
+    parent: int | None
+    depth: int
+    household_count: int | None = None
+    resident_count: int | None = None
+
+
+class PlaceDetail(PlaceOut):
+    vulnerable_count: int | None = None
+    ancestors: list[PlaceRef]
+
+
+class PlaceCreate(StrictIn):
+    parent: int | None = None
+    kind: str
+    name: str
+    code: str = ""
+
+
+class PlaceRename(StrictIn):
+    name: str
+
+
+class PlaceMove(StrictIn):
+    parent: int
+
+
+# --- households and residents ------------------------------------------------
+
+class ResidentOut(Schema):
+    id: int
+    household: int
+    door: str
+    place: int
+    address: str
+    name: str
+    sex: str
+    age: int | None
+    phone: str
+    phone_masked: bool
+    id_number: str  # always masked
+    relation: str
+    presence: str
+    tags: list[str]
+    has_smartphone: bool
+    notes: str
+    unverified: bool
+    updated_at: datetime.datetime
+
+
+class HouseholdOut(Schema):
+    id: int
+    place: int
+    door: str
+    address: str
+    phone: str
+    phone_masked: bool
+    notes: str
+    resident_count: int
+    updated_at: datetime.datetime
+
+
+class HouseholdDetail(HouseholdOut):
+    residents: list[ResidentOut]
+
+
+class HouseholdCreate(StrictIn):
+    place: int
+    door: NumberOrText
+    phone: NumberOrText = ""
+    notes: str = ""
+
+
+class HouseholdUpdate(StrictIn):
+    """Only the fields sent change; send "" to clear the phone or the notes."""
+
+    door: NumberOrText | None = None
+    phone: NumberOrText | None = None
+    notes: str | None = None
+
+
+class ResidentFields(StrictIn):
+    """Values as a person would type them: sex "M"/"F" or 男/女, relation and presence as
+    their codes or Chinese words, tags as codes or words (独居老人…), birth date YYYY-MM-DD."""
+
+    name: str | None = None
+    id_number: str | None = None
+    sex: str | None = None
+    birth_date: str | None = None
+    phone: NumberOrText | None = None
+    relation: str | None = None
+    presence: str | None = None
+    has_smartphone: bool | None = None
+    tags: list[str] | None = None
+    notes: str | None = None
+
+
+class ResidentCreate(ResidentFields):
+    household: int
+    name: str
+
+
+class ResidentMove(StrictIn):
+    household: int
+
+
+class RevealedId(Schema):
+    id_number: str
+
+
+class Page(Schema):
+    count: int
+    page: int
+    page_size: int
+
+
+class ResidentPage(Page):
+    results: list[ResidentOut]
+
+
+class HouseholdPage(Page):
+    results: list[HouseholdOut]
+
+
+# --- imports -----------------------------------------------------------------
+
+class ImportRowError(Schema):
+    row: int | None = None
+    column: str | None = None
+    value: Any = None  # as read from the cell: text, number or empty
+    message: str
+
+
+class ImportCounts(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    households_created: int
+    places_created: int
+
+
+class ImportOut(Schema):
+    id: int
+    place: PlaceRef
+    filename: str
+    status: str
+    status_label: str
+    finished: bool
+    percent: int
+    total_rows: int
+    processed_rows: int
+    counts: ImportCounts
+    error_count: int
+    errors: list[ImportRowError]
+    message: str
+    created_at: datetime.datetime
+    finished_at: datetime.datetime | None
