@@ -136,6 +136,17 @@ class Tag(models.TextChoices):
     DISABILITY = "disability", _("Disability")
 
 
+# Tag → its position, for Resident.pack_tags (Tag.values builds a new list on every access).
+_TAG_ORDER = {t: i for i, t in enumerate(Tag.values)}
+
+
+def _tag_position(tag) -> int:
+    try:
+        return _TAG_ORDER[tag]
+    except KeyError:
+        raise ValueError(f"{tag!r} is not a tag") from None
+
+
 class Relation(models.TextChoices):
     HEAD = "head", _("Head of household")
     SPOUSE = "spouse", _("Spouse")
@@ -227,9 +238,10 @@ class Resident(Levels):
 
     @staticmethod
     def pack_tags(tags) -> str:
-        order = list(Tag.values)
-        tags = sorted(set(tags), key=order.index)
-        return "," + ",".join(tags) + "," if tags else ""
+        if not tags:
+            return ""
+        tags = sorted(set(tags), key=_tag_position)
+        return "," + ",".join(tags) + ","
 
     @property
     def id_masked(self) -> str:

@@ -335,19 +335,9 @@ def import_start(request, pk):
     return render(request, "registry/import.html", ctx)
 
 
-def _get_job(request, pk):
-    try:
-        job = ImportJob.objects.defer("content").select_related("place").get(pk=int(pk))
-    except (ImportJob.DoesNotExist, ValueError):
-        raise NotFound() from None
-    if job.user_id != request.user.id and not request.scope.allows(Perm.IMPORT, job.place):
-        raise NotFound()
-    return job
-
-
 @page
 def import_job(request, pk):
-    job = _get_job(request, pk)
+    job = queries.get_import_job(request.scope, pk)
     ctx = {"job": job, "place": job.place, "errors": job.errors[:500]}
     if _hx(request):
         return render(request, "registry/import_job.html#progress", ctx)
