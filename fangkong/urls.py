@@ -1,7 +1,15 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 
 from fangkong.api import api
+
+
+def api_not_found(request):
+    return JsonResponse({"error": {"code": "not_found", "message": _("Not found."), "fields": {},
+                                   "rows": []}}, status=404)
+
 
 admin.site.site_header = "Fangkong"
 # Django admin is for superusers only (staff flags are not used by Fangkong).
@@ -10,6 +18,7 @@ admin.site.has_permission = lambda request: request.user.is_active and request.u
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/.*$", api_not_found),  # unknown API paths answer in the JSON shape
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("fangkong.accounts.urls")),
     path("", include("fangkong.audit.urls")),

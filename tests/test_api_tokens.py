@@ -128,3 +128,9 @@ def test_someone_elses_token_looks_like_a_missing_one(world):
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
     assert Client().get("/api/v1/me", headers=auth(their_raw)).status_code == 200
+
+
+def test_unknown_api_path_answers_in_the_json_error_shape(client):
+    resp = client.get("/api/v1/no-such-thing")
+    assert resp.status_code == 404
+    assert resp.json()["error"]["code"] == "not_found"
