@@ -1,0 +1,1 @@
+"""Fangkong benchmarks: run them with bench/run (see docs/benchmarks.md)."""

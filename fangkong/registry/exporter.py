@@ -1,0 +1,180 @@
+"""Spreadsheet export: residents in the import template's layout, or any list.
+
+`residents_xlsx` writes the columns the importer reads, in the template's order and
+spellings, so an export can be corrected in Excel and imported again. Identifiers are
+masked unless the actor may see them, and showing them is audited.
+"""
+
+import datetime
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from fangkong.accounts.roles import Perm
+from fangkong.audit.actions import record
+from fangkong.core import pii
+from fangkong.core.errors import NotFound
+
+from .actions import _common_levels, record_phone_view
+from .checks import PRESENCE_WORDS, RELATION_WORDS, SEX_WORDS, TAG_WORDS
+from .importer import COLUMN, TEMPLATE_KEYS
+from .models import Household, Place, Resident
+
+TITLE_FONT = Font(bold=True, size=14)
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+TEXT = "@"  # Excel's "Text" number format
+WIDTHS = {"seq": 6, "name": 10, "sex": 6, "id_number": 21, "phone": 14, "compound": 14,
+          "building": 9, "unit": 8, "door": 8, "relation": 11, "presence": 10, "tags": 20,
+          "notes": 24, "birth_date": 12, "has_smartphone": 9}
+TEXT_KEYS = {"id_number", "phone", "door", "building", "unit"}
+
+# The word written for each stored value: the first (Chinese) spelling the importer accepts.
+_WORD = {str(k): v[0] for table in (RELATION_WORDS, PRESENCE_WORDS, TAG_WORDS, SEX_WORDS)
+         for k, v in table.items()}
+
+
+def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: bool = False
+                   ) -> bytes:
+    """The residents as an .xlsx roster in the import template's columns.
+
+    The caller picks the residents (from `queries`, so inside the actor's scope) and checks
+    Perm.EXPORT; a resident the actor may not see raises NotFound. ID numbers are written in
+    full only when `reveal_ids` is asked and the actor holds Perm.REVEAL_ID on every row
+    (one "resident.export_ids" audit event); otherwise masked. Phones are in full where the
+    actor holds Perm.VIEW_PHONE (one "resident.view_phones" event), masked elsewhere.
+    """
+    residents = list(residents)
+    scope = actor.scope
+    for r in residents:
+        if not scope.allows(Perm.VIEW_REGISTRY, r):
+            raise NotFound()
+    _load_households(residents)
+    names = dict(Place.objects.filter(id__in={
+        x for r in residents for x in (r.compound_id, r.building_id, r.unit_id) if x
+    }).values_list("id", "name"))
+    show_ids = bool(reveal_ids and residents
+                    and all(scope.allows(Perm.REVEAL_ID, r) for r in residents))
+    phone_ok = [scope.allows(Perm.VIEW_PHONE, r) for r in residents]
+
+    rows = []
+    for n, (r, phone_shown) in enumerate(zip(residents, phone_ok, strict=True), 1):
+        if r.id_hash:
+            idn = pii.decrypt(r.id_enc) if show_ids else r.id_masked
+        else:
+            idn = ""
+        values = {
+            "seq": n,
+            "name": r.name,
+            "sex": _WORD.get(r.sex, ""),
+            "id_number": idn,
+            "phone": r.phone if phone_shown else pii.mask_phone(r.phone),
+            "compound": names.get(r.compound_id, ""),
+            "building": names.get(r.building_id, ""),
+            "unit": names.get(r.unit_id, ""),
+            "door": r.household.door,
+            "relation": _WORD.get(r.relation, ""),
+            "presence": _WORD.get(r.presence, ""),
+            "tags": "、".join(_WORD.get(t, t) for t in r.tag_list),
+            "notes": r.notes,
+            "birth_date": r.birth_date.isoformat() if r.birth_date else "",
+            "has_smartphone": "有" if r.has_smartphone else "无",
+        }
+        rows.append([values[k] for k in TEMPLATE_KEYS])
+
+    if show_ids:
+        count = sum(1 for r in residents if r.id_hash)
+        if count:
+            record(actor, "resident.export_ids", None, {"count": count, "title": title[:100]},
+                   levels_from=_common_levels(residents), label=title[:200])
+    shown = [r for r, ok in zip(residents, phone_ok, strict=True) if ok and r.phone]
+    if shown:
+        record_phone_view(actor, shown, f"export: {title}"[:200])
+
+    header = [COLUMN[k].header for k in TEMPLATE_KEYS]
+    text_cols = {i for i, k in enumerate(TEMPLATE_KEYS) if k in TEXT_KEYS}
+    widths = [WIDTHS.get(k, 12) for k in TEMPLATE_KEYS]
+    return _write(title, header, rows, text_cols=text_cols, widths=widths,
+                  sheet_title=_("Residents"))
+
+
+def rows_xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
+    """Any list as an .xlsx: a title row, a header row, then the rows (text kept as text)."""
+    widths = [max(8, min(40, len(str(h)) * 2 + 2)) for h in header]
+    return _write(title, [str(h) for h in header], rows, widths=widths)
+
+
+def _load_households(residents):
+    """Make r.household available without a query per row."""
+    missing = {r.household_id for r in residents if not Resident.household.is_cached(r)}
+    if not missing:
+        return
+    households = Household.objects.in_bulk(missing)
+    for r in residents:
+        if not Resident.household.is_cached(r):
+            r.household = households[r.household_id]
+
+
+def _write(title, header, rows, *, text_cols=(), widths=None, sheet_title=None) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_safe_sheet_title(sheet_title or title))
+    ncols = max(len(header), 1)
+    for i, w in enumerate(widths or [], 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    for i in text_cols:
+        # New values typed into these columns stay text (ID numbers keep their digits).
+        ws.column_dimensions[get_column_letter(i + 1)].number_format = TEXT
+    ws.freeze_panes = "A3"
+    title_cell = WriteOnlyCell(ws, value=_clean(title))
+    title_cell.font = TITLE_FONT
+    title_cell.alignment = Alignment(horizontal="center")
+    ws.append([title_cell])
+    if ncols > 1:
+        ws.merged_cells.add(f"A1:{get_column_letter(ncols)}1")
+    head = []
+    for h in header:
+        c = WriteOnlyCell(ws, value=_clean(h))
+        c.font, c.fill = HEADER_FONT, HEADER_FILL
+        head.append(c)
+    ws.append(head)
+    for row in rows:
+        out = []
+        for i, v in enumerate(row):
+            v = _value(v)
+            if i in text_cols or (isinstance(v, str) and v.startswith(("=", "+", "-", "@"))):
+                c = WriteOnlyCell(ws, value=v)
+                if isinstance(v, str):
+                    c.data_type = "s"  # never a formula
+                if i in text_cols:
+                    c.number_format = TEXT
+                out.append(c)
+            else:
+                out.append(v)
+        ws.append(out)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _value(v):
+    if isinstance(v, datetime.datetime) and v.tzinfo:
+        return timezone.localtime(v).replace(tzinfo=None)  # Excel has no time zones
+    if v is None or isinstance(v, (bool, int, float, datetime.date)):
+        return v
+    return _clean(str(v))
+
+
+def _clean(text) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", str(text))[:32000]
+
+
+def _safe_sheet_title(title: str) -> str:
+    for ch in "[]:*?/\\":
+        title = title.replace(ch, " ")
+    return title.strip()[:31] or "Sheet1"
