@@ -22,7 +22,7 @@ IDS = {
     "yu_haitao": "140106194902100530",
     "xia_ming": "140106198702197890",
     "wang_xinyong": "140106199202213254",
-    "b_person": "140106198704246449",
+    "b_person": "140105197905122468",  # not in the sample roster
 }
 
 

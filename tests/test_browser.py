@@ -87,7 +87,7 @@ def test_building_board_on_a_phone(phone_page, world):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page is {width}px wide on a 390px phone"
     page.shot("06-building-board")
-    page.goto(page.base + f"/places/{world.community.id}/vulnerable/")
+    page.goto(page.base + f"/places/{world.grid.id}/vulnerable/")
     page.shot("07-vulnerable-list")
     assert "苏霞" in page.text_content("main")
     assert not page.problems, page.problems
@@ -101,6 +101,7 @@ def test_resident_sees_only_their_household_in_english(phone_page, world):
     assert "苏霞" in page.text_content("main")
     assert "Phone" in page.text_content("main")
     page.shot("08-resident-own-household-en")
-    page.goto(page.base + f"/households/{world.hh102.id}/")
-    assert "夏明" not in page.text_content("body")
     assert not page.problems, page.problems
+    resp = page.goto(page.base + f"/households/{world.hh102.id}/")
+    assert resp.status == 404
+    assert "夏明" not in page.text_content("body")
