@@ -533,3 +533,11 @@ def test_command_line_respects_the_users_scope(world, tmp_path):
         call_command("import_roster", str(path), "--place", str(world.community.id),
                      "--user", "staff_b")
     assert not Resident.objects.filter(name="越权").exists()
+
+
+def test_command_line_without_a_user_needs_a_superuser(world, tmp_path):
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(xlsx_bytes([person(1, "无主", new_id(171), "701")]))
+    with pytest.raises(CommandError, match="--user"):
+        call_command("import_roster", str(path), "--place", str(world.community.id))
+    assert not ImportJob.objects.exists()

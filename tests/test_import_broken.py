@@ -9,6 +9,7 @@ import pytest
 from django.utils import translation
 
 from fangkong.accounts.roles import Role
+from fangkong.core import pii
 from fangkong.registry.importer import parse_roster
 from fangkong.registry.models import ImportJob, Place, Resident
 
@@ -115,6 +116,7 @@ def test_person_registered_in_another_community(world):
     assert e["row"] == 13 and e["column"] == "身份证号"
     assert "another community" in e["message"]
     assert "惠泽苑" not in e["message"]  # where they live is not ours to tell
+    assert e["value"] == pii.mask_id_number(IDS["b_person"])  # nor the number, in clear
     assert Resident.objects.get(pk=world.other_person.pk).community_id == world.other.id
 
 

@@ -805,10 +805,7 @@ class _Plan:
         self.unchanged = 0
 
     def err(self, row: RosterRow, key, value, message):
-        label = self.parsed.columns.get(key, COLUMN[key].header) if key else ""
-        e = _error(row.row, label, value, message)
-        e["_order"] = COLUMN_ORDER.get(key, -1)
-        self.errors.append(e)
+        _row_error(self.errors, row.row, self.parsed.columns, key, value, message)
 
     # loading
     def load(self):
