@@ -2,7 +2,6 @@
 
 import argparse
 import datetime
-import hashlib
 import json
 import os
 import platform
@@ -25,8 +24,6 @@ SIZES = {
     "tiny": {"residents": 5_000, "import_rows": 300, "duration": 1.0, "threads": 4,
              "repeat": 1, "queries": 8},
 }
-# Files whose content decides the generated data (a change rebuilds the cache).
-DATA_CODE = ["fangkong/registry/demo.py", "fangkong/core/bulk.py"]
 
 
 @dataclass
@@ -197,11 +194,11 @@ def parse(argv) -> Config:
     return cfg
 
 
-def code_fingerprint(paths=DATA_CODE) -> str:
-    h = hashlib.sha256()
-    for rel in paths:
-        h.update((ROOT / rel).read_bytes())
-    return h.hexdigest()[:16]
+def code_fingerprint(seed: int = 1) -> str:
+    """What the data generator makes (registry.demo.data_version): a change rebuilds."""
+    from fangkong.registry import demo
+
+    return demo.data_version(seed)
 
 
 def configure(cfg: Config) -> dict:
@@ -262,7 +259,7 @@ def _migrate():
 
 def ensure_data(cfg: Config, report: Report):
     """Build the city (manage.py demo --residents N) unless the cache already holds it."""
-    key = {"residents": cfg.residents, "seed": cfg.seed, "code": code_fingerprint()}
+    key = {"residents": cfg.residents, "seed": cfg.seed, "data": code_fingerprint(cfg.seed)}
     stamp_path = cfg.workdir / "stamp.json"
     stamp = json.loads(stamp_path.read_text()) if stamp_path.exists() else {}
     t = time.perf_counter()

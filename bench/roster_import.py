@@ -30,7 +30,7 @@ from fangkong.registry.models import (
 )
 
 from .common import bench_user
-from .harness import figure
+from .harness import code_fingerprint, figure
 
 COLUMNS = {h: i for i, h in enumerate(demo.ROSTER_HEADER)}
 
@@ -39,7 +39,7 @@ def roster_file(cfg) -> tuple[bytes, list[list]]:
     """The roster as .xlsx bytes (cached under bench/cache) and its rows."""
     from openpyxl import Workbook
 
-    path = cfg.cache / f"roster-{cfg.import_rows}-s{cfg.seed}-{_fingerprint()}.xlsx"
+    path = cfg.cache / f"roster-{cfg.import_rows}-s{cfg.seed}-{code_fingerprint(cfg.seed)[:8]}.xlsx"
     if not path.exists():
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("花名册")
@@ -52,12 +52,6 @@ def roster_file(cfg) -> tuple[bytes, list[list]]:
         tmp.rename(path)
     rows = list(demo.roster(cfg.import_rows, seed=cfg.seed))  # deterministic: the file's rows
     return path.read_bytes(), rows
-
-
-def _fingerprint():
-    from .harness import code_fingerprint
-
-    return code_fingerprint()[:8]
 
 
 def new_community(street, n) -> Place:

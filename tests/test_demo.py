@@ -6,11 +6,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.db.models import Count
 
 from fangkong.accounts.models import Membership, User
 from fangkong.accounts.roles import Role
-from fangkong.core import pii
+from fangkong.core import bulk, pii
 from fangkong.core.text import name_keys
 from fangkong.registry import demo
 from fangkong.registry.models import LEVEL_FIELDS, Household, Kind, Place, Relation, Resident
@@ -119,7 +120,8 @@ def test_same_seed_same_data():
     assert demo.digest() != first
 
 
-def test_city_scale_fills_up_to_the_number_asked():
+def test_city_scale_fills_up_to_the_number_asked(monkeypatch):
+    monkeypatch.setattr(demo, "BIG_LOAD", 100)  # PostgreSQL: indexes built after the load
     build("--residents", "5000")
     assert Resident.objects.count() == 5000
     communities = Place.objects.filter(kind=Kind.COMMUNITY)
@@ -139,6 +141,23 @@ def test_city_scale_fills_up_to_the_number_asked():
     hh = Household.objects.filter(community_id=city[0].id).select_related("place").first()
     assert hh.unit_id == (hh.place_id if hh.place.kind == Kind.UNIT else None)
     assert hh.building_id in (hh.place_id, hh.place.parent_id)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_deferred_indexes_come_back():
+    def indexes():
+        with connection.cursor() as cur:
+            cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+                        "('registry_household', 'registry_resident') ORDER BY 1")
+            return cur.fetchall()
+
+    before = indexes()
+    with transaction.atomic(), bulk.indexes_deferred(Household, Resident):
+        during = indexes()
+    assert indexes() == before
+    assert len(during) == len([1 for name, d in before if "UNIQUE" in d or name.endswith("pkey")])
+    assert len(during) < len(before)
 
 
 def test_residents_must_be_positive():

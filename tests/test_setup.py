@@ -20,6 +20,7 @@ def test_models_and_migrations_agree():
 def test_migrations_apply_on_a_fresh_sqlite_database(tmp_path):
     env = dict(os.environ, FANGKONG_VAR_DIR=str(tmp_path))
     env.pop("DATABASE_URL", None)
+    env.pop("FANGKONG_SECRETS_FILE", None)  # dev.py test points it at var/test-secrets.json
     out = subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr

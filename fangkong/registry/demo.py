@@ -40,6 +40,7 @@ import random
 import sys
 import time
 from array import array
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
@@ -69,6 +70,7 @@ from .models import (
 
 DEMO_PASSWORD = "fangkong-demo"
 CHUNK = 5000  # residents written per batch
+BIG_LOAD = 100_000  # generated residents from which PostgreSQL indexes are built at the end
 
 # --- names -------------------------------------------------------------------
 
@@ -762,6 +764,28 @@ def _city_names(rng, count: int) -> list[str]:
 # --- entry points ---------------------------------------------------------------
 
 
+def data_version(seed: int = 1, as_of: datetime.date | None = None) -> str:
+    """A short hash of what the generator makes for this seed: the standard layout and
+    accounts, a sample community's layout, a sample of people with their derived fields.
+    Caches of generated data (bench/) compare it to know when to rebuild."""
+    h = hashlib.sha256()
+    h.update(repr((DISTRICT, STANDARD, DEMO_USERS, CITY_DISTRICTS, STREET_NAMES)).encode())
+    rng = random.Random(f"fangkong-demo:{seed}:version")
+    h.update(repr(city_community_spec(rng, 0, "样本", 2000, DISTRICT[1])).encode())
+    b = _Build(seed, as_of or default_as_of(), None)
+    for size in [1, 2, 3, 4, 5, 6] * 20:
+        for relation, sex, age, name in family(rng, size, "general"):
+            r = b.new_resident()
+            actions.apply_resident_fields(r, b.facts(rng, relation, sex, age, name, size, "140106"))
+            h.update(repr([getattr(r, f) for f in (
+                "name", "pinyin", "initials", "sex", "birth_date", "phone", "phone_tail",
+                "id_head", "id_tail", "relation", "presence", "has_smartphone", "tags",
+                "notes")]).encode())
+    for row in roster(200, seed=seed, as_of=as_of):
+        h.update(repr(row).encode())
+    return h.hexdigest()[:16]
+
+
 def default_as_of() -> datetime.date:
     return datetime.date(timezone.localdate().year, 1, 1)
 
@@ -792,7 +816,10 @@ def build(*, seed: int = 1, residents: int | None = None, as_of: datetime.date |
                 b.community(spec, street)
         if residents and residents > s.residents:
             bar.total = residents
-            _build_city(b, district, residents - s.residents)
+            big = residents - s.residents >= BIG_LOAD
+            with bulk.indexes_deferred(Household, Resident) if big else nullcontext():
+                _build_city(b, district, residents - s.residents)
+                b.loader.wait()
         b.loader.wait()
         s.users = _demo_users(b, district)
         record(b.actor, "demo.build", None, {"seed": seed, "as_of": as_of.isoformat(),

@@ -1041,25 +1041,20 @@ class _Plan:
                 setattr(ev, f, getattr(target, f))
             events.append(ev)
 
-        # Places, one level at a time so that parents have ids (a few hundred at most).
-        for kind in (Kind.GRID, Kind.COMPOUND, Kind.BUILDING, Kind.UNIT):
-            nodes = [n for n in self.new_nodes if n.kind == kind]
-            if not nodes:
-                continue
-            objs = []
-            for n in nodes:
-                parent = n.parent.place
-                p = Place(kind=kind, name=n.name, parent=parent, depth=parent.depth + 1,
-                          sort_key=natural_key(n.name), created_at=now)
-                p.copy_levels(parent)
-                objs.append(p)
-            Place.objects.bulk_create(objs, batch_size=BATCH)
-            for p, n in zip(objs, nodes, strict=True):
-                setattr(p, f"{kind}_id", p.id)
-                n.place = p
-                self.place_names[p.id] = p.name
-                event("place.create", p, {"kind": str(kind), "name": p.name})
-            Place.objects.bulk_update(objs, [kind.value], batch_size=BATCH)
+        # Places, parents first. Ids are reserved in advance so that each place carries its
+        # own id in its level column from the start (no second UPDATE).
+        nodes = sorted(self.new_nodes, key=lambda n: LEVELS.index(n.kind))
+        objs = []
+        for n, pk in zip(nodes, allocate_ids(Place, len(nodes)), strict=True):
+            parent = n.parent.place
+            p = Place(id=pk, kind=n.kind, name=n.name, parent=parent, depth=parent.depth + 1,
+                      sort_key=natural_key(n.name), created_at=now)
+            p.copy_levels(parent)
+            setattr(p, f"{n.kind}_id", pk)
+            n.place = p
+            self.place_names[pk] = p.name
+            objs.append(p)
+        _insert(Place, objs)
 
         # Households: ids reserved first, so that residents can point at them.
         new_hh = list(self.new_households.values())
@@ -1077,9 +1072,9 @@ class _Plan:
             return hh.row if isinstance(hh, _NewHousehold) else hh
 
         def place_hh(r, hh):
-            r.household_id = hh["id"]
-            for f in LEVEL_FIELDS:
-                setattr(r, f, hh[f])
+            # Plain attribute writes: these are fresh or freshly loaded instances with no
+            # related objects cached, so the FK descriptors have nothing to invalidate.
+            r.__dict__.update({"household_id": hh["id"], **{f: hh[f] for f in LEVEL_FIELDS}})
 
         # New residents.
         new_people = []
@@ -1114,10 +1109,13 @@ class _Plan:
         record_many(events)
         counts = {
             "created": len(new_people), "updated": len(changed), "unchanged": self.unchanged,
-            "households_created": len(objs), "places_created": len(self.new_nodes),
+            "households_created": len(new_hh), "places_created": len(nodes),
         }
+        new_places = [f"{self.place_names.get(n.parent.place.id, '')} {n.name}".strip()
+                      for n in nodes]
         record(self.actor, "registry.import", self.place,
-               {"job": job.id, "file": job.filename, "rows": self.parsed.total, **counts})
+               {"job": job.id, "file": job.filename, "rows": self.parsed.total, **counts,
+                "new_places": new_places[:200]})
         return counts
 
 
@@ -1145,24 +1143,36 @@ def _insert(model, objs):
         return
     with_pk = getattr(objs[0], model._meta.pk.attname) is not None
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    names = [f.attname for f in fields]
+    # Text, numbers, booleans and ids go to the driver as they are; the others (dates,
+    # times, JSON) through the field, once per distinct value.
+    prepped = [(i, f) for i, f in enumerate(fields)
+               if f.get_internal_type() not in _PLAIN_FIELDS]
+    memo: dict = {}
     qn = conn.ops.quote_name
     sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
-    memo: dict = {}
-    plain = (str, int, bool, float)
-
-    def prep(f, v):
-        if v is None or type(v) in plain:
-            return v
-        key = (f.attname, v)
-        if key not in memo:
-            memo[key] = f.get_db_prep_save(v, conn)
-        return memo[key]
-
     with conn.cursor() as cur:
-        for i in range(0, len(objs), 5 * BATCH):
-            cur.executemany(sql, [[prep(f, o.__dict__[f.attname]) for f in fields]
-                                  for o in objs[i:i + 5 * BATCH]])
+        for start in range(0, len(objs), 5 * BATCH):
+            rows = []
+            for o in objs[start:start + 5 * BATCH]:
+                d = o.__dict__
+                row = [d[a] for a in names]
+                for i, f in prepped:
+                    v = row[i]
+                    if v is not None:
+                        key = (i, v)
+                        if key not in memo:
+                            memo[key] = f.get_db_prep_save(v, conn)
+                        row[i] = memo[key]
+                rows.append(row)
+            cur.executemany(sql, rows)
+
+
+_PLAIN_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField", "BigIntegerField", "IntegerField",
+                 "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+                 "PositiveBigIntegerField", "CharField", "TextField", "BooleanField",
+                 "ForeignKey"}
 
 
 def _sorted_errors(errors: list[dict]) -> list[dict]:
