@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "fangkong.accounts",
     "fangkong.audit",
     "fangkong.registry",
+    "fangkong.notify",
+    "fangkong.volunteers",
+    "fangkong.screening",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "fangkong.core.middleware.ScopeMiddleware",
+    "fangkong.core.middleware.ApiMethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "fangkong.urls"
@@ -205,6 +209,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FANGKONG_IMPORT_MAX_BYTES = envint("FANGKONG_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Imports at or below this many rows run inside the request; larger ones in the worker.
 FANGKONG_IMPORT_INLINE_ROWS = envint("FANGKONG_IMPORT_INLINE_ROWS", 2000)
+# ID numbers one user may have shown in clear in an hour (every reveal is audited; the
+# limit stops a stolen session or token from reading the whole registry).
+FANGKONG_REVEALS_PER_HOUR = envint("FANGKONG_REVEALS_PER_HOUR", 60)
+# Code cards: a TrueType (glyf) font with Chinese to embed, e.g. Debian's fonts-droid-fallback
+# /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf; empty: reportlab's built-in
+# STSong-Light, not embedded (the viewer supplies a Song face). See registry/cards.py.
+FANGKONG_CARD_FONT = env("FANGKONG_CARD_FONT", "")
 
 TASKS = {
     "default": {
@@ -218,11 +229,32 @@ if env("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": env("REDIS_URL")}}
 
+# --- notifications (fangkong/notify/channels.py) --------------------------------
+# Outbound channels by name. "console" writes to the log (the default: nothing to set up);
+# "webhook" and "wecom" (WeCom group robot) post to the address of a group channel that
+# staff add for their place; "sms" is an SMS gateway's HTTP API, used when configured.
+NOTIFY_CHANNELS = {
+    "console": {"BACKEND": "fangkong.notify.channels.Console"},
+    "webhook": {"BACKEND": "fangkong.notify.channels.Webhook"},
+    "wecom": {"BACKEND": "fangkong.notify.channels.WeComRobot"},
+}
+if env("FANGKONG_SMS_URL"):
+    NOTIFY_CHANNELS["sms"] = {"BACKEND": "fangkong.notify.channels.SmsHttp",
+                              "URL": env("FANGKONG_SMS_URL"), "TOKEN": env("FANGKONG_SMS_TOKEN")}
+# Channels that reach each notified person at their phone number.
+NOTIFY_PERSONAL_CHANNELS = [c for c in env(
+    "FANGKONG_NOTIFY_PERSONAL", "sms" if env("FANGKONG_SMS_URL") else "console").split(",") if c]
+NOTIFY_MAX_ATTEMPTS = envint("FANGKONG_NOTIFY_MAX_ATTEMPTS", 6)
+NOTIFY_RETRY_SECONDS = envint("FANGKONG_NOTIFY_RETRY_SECONDS", 30)  # doubles each attempt
+FANGKONG_PUBLIC_URL = env("FANGKONG_PUBLIC_URL", "")  # for links in SMS / group messages
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    # The console notification channel (one-time codes on a local install show here).
+    "loggers": {"fangkong.notify": {"level": env("NOTIFY_LOG_LEVEL", "INFO")}},
 }
 
 # Page sizes

@@ -23,6 +23,9 @@ urlpatterns = [
     path("", include("fangkong.accounts.urls")),
     path("", include("fangkong.audit.urls")),
     path("", include("fangkong.registry.urls")),
+    path("", include("fangkong.notify.urls")),
+    path("", include("fangkong.volunteers.urls")),
+    path("", include("fangkong.screening.urls")),
 ]
 
 handler404 = "fangkong.core.views.not_found"

@@ -600,7 +600,7 @@ def test_an_import_that_fails_inside_answers_500_and_imports_nothing(world, monk
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(importer, "_run", broken)
+    monkeypatch.setattr(importer.job, "_run", broken)
     r = upload(session(world.users.staff), world.community,
                roster([person("郭建华", new_id(1), "202")]))
     assert r.status_code == 500
@@ -628,3 +628,39 @@ def test_imports_work_with_a_token_without_csrf(world):
     r = upload(client, world.community, roster([person("郭建华", new_id(1), "202")]),
                headers=bearer(world.users.staff))
     assert r.status_code == 201, r.content
+
+
+def test_household_phones_shown_in_clear_are_audited(world, login):
+    """The household's own phone (a landline) is personal data like the residents'."""
+    client = session(world.users.staff)
+    r = client.get(f"/api/v1/households?place={world.unit1.id}")
+    hh = next(h for h in r.json()["results"] if h["id"] == world.hh101.id)
+    assert (hh["phone"], hh["phone_masked"]) == ("03514001234", False)
+    event = AuditEvent.objects.filter(action="resident.view_phones").latest("id")
+    assert event.changes["households"] == [world.hh101.id] and event.changes["count"] == 0
+    assert event.community_id == world.community.id
+
+    page = login(world.users.grid).get(f"/households/{world.hh101.id}/")
+    assert "03514001234" in page.content.decode()
+    event = AuditEvent.objects.filter(action="resident.view_phones").latest("id")
+    assert event.actor == world.users.grid
+    assert event.changes["households"] == [world.hh101.id]
+    assert sorted(event.changes["residents"]) == sorted([world.su.id, world.yu.id])
+
+
+def test_id_reveals_are_limited_per_hour(world, settings, login):
+    settings.FANGKONG_REVEALS_PER_HOUR = 2
+    client = session(world.users.staff)
+    url = f"/api/v1/residents/{world.su.id}/reveal-id"
+    assert client.post(url).status_code == 200
+    assert client.post(url).status_code == 200
+    r = client.post(url, headers={"Accept-Language": "zh-hans"})
+    assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"
+    assert "2" in r.json()["error"]["message"]
+    assert AuditEvent.objects.filter(action="resident.reveal_id").count() == 2  # refused: no reveal
+    page = login(world.users.staff).post(f"/residents/{world.su.id}/reveal-id/",
+                                         headers={"HX-Request": "true"})
+    assert page.status_code == 200 and "14010619480904786X" not in page.content.decode()
+    assert 'role="alert"' in page.content.decode()
+    # another user has their own allowance
+    assert session(world.users.grid).post(url).json()["id_number"] == "14010619480904786X"

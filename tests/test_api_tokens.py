@@ -134,3 +134,10 @@ def test_unknown_api_path_answers_in_the_json_error_shape(client):
     resp = client.get("/api/v1/no-such-thing")
     assert resp.status_code == 404
     assert resp.json()["error"]["code"] == "not_found"
+
+
+def test_wrong_method_answers_405_in_the_json_error_shape(client):
+    resp = client.delete("/api/v1/me")
+    assert resp.status_code == 405
+    assert resp.json()["error"]["code"] == "method_not_allowed"
+    assert "GET" in resp["Allow"] and "GET" in resp.json()["error"]["message"]

@@ -22,7 +22,11 @@ def test_bench_runs_tiny_on_sqlite(tmp_path):
     lines = [ln for ln in out.splitlines() if ln and not ln.startswith("#")]
     names = {ln.split()[0] for ln in lines}
     for expected in ("subtree.count.district", "search.pinyin.p50", "search.address.p99",
-                     "import.importer", "page.place.rps", "page.search.p99"):
+                     "import.importer", "page.place.rps", "page.search.p99", "cards.building",
+                     "cards.community", "screening.batch.api", "screening.scan.p99",
+                     "screening.coverage.community", "screening.coverage.city.counters",
+                     "volunteers.signup.p99", "volunteers.signup.time_to_fill",
+                     "volunteers.publish.seconds"):
         assert expected in names, out
     district = next(ln for ln in lines if ln.startswith("subtree.count.district"))
     assert re.search(r"ms .* vs recursive CTE .* ratio [\d.,]+×", district), district

@@ -478,7 +478,7 @@ def test_a_job_runs_once(world):
 
 
 def test_progress_is_reported_while_checking(world, monkeypatch):
-    monkeypatch.setattr(importer, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(importer.rows, "PROGRESS_EVERY", 2)
     calls = []
     rows = [person(i, f"进度{i}", new_id(130 + i), "604") for i in range(1, 8)]
     job = importer.create_job(actor_for(world.users.staff), world.community, "p.xlsx",
@@ -495,7 +495,7 @@ def test_nothing_is_written_when_the_write_fails_midway(world, monkeypatch):
     def boom(events):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "record_many", boom)
+    monkeypatch.setattr(importer.writer, "record_many", boom)
     rows = [person(1, "半途", new_id(141), "101", compound="新小区", building="9号楼")]
     job = do_import(world.users.staff, world.community, xlsx_bytes(rows))
     assert job.status == ImportJob.Status.FAILED and job.message

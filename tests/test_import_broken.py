@@ -271,8 +271,9 @@ def test_every_message_has_a_chinese_translation():
     root = Path(__file__).resolve().parent.parent
     po = _po()
     missing = []
-    for rel in ("fangkong/registry/importer.py", "fangkong/registry/exporter.py"):
-        tree = ast.parse((root / rel).read_text())
+    sources = sorted((root / "fangkong/registry/importer").glob("*.py"))
+    for path in [*sources, root / "fangkong/registry/exporter.py"]:
+        tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                     and node.func.id == "_" and node.args

@@ -81,6 +81,18 @@ def test_search_finds_people(login, world, query, expected):
     assert expected in resp.content.decode()
 
 
+def test_four_digit_search_also_finds_the_door(login, world, system):
+    from fangkong.registry import actions
+
+    hh = actions.create_household(system, world.unit2, "1201")
+    actions.create_resident(system, hh, {"name": "高楼住户"})
+    other = actions.create_household(system, world.other_unit, "1201")
+    actions.create_resident(system, other, {"name": "别处住户"})
+    html = login(world.users.staff).get(reverse("search"), {"q": "1201"},
+                                        HTTP_HX_REQUEST="true").content.decode()
+    assert "高楼住户" in html and "别处住户" not in html
+
+
 def test_search_never_shows_other_community(login, world):
     c = login(world.users.staff)
     html = c.get(reverse("search"), {"q": "ygy"}).content.decode()  # 袁桂英 in community B

@@ -138,3 +138,33 @@ def add_person(actor, *, username, password, display_name, phone, role, place) -
     with transaction.atomic():
         user = create_user(actor, username, password, display_name=display_name, phone=phone)
         return grant(actor, user, role, place)
+
+
+def household_login(actor, household, *, phone: str, display_name: str = "") -> tuple[User, str | None]:
+    """A login for a household (the resident role on it), so the family sees its own
+    members, results and codes. The phone is the username. A phone that already has an
+    account gets the household added to it (returned password None); otherwise a new
+    account is made with a generated password, returned once for staff to pass on."""
+    import secrets
+
+    if not actor.scope.allows(Perm.MANAGE_USERS, household):
+        raise NotFound()
+    try:
+        phone = pii.validate_phone(phone)
+    except ValidationError as e:
+        raise Invalid(fields={"phone": e.messages}) from None
+    if not phone or not phone.startswith("1"):
+        raise Invalid(fields={"phone": [_("Enter the mobile number the family will log in with.")]})
+    with transaction.atomic():
+        user = User.objects.filter(phone=phone).first() or User.objects.filter(username=phone).first()
+        password = None
+        if user is None:
+            alphabet = "abcdefghijkmnpqrstuvwxyz23456789"  # nothing to misread on paper
+            password = "".join(secrets.choice(alphabet) for _i in range(10))
+            user = create_user(actor, phone, password, display_name=display_name or phone,
+                               phone=phone, check_password=False)
+        elif Membership.objects.filter(user=user, role=Role.RESIDENT, household=household,
+                                       is_active=True).exists():
+            raise Invalid(fields={"phone": [_("This number can already log in for this household.")]})
+        grant(actor, user, Role.RESIDENT, None, household=household)
+    return user, password

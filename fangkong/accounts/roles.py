@@ -27,20 +27,33 @@ class Perm(StrEnum):
     EXPORT = "registry.export"
     MANAGE_USERS = "accounts.manage"  # memberships below the node
     VIEW_AUDIT = "audit.view"
+    MANAGE_NOTIFY = "notify.manage"  # group channels; see and retry outbound messages
+    VOLUNTEERS_VIEW = "volunteers.view"  # volunteer records (phones in clear), calls, hours
+    VOLUNTEERS_MANAGE = "volunteers.manage"  # approve, teams, calls, assign, correct hours
+    SCREENING_VIEW = "screening.view"  # rounds, coverage, missing lists, tubes
+    SCREENING_RUN = "screening.run"  # plan rounds, exemptions, home visits, boxes, follow-up
+    # Register samples. Volunteers do not hold it by role: a Sampler assignment grants it
+    # inside that one round (screening.actions.can_sample).
+    SCREENING_SAMPLE = "screening.sample"
+    SCREENING_LAB = "screening.lab"  # enter lab results for tubes of rounds under the node
 
 
 P = Perm
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.COMMAND: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.EXPORT, P.VIEW_AUDIT}),
+    Role.COMMAND: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.EXPORT, P.VIEW_AUDIT, P.SCREENING_VIEW,
+                             P.VOLUNTEERS_VIEW, P.MANAGE_NOTIFY}),
     Role.STAFF: frozenset({
         P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EDIT_PLACES,
-        P.IMPORT, P.EXPORT, P.MANAGE_USERS, P.VIEW_AUDIT,
+        P.IMPORT, P.EXPORT, P.MANAGE_USERS, P.VIEW_AUDIT, P.MANAGE_NOTIFY,
+        P.VOLUNTEERS_VIEW, P.VOLUNTEERS_MANAGE,
+        P.SCREENING_VIEW, P.SCREENING_RUN, P.SCREENING_SAMPLE,
     }),
-    Role.GRID: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EXPORT}),
-    Role.LEADER: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE}),
+    Role.GRID: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EXPORT,
+                          P.SCREENING_VIEW, P.SCREENING_RUN, P.SCREENING_SAMPLE}),
+    Role.LEADER: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.SCREENING_VIEW}),
     # Volunteers see personal data only through the tasks they hold (later issues).
     Role.VOLUNTEER: frozenset(),
-    Role.LAB: frozenset(),
+    Role.LAB: frozenset({P.SCREENING_LAB}),  # tubes and results only, no personal data
     Role.SUPPLIER: frozenset(),
     # A resident sees their own household (the membership names it), phones included.
     Role.RESIDENT: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE}),

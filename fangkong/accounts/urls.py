@@ -7,6 +7,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("people/", views.people, name="people"),
     path("people/<int:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
+    path("households/<int:pk>/login/", views.household_login, name="household_login"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -80,6 +81,9 @@ def people(request):
 def membership_revoke(request, pk):
     m = actions.revoke_membership(Actor.from_request(request), pk)
     messages.success(request, _("%(name)s no longer has that role.") % {"name": m.user})
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return redirect(nxt)
     return redirect("people")
 
 
@@ -105,3 +109,31 @@ def token_revoke(request, pk):
     actions.revoke_token(Actor.from_request(request), pk)
     messages.success(request, _("Token revoked."))
     return redirect("tokens")
+
+
+@page
+@require_POST
+def household_login(request, pk):
+    """Staff: give a household a login (resident role) by a family member's mobile. A new
+    account's password is shown once, on this answer, never stored in clear."""
+    from fangkong.registry.queries import address_labels, get_household
+
+    hh = get_household(request.scope, pk)
+    try:
+        user, password = actions.household_login(Actor.from_request(request), hh,
+                                                  phone=request.POST.get("phone", ""),
+                                                  display_name=request.POST.get("name", ""))
+    except Invalid as e:
+        for msgs in e.fields.values():
+            for m in msgs:
+                messages.error(request, m)
+        return redirect("household", pk=hh.pk)
+    if password is None:
+        messages.success(request, _("%(phone)s can now log in for this household with their "
+                                    "existing password.") % {"phone": user.phone})
+        return redirect("household", pk=hh.pk)
+    resp = render(request, "accounts/household_login.html", {
+        "hh": hh, "user_": user, "password": password,
+        "address": address_labels([hh]).get(hh.place_id, "")})
+    resp["Cache-Control"] = "no-store"
+    return resp

@@ -154,6 +154,65 @@ def insert(model, objs, *, batch_size=2000) -> int:
     return len(objs)
 
 
+def insert_ignore(model, objs, *, returning: str, order_by: str = "") -> set:
+    """Insert unsaved instances, skipping any that would violate a unique constraint
+    (INSERT … ON CONFLICT DO NOTHING); returns the values of column `returning` of the rows
+    actually inserted. For idempotent writes keyed by a client-generated id.
+
+    PostgreSQL: COPY into a temporary table (created once per session, emptied at commit),
+    then one INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING, in `order_by` order (so that
+    concurrent writers take unique-index locks in the same order). Must run inside a
+    transaction. SQLite: one prepared INSERT … ON CONFLICT DO NOTHING per row (in-process,
+    microseconds each), its rowcount telling whether it went in."""
+    objs = list(objs)
+    if not objs:
+        return set()
+    conn = _connection(model)
+    fields = _fields(model, objs)
+    qn = conn.ops.quote_name
+    table = model._meta.db_table
+    columns = ", ".join(qn(f.column) for f in fields)
+    ret = model._meta.get_field(returning)
+    if conn.vendor == "postgresql" and len(objs) <= 20:  # a few rows: one plain statement
+        if order_by:
+            key = model._meta.get_field(order_by).attname
+            objs.sort(key=lambda o: getattr(o, key))
+        rows = list(_prepared_rows(conn, fields, objs))
+        one = f"({', '.join(['%s'] * len(fields))})"
+        with conn.cursor() as cur:
+            cur.execute(f"INSERT INTO {qn(table)} ({columns}) VALUES {', '.join([one] * len(rows))} "
+                        f"ON CONFLICT DO NOTHING RETURNING {qn(ret.column)}",
+                        [v for row in rows for v in row])
+            return {r[0] for r in cur.fetchall()}
+    if conn.vendor == "postgresql":
+        if not conn.in_atomic_block:
+            raise RuntimeError("insert_ignore() must run inside transaction.atomic()")
+        temp = qn(f"_in_{table}")
+        conn.ensure_connection()
+        raw = conn.connection
+        with raw.cursor() as cur:
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DELETE ROWS AS "
+                        f"SELECT {columns} FROM {qn(table)} WITH NO DATA")
+            with cur.copy(f"COPY {temp} ({columns}) FROM STDIN") as copy:
+                for row in _prepared_rows(conn, fields, objs):
+                    copy.write_row(row)
+            order = f" ORDER BY {qn(model._meta.get_field(order_by).column)}" if order_by else ""
+            cur.execute(f"INSERT INTO {qn(table)} ({columns}) SELECT {columns} FROM {temp}{order} "
+                        f"ON CONFLICT DO NOTHING RETURNING {qn(ret.column)}")
+            got = {r[0] for r in cur.fetchall()}
+            cur.execute(f"DELETE FROM {temp}")
+        return got
+    sql = (f"INSERT INTO {qn(table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT DO NOTHING")
+    got = set()
+    with conn.cursor() as cur:
+        for obj, row in zip(objs, _prepared_rows(conn, fields, objs), strict=True):
+            cur.execute(sql, row)
+            if cur.rowcount == 1:
+                got.add(getattr(obj, ret.attname))
+    return got
+
+
 class Loader:
     """Writes batches with `insert` in a background thread while the caller builds the next.
 

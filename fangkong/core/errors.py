@@ -40,6 +40,14 @@ class Forbidden(FangkongError):
     default_message = _("Your role does not allow this.")
 
 
+class TooMany(FangkongError):
+    """A limit on how often something may be done (e.g. ID numbers shown in clear)."""
+
+    status = 429
+    code = "rate_limited"
+    default_message = _("Too many requests; try again later.")
+
+
 class Conflict(FangkongError):
     status = 409
     code = "conflict"

@@ -5,6 +5,8 @@ scope raises NotFound, exactly like a missing one), validates through `checks`, 
 atomically and leaves an audit event.
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
 from fangkong.core import pii
-from fangkong.core.errors import Forbidden, Invalid, NotFound
+from fangkong.core.errors import Forbidden, Invalid, NotFound, TooMany
 from fangkong.core.text import name_keys
 
 from . import checks
@@ -306,21 +308,40 @@ def move_resident(actor, r: Resident, household: Household) -> Resident:
 
 
 def reveal_id_number(actor, r: Resident) -> str:
-    """The ID number in clear, for a role allowed to see it; every reveal is audited."""
+    """The ID number in clear, for a role allowed to see it; every reveal is audited, and
+    a user may have at most FANGKONG_REVEALS_PER_HOUR shown in an hour (counted from the
+    audit trail, so the limit holds across app servers)."""
     require(actor, Perm.REVEAL_ID, r)
+    if actor.user is not None and actor.user.is_authenticated:
+        from django.conf import settings
+
+        from fangkong.audit.models import AuditEvent
+
+        limit = settings.FANGKONG_REVEALS_PER_HOUR
+        since = timezone.now() - datetime.timedelta(hours=1)
+        recent = AuditEvent.objects.filter(actor=actor.user, action="resident.reveal_id",
+                                           at__gte=since)[:limit].count()
+        if recent >= limit:
+            raise TooMany(_("You have shown %(n)d ID numbers in the last hour, the most "
+                            "allowed. Try again later or ask the community office.")
+                          % {"n": limit})
     record(actor, "resident.reveal_id", r)
     return pii.decrypt(r.id_enc)
 
 
-def record_phone_view(actor, residents, where: str):
-    """One audit event for a page or export that showed phones in clear."""
+def record_phone_view(actor, residents, where: str, households=()):
+    """One audit event for a page, response or export that showed phones in clear: the
+    residents' and the households' own phones (a landline on the household)."""
     ids = [r.id for r in residents if r.phone]
-    if not ids or not actor.scope.has(Perm.VIEW_PHONE):
+    hh_ids = [h.id for h in households if h.phone]
+    if not (ids or hh_ids) or not actor.scope.has(Perm.VIEW_PHONE):
         return
-    first = residents[0]
-    record(actor, "resident.view_phones", None, {"where": where, "residents": ids[:500],
-                                                 "count": len(ids)},
-           levels_from=_common_levels(residents) or first, label=where)
+    changes = {"where": where, "residents": ids[:500], "count": len(ids)}
+    if hh_ids:
+        changes["households"] = hh_ids[:500]
+    rows = list(residents) + list(households)
+    record(actor, "resident.view_phones", None, changes,
+           levels_from=_common_levels(rows) or rows[0], label=where)
 
 
 def _common_levels(rows):
@@ -333,3 +354,17 @@ def _common_levels(rows):
         values = {getattr(r, f) for r in rows}
         setattr(out, f, values.pop() if len(values) == 1 else None)
     return out
+
+
+def reissue_code(actor, r: Resident) -> Resident:
+    """A new personal code (a lost card): the old token stops working at once. The audit
+    event names the resident, never a token."""
+    from .models import new_token
+
+    require(actor, Perm.EDIT_REGISTRY, r)
+    with transaction.atomic():
+        r.token = new_token()
+        r.updated_at = timezone.now()
+        r.save(update_fields=["token", "updated_at"])
+        record(actor, "resident.reissue_code", r)
+    return r

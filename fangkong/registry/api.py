@@ -19,7 +19,7 @@ from ninja.files import UploadedFile
 from fangkong.accounts.roles import Perm
 from fangkong.core import pii
 from fangkong.core.actor import Actor
-from fangkong.core.errors import Invalid
+from fangkong.core.errors import Invalid, NotFound
 
 from . import actions, checks, queries
 from .models import Household, ImportJob, Place, Resident
@@ -35,6 +35,7 @@ from .schemas import (
     PlaceMove,
     PlaceOut,
     PlaceRename,
+    ReissuedCode,
     ResidentCreate,
     ResidentFields,
     ResidentMove,
@@ -81,6 +82,12 @@ def _resident_out(r: Resident, scope, labels) -> dict:
         "has_smartphone": r.has_smartphone, "notes": r.notes, "unverified": r.unverified,
         "updated_at": r.updated_at,
     }
+
+
+def _audit_household_phones(request, rows, out, where):
+    shown = [h for h, row in zip(rows, out, strict=True) if h.phone and not row["phone_masked"]]
+    if shown:
+        actions.record_phone_view(_actor(request), [], where, shown)
 
 
 def residents_out(request, rows: list[Resident], where: str) -> list[dict]:
@@ -179,8 +186,9 @@ def household_list(request, place: int | None = None, q: str = "",
     where = queries.get_place(scope, place) if place is not None else None
     count, size, rows = _page(queries.household_list(scope, where, q=q), page, page_size)
     labels = queries.address_labels(rows)
-    return {"count": count, "page": page, "page_size": size,
-            "results": [_household_out(h, scope, labels, h.n_residents) for h in rows]}
+    results = [_household_out(h, scope, labels, h.n_residents) for h in rows]
+    _audit_household_phones(request, rows, results, "api:households")
+    return {"count": count, "page": page, "page_size": size, "results": results}
 
 
 @router.get("/households/{household_id}", response=HouseholdDetail)
@@ -191,6 +199,7 @@ def household_detail(request, household_id: int):
                   .order_by("relation", "id"))
     out = _household_out(hh, scope, queries.address_labels([hh]),
                          sum(1 for r in people if r.presence != "moved_out"))
+    _audit_household_phones(request, [hh], [out], "api:household")
     out["residents"] = residents_out(request, people, "api:household")
     return out
 
@@ -276,6 +285,58 @@ def resident_reveal_id(request, resident_id: int):
     """The ID number in clear, for roles allowed to see it. Every call is audited."""
     r = queries.get_resident(request.scope, resident_id)
     return {"id_number": actions.reveal_id_number(_actor(request), r)}
+
+
+# --- personal code cards -----------------------------------------------------
+
+HouseholdIds = Query(None, description="Only these households (repeat the parameter).")
+
+
+@router.get("/places/{place_id}/code-cards.pdf", url_name="place_code_cards",
+            response={200: None})
+def place_code_cards(request, place_id: int, everyone: bool = False,
+                     household: list[int] = HouseholdIds):
+    """Printable code cards (application/pdf, 10 to an A4 page) for residents under a
+    community, grid, compound, building or unit, or only in the listed `household` ids
+    under it. By default only people without a smartphone or in a vulnerable group;
+    `everyone=true` for all. Needs registry edit rights there; audited."""
+    from .card_views import pdf_response
+    from .cards import print_cards
+
+    scope = request.scope
+    place = queries.get_place(scope, place_id)
+    households = None
+    if household:
+        ids = set(household)
+        households = list(queries.households(scope).filter(id__in=ids))
+        if len(households) != len(ids):
+            raise NotFound()
+    pdf, filename, _n = print_cards(_actor(request), place=place, households=households,
+                                    everyone=everyone)
+    return pdf_response(pdf, filename)
+
+
+@router.get("/households/{household_id}/code-cards.pdf", url_name="household_code_cards",
+            response={200: None})
+def household_code_cards(request, household_id: int, everyone: bool = False):
+    """Printable code cards (application/pdf) for one household; see the place endpoint."""
+    from .card_views import pdf_response
+    from .cards import print_cards
+
+    hh = queries.get_household(request.scope, household_id)
+    pdf, filename, _n = print_cards(_actor(request), household=hh, everyone=everyone)
+    return pdf_response(pdf, filename)
+
+
+@router.post("/residents/{resident_id}/reissue-code", response=ReissuedCode)
+def resident_reissue_code(request, resident_id: int):
+    """A new personal code for a lost card: the old code stops working at once. Answers
+    the new code's text (what the QR carries). Audited."""
+    from .cards import code_payload
+
+    r = queries.get_resident(request.scope, resident_id)
+    r = actions.reissue_code(_actor(request), r)
+    return {"id": r.id, "code": code_payload(r)}
 
 
 # --- imports -----------------------------------------------------------------

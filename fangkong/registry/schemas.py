@@ -153,6 +153,11 @@ class RevealedId(Schema):
     id_number: str
 
 
+class ReissuedCode(Schema):
+    id: int
+    code: str  # the text in the new QR code, "FK1:<token>" (see registry/cards.py)
+
+
 class Page(Schema):
     count: int
     page: int

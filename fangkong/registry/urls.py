@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import card_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,5 +18,14 @@ urlpatterns = [
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/residents/new/", views.resident_create, name="resident_create"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/move/", views.resident_move, name="resident_move"),
     path("residents/<int:pk>/reveal-id/", views.resident_reveal, name="resident_reveal"),
+    path("places/<int:pk>/code-cards/", card_views.place_cards, name="code_cards"),
+    path("places/<int:pk>/code-cards.pdf", card_views.place_cards_pdf, name="code_cards_pdf"),
+    path("households/<int:pk>/code-cards.pdf", card_views.household_cards_pdf,
+         name="household_cards_pdf"),
+    path("households/<int:pk>/codes/", card_views.household_codes, name="household_codes"),
+    path("my/codes/", card_views.my_codes, name="my_codes"),
+    path("residents/<int:pk>/reissue-code/", card_views.resident_reissue_code,
+         name="resident_reissue_code"),
 ]

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
-from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.errors import Invalid, NotFound, TooMany
 from fangkong.core.views import page
 
-from . import actions, queries
+from . import actions, cards, queries
 from .models import HOUSEHOLD_PARENTS, ImportJob, Kind, Place, Presence, Relation, Tag
 
 
@@ -126,10 +126,15 @@ def search(request):
 def household_detail(request, pk):
     hh = queries.get_household(request.scope, pk)
     people = list(queries.residents(request.scope).filter(household=hh).order_by("relation", "id"))
-    _audit_phones(request, people, f"household:{hh.id}")
+    shown = [r for r in people if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
+    hh_shown = [hh] if hh.phone and request.scope.allows(Perm.VIEW_PHONE, hh) else []
+    if shown or hh_shown:
+        actions.record_phone_view(_actor(request), shown, f"household:{hh.id}", hh_shown)
     ctx = {"hh": hh, "people": people, "address": queries.address_labels([hh]).get(hh.place_id, ""),
            "can_edit": request.scope.allows(Perm.EDIT_REGISTRY, hh),
            "can_reveal": request.scope.allows(Perm.REVEAL_ID, hh),
+           "can_codes": cards.can_show_codes(request.scope, hh),
+           "logins": household_logins(request.scope, hh),
            "crumbs": [p for p in queries.ancestors(hh.place) if
                       request.scope.allows(Perm.VIEW_REGISTRY, p)] + (
                [hh.place] if request.scope.allows(Perm.VIEW_REGISTRY, hh.place) else []),
@@ -232,11 +237,57 @@ def resident_edit(request, pk):
                    **_choices()})
 
 
+def household_logins(scope, hh):
+    """The accounts that log in for this household (for staff who manage accounts)."""
+    if not scope.allows(Perm.MANAGE_USERS, hh):
+        return None
+    from fangkong.accounts.models import Membership
+
+    return list(Membership.objects.filter(household=hh, is_active=True)
+                .select_related("user").order_by("id"))
+
+
+@page
+def resident_move(request, pk):
+    """Move a person to another household (a marriage, a child leaving, a data-entry
+    mistake): find the household by address, door or a member's name, then confirm."""
+    r = queries.get_resident(request.scope, pk)
+    actor = _actor(request)
+    actions.require(actor, Perm.EDIT_REGISTRY, r)
+    community = Place.objects.get(pk=r.community_id) if r.community_id else None
+    error = ""
+    if request.method == "POST":
+        try:
+            target = queries.get_household(request.scope, request.POST.get("household"),
+                                           Perm.EDIT_REGISTRY)
+        except NotFound:
+            error = _("Choose the new household from the list.")
+        else:
+            actions.move_resident(actor, r, target)
+            messages.success(request, _("%(name)s now lives at %(door)s.") % {
+                "name": r.name, "door": f"{target.place.name} {target.door}"})
+            return redirect("household", pk=target.pk)
+    q = request.GET.get("q", "")
+    found = queries.household_search(request.scope, q, within=community,
+                                     perm=Perm.EDIT_REGISTRY) if q else []
+    found = [h for h in found if h.pk != r.household_id]
+    ctx = {"r": r, "hh": r.household, "q": q, "found": found, "error": error,
+           "labels": queries.address_labels(found + [r.household])}
+    if _hx(request):
+        return render(request, "registry/resident_move.html#results", ctx)
+    return render(request, "registry/resident_move.html", ctx, status=400 if error else 200)
+
+
 @require_POST
 @page
 def resident_reveal(request, pk):
     r = queries.get_resident(request.scope, pk)
-    value = actions.reveal_id_number(_actor(request), r)
+    try:
+        value = actions.reveal_id_number(_actor(request), r)
+    except TooMany as e:
+        # htmx swaps only 2xx answers: the message replaces the button in place.
+        return render(request, "registry/household.html#revealed", {"error": e.message, "r": r},
+                      status=200 if _hx(request) else 429)
     return render(request, "registry/household.html#revealed", {"value": value, "r": r})
 
 

@@ -39,3 +39,9 @@ def get(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def has_perm(scope, perm):
+    """{% if scope|has_perm:"notify.manage" %}: the user holds the permission somewhere."""
+    return bool(scope) and scope.has(Perm(perm))

@@ -1,0 +1,108 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.views import page
+from fangkong.registry import queries as registry_queries
+
+from . import actions, channels, queries
+from .models import Status
+
+
+@page
+def inbox(request):
+    unread = request.GET.get("unread") == "1"
+    pg = Paginator(queries.inbox(request.user, unread=unread), 50).get_page(request.GET.get("page"))
+    return render(request, "notify/inbox.html", {"page": pg, "unread": unread})
+
+
+def badge(request):
+    """The unread count for the menu (loaded by htmx after the page, refreshed every
+    minute); empty for anonymous users."""
+    from django.http import HttpResponse
+
+    n = queries.unread_count(request.user) if request.user.is_authenticated else 0
+    return render(request, "notify/badge.html", {"n": n}) if n else HttpResponse("")
+
+
+@page
+def open_notification(request, pk):
+    n = queries.get_notification(request.user, pk)
+    actions.mark_read(request.user, [n.pk])
+    if n.url and url_has_allowed_host_and_scheme(n.url, allowed_hosts={request.get_host()}):
+        return redirect(n.url)
+    return redirect("inbox")
+
+
+@page
+@require_POST
+def read_all(request):
+    actions.mark_read(request.user)
+    return redirect("inbox")
+
+
+@page
+def outbox(request):
+    """Staff: outbound messages in their part of the tree, failures first, and the
+    group channels (WeCom robots, webhooks) set up for their places."""
+    if not request.scope.has(Perm.MANAGE_NOTIFY):
+        raise NotFound()
+    status = request.GET.get("status") or None
+    if status not in Status.values:
+        status = None
+    qs = queries.deliveries(request.scope, status=status).select_related("place")
+    pg = Paginator(qs, 50).get_page(request.GET.get("page"))
+    places = registry_queries.places(request.scope, Perm.MANAGE_NOTIFY).filter(
+        kind__in=["district", "street", "community", "grid", "compound"])
+    form, errors = {}, {}
+    if request.method == "POST":
+        form = request.POST
+        try:
+            try:
+                place = registry_queries.get_place(request.scope, request.POST.get("place"),
+                                                   Perm.MANAGE_NOTIFY)
+            except NotFound:
+                raise Invalid(fields={"place": [_("Choose a place.")]}) from None
+            actions.add_group_channel(Actor.from_request(request), place,
+                                      name=request.POST.get("name", ""),
+                                      channel=request.POST.get("channel", ""),
+                                      target=request.POST.get("target", ""))
+        except Invalid as e:
+            errors = e.fields or {"all": [str(e.message)]}
+        else:
+            messages.success(request, _("Group channel added."))
+            return redirect("outbox")
+    return render(request, "notify/outbox.html", {
+        "page": pg, "status": status, "statuses": Status.choices,
+        "counts": queries.delivery_counts(request.scope),
+        "groups": queries.group_channels(request.scope), "places": places[:300],
+        "group_channels": channels.group_channels(), "form": form, "errors": errors,
+    }, status=400 if errors else 200)
+
+
+@page
+@require_POST
+def retry(request, pk):
+    d = queries.get_delivery(request.scope, pk)
+    try:
+        actions.retry(Actor.from_request(request), d)
+    except Invalid as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, _("The message will be sent again now."))
+    return redirect(request.POST.get("next") or "outbox")
+
+
+@page
+@require_POST
+def group_active(request, pk):
+    g = queries.get_group_channel(request.scope, pk)
+    actions.set_group_channel_active(Actor.from_request(request), g,
+                                     request.POST.get("active") == "1")
+    return redirect("outbox")

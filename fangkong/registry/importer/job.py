@@ -1,0 +1,186 @@
+"""The import job: create, run (inline or in the task worker), reject or finish."""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.errors import Invalid
+
+from ..actions import require
+from ..models import (
+    ImportJob,
+    Kind,
+    Place,
+)
+from .columns import (
+    FILE_ROW,
+    IMPORT_KINDS,
+    MAX_STORED_ERRORS,
+    _file_error,
+    _missing_columns_error,
+    _sorted_errors,
+)
+from .rows import _parse, count_data_rows
+from .writer import _Plan
+
+log = logging.getLogger(__name__)
+
+
+
+
+def _set_progress(job_id):
+    def progress(done, total):
+        ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
+    return progress
+
+
+def run_import(job_id: int, *, actor=None, progress=None) -> ImportJob:
+    """Run one import job to its end: done, rejected (with errors) or failed.
+
+    `actor` defaults to the job's user (the background task); `progress(done, total)` is
+    called as rows are checked, after the job row itself is updated. Runs only a job that
+    is still queued, so a task delivered twice does the work once.
+    """
+    from fangkong.core.actor import Actor
+
+    taken = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.READING)
+    job = ImportJob.objects.select_related("place", "user").get(pk=job_id)
+    if not taken:
+        return job
+    if actor is None:
+        actor = Actor.system(job.user, via="import")
+    try:
+        _run(job, actor, progress)
+    except Exception as e:
+        log.exception("import %s failed", job.id)
+        job.status = ImportJob.Status.FAILED
+        if isinstance(e, IntegrityError):
+            job.message = _("The registry changed while this file was being imported (someone "
+                            "saved the same person or place at the same time). Nothing was "
+                            "imported: please import the file again.")
+        else:
+            job.message = _("The import failed because of an internal error; nothing was "
+                            "imported. Please try again or tell your administrator.")
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "message", "finished_at"])
+    return job
+
+
+def _run(job: ImportJob, actor, progress):
+    place = job.place
+    if not actor.scope.allows(Perm.IMPORT, place):
+        return _reject(job, [_file_error(_("You are not allowed to import into %(place)s.")
+                                         % {"place": place.name})], 0)
+    save_progress = _set_progress(job.id)
+
+    def on_progress(done, total):
+        save_progress(done, total)
+        if progress:
+            progress(done, total)
+
+    parsed = _parse(job.filename, bytes(job.content), progress=on_progress)
+    if parsed.structural:
+        return _reject(job, parsed.errors, parsed.total)
+    # Columns the import place makes necessary.
+    kind = Kind(place.kind)
+    need = []
+    if kind in (Kind.COMMUNITY, Kind.GRID) and "compound" not in parsed.columns:
+        need.append("compound")
+    if kind in (Kind.COMMUNITY, Kind.GRID, Kind.COMPOUND) and "building" not in parsed.columns:
+        need.append("building")
+    if need:
+        return _reject(job, [_missing_columns_error(need, parsed.header_row)], parsed.total)
+    plan = _Plan(actor, place, parsed)
+    plan.load()
+    plan.plan()
+    errors = parsed.errors + plan.errors
+    if errors:
+        return _reject(job, errors, parsed.total)
+    job.status = ImportJob.Status.WRITING
+    job.total_rows = job.processed_rows = parsed.total
+    job.save(update_fields=["status", "total_rows", "processed_rows"])
+    with transaction.atomic():
+        counts = plan.write(job)
+        job.status = ImportJob.Status.DONE
+        job.created_count = counts["created"]
+        job.updated_count = counts["updated"]
+        job.unchanged_count = counts["unchanged"]
+        job.households_created = counts["households_created"]
+        job.places_created = counts["places_created"]
+        job.error_count, job.errors = 0, []
+        message = _("Imported %(rows)d rows: %(created)d new, %(updated)d updated, "
+                    "%(unchanged)d unchanged.") % {"rows": parsed.total, **counts}
+        if parsed.ignored:
+            message += " " + _("Columns not imported: %(columns)s.") % {
+                "columns": "、".join(parsed.ignored)}
+        job.message = message[:500]
+        job.finished_at = timezone.now()
+        job.save(update_fields=RESULT_FIELDS)
+
+
+RESULT_FIELDS = ["status", "total_rows", "processed_rows", "created_count", "updated_count",
+                 "unchanged_count", "households_created", "places_created", "error_count",
+                 "errors", "message", "finished_at"]
+
+
+def _reject(job: ImportJob, errors: list[dict], total: int):
+    errors = _sorted_errors(errors)
+    job.status = ImportJob.Status.REJECTED
+    job.error_count = len(errors)
+    job.errors = errors[:MAX_STORED_ERRORS]
+    job.total_rows = total
+    job.processed_rows = total
+    if len(errors) == 1 and errors[0]["row"] == FILE_ROW:
+        job.message = errors[0]["message"][:500]
+    else:
+        job.message = _("%(n)d problems found; nothing was imported. Correct the file and "
+                        "import it again.") % {"n": len(errors)}
+    job.finished_at = timezone.now()
+    job.save(update_fields=RESULT_FIELDS)
+
+
+# --- the entry point ---------------------------------------------------------
+
+def create_job(actor, place: Place, filename: str, content: bytes) -> ImportJob:
+    """Check the actor may import here and the file's size; store the file as a queued job."""
+    require(actor, Perm.IMPORT, place)
+    if place.kind not in IMPORT_KINDS:
+        raise Invalid(fields={"place": [_(
+            "A roster can be imported into a community, grid, compound, building or unit.")]})
+    limit = settings.FANGKONG_IMPORT_MAX_BYTES
+    if len(content) > limit:
+        raise Invalid(fields={"file": [_(
+            "The file is too large (%(size)s MB); the limit is %(limit)s MB. Split it into "
+            "several files.") % {"size": round(len(content) / 1048576, 1),
+                                 "limit": round(limit / 1048576, 1)}]})
+    if not content:
+        raise Invalid(fields={"file": [_("The file is empty.")]})
+    user = actor.user if actor.user and actor.user.is_authenticated else None
+    if user is None:
+        raise Invalid(fields={"user": [_("An import must be made by a user.")]})
+    name = (filename or "roster").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    return ImportJob.objects.create(user=user, place=place, filename=name, content=content,
+                                    sha256=hashlib.sha256(content).hexdigest())
+
+
+def start_import(actor, place: Place, filename: str, content: bytes) -> ImportJob:
+    """Action: check the actor may import into the place and the file's size, store the job,
+    then run it in the request when it is small, or in the task worker when it is not."""
+    job = create_job(actor, place, filename, content)
+    inline = settings.FANGKONG_IMPORT_INLINE_ROWS
+    if count_data_rows(job.filename, content, inline) <= inline:
+        run_import(job.id, actor=actor)
+    else:
+        from ..tasks import run_import_task
+
+        run_import_task.enqueue(job.id, get_language())
+    job.refresh_from_db()
+    return job
+

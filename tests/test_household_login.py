@@ -1,0 +1,66 @@
+"""Staff give a household a login from the household page; the family then sees it."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from fangkong.accounts.models import Membership, User
+from fangkong.accounts.roles import Role
+from fangkong.audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_create_a_family_login_and_the_family_logs_in(world, login):
+    client = login(world.users.staff)
+    page = client.get(reverse("household", args=[world.hh102.pk])).content.decode()
+    assert reverse("household_login", args=[world.hh102.pk]) in page
+    resp = client.post(reverse("household_login", args=[world.hh102.pk]),
+                       {"phone": "15083776308"})
+    assert resp.status_code == 200 and resp["Cache-Control"] == "no-store"
+    password = re.search(r'class="secret">([a-z0-9]{10})<', resp.content.decode()).group(1)
+    user = User.objects.get(phone="15083776308")
+    m = Membership.objects.get(user=user)
+    assert (m.role, m.household_id) == (Role.RESIDENT, world.hh102.pk)
+    assert AuditEvent.objects.filter(action="membership.grant", actor=world.users.staff).exists()
+    assert password not in str(list(AuditEvent.objects.values_list("changes", flat=True)))
+
+    family = Client()
+    assert family.login(username="15083776308", password=password)
+    home = family.get(reverse("home"), follow=True)
+    assert "夏明" in home.content.decode() and "苏霞" not in home.content.decode()
+
+    # again: refused with a message, nothing doubled
+    again = client.post(reverse("household_login", args=[world.hh102.pk]), {"phone": "15083776308"},
+                        follow=True)
+    assert "already" in again.content.decode() or "已" in again.content.decode()
+    assert Membership.objects.filter(user=user).count() == 1
+    # an existing account gets the second household without a new password
+    resp = client.post(reverse("household_login", args=[world.hh201.pk]), {"phone": "15083776308"})
+    assert resp.status_code == 302
+    assert Membership.objects.filter(user=user, role=Role.RESIDENT).count() == 2
+    # and staff can remove it from the household page
+    resp = client.post(reverse("membership_revoke", args=[m.pk]),
+                       {"next": reverse("household", args=[world.hh102.pk])})
+    assert resp["Location"] == reverse("household", args=[world.hh102.pk])
+    assert not Membership.objects.get(pk=m.pk).is_active
+
+
+def test_family_login_refuses_bad_numbers_wrong_roles_and_other_communities(world, login):
+    client = login(world.users.staff)
+    url = reverse("household_login", args=[world.hh102.pk])
+    for bad in ("", "12345", "03514001234"):
+        client.post(url, {"phone": bad})
+    assert not Membership.objects.filter(role=Role.RESIDENT, household=world.hh102).exists()
+    assert client.post(reverse("household_login", args=[world.other_hh.pk]),
+                       {"phone": "15900000000"}).status_code == 404
+    for user in (world.users.grid, world.users.leader):  # they see the household, cannot grant
+        assert login(user).post(url, {"phone": "15900000000"}).status_code == 404
+        page = login(user).get(reverse("household", args=[world.hh102.pk])).content.decode()
+        assert "夏明" in page and url not in page
+    for user in (world.users.volunteer, world.users.resident, world.users.other_staff):
+        assert login(user).post(url, {"phone": "15900000000"}).status_code == 404
+    assert login(world.users.staff).get(url).status_code == 405
+    assert not User.objects.filter(phone="15900000000").exists()
