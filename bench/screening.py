@@ -1,0 +1,381 @@
+"""(screening) testing rounds at city scale.
+
+Data: one PCR round per district of the city (pools of 10) with ~90 % of the residents
+registered (loaded once with COPY and cached; the other 10 % are the people the
+benchmarks register). Figures:
+
+- screening.batch: a station batch upload through the API (POST …/sync, 500 events a
+  request, token auth, set-based validation, INSERT … ON CONFLICT DO NOTHING), against a
+  raw COPY of the same rows into the same table in the same run; ratio = API ÷ COPY.
+- screening.scan: single-scan API under a paced load (400 req/s on the full run, open
+  loop: latency counted from each request's scheduled time), p50/p99, served by granian.
+- screening.coverage.*: coverage of one community and of a street (exact, from the
+  copied level columns), and the per-community roll-up of the whole city (1 M residents,
+  ~500 communities) from the running counters, against the naive join over the
+  registrations and the GROUP BY on the copied community_id.
+"""
+
+import http.client
+import json
+import threading
+import time
+import uuid
+
+from django.db import connection, transaction
+from django.test import Client
+
+from fangkong.core import bulk
+from fangkong.core.actor import Actor
+from fangkong.registry.models import LEVEL_FIELDS, Kind, Place, Resident
+from fangkong.screening import actions, queries
+from fangkong.screening.models import Round, RoundCounter, Sample, Sampler, Tube
+
+from .common import bench_user
+from .harness import figure, percentile, timed
+
+NAME = "bench-city"
+
+
+def _rounds():
+    return list(Round.objects.filter(name=NAME).select_related("place").order_by("id"))
+
+
+def ensure_rounds(ctx) -> list[Round]:
+    """The city's rounds with ~90 % registered (built once, kept in the cached database)."""
+    total = Resident.objects.count()
+    rounds = _rounds()
+    if rounds and Sample.objects.filter(round__in=rounds).count() >= 0.85 * total:
+        return rounds
+    system = Actor.system(via="cli")
+    t = time.perf_counter()
+    with transaction.atomic():
+        for r in rounds:
+            Sample.objects.filter(round_id=r.id).delete()
+            r.delete()
+        import datetime
+
+        from django.utils import timezone
+
+        now = timezone.now()
+        rounds = [actions.plan_round(system, d, {"name": NAME, "starts_at": now - datetime.timedelta(hours=3),
+                                                 "ends_at": now + datetime.timedelta(hours=20),
+                                                 "pool_size": 10})
+                  for d in Place.objects.filter(kind=Kind.DISTRICT).order_by("id")]
+        by_district = {r.place_id: r for r in rounds}
+        new_tube = bulk.prototype(Tube, round_id=0, barcode="", capacity=10, count=10, state="sealed",
+                                  opened_at=now, sealed_at=now)
+        new_sample = bulk.prototype(Sample, round_id=0, tube_id=0, resident_id=0, household_id=0,
+                                    sampled_at=now, recorded_at=now)
+        cols = ["id", "household_id", *LEVEL_FIELDS]
+        with bulk.indexes_deferred(Sample, Tube), bulk.Loader() as loader:
+            chunk = []
+            qs = Resident.objects.exclude(presence="moved_out").order_by("district_id", "id").values_list(*cols)
+            for row in qs.iterator(chunk_size=20_000):
+                if row[0] % 10 == 0:  # one in ten left for the benchmarks to register
+                    continue
+                chunk.append(row)
+                if len(chunk) >= 20_000:
+                    _load(loader, chunk, by_district, new_tube, new_sample)
+                    chunk = []
+            _load(loader, chunk, by_district, new_tube, new_sample)
+            loader.wait()
+        for r in rounds:
+            actions.recount(r, with_sampled=True)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE screening_sample; ANALYZE screening_tube; ANALYZE screening_roundcounter")
+    ctx.report.add(figure("screening.data.build", [time.perf_counter() - t], "s",
+                          note=f"{Sample.objects.filter(round__in=rounds).count():,} registrations "
+                               f"in {len(rounds)} rounds"))
+    return rounds
+
+
+def _load(loader, rows, by_district, new_tube, new_sample):
+    groups = {}
+    for row in rows:
+        groups.setdefault(row[2], []).append(row)  # district_id
+    tubes, samples = [], []
+    for district_id, people in groups.items():
+        rnd = by_district.get(district_id)
+        if rnd is None:
+            continue
+        n_tubes = (len(people) + 9) // 10
+        ids = bulk.allocate_ids(Tube, n_tubes)
+        for k, tid in enumerate(ids):
+            t = new_tube()
+            t.id, t.round_id, t.barcode = tid, rnd.id, f"B{tid:09d}"
+            members = people[k * 10:(k + 1) * 10]
+            t.count = len(members)
+            for f, v in zip(LEVEL_FIELDS, (rnd.district_id, None, None, None, None, None, None), strict=True):
+                setattr(t, f, v)
+            tubes.append(t)
+            for row in members:
+                s = new_sample()
+                s.round_id, s.tube_id, s.resident_id, s.household_id = rnd.id, tid, row[0], row[1]
+                s.client_id = uuid.uuid4()
+                for f, v in zip(LEVEL_FIELDS, row[2:], strict=True):
+                    setattr(s, f, v)
+                samples.append(s)
+    loader.put(Tube, tubes)
+    loader.put(Sample, samples)
+
+
+def _free_people(rnd, n, offset=0) -> list:
+    """Residents of the round not registered yet (the one in ten left out)."""
+    from django.db.models import F
+    from django.db.models.functions import Mod
+
+    return list(Resident.objects.filter(district_id=rnd.place_id).exclude(presence="moved_out")
+                .annotate(m=Mod(F("id"), 10)).filter(m=0).order_by("id")
+                .values_list("id", "token", "household_id", *LEVEL_FIELDS)[offset:offset + n])
+
+
+def _cleanup(rnd, user):
+    with transaction.atomic():
+        Sample.objects.filter(round=rnd, sampler=user).delete()
+        Sample.objects.filter(round=rnd, sampler=None, tube__opened_by=user).delete()
+        Tube.objects.filter(round=rnd, opened_by=user).delete()
+        from fangkong.screening.models import Conflict
+
+        Conflict.objects.filter(round=rnd).delete()
+        actions.recount(rnd, with_sampled=True)
+
+
+def run(ctx):
+    report = ctx.report
+    rounds = ensure_rounds(ctx)
+    rnd = max(rounds, key=lambda r: RoundCounter.objects.filter(round=r).count())
+    user = bench_user("bench_sampler", "volunteer", rnd.place)
+    point = Place.objects.filter(kind=Kind.SAMPLING_POINT).first()
+    if point is not None and point.district_id == rnd.place_id:
+        actions.add_point(Actor.system(), rnd, point, 10)
+    Sampler.objects.get_or_create(round=rnd, user=user, defaults={
+        "point": rnd.points.first() or _point(rnd), "table": 1})
+    from fangkong.accounts import actions as account_actions
+
+    _tok, raw = account_actions.create_token(Actor.system(user), f"bench-{uuid.uuid4().hex[:6]}")
+    _cleanup(rnd, user)
+    batch_figures(ctx, rnd, user, raw)
+    scan_figures(ctx, rnd, user, raw)
+    coverage_figures(ctx, rounds)
+    report.note(f"screening: {len(rounds)} rounds, "
+                f"{Sample.objects.filter(round__in=rounds).count():,} registrations")
+
+
+def _point(rnd):
+    place = Place.objects.filter(kind=Kind.SAMPLING_POINT, district_id=rnd.place_id).first()
+    if place is None:
+        place = Place.objects.create(kind=Kind.SAMPLING_POINT, name="bench-point", parent=rnd.place,
+                                     depth=rnd.place.depth + 1, **{f: getattr(rnd.place, f) for f in LEVEL_FIELDS})
+    return actions.add_point(Actor.system(), rnd, place, 10, audit=False)
+
+
+# --- batch upload ---------------------------------------------------------------------
+
+def batch_figures(ctx, rnd, user, raw):
+    cfg, report = ctx.cfg, ctx.report
+    n = cfg.scaled(20_000, 1_000)
+    per_request = 500
+    api_s, copy_s = [], []
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_HOST="127.0.0.1")
+    path = f"/api/v1/screening/rounds/{rnd.id}/sync"
+    for rep in range(cfg.repeat):
+        people = _free_people(rnd, n)
+        # raw COPY of the same rows (same table, same indexes), then taken out again
+        rows = []
+        for p in people:
+            s = Sample(round_id=rnd.id, tube_id=0, resident_id=p[0], household_id=p[2],
+                       client_id=uuid.uuid4(), sampled_at=rnd.starts_at, sampler_id=user.id)
+            for f, v in zip(LEVEL_FIELDS, p[3:], strict=True):
+                setattr(s, f, v)
+            rows.append(s)
+        with transaction.atomic():
+            t = time.perf_counter()
+            bulk.insert(Sample, rows)
+            copy_s.append(time.perf_counter() - t)
+            transaction.set_rollback(True)
+        # the same people through the API: tubes of 10, 500 events a request
+        events = []
+        for k in range(0, len(people), 10):
+            code = f"R{rep}X{k // 10:07d}"
+            events.append({"client_id": str(uuid.uuid4()), "type": "open", "barcode": code})
+            events += [{"client_id": str(uuid.uuid4()), "type": "scan", "barcode": code,
+                        "person": p[1]} for p in people[k:k + 10]]
+        bodies = [json.dumps({"events": events[i:i + per_request]})
+                  for i in range(0, len(events), per_request)]
+        t = time.perf_counter()
+        for body in bodies:
+            r = client.post(path, data=body, content_type="application/json")
+            if r.status_code != 200:
+                raise RuntimeError(f"sync answered {r.status_code}: {r.content[:300]!r}")
+        api_s.append(time.perf_counter() - t)
+        got = Sample.objects.filter(round=rnd, resident_id__in=[p[0] for p in people]).count()
+        if got != len(people):
+            raise RuntimeError(f"sync registered {got} of {len(people)}")
+        # a replay of the whole upload registers nothing more (and is timed for the record)
+        if rep == 0:
+            t = time.perf_counter()
+            for body in bodies:
+                client.post(path, data=body, content_type="application/json")
+            replay = time.perf_counter() - t
+        _cleanup(rnd, user)
+    rate = [n / s for s in api_s]
+    report.add(figure("screening.batch.api", rate, "rows/s", compare=[n / s for s in copy_s],
+                      compare_name="raw COPY", ratio_label="COPY ÷ API: API is this many times slower",
+                      invert=False,
+                      note=f"{n:,} people + {n // 10:,} tubes, {per_request} events a request; "
+                           f"replay of the same upload {n / replay:,.0f} events/s, nothing added"))
+
+
+# --- single scans under load ----------------------------------------------------------------
+
+def scan_figures(ctx, rnd, user, raw):
+    from .page import Server, free_port, server_command
+
+    cfg, report = ctx.cfg, ctx.report
+    port = free_port()
+    server = server_command(port)
+    if server is None:
+        report.note("screening.scan: skipped, neither granian nor gunicorn is installed")
+        return
+    rate = 400 if not cfg.tiny else 40
+    duration = cfg.duration
+    need = int(rate * duration * 1.3) + 100
+    name, cmd = server
+    headers = {"Authorization": f"Bearer {raw}", "Content-Type": "application/json",
+               "Connection": "keep-alive"}
+    with Server(name, cmd, port, ctx.env, cfg.workdir / "server-screening.log") as srv:
+        srv.wait_ready(f"/api/v1/screening/rounds/{rnd.id}", headers)
+        runs = []
+        for rep in range(cfg.repeat + 1):  # the first is a warm-up
+            people = _free_people(rnd, need)
+            tubes = []
+            for k in range(0, len(people), 50):
+                code = f"S{rep}Y{k // 50:06d}"
+                actions.open_tube(Actor.system(user), rnd, code, capacity=50)
+                tubes.append(code)
+            reqs = [json.dumps({"client_id": str(uuid.uuid4()), "barcode": tubes[i // 50],
+                                "person": p[1]}) for i, p in enumerate(people)]
+            res = paced(port, f"/api/v1/screening/rounds/{rnd.id}/scan", reqs, headers, rate,
+                        duration, threads=cfg.threads * 2)
+            if rep:
+                runs.append(res)
+            _cleanup(rnd, user)
+    errors = {}
+    for r in runs:
+        for k, v in r["errors"].items():
+            errors[k] = errors.get(k, 0) + v
+    note = (f"paced at {rate} req/s for {duration:g} s, {granian_note(name)}; "
+            f"{sum(r['ok'] for r in runs):,} scans registered"
+            + (f", failed: {errors}" if errors else ""))
+    report.add(figure("screening.scan.rps", [r["rps"] for r in runs], "req/s", note=note,
+                      extra={"errors": errors}))
+    report.add(figure("screening.scan.p50", [r["p50"] for r in runs], "ms", scale=1000))
+    report.add(figure("screening.scan.p99", [r["p99"] for r in runs], "ms", scale=1000,
+                      note="target < 50 ms at 400 req/s"))
+
+
+def granian_note(name):
+    return "granian WSGI 2×4" if name == "granian" else name
+
+
+def paced(port, path, bodies, headers, rate, duration, threads):
+    """Open-loop load: request i is due at start + i/rate; latency is counted from when it
+    was due (so a slow server is not hidden by a client that waits for it)."""
+    total = min(len(bodies), int(rate * duration))
+    start = time.perf_counter() + 0.2
+    results = [None] * threads
+
+    def worker(k):
+        lat, errors = [], {}
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for i in range(k, total, threads):
+            due = start + i / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                conn.request("POST", path, body=bodies[i], headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status == 200:
+                    lat.append(time.perf_counter() - due)
+                else:
+                    errors[f"HTTP {resp.status}"] = errors.get(f"HTTP {resp.status}", 0) + 1
+            except (OSError, http.client.HTTPException) as e:
+                errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.close()
+        results[k] = (lat, errors)
+
+    pool = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=duration + 60)
+    elapsed = time.perf_counter() - start
+    lat = [x for r in results if r for x in r[0]]
+    errors = {}
+    for r in results:
+        if r:
+            for e, c in r[1].items():
+                errors[e] = errors.get(e, 0) + c
+    return {"rps": len(lat) / elapsed, "p50": percentile(lat, 50), "p99": percentile(lat, 99),
+            "ok": len(lat), "errors": errors}
+
+
+# --- coverage ---------------------------------------------------------------------------------
+
+NAIVE_ROLLUP = """
+SELECT r.community_id, COUNT(*) FROM screening_sample s
+JOIN registry_resident r ON r.id = s.resident_id
+WHERE s.round_id = ANY(%s) AND NOT s.retest GROUP BY r.community_id
+"""
+COPIED_ROLLUP = """
+SELECT community_id, COUNT(*) FROM screening_sample
+WHERE round_id = ANY(%s) AND NOT retest GROUP BY community_id
+"""
+
+
+def coverage_figures(ctx, rounds):
+    cfg, report = ctx.cfg, ctx.report
+    community = ctx.city.community
+    rnd = next(r for r in rounds if r.place_id == community.district_id)
+    n_comm = Resident.objects.filter(community_id=community.id).count()
+    street = Place.objects.get(pk=community.street_id)
+    n_street = Resident.objects.filter(street_id=street.id).count()
+    rep = max(cfg.repeat, 5)
+    report.add(figure("screening.coverage.community", timed(lambda: queries.coverage(rnd, community), rep),
+                      "ms", scale=1000, note=f"{n_comm:,} residents: people and households, exact"))
+    report.add(figure("screening.coverage.street", timed(lambda: queries.coverage(rnd, street), rep),
+                      "ms", scale=1000, note=f"{n_street:,} residents (bounds the 10k-community case)"))
+    ids = [r.id for r in rounds]
+
+    def counters():
+        return list(RoundCounter.objects.filter(round_id__in=ids).values_list(
+            "community_id", "expected", "exempt", "sampled"))
+
+    def sql(q):
+        def f():
+            with connection.cursor() as cur:
+                if connection.vendor == "sqlite":
+                    cur.execute(q.replace("= ANY(%s)", f"IN ({','.join(map(str, ids))})"), [])
+                else:
+                    cur.execute(q, [ids])
+                return cur.fetchall()
+        return f
+
+    n = len(counters())
+    total = Resident.objects.count()
+    naive = timed(sql(NAIVE_ROLLUP), rep)
+    copied = timed(sql(COPIED_ROLLUP), rep)
+    report.add(figure("screening.coverage.city.counters", timed(counters, rep), "ms", scale=1000,
+                      compare=naive, compare_name="naive join", ratio_label="join ÷ counters",
+                      note=f"{n} communities, {total:,} residents"))
+    report.add(figure("screening.coverage.city.copied", copied, "ms", scale=1000, compare=naive,
+                      compare_name="naive join", ratio_label="join ÷ GROUP BY copied community_id"))
+    district = Place.objects.get(pk=rnd.place_id)
+    report.add(figure("screening.coverage.district.rollup",
+                      timed(lambda: queries.rollup(rnd, district), rep), "ms", scale=1000,
+                      note="the live page's per-community list (counters + names)"))

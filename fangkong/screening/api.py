@@ -1,0 +1,217 @@
+"""Testing rounds over JSON (/api/v1/screening/…). Thin glue over `queries` and `actions`
+(the station page uses these same endpoints through its offline queue).
+
+- POST …/rounds/{id}/scan: one scan from an online station; 200 with the tube's places
+  left, or 409 with the refusal (code = its kind) in the user's language.
+- POST …/rounds/{id}/sync: a batch of queued station events (open / scan / seal), each
+  with a client UUID; idempotent; conflicts come back in the list, stored for review.
+- POST …/results: lab results by tube barcode (token auth for lab systems), all or nothing.
+"""
+
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.registry import queries as reg_queries
+from fangkong.registry.models import Place
+
+from . import actions, planning, queries
+from .schemas import (
+    AdvisorOut,
+    ConflictOut,
+    CoverageOut,
+    ExemptionIn,
+    PersonIn,
+    PersonOut,
+    ResolveIn,
+    ResultsIn,
+    ResultsOut,
+    RoundIn,
+    RoundOut,
+    ScanIn,
+    SyncIn,
+    SyncOut,
+    TubeIn,
+    TubeOut,
+)
+
+router = Router(tags=["screening"])
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request, via="api")
+
+
+def round_out(r) -> dict:
+    return {"id": r.id, "name": r.name, "kind": r.kind, "status": r.status, "place": r.place_id,
+            "place_name": r.place.name, "starts_at": r.starts_at, "ends_at": r.ends_at,
+            "pool_size": r.pool_size}
+
+
+def tube_out(t, resumed=False) -> dict:
+    return {"barcode": t.barcode, "capacity": t.capacity, "count": t.count, "left": t.left,
+            "state": t.state, "resumed": resumed}
+
+
+@router.get("/screening/rounds", response=list[RoundOut])
+def round_list(request):
+    """Rounds you may see (by role, or as an assigned sampler), newest first."""
+    return [round_out(r) for r in queries.visible_rounds(request.scope)[:100]]
+
+
+@router.post("/screening/rounds", response={201: RoundOut})
+def round_create(request, payload: RoundIn):
+    scope = request.scope
+    place = reg_queries.get_place(scope, payload.place)
+    areas = [reg_queries.get_place(scope, a) for a in payload.areas]
+    rnd = actions.plan_round(_actor(request), place, payload.model_dump(exclude={"place", "areas"}),
+                             areas=areas)
+    return Status(201, round_out(rnd))
+
+
+@router.get("/screening/rounds/{round_id}", response=RoundOut)
+def round_detail(request, round_id: int):
+    return round_out(queries.get_round_any(request.scope, round_id))
+
+
+@router.get("/screening/rounds/{round_id}/coverage", response=CoverageOut)
+def round_coverage(request, round_id: int, place: int | None = None):
+    """Expected / sampled / exempt / missing people and covered households under `place`
+    (default: the round's own place)."""
+    rnd = queries.get_round(request.scope, round_id)
+    node = rnd.place if place is None else reg_queries.get_place(request.scope, place,
+                                                                  Perm.SCREENING_VIEW)
+    return {"place": node.id, **queries.coverage(rnd, node)}
+
+
+@router.post("/screening/rounds/{round_id}/tubes", response={201: TubeOut, 200: TubeOut})
+def tube_open(request, round_id: int, payload: TubeIn):
+    actor = _actor(request)
+    rnd = queries.get_round_for_sampling(actor, round_id)
+    tube, resumed = actions.open_tube(actor, rnd, payload.barcode, capacity=payload.capacity,
+                                      point=payload.point, table=payload.table,
+                                      client_id=payload.client_id)
+    return Status(200 if resumed else 201, tube_out(tube, resumed))
+
+
+@router.post("/screening/rounds/{round_id}/tubes/{barcode}/seal", response=TubeOut)
+def tube_seal(request, round_id: int, barcode: str):
+    actor = _actor(request)
+    rnd = queries.get_round_for_sampling(actor, round_id)
+    return tube_out(actions.seal_tube(actor, queries.get_tube(actor, rnd, barcode)))
+
+
+@router.post("/screening/rounds/{round_id}/scan", response=dict)
+def scan(request, round_id: int, payload: ScanIn):
+    """Register one person into an open tube. Idempotent on `client_id`. `person`: the
+    personal code (QR token), an ID number, or "r:<id>" from the look-up."""
+    actor = _actor(request)
+    rnd = queries.get_round_for_sampling(actor, round_id)
+    return actions.scan(actor, rnd, client_id=payload.client_id, barcode=payload.barcode,
+                        person=payload.person, confirm=payload.confirm, at=payload.at)
+
+
+@router.post("/screening/rounds/{round_id}/sync", response=SyncOut)
+def sync(request, round_id: int, payload: SyncIn):
+    """A station's queued events, in any order, each {client_id, type: open|scan|seal,
+    barcode, person, confirm, capacity, at}. Sending the same batch again (or its second
+    half after a cut) registers nothing twice. Malformed events: 400, nothing saved."""
+    actor = _actor(request)
+    rnd = queries.get_round_for_sampling(actor, round_id)
+    results = actions.sync(actor, rnd, payload.events)
+    return {"ok": sum(r["status"] == "ok" for r in results),
+            "conflicts": sum(r["status"] == "conflict" for r in results),
+            "refused": sum(r["status"] == "refused" for r in results), "results": results}
+
+
+@router.get("/screening/rounds/{round_id}/lookup", response=list[PersonOut])
+def lookup(request, round_id: int, q: str = Query(..., max_length=60)):
+    """Find a person of the round's area by name, pinyin, address or phone tail, for a
+    station without their code. Names and addresses only."""
+    actor = _actor(request)
+    rnd = queries.get_round_for_sampling(actor, round_id)
+    return station_lookup(rnd, q)
+
+
+def station_lookup(rnd, q: str, limit=20) -> list[dict]:
+    from fangkong.core.actor import SystemScope
+
+    _kind, qs = reg_queries.search_queryset(SystemScope(), q)
+    if qs is None:
+        return []
+    rows = list(qs.filter(actions.area_q(rnd)).exclude(presence="moved_out")
+                .order_by("building_id", "unit_id", "household__sort_key", "id")[:limit])
+    labels = reg_queries.address_labels(rows)
+    return [{"person": f"r:{r.id}", "name": r.name, "unverified": r.unverified,
+             "address": f"{labels.get(r.household.place_id, '')} {r.household.door}".strip()}
+            for r in rows]
+
+
+@router.post("/screening/rounds/{round_id}/people", response={201: PersonOut})
+def person_create(request, round_id: int, payload: PersonIn):
+    """Register on the spot a person not in the registry (flagged unverified)."""
+    actor = _actor(request)
+    rnd = queries.get_round_for_sampling(actor, round_id)
+    try:
+        place = Place.objects.get(pk=payload.place)
+    except Place.DoesNotExist:
+        raise NotFound() from None
+    hh = actions.household_for_door(actor, rnd, place, payload.door)
+    r = actions.register_unverified(actor, rnd, hh, payload.model_dump(exclude={"place", "door"}))
+    label = reg_queries.address_labels([r]).get(hh.place_id, "")
+    return Status(201, {"person": f"r:{r.id}", "name": r.name, "address": f"{label} {hh.door}",
+                        "unverified": True})
+
+
+@router.get("/screening/rounds/{round_id}/conflicts", response=list[ConflictOut])
+def conflict_list(request, round_id: int):
+    rnd = queries.get_round(request.scope, round_id, Perm.SCREENING_RUN)
+    return [conflict_out(c) for c in queries.conflicts(rnd)]
+
+
+def conflict_out(c) -> dict:
+    return {"id": c.id, "client_id": str(c.client_id), "kind": c.kind, "status": c.status,
+            "barcode": c.barcode, "name": c.resident.name if c.resident else "",
+            "message": actions.refusal_message(c.kind, barcode=c.barcode,
+                                               name=c.resident.name if c.resident else "")}
+
+
+@router.post("/screening/conflicts/{conflict_id}/resolve", response=ConflictOut)
+def conflict_resolve(request, conflict_id: int, payload: ResolveIn):
+    c = queries.get_conflict(request.scope, conflict_id)
+    return conflict_out(actions.resolve_conflict(_actor(request), c, payload.accept))
+
+
+@router.post("/screening/rounds/{round_id}/exemptions", response={201: dict})
+def exemption_create(request, round_id: int, payload: ExemptionIn):
+    rnd = queries.get_round(request.scope, round_id)
+    r = reg_queries.get_resident(request.scope, payload.resident)
+    ex = actions.add_exemption(_actor(request), rnd, r, payload.reason, payload.note)
+    return Status(201, {"id": ex.id, "resident": r.id, "reason": ex.reason})
+
+
+@router.post("/screening/results", response=ResultsOut)
+def results(request, payload: ResultsIn):
+    """Lab results by tube barcode: {"results": [{barcode, result: negative|positive|invalid,
+    ct_orf, ct_n, tested_at}]}. All or nothing: any bad row or unknown tube → 400 with
+    every row error. A positive pooled tube starts the follow-up at once."""
+    actor = _actor(request)
+    if not actor.scope.has(Perm.SCREENING_LAB):
+        raise NotFound()
+    rows = [r.model_dump() for r in payload.results]
+    for i, r in enumerate(rows, 1):
+        r["_row"] = i
+    return actions.record_results(actor, rows, source="api")
+
+
+@router.get("/screening/advisor", response=AdvisorOut)
+def advisor(request, prevalence: float = Query(..., gt=0, lt=1)):
+    """Dorfman: expected tests per person for each pool size at `prevalence`, and the best."""
+    if not (request.scope.has(Perm.SCREENING_VIEW) or request.scope.has(Perm.SCREENING_LAB)):
+        raise NotFound()
+    try:
+        return planning.advisor(prevalence)
+    except ValueError:
+        raise Invalid(fields={"prevalence": [_("Enter a prevalence between 0 and 1.")]}) from None

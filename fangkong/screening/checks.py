@@ -1,0 +1,202 @@
+"""Validation of screening input: one set of rules for pages, the API and uploads.
+
+Functions take raw values and return clean ones or raise Invalid with messages per field
+(or per row), in the user's language. They never touch the database.
+"""
+
+import datetime
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from fangkong.core import pii
+from fangkong.core.errors import Invalid
+
+from .models import ExemptReason, Result, RoundKind
+
+MAX_POOL = 50
+MAX_BATCH = 2000
+ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
+BARCODE = re.compile(r"^[A-Za-z0-9-]{4,40}$")
+
+
+def text(value, limit=200) -> str:
+    return pii.to_halfwidth("" if value is None else str(value)).strip()[:limit]
+
+
+def check_datetime(value, field, errors, *, required=True):
+    if isinstance(value, datetime.datetime):
+        dt = value
+    else:
+        raw = text(value, 40).replace(" ", "T", 1)
+        if not raw:
+            if required:
+                errors[field] = [_("This field is required.")]
+            return None
+        dt = None
+        try:
+            dt = parse_datetime(raw)
+        except ValueError:
+            pass
+        if dt is None:
+            errors[field] = [_("Enter a date and time such as 2022-04-18 07:00.")]
+            return None
+    if timezone.is_naive(dt):
+        dt = timezone.make_aware(dt)
+    return dt
+
+
+def check_round(data) -> dict:
+    """name, kind, starts_at, ends_at, pool_size → clean values."""
+    errors, out = {}, {}
+    out["name"] = text(data.get("name"), 80)
+    if not out["name"]:
+        errors["name"] = [_("Give the round a name.")]
+    kind = text(data.get("kind") or RoundKind.PCR)
+    if kind not in RoundKind.values:
+        errors["kind"] = [_("Choose PCR or antigen.")]
+    out["kind"] = kind
+    out["starts_at"] = check_datetime(data.get("starts_at"), "starts_at", errors)
+    out["ends_at"] = check_datetime(data.get("ends_at"), "ends_at", errors)
+    if out["starts_at"] and out["ends_at"] and out["ends_at"] <= out["starts_at"]:
+        errors["ends_at"] = [_("The round must end after it starts.")]
+    out["pool_size"] = check_pool_size(data.get("pool_size", 10), "pool_size", errors)
+    if errors:
+        raise Invalid(fields=errors)
+    return out
+
+
+def check_pool_size(value, field, errors):
+    try:
+        n = int(text(value, 6))
+    except ValueError:
+        errors[field] = [_("Enter a whole number.")]
+        return None
+    if not 1 <= n <= MAX_POOL:
+        errors[field] = [_("People per tube must be between 1 and %(n)d.") % {"n": MAX_POOL}]
+        return None
+    return n
+
+
+def check_reason(value) -> str:
+    v = text(value, 20)
+    if v not in ExemptReason.values:
+        raise Invalid(fields={"reason": [_("Choose a reason.")]})
+    return v
+
+
+def check_barcode(value, field="barcode") -> str:
+    v = text(value, 60).upper()
+    if not BARCODE.match(v):
+        raise Invalid(fields={field: [_("A tube or box code has 4 to 40 letters, digits or dashes.")]})
+    return v
+
+
+def parse_person(value) -> tuple[str, str]:
+    """What a station scanned or typed for a person → (kind, key):
+    ("id", lookup hash) for an ID number, ("token", token) for a personal code (bare or at
+    the end of a URL), ("resident", "123") for a pick from the search list ("r:123").
+    Raises Invalid for anything else. The ID number itself is never kept."""
+    raw = text(value, 300)
+    compact = re.sub(r"\s+", "", raw)
+    if compact.startswith("r:") and compact[2:].isdigit():
+        return "resident", compact[2:]
+    if re.fullmatch(r"\d{17}[\dxX]", compact):
+        try:
+            idn = pii.validate_id_number(compact)
+        except Exception:
+            raise Invalid(fields={"person": [_("This ID number is not valid.")]}) from None
+        return "id", pii.lookup_hash(idn)
+    if "/" in compact:
+        compact = compact.rstrip("/").rsplit("/", 1)[-1]
+    if TOKEN.match(compact):
+        return "token", compact
+    raise Invalid(fields={"person": [_("Not a personal code or ID number.")]})
+
+
+def check_client_id(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise Invalid(fields={"client_id": [_("Send a UUID.")]}) from None
+
+
+RESULT_WORDS = {
+    Result.NEGATIVE: ["negative", "neg", "阴性", "-", "阴"],
+    Result.POSITIVE: ["positive", "pos", "阳性", "+", "阳"],
+    Result.INVALID: ["invalid", "无效", "复采"],
+}
+_RESULT = {w.lower(): v for v, words in RESULT_WORDS.items() for w in [*words, v.value]}
+
+
+def check_result(value) -> str:
+    v = _RESULT.get(text(value, 20).lower())
+    if v is None:
+        raise ValueError(_("Result must be negative, positive or invalid (阴性 / 阳性 / 无效)."))
+    return v
+
+
+def check_ct(value):
+    raw = text(value, 10)
+    if not raw:
+        return None
+    try:
+        d = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(_("A Ct value is a number such as 32.5.")) from None
+    if not Decimal(0) <= d <= Decimal(50):
+        raise ValueError(_("A Ct value lies between 0 and 50."))
+    return d.quantize(Decimal("0.01"))
+
+
+def check_lab_rows(rows) -> list[dict]:
+    """Rows of {barcode, result, ct_orf, ct_n, tested_at} (raw) → clean rows, or Invalid with
+    every row error (row numbers as given in `_row`, else 1-based)."""
+    out, errors = [], []
+    for i, row in enumerate(rows, start=1):
+        n = row.get("_row", i)
+        clean = {"row": n}
+        for field, fn in (("barcode", check_barcode), ("result", check_result),
+                          ("ct_orf", check_ct), ("ct_n", check_ct)):
+            try:
+                clean[field] = fn(row.get(field))
+            except Invalid as e:
+                errors.append({"row": n, "column": field, "value": text(row.get(field), 60),
+                               "message": str(next(iter(e.fields.values()))[0])})
+            except ValueError as e:
+                errors.append({"row": n, "column": field, "value": text(row.get(field), 60),
+                               "message": str(e)})
+        errs = {}
+        clean["tested_at"] = check_datetime(row.get("tested_at"), "tested_at", errs,
+                                            required=False) or timezone.now()
+        if errs:
+            errors.append({"row": n, "column": "tested_at", "value": text(row.get("tested_at"), 40),
+                           "message": str(errs["tested_at"][0])})
+        out.append(clean)
+    if not rows:
+        raise Invalid(_("The file has no result rows."))
+    if errors:
+        raise Invalid(_("The results have errors: nothing was saved."), rows=errors)
+    seen = {}
+    for r in out:
+        if r["barcode"] in seen:
+            errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
+                           "message": _("The same tube appears twice (rows %(a)s and %(b)s).")
+                           % {"a": seen[r["barcode"]], "b": r["row"]}})
+        seen[r["barcode"]] = r["row"]
+    if errors:
+        raise Invalid(_("The results have errors: nothing was saved."), rows=errors)
+    return out
+
+
+def dorfman(k: int, p: float) -> float:
+    """Expected tests per person with pools of k at prevalence p (Dorfman 1943):
+    1/k + 1 − (1−p)^k for k > 1; a single tube is exactly 1 test per person."""
+    if k == 1:
+        return 1.0
+    return 1.0 / k + 1.0 - (1.0 - p) ** k

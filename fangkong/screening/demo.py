@@ -1,0 +1,83 @@
+"""A testing round in progress for the demo: 光明社区's PCR round started at 07:00 today
+(10 to a tube) at 光明小区核酸采样点, with the volunteer `volunteer_demo` assigned as a
+sampler, about two thirds of the residents registered through the same set-based action
+the stations use, the bedridden on the home list, some exemptions, one box with the
+courier and one already at the lab with results (all negative).
+
+Called by `registry.demo.build` after the accounts and volunteers exist.
+"""
+
+import datetime
+import random
+import uuid
+
+from django.utils import timezone
+
+from fangkong.accounts.models import User
+from fangkong.core.actor import Actor
+from fangkong.registry.models import Kind, Place, Presence, Resident
+
+from . import actions
+from .models import Tube
+
+COMMUNITY = "光明社区"
+POINT = "光明小区核酸采样点"
+
+
+def build(district: Place, *, share=0.66, seed=1) -> int:
+    """Returns the number of people registered."""
+    system = Actor.system(via="cli")
+    community = Place.objects.filter(kind=Kind.COMMUNITY, name=COMMUNITY, district_id=district.id).first()
+    point_place = Place.objects.filter(kind=Kind.SAMPLING_POINT, name=POINT).first()
+    if community is None or point_place is None:
+        return 0
+    rng = random.Random(f"screening-demo:{seed}")
+    now = timezone.localtime()
+    start = now.replace(hour=7, minute=0, second=0, microsecond=0)
+    if start > now - datetime.timedelta(hours=2):
+        start = now - datetime.timedelta(hours=3)
+    rnd = actions.plan_round(system, community, {
+        "name": f"{start:%-m月%-d日} 第3轮核酸", "kind": "pcr", "starts_at": start,
+        "ends_at": start + datetime.timedelta(hours=7), "pool_size": 10}, points=[(point_place, 3)])
+    actions.set_status(system, rnd, "running")
+    point = rnd.points.get()
+    volunteer = User.objects.filter(username="volunteer_demo").first()
+    if volunteer:
+        actions.assign_sampler(system, rnd, point, volunteer, 1)
+    actions.generate_home_list(system, rnd)
+    people = list(Resident.objects.filter(community_id=community.id, presence=Presence.HOME)
+                  .order_by("building_id", "unit_id", "household_id", "id"))
+    for r in people[5:60:11]:  # a few away for work, recently vaccinated…
+        actions.add_exemption(system, rnd, r, rng.choice(["away", "vaccinated", "other"]))
+    walkers = [r for r in people if ",bedridden," not in r.tags]
+    chosen = walkers[: int(len(walkers) * share)]
+    events, elapsed = [], (now - start).total_seconds()
+    for n in range(0, len(chosen), 10):
+        tube = f"GM{n // 10 + 1:05d}"
+        at = start + datetime.timedelta(seconds=elapsed * n / max(1, len(chosen)))
+        events.append({"client_id": str(uuid.uuid4()), "type": "open", "barcode": tube,
+                       "point": point.id, "table": 1 + (n // 10) % 3, "at": at.isoformat()})
+        for k, r in enumerate(chosen[n:n + 10]):
+            events.append({"client_id": str(uuid.uuid4()), "type": "scan", "barcode": tube,
+                           "person": r.token, "at": (at + datetime.timedelta(seconds=30 * k)).isoformat()})
+        if len(chosen[n:n + 10]) < 10:
+            events.append({"client_id": str(uuid.uuid4()), "type": "seal", "barcode": tube,
+                           "at": (at + datetime.timedelta(minutes=6)).isoformat()})
+    for i in range(0, len(events), 500):
+        actions.sync(system, rnd, events[i:i + 500])
+    sealed = list(Tube.objects.filter(round=rnd, state="sealed").order_by("sealed_at")
+                  .values_list("barcode", flat=True))
+    half = len(sealed) // 2
+    if half:
+        first = actions.create_box(system, rnd, "GMBOX-01")
+        actions.pack_tubes(system, first, sealed[:half])
+        actions.hand_over(system, first, "pickup", "赵静", "快递员 陈刚")
+        actions.hand_over(system, first, "lab", "快递员 陈刚", "迎泽区疾控 韩磊")
+        actions.record_results(system, [{"barcode": b, "result": "negative",
+                                         "ct_orf": "", "ct_n": ""} for b in sealed[:half]],
+                               source="demo")
+        second = actions.create_box(system, rnd, "GMBOX-02")
+        actions.pack_tubes(system, second, sealed[half:half + max(1, half // 2)])
+        actions.hand_over(system, second, "pickup", "赵静", "快递员 陈刚")
+    actions.recount(rnd)
+    return len(chosen)

@@ -1,0 +1,446 @@
+"""Testing rounds: planning, sampling (tubes and registrations), transport, lab results,
+follow-up of positive pools, and the running counters behind live coverage.
+
+Designed for a city: a registration (`Sample`) carries a copy of its resident's level
+columns (`Levels`) and household, so coverage of any node is one indexed equality and a
+GROUP BY, never a join to the registry. `RoundCounter` keeps running totals per
+(round, community), updated in the same transaction as each registration, so a district
+roll-up of 500 communities reads 500 small rows.
+
+Idempotency: every registration has a client-generated UUID (`client_id`, unique); a
+station's retry or a replayed batch inserts nothing twice (INSERT … ON CONFLICT DO
+NOTHING). A person is registered at most once per round outside re-tests (partial unique
+index), which is what makes two tables scanning the same person at the same instant safe.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.registry.models import Levels
+
+from . import lookups  # noqa: F401  (field__any_of)
+
+
+class RoundKind(models.TextChoices):
+    PCR = "pcr", _("PCR (nucleic acid)")
+    ANTIGEN = "antigen", _("Antigen")
+
+
+class RoundStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    RUNNING = "running", _("Running")
+    CLOSED = "closed", _("Finished")
+
+
+class ZoneType(models.TextChoices):
+    NONE = "", _("No zone")
+    SEALED = "sealed", _("Sealed area")
+    CONTROLLED = "controlled", _("Controlled area")
+    PRECAUTION = "precaution", _("Precaution area")
+
+
+class Group(models.TextChoices):
+    GENERAL = "general", _("General population")
+    KEY = "key", _("Key group")
+    RED_YELLOW = "red_yellow", _("Red or yellow health code")
+
+
+class PoolingRule(models.Model):
+    """The pooling policy: pool size by zone type and group. Editable without code (admin);
+    the defaults (sealed 1, controlled 10, precaution 20, key groups and red/yellow codes
+    1) are written by the migration. `zone_type=""` rows are not used: outside any zone the
+    round's own pool size applies."""
+
+    zone_type = models.CharField(_("zone type"), max_length=20, choices=ZoneType.choices)
+    group = models.CharField(_("group"), max_length=20, choices=Group.choices)
+    pool_size = models.PositiveSmallIntegerField(_("pool size"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["zone_type", "group"],
+                                               name="poolingrule_unique")]
+
+    def __str__(self):
+        return f"{self.zone_type}/{self.group}: {self.pool_size}"
+
+
+class Round(Levels):
+    """One testing round over one or more nodes (`RoundArea`), owned by `place` (the node it
+    was planned on; its level columns are copied here, so scope checks work as for any row)."""
+
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+",
+                              verbose_name=_("planned for"))
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=10, choices=RoundKind.choices,
+                            default=RoundKind.PCR)
+    status = models.CharField(_("status"), max_length=10, choices=RoundStatus.choices,
+                              default=RoundStatus.PLANNED)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    pool_size = models.PositiveSmallIntegerField(_("people per tube"), default=10)
+    created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    counted_at = models.DateTimeField(null=True, blank=True)  # last full recount of counters
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["community", "starts_at"], name="round_comm_idx"),
+                   models.Index(fields=["district", "starts_at"], name="round_district_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class RoundArea(models.Model):
+    """A node of the tree the round covers (the round's place or any node under it)."""
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="areas")
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "place"], name="roundarea_unique")]
+
+    def __str__(self):
+        return f"{self.round_id} → {self.place_id}"
+
+
+class SamplingPoint(models.Model):
+    """A sampling point of a round: a place of kind sampling_point, with its tables."""
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="points")
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")
+    tables = models.PositiveSmallIntegerField(_("tables"), default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "place"], name="point_unique")]
+
+    def __str__(self):
+        return self.place.name
+
+
+class Sampler(models.Model):
+    """A user assigned to sample at a point's table in a round. This assignment is what
+    lets a volunteer register samples (only in that round)."""
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="samplers")
+    point = models.ForeignKey(SamplingPoint, models.CASCADE, related_name="samplers")
+    user = models.ForeignKey("accounts.User", models.CASCADE, related_name="+")
+    table = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "user"], name="sampler_unique")]
+
+    def __str__(self):
+        return f"{self.user_id} @ {self.point_id} #{self.table}"
+
+
+class ExemptReason(models.TextChoices):
+    ISOLATION = "isolation", _("In isolation")
+    HOSPITAL = "hospital", _("In hospital")
+    AWAY = "away", _("Away")
+    VACCINATED = "vaccinated", _("Vaccinated in the last 72 hours")
+    INFANT = "infant", _("Infant")
+    OTHER = "other", _("Other reason")
+
+
+class Exemption(Levels):
+    round = models.ForeignKey(Round, models.CASCADE, related_name="exemptions")
+    resident = models.ForeignKey("registry.Resident", models.CASCADE, related_name="+")
+    household_id = models.BigIntegerField()
+    reason = models.CharField(_("reason"), max_length=20, choices=ExemptReason.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "resident"],
+                                               name="exemption_unique")]
+        indexes = [models.Index(fields=["round", "community"], name="exempt_round_comm_idx")]
+
+    def __str__(self):
+        return f"{self.resident_id}: {self.reason}"
+
+
+class HomeVisit(Levels):
+    """A person to sample at the door: listed in advance (bedridden, limited mobility),
+    added from the missing list, or created as a single re-test after a positive pool."""
+
+    class Source(models.TextChoices):
+        TAGS = "tags", _("From the registry tags")
+        MANUAL = "manual", _("Added by hand")
+        RETEST = "retest", _("Single re-test after a positive pool")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To do")
+        DONE = "done", _("Sampled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="home_visits")
+    resident = models.ForeignKey("registry.Resident", models.CASCADE, related_name="+")
+    household_id = models.BigIntegerField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "resident", "source"],
+                                               name="homevisit_unique")]
+        indexes = [models.Index(fields=["round", "community"], name="home_round_comm_idx")]
+
+    def __str__(self):
+        return f"{self.resident_id}: {self.source}/{self.status}"
+
+
+class CodeColour(models.TextChoices):
+    GREEN = "green", _("Green")
+    YELLOW = "yellow", _("Yellow")
+    RED = "red", _("Red")
+
+
+class HealthCode(models.Model):
+    """The health-code colour last observed for a resident (Fangkong records, never issues,
+    codes). The registry has no such column, so it lives here; the station refuses to put
+    a red or yellow code into a pooled tube."""
+
+    resident = models.OneToOneField("registry.Resident", models.CASCADE, related_name="+",
+                                    primary_key=True)
+    colour = models.CharField(max_length=10, choices=CodeColour.choices)
+    observed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=40, blank=True)
+
+    def __str__(self):
+        return f"{self.resident_id}: {self.colour}"
+
+
+class Box(models.Model):
+    """A transport box (转运箱) of sealed tubes, signed over at each hand-over (双签收)."""
+
+    class State(models.TextChoices):
+        PACKING = "packing", _("Packing")
+        IN_TRANSIT = "in_transit", _("With the courier")
+        AT_LAB = "at_lab", _("At the lab")
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="boxes")
+    code = models.CharField(_("box code"), max_length=40)
+    point = models.ForeignKey(SamplingPoint, models.PROTECT, null=True, blank=True, related_name="+")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PACKING)
+    created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "code"], name="box_unique")]
+
+    def __str__(self):
+        return self.code
+
+
+class Handover(models.Model):
+    """One signed hand-over of a box: who gave it, who took it, when."""
+
+    class Stage(models.TextChoices):
+        PICKUP = "pickup", _("Point → courier")
+        LAB = "lab", _("Courier → lab")
+
+    box = models.ForeignKey(Box, models.CASCADE, related_name="handovers")
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    given_by = models.CharField(_("handed over by"), max_length=50)
+    received_by = models.CharField(_("received by"), max_length=50)
+    recorded_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["box", "stage"], name="handover_unique")]
+
+    def __str__(self):
+        return f"{self.box_id} {self.stage}"
+
+
+class TubeState(models.TextChoices):
+    OPEN = "open", _("Open")
+    SEALED = "sealed", _("Sealed")
+
+
+class Result(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    POSITIVE = "positive", _("Positive")
+    INVALID = "invalid", _("Invalid, re-sample")
+
+
+class Tube(Levels):
+    """A sampling tube: barcode unique within the round, `capacity` people (the pool size),
+    `count` kept by the registering statement itself so two stations can never overfill it."""
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="tubes")
+    barcode = models.CharField(_("tube barcode"), max_length=40)
+    capacity = models.PositiveSmallIntegerField()
+    count = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=TubeState.choices, default=TubeState.OPEN)
+    retest = models.BooleanField(default=False)  # a single tube of a re-test
+    point = models.ForeignKey(SamplingPoint, models.PROTECT, null=True, blank=True, related_name="+")
+    table = models.PositiveSmallIntegerField(null=True, blank=True)
+    opened_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    client_id = models.UUIDField(null=True, blank=True, unique=True)  # the station's open
+    sealed_at = models.DateTimeField(null=True, blank=True)
+    box = models.ForeignKey(Box, models.SET_NULL, null=True, blank=True, related_name="tubes")
+    at_lab_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=10, choices=Result.choices, blank=True)
+    result_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "barcode"], name="tube_unique")]
+        indexes = [models.Index(fields=["round", "state", "at_lab_at"], name="tube_round_state_idx"),
+                   models.Index(fields=["barcode"], name="tube_barcode_idx")]
+
+    def __str__(self):
+        return self.barcode
+
+    @property
+    def left(self):
+        return max(0, self.capacity - self.count)
+
+
+class Sample(Levels):
+    """One person's swab in one tube (a registration). Levels copied from the resident."""
+
+    round = models.ForeignKey(Round, models.DO_NOTHING, db_constraint=False, related_name="+")
+    tube = models.ForeignKey(Tube, models.DO_NOTHING, db_constraint=False, related_name="samples")
+    resident = models.ForeignKey("registry.Resident", models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")
+    household_id = models.BigIntegerField()
+    client_id = models.UUIDField(unique=True, default=uuid.uuid4)
+    retest = models.BooleanField(default=False)
+    out_of_scope = models.BooleanField(default=False)
+    sampled_at = models.DateTimeField()  # on the station's clock
+    recorded_at = models.DateTimeField(default=timezone.now)  # on the server's
+    sampler = models.ForeignKey("accounts.User", models.DO_NOTHING, db_constraint=False,
+                                null=True, related_name="+")
+    point_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "resident"],
+                                               condition=Q(retest=False), name="sample_once")]
+        indexes = [models.Index(fields=["round", "community"], name="sample_round_comm_idx"),
+                   models.Index(fields=["tube"], name="sample_tube_idx"),
+                   models.Index(fields=["resident"], name="sample_resident_idx")]
+
+    def __str__(self):
+        return f"{self.resident_id} in {self.tube_id}"
+
+
+class RoundCounter(models.Model):
+    """Running totals of one round in one community, kept in the registering transaction
+    (`sampled`) and by full recounts (`expected`, `exempt`, households)."""
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="+")
+    community_id = models.BigIntegerField()
+    street_id = models.BigIntegerField(null=True)
+    district_id = models.BigIntegerField(null=True)
+    expected = models.IntegerField(default=0)
+    exempt = models.IntegerField(default=0)
+    sampled = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "community_id"],
+                                               name="counter_unique")]
+
+    def __str__(self):
+        return f"{self.round_id}/{self.community_id}"
+
+
+class Conflict(models.Model):
+    """A scan the server could not register as sent: kept, shown to the station and the
+    staff, and resolved by a person (never dropped or merged silently)."""
+
+    class Kind(models.TextChoices):
+        ALREADY_SAMPLED = "already_sampled", _("Already sampled in this round")
+        TUBE_FULL = "tube_full", _("Tube full")
+        TUBE_SEALED = "tube_sealed", _("Tube already sealed")
+        TUBE_UNKNOWN = "tube_unknown", _("Tube not opened")
+        BARCODE_USED = "barcode_used", _("Tube barcode already used")
+        OUT_OF_SCOPE = "out_of_scope", _("Not in this round's area")
+        SINGLE_TUBE = "single_tube", _("Red or yellow code: single tube needed")
+        UNKNOWN_PERSON = "unknown_person", _("Person not found")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To resolve")
+        ACCEPTED = "accepted", _("Registered after review")
+        DISMISSED = "dismissed", _("Dismissed after review")
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="conflicts")
+    client_id = models.UUIDField(unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    barcode = models.CharField(max_length=40, blank=True)
+    tube = models.ForeignKey(Tube, models.SET_NULL, null=True, blank=True, related_name="+")
+    resident = models.ForeignKey("registry.Resident", models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    person = models.CharField(max_length=64, blank=True)  # what was scanned (never an ID in clear)
+    sampled_at = models.DateTimeField()
+    sampler = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    detail = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["round", "status"], name="conflict_round_status_idx")]
+
+    def __str__(self):
+        return f"{self.kind} {self.barcode}"
+
+
+class LabResult(models.Model):
+    """One result for one tube. A correction adds a row (`replaces`); history is kept."""
+
+    tube = models.ForeignKey(Tube, models.CASCADE, related_name="results")
+    result = models.CharField(max_length=10, choices=Result.choices)
+    ct_orf = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    ct_n = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    tested_at = models.DateTimeField()
+    source = models.CharField(max_length=10)  # upload, api, web
+    entered_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    replaces = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.tube_id}: {self.result}"
+
+
+class FollowUp(Levels):
+    """A person whose pooled tube was positive (or whose antigen test was): held until a
+    single re-test releases them or confirms a case."""
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", _("Pooled positive, awaiting single re-test")
+        RESAMPLED = "resampled", _("Re-sampled, awaiting the lab")
+        RELEASED = "released", _("Released: single re-test negative")
+        CASE = "case", _("Positive case")
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="followups")
+    resident = models.ForeignKey("registry.Resident", models.CASCADE, related_name="+")
+    household_id = models.BigIntegerField()
+    tube = models.ForeignKey(Tube, models.CASCADE, related_name="+")  # the positive pool
+    retest_tube = models.ForeignKey(Tube, models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AWAITING)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "resident"],
+                                               name="followup_unique")]
+        indexes = [models.Index(fields=["round", "status"], name="followup_round_status_idx")]
+
+    def __str__(self):
+        return f"{self.resident_id}: {self.status}"

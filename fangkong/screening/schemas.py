@@ -1,0 +1,165 @@
+"""Shapes of the screening API. Input schemas check JSON types only (unknown fields
+refused); the rules on values live in `checks` and run inside the actions."""
+
+import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict
+
+
+class StrictIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RoundIn(StrictIn):
+    place: int
+    name: str
+    kind: str = "pcr"
+    starts_at: str
+    ends_at: str
+    pool_size: int = 10
+    areas: list[int] = []
+
+
+class RoundOut(Schema):
+    id: int
+    name: str
+    kind: str
+    status: str
+    place: int
+    place_name: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    pool_size: int
+
+
+class CoverageOut(Schema):
+    place: int
+    expected: int
+    sampled: int
+    exempt: int
+    missing: int
+    to_sample: int
+    percent: int
+    households: int
+    households_covered: int
+    households_percent: int
+    out_of_scope: int
+
+
+class TubeIn(StrictIn):
+    barcode: str
+    capacity: int | None = None
+    point: int | None = None
+    table: int | None = None
+    client_id: str | None = None
+
+
+class TubeOut(Schema):
+    barcode: str
+    capacity: int
+    count: int
+    left: int
+    state: str
+    resumed: bool = False
+
+
+class ScanIn(StrictIn):
+    client_id: str
+    barcode: str
+    person: str
+    confirm: bool = False
+    at: str | None = None
+
+
+class SyncIn(StrictIn):
+    events: list[Any]
+
+
+class Outcome(Schema):
+    client_id: str
+    status: str
+    kind: str | None = None
+    message: str | None = None
+    name: str | None = None
+    duplicate: bool | None = None
+    conflict: int | None = None
+    resolved: bool | None = None
+    tube: dict | None = None
+
+
+class SyncOut(Schema):
+    ok: int
+    conflicts: int
+    refused: int
+    results: list[Outcome]
+
+
+class PersonIn(StrictIn):
+    place: int  # the unit or building
+    door: str
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    sex: str = ""
+
+
+class PersonOut(Schema):
+    person: str  # what to scan/send as `person`: "r:<id>"
+    name: str
+    address: str
+    unverified: bool
+
+
+class ResolveIn(StrictIn):
+    accept: bool
+
+
+class ConflictOut(Schema):
+    id: int
+    client_id: str
+    kind: str
+    status: str
+    barcode: str
+    message: str
+    name: str
+
+
+class ExemptionIn(StrictIn):
+    resident: int
+    reason: str
+    note: str = ""
+
+
+class ResultRow(Schema):
+    model_config = ConfigDict(extra="forbid")
+    barcode: str
+    result: str
+    ct_orf: float | str | None = None
+    ct_n: float | str | None = None
+    tested_at: str | None = None
+
+
+class ResultsIn(StrictIn):
+    results: list[ResultRow]
+
+
+class ResultsOut(Schema):
+    saved: int
+    corrected: int
+    positive_pools: int
+    followups: int
+
+
+class AdvisorRow(Schema):
+    k: int
+    tests_per_person: float
+    tubes_per_1000: float
+    positive_tubes_per_1000: float
+
+
+class AdvisorOut(Schema):
+    prevalence: float
+    best: int
+    rows: list[AdvisorRow]

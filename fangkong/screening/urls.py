@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("screening/", views.home, name="screening_home"),
+    path("screening/plan/", views.plan, name="screening_plan"),
+    path("screening/lab/", views.lab, name="screening_lab"),
+    path("screening/advisor/", views.advisor, name="screening_advisor"),
+    path("screening/mine/", views.my_results, name="screening_mine"),
+    path("screening/households/<int:pk>/", views.household_results, name="screening_household"),
+    path("screening/rounds/<int:pk>/", views.round_detail, name="screening_round"),
+    path("screening/rounds/<int:pk>/status/", views.round_status, name="screening_status"),
+    path("screening/rounds/<int:pk>/recount/", views.recount, name="screening_recount"),
+    path("screening/rounds/<int:pk>/station/", views.station, name="screening_station"),
+    path("screening/rounds/<int:pk>/missing/", views.missing, name="screening_missing"),
+    path("screening/rounds/<int:pk>/missing.xlsx", views.missing_export, name="screening_missing_export"),
+    path("screening/rounds/<int:pk>/home/", views.home_list, name="screening_home_list"),
+    path("screening/rounds/<int:pk>/home/<int:resident>/", views.home_visit_add,
+         name="screening_home_add"),
+    path("screening/rounds/<int:pk>/exemptions/", views.exemptions, name="screening_exemptions"),
+    path("screening/rounds/<int:pk>/conflicts/", views.conflicts, name="screening_conflicts"),
+    path("screening/rounds/<int:pk>/boxes/", views.boxes, name="screening_boxes"),
+    path("screening/rounds/<int:pk>/followups/", views.followups, name="screening_followups"),
+]

@@ -1,0 +1,467 @@
+"""Screening pages. Thin: read through `queries`, write through `actions`, render.
+
+The live round page polls its own partial (htmx). The scanning station is a page whose
+script (static/fangkong/screening.js) talks to the JSON API with an offline queue.
+"""
+
+import csv
+import io
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.actor import Actor
+from fangkong.core.errors import FangkongError, Forbidden, Invalid, NotFound
+from fangkong.core.views import page
+from fangkong.registry import actions as reg_actions
+from fangkong.registry import queries as reg_queries
+from fangkong.registry.models import LEVELS, Kind, Place
+
+from . import actions, planning, queries
+from .models import Box, Conflict, ExemptReason, Handover, RoundKind, RoundStatus
+
+
+def _actor(request):
+    return Actor.from_request(request)
+
+
+def _hx(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+def _flash_error(request, e: FangkongError):
+    msgs = [str(m) for v in e.fields.values() for m in v] + [
+        f"{r.get('row', '')}: {r['message']}" for r in e.rows]
+    for m in msgs or [str(e.message)]:
+        messages.error(request, m)
+
+
+@page
+def home(request):
+    scope = request.scope
+    rows = list(queries.visible_rounds(scope).order_by("-starts_at")[:50])
+    plan_places = [p for p in scope.roots(Perm.SCREENING_RUN) if p.kind in LEVELS]
+    ctx = {"rounds": rows, "plan_places": plan_places, "kinds": RoundKind.choices,
+           "can_lab": scope.has(Perm.SCREENING_LAB)}
+    if not rows and not plan_places and not ctx["can_lab"] and not scope.has(Perm.SCREENING_VIEW) \
+            and not scope.has_role("volunteer"):
+        raise NotFound()
+    return render(request, "screening/home.html", ctx)
+
+
+@require_POST
+@page
+def plan(request):
+    place = reg_queries.get_place(request.scope, request.POST.get("place"), Perm.SCREENING_RUN)
+    try:
+        rnd = actions.plan_round(_actor(request), place, request.POST)
+    except Invalid as e:
+        _flash_error(request, e)
+        return redirect("screening_home")
+    messages.success(request, _("Round planned: %(name)s.") % {"name": rnd.name})
+    return redirect("screening_round", pk=rnd.id)
+
+
+def _round_ctx(request, rnd, node):
+    scope = request.scope
+    return {
+        "round": rnd, "node": node,
+        "coverage": queries.coverage(rnd, node),
+        "rollup": queries.rollup(rnd, node) if node.kind in ("district", "street") else [],
+        "hours": queries.progress_by_hour(rnd, node),
+        "points": queries.per_point(rnd),
+        "not_at_lab": queries.tubes_not_at_lab(rnd),
+        "open_tubes": queries.open_tubes(rnd),
+        "n_conflicts": Conflict.objects.filter(round=rnd, status=Conflict.Status.OPEN).count(),
+        "can_run": scope.allows(Perm.SCREENING_RUN, rnd),
+        "can_sample": actions.can_sample(_actor(request), rnd),
+        "now": timezone.now(),
+    }
+
+
+@page
+def round_detail(request, pk):
+    rnd = queries.get_round_any(request.scope, pk)
+    if not request.scope.allows(Perm.SCREENING_VIEW, rnd):
+        # samplers and labs: straight to their work
+        if actions.can_sample(_actor(request), rnd):
+            return redirect("screening_station", pk=rnd.id)
+        raise NotFound()
+    node = rnd.place
+    if request.GET.get("place"):
+        node = reg_queries.get_place(request.scope, request.GET["place"], Perm.SCREENING_VIEW)
+    ctx = _round_ctx(request, rnd, node)
+    ctx["statuses"] = RoundStatus.choices
+    if _hx(request):
+        return render(request, "screening/round.html#live", ctx)
+    return render(request, "screening/round.html", ctx)
+
+
+@require_POST
+@page
+def round_status(request, pk):
+    rnd = queries.get_round(request.scope, pk)
+    try:
+        actions.set_status(_actor(request), rnd, request.POST.get("status", ""))
+    except Invalid as e:
+        _flash_error(request, e)
+    return redirect("screening_round", pk=rnd.id)
+
+
+@require_POST
+@page
+def recount(request, pk):
+    rnd = queries.get_round(request.scope, pk)
+    actions.recount_action(_actor(request), rnd)
+    return redirect(reverse("screening_round", args=[rnd.id]) + (
+        f"?place={request.POST['place']}" if request.POST.get("place", "").isdigit() else ""))
+
+
+@page
+def station(request, pk):
+    actor = _actor(request)
+    rnd = queries.get_round_for_sampling(actor, pk)
+    from .models import Sampler
+
+    me = Sampler.objects.filter(round=rnd, user=request.user).select_related("point__place").first()
+    points = list(rnd.points.select_related("place"))
+    ctx = {"round": rnd, "me": me, "points": points, "units": _station_units(rnd),
+           "strings": station_strings()}
+    return render(request, "screening/station.html", ctx)
+
+
+def _station_units(rnd, limit=3000):
+    """Units and buildings of the round's area, labelled "光明小区 1号楼 2单元"."""
+    rows = list(Place.objects.filter(actions.area_q(rnd), kind__in=[Kind.UNIT, Kind.BUILDING])
+                .order_by("compound_id", "building_id", "sort_key")[:limit])
+    names = dict(Place.objects.filter(id__in={x for p in rows for x in (p.compound_id, p.building_id)
+                                              if x}).values_list("id", "name"))
+    for p in rows:
+        parts = [names.get(p.compound_id, ""), names.get(p.building_id, "")]
+        if p.kind == Kind.UNIT:
+            parts.append(p.name)
+        p.label = " ".join(x for x in parts if x)
+    return rows
+
+
+def station_strings() -> dict:
+    """Everything the station script says or shows, in the user's language."""
+    return {
+        "online": _("Online"), "offline": _("Offline: scans are kept on this phone"),
+        "scan_tube": _("Scan a tube barcode"), "scan_person": _("Scan a personal code or ID number"),
+        "no_tube": _("No tube open"), "tube": _("Tube"), "places_left": _("places left"),
+        "tube_open": _("Tube %s open"), "tube_sealed": _("Tube %s sealed"),
+        "tube_full": _("Tube full: sealed. Scan the next tube."),
+        "ok": _("Registered"), "queued": _("Saved on this phone, will be sent"),
+        "already_here": _("Already sampled at this table"), "sent": _("Sent: %s"),
+        "conflict": _("Needs review"), "network_error": _("No network: kept on this phone"),
+        "error": _("Error"), "not_found": _("Nobody found."), "add": _("Add to tube"),
+        "ack": _("Noted"), "confirm_scope": _("Not in this round's area. Sample anyway?"),
+        "bad_code": _("Not a personal code or ID number."),
+        "bad_barcode": _("A tube barcode has 4 to 40 letters, digits or dashes."),
+        "camera_error": _("The camera could not be started."),
+    }
+
+
+def _node(request, rnd):
+    if request.GET.get("place"):
+        return reg_queries.get_place(request.scope, request.GET["place"], Perm.SCREENING_VIEW)
+    return rnd.place
+
+
+@page
+def missing(request, pk):
+    rnd = queries.get_round(request.scope, pk)
+    node = _node(request, rnd)
+    groups, truncated = queries.missing(request.scope, rnd, node)
+    rows = [r for _k, rs in groups for r in rs]
+    shown = [r for r in rows if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
+    if shown:
+        reg_actions.record_phone_view(_actor(request), shown, f"screening.missing:{rnd.id}")
+    return render(request, "screening/missing.html", {
+        "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
+        "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd),
+        "children": [p for p in reg_queries.places(request.scope, Perm.SCREENING_VIEW)
+                     .filter(parent=node, kind__in=LEVELS)]})
+
+
+@page
+def missing_export(request, pk):
+    """The people who missed the round, as .xlsx (phones per role, audited)."""
+    from fangkong.registry.exporter import rows_xlsx
+
+    rnd = queries.get_round(request.scope, pk)
+    node = _node(request, rnd)
+    if not request.scope.allows(Perm.EXPORT, node):
+        raise Forbidden()
+    groups, _t = queries.missing(request.scope, rnd, node, limit=200_000)
+    from fangkong.core import pii
+
+    rows, shown = [], []
+    for label, people in groups:
+        for r in people:
+            clear = request.scope.allows(Perm.VIEW_PHONE, r)
+            if clear and r.phone:
+                shown.append(r)
+            rows.append([r.name, label, r.household.door, r.phone if clear else pii.mask_phone(r.phone),
+                         "、".join(r.tag_labels()), r.id_masked])
+    if shown:
+        reg_actions.record_phone_view(_actor(request), shown, f"screening.missing_export:{rnd.id}")
+    data = rows_xlsx(_("Missed round %(name)s") % {"name": rnd.name},
+                     [_("Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
+                      _("ID number")], rows)
+    resp = HttpResponse(data, content_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    fname = quote(f"{node.name}-{rnd.name}-missed-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{fname}"
+    return resp
+
+
+@require_POST
+@page
+def home_visit_add(request, pk, resident):
+    rnd = queries.get_round(request.scope, pk)
+    r = reg_queries.get_resident(request.scope, resident)
+    actions.add_home_visit(_actor(request), rnd, r)
+    if _hx(request):
+        from django.utils.html import format_html
+
+        return HttpResponse(format_html('<span class="badge">{}</span>', _("Home sampling listed")))
+    return redirect("screening_home_list", pk=rnd.id)
+
+
+@page
+def home_list(request, pk):
+    rnd = queries.get_round(request.scope, pk, Perm.SCREENING_RUN)
+    if request.method == "POST":
+        if request.POST.get("generate"):
+            n = actions.generate_home_list(_actor(request), rnd)
+            messages.success(request, _("%(n)d people added from the registry tags.") % {"n": n})
+        elif request.POST.get("visit"):
+            hv = queries.get_home_visit(request.scope, request.POST["visit"])
+            actions.set_home_visit(_actor(request), hv, request.POST.get("status", ""))
+        return redirect("screening_home_list", pk=rnd.id)
+    return render(request, "screening/home_list.html", {
+        "round": rnd, "visits": queries.home_visits(request.scope, rnd)})
+
+
+@page
+def exemptions(request, pk):
+    rnd = queries.get_round(request.scope, pk, Perm.SCREENING_RUN)
+    found = []
+    q = request.GET.get("q", "")
+    if q:
+        _k, found = reg_queries.search(request.scope, q, within=rnd.place, limit=20)
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove"):
+                actions.remove_exemption(_actor(request), queries.get_exemption(request.scope,
+                                                                                request.POST["remove"]))
+            else:
+                r = reg_queries.get_resident(request.scope, request.POST.get("resident"))
+                actions.add_exemption(_actor(request), rnd, r, request.POST.get("reason"),
+                                      request.POST.get("note", ""))
+                messages.success(request, _("%(name)s is exempt from this round.") % {"name": r.name})
+        except Invalid as e:
+            _flash_error(request, e)
+        return redirect("screening_exemptions", pk=rnd.id)
+    return render(request, "screening/exemptions.html", {
+        "round": rnd, "rows": queries.exemptions(request.scope, rnd), "q": q, "found": found,
+        "reasons": ExemptReason.choices})
+
+
+@page
+def conflicts(request, pk):
+    rnd = queries.get_round(request.scope, pk, Perm.SCREENING_RUN)
+    if request.method == "POST":
+        c = queries.get_conflict(request.scope, request.POST.get("conflict"))
+        if c.round_id != rnd.id:
+            raise NotFound()
+        try:
+            actions.resolve_conflict(_actor(request), c, request.POST.get("accept") == "1")
+        except Invalid as e:
+            _flash_error(request, e)
+        return redirect("screening_conflicts", pk=rnd.id)
+    rows = queries.conflicts(rnd)
+    for c in rows:
+        c.message = actions.refusal_message(c.kind, barcode=c.barcode,
+                                            name=c.resident.name if c.resident else "")
+        c.can_accept = c.kind in (Conflict.Kind.TUBE_FULL, Conflict.Kind.TUBE_SEALED,
+                                  Conflict.Kind.OUT_OF_SCOPE, Conflict.Kind.SINGLE_TUBE) \
+            and c.tube_id and c.resident_id
+    return render(request, "screening/conflicts.html", {"round": rnd, "rows": rows})
+
+
+@page
+def boxes(request, pk):
+    actor = _actor(request)
+    rnd = queries.get_round_for_sampling(actor, pk) if not request.scope.allows(
+        Perm.SCREENING_LAB, queries.get_round_any(request.scope, pk)) else \
+        queries.get_round_any(request.scope, pk)
+    if request.method == "POST":
+        try:
+            what = request.POST.get("do")
+            if what == "create":
+                actions.create_box(actor, rnd, request.POST.get("code"))
+            elif what == "pack":
+                box = queries.get_box(actor, rnd, request.POST.get("box"))
+                codes = request.POST.get("tubes", "").replace(",", "\n").split()
+                n = actions.pack_tubes(actor, box, codes)
+                messages.success(request, _("%(n)d tubes packed.") % {"n": n})
+            elif what == "handover":
+                box = queries.get_box(actor, rnd, request.POST.get("box"))
+                actions.hand_over(actor, box, request.POST.get("stage"), request.POST.get("given_by"),
+                                  request.POST.get("received_by"))
+        except Invalid as e:
+            _flash_error(request, e)
+        return redirect("screening_boxes", pk=rnd.id)
+    return render(request, "screening/boxes.html", {
+        "round": rnd, "boxes": queries.boxes(rnd), "stages": Handover.Stage.choices,
+        "State": Box.State, "sealed_loose": [t for t in queries.tubes_not_at_lab(rnd) if not t.box_id]})
+
+
+@page
+def followups(request, pk):
+    actor = _actor(request)
+    rnd = queries.get_round_any(request.scope, pk)
+    if not (request.scope.allows(Perm.SCREENING_RUN, rnd) or actions.can_sample(actor, rnd)):
+        raise NotFound()
+    if request.method == "POST":
+        fu = queries.get_followup(actor, request.POST.get("followup"))
+        try:
+            actions.record_retest(actor, fu, request.POST.get("barcode"))
+            messages.success(request, _("Re-test sample recorded for %(name)s.") % {"name": fu.resident.name})
+        except FangkongError as e:
+            _flash_error(request, e)
+        return redirect("screening_followups", pk=rnd.id)
+    rows = queries.followups(request.scope, rnd)
+    labels = reg_queries.address_labels([f.resident for f in rows])
+    for f in rows:
+        f.address = labels.get(f.resident.household.place_id, "")
+    return render(request, "screening/followups.html", {"round": rnd, "rows": rows})
+
+
+# --- lab ------------------------------------------------------------------------------
+
+LAB_HEADERS = {
+    "barcode": ["管号", "试管条码", "条码", "采样管编号", "样本编号", "barcode", "tube"],
+    "result": ["结果", "检测结果", "result"],
+    "ct_orf": ["orf1ab", "orf1ab ct", "ct orf1ab", "ct_orf", "orf"],
+    "ct_n": ["n", "n ct", "ct n", "n基因", "ct_n"],
+    "tested_at": ["检测时间", "报告时间", "时间", "tested_at", "time"],
+}
+_HEADER = {w.lower(): k for k, words in LAB_HEADERS.items() for w in words}
+
+
+def parse_lab_file(name: str, content: bytes) -> list[dict]:
+    """Rows of a lab results file (.xlsx or .csv in UTF-8 or GB18030), by header names."""
+    name = (name or "").lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception:
+            raise Invalid(_("This is not a readable .xlsx file.")) from None
+        table = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    elif name.endswith(".csv"):
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                text = content.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise Invalid(_("The file is neither UTF-8 nor GB18030 text."))
+        table = list(csv.reader(io.StringIO(text)))
+    else:
+        raise Invalid(_("Choose a results file (.xlsx or .csv)."))
+    for i, row in enumerate(table[:10]):
+        keys = [_HEADER.get(str(c or "").strip().lower()) for c in row]
+        if "barcode" in keys and "result" in keys:
+            out = []
+            for n, data in enumerate(table[i + 1:], start=i + 2):
+                if not any(str(c or "").strip() for c in data):
+                    continue
+                rec = {"_row": n}
+                for k, v in zip(keys, data, strict=False):
+                    if k:
+                        rec[k] = v
+                out.append(rec)
+            return out
+    raise Invalid(_("No header row with a tube barcode column (管号) and a result column (结果)."))
+
+
+@page
+def lab(request):
+    scope = request.scope
+    if not scope.has(Perm.SCREENING_LAB):
+        raise NotFound()
+    ctx = {"summary": None, "errors": []}
+    if request.method == "POST":
+        f = request.FILES.get("file")
+        try:
+            if f is None:
+                raise Invalid(_("Choose a results file (.xlsx or .csv)."))
+            rows = parse_lab_file(f.name, f.read(5_000_001))
+            ctx["summary"] = actions.record_results(_actor(request), rows, source="upload")
+        except Invalid as e:
+            ctx["error"] = e.message
+            ctx["errors"] = e.rows
+    return render(request, "screening/lab.html", ctx)
+
+
+# --- planning ---------------------------------------------------------------------------
+
+@page
+def advisor(request):
+    scope = request.scope
+    if not (scope.has(Perm.SCREENING_VIEW) or scope.has(Perm.SCREENING_LAB)):
+        raise NotFound()
+    errors = {}
+    raw = request.GET.get("p", "1")
+    try:
+        pct = float(raw)
+        assert 0 < pct < 100
+    except (ValueError, AssertionError):
+        errors["p"] = _("Enter a prevalence in percent, more than 0 and less than 100.")
+        pct = 1.0
+    result = planning.advisor(pct / 100)
+    fig = None
+    if request.GET.get("round"):
+        rnd = queries.get_round(scope, request.GET["round"])
+        cov = queries.coverage(rnd, rnd.place)
+        fig = planning.figures(cov["to_sample"], rnd.pool_size)
+        fig["round"] = rnd
+    return render(request, "screening/advisor.html", {
+        "p": raw, "result": result, "errors": errors, "figures": fig,
+        "best_row": next(r for r in result["rows"] if r["k"] == result["best"]),
+        "rows": [r for r in result["rows"] if r["k"] in (1, 2, 3, 4, 5, 8, 10, 15, 20, 30, 40, 50)
+                 or r["k"] == result["best"]]})
+
+
+# --- residents ----------------------------------------------------------------------------
+
+@page
+def household_results(request, pk):
+    """A household's results in recent rounds (a resident sees their own household)."""
+    hh = reg_queries.get_household(request.scope, pk)
+    people, rounds = queries.household_results(request.scope, hh)
+    return render(request, "screening/household.html", {"hh": hh, "people": people,
+                                                          "rounds": rounds})
+
+
+@page
+def my_results(request):
+    own = [g.household_id for g in request.scope.grants if g.household_id]
+    if not own:
+        raise NotFound()
+    return redirect("screening_household", pk=own[0])
+

@@ -1,0 +1,37 @@
+import datetime
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from fangkong.registry import actions as reg
+from fangkong.registry.models import Kind
+from fangkong.screening import actions
+from tests.conftest import make_user  # noqa: F401
+
+
+def cid():
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def rnd(world, system):
+    """A running PCR round over community A, pools of 3, one sampling point."""
+    point_place = reg.create_place(system, world.community, Kind.SAMPLING_POINT, "光明广场采样点")
+    now = timezone.now()
+    r = actions.plan_round(system, world.community, {
+        "name": "第3轮核酸", "kind": "pcr", "starts_at": now - datetime.timedelta(hours=1),
+        "ends_at": now + datetime.timedelta(hours=6), "pool_size": 3},
+        points=[(point_place, 2)])
+    actions.set_status(system, r, "running")
+    world.point = r.points.get()
+    return r
+
+
+def api(client, method, path, data=None):
+    import json
+
+    fn = getattr(client, method)
+    if data is None:
+        return fn(f"/api/v1/screening{path}")
+    return fn(f"/api/v1/screening{path}", data=json.dumps(data), content_type="application/json")

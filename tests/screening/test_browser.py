@@ -1,0 +1,77 @@
+"""The scanning station in a phone-sized browser: a hand scanner types codes + Enter; the
+tube closes at its pool size; offline, scans wait on the phone and are sent when the
+network returns, with conflicts listed. Screenshots in test-output/screenshots/."""
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from fangkong.core.actor import Actor
+from fangkong.screening import actions
+from fangkong.screening.models import Conflict, Sample, Tube
+from tests.test_browser import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def scan(page, text):
+    page.fill("#scan-input", text)
+    page.press("#scan-input", "Enter")
+
+
+def test_station_scans_online_then_offline_and_syncs(phone_page, world, rnd):
+    page = phone_page
+    log_in(page, "staff_a")
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/station/")
+    page.wait_for_selector("#scan-input")
+    # online: open a tube of 3, scan two people; the third scan of the same person is refused
+    scan(page, "T0001")
+    expect(page.locator("#tube-left")).to_have_text("3")
+    scan(page, world.su.token)
+    expect(page.locator("#tube-left")).to_have_text("2")
+    scan(page, world.yu.token)
+    expect(page.locator("#tube-left")).to_have_text("1")
+    page.shot("screening-station-online")
+    assert Sample.objects.count() == 2
+    # a person from the other community: asked to confirm
+    scan(page, world.other_person.token)
+    page.wait_for_selector("#confirm-box:not([hidden])")
+    page.shot("screening-station-confirm")
+    page.click("#confirm-no")
+
+    # offline: the tube fills and closes on the phone, the next tube opens locally
+    page.context.set_offline(True)
+    scan(page, world.xia.token)  # fills T0001 → sealed locally
+    expect(page.locator("#tube-label")).not_to_contain_text("T0001")
+    scan(page, "T0002")
+    scan(page, world.su.token)  # sampled at this table before: the phone itself refuses
+    expect(page.locator("#say")).to_have_class("say bad")
+    # meanwhile another table registers 王新勇, whom this phone then scans offline
+    other = Actor.system(world.users.grid)
+    actions.open_tube(other, rnd, "G0001")
+    actions.scan(other, rnd, client_id=str(uuid.uuid4()), barcode="G0001", person=world.wang.token)
+    scan(page, world.wang.token)
+    expect(page.locator("#waiting")).to_have_text("3")
+    page.shot("screening-station-offline")
+    assert Sample.objects.count() == 3  # nothing from this phone reached the server
+
+    # back online: the queue goes in one batch; the duplicate comes back as a conflict
+    page.context.set_offline(False)
+    expect(page.locator("#waiting")).to_have_text("0")
+    page.wait_for_selector("#conflicts li")
+    page.shot("screening-station-synced")
+    expect(page.locator("#tube-left")).to_have_text("3")  # the server's count of T0002
+    expect(page.locator("#conflicts")).to_contain_text("王新勇")
+    assert Sample.objects.count() == 4
+    assert Tube.objects.get(round=rnd, barcode="T0001").state == "sealed"
+    assert Tube.objects.get(round=rnd, barcode="T0001").count == 3
+    assert Tube.objects.get(round=rnd, barcode="T0002").count == 0
+    assert Conflict.objects.get().kind == "already_sampled"
+    # a reload keeps the table's list and sends nothing twice
+    page.reload()
+    page.wait_for_selector("#conflicts li")
+    assert Sample.objects.count() == 4
+    # expected: the refusal itself (409) and requests tried while the phone was offline
+    problems = [p for p in page.problems if "status of 409" not in p and "INTERNET_DISCONNECTED" not in p]
+    assert problems == [], problems

@@ -1,0 +1,93 @@
+"""Two tables at the same instant, on PostgreSQL (SQLite has a single writer)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from fangkong.core.actor import Actor
+from fangkong.screening import actions
+from fangkong.screening.models import Conflict, RoundCounter, Sample, Tube
+
+from .conftest import cid
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def _together(*calls):
+    """Run the calls in threads released at the same instant; return results/errors."""
+    barrier = threading.Barrier(len(calls))
+    out = [None] * len(calls)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            out[i] = fn()
+        except Exception as e:  # noqa: BLE001 - handed back to the test
+            out[i] = e
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return out
+
+
+def test_two_tables_scan_the_same_person_at_once(world, rnd):
+    staff = Actor.system(world.users.staff)
+    grid = Actor.system(world.users.grid)
+    actions.open_tube(staff, rnd, "TA001")
+    actions.open_tube(grid, rnd, "TB001")
+    for _ in range(5):  # several attempts, each racing two tables for one person
+        person = world.su if _ % 2 == 0 else world.yu
+        Sample.objects.filter(resident=person).delete()
+        Tube.objects.filter(round=rnd).update(count=0, state="open")
+        out = _together(
+            lambda p=person: actions.sync(staff, rnd, [{"client_id": cid(), "type": "scan",
+                                                        "barcode": "TA001", "person": p.token}]),
+            lambda p=person: actions.sync(grid, rnd, [{"client_id": cid(), "type": "scan",
+                                                       "barcode": "TB001", "person": p.token}]))
+        statuses = sorted(o[0]["status"] for o in out)
+        assert statuses == ["conflict", "ok"], out
+        assert Sample.objects.filter(round=rnd, resident=person).count() == 1
+        assert sum(Tube.objects.filter(round=rnd).values_list("count", flat=True)) == 1
+    assert Conflict.objects.filter(round=rnd, kind="already_sampled").count() == 5
+
+
+def test_two_stations_filling_one_tube_never_exceed_its_size(world, rnd, system):
+    staff = Actor.system(world.users.staff)
+    grid = Actor.system(world.users.grid)
+    actions.open_tube(staff, rnd, "TC001")  # pool size 3
+    people_a = [world.su.token, world.yu.token]
+    people_b = [world.xia.token, world.wang.token]
+    out = _together(
+        lambda: actions.sync(staff, rnd, [{"client_id": cid(), "type": "scan", "barcode": "TC001",
+                                           "person": p} for p in people_a]),
+        lambda: actions.sync(grid, rnd, [{"client_id": cid(), "type": "scan", "barcode": "TC001",
+                                          "person": p} for p in people_b]))
+    results = [o for batch in out for o in batch]
+    assert sorted(o["status"] for o in results) == ["conflict", "ok", "ok", "ok"]
+    assert [o["kind"] for o in results if o["status"] == "conflict"] == ["tube_full"]
+    tube = Tube.objects.get(round=rnd, barcode="TC001")
+    assert tube.count == 3 == Sample.objects.filter(tube=tube).count()
+    assert tube.state == "sealed"
+    assert RoundCounter.objects.get(round=rnd, community_id=world.community.id).sampled == 3
+
+
+def test_single_scans_racing_for_the_last_place(world, rnd):
+    staff = Actor.system(world.users.staff)
+    grid = Actor.system(world.users.grid)
+    actions.open_tube(staff, rnd, "TD001", capacity=1)
+    out = _together(
+        lambda: actions.scan(staff, rnd, client_id=cid(), barcode="TD001", person=world.su.token),
+        lambda: actions.scan(grid, rnd, client_id=cid(), barcode="TD001", person=world.yu.token))
+    kinds = sorted("ok" if isinstance(o, dict) else o.code for o in out)
+    assert kinds == ["ok", "tube_full"], out
+    assert Tube.objects.get(barcode="TD001").count == 1

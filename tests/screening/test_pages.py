@@ -1,0 +1,126 @@
+"""The screening pages: each renders for the roles that use it, 404 for the other
+community (same page as a missing round), and list pages keep their query counts flat."""
+
+import io
+
+import pytest
+from django.urls import reverse
+
+from fangkong.core.actor import Actor
+from fangkong.screening import actions
+from fangkong.screening.models import Conflict, Exemption, HomeVisit
+
+from .conftest import cid
+
+
+def _staff(world):
+    return Actor.system(world.users.staff)
+
+
+PAGES = ["screening_round", "screening_missing", "screening_home_list", "screening_exemptions",
+         "screening_conflicts", "screening_followups", "screening_boxes", "screening_station"]
+
+
+def test_round_pages_render_for_staff_and_hide_from_the_other_community(world, rnd, client):
+    actions.open_tube(_staff(world), rnd, "T0001")
+    actions.scan(_staff(world), rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    client.force_login(world.users.staff)
+    for name in PAGES:
+        r = client.get(reverse(name, args=[rnd.id]))
+        assert r.status_code == 200, (name, r.status_code)
+    assert client.get(reverse("screening_home")).status_code == 200
+    assert client.get(reverse("screening_advisor") + f"?p=1&round={rnd.id}").status_code == 200
+    live = client.get(reverse("screening_round", args=[rnd.id]), HTTP_HX_REQUEST="true").content.decode()
+    assert live.strip().startswith('<section id="live"') and "<html" not in live
+    other = client.__class__()
+    other.force_login(world.users.other_staff)
+    missing = other.get(reverse("screening_round", args=[999999])).content
+    for name in PAGES:
+        r = other.get(reverse(name, args=[rnd.id]))
+        assert r.status_code == 404, name
+        assert _strip_csrf(r.content) == _strip_csrf(missing)
+
+
+def _strip_csrf(html):
+    import re
+
+    html = re.sub(rb'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', b"", html)
+    return re.sub(rb'name="next" type="hidden" value="[^"]+"', b"", html)  # the path itself
+
+
+def test_missing_list_groups_by_unit_and_lists_for_home_sampling(world, rnd, client,
+                                                                  django_assert_max_num_queries):
+    client.force_login(world.users.staff)
+    url = reverse("screening_missing", args=[rnd.id])
+    with django_assert_max_num_queries(14):
+        body = client.get(url).content.decode()
+    assert "1单元" in body and "2单元" in body and "苏霞" in body and "17446416120" in body
+    r = client.post(reverse("screening_home_add", args=[rnd.id, world.su.id]), HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and HomeVisit.objects.filter(resident=world.su).count() == 1
+    # the leader sees the list with phones of their building; a volunteer does not see it
+    leader = client.__class__()
+    leader.force_login(world.users.leader)
+    assert leader.get(url).status_code == 200
+    vol = client.__class__()
+    vol.force_login(world.users.volunteer)
+    assert vol.get(url).status_code == 404
+    export = client.get(reverse("screening_missing_export", args=[rnd.id]))
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd")
+    assert leader.get(reverse("screening_missing_export", args=[rnd.id])).status_code == 403
+
+
+def test_exemptions_conflicts_boxes_and_followups_through_the_pages(world, rnd, client):
+    client.force_login(world.users.staff)
+    url = reverse("screening_exemptions", args=[rnd.id])
+    assert "王新勇" in client.get(url + "?q=王新勇").content.decode()
+    client.post(url, {"resident": world.wang.id, "reason": "hospital"})
+    assert Exemption.objects.get().reason == "hospital"
+    bad = client.post(url, {"resident": world.other_person.id, "reason": "away"})
+    assert bad.status_code == 404 and Exemption.objects.count() == 1
+    # an offline station overfilled a single tube: the conflict is accepted on the page
+    actions.sync(_staff(world), rnd, [
+        {"client_id": cid(), "type": "open", "barcode": "S0001", "capacity": 1},
+        {"client_id": cid(), "type": "scan", "barcode": "S0001", "person": world.su.token},
+        {"client_id": cid(), "type": "scan", "barcode": "S0001", "person": world.yu.token}])
+    c = Conflict.objects.get()
+    assert c.kind == "tube_full"
+    client.post(reverse("screening_conflicts", args=[rnd.id]), {"conflict": c.id, "accept": "1"})
+    c.refresh_from_db()
+    assert c.status == "accepted"
+    from fangkong.screening.models import Tube
+
+    assert Tube.objects.get(barcode="S0001").count == 2
+    boxes = reverse("screening_boxes", args=[rnd.id])
+    client.post(boxes, {"do": "create", "code": "BOX-9"})
+    from fangkong.screening.models import Box
+
+    box = Box.objects.get()
+    client.post(boxes, {"do": "pack", "box": box.id, "tubes": "S0001"})
+    r = client.post(boxes, {"do": "handover", "box": box.id, "stage": "pickup", "given_by": "",
+                            "received_by": "快递"}, follow=True)
+    assert "Who handed it over?" in r.content.decode() or "谁交出" in r.content.decode()
+    client.post(boxes, {"do": "handover", "box": box.id, "stage": "pickup", "given_by": "张三",
+                        "received_by": "快递"})
+    box.refresh_from_db()
+    assert box.state == "in_transit"
+
+
+def test_resident_sees_only_their_own_household_results(world, rnd, client):
+    client.force_login(world.users.resident)
+    r = client.get(reverse("screening_mine"), follow=True)
+    assert r.status_code == 200 and "苏霞" in r.content.decode()
+    assert client.get(reverse("screening_household", args=[world.hh102.id])).status_code == 404
+    assert client.get(reverse("screening_round", args=[rnd.id])).status_code == 404
+
+
+@pytest.mark.parametrize("content,name,message", [
+    (b"not a spreadsheet", "r.xlsx", ".xlsx"),
+    ("条码,备注\nT1,x\n".encode(), "r.csv", "管号"),
+    (b"x", "r.pdf", ".csv"),
+])
+def test_lab_upload_page_explains_bad_files(world, client, content, name, message):
+    client.force_login(world.users.lab)
+    f = io.BytesIO(content)
+    f.name = name
+    body = client.post(reverse("screening_lab"), {"file": f}).content.decode()
+    assert message in body
