@@ -822,6 +822,12 @@ def build(*, seed: int = 1, residents: int | None = None, as_of: datetime.date |
                 b.loader.wait()
         b.loader.wait()
         s.users = _demo_users(b, district)
+        from fangkong.volunteers.demo import build as volunteers_demo
+
+        volunteers_demo(district)  # volunteers, a team and open calls in 光明社区
+        from fangkong.screening.demo import build as screening_demo
+
+        screening_demo(district)  # a PCR round in progress in 光明社区
         record(b.actor, "demo.build", None, {"seed": seed, "as_of": as_of.isoformat(),
                                              "residents": s.residents,
                                              "households": s.households},

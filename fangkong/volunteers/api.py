@@ -1,0 +1,210 @@
+"""Volunteers over JSON (/api/v1/volunteers/…): calls, sign-up, cancel, check-in/out, a
+volunteer's own tasks, and the staff's approvals. Thin glue over `queries` and `actions`
+(the pages call the same), so scoping and errors are the pages': a call or person outside
+the user's reach is a 404 with the body of a missing one, a visible one the role may not
+change is a 403, bad values are a 400 with messages per field.
+
+Registration (`POST /volunteers/join/{token}/code` with {"phone"}, then `POST
+/volunteers/join/{token}` with the form's fields and the code) needs no account: the token
+is the one in the community's poster link. Like the other public routes these two are left
+out of the OpenAPI schema (the security table treats "public" and "not in the schema" as
+one); their bodies are `PhoneIn` and `RegistrationIn` in schemas.py.
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Invalid, NotFound
+
+from . import actions, queries
+from .models import Assignment, PhoneCode, Volunteer
+from .schemas import (
+    AssignIn,
+    AssignmentOut,
+    CallDetail,
+    CallIn,
+    CallOut,
+    PhoneIn,
+    ReasonIn,
+    RegistrationIn,
+    RegistrationOut,
+    Sent,
+    TokenIn,
+    VolunteerOut,
+    VolunteerPage,
+)
+
+router = Router(tags=["volunteers"])
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request, via="api")
+
+
+def call_out(c, mine: Assignment | None = None) -> dict:
+    ttf = c.time_to_fill
+    return {
+        "id": c.id, "community": c.community_id, "place": c.place_id, "place_name": c.place.name,
+        "task": c.task, "title": c.title, "starts_at": c.starts_at, "ends_at": c.ends_at,
+        "deadline": c.deadline, "slots": c.slots, "confirmed": c.confirmed, "status": c.state,
+        "skills": c.skill_list, "briefing": c.briefing, "audience": c.audience, "team": c.team_id,
+        "published_at": c.published_at, "filled_at": c.filled_at,
+        "time_to_fill_seconds": int(ttf.total_seconds()) if ttf is not None else None,
+        "notified": c.notified, "my_status": mine.status if mine else None,
+    }
+
+
+def assignment_out(a: Assignment) -> dict:
+    return {
+        "id": a.id, "call": a.call_id, "call_title": a.call.title, "volunteer": a.volunteer_id,
+        "volunteer_name": a.volunteer.name, "status": a.status, "via": a.via,
+        "waitlist_rank": queries.waitlist_rank(a), "starts_at": a.starts_at, "ends_at": a.ends_at,
+        "check_in_at": a.check_in_at, "check_out_at": a.check_out_at,
+        "late_minutes": a.late_minutes, "minutes": a.minutes,
+    }
+
+
+def volunteer_out(v: Volunteer) -> dict:
+    return {
+        "id": v.id, "name": v.name, "phone": v.phone, "id_number": v.id_masked,
+        "community": v.community_id, "status": v.status, "work_unit": v.work_unit,
+        "party_member": v.party_member, "party_branch": v.party_branch, "skills": v.skill_list,
+        "days": v.day_list, "hours": v.hours, "reason": v.reason, "created_at": v.created_at,
+    }
+
+
+# --- calls -------------------------------------------------------------------------
+
+@router.get("/volunteers/calls", response=list[CallOut])
+def call_list(request, community: int | None = None):
+    """Staff: the calls of `community` (or of every community they see). A volunteer: the
+    calls open to them now."""
+    scope = request.scope
+    me = queries.me(scope)
+    if community is not None or scope.has(Perm.VOLUNTEERS_VIEW):
+        c = queries.get_community(scope, community) if community is not None else None
+        return [call_out(x) for x in queries.calls(scope, c)[:200]]
+    if me is None:
+        raise NotFound()
+    mine = {a.call_id: a for a in Assignment.objects.filter(volunteer=me)}
+    return [call_out(c, mine.get(c.id)) for c in queries.open_calls_for(me)]
+
+
+@router.post("/volunteers/calls", response={201: CallOut})
+def call_create(request, payload: CallIn):
+    community = queries.get_community(request.scope, payload.community)
+    data = payload.dict(exclude={"community"})
+    call = actions.create_call(_actor(request), community, data)
+    return Status(201, call_out(call))
+
+
+@router.get("/volunteers/calls/{call_id}", response=CallDetail)
+def call_detail(request, call_id: int):
+    scope = request.scope
+    call = queries.get_call(scope, call_id)
+    me = queries.me(scope)
+    mine = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
+    out = call_out(call, mine)
+    if scope.allows(Perm.VOLUNTEERS_VIEW, call) or queries.leads_call(scope, call):
+        roster = queries.roster(call)
+        out["confirmed_people"] = [assignment_out(a) for a in roster["confirmed"]]
+        out["waitlist"] = [assignment_out(a) for a in roster["waitlisted"]]
+    return out
+
+
+@router.post("/volunteers/calls/{call_id}/signup", response=AssignmentOut)
+def call_sign_up(request, call_id: int):
+    """Answer a call: `confirmed` while slots are free, else `waitlisted` (with its rank).
+    Sending it again returns the same answer."""
+    call = queries.get_call(request.scope, call_id)
+    return assignment_out(actions.sign_up(_actor(request), call))
+
+
+@router.post("/volunteers/calls/{call_id}/cancel", response=AssignmentOut)
+def call_cancel(request, call_id: int):
+    """Give up your own place (or waitlist place) on a call."""
+    call = queries.get_call(request.scope, call_id)
+    me = queries.me(request.scope)
+    a = Assignment.objects.filter(call=call, volunteer=me).select_related("call", "volunteer").first() if me else None
+    if a is None:
+        raise NotFound()
+    return assignment_out(actions.cancel(_actor(request), a))
+
+
+@router.post("/volunteers/calls/{call_id}/assign", response=AssignmentOut)
+def call_assign(request, call_id: int, payload: AssignIn):
+    call = queries.get_call(request.scope, call_id)
+    v = queries.get_volunteer(request.scope, payload.volunteer)
+    return assignment_out(actions.assign(_actor(request), call, v))
+
+
+@router.post("/volunteers/checkin", response=AssignmentOut)
+def check_in(request, payload: TokenIn):
+    """Check in with the token of the call's QR (`…/volunteers/scan/<token>/`)."""
+    return assignment_out(actions.check_in(_actor(request), payload.token))
+
+
+@router.post("/volunteers/checkout", response=AssignmentOut)
+def check_out(request, payload: TokenIn):
+    return assignment_out(actions.check_out(_actor(request), payload.token))
+
+
+@router.get("/volunteers/me/tasks", response=list[AssignmentOut])
+def my_tasks(request, upcoming: bool | None = None):
+    """Your own assignments (not cancelled), newest first; `upcoming=true` for those not
+    yet over, soonest first."""
+    me = queries.me(request.scope)
+    if me is None:
+        raise NotFound()
+    return [assignment_out(a) for a in queries.my_assignments(me, upcoming=upcoming)[:500]]
+
+
+# --- people (staff) -------------------------------------------------------------------
+
+@router.get("/volunteers/people", response=VolunteerPage)
+def people(request, community: int, status: str | None = None, q: str = "",
+           page: int = Query(1, ge=1, le=1_000_000), page_size: int | None = Query(None, ge=1)):
+    c = queries.get_community(request.scope, community)
+    if status is not None and status not in Volunteer.Status.values:
+        raise Invalid(fields={"status": [_("Unknown status.")]})
+    size = page_size or settings.FANGKONG_PAGE_SIZE
+    if size > settings.FANGKONG_API_MAX_PAGE:
+        raise Invalid(fields={"page_size": [_("At most %(n)d rows a page.") % {"n": settings.FANGKONG_API_MAX_PAGE}]})
+    qs = queries.volunteer_list(request.scope, c, status=status, q=q)
+    start = (page - 1) * size
+    return {"count": qs.count(), "page": page, "page_size": size,
+            "results": [volunteer_out(v) for v in qs[start:start + size]]}
+
+
+@router.post("/volunteers/people/{volunteer_id}/approve", response=VolunteerOut)
+def approve(request, volunteer_id: int):
+    v = queries.get_volunteer(request.scope, volunteer_id)
+    return volunteer_out(actions.approve(_actor(request), v))
+
+
+@router.post("/volunteers/people/{volunteer_id}/reject", response=VolunteerOut)
+def reject(request, volunteer_id: int, payload: ReasonIn):
+    v = queries.get_volunteer(request.scope, volunteer_id)
+    return volunteer_out(actions.reject(_actor(request), v, payload.reason))
+
+
+# --- registration (no account) ----------------------------------------------------------
+
+@router.post("/volunteers/join/{token}/code", response=Sent, auth=None, include_in_schema=False)
+def join_code(request, token: str, payload: PhoneIn):
+    """Send a one-time code to the phone that registers (once a minute, 5 an hour)."""
+    link = queries.get_join_link(token)
+    actions.send_code(_actor(request), payload.phone, PhoneCode.Purpose.REGISTER, place=link.place)
+    return {"sent": True}
+
+
+@router.post("/volunteers/join/{token}", response={201: RegistrationOut, 200: RegistrationOut},
+             auth=None, include_in_schema=False)
+def join(request, token: str, payload: RegistrationIn):
+    data = payload.dict()
+    v, created = actions.register(_actor(request), token, data)
+    return Status(201 if created else 200, {"id": v.id, "name": v.name, "status": v.status,
+                                            "created": created})

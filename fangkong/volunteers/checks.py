@@ -1,0 +1,189 @@
+"""Validation of volunteer input: one set of rules for the pages and the API.
+
+`check_*` take raw values (form strings or JSON values) and return clean values or raise
+Invalid with messages per field, in the user's language. They never write.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime, parse_time
+from django.utils.translation import gettext as _
+
+from fangkong.core import pii
+from fangkong.core.errors import Invalid
+
+from .models import Audience, Day, Skill, Task
+
+MAX_SLOTS = 500
+
+
+def text(value, limit) -> str:
+    if value is None:
+        return ""
+    return " ".join(str(value).split())[:limit]
+
+
+def _choices(values, allowed, field, errors, label):
+    if values is None or values == "":
+        return []
+    if isinstance(values, str):
+        values = [v for v in values.replace("，", ",").split(",") if v.strip()]
+    if not isinstance(values, (list, tuple)):
+        errors[field] = [_("Send a list.")]
+        return []
+    out = []
+    for v in values:
+        v = str(v).strip()
+        if v not in allowed:
+            errors.setdefault(field, []).append(_("Unknown %(what)s: “%(value)s”.") % {
+                "what": label, "value": v[:30]})
+        else:
+            out.append(v)
+    return out
+
+
+def _truthy(value) -> bool:
+    return value in (True, 1, "1", "true", "on", "yes", "True")
+
+
+def check_registration(data: dict) -> dict:
+    """A registration form: name, phone, ID number, household, work unit, Party, skills,
+    availability, consent. The phone code is checked by the action."""
+    errors, clean = {}, {}
+    name = text(data.get("name"), 60)
+    if not name:
+        errors["name"] = [_("Name is required.")]
+    elif len(name) > 50:
+        errors["name"] = [_("A name has at most 50 characters.")]
+    clean["name"] = name
+    try:
+        clean["phone"] = pii.validate_phone(data.get("phone"), required=True)
+        if clean["phone"] and not clean["phone"].startswith("1"):
+            raise ValidationError(_("Give a mobile number: the code is sent by text message."))
+    except ValidationError as e:
+        errors["phone"] = e.messages
+    try:
+        clean["id_number"] = pii.validate_id_number(data.get("id_number"))
+    except ValidationError as e:
+        errors["id_number"] = e.messages
+    hh = data.get("household")
+    try:
+        clean["household"] = int(hh)
+    except (TypeError, ValueError):
+        errors["household"] = [_("Choose your home address from the list.")]
+    clean["work_unit"] = text(data.get("work_unit"), 100)
+    clean["party_member"] = _truthy(data.get("party_member"))
+    clean["party_branch"] = text(data.get("party_branch"), 100)
+    if clean["party_member"] and not clean["party_branch"]:
+        errors["party_branch"] = [_("Party members name their Party branch.")]
+    if not clean["party_member"]:
+        clean["party_branch"] = ""
+    clean["skills"] = _choices(data.get("skills"), Skill.values, "skills", errors, _("skill"))
+    clean["days"] = _choices(data.get("days"), Day.values, "days", errors, _("day"))
+    for key in ("hours_from", "hours_to"):
+        raw = data.get(key)
+        if raw in (None, ""):
+            clean[key] = None
+            continue
+        t = parse_time(str(raw)) if not isinstance(raw, datetime.time) else raw
+        if t is None:
+            errors[key] = [_("Enter a time like 08:00.")]
+        clean[key] = t
+    if clean.get("hours_from") and clean.get("hours_to") and clean["hours_from"] >= clean["hours_to"]:
+        errors["hours_to"] = [_("The end of your hours must be after their start.")]
+    if not _truthy(data.get("consent")):
+        errors["consent"] = [_("Registration needs your consent to the use of your data.")]
+    code = text(data.get("code"), 10)
+    if not code.isdigit() or len(code) != 6:
+        errors["code"] = [_("Enter the 6-digit code sent to your phone.")]
+    clean["code"] = code
+    if errors:
+        raise Invalid(fields=errors)
+    return clean
+
+
+def _when(raw, field, errors, label):
+    if isinstance(raw, datetime.datetime):
+        value = raw
+    else:
+        value = parse_datetime(str(raw or "").strip().replace(" ", "T")) if raw else None
+    if value is None:
+        errors[field] = [_("Enter %(what)s as a date and time, e.g. 2022-04-18 07:00.")
+                         % {"what": label}]
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def check_call(data: dict, *, now=None) -> dict:
+    """A call: task, title, place (id), start, end, slots, skills, briefing, deadline,
+    audience (+ team / skill / building)."""
+    now = now or timezone.now()
+    errors, clean = {}, {}
+    task = str(data.get("task") or "")
+    if task not in Task.values:
+        errors["task"] = [_("Choose the task.")]
+    clean["task"] = task
+    title = text(data.get("title"), 100)
+    clean["title"] = title or (str(dict(Task.choices).get(task, "")) if task else "")
+    if not clean["title"]:
+        errors["title"] = [_("Give the call a title.")]
+    try:
+        clean["place"] = int(data.get("place"))
+    except (TypeError, ValueError):
+        errors["place"] = [_("Choose the place.")]
+    starts = _when(data.get("starts_at"), "starts_at", errors, _("the start"))
+    ends = _when(data.get("ends_at"), "ends_at", errors, _("the end"))
+    if starts and ends and ends <= starts:
+        errors["ends_at"] = [_("The end must be after the start.")]
+    if starts and ends and (ends - starts) > datetime.timedelta(hours=24):
+        errors["ends_at"] = [_("A call lasts at most 24 hours; make one call per shift.")]
+    if ends and ends <= now:
+        errors.setdefault("ends_at", []).append(_("The end is already past."))
+    deadline_raw = data.get("deadline")
+    deadline = _when(deadline_raw, "deadline", errors, _("the deadline")) if deadline_raw else starts
+    if deadline and starts and deadline > starts:
+        errors["deadline"] = [_("Sign-up must close by the start.")]
+    clean.update(starts_at=starts, ends_at=ends, deadline=deadline)
+    try:
+        slots = int(data.get("slots"))
+        if not 1 <= slots <= MAX_SLOTS:
+            raise ValueError
+        clean["slots"] = slots
+    except (TypeError, ValueError):
+        errors["slots"] = [_("Enter how many people are needed (1 to %(n)d).") % {"n": MAX_SLOTS}]
+    clean["skills"] = _choices(data.get("skills"), Skill.values, "skills", errors, _("skill"))
+    clean["briefing"] = str(data.get("briefing") or "").strip()[:2000]
+    audience = str(data.get("audience") or Audience.COMMUNITY)
+    if audience not in Audience.values:
+        errors["audience"] = [_("Choose who is called.")]
+    clean["audience"] = audience
+    clean["team"] = clean["audience_skill"] = clean["audience_place"] = None
+    if audience == Audience.TEAM:
+        try:
+            clean["team"] = int(data.get("team"))
+        except (TypeError, ValueError):
+            errors["team"] = [_("Choose the team.")]
+    elif audience == Audience.SKILL:
+        skill = str(data.get("audience_skill") or "")
+        if skill not in Skill.values:
+            errors["audience_skill"] = [_("Choose the skill.")]
+        clean["audience_skill"] = skill
+    elif audience == Audience.BUILDING:
+        try:
+            clean["audience_place"] = int(data.get("audience_place"))
+        except (TypeError, ValueError):
+            errors["audience_place"] = [_("Choose the building.")]
+    if errors:
+        raise Invalid(fields=errors)
+    return clean
+
+
+def check_reason(reason, field="reason") -> str:
+    reason = text(reason, 300)
+    if len(reason) < 2:
+        raise Invalid(fields={field: [_("Give a reason.")]})
+    return reason

@@ -1,0 +1,314 @@
+"""Every read of volunteers, teams, calls and hours, scoped.
+
+Staff and command see what `scope.q(VOLUNTEERS_VIEW)` allows (level columns); a
+volunteer sees the calls addressed to them and their own assignments; a team leader sees
+their team. `get_*` raise NotFound for missing and forbidden alike.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.errors import NotFound
+from fangkong.registry.models import Household, Kind, Place
+
+from . import actions
+from .models import Assignment, Call, JoinLink, Loan, Team, TeamMember, Volunteer
+
+VIEW = Perm.VOLUNTEERS_VIEW
+
+
+def _pk(pk) -> int:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if not 0 < pk < 2**62:
+        raise NotFound()
+    return pk
+
+
+def me(scope) -> Volunteer | None:
+    """The approved volunteer record of the user, if any."""
+    if scope.user is None:
+        return None
+    return Volunteer.objects.filter(user_id=scope.user.id, status=Volunteer.Status.APPROVED).first()
+
+
+def communities(scope) -> list[Place]:
+    """The communities the user runs or oversees for volunteers (under their grants)."""
+    return list(Place.objects.filter(scope.place_q(VIEW), kind=Kind.COMMUNITY).order_by("sort_key", "id"))
+
+
+def get_community(scope, pk) -> Place:
+    try:
+        return Place.objects.filter(scope.place_q(VIEW), kind=Kind.COMMUNITY).get(pk=_pk(pk))
+    except Place.DoesNotExist:
+        raise NotFound() from None
+
+
+def volunteers(scope):
+    return Volunteer.objects.filter(scope.q(VIEW))
+
+
+def volunteer_list(scope, community: Place, *, status=None, q=""):
+    qs = volunteers(scope).filter(community_id=community.id).select_related("household__place")
+    if status in Volunteer.Status.values:
+        qs = qs.filter(status=status)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(phone__endswith=q) | Q(work_unit__contains=q))
+    return qs.order_by("status", "name", "id")
+
+
+def get_volunteer(scope, pk) -> Volunteer:
+    try:
+        return volunteers(scope).select_related("household__place", "user").get(pk=_pk(pk))
+    except Volunteer.DoesNotExist:
+        raise NotFound() from None
+
+
+def status_counts(scope, community: Place) -> dict:
+    rows = (volunteers(scope).filter(community_id=community.id).values("status")
+            .annotate(n=Count("id")).order_by())
+    out = {s: 0 for s in Volunteer.Status.values}
+    out.update({r["status"]: r["n"] for r in rows})
+    return out
+
+
+def join_link_for(community: Place) -> JoinLink | None:
+    return JoinLink.objects.filter(place=community).first()
+
+
+def get_join_link(token) -> JoinLink:
+    link = JoinLink.objects.select_related("place").filter(token=str(token or "")[:40]).first()
+    if link is None:
+        raise NotFound()
+    return link
+
+
+def homes(community: Place, q: str = "", limit=30) -> list[Household]:
+    """Households of a community for the registration form's address picker: by door number
+    or building name. Shows addresses only (no names, no phones)."""
+    q = (q or "").strip()
+    qs = Household.objects.filter(community_id=community.id).select_related("place")
+    if q:
+        buildings = Place.objects.filter(community_id=community.id, kind=Kind.BUILDING,
+                                         name__contains=q).values("id")
+        qs = qs.filter(Q(door__startswith=q) | Q(building_id__in=buildings))
+    rows = list(qs.order_by("building_id", "unit_id", "sort_key", "id")[:limit])
+    names = dict(Place.objects.filter(id__in={x for h in rows for x in (h.compound_id, h.building_id, h.unit_id) if x})
+                 .values_list("id", "name"))
+    for h in rows:
+        h.label = " ".join([names[x] for x in (h.compound_id, h.building_id, h.unit_id) if x in names] + [h.door])
+    return rows
+
+
+# --- teams ---------------------------------------------------------------------
+
+def teams(scope, community: Place):
+    return (Team.objects.filter(scope.q(VIEW), community_id=community.id)
+            .select_related("leader", "area").annotate(n=Count("memberships")).order_by("name", "id"))
+
+
+def get_team(scope, pk) -> Team:
+    """A team: for staff in scope, and for its own members (leader included)."""
+    pk = _pk(pk)
+    team = Team.objects.select_related("leader", "area", "community_place").filter(pk=pk).first()
+    if team is None:
+        raise NotFound()
+    if scope.allows(VIEW, team):
+        return team
+    v = me(scope)
+    if v is not None and TeamMember.objects.filter(team=team, volunteer=v).exists():
+        return team
+    raise NotFound()
+
+
+def team_members(team: Team):
+    return (Volunteer.objects.filter(team_memberships__team=team)
+            .select_related("household__place").order_by("name", "id"))
+
+
+def get_team_member(team: Team, pk) -> Volunteer:
+    """A member of the team (for its leader); NotFound for anyone else."""
+    v = team_members(team).filter(pk=_pk(pk)).first()
+    if v is None:
+        raise NotFound()
+    return v
+
+
+def my_teams(v: Volunteer):
+    return Team.objects.filter(memberships__volunteer=v).select_related("leader").order_by("name")
+
+
+# --- calls ---------------------------------------------------------------------
+
+def calls(scope, community: Place | None = None):
+    qs = Call.objects.filter(scope.q(VIEW)).select_related("place", "team")
+    if community is not None:
+        qs = qs.filter(community_id=community.id)
+    return qs.order_by("-starts_at", "-id")
+
+
+def open_calls_for(v: Volunteer):
+    """Calls the volunteer may answer now: accepting, in their audience."""
+    now = timezone.now()
+    lent = Loan.objects.filter(volunteer=v, until__gt=now, ended_at=None).values("to_community_id")
+    qs = (Call.objects.filter(Q(community_id=v.community_id) | Q(community_id__in=lent))
+          .filter(status__in=[Call.Status.OPEN, Call.Status.FULL], deadline__gt=now)
+          .select_related("place", "team", "audience_place").order_by("starts_at", "id"))
+    return [c for c in qs[:100] if actions.in_audience(c, v)]
+
+
+def get_call(scope, pk) -> Call:
+    """A call: for staff in scope; for a volunteer in its audience or holding a place on it;
+    for the leader of its team."""
+    pk = _pk(pk)
+    call = Call.objects.select_related("place", "team", "community_place", "audience_place").filter(pk=pk).first()
+    if call is None:
+        raise NotFound()
+    if scope.allows(VIEW, call):
+        return call
+    v = me(scope)
+    if v is not None:
+        if Assignment.objects.filter(call=call, volunteer=v).exists():
+            return call
+        if call.team_id and call.team.leader_id == v.id:
+            return call
+        if actions.in_audience(call, v):
+            return call
+    raise NotFound()
+
+
+def get_call_by_token(token) -> Call:
+    call = Call.objects.select_related("place").filter(token=str(token or "")[:40]).first()
+    if call is None:
+        raise NotFound()
+    return call
+
+
+def can_manage(scope, obj) -> bool:
+    return scope.allows(Perm.VOLUNTEERS_MANAGE, obj)
+
+
+def leads_call(scope, call: Call) -> bool:
+    v = me(scope)
+    return bool(v and call.team_id and call.team.leader_id == v.id)
+
+
+def roster(call: Call) -> dict:
+    """Who answered a call: {"confirmed": [...], "waitlisted": [...], "cancelled": [...]}."""
+    out = defaultdict(list)
+    for a in (Assignment.objects.filter(call=call).select_related("volunteer")
+              .order_by("status", "position", "confirmed_at", "id")):
+        out[a.status].append(a)
+    out["confirmed"].sort(key=lambda a: (a.confirmed_at or a.signed_at, a.id))
+    return {k: out.get(k, []) for k in ("confirmed", "waitlisted", "cancelled")}
+
+
+def get_assignment(scope, pk) -> Assignment:
+    """An assignment: for staff in scope, its volunteer, or the leader of a team involved."""
+    pk = _pk(pk)
+    a = Assignment.objects.select_related("call", "volunteer", "call__team").filter(pk=pk).first()
+    if a is None:
+        raise NotFound()
+    if scope.allows(VIEW, a):
+        return a
+    v = me(scope)
+    if v is not None and (a.volunteer_id == v.id or actions.leads_user(v.user_id, a)):
+        return a
+    raise NotFound()
+
+
+def my_assignments(v: Volunteer, *, upcoming=None):
+    qs = (Assignment.objects.filter(volunteer=v).exclude(status=Assignment.Status.CANCELLED)
+          .select_related("call", "call__place"))
+    now = timezone.now()
+    if upcoming is True:
+        qs = qs.filter(ends_at__gt=now).order_by("starts_at", "id")
+    elif upcoming is False:
+        qs = qs.filter(ends_at__lte=now).order_by("-starts_at", "-id")
+    else:
+        qs = qs.order_by("-starts_at", "-id")
+    return qs
+
+
+def history(v: Volunteer):
+    return (Assignment.objects.filter(volunteer=v).select_related("call", "call__place")
+            .order_by("-starts_at", "-id"))
+
+
+# --- hours -----------------------------------------------------------------------
+
+def roll_of_honour(community: Place, limit=20):
+    """The community's volunteers with the most verified hours."""
+    return list(Volunteer.objects.filter(community_id=community.id, status=Volunteer.Status.APPROVED,
+                                         minutes__gt=0)
+                .annotate(n_calls=Count("assignments", filter=Q(assignments__minutes__gt=0)))
+                .order_by("-minutes", "name", "id")[:limit])
+
+
+def attendance(call: Call):
+    """Confirmed people with lateness and no-shows, in check-in order."""
+    rows = list(Assignment.objects.filter(call=call, status=Assignment.Status.CONFIRMED)
+                .select_related("volunteer").order_by("check_in_at", "id"))
+    return rows
+
+
+def hours_by(scope, community: Place, dimension: str) -> list[tuple]:
+    """[(group, name, phone, calls, hours)] of a community's volunteers, grouped by team,
+    work unit or Party branch; only verified (credited) minutes count."""
+    base = volunteers(scope).filter(community_id=community.id, status=Volunteer.Status.APPROVED)
+    per = {r["volunteer_id"]: (r["n"], r["m"] or 0) for r in
+           Assignment.objects.filter(volunteer__in=base, minutes__gt=0).values("volunteer_id")
+           .annotate(n=Count("id"), m=Sum("minutes")).order_by()}
+    people = list(base.order_by("name", "id"))
+    groups = defaultdict(list)
+    if dimension == "team":
+        by_v = defaultdict(list)
+        for tm in TeamMember.objects.filter(volunteer__in=base).select_related("team"):
+            by_v[tm.volunteer_id].append(tm.team.name)
+        for p in people:
+            for name in by_v.get(p.id) or [""]:
+                groups[name].append(p)
+    elif dimension == "work_unit":
+        for p in people:
+            groups[p.work_unit].append(p)
+    elif dimension == "party_branch":
+        for p in people:
+            if p.party_member:
+                groups[p.party_branch].append(p)
+    else:
+        raise NotFound()
+    out = []
+    for g in sorted(groups, key=lambda k: (k == "", k)):
+        for p in groups[g]:
+            n, m = per.get(p.id, (0, 0))
+            out.append((g, p, n, round(m / 60, 1)))
+    return out
+
+
+def home_label(community: Place, pk) -> list[Household]:
+    """The chosen household, labelled as in `homes` (for re-showing the form)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return []
+    hh = Household.objects.filter(pk=pk, community_id=community.id).first()
+    if hh is None:
+        return []
+    names = dict(Place.objects.filter(id__in=[x for x in (hh.compound_id, hh.building_id, hh.unit_id) if x])
+                 .values_list("id", "name"))
+    hh.label = " ".join([names[x] for x in (hh.compound_id, hh.building_id, hh.unit_id) if x in names] + [hh.door])
+    return [hh]
+
+
+def waitlist_rank(a: Assignment) -> int:
+    """1 for the first person on the waitlist."""
+    if a.status != Assignment.Status.WAITLISTED:
+        return 0
+    return Assignment.objects.filter(call_id=a.call_id, status=Assignment.Status.WAITLISTED,
+                                     position__lt=a.position).count() + 1

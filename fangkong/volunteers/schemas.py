@@ -1,0 +1,140 @@
+"""Shapes of the volunteers API. Input schemas check JSON types only (unknown fields are
+refused); the rules on values live in `checks` and run inside the actions, so the pages and
+the API answer alike. Output carries phones only to staff (VOLUNTEERS_VIEW) and ID numbers
+masked, always."""
+
+import datetime
+
+from ninja import Schema
+
+from fangkong.registry.schemas import NumberOrText, StrictIn
+
+
+class CallIn(StrictIn):
+    community: int
+    task: str
+    title: str = ""
+    place: int
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    slots: int
+    skills: list[str] = []
+    briefing: str = ""
+    deadline: datetime.datetime | None = None
+    audience: str = "community"
+    team: int | None = None
+    audience_skill: str | None = None
+    audience_place: int | None = None
+
+
+class CallOut(Schema):
+    id: int
+    community: int
+    place: int
+    place_name: str
+    task: str
+    title: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    deadline: datetime.datetime
+    slots: int
+    confirmed: int
+    status: str
+    skills: list[str]
+    briefing: str
+    audience: str
+    team: int | None
+    published_at: datetime.datetime
+    filled_at: datetime.datetime | None
+    time_to_fill_seconds: int | None
+    notified: int
+    my_status: str | None = None
+
+
+class AssignmentOut(Schema):
+    id: int
+    call: int
+    call_title: str
+    volunteer: int
+    volunteer_name: str
+    status: str
+    via: str
+    waitlist_rank: int
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    check_in_at: datetime.datetime | None
+    check_out_at: datetime.datetime | None
+    late_minutes: int
+    minutes: int
+
+
+class CallDetail(CallOut):
+    confirmed_people: list[AssignmentOut] | None = None
+    waitlist: list[AssignmentOut] | None = None
+
+
+class AssignIn(StrictIn):
+    volunteer: int
+
+
+class TokenIn(StrictIn):
+    token: str
+
+
+class ReasonIn(StrictIn):
+    reason: str
+
+
+class VolunteerOut(Schema):
+    id: int
+    name: str
+    phone: str
+    id_number: str  # always masked
+    community: int
+    status: str
+    work_unit: str
+    party_member: bool
+    party_branch: str
+    skills: list[str]
+    days: list[str]
+    hours: float
+    reason: str
+    created_at: datetime.datetime
+
+
+class VolunteerPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[VolunteerOut]
+
+
+class PhoneIn(StrictIn):
+    phone: NumberOrText
+
+
+class RegistrationIn(StrictIn):
+    name: str
+    phone: NumberOrText
+    code: NumberOrText
+    id_number: str
+    household: int
+    work_unit: str = ""
+    party_member: bool = False
+    party_branch: str = ""
+    skills: list[str] = []
+    days: list[str] = []
+    hours_from: str | None = None
+    hours_to: str | None = None
+    consent: bool
+
+
+class RegistrationOut(Schema):
+    id: int
+    name: str
+    status: str
+    created: bool
+
+
+class Sent(Schema):
+    sent: bool

@@ -1,0 +1,37 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("volunteers/", views.home, name="volunteers_home"),
+    path("volunteers/me/", views.me_page, name="volunteers_me"),
+    path("volunteers/login/", views.code_login, name="volunteers_login"),
+    path("volunteers/c/<int:pk>/", views.community, name="volunteers_community"),
+    path("volunteers/c/<int:pk>/people/", views.people, name="volunteers_people"),
+    path("volunteers/c/<int:pk>/teams/", views.teams, name="volunteers_teams"),
+    path("volunteers/c/<int:pk>/calls/", views.calls, name="volunteers_calls"),
+    path("volunteers/c/<int:pk>/calls/new/", views.call_new, name="volunteers_call_new"),
+    path("volunteers/c/<int:pk>/honour/", views.honour, name="volunteers_honour"),
+    path("volunteers/c/<int:pk>/poster/", views.poster, name="volunteers_poster"),
+    path("volunteers/c/<int:pk>/hours-<str:dimension>.xlsx", views.export_hours,
+         name="volunteers_export"),
+    path("volunteers/people/<int:pk>/", views.person, name="volunteers_person"),
+    path("volunteers/people/<int:pk>/decide/", views.decide, name="volunteers_decide"),
+    path("volunteers/people/<int:pk>/lend/", views.lend, name="volunteers_lend"),
+    path("volunteers/teams/<int:pk>/", views.team, name="volunteers_team"),
+    path("volunteers/calls/<int:pk>/", views.call_detail, name="volunteers_call"),
+    path("volunteers/calls/<int:pk>/sign-up/", views.call_sign_up, name="volunteers_call_sign_up"),
+    path("volunteers/calls/<int:pk>/cancel/", views.call_cancel, name="volunteers_call_cancel"),
+    path("volunteers/calls/<int:pk>/assign/", views.call_assign, name="volunteers_call_assign"),
+    path("volunteers/calls/<int:pk>/slots/", views.call_slots, name="volunteers_call_slots"),
+    path("volunteers/calls/<int:pk>/close/", views.call_close, name="volunteers_call_close"),
+    path("volunteers/calls/<int:pk>/qr/", views.call_qr, name="volunteers_call_qr"),
+    path("volunteers/assignments/<int:pk>/cancel/", views.assignment_cancel,
+         name="volunteers_assignment_cancel"),
+    path("volunteers/assignments/<int:pk>/attend/", views.attend, name="volunteers_attend"),
+    path("volunteers/assignments/<int:pk>/correct/", views.correct, name="volunteers_correct"),
+    path("volunteers/scan/<str:token>/", views.scan, name="volunteers_scan"),
+    path("join/<str:token>/", views.join, name="volunteers_join"),
+    path("join/<str:token>/code/", views.join_code, name="volunteers_join_code"),
+    path("join/<str:token>/homes/", views.join_homes, name="volunteers_join_homes"),
+]

@@ -1,0 +1,567 @@
+"""Volunteer pages. Thin: read through `queries`, write through `actions`, render.
+
+Public pages (no account): the registration form behind a community's link, and the
+volunteers' log-in by text code. Everything else needs a login (`@page`).
+"""
+
+from functools import wraps
+from urllib.parse import quote
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Conflict, FangkongError, Forbidden, Invalid, NotFound
+from fangkong.core.views import not_found, page
+from fangkong.registry.models import Kind, Place
+
+from . import actions, queries
+from .models import Assignment, Audience, Call, Day, PhoneCode, Skill, Task, Volunteer
+
+MANAGE, VIEW = Perm.VOLUNTEERS_MANAGE, Perm.VOLUNTEERS_VIEW
+
+
+def _actor(request):
+    return Actor.from_request(request)
+
+
+def _hx(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+def _flash_error(request, e: FangkongError):
+    msgs = [m for v in e.fields.values() for m in v] or [str(e.message)]
+    for m in msgs:
+        messages.error(request, m)
+
+
+def qr_svg(url: str, scale=6) -> str:
+    """An inline SVG QR code (segno; no styles, so it passes the CSP)."""
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=scale, dark="#000", light="#fff",
+                                                             svgclass="qr", lineclass=None,
+                                                             omitsize=True))
+
+
+# --- home ------------------------------------------------------------------------
+
+@page
+def home(request):
+    """Staff: their community (or a list); a volunteer: their tasks and the open calls."""
+    scope = request.scope
+    comms = queries.communities(scope)
+    me = queries.me(scope)
+    if len(comms) == 1 and me is None:
+        return redirect("volunteers_community", pk=comms[0].id)
+    if me is None and not comms and not scope.has_role("volunteer"):
+        raise NotFound()
+    ctx = {"communities": comms, "me": me}
+    if me is not None:
+        ctx.update(_my_context(me))
+    return render(request, "volunteers/home.html", ctx)
+
+
+def _my_context(me):
+    upcoming = list(queries.my_assignments(me, upcoming=True))
+    held = {a.call_id for a in upcoming}
+    return {"upcoming": upcoming,
+            "open_calls": [c for c in queries.open_calls_for(me) if c.id not in held],
+            "teams": list(queries.my_teams(me))}
+
+
+@page
+def me_page(request):
+    me = queries.me(request.scope)
+    if me is None:
+        raise NotFound()
+    rows = list(queries.history(me))
+    return render(request, "volunteers/me.html", {"me": me, "rows": rows, **_my_context(me)})
+
+
+# --- staff: a community ----------------------------------------------------------
+
+def _community_ctx(request, community):
+    return {"community": community, "can_manage": request.scope.allows(MANAGE, community)}
+
+
+@page
+def community(request, pk):
+    c = queries.get_community(request.scope, pk)
+    ctx = _community_ctx(request, c)
+    ctx.update({"counts": queries.status_counts(request.scope, c),
+                "calls": list(queries.calls(request.scope, c)[:10]),
+                "teams": list(queries.teams(request.scope, c)),
+                "honour": queries.roll_of_honour(c, limit=5),
+                "link": queries.join_link_for(c)})
+    return render(request, "volunteers/community.html", ctx)
+
+
+@page
+def people(request, pk):
+    c = queries.get_community(request.scope, pk)
+    status = request.GET.get("status") or "pending"
+    if status not in Volunteer.Status.values:
+        status = "pending"
+    rows = list(queries.volunteer_list(request.scope, c, status=status, q=request.GET.get("q", ""))[:300])
+    ctx = _community_ctx(request, c)
+    ctx.update({"rows": rows, "status": status, "statuses": Volunteer.Status.choices,
+                "counts": queries.status_counts(request.scope, c), "q": request.GET.get("q", "")})
+    return render(request, "volunteers/people.html", ctx)
+
+
+@page
+def person(request, pk):
+    v = queries.get_volunteer(request.scope, pk)
+    ctx = {"v": v, "rows": list(queries.history(v)), "teams": list(queries.my_teams(v)),
+           "can_manage": request.scope.allows(MANAGE, v),
+           "communities": [c for c in Place.objects.filter(kind=Kind.COMMUNITY, street_id=v.street_id)
+                           .exclude(pk=v.community_id).order_by("sort_key")[:50]]}
+    return render(request, "volunteers/person.html", ctx)
+
+
+@require_POST
+@page
+def decide(request, pk):
+    v = queries.get_volunteer(request.scope, pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            actions.approve(_actor(request), v)
+            messages.success(request, _("%(name)s is approved.") % {"name": v.name})
+        else:
+            actions.reject(_actor(request), v, request.POST.get("reason", ""))
+            messages.success(request, _("%(name)s is rejected.") % {"name": v.name})
+    except (Invalid, Conflict) as e:
+        _flash_error(request, e)
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
+        return redirect(nxt)
+    return redirect("volunteers_person", pk=v.id)
+
+
+@require_POST
+@page
+def lend(request, pk):
+    v = queries.get_volunteer(request.scope, pk)
+    try:
+        to = Place.objects.filter(kind=Kind.COMMUNITY, pk=int(request.POST.get("to_community") or 0)).first()
+        if to is None:
+            raise Invalid(fields={"to_community": [_("Choose another community.")]})
+        actions.lend(_actor(request), v, to, request.POST.get("until", ""))
+        messages.success(request, _("%(name)s is lent to %(place)s.") % {"name": v.name, "place": to.name})
+    except (Invalid, Conflict) as e:
+        _flash_error(request, e)
+    return redirect("volunteers_person", pk=v.id)
+
+
+@page
+def poster(request, pk):
+    """A printable poster with the community's registration link as a QR code."""
+    c = queries.get_community(request.scope, pk)
+    link = actions.join_link(_actor(request), c)
+    url = request.build_absolute_uri(reverse("volunteers_join", args=[link.token]))
+    return render(request, "volunteers/poster.html", {"community": c, "url": url, "qr": qr_svg(url, 10)})
+
+
+# --- teams -----------------------------------------------------------------------
+
+@page
+def teams(request, pk):
+    c = queries.get_community(request.scope, pk)
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.POST
+        try:
+            area = leader = None
+            if values.get("area"):
+                area = Place.objects.filter(pk=_int(values["area"]), community_id=c.id).first()
+                if area is None:
+                    raise Invalid(fields={"area": [_("The area must be inside the community.")]})
+            if values.get("leader"):
+                leader = queries.get_volunteer(request.scope, values["leader"])
+            team = actions.create_team(_actor(request), c, values.get("name", ""), area=area, leader=leader)
+            messages.success(request, _("Team %(name)s created.") % {"name": team.name})
+            return redirect("volunteers_team", pk=team.id)
+        except Invalid as e:
+            errors = e.fields
+    ctx = _community_ctx(request, c)
+    ctx.update({"teams": list(queries.teams(request.scope, c)), "errors": errors, "values": values,
+                "areas": _areas(c),
+                "approved": list(queries.volunteer_list(request.scope, c, status="approved")[:500])})
+    return render(request, "volunteers/teams.html", ctx)
+
+
+def _int(v):
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _areas(c):
+    return list(Place.objects.filter(community_id=c.id).exclude(kind__in=[Kind.UNIT, Kind.COMMUNITY])
+                .order_by("depth", "sort_key")[:300])
+
+
+@page
+def team(request, pk):
+    t = queries.get_team(request.scope, pk)
+    can_manage = request.scope.allows(MANAGE, t)
+    me = queries.me(request.scope)
+    is_leader = me is not None and t.leader_id == me.id
+    if request.method == "POST":
+        if not can_manage:
+            raise Forbidden()
+        try:
+            v = queries.get_volunteer(request.scope, request.POST.get("volunteer"))
+            op = request.POST.get("op")
+            if op == "remove":
+                actions.remove_member(_actor(request), t, v)
+            elif op == "leader":
+                actions.set_leader(_actor(request), t, v)
+            else:
+                actions.add_member(_actor(request), t, v)
+            messages.success(request, _("Saved."))
+        except (Invalid, NotFound) as e:
+            _flash_error(request, e)
+        return redirect("volunteers_team", pk=t.id)
+    members = list(queries.team_members(t))
+    ctx = {"team": t, "members": members, "can_manage": can_manage, "is_leader": is_leader,
+           "show_contacts": can_manage or is_leader,
+           "calls": list(Call.objects.filter(team=t).select_related("place").order_by("-starts_at")[:20])}
+    if can_manage:
+        ids = {m.id for m in members}
+        ctx["candidates"] = [v for v in queries.volunteer_list(request.scope, t.community_place,
+                                                                status="approved")[:500] if v.id not in ids]
+    return render(request, "volunteers/team.html", ctx)
+
+
+# --- calls -----------------------------------------------------------------------
+
+@page
+def calls(request, pk):
+    c = queries.get_community(request.scope, pk)
+    ctx = _community_ctx(request, c)
+    ctx["calls"] = list(queries.calls(request.scope, c)[:200])
+    return render(request, "volunteers/calls.html", ctx)
+
+
+def _call_form_data(post):
+    data = {k: post.get(k, "") for k in ("task", "title", "place", "starts_at", "ends_at", "slots",
+                                          "briefing", "deadline", "audience", "team",
+                                          "audience_skill", "audience_place")}
+    data["skills"] = post.getlist("skills")
+    return data
+
+
+@page
+def call_new(request, pk):
+    c = queries.get_community(request.scope, pk)
+    actions.require(_actor(request), MANAGE, c)
+    errors = {}
+    now = timezone.localtime()
+    values = {"audience": Audience.COMMUNITY, "skills": [], "slots": "20",
+              "starts_at": (now + timezone.timedelta(hours=8)).strftime("%Y-%m-%dT%H:00"),
+              "ends_at": (now + timezone.timedelta(hours=11)).strftime("%Y-%m-%dT%H:00")}
+    if request.method == "POST":
+        values = _call_form_data(request.POST)
+        try:
+            call = actions.create_call(_actor(request), c, values)
+            messages.success(request, _("Call published to %(n)d volunteers.") % {"n": call.notified})
+            return redirect("volunteers_call", pk=call.id)
+        except Invalid as e:
+            errors = e.fields
+    ctx = _community_ctx(request, c)
+    ctx.update({"errors": errors, "values": values, "tasks": Task.choices, "skills": Skill.choices,
+                "audiences": Audience.choices, "places": _areas(c) + [c],
+                "buildings": list(Place.objects.filter(community_id=c.id, kind__in=[Kind.BUILDING, Kind.COMPOUND, Kind.GRID]).order_by("depth", "sort_key")[:300]),
+                "teams": list(queries.teams(request.scope, c))})
+    return render(request, "volunteers/call_form.html", ctx)
+
+
+def _call_ctx(request, call):
+    scope = request.scope
+    can_manage = scope.allows(MANAGE, call)
+    leads = queries.leads_call(scope, call)
+    me = queries.me(scope)
+    mine = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
+    ctx = {"call": call, "can_manage": can_manage, "leads": leads, "me": me, "mine": mine,
+           "now": timezone.now(), "hx": _hx(request)}
+    if can_manage or leads or scope.allows(VIEW, call):
+        ctx["roster"] = queries.roster(call)
+    if can_manage or leads:
+        held = {a.volunteer_id for rows in ctx["roster"].values() for a in rows
+                if a.status != Assignment.Status.CANCELLED}
+        pool = (queries.volunteer_list(scope, call.community_place, status="approved")[:500] if can_manage
+                else queries.team_members(call.team).filter(status=Volunteer.Status.APPROVED))
+        ctx["candidates"] = [v for v in pool if v.id not in held]
+    return ctx
+
+
+@page
+def call_detail(request, pk):
+    call = queries.get_call(request.scope, pk)
+    ctx = _call_ctx(request, call)
+    if _hx(request):
+        return render(request, "volunteers/call.html#answer", ctx)
+    return render(request, "volunteers/call.html", ctx)
+
+
+def _after(request, call, partial="answer"):
+    if _hx(request):
+        call = queries.get_call(request.scope, call.id)  # the counts as they are now
+        return render(request, f"volunteers/call.html#{partial}", _call_ctx(request, call))
+    return redirect("volunteers_call", pk=call.id)
+
+
+@require_POST
+@page
+def call_sign_up(request, pk):
+    call = queries.get_call(request.scope, pk)
+    try:
+        a = actions.sign_up(_actor(request), call)
+        if a.status == Assignment.Status.CONFIRMED:
+            messages.success(request, _("You have a place. Thank you!"))
+        else:
+            messages.success(request, _("All places are taken: you are number %(n)d on the waitlist.")
+                             % {"n": queries.waitlist_rank(a)})
+    except (Conflict, Forbidden, Invalid) as e:
+        _flash_error(request, e)
+    return _after(request, call)
+
+
+@require_POST
+@page
+def call_cancel(request, pk):
+    call = queries.get_call(request.scope, pk)
+    me = queries.me(request.scope)
+    a = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
+    if a is None:
+        raise NotFound()
+    try:
+        actions.cancel(_actor(request), a)
+        messages.success(request, _("Your place is cancelled."))
+    except Conflict as e:
+        _flash_error(request, e)
+    return _after(request, call)
+
+
+@require_POST
+@page
+def assignment_cancel(request, pk):
+    a = queries.get_assignment(request.scope, pk)
+    try:
+        actions.cancel(_actor(request), a, request.POST.get("reason", ""))
+        messages.success(request, _("Cancelled."))
+    except Conflict as e:
+        _flash_error(request, e)
+    return redirect("volunteers_call", pk=a.call_id)
+
+
+@require_POST
+@page
+def call_assign(request, pk):
+    call = queries.get_call(request.scope, pk)
+    try:
+        if queries.leads_call(request.scope, call) and not request.scope.allows(MANAGE, call):
+            v = queries.get_team_member(call.team, request.POST.get("volunteer"))
+        else:
+            v = queries.get_volunteer(request.scope, request.POST.get("volunteer"))
+        actions.assign(_actor(request), call, v)
+        messages.success(request, _("%(name)s is assigned.") % {"name": v.name})
+    except (Conflict, Invalid) as e:
+        _flash_error(request, e)
+    return redirect("volunteers_call", pk=call.id)
+
+
+@require_POST
+@page
+def call_slots(request, pk):
+    call = queries.get_call(request.scope, pk)
+    try:
+        actions.set_slots(_actor(request), call, request.POST.get("slots"))
+        messages.success(request, _("Saved."))
+    except Invalid as e:
+        _flash_error(request, e)
+    return redirect("volunteers_call", pk=call.id)
+
+
+@require_POST
+@page
+def call_close(request, pk):
+    call = queries.get_call(request.scope, pk)
+    actions.close_call(_actor(request), call, cancel_call=request.POST.get("cancel") == "1")
+    messages.success(request, _("The call is closed."))
+    return redirect("volunteers_call", pk=call.id)
+
+
+@page
+def call_qr(request, pk):
+    """The printable check-in QR of a call, to put up at the place."""
+    call = queries.get_call(request.scope, pk)
+    if not (request.scope.allows(MANAGE, call) or queries.leads_call(request.scope, call)):
+        raise NotFound()
+    url = request.build_absolute_uri(reverse("volunteers_scan", args=[call.token]))
+    return render(request, "volunteers/call_qr.html", {"call": call, "url": url, "qr": qr_svg(url, 10)})
+
+
+@require_POST
+@page
+def attend(request, pk):
+    a = queries.get_assignment(request.scope, pk)
+    try:
+        actions.confirm_attendance(_actor(request), a, request.POST.get("check_in_at") or None,
+                                   request.POST.get("check_out_at") or None)
+        messages.success(request, _("Attendance confirmed."))
+    except (Invalid, Conflict) as e:
+        _flash_error(request, e)
+    return redirect("volunteers_call", pk=a.call_id)
+
+
+@require_POST
+@page
+def correct(request, pk):
+    a = queries.get_assignment(request.scope, pk)
+    try:
+        actions.correct_minutes(_actor(request), a, request.POST.get("minutes"), request.POST.get("reason"))
+        messages.success(request, _("Hours corrected."))
+    except Invalid as e:
+        _flash_error(request, e)
+    return redirect("volunteers_call", pk=a.call_id)
+
+
+@page
+def scan(request, token):
+    """What the call's QR opens: check in, then (scanning again) check out."""
+    call = queries.get_call_by_token(token)
+    me = queries.me(request.scope)
+    a = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("op") == "out":
+                actions.check_out(_actor(request), token)
+            else:
+                actions.check_in(_actor(request), token)
+            return redirect("volunteers_scan", token=token)
+        except (Conflict, Forbidden, NotFound) as e:
+            error = str(e.message)
+    return render(request, "volunteers/scan.html", {"call": call, "a": a, "me": me, "error": error})
+
+
+# --- hours -----------------------------------------------------------------------
+
+@page
+def honour(request, pk):
+    c = queries.get_community(request.scope, pk)
+    ctx = _community_ctx(request, c)
+    ctx["rows"] = queries.roll_of_honour(c, limit=100)
+    return render(request, "volunteers/honour.html", ctx)
+
+
+EXPORTS = {"team": lambda: _("Team"), "work_unit": lambda: _("Work unit"),
+           "party_branch": lambda: _("Party branch")}
+
+
+@page
+def export_hours(request, pk, dimension):
+    from fangkong.registry.exporter import rows_xlsx
+
+    c = queries.get_community(request.scope, pk)
+    if dimension not in EXPORTS or not request.scope.allows(Perm.EXPORT, c):
+        raise NotFound()
+    rows = queries.hours_by(request.scope, c, dimension)
+    label = EXPORTS[dimension]()
+    title = _("%(place)s volunteer hours by %(what)s, %(when)s") % {
+        "place": c.name, "what": label, "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+    header = [label, _("Name"), _("Work unit"), _("Party branch"), _("Calls served"), _("Hours")]
+    data = [[g or _("(none)"), v.name, v.work_unit, v.party_branch, n, h] for g, v, n, h in rows]
+    actions.record_export(_actor(request), c, dimension, len(data))
+    resp = HttpResponse(rows_xlsx(title, header, data), content_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    fname = quote(f"{c.name}-{label}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{fname}"
+    return resp
+
+
+# --- public: registration and log-in by code ---------------------------------------
+
+def public(view):
+    """For pages without a login: NotFound → the 404 page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            return not_found(request)
+
+    return wrapper
+
+
+@public
+def join(request, token):
+    link = queries.get_join_link(token)
+    c = link.place
+    errors, values, done = {}, {"days": [], "skills": []}, None
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in (
+            "name", "phone", "id_number", "household", "work_unit", "party_member", "party_branch",
+            "hours_from", "hours_to", "consent", "code")}
+        values["skills"] = request.POST.getlist("skills")
+        values["days"] = request.POST.getlist("days")
+        try:
+            done, _created = actions.register(_actor(request), token, values)
+        except (Invalid, Conflict) as e:
+            errors = e.fields or {"__all__": [str(e.message)]}
+    homes = queries.home_label(c, values.get("household"))
+    return render(request, "volunteers/join.html", {
+        "community": c, "token": token, "errors": errors, "values": values, "done": done,
+        "skills": Skill.choices, "days": Day.choices, "homes": homes})
+
+
+@require_POST
+@public
+def join_code(request, token):
+    link = queries.get_join_link(token)
+    try:
+        actions.send_code(_actor(request), request.POST.get("phone"), PhoneCode.Purpose.REGISTER,
+                          place=link.place)
+        return render(request, "volunteers/join.html#code_sent", {"ok": True})
+    except Invalid as e:
+        return render(request, "volunteers/join.html#code_sent",
+                      {"ok": False, "error": " ".join(m for v in e.fields.values() for m in v)})
+
+
+@public
+def join_homes(request, token):
+    link = queries.get_join_link(token)
+    q = request.GET.get("home_q", "")
+    homes = queries.homes(link.place, q) if q.strip() else []
+    return render(request, "volunteers/join.html#homes", {"homes": homes, "values": {}, "searched": bool(q.strip())})
+
+
+def code_login(request):
+    """Approved volunteers log in with a code sent to their phone."""
+    phone = request.POST.get("phone", "") if request.method == "POST" else ""
+    error, sent = None, False
+    if request.method == "POST":
+        try:
+            if request.POST.get("code"):
+                user = actions.login_with_code(phone, request.POST.get("code"))
+                login(request, user, backend="fangkong.accounts.backends.PhoneOrUsernameBackend")
+                return redirect("volunteers_home")
+            actions.send_code(_actor(request), phone, PhoneCode.Purpose.LOGIN)
+            sent = True
+        except Invalid as e:
+            error = " ".join(m for v in e.fields.values() for m in v)
+            sent = bool(request.POST.get("code"))
+    return render(request, "volunteers/login.html", {"phone": phone, "sent": sent, "error": error})

@@ -1,0 +1,250 @@
+"""Volunteer pages: every page for the right role, the wrong role and the other community."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from fangkong.volunteers import actions as va
+from fangkong.volunteers.models import Assignment, PhoneCode, Volunteer
+from tests.conftest import actor_for
+
+from .conftest import form
+
+
+@pytest.fixture
+def setup(world, make_volunteer):
+    staff = actor_for(world.users.staff)
+    vols = [make_volunteer(n) for n in range(1, 4)]
+    pending = make_volunteer(9, approve=False)
+    team = va.create_team(staff, world.community, "封控五组", area=world.building, leader=vols[0])
+    va.add_member(staff, team, vols[1])
+    start = timezone.now() + datetime.timedelta(hours=2)
+    call = va.create_call(staff, world.community, {
+        "task": "sampling", "place": world.building.id, "starts_at": start.isoformat(),
+        "ends_at": (start + datetime.timedelta(hours=3)).isoformat(), "slots": 1,
+        "audience": "community"})
+    return dict(vols=vols, pending=pending, team=team, call=call,
+                link=va.join_link(staff, world.community))
+
+
+def staff_urls(world, s):
+    c = world.community.id
+    return [reverse("volunteers_community", args=[c]), reverse("volunteers_people", args=[c]),
+            reverse("volunteers_people", args=[c]) + "?status=approved",
+            reverse("volunteers_teams", args=[c]), reverse("volunteers_calls", args=[c]),
+            reverse("volunteers_call_new", args=[c]), reverse("volunteers_honour", args=[c]),
+            reverse("volunteers_poster", args=[c]),
+            reverse("volunteers_person", args=[s["vols"][0].id]),
+            reverse("volunteers_team", args=[s["team"].id]),
+            reverse("volunteers_call", args=[s["call"].id]),
+            reverse("volunteers_call_qr", args=[s["call"].id])]
+
+
+def test_staff_sees_every_page(world, setup, login, django_assert_max_num_queries):
+    client = login(world.users.staff)
+    for url in staff_urls(world, setup):
+        with django_assert_max_num_queries(25):
+            r = client.get(url)
+        assert r.status_code == 200, url
+    r = client.get(reverse("volunteers_home"))
+    assert r.status_code == 302
+
+
+@pytest.mark.parametrize("who", ["other_staff", "grid", "leader", "lab", "supplier", "resident", "nobody"])
+def test_other_roles_and_other_community_get_404(world, setup, login, who):
+    client = login(getattr(world.users, who))
+    for url in staff_urls(world, setup):
+        if who == "grid" and "volunteers_person" in url:
+            continue
+        r = client.get(url)
+        # a call's page is also open to volunteers in its audience; none of these are
+        assert r.status_code == 404, (who, url)
+
+
+def test_missing_and_forbidden_look_the_same(world, setup, login):
+    client = login(world.users.other_staff)
+    a = client.get(reverse("volunteers_call", args=[setup["call"].id]))
+    b = client.get(reverse("volunteers_call", args=[999999]))
+    assert a.status_code == b.status_code == 404
+
+    def strip_csrf(html):
+        html = re.sub(rb'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', b"", html)
+        return re.sub(rb'name="next" type="hidden" value="[^"]+', b"", html)
+
+    assert strip_csrf(a.content) == strip_csrf(b.content)
+
+
+def test_command_reads_but_cannot_manage(world, setup, login):
+    client = login(world.users.street)
+    assert client.get(reverse("volunteers_community", args=[world.community.id])).status_code == 200
+    assert client.get(reverse("volunteers_call_new", args=[world.community.id])).status_code == 403
+    r = client.post(reverse("volunteers_decide", args=[setup["pending"].id]), {"decision": "approve"})
+    assert r.status_code == 403
+    assert Volunteer.objects.get(pk=setup["pending"].id).status == "pending"
+
+
+def test_anonymous_is_sent_to_log_in(client, setup, world):
+    r = client.get(reverse("volunteers_community", args=[world.community.id]))
+    assert r.status_code == 302 and "/login/" in r["Location"]
+
+
+def test_staff_approves_and_rejects_with_reason(world, setup, login, codes):
+    client = login(world.users.staff)
+    p = setup["pending"]
+    r = client.post(reverse("volunteers_decide", args=[p.id]), {"decision": "reject", "reason": ""})
+    assert r.status_code == 302
+    assert Volunteer.objects.get(pk=p.id).status == "pending"  # a reason is required
+    client.post(reverse("volunteers_decide", args=[p.id]), {"decision": "reject", "reason": "不在本社区居住"})
+    p.refresh_from_db()
+    assert p.status == "rejected" and p.reason == "不在本社区居住"
+    client.post(reverse("volunteers_decide", args=[p.id]), {"decision": "approve"})
+    p.refresh_from_db()
+    assert p.status == "approved" and p.user is not None
+
+
+def test_volunteer_answers_and_cancels_on_the_page(world, setup, login):
+    v1, v2 = setup["vols"][1], setup["vols"][2]
+    call = setup["call"]
+    c1 = login(v1.user)
+    home = c1.get(reverse("volunteers_home"))
+    assert home.status_code == 200 and call.title in home.content.decode()
+    r = c1.post(reverse("volunteers_call_sign_up", args=[call.id]), HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and "报名成功，谢谢您！" in r.content.decode()
+    assert "1/1" in r.content.decode()  # the fragment shows the new count
+    from django.test import Client
+
+    c2 = Client()
+    c2.force_login(v2.user)
+    r = c2.post(reverse("volunteers_call_sign_up", args=[call.id]))
+    assert r.status_code == 302
+    assert Assignment.objects.get(call=call, volunteer=v2).status == "waitlisted"
+    c1.post(reverse("volunteers_call_cancel", args=[call.id]))
+    assert Assignment.objects.get(call=call, volunteer=v2).status == "confirmed"
+    # a volunteer cannot use the staff pages
+    assert c1.get(reverse("volunteers_people", args=[world.community.id])).status_code == 404
+    assert c1.post(reverse("volunteers_call_assign", args=[call.id]), {"volunteer": v1.id}).status_code == 404
+
+
+def test_scan_checks_in_and_out(world, setup, login, monkeypatch):
+    v = setup["vols"][1]
+    call = setup["call"]
+    va.sign_up(actor_for(v.user), call)
+    client = login(v.user)
+    url = reverse("volunteers_scan", args=[call.token])
+    monkeypatch.setattr(timezone, "now", lambda: call.starts_at - datetime.timedelta(minutes=5))
+    assert 'value="in"' in client.get(url).content.decode()
+    client.post(url, {"op": "in"})
+    monkeypatch.setattr(timezone, "now", lambda: call.starts_at + datetime.timedelta(hours=2))
+    client.post(url, {"op": "out"})
+    a = Assignment.objects.get(call=call, volunteer=v)
+    assert a.minutes == 125
+    # someone without a place cannot check in
+    other = login(setup["vols"][2].user)
+    r = other.post(url, {"op": "in"})
+    assert r.status_code == 200 and Assignment.objects.filter(volunteer=setup["vols"][2]).count() == 0
+
+
+def test_registration_page_end_to_end(client, world, setup, codes):
+    link = setup["link"]
+    url = reverse("volunteers_join", args=[link.token])
+    assert client.get(url).status_code == 200
+    r = client.post(reverse("volunteers_join_code", args=[link.token]), {"phone": "13912345678"})
+    assert r.status_code == 200 and "13912345678" in codes
+    r = client.get(reverse("volunteers_join_homes", args=[link.token]), {"home_q": "101"})
+    assert f'value="{world.hh101.id}"' in r.content.decode()
+    # homes of the other community are never offered
+    r = client.get(reverse("volunteers_join_homes", args=[link.token]), {"home_q": "301"})
+    assert f'value="{world.other_hh.id}"' not in r.content.decode()
+    data = form(world, 50, phone="13912345678")
+    data["code"] = "000000" if codes["13912345678"] != "000000" else "111111"
+    r = client.post(url, data)
+    assert r.status_code == 200 and "验证码不正确" in r.content.decode()
+    data["code"] = codes["13912345678"]
+    r = client.post(url, data)
+    assert r.status_code == 200
+    v = Volunteer.objects.get(phone="13912345678")
+    assert v.status == "pending" and v.community_id == world.community.id
+    assert client.get(reverse("volunteers_join", args=["nope"])).status_code == 404
+
+
+def test_code_login_for_approved_volunteers(client, world, setup, codes):
+    v = setup["vols"][0]
+    url = reverse("volunteers_login")
+    client.post(url, {"phone": v.phone})
+    assert PhoneCode.objects.filter(phone=v.phone, purpose="login").count() == 1
+    r = client.post(url, {"phone": v.phone, "code": codes[v.phone]})
+    assert r.status_code == 302
+    assert client.get(reverse("volunteers_home")).status_code == 200
+    # a phone that is not an approved volunteer gets the same answer and no code
+    client.logout()
+    r = client.post(url, {"phone": setup["pending"].phone})
+    assert r.status_code == 200
+    assert not PhoneCode.objects.filter(phone=setup["pending"].phone, purpose="login").exists()
+
+
+def test_exports_by_team_work_unit_and_branch(world, setup, login):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client = login(world.users.staff)
+    for dim in ("team", "work_unit", "party_branch"):
+        r = client.get(reverse("volunteers_export", args=[world.community.id, dim]))
+        assert r.status_code == 200
+        ws = load_workbook(BytesIO(r.content)).active
+        assert ws.max_row >= 2
+    assert client.get(reverse("volunteers_export", args=[world.community.id, "bogus"])).status_code == 404
+    assert login(world.users.other_staff).get(
+        reverse("volunteers_export", args=[world.community.id, "team"])).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["other_staff", "grid", "leader", "resident", "nobody"])
+def test_every_write_page_refuses_other_communities_and_roles(world, setup, login, who):
+    v, call = setup["vols"][1], setup["call"]
+    a = va.sign_up(actor_for(v.user), call)
+    client = login(getattr(world.users, who))
+    posts = [
+        (reverse("volunteers_decide", args=[setup["pending"].id]), {"decision": "approve"}),
+        (reverse("volunteers_lend", args=[v.id]), {"to_community": world.other.id, "until": "2099-01-01 00:00"}),
+        (reverse("volunteers_call_assign", args=[call.id]), {"volunteer": setup["vols"][2].id}),
+        (reverse("volunteers_call_slots", args=[call.id]), {"slots": 9}),
+        (reverse("volunteers_call_close", args=[call.id]), {}),
+        (reverse("volunteers_assignment_cancel", args=[a.id]), {}),
+        (reverse("volunteers_attend", args=[a.id]), {}),
+        (reverse("volunteers_correct", args=[a.id]), {"minutes": 600, "reason": "x y"}),
+        (reverse("volunteers_teams", args=[world.community.id]), {"name": "新队"}),
+        (reverse("volunteers_team", args=[setup["team"].id]), {"volunteer": v.id, "op": "add"}),
+        (reverse("volunteers_call_sign_up", args=[call.id]), {}),
+        (reverse("volunteers_call_cancel", args=[call.id]), {}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 404, (who, url)
+    call.refresh_from_db()
+    a.refresh_from_db()
+    assert (call.slots, call.status, a.status, a.minutes, a.check_in_at) == (1, "full", "confirmed", 0, None)
+    assert Volunteer.objects.get(pk=setup["pending"].id).status == "pending"
+    assert not v.loans.exists()
+
+
+def test_malformed_form_input_gets_messages_not_errors(world, setup, login):
+    client = login(world.users.staff)
+    r = client.post(reverse("volunteers_call_new", args=[world.community.id]),
+                    {"task": "x", "slots": "lots", "starts_at": "tomorrow", "place": "abc"})
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "请选择任务" in page and "请填写所需人数" in page and "请选择地点" in page
+    a = va.sign_up(actor_for(setup["vols"][1].user), setup["call"])
+    r = client.post(reverse("volunteers_correct", args=[a.id]), {"minutes": "-5", "reason": "少算了"},
+                    follow=True)
+    assert "请填写服务分钟数" in r.content.decode()
+    assert client.get(reverse("volunteers_person", args=["99999999"])).status_code == 404
+    r = client.post(reverse("volunteers_call_assign", args=[setup["call"].id]), {"volunteer": "abc"})
+    assert r.status_code == 404
+
+
+def test_a_volunteer_account_without_a_registration_is_told_what_to_do(world, login):
+    r = login(world.users.volunteer).get(reverse("volunteers_home"))
+    assert r.status_code == 200 and "没有关联已审核的报到信息" in r.content.decode()

@@ -1,0 +1,221 @@
+"""The rules around calls: who is called, lending, deadlines, attendance by the team leader,
+corrections with a reason, lateness and no-shows, what a team shows to whom."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from fangkong.audit.models import AuditEvent
+from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
+from fangkong.registry import actions as reg
+from fangkong.volunteers import actions as va
+from fangkong.volunteers import queries as vq
+from fangkong.volunteers.models import Assignment, Call
+from tests.conftest import IDS, actor_for
+
+
+def new_call(world, hours=3, **over):
+    start = timezone.now() + datetime.timedelta(hours=hours)
+    data = {"task": "door_check", "place": world.building.id, "starts_at": start.isoformat(),
+            "ends_at": (start + datetime.timedelta(hours=2)).isoformat(), "slots": 3}
+    data.update(over)
+    return va.create_call(actor_for(world.users.staff), world.community, data)
+
+
+def test_people_in_quarantine_are_not_called(world, make_volunteer):
+    wang = make_volunteer(1, id_number=IDS["wang_xinyong"], name="王新勇", household=world.hh201.id)
+    other = make_volunteer(2)
+    reg.update_resident(actor_for(world.users.staff), world.wang, {"presence": "quarantine"})
+    call = new_call(world)
+    assert call.notified == 1
+    with pytest.raises(Forbidden):
+        va.sign_up(actor_for(wang.user), call)
+    assert va.sign_up(actor_for(other.user), call).status == "confirmed"
+
+
+def test_party_skill_and_building_audiences(world, make_volunteer):
+    people = [make_volunteer(n) for n in range(1, 9)]  # n % 3 == 0 are Party members, n % 4 == 0 drive
+    assert new_call(world, audience="party").notified == 2
+    assert new_call(world, hours=6, audience="skill", audience_skill="driving").notified == 2
+    assert new_call(world, hours=9, audience="building", audience_place=world.building.id).notified == 8
+    assert new_call(world, hours=12, skills=["driving"]).notified == 2  # required skills
+    assert len(people) == 8
+
+
+def test_a_lent_volunteer_answers_the_other_communitys_call(world, make_volunteer):
+    v = make_volunteer(1)
+    staff_b = actor_for(world.users.other_staff)
+    start = timezone.now() + datetime.timedelta(hours=5)
+    call_b = va.create_call(staff_b, world.other, {
+        "task": "kits", "place": world.other_building.id, "starts_at": start.isoformat(),
+        "ends_at": (start + datetime.timedelta(hours=2)).isoformat(), "slots": 2})
+    assert call_b.notified == 0
+    with pytest.raises(NotFound):
+        vq.get_call(actor_for(v.user).scope, call_b.id)
+    with pytest.raises(Invalid):
+        va.assign(staff_b, call_b, v)
+    # only the home community may lend
+    with pytest.raises(NotFound):
+        va.lend(staff_b, v, world.other, timezone.now() + datetime.timedelta(days=2))
+    va.lend(actor_for(world.users.staff), v, world.other, timezone.now() + datetime.timedelta(days=2))
+    assert vq.get_call(actor_for(v.user).scope, call_b.id) == call_b
+    assert va.sign_up(actor_for(v.user), call_b).status == "confirmed"
+    assert v.community_id == world.community.id  # still a member of their own community
+
+
+def test_sign_up_closes_at_the_deadline(world, make_volunteer, monkeypatch):
+    v = make_volunteer(1)
+    call = new_call(world, hours=5, deadline=(timezone.now() + datetime.timedelta(hours=1)).isoformat())
+    later = timezone.now() + datetime.timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert call.state == Call.Status.CLOSED
+    with pytest.raises(Conflict) as e:
+        va.sign_up(actor_for(v.user), call)
+    assert e.value.code == "closed"
+
+
+def test_team_leader_confirms_attendance_and_staff_correct_with_a_reason(world, make_volunteer,
+                                                                           monkeypatch):
+    staff = actor_for(world.users.staff)
+    leader, member, outsider = make_volunteer(1), make_volunteer(2), make_volunteer(3)
+    team = va.create_team(staff, world.community, "消杀工作队", leader=leader)
+    va.add_member(staff, team, member)
+    call = new_call(world, audience="team", team=team.id)
+    a = va.sign_up(actor_for(member.user), call)
+    monkeypatch.setattr(timezone, "now", lambda: call.starts_at + datetime.timedelta(minutes=30))
+    with pytest.raises(NotFound):  # not their team
+        va.confirm_attendance(actor_for(outsider.user), a)
+    va.confirm_attendance(actor_for(leader.user), a, call.starts_at.isoformat())
+    monkeypatch.setattr(timezone, "now", lambda: call.ends_at)
+    a = va.confirm_attendance(actor_for(leader.user), a, None, call.ends_at.isoformat())
+    assert a.minutes == 120 and a.check_in_by == leader.user
+    with pytest.raises(Invalid):
+        va.correct_minutes(staff, a, 90, "")
+    with pytest.raises(NotFound):
+        va.correct_minutes(actor_for(leader.user), a, 90, "记错了")
+    a = va.correct_minutes(staff, a, 90, "提前一小时离开")
+    member.refresh_from_db()
+    assert a.minutes == 90 and member.minutes == 90
+    ev = AuditEvent.objects.filter(action="call.correct_minutes").get()
+    assert ev.changes == {"minutes": [120, 90], "reason": "提前一小时离开"}
+
+
+def test_lateness_and_no_shows(world, make_volunteer, monkeypatch):
+    a_late, a_absent = (make_volunteer(n) for n in (1, 2))
+    call = new_call(world)
+    la = va.sign_up(actor_for(a_late.user), call)
+    ab = va.sign_up(actor_for(a_absent.user), call)
+    monkeypatch.setattr(timezone, "now", lambda: call.starts_at + datetime.timedelta(minutes=25))
+    la = va.check_in(actor_for(a_late.user), call.token)
+    assert la.is_late and la.late_minutes == 25
+    monkeypatch.setattr(timezone, "now", lambda: call.ends_at + datetime.timedelta(minutes=1))
+    ab.refresh_from_db()
+    assert ab.no_show and not la.no_show
+    with pytest.raises(Conflict):
+        va.check_in(actor_for(a_absent.user), call.token)  # too late: the leader or staff confirm
+
+
+def test_team_members_see_names_leader_and_staff_see_phones(world, make_volunteer, login):
+    staff = actor_for(world.users.staff)
+    leader, member, outsider = make_volunteer(1), make_volunteer(2), make_volunteer(3)
+    team = va.create_team(staff, world.community, "封控五组", leader=leader)
+    va.add_member(staff, team, member)
+    url = reverse("volunteers_team", args=[team.id])
+    as_member = login(member.user).get(url).content.decode()
+    assert leader.name in as_member and leader.phone not in as_member
+    as_leader = login(leader.user).get(url).content.decode()
+    assert member.phone in as_leader
+    assert login(outsider.user).get(url).status_code == 404
+
+
+def test_a_clash_with_a_held_call_is_explained_and_promotion_skips_it(world, make_volunteer):
+    a, b = make_volunteer(1), make_volunteer(2)
+    first = new_call(world, slots=1)
+    second = new_call(world, hours=4, slots=1)  # overlaps the first
+    va.sign_up(actor_for(a.user), first)
+    va.sign_up(actor_for(b.user), second)
+    with pytest.raises(Conflict) as e:
+        va.sign_up(actor_for(a.user), second)
+    assert first.title in str(e.value.message)
+    staff = actor_for(world.users.staff)
+    with pytest.raises(Conflict) as e:
+        va.assign(staff, second, a)
+    assert e.value.code in ("full", "clash")
+    assert Assignment.objects.filter(volunteer=a, status="confirmed").count() == 1
+
+
+def test_publishing_posts_to_the_community_wecom_group(world, make_volunteer):
+    """A local fake WeCom robot on 127.0.0.1 receives the call (sent by the notification
+    worker); the volunteers get it in their inbox."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from fangkong.notify import actions as notify_actions
+    from fangkong.notify.models import Notification
+
+    got = []
+
+    class Robot(BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            body = b'{"errcode": 0, "errmsg": "ok"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        v = make_volunteer(1)
+        staff = actor_for(world.users.staff)
+        notify_actions.add_group_channel(staff, world.community, name="光明社区志愿者群",
+                                         channel="wecom",
+                                         target=f"http://127.0.0.1:{server.server_port}/robot")
+        call = new_call(world, title="明早核酸")
+        notify_actions.send_due()  # what the worker does once the call is committed
+    finally:
+        server.shutdown()
+    assert got and got[0]["msgtype"] == "text" and "明早核酸" in got[0]["text"]["content"]
+    assert Notification.objects.filter(user=v.user, kind="volunteers.call",
+                                       url=reverse("volunteers_call", args=[call.id])).exists()
+
+
+def test_withdrawing_approval_frees_the_places_for_the_waitlist(world, make_volunteer):
+    a, b = make_volunteer(1), make_volunteer(2)
+    call = new_call(world, slots=1)
+    va.sign_up(actor_for(a.user), call)
+    wait = va.sign_up(actor_for(b.user), call)
+    assert wait.status == "waitlisted"
+    va.reject(actor_for(world.users.staff), a, "已搬离本社区")
+    wait.refresh_from_db()
+    assert wait.status == "confirmed"
+    assert not a.user.memberships.filter(is_active=True).exists()
+    with pytest.raises(Forbidden):
+        va.sign_up(actor_for(a.user), new_call(world, hours=10))
+
+
+def test_a_team_leader_assigns_team_members_to_the_teams_calls(world, make_volunteer, login):
+    staff = actor_for(world.users.staff)
+    leader, member, outsider = make_volunteer(1), make_volunteer(2), make_volunteer(3)
+    team = va.create_team(staff, world.community, "封控五组", leader=leader)
+    va.add_member(staff, team, member)
+    team_call = new_call(world, audience="team", team=team.id)
+    other_call = new_call(world, hours=8)
+    with pytest.raises(Invalid):
+        va.assign(actor_for(leader.user), team_call, outsider)
+    with pytest.raises(NotFound):
+        va.assign(actor_for(leader.user), other_call, member)
+    client = login(leader.user)
+    page = client.get(reverse("volunteers_call", args=[team_call.id])).content.decode()
+    assert f'<option value="{member.id}">' in page and f'value="{outsider.id}"' not in page
+    r = client.post(reverse("volunteers_call_assign", args=[team_call.id]), {"volunteer": outsider.id})
+    assert r.status_code == 404 and not Assignment.objects.filter(volunteer=outsider).exists()
+    client.post(reverse("volunteers_call_assign", args=[team_call.id]), {"volunteer": member.id})
+    assert Assignment.objects.get(volunteer=member, call=team_call).via == "assigned"
