@@ -193,17 +193,20 @@ def reject(request, volunteer_id: int, payload: ReasonIn):
 
 # --- registration (no account) ----------------------------------------------------------
 
-@router.post("/volunteers/join/{token}/code", response=Sent, auth=None, include_in_schema=False)
+@router.post("/volunteers/join/{token}/code", response=Sent, auth=None)
 def join_code(request, token: str, payload: PhoneIn):
-    """Send a one-time code to the phone that registers (once a minute, 5 an hour)."""
+    """Public (no account): send a one-time code by text to the phone that registers (once
+    a minute and 5 an hour per phone; 20 an hour per client address)."""
     link = queries.get_join_link(token)
     actions.send_code(_actor(request), payload.phone, PhoneCode.Purpose.REGISTER, place=link.place)
     return {"sent": True}
 
 
 @router.post("/volunteers/join/{token}", response={201: RegistrationOut, 200: RegistrationOut},
-             auth=None, include_in_schema=False)
+             auth=None)
 def join(request, token: str, payload: RegistrationIn):
+    """Public (no account): register with the community of the link, with the code sent to
+    the phone. 201 for a new registration, 200 when the phone's registration is updated."""
     data = payload.dict()
     v, created = actions.register(_actor(request), token, data)
     return Status(201 if created else 200, {"id": v.id, "name": v.name, "status": v.status,

@@ -90,6 +90,10 @@ class Volunteer(Levels):
     user = models.OneToOneField("accounts.User", models.SET_NULL, null=True, blank=True,
                                 related_name="volunteer")
     minutes = models.PositiveIntegerField(default=0)  # credited, kept in step by actions
+    # Bumped by every action that gives this person a place (sign-up, assignment,
+    # promotion): a sign-up reads it with the clash check and takes its place only if it
+    # is unchanged, so one person's simultaneous answers cannot overlap (no lock needed).
+    places_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -147,10 +151,12 @@ class PhoneCode(models.Model):
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)  # who asked: codes per address are limited
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["phone", "purpose", "created_at"], name="phonecode_idx")]
+        indexes = [models.Index(fields=["phone", "purpose", "created_at"], name="phonecode_idx"),
+                   models.Index(fields=["ip", "created_at"], name="phonecode_ip_idx")]
 
     def __str__(self):
         return f"{self.purpose} code for {self.phone[:3]}****{self.phone[-4:]}"

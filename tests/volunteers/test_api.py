@@ -281,3 +281,21 @@ def test_malformed_ids_and_tokens(world, s):
     assert post(c, f"{API}/calls/{s['call'].id}/assign", {"volunteer": "x"}).status_code == 422
     assert post(c, f"{API}/checkin", {}).status_code == 422
     assert Client().get(f"{API}/calls").status_code == 401
+
+
+def test_text_codes_are_limited_per_client_address(world, s, codes, settings):
+    """Someone cannot make the service text many different phones: 3 codes an hour per
+    address here (FANGKONG_VOLUNTEER_CODES_PER_IP_HOUR), told in the user's language;
+    another address is not held up."""
+    settings.FANGKONG_VOLUNTEER_CODES_PER_IP_HOUR = 3
+    url = f"{API}/join/{s['link'].token}/code"
+    c = Client(REMOTE_ADDR="203.0.113.7")
+    for n in range(3):
+        assert post(c, url, {"phone": f"1391000000{n}"}).status_code == 200
+    r = post(c, url, {"phone": "13910000009"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "too_many_from_address"
+    assert "13910000009" not in codes
+    r = Client(REMOTE_ADDR="203.0.113.7", HTTP_ACCEPT_LANGUAGE="zh-hans").post(
+        url, {"phone": "13910000008"}, content_type="application/json")
+    assert "网络" in r.json()["error"]["fields"]["phone"][0]
+    assert post(Client(REMOTE_ADDR="198.51.100.2"), url, {"phone": "13910000009"}).status_code == 200

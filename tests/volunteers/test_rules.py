@@ -219,3 +219,26 @@ def test_a_team_leader_assigns_team_members_to_the_teams_calls(world, make_volun
     assert r.status_code == 404 and not Assignment.objects.filter(volunteer=outsider).exists()
     client.post(reverse("volunteers_call_assign", args=[team_call.id]), {"volunteer": member.id})
     assert Assignment.objects.get(volunteer=member, call=team_call).via == "assigned"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_costs_two_round_trips_on_postgresql(world, make_volunteer):
+    """One read without locks, then one statement that takes the place, writes the
+    assignment and its audit event, and commits (SQLite: the same steps in a transaction)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = [make_volunteer(n) for n in range(1, 5)]
+    call = new_call(world, slots=2)
+    actors = [actor_for(v.user) for v in people]
+    va.sign_up(actors[0], call)  # the call's statements are made on its first answer
+    pg = connection.vendor == "postgresql"
+    for actor, status in zip(actors[1:], ["confirmed", "waitlisted", "waitlisted"], strict=True):
+        with CaptureQueriesContext(connection) as q:
+            a = va.sign_up(actor, call)
+        assert a.status == status
+        n = len(q.captured_queries)
+        assert (n == 2) if pg else (n <= 8), [x["sql"][:60] for x in q.captured_queries]
+    ev = AuditEvent.objects.filter(action="call.sign_up", target_id=call.id).order_by("id")
+    assert [e.changes["status"] for e in ev] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    assert ev.last().changes["position"] == 2 and ev.last().actor_id == people[3].user_id
