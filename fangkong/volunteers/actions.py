@@ -354,6 +354,22 @@ def lend(actor, v: Volunteer, to_community: Place, until) -> Loan:
     return loan
 
 
+def end_loan(actor, loan: Loan) -> Loan:
+    """End a loan before its date (the volunteer is needed at home): from now on they get
+    no more calls from that community and its staff cannot assign them. Places they
+    already hold there stay (their organiser can cancel them)."""
+    require(actor, MANAGE, loan.volunteer)
+    now = timezone.now()
+    if loan.ended_at is not None or loan.until <= now:
+        raise Invalid(fields={"loan": [_("This loan has already ended.")]})
+    with transaction.atomic():
+        Loan.objects.filter(pk=loan.pk).update(ended_at=now)
+        record(actor, "volunteer.end_loan", loan.volunteer,
+               {"to": loan.to_community.name, "until": [loan.until.isoformat(), now.isoformat()]})
+    loan.ended_at = now
+    return loan
+
+
 # --- teams ----------------------------------------------------------------------
 
 def create_team(actor, community: Place, name, *, area: Place | None = None,

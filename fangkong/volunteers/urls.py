@@ -18,6 +18,8 @@ urlpatterns = [
     path("volunteers/people/<int:pk>/", views.person, name="volunteers_person"),
     path("volunteers/people/<int:pk>/decide/", views.decide, name="volunteers_decide"),
     path("volunteers/people/<int:pk>/lend/", views.lend, name="volunteers_lend"),
+    path("volunteers/people/<int:pk>/loans/<int:loan_id>/end/", views.end_loan,
+         name="volunteers_end_loan"),
     path("volunteers/teams/<int:pk>/", views.team, name="volunteers_team"),
     path("volunteers/calls/<int:pk>/", views.call_detail, name="volunteers_call"),
     path("volunteers/calls/<int:pk>/sign-up/", views.call_sign_up, name="volunteers_call_sign_up"),

@@ -123,6 +123,8 @@ def person(request, pk):
     v = queries.get_volunteer(request.scope, pk)
     ctx = {"v": v, "rows": list(queries.history(v)), "teams": list(queries.my_teams(v)),
            "can_manage": request.scope.allows(MANAGE, v),
+           "loans": list(v.loans.filter(ended_at=None, until__gt=timezone.now())
+                         .select_related("to_community").order_by("until")),
            "communities": [c for c in Place.objects.filter(kind=Kind.COMMUNITY, street_id=v.street_id)
                            .exclude(pk=v.community_id).order_by("sort_key")[:50]]}
     return render(request, "volunteers/person.html", ctx)
@@ -158,6 +160,22 @@ def lend(request, pk):
         actions.lend(_actor(request), v, to, request.POST.get("until", ""))
         messages.success(request, _("%(name)s is lent to %(place)s.") % {"name": v.name, "place": to.name})
     except (Invalid, Conflict) as e:
+        _flash_error(request, e)
+    return redirect("volunteers_person", pk=v.id)
+
+
+@require_POST
+@page
+def end_loan(request, pk, loan_id):
+    v = queries.get_volunteer(request.scope, pk)
+    loan = v.loans.select_related("to_community", "volunteer").filter(pk=loan_id).first()
+    if loan is None:
+        raise NotFound()
+    try:
+        actions.end_loan(_actor(request), loan)
+        messages.success(request, _("%(name)s is no longer lent to %(place)s.") % {
+            "name": v.name, "place": loan.to_community.name})
+    except Invalid as e:
         _flash_error(request, e)
     return redirect("volunteers_person", pk=v.id)
 

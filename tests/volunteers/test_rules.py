@@ -242,3 +242,39 @@ def test_an_answer_costs_two_round_trips_on_postgresql(world, make_volunteer):
     ev = AuditEvent.objects.filter(action="call.sign_up", target_id=call.id).order_by("id")
     assert [e.changes["status"] for e in ev] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
     assert ev.last().changes["position"] == 2 and ev.last().actor_id == people[3].user_id
+
+
+def test_a_loan_can_be_ended_early_by_the_home_community(world, make_volunteer, login):
+    from django.urls import reverse
+
+    from fangkong.audit.models import AuditEvent
+
+    v = make_volunteer(1)
+    staff_b = actor_for(world.users.other_staff)
+    start = timezone.now() + datetime.timedelta(hours=5)
+    call_b = va.create_call(staff_b, world.other, {
+        "task": "kits", "place": world.other_building.id, "starts_at": start.isoformat(),
+        "ends_at": (start + datetime.timedelta(hours=2)).isoformat(), "slots": 2})
+    loan = va.lend(actor_for(world.users.staff), v, world.other,
+                   timezone.now() + datetime.timedelta(days=2))
+    assert vq.get_call(actor_for(v.user).scope, call_b.id) == call_b
+    with pytest.raises(NotFound):  # the borrowing community cannot end it
+        va.end_loan(staff_b, loan)
+
+    client = login(world.users.staff)
+    page = client.get(reverse("volunteers_person", args=[v.id])).content.decode()
+    end_url = reverse("volunteers_end_loan", args=[v.id, loan.id])
+    assert end_url in page
+    assert login(world.users.other_staff).post(end_url).status_code == 404
+    client = login(world.users.staff)  # the same test client, logged in again
+    assert client.post(end_url).status_code == 302
+    loan.refresh_from_db()
+    assert loan.ended_at is not None
+    assert AuditEvent.objects.filter(action="volunteer.end_loan", actor=world.users.staff).exists()
+    with pytest.raises(NotFound):
+        vq.get_call(actor_for(v.user).scope, call_b.id)
+    with pytest.raises(Invalid):
+        va.assign(staff_b, call_b, v)
+    with pytest.raises(Invalid):  # twice: told it has ended
+        va.end_loan(actor_for(world.users.staff), loan)
+    assert end_url not in client.get(reverse("volunteers_person", args=[v.id])).content.decode()
