@@ -21,20 +21,18 @@ from ninja.openapi.docs import Swagger
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
 
-from fangkong.accounts.actions import authenticate_token
-from fangkong.accounts.scope import Scope
+from fangkong.accounts.actions import authenticate_token_and_scope
 from fangkong.core.errors import FangkongError, Forbidden
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        user = authenticate_token(token)
-        if user is None:
+        found = authenticate_token_and_scope(token)  # one query: token, user, memberships
+        if found is None:
             return None
-        request.user = user
-        request.scope = Scope.for_user(user)
+        request.user, request.scope = found
         request.via = "api"
-        return user
+        return request.user
 
 
 class SessionAuth(APIKeyHeader):

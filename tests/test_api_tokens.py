@@ -6,6 +6,7 @@ from django.test import Client
 
 from fangkong.accounts import actions as account_actions
 from fangkong.accounts.models import ApiToken
+from fangkong.accounts.roles import Perm
 from fangkong.audit.models import AuditEvent
 from fangkong.core.actor import Actor
 
@@ -141,3 +142,32 @@ def test_wrong_method_answers_405_in_the_json_error_shape(client):
     assert resp.status_code == 405
     assert resp.json()["error"]["code"] == "method_not_allowed"
     assert "GET" in resp["Allow"] and "GET" in resp.json()["error"]["message"]
+
+
+def test_a_token_request_is_authenticated_with_its_scope_in_one_query(world, django_assert_num_queries):
+    from fangkong.accounts.actions import authenticate_token_and_scope
+    from fangkong.accounts.scope import Scope
+
+    _tok, raw = account_actions.create_token(Actor.system(world.users.staff, via="api"), "phone")
+    authenticate_token_and_scope(raw)  # first use writes last_used_at
+    with django_assert_num_queries(1):
+        user, scope = authenticate_token_and_scope(raw)
+    assert user == world.users.staff
+    expected = Scope.for_user(world.users.staff)
+    assert [(g.role, g.place.id, g.household_id, g.perms) for g in scope.grants] == \
+        [(g.role, g.place.id, g.household_id, g.perms) for g in expected.grants]
+    assert scope.allows(Perm.VIEW_REGISTRY, world.su) and not scope.allows(Perm.VIEW_REGISTRY,
+                                                                           world.other_person)
+    # a user without any role still authenticates (with an empty scope)
+    _tok, nobody_raw = account_actions.create_token(Actor.system(world.users.nobody, via="api"), "x")
+    user, scope = authenticate_token_and_scope(nobody_raw)
+    assert user == world.users.nobody and scope.grants == []
+    # a resident's grant names the household
+    _tok, res_raw = account_actions.create_token(Actor.system(world.users.resident, via="api"), "x")
+    _user, scope = authenticate_token_and_scope(res_raw)
+    assert [g.household_id for g in scope.grants] == [world.hh101.id]
+    # revoked tokens and disabled users do not authenticate
+    world.users.staff.is_active = False
+    world.users.staff.save()
+    assert authenticate_token_and_scope(raw) is None
+    assert authenticate_token_and_scope("fk_nope") is None

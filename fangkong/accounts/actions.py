@@ -2,7 +2,7 @@
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -106,6 +106,71 @@ def authenticate_token(raw: str) -> User | None:
     if tok.last_used_at is None or (now - tok.last_used_at).total_seconds() > 300:
         ApiToken.objects.filter(pk=tok.pk).update(last_used_at=now)
     return tok.user
+
+
+def authenticate_token_and_scope(raw: str):
+    """(user, Scope) for a bearer token, or None — in ONE query: the token, its user and
+    the user's active memberships with their places (LEFT JOINs). Every API request pays
+    for authentication, and a scanning station sends hundreds a minute; the two-query
+    path (`authenticate_token` + `Scope.for_user`) cost ~1.7 ms of it."""
+    from fangkong.registry.models import Place
+
+    from .scope import Grant, Scope, grant_perms
+
+    if not raw or not raw.startswith(ApiToken.PREFIX):
+        return None
+    conn = connections[router.db_for_read(ApiToken)]
+    qn = conn.ops.quote_name
+    ucols = [f for f in User._meta.concrete_fields]
+    pcols = [f for f in Place._meta.concrete_fields]
+    sql = (
+        "SELECT t.id, t.last_used_at, m.id, m.role, m.household_id, "
+        + ", ".join(f"u.{qn(f.column)}" for f in ucols) + ", "
+        + ", ".join(f"p.{qn(f.column)}" for f in pcols)
+        + f" FROM {qn(ApiToken._meta.db_table)} t"
+        f" JOIN {qn(User._meta.db_table)} u ON u.id = t.user_id"
+        f" LEFT JOIN {qn(Membership._meta.db_table)} m ON m.user_id = u.id AND m.is_active"
+        f" LEFT JOIN {qn(Place._meta.db_table)} p ON p.id = m.place_id"
+        " WHERE t.digest = %s AND t.revoked_at IS NULL"
+        " ORDER BY p.depth, m.id")
+    with conn.cursor() as cur:
+        cur.execute(sql, [ApiToken.hash(raw)])
+        rows = cur.fetchall()
+    if not rows:
+        return None
+    # The backend's converters, as the ORM would apply them (SQLite datetimes come back
+    # naive, booleans as integers…).
+    fields = [ApiToken._meta.get_field("id"), ApiToken._meta.get_field("last_used_at"),
+              Membership._meta.get_field("id"), Membership._meta.get_field("role"),
+              Membership._meta.get_field("household"), *ucols, *pcols]
+    converters = []
+    for i, f in enumerate(fields):
+        col = f.get_col(f.model._meta.db_table)
+        fns = conn.ops.get_db_converters(col) + col.get_db_converters(conn)
+        if fns:
+            converters.append((i, col, fns))
+    if converters:
+        rows = [list(r) for r in rows]
+        for r in rows:
+            for i, col, fns in converters:
+                if r[i] is not None:
+                    for fn in fns:
+                        r[i] = fn(r[i], col, conn)
+    nu = len(ucols)
+    first = rows[0]
+    user = User.from_db(conn.alias, [f.attname for f in ucols], first[5:5 + nu])
+    if not user.is_active:
+        return None
+    grants = []
+    for row in rows:
+        if row[2] is None:
+            continue
+        place = Place.from_db(conn.alias, [f.attname for f in pcols], row[5 + nu:])
+        grants.append(Grant(row[3], place, row[4], grant_perms(row[3])))
+    now = timezone.now()
+    if first[1] is None or (now - first[1]).total_seconds() > 300:
+        ApiToken.objects.filter(pk=first[0]).update(last_used_at=now)
+    return user, Scope(user=user, grants=grants)
 
 
 def revoke_membership(actor, membership_id) -> Membership:

@@ -15,6 +15,10 @@ from .roles import ROLE_PERMS, Perm, Role
 NOTHING = Q(pk__in=[])
 
 
+def grant_perms(role: str) -> frozenset:
+    return ROLE_PERMS.get(role, frozenset())
+
+
 @dataclass(frozen=True)
 class Grant:
     role: str
@@ -38,7 +42,7 @@ class Scope:
         if not user or not user.is_authenticated or not user.is_active:
             return cls(user=None)
         grants = [
-            Grant(m.role, m.place, m.household_id, ROLE_PERMS.get(m.role, frozenset()))
+            Grant(m.role, m.place, m.household_id, grant_perms(m.role))
             for m in user.memberships.filter(is_active=True).select_related("place")
             .order_by("place__depth", "id")
         ]

@@ -431,7 +431,8 @@ class FollowUp(Levels):
     round = models.ForeignKey(Round, models.CASCADE, related_name="followups")
     resident = models.ForeignKey("registry.Resident", models.CASCADE, related_name="+")
     household_id = models.BigIntegerField()
-    tube = models.ForeignKey(Tube, models.CASCADE, related_name="+")  # the positive pool
+    # the positive pool; empty when an antigen test was positive (see AntigenResult)
+    tube = models.ForeignKey(Tube, models.CASCADE, null=True, blank=True, related_name="+")
     retest_tube = models.ForeignKey(Tube, models.SET_NULL, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.AWAITING)
     created_at = models.DateTimeField(default=timezone.now)
@@ -444,3 +445,63 @@ class FollowUp(Levels):
 
     def __str__(self):
         return f"{self.resident_id}: {self.status}"
+
+
+# --- antigen rounds (actions and queries in antigen.py) ---------------------------------
+
+class KitIssue(Levels):
+    """Antigen kits handed over at a household's door: how many, by whom, when. A household
+    may get more than one issue (a top-up); its kits are the sum. `client_id` makes a
+    retried submission write once."""
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="kit_issues")
+    household = models.ForeignKey("registry.Household", models.CASCADE, related_name="+")
+    count = models.PositiveSmallIntegerField(_("kits"))
+    issued_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    issued_at = models.DateTimeField(default=timezone.now)
+    client_id = models.UUIDField(unique=True, default=uuid.uuid4)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["round", "community"], name="kit_round_comm_idx"),
+                   models.Index(fields=["round", "household"], name="kit_round_hh_idx")]
+
+    def __str__(self):
+        return f"{self.household_id}: {self.count}"
+
+
+def antigen_photo_path(instance, filename):
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"antigen/{instance.round_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class AntigenResult(Levels):
+    """One person's antigen result in an antigen round (one row per person and round; a
+    later entry replaces it, see antigen.record_result). Entered by a volunteer or staff at
+    the door, or self-reported by the resident with a photo of the cassette. A positive
+    result holds the person (`FollowUp` without a tube) and lists an urgent PCR re-test."""
+
+    class Source(models.TextChoices):
+        DOOR = "door", _("Entered at the door")
+        SELF = "self", _("Self-reported")
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="antigen_results")
+    resident = models.ForeignKey("registry.Resident", models.CASCADE, related_name="+")
+    household_id = models.BigIntegerField()
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    photo = models.FileField(_("photo of the cassette"), upload_to=antigen_photo_path, blank=True)
+    entered_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    tested_at = models.DateTimeField(default=timezone.now)
+    client_id = models.UUIDField(unique=True, default=uuid.uuid4)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "resident"],
+                                               name="antigen_once")]
+        indexes = [models.Index(fields=["round", "community"], name="antigen_round_comm_idx"),
+                   models.Index(fields=["round", "result"], name="antigen_round_result_idx")]
+
+    def __str__(self):
+        return f"{self.resident_id}: {self.result}"

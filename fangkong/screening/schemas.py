@@ -163,3 +163,61 @@ class AdvisorOut(Schema):
     prevalence: float
     best: int
     rows: list[AdvisorRow]
+
+
+# --- antigen rounds -------------------------------------------------------------------
+
+class KitIn(StrictIn):
+    household: int
+    count: int | str
+    client_id: str | None = None
+    note: str = ""
+
+
+class KitOut(Schema):
+    id: int
+    household: int
+    count: int
+    total: int
+
+
+class AntigenResultOut(Schema):
+    id: int
+    resident: int
+    result: str
+    source: str
+    tested_at: datetime.datetime
+    photo: str
+    changed: bool
+
+
+class AntigenPersonOut(Schema):
+    id: int
+    name: str
+    result: str
+    source: str
+
+
+class AntigenHouseholdOut(Schema):
+    household: int
+    door: str
+    kits: int
+    people: list[AntigenPersonOut]
+
+
+class AntigenUnitOut(Schema):
+    place: int
+    label: str
+    expected: int
+    reported: int
+    missing: int
+    kits: int
+    percent: int
+
+
+class AntigenCoverageOut(CoverageOut):
+    reported: int
+    kits: int
+    households_with_kits: int
+    positive: int
+    units: list[AntigenUnitOut]

@@ -23,3 +23,13 @@ urlpatterns = [
     path("screening/rounds/<int:pk>/boxes/", views.boxes, name="screening_boxes"),
     path("screening/rounds/<int:pk>/followups/", views.followups, name="screening_followups"),
 ]
+
+from . import antigen_views  # noqa: E402
+
+urlpatterns += [
+    path("screening/rounds/<int:pk>/antigen/", antigen_views.overview, name="screening_antigen"),
+    path("screening/rounds/<int:pk>/antigen/door/", antigen_views.door,
+         name="screening_antigen_door"),
+    path("screening/antigen/mine/", antigen_views.self_report, name="screening_antigen_mine"),
+    path("screening/antigen/photos/<int:pk>/", antigen_views.photo, name="screening_antigen_photo"),
+]

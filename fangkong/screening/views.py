@@ -24,7 +24,7 @@ from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Kind, Place
 
-from . import actions, planning, queries
+from . import actions, antigen, planning, queries
 from .models import Box, Conflict, ExemptReason, Handover, RoundKind, RoundStatus
 
 
@@ -73,11 +73,12 @@ def _round_ctx(request, rnd, node):
     scope = request.scope
     return {
         "round": rnd, "node": node,
-        "coverage": queries.coverage(rnd, node),
+        "coverage": queries.coverage(rnd, node) if rnd.kind != RoundKind.ANTIGEN
+        else antigen.coverage(rnd, node),
         "rollup": queries.rollup(rnd, node) if node.kind in ("district", "street") else [],
         "hours": queries.progress_by_hour(rnd, node),
-        "points": queries.per_point(rnd),
-        "not_at_lab": queries.tubes_not_at_lab(rnd),
+        "points": queries.per_point(rnd, node),
+        "not_at_lab": queries.tubes_not_at_lab(rnd, limit=30),  # polled: the 30 oldest
         "open_tubes": queries.open_tubes(rnd),
         "n_conflicts": Conflict.objects.filter(round=rnd, status=Conflict.Status.OPEN).count(),
         "can_run": scope.allows(Perm.SCREENING_RUN, rnd),
@@ -89,7 +90,7 @@ def _round_ctx(request, rnd, node):
 @page
 def round_detail(request, pk):
     rnd = queries.get_round_any(request.scope, pk)
-    if not request.scope.allows(Perm.SCREENING_VIEW, rnd):
+    if not actions.round_allows(request.scope, Perm.SCREENING_VIEW, rnd):
         # samplers and labs: straight to their work
         if actions.can_sample(_actor(request), rnd):
             return redirect("screening_station", pk=rnd.id)
@@ -97,6 +98,11 @@ def round_detail(request, pk):
     node = rnd.place
     if request.GET.get("place"):
         node = reg_queries.get_place(request.scope, request.GET["place"], Perm.SCREENING_VIEW)
+    elif not request.scope.allows(Perm.SCREENING_VIEW, rnd):
+        # a district round seen by community staff: their own part of it
+        field = f"{rnd.place.kind}_id"
+        node = next(p for p in request.scope.roots(Perm.SCREENING_VIEW)
+                    if getattr(p, field, None) == rnd.place_id)
     ctx = _round_ctx(request, rnd, node)
     ctx["statuses"] = RoundStatus.choices
     if _hx(request):
@@ -176,11 +182,16 @@ def _node(request, rnd):
     return rnd.place
 
 
+def _missing_of(rnd):
+    """Who is missing: no registration (PCR) or no reported result (antigen)."""
+    return antigen.missing if rnd.kind == RoundKind.ANTIGEN else queries.missing
+
+
 @page
 def missing(request, pk):
     rnd = queries.get_round(request.scope, pk)
     node = _node(request, rnd)
-    groups, truncated = queries.missing(request.scope, rnd, node)
+    groups, truncated = _missing_of(rnd)(request.scope, rnd, node)
     rows = [r for _k, rs in groups for r in rs]
     shown = [r for r in rows if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
     if shown:
@@ -201,7 +212,7 @@ def missing_export(request, pk):
     node = _node(request, rnd)
     if not request.scope.allows(Perm.EXPORT, node):
         raise Forbidden()
-    groups, _t = queries.missing(request.scope, rnd, node, limit=200_000)
+    groups, _t = _missing_of(rnd)(request.scope, rnd, node, limit=200_000)
     from fangkong.core import pii
 
     rows, shown = [], []

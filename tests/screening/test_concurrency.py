@@ -91,3 +91,37 @@ def test_single_scans_racing_for_the_last_place(world, rnd):
     kinds = sorted("ok" if isinstance(o, dict) else o.code for o in out)
     assert kinds == ["ok", "tube_full"], out
     assert Tube.objects.get(barcode="TD001").count == 1
+
+
+def test_single_scans_of_one_person_at_two_tables_register_once(world, rnd):
+    staff = Actor.system(world.users.staff)
+    grid = Actor.system(world.users.grid)
+    actions.open_tube(staff, rnd, "TE001")
+    actions.open_tube(grid, rnd, "TF001")
+    for attempt in range(5):
+        person = world.su if attempt % 2 == 0 else world.yu
+        Sample.objects.filter(resident=person).delete()
+        Tube.objects.filter(round=rnd).update(count=0, state="open")
+        out = _together(
+            lambda p=person: actions.scan(staff, rnd, client_id=cid(), barcode="TE001", person=p.token),
+            lambda p=person: actions.scan(grid, rnd, client_id=cid(), barcode="TF001", person=p.token))
+        kinds = sorted("ok" if isinstance(o, dict) else o.code for o in out)
+        assert kinds == ["already_sampled", "ok"], out
+        assert Sample.objects.filter(round=rnd, resident=person).count() == 1
+        assert sum(Tube.objects.filter(round=rnd).values_list("count", flat=True)) == 1
+
+
+def test_four_single_scans_racing_for_three_places(world, rnd):
+    actors = [Actor.system(u) for u in (world.users.staff, world.users.grid, world.users.staff,
+                                        world.users.grid)]
+    actions.open_tube(actors[0], rnd, "TG001")  # pool size 3
+    people = [world.su, world.yu, world.xia, world.wang]
+    out = _together(*[lambda a=a, p=p: actions.scan(a, rnd, client_id=cid(), barcode="TG001",
+                                                    person=p.token)
+                      for a, p in zip(actors, people, strict=True)])
+    kinds = sorted("ok" if isinstance(o, dict) else o.code for o in out)
+    assert kinds in (["ok", "ok", "ok", "tube_full"], ["ok", "ok", "ok", "tube_sealed"]), out
+    tube = Tube.objects.get(round=rnd, barcode="TG001")
+    assert tube.count == 3 == Sample.objects.filter(tube=tube).count()
+    assert tube.state == "sealed" and tube.sealed_at is not None
+    assert RoundCounter.objects.get(round=rnd, community_id=world.community.id).sampled == 3

@@ -1,0 +1,463 @@
+"""Antigen rounds: kits issued at the door, results per person, positives to PCR, coverage.
+
+An antigen round is a `Round` of kind antigen. Who does what:
+- Kits and results at the door: whoever may sample in the round (`actions.can_sample`:
+  staff and grid workers by role, volunteers through a `Sampler` assignment in that round),
+  for households in the round's area (like the station, names only, no phones).
+- Self-report: a resident, through their household login (RESIDENT grant on the household),
+  for the members of that household, with a photo of the cassette (required).
+- A positive result holds the person (`FollowUp` without a tube), lists an urgent PCR
+  re-test at home (`HomeVisit`, source re-test) and notifies the community staff and the
+  grid worker at once; the re-test then runs through the follow-up page like a pooled one.
+- One result per person and round. A later entry replaces the earlier one, except that a
+  self-report never replaces a result entered at the door, and a positive is corrected only
+  by staff who run the round (audited with before/after).
+
+Reads (coverage, missing list, by unit) use the level columns copied onto each result, as
+the PCR coverage does on registrations.
+"""
+
+import uuid
+from collections import defaultdict
+
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.models import Membership
+from fangkong.accounts.roles import Perm, Role
+from fangkong.audit.actions import record
+from fangkong.core.errors import Forbidden, Invalid, NotFound
+from fangkong.registry import queries as reg_queries
+from fangkong.registry.models import LEVELS, Household, Place, Presence, Resident
+
+from . import actions, checks
+from .models import (
+    AntigenResult,
+    Exemption,
+    FollowUp,
+    HomeVisit,
+    KitIssue,
+    Result,
+    Round,
+    RoundKind,
+    RoundStatus,
+)
+
+MAX_KITS = 20
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+PHOTO_TYPES = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+# --- who may do what --------------------------------------------------------------
+
+def _antigen(rnd: Round):
+    if rnd.kind != RoundKind.ANTIGEN:
+        raise NotFound()
+
+
+def resident_households(scope) -> list[int]:
+    return [g.household_id for g in scope.grants if g.role == Role.RESIDENT and g.household_id]
+
+
+def can_self_report(scope, household_id) -> bool:
+    return household_id in resident_households(scope)
+
+
+def get_round(scope, pk, perm=Perm.SCREENING_VIEW) -> Round:
+    """An antigen round the user may see (staff, command, leaders): NotFound otherwise."""
+    from . import queries
+
+    rnd = queries.get_round(scope, pk, perm)
+    _antigen(rnd)
+    return rnd
+
+
+def get_round_for_door(actor, pk) -> Round:
+    """An antigen round the actor may work at the door in (403 when only seen)."""
+    from . import queries
+
+    rnd = queries.get_round_for_sampling(actor, pk)
+    _antigen(rnd)
+    return rnd
+
+
+def get_round_for_household(actor, pk, household_id) -> tuple[Round, Household, bool]:
+    """(round, household, at_door) for the door page / API or the household's own resident.
+    NotFound for anything outside both; Forbidden for command or a leader (they see the
+    round but do not work the doors)."""
+    try:
+        rnd = Round.objects.select_related("place").get(pk=int(pk), kind=RoundKind.ANTIGEN)
+        hh = Household.objects.select_related("place").get(pk=int(household_id))
+    except (Round.DoesNotExist, Household.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound() from None
+    if not actions._in_round(rnd, hh):
+        raise NotFound()
+    if actions.can_sample(actor, rnd):
+        return rnd, hh, True
+    if can_self_report(actor.scope, hh.id):
+        return rnd, hh, False
+    if actions.round_allows(actor.scope, Perm.SCREENING_VIEW, rnd):
+        raise Forbidden()
+    raise NotFound()
+
+
+def own_rounds(scope) -> list[tuple[Household, list[Round]]]:
+    """For a resident: each of their households with the antigen rounds covering it that
+    are not finished (newest first)."""
+    out = []
+    for hh in Household.objects.filter(id__in=resident_households(scope)).select_related("place"):
+        q = Q(pk__in=[])
+        for kind in LEVELS:
+            pid = getattr(hh, f"{kind}_id")
+            if pid:
+                q |= Q(areas__place_id=pid)
+        rnds = list(Round.objects.filter(q, kind=RoundKind.ANTIGEN).exclude(
+            status=RoundStatus.CLOSED).distinct().order_by("-starts_at")[:5])
+        out.append((hh, rnds))
+    return out
+
+
+# --- checks ------------------------------------------------------------------------
+
+def check_count(value) -> int:
+    try:
+        n = int(str(value).strip())
+        assert 1 <= n <= MAX_KITS
+    except (ValueError, TypeError, AssertionError):
+        raise Invalid(fields={"count": [_("Kits: a whole number from 1 to %(n)d.") % {"n": MAX_KITS}]}) \
+            from None
+    return n
+
+
+def check_result(value) -> str:
+    try:
+        return checks.check_result(value)
+    except ValueError as e:
+        raise Invalid(fields={"result": [str(e)]}) from None
+
+
+def check_photo(upload) -> str:
+    """A photo of the cassette: JPEG, PNG or WebP, at most 5 MB, really an image (Pillow
+    reads it). Returns the file extension to store it under."""
+    if upload is None:
+        return ""
+    size = getattr(upload, "size", None) or 0
+    if size == 0:
+        raise Invalid(fields={"photo": [_("The photo is empty.")]})
+    if size > MAX_PHOTO_BYTES:
+        raise Invalid(fields={"photo": [_("The photo is larger than 5 MB: take it again or send a "
+                                          "smaller one.")]})
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        upload.seek(0)
+        with Image.open(upload) as img:
+            fmt = img.format
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise Invalid(fields={"photo": [_("This file is not a photo (JPEG, PNG or WebP).")]}) from None
+    finally:
+        upload.seek(0)
+    if fmt not in PHOTO_TYPES:
+        raise Invalid(fields={"photo": [_("This file is not a photo (JPEG, PNG or WebP).")]})
+    return PHOTO_TYPES[fmt]
+
+
+def _client_id(value):
+    return checks.check_client_id(value) if value not in (None, "") else uuid.uuid4()
+
+
+def _open(rnd: Round):
+    if rnd.status == RoundStatus.CLOSED:
+        raise Invalid(_("This round is closed."), code="round_closed")
+
+
+# --- writes -------------------------------------------------------------------------
+
+def issue_kits(actor, rnd: Round, household: Household, count, *, client_id=None, note="") -> KitIssue:
+    """Kits handed over at a household's door. Idempotent on `client_id`."""
+    _antigen(rnd)
+    actions.require_sample(actor, rnd)
+    _open(rnd)
+    if not actions._in_round(rnd, household):
+        raise NotFound()
+    n = check_count(count)
+    cid = _client_id(client_id)
+    done = KitIssue.objects.filter(client_id=cid).first()
+    if done is not None:
+        if done.round_id != rnd.id or done.household_id != household.id:
+            raise Invalid(fields={"client_id": [_("This client id was used for something else.")]})
+        return done
+    k = KitIssue(round=rnd, household=household, count=n, issued_by=actions._user(actor),
+                 client_id=cid, note=checks.text(note, 200))
+    k.copy_levels(household)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                k.save()
+        except IntegrityError:  # the same submission, concurrently
+            return KitIssue.objects.get(client_id=cid)
+        record(actor, "screening.antigen.kits", household, {"round": rnd.id, "count": n})
+    return k
+
+
+def record_result(actor, rnd: Round, resident: Resident, result, *, photo=None, client_id=None,
+                  tested_at=None) -> tuple[AntigenResult, bool]:
+    """One person's antigen result. At the door (anyone who may sample in the round) or
+    self-reported by the household's resident (photo required). Returns (row, changed):
+    a resent submission (same client_id, or the same result again) changes nothing."""
+    _antigen(rnd)
+    at_door = actions.can_sample(actor, rnd)
+    if not at_door:
+        if not can_self_report(actor.scope, resident.household_id):
+            actions.require_sample(actor, rnd)  # Forbidden if seen, else NotFound
+    _open(rnd)
+    if not actions._in_round(rnd, resident) or resident.presence == Presence.MOVED_OUT:
+        raise NotFound()
+    errors = {}
+    try:
+        value = check_result(result)
+    except Invalid as e:
+        errors.update(e.fields)
+        value = None
+    when = checks.check_datetime(tested_at, "tested_at", errors, required=False)
+    try:
+        ext = check_photo(photo)
+    except Invalid as e:
+        errors.update(e.fields)
+        ext = ""
+    if not at_door and photo is None:
+        errors.setdefault("photo", [_("Add a photo of the test cassette.")])
+    if errors:
+        raise Invalid(fields=errors)
+    now = timezone.now()
+    when = min(when or now, now)
+    cid = _client_id(client_id)
+    same = AntigenResult.objects.filter(client_id=cid).first()
+    if same is not None:
+        if same.round_id != rnd.id or same.resident_id != resident.id:
+            raise Invalid(fields={"client_id": [_("This client id was used for something else.")]})
+        return same, False
+    source = AntigenResult.Source.DOOR if at_door else AntigenResult.Source.SELF
+    prev = AntigenResult.objects.filter(round=rnd, resident=resident).first()
+    if prev is not None:
+        if prev.result == value and not ext:
+            return prev, False
+        if source == AntigenResult.Source.SELF and prev.source == AntigenResult.Source.DOOR:
+            raise Invalid(_("A result entered at the door is already recorded for %(name)s.")
+                          % {"name": resident.name}, code="already_entered")
+        if prev.result == Result.POSITIVE and value != Result.POSITIVE and \
+                not actions.round_allows(actor.scope, Perm.SCREENING_RUN, rnd):
+            raise Invalid(_("A positive result can only be corrected by the community staff."),
+                          code="positive_kept")
+    row = prev or AntigenResult(round=rnd, resident=resident, household_id=resident.household_id)
+    row.copy_levels(resident)
+    before = prev.result if prev else ""
+    old_photo = prev.photo.name if prev and prev.photo and ext else ""
+    row.result, row.source, row.tested_at = value, source, when
+    row.entered_by, row.client_id, row.created_at = actions._user(actor), cid, now
+    saved_name = ""
+    if ext:
+        saved_name = default_storage.save(f"antigen/{rnd.id}/{uuid.uuid4().hex}.{ext}", photo)
+        row.photo.name = saved_name
+    try:
+        with transaction.atomic():
+            row.save()
+            if value == Result.POSITIVE and before != Result.POSITIVE:
+                _positive(actor, rnd, resident)
+            record(actor, "screening.antigen.result", resident, {
+                "round": rnd.id, "result": [before, value] if before else value, "source": source,
+                "photo": bool(row.photo)})
+    except IntegrityError:  # the person's row was written meanwhile by another entry
+        if saved_name:
+            default_storage.delete(saved_name)
+        raise Invalid(_("A result for %(name)s was just recorded: reload and check it.")
+                      % {"name": resident.name}, code="already_entered") from None
+    except Exception:
+        if saved_name:
+            default_storage.delete(saved_name)
+        raise
+    if old_photo:
+        transaction.on_commit(lambda: default_storage.delete(old_photo))
+    return row, True
+
+
+def _positive(actor, rnd: Round, r: Resident):
+    """Hold the person, list an urgent PCR re-test at home, tell staff and grid worker."""
+    fu, created = FollowUp.objects.get_or_create(
+        round=rnd, resident=r, defaults={"household_id": r.household_id, "tube": None,
+                                         **{f: getattr(r, f) for f in _level_fields()}})
+    if not created and fu.status in (FollowUp.Status.RELEASED, FollowUp.Status.CASE):
+        return
+    hv = HomeVisit(round=rnd, resident=r, household_id=r.household_id,
+                   source=HomeVisit.Source.RETEST,
+                   note=_("URGENT: antigen positive, PCR re-test at home"))
+    hv.copy_levels(r)
+    HomeVisit.objects.bulk_create([hv], ignore_conflicts=True)
+    users = set(Membership.objects.filter(is_active=True).filter(
+        Q(role=Role.STAFF, place_id=r.community_id) | Q(role=Role.GRID, place_id=r.grid_id))
+        .values_list("user_id", flat=True))
+    from fangkong.notify.actions import notify
+
+    place = Place.objects.filter(pk=r.community_id).first() if r.community_id else rnd.place
+    notify(actor, users, kind="screening.antigen_positive",
+           title=_("Antigen positive: %(name)s needs an urgent PCR re-test") % {"name": r.name},
+           body=_("Hold the household at home and take a PCR sample at the door. Round: %(round)s.")
+           % {"round": rnd.name}, url=reverse("screening_followups", args=[rnd.id]), place=place,
+           key=f"screening.antigen.{rnd.id}.{r.id}")
+
+
+def _level_fields():
+    from fangkong.registry.models import LEVEL_FIELDS
+
+    return LEVEL_FIELDS
+
+
+# --- reads -----------------------------------------------------------------------------
+
+def _node_q(node: Place, prefix=""):
+    if node.kind in LEVELS:
+        return Q(**{f"{prefix}{node.kind}_id": node.id})
+    return Q(pk__in=[])
+
+
+def _people(rnd, node):
+    return (Resident.objects.filter(_node_q(node)).filter(actions.area_q(rnd))
+            .exclude(presence=Presence.MOVED_OUT))
+
+
+def coverage(rnd: Round, node: Place) -> dict:
+    """The PCR coverage's shape for an antigen round (`sampled` = reported), plus kits and
+    positives: people per household with flags in one grouped query, kits in another."""
+    reported = Exists(AntigenResult.objects.filter(round=rnd, resident_id=OuterRef("id")))
+    exempt = Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("id")))
+    rows = (_people(rnd, node).annotate(s=reported, e=exempt).values("household_id")
+            .annotate(n=Count("id"), ns=Count("id", filter=Q(s=True)),
+                      ne=Count("id", filter=Q(s=False) & (Q(e=True) | Q(
+                          presence__in=actions.EXEMPT_PRESENCE))))
+            .order_by())
+    out = {"expected": 0, "sampled": 0, "exempt": 0, "households": 0, "households_covered": 0}
+    for r in rows:
+        out["expected"] += r["n"]
+        out["sampled"] += r["ns"]
+        out["exempt"] += r["ne"]
+        out["households"] += 1
+        if r["ns"] + r["ne"] >= r["n"]:
+            out["households_covered"] += 1
+    out["reported"] = out["sampled"]
+    out["missing"] = out["expected"] - out["sampled"] - out["exempt"]
+    out["to_sample"] = out["expected"] - out["exempt"]
+    out["percent"] = _pct(out["sampled"], out["to_sample"])
+    out["households_percent"] = _pct(out["households_covered"], out["households"])
+    out["out_of_scope"] = 0
+    kits = KitIssue.objects.filter(round=rnd).filter(_node_q(node)).aggregate(
+        kits=Sum("count"), households=Count("household_id", distinct=True))
+    out["kits"] = kits["kits"] or 0
+    out["households_with_kits"] = kits["households"] or 0
+    out["positive"] = AntigenResult.objects.filter(round=rnd, result=Result.POSITIVE).filter(
+        _node_q(node)).count()
+    return out
+
+
+def _pct(a, b):
+    return 100 if b <= 0 else min(100, int(a * 100 / b))
+
+
+def by_unit(rnd: Round, node: Place) -> list[dict]:
+    """Expected / reported / missing people and kits per unit (or building without units),
+    labelled like the missing list: three grouped queries and one for the labels."""
+    people = _people(rnd, node).exclude(presence__in=actions.EXEMPT_PRESENCE).exclude(
+        Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("id"))))
+    reported = Exists(AntigenResult.objects.filter(round=rnd, resident_id=OuterRef("id")))
+    rows = (people.annotate(s=reported).values("household__place_id")
+            .annotate(n=Count("id"), ns=Count("id", filter=Q(s=True))).order_by())
+    kits = dict(KitIssue.objects.filter(round=rnd).filter(_node_q(node))
+                .values("household__place_id").annotate(k=Sum("count")).order_by()
+                .values_list("household__place_id", "k"))
+    places = {p.id: p for p in Place.objects.filter(id__in=[r["household__place_id"] for r in rows])}
+    labels = _labels(places.values())
+    out = []
+    for r in rows:
+        pid = r["household__place_id"]
+        out.append({"place": pid, "label": labels.get(pid, ""), "expected": r["n"],
+                    "reported": r["ns"], "missing": r["n"] - r["ns"], "kits": kits.get(pid, 0),
+                    "percent": _pct(r["ns"], r["n"])})
+    return sorted(out, key=lambda r: (places[r["place"]].building_id or 0, r["label"]))
+
+
+def _labels(places) -> dict:
+    places = list(places)
+    names = dict(Place.objects.filter(id__in={x for p in places for x in (p.compound_id, p.building_id)
+                                              if x}).values_list("id", "name"))
+    out = {}
+    for p in places:
+        parts = [names.get(p.compound_id, ""), names.get(p.building_id, "")]
+        if p.kind == "unit":
+            parts.append(p.name)
+        out[p.id] = " ".join(x for x in parts if x)
+    return out
+
+
+def missing(scope, rnd: Round, node: Place, limit=2000):
+    """People with no antigen result yet, grouped by building and unit, in the shape of
+    `queries.missing` (so the same missing-list page and export serve both kinds)."""
+    qs = (reg_queries.residents(scope).filter(_node_q(node)).filter(actions.area_q(rnd))
+          .exclude(presence=Presence.MOVED_OUT).exclude(presence__in=actions.EXEMPT_PRESENCE)
+          .exclude(Exists(AntigenResult.objects.filter(round=rnd, resident_id=OuterRef("id"))))
+          .exclude(Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("id"))))
+          .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
+                                                         status=HomeVisit.Status.OPEN)))
+          .select_related("household__place")
+          .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
+    rows = list(qs[:limit])
+    labels = reg_queries.address_labels(rows)
+    groups, order = defaultdict(list), []
+    for r in rows:
+        key = labels.get(r.household.place_id, "")
+        if key not in groups:
+            order.append(key)
+        groups[key].append(r)
+    return [(k, groups[k]) for k in order], len(rows) >= limit
+
+
+def household_status(rnd: Round, hh: Household) -> dict:
+    """The household at the door: its members (names only) with their result, and kits."""
+    people = list(Resident.objects.filter(household=hh).exclude(presence=Presence.MOVED_OUT)
+                  .order_by("relation", "id").only("id", "name", "household_id", "presence"))
+    results = {a.resident_id: a for a in AntigenResult.objects.filter(
+        round=rnd, resident_id__in=[p.id for p in people])}
+    for p in people:
+        p.antigen = results.get(p.id)
+    kits = KitIssue.objects.filter(round=rnd, household=hh).aggregate(n=Sum("count"))["n"] or 0
+    return {"people": people, "kits": kits,
+            "issues": list(KitIssue.objects.filter(round=rnd, household=hh)
+                           .select_related("issued_by")[:20])}
+
+
+def recent_results(scope, rnd: Round, *, positive_only=False, limit=100):
+    """Results staff may see (SCREENING_VIEW on the person's levels), positives first."""
+    qs = AntigenResult.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_VIEW))
+    if positive_only:
+        qs = qs.filter(result=Result.POSITIVE)
+    rows = list(qs.select_related("resident__household__place", "entered_by")
+                .order_by("-created_at", "-id")[:limit])
+    labels = reg_queries.address_labels([a.resident for a in rows])
+    for a in rows:
+        a.address = f"{labels.get(a.resident.household.place_id, '')} {a.resident.household.door}"
+    return rows
+
+
+def get_photo(scope, pk) -> AntigenResult:
+    """A result's photo for staff who see the person, or the household's own resident."""
+    try:
+        a = AntigenResult.objects.get(pk=int(pk))
+    except (AntigenResult.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound() from None
+    if not a.photo or not (scope.allows(Perm.SCREENING_VIEW, a) or
+                           can_self_report(scope, a.household_id)):
+        raise NotFound()
+    return a

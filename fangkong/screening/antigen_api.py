@@ -1,0 +1,87 @@
+"""Antigen rounds over JSON (/api/v1/screening/…), registered on the screening router.
+
+- POST …/rounds/{id}/kits: kits handed over at a household's door (idempotent on client_id).
+- POST …/rounds/{id}/antigen-results: one person's result, multipart (a photo of the
+  cassette as `photo`); at the door, or self-reported by the household's resident (photo
+  required). 200 with the stored result; a resent submission changes nothing.
+- GET …/rounds/{id}/antigen-households/{household_id}: members and their results, kits.
+- GET …/rounds/{id}/antigen-coverage: expected / reported / missing, households, kits,
+  positives under `place`, and the same by unit.
+"""
+
+from django.urls import reverse
+from ninja import File, Form, Status
+from ninja.files import UploadedFile
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.errors import NotFound
+from fangkong.registry import queries as reg_queries
+
+from . import antigen
+from .api import _actor, router
+from .schemas import AntigenCoverageOut, AntigenHouseholdOut, AntigenResultOut, KitIn, KitOut
+
+
+def result_out(a, changed=True) -> dict:
+    return {"id": a.id, "resident": a.resident_id, "result": a.result, "source": a.source,
+            "tested_at": a.tested_at, "photo": reverse("screening_antigen_photo", args=[a.id])
+            if a.photo else "", "changed": changed}
+
+
+@router.post("/screening/rounds/{round_id}/kits", response={201: KitOut, 200: KitOut})
+def kits_issue(request, round_id: int, payload: KitIn):
+    """Kits handed over at a household's door: {household, count, client_id, note}."""
+    actor = _actor(request)
+    rnd = antigen.get_round_for_door(actor, round_id)
+    _rnd, hh, _door = antigen.get_round_for_household(actor, rnd.id, payload.household)
+    before = antigen.household_status(rnd, hh)["kits"]
+    k = antigen.issue_kits(actor, rnd, hh, payload.count, client_id=payload.client_id,
+                           note=payload.note)
+    total = antigen.household_status(rnd, hh)["kits"]
+    return Status(201 if total != before else 200,
+                  {"id": k.id, "household": hh.id, "count": k.count, "total": total})
+
+
+@router.post("/screening/rounds/{round_id}/antigen-results", response=AntigenResultOut)
+def antigen_result(request, round_id: int, resident: Form[int], result: Form[str],
+                   client_id: Form[str] = "", tested_at: Form[str] = "",
+                   photo: File[UploadedFile] = None):
+    """One person's antigen result (multipart). Staff, grid workers and assigned volunteers
+    at the door; the household's resident for their own members, with `photo`. A positive
+    result starts the urgent PCR re-test and notifies staff at once."""
+    actor = _actor(request)
+    if not 0 < resident < 2**63:
+        raise NotFound()
+    r = reg_queries.get_resident(_whole(), resident)
+    rnd, _hh, _door = antigen.get_round_for_household(actor, round_id, r.household_id)
+    a, changed = antigen.record_result(actor, rnd, r, result, photo=photo,
+                                       client_id=client_id or None, tested_at=tested_at or None)
+    return result_out(a, changed)
+
+
+def _whole():
+    """The person is looked up unscoped and then checked against the round and the
+    household (`get_round_for_household`): a volunteer at the door has no registry scope."""
+    from fangkong.core.actor import SystemScope
+
+    return SystemScope()
+
+
+@router.get("/screening/rounds/{round_id}/antigen-households/{household_id}",
+            response=AntigenHouseholdOut)
+def antigen_household(request, round_id: int, household_id: int):
+    """The household at the door (names only), each member's result, and its kits."""
+    rnd, hh, _door = antigen.get_round_for_household(_actor(request), round_id, household_id)
+    st = antigen.household_status(rnd, hh)
+    return {"household": hh.id, "door": hh.door, "kits": st["kits"],
+            "people": [{"id": p.id, "name": p.name,
+                        "result": p.antigen.result if p.antigen else "",
+                        "source": p.antigen.source if p.antigen else ""} for p in st["people"]]}
+
+
+@router.get("/screening/rounds/{round_id}/antigen-coverage", response=AntigenCoverageOut)
+def antigen_coverage(request, round_id: int, place: int | None = None):
+    rnd = antigen.get_round(request.scope, round_id)
+    node = rnd.place if place is None else reg_queries.get_place(request.scope, place,
+                                                                  Perm.SCREENING_VIEW)
+    return {"place": node.id, **antigen.coverage(rnd, node), "units": antigen.by_unit(rnd, node)}

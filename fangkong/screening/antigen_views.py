@@ -1,0 +1,134 @@
+"""Antigen round pages: the staff overview, door to door (kits and results), the resident's
+self-report, and the cassette photos. Thin: reads through `antigen`, writes through it too.
+The missing list is the round's ordinary missing-list page (views.missing asks `antigen`
+for an antigen round)."""
+
+from django.contrib import messages
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.views import page
+from fangkong.registry import queries as reg_queries
+from fangkong.registry.models import LEVELS, Household, Resident
+from fangkong.screening.models import Result
+
+from . import actions, antigen
+
+
+def _actor(request):
+    return Actor.from_request(request)
+
+
+def _errors(request, e: Invalid):
+    for m in [str(m) for v in e.fields.values() for m in v] or [str(e.message)]:
+        messages.error(request, m)
+
+
+@page
+def overview(request, pk):
+    """Staff: coverage, kits, by unit, positives and recent results with their photos."""
+    rnd = antigen.get_round(request.scope, pk)
+    node = rnd.place
+    if request.GET.get("place"):
+        node = reg_queries.get_place(request.scope, request.GET["place"], Perm.SCREENING_VIEW)
+    return render(request, "screening/antigen.html", {
+        "round": rnd, "node": node, "coverage": antigen.coverage(rnd, node),
+        "units": antigen.by_unit(rnd, node),
+        "positives": antigen.recent_results(request.scope, rnd, positive_only=True),
+        "results": antigen.recent_results(request.scope, rnd, limit=30),
+        "can_door": actions.can_sample(_actor(request), rnd),
+        "can_run": actions.round_allows(request.scope, Perm.SCREENING_RUN, rnd),
+        "children": [p for p in reg_queries.places(request.scope, Perm.SCREENING_VIEW)
+                     .filter(parent=node, kind__in=LEVELS)]})
+
+
+@page
+def door(request, pk):
+    """Door to door: pick the unit and the door, hand over kits, enter each result."""
+    from .views import _station_units
+
+    actor = _actor(request)
+    rnd = antigen.get_round_for_door(actor, pk)
+    hh = None
+    if request.GET.get("household"):
+        _r, hh, _d = antigen.get_round_for_household(actor, rnd.id, request.GET["household"])
+    elif request.GET.get("unit") and request.GET.get("door"):
+        hh = Household.objects.filter(place_id=_int(request.GET["unit"]),
+                                      door=request.GET["door"].strip()).first()
+        if hh is None or not actions._in_round(rnd, hh):
+            messages.error(request, _("No household at that door in this round's area."))
+            hh = None
+        else:
+            return redirect(reverse("screening_antigen_door", args=[rnd.id]) + f"?household={hh.id}")
+    if request.method == "POST" and hh is not None:
+        _post(request, actor, rnd, hh)
+        return redirect(reverse("screening_antigen_door", args=[rnd.id]) + f"?household={hh.id}")
+    ctx = {"round": rnd, "hh": hh, "units": _station_units(rnd), "results": Result.choices,
+           "unit": _int(request.GET.get("unit")), "door": request.GET.get("door", "")}
+    if hh is not None:
+        ctx.update(antigen.household_status(rnd, hh))
+        ctx["address"] = reg_queries.address_labels([hh]).get(hh.place_id, "")
+    return render(request, "screening/antigen_door.html", ctx)
+
+
+def _int(v):
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _post(request, actor, rnd, hh):
+    try:
+        if request.POST.get("action") == "kits":
+            antigen.issue_kits(actor, rnd, hh, request.POST.get("count"),
+                               client_id=request.POST.get("client_id") or None)
+            messages.success(request, _("Kits recorded."))
+        else:
+            r = _member(hh, request.POST.get("resident"))
+            antigen.record_result(actor, rnd, r, request.POST.get("result", ""),
+                                  photo=request.FILES.get("photo"),
+                                  client_id=request.POST.get("client_id") or None)
+            messages.success(request, _("Result recorded for %(name)s.") % {"name": r.name})
+    except Invalid as e:
+        _errors(request, e)
+
+
+def _member(hh, pk) -> Resident:
+    r = Resident.objects.filter(household=hh, pk=_int(pk)).first()
+    if r is None:
+        raise NotFound()
+    return r
+
+
+@page
+def self_report(request):
+    """A resident reports their household's antigen results, with a photo of each cassette."""
+    actor = _actor(request)
+    if not antigen.resident_households(request.scope):
+        raise NotFound()
+    if request.method == "POST":
+        rnd, hh, _d = antigen.get_round_for_household(actor, request.POST.get("round"),
+                                                      request.POST.get("household"))
+        _post(request, actor, rnd, hh)
+        return redirect("screening_antigen_mine")
+    rows = []
+    for hh, rnds in antigen.own_rounds(request.scope):
+        rows.append((hh, [(rnd, antigen.household_status(rnd, hh)) for rnd in rnds]))
+    return render(request, "screening/antigen_mine.html", {"rows": rows, "results": Result.choices})
+
+
+@page
+def photo(request, pk):
+    a = antigen.get_photo(request.scope, pk)
+    ext = a.photo.name.rsplit(".", 1)[-1].lower()
+    resp = FileResponse(a.photo.open("rb"), content_type={
+        "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(ext, "application/octet-stream"))
+    resp["Cache-Control"] = "private, max-age=3600"
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp

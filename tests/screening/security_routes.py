@@ -1,0 +1,197 @@
+"""Who may call the screening endpoints (checked by tests/test_api_security.py).
+
+The world has one running PCR round over community A (pools of 3), planned by its staff.
+Staff of community A run it; street command and the building leader see the round and its
+coverage but may not sample, plan or resolve anything (403: they see the round); residents,
+community B's staff and outsiders never see it (404). The lab operator (a LAB grant on the
+district) is an outsider except where its work is: it sees the round's header, uses the
+pooling advisor and posts results by tube.
+"""
+
+import datetime
+import uuid
+
+from django.utils import timezone
+
+from fangkong.core.actor import Actor
+from fangkong.registry import actions as reg
+from fangkong.registry.models import Kind
+from fangkong.screening import actions
+from fangkong.screening.models import (
+    AntigenResult,
+    Box,
+    Conflict,
+    Exemption,
+    FollowUp,
+    Handover,
+    HealthCode,
+    HomeVisit,
+    KitIssue,
+    LabResult,
+    Round,
+    RoundArea,
+    RoundCounter,
+    Sample,
+    Sampler,
+    SamplingPoint,
+    Tube,
+)
+from tests.test_api_security import ANY_USER, MISSING, Route
+
+from .photos import png
+
+MODELS = [Round, RoundArea, SamplingPoint, Sampler, Exemption, HomeVisit, HealthCode, Box,
+          Handover, Tube, Sample, RoundCounter, Conflict, LabResult, FollowUp, KitIssue, AntigenResult]
+
+# Command and the leader see the round (and its coverage) but may do nothing in it.
+SEEN_NOT_RUN = dict(command=403, leader=403, resident=404, other_staff=404, outsider=404)
+FIXED_CLIENT_ID = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+
+
+def make_round(w):
+    """A running PCR round over community A planned by its staff, one point with 2 tables."""
+    staff = Actor.system(w.users.staff)
+    point = reg.create_place(Actor.system(), w.community, Kind.SAMPLING_POINT, "光明广场采样点")
+    now = timezone.now()
+    w.round = actions.plan_round(staff, w.community, {
+        "name": "第3轮核酸", "kind": "pcr", "starts_at": now - datetime.timedelta(hours=1),
+        "ends_at": now + datetime.timedelta(hours=6), "pool_size": 3}, points=[(point, 2)])
+    actions.set_status(staff, w.round, "running")
+    return w.round
+
+
+def with_tube(w):
+    """The round and an open tube T0001 holding 于海涛's swab."""
+    make_round(w)
+    staff = Actor.system(w.users.staff)
+    actions.open_tube(staff, w.round, "T0001")
+    actions.scan(staff, w.round, client_id=str(uuid.uuid4()), barcode="T0001", person=w.yu.token)
+
+
+def sealed_tube(w):
+    with_tube(w)
+    actions.seal_tube(Actor.system(w.users.staff), Tube.objects.get(round=w.round, barcode="T0001"))
+
+
+def with_conflict(w):
+    """An offline scan of 苏霞 into a tube never opened: kept as a conflict to review."""
+    make_round(w)
+    actions.sync(Actor.system(w.users.staff), w.round, [
+        {"client_id": str(uuid.uuid4()), "type": "scan", "barcode": "T0404", "person": w.su.token}])
+    w.conflict = Conflict.objects.get(round=w.round)
+
+
+def round_url(suffix=""):
+    return lambda w: f"/api/v1/screening/rounds/{w.round.id}{suffix}"
+
+
+def missing_round(suffix=""):
+    return lambda w: f"/api/v1/screening/rounds/{MISSING}{suffix}"
+
+
+ROUTES = {
+    ("GET", "/screening/rounds"): Route(
+        lambda w: "/api/v1/screening/rounds", setup=make_round, **ANY_USER),
+    ("POST", "/screening/rounds"): Route(
+        lambda w: "/api/v1/screening/rounds",
+        body=lambda w: {"place": w.community.id, "name": "第4轮核酸",
+                        "starts_at": "2022-04-18T07:00:00+08:00",
+                        "ends_at": "2022-04-18T14:00:00+08:00", "pool_size": 10},
+        missing=lambda w: ("/api/v1/screening/rounds", {
+            "place": MISSING, "name": "第4轮核酸", "starts_at": "2022-04-18T07:00:00+08:00",
+            "ends_at": "2022-04-18T14:00:00+08:00", "pool_size": 10}),
+        staff=201, command=403, leader=404, resident=404),
+    ("GET", "/screening/rounds/{round_id}"): Route(
+        round_url(), setup=make_round, missing=missing_round(),
+        resident=404, lab=200),
+    ("GET", "/screening/rounds/{round_id}/coverage"): Route(
+        round_url("/coverage"), setup=make_round, missing=missing_round("/coverage"),
+        resident=404),
+    ("POST", "/screening/rounds/{round_id}/tubes"): Route(
+        round_url("/tubes"), setup=make_round, body=lambda w: {"barcode": "T0009"},
+        missing=missing_round("/tubes"), staff=201, **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/tubes/{barcode}/seal"): Route(
+        round_url("/tubes/T0001/seal"), setup=with_tube, missing=round_url("/tubes/T0404/seal"),
+        **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/scan"): Route(
+        round_url("/scan"), setup=with_tube,
+        body=lambda w: {"client_id": FIXED_CLIENT_ID, "barcode": "T0001", "person": w.su.token},
+        missing=missing_round("/scan"), **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/sync"): Route(
+        round_url("/sync"), setup=with_tube,
+        body=lambda w: {"events": [{"client_id": FIXED_CLIENT_ID, "type": "scan",
+                                    "barcode": "T0001", "person": w.su.token}]},
+        missing=missing_round("/sync"), **SEEN_NOT_RUN),
+    ("GET", "/screening/rounds/{round_id}/lookup"): Route(
+        round_url("/lookup?q=苏"), setup=make_round, missing=missing_round("/lookup?q=苏"),
+        **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/people"): Route(
+        round_url("/people"), setup=make_round,
+        body=lambda w: {"place": w.unit1.id, "door": "909", "name": "郭建华"},
+        missing=missing_round("/people"), staff=201, **SEEN_NOT_RUN),
+    ("GET", "/screening/rounds/{round_id}/conflicts"): Route(
+        round_url("/conflicts"), setup=with_conflict, missing=missing_round("/conflicts"),
+        **SEEN_NOT_RUN),
+    ("POST", "/screening/conflicts/{conflict_id}/resolve"): Route(
+        lambda w: f"/api/v1/screening/conflicts/{w.conflict.id}/resolve", setup=with_conflict,
+        body=lambda w: {"accept": False},
+        missing=lambda w: f"/api/v1/screening/conflicts/{MISSING}/resolve", **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/exemptions"): Route(
+        round_url("/exemptions"), setup=make_round,
+        body=lambda w: {"resident": w.su.id, "reason": "away"},
+        missing=missing_round("/exemptions"), staff=201, **SEEN_NOT_RUN),
+    # Results are the lab's work only: staff of the community do not enter them.
+    ("POST", "/screening/results"): Route(
+        lambda w: "/api/v1/screening/results", setup=sealed_tube,
+        body=lambda w: {"results": [{"barcode": "T0001", "result": "negative"}]},
+        missing=lambda w: ("/api/v1/screening/results",
+                           {"results": [{"barcode": "T0404", "result": "negative"}]}),
+        staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
+    ("GET", "/screening/advisor"): Route(
+        lambda w: "/api/v1/screening/advisor?prevalence=0.01",
+        resident=404, other_staff=200, lab=200),
+}
+
+
+# --- antigen rounds ---------------------------------------------------------------------
+# Staff work the doors (kits, results); the resident of household 101 reports and reads
+# their own household; command and the building leader see the round's coverage but do not
+# work the doors (403); everyone else: 404.
+DOOR = dict(command=403, leader=403, resident=404, other_staff=404, outsider=404)
+
+
+def antigen_round(w):
+    staff = Actor.system(w.users.staff)
+    now = timezone.now()
+    w.antigen = actions.plan_round(staff, w.community, {
+        "name": "抗原第1轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
+        "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1})
+    actions.set_status(staff, w.antigen, "running")
+    return w.antigen
+
+
+def ag_url(suffix):
+    return lambda w: f"/api/v1/screening/rounds/{w.antigen.id}{suffix}"
+
+
+def ag_missing(suffix):
+    return lambda w: f"/api/v1/screening/rounds/{MISSING}{suffix}"
+
+
+ROUTES.update({
+    ("POST", "/screening/rounds/{round_id}/kits"): Route(
+        ag_url("/kits"), setup=antigen_round, body=lambda w: {"household": w.hh101.id, "count": 2},
+        missing=ag_missing("/kits"), staff=201, **DOOR),
+    ("POST", "/screening/rounds/{round_id}/antigen-results"): Route(
+        ag_url("/antigen-results"), setup=antigen_round, multipart=True,
+        body=lambda w: {"resident": w.su.id, "result": "negative", "photo": png()},
+        missing=ag_missing("/antigen-results"), **dict(DOOR, resident=200)),
+    ("GET", "/screening/rounds/{round_id}/antigen-households/{household_id}"): Route(
+        lambda w: f"/api/v1/screening/rounds/{w.antigen.id}/antigen-households/{w.hh101.id}",
+        setup=antigen_round,
+        missing=lambda w: f"/api/v1/screening/rounds/{w.antigen.id}/antigen-households/{MISSING}",
+        **dict(DOOR, resident=200)),
+    ("GET", "/screening/rounds/{round_id}/antigen-coverage"): Route(
+        ag_url("/antigen-coverage"), setup=antigen_round, missing=ag_missing("/antigen-coverage"),
+        resident=404),
+})

@@ -1,0 +1,216 @@
+"""Antigen rounds: kits at the door, results (door and self-report with a photo), a positive
+to an urgent PCR re-test with notifications, missing results, and every refusal."""
+
+import datetime
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Forbidden, Invalid, NotFound
+from fangkong.notify.models import Notification
+from fangkong.registry import actions as reg
+from fangkong.registry.models import Kind
+from fangkong.screening import actions, antigen
+from fangkong.screening.models import AntigenResult, FollowUp, HomeVisit, KitIssue, Sample
+
+from .photos import png
+
+
+@pytest.fixture
+def ag(world, system):
+    """A running antigen round over community A, with a depot point for volunteers."""
+    staff = Actor.system(world.users.staff)
+    depot = reg.create_place(system, world.community, Kind.SAMPLING_POINT, "社区发放点")
+    now = timezone.now()
+    r = actions.plan_round(staff, world.community, {
+        "name": "抗原第1轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
+        "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
+    actions.set_status(staff, r, "running")
+    world.depot = r.points.get()
+    return r
+
+
+def staff(w):
+    return Actor.system(w.users.staff, via="web")
+
+
+def test_the_whole_antigen_story(world, ag, client, system):
+    w = world
+    # a volunteer assigned to the round hands out kits and enters results at the door
+    actions.assign_sampler(staff(w), ag, w.depot, w.users.volunteer)
+    vol = Actor.system(w.users.volunteer)
+    cid = uuid.uuid4()
+    k = antigen.issue_kits(vol, ag, w.hh101, 2, client_id=cid)
+    assert antigen.issue_kits(vol, ag, w.hh101, 2, client_id=cid).id == k.id  # a retry: once
+    antigen.issue_kits(vol, ag, w.hh102, "1")
+    cov = antigen.coverage(ag, w.community)
+    assert (cov["kits"], cov["households_with_kits"], cov["expected"], cov["reported"]) == (3, 2, 4, 0)
+
+    antigen.record_result(vol, ag, w.yu, "阴性")
+    # the resident reports 苏霞's result through the household login, with a photo
+    res = Actor.system(w.users.resident)
+    a, changed = antigen.record_result(res, ag, w.su, "positive", photo=png())
+    assert changed and a.source == "self" and a.photo.name.endswith(".png")
+    # a positive: held, urgent PCR re-test at home, staff and grid worker told at once
+    fu = FollowUp.objects.get(round=ag, resident=w.su)
+    assert fu.status == "awaiting" and fu.tube is None
+    hv = HomeVisit.objects.get(round=ag, resident=w.su, source="retest")
+    assert hv.status == "open" and hv.note  # listed for an urgent PCR re-test at the door
+    told = set(Notification.objects.filter(kind="screening.antigen_positive").values_list("user_id", flat=True))
+    assert told == {w.users.staff.id, w.users.grid.id}
+    # the same submission again notifies nobody twice and writes nothing
+    antigen.record_result(res, ag, w.su, "positive", client_id=a.client_id, photo=png())
+    assert AntigenResult.objects.filter(round=ag).count() == 2
+    assert Notification.objects.filter(kind="screening.antigen_positive").count() == 2
+
+    # coverage and the missing list: 夏明 and 王新勇 have not reported
+    cov = antigen.coverage(ag, w.community)
+    assert (cov["reported"], cov["missing"], cov["positive"], cov["households_covered"]) == (2, 2, 1, 1)
+    groups, _t = antigen.missing(staff(w).scope, ag, w.community)
+    assert [[r.name for r in people] for _l, people in groups] == [["夏明"], ["王新勇"]]
+    units = {u["label"]: u for u in antigen.by_unit(ag, w.community)}
+    assert units["光明小区 1号楼 1单元"]["missing"] == 1 and units["光明小区 1号楼 1单元"]["kits"] == 3
+    client.force_login(w.users.staff)
+    page = client.get(f"/screening/rounds/{ag.id}/missing/")
+    assert page.status_code == 200 and "夏明" in page.content.decode() and "苏霞" not in page.content.decode()
+    page = client.get(f"/screening/rounds/{ag.id}/antigen/")
+    assert page.status_code == 200 and f"/screening/antigen/photos/{a.id}/" in page.content.decode()
+    photo = client.get(f"/screening/antigen/photos/{a.id}/")
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/png"
+
+    # the PCR re-test of the antigen positive runs through the follow-up page; negative releases
+    tube = actions.record_retest(staff(w), fu, "AGR0001")
+    lab = Actor.system(w.users.lab, via="api")
+    actions.record_results(lab, [{"barcode": "AGR0001", "result": "negative", "_row": 1}])
+    fu.refresh_from_db()
+    assert fu.status == "released" and tube.retest
+    assert not Sample.objects.filter(round=ag, retest=False).exists()
+
+    # staff correct the positive (a volunteer may not)
+    with pytest.raises(Invalid) as e:
+        antigen.record_result(vol, ag, w.su, "negative")
+    assert e.value.code == "positive_kept"
+    antigen.record_result(staff(w), ag, w.su, "negative")
+    assert AntigenResult.objects.get(round=ag, resident=w.su).result == "negative"
+
+
+def test_self_report_needs_a_photo_and_cannot_replace_a_door_entry(world, ag):
+    res = Actor.system(world.users.resident)
+    with pytest.raises(Invalid) as e:
+        antigen.record_result(res, ag, world.su, "negative")
+    assert "photo" in e.value.fields
+    antigen.record_result(staff(world), ag, world.yu, "negative")
+    with pytest.raises(Invalid) as e:
+        antigen.record_result(res, ag, world.yu, "positive", photo=png())
+    assert e.value.code == "already_entered"
+    # nor another household's member
+    with pytest.raises(NotFound):
+        antigen.record_result(res, ag, world.xia, "negative", photo=png())
+    assert AntigenResult.objects.count() == 1
+
+
+@pytest.mark.parametrize("content,name", [
+    (b"%PDF-1.4 not a photo", "x.jpg"), (b"GIF89a" + b"\0" * 40, "x.gif"), (b"", "x.png")])
+def test_a_file_that_is_not_a_photo_is_refused(world, ag, content, name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with pytest.raises(Invalid) as e:
+        antigen.record_result(Actor.system(world.users.resident), ag, world.su, "negative",
+                              photo=SimpleUploadedFile(name, content))
+    assert "photo" in e.value.fields
+    assert AntigenResult.objects.count() == 0
+
+
+def test_a_photo_over_5_mb_is_refused(world, ag):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff\xe0" + b"0" * antigen.MAX_PHOTO_BYTES)
+    with pytest.raises(Invalid) as e:
+        antigen.record_result(staff(world), ag, world.su, "negative", photo=big)
+    assert "5 MB" in str(e.value.fields["photo"][0])
+    assert AntigenResult.objects.count() == 0
+
+
+def test_wrong_roles_and_other_community_are_refused(world, ag, system):
+    w = world
+    for user, exc in [(w.users.volunteer, NotFound), (w.users.other_staff, NotFound),
+                      (w.users.supplier, NotFound), (w.users.lab, NotFound),
+                      (w.users.street, Forbidden), (w.users.leader, Forbidden)]:
+        with pytest.raises(exc):
+            antigen.issue_kits(Actor.system(user), ag, w.hh101, 1)
+        with pytest.raises(exc):
+            antigen.record_result(Actor.system(user), ag, w.su, "negative")
+    # community B's household is not in the round, even for A's staff
+    with pytest.raises(NotFound):
+        antigen.issue_kits(staff(w), ag, w.other_hh, 1)
+    with pytest.raises(NotFound):
+        antigen.record_result(staff(w), ag, w.other_person, "negative")
+    assert KitIssue.objects.count() == AntigenResult.objects.count() == 0
+
+
+def test_malformed_input_is_refused_with_clear_messages(world, ag, client):
+    client.force_login(world.users.staff)
+    base = f"/api/v1/screening/rounds/{ag.id}"
+    for body in ({"household": world.hh101.id, "count": 0}, {"household": world.hh101.id, "count": "两"},
+                 {"household": world.hh101.id, "count": 21},
+                 {"household": world.hh101.id, "count": 1, "client_id": "nope"}):
+        r = client.post(f"{base}/kits", body, content_type="application/json")
+        assert r.status_code == 400, (body, r.content)
+        assert r.json()["error"]["fields"]
+    r = client.post(f"{base}/kits", {"household": world.hh101.id, "count": 1, "extra": 1},
+                    content_type="application/json")
+    assert r.status_code == 422
+    r = client.post(f"{base}/antigen-results", {"resident": world.su.id, "result": "maybe"})
+    assert r.status_code == 400 and "result" in r.json()["error"]["fields"]
+    r = client.post(f"{base}/antigen-results", {"resident": "x", "result": "negative"})
+    assert r.status_code == 422
+    r = client.post(f"{base}/antigen-results", {"resident": 99999999999999999999, "result": "negative"})
+    assert r.status_code in (404, 422)
+    assert KitIssue.objects.count() == AntigenResult.objects.count() == 0
+    # a PCR round has no antigen endpoints
+    pcr = actions.plan_round(staff(world), world.community, {
+        "name": "核酸", "kind": "pcr", "starts_at": timezone.now(),
+        "ends_at": timezone.now() + datetime.timedelta(hours=2), "pool_size": 10})
+    r = client.post(f"/api/v1/screening/rounds/{pcr.id}/kits", {"household": world.hh101.id, "count": 1},
+                    content_type="application/json")
+    assert r.status_code == 404
+
+
+def test_a_closed_round_takes_no_more_results(world, ag):
+    actions.set_status(staff(world), ag, "closed")
+    with pytest.raises(Invalid) as e:
+        antigen.record_result(staff(world), ag, world.su, "negative")
+    assert e.value.code == "round_closed"
+
+
+def test_door_page_and_self_report_page(world, ag, client):
+    client.force_login(world.users.staff)
+    r = client.get(f"/screening/rounds/{ag.id}/antigen/door/?unit={world.unit1.id}&door=101")
+    assert r.status_code == 302
+    page = client.get(r["Location"])
+    assert page.status_code == 200 and "苏霞" in page.content.decode()
+    r = client.post(r["Location"], {"action": "kits", "count": "2", "client_id": str(uuid.uuid4())})
+    assert r.status_code == 302 and KitIssue.objects.get().count == 2
+    r = client.post(f"/screening/rounds/{ag.id}/antigen/door/?household={world.hh101.id}",
+                    {"resident": world.yu.id, "result": "negative", "photo": png()})
+    assert r.status_code == 302 and AntigenResult.objects.get().photo
+    # the resident's own page, and their photo; community B's staff see neither
+    client.force_login(world.users.resident)
+    page = client.get("/screening/antigen/mine/")
+    assert page.status_code == 200 and "抗原第1轮" in page.content.decode()
+    r = client.post("/screening/antigen/mine/", {"round": ag.id, "household": world.hh101.id,
+                                                 "resident": world.su.id, "result": "negative",
+                                                 "photo": png()})
+    assert r.status_code == 302
+    a = AntigenResult.objects.get(resident=world.su)
+    assert a.source == "self"
+    assert client.get(f"/screening/antigen/photos/{a.id}/").status_code == 200
+    client.force_login(world.users.other_staff)
+    assert client.get(f"/screening/antigen/photos/{a.id}/").status_code == 404
+    assert client.get(f"/screening/rounds/{ag.id}/antigen/").status_code == 404
+    assert client.get("/screening/antigen/mine/").status_code == 404
+    client.force_login(world.users.street)
+    assert client.get(f"/screening/rounds/{ag.id}/antigen/door/").status_code == 403
+    assert client.get(f"/screening/rounds/{ag.id}/antigen/").status_code == 200

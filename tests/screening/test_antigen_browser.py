@@ -1,0 +1,95 @@
+"""An antigen round at phone size: a resident self-reports with a photo of the cassette
+(positive), staff see it with the photo, and a volunteer at the door issues kits and enters
+a result. Screenshots in test-output/screenshots/."""
+
+import datetime
+import io
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from fangkong.core.actor import Actor
+from fangkong.notify.models import Notification
+from fangkong.registry import actions as reg
+from fangkong.registry.models import Kind
+from fangkong.screening import actions
+from fangkong.screening.models import AntigenResult, FollowUp, KitIssue
+from tests.test_browser import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def cassette_png(tmp_path):
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (240, 90), (245, 245, 240))
+    d = ImageDraw.Draw(img)
+    d.rectangle([60, 30, 180, 60], outline=(90, 90, 90), width=3)
+    d.line([100, 32, 100, 58], fill=(200, 30, 60), width=4)  # T
+    d.line([140, 32, 140, 58], fill=(200, 30, 60), width=4)  # C
+    path = tmp_path / "cassette.png"
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    path.write_bytes(buf.getvalue())
+    return str(path)
+
+
+def test_antigen_self_report_door_and_staff_view(phone_page, world, tmp_path):
+    page = phone_page
+    staff = Actor.system(world.users.staff)
+    depot = reg.create_place(Actor.system(), world.community, Kind.SAMPLING_POINT, "社区发放点")
+    now = timezone.now()
+    rnd = actions.plan_round(staff, world.community, {
+        "name": "抗原第1轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
+        "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
+    actions.set_status(staff, rnd, "running")
+    actions.assign_sampler(staff, rnd, rnd.points.get(), world.users.volunteer)
+    photo = cassette_png(tmp_path)
+
+    # the resident: own household, one form per member, photo required
+    log_in(page, "resident_a")
+    page.goto(f"{page.base}/screening/antigen/mine/")
+    row = page.locator("div.antigen-person", has_text="苏霞")
+    row.locator("select[name=result]").select_option("positive")
+    row.locator("input[type=file]").set_input_files(photo)
+    page.shot("antigen-self-report-form")
+    row.locator("button").click()
+    expect(page.locator("div.antigen-person", has_text="苏霞").locator(".badge")).to_have_text("阳性")
+    page.shot("antigen-self-report-sent")
+    a = AntigenResult.objects.get(resident=world.su)
+    assert a.result == "positive" and a.source == "self" and a.photo
+    assert FollowUp.objects.filter(round=rnd, resident=world.su).exists()
+    assert Notification.objects.filter(user=world.users.staff, kind="screening.antigen_positive").exists()
+
+    # a volunteer at the door: kits for 102, a result for 夏明
+    page.context.clear_cookies()
+    log_in(page, "volunteer_a")
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/antigen/door/")
+    page.select_option("select[name=unit]", str(world.unit1.id))
+    page.fill("input[name=door]", "102")
+    page.click("form.search button")
+    page.wait_for_selector("#household")
+    page.fill("input[name=count]", "1")
+    page.click("text=记录发放")
+    expect(page.locator("#household")).to_contain_text("本户已发放试剂盒：1")
+    row = page.locator("div.antigen-person", has_text="夏明")
+    row.locator("select[name=result]").select_option("negative")
+    row.locator("button").click()
+    expect(page.locator("div.antigen-person", has_text="夏明").locator(".badge")).to_have_text("阴性")
+    page.shot("antigen-door")
+    assert KitIssue.objects.get().count == 1
+
+    # staff: the overview with the positive and its photo, and the missing list
+    page.context.clear_cookies()
+    log_in(page, "staff_a")
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/antigen/")
+    expect(page.locator("#positives + ul")).to_contain_text("苏霞")
+    img = page.locator("#positives + ul img.cassette")
+    expect(img).to_be_visible()
+    assert page.evaluate("(el) => el.naturalWidth", img.element_handle()) == 240
+    page.shot("antigen-staff-overview")
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/missing/")
+    expect(page.locator("main")).to_contain_text("于海涛")
+    page.shot("antigen-missing")
+    assert not page.problems, page.problems

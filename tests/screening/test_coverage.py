@@ -1,0 +1,159 @@
+"""Coverage: exact figures for a node (people and households), per-community roll-ups that
+follow registry and exemption changes made after planning, and the query counts of the live
+round page and the coverage endpoint (polled every 15 s by many phones)."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from fangkong.registry import actions as reg
+from fangkong.screening import actions, queries
+from fangkong.screening.models import Exemption
+
+from .conftest import api, cid
+
+
+def _cov(rnd, node):
+    c = queries.coverage(rnd, node)
+    return {k: c[k] for k in ("expected", "sampled", "exempt", "missing", "households",
+                              "households_covered")}
+
+
+def test_a_household_is_covered_when_all_its_expected_members_are(world, rnd, system):
+    assert _cov(rnd, world.community) == {"expected": 4, "sampled": 0, "exempt": 0, "missing": 4,
+                                          "households": 3, "households_covered": 0}
+    actions.open_tube(system, rnd, "T0001")
+    actions.scan(system, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    actions.add_exemption(system, rnd, world.wang, "hospital")
+    # 101: 苏霞 sampled, 于海涛 not yet; 102: 夏明 missing; 201: 王新勇 exempt
+    assert _cov(rnd, world.community) == {"expected": 4, "sampled": 1, "exempt": 1, "missing": 2,
+                                          "households": 3, "households_covered": 1}
+    actions.scan(system, rnd, client_id=cid(), barcode="T0001", person=world.yu.token)
+    reg.update_resident(system, world.xia, {"presence": "quarantine"})  # exempt by presence
+    assert _cov(rnd, world.community) == {"expected": 4, "sampled": 2, "exempt": 2, "missing": 0,
+                                          "households": 3, "households_covered": 3}
+    # a unit, and a node outside the round: the same statement, its own figures
+    assert _cov(rnd, world.unit1)["expected"] == 3
+    assert _cov(rnd, world.other)["expected"] == 0
+
+
+@pytest.fixture
+def street_round(world, system):
+    now = timezone.now()
+    r = actions.plan_round(system, world.street, {
+        "name": "全街道核酸", "kind": "pcr", "starts_at": now - datetime.timedelta(hours=1),
+        "ends_at": now + datetime.timedelta(hours=6), "pool_size": 3})
+    actions.set_status(system, r, "running")
+    return r
+
+
+def _rolled(rnd, node):
+    return {c["community_id"]: (c["expected"], c["exempt"], c["sampled"])
+            for c in queries.rollup(rnd, node) if c["expected"] or c["sampled"]}
+
+
+def _exact(rnd, world):
+    out = {}
+    for comm in (world.community, world.other):
+        c = queries.coverage(rnd, comm)
+        if c["expected"] or c["sampled"]:
+            out[comm.id] = (c["expected"], c["exempt"], c["sampled"])
+    return out
+
+
+def test_rollup_follows_registry_and_exemption_changes_made_after_planning(world, street_round, system):
+    rnd, a, b = street_round, world.community.id, world.other.id
+    assert _rolled(rnd, world.street) == _exact(rnd, world) == {a: (4, 0, 0), b: (1, 0, 0)}
+    # a new arrival registered in B, 夏明 moves out, 王新勇 is exempted
+    reg.create_resident(system, world.other_hh, {"name": "新来者"})
+    reg.update_resident(system, world.xia, {"presence": "moved_out"})
+    ex = actions.add_exemption(system, rnd, world.wang, "away")
+    assert _rolled(rnd, world.street) == _exact(rnd, world) == {a: (3, 1, 0), b: (2, 0, 0)}
+    # 于海涛 moves to B; 苏霞 goes to hospital (exempt by presence); the exemption is lifted
+    reg.move_resident(system, world.yu, world.other_hh)
+    reg.update_resident(system, world.su, {"presence": "hospital"})
+    actions.remove_exemption(system, Exemption.objects.get(pk=ex.pk))
+    assert _rolled(rnd, world.street) == _exact(rnd, world) == {a: (2, 1, 0), b: (3, 0, 0)}
+    # sampled moves with the registering transaction
+    actions.open_tube(system, rnd, "T0009")
+    actions.scan(system, rnd, client_id=cid(), barcode="T0009", person=world.yu.token)
+    assert _rolled(rnd, world.street) == _exact(rnd, world) == {a: (2, 1, 0), b: (3, 0, 1)}
+    totals = queries.rollup_totals(rnd, world.street)
+    assert (totals["expected"], totals["exempt"], totals["sampled"]) == (5, 1, 1)
+
+
+def _written_a_while_ago(rnd):
+    """Everything so far was written 10 minutes ago and counted 5 minutes ago (outside the
+    refresh's look-back), as in a round that has been running for a while."""
+    from django.db.models import F
+
+    from fangkong.audit.models import AuditEvent
+
+    AuditEvent.objects.update(at=F("at") - datetime.timedelta(minutes=10))
+    rnd.counted_at = timezone.now() - datetime.timedelta(minutes=5)
+    rnd.save(update_fields=["counted_at"])
+
+
+def test_rollup_reads_only_the_audit_trail_when_nothing_changed(world, street_round, system,
+                                                               django_assert_num_queries):
+    _written_a_while_ago(street_round)
+    queries.rollup(street_round, world.street)  # marks the round counted now
+    # refresh: one audit read; then the counters and the communities' names
+    with django_assert_num_queries(3):
+        queries.rollup(street_round, world.street)
+
+
+# The live round page's partial (what htmx fetches every 15 s) and the coverage endpoint:
+# their query counts are pinned so that a per-row query or a Python-side count cannot
+# creep back. Session + user + memberships + round are the first four.
+LIVE_QUERIES_COMMUNITY = 13
+LIVE_QUERIES_STREET = 16
+COVERAGE_API_QUERIES = 6
+
+
+def _busy(world, rnd, system):
+    actions.open_tube(system, rnd, "T0001")
+    for p in (world.su, world.yu, world.xia):
+        actions.scan(system, rnd, client_id=cid(), barcode="T0001", person=p.token)
+    actions.open_tube(system, rnd, "T0002")
+    actions.add_exemption(system, rnd, world.wang, "hospital")
+
+
+def test_live_round_page_polls_in_a_fixed_number_of_queries(world, rnd, system, client,
+                                                           django_assert_num_queries):
+    _busy(world, rnd, system)
+    client.force_login(world.users.staff)
+    url = reverse("screening_round", args=[rnd.id]) + f"?place={world.community.id}"
+    client.get(url, HTTP_HX_REQUEST="true")
+    with django_assert_num_queries(LIVE_QUERIES_COMMUNITY):
+        r = client.get(url, HTTP_HX_REQUEST="true")
+    html = r.content.decode()
+    assert r.status_code == 200 and "T0001" in html  # sealed at 3, not at the lab
+    reg.create_resident(system, world.hh102, {"name": "新生儿"})  # more people: same count
+    with django_assert_num_queries(LIVE_QUERIES_COMMUNITY):
+        client.get(url, HTTP_HX_REQUEST="true")
+
+
+def test_live_round_page_of_a_street_polls_in_a_fixed_number_of_queries(world, street_round, system, client,
+                                                                       django_assert_num_queries):
+    _busy(world, street_round, system)
+    _written_a_while_ago(street_round)
+    client.force_login(world.users.street)
+    url = reverse("screening_round", args=[street_round.id])
+    client.get(url, HTTP_HX_REQUEST="true")
+    with django_assert_num_queries(LIVE_QUERIES_STREET):
+        r = client.get(url, HTTP_HX_REQUEST="true")
+    assert "光明社区" in r.content.decode() and "惠泽苑社区" in r.content.decode()
+
+
+def test_coverage_endpoint_answers_in_a_fixed_number_of_queries(world, rnd, system, client,
+                                                               django_assert_num_queries):
+    _busy(world, rnd, system)
+    client.force_login(world.users.staff)
+    api(client, "get", f"/rounds/{rnd.id}/coverage")
+    with django_assert_num_queries(COVERAGE_API_QUERIES):
+        r = api(client, "get", f"/rounds/{rnd.id}/coverage")
+    assert r.json()["sampled"] == 3 and r.json()["exempt"] == 1 and r.json()["missing"] == 0
+    assert r.json()["households_covered"] == 3
