@@ -302,8 +302,10 @@ def move_resident(actor, r: Resident, household: Household) -> Resident:
         r.copy_levels(household)
         r.updated_at = timezone.now()
         r.save()
+        # both communities: counts kept per community (screening.counters) follow the move
         record(actor, "resident.move", r, {"household": [
-            f"{before.place.name} {before.door}", f"{household.place.name} {household.door}"]})
+            f"{before.place.name} {before.door}", f"{household.place.name} {household.door}"],
+            "community": [before.community_id, household.community_id]})
     return r
 
 
