@@ -157,6 +157,41 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=()) -> Round
     return rnd
 
 
+def set_emergency_team(actor, rnd: Round, team_id) -> Round:
+    """Name the volunteers' team that re-samples at home for this round (or none). The
+    team must belong to the round's area."""
+    from fangkong.volunteers.models import Team
+
+    require(actor, Perm.SCREENING_RUN, rnd)
+    team = None
+    if team_id not in (None, ""):
+        try:
+            team = Team.objects.get(pk=int(team_id), **{f"{rnd.place.kind}_id": rnd.place_id})
+        except (Team.DoesNotExist, ValueError, TypeError):
+            raise Invalid(fields={"team": [_("Choose one of the teams of the round's area.")]}) from None
+    before = rnd.emergency_team.name if rnd.emergency_team_id else ""
+    with transaction.atomic():
+        Round.objects.filter(pk=rnd.pk).update(emergency_team=team)
+        rnd.emergency_team = team
+        record(actor, "screening.round.emergency_team", rnd,
+               {"team": [before, team.name if team else ""]}, levels_from=rnd)
+    return rnd
+
+
+def emergency_team_users(rnd: Round) -> set[int]:
+    """Accounts of the round's emergency sampling team: its leader and its members."""
+    if not rnd.emergency_team_id:
+        return set()
+    from fangkong.volunteers.models import Team, Volunteer
+
+    team = Team.objects.filter(pk=rnd.emergency_team_id).first()
+    if team is None:
+        return set()
+    people = Volunteer.objects.filter(Q(teams=team) | Q(leads=team),
+                                      status=Volunteer.Status.APPROVED).exclude(user=None)
+    return set(people.values_list("user_id", flat=True))
+
+
 def set_status(actor, rnd: Round, status: str) -> Round:
     require(actor, Perm.SCREENING_RUN, rnd)
     if status not in RoundStatus.values:
@@ -1164,6 +1199,7 @@ def _positive_pool(actor, tube: Tube) -> int:
     users = set(Membership.objects.filter(is_active=True).filter(
         Q(role=Role.STAFF, place_id__in=communities) | Q(role=Role.GRID, place_id__in=grids))
         .values_list("user_id", flat=True))
+    users |= emergency_team_users(rnd)
     from django.urls import reverse
 
     from fangkong.notify.actions import notify

@@ -24,6 +24,7 @@ from .schemas import (
     AdvisorOut,
     ConflictOut,
     CoverageOut,
+    EmergencyTeamIn,
     ExemptionIn,
     Outcome,
     PersonIn,
@@ -59,12 +60,19 @@ def _round_to_run(request, round_id):
 def round_out(r) -> dict:
     return {"id": r.id, "name": r.name, "kind": r.kind, "status": r.status, "place": r.place_id,
             "place_name": r.place.name, "starts_at": r.starts_at, "ends_at": r.ends_at,
-            "pool_size": r.pool_size}
+            "pool_size": r.pool_size, "emergency_team": r.emergency_team_id}
 
 
 def tube_out(t, resumed=False) -> dict:
     return {"barcode": t.barcode, "capacity": t.capacity, "count": t.count, "left": t.left,
             "state": t.state, "resumed": resumed}
+
+
+@router.post("/screening/rounds/{round_id}/emergency-team", response=RoundOut)
+def round_emergency_team(request, round_id: int, payload: EmergencyTeamIn):
+    """Name the volunteers' team that re-samples at home (told of positive pools), or none."""
+    rnd = _round_to_run(request, round_id)
+    return round_out(actions.set_emergency_team(_actor(request), rnd, payload.team))
 
 
 @router.get("/screening/rounds", response=list[RoundOut])

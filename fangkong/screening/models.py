@@ -84,6 +84,10 @@ class Round(Levels):
     created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     counted_at = models.DateTimeField(null=True, blank=True)  # last full recount of counters
+    # The volunteers' team that re-samples at home: told at once when a pooled tube is
+    # positive, together with the community staff and grid workers.
+    emergency_team = models.ForeignKey("volunteers.Team", models.SET_NULL, null=True, blank=True,
+                                       related_name="+", verbose_name=_("emergency sampling team"))
 
     class Meta:
         ordering = ["-starts_at", "-id"]

@@ -32,6 +32,12 @@ class RoundOut(Schema):
     starts_at: datetime.datetime
     ends_at: datetime.datetime
     pool_size: int
+    emergency_team: int | None = None  # volunteers' team told of positive pools
+
+
+class EmergencyTeamIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    team: int | None = None  # a volunteers' team of the round's area; null: none
 
 
 class CoverageOut(Schema):

@@ -11,6 +11,8 @@ urlpatterns = [
     path("screening/households/<int:pk>/", views.household_results, name="screening_household"),
     path("screening/rounds/<int:pk>/", views.round_detail, name="screening_round"),
     path("screening/rounds/<int:pk>/status/", views.round_status, name="screening_status"),
+    path("screening/rounds/<int:pk>/emergency-team/", views.round_emergency_team,
+         name="screening_emergency_team"),
     path("screening/rounds/<int:pk>/recount/", views.recount, name="screening_recount"),
     path("screening/rounds/<int:pk>/station/", views.station, name="screening_station"),
     path("screening/rounds/<int:pk>/missing/", views.missing, name="screening_missing"),

@@ -105,9 +105,26 @@ def round_detail(request, pk):
                     if getattr(p, field, None) == rnd.place_id)
     ctx = _round_ctx(request, rnd, node)
     ctx["statuses"] = RoundStatus.choices
+    if ctx.get("can_run") and not _hx(request):
+        from fangkong.volunteers.models import Team
+
+        ctx["teams"] = list(Team.objects.filter(**{f"{rnd.place.kind}_id": rnd.place_id})
+                            .order_by("name")[:100])
     if _hx(request):
         return render(request, "screening/round.html#live", ctx)
     return render(request, "screening/round.html", ctx)
+
+
+@require_POST
+@page
+def round_emergency_team(request, pk):
+    rnd = queries.get_round(request.scope, pk)
+    try:
+        actions.set_emergency_team(_actor(request), rnd, request.POST.get("team") or None)
+        messages.success(request, _("Saved."))
+    except Invalid as e:
+        _flash_error(request, e)
+    return redirect("screening_round", pk=rnd.id)
 
 
 @require_POST

@@ -140,6 +140,9 @@ ROUTES = {
         round_url("/exemptions"), setup=make_round,
         body=lambda w: {"resident": w.su.id, "reason": "away"},
         missing=missing_round("/exemptions"), staff=201, **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/emergency-team"): Route(
+        round_url("/emergency-team"), setup=make_round, body=lambda w: {"team": None},
+        missing=missing_round("/emergency-team"), **SEEN_NOT_RUN),
     # Results are the lab's work only: staff of the community do not enter them.
     ("POST", "/screening/results"): Route(
         lambda w: "/api/v1/screening/results", setup=sealed_tube,

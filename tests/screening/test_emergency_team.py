@@ -1,0 +1,63 @@
+"""The round's emergency sampling team (a volunteers' team) is told of a positive pool."""
+
+import pytest
+
+from fangkong.audit.models import AuditEvent
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.notify.models import Notification
+from fangkong.screening import actions
+from fangkong.screening.models import Tube
+from fangkong.volunteers import actions as va
+from tests.conftest import actor_for
+from tests.volunteers.conftest import codes, make_volunteer  # noqa: F401 (fixtures)
+
+from .conftest import api, cid
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_emergency_team_is_told_of_a_positive_pool(world, rnd, system, make_volunteer, login):
+    staff = actor_for(world.users.staff)
+    leader, member, outsider = make_volunteer(1), make_volunteer(2), make_volunteer(3)
+    team = va.create_team(staff, world.community, "应急采样队", leader=leader)
+    va.add_member(staff, team, member)
+    other_team = va.create_team(actor_for(world.users.other_staff), world.other, "惠泽应急队")
+
+    with pytest.raises(Invalid):  # another community's team
+        actions.set_emergency_team(staff, rnd, other_team.id)
+    with pytest.raises(NotFound):  # their staff cannot touch our round
+        actions.set_emergency_team(actor_for(world.users.other_staff), rnd, team.id)
+
+    client = login(world.users.staff)
+    page = client.get(f"/screening/rounds/{rnd.id}/").content.decode()
+    assert "应急采样队" in page and "惠泽应急队" not in page
+    assert client.post(f"/screening/rounds/{rnd.id}/emergency-team/",
+                       {"team": team.id}).status_code == 302
+    rnd.refresh_from_db()
+    assert rnd.emergency_team_id == team.id
+    assert AuditEvent.objects.filter(action="screening.round.emergency_team").exists()
+    assert api(client, "get", f"/rounds/{rnd.id}").json()["emergency_team"] == team.id
+
+    # a pool with 苏霞 and 于海涛 comes back positive
+    actions.open_tube(system, rnd, "E0001")
+    for r in (world.su, world.yu):
+        actions.scan(system, rnd, client_id=cid(), barcode="E0001", person=r.token)
+    actions.seal_tube(system, Tube.objects.get(round=rnd, barcode="E0001"))
+    lab = actor_for(world.users.lab)
+    actions.record_results(lab, [{"barcode": "E0001", "result": "positive"}], source="api")
+    told = set(Notification.objects.filter(kind="screening.positive_pool")
+               .values_list("user_id", flat=True))
+    assert {leader.user_id, member.user_id, world.users.staff.id, world.users.grid.id} <= told
+    assert outsider.user_id not in told
+
+
+def test_emergency_team_api_refuses_wrong_roles_and_bad_input(world, rnd, login):
+    client = login(world.users.staff)
+    r = api(client, "post", f"/rounds/{rnd.id}/emergency-team", {"team": 999999})
+    assert r.status_code == 400 and "team" in r.json()["error"]["fields"]
+    assert api(client, "post", f"/rounds/{rnd.id}/emergency-team", {"team": "x"}).status_code in (400, 422)
+    assert api(client, "post", f"/rounds/{rnd.id}/emergency-team", {"team": None}).status_code == 200
+    assert api(login(world.users.other_staff), "post", f"/rounds/{rnd.id}/emergency-team",
+               {"team": None}).status_code == 404
+    assert api(login(world.users.leader), "post", f"/rounds/{rnd.id}/emergency-team",
+               {"team": None}).status_code in (403, 404)
