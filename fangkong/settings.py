@@ -209,6 +209,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FANGKONG_IMPORT_MAX_BYTES = envint("FANGKONG_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Imports at or below this many rows run inside the request; larger ones in the worker.
 FANGKONG_IMPORT_INLINE_ROWS = envint("FANGKONG_IMPORT_INLINE_ROWS", 2000)
+# Panels of today's work shown on a place's page, from the apps that have some
+# (registry.views.place_panels): (request, place) → HTML or None.
+FANGKONG_PLACE_PANELS = [
+    "fangkong.screening.panels.place_panel",
+    "fangkong.volunteers.panels.place_panel",
+]
 # ID numbers one user may have shown in clear in an hour (every reveal is audited; the
 # limit stops a stolen session or token from reading the whole registry).
 FANGKONG_REVEALS_PER_HOUR = envint("FANGKONG_REVEALS_PER_HOUR", 60)

@@ -77,7 +77,29 @@ def place_detail(request, pk):
         ctx["children"] = queries.children_with_counts(request.scope, place)
     ctx["child_kinds"] = _child_kinds(place)
     ctx["household_here"] = place.kind in HOUSEHOLD_PARENTS
+    ctx["panels"] = place_panels(request, place)
     return render(request, "registry/place.html", ctx)
+
+
+PANEL_KINDS = (Kind.DISTRICT, Kind.STREET, Kind.COMMUNITY, Kind.GRID)
+
+
+def place_panels(request, place) -> list[str]:
+    """Today's work at this place from the other apps (the live testing round, the open
+    calls for volunteers…), as HTML fragments: each app names a function in
+    settings.FANGKONG_PLACE_PANELS taking (request, place) and returning HTML or None, so
+    the registry depends on none of them. Shown on the pages of the upper levels only."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    if place.kind not in PANEL_KINDS:
+        return []
+    out = []
+    for path in settings.FANGKONG_PLACE_PANELS:
+        html = import_string(path)(request, place)
+        if html:
+            out.append(html)
+    return out
 
 
 def _child_kinds(place):
