@@ -339,8 +339,10 @@ class Assignment(Levels):
         ASSIGNED = "assigned", _("Assigned by the organiser")
         PROMOTED = "promoted", _("Promoted from the waitlist")
 
-    call = models.ForeignKey(Call, models.CASCADE, related_name="assignments")
-    volunteer = models.ForeignKey(Volunteer, models.PROTECT, related_name="assignments")
+    # No single-column indexes of their own: (call, volunteer) and the clash index lead with
+    # them, and every index is one more write per answer.
+    call = models.ForeignKey(Call, models.CASCADE, related_name="assignments", db_index=False)
+    volunteer = models.ForeignKey(Volunteer, models.PROTECT, related_name="assignments", db_index=False)
     status = models.CharField(max_length=12, choices=Status.choices)
     via = models.CharField(max_length=10, choices=Via.choices, default=Via.SIGNUP)
     position = models.PositiveIntegerField(default=0)  # arrival number on the waitlist
@@ -351,10 +353,10 @@ class Assignment(Levels):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     check_in_at = models.DateTimeField(null=True, blank=True)
-    check_in_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True,
+    check_in_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, db_index=False,
                                     related_name="+")
     check_out_at = models.DateTimeField(null=True, blank=True)
-    check_out_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True,
+    check_out_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, db_index=False,
                                      related_name="+")
     minutes = models.PositiveIntegerField(default=0)  # credited
     corrected = models.BooleanField(default=False)
@@ -368,7 +370,12 @@ class Assignment(Levels):
                                 name="assignment_clash_idx"),
                    models.Index(fields=["call", "status", "position"],
                                 name="assignment_waitlist_idx"),
-                   models.Index(fields=["community"], name="assignment_community_idx")]
+                   models.Index(fields=["community"], name="assignment_community_idx"),
+                   # only the rows that have them (an answer writes neither index)
+                   models.Index(fields=["check_in_by"], name="assignment_check_in_by_idx",
+                                condition=models.Q(check_in_by__isnull=False)),
+                   models.Index(fields=["check_out_by"], name="assignment_check_out_by_idx",
+                                condition=models.Q(check_out_by__isnull=False))]
 
     def __str__(self):
         return f"{self.volunteer} · {self.call}"
