@@ -272,7 +272,8 @@ def scan_figures(ctx, rnd, user, raw):
         for k, v in r["errors"].items():
             errors[k] = errors.get(k, 0) + v
     note = (f"paced at {rate} req/s for {duration:g} s, {granian_note(name)}; "
-            f"{sum(r['ok'] for r in runs):,} scans registered"
+            f"{sum(r['ok'] for r in runs):,} scans registered; load generator "
+            f"{max(r['client_cpu'] for r in runs):.2f} core at most"
             + (f", failed: {errors}" if errors else ""))
     report.add(figure("screening.scan.rps", [r["rps"] for r in runs], "req/s", note=note,
                       extra={"errors": errors}))
@@ -293,6 +294,7 @@ def paced(port, path, bodies, headers, rate, duration, threads):
     """Open-loop load: request i is due at start + i/rate; latency is counted from when it
     was due (so a slow server is not hidden by a client that waits for it)."""
     total = min(len(bodies), int(rate * duration))
+    cpu = time.process_time()  # this process is the load generator (its main thread waits)
     start = time.perf_counter() + 0.2
     results = [None] * threads
 
@@ -325,6 +327,7 @@ def paced(port, path, bodies, headers, rate, duration, threads):
     for t in pool:
         t.join(timeout=duration + 60)
     elapsed = time.perf_counter() - start
+    client_cpu = (time.process_time() - cpu) / max(elapsed, 1e-9)
     lat = [x for r in results if r for x in r[0]]
     errors = {}
     for r in results:
@@ -332,7 +335,7 @@ def paced(port, path, bodies, headers, rate, duration, threads):
             for e, c in r[1].items():
                 errors[e] = errors.get(e, 0) + c
     return {"rps": len(lat) / elapsed, "p50": percentile(lat, 50), "p99": percentile(lat, 99),
-            "ok": len(lat), "errors": errors}
+            "ok": len(lat), "errors": errors, "client_cpu": client_cpu}
 
 
 # --- coverage ---------------------------------------------------------------------------------

@@ -150,6 +150,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-65536; PRAGMA foreign_keys=ON;"
         ),
     }
+elif "postgresql" in DATABASES["default"]["ENGINE"]:
+    # PostgreSQL: Django binds parameters on the client and never prepares; the few hot
+    # statements that ask for it (`prepare=True`: the scan, the volunteer's answer) are
+    # prepared once per connection. Django's default prepare_threshold=None would silently
+    # ignore even that; a huge threshold keeps psycopg from preparing anything else.
+    # (Prepared statements need session pooling, not pgbouncer's transaction mode.)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 1 << 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

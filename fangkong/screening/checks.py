@@ -26,6 +26,8 @@ BARCODE = re.compile(r"^[A-Za-z0-9-]{4,40}$")
 
 
 def text(value, limit=200) -> str:
+    if type(value) is str and value.isascii():  # nothing full-width to fold (the usual case)
+        return value.strip()[:limit]
     return pii.to_halfwidth("" if value is None else str(value)).strip()[:limit]
 
 

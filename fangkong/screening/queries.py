@@ -77,15 +77,18 @@ _ROUND_FIELDS = [f for f in Round._meta.concrete_fields]
 _PLACE_FIELDS = [f for f in Place._meta.concrete_fields]
 _ROUND_SQL = (f"SELECT {', '.join('r.' + f.column for f in _ROUND_FIELDS)}, "
               f"{', '.join('p.' + f.column for f in _PLACE_FIELDS)}, "
+              f"(SELECT string_agg(ap.kind || ':' || ap.id, ',') FROM screening_roundarea ra "
+              f"JOIN registry_place ap ON ap.id = ra.place_id WHERE ra.round_id = r.id), "
               f"EXISTS (SELECT 1 FROM screening_sampler s WHERE s.round_id = r.id AND s.user_id = %s) "
               f"FROM screening_round r JOIN registry_place p ON p.id = r.place_id WHERE r.id = %s")
 
 
 def _round_for_station(pk: int, user_id) -> Round:
-    """The round with its place and `sampler_here` (is the user assigned to sample in it),
-    in one query. Every station request starts here, so on PostgreSQL it is a prepared
-    statement read into the models directly (the ORM spent ~0.8 ms a call compiling the
-    select_related + Exists form); SQLite uses the ORM (its values need Django's converters)."""
+    """The round with its place, `sampler_here` (is the user assigned to sample in it) and,
+    on PostgreSQL, its areas (`actions.area_keys`), in one query. Every station request
+    starts here, so on PostgreSQL it is a prepared statement read into the models directly
+    (the ORM spent ~0.8 ms a call compiling the select_related + Exists form); SQLite uses
+    the ORM (its values need Django's converters)."""
     if connection.vendor != "postgresql":
         return (Round.objects.select_related("place")
                 .annotate(sampler_here=Exists(Sampler.objects.filter(round=OuterRef("pk"), user_id=user_id)))
@@ -103,6 +106,7 @@ def _round_for_station(pk: int, user_id) -> Round:
                           row[n:n + len(_PLACE_FIELDS)])
     Round.place.field.set_cached_value(rnd, place)
     rnd.sampler_here = bool(row[-1])
+    rnd._area_keys = [(k, int(pid)) for k, pid in (a.split(":") for a in (row[-2] or "").split(",") if a)]
     return rnd
 
 

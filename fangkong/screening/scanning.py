@@ -98,17 +98,41 @@ ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = screening_roundcoun
 """
 
 
+_PREPARED = None
+
+
+def _prepared_cursor_class():
+    global _PREPARED
+    if _PREPARED is None:
+        import psycopg
+
+        class Prepared(psycopg.Cursor):
+            """Server-side binding, and every statement prepared on the connection at its
+            first run. Django opens connections with `prepare_threshold=None`, with which
+            psycopg prepares nothing, so PostgreSQL planned each statement every time:
+            0.78 ms of planning for the scan's read, which runs in 0.1 ms. `_cursor` lifts
+            the threshold out of reach instead (Django's own cursors bind on the client
+            side and never prepare), and these statements ask with `prepare=True`."""
+
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True if prepare is None else prepare,
+                                       binary=binary)
+
+        _PREPARED = Prepared
+    return _PREPARED
+
+
 def _cursor():
-    """On PostgreSQL a cursor with server-side binding: psycopg then prepares a statement
-    it has run a few times on the connection, so PostgreSQL keeps its plan (planning the
-    read's joins cost more than running them, ~1.5 ms against 0.3 ms). Django's wrapper
-    stays around it (query logging, execute wrappers)."""
+    """On PostgreSQL a cursor whose statements are prepared (see `_prepared_cursor_class`),
+    so PostgreSQL keeps their plans. Django's wrapper stays around it (query logging,
+    execute wrappers). For the fixed statements of the station paths only."""
     if connection.vendor != "postgresql":
         return connection.cursor()
-    import psycopg
-
     connection.ensure_connection()
-    return connection._prepare_cursor(psycopg.Cursor(connection.connection))
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = 1 << 30  # only `prepare=True` prepares
+    return connection._prepare_cursor(_prepared_cursor_class()(raw))
 
 
 def _uuid(value):

@@ -125,3 +125,33 @@ def test_four_single_scans_racing_for_three_places(world, rnd):
     assert tube.count == 3 == Sample.objects.filter(tube=tube).count()
     assert tube.state == "sealed" and tube.sealed_at is not None
     assert RoundCounter.objects.get(round=rnd, community_id=world.community.id).sampled == 3
+
+
+def test_two_batches_copied_at_once_register_a_shared_person_once(world, rnd, monkeypatch):
+    """Batches go straight into the table by COPY; when two collide on one person, the
+    later one falls back to ON CONFLICT and gets a conflict for that person only."""
+    monkeypatch.setattr(actions, "COPY_AFTER", 0)
+    staff = Actor.system(world.users.staff)
+    grid = Actor.system(world.users.grid)
+    rnd.pool_size = 10
+    rnd.save(update_fields=["pool_size"])
+    for _ in range(3):
+        Sample.objects.filter(round=rnd).delete()
+        Tube.objects.filter(round=rnd).delete()
+        Conflict.objects.filter(round=rnd).delete()
+
+        def batch(actor, code, people):
+            return lambda: actions.sync(actor, rnd, [
+                {"client_id": cid(), "type": "open", "barcode": code},
+                *({"client_id": cid(), "type": "scan", "barcode": code, "person": p.token}
+                  for p in people)])
+
+        out = _together(batch(staff, "CA001", [world.su, world.xia]),
+                        batch(grid, "CB001", [world.su, world.yu]))
+        assert not any(isinstance(o, Exception) for o in out), out
+        su = sorted(o[1]["status"] for o in out)
+        assert su == ["conflict", "ok"], out
+        assert [o[2]["status"] for o in out] == ["ok", "ok"], out
+        assert Sample.objects.filter(round=rnd, resident=world.su).count() == 1
+        assert Sample.objects.filter(round=rnd).count() == 3
+        assert sum(Tube.objects.filter(round=rnd).values_list("count", flat=True)) == 3

@@ -16,7 +16,8 @@ from .conftest import api, cid
 pytestmark = pytest.mark.django_db
 
 
-def test_the_emergency_team_is_told_of_a_positive_pool(world, rnd, system, make_volunteer, login):
+def test_the_emergency_team_is_told_of_a_positive_pool(world, rnd, system, make_volunteer,  # noqa: F811
+                                                      login):
     staff = actor_for(world.users.staff)
     leader, member, outsider = make_volunteer(1), make_volunteer(2), make_volunteer(3)
     team = va.create_team(staff, world.community, "应急采样队", leader=leader)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from fangkong.accounts import actions as account_actions
 from fangkong.core.actor import Actor
 from fangkong.screening import actions
-from fangkong.screening.models import RoundCounter, Sample, Tube
+from fangkong.screening.models import Conflict, RoundCounter, Sample, Tube
 
 from .conftest import cid
 
@@ -119,3 +119,38 @@ def test_a_batch_finds_people_by_code_id_number_and_pick(world, rnd, system):
     assert [o["status"] for o in again] == ["ok", "ok", "ok", "ok", "conflict"]
     assert all(o.get("duplicate") for o in again[:4])
     assert Tube.objects.get(round=rnd, barcode="Q0006").count == 3
+
+
+def test_a_batch_copied_into_the_table_falls_back_when_an_id_is_reused(world, rnd, system, monkeypatch):
+    """A client id already registered (here reused for another person) is not looked up
+    beforehand: the COPY collides, the batch goes in row by row, and the reused id is
+    answered as already done while the others are registered."""
+    monkeypatch.setattr(actions, "COPY_AFTER", 0)
+    staff = Actor.system(world.users.staff)
+    first = cid()
+    actions.sync(staff, rnd, [{"client_id": cid(), "type": "open", "barcode": "Q0101", "capacity": 5},
+                              {"client_id": first, "type": "scan", "barcode": "Q0101",
+                               "person": world.su.token}])
+    out = actions.sync(staff, rnd, [
+        {"client_id": first, "type": "scan", "barcode": "Q0101", "person": world.yu.token},
+        {"client_id": cid(), "type": "scan", "barcode": "Q0101", "person": world.xia.token}])
+    assert [o["status"] for o in out] == ["ok", "ok"], out
+    assert out[0].get("duplicate") is True and not out[1].get("duplicate")
+    assert set(Sample.objects.filter(round=rnd).values_list("resident_id", flat=True)) == {
+        world.su.id, world.xia.id}
+    assert Tube.objects.get(round=rnd, barcode="Q0101").count == 2
+
+
+def test_a_resent_scan_of_someone_since_moved_out_is_still_done(world, rnd, system):
+    from fangkong.registry import actions as reg
+
+    staff = Actor.system(world.users.staff)
+    events = [{"client_id": cid(), "type": "open", "barcode": "Q0102"},
+              {"client_id": cid(), "type": "scan", "barcode": "Q0102", "person": world.su.token}]
+    actions.sync(staff, rnd, events)
+    reg.update_resident(system, world.su, {"presence": "moved_out"})
+    again = actions.sync(staff, rnd, events)
+    assert [o["status"] for o in again] == ["ok", "ok"], again
+    assert all(o.get("duplicate") for o in again)
+    assert Sample.objects.filter(round=rnd).count() == 1
+    assert not Conflict.objects.filter(round=rnd).exists()
