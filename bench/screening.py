@@ -175,7 +175,7 @@ def _point(rnd):
 def batch_figures(ctx, rnd, user, raw):
     cfg, report = ctx.cfg, ctx.report
     n = cfg.scaled(20_000, 1_000)
-    per_request = 500
+    per_request = 500  # as the station sends (SYNC_BATCH in static/fangkong/screening.js)
     api_s, copy_s = [], []
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_HOST="127.0.0.1")
     path = f"/api/v1/screening/rounds/{rnd.id}/sync"

@@ -476,153 +476,172 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
     # Events are applied in the order they happened at the station.
     parsed.sort(key=lambda p: (p["at"], p["index"]))
     ids = list({p["client_id"] for p in parsed})
-    outcomes = {}
-    with transaction.atomic():
-        done, known = _seen(ids)
-        barcodes = sorted({p["barcode"] for p in parsed})
-        tubes = {t.barcode: t for t in _lock_tubes(rnd, barcodes)}
-        start_counts = {t.barcode: t.count for t in tubes.values()}
-        people = _people(rnd, [p for p in parsed if p["type"] == "scan"
-                               and p["client_id"] not in done and p["client_id"] not in known])
-        # registered already in this round, and red/yellow codes: read with the people
-        sampled = {r["id"]: (r["s_code"], r["s_at"]) for r in people.values() if r["s_code"]}
-        red = {r["id"] for r in people.values() if r["colour"] in (CodeColour.RED, CodeColour.YELLOW)}
-        areas = area_keys(rnd)
-        new_tubes, new_samples, new_conflicts, sealed_now = [], [], [], set()
-        doubtful = []  # scans refused or kept as conflicts: were they registered already?
-        make_sample = bulk.prototype(Sample, round_id=rnd.id, tube_id=None, resident_id=0,
-                                     household_id=0, recorded_at=now, sampler_id=uid,
-                                     sampled_at=now)
-        make_tube = _tube_factory(rnd, user, now)
+    # The registrations are COPYed straight in (see `_insert_samples`); if that collides
+    # (rare), everything is rolled back and the batch runs again inserting through
+    # ON CONFLICT: no savepoint around the COPY (two round trips) in the usual case.
+    for copy in (True, False):
+        outcomes = {}
+        try:
+            with transaction.atomic():
+                done, known = _seen(ids)
+                barcodes = sorted({p["barcode"] for p in parsed})
+                # ids for the tubes this batch may open, taken with the lock (one round trip);
+                # a barcode that turns out to exist wastes its id (a gap in the sequence)
+                opening = {p["barcode"] for p in parsed if p["type"] == "open"
+                           and p["client_id"] not in done and p["client_id"] not in known}
+                locked, spare_ids = _lock_tubes(rnd, barcodes, new=len(opening))
+                tubes = {t.barcode: t for t in locked}
+                start_counts = {t.barcode: t.count for t in tubes.values()}
+                people = _people(rnd, [p for p in parsed if p["type"] == "scan"
+                                       and p["client_id"] not in done and p["client_id"] not in known])
+                # registered already in this round, and red/yellow codes: read with the people
+                sampled = {r["id"]: (r["s_code"], r["s_at"]) for r in people.values() if r["s_code"]}
+                red = {r["id"] for r in people.values() if r["colour"] in (CodeColour.RED, CodeColour.YELLOW)}
+                areas = [(f"{k}_id", pid) for k, pid in area_keys(rnd)]  # (person's column, place)
+                new_tubes, new_samples, new_conflicts, sealed_now = [], [], [], set()
+                doubtful = []  # scans refused or kept as conflicts: were they registered already?
+                make_sample = bulk.prototype(Sample, round_id=rnd.id, tube_id=None, resident_id=0,
+                                             household_id=0, recorded_at=now, sampler_id=uid,
+                                             sampled_at=now)
+                make_tube = _tube_factory(rnd, user, now)
 
-        for p in parsed:
-            cid = p["client_id"]
-            if cid in outcomes:
-                continue
-            if cid in done:
-                outcomes[cid] = {"status": "ok", "duplicate": True}
-                continue
-            if cid in known:
-                c = known[cid]
-                outcomes[cid] = {"status": "conflict", "kind": c.kind, "conflict": c.id,
-                                 "resolved": c.status != Conflict.Status.OPEN,
-                                 "message": refusal_message(c.kind, barcode=c.barcode)}
-                continue
-            bc = p["barcode"]
-            tube = tubes.get(bc)
-            if p["type"] == "open":
-                if tube is None:
-                    cap = p["capacity"] or rnd.pool_size
-                    tube = make_tube(bc, cap, p["point"], p["table"], cid, p["at"])
-                    tubes[bc] = tube
-                    start_counts[bc] = 0
-                    new_tubes.append(tube)
-                    outcomes[cid] = {"status": "ok"}
-                elif tube.client_id == cid:
-                    outcomes[cid] = {"status": "ok", "duplicate": True}
-                else:
-                    outcomes[cid] = _conflict(new_conflicts, rnd, p, Conflict.Kind.BARCODE_USED,
-                                              tube=tube, sampler=user)
-                continue
-            if p["type"] == "seal":
-                if tube is None:
-                    outcomes[cid] = _conflict(new_conflicts, rnd, p, Conflict.Kind.TUBE_UNKNOWN,
-                                              sampler=user)
-                else:
-                    if tube.state == TubeState.OPEN:
-                        if tube.count == 0:
-                            outcomes[cid] = {"status": "refused", "kind": "tube_empty",
-                                             "message": str(_("An empty tube cannot be sealed."))}
-                            continue
+                for p in parsed:
+                    cid = p["client_id"]
+                    if cid in outcomes:
+                        continue
+                    if cid in done:
+                        outcomes[cid] = {"status": "ok", "duplicate": True}
+                        continue
+                    if cid in known:
+                        c = known[cid]
+                        outcomes[cid] = {"status": "conflict", "kind": c.kind, "conflict": c.id,
+                                         "resolved": c.status != Conflict.Status.OPEN,
+                                         "message": refusal_message(c.kind, barcode=c.barcode)}
+                        continue
+                    bc = p["barcode"]
+                    tube = tubes.get(bc)
+                    if p["type"] == "open":
+                        if tube is None:
+                            cap = p["capacity"] or rnd.pool_size
+                            tube = make_tube(bc, cap, p["point"], p["table"], cid, p["at"])
+                            tubes[bc] = tube
+                            start_counts[bc] = 0
+                            new_tubes.append(tube)
+                            outcomes[cid] = {"status": "ok"}
+                        elif tube.client_id == cid:
+                            outcomes[cid] = {"status": "ok", "duplicate": True}
+                        else:
+                            outcomes[cid] = _conflict(new_conflicts, rnd, p, Conflict.Kind.BARCODE_USED,
+                                                      tube=tube, sampler=user)
+                        continue
+                    if p["type"] == "seal":
+                        if tube is None:
+                            outcomes[cid] = _conflict(new_conflicts, rnd, p, Conflict.Kind.TUBE_UNKNOWN,
+                                                      sampler=user)
+                        else:
+                            if tube.state == TubeState.OPEN:
+                                if tube.count == 0:
+                                    outcomes[cid] = {"status": "refused", "kind": "tube_empty",
+                                                     "message": str(_("An empty tube cannot be sealed."))}
+                                    continue
+                                tube.state, tube.sealed_at = TubeState.SEALED, p["at"]
+                                sealed_now.add(bc)
+                            outcomes[cid] = {"status": "ok"}
+                        continue
+                    # a scan
+                    person = people.get((p["person_kind"], p["person_key"]))
+                    if person is not None and person["s_cid"] == cid:  # sent again: registered already
+                        outcomes[cid] = {"status": "ok", "duplicate": True}
+                        continue
+                    name = person["name"] if person else ""
+                    if tube is None:
+                        kind = Conflict.Kind.TUBE_UNKNOWN
+                    elif person is None:
+                        kind = Conflict.Kind.UNKNOWN_PERSON
+                    elif person["id"] in sampled:
+                        kind = Conflict.Kind.ALREADY_SAMPLED
+                    elif tube.count >= tube.capacity:
+                        kind = Conflict.Kind.TUBE_FULL
+                    elif tube.state != TubeState.OPEN:
+                        kind = Conflict.Kind.TUBE_SEALED
+                    elif person["id"] in red and tube.capacity > 1:
+                        kind = Conflict.Kind.SINGLE_TUBE
+                    elif not p["confirm"] and not any(person[col] == pid for col, pid in areas):
+                        kind = Conflict.Kind.OUT_OF_SCOPE
+                    else:
+                        kind = None
+                    if kind is not None:
+                        extra = {"name": name}
+                        if kind == Conflict.Kind.ALREADY_SAMPLED:
+                            where = sampled[person["id"]]
+                            extra["where"] = _(" (tube %(code)s at %(time)s)") % {
+                                "code": where[0], "time": timezone.localtime(where[1]).strftime("%H:%M")}
+                        doubtful.append(cid)
+                        if online:
+                            outcomes[cid] = {"status": "refused", "kind": str(kind), "name": name,
+                                             "message": refusal_message(kind, barcode=bc, **extra)}
+                        else:
+                            outcomes[cid] = _conflict(new_conflicts, rnd, p, kind, tube=tube, person=person,
+                                                      sampler=user, **extra)
+                        continue
+                    s = make_sample()
+                    d = s.__dict__  # a fresh copy with nothing cached: plain attributes, no descriptors
+                    d.update({f: person[f] for f in LEVEL_FIELDS})
+                    d.update(tube_id=tube.pk, resident_id=person["id"], household_id=person["household_id"],
+                             client_id=cid, sampled_at=p["at"], point_id=tube.point_id,
+                             out_of_scope=not any(person[col] == pid for col, pid in areas),
+                             bc=bc)  # bc: the tube's barcode, without going back to the tube
+                    new_samples.append(s)
+                    sampled[person["id"]] = (bc, p["at"])
+                    tube.count += 1
+                    if tube.count >= tube.capacity:
                         tube.state, tube.sealed_at = TubeState.SEALED, p["at"]
                         sealed_now.add(bc)
-                    outcomes[cid] = {"status": "ok"}
-                continue
-            # a scan
-            person = people.get((p["person_kind"], p["person_key"]))
-            if person is not None and person["s_cid"] == cid:  # sent again: registered already
-                outcomes[cid] = {"status": "ok", "duplicate": True}
-                continue
-            name = person["name"] if person else ""
-            if tube is None:
-                kind = Conflict.Kind.TUBE_UNKNOWN
-            elif person is None:
-                kind = Conflict.Kind.UNKNOWN_PERSON
-            elif person["id"] in sampled:
-                kind = Conflict.Kind.ALREADY_SAMPLED
-            elif tube.count >= tube.capacity:
-                kind = Conflict.Kind.TUBE_FULL
-            elif tube.state != TubeState.OPEN:
-                kind = Conflict.Kind.TUBE_SEALED
-            elif person["id"] in red and tube.capacity > 1:
-                kind = Conflict.Kind.SINGLE_TUBE
-            elif not p["confirm"] and not any(person[f"{k}_id"] == pid for k, pid in areas):
-                kind = Conflict.Kind.OUT_OF_SCOPE
-            else:
-                kind = None
-            if kind is not None:
-                extra = {"name": name}
-                if kind == Conflict.Kind.ALREADY_SAMPLED:
-                    where = sampled[person["id"]]
-                    extra["where"] = _(" (tube %(code)s at %(time)s)") % {
-                        "code": where[0], "time": timezone.localtime(where[1]).strftime("%H:%M")}
-                doubtful.append(cid)
-                if online:
-                    outcomes[cid] = {"status": "refused", "kind": str(kind), "name": name,
-                                     "message": refusal_message(kind, barcode=bc, **extra)}
-                else:
-                    outcomes[cid] = _conflict(new_conflicts, rnd, p, kind, tube=tube, person=person,
-                                              sampler=user, **extra)
-                continue
-            s = make_sample()
-            d = s.__dict__  # a fresh copy with nothing cached: plain attributes, no descriptors
-            d.update({f: person[f] for f in LEVEL_FIELDS})
-            d.update(tube_id=tube.pk, resident_id=person["id"], household_id=person["household_id"],
-                     client_id=cid, sampled_at=p["at"], point_id=tube.point_id,
-                     out_of_scope=not any(person[f"{k}_id"] == pid for k, pid in areas),
-                     bc=bc)  # bc: the tube's barcode, without going back to the tube
-            new_samples.append(s)
-            sampled[person["id"]] = (bc, p["at"])
-            tube.count += 1
-            if tube.count >= tube.capacity:
-                tube.state, tube.sealed_at = TubeState.SEALED, p["at"]
-                sealed_now.add(bc)
-            outcomes[cid] = {"status": "ok", "name": name}
+                    outcomes[cid] = {"status": "ok", "name": name}
 
-        if doubtful:
-            again = _registered(doubtful)
-            if again:  # sent before and registered (the person since moved, or an id reused)
-                for cid in again:
-                    outcomes[cid] = {"status": "ok", "duplicate": True}
-                new_conflicts = [c for c in new_conflicts if c.client_id not in again]
-        if new_tubes:
-            _create_tubes(new_tubes)
-        for smp in new_samples:  # tubes opened in this batch have their ids only now
-            if smp.tube_id is None:
-                smp.tube_id = tubes[smp.bc].pk
-        for c in new_conflicts:
-            pending = getattr(c, "pending_tube", None)
-            if pending is not None:
-                c.tube_id = pending.pk
-        if new_samples:
-            inserted = _insert_samples(new_samples)
-            lost = [s for s in new_samples if s.client_id not in inserted]
-            if lost:  # registered meanwhile by another table (or the same event, concurrently)
-                _handle_lost(rnd, lost, outcomes, new_conflicts, tubes, online, user)
-            new_samples = [s for s in new_samples if s.client_id in inserted]
-        _update_tubes(tubes, start_counts, new_samples, sealed_now, new_tubes)
-        _bump_counters(rnd, new_samples)
-        if new_conflicts and not online:
-            Conflict.objects.bulk_create(new_conflicts, ignore_conflicts=True)
-            ids_by_client = dict(Conflict.objects.filter(
-                client_id__in=[c.client_id for c in new_conflicts]).values_list("client_id", "id"))
-            for c in new_conflicts:
-                outcomes[c.client_id]["conflict"] = ids_by_client.get(c.client_id)
-        if not online and (new_samples or new_conflicts or new_tubes):
-            record(actor, "screening.sync", rnd, {"samples": len(new_samples),
-                                                  "conflicts": len(new_conflicts),
-                                                  "tubes": len(new_tubes), "events": len(items)},
-                   levels_from=rnd)
+                if doubtful:
+                    again = _registered(doubtful)
+                    if again:  # sent before and registered (the person since moved, or an id reused)
+                        for cid in again:
+                            outcomes[cid] = {"status": "ok", "duplicate": True}
+                        new_conflicts = [c for c in new_conflicts if c.client_id not in again]
+                written_later = bool(new_tubes) and connection.vendor == "postgresql"
+                if new_tubes:  # ids now (the samples need them); PostgreSQL writes the rows below
+                    _create_tubes(new_tubes, write=not written_later, ids=spare_ids)
+                for smp in new_samples:  # tubes opened in this batch have their ids only now
+                    if smp.tube_id is None:
+                        smp.tube_id = tubes[smp.bc].pk
+                for c in new_conflicts:
+                    pending = getattr(c, "pending_tube", None)
+                    if pending is not None:
+                        c.tube_id = pending.pk
+                if new_samples:
+                    inserted = _insert_samples(new_samples, copy=copy)
+                    lost = [s for s in new_samples if s.client_id not in inserted]
+                    if lost:  # registered meanwhile by another table (or the same event, concurrently)
+                        _handle_lost(rnd, lost, outcomes, new_conflicts, tubes, online, user)
+                    new_samples = [s for s in new_samples if s.client_id in inserted]
+                writes = []  # PostgreSQL: the tubes' UPDATE and the counters go as one round trip
+                _update_tubes(tubes, start_counts, new_samples, sealed_now, new_tubes,
+                              unwritten=written_later, defer=writes)
+                if written_later:  # with their final counts and states: no UPDATE of fresh rows
+                    bulk.insert(Tube, new_tubes)
+                _bump_counters(rnd, new_samples, defer=writes)
+                _run_writes(writes)
+                if new_conflicts and not online:
+                    Conflict.objects.bulk_create(new_conflicts, ignore_conflicts=True)
+                    ids_by_client = dict(Conflict.objects.filter(
+                        client_id__in=[c.client_id for c in new_conflicts]).values_list("client_id", "id"))
+                    for c in new_conflicts:
+                        outcomes[c.client_id]["conflict"] = ids_by_client.get(c.client_id)
+                if not online and (new_samples or new_conflicts or new_tubes):
+                    record(actor, "screening.sync", rnd, {"samples": len(new_samples),
+                                                          "conflicts": len(new_conflicts),
+                                                          "tubes": len(new_tubes), "events": len(items)},
+                           levels_from=rnd)
+        except _CopyCollided:
+            continue
+        break
 
     out = []
     views = {bc: {"barcode": t.barcode, "count": t.count, "capacity": t.capacity, "state": t.state,
@@ -638,24 +657,36 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
 
 
 _TUBE_FIELDS = [f for f in Tube._meta.concrete_fields]
-LOCK_TUBES_PG = (f"SELECT {', '.join(f'"{f.column}"' for f in _TUBE_FIELDS)} FROM screening_tube "
-                 f"WHERE round_id = %s AND barcode = ANY(string_to_array(%s, ',')) ORDER BY id FOR UPDATE")
+_TUBE_COLUMNS = ", ".join(f'"{f.column}"' for f in _TUBE_FIELDS)
+LOCK_TUBES_PG = (
+    f"WITH locked AS (SELECT {_TUBE_COLUMNS} FROM screening_tube WHERE round_id = %s "
+    f"AND barcode = ANY(string_to_array(%s, ',')) ORDER BY id FOR UPDATE) "
+    f"SELECT {_TUBE_COLUMNS}, NULL::bigint FROM locked UNION ALL "
+    f"SELECT {', '.join(['NULL'] * len(_TUBE_FIELDS))}, "
+    f"nextval(pg_get_serial_sequence('screening_tube', 'id')) FROM generate_series(1, %s::int)")
 
 
-def _lock_tubes(rnd, barcodes) -> list[Tube]:
-    """The batch's tubes, locked (FOR UPDATE, in id order) until the batch commits. On
-    PostgreSQL a prepared statement (barcodes have no commas) read into models directly."""
+def _lock_tubes(rnd, barcodes, *, new=0) -> tuple[list[Tube], list[int]]:
+    """The batch's tubes, locked (FOR UPDATE, in id order) until the batch commits, and
+    (PostgreSQL) `new` ids reserved for tubes the batch may open. On PostgreSQL one
+    prepared statement (barcodes have no commas), the tubes read into models directly."""
     if connection.vendor != "postgresql":
         tq = Tube.objects.filter(round=rnd, barcode__any_of=barcodes).order_by("id")
         if connection.features.has_select_for_update:
             tq = tq.select_for_update()
-        return list(tq)
+        return list(tq), []
     from .scanning import _cursor
 
     names = [f.attname for f in _TUBE_FIELDS]
+    tubes, ids = [], []
     with _cursor() as cur:
-        cur.execute(LOCK_TUBES_PG, [rnd.id, ",".join(barcodes)])
-        return [Tube.from_db(connection.alias, names, row) for row in cur.fetchall()]
+        cur.execute(LOCK_TUBES_PG, [rnd.id, ",".join(barcodes), new])
+        for row in cur.fetchall():
+            if row[-1] is None:
+                tubes.append(Tube.from_db(connection.alias, names, row[:-1]))
+            else:
+                ids.append(row[-1])
+    return tubes, ids
 
 
 def _registered(ids) -> set:
@@ -693,9 +724,13 @@ def _parse_item(index, item, now) -> dict:
             raise Invalid(fields={"type": [_("Type must be open, scan or seal.")]})
         p["barcode"] = checks.check_barcode(item.get("barcode"))
         errors = {}
-        at = checks.check_datetime(item.get("at"), "at", errors, required=False) or now
-        if errors:
-            raise Invalid(fields=errors)
+        at = item.get("at")
+        if at is None or at == "":  # the station's clock time is optional
+            at = now
+        else:
+            at = checks.check_datetime(at, "at", errors, required=False) or now
+            if errors:
+                raise Invalid(fields=errors)
         # A station clock far ahead is not trusted beyond the server's now.
         p["at"] = min(at, now)
         p["confirm"] = bool(item.get("confirm"))
@@ -863,43 +898,61 @@ def _conflict(bucket, rnd, p, kind, *, tube=None, person=None, sampler=None, **e
             "message": refusal_message(kind, barcode=p["barcode"], **extra)}
 
 
-def _create_tubes(tubes: list[Tube]):
-    """Write the tubes opened by a batch; their ids are needed by the samples. PostgreSQL:
-    ids taken from the sequence, then one COPY (bulk_create spent ~4 ms on 50 tubes).
-    A barcode opened meanwhile by another station fails the batch (IntegrityError), as
-    bulk_create did; the station sends it again and gets the conflict."""
+def _create_tubes(tubes: list[Tube], *, write=True, ids=()):
+    """Give the tubes opened by a batch their ids (the samples need them) and, if `write`,
+    write them. PostgreSQL: ids reserved from the sequence (`ids`, taken with the lock,
+    topped up here if short); the caller writes the rows with one
+    COPY (bulk_create spent ~4 ms on 50 tubes) once their counts are known (`sync`: after
+    the samples; `screening_sample.tube_id` has no database constraint). A barcode opened
+    meanwhile by another station fails the batch (IntegrityError), as bulk_create did; the
+    station sends it again and gets the conflict."""
     if connection.vendor != "postgresql":
         Tube.objects.bulk_create(tubes)
         return
-    for t, pk in zip(tubes, bulk.allocate_ids(Tube, len(tubes)), strict=True):
-        t.pk = pk
-    bulk.insert(Tube, tubes)
+    from .scanning import _cursor
 
+    ids = list(ids[:len(tubes)])
+    if len(ids) < len(tubes):
+        with _cursor() as cur:  # prepared: one plan for every batch
+            cur.execute(TUBE_IDS_PG, [len(tubes) - len(ids)])
+            ids += [row[0] for row in cur.fetchall()]
+    for t, pk in zip(tubes, ids, strict=True):
+        t.pk = pk
+    if write:
+        bulk.insert(Tube, tubes)
+
+
+TUBE_IDS_PG = ("SELECT nextval(pg_get_serial_sequence('screening_tube', 'id')) "
+               "FROM generate_series(1, %s::int)")  # = bulk.allocate_ids(Tube, n), prepared
 
 COPY_AFTER = 20  # rows; fewer go in as one INSERT … ON CONFLICT statement
 
 
-def _insert_samples(samples: list[Sample]) -> set:
+class _CopyCollided(Exception):
+    """The registrations' COPY hit a unique index: the batch's transaction is rolled back."""
+
+
+def _insert_samples(samples: list[Sample], *, copy=True) -> set:
     """Insert, skipping rows that collide with an existing client_id or an existing
     registration of the person in the round. Returns the client_ids actually inserted.
-    PostgreSQL: a COPY straight into the table in a savepoint (a batch); when that collides,
-    or for a few rows, INSERT … ON CONFLICT DO NOTHING RETURNING (through a temp table for
-    many), ordered by resident so that concurrent batches lock in one order."""
+    PostgreSQL (`copy`, a batch): a COPY straight into the table, with no savepoint; a
+    collision raises `_CopyCollided` and `sync` runs the batch again with `copy=False`.
+    Otherwise (or for a few rows) INSERT … ON CONFLICT DO NOTHING RETURNING (through a temp
+    table for many), ordered by resident so that concurrent batches lock in one order."""
     if connection.vendor == "postgresql":
-        if len(samples) > COPY_AFTER:
+        if copy and len(samples) > COPY_AFTER:
             # Usually nothing collides: COPY the rows straight into the table (in resident
-            # order, so concurrent batches take the unique-index locks in one order) inside
-            # a savepoint; a collision (a person or client id registered meanwhile) rolls
-            # the savepoint back and the rows go in one by one through ON CONFLICT.
+            # order, so concurrent batches take the unique-index locks in one order). A
+            # collision (a person or client id registered meanwhile) aborts the transaction:
+            # `sync` rolls it back and applies the batch again through ON CONFLICT.
             import psycopg
 
             samples = sorted(samples, key=lambda s: s.resident_id)
             try:
-                with transaction.atomic():
-                    bulk.insert(Sample, samples)
-                return {s.client_id for s in samples}
-            except (IntegrityError, psycopg.IntegrityError):
-                pass
+                bulk.insert(Sample, samples)
+            except (IntegrityError, psycopg.IntegrityError) as e:
+                raise _CopyCollided from e
+            return {s.client_id for s in samples}
         return bulk.insert_ignore(Sample, samples, order_by="resident_id", returning="client_id")
     return bulk.insert_ignore(Sample, samples, returning="client_id")
 
@@ -922,9 +975,21 @@ def _handle_lost(rnd, lost, outcomes, bucket, tubes, online, user):
                                               person={"id": s.resident_id}, sampler=user, name=name)
 
 
-def _update_tubes(tubes, start_counts, inserted, sealed_now, new_tubes):
+def _run_writes(writes):
+    """Run (sql, params) statements collected by `defer=` in one round trip (Django's
+    PostgreSQL cursors bind on the client side, so several statements go as one text)."""
+    if not writes:
+        return
+    with connection.cursor() as cur:
+        cur.execute("; ".join(sql for sql, _p in writes), [v for _s, params in writes for v in params])
+
+
+def _update_tubes(tubes, start_counts, inserted, sealed_now, new_tubes, *, unwritten=False,
+                  defer=None):
     """Write the tubes' new counts (from the rows actually inserted) and states; the rows
-    are locked (FOR UPDATE) since the batch read them."""
+    are locked (FOR UPDATE) since the batch read them. `unwritten`: the batch's new tubes
+    are not in the table yet (their final values are set here, the caller inserts them).
+    `defer`: on PostgreSQL, append the statement to this list instead (see `_run_writes`)."""
     added = defaultdict(int)
     for s in inserted:
         added[s.bc] += 1
@@ -944,24 +1009,27 @@ def _update_tubes(tubes, start_counts, inserted, sealed_now, new_tubes):
             if state == TubeState.SEALED and t.sealed_at is None:
                 t.sealed_at = timezone.now()
             t.state = state
-            changed.append(t)
+            if not (unwritten and bc in fresh):
+                changed.append(t)
     if not changed:
         return
     if connection.vendor == "postgresql":  # one statement for all the batch's tubes
-        with connection.cursor() as cur:
-            cur.execute(
-                "UPDATE screening_tube t SET count = v.count, state = v.state, sealed_at = v.sealed_at "
+        stmt = ("UPDATE screening_tube t SET count = v.count, state = v.state, sealed_at = v.sealed_at "
                 "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::int[]) AS count, "
                 "unnest(%s::text[]) AS state, unnest(%s::timestamptz[]) AS sealed_at) v "
                 "WHERE t.id = v.id",
                 [[t.pk for t in changed], [t.count for t in changed], [t.state for t in changed],
                  [t.sealed_at for t in changed]])
+        if defer is None:
+            _run_writes([stmt])
+        else:
+            defer.append(stmt)
     else:
         for t in changed:
             Tube.objects.filter(pk=t.pk).update(count=t.count, state=t.state, sealed_at=t.sealed_at)
 
 
-def _bump_counters(rnd, inserted):
+def _bump_counters(rnd, inserted, *, defer=None):
     by_comm = defaultdict(int)
     levels = {}
     for s in inserted:
@@ -973,17 +1041,20 @@ def _bump_counters(rnd, inserted):
         return
     table = RoundCounter._meta.db_table
     rows = sorted(by_comm.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql" and len(rows) > 1:  # one statement for them all
-            cur.execute(
-                f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "
+    if connection.vendor == "postgresql" and (len(rows) > 1 or defer is not None):
+        stmt = (f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "
                 f"exempt, sampled) SELECT %s, c, s, d, 0, 0, n FROM unnest(%s::bigint[], "
                 f"%s::bigint[], %s::bigint[], %s::int[]) AS v(c, s, d, n) "
                 f"ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = {table}.sampled "
                 f"+ excluded.sampled",
                 [rnd.id, [comm or 0 for comm, _n in rows], [levels[comm][0] for comm, _n in rows],
                  [levels[comm][1] for comm, _n in rows], [n for _comm, n in rows]])
-            return
+        if defer is None:
+            _run_writes([stmt])
+        else:
+            defer.append(stmt)
+        return
+    with connection.cursor() as cur:
         for comm, n in rows:
             st, di = levels[comm]
             cur.execute(

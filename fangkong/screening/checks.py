@@ -23,6 +23,8 @@ MAX_BATCH = 2000
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
 BARCODE = re.compile(r"^[A-Za-z0-9-]{4,40}$")
+_SPACES = re.compile(r"\s+")
+_ID_LIKE = re.compile(r"\d{17}[\dxX]")
 
 
 def text(value, limit=200) -> str:
@@ -105,10 +107,10 @@ def parse_person(value) -> tuple[str, str]:
     the end of a URL), ("resident", "123") for a pick from the search list ("r:123").
     Raises Invalid for anything else. The ID number itself is never kept."""
     raw = text(value, 300)
-    compact = re.sub(r"\s+", "", raw)
+    compact = _SPACES.sub("", raw)
     if compact.startswith("r:") and compact[2:].isdigit():
         return "resident", compact[2:]
-    if re.fullmatch(r"\d{17}[\dxX]", compact):
+    if _ID_LIKE.fullmatch(compact):
         try:
             idn = pii.validate_id_number(compact)
         except Exception:
@@ -123,7 +125,7 @@ def parse_person(value) -> tuple[str, str]:
 
 def check_client_id(value) -> uuid.UUID:
     try:
-        return uuid.UUID(str(value))
+        return uuid.UUID(value if type(value) is str else str(value))
     except (ValueError, TypeError, AttributeError):
         raise Invalid(fields={"client_id": [_("Send a UUID.")]}) from None
 

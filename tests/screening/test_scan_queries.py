@@ -154,3 +154,36 @@ def test_a_resent_scan_of_someone_since_moved_out_is_still_done(world, rnd, syst
     assert all(o.get("duplicate") for o in again)
     assert Sample.objects.filter(round=rnd).count() == 1
     assert not Conflict.objects.filter(round=rnd).exists()
+
+
+def test_tubes_opened_in_a_batch_are_written_with_their_final_count_and_state(world, rnd, system):
+    """New tubes go in after the registrations, with their final count and state (and the
+    ids reserved with the lock); a barcode already open in the round is a conflict; a
+    tube from an earlier batch is updated in place."""
+    staff = Actor.system(world.users.staff)
+    actions.sync(staff, rnd, [{"client_id": cid(), "type": "open", "barcode": "Q0201", "capacity": 3}])
+    out = actions.sync(staff, rnd, [
+        {"client_id": cid(), "type": "open", "barcode": "Q0202", "capacity": 2},
+        {"client_id": cid(), "type": "scan", "barcode": "Q0202", "person": world.su.token},
+        {"client_id": cid(), "type": "scan", "barcode": "Q0202", "person": world.yu.token},
+        {"client_id": cid(), "type": "open", "barcode": "Q0203", "capacity": 3},
+        {"client_id": cid(), "type": "scan", "barcode": "Q0203", "person": world.xia.token},
+        {"client_id": cid(), "type": "open", "barcode": "Q0201"},  # opened before: a conflict
+        {"client_id": cid(), "type": "seal", "barcode": "Q0203"}])
+    assert [o["status"] for o in out] == ["ok", "ok", "ok", "ok", "ok", "conflict", "ok"], out
+    assert out[5]["kind"] == "barcode_used"
+    full, sealed, empty = (Tube.objects.get(round=rnd, barcode=b) for b in ("Q0202", "Q0203", "Q0201"))
+    assert (full.count, full.state, full.sealed_at is not None) == (2, "sealed", True)
+    assert (sealed.count, sealed.state, sealed.sealed_at is not None) == (1, "sealed", True)
+    assert (empty.count, empty.state) == (0, "open")
+    assert out[2]["tube"] == {"barcode": "Q0202", "count": 2, "capacity": 2, "state": "sealed", "left": 0}
+    assert set(Sample.objects.filter(tube=full).values_list("resident_id", flat=True)) == {
+        world.su.id, world.yu.id}
+    assert Sample.objects.get(tube=sealed).resident_id == world.xia.id
+    # a later batch fills the tube of the first one in place
+    more = actions.sync(staff, rnd, [{"client_id": cid(), "type": "scan", "barcode": "Q0201",
+                                      "person": world.wang.token}])
+    assert more[0]["status"] == "ok", more
+    empty.refresh_from_db()
+    assert (empty.count, empty.state) == (1, "open")
+    assert more[0]["tube"]["count"] == 1
