@@ -99,6 +99,33 @@ def world(db, system):
     return w
 
 
+def at_once(*calls, timeout=60):
+    """Run the calls in threads released at the same instant (PostgreSQL concurrency
+    tests); return each call's result or the exception it raised, in order."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(calls))
+    out = [None] * len(calls)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            out[i] = fn()
+        except Exception as e:  # noqa: BLE001 - handed back to the test
+            out[i] = e
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return out
+
+
 def actor_for(user, via="web"):
     return Actor.system(user, via=via)
 

@@ -1,13 +1,13 @@
 """Two tables at the same instant, on PostgreSQL (SQLite has a single writer)."""
 
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from fangkong.core.actor import Actor
 from fangkong.screening import actions
 from fangkong.screening.models import Conflict, RoundCounter, Sample, Tube
+from tests.conftest import at_once
 
 from .conftest import cid
 
@@ -16,28 +16,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _together(*calls):
-    """Run the calls in threads released at the same instant; return results/errors."""
-    barrier = threading.Barrier(len(calls))
-    out = [None] * len(calls)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            out[i] = fn()
-        except Exception as e:  # noqa: BLE001 - handed back to the test
-            out[i] = e
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return out
 
 
 def test_two_tables_scan_the_same_person_at_once(world, rnd):
@@ -49,7 +27,7 @@ def test_two_tables_scan_the_same_person_at_once(world, rnd):
         person = world.su if _ % 2 == 0 else world.yu
         Sample.objects.filter(resident=person).delete()
         Tube.objects.filter(round=rnd).update(count=0, state="open")
-        out = _together(
+        out = at_once(
             lambda p=person: actions.sync(staff, rnd, [{"client_id": cid(), "type": "scan",
                                                         "barcode": "TA001", "person": p.token}]),
             lambda p=person: actions.sync(grid, rnd, [{"client_id": cid(), "type": "scan",
@@ -67,7 +45,7 @@ def test_two_stations_filling_one_tube_never_exceed_its_size(world, rnd, system)
     actions.open_tube(staff, rnd, "TC001")  # pool size 3
     people_a = [world.su.token, world.yu.token]
     people_b = [world.xia.token, world.wang.token]
-    out = _together(
+    out = at_once(
         lambda: actions.sync(staff, rnd, [{"client_id": cid(), "type": "scan", "barcode": "TC001",
                                            "person": p} for p in people_a]),
         lambda: actions.sync(grid, rnd, [{"client_id": cid(), "type": "scan", "barcode": "TC001",
@@ -85,7 +63,7 @@ def test_single_scans_racing_for_the_last_place(world, rnd):
     staff = Actor.system(world.users.staff)
     grid = Actor.system(world.users.grid)
     actions.open_tube(staff, rnd, "TD001", capacity=1)
-    out = _together(
+    out = at_once(
         lambda: actions.scan(staff, rnd, client_id=cid(), barcode="TD001", person=world.su.token),
         lambda: actions.scan(grid, rnd, client_id=cid(), barcode="TD001", person=world.yu.token))
     kinds = sorted("ok" if isinstance(o, dict) else o.code for o in out)
@@ -102,7 +80,7 @@ def test_single_scans_of_one_person_at_two_tables_register_once(world, rnd):
         person = world.su if attempt % 2 == 0 else world.yu
         Sample.objects.filter(resident=person).delete()
         Tube.objects.filter(round=rnd).update(count=0, state="open")
-        out = _together(
+        out = at_once(
             lambda p=person: actions.scan(staff, rnd, client_id=cid(), barcode="TE001", person=p.token),
             lambda p=person: actions.scan(grid, rnd, client_id=cid(), barcode="TF001", person=p.token))
         kinds = sorted("ok" if isinstance(o, dict) else o.code for o in out)
@@ -116,7 +94,7 @@ def test_four_single_scans_racing_for_three_places(world, rnd):
                                         world.users.grid)]
     actions.open_tube(actors[0], rnd, "TG001")  # pool size 3
     people = [world.su, world.yu, world.xia, world.wang]
-    out = _together(*[lambda a=a, p=p: actions.scan(a, rnd, client_id=cid(), barcode="TG001",
+    out = at_once(*[lambda a=a, p=p: actions.scan(a, rnd, client_id=cid(), barcode="TG001",
                                                     person=p.token)
                       for a, p in zip(actors, people, strict=True)])
     kinds = sorted("ok" if isinstance(o, dict) else o.code for o in out)
@@ -146,7 +124,7 @@ def test_two_batches_copied_at_once_register_a_shared_person_once(world, rnd, mo
                 *({"client_id": cid(), "type": "scan", "barcode": code, "person": p.token}
                   for p in people)])
 
-        out = _together(batch(staff, "CA001", [world.su, world.xia]),
+        out = at_once(batch(staff, "CA001", [world.su, world.xia]),
                         batch(grid, "CB001", [world.su, world.yu]))
         assert not any(isinstance(o, Exception) for o in out), out
         su = sorted(o[1]["status"] for o in out)

@@ -2,15 +2,14 @@
 single writer, so it serialises sign-ups by itself)."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from fangkong.volunteers import actions as va
 from fangkong.volunteers.models import Assignment, Call
-from tests.conftest import actor_for
+from tests.conftest import actor_for, at_once
 
 pytestmark = [
     pytest.mark.postgres,
@@ -19,34 +18,13 @@ pytestmark = [
 ]
 
 
-def together(calls):
-    barrier = threading.Barrier(len(calls))
-    out = [None] * len(calls)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            out[i] = fn()
-        except Exception as e:  # noqa: BLE001 - handed back to the test
-            out[i] = e
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return out
-
-
 def test_simultaneous_sign_ups_never_exceed_the_slots(world, make_volunteer):
     people = [make_volunteer(n) for n in range(1, 41)]
     start = timezone.now() + datetime.timedelta(hours=8)
     call = va.create_call(actor_for(world.users.staff), world.community, {
         "task": "sampling", "place": world.building.id, "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=4)).isoformat(), "slots": 10})
-    out = together([lambda v=v: va.sign_up(actor_for(v.user), call) for v in people])
+    out = at_once(*[lambda v=v: va.sign_up(actor_for(v.user), call) for v in people])
     assert not [e for e in out if isinstance(e, Exception)], out
     rows = list(Assignment.objects.filter(call=call))
     confirmed = [a for a in rows if a.status == "confirmed"]
@@ -60,7 +38,7 @@ def test_simultaneous_sign_ups_never_exceed_the_slots(world, make_volunteer):
     cancels = [lambda a=a: va.cancel(actor_for(a.volunteer.user), a) for a in confirmed[:5]]
     late = [make_volunteer(n) for n in range(41, 46)]
     answers = [lambda v=v: va.sign_up(actor_for(v.user), call) for v in late]
-    out = together(cancels + answers)
+    out = at_once(*cancels, *answers)
     assert not [e for e in out if isinstance(e, Exception)], out
     call.refresh_from_db()
     assert call.confirmed == 10
@@ -75,7 +53,7 @@ def test_one_person_cannot_take_two_overlapping_calls_at_once(world, make_volunt
         "task": "delivery", "place": world.building.id, "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=2)).isoformat(), "slots": 5,
         "title": f"送菜 {k}"}) for k in range(4)]
-    out = together([lambda c=c: va.sign_up(actor_for(v.user), c) for c in calls])
+    out = at_once(*[lambda c=c: va.sign_up(actor_for(v.user), c) for c in calls])
     ok = [x for x in out if isinstance(x, Assignment)]
     errors = [x for x in out if isinstance(x, Exception)]
     assert len(ok) == 1 and all(getattr(e, "code", "") == "clash" for e in errors), out
