@@ -137,7 +137,7 @@ def call_cancel(request, call_id: int):
 @router.post("/volunteers/calls/{call_id}/assign", response=AssignmentOut)
 def call_assign(request, call_id: int, payload: AssignIn):
     call = queries.get_call(request.scope, call_id)
-    v = queries.get_volunteer(request.scope, payload.volunteer)
+    v = queries.get_assignable(request.scope, call, payload.volunteer)
     return assignment_out(actions.assign(_actor(request), call, v))
 
 

@@ -199,6 +199,15 @@ def leads_call(scope, call: Call) -> bool:
     return bool(v and call.team_id and call.team.leader_id == v.id)
 
 
+def get_assignable(scope, call: Call, pk) -> Volunteer:
+    """The volunteer to assign to `call`: for its team's leader (who does not manage the
+    community), one of the team's members; for staff, anyone they may see. Pages and the
+    API both resolve the person here."""
+    if leads_call(scope, call) and not can_manage(scope, call):
+        return get_team_member(call.team, pk)
+    return get_volunteer(scope, pk)
+
+
 def roster(call: Call) -> dict:
     """Who answered a call: {"confirmed": [...], "waitlisted": [...], "cancelled": [...]}."""
     out = defaultdict(list)

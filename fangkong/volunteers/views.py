@@ -389,10 +389,7 @@ def assignment_cancel(request, pk):
 def call_assign(request, pk):
     call = queries.get_call(request.scope, pk)
     try:
-        if queries.leads_call(request.scope, call) and not request.scope.allows(MANAGE, call):
-            v = queries.get_team_member(call.team, request.POST.get("volunteer"))
-        else:
-            v = queries.get_volunteer(request.scope, request.POST.get("volunteer"))
+        v = queries.get_assignable(request.scope, call, request.POST.get("volunteer"))
         actions.assign(_actor(request), call, v)
         messages.success(request, _("%(name)s is assigned.") % {"name": v.name})
     except (Conflict, Invalid) as e:

@@ -220,6 +220,16 @@ def test_a_team_leader_assigns_team_members_to_the_teams_calls(world, make_volun
     client.post(reverse("volunteers_call_assign", args=[team_call.id]), {"volunteer": member.id})
     assert Assignment.objects.get(volunteer=member, call=team_call).via == "assigned"
 
+    # the API resolves the person the same way (one query, pages and API alike)
+    other_member = make_volunteer(4)
+    va.add_member(staff, team, other_member)
+    url = f"/api/v1/volunteers/calls/{team_call.id}/assign"
+    r = client.post(url, {"volunteer": outsider.id}, content_type="application/json")
+    assert r.status_code == 404
+    r = client.post(url, {"volunteer": other_member.id}, content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert Assignment.objects.get(volunteer=other_member, call=team_call).via == "assigned"
+
 
 @pytest.mark.django_db(transaction=True)
 def test_an_answer_costs_two_round_trips_on_postgresql(world, make_volunteer):
