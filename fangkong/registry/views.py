@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.accounts import queries as account_queries
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound, TooMany
@@ -156,7 +157,7 @@ def household_detail(request, pk):
            "can_edit": request.scope.allows(Perm.EDIT_REGISTRY, hh),
            "can_reveal": request.scope.allows(Perm.REVEAL_ID, hh),
            "can_codes": cards.can_show_codes(request.scope, hh),
-           "logins": household_logins(request.scope, hh),
+           "logins": account_queries.household_logins(request.scope, hh),
            "crumbs": [p for p in queries.ancestors(hh.place) if
                       request.scope.allows(Perm.VIEW_REGISTRY, p)] + (
                [hh.place] if request.scope.allows(Perm.VIEW_REGISTRY, hh.place) else []),
@@ -257,16 +258,6 @@ def resident_edit(request, pk):
     return render(request, "registry/resident_form.html",
                   {"hh": r.household, "resident": r, "errors": errors, "values": values,
                    **_choices()})
-
-
-def household_logins(scope, hh):
-    """The accounts that log in for this household (for staff who manage accounts)."""
-    if not scope.allows(Perm.MANAGE_USERS, hh):
-        return None
-    from fangkong.accounts.models import Membership
-
-    return list(Membership.objects.filter(household=hh, is_active=True)
-                .select_related("user").order_by("id"))
 
 
 @page
