@@ -3,12 +3,12 @@
 
 import datetime
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
 from fangkong.accounts.roles import Perm
+from fangkong.core import paging
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 
@@ -70,17 +70,11 @@ def _d_out(d) -> dict:
             "sent_at": d.sent_at, "created_at": d.created_at}
 
 
-def _limit(size):
-    if size > settings.FANGKONG_API_MAX_PAGE:
-        raise Invalid(fields={"page_size": [_("At most %(n)d rows a page.") % {
-            "n": settings.FANGKONG_API_MAX_PAGE}]})
-
-
 @router.get("/me/notifications", response=InboxOut)
 def inbox(request, unread: bool = False, page: int = Query(1, ge=1, le=100_000),
           page_size: int = Query(50, ge=1)):
     """My inbox, newest first."""
-    _limit(page_size)
+    page_size = paging.page_size(page_size)
     qs = queries.inbox(request.user, unread=unread)
     start = (page - 1) * page_size
     return {"count": qs.count(), "unread": queries.unread_count(request.user),
@@ -101,7 +95,7 @@ def deliveries(request, status: str | None = None, page: int = Query(1, ge=1, le
         raise NotFound()
     if status is not None and status not in Status.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
-    _limit(page_size)
+    page_size = paging.page_size(page_size)
     start = (page - 1) * page_size
     qs = queries.deliveries(request.scope, status=status)
     return [_d_out(d) for d in qs[start:start + page_size]]

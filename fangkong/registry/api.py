@@ -20,6 +20,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.paging import page_of
 
 from . import actions, checks, queries
 from .models import Household, ImportJob, Place, Resident
@@ -111,13 +112,7 @@ def _household_out(hh: Household, scope, labels, n_residents: int) -> dict:
     }
 
 
-def _page(qs, page: int, page_size: int | None):
-    limit = settings.FANGKONG_API_MAX_PAGE
-    size = page_size or settings.FANGKONG_PAGE_SIZE
-    if size > limit:
-        raise Invalid(fields={"page_size": [_("At most %(n)d rows a page.") % {"n": limit}]})
-    start = (page - 1) * size
-    return qs.count(), size, list(qs[start:start + size])
+_page = page_of  # (count, size, rows) of one page
 
 
 PageNumber = Query(1, ge=1, le=MAX_PAGE_NUMBER)

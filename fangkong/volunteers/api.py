@@ -11,13 +11,13 @@ out of the OpenAPI schema (the security table treats "public" and "not in the sc
 one); their bodies are `PhoneIn` and `RegistrationIn` in schemas.py.
 """
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.paging import page_of
 
 from . import actions, queries
 from .models import Assignment, PhoneCode, Volunteer
@@ -170,13 +170,10 @@ def people(request, community: int, status: str | None = None, q: str = "",
     c = queries.get_community(request.scope, community)
     if status is not None and status not in Volunteer.Status.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
-    size = page_size or settings.FANGKONG_PAGE_SIZE
-    if size > settings.FANGKONG_API_MAX_PAGE:
-        raise Invalid(fields={"page_size": [_("At most %(n)d rows a page.") % {"n": settings.FANGKONG_API_MAX_PAGE}]})
     qs = queries.volunteer_list(request.scope, c, status=status, q=q)
-    start = (page - 1) * size
-    return {"count": qs.count(), "page": page, "page_size": size,
-            "results": [volunteer_out(v) for v in qs[start:start + size]]}
+    count, size, rows = page_of(qs, page, page_size)
+    return {"count": count, "page": page, "page_size": size,
+            "results": [volunteer_out(v) for v in rows]}
 
 
 @router.post("/volunteers/people/{volunteer_id}/approve", response=VolunteerOut)
