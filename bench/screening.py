@@ -156,6 +156,7 @@ def run(ctx):
     _tok, raw = account_actions.create_token(Actor.system(user), f"bench-{uuid.uuid4().hex[:6]}")
     _cleanup(rnd, user)
     batch_figures(ctx, rnd, user, raw)
+    batch_http_figures(ctx, rnd, user, raw)
     scan_figures(ctx, rnd, user, raw)
     coverage_figures(ctx, rounds)
     report.note(f"screening: {len(rounds)} rounds, "
@@ -181,28 +182,9 @@ def batch_figures(ctx, rnd, user, raw):
     path = f"/api/v1/screening/rounds/{rnd.id}/sync"
     for rep in range(cfg.repeat):
         people = _free_people(rnd, n)
-        # raw COPY of the same rows (same table, same indexes), then taken out again
-        rows = []
-        for p in people:
-            s = Sample(round_id=rnd.id, tube_id=0, resident_id=p[0], household_id=p[2],
-                       client_id=uuid.uuid4(), sampled_at=rnd.starts_at, sampler_id=user.id)
-            for f, v in zip(LEVEL_FIELDS, p[3:], strict=True):
-                setattr(s, f, v)
-            rows.append(s)
-        with transaction.atomic():
-            t = time.perf_counter()
-            bulk.insert(Sample, rows)
-            copy_s.append(time.perf_counter() - t)
-            transaction.set_rollback(True)
+        copy_s.append(_copy_baseline(rnd, user, people))
         # the same people through the API: tubes of 10, 500 events a request
-        events = []
-        for k in range(0, len(people), 10):
-            code = f"R{rep}X{k // 10:07d}"
-            events.append({"client_id": str(uuid.uuid4()), "type": "open", "barcode": code})
-            events += [{"client_id": str(uuid.uuid4()), "type": "scan", "barcode": code,
-                        "person": p[1]} for p in people[k:k + 10]]
-        bodies = [json.dumps({"events": events[i:i + per_request]})
-                  for i in range(0, len(events), per_request)]
+        bodies = _station_bodies(people, f"R{rep}X", per_request)
         t = time.perf_counter()
         for body in bodies:
             r = client.post(path, data=body, content_type="application/json")
@@ -225,6 +207,99 @@ def batch_figures(ctx, rnd, user, raw):
                       invert=False,
                       note=f"{n:,} people + {n // 10:,} tubes, {per_request} events a request; "
                            f"replay of the same upload {n / replay:,.0f} events/s, nothing added"))
+
+
+def _copy_baseline(rnd, user, people) -> float:
+    """Seconds for a raw COPY of these people's registrations (same table, same indexes),
+    rolled back."""
+    rows = []
+    for p in people:
+        s = Sample(round_id=rnd.id, tube_id=0, resident_id=p[0], household_id=p[2],
+                   client_id=uuid.uuid4(), sampled_at=rnd.starts_at, sampler_id=user.id)
+        for f, v in zip(LEVEL_FIELDS, p[3:], strict=True):
+            setattr(s, f, v)
+        rows.append(s)
+    with transaction.atomic():
+        t = time.perf_counter()
+        bulk.insert(Sample, rows)
+        took = time.perf_counter() - t
+        transaction.set_rollback(True)
+    return took
+
+
+def _station_bodies(people, prefix, per_request=500) -> list[str]:
+    """One station's queue for these people (tubes of 10), as the request bodies it sends."""
+    events = []
+    for k in range(0, len(people), 10):
+        code = f"{prefix}{k // 10:07d}"
+        events.append({"client_id": str(uuid.uuid4()), "type": "open", "barcode": code})
+        events += [{"client_id": str(uuid.uuid4()), "type": "scan", "barcode": code,
+                    "person": p[1]} for p in people[k:k + 10]]
+    return [json.dumps({"events": events[i:i + per_request]})
+            for i in range(0, len(events), per_request)]
+
+
+def batch_http_figures(ctx, rnd, user, raw):
+    """The upload as it happens when the network comes back at a sampling point: several
+    stations (tables) send their queues at once, over HTTP, to the server the scan figures
+    use (granian 2 workers × 4 threads), each station one keep-alive connection posting its
+    500-event requests one after the other. Against a raw COPY of the same rows in the same
+    run (one connection, as the COPY figure above)."""
+    from .page import Server, free_port, server_command
+
+    cfg, report = ctx.cfg, ctx.report
+    port = free_port()
+    server = server_command(port)
+    if server is None:
+        report.note("screening.batch.http: skipped, neither granian nor gunicorn is installed")
+        return
+    name, cmd = server
+    n = cfg.scaled(20_000, 1_000)
+    stations = 4
+    path = f"/api/v1/screening/rounds/{rnd.id}/sync"
+    headers = {"Authorization": f"Bearer {raw}", "Content-Type": "application/json",
+               "Connection": "keep-alive"}
+    rates, copy_rates, errors = [], [], {}
+    with Server(name, cmd, port, ctx.env, cfg.workdir / "server-batch.log") as srv:
+        srv.wait_ready(f"/api/v1/screening/rounds/{rnd.id}", headers)
+        for rep in range(cfg.repeat + 1):  # the first is a warm-up (each worker's first requests)
+            people = _free_people(rnd, n)
+            copy_s = _copy_baseline(rnd, user, people)
+            share = (len(people) + stations - 1) // stations
+            queues = [_station_bodies(people[k * share:(k + 1) * share], f"H{rep}T{k}X")
+                      for k in range(stations)]
+            failed = [0] * stations
+
+            def station(k, queues=queues, failed=failed):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                for body in queues[k]:
+                    conn.request("POST", path, body=body, headers=headers)
+                    resp = conn.getresponse()
+                    resp.read()
+                    if resp.status != 200:
+                        failed[k] += 1
+                conn.close()
+
+            threads = [threading.Thread(target=station, args=(k,), daemon=True) for k in range(stations)]
+            t = time.perf_counter()
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(timeout=120)
+            took = time.perf_counter() - t
+            got = Sample.objects.filter(round=rnd, resident_id__in=[p[0] for p in people]).count()
+            _cleanup(rnd, user)
+            if sum(failed) or got != len(people) or any(th.is_alive() for th in threads):
+                errors[f"repeat {rep}"] = f"{sum(failed)} requests failed, {got:,} of {len(people):,} registered"
+            if rep:
+                rates.append(len(people) / took)
+                copy_rates.append(len(people) / copy_s)
+    report.add(figure("screening.batch.http", rates, "rows/s", compare=copy_rates,
+                      compare_name="raw COPY", ratio_label="COPY ÷ API: API is this many times slower",
+                      invert=False, extra={"errors": errors},
+                      note=f"{n:,} people + {n // 10:,} tubes from {stations} stations at once over HTTP "
+                           f"({granian_note(name)}), 500 events a request"
+                           + (f"; FAILED: {errors}" if errors else "")))
 
 
 # --- single scans under load ----------------------------------------------------------------

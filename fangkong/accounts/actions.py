@@ -133,7 +133,9 @@ def authenticate_token_and_scope(raw: str):
         f" LEFT JOIN {qn(Place._meta.db_table)} p ON p.id = m.place_id"
         " WHERE t.digest = %s AND t.revoked_at IS NULL"
         " ORDER BY p.depth, m.id")
-    with conn.cursor() as cur:
+    from fangkong.core.db import prepared_cursor
+
+    with prepared_cursor(conn.alias) as cur:  # PostgreSQL keeps its plan (fixed text)
         cur.execute(sql, [ApiToken.hash(raw)])
         rows = cur.fetchall()
     if not rows:

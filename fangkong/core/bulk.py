@@ -20,6 +20,7 @@ _PLAIN = {
     "PositiveBigIntegerField", "CharField", "TextField", "SlugField", "EmailField",
     "BooleanField", "DateField", "DateTimeField", "ForeignKey", "OneToOneField",
 }
+_PLAIN_PG = _PLAIN | {"UUIDField"}
 
 
 def _connection(model):
@@ -79,8 +80,8 @@ def _prepared_rows(conn, fields, objs):
     cannot take the Python value as it is (dates on SQLite, JSON…)."""
     if conn.vendor == "sqlite":  # sqlite3 takes str/int/float/None; dates need Django's adapters
         plain = [f.get_internal_type() in _PLAIN - {"DateField", "DateTimeField"} for f in fields]
-    else:
-        plain = [f.get_internal_type() in _PLAIN for f in fields]
+    else:  # PostgreSQL (text COPY or psycopg's adapters): a UUID goes as it is, or as its text
+        plain = [f.get_internal_type() in _PLAIN_PG for f in fields]
     attnames = [f.attname for f in fields]
     if all(plain):
         for o in objs:

@@ -483,21 +483,19 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
         outcomes = {}
         try:
             with transaction.atomic():
-                done, known = _seen(ids)
-                barcodes = sorted({p["barcode"] for p in parsed})
-                # ids for the tubes this batch may open, taken with the lock (one round trip);
-                # a barcode that turns out to exist wastes its id (a gap in the sequence)
-                opening = {p["barcode"] for p in parsed if p["type"] == "open"
-                           and p["client_id"] not in done and p["client_id"] not in known}
-                locked, spare_ids = _lock_tubes(rnd, barcodes, new=len(opening))
+                done, known, locked, spare_ids, people = _reads(rnd, parsed, ids)
                 tubes = {t.barcode: t for t in locked}
                 start_counts = {t.barcode: t.count for t in tubes.values()}
-                people = _people(rnd, [p for p in parsed if p["type"] == "scan"
-                                       and p["client_id"] not in done and p["client_id"] not in known])
                 # registered already in this round, and red/yellow codes: read with the people
-                sampled = {r["id"]: (r["s_code"], r["s_at"]) for r in people.values() if r["s_code"]}
-                red = {r["id"] for r in people.values() if r["colour"] in (CodeColour.RED, CodeColour.YELLOW)}
+                sampled, red = {}, set()
                 areas = [(f"{k}_id", pid) for k, pid in area_keys(rnd)]  # (person's column, place)
+                warn = (CodeColour.RED, CodeColour.YELLOW)
+                for r in people.values():
+                    r["in_scope"] = any(r[col] == pid for col, pid in areas)
+                    if r["s_code"]:
+                        sampled[r["id"]] = (r["s_code"], r["s_at"])
+                    if r["colour"] in warn:
+                        red.add(r["id"])
                 new_tubes, new_samples, new_conflicts, sealed_now = [], [], [], set()
                 doubtful = []  # scans refused or kept as conflicts: were they registered already?
                 make_sample = bulk.prototype(Sample, round_id=rnd.id, tube_id=None, resident_id=0,
@@ -505,12 +503,16 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                                              sampled_at=now)
                 make_tube = _tube_factory(rnd, user, now)
 
+                OPEN, SEALED = TubeState.OPEN, TubeState.SEALED
+                ok = {"status": "ok"}  # outcomes are copied when the answer is written
+                ok_again = {"status": "ok", "duplicate": True}
+                levels = LEVEL_FIELDS
                 for p in parsed:
                     cid = p["client_id"]
                     if cid in outcomes:
                         continue
                     if cid in done:
-                        outcomes[cid] = {"status": "ok", "duplicate": True}
+                        outcomes[cid] = ok_again
                         continue
                     if cid in known:
                         c = known[cid]
@@ -520,40 +522,45 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                         continue
                     bc = p["barcode"]
                     tube = tubes.get(bc)
-                    if p["type"] == "open":
+                    kind = p["type"]
+                    if kind == "open":
                         if tube is None:
                             cap = p["capacity"] or rnd.pool_size
                             tube = make_tube(bc, cap, p["point"], p["table"], cid, p["at"])
                             tubes[bc] = tube
                             start_counts[bc] = 0
                             new_tubes.append(tube)
-                            outcomes[cid] = {"status": "ok"}
-                        elif tube.client_id == cid:
-                            outcomes[cid] = {"status": "ok", "duplicate": True}
+                            outcomes[cid] = ok
+                        elif tube.client_id is not None and str(tube.client_id) == cid:
+                            outcomes[cid] = ok_again
                         else:
                             outcomes[cid] = _conflict(new_conflicts, rnd, p, Conflict.Kind.BARCODE_USED,
                                                       tube=tube, sampler=user)
                         continue
-                    if p["type"] == "seal":
+                    if kind == "seal":
                         if tube is None:
                             outcomes[cid] = _conflict(new_conflicts, rnd, p, Conflict.Kind.TUBE_UNKNOWN,
                                                       sampler=user)
                         else:
-                            if tube.state == TubeState.OPEN:
+                            if tube.state == OPEN:
                                 if tube.count == 0:
                                     outcomes[cid] = {"status": "refused", "kind": "tube_empty",
                                                      "message": str(_("An empty tube cannot be sealed."))}
                                     continue
-                                tube.state, tube.sealed_at = TubeState.SEALED, p["at"]
+                                tube.state, tube.sealed_at = SEALED, p["at"]
                                 sealed_now.add(bc)
-                            outcomes[cid] = {"status": "ok"}
+                            outcomes[cid] = ok
                         continue
                     # a scan
                     person = people.get((p["person_kind"], p["person_key"]))
-                    if person is not None and person["s_cid"] == cid:  # sent again: registered already
-                        outcomes[cid] = {"status": "ok", "duplicate": True}
-                        continue
-                    name = person["name"] if person else ""
+                    if person is None:
+                        name = ""
+                    else:
+                        s_cid = person["s_cid"]
+                        if s_cid is not None and str(s_cid) == cid:  # sent again: registered already
+                            outcomes[cid] = ok_again
+                            continue
+                        name = person["name"]
                     if tube is None:
                         kind = Conflict.Kind.TUBE_UNKNOWN
                     elif person is None:
@@ -562,11 +569,11 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                         kind = Conflict.Kind.ALREADY_SAMPLED
                     elif tube.count >= tube.capacity:
                         kind = Conflict.Kind.TUBE_FULL
-                    elif tube.state != TubeState.OPEN:
+                    elif tube.state != OPEN:
                         kind = Conflict.Kind.TUBE_SEALED
-                    elif person["id"] in red and tube.capacity > 1:
+                    elif tube.capacity > 1 and person["id"] in red:
                         kind = Conflict.Kind.SINGLE_TUBE
-                    elif not p["confirm"] and not any(person[col] == pid for col, pid in areas):
+                    elif not person["in_scope"] and not p["confirm"]:
                         kind = Conflict.Kind.OUT_OF_SCOPE
                     else:
                         kind = None
@@ -584,18 +591,24 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                             outcomes[cid] = _conflict(new_conflicts, rnd, p, kind, tube=tube, person=person,
                                                       sampler=user, **extra)
                         continue
-                    s = make_sample()
-                    d = s.__dict__  # a fresh copy with nothing cached: plain attributes, no descriptors
-                    d.update({f: person[f] for f in LEVEL_FIELDS})
-                    d.update(tube_id=tube.pk, resident_id=person["id"], household_id=person["household_id"],
-                             client_id=cid, sampled_at=p["at"], point_id=tube.point_id,
-                             out_of_scope=not any(person[col] == pid for col, pid in areas),
-                             bc=bc)  # bc: the tube's barcode, without going back to the tube
-                    new_samples.append(s)
-                    sampled[person["id"]] = (bc, p["at"])
+                    smp = make_sample()
+                    d = smp.__dict__  # a fresh copy with nothing cached: plain attributes, no descriptors
+                    for f in levels:
+                        d[f] = person[f]
+                    at = p["at"]
+                    d["tube_id"] = tube.pk
+                    d["resident_id"] = pid = person["id"]
+                    d["household_id"] = person["household_id"]
+                    d["client_id"] = cid
+                    d["sampled_at"] = at
+                    d["point_id"] = tube.point_id
+                    d["out_of_scope"] = not person["in_scope"]
+                    d["bc"] = bc  # the tube's barcode, without going back to the tube
+                    new_samples.append(smp)
+                    sampled[pid] = (bc, at)
                     tube.count += 1
                     if tube.count >= tube.capacity:
-                        tube.state, tube.sealed_at = TubeState.SEALED, p["at"]
+                        tube.state, tube.sealed_at = SEALED, at
                         sealed_now.add(bc)
                     outcomes[cid] = {"status": "ok", "name": name}
 
@@ -627,18 +640,19 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                 if written_later:  # with their final counts and states: no UPDATE of fresh rows
                     bulk.insert(Tube, new_tubes)
                 _bump_counters(rnd, new_samples, defer=writes)
-                _run_writes(writes)
-                if new_conflicts and not online:
-                    Conflict.objects.bulk_create(new_conflicts, ignore_conflicts=True)
-                    ids_by_client = dict(Conflict.objects.filter(
-                        client_id__in=[c.client_id for c in new_conflicts]).values_list("client_id", "id"))
-                    for c in new_conflicts:
-                        outcomes[c.client_id]["conflict"] = ids_by_client.get(c.client_id)
                 if not online and (new_samples or new_conflicts or new_tubes):
+                    # with the counts (PostgreSQL: one round trip for the three)
                     record(actor, "screening.sync", rnd, {"samples": len(new_samples),
                                                           "conflicts": len(new_conflicts),
                                                           "tubes": len(new_tubes), "events": len(items)},
-                           levels_from=rnd)
+                           levels_from=rnd, defer=writes if connection.vendor == "postgresql" else None)
+                _run_writes(writes)
+                if new_conflicts and not online:
+                    Conflict.objects.bulk_create(new_conflicts, ignore_conflicts=True)
+                    ids_by_client = {str(cid): pk for cid, pk in Conflict.objects.filter(
+                        client_id__in=[c.client_id for c in new_conflicts]).values_list("client_id", "id")}
+                    for c in new_conflicts:
+                        outcomes[c.client_id]["conflict"] = ids_by_client.get(c.client_id)
         except _CopyCollided:
             continue
         break
@@ -677,21 +691,27 @@ def _lock_tubes(rnd, barcodes, *, new=0) -> tuple[list[Tube], list[int]]:
         return list(tq), []
     from .scanning import _cursor
 
-    names = [f.attname for f in _TUBE_FIELDS]
-    tubes, ids = [], []
     with _cursor() as cur:
         cur.execute(LOCK_TUBES_PG, [rnd.id, ",".join(barcodes), new])
-        for row in cur.fetchall():
-            if row[-1] is None:
-                tubes.append(Tube.from_db(connection.alias, names, row[:-1]))
-            else:
-                ids.append(row[-1])
+        return _lock_rows(cur.fetchall())
+
+
+_TUBE_NAMES = [f.attname for f in _TUBE_FIELDS]
+
+
+def _lock_rows(rows) -> tuple[list[Tube], list[int]]:
+    tubes, ids = [], []
+    for row in rows:
+        if row[-1] is None:
+            tubes.append(Tube.from_db(connection.alias, _TUBE_NAMES, row[:-1]))
+        else:
+            ids.append(row[-1])
     return tubes, ids
 
 
 def _registered(ids) -> set:
-    """Which of these client ids are registrations already."""
-    return set(Sample.objects.filter(client_id__any_of=list(ids)).values_list("client_id", flat=True))
+    """Which of these client ids are registrations already (as text)."""
+    return {str(c) for c in Sample.objects.filter(client_id__any_of=list(ids)).values_list("client_id", flat=True)}
 
 
 def _tube_factory(rnd, user, now):
@@ -718,7 +738,7 @@ def _parse_item(index, item, now) -> dict:
         p["error"] = ("event", str(_("Send a JSON object.")))
         return p
     try:
-        p["client_id"] = checks.check_client_id(item.get("client_id"))
+        p["client_id"] = checks.client_key(item.get("client_id"))
         p["type"] = t = item.get("type") or "scan"
         if t not in ("open", "scan", "seal"):
             raise Invalid(fields={"type": [_("Type must be open, scan or seal.")]})
@@ -774,13 +794,7 @@ def _seen(ids) -> tuple[set, dict]:
           .values_list("client_id", Value(0, output_field=IntegerField()), blank, blank, blank)
           .union(Conflict.objects.filter(client_id__any_of=ids).order_by()
                  .values_list("client_id", "id", "kind", "status", "barcode"), all=True))
-    done, known = set(), {}
-    for cid, pk, kind, status, barcode in qs:
-        if pk:
-            known[cid] = Conflict(id=pk, client_id=cid, kind=kind, status=status, barcode=barcode)
-        else:
-            done.add(cid)
-    return done, known
+    return _seen_rows(qs)
 
 
 # Keys go as ONE text parameter split in the database (string_to_array): psycopg dumps a
@@ -794,18 +808,69 @@ WHERE client_id = ANY(k.ids)
 """
 
 
+def _seen_rows(rows) -> tuple[set, dict]:
+    done, known = set(), {}
+    for cid, pk, kind, status, barcode in rows:
+        cid = str(cid)  # the batch keeps client ids as text
+        if pk:
+            known[cid] = Conflict(id=pk, client_id=cid, kind=kind, status=status, barcode=barcode)
+        else:
+            done.add(cid)
+    return done, known
+
+
+def _reads(rnd, parsed, ids):
+    """What the batch needs to know, read at its start: (client ids done, {client id:
+    conflict kept}, the batch's tubes locked, ids reserved for the tubes it may open, the
+    scanned people). On PostgreSQL the three statements go in one round trip (a psycopg
+    pipeline); so the lock reserves an id for every barcode opened in the batch, and the
+    people are read for every scan, even those the first read will show as done (a replay
+    wastes a few sequence numbers and reads people it then ignores)."""
+    barcodes = sorted({p["barcode"] for p in parsed})
+    scans = [p for p in parsed if p["type"] == "scan"]
+    if connection.vendor != "postgresql":
+        done, known = _seen(ids)
+        locked, spare = _lock_tubes(rnd, barcodes)
+        people = _people(rnd, [p for p in scans if p["client_id"] not in done and p["client_id"] not in known])
+        return done, known, locked, spare, people
+    from .scanning import _cursor
+
+    n_open = len({p["barcode"] for p in parsed if p["type"] == "open"})
+    keys = _people_keys(scans)
+    with _cursor() as seen_cur, _cursor() as lock_cur, _cursor() as people_cur:
+        with connection.connection.pipeline():
+            seen_cur.execute(SEEN_PG, {"ids": ",".join(map(str, ids))})
+            lock_cur.execute(LOCK_TUBES_PG, [rnd.id, ",".join(barcodes), n_open])
+            if any(keys):
+                people_cur.execute(PEOPLE_PG, _people_params(rnd, *keys))
+            seen_rows = seen_cur.fetchall()
+            lock_rows = lock_cur.fetchall()
+            people_rows = people_cur.fetchall() if any(keys) else []
+    done, known = _seen_rows(seen_rows)
+    locked, spare = _lock_rows(lock_rows)
+    return done, known, locked, spare, _people_rows(people_rows, *keys)
+
+
 def _seen_pg(ids) -> tuple[set, dict]:
     from .scanning import _cursor
 
-    done, known = set(), {}
     with _cursor() as cur:
         cur.execute(SEEN_PG, {"ids": ",".join(map(str, ids))})
-        for cid, pk, kind, status, barcode in cur.fetchall():
-            if pk:
-                known[cid] = Conflict(id=pk, client_id=cid, kind=kind, status=status, barcode=barcode)
-            else:
-                done.add(cid)
-    return done, known
+        return _seen_rows(cur.fetchall())
+
+
+def _people_keys(scans) -> tuple[set, set, set]:
+    """(codes, ID-number hashes, resident ids) of these scans."""
+    tokens, hashes, rids = set(), set(), set()
+    for p in scans:
+        kind = p["person_kind"]
+        if kind == "token":
+            tokens.add(p["person_key"])
+        elif kind == "id":
+            hashes.add(p["person_key"])
+        elif kind == "resident":
+            rids.add(int(p["person_key"]))
+    return tokens, hashes, rids
 
 
 def _people(rnd, scans) -> dict:
@@ -814,9 +879,7 @@ def _people(rnd, scans) -> dict:
     health-code colour. A pick by resident id ("r:123") only finds people in the round's
     area (it comes from the scoped search); codes and ID numbers find anyone (the person
     is standing at the table)."""
-    tokens = {p["person_key"] for p in scans if p["person_kind"] == "token"}
-    hashes = {p["person_key"] for p in scans if p["person_kind"] == "id"}
-    rids = {int(p["person_key"]) for p in scans if p["person_kind"] == "resident"}
+    tokens, hashes, rids = _people_keys(scans)
     if not (tokens or hashes or rids):
         return {}
     if connection.vendor == "postgresql":
@@ -869,11 +932,18 @@ def _people_pg(rnd, tokens, hashes, rids) -> dict:
     parameters (binary, not spelled out in the SQL text), joins instead of subqueries."""
     from .scanning import _cursor
 
-    out = {}
     with _cursor() as cur:
-        cur.execute(PEOPLE_PG, {"round": rnd.id, "tokens": ",".join(tokens), "hashes": ",".join(hashes),
-                                "rids": list(rids), "gone": str(Presence.MOVED_OUT)})
-        rows = cur.fetchall()
+        cur.execute(PEOPLE_PG, _people_params(rnd, tokens, hashes, rids))
+        return _people_rows(cur.fetchall(), tokens, hashes, rids)
+
+
+def _people_params(rnd, tokens, hashes, rids) -> dict:
+    return {"round": rnd.id, "tokens": ",".join(tokens), "hashes": ",".join(hashes),
+            "rids": list(rids), "gone": str(Presence.MOVED_OUT)}
+
+
+def _people_rows(rows, tokens, hashes, rids) -> dict:
+    out = {}
     for values in rows:
         row = dict(zip(_PEOPLE_KEYS, values, strict=True))
         if row["token"] in tokens:
@@ -953,13 +1023,14 @@ def _insert_samples(samples: list[Sample], *, copy=True) -> set:
             except (IntegrityError, psycopg.IntegrityError) as e:
                 raise _CopyCollided from e
             return {s.client_id for s in samples}
-        return bulk.insert_ignore(Sample, samples, order_by="resident_id", returning="client_id")
-    return bulk.insert_ignore(Sample, samples, returning="client_id")
+        return {str(c) for c in bulk.insert_ignore(Sample, samples, order_by="resident_id",
+                                                    returning="client_id")}
+    return {str(c) for c in bulk.insert_ignore(Sample, samples, returning="client_id")}
 
 
 def _handle_lost(rnd, lost, outcomes, bucket, tubes, online, user):
-    now_there = set(Sample.objects.filter(client_id__in=[s.client_id for s in lost])
-                    .values_list("client_id", flat=True))
+    now_there = {str(c) for c in Sample.objects.filter(client_id__in=[s.client_id for s in lost])
+                 .values_list("client_id", flat=True)}
     for s in lost:
         if s.client_id in now_there:  # the same event, sent twice at once: it is in
             outcomes[s.client_id] = {"status": "ok", "duplicate": True}

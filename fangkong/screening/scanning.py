@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from fangkong.core.db import prepared_cursor
 from fangkong.registry.models import LEVEL_FIELDS, Presence
 
 from .models import CodeColour, Conflict, Sample, TubeState
@@ -98,41 +99,10 @@ ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = screening_roundcoun
 """
 
 
-_PREPARED = None
-
-
-def _prepared_cursor_class():
-    global _PREPARED
-    if _PREPARED is None:
-        import psycopg
-
-        class Prepared(psycopg.Cursor):
-            """Server-side binding, and every statement prepared on the connection at its
-            first run. Django opens connections with `prepare_threshold=None`, with which
-            psycopg prepares nothing, so PostgreSQL planned each statement every time:
-            0.78 ms of planning for the scan's read, which runs in 0.1 ms. `_cursor` lifts
-            the threshold out of reach instead (Django's own cursors bind on the client
-            side and never prepare), and these statements ask with `prepare=True`."""
-
-            def execute(self, query, params=None, *, prepare=None, binary=None):
-                return super().execute(query, params, prepare=True if prepare is None else prepare,
-                                       binary=binary)
-
-        _PREPARED = Prepared
-    return _PREPARED
-
-
 def _cursor():
-    """On PostgreSQL a cursor whose statements are prepared (see `_prepared_cursor_class`),
-    so PostgreSQL keeps their plans. Django's wrapper stays around it (query logging,
-    execute wrappers). For the fixed statements of the station paths only."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = 1 << 30  # only `prepare=True` prepares
-    return connection._prepare_cursor(_prepared_cursor_class()(raw))
+    """A cursor whose statements PostgreSQL prepares (`core.db.prepared_cursor`), for the
+    fixed statements of the station paths only."""
+    return prepared_cursor()
 
 
 def _uuid(value):

@@ -621,18 +621,9 @@ def _fetch_one(sql, params):
     """Run one statement and return its first row. On PostgreSQL it is a prepared statement
     (server-side binding): PostgreSQL plans it once per connection rather than on every
     answer, which costs more than running it. Logged and wrapped like Django's own queries."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchone()
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    from fangkong.core.db import prepared_cursor
 
-    class Prepared(ServerBindingCursor):
-        def execute(self, query, params=None, **kw):
-            return super().execute(query, params, prepare=True, **kw)
-
-    connection.ensure_connection()
-    with connection._prepare_cursor(Prepared(connection.connection)) as cur:
+    with prepared_cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchone()
 

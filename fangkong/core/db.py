@@ -1,0 +1,45 @@
+"""Prepared statements on PostgreSQL, for the few hot fixed queries.
+
+Django's psycopg cursors bind parameters on the client side, so PostgreSQL plans every
+statement every time it runs. For the hot paths (a bearer token's authentication, a scan,
+a volunteer's answer, a station's batch) planning costs as much as running or more: 0.78 ms
+of planning for the scan's read, which runs in 0.1 ms. `prepared_cursor()` gives a cursor
+that binds on the server and prepares each statement on the connection at its first run;
+PostgreSQL then keeps the plan for the connection's life (persistent connections:
+CONN_MAX_AGE). The connection's `prepare_threshold` is out of reach (settings), so only
+these cursors prepare; the statements must be fixed texts (parameters as %s), never text
+built per request, or the connection's cache fills with one-off plans.
+
+On SQLite (and anything else) it is an ordinary cursor. Either way Django's wrapper stays
+around it: query logging, execute wrappers, errors translated.
+"""
+
+from django.db import connections
+
+_PREPARED = None
+
+
+def _prepared_class():
+    global _PREPARED
+    if _PREPARED is None:
+        import psycopg
+
+        class Prepared(psycopg.Cursor):
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True if prepare is None else prepare,
+                                       binary=binary)
+
+        _PREPARED = Prepared
+    return _PREPARED
+
+
+def prepared_cursor(using: str = "default"):
+    """A cursor (use it as a context manager) whose statements PostgreSQL prepares."""
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return conn.cursor()
+    conn.ensure_connection()
+    raw = conn.connection
+    if raw.prepare_threshold is None:  # Django's default: psycopg would prepare nothing
+        raw.prepare_threshold = 1 << 30  # only `prepare=True` prepares
+    return conn._prepare_cursor(_prepared_class()(raw))
