@@ -108,18 +108,18 @@ def authenticate_token(raw: str) -> User | None:
     return tok.user
 
 
-def authenticate_token_and_scope(raw: str):
-    """(user, Scope) for a bearer token, or None — in ONE query: the token, its user and
-    the user's active memberships with their places (LEFT JOINs). Every API request pays
-    for authentication, and a scanning station sends hundreds a minute; the two-query
-    path (`authenticate_token` + `Scope.for_user`) cost ~1.7 ms of it."""
+_TOKEN_QUERY: dict = {}
+
+
+def _token_query(conn):
+    """(sql, converters, user attnames, place attnames) of the token query, made once per
+    database: the backend's converters as the ORM would apply them (SQLite datetimes come
+    back naive, booleans as integers…)."""
+    made = _TOKEN_QUERY.get(conn.alias)
+    if made is not None:
+        return made
     from fangkong.registry.models import Place
 
-    from .scope import Grant, Scope, grant_perms
-
-    if not raw or not raw.startswith(ApiToken.PREFIX):
-        return None
-    conn = connections[router.db_for_read(ApiToken)]
     qn = conn.ops.quote_name
     ucols = [f for f in User._meta.concrete_fields]
     pcols = [f for f in Place._meta.concrete_fields]
@@ -133,15 +133,6 @@ def authenticate_token_and_scope(raw: str):
         f" LEFT JOIN {qn(Place._meta.db_table)} p ON p.id = m.place_id"
         " WHERE t.digest = %s AND t.revoked_at IS NULL"
         " ORDER BY p.depth, m.id")
-    from fangkong.core.db import prepared_cursor
-
-    with prepared_cursor(conn.alias) as cur:  # PostgreSQL keeps its plan (fixed text)
-        cur.execute(sql, [ApiToken.hash(raw)])
-        rows = cur.fetchall()
-    if not rows:
-        return None
-    # The backend's converters, as the ORM would apply them (SQLite datetimes come back
-    # naive, booleans as integers…).
     fields = [ApiToken._meta.get_field("id"), ApiToken._meta.get_field("last_used_at"),
               Membership._meta.get_field("id"), Membership._meta.get_field("role"),
               Membership._meta.get_field("household"), *ucols, *pcols]
@@ -151,6 +142,31 @@ def authenticate_token_and_scope(raw: str):
         fns = conn.ops.get_db_converters(col) + col.get_db_converters(conn)
         if fns:
             converters.append((i, col, fns))
+    made = (sql, converters, [f.attname for f in ucols], [f.attname for f in pcols])
+    _TOKEN_QUERY[conn.alias] = made
+    return made
+
+
+def authenticate_token_and_scope(raw: str):
+    """(user, Scope) for a bearer token, or None — in ONE query: the token, its user and
+    the user's active memberships with their places (LEFT JOINs). Every API request pays
+    for authentication, and a scanning station sends hundreds a minute; the two-query
+    path (`authenticate_token` + `Scope.for_user`) cost ~1.7 ms of it."""
+    from fangkong.registry.models import Place
+
+    from .scope import Grant, Scope, grant_perms
+
+    if not raw or not raw.startswith(ApiToken.PREFIX):
+        return None
+    conn = connections[router.db_for_read(ApiToken)]
+    sql, converters, uattrs, pattrs = _token_query(conn)
+    from fangkong.core.db import prepared_cursor
+
+    with prepared_cursor(conn.alias) as cur:  # PostgreSQL keeps its plan (fixed text)
+        cur.execute(sql, [ApiToken.hash(raw)])
+        rows = cur.fetchall()
+    if not rows:
+        return None
     if converters:
         rows = [list(r) for r in rows]
         for r in rows:
@@ -158,16 +174,16 @@ def authenticate_token_and_scope(raw: str):
                 if r[i] is not None:
                     for fn in fns:
                         r[i] = fn(r[i], col, conn)
-    nu = len(ucols)
+    nu = len(uattrs)
     first = rows[0]
-    user = User.from_db(conn.alias, [f.attname for f in ucols], first[5:5 + nu])
+    user = User.from_db(conn.alias, uattrs, first[5:5 + nu])
     if not user.is_active:
         return None
     grants = []
     for row in rows:
         if row[2] is None:
             continue
-        place = Place.from_db(conn.alias, [f.attname for f in pcols], row[5 + nu:])
+        place = Place.from_db(conn.alias, pattrs, row[5 + nu:])
         grants.append(Grant(row[3], place, row[4], grant_perms(row[3])))
     now = timezone.now()
     if first[1] is None or (now - first[1]).total_seconds() > 300:

@@ -280,7 +280,7 @@ class Tube(Levels):
     """A sampling tube: barcode unique within the round, `capacity` people (the pool size),
     `count` kept by the registering statement itself so two stations can never overfill it."""
 
-    round = models.ForeignKey(Round, models.CASCADE, related_name="tubes")
+    round = models.ForeignKey(Round, models.CASCADE, related_name="tubes", db_index=False)  # in tube_unique
     barcode = models.CharField(_("tube barcode"), max_length=40)
     capacity = models.PositiveSmallIntegerField()
     count = models.PositiveSmallIntegerField(default=0)
@@ -313,10 +313,15 @@ class Tube(Levels):
 class Sample(Levels):
     """One person's swab in one tube (a registration). Levels copied from the resident."""
 
-    round = models.ForeignKey(Round, models.DO_NOTHING, db_constraint=False, related_name="+")
-    tube = models.ForeignKey(Tube, models.DO_NOTHING, db_constraint=False, related_name="samples")
+    # No index of their own: (round, resident), (round, community), tube and resident are
+    # indexed in Meta; the FKs' default indexes doubled two of them (the biggest table:
+    # every registration wrote three index entries more than needed).
+    round = models.ForeignKey(Round, models.DO_NOTHING, db_constraint=False, db_index=False,
+                              related_name="+")
+    tube = models.ForeignKey(Tube, models.DO_NOTHING, db_constraint=False, db_index=False,
+                             related_name="samples")
     resident = models.ForeignKey("registry.Resident", models.DO_NOTHING, db_constraint=False,
-                                 related_name="+")
+                                 db_index=False, related_name="+")
     household_id = models.BigIntegerField()
     client_id = models.UUIDField(unique=True, default=uuid.uuid4)
     retest = models.BooleanField(default=False)
