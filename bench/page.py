@@ -81,6 +81,11 @@ class Server:
                 time.sleep(0.25)
         raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server's processes (its process
+        group: granian's main process and its workers). Linux /proc only; 0 elsewhere."""
+        return proc_cpu(lambda stat: stat[4] == str(self.proc.pid))
+
     def _log_tail(self):
         self.log.flush()
         try:
@@ -101,6 +106,33 @@ class Server:
                 self.proc.wait(timeout=5)
         self.log.close()
         return False
+
+
+def proc_cpu(select) -> float:
+    """CPU seconds (user + system) of the running processes whose /proc/<pid>/stat fields
+    (after the command name) `select` accepts; 0 where /proc is missing."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        pids = [d for d in os.listdir("/proc") if d.isdigit()]
+    except OSError:
+        return 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = [pid, name, *raw[raw.rindex(")") + 2:].split()]  # fields[2] = state, [4] = pgrp
+        if select(fields):
+            total += int(fields[13]) + int(fields[14])
+    return total / tick
+
+
+def postgres_cpu() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL processes (backends included)."""
+    return proc_cpu(lambda stat: stat[1] == "postgres" or stat[1].startswith("postgres:"))
 
 
 def load(port: int, paths: list[str], headers: dict, threads: int, duration: float) -> dict:

@@ -17,6 +17,7 @@ benchmarks register). Figures:
 
 import http.client
 import json
+import os
 import threading
 import time
 import uuid
@@ -245,7 +246,7 @@ def batch_http_figures(ctx, rnd, user, raw):
     use (granian 2 workers × 4 threads), each station one keep-alive connection posting its
     500-event requests one after the other. Against a raw COPY of the same rows in the same
     run (one connection, as the COPY figure above)."""
-    from .page import Server, free_port, server_command
+    from .page import Server, free_port, postgres_cpu, server_command
 
     cfg, report = ctx.cfg, ctx.report
     port = free_port()
@@ -255,18 +256,19 @@ def batch_http_figures(ctx, rnd, user, raw):
         return
     name, cmd = server
     n = cfg.scaled(20_000, 1_000)
-    stations = 4
+    stations = int(os.environ.get("BENCH_STATIONS", 4))
+    per_request = int(os.environ.get("BENCH_SYNC_BATCH", 500))  # as the station sends (SYNC_BATCH)
     path = f"/api/v1/screening/rounds/{rnd.id}/sync"
     headers = {"Authorization": f"Bearer {raw}", "Content-Type": "application/json",
                "Connection": "keep-alive"}
-    rates, copy_rates, errors = [], [], {}
+    rates, copy_rates, errors, cpu_ms = [], [], {}, []
     with Server(name, cmd, port, ctx.env, cfg.workdir / "server-batch.log") as srv:
         srv.wait_ready(f"/api/v1/screening/rounds/{rnd.id}", headers)
         for rep in range(cfg.repeat + 1):  # the first is a warm-up (each worker's first requests)
             people = _free_people(rnd, n)
             copy_s = _copy_baseline(rnd, user, people)
             share = (len(people) + stations - 1) // stations
-            queues = [_station_bodies(people[k * share:(k + 1) * share], f"H{rep}T{k}X")
+            queues = [_station_bodies(people[k * share:(k + 1) * share], f"H{rep}T{k}X", per_request)
                       for k in range(stations)]
             failed = [0] * stations
 
@@ -281,12 +283,14 @@ def batch_http_figures(ctx, rnd, user, raw):
                 conn.close()
 
             threads = [threading.Thread(target=station, args=(k,), daemon=True) for k in range(stations)]
+            cpu0 = (srv.cpu_seconds(), postgres_cpu())
             t = time.perf_counter()
             for th in threads:
                 th.start()
             for th in threads:
                 th.join(timeout=120)
             took = time.perf_counter() - t
+            cpu = (srv.cpu_seconds() - cpu0[0], postgres_cpu() - cpu0[1])
             got = Sample.objects.filter(round=rnd, resident_id__in=[p[0] for p in people]).count()
             _cleanup(rnd, user)
             if sum(failed) or got != len(people) or any(th.is_alive() for th in threads):
@@ -294,11 +298,16 @@ def batch_http_figures(ctx, rnd, user, raw):
             if rep:
                 rates.append(len(people) / took)
                 copy_rates.append(len(people) / copy_s)
+                requests = sum(len(q) for q in queues)
+                cpu_ms.append((cpu[0] / requests * 1000, cpu[1] / requests * 1000, (cpu[0] + cpu[1]) / took))
     report.add(figure("screening.batch.http", rates, "rows/s", compare=copy_rates,
                       compare_name="raw COPY", ratio_label="COPY ÷ API: API is this many times slower",
                       invert=False, extra={"errors": errors},
                       note=f"{n:,} people + {n // 10:,} tubes from {stations} stations at once over HTTP "
-                           f"({granian_note(name)}), 500 events a request"
+                           f"({granian_note(name)}), {per_request} events a request; CPU a request: "
+                           f"server {_median([c[0] for c in cpu_ms]):.0f} ms, PostgreSQL "
+                           f"{_median([c[1] for c in cpu_ms]):.0f} ms ({_median([c[2] for c in cpu_ms]):.2f} "
+                           f"cores busy)"
                            + (f"; FAILED: {errors}" if errors else "")))
 
 
@@ -359,6 +368,11 @@ def scan_figures(ctx, rnd, user, raw):
                       note=f"one run paced at {low_rate} req/s: {low['rps']:.0f} req/s answered, "
                            f"p50 {low['p50'] * 1000:.1f} ms"
                            + (f", failed: {low['errors']}" if low["errors"] else "")))
+
+
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if values else 0.0
 
 
 def granian_note(name):

@@ -638,7 +638,8 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                 _update_tubes(tubes, start_counts, new_samples, sealed_now, new_tubes,
                               unwritten=written_later, defer=writes)
                 if written_later:  # with their final counts and states: no UPDATE of fresh rows
-                    bulk.insert(Tube, new_tubes)
+                    bulk.insert(Tube, new_tubes)  # (COPY: a multi-row INSERT sent with the counts
+                    # below measured 3.5× slower for 45 tubes, its literals formatted client-side)
                 _bump_counters(rnd, new_samples, defer=writes)
                 if not online and (new_samples or new_conflicts or new_tubes):
                     # with the counts (PostgreSQL: one round trip for the three)
@@ -732,19 +733,28 @@ def _tube_factory(rnd, user, now):
     return make
 
 
+_EVENT_TYPES = frozenset(("open", "scan", "seal"))
+_PLAIN_BARCODE = checks.BARCODE  # ASCII letters, digits, dashes, 4–40: nothing to fold
+
+
 def _parse_item(index, item, now) -> dict:
     p = {"index": index}
     if not isinstance(item, dict):
         p["error"] = ("event", str(_("Send a JSON object.")))
         return p
+    get = item.get
     try:
-        p["client_id"] = checks.client_key(item.get("client_id"))
-        p["type"] = t = item.get("type") or "scan"
-        if t not in ("open", "scan", "seal"):
+        p["client_id"] = checks.client_key(get("client_id"))
+        p["type"] = t = get("type") or "scan"
+        if t not in _EVENT_TYPES:
             raise Invalid(fields={"type": [_("Type must be open, scan or seal.")]})
-        p["barcode"] = checks.check_barcode(item.get("barcode"))
+        bc = get("barcode")
+        if type(bc) is str and _PLAIN_BARCODE.fullmatch(bc):  # the usual: nothing to fold or trim
+            p["barcode"] = bc.upper()
+        else:
+            p["barcode"] = checks.check_barcode(bc)
         errors = {}
-        at = item.get("at")
+        at = get("at")
         if at is None or at == "":  # the station's clock time is optional
             at = now
         else:
@@ -752,21 +762,22 @@ def _parse_item(index, item, now) -> dict:
             if errors:
                 raise Invalid(fields=errors)
         # A station clock far ahead is not trusted beyond the server's now.
-        p["at"] = min(at, now)
-        p["confirm"] = bool(item.get("confirm"))
+        p["at"] = at if at < now else now
+        p["confirm"] = bool(get("confirm"))
         p["capacity"] = p["point"] = p["table"] = None
-        if t == "open" and item.get("capacity") not in (None, ""):
+        if t == "open" and get("capacity") not in (None, ""):
             p["capacity"] = checks.check_pool_size(item["capacity"], "capacity", errors)
-        for f in ("point", "table"):
-            if item.get(f) not in (None, ""):
-                try:
-                    p[f] = int(item[f])
-                except (TypeError, ValueError):
-                    errors[f] = [_("Enter a whole number.")]
+        if "point" in item or "table" in item:
+            for f in ("point", "table"):
+                if item.get(f) not in (None, ""):
+                    try:
+                        p[f] = int(item[f])
+                    except (TypeError, ValueError):
+                        errors[f] = [_("Enter a whole number.")]
         if errors:
             raise Invalid(fields=errors)
         if t == "scan":
-            p["person_kind"], p["person_key"] = checks.parse_person(item.get("person"))
+            p["person_kind"], p["person_key"] = checks.parse_person(get("person"))
     except Invalid as e:
         field, msgs = next(iter(e.fields.items())) if e.fields else ("event", [e.message])
         p["error"] = (field, str(msgs[0]))

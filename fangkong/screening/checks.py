@@ -106,7 +106,7 @@ def parse_person(value) -> tuple[str, str]:
     ("id", lookup hash) for an ID number, ("token", token) for a personal code (bare or at
     the end of a URL), ("resident", "123") for a pick from the search list ("r:123").
     Raises Invalid for anything else. The ID number itself is never kept."""
-    if type(value) is str and TOKEN.match(value) and not _ID_LIKE.fullmatch(value):
+    if type(value) is str and TOKEN.fullmatch(value) and not _ID_LIKE.fullmatch(value):
         return "token", value  # a bare personal code: what a station sends most
     raw = text(value, 300)
     compact = _SPACES.sub("", raw)
