@@ -314,7 +314,7 @@ def batch_http_figures(ctx, rnd, user, raw):
 # --- single scans under load ----------------------------------------------------------------
 
 def scan_figures(ctx, rnd, user, raw):
-    from .page import Server, free_port, server_command
+    from .page import Server, free_port, postgres_cpu, server_command
 
     cfg, report = ctx.cfg, ctx.report
     port = free_port()
@@ -339,8 +339,12 @@ def scan_figures(ctx, rnd, user, raw):
                 tubes.append(code)
             reqs = [json.dumps({"client_id": str(uuid.uuid4()), "barcode": tubes[i // 50],
                                 "person": p[1]}) for i, p in enumerate(people)]
+            cpu0 = (srv.cpu_seconds(), postgres_cpu())
             res = paced(port, f"/api/v1/screening/rounds/{rnd.id}/scan", reqs, headers, at_rate,
                         duration, threads=cfg.threads * 2)
+            answered = max(1, res["ok"] + sum(res["errors"].values()))
+            res["cpu_ms"] = ((srv.cpu_seconds() - cpu0[0]) / answered * 1000,
+                             (postgres_cpu() - cpu0[1]) / answered * 1000)
             _cleanup(rnd, user)
             return res
 
@@ -356,7 +360,9 @@ def scan_figures(ctx, rnd, user, raw):
         for k, v in r["errors"].items():
             errors[k] = errors.get(k, 0) + v
     note = (f"paced at {rate} req/s for {duration:g} s, {granian_note(name)}; "
-            f"{sum(r['ok'] for r in runs):,} scans registered; load generator "
+            f"{sum(r['ok'] for r in runs):,} scans registered; CPU a scan: server "
+            f"{_median([r['cpu_ms'][0] for r in runs]):.1f} ms, PostgreSQL "
+            f"{_median([r['cpu_ms'][1] for r in runs]):.1f} ms; load generator "
             f"{max(r['client_cpu'] for r in runs):.2f} core at most"
             + (f", failed: {errors}" if errors else ""))
     report.add(figure("screening.scan.rps", [r["rps"] for r in runs], "req/s", note=note,
