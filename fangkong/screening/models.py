@@ -186,6 +186,8 @@ class HomeVisit(Levels):
     resident = models.ForeignKey("registry.Resident", models.CASCADE, related_name="+")
     household_id = models.BigIntegerField()
     source = models.CharField(max_length=10, choices=Source.choices)
+    # A re-test (after a positive pool or a positive antigen test) is urgent: the household
+    # is held until it is done. The home-sampling list puts them first, marked.
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     note = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
@@ -199,6 +201,10 @@ class HomeVisit(Levels):
 
     def __str__(self):
         return f"{self.resident_id}: {self.source}/{self.status}"
+
+    @property
+    def urgent(self) -> bool:
+        return self.source == self.Source.RETEST
 
 
 class CodeColour(models.TextChoices):

@@ -345,8 +345,15 @@ def followups(scope, rnd: Round):
 
 
 def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
+    """The people to sample at home: urgent re-tests first (oldest first), then the rest in
+    building and unit order."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    first = Case(When(source=HomeVisit.Source.RETEST, then=Value(0)), default=Value(1),
+                 output_field=IntegerField())
     rows = list(HomeVisit.objects.filter(round=rnd, status=status).filter(scope.q(Perm.SCREENING_RUN))
-                .select_related("resident__household__place").order_by("building_id", "unit_id", "id"))
+                .select_related("resident__household__place")
+                .order_by(first, "building_id", "unit_id", "id"))
     labels = reg_queries.address_labels([h.resident for h in rows])
     for h in rows:
         h.address = labels.get(h.resident.household.place_id, "")

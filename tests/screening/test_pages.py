@@ -124,3 +124,20 @@ def test_lab_upload_page_explains_bad_files(world, client, content, name, messag
     f.name = name
     body = client.post(reverse("screening_lab"), {"file": f}).content.decode()
     assert message in body
+
+
+def test_home_sampling_list_puts_urgent_retests_first(world, rnd, client):
+    """A re-test after a positive pool or antigen test holds the household: it comes first on
+    the home-sampling list, marked urgent, whatever its building."""
+    staff = _staff(world)
+    actions.add_home_visit(staff, rnd, world.su)  # listed by hand, in the first building
+    hv = HomeVisit(round=rnd, resident=world.wang, household_id=world.wang.household_id,
+                   source=HomeVisit.Source.RETEST, note="re-test")
+    hv.copy_levels(world.wang)
+    hv.save()
+    client.force_login(world.users.staff)
+    body = client.get(reverse("screening_home_list", args=[rnd.id])).content.decode()
+    assert body.index("王新勇") < body.index("苏霞")
+    urgent = body[body.index('class="row urgent"'):]
+    assert urgent.index("紧急") < urgent.index("王新勇") < urgent.index("苏霞")
+    assert body.count('class="row urgent"') == 1
