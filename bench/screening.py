@@ -240,21 +240,32 @@ def _station_bodies(people, prefix, per_request=500) -> list[str]:
             for i in range(0, len(events), per_request)]
 
 
+def _server(ctx, figure_name):
+    """(port, server name, command) for a server on a free port, or None (noted) when neither
+    granian nor gunicorn is installed."""
+    from .page import free_port, server_command
+
+    port = free_port()
+    server = server_command(port)
+    if server is None:
+        ctx.report.note(f"{figure_name}: skipped, neither granian nor gunicorn is installed")
+        return None
+    return (port, *server)
+
+
 def batch_http_figures(ctx, rnd, user, raw):
     """The upload as it happens when the network comes back at a sampling point: several
     stations (tables) send their queues at once, over HTTP, to the server the scan figures
     use (granian 2 workers × 4 threads), each station one keep-alive connection posting its
     500-event requests one after the other. Against a raw COPY of the same rows in the same
     run (one connection, as the COPY figure above)."""
-    from .page import Server, free_port, postgres_cpu, server_command
+    from .page import Server, postgres_cpu
 
     cfg, report = ctx.cfg, ctx.report
-    port = free_port()
-    server = server_command(port)
+    server = _server(ctx, "screening.batch.http")
     if server is None:
-        report.note("screening.batch.http: skipped, neither granian nor gunicorn is installed")
         return
-    name, cmd = server
+    port, name, cmd = server
     n = cfg.scaled(20_000, 1_000)
     stations = int(os.environ.get("BENCH_STATIONS", 4))
     per_request = int(os.environ.get("BENCH_SYNC_BATCH", 500))  # as the station sends (SYNC_BATCH)
@@ -314,18 +325,16 @@ def batch_http_figures(ctx, rnd, user, raw):
 # --- single scans under load ----------------------------------------------------------------
 
 def scan_figures(ctx, rnd, user, raw):
-    from .page import Server, free_port, postgres_cpu, server_command
+    from .page import Server, postgres_cpu
 
     cfg, report = ctx.cfg, ctx.report
-    port = free_port()
-    server = server_command(port)
+    server = _server(ctx, "screening.scan")
     if server is None:
-        report.note("screening.scan: skipped, neither granian nor gunicorn is installed")
         return
+    port, name, cmd = server
     rate = 400 if not cfg.tiny else 40
     low_rate = 150 if not cfg.tiny else 20
     duration = cfg.duration
-    name, cmd = server
     headers = {"Authorization": f"Bearer {raw}", "Content-Type": "application/json",
                "Connection": "keep-alive"}
     with Server(name, cmd, port, ctx.env, cfg.workdir / "server-screening.log") as srv:
