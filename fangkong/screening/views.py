@@ -47,9 +47,13 @@ def _flash_error(request, e: FangkongError):
 def home(request):
     scope = request.scope
     rows = list(queries.visible_rounds(scope).order_by("-starts_at")[:50])
+    actor = _actor(request)
+    for r in rows:  # a lab operator sees the rounds but works on the lab page: no link
+        r.can_open = actions.round_allows(scope, Perm.SCREENING_VIEW, r) or actions.can_sample(actor, r)
     plan_places = [p for p in scope.roots(Perm.SCREENING_RUN) if p.kind in LEVELS]
     ctx = {"rounds": rows, "plan_places": plan_places, "kinds": RoundKind.choices,
-           "can_lab": scope.has(Perm.SCREENING_LAB)}
+           "can_lab": scope.has(Perm.SCREENING_LAB),
+           "can_advise": scope.has(Perm.SCREENING_VIEW) or scope.has(Perm.SCREENING_LAB)}
     if not rows and not plan_places and not ctx["can_lab"] and not scope.has(Perm.SCREENING_VIEW) \
             and not scope.has_role("volunteer"):
         raise NotFound()
@@ -216,6 +220,7 @@ def missing(request, pk):
     return render(request, "screening/missing.html", {
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
         "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd),
+        "can_export": request.scope.allows(Perm.EXPORT, node),
         "children": [p for p in reg_queries.places(request.scope, Perm.SCREENING_VIEW)
                      .filter(parent=node, kind__in=LEVELS)]})
 
