@@ -522,8 +522,8 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                         continue
                     bc = p["barcode"]
                     tube = tubes.get(bc)
-                    kind = p["type"]
-                    if kind == "open":
+                    etype = p["type"]
+                    if etype == "open":
                         if tube is None:
                             cap = p["capacity"] or rnd.pool_size
                             tube = make_tube(bc, cap, p["point"], p["table"], cid, p["at"])
@@ -537,7 +537,7 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                             outcomes[cid] = _conflict(new_conflicts, rnd, p, Conflict.Kind.BARCODE_USED,
                                                       tube=tube, sampler=user)
                         continue
-                    if kind == "seal":
+                    if etype == "seal":
                         if tube is None:
                             outcomes[cid] = _conflict(new_conflicts, rnd, p, Conflict.Kind.TUBE_UNKNOWN,
                                                       sampler=user)
