@@ -681,20 +681,13 @@ LOCK_TUBES_PG = (
     f"nextval(pg_get_serial_sequence('screening_tube', 'id')) FROM generate_series(1, %s::int)")
 
 
-def _lock_tubes(rnd, barcodes, *, new=0) -> tuple[list[Tube], list[int]]:
-    """The batch's tubes, locked (FOR UPDATE, in id order) until the batch commits, and
-    (PostgreSQL) `new` ids reserved for tubes the batch may open. On PostgreSQL one
-    prepared statement (barcodes have no commas), the tubes read into models directly."""
-    if connection.vendor != "postgresql":
-        tq = Tube.objects.filter(round=rnd, barcode__any_of=barcodes).order_by("id")
-        if connection.features.has_select_for_update:
-            tq = tq.select_for_update()
-        return list(tq), []
-    from .scanning import _cursor
-
-    with _cursor() as cur:
-        cur.execute(LOCK_TUBES_PG, [rnd.id, ",".join(barcodes), new])
-        return _lock_rows(cur.fetchall())
+def _lock_tubes(rnd, barcodes) -> tuple[list[Tube], list[int]]:
+    """The batch's tubes, locked in id order until the batch commits (not PostgreSQL:
+    there `_reads` sends LOCK_TUBES_PG, which also reserves ids for new tubes)."""
+    tq = Tube.objects.filter(round=rnd, barcode__any_of=barcodes).order_by("id")
+    if connection.features.has_select_for_update:
+        tq = tq.select_for_update()
+    return list(tq), []
 
 
 _TUBE_NAMES = [f.attname for f in _TUBE_FIELDS]
@@ -795,9 +788,8 @@ def _seen(ids) -> tuple[set, dict]:
     the person's own registration in the round, read with the people (`s_cid`); a scan
     that would be refused or kept as a conflict is checked against the registrations
     afterwards (`_registered`, rare); and any other reuse of a registered id is stopped by
-    the unique client_id when the rows go in (`_insert_samples`)."""
-    if connection.vendor == "postgresql":
-        return _seen_pg(ids)
+    the unique client_id when the rows go in (`_insert_samples`). Not PostgreSQL: there
+    `_reads` sends SEEN_PG."""
     from django.db.models import CharField, IntegerField, Value
 
     blank = Value("", output_field=CharField())
@@ -844,11 +836,11 @@ def _reads(rnd, parsed, ids):
         locked, spare = _lock_tubes(rnd, barcodes)
         people = _people(rnd, [p for p in scans if p["client_id"] not in done and p["client_id"] not in known])
         return done, known, locked, spare, people
-    from .scanning import _cursor
+    from fangkong.core.db import prepared_cursor
 
     n_open = len({p["barcode"] for p in parsed if p["type"] == "open"})
     keys = _people_keys(scans)
-    with _cursor() as seen_cur, _cursor() as lock_cur, _cursor() as people_cur:
+    with prepared_cursor() as seen_cur, prepared_cursor() as lock_cur, prepared_cursor() as people_cur:
         with connection.connection.pipeline():
             seen_cur.execute(SEEN_PG, {"ids": ",".join(map(str, ids))})
             lock_cur.execute(LOCK_TUBES_PG, [rnd.id, ",".join(barcodes), n_open])
@@ -860,14 +852,6 @@ def _reads(rnd, parsed, ids):
     done, known = _seen_rows(seen_rows)
     locked, spare = _lock_rows(lock_rows)
     return done, known, locked, spare, _people_rows(people_rows, *keys)
-
-
-def _seen_pg(ids) -> tuple[set, dict]:
-    from .scanning import _cursor
-
-    with _cursor() as cur:
-        cur.execute(SEEN_PG, {"ids": ",".join(map(str, ids))})
-        return _seen_rows(cur.fetchall())
 
 
 def _people_keys(scans) -> tuple[set, set, set]:
@@ -889,12 +873,10 @@ def _people(rnd, scans) -> dict:
     registration in this round if any (`s_code`: its tube, `s_at`: when) and their
     health-code colour. A pick by resident id ("r:123") only finds people in the round's
     area (it comes from the scoped search); codes and ID numbers find anyone (the person
-    is standing at the table)."""
+    is standing at the table). Not PostgreSQL: there `_reads` sends PEOPLE_PG."""
     tokens, hashes, rids = _people_keys(scans)
     if not (tokens or hashes or rids):
         return {}
-    if connection.vendor == "postgresql":
-        return _people_pg(rnd, tokens, hashes, rids)
     q = Q(pk__in=[])
     if tokens:
         q |= Q(token__any_of=list(tokens))
@@ -936,16 +918,6 @@ WHERE (r.token = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string
   AND r.presence <> %(gone)s
 """
 _PEOPLE_KEYS = [*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "colour", "in_area"]
-
-
-def _people_pg(rnd, tokens, hashes, rids) -> dict:
-    """`_people` on PostgreSQL: one prepared statement, the keys sent as three array
-    parameters (binary, not spelled out in the SQL text), joins instead of subqueries."""
-    from .scanning import _cursor
-
-    with _cursor() as cur:
-        cur.execute(PEOPLE_PG, _people_params(rnd, tokens, hashes, rids))
-        return _people_rows(cur.fetchall(), tokens, hashes, rids)
 
 
 def _people_params(rnd, tokens, hashes, rids) -> dict:
@@ -990,11 +962,11 @@ def _create_tubes(tubes: list[Tube], *, write=True, ids=()):
     if connection.vendor != "postgresql":
         Tube.objects.bulk_create(tubes)
         return
-    from .scanning import _cursor
+    from fangkong.core.db import prepared_cursor
 
     ids = list(ids[:len(tubes)])
     if len(ids) < len(tubes):
-        with _cursor() as cur:  # prepared: one plan for every batch
+        with prepared_cursor() as cur:  # prepared: one plan for every batch
             cur.execute(TUBE_IDS_PG, [len(tubes) - len(ids)])
             ids += [row[0] for row in cur.fetchall()]
     for t, pk in zip(tubes, ids, strict=True):

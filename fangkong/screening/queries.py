@@ -93,9 +93,9 @@ def _round_for_station(pk: int, user_id) -> Round:
         return (Round.objects.select_related("place")
                 .annotate(sampler_here=Exists(Sampler.objects.filter(round=OuterRef("pk"), user_id=user_id)))
                 .get(pk=pk))
-    from .scanning import _cursor
+    from fangkong.core.db import prepared_cursor
 
-    with _cursor() as cur:
+    with prepared_cursor() as cur:
         cur.execute(_ROUND_SQL, [user_id, pk])
         row = cur.fetchone()
     if row is None:

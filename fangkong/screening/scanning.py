@@ -99,12 +99,6 @@ ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = screening_roundcoun
 """
 
 
-def _cursor():
-    """A cursor whose statements PostgreSQL prepares (`core.db.prepared_cursor`), for the
-    fixed statements of the station paths only."""
-    return prepared_cursor()
-
-
 def _uuid(value):
     return Sample._meta.get_field("client_id").get_db_prep_value(value, connection)
 
@@ -125,7 +119,7 @@ def look(rnd, p) -> dict:
     kind, key = p["person_kind"], p["person_key"]
     value = int(key) if kind == "resident" else key
     sql = READ.replace("{column}", PERSON_COLUMN[kind])
-    with _cursor() as cur:
+    with prepared_cursor() as cur:
         cur.execute(sql, [cid, cid, cid, rnd.id, rnd.id, p["barcode"], value, Presence.MOVED_OUT,
                           rnd.id, False])
         row = cur.fetchone()
@@ -178,7 +172,7 @@ def write(rnd, p, seen, sampler_id, now) -> dict | None:
               "out_of_scope": not seen["in_area"], "sampled_at": _dt(p["at"]),
               "recorded_at": _dt(now), "sampler_id": sampler_id, "point_id": None}
     counter = [rnd.id, person["community_id"] or 0, person["street_id"], person["district_id"]]
-    with _cursor() as cur:
+    with prepared_cursor() as cur:
         if connection.vendor == "postgresql":
             params = [seen["tube"]["id"]]
             params += [values[c] for c in SAMPLE_COLUMNS if c not in ("tube_id", "point_id")]
