@@ -18,7 +18,6 @@ the PCR coverage does on registrations.
 """
 
 import uuid
-from collections import defaultdict
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -405,23 +404,10 @@ def _labels(places) -> dict:
 def missing(scope, rnd: Round, node: Place, limit=2000):
     """People with no antigen result yet, grouped by building and unit, in the shape of
     `queries.missing` (so the same missing-list page and export serve both kinds)."""
-    qs = (reg_queries.residents(scope).filter(_node_q(node)).filter(actions.area_q(rnd))
-          .exclude(presence=Presence.MOVED_OUT).exclude(presence__in=actions.EXEMPT_PRESENCE)
-          .exclude(Exists(AntigenResult.objects.filter(round=rnd, resident_id=OuterRef("id"))))
-          .exclude(Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("id"))))
-          .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
-                                                         status=HomeVisit.Status.OPEN)))
-          .select_related("household__place")
-          .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
-    rows = list(qs[:limit])
-    labels = reg_queries.address_labels(rows)
-    groups, order = defaultdict(list), []
-    for r in rows:
-        key = labels.get(r.household.place_id, "")
-        if key not in groups:
-            order.append(key)
-        groups[key].append(r)
-    return [(k, groups[k]) for k in order], len(rows) >= limit
+    from . import queries
+
+    return queries.missing(scope, rnd, node, limit,
+                           done=AntigenResult.objects.filter(round=rnd, resident_id=OuterRef("id")))
 
 
 def household_status(rnd: Round, hh: Household) -> dict:

@@ -262,13 +262,17 @@ def rollup_totals(rnd: Round, node: Place) -> dict:
         expected=Sum("expected"), exempt=Sum("exempt"), sampled=Sum("sampled"), communities=Count("id"))
 
 
-def missing(scope, rnd: Round, node: Place, limit=2000):
+def missing(scope, rnd: Round, node: Place, limit=2000, *, done=None):
     """People still to sample under `node`, grouped by building and unit:
-    [(label, [resident with .home_visit])]. Scoped by VIEW_REGISTRY (phones per role in the
-    template). Three queries."""
+    [(label, [resident with .home])], and whether the list was cut at `limit`. Scoped by
+    VIEW_REGISTRY (phones per role in the template). `done`: the subquery (on OuterRef("id"))
+    of what takes a person off the list — their registration by default, an antigen result
+    for an antigen round (`antigen.missing`). Three queries."""
+    if done is None:
+        done = Sample.objects.filter(round=rnd, retest=False, resident_id=OuterRef("id"))
     qs = (reg_queries.residents(scope).filter(_node_q(node)).filter(area_q(rnd))
           .exclude(presence=Presence.MOVED_OUT).exclude(presence__in=EXEMPT_PRESENCE)
-          .exclude(Exists(Sample.objects.filter(round=rnd, retest=False, resident_id=OuterRef("id"))))
+          .exclude(Exists(done))
           .exclude(Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("id"))))
           .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
                                                          status=HomeVisit.Status.OPEN)))
