@@ -31,7 +31,7 @@ from fangkong.accounts.roles import Perm, Role
 from fangkong.audit.actions import record
 from fangkong.core.errors import Forbidden, Invalid, NotFound
 from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import LEVELS, Household, Place, Presence, Resident
+from fangkong.registry.models import LEVELS, Household, Kind, Place, Presence, Resident
 
 from . import actions, checks
 from .models import (
@@ -422,6 +422,37 @@ def household_status(rnd: Round, hh: Household) -> dict:
     return {"people": people, "kits": kits,
             "issues": list(KitIssue.objects.filter(round=rnd, household=hh)
                            .select_related("issued_by")[:20])}
+
+
+UNIT_SHEET_LIMIT = 400  # households on one sheet (a big tower's unit has 100–200)
+
+
+def unit_sheet(rnd: Round, unit: Place) -> list[Household]:
+    """Every household of a unit (or a building) in the round's area, for a volunteer going
+    door to door: each with `.people` (names only, each with `.antigen`, their result or
+    None), `.kits` (kits handed over) and `.reported` (members with a result). The page
+    holds the whole unit, so the volunteer can keep entering results with no network in
+    the stairwell (the phone queues them). Four queries."""
+    if unit.kind not in (Kind.UNIT, Kind.BUILDING):
+        raise NotFound()
+    households = list(Household.objects.filter(**{f"{unit.kind}_id": unit.id})
+                      .filter(actions.area_q(rnd)).order_by("sort_key", "id")[:UNIT_SHEET_LIMIT])
+    by_id = {h.id: h for h in households}
+    for h in households:
+        h.people, h.kits, h.reported = [], 0, 0
+    people = list(Resident.objects.filter(household_id__in=by_id).exclude(presence=Presence.MOVED_OUT)
+                  .order_by("relation", "id").only("id", "name", "household_id", "presence"))
+    results = {a.resident_id: a for a in AntigenResult.objects.filter(
+        round=rnd, resident_id__in=[p.id for p in people])}
+    for p in people:
+        p.antigen = results.get(p.id)
+        h = by_id[p.household_id]
+        h.people.append(p)
+        h.reported += p.antigen is not None
+    for hid, n in (KitIssue.objects.filter(round=rnd, household_id__in=by_id)
+                   .values_list("household_id").annotate(n=Sum("count"))):
+        by_id[hid].kits = n
+    return households
 
 
 def recent_results(scope, rnd: Round, *, positive_only=False, limit=100):

@@ -14,7 +14,7 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import page
 from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import LEVELS, Household, Resident
+from fangkong.registry.models import LEVELS, Household, Kind, Place, Resident
 from fangkong.screening.models import Result
 
 from . import actions, antigen
@@ -49,31 +49,55 @@ def overview(request, pk):
 
 @page
 def door(request, pk):
-    """Door to door: pick the unit and the door, hand over kits, enter each result."""
+    """Door to door: pick the unit and the door, hand over kits, enter each result. With
+    no door number the whole unit is on one page (`antigen.unit_sheet`), so a volunteer
+    can keep working without network; antigen.js queues what is entered and sends it."""
     from .views import _station_units
 
     actor = _actor(request)
     rnd = antigen.get_round_for_door(actor, pk)
-    hh = None
+    hh, sheet, unit = None, None, _int(request.GET.get("unit"))
+    door_no = request.GET.get("door", "").strip()
     if request.GET.get("household"):
         _r, hh, _d = antigen.get_round_for_household(actor, rnd.id, request.GET["household"])
-    elif request.GET.get("unit") and request.GET.get("door"):
-        hh = Household.objects.filter(place_id=_int(request.GET["unit"]),
-                                      door=request.GET["door"].strip()).first()
+    elif unit and door_no:
+        hh = Household.objects.filter(place_id=unit, door=door_no).first()
         if hh is None or not actions._in_round(rnd, hh):
             messages.error(request, _("No household at that door in this round's area."))
             hh = None
         else:
             return redirect(reverse("screening_antigen_door", args=[rnd.id]) + f"?household={hh.id}")
+    elif unit:
+        place = Place.objects.filter(actions.area_q(rnd), pk=unit, kind__in=[Kind.UNIT, Kind.BUILDING]).first()
+        if place is None:
+            messages.error(request, _("That unit is not in this round's area."))
+        else:
+            sheet = antigen.unit_sheet(rnd, place)
     if request.method == "POST" and hh is not None:
         _post(request, actor, rnd, hh)
         return redirect(reverse("screening_antigen_door", args=[rnd.id]) + f"?household={hh.id}")
-    ctx = {"round": rnd, "hh": hh, "units": _station_units(rnd), "results": Result.choices,
-           "unit": _int(request.GET.get("unit")), "door": request.GET.get("door", "")}
+    units = _station_units(rnd)
+    ctx = {"round": rnd, "hh": hh, "units": units, "results": Result.choices, "unit": unit,
+           "door": door_no, "sheet": sheet, "strings": door_strings()}
     if hh is not None:
         ctx.update(antigen.household_status(rnd, hh))
         ctx["address"] = reg_queries.address_labels([hh]).get(hh.place_id, "")
+    if sheet is not None:
+        ctx["sheet_label"] = next((u.label for u in units if u.id == unit), "")
+        ctx["sheet_cut"] = len(sheet) >= antigen.UNIT_SHEET_LIMIT
     return render(request, "screening/antigen_door.html", ctx)
+
+
+def door_strings() -> dict:
+    """What antigen.js says and shows, in the user's language."""
+    return {
+        "online": _("Online"), "offline": _("Offline: entries are kept on this phone"),
+        "queued": _("Saved on this phone, will be sent"), "waiting": _("waiting"),
+        "sent": _("Sent: %s"), "refused": _("Not saved: %s"), "error": _("Error"),
+        "login": _("Your session has ended: log in again, then the entries waiting here are sent."),
+        "photo_kept": _("The photo could not be kept on this phone: send it again when online."),
+        "kits": _("kits"),
+    }
 
 
 def _int(v):

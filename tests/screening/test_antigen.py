@@ -214,3 +214,42 @@ def test_door_page_and_self_report_page(world, ag, client):
     client.force_login(world.users.street)
     assert client.get(f"/screening/rounds/{ag.id}/antigen/door/").status_code == 403
     assert client.get(f"/screening/rounds/{ag.id}/antigen/").status_code == 200
+
+
+def test_unit_sheet_holds_the_whole_unit_for_the_door(world, ag, client, system, django_assert_max_num_queries):
+    """With no door number the door page lists every household of the unit with its members
+    and their results and kits (the page a volunteer takes into a stairwell with no network)."""
+    antigen.issue_kits(staff(world), ag, world.hh101, 2)
+    antigen.record_result(staff(world), ag, world.su, "positive")
+    moved = reg.create_resident(system, world.hh102, {"name": "搬走者", "relation": "子女"})
+    reg.update_resident(system, moved, {"presence": "moved_out"})
+    rows = antigen.unit_sheet(ag, world.unit1)
+    assert [h.door for h in rows] == ["101", "102"]
+    h101, h102 = rows
+    assert (h101.kits, h101.reported, [p.name for p in h101.people]) == (2, 1, ["苏霞", "于海涛"])
+    assert h101.people[0].antigen.result == "positive" and h101.people[1].antigen is None
+    assert (h102.kits, h102.reported, [p.name for p in h102.people]) == (0, 0, ["夏明"])
+    with django_assert_max_num_queries(4):
+        antigen.unit_sheet(ag, world.unit1)
+    assert [h.door for h in antigen.unit_sheet(ag, world.building)] == ["101", "102", "201"]
+    with pytest.raises(NotFound):
+        antigen.unit_sheet(ag, world.compound)
+
+    client.force_login(world.users.volunteer)
+    actions.assign_sampler(staff(world), ag, world.depot, world.users.volunteer)
+    page = client.get(f"/screening/rounds/{ag.id}/antigen/door/?unit={world.unit1.id}&door=")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="sheet"' in html
+    assert "苏霞" in html and "夏明" in html and "王新勇" not in html and "搬走者" not in html
+    assert f'id="hh-{world.hh101.id}"' in html and "1/2" in html
+    # a unit of community B, or a place that is not a unit: said so, nobody listed
+    for place in (world.other_unit, world.compound):
+        page = client.get(f"/screening/rounds/{ag.id}/antigen/door/?unit={place.id}")
+        html = page.content.decode()
+        assert page.status_code == 200 and "该单元不在本轮范围内" in html and 'id="sheet"' not in html
+        assert "袁桂英" not in html
+    # roles that may not work at the door
+    for user in (world.users.other_staff, world.users.resident, world.users.supplier):
+        client.force_login(user)
+        r = client.get(f"/screening/rounds/{ag.id}/antigen/door/?unit={world.unit1.id}")
+        assert r.status_code in (403, 404) and "苏霞" not in r.content.decode()

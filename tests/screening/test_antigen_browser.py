@@ -76,7 +76,7 @@ def test_antigen_self_report_door_and_staff_view(phone_page, world, tmp_path):
     row = page.locator("div.antigen-person", has_text="夏明")
     row.locator("select[name=result]").select_option("negative")
     row.locator("button").click()
-    expect(page.locator("div.antigen-person", has_text="夏明").locator(".badge")).to_have_text("阴性")
+    expect(page.locator("div.antigen-person", has_text="夏明").locator(".badge.result")).to_have_text("阴性")
     page.shot("antigen-door")
     assert KitIssue.objects.get().count == 1
 
@@ -93,3 +93,92 @@ def test_antigen_self_report_door_and_staff_view(phone_page, world, tmp_path):
     expect(page.locator("main")).to_contain_text("于海涛")
     page.shot("antigen-missing")
     assert not page.problems, page.problems
+
+
+def test_door_to_door_unit_sheet_keeps_working_without_network(phone_page, world, tmp_path):
+    """A volunteer opens the whole unit, loses the network in the stairwell, hands over kits
+    and enters three results (one with a photo); the entries wait on the phone (a reload
+    keeps them), go when the network is back, and the one the server refuses (a positive
+    only staff may correct) is listed with its reason, not dropped."""
+    page = phone_page
+    staff = Actor.system(world.users.staff)
+    depot = reg.create_place(Actor.system(), world.community, Kind.SAMPLING_POINT, "社区发放点")
+    now = timezone.now()
+    rnd = actions.plan_round(staff, world.community, {
+        "name": "抗原第2轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
+        "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
+    actions.set_status(staff, rnd, "running")
+    actions.assign_sampler(staff, rnd, rnd.points.get(), world.users.volunteer)
+    from fangkong.screening import antigen
+
+    antigen.record_result(staff, rnd, world.xia, "positive")  # entered earlier by staff
+    photo = cassette_png(tmp_path)
+
+    log_in(page, "volunteer_a")
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/antigen/door/")
+    page.select_option("select[name=unit]", str(world.unit1.id))
+    page.click("form.search button")
+    page.wait_for_selector("#sheet")
+    expect(page.locator("details.door-hh")).to_have_count(2)  # 101 and 102; 201 is in unit 2
+    expect(page.locator(f"#hh-{world.hh101.id} summary")).to_contain_text("0/2")
+    expect(page.locator(f"#hh-{world.hh102.id} summary")).to_contain_text("1/1")
+    page.shot("antigen-door-unit-sheet")
+
+    page.context.set_offline(True)
+    page.click(f"#hh-{world.hh101.id} summary")
+    hh101 = page.locator(f"#hh-{world.hh101.id}")
+    hh101.locator("input[name=count]").fill("2")
+    hh101.locator("text=记录发放").click()
+    su = page.locator("div.antigen-person", has_text="苏霞")
+    su.locator("select[name=result]").select_option("negative")
+    su.locator("input[type=file]").set_input_files(photo)
+    su.locator("button").click()
+    yu = page.locator("div.antigen-person", has_text="于海涛")
+    yu.locator("select[name=result]").select_option("negative")
+    yu.locator("button").click()
+    page.click(f"#hh-{world.hh102.id} summary")
+    xia = page.locator("div.antigen-person", has_text="夏明")
+    xia.locator("select[name=result]").select_option("negative")  # staff's positive stands
+    xia.locator("button").click()
+    expect(page.locator("#waiting")).to_have_text("4")
+    expect(page.locator("#net")).to_contain_text("离线")
+    expect(su.locator(".pending")).to_contain_text("阴性")
+    expect(hh101.locator(".pending-kits")).to_contain_text("+2")
+    page.shot("antigen-door-offline-queued")
+    assert not KitIssue.objects.exists()
+    assert AntigenResult.objects.filter(round=rnd).count() == 1
+
+    # the network is back for pages but the API still fails: a reload keeps the queue
+    page.route("**/api/v1/**", lambda route: route.abort())
+    page.context.set_offline(False)
+    page.reload()
+    page.wait_for_selector("#sheet")
+    expect(page.locator("#waiting")).to_have_text("4")
+    assert not KitIssue.objects.exists()
+
+    page.unroute("**/api/v1/**")
+    page.click("#send-now")
+    expect(page.locator("#waiting")).to_have_text("0")
+    expect(page.locator("#refused")).to_be_visible()
+    expect(page.locator("#refused-list")).to_contain_text("夏明")
+    expect(page.locator("#refused-list")).to_contain_text("社区工作人员")
+    page.click(f"#hh-{world.hh101.id} summary")
+    expect(page.locator("div.antigen-person", has_text="苏霞").locator(".badge.result")).to_have_text("阴性")
+    expect(page.locator(f"#hh-{world.hh101.id} summary .hh-count")).to_have_text("2/2")
+    expect(page.locator(f"#hh-{world.hh101.id} .kits-total")).to_have_text("2")
+    page.shot("antigen-door-synced")
+
+    assert KitIssue.objects.get().count == 2
+    rows = {a.resident_id: a for a in AntigenResult.objects.filter(round=rnd)}
+    assert rows[world.su.id].result == "negative" and rows[world.su.id].photo
+    assert rows[world.yu.id].result == "negative" and not rows[world.yu.id].photo
+    assert rows[world.su.id].tested_at < timezone.now()
+    assert rows[world.xia.id].result == "positive"  # refused, not overwritten
+    # sent again (the volunteer taps "send now" twice): nothing more is written
+    page.click("#send-now")
+    page.wait_for_timeout(300)
+    assert KitIssue.objects.count() == 1 and AntigenResult.objects.filter(round=rnd).count() == 3
+    # expected: the refusal (400) and the two tries while the API was cut off
+    problems = [p for p in page.problems if "status of 400" not in p and "ERR_FAILED" not in p]
+    assert problems == [], problems
+    assert len(page.problems) - len(problems) <= 3

@@ -1,5 +1,12 @@
-// Antigen forms: each form gets a fresh client id when the page loads, so a form sent
-// twice (a double tap, a retry after a timeout) is stored once.
+// Antigen forms.
+// - Every form gets a client id when the page loads, so a form sent twice (a double tap, a
+//   retry after a timeout) is stored once.
+// - Photos of the cassette are made smaller on the phone before they are sent (a phone's
+//   photo is often over the server's 5 MB; 1600 px is plenty to read two lines).
+// - Door to door (#antigen-door): kits and results go through a queue kept on the phone
+//   (IndexedDB, photos included) and are sent to the JSON API in order, at once when there
+//   is network, otherwise when it comes back. What the server refuses is listed on the
+//   page with its reason, never dropped silently.
 (function () {
   "use strict";
   function uuid() {
@@ -10,4 +17,257 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
   document.querySelectorAll("input.client-id").forEach(function (el) { if (!el.value) el.value = uuid(); });
+
+  var MAX_SIDE = 1600, SMALL_ENOUGH = 700 * 1024;
+  function shrink(file) {
+    if (!file || file.size <= SMALL_ENOUGH || !window.createImageBitmap) return Promise.resolve(file);
+    return createImageBitmap(file).then(function (bmp) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(bmp.width, bmp.height));
+      var c = document.createElement("canvas");
+      c.width = Math.round(bmp.width * scale); c.height = Math.round(bmp.height * scale);
+      c.getContext("2d").drawImage(bmp, 0, 0, c.width, c.height);
+      return new Promise(function (resolve) {
+        c.toBlob(function (b) { resolve(b && b.size < file.size ? b : file); }, "image/jpeg", 0.82);
+      });
+    }).catch(function () { return file; });
+  }
+
+  var root = document.getElementById("antigen-door");
+
+  // Forms posted the ordinary way (the resident's self-report): a big photo is replaced
+  // by its smaller copy before the form goes.
+  document.querySelectorAll("form").forEach(function (form) {
+    var input = form.querySelector("input[type=file][name=photo]");
+    if (!input || (root && form.classList.contains("queued"))) return;
+    form.addEventListener("submit", function (e) {
+      var f = input.files && input.files[0];
+      if (!f || f.size <= SMALL_ENOUGH || form.dataset.shrunk || !window.DataTransfer) return;
+      e.preventDefault();
+      shrink(f).then(function (small) {
+        if (small !== f) {
+          var dt = new DataTransfer();
+          dt.items.add(new File([small], "cassette.jpg", { type: "image/jpeg" }));
+          input.files = dt.files;
+        }
+        form.dataset.shrunk = "1";
+        form.submit();
+      });
+    });
+  });
+
+  if (!root) return;
+  var S = JSON.parse(document.getElementById("antigen-strings").textContent);
+  var api = root.dataset.api;
+  var owner = root.dataset.round + "-" + root.dataset.user;
+  var $ = function (id) { return document.getElementById(id); };
+  var online = navigator.onLine, sending = false, stopped = false;
+
+  // --- the queue: IndexedDB, or memory if the browser has none (private mode) -------------
+  var memory = [];
+  var dbp = new Promise(function (resolve) {
+    if (!window.indexedDB) return resolve(null);
+    var req;
+    try { req = indexedDB.open("fangkong-door", 1); } catch (e) { return resolve(null); }
+    req.onupgradeneeded = function () { req.result.createObjectStore("queue", { keyPath: "client_id" }); };
+    req.onsuccess = function () { resolve(req.result); };
+    req.onerror = function () { resolve(null); };
+  });
+  function store(mode, fn) {
+    return dbp.then(function (db) {
+      if (!db) return fn(null);
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction("queue", mode), req = fn(t.objectStore("queue"));
+        t.oncomplete = function () { resolve(req && req.result); };
+        t.onerror = t.onabort = function () { reject(t.error); };
+      });
+    });
+  }
+  function all() {
+    return store("readonly", function (st) { return st ? st.getAll() : null; }).then(function (rows) {
+      if (rows === null || rows === undefined) rows = memory.slice();
+      return rows.filter(function (r) { return r.owner === owner; }).sort(function (a, b) { return a.seq - b.seq; });
+    });
+  }
+  function put(item) {
+    return store("readwrite", function (st) {
+      if (!st) { memory = memory.filter(function (r) { return r.client_id !== item.client_id; }); memory.push(item); return null; }
+      return st.put(item);
+    });
+  }
+  function drop(cid) {
+    return store("readwrite", function (st) {
+      if (!st) { memory = memory.filter(function (r) { return r.client_id !== cid; }); return null; }
+      return st.delete(cid);
+    });
+  }
+
+  // --- showing ------------------------------------------------------------------------------
+  function say(text, kind) { var el = $("say"); el.textContent = text; el.className = "say " + (kind || ""); }
+  function fmt(s, v) { return s.replace("%s", v); }
+  function cssEscape(v) { return String(v).replace(/[^0-9]/g, ""); }
+  function person(rid) { return root.querySelector(".antigen-person[data-resident='" + cssEscape(rid) + "']"); }
+  function household(hid) {
+    var f = root.querySelector("form.queued[data-household='" + cssEscape(hid) + "']");
+    return f && f.closest("details, section");
+  }
+  function resultLabel(value) {
+    var opt = root.querySelector("select[name=result] option[value='" + value.replace(/[^a-z_]/g, "") + "']");
+    return opt ? opt.textContent : value;
+  }
+  function net() {
+    var el = $("net");
+    el.textContent = online ? S.online : S.offline;
+    el.classList.toggle("warn", !online);
+  }
+  function showPending(items) {
+    root.querySelectorAll(".pending, .pending-kits").forEach(function (el) { el.hidden = true; el.textContent = ""; });
+    var kits = {};
+    items.forEach(function (it) {
+      if (it.kind === "result") {
+        var p = person(it.resident), el = p && p.querySelector(".pending");
+        if (el) { el.hidden = false; el.textContent = S.waiting + ": " + resultLabel(it.result); }
+      } else {
+        kits[it.household] = (kits[it.household] || 0) + it.count;
+      }
+    });
+    Object.keys(kits).forEach(function (hid) {
+      var h = household(hid), el = h && h.querySelector(".pending-kits");
+      if (el) { el.hidden = false; el.textContent = "+" + kits[hid] + " " + S.waiting; }
+    });
+    $("waiting").textContent = items.length;
+  }
+  function refresh() { return all().then(showPending); }
+  function recount(h) {
+    if (!h) return;
+    var badge = h.querySelector(".hh-count");
+    if (!badge) return;
+    var people = h.querySelectorAll(".antigen-person"), done = 0;
+    people.forEach(function (p) { if (!p.querySelector(".badge.result").hidden) done += 1; });
+    badge.textContent = done + "/" + people.length;
+    badge.classList.toggle("muted", done < people.length);
+  }
+  function applied(item, data) {
+    if (item.kind === "result") {
+      var p = person(item.resident);
+      if (p) {
+        var b = p.querySelector(".badge.result");
+        b.hidden = false; b.textContent = resultLabel(data.result || item.result);
+        b.classList.toggle("warn", (data.result || item.result) !== "negative");
+        recount(p.closest("details, section"));
+      }
+    } else {
+      var h = household(item.household), t = h && h.querySelector(".kits-total");
+      if (t && data.total !== undefined) t.textContent = data.total;
+    }
+  }
+  function refused(item, message) {
+    var li = document.createElement("li");
+    li.textContent = item.label + " — " + message;
+    $("refused-list").appendChild(li);
+    $("refused").hidden = false;
+    say(fmt(S.refused, item.label + " — " + message), "bad");
+  }
+  function errorText(data) {
+    if (data && data.error) {
+      var f = data.error.fields || {};
+      var first = Object.keys(f).length ? f[Object.keys(f)[0]][0] : "";
+      return first || data.error.message;
+    }
+    return S.error;
+  }
+
+  // --- sending --------------------------------------------------------------------------------
+  function csrf() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : root.dataset.csrf;
+  }
+  function send(item) {
+    var opts = { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() } };
+    if (item.kind === "kits") {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify({ household: item.household, count: item.count, client_id: item.client_id });
+      return fetch(api + "/kits", opts);
+    }
+    var fd = new FormData();
+    fd.append("resident", item.resident); fd.append("result", item.result);
+    fd.append("client_id", item.client_id); fd.append("tested_at", item.at);
+    if (item.photo) fd.append("photo", item.photo, "cassette.jpg");
+    opts.body = fd;
+    return fetch(api + "/antigen-results", opts);
+  }
+  function flush() {
+    if (sending) return Promise.resolve();
+    if (!navigator.onLine) { online = false; net(); return refresh(); }  // the phone knows: do not try
+    sending = true; stopped = false;
+    return all().then(function (items) {
+      var next = function (i) {
+        if (i >= items.length) return null;
+        var item = items[i];
+        return send(item).then(function (resp) {
+          return resp.json().catch(function () { return {}; }).then(function (data) {
+            if (resp.status === 200 || resp.status === 201) {
+              online = true;
+              applied(item, data);
+              say(fmt(S.sent, item.label), "good");
+              return drop(item.client_id).then(function () { return next(i + 1); });
+            }
+            var code = data && data.error && data.error.code;
+            if (resp.status === 401 || code === "csrf") { stopped = true; say(S.login, "bad"); return null; }
+            if (resp.status >= 500 || resp.status === 429) { stopped = true; return null; }  // later
+            refused(item, errorText(data));
+            return drop(item.client_id).then(function () { return next(i + 1); });
+          });
+        }, function () { online = false; return null; });
+      };
+      return next(0);
+    }).then(function () { sending = false; net(); return refresh(); },
+            function () { sending = false; net(); return refresh(); });
+  }
+
+  function enqueue(form) {
+    var kind = form.dataset.kind, cid = form.querySelector("input.client-id");
+    var item = { client_id: cid.value, owner: owner, seq: Date.now() + Math.random(), kind: kind,
+                 household: parseInt(form.dataset.household, 10), at: new Date().toISOString(),
+                 label: form.dataset.label };
+    var ready;
+    if (kind === "kits") {
+      var n = parseInt(form.querySelector("input[name=count]").value, 10);
+      if (!(n >= 1 && n <= 20)) { form.reportValidity(); return; }
+      item.count = n;
+      item.label = form.dataset.label + " · " + n + " " + S.kits;
+      ready = Promise.resolve(item);
+    } else {
+      item.resident = parseInt(form.dataset.resident, 10);
+      item.result = form.querySelector("select[name=result]").value;
+      item.label = form.dataset.label + " · " + resultLabel(item.result);
+      var input = form.querySelector("input[type=file][name=photo]"), f = input && input.files && input.files[0];
+      ready = shrink(f).then(function (p) { item.photo = p || null; return item; });
+    }
+    var button = form.querySelector("button");
+    button.disabled = true;
+    setTimeout(function () { button.disabled = false; }, 1200);  // a double tap is one entry
+    ready.then(function (it) {
+      return put(it).catch(function () {  // the photo did not fit: keep the entry without it
+        if (!it.photo) throw new Error("queue");
+        it.photo = null; say(S.photo_kept, "bad");
+        return put(it);
+      });
+    }).then(function () {
+      cid.value = uuid();  // the next entry from this form is a new one
+      var photo = form.querySelector("input[type=file]");
+      if (photo) photo.value = "";
+      if (!navigator.onLine) { online = false; say(S.queued, ""); }
+      return refresh().then(flush);
+    }, function () { say(S.error, "bad"); });
+  }
+
+  root.querySelectorAll("form.queued").forEach(function (form) {
+    form.addEventListener("submit", function (e) { e.preventDefault(); enqueue(form); });
+  });
+  $("send-now").addEventListener("click", function () { online = navigator.onLine; flush(); });
+  window.addEventListener("online", function () { online = true; net(); flush(); });
+  window.addEventListener("offline", function () { online = false; net(); });
+  setInterval(function () { if (navigator.onLine && !stopped) { all().then(function (items) { if (items.length) flush(); }); } }, 10000);
+  net();
+  refresh().then(function () { if (navigator.onLine) flush(); });
 })();
