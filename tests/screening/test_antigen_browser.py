@@ -182,3 +182,36 @@ def test_door_to_door_unit_sheet_keeps_working_without_network(phone_page, world
     problems = [p for p in page.problems if "status of 400" not in p and "ERR_FAILED" not in p]
     assert problems == [], problems
     assert len(page.problems) - len(problems) <= 3
+
+
+def test_a_phone_photo_over_the_limit_is_made_smaller_before_it_is_sent(phone_page, world, tmp_path):
+    """Phones take 5–10 MB photos; the server takes at most 5 MB. The page sends a smaller
+    copy (≤ 1600 px JPEG), so the resident's report goes through."""
+    import os
+
+    from PIL import Image
+
+    staff = Actor.system(world.users.staff)
+    depot = reg.create_place(Actor.system(), world.community, Kind.SAMPLING_POINT, "社区发放点")
+    now = timezone.now()
+    rnd = actions.plan_round(staff, world.community, {
+        "name": "抗原第3轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
+        "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
+    actions.set_status(staff, rnd, "running")
+    big = tmp_path / "phone.png"
+    Image.frombytes("RGB", (1800, 1400), os.urandom(1800 * 1400 * 3)).save(big, "PNG", compress_level=0)
+    assert big.stat().st_size > 5 * 1024 * 1024
+
+    log_in(phone_page, "resident_a")
+    phone_page.goto(f"{phone_page.base}/screening/antigen/mine/")
+    row = phone_page.locator("div.antigen-person", has_text="于海涛")
+    row.locator("select[name=result]").select_option("negative")
+    row.locator("input[type=file]").set_input_files(str(big))
+    row.locator("button").click()
+    expect(phone_page.locator("div.antigen-person", has_text="于海涛").locator(".badge")).to_have_text("阴性")
+    a = AntigenResult.objects.get(resident=world.yu)
+    assert a.photo and a.photo.name.endswith(".jpg")
+    with Image.open(a.photo.open("rb")) as img:
+        assert max(img.size) == 1600
+    assert a.photo.size < 5 * 1024 * 1024
+    assert not phone_page.problems, phone_page.problems
