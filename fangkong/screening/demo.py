@@ -2,7 +2,9 @@
 (10 to a tube) at 光明小区核酸采样点, with the volunteer `volunteer_demo` assigned as a
 sampler, about two thirds of the residents registered through the same set-based action
 the stations use, the bedridden on the home list, some exemptions, one box with the
-courier and one already at the lab with results (all negative).
+courier and one already at the lab with results (all negative). Beside it, the day's antigen
+round (抗原自测) going door to door: kits and results for the first households of the
+community, the rest (the demo resident's household among them) still to report.
 
 Called by `registry.demo.build` after the accounts and volunteers exist.
 """
@@ -80,4 +82,36 @@ def build(district: Place, *, share=0.66, seed=1) -> int:
         actions.pack_tubes(system, second, sealed[half:half + max(1, half // 2)])
         actions.hand_over(system, second, "pickup", "赵静", "快递员 陈刚")
     actions.recount(rnd)
+    _antigen_round(system, community, point_place, volunteer, rng, now)
     return len(chosen)
+
+
+def _antigen_round(system, community: Place, point_place: Place, volunteer, rng, now):
+    """The day's antigen round, door to door since two hours ago: the volunteer has been
+    through the first households (kits, and each member's result), about one in seven."""
+    from fangkong.registry.models import Household
+
+    from . import antigen
+
+    start = now - datetime.timedelta(hours=2)
+    rnd = actions.plan_round(system, community, {
+        "name": f"{now:%-m月%-d日} 抗原自测", "kind": "antigen", "starts_at": start,
+        "ends_at": start + datetime.timedelta(hours=12), "pool_size": 1}, points=[(point_place, 2)])
+    actions.set_status(system, rnd, "running")
+    door = system
+    if volunteer:
+        actions.assign_sampler(system, rnd, rnd.points.get(), volunteer, 1)
+        door = Actor.system(volunteer, via="cli")
+    resident_user = User.objects.filter(username="resident_demo").first()
+    own = {m.household_id for m in resident_user.memberships.all()} if resident_user else set()
+    households = list(Household.objects.filter(community_id=community.id).exclude(id__in=own)
+                      .order_by("building_id", "unit_id", "sort_key", "id"))
+    for hh in households[: len(households) // 7]:
+        members = list(Resident.objects.filter(household=hh).exclude(presence=Presence.MOVED_OUT))
+        if not members:
+            continue
+        antigen.issue_kits(door, rnd, hh, len(members), client_id=str(uuid.uuid4()))
+        for r in members:
+            if rng.random() < 0.85:
+                result = "invalid" if rng.random() < 0.02 else "negative"
+                antigen.record_result(door, rnd, r, result, client_id=str(uuid.uuid4()))
