@@ -248,6 +248,12 @@ def test_unit_sheet_holds_the_whole_unit_for_the_door(world, ag, client, system,
         html = page.content.decode()
         assert page.status_code == 200 and "该单元不在本轮范围内" in html and 'id="sheet"' not in html
         assert "袁桂英" not in html
+    # the staff overview's units open their sheet; a street commander (no door work) gets no link
+    client.force_login(world.users.staff)
+    link = f"/screening/rounds/{ag.id}/antigen/door/?unit={world.unit1.id}"
+    assert link in client.get(f"/screening/rounds/{ag.id}/antigen/").content.decode()
+    client.force_login(world.users.street)
+    assert link not in client.get(f"/screening/rounds/{ag.id}/antigen/").content.decode()
     # roles that may not work at the door
     for user in (world.users.other_staff, world.users.resident, world.users.supplier):
         client.force_login(user)
