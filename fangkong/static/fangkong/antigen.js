@@ -144,7 +144,7 @@
     var people = h.querySelectorAll(".antigen-person"), done = 0;
     people.forEach(function (p) { if (!p.querySelector(".badge.result").hidden) done += 1; });
     badge.textContent = done + "/" + people.length;
-    badge.classList.toggle("muted", done < people.length);
+    badge.classList.toggle("warn", done < people.length);
   }
   function applied(item, data) {
     if (item.kind === "result") {
