@@ -13,6 +13,8 @@ benchmarks register). Figures:
   copied level columns), and the per-community roll-up of the whole city (1 M residents,
   ~500 communities) from the running counters, against the naive join over the
   registrations and the GROUP BY on the copied community_id.
+- screening.door_sheet: the door-to-door page holding the biggest unit of the 10k
+  community in an antigen round, as a volunteer loads it before going into the stairwell.
 """
 
 import http.client
@@ -526,6 +528,7 @@ def coverage_figures(ctx, rounds):
     report.add(figure("screening.coverage.street", timed(lambda: queries.coverage(rnd, street), rep),
                       "ms", scale=1000, note=f"{n_street:,} residents"))
     live_page_figures(ctx, rnd, big)
+    door_sheet_figures(ctx, big)
     ids = [r.id for r in rounds]
 
     def counters():
@@ -588,6 +591,55 @@ def live_page_figures(ctx, rnd, big):
     ctx.report.add(figure("screening.coverage.api", timed(
         lambda: client.get(f"/api/v1/screening/rounds/{rnd.id}/coverage?place={big.id}"),
         max(ctx.cfg.repeat, 5)), "ms", scale=1000, note="GET …/coverage?place=<10k community>"))
+
+
+def door_sheet_figures(ctx, big):
+    """The door-to-door page holding a whole unit (every household, its members, results
+    and kits), as the volunteer at the door loads it before going into the stairwell: an
+    antigen round over the 10k community (made here and rolled back), its biggest unit."""
+    import datetime
+
+    from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from fangkong.accounts.models import User
+    from fangkong.registry import actions as reg
+    from fangkong.registry.models import Household
+
+    from .harness import manage
+
+    manage("collectstatic", interactive=False, verbosity=0)  # the manifest the page's {% static %} needs
+    with transaction.atomic():
+        system = Actor.system()
+        depot = reg.create_place(system, big, Kind.SAMPLING_POINT, "bench-depot")
+        now = timezone.now()
+        rnd = actions.plan_round(system, big, {
+            "name": "bench antigen", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
+            "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
+        actions.set_status(system, rnd, "running")
+        user = bench_user("bench_door", "volunteer", big)
+        actions.assign_sampler(system, rnd, rnd.points.get(), user)
+        top = (Household.objects.filter(community_id=big.id, unit_id__isnull=False).values("unit_id")
+               .annotate(n=Count("id")).order_by("-n", "unit_id").first())
+        people = Resident.objects.filter(unit_id=top["unit_id"]).count()
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(User.objects.get(pk=user.pk))
+        url = f"/screening/rounds/{rnd.id}/antigen/door/?unit={top['unit_id']}"
+
+        def get():
+            r = client.get(url)
+            if r.status_code != 200 or b'id="sheet"' not in r.content:
+                raise RuntimeError(f"door sheet answered {r.status_code}")
+            return r
+
+        times = timed(get, max(ctx.cfg.repeat, 5))
+        with CaptureQueriesContext(connection) as q:
+            size = len(get().content)
+        ctx.report.add(figure("screening.door_sheet", times, "ms", scale=1000,
+                              note=f"{top['n']} households, {people} people on one page "
+                                   f"({size / 1024:.0f} KB of HTML), {len(q)} queries"))
+        transaction.set_rollback(True)
 
 
 def rollup_after_change(ctx, rnd, big, district, rep):
