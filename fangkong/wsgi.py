@@ -14,6 +14,6 @@ if os.environ.get("FANGKONG_GC_FREEZE", "1") == "1":
     # the full collections that requests trigger scan only what requests made.
     from django.urls import get_resolver
 
-    get_resolver().url_patterns
+    _ = get_resolver().url_patterns
     gc.collect()
     gc.freeze()
