@@ -167,6 +167,13 @@ def test_door_to_door_unit_sheet_keeps_working_without_network(phone_page, world
     expect(page.locator(f"#hh-{world.hh101.id} summary .hh-count")).to_have_text("2/2")
     expect(page.locator(f"#hh-{world.hh101.id} .kits-total")).to_have_text("2")
     page.shot("antigen-door-synced")
+    # the refusal stays listed across a reload until the volunteer dismisses it
+    page.reload()
+    expect(page.locator("#refused-list")).to_contain_text("夏明")
+    page.locator("#refused-list button").click()
+    expect(page.locator("#refused")).to_be_hidden()
+    page.reload()
+    expect(page.locator("#refused")).to_be_hidden()
 
     assert KitIssue.objects.get().count == 2
     rows = {a.resident_id: a for a in AntigenResult.objects.filter(round=rnd)}

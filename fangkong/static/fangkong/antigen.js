@@ -160,11 +160,35 @@
       if (t && data.total !== undefined) t.textContent = data.total;
     }
   }
+  // What the server refused stays listed (on this phone, across reloads) until dismissed.
+  var REFUSED = "fk-door-refused-" + owner;
+  function refusedList() {
+    try { return JSON.parse(localStorage.getItem(REFUSED) || "[]"); } catch (e) { return []; }
+  }
+  function showRefused() {
+    var list = refusedList(), ul = $("refused-list");
+    ul.textContent = "";
+    list.forEach(function (r, i) {
+      var li = document.createElement("li");
+      li.className = "row";
+      var span = document.createElement("span");
+      span.className = "grow";
+      span.textContent = r.label + " — " + r.message;
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "btn small"; b.textContent = S.ack;
+      b.addEventListener("click", function () {
+        var now = refusedList(); now.splice(i, 1);
+        localStorage.setItem(REFUSED, JSON.stringify(now)); showRefused();
+      });
+      li.appendChild(span); li.appendChild(b); ul.appendChild(li);
+    });
+    $("refused").hidden = !list.length;
+  }
   function refused(item, message) {
-    var li = document.createElement("li");
-    li.textContent = item.label + " — " + message;
-    $("refused-list").appendChild(li);
-    $("refused").hidden = false;
+    var list = refusedList();
+    list.push({ label: item.label, message: message, at: item.at });
+    try { localStorage.setItem(REFUSED, JSON.stringify(list)); } catch (e) { /* shown below anyway */ }
+    showRefused();
     say(fmt(S.refused, item.label + " — " + message), "bad");
   }
   function errorText(data) {
@@ -269,5 +293,6 @@
   window.addEventListener("offline", function () { online = false; net(); });
   setInterval(function () { if (navigator.onLine && !stopped) { all().then(function (items) { if (items.length) flush(); }); } }, 10000);
   net();
+  showRefused();
   refresh().then(function () { if (navigator.onLine) flush(); });
 })();
