@@ -412,16 +412,24 @@ def missing(scope, rnd: Round, node: Place, limit=2000):
 
 def household_status(rnd: Round, hh: Household) -> dict:
     """The household at the door: its members (names only) with their result, and kits."""
-    people = list(Resident.objects.filter(household=hh).exclude(presence=Presence.MOVED_OUT)
+    people = _members(rnd, [hh.id])
+    kits = KitIssue.objects.filter(round=rnd, household=hh).aggregate(n=Sum("count"))["n"] or 0
+    return {"people": people, "kits": kits,
+            "issues": list(KitIssue.objects.filter(round=rnd, household=hh)
+                           .select_related("issued_by")[:20])}
+
+
+def _members(rnd: Round, household_ids) -> list[Resident]:
+    """The members of these households (names only, not moved out), each with `.antigen`:
+    their result in the round, or None. Two queries."""
+    people = list(Resident.objects.filter(household_id__in=household_ids)
+                  .exclude(presence=Presence.MOVED_OUT)
                   .order_by("relation", "id").only("id", "name", "household_id", "presence"))
     results = {a.resident_id: a for a in AntigenResult.objects.filter(
         round=rnd, resident_id__in=[p.id for p in people])}
     for p in people:
         p.antigen = results.get(p.id)
-    kits = KitIssue.objects.filter(round=rnd, household=hh).aggregate(n=Sum("count"))["n"] or 0
-    return {"people": people, "kits": kits,
-            "issues": list(KitIssue.objects.filter(round=rnd, household=hh)
-                           .select_related("issued_by")[:20])}
+    return people
 
 
 UNIT_SHEET_LIMIT = 400  # households on one sheet (a big tower's unit has 100–200)
@@ -440,12 +448,7 @@ def unit_sheet(rnd: Round, unit: Place) -> list[Household]:
     by_id = {h.id: h for h in households}
     for h in households:
         h.people, h.kits, h.reported = [], 0, 0
-    people = list(Resident.objects.filter(household_id__in=by_id).exclude(presence=Presence.MOVED_OUT)
-                  .order_by("relation", "id").only("id", "name", "household_id", "presence"))
-    results = {a.resident_id: a for a in AntigenResult.objects.filter(
-        round=rnd, resident_id__in=[p.id for p in people])}
-    for p in people:
-        p.antigen = results.get(p.id)
+    for p in _members(rnd, list(by_id)):
         h = by_id[p.household_id]
         h.people.append(p)
         h.reported += p.antigen is not None
