@@ -158,7 +158,7 @@ def test_door_to_door_unit_sheet_keeps_working_without_network(phone_page, world
 
     page.unroute("**/api/v1/**")
     page.click("#send-now")
-    expect(page.locator("#waiting")).to_have_text("0")
+    expect(page.locator("#waiting")).to_have_text("0", timeout=20_000)  # four requests, one with a photo
     expect(page.locator("#refused")).to_be_visible()
     expect(page.locator("#refused-list")).to_contain_text("夏明")
     expect(page.locator("#refused-list")).to_contain_text("社区工作人员")
@@ -215,7 +215,9 @@ def test_a_phone_photo_over_the_limit_is_made_smaller_before_it_is_sent(phone_pa
     row.locator("select[name=result]").select_option("negative")
     row.locator("input[type=file]").set_input_files(str(big))
     row.locator("button").click()
-    expect(phone_page.locator("div.antigen-person", has_text="于海涛").locator(".badge")).to_have_text("阴性")
+    # decoding 7 MB, encoding and uploading take a while on a loaded machine
+    expect(phone_page.locator("div.antigen-person", has_text="于海涛").locator(".badge")).to_have_text(
+        "阴性", timeout=30_000)
     a = AntigenResult.objects.get(resident=world.yu)
     assert a.photo and a.photo.name.endswith(".jpg")
     with Image.open(a.photo.open("rb")) as img:
