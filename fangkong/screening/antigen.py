@@ -435,14 +435,18 @@ def _members(rnd: Round, household_ids) -> list[Resident]:
 UNIT_SHEET_LIMIT = 400  # households on one sheet (a big tower's unit has 100–200)
 
 
-def unit_sheet(rnd: Round, unit: Place) -> list[Household]:
-    """Every household of a unit (or a building) in the round's area, for a volunteer going
-    door to door: each with `.people` (names only, each with `.antigen`, their result or
-    None), `.kits` (kits handed over) and `.reported` (members with a result). The page
-    holds the whole unit, so the volunteer can keep entering results with no network in
-    the stairwell (the phone queues them). Four queries."""
-    if unit.kind not in (Kind.UNIT, Kind.BUILDING):
-        raise NotFound()
+def unit_sheet(rnd: Round, unit_id) -> tuple[Place, list[Household]]:
+    """A unit (or a building) of the round's area — NotFound for any other place — and
+    every household of it in the area, for a volunteer going door to door: each with
+    `.people` (names only, each with `.antigen`, their result or None), `.kits` (kits
+    handed over) and `.reported` (members with a result). The page holds the whole unit,
+    so the volunteer can keep entering results with no network in the stairwell (the phone
+    queues them). Five queries. The caller has checked the actor may work at the door
+    (`get_round_for_door`): that right covers the names of the round's households."""
+    try:
+        unit = Place.objects.get(actions.area_q(rnd), pk=int(unit_id), kind__in=[Kind.UNIT, Kind.BUILDING])
+    except (Place.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound() from None
     households = list(Household.objects.filter(**{f"{unit.kind}_id": unit.id})
                       .filter(actions.area_q(rnd)).order_by("sort_key", "id")[:UNIT_SHEET_LIMIT])
     by_id = {h.id: h for h in households}
@@ -455,7 +459,7 @@ def unit_sheet(rnd: Round, unit: Place) -> list[Household]:
     for hid, n in (KitIssue.objects.filter(round=rnd, household_id__in=by_id)
                    .values_list("household_id").annotate(n=Sum("count"))):
         by_id[hid].kits = n
-    return households
+    return unit, households
 
 
 def recent_results(scope, rnd: Round, *, positive_only=False, limit=100):

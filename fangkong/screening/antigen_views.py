@@ -14,7 +14,7 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import page
 from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import LEVELS, Household, Kind, Place, Resident
+from fangkong.registry.models import LEVELS, Household, Resident
 from fangkong.screening.models import Result
 
 from . import actions, antigen
@@ -68,11 +68,10 @@ def door(request, pk):
         else:
             return redirect(reverse("screening_antigen_door", args=[rnd.id]) + f"?household={hh.id}")
     elif unit:
-        place = Place.objects.filter(actions.area_q(rnd), pk=unit, kind__in=[Kind.UNIT, Kind.BUILDING]).first()
-        if place is None:
+        try:
+            _unit, sheet = antigen.unit_sheet(rnd, unit)
+        except NotFound:
             messages.error(request, _("That unit is not in this round's area."))
-        else:
-            sheet = antigen.unit_sheet(rnd, place)
     if request.method == "POST" and hh is not None:
         _post(request, actor, rnd, hh)
         return redirect(reverse("screening_antigen_door", args=[rnd.id]) + f"?household={hh.id}")

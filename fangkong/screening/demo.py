@@ -106,8 +106,13 @@ def _antigen_round(system, community: Place, point_place: Place, volunteer, rng,
     own = {m.household_id for m in resident_user.memberships.all()} if resident_user else set()
     households = list(Household.objects.filter(community_id=community.id).exclude(id__in=own)
                       .order_by("building_id", "unit_id", "sort_key", "id"))
-    for hh in households[: len(households) // 7]:
-        members = list(Resident.objects.filter(household=hh).exclude(presence=Presence.MOVED_OUT))
+    visited = households[: len(households) // 7]
+    by_household = {}
+    for r in (Resident.objects.filter(household_id__in=[h.id for h in visited])
+              .exclude(presence=Presence.MOVED_OUT).order_by("id")):
+        by_household.setdefault(r.household_id, []).append(r)
+    for hh in visited:
+        members = by_household.get(hh.id)
         if not members:
             continue
         antigen.issue_kits(door, rnd, hh, len(members), client_id=str(uuid.uuid4()))

@@ -223,17 +223,18 @@ def test_unit_sheet_holds_the_whole_unit_for_the_door(world, ag, client, system,
     antigen.record_result(staff(world), ag, world.su, "positive")
     moved = reg.create_resident(system, world.hh102, {"name": "搬走者", "relation": "子女"})
     reg.update_resident(system, moved, {"presence": "moved_out"})
-    rows = antigen.unit_sheet(ag, world.unit1)
-    assert [h.door for h in rows] == ["101", "102"]
+    unit, rows = antigen.unit_sheet(ag, world.unit1.id)
+    assert unit == world.unit1 and [h.door for h in rows] == ["101", "102"]
     h101, h102 = rows
     assert (h101.kits, h101.reported, [p.name for p in h101.people]) == (2, 1, ["苏霞", "于海涛"])
     assert h101.people[0].antigen.result == "positive" and h101.people[1].antigen is None
     assert (h102.kits, h102.reported, [p.name for p in h102.people]) == (0, 0, ["夏明"])
-    with django_assert_max_num_queries(4):
-        antigen.unit_sheet(ag, world.unit1)
-    assert [h.door for h in antigen.unit_sheet(ag, world.building)] == ["101", "102", "201"]
-    with pytest.raises(NotFound):
-        antigen.unit_sheet(ag, world.compound)
+    with django_assert_max_num_queries(5):
+        antigen.unit_sheet(ag, world.unit1.id)
+    assert [h.door for h in antigen.unit_sheet(ag, world.building.id)[1]] == ["101", "102", "201"]
+    for place in (world.compound, world.other_unit):  # not a unit; not in the round's area
+        with pytest.raises(NotFound):
+            antigen.unit_sheet(ag, place.id)
 
     client.force_login(world.users.volunteer)
     actions.assign_sampler(staff(world), ag, world.depot, world.users.volunteer)

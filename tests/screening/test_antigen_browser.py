@@ -20,6 +20,17 @@ from tests.test_browser import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def running_antigen_round(world, name):
+    """A running antigen round over community A, with a depot for the kits."""
+    depot = reg.create_place(Actor.system(), world.community, Kind.SAMPLING_POINT, "社区发放点")
+    now = timezone.now()
+    rnd = actions.plan_round(Actor.system(world.users.staff), world.community, {
+        "name": name, "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
+        "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
+    actions.set_status(Actor.system(world.users.staff), rnd, "running")
+    return rnd
+
+
 def cassette_png(tmp_path):
     from PIL import Image, ImageDraw
 
@@ -38,12 +49,7 @@ def cassette_png(tmp_path):
 def test_antigen_self_report_door_and_staff_view(phone_page, world, tmp_path):
     page = phone_page
     staff = Actor.system(world.users.staff)
-    depot = reg.create_place(Actor.system(), world.community, Kind.SAMPLING_POINT, "社区发放点")
-    now = timezone.now()
-    rnd = actions.plan_round(staff, world.community, {
-        "name": "抗原第1轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
-        "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
-    actions.set_status(staff, rnd, "running")
+    rnd = running_antigen_round(world, "抗原第1轮")
     actions.assign_sampler(staff, rnd, rnd.points.get(), world.users.volunteer)
     photo = cassette_png(tmp_path)
 
@@ -102,12 +108,7 @@ def test_door_to_door_unit_sheet_keeps_working_without_network(phone_page, world
     only staff may correct) is listed with its reason, not dropped."""
     page = phone_page
     staff = Actor.system(world.users.staff)
-    depot = reg.create_place(Actor.system(), world.community, Kind.SAMPLING_POINT, "社区发放点")
-    now = timezone.now()
-    rnd = actions.plan_round(staff, world.community, {
-        "name": "抗原第2轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
-        "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
-    actions.set_status(staff, rnd, "running")
+    rnd = running_antigen_round(world, "抗原第2轮")
     actions.assign_sampler(staff, rnd, rnd.points.get(), world.users.volunteer)
     from fangkong.screening import antigen
 
@@ -198,13 +199,7 @@ def test_a_phone_photo_over_the_limit_is_made_smaller_before_it_is_sent(phone_pa
 
     from PIL import Image
 
-    staff = Actor.system(world.users.staff)
-    depot = reg.create_place(Actor.system(), world.community, Kind.SAMPLING_POINT, "社区发放点")
-    now = timezone.now()
-    rnd = actions.plan_round(staff, world.community, {
-        "name": "抗原第3轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
-        "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
-    actions.set_status(staff, rnd, "running")
+    running_antigen_round(world, "抗原第3轮")
     big = tmp_path / "phone.png"
     Image.frombytes("RGB", (1800, 1400), os.urandom(1800 * 1400 * 3)).save(big, "PNG", compress_level=0)
     assert big.stat().st_size > 5 * 1024 * 1024

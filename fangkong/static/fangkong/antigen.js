@@ -9,13 +9,7 @@
 //   page with its reason, never dropped silently.
 (function () {
   "use strict";
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = new Uint8Array(16); crypto.getRandomValues(b);
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  var uuid = window.Fangkong.uuid;
   document.querySelectorAll("input.client-id").forEach(function (el) { if (!el.value) el.value = uuid(); });
 
   var MAX_SIDE = 1600, SMALL_ENOUGH = 700 * 1024;
@@ -169,18 +163,10 @@
     var list = refusedList(), ul = $("refused-list");
     ul.textContent = "";
     list.forEach(function (r, i) {
-      var li = document.createElement("li");
-      li.className = "row";
-      var span = document.createElement("span");
-      span.className = "grow";
-      span.textContent = r.label + " — " + r.message;
-      var b = document.createElement("button");
-      b.type = "button"; b.className = "btn small"; b.textContent = S.ack;
-      b.addEventListener("click", function () {
+      ul.appendChild(window.Fangkong.row(r.label + " — " + r.message, S.ack, function () {
         var now = refusedList(); now.splice(i, 1);
         localStorage.setItem(REFUSED, JSON.stringify(now)); showRefused();
-      });
-      li.appendChild(span); li.appendChild(b); ul.appendChild(li);
+      }));
     });
     $("refused").hidden = !list.length;
   }
@@ -191,14 +177,7 @@
     showRefused();
     say(fmt(S.refused, item.label + " — " + message), "bad");
   }
-  function errorText(data) {
-    if (data && data.error) {
-      var f = data.error.fields || {};
-      var first = Object.keys(f).length ? f[Object.keys(f)[0]][0] : "";
-      return first || data.error.message;
-    }
-    return S.error;
-  }
+  function errorText(data) { return window.Fangkong.errorText(data, S.error); }
 
   // --- sending --------------------------------------------------------------------------------
   function csrf() {

@@ -24,14 +24,7 @@
   }
   function save() { localStorage.setItem(KEY, JSON.stringify(state)); }
 
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  var uuid = window.Fangkong.uuid;
   function fmt(s, v) { return s.replace("%s", v); }
 
   // --- speaking and showing ---------------------------------------------------------
@@ -82,19 +75,8 @@
     cl.textContent = "";
     $("conflicts-title").hidden = !state.conflicts.length;
     state.conflicts.forEach(function (c, i) {
-      var li = document.createElement("li");
-      li.className = "row conflict";
-      var span = document.createElement("span");
-      span.className = "grow";
-      span.textContent = c.message + (c.barcode ? " · " + c.barcode : "");
-      var b = document.createElement("button");
-      b.type = "button";
-      b.className = "btn small";
-      b.textContent = S.ack;
-      b.addEventListener("click", function () { state.conflicts.splice(i, 1); save(); render(); });
-      li.appendChild(span);
-      li.appendChild(b);
-      cl.appendChild(li);
+      cl.appendChild(window.Fangkong.row(c.message + (c.barcode ? " · " + c.barcode : ""), S.ack,
+        function () { state.conflicts.splice(i, 1); save(); render(); }, "conflict"));
     });
   }
   function remember(text, status) {
@@ -214,14 +196,7 @@
     $("confirm-no").onclick = function () { $("confirm-box").hidden = true; $("scan-input").focus(); };
   }
 
-  function errorText(data) {
-    if (data && data.error) {
-      var f = data.error.fields || {};
-      var first = Object.keys(f).length ? f[Object.keys(f)[0]][0] : "";
-      return first || data.error.message;
-    }
-    return S.error;
-  }
+  function errorText(data) { return window.Fangkong.errorText(data, S.error); }
 
   // --- sending the queue -----------------------------------------------------------------
   // Events per /sync request: the server takes up to 2,000 (checks.MAX_BATCH); 500 is
@@ -301,15 +276,9 @@
         ul.textContent = "";
         if (!rows.length) { var li0 = document.createElement("li"); li0.className = "empty"; li0.textContent = S.not_found; ul.appendChild(li0); }
         rows.forEach(function (p) {
-          var li = document.createElement("li");
-          li.className = "row";
-          var span = document.createElement("span");
-          span.className = "grow";
-          span.textContent = p.name + " · " + p.address;
-          var b = document.createElement("button");
-          b.type = "button"; b.className = "btn small"; b.textContent = S.add;
-          b.addEventListener("click", function () { if (state.tube) scanPerson(p.person); else say(S.scan_tube, "bad"); });
-          li.appendChild(span); li.appendChild(b); ul.appendChild(li);
+          ul.appendChild(window.Fangkong.row(p.name + " · " + p.address, S.add, function () {
+            if (state.tube) scanPerson(p.person); else say(S.scan_tube, "bad");
+          }));
         });
       }, function () { say(S.network_error, "bad"); });
   });
