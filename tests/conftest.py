@@ -26,6 +26,30 @@ IDS = {
 }
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """SQLite: the test database is a file (in memory-backed /dev/shm where there is one),
+    not Django's default shared in-memory database. With the in-memory one, the browser
+    tests' live server shares the test's single connection between its request threads and
+    the test thread, and a page loading its parts at once fails at random ("database table
+    is locked", "bad parameter or other API misuse"; Django's docs warn of this). A file
+    gives every thread its own connection with SQLite's normal locking."""
+    import shutil
+    import tempfile
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3":
+        yield
+        return
+    shm = "/dev/shm"
+    where = tempfile.mkdtemp(prefix="fangkong-test-", dir=shm if os.access(shm, os.W_OK) else None)
+    db.setdefault("TEST", {})["NAME"] = os.path.join(where, "test.sqlite3")
+    yield
+    shutil.rmtree(where, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploaded photos never land in var/
@@ -196,3 +220,12 @@ def phone_page(_browser, live_server):
     page.shot = shot
     yield page
     ctx.close()
+
+
+def log_in(page, username, password=PASSWORD):
+    """Log in through the login form, as a person would."""
+    page.goto(page.base + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button.primary")
+    page.wait_for_load_state()

@@ -10,7 +10,7 @@ import pytest
 
 from fangkong.registry.models import Resident
 
-from .conftest import PASSWORD
+from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,13 +34,6 @@ def roster_bytes():
     wb.save(out)
     return out.getvalue(), 2
 
-
-def log_in(page, username):
-    page.goto(page.base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_load_state()
 
 
 def test_staff_imports_roster_then_finds_a_person_by_initials(phone_page, world):

@@ -15,7 +15,7 @@ from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
 from fangkong.screening import actions
 from fangkong.screening.models import AntigenResult, FollowUp, KitIssue
-from tests.test_browser import log_in
+from tests.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from fangkong.core.actor import Actor
 from fangkong.screening import actions
 from fangkong.screening.models import Conflict, Sample, Tube
-from tests.test_browser import log_in
+from tests.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,17 +10,9 @@ from django.utils import timezone
 
 from fangkong.volunteers import actions as va
 from fangkong.volunteers.models import Assignment, Volunteer
-from tests.conftest import PASSWORD, actor_for
+from tests.conftest import actor_for, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, username):
-    page.goto(page.base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_load_state()
 
 
 def test_register_approve_answer_and_check_in(phone_page, world, codes):
