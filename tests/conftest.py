@@ -43,8 +43,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     if db["ENGINE"] != "django.db.backends.sqlite3":
         yield
         return
-    shm = "/dev/shm"
-    where = tempfile.mkdtemp(prefix="fangkong-test-", dir=shm if os.access(shm, os.W_OK) else None)
+    shm = "/dev/shm"  # where it is writable and roomy (a container's may be 64 MB)
+    roomy = os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 1 << 30
+    where = tempfile.mkdtemp(prefix="fangkong-test-", dir=shm if roomy else None)
     db.setdefault("TEST", {})["NAME"] = os.path.join(where, "test.sqlite3")
     yield
     shutil.rmtree(where, ignore_errors=True)

@@ -177,14 +177,26 @@ def _open(rnd: Round):
 
 # --- writes -------------------------------------------------------------------------
 
-def issue_kits(actor, rnd: Round, household: Household, count, *, client_id=None, note="") -> KitIssue:
-    """Kits handed over at a household's door. Idempotent on `client_id`."""
+def issue_kits(actor, rnd: Round, household: Household, count, *, client_id=None, note="",
+               issued_at=None) -> KitIssue:
+    """Kits handed over at a household's door. Idempotent on `client_id`. `issued_at` is
+    when the volunteer entered it (a phone that was offline sends it later); never in the
+    future, else now."""
     _antigen(rnd)
     actions.require_sample(actor, rnd)
     _open(rnd)
     if not actions._in_round(rnd, household):
         raise NotFound()
-    n = check_count(count)
+    errors = {}
+    try:
+        n = check_count(count)
+    except Invalid as e:
+        errors.update(e.fields)
+    when = checks.check_datetime(issued_at, "issued_at", errors, required=False)
+    if errors:
+        raise Invalid(fields=errors)
+    now = timezone.now()
+    when = min(when or now, now)
     cid = _client_id(client_id)
     done = KitIssue.objects.filter(client_id=cid).first()
     if done is not None:
@@ -192,7 +204,7 @@ def issue_kits(actor, rnd: Round, household: Household, count, *, client_id=None
             raise Invalid(fields={"client_id": [_("This client id was used for something else.")]})
         return done
     k = KitIssue(round=rnd, household=household, count=n, issued_by=actions._user(actor),
-                 client_id=cid, note=checks.text(note, 200))
+                 issued_at=when, client_id=cid, note=checks.text(note, 200))
     k.copy_levels(household)
     with transaction.atomic():
         try:

@@ -30,13 +30,14 @@ def result_out(a, changed=True) -> dict:
 
 @router.post("/screening/rounds/{round_id}/kits", response={201: KitOut, 200: KitOut})
 def kits_issue(request, round_id: int, payload: KitIn):
-    """Kits handed over at a household's door: {household, count, client_id, note}."""
+    """Kits handed over at a household's door: {household, count, client_id, note,
+    issued_at} (issued_at: when it was entered, for a phone that was offline; else now)."""
     actor = _actor(request)
     rnd = antigen.get_round_for_door(actor, round_id)
     _rnd, hh, _door = antigen.get_round_for_household(actor, rnd.id, payload.household)
     before = antigen.household_status(rnd, hh)["kits"]
     k = antigen.issue_kits(actor, rnd, hh, payload.count, client_id=payload.client_id,
-                           note=payload.note)
+                           note=payload.note, issued_at=payload.issued_at)
     total = antigen.household_status(rnd, hh)["kits"]
     return Status(201 if total != before else 200,
                   {"id": k.id, "household": hh.id, "count": k.count, "total": total})

@@ -178,6 +178,7 @@ class KitIn(StrictIn):
     count: int | str
     client_id: str | None = None
     note: str = ""
+    issued_at: str | None = None
 
 
 class KitOut(Schema):

@@ -133,6 +133,24 @@ def test_a_photo_over_5_mb_is_refused(world, ag):
     assert AntigenResult.objects.count() == 0
 
 
+def test_kits_entered_offline_keep_the_time_they_were_entered(world, ag, client):
+    """A phone in a stairwell without signal sends its kits later, with the time they were
+    entered; a time in the future (a phone's clock ahead) becomes now."""
+    client.force_login(world.users.staff)
+    base = f"/api/v1/screening/rounds/{ag.id}"
+    entered = (timezone.now() - datetime.timedelta(minutes=40)).replace(microsecond=0)
+    r = client.post(f"{base}/kits", {"household": world.hh101.id, "count": 2,
+                                     "client_id": str(uuid.uuid4()), "issued_at": entered.isoformat()},
+                    content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert KitIssue.objects.get(household=world.hh101).issued_at == entered
+    before = timezone.now()
+    antigen.issue_kits(staff(world), ag, world.hh102, 1,
+                       issued_at=timezone.now() + datetime.timedelta(hours=3))
+    k = KitIssue.objects.get(household=world.hh102)
+    assert before <= k.issued_at <= timezone.now()
+
+
 def test_wrong_roles_and_other_community_are_refused(world, ag, system):
     w = world
     for user, exc in [(w.users.volunteer, NotFound), (w.users.other_staff, NotFound),
@@ -155,7 +173,8 @@ def test_malformed_input_is_refused_with_clear_messages(world, ag, client):
     base = f"/api/v1/screening/rounds/{ag.id}"
     for body in ({"household": world.hh101.id, "count": 0}, {"household": world.hh101.id, "count": "两"},
                  {"household": world.hh101.id, "count": 21},
-                 {"household": world.hh101.id, "count": 1, "client_id": "nope"}):
+                 {"household": world.hh101.id, "count": 1, "client_id": "nope"},
+                 {"household": world.hh101.id, "count": 1, "issued_at": "yesterday"}):
         r = client.post(f"{base}/kits", body, content_type="application/json")
         assert r.status_code == 400, (body, r.content)
         assert r.json()["error"]["fields"]

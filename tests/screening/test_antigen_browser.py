@@ -126,6 +126,7 @@ def test_door_to_door_unit_sheet_keeps_working_without_network(phone_page, world
     page.shot("antigen-door-unit-sheet")
 
     page.context.set_offline(True)
+    entered_from = timezone.now() - datetime.timedelta(seconds=1)
     page.click(f"#hh-{world.hh101.id} summary")
     hh101 = page.locator(f"#hh-{world.hh101.id}")
     hh101.locator("input[name=count]").fill("2")
@@ -146,6 +147,7 @@ def test_door_to_door_unit_sheet_keeps_working_without_network(phone_page, world
     expect(su.locator(".pending")).to_contain_text("阴性")
     expect(hh101.locator(".pending-kits")).to_contain_text("+2")
     page.shot("antigen-door-offline-queued")
+    entered_by = timezone.now()
     assert not KitIssue.objects.exists()
     assert AntigenResult.objects.filter(round=rnd).count() == 1
 
@@ -176,11 +178,13 @@ def test_door_to_door_unit_sheet_keeps_working_without_network(phone_page, world
     page.reload()
     expect(page.locator("#refused")).to_be_hidden()
 
-    assert KitIssue.objects.get().count == 2
+    kits = KitIssue.objects.get()
+    assert kits.count == 2
+    assert entered_from <= kits.issued_at <= entered_by  # when entered, not when sent
     rows = {a.resident_id: a for a in AntigenResult.objects.filter(round=rnd)}
     assert rows[world.su.id].result == "negative" and rows[world.su.id].photo
     assert rows[world.yu.id].result == "negative" and not rows[world.yu.id].photo
-    assert rows[world.su.id].tested_at < timezone.now()
+    assert entered_from <= rows[world.su.id].tested_at <= entered_by
     assert rows[world.xia.id].result == "positive"  # refused, not overwritten
     # sent again (the volunteer taps "send now" twice): nothing more is written
     page.click("#send-now")

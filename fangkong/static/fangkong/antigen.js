@@ -188,7 +188,8 @@
     var opts = { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() } };
     if (item.kind === "kits") {
       opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify({ household: item.household, count: item.count, client_id: item.client_id });
+      opts.body = JSON.stringify({ household: item.household, count: item.count, client_id: item.client_id,
+                                  issued_at: item.at });
       return fetch(api + "/kits", opts);
     }
     var fd = new FormData();
