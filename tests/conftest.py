@@ -198,6 +198,13 @@ def _browser():
         browser.close()
 
 
+def settings_time_zone():
+    """The phone's clock is in the community's time zone, as the server's pages are."""
+    from django.conf import settings
+
+    return settings.TIME_ZONE
+
+
 @pytest.fixture
 def phone_page(_browser, live_server):
     """A fresh 390×844 phone-sized page; collects console errors and CSP violations."""
@@ -205,7 +212,8 @@ def phone_page(_browser, live_server):
 
     _ = get_resolver().url_patterns  # import the URLconf (and the API schemas) before timing starts
     ctx = _browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
-                               is_mobile=True, has_touch=True, locale="zh-CN")
+                               is_mobile=True, has_touch=True, locale="zh-CN",
+                               timezone_id=settings_time_zone())
     ctx.set_default_timeout(30_000)
     ctx.set_default_navigation_timeout(60_000)
     page = ctx.new_page()

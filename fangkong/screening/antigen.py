@@ -21,7 +21,7 @@ import uuid
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -423,12 +423,18 @@ def missing(scope, rnd: Round, node: Place, limit=2000):
 
 
 def household_status(rnd: Round, hh: Household) -> dict:
-    """The household at the door: its members (names only) with their result, and kits."""
-    people = _members(rnd, [hh.id])
-    kits = KitIssue.objects.filter(round=rnd, household=hh).aggregate(n=Sum("count"))["n"] or 0
-    return {"people": people, "kits": kits,
-            "issues": list(KitIssue.objects.filter(round=rnd, household=hh)
-                           .select_related("issued_by")[:20])}
+    """The household at the door: its members (names only) with their result, the kits
+    handed over and when the last were (so a second volunteer at the door sees them)."""
+    kits, last = household_kits(rnd, [hh.id]).get(hh.id, (0, None))
+    return {"people": _members(rnd, [hh.id]), "kits": kits, "kits_last": last}
+
+
+def household_kits(rnd: Round, household_ids) -> dict:
+    """{household id: (kits handed over, when the last were)} for households with kits. One query."""
+    rows = (KitIssue.objects.filter(round=rnd, household_id__in=list(household_ids)).order_by()
+            .values("household_id").annotate(n=Sum("count"), last=Max("issued_at"))
+            .values_list("household_id", "n", "last"))
+    return {hid: (n, last) for hid, n, last in rows}
 
 
 def _members(rnd: Round, household_ids) -> list[Resident]:
@@ -451,7 +457,7 @@ def unit_sheet(rnd: Round, unit_id) -> tuple[Place, list[Household]]:
     """A unit (or a building) of the round's area — NotFound for any other place — and
     every household of it in the area, for a volunteer going door to door: each with
     `.people` (names only, each with `.antigen`, their result or None), `.kits` (kits
-    handed over) and `.reported` (members with a result). The page holds the whole unit,
+    handed over), `.kits_last` (when the last were) and `.reported` (members with a result). The page holds the whole unit,
     so the volunteer can keep entering results with no network in the stairwell (the phone
     queues them). Five queries. The caller has checked the actor may work at the door
     (`get_round_for_door`): that right covers the names of the round's households."""
@@ -463,14 +469,13 @@ def unit_sheet(rnd: Round, unit_id) -> tuple[Place, list[Household]]:
                       .filter(actions.area_q(rnd)).order_by("sort_key", "id")[:UNIT_SHEET_LIMIT])
     by_id = {h.id: h for h in households}
     for h in households:
-        h.people, h.kits, h.reported = [], 0, 0
+        h.people, h.kits, h.kits_last, h.reported = [], 0, None, 0
     for p in _members(rnd, list(by_id)):
         h = by_id[p.household_id]
         h.people.append(p)
         h.reported += p.antigen is not None
-    for hid, n in (KitIssue.objects.filter(round=rnd, household_id__in=by_id)
-                   .values_list("household_id").annotate(n=Sum("count"))):
-        by_id[hid].kits = n
+    for hid, (n, last) in household_kits(rnd, by_id).items():
+        by_id[hid].kits, by_id[hid].kits_last = n, last
     return unit, households
 
 

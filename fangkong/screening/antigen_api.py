@@ -35,12 +35,13 @@ def kits_issue(request, round_id: int, payload: KitIn):
     actor = _actor(request)
     rnd = antigen.get_round_for_door(actor, round_id)
     _rnd, hh, _door = antigen.get_round_for_household(actor, rnd.id, payload.household)
-    before = antigen.household_status(rnd, hh)["kits"]
+    before = antigen.household_kits(rnd, [hh.id]).get(hh.id, (0, None))[0]
     k = antigen.issue_kits(actor, rnd, hh, payload.count, client_id=payload.client_id,
                            note=payload.note, issued_at=payload.issued_at)
-    total = antigen.household_status(rnd, hh)["kits"]
+    total = antigen.household_kits(rnd, [hh.id])[hh.id][0]
     return Status(201 if total != before else 200,
-                  {"id": k.id, "household": hh.id, "count": k.count, "total": total})
+                  {"id": k.id, "household": hh.id, "count": k.count, "total": total,
+                   "issued_at": k.issued_at})
 
 
 @router.post("/screening/rounds/{round_id}/antigen-results", response=AntigenResultOut)
@@ -74,7 +75,7 @@ def antigen_household(request, round_id: int, household_id: int):
     """The household at the door (names only), each member's result, and its kits."""
     rnd, hh, _door = antigen.get_round_for_household(_actor(request), round_id, household_id)
     st = antigen.household_status(rnd, hh)
-    return {"household": hh.id, "door": hh.door, "kits": st["kits"],
+    return {"household": hh.id, "door": hh.door, "kits": st["kits"], "kits_last": st["kits_last"],
             "people": [{"id": p.id, "name": p.name,
                         "result": p.antigen.result if p.antigen else "",
                         "source": p.antigen.source if p.antigen else ""} for p in st["people"]]}

@@ -95,7 +95,7 @@ def door_strings() -> dict:
         "sent": _("Sent: %s"), "refused": _("Not saved: %s"), "error": _("Error"),
         "login": _("Your session has ended: log in again, then the entries waiting here are sent."),
         "photo_kept": _("The photo could not be kept on this phone: send it again when online."),
-        "kits": _("kits"), "ack": _("Noted"),
+        "kits": _("kits"), "ack": _("Noted"), "last_at": _("last at %(t)s"),
     }
 
 

@@ -186,6 +186,7 @@ class KitOut(Schema):
     household: int
     count: int
     total: int
+    issued_at: datetime.datetime
 
 
 class AntigenResultOut(Schema):
@@ -209,6 +210,7 @@ class AntigenHouseholdOut(Schema):
     household: int
     door: str
     kits: int
+    kits_last: datetime.datetime | None = None  # when the last kits were handed over
     people: list[AntigenPersonOut]
 
 

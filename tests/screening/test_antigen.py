@@ -238,7 +238,9 @@ def test_door_page_and_self_report_page(world, ag, client):
 def test_unit_sheet_holds_the_whole_unit_for_the_door(world, ag, client, system, django_assert_max_num_queries):
     """With no door number the door page lists every household of the unit with its members
     and their results and kits (the page a volunteer takes into a stairwell with no network)."""
-    antigen.issue_kits(staff(world), ag, world.hh101, 2)
+    handed = (timezone.now() - datetime.timedelta(minutes=30)).replace(microsecond=0)
+    antigen.issue_kits(staff(world), ag, world.hh101, 1, issued_at=handed - datetime.timedelta(minutes=5))
+    antigen.issue_kits(staff(world), ag, world.hh101, 1, issued_at=handed)
     antigen.record_result(staff(world), ag, world.su, "positive")
     moved = reg.create_resident(system, world.hh102, {"name": "搬走者", "relation": "子女"})
     reg.update_resident(system, moved, {"presence": "moved_out"})
@@ -246,6 +248,7 @@ def test_unit_sheet_holds_the_whole_unit_for_the_door(world, ag, client, system,
     assert unit == world.unit1 and [h.door for h in rows] == ["101", "102"]
     h101, h102 = rows
     assert (h101.kits, h101.reported, [p.name for p in h101.people]) == (2, 1, ["苏霞", "于海涛"])
+    assert h101.kits_last == handed and h102.kits_last is None
     assert h101.people[0].antigen.result == "positive" and h101.people[1].antigen is None
     assert (h102.kits, h102.reported, [p.name for p in h102.people]) == (0, 0, ["夏明"])
     with django_assert_max_num_queries(5):
@@ -262,6 +265,9 @@ def test_unit_sheet_holds_the_whole_unit_for_the_door(world, ag, client, system,
     assert page.status_code == 200 and 'id="sheet"' in html
     assert "苏霞" in html and "夏明" in html and "王新勇" not in html and "搬走者" not in html
     assert f'id="hh-{world.hh101.id}"' in html and "1/2" in html
+    assert "最近一次 " + timezone.localtime(handed).strftime("%H:%M") in html  # a second volunteer sees it
+    api = client.get(f"/api/v1/screening/rounds/{ag.id}/antigen-households/{world.hh101.id}").json()
+    assert api["kits"] == 2 and datetime.datetime.fromisoformat(api["kits_last"]) == handed
     # a unit of community B, or a place that is not a unit: said so, nobody listed
     for place in (world.other_unit, world.compound):
         page = client.get(f"/screening/rounds/{ag.id}/antigen/door/?unit={place.id}")

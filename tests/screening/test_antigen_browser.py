@@ -169,6 +169,9 @@ def test_door_to_door_unit_sheet_keeps_working_without_network(phone_page, world
     expect(page.locator("div.antigen-person", has_text="苏霞").locator(".badge.result")).to_have_text("阴性")
     expect(page.locator(f"#hh-{world.hh101.id} summary .hh-count")).to_have_text("2/2")
     expect(page.locator(f"#hh-{world.hh101.id} .kits-total")).to_have_text("2")
+    kits = KitIssue.objects.get()  # the time it was entered, shown as the phone got it back
+    expect(page.locator(f"#hh-{world.hh101.id} .kits-last")).to_have_text(
+        "最近一次 " + timezone.localtime(kits.issued_at).strftime("%H:%M"))
     page.shot("antigen-door-synced")
     # the refusal stays listed across a reload until the volunteer dismisses it
     page.reload()

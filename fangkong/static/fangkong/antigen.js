@@ -152,6 +152,13 @@
     } else {
       var h = household(item.household), t = h && h.querySelector(".kits-total");
       if (t && data.total !== undefined) t.textContent = data.total;
+      var last = h && h.querySelector(".kits-last"), at = data.issued_at && new Date(data.issued_at);
+      if (last && at && !isNaN(at)) {  // the newest issue is this one unless an older entry arrived late
+        var hm = ("0" + at.getHours()).slice(-2) + ":" + ("0" + at.getMinutes()).slice(-2);
+        if (!last.dataset.at || new Date(last.dataset.at) < at) {
+          last.textContent = S.last_at.replace("%(t)s", hm); last.hidden = false; last.dataset.at = at.toISOString();
+        }
+      }
     }
   }
   // What the server refused stays listed (on this phone, across reloads) until dismissed.
