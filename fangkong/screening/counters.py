@@ -47,7 +47,6 @@ def refresh(rnd: Round) -> int:
     now = timezone.now()
     if since is None:
         recount(rnd)
-        rnd.counted_at = now
         return -1
     level = {f"{rnd.place.kind}_id": rnd.place_id} if rnd.place.kind != "community" \
         else {"community_id": rnd.place_id}
@@ -69,7 +68,6 @@ def refresh(rnd: Round) -> int:
             communities.add(community)
     if whole:
         recount(rnd)
-        rnd.counted_at = timezone.now()
         return -1
     if communities:
         recount(rnd, communities)
@@ -99,6 +97,7 @@ def recount(rnd: Round, communities=None) -> None:
     so a registration in flight either is counted (it committed first) or adds itself
     after this count is written (its bump waits for the lock): nothing is lost or counted
     twice. SQLite runs one writer at a time (IMMEDIATE transactions)."""
+    start = timezone.now()
     if communities is None:
         ids = _communities(rnd) | set(RoundCounter.objects.filter(round=rnd)
                                       .values_list("community_id", flat=True))
@@ -107,6 +106,9 @@ def recount(rnd: Round, communities=None) -> None:
     ids = sorted(ids)
     for i in range(0, len(ids), CHUNK):
         _recount_chunk(rnd, ids[i:i + CHUNK])
+    if communities is None:  # the whole round counted as of `start`
+        Round.objects.filter(pk=rnd.pk).update(counted_at=start)
+        rnd.counted_at = start
 
 
 CHUNK = 50

@@ -1,7 +1,6 @@
 """Every scoped read of the screening app. `get_*` raise NotFound for missing and
-forbidden alike. Coverage is computed on level columns copied onto the registrations
-(one indexed equality + GROUP BY, no join to the registry); roll-ups over many
-communities read the running counters."""
+forbidden alike. A round's figures (coverage, roll-ups, the missing list, home visits)
+are `figures.py`'s, defined once there."""
 
 import datetime
 
