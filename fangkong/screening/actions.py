@@ -18,7 +18,7 @@ import uuid
 from collections import defaultdict
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -604,6 +604,7 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                     d["point_id"] = tube.point_id
                     d["out_of_scope"] = not person["in_scope"]
                     d["bc"] = bc  # the tube's barcode, without going back to the tube
+                    d["ex"] = person["ex"] or person["presence"] in EXEMPT_PRESENCE  # was exempt
                     new_samples.append(smp)
                     sampled[pid] = (bc, at)
                     tube.count += 1
@@ -890,8 +891,9 @@ def _people(rnd, scans) -> dict:
         s_code=Subquery(regs.values("tube__barcode")[:1]),
         s_at=Subquery(regs.values("sampled_at")[:1]),
         s_cid=Subquery(regs.values("client_id")[:1]),
-        colour=Subquery(HealthCode.objects.filter(resident_id=OuterRef("pk")).values("colour")[:1]))
-        .values(*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "colour"))
+        colour=Subquery(HealthCode.objects.filter(resident_id=OuterRef("pk")).values("colour")[:1]),
+        ex=Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("pk"))))
+        .values(*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "colour", "presence", "ex"))
     for row in rows:
         if row["token"] in tokens:
             out[("token", row["token"])] = row
@@ -905,7 +907,8 @@ def _people(rnd, scans) -> dict:
 _LEVELS_SQL = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
 PEOPLE_PG = f"""
 SELECT {", ".join("r." + c for c in PERSON_COLUMNS)}, st.barcode, s.sampled_at, s.client_id,
-       hc.colour,
+       hc.colour, r.presence,
+       EXISTS (SELECT 1 FROM screening_exemption ex WHERE ex.round_id = %(round)s AND ex.resident_id = r.id),
        CASE WHEN r.id = ANY(%(rids)s) THEN EXISTS (
          SELECT 1 FROM screening_roundarea ra WHERE ra.round_id = %(round)s
          AND ra.place_id IN ({_LEVELS_SQL})) ELSE false END
@@ -917,7 +920,7 @@ WHERE (r.token = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string
        OR r.id = ANY(%(rids)s))
   AND r.presence <> %(gone)s
 """
-_PEOPLE_KEYS = [*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "colour", "in_area"]
+_PEOPLE_KEYS = [*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "colour", "presence", "ex", "in_area"]
 
 
 def _people_params(rnd, tokens, hashes, rids) -> dict:
@@ -1084,25 +1087,29 @@ def _update_tubes(tubes, start_counts, inserted, sealed_now, new_tubes, *, unwri
 
 
 def _bump_counters(rnd, inserted, *, defer=None):
-    by_comm = defaultdict(int)
+    """The communities' counters for registrations just made: done + n, and exempt - m for
+    the m of them who were exempt (`.ex`; `figures`: exempt means not done)."""
+    by_comm, ex_comm = defaultdict(int), defaultdict(int)
     levels = {}
     for s in inserted:
         if s.out_of_scope or s.retest:
             continue
         by_comm[s.community_id] += 1
+        ex_comm[s.community_id] += bool(getattr(s, "ex", False))
         levels[s.community_id] = (s.street_id, s.district_id)
     if not by_comm:
         return
     table = RoundCounter._meta.db_table
     rows = sorted(by_comm.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+    update = (f"ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = {table}.sampled "
+              f"+ excluded.sampled, exempt = {table}.exempt + excluded.exempt")
     if connection.vendor == "postgresql" and (len(rows) > 1 or defer is not None):
         stmt = (f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "
-                f"exempt, sampled) SELECT %s, c, s, d, 0, 0, n FROM unnest(%s::bigint[], "
-                f"%s::bigint[], %s::bigint[], %s::int[]) AS v(c, s, d, n) "
-                f"ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = {table}.sampled "
-                f"+ excluded.sampled",
+                f"exempt, sampled) SELECT %s, c, s, d, 0, -e, n FROM unnest(%s::bigint[], "
+                f"%s::bigint[], %s::bigint[], %s::int[], %s::int[]) AS v(c, s, d, n, e) {update}",
                 [rnd.id, [comm or 0 for comm, _n in rows], [levels[comm][0] for comm, _n in rows],
-                 [levels[comm][1] for comm, _n in rows], [n for _comm, n in rows]])
+                 [levels[comm][1] for comm, _n in rows], [n for _comm, n in rows],
+                 [ex_comm[comm] for comm, _n in rows]])
         if defer is None:
             _run_writes([stmt])
         else:
@@ -1113,9 +1120,8 @@ def _bump_counters(rnd, inserted, *, defer=None):
             st, di = levels[comm]
             cur.execute(
                 f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "
-                f"exempt, sampled) VALUES (%s, %s, %s, %s, 0, 0, %s) "
-                f"ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = {table}.sampled "
-                f"+ excluded.sampled", [rnd.id, comm or 0, st, di, n])
+                f"exempt, sampled) VALUES (%s, %s, %s, %s, 0, %s, %s) {update}",
+                [rnd.id, comm or 0, st, di, -ex_comm[comm], n])
 
 
 def scan(actor, rnd: Round, *, client_id, barcode, person, confirm=False, at=None) -> dict:
@@ -1233,6 +1239,7 @@ def resolve_conflict(actor, c: Conflict, accept: bool) -> Conflict:
             if not inserted:
                 raise Invalid(_("This person has been registered meanwhile."), code="already_sampled")
             Tube.objects.filter(pk=c.tube_id).update(count=F("count") + 1)
+            s.ex = r.presence in EXEMPT_PRESENCE or Exemption.objects.filter(round=rnd, resident=r).exists()
             _bump_counters(rnd, [s])
         c.status = Conflict.Status.ACCEPTED if accept else Conflict.Status.DISMISSED
         c.resolved_by, c.resolved_at = _user(actor), timezone.now()
@@ -1491,48 +1498,11 @@ def _retest_result(actor, tube: Tube):
 
 # --- counters ------------------------------------------------------------------------
 
-def recount(rnd: Round, *, with_sampled=False):
-    """Recompute expected and exempt per community for a round (set-based: two grouped
-    queries). `sampled` is kept by the registering transactions and not touched here,
-    unless `with_sampled` (for loaders and repairs, when no station is registering)."""
-    base = Resident.objects.filter(area_q(rnd)).exclude(presence=Presence.MOVED_OUT)
-    expected = {row["community_id"]: row for row in base.values("community_id", "street_id",
-                                                                  "district_id")
-                .annotate(n=_count()).order_by()}
-    exempt_q = Q(presence__in=EXEMPT_PRESENCE) | Q(
-        id__in=Exemption.objects.filter(round=rnd).values("resident_id"))
-    exempt = dict(base.filter(exempt_q).values("community_id").annotate(n=_count())
-                  .order_by().values_list("community_id", "n"))
-    with transaction.atomic():
-        have = set(RoundCounter.objects.filter(round=rnd).values_list("community_id", flat=True))
-        new = []
-        for comm, row in expected.items():
-            key = comm or 0
-            if key in have:
-                RoundCounter.objects.filter(round=rnd, community_id=key).update(
-                    expected=row["n"], exempt=exempt.get(comm, 0))
-            else:
-                new.append(RoundCounter(round=rnd, community_id=key, street_id=row["street_id"],
-                                        district_id=row["district_id"], expected=row["n"],
-                                        exempt=exempt.get(comm, 0)))
-        RoundCounter.objects.bulk_create(new, ignore_conflicts=True)
-        RoundCounter.objects.filter(round=rnd).exclude(community_id__in=[c or 0 for c in expected]) \
-            .update(expected=0, exempt=0)
-        if with_sampled:
-            counts = dict(Sample.objects.filter(round=rnd, retest=False, out_of_scope=False)
-                          .values("community_id").annotate(n=_count()).order_by()
-                          .values_list("community_id", "n"))
-            for comm, n in counts.items():
-                RoundCounter.objects.filter(round=rnd, community_id=comm or 0).update(sampled=n)
-            RoundCounter.objects.filter(round=rnd).exclude(
-                community_id__in=[c or 0 for c in counts]).update(sampled=0)
-        Round.objects.filter(pk=rnd.pk).update(counted_at=timezone.now())
+def recount(rnd: Round):
+    """Count the round's per-community counters again, exactly (`counters.recount`)."""
+    from . import counters
 
-
-def _count():
-    from django.db.models import Count
-
-    return Count("id")
+    counters.recount(rnd)
 
 
 def recount_action(actor, rnd: Round):

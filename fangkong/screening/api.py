@@ -21,7 +21,7 @@ from fangkong.core.errors import Forbidden, Invalid, NotFound
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Place
 
-from . import actions, planning, queries
+from . import actions, figures, planning, queries
 from .models import Conflict
 from .schemas import (
     AdvisorOut,
@@ -101,12 +101,12 @@ def round_detail(request, round_id: int):
 
 @router.get("/screening/rounds/{round_id}/coverage", response=CoverageOut)
 def round_coverage(request, round_id: int, place: int | None = None):
-    """Expected / sampled / exempt / missing people and covered households under `place`
-    (default: the round's own place)."""
+    """The round's figures under `place` (default: the round's own place), PCR or antigen
+    (`figures`: expected, sampled = done, exempt, missing people; households)."""
     rnd = queries.get_round(request.scope, round_id)
     node = rnd.place if place is None else reg_queries.get_place(request.scope, place,
                                                                   Perm.SCREENING_VIEW)
-    return {"place": node.id, **queries.coverage(rnd, node)}
+    return {"place": node.id, **figures.coverage(rnd, node)}
 
 
 @router.post("/screening/rounds/{round_id}/tubes", response={201: TubeOut, 200: TubeOut})

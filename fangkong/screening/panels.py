@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from fangkong.accounts.roles import Perm
 from fangkong.registry.models import LEVEL_FIELDS
 
-from . import queries
+from . import figures
 from .actions import round_q
 from .models import Round, RoundStatus
 
@@ -23,6 +23,6 @@ def place_panel(request, place):
                   .select_related("place").order_by("-starts_at")[:3])
     if not rounds:
         return None
-    rows = [(r, queries.coverage(r, place)) for r in rounds]
+    rows = [(r, figures.coverage(r, place)) for r in rounds]
     return render_to_string("screening/_place_panel.html", {"rows": rows, "place": place},
                             request=request)

@@ -215,11 +215,14 @@ class AntigenHouseholdOut(Schema):
 
 
 class AntigenUnitOut(Schema):
+    """A unit's figures (`figures`: the same definitions as the round's)."""
     place: int
     label: str
     expected: int
     reported: int
+    exempt: int
     missing: int
+    to_sample: int
     kits: int
     percent: int
 

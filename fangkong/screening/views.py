@@ -24,7 +24,7 @@ from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Kind, Place
 
-from . import actions, antigen, planning, queries
+from . import actions, figures, planning, queries
 from .models import Box, Conflict, ExemptReason, Handover, RoundKind, RoundStatus
 
 
@@ -77,10 +77,9 @@ def _round_ctx(request, rnd, node):
     scope = request.scope
     return {
         "round": rnd, "node": node,
-        "coverage": queries.coverage(rnd, node) if rnd.kind != RoundKind.ANTIGEN
-        else antigen.coverage(rnd, node),
-        "rollup": queries.rollup(rnd, node) if node.kind in ("district", "street") else [],
-        "hours": queries.progress_by_hour(rnd, node),
+        "coverage": figures.coverage(rnd, node),
+        "rollup": figures.rollup(rnd, node) if node.kind in ("district", "street") else [],
+        "hours": figures.progress_by_hour(rnd, node),
         "points": queries.per_point(rnd, node),
         "not_at_lab": queries.tubes_not_at_lab(rnd, limit=30),  # polled: the 30 oldest
         "open_tubes": queries.open_tubes(rnd),
@@ -99,15 +98,7 @@ def round_detail(request, pk):
         if actions.can_sample(_actor(request), rnd):
             return redirect("screening_station", pk=rnd.id)
         raise NotFound()
-    node = rnd.place
-    if request.GET.get("place"):
-        node = reg_queries.get_place(request.scope, request.GET["place"], Perm.SCREENING_VIEW)
-    elif not request.scope.allows(Perm.SCREENING_VIEW, rnd):
-        # a district round seen by community staff: their own part of it
-        field = f"{rnd.place.kind}_id"
-        node = next(p for p in request.scope.roots(Perm.SCREENING_VIEW)
-                    if getattr(p, field, None) == rnd.place_id)
-    ctx = _round_ctx(request, rnd, node)
+    ctx = _round_ctx(request, rnd, _node(request, rnd))
     ctx["statuses"] = RoundStatus.choices
     if ctx.get("can_run") and not _hx(request):
         from fangkong.volunteers.models import Team
@@ -168,13 +159,9 @@ def _station_units(rnd, limit=3000):
     """Units and buildings of the round's area, labelled "光明小区 1号楼 2单元"."""
     rows = list(Place.objects.filter(actions.area_q(rnd), kind__in=[Kind.UNIT, Kind.BUILDING])
                 .order_by("compound_id", "building_id", "sort_key")[:limit])
-    names = dict(Place.objects.filter(id__in={x for p in rows for x in (p.compound_id, p.building_id)
-                                              if x}).values_list("id", "name"))
+    labels = reg_queries.place_labels(rows)
     for p in rows:
-        parts = [names.get(p.compound_id, ""), names.get(p.building_id, "")]
-        if p.kind == Kind.UNIT:
-            parts.append(p.name)
-        p.label = " ".join(x for x in parts if x)
+        p.label = labels[p.id]
     return rows
 
 
@@ -198,21 +185,23 @@ def station_strings() -> dict:
 
 
 def _node(request, rnd):
+    """The node whose figures a round's page shows: `?place=`, else the round's own place,
+    else (a district round seen by community staff, a community round by a grid worker)
+    the viewer's own part of it, so the figures and the lists are of the same people."""
     if request.GET.get("place"):
         return reg_queries.get_place(request.scope, request.GET["place"], Perm.SCREENING_VIEW)
-    return rnd.place
-
-
-def _missing_of(rnd):
-    """Who is missing: no registration (PCR) or no reported result (antigen)."""
-    return antigen.missing if rnd.kind == RoundKind.ANTIGEN else queries.missing
+    if request.scope.allows(Perm.SCREENING_VIEW, rnd):
+        return rnd.place
+    field = f"{rnd.place.kind}_id"
+    return next((p for p in request.scope.roots(Perm.SCREENING_VIEW)
+                 if getattr(p, field, None) == rnd.place_id), rnd.place)
 
 
 @page
 def missing(request, pk):
     rnd = queries.get_round(request.scope, pk)
     node = _node(request, rnd)
-    groups, truncated = _missing_of(rnd)(request.scope, rnd, node)
+    groups, truncated = figures.missing(request.scope, rnd, node)
     rows = [r for _k, rs in groups for r in rs]
     shown = [r for r in rows if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
     if shown:
@@ -234,7 +223,7 @@ def missing_export(request, pk):
     node = _node(request, rnd)
     if not request.scope.allows(Perm.EXPORT, node):
         raise Forbidden()
-    groups, _t = _missing_of(rnd)(request.scope, rnd, node, limit=200_000)
+    groups, _t = figures.missing(request.scope, rnd, node, limit=200_000)
     from fangkong.core import pii
 
     rows, shown = [], []
@@ -247,7 +236,7 @@ def missing_export(request, pk):
                          "、".join(r.tag_labels()), r.id_masked])
     if shown:
         reg_actions.record_phone_view(_actor(request), shown, f"screening.missing_export:{rnd.id}")
-    data = rows_xlsx(_("Missed round %(name)s") % {"name": rnd.name},
+    data = rows_xlsx(f'{_("Missed round %(name)s") % {"name": rnd.name}} · {figures_line(rnd, node)}',
                      [_("Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
                       _("ID number")], rows)
     resp = HttpResponse(data, content_type=(
@@ -255,6 +244,15 @@ def missing_export(request, pk):
     fname = quote(f"{node.name}-{rnd.name}-missed-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{fname}"
     return resp
+
+
+def figures_line(rnd, node) -> str:
+    """The round's figures under `node` now, in one line (heads the missing-list export)."""
+    c = figures.coverage(rnd, node)
+    return _("%(place)s at %(time)s: expected %(expected)d · done %(sampled)d · exempt %(exempt)d · "
+             "missing %(missing)d · households covered %(covered)d of %(households)d") % {
+        "place": node.name, "time": timezone.localtime().strftime("%m-%d %H:%M"),
+        "covered": c["households_covered"], **c}
 
 
 @require_POST
@@ -282,7 +280,7 @@ def home_list(request, pk):
             actions.set_home_visit(_actor(request), hv, request.POST.get("status", ""))
         return redirect("screening_home_list", pk=rnd.id)
     return render(request, "screening/home_list.html", {
-        "round": rnd, "visits": queries.home_visits(request.scope, rnd)})
+        "round": rnd, "visits": figures.home_visits(request.scope, rnd)})
 
 
 @page
@@ -470,7 +468,7 @@ def advisor(request):
     fig = None
     if request.GET.get("round"):
         rnd = queries.get_round(scope, request.GET["round"])
-        cov = queries.coverage(rnd, rnd.place)
+        cov = figures.coverage(rnd, rnd.place)
         fig = planning.figures(cov["to_sample"], rnd.pool_size)
         fig["round"] = rnd
     return render(request, "screening/advisor.html", {
