@@ -1,8 +1,9 @@
 """Fangkong settings: everything from environment variables, with safe defaults.
 
 SQLite under var/ unless DATABASE_URL is set; DEBUG off unless asked; secrets generated
-once and kept in var/secrets.json for a local install (production passes them in the
-environment or as *_FILE paths).
+once and kept in var/secrets.json for a local install only. Production passes them in the
+environment or as *_FILE paths and refuses to start without them (see FANGKONG_ENV below
+and fangkong/core/deploy.py).
 """
 
 import base64
@@ -55,16 +56,33 @@ def _local_secrets():
     return data
 
 
+# Local install or production? FANGKONG_ENV says so (`local` or `production`). Unset, it
+# is production as soon as the data or the traffic leaves this machine (DATABASE_URL or
+# HTTPS is set) and local otherwise: a fresh clone on SQLite in var/, whose generated keys
+# sit beside the data they open. `python3 dev.py start|test` set it to local. Only a local
+# install may generate its keys; production without them fails `manage.py check` (and so
+# migrate, runserver, the worker) and the WSGI application refuses to load
+# (fangkong/core/deploy.py), because keys made per machine or per replica cannot read
+# what another one encrypted.
+FANGKONG_ENV = env("FANGKONG_ENV", "").strip().lower() or (
+    "production" if env("DATABASE_URL") or envbool("HTTPS") else "local")
+FANGKONG_KEYS_MISSING = []  # names a production environment did not set (deploy.py says which)
+FANGKONG_KEYS_GENERATED = False  # a local install using var/secrets.json
+
 _secrets = None
 
 
 def secret(name):
-    global _secrets
+    global _secrets, FANGKONG_KEYS_GENERATED
     value = env(name)
     if value:
         return value
+    if FANGKONG_ENV != "local":
+        FANGKONG_KEYS_MISSING.append(name)
+        return ""
     if _secrets is None:
         _secrets = _local_secrets()
+    FANGKONG_KEYS_GENERATED = True
     return _secrets[name.removeprefix("FANGKONG_")]
 
 
@@ -105,6 +123,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fangkong.accounts.middleware.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -174,10 +193,28 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Phones are shared: a session ends after this many hours without a request. Every use
+# pushes the end back (accounts.middleware.SessionIdleMiddleware, at most one session write
+# in 5 minutes rather than one per request).
+SESSION_COOKIE_AGE = envint("FANGKONG_SESSION_IDLE_HOURS", 12) * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("HTTPS")
-CSRF_COOKIE_SECURE = envbool("HTTPS")
+HTTPS = envbool("HTTPS")
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_SSL_REDIRECT = envbool("FANGKONG_SSL_REDIRECT", "1")
+    SECURE_HSTS_SECONDS = envint("FANGKONG_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("FANGKONG_HSTS_SUBDOMAINS", "1")
+    SECURE_HSTS_PRELOAD = envbool("FANGKONG_HSTS_PRELOAD", "1")
+    # TLS usually ends at a proxy (nginx, a load balancer): the header it sets to say the
+    # visitor came over https. Empty when the app itself terminates TLS. The proxy must
+    # overwrite the header a visitor sends.
+    _proxy_header = env("FANGKONG_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# How many proxies in front of the app append to X-Forwarded-For: the client's address is
+# that many entries from the right (login throttling, audit). 0: REMOTE_ADDR as it comes.
+FANGKONG_PROXY_HOPS = envint("FANGKONG_PROXY_HOPS", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
