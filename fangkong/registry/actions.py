@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
+from fangkong.audit.actions import common_levels as _common_levels
 from fangkong.audit.actions import record
 from fangkong.core import pii
 from fangkong.core.errors import Forbidden, Invalid, NotFound, TooMany
@@ -353,18 +354,6 @@ def record_phone_view(actor, residents, where: str, households=()):
     rows = list(residents) + list(households)
     record(actor, "resident.view_phones", None, changes,
            levels_from=_common_levels(rows) or rows[0], label=where)
-
-
-def _common_levels(rows):
-    """An object carrying only the levels all rows share (for auditing a list)."""
-    class _L:
-        pass
-
-    out = _L()
-    for f in LEVEL_FIELDS:
-        values = {getattr(r, f) for r in rows}
-        setattr(out, f, values.pop() if len(values) == 1 else None)
-    return out
 
 
 def reissue_code(actor, r: Resident) -> Resident:

@@ -112,6 +112,7 @@ def people(request, pk):
     if status not in Volunteer.Status.values:
         status = "pending"
     rows = list(queries.volunteer_list(request.scope, c, status=status, q=request.GET.get("q", ""))[:300])
+    actions.record_phone_view(_actor(request), rows, f"volunteers:{c.id} {status}")
     ctx = _community_ctx(request, c)
     ctx.update({"rows": rows, "status": status, "statuses": Volunteer.Status.choices,
                 "counts": queries.status_counts(request.scope, c), "q": request.GET.get("q", "")})
@@ -127,6 +128,7 @@ def person(request, pk):
                          .select_related("to_community").order_by("until")),
            "communities": [c for c in Place.objects.filter(kind=Kind.COMMUNITY, street_id=v.street_id)
                            .exclude(pk=v.community_id).order_by("sort_key")[:50]]}
+    actions.record_phone_view(_actor(request), [v], f"volunteer:{v.id}")
     return render(request, "volunteers/person.html", ctx)
 
 
@@ -255,6 +257,8 @@ def team(request, pk):
     ctx = {"team": t, "members": members, "can_manage": can_manage, "is_leader": is_leader,
            "show_contacts": can_manage or is_leader,
            "calls": list(Call.objects.filter(team=t).select_related("place").order_by("-starts_at")[:20])}
+    if ctx["show_contacts"]:
+        actions.record_phone_view(_actor(request), members, f"team:{t.id}")
     if can_manage:
         ids = {m.id for m in members}
         ctx["candidates"] = [v for v in queries.volunteer_list(request.scope, t.community_place,
