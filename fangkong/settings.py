@@ -106,6 +106,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "fangkong.core",
     "fangkong.accounts",
     "fangkong.audit",
@@ -124,6 +127,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "fangkong.accounts.middleware.SessionIdleMiddleware",
+    "fangkong.accounts.middleware.TwoStepEnrolMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -212,6 +216,20 @@ if HTTPS:
     _proxy_header = env("FANGKONG_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
     if _proxy_header:
         SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Password guessing (accounts/throttle.py; counted in the cache, shared through REDIS_URL).
+FANGKONG_LOGIN_FAILS_PER_ACCOUNT = envint("FANGKONG_LOGIN_FAILS_PER_ACCOUNT", 5)
+FANGKONG_LOGIN_FAILS_PER_ADDRESS = envint("FANGKONG_LOGIN_FAILS_PER_ADDRESS", 30)
+FANGKONG_LOGIN_LOCK_MINUTES = envint("FANGKONG_LOGIN_LOCK_MINUTES", 15)
+# Two-step login (accounts/twostep.py): anyone may turn it on; these roles must
+# (comma-separated role names, e.g. "command,staff"; empty: nobody is made to).
+FANGKONG_TOTP_REQUIRED_ROLES = [r.strip() for r in env("FANGKONG_TOTP_REQUIRED_ROLES").split(",")
+                                if r.strip()]
+OTP_TOTP_ISSUER = SITE_NAME
+# Wrong codes are limited by accounts/throttle.py (per account and address, and it says
+# until when); django-otp's own silent back-off would refuse a right code typed soon after
+# a wrong one with "wrong code".
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # How many proxies in front of the app append to X-Forwarded-For: the client's address is
 # that many entries from the right (login throttling, audit). 0: REMOTE_ADDR as it comes.
 FANGKONG_PROXY_HOPS = envint("FANGKONG_PROXY_HOPS", 0)

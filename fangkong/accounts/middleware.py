@@ -38,3 +38,32 @@ class SessionIdleMiddleware:
             if now - session.get(SEEN_KEY, 0) > REFRESH:
                 session[SEEN_KEY] = now  # modified → SessionMiddleware saves it, new expiry
         return response
+
+
+class TwoStepEnrolMiddleware:
+    """An account whose role needs two-step login (FANGKONG_TOTP_REQUIRED_ROLES) and has
+    not set it up reaches only the set-up page until it has (accounts.twostep)."""
+
+    ALLOWED = ("/two-step/", "/logout/", "/i18n/", "/login/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .twostep import ENROL
+
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and session.get(ENROL) \
+                and not request.path.startswith(self.ALLOWED):
+            from django.shortcuts import redirect
+            from django.utils.translation import gettext as _
+
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse({"error": {
+                    "code": "two_step_required",
+                    "message": _("Set up two-step login first (menu: Two-step login)."),
+                    "fields": {}, "rows": []}}, status=403)
+            return redirect("two_step")
+        return self.get_response(request)
