@@ -63,6 +63,8 @@ def test_set_up_shows_a_qr_code_of_the_key_and_ten_recovery_codes_once(world, lo
     expected = segno.make(device.config_url, error="m").svg_inline(
         scale=5, dark="#000", light="#fff", svgclass="qr", lineclass=None, omitsize=True)
     assert expected in page
+    # on the phone itself (no second screen to scan): the same address as a link for the app
+    assert f'id="totp-open" href="{device.config_url.replace("&", "&amp;")}"' in page
     wrong = client.post(reverse("two_step"), {"op": "confirm", "code": "000000"}, headers=EN)
     assert wrong.status_code == 400 and "The code is wrong" in wrong.content.decode()
     key = re.search(r'id="totp-key">([A-Z2-7 ]+)<', wrong.content.decode()).group(1)

@@ -58,6 +58,10 @@ class TwoStepEnrolMiddleware:
             from django.shortcuts import redirect
             from django.utils.translation import gettext as _
 
+            if request.headers.get("HX-Request"):
+                from django.http import HttpResponse
+
+                return HttpResponse(status=204)  # a page's part (the inbox badge): nothing
             if request.path.startswith("/api/"):
                 from django.http import JsonResponse
 
