@@ -200,3 +200,12 @@ def _logged_in(user):
     c = Client()
     c.force_login(user)
     return c
+
+
+def test_the_pages_need_a_login_or_a_pending_password_step(world):
+    anon = Client()
+    assert anon.get(reverse("two_step"))["Location"].startswith(reverse("login"))
+    assert anon.post(reverse("two_step"), {"op": "start"})["Location"].startswith(reverse("login"))
+    assert not TOTPDevice.objects.exists()
+    assert anon.get(reverse("login_code"))["Location"] == reverse("login")
+    assert anon.post(reverse("login_code"), {"code": "123456"})["Location"] == reverse("login")
