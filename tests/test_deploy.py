@@ -17,7 +17,8 @@ KEY_VARS = ("SECRET_KEY", "FANGKONG_FIELD_KEY", "FANGKONG_HASH_KEY")
 def base_env(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items()
            if k not in KEY_VARS + ("DATABASE_URL", "FANGKONG_SECRETS_FILE", "FANGKONG_ENV",
-                                   "HTTPS", "DEBUG", "ALLOWED_HOSTS")}
+                                   "HTTPS", "DEBUG", "ALLOWED_HOSTS",
+                                   "DJANGO_ALLOW_ASYNC_UNSAFE")}  # set by the browser tests
     env.update(FANGKONG_VAR_DIR=str(tmp_path / "var"), **extra)
     return env
 
