@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import page
 
-from . import actions
+from . import actions, twostep
 from .models import ApiToken
 
 
@@ -27,10 +28,31 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update(
             {"autocomplete": "username", "autocapitalize": "none"})
 
+    def get_invalid_login_error(self):
+        locked = getattr(self.request, "login_locked", None)  # set by the backend
+        if locked is not None:
+            return ValidationError(locked.message, code="locked")
+        return super().get_invalid_login_error()
 
-login_view = auth_views.LoginView.as_view(template_name="accounts/login.html",
-                                          authentication_form=LoginForm,
-                                          redirect_authenticated_user=True)
+
+class LoginView(auth_views.LoginView):
+    """Password first; then the app's code if the account has two-step login on."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        return twostep.begin_login(self.request, form.get_user(), self.get_success_url())
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if getattr(self.request, "login_locked", None) is not None:
+            response.status_code = 429
+        return response
+
+
+login_view = LoginView.as_view()
 
 
 @require_POST

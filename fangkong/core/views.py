@@ -4,7 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from fangkong.core.errors import Forbidden, NotFound
+from fangkong.core.errors import FangkongError, Forbidden, NotFound
 
 
 def not_found(request, exception=None):
@@ -23,7 +23,8 @@ def server_error(request):
 
 
 def page(view):
-    """For HTML views: login required; NotFound → 404 page, Forbidden → 403 page."""
+    """For HTML views: login required; NotFound → 404 page, Forbidden → 403 page, any
+    other error an action raised → a page with its message and status."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -35,5 +36,8 @@ def page(view):
             return not_found(request)
         except Forbidden:
             return forbidden(request)
+        except FangkongError as e:  # anything else a view did not handle: its message
+            return render(request, "error.html", {"title": _("This could not be done"),
+                                                  "message": e.message}, status=e.status)
 
     return wrapper

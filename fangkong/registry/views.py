@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts import queries as account_queries
 from fangkong.accounts.roles import Perm
+from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound, TooMany
 from fangkong.core.views import page
@@ -297,10 +298,10 @@ def resident_reveal(request, pk):
     r = queries.get_resident(request.scope, pk)
     try:
         value = actions.reveal_id_number(_actor(request), r)
-    except TooMany as e:
+    except (TooMany, pii.Undecryptable) as e:
         # htmx swaps only 2xx answers: the message replaces the button in place.
         return render(request, "registry/household.html#revealed", {"error": e.message, "r": r},
-                      status=200 if _hx(request) else 429)
+                      status=200 if _hx(request) else e.status)
     return render(request, "registry/household.html#revealed", {"value": value, "r": r})
 
 

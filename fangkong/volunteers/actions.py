@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _
 from fangkong.accounts import actions as account_actions
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Perm, Role
-from fangkong.audit.actions import record
+from fangkong.accounts.usernames import new_username
+from fangkong.audit.actions import record, record_shown
 from fangkong.core import pii
 from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.registry.models import (
@@ -291,7 +292,7 @@ def approve(actor, v: Volunteer) -> Volunteer:
         v = Volunteer.objects.select_for_update().get(pk=v.pk)
         user = v.user or User.objects.filter(phone=v.phone).first()
         if user is None:
-            user = account_actions.create_user(actor, f"v{v.phone}", None, display_name=v.name,
+            user = account_actions.create_user(actor, new_username("vol"), None, display_name=v.name,
                                                phone=v.phone, check_password=False)
         account_actions.grant(actor, user, Role.VOLUNTEER, community)
         v.user = user
@@ -1188,3 +1189,9 @@ def record_export(actor, community: Place, dimension: str, rows: int):
     require(actor, VIEW, community)
     record(actor, "volunteers.export_hours", community, {"by": dimension, "rows": rows},
            label=community.name)
+
+
+def record_phone_view(actor, volunteers, where: str):
+    """A page or API answer showed these volunteers' phones in clear: one audit event."""
+    record_shown(actor, "volunteer.view_phones", where, [v for v in volunteers if v.phone],
+                 "volunteers")

@@ -172,6 +172,7 @@ def people(request, community: int, status: str | None = None, q: str = "",
         raise Invalid(fields={"status": [_("Unknown status.")]})
     qs = queries.volunteer_list(request.scope, c, status=status, q=q)
     count, size, rows = page_of(qs, page, page_size)
+    actions.record_phone_view(_actor(request), rows, f"api volunteers:{c.id} page {page}")
     return {"count": count, "page": page, "page_size": size,
             "results": [volunteer_out(v) for v in rows]}
 

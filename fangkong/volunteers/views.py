@@ -7,21 +7,19 @@ volunteers' log-in by text code. Everything else needs a login (`@page`).
 from functools import wraps
 from urllib.parse import quote
 
-import segno
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, FangkongError, Forbidden, Invalid, NotFound
+from fangkong.core.qr import qr_svg
 from fangkong.core.views import not_found, page
 from fangkong.registry.models import Kind, Place
 
@@ -43,13 +41,6 @@ def _flash_error(request, e: FangkongError):
     msgs = [m for v in e.fields.values() for m in v] or [str(e.message)]
     for m in msgs:
         messages.error(request, m)
-
-
-def qr_svg(url: str, scale=6) -> str:
-    """An inline SVG QR code (segno; no styles, so it passes the CSP)."""
-    return mark_safe(segno.make(url, error="m").svg_inline(scale=scale, dark="#000", light="#fff",
-                                                             svgclass="qr", lineclass=None,
-                                                             omitsize=True))
 
 
 # --- home ------------------------------------------------------------------------
@@ -112,6 +103,7 @@ def people(request, pk):
     if status not in Volunteer.Status.values:
         status = "pending"
     rows = list(queries.volunteer_list(request.scope, c, status=status, q=request.GET.get("q", ""))[:300])
+    actions.record_phone_view(_actor(request), rows, f"volunteers:{c.id} {status}")
     ctx = _community_ctx(request, c)
     ctx.update({"rows": rows, "status": status, "statuses": Volunteer.Status.choices,
                 "counts": queries.status_counts(request.scope, c), "q": request.GET.get("q", "")})
@@ -127,6 +119,7 @@ def person(request, pk):
                          .select_related("to_community").order_by("until")),
            "communities": [c for c in Place.objects.filter(kind=Kind.COMMUNITY, street_id=v.street_id)
                            .exclude(pk=v.community_id).order_by("sort_key")[:50]]}
+    actions.record_phone_view(_actor(request), [v], f"volunteer:{v.id}")
     return render(request, "volunteers/person.html", ctx)
 
 
@@ -255,6 +248,8 @@ def team(request, pk):
     ctx = {"team": t, "members": members, "can_manage": can_manage, "is_leader": is_leader,
            "show_contacts": can_manage or is_leader,
            "calls": list(Call.objects.filter(team=t).select_related("place").order_by("-starts_at")[:20])}
+    if ctx["show_contacts"]:
+        actions.record_phone_view(_actor(request), members, f"team:{t.id}")
     if can_manage:
         ids = {m.id for m in members}
         ctx["candidates"] = [v for v in queries.volunteer_list(request.scope, t.community_place,
@@ -565,18 +560,34 @@ def join_homes(request, token):
 
 
 def code_login(request):
-    """Approved volunteers log in with a code sent to their phone."""
+    """Approved volunteers log in with a code sent to their phone. Wrong codes count
+    against the account and the address like wrong passwords (accounts.throttle); an
+    account with two-step login on is asked for its app's code next."""
+    from fangkong.accounts import throttle, twostep
+    from fangkong.accounts.backends import find_user
+
     phone = request.POST.get("phone", "") if request.method == "POST" else ""
     error, sent = None, False
     if request.method == "POST":
         try:
             if request.POST.get("code"):
-                user = actions.login_with_code(phone, request.POST.get("code"))
-                login(request, user, backend="fangkong.accounts.backends.PhoneOrUsernameBackend")
-                return redirect("volunteers_home")
+                sent = True
+                holder, ip = find_user(phone), _actor(request).ip
+                account = throttle.account_key(holder, phone)
+                throttle.check(account, ip)
+                try:
+                    user = actions.login_with_code(phone, request.POST.get("code"))
+                except Invalid as e:
+                    if e.code in ("code_wrong", "code_locked"):
+                        throttle.failed(account, ip, user=holder)
+                    raise
+                throttle.succeeded(account)
+                return twostep.begin_login(request, user, reverse("volunteers_home"),
+                                           backend=twostep.BACKEND)
             actions.send_code(_actor(request), phone, PhoneCode.Purpose.LOGIN)
             sent = True
         except Invalid as e:
             error = " ".join(m for v in e.fields.values() for m in v)
-            sent = bool(request.POST.get("code"))
+        except throttle.Locked as e:
+            error = e.message
     return render(request, "volunteers/login.html", {"phone": phone, "sent": sent, "error": error})
