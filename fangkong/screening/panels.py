@@ -26,3 +26,19 @@ def place_panel(request, place):
     rows = [(r, queries.coverage(r, place)) for r in rounds]
     return render_to_string("screening/_place_panel.html", {"rows": rows, "place": place},
                             request=request)
+
+
+def positive_alert(request, place):
+    """At the top of a place's page (every level, a building leader's too): the people
+    held by a positive pooled tube or antigen test that nobody has re-sampled yet, with
+    who and where, until someone does. Polls itself every minute (htmx), so a result
+    that arrives while the page is open shows without a reload. None for users who may
+    not see testing there."""
+    from fangkong.registry.models import LEVELS
+
+    scope = request.scope
+    if place.kind not in LEVELS or not scope.allows(Perm.SCREENING_VIEW, place):
+        return None
+    rows, total = queries.awaiting_positives(scope, place)
+    return render_to_string("screening/_positive_alert.html",
+                            {"rows": rows, "total": total, "place": place}, request=request)

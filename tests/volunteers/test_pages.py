@@ -138,7 +138,10 @@ def test_scan_checks_in_and_out(world, setup, login, monkeypatch):
     assert 'value="in"' in client.get(url).content.decode()
     client.post(url, {"op": "in"})
     monkeypatch.setattr(timezone, "now", lambda: call.starts_at + datetime.timedelta(hours=2))
-    client.post(url, {"op": "out"})
+    asked = client.post(url, {"op": "out"}).content.decode()  # checking out asks first
+    assert "2.1" in asked and 'name="confirm" value="1"' in asked
+    assert Assignment.objects.get(call=call, volunteer=v).check_out_at is None
+    client.post(url, {"op": "out", "confirm": "1"})
     a = Assignment.objects.get(call=call, volunteer=v)
     assert a.minutes == 125
     # someone without a place cannot check in
