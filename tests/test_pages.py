@@ -73,6 +73,9 @@ def test_board_query_count_does_not_grow_with_households(login, world, system,
     ("786x", "苏霞"),  # lower-case x
     ("1号楼1单元102", "夏明"),  # address
     ("1-1-102", "夏明"),
+    ("1号楼 1单元 102", "夏明"),  # as people type it, with spaces
+    ("光明小区 1号楼 1单元 102", "夏明"),
+    ("１－１－１０２", "夏明"),  # full-width
     ("１７４４６４１６１２０", "苏霞"),  # full-width phone
 ])
 def test_search_finds_people(login, world, query, expected):

@@ -40,5 +40,10 @@ def positive_alert(request, place):
     if place.kind not in LEVELS or not scope.allows(Perm.SCREENING_VIEW, place):
         return None
     rows, total = queries.awaiting_positives(scope, place)
+    groups = {}  # by the positive tube (an antigen positive is one person): who, where
+    for f in rows:
+        key = (f.round_id, f.tube_id or f"antigen-{f.id}")
+        groups.setdefault(key, {"first": f, "people": []})["people"].append(f)
     return render_to_string("screening/_positive_alert.html",
-                            {"rows": rows, "total": total, "place": place}, request=request)
+                            {"groups": list(groups.values()), "shown": len(rows), "total": total,
+                             "place": place}, request=request)

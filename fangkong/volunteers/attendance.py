@@ -55,8 +55,9 @@ def _ask_if_soon(check_in_at, out_at):
     minutes = soon_after_check_in(check_in_at, out_at)
     if minutes is not None:
         at = timezone.localtime(check_in_at).strftime("%H:%M")
-        raise Conflict(_("Checked in only %(m)d minutes ago (at %(at)s). Check out now anyway?")
-                       % {"m": minutes, "at": at}, code="check_out_soon")
+        msg = _("Checked in only %(m)d minutes ago (at %(at)s). Check out now anyway?") if minutes \
+            else _("Checked in less than a minute ago (at %(at)s). Check out now anyway?")
+        raise Conflict(msg % {"m": minutes, "at": at}, code="check_out_soon")
 
 
 def check_in(actor, token, *, now=None) -> Assignment:

@@ -515,8 +515,9 @@ def _confirm_check_out(request, a):
         lines=[_("In %(i)s, out %(o)s: %(h)s hours will be credited.") % {
             "i": timezone.localtime(a.check_in_at).strftime("%H:%M"),
             "o": timezone.localtime(now).strftime("%H:%M"), "h": round(minutes / 60, 1)}],
-        warn=_("You checked in only %(m)d minutes ago. If you are still working, go back.")
-        % {"m": soon} if soon is not None else "",
+        warn="" if soon is None else _("You checked in less than a minute ago. If you are still "
+                                       "working, go back.") if soon == 0 else
+        _("You checked in only %(m)d minutes ago. If you are still working, go back.") % {"m": soon},
         yes=_("Yes, check out"), back=reverse("volunteers_scan", args=[a.call.token]),
         fields={"op": "out"})
 
