@@ -69,6 +69,10 @@ def home(request):
     ctx = {"communities": comms, "me": me, "sampling": my_sampling(request.user)}
     if me is not None:
         ctx.update(_my_context(me))
+    elif not comms:  # a volunteer account without a registration: whom to ask
+        from fangkong.accounts.queries import office_contacts
+
+        ctx["contacts"] = office_contacts(scope)
     return render(request, "volunteers/home.html", ctx)
 
 
