@@ -277,9 +277,21 @@ FANGKONG_PLACE_PANELS = [
     "fangkong.screening.panels.place_panel",
     "fangkong.volunteers.panels.place_panel",
 ]
+# The most people one PCR tube may pool. A sensitivity limit, not arithmetic: every added
+# swab dilutes a positive one (10 in 1 was the usual rule in China in 2022). The
+# pooling advisor's best size stays within it and shows the unconstrained optimum beside.
+FANGKONG_MAX_POOL_SIZE = envint("FANGKONG_MAX_POOL_SIZE", 50)
+# Alerts at the very top of a place's page, at every level (a building leader's home too):
+# (request, place) → HTML or None. Positives nobody has re-sampled yet.
+FANGKONG_PLACE_ALERTS = [
+    "fangkong.screening.panels.positive_alert",
+]
 # ID numbers one user may have shown in clear in an hour (every reveal is audited; the
 # limit stops a stolen session or token from reading the whole registry).
 FANGKONG_REVEALS_PER_HOUR = envint("FANGKONG_REVEALS_PER_HOUR", 60)
+# A volunteer's check-out less than this many minutes after their check-in is asked about
+# first, on the page and in the API (an accidental second tap credited 0.0 h).
+FANGKONG_CHECK_OUT_CONFIRM_MINUTES = envint("FANGKONG_CHECK_OUT_CONFIRM_MINUTES", 15)
 # Code cards: a TrueType (glyf) font with Chinese to embed, e.g. Debian's fonts-droid-fallback
 # /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf; empty: reportlab's built-in
 # STSong-Light, not embedded (the viewer supplies a Song face). See registry/cards.py.

@@ -160,6 +160,24 @@ ADDRESS = re.compile(
 )
 
 
+def parse_address(query: str):
+    """The parts of an address as people type it — "8号楼 3单元 302", "8-3-302",
+    "3号楼2单元501", "光明小区8号楼" (spaces and full-width digits allowed) — as a match
+    with groups compound, building, unit, door; None when it is not an address."""
+    compact = re.sub(r"\s+", "", pii.to_halfwidth(query or ""))
+    m = ADDRESS.match(compact)
+    if m and (m.group("door") or m.group("unit") or "号楼" in compact):
+        return m
+    return None
+
+
+def households_at(qs, query: str):
+    """Households of `qs` at the address typed in `query`, or None when it is not one
+    (the volunteer registration's picker uses it on a community's households)."""
+    m = parse_address(query)
+    return None if m is None else _address_filter(qs, m, hh="")
+
+
 def search(scope, query: str, *, within: Place | None = None, limit=50):
     """Residents matching a name, pinyin, initials, phone (or its tail), ID (or its tail)
     or an address like "3号楼2单元501" / "3-2-501". Returns (kind_of_match, residents)."""
@@ -193,7 +211,7 @@ def search_queryset(scope, query: str, *, within: Place | None = None):
             doors = doors.filter(**under(within))
         kind, qs = "tail", base.filter(Q(phone_tail=t) | Q(id_tail=t)
                                        | Q(household_id__in=doors.values("id")))
-    elif (m := ADDRESS.match(compact)) and (m.group("door") or m.group("unit") or "号楼" in compact):
+    elif m := parse_address(compact):
         kind, qs = "address", _address_filter(base, m)
     elif re.fullmatch(r"[a-zA-Z]+", compact):
         low = compact.lower()
@@ -234,7 +252,7 @@ def household_search(scope, query: str, *, within: Place | None = None, perm=V, 
     base = households(scope, perm).select_related("place")
     if within is not None:
         base = base.filter(**under(within))
-    if (m := ADDRESS.match(compact)) and (m.group("door") or m.group("unit") or "号楼" in compact):
+    if m := parse_address(compact):
         qs = _address_filter(base, m, hh="")
     elif re.fullmatch(r"\d+", compact) and len(compact) <= 5:
         qs = base.filter(door=compact)

@@ -9,6 +9,7 @@ import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from fangkong.core.errors import Invalid
 
 from .models import ExemptReason, Result, RoundKind
 
-MAX_POOL = 50
+MAX_POOL = 50  # the default of settings.FANGKONG_MAX_POOL_SIZE; read it through max_pool()
 MAX_BATCH = 2000
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
@@ -75,14 +76,21 @@ def check_round(data) -> dict:
     return out
 
 
+def max_pool() -> int:
+    """The most people one tube may pool (settings.FANGKONG_MAX_POOL_SIZE). A limit of the
+    test's sensitivity — each added swab dilutes a positive one, and past a point a weak
+    positive is missed — not of the arithmetic: the advisor shows the optimum beyond it."""
+    return getattr(settings, "FANGKONG_MAX_POOL_SIZE", MAX_POOL)
+
+
 def check_pool_size(value, field, errors):
     try:
         n = int(text(value, 6))
     except ValueError:
         errors[field] = [_("Enter a whole number.")]
         return None
-    if not 1 <= n <= MAX_POOL:
-        errors[field] = [_("People per tube must be between 1 and %(n)d.") % {"n": MAX_POOL}]
+    if not 1 <= n <= max_pool():
+        errors[field] = [_("People per tube must be between 1 and %(n)d.") % {"n": max_pool()}]
         return None
     return n
 

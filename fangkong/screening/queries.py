@@ -3,6 +3,7 @@ forbidden alike. A round's figures (coverage, roll-ups, the missing list, home v
 are `figures.py`'s, defined once there."""
 
 import datetime
+from collections import defaultdict
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
@@ -22,6 +23,8 @@ from .models import (
     HomeVisit,
     LabResult,
     Round,
+    RoundKind,
+    RoundStatus,
     Sample,
     Sampler,
     SamplingPoint,
@@ -43,6 +46,15 @@ def visible_rounds(scope):
     if scope.user is not None:
         q |= Q(id__in=Sampler.objects.filter(user=scope.user).values("round_id"))
     return Round.objects.filter(q).select_related("place")
+
+
+def my_sampling(user, limit=10) -> list[Sampler]:
+    """The user's places at a sampling table in rounds not yet ended (a volunteer's home
+    shows them with a link to the station or the door-to-door page), soonest first."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return list(Sampler.objects.filter(user=user).exclude(round__status=RoundStatus.CLOSED)
+                .select_related("round__place", "point__place").order_by("round__starts_at", "id")[:limit])
 
 
 def get_round(scope, pk, perm=Perm.SCREENING_VIEW) -> Round:
@@ -210,9 +222,51 @@ def followups(scope, rnd: Round):
         .order_by("status", "id"))
 
 
+def awaiting_positives(scope, place: Place | None = None, limit=20) -> tuple[list[FollowUp], int]:
+    """People held by a positive pooled tube or a positive antigen test whom nobody has
+    re-sampled yet (FollowUp "awaiting"), that the user may see as people and as testing
+    (`screening.view` and `registry.view` on them), under `place` if given; oldest first,
+    each with `.address`, `.can_run` (may record the re-test). (rows, how many in all):
+    two queries and one for the addresses."""
+    qs = (FollowUp.objects.filter(status=FollowUp.Status.AWAITING)
+          .filter(scope.q(Perm.SCREENING_VIEW)).filter(scope.q(Perm.VIEW_REGISTRY)))
+    if place is not None:
+        if place.kind not in LEVELS:
+            return [], 0
+        qs = qs.filter(**{f"{place.kind}_id": place.id})
+    rows = list(qs.select_related("resident__household__place", "round", "tube")
+                .order_by("created_at", "id")[:limit])
+    total = len(rows) if len(rows) < limit else qs.count()
+    labels = reg_queries.address_labels([f.resident for f in rows])
+    for f in rows:
+        f.address = labels.get(f.resident.household.place_id, "")
+        f.can_run = scope.allows(Perm.SCREENING_RUN, f.round)  # as the follow-up page asks
+    return rows, total
+
+
 def exemptions(scope, rnd: Round):
     return list(Exemption.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_RUN))
                 .select_related("resident").order_by("-created_at")[:1000])
+
+
+def lab_work(scope, limit=20) -> list[Round]:
+    """A lab operator's work, per PCR round under the lab's node (newest first): the boxes
+    with the courier, to receive and sign for (`.in_transit`), and how many tubes are at
+    the lab without a result (`.awaiting`). Ended rounds only while something is left.
+    Three queries."""
+    rows = list(rounds(scope, Perm.SCREENING_LAB).exclude(kind=RoundKind.ANTIGEN)
+                .select_related("place").order_by("-starts_at", "-id")[:limit])
+    ids = [r.id for r in rows]
+    in_transit = defaultdict(list)
+    for b in (Box.objects.filter(round_id__in=ids, state=Box.State.IN_TRANSIT)
+              .annotate(n=Count("tubes")).order_by("created_at", "id")):
+        in_transit[b.round_id].append(b)
+    awaiting = dict(Tube.objects.filter(round_id__in=ids, state=TubeState.SEALED, result="")
+                    .exclude(at_lab_at=None).values("round_id").annotate(n=Count("id"))
+                    .values_list("round_id", "n").order_by())
+    for r in rows:
+        r.in_transit, r.awaiting = in_transit.get(r.id, []), awaiting.get(r.id, 0)
+    return [r for r in rows if r.status != RoundStatus.CLOSED or r.in_transit or r.awaiting]
 
 
 def boxes(rnd: Round):

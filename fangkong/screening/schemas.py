@@ -167,8 +167,12 @@ class AdvisorRow(Schema):
 
 class AdvisorOut(Schema):
     prevalence: float
-    best: int
+    best: int  # fewest expected tests within max_pool
     rows: list[AdvisorRow]
+    max_pool: int  # the setting FANGKONG_MAX_POOL_SIZE: a limit of sensitivity
+    optimum: int  # fewest expected tests with no cap
+    optimum_tests_per_person: float
+    capped: bool  # the cap, not the arithmetic, is what stops the pool growing
 
 
 # --- antigen rounds -------------------------------------------------------------------

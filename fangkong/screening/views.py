@@ -19,12 +19,12 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, Forbidden, Invalid, NotFound
-from fangkong.core.views import page
+from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Kind, Place
 
-from . import actions, figures, planning, queries
+from . import actions, checks, figures, planning, queries
 from .models import Box, Conflict, ExemptReason, Handover, RoundKind, RoundStatus
 
 
@@ -43,21 +43,38 @@ def _flash_error(request, e: FangkongError):
         messages.error(request, m)
 
 
-@page
-def home(request):
+def _home_ctx(request):
     scope = request.scope
     rows = list(queries.visible_rounds(scope).order_by("-starts_at")[:50])
     actor = _actor(request)
     for r in rows:  # a lab operator sees the rounds but works on the lab page: no link
         r.can_open = actions.round_allows(scope, Perm.SCREENING_VIEW, r) or actions.can_sample(actor, r)
     plan_places = [p for p in scope.roots(Perm.SCREENING_RUN) if p.kind in LEVELS]
-    ctx = {"rounds": rows, "plan_places": plan_places, "kinds": RoundKind.choices,
-           "can_lab": scope.has(Perm.SCREENING_LAB),
-           "can_advise": scope.has(Perm.SCREENING_VIEW) or scope.has(Perm.SCREENING_LAB)}
-    if not rows and not plan_places and not ctx["can_lab"] and not scope.has(Perm.SCREENING_VIEW) \
-            and not scope.has_role("volunteer"):
+    return {"rounds": rows, "plan_places": plan_places, "kinds": RoundKind.choices,
+            "can_lab": scope.has(Perm.SCREENING_LAB), "max_pool": checks.max_pool(),
+            "can_advise": scope.has(Perm.SCREENING_VIEW) or scope.has(Perm.SCREENING_LAB),
+            "values": {"pool_size": "10"}, "errors": {}}
+
+
+@page
+def home(request):
+    scope = request.scope
+    ctx = _home_ctx(request)
+    if not ctx["rounds"] and not ctx["plan_places"] and not ctx["can_lab"] \
+            and not scope.has(Perm.SCREENING_VIEW) and not scope.has_role("volunteer"):
         raise NotFound()
     return render(request, "screening/home.html", ctx)
+
+
+@page
+def positive_alert(request):
+    """The place page's alert of positives awaiting a re-test, for its htmx poll."""
+    from django.http import HttpResponse
+
+    from .panels import positive_alert as alert
+
+    place = reg_queries.get_place(request.scope, request.GET.get("place"), Perm.SCREENING_VIEW)
+    return HttpResponse(alert(request, place) or "")
 
 
 @require_POST
@@ -66,9 +83,11 @@ def plan(request):
     place = reg_queries.get_place(request.scope, request.POST.get("place"), Perm.SCREENING_RUN)
     try:
         rnd = actions.plan_round(_actor(request), place, request.POST)
-    except Invalid as e:
-        _flash_error(request, e)
-        return redirect("screening_home")
+    except Invalid as e:  # the form again, as it was typed, with the messages by its fields
+        ctx = _home_ctx(request)
+        ctx.update(values=request.POST, errors=e.fields, plan_open=True,
+                   plan_error=None if e.fields else str(e.message))
+        return render(request, "screening/home.html", ctx)
     messages.success(request, _("Round planned: %(name)s.") % {"name": rnd.name})
     return redirect("screening_round", pk=rnd.id)
 
@@ -99,7 +118,6 @@ def round_detail(request, pk):
             return redirect("screening_station", pk=rnd.id)
         raise NotFound()
     ctx = _round_ctx(request, rnd, _node(request, rnd))
-    ctx["statuses"] = RoundStatus.choices
     if ctx.get("can_run") and not _hx(request):
         from fangkong.volunteers.models import Team
 
@@ -125,9 +143,27 @@ def round_emergency_team(request, pk):
 @require_POST
 @page
 def round_status(request, pk):
+    """Start, end or reopen a round. Ending stops every station registering in it: the
+    page asks first, with what is still missing and the tubes still open."""
     rnd = queries.get_round(request.scope, pk)
+    status = request.POST.get("status", "")
+    if status == RoundStatus.CLOSED and rnd.status != RoundStatus.CLOSED and not confirmed(request):
+        actions.require(_actor(request), Perm.SCREENING_RUN, rnd)
+        cov = figures.coverage(rnd, rnd.place)
+        n_open = len(queries.open_tubes(rnd)) if rnd.kind != RoundKind.ANTIGEN else 0
+        return confirm_step(
+            request, title=_("End %(name)s?") % {"name": rnd.name},
+            lines=[_("Sampled %(s)d of %(n)d (%(p)d%%); %(m)d not sampled yet.") % {
+                "s": cov["sampled"], "n": cov["to_sample"], "p": cov["percent"], "m": cov["missing"]},
+                _("Once it has ended, no station can register anyone in this round. You can "
+                  "reopen it from this page.")],
+            warn=_("%(n)d tubes are still open at the tables: seal them first.") % {"n": n_open}
+            if n_open else "",
+            yes=_("End the round"), back=reverse("screening_round", args=[rnd.id]))
     try:
-        actions.set_status(_actor(request), rnd, request.POST.get("status", ""))
+        actions.set_status(_actor(request), rnd, status)
+        messages.success(request, _("The round is now: %(status)s.") % {
+            "status": RoundStatus(rnd.status).label})
     except Invalid as e:
         _flash_error(request, e)
     return redirect("screening_round", pk=rnd.id)
@@ -172,6 +208,8 @@ def station_strings() -> dict:
         "scan_tube": _("Scan a tube barcode"), "scan_person": _("Scan a personal code or ID number"),
         "no_tube": _("No tube open"), "tube": _("Tube"), "places_left": _("places left"),
         "tube_open": _("Tube %s open"), "tube_sealed": _("Tube %s sealed"),
+        "seal_ask": _("Seal tube %(tube)s now with %(n)s of %(k)s people? A sealed tube cannot "
+                      "be opened again."),
         "tube_full": _("Tube full: sealed. Scan the next tube."),
         "ok": _("Registered"), "queued": _("Saved on this phone, will be sent"),
         "already_here": _("Already sampled at this table"), "sent": _("Sent: %s"),
@@ -315,6 +353,15 @@ def conflicts(request, pk):
         c = queries.get_conflict(request.scope, request.POST.get("conflict"))
         if c.round_id != rnd.id:
             raise NotFound()
+        if request.POST.get("accept") != "1" and not confirmed(request):
+            who = c.resident.name if c.resident_id else _("this scan")
+            return confirm_step(
+                request, title=_("Dismiss the scan of %(name)s?") % {"name": who},
+                lines=[actions.refusal_message(c.kind, barcode=c.barcode, name=c.resident.name
+                                               if c.resident_id else ""),
+                       _("Dismissed, it is not registered in this round: the person must be "
+                         "sampled again if they were.")],
+                yes=_("Yes, dismiss"), back=reverse("screening_conflicts", args=[rnd.id]))
         try:
             actions.resolve_conflict(_actor(request), c, request.POST.get("accept") == "1")
         except Invalid as e:
@@ -355,6 +402,7 @@ def boxes(request, pk):
         return redirect("screening_boxes", pk=rnd.id)
     return render(request, "screening/boxes.html", {
         "round": rnd, "boxes": queries.boxes(rnd), "stages": Handover.Stage.choices,
+        "can_pack": actions.can_sample(actor, rnd),  # a lab operator only receives boxes
         "State": Box.State, "sealed_loose": [t for t in queries.tubes_not_at_lab(rnd) if not t.box_id]})
 
 
@@ -435,7 +483,7 @@ def lab(request):
     scope = request.scope
     if not scope.has(Perm.SCREENING_LAB):
         raise NotFound()
-    ctx = {"summary": None, "errors": []}
+    ctx = {"summary": None, "errors": [], "work": queries.lab_work(scope)}
     if request.method == "POST":
         f = request.FILES.get("file")
         try:
@@ -475,7 +523,7 @@ def advisor(request):
         "p": raw, "result": result, "errors": errors, "figures": fig,
         "best_row": next(r for r in result["rows"] if r["k"] == result["best"]),
         "rows": [r for r in result["rows"] if r["k"] in (1, 2, 3, 4, 5, 8, 10, 15, 20, 30, 40, 50)
-                 or r["k"] == result["best"]]})
+                 or r["k"] in (result["best"], result["max_pool"])]})
 
 
 # --- residents ----------------------------------------------------------------------------

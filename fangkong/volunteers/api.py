@@ -27,6 +27,7 @@ from .schemas import (
     CallDetail,
     CallIn,
     CallOut,
+    CheckOutIn,
     PhoneIn,
     ReasonIn,
     RegistrationIn,
@@ -148,8 +149,10 @@ def check_in(request, payload: TokenIn):
 
 
 @router.post("/volunteers/checkout", response=AssignmentOut)
-def check_out(request, payload: TokenIn):
-    return assignment_out(actions.check_out(_actor(request), payload.token))
+def check_out(request, payload: CheckOutIn):
+    """Check out. Less than FANGKONG_CHECK_OUT_CONFIRM_MINUTES after the check-in it answers
+    409 `check_out_soon` (ask the person), unless `confirm` is true."""
+    return assignment_out(actions.check_out(_actor(request), payload.token, confirm=payload.confirm))
 
 
 @router.get("/volunteers/me/tasks", response=list[AssignmentOut])

@@ -81,6 +81,12 @@ class TokenIn(StrictIn):
     token: str
 
 
+class CheckOutIn(TokenIn):
+    # true once the person has said yes: a check-out soon after the check-in answers 409
+    # "check_out_soon" without it
+    confirm: bool = False
+
+
 class ReasonIn(StrictIn):
     reason: str
 

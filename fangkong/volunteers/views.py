@@ -20,7 +20,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, FangkongError, Forbidden, Invalid, NotFound
 from fangkong.core.qr import qr_svg
-from fangkong.core.views import not_found, page
+from fangkong.core.views import confirm_step, confirmed, not_found, page
 from fangkong.registry.models import Kind, Place
 
 from . import actions, queries
@@ -55,9 +55,15 @@ def home(request):
         return redirect("volunteers_community", pk=comms[0].id)
     if me is None and not comms and not scope.has_role("volunteer"):
         raise NotFound()
-    ctx = {"communities": comms, "me": me}
+    from fangkong.screening.queries import my_sampling
+
+    ctx = {"communities": comms, "me": me, "sampling": my_sampling(request.user)}
     if me is not None:
         ctx.update(_my_context(me))
+    elif not comms:  # a volunteer account without a registration: whom to ask
+        from fangkong.accounts.queries import office_contacts
+
+        ctx["contacts"] = office_contacts(scope)
     return render(request, "volunteers/home.html", ctx)
 
 
@@ -113,7 +119,8 @@ def people(request, pk):
 @page
 def person(request, pk):
     v = queries.get_volunteer(request.scope, pk)
-    ctx = {"v": v, "rows": list(queries.history(v)), "teams": list(queries.my_teams(v)),
+    home = queries.labelled_homes([v.household])[0].label if v.household_id else ""
+    ctx = {"v": v, "home": home, "rows": list(queries.history(v)), "teams": list(queries.my_teams(v)),
            "can_manage": request.scope.allows(MANAGE, v),
            "loans": list(v.loans.filter(ended_at=None, until__gt=timezone.now())
                          .select_related("to_community").order_by("until")),
@@ -371,6 +378,11 @@ def call_cancel(request, pk):
 @page
 def assignment_cancel(request, pk):
     a = queries.get_assignment(request.scope, pk)
+    if not confirmed(request) and request.scope.allows(MANAGE, a):
+        return confirm_step(
+            request, title=_("Remove %(name)s from this call?") % {"name": a.volunteer.name},
+            lines=[_("They lose their place; the first person on the waitlist moves up.")],
+            yes=_("Yes, remove"), back=reverse("volunteers_call", args=[a.call_id]) + "#confirmed")
     try:
         actions.cancel(_actor(request), a, request.POST.get("reason", ""))
         messages.success(request, _("Cancelled."))
@@ -383,6 +395,11 @@ def assignment_cancel(request, pk):
 @page
 def call_assign(request, pk):
     call = queries.get_call(request.scope, pk)
+    if not request.POST.get("volunteer") and (request.scope.allows(MANAGE, call)
+                                              or queries.leads_call(request.scope, call)):
+        # nothing chosen (the list starts empty): say so, nobody is assigned
+        messages.error(request, _("Choose a volunteer to assign."))
+        return redirect("volunteers_call", pk=call.id)
     try:
         v = queries.get_assignable(request.scope, call, request.POST.get("volunteer"))
         actions.assign(_actor(request), call, v)
@@ -408,6 +425,13 @@ def call_slots(request, pk):
 @page
 def call_close(request, pk):
     call = queries.get_call(request.scope, pk)
+    if not confirmed(request) and request.scope.allows(MANAGE, call):
+        return confirm_step(
+            request, title=_("Close sign-up for %(title)s?") % {"title": call.title},
+            lines=[_("%(n)d of %(slots)d places are taken. Nobody else can sign up or join the "
+                     "waitlist, and it cannot be opened again.") % {"n": call.confirmed,
+                                                                   "slots": call.slots}],
+            yes=_("Yes, close sign-up"), back=reverse("volunteers_call", args=[call.id]))
     actions.close_call(_actor(request), call, cancel_call=request.POST.get("cancel") == "1")
     messages.success(request, _("The call is closed."))
     return redirect("volunteers_call", pk=call.id)
@@ -429,9 +453,18 @@ def attend(request, pk):
     a = queries.get_assignment(request.scope, pk)
     try:
         actions.confirm_attendance(_actor(request), a, request.POST.get("check_in_at") or None,
-                                   request.POST.get("check_out_at") or None)
+                                   request.POST.get("check_out_at") or None,
+                                   confirm=confirmed(request))
         messages.success(request, _("Attendance confirmed."))
-    except (Invalid, Conflict) as e:
+    except Conflict as e:
+        if e.code != "check_out_soon":
+            _flash_error(request, e)
+        else:  # out a moment after in: a second tap on the same button? ask
+            return confirm_step(
+                request, title=_("Check %(name)s out already?") % {"name": a.volunteer.name},
+                lines=[str(e.message)], yes=_("Yes, check out"),
+                back=reverse("volunteers_call", args=[a.call_id]) + "#confirmed")
+    except Invalid as e:
         _flash_error(request, e)
     return redirect("volunteers_call", pk=a.call_id)
 
@@ -450,7 +483,8 @@ def correct(request, pk):
 
 @page
 def scan(request, token):
-    """What the call's QR opens: check in, then (scanning again) check out."""
+    """What the call's QR opens: check in, then (scanning again) check out. Checking out
+    cannot be undone by the volunteer, so it asks first (with the hours it will credit)."""
     call = queries.get_call_by_token(token)
     me = queries.me(request.scope)
     a = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
@@ -458,13 +492,33 @@ def scan(request, token):
     if request.method == "POST":
         try:
             if request.POST.get("op") == "out":
-                actions.check_out(_actor(request), token)
+                if not confirmed(request) and a is not None and a.check_in_at and not a.check_out_at:
+                    return _confirm_check_out(request, a)
+                actions.check_out(_actor(request), token, confirm=confirmed(request))
             else:
                 actions.check_in(_actor(request), token)
             return redirect("volunteers_scan", token=token)
         except (Conflict, Forbidden, NotFound) as e:
             error = str(e.message)
     return render(request, "volunteers/scan.html", {"call": call, "a": a, "me": me, "error": error})
+
+
+def _confirm_check_out(request, a):
+    from .attendance import soon_after_check_in
+
+    now = timezone.now()
+    minutes = max(0, int((now - a.check_in_at).total_seconds() // 60))
+    soon = soon_after_check_in(a.check_in_at, now)
+    return confirm_step(
+        request, title=_("Check out now?"),
+        lines=[_("In %(i)s, out %(o)s: %(h)s hours will be credited.") % {
+            "i": timezone.localtime(a.check_in_at).strftime("%H:%M"),
+            "o": timezone.localtime(now).strftime("%H:%M"), "h": round(minutes / 60, 1)}],
+        warn="" if soon is None else _("You checked in less than a minute ago. If you are still "
+                                       "working, go back.") if soon == 0 else
+        _("You checked in only %(m)d minutes ago. If you are still working, go back.") % {"m": soon},
+        yes=_("Yes, check out"), back=reverse("volunteers_scan", args=[a.call.token]),
+        fields={"op": "out"})
 
 
 # --- hours -----------------------------------------------------------------------

@@ -259,7 +259,23 @@
     handle(v);
     $("scan-input").focus();
   });
-  $("seal").addEventListener("click", seal);
+  // Sealing early cannot be undone: the first tap asks, in the tube card ("no" first);
+  // "yes" seals the tube it asked about, never one opened since.
+  var asked = null;
+  $("seal").addEventListener("click", function () {
+    var t = state.tube;
+    if (!t || !t.count) return;
+    asked = t.barcode;
+    $("seal-text").textContent = S.seal_ask.replace("%(tube)s", t.barcode)
+      .replace("%(n)s", t.count).replace("%(k)s", t.capacity);
+    $("seal-box").hidden = false;
+  });
+  $("seal-no").addEventListener("click", function () { $("seal-box").hidden = true; $("scan-input").focus(); });
+  $("seal-yes").addEventListener("click", function () {
+    $("seal-box").hidden = true;
+    if (state.tube && state.tube.barcode === asked) seal();
+    $("scan-input").focus();
+  });
   $("send-now").addEventListener("click", function () { online = navigator.onLine; flush(); });
   window.addEventListener("online", function () { online = true; render(); flush(); });
   window.addEventListener("offline", function () { online = false; render(); });
