@@ -19,6 +19,7 @@ from collections import defaultdict
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -434,24 +435,7 @@ def seal_tube(actor, tube: Tube) -> Tube:
 
 # --- registering samples ---------------------------------------------------------
 
-REFUSALS = {
-    Conflict.Kind.ALREADY_SAMPLED: lambda d: _("Already sampled in this round%(where)s.") % d,
-    Conflict.Kind.TUBE_FULL: lambda d: _("Tube %(barcode)s is full.") % d,
-    Conflict.Kind.TUBE_SEALED: lambda d: _("Tube %(barcode)s is sealed.") % d,
-    Conflict.Kind.TUBE_UNKNOWN: lambda d: _("Tube %(barcode)s has not been opened.") % d,
-    Conflict.Kind.BARCODE_USED: lambda d: _("Tube %(barcode)s is already used in this round.") % d,
-    Conflict.Kind.OUT_OF_SCOPE: lambda d: _("%(name)s is not in this round's area: confirm to "
-                                            "sample anyway.") % d,
-    Conflict.Kind.SINGLE_TUBE: lambda d: _("%(name)s has a red or yellow code: use a single tube.") % d,
-    Conflict.Kind.UNKNOWN_PERSON: lambda d: _("Person not found: check the code or register them.") % d,
-}
-
-
-def refusal_message(kind, **d) -> str:
-    d.setdefault("barcode", "")
-    d.setdefault("name", "")
-    d.setdefault("where", "")
-    return str(REFUSALS[kind](d))
+from .refusals import already_where, malformed, refusal_message  # noqa: E402  (re-exported)
 
 
 def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
@@ -468,11 +452,13 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
     user = _user(actor)
     uid = getattr(user, "id", None)
     parsed = [_parse_item(i, it, now) for i, it in enumerate(items)]
+    # A malformed event costs nothing else: it comes back with its reason (`status:
+    # invalid`, kept on the phone) and every valid event of the batch is applied.
     bad = [p for p in parsed if p.get("error")]
     if bad:
-        raise Invalid(_("Some events are malformed: nothing was saved."),
-                      rows=[{"row": p["index"], "column": p["error"][0], "message": p["error"][1]}
-                            for p in bad])
+        parsed = [p for p in parsed if not p.get("error")]
+        if not parsed:
+            return [malformed(p, items[p["index"]]) for p in bad]
     # Events are applied in the order they happened at the station.
     parsed.sort(key=lambda p: (p["at"], p["index"]))
     ids = list({p["client_id"] for p in parsed})
@@ -493,7 +479,7 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                 for r in people.values():
                     r["in_scope"] = any(r[col] == pid for col, pid in areas)
                     if r["s_code"]:
-                        sampled[r["id"]] = (r["s_code"], r["s_at"])
+                        sampled[r["id"]] = (r["s_code"], r["s_at"], r["s_point"], r["s_table"])
                     if r["colour"] in warn:
                         red.add(r["id"])
                 new_tubes, new_samples, new_conflicts, sealed_now = [], [], [], set()
@@ -580,9 +566,7 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                     if kind is not None:
                         extra = {"name": name}
                         if kind == Conflict.Kind.ALREADY_SAMPLED:
-                            where = sampled[person["id"]]
-                            extra["where"] = _(" (tube %(code)s at %(time)s)") % {
-                                "code": where[0], "time": timezone.localtime(where[1]).strftime("%H:%M")}
+                            extra["where"] = already_where(*sampled[person["id"]])
                         doubtful.append(cid)
                         if online:
                             outcomes[cid] = {"status": "refused", "kind": str(kind), "name": name,
@@ -645,7 +629,8 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                     # with the counts (PostgreSQL: one round trip for the three)
                     record(actor, "screening.sync", rnd, {"samples": len(new_samples),
                                                           "conflicts": len(new_conflicts),
-                                                          "tubes": len(new_tubes), "events": len(items)},
+                                                          "tubes": len(new_tubes), "events": len(items),
+                                                          **({"malformed": len(bad)} if bad else {})},
                            levels_from=rnd, defer=writes if connection.vendor == "postgresql" else None)
                 _run_writes(writes)
                 if new_conflicts and not online:
@@ -661,7 +646,10 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
     out = []
     views = {bc: {"barcode": t.barcode, "count": t.count, "capacity": t.capacity, "state": t.state,
                   "left": t.left} for bc, t in tubes.items() if t.pk}  # one per tube, shared
-    for p in sorted(parsed, key=lambda p: p["index"]):
+    for p in sorted(parsed + bad, key=lambda p: p["index"]):
+        if "error" in p:
+            out.append(malformed(p, items[p["index"]]))
+            continue
         o = dict(outcomes[p["client_id"]])
         o["client_id"] = str(p["client_id"])
         view = views.get(p["barcode"])
@@ -770,7 +758,17 @@ def _parse_item(index, item, now) -> dict:
         if errors:
             raise Invalid(fields=errors)
         if t == "scan":
-            p["person_kind"], p["person_key"] = checks.parse_person(get("person"))
+            try:
+                p["person_kind"], p["person_key"] = checks.parse_person(get("person"))
+            except Invalid:
+                code = checks.tube_code(get("person"))
+                if code is None:
+                    raise
+                # a tube's barcode scanned where a person was expected: a second tube
+                raise Invalid(fields={"person": [
+                    _("%(code)s is a tube, not a person: tube %(barcode)s is still open. Seal it "
+                      "before opening the next one.") % {"code": code, "barcode": p["barcode"]}]}) \
+                    from None
     except Invalid as e:
         field, msgs = next(iter(e.fields.items())) if e.fields else ("event", [e.message])
         p["error"] = (field, str(msgs[0]))
@@ -878,23 +876,26 @@ def _people(rnd, scans) -> dict:
     if not (tokens or hashes or rids):
         return {}
     q = Q(pk__in=[])
-    if tokens:
-        q |= Q(token__any_of=list(tokens))
+    if tokens:  # lower-case keys (`cards.token_key`): the unique index on Lower("token")
+        q |= Q(token_key__any_of=list(tokens))
     if hashes:
         q |= Q(id_hash__any_of=list(hashes))
     if rids:
         q |= Q(id__any_of=list(rids)) & area_q(rnd)
     out = {}
     regs = Sample.objects.filter(round=rnd, retest=False, resident_id=OuterRef("pk"))
-    rows = (Resident.objects.filter(q).exclude(presence=Presence.MOVED_OUT).annotate(
+    rows = (Resident.objects.alias(token_key=Lower("token")).filter(q)
+            .exclude(presence=Presence.MOVED_OUT).annotate(
         s_code=Subquery(regs.values("tube__barcode")[:1]),
         s_at=Subquery(regs.values("sampled_at")[:1]),
         s_cid=Subquery(regs.values("client_id")[:1]),
+        s_point=Subquery(regs.values("tube__point__place__name")[:1]),
+        s_table=Subquery(regs.values("tube__table")[:1]),
         colour=Subquery(HealthCode.objects.filter(resident_id=OuterRef("pk")).values("colour")[:1]))
-        .values(*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "colour"))
+        .values(*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "s_point", "s_table", "colour"))
     for row in rows:
-        if row["token"] in tokens:
-            out[("token", row["token"])] = row
+        if (key := row["token"].lower()) in tokens:
+            out[("token", key)] = row
         if row["id_hash"] in hashes:
             out[("id", row["id_hash"])] = row
         if row["id"] in rids:
@@ -905,19 +906,21 @@ def _people(rnd, scans) -> dict:
 _LEVELS_SQL = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
 PEOPLE_PG = f"""
 SELECT {", ".join("r." + c for c in PERSON_COLUMNS)}, st.barcode, s.sampled_at, s.client_id,
-       hc.colour,
+       pp.name, st."table", hc.colour,
        CASE WHEN r.id = ANY(%(rids)s) THEN EXISTS (
          SELECT 1 FROM screening_roundarea ra WHERE ra.round_id = %(round)s
          AND ra.place_id IN ({_LEVELS_SQL})) ELSE false END
 FROM registry_resident r
 LEFT JOIN screening_sample s ON s.round_id = %(round)s AND s.resident_id = r.id AND NOT s.retest
 LEFT JOIN screening_tube st ON st.id = s.tube_id
+LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
+LEFT JOIN registry_place pp ON pp.id = sp.place_id
 LEFT JOIN screening_healthcode hc ON hc.resident_id = r.id
-WHERE (r.token = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
+WHERE (lower(r.token) = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
        OR r.id = ANY(%(rids)s))
   AND r.presence <> %(gone)s
 """
-_PEOPLE_KEYS = [*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "colour", "in_area"]
+_PEOPLE_KEYS = [*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "s_point", "s_table", "colour", "in_area"]
 
 
 def _people_params(rnd, tokens, hashes, rids) -> dict:
@@ -929,8 +932,8 @@ def _people_rows(rows, tokens, hashes, rids) -> dict:
     out = {}
     for values in rows:
         row = dict(zip(_PEOPLE_KEYS, values, strict=True))
-        if row["token"] in tokens:
-            out[("token", row["token"])] = row
+        if (key := row["token"].lower()) in tokens:
+            out[("token", key)] = row
         if row["id_hash"] in hashes:
             out[("id", row["id_hash"])] = row
         if row["id"] in rids and row["in_area"]:
@@ -1122,8 +1125,9 @@ def scan(actor, rnd: Round, *, client_id, barcode, person, confirm=False, at=Non
     """One scan from an online station: registered, or refused on the spot (409) with the
     reason in the user's language. Idempotent on client_id.
 
-    Two database round trips (`scanning`: one read, one write) for the usual scan; a resent
-    client_id, a malformed event or a race lost between the two goes through `sync`."""
+    Two database round trips (`scanning`: one read, one write) for the usual scan; a
+    malformed one is refused (400) with the field's message before any; a resent client_id
+    or a race lost between the two goes through `sync`."""
     from . import scanning
 
     require_sample(actor, rnd)
@@ -1132,11 +1136,13 @@ def scan(actor, rnd: Round, *, client_id, barcode, person, confirm=False, at=Non
             "confirm": confirm, "at": at}
     now = timezone.now()
     p = _parse_item(0, item, now)
+    if p.get("error"):
+        field, message = p["error"]
+        raise Invalid(message, fields={field: [message]})
     out = None
-    if not p.get("error"):
-        seen = scanning.look(rnd, p)
-        if not seen["seen"]:
-            out = _scan_outcome(actor, rnd, p, seen, now)
+    seen = scanning.look(rnd, p)
+    if not seen["seen"]:
+        out = _scan_outcome(actor, rnd, p, seen, now)
     if out is None:
         out = sync(actor, rnd, [item], online=True)[0]
     if out["status"] == "refused":
@@ -1157,9 +1163,7 @@ def _scan_outcome(actor, rnd, p, seen, now) -> dict | None:
     if kind is not None:
         extra = {"name": name}
         if kind == Conflict.Kind.ALREADY_SAMPLED:
-            code, at = seen["sampled"]
-            extra["where"] = _(" (tube %(code)s at %(time)s)") % {
-                "code": code, "time": timezone.localtime(at).strftime("%H:%M")}
+            extra["where"] = already_where(*seen["sampled"])
         out = {"status": "refused", "kind": str(kind), "name": name,
                "message": refusal_message(kind, barcode=bc, **extra)}
         tube = seen["tube"]

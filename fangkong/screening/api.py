@@ -4,7 +4,8 @@
 - POST …/rounds/{id}/scan: one scan from an online station; 200 with the tube's places
   left, or 409 with the refusal (code = its kind) in the user's language.
 - POST …/rounds/{id}/sync: a batch of queued station events (open / scan / seal), each
-  with a client UUID; idempotent; conflicts come back in the list, stored for review.
+  with a client UUID; idempotent; conflicts come back in the list, stored for review;
+  malformed events come back `invalid` with their reason while the valid ones are saved.
 - POST …/results: lab results by tube barcode (token auth for lab systems), all or nothing.
 """
 
@@ -140,7 +141,9 @@ def scan(request, round_id: int, payload: ScanIn):
 def sync(request, round_id: int, payload: SyncIn):
     """A station's queued events, in any order, each {client_id, type: open|scan|seal,
     barcode, person, confirm, capacity, at}. Sending the same batch again (or its second
-    half after a cut) registers nothing twice. Malformed events: 400, nothing saved."""
+    half after a cut) registers nothing twice. One result per event, in order: a malformed
+    event comes back `invalid` with its `field`, `index` and reason, and every valid event
+    of the batch is saved all the same."""
     actor = _actor(request)
     rnd = queries.get_round_for_sampling(actor, round_id)
     results = actions.sync(actor, rnd, payload.events)
@@ -150,7 +153,8 @@ def sync(request, round_id: int, payload: SyncIn):
     blank = dict.fromkeys(OUTCOME_KEYS)
     counts = Counter(r["status"] for r in results)
     body = orjson.dumps({"ok": counts["ok"], "conflicts": counts["conflict"], "refused": counts["refused"],
-                         "results": [{**blank, **r} for r in results]}, default=str)
+                         "invalid": counts["invalid"], "results": [{**blank, **r} for r in results]},
+                        default=str)
     return HttpResponse(body, content_type="application/json")
 
 
@@ -205,7 +209,7 @@ def conflict_list(request, round_id: int):
 def conflict_out(c) -> dict:
     return {"id": c.id, "client_id": str(c.client_id), "kind": c.kind, "status": c.status,
             "barcode": c.barcode, "name": c.resident.name if c.resident else "",
-            "message": actions.refusal_message(c.kind, barcode=c.barcode,
+            "message": actions.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
                                                name=c.resident.name if c.resident else "")}
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core import pii
 from fangkong.core.errors import Invalid
+from fangkong.registry import cards
 
 from .models import ExemptReason, Result, RoundKind
 
@@ -103,11 +104,15 @@ def check_barcode(value, field="barcode") -> str:
 
 def parse_person(value) -> tuple[str, str]:
     """What a station scanned or typed for a person → (kind, key):
-    ("id", lookup hash) for an ID number, ("token", token) for a personal code (bare or at
-    the end of a URL), ("resident", "123") for a pick from the search list ("r:123").
+    ("token", lower-case token) for a personal code in any form `cards.parse_code` reads
+    (FK1: prefixed or bare, any case, inside a URL, with a scanner's Enter), ("id", lookup
+    hash) for an ID number, ("resident", "123") for a pick from the search list ("r:123").
     Raises Invalid for anything else. The ID number itself is never kept."""
     if type(value) is str and TOKEN.fullmatch(value) and not _ID_LIKE.fullmatch(value):
-        return "token", value  # a bare personal code: what a station sends most
+        return "token", value.lower()  # a bare personal code (the look-up, older clients)
+    token = cards.parse_code(value, bare=True)
+    if token is not None:
+        return "token", cards.token_key(token)
     raw = text(value, 300)
     compact = _SPACES.sub("", raw)
     if compact.startswith("r:") and compact[2:].isdigit():
@@ -116,13 +121,23 @@ def parse_person(value) -> tuple[str, str]:
         try:
             idn = pii.validate_id_number(compact)
         except Exception:
-            raise Invalid(fields={"person": [_("This ID number is not valid.")]}) from None
+            raise Invalid(fields={"person": [_("The ID number %(id)s is not valid: check it "
+                                               "and scan or type it again.")
+                                             % {"id": mask_id(compact)}]}) from None
         return "id", pii.lookup_hash(idn)
-    if "/" in compact:
-        compact = compact.rstrip("/").rsplit("/", 1)[-1]
-    if TOKEN.match(compact):
-        return "token", compact
     raise Invalid(fields={"person": [_("Not a personal code or ID number.")]})
+
+
+def tube_code(value) -> str | None:
+    """`value` as a tube barcode if it can only be one (shorter than any personal code),
+    else None: what a station scanned for a person when it was a second tube."""
+    v = text(value, 60).upper()
+    return v if BARCODE.fullmatch(v) and len(v) < 16 else None
+
+
+def mask_id(raw: str) -> str:
+    """An ID number as a station may show or speak it: its last four characters."""
+    return "…" + raw[-4:].upper()
 
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -84,8 +84,8 @@ class SyncIn(StrictIn):
 
 
 class Outcome(Schema):
-    client_id: str
-    status: str
+    client_id: str  # as sent ("" when a malformed event had none)
+    status: str  # ok | conflict (kept for review) | refused (online) | invalid (malformed)
     kind: str | None = None
     message: str | None = None
     name: str | None = None
@@ -93,12 +93,15 @@ class Outcome(Schema):
     conflict: int | None = None
     resolved: bool | None = None
     tube: dict | None = None
+    field: str | None = None  # invalid: the event's field at fault
+    index: int | None = None  # invalid: the event's place in the batch (from 0)
 
 
 class SyncOut(Schema):
     ok: int
     conflicts: int
     refused: int
+    invalid: int  # malformed events: not saved, listed with their reason
     results: list[Outcome]
 
 

@@ -183,11 +183,21 @@ def station_strings() -> dict:
     return {
         "online": _("Online"), "offline": _("Offline: scans are kept on this phone"),
         "scan_tube": _("Scan a tube barcode"), "scan_person": _("Scan a personal code or ID number"),
-        "no_tube": _("No tube open"), "tube": _("Tube"), "places_left": _("places left"),
+        "no_tube": _("No tube open"), "tube": _("Tube"),
         "tube_open": _("Tube %s open"), "tube_sealed": _("Tube %s sealed"),
-        "tube_full": _("Tube full: sealed. Scan the next tube."),
-        "ok": _("Registered"), "queued": _("Saved on this phone, will be sent"),
-        "already_here": _("Already sampled at this table"), "sent": _("Sent: %s"),
+        "ok": _("Registered"),
+        "registered": _("%(name)s registered in tube %(tube)s."),
+        "registered_in": _("Registered in tube %(tube)s."),
+        "queued_in": _("Saved on this phone for tube %(tube)s, will be sent."),
+        "left_in": _("%(left)s places left."),
+        "tube_full_now": _("Tube %(tube)s is full and sealed: scan the next tube."),
+        "tube_still_open": _("Tube %(tube)s is still open (%(count)s of %(capacity)s): seal it "
+                             "before opening tube %(next)s."),
+        "tube_already_open": _("Tube %(tube)s is already open: scan a person's code."),
+        "scan_tube_first": _("This is a person's code: scan a tube barcode first."),
+        "already_here": _("%(name)s was already scanned at this table (tube %(tube)s at %(time)s)."),
+        "sent": _("Sent: %s"), "scanned": _("scanned: %(code)s"),
+        "not_registered": _("%(n)s scans were not registered: see “To resolve” below."),
         "conflict": _("Needs review"), "network_error": _("No network: kept on this phone"),
         "error": _("Error"), "not_found": _("Nobody found."), "add": _("Add to tube"),
         "ack": _("Noted"), "confirm_scope": _("Not in this round's area. Sample anyway?"),
@@ -324,7 +334,7 @@ def conflicts(request, pk):
         return redirect("screening_conflicts", pk=rnd.id)
     rows = queries.conflicts(rnd)
     for c in rows:
-        c.message = actions.refusal_message(c.kind, barcode=c.barcode,
+        c.message = actions.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
                                             name=c.resident.name if c.resident else "")
         c.can_accept = c.kind in (Conflict.Kind.TUBE_FULL, Conflict.Kind.TUBE_SEALED,
                                   Conflict.Kind.OUT_OF_SCOPE, Conflict.Kind.SINGLE_TUBE) \
