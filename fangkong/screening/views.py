@@ -185,7 +185,7 @@ def station_strings() -> dict:
         "scan_tube": _("Scan a tube barcode"), "scan_person": _("Scan a personal code or ID number"),
         "no_tube": _("No tube open"), "tube": _("Tube"),
         "tube_open": _("Tube %s open"), "tube_sealed": _("Tube %s sealed"),
-        "ok": _("Registered"),
+        "ok": _("Registered"), "kept": _("Kept on this phone"),
         "registered": _("%(name)s registered in tube %(tube)s."),
         "registered_in": _("Registered in tube %(tube)s."),
         "queued_in": _("Saved on this phone for tube %(tube)s, will be sent."),

@@ -109,12 +109,22 @@
     $("conflicts-title").hidden = !state.conflicts.length;
     $("conflicts-help").hidden = !state.conflicts.length;
     state.conflicts.forEach(function (c, i) {
+      // the reason, then what it was about: the tube, what was scanned (when the server
+      // could not name the person), and when
       var about = [];
       if (c.barcode) about.push(S.tube + " " + c.barcode);
-      if (c.person) about.push(fill(S.scanned, { code: c.person }));
+      if (c.person && !c.name && c.message.indexOf(c.person) < 0) about.push(fill(S.scanned, { code: c.person }));
       if (c.at) about.push(new Date(c.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
-      cl.appendChild(window.Fangkong.row(c.message + (about.length ? " · " + about.join(" · ") : ""),
-        S.ack, function () { state.conflicts.splice(i, 1); save(); render(); }, "conflict"));
+      var li = window.Fangkong.row(c.message, S.ack,
+        function () { state.conflicts.splice(i, 1); save(); render(); }, "conflict");
+      if (about.length) {
+        var small = document.createElement("small");
+        small.className = "about";
+        small.textContent = about.join(" · ");
+        li.firstChild.appendChild(document.createElement("br"));
+        li.firstChild.appendChild(small);
+      }
+      cl.appendChild(li);
     });
   }
   function remember(text, status) {
@@ -191,8 +201,10 @@
           } else {
             var text = errorText(r.data);
             say(text, "bad");
-            var who = shownPerson(person);
-            remember(text + (who && text.indexOf(who) < 0 ? " · " + who : ""), "bad");
+            // what was scanned, where the answer cannot name the person
+            var who = shownPerson(person), code = r.data.error && r.data.error.code;
+            var unnamed = r.status === 400 || code === "unknown_person";
+            remember(text + (unnamed && who && text.indexOf(who) < 0 ? " · " + fill(S.scanned, { code: who }) : ""), "bad");
           }
           save(); render();
         }, function () { wentOffline(); queueScan(ev, key); });
@@ -208,11 +220,14 @@
     var t = state.tube;
     state.seen[key] = { tube: t.barcode, at: now(), name: name };
     if (tube) { t.count = tube.count; t.capacity = tube.capacity; } else { t.count += 1; }
-    remember((name || S.ok) + " · " + t.barcode + " " + t.count + "/" + t.capacity, queued ? "queued" : "good");
+    remember((name || (queued ? S.kept : S.ok)) + " · " + t.barcode + " " + t.count + "/" + t.capacity, queued ? "queued" : "good");
     var d = { name: name, tube: t.barcode, left: t.capacity - t.count };
     var first = name ? fill(S.registered, d) : (queued ? fill(S.queued_in, d) : fill(S.registered_in, d));
     if (t.count >= t.capacity) {
       say(first + " " + fill(S.tube_full_now, d), "good");
+      // Full by this phone's count: seal it on the server too (a scan refused there must
+      // not leave the tube open for a swab that is not in it).
+      if (queued) state.queue.push({ client_id: uuid(), type: "seal", barcode: t.barcode, at: now() });
       state.tube = null;
     } else {
       say(first + " " + fill(S.left_in, d), "good");
@@ -276,16 +291,16 @@
         var ev = batch[i];
         refused += 1;
         state.conflicts.push({ message: o.message || S.conflict, barcode: ev.barcode || "",
-                               person: ev.type === "scan" ? shownPerson(ev.person) : "",
+                               name: o.name || "", person: ev.type === "scan" ? shownPerson(ev.person) : "",
                                at: ev.at || "", status: o.status, client_id: ev.client_id });
       });
       remember(fmt(S.sent, r.data.ok), refused ? "bad" : "good");
       if (state.tube) {
         var last = r.data.results.filter(function (o) { return o.tube && o.tube.barcode === state.tube.barcode; }).pop();
-        var pending = state.queue.some(function (e) { return e.barcode === state.tube.barcode; });
         if (last) {
-          // the server's count is the truth once nothing for this tube waits on the phone
-          state.tube.count = pending ? Math.max(state.tube.count, last.tube.count) : last.tube.count;
+          // The server counts registrations; the phone counts swabs, and a swab whose scan
+          // was not registered (a conflict, a malformed event) is in the tube all the same.
+          state.tube.count = Math.max(state.tube.count, last.tube.count);
           state.tube.capacity = last.tube.capacity;
           if (last.tube.state === "sealed" && !state.queue.length) state.tube = null;
         }
