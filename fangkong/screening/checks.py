@@ -108,8 +108,11 @@ def parse_person(value) -> tuple[str, str]:
     (FK1: prefixed or bare, any case, inside a URL, with a scanner's Enter), ("id", lookup
     hash) for an ID number, ("resident", "123") for a pick from the search list ("r:123").
     Raises Invalid for anything else. The ID number itself is never kept."""
-    if type(value) is str and TOKEN.fullmatch(value) and not _ID_LIKE.fullmatch(value):
-        return "token", value.lower()  # a bare personal code (the look-up, older clients)
+    if type(value) is str:  # the usual forms first: a printed code as scanned, a bare token
+        if value[:4] in ("FK1:", "fk1:") and TOKEN.fullmatch(value, 4):
+            return "token", value[4:].lower()
+        if TOKEN.fullmatch(value) and not _ID_LIKE.fullmatch(value):
+            return "token", value.lower()
     token = cards.parse_code(value, bare=True)
     if token is not None:
         return "token", cards.token_key(token)
