@@ -1330,31 +1330,37 @@ def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str) -> H
 # --- lab results ------------------------------------------------------------------
 
 def record_results(actor, rows, *, source="upload") -> dict:
-    """Results by tube barcode, all or nothing: every row is checked (format, tube known
-    and visible to this lab) before anything is written. A result for a tube that already
+    """Results by tube barcode, all or nothing: every row is checked (format, a tube twice,
+    tube known and in this lab's area, tube not empty) before anything is written, and
+    every error of every row comes back in one answer. A result for a tube that already
     has one is a correction: a new row replaces it, the old one stays in the history.
     Returns {"saved", "corrected", "positive_pools", "followups"}."""
-    clean = checks.check_lab_rows(rows)
-    codes = [r["barcode"] for r in clean]
+    clean, errors = checks.check_lab_rows(rows)
+    codes = [r["barcode"] for r in clean if r["barcode"]]
     tubes = defaultdict(list)
     for t in Tube.objects.filter(barcode__in=codes).select_related("round"):
         if actor.scope.allows(Perm.SCREENING_LAB, t):
             tubes[t.barcode].append(t)
-    errors = []
+    tube_errors = []
     for r in clean:
         found = tubes.get(r["barcode"], [])
+        if r["barcode"] is None or r.get("duplicate"):
+            continue
         if not found:
-            errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
-                           "message": _("Unknown tube %(code)s.") % {"code": r["barcode"]}})
+            # unknown, or another lab's: the same answer (a lab learns nothing of others' tubes)
+            tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
+                                "message": _("Tube %(code)s is not in any round of this lab's "
+                                             "area: check the barcode.") % {"code": r["barcode"]}})
         elif len(found) > 1:
             # The same barcode in two rounds: the newest round's sealed tube is the one.
             found.sort(key=lambda t: (t.round.starts_at, t.id), reverse=True)
         elif found[0].count == 0:
-            errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
-                           "message": _("Tube %(code)s holds no sample.") % {"code": r["barcode"]}})
-    if errors:
-        raise Invalid(_("The results have errors: nothing was saved."), rows=errors,
-                      code="unknown_tubes")
+            tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
+                                "message": _("Tube %(code)s holds no sample.") % {"code": r["barcode"]}})
+    if errors or tube_errors:
+        raise Invalid(_("The results have errors: nothing was saved."),
+                      rows=checks.sorted_row_errors(errors + tube_errors),
+                      code="invalid" if errors else "unknown_tubes")
     user = _user(actor)
     summary = {"saved": 0, "corrected": 0, "positive_pools": 0, "followups": 0}
     with transaction.atomic():

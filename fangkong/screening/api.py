@@ -14,7 +14,8 @@ from collections import Counter
 import orjson
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
@@ -243,6 +244,19 @@ def results(request, payload: ResultsIn):
     for i, r in enumerate(rows, 1):
         r["_row"] = i
     return actions.record_results(actor, rows, source="api")
+
+
+@router.post("/screening/results/file", response=ResultsOut)
+def results_file(request, file: UploadedFile = File(...)):
+    """A lab's results file (.xlsx, or .csv in UTF-8 or GB18030) with columns 管号 (tube),
+    结果 (result), ORF1ab and N Ct values and 检测时间 (time), as uploaded on the lab page:
+    all or nothing, every row error in one answer (`rows`, numbered as in the file)."""
+    from .views import lab_file_rows
+
+    actor = _actor(request)
+    if not actor.scope.has(Perm.SCREENING_LAB):
+        raise NotFound()
+    return actions.record_results(actor, lab_file_rows(file), source="upload")
 
 
 @router.get("/screening/advisor", response=AdvisorOut)

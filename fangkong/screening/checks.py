@@ -190,9 +190,18 @@ def check_ct(value):
     return d.quantize(Decimal("0.01"))
 
 
-def check_lab_rows(rows) -> list[dict]:
-    """Rows of {barcode, result, ct_orf, ct_n, tested_at} (raw) → clean rows, or Invalid with
-    every row error (row numbers as given in `_row`, else 1-based)."""
+LAB_COLUMNS = ("barcode", "result", "ct_orf", "ct_n", "tested_at")
+
+
+def check_lab_rows(rows) -> tuple[list[dict], list[dict]]:
+    """Rows of {barcode, result, ct_orf, ct_n, tested_at} (raw) → (clean rows, row errors).
+
+    Every row is read and every error of every row is listed (format of each value, a
+    tube twice in the file), row numbers as given in `_row` (else 1-based). A row with an
+    error is still returned with what could be read (a bad value is None), so the caller
+    can check its tube in the same pass. Raises Invalid only for a file with no rows."""
+    if not rows:
+        raise Invalid(_("The file has no result rows."))
     out, errors = [], []
     for i, row in enumerate(rows, start=1):
         n = row.get("_row", i)
@@ -201,12 +210,11 @@ def check_lab_rows(rows) -> list[dict]:
                           ("ct_orf", check_ct), ("ct_n", check_ct)):
             try:
                 clean[field] = fn(row.get(field))
-            except Invalid as e:
+            except (Invalid, ValueError) as e:
+                message = next(iter(e.fields.values()))[0] if isinstance(e, Invalid) else e
+                clean[field] = None
                 errors.append({"row": n, "column": field, "value": text(row.get(field), 60),
-                               "message": str(next(iter(e.fields.values()))[0])})
-            except ValueError as e:
-                errors.append({"row": n, "column": field, "value": text(row.get(field), 60),
-                               "message": str(e)})
+                               "message": str(message)})
         errs = {}
         clean["tested_at"] = check_datetime(row.get("tested_at"), "tested_at", errs,
                                             required=False) or timezone.now()
@@ -214,20 +222,24 @@ def check_lab_rows(rows) -> list[dict]:
             errors.append({"row": n, "column": "tested_at", "value": text(row.get("tested_at"), 40),
                            "message": str(errs["tested_at"][0])})
         out.append(clean)
-    if not rows:
-        raise Invalid(_("The file has no result rows."))
-    if errors:
-        raise Invalid(_("The results have errors: nothing was saved."), rows=errors)
     seen = {}
     for r in out:
+        if r["barcode"] is None:
+            continue
         if r["barcode"] in seen:
             errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
                            "message": _("The same tube appears twice (rows %(a)s and %(b)s).")
                            % {"a": seen[r["barcode"]], "b": r["row"]}})
-        seen[r["barcode"]] = r["row"]
-    if errors:
-        raise Invalid(_("The results have errors: nothing was saved."), rows=errors)
-    return out
+            r["duplicate"] = True
+        else:
+            seen[r["barcode"]] = r["row"]
+    return out, errors
+
+
+def sorted_row_errors(errors) -> list[dict]:
+    """Row errors in file order, and in column order within a row."""
+    order = {c: i for i, c in enumerate(LAB_COLUMNS)}
+    return sorted(errors, key=lambda e: (e["row"], order.get(e["column"], 99)))
 
 
 def dorfman(k: int, p: float) -> float:

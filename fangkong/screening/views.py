@@ -442,6 +442,13 @@ def parse_lab_file(name: str, content: bytes) -> list[dict]:
     raise Invalid(_("No header row with a tube barcode column (管号) and a result column (结果)."))
 
 
+def lab_file_rows(f) -> list[dict]:
+    """The rows of an uploaded results file (the lab page and `POST /screening/results/file`)."""
+    if f is None:
+        raise Invalid(_("Choose a results file (.xlsx or .csv)."))
+    return parse_lab_file(f.name, f.read(5_000_001))
+
+
 @page
 def lab(request):
     scope = request.scope
@@ -449,16 +456,20 @@ def lab(request):
         raise NotFound()
     ctx = {"summary": None, "errors": []}
     if request.method == "POST":
-        f = request.FILES.get("file")
         try:
-            if f is None:
-                raise Invalid(_("Choose a results file (.xlsx or .csv)."))
-            rows = parse_lab_file(f.name, f.read(5_000_001))
+            rows = lab_file_rows(request.FILES.get("file"))
             ctx["summary"] = actions.record_results(_actor(request), rows, source="upload")
         except Invalid as e:
             ctx["error"] = e.message
-            ctx["errors"] = e.rows
+            labels = lab_column_labels()
+            ctx["errors"] = [dict(r, label=labels.get(r.get("column"), "")) for r in e.rows]
     return render(request, "screening/lab.html", ctx)
+
+
+def lab_column_labels() -> dict:
+    """The lab file's columns as the lab page names them (the file's usual headers)."""
+    return {"barcode": _("Tube barcode"), "result": _("Result"), "ct_orf": _("ORF1ab Ct value"),
+            "ct_n": _("N Ct value"), "tested_at": _("Time of test")}
 
 
 # --- planning ---------------------------------------------------------------------------

@@ -81,6 +81,12 @@ def with_conflict(w):
     w.conflict = Conflict.objects.get(round=w.round)
 
 
+def lab_file(barcode):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("results.csv", f"管号,结果\n{barcode},阴性\n".encode())
+
+
 def round_url(suffix=""):
     return lambda w: f"/api/v1/screening/rounds/{w.round.id}{suffix}"
 
@@ -149,6 +155,11 @@ ROUTES = {
         body=lambda w: {"results": [{"barcode": "T0001", "result": "negative"}]},
         missing=lambda w: ("/api/v1/screening/results",
                            {"results": [{"barcode": "T0404", "result": "negative"}]}),
+        staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
+    ("POST", "/screening/results/file"): Route(
+        lambda w: "/api/v1/screening/results/file", setup=sealed_tube, multipart=True,
+        body=lambda w: {"file": lab_file("T0001")},
+        missing=lambda w: ("/api/v1/screening/results/file", {"file": lab_file("T0404")}),
         staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
     ("GET", "/screening/advisor"): Route(
         lambda w: "/api/v1/screening/advisor?prevalence=0.01",
