@@ -245,6 +245,15 @@ def assign_sampler(actor, rnd: Round, point: SamplingPoint, user, table=1) -> Sa
     return s
 
 
+def assign_sampler_volunteer(actor, rnd: Round, point: SamplingPoint, volunteer, table=1) -> Sampler:
+    """`assign_sampler` for a volunteer: only an approved one, who has an account."""
+    from fangkong.volunteers.models import Volunteer
+
+    if volunteer.status != Volunteer.Status.APPROVED or volunteer.user_id is None:
+        raise Invalid(fields={"volunteer": [_("Only an approved volunteer can sample.")]})
+    return assign_sampler(actor, rnd, point, volunteer.user, table)
+
+
 def pool_size(rnd: Round, *, zone_type: str = "", group: str = "general") -> int:
     """Pool size for a person: the policy table by zone type and group; outside any zone the
     round's own size (zones do not exist yet, so the station uses the round's size and 1 for
@@ -1443,9 +1452,18 @@ def _positive_pool(actor, tube: Tube) -> int:
 
 
 def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
-    """A single re-test at the door for a held person: a one-person tube."""
+    """A single re-test at the door for a held person: a one-person tube. Idempotent on
+    `client_id` (sent again, it returns the tube recorded the first time)."""
     rnd = fu.round
     require_sample(actor, rnd)
+    cid = checks.check_client_id(client_id) if client_id else None
+    if cid is not None:  # sent again (a retry after a lost answer): recorded once
+        done = Sample.objects.filter(client_id=cid).select_related("tube").first()
+        if done is not None:
+            if done.retest and done.round_id == rnd.id and done.resident_id == fu.resident_id:
+                return done.tube
+            raise ConflictError(_("This client id was already used for another record."),
+                                code="client_id_used")
     if fu.status not in (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED):
         raise Invalid(_("This person has been released or confirmed already."), code="closed")
     barcode = checks.check_barcode(barcode)
@@ -1461,7 +1479,7 @@ def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
             raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": barcode},
                                 code="barcode_used") from None
         s = Sample(round=rnd, tube=tube, resident=r, household_id=r.household_id, retest=True,
-                   client_id=checks.check_client_id(client_id) if client_id else uuid.uuid4(),
+                   client_id=cid or uuid.uuid4(),
                    sampled_at=now, sampler=_user(actor))
         s.copy_levels(r)
         s.save()

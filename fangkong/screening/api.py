@@ -247,7 +247,7 @@ def results(request, payload: ResultsIn):
 
 
 @router.post("/screening/results/file", response=ResultsOut)
-def results_file(request, file: UploadedFile = File(...)):
+def results_file(request, file: File[UploadedFile]):
     """A lab's results file (.xlsx, or .csv in UTF-8 or GB18030) with columns 管号 (tube),
     结果 (result), ORF1ab and N Ct values and 检测时间 (time), as uploaded on the lab page:
     all or nothing, every row error in one answer (`rows`, numbered as in the file)."""
@@ -270,4 +270,4 @@ def advisor(request, prevalence: float = Query(..., gt=0, lt=1)):
         raise Invalid(fields={"prevalence": [_("Enter a prevalence between 0 and 1.")]}) from None
 
 
-from . import antigen_api  # noqa: E402, F401  (antigen routes on this router)
+from . import antigen_api, work_api  # noqa: E402, F401  (their routes on this router)

@@ -27,6 +27,7 @@ from .models import (
     Result,
     Round,
     RoundCounter,
+    RoundKind,
     Sample,
     Sampler,
     SamplingPoint,
@@ -264,21 +265,9 @@ def rollup_totals(rnd: Round, node: Place) -> dict:
 
 def missing(scope, rnd: Round, node: Place, limit=2000, *, done=None):
     """People still to sample under `node`, grouped by building and unit:
-    [(label, [resident with .home])], and whether the list was cut at `limit`. Scoped by
-    VIEW_REGISTRY (phones per role in the template). `done`: the subquery (on OuterRef("id"))
-    of what takes a person off the list — their registration by default, an antigen result
-    for an antigen round (`antigen.missing`). Three queries."""
-    if done is None:
-        done = Sample.objects.filter(round=rnd, retest=False, resident_id=OuterRef("id"))
-    qs = (reg_queries.residents(scope).filter(_node_q(node)).filter(area_q(rnd))
-          .exclude(presence=Presence.MOVED_OUT).exclude(presence__in=EXEMPT_PRESENCE)
-          .exclude(Exists(done))
-          .exclude(Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("id"))))
-          .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
-                                                         status=HomeVisit.Status.OPEN)))
-          .select_related("household__place")
-          .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
-    rows = list(qs[:limit])
+    [(label, [resident with .home])], and whether the list was cut at `limit`. Three
+    queries. The people are `missing_people`'s."""
+    rows = list(missing_people(scope, rnd, node, done=done)[:limit])
     labels = reg_queries.address_labels(rows)
     groups, order = defaultdict(list), []
     for r in rows:
@@ -287,6 +276,29 @@ def missing(scope, rnd: Round, node: Place, limit=2000, *, done=None):
             order.append(key)
         groups[key].append(r)
     return [(k, groups[k]) for k in order], len(rows) >= limit
+
+
+def missing_people(scope, rnd: Round, node: Place, *, done=None):
+    """The people still to sample under `node` (a queryset, by building, unit and door, each
+    with `.home`: listed for home sampling), for the missing-list page, its export and the
+    API. Scoped by VIEW_REGISTRY (phones per role where shown). `done`: the subquery (on
+    OuterRef("id")) of what takes a person off the list — their registration in a PCR
+    round, their reported result in an antigen round (the default follows the round)."""
+    if done is None:
+        if rnd.kind == RoundKind.ANTIGEN:
+            from .models import AntigenResult
+
+            done = AntigenResult.objects.filter(round=rnd, resident_id=OuterRef("id"))
+        else:
+            done = Sample.objects.filter(round=rnd, retest=False, resident_id=OuterRef("id"))
+    return (reg_queries.residents(scope).filter(_node_q(node)).filter(area_q(rnd))
+            .exclude(presence=Presence.MOVED_OUT).exclude(presence__in=EXEMPT_PRESENCE)
+            .exclude(Exists(done))
+            .exclude(Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("id"))))
+            .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
+                                                           status=HomeVisit.Status.OPEN)))
+            .select_related("household__place")
+            .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
 
 
 def progress_by_hour(rnd: Round, node: Place | None = None) -> list[dict]:
@@ -342,7 +354,13 @@ def conflicts(rnd: Round, status=Conflict.Status.OPEN):
 
 
 def followups(scope, rnd: Round):
-    return list(FollowUp.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_RUN) | Q(
+    return list(followups_query(scope, rnd))
+
+
+def followups_query(scope, rnd: Round):
+    """The round's held people (positive pools, positive antigen tests) the user may see:
+    those they run the round for, or all of them for a sampler assigned to it."""
+    return (FollowUp.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_RUN) | Q(
         round__samplers__user=scope.user) if scope.user else scope.q(Perm.SCREENING_RUN))
         .select_related("resident__household__place", "tube", "retest_tube").distinct()
         .order_by("status", "id"))
@@ -351,17 +369,21 @@ def followups(scope, rnd: Round):
 def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
     """The people to sample at home: urgent re-tests first (oldest first), then the rest in
     building and unit order."""
-    from django.db.models import Case, IntegerField, Value, When
-
-    first = Case(When(source=HomeVisit.Source.RETEST, then=Value(0)), default=Value(1),
-                 output_field=IntegerField())
-    rows = list(HomeVisit.objects.filter(round=rnd, status=status).filter(scope.q(Perm.SCREENING_RUN))
-                .select_related("resident__household__place")
-                .order_by(first, "building_id", "unit_id", "id"))
+    rows = list(home_visits_query(scope, rnd, status))
     labels = reg_queries.address_labels([h.resident for h in rows])
     for h in rows:
         h.address = labels.get(h.resident.household.place_id, "")
     return rows
+
+
+def home_visits_query(scope, rnd: Round, status=HomeVisit.Status.OPEN):
+    from django.db.models import Case, IntegerField, Value, When
+
+    first = Case(When(source=HomeVisit.Source.RETEST, then=Value(0)), default=Value(1),
+                 output_field=IntegerField())
+    return (HomeVisit.objects.filter(round=rnd, status=status).filter(scope.q(Perm.SCREENING_RUN))
+            .select_related("resident__household__place")
+            .order_by(first, "building_id", "unit_id", "id"))
 
 
 def exemptions(scope, rnd: Round):

@@ -7,6 +7,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict
 
+from fangkong.registry.schemas import Page, ResidentOut
+
 
 class StrictIn(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -233,3 +235,82 @@ class AntigenCoverageOut(CoverageOut):
     households_with_kits: int
     positive: int
     units: list[AntigenUnitOut]
+
+
+# --- the round's work lists and staffing (work_api.py) -------------------------------
+
+class MissingPerson(ResidentOut):
+    home_visit: bool  # listed for sampling at home
+
+
+class MissingPage(Page):
+    place: int
+    results: list[MissingPerson]
+
+
+class FollowUpOut(Schema):
+    id: int
+    status: str  # awaiting | resampled | released | case
+    status_label: str
+    tube: str | None  # the positive pool's barcode (none after a positive antigen test)
+    retest_tube: str | None
+    created_at: datetime.datetime
+    closed_at: datetime.datetime | None
+    resident: ResidentOut
+
+
+class FollowUpPage(Page):
+    results: list[FollowUpOut]
+
+
+class HomeVisitOut(Schema):
+    id: int
+    status: str  # open | done | cancelled
+    source: str  # tags | manual | retest
+    source_label: str
+    urgent: bool
+    note: str
+    created_at: datetime.datetime
+    resident: ResidentOut
+
+
+class HomeVisitPage(Page):
+    results: list[HomeVisitOut]
+
+
+class RetestIn(StrictIn):
+    barcode: str  # the single tube
+    client_id: str | None = None  # a UUID: sending it again records the sample once
+
+
+class RetestOut(Schema):
+    followup: FollowUpOut
+    tube: TubeOut
+
+
+class PointIn(StrictIn):
+    place: int  # a place of kind sampling_point in the round's area
+    tables: int = 1
+
+
+class SamplerOut(Schema):
+    id: int
+    user: int
+    volunteer: int | None
+    name: str
+    point: int
+    table: int
+
+
+class PointOut(Schema):
+    id: int
+    place: int
+    place_name: str
+    tables: int
+    samplers: list[SamplerOut]
+
+
+class SamplerIn(StrictIn):
+    volunteer: int  # an approved volunteer of the round's community
+    point: int  # the round's sampling point (its id in …/points)
+    table: int = 1

@@ -224,9 +224,7 @@ def missing(request, pk):
     node = _node(request, rnd)
     groups, truncated = _missing_of(rnd)(request.scope, rnd, node)
     rows = [r for _k, rs in groups for r in rs]
-    shown = [r for r in rows if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
-    if shown:
-        reg_actions.record_phone_view(_actor(request), shown, f"screening.missing:{rnd.id}")
+    _audit_phones(request, rows, f"screening.missing:{rnd.id}")
     return render(request, "screening/missing.html", {
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
         "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd),
@@ -291,8 +289,16 @@ def home_list(request, pk):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
             actions.set_home_visit(_actor(request), hv, request.POST.get("status", ""))
         return redirect("screening_home_list", pk=rnd.id)
-    return render(request, "screening/home_list.html", {
-        "round": rnd, "visits": queries.home_visits(request.scope, rnd)})
+    visits = queries.home_visits(request.scope, rnd)
+    _audit_phones(request, [v.resident for v in visits], f"screening.home:{rnd.id}")
+    return render(request, "screening/home_list.html", {"round": rnd, "visits": visits})
+
+
+def _audit_phones(request, people, where):
+    """One audit event for the phones a page shows in clear (as `{% phone %}` shows them)."""
+    shown = [r for r in people if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
+    if shown:
+        reg_actions.record_phone_view(_actor(request), shown, where)
 
 
 @page
@@ -388,6 +394,7 @@ def followups(request, pk):
     labels = reg_queries.address_labels([f.resident for f in rows])
     for f in rows:
         f.address = labels.get(f.resident.household.place_id, "")
+    _audit_phones(request, [f.resident for f in rows], f"screening.followups:{rnd.id}")
     return render(request, "screening/followups.html", {"round": rnd, "rows": rows})
 
 
