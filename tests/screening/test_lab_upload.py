@@ -8,6 +8,7 @@ import io
 import json
 
 import openpyxl
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from fangkong.accounts.roles import Role
 from fangkong.core.actor import Actor
 from fangkong.screening import actions
 from fangkong.screening.models import LabResult, Tube
-from tests.conftest import make_user
+from tests.conftest import log_in, make_user
 
 from .conftest import cid
 
@@ -110,3 +111,23 @@ def test_the_api_takes_the_lab_file_itself(world, system, client):
     wrong = client.post("/api/v1/screening/results/file",
                         {"file": SimpleUploadedFile("r.pdf", b"%PDF-1.4")})
     assert wrong.status_code == 400 and "xlsx" in wrong.json()["error"]["message"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_lab_page_in_a_phone_browser(phone_page, world, system, tmp_path):
+    _rnd, lab = world_with_tubes(world, system)
+    path = tmp_path / "检测结果.xlsx"
+    path.write_bytes(xlsx(ROWS))
+    page = phone_page
+    log_in(page, "lab_a")
+    page.goto(f"{page.base}/screening/lab/")
+    page.set_input_files("#f", str(path))
+    page.click("button.primary")
+    page.wait_for_selector("ul.rows li")
+    assert page.locator("ul.rows li").count() == len(EXPECTED)
+    text = page.locator("main").inner_text() if page.locator("main").count() else page.inner_text("body")
+    assert "barcode" not in text.lower() and "第 3 行 · 管号" in text
+    page.shot("screening-lab-upload-errors")
+    assert LabResult.objects.count() == 0
+    assert page.problems == [], page.problems
