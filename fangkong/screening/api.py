@@ -163,9 +163,10 @@ OUTCOME_KEYS = list(Outcome.model_fields)
 
 
 @router.get("/screening/rounds/{round_id}/lookup", response=list[PersonOut])
-def lookup(request, round_id: int, q: str = Query(..., max_length=60)):
+def lookup(request, round_id: int, q: str = Query(..., max_length=300)):
     """Find a person of the round's area by name, pinyin, address or phone tail, for a
-    station without their code. Names and addresses only."""
+    station without their code (a scanned code finds its person too). Names and addresses
+    only."""
     actor = _actor(request)
     rnd = queries.get_round_for_sampling(actor, round_id)
     return station_lookup(rnd, q)

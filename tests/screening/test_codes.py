@@ -153,3 +153,16 @@ def test_the_station_page_registers_printed_codes_typed_by_a_hand_scanner(phone_
         name for _t, name in decoded}
     assert page.problems == [], page.problems
 
+
+
+def test_a_scanned_code_finds_its_person_in_the_look_ups(world, rnd, client):
+    """The station's "find a person" box and the registry's search read codes too."""
+    client.force_login(world.users.staff)
+    code = cards.code_payload(world.xia)
+    for label, make in VARIANTS.items():
+        found = api(client, "get", f"/rounds/{rnd.id}/lookup?q={quote(make(code).strip())}").json()
+        assert [p["name"] for p in found] == ["夏明"], label
+    r = client.get(f"/api/v1/residents?q={quote(code.lower())}").json()
+    assert [p["name"] for p in r["results"]] == ["夏明"]
+    other = api(client, "get", f"/rounds/{rnd.id}/lookup?q={quote(cards.code_payload(world.other_person))}")
+    assert other.json() == []  # the round's area only
