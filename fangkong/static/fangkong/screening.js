@@ -47,10 +47,10 @@
     return (m ? m[1] : t.replace(/\s+/g, "")).toUpperCase();
   }
   function decodeSafe(t) { try { return decodeURIComponent(t); } catch (e) { return t; } }
-  function looksLikePerson(t) {
-    return /FK1:/i.test(decodeSafe(t)) || ID_LIKE.test(t.replace(/\s+/g, "")) || /^r:\d+$/.test(t)
-      || /^[A-Za-z0-9_-]{16,32}$/.test(t);
-  }
+  // Certainly a person: a printed code (FK1:…) or a pick from the look-up. (A tube barcode
+  // may be long and all digits, so nothing else keeps a tube from being opened.)
+  function looksLikePerson(t) { return /FK1:/i.test(decodeSafe(t)) || /^r:\d+$/.test(t); }
+  // Certainly a tube: shorter than any personal code or ID number.
   function isTube(t) { return CODE.test(t) && t.length < 16 && !looksLikePerson(t); }
   // What a refused scan was about, fit to show: an ID number only by its last four.
   function shownPerson(text) {
