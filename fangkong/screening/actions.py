@@ -65,6 +65,7 @@ from .models import (
     Tube,
     TubeState,
 )
+from .refusals import already_where, malformed, refusal_message  # noqa: F401 (refusal_message: re-exported)
 
 # Presence that exempts a person without an explicit exemption.
 EXEMPT_PRESENCE = (Presence.QUARANTINE, Presence.HOSPITAL, Presence.AWAY)
@@ -443,9 +444,6 @@ def seal_tube(actor, tube: Tube) -> Tube:
 
 
 # --- registering samples ---------------------------------------------------------
-
-from .refusals import already_where, malformed, refusal_message  # noqa: E402  (re-exported)
-
 
 def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
     """Register a batch of station events, each {client_id, type: open|scan|seal, barcode,
