@@ -168,6 +168,7 @@ def test_station_messages_name_the_person_and_the_tube(phone_page, world, rnd):
     scan("FK1:" + world.su.token)  # a person before any tube
     expect(say).to_contain_text("请先扫试管条码")
     scan("T0001")
+    expect(page.locator("#tube-label")).to_contain_text("T0001")
     scan("FK1:" + world.other_person.token)  # out of the round's area: asked to confirm
     expect(page.locator("#confirm-box")).to_be_visible()
     expect(page.locator("#confirm-text")).to_contain_text("袁桂英")
