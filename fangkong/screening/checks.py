@@ -109,7 +109,7 @@ def parse_person(value) -> tuple[str, str]:
     hash) for an ID number, ("resident", "123") for a pick from the search list ("r:123").
     Raises Invalid for anything else. The ID number itself is never kept."""
     if type(value) is str:  # the usual forms first: a printed code as scanned, a bare token
-        if value[:4] in ("FK1:", "fk1:") and TOKEN.fullmatch(value, 4):
+        if value[:4] in ("FK1:", "fk1:") and cards.TOKEN.fullmatch(value, 4):
             return "token", value[4:].lower()
         if TOKEN.fullmatch(value) and not _ID_LIKE.fullmatch(value):
             return "token", value.lower()
