@@ -237,7 +237,7 @@ def _station_bodies(people, prefix, per_request=500) -> list[str]:
         code = f"{prefix}{k // 10:07d}"
         events.append({"client_id": str(uuid.uuid4()), "type": "open", "barcode": code})
         events += [{"client_id": str(uuid.uuid4()), "type": "scan", "barcode": code,
-                    "person": p[1]} for p in people[k:k + 10]]
+                    "person": "FK1:" + p[1]} for p in people[k:k + 10]]  # as printed
     return [json.dumps({"events": events[i:i + per_request]})
             for i in range(0, len(events), per_request)]
 
@@ -349,7 +349,7 @@ def scan_figures(ctx, rnd, user, raw):
                 actions.open_tube(Actor.system(user), rnd, code, capacity=50)
                 tubes.append(code)
             reqs = [json.dumps({"client_id": str(uuid.uuid4()), "barcode": tubes[i // 50],
-                                "person": p[1]}) for i, p in enumerate(people)]
+                                "person": "FK1:" + p[1]}) for i, p in enumerate(people)]
             cpu0 = (srv.cpu_seconds(), postgres_cpu())
             res = paced(port, f"/api/v1/screening/rounds/{rnd.id}/scan", reqs, headers, at_rate,
                         duration, threads=cfg.threads * 2)

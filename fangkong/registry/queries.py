@@ -198,7 +198,11 @@ def search_queryset(scope, query: str, *, within: Place | None = None):
     if within is not None:
         base = base.filter(**under(within))
     compact = re.sub(r"\s+", "", q)
-    if re.fullmatch(r"\d{17}[\dXx]", compact):
+    from .cards import parse_code, residents_by_token  # (cards reads through this module)
+
+    if (token := parse_code(query)) is not None:  # a personal code scanned into the box
+        kind, qs = "code", residents_by_token(base, [token])
+    elif re.fullmatch(r"\d{17}[\dXx]", compact):
         kind, qs = "id", base.filter(id_hash=pii.lookup_hash(compact.upper()))
     elif re.fullmatch(r"1[3-9]\d{9}", compact):
         kind, qs = "phone", base.filter(phone=compact)

@@ -217,16 +217,22 @@ def rollup_totals(rnd: Round, node: Place) -> dict:
 
 # --- lists ------------------------------------------------------------------------------
 
+def missing_people(scope, rnd: Round, node: Place):
+    """The missing people under `node` (exactly those counted as missing), as a queryset by
+    building, unit and door, each with `.home` (listed for home sampling): for the
+    missing-list page, its export and the API. Scoped by VIEW_REGISTRY (phones per role
+    where shown)."""
+    return (reg_queries.residents(scope).filter(node_q(node)).filter(missing_q(rnd))
+            .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
+                                                           status=HomeVisit.Status.OPEN)))
+            .select_related("household__place")
+            .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
+
+
 def missing(scope, rnd: Round, node: Place, limit=2000):
-    """The missing people under `node` (exactly those counted as missing), grouped by
-    building and unit: [(label, [resident with .home])], and whether the list was cut at
-    `limit`. Scoped by VIEW_REGISTRY (phones per role in the template). Three queries."""
-    qs = (reg_queries.residents(scope).filter(node_q(node)).filter(missing_q(rnd))
-          .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
-                                                         status=HomeVisit.Status.OPEN)))
-          .select_related("household__place")
-          .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
-    rows = list(qs[:limit])
+    """`missing_people` grouped by building and unit: [(label, [resident with .home])], and
+    whether the list was cut at `limit`. Three queries."""
+    rows = list(missing_people(scope, rnd, node)[:limit])
     labels = reg_queries.address_labels(rows)
     groups, order = defaultdict(list), []
     for r in rows:
@@ -237,17 +243,22 @@ def missing(scope, rnd: Round, node: Place, limit=2000):
     return [(k, groups[k]) for k in order], len(rows) >= limit
 
 
-def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
+def home_visits_query(scope, rnd: Round, status=HomeVisit.Status.OPEN):
     """The people to sample at home who still need it: an open re-test (until its sample is
     taken), or someone listed from the tags or by hand who is still missing (not done at a
     station or the door, not exempt, not moved out). Urgent re-tests first (oldest first),
-    then the rest in building and unit order."""
+    then the rest in building and unit order. A queryset (the page and the API)."""
     first = Case(When(source=HomeVisit.Source.RETEST, then=Value(0)), default=Value(1),
                  output_field=IntegerField())
     qs = HomeVisit.objects.filter(round=rnd, status=status).filter(scope.q(Perm.SCREENING_RUN))
     if status == HomeVisit.Status.OPEN:
         qs = qs.filter(Q(source=HomeVisit.Source.RETEST) | missing_q(rnd, "resident_id", "resident__"))
-    rows = list(qs.select_related("resident__household__place").order_by(first, "building_id", "unit_id", "id"))
+    return qs.select_related("resident__household__place").order_by(first, "building_id", "unit_id", "id")
+
+
+def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
+    """`home_visits_query` as a list, each with `.address`."""
+    rows = list(home_visits_query(scope, rnd, status))
     labels = reg_queries.address_labels([h.resident for h in rows])
     for h in rows:
         h.address = labels.get(h.resident.household.place_id, "")

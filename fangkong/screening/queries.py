@@ -216,7 +216,13 @@ def conflicts(rnd: Round, status=Conflict.Status.OPEN):
 
 
 def followups(scope, rnd: Round):
-    return list(FollowUp.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_RUN) | Q(
+    return list(followups_query(scope, rnd))
+
+
+def followups_query(scope, rnd: Round):
+    """The round's held people (positive pools, positive antigen tests) the user may see:
+    those they run the round for, or all of them for a sampler assigned to it."""
+    return (FollowUp.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_RUN) | Q(
         round__samplers__user=scope.user) if scope.user else scope.q(Perm.SCREENING_RUN))
         .select_related("resident__household__place", "tube", "retest_tube").distinct()
         .order_by("status", "id"))

@@ -17,7 +17,7 @@ queries) is too heavy for one event. Instead:
   steps in one transaction.
 
 The rules are the batch path's, checked in the same order. Anything unusual (a resent
-client_id, a malformed event, a race lost between the read and the write) goes through
+client_id, a race lost between the read and the write) goes through
 `actions.sync(online=True)`, which answers exactly as before.
 """
 
@@ -33,7 +33,7 @@ from fangkong.registry.models import LEVEL_FIELDS, Presence
 from .actions import EXEMPT_PRESENCE
 from .models import CodeColour, Conflict, Sample, TubeState
 
-PERSON_COLUMN = {"token": "token", "id": "id_hash", "resident": "id"}
+PERSON_COLUMN = {"token": "lower(r.token)", "id": "r.id_hash", "resident": "r.id"}  # keys: checks.parse_person
 RED = (CodeColour.RED.value, CodeColour.YELLOW.value)
 _LEVELS = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
 _EXEMPT = ", ".join(f"'{p}'" for p in EXEMPT_PRESENCE)  # fixed values, part of the statement
@@ -41,7 +41,7 @@ _EXEMPT = ", ".join(f"'{p}'" for p in EXEMPT_PRESENCE)  # fixed values, part of 
 READ = f"""
 SELECT t.id, t.count, t.capacity, t.state,
        r.id, r.name, r.household_id, {_LEVELS},
-       hc.colour, st.barcode, s.sampled_at,
+       hc.colour, st.barcode, s.sampled_at, pp.name, st."table",
        EXISTS (SELECT 1 FROM screening_sample WHERE client_id = %s),
        EXISTS (SELECT 1 FROM screening_tube WHERE client_id = %s),
        EXISTS (SELECT 1 FROM screening_conflict WHERE client_id = %s),
@@ -51,10 +51,12 @@ SELECT t.id, t.count, t.capacity, t.state,
                                              WHERE ex.round_id = %s AND ex.resident_id = r.id))
 FROM (SELECT 1 AS one) x
 LEFT JOIN screening_tube t ON t.round_id = %s AND t.barcode = %s
-LEFT JOIN registry_resident r ON r.{{column}} = %s AND r.presence <> %s
+LEFT JOIN registry_resident r ON {{column}} = %s AND r.presence <> %s
 LEFT JOIN screening_healthcode hc ON hc.resident_id = r.id
 LEFT JOIN screening_sample s ON s.round_id = %s AND s.resident_id = r.id AND s.retest = %s
 LEFT JOIN screening_tube st ON st.id = s.tube_id
+LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
+LEFT JOIN registry_place pp ON pp.id = sp.place_id
 """
 
 SAMPLE_COLUMNS = [*LEVEL_FIELDS, "round_id", "tube_id", "resident_id", "household_id", "client_id",
@@ -134,7 +136,8 @@ def look(rnd, p) -> dict:
     n = len(LEVEL_FIELDS)
     tube_id, count, capacity, state, rid, name, household_id = row[:7]
     levels = dict(zip(LEVEL_FIELDS, row[7:7 + n], strict=True))
-    colour, where_code, where_at, seen_s, seen_t, seen_c, in_area, exempt = row[7 + n:]
+    (colour, where_code, where_at, where_point, where_table, seen_s, seen_t, seen_c, in_area,
+     exempt) = row[7 + n:]
     if rid is not None and kind == "resident" and not in_area:
         rid = None  # a pick by id only finds people of the round's area (as `actions._people`)
     return {
@@ -144,7 +147,8 @@ def look(rnd, p) -> dict:
         "person": None if rid is None else {"id": rid, "name": name, "household_id": household_id,
                                             **levels},
         "red": colour in RED,
-        "sampled": None if where_code is None else (where_code, _read_dt(where_at)),
+        "sampled": None if where_code is None else (where_code, _read_dt(where_at), where_point,
+                                                    where_table),
         "in_area": bool(in_area),
         "exempt": bool(exempt),  # was exempt: registering makes them done (the counter's exempt - 1)
     }

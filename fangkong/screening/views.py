@@ -206,13 +206,23 @@ def station_strings() -> dict:
     return {
         "online": _("Online"), "offline": _("Offline: scans are kept on this phone"),
         "scan_tube": _("Scan a tube barcode"), "scan_person": _("Scan a personal code or ID number"),
-        "no_tube": _("No tube open"), "tube": _("Tube"), "places_left": _("places left"),
+        "no_tube": _("No tube open"), "tube": _("Tube"),
         "tube_open": _("Tube %s open"), "tube_sealed": _("Tube %s sealed"),
         "seal_ask": _("Seal tube %(tube)s now with %(n)s of %(k)s people? A sealed tube cannot "
                       "be opened again."),
-        "tube_full": _("Tube full: sealed. Scan the next tube."),
-        "ok": _("Registered"), "queued": _("Saved on this phone, will be sent"),
-        "already_here": _("Already sampled at this table"), "sent": _("Sent: %s"),
+        "ok": _("Registered"), "kept": _("Kept on this phone"),
+        "registered": _("%(name)s registered in tube %(tube)s."),
+        "registered_in": _("Registered in tube %(tube)s."),
+        "queued_in": _("Saved on this phone for tube %(tube)s, will be sent."),
+        "left_in": _("%(left)s places left."),
+        "tube_full_now": _("Tube %(tube)s is full and sealed: scan the next tube."),
+        "tube_still_open": _("Tube %(tube)s is still open (%(count)s of %(capacity)s): seal it "
+                             "before opening tube %(next)s."),
+        "tube_already_open": _("Tube %(tube)s is already open: scan a person's code."),
+        "scan_tube_first": _("This is a person's code: scan a tube barcode first."),
+        "already_here": _("%(name)s was already scanned at this table (tube %(tube)s at %(time)s)."),
+        "sent": _("Sent: %s"), "scanned": _("scanned: %(code)s"),
+        "not_registered": _("%(n)s scans were not registered: see “To resolve” below."),
         "conflict": _("Needs review"), "network_error": _("No network: kept on this phone"),
         "error": _("Error"), "not_found": _("Nobody found."), "add": _("Add to tube"),
         "ack": _("Noted"), "confirm_scope": _("Not in this round's area. Sample anyway?"),
@@ -241,9 +251,7 @@ def missing(request, pk):
     node = _node(request, rnd)
     groups, truncated = figures.missing(request.scope, rnd, node)
     rows = [r for _k, rs in groups for r in rs]
-    shown = [r for r in rows if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
-    if shown:
-        reg_actions.record_phone_view(_actor(request), shown, f"screening.missing:{rnd.id}")
+    _audit_phones(request, rows, f"screening.missing:{rnd.id}")
     return render(request, "screening/missing.html", {
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
         "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd),
@@ -317,8 +325,16 @@ def home_list(request, pk):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
             actions.set_home_visit(_actor(request), hv, request.POST.get("status", ""))
         return redirect("screening_home_list", pk=rnd.id)
-    return render(request, "screening/home_list.html", {
-        "round": rnd, "visits": figures.home_visits(request.scope, rnd)})
+    visits = figures.home_visits(request.scope, rnd)
+    _audit_phones(request, [v.resident for v in visits], f"screening.home:{rnd.id}")
+    return render(request, "screening/home_list.html", {"round": rnd, "visits": visits})
+
+
+def _audit_phones(request, people, where):
+    """One audit event for the phones a page shows in clear (as `{% phone %}` shows them)."""
+    shown = [r for r in people if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
+    if shown:
+        reg_actions.record_phone_view(_actor(request), shown, where)
 
 
 @page
@@ -369,7 +385,7 @@ def conflicts(request, pk):
         return redirect("screening_conflicts", pk=rnd.id)
     rows = queries.conflicts(rnd)
     for c in rows:
-        c.message = actions.refusal_message(c.kind, barcode=c.barcode,
+        c.message = actions.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
                                             name=c.resident.name if c.resident else "")
         c.can_accept = c.kind in (Conflict.Kind.TUBE_FULL, Conflict.Kind.TUBE_SEALED,
                                   Conflict.Kind.OUT_OF_SCOPE, Conflict.Kind.SINGLE_TUBE) \
@@ -424,6 +440,7 @@ def followups(request, pk):
     labels = reg_queries.address_labels([f.resident for f in rows])
     for f in rows:
         f.address = labels.get(f.resident.household.place_id, "")
+    _audit_phones(request, [f.resident for f in rows], f"screening.followups:{rnd.id}")
     return render(request, "screening/followups.html", {"round": rnd, "rows": rows})
 
 
@@ -478,6 +495,13 @@ def parse_lab_file(name: str, content: bytes) -> list[dict]:
     raise Invalid(_("No header row with a tube barcode column (管号) and a result column (结果)."))
 
 
+def lab_file_rows(f) -> list[dict]:
+    """The rows of an uploaded results file (the lab page and `POST /screening/results/file`)."""
+    if f is None:
+        raise Invalid(_("Choose a results file (.xlsx or .csv)."))
+    return parse_lab_file(f.name, f.read(5_000_001))
+
+
 @page
 def lab(request):
     scope = request.scope
@@ -485,16 +509,20 @@ def lab(request):
         raise NotFound()
     ctx = {"summary": None, "errors": [], "work": queries.lab_work(scope)}
     if request.method == "POST":
-        f = request.FILES.get("file")
         try:
-            if f is None:
-                raise Invalid(_("Choose a results file (.xlsx or .csv)."))
-            rows = parse_lab_file(f.name, f.read(5_000_001))
+            rows = lab_file_rows(request.FILES.get("file"))
             ctx["summary"] = actions.record_results(_actor(request), rows, source="upload")
         except Invalid as e:
             ctx["error"] = e.message
-            ctx["errors"] = e.rows
+            labels = lab_column_labels()
+            ctx["errors"] = [dict(r, label=labels.get(r.get("column"), "")) for r in e.rows]
     return render(request, "screening/lab.html", ctx)
+
+
+def lab_column_labels() -> dict:
+    """The lab file's columns as the lab page names them (the file's usual headers)."""
+    return {"barcode": _("Tube barcode"), "result": _("Result"), "ct_orf": _("ORF1ab Ct value"),
+            "ct_n": _("N Ct value"), "tested_at": _("Time of test")}
 
 
 # --- planning ---------------------------------------------------------------------------

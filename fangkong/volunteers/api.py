@@ -28,6 +28,7 @@ from .schemas import (
     CallIn,
     CallOut,
     CheckOutIn,
+    JoinLinkOut,
     PhoneIn,
     ReasonIn,
     RegistrationIn,
@@ -190,6 +191,19 @@ def approve(request, volunteer_id: int):
 def reject(request, volunteer_id: int, payload: ReasonIn):
     v = queries.get_volunteer(request.scope, volunteer_id)
     return volunteer_out(actions.reject(_actor(request), v, payload.reason))
+
+
+@router.get("/volunteers/communities/{community_id}/join-link", response=JoinLinkOut)
+def join_link(request, community_id: int):
+    """The community's volunteer registration link (报到), as on its poster: made on first
+    use. Staff who manage the community's volunteers only."""
+    from django.urls import reverse
+
+    c = queries.get_community(request.scope, community_id)
+    link = actions.join_link(_actor(request), c)
+    return {"community": c.id, "token": link.token,
+            "url": request.build_absolute_uri(reverse("volunteers_join", args=[link.token])),
+            "register_api": f"/api/v1/volunteers/join/{link.token}"}
 
 
 # --- registration (no account) ----------------------------------------------------------

@@ -18,9 +18,20 @@ from .actions import CHECK_IN_EARLY, CHECK_OUT_LATE, MANAGE, require, volunteer_
 from .models import Assignment, Call, Team, Volunteer
 
 
+def call_token(text) -> str:
+    """The token in what a call's QR code gives: the token itself, or the whole URL the QR
+    holds (…/volunteers/scan/<token>/), with the spaces or Enter a scanner adds."""
+    s = str(text or "").strip()
+    if "/" in s:
+        from urllib.parse import urlsplit
+
+        s = urlsplit(s).path.rstrip("/").rsplit("/", 1)[-1]
+    return s[:40]
+
+
 def _mine_on(actor, token) -> tuple[Volunteer, Call, Assignment]:
     v = volunteer_of(actor)
-    call = Call.objects.select_related("place").filter(token=str(token or "")).first()
+    call = Call.objects.select_related("place").filter(token=call_token(token)).first()
     if call is None:
         raise NotFound()
     a = Assignment.objects.filter(call=call, volunteer=v).first()

@@ -144,3 +144,10 @@ class RegistrationOut(Schema):
 
 class Sent(Schema):
     sent: bool
+
+
+class JoinLinkOut(Schema):
+    community: int
+    token: str
+    url: str  # the registration page (the poster's QR code): share it or print it
+    register_api: str  # POST here (no account) with the form, after …/code sends the text code
