@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "fangkong.core"
     label = "core"
+
+    def ready(self):
+        from django.apps import apps
+        from django.db.models.signals import pre_save
+
+        from fangkong.core.clean import refuse_overlong
+
+        # The last line of text hygiene (core/clean.py), for the project's own models.
+        for model in apps.get_models():
+            if model.__module__.startswith("fangkong."):
+                pre_save.connect(refuse_overlong, sender=model,
+                                 dispatch_uid=f"refuse_overlong:{model._meta.label}")

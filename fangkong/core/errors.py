@@ -54,6 +54,20 @@ class Conflict(FangkongError):
     default_message = _("This conflicts with existing data.")
 
 
+def error_body(code, message, fields=None, rows=None) -> dict:
+    """The API's one error shape: {"error": {"code", "message", "fields", "rows"}}."""
+    return {"error": {"code": code, "message": str(message), "fields": fields or {},
+                      "rows": rows or []}}
+
+
+def json_error(status: int, code: str, message, headers=None):
+    """A JSON response in the error shape, for code outside the API's own handlers
+    (middleware, URL fallbacks)."""
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body(code, message), status=status, headers=headers)
+
+
 def validation_error_fields(exc) -> dict:
     """Django ValidationError → {"field": [messages]}."""
     if hasattr(exc, "error_dict"):

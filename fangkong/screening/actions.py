@@ -17,6 +17,7 @@ in it (a resent id, a lost race) is answered by `sync` as a batch of one.
 import uuid
 from collections import defaultdict
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -288,10 +289,11 @@ def add_exemption(actor, rnd: Round, resident: Resident, reason, note="") -> Exe
     require(actor, Perm.SCREENING_RUN, rnd)
     require(actor, Perm.VIEW_REGISTRY, resident)
     reason = checks.check_reason(reason)
+    note = checks.kept_text(note, Exemption, "note")
     if not _in_round(rnd, resident):
         raise Invalid(fields={"resident": [_("This person is not in the round's area.")]})
     ex = Exemption(round=rnd, resident=resident, household_id=resident.household_id, reason=reason,
-                   note=checks.text(note, 200), created_by=_user(actor))
+                   note=note, created_by=_user(actor))
     ex.copy_levels(resident)
     with transaction.atomic():
         try:
@@ -343,7 +345,8 @@ def add_home_visit(actor, rnd: Round, resident: Resident, note="") -> HomeVisit:
     if hv:
         return hv
     hv = HomeVisit(round=rnd, resident=resident, household_id=resident.household_id,
-                   source=HomeVisit.Source.MANUAL, note=checks.text(note, 200), created_by=_user(actor))
+                   source=HomeVisit.Source.MANUAL, note=checks.kept_text(note, HomeVisit, "note"),
+                   created_by=_user(actor))
     hv.copy_levels(resident)
     with transaction.atomic():
         HomeVisit.objects.filter(round=rnd, resident=resident, source=HomeVisit.Source.MANUAL).delete()
@@ -1199,8 +1202,8 @@ def household_for_door(actor, rnd: Round, place: Place, door: str) -> Household:
 
     try:
         door = reg_checks.check_door(door)
-    except Exception:
-        raise Invalid(fields={"door": [_("Enter a door number.")]}) from None
+    except ValidationError as e:
+        raise Invalid(fields={"door": e.messages}) from None
     hh = Household.objects.filter(place=place, door=door).first()
     if hh:
         return hh
@@ -1297,7 +1300,8 @@ def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str) -> H
     errors = {}
     if stage not in Handover.Stage.values:
         errors["stage"] = [_("Unknown hand-over.")]
-    given, received = checks.text(given_by, 50), checks.text(received_by, 50)
+    given = checks.kept_text(given_by, Handover, "given_by", errors)
+    received = checks.kept_text(received_by, Handover, "received_by", errors)
     if not given:
         errors["given_by"] = [_("Who handed it over?")]
     if not received:

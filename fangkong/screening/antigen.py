@@ -193,6 +193,7 @@ def issue_kits(actor, rnd: Round, household: Household, count, *, client_id=None
     except Invalid as e:
         errors.update(e.fields)
     when = checks.check_datetime(issued_at, "issued_at", errors, required=False)
+    note = checks.kept_text(note, KitIssue, "note", errors)
     if errors:
         raise Invalid(fields=errors)
     now = timezone.now()
@@ -204,7 +205,7 @@ def issue_kits(actor, rnd: Round, household: Household, count, *, client_id=None
             raise Invalid(fields={"client_id": [_("This client id was used for something else.")]})
         return done
     k = KitIssue(round=rnd, household=household, count=n, issued_by=actions._user(actor),
-                 issued_at=when, client_id=cid, note=checks.text(note, 200))
+                 issued_at=when, client_id=cid, note=note)
     k.copy_levels(household)
     with transaction.atomic():
         try:
