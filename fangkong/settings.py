@@ -179,6 +179,7 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("HTTPS")
 CSRF_COOKIE_SECURE = envbool("HTTPS")
+CSRF_FAILURE_VIEW = "fangkong.core.views.csrf_failure"  # the API's shape under /api/
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
