@@ -193,8 +193,11 @@ def docs_asset(request, name: str):
 @api.exception_handler(FangkongError)
 def on_fangkong_error(request, exc):
     fields = {k: [str(m) for m in v] for k, v in exc.fields.items()}
-    return api.create_response(request, error_body(exc.code, exc.message, fields, exc.rows),
-                               status=exc.status)
+    response = api.create_response(request, error_body(exc.code, exc.message, fields, exc.rows),
+                                   status=exc.status)
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 # Pydantic's messages are English only: these stand in for them, in the user's language.

@@ -53,6 +53,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):
+    from django.core.cache import cache
+
+    cache.clear()  # per-user rate counts (core/shedding.py) start at zero in every test
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploaded photos never land in var/
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

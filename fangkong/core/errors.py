@@ -7,10 +7,11 @@ class FangkongError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message=None, *, fields=None, rows=None, code=None):
+    def __init__(self, message=None, *, fields=None, rows=None, code=None, retry_after=None):
         self.message = message or self.default_message
         self.fields = fields or {}  # {"field": ["message", ...]}
         self.rows = rows or []  # [{"row": n, "column": "...", "message": "..."}]
+        self.retry_after = retry_after  # seconds, sent as Retry-After (TooMany)
         if code:
             self.code = code
         super().__init__(str(self.message))

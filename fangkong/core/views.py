@@ -4,7 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from fangkong.core.errors import Forbidden, NotFound, json_error
+from fangkong.core.errors import Forbidden, NotFound, TooMany, json_error
 
 
 def not_found(request, exception=None):
@@ -73,5 +73,11 @@ def page(view):
             return not_found(request)
         except Forbidden:
             return forbidden(request)
+        except TooMany as e:
+            response = render(request, "error.html", {"title": _("Too many requests"),
+                                                      "message": e.message}, status=429)
+            if e.retry_after:
+                response["Retry-After"] = str(e.retry_after)
+            return response
 
     return wrapper

@@ -18,6 +18,7 @@ from fangkong.accounts import queries as account_queries
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound, TooMany
+from fangkong.core.shedding import expensive
 from fangkong.core.views import page
 
 from . import actions, cards, queries
@@ -128,6 +129,7 @@ def place_create(request, pk):
 
 
 @page
+@expensive("search")
 def search(request):
     """Live search (htmx fragment) or a full page. Optional ?place= narrows it."""
     q = request.GET.get("q", "")
@@ -345,6 +347,7 @@ def vulnerable_list(request, pk):
 
 
 @page
+@expensive("export")
 def export_residents(request, pk):
     from .exporter import residents_xlsx
 

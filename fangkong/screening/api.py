@@ -18,6 +18,7 @@ from ninja import Query, Router, Status
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Forbidden, Invalid, NotFound
+from fangkong.core.shedding import expensive
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Place
 
@@ -100,6 +101,7 @@ def round_detail(request, round_id: int):
 
 
 @router.get("/screening/rounds/{round_id}/coverage", response=CoverageOut)
+@expensive("coverage")
 def round_coverage(request, round_id: int, place: int | None = None):
     """Expected / sampled / exempt / missing people and covered households under `place`
     (default: the round's own place)."""

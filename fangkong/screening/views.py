@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, Forbidden, Invalid, NotFound
+from fangkong.core.shedding import expensive
 from fangkong.core.views import page
 from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
@@ -226,6 +227,7 @@ def missing(request, pk):
 
 
 @page
+@expensive("export")
 def missing_export(request, pk):
     """The people who missed the round, as .xlsx (phones per role, audited)."""
     from fangkong.registry.exporter import rows_xlsx

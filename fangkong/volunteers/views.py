@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, FangkongError, Forbidden, Invalid, NotFound
+from fangkong.core.shedding import expensive
 from fangkong.core.views import not_found, page
 from fangkong.registry.models import Kind, Place
 
@@ -487,6 +488,7 @@ EXPORTS = {"team": lambda: _("Team"), "work_unit": lambda: _("Work unit"),
 
 
 @page
+@expensive("export")
 def export_hours(request, pk, dimension):
     from fangkong.registry.exporter import rows_xlsx
 
