@@ -214,8 +214,9 @@ def add_point(actor, rnd: Round, place: Place, tables, *, audit=True) -> Samplin
         raise Invalid(fields={"point": [_("The sampling point is not in this round's area.")]})
     try:
         tables = int(tables)
-        assert 1 <= tables <= 100
-    except (ValueError, TypeError, AssertionError):
+        if not 1 <= tables <= 100:
+            raise ValueError
+    except (ValueError, TypeError):
         raise Invalid(fields={"tables": [_("Tables: a whole number from 1 to 100.")]}) from None
     with transaction.atomic():
         point, _created = SamplingPoint.objects.update_or_create(
@@ -233,8 +234,9 @@ def assign_sampler(actor, rnd: Round, point: SamplingPoint, user, table=1) -> Sa
         raise NotFound()
     try:
         table = int(table)
-        assert 1 <= table <= point.tables
-    except (ValueError, TypeError, AssertionError):
+        if not 1 <= table <= point.tables:
+            raise ValueError
+    except (ValueError, TypeError):
         raise Invalid(fields={"table": [_("This point has tables 1 to %(n)d.") % {"n": point.tables}]}) \
             from None
     with transaction.atomic():
@@ -681,7 +683,7 @@ LOCK_TUBES_PG = (
     f"AND barcode = ANY(string_to_array(%s, ',')) ORDER BY id FOR UPDATE) "
     f"SELECT {_TUBE_COLUMNS}, NULL::bigint FROM locked UNION ALL "
     f"SELECT {', '.join(['NULL'] * len(_TUBE_FIELDS))}, "
-    f"nextval(pg_get_serial_sequence('screening_tube', 'id')) FROM generate_series(1, %s::int)")
+    f"nextval(pg_get_serial_sequence('screening_tube', 'id')) FROM generate_series(1, %s::int)")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 
 def _lock_tubes(rnd, barcodes) -> tuple[list[Tube], list[int]]:
@@ -919,7 +921,7 @@ LEFT JOIN screening_healthcode hc ON hc.resident_id = r.id
 WHERE (r.token = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
        OR r.id = ANY(%(rids)s))
   AND r.presence <> %(gone)s
-"""
+"""  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 _PEOPLE_KEYS = [*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "colour", "in_area"]
 
 
@@ -1103,7 +1105,7 @@ def _bump_counters(rnd, inserted, *, defer=None):
                 f"exempt, sampled) SELECT %s, c, s, d, 0, 0, n FROM unnest(%s::bigint[], "
                 f"%s::bigint[], %s::bigint[], %s::int[]) AS v(c, s, d, n) "
                 f"ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = {table}.sampled "
-                f"+ excluded.sampled",
+                f"+ excluded.sampled",  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
                 [rnd.id, [comm or 0 for comm, _n in rows], [levels[comm][0] for comm, _n in rows],
                  [levels[comm][1] for comm, _n in rows], [n for _comm, n in rows]])
         if defer is None:
@@ -1118,7 +1120,7 @@ def _bump_counters(rnd, inserted, *, defer=None):
                 f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "
                 f"exempt, sampled) VALUES (%s, %s, %s, %s, 0, 0, %s) "
                 f"ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = {table}.sampled "
-                f"+ excluded.sampled", [rnd.id, comm or 0, st, di, n])
+                f"+ excluded.sampled", [rnd.id, comm or 0, st, di, n])  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 
 def scan(actor, rnd: Round, *, client_id, barcode, person, confirm=False, at=None) -> dict:

@@ -125,8 +125,9 @@ def own_rounds(scope) -> list[tuple[Household, list[Round]]]:
 def check_count(value) -> int:
     try:
         n = int(str(value).strip())
-        assert 1 <= n <= MAX_KITS
-    except (ValueError, TypeError, AssertionError):
+        if not 1 <= n <= MAX_KITS:
+            raise ValueError
+    except (ValueError, TypeError):
         raise Invalid(fields={"count": [_("Kits: a whole number from 1 to %(n)d.") % {"n": MAX_KITS}]}) \
             from None
     return n

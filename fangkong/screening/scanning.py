@@ -30,7 +30,7 @@ from fangkong.registry.models import LEVEL_FIELDS, Presence
 
 from .models import CodeColour, Conflict, Sample, TubeState
 
-PERSON_COLUMN = {"token": "token", "id": "id_hash", "resident": "id"}
+PERSON_COLUMN = {"token": "token", "id": "id_hash", "resident": "id"}  # demo data or a column name, not a secret  # nosec B105
 RED = (CodeColour.RED.value, CodeColour.YELLOW.value)
 _LEVELS = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
 
@@ -49,7 +49,7 @@ LEFT JOIN registry_resident r ON r.{{column}} = %s AND r.presence <> %s
 LEFT JOIN screening_healthcode hc ON hc.resident_id = r.id
 LEFT JOIN screening_sample s ON s.round_id = %s AND s.resident_id = r.id AND s.retest = %s
 LEFT JOIN screening_tube st ON st.id = s.tube_id
-"""
+"""  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 SAMPLE_COLUMNS = [*LEVEL_FIELDS, "round_id", "tube_id", "resident_id", "household_id", "client_id",
                   "retest", "out_of_scope", "sampled_at", "recorded_at", "sampler_id", "point_id"]
@@ -81,7 +81,7 @@ WITH t AS (
   DO UPDATE SET sampled = screening_roundcounter.sampled + 1
 )
 SELECT count, capacity, state FROM u
-"""
+"""  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 TUBE_SQLITE = """
 UPDATE screening_tube SET count = count + 1,
@@ -91,7 +91,7 @@ WHERE id = %s AND state = 'open' AND count < capacity
 RETURNING count, capacity, state, point_id
 """
 SAMPLE_SQLITE = (f"INSERT INTO screening_sample ({', '.join(SAMPLE_COLUMNS)}) "
-                 f"VALUES ({', '.join(['%s'] * len(SAMPLE_COLUMNS))}) ON CONFLICT DO NOTHING")
+                 f"VALUES ({', '.join(['%s'] * len(SAMPLE_COLUMNS))}) ON CONFLICT DO NOTHING")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 COUNTER_SQLITE = """
 INSERT INTO screening_roundcounter (round_id, community_id, street_id, district_id, expected,
   exempt, sampled) VALUES (%s, %s, %s, %s, 0, 0, 1)

@@ -464,8 +464,9 @@ def advisor(request):
     raw = request.GET.get("p", "1")
     try:
         pct = float(raw)
-        assert 0 < pct < 100
-    except (ValueError, AssertionError):
+        if not 0 < pct < 100:
+            raise ValueError
+    except ValueError:
         errors["p"] = _("Enter a prevalence in percent, more than 0 and less than 100.")
         pct = 1.0
     result = planning.advisor(pct / 100)

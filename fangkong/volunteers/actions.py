@@ -658,7 +658,8 @@ def _read_answer(call: Call, uid, now):
         at = connection.ops.adapt_datetimefield_value(_NOW)
         uids = [i for i, p in enumerate(params) if isinstance(p, int) and p == _UID]
         nows = [i for i, p in enumerate(params) if p is _NOW or (isinstance(p, type(at)) and p == at)]
-        assert len(uids) == 1, "the user's id must appear once in the answer's query"
+        if len(uids) != 1:
+            raise RuntimeError("the user's id must appear once in the answer's query")
         made = (sql, list(params), uids[0], nows)
         if len(_READ_SQL) > 500:
             _READ_SQL.clear()
