@@ -80,6 +80,11 @@ def make_user(system, username, role=None, place=None, household=None, phone="")
 
 @pytest.fixture
 def world(db, system):
+    return build_world(system)
+
+
+def build_world(system):
+    """The world, built through actions (also for module-scoped scenes)."""
     w = SimpleNamespace()
     w.district = reg.create_place(system, None, Kind.DISTRICT, "迎泽区", code="140106")
     w.street = reg.create_place(system, w.district, Kind.STREET, "桥东街道")
