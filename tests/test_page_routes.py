@@ -87,6 +87,7 @@ def _scene(w):
     """Everything the pages show, made through the actions as people would."""
     from fangkong.accounts import actions as accounts
     from fangkong.notify import actions as notify
+    from fangkong.screening import actions as screening
     from fangkong.screening import antigen
     from fangkong.volunteers import actions as volunteers
     from tests.screening.photos import png
@@ -96,6 +97,10 @@ def _scene(w):
     system = Actor.system()
     staff = Actor.system(w.users.staff)
     with_tube(w)  # w.round: running PCR round, tube T0001 with 于海涛's swab
+    screening.sync(staff, w.round, [  # and an offline scan into a tube never opened
+        {"client_id": str(uuid.uuid4()), "type": "scan", "barcode": "T0404",
+         "person": w.su.token}])
+    w.conflict = w.round.conflicts.get()
     antigen_round(w)  # w.antigen
     w.photo, _changed = antigen.record_result(
         Actor.system(w.users.resident), w.antigen, w.su, "negative", photo=png(),

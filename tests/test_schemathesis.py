@@ -5,9 +5,9 @@ every answer — errors included — must match the document: its status listed,
 type and body as described (errors in the one ErrorOut shape).
 
 Random ids would only ever meet 404s, so ids in the path and in the body are replaced by
-those of real objects the staff member and the grid worker can both reach (a running
-round with a tube, a call, volunteers): the generated values then reach the checks and the
-writes behind them. Bounded in time: a few examples per operation
+those of real objects (the page matrix's scene, built once for the module: a running round
+with a tube and a conflict, an antigen round, a call, volunteers…): the generated values
+then reach the checks and the writes behind them. Bounded in time: a few examples per operation
 (FANGKONG_SCHEMATHESIS_EXAMPLES, default 4) and no Hypothesis example database on disk.
 """
 
@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.test_api_security import bearer
+from tests.test_page_routes import in_scene, scene  # noqa: F401 (fixtures: one scene a module)
 
 EXAMPLES = int(os.environ.get("FANGKONG_SCHEMATHESIS_EXAMPLES", "4"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -41,38 +42,27 @@ schema = _schema()
 
 
 @pytest.fixture
-def headers(world):
+def headers(in_scene):  # noqa: F811 (the fixture imported above)
     """Bearer tokens of the two roles; and, as Django's test client does, the database
     connection kept open between requests (the test's transaction lives on it)."""
-    import uuid
-
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    from fangkong.core.actor import Actor
-    from fangkong.screening import actions as screening
-    from tests.screening.security_routes import with_tube
-    from tests.volunteers.security_routes import setup
-
-    with_tube(world)  # a running round, tube T0001 open with one swab
-    screening.sync(Actor.system(world.users.staff), world.round, [  # and an open conflict
-        {"client_id": str(uuid.uuid4()), "type": "scan", "barcode": "T0404",
-         "person": world.su.token}])
-    setup(world)
-    world.ids = {
-        "place_id": world.building.id, "household_id": world.hh101.id,
-        "resident_id": world.su.id, "round_id": world.round.id,
-        "call_id": world.call.id, "volunteer_id": world.pending.id, "barcode": "T0001",
-        "conflict_id": world.round.conflicts.first().id, "token": world.call.token,
+    w = in_scene
+    w.ids = {
+        "place_id": w.building.id, "household_id": w.hh101.id, "resident_id": w.su.id,
+        "round_id": w.round.id, "call_id": w.call.id, "volunteer_id": w.pending.id,
+        "barcode": "T0001", "conflict_id": w.conflict.id, "token": w.call.token,
+        "token_id": w.token.id, "job_id": w.job.id, "delivery_id": w.delivery.id,
         # in bodies
-        "place": world.unit1.id, "parent": world.building.id, "household": world.hh102.id,
-        "resident": world.yu.id, "community": world.community.id,
-        "volunteer": world.approved.id, "audience_place": world.building.id,
+        "place": w.unit1.id, "parent": w.building.id, "household": w.hh102.id,
+        "resident": w.yu.id, "community": w.community.id, "volunteer": w.approved.id,
+        "audience_place": w.building.id,
     }
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        yield {"staff": bearer(world.users.staff), "grid": bearer(world.users.grid)}
+        yield {"staff": bearer(w.users.staff), "grid": bearer(w.users.grid)}
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
@@ -81,8 +71,8 @@ def headers(world):
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
-def test_every_answer_matches_the_document_as_staff_and_as_a_grid_worker(case, headers, world):
-    real = world.ids
+def test_every_answer_matches_the_document_as_staff_and_as_a_grid_worker(case, headers, in_scene):  # noqa: F811
+    real = in_scene.ids
     for key in case.path_parameters or {}:
         if key in real:
             case.path_parameters[key] = real[key]
