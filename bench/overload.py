@@ -19,7 +19,6 @@ cores with the server and the database.
 """
 
 import http.client
-import threading
 import time
 from collections import Counter
 from urllib.parse import quote
@@ -27,8 +26,8 @@ from urllib.parse import quote
 from django.urls import reverse
 
 from .common import bench_user
-from .harness import figure, manage, percentile
-from .page import Server, free_port, server_command, session_cookie
+from .harness import figure, manage
+from .page import Server, free_port, load, server_command, session_cookie
 from .search import sample_queries
 
 TIMEOUT = 10.0
@@ -37,54 +36,6 @@ MODES = {
     "queued": (4, {"FANGKONG_MAX_ACTIVE": "100000", "FANGKONG_MAX_WAITING": "100000"}),
     "shed": (16, {}),
 }
-
-
-def hammer(port, paths, headers, clients, duration) -> dict:
-    stop_at = time.monotonic() + duration
-    results = [None] * clients
-
-    def client(k):
-        ok, all_, statuses, i = [], [], Counter(), k
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
-        while time.monotonic() < stop_at:
-            path = paths[i % len(paths)]
-            i += clients
-            t = time.perf_counter()
-            try:
-                conn.request("GET", path, headers=headers)
-                resp = conn.getresponse()
-                resp.read()
-                took = time.perf_counter() - t
-                all_.append(took)
-                statuses[resp.status] += 1
-                if resp.status == 200:
-                    ok.append(took)
-                elif resp.status == 503:
-                    time.sleep(min(0.5, float(resp.getheader("Retry-After") or 1) / 4))
-            except TimeoutError:
-                statuses["timeout"] += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
-            except (OSError, http.client.HTTPException) as e:
-                statuses[type(e).__name__] += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
-        conn.close()
-        results[k] = (ok, all_, statuses)
-
-    started = time.monotonic()
-    pool = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(clients)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(timeout=duration + TIMEOUT + 5)
-    elapsed = time.monotonic() - started
-    ok = [x for r in results if r for x in r[0]]
-    every = [x for r in results if r for x in r[1]]
-    statuses = sum((r[2] for r in results if r), Counter())
-    return {"rps": len(ok) / elapsed, "p50": percentile(ok, 50), "p99": percentile(ok, 99),
-            "p99_all": percentile(every, 99), "ok": len(ok), "statuses": dict(statuses),
-            "shed": statuses.get(503, 0), "timeouts": statuses.get("timeout", 0)}
 
 
 def recovery(port, path, headers, limit=30.0) -> float:
@@ -132,14 +83,15 @@ def run(ctx):
         env = {**ctx.env, **extra, "FANGKONG_RATE_SEARCH": ""}
         with Server(name, cmd, port, env, cfg.workdir / f"server-overload-{mode}.log") as srv:
             srv.wait_ready(paths[0], headers)
-            hammer(port, paths, headers, clients, min(2.0, cfg.duration / 2))  # warm up
+            load(port, paths, headers, clients, min(2.0, cfg.duration / 2), TIMEOUT)  # warm up
             runs, recovered = [], []
             for _ in range(cfg.repeat):
-                runs.append(hammer(port, paths, headers, clients, cfg.duration))
+                runs.append(load(port, paths, headers, clients, cfg.duration, TIMEOUT))
                 recovered.append(recovery(port, paths[0], headers))
-        statuses = sum((Counter(r["statuses"]) for r in runs), Counter())
+        statuses = sum((Counter(r["errors"]) for r in runs), Counter())
+        statuses["HTTP 200"] = sum(r["ok"] for r in runs)
         note = (f"{threads} threads/worker; answers: "
-                + ", ".join(f"{n:,} × {s}" for s, n in sorted(statuses.items(), key=str)))
+                + ", ".join(f"{n:,} × {s}" for s, n in sorted(statuses.items())))
         report.add(figure(f"overload.{mode}.p99", [r["p99"] for r in runs], "ms", scale=1000,
                           note=note, extra={"statuses": dict(statuses)}))
         report.add(figure(f"overload.{mode}.p50", [r["p50"] for r in runs], "ms", scale=1000))
@@ -147,8 +99,10 @@ def run(ctx):
                           scale=1000, note="every answer, 503s included"))
         report.add(figure(f"overload.{mode}.rps", [r["rps"] for r in runs], "req/s",
                           note="searches answered 200"))
-        report.add(figure(f"overload.{mode}.shed", [r["shed"] for r in runs], "503s"))
-        report.add(figure(f"overload.{mode}.timeouts", [r["timeouts"] for r in runs], "reqs",
+        report.add(figure(f"overload.{mode}.shed", [r["errors"].get("HTTP 503", 0) for r in runs],
+                          "503s"))
+        report.add(figure(f"overload.{mode}.timeouts",
+                          [r["errors"].get("TimeoutError", 0) for r in runs], "reqs",
                           note=f"client gave up after {TIMEOUT:g} s"))
         report.add(figure(f"overload.{mode}.recovery", recovered, "s", scale=1,
                           note="after the load stops, until a search answers 200"))

@@ -215,22 +215,12 @@ def _served_page_names() -> set[str]:
 
 
 def _app_tables():
-    import importlib
-    import pkgutil
+    from tests.tables import app_tables
 
-    import tests
-
-    for mod in pkgutil.iter_modules(tests.__path__):
-        if mod.ispkg:
-            try:
-                table = importlib.import_module(f"tests.{mod.name}.page_routes")
-            except ModuleNotFoundError as e:
-                if e.name != f"tests.{mod.name}.page_routes":
-                    raise
-                continue
-            clash = set(table.PAGES) & set(PAGES)
-            assert not clash, f"pages listed twice: {clash}"
-            PAGES.update(table.PAGES)
+    for table in app_tables("page_routes"):
+        clash = set(table.PAGES) & set(PAGES)
+        assert not clash, f"pages listed twice: {clash}"
+        PAGES.update(table.PAGES)
 
 
 _app_tables()

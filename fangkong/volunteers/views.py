@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, FangkongError, Forbidden, Invalid, NotFound
-from fangkong.core.shedding import expensive
+from fangkong.core.shedding import check_rate, expensive
 from fangkong.core.views import not_found, page
 from fangkong.registry.models import Kind, Place
 
@@ -109,6 +109,8 @@ def community(request, pk):
 @page
 def people(request, pk):
     c = queries.get_community(request.scope, pk)
+    if request.GET.get("q"):
+        check_rate(request, "search")
     status = request.GET.get("status") or "pending"
     if status not in Volunteer.Status.values:
         status = "pending"
