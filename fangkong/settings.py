@@ -121,6 +121,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "fangkong.core.middleware.TextHygieneMiddleware",  # before anything reads GET/POST/cookies
+    "fangkong.core.shedding.LoadSheddingMiddleware",  # 503 + Retry-After past capacity
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -233,6 +235,7 @@ OTP_STATIC_THROTTLE_FACTOR = 0
 # How many proxies in front of the app append to X-Forwarded-For: the client's address is
 # that many entries from the right (login throttling, audit). 0: REMOTE_ADDR as it comes.
 FANGKONG_PROXY_HOPS = envint("FANGKONG_PROXY_HOPS", 0)
+CSRF_FAILURE_VIEW = "fangkong.core.views.csrf_failure"  # the API's shape under /api/
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -336,6 +339,28 @@ LOGGING = {
     # The console notification channel (one-time codes on a local install show here).
     "loggers": {"fangkong.notify": {"level": env("NOTIFY_LOG_LEVEL", "INFO")}},
 }
+
+# --- overload (core/shedding.py) ---------------------------------------------------
+# Requests one server process runs at once, how many more may wait for a slot and for how
+# long; past that: 503 with Retry-After. Serve with more blocking threads than
+# MAX_ACTIVE + MAX_WAITING (granian --blocking-threads) so requests reach this queue.
+FANGKONG_MAX_ACTIVE = envint("FANGKONG_MAX_ACTIVE", 4)
+FANGKONG_MAX_WAITING = envint("FANGKONG_MAX_WAITING", 8)
+FANGKONG_ADMIT_WAIT = float(env("FANGKONG_ADMIT_WAIT", "1.0"))  # seconds
+FANGKONG_RETRY_AFTER = envint("FANGKONG_RETRY_AFTER", 2)  # seconds, sent with the 503
+# The station's writes have their own lane of slots (0: as many as FANGKONG_MAX_ACTIVE).
+FANGKONG_MAX_ACTIVE_PRIORITY = envint("FANGKONG_MAX_ACTIVE_PRIORITY", 0)
+FANGKONG_PRIORITY_PATHS = env(
+    "FANGKONG_PRIORITY_PATHS",
+    r"^/api/v1/screening/rounds/\d+/(scan|sync|tubes|kits|antigen-results)(/|$)")
+# Per-user limits on the most expensive reads ("N/s", "N/m", "N/h"; empty: no limit),
+# counted in the cache (shared across processes with REDIS_URL).
+FANGKONG_RATE_LIMITS = {
+    "search": env("FANGKONG_RATE_SEARCH", "120/m"),
+    "coverage": env("FANGKONG_RATE_COVERAGE", "60/m"),
+    "export": env("FANGKONG_RATE_EXPORT", "20/m"),
+}
+RATELIMIT_FAIL_OPEN = True  # the cache unreachable: serve, do not refuse everyone
 
 # Page sizes
 FANGKONG_PAGE_SIZE = 50

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("fangkong.screening.urls")),
 ]
 
+handler400 = "fangkong.core.views.bad_request"
 handler404 = "fangkong.core.views.not_found"
 handler403 = "fangkong.core.views.forbidden"
 handler500 = "fangkong.core.views.server_error"

@@ -53,6 +53,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):
+    from django.core.cache import cache
+
+    cache.clear()  # per-user rate counts (core/shedding.py) start at zero in every test
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploaded photos never land in var/
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -77,6 +80,11 @@ def make_user(system, username, role=None, place=None, household=None, phone="")
 
 @pytest.fixture
 def world(db, system):
+    return build_world(system)
+
+
+def build_world(system):
+    """The world, built through actions (also for module-scoped scenes)."""
     w = SimpleNamespace()
     w.district = reg.create_place(system, None, Kind.DISTRICT, "迎泽区", code="140106")
     w.street = reg.create_place(system, w.district, Kind.STREET, "桥东街道")

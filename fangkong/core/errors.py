@@ -7,10 +7,11 @@ class FangkongError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message=None, *, fields=None, rows=None, code=None):
+    def __init__(self, message=None, *, fields=None, rows=None, code=None, retry_after=None):
         self.message = message or self.default_message
         self.fields = fields or {}  # {"field": ["message", ...]}
         self.rows = rows or []  # [{"row": n, "column": "...", "message": "..."}]
+        self.retry_after = retry_after  # seconds, sent as Retry-After (TooMany)
         if code:
             self.code = code
         super().__init__(str(self.message))
@@ -52,6 +53,20 @@ class Conflict(FangkongError):
     status = 409
     code = "conflict"
     default_message = _("This conflicts with existing data.")
+
+
+def error_body(code, message, fields=None, rows=None) -> dict:
+    """The API's one error shape: {"error": {"code", "message", "fields", "rows"}}."""
+    return {"error": {"code": code, "message": str(message), "fields": fields or {},
+                      "rows": rows or []}}
+
+
+def json_error(status: int, code: str, message, headers=None):
+    """A JSON response in the error shape, for code outside the API's own handlers
+    (middleware, URL fallbacks)."""
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body(code, message), status=status, headers=headers)
 
 
 def validation_error_fields(exc) -> dict:

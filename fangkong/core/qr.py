@@ -8,4 +8,4 @@ def qr_svg(text: str, scale=6) -> str:
     """An inline SVG QR code of `text` (a link, an otpauth:// address…)."""
     return mark_safe(segno.make(text, error="m").svg_inline(scale=scale, dark="#000", light="#fff",
                                                               svgclass="qr", lineclass=None,
-                                                              omitsize=True))
+                                                              omitsize=True))  # nosec B308 B703 - generated path data only

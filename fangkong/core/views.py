@@ -4,7 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from fangkong.core.errors import FangkongError, Forbidden, NotFound
+from fangkong.core.errors import FangkongError, Forbidden, NotFound, TooMany, json_error
 
 
 def not_found(request, exception=None):
@@ -17,9 +17,47 @@ def forbidden(request, exception=None):
         "Your role does not allow this.")}, status=403)
 
 
+def _api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def wants_json(request) -> bool:
+    """An API path, or a client that sent JSON or asked for JSON and not for HTML (a
+    script, not a browser)."""
+    if _api(request) or request.content_type == "application/json":
+        return True
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def bad_request(request, exception=None):
+    """handler400 (a malformed request, e.g. a body past the size limit)."""
+    message = _("The request could not be read.")
+    if wants_json(request):
+        return json_error(400, "bad_request", message)
+    return render(request, "error.html", {"title": _("Something went wrong"),
+                                          "message": message}, status=400)
+
+
 def server_error(request):
-    return render(request, "error.html", {"title": _("Something went wrong"), "message": _(
-        "The error has been logged. Please try again in a moment.")}, status=500)
+    """handler500: the error page, or the API's error shape under /api/ (a client of the
+    API must never have to parse HTML)."""
+    message = _("The error has been logged. Please try again in a moment.")
+    if _api(request):
+        return json_error(500, "server_error", message)
+    return render(request, "error.html", {"title": _("Something went wrong"),
+                                          "message": message}, status=500)
+
+
+def csrf_failure(request, reason="", template_name=None):
+    """CSRF_FAILURE_VIEW: a form posted without its CSRF token (a stale page, or a
+    non-browser client of a public endpoint): the API's error shape under /api/, the error
+    page otherwise; never Django's English debugging page."""
+    message = _("The CSRF check failed: reload the page and try again.")
+    if wants_json(request):
+        return json_error(403, "csrf", message)
+    return render(request, "error.html", {"title": _("Not allowed"), "message": message},
+                  status=403)
 
 
 def page(view):
@@ -36,6 +74,12 @@ def page(view):
             return not_found(request)
         except Forbidden:
             return forbidden(request)
+        except TooMany as e:
+            response = render(request, "error.html", {"title": _("Too many requests"),
+                                                      "message": e.message}, status=429)
+            if e.retry_after:
+                response["Retry-After"] = str(e.retry_after)
+            return response
         except FangkongError as e:  # anything else a view did not handle: its message
             return render(request, "error.html", {"title": _("This could not be done"),
                                                   "message": e.message}, status=e.status)

@@ -20,6 +20,7 @@ from fangkong.accounts.models import User
 from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
 from fangkong.core import bulk
+from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Forbidden, Invalid, NotFound
 from fangkong.registry.models import LEVEL_FIELDS, Place
 
@@ -234,7 +235,7 @@ def add_group_channel(actor, place: Place, *, name: str, channel: str, target: s
     """Staff: connect a group (e.g. the community's WeCom robot) to a place."""
     require_manage(actor, place)
     errors = {}
-    name = (name or "").strip()
+    name = bounded(name, limit_of(GroupChannel, "name"), "name", errors)
     if not name:
         errors["name"] = [_("Give the group a name.")]
     ch = channels.get(channel) if channel else None
@@ -248,7 +249,7 @@ def add_group_channel(actor, place: Place, *, name: str, channel: str, target: s
     if errors:
         raise Invalid(fields=errors)
     with transaction.atomic():
-        g = GroupChannel.objects.create(place=place, name=name[:80], channel=channel,
+        g = GroupChannel.objects.create(place=place, name=name, channel=channel,
                                         target=target)
         record(actor, "notify.group_add", g, {"after": {"name": g.name, "channel": channel}},
                levels_from=place, label=g.name)

@@ -16,6 +16,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import common_levels as _common_levels
 from fangkong.audit.actions import record
 from fangkong.core import pii
+from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Forbidden, Invalid, NotFound, TooMany
 from fangkong.core.text import name_keys
 
@@ -70,8 +71,13 @@ def create_place(actor, parent: Place | None, kind: str, name: str, *, code="", 
     if kind in LEVELS and parent_kind not in ALLOWED_PARENTS[kind]:
         raise Invalid(fields={"kind": [_("A %(kind)s cannot stand under a %(parent)s.") % {
             "kind": kind.label, "parent": parent_kind.label if parent_kind else _("nothing")}]})
+    errors = {}
+    code = bounded(checks.text(code), limit_of(Place, "code"), "code", errors)
+    address = bounded(checks.text(address), limit_of(Place, "address"), "address", errors)
+    if errors:
+        raise Invalid(fields=errors)
     place = Place(kind=kind, name=name, parent=parent, depth=(parent.depth + 1 if parent else 0),
-                  code=checks.text(code)[:40], address=checks.text(address)[:200])
+                  code=code, address=address)
     place.copy_levels(parent) if parent else None
     with transaction.atomic():
         try:
@@ -161,9 +167,11 @@ def create_household(actor, place: Place, door, *, phone="", notes="", audit=Tru
         phone = pii.validate_phone(phone)
     except ValidationError as e:
         errors["phone"] = e.messages
+    notes = bounded(checks.text(notes), limit_of(Household, "notes"), "notes", errors,
+                    single_line=False)
     if errors:
         raise Invalid(fields=errors)
-    hh = Household(place=place, door=door, phone=phone, notes=checks.text(notes)[:500])
+    hh = Household(place=place, door=door, phone=phone, notes=notes)
     hh.copy_levels(place)
     with transaction.atomic():
         try:
@@ -196,9 +204,12 @@ def update_household(actor, hh: Household, *, door=None, phone=None, notes=None)
                 hh.phone = phone
         except ValidationError as e:
             errors["phone"] = e.messages
-    if notes is not None and checks.text(notes) != hh.notes:
-        changes["notes"] = [hh.notes, checks.text(notes)[:500]]
-        hh.notes = checks.text(notes)[:500]
+    if notes is not None:
+        notes = bounded(checks.text(notes), limit_of(Household, "notes"), "notes", errors,
+                        single_line=False)
+        if notes != hh.notes:
+            changes["notes"] = [hh.notes, notes]
+            hh.notes = notes
     if errors:
         raise Invalid(fields=errors)
     if changes:

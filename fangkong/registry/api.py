@@ -21,6 +21,7 @@ from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.paging import page_of
+from fangkong.core.shedding import check_rate, expensive
 
 from . import actions, checks, queries
 from .models import Household, ImportJob, Place, Resident
@@ -177,6 +178,8 @@ def household_list(request, place: int | None = None, q: str = "",
                    page: int = PageNumber, page_size: int | None = PageSize):
     """Households under `place` (or all you may see). `q`: start of the door number, or
     the last digits (4 or more) of the household phone."""
+    if q:
+        check_rate(request, "search")
     scope = request.scope
     where = queries.get_place(scope, place) if place is not None else None
     count, size, rows = _page(queries.household_list(scope, where, q=q), page, page_size)
@@ -236,6 +239,8 @@ def resident_list(request, place: int | None = None, tag: str = "", presence: st
     """Residents under `place` (or all you may see), filtered by vulnerability tag(s) and
     presence. `q` searches like the search box: name, pinyin or initials, phone or its last
     4 digits, ID number or its last 4, or an address such as 3-2-501."""
+    if q:
+        check_rate(request, "search")
     scope = request.scope
     where = queries.get_place(scope, place) if place is not None else None
     tags, presence_value = _list_filters(tag, presence)
@@ -289,6 +294,7 @@ HouseholdIds = Query(None, description="Only these households (repeat the parame
 
 @router.get("/places/{place_id}/code-cards.pdf", url_name="place_code_cards",
             response={200: None})
+@expensive("export")
 def place_code_cards(request, place_id: int, everyone: bool = False,
                      household: list[int] = HouseholdIds):
     """Printable code cards (application/pdf, 10 to an A4 page) for residents under a
@@ -313,6 +319,7 @@ def place_code_cards(request, place_id: int, everyone: bool = False,
 
 @router.get("/households/{household_id}/code-cards.pdf", url_name="household_code_cards",
             response={200: None})
+@expensive("export")
 def household_code_cards(request, household_id: int, everyone: bool = False):
     """Printable code cards (application/pdf) for one household; see the place endpoint."""
     from .card_views import pdf_response

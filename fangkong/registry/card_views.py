@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.shedding import expensive
 from fangkong.core.views import page
 
 from . import actions, cards, queries
@@ -58,6 +59,7 @@ def place_cards(request, pk):
 
 @require_GET
 @page
+@expensive("export")
 def place_cards_pdf(request, pk):
     place = queries.get_place(request.scope, pk)
     ids = _household_ids(request)
@@ -77,6 +79,7 @@ def place_cards_pdf(request, pk):
 
 @require_GET
 @page
+@expensive("export")
 def household_cards_pdf(request, pk):
     hh = queries.get_household(request.scope, pk)
     try:

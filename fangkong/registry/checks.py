@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from fangkong.core import pii
+from fangkong.core.clean import clean
 from fangkong.core.errors import Invalid
 
 from .models import Presence, Relation, Sex, Tag
@@ -67,12 +68,13 @@ TAG_SEPARATORS = "、,，;；/|｜ "
 
 
 def text(value) -> str:
-    """A cell or form value as clean text: full-width digits to half-width, spaces trimmed."""
+    """A cell or form value as clean text: full-width digits to half-width, spaces trimmed,
+    control and bidi characters removed (`core.clean`)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return pii.to_halfwidth(str(value)).strip()
+    return clean(pii.to_halfwidth(str(value))).strip()
 
 
 def check_choice(value, table, field_label, required=False):

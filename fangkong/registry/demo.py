@@ -68,7 +68,7 @@ from .models import (
     natural_key,
 )
 
-DEMO_PASSWORD = "fangkong-demo"
+DEMO_PASSWORD = "fangkong-demo"  # demo data or a column name, not a secret  # nosec B105
 CHUNK = 5000  # residents written per batch
 BIG_LOAD = 100_000  # generated residents from which PostgreSQL indexes are built at the end
 
@@ -346,12 +346,12 @@ class _Build:
         self.n_days = self.as_of.toordinal() - _EPOCH + 1
         # Per (region, birth day, sex): how many ID numbers are taken (keeps them unique).
         self.id_counts = array("H", bytes(2 * len(REGIONS) * self.n_days * 2))
-        self.phone_c = random.Random(f"fangkong-demo:{self.seed}:phones").randrange(10**8) | 1
+        self.phone_c = random.Random(f"fangkong-demo:{self.seed}:phones").randrange(10**8) | 1  # demo data, not a secret  # nosec B311
         self.new_place = bulk.prototype(Place, created_at=self.now)
         self.new_household = bulk.prototype(Household, place_id=0, created_at=self.now,
                                             updated_at=self.now)
         self.new_resident = bulk.prototype(Resident, household_id=0, token="",
-                                           created_at=self.now, updated_at=self.now)
+                                           created_at=self.now, updated_at=self.now)  # an empty token on a row prototype, replaced before saving  # nosec B106
         self.households: list[Household] = []
         self.residents: list[Resident] = []
 
@@ -428,7 +428,7 @@ class _Build:
 
     # --- people -------------------------------------------------------------------
     def community(self, spec: CommunitySpec, street: Place, rng=None):
-        rng = rng or random.Random(f"fangkong-demo:{self.seed}:{spec.key}:{spec.name}")
+        rng = rng or random.Random(f"fangkong-demo:{self.seed}:{spec.key}:{spec.name}")  # demo data, not a secret  # nosec B311
         community = self.place(street, Kind.COMMUNITY, spec.name)
         self.summary.communities += 1
         for kind, name in spec.extras:
@@ -770,7 +770,7 @@ def data_version(seed: int = 1, as_of: datetime.date | None = None) -> str:
     Caches of generated data (bench/) compare it to know when to rebuild."""
     h = hashlib.sha256()
     h.update(repr((DISTRICT, STANDARD, DEMO_USERS, CITY_DISTRICTS, STREET_NAMES)).encode())
-    rng = random.Random(f"fangkong-demo:{seed}:version")
+    rng = random.Random(f"fangkong-demo:{seed}:version")  # demo data, not a secret  # nosec B311
     h.update(repr(city_community_spec(rng, 0, "样本", 2000, DISTRICT[1])).encode())
     b = _Build(seed, as_of or default_as_of(), None)
     for size in [1, 2, 3, 4, 5, 6] * 20:
@@ -842,7 +842,7 @@ def build(*, seed: int = 1, residents: int | None = None, as_of: datetime.date |
 def _build_city(b: _Build, home_district: Place, residents: int, per_community=2000):
     """Generated communities of ~per_community residents, ~17 to a street, ~6 streets to a
     district (迎泽区 first, then Taiyuan's other districts and counties)."""
-    rng = random.Random(f"fangkong-demo:{b.seed}:city")
+    rng = random.Random(f"fangkong-demo:{b.seed}:city")  # demo data, not a secret  # nosec B311
     n = max(1, round(residents / per_community))
     sizes = [residents // n + (1 if i < residents % n else 0) for i in range(n)]
     names = _city_names(rng, n)
@@ -871,7 +871,7 @@ def _build_city(b: _Build, home_district: Place, residents: int, per_community=2
             streets_left -= 1
             left_in_street = rng.randint(12, 22)
         left_in_street -= 1
-        crng = random.Random(f"fangkong-demo:{b.seed}:city:{i}")
+        crng = random.Random(f"fangkong-demo:{b.seed}:city:{i}")  # demo data, not a secret  # nosec B311
         spec = city_community_spec(crng, i, names[i], size, district_code)
         b.community(spec, street, crng)
 
@@ -890,7 +890,7 @@ def roster(residents: int, *, seed: int = 1, as_of: datetime.date | None = None)
     """
     from .checks import PRESENCE_WORDS, RELATION_WORDS, TAG_WORDS
 
-    rng = random.Random(f"fangkong-roster:{seed}:{residents}")
+    rng = random.Random(f"fangkong-roster:{seed}:{residents}")  # demo data, not a secret  # nosec B311
     b = _Build(seed, as_of or default_as_of(), None, id_offset=300)
     b.phone_c = rng.randrange(10**8) | 1
     spec = city_community_spec(rng, 0, "花名册", residents, "140106")
@@ -996,10 +996,10 @@ def flush():
                 cur.execute(f"TRUNCATE {', '.join(qn(t) for t in tables)} RESTART IDENTITY CASCADE")
             else:
                 for t in tables:
-                    cur.execute(f"DELETE FROM {qn(t)}")
+                    cur.execute(f"DELETE FROM {qn(t)}")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
                 if connection.vendor == "sqlite":
                     marks = ", ".join(["%s"] * len(tables))
-                    cur.execute(f"DELETE FROM sqlite_sequence WHERE name IN ({marks})", tables)
+                    cur.execute(f"DELETE FROM sqlite_sequence WHERE name IN ({marks})", tables)  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
         User.objects.filter(username__in=DEMO_USERNAMES).delete()
 
 

@@ -19,6 +19,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound, TooMany
+from fangkong.core.shedding import expensive
 from fangkong.core.views import page
 
 from . import actions, cards, queries
@@ -129,6 +130,7 @@ def place_create(request, pk):
 
 
 @page
+@expensive("search")
 def search(request):
     """Live search (htmx fragment) or a full page. Optional ?place= narrows it."""
     q = request.GET.get("q", "")
@@ -346,6 +348,7 @@ def vulnerable_list(request, pk):
 
 
 @page
+@expensive("export")
 def export_residents(request, pk):
     from .exporter import residents_xlsx
 

@@ -17,6 +17,7 @@ in it (a resent id, a lost race) is answered by `sync` as a batch of one.
 import uuid
 from collections import defaultdict
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
@@ -215,8 +216,9 @@ def add_point(actor, rnd: Round, place: Place, tables, *, audit=True) -> Samplin
         raise Invalid(fields={"point": [_("The sampling point is not in this round's area.")]})
     try:
         tables = int(tables)
-        assert 1 <= tables <= 100
-    except (ValueError, TypeError, AssertionError):
+        if not 1 <= tables <= 100:
+            raise ValueError
+    except (ValueError, TypeError):
         raise Invalid(fields={"tables": [_("Tables: a whole number from 1 to 100.")]}) from None
     with transaction.atomic():
         point, _created = SamplingPoint.objects.update_or_create(
@@ -234,8 +236,9 @@ def assign_sampler(actor, rnd: Round, point: SamplingPoint, user, table=1) -> Sa
         raise NotFound()
     try:
         table = int(table)
-        assert 1 <= table <= point.tables
-    except (ValueError, TypeError, AssertionError):
+        if not 1 <= table <= point.tables:
+            raise ValueError
+    except (ValueError, TypeError):
         raise Invalid(fields={"table": [_("This point has tables 1 to %(n)d.") % {"n": point.tables}]}) \
             from None
     with transaction.atomic():
@@ -299,10 +302,11 @@ def add_exemption(actor, rnd: Round, resident: Resident, reason, note="") -> Exe
     require(actor, Perm.SCREENING_RUN, rnd)
     require(actor, Perm.VIEW_REGISTRY, resident)
     reason = checks.check_reason(reason)
+    note = checks.kept_text(note, Exemption, "note")
     if not _in_round(rnd, resident):
         raise Invalid(fields={"resident": [_("This person is not in the round's area.")]})
     ex = Exemption(round=rnd, resident=resident, household_id=resident.household_id, reason=reason,
-                   note=checks.text(note, 200), created_by=_user(actor))
+                   note=note, created_by=_user(actor))
     ex.copy_levels(resident)
     with transaction.atomic():
         try:
@@ -354,7 +358,8 @@ def add_home_visit(actor, rnd: Round, resident: Resident, note="") -> HomeVisit:
     if hv:
         return hv
     hv = HomeVisit(round=rnd, resident=resident, household_id=resident.household_id,
-                   source=HomeVisit.Source.MANUAL, note=checks.text(note, 200), created_by=_user(actor))
+                   source=HomeVisit.Source.MANUAL, note=checks.kept_text(note, HomeVisit, "note"),
+                   created_by=_user(actor))
     hv.copy_levels(resident)
     with transaction.atomic():
         HomeVisit.objects.filter(round=rnd, resident=resident, source=HomeVisit.Source.MANUAL).delete()
@@ -674,7 +679,7 @@ LOCK_TUBES_PG = (
     f"AND barcode = ANY(string_to_array(%s, ',')) ORDER BY id FOR UPDATE) "
     f"SELECT {_TUBE_COLUMNS}, NULL::bigint FROM locked UNION ALL "
     f"SELECT {', '.join(['NULL'] * len(_TUBE_FIELDS))}, "
-    f"nextval(pg_get_serial_sequence('screening_tube', 'id')) FROM generate_series(1, %s::int)")
+    f"nextval(pg_get_serial_sequence('screening_tube', 'id')) FROM generate_series(1, %s::int)")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 
 def _lock_tubes(rnd, barcodes) -> tuple[list[Tube], list[int]]:
@@ -930,7 +935,7 @@ LEFT JOIN screening_healthcode hc ON hc.resident_id = r.id
 WHERE (lower(r.token) = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
        OR r.id = ANY(%(rids)s))
   AND r.presence <> %(gone)s
-"""
+"""  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 _PEOPLE_KEYS = [*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "s_point", "s_table", "colour",
                 "presence", "ex", "in_area"]
 
@@ -1118,7 +1123,7 @@ def _bump_counters(rnd, inserted, *, defer=None):
     if connection.vendor == "postgresql" and (len(rows) > 1 or defer is not None):
         stmt = (f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "
                 f"exempt, sampled) SELECT %s, c, s, d, 0, -e, n FROM unnest(%s::bigint[], "
-                f"%s::bigint[], %s::bigint[], %s::int[], %s::int[]) AS v(c, s, d, n, e) {update}",
+                f"%s::bigint[], %s::bigint[], %s::int[], %s::int[]) AS v(c, s, d, n, e) {update}",  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
                 [rnd.id, [comm or 0 for comm, _n in rows], [levels[comm][0] for comm, _n in rows],
                  [levels[comm][1] for comm, _n in rows], [n for _comm, n in rows],
                  [ex_comm[comm] for comm, _n in rows]])
@@ -1133,7 +1138,7 @@ def _bump_counters(rnd, inserted, *, defer=None):
             cur.execute(
                 f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "
                 f"exempt, sampled) VALUES (%s, %s, %s, %s, 0, %s, %s) {update}",
-                [rnd.id, comm or 0, st, di, -ex_comm[comm], n])
+                [rnd.id, comm or 0, st, di, -ex_comm[comm], n])  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 
 def scan(actor, rnd: Round, *, client_id, barcode, person, confirm=False, at=None) -> dict:
@@ -1218,8 +1223,8 @@ def household_for_door(actor, rnd: Round, place: Place, door: str) -> Household:
 
     try:
         door = reg_checks.check_door(door)
-    except Exception:
-        raise Invalid(fields={"door": [_("Enter a door number.")]}) from None
+    except ValidationError as e:
+        raise Invalid(fields={"door": e.messages}) from None
     hh = Household.objects.filter(place=place, door=door).first()
     if hh:
         return hh
@@ -1317,7 +1322,8 @@ def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str) -> H
     errors = {}
     if stage not in Handover.Stage.values:
         errors["stage"] = [_("Unknown hand-over.")]
-    given, received = checks.text(given_by, 50), checks.text(received_by, 50)
+    given = checks.kept_text(given_by, Handover, "given_by", errors)
+    received = checks.kept_text(received_by, Handover, "received_by", errors)
     if not given:
         errors["given_by"] = [_("Who handed it over?")]
     if not received:

@@ -126,8 +126,9 @@ def own_rounds(scope) -> list[tuple[Household, list[Round]]]:
 def check_count(value) -> int:
     try:
         n = int(str(value).strip())
-        assert 1 <= n <= MAX_KITS
-    except (ValueError, TypeError, AssertionError):
+        if not 1 <= n <= MAX_KITS:
+            raise ValueError
+    except (ValueError, TypeError):
         raise Invalid(fields={"count": [_("Kits: a whole number from 1 to %(n)d.") % {"n": MAX_KITS}]}) \
             from None
     return n
@@ -194,6 +195,7 @@ def issue_kits(actor, rnd: Round, household: Household, count, *, client_id=None
     except Invalid as e:
         errors.update(e.fields)
     when = checks.check_datetime(issued_at, "issued_at", errors, required=False)
+    note = checks.kept_text(note, KitIssue, "note", errors)
     if errors:
         raise Invalid(fields=errors)
     now = timezone.now()
@@ -205,7 +207,7 @@ def issue_kits(actor, rnd: Round, household: Household, count, *, client_id=None
             raise Invalid(fields={"client_id": [_("This client id was used for something else.")]})
         return done
     k = KitIssue(round=rnd, household=household, count=n, issued_by=actions._user(actor),
-                 issued_at=when, client_id=cid, note=checks.text(note, 200))
+                 issued_at=when, client_id=cid, note=note)
     k.copy_levels(household)
     with transaction.atomic():
         try:

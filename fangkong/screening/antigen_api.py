@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import NotFound
+from fangkong.core.shedding import expensive
 from fangkong.registry import queries as reg_queries
 
 from . import antigen, figures
@@ -82,6 +83,7 @@ def antigen_household(request, round_id: int, household_id: int):
 
 
 @router.get("/screening/rounds/{round_id}/antigen-coverage", response=AntigenCoverageOut)
+@expensive("coverage")
 def antigen_coverage(request, round_id: int, place: int | None = None):
     rnd = antigen.get_round(request.scope, round_id)
     node = rnd.place if place is None else reg_queries.get_place(request.scope, place,

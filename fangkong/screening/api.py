@@ -20,6 +20,7 @@ from ninja.files import UploadedFile
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Forbidden, Invalid, NotFound
+from fangkong.core.shedding import expensive
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Place
 
@@ -102,6 +103,7 @@ def round_detail(request, round_id: int):
 
 
 @router.get("/screening/rounds/{round_id}/coverage", response=CoverageOut)
+@expensive("coverage")
 def round_coverage(request, round_id: int, place: int | None = None):
     """The round's figures under `place` (default: the round's own place), PCR or antigen
     (`figures`: expected, sampled = done, exempt, missing people; households)."""

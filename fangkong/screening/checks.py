@@ -15,10 +15,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from fangkong.core import pii
+from fangkong.core.clean import bounded, clean, limit_of
 from fangkong.core.errors import Invalid
 from fangkong.registry import cards
 
-from .models import ExemptReason, Result, RoundKind
+from .models import ExemptReason, Result, Round, RoundKind
 
 MAX_POOL = 50  # the default of settings.FANGKONG_MAX_POOL_SIZE; read it through max_pool()
 MAX_BATCH = 2000
@@ -30,9 +31,18 @@ _ID_LIKE = re.compile(r"\d{17}[\dxX]")
 
 
 def text(value, limit=200) -> str:
-    if type(value) is str and value.isascii():  # nothing full-width to fold (the usual case)
+    """A code, number or word to parse (a barcode, a result, a count): clean, trimmed and
+    cut to `limit` — what was cut could not have matched anyway. Free text that is kept
+    (names, notes) goes through `kept_text`, which refuses what is too long instead."""
+    if type(value) is str and value.isascii() and value.isprintable():  # the usual case
         return value.strip()[:limit]
-    return pii.to_halfwidth("" if value is None else str(value)).strip()[:limit]
+    return clean(pii.to_halfwidth("" if value is None else str(value))).strip()[:limit]
+
+
+def kept_text(value, model, field, errors=None, *, name=None) -> str:
+    """Free text to store in `model.field`: cleaned, refused past the field's max_length
+    (the message names it; under `name` or the field's name)."""
+    return bounded(value, limit_of(model, field), name or field, errors)
 
 
 def check_datetime(value, field, errors, *, required=True):
@@ -60,7 +70,7 @@ def check_datetime(value, field, errors, *, required=True):
 def check_round(data) -> dict:
     """name, kind, starts_at, ends_at, pool_size → clean values."""
     errors, out = {}, {}
-    out["name"] = text(data.get("name"), 80)
+    out["name"] = kept_text(data.get("name"), Round, "name", errors)
     if not out["name"]:
         errors["name"] = [_("Give the round a name.")]
     kind = text(data.get("kind") or RoundKind.PCR)

@@ -33,7 +33,7 @@ def build(district: Place, *, share=0.66, seed=1) -> int:
     point_place = Place.objects.filter(kind=Kind.SAMPLING_POINT, name=POINT).first()
     if community is None or point_place is None:
         return 0
-    rng = random.Random(f"screening-demo:{seed}")
+    rng = random.Random(f"screening-demo:{seed}")  # demo data, not a secret  # nosec B311
     now = timezone.localtime()
     start = now.replace(hour=7, minute=0, second=0, microsecond=0)
     if start > now - datetime.timedelta(hours=2):

@@ -33,7 +33,7 @@ from fangkong.registry.models import LEVEL_FIELDS, Presence
 from .actions import EXEMPT_PRESENCE
 from .models import CodeColour, Conflict, Sample, TubeState
 
-PERSON_COLUMN = {"token": "lower(r.token)", "id": "r.id_hash", "resident": "r.id"}  # keys: checks.parse_person
+PERSON_COLUMN = {"token": "lower(r.token)", "id": "r.id_hash", "resident": "r.id"}  # keys: checks.parse_person  # nosec B105 - column names, not a secret
 RED = (CodeColour.RED.value, CodeColour.YELLOW.value)
 _LEVELS = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
 _EXEMPT = ", ".join(f"'{p}'" for p in EXEMPT_PRESENCE)  # fixed values, part of the statement
@@ -57,7 +57,7 @@ LEFT JOIN screening_sample s ON s.round_id = %s AND s.resident_id = r.id AND s.r
 LEFT JOIN screening_tube st ON st.id = s.tube_id
 LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
 LEFT JOIN registry_place pp ON pp.id = sp.place_id
-"""
+"""  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 SAMPLE_COLUMNS = [*LEVEL_FIELDS, "round_id", "tube_id", "resident_id", "household_id", "client_id",
                   "retest", "out_of_scope", "sampled_at", "recorded_at", "sampler_id", "point_id"]
@@ -90,7 +90,7 @@ WITH t AS (
                 exempt = screening_roundcounter.exempt + excluded.exempt
 )
 SELECT count, capacity, state FROM u
-"""
+"""  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 TUBE_SQLITE = """
 UPDATE screening_tube SET count = count + 1,
@@ -100,7 +100,7 @@ WHERE id = %s AND state = 'open' AND count < capacity
 RETURNING count, capacity, state, point_id
 """
 SAMPLE_SQLITE = (f"INSERT INTO screening_sample ({', '.join(SAMPLE_COLUMNS)}) "
-                 f"VALUES ({', '.join(['%s'] * len(SAMPLE_COLUMNS))}) ON CONFLICT DO NOTHING")
+                 f"VALUES ({', '.join(['%s'] * len(SAMPLE_COLUMNS))}) ON CONFLICT DO NOTHING")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 COUNTER_SQLITE = """
 INSERT INTO screening_roundcounter (round_id, community_id, street_id, district_id, expected,
   exempt, sampled) VALUES (%s, %s, %s, %s, 0, %s, 1)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, Forbidden, Invalid, NotFound
+from fangkong.core.shedding import expensive
 from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
@@ -261,6 +262,7 @@ def missing(request, pk):
 
 
 @page
+@expensive("export")
 def missing_export(request, pk):
     """The people who missed the round, as .xlsx (phones per role, audited)."""
     from fangkong.registry.exporter import rows_xlsx
@@ -536,8 +538,9 @@ def advisor(request):
     raw = request.GET.get("p", "1")
     try:
         pct = float(raw)
-        assert 0 < pct < 100
-    except (ValueError, AssertionError):
+        if not 0 < pct < 100:
+            raise ValueError
+    except ValueError:
         errors["p"] = _("Enter a prevalence in percent, more than 0 and less than 100.")
         pct = 1.0
     result = planning.advisor(pct / 100)

@@ -29,6 +29,7 @@ from fangkong.accounts.roles import Perm, Role
 from fangkong.accounts.usernames import new_username
 from fangkong.audit.actions import record, record_shown
 from fangkong.core import pii
+from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.registry.models import (
     LEVEL_FIELDS,
@@ -378,9 +379,7 @@ def create_team(actor, community: Place, name, *, area: Place | None = None,
     require(actor, MANAGE, community)
     if community.kind != Kind.COMMUNITY:
         raise Invalid(fields={"place": [_("Teams belong to a community.")]})
-    name = checks.text(name, 60)
-    if not name:
-        raise Invalid(fields={"name": [_("Give the team a name.")]})
+    name = checks.check_team_name(name)
     if area is not None and area.community_id != community.id:
         raise Invalid(fields={"area": [_("The area must be inside the community.")]})
     if leader is not None and (leader.community_id != community.id
@@ -660,7 +659,8 @@ def _read_answer(call: Call, uid, now):
         at = connection.ops.adapt_datetimefield_value(_NOW)
         uids = [i for i, p in enumerate(params) if isinstance(p, int) and p == _UID]
         nows = [i for i, p in enumerate(params) if p is _NOW or (isinstance(p, type(at)) and p == at)]
-        assert len(uids) == 1, "the user's id must appear once in the answer's query"
+        if len(uids) != 1:
+            raise RuntimeError("the user's id must appear once in the answer's query")
         made = (sql, list(params), uids[0], nows)
         if len(_READ_SQL) > 500:
             _READ_SQL.clear()
@@ -908,6 +908,7 @@ def cancel(actor, a: Assignment, reason="") -> Assignment:
     own = a.volunteer.user_id is not None and a.volunteer.user_id == getattr(actor.user, "id", None)
     if not own:
         require(actor, MANAGE, a)
+    reason = bounded(reason, limit_of(Assignment, "correction_reason"), "reason")
     now = timezone.now()
     with transaction.atomic():
         call = _locked_call(a.call_id)
@@ -933,7 +934,7 @@ def cancel(actor, a: Assignment, reason="") -> Assignment:
                 _promote(actor, call, now)
         record(actor, "call.cancel", call, {"volunteer": a.volunteer.name, "was": was,
                                             "by": "self" if own else "staff",
-                                            "reason": checks.text(reason, 300)}, label=call.title)
+                                            "reason": reason}, label=call.title)
     return a
 
 

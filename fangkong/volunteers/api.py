@@ -18,6 +18,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.paging import page_of
+from fangkong.core.shedding import check_rate
 
 from . import actions, queries
 from .models import Assignment, PhoneCode, Volunteer
@@ -171,6 +172,8 @@ def my_tasks(request, upcoming: bool | None = None):
 @router.get("/volunteers/people", response=VolunteerPage)
 def people(request, community: int, status: str | None = None, q: str = "",
            page: int = Query(1, ge=1, le=1_000_000), page_size: int | None = Query(None, ge=1)):
+    if q:
+        check_rate(request, "search")
     c = queries.get_community(request.scope, community)
     if status is not None and status not in Volunteer.Status.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})

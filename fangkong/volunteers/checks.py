@@ -12,17 +12,23 @@ from django.utils.dateparse import parse_datetime, parse_time
 from django.utils.translation import gettext as _
 
 from fangkong.core import pii
+from fangkong.core.clean import bounded, limit_of
+from fangkong.core.clean import clean as clean_text
 from fangkong.core.errors import Invalid
 
-from .models import Audience, Day, Skill, Task
+from .models import Audience, Call, Day, Skill, Task, Team, Volunteer
 
 MAX_SLOTS = 500
+MAX_BRIEFING = 2000  # the briefing is a TextField: its limit is here
 
 
 def text(value, limit) -> str:
+    """Short codes (a 6-digit code, a token): clean, spaces collapsed, cut to `limit` —
+    whatever was cut could not have matched anyway. Free text goes through `bounded`,
+    which refuses what is too long instead."""
     if value is None:
         return ""
-    return " ".join(str(value).split())[:limit]
+    return " ".join(clean_text(str(value)).split())[:limit]
 
 
 def _choices(values, allowed, field, errors, label):
@@ -52,11 +58,9 @@ def check_registration(data: dict) -> dict:
     """A registration form: name, phone, ID number, household, work unit, Party, skills,
     availability, consent. The phone code is checked by the action."""
     errors, clean = {}, {}
-    name = text(data.get("name"), 60)
+    name = bounded(data.get("name"), limit_of(Volunteer, "name"), "name", errors)
     if not name:
         errors["name"] = [_("Name is required.")]
-    elif len(name) > 50:
-        errors["name"] = [_("A name has at most 50 characters.")]
     clean["name"] = name
     try:
         clean["phone"] = pii.validate_phone(data.get("phone"), required=True)
@@ -73,9 +77,11 @@ def check_registration(data: dict) -> dict:
         clean["household"] = int(hh)
     except (TypeError, ValueError):
         errors["household"] = [_("Choose your home address from the list.")]
-    clean["work_unit"] = text(data.get("work_unit"), 100)
+    clean["work_unit"] = bounded(data.get("work_unit"), limit_of(Volunteer, "work_unit"),
+                                 "work_unit", errors)
     clean["party_member"] = _truthy(data.get("party_member"))
-    clean["party_branch"] = text(data.get("party_branch"), 100)
+    clean["party_branch"] = bounded(data.get("party_branch"), limit_of(Volunteer, "party_branch"),
+                                    "party_branch", errors)
     if clean["party_member"] and not clean["party_branch"]:
         errors["party_branch"] = [_("Party members name their Party branch.")]
     if not clean["party_member"]:
@@ -127,7 +133,7 @@ def check_call(data: dict, *, now=None) -> dict:
     if task not in Task.values:
         errors["task"] = [_("Choose the task.")]
     clean["task"] = task
-    title = text(data.get("title"), 100)
+    title = bounded(data.get("title"), limit_of(Call, "title"), "title", errors)
     clean["title"] = title or (str(dict(Task.choices).get(task, "")) if task else "")
     if not clean["title"]:
         errors["title"] = [_("Give the call a title.")]
@@ -156,7 +162,8 @@ def check_call(data: dict, *, now=None) -> dict:
     except (TypeError, ValueError):
         errors["slots"] = [_("Enter how many people are needed (1 to %(n)d).") % {"n": MAX_SLOTS}]
     clean["skills"] = _choices(data.get("skills"), Skill.values, "skills", errors, _("skill"))
-    clean["briefing"] = str(data.get("briefing") or "").strip()[:2000]
+    clean["briefing"] = bounded(data.get("briefing"), MAX_BRIEFING, "briefing", errors,
+                                single_line=False)
     audience = str(data.get("audience") or Audience.COMMUNITY)
     if audience not in Audience.values:
         errors["audience"] = [_("Choose who is called.")]
@@ -183,7 +190,14 @@ def check_call(data: dict, *, now=None) -> dict:
 
 
 def check_reason(reason, field="reason") -> str:
-    reason = text(reason, 300)
+    reason = bounded(reason, limit_of(Volunteer, "reason"), field)
     if len(reason) < 2:
         raise Invalid(fields={field: [_("Give a reason.")]})
     return reason
+
+
+def check_team_name(name) -> str:
+    name = bounded(name, limit_of(Team, "name"), "name")
+    if not name:
+        raise Invalid(fields={"name": [_("Give the team a name.")]})
+    return name

@@ -20,6 +20,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, FangkongError, Forbidden, Invalid, NotFound
 from fangkong.core.qr import qr_svg
+from fangkong.core.shedding import check_rate, expensive
 from fangkong.core.views import confirm_step, confirmed, not_found, page
 from fangkong.registry.models import Kind, Place
 
@@ -105,6 +106,8 @@ def community(request, pk):
 @page
 def people(request, pk):
     c = queries.get_community(request.scope, pk)
+    if request.GET.get("q"):
+        check_rate(request, "search")
     status = request.GET.get("status") or "pending"
     if status not in Volunteer.Status.values:
         status = "pending"
@@ -536,6 +539,7 @@ EXPORTS = {"team": lambda: _("Team"), "work_unit": lambda: _("Work unit"),
 
 
 @page
+@expensive("export")
 def export_hours(request, pk, dimension):
     from fangkong.registry.exporter import rows_xlsx
 

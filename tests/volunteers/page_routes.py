@@ -1,0 +1,50 @@
+"""Who gets what on the volunteer pages (checked by tests/test_page_routes.py, which
+explains the columns). The scene: community A's call (for everyone approved in A), an
+approved volunteer lent to community B and assigned to the call, a pending one, a team and
+the community's join link."""
+
+from tests.test_page_routes import ANYONE, POST, PUBLIC, Page
+
+PAGES = {
+    "volunteers_home": Page(lambda w: "/volunteers/", "302 404 404 200 404 404 404 404 302 302 200 200"),
+    "volunteers_me": Page(lambda w: "/volunteers/me/", "302 404 404 404 404 404 404 404 404 404 404 404"),
+    "volunteers_login": Page(lambda w: "/volunteers/login/", PUBLIC),
+    "volunteers_community": Page(lambda w: f"/volunteers/c/{w.community.id}/", "302 404 404 404 404 404 404 404 200 404 200 200"),
+    "volunteers_people": Page(lambda w: f"/volunteers/c/{w.community.id}/people/", "302 404 404 404 404 404 404 404 200 404 200 200"),
+    "volunteers_teams": Page(lambda w: f"/volunteers/c/{w.community.id}/teams/", "302 404 404 404 404 404 404 404 200 404 200 200"),
+    "volunteers_calls": Page(lambda w: f"/volunteers/c/{w.community.id}/calls/", "302 404 404 404 404 404 404 404 200 404 200 200"),
+    "volunteers_call_new": Page(lambda w: f"/volunteers/c/{w.community.id}/calls/new/", "302 404 404 404 404 404 404 404 200 404 403 403"),
+    "volunteers_honour": Page(lambda w: f"/volunteers/c/{w.community.id}/honour/", "302 404 404 404 404 404 404 404 200 404 200 200"),
+    "volunteers_poster": Page(lambda w: f"/volunteers/c/{w.community.id}/poster/", "302 404 404 404 404 404 404 404 200 404 403 403"),
+    "volunteers_export": Page(lambda w: f"/volunteers/c/{w.community.id}/hours-team.xlsx", "302 404 404 404 404 404 404 404 200 404 200 200"),
+    "volunteers_person": Page(lambda w: f"/volunteers/people/{w.pending.id}/", "302 404 404 404 404 404 404 404 200 404 200 200"),
+    "volunteers_decide": Page(lambda w: f"/volunteers/people/{w.pending.id}/decide/", "302 404 404 404 404 404 404 404 302 404 403 403",
+                              method=POST),
+    "volunteers_lend": Page(lambda w: f"/volunteers/people/{w.approved.id}/lend/", "302 404 404 404 404 404 404 404 302 404 302 302",
+                            method=POST),
+    "volunteers_end_loan": Page(
+        lambda w: f"/volunteers/people/{w.approved.id}/loans/{w.loan.id}/end/", "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
+    "volunteers_team": Page(lambda w: f"/volunteers/teams/{w.team.id}/", "302 404 404 404 404 404 404 404 200 404 200 200"),
+    "volunteers_call": Page(lambda w: f"/volunteers/calls/{w.call.id}/", "302 404 404 404 404 404 404 404 200 404 200 200"),
+    "volunteers_call_sign_up": Page(lambda w: f"/volunteers/calls/{w.call.id}/sign-up/", "302 404 404 404 404 404 404 404 302 404 302 302",
+                                    method=POST),
+    "volunteers_call_cancel": Page(lambda w: f"/volunteers/calls/{w.call.id}/cancel/", "302 404 404 404 404 404 404 404 404 404 404 404",
+                                   method=POST),
+    "volunteers_call_assign": Page(lambda w: f"/volunteers/calls/{w.call.id}/assign/", "302 404 404 404 404 404 404 404 404 404 404 404",
+                                   method=POST),
+    "volunteers_call_slots": Page(lambda w: f"/volunteers/calls/{w.call.id}/slots/", "302 404 404 404 404 404 404 404 302 404 403 403",
+                                  method=POST),
+    "volunteers_call_close": Page(lambda w: f"/volunteers/calls/{w.call.id}/close/", "302 404 404 404 404 404 404 404 302 404 403 403",
+                                  method=POST),
+    "volunteers_call_qr": Page(lambda w: f"/volunteers/calls/{w.call.id}/qr/", "302 404 404 404 404 404 404 404 200 404 404 404"),
+    "volunteers_assignment_cancel": Page(
+        lambda w: f"/volunteers/assignments/{w.assignment.id}/cancel/", "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
+    "volunteers_attend": Page(lambda w: f"/volunteers/assignments/{w.assignment.id}/attend/",
+                              "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
+    "volunteers_correct": Page(lambda w: f"/volunteers/assignments/{w.assignment.id}/correct/",
+                               "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
+    "volunteers_scan": Page(lambda w: f"/volunteers/scan/{w.call.token}/", ANYONE),
+    "volunteers_join": Page(lambda w: f"/join/{w.link.token}/", PUBLIC),
+    "volunteers_join_code": Page(lambda w: f"/join/{w.link.token}/code/", PUBLIC, method=POST),
+    "volunteers_join_homes": Page(lambda w: f"/join/{w.link.token}/homes/?home_q=101", PUBLIC),
+}
