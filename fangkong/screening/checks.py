@@ -5,6 +5,7 @@ Functions take raw values and return clean ones or raise Invalid with messages p
 """
 
 import datetime
+import math
 import re
 import uuid
 from decimal import Decimal, InvalidOperation
@@ -265,4 +266,6 @@ def dorfman(k: int, p: float) -> float:
     1/k + 1 − (1−p)^k for k > 1; a single tube is exactly 1 test per person."""
     if k == 1:
         return 1.0
-    return 1.0 / k + 1.0 - (1.0 - p) ** k
+    # 1 − (1−p)^k as −expm1(k·log1p(−p)): exact where (1−p)^k rounds to 1 (tiny p), so the
+    # curve keeps its shape however small the prevalence.
+    return 1.0 / k - math.expm1(k * math.log1p(-p))

@@ -14,6 +14,9 @@ PEOPLE_PER_TABLE = (600, 800)
 PEOPLE_PER_SAMPLER = 360
 
 
+STEPS = 1000  # bounds the search whatever p a client sends (it needs a handful)
+
+
 def optimum(p: float) -> int:
     """The pool size with the fewest expected tests per person at prevalence p, with no
     cap. E(k) falls to a minimum near 1/√p + ½, rises, and for very large k creeps back
@@ -23,10 +26,13 @@ def optimum(p: float) -> int:
     if not 0 < p < 1:
         raise ValueError("prevalence must lie strictly between 0 and 1")
     k = max(2, int(1 / math.sqrt(p)) - 3)
-    while k > 2 and dorfman(k - 1, p) <= dorfman(k, p):
-        k -= 1
-    while dorfman(k + 1, p) < dorfman(k, p):
-        k += 1
+    for _step in range(STEPS):  # the start is within a few steps of the minimum
+        if k > 2 and dorfman(k - 1, p) <= dorfman(k, p):
+            k -= 1
+        elif dorfman(k + 1, p) < dorfman(k, p):
+            k += 1
+        else:
+            break
     return k if dorfman(k, p) < 1 else 1
 
 

@@ -91,3 +91,18 @@ def test_advisor_page_and_api_show_the_unconstrained_figure(world, login):
     assert "101" in html and "FANGKONG_MAX_POOL_SIZE" in html
     out = client.get("/api/v1/screening/advisor?prevalence=0.0001").json()
     assert (out["best"], out["optimum"], out["max_pool"], out["capped"]) == (50, 101, 50, True)
+
+
+@pytest.mark.parametrize("p", [1e-12, 1e-300, 5e-324, 1 - 1e-16])
+def test_optimum_answers_at_once_for_any_prevalence_a_client_sends(p):
+    # Found by the schemathesis run: at p = 1e-300, (1−p)^k rounds to exactly 1, E(k) fell
+    # forever and the search never ended (one request pinned a CPU). E(k) is now computed
+    # with expm1/log1p and the search is bounded.
+    import time
+
+    start = time.monotonic()
+    k = planning.optimum(p)
+    assert time.monotonic() - start < 1
+    assert k >= 1
+    if p < 1e-6:  # the minimum near 1/√p: E(k) at k is no more than at its neighbours
+        assert dorfman(k, p) <= dorfman(k + 1, p) and dorfman(k, p) <= dorfman(k - 1, p)
