@@ -154,20 +154,25 @@ def create_job(actor, place: Place, filename: str, content: bytes) -> ImportJob:
     if place.kind not in IMPORT_KINDS:
         raise Invalid(fields={"place": [_(
             "A roster can be imported into a community, grid, compound, building or unit.")]})
-    limit = settings.FANGKONG_IMPORT_MAX_BYTES
-    if len(content) > limit:
-        raise Invalid(fields={"file": [_(
-            "The file is too large (%(size)s MB); the limit is %(limit)s MB. Split it into "
-            "several files.") % {"size": round(len(content) / 1048576, 1),
-                                 "limit": round(limit / 1048576, 1)}]})
-    if not content:
-        raise Invalid(fields={"file": [_("The file is empty.")]})
+    check_file(filename, content)
     user = actor.user if actor.user and actor.user.is_authenticated else None
     if user is None:
         raise Invalid(fields={"user": [_("An import must be made by a user.")]})
     name = (filename or "roster").replace("\\", "/").rsplit("/", 1)[-1][:200]
     return ImportJob.objects.create(user=user, place=place, filename=name, content=content,
                                     sha256=hashlib.sha256(content).hexdigest())
+
+
+def check_file(filename: str, content: bytes):
+    """What can be told of a roster file at once, before it is stored: its size, its kind
+    (an .xls, a workbook with macros…) and, for a workbook, its zip directory (a “zip
+    bomb”). The rows are read later, by the same functions, within the same limits."""
+    from fangkong.core.uploads import check_size, spreadsheet_kind
+    from fangkong.core.xlsx import open_xlsx
+
+    check_size(content, settings.FANGKONG_IMPORT_MAX_BYTES)
+    if spreadsheet_kind(filename, content) == "xlsx":
+        open_xlsx(content).close()
 
 
 def start_import(actor, place: Place, filename: str, content: bytes) -> ImportJob:
