@@ -279,6 +279,7 @@ FANGKONG_UPLOAD_MAX_COLUMNS = envint("FANGKONG_UPLOAD_MAX_COLUMNS", 256)
 FANGKONG_UPLOAD_MAX_CELL_CHARS = envint("FANGKONG_UPLOAD_MAX_CELL_CHARS", 32_767)  # Excel's own
 FANGKONG_UPLOAD_MAX_PIXELS = envint("FANGKONG_UPLOAD_MAX_PIXELS", 50_000_000)  # a photo
 FANGKONG_PHOTO_MAX_BYTES = envint("FANGKONG_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+FANGKONG_LAB_FILE_MAX_BYTES = envint("FANGKONG_LAB_FILE_MAX_BYTES", 5 * 1024 * 1024)
 # Imports at or below this many rows run inside the request; larger ones in the worker.
 FANGKONG_IMPORT_INLINE_ROWS = envint("FANGKONG_IMPORT_INLINE_ROWS", 2000)
 # Panels of today's work shown on a place's page, from the apps that have some

@@ -4,10 +4,9 @@ The live round page polls its own partial (htmx). The scanning station is a page
 script (static/fangkong/screening.js) talks to the JSON API with an offline queue.
 """
 
-import csv
-import io
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
-from fangkong.core.errors import FangkongError, Forbidden, Invalid, NotFound
+from fangkong.core.errors import FangkongError, FileRefused, Forbidden, Invalid, NotFound
+from fangkong.core.uploads import read_upload
 from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
@@ -440,33 +440,33 @@ _HEADER = {w.lower(): k for k, words in LAB_HEADERS.items() for w in words}
 
 
 def parse_lab_file(name: str, content: bytes) -> list[dict]:
-    """Rows of a lab results file (.xlsx or .csv in UTF-8 or GB18030), by header names."""
-    name = (name or "").lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
+    """Rows of a lab results file (.xlsx, or .csv in UTF-8 or GB18030), by header names.
+    Read by core.uploads / core.xlsx, as rosters are, within the upload limits (at most
+    LAB_MAX_ROWS rows): a file past one is refused (FileRefused) saying where."""
+    from fangkong.core.uploads import Limits, open_csv, spreadsheet_kind
+    from fangkong.core.xlsx import open_xlsx
 
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:
-            raise Invalid(_("This is not a readable .xlsx file.")) from None
-        table = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-    elif name.endswith(".csv"):
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise Invalid(_("The file is neither UTF-8 nor GB18030 text."))
-        table = list(csv.reader(io.StringIO(text)))
-    else:
-        raise Invalid(_("Choose a results file (.xlsx or .csv)."))
-    for i, row in enumerate(table[:10]):
+    limits = Limits.from_settings(max_rows=LAB_MAX_ROWS)
+    if spreadsheet_kind(name or "", content) == "xlsx":
+        with open_xlsx(content, limits) as book:
+            return _lab_rows(book.sheets[0].rows())
+    f = open_csv(content, limits)
+    return _lab_rows(f.records(f.encodings[0]))
+
+
+LAB_MAX_ROWS = 100_000  # tubes in one results file
+
+
+def _lab_rows(rows) -> list[dict]:
+    """The header among the first ten rows, then a dict per row below it (blank ones left
+    out), "_row" its number as the user sees it."""
+    for i, (_n, row) in enumerate(rows):
+        if i >= 10:
+            break
         keys = [_HEADER.get(str(c or "").strip().lower()) for c in row]
         if "barcode" in keys and "result" in keys:
             out = []
-            for n, data in enumerate(table[i + 1:], start=i + 2):
+            for n, data in rows:
                 if not any(str(c or "").strip() for c in data):
                     continue
                 rec = {"_row": n}
@@ -483,18 +483,18 @@ def lab(request):
     scope = request.scope
     if not scope.has(Perm.SCREENING_LAB):
         raise NotFound()
-    ctx = {"summary": None, "errors": [], "work": queries.lab_work(scope)}
+    ctx, status = {"summary": None, "errors": [], "work": queries.lab_work(scope)}, 200
     if request.method == "POST":
         f = request.FILES.get("file")
         try:
             if f is None:
-                raise Invalid(_("Choose a results file (.xlsx or .csv)."))
-            rows = parse_lab_file(f.name, f.read(5_000_001))
+                raise FileRefused(_("Choose a results file (.xlsx or .csv)."))
+            content = read_upload(f, settings.FANGKONG_LAB_FILE_MAX_BYTES)
+            rows = parse_lab_file(f.name, content)
             ctx["summary"] = actions.record_results(_actor(request), rows, source="upload")
-        except Invalid as e:
-            ctx["error"] = e.message
-            ctx["errors"] = e.rows
-    return render(request, "screening/lab.html", ctx)
+        except Invalid as e:  # the file arrived but cannot be used: 422, as the API
+            ctx["error"], ctx["errors"], status = e.message, e.rows, 422
+    return render(request, "screening/lab.html", ctx, status=status)
 
 
 # --- planning ---------------------------------------------------------------------------
