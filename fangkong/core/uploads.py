@@ -29,6 +29,8 @@ MB = 1024 * 1024
 CHUNK = 1 << 16  # bytes decoded, unpacked or parsed at a time
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, .doc, and encrypted .xlsx
 _ZIP = b"PK\x03\x04"
+_NOT_TEXT = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF", b"\x1f\x8b",
+             b"Rar!", b"7z\xbc\xaf", b"\x7fELF")  # PDF, pictures, archives, programs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Limits:
     max_bytes: int  # the file as uploaded
     max_unpacked: int  # a workbook's parts unpacked, all together
     max_ratio: int  # unpacked ÷ packed size of any part larger than RATIO_FROM
-    max_rows: int  # rows of a sheet, records of a CSV file
+    max_rows: int  # rows of a sheet, lines of a CSV file
     max_columns: int  # columns with a value
     max_cell_chars: int  # characters in one cell
     max_pixels: int  # width × height of a photo
@@ -137,7 +139,8 @@ def spreadsheet_kind(filename: str, content: bytes) -> str:
     if ext in ("xlsx", "xlsb"):
         raise FileRefused(_("This file is called .xlsx but is not an Excel workbook. Open it "
                             "in Excel or WPS and save it as .xlsx again."))
-    if b"\x00" in content[:CHUNK] and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if content.startswith(_NOT_TEXT) or (
+            b"\x00" in content[:CHUNK] and not content.startswith((b"\xff\xfe", b"\xfe\xff"))):
         raise not_a_spreadsheet()
     return "csv"
 
@@ -271,7 +274,8 @@ def open_csv(content: bytes, limits: Limits | None = None) -> CsvFile:
     as a stream. A file whose lines above line N are UTF-8 and line N is not mixes two
     encodings and is refused naming line N; a file in neither is refused likewise."""
     limits = limits or Limits.from_settings()
-    if content.count(b"\n") >= limits.max_rows * 2 + 10:  # records ≤ lines; quoted breaks
+    lines = content.count(b"\n") + (not content.endswith(b"\n"))
+    if lines > limits.max_rows:  # a CSV's rows are counted as its lines: at once
         raise too_many_rows(limits)
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
         bad = _bad_byte(content, "utf-16")

@@ -55,7 +55,7 @@ RATIO_FROM = 1 * MB  # a part smaller than this may be packed as tightly as it l
 MAX_EXCEL_ROW = 1_048_576
 MAX_EXCEL_COLUMN = 16_384
 
-MAX_TOKEN = 4 * MB  # bytes between two ">": longer is no tag or cell text a sheet may hold
+MAX_TAG = 1 * MB  # bytes from a "<" to its ">": no tag a sheet holds comes near
 _MERGE = re.compile(
     rb"<(?:\w{1,10}:)?mergeCell\s{1,8}ref=\"([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})\"")
 _OVERLAP = 96  # longer than a <row> tag or a match of _MERGE: one cut by a chunk is seen whole
@@ -133,7 +133,7 @@ class Sheet:
         if self._scan is not None:
             return self._scan
         limits = self.book.limits
-        rows, merges, tail, run = 0, [], b"", 0
+        rows, merges, tail, in_tag, pos = 0, [], b"", 0, 0
         try:
             with self.book.zip.open(self.path) as src:
                 while chunk := src.read(CHUNK):
@@ -146,11 +146,20 @@ class Sheet:
                         merges.extend(m.groups() for m in _MERGE.finditer(buf) if m.start() < cut)
                         if len(merges) > MAX_MERGES:
                             raise unreadable()
-                    gt = chunk.rfind(b">")
-                    run = run + len(chunk) if gt < 0 else len(chunk) - gt - 1
-                    if run > MAX_TOKEN:  # expat would hold it whole
+                    # What expat would have to hold whole: a tag (from "<" to ">"), a comment,
+                    # a processing instruction, a DTD. Text is handed over in pieces.
+                    if b"<!--" in buf or b"<!DOCTYPE" in buf or buf.find(b"<?", 0 if pos else 1) >= 0:
                         raise unreadable()
-                    tail = buf[cut:]
+                    lt, gt = chunk.rfind(b"<"), chunk.rfind(b">")
+                    if lt > gt:  # a tag opens and is still open at the chunk's end
+                        in_tag = len(chunk) - lt
+                    elif gt >= 0:
+                        in_tag = 0
+                    elif in_tag:  # neither: still inside it
+                        in_tag += len(chunk)
+                    if in_tag > MAX_TAG:
+                        raise unreadable()
+                    tail, pos = buf[cut:], pos + len(chunk)
                 rows += _count_rows(tail, len(tail))
                 merges.extend(m.groups() for m in _MERGE.finditer(tail))
         except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError):

@@ -393,7 +393,9 @@ def import_start(request, pk):
             try:
                 content = read_upload(upload, settings.FANGKONG_IMPORT_MAX_BYTES)
                 job = start_import(_actor(request), place, upload.name, content)
-                return redirect("import_job", pk=job.id)
+                if not getattr(job, "file_problem", False):
+                    return redirect("import_job", pk=job.id)  # its report: done, or row errors
+                error, status = job.message, 422  # the file itself cannot be used
             except Invalid as e:
                 error = " ".join(str(m) for v in e.fields.values() for m in v) or e.message
                 status = 422

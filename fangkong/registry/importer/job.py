@@ -87,7 +87,7 @@ def _run(job: ImportJob, actor, progress):
 
     parsed = _parse(job.filename, bytes(job.content), progress=on_progress)
     if parsed.structural:
-        return _reject(job, parsed.errors, parsed.total)
+        return _reject(job, parsed.errors, parsed.total, file_problem=True)
     # Columns the import place makes necessary.
     kind = Kind(place.kind)
     need = []
@@ -130,15 +130,19 @@ RESULT_FIELDS = ["status", "total_rows", "processed_rows", "created_count", "upd
                  "errors", "message", "finished_at"]
 
 
-def _reject(job: ImportJob, errors: list[dict], total: int):
+def _reject(job: ImportJob, errors: list[dict], total: int, *, file_problem=False):
+    """Rejected: nothing written. `file_problem`: the file itself could not be used (read
+    past a limit, no header, columns missing), as against rows with errors; kept on the
+    instance only (`job.file_problem`), for the page that started it to answer 422."""
     errors = _sorted_errors(errors)
+    job.file_problem = file_problem
     job.status = ImportJob.Status.REJECTED
     job.error_count = len(errors)
     job.errors = errors[:MAX_STORED_ERRORS]
     job.total_rows = total
     job.processed_rows = total
-    if len(errors) == 1 and errors[0]["row"] == FILE_ROW:
-        job.message = errors[0]["message"][:500]
+    if (len(errors) == 1 and errors[0]["row"] == FILE_ROW) or file_problem:
+        job.message = " ".join(e["message"] for e in errors[:3])[:500]
     else:
         job.message = _("%(n)d problems found; nothing was imported. Correct the file and "
                         "import it again.") % {"n": len(errors)}
@@ -181,11 +185,10 @@ def start_import(actor, place: Place, filename: str, content: bytes) -> ImportJo
     job = create_job(actor, place, filename, content)
     inline = settings.FANGKONG_IMPORT_INLINE_ROWS
     if count_data_rows(job.filename, content, inline) <= inline:
-        run_import(job.id, actor=actor)
-    else:
-        from ..tasks import run_import_task
+        return run_import(job.id, actor=actor)  # with `file_problem` when rejected so
+    from ..tasks import run_import_task
 
-        run_import_task.enqueue(job.id, get_language())
+    run_import_task.enqueue(job.id, get_language())
     job.refresh_from_db()
     return job
 
