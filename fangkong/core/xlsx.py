@@ -573,12 +573,11 @@ def _check_zip(zf: zipfile.ZipFile, limits: Limits):
         if info.file_size > RATIO_FROM and (
                 info.file_size > limits.max_ratio * max(info.compress_size, 1)):
             raise FileRefused(_(
-                "Part “%(part)s” of this workbook unpacks %(ratio)d times larger than it is "
-                "stored (%(size)d MB), far more than a spreadsheet does; it is refused as a "
-                "possible “zip bomb”. Open the file in Excel or WPS and save it again as .xlsx, "
-                "or as .csv.") % {"part": info.filename[:60],
-                                  "ratio": info.file_size // max(info.compress_size, 1),
-                                  "size": info.file_size // MB})
+                "This workbook unpacks %(ratio)d times larger than its file (to %(size)d MB), far "
+                "more than a spreadsheet does: it is refused as possibly harmful (a “zip bomb”). "
+                "Open it in Excel or WPS and save it again as .xlsx, or as .csv.") % {
+                "ratio": info.file_size // max(info.compress_size, 1),
+                "size": info.file_size // MB})
     if total > limits.max_unpacked:
         raise _too_big(limits, total, packed)
 
