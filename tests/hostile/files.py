@@ -14,6 +14,8 @@ import struct
 import zipfile
 import zlib
 
+from fangkong.core.uploads import column_letter
+
 HEADER = ["管号", "结果", "小区", "姓名", "楼栋", "单元", "门牌号"]  # D is 姓名
 MB = 1024 * 1024
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -21,20 +23,12 @@ REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
-def _col(i: int) -> str:
-    out = ""
-    while i > 0:
-        i, r = divmod(i - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 def _cell(ref: str, text: str) -> bytes:
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'.encode()
 
 
 def row(n: int, values) -> bytes:
-    cells = b"".join(_cell(f"{_col(i)}{n}", v) for i, v in enumerate(values, 1) if v != "")
+    cells = b"".join(_cell(f"{column_letter(i)}{n}", v) for i, v in enumerate(values, 1) if v != "")
     return f'<row r="{n}">'.encode() + cells + b"</row>"
 
 
@@ -152,7 +146,7 @@ def far_row() -> bytes:
 
 
 def wide_row() -> bytes:
-    cells = b"".join(b'<c r="%s3"><v>1</v></c>' % _col(i).encode() for i in range(1, 16_385))
+    cells = b"".join(b'<c r="%s3"><v>1</v></c>' % column_letter(i).encode() for i in range(1, 16_385))
     return xlsx(sheet(b'<row r="3">' + cells + b"</row>"))
 
 
