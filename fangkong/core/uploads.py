@@ -21,6 +21,7 @@ import dataclasses
 import io
 
 from django.conf import settings
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.utils.translation import gettext as _
 
 from .errors import FileRefused
@@ -118,6 +119,31 @@ def read_upload(upload, max_bytes: int, *, field="file") -> bytes:
     upload.seek(0)
     content = upload.read(max_bytes + 1)
     return check_size(content, max_bytes, field=field)
+
+
+class BoundedUploadHandler(TemporaryFileUploadHandler):
+    """Django's handler for uploads past FILE_UPLOAD_MAX_MEMORY_SIZE, keeping no more than one
+    byte past the largest upload limit on disk: the rest is counted, not stored, and the
+    file's `size` is the size sent, so `read_upload` refuses it with its real size. (The
+    body still arrives: cap it in the proxy too, e.g. nginx `client_max_body_size`.)"""
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.kept = self.sent = 0
+        self.room = max(settings.FANGKONG_IMPORT_MAX_BYTES, settings.FANGKONG_LAB_FILE_MAX_BYTES,
+                        settings.FANGKONG_PHOTO_MAX_BYTES) + 1
+
+    def receive_data_chunk(self, raw_data, start):
+        self.sent += len(raw_data)
+        if self.kept < self.room:
+            part = raw_data[:self.room - self.kept]
+            self.file.write(part)
+            self.kept += len(part)
+
+    def file_complete(self, file_size):
+        f = super().file_complete(self.kept)
+        f.size = self.sent
+        return f
 
 
 # --- which kind of spreadsheet ---------------------------------------------------------

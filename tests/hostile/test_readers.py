@@ -4,6 +4,7 @@ user's language."""
 
 import datetime
 import io
+import os
 import zipfile
 
 import openpyxl
@@ -187,3 +188,27 @@ def test_a_photo_is_checked_from_its_header(settings):
     assert check_image(SimpleUploadedFile("c.png", files._png(20, 30))) == "png"
     e = refused(check_image, SimpleUploadedFile("c.png", files._png(30, 30)))
     assert e.message.startswith("The photo is 30 × 30 pixels") and e.fields.keys() == {"photo"}
+
+
+def test_an_upload_past_every_limit_is_not_kept_whole_on_disk(world, client, settings):
+    """Past FILE_UPLOAD_MAX_MEMORY_SIZE an upload goes to a temporary file that keeps one
+    byte more than the largest limit; its size is the size sent, and that is what is refused."""
+    from fangkong.core.uploads import BoundedUploadHandler
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    settings.FANGKONG_IMPORT_MAX_BYTES = settings.FANGKONG_LAB_FILE_MAX_BYTES = 100_000
+    settings.FANGKONG_PHOTO_MAX_BYTES = 50_000
+    handler = BoundedUploadHandler()
+    handler.new_file("file", "big.csv", "text/csv", 3_000_000)
+    for start in range(0, 3_000_000, 65536):
+        handler.receive_data_chunk(b"x" * min(65536, 3_000_000 - start), start)
+    f = handler.file_complete(3_000_000)
+    assert f.size == 3_000_000 and os.path.getsize(f.temporary_file_path()) == 100_001
+    f.close()
+    client.force_login(world.users.staff)
+    big = io.BytesIO(b"a,b\n" * 750_000)
+    big.name = "roster.csv"
+    r = client.post(f"/places/{world.community.id}/import/", {"file": big},
+                    HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 422
+    assert "The file is too large (2.9 MB); the limit is 0.1 MB." in r.content.decode()
