@@ -51,6 +51,7 @@ MAX_KEPT_PART = 64 * MB  # a part read whole into memory: shared strings, styles
 MAX_SHARED_STRINGS = 1_000_000
 MAX_STYLES = 65_536  # Excel's own limit on cell formats
 MAX_MERGES = 100_000
+MAX_MERGED_SPAN = 8  # rows spanned by merged ranges, all together, per row allowed
 RATIO_FROM = 1 * MB  # a part smaller than this may be packed as tightly as it likes
 MAX_EXCEL_ROW = 1_048_576
 MAX_EXCEL_COLUMN = 16_384
@@ -164,10 +165,15 @@ class Sheet:
                 merges.extend(m.groups() for m in _MERGE.finditer(tail))
         except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError):
             raise unreadable() from None
-        ranges = []
+        ranges, spanned = [], 0
         for c1, r1, c2, r2 in dict.fromkeys(merges):
-            ranges.append((column_index_from_string(c1.decode()), int(r1),
-                           column_index_from_string(c2.decode()), int(r2)))
+            col, first, last = column_index_from_string(c1.decode()), int(r1), int(r2)
+            if col > limits.max_columns or last <= first:
+                continue  # nothing to copy down: a range past the columns read, or one row
+            spanned += min(last, limits.max_rows) - first
+            if spanned > MAX_MERGED_SPAN * limits.max_rows:  # each a copy in every row spanned
+                raise unreadable()
+            ranges.append((col, first, column_index_from_string(c2.decode()), last))
         self._scan = (rows, ranges)
         return self._scan
 

@@ -35,7 +35,7 @@ def row(n: int, values) -> bytes:
 GOOD = ["T0001", "阴性", "光明小区", "张三", "1号楼", "1单元", "101"]
 
 
-def sheet(*body, head=True, doctype=b""):
+def sheet(*body, head=True, doctype=b"", after=b""):
     """A worksheet's XML as chunks: the header row, row 2 a good one, then `body` (bytes,
     or iterables of bytes)."""
     yield b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + doctype + (
@@ -47,7 +47,7 @@ def sheet(*body, head=True, doctype=b""):
             yield part
         else:
             yield from part
-    yield b"</sheetData></worksheet>"
+    yield b"</sheetData>" + after + b"</worksheet>"
 
 
 def xlsx(chunks, *, shared: bytes | None = None, macro=False, level=6) -> bytes:
@@ -187,6 +187,14 @@ def entity_bomb() -> bytes:
                       doctype=b"".join(dtd)))
 
 
+def merged_ranges() -> bytes:
+    """50,000 merged ranges, each from its row down to row 400,000: copying their values down
+    would be 20 billion copies."""
+    merges = b"".join(b'<mergeCell ref="D%d:D400000"/>' % n for n in range(3, 50_003))
+    return xlsx(sheet(b'<row r="3"><c r="D3" t="inlineStr"><is><t>x</t></is></c></row>',
+                      after=b'<mergeCells count="50000">' + merges + b"</mergeCells>"))
+
+
 def macros() -> bytes:
     return xlsx(sheet(), macro=True)
 
@@ -240,6 +248,7 @@ SPREADSHEETS = {
                            "Row 3, column D: more than 32767 characters"),
     "huge_text_node": ("roster.xlsx", huge_text_node, "Row 3, column D: more than"),
     "entity_expansion": ("roster.xlsx", entity_bomb, "could not be read"),
+    "merged_ranges_flood": ("roster.xlsx", merged_ranges, "could not be read"),
     "macros_xlsm": ("roster.xlsm", macros, "macros"),
     "macros_named_xlsx": ("roster.xlsx", macros, "macros"),
     "png_named_xlsx": ("roster.xlsx", png_bytes, "not an Excel workbook"),
