@@ -270,8 +270,22 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bigger uploads go to a temporary file holding at most the largest upload limit (+1 byte).
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "fangkong.core.uploads.BoundedUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FANGKONG_IMPORT_MAX_BYTES = envint("FANGKONG_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Uploaded files (rosters, lab results, photos) are read within bounded memory and time
+# (fangkong/core/uploads.py, core/xlsx.py); past a limit a file is refused (422) saying why.
+FANGKONG_UPLOAD_MAX_UNPACKED_BYTES = envint("FANGKONG_UPLOAD_MAX_UNPACKED_BYTES",
+                                            300 * 1024 * 1024)  # an .xlsx's parts, unpacked
+FANGKONG_UPLOAD_MAX_RATIO = envint("FANGKONG_UPLOAD_MAX_RATIO", 100)  # unpacked ÷ packed part
+FANGKONG_UPLOAD_MAX_ROWS = envint("FANGKONG_UPLOAD_MAX_ROWS", 500_000)  # sheet rows, CSV records
+FANGKONG_UPLOAD_MAX_COLUMNS = envint("FANGKONG_UPLOAD_MAX_COLUMNS", 256)
+FANGKONG_UPLOAD_MAX_CELL_CHARS = envint("FANGKONG_UPLOAD_MAX_CELL_CHARS", 32_767)  # Excel's own
+FANGKONG_UPLOAD_MAX_PIXELS = envint("FANGKONG_UPLOAD_MAX_PIXELS", 50_000_000)  # a photo
+FANGKONG_PHOTO_MAX_BYTES = envint("FANGKONG_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+FANGKONG_LAB_FILE_MAX_BYTES = envint("FANGKONG_LAB_FILE_MAX_BYTES", 5 * 1024 * 1024)
 # Imports at or below this many rows run inside the request; larger ones in the worker.
 FANGKONG_IMPORT_INLINE_ROWS = envint("FANGKONG_IMPORT_INLINE_ROWS", 2000)
 # Panels of today's work shown on a place's page, from the apps that have some

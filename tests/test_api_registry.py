@@ -577,11 +577,13 @@ def test_a_roster_with_row_errors_answers_422_with_the_rows_and_imports_nothing(
 def test_a_file_that_is_not_a_roster_is_refused_with_a_field_message(world):
     client = session(world.users.staff)
     r = upload(client, world.community, b"", headers={"Accept-Language": "en"})
-    assert r.status_code == 400 and list(fields(r)) == ["file"]
+    assert r.status_code == 422 and list(fields(r)) == ["file"]  # arrived, cannot be used
+    assert r.json()["error"]["code"] == "invalid_file"
+    assert r.json()["error"]["message"] == "The file is empty."
     r = client.post("/api/v1/imports", {"place": world.community.id})
     assert r.status_code == 422 and list(fields(r)) == ["file"]
     r = upload(client, world.community, b"\x00not excel", name="roster.xlsx")
-    assert r.status_code == 422 and r.json()["error"]["rows"]
+    assert r.status_code == 422 and list(fields(r)) == ["file"]
     assert Resident.objects.count() == 5
 
 

@@ -25,6 +25,20 @@ class Invalid(FangkongError):
     default_message = _("Please correct the errors below.")
 
 
+class FileRefused(Invalid):
+    """An uploaded file that arrived but cannot be used: empty, too large, damaged, of the
+    wrong kind, or past a limit of `core.uploads` (a zip bomb, too many rows…). 422 on pages
+    and the API alike; the message is the whole explanation, also given as the field's
+    error; `row` and `column` (a letter, as Excel shows it) say where, when known."""
+
+    status = 422
+    code = "invalid_file"
+
+    def __init__(self, message, *, field="file", row=None, column=""):
+        super().__init__(message, fields={field: [message]})
+        self.row, self.column = row, column
+
+
 class NotFound(FangkongError):
     """Missing, or not visible to this user: the two must look the same."""
 

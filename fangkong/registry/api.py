@@ -377,14 +377,16 @@ def _import_refused(request, job: ImportJob, status: int, code: str):
 def import_create(request, place: Form[int], file: File[UploadedFile]):
     """Import a roster (.xlsx or .csv) into a community, grid, compound, building or unit.
     A small file is imported at once (201); a big one is queued (202: poll
-    GET /imports/{id}). A file with errors imports nothing and answers 422 with every row
-    error; an internal failure also imports nothing and answers 500."""
+    GET /imports/{id}). A file that cannot be used (empty, too large, not a spreadsheet, a
+    “zip bomb”, past a limit) answers 422 `invalid_file`; one with row errors imports
+    nothing and answers 422 `import_rejected` with every row error; an internal failure
+    also imports nothing and answers 500."""
+    from fangkong.core.uploads import read_upload
+
     from .importer import start_import  # written alongside; imported when used
 
     target = queries.get_place(request.scope, place)
-    # Never read more than the limit into memory: one byte over is enough for the importer
-    # to refuse the file with its own message.
-    content = file.read(settings.FANGKONG_IMPORT_MAX_BYTES + 1)
+    content = read_upload(file, settings.FANGKONG_IMPORT_MAX_BYTES)  # never more in memory
     job = start_import(_actor(request), target, file.name or "", content)
     if job.status == ImportJob.Status.REJECTED:
         return _import_refused(request, job, 422, "import_rejected")

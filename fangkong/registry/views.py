@@ -20,6 +20,7 @@ from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound, TooMany
 from fangkong.core.shedding import expensive
+from fangkong.core.uploads import read_upload
 from fangkong.core.views import page
 
 from . import actions, cards, queries
@@ -386,21 +387,25 @@ def import_start(request, pk):
     place = queries.get_place(request.scope, pk)
     if not request.scope.allows(Perm.IMPORT, place):
         raise NotFound()
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         upload = request.FILES.get("file")
         if not upload:
-            error = _("Choose a roster file (.xlsx or .csv).")
+            error, status = _("Choose a roster file (.xlsx or .csv)."), 422
         else:
             try:
-                job = start_import(_actor(request), place, upload.name, upload.read())
-                return redirect("import_job", pk=job.id)
+                content = read_upload(upload, settings.FANGKONG_IMPORT_MAX_BYTES)
+                job = start_import(_actor(request), place, upload.name, content)
+                if not getattr(job, "file_problem", False):
+                    return redirect("import_job", pk=job.id)  # its report: done, or row errors
+                error, status = job.message, 422  # the file itself cannot be used
             except Invalid as e:
-                error = e.message
+                error = " ".join(str(m) for v in e.fields.values() for m in v) or e.message
+                status = 422
     recent = ImportJob.objects.filter(user=request.user, place=place).defer("content")[:5]
     ctx = _place_context(request, place)
     ctx.update({"error": error, "recent": recent})
-    return render(request, "registry/import.html", ctx)
+    return render(request, "registry/import.html", ctx, status=status)
 
 
 @page

@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Perm, Role
 from fangkong.audit.actions import record
-from fangkong.core.errors import Forbidden, Invalid, NotFound
+from fangkong.core.errors import FileRefused, Forbidden, Invalid, NotFound
+from fangkong.core.uploads import check_image
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Kind, Place, Presence, Resident
 
@@ -48,8 +49,6 @@ from .models import (
 )
 
 MAX_KITS = 20
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-PHOTO_TYPES = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
 # --- who may do what --------------------------------------------------------------
@@ -142,30 +141,12 @@ def check_result(value) -> str:
 
 
 def check_photo(upload) -> str:
-    """A photo of the cassette: JPEG, PNG or WebP, at most 5 MB, really an image (Pillow
-    reads it). Returns the file extension to store it under."""
+    """A photo of the cassette, checked by core.uploads.check_image (JPEG, PNG or WebP,
+    within FANGKONG_PHOTO_MAX_BYTES and FANGKONG_UPLOAD_MAX_PIXELS, header and structure
+    read without decoding the pixels). Returns the extension to store it under; "" for none."""
     if upload is None:
         return ""
-    size = getattr(upload, "size", None) or 0
-    if size == 0:
-        raise Invalid(fields={"photo": [_("The photo is empty.")]})
-    if size > MAX_PHOTO_BYTES:
-        raise Invalid(fields={"photo": [_("The photo is larger than 5 MB: take it again or send a "
-                                          "smaller one.")]})
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        upload.seek(0)
-        with Image.open(upload) as img:
-            fmt = img.format
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise Invalid(fields={"photo": [_("This file is not a photo (JPEG, PNG or WebP).")]}) from None
-    finally:
-        upload.seek(0)
-    if fmt not in PHOTO_TYPES:
-        raise Invalid(fields={"photo": [_("This file is not a photo (JPEG, PNG or WebP).")]})
-    return PHOTO_TYPES[fmt]
+    return check_image(upload, field="photo")
 
 
 def _client_id(value):
@@ -239,13 +220,16 @@ def record_result(actor, rnd: Round, resident: Resident, result, *, photo=None, 
         errors.update(e.fields)
         value = None
     when = checks.check_datetime(tested_at, "tested_at", errors, required=False)
+    refused = None
     try:
         ext = check_photo(photo)
-    except Invalid as e:
-        errors.update(e.fields)
-        ext = ""
+    except FileRefused as e:  # the photo arrived but cannot be used: 422, with the rest
+        refused, ext = e, ""
     if not at_door and photo is None:
         errors.setdefault("photo", [_("Add a photo of the test cassette.")])
+    if refused is not None:
+        refused.fields.update(errors)
+        raise refused
     if errors:
         raise Invalid(fields=errors)
     now = timezone.now()

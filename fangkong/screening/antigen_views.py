@@ -72,9 +72,11 @@ def door(request, pk):
             _unit, sheet = antigen.unit_sheet(rnd, unit)
         except NotFound:
             messages.error(request, _("That unit is not in this round's area."))
+    status = 200
     if request.method == "POST" and hh is not None:
-        _post(request, actor, rnd, hh)
-        return redirect(reverse("screening_antigen_door", args=[rnd.id]) + f"?household={hh.id}")
+        if _post(request, actor, rnd, hh):
+            return redirect(reverse("screening_antigen_door", args=[rnd.id]) + f"?household={hh.id}")
+        status = 422  # refused (a photo that cannot be used…): the page again, saying why
     units = _station_units(rnd)
     ctx = {"round": rnd, "hh": hh, "units": units, "results": Result.choices, "unit": unit,
            "door": door_no, "sheet": sheet, "strings": door_strings()}
@@ -84,7 +86,7 @@ def door(request, pk):
     if sheet is not None:
         ctx["sheet_label"] = next((u.label for u in units if u.id == unit), "")
         ctx["sheet_cut"] = len(sheet) >= antigen.UNIT_SHEET_LIMIT
-    return render(request, "screening/antigen_door.html", ctx)
+    return render(request, "screening/antigen_door.html", ctx, status=status)
 
 
 def door_strings() -> dict:
@@ -106,7 +108,8 @@ def _int(v):
         return None
 
 
-def _post(request, actor, rnd, hh):
+def _post(request, actor, rnd, hh) -> bool:
+    """Kits or a result from the page's form; False (messages say why) if refused."""
     try:
         if request.POST.get("action") == "kits":
             antigen.issue_kits(actor, rnd, hh, request.POST.get("count"),
@@ -120,6 +123,8 @@ def _post(request, actor, rnd, hh):
             messages.success(request, _("Result recorded for %(name)s.") % {"name": r.name})
     except Invalid as e:
         _errors(request, e)
+        return False
+    return True
 
 
 def _member(hh, pk) -> Resident:
@@ -135,15 +140,18 @@ def self_report(request):
     actor = _actor(request)
     if not antigen.resident_households(request.scope):
         raise NotFound()
+    status = 200
     if request.method == "POST":
         rnd, hh, _d = antigen.get_round_for_household(actor, request.POST.get("round"),
                                                       request.POST.get("household"))
-        _post(request, actor, rnd, hh)
-        return redirect("screening_antigen_mine")
+        if _post(request, actor, rnd, hh):
+            return redirect("screening_antigen_mine")
+        status = 422
     rows = []
     for hh, rnds in antigen.own_rounds(request.scope):
         rows.append((hh, [(rnd, antigen.household_status(rnd, hh)) for rnd in rnds]))
-    return render(request, "screening/antigen_mine.html", {"rows": rows, "results": Result.choices})
+    return render(request, "screening/antigen_mine.html", {"rows": rows, "results": Result.choices},
+                  status=status)
 
 
 @page

@@ -24,7 +24,7 @@ from fangkong.core.shedding import expensive
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Place
 
-from . import actions, figures, planning, queries
+from . import actions, figures, labfile, planning, queries
 from .models import Conflict
 from .schemas import (
     AdvisorOut,
@@ -254,12 +254,11 @@ def results_file(request, file: File[UploadedFile]):
     """A lab's results file (.xlsx, or .csv in UTF-8 or GB18030) with columns 管号 (tube),
     结果 (result), ORF1ab and N Ct values and 检测时间 (time), as uploaded on the lab page:
     all or nothing, every row error in one answer (`rows`, numbered as in the file)."""
-    from .views import lab_file_rows
 
     actor = _actor(request)
     if not actor.scope.has(Perm.SCREENING_LAB):
         raise NotFound()
-    return actions.record_results(actor, lab_file_rows(file), source="upload")
+    return actions.record_results(actor, labfile.rows_of_upload(file), source="upload")
 
 
 @router.get("/screening/advisor", response=AdvisorOut)

@@ -4,8 +4,6 @@ The live round page polls its own partial (htmx). The scanning station is a page
 script (static/fangkong/screening.js) talks to the JSON API with an offline queue.
 """
 
-import csv
-import io
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -25,7 +23,7 @@ from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Kind, Place
 
-from . import actions, checks, figures, planning, queries
+from . import actions, checks, figures, labfile, planning, queries
 from .models import Box, Conflict, ExemptReason, Handover, RoundKind, RoundStatus
 
 
@@ -448,83 +446,21 @@ def followups(request, pk):
 
 # --- lab ------------------------------------------------------------------------------
 
-LAB_HEADERS = {
-    "barcode": ["管号", "试管条码", "条码", "采样管编号", "样本编号", "barcode", "tube"],
-    "result": ["结果", "检测结果", "result"],
-    "ct_orf": ["orf1ab", "orf1ab ct", "ct orf1ab", "ct_orf", "orf"],
-    "ct_n": ["n", "n ct", "ct n", "n基因", "ct_n"],
-    "tested_at": ["检测时间", "报告时间", "时间", "tested_at", "time"],
-}
-_HEADER = {w.lower(): k for k, words in LAB_HEADERS.items() for w in words}
-
-
-def parse_lab_file(name: str, content: bytes) -> list[dict]:
-    """Rows of a lab results file (.xlsx or .csv in UTF-8 or GB18030), by header names."""
-    name = (name or "").lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:
-            raise Invalid(_("This is not a readable .xlsx file.")) from None
-        table = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-    elif name.endswith(".csv"):
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise Invalid(_("The file is neither UTF-8 nor GB18030 text."))
-        table = list(csv.reader(io.StringIO(text)))
-    else:
-        raise Invalid(_("Choose a results file (.xlsx or .csv)."))
-    for i, row in enumerate(table[:10]):
-        keys = [_HEADER.get(str(c or "").strip().lower()) for c in row]
-        if "barcode" in keys and "result" in keys:
-            out = []
-            for n, data in enumerate(table[i + 1:], start=i + 2):
-                if not any(str(c or "").strip() for c in data):
-                    continue
-                rec = {"_row": n}
-                for k, v in zip(keys, data, strict=False):
-                    if k:
-                        rec[k] = v
-                out.append(rec)
-            return out
-    raise Invalid(_("No header row with a tube barcode column (管号) and a result column (结果)."))
-
-
-def lab_file_rows(f) -> list[dict]:
-    """The rows of an uploaded results file (the lab page and `POST /screening/results/file`)."""
-    if f is None:
-        raise Invalid(_("Choose a results file (.xlsx or .csv)."))
-    return parse_lab_file(f.name, f.read(5_000_001))
-
-
 @page
 def lab(request):
     scope = request.scope
     if not scope.has(Perm.SCREENING_LAB):
         raise NotFound()
-    ctx = {"summary": None, "errors": [], "work": queries.lab_work(scope)}
+    ctx, status = {"summary": None, "errors": [], "work": queries.lab_work(scope)}, 200
     if request.method == "POST":
         try:
-            rows = lab_file_rows(request.FILES.get("file"))
+            rows = labfile.rows_of_upload(request.FILES.get("file"))
             ctx["summary"] = actions.record_results(_actor(request), rows, source="upload")
-        except Invalid as e:
-            ctx["error"] = e.message
-            labels = lab_column_labels()
+        except Invalid as e:  # the file arrived but cannot be used: 422, as the API
+            labels = labfile.column_labels()
+            ctx["error"], status = e.message, 422
             ctx["errors"] = [dict(r, label=labels.get(r.get("column"), "")) for r in e.rows]
-    return render(request, "screening/lab.html", ctx)
-
-
-def lab_column_labels() -> dict:
-    """The lab file's columns as the lab page names them (the file's usual headers)."""
-    return {"barcode": _("Tube barcode"), "result": _("Result"), "ct_orf": _("ORF1ab Ct value"),
-            "ct_n": _("N Ct value"), "tested_at": _("Time of test")}
+    return render(request, "screening/lab.html", ctx, status=status)
 
 
 # --- planning ---------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def test_a_file_that_is_not_a_photo_is_refused(world, ag, content, name):
 def test_a_photo_over_5_mb_is_refused(world, ag):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff\xe0" + b"0" * antigen.MAX_PHOTO_BYTES)
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff\xe0" + b"0" * (5 * 1024 * 1024))
     with pytest.raises(Invalid) as e:
         antigen.record_result(staff(world), ag, world.su, "negative", photo=big)
     assert "5 MB" in str(e.value.fields["photo"][0])

@@ -181,6 +181,11 @@ def _file_error(message) -> dict:
     return _error(FILE_ROW, "", "", message)
 
 
+def _refused_error(refused) -> dict:
+    """A FileRefused from reading the file, at its row and column when it names them."""
+    return _error(refused.row or FILE_ROW, refused.column, "", refused.message)
+
+
 def _row_error(errors, rownum, labels, key, value, message):
     shown = checks.text(value)
     if key == "id_number" and _ID_LIKE.fullmatch(shown):

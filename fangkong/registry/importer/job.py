@@ -87,7 +87,7 @@ def _run(job: ImportJob, actor, progress):
 
     parsed = _parse(job.filename, bytes(job.content), progress=on_progress)
     if parsed.structural:
-        return _reject(job, parsed.errors, parsed.total)
+        return _reject(job, parsed.errors, parsed.total, file_problem=True)
     # Columns the import place makes necessary.
     kind = Kind(place.kind)
     need = []
@@ -130,15 +130,19 @@ RESULT_FIELDS = ["status", "total_rows", "processed_rows", "created_count", "upd
                  "errors", "message", "finished_at"]
 
 
-def _reject(job: ImportJob, errors: list[dict], total: int):
+def _reject(job: ImportJob, errors: list[dict], total: int, *, file_problem=False):
+    """Rejected: nothing written. `file_problem`: the file itself could not be used (read
+    past a limit, no header, columns missing), as against rows with errors; kept on the
+    instance only (`job.file_problem`), for the page that started it to answer 422."""
     errors = _sorted_errors(errors)
+    job.file_problem = file_problem
     job.status = ImportJob.Status.REJECTED
     job.error_count = len(errors)
     job.errors = errors[:MAX_STORED_ERRORS]
     job.total_rows = total
     job.processed_rows = total
-    if len(errors) == 1 and errors[0]["row"] == FILE_ROW:
-        job.message = errors[0]["message"][:500]
+    if (len(errors) == 1 and errors[0]["row"] == FILE_ROW) or file_problem:
+        job.message = " ".join(e["message"] for e in errors[:3])[:500]
     else:
         job.message = _("%(n)d problems found; nothing was imported. Correct the file and "
                         "import it again.") % {"n": len(errors)}
@@ -154,14 +158,7 @@ def create_job(actor, place: Place, filename: str, content: bytes) -> ImportJob:
     if place.kind not in IMPORT_KINDS:
         raise Invalid(fields={"place": [_(
             "A roster can be imported into a community, grid, compound, building or unit.")]})
-    limit = settings.FANGKONG_IMPORT_MAX_BYTES
-    if len(content) > limit:
-        raise Invalid(fields={"file": [_(
-            "The file is too large (%(size)s MB); the limit is %(limit)s MB. Split it into "
-            "several files.") % {"size": round(len(content) / 1048576, 1),
-                                 "limit": round(limit / 1048576, 1)}]})
-    if not content:
-        raise Invalid(fields={"file": [_("The file is empty.")]})
+    check_file(filename, content)
     user = actor.user if actor.user and actor.user.is_authenticated else None
     if user is None:
         raise Invalid(fields={"user": [_("An import must be made by a user.")]})
@@ -170,17 +167,28 @@ def create_job(actor, place: Place, filename: str, content: bytes) -> ImportJob:
                                     sha256=hashlib.sha256(content).hexdigest())
 
 
+def check_file(filename: str, content: bytes):
+    """What can be told of a roster file at once, before it is stored: its size, its kind
+    (an .xls, a workbook with macros…) and, for a workbook, its zip directory (a “zip
+    bomb”). The rows are read later, by the same functions, within the same limits."""
+    from fangkong.core.uploads import check_size, spreadsheet_kind
+    from fangkong.core.xlsx import open_xlsx
+
+    check_size(content, settings.FANGKONG_IMPORT_MAX_BYTES)
+    if spreadsheet_kind(filename, content) == "xlsx":
+        open_xlsx(content).close()
+
+
 def start_import(actor, place: Place, filename: str, content: bytes) -> ImportJob:
     """Action: check the actor may import into the place and the file's size, store the job,
     then run it in the request when it is small, or in the task worker when it is not."""
     job = create_job(actor, place, filename, content)
     inline = settings.FANGKONG_IMPORT_INLINE_ROWS
     if count_data_rows(job.filename, content, inline) <= inline:
-        run_import(job.id, actor=actor)
-    else:
-        from ..tasks import run_import_task
+        return run_import(job.id, actor=actor)  # with `file_problem` when rejected so
+    from ..tasks import run_import_task
 
-        run_import_task.enqueue(job.id, get_language())
+    run_import_task.enqueue(job.id, get_language())
     job.refresh_from_db()
     return job
 

@@ -26,6 +26,7 @@ from .columns import (
     _filled,
     _missing_columns_error,
     _place_key,
+    _refused_error,
     _row_error,
     _sorted_errors,
     max_rows,
@@ -97,7 +98,7 @@ def _parse(filename, content, *, progress=None) -> Parsed:
     try:
         table = _open_table(filename, content)
     except _FileProblem as e:
-        return structural(_file_error(e.message))
+        return structural(_refused_error(e))
     try:
         out.header_row, out.sheet = table.header_row, table.sheet
         out.columns, out.ignored = table.labels, table.ignored
@@ -113,7 +114,7 @@ def _parse(filename, content, *, progress=None) -> Parsed:
         _check_rows(_data_rows(table, out), table, out, progress)
     except _FileProblem as e:
         out.rows = []
-        return structural(_file_error(e.message))
+        return structural(_refused_error(e))
     finally:
         table.close()
     if not out.total and not out.errors:
@@ -319,7 +320,8 @@ def _check_rows(rows, table, out: Parsed, progress):
 
 
 def count_data_rows(filename: str, content: bytes, limit: int) -> int:
-    """Rows that hold a person, counting no further than limit + 1 (cheap for big files).
+    """Rows that hold a person, counting no further than limit + 1 (cheap for big files):
+    no more than 10 × limit rows are read, so a file of empty rows is big too.
 
     0 for a file that cannot be read: its import is rejected at once anyway.
     """
@@ -328,12 +330,25 @@ def count_data_rows(filename: str, content: bytes, limit: int) -> int:
     except _FileProblem:
         return 0
     try:
-        n = 0
+        if table.estimate <= limit:
+            return table.estimate  # the rows present below the header, at most
+        n, read, cap = 0, 0, 10 * limit + 100
+        rows = table.rows
+
+        def counted():
+            nonlocal read
+            for item in rows:
+                read += 1
+                if read > cap:
+                    return
+                yield item
+
+        table.rows = counted()
         for _row in _data_rows(table, Parsed()):
             n += 1
             if n > limit:
                 break
-        return n
+        return n if read <= cap else limit + 1
     except _FileProblem:
         return 0
     finally:
