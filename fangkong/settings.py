@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "fangkong.ops",  # before django_tasks_db: its db_worker (heartbeat, recovery) wins
     "django_tasks_db",
     "fangkong.core",
     "fangkong.accounts",
@@ -236,6 +237,20 @@ TASKS = {
         "QUEUES": [],
     }
 }
+
+# Background work that outlives its process (fangkong/ops): each worker beats every
+# BEAT seconds; a worker on another machine whose beat is older than LEASE is dead (on this
+# machine a dead pid is seen at once); every RECOVER seconds the workers retry or fail what
+# the dead left. A job (an import) is tried JOB_MAX_ATTEMPTS times in all.
+FANGKONG_WORKER_BEAT_SECONDS = envint("FANGKONG_WORKER_BEAT_SECONDS", 10)
+FANGKONG_WORKER_LEASE_SECONDS = envint("FANGKONG_WORKER_LEASE_SECONDS", 60)
+FANGKONG_RECOVER_SECONDS = envint("FANGKONG_RECOVER_SECONDS", 30)
+FANGKONG_JOB_MAX_ATTEMPTS = envint("FANGKONG_JOB_MAX_ATTEMPTS", 3)
+# Each app's recovery of its own job rows: (ops.recovery.Liveness) -> {counter: n}.
+FANGKONG_RECOVERY = [
+    "fangkong.registry.importer.recovery.recover_imports",
+    "fangkong.notify.tasks.recover_sender",
+]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("REDIS_URL"):
