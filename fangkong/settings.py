@@ -274,6 +274,9 @@ NOTIFY_PERSONAL_CHANNELS = [c for c in env(
     "FANGKONG_NOTIFY_PERSONAL", "sms" if env("FANGKONG_SMS_URL") else "console").split(",") if c]
 NOTIFY_MAX_ATTEMPTS = envint("FANGKONG_NOTIFY_MAX_ATTEMPTS", 6)
 NOTIFY_RETRY_SECONDS = envint("FANGKONG_NOTIFY_RETRY_SECONDS", 30)  # doubles each attempt
+# A sender holds the messages it claimed this long (renewed while it sends); if it dies
+# they are sent by the next sender once it ends.
+NOTIFY_LEASE_SECONDS = envint("FANGKONG_NOTIFY_LEASE_SECONDS", 300)
 FANGKONG_PUBLIC_URL = env("FANGKONG_PUBLIC_URL", "")  # for links in SMS / group messages
 
 LOGGING = {

@@ -29,7 +29,8 @@ from .models import Delivery, GroupChannel, Notification, Status
 
 log = logging.getLogger("fangkong.notify")
 CHUNK = 5000
-LEASE = datetime.timedelta(minutes=5)  # a claimed delivery is retried after this if its sender died
+# A claimed delivery is retried after this if its sender died (renewed while it sends).
+LEASE = datetime.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
 
 
 def _levels(place) -> dict:
