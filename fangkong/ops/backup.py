@@ -33,6 +33,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 ROOT = "fangkong-backup"
 FORMAT = 1
@@ -114,7 +115,7 @@ def backup(path: Path, *, method: str = "auto") -> dict:
     path.parent.mkdir(parents=True, exist_ok=True)
     kind = vendor()
     if kind not in ("postgresql", "sqlite"):
-        raise BackupError(f"backups of a {kind} database are not supported")
+        raise BackupError(_("Backups of a %(kind)s database are not supported.") % {"kind": kind})
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".backup-") as tmp:
         tmp = Path(tmp)
         files: list[tuple[Path, str]] = []
@@ -125,9 +126,9 @@ def backup(path: Path, *, method: str = "auto") -> dict:
         else:
             tool = pg_tool("pg_dump") if method in ("auto", "pg_dump") else None
             if method == "pg_dump" and tool is None:
-                raise BackupError("pg_dump is not installed, or older than the server: install "
-                                  "the PostgreSQL client of the server's version, or use "
-                                  "--method copy")
+                raise BackupError(_("pg_dump is not installed, or is older than the server: "
+                                    "install the PostgreSQL client of the server's version, "
+                                    "or use --method copy."))
             if tool:
                 method = "pg_dump"
                 counts = _pg_dump(tool, tmp / "database.pgdump")
@@ -200,7 +201,7 @@ def _pg_dump(tool: str, dest: Path) -> dict[str, int]:
         finally:
             cur.execute("ROLLBACK")
     if out.returncode:
-        raise BackupError(f"pg_dump failed: {out.stderr.strip()[-2000:]}")
+        raise BackupError(_("pg_dump failed: %(error)s") % {"error": out.stderr.strip()[-2000:]})
     return counts
 
 
@@ -239,10 +240,11 @@ def read_manifest(tar: tarfile.TarFile) -> dict:
     try:
         member = tar.getmember(f"{ROOT}/manifest.json")
     except KeyError:
-        raise BackupError("this is not a Fangkong backup (no manifest.json)") from None
+        raise BackupError(_("This is not a Fangkong backup (it has no manifest.json).")) from None
     manifest = json.loads(tar.extractfile(member).read())
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"backup format {manifest.get('format')} is not known to this version")
+        raise BackupError(_("Backup format %(format)s is not known to this version.")
+                          % {"format": manifest.get("format")})
     return manifest
 
 
@@ -251,22 +253,24 @@ def restore(path: Path, *, ignore_keys: bool = False) -> dict:
     manifest; raises BackupError with what to do when it cannot."""
     path = Path(path)
     if not path.is_file():
-        raise BackupError(f"{path}: no such file")
+        raise BackupError(_("%(path)s: no such file.") % {"path": path})
     with tarfile.open(path, "r:*") as tar:
         manifest = read_manifest(tar)
         if manifest["vendor"] != vendor():
-            raise BackupError(f"this backup is of a {manifest['vendor']} database and the "
-                              f"configured database is {vendor()}: restore it into "
-                              f"{manifest['vendor']} (DATABASE_URL)")
+            raise BackupError(_("This backup is of a %(backup)s database and the configured "
+                                "database is %(here)s: restore it into %(backup)s "
+                                "(DATABASE_URL).") % {"backup": manifest["vendor"],
+                                                      "here": vendor()})
         if manifest["keys"] != key_fingerprint() and not ignore_keys:
-            raise BackupError("this backup was made with other encryption keys: ID numbers could "
-                              "not be read. Set FANGKONG_FIELD_KEY and FANGKONG_HASH_KEY (or the "
-                              "secrets file) of the site that made it, then restore again")
+            raise BackupError(_("This backup was made with other encryption keys: ID numbers "
+                                "could not be read. Set FANGKONG_FIELD_KEY and "
+                                "FANGKONG_HASH_KEY (or the secrets file) of the site that made "
+                                "it, then restore again."))
         existing = tables()
         if existing:
-            raise BackupError(f"the database is not empty ({len(existing)} tables): restore into "
-                              f"a new, empty database (e.g. createdb, or a new SQLite file) "
-                              f"and point DATABASE_URL at it")
+            raise BackupError(_("The database is not empty (%(n)d tables): restore into a new, "
+                                "empty database (e.g. createdb, or a new SQLite file) and "
+                                "point DATABASE_URL at it.") % {"n": len(existing)})
         _check_media_free(manifest)
         with tempfile.TemporaryDirectory(prefix=".restore-", dir=_scratch_dir()) as tmp:
             tmp = Path(tmp)
@@ -286,7 +290,8 @@ def restore(path: Path, *, ignore_keys: bool = False) -> dict:
     got = row_counts()
     wrong = {t: (n, got.get(t)) for t, n in manifest["tables"].items() if got.get(t) != n}
     if wrong:
-        raise BackupError(f"rows after the restore differ from the backup: {wrong}")
+        raise BackupError(_("The rows after the restore differ from the backup: %(tables)s")
+                          % {"tables": wrong})
     return manifest
 
 
@@ -298,8 +303,9 @@ def _check_media_free(manifest):
     media = Path(settings.MEDIA_ROOT)
     clash = [rel for rel in manifest["media"] if (media / rel).exists()]
     if clash:
-        raise BackupError(f"{len(clash)} uploaded files already exist in {media} (e.g. "
-                          f"{clash[0]}): restore into an empty media folder")
+        raise BackupError(_("%(n)d uploaded files already exist in %(folder)s (e.g. %(file)s): "
+                            "restore into an empty media folder.")
+                          % {"n": len(clash), "folder": media, "file": clash[0]})
 
 
 def _restore_media(tar, members):
@@ -308,7 +314,7 @@ def _restore_media(tar, members):
     for m in members:
         rel = Path(m.name[len(prefix):])
         if rel.is_absolute() or ".." in rel.parts:
-            raise BackupError(f"unsafe file name in the backup: {m.name}")
+            raise BackupError(_("Unsafe file name in the backup: %(name)s") % {"name": m.name})
         dest = media / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         with tar.extractfile(m) as src, open(dest, "xb") as out:
@@ -330,14 +336,14 @@ def _sqlite_restore(src: Path):
 def _pg_restore(dump: Path):
     tool = pg_tool("pg_restore")
     if tool is None:
-        raise BackupError("this backup needs pg_restore (the PostgreSQL client of the "
-                          "server's version or newer): install it and restore again")
+        raise BackupError(_("This backup needs pg_restore (the PostgreSQL client of the "
+                            "server's version or newer): install it and restore again."))
     connection.close()
     out = subprocess.run([tool, "--no-owner", "--no-privileges", "--exit-on-error",
                           "--single-transaction", f"--dbname={_pg_env()['PGDATABASE']}", str(dump)],
                          env=_pg_env(), capture_output=True, text=True)
     if out.returncode:
-        raise BackupError(f"pg_restore failed: {out.stderr.strip()[-2000:]}")
+        raise BackupError(_("pg_restore failed: %(error)s") % {"error": out.stderr.strip()[-2000:]})
 
 
 def _pg_copy_in(folder: Path, manifest: dict):
@@ -350,20 +356,22 @@ def _pg_copy_in(folder: Path, manifest: dict):
     known = set(applied_migrations_on_disk())
     missing = [m for m in manifest["migrations"] if m not in known]
     if missing:
-        raise BackupError(f"this backup was made by a newer version (migrations {missing[:3]}): "
-                          f"install that version first")
+        raise BackupError(_("This backup was made by a newer version (migrations %(names)s): "
+                            "install that version first.") % {"names": ", ".join(missing[:3])})
     call_command("migrate", verbosity=0, interactive=False)
     extra = sorted(set(applied_migrations()) - set(manifest["migrations"]))
     if extra:
-        raise BackupError(f"this version has migrations the backup does not ({extra[:3]}): "
-                          f"restore with the version that made it, then upgrade")
+        raise BackupError(_("This version has migrations the backup does not have "
+                            "(%(names)s): restore with the version that made it, then "
+                            "upgrade.") % {"names": ", ".join(extra[:3])})
     with transaction.atomic(), connection.cursor() as cur:
         names = ", ".join(f'"{t}"' for t in manifest["tables"])
         cur.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         for t, cols in manifest["columns"].items():
             have = [c.name for c in connection.introspection.get_table_description(cur, t)]
             if sorted(have) != sorted(cols):
-                raise BackupError(f"table {t} has other columns than in the backup")
+                raise BackupError(_("Table %(table)s has other columns than in the backup.")
+                                  % {"table": t})
             col_list = ", ".join(f'"{c}"' for c in cols)
             with open(folder / f"{t}.bin", "rb") as f, \
                     cur.cursor.copy(f'COPY "{t}" ({col_list}) FROM STDIN (FORMAT binary)') as cp:

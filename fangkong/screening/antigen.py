@@ -344,6 +344,10 @@ def _people(rnd, node):
 def coverage(rnd: Round, node: Place) -> dict:
     """The PCR coverage's shape for an antigen round (`sampled` = reported), plus kits and
     positives: people per household with flags in one grouped query, kits in another."""
+    if rnd.erased_at is not None:
+        from .erasure import kept_coverage
+
+        return kept_coverage(rnd, node)
     reported = Exists(AntigenResult.objects.filter(round=rnd, resident_id=OuterRef("id")))
     exempt = Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("id")))
     rows = (_people(rnd, node).annotate(s=reported, e=exempt).values("household_id")

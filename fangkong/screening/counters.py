@@ -38,7 +38,10 @@ WATCHED = ("resident.create", "resident.update", "resident.move", "registry.impo
 
 def refresh(rnd: Round) -> int:
     """Recount the communities of `rnd` whose registry or exemptions changed since the last
-    count. Returns how many communities were recounted (-1: the whole round)."""
+    count. Returns how many communities were recounted (-1: the whole round). An erased
+    round keeps the figures counted at its erasure."""
+    if rnd.erased_at is not None:
+        return 0
     since = rnd.counted_at
     now = timezone.now()
     if since is None:

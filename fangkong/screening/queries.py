@@ -197,6 +197,10 @@ def coverage(rnd: Round, node: Place) -> dict:
     (round, resident) unique index of the registrations and of the exemptions once, are
     grouped by household, and the households are summed. ~4 ms for 2,000 residents and
     ~15 ms for 10,000 on PostgreSQL (docs/benchmarks.md)."""
+    if rnd.erased_at is not None:
+        from .erasure import kept_coverage
+
+        return kept_coverage(rnd, node)
     out = {"expected": 0, "sampled": 0, "exempt": 0, "missing": 0, "households": 0,
            "households_covered": 0, "out_of_scope": 0}
     if node.kind in LEVELS:
@@ -268,6 +272,8 @@ def missing(scope, rnd: Round, node: Place, limit=2000, *, done=None):
     VIEW_REGISTRY (phones per role in the template). `done`: the subquery (on OuterRef("id"))
     of what takes a person off the list — their registration by default, an antigen result
     for an antigen round (`antigen.missing`). Three queries."""
+    if rnd.erased_at is not None:  # who was sampled is gone: no one to list
+        return [], False
     if done is None:
         done = Sample.objects.filter(round=rnd, retest=False, resident_id=OuterRef("id"))
     qs = (reg_queries.residents(scope).filter(_node_q(node)).filter(area_q(rnd))

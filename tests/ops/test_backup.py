@@ -178,7 +178,7 @@ def test_a_backup_restores_into_an_empty_database_with_every_table_equal(
 
             # restoring again, over data, is refused and changes nothing
             again = manage(target, var, "restore", str(archive))
-            assert again.returncode != 0 and "not empty" in again.stderr
+            assert again.returncode != 0 and "数据库不是空的" in again.stderr  # (Chinese: the default)
             assert rows_of(target)["registry_resident"] == after["registry_resident"]
         finally:
             drop(target)
@@ -213,6 +213,6 @@ def test_a_restore_with_other_keys_is_refused(tmp_path, world, recorded_migratio
         other = {"FANGKONG_FIELD_KEY": "b" * 43 + "=", "FANGKONG_HASH_KEY": "another"}
         out = manage(target, tmp_path / "var", "restore", str(archive), env=other)
         assert out.returncode != 0
-        assert "other encryption keys" in out.stderr
+        assert "另一套加密密钥" in out.stderr
     finally:
         drop(target)
