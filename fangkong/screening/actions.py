@@ -197,6 +197,8 @@ def set_status(actor, rnd: Round, status: str) -> Round:
     require(actor, Perm.SCREENING_RUN, rnd)
     if status not in RoundStatus.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
+    if rnd.erased_at is not None:  # its people are gone: it cannot run again
+        raise Invalid(_("The personal data of this round was already erased."))
     before = rnd.status
     with transaction.atomic():
         Round.objects.filter(pk=rnd.pk).update(status=status)
@@ -1494,7 +1496,10 @@ def _retest_result(actor, tube: Tube):
 def recount(rnd: Round, *, with_sampled=False):
     """Recompute expected and exempt per community for a round (set-based: two grouped
     queries). `sampled` is kept by the registering transactions and not touched here,
-    unless `with_sampled` (for loaders and repairs, when no station is registering)."""
+    unless `with_sampled` (for loaders and repairs, when no station is registering). An
+    erased round keeps the counts it had (screening.erasure)."""
+    if rnd.erased_at is not None:
+        return
     base = Resident.objects.filter(area_q(rnd)).exclude(presence=Presence.MOVED_OUT)
     expected = {row["community_id"]: row for row in base.values("community_id", "street_id",
                                                                   "district_id")

@@ -242,3 +242,8 @@ def test_a_finished_rounds_people_go_and_its_figures_stay(lived_in, client, syst
     page = client.get(f"/screening/rounds/{w.rnd.id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "The personal data of this round was erased on" in page
     assert f"{before['percent']}%" in page
+    assert f"/screening/rounds/{w.rnd.id}/missing/" not in page  # no empty lists offered
+    from fangkong.core.errors import Invalid
+
+    with pytest.raises(Invalid):  # and it cannot run again
+        screening.set_status(system, w.rnd, "running")
