@@ -173,6 +173,23 @@ def _audit(e: Erasure, community):
         q |= Q(target_type=target_type, target_id__in=list(ids))
     e.add("audit_events_scrubbed", AuditEvent.objects.filter(q)
           .update(changes={"erased": True}, target_label="", ip=None))
+    _admin_log(e)
+
+
+def _admin_log(e: Erasure):
+    """The admin site's own log names the objects a superuser changed (their str())."""
+    from django.apps import apps
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    q = Q(user_id__in=e.users)
+    for target_type, ids in e.targets.items():
+        model = next((m for m in apps.get_models() if m.__name__.lower() == target_type), None)
+        if model is not None and ids:
+            q |= Q(content_type=ContentType.objects.get_for_model(model),
+                   object_id__in=[str(i) for i in ids])
+    e.add("audit_events_scrubbed", LogEntry.objects.filter(q).update(object_repr="",
+                                                                    change_message=""))
 
 
 def _record(e: Erasure):

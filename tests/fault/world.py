@@ -134,10 +134,12 @@ def check(seen: dict) -> dict:
     if wrong_tubes:
         problems.append(f"tube counts differ from their registrations: {wrong_tubes[:5]}")
     counted = {c.community_id: c.sampled for c in RoundCounter.objects.filter(round_id=rnd)}
-    real = dict(Sample.objects.filter(round_id=rnd).values_list("community_id")
-                .annotate(n=Count("id")))
-    if counted != {k: v for k, v in real.items()} and {k: counted.get(k, 0) for k in real} != real:
-        problems.append(f"round counters {counted} differ from the registrations {real}")
+    real = dict(Sample.objects.filter(round_id=rnd, retest=False, out_of_scope=False)
+                .values_list("community_id").annotate(n=Count("id")))
+    off = {c: (counted.get(c, 0), real.get(c, 0)) for c in set(counted) | set(real)
+           if counted.get(c, 0) != real.get(c, 0)}
+    if off:
+        problems.append(f"round counters differ from the registrations (counted, real): {off}")
 
     answers = Assignment.objects.filter(call_id__in=seen["calls"])
     got = set(answers.values_list("call_id", "volunteer_id"))

@@ -83,6 +83,12 @@ def lived_in(world, system, settings, tmp_path):
     notify(staff, [world.users.resident], kind="test", title="苏霞的复核结果", place=world.hh101)
     rows = [person(1, IMPORTED[0], IMPORTED[1], "301")]
     start_import(staff, world.community, "苏霞家的花名册.xlsx", xlsx_bytes(rows))
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.create(user=world.users.district, action_flag=CHANGE, object_id=str(world.su.pk),
+                            object_repr=str(world.su), change_message="苏霞 的电话",
+                            content_type=ContentType.objects.get_for_model(Resident))
     old_backup = settings.VAR_DIR / "backups" / "fangkong-old.tar"
     old_backup.parent.mkdir(parents=True)
     old_backup.write_bytes(b"an old backup")
