@@ -246,10 +246,21 @@ def run(plan: Plan, database_url: str, workdir: Path) -> dict:
     report["problems"] = errors + result["problems"]
     report["starts"] = {"server": server.starts, "worker": worker.starts}
     report["total_seconds"] = round(time.monotonic() - t0, 1)
-    if report["problems"]:
+    if report["problems"]:  # the database stays for a look; the next run replaces it
         report["server_log"] = server.tail()
         report["worker_log"] = worker.tail()
+    else:
+        drop_database(url)
     return report
+
+
+def drop_database(url: str):
+    if url.startswith("postgres"):
+        import psycopg
+
+        base, _, name = url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _wait_ready(port, built, server, timeout=60):

@@ -25,6 +25,7 @@ from fangkong.registry import demo
 from fangkong.registry.importer import start_import
 from fangkong.registry.models import Kind, Place, Resident
 from tests.conftest import actor_for
+from tests.fault.harness import drop_database as drop
 from tests.test_import import new_id, person, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -81,15 +82,6 @@ def database_url(name_suffix: str, folder: Path) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{base}/{name}"
-
-
-def drop(url: str):
-    if url.startswith("postgres"):
-        import psycopg
-
-        base, _, name = url.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def manage(url: str, var: Path, *args, env=None):
