@@ -139,6 +139,9 @@ def main():
     if len(sys.argv) < 2 or sys.argv[1] not in ("start", "test"):
         print(__doc__)
         sys.exit(2)
+    # Both commands are a local install: keys may be generated into var/ (production sets
+    # FANGKONG_ENV=production or DATABASE_URL/HTTPS and must pass its keys; see settings.py).
+    os.environ.setdefault("FANGKONG_ENV", "local")
     (start if sys.argv[1] == "start" else test)(sys.argv[2:])
 
 

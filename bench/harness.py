@@ -219,7 +219,9 @@ def configure(cfg: Config) -> dict:
     env = {
         "DATABASE_URL": cfg.database_url,
         "FANGKONG_VAR_DIR": str(cfg.workdir / "var"),
-        # The keyed hash of ID numbers must stay the one the cached data was built with.
+        # The keyed hash of ID numbers must stay the one the cached data was built with:
+        # a local install's generated keys, kept beside the cached data.
+        "FANGKONG_ENV": "local",
         "FANGKONG_SECRETS_FILE": str(cfg.workdir / "secrets.json"),
         "DJANGO_SETTINGS_MODULE": "fangkong.settings",
         "DEBUG": "0",

@@ -30,7 +30,7 @@ from django.test import Client
 from fangkong.core import bulk
 from fangkong.core.actor import Actor
 from fangkong.registry.models import LEVEL_FIELDS, Kind, Place, Resident
-from fangkong.screening import actions, queries
+from fangkong.screening import actions, figures
 from fangkong.screening.models import Round, RoundCounter, Sample, Sampler, Tube
 
 from .common import bench_user
@@ -83,7 +83,7 @@ def ensure_rounds(ctx) -> list[Round]:
             _load(loader, chunk, by_district, new_tube, new_sample)
             loader.wait()
         for r in rounds:
-            actions.recount(r, with_sampled=True)
+            actions.recount(r)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE screening_sample; ANALYZE screening_tube; ANALYZE screening_roundcounter")
@@ -141,7 +141,7 @@ def _cleanup(rnd, user):
         from fangkong.screening.models import Conflict
 
         Conflict.objects.filter(round=rnd).delete()
-        actions.recount(rnd, with_sampled=True)
+        actions.recount(rnd)
 
 
 def run(ctx):
@@ -237,7 +237,7 @@ def _station_bodies(people, prefix, per_request=500) -> list[str]:
         code = f"{prefix}{k // 10:07d}"
         events.append({"client_id": str(uuid.uuid4()), "type": "open", "barcode": code})
         events += [{"client_id": str(uuid.uuid4()), "type": "scan", "barcode": code,
-                    "person": p[1]} for p in people[k:k + 10]]
+                    "person": "FK1:" + p[1]} for p in people[k:k + 10]]  # as printed
     return [json.dumps({"events": events[i:i + per_request]})
             for i in range(0, len(events), per_request)]
 
@@ -349,7 +349,7 @@ def scan_figures(ctx, rnd, user, raw):
                 actions.open_tube(Actor.system(user), rnd, code, capacity=50)
                 tubes.append(code)
             reqs = [json.dumps({"client_id": str(uuid.uuid4()), "barcode": tubes[i // 50],
-                                "person": p[1]}) for i, p in enumerate(people)]
+                                "person": "FK1:" + p[1]}) for i, p in enumerate(people)]
             cpu0 = (srv.cpu_seconds(), postgres_cpu())
             res = paced(port, f"/api/v1/screening/rounds/{rnd.id}/scan", reqs, headers, at_rate,
                         duration, threads=cfg.threads * 2)
@@ -501,7 +501,7 @@ def ensure_big_community(ctx, rounds) -> Place:
         with bulk.Loader() as loader:
             _load(loader, [r for r in rows if r[0] % 10], {rnd.place_id: rnd}, new_tube, new_sample)
             loader.wait()
-        actions.recount(rnd, with_sampled=True)
+        actions.recount(rnd)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:  # as autovacuum would have by now (index-only scans)
             cur.execute("VACUUM ANALYZE registry_resident")
@@ -521,11 +521,11 @@ def coverage_figures(ctx, rounds):
     street = Place.objects.get(pk=community.street_id)
     n_street = Resident.objects.filter(street_id=street.id).count()
     rep = max(cfg.repeat, 5)
-    report.add(figure("screening.coverage.community", timed(lambda: queries.coverage(rnd, community), rep),
+    report.add(figure("screening.coverage.community", timed(lambda: figures.coverage(rnd, community), rep),
                       "ms", scale=1000, note=f"{n_comm:,} residents: people and households, exact"))
-    report.add(figure("screening.coverage.community_10k", timed(lambda: queries.coverage(rnd, big), rep),
+    report.add(figure("screening.coverage.community_10k", timed(lambda: figures.coverage(rnd, big), rep),
                       "ms", scale=1000, note=f"{n_big:,} residents, one community: target < 50 ms"))
-    report.add(figure("screening.coverage.street", timed(lambda: queries.coverage(rnd, street), rep),
+    report.add(figure("screening.coverage.street", timed(lambda: figures.coverage(rnd, street), rep),
                       "ms", scale=1000, note=f"{n_street:,} residents"))
     live_page_figures(ctx, rnd, big)
     door_sheet_figures(ctx, big)
@@ -556,7 +556,7 @@ def coverage_figures(ctx, rounds):
                       compare_name="naive join", ratio_label="join ÷ GROUP BY copied community_id"))
     district = Place.objects.get(pk=rnd.place_id)
     report.add(figure("screening.coverage.district.rollup",
-                      timed(lambda: queries.rollup(rnd, district), rep), "ms", scale=1000,
+                      timed(lambda: figures.rollup(rnd, district), rep), "ms", scale=1000,
                       note="the live page's per-community list (counters, refreshed for registry "
                            "changes since the last count, + names)"))
     rollup_after_change(ctx, rnd, big, district, rep)
@@ -649,12 +649,12 @@ def rollup_after_change(ctx, rnd, big, district, rep):
 
     system = Actor.system(via="cli")
     person = Resident.objects.filter(community_id=big.id, presence="home").order_by("id").first()
-    before = {r["community_id"]: r["expected"] for r in queries.rollup(rnd, district)}
+    before = {r["community_id"]: r["expected"] for r in figures.rollup(rnd, district)}
     samples = []
     for state in ("moved_out", "home") * rep:
         reg_actions.update_resident(system, person, {"presence": state})
         t = time.perf_counter()
-        rows = queries.rollup(rnd, district)
+        rows = figures.rollup(rnd, district)
         samples.append(time.perf_counter() - t)
         got = next(r["expected"] for r in rows if r["community_id"] == big.id)
         want = before[big.id] - (state == "moved_out")

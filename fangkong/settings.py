@@ -1,8 +1,9 @@
 """Fangkong settings: everything from environment variables, with safe defaults.
 
 SQLite under var/ unless DATABASE_URL is set; DEBUG off unless asked; secrets generated
-once and kept in var/secrets.json for a local install (production passes them in the
-environment or as *_FILE paths).
+once and kept in var/secrets.json for a local install only. Production passes them in the
+environment or as *_FILE paths and refuses to start without them (see FANGKONG_ENV below
+and fangkong/core/deploy.py).
 """
 
 import base64
@@ -55,16 +56,33 @@ def _local_secrets():
     return data
 
 
+# Local install or production? FANGKONG_ENV says so (`local` or `production`). Unset, it
+# is production as soon as the data or the traffic leaves this machine (DATABASE_URL or
+# HTTPS is set) and local otherwise: a fresh clone on SQLite in var/, whose generated keys
+# sit beside the data they open. `python3 dev.py start|test` set it to local. Only a local
+# install may generate its keys; production without them fails `manage.py check` (and so
+# migrate, runserver, the worker) and the WSGI application refuses to load
+# (fangkong/core/deploy.py), because keys made per machine or per replica cannot read
+# what another one encrypted.
+FANGKONG_ENV = env("FANGKONG_ENV", "").strip().lower() or (
+    "production" if env("DATABASE_URL") or envbool("HTTPS") else "local")
+FANGKONG_KEYS_MISSING = []  # names a production environment did not set (deploy.py says which)
+FANGKONG_KEYS_GENERATED = False  # a local install using var/secrets.json
+
 _secrets = None
 
 
 def secret(name):
-    global _secrets
+    global _secrets, FANGKONG_KEYS_GENERATED
     value = env(name)
     if value:
         return value
+    if FANGKONG_ENV != "local":
+        FANGKONG_KEYS_MISSING.append(name)
+        return ""
     if _secrets is None:
         _secrets = _local_secrets()
+    FANGKONG_KEYS_GENERATED = True
     return _secrets[name.removeprefix("FANGKONG_")]
 
 
@@ -89,6 +107,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "fangkong.ops",  # before django_tasks_db: its db_worker (heartbeat, recovery) wins
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "fangkong.core",
     "fangkong.accounts",
     "fangkong.audit",
@@ -106,6 +127,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fangkong.accounts.middleware.SessionIdleMiddleware",
+    "fangkong.accounts.middleware.TwoStepEnrolMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -175,10 +198,42 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Phones are shared: a session ends after this many hours without a request. Every use
+# pushes the end back (accounts.middleware.SessionIdleMiddleware, at most one session write
+# in 5 minutes rather than one per request).
+SESSION_COOKIE_AGE = envint("FANGKONG_SESSION_IDLE_HOURS", 12) * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("HTTPS")
-CSRF_COOKIE_SECURE = envbool("HTTPS")
+HTTPS = envbool("HTTPS")
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_SSL_REDIRECT = envbool("FANGKONG_SSL_REDIRECT", "1")
+    SECURE_HSTS_SECONDS = envint("FANGKONG_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("FANGKONG_HSTS_SUBDOMAINS", "1")
+    SECURE_HSTS_PRELOAD = envbool("FANGKONG_HSTS_PRELOAD", "1")
+    # TLS usually ends at a proxy (nginx, a load balancer): the header it sets to say the
+    # visitor came over https. Empty when the app itself terminates TLS. The proxy must
+    # overwrite the header a visitor sends.
+    _proxy_header = env("FANGKONG_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Password guessing (accounts/throttle.py; counted in the cache, shared through REDIS_URL).
+FANGKONG_LOGIN_FAILS_PER_ACCOUNT = envint("FANGKONG_LOGIN_FAILS_PER_ACCOUNT", 5)
+FANGKONG_LOGIN_FAILS_PER_ADDRESS = envint("FANGKONG_LOGIN_FAILS_PER_ADDRESS", 30)
+FANGKONG_LOGIN_LOCK_MINUTES = envint("FANGKONG_LOGIN_LOCK_MINUTES", 15)
+# Two-step login (accounts/twostep.py): anyone may turn it on; these roles must
+# (comma-separated role names, e.g. "command,staff"; empty: nobody is made to).
+FANGKONG_TOTP_REQUIRED_ROLES = [r.strip() for r in env("FANGKONG_TOTP_REQUIRED_ROLES").split(",")
+                                if r.strip()]
+OTP_TOTP_ISSUER = SITE_NAME
+# Wrong codes are limited by accounts/throttle.py (per account and address, and it says
+# until when); django-otp's own silent back-off would refuse a right code typed soon after
+# a wrong one with "wrong code".
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# How many proxies in front of the app append to X-Forwarded-For: the client's address is
+# that many entries from the right (login throttling, audit). 0: REMOTE_ADDR as it comes.
+FANGKONG_PROXY_HOPS = envint("FANGKONG_PROXY_HOPS", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -223,9 +278,21 @@ FANGKONG_PLACE_PANELS = [
     "fangkong.screening.panels.place_panel",
     "fangkong.volunteers.panels.place_panel",
 ]
+# The most people one PCR tube may pool. A sensitivity limit, not arithmetic: every added
+# swab dilutes a positive one (10 in 1 was the usual rule in China in 2022). The
+# pooling advisor's best size stays within it and shows the unconstrained optimum beside.
+FANGKONG_MAX_POOL_SIZE = envint("FANGKONG_MAX_POOL_SIZE", 50)
+# Alerts at the very top of a place's page, at every level (a building leader's home too):
+# (request, place) → HTML or None. Positives nobody has re-sampled yet.
+FANGKONG_PLACE_ALERTS = [
+    "fangkong.screening.panels.positive_alert",
+]
 # ID numbers one user may have shown in clear in an hour (every reveal is audited; the
 # limit stops a stolen session or token from reading the whole registry).
 FANGKONG_REVEALS_PER_HOUR = envint("FANGKONG_REVEALS_PER_HOUR", 60)
+# A volunteer's check-out less than this many minutes after their check-in is asked about
+# first, on the page and in the API (an accidental second tap credited 0.0 h).
+FANGKONG_CHECK_OUT_CONFIRM_MINUTES = envint("FANGKONG_CHECK_OUT_CONFIRM_MINUTES", 15)
 # Code cards: a TrueType (glyf) font with Chinese to embed, e.g. Debian's fonts-droid-fallback
 # /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf; empty: reportlab's built-in
 # STSong-Light, not embedded (the viewer supplies a Song face). See registry/cards.py.

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
@@ -14,6 +15,9 @@ def api_not_found(request):
 admin.site.site_header = "Fangkong"
 # Django admin is for superusers only (staff flags are not used by Fangkong).
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+# …who log in through Fangkong's login (throttled, two-step), not the admin's own form.
+admin.site.login = lambda request, extra_context=None: redirect_to_login(
+    request.GET.get("next") or request.get_full_path())
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -41,10 +41,13 @@ def test_staff_create_a_family_login_and_the_family_logs_in(world, login):
     resp = client.post(reverse("household_login", args=[world.hh201.pk]), {"phone": "15083776308"})
     assert resp.status_code == 302
     assert Membership.objects.filter(user=user, role=Role.RESIDENT).count() == 2
-    # and staff can remove it from the household page
-    resp = client.post(reverse("membership_revoke", args=[m.pk]),
-                       {"next": reverse("household", args=[world.hh102.pk])})
-    assert resp["Location"] == reverse("household", args=[world.hh102.pk])
+    # and staff can remove it from the household page, after saying yes
+    back = reverse("household", args=[world.hh102.pk])
+    resp = client.post(reverse("membership_revoke", args=[m.pk]), {"next": back})
+    assert resp.status_code == 200 and f'href="{back}"' in resp.content.decode()
+    assert Membership.objects.get(pk=m.pk).is_active
+    resp = client.post(reverse("membership_revoke", args=[m.pk]), {"next": back, "confirm": "1"})
+    assert resp["Location"] == back
     assert not Membership.objects.get(pk=m.pk).is_active
 
 

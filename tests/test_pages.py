@@ -45,7 +45,7 @@ def test_community_page_shows_counts_and_grids(login, world):
 
 def test_building_board_shows_who_lives_where(login, world, django_assert_max_num_queries):
     c = login(world.users.grid)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # 12 + the positives alert (screening.panels)
         html = c.get(reverse("place", args=[world.building.id])).content.decode()
     for text in ("101", "102", "201", "苏霞", "夏明", "王新勇", "独居老人", "卧床"):
         assert text in html
@@ -59,7 +59,7 @@ def test_board_query_count_does_not_grow_with_households(login, world, system,
         hh = actions.create_household(system, world.unit2, str(door))
         actions.create_resident(system, hh, {"name": f"住户{door}"})
     c = login(world.users.staff)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # 12 + the positives alert (screening.panels)
         resp = c.get(reverse("place", args=[world.building.id]))
     assert "住户340" in resp.content.decode()
 
@@ -73,6 +73,9 @@ def test_board_query_count_does_not_grow_with_households(login, world, system,
     ("786x", "苏霞"),  # lower-case x
     ("1号楼1单元102", "夏明"),  # address
     ("1-1-102", "夏明"),
+    ("1号楼 1单元 102", "夏明"),  # as people type it, with spaces
+    ("光明小区 1号楼 1单元 102", "夏明"),
+    ("１－１－１０２", "夏明"),  # full-width
     ("１７４４６４１６１２０", "苏霞"),  # full-width phone
 ])
 def test_search_finds_people(login, world, query, expected):
@@ -244,7 +247,11 @@ def test_tokens_page_creates_and_revokes(login, world):
     html = resp.content.decode()
     assert "fk_" in html
     tok = world.users.staff.api_tokens.get()
-    c.post(reverse("token_revoke", args=[tok.id]))
+    asked = c.post(reverse("token_revoke", args=[tok.id]))  # a revoked token is gone for good
+    assert asked.status_code == 200 and 'name="confirm" value="1"' in asked.content.decode()
+    tok.refresh_from_db()
+    assert tok.revoked_at is None
+    c.post(reverse("token_revoke", args=[tok.id]), {"confirm": "1"})
     tok.refresh_from_db()
     assert tok.revoked_at is not None
     # someone else's token is "not found"
@@ -298,7 +305,10 @@ def test_staff_removes_a_role(login, world):
     c = login(world.users.other_staff)
     assert c.post(reverse("membership_revoke", args=[m.id])).status_code == 404
     c = login(world.users.staff)
-    c.post(reverse("membership_revoke", args=[m.id]))
+    c.post(reverse("membership_revoke", args=[m.id]))  # asks first
+    m.refresh_from_db()
+    assert m.is_active
+    c.post(reverse("membership_revoke", args=[m.id]), {"confirm": "1"})
     m.refresh_from_db()
     assert not m.is_active
 

@@ -11,6 +11,7 @@ from fangkong.core import pii
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Kind
 
+from . import usernames
 from .models import ApiToken, Membership, User
 from .roles import Perm, Role
 
@@ -21,6 +22,10 @@ def create_user(actor, username: str, password: str, *, display_name="", phone="
     username = (username or "").strip()
     if not username:
         errors["username"] = [_("Username is required.")]
+    elif usernames.looks_like_phone(username) or usernames.MOBILE.search(username):
+        errors["username"] = [_("A username must not be a phone number (it would show in "
+                                "the audit log). People log in with their phone anyway, once "
+                                "it is entered as their phone.")]
     try:
         phone = pii.validate_phone(phone)
     except ValidationError as e:
@@ -225,9 +230,10 @@ def add_person(actor, *, username, password, display_name, phone, role, place) -
 
 def household_login(actor, household, *, phone: str, display_name: str = "") -> tuple[User, str | None]:
     """A login for a household (the resident role on it), so the family sees its own
-    members, results and codes. The phone is the username. A phone that already has an
-    account gets the household added to it (returned password None); otherwise a new
-    account is made with a generated password, returned once for staff to pass on."""
+    members, results and codes. They log in with the phone; the username is random (not
+    personal data). A phone that already has an account gets the household added to it
+    (returned password None); otherwise a new account is made with a generated password,
+    returned once for staff to pass on."""
     import secrets
 
     if not actor.scope.allows(Perm.MANAGE_USERS, household):
@@ -239,13 +245,13 @@ def household_login(actor, household, *, phone: str, display_name: str = "") -> 
     if not phone or not phone.startswith("1"):
         raise Invalid(fields={"phone": [_("Enter the mobile number the family will log in with.")]})
     with transaction.atomic():
-        user = User.objects.filter(phone=phone).first() or User.objects.filter(username=phone).first()
+        user = User.objects.filter(phone=phone).first()
         password = None
         if user is None:
             alphabet = "abcdefghijkmnpqrstuvwxyz23456789"  # nothing to misread on paper
             password = "".join(secrets.choice(alphabet) for _i in range(10))
-            user = create_user(actor, phone, password, display_name=display_name or phone,
-                               phone=phone, check_password=False)
+            user = create_user(actor, usernames.new_username("hh"), password,
+                               display_name=display_name, phone=phone, check_password=False)
         elif Membership.objects.filter(user=user, role=Role.RESIDENT, household=household,
                                        is_active=True).exists():
             raise Invalid(fields={"phone": [_("This number can already log in for this household.")]})

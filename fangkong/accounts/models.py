@@ -18,7 +18,15 @@ class User(AbstractUser):
     objects = UserManager()
 
     def __str__(self):
-        return self.display_name or self.username
+        # A family login may have no name: its masked phone says more than its random
+        # username (and is how the audit trail shows phones).
+        if self.display_name:
+            return self.display_name
+        if self.phone:
+            from fangkong.core.pii import mask_phone
+
+            return mask_phone(self.phone)
+        return self.username
 
 
 class Membership(models.Model):

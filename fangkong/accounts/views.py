@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -9,9 +11,9 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.views import page
+from fangkong.core.views import confirm_step, confirmed, page
 
-from . import actions
+from . import actions, twostep
 from .models import ApiToken
 
 
@@ -27,15 +29,77 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update(
             {"autocomplete": "username", "autocapitalize": "none"})
 
+    def get_invalid_login_error(self):
+        locked = getattr(self.request, "login_locked", None)  # set by the backend
+        if locked is not None:
+            return ValidationError(locked.message, code="locked")
+        return super().get_invalid_login_error()
 
-login_view = auth_views.LoginView.as_view(template_name="accounts/login.html",
-                                          authentication_form=LoginForm,
-                                          redirect_authenticated_user=True)
+
+class LoginView(auth_views.LoginView):
+    """Password first; then the app's code if the account has two-step login on."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        return twostep.begin_login(self.request, form.get_user(), self.get_success_url())
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if getattr(self.request, "login_locked", None) is not None:
+            response.status_code = 429
+        return response
+
+
+login_view = LoginView.as_view()
 
 
 @require_POST
 def logout_view(request):
     return auth_views.LogoutView.as_view()(request)
+
+
+@page
+def home(request):
+    """Each role lands where its work is: staff, grid workers, leaders and command on their
+    place (a list when they have several), a resident on their household, a volunteer on
+    their tasks and calls, a lab operator on the lab's page (boxes to receive, results to
+    upload), a supplier on the supplier's page. Only an account without any role sees
+    "no place yet"."""
+    from .roles import Perm, Role
+
+    scope = request.scope
+    own = [g for g in scope.grants if g.household_id]
+    roots = scope.roots(Perm.VIEW_REGISTRY)
+    if len(roots) == 1 and not own:
+        return redirect("place", pk=roots[0].id)
+    if own and not roots:
+        return redirect("household", pk=own[0].household_id)
+    if not roots:
+        if scope.has_role(Role.VOLUNTEER):
+            return redirect("volunteers_home")
+        if scope.has(Perm.SCREENING_LAB):
+            return redirect("screening_lab")
+        if scope.has_role(Role.SUPPLIER):
+            return redirect("supplier_home")
+    return render(request, "registry/home.html", {"roots": roots, "own": own})
+
+
+@page
+def supplier_home(request):
+    """A supplier's page. Supply orders and checkpoint hand-overs are not built yet: until
+    they are, the page says what the supplier will do here and whom to call, and lists
+    nothing it does not have."""
+    from .queries import office_contacts
+    from .roles import Role
+
+    if not request.scope.has_role(Role.SUPPLIER):
+        raise NotFound()
+    return render(request, "accounts/supplier.html", {
+        "places": [g.place for g in request.scope.grants if g.role == Role.SUPPLIER],
+        "contacts": office_contacts(request.scope)})
 
 
 @page
@@ -79,9 +143,20 @@ def people(request):
 @require_POST
 @page
 def membership_revoke(request, pk):
+    nxt = request.POST.get("next", "")
+    if not confirmed(request):
+        from .queries import get_membership
+
+        m = get_membership(request.scope, pk)
+        back = nxt if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) \
+            else reverse("people")
+        return confirm_step(
+            request, title=_("Take the role away from %(name)s?") % {"name": m.user},
+            lines=[_("%(name)s will no longer be able to work as %(role)s at %(place)s.") % {
+                "name": m.user, "role": m.get_role_display(), "place": m.place.name}],
+            yes=_("Yes, remove the role"), back=back)
     m = actions.revoke_membership(Actor.from_request(request), pk)
     messages.success(request, _("%(name)s no longer has that role.") % {"name": m.user})
-    nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return redirect(nxt)
     return redirect("people")
@@ -106,6 +181,15 @@ def tokens(request):
 @require_POST
 @page
 def token_revoke(request, pk):
+    if not confirmed(request):
+        tok = ApiToken.objects.filter(user=request.user, pk=pk, revoked_at=None).first()
+        if tok is None:
+            raise NotFound()
+        return confirm_step(
+            request, title=_("Revoke the token “%(name)s”?") % {"name": tok.name},
+            lines=[_("Every device or program using it stops working at once. A revoked token "
+                     "cannot be turned on again; you would make a new one.")],
+            yes=_("Yes, revoke it"), back=reverse("tokens"))
     actions.revoke_token(Actor.from_request(request), pk)
     messages.success(request, _("Token revoked."))
     return redirect("tokens")

@@ -48,3 +48,27 @@ def insert_sql(event: AuditEvent) -> tuple[str, list]:
 
 def record_many(events: list[AuditEvent]):
     AuditEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def common_levels(rows):
+    """An object carrying only the levels all rows share (for auditing a list)."""
+    class _L:
+        pass
+
+    out = _L()
+    for f in LEVEL_FIELDS:
+        values = {getattr(r, f) for r in rows}
+        setattr(out, f, values.pop() if len(values) == 1 else None)
+    return out
+
+
+def record_shown(ctx, action: str, where: str, rows, key: str):
+    """One event for a page, API answer or export that showed personal data of many rows
+    in clear (volunteers' phones…): whose (`key`: their ids, the first 500), how many, and
+    where; at the levels the rows share. Nothing when no row was shown."""
+    rows = list(rows)
+    if not rows:
+        return None
+    return record(ctx, action, None, {"where": where, key: [r.id for r in rows[:500]],
+                                      "count": len(rows)},
+                  levels_from=common_levels(rows), label=where[:200])

@@ -25,6 +25,22 @@ class Actor:
 
 
 def client_ip(request):
+    """The visitor's address. Behind FANGKONG_PROXY_HOPS proxies that each append to
+    X-Forwarded-For, it is that many entries from the right (entries further left were
+    written by the visitor and prove nothing)."""
+    from django.conf import settings
+
+    hops = getattr(settings, "FANGKONG_PROXY_HOPS", 0)
+    if hops > 0:
+        chain = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                 if a.strip()]
+        if len(chain) >= hops:
+            import ipaddress
+
+            try:
+                return str(ipaddress.ip_address(chain[-hops]))
+            except ValueError:
+                pass  # not an address: the proxy is not what the setting says
     return request.META.get("REMOTE_ADDR")
 
 

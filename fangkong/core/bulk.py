@@ -287,7 +287,8 @@ class Loader:
 @contextmanager
 def indexes_deferred(*models, using="default"):
     """For a big load on PostgreSQL: drop the tables' plain indexes (not the primary key,
-    not those behind unique constraints) and build them again at the end, all inside the
+    not unique ones — those behind unique constraints, and unique expression indexes such
+    as the residents' Lower(token)) and build them again at the end, all inside the
     caller's transaction (so a failure restores them). One sorted build per index is much
     cheaper than keeping a dozen btrees in order row by row. Other databases: nothing.
 
@@ -304,7 +305,7 @@ def indexes_deferred(*models, using="default"):
         cur.execute("""
             SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
             FROM pg_index i
-            WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+            WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique
               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
             ORDER BY 1""", [tables])
         saved = cur.fetchall()

@@ -8,14 +8,19 @@ import datetime
 import functools
 import hashlib
 import hmac
+import logging
 import re
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric
+
+from fangkong.core.errors import FangkongError
+
+log = logging.getLogger(__name__)
 
 _FULLWIDTH = str.maketrans(
     "０１２３４５６７８９ｘＸ　－（）＋",
@@ -164,8 +169,26 @@ def encrypt(value: str) -> str:
     return _fernet().encrypt(value.encode()).decode() if value else ""
 
 
+class Undecryptable(FangkongError):
+    """Stored with a key this server does not hold (FANGKONG_FIELD_KEY differs from the
+    one it was written with): a fault of the installation, not of the request."""
+
+    status = 503
+    code = "undecryptable"
+    default_message = _("This ID number cannot be read with this server's keys, so nothing "
+                        "was shown or recorded. Tell your system administrator: the "
+                        "encryption key (FANGKONG_FIELD_KEY) is not the one it was stored with.")
+
+
 def decrypt(token: str) -> str:
-    return _fernet().decrypt(token.encode()).decode() if token else ""
+    if not token:
+        return ""
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken:
+        log.error("a personal field cannot be decrypted with FANGKONG_FIELD_KEY: the key is "
+                  "not the one it was written with (see fangkong/core/deploy.py)")
+        raise Undecryptable() from None
 
 
 def lookup_hash(value: str) -> str:

@@ -4,7 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from fangkong.core.errors import Forbidden, NotFound
+from fangkong.core.errors import FangkongError, Forbidden, NotFound
 
 
 def not_found(request, exception=None):
@@ -23,7 +23,8 @@ def server_error(request):
 
 
 def page(view):
-    """For HTML views: login required; NotFound → 404 page, Forbidden → 403 page."""
+    """For HTML views: login required; NotFound → 404 page, Forbidden → 403 page, any
+    other error an action raised → a page with its message and status."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -35,5 +36,30 @@ def page(view):
             return not_found(request)
         except Forbidden:
             return forbidden(request)
+        except FangkongError as e:  # anything else a view did not handle: its message
+            return render(request, "error.html", {"title": _("This could not be done"),
+                                                  "message": e.message}, status=e.status)
 
     return wrapper
+
+
+def confirmed(request) -> bool:
+    """Did this POST come from a confirmation step (`confirm_step`)?"""
+    return request.method == "POST" and request.POST.get("confirm") == "1"
+
+
+def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, action=None):
+    """Ask before something hard to undo: a page that says what will happen (`lines`, and a
+    `warn` line in red) and posts the same form again with confirm=1. No script (the CSP
+    forbids inline script, and it works where htmx does not load); "go back" comes first,
+    where the thumb that tapped was, and "yes" below it, so a double tap cannot confirm.
+
+    `fields`: what to post again (default: the request's own POST, without the token)."""
+    if fields is None:
+        fields = [(k, v) for k, vs in request.POST.lists() if k not in ("csrfmiddlewaretoken", "confirm")
+                  for v in vs]
+    elif isinstance(fields, dict):
+        fields = list(fields.items())
+    return render(request, "confirm.html", {
+        "title": title, "lines": [str(x) for x in lines if x], "warn": warn, "yes": yes,
+        "back": back, "fields": fields, "action": action or request.get_full_path()})

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
+from fangkong.audit.actions import common_levels as _common_levels
 from fangkong.audit.actions import record
 from fangkong.core import pii
 from fangkong.core.errors import Forbidden, Invalid, NotFound, TooMany
@@ -312,23 +313,32 @@ def move_resident(actor, r: Resident, household: Household) -> Resident:
 def reveal_id_number(actor, r: Resident) -> str:
     """The ID number in clear, for a role allowed to see it; every reveal is audited, and
     a user may have at most FANGKONG_REVEALS_PER_HOUR shown in an hour (counted from the
-    audit trail, so the limit holds across app servers)."""
+    audit trail, so the limit holds across app servers). One user's reveals run one at a
+    time (their user row locked while the hour is counted and the reveal recorded), so
+    requests sent at once cannot all pass the count. A number that cannot be decrypted
+    raises `pii.Undecryptable` and records nothing."""
     require(actor, Perm.REVEAL_ID, r)
-    if actor.user is not None and actor.user.is_authenticated:
-        from django.conf import settings
+    with transaction.atomic():
+        if actor.user is not None and actor.user.is_authenticated:
+            from django.conf import settings
 
-        from fangkong.audit.models import AuditEvent
+            from fangkong.accounts.models import User
+            from fangkong.audit.models import AuditEvent
 
-        limit = settings.FANGKONG_REVEALS_PER_HOUR
-        since = timezone.now() - datetime.timedelta(hours=1)
-        recent = AuditEvent.objects.filter(actor=actor.user, action="resident.reveal_id",
-                                           at__gte=since)[:limit].count()
-        if recent >= limit:
-            raise TooMany(_("You have shown %(n)d ID numbers in the last hour, the most "
-                            "allowed. Try again later or ask the community office.")
-                          % {"n": limit})
-    record(actor, "resident.reveal_id", r)
-    return pii.decrypt(r.id_enc)
+            # NO KEY: rows that merely point at the user (their audit events) still go in.
+            list(User.objects.select_for_update(no_key=True).filter(pk=actor.user.pk)
+                 .values_list("pk", flat=True))
+            limit = settings.FANGKONG_REVEALS_PER_HOUR
+            since = timezone.now() - datetime.timedelta(hours=1)
+            recent = AuditEvent.objects.filter(actor=actor.user, action="resident.reveal_id",
+                                               at__gte=since)[:limit].count()
+            if recent >= limit:
+                raise TooMany(_("You have shown %(n)d ID numbers in the last hour, the most "
+                                "allowed. Try again later or ask the community office.")
+                              % {"n": limit})
+        value = pii.decrypt(r.id_enc)
+        record(actor, "resident.reveal_id", r)
+    return value
 
 
 def record_phone_view(actor, residents, where: str, households=()):
@@ -344,18 +354,6 @@ def record_phone_view(actor, residents, where: str, households=()):
     rows = list(residents) + list(households)
     record(actor, "resident.view_phones", None, changes,
            levels_from=_common_levels(rows) or rows[0], label=where)
-
-
-def _common_levels(rows):
-    """An object carrying only the levels all rows share (for auditing a list)."""
-    class _L:
-        pass
-
-    out = _L()
-    for f in LEVEL_FIELDS:
-        values = {getattr(r, f) for r in rows}
-        setattr(out, f, values.pop() if len(values) == 1 else None)
-    return out
 
 
 def reissue_code(actor, r: Resident) -> Resident:

@@ -13,6 +13,7 @@ import re
 import secrets
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -215,7 +216,9 @@ class Resident(Levels):
     tags = models.CharField(_("vulnerability"), max_length=200, default="", blank=True)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
     unverified = models.BooleanField(default=False)  # registered on the spot, to be checked
-    token = models.CharField(max_length=32, unique=True, default=new_token)  # personal QR code
+    # The personal QR code (`cards.code_payload`); found by its lower case (`cards.token_key`:
+    # a scanner may change the case), so that is what is unique and indexed.
+    token = models.CharField(max_length=32, default=new_token)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -223,6 +226,7 @@ class Resident(Levels):
         ordering = ["household_id", "id"]
         indexes = [models.Index(fields=[f], name=f"resident_{f}_idx") for f in LEVEL_FIELDS
                    if f != "unit_id"]
+        constraints = [models.UniqueConstraint(Lower("token"), name="resident_token_any_case")]
 
     def __str__(self):
         return self.name

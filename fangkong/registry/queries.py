@@ -14,9 +14,42 @@ from fangkong.core import pii
 from fangkong.core.errors import NotFound
 from fangkong.core.text import name_keys
 
-from .models import LEVEL_FIELDS, LEVELS, Household, ImportJob, Kind, Place, Resident, natural_key
+from .models import (
+    LEVEL_FIELDS,
+    LEVELS,
+    Household,
+    ImportJob,
+    Kind,
+    Place,
+    Presence,
+    Resident,
+    natural_key,
+)
 
 V = Perm.VIEW_REGISTRY
+
+
+# --- who counts --------------------------------------------------------------
+# The one definition of who counts as a resident, for every figure that counts people (a
+# place's totals, the resident list, testing rounds, calls): everyone on the roll except
+# those who moved out (their row stays for the record and can be listed on its own). A
+# household counts when at least one person who counts lives in it.
+
+def counts(prefix: str = "") -> Q:
+    """Filter for residents who count (`prefix`: the path to the resident, e.g. "residents__")."""
+    return ~Q(**{f"{prefix}presence": Presence.MOVED_OUT})
+
+
+def counted_residents():
+    return Resident.objects.filter(counts())
+
+
+def _totals(qs, group=None):
+    """People and households who count, and vulnerable people, in one aggregate over residents."""
+    aggs = {"residents": Count("id"), "households": Count("household_id", distinct=True),
+            "vulnerable": Count("id", filter=~Q(tags=""))}
+    qs = qs.filter(counts()).order_by()
+    return qs.values(group).annotate(**aggs) if group else qs.aggregate(**aggs)
 
 
 def places(scope, perm=V):
@@ -69,10 +102,11 @@ def ancestors(place: Place) -> list[Place]:
 
 
 def children_with_counts(scope, place: Place) -> list[Place]:
-    """Visible children of a place, each with `.n_households` and `.n_residents`.
+    """Visible children of a place, each with `.n_households` and `.n_residents` (who
+    counts, `counts`).
 
-    Three queries whatever the number of children: children, then household and resident
-    counts grouped by each child level.
+    Two queries whatever the number of children: children, then people and households
+    grouped by each child level.
     """
     kids = list(places(scope).filter(parent=place).order_by("kind", "sort_key", "id"))
     hh_counts, res_counts = defaultdict(int), defaultdict(int)
@@ -80,12 +114,9 @@ def children_with_counts(scope, place: Place) -> list[Place]:
     if kinds:
         sel = under(place)
         for kind in kinds:
-            for row in (Household.objects.filter(**sel).values(f"{kind}_id")
-                        .annotate(n=Count("id")).order_by()):
-                hh_counts[row[f"{kind}_id"]] += row["n"]
-            for row in (Resident.objects.filter(**sel).exclude(presence="moved_out")
-                        .values(f"{kind}_id").annotate(n=Count("id")).order_by()):
-                res_counts[row[f"{kind}_id"]] += row["n"]
+            for row in _totals(Resident.objects.filter(**sel), f"{kind}_id"):
+                hh_counts[row[f"{kind}_id"]] += row["households"]
+                res_counts[row[f"{kind}_id"]] += row["residents"]
     for k in kids:
         k.n_households = hh_counts.get(k.id, 0)
         k.n_residents = res_counts.get(k.id, 0)
@@ -93,12 +124,9 @@ def children_with_counts(scope, place: Place) -> list[Place]:
 
 
 def place_counts(place: Place) -> dict:
-    """Households, residents (not moved out) and vulnerable residents under a place: 2 queries."""
-    sel = under(place)
-    here = ~Q(presence="moved_out")
-    res = Resident.objects.filter(**sel).aggregate(
-        residents=Count("id", filter=here), vulnerable=Count("id", filter=here & ~Q(tags="")))
-    return {"households": Household.objects.filter(**sel).count(), **res}
+    """Households, residents and vulnerable residents under a place who count (`counts`):
+    one query."""
+    return _totals(Resident.objects.filter(**under(place)))
 
 
 def board(scope, place: Place):
@@ -132,6 +160,24 @@ ADDRESS = re.compile(
 )
 
 
+def parse_address(query: str):
+    """The parts of an address as people type it — "8号楼 3单元 302", "8-3-302",
+    "3号楼2单元501", "光明小区8号楼" (spaces and full-width digits allowed) — as a match
+    with groups compound, building, unit, door; None when it is not an address."""
+    compact = re.sub(r"\s+", "", pii.to_halfwidth(query or ""))
+    m = ADDRESS.match(compact)
+    if m and (m.group("door") or m.group("unit") or "号楼" in compact):
+        return m
+    return None
+
+
+def households_at(qs, query: str):
+    """Households of `qs` at the address typed in `query`, or None when it is not one
+    (the volunteer registration's picker uses it on a community's households)."""
+    m = parse_address(query)
+    return None if m is None else _address_filter(qs, m, hh="")
+
+
 def search(scope, query: str, *, within: Place | None = None, limit=50):
     """Residents matching a name, pinyin, initials, phone (or its tail), ID (or its tail)
     or an address like "3号楼2单元501" / "3-2-501". Returns (kind_of_match, residents)."""
@@ -152,7 +198,11 @@ def search_queryset(scope, query: str, *, within: Place | None = None):
     if within is not None:
         base = base.filter(**under(within))
     compact = re.sub(r"\s+", "", q)
-    if re.fullmatch(r"\d{17}[\dXx]", compact):
+    from .cards import parse_code, residents_by_token  # (cards reads through this module)
+
+    if (token := parse_code(query)) is not None:  # a personal code scanned into the box
+        kind, qs = "code", residents_by_token(base, [token])
+    elif re.fullmatch(r"\d{17}[\dXx]", compact):
         kind, qs = "id", base.filter(id_hash=pii.lookup_hash(compact.upper()))
     elif re.fullmatch(r"1[3-9]\d{9}", compact):
         kind, qs = "phone", base.filter(phone=compact)
@@ -165,7 +215,7 @@ def search_queryset(scope, query: str, *, within: Place | None = None):
             doors = doors.filter(**under(within))
         kind, qs = "tail", base.filter(Q(phone_tail=t) | Q(id_tail=t)
                                        | Q(household_id__in=doors.values("id")))
-    elif (m := ADDRESS.match(compact)) and (m.group("door") or m.group("unit") or "号楼" in compact):
+    elif m := parse_address(compact):
         kind, qs = "address", _address_filter(base, m)
     elif re.fullmatch(r"[a-zA-Z]+", compact):
         low = compact.lower()
@@ -206,7 +256,7 @@ def household_search(scope, query: str, *, within: Place | None = None, perm=V, 
     base = households(scope, perm).select_related("place")
     if within is not None:
         base = base.filter(**under(within))
-    if (m := ADDRESS.match(compact)) and (m.group("door") or m.group("unit") or "号楼" in compact):
+    if m := parse_address(compact):
         qs = _address_filter(base, m, hh="")
     elif re.fullmatch(r"\d+", compact) and len(compact) <= 5:
         qs = base.filter(door=compact)
@@ -221,16 +271,17 @@ def vulnerable(scope, place: Place, tags=(), include_away=False):
     for t in tags:
         qs = qs.filter(tags__contains=f",{t},")
     if not include_away:
-        qs = qs.exclude(presence="moved_out")
+        qs = qs.filter(counts())
     return qs.order_by("building_id", "unit_id", "household__sort_key", "id")
 
 
 def resident_list(scope, place: Place, *, tag=None, presence=None, q=None):
+    """The residents under `place` who count (`counts`), or those of one `presence` (moved
+    out included when asked for)."""
     qs = residents(scope).filter(**under(place)).select_related("household__place")
     if tag:
         qs = qs.filter(tags__contains=f",{tag},")
-    if presence:
-        qs = qs.filter(presence=presence)
+    qs = qs.filter(presence=presence) if presence else qs.filter(counts())
     return qs.order_by("building_id", "unit_id", "household__sort_key", "household_id", "id")
 
 
@@ -249,6 +300,21 @@ def address_labels(rows) -> dict[int, str]:
     return out
 
 
+def place_labels(places) -> dict[int, str]:
+    """{place id: "光明小区 3号楼 2单元"} for units and buildings (compound, building, and
+    the unit's own name), in one query."""
+    places = list(places)
+    names = dict(Place.objects.filter(id__in={x for p in places for x in (p.compound_id, p.building_id)
+                                              if x}).values_list("id", "name"))
+    out = {}
+    for p in places:
+        parts = [names.get(p.compound_id, ""), names.get(p.building_id, "")]
+        if p.kind == Kind.UNIT:
+            parts.append(p.name)
+        out[p.id] = " ".join(x for x in parts if x)
+    return out
+
+
 # --- for the JSON API (lists that page, roots, import jobs) --------------------
 
 ADDRESS_ORDER = ("building_id", "unit_id", "household__sort_key", "household_id", "id")
@@ -256,8 +322,8 @@ ADDRESS_ORDER = ("building_id", "unit_id", "household__sort_key", "household_id"
 
 def resident_query(scope, place: Place | None = None, *, tags=(), presence=None, q=None):
     """Residents for a paged list: under `place` (or everything the scope sees), having all
-    `tags`, by presence, and matching `q` with the same rules as `search`. Ordered by
-    address."""
+    `tags`, by presence (without one: those who count, `counts`), and matching `q` with the
+    same rules as `search`. Ordered by address."""
     qs = None
     if q and q.strip():
         _kind, qs = search_queryset(scope, q, within=place)
@@ -267,8 +333,7 @@ def resident_query(scope, place: Place | None = None, *, tags=(), presence=None,
             qs = qs.filter(**under(place))
     for t in tags:
         qs = qs.filter(tags__contains=f",{t},")
-    if presence:
-        qs = qs.filter(presence=presence)
+    qs = qs.filter(presence=presence) if presence else qs.filter(counts())
     return qs.order_by(*ADDRESS_ORDER)
 
 
@@ -285,13 +350,13 @@ def household_list(scope, place: Place | None = None, *, q=None):
         if q.isdigit() and len(q) >= 4:
             match |= Q(phone__endswith=q)
         qs = qs.filter(match)
-    qs = qs.annotate(n_residents=Count("residents", filter=~Q(residents__presence="moved_out")))
+    qs = qs.annotate(n_residents=Count("residents", filter=counts("residents__")))
     return qs.order_by("building_id", "unit_id", "sort_key", "id")
 
 
 def with_counts(nodes: list[Place]) -> list[Place]:
-    """Set `.n_households` and `.n_residents` on level places (e.g. a user's roots): two
-    grouped queries per kind of node, whatever the number of nodes."""
+    """Set `.n_households` and `.n_residents` (who counts, `counts`) on level places (e.g.
+    a user's roots): one grouped query per kind of node, whatever the number of nodes."""
     by_kind = defaultdict(list)
     for p in nodes:
         p.n_households = p.n_residents = 0
@@ -300,12 +365,9 @@ def with_counts(nodes: list[Place]) -> list[Place]:
     hh_counts, res_counts = {}, {}
     for kind, ids in by_kind.items():
         f = f"{kind}_id"
-        for row in (Household.objects.filter(**{f"{f}__in": ids}).values(f)
-                    .annotate(n=Count("id")).order_by()):
-            hh_counts[row[f]] = row["n"]
-        for row in (Resident.objects.filter(**{f"{f}__in": ids}).exclude(presence="moved_out")
-                    .values(f).annotate(n=Count("id")).order_by()):
-            res_counts[row[f]] = row["n"]
+        for row in _totals(Resident.objects.filter(**{f"{f}__in": ids}), f):
+            hh_counts[row[f]] = row["households"]
+            res_counts[row[f]] = row["residents"]
     for p in nodes:
         p.n_households = hh_counts.get(p.id, 0)
         p.n_residents = res_counts.get(p.id, 0)

@@ -3,7 +3,6 @@ from django.urls import path
 from . import card_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("places/<int:pk>/", views.place_detail, name="place"),
     path("places/<int:pk>/add/", views.place_create, name="place_create"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts import queries as account_queries
 from fangkong.accounts.roles import Perm
+from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound, TooMany
 from fangkong.core.views import page
@@ -51,18 +52,6 @@ def _audit_phones(request, rows, where):
 
 
 @page
-def home(request):
-    scope = request.scope
-    own = [g for g in scope.grants if g.household_id]
-    roots = scope.roots(Perm.VIEW_REGISTRY)
-    if len(roots) == 1 and not own:
-        return redirect("place", pk=roots[0].id)
-    if own and not roots:
-        return redirect("household", pk=own[0].household_id)
-    return render(request, "registry/home.html", {"roots": roots, "own": own})
-
-
-@page
 def place_detail(request, pk):
     place = queries.get_place(request.scope, pk)
     ctx = _place_context(request, place)
@@ -79,6 +68,7 @@ def place_detail(request, pk):
     ctx["child_kinds"] = _child_kinds(place)
     ctx["household_here"] = place.kind in HOUSEHOLD_PARENTS
     ctx["panels"] = place_panels(request, place)
+    ctx["alerts"] = place_alerts(request, place)
     return render(request, "registry/place.html", ctx)
 
 
@@ -101,6 +91,17 @@ def place_panels(request, place) -> list[str]:
         if html:
             out.append(html)
     return out
+
+
+def place_alerts(request, place) -> list[str]:
+    """What needs someone now, at the top of a place's page at every level (positives
+    awaiting a re-test…): HTML fragments from `settings.FANGKONG_PLACE_ALERTS`, as for the
+    panels."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    return [html for path in settings.FANGKONG_PLACE_ALERTS
+            if (html := import_string(path)(request, place))]
 
 
 def _child_kinds(place):
@@ -297,10 +298,10 @@ def resident_reveal(request, pk):
     r = queries.get_resident(request.scope, pk)
     try:
         value = actions.reveal_id_number(_actor(request), r)
-    except TooMany as e:
+    except (TooMany, pii.Undecryptable) as e:
         # htmx swaps only 2xx answers: the message replaces the button in place.
         return render(request, "registry/household.html#revealed", {"error": e.message, "r": r},
-                      status=200 if _hx(request) else 429)
+                      status=200 if _hx(request) else e.status)
     return render(request, "registry/household.html#revealed", {"value": value, "r": r})
 
 

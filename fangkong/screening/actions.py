@@ -18,7 +18,8 @@ import uuid
 from collections import defaultdict
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,6 +65,7 @@ from .models import (
     Tube,
     TubeState,
 )
+from .refusals import already_where, malformed, refusal_message  # noqa: F401 (refusal_message: re-exported)
 
 # Presence that exempts a person without an explicit exemption.
 EXEMPT_PRESENCE = (Presence.QUARANTINE, Presence.HOSPITAL, Presence.AWAY)
@@ -244,6 +246,15 @@ def assign_sampler(actor, rnd: Round, point: SamplingPoint, user, table=1) -> Sa
         record(actor, "screening.sampler.assign", rnd, {"user": user.id, "point": point.place.name,
                                                         "table": table}, levels_from=rnd)
     return s
+
+
+def assign_sampler_volunteer(actor, rnd: Round, point: SamplingPoint, volunteer, table=1) -> Sampler:
+    """`assign_sampler` for a volunteer: only an approved one, who has an account."""
+    from fangkong.volunteers.models import Volunteer
+
+    if volunteer.status != Volunteer.Status.APPROVED or volunteer.user_id is None:
+        raise Invalid(fields={"volunteer": [_("Only an approved volunteer can sample.")]})
+    return assign_sampler(actor, rnd, point, volunteer.user, table)
 
 
 def pool_size(rnd: Round, *, zone_type: str = "", group: str = "general") -> int:
@@ -436,26 +447,6 @@ def seal_tube(actor, tube: Tube) -> Tube:
 
 # --- registering samples ---------------------------------------------------------
 
-REFUSALS = {
-    Conflict.Kind.ALREADY_SAMPLED: lambda d: _("Already sampled in this round%(where)s.") % d,
-    Conflict.Kind.TUBE_FULL: lambda d: _("Tube %(barcode)s is full.") % d,
-    Conflict.Kind.TUBE_SEALED: lambda d: _("Tube %(barcode)s is sealed.") % d,
-    Conflict.Kind.TUBE_UNKNOWN: lambda d: _("Tube %(barcode)s has not been opened.") % d,
-    Conflict.Kind.BARCODE_USED: lambda d: _("Tube %(barcode)s is already used in this round.") % d,
-    Conflict.Kind.OUT_OF_SCOPE: lambda d: _("%(name)s is not in this round's area: confirm to "
-                                            "sample anyway.") % d,
-    Conflict.Kind.SINGLE_TUBE: lambda d: _("%(name)s has a red or yellow code: use a single tube.") % d,
-    Conflict.Kind.UNKNOWN_PERSON: lambda d: _("Person not found: check the code or register them.") % d,
-}
-
-
-def refusal_message(kind, **d) -> str:
-    d.setdefault("barcode", "")
-    d.setdefault("name", "")
-    d.setdefault("where", "")
-    return str(REFUSALS[kind](d))
-
-
 def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
     """Register a batch of station events, each {client_id, type: open|scan|seal, barcode,
     person, confirm, capacity, point, table, at}. Returns one outcome per item, in order:
@@ -470,11 +461,13 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
     user = _user(actor)
     uid = getattr(user, "id", None)
     parsed = [_parse_item(i, it, now) for i, it in enumerate(items)]
+    # A malformed event costs nothing else: it comes back with its reason (`status:
+    # invalid`, kept on the phone) and every valid event of the batch is applied.
     bad = [p for p in parsed if p.get("error")]
     if bad:
-        raise Invalid(_("Some events are malformed: nothing was saved."),
-                      rows=[{"row": p["index"], "column": p["error"][0], "message": p["error"][1]}
-                            for p in bad])
+        parsed = [p for p in parsed if not p.get("error")]
+        if not parsed:
+            return [malformed(p, items[p["index"]]) for p in bad]
     # Events are applied in the order they happened at the station.
     parsed.sort(key=lambda p: (p["at"], p["index"]))
     ids = list({p["client_id"] for p in parsed})
@@ -495,7 +488,7 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                 for r in people.values():
                     r["in_scope"] = any(r[col] == pid for col, pid in areas)
                     if r["s_code"]:
-                        sampled[r["id"]] = (r["s_code"], r["s_at"])
+                        sampled[r["id"]] = (r["s_code"], r["s_at"], r["s_point"], r["s_table"])
                     if r["colour"] in warn:
                         red.add(r["id"])
                 new_tubes, new_samples, new_conflicts, sealed_now = [], [], [], set()
@@ -582,9 +575,7 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                     if kind is not None:
                         extra = {"name": name}
                         if kind == Conflict.Kind.ALREADY_SAMPLED:
-                            where = sampled[person["id"]]
-                            extra["where"] = _(" (tube %(code)s at %(time)s)") % {
-                                "code": where[0], "time": timezone.localtime(where[1]).strftime("%H:%M")}
+                            extra["where"] = already_where(*sampled[person["id"]])
                         doubtful.append(cid)
                         if online:
                             outcomes[cid] = {"status": "refused", "kind": str(kind), "name": name,
@@ -606,6 +597,7 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                     d["point_id"] = tube.point_id
                     d["out_of_scope"] = not person["in_scope"]
                     d["bc"] = bc  # the tube's barcode, without going back to the tube
+                    d["ex"] = person["ex"] or person["presence"] in EXEMPT_PRESENCE  # was exempt
                     new_samples.append(smp)
                     sampled[pid] = (bc, at)
                     tube.count += 1
@@ -647,7 +639,8 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
                     # with the counts (PostgreSQL: one round trip for the three)
                     record(actor, "screening.sync", rnd, {"samples": len(new_samples),
                                                           "conflicts": len(new_conflicts),
-                                                          "tubes": len(new_tubes), "events": len(items)},
+                                                          "tubes": len(new_tubes), "events": len(items),
+                                                          **({"malformed": len(bad)} if bad else {})},
                            levels_from=rnd, defer=writes if connection.vendor == "postgresql" else None)
                 _run_writes(writes)
                 if new_conflicts and not online:
@@ -663,7 +656,10 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
     out = []
     views = {bc: {"barcode": t.barcode, "count": t.count, "capacity": t.capacity, "state": t.state,
                   "left": t.left} for bc, t in tubes.items() if t.pk}  # one per tube, shared
-    for p in sorted(parsed, key=lambda p: p["index"]):
+    for p in sorted(parsed + bad, key=lambda p: p["index"]):
+        if "error" in p:
+            out.append(malformed(p, items[p["index"]]))
+            continue
         o = dict(outcomes[p["client_id"]])
         o["client_id"] = str(p["client_id"])
         view = views.get(p["barcode"])
@@ -772,7 +768,17 @@ def _parse_item(index, item, now) -> dict:
         if errors:
             raise Invalid(fields=errors)
         if t == "scan":
-            p["person_kind"], p["person_key"] = checks.parse_person(get("person"))
+            try:
+                p["person_kind"], p["person_key"] = checks.parse_person(get("person"))
+            except Invalid:
+                code = checks.tube_code(get("person"))
+                if code is None:
+                    raise
+                # a tube's barcode scanned where a person was expected: a second tube
+                raise Invalid(fields={"person": [
+                    _("%(code)s is a tube, not a person: tube %(barcode)s is still open. Seal it "
+                      "before opening the next one.") % {"code": code, "barcode": p["barcode"]}]}) \
+                    from None
     except Invalid as e:
         field, msgs = next(iter(e.fields.items())) if e.fields else ("event", [e.message])
         p["error"] = (field, str(msgs[0]))
@@ -880,23 +886,28 @@ def _people(rnd, scans) -> dict:
     if not (tokens or hashes or rids):
         return {}
     q = Q(pk__in=[])
-    if tokens:
-        q |= Q(token__any_of=list(tokens))
+    if tokens:  # lower-case keys (`cards.token_key`): the unique index on Lower("token")
+        q |= Q(token_key__any_of=list(tokens))
     if hashes:
         q |= Q(id_hash__any_of=list(hashes))
     if rids:
         q |= Q(id__any_of=list(rids)) & area_q(rnd)
     out = {}
     regs = Sample.objects.filter(round=rnd, retest=False, resident_id=OuterRef("pk"))
-    rows = (Resident.objects.filter(q).exclude(presence=Presence.MOVED_OUT).annotate(
+    rows = (Resident.objects.alias(token_key=Lower("token")).filter(q)
+            .exclude(presence=Presence.MOVED_OUT).annotate(
         s_code=Subquery(regs.values("tube__barcode")[:1]),
         s_at=Subquery(regs.values("sampled_at")[:1]),
         s_cid=Subquery(regs.values("client_id")[:1]),
-        colour=Subquery(HealthCode.objects.filter(resident_id=OuterRef("pk")).values("colour")[:1]))
-        .values(*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "colour"))
+        s_point=Subquery(regs.values("tube__point__place__name")[:1]),
+        s_table=Subquery(regs.values("tube__table")[:1]),
+        colour=Subquery(HealthCode.objects.filter(resident_id=OuterRef("pk")).values("colour")[:1]),
+        ex=Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("pk"))))
+        .values(*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "s_point", "s_table", "colour",
+                "presence", "ex"))
     for row in rows:
-        if row["token"] in tokens:
-            out[("token", row["token"])] = row
+        if (key := row["token"].lower()) in tokens:
+            out[("token", key)] = row
         if row["id_hash"] in hashes:
             out[("id", row["id_hash"])] = row
         if row["id"] in rids:
@@ -907,19 +918,23 @@ def _people(rnd, scans) -> dict:
 _LEVELS_SQL = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
 PEOPLE_PG = f"""
 SELECT {", ".join("r." + c for c in PERSON_COLUMNS)}, st.barcode, s.sampled_at, s.client_id,
-       hc.colour,
+       pp.name, st."table", hc.colour, r.presence,
+       EXISTS (SELECT 1 FROM screening_exemption ex WHERE ex.round_id = %(round)s AND ex.resident_id = r.id),
        CASE WHEN r.id = ANY(%(rids)s) THEN EXISTS (
          SELECT 1 FROM screening_roundarea ra WHERE ra.round_id = %(round)s
          AND ra.place_id IN ({_LEVELS_SQL})) ELSE false END
 FROM registry_resident r
 LEFT JOIN screening_sample s ON s.round_id = %(round)s AND s.resident_id = r.id AND NOT s.retest
 LEFT JOIN screening_tube st ON st.id = s.tube_id
+LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
+LEFT JOIN registry_place pp ON pp.id = sp.place_id
 LEFT JOIN screening_healthcode hc ON hc.resident_id = r.id
-WHERE (r.token = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
+WHERE (lower(r.token) = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
        OR r.id = ANY(%(rids)s))
   AND r.presence <> %(gone)s
 """
-_PEOPLE_KEYS = [*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "colour", "in_area"]
+_PEOPLE_KEYS = [*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "s_point", "s_table", "colour",
+                "presence", "ex", "in_area"]
 
 
 def _people_params(rnd, tokens, hashes, rids) -> dict:
@@ -931,8 +946,8 @@ def _people_rows(rows, tokens, hashes, rids) -> dict:
     out = {}
     for values in rows:
         row = dict(zip(_PEOPLE_KEYS, values, strict=True))
-        if row["token"] in tokens:
-            out[("token", row["token"])] = row
+        if (key := row["token"].lower()) in tokens:
+            out[("token", key)] = row
         if row["id_hash"] in hashes:
             out[("id", row["id_hash"])] = row
         if row["id"] in rids and row["in_area"]:
@@ -1086,25 +1101,29 @@ def _update_tubes(tubes, start_counts, inserted, sealed_now, new_tubes, *, unwri
 
 
 def _bump_counters(rnd, inserted, *, defer=None):
-    by_comm = defaultdict(int)
+    """The communities' counters for registrations just made: done + n, and exempt - m for
+    the m of them who were exempt (`.ex`; `figures`: exempt means not done)."""
+    by_comm, ex_comm = defaultdict(int), defaultdict(int)
     levels = {}
     for s in inserted:
         if s.out_of_scope or s.retest:
             continue
         by_comm[s.community_id] += 1
+        ex_comm[s.community_id] += bool(getattr(s, "ex", False))
         levels[s.community_id] = (s.street_id, s.district_id)
     if not by_comm:
         return
     table = RoundCounter._meta.db_table
     rows = sorted(by_comm.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+    update = (f"ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = {table}.sampled "
+              f"+ excluded.sampled, exempt = {table}.exempt + excluded.exempt")
     if connection.vendor == "postgresql" and (len(rows) > 1 or defer is not None):
         stmt = (f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "
-                f"exempt, sampled) SELECT %s, c, s, d, 0, 0, n FROM unnest(%s::bigint[], "
-                f"%s::bigint[], %s::bigint[], %s::int[]) AS v(c, s, d, n) "
-                f"ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = {table}.sampled "
-                f"+ excluded.sampled",
+                f"exempt, sampled) SELECT %s, c, s, d, 0, -e, n FROM unnest(%s::bigint[], "
+                f"%s::bigint[], %s::bigint[], %s::int[], %s::int[]) AS v(c, s, d, n, e) {update}",
                 [rnd.id, [comm or 0 for comm, _n in rows], [levels[comm][0] for comm, _n in rows],
-                 [levels[comm][1] for comm, _n in rows], [n for _comm, n in rows]])
+                 [levels[comm][1] for comm, _n in rows], [n for _comm, n in rows],
+                 [ex_comm[comm] for comm, _n in rows]])
         if defer is None:
             _run_writes([stmt])
         else:
@@ -1115,17 +1134,17 @@ def _bump_counters(rnd, inserted, *, defer=None):
             st, di = levels[comm]
             cur.execute(
                 f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "
-                f"exempt, sampled) VALUES (%s, %s, %s, %s, 0, 0, %s) "
-                f"ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = {table}.sampled "
-                f"+ excluded.sampled", [rnd.id, comm or 0, st, di, n])
+                f"exempt, sampled) VALUES (%s, %s, %s, %s, 0, %s, %s) {update}",
+                [rnd.id, comm or 0, st, di, -ex_comm[comm], n])
 
 
 def scan(actor, rnd: Round, *, client_id, barcode, person, confirm=False, at=None) -> dict:
     """One scan from an online station: registered, or refused on the spot (409) with the
     reason in the user's language. Idempotent on client_id.
 
-    Two database round trips (`scanning`: one read, one write) for the usual scan; a resent
-    client_id, a malformed event or a race lost between the two goes through `sync`."""
+    Two database round trips (`scanning`: one read, one write) for the usual scan; a
+    malformed one is refused (400) with the field's message before any; a resent client_id
+    or a race lost between the two goes through `sync`."""
     from . import scanning
 
     require_sample(actor, rnd)
@@ -1134,11 +1153,13 @@ def scan(actor, rnd: Round, *, client_id, barcode, person, confirm=False, at=Non
             "confirm": confirm, "at": at}
     now = timezone.now()
     p = _parse_item(0, item, now)
+    if p.get("error"):
+        field, message = p["error"]
+        raise Invalid(message, fields={field: [message]})
     out = None
-    if not p.get("error"):
-        seen = scanning.look(rnd, p)
-        if not seen["seen"]:
-            out = _scan_outcome(actor, rnd, p, seen, now)
+    seen = scanning.look(rnd, p)
+    if not seen["seen"]:
+        out = _scan_outcome(actor, rnd, p, seen, now)
     if out is None:
         out = sync(actor, rnd, [item], online=True)[0]
     if out["status"] == "refused":
@@ -1159,9 +1180,7 @@ def _scan_outcome(actor, rnd, p, seen, now) -> dict | None:
     if kind is not None:
         extra = {"name": name}
         if kind == Conflict.Kind.ALREADY_SAMPLED:
-            code, at = seen["sampled"]
-            extra["where"] = _(" (tube %(code)s at %(time)s)") % {
-                "code": code, "time": timezone.localtime(at).strftime("%H:%M")}
+            extra["where"] = already_where(*seen["sampled"])
         out = {"status": "refused", "kind": str(kind), "name": name,
                "message": refusal_message(kind, barcode=bc, **extra)}
         tube = seen["tube"]
@@ -1235,6 +1254,7 @@ def resolve_conflict(actor, c: Conflict, accept: bool) -> Conflict:
             if not inserted:
                 raise Invalid(_("This person has been registered meanwhile."), code="already_sampled")
             Tube.objects.filter(pk=c.tube_id).update(count=F("count") + 1)
+            s.ex = r.presence in EXEMPT_PRESENCE or Exemption.objects.filter(round=rnd, resident=r).exists()
             _bump_counters(rnd, [s])
         c.status = Conflict.Status.ACCEPTED if accept else Conflict.Status.DISMISSED
         c.resolved_by, c.resolved_at = _user(actor), timezone.now()
@@ -1328,31 +1348,37 @@ def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str) -> H
 # --- lab results ------------------------------------------------------------------
 
 def record_results(actor, rows, *, source="upload") -> dict:
-    """Results by tube barcode, all or nothing: every row is checked (format, tube known
-    and visible to this lab) before anything is written. A result for a tube that already
+    """Results by tube barcode, all or nothing: every row is checked (format, a tube twice,
+    tube known and in this lab's area, tube not empty) before anything is written, and
+    every error of every row comes back in one answer. A result for a tube that already
     has one is a correction: a new row replaces it, the old one stays in the history.
     Returns {"saved", "corrected", "positive_pools", "followups"}."""
-    clean = checks.check_lab_rows(rows)
-    codes = [r["barcode"] for r in clean]
+    clean, errors = checks.check_lab_rows(rows)
+    codes = [r["barcode"] for r in clean if r["barcode"]]
     tubes = defaultdict(list)
     for t in Tube.objects.filter(barcode__in=codes).select_related("round"):
         if actor.scope.allows(Perm.SCREENING_LAB, t):
             tubes[t.barcode].append(t)
-    errors = []
+    tube_errors = []
     for r in clean:
         found = tubes.get(r["barcode"], [])
+        if r["barcode"] is None or r.get("duplicate"):
+            continue
         if not found:
-            errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
-                           "message": _("Unknown tube %(code)s.") % {"code": r["barcode"]}})
+            # unknown, or another lab's: the same answer (a lab learns nothing of others' tubes)
+            tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
+                                "message": _("Tube %(code)s is not in any round of this lab's "
+                                             "area: check the barcode.") % {"code": r["barcode"]}})
         elif len(found) > 1:
             # The same barcode in two rounds: the newest round's sealed tube is the one.
             found.sort(key=lambda t: (t.round.starts_at, t.id), reverse=True)
         elif found[0].count == 0:
-            errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
-                           "message": _("Tube %(code)s holds no sample.") % {"code": r["barcode"]}})
-    if errors:
-        raise Invalid(_("The results have errors: nothing was saved."), rows=errors,
-                      code="unknown_tubes")
+            tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
+                                "message": _("Tube %(code)s holds no sample.") % {"code": r["barcode"]}})
+    if errors or tube_errors:
+        raise Invalid(_("The results have errors: nothing was saved."),
+                      rows=checks.sorted_row_errors(errors + tube_errors),
+                      code="invalid" if errors else "unknown_tubes")
     user = _user(actor)
     summary = {"saved": 0, "corrected": 0, "positive_pools": 0, "followups": 0}
     with transaction.atomic():
@@ -1435,9 +1461,18 @@ def _positive_pool(actor, tube: Tube) -> int:
 
 
 def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
-    """A single re-test at the door for a held person: a one-person tube."""
+    """A single re-test at the door for a held person: a one-person tube. Idempotent on
+    `client_id` (sent again, it returns the tube recorded the first time)."""
     rnd = fu.round
     require_sample(actor, rnd)
+    cid = checks.check_client_id(client_id) if client_id else None
+    if cid is not None:  # sent again (a retry after a lost answer): recorded once
+        done = Sample.objects.filter(client_id=cid).select_related("tube").first()
+        if done is not None:
+            if done.retest and done.round_id == rnd.id and done.resident_id == fu.resident_id:
+                return done.tube
+            raise ConflictError(_("This client id was already used for another record."),
+                                code="client_id_used")
     if fu.status not in (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED):
         raise Invalid(_("This person has been released or confirmed already."), code="closed")
     barcode = checks.check_barcode(barcode)
@@ -1453,7 +1488,7 @@ def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
             raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": barcode},
                                 code="barcode_used") from None
         s = Sample(round=rnd, tube=tube, resident=r, household_id=r.household_id, retest=True,
-                   client_id=checks.check_client_id(client_id) if client_id else uuid.uuid4(),
+                   client_id=cid or uuid.uuid4(),
                    sampled_at=now, sampler=_user(actor))
         s.copy_levels(r)
         s.save()
@@ -1493,51 +1528,11 @@ def _retest_result(actor, tube: Tube):
 
 # --- counters ------------------------------------------------------------------------
 
-def recount(rnd: Round, *, with_sampled=False):
-    """Recompute expected and exempt per community for a round (set-based: two grouped
-    queries). `sampled` is kept by the registering transactions and not touched here,
-    unless `with_sampled` (for loaders and repairs, when no station is registering). An
-    erased round keeps the counts it had (screening.erasure)."""
-    if rnd.erased_at is not None:
-        return
-    base = Resident.objects.filter(area_q(rnd)).exclude(presence=Presence.MOVED_OUT)
-    expected = {row["community_id"]: row for row in base.values("community_id", "street_id",
-                                                                  "district_id")
-                .annotate(n=_count()).order_by()}
-    exempt_q = Q(presence__in=EXEMPT_PRESENCE) | Q(
-        id__in=Exemption.objects.filter(round=rnd).values("resident_id"))
-    exempt = dict(base.filter(exempt_q).values("community_id").annotate(n=_count())
-                  .order_by().values_list("community_id", "n"))
-    with transaction.atomic():
-        have = set(RoundCounter.objects.filter(round=rnd).values_list("community_id", flat=True))
-        new = []
-        for comm, row in expected.items():
-            key = comm or 0
-            if key in have:
-                RoundCounter.objects.filter(round=rnd, community_id=key).update(
-                    expected=row["n"], exempt=exempt.get(comm, 0))
-            else:
-                new.append(RoundCounter(round=rnd, community_id=key, street_id=row["street_id"],
-                                        district_id=row["district_id"], expected=row["n"],
-                                        exempt=exempt.get(comm, 0)))
-        RoundCounter.objects.bulk_create(new, ignore_conflicts=True)
-        RoundCounter.objects.filter(round=rnd).exclude(community_id__in=[c or 0 for c in expected]) \
-            .update(expected=0, exempt=0)
-        if with_sampled:
-            counts = dict(Sample.objects.filter(round=rnd, retest=False, out_of_scope=False)
-                          .values("community_id").annotate(n=_count()).order_by()
-                          .values_list("community_id", "n"))
-            for comm, n in counts.items():
-                RoundCounter.objects.filter(round=rnd, community_id=comm or 0).update(sampled=n)
-            RoundCounter.objects.filter(round=rnd).exclude(
-                community_id__in=[c or 0 for c in counts]).update(sampled=0)
-        Round.objects.filter(pk=rnd.pk).update(counted_at=timezone.now())
+def recount(rnd: Round):
+    """Count the round's per-community counters again, exactly (`counters.recount`)."""
+    from . import counters
 
-
-def _count():
-    from django.db.models import Count
-
-    return Count("id")
+    counters.recount(rnd)
 
 
 def recount_action(actor, rnd: Round):

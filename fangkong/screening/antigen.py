@@ -21,7 +21,7 @@ import uuid
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +42,7 @@ from .models import (
     KitIssue,
     Result,
     Round,
+    RoundCounter,
     RoundKind,
     RoundStatus,
 )
@@ -278,6 +279,8 @@ def record_result(actor, rnd: Round, resident: Resident, result, *, photo=None, 
     try:
         with transaction.atomic():
             row.save()
+            if prev is None:
+                _count_done(rnd, resident)
             if value == Result.POSITIVE and before != Result.POSITIVE:
                 _positive(actor, rnd, resident)
             record(actor, "screening.antigen.result", resident, {
@@ -295,6 +298,16 @@ def record_result(actor, rnd: Round, resident: Resident, result, *, photo=None, 
     if old_photo:
         transaction.on_commit(lambda: default_storage.delete(old_photo))
     return row, True
+
+
+def _count_done(rnd: Round, r: Resident):
+    """A first result makes the person done: their community's counter gets done + 1 and,
+    if they were exempt, exempt - 1 (`figures`, `counters`)."""
+    from django.db.models import F
+
+    ex = r.presence in actions.EXEMPT_PRESENCE or Exemption.objects.filter(round=rnd, resident=r).exists()
+    RoundCounter.objects.filter(round=rnd, community_id=r.community_id or 0).update(
+        sampled=F("sampled") + 1, exempt=F("exempt") - int(ex))
 
 
 def _positive(actor, rnd: Round, r: Resident):
@@ -330,100 +343,29 @@ def _level_fields():
 
 # --- reads -----------------------------------------------------------------------------
 
-def _node_q(node: Place, prefix=""):
-    if node.kind in LEVELS:
-        return Q(**{f"{prefix}{node.kind}_id": node.id})
-    return Q(pk__in=[])
+def extras(rnd: Round, node: Place) -> dict:
+    """What an antigen round shows beside its figures (`figures.coverage`): kits handed out
+    and to how many households, and positives, under `node`. Two queries."""
+    from .figures import node_q
 
-
-def _people(rnd, node):
-    return (Resident.objects.filter(_node_q(node)).filter(actions.area_q(rnd))
-            .exclude(presence=Presence.MOVED_OUT))
-
-
-def coverage(rnd: Round, node: Place) -> dict:
-    """The PCR coverage's shape for an antigen round (`sampled` = reported), plus kits and
-    positives: people per household with flags in one grouped query, kits in another."""
-    if rnd.erased_at is not None:
-        from .erasure import kept_coverage
-
-        return kept_coverage(rnd, node)
-    reported = Exists(AntigenResult.objects.filter(round=rnd, resident_id=OuterRef("id")))
-    exempt = Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("id")))
-    rows = (_people(rnd, node).annotate(s=reported, e=exempt).values("household_id")
-            .annotate(n=Count("id"), ns=Count("id", filter=Q(s=True)),
-                      ne=Count("id", filter=Q(s=False) & (Q(e=True) | Q(
-                          presence__in=actions.EXEMPT_PRESENCE))))
-            .order_by())
-    out = {"expected": 0, "sampled": 0, "exempt": 0, "households": 0, "households_covered": 0}
-    for r in rows:
-        out["expected"] += r["n"]
-        out["sampled"] += r["ns"]
-        out["exempt"] += r["ne"]
-        out["households"] += 1
-        if r["ns"] + r["ne"] >= r["n"]:
-            out["households_covered"] += 1
-    out["reported"] = out["sampled"]
-    out["missing"] = out["expected"] - out["sampled"] - out["exempt"]
-    out["to_sample"] = out["expected"] - out["exempt"]
-    out["percent"] = _pct(out["sampled"], out["to_sample"])
-    out["households_percent"] = _pct(out["households_covered"], out["households"])
-    out["out_of_scope"] = 0
-    kits = KitIssue.objects.filter(round=rnd).filter(_node_q(node)).aggregate(
+    kits = KitIssue.objects.filter(round=rnd).filter(node_q(node)).aggregate(
         kits=Sum("count"), households=Count("household_id", distinct=True))
-    out["kits"] = kits["kits"] or 0
-    out["households_with_kits"] = kits["households"] or 0
-    out["positive"] = AntigenResult.objects.filter(round=rnd, result=Result.POSITIVE).filter(
-        _node_q(node)).count()
-    return out
-
-
-def _pct(a, b):
-    return 100 if b <= 0 else min(100, int(a * 100 / b))
+    return {"kits": kits["kits"] or 0, "households_with_kits": kits["households"] or 0,
+            "positive": AntigenResult.objects.filter(round=rnd, result=Result.POSITIVE)
+            .filter(node_q(node)).count()}
 
 
 def by_unit(rnd: Round, node: Place) -> list[dict]:
-    """Expected / reported / missing people and kits per unit (or building without units),
-    labelled like the missing list: three grouped queries and one for the labels."""
-    people = _people(rnd, node).exclude(presence__in=actions.EXEMPT_PRESENCE).exclude(
-        Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("id"))))
-    reported = Exists(AntigenResult.objects.filter(round=rnd, resident_id=OuterRef("id")))
-    rows = (people.annotate(s=reported).values("household__place_id")
-            .annotate(n=Count("id"), ns=Count("id", filter=Q(s=True))).order_by())
-    kits = dict(KitIssue.objects.filter(round=rnd).filter(_node_q(node))
+    """The round's figures per unit (`figures.by_unit`) with the kits handed out there."""
+    from .figures import by_unit, node_q
+
+    rows = by_unit(rnd, node)
+    kits = dict(KitIssue.objects.filter(round=rnd).filter(node_q(node))
                 .values("household__place_id").annotate(k=Sum("count")).order_by()
                 .values_list("household__place_id", "k"))
-    places = {p.id: p for p in Place.objects.filter(id__in=[r["household__place_id"] for r in rows])}
-    labels = _labels(places.values())
-    out = []
     for r in rows:
-        pid = r["household__place_id"]
-        out.append({"place": pid, "label": labels.get(pid, ""), "expected": r["n"],
-                    "reported": r["ns"], "missing": r["n"] - r["ns"], "kits": kits.get(pid, 0),
-                    "percent": _pct(r["ns"], r["n"])})
-    return sorted(out, key=lambda r: (places[r["place"]].building_id or 0, r["label"]))
-
-
-def _labels(places) -> dict:
-    places = list(places)
-    names = dict(Place.objects.filter(id__in={x for p in places for x in (p.compound_id, p.building_id)
-                                              if x}).values_list("id", "name"))
-    out = {}
-    for p in places:
-        parts = [names.get(p.compound_id, ""), names.get(p.building_id, "")]
-        if p.kind == "unit":
-            parts.append(p.name)
-        out[p.id] = " ".join(x for x in parts if x)
-    return out
-
-
-def missing(scope, rnd: Round, node: Place, limit=2000):
-    """People with no antigen result yet, grouped by building and unit, in the shape of
-    `queries.missing` (so the same missing-list page and export serve both kinds)."""
-    from . import queries
-
-    return queries.missing(scope, rnd, node, limit,
-                           done=AntigenResult.objects.filter(round=rnd, resident_id=OuterRef("id")))
+        r["kits"], r["reported"] = kits.get(r["place"], 0), r["sampled"]
+    return rows
 
 
 def household_status(rnd: Round, hh: Household) -> dict:

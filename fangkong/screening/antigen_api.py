@@ -17,7 +17,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.core.errors import NotFound
 from fangkong.registry import queries as reg_queries
 
-from . import antigen
+from . import antigen, figures
 from .api import _actor, router
 from .schemas import AntigenCoverageOut, AntigenHouseholdOut, AntigenResultOut, KitIn, KitOut
 
@@ -86,4 +86,4 @@ def antigen_coverage(request, round_id: int, place: int | None = None):
     rnd = antigen.get_round(request.scope, round_id)
     node = rnd.place if place is None else reg_queries.get_place(request.scope, place,
                                                                   Perm.SCREENING_VIEW)
-    return {"place": node.id, **antigen.coverage(rnd, node), "units": antigen.by_unit(rnd, node)}
+    return {"place": node.id, **figures.coverage(rnd, node), "units": antigen.by_unit(rnd, node)}

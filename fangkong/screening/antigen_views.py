@@ -17,7 +17,7 @@ from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Resident
 from fangkong.screening.models import Result
 
-from . import actions, antigen
+from . import actions, antigen, figures
 
 
 def _actor(request):
@@ -32,12 +32,12 @@ def _errors(request, e: Invalid):
 @page
 def overview(request, pk):
     """Staff: coverage, kits, by unit, positives and recent results with their photos."""
+    from .views import _node
+
     rnd = antigen.get_round(request.scope, pk)
-    node = rnd.place
-    if request.GET.get("place"):
-        node = reg_queries.get_place(request.scope, request.GET["place"], Perm.SCREENING_VIEW)
+    node = _node(request, rnd)
     return render(request, "screening/antigen.html", {
-        "round": rnd, "node": node, "coverage": antigen.coverage(rnd, node),
+        "round": rnd, "node": node, "coverage": figures.coverage(rnd, node),
         "units": antigen.by_unit(rnd, node),
         "positives": antigen.recent_results(request.scope, rnd, positive_only=True),
         "results": antigen.recent_results(request.scope, rnd, limit=30),

@@ -4,7 +4,8 @@
 - POST …/rounds/{id}/scan: one scan from an online station; 200 with the tube's places
   left, or 409 with the refusal (code = its kind) in the user's language.
 - POST …/rounds/{id}/sync: a batch of queued station events (open / scan / seal), each
-  with a client UUID; idempotent; conflicts come back in the list, stored for review.
+  with a client UUID; idempotent; conflicts come back in the list, stored for review;
+  malformed events come back `invalid` with their reason while the valid ones are saved.
 - POST …/results: lab results by tube barcode (token auth for lab systems), all or nothing.
 """
 
@@ -13,7 +14,8 @@ from collections import Counter
 import orjson
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
@@ -21,7 +23,7 @@ from fangkong.core.errors import Forbidden, Invalid, NotFound
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Place
 
-from . import actions, planning, queries
+from . import actions, figures, planning, queries
 from .models import Conflict
 from .schemas import (
     AdvisorOut,
@@ -101,12 +103,12 @@ def round_detail(request, round_id: int):
 
 @router.get("/screening/rounds/{round_id}/coverage", response=CoverageOut)
 def round_coverage(request, round_id: int, place: int | None = None):
-    """Expected / sampled / exempt / missing people and covered households under `place`
-    (default: the round's own place)."""
+    """The round's figures under `place` (default: the round's own place), PCR or antigen
+    (`figures`: expected, sampled = done, exempt, missing people; households)."""
     rnd = queries.get_round(request.scope, round_id)
     node = rnd.place if place is None else reg_queries.get_place(request.scope, place,
                                                                   Perm.SCREENING_VIEW)
-    return {"place": node.id, **queries.coverage(rnd, node)}
+    return {"place": node.id, **figures.coverage(rnd, node)}
 
 
 @router.post("/screening/rounds/{round_id}/tubes", response={201: TubeOut, 200: TubeOut})
@@ -140,7 +142,9 @@ def scan(request, round_id: int, payload: ScanIn):
 def sync(request, round_id: int, payload: SyncIn):
     """A station's queued events, in any order, each {client_id, type: open|scan|seal,
     barcode, person, confirm, capacity, at}. Sending the same batch again (or its second
-    half after a cut) registers nothing twice. Malformed events: 400, nothing saved."""
+    half after a cut) registers nothing twice. One result per event, in order: a malformed
+    event comes back `invalid` with its `field`, `index` and reason, and every valid event
+    of the batch is saved all the same."""
     actor = _actor(request)
     rnd = queries.get_round_for_sampling(actor, round_id)
     results = actions.sync(actor, rnd, payload.events)
@@ -150,7 +154,8 @@ def sync(request, round_id: int, payload: SyncIn):
     blank = dict.fromkeys(OUTCOME_KEYS)
     counts = Counter(r["status"] for r in results)
     body = orjson.dumps({"ok": counts["ok"], "conflicts": counts["conflict"], "refused": counts["refused"],
-                         "results": [{**blank, **r} for r in results]}, default=str)
+                         "invalid": counts["invalid"], "results": [{**blank, **r} for r in results]},
+                        default=str)
     return HttpResponse(body, content_type="application/json")
 
 
@@ -158,9 +163,10 @@ OUTCOME_KEYS = list(Outcome.model_fields)
 
 
 @router.get("/screening/rounds/{round_id}/lookup", response=list[PersonOut])
-def lookup(request, round_id: int, q: str = Query(..., max_length=60)):
+def lookup(request, round_id: int, q: str = Query(..., max_length=300)):
     """Find a person of the round's area by name, pinyin, address or phone tail, for a
-    station without their code. Names and addresses only."""
+    station without their code (a scanned code finds its person too). Names and addresses
+    only."""
     actor = _actor(request)
     rnd = queries.get_round_for_sampling(actor, round_id)
     return station_lookup(rnd, q)
@@ -205,7 +211,7 @@ def conflict_list(request, round_id: int):
 def conflict_out(c) -> dict:
     return {"id": c.id, "client_id": str(c.client_id), "kind": c.kind, "status": c.status,
             "barcode": c.barcode, "name": c.resident.name if c.resident else "",
-            "message": actions.refusal_message(c.kind, barcode=c.barcode,
+            "message": actions.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
                                                name=c.resident.name if c.resident else "")}
 
 
@@ -241,6 +247,19 @@ def results(request, payload: ResultsIn):
     return actions.record_results(actor, rows, source="api")
 
 
+@router.post("/screening/results/file", response=ResultsOut)
+def results_file(request, file: File[UploadedFile]):
+    """A lab's results file (.xlsx, or .csv in UTF-8 or GB18030) with columns 管号 (tube),
+    结果 (result), ORF1ab and N Ct values and 检测时间 (time), as uploaded on the lab page:
+    all or nothing, every row error in one answer (`rows`, numbered as in the file)."""
+    from .views import lab_file_rows
+
+    actor = _actor(request)
+    if not actor.scope.has(Perm.SCREENING_LAB):
+        raise NotFound()
+    return actions.record_results(actor, lab_file_rows(file), source="upload")
+
+
 @router.get("/screening/advisor", response=AdvisorOut)
 def advisor(request, prevalence: float = Query(..., gt=0, lt=1)):
     """Dorfman: expected tests per person for each pool size at `prevalence`, and the best."""
@@ -252,4 +271,4 @@ def advisor(request, prevalence: float = Query(..., gt=0, lt=1)):
         raise Invalid(fields={"prevalence": [_("Enter a prevalence between 0 and 1.")]}) from None
 
 
-from . import antigen_api  # noqa: E402, F401  (antigen routes on this router)
+from . import antigen_api, work_api  # noqa: E402, F401  (their routes on this router)

@@ -9,16 +9,18 @@ import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from fangkong.core import pii
 from fangkong.core.errors import Invalid
+from fangkong.registry import cards
 
 from .models import ExemptReason, Result, RoundKind
 
-MAX_POOL = 50
+MAX_POOL = 50  # the default of settings.FANGKONG_MAX_POOL_SIZE; read it through max_pool()
 MAX_BATCH = 2000
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
@@ -75,14 +77,21 @@ def check_round(data) -> dict:
     return out
 
 
+def max_pool() -> int:
+    """The most people one tube may pool (settings.FANGKONG_MAX_POOL_SIZE). A limit of the
+    test's sensitivity — each added swab dilutes a positive one, and past a point a weak
+    positive is missed — not of the arithmetic: the advisor shows the optimum beyond it."""
+    return getattr(settings, "FANGKONG_MAX_POOL_SIZE", MAX_POOL)
+
+
 def check_pool_size(value, field, errors):
     try:
         n = int(text(value, 6))
     except ValueError:
         errors[field] = [_("Enter a whole number.")]
         return None
-    if not 1 <= n <= MAX_POOL:
-        errors[field] = [_("People per tube must be between 1 and %(n)d.") % {"n": MAX_POOL}]
+    if not 1 <= n <= max_pool():
+        errors[field] = [_("People per tube must be between 1 and %(n)d.") % {"n": max_pool()}]
         return None
     return n
 
@@ -103,11 +112,18 @@ def check_barcode(value, field="barcode") -> str:
 
 def parse_person(value) -> tuple[str, str]:
     """What a station scanned or typed for a person → (kind, key):
-    ("id", lookup hash) for an ID number, ("token", token) for a personal code (bare or at
-    the end of a URL), ("resident", "123") for a pick from the search list ("r:123").
+    ("token", lower-case token) for a personal code in any form `cards.parse_code` reads
+    (FK1: prefixed or bare, any case, inside a URL, with a scanner's Enter), ("id", lookup
+    hash) for an ID number, ("resident", "123") for a pick from the search list ("r:123").
     Raises Invalid for anything else. The ID number itself is never kept."""
-    if type(value) is str and TOKEN.fullmatch(value) and not _ID_LIKE.fullmatch(value):
-        return "token", value  # a bare personal code: what a station sends most
+    if type(value) is str:  # the usual forms first: a printed code as scanned, a bare token
+        if value[:4] in ("FK1:", "fk1:") and cards.TOKEN.fullmatch(value, 4):
+            return "token", value[4:].lower()
+        if TOKEN.fullmatch(value) and not _ID_LIKE.fullmatch(value):
+            return "token", value.lower()
+    token = cards.parse_code(value, bare=True)
+    if token is not None:
+        return "token", cards.token_key(token)
     raw = text(value, 300)
     compact = _SPACES.sub("", raw)
     if compact.startswith("r:") and compact[2:].isdigit():
@@ -116,13 +132,23 @@ def parse_person(value) -> tuple[str, str]:
         try:
             idn = pii.validate_id_number(compact)
         except Exception:
-            raise Invalid(fields={"person": [_("This ID number is not valid.")]}) from None
+            raise Invalid(fields={"person": [_("The ID number %(id)s is not valid: check it "
+                                               "and scan or type it again.")
+                                             % {"id": mask_id(compact)}]}) from None
         return "id", pii.lookup_hash(idn)
-    if "/" in compact:
-        compact = compact.rstrip("/").rsplit("/", 1)[-1]
-    if TOKEN.match(compact):
-        return "token", compact
     raise Invalid(fields={"person": [_("Not a personal code or ID number.")]})
+
+
+def tube_code(value) -> str | None:
+    """`value` as a tube barcode if it can only be one (shorter than any personal code),
+    else None: what a station scanned for a person when it was a second tube."""
+    v = text(value, 60).upper()
+    return v if BARCODE.fullmatch(v) and len(v) < 16 else None
+
+
+def mask_id(raw: str) -> str:
+    """An ID number as a station may show or speak it: its last four characters."""
+    return "…" + raw[-4:].upper()
 
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -172,9 +198,18 @@ def check_ct(value):
     return d.quantize(Decimal("0.01"))
 
 
-def check_lab_rows(rows) -> list[dict]:
-    """Rows of {barcode, result, ct_orf, ct_n, tested_at} (raw) → clean rows, or Invalid with
-    every row error (row numbers as given in `_row`, else 1-based)."""
+LAB_COLUMNS = ("barcode", "result", "ct_orf", "ct_n", "tested_at")
+
+
+def check_lab_rows(rows) -> tuple[list[dict], list[dict]]:
+    """Rows of {barcode, result, ct_orf, ct_n, tested_at} (raw) → (clean rows, row errors).
+
+    Every row is read and every error of every row is listed (format of each value, a
+    tube twice in the file), row numbers as given in `_row` (else 1-based). A row with an
+    error is still returned with what could be read (a bad value is None), so the caller
+    can check its tube in the same pass. Raises Invalid only for a file with no rows."""
+    if not rows:
+        raise Invalid(_("The file has no result rows."))
     out, errors = [], []
     for i, row in enumerate(rows, start=1):
         n = row.get("_row", i)
@@ -183,12 +218,11 @@ def check_lab_rows(rows) -> list[dict]:
                           ("ct_orf", check_ct), ("ct_n", check_ct)):
             try:
                 clean[field] = fn(row.get(field))
-            except Invalid as e:
+            except (Invalid, ValueError) as e:
+                message = next(iter(e.fields.values()))[0] if isinstance(e, Invalid) else e
+                clean[field] = None
                 errors.append({"row": n, "column": field, "value": text(row.get(field), 60),
-                               "message": str(next(iter(e.fields.values()))[0])})
-            except ValueError as e:
-                errors.append({"row": n, "column": field, "value": text(row.get(field), 60),
-                               "message": str(e)})
+                               "message": str(message)})
         errs = {}
         clean["tested_at"] = check_datetime(row.get("tested_at"), "tested_at", errs,
                                             required=False) or timezone.now()
@@ -196,20 +230,24 @@ def check_lab_rows(rows) -> list[dict]:
             errors.append({"row": n, "column": "tested_at", "value": text(row.get("tested_at"), 40),
                            "message": str(errs["tested_at"][0])})
         out.append(clean)
-    if not rows:
-        raise Invalid(_("The file has no result rows."))
-    if errors:
-        raise Invalid(_("The results have errors: nothing was saved."), rows=errors)
     seen = {}
     for r in out:
+        if r["barcode"] is None:
+            continue
         if r["barcode"] in seen:
             errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
                            "message": _("The same tube appears twice (rows %(a)s and %(b)s).")
                            % {"a": seen[r["barcode"]], "b": r["row"]}})
-        seen[r["barcode"]] = r["row"]
-    if errors:
-        raise Invalid(_("The results have errors: nothing was saved."), rows=errors)
-    return out
+            r["duplicate"] = True
+        else:
+            seen[r["barcode"]] = r["row"]
+    return out, errors
+
+
+def sorted_row_errors(errors) -> list[dict]:
+    """Row errors in file order, and in column order within a row."""
+    order = {c: i for i, c in enumerate(LAB_COLUMNS)}
+    return sorted(errors, key=lambda e: (e["row"], order.get(e["column"], 99)))
 
 
 def dorfman(k: int, p: float) -> float:

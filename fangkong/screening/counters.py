@@ -1,8 +1,13 @@
 """Keeping the per-community running counters (`RoundCounter`) right for roll-ups.
 
-`sampled` is kept by the registering transactions (`actions.sync`, `scanning`). `expected`
-and `exempt` depend on the registry (a resident added, moved, moved out, in quarantine…)
-and on the round's exemptions; they were counted at planning and by `actions.recount`.
+They hold the round's figures per community by `figures`' definitions: `expected`,
+`sampled` (done) and `exempt` (exempt and not done). `recount` counts them exactly (the
+same statement as `figures.coverage`, grouped by community). Between counts, the writes
+that make someone done keep them: a registration (`actions.sync`, `scanning`, an accepted
+conflict) or a first antigen result (`antigen.record_result`) adds one to `sampled` and,
+when the person was exempt, takes one off `exempt`, in its own transaction. What else
+changes them — the registry (a resident added, moved, moved out, in quarantine…) and the
+round's exemptions — is recounted:
 
 `refresh(rnd)` brings them up to date before a roll-up is read, cheaply: every write that
 can change them goes through an action that records an `AuditEvent` carrying the levels of
@@ -19,15 +24,14 @@ window is counted again on the next refresh (cheap: its own residents only).
 
 import datetime
 
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
-from fangkong.registry.models import Place, Presence, Resident
+from fangkong.registry.models import Place
 
-from .actions import EXEMPT_PRESENCE, area_q, recount
-from .models import Exemption, Round, RoundCounter
+from .models import Round, RoundCounter
 
 SLACK = datetime.timedelta(seconds=60)
 # Advance the round's mark at most this often when nothing changed (no write per poll).
@@ -46,7 +50,6 @@ def refresh(rnd: Round) -> int:
     now = timezone.now()
     if since is None:
         recount(rnd)
-        rnd.counted_at = now
         return -1
     level = {f"{rnd.place.kind}_id": rnd.place_id} if rnd.place.kind != "community" \
         else {"community_id": rnd.place_id}
@@ -68,10 +71,9 @@ def refresh(rnd: Round) -> int:
             communities.add(community)
     if whole:
         recount(rnd)
-        rnd.counted_at = timezone.now()
         return -1
     if communities:
-        recount_communities(rnd, communities)
+        recount(rnd, communities)
     if communities or now - since >= IDLE_MARK:
         Round.objects.filter(pk=rnd.pk).update(counted_at=now)
         rnd.counted_at = now
@@ -91,28 +93,72 @@ def _place_move_communities(place_id, changes, out: set) -> bool:
     return True
 
 
-def recount_communities(rnd: Round, community_ids) -> None:
-    """`actions.recount` for some communities only: expected and exempt, one grouped query
-    over their residents."""
-    ids = sorted(c for c in community_ids if c)
-    if not ids:
+def recount(rnd: Round, communities=None) -> None:
+    """Count expected, done and exempt exactly for the communities of `rnd` (all of them,
+    or those named), `CHUNK` communities a transaction. Each chunk's counter rows are made
+    if missing and locked (FOR UPDATE, in community order) before the people are counted,
+    so a registration in flight either is counted (it committed first) or adds itself
+    after this count is written (its bump waits for the lock): nothing is lost or counted
+    twice. SQLite runs one writer at a time (IMMEDIATE transactions). An erased round keeps
+    the counts it had (screening.erasure)."""
+    if rnd.erased_at is not None:
         return
-    exempt_q = Q(presence__in=EXEMPT_PRESENCE) | Q(
-        id__in=Exemption.objects.filter(round=rnd).values("resident_id"))
-    rows = {r["community_id"]: r for r in (
-        Resident.objects.filter(area_q(rnd)).filter(community_id__in=ids)
-        .exclude(presence=Presence.MOVED_OUT).values("community_id", "street_id", "district_id")
-        .annotate(n=Count("id"), ne=Count("id", filter=exempt_q)).order_by())}
-    with transaction.atomic():
-        have = set(RoundCounter.objects.filter(round=rnd, community_id__in=ids)
+    start = timezone.now()
+    if communities is None:
+        ids = _communities(rnd) | set(RoundCounter.objects.filter(round=rnd)
+                                      .values_list("community_id", flat=True))
+    else:
+        ids = {c for c in communities if c}
+    ids = sorted(ids)
+    for i in range(0, len(ids), CHUNK):
+        _recount_chunk(rnd, ids[i:i + CHUNK])
+    if communities is None:  # the whole round counted as of `start`
+        Round.objects.filter(pk=rnd.pk).update(counted_at=start)
+        rnd.counted_at = start
+
+
+CHUNK = 50
+
+
+def _communities(rnd: Round) -> set:
+    """The communities the round's areas cover (two small queries)."""
+    from fangkong.registry.models import Kind
+
+    from .actions import area_keys
+
+    keys = area_keys(rnd)
+    above = Q(pk__in=[])
+    below = []
+    for kind, pid in keys:
+        if kind in ("district", "street", "community"):
+            above |= Q(**{f"{kind}_id": pid})
+        else:
+            below.append(pid)
+    out = set(Place.objects.filter(above, kind=Kind.COMMUNITY).values_list("id", flat=True))
+    if below:
+        out |= set(Place.objects.filter(id__in=below).exclude(community_id=None)
                    .values_list("community_id", flat=True))
-        new = []
-        for comm in ids:
-            row = rows.get(comm)
-            n, ne = (row["n"], row["ne"]) if row else (0, 0)
-            if comm in have:
-                RoundCounter.objects.filter(round=rnd, community_id=comm).update(expected=n, exempt=ne)
-            elif row:
-                new.append(RoundCounter(round=rnd, community_id=comm, street_id=row["street_id"],
-                                        district_id=row["district_id"], expected=n, exempt=ne))
-        RoundCounter.objects.bulk_create(new, ignore_conflicts=True)
+    return out
+
+
+def _recount_chunk(rnd: Round, ids: list[int]) -> None:
+    from . import figures
+
+    with transaction.atomic():
+        have = {c.community_id: c for c in RoundCounter.objects.filter(round=rnd, community_id__in=ids)}
+        new = [RoundCounter(round=rnd, community_id=c, street_id=st, district_id=di)
+               for c, st, di in Place.objects.filter(id__in=[c for c in ids if c not in have])
+               .values_list("id", "street_id", "district_id")]
+        if new:
+            RoundCounter.objects.bulk_create(new, ignore_conflicts=True)
+        locked = RoundCounter.objects.filter(round=rnd, community_id__in=ids).order_by("community_id")
+        if connection.features.has_select_for_update:
+            locked = locked.select_for_update()
+        rows = list(locked)
+        counted = figures.counted_by(rnd, figures.expected(rnd).filter(community_id__in=ids),
+                                     ["community_id"])
+        for c in rows:
+            fig = counted.get(c.community_id)
+            c.expected, c.sampled, c.exempt = (fig["expected"], fig["sampled"], fig["exempt"]) \
+                if fig else (0, 0, 0)
+        RoundCounter.objects.bulk_update(rows, ["expected", "sampled", "exempt"])

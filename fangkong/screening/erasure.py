@@ -30,7 +30,6 @@ from .models import (
     KitIssue,
     Round,
     RoundCounter,
-    RoundKind,
     RoundStatus,
     Sample,
     Sampler,
@@ -84,18 +83,16 @@ def keep_figures(rnd: Round):
     """Count the round exactly and keep each community's coverage on its counter."""
     from fangkong.registry.models import Place
 
-    from . import antigen, queries
-    from .actions import recount
+    from . import counters, figures
 
-    recount(rnd, with_sampled=True)
-    counters = list(RoundCounter.objects.filter(round=rnd))
-    places = Place.objects.in_bulk([c.community_id for c in counters])
-    for c in counters:
+    counters.recount(rnd)
+    rows = list(RoundCounter.objects.filter(round=rnd))
+    places = Place.objects.in_bulk([c.community_id for c in rows])
+    for c in rows:
         place = places.get(c.community_id)
         if place is None:
             continue
-        cov = antigen.coverage(rnd, place) if rnd.kind == RoundKind.ANTIGEN \
-            else queries.coverage(rnd, place)
+        cov = figures.coverage(rnd, place)
         RoundCounter.objects.filter(pk=c.pk).update(
             figures={k: cov.get(k, 0) for k in FIGURES})
 
@@ -103,7 +100,7 @@ def keep_figures(rnd: Round):
 def kept_coverage(rnd: Round, node) -> dict:
     """The coverage of an erased round under `node`, from the kept per-community figures
     (none were kept below a community: zeros there, with `erased`)."""
-    from .queries import _pct
+    from .figures import _figures, is_antigen
 
     qs = RoundCounter.objects.filter(round=rnd)
     if node.pk != rnd.place_id:
@@ -111,14 +108,14 @@ def kept_coverage(rnd: Round, node) -> dict:
             qs = qs.filter(**{f"{node.kind}_id": node.pk})
         else:
             qs = qs.none()
-    out = dict.fromkeys(FIGURES, 0)
+    kept = dict.fromkeys(FIGURES, 0)
     for figures in qs.values_list("figures", flat=True):
         for k in FIGURES:
-            out[k] += (figures or {}).get(k, 0)
-    out["reported"] = out["sampled"]
-    out["missing"] = out["expected"] - out["sampled"] - out["exempt"]
-    out["to_sample"] = out["expected"] - out["exempt"]
-    out["percent"] = _pct(out["sampled"], out["to_sample"])
-    out["households_percent"] = _pct(out["households_covered"], out["households"])
+            kept[k] += (figures or {}).get(k, 0)
+    out = _figures(kept["households"], kept["expected"], kept["sampled"], kept["exempt"],
+                   kept["households_covered"], kept["out_of_scope"])
+    if is_antigen(rnd):
+        out.update(kits=kept["kits"], households_with_kits=kept["households_with_kits"],
+                   positive=kept["positive"], reported=out["sampled"])
     out["erased"] = True
     return out

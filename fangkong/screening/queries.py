@@ -1,12 +1,10 @@
 """Every scoped read of the screening app. `get_*` raise NotFound for missing and
-forbidden alike. Coverage is computed on level columns copied onto the registrations
-(one indexed equality + GROUP BY, no join to the registry); roll-ups over many
-communities read the running counters."""
+forbidden alike. A round's figures (coverage, roll-ups, the missing list, home visits)
+are `figures.py`'s, defined once there."""
 
 import datetime
 from collections import defaultdict
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -14,9 +12,9 @@ from django.utils import timezone
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Forbidden, NotFound
 from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import LEVELS, Household, Place, Presence, Resident
+from fangkong.registry.models import LEVELS, Household, Place
 
-from .actions import EXEMPT_PRESENCE, area_q, can_sample, round_allows, round_q
+from .actions import can_sample, round_allows, round_q
 from .models import (
     Box,
     Conflict,
@@ -24,9 +22,9 @@ from .models import (
     FollowUp,
     HomeVisit,
     LabResult,
-    Result,
     Round,
-    RoundCounter,
+    RoundKind,
+    RoundStatus,
     Sample,
     Sampler,
     SamplingPoint,
@@ -48,6 +46,15 @@ def visible_rounds(scope):
     if scope.user is not None:
         q |= Q(id__in=Sampler.objects.filter(user=scope.user).values("round_id"))
     return Round.objects.filter(q).select_related("place")
+
+
+def my_sampling(user, limit=10) -> list[Sampler]:
+    """The user's places at a sampling table in rounds not yet ended (a volunteer's home
+    shows them with a link to the station or the door-to-door page), soonest first."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return list(Sampler.objects.filter(user=user).exclude(round__status=RoundStatus.CLOSED)
+                .select_related("round__place", "point__place").order_by("round__starts_at", "id")[:limit])
 
 
 def get_round(scope, pk, perm=Perm.SCREENING_VIEW) -> Round:
@@ -164,163 +171,24 @@ def get_tube(actor, rnd, barcode) -> Tube:
     return t
 
 
-# --- coverage ------------------------------------------------------------------------
-
-def _node_q(node: Place, prefix=""):
-    if node.kind in LEVELS:
-        return Q(**{f"{prefix}{node.kind}_id": node.id})
-    return Q(pk__in=[])
-
-
-_COVERAGE_SQL = """
-SELECT COUNT(*), COALESCE(SUM(n), 0), COALESCE(SUM(ns), 0), COALESCE(SUM(ne), 0),
-       COALESCE(SUM(CASE WHEN ns + ne >= n THEN 1 ELSE 0 END), 0),
-       (SELECT COUNT(*) FROM screening_sample o
-         WHERE o.round_id = %s AND o.out_of_scope AND o.{level} = %s)
-FROM (SELECT p.household_id, COUNT(*) AS n,
-             SUM(CASE WHEN s.resident_id IS NOT NULL THEN 1 ELSE 0 END) AS ns,
-             SUM(CASE WHEN s.resident_id IS NULL AND (e.resident_id IS NOT NULL
-                      OR p.presence IN ({exempt})) THEN 1 ELSE 0 END) AS ne
-        FROM ({people}) p
-        LEFT JOIN screening_sample s ON s.round_id = %s AND s.resident_id = p.id AND NOT s.retest
-        LEFT JOIN screening_exemption e ON e.round_id = %s AND e.resident_id = p.id
-       GROUP BY p.household_id) h
-"""
-
-
-def coverage(rnd: Round, node: Place) -> dict:
-    """People and households of `node` in the round: expected, sampled, exempt, missing.
-    A household is covered when every expected member is sampled or exempt.
-
-    One statement, summed in the database (only one row comes back): the expected people
-    of the node (its level column, the round's areas, not moved out) each probe the
-    (round, resident) unique index of the registrations and of the exemptions once, are
-    grouped by household, and the households are summed. ~4 ms for 2,000 residents and
-    ~15 ms for 10,000 on PostgreSQL (docs/benchmarks.md)."""
-    if rnd.erased_at is not None:
-        from .erasure import kept_coverage
-
-        return kept_coverage(rnd, node)
-    out = {"expected": 0, "sampled": 0, "exempt": 0, "missing": 0, "households": 0,
-           "households_covered": 0, "out_of_scope": 0}
-    if node.kind in LEVELS:
-        people = (Resident.objects.filter(_node_q(node)).filter(area_q(rnd))
-                  .exclude(presence=Presence.MOVED_OUT).order_by().values("id", "household_id", "presence"))
-        try:
-            sql, params = people.query.sql_with_params()
-        except EmptyResultSet:  # a round without areas
-            sql = None
-        if sql is not None:
-            text = _COVERAGE_SQL.format(level=f"{node.kind}_id", people=sql,
-                                        exempt=", ".join(["%s"] * len(EXEMPT_PRESENCE)))
-            with connection.cursor() as cur:
-                cur.execute(text, [rnd.id, node.id, *EXEMPT_PRESENCE, *params, rnd.id, rnd.id])
-                hh, n, ns, ne, covered, oos = (int(v or 0) for v in cur.fetchone())
-            out.update(expected=n, sampled=ns, exempt=ne, households=hh, households_covered=covered,
-                       out_of_scope=oos)
-    out["missing"] = out["expected"] - out["sampled"] - out["exempt"]
-    out["to_sample"] = out["expected"] - out["exempt"]
-    out["percent"] = _pct(out["sampled"], out["to_sample"])
-    out["households_percent"] = _pct(out["households_covered"], out["households"])
-    return out
-
-
-def _pct(a, b):
-    return 100 if b <= 0 else min(100, int(a * 100 / b))
-
-
-def rollup(rnd: Round, node: Place) -> list[dict]:
-    """Per-community coverage under `node` from the running counters: one query however
-    many communities, after `counters.refresh` has recounted the communities whose
-    registry or exemptions changed since the last count (one read of the audit trail when
-    nothing changed)."""
-    from . import counters
-
-    counters.refresh(rnd)
-    q = Q(round=rnd)
-    if node.kind in ("district", "street", "community"):
-        q &= Q(**{f"{node.kind}_id" if node.kind != "community" else "community_id": node.id})
-    else:
-        return []
-    rows = list(RoundCounter.objects.filter(q).order_by("community_id")
-                .values("community_id", "expected", "exempt", "sampled"))
-    names = dict(Place.objects.filter(id__in=[r["community_id"] for r in rows]).values_list("id", "name"))
-    for r in rows:
-        r["name"] = names.get(r["community_id"], "")
-        r["missing"] = max(0, r["expected"] - r["exempt"] - r["sampled"])
-        r["percent"] = _pct(r["sampled"], r["expected"] - r["exempt"])
-    return rows
-
-
-def rollup_totals(rnd: Round, node: Place) -> dict:
-    """The same, summed in the database (for the benchmark and the district head line)."""
-    from django.db.models import Sum
-
-    from . import counters
-
-    key = {"district": "district_id", "street": "street_id", "community": "community_id"}.get(node.kind)
-    if key is None:
-        return {}
-    counters.refresh(rnd)
-    return RoundCounter.objects.filter(round=rnd, **{key: node.id}).aggregate(
-        expected=Sum("expected"), exempt=Sum("exempt"), sampled=Sum("sampled"), communities=Count("id"))
-
-
-def missing(scope, rnd: Round, node: Place, limit=2000, *, done=None):
-    """People still to sample under `node`, grouped by building and unit:
-    [(label, [resident with .home])], and whether the list was cut at `limit`. Scoped by
-    VIEW_REGISTRY (phones per role in the template). `done`: the subquery (on OuterRef("id"))
-    of what takes a person off the list — their registration by default, an antigen result
-    for an antigen round (`antigen.missing`). Three queries."""
-    if rnd.erased_at is not None:  # who was sampled is gone: no one to list
-        return [], False
-    if done is None:
-        done = Sample.objects.filter(round=rnd, retest=False, resident_id=OuterRef("id"))
-    qs = (reg_queries.residents(scope).filter(_node_q(node)).filter(area_q(rnd))
-          .exclude(presence=Presence.MOVED_OUT).exclude(presence__in=EXEMPT_PRESENCE)
-          .exclude(Exists(done))
-          .exclude(Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("id"))))
-          .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
-                                                         status=HomeVisit.Status.OPEN)))
-          .select_related("household__place")
-          .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
-    rows = list(qs[:limit])
-    labels = reg_queries.address_labels(rows)
-    groups, order = defaultdict(list), []
-    for r in rows:
-        key = labels.get(r.household.place_id, "")
-        if key not in groups:
-            order.append(key)
-        groups[key].append(r)
-    return [(k, groups[k]) for k in order], len(rows) >= limit
-
-
-def progress_by_hour(rnd: Round, node: Place | None = None) -> list[dict]:
-    """Registrations per hour (local time) under `node`: grouped in the database."""
-    from django.db.models.functions import TruncHour
-
-    qs = Sample.objects.filter(round=rnd, retest=False)
-    if node is not None:
-        qs = qs.filter(_node_q(node))
-    rows = (qs.annotate(h=TruncHour("sampled_at", tzinfo=timezone.get_current_timezone()))
-            .values("h").annotate(n=Count("id")).order_by("h"))
-    counts = [(timezone.localtime(r["h"]) if timezone.is_aware(r["h"]) else r["h"], r["n"]) for r in rows]
-    top = max((n for _h, n in counts), default=0)
-    return [{"hour": h, "n": n, "width": int(n * 100 / top) if top else 0} for h, n in counts]
-
+# --- figures: see figures.py (coverage, roll-ups, missing list, home visits, by hour) -------
 
 def per_point(rnd: Round, node: Place | None = None) -> list[dict]:
-    """Registrations per sampling point (under `node`), with the points' names: two queries."""
+    """Registrations per sampling point (under `node`), with the points' names and tables
+    (0 when not given); registrations from a table that named no point are one row with
+    `name` None. Two queries."""
+    from .figures import node_q
+
     points = {p.id: p for p in SamplingPoint.objects.filter(round=rnd).select_related("place")}
     qs = Sample.objects.filter(round=rnd, retest=False)
     if node is not None:
-        qs = qs.filter(_node_q(node))
+        qs = qs.filter(node_q(node))
     rows = qs.values("point_id").annotate(n=Count("id")).order_by()
     out = []
     for r in rows:
         p = points.get(r["point_id"])
-        out.append({"name": p.place.name if p else "—", "n": r["n"], "tables": p.tables if p else 0})
-    return sorted(out, key=lambda r: -r["n"])
+        out.append({"name": p.place.name if p else None, "n": r["n"], "tables": p.tables if p else 0})
+    return sorted(out, key=lambda r: (r["name"] is None, -r["n"]))
 
 
 def tubes_not_at_lab(rnd: Round, now=None, limit=500) -> list[Tube]:
@@ -348,31 +216,63 @@ def conflicts(rnd: Round, status=Conflict.Status.OPEN):
 
 
 def followups(scope, rnd: Round):
-    return list(FollowUp.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_RUN) | Q(
+    return list(followups_query(scope, rnd))
+
+
+def followups_query(scope, rnd: Round):
+    """The round's held people (positive pools, positive antigen tests) the user may see:
+    those they run the round for, or all of them for a sampler assigned to it."""
+    return (FollowUp.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_RUN) | Q(
         round__samplers__user=scope.user) if scope.user else scope.q(Perm.SCREENING_RUN))
         .select_related("resident__household__place", "tube", "retest_tube").distinct()
         .order_by("status", "id"))
 
 
-def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
-    """The people to sample at home: urgent re-tests first (oldest first), then the rest in
-    building and unit order."""
-    from django.db.models import Case, IntegerField, Value, When
-
-    first = Case(When(source=HomeVisit.Source.RETEST, then=Value(0)), default=Value(1),
-                 output_field=IntegerField())
-    rows = list(HomeVisit.objects.filter(round=rnd, status=status).filter(scope.q(Perm.SCREENING_RUN))
-                .select_related("resident__household__place")
-                .order_by(first, "building_id", "unit_id", "id"))
-    labels = reg_queries.address_labels([h.resident for h in rows])
-    for h in rows:
-        h.address = labels.get(h.resident.household.place_id, "")
-    return rows
+def awaiting_positives(scope, place: Place | None = None, limit=20) -> tuple[list[FollowUp], int]:
+    """People held by a positive pooled tube or a positive antigen test whom nobody has
+    re-sampled yet (FollowUp "awaiting"), that the user may see as people and as testing
+    (`screening.view` and `registry.view` on them), under `place` if given; oldest first,
+    each with `.address`, `.can_run` (may record the re-test). (rows, how many in all):
+    two queries and one for the addresses."""
+    qs = (FollowUp.objects.filter(status=FollowUp.Status.AWAITING)
+          .filter(scope.q(Perm.SCREENING_VIEW)).filter(scope.q(Perm.VIEW_REGISTRY)))
+    if place is not None:
+        if place.kind not in LEVELS:
+            return [], 0
+        qs = qs.filter(**{f"{place.kind}_id": place.id})
+    rows = list(qs.select_related("resident__household__place", "round", "tube")
+                .order_by("created_at", "id")[:limit])
+    total = len(rows) if len(rows) < limit else qs.count()
+    labels = reg_queries.address_labels([f.resident for f in rows])
+    for f in rows:
+        f.address = labels.get(f.resident.household.place_id, "")
+        f.can_run = scope.allows(Perm.SCREENING_RUN, f.round)  # as the follow-up page asks
+    return rows, total
 
 
 def exemptions(scope, rnd: Round):
     return list(Exemption.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_RUN))
                 .select_related("resident").order_by("-created_at")[:1000])
+
+
+def lab_work(scope, limit=20) -> list[Round]:
+    """A lab operator's work, per PCR round under the lab's node (newest first): the boxes
+    with the courier, to receive and sign for (`.in_transit`), and how many tubes are at
+    the lab without a result (`.awaiting`). Ended rounds only while something is left.
+    Three queries."""
+    rows = list(rounds(scope, Perm.SCREENING_LAB).exclude(kind=RoundKind.ANTIGEN)
+                .select_related("place").order_by("-starts_at", "-id")[:limit])
+    ids = [r.id for r in rows]
+    in_transit = defaultdict(list)
+    for b in (Box.objects.filter(round_id__in=ids, state=Box.State.IN_TRANSIT)
+              .annotate(n=Count("tubes")).order_by("created_at", "id")):
+        in_transit[b.round_id].append(b)
+    awaiting = dict(Tube.objects.filter(round_id__in=ids, state=TubeState.SEALED, result="")
+                    .exclude(at_lab_at=None).values("round_id").annotate(n=Count("id"))
+                    .values_list("round_id", "n").order_by())
+    for r in rows:
+        r.in_transit, r.awaiting = in_transit.get(r.id, []), awaiting.get(r.id, 0)
+    return [r for r in rows if r.status != RoundStatus.CLOSED or r.in_transit or r.awaiting]
 
 
 def boxes(rnd: Round):
@@ -386,49 +286,29 @@ def tube_history(tube: Tube):
 
 # --- results for people ----------------------------------------------------------------
 
-def person_results(rnd_ids, resident_ids) -> dict:
-    """{(round_id, resident_id): status} derived from tubes, re-tests and exemptions:
-    negative, positive (a case), held (pooled positive awaiting re-test), pending,
-    resample (invalid), exempt, not_sampled."""
-    out = {}
-    for rid, res, rnd_id, retest in (Sample.objects.filter(round_id__in=rnd_ids, resident_id__in=resident_ids)
-                                     .values_list("resident_id", "tube__result", "round_id", "retest")):
-        if retest:
-            continue
-        out[(rnd_id, rid)] = {Result.NEGATIVE: "negative", Result.POSITIVE: "held",
-                              Result.INVALID: "resample"}.get(res, "pending")
-    for rid, rnd_id, status in (FollowUp.objects.filter(round_id__in=rnd_ids, resident_id__in=resident_ids)
-                                .values_list("resident_id", "round_id", "status")):
-        out[(rnd_id, rid)] = {FollowUp.Status.RELEASED: "negative", FollowUp.Status.CASE: "positive"}.get(
-            status, "held")
-    for rid, rnd_id in (Exemption.objects.filter(round_id__in=rnd_ids, resident_id__in=resident_ids)
-                        .values_list("resident_id", "round_id")):
-        out.setdefault((rnd_id, rid), "exempt")
-    return out
-
-
-RESULT_LABELS = None
-
-
 def result_labels():
     from django.utils.translation import gettext as _
 
     return {"negative": _("Negative"), "positive": _("Positive"),
-            "held": _("Pooled positive, awaiting single re-test"), "pending": _("Waiting for the lab"),
+            "held": _("Pooled positive, awaiting single re-test"),
+            "held_antigen": _("Antigen positive, awaiting the PCR re-test"), "pending": _("Waiting for the lab"),
             "resample": _("Invalid, re-sample"), "exempt": _("Exempt"), "not_sampled": _("Not sampled")}
 
 
 def household_results(scope, household: Household, limit=10):
-    """The recent rounds covering a household, with each member's result."""
+    """The recent rounds covering a household, with each member's status in each
+    (`figures.person_status`: the same definitions as the round's figures)."""
+    from .figures import person_status
+
     people = list(reg_queries.residents(scope).filter(household=household)
-                  .exclude(presence=Presence.MOVED_OUT).order_by("relation", "id"))
+                  .filter(reg_queries.counts()).order_by("relation", "id"))
     q = Q(pk__in=[])
     for kind in LEVELS:
         pid = getattr(household, f"{kind}_id")
         if pid:
             q |= Q(areas__place_id=pid)
     rnds = list(Round.objects.filter(q).distinct().order_by("-starts_at")[:limit])
-    res = person_results([r.id for r in rnds], [p.id for p in people])
+    res = person_status(rnds, [p.id for p in people])
     labels = result_labels()
     return people, [(rnd, [(p, labels[res.get((rnd.id, p.id), "not_sampled")],
                             res.get((rnd.id, p.id), "not_sampled")) for p in people]) for rnd in rnds]

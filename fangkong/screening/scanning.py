@@ -6,16 +6,18 @@ queries) is too heavy for one event. Instead:
 
 - read: ONE query gives the tube, the person (by code, ID hash or picked id), their
   health-code colour, their registration in this round if any (with its tube and time),
-  whether they are in the round's area, and whether this client_id was seen before;
+  whether they are in the round's area or exempt from it, and whether this client_id was
+  seen before;
 - write: ONE statement on PostgreSQL (writable CTEs, so no BEGIN/COMMIT round trips):
   lock the tube row only if it is open and not full, insert the registration
   (ON CONFLICT DO NOTHING: the unique client_id and the partial unique (round, resident)
   decide races between tables), bump the tube's count (sealing it at its pool size) and
-  the round's community counter only if the row went in. SQLite runs the same three
+  the round's community counter (done + 1, and exempt - 1 for someone exempt: `figures`)
+  only if the row went in. SQLite runs the same three
   steps in one transaction.
 
 The rules are the batch path's, checked in the same order. Anything unusual (a resent
-client_id, a malformed event, a race lost between the read and the write) goes through
+client_id, a race lost between the read and the write) goes through
 `actions.sync(online=True)`, which answers exactly as before.
 """
 
@@ -28,27 +30,33 @@ from django.utils.dateparse import parse_datetime
 from fangkong.core.db import prepared_cursor
 from fangkong.registry.models import LEVEL_FIELDS, Presence
 
+from .actions import EXEMPT_PRESENCE
 from .models import CodeColour, Conflict, Sample, TubeState
 
-PERSON_COLUMN = {"token": "token", "id": "id_hash", "resident": "id"}
+PERSON_COLUMN = {"token": "lower(r.token)", "id": "r.id_hash", "resident": "r.id"}  # keys: checks.parse_person
 RED = (CodeColour.RED.value, CodeColour.YELLOW.value)
 _LEVELS = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
+_EXEMPT = ", ".join(f"'{p}'" for p in EXEMPT_PRESENCE)  # fixed values, part of the statement
 
 READ = f"""
 SELECT t.id, t.count, t.capacity, t.state,
        r.id, r.name, r.household_id, {_LEVELS},
-       hc.colour, st.barcode, s.sampled_at,
+       hc.colour, st.barcode, s.sampled_at, pp.name, st."table",
        EXISTS (SELECT 1 FROM screening_sample WHERE client_id = %s),
        EXISTS (SELECT 1 FROM screening_tube WHERE client_id = %s),
        EXISTS (SELECT 1 FROM screening_conflict WHERE client_id = %s),
        EXISTS (SELECT 1 FROM screening_roundarea ra WHERE ra.round_id = %s
-               AND ra.place_id IN ({_LEVELS}))
+               AND ra.place_id IN ({_LEVELS})),
+       (r.presence IN ({_EXEMPT}) OR EXISTS (SELECT 1 FROM screening_exemption ex
+                                             WHERE ex.round_id = %s AND ex.resident_id = r.id))
 FROM (SELECT 1 AS one) x
 LEFT JOIN screening_tube t ON t.round_id = %s AND t.barcode = %s
-LEFT JOIN registry_resident r ON r.{{column}} = %s AND r.presence <> %s
+LEFT JOIN registry_resident r ON {{column}} = %s AND r.presence <> %s
 LEFT JOIN screening_healthcode hc ON hc.resident_id = r.id
 LEFT JOIN screening_sample s ON s.round_id = %s AND s.resident_id = r.id AND s.retest = %s
 LEFT JOIN screening_tube st ON st.id = s.tube_id
+LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
+LEFT JOIN registry_place pp ON pp.id = sp.place_id
 """
 
 SAMPLE_COLUMNS = [*LEVEL_FIELDS, "round_id", "tube_id", "resident_id", "household_id", "client_id",
@@ -76,9 +84,10 @@ WITH t AS (
 ), c AS (
   INSERT INTO screening_roundcounter
     (round_id, community_id, street_id, district_id, expected, exempt, sampled)
-  SELECT %s::bigint, %s::bigint, %s::bigint, %s::bigint, 0, 0, 1 FROM s WHERE %s::boolean
+  SELECT %s::bigint, %s::bigint, %s::bigint, %s::bigint, 0, %s::int, 1 FROM s WHERE %s::boolean
   ON CONFLICT (round_id, community_id)
-  DO UPDATE SET sampled = screening_roundcounter.sampled + 1
+  DO UPDATE SET sampled = screening_roundcounter.sampled + 1,
+                exempt = screening_roundcounter.exempt + excluded.exempt
 )
 SELECT count, capacity, state FROM u
 """
@@ -94,8 +103,9 @@ SAMPLE_SQLITE = (f"INSERT INTO screening_sample ({', '.join(SAMPLE_COLUMNS)}) "
                  f"VALUES ({', '.join(['%s'] * len(SAMPLE_COLUMNS))}) ON CONFLICT DO NOTHING")
 COUNTER_SQLITE = """
 INSERT INTO screening_roundcounter (round_id, community_id, street_id, district_id, expected,
-  exempt, sampled) VALUES (%s, %s, %s, %s, 0, 0, 1)
-ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = screening_roundcounter.sampled + 1
+  exempt, sampled) VALUES (%s, %s, %s, %s, 0, %s, 1)
+ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = screening_roundcounter.sampled + 1,
+  exempt = screening_roundcounter.exempt + excluded.exempt
 """
 
 
@@ -120,13 +130,14 @@ def look(rnd, p) -> dict:
     value = int(key) if kind == "resident" else key
     sql = READ.replace("{column}", PERSON_COLUMN[kind])
     with prepared_cursor() as cur:
-        cur.execute(sql, [cid, cid, cid, rnd.id, rnd.id, p["barcode"], value, Presence.MOVED_OUT,
+        cur.execute(sql, [cid, cid, cid, rnd.id, rnd.id, rnd.id, p["barcode"], value, Presence.MOVED_OUT,
                           rnd.id, False])
         row = cur.fetchone()
     n = len(LEVEL_FIELDS)
     tube_id, count, capacity, state, rid, name, household_id = row[:7]
     levels = dict(zip(LEVEL_FIELDS, row[7:7 + n], strict=True))
-    colour, where_code, where_at, seen_s, seen_t, seen_c, in_area = row[7 + n:]
+    (colour, where_code, where_at, where_point, where_table, seen_s, seen_t, seen_c, in_area,
+     exempt) = row[7 + n:]
     if rid is not None and kind == "resident" and not in_area:
         rid = None  # a pick by id only finds people of the round's area (as `actions._people`)
     return {
@@ -136,8 +147,10 @@ def look(rnd, p) -> dict:
         "person": None if rid is None else {"id": rid, "name": name, "household_id": household_id,
                                             **levels},
         "red": colour in RED,
-        "sampled": None if where_code is None else (where_code, _read_dt(where_at)),
+        "sampled": None if where_code is None else (where_code, _read_dt(where_at), where_point,
+                                                    where_table),
         "in_area": bool(in_area),
+        "exempt": bool(exempt),  # was exempt: registering makes them done (the counter's exempt - 1)
     }
 
 
@@ -171,7 +184,8 @@ def write(rnd, p, seen, sampler_id, now) -> dict | None:
               "client_id": _uuid(p["client_id"]), "retest": False,
               "out_of_scope": not seen["in_area"], "sampled_at": _dt(p["at"]),
               "recorded_at": _dt(now), "sampler_id": sampler_id, "point_id": None}
-    counter = [rnd.id, person["community_id"] or 0, person["street_id"], person["district_id"]]
+    counter = [rnd.id, person["community_id"] or 0, person["street_id"], person["district_id"],
+               -1 if seen["exempt"] else 0]
     with prepared_cursor() as cur:
         if connection.vendor == "postgresql":
             params = [seen["tube"]["id"]]

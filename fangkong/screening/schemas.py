@@ -7,6 +7,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict
 
+from fangkong.registry.schemas import Page, ResidentOut
+
 
 class StrictIn(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -84,8 +86,8 @@ class SyncIn(StrictIn):
 
 
 class Outcome(Schema):
-    client_id: str
-    status: str
+    client_id: str  # as sent ("" when a malformed event had none)
+    status: str  # ok | conflict (kept for review) | refused (online) | invalid (malformed)
     kind: str | None = None
     message: str | None = None
     name: str | None = None
@@ -93,12 +95,15 @@ class Outcome(Schema):
     conflict: int | None = None
     resolved: bool | None = None
     tube: dict | None = None
+    field: str | None = None  # invalid: the event's field at fault
+    index: int | None = None  # invalid: the event's place in the batch (from 0)
 
 
 class SyncOut(Schema):
     ok: int
     conflicts: int
     refused: int
+    invalid: int  # malformed events: not saved, listed with their reason
     results: list[Outcome]
 
 
@@ -167,8 +172,12 @@ class AdvisorRow(Schema):
 
 class AdvisorOut(Schema):
     prevalence: float
-    best: int
+    best: int  # fewest expected tests within max_pool
     rows: list[AdvisorRow]
+    max_pool: int  # the setting FANGKONG_MAX_POOL_SIZE: a limit of sensitivity
+    optimum: int  # fewest expected tests with no cap
+    optimum_tests_per_person: float
+    capped: bool  # the cap, not the arithmetic, is what stops the pool growing
 
 
 # --- antigen rounds -------------------------------------------------------------------
@@ -215,11 +224,14 @@ class AntigenHouseholdOut(Schema):
 
 
 class AntigenUnitOut(Schema):
+    """A unit's figures (`figures`: the same definitions as the round's)."""
     place: int
     label: str
     expected: int
     reported: int
+    exempt: int
     missing: int
+    to_sample: int
     kits: int
     percent: int
 
@@ -230,3 +242,82 @@ class AntigenCoverageOut(CoverageOut):
     households_with_kits: int
     positive: int
     units: list[AntigenUnitOut]
+
+
+# --- the round's work lists and staffing (work_api.py) -------------------------------
+
+class MissingPerson(ResidentOut):
+    home_visit: bool  # listed for sampling at home
+
+
+class MissingPage(Page):
+    place: int
+    results: list[MissingPerson]
+
+
+class FollowUpOut(Schema):
+    id: int
+    status: str  # awaiting | resampled | released | case
+    status_label: str
+    tube: str | None  # the positive pool's barcode (none after a positive antigen test)
+    retest_tube: str | None
+    created_at: datetime.datetime
+    closed_at: datetime.datetime | None
+    resident: ResidentOut
+
+
+class FollowUpPage(Page):
+    results: list[FollowUpOut]
+
+
+class HomeVisitOut(Schema):
+    id: int
+    status: str  # open | done | cancelled
+    source: str  # tags | manual | retest
+    source_label: str
+    urgent: bool
+    note: str
+    created_at: datetime.datetime
+    resident: ResidentOut
+
+
+class HomeVisitPage(Page):
+    results: list[HomeVisitOut]
+
+
+class RetestIn(StrictIn):
+    barcode: str  # the single tube
+    client_id: str | None = None  # a UUID: sending it again records the sample once
+
+
+class RetestOut(Schema):
+    followup: FollowUpOut
+    tube: TubeOut
+
+
+class PointIn(StrictIn):
+    place: int  # a place of kind sampling_point in the round's area
+    tables: int = 1
+
+
+class SamplerOut(Schema):
+    id: int
+    user: int
+    volunteer: int | None
+    name: str
+    point: int
+    table: int
+
+
+class PointOut(Schema):
+    id: int
+    place: int
+    place_name: str
+    tables: int
+    samplers: list[SamplerOut]
+
+
+class SamplerIn(StrictIn):
+    volunteer: int  # an approved volunteer of the round's community
+    point: int  # the round's sampling point (its id in …/points)
+    table: int = 1

@@ -7,6 +7,7 @@ urlpatterns = [
     path("screening/plan/", views.plan, name="screening_plan"),
     path("screening/lab/", views.lab, name="screening_lab"),
     path("screening/advisor/", views.advisor, name="screening_advisor"),
+    path("screening/alert/", views.positive_alert, name="screening_alert"),
     path("screening/mine/", views.my_results, name="screening_mine"),
     path("screening/households/<int:pk>/", views.household_results, name="screening_household"),
     path("screening/rounds/<int:pk>/", views.round_detail, name="screening_round"),

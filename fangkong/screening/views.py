@@ -19,12 +19,12 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, Forbidden, Invalid, NotFound
-from fangkong.core.views import page
+from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Kind, Place
 
-from . import actions, antigen, planning, queries
+from . import actions, checks, figures, planning, queries
 from .models import Box, Conflict, ExemptReason, Handover, RoundKind, RoundStatus
 
 
@@ -43,21 +43,38 @@ def _flash_error(request, e: FangkongError):
         messages.error(request, m)
 
 
-@page
-def home(request):
+def _home_ctx(request):
     scope = request.scope
     rows = list(queries.visible_rounds(scope).order_by("-starts_at")[:50])
     actor = _actor(request)
     for r in rows:  # a lab operator sees the rounds but works on the lab page: no link
         r.can_open = actions.round_allows(scope, Perm.SCREENING_VIEW, r) or actions.can_sample(actor, r)
     plan_places = [p for p in scope.roots(Perm.SCREENING_RUN) if p.kind in LEVELS]
-    ctx = {"rounds": rows, "plan_places": plan_places, "kinds": RoundKind.choices,
-           "can_lab": scope.has(Perm.SCREENING_LAB),
-           "can_advise": scope.has(Perm.SCREENING_VIEW) or scope.has(Perm.SCREENING_LAB)}
-    if not rows and not plan_places and not ctx["can_lab"] and not scope.has(Perm.SCREENING_VIEW) \
-            and not scope.has_role("volunteer"):
+    return {"rounds": rows, "plan_places": plan_places, "kinds": RoundKind.choices,
+            "can_lab": scope.has(Perm.SCREENING_LAB), "max_pool": checks.max_pool(),
+            "can_advise": scope.has(Perm.SCREENING_VIEW) or scope.has(Perm.SCREENING_LAB),
+            "values": {"pool_size": "10"}, "errors": {}}
+
+
+@page
+def home(request):
+    scope = request.scope
+    ctx = _home_ctx(request)
+    if not ctx["rounds"] and not ctx["plan_places"] and not ctx["can_lab"] \
+            and not scope.has(Perm.SCREENING_VIEW) and not scope.has_role("volunteer"):
         raise NotFound()
     return render(request, "screening/home.html", ctx)
+
+
+@page
+def positive_alert(request):
+    """The place page's alert of positives awaiting a re-test, for its htmx poll."""
+    from django.http import HttpResponse
+
+    from .panels import positive_alert as alert
+
+    place = reg_queries.get_place(request.scope, request.GET.get("place"), Perm.SCREENING_VIEW)
+    return HttpResponse(alert(request, place) or "")
 
 
 @require_POST
@@ -66,9 +83,11 @@ def plan(request):
     place = reg_queries.get_place(request.scope, request.POST.get("place"), Perm.SCREENING_RUN)
     try:
         rnd = actions.plan_round(_actor(request), place, request.POST)
-    except Invalid as e:
-        _flash_error(request, e)
-        return redirect("screening_home")
+    except Invalid as e:  # the form again, as it was typed, with the messages by its fields
+        ctx = _home_ctx(request)
+        ctx.update(values=request.POST, errors=e.fields, plan_open=True,
+                   plan_error=None if e.fields else str(e.message))
+        return render(request, "screening/home.html", ctx)
     messages.success(request, _("Round planned: %(name)s.") % {"name": rnd.name})
     return redirect("screening_round", pk=rnd.id)
 
@@ -77,10 +96,9 @@ def _round_ctx(request, rnd, node):
     scope = request.scope
     return {
         "round": rnd, "node": node,
-        "coverage": queries.coverage(rnd, node) if rnd.kind != RoundKind.ANTIGEN
-        else antigen.coverage(rnd, node),
-        "rollup": queries.rollup(rnd, node) if node.kind in ("district", "street") else [],
-        "hours": queries.progress_by_hour(rnd, node),
+        "coverage": figures.coverage(rnd, node),
+        "rollup": figures.rollup(rnd, node) if node.kind in ("district", "street") else [],
+        "hours": figures.progress_by_hour(rnd, node),
         "points": queries.per_point(rnd, node),
         "not_at_lab": queries.tubes_not_at_lab(rnd, limit=30),  # polled: the 30 oldest
         "open_tubes": queries.open_tubes(rnd),
@@ -99,16 +117,7 @@ def round_detail(request, pk):
         if actions.can_sample(_actor(request), rnd):
             return redirect("screening_station", pk=rnd.id)
         raise NotFound()
-    node = rnd.place
-    if request.GET.get("place"):
-        node = reg_queries.get_place(request.scope, request.GET["place"], Perm.SCREENING_VIEW)
-    elif not request.scope.allows(Perm.SCREENING_VIEW, rnd):
-        # a district round seen by community staff: their own part of it
-        field = f"{rnd.place.kind}_id"
-        node = next(p for p in request.scope.roots(Perm.SCREENING_VIEW)
-                    if getattr(p, field, None) == rnd.place_id)
-    ctx = _round_ctx(request, rnd, node)
-    ctx["statuses"] = RoundStatus.choices
+    ctx = _round_ctx(request, rnd, _node(request, rnd))
     if ctx.get("can_run") and not _hx(request):
         from fangkong.volunteers.models import Team
 
@@ -134,9 +143,27 @@ def round_emergency_team(request, pk):
 @require_POST
 @page
 def round_status(request, pk):
+    """Start, end or reopen a round. Ending stops every station registering in it: the
+    page asks first, with what is still missing and the tubes still open."""
     rnd = queries.get_round(request.scope, pk)
+    status = request.POST.get("status", "")
+    if status == RoundStatus.CLOSED and rnd.status != RoundStatus.CLOSED and not confirmed(request):
+        actions.require(_actor(request), Perm.SCREENING_RUN, rnd)
+        cov = figures.coverage(rnd, rnd.place)
+        n_open = len(queries.open_tubes(rnd)) if rnd.kind != RoundKind.ANTIGEN else 0
+        return confirm_step(
+            request, title=_("End %(name)s?") % {"name": rnd.name},
+            lines=[_("Sampled %(s)d of %(n)d (%(p)d%%); %(m)d not sampled yet.") % {
+                "s": cov["sampled"], "n": cov["to_sample"], "p": cov["percent"], "m": cov["missing"]},
+                _("Once it has ended, no station can register anyone in this round. You can "
+                  "reopen it from this page.")],
+            warn=_("%(n)d tubes are still open at the tables: seal them first.") % {"n": n_open}
+            if n_open else "",
+            yes=_("End the round"), back=reverse("screening_round", args=[rnd.id]))
     try:
-        actions.set_status(_actor(request), rnd, request.POST.get("status", ""))
+        actions.set_status(_actor(request), rnd, status)
+        messages.success(request, _("The round is now: %(status)s.") % {
+            "status": RoundStatus(rnd.status).label})
     except Invalid as e:
         _flash_error(request, e)
     return redirect("screening_round", pk=rnd.id)
@@ -168,13 +195,9 @@ def _station_units(rnd, limit=3000):
     """Units and buildings of the round's area, labelled "光明小区 1号楼 2单元"."""
     rows = list(Place.objects.filter(actions.area_q(rnd), kind__in=[Kind.UNIT, Kind.BUILDING])
                 .order_by("compound_id", "building_id", "sort_key")[:limit])
-    names = dict(Place.objects.filter(id__in={x for p in rows for x in (p.compound_id, p.building_id)
-                                              if x}).values_list("id", "name"))
+    labels = reg_queries.place_labels(rows)
     for p in rows:
-        parts = [names.get(p.compound_id, ""), names.get(p.building_id, "")]
-        if p.kind == Kind.UNIT:
-            parts.append(p.name)
-        p.label = " ".join(x for x in parts if x)
+        p.label = labels[p.id]
     return rows
 
 
@@ -183,11 +206,23 @@ def station_strings() -> dict:
     return {
         "online": _("Online"), "offline": _("Offline: scans are kept on this phone"),
         "scan_tube": _("Scan a tube barcode"), "scan_person": _("Scan a personal code or ID number"),
-        "no_tube": _("No tube open"), "tube": _("Tube"), "places_left": _("places left"),
+        "no_tube": _("No tube open"), "tube": _("Tube"),
         "tube_open": _("Tube %s open"), "tube_sealed": _("Tube %s sealed"),
-        "tube_full": _("Tube full: sealed. Scan the next tube."),
-        "ok": _("Registered"), "queued": _("Saved on this phone, will be sent"),
-        "already_here": _("Already sampled at this table"), "sent": _("Sent: %s"),
+        "seal_ask": _("Seal tube %(tube)s now with %(n)s of %(k)s people? A sealed tube cannot "
+                      "be opened again."),
+        "ok": _("Registered"), "kept": _("Kept on this phone"),
+        "registered": _("%(name)s registered in tube %(tube)s."),
+        "registered_in": _("Registered in tube %(tube)s."),
+        "queued_in": _("Saved on this phone for tube %(tube)s, will be sent."),
+        "left_in": _("%(left)s places left."),
+        "tube_full_now": _("Tube %(tube)s is full and sealed: scan the next tube."),
+        "tube_still_open": _("Tube %(tube)s is still open (%(count)s of %(capacity)s): seal it "
+                             "before opening tube %(next)s."),
+        "tube_already_open": _("Tube %(tube)s is already open: scan a person's code."),
+        "scan_tube_first": _("This is a person's code: scan a tube barcode first."),
+        "already_here": _("%(name)s was already scanned at this table (tube %(tube)s at %(time)s)."),
+        "sent": _("Sent: %s"), "scanned": _("scanned: %(code)s"),
+        "not_registered": _("%(n)s scans were not registered: see “To resolve” below."),
         "conflict": _("Needs review"), "network_error": _("No network: kept on this phone"),
         "error": _("Error"), "not_found": _("Nobody found."), "add": _("Add to tube"),
         "ack": _("Noted"), "confirm_scope": _("Not in this round's area. Sample anyway?"),
@@ -198,25 +233,25 @@ def station_strings() -> dict:
 
 
 def _node(request, rnd):
+    """The node whose figures a round's page shows: `?place=`, else the round's own place,
+    else (a district round seen by community staff, a community round by a grid worker)
+    the viewer's own part of it, so the figures and the lists are of the same people."""
     if request.GET.get("place"):
         return reg_queries.get_place(request.scope, request.GET["place"], Perm.SCREENING_VIEW)
-    return rnd.place
-
-
-def _missing_of(rnd):
-    """Who is missing: no registration (PCR) or no reported result (antigen)."""
-    return antigen.missing if rnd.kind == RoundKind.ANTIGEN else queries.missing
+    if request.scope.allows(Perm.SCREENING_VIEW, rnd):
+        return rnd.place
+    field = f"{rnd.place.kind}_id"
+    return next((p for p in request.scope.roots(Perm.SCREENING_VIEW)
+                 if getattr(p, field, None) == rnd.place_id), rnd.place)
 
 
 @page
 def missing(request, pk):
     rnd = queries.get_round(request.scope, pk)
     node = _node(request, rnd)
-    groups, truncated = _missing_of(rnd)(request.scope, rnd, node)
+    groups, truncated = figures.missing(request.scope, rnd, node)
     rows = [r for _k, rs in groups for r in rs]
-    shown = [r for r in rows if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
-    if shown:
-        reg_actions.record_phone_view(_actor(request), shown, f"screening.missing:{rnd.id}")
+    _audit_phones(request, rows, f"screening.missing:{rnd.id}")
     return render(request, "screening/missing.html", {
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
         "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd),
@@ -234,7 +269,7 @@ def missing_export(request, pk):
     node = _node(request, rnd)
     if not request.scope.allows(Perm.EXPORT, node):
         raise Forbidden()
-    groups, _t = _missing_of(rnd)(request.scope, rnd, node, limit=200_000)
+    groups, _t = figures.missing(request.scope, rnd, node, limit=200_000)
     from fangkong.core import pii
 
     rows, shown = [], []
@@ -247,7 +282,7 @@ def missing_export(request, pk):
                          "、".join(r.tag_labels()), r.id_masked])
     if shown:
         reg_actions.record_phone_view(_actor(request), shown, f"screening.missing_export:{rnd.id}")
-    data = rows_xlsx(_("Missed round %(name)s") % {"name": rnd.name},
+    data = rows_xlsx(f'{_("Missed round %(name)s") % {"name": rnd.name}} · {figures_line(rnd, node)}',
                      [_("Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
                       _("ID number")], rows)
     resp = HttpResponse(data, content_type=(
@@ -255,6 +290,15 @@ def missing_export(request, pk):
     fname = quote(f"{node.name}-{rnd.name}-missed-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{fname}"
     return resp
+
+
+def figures_line(rnd, node) -> str:
+    """The round's figures under `node` now, in one line (heads the missing-list export)."""
+    c = figures.coverage(rnd, node)
+    return _("%(place)s at %(time)s: expected %(expected)d · done %(sampled)d · exempt %(exempt)d · "
+             "missing %(missing)d · households covered %(covered)d of %(households)d") % {
+        "place": node.name, "time": timezone.localtime().strftime("%m-%d %H:%M"),
+        "covered": c["households_covered"], **c}
 
 
 @require_POST
@@ -281,8 +325,16 @@ def home_list(request, pk):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
             actions.set_home_visit(_actor(request), hv, request.POST.get("status", ""))
         return redirect("screening_home_list", pk=rnd.id)
-    return render(request, "screening/home_list.html", {
-        "round": rnd, "visits": queries.home_visits(request.scope, rnd)})
+    visits = figures.home_visits(request.scope, rnd)
+    _audit_phones(request, [v.resident for v in visits], f"screening.home:{rnd.id}")
+    return render(request, "screening/home_list.html", {"round": rnd, "visits": visits})
+
+
+def _audit_phones(request, people, where):
+    """One audit event for the phones a page shows in clear (as `{% phone %}` shows them)."""
+    shown = [r for r in people if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
+    if shown:
+        reg_actions.record_phone_view(_actor(request), shown, where)
 
 
 @page
@@ -317,6 +369,15 @@ def conflicts(request, pk):
         c = queries.get_conflict(request.scope, request.POST.get("conflict"))
         if c.round_id != rnd.id:
             raise NotFound()
+        if request.POST.get("accept") != "1" and not confirmed(request):
+            who = c.resident.name if c.resident_id else _("this scan")
+            return confirm_step(
+                request, title=_("Dismiss the scan of %(name)s?") % {"name": who},
+                lines=[actions.refusal_message(c.kind, barcode=c.barcode, name=c.resident.name
+                                               if c.resident_id else ""),
+                       _("Dismissed, it is not registered in this round: the person must be "
+                         "sampled again if they were.")],
+                yes=_("Yes, dismiss"), back=reverse("screening_conflicts", args=[rnd.id]))
         try:
             actions.resolve_conflict(_actor(request), c, request.POST.get("accept") == "1")
         except Invalid as e:
@@ -324,7 +385,7 @@ def conflicts(request, pk):
         return redirect("screening_conflicts", pk=rnd.id)
     rows = queries.conflicts(rnd)
     for c in rows:
-        c.message = actions.refusal_message(c.kind, barcode=c.barcode,
+        c.message = actions.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
                                             name=c.resident.name if c.resident else "")
         c.can_accept = c.kind in (Conflict.Kind.TUBE_FULL, Conflict.Kind.TUBE_SEALED,
                                   Conflict.Kind.OUT_OF_SCOPE, Conflict.Kind.SINGLE_TUBE) \
@@ -357,6 +418,7 @@ def boxes(request, pk):
         return redirect("screening_boxes", pk=rnd.id)
     return render(request, "screening/boxes.html", {
         "round": rnd, "boxes": queries.boxes(rnd), "stages": Handover.Stage.choices,
+        "can_pack": actions.can_sample(actor, rnd),  # a lab operator only receives boxes
         "State": Box.State, "sealed_loose": [t for t in queries.tubes_not_at_lab(rnd) if not t.box_id]})
 
 
@@ -378,6 +440,7 @@ def followups(request, pk):
     labels = reg_queries.address_labels([f.resident for f in rows])
     for f in rows:
         f.address = labels.get(f.resident.household.place_id, "")
+    _audit_phones(request, [f.resident for f in rows], f"screening.followups:{rnd.id}")
     return render(request, "screening/followups.html", {"round": rnd, "rows": rows})
 
 
@@ -432,23 +495,34 @@ def parse_lab_file(name: str, content: bytes) -> list[dict]:
     raise Invalid(_("No header row with a tube barcode column (管号) and a result column (结果)."))
 
 
+def lab_file_rows(f) -> list[dict]:
+    """The rows of an uploaded results file (the lab page and `POST /screening/results/file`)."""
+    if f is None:
+        raise Invalid(_("Choose a results file (.xlsx or .csv)."))
+    return parse_lab_file(f.name, f.read(5_000_001))
+
+
 @page
 def lab(request):
     scope = request.scope
     if not scope.has(Perm.SCREENING_LAB):
         raise NotFound()
-    ctx = {"summary": None, "errors": []}
+    ctx = {"summary": None, "errors": [], "work": queries.lab_work(scope)}
     if request.method == "POST":
-        f = request.FILES.get("file")
         try:
-            if f is None:
-                raise Invalid(_("Choose a results file (.xlsx or .csv)."))
-            rows = parse_lab_file(f.name, f.read(5_000_001))
+            rows = lab_file_rows(request.FILES.get("file"))
             ctx["summary"] = actions.record_results(_actor(request), rows, source="upload")
         except Invalid as e:
             ctx["error"] = e.message
-            ctx["errors"] = e.rows
+            labels = lab_column_labels()
+            ctx["errors"] = [dict(r, label=labels.get(r.get("column"), "")) for r in e.rows]
     return render(request, "screening/lab.html", ctx)
+
+
+def lab_column_labels() -> dict:
+    """The lab file's columns as the lab page names them (the file's usual headers)."""
+    return {"barcode": _("Tube barcode"), "result": _("Result"), "ct_orf": _("ORF1ab Ct value"),
+            "ct_n": _("N Ct value"), "tested_at": _("Time of test")}
 
 
 # --- planning ---------------------------------------------------------------------------
@@ -470,14 +544,14 @@ def advisor(request):
     fig = None
     if request.GET.get("round"):
         rnd = queries.get_round(scope, request.GET["round"])
-        cov = queries.coverage(rnd, rnd.place)
+        cov = figures.coverage(rnd, rnd.place)
         fig = planning.figures(cov["to_sample"], rnd.pool_size)
         fig["round"] = rnd
     return render(request, "screening/advisor.html", {
         "p": raw, "result": result, "errors": errors, "figures": fig,
         "best_row": next(r for r in result["rows"] if r["k"] == result["best"]),
         "rows": [r for r in result["rows"] if r["k"] in (1, 2, 3, 4, 5, 8, 10, 15, 20, 30, 40, 50)
-                 or r["k"] == result["best"]]})
+                 or r["k"] in (result["best"], result["max_pool"])]})
 
 
 # --- residents ----------------------------------------------------------------------------

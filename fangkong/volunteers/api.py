@@ -27,6 +27,8 @@ from .schemas import (
     CallDetail,
     CallIn,
     CallOut,
+    CheckOutIn,
+    JoinLinkOut,
     PhoneIn,
     ReasonIn,
     RegistrationIn,
@@ -148,8 +150,10 @@ def check_in(request, payload: TokenIn):
 
 
 @router.post("/volunteers/checkout", response=AssignmentOut)
-def check_out(request, payload: TokenIn):
-    return assignment_out(actions.check_out(_actor(request), payload.token))
+def check_out(request, payload: CheckOutIn):
+    """Check out. Less than FANGKONG_CHECK_OUT_CONFIRM_MINUTES after the check-in it answers
+    409 `check_out_soon` (ask the person), unless `confirm` is true."""
+    return assignment_out(actions.check_out(_actor(request), payload.token, confirm=payload.confirm))
 
 
 @router.get("/volunteers/me/tasks", response=list[AssignmentOut])
@@ -172,6 +176,7 @@ def people(request, community: int, status: str | None = None, q: str = "",
         raise Invalid(fields={"status": [_("Unknown status.")]})
     qs = queries.volunteer_list(request.scope, c, status=status, q=q)
     count, size, rows = page_of(qs, page, page_size)
+    actions.record_phone_view(_actor(request), rows, f"api volunteers:{c.id} page {page}")
     return {"count": count, "page": page, "page_size": size,
             "results": [volunteer_out(v) for v in rows]}
 
@@ -186,6 +191,19 @@ def approve(request, volunteer_id: int):
 def reject(request, volunteer_id: int, payload: ReasonIn):
     v = queries.get_volunteer(request.scope, volunteer_id)
     return volunteer_out(actions.reject(_actor(request), v, payload.reason))
+
+
+@router.get("/volunteers/communities/{community_id}/join-link", response=JoinLinkOut)
+def join_link(request, community_id: int):
+    """The community's volunteer registration link (报到), as on its poster: made on first
+    use. Staff who manage the community's volunteers only."""
+    from django.urls import reverse
+
+    c = queries.get_community(request.scope, community_id)
+    link = actions.join_link(_actor(request), c)
+    return {"community": c.id, "token": link.token,
+            "url": request.build_absolute_uri(reverse("volunteers_join", args=[link.token])),
+            "register_api": f"/api/v1/volunteers/join/{link.token}"}
 
 
 # --- registration (no account) ----------------------------------------------------------

@@ -5,6 +5,7 @@ volunteer sees the calls addressed to them and their own assignments; a team lea
 their team. `get_*` raise NotFound for missing and forbidden alike.
 """
 
+import re
 from collections import defaultdict
 
 from django.db.models import Count, Q, Sum
@@ -90,19 +91,32 @@ def get_join_link(token) -> JoinLink:
 
 
 def homes(community: Place, q: str = "", limit=30) -> list[Household]:
-    """Households of a community for the registration form's address picker: by door number
-    or building name. Shows addresses only (no names, no phones)."""
+    """Households of a community for the registration form's address picker: by an address
+    as people type it ("8号楼 3单元 302", "8-3-302"), a door number or a building name;
+    each labelled with its compound, building, unit and door (`.label`). Shows addresses
+    only (no names, no phones)."""
+    from fangkong.registry.queries import households_at
+
     q = (q or "").strip()
     qs = Household.objects.filter(community_id=community.id).select_related("place")
     if q:
-        buildings = Place.objects.filter(community_id=community.id, kind=Kind.BUILDING,
-                                         name__contains=q).values("id")
-        qs = qs.filter(Q(door__startswith=q) | Q(building_id__in=buildings))
-    rows = list(qs.order_by("building_id", "unit_id", "sort_key", "id")[:limit])
-    names = dict(Place.objects.filter(id__in={x for h in rows for x in (h.compound_id, h.building_id, h.unit_id) if x})
-                 .values_list("id", "name"))
+        at = households_at(qs, q)
+        if at is None:
+            compact = re.sub(r"\s+", "", q)
+            buildings = Place.objects.filter(community_id=community.id, kind=Kind.BUILDING,
+                                             name__contains=compact).values("id")
+            at = qs.filter(Q(door__startswith=compact) | Q(building_id__in=buildings))
+        qs = at
+    return labelled_homes(list(qs.order_by("building_id", "unit_id", "sort_key", "id")[:limit]))
+
+
+def labelled_homes(rows: list[Household]) -> list[Household]:
+    """Set `.label` ("光明小区 8号楼 3单元 302") on households, in one query."""
+    from fangkong.registry.queries import address_labels
+
+    labels = address_labels(rows)
     for h in rows:
-        h.label = " ".join([names[x] for x in (h.compound_id, h.building_id, h.unit_id) if x in names] + [h.door])
+        h.label = " ".join(x for x in (labels.get(h.place_id, ""), h.door) if x)
     return rows
 
 
@@ -306,13 +320,7 @@ def home_label(community: Place, pk) -> list[Household]:
         pk = int(pk)
     except (TypeError, ValueError):
         return []
-    hh = Household.objects.filter(pk=pk, community_id=community.id).first()
-    if hh is None:
-        return []
-    names = dict(Place.objects.filter(id__in=[x for x in (hh.compound_id, hh.building_id, hh.unit_id) if x])
-                 .values_list("id", "name"))
-    hh.label = " ".join([names[x] for x in (hh.compound_id, hh.building_id, hh.unit_id) if x in names] + [hh.door])
-    return [hh]
+    return labelled_homes(list(Household.objects.filter(pk=pk, community_id=community.id)))
 
 
 def waitlist_rank(a: Assignment) -> int:

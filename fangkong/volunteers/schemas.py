@@ -81,6 +81,12 @@ class TokenIn(StrictIn):
     token: str
 
 
+class CheckOutIn(TokenIn):
+    # true once the person has said yes: a check-out soon after the check-in answers 409
+    # "check_out_soon" without it
+    confirm: bool = False
+
+
 class ReasonIn(StrictIn):
     reason: str
 
@@ -138,3 +144,10 @@ class RegistrationOut(Schema):
 
 class Sent(Schema):
     sent: bool
+
+
+class JoinLinkOut(Schema):
+    community: int
+    token: str
+    url: str  # the registration page (the poster's QR code): share it or print it
+    register_api: str  # POST here (no account) with the form, after …/code sends the text code

@@ -7,22 +7,20 @@ volunteers' log-in by text code. Everything else needs a login (`@page`).
 from functools import wraps
 from urllib.parse import quote
 
-import segno
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, FangkongError, Forbidden, Invalid, NotFound
-from fangkong.core.views import not_found, page
+from fangkong.core.qr import qr_svg
+from fangkong.core.views import confirm_step, confirmed, not_found, page
 from fangkong.registry.models import Kind, Place
 
 from . import actions, queries
@@ -45,13 +43,6 @@ def _flash_error(request, e: FangkongError):
         messages.error(request, m)
 
 
-def qr_svg(url: str, scale=6) -> str:
-    """An inline SVG QR code (segno; no styles, so it passes the CSP)."""
-    return mark_safe(segno.make(url, error="m").svg_inline(scale=scale, dark="#000", light="#fff",
-                                                             svgclass="qr", lineclass=None,
-                                                             omitsize=True))
-
-
 # --- home ------------------------------------------------------------------------
 
 @page
@@ -64,9 +55,15 @@ def home(request):
         return redirect("volunteers_community", pk=comms[0].id)
     if me is None and not comms and not scope.has_role("volunteer"):
         raise NotFound()
-    ctx = {"communities": comms, "me": me}
+    from fangkong.screening.queries import my_sampling
+
+    ctx = {"communities": comms, "me": me, "sampling": my_sampling(request.user)}
     if me is not None:
         ctx.update(_my_context(me))
+    elif not comms:  # a volunteer account without a registration: whom to ask
+        from fangkong.accounts.queries import office_contacts
+
+        ctx["contacts"] = office_contacts(scope)
     return render(request, "volunteers/home.html", ctx)
 
 
@@ -112,6 +109,7 @@ def people(request, pk):
     if status not in Volunteer.Status.values:
         status = "pending"
     rows = list(queries.volunteer_list(request.scope, c, status=status, q=request.GET.get("q", ""))[:300])
+    actions.record_phone_view(_actor(request), rows, f"volunteers:{c.id} {status}")
     ctx = _community_ctx(request, c)
     ctx.update({"rows": rows, "status": status, "statuses": Volunteer.Status.choices,
                 "counts": queries.status_counts(request.scope, c), "q": request.GET.get("q", "")})
@@ -121,12 +119,14 @@ def people(request, pk):
 @page
 def person(request, pk):
     v = queries.get_volunteer(request.scope, pk)
-    ctx = {"v": v, "rows": list(queries.history(v)), "teams": list(queries.my_teams(v)),
+    home = queries.labelled_homes([v.household])[0].label if v.household_id else ""
+    ctx = {"v": v, "home": home, "rows": list(queries.history(v)), "teams": list(queries.my_teams(v)),
            "can_manage": request.scope.allows(MANAGE, v),
            "loans": list(v.loans.filter(ended_at=None, until__gt=timezone.now())
                          .select_related("to_community").order_by("until")),
            "communities": [c for c in Place.objects.filter(kind=Kind.COMMUNITY, street_id=v.street_id)
                            .exclude(pk=v.community_id).order_by("sort_key")[:50]]}
+    actions.record_phone_view(_actor(request), [v], f"volunteer:{v.id}")
     return render(request, "volunteers/person.html", ctx)
 
 
@@ -255,6 +255,8 @@ def team(request, pk):
     ctx = {"team": t, "members": members, "can_manage": can_manage, "is_leader": is_leader,
            "show_contacts": can_manage or is_leader,
            "calls": list(Call.objects.filter(team=t).select_related("place").order_by("-starts_at")[:20])}
+    if ctx["show_contacts"]:
+        actions.record_phone_view(_actor(request), members, f"team:{t.id}")
     if can_manage:
         ids = {m.id for m in members}
         ctx["candidates"] = [v for v in queries.volunteer_list(request.scope, t.community_place,
@@ -376,6 +378,11 @@ def call_cancel(request, pk):
 @page
 def assignment_cancel(request, pk):
     a = queries.get_assignment(request.scope, pk)
+    if not confirmed(request) and request.scope.allows(MANAGE, a):
+        return confirm_step(
+            request, title=_("Remove %(name)s from this call?") % {"name": a.volunteer.name},
+            lines=[_("They lose their place; the first person on the waitlist moves up.")],
+            yes=_("Yes, remove"), back=reverse("volunteers_call", args=[a.call_id]) + "#confirmed")
     try:
         actions.cancel(_actor(request), a, request.POST.get("reason", ""))
         messages.success(request, _("Cancelled."))
@@ -388,6 +395,11 @@ def assignment_cancel(request, pk):
 @page
 def call_assign(request, pk):
     call = queries.get_call(request.scope, pk)
+    if not request.POST.get("volunteer") and (request.scope.allows(MANAGE, call)
+                                              or queries.leads_call(request.scope, call)):
+        # nothing chosen (the list starts empty): say so, nobody is assigned
+        messages.error(request, _("Choose a volunteer to assign."))
+        return redirect("volunteers_call", pk=call.id)
     try:
         v = queries.get_assignable(request.scope, call, request.POST.get("volunteer"))
         actions.assign(_actor(request), call, v)
@@ -413,6 +425,13 @@ def call_slots(request, pk):
 @page
 def call_close(request, pk):
     call = queries.get_call(request.scope, pk)
+    if not confirmed(request) and request.scope.allows(MANAGE, call):
+        return confirm_step(
+            request, title=_("Close sign-up for %(title)s?") % {"title": call.title},
+            lines=[_("%(n)d of %(slots)d places are taken. Nobody else can sign up or join the "
+                     "waitlist, and it cannot be opened again.") % {"n": call.confirmed,
+                                                                   "slots": call.slots}],
+            yes=_("Yes, close sign-up"), back=reverse("volunteers_call", args=[call.id]))
     actions.close_call(_actor(request), call, cancel_call=request.POST.get("cancel") == "1")
     messages.success(request, _("The call is closed."))
     return redirect("volunteers_call", pk=call.id)
@@ -434,9 +453,18 @@ def attend(request, pk):
     a = queries.get_assignment(request.scope, pk)
     try:
         actions.confirm_attendance(_actor(request), a, request.POST.get("check_in_at") or None,
-                                   request.POST.get("check_out_at") or None)
+                                   request.POST.get("check_out_at") or None,
+                                   confirm=confirmed(request))
         messages.success(request, _("Attendance confirmed."))
-    except (Invalid, Conflict) as e:
+    except Conflict as e:
+        if e.code != "check_out_soon":
+            _flash_error(request, e)
+        else:  # out a moment after in: a second tap on the same button? ask
+            return confirm_step(
+                request, title=_("Check %(name)s out already?") % {"name": a.volunteer.name},
+                lines=[str(e.message)], yes=_("Yes, check out"),
+                back=reverse("volunteers_call", args=[a.call_id]) + "#confirmed")
+    except Invalid as e:
         _flash_error(request, e)
     return redirect("volunteers_call", pk=a.call_id)
 
@@ -455,7 +483,8 @@ def correct(request, pk):
 
 @page
 def scan(request, token):
-    """What the call's QR opens: check in, then (scanning again) check out."""
+    """What the call's QR opens: check in, then (scanning again) check out. Checking out
+    cannot be undone by the volunteer, so it asks first (with the hours it will credit)."""
     call = queries.get_call_by_token(token)
     me = queries.me(request.scope)
     a = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
@@ -463,13 +492,33 @@ def scan(request, token):
     if request.method == "POST":
         try:
             if request.POST.get("op") == "out":
-                actions.check_out(_actor(request), token)
+                if not confirmed(request) and a is not None and a.check_in_at and not a.check_out_at:
+                    return _confirm_check_out(request, a)
+                actions.check_out(_actor(request), token, confirm=confirmed(request))
             else:
                 actions.check_in(_actor(request), token)
             return redirect("volunteers_scan", token=token)
         except (Conflict, Forbidden, NotFound) as e:
             error = str(e.message)
     return render(request, "volunteers/scan.html", {"call": call, "a": a, "me": me, "error": error})
+
+
+def _confirm_check_out(request, a):
+    from .attendance import soon_after_check_in
+
+    now = timezone.now()
+    minutes = max(0, int((now - a.check_in_at).total_seconds() // 60))
+    soon = soon_after_check_in(a.check_in_at, now)
+    return confirm_step(
+        request, title=_("Check out now?"),
+        lines=[_("In %(i)s, out %(o)s: %(h)s hours will be credited.") % {
+            "i": timezone.localtime(a.check_in_at).strftime("%H:%M"),
+            "o": timezone.localtime(now).strftime("%H:%M"), "h": round(minutes / 60, 1)}],
+        warn="" if soon is None else _("You checked in less than a minute ago. If you are still "
+                                       "working, go back.") if soon == 0 else
+        _("You checked in only %(m)d minutes ago. If you are still working, go back.") % {"m": soon},
+        yes=_("Yes, check out"), back=reverse("volunteers_scan", args=[a.call.token]),
+        fields={"op": "out"})
 
 
 # --- hours -----------------------------------------------------------------------
@@ -565,18 +614,34 @@ def join_homes(request, token):
 
 
 def code_login(request):
-    """Approved volunteers log in with a code sent to their phone."""
+    """Approved volunteers log in with a code sent to their phone. Wrong codes count
+    against the account and the address like wrong passwords (accounts.throttle); an
+    account with two-step login on is asked for its app's code next."""
+    from fangkong.accounts import throttle, twostep
+    from fangkong.accounts.backends import find_user
+
     phone = request.POST.get("phone", "") if request.method == "POST" else ""
     error, sent = None, False
     if request.method == "POST":
         try:
             if request.POST.get("code"):
-                user = actions.login_with_code(phone, request.POST.get("code"))
-                login(request, user, backend="fangkong.accounts.backends.PhoneOrUsernameBackend")
-                return redirect("volunteers_home")
+                sent = True
+                holder, ip = find_user(phone), _actor(request).ip
+                account = throttle.account_key(holder, phone)
+                throttle.check(account, ip)
+                try:
+                    user = actions.login_with_code(phone, request.POST.get("code"))
+                except Invalid as e:
+                    if e.code in ("code_wrong", "code_locked"):
+                        throttle.failed(account, ip, user=holder)
+                    raise
+                throttle.succeeded(account)
+                return twostep.begin_login(request, user, reverse("volunteers_home"),
+                                           backend=twostep.BACKEND)
             actions.send_code(_actor(request), phone, PhoneCode.Purpose.LOGIN)
             sent = True
         except Invalid as e:
             error = " ".join(m for v in e.fields.values() for m in v)
-            sent = bool(request.POST.get("code"))
+        except throttle.Locked as e:
+            error = e.message
     return render(request, "volunteers/login.html", {"phone": phone, "sent": sent, "error": error})

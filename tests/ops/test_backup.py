@@ -202,7 +202,7 @@ def test_a_restore_with_other_keys_is_refused(tmp_path, world, recorded_migratio
 
     target = database_url("_otherkeys", tmp_path)
     try:
-        other = {"FANGKONG_FIELD_KEY": "b" * 43 + "=", "FANGKONG_HASH_KEY": "another"}
+        other = {"FANGKONG_FIELD_KEY": "b" * 43 + "=", "FANGKONG_HASH_KEY": "another-hash-key-of-the-right-length"}
         out = manage(target, tmp_path / "var", "restore", str(archive), env=other)
         assert out.returncode != 0
         assert "另一套加密密钥" in out.stderr

@@ -26,7 +26,8 @@ from fangkong.registry import exporter
 from fangkong.registry.importer import start_import
 from fangkong.registry.models import Household, Kind, Resident
 from fangkong.screening import actions as screening
-from fangkong.screening import antigen, queries
+from fangkong.screening import antigen
+from fangkong.screening import figures as fig
 from fangkong.screening.models import AntigenResult, RoundCounter, Sample
 from fangkong.volunteers import actions as va
 from tests.conftest import IDS, actor_for
@@ -135,8 +136,8 @@ def every_value() -> str:
 
 def figures(w) -> dict:
     return {
-        "pcr": {n.name: queries.coverage(w.rnd, n) for n in (w.community, w.building, w.unit1)},
-        "antigen": antigen.coverage(w.antigen_round, w.community),
+        "pcr": {n.name: fig.coverage(w.rnd, n) for n in (w.community, w.building, w.unit1)},
+        "antigen": fig.coverage(w.antigen_round, w.community),
         "counters": sorted(RoundCounter.objects.values_list("round_id", "community_id", "expected",
                                                             "exempt", "sampled")),
         "residents": Resident.objects.filter(community_id=w.community.id).count(),
@@ -227,8 +228,8 @@ def test_a_finished_rounds_people_go_and_its_figures_stay(lived_in, client, syst
         call_command("erase_personal_data", round=w.rnd.id, commit=True)
     screening.set_status(system, w.rnd, "closed")
     w.rnd.refresh_from_db()
-    before = queries.coverage(w.rnd, w.community)
-    street = queries.coverage(w.rnd, w.street)
+    before = fig.coverage(w.rnd, w.community)
+    street = fig.coverage(w.rnd, w.street)
     assert before["sampled"] == 2 and before["exempt"] == 1
 
     e = erase(rnd=w.rnd, dry_run=False)
@@ -237,10 +238,10 @@ def test_a_finished_rounds_people_go_and_its_figures_stay(lived_in, client, syst
     w.rnd.refresh_from_db()
     assert w.rnd.erased_at is not None
     assert not Sample.objects.filter(round=w.rnd).exists()
-    kept = queries.coverage(w.rnd, w.community)
+    kept = fig.coverage(w.rnd, w.community)
     assert {k: kept[k] for k in before} == before
-    assert {k: v for k, v in queries.coverage(w.rnd, w.street).items() if k in street} == street
-    assert queries.missing(actor_for(w.users.staff).scope, w.rnd, w.community) == ([], False)
+    assert {k: v for k, v in fig.coverage(w.rnd, w.street).items() if k in street} == street
+    assert fig.missing(actor_for(w.users.staff).scope, w.rnd, w.community) == ([], False)
     assert NOTE not in every_value()
     assert "苏霞" in every_value()  # the registry keeps its people
 

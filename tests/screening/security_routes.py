@@ -81,6 +81,29 @@ def with_conflict(w):
     w.conflict = Conflict.objects.get(round=w.round)
 
 
+def with_followup(w):
+    """于海涛's tube T0001 came back positive: he is held, awaiting his single re-test."""
+    sealed_tube(w)
+    actions.record_results(Actor.system(w.users.lab), [{"barcode": "T0001", "result": "positive"}])
+    w.followup = FollowUp.objects.get(round=w.round, resident=w.yu)
+
+
+def with_volunteer(w):
+    """The round, and an approved volunteer of community A (who has an account)."""
+    from fangkong.volunteers import actions as vol
+    from tests.volunteers.security_routes import person
+
+    make_round(w)
+    system = Actor.system()
+    w.sampler = vol.approve(system, vol.add_volunteer(system, w.community, person(w, 7)))
+
+
+def lab_file(barcode):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("results.csv", f"管号,结果\n{barcode},阴性\n".encode())
+
+
 def round_url(suffix=""):
     return lambda w: f"/api/v1/screening/rounds/{w.round.id}{suffix}"
 
@@ -150,6 +173,37 @@ ROUTES = {
         missing=lambda w: ("/api/v1/screening/results",
                            {"results": [{"barcode": "T0404", "result": "negative"}]}),
         staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
+    ("POST", "/screening/results/file"): Route(
+        lambda w: "/api/v1/screening/results/file", setup=sealed_tube, multipart=True,
+        body=lambda w: {"file": lab_file("T0001")},
+        missing=lambda w: ("/api/v1/screening/results/file", {"file": lab_file("T0404")}),
+        staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
+    # The round's work lists (as their pages): the missing list for whoever sees the round
+    # (the building leader: their building's people); follow-ups for those who run the
+    # round or sample in it; the home-sampling list for those who run it.
+    ("GET", "/screening/rounds/{round_id}/missing"): Route(
+        round_url("/missing"), setup=with_tube, missing=missing_round("/missing"), resident=404),
+    ("GET", "/screening/rounds/{round_id}/followups"): Route(
+        round_url("/followups"), setup=with_followup, missing=missing_round("/followups"),
+        command=404, leader=404, resident=404),
+    ("GET", "/screening/rounds/{round_id}/home-visits"): Route(
+        round_url("/home-visits"), setup=with_followup, missing=missing_round("/home-visits"),
+        command=404, leader=404, resident=404),
+    ("POST", "/screening/followups/{followup_id}/retest"): Route(
+        lambda w: f"/api/v1/screening/followups/{w.followup.id}/retest", setup=with_followup,
+        body=lambda w: {"barcode": "R0001", "client_id": FIXED_CLIENT_ID},
+        missing=lambda w: f"/api/v1/screening/followups/{MISSING}/retest",
+        command=404, leader=404, resident=404),
+    ("GET", "/screening/rounds/{round_id}/points"): Route(
+        round_url("/points"), setup=make_round, missing=missing_round("/points"), **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/points"): Route(
+        round_url("/points"), setup=make_round,
+        body=lambda w: {"place": w.round.points.get().place_id, "tables": 4},
+        missing=missing_round("/points"), **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/samplers"): Route(
+        round_url("/samplers"), setup=with_volunteer,
+        body=lambda w: {"volunteer": w.sampler.id, "point": w.round.points.get().id, "table": 2},
+        missing=missing_round("/samplers"), **SEEN_NOT_RUN),
     ("GET", "/screening/advisor"): Route(
         lambda w: "/api/v1/screening/advisor?prevalence=0.01",
         resident=404, other_staff=200, lab=200),

@@ -12,7 +12,7 @@ from fangkong.core.errors import Forbidden, Invalid, NotFound
 from fangkong.notify.models import Notification
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
-from fangkong.screening import actions, antigen
+from fangkong.screening import actions, antigen, figures
 from fangkong.screening.models import AntigenResult, FollowUp, HomeVisit, KitIssue, Sample
 
 from .photos import png
@@ -45,7 +45,7 @@ def test_the_whole_antigen_story(world, ag, client, system):
     k = antigen.issue_kits(vol, ag, w.hh101, 2, client_id=cid)
     assert antigen.issue_kits(vol, ag, w.hh101, 2, client_id=cid).id == k.id  # a retry: once
     antigen.issue_kits(vol, ag, w.hh102, "1")
-    cov = antigen.coverage(ag, w.community)
+    cov = figures.coverage(ag, w.community)
     assert (cov["kits"], cov["households_with_kits"], cov["expected"], cov["reported"]) == (3, 2, 4, 0)
 
     antigen.record_result(vol, ag, w.yu, "阴性")
@@ -66,9 +66,9 @@ def test_the_whole_antigen_story(world, ag, client, system):
     assert Notification.objects.filter(kind="screening.antigen_positive").count() == 2
 
     # coverage and the missing list: 夏明 and 王新勇 have not reported
-    cov = antigen.coverage(ag, w.community)
+    cov = figures.coverage(ag, w.community)
     assert (cov["reported"], cov["missing"], cov["positive"], cov["households_covered"]) == (2, 2, 1, 1)
-    groups, _t = antigen.missing(staff(w).scope, ag, w.community)
+    groups, _t = figures.missing(staff(w).scope, ag, w.community)
     assert [[r.name for r in people] for _l, people in groups] == [["夏明"], ["王新勇"]]
     units = {u["label"]: u for u in antigen.by_unit(ag, w.community)}
     assert units["光明小区 1号楼 1单元"]["missing"] == 1 and units["光明小区 1号楼 1单元"]["kits"] == 3

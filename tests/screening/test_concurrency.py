@@ -133,3 +133,30 @@ def test_two_batches_copied_at_once_register_a_shared_person_once(world, rnd, mo
         assert Sample.objects.filter(round=rnd, resident=world.su).count() == 1
         assert Sample.objects.filter(round=rnd).count() == 3
         assert sum(Tube.objects.filter(round=rnd).values_list("count", flat=True)) == 3
+
+
+def test_a_recount_at_the_same_instant_as_registrations_loses_none(world, rnd):
+    """`counters.recount` locks the community's counter before counting: a registration in
+    flight is either counted by it or adds itself afterwards, never lost or counted twice."""
+    from fangkong.screening import counters, figures
+
+    staff = Actor.system(world.users.staff)
+    grid = Actor.system(world.users.grid)
+    actions.add_exemption(staff, rnd, world.wang, "away")
+    for attempt in range(4):
+        Sample.objects.filter(round=rnd).delete()
+        Tube.objects.filter(round=rnd).delete()
+        counters.recount(rnd)
+        actions.open_tube(staff, rnd, f"TR{attempt}A")
+        actions.open_tube(grid, rnd, f"TR{attempt}B")
+        at_once(
+            lambda: counters.recount(rnd),
+            lambda a=attempt: actions.scan(staff, rnd, client_id=cid(), barcode=f"TR{a}A",
+                                           person=world.wang.token),
+            lambda a=attempt: actions.sync(grid, rnd, [{"client_id": cid(), "type": "scan",
+                                                        "barcode": f"TR{a}B", "person": p.token}
+                                                       for p in (world.su, world.yu)]))
+        exact = figures.coverage(rnd, world.community)
+        c = RoundCounter.objects.get(round=rnd, community_id=world.community.id)
+        assert (c.expected, c.sampled, c.exempt) == (exact["expected"], exact["sampled"], exact["exempt"]) \
+            == (4, 3, 0), attempt

@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.registry import actions as reg
-from fangkong.screening import actions, queries
+from fangkong.screening import actions, figures
 from fangkong.screening.models import Exemption
 
 from .conftest import api, cid
 
 
 def _cov(rnd, node):
-    c = queries.coverage(rnd, node)
+    c = figures.coverage(rnd, node)
     return {k: c[k] for k in ("expected", "sampled", "exempt", "missing", "households",
                               "households_covered")}
 
@@ -51,13 +51,13 @@ def street_round(world, system):
 
 def _rolled(rnd, node):
     return {c["community_id"]: (c["expected"], c["exempt"], c["sampled"])
-            for c in queries.rollup(rnd, node) if c["expected"] or c["sampled"]}
+            for c in figures.rollup(rnd, node) if c["expected"] or c["sampled"]}
 
 
 def _exact(rnd, world):
     out = {}
     for comm in (world.community, world.other):
-        c = queries.coverage(rnd, comm)
+        c = figures.coverage(rnd, comm)
         if c["expected"] or c["sampled"]:
             out[comm.id] = (c["expected"], c["exempt"], c["sampled"])
     return out
@@ -80,7 +80,7 @@ def test_rollup_follows_registry_and_exemption_changes_made_after_planning(world
     actions.open_tube(system, rnd, "T0009")
     actions.scan(system, rnd, client_id=cid(), barcode="T0009", person=world.yu.token)
     assert _rolled(rnd, world.street) == _exact(rnd, world) == {a: (2, 1, 0), b: (3, 0, 1)}
-    totals = queries.rollup_totals(rnd, world.street)
+    totals = figures.rollup_totals(rnd, world.street)
     assert (totals["expected"], totals["exempt"], totals["sampled"]) == (5, 1, 1)
 
 
@@ -99,10 +99,10 @@ def _written_a_while_ago(rnd):
 def test_rollup_reads_only_the_audit_trail_when_nothing_changed(world, street_round, system,
                                                                django_assert_num_queries):
     _written_a_while_ago(street_round)
-    queries.rollup(street_round, world.street)  # marks the round counted now
+    figures.rollup(street_round, world.street)  # marks the round counted now
     # refresh: one audit read; then the counters and the communities' names
     with django_assert_num_queries(3):
-        queries.rollup(street_round, world.street)
+        figures.rollup(street_round, world.street)
 
 
 # The live round page's partial (what htmx fetches every 15 s) and the coverage endpoint:

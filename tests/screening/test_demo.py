@@ -2,7 +2,7 @@
 
 from fangkong.registry import demo
 from fangkong.registry.models import Place
-from fangkong.screening import antigen, queries
+from fangkong.screening import figures, queries
 from fangkong.screening.models import AntigenResult, KitIssue, LabResult, Round, Sampler
 
 
@@ -10,13 +10,13 @@ def test_demo_has_a_live_round_in_guangming(db):
     demo.build()
     rnd = Round.objects.get(status="running", kind="pcr")
     community = Place.objects.get(kind="community", name="光明社区")
-    cov = queries.coverage(rnd, community)
+    cov = figures.coverage(rnd, community)
     assert 0.5 < cov["sampled"] / cov["to_sample"] < 0.9
     assert cov["exempt"] >= 5 and cov["missing"] > 0
     assert LabResult.objects.filter(tube__round=rnd).exists()
     assert queries.tubes_not_at_lab(rnd)
     assert Sampler.objects.filter(round=rnd, user__username="volunteer_demo").exists()
-    roll = queries.rollup(rnd, Place.objects.get(kind="district"))
+    roll = figures.rollup(rnd, Place.objects.get(kind="district"))
     assert roll[0]["sampled"] == cov["sampled"]
 
 
@@ -24,7 +24,7 @@ def test_demo_has_an_antigen_round_going_door_to_door(db):
     demo.build()
     rnd = Round.objects.get(status="running", kind="antigen")
     community = Place.objects.get(kind="community", name="光明社区")
-    cov = antigen.coverage(rnd, community)
+    cov = figures.coverage(rnd, community)
     assert KitIssue.objects.filter(round=rnd).count() > 10
     assert 0.05 < cov["reported"] / cov["expected"] < 0.3
     assert AntigenResult.objects.filter(round=rnd, source="door").count() == cov["reported"]

@@ -6,7 +6,7 @@ import io
 
 from fangkong.notify.models import Notification
 from fangkong.registry import actions as reg
-from fangkong.screening import actions, queries
+from fangkong.screening import actions, figures, queries
 from fangkong.screening.models import Conflict, FollowUp, HomeVisit, Sample, Tube
 
 from .conftest import api, cid
@@ -102,7 +102,7 @@ def test_whole_round(world, rnd, client, system):
     assert lab_api.status_code == 200, lab_api.content
     assert FollowUp.objects.get(resident=world.su).status == FollowUp.Status.RELEASED
     assert FollowUp.objects.get(resident=world.yu).status == FollowUp.Status.CASE
-    res_map = queries.person_results([rnd.id], [world.su.id, world.yu.id, world.xia.id, world.wang.id])
+    res_map = figures.person_status([rnd], [world.su.id, world.yu.id, world.xia.id, world.wang.id])
     assert res_map == {(rnd.id, world.su.id): "negative", (rnd.id, world.yu.id): "positive",
                        (rnd.id, world.xia.id): "negative", (rnd.id, world.wang.id): "exempt"}
     # a correction keeps the history
@@ -111,7 +111,7 @@ def test_whole_round(world, rnd, client, system):
         "negative", "invalid"]
     # coverage counted live and by counters agree
     actions.recount(rnd)
-    roll = queries.rollup(rnd, world.street)
+    roll = figures.rollup(rnd, world.street)
     assert [(c["community_id"], c["sampled"], c["expected"], c["exempt"]) for c in roll] == [
         (world.community.id, 3, 4, 1)]
 

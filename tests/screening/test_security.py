@@ -79,20 +79,24 @@ def test_scan_rejects_malformed_input(world, rnd, client, payload, field):
     r = api(c, "post", f"/rounds/{rnd.id}/scan", payload)
     assert r.status_code == 400, r.content
     err = r.json()["error"]
-    assert err["rows"][0]["column"] == field
+    assert list(err["fields"]) == [field]
+    assert err["message"] == err["fields"][field][0]  # the reason itself, not "some events…"
     assert Sample.objects.count() == 0
 
 
-def test_a_batch_with_one_malformed_event_saves_nothing(world, rnd, client):
+def test_a_malformed_event_in_a_batch_is_listed_and_the_others_are_saved(world, rnd, client):
     c = _login(client, world.users.staff)
     events = [{"client_id": cid(), "type": "open", "barcode": "T0001"},
               {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": world.su.token},
               {"client_id": cid(), "type": "jump", "barcode": "T0001"}]
     r = api(c, "post", f"/rounds/{rnd.id}/sync", {"events": events})
-    assert r.status_code == 400
-    assert r.json()["error"]["rows"] == [{"row": 2, "column": "type",
-                                          "message": r.json()["error"]["rows"][0]["message"]}]
-    assert Tube.objects.count() == 0 and Sample.objects.count() == 0 and Conflict.objects.count() == 0
+    assert r.status_code == 200, r.content
+    out = r.json()
+    assert (out["ok"], out["invalid"]) == (2, 1)
+    bad = out["results"][2]
+    assert bad["status"] == "invalid" and bad["field"] == "type" and bad["index"] == 2
+    assert bad["client_id"] == events[2]["client_id"] and bad["message"]
+    assert Tube.objects.count() == 1 and Sample.objects.count() == 1 and Conflict.objects.count() == 0
     r = c.post(f"/api/v1/screening/rounds/{rnd.id}/sync", data="{not json",
                content_type="application/json")
     assert r.status_code == 400
@@ -137,8 +141,8 @@ def test_lab_results_are_all_or_nothing_and_scoped(world, rnd, client, system):
         {"barcode": "T0001", "result": "negative"}, {"barcode": "T9999", "result": "negative"},
         {"barcode": "T0001", "result": "maybe"}]})
     assert bad.status_code == 400
-    rows = bad.json()["error"]["rows"]
-    assert {(r["row"], r["column"]) for r in rows} == {(3, "result")}
+    rows = bad.json()["error"]["rows"]  # every error of every row, in one answer
+    assert [(r["row"], r["column"]) for r in rows] == [(2, "barcode"), (3, "barcode"), (3, "result")]
     bad = api(lab, "post", "/results", {"results": [
         {"barcode": "T0001", "result": "negative"}, {"barcode": "T9999", "result": "negative"}]})
     assert [(r["row"], r["value"]) for r in bad.json()["error"]["rows"]] == [(2, "T9999")]

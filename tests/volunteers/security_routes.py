@@ -80,6 +80,10 @@ NO_VOLUNTEER = dict(staff=403, command=403, leader=403, resident=403, other_staf
                     outsider=403)
 
 ROUTES = {
+    # made on first use (by the community's staff); command sees the community (403)
+    ("GET", "/volunteers/communities/{community_id}/join-link"): Route(
+        lambda w: f"/api/v1/volunteers/communities/{w.community.id}/join-link",
+        missing=lambda w: f"/api/v1/volunteers/communities/{MISSING}/join-link", **WRITE),
     ("GET", "/volunteers/calls"): Route(
         lambda w: f"/api/v1/volunteers/calls?community={w.community.id}", setup=setup,
         missing=lambda w: f"/api/v1/volunteers/calls?community={MISSING}", **READ),

@@ -96,7 +96,9 @@ def test_check_in_and_out_by_token(world, s, monkeypatch):
     r = post(c, f"{API}/checkin", {"token": s["call"].token})
     assert r.status_code == 200 and r.json()["late_minutes"] == 15
     monkeypatch.setattr(timezone, "now", lambda: s["start"] + datetime.timedelta(hours=3))
-    r = post(c, f"{API}/checkout", {"token": s["call"].token})
+    # what the call's QR holds, as a scanner types it: the whole URL, and Enter
+    url = f"http://testserver/volunteers/scan/{s['call'].token}/\r\n"
+    r = post(c, f"{API}/checkout", {"token": url})
     assert r.json()["minutes"] == 165
     # someone with no place on the call, and a made-up token
     other = bearer(s["vols"][1].user)

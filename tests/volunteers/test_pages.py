@@ -138,13 +138,39 @@ def test_scan_checks_in_and_out(world, setup, login, monkeypatch):
     assert 'value="in"' in client.get(url).content.decode()
     client.post(url, {"op": "in"})
     monkeypatch.setattr(timezone, "now", lambda: call.starts_at + datetime.timedelta(hours=2))
-    client.post(url, {"op": "out"})
+    asked = client.post(url, {"op": "out"}).content.decode()  # checking out asks first
+    assert "2.1" in asked and 'name="confirm" value="1"' in asked
+    assert Assignment.objects.get(call=call, volunteer=v).check_out_at is None
+    client.post(url, {"op": "out", "confirm": "1"})
     a = Assignment.objects.get(call=call, volunteer=v)
     assert a.minutes == 125
     # someone without a place cannot check in
     other = login(setup["vols"][2].user)
     r = other.post(url, {"op": "in"})
     assert r.status_code == 200 and Assignment.objects.filter(volunteer=setup["vols"][2]).count() == 0
+
+
+@pytest.mark.parametrize("typed", ["1号楼 1单元 102", "1-1-102", "1号楼1单元102", "１-１-１０２",
+                                   "光明小区 1号楼 1单元 102"])
+def test_registration_finds_the_home_by_its_address(client, world, setup, typed):
+    r = client.get(reverse("volunteers_join_homes", args=[setup["link"].token]), {"home_q": typed})
+    html = r.content.decode()
+    assert f'value="{world.hh102.id}"' in html and f'value="{world.hh101.id}"' not in html
+    assert "光明小区 1号楼 1单元 102" in html  # the building is in the label
+
+
+def test_registration_also_finds_by_building_or_door(client, world, setup):
+    url = reverse("volunteers_join_homes", args=[setup["link"].token])
+    html = client.get(url, {"home_q": "1号楼"}).content.decode()
+    assert all(f'value="{h.id}"' in html for h in (world.hh101, world.hh102, world.hh201))
+    html = client.get(url, {"home_q": "201"}).content.decode()
+    assert f'value="{world.hh201.id}"' in html and "1号楼 2单元 201" in html
+
+
+def test_staff_see_the_volunteers_home_with_its_building(world, setup, login):
+    v = setup["vols"][0]  # registered at 1号楼 1单元 101
+    html = login(world.users.staff).get(reverse("volunteers_person", args=[v.id])).content.decode()
+    assert "光明小区 1号楼 1单元 101" in html
 
 
 def test_registration_page_end_to_end(client, world, setup, codes):

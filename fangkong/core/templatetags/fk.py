@@ -45,3 +45,16 @@ def get(mapping, key):
 def has_perm(scope, perm):
     """{% if scope|has_perm:"notify.manage" %}: the user holds the permission somewhere."""
     return bool(scope) and scope.has(Perm(perm))
+
+
+@register.filter
+def has_places(scope):
+    """{% if scope|has_places %}: the user works on places of the registry (staff, grid
+    workers, leaders, command), not only on their own household or their own tasks."""
+    return bool(scope) and bool(scope.roots(Perm.VIEW_REGISTRY))
+
+
+@register.filter
+def has_role(scope, role):
+    """{% if scope|has_role:"volunteer" %}"""
+    return bool(scope) and scope.has_role(role)

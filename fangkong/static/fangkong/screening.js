@@ -26,6 +26,39 @@
 
   var uuid = window.Fangkong.uuid;
   function fmt(s, v) { return s.replace("%s", v); }
+  // "%(name)s" placeholders, as in the server's messages
+  function fill(s, d) { return s.replace(/%\((\w+)\)s/g, function (m, k) { return d[k] == null ? "" : d[k]; }); }
+
+  // --- what was scanned ----------------------------------------------------------------
+  // The server reads codes (registry/cards.py parse_code: FK1: prefix in any case, a
+  // scanner's Enter, full-width characters, a code inside a URL); the phone only needs to
+  // tell a person from a tube, recognise someone scanned twice at this table, and never
+  // show or speak a whole ID number.
+  var CODE = /^[A-Za-z0-9-]{4,40}$/;
+  var ID_LIKE = /^\d{17}[\dxX]$/;
+  function clean(text) {
+    text = String(text || "");
+    if (text.normalize) text = text.normalize("NFKC");  // full-width letters, digits, colon
+    return text.replace(/^[\s\u0000-\u001f\u007f\ufeff]+|[\s\u0000-\u001f\u007f\ufeff]+$/g, "");
+  }
+  function personKey(text) {
+    var t = clean(text);
+    var m = /FK1:([A-Za-z0-9_-]{16,32})/i.exec(decodeSafe(t));
+    return (m ? m[1] : t.replace(/\s+/g, "")).toUpperCase();
+  }
+  function decodeSafe(t) { try { return decodeURIComponent(t); } catch (e) { return t; } }
+  // Certainly a person: a printed code (FK1:…) or a pick from the look-up. (A tube barcode
+  // may be long and all digits, so nothing else keeps a tube from being opened.)
+  function looksLikePerson(t) { return /FK1:/i.test(decodeSafe(t)) || /^r:\d+$/.test(t); }
+  // Certainly a tube: shorter than any personal code or ID number.
+  function isTube(t) { return CODE.test(t) && t.length < 16 && !looksLikePerson(t); }
+  // What a refused scan was about, fit to show: an ID number only by its last four.
+  function shownPerson(text) {
+    var t = clean(text).replace(/\s+/g, "");
+    if (ID_LIKE.test(t)) return "…" + t.slice(-4).toUpperCase();
+    if (/^r:\d+$/.test(t)) return "";
+    return t.length > 30 ? t.slice(0, 29) + "…" : t;
+  }
 
   // --- speaking and showing ---------------------------------------------------------
   function say(text, kind) {
@@ -74,9 +107,24 @@
     var cl = $("conflicts");
     cl.textContent = "";
     $("conflicts-title").hidden = !state.conflicts.length;
+    $("conflicts-help").hidden = !state.conflicts.length;
     state.conflicts.forEach(function (c, i) {
-      cl.appendChild(window.Fangkong.row(c.message + (c.barcode ? " · " + c.barcode : ""), S.ack,
-        function () { state.conflicts.splice(i, 1); save(); render(); }, "conflict"));
+      // the reason, then what it was about: the tube, what was scanned (when the server
+      // could not name the person), and when
+      var about = [];
+      if (c.barcode) about.push(S.tube + " " + c.barcode);
+      if (c.person && !c.name && c.message.indexOf(c.person) < 0) about.push(fill(S.scanned, { code: c.person }));
+      if (c.at) about.push(new Date(c.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+      var li = window.Fangkong.row(c.message, S.ack,
+        function () { state.conflicts.splice(i, 1); save(); render(); }, "conflict");
+      if (about.length) {
+        var small = document.createElement("small");
+        small.className = "about";
+        small.textContent = about.join(" · ");
+        li.firstChild.appendChild(document.createElement("br"));
+        li.firstChild.appendChild(small);
+      }
+      cl.appendChild(li);
     });
   }
   function remember(text, status) {
@@ -99,9 +147,9 @@
 
   // --- events -------------------------------------------------------------------------
   function now() { return new Date().toISOString(); }
-  var CODE = /^[A-Za-z0-9-]{4,40}$/;
 
   function openTube(barcode) {
+    if (looksLikePerson(barcode)) { say(S.scan_tube_first, "bad"); return; }
     if (!CODE.test(barcode)) { say(S.bad_barcode, "bad"); return; }
     var cap = $("single").checked ? 1 : pool;
     var ev = { client_id: uuid(), type: "open", barcode: barcode.toUpperCase(), capacity: cap, at: now(),
@@ -132,9 +180,14 @@
   function scanPerson(person, confirm, clientId) {
     var t = state.tube;
     if (!t) return;
-    person = person.trim();
-    var key = person.toUpperCase();
-    if (state.seen[key] && !clientId) { say(S.already_here, "bad"); return; }
+    person = clean(person);
+    var key = personKey(person);
+    var before = state.seen[key];
+    if (before && !clientId) {
+      say(fill(S.already_here, { name: before.name || shownPerson(person), tube: before.tube || "",
+                                 time: before.at ? new Date(before.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "" }), "bad");
+      return;
+    }
     var ev = { client_id: clientId || uuid(), type: "scan", barcode: t.barcode, person: person,
                confirm: !!confirm, at: now() };
     if (online && !state.queue.length) {
@@ -146,8 +199,12 @@
           } else if (r.status === 409 && r.data.error && r.data.error.code === "out_of_scope") {
             askConfirm(r.data.error.message, person, ev.client_id);
           } else {
-            say(errorText(r.data), "bad");
-            remember(errorText(r.data), "bad");
+            var text = errorText(r.data);
+            say(text, "bad");
+            // what was scanned, where the answer cannot name the person
+            var who = shownPerson(person), code = r.data.error && r.data.error.code;
+            var unnamed = r.status === 400 || code === "unknown_person";
+            remember(text + (unnamed && who && text.indexOf(who) < 0 ? " · " + fill(S.scanned, { code: who }) : ""), "bad");
           }
           save(); render();
         }, function () { wentOffline(); queueScan(ev, key); });
@@ -161,14 +218,19 @@
   }
   function accepted(key, name, tube, queued) {
     var t = state.tube;
-    state.seen[key] = true;
+    state.seen[key] = { tube: t.barcode, at: now(), name: name };
     if (tube) { t.count = tube.count; t.capacity = tube.capacity; } else { t.count += 1; }
-    remember((name || S.ok) + " · " + t.barcode + " " + t.count + "/" + t.capacity, queued ? "queued" : "good");
+    remember((name || (queued ? S.kept : S.ok)) + " · " + t.barcode + " " + t.count + "/" + t.capacity, queued ? "queued" : "good");
+    var d = { name: name, tube: t.barcode, left: t.capacity - t.count };
+    var first = name ? fill(S.registered, d) : (queued ? fill(S.queued_in, d) : fill(S.registered_in, d));
     if (t.count >= t.capacity) {
-      say(S.tube_full, "good");
+      say(first + " " + fill(S.tube_full_now, d), "good");
+      // Full by this phone's count: seal it on the server too (a scan refused there must
+      // not leave the tube open for a swab that is not in it).
+      if (queued) state.queue.push({ client_id: uuid(), type: "seal", barcode: t.barcode, at: now() });
       state.tube = null;
     } else {
-      say((name ? name + " " : "") + (queued ? S.queued : S.ok) + ". " + (t.capacity - t.count) + " " + S.places_left, "good");
+      say(first + " " + fill(S.left_in, d), "good");
     }
     save(); render();
     if (queued) flushSoon();
@@ -210,12 +272,10 @@
     var batch = state.queue.slice(0, SYNC_BATCH);
     post("/sync", { events: batch }).then(function (r) {
       sending = false;
-      if (r.status !== 200) {
+      if (r.status !== 200 || !r.data.results || r.data.results.length !== batch.length) {
+        // Refused as a whole (the round closed, the sign-in expired…): nothing of the batch
+        // was saved, so every event stays queued on this phone and is sent again later.
         say(errorText(r.data), "bad");
-        if (r.status === 400) {  // malformed events: keep them visible, take them out of the queue
-          state.queue = state.queue.slice(batch.length);
-          state.conflicts.push({ message: errorText(r.data), barcode: "" });
-        }
         save(); render();
         return;
       }
@@ -223,24 +283,29 @@
       var sent = {};
       batch.forEach(function (e) { sent[e.client_id] = true; });
       state.queue = state.queue.filter(function (e) { return !sent[e.client_id]; });
-      r.data.results.forEach(function (o) {
-        if (o.status !== "ok") {
-          state.conflicts.push({ message: (o.name ? o.name + ": " : "") + (o.message || S.conflict),
-                                 barcode: (o.tube && o.tube.barcode) || "" });
-        }
+      var refused = 0;
+      r.data.results.forEach(function (o, i) {
+        if (o.status === "ok") return;
+        // Not registered: kept on this phone, with the person and tube it was about, until
+        // someone taps "Noted" (conflicts are also on the staff's review page).
+        var ev = batch[i];
+        refused += 1;
+        state.conflicts.push({ message: o.message || S.conflict, barcode: ev.barcode || "",
+                               name: o.name || "", person: ev.type === "scan" ? shownPerson(ev.person) : "",
+                               at: ev.at || "", status: o.status, client_id: ev.client_id });
       });
-      remember(fmt(S.sent, r.data.ok), r.data.conflicts ? "bad" : "good");
+      remember(fmt(S.sent, r.data.ok), refused ? "bad" : "good");
       if (state.tube) {
         var last = r.data.results.filter(function (o) { return o.tube && o.tube.barcode === state.tube.barcode; }).pop();
-        var pending = state.queue.some(function (e) { return e.barcode === state.tube.barcode; });
         if (last) {
-          // the server's count is the truth once nothing for this tube waits on the phone
-          state.tube.count = pending ? Math.max(state.tube.count, last.tube.count) : last.tube.count;
+          // The server counts registrations; the phone counts swabs, and a swab whose scan
+          // was not registered (a conflict, a malformed event) is in the tube all the same.
+          state.tube.count = Math.max(state.tube.count, last.tube.count);
           state.tube.capacity = last.tube.capacity;
           if (last.tube.state === "sealed" && !state.queue.length) state.tube = null;
         }
       }
-      if (r.data.conflicts) say(S.conflict + ": " + r.data.conflicts, "bad");
+      if (refused) say(fill(S.not_registered, { n: refused }), "bad");
       save(); render();
       if (state.queue.length) flushSoon();
     }, function () { sending = false; wentOffline(); });
@@ -248,9 +313,17 @@
 
   // --- wiring --------------------------------------------------------------------------------
   function handle(code) {
-    code = (code || "").trim();
+    code = clean(code);
     if (!code) return;
-    if (state.tube) scanPerson(code); else openTube(code);
+    $("confirm-box").hidden = true;  // the next person: the last out-of-area question is moot
+    var t = state.tube;
+    if (t && isTube(code) && code.toUpperCase() !== t.barcode) {
+      say(fill(S.tube_still_open, { tube: t.barcode, count: t.count, capacity: t.capacity,
+                                    next: code.toUpperCase() }), "bad");
+      return;
+    }
+    if (t && code.toUpperCase() === t.barcode) { say(fill(S.tube_already_open, { tube: t.barcode }), "bad"); return; }
+    if (t) scanPerson(code); else openTube(code);
   }
   $("scan-form").addEventListener("submit", function (e) {
     e.preventDefault();
@@ -259,7 +332,23 @@
     handle(v);
     $("scan-input").focus();
   });
-  $("seal").addEventListener("click", seal);
+  // Sealing early cannot be undone: the first tap asks, in the tube card ("no" first);
+  // "yes" seals the tube it asked about, never one opened since.
+  var asked = null;
+  $("seal").addEventListener("click", function () {
+    var t = state.tube;
+    if (!t || !t.count) return;
+    asked = t.barcode;
+    $("seal-text").textContent = S.seal_ask.replace("%(tube)s", t.barcode)
+      .replace("%(n)s", t.count).replace("%(k)s", t.capacity);
+    $("seal-box").hidden = false;
+  });
+  $("seal-no").addEventListener("click", function () { $("seal-box").hidden = true; $("scan-input").focus(); });
+  $("seal-yes").addEventListener("click", function () {
+    $("seal-box").hidden = true;
+    if (state.tube && state.tube.barcode === asked) seal();
+    $("scan-input").focus();
+  });
   $("send-now").addEventListener("click", function () { online = navigator.onLine; flush(); });
   window.addEventListener("online", function () { online = true; render(); flush(); });
   window.addEventListener("offline", function () { online = false; render(); });

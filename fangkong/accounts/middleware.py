@@ -1,0 +1,73 @@
+"""Sessions end after SESSION_COOKIE_AGE without a request (phones are shared).
+
+Django either keeps a session for its whole age from login or, with
+SESSION_SAVE_EVERY_REQUEST, writes the session row on every request. This keeps the idle
+rule at the cost of one write in REFRESH seconds per active session: the expiry is pushed
+back when the last push is older than that.
+"""
+
+import time
+
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+SEEN_KEY = "_fk_seen"
+REFRESH = 300  # seconds: how stale the expiry may get before a request pushes it back
+
+
+@receiver(user_logged_in)
+def _stamp_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[SEEN_KEY] = int(time.time())
+
+
+class SessionIdleMiddleware:
+    """Place after AuthenticationMiddleware (inside SessionMiddleware, which saves)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # Only a session that was read anyway (a logged-in page or API call); never create one.
+        if session is not None and session.accessed and not session.is_empty() \
+                and SESSION_KEY in session:
+            now = int(time.time())
+            if now - session.get(SEEN_KEY, 0) > REFRESH:
+                session[SEEN_KEY] = now  # modified → SessionMiddleware saves it, new expiry
+        return response
+
+
+class TwoStepEnrolMiddleware:
+    """An account whose role needs two-step login (FANGKONG_TOTP_REQUIRED_ROLES) and has
+    not set it up reaches only the set-up page until it has (accounts.twostep)."""
+
+    ALLOWED = ("/two-step/", "/logout/", "/i18n/", "/login/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .twostep import ENROL
+
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and session.get(ENROL) \
+                and not request.path.startswith(self.ALLOWED):
+            from django.shortcuts import redirect
+            from django.utils.translation import gettext as _
+
+            if request.headers.get("HX-Request"):
+                from django.http import HttpResponse
+
+                return HttpResponse(status=204)  # a page's part (the inbox badge): nothing
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse({"error": {
+                    "code": "two_step_required",
+                    "message": _("Set up two-step login first (menu: Two-step login)."),
+                    "fields": {}, "rows": []}}, status=403)
+            return redirect("two_step")
+        return self.get_response(request)

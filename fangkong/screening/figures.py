@@ -1,0 +1,325 @@
+"""A testing round's figures, defined once. Every page, the API, the exports and the running
+counters (`counters.py`) read them through this module, so the same node at the same time
+shows the same numbers everywhere (tests/screening/test_figures.py renders each of them).
+
+| figure      | who                                                                          |
+|-------------|------------------------------------------------------------------------------|
+| expected    | residents who count (`registry.queries.counts`: not moved out) under the node |
+|             | and in the round's areas                                                      |
+| done        | expected people with a registration (PCR; a re-test does not count) or with |
+|             | a result in (antigen: at the door or self-reported, whatever the result)     |
+| exempt      | expected people not done, with an exemption in the round or away, in        |
+|             | quarantine or in hospital (`actions.EXEMPT_PRESENCE`)                        |
+| missing     | expected − done − exempt: exactly the people on the missing list             |
+| to_sample   | expected − exempt; `percent` = done ÷ to_sample                              |
+| households  | households with at least one expected person; covered: every expected       |
+|             | member done or exempt                                                         |
+| out_of_scope| PCR registrations under the node of people outside the round's areas (shown |
+|             | beside the figures, never in them)                                           |
+
+`done` keeps the key `sampled` in the dicts (pages, API and counters name it so).
+"""
+
+from collections import defaultdict
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.utils import timezone
+
+from fangkong.accounts.roles import Perm
+from fangkong.registry import queries as reg_queries
+from fangkong.registry.models import LEVELS, Place, Resident
+
+from .actions import EXEMPT_PRESENCE, area_q
+from .models import AntigenResult, Exemption, FollowUp, HomeVisit, Result, Round, RoundKind, Sample
+
+KEYS = ("expected", "sampled", "exempt", "missing", "to_sample", "percent", "households",
+        "households_covered", "households_percent", "out_of_scope")
+
+
+# --- the definitions ------------------------------------------------------------------
+
+def is_antigen(rnd: Round) -> bool:
+    return rnd.kind == RoundKind.ANTIGEN
+
+
+def done_rows(rnd: Round):
+    """The rows that make a person done: their registration (PCR, not a re-test) or their
+    antigen result."""
+    if is_antigen(rnd):
+        return AntigenResult.objects.filter(round=rnd)
+    return Sample.objects.filter(round=rnd, retest=False)
+
+
+def done(rnd: Round, ref="id"):
+    """Exists(...) on OuterRef(`ref`), the resident's id."""
+    return Exists(done_rows(rnd).filter(resident_id=OuterRef(ref)))
+
+
+def exempted(rnd: Round, ref="id", prefix="") -> Q:
+    """Exempt by presence or by an exemption in the round (before `done` is considered)."""
+    return Q(**{f"{prefix}presence__in": EXEMPT_PRESENCE}) | Q(
+        Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef(ref))))
+
+
+def node_q(node: Place, prefix="") -> Q:
+    if node.kind in LEVELS:
+        return Q(**{f"{prefix}{node.kind}_id": node.id})
+    return Q(pk__in=[])
+
+
+def expected(rnd: Round, node: Place | None = None):
+    """The expected people (no scope: callers check who may see the figures)."""
+    qs = Resident.objects.filter(reg_queries.counts()).filter(area_q(rnd))
+    return qs if node is None else qs.filter(node_q(node))
+
+
+def missing_q(rnd: Round, ref="id", prefix="") -> Q:
+    """Filter for the missing (expected, not done, not exempt): on residents, or on rows
+    whose resident id is `ref` and resident at `prefix` (e.g. a home visit's)."""
+    return (reg_queries.counts(prefix) & area_q(rnd, prefix) & ~Q(done(rnd, ref))
+            & ~exempted(rnd, ref, prefix))
+
+
+# --- counting: one statement ------------------------------------------------------------
+
+_SQL = """
+SELECT {outer_keys}COUNT(*), COALESCE(SUM(n), 0), COALESCE(SUM(nd), 0), COALESCE(SUM(ne), 0),
+       COALESCE(SUM(CASE WHEN nd + ne >= n THEN 1 ELSE 0 END), 0){extra}
+FROM (SELECT {inner_keys}p.household_id, COUNT(*) AS n,
+             SUM(CASE WHEN d.resident_id IS NOT NULL THEN 1 ELSE 0 END) AS nd,
+             SUM(CASE WHEN d.resident_id IS NULL AND (e.resident_id IS NOT NULL
+                      OR p.presence IN ({exempt})) THEN 1 ELSE 0 END) AS ne
+        FROM ({people}) p
+        LEFT JOIN {done} d ON d.round_id = %s AND d.resident_id = p.id{done_cond}
+        LEFT JOIN screening_exemption e ON e.round_id = %s AND e.resident_id = p.id
+       GROUP BY {inner_keys}p.household_id) h
+{group}
+"""
+
+_OUT_OF_SCOPE = (", (SELECT COUNT(*) FROM screening_sample o WHERE o.round_id = %s "
+                 "AND o.out_of_scope AND o.{level} = %s)")
+
+
+def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None) -> list[tuple]:
+    """Rows of (*keys, households, expected, done, exempt, households covered[, out of
+    scope]) for the people of `people` (a Resident queryset), grouped by `keys` (columns
+    of the resident, or annotations). One statement summed in the database: each person
+    probes the (round, resident) unique indexes of the done rows and of the exemptions
+    once, grouped by household, then by `keys`."""
+    cols = list(dict.fromkeys(["id", "household_id", "presence", *keys]))
+    try:
+        sql, params = people.order_by().values(*cols).query.sql_with_params()
+    except EmptyResultSet:  # a round without areas
+        return []
+    table = "screening_antigenresult" if is_antigen(rnd) else "screening_sample"
+    inner = "".join(f"p.{k}, " for k in keys)
+    outer = "".join(f"h.{k}, " for k in keys)
+    extra, extra_params = "", []
+    if out_of_scope is not None and not is_antigen(rnd):
+        extra = _OUT_OF_SCOPE.format(level=f"{out_of_scope.kind}_id")
+        extra_params = [rnd.id, out_of_scope.id]
+    text = _SQL.format(outer_keys=outer, inner_keys=inner, extra=extra, people=sql, done=table,
+                       done_cond="" if is_antigen(rnd) else " AND NOT d.retest",
+                       exempt=", ".join(["%s"] * len(EXEMPT_PRESENCE)),
+                       group=f"GROUP BY {', '.join(f'h.{k}' for k in keys)}" if keys else "")
+    with connection.cursor() as cur:
+        cur.execute(text, [*extra_params, *EXEMPT_PRESENCE, *params, rnd.id, rnd.id])
+        return cur.fetchall()
+
+
+def _figures(hh=0, n=0, nd=0, ne=0, covered=0, oos=0) -> dict:
+    """The derived figures from the counted ones (also for the counters' rows)."""
+    out = {"expected": int(n), "sampled": int(nd), "exempt": int(ne), "households": int(hh),
+           "households_covered": int(covered), "out_of_scope": int(oos or 0)}
+    out["missing"] = out["expected"] - out["sampled"] - out["exempt"]
+    out["to_sample"] = out["expected"] - out["exempt"]
+    out["percent"] = pct(out["sampled"], out["to_sample"])
+    out["households_percent"] = pct(out["households_covered"], out["households"])
+    return out
+
+
+def pct(a, b) -> int:
+    return 100 if b <= 0 else min(100, int(a * 100 / b))
+
+
+def coverage(rnd: Round, node: Place) -> dict:
+    """The round's figures under `node` (see the table above), PCR or antigen; an antigen
+    round adds kits handed out and positives. One statement for the figures (~4 ms for
+    2,000 residents and ~15–30 ms for 10,000 on PostgreSQL, docs/benchmarks.md). An erased
+    round's figures are those kept at its erasure (screening.erasure)."""
+    if rnd.erased_at is not None:
+        from .erasure import kept_coverage
+
+        return kept_coverage(rnd, node)
+    rows = _count(rnd, expected(rnd, node), out_of_scope=node) if node.kind in LEVELS else []
+    out = _figures(*rows[0]) if rows else _figures()
+    if is_antigen(rnd):
+        from . import antigen
+
+        out.update(antigen.extras(rnd, node))
+        out["reported"] = out["sampled"]
+    return out
+
+
+def counted_by(rnd: Round, people, keys) -> dict:
+    """{key values: figures} for `people` grouped by `keys` (one statement)."""
+    n = len(keys)
+    return {row[:n] if n > 1 else row[0]: _figures(*row[n:]) for row in _count(rnd, people, keys)}
+
+
+def by_unit(rnd: Round, node: Place) -> list[dict]:
+    """The figures per unit (or building without units) under `node`, labelled like the
+    missing list, in building order: one statement and one for the labels. (None for an
+    erased round: only its per-community figures were kept.)"""
+    if rnd.erased_at is not None:
+        return []
+    people = expected(rnd, node).annotate(hp=F("household__place_id"))
+    rows = counted_by(rnd, people, ["hp"])
+    places = {p.id: p for p in Place.objects.filter(id__in=list(rows))}
+    labels = reg_queries.place_labels(places.values())
+    out = [{"place": pid, "label": labels.get(pid, ""), **fig} for pid, fig in rows.items()
+           if pid in places]
+    return sorted(out, key=lambda r: (places[r["place"]].building_id or 0, r["label"]))
+
+
+def rollup(rnd: Round, node: Place) -> list[dict]:
+    """The figures of every community under a district or street node, from the running
+    counters (`counters.refresh` first recounts the communities whose registry or
+    exemptions changed since the last count): one query however many communities, plus
+    their names. People only (households are counted exactly per node, `coverage`)."""
+    from . import counters
+
+    if node.kind not in ("district", "street", "community"):
+        return []
+    counters.refresh(rnd)
+    from .models import RoundCounter
+
+    rows = list(RoundCounter.objects.filter(round=rnd, **{f"{node.kind}_id": node.id})
+                .order_by("community_id").values("community_id", "expected", "exempt", "sampled"))
+    names = dict(Place.objects.filter(id__in=[r["community_id"] for r in rows]).values_list("id", "name"))
+    out = []
+    for r in rows:
+        fig = _figures(0, r["expected"], r["sampled"], r["exempt"])
+        for k in ("households", "households_covered", "households_percent", "out_of_scope"):
+            fig.pop(k)
+        out.append({"community_id": r["community_id"], "name": names.get(r["community_id"], ""), **fig})
+    return out
+
+
+def rollup_totals(rnd: Round, node: Place) -> dict:
+    """The roll-up summed in the database (the benchmark's figure)."""
+    from django.db.models import Sum
+
+    from . import counters
+    from .models import RoundCounter
+
+    key = {"district": "district_id", "street": "street_id", "community": "community_id"}.get(node.kind)
+    if key is None:
+        return {}
+    counters.refresh(rnd)
+    return RoundCounter.objects.filter(round=rnd, **{key: node.id}).aggregate(
+        expected=Sum("expected"), exempt=Sum("exempt"), sampled=Sum("sampled"), communities=Count("id"))
+
+
+# --- lists ------------------------------------------------------------------------------
+
+def missing_people(scope, rnd: Round, node: Place):
+    """The missing people under `node` (exactly those counted as missing), as a queryset by
+    building, unit and door, each with `.home` (listed for home sampling): for the
+    missing-list page, its export and the API. Scoped by VIEW_REGISTRY (phones per role
+    where shown). Nobody for an erased round: who was done is gone with its rows."""
+    if rnd.erased_at is not None:
+        return reg_queries.residents(scope).none()
+    return (reg_queries.residents(scope).filter(node_q(node)).filter(missing_q(rnd))
+            .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
+                                                           status=HomeVisit.Status.OPEN)))
+            .select_related("household__place")
+            .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
+
+
+def missing(scope, rnd: Round, node: Place, limit=2000):
+    """`missing_people` grouped by building and unit: [(label, [resident with .home])], and
+    whether the list was cut at `limit`. Three queries."""
+    rows = list(missing_people(scope, rnd, node)[:limit])
+    labels = reg_queries.address_labels(rows)
+    groups, order = defaultdict(list), []
+    for r in rows:
+        key = labels.get(r.household.place_id, "")
+        if key not in groups:
+            order.append(key)
+        groups[key].append(r)
+    return [(k, groups[k]) for k in order], len(rows) >= limit
+
+
+def home_visits_query(scope, rnd: Round, status=HomeVisit.Status.OPEN):
+    """The people to sample at home who still need it: an open re-test (until its sample is
+    taken), or someone listed from the tags or by hand who is still missing (not done at a
+    station or the door, not exempt, not moved out). Urgent re-tests first (oldest first),
+    then the rest in building and unit order. A queryset (the page and the API)."""
+    first = Case(When(source=HomeVisit.Source.RETEST, then=Value(0)), default=Value(1),
+                 output_field=IntegerField())
+    qs = HomeVisit.objects.filter(round=rnd, status=status).filter(scope.q(Perm.SCREENING_RUN))
+    if status == HomeVisit.Status.OPEN:
+        qs = qs.filter(Q(source=HomeVisit.Source.RETEST) | missing_q(rnd, "resident_id", "resident__"))
+    return qs.select_related("resident__household__place").order_by(first, "building_id", "unit_id", "id")
+
+
+def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
+    """`home_visits_query` as a list, each with `.address`."""
+    rows = list(home_visits_query(scope, rnd, status))
+    labels = reg_queries.address_labels([h.resident for h in rows])
+    for h in rows:
+        h.address = labels.get(h.resident.household.place_id, "")
+    return rows
+
+
+def progress_by_hour(rnd: Round, node: Place | None = None) -> list[dict]:
+    """Registrations (PCR) or results (antigen, by when tested) per hour, local time,
+    under `node`: grouped in the database."""
+    from django.db.models.functions import TruncHour
+
+    qs, at = (AntigenResult.objects.filter(round=rnd), "tested_at") if is_antigen(rnd) else \
+        (Sample.objects.filter(round=rnd, retest=False), "sampled_at")
+    if node is not None:
+        qs = qs.filter(node_q(node))
+    rows = (qs.annotate(h=TruncHour(at, tzinfo=timezone.get_current_timezone()))
+            .values("h").annotate(n=Count("id")).order_by("h"))
+    counts = [(timezone.localtime(r["h"]) if timezone.is_aware(r["h"]) else r["h"], r["n"]) for r in rows]
+    top = max((n for _h, n in counts), default=0)
+    return [{"hour": h, "n": n, "width": int(n * 100 / top) if top else 0} for h, n in counts]
+
+
+# --- a person's status --------------------------------------------------------------------
+
+def person_status(rnds, resident_ids) -> dict:
+    """{(round id, resident id): status} for these people (who count) in these rounds, by the
+    same definitions: negative, positive (a case), held (pooled positive or antigen positive
+    (held_antigen) awaiting the PCR re-test), pending (registered, no result yet),
+    resample (invalid), exempt, not_sampled."""
+    rnds = list(rnds)
+    pcr = [r.id for r in rnds if not is_antigen(r)]
+    ag = [r.id for r in rnds if is_antigen(r)]
+    ids = list(resident_ids)
+    out = {}
+    names = {Result.NEGATIVE: "negative", Result.POSITIVE: "held", Result.INVALID: "resample"}
+    for rid, res, rnd_id in (Sample.objects.filter(round_id__in=pcr, resident_id__in=ids, retest=False)
+                             .values_list("resident_id", "tube__result", "round_id")):
+        out[(rnd_id, rid)] = names.get(res, "pending")
+    held = dict.fromkeys(pcr, "held") | dict.fromkeys(ag, "held_antigen")
+    for rid, res, rnd_id in (AntigenResult.objects.filter(round_id__in=ag, resident_id__in=ids)
+                             .values_list("resident_id", "result", "round_id")):
+        out[(rnd_id, rid)] = names.get(res, "pending") if res != Result.POSITIVE else "held_antigen"
+    for rid, rnd_id, status in (FollowUp.objects.filter(round_id__in=pcr + ag, resident_id__in=ids)
+                                .values_list("resident_id", "round_id", "status")):
+        out[(rnd_id, rid)] = {FollowUp.Status.RELEASED: "negative", FollowUp.Status.CASE: "positive"}.get(
+            status, held[rnd_id])
+    for rid, rnd_id in (Exemption.objects.filter(round_id__in=pcr + ag, resident_id__in=ids)
+                        .values_list("resident_id", "round_id")):
+        out.setdefault((rnd_id, rid), "exempt")
+    away = set(Resident.objects.filter(id__in=ids, presence__in=EXEMPT_PRESENCE).values_list("id", flat=True))
+    for r in rnds:
+        for rid in away:
+            out.setdefault((r.id, rid), "exempt")
+    return out

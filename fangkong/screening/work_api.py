@@ -1,0 +1,168 @@
+"""A round's work lists and staffing over JSON (/api/v1/screening/…), for community tools
+that integrate with Fangkong: the same queries and actions as the pages, the same scoping
+(a round or person out of reach is a 404 with the body of a missing one), the same phone
+rule (in clear only where the role may see phones, masked otherwise, and every answer that
+shows phones in clear is audited once, as the pages are).
+
+- GET  …/rounds/{id}/missing        the missing list's people (page of `core.paging`)
+- GET  …/rounds/{id}/followups      people held after a positive pool or antigen test
+- GET  …/rounds/{id}/home-visits    the home-sampling list (urgent re-tests first)
+- POST …/followups/{id}/retest      the single re-test sample taken at the door
+- GET  …/rounds/{id}/points         the round's sampling points and their samplers
+- POST …/rounds/{id}/points         add a sampling point (or change its tables)
+- POST …/rounds/{id}/samplers       let a volunteer sample in the round, at a point and table
+"""
+
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.paging import page_of
+from fangkong.registry import queries as reg_queries
+from fangkong.registry.api import PageNumber, PageSize, residents_out
+
+from . import actions, figures, queries
+from .api import _actor, _round_to_run, router, tube_out
+from .models import HomeVisit, SamplingPoint
+from .schemas import (
+    FollowUpPage,
+    HomeVisitPage,
+    MissingPage,
+    PointIn,
+    PointOut,
+    RetestIn,
+    RetestOut,
+    SamplerIn,
+    SamplerOut,
+)
+
+
+def _round_for_followups(request, round_id):
+    """As the follow-up page: those who run the round, and its assigned samplers (the
+    emergency team re-samples at home); anyone else gets a 404."""
+    actor = _actor(request)
+    rnd = queries.get_round_any(request.scope, round_id)
+    if not (request.scope.allows(Perm.SCREENING_RUN, rnd) or actions.can_sample(actor, rnd)):
+        raise NotFound()
+    return rnd
+
+
+@router.get("/screening/rounds/{round_id}/missing", response=MissingPage)
+def missing(request, round_id: int, place: int | None = None, page: int = PageNumber,
+            page_size: int | None = PageSize):
+    """Who still has to be sampled (or, in an antigen round, has reported no result) under
+    `place` (default: the round's place), by building, unit and door, with their phone
+    as the missing-list page shows it."""
+    scope = request.scope
+    rnd = queries.get_round(scope, round_id)
+    node = rnd.place if place is None else reg_queries.get_place(scope, place, Perm.SCREENING_VIEW)
+    count, size, rows = page_of(figures.missing_people(scope, rnd, node), page, page_size)
+    people = residents_out(request, rows, f"api:screening.missing:{rnd.id}")
+    for out, r in zip(people, rows, strict=True):
+        out["home_visit"] = r.home
+    return {"count": count, "page": page, "page_size": size, "place": node.id, "results": people}
+
+
+def _followups_out(request, rows, where) -> list[dict]:
+    people = residents_out(request, [f.resident for f in rows], where)
+    return [{"id": f.id, "status": f.status, "status_label": str(f.get_status_display()),
+             "tube": f.tube.barcode if f.tube_id else None,
+             "retest_tube": f.retest_tube.barcode if f.retest_tube_id else None,
+             "created_at": f.created_at, "closed_at": f.closed_at, "resident": person}
+            for f, person in zip(rows, people, strict=True)]
+
+
+@router.get("/screening/rounds/{round_id}/followups", response=FollowUpPage)
+def followups(request, round_id: int, page: int = PageNumber, page_size: int | None = PageSize):
+    """The people held after a positive pooled tube (or antigen test), awaiting or after
+    their single re-test, as the follow-up page lists them."""
+    rnd = _round_for_followups(request, round_id)
+    count, size, rows = page_of(queries.followups_query(request.scope, rnd), page, page_size)
+    return {"count": count, "page": page, "page_size": size,
+            "results": _followups_out(request, rows, f"api:screening.followups:{rnd.id}")}
+
+
+@router.get("/screening/rounds/{round_id}/home-visits", response=HomeVisitPage)
+def home_visits(request, round_id: int, status: str = HomeVisit.Status.OPEN,
+                page: int = PageNumber, page_size: int | None = PageSize):
+    """The home-sampling list (urgent re-tests first, then by building and unit); `status`
+    open (default), done or cancelled."""
+    rnd = queries.get_round(request.scope, round_id, Perm.SCREENING_RUN)
+    if status not in HomeVisit.Status.values:
+        raise Invalid(fields={"status": [_("Unknown status.")]})
+    count, size, rows = page_of(figures.home_visits_query(request.scope, rnd, status), page, page_size)
+    people = residents_out(request, [h.resident for h in rows], f"api:screening.home:{rnd.id}")
+    return {"count": count, "page": page, "page_size": size, "results": [
+        {"id": h.id, "status": h.status, "source": h.source, "source_label": str(h.get_source_display()),
+         "urgent": h.urgent, "note": h.note, "created_at": h.created_at, "resident": person}
+        for h, person in zip(rows, people, strict=True)]}
+
+
+@router.post("/screening/followups/{followup_id}/retest", response=RetestOut)
+def retest(request, followup_id: int, payload: RetestIn):
+    """Record the single re-test sample taken from a held person (a one-person tube, sealed).
+    With a `client_id`, sending it again records nothing twice."""
+    actor = _actor(request)
+    fu = queries.get_followup(actor, followup_id)
+    tube = actions.record_retest(actor, fu, payload.barcode, client_id=payload.client_id)
+    fu = queries.followups_query(request.scope, fu.round).get(pk=fu.pk)
+    return {"followup": _followups_out(request, [fu], f"api:screening.retest:{fu.round_id}")[0],
+            "tube": tube_out(tube)}
+
+
+def _point_out(p, samplers) -> dict:
+    return {"id": p.id, "place": p.place_id, "place_name": p.place.name, "tables": p.tables,
+            "samplers": samplers.get(p.id, [])}
+
+
+def _samplers(rnd) -> dict:
+    """{point id: [sampler]} with the volunteer (if any) each account belongs to."""
+    from fangkong.volunteers.models import Volunteer
+
+    rows = list(rnd.samplers.select_related("user").order_by("point_id", "table", "id"))
+    vols = dict(Volunteer.objects.filter(user_id__in=[s.user_id for s in rows])
+                .values_list("user_id", "id"))
+    out = {}
+    for s in rows:
+        out.setdefault(s.point_id, []).append(_sampler_out(s, vols.get(s.user_id)))
+    return out
+
+
+def _sampler_out(s, volunteer_id) -> dict:
+    u = s.user
+    return {"id": s.id, "user": s.user_id, "volunteer": volunteer_id,
+            "name": u.display_name or u.username, "point": s.point_id, "table": s.table}
+
+
+@router.get("/screening/rounds/{round_id}/points", response=list[PointOut])
+def points(request, round_id: int):
+    """The round's sampling points with their tables and who samples where."""
+    rnd = _round_to_run(request, round_id)
+    samplers = _samplers(rnd)
+    return [_point_out(p, samplers) for p in rnd.points.select_related("place").order_by("id")]
+
+
+@router.post("/screening/rounds/{round_id}/points", response=PointOut)
+def point_set(request, round_id: int, payload: PointIn):
+    """Add a sampling point to the round (a place of kind sampling_point in its area, made
+    with POST /places), or change its number of tables."""
+    rnd = _round_to_run(request, round_id)
+    place = reg_queries.get_place(request.scope, payload.place)
+    p = actions.add_point(_actor(request), rnd, place, payload.tables)
+    return _point_out(SamplingPoint.objects.select_related("place").get(pk=p.pk), _samplers(rnd))
+
+
+@router.post("/screening/rounds/{round_id}/samplers", response=SamplerOut)
+def sampler_assign(request, round_id: int, payload: SamplerIn):
+    """Let an approved volunteer register samples in this round, at a point and table (they
+    then see the round's station). Sending it again moves them to the new point or table."""
+    from fangkong.volunteers import queries as vol_queries
+
+    rnd = _round_to_run(request, round_id)
+    v = vol_queries.get_volunteer(request.scope, payload.volunteer)
+    point = SamplingPoint.objects.select_related("place").filter(pk=payload.point, round=rnd).first() \
+        if 0 < payload.point < 2**63 else None
+    if point is None:
+        raise NotFound()
+    s = actions.assign_sampler_volunteer(_actor(request), rnd, point, v, payload.table)
+    return _sampler_out(s, v.id)

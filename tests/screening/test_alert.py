@@ -1,0 +1,103 @@
+"""A positive pool or antigen result shows at the top of the staff's home page at once —
+who and where — to those who may see the person, until someone re-samples them."""
+
+import re
+
+from django.urls import reverse
+
+from fangkong.core.actor import Actor
+from fangkong.screening import actions, antigen, queries
+from fangkong.screening.models import FollowUp
+
+from .conftest import cid
+
+
+def positive_pool(world, rnd, barcode="T0001", people=None):
+    """Tube `barcode` with 苏霞 and 于海涛 (both of 1单元 101), found positive by the lab."""
+    staff = Actor.system(world.users.staff)
+    actions.open_tube(staff, rnd, barcode)
+    for r in people or (world.su, world.yu):
+        actions.scan(staff, rnd, client_id=cid(), barcode=barcode, person=r.token)
+    tube = queries.get_tube(staff, rnd, barcode)
+    if tube.state != "sealed":
+        actions.seal_tube(staff, tube)
+    actions.record_results(Actor.system(world.users.lab), [
+        {"_row": 1, "barcode": barcode, "result": "positive"}], source="upload")
+
+
+def alert_of(html):
+    m = re.search(r'<section id="positive-alert".*?</section>', html, re.S)
+    return m.group(0) if m else ""
+
+
+def test_staff_home_shows_who_and_where_at_once(world, rnd, login):
+    positive_pool(world, rnd)
+    resp = login(world.users.staff).get(reverse("home"), follow=True)
+    alert = alert_of(resp.content.decode())
+    assert 'role="alert"' in alert
+    assert "苏霞" in alert and "于海涛" in alert and "1号楼 1单元 101" in alert and "T0001" in alert
+    # the staff may record the re-test: the alert leads there
+    assert reverse("screening_followups", args=[rnd.id]) in alert
+
+
+def test_alert_goes_to_those_who_see_the_person_only(world, rnd, login):
+    positive_pool(world, rnd)
+    for who in ("grid", "leader", "street", "district"):  # their place holds 1号楼
+        html = login(getattr(world.users, who)).get(reverse("home"), follow=True).content.decode()
+        assert "苏霞" in alert_of(html), who
+    # community B's staff: their home page polls an empty alert; the endpoint hides A's place
+    other = login(world.users.other_staff)
+    html = other.get(reverse("home"), follow=True).content.decode()
+    assert 'id="positive-alert"' in html and "苏霞" not in html
+    url = reverse("screening_alert") + f"?place={world.community.id}"
+    assert other.get(url).status_code == 404
+    for who in ("resident", "volunteer", "lab", "supplier", "nobody"):
+        assert login(getattr(world.users, who)).get(url).status_code == 404, who
+        html = login(getattr(world.users, who)).get(reverse("home"), follow=True).content.decode()
+        assert "苏霞" not in alert_of(html), who
+
+
+def test_alert_stays_until_someone_resamples(world, rnd, login):
+    positive_pool(world, rnd)
+    staff = login(world.users.staff)
+    url = reverse("screening_alert") + f"?place={world.community.id}"
+    assert "苏霞" in staff.get(url).content.decode()
+    fu = FollowUp.objects.get(resident=world.su)
+    actions.record_retest(Actor.system(world.users.staff), fu, "S0001")
+    left = staff.get(url).content.decode()
+    assert "苏霞" not in left and "于海涛" in left
+    actions.record_retest(Actor.system(world.users.staff),
+                          FollowUp.objects.get(resident=world.yu), "S0002")
+    gone = staff.get(url).content.decode()
+    assert 'id="positive-alert"' in gone and 'role="alert"' not in gone  # still polls, says nothing
+
+
+def test_antigen_positive_shows_too(world, login, system):
+    import datetime
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    ag = actions.plan_round(system, world.community, {
+        "name": "抗原自测", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
+        "ends_at": now + datetime.timedelta(hours=6), "pool_size": 1})
+    actions.set_status(system, ag, "running")
+    antigen.record_result(Actor.system(world.users.staff), ag, world.xia, "positive",
+                          client_id=cid())
+    html = login(world.users.staff).get(reverse("home"), follow=True).content.decode()
+    alert = alert_of(html)
+    assert "夏明" in alert and "1号楼 1单元 102" in alert
+    assert "抗原阳性" in alert or "antigen test positive" in alert
+
+
+def test_the_alert_query_is_scoped_and_bounded(world, rnd, django_assert_max_num_queries):
+    from fangkong.accounts.scope import Scope
+
+    positive_pool(world, rnd)
+    scope = Scope.for_user(world.users.staff)
+    with django_assert_max_num_queries(3):
+        rows, total = queries.awaiting_positives(scope, world.community)
+    assert total == 2 and {f.resident_id for f in rows} == {world.su.id, world.yu.id}
+    assert queries.awaiting_positives(Scope.for_user(world.users.other_staff), None) == ([], 0)
+    assert queries.awaiting_positives(Scope.for_user(world.users.resident), None) == ([], 0)
+    assert queries.awaiting_positives(scope, world.unit2)[1] == 0  # 1单元's people only

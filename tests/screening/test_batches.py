@@ -1,0 +1,197 @@
+"""One bad event never costs a batch its good ones: the server saves every valid event and
+lists each malformed one with its reason; the station page keeps the refused one, with the
+person and tube it was about, until someone taps "Noted" — across a reload."""
+
+import pytest
+from playwright.sync_api import expect
+
+from fangkong.audit.models import AuditEvent
+from fangkong.registry.importer import start_import
+from fangkong.registry.models import Resident
+from fangkong.screening import actions
+from fangkong.screening.models import Conflict, Sample, Tube
+from tests.conftest import actor_for, log_in
+from tests.test_api_security import roster_xlsx
+
+from .conftest import api, cid
+
+
+def import_people(world, n):
+    """n people in unit 2 of community A (4 to a household), through a roster import."""
+    rows = [[f"居民{i:03d}", "男", "", "", "光明小区", "1号楼", "2单元", str(300 + i // 4),
+             "户主" if i % 4 == 0 else "子女", "在家", "", ""] for i in range(n)]
+    data = roster_xlsx(rows)
+    job = start_import(actor_for(world.users.staff), world.community, "roster.xlsx", data)
+    assert job.status == "done", (job.status, job.errors if hasattr(job, "errors") else None)
+    people = list(Resident.objects.filter(name__startswith="居民").order_by("id"))
+    assert len(people) == n
+    return people
+
+
+def test_499_valid_events_and_1_malformed_save_499_and_list_1(world, rnd, client):
+    """44 tubes of ten (44 opens, 440 scans), 15 seals of full tubes: 499 valid events; one
+    scan of an unreadable code in the middle. 499 saved, the one listed, nothing dropped;
+    sending the batch again saves nothing twice and lists the bad one again."""
+    people = import_people(world, 440)
+    events = []
+    for t in range(44):
+        events.append({"client_id": cid(), "type": "open", "barcode": f"B{t:04d}", "capacity": 10})
+        events += [{"client_id": cid(), "type": "scan", "barcode": f"B{t:04d}",
+                    "person": "FK1:" + r.token} for r in people[t * 10:(t + 1) * 10]]
+    events += [{"client_id": cid(), "type": "seal", "barcode": f"B{t:04d}"} for t in range(15)]
+    assert len(events) == 499
+    bad = {"client_id": cid(), "type": "scan", "barcode": "B0021", "person": "FK1:torn-card"}
+    events.insert(250, bad)
+    client.force_login(world.users.staff)
+    r = api(client, "post", f"/rounds/{rnd.id}/sync", {"events": events})
+    assert r.status_code == 200, r.content[:500]
+    out = r.json()
+    assert (out["ok"], out["conflicts"], out["refused"], out["invalid"]) == (499, 0, 0, 1)
+    assert len(out["results"]) == 500
+    listed = out["results"][250]
+    assert listed["status"] == "invalid" and listed["index"] == 250
+    assert listed["client_id"] == bad["client_id"] and listed["field"] == "person"
+    assert listed["message"] == "不是个人码或身份证号。"  # in the user's language (Chinese)
+    assert Sample.objects.filter(round=rnd).count() == 440
+    assert Tube.objects.filter(round=rnd, state="sealed").count() == 44
+    assert not Conflict.objects.exists()
+    audit = AuditEvent.objects.get(action="screening.sync")
+    assert audit.changes["malformed"] == 1 and audit.changes["samples"] == 440
+
+    again = api(client, "post", f"/rounds/{rnd.id}/sync", {"events": events}).json()
+    assert (again["ok"], again["invalid"]) == (499, 1)
+    assert Sample.objects.filter(round=rnd).count() == 440
+
+
+def test_a_batch_of_only_malformed_events_saves_nothing_and_lists_each(world, rnd, client):
+    client.force_login(world.users.staff)
+    events = [{"client_id": "nope", "type": "scan", "barcode": "T0001", "person": world.su.token},
+              "not an object",
+              {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": "140106194902100531"}]
+    out = api(client, "post", f"/rounds/{rnd.id}/sync", {"events": events}).json()
+    assert [o["status"] for o in out["results"]] == ["invalid"] * 3
+    assert [o["field"] for o in out["results"]] == ["client_id", "event", "person"]
+    assert "…0531" in out["results"][2]["message"]  # the ID number by its last four only
+    assert "140106194902100531" not in str(out)
+    assert not Sample.objects.exists() and not Tube.objects.exists()
+    assert not AuditEvent.objects.filter(action="screening.sync").exists()
+
+
+def test_a_second_tube_scanned_as_a_person_is_named_as_a_tube(world, rnd, client):
+    client.force_login(world.users.staff)
+    api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001"})
+    r = api(client, "post", f"/rounds/{rnd.id}/scan",
+            {"client_id": cid(), "barcode": "T0001", "person": "t0002\r\n"})
+    assert r.status_code == 400
+    message = r.json()["error"]["message"]
+    assert "T0002" in message and "T0001" in message and "封管" in message
+
+
+def test_already_sampled_says_who_when_and_where(world, rnd, client):
+    client.force_login(world.users.staff)
+    point = rnd.points.get()
+    api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001", "point": point.id, "table": 2})
+    assert api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
+               "person": "FK1:" + world.su.token}).status_code == 200
+    api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0002"})
+    r = api(client, "post", f"/rounds/{rnd.id}/scan",
+            {"client_id": cid(), "barcode": "T0002", "person": "FK1:" + world.su.token})
+    assert r.status_code == 409
+    message = r.json()["error"]["message"]
+    assert message.startswith("苏霞")  # who
+    assert "T0001" in message and "光明广场采样点" in message and "2 号台" in message  # where
+    # offline, the same scan is kept as a conflict that says the same
+    out = api(client, "post", f"/rounds/{rnd.id}/sync", {"events": [
+        {"client_id": cid(), "type": "scan", "barcode": "T0002", "person": world.su.token}]}).json()
+    assert out["results"][0]["message"] == message
+    listed = api(client, "get", f"/rounds/{rnd.id}/conflicts").json()
+    assert listed[0]["message"] == message
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_offline_queue_with_one_malformed_event_saves_the_rest_and_lists_it(phone_page, world, rnd):
+    page = phone_page
+    log_in(page, "staff_a")
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/station/")
+    page.wait_for_selector("#scan-input")
+    page.context.set_offline(True)
+    for text in ("T0001", "FK1:" + world.su.token, "140106194902100531",  # a mistyped ID number
+                 "FK1:" + world.yu.token):
+        page.fill("#scan-input", text)
+        page.press("#scan-input", "Enter")
+    expect(page.locator("#waiting")).to_have_text("5")  # and the seal of the tube it filled
+    page.shot("screening-station-offline-queue")
+    assert not Tube.objects.exists()
+
+    page.context.set_offline(False)
+    page.click("#send-now")
+    expect(page.locator("#waiting")).to_have_text("0")
+    expect(page.locator("#conflicts li")).to_have_count(1)
+    item = page.locator("#conflicts li")
+    expect(item).to_contain_text("…0531")  # the person, by the last four of the ID
+    expect(item).to_contain_text("T0001")  # the tube
+    expect(item).to_contain_text("无效")  # why
+    expect(page.locator("#say")).to_contain_text("1")
+    page.shot("screening-station-one-refused")
+    assert set(Sample.objects.values_list("resident__name", flat=True)) == {"苏霞", "于海涛"}
+    # the three swabs are in the tube: it is sealed, though one of them is not registered
+    assert Tube.objects.get(barcode="T0001").state == "sealed"
+    assert "140106194902100531" not in page.content()
+
+    page.reload()  # still listed after a reload, nothing sent twice
+    expect(page.locator("#conflicts li")).to_have_count(1)
+    expect(page.locator("#conflicts-help")).to_be_visible()
+    assert Sample.objects.count() == 2
+    page.locator("#conflicts li button").click()  # "Noted"
+    expect(page.locator("#conflicts li")).to_have_count(0)
+    page.reload()
+    expect(page.locator("#conflicts li")).to_have_count(0)
+    problems = [p for p in page.problems if "INTERNET_DISCONNECTED" not in p]
+    assert problems == [], problems
+
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_station_messages_name_the_person_and_the_tube(phone_page, world, rnd):
+    page = phone_page
+    log_in(page, "staff_a")
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/station/")
+    page.wait_for_selector("#scan-input")
+    say = page.locator("#say")
+
+    def scan(text):
+        page.fill("#scan-input", text)
+        page.press("#scan-input", "Enter")
+
+    scan("FK1:" + world.su.token)  # a person before any tube
+    expect(say).to_contain_text("请先扫试管条码")
+    scan("T0001")
+    expect(page.locator("#tube-label")).to_contain_text("T0001")
+    scan("FK1:" + world.other_person.token)  # out of the round's area: asked to confirm
+    expect(page.locator("#confirm-box")).to_be_visible()
+    expect(page.locator("#confirm-text")).to_contain_text("袁桂英")
+    scan("FK1:" + world.su.token)  # the next person: the question goes away
+    expect(page.locator("#confirm-box")).to_be_hidden()
+    expect(say).to_have_text("苏霞 已登记，试管 T0001。 还剩 2 个空位。")
+    scan("T0002")  # a second tube while T0001 is open
+    expect(say).to_contain_text("试管 T0001 尚未封管（1/3）")
+    expect(say).to_contain_text("T0002")
+    scan("140106194902100531")  # a mistyped ID number
+    expect(say).to_contain_text("身份证号 …0531 无效")
+    scan("FK1:" + world.su.token)  # scanned twice at this table: who, which tube, when
+    expect(say).to_contain_text("苏霞 已在本台扫过（试管 T0001，")
+    page.shot("screening-station-messages")
+    # another table registers 于海涛; this one scans him: who, when, where
+    actions.open_tube(actor_for(world.users.grid), rnd, "G0001", point=rnd.points.get(), table=2)
+    actions.scan(actor_for(world.users.grid), rnd, client_id=cid(), barcode="G0001",
+                 person=world.yu.token)
+    scan("FK1:" + world.yu.token)
+    expect(say).to_contain_text("于海涛 本轮已采过样（试管 G0001，")
+    expect(say).to_contain_text("光明广场采样点 2 号台")
+    expect(say).to_have_class("say bad")
+    page.shot("screening-station-already-sampled")
+    assert Sample.objects.filter(round=rnd, resident=world.su).count() == 1
+    problems = [p for p in page.problems if "status of 409" not in p and "status of 400" not in p]
+    assert problems == [], problems

@@ -1,0 +1,133 @@
+"""A lab's results file is checked whole, and every error of every row comes back in one
+answer — a malformed value, an unknown tube, a tube twice, a tube of another lab's area,
+an empty tube — in the user's language, and nothing is written. The page and the API
+(JSON rows or the same .xlsx/.csv file) answer alike."""
+
+import datetime
+import io
+import json
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from fangkong.accounts.roles import Role
+from fangkong.core.actor import Actor
+from fangkong.screening import actions
+from fangkong.screening.models import LabResult, Tube
+from tests.conftest import log_in, make_user
+
+from .conftest import cid
+
+HEADER = ["管号", "结果", "ORF1ab", "N", "检测时间"]
+
+
+def world_with_tubes(world, system):
+    """Community A's round with tube T0001 (苏霞), empty tube T0002; community B's round
+    (another lab's area) with tube B0001."""
+    staff = Actor.system(world.users.staff)
+    now = timezone.now()
+    times = {"starts_at": now - datetime.timedelta(hours=1), "ends_at": now + datetime.timedelta(hours=6)}
+    rnd = actions.plan_round(staff, world.community, {"name": "第3轮", "pool_size": 3, **times})
+    actions.open_tube(staff, rnd, "T0001")
+    actions.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    actions.open_tube(staff, rnd, "T0002")
+    other = actions.plan_round(system, world.other, {"name": "惠泽苑第1轮", "pool_size": 3, **times})
+    actions.open_tube(system, other, "B0001")
+    actions.scan(system, other, client_id=cid(), barcode="B0001", person=world.other_person.token)
+    # a lab for community A only (the world's lab covers the whole district)
+    lab = make_user(system, "lab_a", Role.LAB, world.community)
+    return rnd, lab
+
+
+ROWS = [
+    ["T0001", "阴性", "", "", "2022-04-18 10:00"],
+    ["T0001", "阳性", "", "", ""],  # the same tube twice
+    ["T9999", "阴性", "", "", ""],  # unknown
+    ["B0001", "阴性", "", "", ""],  # another lab's area
+    ["T0002", "也许", "abc", "", "昨天"],  # empty tube; bad result, Ct and time
+    ["T 3", "阴性", "", "", ""],  # not a barcode
+]
+EXPECTED = [(3, "barcode"), (4, "barcode"), (5, "barcode"), (6, "barcode"), (6, "result"),
+            (6, "ct_orf"), (6, "tested_at"), (7, "barcode")]  # file rows (header is row 1)
+
+
+def xlsx(rows) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER)
+    for r in rows:
+        wb.active.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_the_lab_page_lists_every_error_of_the_file_at_once_in_chinese(world, system, client):
+    _rnd, lab = world_with_tubes(world, system)
+    client.force_login(lab)
+    f = SimpleUploadedFile("结果.xlsx", xlsx(ROWS))
+    html = client.post("/screening/lab/", {"file": f}).content.decode()
+    assert "结果有误：全部未保存。" in html
+    for row, _col in EXPECTED:
+        assert f"第 {row} 行" in html
+    assert "同一试管出现两次" in html and "T9999" in html and "B0001" in html
+    assert "试管 T0002 中没有样本" in html and "不在本实验室负责区域" in html
+    assert "管号" in html and "检测时间" in html
+    assert "barcode" not in html.split("<main", 1)[-1].lower().replace('name="file"', "")
+    assert LabResult.objects.count() == 0 and not Tube.objects.exclude(result="").exists()
+    # the same file, corrected, goes in whole
+    good = SimpleUploadedFile("结果.xlsx", xlsx([ROWS[0]]))
+    html = client.post("/screening/lab/", {"file": good}).content.decode()
+    assert LabResult.objects.count() == 1
+
+
+def test_the_api_lists_every_error_of_the_rows_at_once(world, system, client):
+    _rnd, lab = world_with_tubes(world, system)
+    client.force_login(lab)
+    body = {"results": [dict(zip(["barcode", "result", "ct_orf", "ct_n", "tested_at"], r,
+                                 strict=True)) for r in ROWS]}
+    r = client.post("/api/v1/screening/results", json.dumps(body), content_type="application/json")
+    assert r.status_code == 400
+    got = [(e["row"], e["column"]) for e in r.json()["error"]["rows"]]
+    assert got == [(row - 1, col) for row, col in EXPECTED]  # JSON rows count from 1
+    assert LabResult.objects.count() == 0
+
+
+def test_the_api_takes_the_lab_file_itself(world, system, client):
+    _rnd, lab = world_with_tubes(world, system)
+    client.force_login(lab)
+    bad = client.post("/api/v1/screening/results/file",
+                      {"file": SimpleUploadedFile("r.xlsx", xlsx(ROWS))})
+    assert bad.status_code == 400
+    assert [(e["row"], e["column"]) for e in bad.json()["error"]["rows"]] == EXPECTED
+    assert LabResult.objects.count() == 0
+    csv = "管号,结果\nT0001,阴性\n".encode("gb18030")
+    ok = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
+    assert ok.status_code == 200, ok.content
+    assert ok.json() == {"saved": 1, "corrected": 0, "positive_pools": 0, "followups": 0}
+    again = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
+    assert again.json()["saved"] == 0 and LabResult.objects.count() == 1  # a resent file: nothing new
+    wrong = client.post("/api/v1/screening/results/file",
+                        {"file": SimpleUploadedFile("r.pdf", b"%PDF-1.4")})
+    assert wrong.status_code == 400 and "xlsx" in wrong.json()["error"]["message"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_lab_page_in_a_phone_browser(phone_page, world, system, tmp_path):
+    _rnd, lab = world_with_tubes(world, system)
+    path = tmp_path / "检测结果.xlsx"
+    path.write_bytes(xlsx(ROWS))
+    page = phone_page
+    log_in(page, "lab_a")
+    page.goto(f"{page.base}/screening/lab/")
+    page.set_input_files("#f", str(path))
+    page.click("button.primary")
+    page.wait_for_selector("ul.rows li")
+    assert page.locator("ul.rows li").count() == len(EXPECTED)
+    text = page.locator("main").inner_text() if page.locator("main").count() else page.inner_text("body")
+    assert "barcode" not in text.lower() and "第 3 行 · 管号" in text
+    page.shot("screening-lab-upload-errors")
+    assert LabResult.objects.count() == 0
+    assert page.problems == [], page.problems

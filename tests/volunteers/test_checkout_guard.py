@@ -1,0 +1,118 @@
+"""A check-out right after the check-in (the same button, tapped twice: 0.0 h credited)
+asks first, on the page, in the API and for a leader or staff confirming attendance."""
+
+import datetime
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from fangkong.core.errors import Conflict
+from fangkong.volunteers import actions as va
+from fangkong.volunteers.models import Assignment
+from tests.conftest import actor_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def on_call(world, make_volunteer, monkeypatch):
+    """Volunteer 1 holds a place on a call that started ten minutes ago; the clock is
+    `clock[0]` (moved by the tests)."""
+    staff = actor_for(world.users.staff)
+    v = make_volunteer(1)
+    start = timezone.now() + datetime.timedelta(hours=1)
+    call = va.create_call(staff, world.community, {
+        "task": "sampling", "place": world.building.id, "starts_at": start.isoformat(),
+        "ends_at": (start + datetime.timedelta(hours=3)).isoformat(), "slots": 2,
+        "audience": "community"})
+    va.sign_up(actor_for(v.user), call)
+    clock = [start + datetime.timedelta(minutes=10)]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+    return v, call, clock
+
+
+def later(clock, minutes):
+    clock[0] = clock[0] + datetime.timedelta(minutes=minutes)
+
+
+def test_check_out_soon_after_check_in_is_refused_unless_confirmed(on_call):
+    v, call, clock = on_call
+    va.check_in(actor_for(v.user), call.token)
+    later(clock, 1)
+    with pytest.raises(Conflict) as e:
+        va.check_out(actor_for(v.user), call.token)
+    assert e.value.code == "check_out_soon" and "1" in str(e.value.message)
+    a = Assignment.objects.get(call=call, volunteer=v)
+    assert a.check_out_at is None and a.minutes == 0
+    a = va.check_out(actor_for(v.user), call.token, confirm=True)  # they said yes
+    assert a.check_out_at is not None and a.minutes == 1
+
+
+def test_check_out_after_the_guard_needs_no_question(on_call, settings):
+    v, call, clock = on_call
+    va.check_in(actor_for(v.user), call.token)
+    later(clock, settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES)
+    a = va.check_out(actor_for(v.user), call.token)
+    assert a.minutes == settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES
+
+
+def test_the_guard_is_a_setting(on_call, settings):
+    v, call, clock = on_call
+    settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES = 40
+    va.check_in(actor_for(v.user), call.token)
+    later(clock, 30)
+    with pytest.raises(Conflict):
+        va.check_out(actor_for(v.user), call.token)
+
+
+def test_api_answers_409_until_confirmed(on_call, client):
+    v, call, clock = on_call
+    client.force_login(v.user)
+    post = lambda path, data: client.post(f"/api/v1/volunteers/{path}", json.dumps(data),  # noqa: E731
+                                          content_type="application/json")
+    assert post("checkin", {"token": call.token}).status_code == 200
+    r = post("checkout", {"token": call.token})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "check_out_soon"
+    r = post("checkout", {"token": call.token, "confirm": True})
+    assert r.status_code == 200 and r.json()["check_out_at"] is not None
+
+
+def test_scan_page_always_asks_and_warns_when_it_is_soon(on_call, login):
+    v, call, clock = on_call
+    client = login(v.user)
+    url = reverse("volunteers_scan", args=[call.token])
+    client.post(url, {"op": "in"})
+    later(clock, 130)
+    asked = client.post(url, {"op": "out"}).content.decode()
+    assert "2.2" in asked and 'class="error"' not in asked  # 130 min → 2.2 h, no warning
+    assert Assignment.objects.get(call=call, volunteer=v).check_out_at is None
+
+
+def test_scan_page_double_tap_is_caught(on_call, login):
+    v, call, clock = on_call
+    client = login(v.user)
+    url = reverse("volunteers_scan", args=[call.token])
+    client.post(url, {"op": "in"})
+    asked = client.post(url, {"op": "out"}).content.decode()  # the second tap of a double tap
+    assert "签退" in asked and ("不到一分钟" in asked or "less than a minute" in asked)
+    assert f'href="{url}"' in asked  # "no, go back" returns to the scan page
+    assert Assignment.objects.get(call=call, volunteer=v).check_out_at is None
+
+
+def test_staff_confirming_out_right_after_in_is_asked(on_call, world, login):
+    v, call, clock = on_call
+    a = Assignment.objects.get(call=call, volunteer=v)
+    client = login(world.users.staff)
+    url = reverse("volunteers_attend", args=[a.id])
+    client.post(url)  # "Confirm in"
+    later(clock, 2)
+    out = timezone.localtime(clock[0]).strftime("%Y-%m-%d %H:%M:%S")
+    asked = client.post(url, {"check_out_at": out})  # "Confirm out", under the same thumb
+    assert asked.status_code == 200 and 'name="confirm" value="1"' in asked.content.decode()
+    a.refresh_from_db()
+    assert a.check_in_at is not None and a.check_out_at is None
+    client.post(url, {"check_out_at": out, "confirm": "1"})
+    a.refresh_from_db()
+    assert a.check_out_at is not None and a.minutes in (1, 2)  # the form sends whole seconds
