@@ -124,8 +124,8 @@ def test_the_lab_page_in_a_phone_browser(phone_page, world, system, tmp_path):
     page.goto(f"{page.base}/screening/lab/")
     page.set_input_files("#f", str(path))
     page.click("button.primary")
-    page.wait_for_selector("ul.rows li")
-    assert page.locator("ul.rows li").count() == len(EXPECTED)
+    page.wait_for_selector("ul.file-errors li")
+    assert page.locator("ul.file-errors li").count() == len(EXPECTED)
     text = page.locator("main").inner_text() if page.locator("main").count() else page.inner_text("body")
     assert "barcode" not in text.lower() and "第 3 行 · 管号" in text
     page.shot("screening-lab-upload-errors")
