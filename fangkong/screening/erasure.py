@@ -11,8 +11,8 @@ per community (`RoundCounter.figures`: the coverage the round page shows, for PC
 antigen), then every row about a person goes — registrations, exemptions, home visits,
 follow-ups, antigen results and photos, kits, conflicts, sampler assignments — and the
 hand-over signatures are blanked. Tubes, boxes and lab results stay (no person in them).
-`queries.coverage` and `antigen.coverage` of an erased round read the kept figures;
-`counters.refresh` leaves it alone; its missing list is empty.
+`figures.coverage` of an erased round reads the kept figures (`by_unit` has none, the
+missing list nobody); `counters.refresh`/`recount` leave it alone.
 """
 
 from django.utils import timezone
