@@ -41,6 +41,7 @@ LABELS = {
     "accounts_anonymised": _("accounts anonymised and closed"),
     "memberships_ended": _("roles of other accounts here ended"),
     "tokens_deleted": _("API tokens deleted"),
+    "two_step_devices_deleted": _("two-step login devices deleted"),
     "residents_anonymised": _("residents anonymised"),
     "households_anonymised": _("households anonymised"),
     "rosters_emptied": _("imported roster files emptied"),
@@ -148,6 +149,11 @@ def _anonymise_accounts(e: Erasure):
                  last_name="", email="", display_name="", phone=None, password="!erased",
                  is_active=False, is_staff=False)
     e.add("tokens_deleted", ApiToken.objects.filter(user_id__in=e.users).delete()[0])
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for device in (TOTPDevice, StaticDevice):  # two-step login set-ups (and backup codes)
+        e.add("two_step_devices_deleted", device.objects.filter(user_id__in=e.users).delete()[0])
     e.target_ids("user", e.users)
 
 

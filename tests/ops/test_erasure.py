@@ -84,6 +84,9 @@ def lived_in(world, system, settings, tmp_path):
     notify(staff, [world.users.resident], kind="test", title="苏霞的复核结果", place=world.hh101)
     rows = [person(1, IMPORTED[0], IMPORTED[1], "301")]
     start_import(staff, world.community, "苏霞家的花名册.xlsx", xlsx_bytes(rows))
+    from fangkong.accounts import twostep
+
+    twostep.start(staff)  # staff_a began setting up two-step login
     from django.contrib.admin.models import CHANGE, LogEntry
     from django.contrib.contenttypes.models import ContentType
 
@@ -188,6 +191,10 @@ def test_nothing_identifying_remains_and_every_figure_reads_as_before(
         assert pii.decrypt(enc) == IDS["b_person"]
     assert not photo_path.exists()
     assert figures(w) == before
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert not TOTPDevice.objects.filter(user=w.users.staff).exists()
+    assert e.counts["two_step_devices_deleted"] == 1
 
     # an export of the community made afterwards names no one
     data = exporter.residents_xlsx(actor_for(w.users.district),
