@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "fangkong.ops",  # before django_tasks_db: its db_worker (heartbeat, recovery) wins
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -321,6 +322,20 @@ TASKS = {
     }
 }
 
+# Background work that outlives its process (fangkong/ops): each worker beats every
+# BEAT seconds; a worker on another machine whose beat is older than LEASE is dead (on this
+# machine a dead pid is seen at once); every RECOVER seconds the workers retry or fail what
+# the dead left. A job (an import) is tried JOB_MAX_ATTEMPTS times in all.
+FANGKONG_WORKER_BEAT_SECONDS = envint("FANGKONG_WORKER_BEAT_SECONDS", 10)
+FANGKONG_WORKER_LEASE_SECONDS = envint("FANGKONG_WORKER_LEASE_SECONDS", 60)
+FANGKONG_RECOVER_SECONDS = envint("FANGKONG_RECOVER_SECONDS", 30)
+FANGKONG_JOB_MAX_ATTEMPTS = envint("FANGKONG_JOB_MAX_ATTEMPTS", 3)
+# Each app's recovery of its own job rows: (ops.recovery.Liveness) -> {counter: n}.
+FANGKONG_RECOVERY = [
+    "fangkong.registry.importer.recovery.recover_imports",
+    "fangkong.notify.tasks.recover_sender",
+]
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -343,6 +358,9 @@ NOTIFY_PERSONAL_CHANNELS = [c for c in env(
     "FANGKONG_NOTIFY_PERSONAL", "sms" if env("FANGKONG_SMS_URL") else "console").split(",") if c]
 NOTIFY_MAX_ATTEMPTS = envint("FANGKONG_NOTIFY_MAX_ATTEMPTS", 6)
 NOTIFY_RETRY_SECONDS = envint("FANGKONG_NOTIFY_RETRY_SECONDS", 30)  # doubles each attempt
+# A sender holds the messages it claimed this long (renewed while it sends); if it dies
+# they are sent by the next sender once it ends.
+NOTIFY_LEASE_SECONDS = envint("FANGKONG_NOTIFY_LEASE_SECONDS", 300)
 FANGKONG_PUBLIC_URL = env("FANGKONG_PUBLIC_URL", "")  # for links in SMS / group messages
 
 LOGGING = {

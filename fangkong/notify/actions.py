@@ -9,6 +9,7 @@ user actions with their own checks.
 
 import datetime
 import logging
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -29,7 +30,8 @@ from .models import Delivery, GroupChannel, Notification, Status
 
 log = logging.getLogger("fangkong.notify")
 CHUNK = 5000
-LEASE = datetime.timedelta(minutes=5)  # a claimed delivery is retried after this if its sender died
+# A claimed delivery is retried after this if its sender died (renewed while it sends).
+LEASE = datetime.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
 
 
 def _levels(place) -> dict:
@@ -136,6 +138,8 @@ def _send_after_commit():
 
 
 def _claim(now, batch: int) -> list[Delivery]:
+    """Lease up to `batch` due deliveries to this sender: their next attempt moves to the end
+    of the lease (a sender that dies leaves them to be claimed again when it ends)."""
     conn = connections[router.db_for_write(Delivery)]
     with transaction.atomic():
         qs = Delivery.objects.filter(status__in=[Status.QUEUED, Status.RETRYING],
@@ -146,6 +150,23 @@ def _claim(now, batch: int) -> list[Delivery]:
         if ids:
             Delivery.objects.filter(id__in=ids).update(next_attempt_at=now + LEASE)
     return list(Delivery.objects.filter(id__in=ids).order_by("id"))
+
+
+def _renew(claimed: list[Delivery], lease_end, now) -> tuple[list[Delivery], object]:
+    """Extend the lease of the deliveries still to send, and keep only those still ours (a
+    row whose lease ran out and was claimed by another sender is left to it: never sent
+    twice by two live senders)."""
+    end = now + LEASE
+    ids = [d.pk for d in claimed]
+    conn = connections[router.db_for_write(Delivery)]
+    with transaction.atomic():
+        qs = Delivery.objects.filter(pk__in=ids, next_attempt_at=lease_end,
+                                     status__in=[Status.QUEUED, Status.RETRYING])
+        if conn.features.has_select_for_update:
+            qs = qs.select_for_update()
+        mine = set(qs.values_list("pk", flat=True))
+        Delivery.objects.filter(pk__in=mine).update(next_attempt_at=end)
+    return [d for d in claimed if d.pk in mine], end
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -165,7 +186,17 @@ def send_due(*, now=None, batch: int = 500, max_batches: int = 200) -> dict:
         if not claimed:
             break
         sent = []
-        for d in claimed:
+        lease_end, renew_at = t + LEASE, time.monotonic() + LEASE.total_seconds() / 3
+        queue, i = claimed, 0
+        while i < len(queue):
+            if time.monotonic() >= renew_at:  # slow channels: the batch outlasts a third
+                counts["sent"] += _mark_sent(sent)  # of the lease: record what went, and
+                sent = []  # keep the rest ours (or leave what another sender took over)
+                queue, lease_end = _renew(queue[i:], lease_end, now or timezone.now())
+                renew_at, i = time.monotonic() + LEASE.total_seconds() / 3, 0
+                continue
+            d = queue[i]
+            i += 1
             channel = channels.get(d.channel)
             try:
                 if channel is None:
@@ -188,20 +219,25 @@ def send_due(*, now=None, batch: int = 500, max_batches: int = 200) -> dict:
                     next_attempt_at=d.next_attempt_at)
             else:
                 sent.append(d.pk)
-        if sent:
-            from django.db.models import F
-
-            Delivery.objects.filter(pk__in=sent).update(
-                status=Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1,
-                last_error="")
-            counts["sent"] += len(sent)
+        counts["sent"] += _mark_sent(sent)
     return counts
 
 
+def _mark_sent(ids: list[int]) -> int:
+    if ids:
+        from django.db.models import F
+
+        Delivery.objects.filter(pk__in=ids).update(
+            status=Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1,
+            last_error="")
+    return len(ids)
+
+
 def next_due() -> datetime.datetime | None:
-    d = Delivery.objects.filter(status=Status.RETRYING).order_by("next_attempt_at") \
-        .values_list("next_attempt_at", flat=True).first()
-    return d
+    """When the next unsent delivery is due: a retry's back-off, or the end of the lease of
+    rows a sender claimed and did not finish (it died)."""
+    return Delivery.objects.filter(status__in=[Status.QUEUED, Status.RETRYING]) \
+        .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
 
 
 # --- user actions --------------------------------------------------------------------

@@ -292,9 +292,19 @@ class ImportJob(models.Model):
     message = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Who runs it (ops.processes.identity() of the worker or web process), since when, how
+    # many times it was started, the task that runs it, and the uploader's language (for
+    # the messages written when it is recovered after its process died: ops.recovery).
+    runner = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status"], name="importjob_status_idx",
+                                condition=models.Q(status__in=["queued", "reading", "writing"]))]
 
     def __str__(self):
         return f"{self.filename} ({self.status})"

@@ -200,6 +200,8 @@ def set_status(actor, rnd: Round, status: str) -> Round:
     require(actor, Perm.SCREENING_RUN, rnd)
     if status not in RoundStatus.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
+    if rnd.erased_at is not None:  # its people are gone: it cannot run again
+        raise Invalid(_("The personal data of this round was already erased."))
     before = rnd.status
     with transaction.atomic():
         Round.objects.filter(pk=rnd.pk).update(status=status)

@@ -42,7 +42,10 @@ WATCHED = ("resident.create", "resident.update", "resident.move", "registry.impo
 
 def refresh(rnd: Round) -> int:
     """Recount the communities of `rnd` whose registry or exemptions changed since the last
-    count. Returns how many communities were recounted (-1: the whole round)."""
+    count. Returns how many communities were recounted (-1: the whole round). An erased
+    round keeps the figures counted at its erasure."""
+    if rnd.erased_at is not None:
+        return 0
     since = rnd.counted_at
     now = timezone.now()
     if since is None:
@@ -96,7 +99,10 @@ def recount(rnd: Round, communities=None) -> None:
     if missing and locked (FOR UPDATE, in community order) before the people are counted,
     so a registration in flight either is counted (it committed first) or adds itself
     after this count is written (its bump waits for the lock): nothing is lost or counted
-    twice. SQLite runs one writer at a time (IMMEDIATE transactions)."""
+    twice. SQLite runs one writer at a time (IMMEDIATE transactions). An erased round keeps
+    the counts it had (screening.erasure)."""
+    if rnd.erased_at is not None:
+        return
     start = timezone.now()
     if communities is None:
         ids = _communities(rnd) | set(RoundCounter.objects.filter(round=rnd)

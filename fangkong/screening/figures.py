@@ -147,7 +147,12 @@ def pct(a, b) -> int:
 def coverage(rnd: Round, node: Place) -> dict:
     """The round's figures under `node` (see the table above), PCR or antigen; an antigen
     round adds kits handed out and positives. One statement for the figures (~4 ms for
-    2,000 residents and ~15–30 ms for 10,000 on PostgreSQL, docs/benchmarks.md)."""
+    2,000 residents and ~15–30 ms for 10,000 on PostgreSQL, docs/benchmarks.md). An erased
+    round's figures are those kept at its erasure (screening.erasure)."""
+    if rnd.erased_at is not None:
+        from .erasure import kept_coverage
+
+        return kept_coverage(rnd, node)
     rows = _count(rnd, expected(rnd, node), out_of_scope=node) if node.kind in LEVELS else []
     out = _figures(*rows[0]) if rows else _figures()
     if is_antigen(rnd):
@@ -166,7 +171,10 @@ def counted_by(rnd: Round, people, keys) -> dict:
 
 def by_unit(rnd: Round, node: Place) -> list[dict]:
     """The figures per unit (or building without units) under `node`, labelled like the
-    missing list, in building order: one statement and one for the labels."""
+    missing list, in building order: one statement and one for the labels. (None for an
+    erased round: only its per-community figures were kept.)"""
+    if rnd.erased_at is not None:
+        return []
     people = expected(rnd, node).annotate(hp=F("household__place_id"))
     rows = counted_by(rnd, people, ["hp"])
     places = {p.id: p for p in Place.objects.filter(id__in=list(rows))}
@@ -221,7 +229,9 @@ def missing_people(scope, rnd: Round, node: Place):
     """The missing people under `node` (exactly those counted as missing), as a queryset by
     building, unit and door, each with `.home` (listed for home sampling): for the
     missing-list page, its export and the API. Scoped by VIEW_REGISTRY (phones per role
-    where shown)."""
+    where shown). Nobody for an erased round: who was done is gone with its rows."""
+    if rnd.erased_at is not None:
+        return reg_queries.residents(scope).none()
     return (reg_queries.residents(scope).filter(node_q(node)).filter(missing_q(rnd))
             .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
                                                            status=HomeVisit.Status.OPEN)))

@@ -84,6 +84,8 @@ class Round(Levels):
     created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     counted_at = models.DateTimeField(null=True, blank=True)  # last full recount of counters
+    # Its personal data erased (screening.erasure): coverage is read from the kept figures.
+    erased_at = models.DateTimeField(null=True, blank=True)
     # The volunteers' team that re-samples at home: told at once when a pooled tube is
     # positive, together with the community staff and grid workers.
     emergency_team = models.ForeignKey("volunteers.Team", models.SET_NULL, null=True, blank=True,
@@ -360,6 +362,8 @@ class RoundCounter(models.Model):
     expected = models.IntegerField(default=0)
     exempt = models.IntegerField(default=0)
     sampled = models.IntegerField(default=0)
+    # The community's coverage kept when the round's personal data was erased.
+    figures = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "community_id"],

@@ -5,6 +5,7 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -48,9 +49,13 @@ def run_import(job_id: int, *, actor=None, progress=None) -> ImportJob:
     is still queued, so a task delivered twice does the work once.
     """
     from fangkong.core.actor import Actor
+    from fangkong.ops.processes import identity
 
+    # Taken by this process (its identity: if it dies, ops.recovery sees it and queues the
+    # job again or fails it, with a message on its page).
     taken = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.READING)
+        status=ImportJob.Status.READING, runner=identity(), started_at=timezone.now(),
+        attempts=F("attempts") + 1)
     job = ImportJob.objects.select_related("place", "user").get(pk=job_id)
     if not taken:
         return job
@@ -58,19 +63,29 @@ def run_import(job_id: int, *, actor=None, progress=None) -> ImportJob:
         actor = Actor.system(job.user, via="import")
     try:
         _run(job, actor, progress)
-    except Exception as e:
+    except BaseException as e:
+        if not isinstance(e, Exception):  # the worker told to stop at once (SystemExit…)
+            _fail(job, _("The import was stopped because its worker was shut down; nothing "
+                         "was imported. Please import the file again."))
+            raise
         log.exception("import %s failed", job.id)
-        job.status = ImportJob.Status.FAILED
         if isinstance(e, IntegrityError):
-            job.message = _("The registry changed while this file was being imported (someone "
-                            "saved the same person or place at the same time). Nothing was "
-                            "imported: please import the file again.")
+            message = _("The registry changed while this file was being imported (someone "
+                        "saved the same person or place at the same time). Nothing was "
+                        "imported: please import the file again.")
         else:
-            job.message = _("The import failed because of an internal error; nothing was "
-                            "imported. Please try again or tell your administrator.")
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "message", "finished_at"])
+            message = _("The import failed because of an internal error; nothing was "
+                        "imported. Please try again or tell your administrator.")
+        _fail(job, message)
     return job
+
+
+def _fail(job: ImportJob, message: str):
+    job.status = ImportJob.Status.FAILED
+    job.message = message[:500]
+    job.finished_at = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(status=job.status, message=job.message,
+                                               finished_at=job.finished_at)
 
 
 def _run(job: ImportJob, actor, progress):
@@ -164,7 +179,8 @@ def create_job(actor, place: Place, filename: str, content: bytes) -> ImportJob:
         raise Invalid(fields={"user": [_("An import must be made by a user.")]})
     name = (filename or "roster").replace("\\", "/").rsplit("/", 1)[-1][:200]
     return ImportJob.objects.create(user=user, place=place, filename=name, content=content,
-                                    sha256=hashlib.sha256(content).hexdigest())
+                                    sha256=hashlib.sha256(content).hexdigest(),
+                                    language=(get_language() or "")[:10])
 
 
 def check_file(filename: str, content: bytes):
@@ -185,10 +201,23 @@ def start_import(actor, place: Place, filename: str, content: bytes) -> ImportJo
     job = create_job(actor, place, filename, content)
     inline = settings.FANGKONG_IMPORT_INLINE_ROWS
     if count_data_rows(job.filename, content, inline) <= inline:
-        return run_import(job.id, actor=actor)  # with `file_problem` when rejected so
-    from ..tasks import run_import_task
-
-    run_import_task.enqueue(job.id, get_language())
+        return run_import(job.id, actor=actor)  # this instance: `file_problem` set if refused
+    enqueue(job)
     job.refresh_from_db()
     return job
+
+
+def enqueue(job: ImportJob):
+    """Hand the job to the task worker and remember the task (recovery checks it is still
+    there). If the queue cannot be written, the job fails with a message at once."""
+    from ..tasks import run_import_task
+
+    try:
+        result = run_import_task.enqueue(job.id, job.language or get_language())
+    except Exception:
+        log.exception("could not queue import %s", job.id)
+        _fail(job, _("The import could not be started (the background queue is not "
+                     "available); nothing was imported. Please try again later."))
+        return
+    ImportJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
 

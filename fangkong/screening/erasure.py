@@ -1,0 +1,121 @@
+"""Testing rounds' part of erasing personal data (ops.erasure).
+
+A community (`scrub_community`): its people stay linked to their registrations and
+results (the figures), anonymous once the registry is; what identifies beyond that goes:
+notes on exemptions, home visits and kits, what a station scanned into a conflict, the
+names signed on hand-overs of the community's rounds, and the cassette photos (files
+deleted after the commit).
+
+A round (`erase_round`, closed rounds only): its coverage is first counted exactly and kept
+per community (`RoundCounter.figures`: the coverage the round page shows, for PCR or
+antigen), then every row about a person goes — registrations, exemptions, home visits,
+follow-ups, antigen results and photos, kits, conflicts, sampler assignments — and the
+hand-over signatures are blanked. Tubes, boxes and lab results stay (no person in them).
+`figures.coverage` of an erased round reads the kept figures (`by_unit` has none, the
+missing list nobody); `counters.refresh`/`recount` leave it alone.
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core.errors import Invalid
+
+from .models import (
+    AntigenResult,
+    Conflict,
+    Exemption,
+    FollowUp,
+    Handover,
+    HomeVisit,
+    KitIssue,
+    Round,
+    RoundCounter,
+    RoundStatus,
+    Sample,
+    Sampler,
+)
+
+FIGURES = ("expected", "sampled", "exempt", "households", "households_covered", "out_of_scope",
+           "kits", "households_with_kits", "positive")
+
+
+def scrub_community(e, community):
+    here = {"community_id": community.id}
+    e.add("notes_cleared", Exemption.objects.filter(**here).exclude(note="").update(note="")
+          + HomeVisit.objects.filter(**here).exclude(note="").update(note="")
+          + KitIssue.objects.filter(**here).exclude(note="").update(note=""))
+    e.add("conflicts_cleared", Conflict.objects.filter(resident__community_id=community.id)
+          .update(person="", detail=""))
+    e.add("conflicts_cleared", Conflict.objects.filter(resident=None, round__community_id=community.id)
+          .update(person="", detail=""))
+    e.add("signatures_cleared", Handover.objects.filter(box__round__community_id=community.id)
+          .update(given_by="", received_by=""))
+    _photos(e, AntigenResult.objects.filter(**here))
+
+
+def _photos(e, results):
+    with_photo = results.exclude(photo="")
+    e.files += list(with_photo.values_list("photo", flat=True))
+    e.add("photos_deleted", with_photo.update(photo=""))
+
+
+def erase_round(e, rnd: Round):
+    if rnd.status != RoundStatus.CLOSED:
+        raise Invalid(_("Finish the round first: a round still running needs its people's data."))
+    if rnd.erased_at is not None:
+        raise Invalid(_("The personal data of this round was already erased."))
+    keep_figures(rnd)
+    _photos(e, AntigenResult.objects.filter(round=rnd))
+    for model, key in ((Sample, "registrations_deleted"), (Exemption, "exemptions_deleted"),
+                       (HomeVisit, "home_visits_deleted"), (FollowUp, "follow_ups_deleted"),
+                       (AntigenResult, "antigen_results_deleted"), (KitIssue, "kit_issues_deleted"),
+                       (Conflict, "conflicts_deleted"), (Sampler, "samplers_deleted")):
+        rows = model.objects.filter(round=rnd)
+        e.target_ids(model.__name__.lower(), rows.values_list("pk", flat=True))
+        e.add(key, rows.delete()[0])
+    e.add("signatures_cleared", Handover.objects.filter(box__round=rnd)
+          .update(given_by="", received_by=""))
+    rnd.erased_at = timezone.now()
+    Round.objects.filter(pk=rnd.pk).update(erased_at=rnd.erased_at)
+
+
+def keep_figures(rnd: Round):
+    """Count the round exactly and keep each community's coverage on its counter."""
+    from fangkong.registry.models import Place
+
+    from . import counters, figures
+
+    counters.recount(rnd)
+    rows = list(RoundCounter.objects.filter(round=rnd))
+    places = Place.objects.in_bulk([c.community_id for c in rows])
+    for c in rows:
+        place = places.get(c.community_id)
+        if place is None:
+            continue
+        cov = figures.coverage(rnd, place)
+        RoundCounter.objects.filter(pk=c.pk).update(
+            figures={k: cov.get(k, 0) for k in FIGURES})
+
+
+def kept_coverage(rnd: Round, node) -> dict:
+    """The coverage of an erased round under `node`, from the kept per-community figures
+    (none were kept below a community: zeros there, with `erased`)."""
+    from .figures import _figures, is_antigen
+
+    qs = RoundCounter.objects.filter(round=rnd)
+    if node.pk != rnd.place_id:
+        if node.kind in ("district", "street", "community"):
+            qs = qs.filter(**{f"{node.kind}_id": node.pk})
+        else:
+            qs = qs.none()
+    kept = dict.fromkeys(FIGURES, 0)
+    for figures in qs.values_list("figures", flat=True):
+        for k in FIGURES:
+            kept[k] += (figures or {}).get(k, 0)
+    out = _figures(kept["households"], kept["expected"], kept["sampled"], kept["exempt"],
+                   kept["households_covered"], kept["out_of_scope"])
+    if is_antigen(rnd):
+        out.update(kits=kept["kits"], households_with_kits=kept["households_with_kits"],
+                   positive=kept["positive"], reported=out["sampled"])
+    out["erased"] = True
+    return out
