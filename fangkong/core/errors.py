@@ -39,6 +39,14 @@ class FileRefused(Invalid):
         self.row, self.column = row, column
 
 
+class FileRejected(Invalid):
+    """A file that was read but whose rows have errors (every row error in `rows`): nothing
+    of it was written. 422, like a file that cannot be used at all."""
+
+    status = 422
+    code = "file_rejected"
+
+
 class NotFound(FangkongError):
     """Missing, or not visible to this user: the two must look the same."""
 

@@ -19,7 +19,7 @@ from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
-from fangkong.core.errors import Forbidden, Invalid, NotFound
+from fangkong.core.errors import FileRefused, FileRejected, Forbidden, Invalid, NotFound
 from fangkong.core.shedding import expensive
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Place
@@ -253,12 +253,19 @@ def results(request, payload: ResultsIn):
 def results_file(request, file: File[UploadedFile]):
     """A lab's results file (.xlsx, or .csv in UTF-8 or GB18030) with columns 管号 (tube),
     结果 (result), ORF1ab and N Ct values and 检测时间 (time), as uploaded on the lab page:
-    all or nothing, every row error in one answer (`rows`, numbered as in the file)."""
+    all or nothing: a file that cannot be read answers 422 `invalid_file`, one whose rows have
+    errors 422 `file_rejected` with every row error (`rows`, numbered as in the file)."""
 
     actor = _actor(request)
     if not actor.scope.has(Perm.SCREENING_LAB):
         raise NotFound()
-    return actions.record_results(actor, labfile.rows_of_upload(file), source="upload")
+    rows = labfile.rows_of_upload(file)  # a file that cannot be used: 422 invalid_file
+    try:
+        return actions.record_results(actor, rows, source="upload")
+    except Invalid as e:  # its rows have errors: 422 file_rejected, every row error at once
+        if isinstance(e, FileRefused) or not e.rows:
+            raise
+        raise FileRejected(e.message, rows=e.rows, fields=e.fields) from None
 
 
 @router.get("/screening/advisor", response=AdvisorOut)

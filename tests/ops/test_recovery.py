@@ -66,7 +66,7 @@ def test_another_machine_is_judged_by_its_heartbeat(db):
 @pytest.mark.django_db
 def test_a_task_of_a_dead_worker_fails_with_the_reason(settings, dead_runner, world):
     settings.TASKS = DB_TASKS
-    job = create_job(actor_for(world.users.staff), world.community, "r.xlsx", b"x")
+    job = create_job(actor_for(world.users.staff), world.community, "r.csv", b"x")
     row = claimed(run_import_task, dead_runner, job.id, "zh-hans")
 
     counts = recover()
