@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import CharField, Q, Value
@@ -146,7 +147,7 @@ def _anonymise_accounts(e: Erasure):
     e.phones |= {p for p in users.values_list("phone", flat=True) if p}
     e.add("accounts_anonymised", len(e.users))
     users.update(username=Concat(Value("erased-"), Cast("id", CharField())), first_name="",
-                 last_name="", email="", display_name="", phone=None, password="!erased",
+                 last_name="", email="", display_name="", phone=None, password=make_password(None),
                  is_active=False, is_staff=False)
     e.add("tokens_deleted", ApiToken.objects.filter(user_id__in=e.users).delete()[0])
     from django_otp.plugins.otp_static.models import StaticDevice

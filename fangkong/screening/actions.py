@@ -1120,7 +1120,7 @@ def _bump_counters(rnd, inserted, *, defer=None):
         return
     table = RoundCounter._meta.db_table
     rows = sorted(by_comm.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
-    update = (f"ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = {table}.sampled "
+    update = (f"ON CONFLICT (round_id, community_id) DO UPDATE SET sampled = {table}.sampled "  # nosec B608 -- table name from the model's metadata
               f"+ excluded.sampled, exempt = {table}.exempt + excluded.exempt")
     if connection.vendor == "postgresql" and (len(rows) > 1 or defer is not None):
         stmt = (f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "
@@ -1138,7 +1138,7 @@ def _bump_counters(rnd, inserted, *, defer=None):
         for comm, n in rows:
             st, di = levels[comm]
             cur.execute(
-                f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "
+                f"INSERT INTO {table} (round_id, community_id, street_id, district_id, expected, "  # nosec B608 -- identifiers from the model's metadata; values bound
                 f"exempt, sampled) VALUES (%s, %s, %s, %s, 0, %s, %s) {update}",
                 [rnd.id, comm or 0, st, di, -ex_comm[comm], n])  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
