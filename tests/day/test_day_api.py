@@ -1,0 +1,305 @@
+"""A lockdown day, the way it goes, through the public surfaces only (the pages and
+/api/v1/, as the people of the day use them; the only thing the test does by hand is move
+the clock): the roster is imported, code cards printed and read back from the PDF, the
+cards scanned at the station as a hand scanner types them, a phone goes offline halfway
+through a tube and comes back, tubes are sealed, boxed and handed over, the lab's file
+with a positive and an error is refused whole and then accepted corrected, the held people
+are re-tested at home, every page shows the same figures, and volunteers called for the
+next morning check in by scanning the QR code the call's page printed."""
+
+import datetime
+import io
+import json
+import re
+import uuid
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from fangkong.core import pii
+
+from .scene import (
+    build_town,
+    morning,
+    num,
+    pdf_pages,
+    pdf_text,
+    qr_texts,
+    roster_bytes,
+    sheet,
+    svg_qr,
+    text,
+    texted_code,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def cid():
+    return str(uuid.uuid4())
+
+
+def post_json(client, path, data):
+    return client.post("/api/v1" + path, data=json.dumps(data), content_type="application/json")
+
+
+def get_json(client, path):
+    r = client.get("/api/v1" + path)
+    assert r.status_code == 200, (path, r.status_code, r.content[:400])
+    return r.json()
+
+
+def upload(name, content):
+    f = io.BytesIO(content)
+    f.name = name
+    return f
+
+
+def as_user(user, lang="en"):
+    c = Client()
+    c.force_login(user)
+    c.cookies["django_language"] = lang
+    return c
+
+
+def child(client, parent, name):
+    rows = get_json(client, f"/places?parent={parent}")
+    return next(p for p in rows if p["name"] == name)
+
+
+def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
+    town = build_town(system)
+    staff, command, lab = as_user(town.staff), as_user(town.command), as_user(town.lab)
+
+    # --- 23:00: the roster goes in -----------------------------------------------------
+    r = staff.post("/api/v1/imports", {"place": town.community.id,
+                                       "file": upload("光明社区花名册.xlsx", roster_bytes())})
+    assert r.status_code == 201, r.content[:500]
+    job = r.json()
+    assert job["status"] == "done" and job["counts"]["created"] == 120 and job["errors"] == []
+    compound = child(staff, town.community.id, "光明小区")
+    building = child(staff, compound["id"], "1号楼")
+    unit = child(staff, building["id"], "1单元")
+    assert unit["resident_count"] == 24, unit
+
+    # --- the unit's code cards are printed, and what is printed is read back ----------------
+    r = staff.get(f"/api/v1/places/{unit['id']}/code-cards.pdf?everyone=true")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    pdf = b"".join(r.streaming_content) if r.streaming else r.content
+    printed = [code for image in pdf_pages(pdf) for code in qr_texts(image)]
+    assert len(printed) == 24 and all(c.startswith("FK1:") for c in printed), printed[:3]
+    assert len(set(printed)) == 24
+    names_on_paper = pdf_text(pdf)
+
+    # --- 07:00: the round (planned the night before), a sampling point, started ----------
+    now = timezone.now()
+    r = post_json(staff, "/screening/rounds", {
+        "place": town.community.id, "name": "第3轮核酸", "kind": "pcr", "pool_size": 5,
+        "starts_at": (now - datetime.timedelta(hours=1)).isoformat(),
+        "ends_at": (now + datetime.timedelta(hours=8)).isoformat()})
+    assert r.status_code == 201, r.content
+    rnd = r.json()["id"]
+    r = post_json(staff, "/places", {"parent": town.community.id, "kind": "sampling_point",
+                                     "name": "光明广场采样点"})
+    assert r.status_code == 201, r.content
+    r = post_json(staff, f"/screening/rounds/{rnd}/points", {"place": r.json()["id"], "tables": 2})
+    assert r.status_code == 200, r.content
+    point = r.json()["id"]
+    r = staff.post(f"/screening/rounds/{rnd}/status/", {"status": "running"}, follow=True)
+    assert get_json(staff, f"/screening/rounds/{rnd}")["status"] == "running"
+
+    # --- the station: a hand scanner types the card's text and presses Enter ------------
+    api = f"/screening/rounds/{rnd}"
+
+    def open_tube(barcode):
+        r = post_json(staff, f"{api}/tubes", {"barcode": barcode, "point": point, "table": 1})
+        assert r.status_code == 201, r.content
+        return r.json()
+
+    def scan(barcode, code):
+        r = post_json(staff, f"{api}/scan", {"client_id": cid(), "barcode": barcode,
+                                             "person": code + "\r\n"})
+        assert r.status_code == 200, (code, r.content)
+        return r.json()
+
+    sampled = {}  # name → tube
+    open_tube("T0001")
+    for code in printed[:5]:  # the tube fills at its pool size (5) and seals itself
+        out = scan("T0001", code)
+        assert out["name"] in names_on_paper
+        sampled[out["name"]] = "T0001"
+    assert out["tube"]["state"] == "sealed" and out["tube"]["count"] == 5
+    # the same card again, at the next tube: refused, naming who, not registered twice
+    open_tube("T0002")
+    r = post_json(staff, f"{api}/scan", {"client_id": cid(), "barcode": "T0002",
+                                         "person": printed[0].lower() + "\n"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "already_sampled"
+    first = next(n for n, t in sampled.items() if t == "T0001" and n in r.json()["error"]["message"])
+    assert first
+
+    # T0002: two people online, then the phone loses the network mid-tube. Its queue (what
+    # screening.js keeps and sends) holds three more scans and the seal it made when the
+    # tube filled; the first send is cut off after two events, then all is sent again, twice.
+    for code in printed[5:7]:
+        sampled[scan("T0002", code)["name"]] = "T0002"
+    queue = [{"client_id": cid(), "type": "scan", "barcode": "T0002", "person": code + "\r\n",
+              "at": timezone.now().isoformat()} for code in printed[7:10]]
+    queue.append({"client_id": cid(), "type": "seal", "barcode": "T0002"})
+    answers = [post_json(staff, f"{api}/sync", {"events": queue[:2]}).json()]
+    assert answers[0]["ok"] == 2
+    for _ in range(2):
+        r = post_json(staff, f"{api}/sync", {"events": queue})
+        assert r.status_code == 200, r.content
+        assert [o["status"] for o in r.json()["results"]] == ["ok"] * 4
+        answers.append(r.json())
+    # each scan is named once, by the answer that registered it (a replay answers
+    # "duplicate": registered before, nothing more)
+    named = [o["name"] for a in answers for o in a["results"] if o.get("name")]
+    assert len(named) == 3 and [o["duplicate"] for o in answers[2]["results"][:3]] == [True] * 3
+    sampled.update(dict.fromkeys(named, "T0002"))
+    last = answers[2]["results"][3]["tube"]
+    assert (last["state"], last["count"]) == ("sealed", 5)
+    # a third tube, left part-full and sealed by hand
+    open_tube("T0003")
+    for code in printed[10:12]:
+        sampled[scan("T0003", code)["name"]] = "T0003"
+    r = post_json(staff, f"{api}/tubes/T0003/seal", {})
+    assert r.status_code == 200 and r.json()["state"] == "sealed"
+    assert len(sampled) == 12
+    cov = get_json(staff, f"{api}/coverage?place={town.community.id}")
+    assert cov["sampled"] == 12, cov  # nothing doubled by the replays
+
+    # --- box and hand over: the point packs, the courier takes it, the lab receives it -------
+    boxes = f"/screening/rounds/{rnd}/boxes/"
+    staff.post(boxes, {"do": "create", "code": "BOX-1"})
+    box = re.search(r'name="box" value="(\d+)"', staff.get(boxes).content.decode()).group(1)
+    r = staff.post(boxes, {"do": "pack", "box": box, "tubes": "T0001\nt0002\nT0003"}, follow=True)
+    assert "3 tubes packed" in text(r)
+    staff.post(boxes, {"do": "handover", "box": box, "stage": "pickup", "given_by": "张三",
+                       "received_by": "快递李四"})
+    page = text(lab.get("/screening/lab/"))
+    assert "Box BOX-1 with the courier (3 tubes)" in page
+    r = lab.post(boxes, {"do": "handover", "box": box, "stage": "lab", "given_by": "快递李四",
+                         "received_by": "检测员王五"}, follow=True)
+    assert "Courier → lab: 快递李四 → 检测员王五" in text(r)
+
+    # --- the lab's file: one positive pool, and two mistakes -----------------------------
+    bad = sheet([("T0001", "阳性", 28.5, 30.1), ("T0002", "阴 性", None, None),
+                 ("T0009", "阴性", None, None), ("T0003", "阴性", None, None)])
+    r = lab.post("/screening/lab/", {"file": upload("结果.xlsx", bad)})
+    page = text(r, 422)
+    assert "Row 3" in page and "Row 4" in page and "T0009" in page, page  # both, in one answer
+    assert get_json(staff, f"{api}/followups")["count"] == 0  # nothing written
+    assert "Saved" not in page
+    good = sheet([("T0001", "阳性", 28.5, 30.1), ("T0002", "阴性", None, None),
+                  ("T0003", "阴性", None, None)])
+    r = lab.post("/screening/lab/", {"file": upload("结果-改.xlsx", good)})
+    assert "Saved 3 results, corrected 0. Positive pools: 1 (5 people to re-test)." in text(r)
+
+    # --- the positive shows at once where staff look first ------------------------------------
+    home = staff.get("/", follow=True)
+    words = text(home)
+    held = sorted(n for n, t in sampled.items() if t == "T0001")
+    assert "T0001" in words and all(n in words for n in held), words[:2000]
+
+    # --- re-test at home: the held five, one tube each -----------------------------------------
+    fus = get_json(staff, f"{api}/followups")["results"]
+    assert sorted(f["resident"]["name"] for f in fus) == held
+    visits = get_json(staff, f"{api}/home-visits")["results"]
+    assert {v["resident"]["name"] for v in visits if v["source"] == "retest"} == set(held)
+    for i, f in enumerate(fus):
+        body = {"barcode": f"S{i:04d}", "client_id": cid()}
+        assert post_json(staff, f"/screening/followups/{f['id']}/retest", body).status_code == 200
+        assert post_json(staff, f"/screening/followups/{f['id']}/retest", body).status_code == 200
+    r = lab.post("/api/v1/screening/results/file", {"file": upload("复检.csv", (
+        "管号,结果,ORF1ab,N\n" + "".join(f"S{i:04d},{'阳性' if i == 0 else '阴性'},,\n"
+                                       for i in range(len(fus)))).encode())})
+    assert r.status_code == 200 and r.json()["saved"] == 5, r.content
+    after = {f["resident"]["name"]: f["status"] for f in get_json(staff, f"{api}/followups")["results"]}
+    assert sorted(after.values()) == ["case"] + ["released"] * 4
+    assert after[fus[0]["resident"]["name"]] == "case"
+
+    # --- every page shows the same figures for the community ----------------------------
+    c = get_json(staff, f"{api}/coverage?place={town.community.id}")
+    assert (c["sampled"], c["expected"] - c["exempt"] - c["sampled"]) == (12, c["missing"])
+    want = dict(done=c["sampled"], to_sample=c["to_sample"], missing=c["missing"])
+    page = text(staff.get(f"/screening/rounds/{rnd}/?place={town.community.id}"))
+    done, to_sample = num(r"\d+% sampled (\d+) / (\d+)", page, 2)
+    assert dict(done=done, to_sample=to_sample, missing=num(r"(\d+) missing", page)) == want
+    covered, households = num(r"Households covered: (\d+) of (\d+)", page, 2)
+    assert (covered, households) == (c["households_covered"], c["households"])
+    street = text(command.get(f"/screening/rounds/{rnd}/?place={town.street.id}"))
+    done, to_sample, missing = num(r"光明社区 sampled (\d+) / (\d+) · missing (\d+)", street, 3)
+    assert dict(done=done, to_sample=to_sample, missing=missing) == want
+    panel = text(staff.get(f"/places/{town.community.id}/"))
+    s, t, m = num(r"第3轮核酸 光明社区 · [^0-9]+ (\d+) of (\d+) sampled · (\d+) missing", panel, 3)
+    assert dict(done=s, to_sample=t, missing=m) == want
+    missing_page = text(staff.get(f"/screening/rounds/{rnd}/missing/?place={town.community.id}"))
+    assert num(r"Missing list .*? · 光明社区 · (\d+)", missing_page) == c["missing"]
+    xlsx = staff.get(f"/screening/rounds/{rnd}/missing.xlsx?place={town.community.id}")
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
+                .iter_rows(values_only=True))
+    got = num(r"expected (\d+) · done (\d+) · exempt (\d+) · missing (\d+) · households covered "
+              r"(\d+) of (\d+)", str(rows[0][0]), 6)
+    assert got == (c["expected"], c["sampled"], c["exempt"], c["missing"], c["households_covered"],
+                   c["households"])
+    assert len([r for r in rows[2:] if r and r[0]]) == c["missing"]
+    assert not set(sampled) & {r[0] for r in rows[2:] if r}
+
+    # --- 23:00, 召集: volunteers for tomorrow morning, who check in by the printed QR --------
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "now", lambda: morning(tomorrow - datetime.timedelta(days=1), 23))
+    link = get_json(staff, f"/volunteers/communities/{town.community.id}/join-link")
+    households = get_json(staff, f"/households?place={unit['id']}")["results"]
+    people = []
+    for n in range(3):
+        phone = f"1390000000{n}"
+        anon = Client()
+        assert post_json(anon, f"/volunteers/join/{link['token']}/code", {"phone": phone}).status_code == 200
+        r = post_json(anon, f"/volunteers/join/{link['token']}", {
+            "name": f"志愿者{n}", "phone": phone, "code": texted_code(phone),
+            "id_number": pii.make_id_number("140106", datetime.date(1980, 1, 1 + n), n),
+            "household": households[n]["id"],
+            "consent": True})
+        assert r.status_code in (200, 201), r.content
+        people.append((r.json()["id"], phone))
+    for vid, _phone in people:
+        assert post_json(staff, f"/volunteers/people/{vid}/approve", {}).status_code == 200
+    r = post_json(staff, "/volunteers/calls", {
+        "community": town.community.id, "task": "sampling", "title": "明早7点 核酸采样",
+        "place": building["id"], "starts_at": morning(tomorrow, 7).isoformat(),
+        "ends_at": morning(tomorrow, 11).isoformat(), "slots": 2,
+        "briefing": "6:45 到 1号楼下集合"})
+    assert r.status_code == 201, r.content
+    call = r.json()["id"]
+    phones = []
+    for _vid, phone in people:  # each logs in with a texted code and answers the call
+        v = Client()
+        v.post("/volunteers/login/", {"phone": phone})
+        r = v.post("/volunteers/login/", {"phone": phone, "code": texted_code(phone)}, follow=True)
+        assert r.status_code == 200 and "_auth_user_id" in v.session, text(r)[:500]
+        r = post_json(v, f"/volunteers/calls/{call}/signup", {})
+        assert r.status_code == 200, r.content
+        phones.append((v, r.json()["status"]))
+    assert [st for _v, st in phones] == ["confirmed", "confirmed", "waitlisted"]
+
+    # the call's QR is printed and put up at the building; at 06:55 the two scan it
+    qr_page = staff.get(f"/volunteers/calls/{call}/qr/")
+    scanned = svg_qr(qr_page.content.decode())
+    assert scanned.startswith("http") and "/volunteers/scan/" in scanned
+    path = re.sub(r"^https?://[^/]+", "", scanned)
+    monkeypatch.setattr(timezone, "now", lambda: morning(tomorrow, 6, 55))
+    for v, st in phones:
+        page = v.get(path)
+        if st == "waitlisted":
+            assert "没有确认" in text(page) or "确认的名额" in text(page), text(page)
+            continue
+        r = v.post(path, {"op": "in"}, follow=True)
+        assert "已于 06:55 签到" in text(r)  # a volunteer's phone, in Chinese
+    staff = as_user(town.staff)  # the morning shift logs in
+    roster = get_json(staff, f"/volunteers/calls/{call}")
+    checked = [a for a in roster["confirmed_people"] if a["check_in_at"]]
+    assert len(checked) == 2 and all(a["late_minutes"] == 0 for a in checked), roster
