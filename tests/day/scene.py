@@ -63,15 +63,33 @@ def pdf_text(pdf: bytes) -> str:
     return "\n".join(page.get_textpage().get_text_range() for page in doc)
 
 
+def svg_qrs(html: str) -> list[str]:
+    """The QR codes a page draws as SVG, inline or as data: URI images, each drawn on white
+    at 8 px a module and decoded (segno's path: M/m moves, h runs of dark modules)."""
+    from urllib.parse import unquote
+
+    svgs = re.findall(r"(?s)<svg\b.*?</svg>", html)
+    svgs += [unquote(u) for u in re.findall(r'src="data:image/svg\+xml[^,"]*,([^"]+)"', html)]
+    out = []
+    for svg in svgs:
+        m = re.search(r"""<path[^>]*stroke=["'][^"']+["'][^>]*\bd=["']([^"']+)["']""", svg)
+        if m:
+            out.append(_draw_and_read(m.group(1)))
+    return out
+
+
 def svg_qr(html: str) -> str:
-    """The QR code drawn by an inline SVG on a page (segno's path: M/m moves, h runs of
-    dark modules), drawn on white at 8 px a module and decoded."""
+    """The one QR code a page draws."""
+    found = svg_qrs(html)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _draw_and_read(path: str) -> str:
     from PIL import Image, ImageDraw
 
-    m = re.search(r'<svg[^>]*class="qr"[^>]*>.*?<path[^>]*stroke="[^"]+"[^>]*\bd="([^"]+)"', html, re.S)
-    assert m, "no QR code on the page"
     runs, x, y = [], 0.0, 0.0
-    for op, args in re.findall(r"([MmHhVv])([^MmHhVv]*)", m.group(1)):
+    for op, args in re.findall(r"([MmHhVv])([^MmHhVv]*)", path):
         nums = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", args)]
         if op == "M":
             x, y = nums
