@@ -240,6 +240,12 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     after = {f["resident"]["name"]: f["status"] for f in get_json(staff, f"{api}/followups")["results"]}
     assert sorted(after.values()) == ["case"] + ["released"] * 4
     assert after[fus[0]["resident"]["name"]] == "case"
+    # nobody is left on the home-visit list; the case is on the staff's home, by name
+    assert get_json(staff, f"{api}/home-visits")["count"] == 0
+    words = text(staff.get("/", follow=True))
+    case = fus[0]["resident"]["name"]
+    assert "Confirmed positive: 1 person" in words and case in words and "S0000" in words
+    assert not any(n in words for n in held if n != case)
 
     # --- every page shows the same figures for the community ----------------------------
     c = get_json(staff, f"{api}/coverage?place={town.community.id}")
@@ -273,20 +279,26 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     # --- 23:00, 召集: volunteers for tomorrow morning, who check in by the printed QR --------
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     monkeypatch.setattr(timezone, "now", lambda: morning(tomorrow - datetime.timedelta(days=1), 23))
-    link = get_json(staff, f"/volunteers/communities/{town.community.id}/join-link")
-    households = get_json(staff, f"/households?place={unit['id']}")["results"]
+    # the community's poster (报到) is printed; people scan it and register on their phones,
+    # finding their home by the address as they say it ("1-2-301", "1号楼 1单元 302")
+    poster = svg_qr(text_of(staff.get(f"/volunteers/c/{town.community.id}/poster/")))
+    join = re.sub(r"^https?://[^/]+", "", poster)
+    assert re.fullmatch(r"/join/[\w-]+/", join), poster
     people = []
-    for n in range(3):
-        phone = f"1390000000{n}"
-        anon = Client()
-        assert post_json(anon, f"/volunteers/join/{link['token']}/code", {"phone": phone}).status_code == 200
-        r = post_json(anon, f"/volunteers/join/{link['token']}", {
-            "name": f"志愿者{n}", "phone": phone, "code": texted_code(phone),
-            "id_number": pii.make_id_number("140106", datetime.date(1980, 1, 1 + n), n),
-            "household": households[n]["id"],
-            "consent": True})
-        assert r.status_code in (200, 201), r.content
-        people.append((r.json()["id"], phone))
+    for n, home in enumerate(["1-1-301", "1号楼 1单元 302", "1-2-401"]):
+        phone, anon = f"1390000000{n}", Client()
+        assert "报到" in text(anon.get(join)) or "志愿者" in text(anon.get(join))
+        found = re.findall(r'name="household" value="(\d+)"[^>]*>\s*([^<]+)',
+                           text_of(anon.get(join + "homes/", {"home_q": home})))
+        assert len(found) == 1, (home, found)
+        assert anon.post(join + "code/", {"phone": phone}).status_code == 200
+        r = anon.post(join, {"name": f"志愿者{n}", "phone": phone, "code": texted_code(phone),
+                             "id_number": pii.make_id_number("140106", datetime.date(1980, 1, 1 + n), n),
+                             "household": found[0][0], "consent": "1"})
+        assert f"志愿者{n}" in text(r) and "error" not in text_of(r), text(r)[:800]
+    pending = get_json(staff, f"/volunteers/people?community={town.community.id}&status=pending")
+    people = [(v["id"], v["phone"]) for v in sorted(pending["results"], key=lambda v: v["name"])]
+    assert len(people) == 3
     for vid, _phone in people:
         assert post_json(staff, f"/volunteers/people/{vid}/approve", {}).status_code == 200
     r = post_json(staff, "/volunteers/calls", {
@@ -324,3 +336,14 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     roster = get_json(staff, f"/volunteers/calls/{call}")
     checked = [a for a in roster["confirmed_people"] if a["check_in_at"]]
     assert len(checked) == 2 and all(a["late_minutes"] == 0 for a in checked), roster
+
+    # 10:55, done: the same QR again checks out, after saying what will be credited
+    monkeypatch.setattr(timezone, "now", lambda: morning(tomorrow, 10, 55))
+    for v, _st in phones[:2]:
+        ask = v.post(path, {"op": "out"})
+        assert "4.0" in text(ask) and 'name="confirm"' in text_of(ask), text(ask)[:600]
+        r = v.post(path, {"op": "out", "confirm": "1"}, follow=True)
+        assert "4.0" in text(r)
+    hours = {a["volunteer_name"]: a["minutes"] for a in
+             get_json(as_user(town.staff), f"/volunteers/calls/{call}")["confirmed_people"]}
+    assert sorted(hours.values()) == [240, 240], hours
