@@ -33,7 +33,7 @@ def phones(_browser, live_server):
     from django.urls import get_resolver
 
     _ = get_resolver().url_patterns
-    made = []
+    made, shots = [], [0]
 
     def phone(name):
         ctx = _browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
@@ -49,7 +49,8 @@ def phones(_browser, live_server):
 
         def shot(label):
             os.makedirs(SHOTS, exist_ok=True)
-            path = os.path.join(SHOTS, f"day-{label}.png")
+            shots[0] += 1
+            path = os.path.join(SHOTS, f"day-{shots[0]:02d}-{name}-{label}.png")
             page.screenshot(path=path, full_page=True)
             return path
 
@@ -74,6 +75,13 @@ def api_post(page, path, data):
                                   headers={"X-CSRFToken": csrf, "Referer": page.base + "/"})
     assert r.ok, (path, r.status, r.text()[:300])
     return r.json()
+
+
+def place_id(page, parent, *names):
+    """Down the tree by name, through the API the pages use."""
+    for name in names:
+        parent = next(p["id"] for p in api_get(page, f"/places?parent={parent}") if p["name"] == name)
+    return parent
 
 
 def scanner_types(page, text):
@@ -104,16 +112,16 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
                                              "mimeType": "application/octet-stream"}])
     staff.click("text=检查并导入")
     staff.wait_for_selector(".status-done", timeout=60_000)
-    staff.shot("01-roster-imported")
+    staff.shot("roster-imported")
 
     # --- code cards for 1号楼: down the tree by taps, print, read the paper back -------------
     staff.goto(staff.base + f"/places/{town.community.id}/")
     staff.click("a:has-text('光明小区')")
     staff.click("a:has-text('1号楼')")
-    staff.shot("02-building")
+    staff.shot("building")
     staff.click("text=打印码卡")
     staff.check("input[name=everyone][value='1']")
-    staff.shot("03-code-cards")
+    staff.shot("code-cards")
     wide_enough(staff)
     url = staff.evaluate("""() => { const f = document.querySelector("form[action$='code-cards.pdf']");
         return f.action + '?' + new URLSearchParams(new FormData(f)).toString(); }""")
@@ -132,13 +140,13 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     staff.fill("#r-end", local(now + datetime.timedelta(hours=8)))
     staff.fill("#r-pool", "5")
     wide_enough(staff)
-    staff.shot("04-plan-round")
+    staff.shot("plan-round")
     staff.click("#plan button.primary")
     staff.wait_for_selector("button[name=status][value=running]")
     rnd = int(re.search(r"/rounds/(\d+)/", staff.url).group(1))
     staff.click("button[name=status][value=running]")
     staff.wait_for_selector("a:has-text('扫码采样')")
-    staff.shot("05-round-started")
+    staff.shot("round-started")
 
     # --- the station: the scanner types each card, Enter ------------------------------------
     staff.click("a.btn.primary:has-text('扫码采样')")
@@ -148,14 +156,14 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     for n, code in enumerate(printed[:3], start=1):
         scanner_types(staff, code + "\n")
         expect(staff.locator("#tube-count")).to_have_text(f"{n}/5")
-    staff.shot("05-station-three-in-tube")
+    staff.shot("station-three-in-tube")
     # the network goes, mid-tube: two more people, kept on the phone; the tube fills
     staff.context.set_offline(True)
     expect(staff.locator("#net")).to_have_class(re.compile("warn"))
     for code in printed[3:5]:
         scanner_types(staff, code)
     expect(staff.locator("#waiting")).to_have_text("3")  # 2 + seal
-    staff.shot("06-station-offline-queue")
+    staff.shot("station-offline-queue")
     kept = staff.evaluate(f"JSON.parse(localStorage.getItem('fk-station-{rnd}-{town.staff.id}')).queue.length")
     assert kept == 3
     staff.context.set_offline(False)
@@ -171,33 +179,68 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
         expect(staff.locator("#tube-count")).to_have_text(f"{n}/5")
     scanner_types(staff, printed[0].lower())
     expect(staff.locator("#say")).to_have_class(re.compile("bad"))
-    staff.shot("07-station-already-sampled")
+    staff.shot("station-already-sampled")
     staff.click("#seal")
     staff.wait_for_selector("#seal-box:not([hidden])")
-    staff.shot("08-station-seal-asks")
+    staff.shot("station-seal-asks")
     staff.click("#seal-yes")
     expect(staff.locator("#tube-label")).not_to_contain_text("T0002")
     cov = api_get(staff, f"/screening/rounds/{rnd}/coverage?place={town.community.id}")
     assert cov["sampled"] == 7, cov
     assert not staff.problems, staff.problems
 
+    # --- a family shows their codes on their own phone --------------------------------------
+    # staff give 1单元 602 a login on the household page; the slip shows the password once;
+    # the family logs in with it and opens their codes; the station scans the phone's screen
+    unit = place_id(staff, town.community.id, "光明小区", "1号楼", "1单元")
+    hh = api_get(staff, f"/households?place={unit}")["results"][-1]
+    members = api_get(staff, f"/households/{hh['id']}")["residents"]
+    station = staff.url
+    staff.goto(staff.base + f"/households/{hh['id']}/")
+    staff.click("details:has(#hl-phone) summary")
+    staff.fill("#hl-phone", members[0]["phone"])
+    staff.click("form:has(#hl-phone) button")
+    password = staff.text_content(".secret").strip()
+    staff.shot("family-login-slip")
+    family = phones("family")
+    log_in(family, members[0]["phone"], password)
+    assert members[0]["name"] in family.text_content("main")
+    family.goto(family.base + "/my/codes/")
+    from PIL import Image
+
+    on_screen = qr_texts(Image.open(family.shot("codes-on-screen")))
+    assert len(on_screen) == len(members) and set(on_screen).isdisjoint(printed[:7])
+    staff.goto(station)
+    scanner_types(staff, "T0003")
+    expect(staff.locator("#tube-label")).to_contain_text("T0003")
+    for n, code in enumerate(on_screen[:4], start=1):
+        scanner_types(staff, code)
+        expect(staff.locator("#recent li").first).to_contain_text(f"T0003 {n}/5")
+    if len(on_screen[:4]) < 5:
+        staff.click("#seal")
+        staff.click("#seal-yes")
+        expect(staff.locator("#tube-label")).not_to_contain_text("T0003")
+    n_sampled = 7 + len(on_screen[:4])
+    cov = api_get(staff, f"/screening/rounds/{rnd}/coverage?place={town.community.id}")
+    assert cov["sampled"] == n_sampled, cov
+
     # --- box and hand over ----------------------------------------------------------------
     staff.goto(staff.base + f"/screening/rounds/{rnd}/boxes/")
     staff.fill("input[name=code]", "BOX-1")
     staff.click("form:has(input[name=code]) button")
-    staff.fill("textarea[name=tubes]", "T0001\nT0002")
+    staff.fill("textarea[name=tubes]", "T0001\nT0002\nT0003")
     staff.click("form:has(textarea[name=tubes]) button")
     staff.wait_for_selector("input[name=given_by]")
     staff.fill("input[name=given_by]", "张三")
     staff.fill("input[name=received_by]", "快递李四")
-    staff.shot("09-box-packed")
+    staff.shot("box-packed")
     staff.click("form:has(input[name=given_by]) button")
     staff.wait_for_load_state()
 
     lab = phones("lab")
     log_in(lab, "lab_op")
     assert "/screening/lab/" in lab.url  # the lab lands on its work
-    lab.shot("10-lab-home")
+    lab.shot("lab-home")
     lab.click("a.btn.primary")  # receive boxes
     lab.fill("input[name=given_by]", "快递李四")
     lab.fill("input[name=received_by]", "检测员王五")
@@ -212,13 +255,13 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     lab.click("form[enctype] button.primary")
     lab.wait_for_selector(".file-errors")
     assert lab.locator(".file-errors li").count() == 2
-    lab.shot("11-lab-file-refused")
+    lab.shot("lab-file-refused")
     assert api_get(staff, f"/screening/rounds/{rnd}/followups")["count"] == 0
-    good = sheet([("T0001", "阳性", 28.5, 30.1), ("T0002", "阴性", None, None)])
+    good = sheet([("T0001", "阳性", 28.5, 30.1), ("T0002", "阴性", None, None), ("T0003", "阴性", None, None)])
     lab.set_input_files("#f", files=[{"name": "结果-改.xlsx", "buffer": good, "mimeType": "application/octet-stream"}])
     lab.click("form[enctype] button.primary")
     lab.wait_for_selector(".card.highlight")
-    lab.shot("12-lab-file-saved")
+    lab.shot("lab-file-saved")
 
     # --- the positive, on the staff's home at once --------------------------------------------
     staff.goto(staff.base + "/")
@@ -226,7 +269,7 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     assert len(held) == 5
     main = staff.text_content("main")
     assert "T0001" in main and all(n in main for n in held), main[:1500]
-    staff.shot("13-staff-home-positive")
+    staff.shot("staff-home-positive")
 
     # --- re-test at home, one tube each ------------------------------------------------------
     staff.goto(staff.base + f"/screening/rounds/{rnd}/followups/")
@@ -235,25 +278,29 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
         staff.click("form:has(input[name=followup]) button >> nth=0")
         staff.wait_for_load_state()
     assert staff.locator("input[name=followup]").count() == 0
-    staff.shot("14-followups-resampled")
+    staff.shot("followups-resampled")
     lab.goto(lab.base + "/screening/lab/")
-    retests = sheet([(f"S{i:04d}", "阴性", None, None) for i in range(5)])
+    retests = sheet([(f"S{i:04d}", "阳性" if i == 0 else "阴性", None, None) for i in range(5)])
     lab.set_input_files("#f", files=[{"name": "复检.xlsx", "buffer": retests, "mimeType": "application/octet-stream"}])
     lab.click("form[enctype] button.primary")
     lab.wait_for_selector(".card.highlight")
-    statuses = {f["status"] for f in api_get(staff, f"/screening/rounds/{rnd}/followups")["results"]}
-    assert statuses == {"released"}
+    statuses = sorted(f["status"] for f in api_get(staff, f"/screening/rounds/{rnd}/followups")["results"])
+    assert statuses == ["case"] + ["released"] * 4
+    staff.goto(staff.base + "/")
+    alert = staff.text_content("#positive-alert")
+    assert "单采复核阳性" in alert and "S0000" in alert, alert
+    staff.shot("staff-home-case")
 
     # --- the figures: the round page and the missing list say what the API says --------------
     cov = api_get(staff, f"/screening/rounds/{rnd}/coverage?place={town.community.id}")
     staff.goto(staff.base + f"/screening/rounds/{rnd}/")
     stats = staff.text_content("#live .stats")
     assert f"{cov['sampled']} / {cov['to_sample']}" in stats and str(cov["missing"]) in stats, stats
-    staff.shot("15-round-figures")
+    staff.shot("round-figures")
     staff.click("#live .stats a >> nth=1")  # the missing figure opens the missing list
     staff.wait_for_load_state()
     assert re.search(rf"\b{cov['missing']}\b", staff.text_content("h1")), staff.text_content("h1")
-    staff.shot("16-missing-list")
+    staff.shot("missing-list")
 
     # --- 23:00, 召集: volunteers for the morning ----------------------------------------------
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
@@ -280,10 +327,10 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     staff.fill("#f-slots", "2")
     staff.fill("#f-briefing", "6:45 到 1号楼下集合")
     wide_enough(staff)
-    staff.shot("17-call-form")
+    staff.shot("call-form")
     staff.click("button:has-text('发布召集令')")
     staff.wait_for_load_state()
-    staff.shot("18-call-published")
+    staff.shot("call-published")
     m = re.search(r"/calls/(\d+)/", staff.url)
     assert m, (staff.url, staff.text_content("main")[:800])
     call = int(m.group(1))
@@ -296,24 +343,24 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     vol.fill("#f-code", texted_code(phone_no))
     vol.click("button.primary")
     vol.wait_for_load_state()
-    vol.shot("18-volunteer-home")
+    vol.shot("volunteer-home")
     vol.click("a:has-text('明早7点 核酸采样')")
     vol.click("form[action$='/sign-up/'] button")
     vol.wait_for_selector("#answer")
-    vol.shot("19-volunteer-signed-up")
+    vol.shot("volunteer-signed-up")
 
     # the call's QR is printed at the building; at 06:55 the volunteer scans it
     staff.goto(staff.base + f"/volunteers/calls/{call}/qr/")
-    poster = staff.shot("20-call-qr")
+    poster = staff.shot("call-qr")
     from PIL import Image
 
     scanned = qr_texts(Image.open(poster))
     assert len(scanned) == 1 and "/volunteers/scan/" in scanned[0], scanned
     monkeypatch.setattr(timezone, "now", lambda: morning(tomorrow, 6, 55))
     vol.goto(vol.base + re.sub(r"^https?://[^/]+", "", scanned[0]))
-    vol.shot("21-scan-page")
+    vol.shot("scan-page")
     vol.click("button[name=op][value=in]")
     vol.wait_for_load_state()
     assert "06:55" in vol.text_content("main")
-    vol.shot("22-checked-in")
+    vol.shot("checked-in")
     assert not (staff.problems or lab.problems or vol.problems)
