@@ -276,6 +276,17 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     assert len([r for r in rows[2:] if r and r[0]]) == c["missing"]
     assert not set(sampled) & {r[0] for r in rows[2:] if r}
 
+    # --- the round ends: the page asks first, with the same figures; then no station registers
+    ask = text(staff.post(f"/screening/rounds/{rnd}/status/", {"status": "closed"}))
+    got = num(r"Sampled (\d+) of (\d+) \((\d+)%\); (\d+) not sampled yet", ask, 4)
+    assert got == (c["sampled"], c["to_sample"], c["percent"], c["missing"]), ask
+    assert get_json(staff, f"/screening/rounds/{rnd}")["status"] == "running"  # not yet
+    staff.post(f"/screening/rounds/{rnd}/status/", {"status": "closed", "confirm": "1"})
+    assert get_json(staff, f"/screening/rounds/{rnd}")["status"] == "closed"
+    open_again = post_json(staff, f"{api}/tubes", {"barcode": "T0004"})
+    assert open_again.status_code in (400, 409, 422), open_again.content
+    assert "closed" in open_again.json()["error"]["message"]
+
     # --- 23:00, 召集: volunteers for tomorrow morning, who check in by the printed QR --------
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     monkeypatch.setattr(timezone, "now", lambda: morning(tomorrow - datetime.timedelta(days=1), 23))

@@ -169,7 +169,21 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     staff.shot("station-offline-queue")
     kept = staff.evaluate(f"JSON.parse(localStorage.getItem('fk-station-{rnd}-{town.staff.id}')).queue.length")
     assert kept == 3
+    # the network comes back flaky: the first send reaches the server, its answer is lost
+    lost = []
+
+    def answer_lost(route):
+        lost.append(route.fetch().status)  # the server registers the batch...
+        route.abort()  # ...and the phone never hears back
+
+    staff.route("**/sync", answer_lost)
     staff.context.set_offline(False)
+    staff.click("#send-now")
+    expect(staff.locator("#net")).to_have_class(re.compile("warn"))
+    assert lost == [200]
+    staff.unroute("**/sync")
+    # the phone is switched off and on: the queue is still on it, and is sent again
+    staff.reload()
     expect(staff.locator("#waiting")).to_have_text("0", timeout=30_000)
     staff.click("#send-now")  # tapped again for good measure: nothing is sent twice
     cov = api_get(staff, f"/screening/rounds/{rnd}/coverage?place={town.community.id}")
