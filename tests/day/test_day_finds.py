@@ -1,0 +1,51 @@
+"""What the day tests found broken between capabilities, each kept as a regression test
+(the day tests themselves run the whole day; these pin the one seam)."""
+
+import io
+
+import openpyxl
+
+from fangkong.core.xlsx import open_xlsx
+from fangkong.registry import cards
+from tests.screening.conftest import api, cid, rnd  # noqa: F401 - the round fixture
+
+
+def _book(rows, number_format=None) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    if number_format:
+        for (cell,) in ws.iter_rows(min_row=2, max_col=1):
+            cell.number_format = number_format
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_zero_padded_number_reads_as_excel_shows_it():
+    """A lab's system exports tube barcodes as numbers formatted "0000000000": Excel shows
+    0022041802, the reader gave 22041802 and the lab file was refused ("tube 22041802 is
+    in no round") while the lab saw 0022041802 in its file."""
+    data = _book([["管号", "结果"], [22041802, "阴性"], [2204180001, "阴性"]], "0000000000")
+    with open_xlsx(data) as book:
+        rows = [list(r) for _n, r in book.sheets[0].rows()]
+    assert rows[1][0] == "0022041802" and rows[2][0] == "2204180001"
+    with open_xlsx(_book([["n"], [42]], "0.00")) as book:  # other number formats: numbers
+        assert [list(r) for _n, r in book.sheets[0].rows()][1] == [42]
+
+
+def test_the_lab_file_finds_a_tube_whose_barcode_starts_with_zero(world, rnd, client):  # noqa: F811
+    client.force_login(world.users.staff)
+    assert api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "0022041802"}).status_code == 201
+    r = api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "0022041802",
+                                                       "person": cards.code_payload(world.su)})
+    assert r.status_code == 200, r.content
+    assert api(client, "post", f"/rounds/{rnd.id}/tubes/0022041802/seal").status_code == 200
+    lab = client.__class__()
+    lab.force_login(world.users.lab)
+    f = io.BytesIO(_book([["管号", "结果"], [22041802, "阳性"]], "0000000000"))
+    f.name = "结果.xlsx"
+    r = lab.post("/api/v1/screening/results/file", {"file": f})
+    assert r.status_code == 200, r.content
+    assert r.json()["positive_pools"] == 1
