@@ -240,6 +240,12 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
                   ("T0003", "阴性", None, None), ("t0004 ", "阴性", None, None)])
     r = lab.post("/screening/lab/", {"file": upload("结果-改.xlsx", good)})
     assert "Saved 4 results, corrected 0. Positive pools: 1 (5 people to re-test)." in text(r)
+    # not sure it went through, the lab uploads the same file again: nothing changes
+    # (the page said "Positive pools: 0" of the file with the positive in it; now it says why)
+    again = text(lab.post("/screening/lab/", {"file": upload("结果-改.xlsx", good)}))
+    assert "4 results were recorded before, the same: nothing changed for them." in again
+    assert "Positive pools: 0" not in again
+    assert get_json(staff, f"{api}/followups")["count"] == 5
 
     # --- the positive shows at once where staff look first ------------------------------------
     home = staff.get("/", follow=True)

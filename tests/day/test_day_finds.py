@@ -49,3 +49,27 @@ def test_the_lab_file_finds_a_tube_whose_barcode_starts_with_zero(world, rnd, cl
     r = lab.post("/api/v1/screening/results/file", {"file": f})
     assert r.status_code == 200, r.content
     assert r.json()["positive_pools"] == 1
+
+
+def test_a_lab_file_sent_again_says_its_results_were_already_there(world, rnd, client):  # noqa: F811
+    """The lab, unsure whether its upload went through, sends the file again: the page said
+    "Saved 0 results … Positive pools: 0" of a file with a positive pool in it."""
+    client.force_login(world.users.staff)
+    api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001", "capacity": 1})
+    api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
+                                                   "person": cards.code_payload(world.su)})
+    lab = client.__class__()
+    lab.force_login(world.users.lab)
+    lab.cookies["django_language"] = "en"
+    pages = []
+    for _ in range(2):
+        f = io.BytesIO(_book([["管号", "结果"], ["T0001", "阳性"]]))
+        f.name = "结果.xlsx"
+        pages.append(lab.post("/screening/lab/", {"file": f}).content.decode())
+    assert "Positive pools: 1 (1 people to re-test)" in pages[0]
+    assert "1 result was recorded before, the same: nothing changed for it." in pages[1]
+    assert "Positive pools: 0" not in pages[1]
+    again = lab.post("/api/v1/screening/results",
+                     data='{"results": [{"barcode": "T0001", "result": "positive"}]}',
+                     content_type="application/json").json()
+    assert (again["saved"], again["unchanged"], again["positive_pools"]) == (0, 1, 0)
