@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from fangkong.registry.models import LEVELS, Place
+from fangkong.core.tree import level_field
+from fangkong.registry.models import Place
 
 from .roles import ROLE_PERMS, Perm, Role
 
@@ -28,7 +29,7 @@ class Grant:
 
     @property
     def level_field(self) -> str | None:
-        return f"{self.place.kind}_id" if self.place.kind in LEVELS else None
+        return level_field(self.place)
 
 
 @dataclass

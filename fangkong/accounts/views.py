@@ -108,11 +108,11 @@ def people(request):
     from fangkong.registry.models import LEVELS, Kind
     from fangkong.registry.queries import places
 
+    from .access import require_people_page
     from .queries import memberships
     from .roles import Perm, Role
 
-    if not request.scope.has(Perm.MANAGE_USERS):
-        raise NotFound()
+    require_people_page(request.scope)
     actor = Actor.from_request(request)
     errors, values = {}, {}
     targets = list(places(request.scope, Perm.MANAGE_USERS)

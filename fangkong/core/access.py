@@ -59,3 +59,10 @@ def one(qs, pk):
         return qs.get(pk=int(pk))
     except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
+
+
+def require_somewhere(who, perm) -> None:
+    """A page or list that needs `perm` somewhere in the tree (an outbox, the audit log):
+    NotFound for a user who holds it nowhere."""
+    if not scope_of(who).has(perm):
+        raise NotFound()

@@ -18,14 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import User
-from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
 from fangkong.core import bulk
 from fangkong.core.clean import bounded, limit_of
-from fangkong.core.errors import Forbidden, Invalid, NotFound
-from fangkong.registry.models import LEVEL_FIELDS, Place
+from fangkong.core.errors import Invalid
+from fangkong.core.tree import ancestor_ids, levels_of
+from fangkong.registry.models import Place
 
 from . import channels
+from .access import require_manage
 from .models import Delivery, GroupChannel, Notification, Status
 
 log = logging.getLogger("fangkong.notify")
@@ -35,7 +36,7 @@ LEASE = datetime.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
 
 
 def _levels(place) -> dict:
-    return {f: getattr(place, f) for f in LEVEL_FIELDS} if place is not None else {}
+    return levels_of(place) if place is not None else {}
 
 
 def _user_ids(users) -> list[int]:
@@ -103,7 +104,7 @@ def notify_phone(phone: str, *, kind: str, title: str, body: str = "",
 def announce(actor, place: Place, *, kind: str, title: str, body: str = "", url: str = "") -> int:
     """Post to the group channels (WeCom robots, webhooks) of `place` and its ancestors.
     Returns the deliveries queued (0 when no group channel is set up)."""
-    above = [getattr(place, f) for f in LEVEL_FIELDS if getattr(place, f)] + [place.pk]
+    above = ancestor_ids(place) + [place.pk]
     groups = list(GroupChannel.objects.filter(place_id__in=above, active=True))
     now = timezone.now()
     rows = [Delivery(channel=g.channel, target=g.target, kind=kind, title=title[:200], body=body,
@@ -241,14 +242,6 @@ def next_due() -> datetime.datetime | None:
 
 
 # --- user actions --------------------------------------------------------------------
-
-
-def require_manage(actor, obj):
-    if actor.scope.allows(Perm.MANAGE_NOTIFY, obj):
-        return
-    if actor.scope.allows(Perm.VIEW_REGISTRY, obj):
-        raise Forbidden()
-    raise NotFound()
 
 
 def retry(actor, delivery: Delivery) -> Delivery:

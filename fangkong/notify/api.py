@@ -7,12 +7,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
-from fangkong.accounts.roles import Perm
 from fangkong.core import paging
 from fangkong.core.actor import Actor
-from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.errors import Invalid
 
 from . import actions, queries
+from .access import require_outbox
 from .models import Status
 
 router = Router(tags=["notify"])
@@ -91,8 +91,7 @@ def read(request, body: ReadIn):
 def deliveries(request, status: str | None = None, page: int = Query(1, ge=1, le=100_000),
                page_size: int = Query(50, ge=1)):
     """Staff: outbound messages (SMS, webhooks, group robots) in my part of the tree."""
-    if not request.scope.has(Perm.MANAGE_NOTIFY):
-        raise NotFound()
+    require_outbox(request.scope)
     if status is not None and status not in Status.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
     page_size = paging.page_size(page_size)

@@ -12,6 +12,7 @@ from fangkong.core.views import page
 from fangkong.registry import queries as registry_queries
 
 from . import actions, channels, queries
+from .access import require_outbox
 from .models import Status
 
 
@@ -51,8 +52,7 @@ def read_all(request):
 def outbox(request):
     """Staff: outbound messages in their part of the tree, failures first, and the
     group channels (WeCom robots, webhooks) set up for their places."""
-    if not request.scope.has(Perm.MANAGE_NOTIFY):
-        raise NotFound()
+    require_outbox(request.scope)
     status = request.GET.get("status") or None
     if status not in Status.values:
         status = None
