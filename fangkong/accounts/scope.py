@@ -117,3 +117,28 @@ class Scope:
             else:
                 out |= Q(id=g.place.id) | Q(parent_id=g.place.id)
         return out
+
+
+def scope_for(user) -> Scope:
+    """settings.FANGKONG_SCOPE_FOR_USER: how core.actor builds a user's scope."""
+    return Scope.for_user(user)
+
+
+class SystemScope(Scope):
+    """Used by demo loading and maintenance commands only: every permission everywhere
+    (settings.FANGKONG_SYSTEM_SCOPE)."""
+
+    def __init__(self):
+        super().__init__(user=None, superuser=True)
+
+    def has(self, perm):
+        return True
+
+    def allows(self, perm, obj):
+        return True
+
+    def q(self, perm, *, household_field="household_id"):
+        return Q()
+
+    def place_q(self, perm):
+        return Q()

@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
 from fangkong.core import paging
-from fangkong.core.actor import Actor
+from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid
 
 from . import actions, queries
@@ -104,4 +104,4 @@ def deliveries(request, status: str | None = None, page: int = Query(1, ge=1, le
 def retry(request, delivery_id: int):
     """Staff: send a failed message again now."""
     d = queries.get_delivery(request.scope, delivery_id)
-    return _d_out(actions.retry(Actor.from_request(request, via="api"), d))
+    return _d_out(actions.retry(actor_of(request), d))

@@ -6,9 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
-from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.views import page
+from fangkong.core.views import act, actor_of, next_or, page
 from fangkong.registry import queries as registry_queries
 
 from . import actions, channels, queries
@@ -69,7 +68,7 @@ def outbox(request):
                                                    Perm.MANAGE_NOTIFY)
             except NotFound:
                 raise Invalid(fields={"place": [_("Choose a place.")]}) from None
-            actions.add_group_channel(Actor.from_request(request), place,
+            actions.add_group_channel(actor_of(request), place,
                                       name=request.POST.get("name", ""),
                                       channel=request.POST.get("channel", ""),
                                       target=request.POST.get("target", ""))
@@ -90,19 +89,14 @@ def outbox(request):
 @require_POST
 def retry(request, pk):
     d = queries.get_delivery(request.scope, pk)
-    try:
-        actions.retry(Actor.from_request(request), d)
-    except Invalid as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, _("The message will be sent again now."))
-    return redirect(request.POST.get("next") or "outbox")
+    return act(request, lambda actor: actions.retry(actor, d),
+               to=next_or(request, "outbox"),
+               done=_("The message will be sent again now."))
 
 
 @page
 @require_POST
 def group_active(request, pk):
     g = queries.get_group_channel(request.scope, pk)
-    actions.set_group_channel_active(Actor.from_request(request), g,
-                                     request.POST.get("active") == "1")
-    return redirect("outbox")
+    return act(request, lambda actor: actions.set_group_channel_active(
+        actor, g, request.POST.get("active") == "1"), to="outbox")
