@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
-from fangkong.core import pii
+from fangkong.audit.disclosure import show_phone
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.paging import page_of
@@ -66,15 +66,8 @@ def place_out(p: Place) -> dict:
     }
 
 
-def _phone(scope, obj) -> tuple[str, bool]:
-    """(phone as shown, masked?) for a household or resident."""
-    if scope.allows(Perm.VIEW_PHONE, obj):
-        return obj.phone, False
-    return pii.mask_phone(obj.phone), True
-
-
 def _resident_out(r: Resident, scope, labels) -> dict:
-    phone, masked = _phone(scope, r)
+    phone, masked = show_phone(scope, r)
     hh = r.household
     return {
         "id": r.id, "household": r.household_id, "door": hh.door, "place": hh.place_id,
@@ -105,7 +98,7 @@ def residents_out(request, rows: list[Resident], where: str) -> list[dict]:
 
 
 def _household_out(hh: Household, scope, labels, n_residents: int) -> dict:
-    phone, masked = _phone(scope, hh)
+    phone, masked = show_phone(scope, hh)
     return {
         "id": hh.id, "place": hh.place_id, "door": hh.door,
         "address": labels.get(hh.place_id, ""), "phone": phone, "phone_masked": masked,
