@@ -1,6 +1,6 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from fangkong.core.paging import paginate
 from fangkong.core.views import page
 
 from . import queries
@@ -12,5 +12,5 @@ def audit_log(request):
     require_log(request.scope)
     action = request.GET.get("action") or None
     qs = queries.events(request.scope, action=action)
-    pg = Paginator(qs, 100).get_page(request.GET.get("page"))
+    pg = paginate(request, qs)
     return render(request, "audit/log.html", {"page": pg, "action": action})

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -7,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.paging import paginate
 from fangkong.core.views import act, actor_of, next_or, page
 from fangkong.registry import queries as registry_queries
 
@@ -18,7 +18,7 @@ from .models import Status
 @page
 def inbox(request):
     unread = request.GET.get("unread") == "1"
-    pg = Paginator(queries.inbox(request.user, unread=unread), 50).get_page(request.GET.get("page"))
+    pg = paginate(request, queries.inbox(request.user, unread=unread))
     return render(request, "notify/inbox.html", {"page": pg, "unread": unread})
 
 
@@ -56,7 +56,7 @@ def outbox(request):
     if status not in Status.values:
         status = None
     qs = queries.deliveries(request.scope, status=status).select_related("place")
-    pg = Paginator(qs, 50).get_page(request.GET.get("page"))
+    pg = paginate(request, qs)
     places = registry_queries.places(request.scope, Perm.MANAGE_NOTIFY).filter(
         kind__in=["district", "street", "community", "grid", "compound"])
     form, errors = {}, {}
