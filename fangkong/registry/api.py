@@ -19,7 +19,7 @@ from ninja.files import UploadedFile
 from fangkong.accounts.roles import Perm
 from fangkong.audit.disclosure import show_phone
 from fangkong.core.actor import Actor
-from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.errors import FangkongError, Invalid, NotFound
 from fangkong.core.paging import page_of
 from fangkong.core.shedding import check_rate, expensive
 
@@ -353,17 +353,13 @@ def import_out(job: ImportJob) -> dict:
     }
 
 
-def _import_refused(request, job: ImportJob, status: int, code: str):
+def _import_refused(job: ImportJob, status: int, code: str) -> FangkongError:
     """The one error shape for an import that wrote nothing: `rows` holds the row errors,
     `job` the job's id (its report stays at GET /imports/{id}, also given as Location)."""
-    from fangkong.api import api, error_body  # not at import time: fangkong.api imports us
-
-    message = job.message or _("The file has errors: nothing was imported.")
-    body = error_body(code, message, rows=job.errors)
-    body["error"]["job"] = job.id
-    response = api.create_response(request, body, status=status)
-    response["Location"] = reverse("api:import_detail", kwargs={"job_id": job.id})
-    return response
+    return FangkongError(job.message or _("The file has errors: nothing was imported."),
+                         code=code, status=status, rows=job.errors, extra={"job": job.id},
+                         headers={"Location": reverse("api:import_detail",
+                                                      kwargs={"job_id": job.id})})
 
 
 @router.post("/imports", response={201: ImportOut, 202: ImportOut})
@@ -382,9 +378,9 @@ def import_create(request, place: Form[int], file: File[UploadedFile]):
     content = read_upload(file, settings.FANGKONG_IMPORT_MAX_BYTES)  # never more in memory
     job = start_import(_actor(request), target, file.name or "", content)
     if job.status == ImportJob.Status.REJECTED:
-        return _import_refused(request, job, 422, "import_rejected")
+        raise _import_refused(job, 422, "import_rejected")
     if job.status == ImportJob.Status.FAILED:
-        return _import_refused(request, job, 500, "import_failed")
+        raise _import_refused(job, 500, "import_failed")
     return Status(201 if job.is_finished else 202, import_out(job))
 
 
