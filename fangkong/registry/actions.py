@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
-from fangkong.audit.actions import common_levels as _common_levels
-from fangkong.audit.actions import record
+from fangkong.audit.actions import common_levels, record
 from fangkong.core import pii
 from fangkong.core.clean import bounded, limit_of
-from fangkong.core.errors import Forbidden, Invalid, NotFound, TooMany
+from fangkong.core.errors import Forbidden, Invalid, TooMany
 from fangkong.core.text import name_keys
 
 from . import checks
+from .access import require
 from .models import (
     ALLOWED_PARENTS,
     HOUSEHOLD_PARENTS,
@@ -35,15 +35,6 @@ from .models import (
 # Fields whose before/after go into the audit trail (identifiers masked).
 PERSONAL_FIELDS = ["name", "sex", "birth_date", "phone", "id_number", "relation", "presence",
                    "has_smartphone", "tags", "notes"]
-
-
-def require(actor, perm, obj):
-    """NotFound if the actor cannot see obj at all; Forbidden if they see it but lack perm."""
-    if actor.scope.allows(perm, obj):
-        return
-    if actor.scope.allows(Perm.VIEW_REGISTRY, obj):
-        raise Forbidden()
-    raise NotFound()
 
 
 # --- places ------------------------------------------------------------------
@@ -364,7 +355,7 @@ def record_phone_view(actor, residents, where: str, households=()):
         changes["households"] = hh_ids[:500]
     rows = list(residents) + list(households)
     record(actor, "resident.view_phones", None, changes,
-           levels_from=_common_levels(rows) or rows[0], label=where)
+           levels_from=common_levels(rows) or rows[0], label=where)
 
 
 def reissue_code(actor, r: Resident) -> Resident:

@@ -301,8 +301,7 @@ def place_code_cards(request, place_id: int, everyone: bool = False,
     community, grid, compound, building or unit, or only in the listed `household` ids
     under it. By default only people without a smartphone or in a vulnerable group;
     `everyone=true` for all. Needs registry edit rights there; audited."""
-    from .card_views import pdf_response
-    from .cards import print_cards
+    from .cards import pdf_response, print_cards
 
     scope = request.scope
     place = queries.get_place(scope, place_id)
@@ -322,8 +321,7 @@ def place_code_cards(request, place_id: int, everyone: bool = False,
 @expensive("export")
 def household_code_cards(request, household_id: int, everyone: bool = False):
     """Printable code cards (application/pdf) for one household; see the place endpoint."""
-    from .card_views import pdf_response
-    from .cards import print_cards
+    from .cards import pdf_response, print_cards
 
     hh = queries.get_household(request.scope, household_id)
     pdf, filename, _n = print_cards(_actor(request), household=hh, everyone=everyone)

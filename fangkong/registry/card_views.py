@@ -1,10 +1,8 @@
 """Pages for personal code cards: print them (PDF), show a household's codes on a phone,
 re-issue a lost one. Thin: `cards` and `actions` do the work (see registry/cards.py)."""
 
-from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,18 +15,12 @@ from fangkong.core.shedding import expensive
 from fangkong.core.views import page
 
 from . import actions, cards, queries
+from .access import require
 from .models import Kind, Presence
 
 
 def _actor(request):
     return Actor.from_request(request)
-
-
-def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    resp = HttpResponse(pdf, content_type="application/pdf")
-    resp["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
-    resp["Cache-Control"] = "private, no-store"
-    return resp
 
 
 def _household_ids(request) -> list[int]:
@@ -43,7 +35,7 @@ def _household_ids(request) -> list[int]:
 def place_cards(request, pk):
     """Choose who gets a card under a place, then open the PDF."""
     place = queries.get_place(request.scope, pk)
-    actions.require(_actor(request), Perm.EDIT_REGISTRY, place)
+    require(_actor(request), Perm.EDIT_REGISTRY, place)
     if not place.is_level:
         raise NotFound()
     board = queries.board(request.scope, place) if place.kind in (Kind.BUILDING, Kind.UNIT) else []
@@ -74,7 +66,7 @@ def place_cards_pdf(request, pk):
     except Invalid as e:
         messages.error(request, e.message)
         return redirect("code_cards", pk=place.id)
-    return pdf_response(pdf, filename)
+    return cards.pdf_response(pdf, filename)
 
 
 @require_GET
@@ -88,7 +80,7 @@ def household_cards_pdf(request, pk):
     except Invalid as e:
         messages.error(request, e.message)
         return redirect("household", pk=hh.id)
-    return pdf_response(pdf, filename)
+    return cards.pdf_response(pdf, filename)
 
 
 @require_GET

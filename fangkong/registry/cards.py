@@ -27,11 +27,12 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import segno
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,7 @@ from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid, NotFound
 
 from . import queries
+from .access import can_show_codes, require
 from .models import LEVELS, Household, Place, Presence, Resident
 
 PREFIX = "FK1:"
@@ -382,8 +384,6 @@ def print_cards(actor, *, place: Place | None = None, household: Household | Non
 
     Needs EDIT_REGISTRY on the place or household (NotFound outside the scope, Forbidden
     for a role that sees it but may not edit). One audit event names everyone printed."""
-    from .actions import require
-
     target = household if household is not None else place
     if target is None:
         raise NotFound()
@@ -419,6 +419,14 @@ def print_cards(actor, *, place: Place | None = None, household: Household | Non
     return pdf, f"{where}-{_('code cards')}-{stamp}.pdf", len(rows)
 
 
+def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    """The printed cards as the answer of a page or the API: shown inline, never cached."""
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
 def _where(target) -> str:
     if isinstance(target, Household):
         label = queries.address_labels([target]).get(target.place_id, "")
@@ -428,18 +436,9 @@ def _where(target) -> str:
 
 # --- on screen -------------------------------------------------------------------
 
-def can_show_codes(scope, household: Household) -> bool:
-    """The household's own residents, and roles that may print cards for it."""
-    if scope.allows(Perm.EDIT_REGISTRY, household):
-        return True
-    return any(g.household_id == household.id for g in scope.grants)
-
-
 def household_codes(actor, household: Household) -> list[Resident]:
     """The members (not moved out) whose codes may be shown; audited once."""
     if not can_show_codes(actor.scope, household):
-        from .actions import require
-
         require(actor, Perm.EDIT_REGISTRY, household)  # NotFound or Forbidden, as for editing
     people = list(queries.residents(actor.scope).filter(household=household)
                   .exclude(presence=Presence.MOVED_OUT).order_by("relation", "id"))

@@ -17,11 +17,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from fangkong.accounts.roles import Perm
-from fangkong.audit.actions import record
+from fangkong.audit.actions import common_levels, record
 from fangkong.core import pii
 from fangkong.core.errors import NotFound
 
-from .actions import _common_levels, record_phone_view
+from .access import can_reveal_ids
+from .actions import record_phone_view
 from .checks import PRESENCE_WORDS, RELATION_WORDS, SEX_WORDS, TAG_WORDS
 from .importer import COLUMN, TEMPLATE_KEYS
 from .models import Household, Place, Resident
@@ -59,8 +60,7 @@ def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: 
     names = dict(Place.objects.filter(id__in={
         x for r in residents for x in (r.compound_id, r.building_id, r.unit_id) if x
     }).values_list("id", "name"))
-    show_ids = bool(reveal_ids and residents
-                    and all(scope.allows(Perm.REVEAL_ID, r) for r in residents))
+    show_ids = bool(reveal_ids) and can_reveal_ids(scope, residents)
     phone_ok = [scope.allows(Perm.VIEW_PHONE, r) for r in residents]
 
     rows = []
@@ -92,7 +92,7 @@ def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: 
         count = sum(1 for r in residents if r.id_hash)
         if count:
             record(actor, "resident.export_ids", None, {"count": count, "title": title[:100]},
-                   levels_from=_common_levels(residents), label=title[:200])
+                   levels_from=common_levels(residents), label=title[:200])
     shown = [r for r, ok in zip(residents, phone_ok, strict=True) if ok and r.phone]
     if shown:
         record_phone_view(actor, shown, f"export: {title}"[:200])

@@ -14,6 +14,7 @@ from fangkong.core import pii
 from fangkong.core.errors import NotFound
 from fangkong.core.text import name_keys
 
+from .access import can_see_import
 from .models import (
     LEVEL_FIELDS,
     LEVELS,
@@ -381,7 +382,6 @@ def get_import_job(scope, pk) -> ImportJob:
         job = ImportJob.objects.defer("content").select_related("place").get(pk=int(pk))
     except (ImportJob.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
-    user_id = getattr(scope.user, "id", None)
-    if (user_id is None or job.user_id != user_id) and not scope.allows(Perm.IMPORT, job.place):
+    if not can_see_import(scope, job):
         raise NotFound()
     return job

@@ -23,7 +23,8 @@ from fangkong.core.shedding import expensive
 from fangkong.core.uploads import read_upload
 from fangkong.core.views import page
 
-from . import actions, cards, queries
+from . import actions, queries
+from .access import can_show_codes, require
 from .models import HOUSEHOLD_PARENTS, ImportJob, Kind, Place, Presence, Relation, Tag
 
 
@@ -160,7 +161,7 @@ def household_detail(request, pk):
     ctx = {"hh": hh, "people": people, "address": queries.address_labels([hh]).get(hh.place_id, ""),
            "can_edit": request.scope.allows(Perm.EDIT_REGISTRY, hh),
            "can_reveal": request.scope.allows(Perm.REVEAL_ID, hh),
-           "can_codes": cards.can_show_codes(request.scope, hh),
+           "can_codes": can_show_codes(request.scope, hh),
            "logins": account_queries.household_logins(request.scope, hh),
            "crumbs": [p for p in queries.ancestors(hh.place) if
                       request.scope.allows(Perm.VIEW_REGISTRY, p)] + (
@@ -172,7 +173,7 @@ def household_detail(request, pk):
 @page
 def household_create(request, pk):
     place = queries.get_place(request.scope, pk)
-    actions.require(_actor(request), Perm.EDIT_REGISTRY, place)
+    require(_actor(request), Perm.EDIT_REGISTRY, place)
     errors, values = {}, {}
     if request.method == "POST":
         values = request.POST
@@ -191,7 +192,7 @@ def household_create(request, pk):
 @page
 def household_edit(request, pk):
     hh = queries.get_household(request.scope, pk)
-    actions.require(_actor(request), Perm.EDIT_REGISTRY, hh)
+    require(_actor(request), Perm.EDIT_REGISTRY, hh)
     errors, values = {}, {"door": hh.door, "phone": hh.phone, "notes": hh.notes}
     if request.method == "POST":
         values = request.POST
@@ -221,7 +222,7 @@ def _resident_form_data(post):
 @page
 def resident_create(request, pk):
     hh = queries.get_household(request.scope, pk)
-    actions.require(_actor(request), Perm.EDIT_REGISTRY, hh)
+    require(_actor(request), Perm.EDIT_REGISTRY, hh)
     errors, values = {}, {"relation": "", "presence": Presence.HOME, "has_smartphone": "1", "tags": []}
     if request.method == "POST":
         values = _resident_form_data(request.POST)
@@ -238,7 +239,7 @@ def resident_create(request, pk):
 @page
 def resident_edit(request, pk):
     r = queries.get_resident(request.scope, pk)
-    actions.require(_actor(request), Perm.EDIT_REGISTRY, r)
+    require(_actor(request), Perm.EDIT_REGISTRY, r)
     values = {"name": r.name, "phone": r.phone, "relation": r.relation, "presence": r.presence,
               "notes": r.notes, "tags": r.tag_list, "has_smartphone": "1" if r.has_smartphone else "",
               "id_number": "", "birth_date": r.birth_date.isoformat() if r.birth_date else "",
@@ -270,7 +271,7 @@ def resident_move(request, pk):
     mistake): find the household by address, door or a member's name, then confirm."""
     r = queries.get_resident(request.scope, pk)
     actor = _actor(request)
-    actions.require(actor, Perm.EDIT_REGISTRY, r)
+    require(actor, Perm.EDIT_REGISTRY, r)
     community = Place.objects.get(pk=r.community_id) if r.community_id else None
     error = ""
     if request.method == "POST":

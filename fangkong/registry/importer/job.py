@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid
 
-from ..actions import require
+from ..access import require
 from ..models import (
     ImportJob,
     Kind,
