@@ -32,8 +32,8 @@ def build(opts: dict) -> dict:
     from fangkong.accounts.models import User
     from fangkong.accounts.roles import Role
     from fangkong.core.actor import Actor
+    from fangkong.demo import driver as demo
     from fangkong.registry import actions as reg
-    from fangkong.registry import demo
     from fangkong.registry.models import Kind, Place, Resident
     from fangkong.screening import actions as screening
     from fangkong.volunteers.actions import calls as vol_calls

@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import pgettext
 
 from fangkong.accounts.roles import Role
-from fangkong.registry import demo
+from fangkong.demo import accounts as demo
 from fangkong.registry.models import LEVEL_FIELDS, Place
 
 CTX = "demo logins"

@@ -3,7 +3,7 @@ working age), a few waiting for approval, a team (封控五组) led by the `volu
 account, a call for tomorrow 07:00 that is half filled, and this morning's sampling round
 with verified hours (so the roll of honour and the exports have figures).
 
-Called by `registry.demo.build` once the demo accounts exist; everything goes through the
+The demo's volunteers part (after the accounts part); everything goes through the
 actions (as the system actor, or as each volunteer for their own sign-up).
 """
 
@@ -15,9 +15,10 @@ from fangkong.accounts.models import User
 from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.registry.models import Household, Kind, Place, Resident
+from fangkong.volunteers.actions import answers, attendance, calls, registration, teams
+from fangkong.volunteers.models import Volunteer
 
-from .actions import answers, attendance, calls, registration, teams
-from .models import Volunteer
+from .context import Demo
 
 COMMUNITY = "光明社区"
 WORK_UNITS = ["太原第二热电厂", "迎泽区人民医院", "太原市第五中学", "山西省电力公司", "个体",
@@ -25,7 +26,11 @@ WORK_UNITS = ["太原第二热电厂", "迎泽区人民医院", "太原市第五
 SKILLS = [["driving"], ["medical"], [], ["sampling"], ["it"], [], ["psych"], ["driving", "it"]]
 
 
-def build(district: Place, *, approved=14, pending=3) -> int:
+def build(demo: Demo):
+    add_volunteers(demo.district)
+
+
+def add_volunteers(district: Place, *, approved=14, pending=3) -> int:
     """Add the volunteers of 光明社区 under `district`; returns how many."""
     actor = Actor.system(via="cli")
     community = Place.objects.filter(kind=Kind.COMMUNITY, name=COMMUNITY, district_id=district.id).first()
