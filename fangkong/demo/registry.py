@@ -23,6 +23,7 @@ from django.utils import timezone
 from fangkong.core import bulk
 from fangkong.core.actor import Actor
 from fangkong.core.pii import make_id_number
+from fangkong.core.tree import level_field
 from fangkong.registry import actions
 from fangkong.registry.models import (
     LEVEL_FIELDS,
@@ -148,7 +149,7 @@ class Builder:
             p.id = next(ids)
             p.kind, p.name, p.depth, p.sort_key = kind, name, depth, natural_key(name)
             levels = list(parent_levels)
-            levels[LEVEL_FIELDS.index(f"{kind}_id")] = p.id
+            levels[LEVEL_FIELDS.index(level_field(kind))] = p.id
             # Foreign keys straight into __dict__ (the FK descriptors cost ~10 µs a set here).
             p.__dict__["parent_id"] = parent_id
             p.__dict__.update(zip(LEVEL_FIELDS, levels, strict=True))

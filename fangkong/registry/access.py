@@ -6,16 +6,13 @@ permission asked for, it is Forbidden.
 """
 
 from fangkong.accounts.roles import Perm
-from fangkong.core.errors import Forbidden, NotFound
+from fangkong.core import access as core_access
 
 
 def require(actor, perm, obj):
-    """NotFound if the actor cannot see obj at all; Forbidden if they see it but lack perm."""
-    if actor.scope.allows(perm, obj):
-        return
-    if actor.scope.allows(Perm.VIEW_REGISTRY, obj):
-        raise Forbidden()
-    raise NotFound()
+    """core.access.require with the registry's reading permission: NotFound if the actor
+    cannot see obj at all (VIEW_REGISTRY), Forbidden if they see it but lack perm."""
+    core_access.require(actor, perm, obj, seen=Perm.VIEW_REGISTRY)
 
 
 def can_show_codes(scope, household) -> bool:
@@ -29,8 +26,3 @@ def can_see_import(scope, job) -> bool:
     """An import job: the user who started it, or someone who may import into its place."""
     user_id = getattr(scope.user, "id", None)
     return (user_id is not None and job.user_id == user_id) or scope.allows(Perm.IMPORT, job.place)
-
-
-def can_reveal_ids(scope, residents) -> bool:
-    """Full ID numbers (in an export): only with REVEAL_ID on every one of the residents."""
-    return bool(residents) and all(scope.allows(Perm.REVEAL_ID, r) for r in residents)

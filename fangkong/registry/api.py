@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
-from fangkong.audit.disclosure import show_phone
+from fangkong.audit.disclosure import record_phones, show_phone
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, Invalid, NotFound
 from fangkong.core.paging import page_of
@@ -82,7 +82,7 @@ def _resident_out(r: Resident, scope, labels) -> dict:
 def _audit_household_phones(request, rows, out, where):
     shown = [h for h, row in zip(rows, out, strict=True) if h.phone and not row["phone_masked"]]
     if shown:
-        actions.record_phone_view(_actor(request), [], where, shown)
+        record_phones(_actor(request), [], where, shown)
 
 
 def residents_out(request, rows: list[Resident], where: str) -> list[dict]:
@@ -93,7 +93,7 @@ def residents_out(request, rows: list[Resident], where: str) -> list[dict]:
     out = [_resident_out(r, scope, labels) for r in rows]
     shown = [r for r, row in zip(rows, out, strict=True) if r.phone and not row["phone_masked"]]
     if shown:
-        actions.record_phone_view(_actor(request), shown, where)
+        record_phones(_actor(request), shown, where)
     return out
 
 

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.tree import is_under, under
 
 from . import queries
 from .access import can_show_codes, require
@@ -160,7 +161,7 @@ def card_residents(scope, *, place: Place | None = None, households=None,
     moved out get no card."""
     qs = queries.residents(scope, Perm.EDIT_REGISTRY).exclude(presence=Presence.MOVED_OUT)
     if place is not None:
-        qs = qs.filter(**queries.under(place))
+        qs = qs.filter(under(place))
     if households is not None:
         qs = qs.filter(household_id__in=[h.id for h in households])
     if not everyone:
@@ -396,7 +397,7 @@ def print_cards(actor, *, place: Place | None = None, household: Household | Non
     elif households is not None:
         for h in households:
             require(actor, Perm.EDIT_REGISTRY, h)
-            if place is not None and getattr(h, f"{place.kind}_id") != place.id:
+            if place is not None and not is_under(h, place):
                 raise NotFound()
     rows = card_residents(actor.scope, place=place if household is None else None,
                           households=households, everyone=everyone)

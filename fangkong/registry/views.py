@@ -16,12 +16,13 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts import queries as account_queries
 from fangkong.accounts.roles import Perm
+from fangkong.audit.disclosure import audit_phones
 from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound, TooMany
 from fangkong.core.shedding import expensive
 from fangkong.core.uploads import read_upload
-from fangkong.core.views import page
+from fangkong.core.views import actor_of, page
 
 from . import actions, queries
 from .access import can_show_codes, require
@@ -48,12 +49,6 @@ def _place_context(request, place):
     }
 
 
-def _audit_phones(request, rows, where):
-    shown = [r for r in rows if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
-    if shown:
-        actions.record_phone_view(_actor(request), shown, where)
-
-
 @page
 def place_detail(request, pk):
     place = queries.get_place(request.scope, pk)
@@ -62,7 +57,7 @@ def place_detail(request, pk):
     if place.kind in (Kind.BUILDING, Kind.UNIT):
         ctx["board"] = queries.board(request.scope, place)
         rows = [r for _u, hhs in ctx["board"] for h in hhs for r in h.people]
-        _audit_phones(request, rows, f"board:{place.id}")
+        audit_phones(actor_of(request), rows, f"board:{place.id}")
     if "board" in ctx:  # units are on the board; list any other places without counts
         ctx["children"] = list(queries.places(request.scope).filter(parent=place)
                                .exclude(kind=Kind.UNIT))
@@ -143,7 +138,7 @@ def search(request):
     labels = queries.address_labels(rows)
     for r in rows:
         r.address = labels.get(r.household.place_id, "")
-    _audit_phones(request, rows, "search")
+    audit_phones(actor_of(request), rows, "search")
     ctx = {"q": q, "kind": kind, "rows": rows, "within": within}
     if _hx(request):
         return render(request, "registry/search.html#results", ctx)
@@ -154,10 +149,7 @@ def search(request):
 def household_detail(request, pk):
     hh = queries.get_household(request.scope, pk)
     people = list(queries.residents(request.scope).filter(household=hh).order_by("relation", "id"))
-    shown = [r for r in people if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
-    hh_shown = [hh] if hh.phone and request.scope.allows(Perm.VIEW_PHONE, hh) else []
-    if shown or hh_shown:
-        actions.record_phone_view(_actor(request), shown, f"household:{hh.id}", hh_shown)
+    audit_phones(actor_of(request), people, f"household:{hh.id}", [hh])
     ctx = {"hh": hh, "people": people, "address": queries.address_labels([hh]).get(hh.place_id, ""),
            "can_edit": request.scope.allows(Perm.EDIT_REGISTRY, hh),
            "can_reveal": request.scope.allows(Perm.REVEAL_ID, hh),
@@ -325,7 +317,7 @@ def resident_list(request, pk):
     labels = queries.address_labels(rows)
     for r in rows:
         r.address = labels.get(r.household.place_id, "")
-    _audit_phones(request, rows, f"list:{place.id}")
+    audit_phones(actor_of(request), rows, f"list:{place.id}")
     ctx = _place_context(request, place)
     ctx.update({"page": pg, "rows": rows, "tag": tag, "presence": presence, **_choices(),
                 "vulnerable": request.GET.get("vulnerable") == "1"})
@@ -343,7 +335,7 @@ def vulnerable_list(request, pk):
     labels = queries.address_labels(rows)
     for r in rows:
         r.address = labels.get(r.household.place_id, "")
-    _audit_phones(request, rows, f"vulnerable:{place.id}")
+    audit_phones(actor_of(request), rows, f"vulnerable:{place.id}")
     ctx = _place_context(request, place)
     ctx.update({"page": pg, "rows": rows, "tag": tag, **_choices()})
     return render(request, "registry/vulnerable.html", ctx)

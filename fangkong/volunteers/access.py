@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
-from fangkong.core.errors import Forbidden, NotFound
-from fangkong.registry.models import LEVELS, Presence, Resident
+from fangkong.core import access as core_access
+from fangkong.core.errors import Forbidden
+from fangkong.core.tree import is_level, under
+from fangkong.registry.models import Presence, Resident
 
 from .models import Assignment, Audience, Call, Loan, Team, TeamMember, Volunteer
 
@@ -23,12 +25,9 @@ NOT_CALLED_OUT = [Presence.QUARANTINE, Presence.HOSPITAL, Presence.MOVED_OUT]
 
 
 def require(actor, perm, obj):
-    """NotFound if the actor cannot see obj at all; Forbidden if they see it but lack perm."""
-    if actor.scope.allows(perm, obj):
-        return
-    if actor.scope.allows(VIEW, obj):
-        raise Forbidden()
-    raise NotFound()
+    """core.access.require with the volunteers' reading permission: NotFound if the actor
+    cannot see obj at all (VOLUNTEERS_VIEW), Forbidden if they see it but lack perm."""
+    core_access.require(actor, perm, obj, seen=VIEW)
 
 
 def volunteer_of(actor) -> Volunteer:
@@ -66,8 +65,7 @@ def audience(call: Call, now=None):
         qs = qs.filter(skills__contains=f",{call.audience_skill},")
     elif call.audience == Audience.BUILDING:
         ap = call.audience_place
-        field = f"{ap.kind}_id" if ap.kind in LEVELS else "building_id"
-        qs = qs.filter(**{field: ap.id})
+        qs = qs.filter(under(ap) if is_level(ap) else Q(building_id=ap.id))
     for s in call.skill_list:
         qs = qs.filter(skills__contains=f",{s},")
     # One index probe per person (id_hash is unique on residents), never a scan of them all.

@@ -13,6 +13,7 @@ from fangkong.audit.models import AuditEvent
 from fangkong.core import pii
 from fangkong.core.bulk import allocate_ids, prototype
 from fangkong.core.bulk import insert as bulk_insert
+from fangkong.core.tree import level_field, under
 
 from ..actions import apply_resident_fields
 from ..models import (
@@ -26,7 +27,7 @@ from ..models import (
     natural_key,
     new_token,
 )
-from ..queries import ancestors, under
+from ..queries import ancestors
 from .columns import BATCH, PLACE_KEYS, PLACE_KIND, _new_place_name, _place_key, _row_error
 from .rows import Parsed, RosterRow
 
@@ -92,7 +93,7 @@ class _Plan:
         self.children: dict[tuple, dict[str, list[_Node]]] = defaultdict(dict)
         self.compounds_in_community: dict[str, list[_Node]] = defaultdict(list)
         self.place_names: dict[int, str] = {}
-        for p in Place.objects.filter(**under(place), kind__in=LEVELS).order_by("depth", "id"):
+        for p in Place.objects.filter(under(place), kind__in=LEVELS).order_by("depth", "id"):
             nodes[p.id] = node = _Node(p.kind, p.name, place=p)
             self.place_names[p.id] = p.name
             if p.id == place.id:
@@ -107,10 +108,10 @@ class _Plan:
         self.root = nodes[place.id]
         # Households as plain dicts of their columns: one query, no model per row.
         self.households = {(("p", h["place_id"]), h["door"]): h for h in
-                           Household.objects.filter(**under(place)).values(*HOUSEHOLD_COLUMNS)}
+                           Household.objects.filter(under(place)).values(*HOUSEHOLD_COLUMNS)}
         self.by_hash: dict[str, Resident] = {}
         self.by_household_name: dict[tuple, list[Resident]] = defaultdict(list)
-        for r in _residents(Resident.objects.filter(**under(place))):
+        for r in _residents(Resident.objects.filter(under(place))):
             if r.id_hash:
                 self.by_hash[r.id_hash] = r
             self.by_household_name[(r.household_id, r.name)].append(r)
@@ -324,7 +325,7 @@ class _Plan:
             p = Place(id=pk, kind=n.kind, name=n.name, parent=parent, depth=parent.depth + 1,
                       sort_key=natural_key(n.name), created_at=now)
             p.copy_levels(parent)
-            setattr(p, f"{n.kind}_id", pk)
+            setattr(p, level_field(n.kind), pk)
             n.place = p
             self.place_names[pk] = p.name
             objs.append(p)
