@@ -10,7 +10,6 @@ from fangkong.audit.actions import record
 from fangkong.core import pii
 from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.registry.models import Kind
 
 from . import usernames
 from .access import require_manage
@@ -63,7 +62,7 @@ def grant(actor, user: User, role: str, place, *, household=None) -> Membership:
     require_manage(actor, place)
     if role not in Role.values:
         raise Invalid(fields={"role": [_("Unknown role.")]})
-    if role == Role.COMMAND and place.kind not in (Kind.DISTRICT, Kind.STREET):
+    if role == Role.COMMAND and place.kind not in ("district", "street"):
         raise Invalid(fields={"place": [_("Command roles sit on a district or a street.")]})
     with transaction.atomic():
         m, created = Membership.objects.get_or_create(

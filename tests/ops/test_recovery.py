@@ -225,7 +225,7 @@ def test_an_import_of_another_machines_web_process_gets_a_grace_period(
 def test_a_queued_import_whose_task_was_lost_is_queued_again(settings, world):
     settings.TASKS = DB_TASKS
     job = create_job(actor_for(world.users.staff), world.community, "roster.xlsx", roster())
-    from fangkong.registry.importer.job import enqueue
+    from fangkong.registry.importer.queue import enqueue
 
     enqueue(job)
     job.refresh_from_db()

@@ -1,4 +1,4 @@
-"""The import job: create, run (inline or in the task worker), reject or finish."""
+"""The import job: create, run, reject or finish (starting one, inline or queued: `queue`)."""
 
 import hashlib
 import logging
@@ -27,7 +27,7 @@ from .columns import (
     _missing_columns_error,
     _sorted_errors,
 )
-from .rows import _parse, count_data_rows
+from .rows import _parse
 from .writer import _Plan
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def run_import(job_id: int, *, actor=None, progress=None) -> ImportJob:
         _run(job, actor, progress)
     except BaseException as e:
         if not isinstance(e, Exception):  # the worker told to stop at once (SystemExit…)
-            _fail(job, _("The import was stopped because its worker was shut down; nothing "
+            fail(job, _("The import was stopped because its worker was shut down; nothing "
                          "was imported. Please import the file again."))
             raise
         log.exception("import %s failed", job.id)
@@ -76,11 +76,11 @@ def run_import(job_id: int, *, actor=None, progress=None) -> ImportJob:
         else:
             message = _("The import failed because of an internal error; nothing was "
                         "imported. Please try again or tell your administrator.")
-        _fail(job, message)
+        fail(job, message)
     return job
 
 
-def _fail(job: ImportJob, message: str):
+def fail(job: ImportJob, message: str):
     job.status = ImportJob.Status.FAILED
     job.message = message[:500]
     job.finished_at = timezone.now()
@@ -193,31 +193,3 @@ def check_file(filename: str, content: bytes):
     check_size(content, settings.FANGKONG_IMPORT_MAX_BYTES)
     if spreadsheet_kind(filename, content) == "xlsx":
         open_xlsx(content).close()
-
-
-def start_import(actor, place: Place, filename: str, content: bytes) -> ImportJob:
-    """Action: check the actor may import into the place and the file's size, store the job,
-    then run it in the request when it is small, or in the task worker when it is not."""
-    job = create_job(actor, place, filename, content)
-    inline = settings.FANGKONG_IMPORT_INLINE_ROWS
-    if count_data_rows(job.filename, content, inline) <= inline:
-        return run_import(job.id, actor=actor)  # this instance: `file_problem` set if refused
-    enqueue(job)
-    job.refresh_from_db()
-    return job
-
-
-def enqueue(job: ImportJob):
-    """Hand the job to the task worker and remember the task (recovery checks it is still
-    there). If the queue cannot be written, the job fails with a message at once."""
-    from ..tasks import run_import_task
-
-    try:
-        result = run_import_task.enqueue(job.id, job.language or get_language())
-    except Exception:
-        log.exception("could not queue import %s", job.id)
-        _fail(job, _("The import could not be started (the background queue is not "
-                     "available); nothing was imported. Please try again later."))
-        return
-    ImportJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
-
