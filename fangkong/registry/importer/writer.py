@@ -28,7 +28,7 @@ from ..models import (
     new_token,
 )
 from ..queries import ancestors
-from .columns import BATCH, PLACE_KEYS, PLACE_KIND, _new_place_name, _place_key, _row_error
+from .columns import BATCH, PLACE_KEYS, PLACE_KIND, new_place_name, place_key, row_error
 from .rows import Parsed, RosterRow
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ HOUSEHOLD_COLUMNS = ["id", "place_id", "door", *LEVEL_FIELDS]
 
 # --- the import --------------------------------------------------------------
 
-class _Plan:
+class Plan:
     """Everything the import will write, worked out before writing anything."""
 
     def __init__(self, actor, place: Place, parsed: Parsed):
@@ -80,7 +80,7 @@ class _Plan:
         self.unchanged = 0
 
     def err(self, row: RosterRow, key, value, message):
-        _row_error(self.errors, row.row, self.parsed.columns, key, value, message)
+        row_error(self.errors, row.row, self.parsed.columns, key, value, message)
 
     # loading
     def load(self):
@@ -102,9 +102,9 @@ class _Plan:
             if parent is None:
                 continue
             node.parent = parent
-            self.children[(parent.token, p.kind)].setdefault(_place_key(p.kind, p.name), []).append(node)
+            self.children[(parent.token, p.kind)].setdefault(place_key(p.kind, p.name), []).append(node)
             if p.kind == Kind.COMPOUND:
-                self.compounds_in_community[_place_key(p.kind, p.name)].append(node)
+                self.compounds_in_community[place_key(p.kind, p.name)].append(node)
         self.root = nodes[place.id]
         # Households as plain dicts of their columns: one query, no model per row.
         self.households = {(("p", h["place_id"]), h["door"]): h for h in
@@ -132,7 +132,7 @@ class _Plan:
 
         None when it is missing and create is False, or when several places match (an
         error is recorded then)."""
-        key = _place_key(kind, name)
+        key = place_key(kind, name)
         bucket = self.children[(parent.token, kind)]
         found = bucket.get(key)
         if found:
@@ -146,7 +146,7 @@ class _Plan:
             return None
         if not create:
             return None
-        node = _Node(kind, _new_place_name(kind, name), parent=parent)
+        node = _Node(kind, new_place_name(kind, name), parent=parent)
         bucket[key] = [node]
         self.new_nodes.append(node)
         if kind == Kind.COMPOUND:
@@ -164,7 +164,7 @@ class _Plan:
             if LEVELS.index(level) > depth or not value:
                 continue
             anc = self.above.get(level)
-            if anc is not None and _place_key(level, value) != _place_key(level, anc.name):
+            if anc is not None and place_key(level, value) != place_key(level, anc.name):
                 self.err(row, key, value, _(
                     "“%(value)s” does not match the place you are importing into (%(place)s): "
                     "leave the cell empty or write “%(name)s”.") % {
@@ -183,7 +183,7 @@ class _Plan:
                 self.err(row, "compound", "", _(
                     "The compound (小区) is required when importing into a community."))
                 return None
-            key = _place_key(Kind.COMPOUND, row.compound)
+            key = place_key(Kind.COMPOUND, row.compound)
             if grid is not None:
                 node = self._child(grid, Kind.COMPOUND, row.compound, row, "compound", create=False)
                 if node is None:
