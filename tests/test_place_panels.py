@@ -10,7 +10,7 @@ from django.utils import timezone
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
 from fangkong.screening import actions as sa
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import calls
 from tests.conftest import actor_for
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def busy(world, system):
     sa.scan(system, rnd, client_id="5b3c1e0a-8f1d-4d5e-9c2b-1a2b3c4d5e6f", barcode="P0001",
             person=world.su.token)
     start = now + datetime.timedelta(hours=10)
-    call = va.create_call(actor_for(world.users.staff), world.community, {
+    call = calls.create_call(actor_for(world.users.staff), world.community, {
         "task": "sampling", "place": world.building.id, "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=3)).isoformat(), "slots": 20,
         "title": "明早核酸采样协助"})

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
+from fangkong.audit.disclosure import record_phones
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, Forbidden, Invalid, NotFound
 from fangkong.core.shedding import expensive
 from fangkong.core.views import confirm_step, confirmed, page
-from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Kind, Place
 
@@ -281,7 +281,7 @@ def missing_export(request, pk):
             rows.append([r.name, label, r.household.door, r.phone if clear else pii.mask_phone(r.phone),
                          "、".join(r.tag_labels()), r.id_masked])
     if shown:
-        reg_actions.record_phone_view(_actor(request), shown, f"screening.missing_export:{rnd.id}")
+        record_phones(_actor(request), shown, f"screening.missing_export:{rnd.id}")
     data = rows_xlsx(f'{_("Missed round %(name)s") % {"name": rnd.name}} · {figures_line(rnd, node)}',
                      [_("Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
                       _("ID number")], rows)
@@ -334,7 +334,7 @@ def _audit_phones(request, people, where):
     """One audit event for the phones a page shows in clear (as `{% phone %}` shows them)."""
     shown = [r for r in people if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
     if shown:
-        reg_actions.record_phone_view(_actor(request), shown, where)
+        record_phones(_actor(request), shown, where)
 
 
 @page

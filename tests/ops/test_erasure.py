@@ -29,7 +29,7 @@ from fangkong.screening import actions as screening
 from fangkong.screening import antigen
 from fangkong.screening import figures as fig
 from fangkong.screening.models import AntigenResult, RoundCounter, Sample
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import answers, calls, registration
 from tests.conftest import IDS, actor_for
 from tests.screening.photos import png
 from tests.test_import import new_id, person, xlsx_bytes
@@ -70,17 +70,17 @@ def lived_in(world, system, settings, tmp_path):
     screening.set_status(system, ag, "running")
     antigen.record_result(actor_for(world.users.resident), ag, world.su, "negative", photo=png())
 
-    v = va.add_volunteer(staff, world.community, {
+    v = registration.add_volunteer(staff, world.community, {
         **VOLUNTEER, "household": world.hh102.id, "work_unit": "太原钢铁公司",
         "party_member": "1", "party_branch": "钢铁公司第三支部", "skills": ["driving"],
         "days": ["mon"], "hours_from": "07:00", "hours_to": "19:00", "consent": "1"})
-    v = va.approve(staff, v)
+    v = registration.approve(staff, v)
     start = timezone.now() + datetime.timedelta(days=1)
-    call = va.create_call(staff, world.community, {
+    call = calls.create_call(staff, world.community, {
         "task": "delivery", "title": "送药", "place": world.building.id, "starts_at": start,
         "ends_at": start + datetime.timedelta(hours=2), "slots": 2,
         "briefing": "找钱多多 13912345678 拿药"})
-    va.sign_up(actor_for(v.user), call)
+    answers.sign_up(actor_for(v.user), call)
     notify(staff, [world.users.resident], kind="test", title="苏霞的复核结果", place=world.hh101)
     rows = [person(1, IMPORTED[0], IMPORTED[1], "301")]
     start_import(staff, world.community, "苏霞家的花名册.xlsx", xlsx_bytes(rows))

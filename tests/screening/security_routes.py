@@ -90,12 +90,12 @@ def with_followup(w):
 
 def with_volunteer(w):
     """The round, and an approved volunteer of community A (who has an account)."""
-    from fangkong.volunteers import actions as vol
+    from fangkong.volunteers.actions import registration
     from tests.volunteers.security_routes import person
 
     make_round(w)
     system = Actor.system()
-    w.sampler = vol.approve(system, vol.add_volunteer(system, w.community, person(w, 7)))
+    w.sampler = registration.approve(system, registration.add_volunteer(system, w.community, person(w, 7)))
 
 
 def lab_file(barcode):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid
 
-from ..actions import require
+from ..access import require
 from ..models import (
     ImportJob,
     Kind,
@@ -23,12 +23,12 @@ from .columns import (
     FILE_ROW,
     IMPORT_KINDS,
     MAX_STORED_ERRORS,
-    _file_error,
-    _missing_columns_error,
-    _sorted_errors,
+    file_error,
+    missing_columns_error,
+    sorted_errors,
 )
-from .rows import _parse
-from .writer import _Plan
+from .rows import parse
+from .writer import Plan
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def fail(job: ImportJob, message: str):
 def _run(job: ImportJob, actor, progress):
     place = job.place
     if not actor.scope.allows(Perm.IMPORT, place):
-        return _reject(job, [_file_error(_("You are not allowed to import into %(place)s.")
+        return _reject(job, [file_error(_("You are not allowed to import into %(place)s.")
                                          % {"place": place.name})], 0)
     save_progress = _set_progress(job.id)
 
@@ -100,7 +100,7 @@ def _run(job: ImportJob, actor, progress):
         if progress:
             progress(done, total)
 
-    parsed = _parse(job.filename, bytes(job.content), progress=on_progress)
+    parsed = parse(job.filename, bytes(job.content), progress=on_progress)
     if parsed.structural:
         return _reject(job, parsed.errors, parsed.total, file_problem=True)
     # Columns the import place makes necessary.
@@ -111,8 +111,8 @@ def _run(job: ImportJob, actor, progress):
     if kind in (Kind.COMMUNITY, Kind.GRID, Kind.COMPOUND) and "building" not in parsed.columns:
         need.append("building")
     if need:
-        return _reject(job, [_missing_columns_error(need, parsed.header_row)], parsed.total)
-    plan = _Plan(actor, place, parsed)
+        return _reject(job, [missing_columns_error(need, parsed.header_row)], parsed.total)
+    plan = Plan(actor, place, parsed)
     plan.load()
     plan.plan()
     errors = parsed.errors + plan.errors
@@ -149,7 +149,7 @@ def _reject(job: ImportJob, errors: list[dict], total: int, *, file_problem=Fals
     """Rejected: nothing written. `file_problem`: the file itself could not be used (read
     past a limit, no header, columns missing), as against rows with errors; kept on the
     instance only (`job.file_problem`), for the page that started it to answer 422."""
-    errors = _sorted_errors(errors)
+    errors = sorted_errors(errors)
     job.file_problem = file_problem
     job.status = ImportJob.Status.REJECTED
     job.error_count = len(errors)

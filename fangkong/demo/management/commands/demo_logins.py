@@ -8,7 +8,7 @@ from django.utils.translation import pgettext
 
 from fangkong.accounts.roles import Role
 from fangkong.core.tree import LEVEL_FIELDS
-from fangkong.registry import demo
+from fangkong.demo import accounts as demo
 from fangkong.registry.models import Place
 
 CTX = "demo logins"

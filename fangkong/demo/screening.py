@@ -6,7 +6,7 @@ courier and one already at the lab with results (all negative). Beside it, the d
 round (抗原自测) going door to door: kits and results for the first households of the
 community, the rest (the demo resident's household among them) still to report.
 
-Called by `registry.demo.build` after the accounts and volunteers exist.
+The demo's screening part (after the accounts and volunteers parts).
 """
 
 import datetime
@@ -18,15 +18,20 @@ from django.utils import timezone
 from fangkong.accounts.models import User
 from fangkong.core.actor import Actor
 from fangkong.registry.models import Kind, Place, Presence, Resident
+from fangkong.screening import actions
+from fangkong.screening.models import Tube
 
-from . import actions
-from .models import Tube
+from .context import Demo
 
 COMMUNITY = "光明社区"
 POINT = "光明小区核酸采样点"
 
 
-def build(district: Place, *, share=0.66, seed=1) -> int:
+def build(demo: Demo):
+    start_rounds(demo.district)  # seed 1 whatever the demo's seed, as always
+
+
+def start_rounds(district: Place, *, share=0.66, seed=1) -> int:
     """Returns the number of people registered."""
     system = Actor.system(via="cli")
     community = Place.objects.filter(kind=Kind.COMMUNITY, name=COMMUNITY, district_id=district.id).first()
@@ -90,8 +95,7 @@ def _antigen_round(system, community: Place, point_place: Place, volunteer, rng,
     """The day's antigen round, door to door since two hours ago: the volunteer has been
     through the first households (kits, and each member's result), about one in seven."""
     from fangkong.registry.models import Household
-
-    from . import antigen
+    from fangkong.screening import antigen
 
     start = now - datetime.timedelta(hours=2)
     rnd = actions.plan_round(system, community, {
