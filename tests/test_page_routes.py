@@ -1,5 +1,5 @@
 """Who gets what on every page: one row per URL pattern of the site (the API has its own
-table in test_api_security.py), each tried by every kind of user.
+table in tests/api/test_security.py), each tried by every kind of user.
 
 The URL patterns are read from the URLconf Django serves, so a new page — of zones,
 services, reports or any app — fails `test_every_page_has_a_row` until it has a row here
@@ -31,7 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
-from tests.test_api_security import make_job  # first: it loads the apps' API tables
+from tests.api.test_security import make_job  # first: it loads the apps' API tables
 
 ROLES = ["anonymous", "nobody", "resident", "volunteer", "supplier", "lab", "leader", "grid",
          "staff", "other_staff", "street", "district"]

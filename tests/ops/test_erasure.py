@@ -31,8 +31,8 @@ from fangkong.screening import figures as fig
 from fangkong.screening.models import AntigenResult, RoundCounter, Sample
 from fangkong.volunteers.actions import answers, calls, registration
 from tests.conftest import IDS, actor_for
+from tests.registry.test_import import new_id, person, xlsx_bytes
 from tests.screening.photos import png
-from tests.test_import import new_id, person, xlsx_bytes
 
 NOTE = "于海涛在省人民医院住院"
 VOLUNTEER = {"name": "钱多多", "phone": "13912345678", "id_number": new_id(4242, 1985)}

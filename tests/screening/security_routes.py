@@ -1,4 +1,4 @@
-"""Who may call the screening endpoints (checked by tests/test_api_security.py).
+"""Who may call the screening endpoints (checked by tests/api/test_security.py).
 
 The world has one running PCR round over community A (pools of 3), planned by its staff.
 Staff of community A run it; street command and the building leader see the round and its
@@ -36,7 +36,7 @@ from fangkong.screening.models import (
     SamplingPoint,
     Tube,
 )
-from tests.test_api_security import ANY_USER, MISSING, Route
+from tests.api.test_security import ANY_USER, MISSING, Route
 
 from .photos import png
 
