@@ -17,7 +17,7 @@ from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Resident
 from fangkong.screening.models import Result
 
-from . import actions, antigen, figures
+from . import access, antigen, areas, figures
 
 
 def _actor(request):
@@ -41,8 +41,8 @@ def overview(request, pk):
         "units": antigen.by_unit(rnd, node),
         "positives": antigen.recent_results(request.scope, rnd, positive_only=True),
         "results": antigen.recent_results(request.scope, rnd, limit=30),
-        "can_door": actions.can_sample(_actor(request), rnd),
-        "can_run": actions.round_allows(request.scope, Perm.SCREENING_RUN, rnd),
+        "can_door": access.can_sample(_actor(request), rnd),
+        "can_run": access.round_allows(request.scope, Perm.SCREENING_RUN, rnd),
         "children": [p for p in reg_queries.places(request.scope, Perm.SCREENING_VIEW)
                      .filter(parent=node, kind__in=LEVELS)]})
 
@@ -62,7 +62,7 @@ def door(request, pk):
         _r, hh, _d = antigen.get_round_for_household(actor, rnd.id, request.GET["household"])
     elif unit and door_no:
         hh = Household.objects.filter(place_id=unit, door=door_no).first()
-        if hh is None or not actions._in_round(rnd, hh):
+        if hh is None or not areas.in_round(rnd, hh):
             messages.error(request, _("No household at that door in this round's area."))
             hh = None
         else:

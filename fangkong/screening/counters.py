@@ -124,7 +124,7 @@ def _communities(rnd: Round) -> set:
     """The communities the round's areas cover (two small queries)."""
     from fangkong.registry.models import Kind
 
-    from .actions import area_keys
+    from .areas import area_keys
 
     keys = area_keys(rnd)
     above = Q(pk__in=[])

@@ -9,7 +9,7 @@ shows the same numbers everywhere (tests/screening/test_figures.py renders each 
 | done        | expected people with a registration (PCR; a re-test does not count) or with |
 |             | a result in (antigen: at the door or self-reported, whatever the result)     |
 | exempt      | expected people not done, with an exemption in the round or away, in        |
-|             | quarantine or in hospital (`actions.EXEMPT_PRESENCE`)                        |
+|             | quarantine or in hospital (`EXEMPT_PRESENCE`)                                |
 | missing     | expected − done − exempt: exactly the people on the missing list             |
 | to_sample   | expected − exempt; `percent` = done ÷ to_sample                              |
 | households  | households with at least one expected person; covered: every expected       |
@@ -29,10 +29,13 @@ from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
 from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import LEVELS, Place, Resident
+from fangkong.registry.models import LEVELS, Place, Presence, Resident
 
-from .actions import EXEMPT_PRESENCE, area_q
+from .areas import area_q
 from .models import AntigenResult, Exemption, FollowUp, HomeVisit, Result, Round, RoundKind, Sample
+
+# Presence that exempts a person without an explicit exemption.
+EXEMPT_PRESENCE = (Presence.QUARANTINE, Presence.HOSPITAL, Presence.AWAY)
 
 KEYS = ("expected", "sampled", "exempt", "missing", "to_sample", "percent", "households",
         "households_covered", "households_percent", "out_of_scope")

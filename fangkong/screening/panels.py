@@ -8,7 +8,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.registry.models import LEVEL_FIELDS
 
 from . import figures, queries
-from .actions import round_q
+from .access import round_q
 from .models import Round, RoundStatus
 
 

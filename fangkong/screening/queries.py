@@ -14,7 +14,7 @@ from fangkong.core.errors import Forbidden, NotFound
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Place
 
-from .actions import can_sample, round_allows, round_q
+from .access import can_sample, round_allows, round_q
 from .models import (
     Box,
     Conflict,
@@ -92,7 +92,7 @@ _ROUND_SQL = (f"SELECT {', '.join('r.' + f.column for f in _ROUND_FIELDS)}, "
 
 def _round_for_station(pk: int, user_id) -> Round:
     """The round with its place, `sampler_here` (is the user assigned to sample in it) and,
-    on PostgreSQL, its areas (`actions.area_keys`), in one query. Every station request
+    on PostgreSQL, its areas (`areas.area_keys`), in one query. Every station request
     starts here, so on PostgreSQL it is a prepared statement read into the models directly
     (the ORM spent ~0.8 ms a call compiling the select_related + Exists form); SQLite uses
     the ORM (its values need Django's converters)."""

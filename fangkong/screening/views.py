@@ -23,7 +23,10 @@ from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Kind, Place
 
-from . import actions, checks, figures, labfile, planning, queries
+from . import access, areas, checks, figures, labfile, pooling, queries, refusals
+from .actions import followup, planning
+from .actions import lab as lab_actions
+from .actions import station as station_actions
 from .models import Box, Conflict, ExemptReason, Handover, RoundKind, RoundStatus
 
 
@@ -47,7 +50,7 @@ def _home_ctx(request):
     rows = list(queries.visible_rounds(scope).order_by("-starts_at")[:50])
     actor = _actor(request)
     for r in rows:  # a lab operator sees the rounds but works on the lab page: no link
-        r.can_open = actions.round_allows(scope, Perm.SCREENING_VIEW, r) or actions.can_sample(actor, r)
+        r.can_open = access.round_allows(scope, Perm.SCREENING_VIEW, r) or access.can_sample(actor, r)
     plan_places = [p for p in scope.roots(Perm.SCREENING_RUN) if p.kind in LEVELS]
     return {"rounds": rows, "plan_places": plan_places, "kinds": RoundKind.choices,
             "can_lab": scope.has(Perm.SCREENING_LAB), "max_pool": checks.max_pool(),
@@ -81,7 +84,7 @@ def positive_alert(request):
 def plan(request):
     place = reg_queries.get_place(request.scope, request.POST.get("place"), Perm.SCREENING_RUN)
     try:
-        rnd = actions.plan_round(_actor(request), place, request.POST)
+        rnd = planning.plan_round(_actor(request), place, request.POST)
     except Invalid as e:  # the form again, as it was typed, with the messages by its fields
         ctx = _home_ctx(request)
         ctx.update(values=request.POST, errors=e.fields, plan_open=True,
@@ -103,7 +106,7 @@ def _round_ctx(request, rnd, node):
         "open_tubes": queries.open_tubes(rnd),
         "n_conflicts": Conflict.objects.filter(round=rnd, status=Conflict.Status.OPEN).count(),
         "can_run": scope.allows(Perm.SCREENING_RUN, rnd),
-        "can_sample": actions.can_sample(_actor(request), rnd),
+        "can_sample": access.can_sample(_actor(request), rnd),
         "now": timezone.now(),
     }
 
@@ -111,9 +114,9 @@ def _round_ctx(request, rnd, node):
 @page
 def round_detail(request, pk):
     rnd = queries.get_round_any(request.scope, pk)
-    if not actions.round_allows(request.scope, Perm.SCREENING_VIEW, rnd):
+    if not access.round_allows(request.scope, Perm.SCREENING_VIEW, rnd):
         # samplers and labs: straight to their work
-        if actions.can_sample(_actor(request), rnd):
+        if access.can_sample(_actor(request), rnd):
             return redirect("screening_station", pk=rnd.id)
         raise NotFound()
     ctx = _round_ctx(request, rnd, _node(request, rnd))
@@ -132,7 +135,7 @@ def round_detail(request, pk):
 def round_emergency_team(request, pk):
     rnd = queries.get_round(request.scope, pk)
     try:
-        actions.set_emergency_team(_actor(request), rnd, request.POST.get("team") or None)
+        planning.set_emergency_team(_actor(request), rnd, request.POST.get("team") or None)
         messages.success(request, _("Saved."))
     except Invalid as e:
         _flash_error(request, e)
@@ -147,7 +150,7 @@ def round_status(request, pk):
     rnd = queries.get_round(request.scope, pk)
     status = request.POST.get("status", "")
     if status == RoundStatus.CLOSED and rnd.status != RoundStatus.CLOSED and not confirmed(request):
-        actions.require(_actor(request), Perm.SCREENING_RUN, rnd)
+        access.require(_actor(request), Perm.SCREENING_RUN, rnd)
         cov = figures.coverage(rnd, rnd.place)
         n_open = len(queries.open_tubes(rnd)) if rnd.kind != RoundKind.ANTIGEN else 0
         return confirm_step(
@@ -160,7 +163,7 @@ def round_status(request, pk):
             if n_open else "",
             yes=_("End the round"), back=reverse("screening_round", args=[rnd.id]))
     try:
-        actions.set_status(_actor(request), rnd, status)
+        planning.set_status(_actor(request), rnd, status)
         messages.success(request, _("The round is now: %(status)s.") % {
             "status": RoundStatus(rnd.status).label})
     except Invalid as e:
@@ -172,7 +175,7 @@ def round_status(request, pk):
 @page
 def recount(request, pk):
     rnd = queries.get_round(request.scope, pk)
-    actions.recount_action(_actor(request), rnd)
+    planning.recount_action(_actor(request), rnd)
     return redirect(reverse("screening_round", args=[rnd.id]) + (
         f"?place={request.POST['place']}" if request.POST.get("place", "").isdigit() else ""))
 
@@ -192,7 +195,7 @@ def station(request, pk):
 
 def _station_units(rnd, limit=3000):
     """Units and buildings of the round's area, labelled "光明小区 1号楼 2单元"."""
-    rows = list(Place.objects.filter(actions.area_q(rnd), kind__in=[Kind.UNIT, Kind.BUILDING])
+    rows = list(Place.objects.filter(areas.area_q(rnd), kind__in=[Kind.UNIT, Kind.BUILDING])
                 .order_by("compound_id", "building_id", "sort_key")[:limit])
     labels = reg_queries.place_labels(rows)
     for p in rows:
@@ -306,7 +309,7 @@ def figures_line(rnd, node) -> str:
 def home_visit_add(request, pk, resident):
     rnd = queries.get_round(request.scope, pk)
     r = reg_queries.get_resident(request.scope, resident)
-    actions.add_home_visit(_actor(request), rnd, r)
+    followup.add_home_visit(_actor(request), rnd, r)
     if _hx(request):
         from django.utils.html import format_html
 
@@ -319,11 +322,11 @@ def home_list(request, pk):
     rnd = queries.get_round(request.scope, pk, Perm.SCREENING_RUN)
     if request.method == "POST":
         if request.POST.get("generate"):
-            n = actions.generate_home_list(_actor(request), rnd)
+            n = followup.generate_home_list(_actor(request), rnd)
             messages.success(request, _("%(n)d people added from the registry tags.") % {"n": n})
         elif request.POST.get("visit"):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
-            actions.set_home_visit(_actor(request), hv, request.POST.get("status", ""))
+            followup.set_home_visit(_actor(request), hv, request.POST.get("status", ""))
         return redirect("screening_home_list", pk=rnd.id)
     visits = figures.home_visits(request.scope, rnd)
     _audit_phones(request, [v.resident for v in visits], f"screening.home:{rnd.id}")
@@ -347,11 +350,11 @@ def exemptions(request, pk):
     if request.method == "POST":
         try:
             if request.POST.get("remove"):
-                actions.remove_exemption(_actor(request), queries.get_exemption(request.scope,
+                planning.remove_exemption(_actor(request), queries.get_exemption(request.scope,
                                                                                 request.POST["remove"]))
             else:
                 r = reg_queries.get_resident(request.scope, request.POST.get("resident"))
-                actions.add_exemption(_actor(request), rnd, r, request.POST.get("reason"),
+                planning.add_exemption(_actor(request), rnd, r, request.POST.get("reason"),
                                       request.POST.get("note", ""))
                 messages.success(request, _("%(name)s is exempt from this round.") % {"name": r.name})
         except Invalid as e:
@@ -373,19 +376,19 @@ def conflicts(request, pk):
             who = c.resident.name if c.resident_id else _("this scan")
             return confirm_step(
                 request, title=_("Dismiss the scan of %(name)s?") % {"name": who},
-                lines=[actions.refusal_message(c.kind, barcode=c.barcode, name=c.resident.name
+                lines=[refusals.refusal_message(c.kind, barcode=c.barcode, name=c.resident.name
                                                if c.resident_id else ""),
                        _("Dismissed, it is not registered in this round: the person must be "
                          "sampled again if they were.")],
                 yes=_("Yes, dismiss"), back=reverse("screening_conflicts", args=[rnd.id]))
         try:
-            actions.resolve_conflict(_actor(request), c, request.POST.get("accept") == "1")
+            station_actions.resolve_conflict(_actor(request), c, request.POST.get("accept") == "1")
         except Invalid as e:
             _flash_error(request, e)
         return redirect("screening_conflicts", pk=rnd.id)
     rows = queries.conflicts(rnd)
     for c in rows:
-        c.message = actions.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
+        c.message = refusals.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
                                             name=c.resident.name if c.resident else "")
         c.can_accept = c.kind in (Conflict.Kind.TUBE_FULL, Conflict.Kind.TUBE_SEALED,
                                   Conflict.Kind.OUT_OF_SCOPE, Conflict.Kind.SINGLE_TUBE) \
@@ -403,22 +406,22 @@ def boxes(request, pk):
         try:
             what = request.POST.get("do")
             if what == "create":
-                actions.create_box(actor, rnd, request.POST.get("code"))
+                lab_actions.create_box(actor, rnd, request.POST.get("code"))
             elif what == "pack":
                 box = queries.get_box(actor, rnd, request.POST.get("box"))
                 codes = request.POST.get("tubes", "").replace(",", "\n").split()
-                n = actions.pack_tubes(actor, box, codes)
+                n = lab_actions.pack_tubes(actor, box, codes)
                 messages.success(request, _("%(n)d tubes packed.") % {"n": n})
             elif what == "handover":
                 box = queries.get_box(actor, rnd, request.POST.get("box"))
-                actions.hand_over(actor, box, request.POST.get("stage"), request.POST.get("given_by"),
+                lab_actions.hand_over(actor, box, request.POST.get("stage"), request.POST.get("given_by"),
                                   request.POST.get("received_by"))
         except Invalid as e:
             _flash_error(request, e)
         return redirect("screening_boxes", pk=rnd.id)
     return render(request, "screening/boxes.html", {
         "round": rnd, "boxes": queries.boxes(rnd), "stages": Handover.Stage.choices,
-        "can_pack": actions.can_sample(actor, rnd),  # a lab operator only receives boxes
+        "can_pack": access.can_sample(actor, rnd),  # a lab operator only receives boxes
         "State": Box.State, "sealed_loose": [t for t in queries.tubes_not_at_lab(rnd) if not t.box_id]})
 
 
@@ -426,12 +429,12 @@ def boxes(request, pk):
 def followups(request, pk):
     actor = _actor(request)
     rnd = queries.get_round_any(request.scope, pk)
-    if not (request.scope.allows(Perm.SCREENING_RUN, rnd) or actions.can_sample(actor, rnd)):
+    if not (request.scope.allows(Perm.SCREENING_RUN, rnd) or access.can_sample(actor, rnd)):
         raise NotFound()
     if request.method == "POST":
         fu = queries.get_followup(actor, request.POST.get("followup"))
         try:
-            actions.record_retest(actor, fu, request.POST.get("barcode"))
+            followup.record_retest(actor, fu, request.POST.get("barcode"))
             messages.success(request, _("Re-test sample recorded for %(name)s.") % {"name": fu.resident.name})
         except FangkongError as e:
             _flash_error(request, e)
@@ -455,7 +458,7 @@ def lab(request):
     if request.method == "POST":
         try:
             rows = labfile.rows_of_upload(request.FILES.get("file"))
-            ctx["summary"] = actions.record_results(_actor(request), rows, source="upload")
+            ctx["summary"] = lab_actions.record_results(_actor(request), rows, source="upload")
         except Invalid as e:  # the file arrived but cannot be used: 422, as the API
             labels = labfile.column_labels()
             ctx["error"], status = e.message, 422
@@ -479,12 +482,12 @@ def advisor(request):
     except ValueError:
         errors["p"] = _("Enter a prevalence in percent, more than 0 and less than 100.")
         pct = 1.0
-    result = planning.advisor(pct / 100)
+    result = pooling.advisor(pct / 100)
     fig = None
     if request.GET.get("round"):
         rnd = queries.get_round(scope, request.GET["round"])
         cov = figures.coverage(rnd, rnd.place)
-        fig = planning.figures(cov["to_sample"], rnd.pool_size)
+        fig = pooling.figures(cov["to_sample"], rnd.pool_size)
         fig["round"] = rnd
     return render(request, "screening/advisor.html", {
         "p": raw, "result": result, "errors": errors, "figures": fig,

@@ -21,7 +21,8 @@ from fangkong.core.paging import page_of
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.api import PageNumber, PageSize, residents_out
 
-from . import actions, figures, queries
+from . import access, figures, queries
+from .actions import followup, planning
 from .api import _actor, _round_to_run, router, tube_out
 from .models import HomeVisit, SamplingPoint
 from .schemas import (
@@ -42,7 +43,7 @@ def _round_for_followups(request, round_id):
     emergency team re-samples at home); anyone else gets a 404."""
     actor = _actor(request)
     rnd = queries.get_round_any(request.scope, round_id)
-    if not (request.scope.allows(Perm.SCREENING_RUN, rnd) or actions.can_sample(actor, rnd)):
+    if not (request.scope.allows(Perm.SCREENING_RUN, rnd) or access.can_sample(actor, rnd)):
         raise NotFound()
     return rnd
 
@@ -104,7 +105,7 @@ def retest(request, followup_id: int, payload: RetestIn):
     With a `client_id`, sending it again records nothing twice."""
     actor = _actor(request)
     fu = queries.get_followup(actor, followup_id)
-    tube = actions.record_retest(actor, fu, payload.barcode, client_id=payload.client_id)
+    tube = followup.record_retest(actor, fu, payload.barcode, client_id=payload.client_id)
     fu = queries.followups_query(request.scope, fu.round).get(pk=fu.pk)
     return {"followup": _followups_out(request, [fu], f"api:screening.retest:{fu.round_id}")[0],
             "tube": tube_out(tube)}
@@ -148,7 +149,7 @@ def point_set(request, round_id: int, payload: PointIn):
     with POST /places), or change its number of tables."""
     rnd = _round_to_run(request, round_id)
     place = reg_queries.get_place(request.scope, payload.place)
-    p = actions.add_point(_actor(request), rnd, place, payload.tables)
+    p = planning.add_point(_actor(request), rnd, place, payload.tables)
     return _point_out(SamplingPoint.objects.select_related("place").get(pk=p.pk), _samplers(rnd))
 
 
@@ -164,5 +165,5 @@ def sampler_assign(request, round_id: int, payload: SamplerIn):
         if 0 < payload.point < 2**63 else None
     if point is None:
         raise NotFound()
-    s = actions.assign_sampler_volunteer(_actor(request), rnd, point, v, payload.table)
+    s = planning.assign_sampler_volunteer(_actor(request), rnd, point, v, payload.table)
     return _sampler_out(s, v.id)
