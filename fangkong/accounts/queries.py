@@ -2,6 +2,7 @@
 
 from fangkong.registry.queries import places
 
+from .access import may_manage, require_manage
 from .models import Membership
 from .roles import Perm
 
@@ -23,15 +24,14 @@ def get_membership(scope, pk) -> Membership:
         m = Membership.objects.select_related("place", "user", "household").get(pk=int(pk))
     except (Membership.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
-    if not scope.allows(Perm.MANAGE_USERS, m.place):
-        raise NotFound()
+    require_manage(scope, m.place)
     return m
 
 
 def household_logins(scope, household):
     """The accounts that log in for a household, for a user who manages people there;
     None when they do not (the household page then shows no login section)."""
-    if not scope.allows(Perm.MANAGE_USERS, household):
+    if not may_manage(scope, household):
         return None
     return list(Membership.objects.filter(household=household, is_active=True)
                 .select_related("user").order_by("id"))

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from fangkong.registry.models import LEVELS, Place
+from fangkong.core.tree import level_field
+from fangkong.registry.models import Place
 
 from .roles import ROLE_PERMS, Perm, Role
 
@@ -28,7 +29,7 @@ class Grant:
 
     @property
     def level_field(self) -> str | None:
-        return f"{self.place.kind}_id" if self.place.kind in LEVELS else None
+        return level_field(self.place)
 
 
 @dataclass
@@ -116,3 +117,28 @@ class Scope:
             else:
                 out |= Q(id=g.place.id) | Q(parent_id=g.place.id)
         return out
+
+
+def scope_for(user) -> Scope:
+    """settings.FANGKONG_SCOPE_FOR_USER: how core.actor builds a user's scope."""
+    return Scope.for_user(user)
+
+
+class SystemScope(Scope):
+    """Used by demo loading and maintenance commands only: every permission everywhere
+    (settings.FANGKONG_SYSTEM_SCOPE)."""
+
+    def __init__(self):
+        super().__init__(user=None, superuser=True)
+
+    def has(self, perm):
+        return True
+
+    def allows(self, perm, obj):
+        return True
+
+    def q(self, perm, *, household_field="household_id"):
+        return Q()
+
+    def place_q(self, perm):
+        return Q()

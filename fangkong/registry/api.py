@@ -17,9 +17,9 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
-from fangkong.core import pii
+from fangkong.audit.disclosure import show_phone
 from fangkong.core.actor import Actor
-from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.errors import FangkongError, Invalid, NotFound
 from fangkong.core.paging import page_of
 from fangkong.core.shedding import check_rate, expensive
 
@@ -66,15 +66,8 @@ def place_out(p: Place) -> dict:
     }
 
 
-def _phone(scope, obj) -> tuple[str, bool]:
-    """(phone as shown, masked?) for a household or resident."""
-    if scope.allows(Perm.VIEW_PHONE, obj):
-        return obj.phone, False
-    return pii.mask_phone(obj.phone), True
-
-
 def _resident_out(r: Resident, scope, labels) -> dict:
-    phone, masked = _phone(scope, r)
+    phone, masked = show_phone(scope, r)
     hh = r.household
     return {
         "id": r.id, "household": r.household_id, "door": hh.door, "place": hh.place_id,
@@ -105,7 +98,7 @@ def residents_out(request, rows: list[Resident], where: str) -> list[dict]:
 
 
 def _household_out(hh: Household, scope, labels, n_residents: int) -> dict:
-    phone, masked = _phone(scope, hh)
+    phone, masked = show_phone(scope, hh)
     return {
         "id": hh.id, "place": hh.place_id, "door": hh.door,
         "address": labels.get(hh.place_id, ""), "phone": phone, "phone_masked": masked,
@@ -360,17 +353,13 @@ def import_out(job: ImportJob) -> dict:
     }
 
 
-def _import_refused(request, job: ImportJob, status: int, code: str):
+def _import_refused(job: ImportJob, status: int, code: str) -> FangkongError:
     """The one error shape for an import that wrote nothing: `rows` holds the row errors,
     `job` the job's id (its report stays at GET /imports/{id}, also given as Location)."""
-    from fangkong.api import api, error_body  # not at import time: fangkong.api imports us
-
-    message = job.message or _("The file has errors: nothing was imported.")
-    body = error_body(code, message, rows=job.errors)
-    body["error"]["job"] = job.id
-    response = api.create_response(request, body, status=status)
-    response["Location"] = reverse("api:import_detail", kwargs={"job_id": job.id})
-    return response
+    return FangkongError(job.message or _("The file has errors: nothing was imported."),
+                         code=code, status=status, rows=job.errors, extra={"job": job.id},
+                         headers={"Location": reverse("api:import_detail",
+                                                      kwargs={"job_id": job.id})})
 
 
 @router.post("/imports", response={201: ImportOut, 202: ImportOut})
@@ -389,9 +378,9 @@ def import_create(request, place: Form[int], file: File[UploadedFile]):
     content = read_upload(file, settings.FANGKONG_IMPORT_MAX_BYTES)  # never more in memory
     job = start_import(_actor(request), target, file.name or "", content)
     if job.status == ImportJob.Status.REJECTED:
-        return _import_refused(request, job, 422, "import_rejected")
+        raise _import_refused(job, 422, "import_rejected")
     if job.status == ImportJob.Status.FAILED:
-        return _import_refused(request, job, 500, "import_failed")
+        raise _import_refused(job, 500, "import_failed")
     return Status(201 if job.is_finished else 202, import_out(job))
 
 
