@@ -1,8 +1,9 @@
 """Who may do what in the screening app: the ONLY home of its permission rules, imported
 by actions, queries, views and the API alike.
 
-- `require(actor, perm, obj)`: as the registry's — NotFound outside the actor's scope,
-  Forbidden when the object is seen (screening or registry view) but the act not allowed.
+- `require(actor, perm, obj)`: `core.access.require` — NotFound outside the actor's
+  scope, Forbidden when the object is seen (screening or registry view) but the act not
+  allowed.
 - On a round as a whole (`round_allows`, `round_q`) a grant counts at or above the round's
   place and also below it: a grid worker works the part of a community round in their grid.
 - Sampling (`can_sample`, `require_sample`) is allowed to roles holding SCREENING_SAMPLE on
@@ -16,18 +17,17 @@ by actions, queries, views and the API alike.
 from django.db.models import Q
 
 from fangkong.accounts.roles import Perm
+from fangkong.core import access as core_access
 from fangkong.core.errors import Forbidden, NotFound
-from fangkong.registry.models import LEVEL_FIELDS
+from fangkong.core.tree import ancestor_ids, level_field
 
 from .models import Handover, Round, Sampler
 
+SEEN = (Perm.SCREENING_VIEW, Perm.VIEW_REGISTRY)  # who sees an object is told 403, not 404
+
 
 def require(actor, perm, obj):
-    if actor.scope.allows(perm, obj):
-        return
-    if actor.scope.allows(Perm.SCREENING_VIEW, obj) or actor.scope.allows(Perm.VIEW_REGISTRY, obj):
-        raise Forbidden()
-    raise NotFound()
+    core_access.require(actor, perm, obj, seen=SEEN)
 
 
 def round_allows(scope, perm, rnd: Round) -> bool:
@@ -36,7 +36,7 @@ def round_allows(scope, perm, rnd: Round) -> bool:
     (their reads of people stay scoped to the grid)."""
     if scope.allows(perm, rnd):
         return True
-    field = f"{rnd.place.kind}_id"
+    field = level_field(rnd.place)
     return any(perm in g.perms and g.household_id is None and getattr(g.place, field, None) == rnd.place_id
                for g in scope.grants)
 
@@ -49,8 +49,7 @@ def round_q(scope, perm) -> Q:
         if perm in g.perms and g.household_id is None:
             if g.level_field:
                 q |= Q(**{g.level_field: g.place.id})
-            ancestors = [getattr(g.place, f) for f in LEVEL_FIELDS if getattr(g.place, f)]
-            q |= Q(place_id__in=ancestors)
+            q |= Q(place_id__in=ancestor_ids(g.place))
     return q
 
 

@@ -30,9 +30,10 @@ from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Perm, Role
 from fangkong.audit.actions import record
 from fangkong.core.errors import FileRefused, Forbidden, Invalid, NotFound
+from fangkong.core.tree import ancestor_ids, under
 from fangkong.core.uploads import check_image
 from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import LEVELS, Household, Kind, Place, Presence, Resident
+from fangkong.registry.models import Household, Kind, Place, Presence, Resident
 
 from . import access, areas, checks, figures
 from .actions import common
@@ -110,12 +111,7 @@ def own_rounds(scope) -> list[tuple[Household, list[Round]]]:
     are not finished (newest first)."""
     out = []
     for hh in Household.objects.filter(id__in=resident_households(scope)).select_related("place"):
-        q = Q(pk__in=[])
-        for kind in LEVELS:
-            pid = getattr(hh, f"{kind}_id")
-            if pid:
-                q |= Q(areas__place_id=pid)
-        rnds = list(Round.objects.filter(q, kind=RoundKind.ANTIGEN).exclude(
+        rnds = list(Round.objects.filter(areas__place_id__in=ancestor_ids(hh), kind=RoundKind.ANTIGEN).exclude(
             status=RoundStatus.CLOSED).distinct().order_by("-starts_at")[:5])
         out.append((hh, rnds))
     return out
@@ -398,7 +394,7 @@ def unit_sheet(rnd: Round, unit_id) -> tuple[Place, list[Household]]:
         unit = Place.objects.get(areas.area_q(rnd), pk=int(unit_id), kind__in=[Kind.UNIT, Kind.BUILDING])
     except (Place.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
-    households = list(Household.objects.filter(**{f"{unit.kind}_id": unit.id})
+    households = list(Household.objects.filter(under(unit))
                       .filter(areas.area_q(rnd)).order_by("sort_key", "id")[:UNIT_SHEET_LIMIT])
     by_id = {h.id: h for h in households}
     for h in households:

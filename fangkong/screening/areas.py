@@ -7,6 +7,8 @@ row carrying level columns; `in_round(rnd, obj)` tests one row.
 
 from django.db.models import Q
 
+from fangkong.core.tree import level_field, under_any
+
 from .models import Round, RoundArea
 
 
@@ -21,13 +23,10 @@ def area_keys(rnd: Round) -> list[tuple[str, int]]:
 
 
 def area_q(rnd: Round, prefix="") -> Q:
-    out = Q(pk__in=[])
-    for kind, pid in area_keys(rnd):
-        out |= Q(**{f"{prefix}{kind}_id": pid})
-    return out
+    return under_any(area_keys(rnd), prefix)
 
 
 def in_round(rnd: Round, obj) -> bool:
     """Is this row (resident, household, place: anything with level columns) in the
     round's area?"""
-    return any(getattr(obj, f"{kind}_id") == pid for kind, pid in area_keys(rnd))
+    return any(getattr(obj, level_field(kind)) == pid for kind, pid in area_keys(rnd))

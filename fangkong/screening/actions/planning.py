@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.tree import is_under, under
 from fangkong.registry.models import LEVELS, Kind, Place, Resident
 
 from .. import checks
@@ -34,7 +35,7 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=()) -> Round
     clean = checks.check_round(data)
     areas = list(areas) or [place]
     for a in areas:
-        if a.kind not in LEVELS or getattr(a, f"{place.kind}_id") != place.id:
+        if a.kind not in LEVELS or not is_under(a, place):
             raise Invalid(fields={"areas": [_("%(name)s is not under %(place)s.")
                                             % {"name": a.name, "place": place.name}]})
     rnd = Round(place=place, created_by=user_of(actor), **clean)
@@ -62,7 +63,7 @@ def set_emergency_team(actor, rnd: Round, team_id) -> Round:
     team = None
     if team_id not in (None, ""):
         try:
-            team = Team.objects.get(pk=int(team_id), **{f"{rnd.place.kind}_id": rnd.place_id})
+            team = Team.objects.filter(under(rnd.place)).get(pk=int(team_id))
         except (Team.DoesNotExist, ValueError, TypeError):
             raise Invalid(fields={"team": [_("Choose one of the teams of the round's area.")]}) from None
     before = rnd.emergency_team.name if rnd.emergency_team_id else ""
@@ -92,7 +93,7 @@ def add_point(actor, rnd: Round, place: Place, tables, *, audit=True) -> Samplin
     require(actor, Perm.SCREENING_RUN, rnd)
     if place.kind != Kind.SAMPLING_POINT:
         raise Invalid(fields={"point": [_("Choose a place of kind sampling point.")]})
-    if getattr(place, f"{rnd.place.kind}_id") != rnd.place_id:
+    if not is_under(place, rnd.place):
         raise Invalid(fields={"point": [_("The sampling point is not in this round's area.")]})
     try:
         tables = int(tables)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.actions import record
 from fangkong.core import bulk
 from fangkong.core.errors import Invalid
+from fangkong.core.tree import level_field
 from fangkong.registry.models import LEVEL_FIELDS
 
 from .. import checks
@@ -105,7 +106,7 @@ class Batch:
         self.start_counts = {t.barcode: t.count for t in locked}
         # registered already in this round, and red/yellow codes: read with the people
         self.sampled, self.red = {}, set()
-        areas = [(f"{k}_id", pid) for k, pid in area_keys(self.rnd)]  # (person's column, place)
+        areas = [(level_field(k), pid) for k, pid in area_keys(self.rnd)]  # (person's column, place)
         for r in self.people.values():
             r["in_scope"] = any(r[col] == pid for col, pid in areas)
             if r["s_code"]:
