@@ -87,8 +87,8 @@ def _scene(w):
     """Everything the pages show, made through the actions as people would."""
     from fangkong.accounts import actions as accounts
     from fangkong.notify import actions as notify
-    from fangkong.screening import actions as screening
     from fangkong.screening import antigen
+    from fangkong.screening.actions.sync import sync
     from fangkong.volunteers.actions import calls, registration, teams
     from tests.screening.photos import png
     from tests.screening.security_routes import antigen_round, with_tube
@@ -97,7 +97,7 @@ def _scene(w):
     system = Actor.system()
     staff = Actor.system(w.users.staff)
     with_tube(w)  # w.round: running PCR round, tube T0001 with 于海涛's swab
-    screening.sync(staff, w.round, [  # and an offline scan into a tube never opened
+    sync(staff, w.round, [  # and an offline scan into a tube never opened
         {"client_id": str(uuid.uuid4()), "type": "scan", "barcode": "T0404",
          "person": w.su.token}])
     w.conflict = w.round.conflicts.get()
