@@ -276,6 +276,17 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     words = text(staff.get("/", follow=True))
     case = fus[0]["resident"]["name"]
     assert "Confirmed positive: 1 person" in words and case in words and "S0000" in words
+    # what the staff's inbox says of the day leads to a page that opens
+    inbox = get_json(staff, "/me/notifications")["results"]
+    kinds = {n["kind"] for n in inbox}
+    assert {"screening.positive_pool", "screening.case"} <= kinds, kinds
+    for n in inbox:
+        if n["url"]:
+            assert staff.get(n["url"], follow=True).status_code == 200, n
+    # the family of 602 sees each member's result on their phone, as the figures count it
+    mine = text(phone.get("/screening/mine/", follow=True))
+    for m in members[:4]:
+        assert re.search(rf"{m['name']} 阴性", mine), mine  # negative, in the family's Chinese
     assert not any(n in words for n in held if n != case)
 
     # --- every page shows the same figures for the community ----------------------------
