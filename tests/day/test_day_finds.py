@@ -8,6 +8,7 @@ import openpyxl
 from fangkong.core.xlsx import open_xlsx
 from fangkong.registry import cards
 from tests.screening.conftest import api, cid, rnd  # noqa: F401 - the round fixture
+from tests.volunteers.conftest import codes, make_volunteer  # noqa: F401 - their fixtures
 
 
 def _book(rows, number_format=None) -> bytes:
@@ -73,3 +74,41 @@ def test_a_lab_file_sent_again_says_its_results_were_already_there(world, rnd, c
                      data='{"results": [{"barcode": "T0001", "result": "positive"}]}',
                      content_type="application/json").json()
     assert (again["saved"], again["unchanged"], again["positive_pools"]) == (0, 1, 0)
+
+
+def test_a_logged_out_volunteer_who_scans_the_call_qr_lands_on_the_check_in(world, make_volunteer,  # noqa: F811
+                                                                          monkeypatch):
+    """At 06:55 a volunteer whose phone is logged out scans the call's QR: the log-in page's
+    "volunteer? log in with a text code" dropped where they were going, and after the code
+    they landed on their home page, to scan the QR a second time."""
+    import datetime
+    import re
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from fangkong.volunteers.actions import answers, calls
+    from tests.conftest import actor_for
+
+    from .scene import texted_code
+
+    v = make_volunteer(1)
+    start = timezone.now() + datetime.timedelta(hours=2)
+    call = calls.create_call(actor_for(world.users.staff), world.community, {
+        "task": "sampling", "place": world.building.id, "starts_at": start.isoformat(),
+        "ends_at": (start + datetime.timedelta(hours=3)).isoformat(), "slots": 2})
+    answers.sign_up(actor_for(v.user), call)
+    monkeypatch.setattr(timezone, "now", lambda: start - datetime.timedelta(minutes=5))
+    phone = Client()
+    scan = f"/volunteers/scan/{call.token}/"
+    login = phone.get(scan)
+    assert login.status_code == 302 and login.url.startswith("/login/")
+    link = re.search(r'href="(/volunteers/login/[^"]*)"', phone.get(login.url).content.decode()).group(1)
+    page = phone.get(link.replace("&amp;", "&")).content.decode()
+    nxt = re.search(r'name="next" value="([^"]+)"', page).group(1)
+    assert nxt == scan
+    phone.post("/volunteers/login/", {"phone": v.phone, "next": nxt})
+    r = phone.post("/volunteers/login/", {"phone": v.phone, "code": texted_code(v.phone), "next": nxt})
+    assert r.status_code == 302 and r.url == scan
+    r = phone.post(scan, {"op": "in"}, follow=True)
+    assert r.status_code == 200 and call.assignments.get(volunteer=v).check_in_at is not None
