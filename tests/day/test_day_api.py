@@ -1,11 +1,17 @@
 """A lockdown day, the way it goes, through the public surfaces only (the pages and
-/api/v1/, as the people of the day use them; the only thing the test does by hand is move
-the clock): the roster is imported, code cards printed and read back from the PDF, the
-cards scanned at the station as a hand scanner types them, a phone goes offline halfway
-through a tube and comes back, tubes are sealed, boxed and handed over, the lab's file
-with a positive and an error is refused whole and then accepted corrected, the held people
-are re-tested at home, every page shows the same figures, and volunteers called for the
-next morning check in by scanning the QR code the call's page printed."""
+/api/v1/, as the people of the day use them; the test sets up the tree and the accounts
+and moves the clock, nothing else): the roster is imported; code cards printed and read
+back from the rendered PDF; the cards scanned at the station as a hand scanner types them
+(prefix, Enter); a phone goes offline halfway through a tube and its batch is cut, then
+sent twice; a family shows their codes on their own phone (the login slip the household
+page printed); the bedridden are sampled at home and leave the home-visit list; tubes are
+sealed, boxed and handed over; the lab's file with a positive and two mistakes is refused
+whole with every error, then accepted corrected (and sent again: nothing changes); the
+held people are re-tested at home, one comes back positive and shows as a case; every
+page shows the same figures (round page, per-community list, place panel, missing list,
+its export, the API, the end-of-round question); volunteers register from the printed
+poster, are called for the next morning and check in and out by the QR code the call's
+page printed."""
 
 import datetime
 import io
