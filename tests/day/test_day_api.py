@@ -376,6 +376,8 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
         v.post("/volunteers/login/", {"phone": phone})
         r = v.post("/volunteers/login/", {"phone": phone, "code": texted_code(phone)}, follow=True)
         assert r.status_code == 200 and "_auth_user_id" in v.session, text(r)[:500]
+        told = [n for n in get_json(v, "/me/notifications")["results"] if n["kind"] == "volunteers.call"]
+        assert len(told) == 1 and v.get(told[0]["url"]).status_code == 200, told  # the call reached them
         r = post_json(v, f"/volunteers/calls/{call}/signup", {})
         assert r.status_code == 200, r.content
         phones.append((v, r.json()["status"]))
