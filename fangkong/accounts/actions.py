@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core import pii
+from fangkong.core.access import one
 from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Invalid, NotFound
 
@@ -201,10 +202,7 @@ def authenticate_token_and_scope(raw: str):
 
 def revoke_membership(actor, membership_id) -> Membership:
     """End a membership (the account stays; it loses that role on that node)."""
-    try:
-        m = Membership.objects.select_related("place", "user").get(pk=int(membership_id))
-    except (Membership.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    m = one(Membership.objects.select_related("place", "user"), membership_id)
     require_manage(actor, m.place)
     if m.is_active:
         with transaction.atomic():

@@ -1,5 +1,7 @@
 """Scoped reads of accounts."""
 
+from fangkong.core.access import one
+
 from .access import may_manage, require_manage
 from .models import Membership
 from .roles import Perm
@@ -30,12 +32,7 @@ def memberships(scope):
 def get_membership(scope, pk) -> Membership:
     """An active or ended membership on a node where the user manages people; NotFound
     otherwise (as for a missing one)."""
-    from fangkong.core.errors import NotFound
-
-    try:
-        m = Membership.objects.select_related("place", "user", "household").get(pk=int(pk))
-    except (Membership.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFound() from None
+    m = one(Membership.objects.select_related("place", "user", "household"), pk)
     require_manage(scope, m.place)
     return m
 

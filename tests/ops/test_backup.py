@@ -26,7 +26,7 @@ from fangkong.registry.importer import start_import
 from fangkong.registry.models import Kind, Place, Resident
 from tests.conftest import actor_for
 from tests.fault.harness import drop_database as drop
-from tests.test_import import new_id, person, xlsx_bytes
+from tests.registry.test_import import new_id, person, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

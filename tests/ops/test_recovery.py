@@ -24,7 +24,7 @@ from fangkong.registry.importer import create_job
 from fangkong.registry.models import ImportJob, Resident
 from fangkong.registry.tasks import run_import_task
 from tests.conftest import actor_for
-from tests.test_import import new_id, person, xlsx_bytes
+from tests.registry.test_import import new_id, person, xlsx_bytes
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -1,4 +1,4 @@
-"""Who may call the volunteer endpoints (checked by tests/test_api_security.py).
+"""Who may call the volunteer endpoints (checked by tests/api/test_security.py).
 
 Community A has a call (for everyone approved in A), an approved volunteer and a pending
 one, made by its staff. Staff of A run it all; street command reads calls and people but
@@ -29,7 +29,7 @@ from fangkong.volunteers.models import (
     TeamMember,
     Volunteer,
 )
-from tests.test_api_security import MISSING, Route
+from tests.api.test_security import MISSING, Route
 
 MODELS = [Volunteer, Call, Assignment, Team, TeamMember, Loan, JoinLink]
 _serial = itertools.count(1)

@@ -12,9 +12,16 @@ from fangkong.accounts.roles import Role
 from fangkong.core import pii
 from fangkong.registry.importer import parse_roster
 from fangkong.registry.models import ImportJob, Place, Resident
-
-from .conftest import IDS, actor_for, make_user
-from .test_import import HEADER, counts, do_import, new_id, person, sample_rows, xlsx_bytes
+from tests.conftest import IDS, actor_for, make_user
+from tests.registry.test_import import (
+    HEADER,
+    counts,
+    do_import,
+    new_id,
+    person,
+    sample_rows,
+    xlsx_bytes,
+)
 
 REJECTED = ImportJob.Status.REJECTED
 
@@ -105,7 +112,7 @@ def test_id_number_stored_as_a_number(world):
 
 
 def test_id_in_scientific_notation_in_a_csv(world):
-    from .test_import import csv_bytes
+    from tests.registry.test_import import csv_bytes
 
     rows = [person(1, "甲", "1.40106E+17", "101", sex="男")]
     job = rejected(world, csv_bytes(rows), "roster.csv")
@@ -261,7 +268,7 @@ def test_errors_are_written_in_the_users_language(world):
 
 
 def _po() -> dict[str, str]:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     return {e.msgid: e.msgstr for e in polib.pofile(
         str(root / "locale" / "zh_Hans" / "LC_MESSAGES" / "importer.po"))}
 
@@ -276,7 +283,7 @@ def test_every_message_has_a_chinese_translation():
     """Each gettext string in the importer, exporter and command has a msgstr in importer.po."""
     import ast
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     po = _po()
     missing = []
     sources = sorted((root / "fangkong/registry/importer").glob("*.py"))

@@ -19,12 +19,11 @@ from fangkong.registry import actions as reg
 from fangkong.registry import importer
 from fangkong.registry.importer import parse_roster, run_import, start_import
 from fangkong.registry.models import Household, ImportJob, Kind, Place, Resident
-
-from .conftest import IDS, actor_for, make_user
+from tests.conftest import IDS, actor_for, make_user
 
 SAMPLE = Path("/work/shared/data/roster-sample.xlsx")
 if not SAMPLE.exists():  # a checkout elsewhere: the copy kept next to the data docs
-    SAMPLE = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "roster-sample.xlsx"
+    SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "roster-sample.xlsx"
 HEADER = ["序号", "姓名", "性别", "身份证号", "联系电话", "小区", "楼栋", "单元", "门牌号",
           "与户主关系", "人员状态", "重点人群", "备注"]
 DONE, REJECTED = ImportJob.Status.DONE, ImportJob.Status.REJECTED

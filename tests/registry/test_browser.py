@@ -9,12 +9,11 @@ import openpyxl
 import pytest
 
 from fangkong.registry.models import Resident
-
-from .conftest import log_in
+from tests.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "roster-sample.xlsx"
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "roster-sample.xlsx"
 
 
 def roster_bytes():

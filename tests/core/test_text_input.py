@@ -14,7 +14,7 @@ from fangkong.core.errors import Invalid
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Household, Resident
 from fangkong.volunteers.models import Call
-from tests.test_api_security import ROUTES, body_of, send
+from tests.api.test_security import ROUTES, body_of, send
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "苏霞\u202eabc" shows as "苏霞cba"
 

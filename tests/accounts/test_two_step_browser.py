@@ -7,8 +7,8 @@ import re
 import pytest
 from django.core.cache import cache
 
+from tests.accounts.test_two_step import app_code
 from tests.conftest import log_in
-from tests.test_two_step import app_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.test_api_security import bearer
+from tests.api.test_security import bearer
 from tests.test_page_routes import in_scene, scene  # noqa: F401 (fixtures: one scene a module)
 
 EXAMPLES = int(os.environ.get("FANGKONG_SCHEMATHESIS_EXAMPLES", "4"))

@@ -6,8 +6,7 @@ from django.urls import reverse
 
 from fangkong.audit.models import AuditEvent
 from fangkong.registry.models import Household, Resident
-
-from .conftest import PASSWORD
+from tests.conftest import PASSWORD
 
 
 def test_login_with_phone_number(client, world):

@@ -1,6 +1,6 @@
 """The registry over JSON: what each endpoint returns and changes.
 
-Who may call what is in test_api_security.py (one row per route); here are the happy
+Who may call what is in tests/api/test_security.py (one row per route); here are the happy
 paths, the filters and pages, masking and its audit, bad input (field messages, nothing
 written), the request's language, query counts on lists, and roster imports.
 """
@@ -23,8 +23,7 @@ from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Household, ImportJob, Kind, Place, Resident
-
-from .conftest import IDS, make_user
+from tests.conftest import IDS, make_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

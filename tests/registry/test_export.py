@@ -16,9 +16,8 @@ from fangkong.registry.exporter import residents_xlsx, rows_xlsx
 from fangkong.registry.importer import COLUMN, TEMPLATE_KEYS
 from fangkong.registry.models import ImportJob, Resident
 from fangkong.registry.templates_xlsx import TEMPLATE_PATH, template_xlsx
-
-from .conftest import IDS, actor_for
-from .test_import import do_import
+from tests.conftest import IDS, actor_for
+from tests.registry.test_import import do_import
 
 
 def read(data: bytes):

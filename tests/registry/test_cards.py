@@ -14,8 +14,7 @@ from fangkong.core.errors import Forbidden, NotFound
 from fangkong.registry import actions as reg
 from fangkong.registry import cards
 from fangkong.registry.models import Resident
-
-from .conftest import actor_for
+from tests.conftest import actor_for
 
 PDF = "application/pdf"
 
