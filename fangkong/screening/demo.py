@@ -19,6 +19,7 @@ from fangkong.accounts.models import User
 from fangkong.core.actor import Actor
 from fangkong.registry.models import Kind, Place, Presence, Resident
 
+from .actions import antigen as antigen_actions
 from .actions import followup, lab, planning
 from .actions.sync import sync
 from .models import Tube
@@ -92,7 +93,6 @@ def _antigen_round(system, community: Place, point_place: Place, volunteer, rng,
     through the first households (kits, and each member's result), about one in seven."""
     from fangkong.registry.models import Household
 
-    from . import antigen
 
     start = now - datetime.timedelta(hours=2)
     rnd = planning.plan_round(system, community, {
@@ -116,8 +116,8 @@ def _antigen_round(system, community: Place, point_place: Place, volunteer, rng,
         members = by_household.get(hh.id)
         if not members:
             continue
-        antigen.issue_kits(door, rnd, hh, len(members), client_id=str(uuid.uuid4()))
+        antigen_actions.issue_kits(door, rnd, hh, len(members), client_id=str(uuid.uuid4()))
         for r in members:
             if rng.random() < 0.85:
                 result = "invalid" if rng.random() < 0.02 else "negative"
-                antigen.record_result(door, rnd, r, result, client_id=str(uuid.uuid4()))
+                antigen_actions.record_result(door, rnd, r, result, client_id=str(uuid.uuid4()))
