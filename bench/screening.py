@@ -460,10 +460,14 @@ WHERE round_id = ANY(%s) AND NOT retest GROUP BY community_id
 
 def ensure_big_community(ctx, rounds) -> Place:
     """One community of 10,000 residents (tiny: 500) in the sample community's street,
-    written by the demo generator (`registry.demo`, the city's own layout rules) with ~90 %
+    written by the demo generator (`fangkong.demo`, the city's own layout rules) with ~90 %
     of it registered in the district's round like the rest of the city. Built once and kept
     in the cached database; the harness does not count it as the city's residents."""
-    from fangkong.registry import demo
+    import random
+
+    from fangkong.demo.layout import city_community_spec
+    from fangkong.demo.people import default_as_of
+    from fangkong.demo.registry import Builder
 
     from .common import BIG_COMMUNITY
 
@@ -485,10 +489,10 @@ def ensure_big_community(ctx, rounds) -> Place:
             Place.objects.filter(community_id=big.id).exclude(pk=big.pk).delete()
             big.delete()
         # ID numbers from sequence 400 on per region, day and sex: no clash with the city's
-        b = demo._Build(ctx.cfg.seed, demo.default_as_of(), None, id_offset=400)
-        rng = demo.random.Random(f"fangkong-bench:{BIG_COMMUNITY}")
+        b = Builder(ctx.cfg.seed, default_as_of(), None, id_offset=400)
+        rng = random.Random(f"fangkong-bench:{BIG_COMMUNITY}")
         district = Place.objects.get(pk=street.district_id)
-        spec = demo.city_community_spec(rng, 99_999, BIG_COMMUNITY, size, district.code or "140106")
+        spec = city_community_spec(rng, 99_999, BIG_COMMUNITY, size, district.code or "140106")
         with bulk.Loader() as b.loader:
             big = b.community(spec, street, rng)
             b.loader.wait()
@@ -508,7 +512,7 @@ def ensure_big_community(ctx, rounds) -> Place:
             cur.execute("VACUUM ANALYZE registry_resident")
             cur.execute("VACUUM ANALYZE screening_sample")
     ctx.report.add(figure("screening.data.big_community", [time.perf_counter() - t], "s",
-                          note=f"{size:,} residents written by registry.demo, ~90 % registered"))
+                          note=f"{size:,} residents written by fangkong.demo, ~90 % registered"))
     return big
 
 

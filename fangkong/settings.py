@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "fangkong.notify",
     "fangkong.volunteers",
     "fangkong.screening",
+    "fangkong.demo",  # the demo builder: its commands (no models)
 ]
 
 MIDDLEWARE = [

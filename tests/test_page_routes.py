@@ -1,5 +1,5 @@
 """Who gets what on every page: one row per URL pattern of the site (the API has its own
-table in test_api_security.py), each tried by every kind of user.
+table in tests/api/test_security.py), each tried by every kind of user.
 
 The URL patterns are read from the URLconf Django serves, so a new page — of zones,
 services, reports or any app — fails `test_every_page_has_a_row` until it has a row here
@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.screening.actions import antigen as antigen_actions
-from tests.test_api_security import make_job  # first: it loads the apps' API tables
+from tests.api.test_security import make_job  # first: it loads the apps' API tables
 
 ROLES = ["anonymous", "nobody", "resident", "volunteer", "supplier", "lab", "leader", "grid",
          "staff", "other_staff", "street", "district"]
@@ -89,7 +89,7 @@ def _scene(w):
     from fangkong.accounts import actions as accounts
     from fangkong.notify import actions as notify
     from fangkong.screening.actions.sync import sync
-    from fangkong.volunteers import actions as volunteers
+    from fangkong.volunteers.actions import calls, registration, teams
     from tests.screening.photos import png
     from tests.screening.security_routes import antigen_round, with_tube
     from tests.volunteers.security_routes import setup
@@ -106,9 +106,9 @@ def _scene(w):
         Actor.system(w.users.resident), w.antigen, w.su, "negative", photo=png(),
         client_id=str(uuid.uuid4()))
     setup(w)  # w.call, w.approved, w.pending, w.link
-    w.assignment = volunteers.assign(staff, w.call, w.approved)
-    w.team = volunteers.create_team(staff, w.community, "封控五组")
-    w.loan = volunteers.lend(staff, w.approved, w.other, timezone.localdate()
+    w.assignment = calls.assign(staff, w.call, w.approved)
+    w.team = teams.create_team(staff, w.community, "封控五组")
+    w.loan = registration.lend(staff, w.approved, w.other, timezone.localdate()
                              + datetime.timedelta(days=3))
     w.job = make_job(w)
     w.token, _raw = accounts.create_token(Actor.system(w.users.staff, via="api"), "laptop")

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core import pii
+from fangkong.core.access import one
 from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.registry.models import Kind
 
 from . import usernames
 from .access import require_manage
@@ -63,7 +63,7 @@ def grant(actor, user: User, role: str, place, *, household=None) -> Membership:
     require_manage(actor, place)
     if role not in Role.values:
         raise Invalid(fields={"role": [_("Unknown role.")]})
-    if role == Role.COMMAND and place.kind not in (Kind.DISTRICT, Kind.STREET):
+    if role == Role.COMMAND and place.kind not in ("district", "street"):
         raise Invalid(fields={"place": [_("Command roles sit on a district or a street.")]})
     with transaction.atomic():
         m, created = Membership.objects.get_or_create(
@@ -202,10 +202,7 @@ def authenticate_token_and_scope(raw: str):
 
 def revoke_membership(actor, membership_id) -> Membership:
     """End a membership (the account stays; it loses that role on that node)."""
-    try:
-        m = Membership.objects.select_related("place", "user").get(pk=int(membership_id))
-    except (Membership.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    m = one(Membership.objects.select_related("place", "user"), membership_id)
     require_manage(actor, m.place)
     if m.is_active:
         with transaction.atomic():

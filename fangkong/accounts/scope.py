@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from fangkong.core.tree import level_field
-from fangkong.registry.models import Place
 
 from .roles import ROLE_PERMS, Perm, Role
 
@@ -23,7 +22,7 @@ def grant_perms(role: str) -> frozenset:
 @dataclass(frozen=True)
 class Grant:
     role: str
-    place: Place
+    place: object  # a registry.Place
     household_id: int | None
     perms: frozenset
 
@@ -64,7 +63,7 @@ class Scope:
     def has_role(self, *roles) -> bool:
         return any(g.role in roles for g in self.grants)
 
-    def roots(self, perm: Perm | None = None) -> list[Place]:
+    def roots(self, perm: Perm | None = None) -> list:
         """The nodes the user's grants (with `perm`) are on, outermost first, no repeats."""
         seen, out = set(), []
         for g in self.grants:
@@ -89,7 +88,7 @@ class Scope:
             if lf is not None:
                 if getattr(obj, lf, None) == g.place.id:
                     return True
-            elif isinstance(obj, Place) and (obj.id == g.place.id or obj.parent_id == g.place.id):
+            elif isinstance(obj, type(g.place)) and (obj.id == g.place.id or obj.parent_id == g.place.id):
                 return True
         return False
 

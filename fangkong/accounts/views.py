@@ -104,19 +104,16 @@ def supplier_home(request):
 @page
 def people(request):
     """Accounts and their roles below the user's node(s); add a person with a role."""
-    from fangkong.registry.models import LEVELS, Kind
-    from fangkong.registry.queries import places
+    from fangkong.core.tree import LEVELS
 
     from .access import require_people_page
-    from .queries import memberships
-    from .roles import Perm, Role
+    from .queries import manageable_places, memberships
+    from .roles import Role
 
     require_people_page(request.scope)
     actor = actor_of(request)
     errors, values = {}, {}
-    targets = list(places(request.scope, Perm.MANAGE_USERS)
-                   .filter(kind__in=[k for k in LEVELS if k != Kind.UNIT])
-                   .order_by("depth", "sort_key")[:500])
+    targets = list(manageable_places(request.scope, [k for k in LEVELS if k != "unit"]))
     if request.method == "POST":
         values = request.POST
         try:

@@ -32,11 +32,11 @@ def build(opts: dict) -> dict:
     from fangkong.accounts.models import User
     from fangkong.accounts.roles import Role
     from fangkong.core.actor import Actor
+    from fangkong.demo import driver as demo
     from fangkong.registry import actions as reg
-    from fangkong.registry import demo
     from fangkong.registry.models import Kind, Place, Resident
     from fangkong.screening.actions import planning
-    from fangkong.volunteers import actions as volunteers
+    from fangkong.volunteers.actions import calls as vol_calls
     from fangkong.volunteers.models import Volunteer
 
     demo.build(seed=1)
@@ -72,7 +72,7 @@ def build(opts: dict) -> dict:
     calls = []
     for k in range(opts["calls"]):
         at = start + datetime.timedelta(days=k)
-        call = volunteers.create_call(Actor.system(staff), community, {
+        call = vol_calls.create_call(Actor.system(staff), community, {
             "task": "sampling", "title": f"故障演练 {k + 1}", "place": community.id,
             "starts_at": at, "ends_at": at + datetime.timedelta(hours=3),
             "slots": opts["slots"], "audience": "community"})

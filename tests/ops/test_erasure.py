@@ -30,10 +30,10 @@ from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import planning
 from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import AntigenResult, RoundCounter, Sample
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import answers, calls, registration
 from tests.conftest import IDS, actor_for
+from tests.registry.test_import import new_id, person, xlsx_bytes
 from tests.screening.photos import png
-from tests.test_import import new_id, person, xlsx_bytes
 
 NOTE = "于海涛在省人民医院住院"
 VOLUNTEER = {"name": "钱多多", "phone": "13912345678", "id_number": new_id(4242, 1985)}
@@ -71,17 +71,17 @@ def lived_in(world, system, settings, tmp_path):
     planning.set_status(system, ag, "running")
     antigen_actions.record_result(actor_for(world.users.resident), ag, world.su, "negative", photo=png())
 
-    v = va.add_volunteer(staff, world.community, {
+    v = registration.add_volunteer(staff, world.community, {
         **VOLUNTEER, "household": world.hh102.id, "work_unit": "太原钢铁公司",
         "party_member": "1", "party_branch": "钢铁公司第三支部", "skills": ["driving"],
         "days": ["mon"], "hours_from": "07:00", "hours_to": "19:00", "consent": "1"})
-    v = va.approve(staff, v)
+    v = registration.approve(staff, v)
     start = timezone.now() + datetime.timedelta(days=1)
-    call = va.create_call(staff, world.community, {
+    call = calls.create_call(staff, world.community, {
         "task": "delivery", "title": "送药", "place": world.building.id, "starts_at": start,
         "ends_at": start + datetime.timedelta(hours=2), "slots": 2,
         "briefing": "找钱多多 13912345678 拿药"})
-    va.sign_up(actor_for(v.user), call)
+    answers.sign_up(actor_for(v.user), call)
     notify(staff, [world.users.resident], kind="test", title="苏霞的复核结果", place=world.hh101)
     rows = [person(1, IMPORTED[0], IMPORTED[1], "301")]
     start_import(staff, world.community, "苏霞家的花名册.xlsx", xlsx_bytes(rows))

@@ -24,7 +24,7 @@ from fangkong.registry.importer import create_job
 from fangkong.registry.models import ImportJob, Resident
 from fangkong.registry.tasks import run_import_task
 from tests.conftest import actor_for
-from tests.test_import import new_id, person, xlsx_bytes
+from tests.registry.test_import import new_id, person, xlsx_bytes
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -225,7 +225,7 @@ def test_an_import_of_another_machines_web_process_gets_a_grace_period(
 def test_a_queued_import_whose_task_was_lost_is_queued_again(settings, world):
     settings.TASKS = DB_TASKS
     job = create_job(actor_for(world.users.staff), world.community, "roster.xlsx", roster())
-    from fangkong.registry.importer.job import enqueue
+    from fangkong.registry.importer.queue import enqueue
 
     enqueue(job)
     job.refresh_from_db()

@@ -1,4 +1,4 @@
-"""Who may call the screening endpoints (checked by tests/test_api_security.py).
+"""Who may call the screening endpoints (checked by tests/api/test_security.py).
 
 The world has one running PCR round over community A (pools of 3), planned by its staff.
 Staff of community A run it; street command and the building leader see the round and its
@@ -37,7 +37,7 @@ from fangkong.screening.models import (
     SamplingPoint,
     Tube,
 )
-from tests.test_api_security import ANY_USER, MISSING, Route
+from tests.api.test_security import ANY_USER, MISSING, Route
 
 from .photos import png
 
@@ -91,12 +91,12 @@ def with_followup(w):
 
 def with_volunteer(w):
     """The round, and an approved volunteer of community A (who has an account)."""
-    from fangkong.volunteers import actions as vol
+    from fangkong.volunteers.actions import registration
     from tests.volunteers.security_routes import person
 
     make_round(w)
     system = Actor.system()
-    w.sampler = vol.approve(system, vol.add_volunteer(system, w.community, person(w, 7)))
+    w.sampler = registration.approve(system, registration.add_volunteer(system, w.community, person(w, 7)))
 
 
 def lab_file(barcode):

@@ -10,8 +10,8 @@ from fangkong.registry.importer import start_import
 from fangkong.registry.models import Resident
 from fangkong.screening.actions import station
 from fangkong.screening.models import Conflict, Sample, Tube
+from tests.api.test_security import roster_xlsx
 from tests.conftest import actor_for, log_in
-from tests.test_api_security import roster_xlsx
 
 from .conftest import api, cid
 

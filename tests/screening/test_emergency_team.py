@@ -8,7 +8,7 @@ from fangkong.notify.models import Notification
 from fangkong.screening.actions import lab as lab_actions
 from fangkong.screening.actions import planning, station
 from fangkong.screening.models import Tube
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import teams
 from tests.conftest import actor_for
 from tests.volunteers.conftest import codes, make_volunteer  # noqa: F401 (fixtures)
 
@@ -21,9 +21,9 @@ def test_the_emergency_team_is_told_of_a_positive_pool(world, rnd, system, make_
                                                       login):
     staff = actor_for(world.users.staff)
     leader, member, outsider = make_volunteer(1), make_volunteer(2), make_volunteer(3)
-    team = va.create_team(staff, world.community, "应急采样队", leader=leader)
-    va.add_member(staff, team, member)
-    other_team = va.create_team(actor_for(world.users.other_staff), world.other, "惠泽应急队")
+    team = teams.create_team(staff, world.community, "应急采样队", leader=leader)
+    teams.add_member(staff, team, member)
+    other_team = teams.create_team(actor_for(world.users.other_staff), world.other, "惠泽应急队")
 
     with pytest.raises(Invalid):  # another community's team
         planning.set_emergency_team(staff, rnd, other_team.id)

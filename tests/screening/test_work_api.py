@@ -16,7 +16,7 @@ from fangkong.screening import figures
 from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import followup, lab, planning, station
 from fangkong.screening.models import FollowUp, Sample, Sampler, Tube
-from fangkong.volunteers import actions as vol
+from fangkong.volunteers.actions import registration
 
 from .conftest import api, cid
 
@@ -156,7 +156,7 @@ def test_points_and_samplers_let_a_volunteer_sample(world, rnd, system):
     too_many = api(staff, "post", f"/rounds/{rnd.id}/points", {"place": place, "tables": 0})
     assert too_many.status_code == 400
 
-    v = vol.approve(system, vol.add_volunteer(system, world.community, person(world, 11)))
+    v = registration.approve(system, registration.add_volunteer(system, world.community, person(world, 11)))
     s = api(staff, "post", f"/rounds/{rnd.id}/samplers",
             {"volunteer": v.id, "point": point["id"], "table": 2})
     assert s.status_code == 200, s.content
@@ -171,7 +171,7 @@ def test_points_and_samplers_let_a_volunteer_sample(world, rnd, system):
     # a table the point does not have, a pending volunteer, another round's point
     assert api(staff, "post", f"/rounds/{rnd.id}/samplers",
                {"volunteer": v.id, "point": point["id"], "table": 9}).status_code == 400
-    pending = vol.add_volunteer(system, world.community, person(world, 12))
+    pending = registration.add_volunteer(system, world.community, person(world, 12))
     refused = api(staff, "post", f"/rounds/{rnd.id}/samplers",
                   {"volunteer": pending.id, "point": point["id"]})
     assert refused.status_code == 400 and "volunteer" in refused.json()["error"]["fields"]
