@@ -55,26 +55,19 @@ class Page:
 def scene(django_db_setup, django_db_blocker, tmp_path_factory):
     """The world and `_scene`, built once for the module (each test still runs in its own
     transaction, rolled back after it) and removed at the end."""
-    from django.core.management import call_command
-    from django.test import override_settings
+    from tests.conftest import build_world, built_once
 
-    from tests.conftest import build_world
-
-    media = str(tmp_path_factory.mktemp("media"))
-    with django_db_blocker.unblock(), override_settings(
-            MEDIA_ROOT=media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}):
+    def build():
         w = _scene(build_world(Actor.system()))
-        w.media = media
         w.sessions = {}  # role → session cookie, logged in once for the module
         for role in ROLES[1:]:
             client = Client()
             client.force_login(_user(w, role))
             w.sessions[role] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-        try:
-            yield w
-        finally:
-            call_command("flush", interactive=False, verbosity=0)
+        return w
+
+    with built_once(django_db_blocker, tmp_path_factory, build) as w:
+        yield w
 
 
 @pytest.fixture
