@@ -80,9 +80,9 @@ def _scene(w):
     """Everything the pages show, made through the actions as people would."""
     from fangkong.accounts import actions as accounts
     from fangkong.notify import actions as notify
-    from fangkong.screening import actions as screening
     from fangkong.screening import antigen
-    from fangkong.volunteers import actions as volunteers
+    from fangkong.screening.actions.sync import sync
+    from fangkong.volunteers.actions import calls, registration, teams
     from tests.screening.photos import png
     from tests.screening.security_routes import antigen_round, with_tube
     from tests.volunteers.security_routes import setup
@@ -90,7 +90,7 @@ def _scene(w):
     system = Actor.system()
     staff = Actor.system(w.users.staff)
     with_tube(w)  # w.round: running PCR round, tube T0001 with 于海涛's swab
-    screening.sync(staff, w.round, [  # and an offline scan into a tube never opened
+    sync(staff, w.round, [  # and an offline scan into a tube never opened
         {"client_id": str(uuid.uuid4()), "type": "scan", "barcode": "T0404",
          "person": w.su.token}])
     w.conflict = w.round.conflicts.get()
@@ -99,9 +99,9 @@ def _scene(w):
         Actor.system(w.users.resident), w.antigen, w.su, "negative", photo=png(),
         client_id=str(uuid.uuid4()))
     setup(w)  # w.call, w.approved, w.pending, w.link
-    w.assignment = volunteers.assign(staff, w.call, w.approved)
-    w.team = volunteers.create_team(staff, w.community, "封控五组")
-    w.loan = volunteers.lend(staff, w.approved, w.other, timezone.localdate()
+    w.assignment = calls.assign(staff, w.call, w.approved)
+    w.team = teams.create_team(staff, w.community, "封控五组")
+    w.loan = registration.lend(staff, w.approved, w.other, timezone.localdate()
                              + datetime.timedelta(days=3))
     w.job = make_job(w)
     w.token, _raw = accounts.create_token(Actor.system(w.users.staff, via="api"), "laptop")

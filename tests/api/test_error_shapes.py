@@ -36,9 +36,9 @@ def test_a_server_fault_on_the_api_answers_json_and_is_logged(world, login, monk
 
 def test_a_csrf_refusal_answers_a_script_in_json_and_a_browser_with_the_error_page(world):
     from fangkong.core.actor import Actor
-    from fangkong.volunteers import actions
+    from fangkong.volunteers.actions import registration
 
-    link = actions.join_link(Actor.system(), world.community)
+    link = registration.join_link(Actor.system(), world.community)
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.users.grid)  # a browser with a session: CSRF applies
     r = client.post(f"/join/{link.token}/code/", {"phone": "13903519999"},

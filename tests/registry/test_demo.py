@@ -13,7 +13,8 @@ from fangkong.accounts.models import Membership, User
 from fangkong.accounts.roles import Role
 from fangkong.core import bulk, pii
 from fangkong.core.text import name_keys
-from fangkong.registry import demo
+from fangkong.demo import accounts as demo_accounts
+from fangkong.demo import registry as demo_registry
 from fangkong.registry.models import LEVEL_FIELDS, Household, Kind, Place, Relation, Resident
 
 pytestmark = pytest.mark.django_db
@@ -78,17 +79,17 @@ def test_standard_demo_follows_the_story(client):
     assert len(heads) == Household.objects.count()
 
     # One demo account per role, each able to log in.
-    roles = set(Membership.objects.filter(user__username__in=demo.DEMO_USERNAMES)
+    roles = set(Membership.objects.filter(user__username__in=demo_accounts.DEMO_USERNAMES)
                 .values_list("role", flat=True))
     assert roles == set(Role.values)
     grid_users = User.objects.filter(memberships__role=Role.GRID,
                                      memberships__place__community_id=huize.id)
     assert grid_users.count() == 4
-    for username in demo.DEMO_USERNAMES:
-        assert client.login(username=username, password=demo.DEMO_PASSWORD), username
+    for username in demo_accounts.DEMO_USERNAMES:
+        assert client.login(username=username, password=demo_accounts.DEMO_PASSWORD), username
         client.logout()
     resident = User.objects.get(username="resident_demo")
-    assert client.login(username=resident.phone, password=demo.DEMO_PASSWORD)
+    assert client.login(username=resident.phone, password=demo_accounts.DEMO_PASSWORD)
 
     # --if-empty does nothing the second time; without it the command refuses.
     before = (Place.objects.count(), Resident.objects.count(), User.objects.count())
@@ -100,28 +101,28 @@ def test_standard_demo_follows_the_story(client):
     out = StringIO()
     call_command("demo_logins", "--url", "http://127.0.0.1:8123/", stdout=out)
     text = out.getvalue()
-    assert "http://127.0.0.1:8123/" in text and demo.DEMO_PASSWORD in text
-    for username in demo.DEMO_USERNAMES:
+    assert "http://127.0.0.1:8123/" in text and demo_accounts.DEMO_PASSWORD in text
+    for username in demo_accounts.DEMO_USERNAMES:
         assert username in text
 
 
 def test_same_seed_same_data():
     build("--seed", "7")
-    first = demo.digest()
+    first = demo_registry.digest()
     ids = sorted(Resident.objects.values_list("id_hash", "name", "phone"))
     build("--seed", "7", "--flush")
-    assert demo.digest() == first
+    assert demo_registry.digest() == first
     assert sorted(Resident.objects.values_list("id_hash", "name", "phone")) == ids
-    assert User.objects.filter(username__in=demo.DEMO_USERNAMES).count() == len(demo.DEMO_USERS)
+    assert User.objects.filter(username__in=demo_accounts.DEMO_USERNAMES).count() == len(demo_accounts.DEMO_USERS)
     assert Place.objects.filter(kind=Kind.DISTRICT).count() == 1
     # The digest covers the rows: change one thing and it changes.
     r = Resident.objects.order_by("id").first()
     Resident.objects.filter(pk=r.pk).update(phone="13900000000")
-    assert demo.digest() != first
+    assert demo_registry.digest() != first
 
 
 def test_city_scale_fills_up_to_the_number_asked(monkeypatch):
-    monkeypatch.setattr(demo, "BIG_LOAD", 100)  # PostgreSQL: indexes built after the load
+    monkeypatch.setattr(demo_registry, "BIG_LOAD", 100)  # PostgreSQL: indexes built after the load
     build("--residents", "5000")
     assert Resident.objects.count() == 5000
     communities = Place.objects.filter(kind=Kind.COMMUNITY)

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
-from fangkong.screening import actions as sa
-from fangkong.volunteers import actions as va
+from fangkong.screening.actions import planning, station
+from fangkong.volunteers.actions import calls
 from tests.conftest import actor_for
 
 pytestmark = pytest.mark.django_db
@@ -20,15 +20,15 @@ pytestmark = pytest.mark.django_db
 def busy(world, system):
     point = reg.create_place(system, world.community, Kind.SAMPLING_POINT, "广场采样点")
     now = timezone.now()
-    rnd = sa.plan_round(system, world.community, {
+    rnd = planning.plan_round(system, world.community, {
         "name": "第5轮核酸", "kind": "pcr", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=5), "pool_size": 10}, points=[(point, 1)])
-    sa.set_status(system, rnd, "running")
-    sa.open_tube(system, rnd, "P0001")
-    sa.scan(system, rnd, client_id="5b3c1e0a-8f1d-4d5e-9c2b-1a2b3c4d5e6f", barcode="P0001",
+    planning.set_status(system, rnd, "running")
+    station.open_tube(system, rnd, "P0001")
+    station.scan(system, rnd, client_id="5b3c1e0a-8f1d-4d5e-9c2b-1a2b3c4d5e6f", barcode="P0001",
             person=world.su.token)
     start = now + datetime.timedelta(hours=10)
-    call = va.create_call(actor_for(world.users.staff), world.community, {
+    call = calls.create_call(actor_for(world.users.staff), world.community, {
         "task": "sampling", "place": world.building.id, "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=3)).isoformat(), "slots": 20,
         "title": "明早核酸采样协助"})

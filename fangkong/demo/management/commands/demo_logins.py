@@ -7,8 +7,9 @@ from django.utils import translation
 from django.utils.translation import pgettext
 
 from fangkong.accounts.roles import Role
-from fangkong.registry import demo
-from fangkong.registry.models import LEVEL_FIELDS, Place
+from fangkong.core.tree import LEVEL_FIELDS
+from fangkong.demo import accounts as demo
+from fangkong.registry.models import Place
 
 CTX = "demo logins"
 

@@ -1,21 +1,25 @@
 """On the day of a call: check-in and check-out by the call's QR, attendance confirmed by a
-team leader or staff, corrections of the credited minutes. Split from actions.py (which
-re-exports these names); the same rules: permission, validation, one transaction, audit."""
+team leader or staff, corrections of the credited minutes, the audited hours export. The
+same rules as every action: permission, validation, one transaction, audit."""
 
 import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
+from fangkong.registry.models import Place
 
-from . import checks
-from .actions import CHECK_IN_EARLY, CHECK_OUT_LATE, MANAGE, require, volunteer_of
-from .models import Assignment, Call, Team, Volunteer
+from .. import checks
+from ..access import MANAGE, VIEW, leads, require, volunteer_of
+from ..models import Assignment, Call, Volunteer
+
+CHECK_IN_EARLY = datetime.timedelta(minutes=60)
+CHECK_OUT_LATE = datetime.timedelta(hours=6)
 
 
 def call_token(text) -> str:
@@ -121,21 +125,6 @@ def check_out(actor, token, *, now=None, confirm=False) -> Assignment:
     return a
 
 
-def leads(actor, a: Assignment) -> bool:
-    """Is the actor the leader of the call's team, or of a team the volunteer is in?"""
-    return leads_user(getattr(actor.user, "id", None), a)
-
-
-def leads_user(uid, a: Assignment) -> bool:
-    if uid is None:
-        return False
-    me = Volunteer.objects.filter(user_id=uid, status=Volunteer.Status.APPROVED).first()
-    if me is None:
-        return False
-    teams = Team.objects.filter(leader=me, community_id=a.community_id)
-    return teams.filter(Q(id=a.call.team_id) | Q(memberships__volunteer_id=a.volunteer_id)).exists()
-
-
 def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None, *,
                        confirm=False) -> Assignment:
     """A team leader (or staff) confirms that someone came: check-in and/or check-out times
@@ -153,7 +142,7 @@ def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None
     def when(raw, field):
         if raw in (None, ""):
             return None
-        return checks._when(raw, field, errors, _("the time"))
+        return checks.parse_when(raw, field, errors, _("the time"))
 
     tin, tout = when(check_in_at, "check_in_at"), when(check_out_at, "check_out_at")
     if errors:
@@ -209,3 +198,10 @@ def correct_minutes(actor, a: Assignment, minutes, reason) -> Assignment:
         record(actor, "call.correct_minutes", a, {"minutes": [before, minutes], "reason": reason},
                label=str(a))
     return a
+
+
+def record_export(actor, community: Place, dimension: str, rows: int):
+    """An hours export names people: one audit event per export."""
+    require(actor, VIEW, community)
+    record(actor, "volunteers.export_hours", community, {"by": dimension, "rows": rows},
+           label=community.name)

@@ -1,9 +1,11 @@
-"""Template helpers that apply the masking rules: identifiers shown only as the scope allows."""
+"""Template helpers that apply the masking rules: identifiers shown only as the scope allows
+(audit.disclosure decides; the view audits what its list showed in clear)."""
 
 from django import template
+from django.utils.html import format_html
 
 from fangkong.accounts.roles import Perm
-from fangkong.core import pii
+from fangkong.audit.disclosure import show_phone
 
 register = template.Library()
 
@@ -14,12 +16,10 @@ def phone(context, obj, value=None):
     value = obj.phone if value is None else value
     if not value:
         return ""
-    scope = context["request"].scope
-    if scope.allows(Perm.VIEW_PHONE, obj):
-        from django.utils.html import format_html
-
-        return format_html('<a class="tel" href="tel:{}">{}</a>', value, value)
-    return pii.mask_phone(value)
+    text, masked = show_phone(context["request"].scope, obj, value)
+    if masked:
+        return text
+    return format_html('<a class="tel" href="tel:{}">{}</a>', text, text)
 
 
 @register.filter

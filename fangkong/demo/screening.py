@@ -6,7 +6,7 @@ courier and one already at the lab with results (all negative). Beside it, the d
 round (抗原自测) going door to door: kits and results for the first households of the
 community, the rest (the demo resident's household among them) still to report.
 
-Called by `registry.demo.build` after the accounts and volunteers exist.
+The demo's screening part (after the accounts and volunteers parts).
 """
 
 import datetime
@@ -18,15 +18,21 @@ from django.utils import timezone
 from fangkong.accounts.models import User
 from fangkong.core.actor import Actor
 from fangkong.registry.models import Kind, Place, Presence, Resident
+from fangkong.screening.actions import followup, lab, planning
+from fangkong.screening.actions.sync import sync
+from fangkong.screening.models import Tube
 
-from . import actions
-from .models import Tube
+from .context import Demo
 
 COMMUNITY = "光明社区"
 POINT = "光明小区核酸采样点"
 
 
-def build(district: Place, *, share=0.66, seed=1) -> int:
+def build(demo: Demo):
+    start_rounds(demo.district)  # seed 1 whatever the demo's seed, as always
+
+
+def start_rounds(district: Place, *, share=0.66, seed=1) -> int:
     """Returns the number of people registered."""
     system = Actor.system(via="cli")
     community = Place.objects.filter(kind=Kind.COMMUNITY, name=COMMUNITY, district_id=district.id).first()
@@ -38,19 +44,19 @@ def build(district: Place, *, share=0.66, seed=1) -> int:
     start = now.replace(hour=7, minute=0, second=0, microsecond=0)
     if start > now - datetime.timedelta(hours=2):
         start = now - datetime.timedelta(hours=3)
-    rnd = actions.plan_round(system, community, {
+    rnd = planning.plan_round(system, community, {
         "name": f"{start:%-m月%-d日} 第3轮核酸", "kind": "pcr", "starts_at": start,
         "ends_at": start + datetime.timedelta(hours=7), "pool_size": 10}, points=[(point_place, 3)])
-    actions.set_status(system, rnd, "running")
+    planning.set_status(system, rnd, "running")
     point = rnd.points.get()
     volunteer = User.objects.filter(username="volunteer_demo").first()
     if volunteer:
-        actions.assign_sampler(system, rnd, point, volunteer, 1)
-    actions.generate_home_list(system, rnd)
+        planning.assign_sampler(system, rnd, point, volunteer, 1)
+    followup.generate_home_list(system, rnd)
     people = list(Resident.objects.filter(community_id=community.id, presence=Presence.HOME)
                   .order_by("building_id", "unit_id", "household_id", "id"))
     for r in people[5:60:11]:  # a few away for work, recently vaccinated…
-        actions.add_exemption(system, rnd, r, rng.choice(["away", "vaccinated", "other"]))
+        planning.add_exemption(system, rnd, r, rng.choice(["away", "vaccinated", "other"]))
     walkers = [r for r in people if ",bedridden," not in r.tags]
     chosen = walkers[: int(len(walkers) * share)]
     events, elapsed = [], (now - start).total_seconds()
@@ -66,22 +72,22 @@ def build(district: Place, *, share=0.66, seed=1) -> int:
             events.append({"client_id": str(uuid.uuid4()), "type": "seal", "barcode": tube,
                            "at": (at + datetime.timedelta(minutes=6)).isoformat()})
     for i in range(0, len(events), 500):
-        actions.sync(system, rnd, events[i:i + 500])
+        sync(system, rnd, events[i:i + 500])
     sealed = list(Tube.objects.filter(round=rnd, state="sealed").order_by("sealed_at")
                   .values_list("barcode", flat=True))
     half = len(sealed) // 2
     if half:
-        first = actions.create_box(system, rnd, "GMBOX-01")
-        actions.pack_tubes(system, first, sealed[:half])
-        actions.hand_over(system, first, "pickup", "赵静", "快递员 陈刚")
-        actions.hand_over(system, first, "lab", "快递员 陈刚", "迎泽区疾控 韩磊")
-        actions.record_results(system, [{"barcode": b, "result": "negative",
+        first = lab.create_box(system, rnd, "GMBOX-01")
+        lab.pack_tubes(system, first, sealed[:half])
+        lab.hand_over(system, first, "pickup", "赵静", "快递员 陈刚")
+        lab.hand_over(system, first, "lab", "快递员 陈刚", "迎泽区疾控 韩磊")
+        lab.record_results(system, [{"barcode": b, "result": "negative",
                                          "ct_orf": "", "ct_n": ""} for b in sealed[:half]],
                                source="demo")
-        second = actions.create_box(system, rnd, "GMBOX-02")
-        actions.pack_tubes(system, second, sealed[half:half + max(1, half // 2)])
-        actions.hand_over(system, second, "pickup", "赵静", "快递员 陈刚")
-    actions.recount(rnd)
+        second = lab.create_box(system, rnd, "GMBOX-02")
+        lab.pack_tubes(system, second, sealed[half:half + max(1, half // 2)])
+        lab.hand_over(system, second, "pickup", "赵静", "快递员 陈刚")
+    planning.recount(rnd)
     _antigen_round(system, community, point_place, volunteer, rng, now)
     return len(chosen)
 
@@ -90,17 +96,16 @@ def _antigen_round(system, community: Place, point_place: Place, volunteer, rng,
     """The day's antigen round, door to door since two hours ago: the volunteer has been
     through the first households (kits, and each member's result), about one in seven."""
     from fangkong.registry.models import Household
-
-    from . import antigen
+    from fangkong.screening import antigen
 
     start = now - datetime.timedelta(hours=2)
-    rnd = actions.plan_round(system, community, {
+    rnd = planning.plan_round(system, community, {
         "name": f"{now:%-m月%-d日} 抗原自测", "kind": "antigen", "starts_at": start,
         "ends_at": start + datetime.timedelta(hours=12), "pool_size": 1}, points=[(point_place, 2)])
-    actions.set_status(system, rnd, "running")
+    planning.set_status(system, rnd, "running")
     door = system
     if volunteer:
-        actions.assign_sampler(system, rnd, rnd.points.get(), volunteer, 1)
+        planning.assign_sampler(system, rnd, rnd.points.get(), volunteer, 1)
         door = Actor.system(volunteer, via="cli")
     resident_user = User.objects.filter(username="resident_demo").first()
     own = {m.household_id for m in resident_user.memberships.all()} if resident_user else set()

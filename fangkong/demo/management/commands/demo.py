@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from fangkong.registry import demo
+from fangkong.demo import driver as demo
 from fangkong.registry.models import Place
 
 

@@ -3,7 +3,7 @@ working age), a few waiting for approval, a team (封控五组) led by the `volu
 account, a call for tomorrow 07:00 that is half filled, and this morning's sampling round
 with verified hours (so the roll of honour and the exports have figures).
 
-Called by `registry.demo.build` once the demo accounts exist; everything goes through the
+The demo's volunteers part (after the accounts part); everything goes through the
 actions (as the system actor, or as each volunteer for their own sign-up).
 """
 
@@ -15,9 +15,10 @@ from fangkong.accounts.models import User
 from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.registry.models import Household, Kind, Place, Resident
+from fangkong.volunteers.actions import answers, attendance, calls, registration, teams
+from fangkong.volunteers.models import Volunteer
 
-from . import actions
-from .models import Volunteer
+from .context import Demo
 
 COMMUNITY = "光明社区"
 WORK_UNITS = ["太原第二热电厂", "迎泽区人民医院", "太原市第五中学", "山西省电力公司", "个体",
@@ -25,7 +26,11 @@ WORK_UNITS = ["太原第二热电厂", "迎泽区人民医院", "太原市第五
 SKILLS = [["driving"], ["medical"], [], ["sampling"], ["it"], [], ["psych"], ["driving", "it"]]
 
 
-def build(district: Place, *, approved=14, pending=3) -> int:
+def build(demo: Demo):
+    add_volunteers(demo.district)
+
+
+def add_volunteers(district: Place, *, approved=14, pending=3) -> int:
     """Add the volunteers of 光明社区 under `district`; returns how many."""
     actor = Actor.system(via="cli")
     community = Place.objects.filter(kind=Kind.COMMUNITY, name=COMMUNITY, district_id=district.id).first()
@@ -45,43 +50,43 @@ def build(district: Place, *, approved=14, pending=3) -> int:
                 "party_member": n % 3 == 0, "party_branch": f"光明社区第{n % 2 + 1}党支部" if n % 3 == 0 else "",
                 "skills": SKILLS[n % len(SKILLS)], "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][n % 3:],
                 "hours_from": "07:00", "hours_to": "21:00" if n % 2 else "12:00", "consent": True}
-        v = actions.add_volunteer(actor, community, data)
+        v = registration.add_volunteer(actor, community, data)
         if n < approved:
-            v = actions.approve(actor, v)
+            v = registration.approve(actor, v)
         made.append(v)
     me = _demo_volunteer(actor, community)
     if me is None:
         return len(made)
-    team = actions.create_team(actor, community, "封控五组",
+    team = teams.create_team(actor, community, "封控五组",
                                area=Place.objects.filter(community_id=community.id, kind=Kind.BUILDING)
                                .order_by("sort_key").first(), leader=me)
     for v in made[:6]:
         if v.status == Volunteer.Status.APPROVED:
-            actions.add_member(actor, team, v)
+            teams.add_member(actor, team, v)
     crew = [v for v in made if v.status == Volunteer.Status.APPROVED]
     now = timezone.localtime()
     # This morning's sampling round: assigned, attendance confirmed by the office, hours credited.
     start = now - datetime.timedelta(hours=3)
-    past = actions.create_call(actor, community, {
+    past = calls.create_call(actor, community, {
         "task": "sampling", "title": "核酸采样秩序维护（今晨）", "place": community.id,
         "starts_at": start, "ends_at": now + datetime.timedelta(minutes=30), "slots": 8,
         "deadline": start, "briefing": "扫码签到，保持一米间距，引导老人优先。"})
     for k, v in enumerate(crew[:6] + [me]):
-        a = actions.assign(actor, past, v)
-        actions.confirm_attendance(actor, a, start + datetime.timedelta(minutes=5 * (k % 3)),
+        a = calls.assign(actor, past, v)
+        attendance.confirm_attendance(actor, a, start + datetime.timedelta(minutes=5 * (k % 3)),
                                    now - datetime.timedelta(minutes=10 * (k % 4)))
     # Tomorrow 07:00: the call the demo volunteer sees, half filled.
     tomorrow = timezone.make_aware(datetime.datetime.combine(now.date() + datetime.timedelta(days=1),
                                                              datetime.time(7, 0)))
     building = Place.objects.filter(community_id=community.id, kind=Kind.BUILDING).order_by("sort_key").first()
-    call = actions.create_call(actor, community, {
+    call = calls.create_call(actor, community, {
         "task": "sampling", "title": "明早7点全员核酸：需20人", "place": (building or community).id,
         "starts_at": tomorrow, "ends_at": tomorrow + datetime.timedelta(hours=4), "slots": 20,
         "deadline": tomorrow - datetime.timedelta(minutes=30),
         "briefing": "6:45 到楼下集合，领取防护服；负责扫码登记和秩序维护。"})
     for v in crew[6:13]:
-        actions.sign_up(Actor.system(v.user, via="cli"), call)
-    actions.create_call(actor, community, {
+        answers.sign_up(Actor.system(v.user, via="cli"), call)
+    calls.create_call(actor, community, {
         "task": "delivery", "title": "15:30 保供物资送上门", "place": community.id,
         "starts_at": tomorrow + datetime.timedelta(hours=8, minutes=30),
         "ends_at": tomorrow + datetime.timedelta(hours=11), "slots": 6, "audience": "team",
@@ -103,9 +108,9 @@ def _demo_volunteer(actor, community) -> Volunteer | None:
         return v
     household = Household.objects.filter(community_id=community.id).order_by("id").first()
     idn = pii.make_id_number("140106", datetime.date(1986, 5, 4), 288)
-    v = actions.add_volunteer(actor, community, {
+    v = registration.add_volunteer(actor, community, {
         "name": user.display_name or "田晓燕", "phone": user.phone, "id_number": idn,
         "household": household.id, "work_unit": "迎泽区人民医院", "party_member": True,
         "party_branch": "光明社区第1党支部", "skills": ["medical", "sampling"],
         "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "consent": True})
-    return actions.approve(actor, v)
+    return registration.approve(actor, v)
