@@ -14,44 +14,7 @@ PACKAGE = ROOT / "fangkong"
 
 # (importing module, private name it uses) known on the day the rule was written.
 PRIVATE = {
-    # registry's importer: its modules share their helpers by private names (not yet taken)
-    ("fangkong.registry.importer.files", "fangkong.registry.importer.columns._filled"),
-    ("fangkong.registry.importer.files", "fangkong.registry.importer.columns._norm_header"),
-    ("fangkong.registry.importer.job", "fangkong.registry.importer.columns._file_error"),
-    ("fangkong.registry.importer.job", "fangkong.registry.importer.columns._missing_columns_error"),
-    ("fangkong.registry.importer.job", "fangkong.registry.importer.columns._sorted_errors"),
-    ("fangkong.registry.importer.job", "fangkong.registry.importer.rows._parse"),
-    ("fangkong.registry.importer.job", "fangkong.registry.importer.writer._Plan"),
-    ("fangkong.registry.importer.rows", "fangkong.registry.importer.columns._error"),
-    ("fangkong.registry.importer.rows", "fangkong.registry.importer.columns._file_error"),
-    ("fangkong.registry.importer.rows", "fangkong.registry.importer.columns._filled"),
-    ("fangkong.registry.importer.rows", "fangkong.registry.importer.columns._missing_columns_error"),
-    ("fangkong.registry.importer.rows", "fangkong.registry.importer.columns._place_key"),
-    ("fangkong.registry.importer.rows", "fangkong.registry.importer.columns._refused_error"),
-    ("fangkong.registry.importer.rows", "fangkong.registry.importer.columns._row_error"),
-    ("fangkong.registry.importer.rows", "fangkong.registry.importer.columns._sorted_errors"),
-    ("fangkong.registry.importer.rows", "fangkong.registry.importer.files._FileProblem"),
-    ("fangkong.registry.importer.rows", "fangkong.registry.importer.files._open_table"),
-    ("fangkong.registry.importer.writer", "fangkong.registry.importer.columns._new_place_name"),
-    ("fangkong.registry.importer.writer", "fangkong.registry.importer.columns._place_key"),
-    ("fangkong.registry.importer.writer", "fangkong.registry.importer.columns._row_error"),
-    # registry's exporter: the tree's levels (rcore: core/tree.py)
-    ("fangkong.registry.exporter", "fangkong.registry.actions._common_levels"),
-    # notify: the cycle actions ↔ tasks
-    ("fangkong.notify.tasks", "fangkong.notify.actions._enqueue_sender"),
-    # screening (rscreen: access.py, actions by job, core's actor_of)
-    ("fangkong.screening.antigen", "fangkong.screening.actions._in_round"),
-    ("fangkong.screening.antigen", "fangkong.screening.actions._user"),
-    ("fangkong.screening.antigen_api", "fangkong.screening.api._actor"),
-    ("fangkong.screening.antigen_views", "fangkong.screening.actions._in_round"),
-    ("fangkong.screening.antigen_views", "fangkong.screening.views._node"),
-    ("fangkong.screening.antigen_views", "fangkong.screening.views._station_units"),
-    ("fangkong.screening.erasure", "fangkong.screening.figures._figures"),
-    ("fangkong.screening.work_api", "fangkong.screening.api._actor"),
-    ("fangkong.screening.work_api", "fangkong.screening.api._round_to_run"),
-    # volunteers (rvol: checks' time parsing made public)
-    ("fangkong.volunteers.actions", "fangkong.volunteers.checks._when"),
-    ("fangkong.volunteers.attendance", "fangkong.volunteers.checks._when"),
+    ("fangkong.screening.erasure", "fangkong.screening.figures._figures"),  # not yet taken
 }
 ALLOWED = {"_meta"}  # Django's model options: public API despite the underscore
 
