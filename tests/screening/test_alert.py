@@ -6,7 +6,8 @@ import re
 from django.urls import reverse
 
 from fangkong.core.actor import Actor
-from fangkong.screening import antigen, queries
+from fangkong.screening import queries
+from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import followup, lab, planning, station
 from fangkong.screening.models import FollowUp
 
@@ -83,7 +84,7 @@ def test_antigen_positive_shows_too(world, login, system):
         "name": "抗原自测", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=6), "pool_size": 1})
     planning.set_status(system, ag, "running")
-    antigen.record_result(Actor.system(world.users.staff), ag, world.xia, "positive",
+    antigen_actions.record_result(Actor.system(world.users.staff), ag, world.xia, "positive",
                           client_id=cid())
     html = login(world.users.staff).get(reverse("home"), follow=True).content.decode()
     alert = alert_of(html)
