@@ -304,6 +304,8 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     assert dict(done=done, to_sample=to_sample, missing=num(r"(\d+) missing", page)) == want
     covered, households = num(r"Households covered: (\d+) of (\d+)", page, 2)
     assert (covered, households) == (c["households_covered"], c["households"])
+    listed = text(command.get("/screening/"))  # the command's list names the round's own place
+    assert re.search(r"第3轮核酸 光明社区", listed) and "桥东街道" not in listed.split("第3轮核酸")[1][:40]
     street = text(command.get(f"/screening/rounds/{rnd}/?place={town.street.id}"))
     done, to_sample, missing = num(r"光明社区 sampled (\d+) / (\d+) · missing (\d+)", street, 3)
     assert dict(done=done, to_sample=to_sample, missing=missing) == want
