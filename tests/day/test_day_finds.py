@@ -112,3 +112,24 @@ def test_a_logged_out_volunteer_who_scans_the_call_qr_lands_on_the_check_in(worl
     assert r.status_code == 302 and r.url == scan
     r = phone.post(scan, {"op": "in"}, follow=True)
     assert r.status_code == 200 and call.assignments.get(volunteer=v).check_in_at is not None
+
+
+def test_a_phone_with_scans_kept_after_the_round_ended_is_told_what_to_do(world, rnd, client, system):  # noqa: F811
+    """Staff end the round while a phone still holds scans from a dead spot: its batch was
+    answered "This round is closed." and nothing more — the swabs are in the tubes, the
+    people will count as missing, and the sampler is not told the records wait on the phone
+    until the round is reopened."""
+    from fangkong.screening.actions import planning
+
+    client.force_login(world.users.staff)
+    client.cookies["django_language"] = "en"
+    batch = {"events": [{"client_id": cid(), "type": "open", "barcode": "T0001"},
+                        {"client_id": cid(), "type": "scan", "barcode": "T0001",
+                         "person": cards.code_payload(world.su)}]}
+    planning.set_status(system, rnd, "closed")
+    r = api(client, "post", f"/rounds/{rnd.id}/sync", batch)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "round_closed"
+    assert "reopen" in r.json()["error"]["message"] and "Send now" in r.json()["error"]["message"]
+    planning.set_status(system, rnd, "running")  # reopened: the kept batch goes in
+    r = api(client, "post", f"/rounds/{rnd.id}/sync", batch)
+    assert r.status_code == 200 and r.json()["ok"] == 2
