@@ -133,3 +133,31 @@ def test_a_phone_with_scans_kept_after_the_round_ended_is_told_what_to_do(world,
     planning.set_status(system, rnd, "running")  # reopened: the kept batch goes in
     r = api(client, "post", f"/rounds/{rnd.id}/sync", batch)
     assert r.status_code == 200 and r.json()["ok"] == 2
+
+
+def test_a_re_test_visit_is_not_done_without_its_tube(world, rnd, client):  # noqa: F811
+    """The home-visit list is the sampler's list of doors, re-tests included; its "Done" on
+    a re-test visit closed the visit without the single tube, so the lab's result for that
+    tube was refused as naming a tube in no round. It now leads to the follow-up page, and
+    "done" is refused until the tube is recorded."""
+    from fangkong.screening.models import FollowUp, HomeVisit
+
+    client.force_login(world.users.staff)
+    client.cookies["django_language"] = "en"
+    api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001", "capacity": 1})
+    api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
+                                                   "person": cards.code_payload(world.wang)})
+    lab = client.__class__()
+    lab.force_login(world.users.lab)
+    r = lab.post("/api/v1/screening/results", data='{"results": [{"barcode": "T0001", "result": "positive"}]}',
+                 content_type="application/json")
+    assert r.json()["followups"] == 1
+    page = client.get(f"/screening/rounds/{rnd.id}/home/").content.decode()
+    assert "王新勇" in page and f"/screening/rounds/{rnd.id}/followups/" in page
+    hv = HomeVisit.objects.get(round=rnd, resident=world.wang, source="retest")
+    r = client.post(f"/screening/rounds/{rnd.id}/home/", {"visit": hv.id, "status": "done"}, follow=True)
+    assert "re-test tube on the follow-up page" in r.content.decode()
+    assert HomeVisit.objects.get(pk=hv.pk).status == "open"
+    fu = FollowUp.objects.get(round=rnd, resident=world.wang)
+    assert api(client, "post", f"/followups/{fu.id}/retest", {"barcode": "S0001"}).status_code == 200
+    assert HomeVisit.objects.get(pk=hv.pk).status == "done"  # the tube closes the visit
