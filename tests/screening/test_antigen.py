@@ -189,7 +189,7 @@ def test_malformed_input_is_refused_with_clear_messages(world, ag, client):
     r = client.post(f"{base}/antigen-results", {"resident": "x", "result": "negative"})
     assert r.status_code == 422
     r = client.post(f"{base}/antigen-results", {"resident": 99999999999999999999, "result": "negative"})
-    assert r.status_code in (404, 422)
+    assert r.status_code == 404
     assert KitIssue.objects.count() == AntigenResult.objects.count() == 0
     # a PCR round has no antigen endpoints
     pcr = planning.plan_round(staff(world), world.community, {
@@ -287,4 +287,4 @@ def test_unit_sheet_holds_the_whole_unit_for_the_door(world, ag, client, system,
     for user in (world.users.other_staff, world.users.resident, world.users.supplier):
         client.force_login(user)
         r = client.get(f"/screening/rounds/{ag.id}/antigen/door/?unit={world.unit1.id}")
-        assert r.status_code in (403, 404) and "苏霞" not in r.content.decode()
+        assert r.status_code == 404 and "苏霞" not in r.content.decode()
