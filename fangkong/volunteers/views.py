@@ -598,6 +598,7 @@ def code_login(request):
     from fangkong.accounts.backends import find_user
 
     phone = request.POST.get("phone", "") if request.method == "POST" else ""
+    nxt = request.POST.get("next") or request.GET.get("next", "")  # e.g. a call's check-in QR
     error, sent = None, False
     if request.method == "POST":
         try:
@@ -613,7 +614,7 @@ def code_login(request):
                         throttle.failed(account, ip, user=holder)
                     raise
                 throttle.succeeded(account)
-                return twostep.begin_login(request, user, reverse("volunteers_home"),
+                return twostep.begin_login(request, user, next_or(request, reverse("volunteers_home")),
                                            backend=twostep.BACKEND)
             registration.send_code(actor_of(request), phone, PhoneCode.Purpose.LOGIN)
             sent = True
@@ -621,4 +622,5 @@ def code_login(request):
             error = " ".join(m for v in e.fields.values() for m in v)
         except throttle.Locked as e:
             error = e.message
-    return render(request, "volunteers/login.html", {"phone": phone, "sent": sent, "error": error})
+    return render(request, "volunteers/login.html", {"phone": phone, "sent": sent, "error": error,
+                                                     "next": nxt})
