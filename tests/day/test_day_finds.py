@@ -6,7 +6,7 @@ import io
 import openpyxl
 
 from fangkong.core.xlsx import open_xlsx
-from fangkong.registry import cards
+from fangkong.registry import codes as registry_codes
 from tests.screening.conftest import api, cid, rnd  # noqa: F401 - the round fixture
 from tests.volunteers.conftest import codes, make_volunteer  # noqa: F401 - their fixtures
 
@@ -40,7 +40,7 @@ def test_the_lab_file_finds_a_tube_whose_barcode_starts_with_zero(world, rnd, cl
     client.force_login(world.users.staff)
     assert api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "0022041802"}).status_code == 201
     r = api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "0022041802",
-                                                       "person": cards.code_payload(world.su)})
+                                                       "person": registry_codes.code_payload(world.su)})
     assert r.status_code == 200, r.content
     assert api(client, "post", f"/rounds/{rnd.id}/tubes/0022041802/seal").status_code == 200
     lab = client.__class__()
@@ -58,7 +58,7 @@ def test_a_lab_file_sent_again_says_its_results_were_already_there(world, rnd, c
     client.force_login(world.users.staff)
     api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001", "capacity": 1})
     api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
-                                                   "person": cards.code_payload(world.su)})
+                                                   "person": registry_codes.code_payload(world.su)})
     lab = client.__class__()
     lab.force_login(world.users.lab)
     lab.cookies["django_language"] = "en"
