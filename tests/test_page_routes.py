@@ -31,6 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
+from fangkong.screening.actions import antigen as antigen_actions
 from tests.api.test_security import make_job  # first: it loads the apps' API tables
 
 ROLES = ["anonymous", "nobody", "resident", "volunteer", "supplier", "lab", "leader", "grid",
@@ -80,7 +81,6 @@ def _scene(w):
     """Everything the pages show, made through the actions as people would."""
     from fangkong.accounts import actions as accounts
     from fangkong.notify import actions as notify
-    from fangkong.screening import antigen
     from fangkong.screening.actions.sync import sync
     from fangkong.volunteers.actions import calls, registration, teams
     from tests.screening.photos import png
@@ -95,7 +95,7 @@ def _scene(w):
          "person": w.su.token}])
     w.conflict = w.round.conflicts.get()
     antigen_round(w)  # w.antigen
-    w.photo, _changed = antigen.record_result(
+    w.photo, _changed = antigen_actions.record_result(
         Actor.system(w.users.resident), w.antigen, w.su, "negative", photo=png(),
         client_id=str(uuid.uuid4()))
     setup(w)  # w.call, w.approved, w.pending, w.link
