@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "fangkong.audit",
     "fangkong.registry",
     "fangkong.notify",
+    "fangkong.zones",
     "fangkong.volunteers",
     "fangkong.screening",
 ]
@@ -334,6 +335,7 @@ FANGKONG_JOB_MAX_ATTEMPTS = envint("FANGKONG_JOB_MAX_ATTEMPTS", 3)
 FANGKONG_RECOVERY = [
     "fangkong.registry.importer.recovery.recover_imports",
     "fangkong.notify.tasks.recover_sender",
+    "fangkong.zones.tasks.recover_publisher",
 ]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

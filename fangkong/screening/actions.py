@@ -1519,6 +1519,10 @@ def _retest_result(actor, tube: Tube):
         fu.status, fu.closed_at = FollowUp.Status.AWAITING, None
     fu.save(update_fields=["status", "closed_at"])
     if fu.status == FollowUp.Status.CASE:
+        from fangkong.zones.actions.escalate import case_confirmed
+
+        case_confirmed(actor, fu.resident, confirmed_at=now, source=_("Single re-test positive"),
+                       source_ref=f"screening.followup:{fu.id}")
         users = set(Membership.objects.filter(is_active=True).filter(
             Q(role=Role.STAFF, place_id=fu.community_id) | Q(role=Role.GRID, place_id=fu.grid_id))
             .values_list("user_id", flat=True))
