@@ -40,6 +40,7 @@ from fangkong.registry.models import (
     Presence,
     Resident,
 )
+from fangkong.zones import queries as zone_queries
 
 from . import checks
 from .models import (
@@ -459,7 +460,7 @@ def audience(call: Call, now=None):
         qs = qs.filter(skills__contains=f",{s},")
     # One index probe per person (id_hash is unique on residents), never a scan of them all.
     away = Resident.objects.filter(id_hash=OuterRef("id_hash"), presence__in=NOT_CALLED_OUT)
-    return qs.exclude(Exists(away))
+    return qs.exclude(Exists(away)).exclude(zone_queries.kept_home())  # sealed in, or code not green
 
 
 def in_audience(call: Call, v: Volunteer) -> bool:
@@ -805,7 +806,10 @@ def sign_up(actor, call: Call) -> Assignment:
             if answered:
                 return Assignment.objects.select_related("call").get(pk=v.answer_id)
             raise Conflict(_("This call is closed."), code="closed")
-        if not v.invited:
+        if not v.invited:  # the audience leaves out people kept home: say so
+            kept = zone_queries.call_out_refusal(v.household_id, v.id_hash)
+            if kept:
+                raise Forbidden(kept, code="kept_home")
             raise Forbidden(_("This call is for other volunteers (%(who)s).") % {
                 "who": call.get_audience_display()}, code="not_in_audience")
         if answered:
@@ -960,6 +964,9 @@ def assign(actor, call: Call, v: Volunteer) -> Assignment:
                                ended_at=None).exists())
     if not eligible:
         raise Invalid(fields={"volunteer": [_("Only approved volunteers of the community (or lent to it) can be assigned.")]})
+    kept = zone_queries.call_out_refusal(v.household_id, v.id_hash)
+    if kept:
+        raise Invalid(fields={"volunteer": [f"{v.name}: {kept}"]}, code="kept_home")
     with transaction.atomic():
         call = _locked_call(call.pk)
         if call.state in (Call.Status.CLOSED, Call.Status.CANCELLED) and now >= call.ends_at:

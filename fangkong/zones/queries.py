@@ -63,13 +63,31 @@ def zones_of(household_ids) -> dict[int, HouseholdZone]:
         household_id__in=ids, until=None).select_related("zone_type")}
 
 
-def call_out_refusal(household_id) -> str:
-    """Why a resident of this household may not be called out as a volunteer ('' if they may)."""
+def call_out_refusal(household_id, id_hash=None) -> str:
+    """Why a person may not be called out as a volunteer ('' if they may): their household
+    is in a zone whose people stay home, or their health code is not green."""
     z = household_zone(household_id) if household_id else None
-    if z is None or z.zone_type.called_out:
-        return ""
-    return _("Lives in a %(zone)s (%(rule)s): not called out.") % {
-        "zone": z.zone_type.name, "rule": z.zone_type.movement}
+    if z is not None and not z.zone_type.called_out:
+        return _("Lives in a %(zone)s (%(rule)s): not called out.") % {
+            "zone": z.zone_type.name, "rule": z.zone_type.movement}
+    if id_hash:
+        hc = HealthCode.objects.filter(resident__id_hash=id_hash).exclude(colour="green").first()
+        if hc is not None:
+            return _("Health code %(colour)s: not called out until it is green.") % {
+                "colour": hc.get_colour_display()}
+    return ""
+
+
+def kept_home(household_field="household_id", id_hash_field="id_hash"):
+    """A filter expression for rows (volunteers…) of people who must not be called out:
+    their household's zone keeps them home, or their health code is red or yellow."""
+    from django.db.models import Exists, OuterRef
+
+    zone = HouseholdZone.objects.filter(household_id=OuterRef(household_field), until=None,
+                                        zone_type__called_out=False)
+    code = HealthCode.objects.filter(resident__id_hash=OuterRef(id_hash_field),
+                                     colour__in=["red", "yellow"])
+    return Exists(zone) | Exists(code)
 
 
 def pool_size_for(household_id, group: str = Group.GENERAL, default: int = 10) -> int:

@@ -1,0 +1,116 @@
+"""The rules at work: a person in a sealed building is refused at the gate and not called
+out; controlled areas' one-collector rule; health codes and fever; pool sizes and home
+sampling follow the zone."""
+
+import datetime
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Forbidden, Invalid, NotFound
+from fangkong.registry import actions as reg
+from fangkong.registry.models import Kind
+from fangkong.volunteers import actions as vol
+from fangkong.zones import queries
+from fangkong.zones.actions import gate
+from fangkong.zones.actions import publish as pub
+from fangkong.zones.models import CheckpointEvent, HealthCode, ZoneType
+from tests.conftest import actor_for
+
+Op = pub.Op
+
+
+def designate(w, place, code, number="第18号"):
+    staff = actor_for(w.users.staff)
+    n = pub.create_notice(staff, w.community, {"number": number, "issued_by": "指挥部", "title": "通告",
+                                               "effective_at": timezone.now().isoformat()})
+    adj = pub.draft(staff, w.community, "调整", notice=n)
+    pub.add_item(staff, adj, Op.CREATE, place, ZoneType.objects.get(policy__is_active=True, code=code))
+    return pub.publish(staff, adj)
+
+
+@pytest.fixture
+def east_gate(world):
+    return reg.create_place(Actor.system(), world.compound, Kind.CHECKPOINT, "东门")
+
+
+def through(w, gate_place, person, direction="out", colour="green", temperature="36.5", **kw):
+    return gate.pass_gate(actor_for(w.users.grid), gate_place, direction=direction, resident=person,
+                          colour=colour, temperature=temperature, client_id=kw.pop("cid", uuid.uuid4()), **kw)
+
+
+def test_a_person_in_a_sealed_building_is_refused_at_the_gate_and_not_called_out(world, presets, east_gate):
+    from tests.test_api_security import ROUTES  # noqa: F401 - loads the tables in their order
+    from tests.volunteers.security_routes import setup as volunteer_setup
+
+    w = world
+    volunteer_setup(w)  # w.approved lives in household 102, building 1; w.call is a call of the community
+    assert vol.audience(w.call).filter(pk=w.approved.pk).exists()
+    designate(w, w.building, "sealed")
+    ev = through(w, east_gate, w.xia)
+    assert not ev.allowed and "足不出户" in ev.reason and ev.zone_kind == "sealed"
+    assert through(w, east_gate, w.xia, direction="in").allowed  # coming home is never refused
+    # not called out, and told why
+    assert not vol.audience(w.call).filter(pk=w.approved.pk).exists()
+    with pytest.raises(Forbidden) as e:
+        vol.sign_up(actor_for(w.approved.user), w.call)
+    assert "封控区" in str(e.value.message)
+    with pytest.raises(Invalid) as e:
+        vol.assign(actor_for(w.users.staff), w.call, w.approved)
+    assert "封控区" in str(e.value.fields["volunteer"])
+    # the rest of Fangkong: single tubes and home sampling for the sealed households
+    assert queries.pool_size_for(w.hh102.id, default=10) == 1 and queries.home_sampling(w.hh102.id)
+    assert queries.pool_size_for(w.other_hh.id, default=10) == 10
+    assert queries.sealed_over(w.unit1).place == w.building  # a call's place inside is marked
+
+
+def test_controlled_one_collector_per_household_every_two_days(world, presets, east_gate):
+    w = world
+    designate(w, w.compound, "controlled")  # the east gate is inside the compound
+    assert through(w, east_gate, w.su).allowed
+    second = through(w, east_gate, w.yu)  # the same household, an hour later
+    assert not second.allowed and "2" in second.reason and "苏霞" in second.reason
+    assert through(w, east_gate, w.wang).allowed  # another household
+    later = through(w, east_gate, w.yu, at=timezone.now() + datetime.timedelta(days=2, minutes=1))
+    assert later.allowed
+
+
+def test_controlled_building_may_not_leave_the_area(world, presets, east_gate):
+    w = world
+    designate(w, w.building, "controlled")  # the gate is outside the building's area
+    ev = through(w, east_gate, w.wang)
+    assert not ev.allowed and "人不出区" in ev.reason
+
+
+def test_codes_fever_and_retries(world, presets, east_gate):
+    w = world
+    assert not through(w, east_gate, w.wang, colour="red", direction="in").allowed
+    assert HealthCode.objects.get(resident=w.wang).colour == "red"
+    yellow = through(w, east_gate, w.su, colour="yellow")
+    assert not yellow.allowed and "黄码" in yellow.reason or "Yellow" in yellow.reason
+    hot = through(w, east_gate, w.xia, temperature="37.8")
+    assert not hot.allowed and "37.8" in hot.reason
+    cid = uuid.uuid4()
+    first = through(w, east_gate, w.xia, cid=cid)
+    assert through(w, east_gate, w.xia, cid=cid) == first
+    assert CheckpointEvent.objects.filter(client_id=cid).count() == 1
+    with pytest.raises(Invalid) as e:
+        through(w, east_gate, w.xia, temperature="hot")
+    assert "temperature" in e.value.fields
+    with pytest.raises(Invalid):
+        gate.pass_gate(actor_for(w.users.grid), east_gate, direction="out", client_id=uuid.uuid4())
+    # a visitor not on the roll, by name
+    assert gate.pass_gate(actor_for(w.users.grid), east_gate, direction="in", name="快递员",
+                          colour="green", client_id=uuid.uuid4()).allowed
+
+
+def test_gate_is_scoped(world, presets, east_gate):
+    w = world
+    with pytest.raises(NotFound):
+        gate.pass_gate(
+            actor_for(w.users.other_staff), east_gate, direction="out", resident=w.xia, client_id=uuid.uuid4())
+    with pytest.raises(Forbidden):
+        gate.pass_gate(actor_for(w.users.street), east_gate, direction="out", resident=w.xia,
+                       client_id=uuid.uuid4())
