@@ -330,10 +330,13 @@ def remove_exemption(actor, ex: Exemption):
 
 
 def generate_home_list(actor, rnd: Round) -> int:
-    """Add everyone in the round's area tagged bedridden or limited mobility (and at home)
-    to the home-sampling list. Re-running adds only the new ones. Returns how many."""
+    """Add everyone in the round's area tagged bedridden or limited mobility, or whose
+    household's zone is sampled at home (sealed), and at home, to the home-sampling list.
+    Re-running adds only the new ones. Returns how many."""
+    from fangkong.zones.queries import home_sampled
+
     require(actor, Perm.SCREENING_RUN, rnd)
-    tag_q = Q(pk__in=[])
+    tag_q = Q(home_sampled())
     for t in HOME_TAGS:
         tag_q |= Q(tags__contains=f",{t},")
     people = (Resident.objects.filter(area_q(rnd)).filter(tag_q).filter(presence=Presence.HOME)

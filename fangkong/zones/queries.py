@@ -104,6 +104,14 @@ def pool_size_for(household_id, group: str = Group.GENERAL, default: int = 10) -
     return min(rule.pool_size, z.zone_type.pool_size) if rule else z.zone_type.pool_size
 
 
+def home_sampled(household_field="household_id"):
+    """A filter expression for rows (residents…) whose household's zone is sampled at home."""
+    from django.db.models import Exists, OuterRef
+
+    return Exists(HouseholdZone.objects.filter(household_id=OuterRef(household_field), until=None,
+                                               zone_type__home_sampling=True))
+
+
 def home_sampling(household_id) -> bool:
     z = household_zone(household_id) if household_id else None
     return bool(z and z.zone_type.home_sampling)

@@ -114,3 +114,17 @@ def test_gate_is_scoped(world, presets, east_gate):
     with pytest.raises(Forbidden):
         gate.pass_gate(actor_for(w.users.street), east_gate, direction="out", resident=w.xia,
                        client_id=uuid.uuid4())
+
+
+def test_sealed_households_are_sampled_at_home(world, presets):
+    from fangkong.screening import actions as screening
+    from fangkong.screening.models import HomeVisit
+    from tests.screening.security_routes import make_round
+    from tests.test_api_security import ROUTES  # noqa: F401 - loads the tables in their order
+
+    w = world
+    rnd = make_round(w)
+    designate(w, w.unit2, "sealed")
+    screening.generate_home_list(actor_for(w.users.staff), rnd)
+    listed = set(HomeVisit.objects.filter(round=rnd).values_list("resident__name", flat=True))
+    assert listed == {"苏霞", "夏明", "王新勇"}  # two by their tags, 王新勇 by his sealed unit
