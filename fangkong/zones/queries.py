@@ -126,6 +126,29 @@ def sealed_over(place: Place) -> Designation | None:
         .select_related("zone_type", "place").order_by("-zone_type__severity").first()
 
 
+def person_at_gate(scope, text: str) -> Resident:
+    """The resident whose printed or phone code was scanned, or whose ID number was typed,
+    among the people the user may check at a gate (NotFound otherwise, alike)."""
+    from fangkong.core import pii
+    from fangkong.registry.cards import parse_code, residents_by_token
+
+    base = Resident.objects.filter(scope.q(access.GATE))
+    token = parse_code(text, bare=True)
+    if token is not None:
+        found = residents_by_token(base, [token]).first()
+    else:
+        from django.core.exceptions import ValidationError
+
+        try:
+            number = pii.validate_id_number(text)
+        except ValidationError:
+            raise NotFound(_("This is neither a personal code nor a valid ID number.")) from None
+        found = base.filter(id_hash=pii.lookup_hash(number)).first()
+    if found is None:
+        raise NotFound(_("No person with this code or ID number here."))
+    return found
+
+
 def health_code(resident_id) -> HealthCode | None:
     return HealthCode.objects.filter(resident_id=resident_id).first()
 

@@ -158,7 +158,7 @@ def set_notice(actor, adj: Adjustment, notice: Notice) -> Adjustment:
     return adj
 
 
-def _ready(adj: Adjustment):
+def check_ready(adj: Adjustment):
     if adj.notice_id is None:
         raise Invalid(fields={"notice": [_("Attach the notice this change is published under.")]},
                       code="notice_required")
@@ -175,7 +175,7 @@ def schedule(actor, adj: Adjustment, at) -> Adjustment:
         raise Invalid(fields=errors)
     if at <= timezone.now():
         raise Invalid(fields={"effective_at": [_("Choose a time in the future, or publish now.")]})
-    _ready(adj)
+    check_ready(adj)
     with transaction.atomic():
         adj.state, adj.effective_at = State.SCHEDULED, at
         adj.save(update_fields=["state", "effective_at"])
@@ -256,7 +256,7 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
             raise NotFound()
         if adj.state not in states:
             raise Conflict(_("This adjustment was already published or cancelled."), code="closed")
-        _ready(adj)
+        check_ready(adj)
         items = list(adj.items.select_related("place", "zone_type", "designation__zone_type"))
         ending = [it.designation_id for it in items if it.op in (Op.CHANGE, Op.LIFT)]
         if ending:
