@@ -36,8 +36,7 @@ def get_place(request, pk, perm=access.VIEW) -> Place:
         place = Place.objects.get(pk=int(pk))
     except (ValueError, Place.DoesNotExist):
         raise NotFound() from None
-    if not request.scope.allows(perm, place):
-        raise NotFound()
+    access.require(request.scope, perm, place)
     return place
 
 
