@@ -25,7 +25,7 @@ def test_draft_diff_publish_on_the_pages(world, presets, login):
     w = world
     c = login(w.users.staff)
     r = c.get(f"/zones/p/{w.community.id}/")
-    assert r.status_code == 200 and "zones/p/%d/adjust/" % w.community.id in r.text
+    assert r.status_code == 200 and f"zones/p/{w.community.id}/adjust/" in r.text
     r = c.post(f"/zones/p/{w.community.id}/adjust/", {"title": "第18号通告"})
     adj = Adjustment.objects.get()
     assert r.status_code == 302 and r.url == f"/zones/adjustments/{adj.id}/"

@@ -141,12 +141,12 @@ def add_item(actor, adj: Adjustment, op: str, place: Place, zone_type: ZoneType 
 
 
 def remove_item(actor, adj: Adjustment, item_id: int):
+    """Take a place out of the draft (an item already gone: nothing to do, as a retry)."""
     _open(actor, adj)
     with transaction.atomic():
         deleted, _n = AdjustmentItem.objects.filter(adjustment=adj, pk=item_id).delete()
-        if not deleted:
-            raise NotFound()
-        record(actor, "zones.adjustment.item_removed", adj, {"item": item_id})
+        if deleted:
+            record(actor, "zones.adjustment.item_removed", adj, {"item": item_id})
 
 
 def set_notice(actor, adj: Adjustment, notice: Notice) -> Adjustment:
@@ -167,12 +167,16 @@ def check_ready(adj: Adjustment):
 
 
 def schedule(actor, adj: Adjustment, at) -> Adjustment:
-    """Publish by itself at `at` (the worker does it: 05:00 happens without anyone awake)."""
-    _open(actor, adj)
+    """Publish by itself at `at` (the worker does it: 05:00 happens without anyone awake).
+    Scheduling again for the same minute (a retry) changes nothing."""
+    access.require(actor, access.MANAGE, adj)
     errors = {}
     at = _when(at, "effective_at", errors)
     if errors:
         raise Invalid(fields=errors)
+    if adj.state == State.SCHEDULED and adj.effective_at == at:
+        return adj
+    _open(actor, adj)
     if at <= timezone.now():
         raise Invalid(fields={"effective_at": [_("Choose a time in the future, or publish now.")]})
     check_ready(adj)
@@ -203,6 +207,8 @@ def unschedule(actor, adj: Adjustment) -> Adjustment:
 
 def cancel(actor, adj: Adjustment) -> Adjustment:
     access.require(actor, access.MANAGE, adj)
+    if adj.state == State.CANCELLED:  # a retry
+        return adj
     with transaction.atomic():
         n = Adjustment.objects.filter(pk=adj.pk, state__in=[State.DRAFT, State.SCHEDULED]).update(
             state=State.CANCELLED)
@@ -214,7 +220,8 @@ def cancel(actor, adj: Adjustment) -> Adjustment:
 
 
 def publish(actor, adj: Adjustment) -> Adjustment:
-    """Publish now (a draft, or a scheduled one ahead of its time)."""
+    """Publish now (a draft, or a scheduled one ahead of its time). Publishing what is
+    already published (a retry, a second tap) returns it unchanged."""
     access.require(actor, access.MANAGE, adj)
     return _publish(actor, adj.pk, timezone.now(), states=(State.DRAFT, State.SCHEDULED))
 
@@ -254,6 +261,8 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
         adj = Adjustment.objects.select_for_update().filter(pk=pk).first()
         if adj is None:
             raise NotFound()
+        if adj.state == State.PUBLISHED:
+            return adj
         if adj.state not in states:
             raise Conflict(_("This adjustment was already published or cancelled."), code="closed")
         check_ready(adj)
