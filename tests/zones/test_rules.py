@@ -64,6 +64,16 @@ def test_a_person_in_a_sealed_building_is_refused_at_the_gate_and_not_called_out
     assert queries.pool_size_for(w.hh102.id, default=10) == 1 and queries.home_sampling(w.hh102.id)
     assert queries.pool_size_for(w.other_hh.id, default=10) == 10
     assert queries.sealed_over(w.unit1).place == w.building  # a call's place inside is marked
+    from django.test import Client
+
+    c = Client()
+    c.force_login(w.users.staff)
+    page = c.get(f"/volunteers/calls/{w.call.id}/").content.decode()
+    assert "zone-sealed" in page and "封控区" in page  # the call is at building 1
+    page = c.get(f"/households/{w.hh102.id}/").content.decode()
+    assert "zone-sealed" in page and f"/zones/households/{w.hh102.id}/" in page
+    page = c.get(f"/volunteers/people/{w.approved.id}/").content.decode()
+    assert "zone-sealed" in page
 
 
 def test_controlled_one_collector_per_household_every_two_days(world, presets, east_gate):
