@@ -227,6 +227,33 @@ def figures(node: Place) -> list[dict]:
                    for k in types), key=lambda r: -r["zone_type"].severity)
 
 
+def cadence(node: Place, start=None, days: int = 7) -> list[dict]:
+    """The testing the zones under `node` call for in the coming days, from each zone type's
+    cadence (PCR rounds and antigen tests a week, spread evenly over the week): one row per
+    day with the zone types that need PCR and those that need antigen that day."""
+    import datetime
+
+    from django.utils import timezone
+
+    start = start or timezone.localdate()
+    types = [f["zone_type"] for f in figures(node) if f["households"]]
+    out = []
+    for i in range(days):
+        day = start + datetime.timedelta(days=i)
+        pcr, antigen = [], []
+        for t in types:
+            wd = (day - start).days % 7
+            pcr_days = {round(k * 7 / t.pcr_per_week) % 7 for k in range(t.pcr_per_week)} if t.pcr_per_week else set()
+            free = [d for d in range(7) if d not in pcr_days]
+            if wd in pcr_days:
+                pcr.append(t)
+            elif wd in free[:t.antigen_per_week]:
+                antigen.append(t)
+        if pcr or antigen:
+            out.append({"day": day, "pcr": pcr, "antigen": antigen})
+    return out
+
+
 def who_now(node: Place, kind: str):
     """The current zone rows of kind `kind` under `node` (one indexed query)."""
     return HouseholdZone.objects.filter(engine.under_q(node), until=None, kind=kind)

@@ -54,7 +54,7 @@ def place(request, pk):
     scope = request.scope
     current = list(queries.designations(scope, p)[:200])
     recs = lifting.recommendations(current)
-    ctx = {"place": p, "figures": queries.figures(p), "recs": recs,
+    ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": queries.cadence(p),
            "drafts": list(queries.adjustments(scope, [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED])
                           .filter(pk__in=_under(p)).order_by("-created_at")[:50]),
            "published": list(queries.adjustments(scope, [Adjustment.State.PUBLISHED])

@@ -138,3 +138,19 @@ def test_sealed_households_are_sampled_at_home(world, presets):
     screening.generate_home_list(actor_for(w.users.staff), rnd)
     listed = set(HomeVisit.objects.filter(round=rnd).values_list("resident__name", flat=True))
     assert listed == {"苏霞", "夏明", "王新勇"}  # two by their tags, 王新勇 by his sealed unit
+
+
+def test_cadence_proposes_the_weeks_testing(world, presets):
+    w = world
+    designate(w, w.building, "sealed")  # Shanghai: PCR every day
+    days = queries.cadence(w.community, datetime.date(2022, 4, 18))
+    assert len(days) == 7 and all([t.code for t in d["pcr"]] == ["sealed"] for d in days)
+    from fangkong.zones.actions import publish as pub2
+
+    staff = actor_for(w.users.staff)
+    adj = pub2.draft(staff, w.community, "管控", notice=pub2.create_notice(staff, w.community, {
+        "number": "第20号", "issued_by": "指挥部", "title": "x", "effective_at": timezone.now().isoformat()}))
+    pub2.add_item(staff, adj, Op.CHANGE, w.building, ZoneType.objects.get(policy__is_active=True, code="controlled"))
+    pub2.publish(staff, adj)
+    days = queries.cadence(w.community, datetime.date(2022, 4, 18))
+    assert sum(1 for d in days if d["pcr"]) == 3 and sum(1 for d in days if d["antigen"]) == 4
