@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from fangkong.core.tree import under as under_q  # noqa: F401 - the one subtree filter, used here and by the app
 from fangkong.registry.models import LEVEL_FIELDS, LEVELS, Household, Place
 
 from .models import AdjustmentItem, Designation, HouseholdZone, ZoneType
@@ -55,13 +56,6 @@ def _same(old: HouseholdZone | None, new: Planned | None) -> bool:
     if old is None or new is None:
         return old is None and new is None
     return new.row is not None and old.designation_id == new.row.id
-
-
-def under_q(place: Place, prefix="") -> Q:
-    """Everything under a level node (by its level column); nothing for other places."""
-    if place.kind in DEPTH:
-        return Q(**{f"{prefix}{place.kind}_id": place.id})
-    return Q(pk__in=[])
 
 
 def households_under(places) -> list[tuple[int, tuple]]:
