@@ -266,6 +266,8 @@ def diff(adj: Adjustment, *, limit=200) -> dict:
     from django.utils import timezone
 
     its = items(adj)
+    if adj.state == State.PUBLISHED:
+        return _published_diff(adj, its, limit)
     plan = engine.plan(its, adj.effective_at or timezone.now())
     changed = plan.changed()
     people = dict(Resident.objects.filter(counting(), household_id__in=changed).values("household_id")
@@ -291,6 +293,35 @@ def diff(adj: Adjustment, *, limit=200) -> dict:
                          "from": old.zone_type if old else None, "to": new.zone_type if new else None})
     return {"households": len(changed), "people": sum(people.values()), "transitions": transitions,
             "rows": rows, "more": max(0, len(changed) - limit), "touched": len(plan.households)}
+
+
+def _published_diff(adj: Adjustment, its, limit) -> dict:
+    """What a published adjustment changed, read back from the households' history (the
+    zones that ended and began at its minute under its places)."""
+    from fangkong.registry.models import Household
+
+    q = Q(pk__in=[])
+    for it in its:
+        q |= engine.under_q(it.place)
+    at = adj.effective_at
+    new = {z.household_id: z for z in HouseholdZone.objects.filter(q, since=at).select_related("zone_type")}
+    old = {z.household_id: z for z in HouseholdZone.objects.filter(q, until=at).select_related("zone_type")}
+    changed = sorted(set(new) | set(old))
+    people = dict(Resident.objects.filter(counting(), household_id__in=changed).values("household_id")
+                  .annotate(n=Count("id")).values_list("household_id", "n")) if changed else {}
+    moves, heads = Counter(), Counter()
+    for hid in changed:
+        key = (old[hid].zone_type if hid in old else None, new[hid].zone_type if hid in new else None)
+        moves[key] += 1
+        heads[key] += people.get(hid, 0)
+    hhs = {h.id: h for h in Household.objects.filter(id__in=changed[:limit]).select_related("place")}
+    rows = [{"household": hhs[hid], "people": people.get(hid, 0),
+             "from": old[hid].zone_type if hid in old else None,
+             "to": new[hid].zone_type if hid in new else None} for hid in changed[:limit]]
+    return {"households": len(changed), "people": sum(people.values()),
+            "transitions": [{"from": k[0], "to": k[1], "households": n, "people": heads[k]}
+                            for k, n in sorted(moves.items(), key=lambda kv: -kv[1])],
+            "rows": rows, "more": max(0, len(changed) - limit), "touched": len(changed)}
 
 
 def conflicts(adj: Adjustment) -> list[dict]:

@@ -155,3 +155,16 @@ def test_cadence_proposes_the_weeks_testing(world, presets):
     pub2.publish(staff, adj)
     days = queries.cadence(w.community, datetime.date(2022, 4, 18))
     assert sum(1 for d in days if d["pcr"]) == 3 and sum(1 for d in days if d["antigen"]) == 4
+
+
+def test_a_colour_seen_at_the_station_is_kept_in_the_code_history(world, presets):
+    from fangkong.screening.actions import station
+    from fangkong.zones.models import HealthCodeObservation
+
+    w = world
+    station.set_health_code(actor_for(w.users.staff), w.wang, "yellow", "采样点")
+    obs = HealthCodeObservation.objects.get(resident=w.wang)
+    assert (obs.colour, obs.source) == ("yellow", "sampling")
+    assert queries.health_code(w.wang.id).colour == "yellow"
+    assert "黄码" in queries.call_out_refusal(w.wang.household_id, w.wang.id_hash) or \
+        "Yellow" in queries.call_out_refusal(w.wang.household_id, w.wang.id_hash)
