@@ -136,3 +136,20 @@ def test_overlapping_drafts_are_a_conflict_and_a_stale_one_is_refused(world, pre
     with pytest.raises(Conflict):
         pub.publish(staff, lift2)
     assert zone_now(w.hh201) == "controlled"
+
+
+def test_a_lost_publication_task_is_made_up_for_by_the_recovery(world, presets):
+    from types import SimpleNamespace
+
+    from fangkong.zones.tasks import recover_publisher
+
+    w, t = world, types()
+    staff = actor_for(w.users.staff)
+    five = (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
+                                                                        microsecond=0)
+    adj = adjust(staff, w, [(Op.CREATE, w.unit2, t["sealed"])], at=five)
+    pub.schedule(staff, adj, five)  # its task ran too early (or died with its worker)
+    assert recover_publisher(SimpleNamespace(now=five - datetime.timedelta(seconds=1))) == {"zones_published": 0}
+    assert recover_publisher(SimpleNamespace(now=five + datetime.timedelta(minutes=3))) == {"zones_published": 1}
+    adj.refresh_from_db()
+    assert adj.state == "published" and adj.effective_at == five  # at the stated minute
