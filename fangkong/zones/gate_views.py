@@ -12,6 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid, NotFound
@@ -85,6 +86,24 @@ def checkpoint_export(request, pk):
     fname = quote(f"{p.name}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{fname}"
     return resp
+
+
+@page
+@require_POST
+def codes_import(request, pk):
+    """A city's health-code file for the people under this place (all or nothing)."""
+    from fangkong.core.uploads import read_upload
+
+    p = get_place(request, pk, access.GATE)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise Invalid(fields={"file": [_("Choose the file.")]})
+        n = gate.import_codes(actor(request), p, read_upload(upload, settings.FANGKONG_LAB_FILE_MAX_BYTES))
+        messages.success(request, _("%(n)d health-code colours recorded.") % {"n": n})
+    except Invalid as e:  # FileRefused and FileRejected too: each problem named
+        flash_error(request, e)
+    return redirect("zones_gate", pk=p.id)
 
 
 @page
