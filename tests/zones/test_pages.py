@@ -125,3 +125,13 @@ def test_a_citys_health_code_file_all_or_nothing(world, presets, login):
     assert {(o.resident.name, o.colour, o.source) for o in HealthCodeObservation.objects.all()} == {
         ("苏霞", "green", "import"), ("夏明", "yellow", "import")}
     assert queries.health_code(w.xia.id).colour == "yellow"
+
+
+def test_zone_pages_of_a_place_that_is_not_a_level(world, presets, login):
+    from fangkong.core.actor import Actor
+
+    gate = reg.create_place(Actor.system(), world.compound, Kind.CHECKPOINT, "北门")
+    c = login(world.users.staff)
+    for url in (f"/zones/p/{gate.id}/", f"/zones/p/{gate.id}/lifting/", f"/zones/p/{gate.id}/notices/",
+                f"/zones/p/{gate.id}/map/", f"/zones/p/{gate.id}/gate/"):
+        assert c.get(url).status_code == 200, url
