@@ -123,6 +123,7 @@ def map_page(request, pk):
             flash_error(request, e)
     return render(request, "zones/map.html", {
         "place": p, "can_edit": can_edit, "errors": errors, "figures": queries.figures(p),
+        "can_gate": request.scope.allows(access.GATE, p),
         "tiles": getattr(settings, "FANGKONG_MAP_TILES", ""), "today": datetime.date.today()})
 
 

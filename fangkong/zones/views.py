@@ -137,7 +137,7 @@ def notices(request, pk):
     rows = queries.notices(request.scope).filter(engine.under_q(p) | engine.under_q(p, "place__"))
     return render(request, "zones/notices.html", {
         "place": p, "notices": list(rows[:100]), "errors": errors, "values": values,
-        "can_manage": request.scope.allows(access.MANAGE, p)})
+        "can_manage": request.scope.allows(access.MANAGE, p), "can_gate": request.scope.allows(access.GATE, p)})
 
 
 @page
@@ -145,7 +145,8 @@ def lifting_page(request, pk):
     p = get_place(request, pk)
     recs = lifting.recommendations(list(queries.designations(request.scope, p)[:200]))
     return render(request, "zones/lifting.html", {"place": p, "recs": recs,
-                                                  "can_manage": request.scope.allows(access.MANAGE, p)})
+                                                  "can_manage": request.scope.allows(access.MANAGE, p),
+                                                  "can_gate": request.scope.allows(access.GATE, p)})
 
 
 @page
