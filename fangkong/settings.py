@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "fangkong.audit",
     "fangkong.registry",
     "fangkong.notify",
+    "fangkong.zones",
     "fangkong.volunteers",
     "fangkong.screening",
     "fangkong.demo",  # the demo builder: its commands (no models)
@@ -259,6 +260,17 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
+# The zones map draws buildings without any tile server; a tile layer can be configured
+# (e.g. a city's own tile server: https://tiles.example/{z}/{x}/{y}.png) and is then allowed.
+FANGKONG_MAP_TILES = env("FANGKONG_MAP_TILES", "")
+if FANGKONG_MAP_TILES:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _tiles = _urlsplit(FANGKONG_MAP_TILES)  # {s}.tile.example → *.tile.example
+    SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"],
+                             f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}"]
+# Checkpoint: a temperature at or above this (°C) is refused.
+FANGKONG_FEVER_C = env("FANGKONG_FEVER_C", "37.3")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -342,6 +354,7 @@ FANGKONG_RUNNER_IDENTITY = "fangkong.ops.processes.identity"
 FANGKONG_RECOVERY = [
     "fangkong.registry.importer.recovery.recover_imports",
     "fangkong.notify.tasks.recover_sender",
+    "fangkong.zones.tasks.recover_publisher",
 ]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -37,10 +37,13 @@ HOME_TAGS = (Tag.BEDRIDDEN, Tag.LIMITED_MOBILITY)
 # --- home visits -----------------------------------------------------------------------
 
 def generate_home_list(actor, rnd: Round) -> int:
-    """Add everyone in the round's area tagged bedridden or limited mobility (and at home)
-    to the home-sampling list. Re-running adds only the new ones. Returns how many."""
+    """Add everyone in the round's area tagged bedridden or limited mobility, or whose
+    household's zone is sampled at home (sealed), and at home, to the home-sampling list.
+    Re-running adds only the new ones. Returns how many."""
+    from fangkong.zones.queries import home_sampled
+
     require(actor, Perm.SCREENING_RUN, rnd)
-    tag_q = Q(pk__in=[])
+    tag_q = Q(home_sampled())
     for t in HOME_TAGS:
         tag_q |= Q(tags__contains=f",{t},")
     people = (Resident.objects.filter(area_q(rnd)).filter(tag_q).filter(presence=Presence.HOME)
@@ -216,6 +219,10 @@ def retest_result(actor, tube: Tube):
         fu.status, fu.closed_at = FollowUp.Status.AWAITING, None
     fu.save(update_fields=["status", "closed_at"])
     if fu.status == FollowUp.Status.CASE:
+        from fangkong.zones.actions.escalate import case_confirmed
+
+        case_confirmed(actor, fu.resident, confirmed_at=now, source=_("Single re-test positive"),
+                       source_ref=f"screening.followup:{fu.id}")
         users = set(Membership.objects.filter(is_active=True).filter(
             Q(role=Role.STAFF, place_id=fu.community_id) | Q(role=Role.GRID, place_id=fu.grid_id))
             .values_list("user_id", flat=True))
