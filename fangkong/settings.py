@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "fangkong.notify",
     "fangkong.volunteers",
     "fangkong.screening",
+    "fangkong.reports",
 ]
 
 MIDDLEWARE = [
@@ -301,6 +302,13 @@ FANGKONG_PLACE_PANELS = [
 FANGKONG_MAX_POOL_SIZE = envint("FANGKONG_MAX_POOL_SIZE", 50)
 # Alerts at the very top of a place's page, at every level (a building leader's home too):
 # (request, place) → HTML or None. Positives nobody has re-sampled yet.
+# The figures dashboards and nightly reports count (core.figures.Provider, one per app; a
+# new app adds its provider here). Shown in this order.
+FANGKONG_FIGURE_PROVIDERS = [
+    "fangkong.registry.figures.PROVIDER",
+    "fangkong.screening.node_figures.PROVIDER",
+    "fangkong.volunteers.figures.PROVIDER",
+]
 FANGKONG_PLACE_ALERTS = [
     "fangkong.screening.panels.positive_alert",
 ]
@@ -334,6 +342,7 @@ FANGKONG_JOB_MAX_ATTEMPTS = envint("FANGKONG_JOB_MAX_ATTEMPTS", 3)
 FANGKONG_RECOVERY = [
     "fangkong.registry.importer.recovery.recover_imports",
     "fangkong.notify.tasks.recover_sender",
+    "fangkong.reports.tasks.recover_tick",
 ]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
