@@ -139,3 +139,11 @@ def dashboard(scope, place: Place, at) -> dict:
     kid_values = figures.compute(kids, at) if kids else {}
     return {"values": values,
             "children": figures.worst_first([(k, kid_values.get(k.id, {})) for k in kids])}
+
+
+def period_reports(node: Place, first: datetime.date, last: datetime.date, limit=40_000) -> list[DailyReport]:
+    """The current reports of the node and of every report level below it, from `first` to
+    `last` (exports): one query."""
+    return list(DailyReport.objects.filter(**{f"{node.kind}_id": node.id}, current=True,
+                                           day__gte=first, day__lte=last)
+                .select_related("place", "submitted_by").order_by("day", "place__sort_key", "place_id")[:limit])

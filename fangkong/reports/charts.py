@@ -1,0 +1,126 @@
+"""Charts as server-rendered SVG: presentation attributes only (no style attribute, no
+script), so they work under the site's CSP (`style-src 'self'`); Chinese labels as text;
+each chart has its rows for a text table beside it (screen readers, print) and the same
+rows draw the PDF's charts (export_pdf.py). The data come from the providers' modules."""
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from fangkong.registry.models import LEVELS
+from fangkong.screening import figures as scr_figures
+from fangkong.screening.node_figures import rounds_of_day
+from fangkong.volunteers import figures as vol_figures
+
+BAR = "#b3261e"  # the site's red
+LOW = "#8a5a00"
+GRID = "#d0d0d0"
+INK = "#1a1a1a"
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    rows: list = field(default_factory=list)  # (label, value, shown text)
+    unit: str = ""
+    top: int = 0  # the scale's end (100 for percentages)
+    horizontal: bool = True
+    headers: tuple = ("", "")
+
+
+def progress_by_hour(node, at) -> Chart:
+    """Registrations (or antigen results) per hour on `at`'s day, up to `at`, all the
+    day's rounds together (screening.figures.progress_by_hour)."""
+    counts, day = {}, timezone.localtime(at).date()
+    for rnd in rounds_of_day([node], at):
+        for r in scr_figures.progress_by_hour(rnd, node, until=at):
+            if r["hour"].date() == day:
+                label = f"{r['hour']:%H}:00"
+                counts[label] = counts.get(label, 0) + r["n"]
+    rows = [(h, n, str(n)) for h, n in sorted(counts.items())]
+    return Chart("progress", _("Tests by hour"), rows, horizontal=False,
+                 headers=(_("Hour"), _("Tests")))
+
+
+def coverage_by_child(children) -> Chart:
+    """Coverage (people) of each child node, worst first (the dashboard's order)."""
+    rows = [(c.name, v.get("coverage", 0), f"{v.get('coverage', 0)}% ({v.get('sampled', 0)}/{v.get('to_sample', 0)})")
+            for c, v in children]
+    return Chart("coverage", _("Coverage by place, worst first"), rows, unit="%", top=100,
+                 headers=(_("Place"), _("Coverage")))
+
+
+def hours_by_day(node, at, days=7) -> Chart:
+    rows = [(f"{d:%m-%d}", m, f"{m / 60:.1f} h") for d, m in vol_figures.minutes_by_day(node, at, days)]
+    return Chart("hours", _("Volunteer hours by day"), rows, horizontal=False,
+                 headers=(_("Day"), _("Hours")))
+
+
+def charts_for(node, at, children) -> list[Chart]:
+    if node.kind not in LEVELS:
+        return []
+    out = [progress_by_hour(node, at)]
+    if children:
+        out.append(coverage_by_child(children))
+    out.append(hours_by_day(node, at))
+    return out
+
+
+# --- SVG ----------------------------------------------------------------------------------
+
+def _text(x, y, s, anchor="start", size=13, weight="normal", fill=INK):
+    return (f'<text x="{x}" y="{y}" font-size="{size}" font-weight="{weight}" fill="{fill}" '
+            f'text-anchor="{anchor}">{escape(s)}</text>')
+
+
+def svg(chart: Chart) -> str:
+    """The chart as an inline <svg> (scales to its box: a viewBox, width 100%)."""
+    if not chart.rows:
+        return ""
+    return mark_safe(_hbars(chart) if chart.horizontal else _columns(chart))  # nosec B308 B703 -- every text escaped above
+
+
+def _hbars(chart: Chart) -> str:
+    w, label_w, value_w, row_h = 360, 110, 92, 26
+    h = row_h * len(chart.rows) + 8
+    top = chart.top or max((v for _l, v, _s in chart.rows), default=0) or 1
+    span = w - label_w - value_w
+    parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
+             f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">']
+    for i, (label, value, shown) in enumerate(chart.rows):
+        y = 4 + i * row_h
+        bar = int(span * min(value, top) / top)
+        colour = LOW if chart.unit == "%" and value < 90 else BAR
+        short = label if len(label) <= 8 else label[:7] + "…"
+        parts.append(_text(label_w - 6, y + 17, short, "end"))
+        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{span}" height="16" fill="#f1f1f1"/>')
+        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar}" height="16" fill="{colour}"/>')
+        parts.append(_text(label_w + span + 6, y + 17, shown, size=12))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _columns(chart: Chart) -> str:
+    n = len(chart.rows)
+    w, h, left, bottom, top_pad = 360, 170, 34, 24, 16
+    top = max((v for _l, v, _s in chart.rows), default=0) or 1
+    col = (w - left - 4) / n
+    plot = h - bottom - top_pad
+    parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
+             f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">',
+             f'<line x1="{left}" y1="{h - bottom}" x2="{w}" y2="{h - bottom}" stroke="{GRID}"/>',
+             _text(left - 4, top_pad + 4, chart.rows and max(chart.rows, key=lambda r: r[1])[2] or "", "end", 11)]
+    every = max(1, n // 8)
+    for i, (label, value, shown) in enumerate(chart.rows):
+        x = left + i * col
+        bh = int(plot * value / top)
+        parts.append(f'<rect x="{x + col * 0.15:.1f}" y="{h - bottom - bh}" width="{col * 0.7:.1f}" '
+                     f'height="{bh}" fill="{BAR}"><title>{escape(label)}: {escape(shown)}</title></rect>')
+        if i % every == 0:
+            parts.append(_text(f"{x + col / 2:.1f}", h - 8, label, "middle", 11))
+    parts.append("</svg>")
+    return "".join(parts)
