@@ -94,12 +94,15 @@ def report_pdf(r: DailyReport) -> bytes:
     if r.children:
         story.append(Paragraph(_esc(str(_("Reports of the places below"))), h2))
         cols = present.child_columns()
-        data = [[_("Place"), _("Report"), *[str(f.label) for f in cols]]]
+        small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
+        data = [[Paragraph(_esc(h), small) for h in (_("Place"), _("Report"), *[str(f.label) for f in cols])]]
         states = {"on_time": _("On time"), "late": _("Late"), "missing": _("Missing")}
         for c in r.children:
-            data.append([c["name"], str(states.get(c["state"], c["state"])),
+            data.append([Paragraph(_esc(c["name"]), small), str(states.get(c["state"], c["state"])),
                          *(present.child_row(c["figures"]) if c["included"] else ["–"] * len(cols))])
-        t = Table(data, repeatRows=1)
+        first, second = width * 0.22, width * 0.1
+        rest = (width - first - second) / max(1, len(cols))
+        t = Table(data, repeatRows=1, colWidths=[first, second, *[rest] * len(cols)])
         t.setStyle(grid)
         story.append(t)
     if included:
