@@ -295,6 +295,7 @@ FANGKONG_IMPORT_INLINE_ROWS = envint("FANGKONG_IMPORT_INLINE_ROWS", 2000)
 FANGKONG_PLACE_PANELS = [
     "fangkong.screening.panels.place_panel",
     "fangkong.volunteers.panels.place_panel",
+    "fangkong.reports.panels.place_panel",
 ]
 # The most people one PCR tube may pool. A sensitivity limit, not arithmetic: every added
 # swab dilutes a positive one (10 in 1 was the usual rule in China in 2022). The
