@@ -24,7 +24,7 @@ class Figure:
     derive: Callable[[dict], int] | None = None  # from the other (summed) figures
     worse: str = ""  # "low" or "high": which way is worse, to sort children worst first
     link: Callable | None = None  # (node) -> the URL of the list behind the figure, or None
-    live_only: bool = False  # a "now" figure (e.g. on duty): not in a nightly report
+    short: object = None  # a short label for narrow tables (the label if None)
 
 
 @dataclass(frozen=True)

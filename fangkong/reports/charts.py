@@ -15,8 +15,10 @@ from fangkong.screening import figures as scr_figures
 from fangkong.screening.node_figures import rounds_of_day
 from fangkong.volunteers import figures as vol_figures
 
-BAR = "#b3261e"  # the site's red
-LOW = "#8a5a00"
+BAR = "#0b5cad"  # the site's accent blue (counts)
+LOW = "#b3261e"  # red: coverage under 60 %
+MID = "#8a5300"  # amber: under 90 %
+OK = "#1b6e2a"  # green: 90 % and more
 GRID = "#d0d0d0"
 INK = "#1a1a1a"
 
@@ -84,6 +86,12 @@ def svg(chart: Chart) -> str:
     return mark_safe(_hbars(chart) if chart.horizontal else _columns(chart))  # nosec B308 B703 -- every text escaped above
 
 
+def colour_of(chart: Chart, value) -> str:
+    if chart.unit != "%":
+        return BAR
+    return LOW if value < 60 else MID if value < 90 else OK
+
+
 def _hbars(chart: Chart) -> str:
     w, label_w, value_w, row_h = 360, 110, 92, 26
     h = row_h * len(chart.rows) + 8
@@ -94,7 +102,7 @@ def _hbars(chart: Chart) -> str:
     for i, (label, value, shown) in enumerate(chart.rows):
         y = 4 + i * row_h
         bar = int(span * min(value, top) / top)
-        colour = LOW if chart.unit == "%" and value < 90 else BAR
+        colour = colour_of(chart, value)
         short = label if len(label) <= 8 else label[:7] + "…"
         parts.append(_text(label_w - 6, y + 17, short, "end"))
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{span}" height="16" fill="#f1f1f1"/>')

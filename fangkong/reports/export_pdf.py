@@ -44,7 +44,7 @@ def _chart(chart: charts.Chart, width: float, fnt: str):
         y = h - 18 - (i + 1) * row_h + 3
         d.add(String(label_w - 4, y + 2, label[:12], fontName=fnt, fontSize=9, textAnchor="end"))
         d.add(Rect(label_w, y, span, 10, fillColor=colors.HexColor("#f1f1f1"), strokeColor=None))
-        d.add(Rect(label_w, y, span * min(v, top) / top, 10, fillColor=colors.HexColor(charts.BAR),
+        d.add(Rect(label_w, y, span * min(v, top) / top, 10, fillColor=colors.HexColor(charts.colour_of(chart, v)),
                    strokeColor=None))
         d.add(String(label_w + span + 4, y + 2, shown, fontName=fnt, fontSize=9))
     return d
@@ -95,7 +95,7 @@ def report_pdf(r: DailyReport) -> bytes:
         story.append(Paragraph(_esc(str(_("Reports of the places below"))), h2))
         cols = present.child_columns()
         small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
-        data = [[Paragraph(_esc(h), small) for h in (_("Place"), _("Report"), *[str(f.label) for f in cols])]]
+        data = [[Paragraph(_esc(h), small) for h in (_("Place"), _("Report"), *[str(f.short or f.label) for f in cols])]]
         states = {"on_time": _("On time"), "late": _("Late"), "missing": _("Missing")}
         for c in r.children:
             data.append([Paragraph(_esc(c["name"]), small), str(states.get(c["state"], c["state"])),

@@ -90,13 +90,13 @@ def _community_link(name):
 
 PROVIDER = Provider("volunteers", (
     Figure("volunteers", _("Volunteers approved"), GROUP, link=_community_link("volunteers_people")),
-    Figure("on_duty", _("On duty now"), GROUP, link=_community_link("volunteers_calls")),
+    Figure("on_duty", _("On duty now"), GROUP, short=_("On duty"), link=_community_link("volunteers_calls")),
     Figure("minutes_today", _("Hours today"), GROUP, unit="minutes",
            link=_community_link("volunteers_honour")),
     Figure("calls_open", _("Calls open"), GROUP, link=_community_link("volunteers_calls")),
     Figure("slots_open", _("Places asked for"), GROUP, link=_community_link("volunteers_calls")),
     Figure("filled_open", _("Places filled"), GROUP, link=_community_link("volunteers_calls")),
-    Figure("fill", _("Calls filled"), GROUP, unit="percent", worse="low",
+    Figure("fill", _("Calls filled"), GROUP, unit="percent", worse="low", short=_("Filled"),
            derive=lambda v: percent(v.get("filled_open", 0), v.get("slots_open", 0)),
            link=_community_link("volunteers_calls")),
 ), compute)
