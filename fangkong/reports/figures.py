@@ -45,7 +45,8 @@ def compute(nodes: list[Place], at) -> dict[int, dict]:
     the providers' hints for links (e.g. the round), not figures."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     kinds = {n.kind for n in nodes}
-    assert len(kinds) <= 1, "compute() takes nodes of one kind"
+    if len(kinds) > 1:
+        raise ValueError("compute() takes nodes of one kind")
     out = {n.id: {} for n in nodes}
     if not nodes:
         return out
