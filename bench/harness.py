@@ -352,7 +352,17 @@ def main(argv) -> int:
 
     django.setup()
     ensure_data(cfg, report)
-    from bench import cards, overload, page, reports, roster_import, screening, search, subtree, volunteers
+    from bench import (
+        cards,
+        overload,
+        page,
+        reports,
+        roster_import,
+        screening,
+        search,
+        subtree,
+        volunteers,
+    )
     from bench.common import Context
 
     ctx = Context(cfg=cfg, report=report, env=env)
