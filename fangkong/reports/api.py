@@ -14,7 +14,7 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.shedding import check_rate
 
-from . import access, actions, export_pdf, export_xlsx, figures, queries
+from . import access, actions, export_pdf, export_xlsx, figures, live, queries
 from .models import DailyReport
 
 router = Router(tags=["reports"])
@@ -142,15 +142,17 @@ def _day(value) -> datetime.date:
 
 @router.get("/reports/places/{place_id}/figures", response=NodeFiguresOut)
 def node_figures(request, place_id: int, at: datetime.datetime | None = None):
-    """The node's figures as of `at` (default now; never in the future), and each visible
-    child's, worst first."""
+    """The node's figures as of `at` (default now), and each visible child's, worst first.
+    Now, a street's or district's are the sum of its communities' snapshots; `at` says as of
+    when they were counted."""
     node = queries.get_node(request.scope, place_id)
     now = timezone.now()
-    if at is None or at > now:
-        at = now
-    if timezone.is_naive(at):
+    if at is not None and timezone.is_naive(at):
         at = timezone.make_aware(at)
-    board = queries.dashboard(request.scope, node, at)
+    if at is not None and at >= now:
+        at = None
+    board = live.board(request.scope, node, at)
+    at = board["as_of"]
     figs = [{"key": f.key, "label": str(f.label), "group": str(f.group), "unit": f.unit,
              "value": board["values"].get(f.key)} for f in figures.definitions()]
     kids = [{"place": c.id, "name": c.name,

@@ -89,3 +89,17 @@ class DailyReport(Levels):
     @property
     def locked(self) -> bool:
         return self.status != self.Status.DRAFT
+
+
+class FigureSnapshot(Levels):
+    """A community's live figures as last counted (by the scheduled job, or by a dashboard
+    that found it stale): streets' and districts' dashboards sum these instead of counting
+    a million residents in the request. Never a report: reports count as of their cut-off."""
+
+    place = models.OneToOneField("registry.Place", models.CASCADE, related_name="+")
+    computed_at = models.DateTimeField()
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["street"], name="snapshot_street_idx"),
+                   models.Index(fields=["district"], name="snapshot_district_idx")]

@@ -11,10 +11,11 @@ from fangkong.ops.recovery import retry_when_lost
 
 @task
 def reports_tick_task() -> dict:
-    from .actions import schedule
+    from .actions import schedule, snapshots
 
     counts = schedule.run()
-    when = counts.pop("next")
+    counts["snapshots"] = snapshots.refresh_stale()
+    when = min(counts.pop("next"), timezone.now() + snapshots.max_age())
     if default_task_backend.supports_defer and not _tick_waiting():
         reports_tick_task.using(run_after=max(when, timezone.now())).enqueue()
     counts["next"] = when.isoformat()
@@ -23,6 +24,17 @@ def reports_tick_task() -> dict:
 
 # Running it again is harmless (drafts are refreshed, reminders carry keys).
 retry_when_lost(reports_tick_task, attempts=5)
+
+
+@task
+def reports_snapshots_task() -> dict:
+    """Count the stale communities' snapshots (a dashboard found too many to count itself)."""
+    from .actions import snapshots
+
+    return {"snapshots": snapshots.refresh_stale()}
+
+
+retry_when_lost(reports_snapshots_task, attempts=3)
 
 
 def _tick_waiting() -> bool:

@@ -16,7 +16,7 @@ from fangkong.core.errors import NotFound
 from fangkong.core.views import page
 from fangkong.registry import queries as reg_queries
 
-from . import access, actions, charts, present, queries
+from . import access, actions, charts, live, present, queries
 
 
 def parse_day(value) -> datetime.date:
@@ -50,11 +50,11 @@ def home(request):
 def dashboard(request, pk):
     node = queries.get_node(request.scope, pk)
     now = timezone.now()
-    board = queries.dashboard(request.scope, node, now)
+    board = live.board(request.scope, node)
     children = [{"node": c, "cells": present.child_row(v),
                  "url": reverse("reports_dashboard", args=[c.id])} for c, v in board["children"]]
     ctx = node_ctx(request, node) | {
-        "at": now, "sections": present.sections(board["values"], node),
+        "at": board["as_of"], "waiting": board["waiting"], "sections": present.sections(board["values"], node),
         "columns": present.child_columns(), "children": children,
         "charts": [(c, charts.svg(c)) for c in charts.charts_for(node, now, board["children"])],
         "report": queries.report_for(node, timezone.localdate()) if node.kind in access.LEVEL_KINDS else None,

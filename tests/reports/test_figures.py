@@ -61,3 +61,25 @@ def test_many_nodes_at_once_in_bounded_queries(day):
         got = figures.compute([w.community, w.other], w.cutoff)
     assert len(one) == len(two) <= 14
     assert got[w.community.id]["sampled"] == 1 and got[w.other.id]["residents"] == 1
+
+
+def test_street_dashboard_sums_its_communities_snapshots(day, settings):
+    """Now, a street's figures are its communities' snapshots summed (counted in the request
+    when only a few are stale; else left to the task, and the page says how many wait)."""
+    from fangkong.core.actor import Actor
+    from fangkong.reports import live
+    from fangkong.reports.models import FigureSnapshot
+
+    w = day
+    scope = Actor.system(w.users.street).scope
+    board = live.board(scope, w.street)
+    assert FigureSnapshot.objects.count() == 2
+    now = figures.total([figures.of(w.community, board["as_of"]), figures.of(w.other, board["as_of"])])
+    assert {k: board["values"][k] for k in A_AT_CUTOFF} == {k: now[k] for k in A_AT_CUTOFF}
+    assert [c.name for c, _v in board["children"]] == ["光明社区", "惠泽苑社区"]
+    # too many stale to count in the request: the old figures, and the task is queued
+    FigureSnapshot.objects.update(computed_at=board["as_of"] - datetime.timedelta(hours=1))
+    settings.FANGKONG_REPORT_SNAPSHOT_INLINE = 1
+    again = live.board(scope, w.street)
+    assert again["as_of"] == board["as_of"] - datetime.timedelta(hours=1)
+    assert again["values"]["residents"] == 5
