@@ -2,7 +2,7 @@
 (`core.figures.Provider`, listed in settings.FANGKONG_FIGURE_PROVIDERS). Coverage is
 `figures.counted_by` (the one definition of expected / done / exempt / households), per
 round of the day, grouped by the nodes' level column; the rest are the follow-up and tube
-states at that time. A bounded number of queries: one per round of the day, plus three.
+states at that time. A bounded number of queries: one per round of the day, plus three (the rounds, held people, tubes).
 
 | figure            | as of `at`                                                        |
 |-------------------|-------------------------------------------------------------------|
@@ -64,13 +64,12 @@ def compute(nodes, at) -> dict:
             row.setdefault("_round", rnd.id)
     if rounds:
         held = FollowUp.objects.filter(round__in=rounds, **{f"{col}__in": ids}, created_at__lte=at)
-        for r in (held.filter(status=FollowUp.Status.CASE, closed_at__lte=at)
-                  .values(col).annotate(n=Count("id")).order_by()):
-            out[r[col]]["cases"] = r["n"]
-        for r in (held.exclude(closed_at__lte=at)
-                  .filter(Q(retest_tube=None) | Q(retest_tube__opened_at__gt=at))
-                  .values(col).annotate(n=Count("id")).order_by()):
-            out[r[col]]["awaiting_retest"] = r["n"]
+        case = Q(status=FollowUp.Status.CASE, closed_at__lte=at)
+        waiting = ((Q(closed_at=None) | Q(closed_at__gt=at))
+                   & (Q(retest_tube=None) | Q(retest_tube__opened_at__gt=at)))
+        for r in (held.values(col).annotate(c=Count("id", filter=case), w=Count("id", filter=waiting))
+                  .order_by()):
+            out[r[col]]["cases"], out[r[col]]["awaiting_retest"] = r["c"], r["w"]
         for r in (Tube.objects.filter(round__in=rounds, **{f"{col}__in": ids}, sealed_at__lte=at)
                   .filter(Q(at_lab_at=None) | Q(at_lab_at__gt=at))
                   .values(col).annotate(n=Count("id")).order_by()):

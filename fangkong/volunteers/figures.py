@@ -34,13 +34,16 @@ def day_start(at: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _grouped(qs, col, out, key, agg):
-    for r in qs.values(col).annotate(n=agg).order_by():
+def _grouped(qs, col, out, **aggs):
+    """Several figures of one table in one grouped query."""
+    for r in qs.values(col).annotate(**aggs).order_by():
         if r[col] in out:
-            out[r[col]][key] = r["n"] or 0
+            for key in aggs:
+                out[r[col]][key] = r[key] or 0
 
 
 def compute(nodes, at) -> dict:
+    """Four grouped queries whatever the number of nodes."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     if not nodes:
         return {}
@@ -49,18 +52,17 @@ def compute(nodes, at) -> dict:
     under = {f"{col}__in": ids}
     out = {i: dict.fromkeys(KEYS, 0) for i in ids}
     _grouped(Volunteer.objects.filter(**under, status=Volunteer.Status.APPROVED, decided_at__lte=at),
-             col, out, "volunteers", Count("id"))
-    confirmed = Assignment.objects.filter(**under, status=Assignment.Status.CONFIRMED)
-    _grouped(confirmed.filter(check_in_at__lte=at).filter(Q(check_out_at=None) | Q(check_out_at__gt=at)),
-             col, out, "on_duty", Count("id"))
-    _grouped(Assignment.objects.filter(**under, check_out_at__gte=day_start(at), check_out_at__lte=at),
-             col, out, "minutes_today", Sum("minutes"))
+             col, out, volunteers=Count("id"))
+    on_duty = (Q(status=Assignment.Status.CONFIRMED, check_in_at__lte=at)
+               & (Q(check_out_at=None) | Q(check_out_at__gt=at)))
+    today = Q(check_out_at__gte=day_start(at), check_out_at__lte=at)
+    _grouped(Assignment.objects.filter(**under).filter(on_duty | today), col, out,
+             on_duty=Count("id", filter=on_duty), minutes_today=Sum("minutes", filter=today))
     calls = open_calls(at).filter(**under)
-    _grouped(calls, col, out, "calls_open", Count("id"))
-    _grouped(calls, col, out, "slots_open", Sum("slots"))
+    _grouped(calls, col, out, calls_open=Count("id"), slots_open=Sum("slots"))
     _grouped(Assignment.objects.filter(call__in=calls, confirmed_at__lte=at)
              .filter(Q(cancelled_at=None) | Q(cancelled_at__gt=at)),
-             col, out, "filled_open", Count("id"))
+             col, out, filled_open=Count("id"))
     return out
 
 
