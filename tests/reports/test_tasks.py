@@ -9,7 +9,6 @@ from django_tasks_db.models import DBTaskResult
 from fangkong.reports.models import FigureSnapshot
 from fangkong.reports.tasks import recover_tick, reports_tick_task
 
-
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
