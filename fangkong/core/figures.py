@@ -27,12 +27,26 @@ class Figure:
     short: object = None  # a short label for narrow tables (the label if None)
 
 
+@dataclass
+class Chart:
+    """A chart's data: rows of (label, value, shown text); drawn as SVG on pages and in
+    PDFs, and always given as a table too."""
+
+    key: str
+    title: str
+    rows: list = field(default_factory=list)
+    unit: str = ""  # "%" for percentages
+    top: int = 0  # the scale's end (0: the largest value)
+    horizontal: bool = True  # bars (labels beside) or columns over time
+    headers: tuple = ("", "")
+
+
 @dataclass(frozen=True)
 class Provider:
     name: str
     figures: tuple[Figure, ...]
     compute: Callable  # (nodes: list[Place] of one kind, at: datetime) -> {id: {key: int}}
-    charts: dict = field(default_factory=dict)  # name -> (node, at) -> list of (label, value)
+    charts: tuple = ()  # each (node, at) -> Chart or None
 
 
 def percent(a: int, b: int) -> int:

@@ -1,19 +1,17 @@
 """Charts as server-rendered SVG: presentation attributes only (no style attribute, no
 script), so they work under the site's CSP (`style-src 'self'`); Chinese labels as text;
 each chart has its rows for a text table beside it (screen readers, print) and the same
-rows draw the PDF's charts (export_pdf.py). The data come from the providers' modules."""
+rows draw the PDF's charts (export_pdf.py). The data come from the providers' charts
+(`core.figures.Provider.charts`), and the children's coverage from their figures."""
 
-from dataclasses import dataclass, field
-
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from fangkong.core.figures import Chart
 from fangkong.registry.models import LEVELS
-from fangkong.screening import figures as scr_figures
-from fangkong.screening.node_figures import rounds_of_day
-from fangkong.volunteers import figures as vol_figures
+
+from . import figures
 
 BAR = "#0b5cad"  # the site's accent blue (counts)
 LOW = "#b3261e"  # red: coverage under 60 %
@@ -21,31 +19,6 @@ MID = "#8a5300"  # amber: under 90 %
 OK = "#1b6e2a"  # green: 90 % and more
 GRID = "#d0d0d0"
 INK = "#1a1a1a"
-
-
-@dataclass
-class Chart:
-    key: str
-    title: str
-    rows: list = field(default_factory=list)  # (label, value, shown text)
-    unit: str = ""
-    top: int = 0  # the scale's end (100 for percentages)
-    horizontal: bool = True
-    headers: tuple = ("", "")
-
-
-def progress_by_hour(node, at) -> Chart:
-    """Registrations (or antigen results) per hour on `at`'s day, up to `at`, all the
-    day's rounds together (screening.figures.progress_by_hour)."""
-    counts, day = {}, timezone.localtime(at).date()
-    for rnd in rounds_of_day([node], at):
-        for r in scr_figures.progress_by_hour(rnd, node, until=at):
-            if r["hour"].date() == day:
-                label = f"{r['hour']:%H}:00"
-                counts[label] = counts.get(label, 0) + r["n"]
-    rows = [(h, n, str(n)) for h, n in sorted(counts.items())]
-    return Chart("progress", _("Tests by hour"), rows, horizontal=False,
-                 headers=(_("Hour"), _("Tests")))
 
 
 def coverage_by_child(children) -> Chart:
@@ -56,20 +29,14 @@ def coverage_by_child(children) -> Chart:
                  headers=(_("Place"), _("Coverage")))
 
 
-def hours_by_day(node, at, days=7) -> Chart:
-    rows = [(f"{d:%m-%d}", m, f"{m / 60:.1f} h") for d, m in vol_figures.minutes_by_day(node, at, days)]
-    return Chart("hours", _("Volunteer hours by day"), rows, horizontal=False,
-                 headers=(_("Day"), _("Hours")))
-
-
 def charts_for(node, at, children) -> list[Chart]:
+    """The providers' charts of the node (in provider order), with the coverage of the
+    children after the first."""
     if node.kind not in LEVELS:
         return []
-    # tests by hour: not for a whole district (a GROUP BY over a million registrations)
-    out = [progress_by_hour(node, at)] if node.kind != "district" else []
+    out = [c for p in figures.providers() for make in p.charts if (c := make(node, at)) is not None]
     if children:
-        out.append(coverage_by_child(children))
-    out.append(hours_by_day(node, at))
+        out.insert(min(1, len(out)), coverage_by_child(children))
     return out
 
 

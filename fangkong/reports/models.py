@@ -27,7 +27,6 @@ class ReportDefinition(models.Model):
     prepare_minutes = models.PositiveSmallIntegerField(_("minutes before the cut-off to prepare"),
                                                        default=30)
     figures = models.JSONField(_("figures (keys; empty: all)"), default=list, blank=True)
-    needs_approval = models.BooleanField(_("approved by the level above"), default=False)
 
     def __str__(self):
         return self.name

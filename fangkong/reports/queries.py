@@ -30,8 +30,7 @@ def _int(pk) -> int:
 def definition(level: str) -> ReportDefinition:
     """The level's definition (the defaults when an administrator has not set one)."""
     d = ReportDefinition.objects.filter(level=level).first()
-    return d or ReportDefinition(level=level, name=DEFAULT_NAMES.get(level, level),
-                                 needs_approval=level == Kind.COMMUNITY)
+    return d or ReportDefinition(level=level, name=DEFAULT_NAMES.get(level, level))
 
 
 def get_node(scope, pk) -> Place:

@@ -18,9 +18,10 @@ import datetime
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Figure, Provider, percent
+from fangkong.core.figures import Chart, Figure, Provider, percent
 from fangkong.registry.models import LEVELS
 
 from . import figures
@@ -80,6 +81,22 @@ def compute(nodes, at) -> dict:
     return out
 
 
+def progress_chart(node, at) -> Chart | None:
+    """Registrations (or antigen results) per hour on `at`'s day up to `at`, the day's
+    rounds together (`figures.progress_by_hour`). Not for a whole district (a GROUP BY over
+    a million registrations in the request)."""
+    if node.kind == "district":
+        return None
+    counts, day = {}, timezone.localtime(at).date()
+    for rnd in rounds_of_day([node], at):
+        for r in figures.progress_by_hour(rnd, node, until=at):
+            if r["hour"].date() == day:
+                label = f"{r['hour']:%H}:00"
+                counts[label] = counts.get(label, 0) + r["n"]
+    return Chart("progress", gettext("Tests by hour"), [(h, n, str(n)) for h, n in sorted(counts.items())],
+                 horizontal=False, headers=(gettext("Hour"), gettext("Tests")))
+
+
 def _round_link(name, **query):
     def link(node, values):
         rnd = values.get("_round")
@@ -112,4 +129,4 @@ PROVIDER = Provider("screening", (
            link=_round_link("screening_followups", place=False)),
     Figure("tubes_not_at_lab", _("Tubes not yet at the lab"), GROUP, worse="high", short=_("Tubes in transit"),
            link=_round_link("screening_boxes", place=False)),
-), compute)
+), compute, charts=(progress_chart,))

@@ -19,9 +19,10 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Figure, Provider, percent
+from fangkong.core.figures import Chart, Figure, Provider, percent
 from fangkong.registry.models import LEVELS, Kind
 
 from .models import Assignment, Call, Volunteer
@@ -84,6 +85,12 @@ def minutes_by_day(node, at, days=7) -> list[tuple[datetime.date, int]]:
             for i in range(days)]
 
 
+def hours_chart(node, at, days=7) -> Chart:
+    rows = [(f"{d:%m-%d}", m, f"{m / 60:.1f} h") for d, m in minutes_by_day(node, at, days)]
+    return Chart("hours", gettext("Volunteer hours by day"), rows, horizontal=False,
+                 headers=(gettext("Day"), gettext("Hours")))
+
+
 def _community_link(name):
     def link(node, values=None):
         return reverse(name, args=[node.id]) if node.kind == Kind.COMMUNITY else None
@@ -101,4 +108,4 @@ PROVIDER = Provider("volunteers", (
     Figure("fill", _("Calls filled"), GROUP, unit="percent", worse="low", short=_("Filled"),
            derive=lambda v: percent(v.get("filled_open", 0), v.get("slots_open", 0)),
            link=_community_link("volunteers_calls")),
-), compute)
+), compute, charts=(hours_chart,))
