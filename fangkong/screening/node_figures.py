@@ -97,6 +97,23 @@ def progress_chart(node, at) -> Chart | None:
                  horizontal=False, headers=(gettext("Hour"), gettext("Tests")))
 
 
+def cases_chart(node, at, days=7) -> Chart:
+    """Positive cases confirmed per day (local dates) over the `days` days up to `at`'s day,
+    under `node`, whatever the round: one grouped query."""
+    from django.db.models.functions import TruncDate
+
+    first = day_start(at) - datetime.timedelta(days=days - 1)
+    rows = dict(FollowUp.objects.filter(**{f"{node.kind}_id": node.id}, status=FollowUp.Status.CASE,
+                                        closed_at__gte=first, closed_at__lte=at)
+                .annotate(d=TruncDate("closed_at", tzinfo=timezone.get_current_timezone()))
+                .values("d").annotate(n=Count("id")).order_by().values_list("d", "n"))
+    start = first.date()
+    dates = [start + datetime.timedelta(days=i) for i in range(days)]
+    return Chart("cases", gettext("Positive cases by day"),
+                 [(f"{d:%m-%d}", rows.get(d, 0), str(rows.get(d, 0))) for d in dates],
+                 horizontal=False, headers=(gettext("Day"), gettext("Positive cases")))
+
+
 def _round_link(name, **query):
     def link(node, values):
         rnd = values.get("_round")
@@ -129,4 +146,4 @@ PROVIDER = Provider("screening", (
            link=_round_link("screening_followups", place=False)),
     Figure("tubes_not_at_lab", _("Tubes not yet at the lab"), GROUP, worse="high", short=_("Tubes in transit"),
            link=_round_link("screening_boxes", place=False)),
-), compute, charts=(progress_chart,))
+), compute, charts=(progress_chart, cases_chart))
