@@ -49,8 +49,8 @@ def _text(x, y, s, anchor="start", size=13, weight="normal", fill=INK):
 
 def svg(chart: Chart) -> str:
     """The chart as an inline <svg> (scales to its box: a viewBox, width 100%)."""
-    if not any(v for _l, v, _s in chart.rows):
-        return ""  # the page says "nothing yet"
+    if not chart.rows or (chart.unit != "%" and not any(v for _l, v, _s in chart.rows)):
+        return ""  # the page says "nothing yet" (a coverage of 0 % is drawn)
     return mark_safe(_hbars(chart) if chart.horizontal else _columns(chart))  # nosec B308 B703 -- every text escaped above
 
 
