@@ -11,7 +11,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from fangkong.core.actor import Actor
-from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.errors import NotFound
 from fangkong.core.shedding import check_rate
 
 from . import access, actions, export_pdf, export_xlsx, figures, live, queries
@@ -151,6 +151,8 @@ def node_figures(request, place_id: int, at: datetime.datetime | None = None):
         at = timezone.make_aware(at)
     if at is not None and at >= now:
         at = None
+    if at is not None and node.kind in live.ROLLED:
+        check_rate(request, "coverage")  # a street or district counted in full
     board = live.board(request.scope, node, at)
     at = board["as_of"]
     figs = [{"key": f.key, "label": str(f.label), "group": str(f.group), "unit": f.unit,
@@ -177,16 +179,7 @@ def prepare(request, place_id: int, day: str):
     """Prepare (or refresh) the draft of `day`: figures as of the cut-off, or now if earlier.
     A locked report comes back as it is."""
     node = queries.get_node(request.scope, place_id)
-    d = _day(day)
-    if d > timezone.localdate():
-        raise Invalid(fields={"day": [str(_future())]})
-    return report_out(actions.prepare(_actor(request), node, d))
-
-
-def _future():
-    from django.utils.translation import gettext as _
-
-    return _("A report cannot be for a day still to come.")
+    return report_out(actions.prepare(_actor(request), node, _day(day)))
 
 
 @router.get("/reports/{report_id}", response=ReportOut)

@@ -56,8 +56,11 @@ def node_day(request, pk, day):
         raise NotFound()
     day = parse_day(day)
     r = queries.report_for(node, day)
-    if (r is None or not r.locked) and access.can_submit(request.scope, node) and day <= timezone.localdate():
-        r = actions.prepare(_actor(request), node, day)
+    if (r is None or not r.locked) and access.can_submit(request.scope, node):
+        try:
+            r = actions.prepare(_actor(request), node, day)
+        except Invalid:  # a day in the future, or too long ago to start now
+            pass
     if r is None:
         return render(request, "reports/report_missing.html", node_ctx(request, node) | {"day": day})
     return render(request, "reports/report.html", report_ctx(request, r))

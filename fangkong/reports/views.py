@@ -93,4 +93,4 @@ def remind(request, pk):
 def history(request, pk):
     node = queries.get_node(request.scope, pk)
     return render(request, "reports/history.html", node_ctx(request, node) | {
-        "reports": queries.history(node)})
+        "reports": queries.history(node), "first": timezone.localdate() - datetime.timedelta(days=30)})

@@ -145,3 +145,12 @@ def test_scheduled_job_prepares_before_the_cutoff_and_reminds(day):
     assert Notification.objects.filter(kind="report.reminder", user=w.users.staff).count() == 1
     assert Notification.objects.filter(kind="report.reminder", user=w.users.other_staff).count() == 2
     assert out["next"] > at(today, 21, 5)
+
+
+def test_no_report_for_a_day_to_come_or_long_ago(day, actors):
+    w = day
+    with pytest.raises(Invalid):
+        actions.prepare(actors.staff, w.community, w.day + datetime.timedelta(days=2))
+    with pytest.raises(Invalid):
+        actions.prepare(actors.staff, w.community, w.day - datetime.timedelta(days=30))
+    assert not DailyReport.objects.exists()

@@ -3,6 +3,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,6 +67,12 @@ def prepare(actor, place: Place, day: datetime.date | None = None, *, now=None) 
     of min(now, cut-off) while it is a draft; a locked report comes back untouched.
     Idempotent: two at once make one report."""
     access.require_submit(actor.scope, place)
+    today = timezone.localdate(now or timezone.now())
+    day = day or today
+    back = getattr(settings, "FANGKONG_REPORT_BACKFILL_DAYS", 7)
+    if day > today or (today - day).days > back and not queries.report_for(place, day):
+        raise Invalid(fields={"day": [_("A report can be made for today or the last %(n)d days.")
+                                      % {"n": back}]})
     return prepare_unchecked(actor, place, day, now=now)
 
 
