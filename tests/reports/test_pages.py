@@ -120,3 +120,25 @@ def test_pdf_reads_back_and_looks_right(day, street_report):
     image.save(OUT / "reports-street-pdf-page1.png")
     grey = image.convert("L")
     assert grey.getextrema()[0] < 80  # something dark was drawn (text, bars)
+
+
+def test_street_dashboard_queries_do_not_grow_with_its_communities(day):
+    """No query per child: one more community (snapshots fresh) costs no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fangkong.registry import actions as reg
+    from fangkong.registry.models import Kind
+
+    w = day
+    c = _client(w.users.street)
+    url = f"/reports/places/{w.street.id}/"
+    c.get(url)  # snapshots counted
+    with CaptureQueriesContext(connection) as before:
+        assert c.get(url).status_code == 200
+    third = reg.create_place(Actor.system(), w.street, Kind.COMMUNITY, "新建社区")
+    c.get(url)  # its snapshot counted (a stale one, in the request)
+    with CaptureQueriesContext(connection) as after:
+        html = c.get(url).content.decode()
+    assert third.name in html
+    assert len(after) == len(before)
