@@ -10,6 +10,7 @@ may not do raises Forbidden."""
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Forbidden, NotFound
+from fangkong.core.tree import is_under
 from fangkong.registry.models import LEVELS, Kind
 
 from .models import REPORT_LEVELS, DailyReport
@@ -48,7 +49,7 @@ def can_approve(scope, report: DailyReport) -> bool:
     if getattr(scope, "superuser", False):
         return True
     return any(Perm.REPORTS_APPROVE in g.perms and g.place.kind in (Kind.STREET, Kind.DISTRICT)
-               and getattr(report, f"{g.place.kind}_id") == g.place.id for g in scope.grants)
+               and is_under(report, g.place) for g in scope.grants)
 
 
 def require_approve(scope, report: DailyReport):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.tree import level_field, under
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
 
@@ -26,8 +27,8 @@ def board(scope, place: Place, at=None) -> dict:
     if at is not None or place.kind not in ROLLED:
         out = queries.dashboard(scope, place, at or now)
         return out | {"as_of": at or now, "waiting": 0}
-    comms = list(Place.objects.filter(kind=Kind.COMMUNITY, **{f"{place.kind}_id": place.id}).order_by("id"))
-    snaps = {s.place_id: s for s in FigureSnapshot.objects.filter(**{f"{place.kind}_id": place.id})}
+    comms = list(Place.objects.filter(under(place), kind=Kind.COMMUNITY).order_by("id"))
+    snaps = {s.place_id: s for s in FigureSnapshot.objects.filter(under(place))}
     old = now - snapshots.max_age()
     stale = [c for c in comms if c.id not in snaps or snaps[c.id].computed_at < old]
     waiting = 0
@@ -43,7 +44,7 @@ def board(scope, place: Place, at=None) -> dict:
     kind = queries.KID_KIND[place.kind]
     kids = list(reg_queries.places(scope, Perm.REPORTS_VIEW).filter(parent=place, kind=kind)
                 .order_by("sort_key", "id"))
-    field = f"{kind}_id"
+    field = level_field(kind)
     by_kid = {k.id: [] for k in kids}
     for s in snaps.values():
         if getattr(s, field) in by_kid:

@@ -7,6 +7,7 @@ from django.db.models import Min
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import ROLE_PERMS, Perm
 from fangkong.core.errors import NotFound
+from fangkong.core.tree import under
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
 
@@ -85,7 +86,7 @@ def report_children(parent: Place) -> list[Place]:
     kind = CHILD_KIND.get(parent.kind)
     if kind is None:
         return []
-    return list(Place.objects.filter(kind=kind, **{f"{parent.kind}_id": parent.id})
+    return list(Place.objects.filter(under(parent), kind=kind)
                 .order_by("sort_key", "id"))
 
 
@@ -143,6 +144,6 @@ def dashboard(scope, place: Place, at) -> dict:
 def period_reports(node: Place, first: datetime.date, last: datetime.date, limit=40_000) -> list[DailyReport]:
     """The current reports of the node and of every report level below it, from `first` to
     `last` (exports): one query."""
-    return list(DailyReport.objects.filter(**{f"{node.kind}_id": node.id}, current=True,
+    return list(DailyReport.objects.filter(under(node), current=True,
                                            day__gte=first, day__lte=last)
                 .select_related("place", "submitted_by").order_by("day", "place__sort_key", "place_id")[:limit])

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.figures import Chart, Figure, Provider, percent
+from fangkong.core.tree import level_field, under
 from fangkong.registry.models import LEVELS
 
 from . import figures
@@ -51,7 +52,7 @@ def compute(nodes, at) -> dict:
     nodes = [n for n in nodes if n.kind in LEVELS]
     if not nodes:
         return {}
-    col = f"{nodes[0].kind}_id"
+    col = level_field(nodes[0])
     ids = [n.id for n in nodes]
     out = {i: dict.fromkeys((*NAMES.values(), "cases", "awaiting_retest", "tubes_not_at_lab"), 0)
            for i in ids}
@@ -103,7 +104,7 @@ def cases_chart(node, at, days=7) -> Chart:
     from django.db.models.functions import TruncDate
 
     first = day_start(at) - datetime.timedelta(days=days - 1)
-    rows = dict(FollowUp.objects.filter(**{f"{node.kind}_id": node.id}, status=FollowUp.Status.CASE,
+    rows = dict(FollowUp.objects.filter(under(node), status=FollowUp.Status.CASE,
                                         closed_at__gte=first, closed_at__lte=at)
                 .annotate(d=TruncDate("closed_at", tzinfo=timezone.get_current_timezone()))
                 .values("d").annotate(n=Count("id")).order_by().values_list("d", "n"))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.figures import Chart, Figure, Provider, percent
+from fangkong.core.tree import level_field, under
 from fangkong.registry.models import LEVELS, Kind
 
 from .models import Assignment, Call, Volunteer
@@ -48,7 +49,7 @@ def compute(nodes, at) -> dict:
     nodes = [n for n in nodes if n.kind in LEVELS]
     if not nodes:
         return {}
-    col = f"{nodes[0].kind}_id"
+    col = level_field(nodes[0])
     ids = [n.id for n in nodes]
     under = {f"{col}__in": ids}
     out = {i: dict.fromkeys(KEYS, 0) for i in ids}
@@ -76,7 +77,7 @@ def minutes_by_day(node, at, days=7) -> list[tuple[datetime.date, int]]:
     """Credited minutes per day (by check-out, local dates) for the `days` days up to `at`'s
     day under `node`: one grouped query; days without any are 0."""
     first = day_start(at) - datetime.timedelta(days=days - 1)
-    rows = dict(Assignment.objects.filter(**{f"{node.kind}_id": node.id}, check_out_at__gte=first,
+    rows = dict(Assignment.objects.filter(under(node), check_out_at__gte=first,
                                           check_out_at__lte=at)
                 .annotate(d=TruncDate("check_out_at", tzinfo=timezone.get_current_timezone()))
                 .values("d").annotate(m=Sum("minutes")).order_by().values_list("d", "m"))

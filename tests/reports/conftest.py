@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from fangkong.core import pii
 from fangkong.core.actor import Actor
-from fangkong.screening import actions as scr
+from fangkong.screening.actions import lab, planning, station
 from fangkong.screening.models import Exemption, FollowUp, Sample, Tube
-from fangkong.volunteers import actions as vol
+from fangkong.volunteers.actions import calls, registration
 from fangkong.volunteers.models import Assignment, Call, Volunteer
 
 
@@ -43,35 +43,35 @@ def build_day(w):
     d = timezone.localdate() - datetime.timedelta(days=1)
     w.day = d
     w.cutoff = at(d, 20)
-    w.round = scr.plan_round(staff, w.community, {
+    w.round = planning.plan_round(staff, w.community, {
         "name": "第3轮核酸", "kind": "pcr", "starts_at": at(d, 7), "ends_at": at(d, 22), "pool_size": 3})
-    scr.set_status(staff, w.round, "running")
-    scr.open_tube(staff, w.round, "T0001")
-    scr.scan(staff, w.round, client_id=str(uuid.uuid4()), barcode="T0001", person=w.yu.token, at=at(d, 9))
+    planning.set_status(staff, w.round, "running")
+    station.open_tube(staff, w.round, "T0001")
+    station.scan(staff, w.round, client_id=str(uuid.uuid4()), barcode="T0001", person=w.yu.token, at=at(d, 9))
     t1 = Tube.objects.get(round=w.round, barcode="T0001")
-    scr.seal_tube(staff, t1)
+    station.seal_tube(staff, t1)
     Tube.objects.filter(pk=t1.pk).update(sealed_at=at(d, 12), opened_at=at(d, 9))
-    scr.record_results(Actor.system(w.users.lab), [{"barcode": "T0001", "result": "positive"}])
+    lab.record_results(Actor.system(w.users.lab), [{"barcode": "T0001", "result": "positive"}])
     FollowUp.objects.filter(round=w.round).update(created_at=at(d, 15))
-    scr.open_tube(staff, w.round, "T0002")
-    scr.scan(staff, w.round, client_id=str(uuid.uuid4()), barcode="T0002", person=w.xia.token,
+    station.open_tube(staff, w.round, "T0002")
+    station.scan(staff, w.round, client_id=str(uuid.uuid4()), barcode="T0002", person=w.xia.token,
              at=at(d, 20, 1))
     Tube.objects.filter(round=w.round, barcode="T0002").update(opened_at=at(d, 20, 1))
     # the station's clock times (as a phone queue sends them)
     Sample.objects.filter(round=w.round, resident=w.yu).update(sampled_at=at(d, 9))
     Sample.objects.filter(round=w.round, resident=w.xia).update(sampled_at=at(d, 20, 1))
-    scr.add_exemption(staff, w.round, w.wang, "vaccinated")
+    planning.add_exemption(staff, w.round, w.wang, "vaccinated")
     Exemption.objects.filter(round=w.round).update(created_at=at(d, 10))
 
     soon = timezone.now() + datetime.timedelta(hours=2)
-    w.call = vol.create_call(system, w.community, {
+    w.call = calls.create_call(system, w.community, {
         "task": "sampling", "place": w.building.id, "starts_at": soon,
         "ends_at": soon + datetime.timedelta(hours=2), "slots": 5})
-    w.v1 = vol.approve(system, vol.add_volunteer(system, w.community, person(w, 1)))
-    w.v3 = vol.approve(system, vol.add_volunteer(system, w.community, person(w, 3)))
+    w.v1 = registration.approve(system, registration.add_volunteer(system, w.community, person(w, 1)))
+    w.v3 = registration.approve(system, registration.add_volunteer(system, w.community, person(w, 3)))
     Volunteer.objects.filter(pk__in=[w.v1.pk, w.v3.pk]).update(decided_at=at(d, 8))
-    a1 = vol.assign(system, w.call, w.v1)
-    a3 = vol.assign(system, w.call, w.v3)
+    a1 = calls.assign(system, w.call, w.v1)
+    a3 = calls.assign(system, w.call, w.v3)
     Call.objects.filter(pk=w.call.pk).update(published_at=at(d, 8), deadline=at(d, 21),
                                              starts_at=at(d, 9), ends_at=at(d, 21))
     w.call.refresh_from_db()

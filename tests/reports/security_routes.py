@@ -1,11 +1,11 @@
-"""Who may call the reports API (checked by tests/test_api_security.py). Community A's
+"""Who may call the reports API (checked by tests/api/test_security.py). Community A's
 staff submit A's report; the street's command reads everything below the street, approves
 and returns A's report and reminds; nobody else sees any of it (404, as if missing)."""
 
 from django.utils import timezone
 
 from fangkong.reports.models import DailyReport
-from tests.test_api_security import MISSING, Route
+from tests.api.test_security import MISSING, Route
 
 MODELS = [DailyReport]
 NOBODY_ELSE = dict(leader=404, resident=404, other_staff=404, outsider=404)

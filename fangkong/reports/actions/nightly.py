@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.actions import record
 from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Conflict, Invalid
+from fangkong.core.tree import under
 from fangkong.registry.models import LEVEL_FIELDS, Kind, Place
 
 from .. import access, figures, queries
@@ -37,7 +38,7 @@ def rollup(place: Place, day: datetime.date) -> tuple[dict, list[dict]]:
     completeness, and its figures when submitted or approved (a draft, a returned or a
     missing report adds nothing). Two queries and one for the children."""
     kind = CHILD_KIND[place.kind]
-    kids = list(Place.objects.filter(kind=kind, **{f"{place.kind}_id": place.id}).order_by("sort_key", "id"))
+    kids = list(Place.objects.filter(under(place), kind=kind).order_by("sort_key", "id"))
     reports = queries.current_reports([k.id for k in kids], day)
     firsts = queries.first_submissions([k.id for k in kids], day)
     due = queries.definition(kind).due_on(day)
