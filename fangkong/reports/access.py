@@ -9,6 +9,7 @@ Anything the user cannot see raises NotFound, as if it did not exist; what they 
 may not do raises Forbidden."""
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.access import require
 from fangkong.core.errors import Forbidden, NotFound
 from fangkong.core.tree import is_under
 from fangkong.registry.models import LEVELS, Kind
@@ -23,8 +24,9 @@ def can_view(scope, place) -> bool:
 
 
 def require_view(scope, place):
-    if not can_view(scope, place):
+    if place.kind not in LEVELS:
         raise NotFound()
+    require(scope, Perm.REPORTS_VIEW, place)
 
 
 def can_submit(scope, place) -> bool:
