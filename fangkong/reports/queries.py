@@ -16,6 +16,9 @@ from .models import DailyReport, ReportDefinition
 
 S = DailyReport.Status
 DEFAULT_NAMES = {Kind.COMMUNITY: "社区日报", Kind.STREET: "街道日报", Kind.DISTRICT: "区日报"}
+# Each level an hour after the one below: communities at 20:00, streets 21:00, district 22:00.
+DEFAULT_CUTOFFS = {Kind.COMMUNITY: datetime.time(20), Kind.STREET: datetime.time(21),
+                   Kind.DISTRICT: datetime.time(22)}
 CHILD_KIND = {Kind.STREET: Kind.COMMUNITY, Kind.DISTRICT: Kind.STREET}
 KID_KIND = {Kind.DISTRICT: Kind.STREET, Kind.STREET: Kind.COMMUNITY, Kind.COMMUNITY: Kind.GRID,
             Kind.GRID: Kind.COMPOUND, Kind.COMPOUND: Kind.BUILDING, Kind.BUILDING: Kind.UNIT}
@@ -31,7 +34,8 @@ def _int(pk) -> int:
 def definition(level: str) -> ReportDefinition:
     """The level's definition (the defaults when an administrator has not set one)."""
     d = ReportDefinition.objects.filter(level=level).first()
-    return d or ReportDefinition(level=level, name=DEFAULT_NAMES.get(level, level))
+    return d or ReportDefinition(level=level, name=DEFAULT_NAMES.get(level, level),
+                                 cutoff=DEFAULT_CUTOFFS.get(level, datetime.time(20)))
 
 
 def get_node(scope, pk) -> Place:

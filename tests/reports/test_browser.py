@@ -41,6 +41,11 @@ def test_dashboard_report_and_completeness_on_a_phone(phone_page, world):
     page.click("text=提醒 1 个未上报的单位")
     page.wait_for_selector(".msg")
     page.shot("reports-06-reminded")
+    # the street's own report: its communities' reports summed, who is missing
+    page.goto(f"{page.base}/reports/places/{w.street.id}/days/{w.day}/")
+    assert page.locator("[data-figure=sampled] strong").inner_text() == "1"
+    assert page.locator("tr.state-missing").count() == 1
+    page.shot("reports-08-street-report-phone")
     assert page.problems == []
 
 
