@@ -345,6 +345,9 @@ FANGKONG_WORKER_LEASE_SECONDS = envint("FANGKONG_WORKER_LEASE_SECONDS", 60)
 FANGKONG_RECOVER_SECONDS = envint("FANGKONG_RECOVER_SECONDS", 30)
 FANGKONG_JOB_MAX_ATTEMPTS = envint("FANGKONG_JOB_MAX_ATTEMPTS", 3)
 # Each app's recovery of its own job rows: (ops.recovery.Liveness) -> {counter: n}.
+# The name of the running process (`host|pid|start`) a job row keeps as its runner, for the
+# recovery to judge (the registry reaches ops through this setting, not an import).
+FANGKONG_RUNNER_IDENTITY = "fangkong.ops.processes.identity"
 FANGKONG_RECOVERY = [
     "fangkong.registry.importer.recovery.recover_imports",
     "fangkong.notify.tasks.recover_sender",

@@ -31,6 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
+from fangkong.screening.actions import antigen as antigen_actions
 from tests.api.test_security import make_job  # first: it loads the apps' API tables
 
 ROLES = ["anonymous", "nobody", "resident", "volunteer", "supplier", "lab", "leader", "grid",
@@ -55,26 +56,19 @@ class Page:
 def scene(django_db_setup, django_db_blocker, tmp_path_factory):
     """The world and `_scene`, built once for the module (each test still runs in its own
     transaction, rolled back after it) and removed at the end."""
-    from django.core.management import call_command
-    from django.test import override_settings
+    from tests.conftest import build_world, built_once
 
-    from tests.conftest import build_world
-
-    media = str(tmp_path_factory.mktemp("media"))
-    with django_db_blocker.unblock(), override_settings(
-            MEDIA_ROOT=media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}):
+    def build():
         w = _scene(build_world(Actor.system()))
-        w.media = media
         w.sessions = {}  # role → session cookie, logged in once for the module
         for role in ROLES[1:]:
             client = Client()
             client.force_login(_user(w, role))
             w.sessions[role] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-        try:
-            yield w
-        finally:
-            call_command("flush", interactive=False, verbosity=0)
+        return w
+
+    with built_once(django_db_blocker, tmp_path_factory, build) as w:
+        yield w
 
 
 @pytest.fixture
@@ -87,7 +81,6 @@ def _scene(w):
     """Everything the pages show, made through the actions as people would."""
     from fangkong.accounts import actions as accounts
     from fangkong.notify import actions as notify
-    from fangkong.screening import antigen
     from fangkong.screening.actions.sync import sync
     from fangkong.volunteers.actions import calls, registration, teams
     from tests.screening.photos import png
@@ -102,7 +95,7 @@ def _scene(w):
          "person": w.su.token}])
     w.conflict = w.round.conflicts.get()
     antigen_round(w)  # w.antigen
-    w.photo, _changed = antigen.record_result(
+    w.photo, _changed = antigen_actions.record_result(
         Actor.system(w.users.resident), w.antigen, w.su, "negative", photo=png(),
         client_id=str(uuid.uuid4()))
     setup(w)  # w.call, w.approved, w.pending, w.link
@@ -262,3 +255,40 @@ def test_each_user_gets_the_declared_answer(in_scene, name):
              if got[r] != want}
     assert not wrong, f"{url}: {wrong}"
     assert 500 not in got.values()
+
+
+def _rows_everywhere() -> int:
+    """The rows of every table of the site, in one query (to see that a refusal wrote nothing)."""
+    from django.apps import apps
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    tables = sorted({m._meta.db_table for m in apps.get_models() if m._meta.managed})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + " + ".join(f"(SELECT COUNT(*) FROM {q(t)})" for t in tables))
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, p in PAGES.items() if p.method == "GET" and
+                                        {403, 404} & set(p.statuses().values())))
+def test_a_post_from_a_user_the_page_refuses_is_refused_alike_and_writes_nothing(in_scene, name):
+    """Pages that also take a form (POST): everyone the page refuses on GET (403, 404) gets
+    the same answer to a POST — permission first, before the form is read — and nothing is
+    written. Pages that take no POST answer 405 to the owner, and are left out."""
+    page = PAGES[name]
+    w = in_scene
+    url = page.url(w)
+    owner = Client(raise_request_exception=False)
+    owner.cookies[django_settings.SESSION_COOKIE_NAME] = w.sessions["staff"]
+    refused = {r: want for r, want in page.statuses().items() if want in (403, 404)}
+    before = _rows_everywhere()
+    got = {}
+    for role in refused:
+        client = Client(raise_request_exception=False)
+        client.cookies[django_settings.SESSION_COOKIE_NAME] = w.sessions[role]
+        got[role] = client.post(url, {}).status_code
+    if set(got.values()) == {405} and owner.post(url, {}).status_code == 405:
+        return  # a page only read: 405 to a POST from anyone
+    wrong = {r: f"{got[r]} (on GET {want})" for r, want in refused.items() if got[r] != want}
+    assert not wrong, f"POST {url}: {wrong}"
+    assert _rows_everywhere() == before, f"POST {url}: a refused POST wrote"

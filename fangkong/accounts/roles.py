@@ -33,7 +33,7 @@ class Perm(StrEnum):
     SCREENING_VIEW = "screening.view"  # rounds, coverage, missing lists, tubes
     SCREENING_RUN = "screening.run"  # plan rounds, exemptions, home visits, boxes, follow-up
     # Register samples. Volunteers do not hold it by role: a Sampler assignment grants it
-    # inside that one round (screening.actions.can_sample).
+    # inside that one round (screening.access.can_sample).
     SCREENING_SAMPLE = "screening.sample"
     SCREENING_LAB = "screening.lab"  # enter lab results for tubes of rounds under the node
     REPORTS_VIEW = "reports.view"  # dashboards and nightly reports (figures, no personal data)

@@ -17,14 +17,18 @@ shows the same numbers everywhere (tests/screening/test_figures.py renders each 
 | out_of_scope| PCR registrations under the node of people outside the round's areas (shown |
 |             | beside the figures, never in them)                                           |
 
-`done` keeps the key `sampled` in the dicts (pages, API and counters name it so).
+`done` keeps the key `sampled` in the dicts (pages, API and counters name it so). The
+per-community roll-up of a district or street is read from the running counters
+(`counters.rollup`, which derive their figures here); an erased round shows the figures
+kept at its erasure (`kept_coverage`); an antigen round adds kits and positives
+(`antigen_extras`).
 """
 
 from collections import defaultdict
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
@@ -33,7 +37,18 @@ from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Place, Presence, Resident
 
 from .areas import area_q
-from .models import AntigenResult, Exemption, FollowUp, HomeVisit, Result, Round, RoundKind, Sample
+from .models import (
+    AntigenResult,
+    Exemption,
+    FollowUp,
+    HomeVisit,
+    KitIssue,
+    Result,
+    Round,
+    RoundCounter,
+    RoundKind,
+    Sample,
+)
 
 # Presence that exempts a person without an explicit exemption.
 EXEMPT_PRESENCE = (Presence.QUARANTINE, Presence.HOSPITAL, Presence.AWAY)
@@ -144,7 +159,7 @@ def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None, at
         return cur.fetchall()
 
 
-def _figures(hh=0, n=0, nd=0, ne=0, covered=0, oos=0) -> dict:
+def derive(hh=0, n=0, nd=0, ne=0, covered=0, oos=0) -> dict:
     """The derived figures from the counted ones (also for the counters' rows)."""
     out = {"expected": int(n), "sampled": int(nd), "exempt": int(ne), "households": int(hh),
            "households_covered": int(covered), "out_of_scope": int(oos or 0)}
@@ -165,15 +180,11 @@ def coverage(rnd: Round, node: Place, at=None) -> dict:
     2,000 residents and ~15–30 ms for 10,000 on PostgreSQL, docs/benchmarks.md). An erased
     round's figures are those kept at its erasure (screening.erasure)."""
     if rnd.erased_at is not None:
-        from .erasure import kept_coverage
-
         return kept_coverage(rnd, node)
     rows = _count(rnd, expected(rnd, node), out_of_scope=node, at=at) if node.kind in LEVELS else []
-    out = _figures(*rows[0]) if rows else _figures()
+    out = derive(*rows[0]) if rows else derive()
     if is_antigen(rnd):
-        from . import antigen
-
-        out.update(antigen.extras(rnd, node))
+        out.update(antigen_extras(rnd, node))
         out["reported"] = out["sampled"]
     return out
 
@@ -181,7 +192,7 @@ def coverage(rnd: Round, node: Place, at=None) -> dict:
 def counted_by(rnd: Round, people, keys, at=None) -> dict:
     """{key values: figures} for `people` grouped by `keys` (one statement), as of `at`."""
     n = len(keys)
-    return {row[:n] if n > 1 else row[0]: _figures(*row[n:]) for row in _count(rnd, people, keys, at=at)}
+    return {row[:n] if n > 1 else row[0]: derive(*row[n:]) for row in _count(rnd, people, keys, at=at)}
 
 
 def by_unit(rnd: Round, node: Place) -> list[dict]:
@@ -199,42 +210,41 @@ def by_unit(rnd: Round, node: Place) -> list[dict]:
     return sorted(out, key=lambda r: (places[r["place"]].building_id or 0, r["label"]))
 
 
-def rollup(rnd: Round, node: Place) -> list[dict]:
-    """The figures of every community under a district or street node, from the running
-    counters (`counters.refresh` first recounts the communities whose registry or
-    exemptions changed since the last count): one query however many communities, plus
-    their names. People only (households are counted exactly per node, `coverage`)."""
-    from . import counters
+def antigen_extras(rnd: Round, node: Place) -> dict:
+    """What an antigen round shows beside its figures (`coverage`): kits handed out
+    and to how many households, and positives, under `node`. Two queries."""
+    kits = KitIssue.objects.filter(round=rnd).filter(node_q(node)).aggregate(
+        kits=Sum("count"), households=Count("household_id", distinct=True))
+    return {"kits": kits["kits"] or 0, "households_with_kits": kits["households"] or 0,
+            "positive": AntigenResult.objects.filter(round=rnd, result=Result.POSITIVE)
+            .filter(node_q(node)).count()}
 
-    if node.kind not in ("district", "street", "community"):
-        return []
-    counters.refresh(rnd)
-    from .models import RoundCounter
 
-    rows = list(RoundCounter.objects.filter(under(node), round=rnd)
-                .order_by("community_id").values("community_id", "expected", "exempt", "sampled"))
-    names = dict(Place.objects.filter(id__in=[r["community_id"] for r in rows]).values_list("id", "name"))
-    out = []
-    for r in rows:
-        fig = _figures(0, r["expected"], r["sampled"], r["exempt"])
-        for k in ("households", "households_covered", "households_percent", "out_of_scope"):
-            fig.pop(k)
-        out.append({"community_id": r["community_id"], "name": names.get(r["community_id"], ""), **fig})
+# The figures an erased round keeps per community (`RoundCounter.figures`, `erasure`).
+KEPT = ("expected", "sampled", "exempt", "households", "households_covered", "out_of_scope",
+        "kits", "households_with_kits", "positive")
+
+
+def kept_coverage(rnd: Round, node) -> dict:
+    """The coverage of an erased round under `node`, from the kept per-community figures
+    (none were kept below a community: zeros there, with `erased`)."""
+    qs = RoundCounter.objects.filter(round=rnd)
+    if node.pk != rnd.place_id:
+        if node.kind in UPPER_LEVELS:
+            qs = qs.filter(under(node))
+        else:
+            qs = qs.none()
+    kept = dict.fromkeys(KEPT, 0)
+    for row in qs.values_list("figures", flat=True):
+        for k in KEPT:
+            kept[k] += (row or {}).get(k, 0)
+    out = derive(kept["households"], kept["expected"], kept["sampled"], kept["exempt"],
+                   kept["households_covered"], kept["out_of_scope"])
+    if is_antigen(rnd):
+        out.update(kits=kept["kits"], households_with_kits=kept["households_with_kits"],
+                   positive=kept["positive"], reported=out["sampled"])
+    out["erased"] = True
     return out
-
-
-def rollup_totals(rnd: Round, node: Place) -> dict:
-    """The roll-up summed in the database (the benchmark's figure)."""
-    from django.db.models import Sum
-
-    from . import counters
-    from .models import RoundCounter
-
-    if node.kind not in UPPER_LEVELS:
-        return {}
-    counters.refresh(rnd)
-    return RoundCounter.objects.filter(under(node), round=rnd).aggregate(
-        expected=Sum("expected"), exempt=Sum("exempt"), sampled=Sum("sampled"), communities=Count("id"))
 
 
 # --- lists ------------------------------------------------------------------------------
