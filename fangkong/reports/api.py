@@ -14,7 +14,7 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import NotFound
 from fangkong.core.shedding import check_rate
 
-from . import access, actions, export_pdf, export_xlsx, figures, live, queries
+from . import access, actions, exports, figures, live, queries
 from .models import DailyReport
 
 router = Router(tags=["reports"])
@@ -255,13 +255,30 @@ def export(request, report_id: int, fmt: str):
     if fmt not in ("xlsx", "pdf"):
         raise NotFound()
     check_rate(request, "export")
-    if fmt == "xlsx":
-        below = [x for x in queries.period_reports(r.place, r.day, r.day) if x.place_id != r.place_id]
-        body, ctype = export_xlsx.report_book([r, *below]), export_xlsx.XLSX
-    else:
-        body, ctype = export_pdf.report_pdf(r), "application/pdf"
+    body, ctype = exports.report(r, fmt)
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = (f'attachment; filename="report-{r.place_id}-{r.day.isoformat()}'
                                        f'-v{r.version}.{fmt}"')
     return response
 
+
+
+@router.get("/reports/places/{place_id}/export/{fmt}")
+def export_period(request, place_id: int, fmt: str, first: datetime.date, last: datetime.date):
+    """A period of at most 62 days (`first` to `last`): .xlsx of the node's reports and every
+    level's below it (a sheet per level), or a PDF of the node's own reports."""
+    from django.utils.translation import gettext as _
+
+    from fangkong.core.errors import Invalid
+
+    node = queries.get_node(request.scope, place_id)
+    if fmt not in ("xlsx", "pdf"):
+        raise NotFound()
+    if last < first or (last - first).days > 62:
+        raise Invalid(fields={"last": [_("A period of at most 62 days, its last day not before its first.")]})
+    check_rate(request, "export")
+    body, ctype = exports.period(node, first, last, fmt)
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = (f'attachment; filename="reports-{node.id}-{first.isoformat()}'
+                                       f'-{last.isoformat()}.{fmt}"')
+    return response

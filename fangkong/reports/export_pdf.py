@@ -51,21 +51,42 @@ def _chart(chart: charts.Chart, width: float, fnt: str):
 
 
 def report_pdf(r: DailyReport) -> bytes:
-    from reportlab.lib import colors
+    return reports_pdf([r])
+
+
+def reports_pdf(reports: list[DailyReport]) -> bytes:
+    """One or more reports (a node's period), each starting on a new page."""
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
 
     fnt = font()
+    out = io.BytesIO()
+    first = reports[0] if reports else None
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
+                            topMargin=15 * mm, bottomMargin=15 * mm, author="Fangkong",
+                            title=f"{first.place.name} {first.day}" if first else "Fangkong")
+    story = []
+    for i, r in enumerate(reports):
+        if i:
+            story.append(PageBreak())
+        story += _story(r, fnt, A4[0] - 30 * mm)
+    if not story:
+        from reportlab.lib.styles import ParagraphStyle
+
+        story = [Paragraph(_esc(str(_("No reports in this period."))), ParagraphStyle("b", fontName=fnt))]
+    doc.build(story)
+    return out.getvalue()
+
+
+def _story(r: DailyReport, fnt: str, width: float) -> list:
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
     body = ParagraphStyle("body", fontName=fnt, fontSize=10, leading=14, wordWrap="CJK")
     h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=22, spaceAfter=6)
     h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=18, spaceBefore=8, spaceAfter=4)
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
-                            topMargin=15 * mm, bottomMargin=15 * mm,
-                            title=f"{r.place.name} {r.day}", author="Fangkong")
-    width = A4[0] - 30 * mm
     d = queries.definition(r.level)
     status = dict(DailyReport.Status.choices).get(r.status, r.status)
     local = timezone.localtime
@@ -110,8 +131,7 @@ def report_pdf(r: DailyReport) -> bytes:
         story += [Spacer(1, 6), _chart(charts.coverage_by_child(kids), width, fnt)]
     story.append(Paragraph(_esc(str(_("Remarks"))), h2))
     story.append(Paragraph(_esc(r.remarks or "–").replace("\n", "<br/>"), body))
-    doc.build(story)
-    return out.getvalue()
+    return story
 
 
 def _esc(s: str) -> str:

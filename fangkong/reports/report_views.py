@@ -15,7 +15,7 @@ from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.shedding import expensive
 from fangkong.core.views import confirm_step, confirmed, page
 
-from . import access, actions, charts, export_pdf, export_xlsx, present, queries
+from . import access, actions, charts, exports, present, queries
 from .views import node_ctx, parse_day
 
 
@@ -159,13 +159,9 @@ def return_report(request, pk):
 def export(request, pk, fmt):
     r = queries.get_report(request.scope, pk)
     name = f"report-{r.place_id}-{r.day.isoformat()}-v{r.version}"
-    if fmt == "xlsx":
-        below = [x for x in queries.period_reports(r.place, r.day, r.day) if x.place_id != r.place_id]
-        body, ctype = export_xlsx.report_book([r, *below]), export_xlsx.XLSX
-    elif fmt == "pdf":
-        body, ctype = export_pdf.report_pdf(r), "application/pdf"
-    else:
+    if fmt not in ("xlsx", "pdf"):
         raise NotFound()
+    body, ctype = exports.report(r, fmt)
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
@@ -173,15 +169,15 @@ def export(request, pk, fmt):
 
 @page
 @expensive("export")
-def export_period(request, pk):
-    """Every current report of the node and of the levels below it over a period (at most
-    62 days): one sheet per level."""
+def export_period(request, pk, fmt):
+    """A period (at most 62 days): .xlsx of the node's current reports and every level's
+    below it, one sheet per level; PDF of the node's own reports, a page each."""
     node = queries.get_node(request.scope, pk)
     first, last = parse_day(request.GET.get("from")), parse_day(request.GET.get("to"))
-    if last < first or (last - first).days > 62:
+    if last < first or (last - first).days > 62 or fmt not in ("xlsx", "pdf"):
         raise NotFound()
-    body = export_xlsx.report_book(queries.period_reports(node, first, last))
-    response = HttpResponse(body, content_type=export_xlsx.XLSX)
+    body, ctype = exports.period(node, first, last, fmt)
+    response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = (f'attachment; filename="reports-{node.id}-{first.isoformat()}-'
-                                       f'{last.isoformat()}.xlsx"')
+                                       f'{last.isoformat()}.{fmt}"')
     return response

@@ -32,7 +32,7 @@ PAGES = {
     "reports_remind": Page(lambda w: f"/reports/places/{w.street.id}/remind/",
                            "302 404 404 404 404 404 404 404 404 404 302 302", method=POST),
     "reports_history": Page(lambda w: f"/reports/places/{w.community.id}/history/", VIEW_A),
-    "reports_export_period": Page(lambda w: f"/reports/places/{w.community.id}/export.xlsx", VIEW_A),
+    "reports_export_period": Page(lambda w: f"/reports/places/{w.community.id}/export.pdf", VIEW_A),
     "reports_node_day": Page(lambda w: f"/reports/places/{w.community.id}/days/{timezone.localdate()}/", VIEW_A),
     "reports_report": Page(lambda w: f"/reports/{_submitted(w).id}/", VIEW_A),
     "reports_remarks": Page(lambda w: f"/reports/{_draft(w).id}/remarks/",

@@ -75,6 +75,10 @@ ROUTES = {
     ("POST", "/reports/places/{place_id}/remind"): Route(
         lambda w: f"/api/v1/reports/places/{w.street.id}/remind", body=lambda w: {},
         missing=lambda w: f"/api/v1/reports/places/{MISSING}/remind", **STREET),
+    ("GET", "/reports/places/{place_id}/export/{fmt}"): Route(
+        lambda w: f"/api/v1/reports/places/{w.community.id}/export/xlsx?first={today()}&last={today()}",
+        setup=submitted, missing=lambda w: f"/api/v1/reports/places/{MISSING}/export/xlsx?first={today()}&last={today()}",
+        **READ),
     ("GET", "/reports/{report_id}/export/{fmt}"): Route(
         rep("/export/xlsx"), setup=submitted, missing=rep_missing("/export/xlsx"), **READ),
 }

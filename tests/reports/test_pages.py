@@ -142,3 +142,19 @@ def test_street_dashboard_queries_do_not_grow_with_its_communities(day):
         html = c.get(url).content.decode()
     assert third.name in html
     assert len(after) == len(before)
+
+
+def test_period_exports(day, street_report):
+    """A period: the .xlsx holds every level's reports of those days, the PDF the node's own
+    (a page each); more than 62 days is refused."""
+    w = day
+    c = _client(w.users.street)
+    q = {"from": str(w.day), "to": str(w.day)}
+    wb = openpyxl.load_workbook(io.BytesIO(c.get(f"/reports/places/{w.street.id}/export.xlsx", q).content))
+    assert wb.sheetnames == ["街道", "社区"] and wb["社区"].max_row == 3
+    pdf = pypdf.PdfReader(io.BytesIO(c.get(f"/reports/places/{w.street.id}/export.pdf", q).content))
+    assert "桥东街道" in pdf.pages[0].extract_text()
+    api = c.get(f"/api/v1/reports/places/{w.street.id}/export/pdf", {"first": str(w.day), "last": str(w.day)})
+    assert api.status_code == 200 and api["Content-Type"] == "application/pdf"
+    far = c.get(f"/api/v1/reports/places/{w.street.id}/export/xlsx", {"first": "2026-01-01", "last": "2026-06-01"})
+    assert far.status_code == 400
