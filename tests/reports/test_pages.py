@@ -158,3 +158,23 @@ def test_period_exports(day, street_report):
     assert api.status_code == 200 and api["Content-Type"] == "application/pdf"
     far = c.get(f"/api/v1/reports/places/{w.street.id}/export/xlsx", {"first": "2026-01-01", "last": "2026-06-01"})
     assert far.status_code == 400
+
+
+def test_dashboard_agrees_with_the_round_and_place_pages(day):
+    """The same node now: the dashboard's testing figures are the round's (the round page and
+    its missing list read `screening.figures.coverage`), its residents the place page's."""
+    from fangkong.registry.queries import place_counts
+    from fangkong.screening import figures as scr
+
+    w = day
+    html = _client(w.users.staff).get(f"/reports/places/{w.community.id}/").content.decode()
+    shown = _shown(html)
+    cov = scr.coverage(w.round, w.community)
+    assert (shown["expected"], shown["sampled"], shown["exempt"], shown["missing"]) == tuple(
+        str(cov[k]) for k in ("expected", "sampled", "exempt", "missing"))
+    assert shown["coverage"] == f"{cov['percent']}%"
+    assert shown["households_covered"] == str(cov["households_covered"])
+    counts = place_counts(w.community)
+    assert (shown["residents"], shown["households"]) == (str(counts["residents"]), str(counts["households"]))
+    # and the missing figure links to that missing list
+    assert f'href="/screening/rounds/{w.round.id}/missing/?place={w.community.id}" data-figure="missing"' in html
