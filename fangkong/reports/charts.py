@@ -29,6 +29,14 @@ def coverage_by_child(children) -> Chart:
                  headers=(_("Place"), _("Coverage")))
 
 
+def included_children(report) -> list:
+    """A roll-up report's counted children as (node-like, figures), worst first."""
+    from types import SimpleNamespace
+
+    kids = [(SimpleNamespace(name=c["name"]), c["figures"]) for c in report.children if c["included"]]
+    return figures.worst_first(kids)
+
+
 def charts_for(node, at, children) -> list[Chart]:
     """The providers' charts of the node (in provider order), with the coverage of the
     children after the first."""

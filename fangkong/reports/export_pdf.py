@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import charts, figures, present, queries
+from . import charts, present, queries
 from .models import DailyReport
 
 CID_FONT = "STSong-Light"
@@ -127,8 +127,7 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
         t.setStyle(grid)
         story.append(t)
     if included:
-        kids = figures.worst_first([(type("N", (), {"name": c["name"]})(), c["figures"]) for c in included])
-        story += [Spacer(1, 6), _chart(charts.coverage_by_child(kids), width, fnt)]
+        story += [Spacer(1, 6), _chart(charts.coverage_by_child(charts.included_children(r)), width, fnt)]
     story.append(Paragraph(_esc(str(_("Remarks"))), h2))
     story.append(Paragraph(_esc(r.remarks or "–").replace("\n", "<br/>"), body))
     return story

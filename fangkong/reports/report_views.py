@@ -40,12 +40,10 @@ def report_ctx(request, r, **extra) -> dict:
 
 
 def _coverage_chart(r):
-    kids = [(type("N", (), {"name": c["name"]})(), c["figures"]) for c in r.children if c["included"]]
+    kids = charts.included_children(r)
     if not kids:
         return None
-    from . import figures
-
-    c = charts.coverage_by_child(figures.worst_first(kids))
+    c = charts.coverage_by_child(kids)
     return c, charts.svg(c)
 
 
