@@ -19,6 +19,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound, TooMany
+from fangkong.core.replica import using_replica
 from fangkong.core.shedding import expensive
 from fangkong.core.uploads import read_upload
 from fangkong.core.views import page
@@ -350,6 +351,7 @@ def vulnerable_list(request, pk):
 
 @page
 @expensive("export")
+@using_replica  # an export may be a few seconds stale (core/replica.py)
 def export_residents(request, pk):
     from .exporter import residents_xlsx
 

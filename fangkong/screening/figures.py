@@ -23,11 +23,11 @@ shows the same numbers everywhere (tests/screening/test_figures.py renders each 
 from collections import defaultdict
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.replica import read_connection
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Place, Resident
 
@@ -124,7 +124,7 @@ def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None) ->
                        done_cond="" if is_antigen(rnd) else " AND NOT d.retest",
                        exempt=", ".join(["%s"] * len(EXEMPT_PRESENCE)),
                        group=f"GROUP BY {', '.join(f'h.{k}' for k in keys)}" if keys else "")
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:  # the replica inside using_replica() (core/replica.py)
         cur.execute(text, [*extra_params, *EXEMPT_PRESENCE, *params, rnd.id, rnd.id])
         return cur.fetchall()
 

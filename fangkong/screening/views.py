@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, Forbidden, Invalid, NotFound
+from fangkong.core.replica import using_replica
 from fangkong.core.shedding import expensive
 from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry import actions as reg_actions
@@ -116,14 +117,15 @@ def round_detail(request, pk):
         if actions.can_sample(_actor(request), rnd):
             return redirect("screening_station", pk=rnd.id)
         raise NotFound()
+    if _hx(request):  # the live part, polled every 15 s: a few seconds stale is fine
+        with using_replica():
+            return render(request, "screening/round.html#live", _round_ctx(request, rnd, _node(request, rnd)))
     ctx = _round_ctx(request, rnd, _node(request, rnd))
-    if ctx.get("can_run") and not _hx(request):
+    if ctx.get("can_run"):
         from fangkong.volunteers.models import Team
 
         ctx["teams"] = list(Team.objects.filter(**{f"{rnd.place.kind}_id": rnd.place_id})
                             .order_by("name")[:100])
-    if _hx(request):
-        return render(request, "screening/round.html#live", ctx)
     return render(request, "screening/round.html", ctx)
 
 
@@ -261,6 +263,7 @@ def missing(request, pk):
 
 @page
 @expensive("export")
+@using_replica  # an export may be a few seconds stale (core/replica.py)
 def missing_export(request, pk):
     """The people who missed the round, as .xlsx (phones per role, audited)."""
     from fangkong.registry.exporter import rows_xlsx
