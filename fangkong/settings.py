@@ -281,7 +281,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env("FANGKONG_STATIC_ROOT", str(VAR_DIR / "static")))  # the image bakes them in
 STATICFILES_DIRS = [BASE_DIR / "fangkong" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
