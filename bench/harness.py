@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/fk_bench"
 NAMES = ["subtree", "search", "import", "page", "cards", "screening", "volunteers", "overload",
-         "topology", "replay"]
+         "topology", "replay", "partition"]
 # These run against the production topology (deploy/local-topology, started in the cache
 # on its own ports), not against BENCH_DATABASE_URL: run them on their own.
-TOPOLOGY_NAMES = {"topology", "replay"}
+TOPOLOGY_NAMES = {"topology", "replay", "partition"}
 # Their default city: a fifth of the 1 M city keeps a whole replay within a minute on the
 # shared two-core machine (--residents 1000000 for the full city).
 TOPOLOGY_RESIDENTS = {"full": 200_000, "tiny": 5_000}
@@ -192,7 +192,7 @@ def parse(argv) -> Config:
     if unknown:
         p.error(f"unknown benchmark(s): {', '.join(unknown)} (choose from {', '.join(NAMES)})")
     if set(a.names) & TOPOLOGY_NAMES and not set(a.names) <= TOPOLOGY_NAMES:
-        p.error("run topology and replay on their own (they start the production topology)")
+        p.error("run topology, replay and partition on their own (they start the production topology)")
     if a.sqlite and set(a.names) & TOPOLOGY_NAMES:
         p.error("topology and replay run on PostgreSQL only")
     size = SIZES["tiny" if a.tiny else "full"]
@@ -374,6 +374,7 @@ def main(argv) -> int:
         cards,
         overload,
         page,
+        partition,
         replay,
         roster_import,
         screening,
@@ -389,7 +390,7 @@ def main(argv) -> int:
                       note="sum(range(10**6)); ~15 ms on an idle core"))
     modules = {"subtree": subtree, "search": search, "import": roster_import, "page": page,
                "cards": cards, "screening": screening, "volunteers": volunteers,
-               "overload": overload, "topology": topology, "replay": replay}
+               "overload": overload, "topology": topology, "replay": replay, "partition": partition}
     failed = False
     for name in cfg.names:
         t = time.perf_counter()
