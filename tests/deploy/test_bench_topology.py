@@ -1,4 +1,4 @@
-"""`bench/run topology replay --tiny` runs end to end against its own production topology
+"""`bench/run topology replay partition --tiny` runs end to end against its own production topology
 (started in the cache on free ports, stopped after): every figure is printed and written,
 and the replay — once plain, once with an app server killed half-way — loses and doubles
 nothing. Figures are never asserted. Skipped like tests/deploy/test_topology.py."""
@@ -27,14 +27,16 @@ def test_topology_and_replay_benchmarks_run_tiny(tmp_path):
     env["BENCH_TOPOLOGY_PORT"] = str(_free_base())
     # The tiny city stays cached in bench/cache/topology-tiny (PostgreSQL runs as the
     # postgres user when we are root, so not under the private pytest folder).
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run"), "topology", "replay", "--tiny"],
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run"), "topology", "replay", "partition",
+                           "--tiny"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
     names = {ln.split()[0] for ln in out.splitlines() if ln and not ln.startswith(("#", "["))}
     for expected in ("topology.batch.http", "topology.scan.max_rate_p99_under_50ms",
                      "topology.scan.cpu_app", "topology.scan.cpu_db", "topology.pgbouncer.p99",
-                     "replay.wall", "replay.scan_rate", "replay.kill.wall", "replay.kill.extra"):
+                     "replay.wall", "replay.scan_rate", "replay.kill.wall", "replay.kill.extra",
+                     "partition.copy", "partition.coverage", "partition.probe", "partition.drop_round"):
         assert expected in names, out
     figures = {f["name"]: f for f in json.loads((tmp_path / "out" / "latest.json").read_text())["figures"]}
     for name in ("replay.wall", "replay.kill.wall"):
