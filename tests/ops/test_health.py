@@ -39,7 +39,8 @@ def test_readyz_is_503_when_a_check_fails(monkeypatch):
     assert "cache down" not in r.content.decode()  # details go to the log, not the caller
 
 
-def test_ops_page_is_for_superusers_only(django_user_model):
+def test_ops_page_is_for_superusers_only(django_user_model, monkeypatch):
+    monkeypatch.setattr(replica, "configured", lambda: False)  # whatever the environment says
     admin = django_user_model.objects.create_superuser("ops-admin", password="x-Long-pass-9")
     plain = django_user_model.objects.create_user("ops-plain", password="x-Long-pass-9")
     c = Client()
@@ -53,7 +54,8 @@ def test_ops_page_is_for_superusers_only(django_user_model):
     assert "No worker is running" in text
 
 
-def test_reads_stay_on_the_primary_without_a_replica():
+def test_reads_stay_on_the_primary_without_a_replica(monkeypatch):
+    monkeypatch.setattr(replica, "configured", lambda: False)
     with replica.using_replica():
         assert replica.read_alias() == "default"
     assert replica.replica_status() is None
