@@ -208,8 +208,8 @@ def parse(argv) -> Config:
 
 
 def code_fingerprint(seed: int = 1) -> str:
-    """What the data generator makes (registry.demo.data_version): a change rebuilds."""
-    from fangkong.registry import demo
+    """What the data generator makes (fangkong.demo.data_version): a change rebuilds."""
+    from fangkong.demo import driver as demo
 
     return demo.data_version(seed)
 

@@ -44,8 +44,8 @@ COLS = ("id, round_id, tube_id, resident_id, household_id, client_id, retest, ou
 
 def _fill(cur, table, rnd):
     cur.execute(f"""
-        INSERT INTO {SCHEMA}.{table} ({COLS})
-        SELECT nextval('{SCHEMA}.ids'), %s, r.id / 10, r.id, r.household_id, gen_random_uuid(), false,
+        INSERT INTO {SCHEMA}.{table} ({COLS.replace("id, round_id", "round_id", 1)})
+        SELECT %s, r.id / 10, r.id, r.household_id, gen_random_uuid(), false,
                false, now(), now(), NULL, NULL, r.district_id, r.street_id, r.community_id,
                r.grid_id, r.compound_id, r.building_id, r.unit_id
         FROM registry_resident r""", [rnd])  # nosec B608 -- fixed names of this module
@@ -58,6 +58,8 @@ def build(cur, rounds: list[int]):
     cur.execute(f"CREATE TABLE {SCHEMA}.part (LIKE screening_sample INCLUDING DEFAULTS) "
                 f"PARTITION BY LIST (round_id)")
     cur.execute(f"ALTER TABLE {SCHEMA}.part ADD PRIMARY KEY (round_id, id)")
+    # plain has an identity of its own (LIKE … INCLUDING ALL); part a sequence
+    cur.execute(f"ALTER TABLE {SCHEMA}.part ALTER COLUMN id SET DEFAULT nextval('{SCHEMA}.ids')")
     for sql in INDEXES:
         cur.execute(sql.format(t=f"{SCHEMA}.part"))
     for rnd in rounds:
@@ -125,7 +127,6 @@ def _measure(ctx, cur, rounds, people):
         except _Rollback as r:
             return r.took
 
-    # the new round's ids come from the table's own default (screening_sample's sequence)
     reps = max(2, cfg.repeat)
     plain_s = [timed_copy("plain", False) for _ in range(reps)]
     part_s = [timed_copy("part", True) for _ in range(reps)]

@@ -31,7 +31,7 @@ from django.utils import timezone
 from fangkong.accounts import actions as account_actions
 from fangkong.core.actor import Actor
 from fangkong.registry.models import LEVEL_FIELDS, Kind, Place, Resident
-from fangkong.screening import actions
+from fangkong.screening.actions import planning
 from fangkong.screening.models import Round, Sampler
 
 from .common import bench_user
@@ -129,7 +129,7 @@ def replay(ctx, plan, tag, kill_at=None) -> dict:
                            "ends_at": (now + datetime.timedelta(hours=24)).isoformat()})
         x["round"] = x["cmd"].call("POST", "/api/v1/screening/rounds", body)["id"]
         rnd = Round.objects.get(id=x["round"])
-        sp = actions.add_point(Actor.system(), rnd, x["point"], min(100, x["stations"]))  # ≤ 100 a point
+        sp = planning.add_point(Actor.system(), rnd, x["point"], min(100, x["stations"]))  # ≤ 100 a point
         Sampler.objects.get_or_create(round=rnd, user=x["sampler"], defaults={"point": sp, "table": 1})
     steps["planning"] = time.perf_counter() - t
 

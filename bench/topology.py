@@ -23,7 +23,7 @@ import uuid
 
 from fangkong.core.actor import Actor
 from fangkong.registry.models import Kind, Place
-from fangkong.screening import actions
+from fangkong.screening.actions import planning, station
 from fangkong.screening.models import RoundCounter, Sample, Sampler
 
 from .common import bench_user
@@ -72,7 +72,7 @@ def station_setup(ctx):
     user = bench_user("bench_sampler", "volunteer", rnd.place)
     point = Place.objects.filter(kind=Kind.SAMPLING_POINT).first()
     if point is not None and point.district_id == rnd.place_id:
-        actions.add_point(Actor.system(), rnd, point, 10)
+        planning.add_point(Actor.system(), rnd, point, 10)
     Sampler.objects.get_or_create(round=rnd, user=user, defaults={
         "point": rnd.points.first() or _point(rnd), "table": 1})
     from fangkong.accounts import actions as account_actions
@@ -114,7 +114,7 @@ def batch_figures(ctx, topo, rnd, user, raw):
                   for k in range(stations)]
         failed = [0] * stations
 
-        def station(k, queues=queues, failed=failed):
+        def send(k, queues=queues, failed=failed):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             for body in queues[k]:
                 conn.request("POST", path, body=body, headers=_headers(raw))
@@ -123,7 +123,7 @@ def batch_figures(ctx, topo, rnd, user, raw):
                 failed[k] += resp.status != 200
             conn.close()
 
-        threads = [threading.Thread(target=station, args=(k,), daemon=True) for k in range(stations)]
+        threads = [threading.Thread(target=send, args=(k,), daemon=True) for k in range(stations)]
         c0 = (app_cpu(topo), db_cpu(topo))
         t = time.perf_counter()
         for th in threads:
@@ -155,7 +155,7 @@ def _scan_load(ctx, topo, rnd, user, raw, rate, duration, tag):
     tubes = []
     for k in range(0, len(people), 50):
         code = f"{tag}Y{k // 50:06d}"
-        actions.open_tube(Actor.system(user), rnd, code, capacity=50)
+        station.open_tube(Actor.system(user), rnd, code, capacity=50)
         tubes.append(code)
     reqs = [json.dumps({"client_id": str(uuid.uuid4()), "barcode": tubes[i // 50], "person": "FK1:" + p[1]})
             for i, p in enumerate(people)]

@@ -15,7 +15,7 @@ def build(n_people: int) -> dict:
     from fangkong.core.actor import Actor
     from fangkong.registry import actions as reg
     from fangkong.registry.models import Kind
-    from fangkong.screening import actions
+    from fangkong.screening.actions import planning, station
     from fangkong.screening.models import Sampler
 
     system = Actor.system(via="cli")
@@ -31,10 +31,10 @@ def build(n_people: int) -> dict:
             hh = reg.create_household(system, building, f"{101 + i // 4}")
         people.append(reg.create_resident(system, hh, {"name": f"居民{i:03d}"}))
     now = timezone.now()
-    rnd = actions.plan_round(system, community, {
+    rnd = planning.plan_round(system, community, {
         "name": "拓扑核酸", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=12), "pool_size": 10})
-    sp = actions.add_point(system, rnd, point, 2)
+    sp = planning.add_point(system, rnd, point, 2)
     sampler = accounts.create_user(system, "topo_sampler", None, display_name="采样员",
                                    check_password=False)
     accounts.grant(system, sampler, "volunteer", community)
@@ -45,7 +45,7 @@ def build(n_people: int) -> dict:
     tubes = []
     for k in range((n_people + 9) // 10):
         code = f"TOPO{k:04d}"
-        actions.open_tube(Actor.system(sampler), rnd, code, capacity=10)
+        station.open_tube(Actor.system(sampler), rnd, code, capacity=10)
         tubes.append(code)
     return {"round": rnd.id, "community": community.id, "tubes": tubes,
             "people": [p.token for p in people],
