@@ -5,6 +5,7 @@ nothing. Figures are never asserted. Skipped like tests/deploy/test_topology.py.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,11 +26,15 @@ def test_topology_and_replay_benchmarks_run_tiny(tmp_path):
                         "DJANGO_SETTINGS_MODULE", "REDIS_URL")}
     env["BENCH_OUT_DIR"] = str(tmp_path / "out")
     env["BENCH_TOPOLOGY_PORT"] = str(_free_base())
-    # The tiny city stays cached in bench/cache/topology-tiny (PostgreSQL runs as the
-    # postgres user when we are root, so not under the private pytest folder).
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run"), "topology", "replay", "partition",
-                           "--tiny"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    # A cache of its own, on free ports (not under the private pytest folder: PostgreSQL
+    # runs as the postgres user when we are root); removed afterwards.
+    cache = ROOT / "var" / f"test-bench-topology-{os.getpid()}"
+    try:
+        proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run"), "topology", "replay",
+                               "partition", "--tiny", "--cache", str(cache)],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
     names = {ln.split()[0] for ln in out.splitlines() if ln and not ln.startswith(("#", "["))}
