@@ -46,10 +46,10 @@ def app_cpu(topo) -> float:
     return proc_cpu(lambda f: f[4] in groups)
 
 
-def db_cpu(topo) -> float:
-    """CPU seconds of the primary's processes, those that ended included (a backend's CPU
-    is added to the postmaster's children time when it exits)."""
-    pm = topo.pid("primary")
+def db_cpu(topo, which="primary") -> float:
+    """CPU seconds of the primary's (or replica's) processes, those that ended included (a
+    backend's CPU is added to the postmaster's children time when it exits)."""
+    pm = topo.pid(which)
     if pm is None:
         return 0.0
     live = proc_cpu(lambda f: f[0] == str(pm) or f[3] == str(pm))
@@ -91,6 +91,7 @@ def run(ctx):
     batch_figures(ctx, topo, rnd, user, raw)
     scan_figures(ctx, topo, rnd, user, raw)
     pgbouncer_figures(ctx, topo, rnd, user, raw)
+    read_figures(ctx, topo, rnd)
 
 
 def _headers(raw):
@@ -221,3 +222,38 @@ def pgbouncer_figures(ctx, topo, rnd, user, raw):
                            f"{_median([r['cpu_ms'][0] for r in direct]):.2f} ms, PostgreSQL "
                            f"{_median([r['cpu_ms'][1] for r in direct]):.2f} ms"
                            + (f"; failed: {pooled['errors']}" if pooled["errors"] else "")))
+
+
+def read_figures(ctx, topo, rnd):
+    """What the reads cost that dominate a round (docs/scaling.md): the live part of the
+    round page that every watching phone polls (htmx, one community of the city: its
+    figures come from the replica) and a household's results page, as a community staff
+    member, closed loop from 4 clients through nginx. CPU a request: app servers, primary,
+    replica."""
+    from fangkong.registry.models import Household
+
+    from .page import load, session_cookie
+
+    cfg, report = ctx.cfg, ctx.report
+    community = ctx.city.community
+    user = bench_user(f"bench_staff_{community.id}", "staff", community)
+    headers = {"Cookie": session_cookie(user), "Accept-Language": "zh-hans", "Connection": "keep-alive"}
+    households = list(Household.objects.filter(community_id=community.id).order_by("id")
+                      .values_list("id", flat=True)[:200])
+    targets = [("live", [f"/screening/rounds/{rnd.id}/?place={community.id}"], {**headers, "HX-Request": "true"}),
+               ("household", [f"/screening/households/{h}/" for h in households], headers)]
+    duration = 1.0 if cfg.tiny else 5.0
+    for label, paths, hdrs in targets:
+        load(topo.ports["nginx"], paths, hdrs, 4, min(1.0, duration))  # warm-up
+        c0 = (app_cpu(topo), db_cpu(topo), db_cpu(topo, "replica"))
+        res = load(topo.ports["nginx"], paths, hdrs, 4, duration)
+        n = max(1, res["ok"])
+        cpu = [(app_cpu(topo) - c0[0]) / n * 1000, (db_cpu(topo) - c0[1]) / n * 1000,
+               (db_cpu(topo, "replica") - c0[2]) / n * 1000]
+        report.add(figure(f"topology.read.{label}.cpu", [cpu[0] + cpu[1] + cpu[2]], "ms",
+                          extra={"errors": res["errors"]},
+                          note=f"CPU a request: app {cpu[0]:.1f} ms, primary {cpu[1]:.1f} ms, replica "
+                               f"{cpu[2]:.1f} ms; {res['rps']:.0f} req/s from 4 clients, p50 "
+                               f"{res['p50'] * 1000:.0f} ms, p99 {res['p99'] * 1000:.0f} ms; "
+                               f"{community.name} ({community.id})"
+                               + (f"; failed: {res['errors']}" if res["errors"] else "")))

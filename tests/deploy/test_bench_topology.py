@@ -40,6 +40,7 @@ def test_topology_and_replay_benchmarks_run_tiny(tmp_path):
     names = {ln.split()[0] for ln in out.splitlines() if ln and not ln.startswith(("#", "["))}
     for expected in ("topology.batch.http", "topology.scan.max_rate_p99_under_50ms",
                      "topology.scan.cpu_app", "topology.scan.cpu_db", "topology.pgbouncer.p99",
+                     "topology.read.live.cpu", "topology.read.household.cpu",
                      "replay.wall", "replay.scan_rate", "replay.kill.wall", "replay.kill.extra",
                      "partition.copy", "partition.coverage", "partition.probe", "partition.drop_round"):
         assert expected in names, out
