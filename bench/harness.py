@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/fk_bench"
-NAMES = ["subtree", "search", "import", "page", "cards", "screening", "volunteers", "overload"]
+NAMES = ["subtree", "search", "import", "page", "cards", "screening", "volunteers", "zones", "reports", "overload"]
 
 SIZES = {
     # residents: city scale (500 communities of ~2,000); import_rows: one roster file;
@@ -352,15 +352,26 @@ def main(argv) -> int:
 
     django.setup()
     ensure_data(cfg, report)
-    from bench import cards, overload, page, roster_import, screening, search, subtree, volunteers
+    from bench import (
+        cards,
+        overload,
+        page,
+        reports,
+        roster_import,
+        screening,
+        search,
+        subtree,
+        volunteers,
+        zones,
+    )
     from bench.common import Context
 
     ctx = Context(cfg=cfg, report=report, env=env)
     report.add(figure("machine.calibration", [calibration()], "ms", scale=1000,
                       note="sum(range(10**6)); ~15 ms on an idle core"))
     modules = {"subtree": subtree, "search": search, "import": roster_import, "page": page,
-               "cards": cards, "screening": screening, "volunteers": volunteers,
-               "overload": overload}
+               "cards": cards, "screening": screening, "volunteers": volunteers, "zones": zones,
+               "reports": reports, "overload": overload}
     failed = False
     for name in cfg.names:
         t = time.perf_counter()

@@ -115,8 +115,10 @@ INSTALLED_APPS = [
     "fangkong.audit",
     "fangkong.registry",
     "fangkong.notify",
+    "fangkong.zones",
     "fangkong.volunteers",
     "fangkong.screening",
+    "fangkong.reports",
     "fangkong.demo",  # the demo builder: its commands (no models)
 ]
 
@@ -259,6 +261,17 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
+# The zones map draws buildings without any tile server; a tile layer can be configured
+# (e.g. a city's own tile server: https://tiles.example/{z}/{x}/{y}.png) and is then allowed.
+FANGKONG_MAP_TILES = env("FANGKONG_MAP_TILES", "")
+if FANGKONG_MAP_TILES:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _tiles = _urlsplit(FANGKONG_MAP_TILES)  # {s}.tile.example → *.tile.example
+    SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"],
+                             f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}"]
+# Checkpoint: a temperature at or above this (°C) is refused.
+FANGKONG_FEVER_C = env("FANGKONG_FEVER_C", "37.3")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -299,6 +312,7 @@ FANGKONG_IMPORT_INLINE_ROWS = envint("FANGKONG_IMPORT_INLINE_ROWS", 2000)
 FANGKONG_PLACE_PANELS = [
     "fangkong.screening.panels.place_panel",
     "fangkong.volunteers.panels.place_panel",
+    "fangkong.reports.panels.place_panel",
 ]
 # The most people one PCR tube may pool. A sensitivity limit, not arithmetic: every added
 # swab dilutes a positive one (10 in 1 was the usual rule in China in 2022). The
@@ -306,6 +320,13 @@ FANGKONG_PLACE_PANELS = [
 FANGKONG_MAX_POOL_SIZE = envint("FANGKONG_MAX_POOL_SIZE", 50)
 # Alerts at the very top of a place's page, at every level (a building leader's home too):
 # (request, place) → HTML or None. Positives nobody has re-sampled yet.
+# The figures dashboards and nightly reports count (core.figures.Provider, one per app; a
+# new app adds its provider here). Shown in this order.
+FANGKONG_FIGURE_PROVIDERS = [
+    "fangkong.registry.figures.PROVIDER",
+    "fangkong.screening.node_figures.PROVIDER",
+    "fangkong.volunteers.figures.PROVIDER",
+]
 FANGKONG_PLACE_ALERTS = [
     "fangkong.screening.panels.positive_alert",
 ]
@@ -342,6 +363,8 @@ FANGKONG_RUNNER_IDENTITY = "fangkong.ops.processes.identity"
 FANGKONG_RECOVERY = [
     "fangkong.registry.importer.recovery.recover_imports",
     "fangkong.notify.tasks.recover_sender",
+    "fangkong.zones.tasks.recover_publisher",
+    "fangkong.reports.tasks.recover_tick",
 ]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -321,7 +321,7 @@ def household_code_cards(request, household_id: int, everyone: bool = False):
 def resident_reissue_code(request, resident_id: int):
     """A new personal code for a lost card: the old code stops working at once. Answers
     the new code's text (what the QR carries). Audited."""
-    from .cards import code_payload
+    from .codes import code_payload
 
     r = queries.get_resident(request.scope, resident_id)
     r = actions.reissue_code(actor_of(request), r)

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.registry.models import Levels
+from fangkong.zones.models import CodeColour, Group, HealthCode, PoolingRule  # noqa: F401 (moved to zones)
+from fangkong.zones.models import ZoneKind as ZoneType  # noqa: F401
 
 from . import lookups  # noqa: F401  (field__any_of)
 
@@ -34,37 +36,6 @@ class RoundStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     RUNNING = "running", _("Running")
     CLOSED = "closed", _("Finished")
-
-
-class ZoneType(models.TextChoices):
-    NONE = "", _("No zone")
-    SEALED = "sealed", _("Sealed area")
-    CONTROLLED = "controlled", _("Controlled area")
-    PRECAUTION = "precaution", _("Precaution area")
-
-
-class Group(models.TextChoices):
-    GENERAL = "general", _("General population")
-    KEY = "key", _("Key group")
-    RED_YELLOW = "red_yellow", _("Red or yellow health code")
-
-
-class PoolingRule(models.Model):
-    """The pooling policy: pool size by zone type and group. Editable without code (admin);
-    the defaults (sealed 1, controlled 10, precaution 20, key groups and red/yellow codes
-    1) are written by the migration. `zone_type=""` rows are not used: outside any zone the
-    round's own pool size applies."""
-
-    zone_type = models.CharField(_("zone type"), max_length=20, choices=ZoneType.choices)
-    group = models.CharField(_("group"), max_length=20, choices=Group.choices)
-    pool_size = models.PositiveSmallIntegerField(_("pool size"))
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["zone_type", "group"],
-                                               name="poolingrule_unique")]
-
-    def __str__(self):
-        return f"{self.zone_type}/{self.group}: {self.pool_size}"
 
 
 class Round(Levels):
@@ -207,27 +178,6 @@ class HomeVisit(Levels):
     @property
     def urgent(self) -> bool:
         return self.source == self.Source.RETEST
-
-
-class CodeColour(models.TextChoices):
-    GREEN = "green", _("Green")
-    YELLOW = "yellow", _("Yellow")
-    RED = "red", _("Red")
-
-
-class HealthCode(models.Model):
-    """The health-code colour last observed for a resident (Fangkong records, never issues,
-    codes). The registry has no such column, so it lives here; the station refuses to put
-    a red or yellow code into a pooled tube."""
-
-    resident = models.OneToOneField("registry.Resident", models.CASCADE, related_name="+",
-                                    primary_key=True)
-    colour = models.CharField(max_length=10, choices=CodeColour.choices)
-    observed_at = models.DateTimeField(default=timezone.now)
-    source = models.CharField(max_length=40, blank=True)
-
-    def __str__(self):
-        return f"{self.resident_id}: {self.colour}"
 
 
 class Box(models.Model):

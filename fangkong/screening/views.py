@@ -273,7 +273,10 @@ def home_list(request, pk):
             messages.success(request, _("%(n)d people added from the registry tags.") % {"n": n})
         elif request.POST.get("visit"):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
-            followup.set_home_visit(actor_of(request), hv, request.POST.get("status", ""))
+            try:
+                followup.set_home_visit(actor_of(request), hv, request.POST.get("status", ""))
+            except Invalid as e:
+                flash_error(request, e)
         return redirect("screening_home_list", pk=rnd.id)
     visits = figures.home_visits(request.scope, rnd)
     disclosure.audit_phones(actor_of(request), [v.resident for v in visits], f"screening.home:{rnd.id}")

@@ -108,7 +108,9 @@ def audience(call: Call, now=None):
         qs = qs.filter(skills__contains=f",{s},")
     # One index probe per person (id_hash is unique on residents), never a scan of them all.
     away = Resident.objects.filter(id_hash=OuterRef("id_hash"), presence__in=NOT_CALLED_OUT)
-    return qs.exclude(Exists(away))
+    from fangkong.zones.queries import kept_home
+
+    return qs.exclude(Exists(away)).exclude(kept_home())  # sealed in, or a code not green
 
 
 def in_audience(call: Call, v: Volunteer) -> bool:

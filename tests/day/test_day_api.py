@@ -304,6 +304,8 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     assert dict(done=done, to_sample=to_sample, missing=num(r"(\d+) missing", page)) == want
     covered, households = num(r"Households covered: (\d+) of (\d+)", page, 2)
     assert (covered, households) == (c["households_covered"], c["households"])
+    listed = text(command.get("/screening/"))  # the command's list names the round's own place
+    assert re.search(r"第3轮核酸 光明社区", listed) and "桥东街道" not in listed.split("第3轮核酸")[1][:40]
     street = text(command.get(f"/screening/rounds/{rnd}/?place={town.street.id}"))
     done, to_sample, missing = num(r"光明社区 sampled (\d+) / (\d+) · missing (\d+)", street, 3)
     assert dict(done=done, to_sample=to_sample, missing=missing) == want
@@ -377,6 +379,8 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
         v.post("/volunteers/login/", {"phone": phone})
         r = v.post("/volunteers/login/", {"phone": phone, "code": texted_code(phone)}, follow=True)
         assert r.status_code == 200 and "_auth_user_id" in v.session, text(r)[:500]
+        told = [n for n in get_json(v, "/me/notifications")["results"] if n["kind"] == "volunteers.call"]
+        assert len(told) == 1 and v.get(told[0]["url"]).status_code == 200, told  # the call reached them
         r = post_json(v, f"/volunteers/calls/{call}/signup", {})
         assert r.status_code == 200, r.content
         phones.append((v, r.json()["status"]))

@@ -175,23 +175,31 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
             get.onsuccess = () => { db.result.close(); resolve(get.result.length === 3); };
         };
     })""", arg=f"station-{rnd}-{town.staff.id}")
-    # the network comes back flaky: the first send reaches the server, its answer is lost
+    # the network comes back flaky: the first send reaches the server but its answer is lost,
+    # and every try after it fails on the way
     lost = []
 
     def answer_lost(route):
-        if lost:  # the phone tries again by itself after a pause (queue.js): that one goes
-            return route.continue_()
-        lost.append(route.fetch().status)  # the server registers the batch...
+        if not lost:
+            lost.append(route.fetch().status)  # the server registers the batch...
         route.abort()  # ...and the phone never hears back
 
     staff.route("**/sync", answer_lost)
     staff.context.set_offline(False)
     staff.click("#send-now")
-    expect(staff.locator("#net")).to_have_class(re.compile("warn"))
+    for _ in range(100):
+        if lost:
+            break
+        staff.wait_for_timeout(100)
     assert lost == [200]
-    staff.unroute("**/sync")
-    # the phone is switched off and on: the queue is still on it, and is sent again
+    expect(staff.locator("#waiting")).to_have_text("3")
+    # the phone is switched off and on: the queue is still on it
     staff.reload()
+    expect(staff.locator("#waiting")).to_have_text("3")
+    staff.shot("station-queue-after-restart")
+    # the network is good again: sent once more, registered once
+    staff.unroute("**/sync")
+    staff.click("#send-now")
     expect(staff.locator("#waiting")).to_have_text("0", timeout=30_000)
     staff.click("#send-now")  # tapped again for good measure: nothing is sent twice
     cov = api_get(staff, f"/screening/rounds/{rnd}/coverage?place={town.community.id}")

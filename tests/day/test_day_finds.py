@@ -6,7 +6,7 @@ import io
 import openpyxl
 
 from fangkong.core.xlsx import open_xlsx
-from fangkong.registry import cards
+from fangkong.registry import codes as registry_codes
 from tests.screening.conftest import api, cid, rnd  # noqa: F401 - the round fixture
 from tests.volunteers.conftest import codes, make_volunteer  # noqa: F401 - their fixtures
 
@@ -40,7 +40,7 @@ def test_the_lab_file_finds_a_tube_whose_barcode_starts_with_zero(world, rnd, cl
     client.force_login(world.users.staff)
     assert api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "0022041802"}).status_code == 201
     r = api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "0022041802",
-                                                       "person": cards.code_payload(world.su)})
+                                                       "person": registry_codes.code_payload(world.su)})
     assert r.status_code == 200, r.content
     assert api(client, "post", f"/rounds/{rnd.id}/tubes/0022041802/seal").status_code == 200
     lab = client.__class__()
@@ -58,7 +58,7 @@ def test_a_lab_file_sent_again_says_its_results_were_already_there(world, rnd, c
     client.force_login(world.users.staff)
     api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001", "capacity": 1})
     api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
-                                                   "person": cards.code_payload(world.su)})
+                                                   "person": registry_codes.code_payload(world.su)})
     lab = client.__class__()
     lab.force_login(world.users.lab)
     lab.cookies["django_language"] = "en"
@@ -112,3 +112,52 @@ def test_a_logged_out_volunteer_who_scans_the_call_qr_lands_on_the_check_in(worl
     assert r.status_code == 302 and r.url == scan
     r = phone.post(scan, {"op": "in"}, follow=True)
     assert r.status_code == 200 and call.assignments.get(volunteer=v).check_in_at is not None
+
+
+def test_a_phone_with_scans_kept_after_the_round_ended_is_told_what_to_do(world, rnd, client, system):  # noqa: F811
+    """Staff end the round while a phone still holds scans from a dead spot: its batch was
+    answered "This round is closed." and nothing more — the swabs are in the tubes, the
+    people will count as missing, and the sampler is not told the records wait on the phone
+    until the round is reopened."""
+    from fangkong.screening.actions import planning
+
+    client.force_login(world.users.staff)
+    client.cookies["django_language"] = "en"
+    batch = {"events": [{"client_id": cid(), "type": "open", "barcode": "T0001"},
+                        {"client_id": cid(), "type": "scan", "barcode": "T0001",
+                         "person": registry_codes.code_payload(world.su)}]}
+    planning.set_status(system, rnd, "closed")
+    r = api(client, "post", f"/rounds/{rnd.id}/sync", batch)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "round_closed"
+    assert "reopen" in r.json()["error"]["message"] and "Send now" in r.json()["error"]["message"]
+    planning.set_status(system, rnd, "running")  # reopened: the kept batch goes in
+    r = api(client, "post", f"/rounds/{rnd.id}/sync", batch)
+    assert r.status_code == 200 and r.json()["ok"] == 2
+
+
+def test_a_re_test_visit_is_not_done_without_its_tube(world, rnd, client):  # noqa: F811
+    """The home-visit list is the sampler's list of doors, re-tests included; its "Done" on
+    a re-test visit closed the visit without the single tube, so the lab's result for that
+    tube was refused as naming a tube in no round. It now leads to the follow-up page, and
+    "done" is refused until the tube is recorded."""
+    from fangkong.screening.models import FollowUp, HomeVisit
+
+    client.force_login(world.users.staff)
+    client.cookies["django_language"] = "en"
+    api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001", "capacity": 1})
+    api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
+                                                   "person": registry_codes.code_payload(world.wang)})
+    lab = client.__class__()
+    lab.force_login(world.users.lab)
+    r = lab.post("/api/v1/screening/results", data='{"results": [{"barcode": "T0001", "result": "positive"}]}',
+                 content_type="application/json")
+    assert r.json()["followups"] == 1
+    page = client.get(f"/screening/rounds/{rnd.id}/home/").content.decode()
+    assert "王新勇" in page and f"/screening/rounds/{rnd.id}/followups/" in page
+    hv = HomeVisit.objects.get(round=rnd, resident=world.wang, source="retest")
+    r = client.post(f"/screening/rounds/{rnd.id}/home/", {"visit": hv.id, "status": "done"}, follow=True)
+    assert "re-test tube on the follow-up page" in r.content.decode()
+    assert HomeVisit.objects.get(pk=hv.pk).status == "open"
+    fu = FollowUp.objects.get(round=rnd, resident=world.wang)
+    assert api(client, "post", f"/followups/{fu.id}/retest", {"barcode": "S0001"}).status_code == 200
+    assert HomeVisit.objects.get(pk=hv.pk).status == "done"  # the tube closes the visit

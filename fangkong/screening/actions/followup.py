@@ -37,10 +37,13 @@ HOME_TAGS = (Tag.BEDRIDDEN, Tag.LIMITED_MOBILITY)
 # --- home visits -----------------------------------------------------------------------
 
 def generate_home_list(actor, rnd: Round) -> int:
-    """Add everyone in the round's area tagged bedridden or limited mobility (and at home)
-    to the home-sampling list. Re-running adds only the new ones. Returns how many."""
+    """Add everyone in the round's area tagged bedridden or limited mobility, or whose
+    household's zone is sampled at home (sealed), and at home, to the home-sampling list.
+    Re-running adds only the new ones. Returns how many."""
+    from fangkong.zones.queries import home_sampled
+
     require(actor, Perm.SCREENING_RUN, rnd)
-    tag_q = Q(pk__in=[])
+    tag_q = Q(home_sampled())
     for t in HOME_TAGS:
         tag_q |= Q(tags__contains=f",{t},")
     people = (Resident.objects.filter(area_q(rnd)).filter(tag_q).filter(presence=Presence.HOME)
@@ -81,6 +84,13 @@ def set_home_visit(actor, hv: HomeVisit, status: str) -> HomeVisit:
     require(actor, Perm.SCREENING_RUN, hv)
     if status not in HomeVisit.Status.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
+    if status == HomeVisit.Status.DONE and hv.source == HomeVisit.Source.RETEST and \
+            FollowUp.objects.filter(round_id=hv.round_id, resident_id=hv.resident_id,
+                                    status=FollowUp.Status.AWAITING).exists():
+        # "done" without the single tube: the lab's result for it would find no tube
+        raise Invalid(_("Record %(name)s's re-test tube on the follow-up page: the visit is "
+                        "done once the tube is recorded.") % {"name": hv.resident.name},
+                      code="retest_tube_needed")
     with transaction.atomic():
         hv.status = status
         hv.done_at = timezone.now() if status == HomeVisit.Status.DONE else None
@@ -209,6 +219,10 @@ def retest_result(actor, tube: Tube):
         fu.status, fu.closed_at = FollowUp.Status.AWAITING, None
     fu.save(update_fields=["status", "closed_at"])
     if fu.status == FollowUp.Status.CASE:
+        from fangkong.zones.actions.escalate import case_confirmed
+
+        case_confirmed(actor, fu.resident, confirmed_at=now, source=_("Single re-test positive"),
+                       source_ref=f"screening.followup:{fu.id}")
         users = set(Membership.objects.filter(is_active=True).filter(
             Q(role=Role.STAFF, place_id=fu.community_id) | Q(role=Role.GRID, place_id=fu.grid_id))
             .values_list("user_id", flat=True))

@@ -208,7 +208,10 @@ def set_health_code(actor, resident: Resident, colour: str, source="") -> Health
     require_observe_code(actor, resident)
     if colour not in CodeColour.values:
         raise Invalid(fields={"colour": [_("Choose green, yellow or red.")]})
-    with transaction.atomic():
+    from fangkong.zones.actions.gate import record_observation
+
+    with transaction.atomic():  # kept in the person's code history too (zones)
+        record_observation(actor, resident, colour, source="sampling")
         hc, _c = HealthCode.objects.update_or_create(
             resident=resident, defaults={"colour": colour, "observed_at": timezone.now(),
                                          "source": checks.text(source, 40)})

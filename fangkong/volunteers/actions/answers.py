@@ -200,7 +200,12 @@ def sign_up(actor, call: Call) -> Assignment:
             if answered:
                 return Assignment.objects.select_related("call").get(pk=v.answer_id)
             raise Conflict(_("This call is closed."), code="closed")
-        if not v.invited:
+        if not v.invited:  # the audience leaves out people kept home: say so
+            from fangkong.zones.queries import call_out_refusal
+
+            kept = call_out_refusal(v.household_id, v.id_hash)
+            if kept:
+                raise Forbidden(kept, code="kept_home")
             raise Forbidden(_("This call is for other volunteers (%(who)s).") % {
                 "who": call.get_audience_display()}, code="not_in_audience")
         if answered:

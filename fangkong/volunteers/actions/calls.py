@@ -87,6 +87,11 @@ def assign(actor, call: Call, v: Volunteer) -> Assignment:
                                ended_at=None).exists())
     if not eligible:
         raise Invalid(fields={"volunteer": [_("Only approved volunteers of the community (or lent to it) can be assigned.")]})
+    from fangkong.zones.queries import call_out_refusal
+
+    kept = call_out_refusal(v.household_id, v.id_hash)
+    if kept:
+        raise Invalid(fields={"volunteer": [f"{v.name}: {kept}"]}, code="kept_home")
     with transaction.atomic():
         call = locked_call(call.pk)
         if call.state in (Call.Status.CLOSED, Call.Status.CANCELLED) and now >= call.ends_at:

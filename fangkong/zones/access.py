@@ -1,0 +1,40 @@
+"""Who may do what with zones: the only home of the zones app's permission rules.
+
+A notice, adjustment, designation, case or gate event belongs to the node it was made for
+(its level columns), so the usual grant check applies; a forbidden object looks missing
+(NotFound) unless the user may see it (then Forbidden)."""
+
+from fangkong.accounts.roles import Perm
+from fangkong.core import access as core_access
+from fangkong.core.errors import Forbidden, NotFound
+from fangkong.registry.models import LEVELS
+
+VIEW, MANAGE, GATE, POLICY = Perm.ZONES_VIEW, Perm.ZONES_MANAGE, Perm.ZONES_GATE, Perm.ZONES_POLICY
+
+
+def require(actor_or_scope, perm, obj):
+    """NotFound if the user cannot see `obj` at all; Forbidden if they see it but lack `perm`."""
+    core_access.require(actor_or_scope, perm, obj, seen=(VIEW, Perm.VIEW_REGISTRY))
+
+
+def may(scope, perm, obj) -> bool:
+    return scope.allows(perm, obj)
+
+
+def require_policy(actor):
+    """The policy is the same for the whole installation: command at a district (the top of
+    the tree) or a superuser picks and edits it."""
+    scope = actor.scope
+    if scope.superuser:
+        return
+    if any(POLICY in g.perms and g.place.kind == LEVELS[0] for g in scope.grants):
+        return
+    if scope.has(VIEW):
+        raise Forbidden()
+    raise NotFound()
+
+
+def require_any(actor_or_scope, perm):
+    scope = getattr(actor_or_scope, "scope", actor_or_scope)
+    if not scope.has(perm):
+        raise NotFound()

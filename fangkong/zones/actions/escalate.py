@@ -1,0 +1,107 @@
+"""Escalation: a confirmed case inside a zone proposes the policy's escalation (e.g.
+controlled → sealed for the case's building) as a draft adjustment naming the case; staff
+publish it with one action. A case also restarts the lifting count of the zone it is in."""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.registry.models import Place, Resident
+
+from .. import access
+from ..models import Adjustment, AdjustmentItem, Designation, HouseholdZone, Policy, ZoneCase
+
+Op = AdjustmentItem.Op
+logger = logging.getLogger("fangkong.zones")
+
+
+def record_case(actor, resident: Resident, *, confirmed_at=None, source="", source_ref=None):
+    """A case reported by hand (e.g. by the health authority): staff of the place."""
+    access.require(actor, access.MANAGE, resident)
+    return case_confirmed(actor, resident, confirmed_at=confirmed_at,
+                          source=source or _("Reported by the health authority"),
+                          source_ref=source_ref)
+
+
+def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
+                   source_ref: str | None = None):
+    """Called by the action that confirmed the case (screening's single re-test), which has
+    checked its own permission. Idempotent by `source_ref`. Returns (case, proposal or None)."""
+    confirmed_at = confirmed_at or timezone.now()
+    if source_ref:
+        found = ZoneCase.objects.filter(source_ref=source_ref).first()
+        if found is not None:
+            return found, Adjustment.objects.filter(case=found).first()
+    case = ZoneCase(resident=resident, household_id=resident.household_id, confirmed_at=confirmed_at,
+                    source=source[:80], source_ref=source_ref, recorded_by=_user(actor))
+    case.copy_levels(resident)
+    try:
+        with transaction.atomic():
+            case.save()
+            record(actor, "zones.case", resident, {"source": source, "at": confirmed_at.isoformat()})
+        proposal = _propose_safely(actor, case, resident)
+    except IntegrityError:  # the same source_ref at the same instant: the other one won
+        case = ZoneCase.objects.get(source_ref=source_ref)
+        return case, Adjustment.objects.filter(case=case).first()
+    return case, proposal
+
+
+def _user(actor):
+    u = actor.user
+    return u if u is not None and getattr(u, "is_authenticated", False) else None
+
+
+def _propose_safely(actor, case, resident):
+    """The proposal must never cost the case (nor the lab result that confirmed it): a
+    failure is logged, and the case stays recorded for the lifting count."""
+    try:
+        with transaction.atomic():
+            return _propose(actor, case, resident)
+    except Exception:  # noqa: BLE001 - logged; the case is what must not be lost
+        logger.exception("zones: no escalation proposal for case %s", case.pk)
+        return None
+
+
+def _propose(actor, case: ZoneCase, resident: Resident) -> Adjustment | None:
+    now_zone = HouseholdZone.objects.filter(household_id=resident.household_id, until=None) \
+        .select_related("zone_type", "designation__place").first()
+    policy = Policy.objects.filter(is_active=True).first()
+    if policy is None:
+        return None
+    if now_zone is not None:
+        target, scope = now_zone.zone_type.escalate_to, now_zone.zone_type.escalate_scope
+    else:  # a case outside any zone: the strictest type of the policy on its building
+        target, scope = policy.types.order_by("-severity").first(), "building"
+    if target is None:
+        return None
+    if scope == "designation" and now_zone is not None:
+        place = now_zone.designation.place
+    else:
+        pid = (resident.unit_id if scope == "unit" else None) or resident.building_id or resident.unit_id
+        place = Place.objects.filter(pk=pid).first() if pid else None
+    if place is None or resident.community_id is None:
+        return None
+    current = Designation.objects.filter(place=place, ends_at=None).select_related("zone_type").first()
+    if current is not None and current.zone_type.severity >= target.severity:
+        return None  # already that strict: the case restarts its count (lifting)
+    pending = Adjustment.objects.filter(state=Adjustment.State.DRAFT, reason=Adjustment.Reason.ESCALATION,
+                                        items__place=place).first()
+    if pending is not None:
+        return pending
+    community = Place.objects.get(pk=resident.community_id)
+    when = date_format(timezone.localtime(case.confirmed_at), "SHORT_DATETIME_FORMAT")
+    adj = Adjustment(place=community, reason=Adjustment.Reason.ESCALATION, case=case,
+                     title=_("Escalation: %(place)s to %(zone)s") % {"place": place.name, "zone": target.name},
+                     why=(_("Case confirmed %(when)s: %(name)s (%(source)s).")
+                          % {"when": when, "name": resident.name, "source": case.source})[:300])
+    adj.copy_levels(community)
+    adj.save()
+    AdjustmentItem.objects.create(adjustment=adj, place=place, op=Op.CHANGE if current else Op.CREATE,
+                                  designation=current, zone_type=target)
+    record(actor, "zones.adjustment.proposed", adj, {"case": case.id, "place": place.id,
+                                                     "zone_type": target.code}, levels_from=community)
+    return adj

@@ -1,0 +1,309 @@
+"""Notices and adjustments: draft, add and remove items, schedule, cancel, publish.
+
+An adjustment takes effect only with a notice (never silently). Publishing — at once, or
+by the worker at the scheduled minute (`publish_due`, which uses the stated minute, not the
+minute the worker ran) — ends and creates the designations and rewrites the zone of every
+household under the places it names, in one transaction."""
+
+import datetime
+
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.clean import clean
+from fangkong.core.errors import Conflict, Invalid, NotFound
+from fangkong.registry.models import Place
+
+from .. import access, engine
+from ..models import Adjustment, AdjustmentItem, Designation, Notice, ZoneType
+
+Op = AdjustmentItem.Op
+State = Adjustment.State
+
+
+def _user(actor):
+    u = actor.user
+    return u if u is not None and getattr(u, "is_authenticated", False) else None
+
+
+def _text(data, key, limit, errors, required=True):
+    value = clean(str(data.get(key) or "")).strip()
+    if required and not value:
+        errors[key] = [_("This field is required.")]
+    elif len(value) > limit:
+        errors[key] = [_("At most %(n)d characters.") % {"n": limit}]
+    return value
+
+
+def _when(value, key, errors):
+    if isinstance(value, datetime.datetime):
+        dt = value
+    else:
+        try:
+            dt = datetime.datetime.fromisoformat(str(value or "").strip())
+        except ValueError:
+            errors[key] = [_("Enter a date and time, e.g. 2022-04-18 05:00.")]
+            return None
+    return timezone.make_aware(dt) if timezone.is_naive(dt) else dt
+
+
+def is_under(place: Place, root: Place) -> bool:
+    if place.id == root.id:
+        return True
+    if root.kind in engine.DEPTH:
+        return getattr(place, f"{root.kind}_id", None) == root.id
+    return place.parent_id == root.id
+
+
+# --- notices ---------------------------------------------------------------------------
+
+def create_notice(actor, place: Place, data: dict) -> Notice:
+    access.require(actor, access.MANAGE, place)
+    errors = {}
+    number = _text(data, "number", 40, errors)
+    issued_by = _text(data, "issued_by", 80, errors)
+    title = _text(data, "title", 120, errors)
+    text = _text(data, "text", 5000, errors, required=False)
+    at = _when(data.get("effective_at"), "effective_at", errors)
+    if errors:
+        raise Invalid(fields=errors)
+    n = Notice(place=place, number=number, issued_by=issued_by, title=title, text=text,
+               effective_at=at, created_by=_user(actor))
+    n.copy_levels(place)
+    with transaction.atomic():
+        n.save()
+        record(actor, "zones.notice.create", n, {"number": number}, levels_from=place)
+    return n
+
+
+# --- drafts ----------------------------------------------------------------------------
+
+def draft(actor, place: Place, title: str, *, notice: Notice | None = None, why="",
+          reason=Adjustment.Reason.MANUAL, case=None) -> Adjustment:
+    access.require(actor, access.MANAGE, place)
+    errors = {}
+    title = _text({"title": title}, "title", 120, errors)
+    why = _text({"why": why}, "why", 300, errors, required=False)
+    if errors:
+        raise Invalid(fields=errors)
+    if notice is not None:
+        access.require(actor, access.MANAGE, notice)
+    adj = Adjustment(place=place, title=title, notice=notice, why=why, reason=reason, case=case,
+                     created_by=_user(actor))
+    adj.copy_levels(place)
+    with transaction.atomic():
+        adj.save()
+        record(actor, "zones.adjustment.draft", adj, {"reason": reason}, levels_from=place)
+    return adj
+
+
+def _open(actor, adj: Adjustment):
+    access.require(actor, access.MANAGE, adj)
+    if adj.state != State.DRAFT:
+        raise Conflict(_("Only a draft can be changed; cancel the schedule first."),
+                       code="not_draft")
+
+
+def add_item(actor, adj: Adjustment, op: str, place: Place, zone_type: ZoneType | None = None):
+    """Designate a place, change the type of its designation, or lift it. One item per place
+    (a second one for the same place replaces the first)."""
+    _open(actor, adj)
+    access.require(actor, access.MANAGE, place)
+    if not is_under(place, adj.place):
+        raise Invalid(fields={"place": [_("%(place)s is not under %(root)s.")
+                                        % {"place": place.name, "root": adj.place.name}]})
+    if op not in Op.values:
+        raise Invalid(fields={"op": [_("Choose designate, change or lift.")]})
+    current = Designation.objects.filter(place=place, ends_at=None).select_related("zone_type").first()
+    if op == Op.CREATE and current is not None:
+        raise Invalid(fields={"place": [_("%(place)s is already a %(zone)s: change or lift it instead.")
+                                        % {"place": place.name, "zone": current.zone_type.name}]})
+    if op in (Op.CHANGE, Op.LIFT) and current is None:
+        raise Invalid(fields={"place": [_("%(place)s has no zone to change or lift.") % {"place": place.name}]})
+    if op in (Op.CREATE, Op.CHANGE):
+        if zone_type is None or not zone_type.policy.is_active:
+            raise Invalid(fields={"zone_type": [_("Choose a zone type of the active policy.")]})
+        if op == Op.CHANGE and current.zone_type_id == zone_type.id:
+            raise Invalid(fields={"zone_type": [_("%(place)s is already a %(zone)s.")
+                                                % {"place": place.name, "zone": zone_type.name}]})
+    else:
+        zone_type = None
+    with transaction.atomic():
+        item, _created = AdjustmentItem.objects.update_or_create(
+            adjustment=adj, place=place,
+            defaults={"op": op, "zone_type": zone_type,
+                      "designation": current if op != Op.CREATE else None})
+        record(actor, "zones.adjustment.item", adj, {"op": op, "place": place.id,
+                                                      "zone_type": zone_type.code if zone_type else None})
+    return item
+
+
+def remove_item(actor, adj: Adjustment, item_id: int):
+    """Take a place out of the draft (an item already gone: nothing to do, as a retry)."""
+    _open(actor, adj)
+    with transaction.atomic():
+        deleted, _n = AdjustmentItem.objects.filter(adjustment=adj, pk=item_id).delete()
+        if deleted:
+            record(actor, "zones.adjustment.item_removed", adj, {"item": item_id})
+
+
+def set_notice(actor, adj: Adjustment, notice: Notice) -> Adjustment:
+    _open(actor, adj)
+    access.require(actor, access.MANAGE, notice)
+    adj.notice = notice
+    adj.save(update_fields=["notice"])
+    record(actor, "zones.adjustment.notice", adj, {"notice": notice.number})
+    return adj
+
+
+def check_ready(adj: Adjustment):
+    if adj.notice_id is None:
+        raise Invalid(fields={"notice": [_("Attach the notice this change is published under.")]},
+                      code="notice_required")
+    if not adj.items.exists():
+        raise Invalid(_("The adjustment has no places yet."), code="empty")
+
+
+def schedule(actor, adj: Adjustment, at) -> Adjustment:
+    """Publish by itself at `at` (the worker does it: 05:00 happens without anyone awake).
+    Scheduling again for the same minute (a retry) changes nothing."""
+    access.require(actor, access.MANAGE, adj)
+    errors = {}
+    at = _when(at, "effective_at", errors)
+    if errors:
+        raise Invalid(fields=errors)
+    if adj.state == State.SCHEDULED and adj.effective_at == at:
+        return adj
+    _open(actor, adj)
+    if at <= timezone.now():
+        raise Invalid(fields={"effective_at": [_("Choose a time in the future, or publish now.")]})
+    check_ready(adj)
+    with transaction.atomic():
+        adj.state, adj.effective_at = State.SCHEDULED, at
+        adj.save(update_fields=["state", "effective_at"])
+        record(actor, "zones.adjustment.schedule", adj, {"at": at.isoformat()})
+        transaction.on_commit(lambda: _enqueue(at))
+    return adj
+
+
+def _enqueue(at):
+    publish_due_task.using(run_after=at).enqueue()
+
+
+@task
+def publish_due_task() -> dict:
+    """(worker) Publish every scheduled adjustment whose minute has come, each at its own
+    minute. Idempotent: an adjustment is published once, under a row lock; a lost task is
+    made up for by `tasks.recover_publisher`."""
+    return {"published": publish_due()}
+
+
+def unschedule(actor, adj: Adjustment) -> Adjustment:
+    access.require(actor, access.MANAGE, adj)
+    with transaction.atomic():
+        n = Adjustment.objects.filter(pk=adj.pk, state=State.SCHEDULED).update(state=State.DRAFT)
+        if not n:
+            raise Conflict(_("This adjustment is not scheduled."), code="not_scheduled")
+        record(actor, "zones.adjustment.unschedule", adj)
+    adj.state = State.DRAFT
+    return adj
+
+
+def cancel(actor, adj: Adjustment) -> Adjustment:
+    access.require(actor, access.MANAGE, adj)
+    if adj.state == State.CANCELLED:  # a retry
+        return adj
+    with transaction.atomic():
+        n = Adjustment.objects.filter(pk=adj.pk, state__in=[State.DRAFT, State.SCHEDULED]).update(
+            state=State.CANCELLED)
+        if not n:
+            raise Conflict(_("Only a draft or scheduled adjustment can be cancelled."), code="closed")
+        record(actor, "zones.adjustment.cancel", adj)
+    adj.state = State.CANCELLED
+    return adj
+
+
+def publish(actor, adj: Adjustment) -> Adjustment:
+    """Publish now (a draft, or a scheduled one ahead of its time). Publishing what is
+    already published (a retry, a second tap) returns it unchanged."""
+    access.require(actor, access.MANAGE, adj)
+    return _publish(actor, adj.pk, timezone.now(), states=(State.DRAFT, State.SCHEDULED))
+
+
+def publish_due(now=None) -> int:
+    """(worker) Publish every scheduled adjustment whose minute has come, at that minute."""
+    from fangkong.core.actor import Actor
+
+    now = now or timezone.now()
+    done = 0
+    for pk, at in Adjustment.objects.filter(state=State.SCHEDULED, effective_at__lte=now).order_by(
+            "effective_at", "id").values_list("id", "effective_at"):
+        try:
+            _publish(Actor.system(via="task"), pk, at, states=(State.SCHEDULED,))
+            done += 1
+        except (Conflict, Invalid) as e:  # one bad adjustment never stops the others
+            _failed(pk, e)
+    return done
+
+
+def _failed(pk, error):
+    """A scheduled adjustment that can no longer be published goes back to draft with the
+    reason shown on it (and audited); the others go ahead."""
+    from fangkong.core.actor import Actor
+
+    with transaction.atomic():
+        adj = Adjustment.objects.select_for_update().filter(pk=pk, state=State.SCHEDULED).first()
+        if adj is None:
+            return
+        adj.state, adj.failure = State.DRAFT, str(error.message)[:300]
+        adj.save(update_fields=["state", "failure"])
+        record(Actor.system(via="task"), "zones.adjustment.failed", adj, {"error": adj.failure})
+
+
+def _publish(actor, pk, at, *, states) -> Adjustment:
+    with transaction.atomic():
+        adj = Adjustment.objects.select_for_update().filter(pk=pk).first()
+        if adj is None:
+            raise NotFound()
+        if adj.state == State.PUBLISHED:
+            return adj
+        if adj.state not in states:
+            raise Conflict(_("This adjustment was already published or cancelled."), code="closed")
+        check_ready(adj)
+        items = list(adj.items.select_related("place", "zone_type", "designation__zone_type"))
+        ending = [it.designation_id for it in items if it.op in (Op.CHANGE, Op.LIFT)]
+        if ending:
+            still = set(Designation.objects.select_for_update().filter(
+                pk__in=ending, ends_at=None).values_list("id", flat=True))
+            gone = [it.place.name for it in items if it.designation_id and it.designation_id not in still]
+            if gone:
+                raise Conflict(_("These zones were changed by another adjustment meanwhile: %(places)s.")
+                               % {"places": "、".join(gone)}, code="stale")
+        creating = [it.place_id for it in items if it.op == Op.CREATE]
+        if creating and Designation.objects.filter(place_id__in=creating, ends_at=None).exists():
+            raise Conflict(_("A place of this adjustment was designated by another adjustment meanwhile."),
+                           code="stale")
+        for it in items:
+            old = it.designation
+            if old is not None:
+                Designation.objects.filter(pk=old.pk).update(ends_at=at, ended_by=adj)
+            if it.op in (Op.CREATE, Op.CHANGE):
+                d = Designation(place=it.place, zone_type=it.zone_type, notice=adj.notice,
+                                adjustment=adj, starts_at=at, clock_from=at, previous=old)
+                if old is not None and it.zone_type.severity < old.zone_type.severity:
+                    # a step down keeps counting clean days from where the stricter zone was
+                    d.clock_from, d.stepped_from = old.clock_from, old.zone_type
+                d.copy_levels(it.place)
+                d.save()
+        adj.households_changed = engine.recompute_under([it.place for it in items], at)
+        adj.state, adj.effective_at, adj.failure = State.PUBLISHED, at, ""
+        adj.published_at, adj.published_by = timezone.now(), _user(actor)
+        adj.save(update_fields=["state", "effective_at", "published_at", "published_by",
+                                "households_changed", "failure"])
+        record(actor, "zones.adjustment.publish", adj,
+               {"at": at.isoformat(), "notice": adj.notice.number, "items": len(items),
+                "households": adj.households_changed})
+    return adj

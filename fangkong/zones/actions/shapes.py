@@ -1,0 +1,93 @@
+"""Buildings and compounds on the map: GeoJSON imported (or pasted from an editor) and kept
+per place. All or nothing: one bad feature and nothing is saved, each error named."""
+
+import json
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Invalid
+from fangkong.registry.models import Kind, Place
+
+from .. import access, engine
+from ..models import Shape
+
+MAX_BYTES = 2_000_000
+MAX_FEATURES = 5000
+MAPPED = (Kind.COMPOUND, Kind.BUILDING, Kind.CHECKPOINT, Kind.SAMPLING_POINT, Kind.SHOP, Kind.OTHER)
+
+
+def _position(p) -> bool:
+    return (isinstance(p, list) and len(p) >= 2 and all(isinstance(x, int | float) for x in p[:2])
+            and -180 <= p[0] <= 180 and -90 <= p[1] <= 90)
+
+
+def check_geometry(g) -> str:
+    """'' when `g` is a Point, Polygon or MultiPolygon with longitude/latitude positions."""
+    if not isinstance(g, dict):
+        return _("Each feature needs a geometry.")
+    kind, coords = g.get("type"), g.get("coordinates")
+    if kind == "Point":
+        ok = _position(coords)
+    elif kind == "Polygon":
+        ok = isinstance(coords, list) and bool(coords) and all(
+            isinstance(ring, list) and len(ring) >= 4 and all(_position(p) for p in ring) for ring in coords)
+    elif kind == "MultiPolygon":
+        ok = isinstance(coords, list) and bool(coords) and all(
+            check_geometry({"type": "Polygon", "coordinates": c}) == "" for c in coords)
+    else:
+        return _("Only points and polygons can be drawn (not %(kind)s).") % {"kind": str(kind)[:20]}
+    return "" if ok else _("The coordinates are not [longitude, latitude] positions.")
+
+
+def import_geojson(actor, root: Place, text: str) -> int:
+    """A FeatureCollection whose features name a place under `root` by `properties.id` or
+    `properties.name` (a building's or compound's name)."""
+    access.require(actor, access.MANAGE, root)
+    if len(text.encode()) > MAX_BYTES:
+        raise Invalid(fields={"geojson": [_("At most 2 MB of GeoJSON at once.")]})
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        raise Invalid(fields={"geojson": [_("This is not GeoJSON (the text is not valid JSON).")]}) from None
+    feats = data.get("features") if isinstance(data, dict) and data.get("type") == "FeatureCollection" else None
+    if not isinstance(feats, list) or not feats:
+        raise Invalid(fields={"geojson": [_("Paste a GeoJSON FeatureCollection with at least one feature.")]})
+    if len(feats) > MAX_FEATURES:
+        raise Invalid(fields={"geojson": [_("At most %(n)d features at once.") % {"n": MAX_FEATURES}]})
+    places = Place.objects.filter(engine.under_q(root), kind__in=MAPPED)
+    by_id = {p.id: p for p in places}
+    by_name = {}
+    for p in by_id.values():
+        by_name.setdefault(p.name, []).append(p)
+    rows, saved = [], {}
+    for i, f in enumerate(feats, start=1):
+        props = f.get("properties") or {} if isinstance(f, dict) else {}
+        place = by_id.get(props.get("id")) if isinstance(props.get("id"), int) else None
+        if place is None and isinstance(props.get("name"), str):
+            same = by_name.get(props["name"].strip(), [])
+            if len(same) > 1:
+                rows.append({"row": i, "column": "name", "message": _(
+                    "%(name)s names %(n)d places here: give its id.") % {"name": props["name"], "n": len(same)}})
+                continue
+            place = same[0] if same else None
+        if place is None:
+            rows.append({"row": i, "column": "name", "message": _(
+                "No building or compound here is called %(name)s.") % {"name": str(props.get("name", props.get("id")))[:40]}})
+            continue
+        problem = check_geometry(f.get("geometry"))
+        if problem:
+            rows.append({"row": i, "column": "geometry", "message": f"{place.name}: {problem}"})
+            continue
+        saved[place.id] = f["geometry"]
+    if rows:
+        raise Invalid(_("Nothing was saved: %(n)d feature(s) have errors.") % {"n": len(rows)},
+                      fields={"geojson": [r["message"] for r in rows[:20]]}, rows=rows)
+    now = timezone.now()
+    with transaction.atomic():
+        for pid, geometry in saved.items():
+            Shape.objects.update_or_create(place_id=pid, defaults={"geometry": geometry, "updated_at": now})
+        record(actor, "zones.shapes", root, {"shapes": len(saved)})
+    return len(saved)

@@ -1,0 +1,210 @@
+"""Adjustment pages: draft → add places → see the difference and conflicts → attach the
+notice → publish now or at a set time (every irreversible step asks first)."""
+
+import datetime
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.core.errors import Conflict, FangkongError, Invalid, NotFound
+from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.registry.models import Kind, Place
+
+from . import access, engine, queries
+from .actions import publish as pub
+from .models import Adjustment, ZoneType
+from .views import actor, flash_error, get_place
+
+AREA_KINDS = [Kind.COMMUNITY, Kind.GRID, Kind.COMPOUND, Kind.BUILDING, Kind.UNIT, Kind.SHOP, Kind.HOTEL,
+              Kind.OTHER, Kind.QUARANTINE_SITE]
+
+
+@page
+@require_POST
+def new(request, pk):
+    p = get_place(request, pk, access.MANAGE)
+    try:
+        adj = pub.draft(actor(request), p, request.POST.get("title") or _("Zone adjustment"))
+    except Invalid as e:
+        flash_error(request, e)
+        return redirect("zones_place", pk=p.id)
+    return redirect("zones_adjustment", pk=adj.id)
+
+
+def _places(adj: Adjustment):
+    root = adj.place
+    qs = Place.objects.filter(kind__in=AREA_KINDS)
+    if root.kind in engine.DEPTH:
+        qs = qs.filter(engine.under_q(root))
+    return list(qs.order_by("depth", "sort_key", "id")[:2000])
+
+
+@page
+def detail(request, pk):
+    adj = queries.get_adjustment(request.scope, pk)
+    items = queries.items(adj)
+    can_manage = request.scope.allows(access.MANAGE, adj)
+    from . import engine as _engine
+
+    current = {d.place_id: d for d in _engine.in_force([it.place_id for it in items])}
+    ctx = {"adj": adj, "items": items, "can_manage": can_manage and adj.state == Adjustment.State.DRAFT,
+           "may_act": can_manage, "current": current,
+           "types": queries.zone_types(), "ops": pub.Op.choices,
+           "conflicts": queries.conflicts(adj) if adj.is_open else [],
+           "notices": list(queries.notices(request.scope).filter(place_id__in=[
+               x for x in [adj.place_id, adj.community_id, adj.street_id, adj.district_id] if x])[:30])
+           if can_manage else [],
+           "now": timezone.now(), "soon": (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
+                                                                               microsecond=0)}
+    if ctx["can_manage"]:
+        ctx["places"] = _places(adj)
+    return render(request, "zones/adjustment.html", ctx)
+
+
+@page
+def diff(request, pk):
+    adj = queries.get_adjustment(request.scope, pk)
+    return render(request, "zones/_diff.html", {"adj": adj, "diff": queries.diff(adj)})
+
+
+@page
+@require_POST
+def add_item(request, pk):
+    adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
+    try:
+        place = Place.objects.filter(pk=int(request.POST.get("place") or 0)).first()
+        if place is None:
+            raise Invalid(fields={"place": [_("Choose a place.")]})
+        zt = ZoneType.objects.filter(pk=int(request.POST.get("zone_type") or 0)).select_related("policy").first()
+        op = request.POST.get("op") or pub.Op.CREATE
+        if op == pub.Op.CREATE and engine.in_force([place.id]):
+            op = pub.Op.CHANGE if zt is not None else pub.Op.LIFT
+        if op == pub.Op.CREATE and zt is None:
+            raise Invalid(fields={"zone_type": [_("Choose a zone type.")]})
+        pub.add_item(actor(request), adj, op, place, zt)
+        messages.success(request, _("%(place)s added.") % {"place": place.name})
+    except ValueError:
+        messages.error(request, _("Choose a place."))
+    except (Invalid, Conflict, NotFound) as e:
+        flash_error(request, e)
+    return redirect(reverse("zones_adjustment", args=[adj.id]) + "#items")
+
+
+@page
+@require_POST
+def remove_item(request, pk, item):
+    adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
+    try:
+        pub.remove_item(actor(request), adj, item)
+    except (Conflict, NotFound) as e:
+        flash_error(request, e)
+    return redirect(reverse("zones_adjustment", args=[adj.id]) + "#items")
+
+
+@page
+@require_POST
+def attach(request, pk):
+    adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
+    try:
+        if request.POST.get("notice"):
+            n = queries.get_notice(request.scope, request.POST["notice"], access.MANAGE)
+        else:
+            n = pub.create_notice(actor(request), adj.place, request.POST)
+        pub.set_notice(actor(request), adj, n)
+        messages.success(request, _("Notice %(number)s attached.") % {"number": n.number})
+    except (Invalid, Conflict) as e:
+        flash_error(request, e)
+    return redirect(reverse("zones_adjustment", args=[adj.id]) + "#notice")
+
+
+def _summary(adj):
+    d = queries.diff(adj)
+    lines = [_("%(hh)d households, %(people)d people change zone.") % {"hh": d["households"],
+                                                                       "people": d["people"]}]
+    for t in d["transitions"]:
+        lines.append(_("%(from)s → %(to)s: %(hh)d households, %(people)d people") % {
+            "from": t["from"].name if t["from"] else _("no zone"), "to": t["to"].name if t["to"] else _("no zone"),
+            "hh": t["households"], "people": t["people"]})
+    return lines
+
+
+@page
+@require_POST
+def publish(request, pk):
+    adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
+    try:
+        pub.check_ready(adj)  # nothing to confirm yet: say what is missing
+    except Invalid as e:
+        flash_error(request, e)
+        return redirect("zones_adjustment", pk=adj.id)
+    if not confirmed(request):
+        warn = ""
+        clashes = queries.conflicts(adj)
+        if clashes:
+            warn = _("It overlaps %(n)d other open adjustment(s): %(titles)s.") % {
+                "n": len(clashes), "titles": "、".join(c["adjustment"].title for c in clashes)}
+        elif adj.notice.effective_at > timezone.now():
+            warn = _("The notice says it takes effect at %(at)s; publishing now puts it in force now. "
+                     "To follow the notice, schedule it for that time.") % {
+                "at": date_format(timezone.localtime(adj.notice.effective_at), "DATETIME_FORMAT")}
+        return confirm_step(request, title=_("Publish %(title)s now?") % {"title": adj.title},
+                            lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"}, *_summary(adj)],
+                            warn=warn, yes=_("Yes, publish now"), back=reverse("zones_adjustment", args=[adj.id]))
+    try:
+        adj = pub.publish(actor(request), adj)
+        messages.success(request, _("Published: %(n)d households changed zone.") % {"n": adj.households_changed})
+    except FangkongError as e:
+        flash_error(request, e)
+    return redirect("zones_adjustment", pk=adj.id)
+
+
+@page
+@require_POST
+def schedule(request, pk):
+    adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
+    when = (request.POST.get("at") or "").replace("T", " ")
+    if not confirmed(request):
+        try:
+            at = datetime.datetime.fromisoformat(when)
+            at = timezone.make_aware(at) if timezone.is_naive(at) else at
+        except ValueError:
+            messages.error(request, _("Enter a date and time, e.g. 2022-04-18 05:00."))
+            return redirect("zones_adjustment", pk=adj.id)
+        try:
+            pub.check_ready(adj)
+        except Invalid as e:
+            flash_error(request, e)
+            return redirect("zones_adjustment", pk=adj.id)
+        return confirm_step(request, title=_("Publish %(title)s at %(at)s?") % {
+            "title": adj.title, "at": date_format(timezone.localtime(at), "DATETIME_FORMAT")},
+            lines=[_("It is published by itself at that minute, even if nobody is awake."), *_summary(adj)],
+            yes=_("Yes, schedule it"), back=reverse("zones_adjustment", args=[adj.id]))
+    try:
+        pub.schedule(actor(request), adj, when)
+        messages.success(request, _("Scheduled."))
+    except FangkongError as e:
+        flash_error(request, e)
+    return redirect("zones_adjustment", pk=adj.id)
+
+
+@page
+@require_POST
+def cancel(request, pk):
+    adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
+    undo = request.POST.get("undo") == "schedule"
+    if not confirmed(request):
+        return confirm_step(
+            request, title=_("Stop the scheduled publication?") if undo else _("Cancel this adjustment?"),
+            lines=[_("It goes back to being a draft.") if undo else _("It will never be published.")],
+            yes=_("Yes, stop it") if undo else _("Yes, cancel it"), back=reverse("zones_adjustment", args=[adj.id]))
+    try:
+        (pub.unschedule if undo else pub.cancel)(actor(request), adj)
+        messages.success(request, _("Done."))
+    except FangkongError as e:
+        flash_error(request, e)
+    return redirect("zones_adjustment", pk=adj.id)

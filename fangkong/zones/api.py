@@ -1,0 +1,338 @@
+"""Zones over JSON (/api/v1/zones/…): policies and zone types, notices, designations,
+adjustments (draft, items, diff, publish, schedule, cancel), a household's zone and its
+history, lifting recommendations, cases, health-code observations and checkpoint events.
+Thin glue over `queries` and `actions` (the pages call the same): a place or object outside
+the user's reach is a 404 like a missing one, a visible one the role may not change a 403."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.registry.models import Household, Place, Resident
+
+from . import access, lifting, queries
+from .actions import escalate, gate
+from .actions import lift as lift_actions
+from .actions import policy as policy_actions
+from .actions import publish as pub
+from .models import Adjustment, Designation, HouseholdZone, Policy, ZoneType
+from .schemas import (
+    AdjustmentIn,
+    AdjustmentOut,
+    CaseIn,
+    CaseOut,
+    DesignationOut,
+    DiffOut,
+    FigureOut,
+    GateIn,
+    GateOut,
+    HouseholdZonesOut,
+    ItemIn,
+    NoticeIn,
+    NoticeOut,
+    NoticeRef,
+    ObservationIn,
+    ObservationOut,
+    PolicyOut,
+    RecommendationOut,
+    ScheduleIn,
+    ZoneTypeIn,
+    ZoneTypeOut,
+)
+
+router = Router(tags=["zones"])
+LIMIT = 500
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request, via="api")
+
+
+def _get(model, pk):
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+def _place(request, pk, perm=access.VIEW) -> Place:
+    p = _get(Place, pk)
+    access.require(request.scope, perm, p)
+    return p
+
+
+def type_out(t: ZoneType) -> dict:
+    return {"id": t.id, "code": t.code, "kind": t.kind, "name": t.name, "name_zh": t.name_zh,
+            "name_en": t.name_en, "severity": t.severity, "colour": t.colour, "movement": t.movement,
+            "cadence": t.cadence, "pcr_per_week": t.pcr_per_week, "antigen_per_week": t.antigen_per_week,
+            "pool_size": t.pool_size, "door_services": t.door_services, "home_sampling": t.home_sampling,
+            "may_leave_home": t.may_leave_home, "may_leave_area": t.may_leave_area,
+            "collect_every_days": t.collect_every_days, "called_out": t.called_out,
+            "escalate_to": t.escalate_to.code if t.escalate_to_id else None,
+            "escalate_scope": t.escalate_scope,
+            "lift_rules": [{"after": r.after.code if r.after_id else None, "clean_days": r.clean_days,
+                            "round_day": r.round_day, "outcome": r.outcome,
+                            "to": r.to.code if r.to_id else None, "note": r.note}
+                           for r in t.lift_rules.all()]}
+
+
+def adjustment_out(a: Adjustment) -> dict:
+    return {"id": a.id, "place": a.place_id, "title": a.title, "state": a.state, "reason": a.reason,
+            "why": a.why, "notice": a.notice_id, "effective_at": a.effective_at,
+            "published_at": a.published_at, "households_changed": a.households_changed,
+            "failure": a.failure,
+            "items": [{"id": i.id, "op": i.op, "place": i.place_id, "place_name": i.place.name,
+                       "zone_type": i.zone_type.code if i.zone_type_id else None,
+                       "designation": i.designation_id} for i in queries.items(a)]}
+
+
+def designation_out(d: Designation) -> dict:
+    return {"id": d.id, "place": d.place_id, "place_name": d.place.name, "zone_type": d.zone_type.code,
+            "zone_name": d.zone_type.name, "notice": d.notice.number if d.notice_id else None,
+            "starts_at": d.starts_at, "ends_at": d.ends_at}
+
+
+def hz_out(z: HouseholdZone) -> dict:
+    d = z.designation
+    return {"zone_type": z.zone_type.code, "zone_name": z.zone_type.name, "kind": z.kind,
+            "designation": z.designation_id, "notice": d.notice.number if d.notice_id else None,
+            "since": z.since, "until": z.until}
+
+
+def _type_by_code(code):
+    if code is None:
+        return None
+    t = ZoneType.objects.filter(policy__is_active=True, code=code).select_related("policy").first()
+    if t is None:
+        raise Invalid(fields={"zone_type": [_("Choose a zone type of the active policy.")]})
+    return t
+
+
+# --- policy ------------------------------------------------------------------------------
+
+@router.get("/zones/policies", response=list[PolicyOut])
+def policies(request):
+    access.require_any(request.scope, access.VIEW)
+    return [{"code": p.code, "name": p.name, "basis": p.basis, "is_active": p.is_active,
+             "types": [type_out(t) for t in queries.zone_types(p)]} for p in Policy.objects.all()]
+
+
+@router.get("/zones/types", response=list[ZoneTypeOut])
+def zone_types(request):
+    access.require_any(request.scope, access.VIEW)
+    return [type_out(t) for t in queries.zone_types()]
+
+
+@router.post("/zones/policies/{code}/activate", response=PolicyOut)
+def activate(request, code: str):
+    access.require_any(request.scope, access.VIEW)
+    p = Policy.objects.filter(code=code).first()
+    if p is None:
+        raise NotFound()
+    policy_actions.activate(_actor(request), p)
+    return {"code": p.code, "name": p.name, "basis": p.basis, "is_active": True,
+            "types": [type_out(t) for t in queries.zone_types(p)]}
+
+
+@router.patch("/zones/types/{pk}", response=ZoneTypeOut)
+def update_type(request, pk: int, body: ZoneTypeIn):
+    access.require_any(request.scope, access.VIEW)
+    t = _get(ZoneType, pk)
+    t = policy_actions.update_type(_actor(request), t, body.model_dump(exclude_unset=True))
+    return type_out(t)
+
+
+# --- notices and designations ---------------------------------------------------------------
+
+@router.get("/zones/notices", response=list[NoticeOut])
+def notices(request, place: int):
+    p = _place(request, place)
+    from . import engine
+
+    rows = queries.notices(request.scope).filter(engine.under_q(p) | engine.under_q(p, "place__"))[:LIMIT]
+    return [{"id": n.id, "place": n.place_id, "number": n.number, "issued_by": n.issued_by,
+             "title": n.title, "text": n.text, "effective_at": n.effective_at} for n in rows]
+
+
+@router.post("/zones/notices", response={201: NoticeOut})
+def create_notice(request, body: NoticeIn):
+    p = _place(request, body.place)
+    n = pub.create_notice(_actor(request), p, body.model_dump())
+    return Status(201, {"id": n.id, "place": n.place_id, "number": n.number, "issued_by": n.issued_by,
+                        "title": n.title, "text": n.text, "effective_at": n.effective_at})
+
+
+@router.get("/zones/designations", response=list[DesignationOut])
+def designations(request, place: int, current: bool = True):
+    p = _place(request, place)
+    return [designation_out(d) for d in queries.designations(request.scope, p, current=current)[:LIMIT]]
+
+
+@router.get("/zones/figures", response=list[FigureOut])
+def figures(request, place: int):
+    p = _place(request, place)
+    return [{"zone_type": f["zone_type"].code, "zone_name": f["zone_type"].name, "kind": f["zone_type"].kind,
+             "households": f["households"], "people": f["people"]} for f in queries.figures(p)]
+
+
+# --- adjustments -------------------------------------------------------------------------
+
+@router.get("/zones/adjustments", response=list[AdjustmentOut])
+def adjustments(request, place: int, state: str | None = None):
+    p = _place(request, place)
+    from . import engine
+
+    qs = queries.adjustments(request.scope, [state] if state else None).filter(
+        engine.under_q(p) | engine.under_q(p, "place__"))
+    return [adjustment_out(a) for a in qs[:100]]
+
+
+def _add(request, adj, item: ItemIn):
+    p = _place(request, item.place)
+    pub.add_item(_actor(request), adj, item.op, p, _type_by_code(item.zone_type))
+
+
+@router.post("/zones/adjustments", response={201: AdjustmentOut})
+def draft(request, body: AdjustmentIn):
+    p = _place(request, body.place)
+    notice = queries.get_notice(request.scope, body.notice, access.MANAGE) if body.notice else None
+    with transaction.atomic():  # all its places or none
+        adj = pub.draft(_actor(request), p, body.title, notice=notice)
+        for item in body.items:
+            _add(request, adj, item)
+    return Status(201, adjustment_out(adj))
+
+
+@router.get("/zones/adjustments/{pk}", response=AdjustmentOut)
+def adjustment(request, pk: int):
+    return adjustment_out(queries.get_adjustment(request.scope, pk))
+
+
+@router.post("/zones/adjustments/{pk}/items", response=AdjustmentOut)
+def add_item(request, pk: int, body: ItemIn):
+    adj = queries.get_adjustment(request.scope, pk)
+    _add(request, adj, body)
+    return adjustment_out(adj)
+
+
+@router.delete("/zones/adjustments/{pk}/items/{item}", response=AdjustmentOut)
+def remove_item(request, pk: int, item: int):
+    adj = queries.get_adjustment(request.scope, pk)
+    pub.remove_item(_actor(request), adj, item)
+    return adjustment_out(adj)
+
+
+@router.post("/zones/adjustments/{pk}/notice", response=AdjustmentOut)
+def attach(request, pk: int, body: NoticeRef):
+    adj = queries.get_adjustment(request.scope, pk)
+    access.require(request.scope, access.MANAGE, adj)
+    pub.set_notice(_actor(request), adj, queries.get_notice(request.scope, body.notice, access.MANAGE))
+    return adjustment_out(adj)
+
+
+@router.get("/zones/adjustments/{pk}/diff", response=DiffOut)
+def diff(request, pk: int):
+    adj = queries.get_adjustment(request.scope, pk)
+    d = queries.diff(adj, limit=LIMIT)
+    return {"households": d["households"], "people": d["people"],
+            "transitions": [{"from_type": t["from"].code if t["from"] else None,
+                             "to_type": t["to"].code if t["to"] else None,
+                             "households": t["households"], "people": t["people"]} for t in d["transitions"]],
+            "household_ids": [r["household"].id for r in d["rows"]],
+            "conflicts": [c["adjustment"].id for c in queries.conflicts(adj)] if adj.is_open else []}
+
+
+@router.post("/zones/adjustments/{pk}/publish", response=AdjustmentOut)
+def publish(request, pk: int):
+    adj = queries.get_adjustment(request.scope, pk)
+    return adjustment_out(pub.publish(_actor(request), adj))
+
+
+@router.post("/zones/adjustments/{pk}/schedule", response=AdjustmentOut)
+def schedule(request, pk: int, body: ScheduleIn):
+    adj = queries.get_adjustment(request.scope, pk)
+    return adjustment_out(pub.schedule(_actor(request), adj, body.at))
+
+
+@router.post("/zones/adjustments/{pk}/cancel", response=AdjustmentOut)
+def cancel(request, pk: int):
+    adj = queries.get_adjustment(request.scope, pk)
+    return adjustment_out(pub.cancel(_actor(request), adj))
+
+
+# --- households, lifting, cases ----------------------------------------------------------
+
+@router.get("/zones/households/{pk}", response=HouseholdZonesOut)
+def household(request, pk: int):
+    hh = _get(Household, pk)
+    history = queries.history(request.scope, hh)
+    now = next((z for z in history if z.until is None), None)
+    return {"household": hh.id, "now": hz_out(now) if now else None, "history": [hz_out(z) for z in history]}
+
+
+@router.get("/zones/lifting", response=list[RecommendationOut])
+def recommendations(request, place: int):
+    p = _place(request, place)
+    recs = lifting.recommendations(list(queries.designations(request.scope, p)[:200]))
+    return [{"designation": r.designation.id, "place": r.designation.place_id,
+             "place_name": r.designation.place.name, "zone_type": r.designation.zone_type.code,
+             "action": r.action, "to": r.to.code if r.to else None, "day": r.day,
+             "counted_from": r.counted_from, "reasons": r.reasons} for r in recs]
+
+
+@router.post("/zones/designations/{pk}/lift-draft", response={201: AdjustmentOut})
+def lift_draft(request, pk: int):
+    d = queries.get_designation(request.scope, pk)
+    return Status(201, adjustment_out(lift_actions.draft_from(_actor(request), d)))
+
+
+@router.post("/zones/cases", response={201: CaseOut})
+def report_case(request, body: CaseIn):
+    r = _get(Resident, body.resident)
+    case, proposal = escalate.record_case(_actor(request), r, confirmed_at=body.confirmed_at,
+                                          source=body.source[:80])
+    return Status(201, {"id": case.id, "resident": r.id, "confirmed_at": case.confirmed_at,
+                        "proposal": proposal.id if proposal else None})
+
+
+# --- health codes and the checkpoint -------------------------------------------------------
+
+@router.post("/zones/health-codes", response={201: ObservationOut})
+def observe(request, body: ObservationIn):
+    r = _get(Resident, body.resident)
+    place = _place(request, body.place, access.GATE) if body.place else None
+    o = gate.observe_code(_actor(request), r, body.colour, source=body.source, place=place,
+                          at=body.observed_at, client_id=body.client_id)
+    return Status(201, {"id": o.id, "resident": r.id, "colour": o.colour, "source": o.source,
+                        "observed_at": o.observed_at})
+
+
+def gate_out(e) -> dict:
+    return {"id": e.id, "gate": e.gate_id, "resident": e.resident_id, "name": e.name,
+            "direction": e.direction, "colour": e.colour, "temperature": e.temperature,
+            "allowed": e.allowed, "reason": e.reason, "zone_kind": e.zone_kind, "at": e.at}
+
+
+@router.post("/zones/checkpoints/{pk}/events", response={201: GateOut})
+def pass_gate(request, pk: int, body: GateIn):
+    g = _place(request, pk, access.GATE)
+    person = None
+    if body.resident is not None:
+        person = _get(Resident, body.resident)
+    elif body.person:
+        try:
+            person = queries.person_at_gate(request.scope, body.person)
+        except NotFound as e:
+            raise Invalid(fields={"person": [str(e.message)]}) from None
+    e = gate.pass_gate(_actor(request), g, direction=body.direction, client_id=body.client_id,
+                       resident=person, name=body.name, colour=body.colour,
+                       temperature=body.temperature, at=body.at)
+    return Status(201, gate_out(e))
+
+
+@router.get("/zones/checkpoints/{pk}/events", response=list[GateOut])
+def gate_log(request, pk: int, q: str = "", limit: int = Query(100, ge=1, le=LIMIT)):
+    g = _place(request, pk, access.GATE)
+    return [gate_out(e) for e in queries.gate_log(request.scope, g, q=q[:40])[:limit]]

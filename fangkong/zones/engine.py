@@ -1,0 +1,148 @@
+"""The one rule for a household's zone, used by the diff (before publishing) and by
+publishing (which writes `HouseholdZone`): the most severe designation in force over any of
+the household's levels (its unit, building, compound, grid, community, street, district)
+wins; between equally severe ones the most specific place, then the latest start.
+
+`plan(items, at)` works out the designations in force after an adjustment's items and the
+households whose zone changes, without writing anything."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from fangkong.core.tree import under as under_q  # noqa: F401 - the one subtree filter, used here and by the app
+from fangkong.registry.models import LEVEL_FIELDS, LEVELS, Household, Place
+
+from .models import AdjustmentItem, Designation, HouseholdZone, ZoneType
+
+DEPTH = {k.value: i for i, k in enumerate(LEVELS)}
+
+
+@dataclass
+class Planned:
+    """A designation as it will stand: an existing row, or one the adjustment creates."""
+
+    place: Place
+    zone_type: ZoneType
+    row: Designation | None = None  # None: created by the adjustment
+    item: AdjustmentItem | None = None
+
+    @property
+    def key(self):
+        return ("d", self.row.id) if self.row is not None else ("i", self.item.id)
+
+    def rank(self):
+        starts = self.row.starts_at.timestamp() if self.row is not None else float("inf")
+        return (self.zone_type.severity, DEPTH.get(self.place.kind, len(LEVELS)), starts)
+
+
+@dataclass
+class Plan:
+    at: object
+    households: list = field(default_factory=list)  # (id, levels tuple)
+    before: dict = field(default_factory=dict)  # household id → HouseholdZone or None
+    after: dict = field(default_factory=dict)  # household id → Planned or None
+
+    def changed(self) -> list[int]:
+        out = []
+        for hid, _levels in self.households:
+            old, new = self.before.get(hid), self.after.get(hid)
+            if not _same(old, new):
+                out.append(hid)
+        return out
+
+
+def _same(old: HouseholdZone | None, new: Planned | None) -> bool:
+    if old is None or new is None:
+        return old is None and new is None
+    return new.row is not None and old.designation_id == new.row.id
+
+
+def households_under(places) -> list[tuple[int, tuple]]:
+    q = Q(pk__in=[])
+    for p in places:
+        q |= under_q(p)
+    return [(row[0], row[1:]) for row in
+            Household.objects.filter(q).values_list("id", *LEVEL_FIELDS).order_by("id")]
+
+
+def in_force(level_ids, at=None) -> list[Designation]:
+    qs = Designation.objects.filter(ends_at=None, place_id__in=level_ids).select_related(
+        "place", "zone_type")
+    if at is not None:
+        qs = qs.filter(starts_at__lte=at)
+    return list(qs)
+
+
+def best(levels: tuple, by_place: dict) -> Planned | None:
+    found = None
+    for pid in levels:
+        for d in by_place.get(pid, ()):
+            if found is None or d.rank() > found.rank():
+                found = d
+    return found
+
+
+def plan(items: list[AdjustmentItem], at) -> Plan:
+    """The households the items touch, their zone now and after the items take effect."""
+    out = Plan(at=at)
+    places = {it.place_id: it.place for it in items}
+    out.households = households_under(places.values())
+    level_ids = {pid for _hid, levels in out.households for pid in levels if pid}
+    level_ids |= set(places)
+    ending = {it.designation_id for it in items if it.op in (AdjustmentItem.Op.LIFT,
+                                                             AdjustmentItem.Op.CHANGE)}
+    by_place: dict[int, list[Planned]] = {}
+    for d in in_force(level_ids):
+        if d.id not in ending:
+            by_place.setdefault(d.place_id, []).append(Planned(d.place, d.zone_type, row=d))
+    for it in items:
+        if it.op in (AdjustmentItem.Op.CREATE, AdjustmentItem.Op.CHANGE):
+            by_place.setdefault(it.place_id, []).append(Planned(it.place, it.zone_type, item=it))
+    ids = [hid for hid, _l in out.households]
+    out.before = {z.household_id: z for z in HouseholdZone.objects.filter(
+        household_id__in=ids, until=None).select_related("zone_type")} if ids else {}
+    for hid, levels in out.households:
+        out.after[hid] = best(levels, by_place)
+    return out
+
+
+def recompute_under(places, at) -> int:
+    """After designations changed (published): write the new zone of every household under
+    `places` whose zone changed. Returns how many changed. New rows go in through
+    `core.bulk` (COPY on PostgreSQL): sealing 50 buildings writes thousands of them."""
+    from fangkong.core import bulk
+
+    from .models import HouseholdZone as HZ
+
+    households = households_under(places)
+    if not households:
+        return 0
+    level_ids = {pid for _hid, levels in households for pid in levels if pid}
+    by_place: dict[int, list[Planned]] = {}
+    for d in in_force(level_ids, at):
+        by_place.setdefault(d.place_id, []).append(Planned(d.place, d.zone_type, row=d))
+    ids = [hid for hid, _l in households]
+    before = {z.household_id: z for z in HZ.objects.filter(household_id__in=ids, until=None)}
+    close, create, changed = [], [], 0
+    make = bulk.prototype(HZ, since=at, until=None)
+    for hid, levels in households:
+        new = best(levels, by_place)
+        old = before.get(hid)
+        if _same(old, new):
+            continue
+        changed += 1
+        if old is not None:
+            close.append(old.id)
+        if new is not None:
+            d = new.row
+            row = make()
+            row.household_id, row.zone_type_id, row.designation_id = hid, d.zone_type_id, d.id
+            row.kind, row.severity = d.zone_type.kind, d.zone_type.severity
+            for f, v in zip(LEVEL_FIELDS, levels, strict=True):
+                setattr(row, f, v)
+            create.append(row)
+    for i in range(0, len(close), 500):
+        HZ.objects.filter(id__in=close[i:i + 500]).update(until=at)
+    bulk.insert(HZ, create)
+    return changed

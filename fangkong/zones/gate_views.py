@@ -1,0 +1,133 @@
+"""The checkpoint at a gate (scan a code card or type an ID; entry or exit with the code's
+colour and temperature; refused with the reason) with its searchable, exportable log; and
+the map of buildings and compounds coloured by zone."""
+
+import datetime
+import uuid
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.views import page
+from fangkong.registry.models import Kind, Place
+
+from . import access, engine, queries
+from .actions import gate
+from .actions import shapes as shape_actions
+from .models import CheckpointEvent, CodeColour
+from .views import actor, flash_error, get_place
+
+
+def _gates(p: Place):
+    if p.kind == Kind.CHECKPOINT:
+        return [p]
+    return list(Place.objects.filter(engine.under_q(p), kind=Kind.CHECKPOINT).order_by("sort_key")[:50])
+
+
+@page
+def checkpoint(request, pk):
+    p = get_place(request, pk, access.GATE)
+    gates = _gates(p)
+    chosen = next((g for g in gates if str(g.id) == request.POST.get("gate", request.GET.get("gate", ""))),
+                  gates[0] if gates else None)
+    result, errors = None, {}
+    if request.method == "POST":
+        if chosen is None:
+            raise NotFound()
+        try:
+            person = None
+            text = (request.POST.get("person") or "").strip()
+            if text:
+                try:
+                    person = queries.person_at_gate(request.scope, text)
+                except NotFound as e:  # said beside the box, not as a missing page
+                    raise Invalid(fields={"person": [str(e.message)]}) from None
+            result = gate.pass_gate(actor(request), chosen, direction=request.POST.get("direction", ""),
+                                    client_id=request.POST.get("client_id") or uuid.uuid4(), resident=person,
+                                    name=request.POST.get("name", ""), colour=request.POST.get("colour", ""),
+                                    temperature=request.POST.get("temperature"))
+        except Invalid as e:
+            errors = e.fields or {"person": [str(e.message)]}
+    q = (request.GET.get("q") or "").strip()[:40]
+    log = queries.gate_log(request.scope, chosen or p, q=q)
+    return render(request, "zones/checkpoint.html", {
+        "place": p, "gates": gates, "gate": chosen, "result": result, "errors": errors, "q": q,
+        "log": list(log[:100]), "colours": CodeColour.choices, "client_id": uuid.uuid4(),
+        "zone": queries.household_zone(result.household_id) if result and result.household_id else None})
+
+
+@page
+def checkpoint_export(request, pk):
+    from fangkong.registry.exporter import rows_xlsx
+
+    p = get_place(request, pk, access.GATE)
+    q = (request.GET.get("q") or "").strip()[:40]
+    rows = list(queries.gate_log(request.scope, p, q=q)[:20000])
+    header = [_("Time"), _("Gate"), _("Person"), _("Direction"), _("Health code"), _("Temperature"),
+              _("Zone"), _("Allowed"), _("Reason")]
+    kinds = dict(CheckpointEvent._meta.get_field("zone_kind").choices)
+    data = [[timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M"), e.gate.name, e.name,
+             e.get_direction_display(), e.get_colour_display() if e.colour else "",
+             str(e.temperature or ""), str(kinds.get(e.zone_kind, "")) if e.zone_kind else "",
+             _("yes") if e.allowed else _("no"), e.reason] for e in rows]
+    record(actor(request), "zones.gate.export", p, {"rows": len(data), "q": q})
+    title = _("%(place)s checkpoint log, %(when)s") % {"place": p.name,
+                                                       "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+    resp = HttpResponse(rows_xlsx(title, header, data),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    fname = quote(f"{p.name}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{fname}"
+    return resp
+
+
+@page
+@require_POST
+def codes_import(request, pk):
+    """A city's health-code file for the people under this place (all or nothing)."""
+    from fangkong.core.uploads import read_upload
+
+    p = get_place(request, pk, access.GATE)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise Invalid(fields={"file": [_("Choose the file.")]})
+        n = gate.import_codes(actor(request), p, read_upload(upload, settings.FANGKONG_LAB_FILE_MAX_BYTES))
+        messages.success(request, _("%(n)d health-code colours recorded.") % {"n": n})
+    except Invalid as e:  # FileRefused and FileRejected too: each problem named
+        flash_error(request, e)
+    return redirect("zones_gate", pk=p.id)
+
+
+@page
+def map_page(request, pk):
+    p = get_place(request, pk)
+    errors = {}
+    can_edit = request.scope.allows(access.MANAGE, p)
+    if request.method == "POST":
+        if not can_edit:
+            raise NotFound()
+        try:
+            n = shape_actions.import_geojson(actor(request), p, request.POST.get("geojson", ""))
+            messages.success(request, _("%(n)d shapes saved.") % {"n": n})
+            return redirect("zones_map", pk=p.id)
+        except Invalid as e:
+            errors = e.fields
+            flash_error(request, e)
+    return render(request, "zones/map.html", {
+        "place": p, "can_edit": can_edit, "errors": errors, "figures": queries.figures(p),
+        "can_gate": request.scope.allows(access.GATE, p),
+        "tiles": getattr(settings, "FANGKONG_MAP_TILES", ""), "today": datetime.date.today()})
+
+
+@page
+def map_data(request, pk):
+    p = get_place(request, pk)
+    return JsonResponse(queries.map_features(p), json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,417 @@
+"""Risk zones (封控区 / 管控区 / 防范区): the policy as rows, notices, adjustments, designations
+over any node, and each household's zone materialised with its history.
+
+- `Policy` → `ZoneType` (names, severity, movement rule, testing cadence, pool size, door
+  services, escalation) → `LiftRule` (clean days, the final round's day, step down or lift).
+  Three presets are shipped (`presets.py`); exactly one policy is active.
+- A `Designation` puts a zone type on one node (a unit, building, compound, community or a
+  non-residential place) from `starts_at` until `ends_at`. Designations are only made,
+  changed and ended by publishing an `Adjustment` (a draft of several `AdjustmentItem`s
+  under one `Notice`), at once or at its scheduled minute.
+- `HouseholdZone` is the household's zone, materialised when an adjustment is published:
+  the most severe designation over any of its levels. One row per household and period
+  (`until` NULL for the current one), with level columns, so "who is sealed now in district
+  D" is one indexed query.
+- `HealthCode` (current colour per person) and `PoolingRule` moved here from screening
+  (their tables keep their names); `HealthCodeObservation` is every colour seen, and
+  `CheckpointEvent` the gate's log.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.registry.models import Levels
+
+
+class ZoneKind(models.TextChoices):
+    """What a zone type means for the rest of Fangkong (the behaviour class)."""
+
+    NONE = "", _("No zone")
+    SEALED = "sealed", _("Sealed area")
+    CONTROLLED = "controlled", _("Controlled area")
+    PRECAUTION = "precaution", _("Precaution area")
+
+
+class Group(models.TextChoices):
+    GENERAL = "general", _("General population")
+    KEY = "key", _("Key group")
+    RED_YELLOW = "red_yellow", _("Red or yellow health code")
+
+
+class CodeColour(models.TextChoices):
+    GREEN = "green", _("Green")
+    YELLOW = "yellow", _("Yellow")
+    RED = "red", _("Red")
+
+
+class PoolingRule(models.Model):
+    """The pooling policy: pool size by zone kind and group. Editable without code (admin);
+    the defaults (sealed 1, controlled 10, precaution 20, key groups and red/yellow codes
+    1) were written by screening's migration. Outside any zone the round's own size applies."""
+
+    zone_type = models.CharField(_("zone type"), max_length=20, choices=ZoneKind.choices)
+    group = models.CharField(_("group"), max_length=20, choices=Group.choices)
+    pool_size = models.PositiveSmallIntegerField(_("pool size"))
+
+    class Meta:
+        db_table = "screening_poolingrule"
+        constraints = [models.UniqueConstraint(fields=["zone_type", "group"],
+                                               name="poolingrule_unique")]
+
+    def __str__(self):
+        return f"{self.zone_type}/{self.group}: {self.pool_size}"
+
+
+class HealthCode(models.Model):
+    """The health-code colour last observed for a resident (Fangkong records, never issues,
+    codes). The station refuses a red or yellow code in a pooled tube; the call-out rules
+    and the checkpoint read it. Every observation is kept in `HealthCodeObservation`."""
+
+    resident = models.OneToOneField("registry.Resident", models.CASCADE, related_name="+",
+                                    primary_key=True)
+    colour = models.CharField(max_length=10, choices=CodeColour.choices)
+    observed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        db_table = "screening_healthcode"
+
+    def __str__(self):
+        return f"{self.resident_id}: {self.colour}"
+
+
+class Source(models.TextChoices):
+    SAMPLING = "sampling", _("Sampling point")
+    CHECKPOINT = "checkpoint", _("Checkpoint")
+    IMPORT = "import", _("City file import")
+    MANUAL = "manual", _("Entered by hand")
+
+
+class HealthCodeObservation(Levels):
+    resident = models.ForeignKey("registry.Resident", models.CASCADE, related_name="+")
+    colour = models.CharField(_("colour"), max_length=10, choices=CodeColour.choices)
+    observed_at = models.DateTimeField(_("observed at"), default=timezone.now)
+    place = models.ForeignKey("registry.Place", models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    recorded_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    client_id = models.UUIDField(null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-observed_at", "-id"]
+        indexes = [models.Index(fields=["resident", "observed_at"], name="hcobs_resident_idx"),
+                   models.Index(fields=["community", "observed_at"], name="hcobs_comm_idx")]
+
+
+# --- policy ------------------------------------------------------------------------
+
+def _local(zh, en):
+    return zh if (translation.get_language() or "zh").startswith("zh") else (en or zh)
+
+
+class Policy(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    basis = models.CharField(_("basis"), max_length=300, blank=True)  # the documents it follows
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True),
+                                               name="policy_one_active")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return _local(self.name_zh, self.name_en)
+
+
+class ZoneType(models.Model):
+    """A zone type of a policy with its rules as data."""
+
+    policy = models.ForeignKey(Policy, models.CASCADE, related_name="types")
+    code = models.SlugField(_("code"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=20, choices=ZoneKind.choices[1:])
+    name_zh = models.CharField(_("name (Chinese)"), max_length=40)
+    name_en = models.CharField(_("name (English)"), max_length=40)
+    severity = models.PositiveSmallIntegerField(_("severity"))  # higher is stricter
+    colour = models.CharField(_("colour"), max_length=7, default="#c0392b")
+    movement_zh = models.CharField(_("movement rule (Chinese)"), max_length=200)
+    movement_en = models.CharField(_("movement rule (English)"), max_length=200)
+    cadence_zh = models.CharField(_("testing cadence (Chinese)"), max_length=200, blank=True)
+    cadence_en = models.CharField(_("testing cadence (English)"), max_length=200, blank=True)
+    pcr_per_week = models.PositiveSmallIntegerField(_("PCR rounds a week"), default=0)
+    antigen_per_week = models.PositiveSmallIntegerField(_("antigen tests a week"), default=0)
+    pool_size = models.PositiveSmallIntegerField(_("people per tube"), default=10)
+    door_services = models.BooleanField(_("services come to the door"), default=False)
+    home_sampling = models.BooleanField(_("sampled at home"), default=False)
+    may_leave_home = models.BooleanField(_("may leave home"), default=True)
+    may_leave_area = models.BooleanField(_("may leave the area"), default=True)
+    # controlled: one person per household every N days may collect goods at a set place
+    collect_every_days = models.PositiveSmallIntegerField(_("one collector per household every N days"),
+                                                          null=True, blank=True)
+    called_out = models.BooleanField(_("residents may be called out as volunteers"), default=True)
+    escalate_to = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+",
+                                    verbose_name=_("a case inside makes it"))
+    escalate_scope = models.CharField(_("escalation covers"), max_length=20, default="building",
+                                      help_text=_("building, unit or the whole designation"))
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["policy_id", "-severity"]
+        constraints = [models.UniqueConstraint(fields=["policy", "code"], name="zonetype_unique")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return _local(self.name_zh, self.name_en)
+
+    @property
+    def movement(self):
+        return _local(self.movement_zh, self.movement_en)
+
+    @property
+    def cadence(self):
+        return _local(self.cadence_zh, self.cadence_en)
+
+
+class LiftRule(models.Model):
+    """When a designation of `zone_type` may be stepped down or lifted: `clean_days` days
+    without a new case inside it (counted from the case, or from the start of the zone when
+    there was none), and, when `round_day` is set, an all-negative round held on or after
+    that day of the count. `after`: the rule applies only to a designation stepped down
+    from that type (June 2022: medium after high needs 3 more days, 10 in all)."""
+
+    class Outcome(models.TextChoices):
+        STEP_DOWN = "step_down", _("Step down")
+        LIFT = "lift", _("Lift")
+
+    zone_type = models.ForeignKey(ZoneType, models.CASCADE, related_name="lift_rules")
+    after = models.ForeignKey(ZoneType, models.CASCADE, null=True, blank=True, related_name="+")
+    clean_days = models.PositiveSmallIntegerField(_("days without a new case"))
+    round_day = models.PositiveSmallIntegerField(_("all-negative round on or after day"),
+                                                 null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    to = models.ForeignKey(ZoneType, models.CASCADE, null=True, blank=True, related_name="+")
+    note_zh = models.CharField(max_length=200, blank=True)
+    note_en = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["zone_type_id", "id"]
+
+    def __str__(self):
+        return f"{self.zone_type_id}: {self.clean_days} → {self.outcome}"
+
+    @property
+    def note(self):
+        return _local(self.note_zh, self.note_en)
+
+
+# --- notices, adjustments, designations ---------------------------------------------
+
+class Notice(Levels):
+    """通告: the public notice a change of zones comes from."""
+
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+",
+                              verbose_name=_("issued for"))
+    number = models.CharField(_("number"), max_length=40)
+    issued_by = models.CharField(_("issued by"), max_length=80)
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(_("text"), blank=True)
+    effective_at = models.DateTimeField(_("takes effect"))
+    created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-effective_at", "-id"]
+        indexes = [models.Index(fields=["community", "effective_at"], name="notice_comm_idx"),
+                   models.Index(fields=["street", "effective_at"], name="notice_street_idx")]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+
+class Adjustment(Levels):
+    """A dynamic adjustment: designations created, changed and lifted together, published
+    at once or at `effective_at` by the worker."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Reason(models.TextChoices):
+        MANUAL = "manual", _("Drawn by hand")
+        ESCALATION = "escalation", _("Escalation after a case")
+        LIFTING = "lifting", _("Lifting recommendation")
+
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+",
+                              verbose_name=_("for"))
+    notice = models.ForeignKey(Notice, models.PROTECT, null=True, blank=True,
+                               related_name="adjustments")
+    title = models.CharField(_("title"), max_length=120)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    reason = models.CharField(max_length=12, choices=Reason.choices, default=Reason.MANUAL)
+    why = models.CharField(_("why"), max_length=300, blank=True)
+    case = models.ForeignKey("zones.ZoneCase", models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    effective_at = models.DateTimeField(_("takes effect"), null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    households_changed = models.PositiveIntegerField(default=0)
+    failure = models.CharField(max_length=300, blank=True)  # why the worker could not publish it
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "effective_at"], name="adjust_due_idx",
+                                condition=Q(state="scheduled")),
+                   models.Index(fields=["community", "state"], name="adjust_comm_idx")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self):
+        return self.state in (self.State.DRAFT, self.State.SCHEDULED)
+
+
+class Designation(Levels):
+    """A zone type on one node from `starts_at` until `ends_at` (NULL while in force)."""
+
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")
+    zone_type = models.ForeignKey(ZoneType, models.PROTECT, related_name="+")
+    notice = models.ForeignKey(Notice, models.PROTECT, null=True, blank=True, related_name="+")
+    adjustment = models.ForeignKey(Adjustment, models.PROTECT, related_name="created")
+    ended_by = models.ForeignKey(Adjustment, models.PROTECT, null=True, blank=True,
+                                 related_name="ended")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    # where the lifting count starts (a step-down keeps its predecessor's), and what it came from
+    clock_from = models.DateTimeField()
+    stepped_from = models.ForeignKey(ZoneType, models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    previous = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["place"], name="desig_current_idx",
+                                condition=Q(ends_at=None)),
+                   models.Index(fields=["community", "starts_at"], name="desig_comm_idx"),
+                   models.Index(fields=["district", "starts_at"], name="desig_district_idx")]
+
+    def __str__(self):
+        return f"{self.place_id}: {self.zone_type_id}"
+
+    @property
+    def current(self):
+        return self.ends_at is None
+
+
+class AdjustmentItem(models.Model):
+    class Op(models.TextChoices):
+        CREATE = "create", _("Designate")
+        CHANGE = "change", _("Change type")
+        LIFT = "lift", _("Lift")
+
+    adjustment = models.ForeignKey(Adjustment, models.CASCADE, related_name="items")
+    op = models.CharField(max_length=10, choices=Op.choices)
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")
+    designation = models.ForeignKey(Designation, models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    zone_type = models.ForeignKey(ZoneType, models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["adjustment", "place"],
+                                               name="adjustitem_one_per_place")]
+
+    def __str__(self):
+        return f"{self.op} {self.place_id}"
+
+
+class HouseholdZone(Levels):
+    """A household's zone over a period: the most severe designation covering it."""
+
+    household = models.ForeignKey("registry.Household", models.CASCADE, related_name="zones")
+    zone_type = models.ForeignKey(ZoneType, models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=ZoneKind.choices)
+    severity = models.PositiveSmallIntegerField()
+    designation = models.ForeignKey(Designation, models.PROTECT, related_name="+")
+    since = models.DateTimeField()
+    until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-since", "-id"]
+        constraints = [models.UniqueConstraint(fields=["household"], condition=Q(until=None),
+                                               name="hhzone_one_current")]
+        indexes = [models.Index(fields=[f, "kind"], name=f"hhzone_{f}_now_idx", condition=Q(until=None))
+                   for f in ("district", "street", "community", "building")] + [
+            models.Index(fields=["household", "since"], name="hhzone_history_idx")]
+
+
+class ZoneCase(Levels):
+    """A confirmed case (from a follow-up in screening, or reported by the health authority):
+    restarts the lifting count of every zone over the household and proposes escalation."""
+
+    resident = models.ForeignKey("registry.Resident", models.PROTECT, related_name="+")
+    household = models.ForeignKey("registry.Household", models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("confirmed at"))
+    source = models.CharField(_("source"), max_length=80)
+    source_ref = models.CharField(max_length=60, null=True, blank=True, unique=True)
+    recorded_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-confirmed_at"]
+        indexes = [models.Index(fields=["community", "confirmed_at"], name="zcase_comm_idx")]
+
+
+class CheckpointEvent(Levels):
+    """One person through (or refused at) a gate: the gate's log."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("Entry")
+        OUT = "out", _("Exit")
+
+    gate = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")
+    resident = models.ForeignKey("registry.Resident", models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    household_id = models.BigIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=50, blank=True)  # as seen, for a visitor not on the roll
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    colour = models.CharField(max_length=10, choices=CodeColour.choices, blank=True)
+    temperature = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    allowed = models.BooleanField()
+    reason = models.CharField(max_length=200, blank=True)
+    zone_kind = models.CharField(max_length=20, choices=ZoneKind.choices, blank=True)
+    recorded_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    client_id = models.UUIDField(unique=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["gate", "at"], name="gate_log_idx"),
+                   models.Index(fields=["resident", "direction", "at"], name="gate_person_idx")]
+
+
+class Shape(models.Model):
+    """A building's or compound's outline or point on the map (GeoJSON geometry)."""
+
+    place = models.OneToOneField("registry.Place", models.CASCADE, primary_key=True,
+                                 related_name="+")
+    geometry = models.JSONField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return str(self.place_id)

@@ -1,0 +1,404 @@
+"""Reads of the zones app (never writes; never imports actions).
+
+The rest of Fangkong asks here: a household's zone (`household_zone`, one indexed row),
+whether a person may be called out (`call_out_refusal`), the pool size and home sampling
+for a household (`pool_size_for`, `home_sampling`), and whether a place lies in a sealed
+area (`sealed_over`)."""
+
+from collections import Counter
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from fangkong.core.errors import NotFound
+from fangkong.registry.models import LEVEL_FIELDS, Place, Resident
+from fangkong.registry.queries import counts as counting
+
+from . import access, engine
+from .models import (
+    Adjustment,
+    CheckpointEvent,
+    Designation,
+    Group,
+    HealthCode,
+    HouseholdZone,
+    Notice,
+    Policy,
+    PoolingRule,
+    Shape,
+    ZoneCase,
+    ZoneKind,
+    ZoneType,
+)
+
+State = Adjustment.State
+
+
+# --- policy ------------------------------------------------------------------------------
+
+def active_policy() -> Policy | None:
+    return Policy.objects.filter(is_active=True).first()
+
+
+def zone_types(policy: Policy | None = None) -> list[ZoneType]:
+    policy = policy or active_policy()
+    if policy is None:
+        return []
+    return list(policy.types.prefetch_related("lift_rules__to", "lift_rules__after")
+                .select_related("escalate_to").order_by("-severity"))
+
+
+# --- a household's zone (used by the other apps) --------------------------------------
+
+def household_zone(household_id) -> HouseholdZone | None:
+    return HouseholdZone.objects.filter(household_id=household_id, until=None) \
+        .select_related("zone_type").first()
+
+
+ZONE_NOW = """
+SELECT z.kind, t.code, t.pool_size, t.home_sampling, t.called_out, t.may_leave_home
+FROM zones_householdzone z JOIN zones_zonetype t ON t.id = z.zone_type_id
+WHERE z.household_id = %s AND z.until IS NULL
+"""
+
+
+def zone_now(household_id) -> tuple | None:
+    """The scan path's question, one prepared statement on the partial unique index: (kind,
+    type code, pool size, home sampling, called out, may leave home), or None outside any
+    zone. `household_zone` is the same row as a model, for pages."""
+    from fangkong.core.db import prepared_cursor
+
+    with prepared_cursor() as cur:
+        cur.execute(ZONE_NOW, [household_id])
+        return cur.fetchone()
+
+
+def zones_of(household_ids) -> dict[int, HouseholdZone]:
+    ids = list({h for h in household_ids if h})
+    if not ids:
+        return {}
+    return {z.household_id: z for z in HouseholdZone.objects.filter(
+        household_id__in=ids, until=None).select_related("zone_type")}
+
+
+def call_out_refusal(household_id, id_hash=None) -> str:
+    """Why a person may not be called out as a volunteer ('' if they may): their household
+    is in a zone whose people stay home, or their health code is not green."""
+    z = household_zone(household_id) if household_id else None
+    if z is not None and not z.zone_type.called_out:
+        return _("Lives in a %(zone)s (%(rule)s): not called out.") % {
+            "zone": z.zone_type.name, "rule": z.zone_type.movement}
+    if id_hash:
+        hc = HealthCode.objects.filter(resident__id_hash=id_hash).exclude(colour="green").first()
+        if hc is not None:
+            return _("Health code %(colour)s: not called out until it is green.") % {
+                "colour": hc.get_colour_display()}
+    return ""
+
+
+def kept_home(household_field="household_id", id_hash_field="id_hash"):
+    """A filter expression for rows (volunteers…) of people who must not be called out:
+    their household's zone keeps them home, or their health code is red or yellow."""
+    from django.db.models import Exists, OuterRef
+
+    zone = HouseholdZone.objects.filter(household_id=OuterRef(household_field), until=None,
+                                        zone_type__called_out=False)
+    code = HealthCode.objects.filter(resident__id_hash=OuterRef(id_hash_field),
+                                     colour__in=["red", "yellow"])
+    return Exists(zone) | Exists(code)
+
+
+def pool_size_for(household_id, group: str = Group.GENERAL, default: int = 10) -> int:
+    """People per tube for a person of this household: the pooling rules by zone kind and
+    group; outside any zone the round's size (`default`); red/yellow codes and key groups 1."""
+    z = household_zone(household_id) if household_id else None
+    kind = z.kind if z else ZoneKind.NONE
+    if group != Group.GENERAL:
+        rule = PoolingRule.objects.filter(zone_type__in=[kind, ZoneKind.SEALED], group=group).first()
+        return rule.pool_size if rule else 1
+    if not kind:
+        return default
+    rule = PoolingRule.objects.filter(zone_type=kind, group=group).first()
+    return min(rule.pool_size, z.zone_type.pool_size) if rule else z.zone_type.pool_size
+
+
+def home_sampled(household_field="household_id"):
+    """A filter expression for rows (residents…) whose household's zone is sampled at home."""
+    from django.db.models import Exists, OuterRef
+
+    return Exists(HouseholdZone.objects.filter(household_id=OuterRef(household_field), until=None,
+                                               zone_type__home_sampling=True))
+
+
+def home_sampling(household_id) -> bool:
+    z = household_zone(household_id) if household_id else None
+    return bool(z and z.zone_type.home_sampling)
+
+
+def sealed_over(place: Place) -> Designation | None:
+    """The designation that keeps people at home over `place` (its own or an ancestor's)."""
+    ids = [v for v in (getattr(place, f, None) for f in LEVEL_FIELDS) if v] + [place.id]
+    if place.parent_id:
+        ids.append(place.parent_id)
+    return Designation.objects.filter(ends_at=None, place_id__in=ids, zone_type__may_leave_home=False) \
+        .select_related("zone_type", "place").order_by("-zone_type__severity").first()
+
+
+def person_at_gate(scope, text: str) -> Resident:
+    """The resident whose printed or phone code was scanned, or whose ID number was typed,
+    among the people the user may check at a gate (NotFound otherwise, alike)."""
+    from fangkong.core import pii
+    from fangkong.registry.cards import parse_code, residents_by_token
+
+    base = Resident.objects.filter(scope.q(access.GATE))
+    token = parse_code(text, bare=True)
+    if token is not None:
+        found = residents_by_token(base, [token]).first()
+    else:
+        from django.core.exceptions import ValidationError
+
+        try:
+            number = pii.validate_id_number(text)
+        except ValidationError:
+            raise NotFound(_("This is neither a personal code nor a valid ID number.")) from None
+        found = base.filter(id_hash=pii.lookup_hash(number)).first()
+    if found is None:
+        raise NotFound(_("No person with this code or ID number here."))
+    return found
+
+
+def health_code(resident_id) -> HealthCode | None:
+    return HealthCode.objects.filter(resident_id=resident_id).first()
+
+
+# --- lists -------------------------------------------------------------------------------
+
+def _get(qs, scope, pk, perm=access.VIEW):
+    try:
+        obj = qs.get(pk=int(pk))
+    except (ValueError, TypeError, qs.model.DoesNotExist):
+        raise NotFound() from None
+    access.require(scope, perm, obj)
+    return obj
+
+
+def designations(scope, node: Place | None = None, *, current=True):
+    qs = Designation.objects.filter(scope.q(access.VIEW)).select_related("place", "zone_type", "notice")
+    if node is not None:
+        qs = qs.filter(engine.under_q(node) | Q(place=node))
+    if current:
+        qs = qs.filter(ends_at=None)
+    return qs.order_by("-zone_type__severity", "place__sort_key", "id")
+
+
+def get_designation(scope, pk, perm=access.VIEW) -> Designation:
+    return _get(Designation.objects.select_related("place", "zone_type", "notice"), scope, pk, perm)
+
+
+def notices(scope):
+    return Notice.objects.filter(scope.q(access.VIEW)).select_related("place")
+
+
+def get_notice(scope, pk, perm=access.VIEW) -> Notice:
+    return _get(Notice.objects.select_related("place"), scope, pk, perm)
+
+
+def adjustments(scope, states=None):
+    qs = Adjustment.objects.filter(scope.q(access.VIEW)).select_related("place", "notice", "case")
+    if states:
+        qs = qs.filter(state__in=states)
+    return qs
+
+
+def get_adjustment(scope, pk, perm=access.VIEW) -> Adjustment:
+    return _get(Adjustment.objects.select_related("place", "notice"), scope, pk, perm)
+
+
+def items(adj: Adjustment):
+    return list(adj.items.select_related("place", "zone_type", "designation__zone_type"))
+
+
+def cases(scope, node: Place | None = None):
+    qs = ZoneCase.objects.filter(scope.q(access.VIEW)).select_related("resident")
+    return qs.filter(engine.under_q(node)) if node is not None else qs
+
+
+def history(scope, household) -> list[HouseholdZone]:
+    access.require(scope, access.VIEW, household)
+    return list(HouseholdZone.objects.filter(household=household).select_related(
+        "zone_type", "designation__notice", "designation__place").order_by("-since", "-id")[:100])
+
+
+# --- figures -----------------------------------------------------------------------------
+
+def figures(node: Place) -> list[dict]:
+    """Households and people in each zone type now under `node` (people: residents who
+    count). One grouped query on the level-indexed current rows."""
+    q = engine.under_q(node)
+    hh = dict(HouseholdZone.objects.filter(q, until=None).values("zone_type_id")
+              .annotate(n=Count("id")).values_list("zone_type_id", "n"))
+    people = dict(Resident.objects.filter(engine.under_q(node), counting(), household__zones__until=None)
+                  .values("household__zones__zone_type_id").annotate(n=Count("id"))
+                  .values_list("household__zones__zone_type_id", "n"))
+    types = {t.id: t for t in ZoneType.objects.filter(id__in=set(hh) | set(people))}
+    return sorted(({"zone_type": types[k], "households": hh.get(k, 0), "people": people.get(k, 0)}
+                   for k in types), key=lambda r: -r["zone_type"].severity)
+
+
+def cadence(node: Place, start=None, days: int = 7) -> list[dict]:
+    """The testing the zones under `node` call for in the coming days, from each zone type's
+    cadence (PCR rounds and antigen tests a week, spread evenly over the week): one row per
+    day with the zone types that need PCR and those that need antigen that day."""
+    import datetime
+
+    from django.utils import timezone
+
+    start = start or timezone.localdate()
+    types = [f["zone_type"] for f in figures(node) if f["households"]]
+    out = []
+    for i in range(days):
+        day = start + datetime.timedelta(days=i)
+        pcr, antigen = [], []
+        for t in types:
+            wd = (day - start).days % 7
+            pcr_days = {round(k * 7 / t.pcr_per_week) % 7 for k in range(t.pcr_per_week)} if t.pcr_per_week else set()
+            free = [d for d in range(7) if d not in pcr_days]
+            if wd in pcr_days:
+                pcr.append(t)
+            elif wd in free[:t.antigen_per_week]:
+                antigen.append(t)
+        if pcr or antigen:
+            out.append({"day": day, "pcr": pcr, "antigen": antigen})
+    return out
+
+
+def who_now(node: Place, kind: str):
+    """The current zone rows of kind `kind` under `node` (one indexed query)."""
+    return HouseholdZone.objects.filter(engine.under_q(node), until=None, kind=kind)
+
+
+# --- the diff and conflicts of an adjustment --------------------------------------------------
+
+def diff(adj: Adjustment, *, limit=200) -> dict:
+    """Which households and how many people change zone, from what to what."""
+    from django.utils import timezone
+
+    its = items(adj)
+    if adj.state == State.PUBLISHED:
+        return _published_diff(adj, its, limit)
+    plan = engine.plan(its, adj.effective_at or timezone.now())
+    changed = plan.changed()
+    people = dict(Resident.objects.filter(counting(), household_id__in=changed).values("household_id")
+                  .annotate(n=Count("id")).values_list("household_id", "n")) if changed else {}
+    moves = Counter()
+    heads = Counter()
+    for hid in changed:
+        old, new = plan.before.get(hid), plan.after.get(hid)
+        key = (old.zone_type if old else None, new.zone_type if new else None)
+        moves[key] += 1
+        heads[key] += people.get(hid, 0)
+    transitions = [{"from": k[0], "to": k[1], "households": n, "people": heads[k]}
+                   for k, n in sorted(moves.items(), key=lambda kv: -kv[1])]
+    rows = []
+    if changed:
+        from fangkong.registry.models import Household
+
+        show = changed[:limit]
+        hhs = {h.id: h for h in Household.objects.filter(id__in=show).select_related("place")}
+        for hid in show:
+            old, new = plan.before.get(hid), plan.after.get(hid)
+            rows.append({"household": hhs[hid], "people": people.get(hid, 0),
+                         "from": old.zone_type if old else None, "to": new.zone_type if new else None})
+    return {"households": len(changed), "people": sum(people.values()), "transitions": transitions,
+            "rows": rows, "more": max(0, len(changed) - limit), "touched": len(plan.households)}
+
+
+def _published_diff(adj: Adjustment, its, limit) -> dict:
+    """What a published adjustment changed, read back from the households' history (the
+    zones that ended and began at its minute under its places)."""
+    from fangkong.registry.models import Household
+
+    q = Q(pk__in=[])
+    for it in its:
+        q |= engine.under_q(it.place)
+    at = adj.effective_at
+    new = {z.household_id: z for z in HouseholdZone.objects.filter(q, since=at).select_related("zone_type")}
+    old = {z.household_id: z for z in HouseholdZone.objects.filter(q, until=at).select_related("zone_type")}
+    changed = sorted(set(new) | set(old))
+    people = dict(Resident.objects.filter(counting(), household_id__in=changed).values("household_id")
+                  .annotate(n=Count("id")).values_list("household_id", "n")) if changed else {}
+    moves, heads = Counter(), Counter()
+    for hid in changed:
+        key = (old[hid].zone_type if hid in old else None, new[hid].zone_type if hid in new else None)
+        moves[key] += 1
+        heads[key] += people.get(hid, 0)
+    hhs = {h.id: h for h in Household.objects.filter(id__in=changed[:limit]).select_related("place")}
+    rows = [{"household": hhs[hid], "people": people.get(hid, 0),
+             "from": old[hid].zone_type if hid in old else None,
+             "to": new[hid].zone_type if hid in new else None} for hid in changed[:limit]]
+    return {"households": len(changed), "people": sum(people.values()),
+            "transitions": [{"from": k[0], "to": k[1], "households": n, "people": heads[k]}
+                            for k, n in sorted(moves.items(), key=lambda kv: -kv[1])],
+            "rows": rows, "more": max(0, len(changed) - limit), "touched": len(changed)}
+
+
+def conflicts(adj: Adjustment) -> list[dict]:
+    """Other open adjustments (draft or scheduled) naming a place on the same branch of
+    the tree: which one publishes last decides, so they are shown before publishing."""
+    mine = items(adj)
+    if not mine:
+        return []
+    others = Adjustment.objects.filter(state__in=[State.DRAFT, State.SCHEDULED]).exclude(pk=adj.pk)
+    if adj.district_id:
+        others = others.filter(district_id=adj.district_id)
+    out = []
+    for other in others.prefetch_related("items__place"):
+        clash = [(a.place, b.place) for a in mine for b in other.items.all()
+                 if _related(a.place, b.place)]
+        if clash:
+            out.append({"adjustment": other, "places": clash})
+    return out
+
+
+def _related(a: Place, b: Place) -> bool:
+    def under(x, root):
+        return x.id == root.id or (root.kind in engine.DEPTH and getattr(x, f"{root.kind}_id") == root.id)
+
+    return under(a, b) or under(b, a)
+
+
+# --- the gate's log and the map ----------------------------------------------------------
+
+def gate_log(scope, node: Place | None = None, *, q="", day=None):
+    qs = CheckpointEvent.objects.filter(scope.q(access.GATE)).select_related("gate")
+    if node is not None:
+        qs = qs.filter(engine.under_q(node) | Q(gate=node))
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(reason__icontains=q) | Q(gate__name__icontains=q))
+    if day is not None:
+        qs = qs.filter(at__date=day)
+    return qs
+
+
+def map_features(node: Place) -> dict:
+    """GeoJSON of the buildings and compounds under `node` that have a shape, each with its
+    zone (most severe over it) and how many households and people are in each zone."""
+    shapes = list(Shape.objects.filter(engine.under_q(node, "place__")).select_related("place"))
+    feats = []
+    for s in shapes:
+        p = s.place
+        d = sealed_or_any_over(p)
+        figs = figures(p) if p.kind in engine.DEPTH else []
+        feats.append({"type": "Feature", "geometry": s.geometry, "properties": {
+            "id": p.id, "name": p.name, "kind": p.kind,
+            "zone": d.zone_type.name if d else "", "colour": d.zone_type.colour if d else "#7f8c8d",
+            "counts": [{"zone": f["zone_type"].name, "households": f["households"],
+                        "people": f["people"]} for f in figs]}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def sealed_or_any_over(place: Place) -> Designation | None:
+    """The most severe designation in force over `place` itself or its ancestors."""
+    ids = [v for v in (getattr(place, f, None) for f in LEVEL_FIELDS) if v] + [place.id]
+    return Designation.objects.filter(ends_at=None, place_id__in=ids).select_related("zone_type") \
+        .order_by("-zone_type__severity").first()

@@ -1,0 +1,252 @@
+"""Shapes of the zones API. Inputs check JSON types only (unknown fields refused); the rules
+on values run inside the actions, so the pages and the API answer alike."""
+
+import datetime
+from decimal import Decimal
+
+from ninja import Schema
+
+from fangkong.registry.schemas import StrictIn
+
+
+class LiftRuleOut(Schema):
+    after: str | None
+    clean_days: int
+    round_day: int | None
+    outcome: str
+    to: str | None
+    note: str
+
+
+class ZoneTypeOut(Schema):
+    id: int
+    code: str
+    kind: str
+    name: str
+    name_zh: str
+    name_en: str
+    severity: int
+    colour: str
+    movement: str
+    cadence: str
+    pcr_per_week: int
+    antigen_per_week: int
+    pool_size: int
+    door_services: bool
+    home_sampling: bool
+    may_leave_home: bool
+    may_leave_area: bool
+    collect_every_days: int | None
+    called_out: bool
+    escalate_to: str | None
+    escalate_scope: str
+    lift_rules: list[LiftRuleOut]
+
+
+class PolicyOut(Schema):
+    code: str
+    name: str
+    basis: str
+    is_active: bool
+    types: list[ZoneTypeOut]
+
+
+class ZoneTypeIn(StrictIn):
+    name_zh: str | None = None
+    name_en: str | None = None
+    severity: int | None = None
+    colour: str | None = None
+    movement_zh: str | None = None
+    movement_en: str | None = None
+    cadence_zh: str | None = None
+    cadence_en: str | None = None
+    pcr_per_week: int | None = None
+    antigen_per_week: int | None = None
+    pool_size: int | None = None
+    door_services: bool | None = None
+    home_sampling: bool | None = None
+    may_leave_home: bool | None = None
+    may_leave_area: bool | None = None
+    collect_every_days: int | None = None
+    called_out: bool | None = None
+
+
+class NoticeIn(StrictIn):
+    place: int
+    number: str
+    issued_by: str
+    title: str
+    text: str = ""
+    effective_at: datetime.datetime
+
+
+class NoticeOut(Schema):
+    id: int
+    place: int
+    number: str
+    issued_by: str
+    title: str
+    text: str
+    effective_at: datetime.datetime
+
+
+class DesignationOut(Schema):
+    id: int
+    place: int
+    place_name: str
+    zone_type: str
+    zone_name: str
+    notice: str | None
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime | None
+
+
+class ItemIn(StrictIn):
+    op: str
+    place: int
+    zone_type: str | None = None  # the code of a type of the active policy
+
+
+class ItemOut(Schema):
+    id: int
+    op: str
+    place: int
+    place_name: str
+    zone_type: str | None
+    designation: int | None
+
+
+class AdjustmentIn(StrictIn):
+    place: int
+    title: str
+    notice: int | None = None
+    items: list[ItemIn] = []
+
+
+class AdjustmentOut(Schema):
+    id: int
+    place: int
+    title: str
+    state: str
+    reason: str
+    why: str
+    notice: int | None
+    effective_at: datetime.datetime | None
+    published_at: datetime.datetime | None
+    households_changed: int
+    failure: str
+    items: list[ItemOut]
+
+
+class NoticeRef(StrictIn):
+    notice: int
+
+
+class ScheduleIn(StrictIn):
+    at: datetime.datetime
+
+
+class TransitionOut(Schema):
+    from_type: str | None
+    to_type: str | None
+    households: int
+    people: int
+
+
+class DiffOut(Schema):
+    households: int
+    people: int
+    transitions: list[TransitionOut]
+    household_ids: list[int]
+    conflicts: list[int]
+
+
+class HouseholdZoneOut(Schema):
+    zone_type: str
+    zone_name: str
+    kind: str
+    designation: int
+    notice: str | None
+    since: datetime.datetime
+    until: datetime.datetime | None
+
+
+class HouseholdZonesOut(Schema):
+    household: int
+    now: HouseholdZoneOut | None
+    history: list[HouseholdZoneOut]
+
+
+class RecommendationOut(Schema):
+    designation: int
+    place: int
+    place_name: str
+    zone_type: str
+    action: str
+    to: str | None
+    day: int
+    counted_from: datetime.date
+    reasons: list[str]
+
+
+class ObservationIn(StrictIn):
+    resident: int
+    colour: str
+    source: str = "manual"
+    place: int | None = None
+    observed_at: datetime.datetime | None = None
+    client_id: str | None = None
+
+
+class ObservationOut(Schema):
+    id: int
+    resident: int
+    colour: str
+    source: str
+    observed_at: datetime.datetime
+
+
+class GateIn(StrictIn):
+    direction: str
+    client_id: str
+    person: str | None = None  # a scanned code or a typed ID number
+    resident: int | None = None
+    name: str = ""
+    colour: str = ""
+    temperature: Decimal | str | None = None
+    at: datetime.datetime | None = None
+
+
+class GateOut(Schema):
+    id: int
+    gate: int
+    resident: int | None
+    name: str
+    direction: str
+    colour: str
+    temperature: Decimal | None
+    allowed: bool
+    reason: str
+    zone_kind: str
+    at: datetime.datetime
+
+
+class CaseIn(StrictIn):
+    resident: int
+    confirmed_at: datetime.datetime | None = None
+    source: str = ""
+
+
+class CaseOut(Schema):
+    id: int
+    resident: int
+    confirmed_at: datetime.datetime
+    proposal: int | None
+
+
+class FigureOut(Schema):
+    zone_type: str
+    zone_name: str
+    kind: str
+    households: int
+    people: int

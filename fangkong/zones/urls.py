@@ -1,0 +1,29 @@
+from django.urls import path
+
+from . import adjust_views, gate_views, views
+
+urlpatterns = [
+    path("zones/", views.home, name="zones_home"),
+    path("zones/policy/", views.policy, name="zones_policy"),
+    path("zones/types/<int:pk>/", views.zone_type, name="zones_type"),
+    path("zones/p/<int:pk>/", views.place, name="zones_place"),
+    path("zones/p/<int:pk>/notices/", views.notices, name="zones_notices"),
+    path("zones/p/<int:pk>/lifting/", views.lifting_page, name="zones_lifting"),
+    path("zones/p/<int:pk>/adjust/", adjust_views.new, name="zones_adjust_new"),
+    path("zones/p/<int:pk>/gate/", gate_views.checkpoint, name="zones_gate"),
+    path("zones/p/<int:pk>/gate/log.xlsx", gate_views.checkpoint_export, name="zones_gate_export"),
+    path("zones/p/<int:pk>/codes/import/", gate_views.codes_import, name="zones_codes_import"),
+    path("zones/p/<int:pk>/map/", gate_views.map_page, name="zones_map"),
+    path("zones/p/<int:pk>/map.geojson", gate_views.map_data, name="zones_map_data"),
+    path("zones/designations/<int:pk>/lift/", views.draft_lift, name="zones_draft_lift"),
+    path("zones/households/<int:pk>/", views.household, name="zones_household"),
+    path("zones/adjustments/<int:pk>/", adjust_views.detail, name="zones_adjustment"),
+    path("zones/adjustments/<int:pk>/diff/", adjust_views.diff, name="zones_diff"),
+    path("zones/adjustments/<int:pk>/items/", adjust_views.add_item, name="zones_item_add"),
+    path("zones/adjustments/<int:pk>/items/<int:item>/remove/", adjust_views.remove_item,
+         name="zones_item_remove"),
+    path("zones/adjustments/<int:pk>/notice/", adjust_views.attach, name="zones_attach"),
+    path("zones/adjustments/<int:pk>/publish/", adjust_views.publish, name="zones_publish"),
+    path("zones/adjustments/<int:pk>/schedule/", adjust_views.schedule, name="zones_schedule"),
+    path("zones/adjustments/<int:pk>/cancel/", adjust_views.cancel, name="zones_cancel"),
+]

@@ -1,0 +1,172 @@
+"""Zone pages: a place's zones (figures, zones in force with their lifting recommendation,
+open adjustments, notices), the policy, a household's zone history. Thin: read through
+`queries`, write through `actions`, render. Adjustments: adjust_views.py; the checkpoint and
+the map: gate_views.py."""
+
+from django.contrib import messages
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.core.actor import actor_of
+from fangkong.core.errors import FangkongError, Invalid, NotFound
+from fangkong.core.views import confirm_step, confirmed, flash_error, page
+from fangkong.registry import queries as registry_queries
+from fangkong.registry.models import Household, Place
+
+from . import access, lifting, queries
+from .actions import lift as lift_actions
+from .actions import policy as policy_actions
+from .actions import publish as pub
+from .models import Adjustment, Policy, ZoneType
+
+
+def actor(request):
+    return actor_of(request)
+
+
+def get_place(request, pk, perm=access.VIEW) -> Place:
+    try:
+        place = Place.objects.get(pk=int(pk))
+    except (ValueError, Place.DoesNotExist):
+        raise NotFound() from None
+    access.require(request.scope, perm, place)
+    return place
+
+
+@page
+def home(request):
+    roots = request.scope.roots(access.VIEW)
+    if not roots:
+        raise NotFound()
+    return redirect("zones_place", pk=roots[0].id)
+
+
+@page
+def place(request, pk):
+    p = get_place(request, pk)
+    scope = request.scope
+    current = list(queries.designations(scope, p)[:200])
+    recs = lifting.recommendations(current)
+    ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": queries.cadence(p),
+           "drafts": list(queries.adjustments(scope, [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED])
+                          .filter(pk__in=_under(p)).order_by("-created_at")[:50]),
+           "published": list(queries.adjustments(scope, [Adjustment.State.PUBLISHED])
+                             .filter(pk__in=_under(p)).order_by("-effective_at")[:10]),
+           "can_manage": scope.allows(access.MANAGE, p), "can_gate": scope.allows(access.GATE, p),
+           "policy": queries.active_policy(), "crumbs": registry_queries.ancestors(p)}
+    return render(request, "zones/place.html", ctx)
+
+
+def _under(p: Place):
+    """Adjustments made for `p` or for a place under it."""
+    from . import engine
+
+    return Adjustment.objects.filter(engine.under_q(p) | engine.under_q(p, "place__") | Q(place=p)).values("pk")
+
+
+@page
+def policy(request):
+    access.require_any(request.scope, access.VIEW)
+    can_edit = True
+    try:
+        access.require_policy(actor(request))
+    except FangkongError:
+        can_edit = False
+    if request.method == "POST":
+        if not can_edit:
+            raise NotFound()
+        chosen = Policy.objects.filter(code=request.POST.get("policy", "")).first()
+        if chosen is None:
+            messages.error(request, _("Choose one of the policies."))
+        elif not confirmed(request):
+            return confirm_step(request, title=_("Make %(name)s the zone policy?") % {"name": chosen.name},
+                                lines=[_("Every zone then follows its rules: movement, testing, pool sizes, "
+                                         "escalation and lifting. Zones in force keep their type's name in "
+                                         "the old policy until they are changed.")],
+                                yes=_("Yes, use this policy"), back=reverse("zones_policy"))
+        else:
+            policy_actions.activate(actor(request), chosen)
+            messages.success(request, _("%(name)s is now the zone policy.") % {"name": chosen.name})
+        return redirect("zones_policy")
+    active = queries.active_policy()
+    return render(request, "zones/policy.html", {
+        "active": active, "types": queries.zone_types(active), "policies": list(Policy.objects.all()),
+        "can_edit": can_edit})
+
+
+@page
+def zone_type(request, pk):
+    access.require_any(request.scope, access.VIEW)
+    zt = ZoneType.objects.filter(pk=pk).select_related("policy").first()
+    if zt is None:
+        raise NotFound()
+    errors, values = {}, {}
+    if request.method == "POST":
+        access.require_policy(actor(request))
+        values = {k: request.POST.get(k, "") for k in policy_actions.EDITABLE if k in request.POST}
+        for flag in ("door_services", "home_sampling", "may_leave_home", "may_leave_area", "called_out"):
+            values[flag] = request.POST.get(flag) == "on"
+        if values.get("collect_every_days") == "":
+            values["collect_every_days"] = None
+        try:
+            policy_actions.update_type(actor(request), zt, values)
+            messages.success(request, _("Saved. The change applies from now and is in the audit log."))
+            return redirect("zones_policy")
+        except Invalid as e:
+            errors = e.fields
+    return render(request, "zones/zone_type.html", {"zt": zt, "errors": errors})
+
+
+@page
+def notices(request, pk):
+    p = get_place(request, pk)
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.POST
+        try:
+            n = pub.create_notice(actor(request), p, values)
+            messages.success(request, _("Notice %(number)s saved.") % {"number": n.number})
+            return redirect("zones_notices", pk=p.id)
+        except Invalid as e:
+            errors = e.fields
+    from . import engine
+
+    rows = queries.notices(request.scope).filter(engine.under_q(p) | engine.under_q(p, "place__"))
+    return render(request, "zones/notices.html", {
+        "place": p, "notices": list(rows[:100]), "errors": errors, "values": values,
+        "can_manage": request.scope.allows(access.MANAGE, p), "can_gate": request.scope.allows(access.GATE, p)})
+
+
+@page
+def lifting_page(request, pk):
+    p = get_place(request, pk)
+    recs = lifting.recommendations(list(queries.designations(request.scope, p)[:200]))
+    return render(request, "zones/lifting.html", {"place": p, "recs": recs,
+                                                  "can_manage": request.scope.allows(access.MANAGE, p),
+                                                  "can_gate": request.scope.allows(access.GATE, p)})
+
+
+@page
+@require_POST
+def draft_lift(request, pk):
+    d = queries.get_designation(request.scope, pk, access.MANAGE)
+    try:
+        adj = lift_actions.draft_from(actor(request), d)
+    except Invalid as e:
+        flash_error(request, e)
+        return redirect("zones_lifting", pk=d.community_id or d.place_id)
+    messages.success(request, _("Draft made: check the change, attach the notice and publish."))
+    return redirect("zones_adjustment", pk=adj.id)
+
+
+@page
+def household(request, pk):
+    hh = Household.objects.filter(pk=pk).select_related("place").first()
+    if hh is None or not request.scope.allows(access.VIEW, hh):
+        raise NotFound()
+    return render(request, "zones/household.html", {
+        "household": hh, "now": queries.household_zone(hh.id), "history": queries.history(request.scope, hh),
+        "address": f"{registry_queries.address_labels([hh]).get(hh.place_id, '')} {hh.door}"})

@@ -1,0 +1,137 @@
+"""The zone pages as a user drives them (the client, not a browser): draft → add places →
+diff → notice → publish (asked first) or schedule; lifting; household history; the
+checkpoint with a scanned code card and a typed ID; the map's GeoJSON."""
+
+import datetime
+import json
+import uuid
+
+from django.utils import timezone
+
+from fangkong.core.actor import Actor
+from fangkong.registry import actions as reg
+from fangkong.registry.cards import code_payload
+from fangkong.registry.models import Kind
+from fangkong.zones import queries
+from fangkong.zones.models import Adjustment, CheckpointEvent, Shape, ZoneType
+from tests.conftest import IDS
+
+
+def sealed(w):
+    return ZoneType.objects.get(policy__is_active=True, code="sealed")
+
+
+def test_draft_diff_publish_on_the_pages(world, presets, login):
+    w = world
+    c = login(w.users.staff)
+    r = c.get(f"/zones/p/{w.community.id}/")
+    assert r.status_code == 200 and f"zones/p/{w.community.id}/adjust/" in r.text
+    r = c.post(f"/zones/p/{w.community.id}/adjust/", {"title": "第18号通告"})
+    adj = Adjustment.objects.get()
+    assert r.status_code == 302 and r.url == f"/zones/adjustments/{adj.id}/"
+    c.post(f"/zones/adjustments/{adj.id}/items/", {"place": w.building.id, "zone_type": sealed(w).id})
+    r = c.get(f"/zones/adjustments/{adj.id}/diff/")
+    assert "3" in r.text and "4" in r.text and "封控区" in r.text
+    r = c.post(f"/zones/adjustments/{adj.id}/publish/", follow=True)  # no notice yet: said, not asked
+    assert "confirm-yes" not in r.text and "通告" in r.text
+    r = c.post(f"/zones/adjustments/{adj.id}/publish/", {"confirm": "1"}, follow=True)
+    assert queries.household_zone(w.hh101.id) is None  # refused: a notice is needed
+    c.post(f"/zones/adjustments/{adj.id}/notice/", {
+        "number": "第18号", "issued_by": "桥东街道指挥部", "title": "封控", "effective_at": "2022-04-18T05:00"})
+    r = c.post(f"/zones/adjustments/{adj.id}/publish/")
+    assert "confirm-yes" in r.text and "3 户" in r.text  # the confirmation says how many households
+    c.post(f"/zones/adjustments/{adj.id}/publish/", {"confirm": "1"})
+    assert queries.household_zone(w.hh101.id).zone_type.code == "sealed"
+    r = c.get(f"/zones/households/{w.hh101.id}/")
+    assert r.status_code == 200 and "封控区" in r.text
+    r = c.get(f"/zones/p/{w.community.id}/lifting/")
+    assert r.status_code == 200 and "1号楼" in r.text
+
+
+def test_schedule_on_the_page_asks_then_schedules(world, presets, login):
+    w = world
+    c = login(w.users.staff)
+    c.post(f"/zones/p/{w.community.id}/adjust/", {"title": "明早封控"})
+    adj = Adjustment.objects.get()
+    c.post(f"/zones/adjustments/{adj.id}/items/", {"place": w.unit1.id, "zone_type": sealed(w).id})
+    c.post(f"/zones/adjustments/{adj.id}/notice/", {
+        "number": "第19号", "issued_by": "指挥部", "title": "封控", "effective_at": "2022-04-18T05:00"})
+    at = (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0, microsecond=0)
+    r = c.post(f"/zones/adjustments/{adj.id}/schedule/", {"at": at.strftime("%Y-%m-%dT%H:%M")})
+    assert r.status_code == 200 and "confirm" in r.text
+    c.post(f"/zones/adjustments/{adj.id}/schedule/", {"at": at.strftime("%Y-%m-%dT%H:%M"), "confirm": "1"})
+    adj.refresh_from_db()
+    assert adj.state == "scheduled" and adj.effective_at == at
+
+
+def test_checkpoint_page_scans_a_card_and_a_typed_id(world, presets, login):
+    w = world
+    gate = reg.create_place(Actor.system(), w.compound, Kind.CHECKPOINT, "东门")
+    c = login(w.users.grid)
+    r = c.get(f"/zones/p/{w.compound.id}/gate/")
+    assert r.status_code == 200 and "东门" in r.text
+    r = c.post(f"/zones/p/{w.compound.id}/gate/", {"gate": gate.id, "person": "  " + code_payload(w.su) + "\r\n",
+                                                   "direction": "out", "colour": "green", "temperature": "36.4",
+                                                   "client_id": str(uuid.uuid4())})
+    assert r.status_code == 200 and "苏霞" in r.text
+    r = c.post(f"/zones/p/{w.compound.id}/gate/", {"gate": gate.id, "person": IDS["wang_xinyong"].lower(),
+                                                   "direction": "in", "colour": "green",
+                                                   "client_id": str(uuid.uuid4())})
+    assert "王新勇" in r.text
+    r = c.post(f"/zones/p/{w.compound.id}/gate/", {"gate": gate.id, "person": "123", "direction": "in",
+                                                   "client_id": str(uuid.uuid4())})
+    assert "身份证号" in r.text
+    assert CheckpointEvent.objects.count() == 2
+    r = c.get(f"/zones/p/{w.compound.id}/gate/log.xlsx")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxml")
+
+
+def test_map_geojson(world, presets, login):
+    w = world
+    c = login(w.users.staff)
+    geo = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "1号楼"},
+         "geometry": {"type": "Polygon", "coordinates": [[[112.55, 37.87], [112.551, 37.87], [112.551, 37.871],
+                                                           [112.55, 37.87]]]}}]}
+    bad = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "99号楼"},
+                                                      "geometry": {"type": "Point", "coordinates": [1, 2]}}]}
+    r = c.post(f"/zones/p/{w.community.id}/map/", {"geojson": json.dumps(bad)})
+    assert "99号楼" in r.text and Shape.objects.count() == 0
+    c.post(f"/zones/p/{w.community.id}/map/", {"geojson": json.dumps(geo)})
+    data = c.get(f"/zones/p/{w.community.id}/map.geojson").json()
+    assert [f["properties"]["name"] for f in data["features"]] == ["1号楼"]
+    assert c.get(f"/zones/p/{w.community.id}/map/").status_code == 200
+    assert login(w.users.other_staff).get(f"/zones/p/{w.community.id}/map.geojson").status_code == 404
+
+
+def test_a_citys_health_code_file_all_or_nothing(world, presets, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fangkong.zones.models import HealthCodeObservation
+
+    w = world
+    c = login(w.users.grid)
+
+    def send(text):
+        f = SimpleUploadedFile("codes.csv", text.encode("utf-8-sig"), content_type="text/csv")
+        return c.post(f"/zones/p/{w.compound.id}/codes/import/", {"file": f}, follow=True)
+
+    bad = send(f"姓名,身份证号,健康码\n苏霞,{IDS['su_xia']},绿\n袁桂英,{IDS['b_person']},黄\n夏明,{IDS['xia_ming']},蓝\n")
+    text = bad.content.decode()
+    assert "这里没有持此身份证号的居民" in text and "蓝" in text  # the other community's person; a bad colour
+    assert HealthCodeObservation.objects.count() == 0
+    ok = send(f"姓名,身份证号,健康码\n苏霞,{IDS['su_xia']},绿\n夏明,{IDS['xia_ming'].lower()},黄码\n")
+    assert "2" in ok.content.decode()
+    assert {(o.resident.name, o.colour, o.source) for o in HealthCodeObservation.objects.all()} == {
+        ("苏霞", "green", "import"), ("夏明", "yellow", "import")}
+    assert queries.health_code(w.xia.id).colour == "yellow"
+
+
+def test_zone_pages_of_a_place_that_is_not_a_level(world, presets, login):
+    from fangkong.core.actor import Actor
+
+    gate = reg.create_place(Actor.system(), world.compound, Kind.CHECKPOINT, "北门")
+    c = login(world.users.staff)
+    for url in (f"/zones/p/{gate.id}/", f"/zones/p/{gate.id}/lifting/", f"/zones/p/{gate.id}/notices/",
+                f"/zones/p/{gate.id}/map/", f"/zones/p/{gate.id}/gate/"):
+        assert c.get(url).status_code == 200, url
