@@ -167,6 +167,14 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
         scanner_types(staff, code)
     expect(staff.locator("#waiting")).to_have_text("3")  # 2 + seal
     staff.shot("station-offline-queue")
+    # kept in the phone's queue (queue.js: IndexedDB), not only on the screen
+    staff.wait_for_function("""(owner) => new Promise((resolve) => {
+        const db = indexedDB.open("fangkong-queue");
+        db.onsuccess = () => {
+            const get = db.result.transaction("items").objectStore("items").index("owner").getAll(owner);
+            get.onsuccess = () => { db.result.close(); resolve(get.result.length === 3); };
+        };
+    })""", arg=f"station-{rnd}-{town.staff.id}")
     # the network comes back flaky: the first send reaches the server but its answer is lost,
     # and every try after it fails on the way
     lost = []

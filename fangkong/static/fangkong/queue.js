@@ -5,7 +5,7 @@
 // - Each item is stored under the client id made when the work was done: adding it twice,
 //   or sending it twice, is one entry (the server stores a client id once).
 // - Sent in order, one sync at a time; while the network or the server is away it tries
-//   again after growing pauses (2 s, 4 s … 1 min), at once when the phone is back online or
+//   again after growing pauses (5 s, 10 s … 1 min), at once when the phone is back online or
 //   someone taps "send now".
 // - What the server refuses is kept with its reason, across reloads, until dismissed.
 //
@@ -22,7 +22,7 @@
   "use strict";
   var DB = "fangkong-queue", VERSION = 1;
   var LATER = { later: true }, STOP = { stop: true };
-  var FIRST_PAUSE = 2000, LONGEST_PAUSE = 60000;
+  var FIRST_PAUSE = 5000, LONGEST_PAUSE = 60000;
   var opened = null;
 
   function open() {
