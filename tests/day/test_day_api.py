@@ -312,6 +312,9 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     panel = text(staff.get(f"/places/{town.community.id}/"))
     s, t, m = num(r"第3轮核酸 光明社区 · [^0-9]+ (\d+) of (\d+) sampled · (\d+) missing", panel, 3)
     assert dict(done=s, to_sample=t, missing=m) == want
+    dash = text(staff.get(f"/reports/places/{town.community.id}/"))  # the live dashboard
+    got = num(r"(\d+) To be tested (\d+) Tested (\d+) Exempt (\d+) Not yet tested", dash, 4)
+    assert got == (c["expected"], c["sampled"], c["exempt"], c["missing"]), dash[:1500]
     missing_page = text(staff.get(f"/screening/rounds/{rnd}/missing/?place={town.community.id}"))
     assert num(r"Missing list .*? · 光明社区 · (\d+)", missing_page) == c["missing"]
     xlsx = staff.get(f"/screening/rounds/{rnd}/missing.xlsx?place={town.community.id}")
