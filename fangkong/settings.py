@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "fangkong.zones",
     "fangkong.volunteers",
     "fangkong.screening",
+    "fangkong.reports",
     "fangkong.demo",  # the demo builder: its commands (no models)
 ]
 
@@ -311,6 +312,7 @@ FANGKONG_IMPORT_INLINE_ROWS = envint("FANGKONG_IMPORT_INLINE_ROWS", 2000)
 FANGKONG_PLACE_PANELS = [
     "fangkong.screening.panels.place_panel",
     "fangkong.volunteers.panels.place_panel",
+    "fangkong.reports.panels.place_panel",
 ]
 # The most people one PCR tube may pool. A sensitivity limit, not arithmetic: every added
 # swab dilutes a positive one (10 in 1 was the usual rule in China in 2022). The
@@ -318,6 +320,13 @@ FANGKONG_PLACE_PANELS = [
 FANGKONG_MAX_POOL_SIZE = envint("FANGKONG_MAX_POOL_SIZE", 50)
 # Alerts at the very top of a place's page, at every level (a building leader's home too):
 # (request, place) → HTML or None. Positives nobody has re-sampled yet.
+# The figures dashboards and nightly reports count (core.figures.Provider, one per app; a
+# new app adds its provider here). Shown in this order.
+FANGKONG_FIGURE_PROVIDERS = [
+    "fangkong.registry.figures.PROVIDER",
+    "fangkong.screening.node_figures.PROVIDER",
+    "fangkong.volunteers.figures.PROVIDER",
+]
 FANGKONG_PLACE_ALERTS = [
     "fangkong.screening.panels.positive_alert",
 ]
@@ -355,6 +364,7 @@ FANGKONG_RECOVERY = [
     "fangkong.registry.importer.recovery.recover_imports",
     "fangkong.notify.tasks.recover_sender",
     "fangkong.zones.tasks.recover_publisher",
+    "fangkong.reports.tasks.recover_tick",
 ]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -2,8 +2,8 @@
 table in tests/api/test_security.py), each tried by every kind of user.
 
 The URL patterns are read from the URLconf Django serves, so a new page — of zones,
-services, reports or any app — fails `test_every_page_has_a_row` until it has a row here
-or in its app's table (`tests/<app>/page_routes.py`, a dict PAGES of the same Page rows,
+services, reports or any app — fails `test_every_page_has_a_row` until it has a row in
+its app's table (`tests/<app>/page_routes.py`, a dict PAGES of the Page rows defined here,
 merged below). A row names the page's URL for the shared scene (community A with a running
 round, an antigen round, a call, volunteers…) and the status each user must get, in the
 order of ROLES:
@@ -119,78 +119,7 @@ PUBLIC = "200 " * 12
 ANYONE = "302 " + "200 " * 11
 POST = "POST"
 
-PAGES = {
-    # --- accounts, audit ------------------------------------------------------------------
-    "login": Page(lambda w: "/login/", "200 302 302 302 302 302 302 302 302 302 302 302"),
-    "logout": Page(lambda w: "/logout/", "302 " * 12, method=POST),
-    "people": Page(lambda w: "/people/", "302 404 404 404 404 404 404 404 200 200 404 404"),
-    "membership_revoke": Page(lambda w: f"/people/{w.membership.id}/revoke/",
-                              "302 404 404 404 404 404 404 404 200 404 404 404", method=POST),
-    "household_login": Page(lambda w: f"/households/{w.hh101.id}/login/",
-                            "302 404 404 404 404 404 404 404 302 404 404 404", method=POST),
-    "tokens": Page(lambda w: "/tokens/", ANYONE),
-    "token_revoke": Page(lambda w: f"/tokens/{w.token.id}/revoke/",
-                         "302 404 404 404 404 404 404 404 200 404 404 404", method=POST),
-    "supplier_home": Page(lambda w: "/supplier/", "302 404 404 404 200 404 404 404 404 404 404 404"),
-    "login_code": Page(lambda w: "/login/code/", "302 " * 12),  # only after a password, else to log in
-    "two_step": Page(lambda w: "/two-step/", ANYONE),
-    "audit": Page(lambda w: "/audit/", "302 404 404 404 404 404 404 404 200 200 200 200"),
-    # --- registry -------------------------------------------------------------------------
-    "home": Page(lambda w: "/", "302 200 302 302 302 302 302 302 302 302 302 302"),
-    "search": Page(lambda w: "/search/?q=苏", ANYONE),
-    "place": Page(lambda w: f"/places/{w.building.id}/",
-                  "302 404 404 404 404 404 200 200 200 404 200 200"),
-    "place_create": Page(lambda w: f"/places/{w.building.id}/add/",
-                         "302 404 404 404 404 404 403 403 302 404 403 403", method=POST),
-    "resident_list": Page(lambda w: f"/places/{w.building.id}/residents/",
-                          "302 404 404 404 404 404 200 200 200 404 200 200"),
-    "vulnerable": Page(lambda w: f"/places/{w.building.id}/vulnerable/",
-                       "302 404 404 404 404 404 200 200 200 404 200 200"),
-    "export_residents": Page(lambda w: f"/places/{w.building.id}/export.xlsx",
-                             "302 404 404 404 404 404 404 200 200 404 200 200"),
-    "household_create": Page(lambda w: f"/places/{w.unit1.id}/households/new/",
-                             "302 404 404 404 404 404 403 200 200 404 403 403"),
-    "import_start": Page(lambda w: f"/places/{w.community.id}/import/",
-                         "302 404 404 404 404 404 404 404 200 404 404 404"),
-    "import_job": Page(lambda w: f"/imports/{w.job.id}/",
-                       "302 404 404 404 404 404 404 404 200 404 404 404"),
-    "import_template": Page(lambda w: "/imports/template.xlsx", PUBLIC),
-    "household": Page(lambda w: f"/households/{w.hh101.id}/",
-                      "302 404 200 404 404 404 200 200 200 404 200 200"),
-    "household_edit": Page(lambda w: f"/households/{w.hh101.id}/edit/",
-                           "302 404 403 404 404 404 403 200 200 404 403 403"),
-    "resident_create": Page(lambda w: f"/households/{w.hh101.id}/residents/new/",
-                            "302 404 403 404 404 404 403 200 200 404 403 403"),
-    "resident_edit": Page(lambda w: f"/residents/{w.su.id}/edit/",
-                          "302 404 403 404 404 404 403 200 200 404 403 403"),
-    "resident_move": Page(lambda w: f"/residents/{w.su.id}/move/",
-                          "302 404 403 404 404 404 403 200 200 404 403 403"),
-    "resident_reveal": Page(lambda w: f"/residents/{w.su.id}/reveal-id/",
-                            "302 404 403 404 404 404 403 200 200 404 403 403", method=POST),
-    "code_cards": Page(lambda w: f"/places/{w.building.id}/code-cards/",
-                       "302 404 404 404 404 404 403 200 200 404 403 403"),
-    "code_cards_pdf": Page(lambda w: f"/places/{w.building.id}/code-cards.pdf",
-                           "302 404 404 404 404 404 403 200 200 404 403 403"),
-    "household_cards_pdf": Page(lambda w: f"/households/{w.hh101.id}/code-cards.pdf",
-                                "302 404 403 404 404 404 403 200 200 404 403 403"),
-    "household_codes": Page(lambda w: f"/households/{w.hh101.id}/codes/",
-                            "302 404 200 404 404 404 403 200 200 404 403 403"),
-    "my_codes": Page(lambda w: "/my/codes/", "302 404 302 404 404 404 404 404 404 404 404 404"),
-    "resident_reissue_code": Page(lambda w: f"/residents/{w.su.id}/reissue-code/",
-                                  "302 404 403 404 404 404 403 302 302 404 403 403",
-                                  method=POST),
-    # --- notifications --------------------------------------------------------------------
-    "inbox": Page(lambda w: "/inbox/", ANYONE),
-    "inbox_open": Page(lambda w: f"/inbox/{w.notification.id}/",
-                       "302 404 404 404 404 404 404 404 302 404 404 404"),
-    "inbox_badge": Page(lambda w: "/inbox/badge/", PUBLIC),
-    "inbox_read_all": Page(lambda w: "/inbox/read/", "302 " * 12, method=POST),
-    "outbox": Page(lambda w: "/outbox/", "302 404 404 404 404 404 404 404 200 200 200 200"),
-    "outbox_retry": Page(lambda w: f"/outbox/{w.delivery.id}/retry/",
-                         "302 404 404 404 404 404 404 404 302 404 302 302", method=POST),
-    "outbox_group_active": Page(lambda w: f"/outbox/groups/{w.group.id}/active/",
-                                "302 404 404 404 404 404 404 404 302 404 302 302", method=POST),
-}
+PAGES = {}  # each app's rows: tests/<app>/page_routes.py (merged below)
 
 
 def _served_page_names() -> set[str]:

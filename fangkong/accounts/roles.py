@@ -40,23 +40,27 @@ class Perm(StrEnum):
     ZONES_MANAGE = "zones.manage"  # notices, draft / publish / schedule adjustments, cases
     ZONES_GATE = "zones.gate"  # checkpoint entries and exits, health-code observations
     ZONES_POLICY = "zones.policy"  # pick and edit the zone policy (a district's command)
+    REPORTS_VIEW = "reports.view"  # dashboards and nightly reports (figures, no personal data)
+    REPORTS_SUBMIT = "reports.submit"  # the nightly report of the node the grant is on
+    REPORTS_APPROVE = "reports.approve"  # approve / return the reports of communities below
 
 
 P = Perm
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.COMMAND: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.EXPORT, P.VIEW_AUDIT, P.SCREENING_VIEW,
                              P.VOLUNTEERS_VIEW, P.MANAGE_NOTIFY,
-                             P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_POLICY}),
+                             P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_POLICY,
+                             P.REPORTS_VIEW, P.REPORTS_SUBMIT, P.REPORTS_APPROVE}),
     Role.STAFF: frozenset({
         P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EDIT_PLACES,
         P.IMPORT, P.EXPORT, P.MANAGE_USERS, P.VIEW_AUDIT, P.MANAGE_NOTIFY,
         P.VOLUNTEERS_VIEW, P.VOLUNTEERS_MANAGE,
         P.SCREENING_VIEW, P.SCREENING_RUN, P.SCREENING_SAMPLE,
-        P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_GATE,
+        P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_GATE, P.REPORTS_VIEW, P.REPORTS_SUBMIT,
     }),
     Role.GRID: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EXPORT,
                           P.SCREENING_VIEW, P.SCREENING_RUN, P.SCREENING_SAMPLE,
-                          P.ZONES_VIEW, P.ZONES_GATE}),
+                          P.ZONES_VIEW, P.ZONES_GATE, P.REPORTS_VIEW}),
     Role.LEADER: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.SCREENING_VIEW, P.ZONES_VIEW}),
     # Volunteers see personal data only through the tasks they hold (later issues).
     Role.VOLUNTEER: frozenset(),

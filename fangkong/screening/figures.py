@@ -110,21 +110,27 @@ FROM (SELECT {inner_keys}p.household_id, COUNT(*) AS n,
                       OR p.presence IN ({exempt})) THEN 1 ELSE 0 END) AS ne
         FROM ({people}) p
         LEFT JOIN {done} d ON d.round_id = %s AND d.resident_id = p.id{done_cond}
-        LEFT JOIN screening_exemption e ON e.round_id = %s AND e.resident_id = p.id
+        LEFT JOIN screening_exemption e ON e.round_id = %s AND e.resident_id = p.id{exempt_cond}
        GROUP BY {inner_keys}p.household_id) h
 {group}
 """
 
 _OUT_OF_SCOPE = (", (SELECT COUNT(*) FROM screening_sample o WHERE o.round_id = %s "
-                 "AND o.out_of_scope AND o.{level} = %s)")
+                 "AND o.out_of_scope AND o.{level} = %s{at})")
 
 
-def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None) -> list[tuple]:
+def done_at(rnd: Round) -> str:
+    """The column that dates a done row (figures as of a time count rows up to it)."""
+    return "tested_at" if is_antigen(rnd) else "sampled_at"
+
+
+def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None, at=None) -> list[tuple]:
     """Rows of (*keys, households, expected, done, exempt, households covered[, out of
     scope]) for the people of `people` (a Resident queryset), grouped by `keys` (columns
     of the resident, or annotations). One statement summed in the database: each person
     probes the (round, resident) unique indexes of the done rows and of the exemptions
-    once, grouped by household, then by `keys`."""
+    once, grouped by household, then by `keys`. With `at`, as of that time: only the done
+    rows dated (`done_at`) and the exemptions made up to it count."""
     cols = list(dict.fromkeys(["id", "household_id", "presence", *keys]))
     try:
         sql, params = people.order_by().values(*cols).query.sql_with_params()
@@ -135,14 +141,21 @@ def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None) ->
     outer = "".join(f"h.{k}, " for k in keys)
     extra, extra_params = "", []
     if out_of_scope is not None and not is_antigen(rnd):
-        extra = _OUT_OF_SCOPE.format(level=level_field(out_of_scope))
-        extra_params = [rnd.id, out_of_scope.id]
+        extra = _OUT_OF_SCOPE.format(level=level_field(out_of_scope),
+                                     at="" if at is None else " AND o.sampled_at <= %s")
+        extra_params = [rnd.id, out_of_scope.id,
+                        *([] if at is None else [connection.ops.adapt_datetimefield_value(at)])]
+    done_cond = "" if is_antigen(rnd) else " AND NOT d.retest"
+    if at is not None:
+        done_cond += f" AND d.{done_at(rnd)} <= %s"
     text = _SQL.format(outer_keys=outer, inner_keys=inner, extra=extra, people=sql, done=table,
-                       done_cond="" if is_antigen(rnd) else " AND NOT d.retest",
+                       done_cond=done_cond,
+                       exempt_cond="" if at is None else " AND e.created_at <= %s",
                        exempt=", ".join(["%s"] * len(EXEMPT_PRESENCE)),
                        group=f"GROUP BY {', '.join(f'h.{k}' for k in keys)}" if keys else "")
     with connection.cursor() as cur:
-        cur.execute(text, [*extra_params, *EXEMPT_PRESENCE, *params, rnd.id, rnd.id])
+        stamp = [] if at is None else [connection.ops.adapt_datetimefield_value(at)]
+        cur.execute(text, [*extra_params, *EXEMPT_PRESENCE, *params, rnd.id, *stamp, rnd.id, *stamp])
         return cur.fetchall()
 
 
@@ -161,14 +174,14 @@ def pct(a, b) -> int:
     return 100 if b <= 0 else min(100, int(a * 100 / b))
 
 
-def coverage(rnd: Round, node: Place) -> dict:
+def coverage(rnd: Round, node: Place, at=None) -> dict:
     """The round's figures under `node` (see the table above), PCR or antigen; an antigen
-    round adds kits handed out and positives. One statement for the figures (~4 ms for
+    round adds kits handed out and positives (live). With `at`, as of that time. One statement for the figures (~4 ms for
     2,000 residents and ~15–30 ms for 10,000 on PostgreSQL, docs/benchmarks.md). An erased
     round's figures are those kept at its erasure (screening.erasure)."""
     if rnd.erased_at is not None:
         return kept_coverage(rnd, node)
-    rows = _count(rnd, expected(rnd, node), out_of_scope=node) if node.kind in LEVELS else []
+    rows = _count(rnd, expected(rnd, node), out_of_scope=node, at=at) if node.kind in LEVELS else []
     out = derive(*rows[0]) if rows else derive()
     if is_antigen(rnd):
         out.update(antigen_extras(rnd, node))
@@ -176,10 +189,10 @@ def coverage(rnd: Round, node: Place) -> dict:
     return out
 
 
-def counted_by(rnd: Round, people, keys) -> dict:
-    """{key values: figures} for `people` grouped by `keys` (one statement)."""
+def counted_by(rnd: Round, people, keys, at=None) -> dict:
+    """{key values: figures} for `people` grouped by `keys` (one statement), as of `at`."""
     n = len(keys)
-    return {row[:n] if n > 1 else row[0]: derive(*row[n:]) for row in _count(rnd, people, keys)}
+    return {row[:n] if n > 1 else row[0]: derive(*row[n:]) for row in _count(rnd, people, keys, at=at)}
 
 
 def by_unit(rnd: Round, node: Place) -> list[dict]:
@@ -286,15 +299,17 @@ def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
     return rows
 
 
-def progress_by_hour(rnd: Round, node: Place | None = None) -> list[dict]:
+def progress_by_hour(rnd: Round, node: Place | None = None, until=None) -> list[dict]:
     """Registrations (PCR) or results (antigen, by when tested) per hour, local time,
-    under `node`: grouped in the database."""
+    under `node` (up to `until` if given): grouped in the database."""
     from django.db.models.functions import TruncHour
 
     qs, at = (AntigenResult.objects.filter(round=rnd), "tested_at") if is_antigen(rnd) else \
         (Sample.objects.filter(round=rnd, retest=False), "sampled_at")
     if node is not None:
         qs = qs.filter(node_q(node))
+    if until is not None:
+        qs = qs.filter(**{f"{at}__lte": until})
     rows = (qs.annotate(h=TruncHour(at, tzinfo=timezone.get_current_timezone()))
             .values("h").annotate(n=Count("id")).order_by("h"))
     counts = [(timezone.localtime(r["h"]) if timezone.is_aware(r["h"]) else r["h"], r["n"]) for r in rows]

@@ -125,7 +125,7 @@ def test_a_phone_with_scans_kept_after_the_round_ended_is_told_what_to_do(world,
     client.cookies["django_language"] = "en"
     batch = {"events": [{"client_id": cid(), "type": "open", "barcode": "T0001"},
                         {"client_id": cid(), "type": "scan", "barcode": "T0001",
-                         "person": cards.code_payload(world.su)}]}
+                         "person": registry_codes.code_payload(world.su)}]}
     planning.set_status(system, rnd, "closed")
     r = api(client, "post", f"/rounds/{rnd.id}/sync", batch)
     assert r.status_code == 400 and r.json()["error"]["code"] == "round_closed"
@@ -146,7 +146,7 @@ def test_a_re_test_visit_is_not_done_without_its_tube(world, rnd, client):  # no
     client.cookies["django_language"] = "en"
     api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001", "capacity": 1})
     api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
-                                                   "person": cards.code_payload(world.wang)})
+                                                   "person": registry_codes.code_payload(world.wang)})
     lab = client.__class__()
     lab.force_login(world.users.lab)
     r = lab.post("/api/v1/screening/results", data='{"results": [{"barcode": "T0001", "result": "positive"}]}',
