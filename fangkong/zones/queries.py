@@ -148,7 +148,7 @@ def person_at_gate(scope, text: str) -> Resident:
     """The resident whose printed or phone code was scanned, or whose ID number was typed,
     among the people the user may check at a gate (NotFound otherwise, alike)."""
     from fangkong.core import pii
-    from fangkong.registry.cards import parse_code, residents_by_token
+    from fangkong.registry.codes import parse_code, residents_by_token
 
     base = Resident.objects.filter(scope.q(access.GATE))
     token = parse_code(text, bare=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
-from fangkong.registry.cards import code_payload
+from fangkong.registry.codes import code_payload
 from fangkong.registry.models import Kind
 from fangkong.zones import queries
 from fangkong.zones.models import Adjustment, CheckpointEvent, Shape, ZoneType
