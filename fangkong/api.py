@@ -275,6 +275,7 @@ def register_routers():
     from fangkong.notify.api import router as notify_router
     from fangkong.registry.api import router as registry_router
     from fangkong.screening.api import router as screening_router
+    from fangkong.services.api import router as services_router
     from fangkong.volunteers.api import router as volunteers_router
     from fangkong.zones.api import router as zones_router
 
@@ -284,6 +285,7 @@ def register_routers():
     api.add_router("/", volunteers_router)
     api.add_router("/", screening_router)
     api.add_router("/", zones_router)
+    api.add_router("/", services_router)
 
 
 register_routers()

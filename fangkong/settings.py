@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "fangkong.registry",
     "fangkong.notify",
     "fangkong.zones",
+    "fangkong.services",
     "fangkong.volunteers",
     "fangkong.screening",
 ]
@@ -347,6 +348,7 @@ FANGKONG_RECOVERY = [
     "fangkong.registry.importer.recovery.recover_imports",
     "fangkong.notify.tasks.recover_sender",
     "fangkong.zones.tasks.recover_publisher",
+    "fangkong.services.tasks.recover_services",
 ]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("fangkong.volunteers.urls")),
     path("", include("fangkong.screening.urls")),
     path("", include("fangkong.zones.urls")),
+    path("", include("fangkong.services.urls")),
 ]
 
 handler400 = "fangkong.core.views.bad_request"

@@ -12,6 +12,7 @@ from fangkong.registry.models import Place, Resident
 
 from .. import access
 from ..models import Adjustment, AdjustmentItem, Designation, HouseholdZone, Policy, ZoneCase
+from ..signals import case_recorded
 
 Op = AdjustmentItem.Op
 
@@ -41,6 +42,7 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
             case.save()
             record(actor, "zones.case", resident, {"source": source, "at": confirmed_at.isoformat()})
             proposal = _propose(actor, case, resident)
+            case_recorded.send(sender=ZoneCase, case=case, actor=actor)
     except IntegrityError:  # the same source_ref at the same instant: the other one won
         case = ZoneCase.objects.get(source_ref=source_ref)
         return case, Adjustment.objects.filter(case=case).first()
