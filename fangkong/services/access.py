@@ -62,28 +62,30 @@ def sees_supplier(actor_or_scope, supplier) -> bool:
 
 
 def require_supplier(actor_or_scope, supplier, *, manage=False):
-    """Catalogues: anyone who may order under the supplier's place reads them; staff and the
-    supplier's own logins change them."""
+    """Catalogues: read by whoever may see or order under the supplier's community (its
+    staff, command, leaders, its households' own logins); changed by staff and grid workers
+    there and the supplier's own logins."""
     scope = _scope(actor_or_scope)
     if supplier.id in supplier_ids(scope) or scope.allows(RUN, supplier):
         return
-    if not manage and (scope.allows(VIEW, supplier) or scope.allows(ORDER, supplier)
-                       or _lives_or_works_in(scope, supplier)):
+    readable = scope.allows(VIEW, supplier) or _in_community(scope, supplier)
+    if readable and not manage:
         return
-    if scope.allows(VIEW, supplier):
+    if readable:
         raise Forbidden()
     raise NotFound()
 
 
-def _lives_or_works_in(scope, supplier) -> bool:
-    """A household's own login living in the community, or a volunteer working in it."""
+def _in_community(scope, supplier) -> bool:
+    """A household's own login living in the supplier's community, or a grant (leader,
+    grid worker…) on a place inside it."""
     from fangkong.registry.models import Household
 
     own = [g.household_id for g in scope.grants if g.household_id]
     if own and Household.objects.filter(id__in=own, community_id=supplier.community_id).exists():
         return True
-    return any(g.role == "volunteer" and g.level_field and getattr(supplier, g.level_field) == g.place.id
-               for g in scope.grants)
+    return any((VIEW in g.perms or ORDER in g.perms) and g.household_id is None
+               and getattr(g.place, "community_id", None) == supplier.community_id for g in scope.grants)
 
 
 # --- volunteers' assignments ---------------------------------------------------------

@@ -79,6 +79,8 @@ def place_order(actor, household, supplier: Supplier, lines, *, medicine="", dea
 
 def cancel_order(actor, order: Order) -> Order:
     access.require_order(actor, order, manage=True)
+    if order.state == Order.State.CANCELLED:
+        return order  # a retry
     if order.state != Order.State.PLACED:
         raise Invalid(_("Only an order not yet on its way can be cancelled."))
     with transaction.atomic():
