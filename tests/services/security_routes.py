@@ -69,7 +69,8 @@ def sscene(w):
     w.request = requests.raise_request(staff, w.hh101, requests.Category.objects.get(code="repair"), "门锁坏了")
     w.pet = care.add_pet(staff, w.hh101, {"name": "咪咪", "species": "猫", "care": "猫粮"})
     dog = care.add_pet(staff, w.hh102, {"name": "旺财", "species": "狗", "care": "狗粮，遛弯"})
-    reg.update_resident(staff, w.xia, {"presence": "quarantine"})
+    for r in w.hh102.residents.all():  # everyone of 102 taken to quarantine
+        reg.update_resident(staff, r, {"presence": "quarantine"})
     care.feed_today()
     w.feeding = Feeding.objects.get(pet=dog)
     care.check_ins_today()
