@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
-from fangkong.core.errors import Conflict, Invalid
+from fangkong.core.errors import Conflict, Forbidden, Invalid
 from fangkong.registry.models import Household, Place
 
 from .. import access, checks
@@ -67,9 +67,8 @@ def check_line(actor, line: Line, check: str, *, received=None, substitute="", n
     """One line checked at the gate. Checking it again replaces the earlier check."""
     batch = line.batch
     access.require_batch(actor, batch, check=True)
-    if access.supplier_ids(actor) and batch.supplier_id in access.supplier_ids(actor) \
-            and not access.checks_batch(actor, batch):
-        raise Invalid(_("The team on duty checks the lines; the supplier signs."))
+    if not access.checks_batch(actor, batch):  # the supplier's own login: it signs, it does not check
+        raise Forbidden(_("The team on duty checks the lines; the supplier signs."))
     if batch.state not in (Batch.State.EXPECTED, Batch.State.CHECKING):
         raise Conflict(_("This batch has been signed: its lines can no longer change."))
     check = checks.choice(check, "check", Check.choices)
@@ -108,7 +107,7 @@ def receive_rest(actor, batch: Batch) -> int:
     """Everything not yet checked was received as listed (one tap after the exceptions)."""
     access.require_batch(actor, batch, check=True)
     if not access.checks_batch(actor, batch):
-        raise Invalid(_("The team on duty checks the lines; the supplier signs."))
+        raise Forbidden(_("The team on duty checks the lines; the supplier signs."))
     if batch.state not in (Batch.State.EXPECTED, Batch.State.CHECKING):
         raise Conflict(_("This batch has been signed: its lines can no longer change."))
     with transaction.atomic():
