@@ -7,7 +7,7 @@ from django.db.models import Count
 
 from fangkong.accounts.roles import ROLE_PERMS, Role
 from fangkong.accounts.scope import Grant, Scope
-from fangkong.registry import demo
+from fangkong.demo import layout as demo
 from fangkong.registry.models import Household, Kind, Place
 
 STANDARD = {spec.name for specs in demo.STANDARD.values() for spec in specs}

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/fk_bench"
-NAMES = ["subtree", "search", "import", "page", "cards", "screening", "volunteers", "overload"]
+NAMES = ["subtree", "search", "import", "page", "cards", "screening", "volunteers", "zones", "overload"]
 
 SIZES = {
     # residents: city scale (500 communities of ~2,000); import_rows: one roster file;
@@ -195,8 +195,8 @@ def parse(argv) -> Config:
 
 
 def code_fingerprint(seed: int = 1) -> str:
-    """What the data generator makes (registry.demo.data_version): a change rebuilds."""
-    from fangkong.registry import demo
+    """What the data generator makes (fangkong.demo.data_version): a change rebuilds."""
+    from fangkong.demo import driver as demo
 
     return demo.data_version(seed)
 
@@ -352,14 +352,24 @@ def main(argv) -> int:
 
     django.setup()
     ensure_data(cfg, report)
-    from bench import cards, overload, page, roster_import, screening, search, subtree, volunteers
+    from bench import (
+        cards,
+        overload,
+        page,
+        roster_import,
+        screening,
+        search,
+        subtree,
+        volunteers,
+        zones,
+    )
     from bench.common import Context
 
     ctx = Context(cfg=cfg, report=report, env=env)
     report.add(figure("machine.calibration", [calibration()], "ms", scale=1000,
                       note="sum(range(10**6)); ~15 ms on an idle core"))
     modules = {"subtree": subtree, "search": search, "import": roster_import, "page": page,
-               "cards": cards, "screening": screening, "volunteers": volunteers,
+               "cards": cards, "screening": screening, "volunteers": volunteers, "zones": zones,
                "overload": overload}
     failed = False
     for name in cfg.names:

@@ -2,7 +2,7 @@
 against writing the same rows raw (COPY on PostgreSQL, executemany on SQLite).
 
 The roster is a realistic .xlsx in the template's shape (title row, Chinese header, one
-row per person; made by registry.demo.roster and cached). Each repeat imports it into a
+row per person; made by demo.roster.roster and cached). Each repeat imports it into a
 fresh community of the benchmark city with `importer.create_job` + `importer.run_import`
 (what the background task runs), then removes what it wrote. The raw figure writes the
 same places, households and residents, prepared beforehand with every derived field set
@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from fangkong.core import bulk
 from fangkong.core.actor import Actor
-from fangkong.registry import actions, checks, demo
+from fangkong.demo import roster as demo
+from fangkong.registry import actions, checks
 from fangkong.registry.models import (
     LEVEL_FIELDS,
     Household,

@@ -30,7 +30,8 @@ from django.test import Client
 from fangkong.core import bulk
 from fangkong.core.actor import Actor
 from fangkong.registry.models import LEVEL_FIELDS, Kind, Place, Resident
-from fangkong.screening import actions, figures
+from fangkong.screening import figures
+from fangkong.screening.actions import planning, station
 from fangkong.screening.models import Round, RoundCounter, Sample, Sampler, Tube
 
 from .common import bench_user
@@ -60,7 +61,7 @@ def ensure_rounds(ctx) -> list[Round]:
         from django.utils import timezone
 
         now = timezone.now()
-        rounds = [actions.plan_round(system, d, {"name": NAME, "starts_at": now - datetime.timedelta(hours=3),
+        rounds = [planning.plan_round(system, d, {"name": NAME, "starts_at": now - datetime.timedelta(hours=3),
                                                  "ends_at": now + datetime.timedelta(hours=20),
                                                  "pool_size": 10})
                   for d in Place.objects.filter(kind=Kind.DISTRICT).order_by("id")]
@@ -83,7 +84,7 @@ def ensure_rounds(ctx) -> list[Round]:
             _load(loader, chunk, by_district, new_tube, new_sample)
             loader.wait()
         for r in rounds:
-            actions.recount(r)
+            planning.recount(r)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE screening_sample; ANALYZE screening_tube; ANALYZE screening_roundcounter")
@@ -141,7 +142,7 @@ def _cleanup(rnd, user):
         from fangkong.screening.models import Conflict
 
         Conflict.objects.filter(round=rnd).delete()
-        actions.recount(rnd)
+        planning.recount(rnd)
 
 
 def run(ctx):
@@ -151,7 +152,7 @@ def run(ctx):
     user = bench_user("bench_sampler", "volunteer", rnd.place)
     point = Place.objects.filter(kind=Kind.SAMPLING_POINT).first()
     if point is not None and point.district_id == rnd.place_id:
-        actions.add_point(Actor.system(), rnd, point, 10)
+        planning.add_point(Actor.system(), rnd, point, 10)
     Sampler.objects.get_or_create(round=rnd, user=user, defaults={
         "point": rnd.points.first() or _point(rnd), "table": 1})
     from fangkong.accounts import actions as account_actions
@@ -171,7 +172,7 @@ def _point(rnd):
     if place is None:
         place = Place.objects.create(kind=Kind.SAMPLING_POINT, name="bench-point", parent=rnd.place,
                                      depth=rnd.place.depth + 1, **{f: getattr(rnd.place, f) for f in LEVEL_FIELDS})
-    return actions.add_point(Actor.system(), rnd, place, 10, audit=False)
+    return planning.add_point(Actor.system(), rnd, place, 10, audit=False)
 
 
 # --- batch upload ---------------------------------------------------------------------
@@ -346,7 +347,7 @@ def scan_figures(ctx, rnd, user, raw):
             tubes = []
             for k in range(0, len(people), 50):
                 code = f"S{rep}Y{k // 50:06d}"
-                actions.open_tube(Actor.system(user), rnd, code, capacity=50)
+                station.open_tube(Actor.system(user), rnd, code, capacity=50)
                 tubes.append(code)
             reqs = [json.dumps({"client_id": str(uuid.uuid4()), "barcode": tubes[i // 50],
                                 "person": "FK1:" + p[1]}) for i, p in enumerate(people)]
@@ -459,10 +460,14 @@ WHERE round_id = ANY(%s) AND NOT retest GROUP BY community_id
 
 def ensure_big_community(ctx, rounds) -> Place:
     """One community of 10,000 residents (tiny: 500) in the sample community's street,
-    written by the demo generator (`registry.demo`, the city's own layout rules) with ~90 %
+    written by the demo generator (`fangkong.demo`, the city's own layout rules) with ~90 %
     of it registered in the district's round like the rest of the city. Built once and kept
     in the cached database; the harness does not count it as the city's residents."""
-    from fangkong.registry import demo
+    import random
+
+    from fangkong.demo.layout import city_community_spec
+    from fangkong.demo.people import default_as_of
+    from fangkong.demo.registry import Builder
 
     from .common import BIG_COMMUNITY
 
@@ -484,10 +489,10 @@ def ensure_big_community(ctx, rounds) -> Place:
             Place.objects.filter(community_id=big.id).exclude(pk=big.pk).delete()
             big.delete()
         # ID numbers from sequence 400 on per region, day and sex: no clash with the city's
-        b = demo._Build(ctx.cfg.seed, demo.default_as_of(), None, id_offset=400)
-        rng = demo.random.Random(f"fangkong-bench:{BIG_COMMUNITY}")
+        b = Builder(ctx.cfg.seed, default_as_of(), None, id_offset=400)
+        rng = random.Random(f"fangkong-bench:{BIG_COMMUNITY}")
         district = Place.objects.get(pk=street.district_id)
-        spec = demo.city_community_spec(rng, 99_999, BIG_COMMUNITY, size, district.code or "140106")
+        spec = city_community_spec(rng, 99_999, BIG_COMMUNITY, size, district.code or "140106")
         with bulk.Loader() as b.loader:
             big = b.community(spec, street, rng)
             b.loader.wait()
@@ -501,13 +506,13 @@ def ensure_big_community(ctx, rounds) -> Place:
         with bulk.Loader() as loader:
             _load(loader, [r for r in rows if r[0] % 10], {rnd.place_id: rnd}, new_tube, new_sample)
             loader.wait()
-        actions.recount(rnd)
+        planning.recount(rnd)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:  # as autovacuum would have by now (index-only scans)
             cur.execute("VACUUM ANALYZE registry_resident")
             cur.execute("VACUUM ANALYZE screening_sample")
     ctx.report.add(figure("screening.data.big_community", [time.perf_counter() - t], "s",
-                          note=f"{size:,} residents written by registry.demo, ~90 % registered"))
+                          note=f"{size:,} residents written by fangkong.demo, ~90 % registered"))
     return big
 
 
@@ -614,12 +619,12 @@ def door_sheet_figures(ctx, big):
         system = Actor.system()
         depot = reg.create_place(system, big, Kind.SAMPLING_POINT, "bench-depot")
         now = timezone.now()
-        rnd = actions.plan_round(system, big, {
+        rnd = planning.plan_round(system, big, {
             "name": "bench antigen", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
             "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
-        actions.set_status(system, rnd, "running")
+        planning.set_status(system, rnd, "running")
         user = bench_user("bench_door", "volunteer", big)
-        actions.assign_sampler(system, rnd, rnd.points.get(), user)
+        planning.assign_sampler(system, rnd, rnd.points.get(), user)
         top = (Household.objects.filter(community_id=big.id, unit_id__isnull=False).values("unit_id")
                .annotate(n=Count("id")).order_by("-n", "unit_id").first())
         people = Resident.objects.filter(unit_id=top["unit_id"]).count()

@@ -8,6 +8,7 @@ a building's board, a community's vulnerability list, a street's roll-up.
 
 from django.db import connection
 
+from fangkong.core.tree import under
 from fangkong.registry import queries
 from fangkong.registry.models import Household, Place, Resident
 
@@ -87,7 +88,7 @@ def run(ctx):
                                  ("district", city.district, r_big)):
         n_level = fetch(LEVEL_COUNT, [place.id], level=place.kind)[0][0]
         n_naive = fetch(NAIVE_COUNT, [place.id])[0][0]
-        if n_level != n_naive or n_level != Resident.objects.filter(**queries.under(place)).count():
+        if n_level != n_naive or n_level != Resident.objects.filter(under(place)).count():
             raise AssertionError(f"{label}: level columns count {n_level}, parent chain {n_naive}")
         report.add(figure(
             f"subtree.count.{label}",

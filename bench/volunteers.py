@@ -4,13 +4,13 @@ whole community's volunteers.
 - `volunteers.signup.*`: 500 approved volunteers (tiny: 60) answer one 20-slot call (tiny:
   5) at the same moment, from 8 processes (tiny: 3), each with its own database
   connection (as app server workers would; threads in one process would mostly measure
-  the GIL of the load generator), calling `volunteers.actions.sign_up` directly (the
+  the GIL of the load generator), calling `volunteers.actions.answers.sign_up` directly (the
   action the page and the API call; no HTTP). Checked every repeat: exactly `slots`
   confirmed, the others waitlisted with arrival numbers 1…n−slots in the order they took
   the call's row lock, one audit event per answer, no errors. Figures: wall time for
   all answers, time to fill (first answer → the call's `filled_at`), p50 / p99 latency of
   one answer.
-- `volunteers.publish.seconds`: `actions.create_call` for a call to everyone approved in a
+- `volunteers.publish.seconds`: `vol_calls.create_call` for a call to everyone approved in a
   community of 10,000 volunteers (tiny: 300): audience query, one inbox row per person,
   deliveries queued on the personal channels, the group announcement. Target: < 5 s.
 
@@ -66,10 +66,10 @@ def ensure_volunteers(community, n: int, answering: int):
 
 
 def _call(actor, community, place, *, slots, audience, skill="", hours=8):
-    from fangkong.volunteers import actions
+    from fangkong.volunteers.actions import calls as vol_calls
 
     start = timezone.now() + timezone.timedelta(hours=hours)
-    return actions.create_call(actor, community, {
+    return vol_calls.create_call(actor, community, {
         "task": "sampling", "title": "bench", "place": place.id, "starts_at": start,
         "ends_at": start + timezone.timedelta(hours=3), "slots": slots, "audience": audience,
         "audience_skill": skill})
@@ -93,7 +93,7 @@ def _answer(share, call_id, barrier, out):
 
     from fangkong.accounts.scope import Scope
     from fangkong.core.actor import Actor
-    from fangkong.volunteers import actions
+    from fangkong.volunteers.actions import answers as vol_answers
     from fangkong.volunteers.models import Call
 
     lat, errors = [], []
@@ -106,7 +106,7 @@ def _answer(share, call_id, barrier, out):
             actor = Actor(user=user, scope=Scope(user=user), via="bench")
             t = time.perf_counter()
             try:
-                actions.sign_up(actor, call)
+                vol_answers.sign_up(actor, call)
                 lat.append(time.perf_counter() - t)
             except Exception as e:  # noqa: BLE001 - counted and reported
                 errors.append(f"{type(e).__name__}: {e}")
@@ -180,7 +180,7 @@ def run(ctx):
     people = ensure_volunteers(community, audience, answering)
     actor = Actor.system(via="cli")
     report.note(f"volunteers: {community.name}: {answering} volunteers answer a {slots}-slot call at "
-                f"once from {workers} processes (actions.sign_up, one DB connection each); "
+                f"once from {workers} processes (vol_answers.sign_up, one DB connection each); "
                 f"then a call published to {audience:,} approved volunteers")
 
     walls, fills, p50s, p99s, made = [], [], [], [], []

@@ -193,10 +193,13 @@ def docs_asset(request, name: str):
 @api.exception_handler(FangkongError)
 def on_fangkong_error(request, exc):
     fields = {k: [str(m) for m in v] for k, v in exc.fields.items()}
-    response = api.create_response(request, error_body(exc.code, exc.message, fields, exc.rows),
-                                   status=exc.status)
+    body = error_body(exc.code, exc.message, fields, exc.rows)
+    body["error"].update(exc.extra)
+    response = api.create_response(request, body, status=exc.status)
     if exc.retry_after:
         response["Retry-After"] = str(exc.retry_after)
+    for name, value in exc.headers.items():
+        response[name] = value
     return response
 
 

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "fangkong.services",
     "fangkong.volunteers",
     "fangkong.screening",
+    "fangkong.demo",  # the demo builder: its commands (no models)
 ]
 
 MIDDLEWARE = [
@@ -136,9 +137,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "fangkong.core.middleware.ScopeMiddleware",
+    "fangkong.accounts.middleware.ScopeMiddleware",
     "fangkong.core.middleware.ApiMethodNotAllowedMiddleware",
 ]
+
+# core imports no app: it reaches the user's scope through these (core.actor).
+FANGKONG_SCOPE_FOR_USER = "fangkong.accounts.scope.scope_for"
+FANGKONG_SYSTEM_SCOPE = "fangkong.accounts.scope.SystemScope"
 
 ROOT_URLCONF = "fangkong.urls"
 WSGI_APPLICATION = "fangkong.wsgi.application"

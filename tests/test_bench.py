@@ -26,7 +26,9 @@ def test_bench_runs_tiny_on_sqlite(tmp_path):
                      "cards.community", "screening.batch.api", "screening.scan.p99",
                      "screening.coverage.community", "screening.coverage.city.counters",
                      "volunteers.signup.p99", "volunteers.signup.time_to_fill",
-                     "volunteers.publish.seconds", "overload.shed.p99", "overload.queued.p99"):
+                     "volunteers.publish.seconds", "zones.diff.seconds", "zones.publish.seconds",
+                     "zones.figures.district", "zones.household.lookup",
+                     "overload.shed.p99", "overload.queued.p99"):
         assert expected in names, out
     district = next(ln for ln in lines if ln.startswith("subtree.count.district"))
     assert re.search(r"ms .* vs recursive CTE .* ratio [\d.,]+×", district), district

@@ -1,5 +1,5 @@
 """Who gets what on every page: one row per URL pattern of the site (the API has its own
-table in test_api_security.py), each tried by every kind of user.
+table in tests/api/test_security.py), each tried by every kind of user.
 
 The URL patterns are read from the URLconf Django serves, so a new page — of zones,
 services, reports or any app — fails `test_every_page_has_a_row` until it has a row here
@@ -31,7 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
-from tests.test_api_security import make_job  # first: it loads the apps' API tables
+from tests.api.test_security import make_job  # first: it loads the apps' API tables
 
 ROLES = ["anonymous", "nobody", "resident", "volunteer", "supplier", "lab", "leader", "grid",
          "staff", "other_staff", "street", "district"]
@@ -87,9 +87,9 @@ def _scene(w):
     """Everything the pages show, made through the actions as people would."""
     from fangkong.accounts import actions as accounts
     from fangkong.notify import actions as notify
-    from fangkong.screening import actions as screening
     from fangkong.screening import antigen
-    from fangkong.volunteers import actions as volunteers
+    from fangkong.screening.actions.sync import sync
+    from fangkong.volunteers.actions import calls, registration, teams
     from tests.screening.photos import png
     from tests.screening.security_routes import antigen_round, with_tube
     from tests.volunteers.security_routes import setup
@@ -97,7 +97,7 @@ def _scene(w):
     system = Actor.system()
     staff = Actor.system(w.users.staff)
     with_tube(w)  # w.round: running PCR round, tube T0001 with 于海涛's swab
-    screening.sync(staff, w.round, [  # and an offline scan into a tube never opened
+    sync(staff, w.round, [  # and an offline scan into a tube never opened
         {"client_id": str(uuid.uuid4()), "type": "scan", "barcode": "T0404",
          "person": w.su.token}])
     w.conflict = w.round.conflicts.get()
@@ -106,9 +106,9 @@ def _scene(w):
         Actor.system(w.users.resident), w.antigen, w.su, "negative", photo=png(),
         client_id=str(uuid.uuid4()))
     setup(w)  # w.call, w.approved, w.pending, w.link
-    w.assignment = volunteers.assign(staff, w.call, w.approved)
-    w.team = volunteers.create_team(staff, w.community, "封控五组")
-    w.loan = volunteers.lend(staff, w.approved, w.other, timezone.localdate()
+    w.assignment = calls.assign(staff, w.call, w.approved)
+    w.team = teams.create_team(staff, w.community, "封控五组")
+    w.loan = registration.lend(staff, w.approved, w.other, timezone.localdate()
                              + datetime.timedelta(days=3))
     w.job = make_job(w)
     w.token, _raw = accounts.create_token(Actor.system(w.users.staff, via="api"), "laptop")

@@ -8,13 +8,14 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core import pii
+from fangkong.core.access import one
 from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.registry.models import Kind
 
 from . import usernames
+from .access import require_manage
 from .models import ApiToken, Membership, User
-from .roles import Perm, Role
+from .roles import Role
 
 
 def create_user(actor, username: str, password: str, *, display_name="", phone="",
@@ -57,11 +58,12 @@ def grant(actor, user: User, role: str, place, *, household=None) -> Membership:
         if household is None:
             raise Invalid(fields={"household": [_("A resident's account names their household.")]})
         place = household.place
-    if place is None or not actor.scope.allows(Perm.MANAGE_USERS, place):
+    if place is None:
         raise NotFound()
+    require_manage(actor, place)
     if role not in Role.values:
         raise Invalid(fields={"role": [_("Unknown role.")]})
-    if role == Role.COMMAND and place.kind not in (Kind.DISTRICT, Kind.STREET):
+    if role == Role.COMMAND and place.kind not in ("district", "street"):
         raise Invalid(fields={"place": [_("Command roles sit on a district or a street.")]})
     with transaction.atomic():
         m, created = Membership.objects.get_or_create(
@@ -200,12 +202,8 @@ def authenticate_token_and_scope(raw: str):
 
 def revoke_membership(actor, membership_id) -> Membership:
     """End a membership (the account stays; it loses that role on that node)."""
-    try:
-        m = Membership.objects.select_related("place", "user").get(pk=int(membership_id))
-    except (Membership.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
-    if not actor.scope.allows(Perm.MANAGE_USERS, m.place):
-        raise NotFound()
+    m = one(Membership.objects.select_related("place", "user"), membership_id)
+    require_manage(actor, m.place)
     if m.is_active:
         with transaction.atomic():
             m.is_active = False
@@ -221,8 +219,7 @@ GRANTABLE_BY_STAFF = [Role.STAFF, Role.GRID, Role.LEADER, Role.VOLUNTEER, Role.S
 
 def add_person(actor, *, username, password, display_name, phone, role, place) -> Membership:
     """Create an account and give it a role on a node, in one step (the People page)."""
-    if not actor.scope.allows(Perm.MANAGE_USERS, place):
-        raise NotFound()
+    require_manage(actor, place)
     if role not in GRANTABLE_BY_STAFF and not actor.scope.superuser:
         raise Invalid(fields={"role": [_("You cannot give this role.")]})
     with transaction.atomic():
@@ -238,8 +235,7 @@ def household_login(actor, household, *, phone: str, display_name: str = "") -> 
     returned once for staff to pass on."""
     import secrets
 
-    if not actor.scope.allows(Perm.MANAGE_USERS, household):
-        raise NotFound()
+    require_manage(actor, household)
     try:
         phone = pii.validate_phone(phone)
     except ValidationError as e:

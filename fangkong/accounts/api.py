@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict
 
-from fangkong.core.actor import Actor
+from fangkong.core.actor import actor_of
 from fangkong.core.errors import Forbidden
 
 from . import actions
@@ -64,10 +64,6 @@ class TokenCreate(Schema):
     name: str
 
 
-def _actor(request) -> Actor:
-    return Actor.from_request(request, via="api")
-
-
 def token_out(tok: ApiToken) -> dict:
     return {"id": tok.id, "name": tok.name, "lookup": f"{ApiToken.PREFIX}{tok.lookup}",
             "created_at": tok.created_at, "last_used_at": tok.last_used_at,
@@ -108,11 +104,11 @@ def token_create(request, payload: TokenCreate):
     if getattr(request, "via", None) != "web":
         raise Forbidden(_("Create tokens while logged in (in the browser), not with a token."),
                         code="session_required")
-    tok, raw = actions.create_token(_actor(request), payload.name)
+    tok, raw = actions.create_token(actor_of(request), payload.name)
     return Status(201, dict(token_out(tok), token=raw))
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut)
 def token_revoke(request, token_id: int):
     """Revoke one of your tokens. It stops working at once; revoking twice is harmless."""
-    return token_out(actions.revoke_token(_actor(request), token_id))
+    return token_out(actions.revoke_token(actor_of(request), token_id))

@@ -1,15 +1,30 @@
 """Scoped reads of accounts."""
 
-from fangkong.registry.queries import places
+from fangkong.core.access import one
 
+from .access import may_manage, require_manage
 from .models import Membership
 from .roles import Perm
+
+
+def _places(scope, perm):
+    """The places where `scope` holds `perm` (the registry's tables, read without its
+    queries: accounts sits below the registry)."""
+    from fangkong.registry.models import Place
+
+    return Place.objects.filter(scope.place_q(perm))
+
+
+def manageable_places(scope, kinds):
+    """Places of these kinds where the user may manage people, outermost first (at most
+    500: the People page's choice)."""
+    return _places(scope, Perm.MANAGE_USERS).filter(kind__in=kinds).order_by("depth", "sort_key")[:500]
 
 
 def memberships(scope):
     """Active memberships on nodes where the user may manage people."""
     return (Membership.objects.filter(is_active=True,
-                                      place__in=places(scope, Perm.MANAGE_USERS).values("id"))
+                                      place__in=_places(scope, Perm.MANAGE_USERS).values("id"))
             .select_related("user", "place").order_by("place__depth", "place__sort_key", "role",
                                                       "user__username"))
 
@@ -17,21 +32,15 @@ def memberships(scope):
 def get_membership(scope, pk) -> Membership:
     """An active or ended membership on a node where the user manages people; NotFound
     otherwise (as for a missing one)."""
-    from fangkong.core.errors import NotFound
-
-    try:
-        m = Membership.objects.select_related("place", "user", "household").get(pk=int(pk))
-    except (Membership.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFound() from None
-    if not scope.allows(Perm.MANAGE_USERS, m.place):
-        raise NotFound()
+    m = one(Membership.objects.select_related("place", "user", "household"), pk)
+    require_manage(scope, m.place)
     return m
 
 
 def household_logins(scope, household):
     """The accounts that log in for a household, for a user who manages people there;
     None when they do not (the household page then shows no login section)."""
-    if not scope.allows(Perm.MANAGE_USERS, household):
+    if not may_manage(scope, household):
         return None
     return list(Membership.objects.filter(household=household, is_active=True)
                 .select_related("user").order_by("id"))
@@ -41,7 +50,7 @@ def office_contacts(scope, limit=6) -> list[tuple]:
     """Whom to call about one's work: the community staff of the community of each of the
     user's own grants (a supplier's, a lab's), [(community, [user])]; two queries. Their
     work phones are shown to the user's own accounts only through this."""
-    from fangkong.registry.models import Kind, Place
+    from fangkong.registry.models import Place
 
     from .roles import Role
 
@@ -49,7 +58,7 @@ def office_contacts(scope, limit=6) -> list[tuple]:
     for g in scope.grants:
         if g.household_id:
             continue
-        cid = g.place.community_id or (g.place.id if g.place.kind == Kind.COMMUNITY else None)
+        cid = g.place.community_id or (g.place.id if g.place.kind == "community" else None)
         if cid and cid not in ids:
             ids.append(cid)
     if not ids:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from fangkong.registry.models import LEVELS, Place
+from fangkong.core.tree import level_field
 
 from .roles import ROLE_PERMS, Perm, Role
 
@@ -22,13 +22,13 @@ def grant_perms(role: str) -> frozenset:
 @dataclass(frozen=True)
 class Grant:
     role: str
-    place: Place
+    place: object  # a registry.Place
     household_id: int | None
     perms: frozenset
 
     @property
     def level_field(self) -> str | None:
-        return f"{self.place.kind}_id" if self.place.kind in LEVELS else None
+        return level_field(self.place)
 
 
 @dataclass
@@ -63,7 +63,7 @@ class Scope:
     def has_role(self, *roles) -> bool:
         return any(g.role in roles for g in self.grants)
 
-    def roots(self, perm: Perm | None = None) -> list[Place]:
+    def roots(self, perm: Perm | None = None) -> list:
         """The nodes the user's grants (with `perm`) are on, outermost first, no repeats."""
         seen, out = set(), []
         for g in self.grants:
@@ -88,7 +88,7 @@ class Scope:
             if lf is not None:
                 if getattr(obj, lf, None) == g.place.id:
                     return True
-            elif isinstance(obj, Place) and (obj.id == g.place.id or obj.parent_id == g.place.id):
+            elif isinstance(obj, type(g.place)) and (obj.id == g.place.id or obj.parent_id == g.place.id):
                 return True
         return False
 
@@ -116,3 +116,28 @@ class Scope:
             else:
                 out |= Q(id=g.place.id) | Q(parent_id=g.place.id)
         return out
+
+
+def scope_for(user) -> Scope:
+    """settings.FANGKONG_SCOPE_FOR_USER: how core.actor builds a user's scope."""
+    return Scope.for_user(user)
+
+
+class SystemScope(Scope):
+    """Used by demo loading and maintenance commands only: every permission everywhere
+    (settings.FANGKONG_SYSTEM_SCOPE)."""
+
+    def __init__(self):
+        super().__init__(user=None, superuser=True)
+
+    def has(self, perm):
+        return True
+
+    def allows(self, perm, obj):
+        return True
+
+    def q(self, perm, *, household_field="household_id"):
+        return Q()
+
+    def place_q(self, perm):
+        return Q()

@@ -6,9 +6,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError
-from fangkong.core.views import page
+from fangkong.core.views import actor_of, page
 
 from . import throttle, twostep
 
@@ -38,7 +37,7 @@ def login_code(request):
 def two_step(request):
     """Turn two-step login on (scan, type the first code, keep the recovery codes), set
     it up for a new phone, get new recovery codes, or turn it off."""
-    actor = Actor.from_request(request)
+    actor = actor_of(request)
     user = request.user
     op = request.POST.get("op", "") if request.method == "POST" else ""
     ctx = {"device": twostep.device(user), "required": twostep.required(user),

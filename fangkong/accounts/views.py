@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_error, next_or, page
 
 from . import actions, twostep
 from .models import ApiToken
@@ -105,19 +104,16 @@ def supplier_home(request):
 @page
 def people(request):
     """Accounts and their roles below the user's node(s); add a person with a role."""
-    from fangkong.registry.models import LEVELS, Kind
-    from fangkong.registry.queries import places
+    from fangkong.core.tree import LEVELS
 
-    from .queries import memberships
-    from .roles import Perm, Role
+    from .access import require_people_page
+    from .queries import manageable_places, memberships
+    from .roles import Role
 
-    if not request.scope.has(Perm.MANAGE_USERS):
-        raise NotFound()
-    actor = Actor.from_request(request)
+    require_people_page(request.scope)
+    actor = actor_of(request)
     errors, values = {}, {}
-    targets = list(places(request.scope, Perm.MANAGE_USERS)
-                   .filter(kind__in=[k for k in LEVELS if k != Kind.UNIT])
-                   .order_by("depth", "sort_key")[:500])
+    targets = list(manageable_places(request.scope, [k for k in LEVELS if k != "unit"]))
     if request.method == "POST":
         values = request.POST
         try:
@@ -155,16 +151,14 @@ def membership_revoke(request, pk):
             lines=[_("%(name)s will no longer be able to work as %(role)s at %(place)s.") % {
                 "name": m.user, "role": m.get_role_display(), "place": m.place.name}],
             yes=_("Yes, remove the role"), back=back)
-    m = actions.revoke_membership(Actor.from_request(request), pk)
-    messages.success(request, _("%(name)s no longer has that role.") % {"name": m.user})
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        return redirect(nxt)
-    return redirect("people")
+    return act(request, lambda actor: actions.revoke_membership(actor, pk),
+               to=next_or(request, "people"),
+               done=lambda m: _("%(name)s no longer has that role.") % {"name": m.user})
 
 
 @page
 def tokens(request):
-    actor = Actor.from_request(request)
+    actor = actor_of(request)
     new_raw = None
     errors = {}
     if request.method == "POST":
@@ -190,9 +184,8 @@ def token_revoke(request, pk):
             lines=[_("Every device or program using it stops working at once. A revoked token "
                      "cannot be turned on again; you would make a new one.")],
             yes=_("Yes, revoke it"), back=reverse("tokens"))
-    actions.revoke_token(Actor.from_request(request), pk)
-    messages.success(request, _("Token revoked."))
-    return redirect("tokens")
+    return act(request, lambda actor: actions.revoke_token(actor, pk), to="tokens",
+               done=_("Token revoked."))
 
 
 @page
@@ -204,13 +197,11 @@ def household_login(request, pk):
 
     hh = get_household(request.scope, pk)
     try:
-        user, password = actions.household_login(Actor.from_request(request), hh,
+        user, password = actions.household_login(actor_of(request), hh,
                                                   phone=request.POST.get("phone", ""),
                                                   display_name=request.POST.get("name", ""))
     except Invalid as e:
-        for msgs in e.fields.values():
-            for m in msgs:
-                messages.error(request, m)
+        flash_error(request, e)
         return redirect("household", pk=hh.pk)
     if password is None:
         messages.success(request, _("%(phone)s can now log in for this household with their "

@@ -1,6 +1,6 @@
 """Writing audit events. Called by every action; never by views directly."""
 
-from fangkong.registry.models import LEVEL_FIELDS
+from fangkong.core.tree import LEVEL_FIELDS
 
 from .models import AuditEvent
 

@@ -1,18 +1,16 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from fangkong.accounts.roles import Perm
-from fangkong.core.errors import NotFound
+from fangkong.core.paging import paginate
 from fangkong.core.views import page
 
 from . import queries
+from .access import require_log
 
 
 @page
 def audit_log(request):
-    if not request.scope.has(Perm.VIEW_AUDIT):
-        raise NotFound()
+    require_log(request.scope)
     action = request.GET.get("action") or None
     qs = queries.events(request.scope, action=action)
-    pg = Paginator(qs, 100).get_page(request.GET.get("page"))
+    pg = paginate(request, qs)
     return render(request, "audit/log.html", {"page": pg, "action": action})

@@ -7,13 +7,18 @@ class FangkongError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message=None, *, fields=None, rows=None, code=None, retry_after=None):
+    def __init__(self, message=None, *, fields=None, rows=None, code=None, retry_after=None,
+                 status=None, extra=None, headers=None):
         self.message = message or self.default_message
         self.fields = fields or {}  # {"field": ["message", ...]}
         self.rows = rows or []  # [{"row": n, "column": "...", "message": "..."}]
         self.retry_after = retry_after  # seconds, sent as Retry-After (TooMany)
+        self.extra = extra or {}  # more keys of the API's error object (e.g. an import's "job")
+        self.headers = headers or {}  # more headers of the API's answer (e.g. Location)
         if code:
             self.code = code
+        if status:
+            self.status = status
         super().__init__(str(self.message))
 
     default_message = _("The request is not valid.")

@@ -1,5 +1,3 @@
-from django.utils.functional import SimpleLazyObject
-
 from fangkong.core import clean
 
 _CLEANING = {}  # request class → its subclass that cleans the form it parses
@@ -43,19 +41,6 @@ class TextHygieneMiddleware:
             request.COOKIES = {k: v for k, v in cookies.items()
                                if not (clean.has_unsafe(k) or clean.has_unsafe(v))}
         request.__class__ = _cleaning_class(type(request))
-        return self.get_response(request)
-
-
-class ScopeMiddleware:
-    """Puts `request.scope` (the user's place in the tree) on every request, lazily."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        from fangkong.accounts.scope import Scope
-
-        request.scope = SimpleLazyObject(lambda: Scope.for_user(request.user))
         return self.get_response(request)
 
 

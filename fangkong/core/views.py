@@ -1,10 +1,16 @@
+"""What every page view shares: the error pages, `page` (login, and errors as pages),
+`act` (POST → action → message → redirect), the confirmation step, and `actor_of`."""
+
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from fangkong.core.errors import FangkongError, Forbidden, NotFound, TooMany, json_error
+from fangkong.core.actor import actor_of  # noqa: F401 (the views' one way to the actor)
+from fangkong.core.errors import FangkongError, Forbidden, Invalid, NotFound, TooMany, json_error
 
 
 def not_found(request, exception=None):
@@ -107,3 +113,45 @@ def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, a
     return render(request, "confirm.html", {
         "title": title, "lines": [str(x) for x in lines if x], "warn": warn, "yes": yes,
         "back": back, "fields": fields, "action": action or request.get_full_path()})
+
+
+# --- POST → action → message → redirect ---------------------------------------------
+
+def is_htmx(request) -> bool:
+    """Did htmx send this request (it swaps a fragment of the page)?"""
+    return request.headers.get("HX-Request") == "true"
+
+
+def flash_error(request, e: FangkongError) -> None:
+    """An action's refusal as messages on the next page: each field's and each row's
+    message, or its one message."""
+    msgs = [str(m) for v in e.fields.values() for m in v] + [
+        f"{r.get('row', '')}: {r['message']}" for r in e.rows]
+    for m in msgs or [str(e.message)]:
+        messages.error(request, m)
+
+
+def next_or(request, default):
+    """The POSTed `next` address when it is on this site, else `default` (for `redirect`)."""
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return nxt
+    return default
+
+
+def act(request, do, *, to, done=None, refused=None, catch=(Invalid,)):
+    """Run `do(actor)` (an action, with the request's actor), then redirect to `to`, with
+    `done` as a success message; an error of `catch` becomes messages (`flash_error`) and
+    a redirect to `refused` (default `to`). `to`, `done` and `refused` may be callables of
+    the action's result (`refused`: of the error). Anything else the action raises
+    (NotFound, Forbidden…) goes to `page`, which answers with its page and status."""
+    try:
+        result = do(actor_of(request))
+    except catch as e:
+        flash_error(request, e)
+        where = refused if refused is not None else to
+        return redirect(where(e) if callable(where) else where)
+    if done:
+        messages.success(request, done(result) if callable(done) else done)
+    return redirect(to(result) if callable(to) else to)

@@ -7,12 +7,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
-from fangkong.accounts.roles import Perm
 from fangkong.core import paging
-from fangkong.core.actor import Actor
-from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.actor import actor_of
+from fangkong.core.errors import Invalid
 
 from . import actions, queries
+from .access import require_outbox
 from .models import Status
 
 router = Router(tags=["notify"])
@@ -72,13 +72,11 @@ def _d_out(d) -> dict:
 
 @router.get("/me/notifications", response=InboxOut)
 def inbox(request, unread: bool = False, page: int = Query(1, ge=1, le=100_000),
-          page_size: int = Query(50, ge=1)):
+          page_size: int | None = Query(None, ge=1)):
     """My inbox, newest first."""
-    page_size = paging.page_size(page_size)
-    qs = queries.inbox(request.user, unread=unread)
-    start = (page - 1) * page_size
-    return {"count": qs.count(), "unread": queries.unread_count(request.user),
-            "results": [_n_out(n) for n in qs[start:start + page_size]]}
+    count, _size, rows = paging.page_of(queries.inbox(request.user, unread=unread), page, page_size)
+    return {"count": count, "unread": queries.unread_count(request.user),
+            "results": [_n_out(n) for n in rows]}
 
 
 @router.post("/me/notifications/read", response=ReadOut)
@@ -89,10 +87,9 @@ def read(request, body: ReadIn):
 
 @router.get("/notify/deliveries", response=list[DeliveryOut])
 def deliveries(request, status: str | None = None, page: int = Query(1, ge=1, le=100_000),
-               page_size: int = Query(50, ge=1)):
+               page_size: int | None = Query(None, ge=1)):
     """Staff: outbound messages (SMS, webhooks, group robots) in my part of the tree."""
-    if not request.scope.has(Perm.MANAGE_NOTIFY):
-        raise NotFound()
+    require_outbox(request.scope)
     if status is not None and status not in Status.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
     page_size = paging.page_size(page_size)
@@ -105,4 +102,4 @@ def deliveries(request, status: str | None = None, page: int = Query(1, ge=1, le
 def retry(request, delivery_id: int):
     """Staff: send a failed message again now."""
     d = queries.get_delivery(request.scope, delivery_id)
-    return _d_out(actions.retry(Actor.from_request(request, via="api"), d))
+    return _d_out(actions.retry(actor_of(request), d))

@@ -1,7 +1,7 @@
 """Reads of notifications: a user's own inbox; deliveries and group channels in scope."""
 
 from fangkong.accounts.roles import Perm
-from fangkong.core.errors import NotFound
+from fangkong.core.access import one
 from fangkong.registry.models import Place
 
 from .models import Delivery, GroupChannel, Notification
@@ -17,10 +17,7 @@ def unread_count(user) -> int:
 
 
 def get_notification(user, pk) -> Notification:
-    try:
-        return Notification.objects.get(user=user, pk=pk)
-    except (Notification.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    return one(Notification.objects.filter(user=user), pk)
 
 
 def deliveries(scope, *, status=None):
@@ -37,10 +34,7 @@ def delivery_counts(scope) -> dict[str, int]:
 
 
 def get_delivery(scope, pk) -> Delivery:
-    try:
-        return deliveries(scope).get(pk=pk)
-    except (Delivery.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    return one(deliveries(scope), pk)
 
 
 def group_channels(scope):
@@ -49,7 +43,4 @@ def group_channels(scope):
 
 
 def get_group_channel(scope, pk) -> GroupChannel:
-    try:
-        return group_channels(scope).get(pk=pk)
-    except (GroupChannel.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    return one(group_channels(scope), pk)

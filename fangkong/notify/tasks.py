@@ -1,5 +1,9 @@
-"""Background sending of notifications (Django tasks; the db_worker in production)."""
+"""Background sending of notifications (Django tasks; the db_worker in production).
+Actions queue the sender through `send_after_commit`; the sender is `sending.send_due`."""
 
+import logging
+
+from django.db import connections, router, transaction
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
@@ -12,7 +16,7 @@ def send_due_task() -> dict:
     dead sender had claimed) and the backend can defer, come back when the next one is due,
     unless a sender is already queued by then (`manage.py notify_send` does the same from
     cron)."""
-    from .actions import next_due, send_due
+    from .sending import next_due, send_due
 
     counts = send_due()
     when = next_due()
@@ -47,7 +51,6 @@ def recover_sender(live) -> dict:
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    from .actions import _enqueue_sender
     from .models import Delivery, Status
 
     due = Delivery.objects.filter(status__in=[Status.QUEUED, Status.RETRYING],
@@ -55,5 +58,23 @@ def recover_sender(live) -> dict:
     if not due or _sender_waiting(live.now) or DBTaskResult.objects.filter(
             task_path=send_due_task.module_path, status=TaskResultStatus.RUNNING).exists():
         return {"sender_queued": 0}
-    _enqueue_sender()
+    enqueue_sender()
     return {"sender_queued": 1}
+
+
+def enqueue_sender():
+    try:
+        send_due_task.enqueue()
+    except Exception:  # the deliveries are stored; `manage.py notify_send` sends them
+        logging.getLogger("fangkong.notify").exception("could not queue the notification sender")
+
+
+def send_after_commit():
+    """Queue the sender once the transaction commits; once per transaction is enough (it
+    sends everything that is due)."""
+    from .models import Delivery
+
+    conn = connections[router.db_for_write(Delivery)]
+    if any(func is enqueue_sender for _sids, func, _robust in conn.run_on_commit):
+        return
+    transaction.on_commit(enqueue_sender, robust=True)

@@ -1,24 +1,24 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
-from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.views import page
+from fangkong.core.paging import paginate
+from fangkong.core.views import act, actor_of, next_or, page
 from fangkong.registry import queries as registry_queries
 
 from . import actions, channels, queries
+from .access import require_outbox
 from .models import Status
 
 
 @page
 def inbox(request):
     unread = request.GET.get("unread") == "1"
-    pg = Paginator(queries.inbox(request.user, unread=unread), 50).get_page(request.GET.get("page"))
+    pg = paginate(request, queries.inbox(request.user, unread=unread))
     return render(request, "notify/inbox.html", {"page": pg, "unread": unread})
 
 
@@ -51,13 +51,12 @@ def read_all(request):
 def outbox(request):
     """Staff: outbound messages in their part of the tree, failures first, and the
     group channels (WeCom robots, webhooks) set up for their places."""
-    if not request.scope.has(Perm.MANAGE_NOTIFY):
-        raise NotFound()
+    require_outbox(request.scope)
     status = request.GET.get("status") or None
     if status not in Status.values:
         status = None
     qs = queries.deliveries(request.scope, status=status).select_related("place")
-    pg = Paginator(qs, 50).get_page(request.GET.get("page"))
+    pg = paginate(request, qs)
     places = registry_queries.places(request.scope, Perm.MANAGE_NOTIFY).filter(
         kind__in=["district", "street", "community", "grid", "compound"])
     form, errors = {}, {}
@@ -69,7 +68,7 @@ def outbox(request):
                                                    Perm.MANAGE_NOTIFY)
             except NotFound:
                 raise Invalid(fields={"place": [_("Choose a place.")]}) from None
-            actions.add_group_channel(Actor.from_request(request), place,
+            actions.add_group_channel(actor_of(request), place,
                                       name=request.POST.get("name", ""),
                                       channel=request.POST.get("channel", ""),
                                       target=request.POST.get("target", ""))
@@ -90,19 +89,14 @@ def outbox(request):
 @require_POST
 def retry(request, pk):
     d = queries.get_delivery(request.scope, pk)
-    try:
-        actions.retry(Actor.from_request(request), d)
-    except Invalid as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, _("The message will be sent again now."))
-    return redirect(request.POST.get("next") or "outbox")
+    return act(request, lambda actor: actions.retry(actor, d),
+               to=next_or(request, "outbox"),
+               done=_("The message will be sent again now."))
 
 
 @page
 @require_POST
 def group_active(request, pk):
     g = queries.get_group_channel(request.scope, pk)
-    actions.set_group_channel_active(Actor.from_request(request), g,
-                                     request.POST.get("active") == "1")
-    return redirect("outbox")
+    return act(request, lambda actor: actions.set_group_channel_active(
+        actor, g, request.POST.get("active") == "1"), to="outbox")

@@ -36,6 +36,7 @@ from fangkong.accounts.models import ApiToken, Membership, User
 from fangkong.audit.actions import record
 from fangkong.audit.models import AuditEvent
 from fangkong.core.actor import Actor
+from fangkong.core.tree import under
 
 # What the report calls each count (ops.erasure and the apps' erasure steps).
 LABELS = {
@@ -132,7 +133,7 @@ def _accounts_of(e: Erasure, community):
     """Accounts whose every membership is in this community (residents, its volunteers,
     its staff): they are anonymised. Superusers and accounts with a role elsewhere keep
     their identity (their memberships here end)."""
-    here = Q(place__community_id=community.id) | Q(place_id=community.id)
+    here = under(community, "place__")
     inside = set(Membership.objects.filter(here).values_list("user_id", flat=True))
     elsewhere = set(Membership.objects.filter(user_id__in=inside).exclude(here)
                     .values_list("user_id", flat=True))
@@ -163,10 +164,10 @@ def _messages(e: Erasure, community):
     from fangkong.volunteers.models import PhoneCode
 
     e.add("inbox_messages_deleted", Notification.objects.filter(
-        Q(user_id__in=e.users) | Q(place__community_id=community.id) | Q(place_id=community.id))
+        Q(user_id__in=e.users) | under(community, "place__"))
         .delete()[0])
     e.add("outgoing_messages_deleted", Delivery.objects.filter(
-        Q(community_id=community.id) | Q(user_id__in=e.users) | Q(target__in=e.phones))
+        under(community) | Q(user_id__in=e.users) | Q(target__in=e.phones))
         .delete()[0])
     e.add("phone_codes_deleted", PhoneCode.objects.filter(phone__in=e.phones).delete()[0])
 
@@ -175,7 +176,7 @@ def _audit(e: Erasure, community):
     """Keep who did what and when; drop what the event said about the person."""
     q = Q(actor_id__in=e.users)
     if community is not None:
-        q |= Q(community_id=community.id)
+        q |= under(community)
     for target_type, ids in e.targets.items():
         q |= Q(target_type=target_type, target_id__in=list(ids))
     e.add("audit_events_scrubbed", AuditEvent.objects.filter(q)

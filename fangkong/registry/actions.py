@@ -13,14 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
-from fangkong.audit.actions import common_levels as _common_levels
 from fangkong.audit.actions import record
 from fangkong.core import pii
 from fangkong.core.clean import bounded, limit_of
-from fangkong.core.errors import Forbidden, Invalid, NotFound, TooMany
+from fangkong.core.errors import Forbidden, Invalid, TooMany
 from fangkong.core.text import name_keys
+from fangkong.core.tree import is_under, level_field, under
 
 from . import checks
+from .access import require
 from .models import (
     ALLOWED_PARENTS,
     HOUSEHOLD_PARENTS,
@@ -35,15 +36,6 @@ from .models import (
 # Fields whose before/after go into the audit trail (identifiers masked).
 PERSONAL_FIELDS = ["name", "sex", "birth_date", "phone", "id_number", "relation", "presence",
                    "has_smartphone", "tags", "notes"]
-
-
-def require(actor, perm, obj):
-    """NotFound if the actor cannot see obj at all; Forbidden if they see it but lack perm."""
-    if actor.scope.allows(perm, obj):
-        return
-    if actor.scope.allows(Perm.VIEW_REGISTRY, obj):
-        raise Forbidden()
-    raise NotFound()
 
 
 # --- places ------------------------------------------------------------------
@@ -86,9 +78,9 @@ def create_place(actor, parent: Place | None, kind: str, name: str, *, code="", 
         except IntegrityError:
             raise Invalid(fields={"name": [_("There is already a %(kind)s called “%(name)s” here.")
                                            % {"kind": kind.label, "name": name}]}) from None
-        if kind in LEVELS:
-            setattr(place, f"{kind}_id", place.id)
-            Place.objects.filter(pk=place.pk).update(**{f"{kind}_id": place.id})
+        if kind in LEVELS:  # a level place is under itself
+            setattr(place, level_field(kind), place.id)
+            Place.objects.filter(pk=place.pk).update(**{level_field(kind): place.id})
         if audit:
             record(actor, "place.create", place, {"kind": kind, "name": name})
     return place
@@ -120,7 +112,7 @@ def move_place(actor, place: Place, new_parent: Place) -> Place:
     if kind in LEVELS and Kind(new_parent.kind) not in ALLOWED_PARENTS[kind]:
         raise Invalid(fields={"parent": [_("A %(kind)s cannot stand under a %(parent)s.") % {
             "kind": kind.label, "parent": Kind(new_parent.kind).label}]})
-    if new_parent.id == place.id or (kind in LEVELS and getattr(new_parent, f"{kind}_id") == place.id):
+    if new_parent.id == place.id or (kind in LEVELS and is_under(new_parent, place)):
         raise Invalid(fields={"parent": [_("A place cannot move under itself.")]})
     # The levels above the moved node come from the new parent; its own and lower stay.
     idx = LEVELS.index(kind) if kind in LEVELS else len(LEVELS)
@@ -131,10 +123,9 @@ def move_place(actor, place: Place, new_parent: Place) -> Place:
         place.depth = new_parent.depth + 1
         place.save()
         if kind in LEVELS:
-            selector = {f"{kind}_id": place.id}
-            Place.objects.filter(**selector).update(**above)
-            Household.objects.filter(**selector).update(**above)
-            Resident.objects.filter(**selector).update(**above)
+            Place.objects.filter(under(place)).update(**above)
+            Household.objects.filter(under(place)).update(**above)
+            Resident.objects.filter(under(place)).update(**above)
         else:
             Place.objects.filter(pk=place.pk).update(**above)
         _fix_depths(place)
@@ -350,21 +341,6 @@ def reveal_id_number(actor, r: Resident) -> str:
         value = pii.decrypt(r.id_enc)
         record(actor, "resident.reveal_id", r)
     return value
-
-
-def record_phone_view(actor, residents, where: str, households=()):
-    """One audit event for a page, response or export that showed phones in clear: the
-    residents' and the households' own phones (a landline on the household)."""
-    ids = [r.id for r in residents if r.phone]
-    hh_ids = [h.id for h in households if h.phone]
-    if not (ids or hh_ids) or not actor.scope.has(Perm.VIEW_PHONE):
-        return
-    changes = {"where": where, "residents": ids[:500], "count": len(ids)}
-    if hh_ids:
-        changes["households"] = hh_ids[:500]
-    rows = list(residents) + list(households)
-    record(actor, "resident.view_phones", None, changes,
-           levels_from=_common_levels(rows) or rows[0], label=where)
 
 
 def reissue_code(actor, r: Resident) -> Resident:

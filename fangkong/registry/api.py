@@ -17,9 +17,9 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
-from fangkong.core import pii
-from fangkong.core.actor import Actor
-from fangkong.core.errors import Invalid, NotFound
+from fangkong.audit.disclosure import record_phones, show_phone
+from fangkong.core.actor import actor_of
+from fangkong.core.errors import FangkongError, Invalid, NotFound
 from fangkong.core.paging import page_of
 from fangkong.core.shedding import check_rate, expensive
 
@@ -51,10 +51,6 @@ router = Router(tags=["registry"])
 MAX_PAGE_NUMBER = 1_000_000
 
 
-def _actor(request) -> Actor:
-    return Actor.from_request(request, via="api")
-
-
 # --- output ------------------------------------------------------------------
 
 def place_out(p: Place) -> dict:
@@ -66,15 +62,8 @@ def place_out(p: Place) -> dict:
     }
 
 
-def _phone(scope, obj) -> tuple[str, bool]:
-    """(phone as shown, masked?) for a household or resident."""
-    if scope.allows(Perm.VIEW_PHONE, obj):
-        return obj.phone, False
-    return pii.mask_phone(obj.phone), True
-
-
 def _resident_out(r: Resident, scope, labels) -> dict:
-    phone, masked = _phone(scope, r)
+    phone, masked = show_phone(scope, r)
     hh = r.household
     return {
         "id": r.id, "household": r.household_id, "door": hh.door, "place": hh.place_id,
@@ -89,7 +78,7 @@ def _resident_out(r: Resident, scope, labels) -> dict:
 def _audit_household_phones(request, rows, out, where):
     shown = [h for h, row in zip(rows, out, strict=True) if h.phone and not row["phone_masked"]]
     if shown:
-        actions.record_phone_view(_actor(request), [], where, shown)
+        record_phones(actor_of(request), [], where, shown)
 
 
 def residents_out(request, rows: list[Resident], where: str) -> list[dict]:
@@ -100,12 +89,12 @@ def residents_out(request, rows: list[Resident], where: str) -> list[dict]:
     out = [_resident_out(r, scope, labels) for r in rows]
     shown = [r for r, row in zip(rows, out, strict=True) if r.phone and not row["phone_masked"]]
     if shown:
-        actions.record_phone_view(_actor(request), shown, where)
+        record_phones(actor_of(request), shown, where)
     return out
 
 
 def _household_out(hh: Household, scope, labels, n_residents: int) -> dict:
-    phone, masked = _phone(scope, hh)
+    phone, masked = show_phone(scope, hh)
     return {
         "id": hh.id, "place": hh.place_id, "door": hh.door,
         "address": labels.get(hh.place_id, ""), "phone": phone, "phone_masked": masked,
@@ -153,7 +142,7 @@ def place_create(request, payload: PlaceCreate):
     parent = None
     if payload.parent is not None:
         parent = queries.get_place(request.scope, payload.parent)
-    place = actions.create_place(_actor(request), parent, payload.kind, payload.name,
+    place = actions.create_place(actor_of(request), parent, payload.kind, payload.name,
                                  code=payload.code)
     return Status(201, place_out(place))
 
@@ -161,14 +150,14 @@ def place_create(request, payload: PlaceCreate):
 @router.patch("/places/{place_id}", response=PlaceOut)
 def place_rename(request, place_id: int, payload: PlaceRename):
     place = queries.get_place(request.scope, place_id)
-    return place_out(actions.rename_place(_actor(request), place, payload.name))
+    return place_out(actions.rename_place(actor_of(request), place, payload.name))
 
 
 @router.post("/places/{place_id}/move", response=PlaceOut)
 def place_move(request, place_id: int, payload: PlaceMove):
     place = queries.get_place(request.scope, place_id)
     parent = queries.get_place(request.scope, payload.parent)
-    return place_out(actions.move_place(_actor(request), place, parent))
+    return place_out(actions.move_place(actor_of(request), place, parent))
 
 
 # --- households --------------------------------------------------------------
@@ -205,7 +194,7 @@ def household_detail(request, household_id: int):
 @router.post("/households", response={201: HouseholdOut})
 def household_create(request, payload: HouseholdCreate):
     place = queries.get_place(request.scope, payload.place)
-    hh = actions.create_household(_actor(request), place, payload.door, phone=payload.phone,
+    hh = actions.create_household(actor_of(request), place, payload.door, phone=payload.phone,
                                   notes=payload.notes)
     return Status(201, _household_out(hh, request.scope, queries.address_labels([hh]), 0))
 
@@ -214,7 +203,7 @@ def household_create(request, payload: HouseholdCreate):
 def household_update(request, household_id: int, payload: HouseholdUpdate):
     scope = request.scope
     hh = queries.get_household(scope, household_id)
-    hh = actions.update_household(_actor(request), hh, door=payload.door, phone=payload.phone,
+    hh = actions.update_household(actor_of(request), hh, door=payload.door, phone=payload.phone,
                                   notes=payload.notes)
     n = queries.residents(scope).filter(household=hh).exclude(presence="moved_out").count()
     return _household_out(hh, scope, queries.address_labels([hh]), n)
@@ -260,7 +249,7 @@ def resident_detail(request, resident_id: int):
 def resident_create(request, payload: ResidentCreate):
     hh = queries.get_household(request.scope, payload.household)
     data = payload.model_dump(exclude={"household"}, exclude_unset=True)
-    r = actions.create_resident(_actor(request), hh, data)
+    r = actions.create_resident(actor_of(request), hh, data)
     return Status(201, residents_out(request, [r], "api:resident")[0])
 
 
@@ -268,7 +257,7 @@ def resident_create(request, payload: ResidentCreate):
 def resident_update(request, resident_id: int, payload: ResidentFields):
     """Changes only the fields sent; `null` or "" clears an optional one."""
     r = queries.get_resident(request.scope, resident_id)
-    r = actions.update_resident(_actor(request), r, payload.model_dump(exclude_unset=True))
+    r = actions.update_resident(actor_of(request), r, payload.model_dump(exclude_unset=True))
     return residents_out(request, [r], "api:resident")[0]
 
 
@@ -276,7 +265,7 @@ def resident_update(request, resident_id: int, payload: ResidentFields):
 def resident_move(request, resident_id: int, payload: ResidentMove):
     r = queries.get_resident(request.scope, resident_id)
     hh = queries.get_household(request.scope, payload.household)
-    r = actions.move_resident(_actor(request), r, hh)
+    r = actions.move_resident(actor_of(request), r, hh)
     return residents_out(request, [r], "api:resident")[0]
 
 
@@ -284,7 +273,7 @@ def resident_move(request, resident_id: int, payload: ResidentMove):
 def resident_reveal_id(request, resident_id: int):
     """The ID number in clear, for roles allowed to see it. Every call is audited."""
     r = queries.get_resident(request.scope, resident_id)
-    return {"id_number": actions.reveal_id_number(_actor(request), r)}
+    return {"id_number": actions.reveal_id_number(actor_of(request), r)}
 
 
 # --- personal code cards -----------------------------------------------------
@@ -301,8 +290,7 @@ def place_code_cards(request, place_id: int, everyone: bool = False,
     community, grid, compound, building or unit, or only in the listed `household` ids
     under it. By default only people without a smartphone or in a vulnerable group;
     `everyone=true` for all. Needs registry edit rights there; audited."""
-    from .card_views import pdf_response
-    from .cards import print_cards
+    from .cards import pdf_response, print_cards
 
     scope = request.scope
     place = queries.get_place(scope, place_id)
@@ -312,7 +300,7 @@ def place_code_cards(request, place_id: int, everyone: bool = False,
         households = list(queries.households(scope).filter(id__in=ids))
         if len(households) != len(ids):
             raise NotFound()
-    pdf, filename, _n = print_cards(_actor(request), place=place, households=households,
+    pdf, filename, _n = print_cards(actor_of(request), place=place, households=households,
                                     everyone=everyone)
     return pdf_response(pdf, filename)
 
@@ -322,11 +310,10 @@ def place_code_cards(request, place_id: int, everyone: bool = False,
 @expensive("export")
 def household_code_cards(request, household_id: int, everyone: bool = False):
     """Printable code cards (application/pdf) for one household; see the place endpoint."""
-    from .card_views import pdf_response
-    from .cards import print_cards
+    from .cards import pdf_response, print_cards
 
     hh = queries.get_household(request.scope, household_id)
-    pdf, filename, _n = print_cards(_actor(request), household=hh, everyone=everyone)
+    pdf, filename, _n = print_cards(actor_of(request), household=hh, everyone=everyone)
     return pdf_response(pdf, filename)
 
 
@@ -337,7 +324,7 @@ def resident_reissue_code(request, resident_id: int):
     from .cards import code_payload
 
     r = queries.get_resident(request.scope, resident_id)
-    r = actions.reissue_code(_actor(request), r)
+    r = actions.reissue_code(actor_of(request), r)
     return {"id": r.id, "code": code_payload(r)}
 
 
@@ -360,17 +347,13 @@ def import_out(job: ImportJob) -> dict:
     }
 
 
-def _import_refused(request, job: ImportJob, status: int, code: str):
+def _import_refused(job: ImportJob, status: int, code: str) -> FangkongError:
     """The one error shape for an import that wrote nothing: `rows` holds the row errors,
     `job` the job's id (its report stays at GET /imports/{id}, also given as Location)."""
-    from fangkong.api import api, error_body  # not at import time: fangkong.api imports us
-
-    message = job.message or _("The file has errors: nothing was imported.")
-    body = error_body(code, message, rows=job.errors)
-    body["error"]["job"] = job.id
-    response = api.create_response(request, body, status=status)
-    response["Location"] = reverse("api:import_detail", kwargs={"job_id": job.id})
-    return response
+    return FangkongError(job.message or _("The file has errors: nothing was imported."),
+                         code=code, status=status, rows=job.errors, extra={"job": job.id},
+                         headers={"Location": reverse("api:import_detail",
+                                                      kwargs={"job_id": job.id})})
 
 
 @router.post("/imports", response={201: ImportOut, 202: ImportOut})
@@ -387,11 +370,11 @@ def import_create(request, place: Form[int], file: File[UploadedFile]):
 
     target = queries.get_place(request.scope, place)
     content = read_upload(file, settings.FANGKONG_IMPORT_MAX_BYTES)  # never more in memory
-    job = start_import(_actor(request), target, file.name or "", content)
+    job = start_import(actor_of(request), target, file.name or "", content)
     if job.status == ImportJob.Status.REJECTED:
-        return _import_refused(request, job, 422, "import_rejected")
+        raise _import_refused(job, 422, "import_rejected")
     if job.status == ImportJob.Status.FAILED:
-        return _import_refused(request, job, 500, "import_failed")
+        raise _import_refused(job, 500, "import_failed")
     return Status(201 if job.is_finished else 202, import_out(job))
 
 

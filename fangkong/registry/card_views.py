@@ -1,34 +1,21 @@
 """Pages for personal code cards: print them (PDF), show a household's codes on a phone,
 re-issue a lost one. Thin: `cards` and `actions` do the work (see registry/cards.py)."""
 
-from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fangkong.accounts.roles import Perm
-from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.shedding import expensive
-from fangkong.core.views import page
+from fangkong.core.views import act, actor_of, page
 
 from . import actions, cards, queries
+from .access import require
 from .models import Kind, Presence
-
-
-def _actor(request):
-    return Actor.from_request(request)
-
-
-def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    resp = HttpResponse(pdf, content_type="application/pdf")
-    resp["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
-    resp["Cache-Control"] = "private, no-store"
-    return resp
 
 
 def _household_ids(request) -> list[int]:
@@ -43,7 +30,7 @@ def _household_ids(request) -> list[int]:
 def place_cards(request, pk):
     """Choose who gets a card under a place, then open the PDF."""
     place = queries.get_place(request.scope, pk)
-    actions.require(_actor(request), Perm.EDIT_REGISTRY, place)
+    require(actor_of(request), Perm.EDIT_REGISTRY, place)
     if not place.is_level:
         raise NotFound()
     board = queries.board(request.scope, place) if place.kind in (Kind.BUILDING, Kind.UNIT) else []
@@ -69,12 +56,12 @@ def place_cards_pdf(request, pk):
         if len(households) != len(ids):
             raise NotFound()
     try:
-        pdf, filename, _n = cards.print_cards(_actor(request), place=place, households=households,
+        pdf, filename, _n = cards.print_cards(actor_of(request), place=place, households=households,
                                               everyone=request.GET.get("everyone") == "1")
     except Invalid as e:
         messages.error(request, e.message)
         return redirect("code_cards", pk=place.id)
-    return pdf_response(pdf, filename)
+    return cards.pdf_response(pdf, filename)
 
 
 @require_GET
@@ -83,12 +70,12 @@ def place_cards_pdf(request, pk):
 def household_cards_pdf(request, pk):
     hh = queries.get_household(request.scope, pk)
     try:
-        pdf, filename, _n = cards.print_cards(_actor(request), household=hh,
+        pdf, filename, _n = cards.print_cards(actor_of(request), household=hh,
                                               everyone=request.GET.get("everyone") == "1")
     except Invalid as e:
         messages.error(request, e.message)
         return redirect("household", pk=hh.id)
-    return pdf_response(pdf, filename)
+    return cards.pdf_response(pdf, filename)
 
 
 @require_GET
@@ -97,7 +84,7 @@ def household_codes(request, pk):
     """The household's QR codes on screen, to show at the sampling table: for the residents
     of the household and for roles that may print cards."""
     hh = queries.get_household(request.scope, pk)
-    people = cards.household_codes(_actor(request), hh)
+    people = cards.household_codes(actor_of(request), hh)
     for r in people:
         r.qr_uri = cards.svg_data_uri(r)
     return render(request, "registry/codes.html", {
@@ -119,7 +106,7 @@ def my_codes(request):
 @page
 def resident_reissue_code(request, pk):
     r = queries.get_resident(request.scope, pk)
-    actions.reissue_code(_actor(request), r)
-    messages.success(request, _("%(name)s has a new code; the old card no longer works. "
-                                "Print a new card.") % {"name": r.name})
-    return redirect(reverse("household", args=[r.household_id]) + f"#r{r.id}")
+    return act(request, lambda actor: actions.reissue_code(actor, r),
+               to=reverse("household", args=[r.household_id]) + f"#r{r.id}",
+               done=_("%(name)s has a new code; the old card no longer works. "
+                      "Print a new card.") % {"name": r.name}, catch=())

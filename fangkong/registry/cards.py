@@ -27,19 +27,22 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import segno
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.tree import is_under, under
 
 from . import queries
+from .access import can_show_codes, require
 from .models import LEVELS, Household, Place, Presence, Resident
 
 PREFIX = "FK1:"
@@ -158,7 +161,7 @@ def card_residents(scope, *, place: Place | None = None, households=None,
     moved out get no card."""
     qs = queries.residents(scope, Perm.EDIT_REGISTRY).exclude(presence=Presence.MOVED_OUT)
     if place is not None:
-        qs = qs.filter(**queries.under(place))
+        qs = qs.filter(under(place))
     if households is not None:
         qs = qs.filter(household_id__in=[h.id for h in households])
     if not everyone:
@@ -382,8 +385,6 @@ def print_cards(actor, *, place: Place | None = None, household: Household | Non
 
     Needs EDIT_REGISTRY on the place or household (NotFound outside the scope, Forbidden
     for a role that sees it but may not edit). One audit event names everyone printed."""
-    from .actions import require
-
     target = household if household is not None else place
     if target is None:
         raise NotFound()
@@ -396,7 +397,7 @@ def print_cards(actor, *, place: Place | None = None, household: Household | Non
     elif households is not None:
         for h in households:
             require(actor, Perm.EDIT_REGISTRY, h)
-            if place is not None and getattr(h, f"{place.kind}_id") != place.id:
+            if place is not None and not is_under(h, place):
                 raise NotFound()
     rows = card_residents(actor.scope, place=place if household is None else None,
                           households=households, everyone=everyone)
@@ -419,6 +420,14 @@ def print_cards(actor, *, place: Place | None = None, household: Household | Non
     return pdf, f"{where}-{_('code cards')}-{stamp}.pdf", len(rows)
 
 
+def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    """The printed cards as the answer of a page or the API: shown inline, never cached."""
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
 def _where(target) -> str:
     if isinstance(target, Household):
         label = queries.address_labels([target]).get(target.place_id, "")
@@ -428,18 +437,9 @@ def _where(target) -> str:
 
 # --- on screen -------------------------------------------------------------------
 
-def can_show_codes(scope, household: Household) -> bool:
-    """The household's own residents, and roles that may print cards for it."""
-    if scope.allows(Perm.EDIT_REGISTRY, household):
-        return True
-    return any(g.household_id == household.id for g in scope.grants)
-
-
 def household_codes(actor, household: Household) -> list[Resident]:
     """The members (not moved out) whose codes may be shown; audited once."""
     if not can_show_codes(actor.scope, household):
-        from .actions import require
-
         require(actor, Perm.EDIT_REGISTRY, household)  # NotFound or Forbidden, as for editing
     people = list(queries.residents(actor.scope).filter(household=household)
                   .exclude(presence=Presence.MOVED_OUT).order_by("relation", "id"))

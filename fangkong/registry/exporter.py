@@ -17,11 +17,15 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from fangkong.accounts.roles import Perm
-from fangkong.audit.actions import record
-from fangkong.core import pii
+from fangkong.audit.disclosure import (
+    ids_in_full,
+    record_ids_exported,
+    record_phones,
+    show_id,
+    show_phone,
+)
 from fangkong.core.errors import NotFound
 
-from .actions import _common_levels, record_phone_view
 from .checks import PRESENCE_WORDS, RELATION_WORDS, SEX_WORDS, TAG_WORDS
 from .importer import COLUMN, TEMPLATE_KEYS
 from .models import Household, Place, Resident
@@ -59,22 +63,19 @@ def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: 
     names = dict(Place.objects.filter(id__in={
         x for r in residents for x in (r.compound_id, r.building_id, r.unit_id) if x
     }).values_list("id", "name"))
-    show_ids = bool(reveal_ids and residents
-                    and all(scope.allows(Perm.REVEAL_ID, r) for r in residents))
-    phone_ok = [scope.allows(Perm.VIEW_PHONE, r) for r in residents]
+    show_ids = ids_in_full(actor, residents, reveal_ids)
 
-    rows = []
-    for n, (r, phone_shown) in enumerate(zip(residents, phone_ok, strict=True), 1):
-        if r.id_hash:
-            idn = pii.decrypt(r.id_enc) if show_ids else r.id_masked
-        else:
-            idn = ""
+    rows, shown = [], []
+    for n, r in enumerate(residents, 1):
+        phone, masked = show_phone(actor, r)
+        if r.phone and not masked:
+            shown.append(r)
         values = {
             "seq": n,
             "name": r.name,
             "sex": _WORD.get(r.sex, ""),
-            "id_number": idn,
-            "phone": r.phone if phone_shown else pii.mask_phone(r.phone),
+            "id_number": show_id(r, show_ids),
+            "phone": phone,
             "compound": names.get(r.compound_id, ""),
             "building": names.get(r.building_id, ""),
             "unit": names.get(r.unit_id, ""),
@@ -89,13 +90,9 @@ def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: 
         rows.append([values[k] for k in TEMPLATE_KEYS])
 
     if show_ids:
-        count = sum(1 for r in residents if r.id_hash)
-        if count:
-            record(actor, "resident.export_ids", None, {"count": count, "title": title[:100]},
-                   levels_from=_common_levels(residents), label=title[:200])
-    shown = [r for r, ok in zip(residents, phone_ok, strict=True) if ok and r.phone]
+        record_ids_exported(actor, residents, title)
     if shown:
-        record_phone_view(actor, shown, f"export: {title}"[:200])
+        record_phones(actor, shown, f"export: {title}"[:200])
 
     header = [COLUMN[k].header for k in TEMPLATE_KEYS]
     text_cols = {i for i, k in enumerate(TEMPLATE_KEYS) if k in TEXT_KEYS}

@@ -13,9 +13,10 @@ from fangkong.accounts.roles import Perm
 from fangkong.core import pii
 from fangkong.core.errors import NotFound
 from fangkong.core.text import name_keys
+from fangkong.core.tree import ancestor_ids, level_field, under
 
+from .access import can_see_import
 from .models import (
-    LEVEL_FIELDS,
     LEVELS,
     Household,
     ImportJob,
@@ -85,16 +86,9 @@ def get_resident(scope, pk, perm=V) -> Resident:
         raise NotFound() from None
 
 
-def under(place: Place):
-    """Filter kwargs for rows at or below a place (level places only)."""
-    if place.kind in LEVELS:
-        return {f"{place.kind}_id": place.id}
-    return {"pk__in": []}
-
-
 def ancestors(place: Place) -> list[Place]:
     """The chain from the root down to the place's parent, in one query."""
-    ids = [getattr(place, f) for f in LEVEL_FIELDS if getattr(place, f) and getattr(place, f) != place.id]
+    ids = [pk for pk in ancestor_ids(place) if pk != place.id]
     if place.parent_id and place.parent_id not in ids:
         ids.append(place.parent_id)
     chain = {p.id: p for p in Place.objects.filter(id__in=ids)}
@@ -114,9 +108,10 @@ def children_with_counts(scope, place: Place) -> list[Place]:
     if kinds:
         sel = under(place)
         for kind in kinds:
-            for row in _totals(Resident.objects.filter(**sel), f"{kind}_id"):
-                hh_counts[row[f"{kind}_id"]] += row["households"]
-                res_counts[row[f"{kind}_id"]] += row["residents"]
+            field = level_field(kind)
+            for row in _totals(Resident.objects.filter(sel), field):
+                hh_counts[row[field]] += row["households"]
+                res_counts[row[field]] += row["residents"]
     for k in kids:
         k.n_households = hh_counts.get(k.id, 0)
         k.n_residents = res_counts.get(k.id, 0)
@@ -126,7 +121,7 @@ def children_with_counts(scope, place: Place) -> list[Place]:
 def place_counts(place: Place) -> dict:
     """Households, residents and vulnerable residents under a place who count (`counts`):
     one query."""
-    return _totals(Resident.objects.filter(**under(place)))
+    return _totals(Resident.objects.filter(under(place)))
 
 
 def board(scope, place: Place):
@@ -196,7 +191,7 @@ def search_queryset(scope, query: str, *, within: Place | None = None):
         return "", None
     base = residents(scope).select_related("household__place")
     if within is not None:
-        base = base.filter(**under(within))
+        base = base.filter(under(within))
     compact = re.sub(r"\s+", "", q)
     from .cards import parse_code, residents_by_token  # (cards reads through this module)
 
@@ -212,7 +207,7 @@ def search_queryset(scope, query: str, *, within: Place | None = None):
         # PostgreSQL scan every household (85 ms at 1 M residents).
         doors = Household.objects.filter(door=t)
         if within is not None:
-            doors = doors.filter(**under(within))
+            doors = doors.filter(under(within))
         kind, qs = "tail", base.filter(Q(phone_tail=t) | Q(id_tail=t)
                                        | Q(household_id__in=doors.values("id")))
     elif m := parse_address(compact):
@@ -255,7 +250,7 @@ def household_search(scope, query: str, *, within: Place | None = None, perm=V, 
         return []
     base = households(scope, perm).select_related("place")
     if within is not None:
-        base = base.filter(**under(within))
+        base = base.filter(under(within))
     if m := parse_address(compact):
         qs = _address_filter(base, m, hh="")
     elif re.fullmatch(r"\d+", compact) and len(compact) <= 5:
@@ -267,7 +262,7 @@ def household_search(scope, query: str, *, within: Place | None = None, perm=V, 
 
 
 def vulnerable(scope, place: Place, tags=(), include_away=False):
-    qs = residents(scope).filter(**under(place)).exclude(tags="").select_related("household__place")
+    qs = residents(scope).filter(under(place)).exclude(tags="").select_related("household__place")
     for t in tags:
         qs = qs.filter(tags__contains=f",{t},")
     if not include_away:
@@ -278,7 +273,7 @@ def vulnerable(scope, place: Place, tags=(), include_away=False):
 def resident_list(scope, place: Place, *, tag=None, presence=None, q=None):
     """The residents under `place` who count (`counts`), or those of one `presence` (moved
     out included when asked for)."""
-    qs = residents(scope).filter(**under(place)).select_related("household__place")
+    qs = residents(scope).filter(under(place)).select_related("household__place")
     if tag:
         qs = qs.filter(tags__contains=f",{tag},")
     qs = qs.filter(presence=presence) if presence else qs.filter(counts())
@@ -330,7 +325,7 @@ def resident_query(scope, place: Place | None = None, *, tags=(), presence=None,
     if qs is None:
         qs = residents(scope).select_related("household__place")
         if place is not None:
-            qs = qs.filter(**under(place))
+            qs = qs.filter(under(place))
     for t in tags:
         qs = qs.filter(tags__contains=f",{t},")
     qs = qs.filter(presence=presence) if presence else qs.filter(counts())
@@ -343,7 +338,7 @@ def household_list(scope, place: Place | None = None, *, q=None):
     household phone. One query, whatever the number of rows."""
     qs = households(scope).select_related("place")
     if place is not None:
-        qs = qs.filter(**under(place))
+        qs = qs.filter(under(place))
     q = re.sub(r"\s+", "", pii.to_halfwidth(q or ""))
     if q:
         match = Q(door__startswith=q)
@@ -364,7 +359,7 @@ def with_counts(nodes: list[Place]) -> list[Place]:
             by_kind[p.kind].append(p.id)
     hh_counts, res_counts = {}, {}
     for kind, ids in by_kind.items():
-        f = f"{kind}_id"
+        f = level_field(kind)
         for row in _totals(Resident.objects.filter(**{f"{f}__in": ids}), f):
             hh_counts[row[f]] = row["households"]
             res_counts[row[f]] = row["residents"]
@@ -381,7 +376,6 @@ def get_import_job(scope, pk) -> ImportJob:
         job = ImportJob.objects.defer("content").select_related("place").get(pk=int(pk))
     except (ImportJob.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
-    user_id = getattr(scope.user, "id", None)
-    if (user_id is None or job.user_id != user_id) and not scope.allows(Perm.IMPORT, job.place):
+    if not can_see_import(scope, job):
         raise NotFound()
     return job

@@ -9,7 +9,7 @@ from django.utils import translation
 def run_import_task(job_id: int, language: str | None = None) -> str:
     """Run a roster import too big for the request. Errors are written in `language`
     (the uploader's, at upload time). Returns the job's final status."""
-    from .importer import run_import
+    from .importer.job import run_import  # not the package: importer.queue imports us
 
     with translation.override(language or settings.LANGUAGE_CODE):
         return str(run_import(job_id).status)

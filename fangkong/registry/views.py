@@ -16,23 +16,17 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts import queries as account_queries
 from fangkong.accounts.roles import Perm
+from fangkong.audit.disclosure import audit_phones
 from fangkong.core import pii
-from fangkong.core.actor import Actor
+from fangkong.core.access import require_export
 from fangkong.core.errors import Invalid, NotFound, TooMany
 from fangkong.core.shedding import expensive
 from fangkong.core.uploads import read_upload
-from fangkong.core.views import page
+from fangkong.core.views import act, actor_of, is_htmx, page
 
-from . import actions, cards, queries
+from . import actions, queries
+from .access import can_show_codes, require
 from .models import HOUSEHOLD_PARENTS, ImportJob, Kind, Place, Presence, Relation, Tag
-
-
-def _actor(request):
-    return Actor.from_request(request)
-
-
-def _hx(request):
-    return request.headers.get("HX-Request") == "true"
 
 
 def _place_context(request, place):
@@ -47,12 +41,6 @@ def _place_context(request, place):
     }
 
 
-def _audit_phones(request, rows, where):
-    shown = [r for r in rows if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
-    if shown:
-        actions.record_phone_view(_actor(request), shown, where)
-
-
 @page
 def place_detail(request, pk):
     place = queries.get_place(request.scope, pk)
@@ -61,7 +49,7 @@ def place_detail(request, pk):
     if place.kind in (Kind.BUILDING, Kind.UNIT):
         ctx["board"] = queries.board(request.scope, place)
         rows = [r for _u, hhs in ctx["board"] for h in hhs for r in h.people]
-        _audit_phones(request, rows, f"board:{place.id}")
+        audit_phones(actor_of(request), rows, f"board:{place.id}")
     if "board" in ctx:  # units are on the board; list any other places without counts
         ctx["children"] = list(queries.places(request.scope).filter(parent=place)
                                .exclude(kind=Kind.UNIT))
@@ -117,17 +105,11 @@ def _child_kinds(place):
 @page
 def place_create(request, pk):
     parent = queries.get_place(request.scope, pk)
-    try:
-        child = actions.create_place(_actor(request), parent, request.POST.get("kind", ""),
-                                     request.POST.get("name", ""),
-                                     code=request.POST.get("code", ""))
-    except Invalid as e:
-        for msgs in e.fields.values():
-            for m in msgs:
-                messages.error(request, m)
-        return redirect("place", pk=parent.id)
-    messages.success(request, _("Added %(name)s.") % {"name": child.name})
-    return redirect("place", pk=parent.id)
+    return act(request, lambda actor: actions.create_place(
+        actor, parent, request.POST.get("kind", ""), request.POST.get("name", ""),
+        code=request.POST.get("code", "")),
+        to=reverse("place", args=[parent.id]),
+        done=lambda child: _("Added %(name)s.") % {"name": child.name})
 
 
 @page
@@ -142,9 +124,9 @@ def search(request):
     labels = queries.address_labels(rows)
     for r in rows:
         r.address = labels.get(r.household.place_id, "")
-    _audit_phones(request, rows, "search")
+    audit_phones(actor_of(request), rows, "search")
     ctx = {"q": q, "kind": kind, "rows": rows, "within": within}
-    if _hx(request):
+    if is_htmx(request):
         return render(request, "registry/search.html#results", ctx)
     return render(request, "registry/search.html", ctx)
 
@@ -153,14 +135,11 @@ def search(request):
 def household_detail(request, pk):
     hh = queries.get_household(request.scope, pk)
     people = list(queries.residents(request.scope).filter(household=hh).order_by("relation", "id"))
-    shown = [r for r in people if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
-    hh_shown = [hh] if hh.phone and request.scope.allows(Perm.VIEW_PHONE, hh) else []
-    if shown or hh_shown:
-        actions.record_phone_view(_actor(request), shown, f"household:{hh.id}", hh_shown)
+    audit_phones(actor_of(request), people, f"household:{hh.id}", [hh])
     ctx = {"hh": hh, "people": people, "address": queries.address_labels([hh]).get(hh.place_id, ""),
            "can_edit": request.scope.allows(Perm.EDIT_REGISTRY, hh),
            "can_reveal": request.scope.allows(Perm.REVEAL_ID, hh),
-           "can_codes": cards.can_show_codes(request.scope, hh),
+           "can_codes": can_show_codes(request.scope, hh),
            "logins": account_queries.household_logins(request.scope, hh),
            "crumbs": [p for p in queries.ancestors(hh.place) if
                       request.scope.allows(Perm.VIEW_REGISTRY, p)] + (
@@ -172,12 +151,12 @@ def household_detail(request, pk):
 @page
 def household_create(request, pk):
     place = queries.get_place(request.scope, pk)
-    actions.require(_actor(request), Perm.EDIT_REGISTRY, place)
+    require(actor_of(request), Perm.EDIT_REGISTRY, place)
     errors, values = {}, {}
     if request.method == "POST":
         values = request.POST
         try:
-            hh = actions.create_household(_actor(request), place, values.get("door", ""),
+            hh = actions.create_household(actor_of(request), place, values.get("door", ""),
                                           phone=values.get("phone", ""),
                                           notes=values.get("notes", ""))
             messages.success(request, _("Household %(door)s added.") % {"door": hh.door})
@@ -191,12 +170,12 @@ def household_create(request, pk):
 @page
 def household_edit(request, pk):
     hh = queries.get_household(request.scope, pk)
-    actions.require(_actor(request), Perm.EDIT_REGISTRY, hh)
+    require(actor_of(request), Perm.EDIT_REGISTRY, hh)
     errors, values = {}, {"door": hh.door, "phone": hh.phone, "notes": hh.notes}
     if request.method == "POST":
         values = request.POST
         try:
-            actions.update_household(_actor(request), hh, door=values.get("door", ""),
+            actions.update_household(actor_of(request), hh, door=values.get("door", ""),
                                      phone=values.get("phone", ""), notes=values.get("notes", ""))
             messages.success(request, _("Saved."))
             return redirect("household", pk=hh.id)
@@ -221,12 +200,12 @@ def _resident_form_data(post):
 @page
 def resident_create(request, pk):
     hh = queries.get_household(request.scope, pk)
-    actions.require(_actor(request), Perm.EDIT_REGISTRY, hh)
+    require(actor_of(request), Perm.EDIT_REGISTRY, hh)
     errors, values = {}, {"relation": "", "presence": Presence.HOME, "has_smartphone": "1", "tags": []}
     if request.method == "POST":
         values = _resident_form_data(request.POST)
         try:
-            r = actions.create_resident(_actor(request), hh, values)
+            r = actions.create_resident(actor_of(request), hh, values)
             messages.success(request, _("%(name)s added.") % {"name": r.name})
             return redirect("household", pk=hh.id)
         except Invalid as e:
@@ -238,7 +217,7 @@ def resident_create(request, pk):
 @page
 def resident_edit(request, pk):
     r = queries.get_resident(request.scope, pk)
-    actions.require(_actor(request), Perm.EDIT_REGISTRY, r)
+    require(actor_of(request), Perm.EDIT_REGISTRY, r)
     values = {"name": r.name, "phone": r.phone, "relation": r.relation, "presence": r.presence,
               "notes": r.notes, "tags": r.tag_list, "has_smartphone": "1" if r.has_smartphone else "",
               "id_number": "", "birth_date": r.birth_date.isoformat() if r.birth_date else "",
@@ -254,7 +233,7 @@ def resident_edit(request, pk):
         if not data["sex"] and r.id_hash:
             data.pop("sex")
         try:
-            actions.update_resident(_actor(request), r, data)
+            actions.update_resident(actor_of(request), r, data)
             messages.success(request, _("Saved."))
             return redirect("household", pk=r.household_id)
         except Invalid as e:
@@ -269,8 +248,8 @@ def resident_move(request, pk):
     """Move a person to another household (a marriage, a child leaving, a data-entry
     mistake): find the household by address, door or a member's name, then confirm."""
     r = queries.get_resident(request.scope, pk)
-    actor = _actor(request)
-    actions.require(actor, Perm.EDIT_REGISTRY, r)
+    actor = actor_of(request)
+    require(actor, Perm.EDIT_REGISTRY, r)
     community = Place.objects.get(pk=r.community_id) if r.community_id else None
     error = ""
     if request.method == "POST":
@@ -290,7 +269,7 @@ def resident_move(request, pk):
     found = [h for h in found if h.pk != r.household_id]
     ctx = {"r": r, "hh": r.household, "q": q, "found": found, "error": error,
            "labels": queries.address_labels(found + [r.household])}
-    if _hx(request):
+    if is_htmx(request):
         return render(request, "registry/resident_move.html#results", ctx)
     return render(request, "registry/resident_move.html", ctx, status=400 if error else 200)
 
@@ -300,11 +279,11 @@ def resident_move(request, pk):
 def resident_reveal(request, pk):
     r = queries.get_resident(request.scope, pk)
     try:
-        value = actions.reveal_id_number(_actor(request), r)
+        value = actions.reveal_id_number(actor_of(request), r)
     except (TooMany, pii.Undecryptable) as e:
         # htmx swaps only 2xx answers: the message replaces the button in place.
         return render(request, "registry/household.html#revealed", {"error": e.message, "r": r},
-                      status=200 if _hx(request) else e.status)
+                      status=200 if is_htmx(request) else e.status)
     return render(request, "registry/household.html#revealed", {"value": value, "r": r})
 
 
@@ -324,7 +303,7 @@ def resident_list(request, pk):
     labels = queries.address_labels(rows)
     for r in rows:
         r.address = labels.get(r.household.place_id, "")
-    _audit_phones(request, rows, f"list:{place.id}")
+    audit_phones(actor_of(request), rows, f"list:{place.id}")
     ctx = _place_context(request, place)
     ctx.update({"page": pg, "rows": rows, "tag": tag, "presence": presence, **_choices(),
                 "vulnerable": request.GET.get("vulnerable") == "1"})
@@ -342,7 +321,7 @@ def vulnerable_list(request, pk):
     labels = queries.address_labels(rows)
     for r in rows:
         r.address = labels.get(r.household.place_id, "")
-    _audit_phones(request, rows, f"vulnerable:{place.id}")
+    audit_phones(actor_of(request), rows, f"vulnerable:{place.id}")
     ctx = _place_context(request, place)
     ctx.update({"page": pg, "rows": rows, "tag": tag, **_choices()})
     return render(request, "registry/vulnerable.html", ctx)
@@ -354,8 +333,7 @@ def export_residents(request, pk):
     from .exporter import residents_xlsx
 
     place = queries.get_place(request.scope, pk)
-    if not request.scope.allows(Perm.EXPORT, place):
-        raise NotFound()
+    require_export(request.scope, Perm.EXPORT, place)
     tag = request.GET.get("tag")
     presence = request.GET.get("presence")
     if request.GET.get("vulnerable") == "1":
@@ -368,7 +346,7 @@ def export_residents(request, pk):
         what = _("Residents")
     reveal = request.GET.get("ids") == "full" and request.scope.allows(Perm.REVEAL_ID, place)
     title = f"{place.name} {what} {timezone.localtime():%Y-%m-%d %H:%M}"
-    data = residents_xlsx(_actor(request), list(qs), title=title, reveal_ids=reveal)
+    data = residents_xlsx(actor_of(request), list(qs), title=title, reveal_ids=reveal)
     resp = HttpResponse(data, content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     from urllib.parse import quote
@@ -395,7 +373,7 @@ def import_start(request, pk):
         else:
             try:
                 content = read_upload(upload, settings.FANGKONG_IMPORT_MAX_BYTES)
-                job = start_import(_actor(request), place, upload.name, content)
+                job = start_import(actor_of(request), place, upload.name, content)
                 if not getattr(job, "file_problem", False):
                     return redirect("import_job", pk=job.id)  # its report: done, or row errors
                 error, status = job.message, 422  # the file itself cannot be used
@@ -412,7 +390,7 @@ def import_start(request, pk):
 def import_job(request, pk):
     job = queries.get_import_job(request.scope, pk)
     ctx = {"job": job, "place": job.place, "errors": job.errors[:500]}
-    if _hx(request):
+    if is_htmx(request):
         return render(request, "registry/import_job.html#progress", ctx)
     return render(request, "registry/import_job.html", ctx)
 

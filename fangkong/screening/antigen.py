@@ -1,7 +1,7 @@
 """Antigen rounds: kits issued at the door, results per person, positives to PCR, coverage.
 
 An antigen round is a `Round` of kind antigen. Who does what:
-- Kits and results at the door: whoever may sample in the round (`actions.can_sample`:
+- Kits and results at the door: whoever may sample in the round (`access.can_sample`:
   staff and grid workers by role, volunteers through a `Sampler` assignment in that round),
   for households in the round's area (like the station, names only, no phones).
 - Self-report: a resident, through their household login (RESIDENT grant on the household),
@@ -30,11 +30,13 @@ from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Perm, Role
 from fangkong.audit.actions import record
 from fangkong.core.errors import FileRefused, Forbidden, Invalid, NotFound
+from fangkong.core.tree import ancestor_ids, under
 from fangkong.core.uploads import check_image
 from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import LEVELS, Household, Kind, Place, Presence, Resident
+from fangkong.registry.models import Household, Kind, Place, Presence, Resident
 
-from . import actions, checks
+from . import access, areas, checks, figures
+from .actions import common
 from .models import (
     AntigenResult,
     Exemption,
@@ -93,13 +95,13 @@ def get_round_for_household(actor, pk, household_id) -> tuple[Round, Household, 
         hh = Household.objects.select_related("place").get(pk=int(household_id))
     except (Round.DoesNotExist, Household.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
-    if not actions._in_round(rnd, hh):
+    if not areas.in_round(rnd, hh):
         raise NotFound()
-    if actions.can_sample(actor, rnd):
+    if access.can_sample(actor, rnd):
         return rnd, hh, True
     if can_self_report(actor.scope, hh.id):
         return rnd, hh, False
-    if actions.round_allows(actor.scope, Perm.SCREENING_VIEW, rnd):
+    if access.round_allows(actor.scope, Perm.SCREENING_VIEW, rnd):
         raise Forbidden()
     raise NotFound()
 
@@ -109,12 +111,7 @@ def own_rounds(scope) -> list[tuple[Household, list[Round]]]:
     are not finished (newest first)."""
     out = []
     for hh in Household.objects.filter(id__in=resident_households(scope)).select_related("place"):
-        q = Q(pk__in=[])
-        for kind in LEVELS:
-            pid = getattr(hh, f"{kind}_id")
-            if pid:
-                q |= Q(areas__place_id=pid)
-        rnds = list(Round.objects.filter(q, kind=RoundKind.ANTIGEN).exclude(
+        rnds = list(Round.objects.filter(areas__place_id__in=ancestor_ids(hh), kind=RoundKind.ANTIGEN).exclude(
             status=RoundStatus.CLOSED).distinct().order_by("-starts_at")[:5])
         out.append((hh, rnds))
     return out
@@ -166,9 +163,9 @@ def issue_kits(actor, rnd: Round, household: Household, count, *, client_id=None
     when the volunteer entered it (a phone that was offline sends it later); never in the
     future, else now."""
     _antigen(rnd)
-    actions.require_sample(actor, rnd)
+    access.require_sample(actor, rnd)
     _open(rnd)
-    if not actions._in_round(rnd, household):
+    if not areas.in_round(rnd, household):
         raise NotFound()
     errors = {}
     try:
@@ -187,7 +184,7 @@ def issue_kits(actor, rnd: Round, household: Household, count, *, client_id=None
         if done.round_id != rnd.id or done.household_id != household.id:
             raise Invalid(fields={"client_id": [_("This client id was used for something else.")]})
         return done
-    k = KitIssue(round=rnd, household=household, count=n, issued_by=actions._user(actor),
+    k = KitIssue(round=rnd, household=household, count=n, issued_by=common.user_of(actor),
                  issued_at=when, client_id=cid, note=note)
     k.copy_levels(household)
     with transaction.atomic():
@@ -206,12 +203,12 @@ def record_result(actor, rnd: Round, resident: Resident, result, *, photo=None, 
     self-reported by the household's resident (photo required). Returns (row, changed):
     a resent submission (same client_id, or the same result again) changes nothing."""
     _antigen(rnd)
-    at_door = actions.can_sample(actor, rnd)
+    at_door = access.can_sample(actor, rnd)
     if not at_door:
         if not can_self_report(actor.scope, resident.household_id):
-            actions.require_sample(actor, rnd)  # Forbidden if seen, else NotFound
+            access.require_sample(actor, rnd)  # Forbidden if seen, else NotFound
     _open(rnd)
-    if not actions._in_round(rnd, resident) or resident.presence == Presence.MOVED_OUT:
+    if not areas.in_round(rnd, resident) or resident.presence == Presence.MOVED_OUT:
         raise NotFound()
     errors = {}
     try:
@@ -249,7 +246,7 @@ def record_result(actor, rnd: Round, resident: Resident, result, *, photo=None, 
             raise Invalid(_("A result entered at the door is already recorded for %(name)s.")
                           % {"name": resident.name}, code="already_entered")
         if prev.result == Result.POSITIVE and value != Result.POSITIVE and \
-                not actions.round_allows(actor.scope, Perm.SCREENING_RUN, rnd):
+                not access.round_allows(actor.scope, Perm.SCREENING_RUN, rnd):
             raise Invalid(_("A positive result can only be corrected by the community staff."),
                           code="positive_kept")
     row = prev or AntigenResult(round=rnd, resident=resident, household_id=resident.household_id)
@@ -257,7 +254,7 @@ def record_result(actor, rnd: Round, resident: Resident, result, *, photo=None, 
     before = prev.result if prev else ""
     old_photo = prev.photo.name if prev and prev.photo and ext else ""
     row.result, row.source, row.tested_at = value, source, when
-    row.entered_by, row.client_id, row.created_at = actions._user(actor), cid, now
+    row.entered_by, row.client_id, row.created_at = common.user_of(actor), cid, now
     saved_name = ""
     if ext:
         saved_name = default_storage.save(f"antigen/{rnd.id}/{uuid.uuid4().hex}.{ext}", photo)
@@ -291,7 +288,7 @@ def _count_done(rnd: Round, r: Resident):
     if they were exempt, exempt - 1 (`figures`, `counters`)."""
     from django.db.models import F
 
-    ex = r.presence in actions.EXEMPT_PRESENCE or Exemption.objects.filter(round=rnd, resident=r).exists()
+    ex = r.presence in figures.EXEMPT_PRESENCE or Exemption.objects.filter(round=rnd, resident=r).exists()
     RoundCounter.objects.filter(round=rnd, community_id=r.community_id or 0).update(
         sampled=F("sampled") + 1, exempt=F("exempt") - int(ex))
 
@@ -394,11 +391,11 @@ def unit_sheet(rnd: Round, unit_id) -> tuple[Place, list[Household]]:
     queues them). Five queries. The caller has checked the actor may work at the door
     (`get_round_for_door`): that right covers the names of the round's households."""
     try:
-        unit = Place.objects.get(actions.area_q(rnd), pk=int(unit_id), kind__in=[Kind.UNIT, Kind.BUILDING])
+        unit = Place.objects.get(areas.area_q(rnd), pk=int(unit_id), kind__in=[Kind.UNIT, Kind.BUILDING])
     except (Place.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
-    households = list(Household.objects.filter(**{f"{unit.kind}_id": unit.id})
-                      .filter(actions.area_q(rnd)).order_by("sort_key", "id")[:UNIT_SHEET_LIMIT])
+    households = list(Household.objects.filter(under(unit))
+                      .filter(areas.area_q(rnd)).order_by("sort_key", "id")[:UNIT_SHEET_LIMIT])
     by_id = {h.id: h for h in households}
     for h in households:
         h.people, h.kits, h.kits_last, h.reported = [], 0, None, 0

@@ -14,12 +14,13 @@ from ninja import File, Form, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.actor import actor_of
 from fangkong.core.errors import NotFound
 from fangkong.core.shedding import expensive
 from fangkong.registry import queries as reg_queries
 
 from . import antigen, figures
-from .api import _actor, router
+from .api_common import router
 from .schemas import AntigenCoverageOut, AntigenHouseholdOut, AntigenResultOut, KitIn, KitOut
 
 
@@ -33,7 +34,7 @@ def result_out(a, changed=True) -> dict:
 def kits_issue(request, round_id: int, payload: KitIn):
     """Kits handed over at a household's door: {household, count, client_id, note,
     issued_at} (issued_at: when it was entered, for a phone that was offline; else now)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = antigen.get_round_for_door(actor, round_id)
     _rnd, hh, _door = antigen.get_round_for_household(actor, rnd.id, payload.household)
     before = antigen.household_kits(rnd, [hh.id]).get(hh.id, (0, None))[0]
@@ -52,7 +53,7 @@ def antigen_result(request, round_id: int, resident: Form[int], result: Form[str
     """One person's antigen result (multipart). Staff, grid workers and assigned volunteers
     at the door; the household's resident for their own members, with `photo`. A positive
     result starts the urgent PCR re-test and notifies staff at once."""
-    actor = _actor(request)
+    actor = actor_of(request)
     if not 0 < resident < 2**63:
         raise NotFound()
     r = reg_queries.get_resident(_whole(), resident)
@@ -74,7 +75,7 @@ def _whole():
             response=AntigenHouseholdOut)
 def antigen_household(request, round_id: int, household_id: int):
     """The household at the door (names only), each member's result, and its kits."""
-    rnd, hh, _door = antigen.get_round_for_household(_actor(request), round_id, household_id)
+    rnd, hh, _door = antigen.get_round_for_household(actor_of(request), round_id, household_id)
     st = antigen.household_status(rnd, hh)
     return {"household": hh.id, "door": hh.door, "kits": st["kits"], "kits_last": st["kits_last"],
             "people": [{"id": p.id, "name": p.name,

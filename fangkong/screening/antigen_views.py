@@ -10,39 +10,27 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
-from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.views import page
+from fangkong.core.views import actor_of, flash_error, page
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Resident
 from fangkong.screening.models import Result
 
-from . import actions, antigen, figures
-
-
-def _actor(request):
-    return Actor.from_request(request)
-
-
-def _errors(request, e: Invalid):
-    for m in [str(m) for v in e.fields.values() for m in v] or [str(e.message)]:
-        messages.error(request, m)
+from . import access, antigen, areas, figures, queries
 
 
 @page
 def overview(request, pk):
     """Staff: coverage, kits, by unit, positives and recent results with their photos."""
-    from .views import _node
-
     rnd = antigen.get_round(request.scope, pk)
-    node = _node(request, rnd)
+    node = queries.round_node(request.scope, rnd, request.GET.get("place"))
     return render(request, "screening/antigen.html", {
         "round": rnd, "node": node, "coverage": figures.coverage(rnd, node),
         "units": antigen.by_unit(rnd, node),
         "positives": antigen.recent_results(request.scope, rnd, positive_only=True),
         "results": antigen.recent_results(request.scope, rnd, limit=30),
-        "can_door": actions.can_sample(_actor(request), rnd),
-        "can_run": actions.round_allows(request.scope, Perm.SCREENING_RUN, rnd),
+        "can_door": access.can_sample(actor_of(request), rnd),
+        "can_run": access.round_allows(request.scope, Perm.SCREENING_RUN, rnd),
         "children": [p for p in reg_queries.places(request.scope, Perm.SCREENING_VIEW)
                      .filter(parent=node, kind__in=LEVELS)]})
 
@@ -52,9 +40,7 @@ def door(request, pk):
     """Door to door: pick the unit and the door, hand over kits, enter each result. With
     no door number the whole unit is on one page (`antigen.unit_sheet`), so a volunteer
     can keep working without network; antigen.js queues what is entered and sends it."""
-    from .views import _station_units
-
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = antigen.get_round_for_door(actor, pk)
     hh, sheet, unit = None, None, _int(request.GET.get("unit"))
     door_no = request.GET.get("door", "").strip()
@@ -62,7 +48,7 @@ def door(request, pk):
         _r, hh, _d = antigen.get_round_for_household(actor, rnd.id, request.GET["household"])
     elif unit and door_no:
         hh = Household.objects.filter(place_id=unit, door=door_no).first()
-        if hh is None or not actions._in_round(rnd, hh):
+        if hh is None or not areas.in_round(rnd, hh):
             messages.error(request, _("No household at that door in this round's area."))
             hh = None
         else:
@@ -77,7 +63,7 @@ def door(request, pk):
         if _post(request, actor, rnd, hh):
             return redirect(reverse("screening_antigen_door", args=[rnd.id]) + f"?household={hh.id}")
         status = 422  # refused (a photo that cannot be used…): the page again, saying why
-    units = _station_units(rnd)
+    units = queries.round_units(rnd)
     ctx = {"round": rnd, "hh": hh, "units": units, "results": Result.choices, "unit": unit,
            "door": door_no, "sheet": sheet, "strings": door_strings()}
     if hh is not None:
@@ -122,7 +108,7 @@ def _post(request, actor, rnd, hh) -> bool:
                                   client_id=request.POST.get("client_id") or None)
             messages.success(request, _("Result recorded for %(name)s.") % {"name": r.name})
     except Invalid as e:
-        _errors(request, e)
+        flash_error(request, e)
         return False
     return True
 
@@ -137,7 +123,7 @@ def _member(hh, pk) -> Resident:
 @page
 def self_report(request):
     """A resident reports their household's antigen results, with a photo of each cassette."""
-    actor = _actor(request)
+    actor = actor_of(request)
     if not antigen.resident_households(request.scope):
         raise NotFound()
     status = 200

@@ -14,17 +14,20 @@ from collections import Counter
 import orjson
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Status
+from ninja import File, Query, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
-from fangkong.core.actor import Actor
-from fangkong.core.errors import FileRefused, FileRejected, Forbidden, Invalid, NotFound
+from fangkong.core.actor import actor_of
+from fangkong.core.errors import FileRefused, FileRejected, Invalid, NotFound
 from fangkong.core.shedding import expensive
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Place
 
-from . import actions, figures, labfile, planning, queries
+from . import areas, figures, labfile, pooling, queries, refusals
+from .actions import lab, planning, station
+from .actions.sync import sync as sync_batch
+from .api_common import router, tube_out
 from .models import Conflict
 from .schemas import (
     AdvisorOut,
@@ -47,21 +50,6 @@ from .schemas import (
     TubeOut,
 )
 
-router = Router(tags=["screening"])
-
-
-def _actor(request) -> Actor:
-    return Actor.from_request(request, via="api")
-
-
-def _round_to_run(request, round_id):
-    """A round the user may run: missing or unseen → 404; seen (command, a building
-    leader) but not theirs to run → 403, as every write on a visible round answers."""
-    rnd = queries.get_round(request.scope, round_id)
-    if not actions.round_allows(request.scope, Perm.SCREENING_RUN, rnd):
-        raise Forbidden()
-    return rnd
-
 
 def round_out(r) -> dict:
     return {"id": r.id, "name": r.name, "kind": r.kind, "status": r.status, "place": r.place_id,
@@ -69,16 +57,11 @@ def round_out(r) -> dict:
             "pool_size": r.pool_size, "emergency_team": r.emergency_team_id}
 
 
-def tube_out(t, resumed=False) -> dict:
-    return {"barcode": t.barcode, "capacity": t.capacity, "count": t.count, "left": t.left,
-            "state": t.state, "resumed": resumed}
-
-
 @router.post("/screening/rounds/{round_id}/emergency-team", response=RoundOut)
 def round_emergency_team(request, round_id: int, payload: EmergencyTeamIn):
     """Name the volunteers' team that re-samples at home (told of positive pools), or none."""
-    rnd = _round_to_run(request, round_id)
-    return round_out(actions.set_emergency_team(_actor(request), rnd, payload.team))
+    rnd = queries.get_round_to_run(request.scope, round_id)
+    return round_out(planning.set_emergency_team(actor_of(request), rnd, payload.team))
 
 
 @router.get("/screening/rounds", response=list[RoundOut])
@@ -91,9 +74,9 @@ def round_list(request):
 def round_create(request, payload: RoundIn):
     scope = request.scope
     place = reg_queries.get_place(scope, payload.place)
-    areas = [reg_queries.get_place(scope, a) for a in payload.areas]
-    rnd = actions.plan_round(_actor(request), place, payload.model_dump(exclude={"place", "areas"}),
-                             areas=areas)
+    covered = [reg_queries.get_place(scope, a) for a in payload.areas]
+    rnd = planning.plan_round(actor_of(request), place, payload.model_dump(exclude={"place", "areas"}),
+                             areas=covered)
     return Status(201, round_out(rnd))
 
 
@@ -115,9 +98,9 @@ def round_coverage(request, round_id: int, place: int | None = None):
 
 @router.post("/screening/rounds/{round_id}/tubes", response={201: TubeOut, 200: TubeOut})
 def tube_open(request, round_id: int, payload: TubeIn):
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = queries.get_round_for_sampling(actor, round_id)
-    tube, resumed = actions.open_tube(actor, rnd, payload.barcode, capacity=payload.capacity,
+    tube, resumed = station.open_tube(actor, rnd, payload.barcode, capacity=payload.capacity,
                                       point=payload.point, table=payload.table,
                                       client_id=payload.client_id)
     return Status(200 if resumed else 201, tube_out(tube, resumed))
@@ -125,18 +108,18 @@ def tube_open(request, round_id: int, payload: TubeIn):
 
 @router.post("/screening/rounds/{round_id}/tubes/{barcode}/seal", response=TubeOut)
 def tube_seal(request, round_id: int, barcode: str):
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = queries.get_round_for_sampling(actor, round_id)
-    return tube_out(actions.seal_tube(actor, queries.get_tube(actor, rnd, barcode)))
+    return tube_out(station.seal_tube(actor, queries.get_tube(actor, rnd, barcode)))
 
 
 @router.post("/screening/rounds/{round_id}/scan", response=dict)
 def scan(request, round_id: int, payload: ScanIn):
     """Register one person into an open tube. Idempotent on `client_id`. `person`: the
     personal code (QR token), an ID number, or "r:<id>" from the look-up."""
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = queries.get_round_for_sampling(actor, round_id)
-    return actions.scan(actor, rnd, client_id=payload.client_id, barcode=payload.barcode,
+    return station.scan(actor, rnd, client_id=payload.client_id, barcode=payload.barcode,
                         person=payload.person, confirm=payload.confirm, at=payload.at)
 
 
@@ -147,9 +130,9 @@ def sync(request, round_id: int, payload: SyncIn):
     half after a cut) registers nothing twice. One result per event, in order: a malformed
     event comes back `invalid` with its `field`, `index` and reason, and every valid event
     of the batch is saved all the same."""
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = queries.get_round_for_sampling(actor, round_id)
-    results = actions.sync(actor, rnd, payload.events)
+    results = sync_batch(actor, rnd, payload.events)
     # Written as JSON directly (the shape of SyncOut, every Outcome key present): checking
     # our own 2,000 outcome dicts through the schema cost more than the registrations;
     # orjson writes them in a fifth of the json module's time.
@@ -169,7 +152,7 @@ def lookup(request, round_id: int, q: str = Query(..., max_length=300)):
     """Find a person of the round's area by name, pinyin, address or phone tail, for a
     station without their code (a scanned code finds its person too). Names and addresses
     only."""
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = queries.get_round_for_sampling(actor, round_id)
     return station_lookup(rnd, q)
 
@@ -180,7 +163,7 @@ def station_lookup(rnd, q: str, limit=20) -> list[dict]:
     _kind, qs = reg_queries.search_queryset(SystemScope(), q)
     if qs is None:
         return []
-    rows = list(qs.filter(actions.area_q(rnd)).exclude(presence="moved_out")
+    rows = list(qs.filter(areas.area_q(rnd)).exclude(presence="moved_out")
                 .order_by("building_id", "unit_id", "household__sort_key", "id")[:limit])
     labels = reg_queries.address_labels(rows)
     return [{"person": f"r:{r.id}", "name": r.name, "unverified": r.unverified,
@@ -191,14 +174,14 @@ def station_lookup(rnd, q: str, limit=20) -> list[dict]:
 @router.post("/screening/rounds/{round_id}/people", response={201: PersonOut})
 def person_create(request, round_id: int, payload: PersonIn):
     """Register on the spot a person not in the registry (flagged unverified)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = queries.get_round_for_sampling(actor, round_id)
     try:
         place = Place.objects.get(pk=payload.place)
     except Place.DoesNotExist:
         raise NotFound() from None
-    hh = actions.household_for_door(actor, rnd, place, payload.door)
-    r = actions.register_unverified(actor, rnd, hh, payload.model_dump(exclude={"place", "door"}))
+    hh = station.household_for_door(actor, rnd, place, payload.door)
+    r = station.register_unverified(actor, rnd, hh, payload.model_dump(exclude={"place", "door"}))
     label = reg_queries.address_labels([r]).get(hh.place_id, "")
     return Status(201, {"person": f"r:{r.id}", "name": r.name, "address": f"{label} {hh.door}",
                         "unverified": True})
@@ -206,14 +189,14 @@ def person_create(request, round_id: int, payload: PersonIn):
 
 @router.get("/screening/rounds/{round_id}/conflicts", response=list[ConflictOut])
 def conflict_list(request, round_id: int):
-    rnd = _round_to_run(request, round_id)
+    rnd = queries.get_round_to_run(request.scope, round_id)
     return [conflict_out(c) for c in queries.conflicts(rnd)]
 
 
 def conflict_out(c) -> dict:
     return {"id": c.id, "client_id": str(c.client_id), "kind": c.kind, "status": c.status,
             "barcode": c.barcode, "name": c.resident.name if c.resident else "",
-            "message": actions.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
+            "message": refusals.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
                                                name=c.resident.name if c.resident else "")}
 
 
@@ -223,15 +206,15 @@ def conflict_resolve(request, conflict_id: int, payload: ResolveIn):
         pk=conflict_id).first() if 0 < conflict_id < 2**63 else None
     if c is None:
         raise NotFound()
-    _round_to_run(request, c.round_id)
-    return conflict_out(actions.resolve_conflict(_actor(request), c, payload.accept))
+    queries.get_round_to_run(request.scope, c.round_id)
+    return conflict_out(station.resolve_conflict(actor_of(request), c, payload.accept))
 
 
 @router.post("/screening/rounds/{round_id}/exemptions", response={201: dict})
 def exemption_create(request, round_id: int, payload: ExemptionIn):
-    rnd = _round_to_run(request, round_id)
+    rnd = queries.get_round_to_run(request.scope, round_id)
     r = reg_queries.get_resident(request.scope, payload.resident)
-    ex = actions.add_exemption(_actor(request), rnd, r, payload.reason, payload.note)
+    ex = planning.add_exemption(actor_of(request), rnd, r, payload.reason, payload.note)
     return Status(201, {"id": ex.id, "resident": r.id, "reason": ex.reason})
 
 
@@ -240,13 +223,13 @@ def results(request, payload: ResultsIn):
     """Lab results by tube barcode: {"results": [{barcode, result: negative|positive|invalid,
     ct_orf, ct_n, tested_at}]}. All or nothing: any bad row or unknown tube → 400 with
     every row error. A positive pooled tube starts the follow-up at once."""
-    actor = _actor(request)
+    actor = actor_of(request)
     if not actor.scope.has(Perm.SCREENING_LAB):
         raise NotFound()
     rows = [r.model_dump() for r in payload.results]
     for i, r in enumerate(rows, 1):
         r["_row"] = i
-    return actions.record_results(actor, rows, source="api")
+    return lab.record_results(actor, rows, source="api")
 
 
 @router.post("/screening/results/file", response=ResultsOut)
@@ -256,12 +239,12 @@ def results_file(request, file: File[UploadedFile]):
     all or nothing: a file that cannot be read answers 422 `invalid_file`, one whose rows have
     errors 422 `file_rejected` with every row error (`rows`, numbered as in the file)."""
 
-    actor = _actor(request)
+    actor = actor_of(request)
     if not actor.scope.has(Perm.SCREENING_LAB):
         raise NotFound()
     rows = labfile.rows_of_upload(file)  # a file that cannot be used: 422 invalid_file
     try:
-        return actions.record_results(actor, rows, source="upload")
+        return lab.record_results(actor, rows, source="upload")
     except Invalid as e:  # its rows have errors: 422 file_rejected, every row error at once
         if isinstance(e, FileRefused) or not e.rows:
             raise
@@ -274,9 +257,9 @@ def advisor(request, prevalence: float = Query(..., gt=0, lt=1)):
     if not (request.scope.has(Perm.SCREENING_VIEW) or request.scope.has(Perm.SCREENING_LAB)):
         raise NotFound()
     try:
-        return planning.advisor(prevalence)
+        return pooling.advisor(prevalence)
     except ValueError:
         raise Invalid(fields={"prevalence": [_("Enter a prevalence between 0 and 1.")]}) from None
 
 
-from . import antigen_api, work_api  # noqa: E402, F401  (their routes on this router)
+from . import antigen_api, work_api  # noqa: E402, F401  (their routes on the same router)

@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
+from fangkong.core.tree import UPPER_LEVELS, under, under_key
 from fangkong.registry.models import Place
 
 from .models import Round, RoundCounter
@@ -51,9 +52,7 @@ def refresh(rnd: Round) -> int:
     if since is None:
         recount(rnd)
         return -1
-    level = {f"{rnd.place.kind}_id": rnd.place_id} if rnd.place.kind != "community" \
-        else {"community_id": rnd.place_id}
-    events = list(AuditEvent.objects.filter(at__gte=since - SLACK, action__in=WATCHED, **level)
+    events = list(AuditEvent.objects.filter(under(rnd.place), at__gte=since - SLACK, action__in=WATCHED)
                   .values_list("action", "community_id", "changes", "target_id"))
     communities, whole = set(), False
     for action, community, changes, target in events:
@@ -124,14 +123,14 @@ def _communities(rnd: Round) -> set:
     """The communities the round's areas cover (two small queries)."""
     from fangkong.registry.models import Kind
 
-    from .actions import area_keys
+    from .areas import area_keys
 
     keys = area_keys(rnd)
     above = Q(pk__in=[])
     below = []
     for kind, pid in keys:
-        if kind in ("district", "street", "community"):
-            above |= Q(**{f"{kind}_id": pid})
+        if kind in UPPER_LEVELS:
+            above |= under_key(kind, pid)
         else:
             below.append(pid)
     out = set(Place.objects.filter(above, kind=Kind.COMMUNITY).values_list("id", flat=True))

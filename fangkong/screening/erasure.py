@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import Invalid
+from fangkong.core.tree import UPPER_LEVELS, under
 
 from .models import (
     AntigenResult,
@@ -104,8 +105,8 @@ def kept_coverage(rnd: Round, node) -> dict:
 
     qs = RoundCounter.objects.filter(round=rnd)
     if node.pk != rnd.place_id:
-        if node.kind in ("district", "street", "community"):
-            qs = qs.filter(**{f"{node.kind}_id": node.pk})
+        if node.kind in UPPER_LEVELS:
+            qs = qs.filter(under(node))
         else:
             qs = qs.none()
     kept = dict.fromkeys(FIGURES, 0)

@@ -9,7 +9,7 @@ shows the same numbers everywhere (tests/screening/test_figures.py renders each 
 | done        | expected people with a registration (PCR; a re-test does not count) or with |
 |             | a result in (antigen: at the door or self-reported, whatever the result)     |
 | exempt      | expected people not done, with an exemption in the round or away, in        |
-|             | quarantine or in hospital (`actions.EXEMPT_PRESENCE`)                        |
+|             | quarantine or in hospital (`EXEMPT_PRESENCE`)                                |
 | missing     | expected − done − exempt: exactly the people on the missing list             |
 | to_sample   | expected − exempt; `percent` = done ÷ to_sample                              |
 | households  | households with at least one expected person; covered: every expected       |
@@ -28,11 +28,15 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.tree import UPPER_LEVELS, level_field, under
 from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import LEVELS, Place, Resident
+from fangkong.registry.models import LEVELS, Place, Presence, Resident
 
-from .actions import EXEMPT_PRESENCE, area_q
+from .areas import area_q
 from .models import AntigenResult, Exemption, FollowUp, HomeVisit, Result, Round, RoundKind, Sample
+
+# Presence that exempts a person without an explicit exemption.
+EXEMPT_PRESENCE = (Presence.QUARANTINE, Presence.HOSPITAL, Presence.AWAY)
 
 KEYS = ("expected", "sampled", "exempt", "missing", "to_sample", "percent", "households",
         "households_covered", "households_percent", "out_of_scope")
@@ -64,9 +68,7 @@ def exempted(rnd: Round, ref="id", prefix="") -> Q:
 
 
 def node_q(node: Place, prefix="") -> Q:
-    if node.kind in LEVELS:
-        return Q(**{f"{prefix}{node.kind}_id": node.id})
-    return Q(pk__in=[])
+    return under(node, prefix)
 
 
 def expected(rnd: Round, node: Place | None = None):
@@ -118,7 +120,7 @@ def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None) ->
     outer = "".join(f"h.{k}, " for k in keys)
     extra, extra_params = "", []
     if out_of_scope is not None and not is_antigen(rnd):
-        extra = _OUT_OF_SCOPE.format(level=f"{out_of_scope.kind}_id")
+        extra = _OUT_OF_SCOPE.format(level=level_field(out_of_scope))
         extra_params = [rnd.id, out_of_scope.id]
     text = _SQL.format(outer_keys=outer, inner_keys=inner, extra=extra, people=sql, done=table,
                        done_cond="" if is_antigen(rnd) else " AND NOT d.retest",
@@ -196,7 +198,7 @@ def rollup(rnd: Round, node: Place) -> list[dict]:
     counters.refresh(rnd)
     from .models import RoundCounter
 
-    rows = list(RoundCounter.objects.filter(round=rnd, **{f"{node.kind}_id": node.id})
+    rows = list(RoundCounter.objects.filter(under(node), round=rnd)
                 .order_by("community_id").values("community_id", "expected", "exempt", "sampled"))
     names = dict(Place.objects.filter(id__in=[r["community_id"] for r in rows]).values_list("id", "name"))
     out = []
@@ -215,11 +217,10 @@ def rollup_totals(rnd: Round, node: Place) -> dict:
     from . import counters
     from .models import RoundCounter
 
-    key = {"district": "district_id", "street": "street_id", "community": "community_id"}.get(node.kind)
-    if key is None:
+    if node.kind not in UPPER_LEVELS:
         return {}
     counters.refresh(rnd)
-    return RoundCounter.objects.filter(round=rnd, **{key: node.id}).aggregate(
+    return RoundCounter.objects.filter(under(node), round=rnd).aggregate(
         expected=Sum("expected"), exempt=Sum("exempt"), sampled=Sum("sampled"), communities=Count("id"))
 
 

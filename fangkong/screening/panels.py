@@ -5,10 +5,10 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 
 from fangkong.accounts.roles import Perm
-from fangkong.registry.models import LEVEL_FIELDS
+from fangkong.core.tree import ancestor_ids, under
 
 from . import figures, queries
-from .actions import round_q
+from .access import round_q
 from .models import Round, RoundStatus
 
 
@@ -16,8 +16,7 @@ def place_panel(request, place):
     scope = request.scope
     if not scope.allows(Perm.SCREENING_VIEW, place):
         return None
-    above = [getattr(place, f) for f in LEVEL_FIELDS if getattr(place, f)]
-    covering = Q(place_id__in=above) | Q(**{f"{place.kind}_id": place.id})
+    covering = Q(place_id__in=ancestor_ids(place)) | under(place)
     rounds = list(Round.objects.filter(round_q(scope, Perm.SCREENING_VIEW), covering,
                                        status=RoundStatus.RUNNING)
                   .select_related("place").order_by("-starts_at")[:3])

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Forbidden, NotFound
+from fangkong.core.tree import ancestor_ids, level_field, under
 from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import LEVELS, Household, Place
+from fangkong.registry.models import LEVELS, Household, Kind, Place
 
-from .actions import can_sample, round_allows, round_q
+from .access import can_sample, round_allows, round_q
+from .areas import area_q
 from .models import (
     Box,
     Conflict,
@@ -64,6 +66,15 @@ def get_round(scope, pk, perm=Perm.SCREENING_VIEW) -> Round:
         raise NotFound() from None
 
 
+def get_round_to_run(scope, pk) -> Round:
+    """A round the user may run: missing or unseen → NotFound; seen (command, a building
+    leader) but not theirs to run → Forbidden, as every write on a visible round answers."""
+    rnd = get_round(scope, pk)
+    if not round_allows(scope, Perm.SCREENING_RUN, rnd):
+        raise Forbidden()
+    return rnd
+
+
 def get_round_for_sampling(actor, pk) -> Round:
     """The round, if the actor may register samples in it (role or sampler assignment)."""
     user = actor.user
@@ -92,7 +103,7 @@ _ROUND_SQL = (f"SELECT {', '.join('r.' + f.column for f in _ROUND_FIELDS)}, "
 
 def _round_for_station(pk: int, user_id) -> Round:
     """The round with its place, `sampler_here` (is the user assigned to sample in it) and,
-    on PostgreSQL, its areas (`actions.area_keys`), in one query. Every station request
+    on PostgreSQL, its areas (`areas.area_keys`), in one query. Every station request
     starts here, so on PostgreSQL it is a prepared statement read into the models directly
     (the ORM spent ~0.8 ms a call compiling the select_related + Exists form); SQLite uses
     the ORM (its values need Django's converters)."""
@@ -239,7 +250,7 @@ def awaiting_positives(scope, place: Place | None = None, limit=20) -> tuple[lis
     if place is not None:
         if place.kind not in LEVELS:
             return [], 0
-        qs = qs.filter(**{f"{place.kind}_id": place.id})
+        qs = qs.filter(under(place))
     rows = list(qs.select_related("resident__household__place", "round", "tube")
                 .order_by("created_at", "id")[:limit])
     total = len(rows) if len(rows) < limit else qs.count()
@@ -302,13 +313,35 @@ def household_results(scope, household: Household, limit=10):
 
     people = list(reg_queries.residents(scope).filter(household=household)
                   .filter(reg_queries.counts()).order_by("relation", "id"))
-    q = Q(pk__in=[])
-    for kind in LEVELS:
-        pid = getattr(household, f"{kind}_id")
-        if pid:
-            q |= Q(areas__place_id=pid)
-    rnds = list(Round.objects.filter(q).distinct().order_by("-starts_at")[:limit])
+    rnds = list(Round.objects.filter(areas__place_id__in=ancestor_ids(household)).distinct().order_by("-starts_at")[:limit])
     res = person_status(rnds, [p.id for p in people])
     labels = result_labels()
     return people, [(rnd, [(p, labels[res.get((rnd.id, p.id), "not_sampled")],
                             res.get((rnd.id, p.id), "not_sampled")) for p in people]) for rnd in rnds]
+
+
+# --- what a round's pages show ---------------------------------------------------------
+
+def round_node(scope, rnd: Round, place=None) -> Place:
+    """The node whose figures a round's page shows: `place` (the page's `?place=`), else the
+    round's own place, else (a district round seen by community staff, a community round by
+    a grid worker) the viewer's own part of it, so the figures and the lists are of the same
+    people."""
+    if place:
+        return reg_queries.get_place(scope, place, Perm.SCREENING_VIEW)
+    if scope.allows(Perm.SCREENING_VIEW, rnd):
+        return rnd.place
+    field = level_field(rnd.place)
+    return next((p for p in scope.roots(Perm.SCREENING_VIEW)
+                 if getattr(p, field, None) == rnd.place_id), rnd.place)
+
+
+def round_units(rnd: Round, limit=3000) -> list[Place]:
+    """Units and buildings of the round's area, labelled "光明小区 1号楼 2单元" (`.label`): the
+    station's and the door-to-door page's pickers."""
+    rows = list(Place.objects.filter(area_q(rnd), kind__in=[Kind.UNIT, Kind.BUILDING])
+                .order_by("compound_id", "building_id", "sort_key")[:limit])
+    labels = reg_queries.place_labels(rows)
+    for p in rows:
+        p.label = labels[p.id]
+    return rows

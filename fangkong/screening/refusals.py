@@ -1,7 +1,11 @@
-"""What the station says when it does not register a scan: one sentence that names the
-person and the tube, in the user's language, for the single scan (409), the offline
-batch's conflicts and malformed events, and the staff's conflicts page alike.
+"""When the station does not register a scan, and what it says then: one sentence that
+names the person and the tube, in the user's language, for the single scan (409), the
+offline batch's conflicts and malformed events, and the staff's conflicts page alike.
 
+- `refusal(tube, person, sampled, red, in_area, confirm)`: THE order of the station's
+  rules, for the single scan (`scanning`) and the batch (`actions.sync`) alike;
+- `explain(kind, name=, barcode=, sampled=)` / `refused(...)`: the sentence (and the
+  outcome of a scan refused on the spot), with "already sampled at…" built here only;
 - `refusal_message(kind, name=, barcode=, where=)`: a scan refused by a rule
   (already sampled — who, when, where; tube full, sealed or never opened; out of the
   round's area; red/yellow code; nobody with that code);
@@ -14,9 +18,51 @@ batch's conflicts and malformed events, and the staff's conflicts page alike.
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Conflict
+from .models import Conflict, TubeState
 
 K = Conflict.Kind
+OPEN = TubeState.OPEN
+
+
+def refusal(tube, person, sampled, red, in_area, confirm):
+    """The refusal for a scan (a `Conflict.Kind`), or None: register it. The rules, in
+    order: the tube was opened, the person is known, not registered in this round yet, the
+    tube has room and is open, a red or yellow code goes in a single tube, someone outside
+    the round's area only when the sampler confirms.
+
+    `tube`: None, or its (count, capacity, state); `person`: None when nobody has the code;
+    `sampled`: registered in the round already; `red`: a red or yellow health code;
+    `in_area`: in the round's area; `confirm`: the sampler confirmed out of area."""
+    if tube is None:
+        return K.TUBE_UNKNOWN
+    if person is None:
+        return K.UNKNOWN_PERSON
+    if sampled:
+        return K.ALREADY_SAMPLED
+    count, capacity, state = tube
+    if count >= capacity:
+        return K.TUBE_FULL
+    if state != OPEN:
+        return K.TUBE_SEALED
+    if red and capacity > 1:
+        return K.SINGLE_TUBE
+    if not in_area and not confirm:
+        return K.OUT_OF_SCOPE
+    return None
+
+
+def explain(kind, *, name="", barcode="", sampled=None) -> tuple[str, str]:
+    """(the sentence, where): `where` is " (tube T0001 at 07:32, 光明广场 table 2)" for
+    someone already sampled whose registration `sampled` = (tube, time[, point, table]) is
+    known, else ""; the conflict keeps it (`Conflict.detail`) for the staff's page."""
+    where = already_where(*sampled) if sampled is not None and kind == K.ALREADY_SAMPLED else ""
+    return refusal_message(kind, name=name, barcode=barcode, where=where), where
+
+
+def refused(kind, *, name="", barcode="", sampled=None) -> dict:
+    """The outcome of a scan refused on the spot (online: nothing is stored)."""
+    return {"status": "refused", "kind": str(kind), "name": name,
+            "message": explain(kind, name=name, barcode=barcode, sampled=sampled)[0]}
 
 REFUSALS = {
     K.ALREADY_SAMPLED: lambda d: _("%(who)s was already sampled in this round%(where)s.") % d,

@@ -1,4 +1,5 @@
-"""The single online scan in two statements: one read, one write (`actions.scan` calls this).
+"""The single online scan in two statements: one read, one write (`actions.station.scan`
+calls this).
 
 At 400 scans a second on two cores a scan has ~5 ms of CPU in all, and every database
 round trip costs 0.25–0.55 ms here, so the batch path (`actions.sync`, a dozen set-based
@@ -16,7 +17,7 @@ queries) is too heavy for one event. Instead:
   only if the row went in. SQLite runs the same three
   steps in one transaction.
 
-The rules are the batch path's, checked in the same order. Anything unusual (a resent
+The rules are the batch path's, in their one order (`refusals.refusal`). Anything unusual (a resent
 client_id, a race lost between the read and the write) goes through
 `actions.sync(online=True)`, which answers exactly as before.
 """
@@ -30,8 +31,9 @@ from django.utils.dateparse import parse_datetime
 from fangkong.core.db import prepared_cursor
 from fangkong.registry.models import LEVEL_FIELDS, Presence
 
-from .actions import EXEMPT_PRESENCE
-from .models import CodeColour, Conflict, Sample, TubeState
+from .figures import EXEMPT_PRESENCE
+from .models import CodeColour, Sample
+from .refusals import refusal as rule
 
 PERSON_COLUMN = {"token": "lower(r.token)", "id": "r.id_hash", "resident": "r.id"}  # keys: checks.parse_person  # nosec B105 - column names, not a secret
 RED = (CodeColour.RED.value, CodeColour.YELLOW.value)
@@ -139,7 +141,7 @@ def look(rnd, p) -> dict:
     (colour, where_code, where_at, where_point, where_table, seen_s, seen_t, seen_c, in_area,
      exempt) = row[7 + n:]
     if rid is not None and kind == "resident" and not in_area:
-        rid = None  # a pick by id only finds people of the round's area (as `actions._people`)
+        rid = None  # a pick by id only finds people of the round's area (as the batch's `sync_reads`)
     return {
         "seen": bool(seen_s or seen_t or seen_c),
         "tube": None if tube_id is None else {"id": tube_id, "count": count, "capacity": capacity,
@@ -155,23 +157,11 @@ def look(rnd, p) -> dict:
 
 
 def refusal(seen: dict, p) -> str | None:
-    """The refusal for this scan, in the batch path's order (None: register it)."""
-    tube, person = seen["tube"], seen["person"]
-    if tube is None:
-        return Conflict.Kind.TUBE_UNKNOWN
-    if person is None:
-        return Conflict.Kind.UNKNOWN_PERSON
-    if seen["sampled"] is not None:
-        return Conflict.Kind.ALREADY_SAMPLED
-    if tube["count"] >= tube["capacity"]:
-        return Conflict.Kind.TUBE_FULL
-    if tube["state"] != TubeState.OPEN:
-        return Conflict.Kind.TUBE_SEALED
-    if seen["red"] and tube["capacity"] > 1:
-        return Conflict.Kind.SINGLE_TUBE
-    if not p["confirm"] and not seen["in_area"]:
-        return Conflict.Kind.OUT_OF_SCOPE
-    return None
+    """The refusal for this scan (`refusals.refusal`: the batch path's order), or None."""
+    tube = seen["tube"]
+    return rule(None if tube is None else (tube["count"], tube["capacity"], tube["state"]),
+                seen["person"], seen["sampled"] is not None, seen["red"], seen["in_area"],
+                p["confirm"])
 
 
 def write(rnd, p, seen, sampler_id, now) -> dict | None:

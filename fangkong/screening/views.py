@@ -15,39 +15,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
-from fangkong.core.actor import Actor
-from fangkong.core.errors import FangkongError, Forbidden, Invalid, NotFound
+from fangkong.audit import disclosure
+from fangkong.core.access import require_export
+from fangkong.core.errors import FangkongError, Invalid, NotFound
 from fangkong.core.shedding import expensive
-from fangkong.core.views import confirm_step, confirmed, page
-from fangkong.registry import actions as reg_actions
+from fangkong.core.tree import under
+from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_error, is_htmx, page
 from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import LEVELS, Kind, Place
+from fangkong.registry.models import LEVELS
 
-from . import actions, checks, figures, labfile, planning, queries
+from . import access, checks, figures, labfile, pooling, queries, refusals
+from .actions import followup, planning
+from .actions import lab as lab_actions
+from .actions import station as station_actions
 from .models import Box, Conflict, ExemptReason, Handover, RoundKind, RoundStatus
-
-
-def _actor(request):
-    return Actor.from_request(request)
-
-
-def _hx(request):
-    return request.headers.get("HX-Request") == "true"
-
-
-def _flash_error(request, e: FangkongError):
-    msgs = [str(m) for v in e.fields.values() for m in v] + [
-        f"{r.get('row', '')}: {r['message']}" for r in e.rows]
-    for m in msgs or [str(e.message)]:
-        messages.error(request, m)
 
 
 def _home_ctx(request):
     scope = request.scope
     rows = list(queries.visible_rounds(scope).order_by("-starts_at")[:50])
-    actor = _actor(request)
+    actor = actor_of(request)
     for r in rows:  # a lab operator sees the rounds but works on the lab page: no link
-        r.can_open = actions.round_allows(scope, Perm.SCREENING_VIEW, r) or actions.can_sample(actor, r)
+        r.can_open = access.round_allows(scope, Perm.SCREENING_VIEW, r) or access.can_sample(actor, r)
     plan_places = [p for p in scope.roots(Perm.SCREENING_RUN) if p.kind in LEVELS]
     return {"rounds": rows, "plan_places": plan_places, "kinds": RoundKind.choices,
             "can_lab": scope.has(Perm.SCREENING_LAB), "max_pool": checks.max_pool(),
@@ -81,7 +70,7 @@ def positive_alert(request):
 def plan(request):
     place = reg_queries.get_place(request.scope, request.POST.get("place"), Perm.SCREENING_RUN)
     try:
-        rnd = actions.plan_round(_actor(request), place, request.POST)
+        rnd = planning.plan_round(actor_of(request), place, request.POST)
     except Invalid as e:  # the form again, as it was typed, with the messages by its fields
         ctx = _home_ctx(request)
         ctx.update(values=request.POST, errors=e.fields, plan_open=True,
@@ -103,7 +92,7 @@ def _round_ctx(request, rnd, node):
         "open_tubes": queries.open_tubes(rnd),
         "n_conflicts": Conflict.objects.filter(round=rnd, status=Conflict.Status.OPEN).count(),
         "can_run": scope.allows(Perm.SCREENING_RUN, rnd),
-        "can_sample": actions.can_sample(_actor(request), rnd),
+        "can_sample": access.can_sample(actor_of(request), rnd),
         "now": timezone.now(),
     }
 
@@ -111,18 +100,18 @@ def _round_ctx(request, rnd, node):
 @page
 def round_detail(request, pk):
     rnd = queries.get_round_any(request.scope, pk)
-    if not actions.round_allows(request.scope, Perm.SCREENING_VIEW, rnd):
+    if not access.round_allows(request.scope, Perm.SCREENING_VIEW, rnd):
         # samplers and labs: straight to their work
-        if actions.can_sample(_actor(request), rnd):
+        if access.can_sample(actor_of(request), rnd):
             return redirect("screening_station", pk=rnd.id)
         raise NotFound()
-    ctx = _round_ctx(request, rnd, _node(request, rnd))
-    if ctx.get("can_run") and not _hx(request):
+    ctx = _round_ctx(request, rnd, queries.round_node(request.scope, rnd, request.GET.get("place")))
+    if ctx.get("can_run") and not is_htmx(request):
         from fangkong.volunteers.models import Team
 
-        ctx["teams"] = list(Team.objects.filter(**{f"{rnd.place.kind}_id": rnd.place_id})
+        ctx["teams"] = list(Team.objects.filter(under(rnd.place))
                             .order_by("name")[:100])
-    if _hx(request):
+    if is_htmx(request):
         return render(request, "screening/round.html#live", ctx)
     return render(request, "screening/round.html", ctx)
 
@@ -131,12 +120,8 @@ def round_detail(request, pk):
 @page
 def round_emergency_team(request, pk):
     rnd = queries.get_round(request.scope, pk)
-    try:
-        actions.set_emergency_team(_actor(request), rnd, request.POST.get("team") or None)
-        messages.success(request, _("Saved."))
-    except Invalid as e:
-        _flash_error(request, e)
-    return redirect("screening_round", pk=rnd.id)
+    return act(request, lambda actor: planning.set_emergency_team(actor, rnd, request.POST.get("team") or None),
+               to=reverse("screening_round", args=[rnd.id]), done=_("Saved."))
 
 
 @require_POST
@@ -147,7 +132,7 @@ def round_status(request, pk):
     rnd = queries.get_round(request.scope, pk)
     status = request.POST.get("status", "")
     if status == RoundStatus.CLOSED and rnd.status != RoundStatus.CLOSED and not confirmed(request):
-        actions.require(_actor(request), Perm.SCREENING_RUN, rnd)
+        access.require(actor_of(request), Perm.SCREENING_RUN, rnd)
         cov = figures.coverage(rnd, rnd.place)
         n_open = len(queries.open_tubes(rnd)) if rnd.kind != RoundKind.ANTIGEN else 0
         return confirm_step(
@@ -159,45 +144,31 @@ def round_status(request, pk):
             warn=_("%(n)d tubes are still open at the tables: seal them first.") % {"n": n_open}
             if n_open else "",
             yes=_("End the round"), back=reverse("screening_round", args=[rnd.id]))
-    try:
-        actions.set_status(_actor(request), rnd, status)
-        messages.success(request, _("The round is now: %(status)s.") % {
-            "status": RoundStatus(rnd.status).label})
-    except Invalid as e:
-        _flash_error(request, e)
-    return redirect("screening_round", pk=rnd.id)
+    return act(request, lambda actor: planning.set_status(actor, rnd, status),
+               to=reverse("screening_round", args=[rnd.id]),
+               done=lambda r: _("The round is now: %(status)s.") % {"status": RoundStatus(r.status).label})
 
 
 @require_POST
 @page
 def recount(request, pk):
     rnd = queries.get_round(request.scope, pk)
-    actions.recount_action(_actor(request), rnd)
+    planning.recount_action(actor_of(request), rnd)
     return redirect(reverse("screening_round", args=[rnd.id]) + (
         f"?place={request.POST['place']}" if request.POST.get("place", "").isdigit() else ""))
 
 
 @page
 def station(request, pk):
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = queries.get_round_for_sampling(actor, pk)
     from .models import Sampler
 
     me = Sampler.objects.filter(round=rnd, user=request.user).select_related("point__place").first()
     points = list(rnd.points.select_related("place"))
-    ctx = {"round": rnd, "me": me, "points": points, "units": _station_units(rnd),
+    ctx = {"round": rnd, "me": me, "points": points, "units": queries.round_units(rnd),
            "strings": station_strings()}
     return render(request, "screening/station.html", ctx)
-
-
-def _station_units(rnd, limit=3000):
-    """Units and buildings of the round's area, labelled "光明小区 1号楼 2单元"."""
-    rows = list(Place.objects.filter(actions.area_q(rnd), kind__in=[Kind.UNIT, Kind.BUILDING])
-                .order_by("compound_id", "building_id", "sort_key")[:limit])
-    labels = reg_queries.place_labels(rows)
-    for p in rows:
-        p.label = labels[p.id]
-    return rows
 
 
 def station_strings() -> dict:
@@ -231,26 +202,13 @@ def station_strings() -> dict:
     }
 
 
-def _node(request, rnd):
-    """The node whose figures a round's page shows: `?place=`, else the round's own place,
-    else (a district round seen by community staff, a community round by a grid worker)
-    the viewer's own part of it, so the figures and the lists are of the same people."""
-    if request.GET.get("place"):
-        return reg_queries.get_place(request.scope, request.GET["place"], Perm.SCREENING_VIEW)
-    if request.scope.allows(Perm.SCREENING_VIEW, rnd):
-        return rnd.place
-    field = f"{rnd.place.kind}_id"
-    return next((p for p in request.scope.roots(Perm.SCREENING_VIEW)
-                 if getattr(p, field, None) == rnd.place_id), rnd.place)
-
-
 @page
 def missing(request, pk):
     rnd = queries.get_round(request.scope, pk)
-    node = _node(request, rnd)
+    node = queries.round_node(request.scope, rnd, request.GET.get("place"))
     groups, truncated = figures.missing(request.scope, rnd, node)
     rows = [r for _k, rs in groups for r in rs]
-    _audit_phones(request, rows, f"screening.missing:{rnd.id}")
+    disclosure.audit_phones(actor_of(request), rows, f"screening.missing:{rnd.id}")
     return render(request, "screening/missing.html", {
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
         "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd),
@@ -266,22 +224,14 @@ def missing_export(request, pk):
     from fangkong.registry.exporter import rows_xlsx
 
     rnd = queries.get_round(request.scope, pk)
-    node = _node(request, rnd)
-    if not request.scope.allows(Perm.EXPORT, node):
-        raise Forbidden()
+    node = queries.round_node(request.scope, rnd, request.GET.get("place"))
+    require_export(request.scope, Perm.EXPORT, node)
     groups, _t = figures.missing(request.scope, rnd, node, limit=200_000)
-    from fangkong.core import pii
-
-    rows, shown = [], []
-    for label, people in groups:
-        for r in people:
-            clear = request.scope.allows(Perm.VIEW_PHONE, r)
-            if clear and r.phone:
-                shown.append(r)
-            rows.append([r.name, label, r.household.door, r.phone if clear else pii.mask_phone(r.phone),
-                         "、".join(r.tag_labels()), r.id_masked])
-    if shown:
-        reg_actions.record_phone_view(_actor(request), shown, f"screening.missing_export:{rnd.id}")
+    people = [(label, r) for label, rs in groups for r in rs]
+    phones = disclosure.phones_column(actor_of(request), [r for _label, r in people],
+                                      f"screening.missing_export:{rnd.id}")
+    rows = [[r.name, label, r.household.door, phone, "、".join(r.tag_labels()), r.id_masked]
+            for (label, r), phone in zip(people, phones, strict=True)]
     data = rows_xlsx(f'{_("Missed round %(name)s") % {"name": rnd.name}} · {figures_line(rnd, node)}',
                      [_("Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
                       _("ID number")], rows)
@@ -306,8 +256,8 @@ def figures_line(rnd, node) -> str:
 def home_visit_add(request, pk, resident):
     rnd = queries.get_round(request.scope, pk)
     r = reg_queries.get_resident(request.scope, resident)
-    actions.add_home_visit(_actor(request), rnd, r)
-    if _hx(request):
+    followup.add_home_visit(actor_of(request), rnd, r)
+    if is_htmx(request):
         from django.utils.html import format_html
 
         return HttpResponse(format_html('<span class="badge">{}</span>', _("Home sampling listed")))
@@ -319,22 +269,15 @@ def home_list(request, pk):
     rnd = queries.get_round(request.scope, pk, Perm.SCREENING_RUN)
     if request.method == "POST":
         if request.POST.get("generate"):
-            n = actions.generate_home_list(_actor(request), rnd)
+            n = followup.generate_home_list(actor_of(request), rnd)
             messages.success(request, _("%(n)d people added from the registry tags.") % {"n": n})
         elif request.POST.get("visit"):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
-            actions.set_home_visit(_actor(request), hv, request.POST.get("status", ""))
+            followup.set_home_visit(actor_of(request), hv, request.POST.get("status", ""))
         return redirect("screening_home_list", pk=rnd.id)
     visits = figures.home_visits(request.scope, rnd)
-    _audit_phones(request, [v.resident for v in visits], f"screening.home:{rnd.id}")
+    disclosure.audit_phones(actor_of(request), [v.resident for v in visits], f"screening.home:{rnd.id}")
     return render(request, "screening/home_list.html", {"round": rnd, "visits": visits})
-
-
-def _audit_phones(request, people, where):
-    """One audit event for the phones a page shows in clear (as `{% phone %}` shows them)."""
-    shown = [r for r in people if r.phone and request.scope.allows(Perm.VIEW_PHONE, r)]
-    if shown:
-        reg_actions.record_phone_view(_actor(request), shown, where)
 
 
 @page
@@ -347,15 +290,15 @@ def exemptions(request, pk):
     if request.method == "POST":
         try:
             if request.POST.get("remove"):
-                actions.remove_exemption(_actor(request), queries.get_exemption(request.scope,
+                planning.remove_exemption(actor_of(request), queries.get_exemption(request.scope,
                                                                                 request.POST["remove"]))
             else:
                 r = reg_queries.get_resident(request.scope, request.POST.get("resident"))
-                actions.add_exemption(_actor(request), rnd, r, request.POST.get("reason"),
+                planning.add_exemption(actor_of(request), rnd, r, request.POST.get("reason"),
                                       request.POST.get("note", ""))
                 messages.success(request, _("%(name)s is exempt from this round.") % {"name": r.name})
         except Invalid as e:
-            _flash_error(request, e)
+            flash_error(request, e)
         return redirect("screening_exemptions", pk=rnd.id)
     return render(request, "screening/exemptions.html", {
         "round": rnd, "rows": queries.exemptions(request.scope, rnd), "q": q, "found": found,
@@ -373,19 +316,16 @@ def conflicts(request, pk):
             who = c.resident.name if c.resident_id else _("this scan")
             return confirm_step(
                 request, title=_("Dismiss the scan of %(name)s?") % {"name": who},
-                lines=[actions.refusal_message(c.kind, barcode=c.barcode, name=c.resident.name
+                lines=[refusals.refusal_message(c.kind, barcode=c.barcode, name=c.resident.name
                                                if c.resident_id else ""),
                        _("Dismissed, it is not registered in this round: the person must be "
                          "sampled again if they were.")],
                 yes=_("Yes, dismiss"), back=reverse("screening_conflicts", args=[rnd.id]))
-        try:
-            actions.resolve_conflict(_actor(request), c, request.POST.get("accept") == "1")
-        except Invalid as e:
-            _flash_error(request, e)
-        return redirect("screening_conflicts", pk=rnd.id)
+        return act(request, lambda actor: station_actions.resolve_conflict(actor, c, request.POST.get("accept") == "1"),
+                   to=reverse("screening_conflicts", args=[rnd.id]))
     rows = queries.conflicts(rnd)
     for c in rows:
-        c.message = actions.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
+        c.message = refusals.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
                                             name=c.resident.name if c.resident else "")
         c.can_accept = c.kind in (Conflict.Kind.TUBE_FULL, Conflict.Kind.TUBE_SEALED,
                                   Conflict.Kind.OUT_OF_SCOPE, Conflict.Kind.SINGLE_TUBE) \
@@ -395,7 +335,7 @@ def conflicts(request, pk):
 
 @page
 def boxes(request, pk):
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = queries.get_round_for_sampling(actor, pk) if not request.scope.allows(
         Perm.SCREENING_LAB, queries.get_round_any(request.scope, pk)) else \
         queries.get_round_any(request.scope, pk)
@@ -403,44 +343,41 @@ def boxes(request, pk):
         try:
             what = request.POST.get("do")
             if what == "create":
-                actions.create_box(actor, rnd, request.POST.get("code"))
+                lab_actions.create_box(actor, rnd, request.POST.get("code"))
             elif what == "pack":
                 box = queries.get_box(actor, rnd, request.POST.get("box"))
                 codes = request.POST.get("tubes", "").replace(",", "\n").split()
-                n = actions.pack_tubes(actor, box, codes)
+                n = lab_actions.pack_tubes(actor, box, codes)
                 messages.success(request, _("%(n)d tubes packed.") % {"n": n})
             elif what == "handover":
                 box = queries.get_box(actor, rnd, request.POST.get("box"))
-                actions.hand_over(actor, box, request.POST.get("stage"), request.POST.get("given_by"),
+                lab_actions.hand_over(actor, box, request.POST.get("stage"), request.POST.get("given_by"),
                                   request.POST.get("received_by"))
         except Invalid as e:
-            _flash_error(request, e)
+            flash_error(request, e)
         return redirect("screening_boxes", pk=rnd.id)
     return render(request, "screening/boxes.html", {
         "round": rnd, "boxes": queries.boxes(rnd), "stages": Handover.Stage.choices,
-        "can_pack": actions.can_sample(actor, rnd),  # a lab operator only receives boxes
+        "can_pack": access.can_sample(actor, rnd),  # a lab operator only receives boxes
         "State": Box.State, "sealed_loose": [t for t in queries.tubes_not_at_lab(rnd) if not t.box_id]})
 
 
 @page
 def followups(request, pk):
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = queries.get_round_any(request.scope, pk)
-    if not (request.scope.allows(Perm.SCREENING_RUN, rnd) or actions.can_sample(actor, rnd)):
+    if not access.can_follow_up(actor, rnd):
         raise NotFound()
     if request.method == "POST":
         fu = queries.get_followup(actor, request.POST.get("followup"))
-        try:
-            actions.record_retest(actor, fu, request.POST.get("barcode"))
-            messages.success(request, _("Re-test sample recorded for %(name)s.") % {"name": fu.resident.name})
-        except FangkongError as e:
-            _flash_error(request, e)
-        return redirect("screening_followups", pk=rnd.id)
+        return act(request, lambda actor: followup.record_retest(actor, fu, request.POST.get("barcode")),
+                   to=reverse("screening_followups", args=[rnd.id]), catch=(FangkongError,),
+                   done=_("Re-test sample recorded for %(name)s.") % {"name": fu.resident.name})
     rows = queries.followups(request.scope, rnd)
     labels = reg_queries.address_labels([f.resident for f in rows])
     for f in rows:
         f.address = labels.get(f.resident.household.place_id, "")
-    _audit_phones(request, [f.resident for f in rows], f"screening.followups:{rnd.id}")
+    disclosure.audit_phones(actor_of(request), [f.resident for f in rows], f"screening.followups:{rnd.id}")
     return render(request, "screening/followups.html", {"round": rnd, "rows": rows})
 
 
@@ -455,7 +392,7 @@ def lab(request):
     if request.method == "POST":
         try:
             rows = labfile.rows_of_upload(request.FILES.get("file"))
-            ctx["summary"] = actions.record_results(_actor(request), rows, source="upload")
+            ctx["summary"] = lab_actions.record_results(actor_of(request), rows, source="upload")
         except Invalid as e:  # the file arrived but cannot be used: 422, as the API
             labels = labfile.column_labels()
             ctx["error"], status = e.message, 422
@@ -479,12 +416,12 @@ def advisor(request):
     except ValueError:
         errors["p"] = _("Enter a prevalence in percent, more than 0 and less than 100.")
         pct = 1.0
-    result = planning.advisor(pct / 100)
+    result = pooling.advisor(pct / 100)
     fig = None
     if request.GET.get("round"):
         rnd = queries.get_round(scope, request.GET["round"])
         cov = figures.coverage(rnd, rnd.place)
-        fig = planning.figures(cov["to_sample"], rnd.pool_size)
+        fig = pooling.figures(cov["to_sample"], rnd.pool_size)
         fig["round"] = rnd
     return render(request, "screening/advisor.html", {
         "p": raw, "result": result, "errors": errors, "figures": fig,

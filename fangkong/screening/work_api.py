@@ -16,13 +16,15 @@ shows phones in clear is audited once, as the pages are).
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.paging import page_of
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.api import PageNumber, PageSize, residents_out
 
-from . import actions, figures, queries
-from .api import _actor, _round_to_run, router, tube_out
+from . import access, figures, queries
+from .actions import followup, planning
+from .api_common import router, tube_out
 from .models import HomeVisit, SamplingPoint
 from .schemas import (
     FollowUpPage,
@@ -40,9 +42,9 @@ from .schemas import (
 def _round_for_followups(request, round_id):
     """As the follow-up page: those who run the round, and its assigned samplers (the
     emergency team re-samples at home); anyone else gets a 404."""
-    actor = _actor(request)
+    actor = actor_of(request)
     rnd = queries.get_round_any(request.scope, round_id)
-    if not (request.scope.allows(Perm.SCREENING_RUN, rnd) or actions.can_sample(actor, rnd)):
+    if not access.can_follow_up(actor, rnd):
         raise NotFound()
     return rnd
 
@@ -102,9 +104,9 @@ def home_visits(request, round_id: int, status: str = HomeVisit.Status.OPEN,
 def retest(request, followup_id: int, payload: RetestIn):
     """Record the single re-test sample taken from a held person (a one-person tube, sealed).
     With a `client_id`, sending it again records nothing twice."""
-    actor = _actor(request)
+    actor = actor_of(request)
     fu = queries.get_followup(actor, followup_id)
-    tube = actions.record_retest(actor, fu, payload.barcode, client_id=payload.client_id)
+    tube = followup.record_retest(actor, fu, payload.barcode, client_id=payload.client_id)
     fu = queries.followups_query(request.scope, fu.round).get(pk=fu.pk)
     return {"followup": _followups_out(request, [fu], f"api:screening.retest:{fu.round_id}")[0],
             "tube": tube_out(tube)}
@@ -137,7 +139,7 @@ def _sampler_out(s, volunteer_id) -> dict:
 @router.get("/screening/rounds/{round_id}/points", response=list[PointOut])
 def points(request, round_id: int):
     """The round's sampling points with their tables and who samples where."""
-    rnd = _round_to_run(request, round_id)
+    rnd = queries.get_round_to_run(request.scope, round_id)
     samplers = _samplers(rnd)
     return [_point_out(p, samplers) for p in rnd.points.select_related("place").order_by("id")]
 
@@ -146,9 +148,9 @@ def points(request, round_id: int):
 def point_set(request, round_id: int, payload: PointIn):
     """Add a sampling point to the round (a place of kind sampling_point in its area, made
     with POST /places), or change its number of tables."""
-    rnd = _round_to_run(request, round_id)
+    rnd = queries.get_round_to_run(request.scope, round_id)
     place = reg_queries.get_place(request.scope, payload.place)
-    p = actions.add_point(_actor(request), rnd, place, payload.tables)
+    p = planning.add_point(actor_of(request), rnd, place, payload.tables)
     return _point_out(SamplingPoint.objects.select_related("place").get(pk=p.pk), _samplers(rnd))
 
 
@@ -158,11 +160,11 @@ def sampler_assign(request, round_id: int, payload: SamplerIn):
     then see the round's station). Sending it again moves them to the new point or table."""
     from fangkong.volunteers import queries as vol_queries
 
-    rnd = _round_to_run(request, round_id)
+    rnd = queries.get_round_to_run(request.scope, round_id)
     v = vol_queries.get_volunteer(request.scope, payload.volunteer)
     point = SamplingPoint.objects.select_related("place").filter(pk=payload.point, round=rnd).first() \
         if 0 < payload.point < 2**63 else None
     if point is None:
         raise NotFound()
-    s = actions.assign_sampler_volunteer(_actor(request), rnd, point, v, payload.table)
+    s = planning.assign_sampler_volunteer(actor_of(request), rnd, point, v, payload.table)
     return _sampler_out(s, v.id)

@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from fangkong.accounts.roles import Perm
-from fangkong.core.actor import Actor
+from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.paging import page_of
 from fangkong.core.shedding import check_rate
 
-from . import actions, queries
+from . import access, queries
+from .actions import answers, attendance, calls, registration
 from .models import Assignment, PhoneCode, Volunteer
 from .schemas import (
     AssignIn,
@@ -41,10 +42,6 @@ from .schemas import (
 )
 
 router = Router(tags=["volunteers"])
-
-
-def _actor(request) -> Actor:
-    return Actor.from_request(request, via="api")
 
 
 def call_out(c, mine: Assignment | None = None) -> dict:
@@ -100,7 +97,7 @@ def call_list(request, community: int | None = None):
 def call_create(request, payload: CallIn):
     community = queries.get_community(request.scope, payload.community)
     data = payload.dict(exclude={"community"})
-    call = actions.create_call(_actor(request), community, data)
+    call = calls.create_call(actor_of(request), community, data)
     return Status(201, call_out(call))
 
 
@@ -111,7 +108,7 @@ def call_detail(request, call_id: int):
     me = queries.me(scope)
     mine = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
     out = call_out(call, mine)
-    if scope.allows(Perm.VOLUNTEERS_VIEW, call) or queries.leads_call(scope, call):
+    if scope.allows(Perm.VOLUNTEERS_VIEW, call) or access.leads_call(scope, call):
         roster = queries.roster(call)
         out["confirmed_people"] = [assignment_out(a) for a in roster["confirmed"]]
         out["waitlist"] = [assignment_out(a) for a in roster["waitlisted"]]
@@ -123,7 +120,7 @@ def call_sign_up(request, call_id: int):
     """Answer a call: `confirmed` while slots are free, else `waitlisted` (with its rank).
     Sending it again returns the same answer."""
     call = queries.get_call(request.scope, call_id)
-    return assignment_out(actions.sign_up(_actor(request), call))
+    return assignment_out(answers.sign_up(actor_of(request), call))
 
 
 @router.post("/volunteers/calls/{call_id}/cancel", response=AssignmentOut)
@@ -134,27 +131,27 @@ def call_cancel(request, call_id: int):
     a = Assignment.objects.filter(call=call, volunteer=me).select_related("call", "volunteer").first() if me else None
     if a is None:
         raise NotFound()
-    return assignment_out(actions.cancel(_actor(request), a))
+    return assignment_out(answers.cancel(actor_of(request), a))
 
 
 @router.post("/volunteers/calls/{call_id}/assign", response=AssignmentOut)
 def call_assign(request, call_id: int, payload: AssignIn):
     call = queries.get_call(request.scope, call_id)
     v = queries.get_assignable(request.scope, call, payload.volunteer)
-    return assignment_out(actions.assign(_actor(request), call, v))
+    return assignment_out(calls.assign(actor_of(request), call, v))
 
 
 @router.post("/volunteers/checkin", response=AssignmentOut)
 def check_in(request, payload: TokenIn):
     """Check in with the token of the call's QR (`…/volunteers/scan/<token>/`)."""
-    return assignment_out(actions.check_in(_actor(request), payload.token))
+    return assignment_out(attendance.check_in(actor_of(request), payload.token))
 
 
 @router.post("/volunteers/checkout", response=AssignmentOut)
 def check_out(request, payload: CheckOutIn):
     """Check out. Less than FANGKONG_CHECK_OUT_CONFIRM_MINUTES after the check-in it answers
     409 `check_out_soon` (ask the person), unless `confirm` is true."""
-    return assignment_out(actions.check_out(_actor(request), payload.token, confirm=payload.confirm))
+    return assignment_out(attendance.check_out(actor_of(request), payload.token, confirm=payload.confirm))
 
 
 @router.get("/volunteers/me/tasks", response=list[AssignmentOut])
@@ -179,7 +176,7 @@ def people(request, community: int, status: str | None = None, q: str = "",
         raise Invalid(fields={"status": [_("Unknown status.")]})
     qs = queries.volunteer_list(request.scope, c, status=status, q=q)
     count, size, rows = page_of(qs, page, page_size)
-    actions.record_phone_view(_actor(request), rows, f"api volunteers:{c.id} page {page}")
+    registration.record_phone_view(actor_of(request), rows, f"api volunteers:{c.id} page {page}")
     return {"count": count, "page": page, "page_size": size,
             "results": [volunteer_out(v) for v in rows]}
 
@@ -187,13 +184,13 @@ def people(request, community: int, status: str | None = None, q: str = "",
 @router.post("/volunteers/people/{volunteer_id}/approve", response=VolunteerOut)
 def approve(request, volunteer_id: int):
     v = queries.get_volunteer(request.scope, volunteer_id)
-    return volunteer_out(actions.approve(_actor(request), v))
+    return volunteer_out(registration.approve(actor_of(request), v))
 
 
 @router.post("/volunteers/people/{volunteer_id}/reject", response=VolunteerOut)
 def reject(request, volunteer_id: int, payload: ReasonIn):
     v = queries.get_volunteer(request.scope, volunteer_id)
-    return volunteer_out(actions.reject(_actor(request), v, payload.reason))
+    return volunteer_out(registration.reject(actor_of(request), v, payload.reason))
 
 
 @router.get("/volunteers/communities/{community_id}/join-link", response=JoinLinkOut)
@@ -203,7 +200,7 @@ def join_link(request, community_id: int):
     from django.urls import reverse
 
     c = queries.get_community(request.scope, community_id)
-    link = actions.join_link(_actor(request), c)
+    link = registration.join_link(actor_of(request), c)
     return {"community": c.id, "token": link.token,
             "url": request.build_absolute_uri(reverse("volunteers_join", args=[link.token])),
             "register_api": f"/api/v1/volunteers/join/{link.token}"}
@@ -216,7 +213,7 @@ def join_code(request, token: str, payload: PhoneIn):
     """Public (no account): send a one-time code by text to the phone that registers (once
     a minute and 5 an hour per phone; 20 an hour per client address)."""
     link = queries.get_join_link(token)
-    actions.send_code(_actor(request), payload.phone, PhoneCode.Purpose.REGISTER, place=link.place)
+    registration.send_code(actor_of(request), payload.phone, PhoneCode.Purpose.REGISTER, place=link.place)
     return {"sent": True}
 
 
@@ -226,6 +223,6 @@ def join(request, token: str, payload: RegistrationIn):
     """Public (no account): register with the community of the link, with the code sent to
     the phone. 201 for a new registration, 200 when the phone's registration is updated."""
     data = payload.dict()
-    v, created = actions.register(_actor(request), token, data)
+    v, created = registration.register(actor_of(request), token, data)
     return Status(201 if created else 200, {"id": v.id, "name": v.name, "status": v.status,
                                             "created": created})

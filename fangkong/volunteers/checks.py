@@ -110,7 +110,9 @@ def check_registration(data: dict) -> dict:
     return clean
 
 
-def _when(raw, field, errors, label):
+def parse_when(raw, field, errors, label):
+    """A date and time from a form or JSON value (aware); None with a message in `errors`
+    under `field` when it cannot be read."""
     if isinstance(raw, datetime.datetime):
         value = raw
     else:
@@ -141,8 +143,8 @@ def check_call(data: dict, *, now=None) -> dict:
         clean["place"] = int(data.get("place"))
     except (TypeError, ValueError):
         errors["place"] = [_("Choose the place.")]
-    starts = _when(data.get("starts_at"), "starts_at", errors, _("the start"))
-    ends = _when(data.get("ends_at"), "ends_at", errors, _("the end"))
+    starts = parse_when(data.get("starts_at"), "starts_at", errors, _("the start"))
+    ends = parse_when(data.get("ends_at"), "ends_at", errors, _("the end"))
     if starts and ends and ends <= starts:
         errors["ends_at"] = [_("The end must be after the start.")]
     if starts and ends and (ends - starts) > datetime.timedelta(hours=24):
@@ -150,7 +152,7 @@ def check_call(data: dict, *, now=None) -> dict:
     if ends and ends <= now:
         errors.setdefault("ends_at", []).append(_("The end is already past."))
     deadline_raw = data.get("deadline")
-    deadline = _when(deadline_raw, "deadline", errors, _("the deadline")) if deadline_raw else starts
+    deadline = parse_when(deadline_raw, "deadline", errors, _("the deadline")) if deadline_raw else starts
     if deadline and starts and deadline > starts:
         errors["deadline"] = [_("Sign-up must close by the start.")]
     clean.update(starts_at=starts, ends_at=ends, deadline=deadline)

@@ -11,14 +11,11 @@ from collections import defaultdict
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from fangkong.accounts.roles import Perm
 from fangkong.core.errors import NotFound
 from fangkong.registry.models import Household, Kind, Place
 
-from . import actions
+from .access import VIEW, can_manage, in_audience, leads_call, leads_user
 from .models import Assignment, Call, JoinLink, Loan, Team, TeamMember, Volunteer
-
-VIEW = Perm.VOLUNTEERS_VIEW
 
 
 def _pk(pk) -> int:
@@ -174,7 +171,7 @@ def open_calls_for(v: Volunteer):
     qs = (Call.objects.filter(Q(community_id=v.community_id) | Q(community_id__in=lent))
           .filter(status__in=[Call.Status.OPEN, Call.Status.FULL], deadline__gt=now)
           .select_related("place", "team", "audience_place").order_by("starts_at", "id"))
-    return [c for c in qs[:100] if actions.in_audience(c, v)]
+    return [c for c in qs[:100] if in_audience(c, v)]
 
 
 def get_call(scope, pk) -> Call:
@@ -192,7 +189,7 @@ def get_call(scope, pk) -> Call:
             return call
         if call.team_id and call.team.leader_id == v.id:
             return call
-        if actions.in_audience(call, v):
+        if in_audience(call, v):
             return call
     raise NotFound()
 
@@ -202,15 +199,6 @@ def get_call_by_token(token) -> Call:
     if call is None:
         raise NotFound()
     return call
-
-
-def can_manage(scope, obj) -> bool:
-    return scope.allows(Perm.VOLUNTEERS_MANAGE, obj)
-
-
-def leads_call(scope, call: Call) -> bool:
-    v = me(scope)
-    return bool(v and call.team_id and call.team.leader_id == v.id)
 
 
 def get_assignable(scope, call: Call, pk) -> Volunteer:
@@ -241,7 +229,7 @@ def get_assignment(scope, pk) -> Assignment:
     if scope.allows(VIEW, a):
         return a
     v = me(scope)
-    if v is not None and (a.volunteer_id == v.id or actions.leads_user(v.user_id, a)):
+    if v is not None and (a.volunteer_id == v.id or leads_user(v.user_id, a)):
         return a
     raise NotFound()
 

@@ -12,36 +12,32 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
-from fangkong.core.actor import Actor
-from fangkong.core.errors import Conflict, FangkongError, Forbidden, Invalid, NotFound
+from fangkong.core.access import require_export
+from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.core.qr import qr_svg
 from fangkong.core.shedding import check_rate, expensive
-from fangkong.core.views import confirm_step, confirmed, not_found, page
+from fangkong.core.views import (
+    act,
+    actor_of,
+    confirm_step,
+    confirmed,
+    flash_error,
+    is_htmx,
+    next_or,
+    not_found,
+    page,
+)
 from fangkong.registry.models import Kind, Place
 
-from . import actions, queries
+from . import access, queries
+from .actions import answers, attendance, calls, registration, teams
 from .models import Assignment, Audience, Call, Day, PhoneCode, Skill, Task, Volunteer
 
-MANAGE, VIEW = Perm.VOLUNTEERS_MANAGE, Perm.VOLUNTEERS_VIEW
-
-
-def _actor(request):
-    return Actor.from_request(request)
-
-
-def _hx(request):
-    return request.headers.get("HX-Request") == "true"
-
-
-def _flash_error(request, e: FangkongError):
-    msgs = [m for v in e.fields.values() for m in v] or [str(e.message)]
-    for m in msgs:
-        messages.error(request, m)
+MANAGE, VIEW = access.MANAGE, access.VIEW
 
 
 # --- home ------------------------------------------------------------------------
@@ -112,7 +108,7 @@ def people(request, pk):
     if status not in Volunteer.Status.values:
         status = "pending"
     rows = list(queries.volunteer_list(request.scope, c, status=status, q=request.GET.get("q", ""))[:300])
-    actions.record_phone_view(_actor(request), rows, f"volunteers:{c.id} {status}")
+    registration.record_phone_view(actor_of(request), rows, f"volunteers:{c.id} {status}")
     ctx = _community_ctx(request, c)
     ctx.update({"rows": rows, "status": status, "statuses": Volunteer.Status.choices,
                 "counts": queries.status_counts(request.scope, c), "q": request.GET.get("q", "")})
@@ -129,7 +125,7 @@ def person(request, pk):
                          .select_related("to_community").order_by("until")),
            "communities": [c for c in Place.objects.filter(kind=Kind.COMMUNITY, street_id=v.street_id)
                            .exclude(pk=v.community_id).order_by("sort_key")[:50]]}
-    actions.record_phone_view(_actor(request), [v], f"volunteer:{v.id}")
+    registration.record_phone_view(actor_of(request), [v], f"volunteer:{v.id}")
     return render(request, "volunteers/person.html", ctx)
 
 
@@ -137,34 +133,29 @@ def person(request, pk):
 @page
 def decide(request, pk):
     v = queries.get_volunteer(request.scope, pk)
-    try:
-        if request.POST.get("decision") == "approve":
-            actions.approve(_actor(request), v)
-            messages.success(request, _("%(name)s is approved.") % {"name": v.name})
-        else:
-            actions.reject(_actor(request), v, request.POST.get("reason", ""))
-            messages.success(request, _("%(name)s is rejected.") % {"name": v.name})
-    except (Invalid, Conflict) as e:
-        _flash_error(request, e)
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
-        return redirect(nxt)
-    return redirect("volunteers_person", pk=v.id)
+    to = next_or(request, reverse("volunteers_person", args=[v.id]))
+    if request.POST.get("decision") == "approve":
+        return act(request, lambda actor: registration.approve(actor, v), to=to,
+                   done=_("%(name)s is approved.") % {"name": v.name}, catch=(Invalid, Conflict))
+    return act(request, lambda actor: registration.reject(actor, v, request.POST.get("reason", "")),
+               to=to, done=_("%(name)s is rejected.") % {"name": v.name}, catch=(Invalid, Conflict))
 
 
 @require_POST
 @page
 def lend(request, pk):
     v = queries.get_volunteer(request.scope, pk)
-    try:
+
+    def lend_to(actor):
         to = Place.objects.filter(kind=Kind.COMMUNITY, pk=int(request.POST.get("to_community") or 0)).first()
         if to is None:
             raise Invalid(fields={"to_community": [_("Choose another community.")]})
-        actions.lend(_actor(request), v, to, request.POST.get("until", ""))
-        messages.success(request, _("%(name)s is lent to %(place)s.") % {"name": v.name, "place": to.name})
-    except (Invalid, Conflict) as e:
-        _flash_error(request, e)
-    return redirect("volunteers_person", pk=v.id)
+        return registration.lend(actor, v, to, request.POST.get("until", ""))
+
+    return act(request, lend_to, to=reverse("volunteers_person", args=[v.id]),
+               done=lambda loan: _("%(name)s is lent to %(place)s.") % {
+                   "name": v.name, "place": loan.to_community.name},
+               catch=(Invalid, Conflict))
 
 
 @require_POST
@@ -174,20 +165,17 @@ def end_loan(request, pk, loan_id):
     loan = v.loans.select_related("to_community", "volunteer").filter(pk=loan_id).first()
     if loan is None:
         raise NotFound()
-    try:
-        actions.end_loan(_actor(request), loan)
-        messages.success(request, _("%(name)s is no longer lent to %(place)s.") % {
-            "name": v.name, "place": loan.to_community.name})
-    except Invalid as e:
-        _flash_error(request, e)
-    return redirect("volunteers_person", pk=v.id)
+    return act(request, lambda actor: registration.end_loan(actor, loan),
+               to=reverse("volunteers_person", args=[v.id]),
+               done=_("%(name)s is no longer lent to %(place)s.") % {
+                   "name": v.name, "place": loan.to_community.name})
 
 
 @page
 def poster(request, pk):
     """A printable poster with the community's registration link as a QR code."""
     c = queries.get_community(request.scope, pk)
-    link = actions.join_link(_actor(request), c)
+    link = registration.join_link(actor_of(request), c)
     url = request.build_absolute_uri(reverse("volunteers_join", args=[link.token]))
     return render(request, "volunteers/poster.html", {"community": c, "url": url, "qr": qr_svg(url, 10)})
 
@@ -195,7 +183,7 @@ def poster(request, pk):
 # --- teams -----------------------------------------------------------------------
 
 @page
-def teams(request, pk):
+def team_list(request, pk):
     c = queries.get_community(request.scope, pk)
     errors, values = {}, {}
     if request.method == "POST":
@@ -208,7 +196,7 @@ def teams(request, pk):
                     raise Invalid(fields={"area": [_("The area must be inside the community.")]})
             if values.get("leader"):
                 leader = queries.get_volunteer(request.scope, values["leader"])
-            team = actions.create_team(_actor(request), c, values.get("name", ""), area=area, leader=leader)
+            team = teams.create_team(actor_of(request), c, values.get("name", ""), area=area, leader=leader)
             messages.success(request, _("Team %(name)s created.") % {"name": team.name})
             return redirect("volunteers_team", pk=team.id)
         except Invalid as e:
@@ -245,21 +233,21 @@ def team(request, pk):
             v = queries.get_volunteer(request.scope, request.POST.get("volunteer"))
             op = request.POST.get("op")
             if op == "remove":
-                actions.remove_member(_actor(request), t, v)
+                teams.remove_member(actor_of(request), t, v)
             elif op == "leader":
-                actions.set_leader(_actor(request), t, v)
+                teams.set_leader(actor_of(request), t, v)
             else:
-                actions.add_member(_actor(request), t, v)
+                teams.add_member(actor_of(request), t, v)
             messages.success(request, _("Saved."))
         except (Invalid, NotFound) as e:
-            _flash_error(request, e)
+            flash_error(request, e)
         return redirect("volunteers_team", pk=t.id)
     members = list(queries.team_members(t))
     ctx = {"team": t, "members": members, "can_manage": can_manage, "is_leader": is_leader,
            "show_contacts": can_manage or is_leader,
            "calls": list(Call.objects.filter(team=t).select_related("place").order_by("-starts_at")[:20])}
     if ctx["show_contacts"]:
-        actions.record_phone_view(_actor(request), members, f"team:{t.id}")
+        registration.record_phone_view(actor_of(request), members, f"team:{t.id}")
     if can_manage:
         ids = {m.id for m in members}
         ctx["candidates"] = [v for v in queries.volunteer_list(request.scope, t.community_place,
@@ -270,7 +258,7 @@ def team(request, pk):
 # --- calls -----------------------------------------------------------------------
 
 @page
-def calls(request, pk):
+def call_list(request, pk):
     c = queries.get_community(request.scope, pk)
     ctx = _community_ctx(request, c)
     ctx["calls"] = list(queries.calls(request.scope, c)[:200])
@@ -288,7 +276,7 @@ def _call_form_data(post):
 @page
 def call_new(request, pk):
     c = queries.get_community(request.scope, pk)
-    actions.require(_actor(request), MANAGE, c)
+    access.require(actor_of(request), MANAGE, c)
     errors = {}
     now = timezone.localtime()
     values = {"audience": Audience.COMMUNITY, "skills": [], "slots": "20",
@@ -297,7 +285,7 @@ def call_new(request, pk):
     if request.method == "POST":
         values = _call_form_data(request.POST)
         try:
-            call = actions.create_call(_actor(request), c, values)
+            call = calls.create_call(actor_of(request), c, values)
             messages.success(request, _("Call published to %(n)d volunteers.") % {"n": call.notified})
             return redirect("volunteers_call", pk=call.id)
         except Invalid as e:
@@ -313,11 +301,11 @@ def call_new(request, pk):
 def _call_ctx(request, call):
     scope = request.scope
     can_manage = scope.allows(MANAGE, call)
-    leads = queries.leads_call(scope, call)
+    leads = access.leads_call(scope, call)
     me = queries.me(scope)
     mine = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
     ctx = {"call": call, "can_manage": can_manage, "leads": leads, "me": me, "mine": mine,
-           "now": timezone.now(), "hx": _hx(request)}
+           "now": timezone.now(), "hx": is_htmx(request)}
     if can_manage or leads or scope.allows(VIEW, call):
         ctx["roster"] = queries.roster(call)
     if can_manage or leads:
@@ -333,13 +321,13 @@ def _call_ctx(request, call):
 def call_detail(request, pk):
     call = queries.get_call(request.scope, pk)
     ctx = _call_ctx(request, call)
-    if _hx(request):
+    if is_htmx(request):
         return render(request, "volunteers/call.html#answer", ctx)
     return render(request, "volunteers/call.html", ctx)
 
 
 def _after(request, call, partial="answer"):
-    if _hx(request):
+    if is_htmx(request):
         call = queries.get_call(request.scope, call.id)  # the counts as they are now
         return render(request, f"volunteers/call.html#{partial}", _call_ctx(request, call))
     return redirect("volunteers_call", pk=call.id)
@@ -350,14 +338,14 @@ def _after(request, call, partial="answer"):
 def call_sign_up(request, pk):
     call = queries.get_call(request.scope, pk)
     try:
-        a = actions.sign_up(_actor(request), call)
+        a = answers.sign_up(actor_of(request), call)
         if a.status == Assignment.Status.CONFIRMED:
             messages.success(request, _("You have a place. Thank you!"))
         else:
             messages.success(request, _("All places are taken: you are number %(n)d on the waitlist.")
                              % {"n": queries.waitlist_rank(a)})
     except (Conflict, Forbidden, Invalid) as e:
-        _flash_error(request, e)
+        flash_error(request, e)
     return _after(request, call)
 
 
@@ -370,10 +358,10 @@ def call_cancel(request, pk):
     if a is None:
         raise NotFound()
     try:
-        actions.cancel(_actor(request), a)
+        answers.cancel(actor_of(request), a)
         messages.success(request, _("Your place is cancelled."))
     except Conflict as e:
-        _flash_error(request, e)
+        flash_error(request, e)
     return _after(request, call)
 
 
@@ -386,12 +374,8 @@ def assignment_cancel(request, pk):
             request, title=_("Remove %(name)s from this call?") % {"name": a.volunteer.name},
             lines=[_("They lose their place; the first person on the waitlist moves up.")],
             yes=_("Yes, remove"), back=reverse("volunteers_call", args=[a.call_id]) + "#confirmed")
-    try:
-        actions.cancel(_actor(request), a, request.POST.get("reason", ""))
-        messages.success(request, _("Cancelled."))
-    except Conflict as e:
-        _flash_error(request, e)
-    return redirect("volunteers_call", pk=a.call_id)
+    return act(request, lambda actor: answers.cancel(actor, a, request.POST.get("reason", "")),
+               to=reverse("volunteers_call", args=[a.call_id]), done=_("Cancelled."), catch=(Conflict,))
 
 
 @require_POST
@@ -399,29 +383,22 @@ def assignment_cancel(request, pk):
 def call_assign(request, pk):
     call = queries.get_call(request.scope, pk)
     if not request.POST.get("volunteer") and (request.scope.allows(MANAGE, call)
-                                              or queries.leads_call(request.scope, call)):
+                                              or access.leads_call(request.scope, call)):
         # nothing chosen (the list starts empty): say so, nobody is assigned
         messages.error(request, _("Choose a volunteer to assign."))
         return redirect("volunteers_call", pk=call.id)
-    try:
-        v = queries.get_assignable(request.scope, call, request.POST.get("volunteer"))
-        actions.assign(_actor(request), call, v)
-        messages.success(request, _("%(name)s is assigned.") % {"name": v.name})
-    except (Conflict, Invalid) as e:
-        _flash_error(request, e)
-    return redirect("volunteers_call", pk=call.id)
+    v = queries.get_assignable(request.scope, call, request.POST.get("volunteer"))
+    return act(request, lambda actor: calls.assign(actor, call, v),
+               to=reverse("volunteers_call", args=[call.id]),
+               done=_("%(name)s is assigned.") % {"name": v.name}, catch=(Conflict, Invalid))
 
 
 @require_POST
 @page
 def call_slots(request, pk):
     call = queries.get_call(request.scope, pk)
-    try:
-        actions.set_slots(_actor(request), call, request.POST.get("slots"))
-        messages.success(request, _("Saved."))
-    except Invalid as e:
-        _flash_error(request, e)
-    return redirect("volunteers_call", pk=call.id)
+    return act(request, lambda actor: calls.set_slots(actor, call, request.POST.get("slots")),
+               to=reverse("volunteers_call", args=[call.id]), done=_("Saved."))
 
 
 @require_POST
@@ -435,16 +412,15 @@ def call_close(request, pk):
                      "waitlist, and it cannot be opened again.") % {"n": call.confirmed,
                                                                    "slots": call.slots}],
             yes=_("Yes, close sign-up"), back=reverse("volunteers_call", args=[call.id]))
-    actions.close_call(_actor(request), call, cancel_call=request.POST.get("cancel") == "1")
-    messages.success(request, _("The call is closed."))
-    return redirect("volunteers_call", pk=call.id)
+    return act(request, lambda actor: calls.close_call(actor, call, cancel_call=request.POST.get("cancel") == "1"),
+               to=reverse("volunteers_call", args=[call.id]), done=_("The call is closed."), catch=())
 
 
 @page
 def call_qr(request, pk):
     """The printable check-in QR of a call, to put up at the place."""
     call = queries.get_call(request.scope, pk)
-    if not (request.scope.allows(MANAGE, call) or queries.leads_call(request.scope, call)):
+    if not (request.scope.allows(MANAGE, call) or access.leads_call(request.scope, call)):
         raise NotFound()
     url = request.build_absolute_uri(reverse("volunteers_scan", args=[call.token]))
     return render(request, "volunteers/call_qr.html", {"call": call, "url": url, "qr": qr_svg(url, 10)})
@@ -455,20 +431,20 @@ def call_qr(request, pk):
 def attend(request, pk):
     a = queries.get_assignment(request.scope, pk)
     try:
-        actions.confirm_attendance(_actor(request), a, request.POST.get("check_in_at") or None,
+        attendance.confirm_attendance(actor_of(request), a, request.POST.get("check_in_at") or None,
                                    request.POST.get("check_out_at") or None,
                                    confirm=confirmed(request))
         messages.success(request, _("Attendance confirmed."))
     except Conflict as e:
         if e.code != "check_out_soon":
-            _flash_error(request, e)
+            flash_error(request, e)
         else:  # out a moment after in: a second tap on the same button? ask
             return confirm_step(
                 request, title=_("Check %(name)s out already?") % {"name": a.volunteer.name},
                 lines=[str(e.message)], yes=_("Yes, check out"),
                 back=reverse("volunteers_call", args=[a.call_id]) + "#confirmed")
     except Invalid as e:
-        _flash_error(request, e)
+        flash_error(request, e)
     return redirect("volunteers_call", pk=a.call_id)
 
 
@@ -476,12 +452,9 @@ def attend(request, pk):
 @page
 def correct(request, pk):
     a = queries.get_assignment(request.scope, pk)
-    try:
-        actions.correct_minutes(_actor(request), a, request.POST.get("minutes"), request.POST.get("reason"))
-        messages.success(request, _("Hours corrected."))
-    except Invalid as e:
-        _flash_error(request, e)
-    return redirect("volunteers_call", pk=a.call_id)
+    return act(request, lambda actor: attendance.correct_minutes(actor, a, request.POST.get("minutes"),
+                                                                 request.POST.get("reason")),
+               to=reverse("volunteers_call", args=[a.call_id]), done=_("Hours corrected."))
 
 
 @page
@@ -497,9 +470,9 @@ def scan(request, token):
             if request.POST.get("op") == "out":
                 if not confirmed(request) and a is not None and a.check_in_at and not a.check_out_at:
                     return _confirm_check_out(request, a)
-                actions.check_out(_actor(request), token, confirm=confirmed(request))
+                attendance.check_out(actor_of(request), token, confirm=confirmed(request))
             else:
-                actions.check_in(_actor(request), token)
+                attendance.check_in(actor_of(request), token)
             return redirect("volunteers_scan", token=token)
         except (Conflict, Forbidden, NotFound) as e:
             error = str(e.message)
@@ -507,11 +480,10 @@ def scan(request, token):
 
 
 def _confirm_check_out(request, a):
-    from .attendance import soon_after_check_in
 
     now = timezone.now()
     minutes = max(0, int((now - a.check_in_at).total_seconds() // 60))
-    soon = soon_after_check_in(a.check_in_at, now)
+    soon = attendance.soon_after_check_in(a.check_in_at, now)
     return confirm_step(
         request, title=_("Check out now?"),
         lines=[_("In %(i)s, out %(o)s: %(h)s hours will be credited.") % {
@@ -544,15 +516,16 @@ def export_hours(request, pk, dimension):
     from fangkong.registry.exporter import rows_xlsx
 
     c = queries.get_community(request.scope, pk)
-    if dimension not in EXPORTS or not request.scope.allows(Perm.EXPORT, c):
+    if dimension not in EXPORTS:
         raise NotFound()
+    require_export(request.scope, Perm.EXPORT, c)
     rows = queries.hours_by(request.scope, c, dimension)
     label = EXPORTS[dimension]()
     title = _("%(place)s volunteer hours by %(what)s, %(when)s") % {
         "place": c.name, "what": label, "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
     header = [label, _("Name"), _("Work unit"), _("Party branch"), _("Calls served"), _("Hours")]
     data = [[g or _("(none)"), v.name, v.work_unit, v.party_branch, n, h] for g, v, n, h in rows]
-    actions.record_export(_actor(request), c, dimension, len(data))
+    attendance.record_export(actor_of(request), c, dimension, len(data))
     resp = HttpResponse(rows_xlsx(title, header, data), content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     fname = quote(f"{c.name}-{label}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
@@ -587,7 +560,7 @@ def join(request, token):
         values["skills"] = request.POST.getlist("skills")
         values["days"] = request.POST.getlist("days")
         try:
-            done, _created = actions.register(_actor(request), token, values)
+            done, _created = registration.register(actor_of(request), token, values)
         except (Invalid, Conflict) as e:
             errors = e.fields or {"__all__": [str(e.message)]}
     homes = queries.home_label(c, values.get("household"))
@@ -601,7 +574,7 @@ def join(request, token):
 def join_code(request, token):
     link = queries.get_join_link(token)
     try:
-        actions.send_code(_actor(request), request.POST.get("phone"), PhoneCode.Purpose.REGISTER,
+        registration.send_code(actor_of(request), request.POST.get("phone"), PhoneCode.Purpose.REGISTER,
                           place=link.place)
         return render(request, "volunteers/join.html#code_sent", {"ok": True})
     except Invalid as e:
@@ -630,11 +603,11 @@ def code_login(request):
         try:
             if request.POST.get("code"):
                 sent = True
-                holder, ip = find_user(phone), _actor(request).ip
+                holder, ip = find_user(phone), actor_of(request).ip
                 account = throttle.account_key(holder, phone)
                 throttle.check(account, ip)
                 try:
-                    user = actions.login_with_code(phone, request.POST.get("code"))
+                    user = registration.login_with_code(phone, request.POST.get("code"))
                 except Invalid as e:
                     if e.code in ("code_wrong", "code_locked"):
                         throttle.failed(account, ip, user=holder)
@@ -642,7 +615,7 @@ def code_login(request):
                 throttle.succeeded(account)
                 return twostep.begin_login(request, user, reverse("volunteers_home"),
                                            backend=twostep.BACKEND)
-            actions.send_code(_actor(request), phone, PhoneCode.Purpose.LOGIN)
+            registration.send_code(actor_of(request), phone, PhoneCode.Purpose.LOGIN)
             sent = True
         except Invalid as e:
             error = " ".join(m for v in e.fields.values() for m in v)

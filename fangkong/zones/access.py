@@ -5,6 +5,7 @@ A notice, adjustment, designation, case or gate event belongs to the node it was
 (NotFound) unless the user may see it (then Forbidden)."""
 
 from fangkong.accounts.roles import Perm
+from fangkong.core import access as core_access
 from fangkong.core.errors import Forbidden, NotFound
 from fangkong.registry.models import LEVELS
 
@@ -13,12 +14,7 @@ VIEW, MANAGE, GATE, POLICY = Perm.ZONES_VIEW, Perm.ZONES_MANAGE, Perm.ZONES_GATE
 
 def require(actor_or_scope, perm, obj):
     """NotFound if the user cannot see `obj` at all; Forbidden if they see it but lack `perm`."""
-    scope = getattr(actor_or_scope, "scope", actor_or_scope)
-    if scope.allows(perm, obj):
-        return
-    if scope.allows(VIEW, obj) or scope.allows(Perm.VIEW_REGISTRY, obj):
-        raise Forbidden()
-    raise NotFound()
+    core_access.require(actor_or_scope, perm, obj, seen=(VIEW, Perm.VIEW_REGISTRY))
 
 
 def may(scope, perm, obj) -> bool:

@@ -59,7 +59,7 @@ def detail(request, pk):
            "notices": list(queries.notices(request.scope).filter(place_id__in=[
                x for x in [adj.place_id, adj.community_id, adj.street_id, adj.district_id] if x])[:30])
            if can_manage else [],
-           "soon": (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
+           "now": timezone.now(), "soon": (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
                                                                                microsecond=0)}
     if ctx["can_manage"]:
         ctx["places"] = _places(adj)
@@ -148,6 +148,10 @@ def publish(request, pk):
         if clashes:
             warn = _("It overlaps %(n)d other open adjustment(s): %(titles)s.") % {
                 "n": len(clashes), "titles": "、".join(c["adjustment"].title for c in clashes)}
+        elif adj.notice.effective_at > timezone.now():
+            warn = _("The notice says it takes effect at %(at)s; publishing now puts it in force now. "
+                     "To follow the notice, schedule it for that time.") % {
+                "at": date_format(timezone.localtime(adj.notice.effective_at), "DATETIME_FORMAT")}
         return confirm_step(request, title=_("Publish %(title)s now?") % {"title": adj.title},
                             lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"}, *_summary(adj)],
                             warn=warn, yes=_("Yes, publish now"), back=reverse("zones_adjustment", args=[adj.id]))

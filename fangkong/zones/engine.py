@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from fangkong.core.tree import under as under_q  # noqa: F401 - the one subtree filter, used here and by the app
 from fangkong.registry.models import LEVEL_FIELDS, LEVELS, Household, Place
 
 from .models import AdjustmentItem, Designation, HouseholdZone, ZoneType
@@ -55,13 +56,6 @@ def _same(old: HouseholdZone | None, new: Planned | None) -> bool:
     if old is None or new is None:
         return old is None and new is None
     return new.row is not None and old.designation_id == new.row.id
-
-
-def under_q(place: Place, prefix="") -> Q:
-    """Everything under a level node (by its level column); nothing for other places."""
-    if place.kind in DEPTH:
-        return Q(**{f"{prefix}{place.kind}_id": place.id})
-    return Q(pk__in=[])
 
 
 def households_under(places) -> list[tuple[int, tuple]]:
@@ -115,7 +109,10 @@ def plan(items: list[AdjustmentItem], at) -> Plan:
 
 def recompute_under(places, at) -> int:
     """After designations changed (published): write the new zone of every household under
-    `places` whose zone changed. Returns how many changed."""
+    `places` whose zone changed. Returns how many changed. New rows go in through
+    `core.bulk` (COPY on PostgreSQL): sealing 50 buildings writes thousands of them."""
+    from fangkong.core import bulk
+
     from .models import HouseholdZone as HZ
 
     households = households_under(places)
@@ -128,6 +125,7 @@ def recompute_under(places, at) -> int:
     ids = [hid for hid, _l in households]
     before = {z.household_id: z for z in HZ.objects.filter(household_id__in=ids, until=None)}
     close, create, changed = [], [], 0
+    make = bulk.prototype(HZ, since=at, until=None)
     for hid, levels in households:
         new = best(levels, by_place)
         old = before.get(hid)
@@ -138,12 +136,13 @@ def recompute_under(places, at) -> int:
             close.append(old.id)
         if new is not None:
             d = new.row
-            row = HZ(household_id=hid, zone_type=d.zone_type, kind=d.zone_type.kind,
-                     severity=d.zone_type.severity, designation=d, since=at)
+            row = make()
+            row.household_id, row.zone_type_id, row.designation_id = hid, d.zone_type_id, d.id
+            row.kind, row.severity = d.zone_type.kind, d.zone_type.severity
             for f, v in zip(LEVEL_FIELDS, levels, strict=True):
                 setattr(row, f, v)
             create.append(row)
     for i in range(0, len(close), 500):
         HZ.objects.filter(id__in=close[i:i + 500]).update(until=at)
-    HZ.objects.bulk_create(create, batch_size=1000)
+    bulk.insert(HZ, create)
     return changed

@@ -227,6 +227,33 @@ def figures(node: Place) -> list[dict]:
                    for k in types), key=lambda r: -r["zone_type"].severity)
 
 
+def cadence(node: Place, start=None, days: int = 7) -> list[dict]:
+    """The testing the zones under `node` call for in the coming days, from each zone type's
+    cadence (PCR rounds and antigen tests a week, spread evenly over the week): one row per
+    day with the zone types that need PCR and those that need antigen that day."""
+    import datetime
+
+    from django.utils import timezone
+
+    start = start or timezone.localdate()
+    types = [f["zone_type"] for f in figures(node) if f["households"]]
+    out = []
+    for i in range(days):
+        day = start + datetime.timedelta(days=i)
+        pcr, antigen = [], []
+        for t in types:
+            wd = (day - start).days % 7
+            pcr_days = {round(k * 7 / t.pcr_per_week) % 7 for k in range(t.pcr_per_week)} if t.pcr_per_week else set()
+            free = [d for d in range(7) if d not in pcr_days]
+            if wd in pcr_days:
+                pcr.append(t)
+            elif wd in free[:t.antigen_per_week]:
+                antigen.append(t)
+        if pcr or antigen:
+            out.append({"day": day, "pcr": pcr, "antigen": antigen})
+    return out
+
+
 def who_now(node: Place, kind: str):
     """The current zone rows of kind `kind` under `node` (one indexed query)."""
     return HouseholdZone.objects.filter(engine.under_q(node), until=None, kind=kind)
@@ -239,6 +266,8 @@ def diff(adj: Adjustment, *, limit=200) -> dict:
     from django.utils import timezone
 
     its = items(adj)
+    if adj.state == State.PUBLISHED:
+        return _published_diff(adj, its, limit)
     plan = engine.plan(its, adj.effective_at or timezone.now())
     changed = plan.changed()
     people = dict(Resident.objects.filter(counting(), household_id__in=changed).values("household_id")
@@ -264,6 +293,35 @@ def diff(adj: Adjustment, *, limit=200) -> dict:
                          "from": old.zone_type if old else None, "to": new.zone_type if new else None})
     return {"households": len(changed), "people": sum(people.values()), "transitions": transitions,
             "rows": rows, "more": max(0, len(changed) - limit), "touched": len(plan.households)}
+
+
+def _published_diff(adj: Adjustment, its, limit) -> dict:
+    """What a published adjustment changed, read back from the households' history (the
+    zones that ended and began at its minute under its places)."""
+    from fangkong.registry.models import Household
+
+    q = Q(pk__in=[])
+    for it in its:
+        q |= engine.under_q(it.place)
+    at = adj.effective_at
+    new = {z.household_id: z for z in HouseholdZone.objects.filter(q, since=at).select_related("zone_type")}
+    old = {z.household_id: z for z in HouseholdZone.objects.filter(q, until=at).select_related("zone_type")}
+    changed = sorted(set(new) | set(old))
+    people = dict(Resident.objects.filter(counting(), household_id__in=changed).values("household_id")
+                  .annotate(n=Count("id")).values_list("household_id", "n")) if changed else {}
+    moves, heads = Counter(), Counter()
+    for hid in changed:
+        key = (old[hid].zone_type if hid in old else None, new[hid].zone_type if hid in new else None)
+        moves[key] += 1
+        heads[key] += people.get(hid, 0)
+    hhs = {h.id: h for h in Household.objects.filter(id__in=changed[:limit]).select_related("place")}
+    rows = [{"household": hhs[hid], "people": people.get(hid, 0),
+             "from": old[hid].zone_type if hid in old else None,
+             "to": new[hid].zone_type if hid in new else None} for hid in changed[:limit]]
+    return {"households": len(changed), "people": sum(people.values()),
+            "transitions": [{"from": k[0], "to": k[1], "households": n, "people": heads[k]}
+                            for k, n in sorted(moves.items(), key=lambda kv: -kv[1])],
+            "rows": rows, "more": max(0, len(changed) - limit), "touched": len(changed)}
 
 
 def conflicts(adj: Adjustment) -> list[dict]:

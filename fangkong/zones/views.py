@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.core.actor import Actor
+from fangkong.core.actor import actor_of
 from fangkong.core.errors import FangkongError, Invalid, NotFound
-from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.core.views import confirm_step, confirmed, flash_error, page
 from fangkong.registry import queries as registry_queries
 from fangkong.registry.models import Household, Place
 
@@ -23,12 +23,7 @@ from .models import Adjustment, Policy, ZoneType
 
 
 def actor(request):
-    return Actor.from_request(request)
-
-
-def flash_error(request, e: FangkongError):
-    for m in [m for v in e.fields.values() for m in v] or [str(e.message)]:
-        messages.error(request, m)
+    return actor_of(request)
 
 
 def get_place(request, pk, perm=access.VIEW) -> Place:
@@ -54,7 +49,7 @@ def place(request, pk):
     scope = request.scope
     current = list(queries.designations(scope, p)[:200])
     recs = lifting.recommendations(current)
-    ctx = {"place": p, "figures": queries.figures(p), "recs": recs,
+    ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": queries.cadence(p),
            "drafts": list(queries.adjustments(scope, [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED])
                           .filter(pk__in=_under(p)).order_by("-created_at")[:50]),
            "published": list(queries.adjustments(scope, [Adjustment.State.PUBLISHED])

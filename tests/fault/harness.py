@@ -160,7 +160,7 @@ def roster_bytes(rows: int, first: int | None = None) -> bytes:
 
     import openpyxl
 
-    from fangkong.registry import demo
+    from fangkong.demo import roster as demo
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("花名册")

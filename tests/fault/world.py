@@ -32,11 +32,11 @@ def build(opts: dict) -> dict:
     from fangkong.accounts.models import User
     from fangkong.accounts.roles import Role
     from fangkong.core.actor import Actor
+    from fangkong.demo import driver as demo
     from fangkong.registry import actions as reg
-    from fangkong.registry import demo
     from fangkong.registry.models import Kind, Place, Resident
-    from fangkong.screening import actions as screening
-    from fangkong.volunteers import actions as volunteers
+    from fangkong.screening.actions import planning
+    from fangkong.volunteers.actions import calls as vol_calls
     from fangkong.volunteers.models import Volunteer
 
     demo.build(seed=1)
@@ -45,10 +45,10 @@ def build(opts: dict) -> dict:
     district = Place.objects.get(pk=community.district_id)
     point_place = Place.objects.get(kind=Kind.SAMPLING_POINT, name="光明小区核酸采样点")
     now = timezone.now()
-    rnd = screening.plan_round(system, district, {
+    rnd = planning.plan_round(system, district, {
         "name": "故障演练全区核酸", "kind": "pcr", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=8), "pool_size": 10}, points=[(point_place, 10)])
-    screening.set_status(system, rnd, "running")
+    planning.set_status(system, rnd, "running")
     point = rnd.points.get()
 
     def token(user, name):
@@ -63,7 +63,7 @@ def build(opts: dict) -> dict:
         user = account_actions.create_user(system, f"fault_sampler_{k}", None,
                                            display_name=f"采样员{k}", check_password=False)
         account_actions.grant(system, user, Role.VOLUNTEER, district)
-        screening.assign_sampler(system, rnd, point, user, 1 + k % point.tables)
+        planning.assign_sampler(system, rnd, point, user, 1 + k % point.tables)
         stations.append({"token": token(user, "station"),
                          "people": people[k::n][:opts["people"]]})
 
@@ -72,7 +72,7 @@ def build(opts: dict) -> dict:
     calls = []
     for k in range(opts["calls"]):
         at = start + datetime.timedelta(days=k)
-        call = volunteers.create_call(Actor.system(staff), community, {
+        call = vol_calls.create_call(Actor.system(staff), community, {
             "task": "sampling", "title": f"故障演练 {k + 1}", "place": community.id,
             "starts_at": at, "ends_at": at + datetime.timedelta(hours=3),
             "slots": opts["slots"], "audience": "community"})

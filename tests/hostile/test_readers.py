@@ -17,8 +17,8 @@ from fangkong.core.errors import FileRefused
 from fangkong.core.uploads import Limits, check_image, open_csv, read_upload, spreadsheet_kind
 from fangkong.core.xlsx import open_xlsx
 from fangkong.registry.models import Resident
+from tests.registry.test_import import do_import, new_id, person, xlsx_bytes
 
-from ..test_import import do_import, new_id, person, xlsx_bytes
 from . import files
 
 

@@ -1,8 +1,8 @@
-"""Who may call the notification endpoints (checked by tests/test_api_security.py)."""
+"""Who may call the notification endpoints (checked by tests/api/test_security.py)."""
 
 from fangkong.core.actor import Actor
 from fangkong.notify.models import Delivery, GroupChannel, Notification
-from tests.test_api_security import ANY_USER, MISSING, Route
+from tests.api.test_security import ANY_USER, MISSING, Route
 
 MODELS = [Notification, Delivery, GroupChannel]
 

@@ -20,13 +20,13 @@ from django.core.management import call_command
 from django.db import connection
 
 from fangkong.core import pii
+from fangkong.demo import driver as demo
 from fangkong.ops.backup import key_fingerprint
-from fangkong.registry import demo
 from fangkong.registry.importer import start_import
 from fangkong.registry.models import Kind, Place, Resident
 from tests.conftest import actor_for
 from tests.fault.harness import drop_database as drop
-from tests.test_import import new_id, person, xlsx_bytes
+from tests.registry.test_import import new_id, person, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

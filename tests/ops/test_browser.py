@@ -12,7 +12,8 @@ from django.utils import timezone
 from fangkong.ops.recovery import recover
 from fangkong.registry.importer import create_job
 from fangkong.registry.models import ImportJob
-from fangkong.screening import actions as screening
+from fangkong.screening.actions import planning
+from fangkong.screening.actions.sync import sync
 from tests.conftest import actor_for, log_in
 from tests.ops.test_recovery import roster
 
@@ -58,16 +59,16 @@ def test_an_erased_round_says_so_above_its_kept_figures(phone_page, world, syste
 
     point_place = reg.create_place(system, world.community, Kind.SAMPLING_POINT, "光明广场采样点")
     now = timezone.now()
-    rnd = screening.plan_round(system, world.community, {
+    rnd = planning.plan_round(system, world.community, {
         "name": "第3轮核酸", "kind": "pcr", "starts_at": now - datetime.timedelta(hours=3),
         "ends_at": now - datetime.timedelta(hours=1), "pool_size": 3}, points=[(point_place, 1)])
-    screening.set_status(system, rnd, "running")
-    screening.assign_sampler(system, rnd, rnd.points.get(), world.users.volunteer)
-    screening.sync(actor_for(world.users.volunteer), rnd, [
+    planning.set_status(system, rnd, "running")
+    planning.assign_sampler(system, rnd, rnd.points.get(), world.users.volunteer)
+    sync(actor_for(world.users.volunteer), rnd, [
         {"client_id": "00000000-0000-4000-8000-000000000001", "type": "open", "barcode": "T0001"},
         {"client_id": "00000000-0000-4000-8000-000000000002", "type": "scan", "barcode": "T0001",
          "person": world.su.token}])
-    screening.set_status(system, rnd, "closed")
+    planning.set_status(system, rnd, "closed")
     rnd.refresh_from_db()
     erase(rnd=rnd, dry_run=False)
 

@@ -25,14 +25,15 @@ from fangkong.ops.erasure import erase
 from fangkong.registry import exporter
 from fangkong.registry.importer import start_import
 from fangkong.registry.models import Household, Kind, Resident
-from fangkong.screening import actions as screening
 from fangkong.screening import antigen
 from fangkong.screening import figures as fig
+from fangkong.screening.actions import planning
+from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import AntigenResult, RoundCounter, Sample
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import answers, calls, registration
 from tests.conftest import IDS, actor_for
+from tests.registry.test_import import new_id, person, xlsx_bytes
 from tests.screening.photos import png
-from tests.test_import import new_id, person, xlsx_bytes
 
 NOTE = "于海涛在省人民医院住院"
 VOLUNTEER = {"name": "钱多多", "phone": "13912345678", "id_number": new_id(4242, 1985)}
@@ -49,38 +50,38 @@ def lived_in(world, system, settings, tmp_path):
     note, a conflict, a cassette photo, a volunteer on a call, messages, an import, audit."""
     settings.VAR_DIR = tmp_path / "var"
     staff = actor_for(world.users.staff)
-    point = screening.add_point(system, screening.plan_round(system, world.community, {
+    point = planning.add_point(system, planning.plan_round(system, world.community, {
         "name": "第1轮", "kind": "pcr", "starts_at": timezone.now() - datetime.timedelta(hours=2),
         "ends_at": timezone.now() + datetime.timedelta(hours=4), "pool_size": 3}),
         _point_place(world, system), 1)
     rnd = point.round
-    screening.set_status(system, rnd, "running")
-    screening.assign_sampler(system, rnd, point, world.users.volunteer)
+    planning.set_status(system, rnd, "running")
+    planning.assign_sampler(system, rnd, point, world.users.volunteer)
     sampler = actor_for(world.users.volunteer)
-    screening.sync(sampler, rnd, [
+    sync(sampler, rnd, [
         {"client_id": cid(), "type": "open", "barcode": "T0001"},
         {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": world.su.token},
         {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": world.xia.token},
         {"client_id": cid(), "type": "scan", "barcode": "T0002", "person": IDS["wang_xinyong"]}])
-    screening.add_exemption(staff, rnd, world.yu, "hospital", note=NOTE)
+    planning.add_exemption(staff, rnd, world.yu, "hospital", note=NOTE)
 
-    ag = screening.plan_round(system, world.community, {
+    ag = planning.plan_round(system, world.community, {
         "name": "抗原1", "kind": "antigen", "starts_at": timezone.now() - datetime.timedelta(hours=1),
         "ends_at": timezone.now() + datetime.timedelta(hours=5), "pool_size": 1})
-    screening.set_status(system, ag, "running")
+    planning.set_status(system, ag, "running")
     antigen.record_result(actor_for(world.users.resident), ag, world.su, "negative", photo=png())
 
-    v = va.add_volunteer(staff, world.community, {
+    v = registration.add_volunteer(staff, world.community, {
         **VOLUNTEER, "household": world.hh102.id, "work_unit": "太原钢铁公司",
         "party_member": "1", "party_branch": "钢铁公司第三支部", "skills": ["driving"],
         "days": ["mon"], "hours_from": "07:00", "hours_to": "19:00", "consent": "1"})
-    v = va.approve(staff, v)
+    v = registration.approve(staff, v)
     start = timezone.now() + datetime.timedelta(days=1)
-    call = va.create_call(staff, world.community, {
+    call = calls.create_call(staff, world.community, {
         "task": "delivery", "title": "送药", "place": world.building.id, "starts_at": start,
         "ends_at": start + datetime.timedelta(hours=2), "slots": 2,
         "briefing": "找钱多多 13912345678 拿药"})
-    va.sign_up(actor_for(v.user), call)
+    answers.sign_up(actor_for(v.user), call)
     notify(staff, [world.users.resident], kind="test", title="苏霞的复核结果", place=world.hh101)
     rows = [person(1, IMPORTED[0], IMPORTED[1], "301")]
     start_import(staff, world.community, "苏霞家的花名册.xlsx", xlsx_bytes(rows))
@@ -233,7 +234,7 @@ def test_a_finished_rounds_people_go_and_its_figures_stay(lived_in, client, syst
 
     with pytest.raises(CommandError):  # still running: its people are needed
         call_command("erase_personal_data", round=w.rnd.id, commit=True)
-    screening.set_status(system, w.rnd, "closed")
+    planning.set_status(system, w.rnd, "closed")
     w.rnd.refresh_from_db()
     before = fig.coverage(w.rnd, w.community)
     street = fig.coverage(w.rnd, w.street)
@@ -260,4 +261,4 @@ def test_a_finished_rounds_people_go_and_its_figures_stay(lived_in, client, syst
     from fangkong.core.errors import Invalid
 
     with pytest.raises(Invalid):  # and it cannot run again
-        screening.set_status(system, w.rnd, "running")
+        planning.set_status(system, w.rnd, "running")

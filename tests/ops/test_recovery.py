@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from fangkong.notify import actions as notify_actions
+from fangkong.notify import sending as notify_sending
 from fangkong.notify.models import Delivery, Status
 from fangkong.notify.tasks import send_due_task
 from fangkong.ops import processes
@@ -24,7 +24,7 @@ from fangkong.registry.importer import create_job
 from fangkong.registry.models import ImportJob, Resident
 from fangkong.registry.tasks import run_import_task
 from tests.conftest import actor_for
-from tests.test_import import new_id, person, xlsx_bytes
+from tests.registry.test_import import new_id, person, xlsx_bytes
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -225,7 +225,7 @@ def test_an_import_of_another_machines_web_process_gets_a_grace_period(
 def test_a_queued_import_whose_task_was_lost_is_queued_again(settings, world):
     settings.TASKS = DB_TASKS
     job = create_job(actor_for(world.users.staff), world.community, "roster.xlsx", roster())
-    from fangkong.registry.importer.job import enqueue
+    from fangkong.registry.importer.queue import enqueue
 
     enqueue(job)
     job.refresh_from_db()
@@ -280,12 +280,12 @@ def test_messages_claimed_by_a_dead_sender_are_sent_when_its_lease_ends(settings
     notify(actor_for(world.users.staff), [world.users.grid], kind="t", title="hello")
     d = Delivery.objects.get()
     start = timezone.now()
-    assert [x.pk for x in notify_actions._claim(start, 10)] == [d.pk]  # then the sender died
+    assert [x.pk for x in notify_sending._claim(start, 10)] == [d.pk]  # then the sender died
     DBTaskResult.objects.all().delete()
 
     assert recover()["sender_queued"] == 0  # leased: not due yet
-    later = start + notify_actions.LEASE + datetime.timedelta(seconds=1)
-    assert notify_actions.send_due(now=later)["sent"] == 1
+    later = start + notify_sending.LEASE + datetime.timedelta(seconds=1)
+    assert notify_sending.send_due(now=later)["sent"] == 1
     d.refresh_from_db()
     assert d.status == Status.SENT and d.attempts == 1
 
@@ -306,12 +306,13 @@ def test_the_sender_is_queued_when_messages_are_due_and_none_is(settings, world,
 def test_a_waiting_sender_comes_back_when_a_dead_senders_lease_ends(settings, world,
                                                                      grid_worker):
     settings.TASKS = DB_TASKS
-    from fangkong.notify.actions import next_due, notify
+    from fangkong.notify.actions import notify
+    from fangkong.notify.sending import next_due
 
     notify(actor_for(world.users.staff), [world.users.grid], kind="t", title="hello")
     start = timezone.now()
-    notify_actions._claim(start, 10)
-    assert next_due() == start + notify_actions.LEASE
+    notify_sending._claim(start, 10)
+    assert next_due() == start + notify_sending.LEASE
 
 
 @pytest.mark.django_db
@@ -329,20 +330,20 @@ def test_a_slow_batch_keeps_its_lease_and_records_what_it_sent(settings, world, 
     ids = list(Delivery.objects.order_by("id").values_list("pk", flat=True))
     assert len(ids) == 3
     clock = [0.0]
-    monkeypatch.setattr(notify_actions.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(notify_sending.time, "monotonic", lambda: clock[0])
     sent_ids = []
 
     class Slow(channels.Console):
         def send(self, d):
             sent_ids.append(d.pk)
             if d.pk == ids[0]:
-                clock[0] += notify_actions.LEASE.total_seconds()  # a very slow gateway
+                clock[0] += notify_sending.LEASE.total_seconds()  # a very slow gateway
                 # meanwhile another sender took over the last row (its lease ran out)
                 Delivery.objects.filter(pk=ids[2]).update(
-                    next_attempt_at=timezone.now() + notify_actions.LEASE)
+                    next_attempt_at=timezone.now() + notify_sending.LEASE)
 
     monkeypatch.setattr(channels, "get", lambda name: Slow(name, {}))
-    counts = notify_actions.send_due()
+    counts = notify_sending.send_due()
     assert sent_ids == ids[:2]
     assert counts["sent"] == 2
     assert set(Delivery.objects.filter(status=Status.SENT).values_list("pk", flat=True)) == set(ids[:2])

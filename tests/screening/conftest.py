@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
-from fangkong.screening import actions
+from fangkong.screening.actions import planning
 from tests.conftest import make_user  # noqa: F401
 
 
@@ -19,11 +19,11 @@ def rnd(world, system):
     """A running PCR round over community A, pools of 3, one sampling point."""
     point_place = reg.create_place(system, world.community, Kind.SAMPLING_POINT, "光明广场采样点")
     now = timezone.now()
-    r = actions.plan_round(system, world.community, {
+    r = planning.plan_round(system, world.community, {
         "name": "第3轮核酸", "kind": "pcr", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=6), "pool_size": 3},
         points=[(point_place, 2)])
-    actions.set_status(system, r, "running")
+    planning.set_status(system, r, "running")
     world.point = r.points.get()
     return r
 

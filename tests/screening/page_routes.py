@@ -22,7 +22,7 @@ PAGES = {
                               method=POST),
     "screening_station": Page(lambda w: f"/screening/rounds/{w.round.id}/station/", "302 404 404 404 404 404 403 200 200 404 403 403"),
     "screening_missing": Page(lambda w: f"/screening/rounds/{w.round.id}/missing/", "302 404 404 404 404 404 200 200 200 404 200 200"),
-    "screening_missing_export": Page(lambda w: f"/screening/rounds/{w.round.id}/missing.xlsx", "302 404 404 404 404 404 403 200 200 404 200 200"),
+    "screening_missing_export": Page(lambda w: f"/screening/rounds/{w.round.id}/missing.xlsx", "302 404 404 404 404 404 404 200 200 404 200 200"),
     "screening_home_list": Page(lambda w: f"/screening/rounds/{w.round.id}/home/", "302 404 404 404 404 404 404 200 200 404 404 404"),
     "screening_home_add": Page(lambda w: f"/screening/rounds/{w.round.id}/home/{w.su.id}/", "302 404 404 404 404 404 404 404 302 404 403 403",
                                method=POST),

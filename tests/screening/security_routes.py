@@ -1,4 +1,4 @@
-"""Who may call the screening endpoints (checked by tests/test_api_security.py).
+"""Who may call the screening endpoints (checked by tests/api/test_security.py).
 
 The world has one running PCR round over community A (pools of 3), planned by its staff.
 Staff of community A run it; street command and the building leader see the round and its
@@ -16,7 +16,8 @@ from django.utils import timezone
 from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
-from fangkong.screening import actions
+from fangkong.screening.actions import lab, planning, station
+from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import (
     AntigenResult,
     Box,
@@ -36,7 +37,7 @@ from fangkong.screening.models import (
     SamplingPoint,
     Tube,
 )
-from tests.test_api_security import ANY_USER, MISSING, Route
+from tests.api.test_security import ANY_USER, MISSING, Route
 
 from .photos import png
 
@@ -53,10 +54,10 @@ def make_round(w):
     staff = Actor.system(w.users.staff)
     point = reg.create_place(Actor.system(), w.community, Kind.SAMPLING_POINT, "光明广场采样点")
     now = timezone.now()
-    w.round = actions.plan_round(staff, w.community, {
+    w.round = planning.plan_round(staff, w.community, {
         "name": "第3轮核酸", "kind": "pcr", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=6), "pool_size": 3}, points=[(point, 2)])
-    actions.set_status(staff, w.round, "running")
+    planning.set_status(staff, w.round, "running")
     return w.round
 
 
@@ -64,19 +65,19 @@ def with_tube(w):
     """The round and an open tube T0001 holding 于海涛's swab."""
     make_round(w)
     staff = Actor.system(w.users.staff)
-    actions.open_tube(staff, w.round, "T0001")
-    actions.scan(staff, w.round, client_id=str(uuid.uuid4()), barcode="T0001", person=w.yu.token)
+    station.open_tube(staff, w.round, "T0001")
+    station.scan(staff, w.round, client_id=str(uuid.uuid4()), barcode="T0001", person=w.yu.token)
 
 
 def sealed_tube(w):
     with_tube(w)
-    actions.seal_tube(Actor.system(w.users.staff), Tube.objects.get(round=w.round, barcode="T0001"))
+    station.seal_tube(Actor.system(w.users.staff), Tube.objects.get(round=w.round, barcode="T0001"))
 
 
 def with_conflict(w):
     """An offline scan of 苏霞 into a tube never opened: kept as a conflict to review."""
     make_round(w)
-    actions.sync(Actor.system(w.users.staff), w.round, [
+    sync(Actor.system(w.users.staff), w.round, [
         {"client_id": str(uuid.uuid4()), "type": "scan", "barcode": "T0404", "person": w.su.token}])
     w.conflict = Conflict.objects.get(round=w.round)
 
@@ -84,18 +85,18 @@ def with_conflict(w):
 def with_followup(w):
     """于海涛's tube T0001 came back positive: he is held, awaiting his single re-test."""
     sealed_tube(w)
-    actions.record_results(Actor.system(w.users.lab), [{"barcode": "T0001", "result": "positive"}])
+    lab.record_results(Actor.system(w.users.lab), [{"barcode": "T0001", "result": "positive"}])
     w.followup = FollowUp.objects.get(round=w.round, resident=w.yu)
 
 
 def with_volunteer(w):
     """The round, and an approved volunteer of community A (who has an account)."""
-    from fangkong.volunteers import actions as vol
+    from fangkong.volunteers.actions import registration
     from tests.volunteers.security_routes import person
 
     make_round(w)
     system = Actor.system()
-    w.sampler = vol.approve(system, vol.add_volunteer(system, w.community, person(w, 7)))
+    w.sampler = registration.approve(system, registration.add_volunteer(system, w.community, person(w, 7)))
 
 
 def lab_file(barcode):
@@ -220,10 +221,10 @@ DOOR = dict(command=403, leader=403, resident=404, other_staff=404, outsider=404
 def antigen_round(w):
     staff = Actor.system(w.users.staff)
     now = timezone.now()
-    w.antigen = actions.plan_round(staff, w.community, {
+    w.antigen = planning.plan_round(staff, w.community, {
         "name": "抗原第1轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1})
-    actions.set_status(staff, w.antigen, "running")
+    planning.set_status(staff, w.antigen, "running")
     return w.antigen
 
 

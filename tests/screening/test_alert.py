@@ -6,7 +6,8 @@ import re
 from django.urls import reverse
 
 from fangkong.core.actor import Actor
-from fangkong.screening import actions, antigen, queries
+from fangkong.screening import antigen, queries
+from fangkong.screening.actions import followup, lab, planning, station
 from fangkong.screening.models import FollowUp
 
 from .conftest import cid
@@ -15,13 +16,13 @@ from .conftest import cid
 def positive_pool(world, rnd, barcode="T0001", people=None):
     """Tube `barcode` with 苏霞 and 于海涛 (both of 1单元 101), found positive by the lab."""
     staff = Actor.system(world.users.staff)
-    actions.open_tube(staff, rnd, barcode)
+    station.open_tube(staff, rnd, barcode)
     for r in people or (world.su, world.yu):
-        actions.scan(staff, rnd, client_id=cid(), barcode=barcode, person=r.token)
+        station.scan(staff, rnd, client_id=cid(), barcode=barcode, person=r.token)
     tube = queries.get_tube(staff, rnd, barcode)
     if tube.state != "sealed":
-        actions.seal_tube(staff, tube)
-    actions.record_results(Actor.system(world.users.lab), [
+        station.seal_tube(staff, tube)
+    lab.record_results(Actor.system(world.users.lab), [
         {"_row": 1, "barcode": barcode, "result": "positive"}], source="upload")
 
 
@@ -63,10 +64,10 @@ def test_alert_stays_until_someone_resamples(world, rnd, login):
     url = reverse("screening_alert") + f"?place={world.community.id}"
     assert "苏霞" in staff.get(url).content.decode()
     fu = FollowUp.objects.get(resident=world.su)
-    actions.record_retest(Actor.system(world.users.staff), fu, "S0001")
+    followup.record_retest(Actor.system(world.users.staff), fu, "S0001")
     left = staff.get(url).content.decode()
     assert "苏霞" not in left and "于海涛" in left
-    actions.record_retest(Actor.system(world.users.staff),
+    followup.record_retest(Actor.system(world.users.staff),
                           FollowUp.objects.get(resident=world.yu), "S0002")
     gone = staff.get(url).content.decode()
     assert 'id="positive-alert"' in gone and 'role="alert"' not in gone  # still polls, says nothing
@@ -78,10 +79,10 @@ def test_antigen_positive_shows_too(world, login, system):
     from django.utils import timezone
 
     now = timezone.now()
-    ag = actions.plan_round(system, world.community, {
+    ag = planning.plan_round(system, world.community, {
         "name": "抗原自测", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=6), "pool_size": 1})
-    actions.set_status(system, ag, "running")
+    planning.set_status(system, ag, "running")
     antigen.record_result(Actor.system(world.users.staff), ag, world.xia, "positive",
                           client_id=cid())
     html = login(world.users.staff).get(reverse("home"), follow=True).content.decode()

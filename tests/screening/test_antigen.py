@@ -12,7 +12,9 @@ from fangkong.core.errors import Forbidden, Invalid, NotFound
 from fangkong.notify.models import Notification
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
-from fangkong.screening import actions, antigen, figures
+from fangkong.screening import antigen, figures
+from fangkong.screening.actions import followup, planning
+from fangkong.screening.actions import lab as lab_actions
 from fangkong.screening.models import AntigenResult, FollowUp, HomeVisit, KitIssue, Sample
 
 from .photos import png
@@ -24,10 +26,10 @@ def ag(world, system):
     staff = Actor.system(world.users.staff)
     depot = reg.create_place(system, world.community, Kind.SAMPLING_POINT, "社区发放点")
     now = timezone.now()
-    r = actions.plan_round(staff, world.community, {
+    r = planning.plan_round(staff, world.community, {
         "name": "抗原第1轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
-    actions.set_status(staff, r, "running")
+    planning.set_status(staff, r, "running")
     world.depot = r.points.get()
     return r
 
@@ -39,7 +41,7 @@ def staff(w):
 def test_the_whole_antigen_story(world, ag, client, system):
     w = world
     # a volunteer assigned to the round hands out kits and enters results at the door
-    actions.assign_sampler(staff(w), ag, w.depot, w.users.volunteer)
+    planning.assign_sampler(staff(w), ag, w.depot, w.users.volunteer)
     vol = Actor.system(w.users.volunteer)
     cid = uuid.uuid4()
     k = antigen.issue_kits(vol, ag, w.hh101, 2, client_id=cid)
@@ -81,9 +83,9 @@ def test_the_whole_antigen_story(world, ag, client, system):
     assert photo.status_code == 200 and photo["Content-Type"] == "image/png"
 
     # the PCR re-test of the antigen positive runs through the follow-up page; negative releases
-    tube = actions.record_retest(staff(w), fu, "AGR0001")
+    tube = followup.record_retest(staff(w), fu, "AGR0001")
     lab = Actor.system(w.users.lab, via="api")
-    actions.record_results(lab, [{"barcode": "AGR0001", "result": "negative", "_row": 1}])
+    lab_actions.record_results(lab, [{"barcode": "AGR0001", "result": "negative", "_row": 1}])
     fu.refresh_from_db()
     assert fu.status == "released" and tube.retest
     assert not Sample.objects.filter(round=ag, retest=False).exists()
@@ -189,7 +191,7 @@ def test_malformed_input_is_refused_with_clear_messages(world, ag, client):
     assert r.status_code in (404, 422)
     assert KitIssue.objects.count() == AntigenResult.objects.count() == 0
     # a PCR round has no antigen endpoints
-    pcr = actions.plan_round(staff(world), world.community, {
+    pcr = planning.plan_round(staff(world), world.community, {
         "name": "核酸", "kind": "pcr", "starts_at": timezone.now(),
         "ends_at": timezone.now() + datetime.timedelta(hours=2), "pool_size": 10})
     r = client.post(f"/api/v1/screening/rounds/{pcr.id}/kits", {"household": world.hh101.id, "count": 1},
@@ -198,7 +200,7 @@ def test_malformed_input_is_refused_with_clear_messages(world, ag, client):
 
 
 def test_a_closed_round_takes_no_more_results(world, ag):
-    actions.set_status(staff(world), ag, "closed")
+    planning.set_status(staff(world), ag, "closed")
     with pytest.raises(Invalid) as e:
         antigen.record_result(staff(world), ag, world.su, "negative")
     assert e.value.code == "round_closed"
@@ -259,7 +261,7 @@ def test_unit_sheet_holds_the_whole_unit_for_the_door(world, ag, client, system,
             antigen.unit_sheet(ag, place.id)
 
     client.force_login(world.users.volunteer)
-    actions.assign_sampler(staff(world), ag, world.depot, world.users.volunteer)
+    planning.assign_sampler(staff(world), ag, world.depot, world.users.volunteer)
     page = client.get(f"/screening/rounds/{ag.id}/antigen/door/?unit={world.unit1.id}&door=")
     html = page.content.decode()
     assert page.status_code == 200 and 'id="sheet"' in html

@@ -13,7 +13,7 @@ from fangkong.core.actor import Actor
 from fangkong.notify.models import Notification
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
-from fangkong.screening import actions
+from fangkong.screening.actions import planning
 from fangkong.screening.models import AntigenResult, FollowUp, KitIssue
 from tests.conftest import log_in
 
@@ -24,10 +24,10 @@ def running_antigen_round(world, name):
     """A running antigen round over community A, with a depot for the kits."""
     depot = reg.create_place(Actor.system(), world.community, Kind.SAMPLING_POINT, "社区发放点")
     now = timezone.now()
-    rnd = actions.plan_round(Actor.system(world.users.staff), world.community, {
+    rnd = planning.plan_round(Actor.system(world.users.staff), world.community, {
         "name": name, "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1}, points=[(depot, 1)])
-    actions.set_status(Actor.system(world.users.staff), rnd, "running")
+    planning.set_status(Actor.system(world.users.staff), rnd, "running")
     return rnd
 
 
@@ -50,7 +50,7 @@ def test_antigen_self_report_door_and_staff_view(phone_page, world, tmp_path):
     page = phone_page
     staff = Actor.system(world.users.staff)
     rnd = running_antigen_round(world, "抗原第1轮")
-    actions.assign_sampler(staff, rnd, rnd.points.get(), world.users.volunteer)
+    planning.assign_sampler(staff, rnd, rnd.points.get(), world.users.volunteer)
     photo = cassette_png(tmp_path)
 
     # the resident: own household, one form per member, photo required
@@ -109,7 +109,7 @@ def test_door_to_door_unit_sheet_keeps_working_without_network(phone_page, world
     page = phone_page
     staff = Actor.system(world.users.staff)
     rnd = running_antigen_round(world, "抗原第2轮")
-    actions.assign_sampler(staff, rnd, rnd.points.get(), world.users.volunteer)
+    planning.assign_sampler(staff, rnd, rnd.points.get(), world.users.volunteer)
     from fangkong.screening import antigen
 
     antigen.record_result(staff, rnd, world.xia, "positive")  # entered earlier by staff

@@ -8,10 +8,10 @@ from playwright.sync_api import expect
 from fangkong.audit.models import AuditEvent
 from fangkong.registry.importer import start_import
 from fangkong.registry.models import Resident
-from fangkong.screening import actions
+from fangkong.screening.actions import station
 from fangkong.screening.models import Conflict, Sample, Tube
+from tests.api.test_security import roster_xlsx
 from tests.conftest import actor_for, log_in
-from tests.test_api_security import roster_xlsx
 
 from .conftest import api, cid
 
@@ -184,8 +184,8 @@ def test_station_messages_name_the_person_and_the_tube(phone_page, world, rnd):
     expect(say).to_contain_text("苏霞 已在本台扫过（试管 T0001，")
     page.shot("screening-station-messages")
     # another table registers 于海涛; this one scans him: who, when, where
-    actions.open_tube(actor_for(world.users.grid), rnd, "G0001", point=rnd.points.get(), table=2)
-    actions.scan(actor_for(world.users.grid), rnd, client_id=cid(), barcode="G0001",
+    station.open_tube(actor_for(world.users.grid), rnd, "G0001", point=rnd.points.get(), table=2)
+    station.scan(actor_for(world.users.grid), rnd, client_id=cid(), barcode="G0001",
                  person=world.yu.token)
     scan("FK1:" + world.yu.token)
     expect(say).to_contain_text("于海涛 本轮已采过样（试管 G0001，")

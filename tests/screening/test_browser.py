@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fangkong.core.actor import Actor
-from fangkong.screening import actions
+from fangkong.screening.actions import station
 from fangkong.screening.models import Conflict, Sample, Tube
 from tests.conftest import log_in
 
@@ -49,8 +49,8 @@ def test_station_scans_online_then_offline_and_syncs(phone_page, world, rnd):
     expect(page.locator("#say")).to_have_class("say bad")
     # meanwhile another table registers 王新勇, whom this phone then scans offline
     other = Actor.system(world.users.grid)
-    actions.open_tube(other, rnd, "G0001")
-    actions.scan(other, rnd, client_id=str(uuid.uuid4()), barcode="G0001", person=world.wang.token)
+    station.open_tube(other, rnd, "G0001")
+    station.scan(other, rnd, client_id=str(uuid.uuid4()), barcode="G0001", person=world.wang.token)
     scan(page, world.wang.token)
     expect(page.locator("#waiting")).to_have_text("4")  # 3 scans, and the seal of full T0001
     page.shot("screening-station-offline")

@@ -5,7 +5,8 @@ import pytest
 from django.db import connection
 
 from fangkong.core.actor import Actor
-from fangkong.screening import actions
+from fangkong.screening.actions import planning, station, sync_writes
+from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import Conflict, RoundCounter, Sample, Tube
 from tests.conftest import at_once
 
@@ -21,16 +22,16 @@ pytestmark = [
 def test_two_tables_scan_the_same_person_at_once(world, rnd):
     staff = Actor.system(world.users.staff)
     grid = Actor.system(world.users.grid)
-    actions.open_tube(staff, rnd, "TA001")
-    actions.open_tube(grid, rnd, "TB001")
+    station.open_tube(staff, rnd, "TA001")
+    station.open_tube(grid, rnd, "TB001")
     for _ in range(5):  # several attempts, each racing two tables for one person
         person = world.su if _ % 2 == 0 else world.yu
         Sample.objects.filter(resident=person).delete()
         Tube.objects.filter(round=rnd).update(count=0, state="open")
         out = at_once(
-            lambda p=person: actions.sync(staff, rnd, [{"client_id": cid(), "type": "scan",
+            lambda p=person: sync(staff, rnd, [{"client_id": cid(), "type": "scan",
                                                         "barcode": "TA001", "person": p.token}]),
-            lambda p=person: actions.sync(grid, rnd, [{"client_id": cid(), "type": "scan",
+            lambda p=person: sync(grid, rnd, [{"client_id": cid(), "type": "scan",
                                                        "barcode": "TB001", "person": p.token}]))
         statuses = sorted(o[0]["status"] for o in out)
         assert statuses == ["conflict", "ok"], out
@@ -42,13 +43,13 @@ def test_two_tables_scan_the_same_person_at_once(world, rnd):
 def test_two_stations_filling_one_tube_never_exceed_its_size(world, rnd, system):
     staff = Actor.system(world.users.staff)
     grid = Actor.system(world.users.grid)
-    actions.open_tube(staff, rnd, "TC001")  # pool size 3
+    station.open_tube(staff, rnd, "TC001")  # pool size 3
     people_a = [world.su.token, world.yu.token]
     people_b = [world.xia.token, world.wang.token]
     out = at_once(
-        lambda: actions.sync(staff, rnd, [{"client_id": cid(), "type": "scan", "barcode": "TC001",
+        lambda: sync(staff, rnd, [{"client_id": cid(), "type": "scan", "barcode": "TC001",
                                            "person": p} for p in people_a]),
-        lambda: actions.sync(grid, rnd, [{"client_id": cid(), "type": "scan", "barcode": "TC001",
+        lambda: sync(grid, rnd, [{"client_id": cid(), "type": "scan", "barcode": "TC001",
                                           "person": p} for p in people_b]))
     results = [o for batch in out for o in batch]
     assert sorted(o["status"] for o in results) == ["conflict", "ok", "ok", "ok"]
@@ -62,10 +63,10 @@ def test_two_stations_filling_one_tube_never_exceed_its_size(world, rnd, system)
 def test_single_scans_racing_for_the_last_place(world, rnd):
     staff = Actor.system(world.users.staff)
     grid = Actor.system(world.users.grid)
-    actions.open_tube(staff, rnd, "TD001", capacity=1)
+    station.open_tube(staff, rnd, "TD001", capacity=1)
     out = at_once(
-        lambda: actions.scan(staff, rnd, client_id=cid(), barcode="TD001", person=world.su.token),
-        lambda: actions.scan(grid, rnd, client_id=cid(), barcode="TD001", person=world.yu.token))
+        lambda: station.scan(staff, rnd, client_id=cid(), barcode="TD001", person=world.su.token),
+        lambda: station.scan(grid, rnd, client_id=cid(), barcode="TD001", person=world.yu.token))
     kinds = sorted("ok" if isinstance(o, dict) else o.code for o in out)
     assert kinds == ["ok", "tube_full"], out
     assert Tube.objects.get(barcode="TD001").count == 1
@@ -74,15 +75,15 @@ def test_single_scans_racing_for_the_last_place(world, rnd):
 def test_single_scans_of_one_person_at_two_tables_register_once(world, rnd):
     staff = Actor.system(world.users.staff)
     grid = Actor.system(world.users.grid)
-    actions.open_tube(staff, rnd, "TE001")
-    actions.open_tube(grid, rnd, "TF001")
+    station.open_tube(staff, rnd, "TE001")
+    station.open_tube(grid, rnd, "TF001")
     for attempt in range(5):
         person = world.su if attempt % 2 == 0 else world.yu
         Sample.objects.filter(resident=person).delete()
         Tube.objects.filter(round=rnd).update(count=0, state="open")
         out = at_once(
-            lambda p=person: actions.scan(staff, rnd, client_id=cid(), barcode="TE001", person=p.token),
-            lambda p=person: actions.scan(grid, rnd, client_id=cid(), barcode="TF001", person=p.token))
+            lambda p=person: station.scan(staff, rnd, client_id=cid(), barcode="TE001", person=p.token),
+            lambda p=person: station.scan(grid, rnd, client_id=cid(), barcode="TF001", person=p.token))
         kinds = sorted("ok" if isinstance(o, dict) else o.code for o in out)
         assert kinds == ["already_sampled", "ok"], out
         assert Sample.objects.filter(round=rnd, resident=person).count() == 1
@@ -92,9 +93,9 @@ def test_single_scans_of_one_person_at_two_tables_register_once(world, rnd):
 def test_four_single_scans_racing_for_three_places(world, rnd):
     actors = [Actor.system(u) for u in (world.users.staff, world.users.grid, world.users.staff,
                                         world.users.grid)]
-    actions.open_tube(actors[0], rnd, "TG001")  # pool size 3
+    station.open_tube(actors[0], rnd, "TG001")  # pool size 3
     people = [world.su, world.yu, world.xia, world.wang]
-    out = at_once(*[lambda a=a, p=p: actions.scan(a, rnd, client_id=cid(), barcode="TG001",
+    out = at_once(*[lambda a=a, p=p: station.scan(a, rnd, client_id=cid(), barcode="TG001",
                                                     person=p.token)
                       for a, p in zip(actors, people, strict=True)])
     kinds = sorted("ok" if isinstance(o, dict) else o.code for o in out)
@@ -108,7 +109,7 @@ def test_four_single_scans_racing_for_three_places(world, rnd):
 def test_two_batches_copied_at_once_register_a_shared_person_once(world, rnd, monkeypatch):
     """Batches go straight into the table by COPY; when two collide on one person, the
     later one falls back to ON CONFLICT and gets a conflict for that person only."""
-    monkeypatch.setattr(actions, "COPY_AFTER", 0)
+    monkeypatch.setattr(sync_writes, "COPY_AFTER", 0)
     staff = Actor.system(world.users.staff)
     grid = Actor.system(world.users.grid)
     rnd.pool_size = 10
@@ -119,7 +120,7 @@ def test_two_batches_copied_at_once_register_a_shared_person_once(world, rnd, mo
         Conflict.objects.filter(round=rnd).delete()
 
         def batch(actor, code, people):
-            return lambda: actions.sync(actor, rnd, [
+            return lambda: sync(actor, rnd, [
                 {"client_id": cid(), "type": "open", "barcode": code},
                 *({"client_id": cid(), "type": "scan", "barcode": code, "person": p.token}
                   for p in people)])
@@ -142,18 +143,18 @@ def test_a_recount_at_the_same_instant_as_registrations_loses_none(world, rnd):
 
     staff = Actor.system(world.users.staff)
     grid = Actor.system(world.users.grid)
-    actions.add_exemption(staff, rnd, world.wang, "away")
+    planning.add_exemption(staff, rnd, world.wang, "away")
     for attempt in range(4):
         Sample.objects.filter(round=rnd).delete()
         Tube.objects.filter(round=rnd).delete()
         counters.recount(rnd)
-        actions.open_tube(staff, rnd, f"TR{attempt}A")
-        actions.open_tube(grid, rnd, f"TR{attempt}B")
+        station.open_tube(staff, rnd, f"TR{attempt}A")
+        station.open_tube(grid, rnd, f"TR{attempt}B")
         at_once(
             lambda: counters.recount(rnd),
-            lambda a=attempt: actions.scan(staff, rnd, client_id=cid(), barcode=f"TR{a}A",
+            lambda a=attempt: station.scan(staff, rnd, client_id=cid(), barcode=f"TR{a}A",
                                            person=world.wang.token),
-            lambda a=attempt: actions.sync(grid, rnd, [{"client_id": cid(), "type": "scan",
+            lambda a=attempt: sync(grid, rnd, [{"client_id": cid(), "type": "scan",
                                                         "barcode": f"TR{a}B", "person": p.token}
                                                        for p in (world.su, world.yu)]))
         exact = figures.coverage(rnd, world.community)

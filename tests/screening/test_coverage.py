@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.registry import actions as reg
-from fangkong.screening import actions, figures
+from fangkong.screening import figures
+from fangkong.screening.actions import planning, station
 from fangkong.screening.models import Exemption
 
 from .conftest import api, cid
@@ -24,13 +25,13 @@ def _cov(rnd, node):
 def test_a_household_is_covered_when_all_its_expected_members_are(world, rnd, system):
     assert _cov(rnd, world.community) == {"expected": 4, "sampled": 0, "exempt": 0, "missing": 4,
                                           "households": 3, "households_covered": 0}
-    actions.open_tube(system, rnd, "T0001")
-    actions.scan(system, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
-    actions.add_exemption(system, rnd, world.wang, "hospital")
+    station.open_tube(system, rnd, "T0001")
+    station.scan(system, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    planning.add_exemption(system, rnd, world.wang, "hospital")
     # 101: 苏霞 sampled, 于海涛 not yet; 102: 夏明 missing; 201: 王新勇 exempt
     assert _cov(rnd, world.community) == {"expected": 4, "sampled": 1, "exempt": 1, "missing": 2,
                                           "households": 3, "households_covered": 1}
-    actions.scan(system, rnd, client_id=cid(), barcode="T0001", person=world.yu.token)
+    station.scan(system, rnd, client_id=cid(), barcode="T0001", person=world.yu.token)
     reg.update_resident(system, world.xia, {"presence": "quarantine"})  # exempt by presence
     assert _cov(rnd, world.community) == {"expected": 4, "sampled": 2, "exempt": 2, "missing": 0,
                                           "households": 3, "households_covered": 3}
@@ -42,10 +43,10 @@ def test_a_household_is_covered_when_all_its_expected_members_are(world, rnd, sy
 @pytest.fixture
 def street_round(world, system):
     now = timezone.now()
-    r = actions.plan_round(system, world.street, {
+    r = planning.plan_round(system, world.street, {
         "name": "全街道核酸", "kind": "pcr", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=6), "pool_size": 3})
-    actions.set_status(system, r, "running")
+    planning.set_status(system, r, "running")
     return r
 
 
@@ -69,16 +70,16 @@ def test_rollup_follows_registry_and_exemption_changes_made_after_planning(world
     # a new arrival registered in B, 夏明 moves out, 王新勇 is exempted
     reg.create_resident(system, world.other_hh, {"name": "新来者"})
     reg.update_resident(system, world.xia, {"presence": "moved_out"})
-    ex = actions.add_exemption(system, rnd, world.wang, "away")
+    ex = planning.add_exemption(system, rnd, world.wang, "away")
     assert _rolled(rnd, world.street) == _exact(rnd, world) == {a: (3, 1, 0), b: (2, 0, 0)}
     # 于海涛 moves to B; 苏霞 goes to hospital (exempt by presence); the exemption is lifted
     reg.move_resident(system, world.yu, world.other_hh)
     reg.update_resident(system, world.su, {"presence": "hospital"})
-    actions.remove_exemption(system, Exemption.objects.get(pk=ex.pk))
+    planning.remove_exemption(system, Exemption.objects.get(pk=ex.pk))
     assert _rolled(rnd, world.street) == _exact(rnd, world) == {a: (2, 1, 0), b: (3, 0, 0)}
     # sampled moves with the registering transaction
-    actions.open_tube(system, rnd, "T0009")
-    actions.scan(system, rnd, client_id=cid(), barcode="T0009", person=world.yu.token)
+    station.open_tube(system, rnd, "T0009")
+    station.scan(system, rnd, client_id=cid(), barcode="T0009", person=world.yu.token)
     assert _rolled(rnd, world.street) == _exact(rnd, world) == {a: (2, 1, 0), b: (3, 0, 1)}
     totals = figures.rollup_totals(rnd, world.street)
     assert (totals["expected"], totals["exempt"], totals["sampled"]) == (5, 1, 1)
@@ -114,11 +115,11 @@ COVERAGE_API_QUERIES = 6
 
 
 def _busy(world, rnd, system):
-    actions.open_tube(system, rnd, "T0001")
+    station.open_tube(system, rnd, "T0001")
     for p in (world.su, world.yu, world.xia):
-        actions.scan(system, rnd, client_id=cid(), barcode="T0001", person=p.token)
-    actions.open_tube(system, rnd, "T0002")
-    actions.add_exemption(system, rnd, world.wang, "hospital")
+        station.scan(system, rnd, client_id=cid(), barcode="T0001", person=p.token)
+    station.open_tube(system, rnd, "T0002")
+    planning.add_exemption(system, rnd, world.wang, "hospital")
 
 
 def test_live_round_page_polls_in_a_fixed_number_of_queries(world, rnd, system, client,

@@ -1,6 +1,6 @@
 """The demo community shows a round in progress."""
 
-from fangkong.registry import demo
+from fangkong.demo import driver as demo
 from fangkong.registry.models import Place
 from fangkong.screening import figures, queries
 from fangkong.screening.models import AntigenResult, KitIssue, LabResult, Round, Sampler

@@ -5,9 +5,10 @@ import pytest
 from fangkong.audit.models import AuditEvent
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.notify.models import Notification
-from fangkong.screening import actions
+from fangkong.screening.actions import lab as lab_actions
+from fangkong.screening.actions import planning, station
 from fangkong.screening.models import Tube
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import teams
 from tests.conftest import actor_for
 from tests.volunteers.conftest import codes, make_volunteer  # noqa: F401 (fixtures)
 
@@ -20,14 +21,14 @@ def test_the_emergency_team_is_told_of_a_positive_pool(world, rnd, system, make_
                                                       login):
     staff = actor_for(world.users.staff)
     leader, member, outsider = make_volunteer(1), make_volunteer(2), make_volunteer(3)
-    team = va.create_team(staff, world.community, "应急采样队", leader=leader)
-    va.add_member(staff, team, member)
-    other_team = va.create_team(actor_for(world.users.other_staff), world.other, "惠泽应急队")
+    team = teams.create_team(staff, world.community, "应急采样队", leader=leader)
+    teams.add_member(staff, team, member)
+    other_team = teams.create_team(actor_for(world.users.other_staff), world.other, "惠泽应急队")
 
     with pytest.raises(Invalid):  # another community's team
-        actions.set_emergency_team(staff, rnd, other_team.id)
+        planning.set_emergency_team(staff, rnd, other_team.id)
     with pytest.raises(NotFound):  # their staff cannot touch our round
-        actions.set_emergency_team(actor_for(world.users.other_staff), rnd, team.id)
+        planning.set_emergency_team(actor_for(world.users.other_staff), rnd, team.id)
 
     client = login(world.users.staff)
     page = client.get(f"/screening/rounds/{rnd.id}/").content.decode()
@@ -40,12 +41,12 @@ def test_the_emergency_team_is_told_of_a_positive_pool(world, rnd, system, make_
     assert api(client, "get", f"/rounds/{rnd.id}").json()["emergency_team"] == team.id
 
     # a pool with 苏霞 and 于海涛 comes back positive
-    actions.open_tube(system, rnd, "E0001")
+    station.open_tube(system, rnd, "E0001")
     for r in (world.su, world.yu):
-        actions.scan(system, rnd, client_id=cid(), barcode="E0001", person=r.token)
-    actions.seal_tube(system, Tube.objects.get(round=rnd, barcode="E0001"))
+        station.scan(system, rnd, client_id=cid(), barcode="E0001", person=r.token)
+    station.seal_tube(system, Tube.objects.get(round=rnd, barcode="E0001"))
     lab = actor_for(world.users.lab)
-    actions.record_results(lab, [{"barcode": "E0001", "result": "positive"}], source="api")
+    lab_actions.record_results(lab, [{"barcode": "E0001", "result": "positive"}], source="api")
     told = set(Notification.objects.filter(kind="screening.positive_pool")
                .values_list("user_id", flat=True))
     assert {leader.user_id, member.user_id, world.users.staff.id, world.users.grid.id} <= told

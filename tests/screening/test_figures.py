@@ -18,7 +18,9 @@ from django.utils import timezone
 from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
-from fangkong.screening import actions, antigen, counters, figures
+from fangkong.screening import antigen, counters, figures
+from fangkong.screening.actions import followup, planning, station
+from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import Round
 
 from .conftest import cid
@@ -43,11 +45,11 @@ ANTIGEN = {"community": dict(expected=6, done=2, exempt=2, missing=2, households
 
 def _round(staff, street, name, kind, points=()):
     now = timezone.now()
-    r = actions.plan_round(staff, street, {
+    r = planning.plan_round(staff, street, {
         "name": name, "kind": kind, "starts_at": now - datetime.timedelta(hours=2),
         "ends_at": now + datetime.timedelta(hours=6), "pool_size": 1 if kind == "antigen" else 5},
         points=points)
-    actions.set_status(staff, r, "running")
+    planning.set_status(staff, r, "running")
     return r
 
 
@@ -68,16 +70,16 @@ def day(world, system):
     point_place = reg.create_place(system, w.community, Kind.SAMPLING_POINT, "光明广场采样点")
     pcr = _round(system, w.street, "第3轮核酸", "pcr", points=[(point_place, 2)])
     point = pcr.points.get()
-    actions.generate_home_list(system, pcr)  # 苏霞 (limited mobility) and 夏明 (bedridden)
-    actions.add_home_visit(system, pcr, w.wang)  # listed by hand, then in hospital: exempt
-    actions.add_exemption(system, pcr, w.yu, "away")
-    actions.add_exemption(system, pcr, w.zhao_jr, "vaccinated")
-    actions.open_tube(staff, pcr, "T0001", point=point.id, table=1)
+    followup.generate_home_list(system, pcr)  # 苏霞 (limited mobility) and 夏明 (bedridden)
+    followup.add_home_visit(system, pcr, w.wang)  # listed by hand, then in hospital: exempt
+    planning.add_exemption(system, pcr, w.yu, "away")
+    planning.add_exemption(system, pcr, w.zhao_jr, "vaccinated")
+    station.open_tube(staff, pcr, "T0001", point=point.id, table=1)
     for person in (w.su, w.yu, w.li):
-        out = actions.scan(staff, pcr, client_id=cid(), barcode="T0001", person=person.token)
+        out = station.scan(staff, pcr, client_id=cid(), barcode="T0001", person=person.token)
         assert out["status"] == "ok", out
     # an offline table that named no sampling point
-    sent = actions.sync(staff, pcr, [
+    sent = sync(staff, pcr, [
         {"client_id": cid(), "type": "open", "barcode": "T0002"},
         {"client_id": cid(), "type": "scan", "barcode": "T0002", "person": w.zhao.token}])
     assert [o["status"] for o in sent] == ["ok", "ok"]
@@ -85,8 +87,8 @@ def day(world, system):
     ag = _round(system, w.street, "抗原自测", "antigen")
     resident = Actor.system(w.users.resident)
     antigen.record_result(resident, ag, w.su, "negative", photo=png())
-    actions.add_exemption(system, ag, w.zhao, "other")
-    actions.add_exemption(system, ag, w.zhao_jr, "other")
+    planning.add_exemption(system, ag, w.zhao, "other")
+    planning.add_exemption(system, ag, w.zhao_jr, "other")
     antigen.issue_kits(staff, ag, w.hh203, 2)
     antigen.record_result(staff, ag, w.zhao, "negative")
     antigen.record_result(staff, ag, w.li, "negative")
@@ -243,8 +245,8 @@ def test_the_home_visit_list_lists_only_who_still_needs_a_visit(day, client, sys
     page = _text(staff.get(f"/screening/rounds/{day.pcr.id}/home/"))
     assert _num(r"Home sampling .*? · (\d+)", page) == 1 and "夏明" in page and "苏霞" not in page
     # an antigen round: a result in takes the person off the list
-    actions.add_home_visit(system, day.ag, w.su)
-    actions.add_home_visit(system, day.ag, w.yu)
+    followup.add_home_visit(system, day.ag, w.su)
+    followup.add_home_visit(system, day.ag, w.yu)
     assert [h.resident.name for h in figures.home_visits(Actor.system().scope, day.ag)] == ["于海涛"]
 
 
@@ -288,16 +290,16 @@ def test_counters_follow_an_exempt_person_made_done_without_a_recount(day, syste
     _written_a_while_ago(rnd)
     before = _exact(rnd, w.community, w.other)
     if how == "scan":
-        actions.open_tube(system, rnd, "T0003")
-        assert actions.scan(system, rnd, client_id=cid(), barcode="T0003", person=person.token)["status"] == "ok"
+        station.open_tube(system, rnd, "T0003")
+        assert station.scan(system, rnd, client_id=cid(), barcode="T0003", person=person.token)["status"] == "ok"
     elif how == "sync":
-        out = actions.sync(system, rnd, [{"client_id": cid(), "type": "open", "barcode": "T0003"},
+        out = sync(system, rnd, [{"client_id": cid(), "type": "open", "barcode": "T0003"},
                                          {"client_id": cid(), "type": "scan", "barcode": "T0003",
                                           "person": person.token}])
         assert [o["status"] for o in out] == ["ok", "ok"]
     elif how == "conflict":
-        actions.open_tube(system, rnd, "T0003", capacity=1)
-        actions.sync(system, rnd, [{"client_id": cid(), "type": "scan", "barcode": "T0003",
+        station.open_tube(system, rnd, "T0003", capacity=1)
+        sync(system, rnd, [{"client_id": cid(), "type": "scan", "barcode": "T0003",
                                     "person": w.xia.token},
                                    {"client_id": cid(), "type": "scan", "barcode": "T0003",
                                     "person": person.token}])
@@ -306,7 +308,7 @@ def test_counters_follow_an_exempt_person_made_done_without_a_recount(day, syste
         c = Conflict.objects.get(round=rnd, resident=person)
         Tube.objects.filter(round=rnd, barcode="T0003").update(capacity=2)  # the lab allows two
         c.tube.refresh_from_db()
-        actions.resolve_conflict(system, c, True)
+        station.resolve_conflict(system, c, True)
     else:
         antigen.record_result(system, rnd, person, "negative")
     after = _exact(rnd, w.community, w.other)

@@ -6,7 +6,9 @@ import io
 
 from fangkong.notify.models import Notification
 from fangkong.registry import actions as reg
-from fangkong.screening import actions, figures, queries
+from fangkong.screening import figures, queries
+from fangkong.screening.actions import followup, planning
+from fangkong.screening.actions import lab as lab_actions
 from fangkong.screening.models import Conflict, FollowUp, HomeVisit, Sample, Tube
 
 from .conftest import api, cid
@@ -18,8 +20,8 @@ def test_whole_round(world, rnd, client, system):
     # plan: bedridden 夏明 goes on the home list; 王新勇 is away → exempt by hand
     r = api(staff, "post", f"/rounds/{rnd.id}/exemptions", {"resident": world.wang.id, "reason": "away"})
     assert r.status_code == 201, r.content
-    assert actions.generate_home_list(system, rnd) == 2  # 苏霞 (行动不便) and 夏明 (卧床)
-    assert actions.generate_home_list(system, rnd) == 0  # re-running adds nobody twice
+    assert followup.generate_home_list(system, rnd) == 2  # 苏霞 (行动不便) and 夏明 (卧床)
+    assert followup.generate_home_list(system, rnd) == 0  # re-running adds nobody twice
     assert set(HomeVisit.objects.filter(round=rnd).values_list("resident_id", flat=True)) == {
         world.su.id, world.xia.id}
     cov = api(staff, "get", f"/rounds/{rnd.id}/coverage").json()
@@ -68,15 +70,15 @@ def test_whole_round(world, rnd, client, system):
     assert (cov["households"], cov["households_covered"]) == (3, 3)
 
     # box and double signature
-    box = actions.create_box(_actor(world.users.staff), rnd, "BOX-1")
-    assert actions.pack_tubes(_actor(world.users.staff), box, ["T0001", "T0002"]) == 2
-    actions.hand_over(_actor(world.users.staff), box, "pickup", "张三", "快递李四")
+    box = lab_actions.create_box(_actor(world.users.staff), rnd, "BOX-1")
+    assert lab_actions.pack_tubes(_actor(world.users.staff), box, ["T0001", "T0002"]) == 2
+    lab_actions.hand_over(_actor(world.users.staff), box, "pickup", "张三", "快递李四")
     assert len(queries.tubes_not_at_lab(rnd)) == 2
 
     # the lab: T0001 positive, T0002 negative, by file upload (csv)
     lab = client.__class__()
     lab.force_login(world.users.lab)
-    actions.hand_over(_actor(world.users.lab), box, "lab", "快递李四", "检测员王五")
+    lab_actions.hand_over(_actor(world.users.lab), box, "lab", "快递李四", "检测员王五")
     assert queries.tubes_not_at_lab(rnd) == []
     csv_file = io.BytesIO("管号,结果,ORF1ab,N\nT0001,阳性,28.5,30.1\nT0002,阴性,,\n".encode())
     csv_file.name = "results.csv"
@@ -96,7 +98,7 @@ def test_whole_round(world, rnd, client, system):
 
     # re-test at home: 苏霞 negative (released), 于海涛 positive (a case)
     for fu, code in ((held.get(resident=world.su), "S0001"), (held.get(resident=world.yu), "S0002")):
-        actions.record_retest(_actor(world.users.staff), fu, code)
+        followup.record_retest(_actor(world.users.staff), fu, code)
     lab_api = api(lab, "post", "/results", {"results": [
         {"barcode": "S0001", "result": "negative"}, {"barcode": "S0002", "result": "positive", "ct_orf": 25}]})
     assert lab_api.status_code == 200, lab_api.content
@@ -110,7 +112,7 @@ def test_whole_round(world, rnd, client, system):
     assert [r.result for r in queries.tube_history(Tube.objects.get(round=rnd, barcode="T0002"))] == [
         "negative", "invalid"]
     # coverage counted live and by counters agree
-    actions.recount(rnd)
+    planning.recount(rnd)
     roll = figures.rollup(rnd, world.street)
     assert [(c["community_id"], c["sampled"], c["expected"], c["exempt"]) for c in roll] == [
         (world.community.id, 3, 4, 1)]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from fangkong.accounts.roles import Role
 from fangkong.core.actor import Actor
-from fangkong.screening import actions
+from fangkong.screening.actions import planning, station
 from fangkong.screening.models import LabResult, Tube
 from tests.conftest import log_in, make_user
 
@@ -29,13 +29,13 @@ def world_with_tubes(world, system):
     staff = Actor.system(world.users.staff)
     now = timezone.now()
     times = {"starts_at": now - datetime.timedelta(hours=1), "ends_at": now + datetime.timedelta(hours=6)}
-    rnd = actions.plan_round(staff, world.community, {"name": "第3轮", "pool_size": 3, **times})
-    actions.open_tube(staff, rnd, "T0001")
-    actions.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
-    actions.open_tube(staff, rnd, "T0002")
-    other = actions.plan_round(system, world.other, {"name": "惠泽苑第1轮", "pool_size": 3, **times})
-    actions.open_tube(system, other, "B0001")
-    actions.scan(system, other, client_id=cid(), barcode="B0001", person=world.other_person.token)
+    rnd = planning.plan_round(staff, world.community, {"name": "第3轮", "pool_size": 3, **times})
+    station.open_tube(staff, rnd, "T0001")
+    station.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    station.open_tube(staff, rnd, "T0002")
+    other = planning.plan_round(system, world.other, {"name": "惠泽苑第1轮", "pool_size": 3, **times})
+    station.open_tube(system, other, "B0001")
+    station.scan(system, other, client_id=cid(), barcode="B0001", person=world.other_person.token)
     # a lab for community A only (the world's lab covers the whole district)
     lab = make_user(system, "lab_a", Role.LAB, world.community)
     return rnd, lab

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from fangkong.core.actor import Actor
-from fangkong.screening import actions
+from fangkong.screening.actions import planning, station
 
 from .conftest import cid
 
@@ -23,9 +23,9 @@ SKIP = ("/logout", "/i18n", "/static", "/media", "/admin", "/api/")
 @pytest.mark.parametrize("who", ROLES)
 def test_every_link_on_the_round_pages_opens_for_whom_it_is_shown(world, rnd, client, who):
     staff = Actor.system(world.users.staff)
-    actions.open_tube(staff, rnd, "T0001")
-    actions.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
-    actions.assign_sampler(staff, rnd, world.point, world.users.volunteer)
+    station.open_tube(staff, rnd, "T0001")
+    station.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    planning.assign_sampler(staff, rnd, world.point, world.users.volunteer)
     client.force_login(getattr(world.users, who))
     start = reverse("screening_home")
     if client.get(start).status_code == 404:  # no testing rounds for this role at all

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fangkong.screening import planning
+from fangkong.screening import pooling
 from fangkong.screening.checks import dorfman
 
 
@@ -18,20 +18,20 @@ def test_dorfman_matches_hand_computed_values():
 
 @pytest.mark.parametrize("p,best", [(0.01, 11), (0.001, 32), (0.05, 5), (0.35, 1)])
 def test_best_pool_size(p, best):
-    assert planning.advisor(p)["best"] == best
+    assert pooling.advisor(p)["best"] == best
 
 
 def test_advisor_rows_and_positive_tubes():
-    rows = {r["k"]: r for r in planning.advisor(0.01)["rows"]}
+    rows = {r["k"]: r for r in pooling.advisor(0.01)["rows"]}
     assert rows[10]["tubes_per_1000"] == 100
     # 100 tubes, each positive with probability 1 − 0.99^10
     assert rows[10]["positive_tubes_per_1000"] == pytest.approx(100 * 0.095617924991195, abs=1e-9)
     with pytest.raises(ValueError):
-        planning.advisor(0)
+        pooling.advisor(0)
 
 
 def test_planning_figures_for_a_community_of_10000():
-    f = planning.figures(10_000, 10)
+    f = pooling.figures(10_000, 10)
     assert f["tubes"] == 1000
     assert f["points"] == (4, 5)  # 10,000 / 3,000 → 4; / 2,000 → 5
     assert f["tables"] == (13, 17)  # 10,000 / 800 → 13; / 600 → 17
@@ -48,25 +48,25 @@ def test_unconstrained_optimum_at_one_in_ten_thousand_is_101():
     assert dorfman(100, p) == pytest.approx(0.019950661308629, abs=1e-12)
     assert dorfman(101, p) == pytest.approx(0.019950656341508, abs=1e-12)
     assert dorfman(102, p) == pytest.approx(0.019952582844502, abs=1e-12)
-    assert planning.optimum(p) == 101
+    assert pooling.optimum(p) == 101
 
 
 @pytest.mark.parametrize("p,k", [(0.01, 11), (0.001, 32), (0.05, 5), (0.3, 3), (0.35, 1),
                                  (0.000001, 1001)])
 def test_optimum_agrees_with_a_search_of_every_size(p, k):
     every = min(range(1, 4000), key=lambda n: (dorfman(n, p), n))
-    assert planning.optimum(p) == every == k
+    assert pooling.optimum(p) == every == k
 
 
 def test_the_cap_is_a_setting_and_the_advisor_says_so(settings):
-    low = planning.advisor(0.0001)
+    low = pooling.advisor(0.0001)
     assert (low["best"], low["max_pool"], low["optimum"], low["capped"]) == (50, 50, 101, True)
     assert low["optimum_tests_per_person"] == pytest.approx(0.019950656341508, abs=1e-12)
     assert max(r["k"] for r in low["rows"]) == 50
     settings.FANGKONG_MAX_POOL_SIZE = 20
-    capped = planning.advisor(0.0001)
+    capped = pooling.advisor(0.0001)
     assert (capped["best"], capped["max_pool"], capped["optimum"]) == (20, 20, 101)
-    assert planning.advisor(0.01)["capped"] is False  # 11 fits under 20
+    assert pooling.advisor(0.01)["capped"] is False  # 11 fits under 20
 
 
 def test_planning_refuses_pools_over_the_setting(settings):
@@ -101,7 +101,7 @@ def test_optimum_answers_at_once_for_any_prevalence_a_client_sends(p):
     import time
 
     start = time.monotonic()
-    k = planning.optimum(p)
+    k = pooling.optimum(p)
     assert time.monotonic() - start < 1
     assert k >= 1
     if p < 1e-6:  # the minimum near 1/√p: E(k) at k is no more than at its neighbours

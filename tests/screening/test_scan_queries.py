@@ -13,7 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from fangkong.accounts import actions as account_actions
 from fangkong.core.actor import Actor
-from fangkong.screening import actions
+from fangkong.screening.actions import planning, sync_writes
+from fangkong.screening.actions import station as station_actions
+from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import Conflict, RoundCounter, Sample, Tube
 
 from .conftest import cid
@@ -42,7 +44,7 @@ def _queries(fn):
 
 
 def test_a_scan_is_a_handful_of_queries(world, rnd, system):
-    actions.open_tube(system, rnd, "Q0001")
+    station_actions.open_tube(system, rnd, "Q0001")
     station = _station(world.users.staff)
     assert _scan(station, rnd, "Q0001", world.su.token).status_code == 200  # token's last use noted
     r, sql = _queries(lambda: _scan(station, rnd, "Q0001", world.yu.token))
@@ -54,7 +56,7 @@ def test_a_scan_is_a_handful_of_queries(world, rnd, system):
 
 
 def test_a_refused_scan_writes_nothing(world, rnd, system):
-    actions.open_tube(system, rnd, "Q0002")
+    station_actions.open_tube(system, rnd, "Q0002")
     station = _station(world.users.staff)
     assert _scan(station, rnd, "Q0002", world.su.token).status_code == 200
     r, sql = _queries(lambda: _scan(station, rnd, "Q0002", world.su.token))
@@ -64,8 +66,8 @@ def test_a_refused_scan_writes_nothing(world, rnd, system):
 
 
 def test_an_assigned_volunteer_scans_in_as_many_queries(world, rnd, system):
-    actions.assign_sampler(system, rnd, world.point, world.users.volunteer, 1)
-    actions.open_tube(system, rnd, "Q0003")
+    planning.assign_sampler(system, rnd, world.point, world.users.volunteer, 1)
+    station_actions.open_tube(system, rnd, "Q0003")
     station = _station(world.users.volunteer)
     assert _scan(station, rnd, "Q0003", world.su.token).status_code == 200
     r, sql = _queries(lambda: _scan(station, rnd, "Q0003", world.xia.token))
@@ -74,7 +76,7 @@ def test_an_assigned_volunteer_scans_in_as_many_queries(world, rnd, system):
 
 
 def test_the_last_place_seals_the_tube_and_counts_once(world, rnd, system):
-    actions.open_tube(system, rnd, "Q0004")
+    station_actions.open_tube(system, rnd, "Q0004")
     station = _station(world.users.staff)
     for p in (world.su, world.yu, world.xia):
         assert _scan(station, rnd, "Q0004", p.token).status_code == 200
@@ -87,7 +89,7 @@ def test_the_last_place_seals_the_tube_and_counts_once(world, rnd, system):
 
 
 def test_a_resent_scan_is_registered_once(world, rnd, system):
-    actions.open_tube(system, rnd, "Q0005")
+    station_actions.open_tube(system, rnd, "Q0005")
     station = _station(world.users.staff)
     body = json.dumps({"client_id": cid(), "barcode": "Q0005", "person": world.su.token})
     path = f"/api/v1/screening/rounds/{rnd.id}/scan"
@@ -109,13 +111,13 @@ def test_a_batch_finds_people_by_code_id_number_and_pick(world, rnd, system):
               # a pick by id finds only people of the round's area
               {"client_id": cid(), "type": "scan", "barcode": "Q0006",
                "person": f"r:{world.other_person.id}"}]
-    out = actions.sync(Actor.system(world.users.staff), rnd, events)
+    out = sync(Actor.system(world.users.staff), rnd, events)
     assert [o["status"] for o in out] == ["ok", "ok", "ok", "ok", "conflict"], out
     assert [o.get("name") for o in out[1:4]] == ["苏霞", "于海涛", "夏明"]
     assert out[4]["kind"] == "unknown_person"
     assert set(Sample.objects.filter(round=rnd).values_list("resident_id", flat=True)) == {
         world.su.id, world.yu.id, world.xia.id}
-    again = actions.sync(Actor.system(world.users.staff), rnd, events)
+    again = sync(Actor.system(world.users.staff), rnd, events)
     assert [o["status"] for o in again] == ["ok", "ok", "ok", "ok", "conflict"]
     assert all(o.get("duplicate") for o in again[:4])
     assert Tube.objects.get(round=rnd, barcode="Q0006").count == 3
@@ -125,13 +127,13 @@ def test_a_batch_copied_into_the_table_falls_back_when_an_id_is_reused(world, rn
     """A client id already registered (here reused for another person) is not looked up
     beforehand: the COPY collides, the batch goes in row by row, and the reused id is
     answered as already done while the others are registered."""
-    monkeypatch.setattr(actions, "COPY_AFTER", 0)
+    monkeypatch.setattr(sync_writes, "COPY_AFTER", 0)
     staff = Actor.system(world.users.staff)
     first = cid()
-    actions.sync(staff, rnd, [{"client_id": cid(), "type": "open", "barcode": "Q0101", "capacity": 5},
+    sync(staff, rnd, [{"client_id": cid(), "type": "open", "barcode": "Q0101", "capacity": 5},
                               {"client_id": first, "type": "scan", "barcode": "Q0101",
                                "person": world.su.token}])
-    out = actions.sync(staff, rnd, [
+    out = sync(staff, rnd, [
         {"client_id": first, "type": "scan", "barcode": "Q0101", "person": world.yu.token},
         {"client_id": cid(), "type": "scan", "barcode": "Q0101", "person": world.xia.token}])
     assert [o["status"] for o in out] == ["ok", "ok"], out
@@ -147,9 +149,9 @@ def test_a_resent_scan_of_someone_since_moved_out_is_still_done(world, rnd, syst
     staff = Actor.system(world.users.staff)
     events = [{"client_id": cid(), "type": "open", "barcode": "Q0102"},
               {"client_id": cid(), "type": "scan", "barcode": "Q0102", "person": world.su.token}]
-    actions.sync(staff, rnd, events)
+    sync(staff, rnd, events)
     reg.update_resident(system, world.su, {"presence": "moved_out"})
-    again = actions.sync(staff, rnd, events)
+    again = sync(staff, rnd, events)
     assert [o["status"] for o in again] == ["ok", "ok"], again
     assert all(o.get("duplicate") for o in again)
     assert Sample.objects.filter(round=rnd).count() == 1
@@ -161,8 +163,8 @@ def test_tubes_opened_in_a_batch_are_written_with_their_final_count_and_state(wo
     ids reserved with the lock); a barcode already open in the round is a conflict; a
     tube from an earlier batch is updated in place."""
     staff = Actor.system(world.users.staff)
-    actions.sync(staff, rnd, [{"client_id": cid(), "type": "open", "barcode": "Q0201", "capacity": 3}])
-    out = actions.sync(staff, rnd, [
+    sync(staff, rnd, [{"client_id": cid(), "type": "open", "barcode": "Q0201", "capacity": 3}])
+    out = sync(staff, rnd, [
         {"client_id": cid(), "type": "open", "barcode": "Q0202", "capacity": 2},
         {"client_id": cid(), "type": "scan", "barcode": "Q0202", "person": world.su.token},
         {"client_id": cid(), "type": "scan", "barcode": "Q0202", "person": world.yu.token},
@@ -181,7 +183,7 @@ def test_tubes_opened_in_a_batch_are_written_with_their_final_count_and_state(wo
         world.su.id, world.yu.id}
     assert Sample.objects.get(tube=sealed).resident_id == world.xia.id
     # a later batch fills the tube of the first one in place
-    more = actions.sync(staff, rnd, [{"client_id": cid(), "type": "scan", "barcode": "Q0201",
+    more = sync(staff, rnd, [{"client_id": cid(), "type": "scan", "barcode": "Q0201",
                                       "person": world.wang.token}])
     assert more[0]["status"] == "ok", more
     empty.refresh_from_db()

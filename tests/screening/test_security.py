@@ -5,7 +5,7 @@ import json
 import pytest
 
 from fangkong.core.actor import Actor
-from fangkong.screening import actions
+from fangkong.screening.actions import planning, station
 from fangkong.screening.models import Conflict, LabResult, Round, Sample, Tube
 
 from .conftest import api, cid
@@ -17,7 +17,7 @@ def _login(client, user):
 
 
 def test_endpoints_refuse_wrong_roles_and_other_community(world, rnd, client):
-    actions.open_tube(Actor.system(world.users.staff), rnd, "T0001")
+    station.open_tube(Actor.system(world.users.staff), rnd, "T0001")
     scan = {"client_id": cid(), "barcode": "T0001", "person": world.su.token}
     paths = [
         ("post", f"/rounds/{rnd.id}/scan", scan),
@@ -54,14 +54,14 @@ def test_volunteer_samples_only_in_the_round_they_are_assigned_to(world, rnd, cl
     c = _login(client, world.users.volunteer)
     scan = {"client_id": cid(), "barcode": "T0001", "person": world.su.token}
     assert api(c, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001"}).status_code == 404
-    actions.assign_sampler(system, rnd, world.point, world.users.volunteer, 2)
+    planning.assign_sampler(system, rnd, world.point, world.users.volunteer, 2)
     assert api(c, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001"}).status_code == 201
     assert api(c, "post", f"/rounds/{rnd.id}/scan", scan).status_code == 200
     # … but cannot see the coverage, the conflicts or plan anything
     assert api(c, "get", f"/rounds/{rnd.id}/coverage").status_code == 404
     assert api(c, "get", f"/rounds/{rnd.id}/conflicts").status_code == 404
     # nor sample in another round of the same community
-    other = actions.plan_round(system, world.community, {
+    other = planning.plan_round(system, world.community, {
         "name": "第4轮", "starts_at": rnd.starts_at, "ends_at": rnd.ends_at, "pool_size": 10})
     assert api(c, "post", f"/rounds/{other.id}/tubes", {"barcode": "T0001"}).status_code == 404
 
@@ -111,7 +111,7 @@ def test_refusals_each_have_their_own_message(world, rnd, client, system):
     g = _login(client.__class__(), world.users.grid)
     used = api(g, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001"})
     assert used.status_code == 409 and used.json()["error"]["code"] == "barcode_used"
-    actions.set_health_code(system, world.yu, "yellow", "checkpoint")
+    station.set_health_code(system, world.yu, "yellow", "checkpoint")
     r = api(c, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
                                                   "person": world.yu.token})
     assert r.status_code == 409 and r.json()["error"]["code"] == "single_tube"
@@ -126,7 +126,7 @@ def test_refusals_each_have_their_own_message(world, rnd, client, system):
                                                         "person": "A" * 22})
     assert unknown.json()["error"]["code"] == "unknown_person"
     assert HealthCode.objects.count() == 1
-    actions.set_status(system, rnd, "closed")
+    planning.set_status(system, rnd, "closed")
     r = api(c, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
                                                   "person": world.su.token})
     assert r.status_code == 400 and r.json()["error"]["code"] == "round_closed"
@@ -134,8 +134,8 @@ def test_refusals_each_have_their_own_message(world, rnd, client, system):
 
 def test_lab_results_are_all_or_nothing_and_scoped(world, rnd, client, system):
     staff = Actor.system(world.users.staff)
-    actions.open_tube(staff, rnd, "T0001")
-    actions.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    station.open_tube(staff, rnd, "T0001")
+    station.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
     lab = _login(client, world.users.lab)
     bad = api(lab, "post", "/results", {"results": [
         {"barcode": "T0001", "result": "negative"}, {"barcode": "T9999", "result": "negative"},
@@ -171,8 +171,8 @@ def test_station_api_token_auth_for_lab_systems(world, rnd, client):
     from fangkong.accounts import actions as acc
 
     staff = Actor.system(world.users.staff)
-    actions.open_tube(staff, rnd, "T0001")
-    actions.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    station.open_tube(staff, rnd, "T0001")
+    station.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
     _tok, raw = acc.create_token(Actor.system(world.users.lab), "LIS")
     r = client.__class__().post("/api/v1/screening/results", data=json.dumps(
         {"results": [{"barcode": "T0001", "result": "negative", "ct_orf": "35.2"}]}),

@@ -12,9 +12,10 @@ from fangkong.audit.models import AuditEvent
 from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
-from fangkong.screening import actions, figures
+from fangkong.screening import figures
+from fangkong.screening.actions import followup, lab, planning, station
 from fangkong.screening.models import FollowUp, Sample, Sampler, Tube
-from fangkong.volunteers import actions as vol
+from fangkong.volunteers.actions import registration
 
 from .conftest import api, cid
 
@@ -36,16 +37,16 @@ def session(user) -> Client:
 
 def positive_pool(world, rnd, system):
     """苏霞 and 于海涛 in tube T0001, which the lab finds positive."""
-    actions.open_tube(system, rnd, "T0001")
+    station.open_tube(system, rnd, "T0001")
     for r in (world.su, world.yu):
-        actions.scan(system, rnd, client_id=cid(), barcode="T0001", person=r.token)
-    actions.seal_tube(system, Tube.objects.get(barcode="T0001"))
-    actions.record_results(Actor.system(world.users.lab), [{"barcode": "T0001", "result": "positive"}])
+        station.scan(system, rnd, client_id=cid(), barcode="T0001", person=r.token)
+    station.seal_tube(system, Tube.objects.get(barcode="T0001"))
+    lab.record_results(Actor.system(world.users.lab), [{"barcode": "T0001", "result": "positive"}])
 
 
 def test_missing_list_people_page_by_page_with_phones_by_role_and_audited(world, rnd, system):
-    actions.open_tube(system, rnd, "T0001")
-    actions.scan(system, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    station.open_tube(system, rnd, "T0001")
+    station.scan(system, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
     staff = session(world.users.staff)
     first = api(staff, "get", f"/rounds/{rnd.id}/missing?page_size=2").json()
     coverage = figures.coverage(rnd, rnd.place)
@@ -76,10 +77,10 @@ def test_missing_list_of_an_antigen_round_is_who_reported_no_result(world, syste
     from fangkong.screening import antigen
 
     now = timezone.now()
-    rnd = actions.plan_round(system, world.community, {
+    rnd = planning.plan_round(system, world.community, {
         "name": "抗原第1轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=5), "pool_size": 1})
-    actions.set_status(system, rnd, "running")
+    planning.set_status(system, rnd, "running")
     antigen.record_result(Actor.system(world.users.staff), rnd, world.su, "negative")
     out = api(session(world.users.staff), "get", f"/rounds/{rnd.id}/missing").json()
     assert sorted(p["name"] for p in out["results"]) == ["于海涛", "夏明", "王新勇"]
@@ -87,7 +88,7 @@ def test_missing_list_of_an_antigen_round_is_who_reported_no_result(world, syste
 
 def test_followups_and_home_visits_list_the_held_people(world, rnd, system):
     positive_pool(world, rnd, system)
-    actions.generate_home_list(system, rnd)  # 苏霞 and 夏明 from the registry tags
+    followup.generate_home_list(system, rnd)  # 苏霞 and 夏明 from the registry tags
     staff = session(world.users.staff)
     held = api(staff, "get", f"/rounds/{rnd.id}/followups").json()
     assert held["count"] == 2
@@ -155,7 +156,7 @@ def test_points_and_samplers_let_a_volunteer_sample(world, rnd, system):
     too_many = api(staff, "post", f"/rounds/{rnd.id}/points", {"place": place, "tables": 0})
     assert too_many.status_code == 400
 
-    v = vol.approve(system, vol.add_volunteer(system, world.community, person(world, 11)))
+    v = registration.approve(system, registration.add_volunteer(system, world.community, person(world, 11)))
     s = api(staff, "post", f"/rounds/{rnd.id}/samplers",
             {"volunteer": v.id, "point": point["id"], "table": 2})
     assert s.status_code == 200, s.content
@@ -170,11 +171,11 @@ def test_points_and_samplers_let_a_volunteer_sample(world, rnd, system):
     # a table the point does not have, a pending volunteer, another round's point
     assert api(staff, "post", f"/rounds/{rnd.id}/samplers",
                {"volunteer": v.id, "point": point["id"], "table": 9}).status_code == 400
-    pending = vol.add_volunteer(system, world.community, person(world, 12))
+    pending = registration.add_volunteer(system, world.community, person(world, 12))
     refused = api(staff, "post", f"/rounds/{rnd.id}/samplers",
                   {"volunteer": pending.id, "point": point["id"]})
     assert refused.status_code == 400 and "volunteer" in refused.json()["error"]["fields"]
-    other = actions.plan_round(system, world.community, {
+    other = planning.plan_round(system, world.community, {
         "name": "第4轮", "starts_at": rnd.starts_at, "ends_at": rnd.ends_at, "pool_size": 10},
         points=[(reg.create_place(system, world.community, Kind.SAMPLING_POINT, "北门"), 1)])
     assert api(staff, "post", f"/rounds/{rnd.id}/samplers",

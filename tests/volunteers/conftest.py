@@ -7,7 +7,7 @@ import pytest
 
 from fangkong.core import pii
 from fangkong.core.actor import Actor
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import registration
 from tests.conftest import actor_for
 
 
@@ -15,13 +15,13 @@ from tests.conftest import actor_for
 def codes(monkeypatch):
     """Phone → the last code sent to it (the real sender still runs)."""
     sent = {}
-    real = va.deliver_code
+    real = registration.deliver_code
 
     def capture(phone, code, purpose, place=None):
         sent[phone] = code
         real(phone, code, purpose, place)
 
-    monkeypatch.setattr(va, "deliver_code", capture)
+    monkeypatch.setattr(registration, "deliver_code", capture)
     return sent
 
 
@@ -45,11 +45,11 @@ def form(world, n, **over):
 
 
 def register(world, codes, n, link=None, **over):
-    link = link or va.join_link(actor_for(world.users.staff), world.community)
+    link = link or registration.join_link(actor_for(world.users.staff), world.community)
     data = form(world, n, **over)
-    va.send_code(anon(), data["phone"])
+    registration.send_code(anon(), data["phone"])
     data["code"] = codes[pii.normalize_phone(data["phone"])]
-    v, _created = va.register(anon(), link.token, data)
+    v, _created = registration.register(anon(), link.token, data)
     return v
 
 
@@ -61,7 +61,7 @@ def make_volunteer(world, codes):
     def make(n, approve=True, **over):
         v = register(world, codes, n, **over)
         if approve:
-            v = va.approve(staff, v)
+            v = registration.approve(staff, v)
         return v
 
     return make

@@ -1,4 +1,4 @@
-"""Who may call the volunteer endpoints (checked by tests/test_api_security.py).
+"""Who may call the volunteer endpoints (checked by tests/api/test_security.py).
 
 Community A has a call (for everyone approved in A), an approved volunteer and a pending
 one, made by its staff. Staff of A run it all; street command reads calls and people but
@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from fangkong.core import pii
 from fangkong.core.actor import Actor
-from fangkong.volunteers import actions
+from fangkong.volunteers.actions import calls
+from fangkong.volunteers.actions import registration as vol_registration
 from fangkong.volunteers.models import (
     Assignment,
     Call,
@@ -28,7 +29,7 @@ from fangkong.volunteers.models import (
     TeamMember,
     Volunteer,
 )
-from tests.test_api_security import MISSING, Route
+from tests.api.test_security import MISSING, Route
 
 MODELS = [Volunteer, Call, Assignment, Team, TeamMember, Loan, JoinLink]
 _serial = itertools.count(1)
@@ -43,12 +44,12 @@ def person(w, n):
 def setup(w):
     system = Actor.system()
     start = timezone.now() + datetime.timedelta(hours=6)
-    w.call = actions.create_call(system, w.community, {
+    w.call = calls.create_call(system, w.community, {
         "task": "sampling", "place": w.building.id, "starts_at": start,
         "ends_at": start + datetime.timedelta(hours=3), "slots": 5})
-    w.approved = actions.approve(system, actions.add_volunteer(system, w.community, person(w, 1)))
-    w.pending = actions.add_volunteer(system, w.community, person(w, 2))
-    w.link = actions.join_link(system, w.community)
+    w.approved = vol_registration.approve(system, vol_registration.add_volunteer(system, w.community, person(w, 1)))
+    w.pending = vol_registration.add_volunteer(system, w.community, person(w, 2))
+    w.link = vol_registration.join_link(system, w.community)
 
 
 def call_body(w, community=None):
@@ -67,7 +68,7 @@ def registration(w):
     n = 100 + next(_serial)
     data = person(w, n)
     data["phone"] = phone = fresh_phone()
-    PhoneCode.objects.create(phone=phone, code_hash=actions._code_hash(phone, "register", "246810"),
+    PhoneCode.objects.create(phone=phone, code_hash=vol_registration.code_hash(phone, "register", "246810"),
                              expires_at=timezone.now() + datetime.timedelta(minutes=10))
     data["code"] = "246810"
     return data

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from fangkong.accounts import actions as account_actions
 from fangkong.core.actor import Actor
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import answers, calls, registration, teams
 from fangkong.volunteers.models import Assignment, Volunteer
 from tests.conftest import actor_for
 
@@ -44,11 +44,11 @@ def s(world, make_volunteer):
     vols = [make_volunteer(n) for n in range(1, 4)]
     pending = make_volunteer(9, approve=False)
     start = timezone.now() + datetime.timedelta(hours=2)
-    call = va.create_call(staff, world.community, {
+    call = calls.create_call(staff, world.community, {
         "task": "order", "place": world.building.id, "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=3)).isoformat(), "slots": 1})
     return dict(vols=vols, pending=pending, call=call, start=start,
-                link=va.join_link(staff, world.community))
+                link=registration.join_link(staff, world.community))
 
 
 def call_body(world, s, **over):
@@ -87,7 +87,7 @@ def test_the_flow_over_the_api(world, s):
 
 def test_check_in_and_out_by_token(world, s, monkeypatch):
     v = s["vols"][0]
-    va.sign_up(actor_for(v.user), s["call"])
+    answers.sign_up(actor_for(v.user), s["call"])
     c = bearer(v.user)
     monkeypatch.setattr(timezone, "now", lambda: s["start"] - datetime.timedelta(minutes=90))
     r = post(c, f"{API}/checkin", {"token": s["call"].token})
@@ -144,7 +144,7 @@ def test_registration_over_the_api(world, s, codes):
 def test_an_approved_volunteer_registering_again_is_recognised(world, s, codes, monkeypatch):
     later = timezone.now() + datetime.timedelta(minutes=2)
     monkeypatch.setattr(timezone, "now", lambda: later)
-    va.send_code(None, s["vols"][0].phone)
+    registration.send_code(None, s["vols"][0].phone)
     r = post(Client(), f"{API}/join/{s['link'].token}",
              form(world, 1, consent=True, code=codes[s["vols"][0].phone]))
     assert r.status_code == 409 and r.json()["error"]["code"] == "already_registered"
@@ -153,11 +153,11 @@ def test_an_approved_volunteer_registering_again_is_recognised(world, s, codes, 
 
 def test_a_volunteer_belongs_to_one_community(world, s, codes, monkeypatch):
     staff_b = actor_for(world.users.other_staff)
-    link_b = va.join_link(staff_b, world.other)
+    link_b = registration.join_link(staff_b, world.other)
     c = Client()
     later = timezone.now() + datetime.timedelta(minutes=2)
     monkeypatch.setattr(timezone, "now", lambda: later)  # a minute after their first code
-    va.send_code(None, s["vols"][0].phone)
+    registration.send_code(None, s["vols"][0].phone)
     body = form(world, 1, household=world.other_hh.id, consent=True, code=codes[s["vols"][0].phone])
     r = post(c, f"{API}/join/{link_b.token}", body)
     assert r.status_code == 409 and r.json()["error"]["code"] == "other_community"
@@ -169,7 +169,7 @@ def test_a_volunteer_belongs_to_one_community(world, s, codes, monkeypatch):
 ])
 def test_registration_rejects_bad_values(world, s, codes, field, value):
     c = Client()
-    va.send_code(None, "13933334444")
+    registration.send_code(None, "13933334444")
     body = form(world, 70, phone="13933334444", consent=True, code=codes["13933334444"])
     body[field] = value
     r = post(c, f"{API}/join/{s['link'].token}", body)
@@ -180,7 +180,7 @@ def test_registration_rejects_bad_values(world, s, codes, field, value):
 
 def test_wrong_code_attempts_are_limited(world, s, codes):
     c = Client()
-    va.send_code(None, "13955556666")
+    registration.send_code(None, "13955556666")
     right = codes["13955556666"]
     wrong = "000000" if right != "000000" else "111111"
     body = form(world, 80, phone="13955556666", consent=True, code=wrong)
@@ -237,9 +237,9 @@ def test_only_volunteers_sign_up_check_in_and_have_tasks(world, s, who):
 
 def test_volunteers_outside_the_audience_do_not_see_the_call(world, s, make_volunteer):
     staff = actor_for(world.users.staff)
-    team = va.create_team(staff, world.community, "消杀工作队", leader=s["vols"][0])
+    team = teams.create_team(staff, world.community, "消杀工作队", leader=s["vols"][0])
     start = s["start"] + datetime.timedelta(days=2)
-    call = va.create_call(staff, world.community, {
+    call = calls.create_call(staff, world.community, {
         "task": "disinfection", "place": world.building.id, "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=1)).isoformat(), "slots": 2,
         "audience": "team", "team": team.id})
@@ -265,9 +265,9 @@ def test_call_input_is_checked(world, s, body, field):
 
 def test_clash_is_explained(world, s):
     v = s["vols"][0]
-    va.sign_up(actor_for(v.user), s["call"])
+    answers.sign_up(actor_for(v.user), s["call"])
     staff = actor_for(world.users.staff)
-    other = va.create_call(staff, world.community, {
+    other = calls.create_call(staff, world.community, {
         "task": "kits", "place": world.community.id,
         "starts_at": (s["start"] + datetime.timedelta(hours=1)).isoformat(),
         "ends_at": (s["start"] + datetime.timedelta(hours=5)).isoformat(), "slots": 3})

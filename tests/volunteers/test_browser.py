@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import registration
 from fangkong.volunteers.models import Assignment, Volunteer
 from tests.conftest import actor_for, log_in
 
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_register_approve_answer_and_check_in(phone_page, world, codes):
     page = phone_page
-    link = va.join_link(actor_for(world.users.staff), world.community)
+    link = registration.join_link(actor_for(world.users.staff), world.community)
 
     # 1. the QR poster's link, on the person's phone
     page.goto(f"{page.base}/join/{link.token}/")

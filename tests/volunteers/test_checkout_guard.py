@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.core.errors import Conflict
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import answers, attendance, calls
 from fangkong.volunteers.models import Assignment
 from tests.conftest import actor_for
 
@@ -23,11 +23,11 @@ def on_call(world, make_volunteer, monkeypatch):
     staff = actor_for(world.users.staff)
     v = make_volunteer(1)
     start = timezone.now() + datetime.timedelta(hours=1)
-    call = va.create_call(staff, world.community, {
+    call = calls.create_call(staff, world.community, {
         "task": "sampling", "place": world.building.id, "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=3)).isoformat(), "slots": 2,
         "audience": "community"})
-    va.sign_up(actor_for(v.user), call)
+    answers.sign_up(actor_for(v.user), call)
     clock = [start + datetime.timedelta(minutes=10)]
     monkeypatch.setattr(timezone, "now", lambda: clock[0])
     return v, call, clock
@@ -39,32 +39,32 @@ def later(clock, minutes):
 
 def test_check_out_soon_after_check_in_is_refused_unless_confirmed(on_call):
     v, call, clock = on_call
-    va.check_in(actor_for(v.user), call.token)
+    attendance.check_in(actor_for(v.user), call.token)
     later(clock, 1)
     with pytest.raises(Conflict) as e:
-        va.check_out(actor_for(v.user), call.token)
+        attendance.check_out(actor_for(v.user), call.token)
     assert e.value.code == "check_out_soon" and "1" in str(e.value.message)
     a = Assignment.objects.get(call=call, volunteer=v)
     assert a.check_out_at is None and a.minutes == 0
-    a = va.check_out(actor_for(v.user), call.token, confirm=True)  # they said yes
+    a = attendance.check_out(actor_for(v.user), call.token, confirm=True)  # they said yes
     assert a.check_out_at is not None and a.minutes == 1
 
 
 def test_check_out_after_the_guard_needs_no_question(on_call, settings):
     v, call, clock = on_call
-    va.check_in(actor_for(v.user), call.token)
+    attendance.check_in(actor_for(v.user), call.token)
     later(clock, settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES)
-    a = va.check_out(actor_for(v.user), call.token)
+    a = attendance.check_out(actor_for(v.user), call.token)
     assert a.minutes == settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES
 
 
 def test_the_guard_is_a_setting(on_call, settings):
     v, call, clock = on_call
     settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES = 40
-    va.check_in(actor_for(v.user), call.token)
+    attendance.check_in(actor_for(v.user), call.token)
     later(clock, 30)
     with pytest.raises(Conflict):
-        va.check_out(actor_for(v.user), call.token)
+        attendance.check_out(actor_for(v.user), call.token)
 
 
 def test_api_answers_409_until_confirmed(on_call, client):

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import answers, calls
 from fangkong.volunteers.models import Assignment
 from tests.conftest import actor_for, log_in
 
@@ -39,7 +39,7 @@ def hit(page, box):
 def call(world, make_volunteer):
     staff = actor_for(world.users.staff)
     start = timezone.now() + datetime.timedelta(minutes=30)
-    c = va.create_call(staff, world.community, {
+    c = calls.create_call(staff, world.community, {
         "title": "1号楼核酸采样", "task": "sampling", "place": world.building.id,
         "starts_at": start.isoformat(), "ends_at": (start + datetime.timedelta(hours=3)).isoformat(),
         "slots": 3, "audience": "community"})
@@ -52,7 +52,7 @@ def test_check_in_then_out_asks_and_a_double_tap_does_nothing(phone_page, world,
     page = phone_page
     page.set_viewport_size({"width": size[0], "height": size[1]})
     v = make_volunteer(1)
-    va.sign_up(actor_for(v.user), call)
+    answers.sign_up(actor_for(v.user), call)
     log_in_by_code(page, v.phone, codes)
     assert page.url.endswith("/volunteers/")  # their tasks and calls
     page.goto(f"{page.base}/volunteers/scan/{call.token}/")

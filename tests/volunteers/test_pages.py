@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import answers, calls, registration, teams
 from fangkong.volunteers.models import Assignment, PhoneCode, Volunteer
 from tests.conftest import actor_for
 
@@ -19,15 +19,15 @@ def setup(world, make_volunteer):
     staff = actor_for(world.users.staff)
     vols = [make_volunteer(n) for n in range(1, 4)]
     pending = make_volunteer(9, approve=False)
-    team = va.create_team(staff, world.community, "封控五组", area=world.building, leader=vols[0])
-    va.add_member(staff, team, vols[1])
+    team = teams.create_team(staff, world.community, "封控五组", area=world.building, leader=vols[0])
+    teams.add_member(staff, team, vols[1])
     start = timezone.now() + datetime.timedelta(hours=2)
-    call = va.create_call(staff, world.community, {
+    call = calls.create_call(staff, world.community, {
         "task": "sampling", "place": world.building.id, "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=3)).isoformat(), "slots": 1,
         "audience": "community"})
     return dict(vols=vols, pending=pending, team=team, call=call,
-                link=va.join_link(staff, world.community))
+                link=registration.join_link(staff, world.community))
 
 
 def staff_urls(world, s):
@@ -131,7 +131,7 @@ def test_volunteer_answers_and_cancels_on_the_page(world, setup, login):
 def test_scan_checks_in_and_out(world, setup, login, monkeypatch):
     v = setup["vols"][1]
     call = setup["call"]
-    va.sign_up(actor_for(v.user), call)
+    answers.sign_up(actor_for(v.user), call)
     client = login(v.user)
     url = reverse("volunteers_scan", args=[call.token])
     monkeypatch.setattr(timezone, "now", lambda: call.starts_at - datetime.timedelta(minutes=5))
@@ -230,7 +230,7 @@ def test_exports_by_team_work_unit_and_branch(world, setup, login):
 @pytest.mark.parametrize("who", ["other_staff", "grid", "leader", "resident", "nobody"])
 def test_every_write_page_refuses_other_communities_and_roles(world, setup, login, who):
     v, call = setup["vols"][1], setup["call"]
-    a = va.sign_up(actor_for(v.user), call)
+    a = answers.sign_up(actor_for(v.user), call)
     client = login(getattr(world.users, who))
     posts = [
         (reverse("volunteers_decide", args=[setup["pending"].id]), {"decision": "approve"}),
@@ -262,7 +262,7 @@ def test_malformed_form_input_gets_messages_not_errors(world, setup, login):
     assert r.status_code == 200
     page = r.content.decode()
     assert "请选择任务" in page and "请填写所需人数" in page and "请选择地点" in page
-    a = va.sign_up(actor_for(setup["vols"][1].user), setup["call"])
+    a = answers.sign_up(actor_for(setup["vols"][1].user), setup["call"])
     r = client.post(reverse("volunteers_correct", args=[a.id]), {"minutes": "-5", "reason": "少算了"},
                     follow=True)
     assert "请填写服务分钟数" in r.content.decode()

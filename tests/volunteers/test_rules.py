@@ -10,8 +10,9 @@ from django.utils import timezone
 from fangkong.audit.models import AuditEvent
 from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.registry import actions as reg
-from fangkong.volunteers import actions as va
 from fangkong.volunteers import queries as vq
+from fangkong.volunteers.actions import answers, attendance, registration, teams
+from fangkong.volunteers.actions import calls as vol_calls
 from fangkong.volunteers.models import Assignment, Call
 from tests.conftest import IDS, actor_for
 
@@ -21,7 +22,7 @@ def new_call(world, hours=3, **over):
     data = {"task": "door_check", "place": world.building.id, "starts_at": start.isoformat(),
             "ends_at": (start + datetime.timedelta(hours=2)).isoformat(), "slots": 3}
     data.update(over)
-    return va.create_call(actor_for(world.users.staff), world.community, data)
+    return vol_calls.create_call(actor_for(world.users.staff), world.community, data)
 
 
 def test_people_in_quarantine_are_not_called(world, make_volunteer):
@@ -31,8 +32,8 @@ def test_people_in_quarantine_are_not_called(world, make_volunteer):
     call = new_call(world)
     assert call.notified == 1
     with pytest.raises(Forbidden):
-        va.sign_up(actor_for(wang.user), call)
-    assert va.sign_up(actor_for(other.user), call).status == "confirmed"
+        answers.sign_up(actor_for(wang.user), call)
+    assert answers.sign_up(actor_for(other.user), call).status == "confirmed"
 
 
 def test_party_skill_and_building_audiences(world, make_volunteer):
@@ -48,20 +49,20 @@ def test_a_lent_volunteer_answers_the_other_communitys_call(world, make_voluntee
     v = make_volunteer(1)
     staff_b = actor_for(world.users.other_staff)
     start = timezone.now() + datetime.timedelta(hours=5)
-    call_b = va.create_call(staff_b, world.other, {
+    call_b = vol_calls.create_call(staff_b, world.other, {
         "task": "kits", "place": world.other_building.id, "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=2)).isoformat(), "slots": 2})
     assert call_b.notified == 0
     with pytest.raises(NotFound):
         vq.get_call(actor_for(v.user).scope, call_b.id)
     with pytest.raises(Invalid):
-        va.assign(staff_b, call_b, v)
+        vol_calls.assign(staff_b, call_b, v)
     # only the home community may lend
     with pytest.raises(NotFound):
-        va.lend(staff_b, v, world.other, timezone.now() + datetime.timedelta(days=2))
-    va.lend(actor_for(world.users.staff), v, world.other, timezone.now() + datetime.timedelta(days=2))
+        registration.lend(staff_b, v, world.other, timezone.now() + datetime.timedelta(days=2))
+    registration.lend(actor_for(world.users.staff), v, world.other, timezone.now() + datetime.timedelta(days=2))
     assert vq.get_call(actor_for(v.user).scope, call_b.id) == call_b
-    assert va.sign_up(actor_for(v.user), call_b).status == "confirmed"
+    assert answers.sign_up(actor_for(v.user), call_b).status == "confirmed"
     assert v.community_id == world.community.id  # still a member of their own community
 
 
@@ -72,7 +73,7 @@ def test_sign_up_closes_at_the_deadline(world, make_volunteer, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert call.state == Call.Status.CLOSED
     with pytest.raises(Conflict) as e:
-        va.sign_up(actor_for(v.user), call)
+        answers.sign_up(actor_for(v.user), call)
     assert e.value.code == "closed"
 
 
@@ -80,22 +81,22 @@ def test_team_leader_confirms_attendance_and_staff_correct_with_a_reason(world, 
                                                                            monkeypatch):
     staff = actor_for(world.users.staff)
     leader, member, outsider = make_volunteer(1), make_volunteer(2), make_volunteer(3)
-    team = va.create_team(staff, world.community, "消杀工作队", leader=leader)
-    va.add_member(staff, team, member)
+    team = teams.create_team(staff, world.community, "消杀工作队", leader=leader)
+    teams.add_member(staff, team, member)
     call = new_call(world, audience="team", team=team.id)
-    a = va.sign_up(actor_for(member.user), call)
+    a = answers.sign_up(actor_for(member.user), call)
     monkeypatch.setattr(timezone, "now", lambda: call.starts_at + datetime.timedelta(minutes=30))
     with pytest.raises(NotFound):  # not their team
-        va.confirm_attendance(actor_for(outsider.user), a)
-    va.confirm_attendance(actor_for(leader.user), a, call.starts_at.isoformat())
+        attendance.confirm_attendance(actor_for(outsider.user), a)
+    attendance.confirm_attendance(actor_for(leader.user), a, call.starts_at.isoformat())
     monkeypatch.setattr(timezone, "now", lambda: call.ends_at)
-    a = va.confirm_attendance(actor_for(leader.user), a, None, call.ends_at.isoformat())
+    a = attendance.confirm_attendance(actor_for(leader.user), a, None, call.ends_at.isoformat())
     assert a.minutes == 120 and a.check_in_by == leader.user
     with pytest.raises(Invalid):
-        va.correct_minutes(staff, a, 90, "")
+        attendance.correct_minutes(staff, a, 90, "")
     with pytest.raises(NotFound):
-        va.correct_minutes(actor_for(leader.user), a, 90, "记错了")
-    a = va.correct_minutes(staff, a, 90, "提前一小时离开")
+        attendance.correct_minutes(actor_for(leader.user), a, 90, "记错了")
+    a = attendance.correct_minutes(staff, a, 90, "提前一小时离开")
     member.refresh_from_db()
     assert a.minutes == 90 and member.minutes == 90
     ev = AuditEvent.objects.filter(action="call.correct_minutes").get()
@@ -105,23 +106,23 @@ def test_team_leader_confirms_attendance_and_staff_correct_with_a_reason(world, 
 def test_lateness_and_no_shows(world, make_volunteer, monkeypatch):
     a_late, a_absent = (make_volunteer(n) for n in (1, 2))
     call = new_call(world)
-    la = va.sign_up(actor_for(a_late.user), call)
-    ab = va.sign_up(actor_for(a_absent.user), call)
+    la = answers.sign_up(actor_for(a_late.user), call)
+    ab = answers.sign_up(actor_for(a_absent.user), call)
     monkeypatch.setattr(timezone, "now", lambda: call.starts_at + datetime.timedelta(minutes=25))
-    la = va.check_in(actor_for(a_late.user), call.token)
+    la = attendance.check_in(actor_for(a_late.user), call.token)
     assert la.is_late and la.late_minutes == 25
     monkeypatch.setattr(timezone, "now", lambda: call.ends_at + datetime.timedelta(minutes=1))
     ab.refresh_from_db()
     assert ab.no_show and not la.no_show
     with pytest.raises(Conflict):
-        va.check_in(actor_for(a_absent.user), call.token)  # too late: the leader or staff confirm
+        attendance.check_in(actor_for(a_absent.user), call.token)  # too late: the leader or staff confirm
 
 
 def test_team_members_see_names_leader_and_staff_see_phones(world, make_volunteer, login):
     staff = actor_for(world.users.staff)
     leader, member, outsider = make_volunteer(1), make_volunteer(2), make_volunteer(3)
-    team = va.create_team(staff, world.community, "封控五组", leader=leader)
-    va.add_member(staff, team, member)
+    team = teams.create_team(staff, world.community, "封控五组", leader=leader)
+    teams.add_member(staff, team, member)
     url = reverse("volunteers_team", args=[team.id])
     as_member = login(member.user).get(url).content.decode()
     assert leader.name in as_member and leader.phone not in as_member
@@ -134,14 +135,14 @@ def test_a_clash_with_a_held_call_is_explained_and_promotion_skips_it(world, mak
     a, b = make_volunteer(1), make_volunteer(2)
     first = new_call(world, slots=1)
     second = new_call(world, hours=4, slots=1)  # overlaps the first
-    va.sign_up(actor_for(a.user), first)
-    va.sign_up(actor_for(b.user), second)
+    answers.sign_up(actor_for(a.user), first)
+    answers.sign_up(actor_for(b.user), second)
     with pytest.raises(Conflict) as e:
-        va.sign_up(actor_for(a.user), second)
+        answers.sign_up(actor_for(a.user), second)
     assert first.title in str(e.value.message)
     staff = actor_for(world.users.staff)
     with pytest.raises(Conflict) as e:
-        va.assign(staff, second, a)
+        vol_calls.assign(staff, second, a)
     assert e.value.code in ("full", "clash")
     assert Assignment.objects.filter(volunteer=a, status="confirmed").count() == 1
 
@@ -190,28 +191,28 @@ def test_publishing_posts_to_the_community_wecom_group(world, make_volunteer):
 def test_withdrawing_approval_frees_the_places_for_the_waitlist(world, make_volunteer):
     a, b = make_volunteer(1), make_volunteer(2)
     call = new_call(world, slots=1)
-    va.sign_up(actor_for(a.user), call)
-    wait = va.sign_up(actor_for(b.user), call)
+    answers.sign_up(actor_for(a.user), call)
+    wait = answers.sign_up(actor_for(b.user), call)
     assert wait.status == "waitlisted"
-    va.reject(actor_for(world.users.staff), a, "已搬离本社区")
+    registration.reject(actor_for(world.users.staff), a, "已搬离本社区")
     wait.refresh_from_db()
     assert wait.status == "confirmed"
     assert not a.user.memberships.filter(is_active=True).exists()
     with pytest.raises(Forbidden):
-        va.sign_up(actor_for(a.user), new_call(world, hours=10))
+        answers.sign_up(actor_for(a.user), new_call(world, hours=10))
 
 
 def test_a_team_leader_assigns_team_members_to_the_teams_calls(world, make_volunteer, login):
     staff = actor_for(world.users.staff)
     leader, member, outsider = make_volunteer(1), make_volunteer(2), make_volunteer(3)
-    team = va.create_team(staff, world.community, "封控五组", leader=leader)
-    va.add_member(staff, team, member)
+    team = teams.create_team(staff, world.community, "封控五组", leader=leader)
+    teams.add_member(staff, team, member)
     team_call = new_call(world, audience="team", team=team.id)
     other_call = new_call(world, hours=8)
     with pytest.raises(Invalid):
-        va.assign(actor_for(leader.user), team_call, outsider)
+        vol_calls.assign(actor_for(leader.user), team_call, outsider)
     with pytest.raises(NotFound):
-        va.assign(actor_for(leader.user), other_call, member)
+        vol_calls.assign(actor_for(leader.user), other_call, member)
     client = login(leader.user)
     page = client.get(reverse("volunteers_call", args=[team_call.id])).content.decode()
     assert f'<option value="{member.id}">' in page and f'value="{outsider.id}"' not in page
@@ -222,7 +223,7 @@ def test_a_team_leader_assigns_team_members_to_the_teams_calls(world, make_volun
 
     # the API resolves the person the same way (one query, pages and API alike)
     other_member = make_volunteer(4)
-    va.add_member(staff, team, other_member)
+    teams.add_member(staff, team, other_member)
     url = f"/api/v1/volunteers/calls/{team_call.id}/assign"
     r = client.post(url, {"volunteer": outsider.id}, content_type="application/json")
     assert r.status_code == 404
@@ -241,11 +242,11 @@ def test_an_answer_costs_two_round_trips_on_postgresql(world, make_volunteer):
     people = [make_volunteer(n) for n in range(1, 5)]
     call = new_call(world, slots=2)
     actors = [actor_for(v.user) for v in people]
-    va.sign_up(actors[0], call)  # the call's statements are made on its first answer
+    answers.sign_up(actors[0], call)  # the call's statements are made on its first answer
     pg = connection.vendor == "postgresql"
     for actor, status in zip(actors[1:], ["confirmed", "waitlisted", "waitlisted"], strict=True):
         with CaptureQueriesContext(connection) as q:
-            a = va.sign_up(actor, call)
+            a = answers.sign_up(actor, call)
         assert a.status == status
         n = len(q.captured_queries)
         assert (n == 2) if pg else (n <= 8), [x["sql"][:60] for x in q.captured_queries]
@@ -262,14 +263,14 @@ def test_a_loan_can_be_ended_early_by_the_home_community(world, make_volunteer, 
     v = make_volunteer(1)
     staff_b = actor_for(world.users.other_staff)
     start = timezone.now() + datetime.timedelta(hours=5)
-    call_b = va.create_call(staff_b, world.other, {
+    call_b = vol_calls.create_call(staff_b, world.other, {
         "task": "kits", "place": world.other_building.id, "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=2)).isoformat(), "slots": 2})
-    loan = va.lend(actor_for(world.users.staff), v, world.other,
+    loan = registration.lend(actor_for(world.users.staff), v, world.other,
                    timezone.now() + datetime.timedelta(days=2))
     assert vq.get_call(actor_for(v.user).scope, call_b.id) == call_b
     with pytest.raises(NotFound):  # the borrowing community cannot end it
-        va.end_loan(staff_b, loan)
+        registration.end_loan(staff_b, loan)
 
     client = login(world.users.staff)
     page = client.get(reverse("volunteers_person", args=[v.id])).content.decode()
@@ -284,7 +285,7 @@ def test_a_loan_can_be_ended_early_by_the_home_community(world, make_volunteer, 
     with pytest.raises(NotFound):
         vq.get_call(actor_for(v.user).scope, call_b.id)
     with pytest.raises(Invalid):
-        va.assign(staff_b, call_b, v)
+        vol_calls.assign(staff_b, call_b, v)
     with pytest.raises(Invalid):  # twice: told it has ended
-        va.end_loan(actor_for(world.users.staff), loan)
+        registration.end_loan(actor_for(world.users.staff), loan)
     assert end_url not in client.get(reverse("volunteers_person", args=[v.id])).content.decode()

@@ -8,9 +8,11 @@ import pytest
 from django.utils import timezone
 
 from fangkong.accounts.roles import Role
+from fangkong.core.errors import Conflict
 from fangkong.notify.models import Notification
-from fangkong.volunteers import actions as va
 from fangkong.volunteers import queries as vq
+from fangkong.volunteers.actions import answers as vol_answers
+from fangkong.volunteers.actions import attendance, calls
 from fangkong.volunteers.models import Assignment, Call, Volunteer
 from tests.conftest import actor_for
 
@@ -30,7 +32,7 @@ def test_call_at_night_filled_waitlisted_promoted_checked_in_and_credited(world,
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     night = at(tomorrow - datetime.timedelta(days=1), 23, 0)
     monkeypatch.setattr(timezone, "now", lambda: night)
-    call = va.create_call(staff, world.community, {
+    call = calls.create_call(staff, world.community, {
         "task": "sampling", "title": "07:00 核酸采样", "place": world.building.id,
         "starts_at": at(tomorrow, 7).isoformat(), "ends_at": at(tomorrow, 11).isoformat(),
         "slots": 20, "deadline": at(tomorrow, 6, 30).isoformat(),
@@ -41,18 +43,18 @@ def test_call_at_night_filled_waitlisted_promoted_checked_in_and_credited(world,
     answers = []
     for i, v in enumerate(people):
         monkeypatch.setattr(timezone, "now", lambda i=i: night + datetime.timedelta(minutes=i))
-        answers.append(va.sign_up(actor_for(v.user), call))
+        answers.append(vol_answers.sign_up(actor_for(v.user), call))
     assert [a.status for a in answers[:20]] == ["confirmed"] * 20
     assert [a.status for a in answers[20:]] == ["waitlisted"] * 10
     call.refresh_from_db()
     assert call.confirmed == 20 and call.status == Call.Status.FULL
     assert call.time_to_fill_minutes == 19
     # answering twice keeps the same place
-    assert va.sign_up(actor_for(people[0].user), call).pk == answers[0].pk
+    assert vol_answers.sign_up(actor_for(people[0].user), call).pk == answers[0].pk
 
     monkeypatch.setattr(timezone, "now", lambda: night + datetime.timedelta(minutes=40))
-    va.cancel(actor_for(people[3].user), answers[3])
-    va.cancel(actor_for(people[7].user), answers[7])
+    vol_answers.cancel(actor_for(people[3].user), answers[3])
+    vol_answers.cancel(actor_for(people[7].user), answers[7])
     call.refresh_from_db()
     assert call.confirmed == 20
     roster = vq.roster(call)
@@ -66,10 +68,10 @@ def test_call_at_night_filled_waitlisted_promoted_checked_in_and_credited(world,
     for k, a in enumerate(team):
         v = a.volunteer
         monkeypatch.setattr(timezone, "now", lambda k=k: at(tomorrow, 6, 55) if k else at(tomorrow, 7, 20))
-        va.check_in(actor_for(v.user), call.token)
+        attendance.check_in(actor_for(v.user), call.token)
     monkeypatch.setattr(timezone, "now", lambda: at(tomorrow, 11, 0))
     for a in team:
-        va.check_out(actor_for(a.volunteer.user), call.token)
+        attendance.check_out(actor_for(a.volunteer.user), call.token)
     rows = {a.volunteer_id: a for a in Assignment.objects.filter(call=call, status="confirmed")}
     assert len(rows) == 20
     late = [a for a in rows.values() if a.is_late]
@@ -87,17 +89,17 @@ def test_signups_never_exceed_slots_and_waitlist_keeps_arrival_order(world, make
     staff = actor_for(world.users.staff)
     people = [make_volunteer(n) for n in range(1, 6)]
     start = timezone.now() + datetime.timedelta(hours=3)
-    call = va.create_call(staff, world.community, {
+    call = calls.create_call(staff, world.community, {
         "task": "delivery", "place": world.community.id, "starts_at": start.isoformat(),
         "ends_at": (start + datetime.timedelta(hours=2)).isoformat(), "slots": 2})
-    out = [va.sign_up(actor_for(v.user), call) for v in people]
+    out = [vol_answers.sign_up(actor_for(v.user), call) for v in people]
     assert [a.status for a in out] == ["confirmed", "confirmed", "waitlisted", "waitlisted", "waitlisted"]
     assert [vq.waitlist_rank(a) for a in out[2:]] == [1, 2, 3]
     # the organiser cannot push anyone over the slots
-    with pytest.raises(va.Conflict) as e:
-        va.assign(staff, call, people[4])
+    with pytest.raises(Conflict) as e:
+        calls.assign(staff, call, people[4])
     assert e.value.code == "full"
-    va.set_slots(staff, call, 3)
+    calls.set_slots(staff, call, 3)
     assert Assignment.objects.get(pk=out[2].pk).status == "confirmed"
     call.refresh_from_db()
     assert call.confirmed == 3

@@ -1,4 +1,4 @@
-"""Who may call the zones endpoints (checked by tests/test_api_security.py).
+"""Who may call the zones endpoints (checked by tests/api/test_security.py).
 
 The scene (`zscene`): building 1 of community A sealed by notice No. 18 (Shanghai policy,
 whose controlled type here lifts at once so that a lifting draft can be made), a draft
@@ -29,7 +29,7 @@ from fangkong.zones.models import (
     ZoneCase,
     ZoneType,
 )
-from tests.test_api_security import MISSING, Route
+from tests.api.test_security import MISSING, Route
 
 MODELS = [Notice, Adjustment, AdjustmentItem, Designation, HouseholdZone, ZoneCase, CheckpointEvent,
           HealthCodeObservation]

@@ -45,8 +45,10 @@ def test_most_severe_wins_and_history_is_kept(world, presets):
     assert d["households"] == 3 and d["people"] == 4
     moves = {(m["from"], m["to"].code): (m["households"], m["people"]) for m in d["transitions"]}
     assert moves == {(None, "sealed"): (2, 3), (None, "controlled"): (1, 1)}
-    pub.publish(staff, adj)
+    adj = pub.publish(staff, adj)
     assert (zone_now(w.hh101), zone_now(w.hh102), zone_now(w.hh201)) == ("sealed", "sealed", "controlled")
+    after = queries.diff(adj)  # a published one: read back from the history, not recomputed
+    assert {(m["from"], m["to"].code): (m["households"], m["people"]) for m in after["transitions"]} == moves
     assert zone_now(w.other_hh) is None
     # lifting the compound leaves unit 1 sealed (the more severe wins, the other falls out)
     comp = queries.designations(staff.scope).get(place=w.compound)

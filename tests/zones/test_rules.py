@@ -12,7 +12,8 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import Forbidden, Invalid, NotFound
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
-from fangkong.volunteers import actions as vol
+from fangkong.volunteers import access as vol_access
+from fangkong.volunteers.actions import answers, calls
 from fangkong.zones import queries
 from fangkong.zones.actions import gate
 from fangkong.zones.actions import publish as pub
@@ -42,23 +43,23 @@ def through(w, gate_place, person, direction="out", colour="green", temperature=
 
 
 def test_a_person_in_a_sealed_building_is_refused_at_the_gate_and_not_called_out(world, presets, east_gate):
-    from tests.test_api_security import ROUTES  # noqa: F401 - loads the tables in their order
+    from tests.api.test_security import ROUTES  # noqa: F401 - loads the tables in their order
     from tests.volunteers.security_routes import setup as volunteer_setup
 
     w = world
     volunteer_setup(w)  # w.approved lives in household 102, building 1; w.call is a call of the community
-    assert vol.audience(w.call).filter(pk=w.approved.pk).exists()
+    assert vol_access.audience(w.call).filter(pk=w.approved.pk).exists()
     designate(w, w.building, "sealed")
     ev = through(w, east_gate, w.xia)
     assert not ev.allowed and "足不出户" in ev.reason and ev.zone_kind == "sealed"
     assert through(w, east_gate, w.xia, direction="in").allowed  # coming home is never refused
     # not called out, and told why
-    assert not vol.audience(w.call).filter(pk=w.approved.pk).exists()
+    assert not vol_access.audience(w.call).filter(pk=w.approved.pk).exists()
     with pytest.raises(Forbidden) as e:
-        vol.sign_up(actor_for(w.approved.user), w.call)
+        answers.sign_up(actor_for(w.approved.user), w.call)
     assert "封控区" in str(e.value.message)
     with pytest.raises(Invalid) as e:
-        vol.assign(actor_for(w.users.staff), w.call, w.approved)
+        calls.assign(actor_for(w.users.staff), w.call, w.approved)
     assert "封控区" in str(e.value.fields["volunteer"])
     # the rest of Fangkong: single tubes and home sampling for the sealed households
     assert queries.pool_size_for(w.hh102.id, default=10) == 1 and queries.home_sampling(w.hh102.id)
@@ -127,14 +128,43 @@ def test_gate_is_scoped(world, presets, east_gate):
 
 
 def test_sealed_households_are_sampled_at_home(world, presets):
-    from fangkong.screening import actions as screening
+    from fangkong.screening.actions import followup
     from fangkong.screening.models import HomeVisit
+    from tests.api.test_security import ROUTES  # noqa: F401 - loads the tables in their order
     from tests.screening.security_routes import make_round
-    from tests.test_api_security import ROUTES  # noqa: F401 - loads the tables in their order
 
     w = world
     rnd = make_round(w)
     designate(w, w.unit2, "sealed")
-    screening.generate_home_list(actor_for(w.users.staff), rnd)
+    followup.generate_home_list(actor_for(w.users.staff), rnd)
     listed = set(HomeVisit.objects.filter(round=rnd).values_list("resident__name", flat=True))
     assert listed == {"苏霞", "夏明", "王新勇"}  # two by their tags, 王新勇 by his sealed unit
+
+
+def test_cadence_proposes_the_weeks_testing(world, presets):
+    w = world
+    designate(w, w.building, "sealed")  # Shanghai: PCR every day
+    days = queries.cadence(w.community, datetime.date(2022, 4, 18))
+    assert len(days) == 7 and all([t.code for t in d["pcr"]] == ["sealed"] for d in days)
+    from fangkong.zones.actions import publish as pub2
+
+    staff = actor_for(w.users.staff)
+    adj = pub2.draft(staff, w.community, "管控", notice=pub2.create_notice(staff, w.community, {
+        "number": "第20号", "issued_by": "指挥部", "title": "x", "effective_at": timezone.now().isoformat()}))
+    pub2.add_item(staff, adj, Op.CHANGE, w.building, ZoneType.objects.get(policy__is_active=True, code="controlled"))
+    pub2.publish(staff, adj)
+    days = queries.cadence(w.community, datetime.date(2022, 4, 18))
+    assert sum(1 for d in days if d["pcr"]) == 3 and sum(1 for d in days if d["antigen"]) == 4
+
+
+def test_a_colour_seen_at_the_station_is_kept_in_the_code_history(world, presets):
+    from fangkong.screening.actions import station
+    from fangkong.zones.models import HealthCodeObservation
+
+    w = world
+    station.set_health_code(actor_for(w.users.staff), w.wang, "yellow", "采样点")
+    obs = HealthCodeObservation.objects.get(resident=w.wang)
+    assert (obs.colour, obs.source) == ("yellow", "sampling")
+    assert queries.health_code(w.wang.id).colour == "yellow"
+    assert "黄码" in queries.call_out_refusal(w.wang.household_id, w.wang.id_hash) or \
+        "Yellow" in queries.call_out_refusal(w.wang.household_id, w.wang.id_hash)

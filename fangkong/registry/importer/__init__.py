@@ -15,13 +15,15 @@ for ID numbers registered elsewhere, then bulk inserts and updates in batches.
 The package: `columns` (the roster's columns and accepted spellings, error helpers),
 `files` (opening .xlsx/.csv, header row, merged cells, encodings), `rows` (reading and
 checking every row; nothing written), `writer` (planning and writing places, households,
-residents), `job` (create, run inline or in the task worker, reject or finish).
+residents), `job` (create, run, reject or finish), `queue` (start: inline or in the task
+worker).
 
 Column layout, accepted spellings and every error message: docs/import.md.
 """
 
 from .columns import COLUMN, COLUMNS, TEMPLATE_KEYS
-from .job import create_job, run_import, start_import
+from .job import create_job, run_import
+from .queue import start_import
 from .rows import RosterRow, count_data_rows, parse_roster
 
 __all__ = ["COLUMN", "COLUMNS", "TEMPLATE_KEYS", "RosterRow", "count_data_rows", "create_job",

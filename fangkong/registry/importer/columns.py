@@ -123,14 +123,14 @@ TOTALS_WORDS = ("合计", "总计", "共计", "total")
 EXAMPLE_WORDS = {"示例", "例", "样例", "example", "e.g."}
 
 
-def _norm_header(value) -> str:
+def norm_header(value) -> str:
     t = checks.text(value)
     t = re.sub(r"\s+", "", t).strip("*＊")
     t = re.sub(r"[（(][^（()）]*[)）]$", "", t)
     return t.rstrip(":：").lower()
 
 
-ALIASES = {_norm_header(a): c.key for c in COLUMNS for a in (c.header, *c.aliases)}
+ALIASES = {norm_header(a): c.key for c in COLUMNS for a in (c.header, *c.aliases)}
 
 
 def _spellings(key) -> str:
@@ -138,7 +138,7 @@ def _spellings(key) -> str:
     return "、".join((c.header,) + tuple(a for a in c.aliases if not a.isascii()))
 
 
-def _sorted_errors(errors: list[dict]) -> list[dict]:
+def sorted_errors(errors: list[dict]) -> list[dict]:
     errors.sort(key=lambda e: (e["row"], e.get("_order", -1)))
     for e in errors:
         e.pop("_order", None)
@@ -152,7 +152,7 @@ _UNIT_NO = re.compile(r"(\d+)(单元|号)?")
 
 
 @functools.lru_cache(maxsize=65536)
-def _place_key(kind, name: str) -> str:
+def place_key(kind, name: str) -> str:
     """Names that mean the same place: "3", "3号楼", "3栋" are one building; "2", "2单元"…"""
     n = re.sub(r"\s+", "", name or "").lower()
     if kind == Kind.BUILDING and (m := _BUILDING_NO.fullmatch(n)):
@@ -162,7 +162,7 @@ def _place_key(kind, name: str) -> str:
     return n
 
 
-def _new_place_name(kind, name: str) -> str:
+def new_place_name(kind, name: str) -> str:
     """A bare number written in the 楼栋 / 单元 column names the place the usual way."""
     if name.isdigit():
         if kind == Kind.BUILDING:
@@ -172,35 +172,35 @@ def _new_place_name(kind, name: str) -> str:
     return name
 
 
-def _error(row, column, value, message) -> dict:
+def cell_error(row, column, value, message) -> dict:
     value = "" if value is None else checks.text(value)
     return {"row": row, "column": column, "value": value[:60], "message": str(message)}
 
 
-def _file_error(message) -> dict:
-    return _error(FILE_ROW, "", "", message)
+def file_error(message) -> dict:
+    return cell_error(FILE_ROW, "", "", message)
 
 
-def _refused_error(refused) -> dict:
+def refused_error(refused) -> dict:
     """A FileRefused from reading the file, at its row and column when it names them."""
-    return _error(refused.row or FILE_ROW, refused.column, "", refused.message)
+    return cell_error(refused.row or FILE_ROW, refused.column, "", refused.message)
 
 
-def _row_error(errors, rownum, labels, key, value, message):
+def row_error(errors, rownum, labels, key, value, message):
     shown = checks.text(value)
     if key == "id_number" and _ID_LIKE.fullmatch(shown):
         shown = pii.mask_id_number(shown)  # identifiers are not kept in clear
-    e = _error(rownum, labels.get(key, COLUMN[key].header), shown, message)
+    e = cell_error(rownum, labels.get(key, COLUMN[key].header), shown, message)
     e["_order"] = COLUMN_ORDER[key]
     errors.append(e)
 
 
-def _missing_columns_error(missing, header_row) -> dict:
+def missing_columns_error(missing, header_row) -> dict:
     parts = [_("%(column)s (accepted spellings: %(spellings)s)") % {
         "column": COLUMN[k].header, "spellings": _spellings(k)} for k in missing]
-    return _error(header_row, "", "", _("Required column missing: %(columns)s.")
+    return cell_error(header_row, "", "", _("Required column missing: %(columns)s.")
                   % {"columns": "; ".join(parts)})
 
 
-def _filled(v) -> bool:
+def filled(v) -> bool:
     return v is not None and (type(v) is not str or bool(v.strip()))

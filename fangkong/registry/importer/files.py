@@ -13,14 +13,14 @@ from fangkong.core.uploads import Limits, open_csv, spreadsheet_kind
 from fangkong.core.xlsx import open_xlsx, unreadable
 
 from .. import checks
-from .columns import ALIASES, HEADER_SEARCH_ROWS, _filled, _norm_header
+from .columns import ALIASES, HEADER_SEARCH_ROWS, filled, norm_header
 
 log = logging.getLogger(__name__)
 
 
 # --- reading files -----------------------------------------------------------
 
-_FileProblem = FileRefused  # what reading a roster raises: the whole file is refused
+FileProblem = FileRefused  # what reading a roster raises: the whole file is refused
 
 
 class _Table:
@@ -49,7 +49,7 @@ def _map_header(header):
         raw = checks.text(v)
         if not raw:
             continue
-        key = ALIASES.get(_norm_header(v))
+        key = ALIASES.get(norm_header(v))
         if key is None:
             ignored.append(raw[:40])
         elif key in columns:
@@ -60,7 +60,7 @@ def _map_header(header):
 
 
 def _header_score(values) -> int:
-    return len({ALIASES.get(_norm_header(v)) for v in values if _filled(v)} - {None})
+    return len({ALIASES.get(norm_header(v)) for v in values if filled(v)} - {None})
 
 
 def _find_header(rows: list) -> int | None:
@@ -73,7 +73,7 @@ def _find_header(rows: list) -> int | None:
     return best
 
 
-def _open_table(filename: str, content: bytes) -> _Table:
+def open_table(filename: str, content: bytes) -> _Table:
     limits = Limits.from_settings()
     if spreadsheet_kind(filename, content) == "xlsx":
         return _open_xlsx(content, limits)

@@ -1,4 +1,4 @@
-"""The import job: create, run (inline or in the task worker), reject or finish."""
+"""The import job: create, run, reject or finish (starting one, inline or queued: `queue`)."""
 
 import hashlib
 import logging
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid
 
-from ..actions import require
+from ..access import require
 from ..models import (
     ImportJob,
     Kind,
@@ -23,12 +23,12 @@ from .columns import (
     FILE_ROW,
     IMPORT_KINDS,
     MAX_STORED_ERRORS,
-    _file_error,
-    _missing_columns_error,
-    _sorted_errors,
+    file_error,
+    missing_columns_error,
+    sorted_errors,
 )
-from .rows import _parse, count_data_rows
-from .writer import _Plan
+from .rows import parse
+from .writer import Plan
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def run_import(job_id: int, *, actor=None, progress=None) -> ImportJob:
         _run(job, actor, progress)
     except BaseException as e:
         if not isinstance(e, Exception):  # the worker told to stop at once (SystemExit…)
-            _fail(job, _("The import was stopped because its worker was shut down; nothing "
+            fail(job, _("The import was stopped because its worker was shut down; nothing "
                          "was imported. Please import the file again."))
             raise
         log.exception("import %s failed", job.id)
@@ -76,11 +76,11 @@ def run_import(job_id: int, *, actor=None, progress=None) -> ImportJob:
         else:
             message = _("The import failed because of an internal error; nothing was "
                         "imported. Please try again or tell your administrator.")
-        _fail(job, message)
+        fail(job, message)
     return job
 
 
-def _fail(job: ImportJob, message: str):
+def fail(job: ImportJob, message: str):
     job.status = ImportJob.Status.FAILED
     job.message = message[:500]
     job.finished_at = timezone.now()
@@ -91,7 +91,7 @@ def _fail(job: ImportJob, message: str):
 def _run(job: ImportJob, actor, progress):
     place = job.place
     if not actor.scope.allows(Perm.IMPORT, place):
-        return _reject(job, [_file_error(_("You are not allowed to import into %(place)s.")
+        return _reject(job, [file_error(_("You are not allowed to import into %(place)s.")
                                          % {"place": place.name})], 0)
     save_progress = _set_progress(job.id)
 
@@ -100,7 +100,7 @@ def _run(job: ImportJob, actor, progress):
         if progress:
             progress(done, total)
 
-    parsed = _parse(job.filename, bytes(job.content), progress=on_progress)
+    parsed = parse(job.filename, bytes(job.content), progress=on_progress)
     if parsed.structural:
         return _reject(job, parsed.errors, parsed.total, file_problem=True)
     # Columns the import place makes necessary.
@@ -111,8 +111,8 @@ def _run(job: ImportJob, actor, progress):
     if kind in (Kind.COMMUNITY, Kind.GRID, Kind.COMPOUND) and "building" not in parsed.columns:
         need.append("building")
     if need:
-        return _reject(job, [_missing_columns_error(need, parsed.header_row)], parsed.total)
-    plan = _Plan(actor, place, parsed)
+        return _reject(job, [missing_columns_error(need, parsed.header_row)], parsed.total)
+    plan = Plan(actor, place, parsed)
     plan.load()
     plan.plan()
     errors = parsed.errors + plan.errors
@@ -149,7 +149,7 @@ def _reject(job: ImportJob, errors: list[dict], total: int, *, file_problem=Fals
     """Rejected: nothing written. `file_problem`: the file itself could not be used (read
     past a limit, no header, columns missing), as against rows with errors; kept on the
     instance only (`job.file_problem`), for the page that started it to answer 422."""
-    errors = _sorted_errors(errors)
+    errors = sorted_errors(errors)
     job.file_problem = file_problem
     job.status = ImportJob.Status.REJECTED
     job.error_count = len(errors)
@@ -193,31 +193,3 @@ def check_file(filename: str, content: bytes):
     check_size(content, settings.FANGKONG_IMPORT_MAX_BYTES)
     if spreadsheet_kind(filename, content) == "xlsx":
         open_xlsx(content).close()
-
-
-def start_import(actor, place: Place, filename: str, content: bytes) -> ImportJob:
-    """Action: check the actor may import into the place and the file's size, store the job,
-    then run it in the request when it is small, or in the task worker when it is not."""
-    job = create_job(actor, place, filename, content)
-    inline = settings.FANGKONG_IMPORT_INLINE_ROWS
-    if count_data_rows(job.filename, content, inline) <= inline:
-        return run_import(job.id, actor=actor)  # this instance: `file_problem` set if refused
-    enqueue(job)
-    job.refresh_from_db()
-    return job
-
-
-def enqueue(job: ImportJob):
-    """Hand the job to the task worker and remember the task (recovery checks it is still
-    there). If the queue cannot be written, the job fails with a message at once."""
-    from ..tasks import run_import_task
-
-    try:
-        result = run_import_task.enqueue(job.id, job.language or get_language())
-    except Exception:
-        log.exception("could not queue import %s", job.id)
-        _fail(job, _("The import could not be started (the background queue is not "
-                     "available); nothing was imported. Please try again later."))
-        return
-    ImportJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
-

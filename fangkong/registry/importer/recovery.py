@@ -91,7 +91,7 @@ def _requeue(job: ImportJob):
 
 
 def _enqueue(job_id: int):
-    from .job import enqueue
+    from .queue import enqueue
 
     job = ImportJob.objects.filter(pk=job_id).only("id", "language", "task_id").first()
     if job is not None and not job.task_id:

@@ -21,17 +21,17 @@ from .columns import (
     PROGRESS_EVERY,
     SHARED_KEYS,
     TOTALS_WORDS,
-    _error,
-    _file_error,
-    _filled,
-    _missing_columns_error,
-    _place_key,
-    _refused_error,
-    _row_error,
-    _sorted_errors,
+    cell_error,
+    file_error,
+    filled,
     max_rows,
+    missing_columns_error,
+    place_key,
+    refused_error,
+    row_error,
+    sorted_errors,
 )
-from .files import _FileProblem, _open_table
+from .files import FileProblem, open_table
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +83,11 @@ def parse_roster(filename: str, content: bytes, *, progress=None
     checked by `run_import`. `progress(done, total)` is called every few hundred rows
     (`total` is an estimate until the end).
     """
-    parsed = _parse(filename, content, progress=progress)
-    return parsed.rows, _sorted_errors(list(parsed.errors))
+    parsed = parse(filename, content, progress=progress)
+    return parsed.rows, sorted_errors(list(parsed.errors))
 
 
-def _parse(filename, content, *, progress=None) -> Parsed:
+def parse(filename, content, *, progress=None) -> Parsed:
     out = Parsed()
 
     def structural(error):
@@ -96,29 +96,29 @@ def _parse(filename, content, *, progress=None) -> Parsed:
         return out
 
     try:
-        table = _open_table(filename, content)
-    except _FileProblem as e:
-        return structural(_refused_error(e))
+        table = open_table(filename, content)
+    except FileProblem as e:
+        return structural(refused_error(e))
     try:
         out.header_row, out.sheet = table.header_row, table.sheet
         out.columns, out.ignored = table.labels, table.ignored
         missing = [k for k in ("name", "door") if k not in table.columns]
         if missing:
-            structural(_missing_columns_error(missing, table.header_row))
+            structural(missing_columns_error(missing, table.header_row))
         for labels in table.duplicates.values():
-            structural(_error(table.header_row, labels[1], labels[1], _(
+            structural(cell_error(table.header_row, labels[1], labels[1], _(
                 "Two columns mean the same thing (%(a)s and %(b)s): keep one of them."
             ) % {"a": labels[0], "b": labels[1]}))
         if out.structural:
             return out
         _check_rows(_data_rows(table, out), table, out, progress)
-    except _FileProblem as e:
+    except FileProblem as e:
         out.rows = []
-        return structural(_refused_error(e))
+        return structural(refused_error(e))
     finally:
         table.close()
     if not out.total and not out.errors:
-        return structural(_file_error(_("The file has a header row but no people below it.")))
+        return structural(file_error(_("The file has a header row but no people below it.")))
     return out
 
 
@@ -133,7 +133,7 @@ def _data_rows(table, out: Parsed):
     for rownum, values in table.rows:
         width = len(values)
         for i in data_idx:
-            if i < width and _filled(values[i]):
+            if i < width and filled(values[i]):
                 break
         else:
             continue  # blank (a numbered but empty row counts as blank)
@@ -145,14 +145,14 @@ def _data_rows(table, out: Parsed):
             continue
         if after_totals is not None:
             # A footer (制表人, 日期…) below the totals row is fine; a person is not.
-            if _filled(_cell(values, cols.get("name"))) and _filled(_cell(values, cols.get("door"))):
-                out.errors.append(_error(rownum, "", "", _(
+            if filled(_cell(values, cols.get("name"))) and filled(_cell(values, cols.get("door"))):
+                out.errors.append(cell_error(rownum, "", "", _(
                     "This row is below the totals row (row %(totals)d). Move it above the "
                     "totals row, or delete the totals row.") % {"totals": after_totals}))
             continue
         out.total += 1
         if out.total > max_rows():
-            raise _FileProblem(_("The file has more than %(max)d rows; split it into several "
+            raise FileProblem(_("The file has more than %(max)d rows; split it into several "
                                  "files.") % {"max": max_rows()})
         yield rownum, values
 
@@ -235,7 +235,7 @@ def _check_rows(rows, table, out: Parsed, progress):
             if _MASKED_ID.fullmatch(masked):
                 row.masked_id = masked
             else:
-                _row_error(errors, rownum, labels, "id_number", id_raw, _(
+                row_error(errors, rownum, labels, "id_number", id_raw, _(
                     "This ID number is partly hidden (****). Type the full number, or leave "
                     "the cell empty."))
             cell["id_number"] = None
@@ -246,7 +246,7 @@ def _check_rows(rows, table, out: Parsed, progress):
                 row.masked_phone = masked
                 del cell["phone"]  # not a value to store
             else:
-                _row_error(errors, rownum, labels, "phone", phone_raw, _(
+                row_error(errors, rownum, labels, "phone", phone_raw, _(
                     "This phone number is partly hidden (****). Type the full number."))
                 cell["phone"] = None
 
@@ -254,22 +254,22 @@ def _check_rows(rows, table, out: Parsed, progress):
         # different in every row, once per distinct combination for the others.
         data = {"name": cell.get("name")}
         for key in row_keys:
-            if key in cell and (key not in KEEP_WHEN_EMPTY or _filled(cell[key])):
+            if key in cell and (key not in KEEP_WHEN_EMPTY or filled(cell[key])):
                 data[key] = cell[key]
         shared = tuple((k, cell[k]) for k in shared_keys
-                       if k not in KEEP_WHEN_EMPTY or _filled(cell[k]))
+                       if k not in KEEP_WHEN_EMPTY or filled(cell[k]))
         status, shared_clean = shared_check(shared)
         if status == "error":
             for key, messages in shared_clean.items():
                 for m in messages:
-                    _row_error(errors, rownum, labels, key, cell.get(key), m)
+                    row_error(errors, rownum, labels, key, cell.get(key), m)
         clean = None
         try:
             clean = checks.check_resident(data, partial=True)
         except Invalid as e:
             for key, messages in e.fields.items():
                 for m in messages:
-                    _row_error(errors, rownum, labels, key, data.get(key, cell.get(key)), m)
+                    row_error(errors, rownum, labels, key, data.get(key, cell.get(key)), m)
         if clean is not None and status == "ok":
             clean.update(shared_clean)
             row.clean = clean
@@ -277,7 +277,7 @@ def _check_rows(rows, table, out: Parsed, progress):
             if idn:
                 row.id_hash = pii.lookup_hash(idn)
                 if idn in seen_ids:
-                    _row_error(errors, rownum, labels, "id_number", idn, _(
+                    row_error(errors, rownum, labels, "id_number", idn, _(
                         "The same ID number is already on row %(row)d.") % {"row": seen_ids[idn]})
                 else:
                     seen_ids[idn] = rownum
@@ -288,24 +288,24 @@ def _check_rows(rows, table, out: Parsed, progress):
             row.door = value
         else:
             for m in value:
-                _row_error(errors, rownum, labels, "door", cell.get("door"), m)
+                row_error(errors, rownum, labels, "door", cell.get("door"), m)
         for key in place_keys:
-            if _filled(cell[key]):
+            if filled(cell[key]):
                 status, value = place_name(cell[key])
                 if status == "ok":
                     setattr(row, key, value)
                 else:
                     for m in value:
-                        _row_error(errors, rownum, labels, key, cell[key], m)
+                        row_error(errors, rownum, labels, key, cell[key], m)
 
         # The same person twice: same address and name, and at most one ID number.
         if row.clean and row.door:
-            where = (row.grid, row.compound, _place_key(Kind.BUILDING, row.building),
-                     _place_key(Kind.UNIT, row.unit), row.door, row.name)
+            where = (row.grid, row.compound, place_key(Kind.BUILDING, row.building),
+                     place_key(Kind.UNIT, row.unit), row.door, row.name)
             has_id = row.id_hash is not None
             seen = seen_names.get(where)
             if seen is not None and not (has_id and seen[1]):
-                _row_error(errors, rownum, labels, "name", row.name, _(
+                row_error(errors, rownum, labels, "name", row.name, _(
                     "The same person (same address and name) is already on row %(row)d.")
                     % {"row": seen[0]})
             elif seen is None:
@@ -326,8 +326,8 @@ def count_data_rows(filename: str, content: bytes, limit: int) -> int:
     0 for a file that cannot be read: its import is rejected at once anyway.
     """
     try:
-        table = _open_table(filename, content)
-    except _FileProblem:
+        table = open_table(filename, content)
+    except FileProblem:
         return 0
     try:
         if table.estimate <= limit:
@@ -349,7 +349,7 @@ def count_data_rows(filename: str, content: bytes, limit: int) -> int:
             if n > limit:
                 break
         return n if read <= cap else limit + 1
-    except _FileProblem:
+    except FileProblem:
         return 0
     finally:
         table.close()

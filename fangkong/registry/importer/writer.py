@@ -13,6 +13,7 @@ from fangkong.audit.models import AuditEvent
 from fangkong.core import pii
 from fangkong.core.bulk import allocate_ids, prototype
 from fangkong.core.bulk import insert as bulk_insert
+from fangkong.core.tree import level_field, under
 
 from ..actions import apply_resident_fields
 from ..models import (
@@ -26,8 +27,8 @@ from ..models import (
     natural_key,
     new_token,
 )
-from ..queries import ancestors, under
-from .columns import BATCH, PLACE_KEYS, PLACE_KIND, _new_place_name, _place_key, _row_error
+from ..queries import ancestors
+from .columns import BATCH, PLACE_KEYS, PLACE_KIND, new_place_name, place_key, row_error
 from .rows import Parsed, RosterRow
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ HOUSEHOLD_COLUMNS = ["id", "place_id", "door", *LEVEL_FIELDS]
 
 # --- the import --------------------------------------------------------------
 
-class _Plan:
+class Plan:
     """Everything the import will write, worked out before writing anything."""
 
     def __init__(self, actor, place: Place, parsed: Parsed):
@@ -79,7 +80,7 @@ class _Plan:
         self.unchanged = 0
 
     def err(self, row: RosterRow, key, value, message):
-        _row_error(self.errors, row.row, self.parsed.columns, key, value, message)
+        row_error(self.errors, row.row, self.parsed.columns, key, value, message)
 
     # loading
     def load(self):
@@ -92,7 +93,7 @@ class _Plan:
         self.children: dict[tuple, dict[str, list[_Node]]] = defaultdict(dict)
         self.compounds_in_community: dict[str, list[_Node]] = defaultdict(list)
         self.place_names: dict[int, str] = {}
-        for p in Place.objects.filter(**under(place), kind__in=LEVELS).order_by("depth", "id"):
+        for p in Place.objects.filter(under(place), kind__in=LEVELS).order_by("depth", "id"):
             nodes[p.id] = node = _Node(p.kind, p.name, place=p)
             self.place_names[p.id] = p.name
             if p.id == place.id:
@@ -101,16 +102,16 @@ class _Plan:
             if parent is None:
                 continue
             node.parent = parent
-            self.children[(parent.token, p.kind)].setdefault(_place_key(p.kind, p.name), []).append(node)
+            self.children[(parent.token, p.kind)].setdefault(place_key(p.kind, p.name), []).append(node)
             if p.kind == Kind.COMPOUND:
-                self.compounds_in_community[_place_key(p.kind, p.name)].append(node)
+                self.compounds_in_community[place_key(p.kind, p.name)].append(node)
         self.root = nodes[place.id]
         # Households as plain dicts of their columns: one query, no model per row.
         self.households = {(("p", h["place_id"]), h["door"]): h for h in
-                           Household.objects.filter(**under(place)).values(*HOUSEHOLD_COLUMNS)}
+                           Household.objects.filter(under(place)).values(*HOUSEHOLD_COLUMNS)}
         self.by_hash: dict[str, Resident] = {}
         self.by_household_name: dict[tuple, list[Resident]] = defaultdict(list)
-        for r in _residents(Resident.objects.filter(**under(place))):
+        for r in _residents(Resident.objects.filter(under(place))):
             if r.id_hash:
                 self.by_hash[r.id_hash] = r
             self.by_household_name[(r.household_id, r.name)].append(r)
@@ -131,7 +132,7 @@ class _Plan:
 
         None when it is missing and create is False, or when several places match (an
         error is recorded then)."""
-        key = _place_key(kind, name)
+        key = place_key(kind, name)
         bucket = self.children[(parent.token, kind)]
         found = bucket.get(key)
         if found:
@@ -145,7 +146,7 @@ class _Plan:
             return None
         if not create:
             return None
-        node = _Node(kind, _new_place_name(kind, name), parent=parent)
+        node = _Node(kind, new_place_name(kind, name), parent=parent)
         bucket[key] = [node]
         self.new_nodes.append(node)
         if kind == Kind.COMPOUND:
@@ -163,7 +164,7 @@ class _Plan:
             if LEVELS.index(level) > depth or not value:
                 continue
             anc = self.above.get(level)
-            if anc is not None and _place_key(level, value) != _place_key(level, anc.name):
+            if anc is not None and place_key(level, value) != place_key(level, anc.name):
                 self.err(row, key, value, _(
                     "“%(value)s” does not match the place you are importing into (%(place)s): "
                     "leave the cell empty or write “%(name)s”.") % {
@@ -182,7 +183,7 @@ class _Plan:
                 self.err(row, "compound", "", _(
                     "The compound (小区) is required when importing into a community."))
                 return None
-            key = _place_key(Kind.COMPOUND, row.compound)
+            key = place_key(Kind.COMPOUND, row.compound)
             if grid is not None:
                 node = self._child(grid, Kind.COMPOUND, row.compound, row, "compound", create=False)
                 if node is None:
@@ -324,7 +325,7 @@ class _Plan:
             p = Place(id=pk, kind=n.kind, name=n.name, parent=parent, depth=parent.depth + 1,
                       sort_key=natural_key(n.name), created_at=now)
             p.copy_levels(parent)
-            setattr(p, f"{n.kind}_id", pk)
+            setattr(p, level_field(n.kind), pk)
             n.place = p
             self.place_names[pk] = p.name
             objs.append(p)

@@ -51,6 +51,13 @@ def observe_code(actor, resident: Resident, colour: str, *, source=Source.MANUAL
                  at=None, client_id=None) -> HealthCodeObservation:
     """Record a colour seen for a person; the person's current colour is the latest seen."""
     access.require(actor, access.GATE, resident)
+    return record_observation(actor, resident, colour, source=source, place=place, at=at,
+                              client_id=client_id)
+
+
+def record_observation(actor, resident: Resident, colour: str, *, source=Source.MANUAL, place=None,
+                       at=None, client_id=None) -> HealthCodeObservation:
+    """`observe_code` for an action that has checked its own permission (the station)."""
     if colour not in CodeColour.values:
         raise Invalid(fields={"colour": [_("Choose green, yellow or red.")]})
     if source not in Source.values:

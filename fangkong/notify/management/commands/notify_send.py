@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from fangkong.notify.actions import send_due
+from fangkong.notify.sending import send_due
 
 
 class Command(BaseCommand):

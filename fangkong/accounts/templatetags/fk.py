@@ -1,0 +1,60 @@
+"""Template helpers that apply the masking rules: identifiers shown only as the scope allows
+(audit.disclosure decides; the view audits what its list showed in clear)."""
+
+from django import template
+from django.utils.html import format_html
+
+from fangkong.accounts.roles import Perm
+from fangkong.audit.disclosure import show_phone
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def phone(context, obj, value=None):
+    """The phone in clear (as a tel: link) for roles that need it, masked otherwise."""
+    value = obj.phone if value is None else value
+    if not value:
+        return ""
+    text, masked = show_phone(context["request"].scope, obj, value)
+    if masked:
+        return text
+    return format_html('<a class="tel" href="tel:{}">{}</a>', text, text)
+
+
+@register.filter
+def can(scope_and_perm, obj):
+    scope, perm = scope_and_perm
+    return scope.allows(Perm(perm), obj)
+
+
+@register.filter
+def with_perm(scope, perm):
+    return (scope, perm)
+
+
+@register.filter
+def get(mapping, key):
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def has_perm(scope, perm):
+    """{% if scope|has_perm:"notify.manage" %}: the user holds the permission somewhere."""
+    return bool(scope) and scope.has(Perm(perm))
+
+
+@register.filter
+def has_places(scope):
+    """{% if scope|has_places %}: the user works on places of the registry (staff, grid
+    workers, leaders, command), not only on their own household or their own tasks."""
+    return bool(scope) and bool(scope.roots(Perm.VIEW_REGISTRY))
+
+
+@register.filter
+def has_role(scope, role):
+    """{% if scope|has_role:"volunteer" %}"""
+    return bool(scope) and scope.has_role(role)

@@ -1,0 +1,68 @@
+"""The one permission check every app uses, and the one rule for refused exports.
+
+Who may do what is decided by a scope (accounts builds one per request: `scope.allows(perm,
+obj)`); each app's `access.py` says which permission a job needs on which object. This
+module only turns the answer into the one error shape:
+
+- allowed: nothing happens;
+- the user may see the object but not do this: Forbidden (403);
+- the user may not even see it: NotFound (404) — the same answer, to the byte, as for an
+  object that does not exist. Forbidden looks like missing.
+
+An export the user may not take is refused with NotFound (404), whether or not they see
+the object it is taken from: an export is a separate thing to be allowed, and its absence
+says nothing about the place (the page route tables declare it role by role).
+"""
+
+from collections.abc import Callable, Iterable
+
+from .errors import Forbidden, NotFound
+
+
+def scope_of(who):
+    """The scope of an actor, or the scope itself."""
+    return getattr(who, "scope", who)
+
+
+def _perms(seen) -> Iterable:
+    if seen is None:
+        return ()
+    return (seen,) if isinstance(seen, str) else seen
+
+
+def require(who, perm, obj, *, seen=None, allows: Callable | None = None) -> None:
+    """Return if `who` (an actor or a scope) may `perm` on `obj`. Otherwise raise Forbidden
+    if they may see `obj` (hold one of the `seen` permissions on it), NotFound if not.
+
+    `allows(scope, perm, obj) -> bool` replaces `scope.allows` where an app widens the
+    rule for a kind of object (a round is worked by grants below its place too)."""
+    scope = scope_of(who)
+    check = allows or (lambda s, p, o: s.allows(p, o))
+    if check(scope, perm, obj):
+        return
+    if any(check(scope, p, obj) for p in _perms(seen)):
+        raise Forbidden()
+    raise NotFound()
+
+
+def require_export(who, perm, obj) -> None:
+    """An export of `obj`'s data: NotFound unless `who` holds `perm` (the export
+    permission) on it."""
+    if not scope_of(who).allows(perm, obj):
+        raise NotFound()
+
+
+def one(qs, pk):
+    """The row of `qs` (already scoped to what the user may see) with this primary key;
+    NotFound when there is none, the key is not a number, or the row is not theirs."""
+    try:
+        return qs.get(pk=int(pk))
+    except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound() from None
+
+
+def require_somewhere(who, perm) -> None:
+    """A page or list that needs `perm` somewhere in the tree (an outbox, the audit log):
+    NotFound for a user who holds it nowhere."""
+    if not scope_of(who).has(perm):
+        raise NotFound()

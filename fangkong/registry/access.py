@@ -1,0 +1,28 @@
+"""Who may do what in the registry: the only home of its permission rules, imported by
+actions, queries, cards, the importer, pages and the API alike.
+
+Outside the actor's scope an object looks missing (NotFound); inside it, without the
+permission asked for, it is Forbidden.
+"""
+
+from fangkong.accounts.roles import Perm
+from fangkong.core import access as core_access
+
+
+def require(actor, perm, obj):
+    """core.access.require with the registry's reading permission: NotFound if the actor
+    cannot see obj at all (VIEW_REGISTRY), Forbidden if they see it but lack perm."""
+    core_access.require(actor, perm, obj, seen=Perm.VIEW_REGISTRY)
+
+
+def can_show_codes(scope, household) -> bool:
+    """A household's personal codes: its own residents, and roles that may print cards for it."""
+    if scope.allows(Perm.EDIT_REGISTRY, household):
+        return True
+    return any(g.household_id == household.id for g in scope.grants)
+
+
+def can_see_import(scope, job) -> bool:
+    """An import job: the user who started it, or someone who may import into its place."""
+    user_id = getattr(scope.user, "id", None)
+    return (user_id is not None and job.user_id == user_id) or scope.allows(Perm.IMPORT, job.place)

@@ -1,0 +1,92 @@
+"""Who may do what in the screening app: the ONLY home of its permission rules, imported
+by actions, queries, views and the API alike.
+
+- `require(actor, perm, obj)`: `core.access.require` — NotFound outside the actor's
+  scope, Forbidden when the object is seen (screening or registry view) but the act not
+  allowed.
+- On a round as a whole (`round_allows`, `round_q`) a grant counts at or above the round's
+  place and also below it: a grid worker works the part of a community round in their grid.
+- Sampling (`can_sample`, `require_sample`) is allowed to roles holding SCREENING_SAMPLE on
+  the round, and to anyone holding a `Sampler` assignment in that round (this is how
+  volunteers sample: only inside the rounds they are assigned to).
+- A box is received at the lab by the lab (`require_handover`); a health-code colour is
+  observed by whoever samples or runs screening there (`require_observe_code`); follow-ups
+  are worked by whoever runs the round or samples in it (`can_follow_up`).
+"""
+
+from django.db.models import Q
+
+from fangkong.accounts.roles import Perm
+from fangkong.core import access as core_access
+from fangkong.core.errors import Forbidden, NotFound
+from fangkong.core.tree import ancestor_ids, level_field
+
+from .models import Handover, Round, Sampler
+
+SEEN = (Perm.SCREENING_VIEW, Perm.VIEW_REGISTRY)  # who sees an object is told 403, not 404
+
+
+def require(actor, perm, obj):
+    core_access.require(actor, perm, obj, seen=SEEN)
+
+
+def round_allows(scope, perm, rnd: Round) -> bool:
+    """On a round as a whole, a grant counts at or above the round's place (like any row)
+    and also below it: a grid worker works the part of a community round in their grid
+    (their reads of people stay scoped to the grid)."""
+    if scope.allows(perm, rnd):
+        return True
+    field = level_field(rnd.place)
+    return any(perm in g.perms and g.household_id is None and getattr(g.place, field, None) == rnd.place_id
+               for g in scope.grants)
+
+
+def round_q(scope, perm) -> Q:
+    """Filter for rounds by `round_allows`."""
+    q = scope.q(perm, household_field="pk__in") if not any(g.household_id for g in scope.grants) \
+        else Q(pk__in=[])
+    for g in scope.grants:
+        if perm in g.perms and g.household_id is None:
+            if g.level_field:
+                q |= Q(**{g.level_field: g.place.id})
+            q |= Q(place_id__in=ancestor_ids(g.place))
+    return q
+
+
+def can_sample(actor, rnd: Round) -> bool:
+    if round_allows(actor.scope, Perm.SCREENING_SAMPLE, rnd):
+        return True
+    user = actor.user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    cache = actor.__dict__.setdefault("_sampler_rounds", {})
+    if rnd.id not in cache:
+        cache[rnd.id] = Sampler.objects.filter(round=rnd, user=user).exists()
+    return cache[rnd.id]
+
+
+def require_sample(actor, rnd: Round):
+    if can_sample(actor, rnd):
+        return
+    if round_allows(actor.scope, Perm.SCREENING_VIEW, rnd):
+        raise Forbidden()
+    raise NotFound()
+
+
+def can_follow_up(actor, rnd: Round) -> bool:
+    """Re-tests and home visits: whoever runs screening on the round or samples in it."""
+    return actor.scope.allows(Perm.SCREENING_RUN, rnd) or can_sample(actor, rnd)
+
+
+def require_handover(actor, rnd: Round, stage: str):
+    """The lab signs for a box arriving at the lab; every other hand-over is the samplers'."""
+    if stage == Handover.Stage.LAB and actor.scope.allows(Perm.SCREENING_LAB, rnd):
+        return
+    require_sample(actor, rnd)
+
+
+def require_observe_code(actor, resident):
+    """A health-code colour is recorded by whoever samples or runs screening there."""
+    if not (actor.scope.allows(Perm.SCREENING_SAMPLE, resident)
+            or actor.scope.allows(Perm.SCREENING_RUN, resident)):
+        require(actor, Perm.SCREENING_RUN, resident)

@@ -1,0 +1,229 @@
+"""After the swab: home visits (the bedridden and those who could not come), a positive
+pooled tube (everyone in it held for a single re-test at home, staff told at once), the
+single re-test at the door, and its result (released, or a case)."""
+
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.models import Membership
+from fangkong.accounts.roles import Perm, Role
+from fangkong.audit.actions import record
+from fangkong.core.errors import Conflict as ConflictError
+from fangkong.core.errors import Invalid
+from fangkong.registry.models import LEVEL_FIELDS, Place, Presence, Resident, Tag
+
+from .. import checks
+from ..access import require, require_sample
+from ..areas import area_q
+from ..models import (
+    Conflict,
+    FollowUp,
+    HomeVisit,
+    Result,
+    Round,
+    Sample,
+    Tube,
+    TubeState,
+)
+from .common import new_tube, user_of
+
+HOME_TAGS = (Tag.BEDRIDDEN, Tag.LIMITED_MOBILITY)
+
+
+# --- home visits -----------------------------------------------------------------------
+
+def generate_home_list(actor, rnd: Round) -> int:
+    """Add everyone in the round's area tagged bedridden or limited mobility, or whose
+    household's zone is sampled at home (sealed), and at home, to the home-sampling list.
+    Re-running adds only the new ones. Returns how many."""
+    from fangkong.zones.queries import home_sampled
+
+    require(actor, Perm.SCREENING_RUN, rnd)
+    tag_q = Q(home_sampled())
+    for t in HOME_TAGS:
+        tag_q |= Q(tags__contains=f",{t},")
+    people = (Resident.objects.filter(area_q(rnd)).filter(tag_q).filter(presence=Presence.HOME)
+              .exclude(id__in=HomeVisit.objects.filter(round=rnd, source=HomeVisit.Source.TAGS)
+                       .values("resident_id")))
+    rows = []
+    user = user_of(actor)
+    for r in people.only("id", "household_id", *LEVEL_FIELDS):
+        hv = HomeVisit(round=rnd, resident_id=r.id, household_id=r.household_id,
+                       source=HomeVisit.Source.TAGS, created_by=user)
+        hv.copy_levels(r)
+        rows.append(hv)
+    with transaction.atomic():
+        HomeVisit.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        record(actor, "screening.home.generate", rnd, {"added": len(rows)}, levels_from=rnd)
+    return len(rows)
+
+
+def add_home_visit(actor, rnd: Round, resident: Resident, note="") -> HomeVisit:
+    """"Sample at home" from the missing list (or by hand)."""
+    require(actor, Perm.SCREENING_RUN, rnd)
+    require(actor, Perm.VIEW_REGISTRY, resident)
+    hv = HomeVisit.objects.filter(round=rnd, resident=resident, status=HomeVisit.Status.OPEN).first()
+    if hv:
+        return hv
+    hv = HomeVisit(round=rnd, resident=resident, household_id=resident.household_id,
+                   source=HomeVisit.Source.MANUAL, note=checks.kept_text(note, HomeVisit, "note"),
+                   created_by=user_of(actor))
+    hv.copy_levels(resident)
+    with transaction.atomic():
+        HomeVisit.objects.filter(round=rnd, resident=resident, source=HomeVisit.Source.MANUAL).delete()
+        hv.save()
+        record(actor, "screening.home.add", resident, {"round": rnd.id})
+    return hv
+
+
+def set_home_visit(actor, hv: HomeVisit, status: str) -> HomeVisit:
+    require(actor, Perm.SCREENING_RUN, hv)
+    if status not in HomeVisit.Status.values:
+        raise Invalid(fields={"status": [_("Unknown status.")]})
+    with transaction.atomic():
+        hv.status = status
+        hv.done_at = timezone.now() if status == HomeVisit.Status.DONE else None
+        hv.save(update_fields=["status", "done_at"])
+        record(actor, "screening.home.status", None, {"visit": hv.id, "status": status},
+               levels_from=hv, label=str(hv.resident_id))
+    return hv
+
+
+# --- a positive pool -------------------------------------------------------------------
+
+def tube_people(tube: Tube) -> list[Resident]:
+    """Everyone whose swab is in the tube: registrations, plus scans kept as conflicts."""
+    ids = set(Sample.objects.filter(tube=tube).values_list("resident_id", flat=True))
+    ids |= set(Conflict.objects.filter(tube=tube).exclude(resident=None)
+               .exclude(status=Conflict.Status.ACCEPTED).values_list("resident_id", flat=True))
+    return list(Resident.objects.filter(id__in=ids))
+
+
+def _emergency_team_users(rnd: Round) -> set[int]:
+    """Accounts of the round's emergency sampling team: its leader and its members."""
+    if not rnd.emergency_team_id:
+        return set()
+    from fangkong.volunteers.models import Team, Volunteer
+
+    team = Team.objects.filter(pk=rnd.emergency_team_id).first()
+    if team is None:
+        return set()
+    people = Volunteer.objects.filter(Q(teams=team) | Q(leads=team),
+                                      status=Volunteer.Status.APPROVED).exclude(user=None)
+    return set(people.values_list("user_id", flat=True))
+
+
+def positive_pool(actor, tube: Tube) -> int:
+    """A positive pooled tube: hold everyone in it (awaiting a single re-test), list them for
+    re-sampling at home, and tell the community staff and grid workers at once. Called by
+    `lab.record_results` inside its transaction; returns how many are held."""
+    rnd = tube.round
+    people = tube_people(tube)
+    fus, visits = [], []
+    for r in people:
+        fu = FollowUp(round=rnd, resident=r, household_id=r.household_id, tube=tube)
+        fu.copy_levels(r)
+        fus.append(fu)
+        hv = HomeVisit(round=rnd, resident=r, household_id=r.household_id,
+                       source=HomeVisit.Source.RETEST, note=_("Single re-test: tube %(code)s positive")
+                       % {"code": tube.barcode})
+        hv.copy_levels(r)
+        visits.append(hv)
+    FollowUp.objects.bulk_create(fus, ignore_conflicts=True)
+    HomeVisit.objects.bulk_create(visits, ignore_conflicts=True)
+    communities = {r.community_id for r in people if r.community_id}
+    grids = {r.grid_id for r in people if r.grid_id}
+    users = set(Membership.objects.filter(is_active=True).filter(
+        Q(role=Role.STAFF, place_id__in=communities) | Q(role=Role.GRID, place_id__in=grids))
+        .values_list("user_id", flat=True))
+    users |= _emergency_team_users(rnd)
+    from django.urls import reverse
+
+    from fangkong.notify.actions import notify
+
+    url = reverse("screening_followups", args=[rnd.id])
+    place = Place.objects.filter(pk=next(iter(communities))).first() if communities else rnd.place
+    notify(actor, users, kind="screening.positive_pool",
+           title=_("Positive pooled tube %(code)s: %(n)d people to re-test")
+           % {"code": tube.barcode, "n": len(people)},
+           body=_("Hold everyone in the tube at home and sample them singly. Round: %(round)s.")
+           % {"round": rnd.name}, url=url, place=place, key=f"screening.pool.{tube.id}")
+    return len(fus)
+
+
+# --- the single re-test ------------------------------------------------------------------
+
+def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
+    """A single re-test at the door for a held person: a one-person tube. Idempotent on
+    `client_id` (sent again, it returns the tube recorded the first time)."""
+    rnd = fu.round
+    require_sample(actor, rnd)
+    cid = checks.check_client_id(client_id) if client_id else None
+    if cid is not None:  # sent again (a retry after a lost answer): recorded once
+        done = Sample.objects.filter(client_id=cid).select_related("tube").first()
+        if done is not None:
+            if done.retest and done.round_id == rnd.id and done.resident_id == fu.resident_id:
+                return done.tube
+            raise ConflictError(_("This client id was already used for another record."),
+                                code="client_id_used")
+    if fu.status not in (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED):
+        raise Invalid(_("This person has been released or confirmed already."), code="closed")
+    barcode = checks.check_barcode(barcode)
+    r = fu.resident
+    now = timezone.now()
+    with transaction.atomic():
+        tube = new_tube(rnd, barcode, 1, user_of(actor), None, None, None, now, retest=True)
+        tube.count, tube.state, tube.sealed_at = 1, TubeState.SEALED, now
+        try:
+            with transaction.atomic():
+                tube.save()
+        except IntegrityError:
+            raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": barcode},
+                                code="barcode_used") from None
+        s = Sample(round=rnd, tube=tube, resident=r, household_id=r.household_id, retest=True,
+                   client_id=cid or uuid.uuid4(),
+                   sampled_at=now, sampler=user_of(actor))
+        s.copy_levels(r)
+        s.save()
+        fu.retest_tube, fu.status = tube, FollowUp.Status.RESAMPLED
+        fu.save(update_fields=["retest_tube", "status"])
+        HomeVisit.objects.filter(round=rnd, resident=r, source=HomeVisit.Source.RETEST).update(
+            status=HomeVisit.Status.DONE, done_at=now)
+        record(actor, "screening.retest.sample", r, {"round": rnd.id, "tube": barcode})
+    return tube
+
+
+def retest_result(actor, tube: Tube):
+    """The result of a single re-test tube closes its follow-up: released, a case (staff told
+    at once), or awaiting another swab (an invalid result). Called by `lab.record_results`."""
+    fu = FollowUp.objects.filter(retest_tube=tube).select_related("round").first()
+    if fu is None:
+        return
+    now = timezone.now()
+    if tube.result == Result.NEGATIVE:
+        fu.status, fu.closed_at = FollowUp.Status.RELEASED, now
+    elif tube.result == Result.POSITIVE:
+        fu.status, fu.closed_at = FollowUp.Status.CASE, now
+    else:  # invalid: sample again
+        fu.status, fu.closed_at = FollowUp.Status.AWAITING, None
+    fu.save(update_fields=["status", "closed_at"])
+    if fu.status == FollowUp.Status.CASE:
+        from fangkong.zones.actions.escalate import case_confirmed
+
+        case_confirmed(actor, fu.resident, confirmed_at=now, source=_("Single re-test positive"),
+                       source_ref=f"screening.followup:{fu.id}")
+        users = set(Membership.objects.filter(is_active=True).filter(
+            Q(role=Role.STAFF, place_id=fu.community_id) | Q(role=Role.GRID, place_id=fu.grid_id))
+            .values_list("user_id", flat=True))
+        from django.urls import reverse
+
+        from fangkong.notify.actions import notify
+
+        notify(actor, users, kind="screening.case", title=_("Single re-test positive: a case"),
+               body=_("Round: %(round)s. Follow the case procedure for the household.")
+               % {"round": fu.round.name}, url=reverse("screening_followups", args=[fu.round_id]),
+               key=f"screening.case.{fu.id}")

@@ -1,0 +1,167 @@
+"""Samples to the lab and results back: boxes packed at the point, the two-signature
+hand-overs (双签收) on the way, and the lab's results by tube barcode (all or nothing; a
+positive pool and a re-test's result go on to `followup`)."""
+
+from collections import defaultdict
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.roles import Perm
+from fangkong.audit.actions import record
+from fangkong.core.errors import Invalid
+
+from .. import checks
+from ..access import require_handover, require_sample
+from ..models import Box, Handover, LabResult, Result, Round, Tube, TubeState
+from .common import user_of
+from .followup import positive_pool, retest_result
+
+# --- transport -------------------------------------------------------------------------
+
+def create_box(actor, rnd: Round, code, point=None) -> Box:
+    require_sample(actor, rnd)
+    code = checks.check_barcode(code, "code")
+    box = Box(round=rnd, code=code, point=point, created_by=user_of(actor))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                box.save()
+        except IntegrityError:
+            raise Invalid(fields={"code": [_("Box %(code)s already exists.") % {"code": code}]}) from None
+        record(actor, "screening.box.create", rnd, {"box": code}, levels_from=rnd)
+    return box
+
+
+def pack_tubes(actor, box: Box, barcodes) -> int:
+    """Put sealed tubes in a box that is still being packed. All or nothing."""
+    rnd = box.round
+    require_sample(actor, rnd)
+    if box.state != Box.State.PACKING:
+        raise Invalid(_("This box has left the point."), code="box_closed")
+    codes = [checks.check_barcode(b) for b in barcodes if checks.text(b)]
+    found = {t.barcode: t for t in Tube.objects.filter(round=rnd, barcode__in=codes)}
+    rows = []
+    for i, code in enumerate(codes, 1):
+        t = found.get(code)
+        if t is None:
+            rows.append({"row": i, "column": "barcode", "value": code,
+                         "message": _("Tube %(code)s is not in this round.") % {"code": code}})
+        elif t.state != TubeState.SEALED:
+            rows.append({"row": i, "column": "barcode", "value": code,
+                         "message": _("Tube %(code)s is not sealed yet.") % {"code": code}})
+        elif t.box_id and t.box_id != box.id:
+            rows.append({"row": i, "column": "barcode", "value": code,
+                         "message": _("Tube %(code)s is already in another box.") % {"code": code}})
+    if rows:
+        raise Invalid(_("Nothing was packed."), rows=rows)
+    with transaction.atomic():
+        n = Tube.objects.filter(round=rnd, barcode__in=codes).update(box=box)
+        record(actor, "screening.box.pack", rnd, {"box": box.code, "tubes": codes[:200]},
+               levels_from=rnd)
+    return n
+
+
+def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str) -> Handover:
+    """双签收: both names are required. The lab stage marks every tube as arrived."""
+    rnd = box.round
+    require_handover(actor, rnd, stage)
+    errors = {}
+    if stage not in Handover.Stage.values:
+        errors["stage"] = [_("Unknown hand-over.")]
+    given = checks.kept_text(given_by, Handover, "given_by", errors)
+    received = checks.kept_text(received_by, Handover, "received_by", errors)
+    if not given:
+        errors["given_by"] = [_("Who handed it over?")]
+    if not received:
+        errors["received_by"] = [_("Who received it?")]
+    if errors:
+        raise Invalid(fields=errors)
+    expected = Box.State.PACKING if stage == Handover.Stage.PICKUP else Box.State.IN_TRANSIT
+    if box.state != expected:
+        raise Invalid(_("This box is not at that step."), code="wrong_step")
+    if stage == Handover.Stage.PICKUP and not box.tubes.exists():
+        raise Invalid(_("The box is empty."), code="box_empty")
+    now = timezone.now()
+    with transaction.atomic():
+        h = Handover.objects.create(box=box, stage=stage, given_by=given, received_by=received,
+                                    recorded_by=user_of(actor), at=now)
+        box.state = Box.State.IN_TRANSIT if stage == Handover.Stage.PICKUP else Box.State.AT_LAB
+        box.save(update_fields=["state"])
+        if stage == Handover.Stage.LAB:
+            Tube.objects.filter(box=box, at_lab_at=None).update(at_lab_at=now)
+        record(actor, "screening.box.handover", rnd, {"box": box.code, "stage": stage,
+                                                      "given_by": given, "received_by": received},
+               levels_from=rnd)
+    return h
+
+
+# --- lab results ------------------------------------------------------------------------
+
+def record_results(actor, rows, *, source="upload") -> dict:
+    """Results by tube barcode, all or nothing: every row is checked (format, a tube twice,
+    tube known and in this lab's area, tube not empty) before anything is written, and
+    every error of every row comes back in one answer. A result for a tube that already
+    has one is a correction: a new row replaces it, the old one stays in the history.
+    Returns {"saved", "corrected", "positive_pools", "followups"}."""
+    clean, errors = checks.check_lab_rows(rows)
+    codes = [r["barcode"] for r in clean if r["barcode"]]
+    tubes = defaultdict(list)
+    for t in Tube.objects.filter(barcode__in=codes).select_related("round"):
+        if actor.scope.allows(Perm.SCREENING_LAB, t):
+            tubes[t.barcode].append(t)
+    tube_errors = []
+    for r in clean:
+        found = tubes.get(r["barcode"], [])
+        if r["barcode"] is None or r.get("duplicate"):
+            continue
+        if not found:
+            # unknown, or another lab's: the same answer (a lab learns nothing of others' tubes)
+            tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
+                                "message": _("Tube %(code)s is not in any round of this lab's "
+                                             "area: check the barcode.") % {"code": r["barcode"]}})
+        elif len(found) > 1:
+            # The same barcode in two rounds: the newest round's sealed tube is the one.
+            found.sort(key=lambda t: (t.round.starts_at, t.id), reverse=True)
+        elif found[0].count == 0:
+            tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
+                                "message": _("Tube %(code)s holds no sample.") % {"code": r["barcode"]}})
+    if errors or tube_errors:
+        raise Invalid(_("The results have errors: nothing was saved."),
+                      rows=checks.sorted_row_errors(errors + tube_errors),
+                      code="invalid" if errors else "unknown_tubes")
+    user = user_of(actor)
+    summary = {"saved": 0, "corrected": 0, "positive_pools": 0, "followups": 0}
+    with transaction.atomic():
+        latest = {}
+        ids = [tubes[r["barcode"]][0].id for r in clean]
+        for lr in LabResult.objects.filter(tube_id__in=ids).order_by("created_at", "id"):
+            latest[lr.tube_id] = lr
+        positives, retests = [], []
+        for r in clean:
+            t = tubes[r["barcode"]][0]
+            prev = latest.get(t.id)
+            if prev and prev.result == r["result"] and prev.ct_orf == r["ct_orf"] \
+                    and prev.ct_n == r["ct_n"]:
+                continue  # the same result again (a resent file): nothing new
+            LabResult.objects.create(tube=t, result=r["result"], ct_orf=r["ct_orf"], ct_n=r["ct_n"],
+                                     tested_at=r["tested_at"], source=source, entered_by=user,
+                                     replaces=prev)
+            Tube.objects.filter(pk=t.pk).update(result=r["result"], result_at=r["tested_at"],
+                                                at_lab_at=t.at_lab_at or timezone.now())
+            t.result = r["result"]
+            summary["corrected" if prev else "saved"] += 1
+            if t.retest:
+                retests.append(t)
+            elif r["result"] == Result.POSITIVE:
+                positives.append(t)
+        for t in positives:
+            summary["positive_pools"] += 1
+            summary["followups"] += positive_pool(actor, t)
+        for t in retests:
+            retest_result(actor, t)
+        record(actor, "screening.results", None, {"source": source, **summary,
+                                                   "tubes": codes[:200]},
+               levels_from=clean and tubes[clean[0]["barcode"]][0].round, label=source)
+    return summary

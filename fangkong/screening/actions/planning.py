@@ -1,0 +1,197 @@
+"""Planning a testing round: the round and its areas, its status, sampling points and who
+samples at which table, the team that re-samples at home, exemptions, and the counters."""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.roles import Perm
+from fangkong.audit.actions import record
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.tree import is_under, under
+from fangkong.registry.models import LEVELS, Kind, Place, Resident
+
+from .. import checks
+from ..access import require
+from ..areas import in_round
+from ..models import (
+    Exemption,
+    PoolingRule,
+    Round,
+    RoundArea,
+    RoundStatus,
+    Sampler,
+    SamplingPoint,
+)
+from .common import user_of
+
+
+def plan_round(actor, place: Place, data: dict, *, areas=(), points=()) -> Round:
+    """A round planned on `place` (a level node), covering `areas` (nodes at or under
+    it; default the place itself), with sampling points [(place, tables)]."""
+    require(actor, Perm.SCREENING_RUN, place)
+    if place.kind not in LEVELS:
+        raise Invalid(fields={"place": [_("Plan a round on a district, street, community, grid, "
+                                          "compound, building or unit.")]})
+    clean = checks.check_round(data)
+    areas = list(areas) or [place]
+    for a in areas:
+        if a.kind not in LEVELS or not is_under(a, place):
+            raise Invalid(fields={"areas": [_("%(name)s is not under %(place)s.")
+                                            % {"name": a.name, "place": place.name}]})
+    rnd = Round(place=place, created_by=user_of(actor), **clean)
+    rnd.copy_levels(place)
+    with transaction.atomic():
+        rnd.save()
+        RoundArea.objects.bulk_create([RoundArea(round=rnd, place=a) for a in
+                                       {a.id: a for a in areas}.values()])
+        for p, tables in points:
+            add_point(actor, rnd, p, tables, audit=False)
+        record(actor, "screening.round.plan", rnd, {"name": rnd.name, "kind": rnd.kind,
+                                                     "areas": [a.id for a in areas],
+                                                     "pool_size": rnd.pool_size},
+               levels_from=place)
+        recount(rnd)
+    return rnd
+
+
+def set_emergency_team(actor, rnd: Round, team_id) -> Round:
+    """Name the volunteers' team that re-samples at home for this round (or none). The
+    team must belong to the round's area."""
+    from fangkong.volunteers.models import Team
+
+    require(actor, Perm.SCREENING_RUN, rnd)
+    team = None
+    if team_id not in (None, ""):
+        try:
+            team = Team.objects.filter(under(rnd.place)).get(pk=int(team_id))
+        except (Team.DoesNotExist, ValueError, TypeError):
+            raise Invalid(fields={"team": [_("Choose one of the teams of the round's area.")]}) from None
+    before = rnd.emergency_team.name if rnd.emergency_team_id else ""
+    with transaction.atomic():
+        Round.objects.filter(pk=rnd.pk).update(emergency_team=team)
+        rnd.emergency_team = team
+        record(actor, "screening.round.emergency_team", rnd,
+               {"team": [before, team.name if team else ""]}, levels_from=rnd)
+    return rnd
+
+
+def set_status(actor, rnd: Round, status: str) -> Round:
+    require(actor, Perm.SCREENING_RUN, rnd)
+    if status not in RoundStatus.values:
+        raise Invalid(fields={"status": [_("Unknown status.")]})
+    if rnd.erased_at is not None:  # its people are gone: it cannot run again
+        raise Invalid(_("The personal data of this round was already erased."))
+    before = rnd.status
+    with transaction.atomic():
+        Round.objects.filter(pk=rnd.pk).update(status=status)
+        rnd.status = status
+        record(actor, "screening.round.status", rnd, {"status": [before, status]}, levels_from=rnd)
+    return rnd
+
+
+def add_point(actor, rnd: Round, place: Place, tables, *, audit=True) -> SamplingPoint:
+    require(actor, Perm.SCREENING_RUN, rnd)
+    if place.kind != Kind.SAMPLING_POINT:
+        raise Invalid(fields={"point": [_("Choose a place of kind sampling point.")]})
+    if not is_under(place, rnd.place):
+        raise Invalid(fields={"point": [_("The sampling point is not in this round's area.")]})
+    try:
+        tables = int(tables)
+        if not 1 <= tables <= 100:
+            raise ValueError
+    except (ValueError, TypeError):
+        raise Invalid(fields={"tables": [_("Tables: a whole number from 1 to 100.")]}) from None
+    with transaction.atomic():
+        point, _created = SamplingPoint.objects.update_or_create(
+            round=rnd, place=place, defaults={"tables": tables})
+        if audit:
+            record(actor, "screening.point.set", rnd, {"point": place.name, "tables": tables},
+                   levels_from=rnd)
+    return point
+
+
+def assign_sampler(actor, rnd: Round, point: SamplingPoint, user, table=1) -> Sampler:
+    """Let a user (typically a volunteer) register samples in this round, at a table."""
+    require(actor, Perm.SCREENING_RUN, rnd)
+    if point.round_id != rnd.id:
+        raise NotFound()
+    try:
+        table = int(table)
+        if not 1 <= table <= point.tables:
+            raise ValueError
+    except (ValueError, TypeError):
+        raise Invalid(fields={"table": [_("This point has tables 1 to %(n)d.") % {"n": point.tables}]}) \
+            from None
+    with transaction.atomic():
+        s, _created = Sampler.objects.update_or_create(round=rnd, user=user,
+                                                       defaults={"point": point, "table": table})
+        record(actor, "screening.sampler.assign", rnd, {"user": user.id, "point": point.place.name,
+                                                        "table": table}, levels_from=rnd)
+    return s
+
+
+def assign_sampler_volunteer(actor, rnd: Round, point: SamplingPoint, volunteer, table=1) -> Sampler:
+    """`assign_sampler` for a volunteer: only an approved one, who has an account."""
+    from fangkong.volunteers.models import Volunteer
+
+    if volunteer.status != Volunteer.Status.APPROVED or volunteer.user_id is None:
+        raise Invalid(fields={"volunteer": [_("Only an approved volunteer can sample.")]})
+    return assign_sampler(actor, rnd, point, volunteer.user, table)
+
+
+def pool_size(rnd: Round, *, zone_type: str = "", group: str = "general") -> int:
+    """Pool size for a person: the policy table by zone type and group; outside any zone the
+    round's own size (zones do not exist yet, so the station uses the round's size and 1 for
+    red/yellow codes and key groups)."""
+    if group != "general":
+        rule = PoolingRule.objects.filter(zone_type__in=[zone_type, "sealed"], group=group).first()
+        return rule.pool_size if rule else 1
+    if not zone_type:
+        return rnd.pool_size
+    rule = PoolingRule.objects.filter(zone_type=zone_type, group=group).first()
+    return rule.pool_size if rule else rnd.pool_size
+
+
+# --- exemptions ----------------------------------------------------------------------
+
+def add_exemption(actor, rnd: Round, resident: Resident, reason, note="") -> Exemption:
+    require(actor, Perm.SCREENING_RUN, rnd)
+    require(actor, Perm.VIEW_REGISTRY, resident)
+    reason = checks.check_reason(reason)
+    note = checks.kept_text(note, Exemption, "note")
+    if not in_round(rnd, resident):
+        raise Invalid(fields={"resident": [_("This person is not in the round's area.")]})
+    ex = Exemption(round=rnd, resident=resident, household_id=resident.household_id, reason=reason,
+                   note=note, created_by=user_of(actor))
+    ex.copy_levels(resident)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ex.save()
+        except IntegrityError:
+            raise Invalid(fields={"resident": [_("This person is already exempt.")]}) from None
+        record(actor, "screening.exempt.add", resident, {"round": rnd.id, "reason": reason})
+    return ex
+
+
+def remove_exemption(actor, ex: Exemption):
+    require(actor, Perm.SCREENING_RUN, ex)
+    with transaction.atomic():
+        ex.delete()
+        record(actor, "screening.exempt.remove", None, {"round": ex.round_id,
+                                                        "resident": ex.resident_id},
+               levels_from=ex, label=str(ex.resident_id))
+
+
+# --- counters ------------------------------------------------------------------------
+
+def recount(rnd: Round):
+    """Count the round's per-community counters again, exactly (`counters.recount`)."""
+    from .. import counters
+
+    counters.recount(rnd)
+
+
+def recount_action(actor, rnd: Round):
+    require(actor, Perm.SCREENING_VIEW, rnd)
+    recount(rnd)

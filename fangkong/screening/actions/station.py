@@ -1,0 +1,219 @@
+"""At the sampling table: open and seal tubes, the single online scan, a person registered
+on the spot, the staff resolving what the station kept as conflicts, and the health-code
+colour seen at a point. The offline batch is `sync`.
+
+A single online scan (`scan`) applies the batch's rules (`refusals.refusal`) in two
+statements (`scanning.py`) and refuses instead of storing a conflict; anything unusual in
+it (a resent id, a lost race) is answered by `sync` as a batch of one.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.roles import Perm
+from fangkong.audit.actions import record
+from fangkong.core.actor import Actor, SystemScope
+from fangkong.core.errors import Conflict as ConflictError
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.registry import actions as registry_actions
+from fangkong.registry.models import Household, Kind, Place, Resident
+
+from .. import checks, scanning
+from ..access import require, require_observe_code, require_sample
+from ..areas import in_round
+from ..figures import EXEMPT_PRESENCE
+from ..models import CodeColour, Conflict, Exemption, HealthCode, Round, Sample, Tube, TubeState
+from ..refusals import refused
+from .common import new_tube, require_open, user_of
+from .events import parse_event
+from .sync import sync
+from .sync_writes import bump_counters, insert_samples
+
+# --- tubes ---------------------------------------------------------------------------------
+
+def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=None,
+              client_id=None) -> tuple[Tube, bool]:
+    """Open a tube at a table (online). Re-opening your own open tube resumes it. Returns
+    (tube, resumed). Refuses a barcode already used in this round."""
+    require_sample(actor, rnd)
+    require_open(rnd)
+    barcode = checks.check_barcode(barcode)
+    errors = {}
+    cap = checks.check_pool_size(rnd.pool_size if capacity in (None, "") else capacity,
+                                 "capacity", errors)
+    if errors:
+        raise Invalid(fields=errors)
+    user = user_of(actor)
+    existing = Tube.objects.filter(round=rnd, barcode=barcode).first()
+    if existing:
+        if existing.state == TubeState.OPEN and existing.opened_by_id == getattr(user, "id", None) \
+                and existing.count < existing.capacity:
+            return existing, True
+        raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": barcode},
+                            code="barcode_used")
+    tube = new_tube(rnd, barcode, cap, user, point, table,
+                    checks.check_client_id(client_id) if client_id else None, timezone.now())
+    try:
+        with transaction.atomic():
+            tube.save()
+    except IntegrityError:
+        raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": barcode},
+                            code="barcode_used") from None
+    return tube, False
+
+
+def seal_tube(actor, tube: Tube) -> Tube:
+    require_sample(actor, tube.round)
+    if tube.state == TubeState.SEALED:
+        return tube
+    if tube.count == 0:
+        raise Invalid(_("An empty tube cannot be sealed."), code="tube_empty")
+    now = timezone.now()
+    Tube.objects.filter(pk=tube.pk, state=TubeState.OPEN).update(state=TubeState.SEALED, sealed_at=now)
+    tube.state, tube.sealed_at = TubeState.SEALED, now
+    return tube
+
+
+# --- the single scan -----------------------------------------------------------------------
+
+def scan(actor, rnd: Round, *, client_id, barcode, person, confirm=False, at=None) -> dict:
+    """One scan from an online station: registered, or refused on the spot (409) with the
+    reason in the user's language. Idempotent on client_id.
+
+    Two database round trips (`scanning`: one read, one write) for the usual scan; a
+    malformed one is refused (400) with the field's message before any; a resent client_id
+    or a race lost between the two goes through `sync`."""
+    require_sample(actor, rnd)
+    require_open(rnd)
+    item = {"client_id": client_id, "type": "scan", "barcode": barcode, "person": person,
+            "confirm": confirm, "at": at}
+    now = timezone.now()
+    p = parse_event(0, item, now)
+    if p.get("error"):
+        field, message = p["error"]
+        raise Invalid(message, fields={field: [message]})
+    out = None
+    seen = scanning.look(rnd, p)
+    if not seen["seen"]:
+        out = _scan_outcome(actor, rnd, p, seen, now)
+    if out is None:
+        out = sync(actor, rnd, [item], online=True)[0]
+    if out["status"] == "refused":
+        e = ConflictError(out["message"], code=out["kind"])
+        e.outcome = out
+        raise e
+    return out
+
+
+def _scan_outcome(actor, rnd, p, seen, now) -> dict | None:
+    """The outcome of one fresh scan (None: let `sync` decide, a race was lost)."""
+    person = seen["person"]
+    name = person["name"] if person else ""
+    bc = p["barcode"]
+    kind = scanning.refusal(seen, p)
+    if kind is not None:
+        out = refused(kind, name=name, barcode=bc, sampled=seen["sampled"])
+        tube = seen["tube"]
+    else:
+        tube = scanning.write(rnd, p, seen, getattr(user_of(actor), "id", None), now)
+        if tube is None:
+            return None
+        out = {"status": "ok", "name": name}
+    out["client_id"] = str(p["client_id"])
+    if tube is not None:
+        out["tube"] = {"barcode": bc, "count": tube["count"], "capacity": tube["capacity"],
+                       "state": tube["state"], "left": max(0, tube["capacity"] - tube["count"])}
+    return out
+
+
+# --- someone not in the registry --------------------------------------------------------------
+
+def register_unverified(actor, rnd: Round, household: Household, data: dict) -> Resident:
+    """A person not in the registry (visitor, new arrival) registered at the table with
+    the minimum fields, flagged `unverified` for the community to check. The sampler may
+    not edit the registry; the resident is created on their behalf (audited as them) only
+    inside the round's area."""
+    require_sample(actor, rnd)
+    require_open(rnd)
+    if not in_round(rnd, household):
+        raise NotFound()
+    minimal = {k: data.get(k, "") for k in ("name", "id_number", "phone", "sex")}
+    minimal["notes"] = _("Registered at a sampling table, round %(name)s") % {"name": rnd.name}
+    delegate = Actor(user=actor.user, scope=SystemScope(), via=actor.via, ip=actor.ip)
+    return registry_actions.create_resident(delegate, household, minimal, unverified=True)
+
+
+def household_for_door(actor, rnd: Round, place: Place, door: str) -> Household:
+    """The household at `door` in a unit/building of the round (created when new)."""
+    require_sample(actor, rnd)
+    if place.kind not in (Kind.UNIT, Kind.BUILDING) or not in_round(rnd, place):
+        raise NotFound()
+    from fangkong.registry import checks as reg_checks
+
+    try:
+        door = reg_checks.check_door(door)
+    except ValidationError as e:
+        raise Invalid(fields={"door": e.messages}) from None
+    hh = Household.objects.filter(place=place, door=door).first()
+    if hh:
+        return hh
+    delegate = Actor(user=actor.user, scope=SystemScope(), via=actor.via, ip=actor.ip)
+    return registry_actions.create_household(delegate, place, door)
+
+
+# --- conflicts, reviewed by staff ------------------------------------------------------------
+
+def resolve_conflict(actor, c: Conflict, accept: bool) -> Conflict:
+    """Accept: register the scan as the station recorded it (a tube may then hold more than
+    its pool size, or a person outside the area is counted as sampled). Dismiss: keep the
+    record of the swab but register nothing (the person stays as they were)."""
+    rnd = c.round
+    require(actor, Perm.SCREENING_RUN, rnd)
+    if c.status != Conflict.Status.OPEN:
+        return c
+    if accept:
+        if c.kind in (Conflict.Kind.UNKNOWN_PERSON, Conflict.Kind.TUBE_UNKNOWN,
+                      Conflict.Kind.BARCODE_USED, Conflict.Kind.ALREADY_SAMPLED):
+            raise Invalid(_("This conflict can only be dismissed."), code="cannot_accept")
+        if c.tube is None or c.resident_id is None:
+            raise Invalid(_("This conflict can only be dismissed."), code="cannot_accept")
+    with transaction.atomic():
+        if accept:
+            r = Resident.objects.get(pk=c.resident_id)
+            s = Sample(round=rnd, tube=c.tube, resident=r, household_id=r.household_id,
+                       client_id=c.client_id, sampled_at=c.sampled_at, sampler=c.sampler,
+                       point_id=c.tube.point_id, out_of_scope=not in_round(rnd, r))
+            s.copy_levels(r)
+            inserted = insert_samples([s])
+            if not inserted:
+                raise Invalid(_("This person has been registered meanwhile."), code="already_sampled")
+            Tube.objects.filter(pk=c.tube_id).update(count=F("count") + 1)
+            s.ex = r.presence in EXEMPT_PRESENCE or Exemption.objects.filter(round=rnd, resident=r).exists()
+            bump_counters(rnd, [s])
+        c.status = Conflict.Status.ACCEPTED if accept else Conflict.Status.DISMISSED
+        c.resolved_by, c.resolved_at = user_of(actor), timezone.now()
+        c.save(update_fields=["status", "resolved_by", "resolved_at"])
+        record(actor, "screening.conflict.resolve", rnd, {"conflict": c.id, "kind": c.kind,
+                                                           "status": c.status}, levels_from=rnd)
+    return c
+
+
+# --- health codes --------------------------------------------------------------------------
+
+def set_health_code(actor, resident: Resident, colour: str, source="") -> HealthCode:
+    """Record the health-code colour observed for a person (at a point or checkpoint)."""
+    require_observe_code(actor, resident)
+    if colour not in CodeColour.values:
+        raise Invalid(fields={"colour": [_("Choose green, yellow or red.")]})
+    from fangkong.zones.actions.gate import record_observation
+
+    with transaction.atomic():  # kept in the person's code history too (zones)
+        record_observation(actor, resident, colour, source="sampling")
+        hc, _c = HealthCode.objects.update_or_create(
+            resident=resident, defaults={"colour": colour, "observed_at": timezone.now(),
+                                         "source": checks.text(source, 40)})
+        record(actor, "screening.code.observe", resident, {"colour": colour})
+    return hc

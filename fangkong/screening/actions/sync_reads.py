@@ -1,0 +1,227 @@
+"""What a station batch reads at its start (`reads`), set-based: the client ids already
+used (a tube's open or a kept conflict), the batch's tubes locked, and the scanned people
+with their registration in the round, health-code colour and exemption.
+
+On PostgreSQL the three statements go in ONE round trip (a psycopg pipeline, prepared
+statements, keys sent as one text parameter); elsewhere they are three ORM queries. So on
+PostgreSQL the lock also reserves an id for every barcode opened in the batch, and the
+people are read for every scan, even those the first read will show as done (a replay
+wastes a few sequence numbers and reads people it then ignores).
+"""
+
+from django.db import connection
+from django.db.models import CharField, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Lower
+
+from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
+
+from ..areas import area_q
+from ..models import Conflict, Exemption, HealthCode, Sample, Tube
+
+PERSON_COLUMNS = ["id", "name", "household_id", "token", "id_hash", *LEVEL_FIELDS]
+
+
+def reads(rnd, parsed, ids):
+    """(client ids done, {client id: conflict kept}, the batch's tubes locked in id order
+    until the batch commits, ids reserved for the tubes it may open, {(person kind, key):
+    person values}) for the parsed events `parsed` with client ids `ids`."""
+    barcodes = sorted({p["barcode"] for p in parsed})
+    scans = [p for p in parsed if p["type"] == "scan"]
+    if connection.vendor == "postgresql":
+        return _reads_pg(rnd, parsed, ids, barcodes, scans)
+    done, known = _seen(ids)
+    locked = _lock_tubes(rnd, barcodes)
+    people = _people(rnd, [p for p in scans if p["client_id"] not in done and p["client_id"] not in known])
+    return done, known, locked, [], people
+
+
+def registered(ids) -> set:
+    """Which of these client ids are registrations already (as text)."""
+    return {str(c) for c in Sample.objects.filter(client_id__any_of=list(ids)).values_list("client_id", flat=True)}
+
+
+# --- client ids seen ---------------------------------------------------------------------
+
+def _seen(ids) -> tuple[set, dict]:
+    """Client ids already used by a tube's open, and those kept as conflicts ({client_id:
+    conflict}), in one query (UNION ALL of two indexed look-ups in small tables).
+
+    Registrations (the big table) are not looked up here: a resent scan is recognised by
+    the person's own registration in the round, read with the people (`s_cid`); a scan
+    that would be refused or kept as a conflict is checked against the registrations
+    afterwards (`registered`, rare); and any other reuse of a registered id is stopped by
+    the unique client_id when the rows go in (`sync_writes.insert_samples`)."""
+    blank = Value("", output_field=CharField())
+    qs = (Tube.objects.filter(client_id__any_of=ids)
+          .values_list("client_id", Value(0, output_field=IntegerField()), blank, blank, blank)
+          .union(Conflict.objects.filter(client_id__any_of=ids).order_by()
+                 .values_list("client_id", "id", "kind", "status", "barcode"), all=True))
+    return _seen_rows(qs)
+
+
+# Keys go as ONE text parameter split in the database (string_to_array): psycopg dumps a
+# list parameter element by element in Python (~2 ms for 500 UUIDs). Tokens, ID hashes,
+# resident ids and UUIDs never contain a comma.
+SEEN_PG = """
+WITH k AS (SELECT string_to_array(%(ids)s, ',')::uuid[] AS ids)
+SELECT client_id, 0, '', '', '' FROM screening_tube, k WHERE client_id = ANY(k.ids)
+UNION ALL SELECT client_id, id, kind, status, barcode FROM screening_conflict, k
+WHERE client_id = ANY(k.ids)
+"""
+
+
+def _seen_rows(rows) -> tuple[set, dict]:
+    done, known = set(), {}
+    for cid, pk, kind, status, barcode in rows:
+        cid = str(cid)  # the batch keeps client ids as text
+        if pk:
+            known[cid] = Conflict(id=pk, client_id=cid, kind=kind, status=status, barcode=barcode)
+        else:
+            done.add(cid)
+    return done, known
+
+
+# --- the batch's tubes, locked ---------------------------------------------------------------
+
+def _lock_tubes(rnd, barcodes) -> list[Tube]:
+    tq = Tube.objects.filter(round=rnd, barcode__any_of=barcodes).order_by("id")
+    if connection.features.has_select_for_update:
+        tq = tq.select_for_update()
+    return list(tq)
+
+
+_TUBE_FIELDS = [f for f in Tube._meta.concrete_fields]
+_TUBE_COLUMNS = ", ".join(f'"{f.column}"' for f in _TUBE_FIELDS)
+_TUBE_NAMES = [f.attname for f in _TUBE_FIELDS]
+LOCK_TUBES_PG = (
+    f"WITH locked AS (SELECT {_TUBE_COLUMNS} FROM screening_tube WHERE round_id = %s "
+    f"AND barcode = ANY(string_to_array(%s, ',')) ORDER BY id FOR UPDATE) "
+    f"SELECT {_TUBE_COLUMNS}, NULL::bigint FROM locked UNION ALL "
+    f"SELECT {', '.join(['NULL'] * len(_TUBE_FIELDS))}, "
+    f"nextval(pg_get_serial_sequence('screening_tube', 'id')) FROM generate_series(1, %s::int)")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
+
+
+def _lock_rows(rows) -> tuple[list[Tube], list[int]]:
+    tubes, ids = [], []
+    for row in rows:
+        if row[-1] is None:
+            tubes.append(Tube.from_db(connection.alias, _TUBE_NAMES, row[:-1]))
+        else:
+            ids.append(row[-1])
+    return tubes, ids
+
+
+# --- the scanned people ----------------------------------------------------------------------
+
+def _people_keys(scans) -> tuple[set, set, set]:
+    """(codes, ID-number hashes, resident ids) of these scans."""
+    tokens, hashes, rids = set(), set(), set()
+    for p in scans:
+        kind = p["person_kind"]
+        if kind == "token":
+            tokens.add(p["person_key"])
+        elif kind == "id":
+            hashes.add(p["person_key"])
+        elif kind == "resident":
+            rids.add(int(p["person_key"]))
+    return tokens, hashes, rids
+
+
+def _people(rnd, scans) -> dict:
+    """{(kind, key): resident values} for the scanned people, in one query, with their
+    registration in this round if any (`s_code`: its tube, `s_at`: when) and their
+    health-code colour. A pick by resident id ("r:123") only finds people in the round's
+    area (it comes from the scoped search); codes and ID numbers find anyone (the person
+    is standing at the table)."""
+    tokens, hashes, rids = _people_keys(scans)
+    if not (tokens or hashes or rids):
+        return {}
+    q = Q(pk__in=[])
+    if tokens:  # lower-case keys (`cards.token_key`): the unique index on Lower("token")
+        q |= Q(token_key__any_of=list(tokens))
+    if hashes:
+        q |= Q(id_hash__any_of=list(hashes))
+    if rids:
+        q |= Q(id__any_of=list(rids)) & area_q(rnd)
+    out = {}
+    regs = Sample.objects.filter(round=rnd, retest=False, resident_id=OuterRef("pk"))
+    rows = (Resident.objects.alias(token_key=Lower("token")).filter(q)
+            .exclude(presence=Presence.MOVED_OUT).annotate(
+        s_code=Subquery(regs.values("tube__barcode")[:1]),
+        s_at=Subquery(regs.values("sampled_at")[:1]),
+        s_cid=Subquery(regs.values("client_id")[:1]),
+        s_point=Subquery(regs.values("tube__point__place__name")[:1]),
+        s_table=Subquery(regs.values("tube__table")[:1]),
+        colour=Subquery(HealthCode.objects.filter(resident_id=OuterRef("pk")).values("colour")[:1]),
+        ex=Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("pk"))))
+        .values(*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "s_point", "s_table", "colour",
+                "presence", "ex"))
+    for row in rows:
+        if (key := row["token"].lower()) in tokens:
+            out[("token", key)] = row
+        if row["id_hash"] in hashes:
+            out[("id", row["id_hash"])] = row
+        if row["id"] in rids:
+            out[("resident", str(row["id"]))] = row
+    return out
+
+
+_LEVELS_SQL = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
+PEOPLE_PG = f"""
+SELECT {", ".join("r." + c for c in PERSON_COLUMNS)}, st.barcode, s.sampled_at, s.client_id,
+       pp.name, st."table", hc.colour, r.presence,
+       EXISTS (SELECT 1 FROM screening_exemption ex WHERE ex.round_id = %(round)s AND ex.resident_id = r.id),
+       CASE WHEN r.id = ANY(%(rids)s) THEN EXISTS (
+         SELECT 1 FROM screening_roundarea ra WHERE ra.round_id = %(round)s
+         AND ra.place_id IN ({_LEVELS_SQL})) ELSE false END
+FROM registry_resident r
+LEFT JOIN screening_sample s ON s.round_id = %(round)s AND s.resident_id = r.id AND NOT s.retest
+LEFT JOIN screening_tube st ON st.id = s.tube_id
+LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
+LEFT JOIN registry_place pp ON pp.id = sp.place_id
+LEFT JOIN screening_healthcode hc ON hc.resident_id = r.id
+WHERE (lower(r.token) = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
+       OR r.id = ANY(%(rids)s))
+  AND r.presence <> %(gone)s
+"""  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
+_PEOPLE_KEYS = [*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "s_point", "s_table", "colour",
+                "presence", "ex", "in_area"]
+
+
+def _people_params(rnd, tokens, hashes, rids) -> dict:
+    return {"round": rnd.id, "tokens": ",".join(tokens), "hashes": ",".join(hashes),
+            "rids": list(rids), "gone": str(Presence.MOVED_OUT)}
+
+
+def _people_rows(rows, tokens, hashes, rids) -> dict:
+    out = {}
+    for values in rows:
+        row = dict(zip(_PEOPLE_KEYS, values, strict=True))
+        if (key := row["token"].lower()) in tokens:
+            out[("token", key)] = row
+        if row["id_hash"] in hashes:
+            out[("id", row["id_hash"])] = row
+        if row["id"] in rids and row["in_area"]:
+            out[("resident", str(row["id"]))] = row
+    return out
+
+
+# --- PostgreSQL: the three reads in one round trip ---------------------------------------------
+
+def _reads_pg(rnd, parsed, ids, barcodes, scans):
+    from fangkong.core.db import prepared_cursor
+
+    n_open = len({p["barcode"] for p in parsed if p["type"] == "open"})
+    keys = _people_keys(scans)
+    with prepared_cursor() as seen_cur, prepared_cursor() as lock_cur, prepared_cursor() as people_cur:
+        with connection.connection.pipeline():
+            seen_cur.execute(SEEN_PG, {"ids": ",".join(map(str, ids))})
+            lock_cur.execute(LOCK_TUBES_PG, [rnd.id, ",".join(barcodes), n_open])
+            if any(keys):
+                people_cur.execute(PEOPLE_PG, _people_params(rnd, *keys))
+            seen_rows = seen_cur.fetchall()
+            lock_rows = lock_cur.fetchall()
+            people_rows = people_cur.fetchall() if any(keys) else []
+    done, known = _seen_rows(seen_rows)
+    locked, spare = _lock_rows(lock_rows)
+    return done, known, locked, spare, _people_rows(people_rows, *keys)

@@ -1,0 +1,111 @@
+"""Who may do what on volunteers, teams, calls and assignments: the only home of the
+volunteers app's permission rules, imported by actions, queries, pages and the API alike.
+
+Staff act under their grants (`scope.allows(perm, obj)`); outside the actor's scope an
+object looks missing (NotFound), inside it without the permission it is Forbidden. A
+volunteer acts on their own record through their account (`volunteer_of`); a call is
+answered by its audience (`audience`, `in_audience`); a team leader confirms attendance
+for their team (`leads`, `leads_user`, `leads_team_of`, `leads_call`).
+"""
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.roles import Perm
+from fangkong.core import access as core_access
+from fangkong.core.errors import Forbidden
+from fangkong.core.tree import is_level, under
+from fangkong.registry.models import Presence, Resident
+
+from .models import Assignment, Audience, Call, Loan, Team, TeamMember, Volunteer
+
+MANAGE, VIEW = Perm.VOLUNTEERS_MANAGE, Perm.VOLUNTEERS_VIEW
+NOT_CALLED_OUT = [Presence.QUARANTINE, Presence.HOSPITAL, Presence.MOVED_OUT]
+
+
+def require(actor, perm, obj):
+    """core.access.require with the volunteers' reading permission: NotFound if the actor
+    cannot see obj at all (VOLUNTEERS_VIEW), Forbidden if they see it but lack perm."""
+    core_access.require(actor, perm, obj, seen=VIEW)
+
+
+def volunteer_of(actor) -> Volunteer:
+    """The approved volunteer record of the acting account (Forbidden without one)."""
+    user = actor.user
+    v = None
+    if user is not None and getattr(user, "is_authenticated", False):
+        v = Volunteer.objects.filter(user_id=user.id, status=Volunteer.Status.APPROVED).first()
+    if v is None:
+        raise Forbidden(_("Only approved volunteers can do this."))
+    return v
+
+
+def can_manage(scope, obj) -> bool:
+    """May the user manage obj (approve people, run calls and teams)?"""
+    return scope.allows(MANAGE, obj)
+
+
+# --- who a call is for ------------------------------------------------------------
+
+def audience(call: Call, now=None):
+    """The approved volunteers a call goes to: its community's (and those lent to it),
+    narrowed by the audience rule and the required skills; never people in quarantine,
+    in hospital or moved out (by their registry record)."""
+    now = now or timezone.now()
+    lent = Loan.objects.filter(to_community_id=call.community_id, until__gt=now,
+                               ended_at=None).values("volunteer_id")
+    qs = Volunteer.objects.filter(status=Volunteer.Status.APPROVED).filter(
+        Q(community_id=call.community_id) | Q(id__in=lent))
+    if call.audience == Audience.TEAM:
+        qs = qs.filter(id__in=TeamMember.objects.filter(team_id=call.team_id).values("volunteer_id"))
+    elif call.audience == Audience.PARTY:
+        qs = qs.filter(party_member=True)
+    elif call.audience == Audience.SKILL:
+        qs = qs.filter(skills__contains=f",{call.audience_skill},")
+    elif call.audience == Audience.BUILDING:
+        ap = call.audience_place
+        qs = qs.filter(under(ap) if is_level(ap) else Q(building_id=ap.id))
+    for s in call.skill_list:
+        qs = qs.filter(skills__contains=f",{s},")
+    # One index probe per person (id_hash is unique on residents), never a scan of them all.
+    away = Resident.objects.filter(id_hash=OuterRef("id_hash"), presence__in=NOT_CALLED_OUT)
+    from fangkong.zones.queries import kept_home
+
+    return qs.exclude(Exists(away)).exclude(kept_home())  # sealed in, or a code not green
+
+
+def in_audience(call: Call, v: Volunteer) -> bool:
+    return audience(call).filter(pk=v.pk).exists()
+
+
+# --- team leaders ---------------------------------------------------------------
+
+def leads_team_of(actor, call: Call) -> bool:
+    """Is the actor the leader of the team the call is for?"""
+    uid = getattr(actor.user, "id", None)
+    return bool(uid and call.team_id and Team.objects.filter(
+        pk=call.team_id, leader__user_id=uid, leader__status=Volunteer.Status.APPROVED).exists())
+
+
+def leads(actor, a: Assignment) -> bool:
+    """Is the actor the leader of the call's team, or of a team the volunteer is in?"""
+    return leads_user(getattr(actor.user, "id", None), a)
+
+
+def leads_user(uid, a: Assignment) -> bool:
+    if uid is None:
+        return False
+    me = Volunteer.objects.filter(user_id=uid, status=Volunteer.Status.APPROVED).first()
+    if me is None:
+        return False
+    teams = Team.objects.filter(leader=me, community_id=a.community_id)
+    return teams.filter(Q(id=a.call.team_id) | Q(memberships__volunteer_id=a.volunteer_id)).exists()
+
+
+def leads_call(scope, call: Call) -> bool:
+    """Does the user lead the team the call is for? (read side: by scope)"""
+    if scope.user is None:
+        return False
+    v = Volunteer.objects.filter(user_id=scope.user.id, status=Volunteer.Status.APPROVED).first()
+    return bool(v and call.team_id and call.team.leader_id == v.id)

@@ -1,0 +1,207 @@
+"""On the day of a call: check-in and check-out by the call's QR, attendance confirmed by a
+team leader or staff, corrections of the credited minutes, the audited hours export. The
+same rules as every action: permission, validation, one transaction, audit."""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
+from fangkong.registry.models import Place
+
+from .. import checks
+from ..access import MANAGE, VIEW, leads, require, volunteer_of
+from ..models import Assignment, Call, Volunteer
+
+CHECK_IN_EARLY = datetime.timedelta(minutes=60)
+CHECK_OUT_LATE = datetime.timedelta(hours=6)
+
+
+def call_token(text) -> str:
+    """The token in what a call's QR code gives: the token itself, or the whole URL the QR
+    holds (…/volunteers/scan/<token>/), with the spaces or Enter a scanner adds."""
+    s = str(text or "").strip()
+    if "/" in s:
+        from urllib.parse import urlsplit
+
+        s = urlsplit(s).path.rstrip("/").rsplit("/", 1)[-1]
+    return s[:40]
+
+
+def _mine_on(actor, token) -> tuple[Volunteer, Call, Assignment]:
+    v = volunteer_of(actor)
+    call = Call.objects.select_related("place").filter(token=call_token(token)).first()
+    if call is None:
+        raise NotFound()
+    a = Assignment.objects.filter(call=call, volunteer=v).first()
+    if a is None or a.status != Assignment.Status.CONFIRMED:
+        raise Forbidden(_("You do not hold a confirmed place on this call."), code="not_assigned")
+    return v, call, a
+
+
+def _credit(a: Assignment, minutes: int):
+    delta = minutes - a.minutes
+    a.minutes = minutes
+    if delta:
+        Volunteer.objects.filter(pk=a.volunteer_id).update(minutes=F("minutes") + delta)
+
+
+def confirm_minutes() -> int:
+    """A check-out this soon after the check-in is asked about first (an accidental second
+    tap on the button that was "check in" a moment ago credited 0.0 h)."""
+    return settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES
+
+
+def soon_after_check_in(check_in_at, out_at) -> int | None:
+    """Whole minutes between check-in and a check-out at `out_at` when that is under
+    `confirm_minutes()`; None when it is not (or there is no check-in)."""
+    if check_in_at is None or out_at is None:
+        return None
+    minutes = int((out_at - check_in_at).total_seconds() // 60)
+    return max(0, minutes) if minutes < confirm_minutes() else None
+
+
+def _ask_if_soon(check_in_at, out_at):
+    minutes = soon_after_check_in(check_in_at, out_at)
+    if minutes is not None:
+        at = timezone.localtime(check_in_at).strftime("%H:%M")
+        msg = _("Checked in only %(m)d minutes ago (at %(at)s). Check out now anyway?") if minutes \
+            else _("Checked in less than a minute ago (at %(at)s). Check out now anyway?")
+        raise Conflict(msg % {"m": minutes, "at": at}, code="check_out_soon")
+
+
+def check_in(actor, token, *, now=None) -> Assignment:
+    """Scanning the call's QR at the place checks the volunteer in (once)."""
+    now = now or timezone.now()
+    v, call, a = _mine_on(actor, token)
+    if a.check_in_at is not None:
+        return a
+    if now < call.starts_at - CHECK_IN_EARLY:
+        start = timezone.localtime(call.starts_at).strftime("%m-%d %H:%M")
+        raise Conflict(_("Check-in opens an hour before the start (%(start)s).") % {"start": start},
+                       code="too_early")
+    if now > call.ends_at:
+        raise Conflict(_("This call is over; ask your team leader or the community office to "
+                         "confirm your attendance."), code="too_late")
+    with transaction.atomic():
+        Assignment.objects.filter(pk=a.pk, check_in_at=None).update(check_in_at=now,
+                                                                     check_in_by=actor.user)
+        a.refresh_from_db()
+        record(actor, "call.check_in", a, {"at": now.isoformat(), "late_minutes": a.late_minutes},
+               label=f"{v.name} · {call.title}")
+    return a
+
+
+def check_out(actor, token, *, now=None, confirm=False) -> Assignment:
+    """Scanning again checks out; the minutes between are credited. Within
+    `confirm_minutes()` of the check-in it refuses (Conflict "check_out_soon") unless
+    `confirm`: the page and the API ask the person first."""
+    now = now or timezone.now()
+    v, call, a = _mine_on(actor, token)
+    if a.check_in_at is None:
+        raise Conflict(_("Check in first."), code="not_checked_in")
+    if a.check_out_at is not None:
+        return a
+    if now > call.ends_at + CHECK_OUT_LATE:
+        raise Conflict(_("It is too late to check out here; ask the community office to record "
+                         "your hours."), code="too_late")
+    if not confirm:
+        _ask_if_soon(a.check_in_at, now)
+    with transaction.atomic():
+        a = Assignment.objects.select_for_update().get(pk=a.pk)
+        if a.check_out_at is not None:
+            return a
+        a.check_out_at = now
+        a.check_out_by = actor.user
+        _credit(a, max(0, int((now - a.check_in_at).total_seconds() // 60)))
+        a.save(update_fields=["check_out_at", "check_out_by", "minutes"])
+        record(actor, "call.check_out", a, {"at": now.isoformat(), "minutes": a.minutes},
+               label=f"{v.name} · {call.title}")
+    return a
+
+
+def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None, *,
+                       confirm=False) -> Assignment:
+    """A team leader (or staff) confirms that someone came: check-in and/or check-out times
+    (default: now). Confirmed times count as verified. A check-out within
+    `confirm_minutes()` of the check-in is refused (Conflict "check_out_soon") unless
+    `confirm`."""
+    if not leads(actor, a):
+        require(actor, MANAGE, a)
+    a = Assignment.objects.select_related("call").get(pk=a.pk)  # as it is now
+    if a.status != Assignment.Status.CONFIRMED:
+        raise Conflict(_("Only people with a confirmed place can be checked in."), code="not_assigned")
+    now = timezone.now()
+    errors = {}
+
+    def when(raw, field):
+        if raw in (None, ""):
+            return None
+        return checks.parse_when(raw, field, errors, _("the time"))
+
+    tin, tout = when(check_in_at, "check_in_at"), when(check_out_at, "check_out_at")
+    if errors:
+        raise Invalid(fields=errors)
+    if tin is None and a.check_in_at is None:
+        tin = now
+    for t, field in ((tin, "check_in_at"), (tout, "check_out_at")):
+        if t is not None and (t > now + datetime.timedelta(minutes=5)
+                              or t < a.starts_at - CHECK_IN_EARLY or t > a.ends_at + CHECK_OUT_LATE):
+            errors[field] = [_("The time must be around the call and not in the future.")]
+    start = tin or a.check_in_at
+    if tout is not None and start is not None and tout <= start:
+        errors["check_out_at"] = [_("Check-out must be after check-in.")]
+    if errors:
+        raise Invalid(fields=errors)
+    if tout is not None and a.check_out_at is None and not confirm:
+        _ask_if_soon(start, tout)
+    with transaction.atomic():
+        a = Assignment.objects.select_for_update().get(pk=a.pk)
+        changes = {}
+        if tin is not None and a.check_in_at is None:
+            a.check_in_at, a.check_in_by = tin, actor.user
+            changes["check_in_at"] = tin.isoformat()
+        if tout is not None and a.check_out_at is None:
+            a.check_out_at, a.check_out_by = tout, actor.user
+            changes["check_out_at"] = tout.isoformat()
+        if a.check_in_at and a.check_out_at and not a.corrected:
+            _credit(a, max(0, int((a.check_out_at - a.check_in_at).total_seconds() // 60)))
+            changes["minutes"] = a.minutes
+        a.save()
+        if changes:
+            record(actor, "call.confirm_attendance", a, changes, label=str(a))
+    return a
+
+
+def correct_minutes(actor, a: Assignment, minutes, reason) -> Assignment:
+    """Staff correct the credited minutes, with a reason (audited before/after)."""
+    require(actor, MANAGE, a)
+    reason = checks.check_reason(reason)
+    try:
+        minutes = int(minutes)
+        if not 0 <= minutes <= 24 * 60:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise Invalid(fields={"minutes": [_("Enter the minutes served (0 to 1440).")]}) from None
+    with transaction.atomic():
+        a = Assignment.objects.select_for_update().get(pk=a.pk)
+        before = a.minutes
+        _credit(a, minutes)
+        a.corrected = True
+        a.correction_reason = reason
+        a.save(update_fields=["minutes", "corrected", "correction_reason"])
+        record(actor, "call.correct_minutes", a, {"minutes": [before, minutes], "reason": reason},
+               label=str(a))
+    return a
+
+
+def record_export(actor, community: Place, dimension: str, rows: int):
+    """An hours export names people: one audit event per export."""
+    require(actor, VIEW, community)
+    record(actor, "volunteers.export_hours", community, {"by": dimension, "rows": rows},
+           label=community.name)

@@ -1,0 +1,165 @@
+"""Calls for volunteers: create and publish one (its audience is notified), put someone
+straight onto it, change the number of people needed, close or cancel it."""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Conflict, Invalid
+from fangkong.registry.models import Kind, Place
+
+from .. import checks
+from ..access import MANAGE, audience, leads_team_of, require
+from ..models import Assignment, Call, Loan, Team, TeamMember, Volunteer, pack
+from ..models import Skill as SkillChoice
+from .notices import announce, call_text, notify_users
+from .slots import find_clash, hold_places, locked_call, promote, take_slot
+
+
+def create_call(actor, community: Place, data: dict) -> Call:
+    """Create and publish a call: the audience is notified (inbox and outbound channels)
+    and the community's group channels get an announcement."""
+    require(actor, MANAGE, community)
+    if community.kind != Kind.COMMUNITY:
+        raise Invalid(fields={"place": [_("Calls belong to a community.")]})
+    clean = checks.check_call(data)
+    place = Place.objects.filter(pk=clean["place"], community_id=community.id).first()
+    if place is None:
+        raise Invalid(fields={"place": [_("Choose a place inside the community.")]})
+    team = None
+    if clean["team"] is not None:
+        team = Team.objects.filter(pk=clean["team"], community_id=community.id).first()
+        if team is None:
+            raise Invalid(fields={"team": [_("Choose one of the community's teams.")]})
+    audience_place = None
+    if clean["audience_place"] is not None:
+        audience_place = Place.objects.filter(pk=clean["audience_place"], community_id=community.id,
+                                              kind__in=[Kind.GRID, Kind.COMPOUND, Kind.BUILDING, Kind.UNIT]).first()
+        if audience_place is None:
+            raise Invalid(fields={"audience_place": [_("Choose a building inside the community.")]})
+    call = Call(community_place=community, place=place, task=clean["task"], title=clean["title"],
+                starts_at=clean["starts_at"], ends_at=clean["ends_at"], slots=clean["slots"],
+                skills=pack(clean["skills"], SkillChoice.values), briefing=clean["briefing"],
+                deadline=clean["deadline"], audience=clean["audience"], team=team,
+                audience_skill=clean["audience_skill"] or "", audience_place=audience_place,
+                created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+                published_at=timezone.now())
+    call.copy_levels(place)
+    with transaction.atomic():
+        call.save()
+        record(actor, "call.create", call, {"title": call.title, "slots": call.slots,
+                                            "audience": call.audience})
+        publish(actor, call)
+    return call
+
+
+def publish(actor, call: Call) -> int:
+    """Notify the call's audience (again: people already notified are not notified twice)."""
+    require(actor, MANAGE, call)
+    title, body = call_text(call)
+    url = reverse("volunteers_call", args=[call.id])
+    users = list(audience(call).filter(user__isnull=False).values_list("user_id", flat=True))
+    with transaction.atomic():
+        n = notify_users(actor, users, kind="volunteers.call", title=title, body=body, url=url,
+                    place=call.place, key=f"volunteers.call:{call.id}")
+        announce(actor, call.community_place, kind="volunteers.call", title=title, body=body,
+                  url=url)
+        Call.objects.filter(pk=call.pk).update(notified=len(users))
+        call.notified = len(users)
+        record(actor, "call.publish", call, {"notified": len(users)})
+    return n
+
+
+def assign(actor, call: Call, v: Volunteer) -> Assignment:
+    """The organiser puts a volunteer straight onto a call (never over its slots); a team
+    leader may put members of their team onto the team's calls."""
+    if leads_team_of(actor, call):
+        if not TeamMember.objects.filter(team_id=call.team_id, volunteer=v).exists():
+            raise Invalid(fields={"volunteer": [_("Only members of the team can be assigned to its calls.")]})
+    else:
+        require(actor, MANAGE, call)
+    now = timezone.now()
+    eligible = v.status == Volunteer.Status.APPROVED and (
+        v.community_id == call.community_id
+        or Loan.objects.filter(volunteer=v, to_community_id=call.community_id, until__gt=now,
+                               ended_at=None).exists())
+    if not eligible:
+        raise Invalid(fields={"volunteer": [_("Only approved volunteers of the community (or lent to it) can be assigned.")]})
+    from fangkong.zones.queries import call_out_refusal
+
+    kept = call_out_refusal(v.household_id, v.id_hash)
+    if kept:
+        raise Invalid(fields={"volunteer": [f"{v.name}: {kept}"]}, code="kept_home")
+    with transaction.atomic():
+        call = locked_call(call.pk)
+        if call.state in (Call.Status.CLOSED, Call.Status.CANCELLED) and now >= call.ends_at:
+            raise Conflict(_("This call is over."), code="closed")
+        a = Assignment.objects.filter(call=call, volunteer=v).first()
+        if a and a.status == Assignment.Status.CONFIRMED:
+            return a
+        if call.confirmed >= call.slots:
+            raise Conflict(_("All %(n)d places are taken. Raise the number of people needed or "
+                             "cancel someone first.") % {"n": call.slots}, code="full")
+        hold_places(v.pk)
+        other = find_clash(v, call)
+        if other is not None:
+            start = timezone.localtime(other.starts_at)
+            raise Conflict(_("%(name)s already holds “%(title)s” at %(start)s, which overlaps this call.")
+                           % {"name": v.name, "title": other.call.title,
+                              "start": start.strftime("%m-%d %H:%M")}, code="clash")
+        a = a or Assignment(call=call, volunteer=v)
+        a.copy_levels(call)
+        a.starts_at, a.ends_at = call.starts_at, call.ends_at
+        a.cancelled_at = None
+        a.position = 0
+        take_slot(call, a, Assignment.Via.ASSIGNED, now)
+        a.save()
+        record(actor, "call.assign", call, {"volunteer": v.name}, label=call.title)
+        if v.user_id:
+            title = _("You are assigned: %(title)s") % {"title": call.title}
+            body = call_text(call)[1]
+            notify_users(actor, [v.user_id], kind="volunteers.assigned", title=title, body=body,
+                    url=reverse("volunteers_call", args=[call.id]), place=call.place,
+                    key=f"volunteers.assigned:{call.id}:{v.id}:{now.timestamp()}")
+    return a
+
+
+def set_slots(actor, call: Call, slots) -> Call:
+    """Change the number of people needed; never below those already confirmed. More
+    slots are filled from the waitlist at once."""
+    require(actor, MANAGE, call)
+    try:
+        slots = int(slots)
+        if not 1 <= slots <= checks.MAX_SLOTS:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise Invalid(fields={"slots": [_("Enter how many people are needed (1 to %(n)d).")
+                                        % {"n": checks.MAX_SLOTS}]}) from None
+    now = timezone.now()
+    with transaction.atomic():
+        call = locked_call(call.pk)
+        if slots < call.confirmed:
+            raise Invalid(fields={"slots": [_("%(n)d people are already confirmed; cancel some first.")
+                                            % {"n": call.confirmed}]})
+        before = call.slots
+        call.slots = slots
+        if call.status in (Call.Status.OPEN, Call.Status.FULL):
+            call.status = Call.Status.FULL if call.confirmed >= slots else Call.Status.OPEN
+        call.save(update_fields=["slots", "status"])
+        promote(actor, call, now)
+        record(actor, "call.slots", call, {"slots": [before, slots]})
+    return call
+
+
+def close_call(actor, call: Call, *, cancel_call=False) -> Call:
+    require(actor, MANAGE, call)
+    with transaction.atomic():
+        call = locked_call(call.pk)
+        before = call.status
+        call.status = Call.Status.CANCELLED if cancel_call else Call.Status.CLOSED
+        call.save(update_fields=["status"])
+        record(actor, "call.cancel_call" if cancel_call else "call.close", call,
+               {"status": [before, call.status]})
+    return call

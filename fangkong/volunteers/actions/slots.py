@@ -1,0 +1,135 @@
+"""Places on a call: the slot counters, waitlist numbers, clashes between a person's places,
+and filling freed slots from the waitlist.
+
+A place is taken with one conditional UPDATE of the call's counters, so confirmations never
+exceed the slots however many people answer at once (a CHECK constraint backs this up).
+Every action that gives someone a place first bumps their `places_version` (`hold_places`),
+so an answer that read the old version retries (see answers.sign_up).
+"""
+
+from django.db import connection
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Conflict
+
+from ..models import Assignment, Call, Volunteer
+from .notices import call_text, notify_users
+
+
+def find_clash(v: Volunteer, call: Call):
+    return (Assignment.objects.filter(volunteer=v, status=Assignment.Status.CONFIRMED,
+                                      starts_at__lt=call.ends_at, ends_at__gt=call.starts_at)
+            .exclude(call_id=call.id).select_related("call").first())
+
+
+def clash_error(other: Assignment):
+    start = timezone.localtime(other.starts_at)
+    end = timezone.localtime(other.ends_at)
+    return Conflict(_("You already hold “%(title)s” from %(start)s to %(end)s, which overlaps "
+                      "this call. Cancel that one first if you want this one.") % {
+        "title": other.call.title, "start": start.strftime("%m-%d %H:%M"),
+        "end": end.strftime("%H:%M")}, code="clash")
+
+
+def locked_call(call_id) -> Call:
+    return Call.objects.select_for_update().select_related("place").get(pk=call_id)
+
+
+def take_slot(call: Call, a: Assignment, via, now):
+    a.status = Assignment.Status.CONFIRMED
+    a.via = via
+    a.confirmed_at = now
+    call.confirmed += 1
+    fields = ["confirmed"]
+    if call.confirmed >= call.slots:
+        call.status = Call.Status.FULL
+        fields.append("status")
+        if call.filled_at is None:
+            call.filled_at = now
+            fields.append("filled_at")
+    call.save(update_fields=fields)
+
+
+_TAKE_SLOT = """
+UPDATE {t} SET confirmed = confirmed + 1,
+  status = CASE WHEN confirmed + 1 >= slots THEN %s ELSE status END,
+  filled_at = CASE WHEN confirmed + 1 >= slots THEN COALESCE(filled_at, %s) ELSE filled_at END
+WHERE id = %s AND status IN (%s, %s) AND deadline > %s AND confirmed < slots
+RETURNING confirmed"""
+_TAKE_NUMBER = """
+UPDATE {t} SET waitlist_seq = waitlist_seq + 1
+WHERE id = %s AND status IN (%s, %s) AND deadline > %s AND confirmed >= slots
+RETURNING waitlist_seq"""
+
+
+def take_place(call_id, now, full_first: bool) -> tuple[str, int]:
+    """Take a slot or a waitlist number with one conditional UPDATE of the call's counters
+    (which locks its row until commit): ("confirmed", 0) or ("waitlisted", number)."""
+    t = connection.ops.quote_name(Call._meta.db_table)
+    S = Call.Status
+    at = connection.ops.adapt_datetimefield_value(now)
+    steps = [("confirmed", _TAKE_SLOT.format(t=t), [S.FULL, at, call_id, S.OPEN, S.FULL, at]),
+             ("waitlisted", _TAKE_NUMBER.format(t=t), [call_id, S.OPEN, S.FULL, at])]
+    if full_first:
+        steps.reverse()
+    with connection.cursor() as cur:
+        for _attempt in range(5):  # a slot freed or taken between the two: try again
+            for outcome, sql, params in steps:
+                cur.execute(sql, params)
+                row = cur.fetchone()
+                if row is not None:
+                    return outcome, (row[0] if outcome == "waitlisted" else 0)
+            if not Call.objects.filter(pk=call_id, status__in=[S.OPEN, S.FULL], deadline__gt=now).exists():
+                raise Conflict(_("This call is closed."), code="closed")
+    raise Conflict(_("This call is closed."), code="closed")  # pragma: no cover
+
+
+def hold_places(volunteer_id):
+    """Lock the person's row until commit and bump `places_version`: every action that gives
+    someone a place does this first, so a sign-up that read the old version retries."""
+    Volunteer.objects.filter(pk=volunteer_id).update(places_version=F("places_version") + 1)
+
+
+def fetch_one(sql, params):
+    """Run one statement and return its first row. On PostgreSQL it is a prepared statement
+    (server-side binding): PostgreSQL plans it once per connection rather than on every
+    answer, which costs more than running it. Logged and wrapped like Django's own queries."""
+    from fangkong.core.db import prepared_cursor
+
+    with prepared_cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()
+
+
+def promote(actor, call: Call, now) -> list[Assignment]:
+    """Fill free slots from the waitlist in arrival order (skipping people who now hold an
+    overlapping assignment). The call row must be locked by the caller."""
+    promoted = []
+    while call.confirmed < call.slots:
+        nxt = None
+        for cand in (Assignment.objects.select_related("volunteer")
+                     .filter(call=call, status=Assignment.Status.WAITLISTED)
+                     .order_by("position", "id")[:50]):
+            hold_places(cand.volunteer_id)  # their own answers wait (see places_version)
+            if find_clash(cand.volunteer, call) is None:
+                nxt = cand
+                break
+        if nxt is None:
+            break
+        take_slot(call, nxt, Assignment.Via.PROMOTED, now)
+        nxt.position = 0
+        nxt.save()
+        promoted.append(nxt)
+        record(actor, "call.promote", call, {"volunteer": nxt.volunteer.name}, label=call.title)
+    if promoted:
+        users = [a.volunteer.user_id for a in promoted if a.volunteer.user_id]
+        url = reverse("volunteers_call", args=[call.id])
+        title = _("You have a place: %(title)s") % {"title": call.title}
+        body = call_text(call)[1]
+        notify_users(actor, users, kind="volunteers.promoted", title=title, body=body, url=url,
+                place=call.place, key=f"volunteers.promoted:{call.id}:{now.timestamp()}")
+    return promoted
