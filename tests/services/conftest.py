@@ -11,7 +11,8 @@ from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
 from fangkong.services.actions import catalogue, requests
-from fangkong.volunteers import actions as va
+from fangkong.volunteers.actions import registration as va
+from fangkong.volunteers.actions import teams
 
 
 def volunteer(w, n, team=None):
@@ -23,7 +24,7 @@ def volunteer(w, n, team=None):
         "hours_to": "19:00"})
     v = va.approve(staff, v)
     if team is not None:
-        va.add_member(staff, team, v)
+        teams.add_member(staff, team, v)
     return v
 
 
@@ -38,7 +39,7 @@ def build_services(w):
     s.eggs = catalogue.add_item(staff, s.supplier, {"name": "鸡蛋 30枚", "price": "25.50"})
     s.pills = catalogue.add_item(staff, s.supplier, {"name": "硝苯地平缓释片", "kind": "medicine", "price": "18.00"})
     s.gate = reg.create_place(Actor.system(), w.compound, Kind.CHECKPOINT, "东门")
-    s.team = va.create_team(staff, w.community, "封控五组")
+    s.team = teams.create_team(staff, w.community, "封控五组")
     s.vol = volunteer(w, 7, s.team)
     s.vol_user = s.vol.user
     return s

@@ -1,4 +1,4 @@
-"""Who may call the services endpoints (checked by tests/test_api_security.py).
+"""Who may call the services endpoints (checked by tests/api/test_security.py).
 
 The scene (`sscene`): a supermarket of community A (no login linked: the security table's
 supplier account is an outsider here; a supplier's own view is tested in test_access.py)
@@ -35,7 +35,7 @@ from fangkong.services.models import (
     Run,
     Stop,
 )
-from tests.test_api_security import ANY_USER, MISSING, Route
+from tests.api.test_security import ANY_USER, MISSING, Route
 
 MODELS = [Item, Order, Batch, Line, Run, Stop, Problem, Request, Pet, Feeding, CheckIn, Disinfection]
 CID = "0c4b2f0e-8a6d-4e3b-9b1a-5d7f2e9c1a33"
