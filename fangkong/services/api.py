@@ -5,6 +5,7 @@ disinfection. Thin glue over `queries` and `actions` (the pages call the same); 
 outside the user's reach is a 404 like a missing one."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from fangkong.core.actor import Actor
@@ -74,7 +75,7 @@ def _team(request, pk):
 
     t = Team.objects.filter(pk=pk).first()
     if t is None or not request.scope.allows(access.RUN, t):
-        raise Invalid(fields={"team": ["No such team here."]})
+        raise Invalid(fields={"team": [_("No such team here.")]})
     return t
 
 
@@ -139,7 +140,7 @@ def order_place(request, body: OrderIn):
 
     s = Supplier.objects.filter(pk=body.supplier, community_id=hh.community_id).first()
     if s is None:
-        raise Invalid(fields={"supplier": ["This supplier does not serve this household."]})
+        raise Invalid(fields={"supplier": [_("This supplier does not serve this household.")]})
     o = orders.place_order(_actor(request), hh, s, [(ln.item, ln.quantity) for ln in body.lines],
                            medicine=body.medicine, deadline=body.deadline, note=body.note,
                            client_id=body.client_id)
@@ -185,7 +186,7 @@ def batch_create(request, body: BatchIn):
     gate = _place(request, body.checkpoint, access.RUN)
     s = Supplier.objects.filter(pk=body.supplier, community_id=gate.community_id).first()
     if s is None:
-        raise Invalid(fields={"supplier": ["No such supplier here."]})
+        raise Invalid(fields={"supplier": [_("No such supplier here.")]})
     b = handoff.create_batch(_actor(request), s, gate, due_at=body.due_at, team=_team(request, body.team),
                              orders=body.orders, client_id=body.client_id)
     return Status(201, batch_out(b))
@@ -295,8 +296,6 @@ def problem_resolve(request, pk: int, body: ResolveIn):
 # --- requests ------------------------------------------------------------------------
 
 def category_out(c) -> dict:
-    from django.utils.translation import gettext as _
-
     return {"id": c.id, "code": c.code, "name": _(c.name), "priority": c.priority,
             "response_minutes": c.response_minutes}
 
@@ -335,7 +334,7 @@ def request_raise(request, body: RequestIn):
     hh = queries.get_household(request.scope, body.household, order=True)
     c = Category.objects.filter(code=body.category).first()
     if c is None:
-        raise Invalid(fields={"category": ["Choose one of the categories."]})
+        raise Invalid(fields={"category": [_("Choose one of the categories.")]})
     return Status(201, request_out(requests.raise_request(_actor(request), hh, c, body.text,
                                                           client_id=body.client_id)))
 

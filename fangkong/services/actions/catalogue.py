@@ -1,6 +1,7 @@
 """Suppliers and their catalogues (packages, items, medicines, prices)."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid, NotFound
@@ -53,7 +54,7 @@ def update_item(actor, item: Item, data: dict) -> Item:
         item.is_active = bool(data["is_active"])
         changes["is_active"] = item.is_active
     if not changes:
-        raise Invalid(fields={"price": ["Nothing to change."]})
+        raise Invalid(fields={"price": [_("Nothing to change.")]})
     with transaction.atomic():
         item.save()
         record(actor, "services.item.update", item.supplier, changes, levels_from=item.supplier)
