@@ -35,7 +35,7 @@
     w.textContent = queue.filter(function (q) { return !q.refused; }).length;
     w.className = "badge" + (queue.length ? " warn" : " muted");
     queue.forEach(function (q) {
-      mark(q, q.refused ? q.refused : ($(q.delivered ? "t-delivered" : "t-failed").textContent + " ⏳"), !!q.refused);
+      mark(q, q.refused ? q.refused : ($(q.delivered ? "t-delivered" : "t-failed").textContent + " · " + $("t-unsent").textContent), !!q.refused);
     });
   }
   function send() {
