@@ -35,15 +35,16 @@ def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", ph
     now = timezone.now()
     try:
         with transaction.atomic():
-            n = Stop.objects.filter(pk=stop.pk, state=Stop.State.PENDING).update(
-                state=Stop.State.DELIVERED if delivered else Stop.State.FAILED, reason=reason,
-                client_id=cid, confirmed_by=_user(actor), confirmed_at=now)
+            values = dict(state=Stop.State.DELIVERED if delivered else Stop.State.FAILED, reason=reason,
+                          client_id=cid, confirmed_by=_user(actor), confirmed_at=now)
+            n = Stop.objects.filter(pk=stop.pk, state=Stop.State.PENDING).update(**values)
             if not n:
                 stop.refresh_from_db()
                 if stop.client_id == cid:
                     return stop, False
                 raise Conflict(_("This door was already confirmed."))
-            stop.refresh_from_db()
+            for k, v in values.items():
+                setattr(stop, k, v)
             if ext:
                 stop.photo.save(f"door.{ext}", photo, save=True)
             orders = Order.objects.filter(batch_id=run.batch_id, household_id=stop.household_id)
