@@ -5,8 +5,8 @@ stairwell — the doors are kept on the phone and sent once when it is back; the
 sees its order delivered. Screenshots in test-output/screenshots/ (services-*.png)."""
 
 import pytest
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from fangkong.services.actions import handoff, orders
 from fangkong.services.models import Batch, Stop
