@@ -296,7 +296,7 @@ def problem_resolve(request, pk: int, body: ResolveIn):
 # --- requests ------------------------------------------------------------------------
 
 def category_out(c) -> dict:
-    return {"id": c.id, "code": c.code, "name": _(c.name), "priority": c.priority,
+    return {"id": c.id, "code": c.code, "name": c.label, "priority": c.priority,
             "response_minutes": c.response_minutes}
 
 

@@ -236,7 +236,14 @@ class Category(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language (the default categories' names are msgids)."""
+        from django.utils.translation import gettext
+
+        return gettext(self.name)
 
 
 class Request(Levels):

@@ -79,3 +79,16 @@ def test_checkpoint_check_then_a_run_offline(phone_page, world):
     assert page.inner_text("#waiting") == "0"
     assert "未送达" in page.inner_text("#stops")
     assert not [p for p in page.problems if "ERR_INTERNET_DISCONNECTED" not in p], page.problems
+
+    # 3. the household sees its order delivered on its own page, and asks for help
+    page.context.clear_cookies()
+    log_in(page, "resident_a")
+    page.goto(f"{page.base}/services/households/{w.hh101.id}/")
+    assert "已送达" in page.inner_text("#orders")
+    page.click("#request-box summary")
+    page.select_option("#f-cat", "medicine")
+    page.fill("#f-text", "降压药只剩一天的量")
+    page.click("text=提交诉求")
+    page.wait_for_load_state()
+    assert "降压药只剩一天的量" in page.inner_text("#requests")
+    page.shot("services-07-household")
