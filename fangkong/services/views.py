@@ -19,7 +19,8 @@ from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry.models import Place
 
 from . import access, queries
-from .actions import delivery, handoff, orders, requests
+from .actions import care, delivery, handoff, orders, requests
+from .actions import disinfection as dis
 from .exports import owed_xlsx
 from .models import Category, Line, Request, Supplier
 
@@ -63,8 +64,34 @@ def home(request):
 
 @page
 def place(request, pk):
+    """A place's services: batches, exceptions (resolved here), the first requests, the
+    disinfection to do (signed off here, asked first) and the morning's check-ins (recorded
+    here)."""
     p = get_place(request, pk)
     scope = request.scope
+    if request.method == "POST":
+        a, what = actor(request), request.POST.get("do", "")
+        try:
+            if what == "resolve":
+                delivery.resolve_problem(a, queries.get_problem(scope, request.POST.get("problem")),
+                                         resolution=request.POST.get("resolution", ""),
+                                         delivered=request.POST.get("delivered") == "1")
+            elif what == "check_in":
+                care.record_check_in(a, queries.get_check_in(scope, request.POST.get("check_in")),
+                                     request.POST.get("result", ""), request.POST.get("note", ""))
+            elif what == "disinfected":
+                d = queries.get_disinfection(scope, request.POST.get("disinfection"))
+                if not confirmed(request):
+                    return confirm_step(request, title=_("Sign off this disinfection?"), lines=[
+                        d.place.name, request.POST.get("area", ""), request.POST.get("agent", "")],
+                        yes=_("Yes, sign it off"), back=request.get_full_path())
+                dis.sign_off(a, d, area=request.POST.get("area", ""), agent=request.POST.get("agent", ""))
+            else:
+                raise NotFound()
+            messages.success(request, _("Saved."))
+        except Invalid as e:
+            messages.error(request, _error_text(e))
+        return redirect("services_place", pk=p.pk)
     return render(request, "services/place.html", {
         "place": p, "batches": list(queries.batches(scope, place=p)[:10]),
         "problems": list(queries.problems(scope, place=p)[:50]),

@@ -104,3 +104,38 @@ def test_a_confirmed_case_creates_terminal_disinfection_once(world, svc):
     dis.sign_off(staff, d, area="1号楼全部楼道、电梯", agent="含氯消毒剂 1000mg/L")
     d.refresh_from_db()
     assert d.done_at and d.agent.startswith("含氯")
+
+
+def test_staff_record_check_ins_sign_off_disinfection_and_resolve_exceptions_on_the_place_page(world, svc):
+    from django.test import Client
+
+    from fangkong.services.actions import handoff, orders
+    from fangkong.services.models import Problem
+
+    w = world
+    staff = actor_for(w.users.staff)
+    care.check_ins_today()
+    d = dis.schedule(staff, w.building, due_at=timezone.now() - datetime.timedelta(hours=1))
+    orders.place_order(staff, w.hh101, svc.supplier, [(svc.veg.id, 1)])
+    batch = handoff.create_batch(staff, svc.supplier, svc.gate, due_at=timezone.now())
+    handoff.check_line(staff, batch.lines.get(), "damaged")
+    c = Client()
+    c.force_login(w.users.staff)
+    url = f"/services/p/{w.community.id}/"
+    page = c.get(url).content.decode()
+    assert "苏霞" in page and "已超时" in page and "破损" in page
+    check_in = CheckIn.objects.get()
+    assert c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "fine"}).status_code == 302
+    assert CheckIn.objects.get().result == "fine"
+    asked = c.post(url, {"do": "disinfected", "disinfection": d.id, "area": "1号楼楼道", "agent": "84消毒液"})
+    assert asked.status_code == 200 and "确认这次消杀已完成" in asked.content.decode()
+    assert Disinfection.objects.get(pk=d.pk).done_at is None
+    c.post(url, {"do": "disinfected", "disinfection": d.id, "area": "1号楼楼道", "agent": "84消毒液", "confirm": "1"})
+    assert Disinfection.objects.get(pk=d.pk).agent == "84消毒液"
+    p = Problem.objects.get()
+    c.post(url, {"do": "resolve", "problem": p.id, "resolution": "超市明天补一份"})
+    assert Problem.objects.get().resolution == "超市明天补一份"
+    # another community's staff: the page and its forms are missing
+    other = Client()
+    other.force_login(w.users.other_staff)
+    assert other.post(url, {"do": "resolve", "problem": p.id, "resolution": "x"}).status_code == 404
