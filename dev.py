@@ -4,7 +4,8 @@
     python3 dev.py start   install into .venv, migrate SQLite, load the demo, serve on 127.0.0.1
     python3 dev.py test    install into .venv (with test tools) and run the whole test suite
 
-Extra arguments after `test` go to pytest; `start --port 8001` picks another port.
+Extra arguments after `test` go to pytest (the whole suite runs on every core; `-n 0` in one
+process); `start --port 8001` picks another port.
 This file must keep running on old Pythons: it only finds a Python >= 3.12 and hands over.
 """
 
@@ -123,12 +124,22 @@ def start(args):
         worker.terminate()
 
 
+def parallel(args):
+    """The whole suite runs on every core (pytest-xdist; each worker has its own test
+    database, `test_<name>_gw0`… on PostgreSQL, its own file on SQLite; a test module stays on
+    one worker, so a world built once for a module is built once). Chosen files or tests
+    (`-k`, a path) run in one process, which starts sooner. `-n 0` (or any -n) decides."""
+    chosen = any(a.startswith(("-n", "--numprocesses", "-k", "--dist")) or a == "no:xdist"
+                 or os.path.exists(a.split("::")[0]) for a in args)
+    return [] if chosen else ["-n", "auto", "--dist", "loadscope"]
+
+
 def test(args):
     py = ensure_venv("test")
     env = dict(os.environ)
     env.setdefault("FANGKONG_SECRETS_FILE", os.path.join(ROOT, "var", "test-secrets.json"))
     prepare(py, env)
-    cmd = [py, "-m", "pytest", *args]
+    cmd = [py, "-m", "pytest", *parallel(args), *args]
     say("running: " + " ".join(cmd[1:]) + "  (database: %s)" % (
         "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"))
     code = subprocess.call(cmd, cwd=ROOT, env=env)

@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/fk_bench"
-NAMES = ["subtree", "search", "import", "page", "cards", "screening", "volunteers", "zones", "services",
-         "overload"]
+NAMES = ["subtree", "search", "import", "page", "cards", "screening", "volunteers", "zones", "reports",
+         "services", "overload"]
 
 SIZES = {
     # residents: city scale (500 communities of ~2,000); import_rows: one roster file;
@@ -357,6 +357,7 @@ def main(argv) -> int:
         cards,
         overload,
         page,
+        reports,
         roster_import,
         screening,
         search,
@@ -372,7 +373,7 @@ def main(argv) -> int:
                       note="sum(range(10**6)); ~15 ms on an idle core"))
     modules = {"subtree": subtree, "search": search, "import": roster_import, "page": page,
                "cards": cards, "screening": screening, "volunteers": volunteers, "zones": zones,
-               "services": services, "overload": overload}
+               "reports": reports, "services": services, "overload": overload}
     failed = False
     for name in cfg.names:
         t = time.perf_counter()

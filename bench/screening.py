@@ -30,6 +30,7 @@ from django.test import Client
 from fangkong.core import bulk
 from fangkong.core.actor import Actor
 from fangkong.registry.models import LEVEL_FIELDS, Kind, Place, Resident
+from fangkong.screening import counters as round_counters
 from fangkong.screening import figures
 from fangkong.screening.actions import planning, station
 from fangkong.screening.models import Round, RoundCounter, Sample, Sampler, Tube
@@ -561,7 +562,7 @@ def coverage_figures(ctx, rounds):
                       compare_name="naive join", ratio_label="join ÷ GROUP BY copied community_id"))
     district = Place.objects.get(pk=rnd.place_id)
     report.add(figure("screening.coverage.district.rollup",
-                      timed(lambda: figures.rollup(rnd, district), rep), "ms", scale=1000,
+                      timed(lambda: round_counters.rollup(rnd, district), rep), "ms", scale=1000,
                       note="the live page's per-community list (counters, refreshed for registry "
                            "changes since the last count, + names)"))
     rollup_after_change(ctx, rnd, big, district, rep)
@@ -654,12 +655,12 @@ def rollup_after_change(ctx, rnd, big, district, rep):
 
     system = Actor.system(via="cli")
     person = Resident.objects.filter(community_id=big.id, presence="home").order_by("id").first()
-    before = {r["community_id"]: r["expected"] for r in figures.rollup(rnd, district)}
+    before = {r["community_id"]: r["expected"] for r in round_counters.rollup(rnd, district)}
     samples = []
     for state in ("moved_out", "home") * rep:
         reg_actions.update_resident(system, person, {"presence": state})
         t = time.perf_counter()
-        rows = figures.rollup(rnd, district)
+        rows = round_counters.rollup(rnd, district)
         samples.append(time.perf_counter() - t)
         got = next(r["expected"] for r in rows if r["community_id"] == big.id)
         want = before[big.id] - (state == "moved_out")

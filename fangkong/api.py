@@ -277,6 +277,7 @@ def register_routers():
     from fangkong.accounts.api import router as accounts_router
     from fangkong.notify.api import router as notify_router
     from fangkong.registry.api import router as registry_router
+    from fangkong.reports.api import router as reports_router
     from fangkong.screening.api import router as screening_router
     from fangkong.services.api import router as services_router
     from fangkong.volunteers.api import router as volunteers_router
@@ -288,6 +289,7 @@ def register_routers():
     api.add_router("/", volunteers_router)
     api.add_router("/", screening_router)
     api.add_router("/", zones_router)
+    api.add_router("/", reports_router)
     api.add_router("/", services_router)
 
 

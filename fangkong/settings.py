@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "fangkong.services",
     "fangkong.volunteers",
     "fangkong.screening",
+    "fangkong.reports",
     "fangkong.demo",  # the demo builder: its commands (no models)
 ]
 
@@ -312,6 +313,7 @@ FANGKONG_IMPORT_INLINE_ROWS = envint("FANGKONG_IMPORT_INLINE_ROWS", 2000)
 FANGKONG_PLACE_PANELS = [
     "fangkong.screening.panels.place_panel",
     "fangkong.volunteers.panels.place_panel",
+    "fangkong.reports.panels.place_panel",
 ]
 # The most people one PCR tube may pool. A sensitivity limit, not arithmetic: every added
 # swab dilutes a positive one (10 in 1 was the usual rule in China in 2022). The
@@ -319,6 +321,13 @@ FANGKONG_PLACE_PANELS = [
 FANGKONG_MAX_POOL_SIZE = envint("FANGKONG_MAX_POOL_SIZE", 50)
 # Alerts at the very top of a place's page, at every level (a building leader's home too):
 # (request, place) → HTML or None. Positives nobody has re-sampled yet.
+# The figures dashboards and nightly reports count (core.figures.Provider, one per app; a
+# new app adds its provider here). Shown in this order.
+FANGKONG_FIGURE_PROVIDERS = [
+    "fangkong.registry.figures.PROVIDER",
+    "fangkong.screening.node_figures.PROVIDER",
+    "fangkong.volunteers.figures.PROVIDER",
+]
 FANGKONG_PLACE_ALERTS = [
     "fangkong.screening.panels.positive_alert",
 ]
@@ -349,11 +358,15 @@ FANGKONG_WORKER_LEASE_SECONDS = envint("FANGKONG_WORKER_LEASE_SECONDS", 60)
 FANGKONG_RECOVER_SECONDS = envint("FANGKONG_RECOVER_SECONDS", 30)
 FANGKONG_JOB_MAX_ATTEMPTS = envint("FANGKONG_JOB_MAX_ATTEMPTS", 3)
 # Each app's recovery of its own job rows: (ops.recovery.Liveness) -> {counter: n}.
+# The name of the running process (`host|pid|start`) a job row keeps as its runner, for the
+# recovery to judge (the registry reaches ops through this setting, not an import).
+FANGKONG_RUNNER_IDENTITY = "fangkong.ops.processes.identity"
 FANGKONG_RECOVERY = [
     "fangkong.registry.importer.recovery.recover_imports",
     "fangkong.notify.tasks.recover_sender",
     "fangkong.zones.tasks.recover_publisher",
     "fangkong.services.tasks.recover_services",
+    "fangkong.reports.tasks.recover_tick",
 ]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -4,6 +4,7 @@ Everything is built through actions (as a user would), never with raw ORM writes
 """
 
 import os
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -58,6 +59,10 @@ def _fast_and_quiet(settings, tmp_path):
     cache.clear()  # per-user rate counts (core/shedding.py) start at zero in every test
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploaded photos never land in var/
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # WhiteNoise reads every collected static file (~560) each time a test client starts its
+    # middleware — 0.1–0.2 s a client, a third of the suite's time. In tests it looks a
+    # static file up when one is asked for instead (its documented development mode).
+    settings.WHITENOISE_AUTOREFRESH = True
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -130,6 +135,30 @@ def build_world(system):
         nobody=make_user(system, "no_role"),
     )
     return w
+
+
+@contextmanager
+def built_once(django_db_blocker, tmp_path_factory, build):
+    """For a module-scoped fixture: `build()` runs once, outside any test's transaction,
+    with the suite's fast settings; each test still runs in its own transaction, rolled
+    back after it (pytest-django's `db`), so every test starts from exactly what `build`
+    made. The database is emptied when the module is done."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    media = str(tmp_path_factory.mktemp("media"))
+    with django_db_blocker.unblock():
+        try:
+            with override_settings(
+                    MEDIA_ROOT=media,
+                    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                    TASKS={"default": {
+                        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}):
+                w = build()
+                w.media = media
+            yield w
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
 
 
 def at_once(*calls, timeout=60):

@@ -27,7 +27,8 @@ def test_bench_runs_tiny_on_sqlite(tmp_path):
                      "screening.coverage.community", "screening.coverage.city.counters",
                      "volunteers.signup.p99", "volunteers.signup.time_to_fill",
                      "volunteers.publish.seconds", "zones.diff.seconds", "zones.publish.seconds",
-                     "zones.figures.district", "zones.household.lookup",
+                     "zones.figures.district", "zones.household.lookup", "reports.dashboard.community",
+                     "reports.dashboard.district", "reports.rollup.district",
                      "overload.shed.p99", "overload.queued.p99"):
         assert expected in names, out
     district = next(ln for ln in lines if ln.startswith("subtree.count.district"))

@@ -2,8 +2,8 @@
 table in tests/api/test_security.py), each tried by every kind of user.
 
 The URL patterns are read from the URLconf Django serves, so a new page — of zones,
-services, reports or any app — fails `test_every_page_has_a_row` until it has a row here
-or in its app's table (`tests/<app>/page_routes.py`, a dict PAGES of the same Page rows,
+services, reports or any app — fails `test_every_page_has_a_row` until it has a row in
+its app's table (`tests/<app>/page_routes.py`, a dict PAGES of the Page rows defined here,
 merged below). A row names the page's URL for the shared scene (community A with a running
 round, an antigen round, a call, volunteers…) and the status each user must get, in the
 order of ROLES:
@@ -31,6 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
+from fangkong.screening.actions import antigen as antigen_actions
 from tests.api.test_security import make_job  # first: it loads the apps' API tables
 
 ROLES = ["anonymous", "nobody", "resident", "volunteer", "supplier", "lab", "leader", "grid",
@@ -55,26 +56,19 @@ class Page:
 def scene(django_db_setup, django_db_blocker, tmp_path_factory):
     """The world and `_scene`, built once for the module (each test still runs in its own
     transaction, rolled back after it) and removed at the end."""
-    from django.core.management import call_command
-    from django.test import override_settings
+    from tests.conftest import build_world, built_once
 
-    from tests.conftest import build_world
-
-    media = str(tmp_path_factory.mktemp("media"))
-    with django_db_blocker.unblock(), override_settings(
-            MEDIA_ROOT=media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}):
+    def build():
         w = _scene(build_world(Actor.system()))
-        w.media = media
         w.sessions = {}  # role → session cookie, logged in once for the module
         for role in ROLES[1:]:
             client = Client()
             client.force_login(_user(w, role))
             w.sessions[role] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-        try:
-            yield w
-        finally:
-            call_command("flush", interactive=False, verbosity=0)
+        return w
+
+    with built_once(django_db_blocker, tmp_path_factory, build) as w:
+        yield w
 
 
 @pytest.fixture
@@ -87,7 +81,6 @@ def _scene(w):
     """Everything the pages show, made through the actions as people would."""
     from fangkong.accounts import actions as accounts
     from fangkong.notify import actions as notify
-    from fangkong.screening import antigen
     from fangkong.screening.actions.sync import sync
     from fangkong.volunteers.actions import calls, registration, teams
     from tests.screening.photos import png
@@ -102,7 +95,7 @@ def _scene(w):
          "person": w.su.token}])
     w.conflict = w.round.conflicts.get()
     antigen_round(w)  # w.antigen
-    w.photo, _changed = antigen.record_result(
+    w.photo, _changed = antigen_actions.record_result(
         Actor.system(w.users.resident), w.antigen, w.su, "negative", photo=png(),
         client_id=str(uuid.uuid4()))
     setup(w)  # w.call, w.approved, w.pending, w.link
@@ -126,78 +119,7 @@ PUBLIC = "200 " * 12
 ANYONE = "302 " + "200 " * 11
 POST = "POST"
 
-PAGES = {
-    # --- accounts, audit ------------------------------------------------------------------
-    "login": Page(lambda w: "/login/", "200 302 302 302 302 302 302 302 302 302 302 302"),
-    "logout": Page(lambda w: "/logout/", "302 " * 12, method=POST),
-    "people": Page(lambda w: "/people/", "302 404 404 404 404 404 404 404 200 200 404 404"),
-    "membership_revoke": Page(lambda w: f"/people/{w.membership.id}/revoke/",
-                              "302 404 404 404 404 404 404 404 200 404 404 404", method=POST),
-    "household_login": Page(lambda w: f"/households/{w.hh101.id}/login/",
-                            "302 404 404 404 404 404 404 404 302 404 404 404", method=POST),
-    "tokens": Page(lambda w: "/tokens/", ANYONE),
-    "token_revoke": Page(lambda w: f"/tokens/{w.token.id}/revoke/",
-                         "302 404 404 404 404 404 404 404 200 404 404 404", method=POST),
-    "supplier_home": Page(lambda w: "/supplier/", "302 404 404 404 200 404 404 404 404 404 404 404"),
-    "login_code": Page(lambda w: "/login/code/", "302 " * 12),  # only after a password, else to log in
-    "two_step": Page(lambda w: "/two-step/", ANYONE),
-    "audit": Page(lambda w: "/audit/", "302 404 404 404 404 404 404 404 200 200 200 200"),
-    # --- registry -------------------------------------------------------------------------
-    "home": Page(lambda w: "/", "302 200 302 302 302 302 302 302 302 302 302 302"),
-    "search": Page(lambda w: "/search/?q=苏", ANYONE),
-    "place": Page(lambda w: f"/places/{w.building.id}/",
-                  "302 404 404 404 404 404 200 200 200 404 200 200"),
-    "place_create": Page(lambda w: f"/places/{w.building.id}/add/",
-                         "302 404 404 404 404 404 403 403 302 404 403 403", method=POST),
-    "resident_list": Page(lambda w: f"/places/{w.building.id}/residents/",
-                          "302 404 404 404 404 404 200 200 200 404 200 200"),
-    "vulnerable": Page(lambda w: f"/places/{w.building.id}/vulnerable/",
-                       "302 404 404 404 404 404 200 200 200 404 200 200"),
-    "export_residents": Page(lambda w: f"/places/{w.building.id}/export.xlsx",
-                             "302 404 404 404 404 404 404 200 200 404 200 200"),
-    "household_create": Page(lambda w: f"/places/{w.unit1.id}/households/new/",
-                             "302 404 404 404 404 404 403 200 200 404 403 403"),
-    "import_start": Page(lambda w: f"/places/{w.community.id}/import/",
-                         "302 404 404 404 404 404 404 404 200 404 404 404"),
-    "import_job": Page(lambda w: f"/imports/{w.job.id}/",
-                       "302 404 404 404 404 404 404 404 200 404 404 404"),
-    "import_template": Page(lambda w: "/imports/template.xlsx", PUBLIC),
-    "household": Page(lambda w: f"/households/{w.hh101.id}/",
-                      "302 404 200 404 404 404 200 200 200 404 200 200"),
-    "household_edit": Page(lambda w: f"/households/{w.hh101.id}/edit/",
-                           "302 404 403 404 404 404 403 200 200 404 403 403"),
-    "resident_create": Page(lambda w: f"/households/{w.hh101.id}/residents/new/",
-                            "302 404 403 404 404 404 403 200 200 404 403 403"),
-    "resident_edit": Page(lambda w: f"/residents/{w.su.id}/edit/",
-                          "302 404 403 404 404 404 403 200 200 404 403 403"),
-    "resident_move": Page(lambda w: f"/residents/{w.su.id}/move/",
-                          "302 404 403 404 404 404 403 200 200 404 403 403"),
-    "resident_reveal": Page(lambda w: f"/residents/{w.su.id}/reveal-id/",
-                            "302 404 403 404 404 404 403 200 200 404 403 403", method=POST),
-    "code_cards": Page(lambda w: f"/places/{w.building.id}/code-cards/",
-                       "302 404 404 404 404 404 403 200 200 404 403 403"),
-    "code_cards_pdf": Page(lambda w: f"/places/{w.building.id}/code-cards.pdf",
-                           "302 404 404 404 404 404 403 200 200 404 403 403"),
-    "household_cards_pdf": Page(lambda w: f"/households/{w.hh101.id}/code-cards.pdf",
-                                "302 404 403 404 404 404 403 200 200 404 403 403"),
-    "household_codes": Page(lambda w: f"/households/{w.hh101.id}/codes/",
-                            "302 404 200 404 404 404 403 200 200 404 403 403"),
-    "my_codes": Page(lambda w: "/my/codes/", "302 404 302 404 404 404 404 404 404 404 404 404"),
-    "resident_reissue_code": Page(lambda w: f"/residents/{w.su.id}/reissue-code/",
-                                  "302 404 403 404 404 404 403 302 302 404 403 403",
-                                  method=POST),
-    # --- notifications --------------------------------------------------------------------
-    "inbox": Page(lambda w: "/inbox/", ANYONE),
-    "inbox_open": Page(lambda w: f"/inbox/{w.notification.id}/",
-                       "302 404 404 404 404 404 404 404 302 404 404 404"),
-    "inbox_badge": Page(lambda w: "/inbox/badge/", PUBLIC),
-    "inbox_read_all": Page(lambda w: "/inbox/read/", "302 " * 12, method=POST),
-    "outbox": Page(lambda w: "/outbox/", "302 404 404 404 404 404 404 404 200 200 200 200"),
-    "outbox_retry": Page(lambda w: f"/outbox/{w.delivery.id}/retry/",
-                         "302 404 404 404 404 404 404 404 302 404 302 302", method=POST),
-    "outbox_group_active": Page(lambda w: f"/outbox/groups/{w.group.id}/active/",
-                                "302 404 404 404 404 404 404 404 302 404 302 302", method=POST),
-}
+PAGES = {}  # each app's rows: tests/<app>/page_routes.py (merged below)
 
 
 def _served_page_names() -> set[str]:
@@ -262,3 +184,40 @@ def test_each_user_gets_the_declared_answer(in_scene, name):
              if got[r] != want}
     assert not wrong, f"{url}: {wrong}"
     assert 500 not in got.values()
+
+
+def _rows_everywhere() -> int:
+    """The rows of every table of the site, in one query (to see that a refusal wrote nothing)."""
+    from django.apps import apps
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    tables = sorted({m._meta.db_table for m in apps.get_models() if m._meta.managed})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + " + ".join(f"(SELECT COUNT(*) FROM {q(t)})" for t in tables))
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, p in PAGES.items() if p.method == "GET" and
+                                        {403, 404} & set(p.statuses().values())))
+def test_a_post_from_a_user_the_page_refuses_is_refused_alike_and_writes_nothing(in_scene, name):
+    """Pages that also take a form (POST): everyone the page refuses on GET (403, 404) gets
+    the same answer to a POST — permission first, before the form is read — and nothing is
+    written. Pages that take no POST answer 405 to the owner, and are left out."""
+    page = PAGES[name]
+    w = in_scene
+    url = page.url(w)
+    owner = Client(raise_request_exception=False)
+    owner.cookies[django_settings.SESSION_COOKIE_NAME] = w.sessions["staff"]
+    refused = {r: want for r, want in page.statuses().items() if want in (403, 404)}
+    before = _rows_everywhere()
+    got = {}
+    for role in refused:
+        client = Client(raise_request_exception=False)
+        client.cookies[django_settings.SESSION_COOKIE_NAME] = w.sessions[role]
+        got[role] = client.post(url, {}).status_code
+    if set(got.values()) == {405} and owner.post(url, {}).status_code == 405:
+        return  # a page only read: 405 to a POST from anyone
+    wrong = {r: f"{got[r]} (on GET {want})" for r, want in refused.items() if got[r] != want}
+    assert not wrong, f"POST {url}: {wrong}"
+    assert _rows_everywhere() == before, f"POST {url}: a refused POST wrote"

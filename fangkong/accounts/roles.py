@@ -33,13 +33,16 @@ class Perm(StrEnum):
     SCREENING_VIEW = "screening.view"  # rounds, coverage, missing lists, tubes
     SCREENING_RUN = "screening.run"  # plan rounds, exemptions, home visits, boxes, follow-up
     # Register samples. Volunteers do not hold it by role: a Sampler assignment grants it
-    # inside that one round (screening.actions.can_sample).
+    # inside that one round (screening.access.can_sample).
     SCREENING_SAMPLE = "screening.sample"
     SCREENING_LAB = "screening.lab"  # enter lab results for tubes of rounds under the node
     ZONES_VIEW = "zones.view"  # zones, notices, adjustments, households' zones, the map
     ZONES_MANAGE = "zones.manage"  # notices, draft / publish / schedule adjustments, cases
     ZONES_GATE = "zones.gate"  # checkpoint entries and exits, health-code observations
     ZONES_POLICY = "zones.policy"  # pick and edit the zone policy (a district's command)
+    REPORTS_VIEW = "reports.view"  # dashboards and nightly reports (figures, no personal data)
+    REPORTS_SUBMIT = "reports.submit"  # the nightly report of the node the grant is on
+    REPORTS_APPROVE = "reports.approve"  # approve / return the reports of communities below
     SERVICES_VIEW = "services.view"  # orders, batches, runs, requests, pets, disinfection
     SERVICES_ORDER = "services.order"  # order supplies and raise requests for a household
     SERVICES_RUN = "services.run"  # batches, runs, assign and escalate requests, disinfection
@@ -49,18 +52,19 @@ P = Perm
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.COMMAND: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.EXPORT, P.VIEW_AUDIT, P.SCREENING_VIEW,
                              P.VOLUNTEERS_VIEW, P.MANAGE_NOTIFY,
-                             P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_POLICY, P.SERVICES_VIEW}),
+                             P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_POLICY, P.SERVICES_VIEW,
+                             P.REPORTS_VIEW, P.REPORTS_SUBMIT, P.REPORTS_APPROVE}),
     Role.STAFF: frozenset({
         P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EDIT_PLACES,
         P.IMPORT, P.EXPORT, P.MANAGE_USERS, P.VIEW_AUDIT, P.MANAGE_NOTIFY,
         P.VOLUNTEERS_VIEW, P.VOLUNTEERS_MANAGE,
         P.SCREENING_VIEW, P.SCREENING_RUN, P.SCREENING_SAMPLE,
-        P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_GATE,
+        P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_GATE, P.REPORTS_VIEW, P.REPORTS_SUBMIT,
         P.SERVICES_VIEW, P.SERVICES_ORDER, P.SERVICES_RUN,
     }),
     Role.GRID: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EXPORT,
                           P.SCREENING_VIEW, P.SCREENING_RUN, P.SCREENING_SAMPLE,
-                          P.ZONES_VIEW, P.ZONES_GATE,
+                          P.ZONES_VIEW, P.ZONES_GATE, P.REPORTS_VIEW,
                           P.SERVICES_VIEW, P.SERVICES_ORDER, P.SERVICES_RUN}),
     Role.LEADER: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.SCREENING_VIEW, P.ZONES_VIEW,
                             P.SERVICES_VIEW, P.SERVICES_ORDER}),

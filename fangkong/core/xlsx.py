@@ -19,7 +19,8 @@ grew the web process to 4 GB. Here, in order:
 
 Formulas are never evaluated: a cell gives the value Excel saved with it, or, when there
 is none, the formula's text ("=…"). Dates are converted as openpyxl does (the cell's
-number format, the workbook's 1900/1904 epoch).
+number format, the workbook's 1900/1904 epoch). A whole number in a zero-padded format
+("0000000000") is the text Excel shows, leading zeros kept (tube barcodes, landlines).
 """
 
 import io
@@ -225,6 +226,7 @@ class _SheetReader:
 
     def __init__(self, book):
         self.strings, self.dates, self.deltas = book.strings, book.dates, book.deltas
+        self.padded = book.padded
         self.epoch = book.epoch
         limits = book.limits
         self.limits = limits
@@ -350,6 +352,10 @@ class _SheetReader:
                                           timedelta=self.style in self.deltas)
                     except (OverflowError, ValueError):
                         return "#VALUE!"
+                if self.style in self.padded and type(number) is int and number >= 0:
+                    # a "0000000000" format: the digits as Excel shows them (a tube
+                    # barcode or a landline keeps its leading zeros)
+                    return str(number).zfill(self.padded[self.style])
                 return number
             if t == "s":
                 s = self.strings[int(v)]
@@ -377,6 +383,7 @@ class Book:
         self.strings: list = []
         self.dates: set[int] = set()
         self.deltas: set[int] = set()
+        self.padded: dict[int, int] = {}  # style → digits of a zero-padded number format
         self.epoch = WINDOWS_EPOCH
 
     def close(self):
@@ -411,7 +418,7 @@ class Book:
             if typ.endswith("/sharedStrings"):
                 self.strings = _shared_strings(self, target)
             elif typ.endswith("/styles"):
-                self.dates, self.deltas = _date_styles(self, target)
+                self.dates, self.deltas, self.padded = _date_styles(self, target)
             elif typ.endswith("/vbaProject"):
                 raise macros_refused()
         sheets, date1904 = _workbook(self, main)
@@ -470,7 +477,8 @@ def _workbook(book, path):
 
 
 def _date_styles(book, path):
-    """Indexes of the cell formats (cellXfs) whose number format is a date or a duration."""
+    """Indexes of the cell formats (cellXfs) whose number format is a date or a duration,
+    and {index: width} of those whose format pads whole numbers with zeros ("0000000000")."""
     custom, xfs, state = {}, [], {"in_xfs": False}
 
     def start(name, attrs):
@@ -494,20 +502,22 @@ def _date_styles(book, path):
 
     src = book._part(path)
     if src is None:
-        return set(), set()
+        return set(), set(), {}
     p = _parser()
     p.StartElementHandler, p.EndElementHandler = start, end
     with src:
         for _chunk in _parse(src, p):
             pass
-    dates, deltas = set(), set()
+    dates, deltas, padded = set(), set(), {}
     for i, fmt_id in enumerate(xfs):
         code = custom.get(fmt_id) or BUILTIN_FORMATS.get(fmt_id)
         if code and is_date_format(code):
             dates.add(i)
             if is_timedelta_format(code):
                 deltas.add(i)
-    return dates, deltas
+        elif code and re.fullmatch(r"0{2,40}", code):
+            padded[i] = len(code)
+    return dates, deltas, padded
 
 
 def _shared_strings(book, path) -> list:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from fangkong.accounts.models import User
 from fangkong.core.actor import Actor
 from fangkong.registry.models import Kind, Place, Presence, Resident
+from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import followup, lab, planning
 from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import Tube
@@ -96,7 +97,7 @@ def _antigen_round(system, community: Place, point_place: Place, volunteer, rng,
     """The day's antigen round, door to door since two hours ago: the volunteer has been
     through the first households (kits, and each member's result), about one in seven."""
     from fangkong.registry.models import Household
-    from fangkong.screening import antigen
+
 
     start = now - datetime.timedelta(hours=2)
     rnd = planning.plan_round(system, community, {
@@ -120,8 +121,8 @@ def _antigen_round(system, community: Place, point_place: Place, volunteer, rng,
         members = by_household.get(hh.id)
         if not members:
             continue
-        antigen.issue_kits(door, rnd, hh, len(members), client_id=str(uuid.uuid4()))
+        antigen_actions.issue_kits(door, rnd, hh, len(members), client_id=str(uuid.uuid4()))
         for r in members:
             if rng.random() < 0.85:
                 result = "invalid" if rng.random() < 0.02 else "negative"
-                antigen.record_result(door, rnd, r, result, client_id=str(uuid.uuid4()))
+                antigen_actions.record_result(door, rnd, r, result, client_id=str(uuid.uuid4()))

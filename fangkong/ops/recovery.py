@@ -65,6 +65,10 @@ class Liveness:
             return since is None or since < self.now - (grace or processes.lease())
         return not state
 
+    def pending_tasks(self, ids) -> set[str]:
+        """Of these task ids, those still waiting or running (for the apps' recovery)."""
+        return pending_tasks(ids)
+
 
 def recover(now=None) -> dict:
     """One pass over all lost work; returns counters of what was done."""

@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
-from fangkong.audit.disclosure import record_phones, show_phone
+from fangkong.audit.disclosure import record_phones, show_id, show_phone
 from fangkong.core.actor import actor_of
 from fangkong.core.errors import FangkongError, Invalid, NotFound
 from fangkong.core.paging import page_of
@@ -68,7 +68,7 @@ def _resident_out(r: Resident, scope, labels) -> dict:
     return {
         "id": r.id, "household": r.household_id, "door": hh.door, "place": hh.place_id,
         "address": labels.get(hh.place_id, ""), "name": r.name, "sex": r.sex, "age": r.age,
-        "phone": phone, "phone_masked": masked, "id_number": r.id_masked,
+        "phone": phone, "phone_masked": masked, "id_number": show_id(r),
         "relation": r.relation, "presence": r.presence, "tags": r.tag_list,
         "has_smartphone": r.has_smartphone, "notes": r.notes, "unverified": r.unverified,
         "updated_at": r.updated_at,
@@ -321,7 +321,7 @@ def household_code_cards(request, household_id: int, everyone: bool = False):
 def resident_reissue_code(request, resident_id: int):
     """A new personal code for a lost card: the old code stops working at once. Answers
     the new code's text (what the QR carries). Audited."""
-    from .cards import code_payload
+    from .codes import code_payload
 
     r = queries.get_resident(request.scope, resident_id)
     r = actions.reissue_code(actor_of(request), r)

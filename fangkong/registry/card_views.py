@@ -13,7 +13,7 @@ from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.shedding import expensive
 from fangkong.core.views import act, actor_of, page
 
-from . import actions, cards, queries
+from . import actions, cards, codes, queries
 from .access import require
 from .models import Kind, Presence
 
@@ -86,7 +86,7 @@ def household_codes(request, pk):
     hh = queries.get_household(request.scope, pk)
     people = cards.household_codes(actor_of(request), hh)
     for r in people:
-        r.qr_uri = cards.svg_data_uri(r)
+        r.qr_uri = codes.svg_data_uri(r)
     return render(request, "registry/codes.html", {
         "hh": hh, "people": people,
         "address": queries.address_labels([hh]).get(hh.place_id, ""),

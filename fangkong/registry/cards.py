@@ -9,10 +9,11 @@ The QR code on a card, and on the resident's own codes page, carries exactly
 station can tell our codes from a health-code or a tube barcode and a later format can be
 added without guessing. A plain string rather than a URL: a phone camera that scans it
 opens nothing, and the QR stays small (version 3 at error level Q, 29 × 29 modules).
-Every place that reads a scanned code calls `parse_code(text)` (one parser: prefix and
+The code itself lives in `registry.codes`. Every place that reads a scanned code calls
+`codes.parse_code(text)` (one parser: prefix and
 letters in any case, scanner Enter and spaces, full-width characters, the code inside a
-URL) and finds the person by `token_key` (case folded); `resident_by_code(scope, text)`
-does both within a scope.
+URL) and finds the person by `codes.token_key` (case folded); `resident_by_code(scope, text)`
+(here) does both within a scope.
 Re-issuing a code (`actions.reissue_code`) replaces the token: the old card stops working.
 
 The PDF is drawn with reportlab on A4, 2 × 5 cards a page (95 × 55 mm, wallet size, with
@@ -24,14 +25,11 @@ do; a bare Linux viewer needs a CJK font package).
 
 import functools
 import io
-import re
-import unicodedata
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote
 
 import segno
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,86 +41,18 @@ from fangkong.core.tree import is_under, under
 
 from . import queries
 from .access import can_show_codes, require
+from .codes import (
+    QR_ERROR,
+    code_payload,
+    parse_code,
+    residents_by_token,
+)
 from .models import LEVELS, Household, Place, Presence, Resident
 
-PREFIX = "FK1:"
-TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
-_CODE = re.compile(r"FK1:([A-Za-z0-9_-]{16,32})", re.IGNORECASE)
-_ID_LIKE = re.compile(r"\d{17}[\dxX]")
-# What a scanner or a keyboard puts around a code: spaces, the Enter (CR, LF) and Tab that
-# hand scanners end with, other control characters, a byte-order mark, no-break spaces.
-_EDGES = "".join(map(chr, range(33))) + "\x7f\xa0\u200b\u3000\ufeff"
-MAX_SCAN = 300  # characters of scanned text looked at (a code is 26)
 MAX_CARDS = 5000  # one PDF; a bigger place is printed building by building
-QR_ERROR = "q"  # 25 % of the symbol may be damaged (a card lives in a pocket for weeks)
 
 
 # --- the code ------------------------------------------------------------------
-
-def code_payload(resident: Resident) -> str:
-    """The exact text in a resident's QR code."""
-    return PREFIX + resident.token
-
-
-def parse_code(text, *, bare: bool = False) -> str | None:
-    """The token in a scanned or typed personal code, or None if it is not one of ours.
-
-    The one parser of personal codes: the station (page and API, single scans and offline
-    batches), the look-ups and the cards all read codes through it. It accepts what
-    `code_payload` prints in every form a hand scanner, a phone camera or a person
-    delivers it:
-
-    - the prefix in any case (`FK1:`, `fk1:`), the whole text in any case (a scanner
-      with Caps Lock on, or set to lower case: tokens are matched without case, see
-      `token_key`);
-    - surrounded by spaces, Enter (CR/LF), Tab or other control characters;
-    - full-width letters, digits or colon (a Chinese input method was on: `ＦＫ１：…`);
-    - inside a URL, as a path segment or a query value, escaped or not
-      (`https://…/c/FK1:…`, `…?code=FK1%3A…`): what a camera app shows or passes on;
-    - with `bare=True`, the bare token (what the station's own look-ups and older
-      clients send); never an 18-character ID number.
-    """
-    if not isinstance(text, str):
-        return None
-    s = text[:MAX_SCAN].strip(_EDGES)
-    if not s.isascii():
-        s = unicodedata.normalize("NFKC", s).strip(_EDGES)
-    m = _CODE.fullmatch(s)
-    if m:
-        return m.group(1)
-    if "://" in s or s[:4].lower() == "www.":
-        return _code_in_url(s)
-    if bare and TOKEN.fullmatch(s) and not _ID_LIKE.fullmatch(s):
-        return s
-    return None
-
-
-def _code_in_url(url: str) -> str | None:
-    """`FK1:<token>` as a query value or path segment of a URL (last segment first)."""
-    parts = urlsplit(url)
-    candidates = [v for _k, v in parse_qsl(parts.query)]
-    candidates += [unquote(seg) for seg in reversed(parts.path.split("/")) if seg]
-    candidates.append(unquote(parts.fragment))
-    for c in candidates:
-        m = _CODE.fullmatch(c.strip(_EDGES))
-        if m:
-            return m.group(1)
-    return None
-
-
-def token_key(token: str) -> str:
-    """A token as looked up: lower case. Tokens are random URL-safe base64 (128 bits); a
-    scanner may change their case (Caps Lock, a lower-case setting), so residents are
-    found by `Lower("token")` (unique, indexed: `registry.Resident.Meta`), never by the
-    exact text. Folding the case leaves more than 110 bits: no two people collide."""
-    return token.lower()
-
-
-def residents_by_token(qs, tokens):
-    """`qs` narrowed to the residents with these tokens, whatever their case."""
-    keys = [token_key(t) for t in tokens]
-    return qs.alias(token_key=Lower("token")).filter(token_key__in=keys)
-
 
 def resident_by_code(scope, text: str, perm=Perm.VIEW_REGISTRY) -> Resident:
     """The resident whose code this is, within `scope`; NotFound for a malformed, unknown,
@@ -135,15 +65,6 @@ def resident_by_code(scope, text: str, perm=Perm.VIEW_REGISTRY) -> Resident:
                                   [token]).get()
     except Resident.DoesNotExist:
         raise NotFound() from None
-
-
-def qr(resident: Resident):
-    return segno.make(code_payload(resident), error=QR_ERROR, micro=False)
-
-
-def svg_data_uri(resident: Resident) -> str:
-    """The QR as an SVG data: URI for an <img> (the CSP allows data: images)."""
-    return qr(resident).svg_data_uri(scale=1, border=4)
 
 
 # --- who gets a card -----------------------------------------------------------

@@ -216,7 +216,7 @@ class Resident(Levels):
     tags = models.CharField(_("vulnerability"), max_length=200, default="", blank=True)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
     unverified = models.BooleanField(default=False)  # registered on the spot, to be checked
-    # The personal QR code (`cards.code_payload`); found by its lower case (`cards.token_key`:
+    # The personal QR code (`codes.code_payload`); found by its lower case (`codes.token_key`:
     # a scanner may change the case), so that is what is unique and indexed.
     token = models.CharField(max_length=32, default=new_token)
     created_at = models.DateTimeField(default=timezone.now)

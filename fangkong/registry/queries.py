@@ -16,6 +16,7 @@ from fangkong.core.text import name_keys
 from fangkong.core.tree import ancestor_ids, level_field, under
 
 from .access import can_see_import
+from .codes import parse_code, residents_by_token
 from .models import (
     LEVELS,
     Household,
@@ -193,8 +194,6 @@ def search_queryset(scope, query: str, *, within: Place | None = None):
     if within is not None:
         base = base.filter(under(within))
     compact = re.sub(r"\s+", "", q)
-    from .cards import parse_code, residents_by_token  # (cards reads through this module)
-
     if (token := parse_code(query)) is not None:  # a personal code scanned into the box
         kind, qs = "code", residents_by_token(base, [token])
     elif re.fullmatch(r"\d{17}[\dXx]", compact):

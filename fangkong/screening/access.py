@@ -9,6 +9,7 @@ by actions, queries, views and the API alike.
 - Sampling (`can_sample`, `require_sample`) is allowed to roles holding SCREENING_SAMPLE on
   the round, and to anyone holding a `Sampler` assignment in that round (this is how
   volunteers sample: only inside the rounds they are assigned to).
+- A household's own resident reports its members' antigen results (`can_self_report`).
 - A box is received at the lab by the lab (`require_handover`); a health-code colour is
   observed by whoever samples or runs screening there (`require_observe_code`); follow-ups
   are worked by whoever runs the round or samples in it (`can_follow_up`).
@@ -16,7 +17,7 @@ by actions, queries, views and the API alike.
 
 from django.db.models import Q
 
-from fangkong.accounts.roles import Perm
+from fangkong.accounts.roles import Perm, Role
 from fangkong.core import access as core_access
 from fangkong.core.errors import Forbidden, NotFound
 from fangkong.core.tree import ancestor_ids, level_field
@@ -90,3 +91,13 @@ def require_observe_code(actor, resident):
     if not (actor.scope.allows(Perm.SCREENING_SAMPLE, resident)
             or actor.scope.allows(Perm.SCREENING_RUN, resident)):
         require(actor, Perm.SCREENING_RUN, resident)
+
+
+def resident_households(scope) -> list[int]:
+    """The households whose resident login this is (a RESIDENT grant on the household)."""
+    return [g.household_id for g in scope.grants if g.role == Role.RESIDENT and g.household_id]
+
+
+def can_self_report(scope, household_id) -> bool:
+    """Antigen self-report: the household's own resident, for its members."""
+    return household_id in resident_households(scope)

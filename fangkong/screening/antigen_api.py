@@ -20,6 +20,7 @@ from fangkong.core.shedding import expensive
 from fangkong.registry import queries as reg_queries
 
 from . import antigen, figures
+from .actions import antigen as antigen_actions
 from .api_common import router
 from .schemas import AntigenCoverageOut, AntigenHouseholdOut, AntigenResultOut, KitIn, KitOut
 
@@ -38,7 +39,7 @@ def kits_issue(request, round_id: int, payload: KitIn):
     rnd = antigen.get_round_for_door(actor, round_id)
     _rnd, hh, _door = antigen.get_round_for_household(actor, rnd.id, payload.household)
     before = antigen.household_kits(rnd, [hh.id]).get(hh.id, (0, None))[0]
-    k = antigen.issue_kits(actor, rnd, hh, payload.count, client_id=payload.client_id,
+    k = antigen_actions.issue_kits(actor, rnd, hh, payload.count, client_id=payload.client_id,
                            note=payload.note, issued_at=payload.issued_at)
     total = antigen.household_kits(rnd, [hh.id])[hh.id][0]
     return Status(201 if total != before else 200,
@@ -58,7 +59,7 @@ def antigen_result(request, round_id: int, resident: Form[int], result: Form[str
         raise NotFound()
     r = reg_queries.get_resident(_whole(), resident)
     rnd, _hh, _door = antigen.get_round_for_household(actor, round_id, r.household_id)
-    a, changed = antigen.record_result(actor, rnd, r, result, photo=photo,
+    a, changed = antigen_actions.record_result(actor, rnd, r, result, photo=photo,
                                        client_id=client_id or None, tested_at=tested_at or None)
     return result_out(a, changed)
 

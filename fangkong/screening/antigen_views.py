@@ -17,6 +17,7 @@ from fangkong.registry.models import LEVELS, Household, Resident
 from fangkong.screening.models import Result
 
 from . import access, antigen, areas, figures, queries
+from .actions import antigen as antigen_actions
 
 
 @page
@@ -98,12 +99,12 @@ def _post(request, actor, rnd, hh) -> bool:
     """Kits or a result from the page's form; False (messages say why) if refused."""
     try:
         if request.POST.get("action") == "kits":
-            antigen.issue_kits(actor, rnd, hh, request.POST.get("count"),
+            antigen_actions.issue_kits(actor, rnd, hh, request.POST.get("count"),
                                client_id=request.POST.get("client_id") or None)
             messages.success(request, _("Kits recorded."))
         else:
             r = _member(hh, request.POST.get("resident"))
-            antigen.record_result(actor, rnd, r, request.POST.get("result", ""),
+            antigen_actions.record_result(actor, rnd, r, request.POST.get("result", ""),
                                   photo=request.FILES.get("photo"),
                                   client_id=request.POST.get("client_id") or None)
             messages.success(request, _("Result recorded for %(name)s.") % {"name": r.name})
@@ -124,7 +125,7 @@ def _member(hh, pk) -> Resident:
 def self_report(request):
     """A resident reports their household's antigen results, with a photo of each cassette."""
     actor = actor_of(request)
-    if not antigen.resident_households(request.scope):
+    if not access.resident_households(request.scope):
         raise NotFound()
     status = 200
     if request.method == "POST":

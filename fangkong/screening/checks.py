@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from fangkong.core import pii
 from fangkong.core.clean import bounded, clean, limit_of
 from fangkong.core.errors import Invalid
-from fangkong.registry import cards
+from fangkong.registry import codes
 
 from .models import ExemptReason, Result, Round, RoundKind
 
@@ -123,18 +123,18 @@ def check_barcode(value, field="barcode") -> str:
 
 def parse_person(value) -> tuple[str, str]:
     """What a station scanned or typed for a person → (kind, key):
-    ("token", lower-case token) for a personal code in any form `cards.parse_code` reads
+    ("token", lower-case token) for a personal code in any form `codes.parse_code` reads
     (FK1: prefixed or bare, any case, inside a URL, with a scanner's Enter), ("id", lookup
     hash) for an ID number, ("resident", "123") for a pick from the search list ("r:123").
     Raises Invalid for anything else. The ID number itself is never kept."""
     if type(value) is str:  # the usual forms first: a printed code as scanned, a bare token
-        if value[:4] in ("FK1:", "fk1:") and cards.TOKEN.fullmatch(value, 4):
+        if value[:4] in ("FK1:", "fk1:") and codes.TOKEN.fullmatch(value, 4):
             return "token", value[4:].lower()
         if TOKEN.fullmatch(value) and not _ID_LIKE.fullmatch(value):
             return "token", value.lower()
-    token = cards.parse_code(value, bare=True)
+    token = codes.parse_code(value, bare=True)
     if token is not None:
-        return "token", cards.token_key(token)
+        return "token", codes.token_key(token)
     raw = text(value, 300)
     compact = _SPACES.sub("", raw)
     if compact.startswith("r:") and compact[2:].isdigit():

@@ -4,7 +4,7 @@ They hold the round's figures per community by `figures`' definitions: `expected
 `sampled` (done) and `exempt` (exempt and not done). `recount` counts them exactly (the
 same statement as `figures.coverage`, grouped by community). Between counts, the writes
 that make someone done keep them: a registration (`actions.sync`, `scanning`, an accepted
-conflict) or a first antigen result (`antigen.record_result`) adds one to `sampled` and,
+conflict) or a first antigen result (`actions.antigen.record_result`) adds one to `sampled` and,
 when the person was exempt, takes one off `exempt`, in its own transaction. What else
 changes them — the registry (a resident added, moved, moved out, in quarantine…) and the
 round's exemptions — is recounted:
@@ -25,13 +25,14 @@ window is counted again on the next refresh (cheap: its own residents only).
 import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
 from fangkong.core.tree import UPPER_LEVELS, under, under_key
 from fangkong.registry.models import Place
 
+from . import figures
 from .models import Round, RoundCounter
 
 SLACK = datetime.timedelta(seconds=60)
@@ -141,8 +142,6 @@ def _communities(rnd: Round) -> set:
 
 
 def _recount_chunk(rnd: Round, ids: list[int]) -> None:
-    from . import figures
-
     with transaction.atomic():
         have = {c.community_id: c for c in RoundCounter.objects.filter(round=rnd, community_id__in=ids)}
         new = [RoundCounter(round=rnd, community_id=c, street_id=st, district_id=di)
@@ -161,3 +160,34 @@ def _recount_chunk(rnd: Round, ids: list[int]) -> None:
             c.expected, c.sampled, c.exempt = (fig["expected"], fig["sampled"], fig["exempt"]) \
                 if fig else (0, 0, 0)
         RoundCounter.objects.bulk_update(rows, ["expected", "sampled", "exempt"])
+
+
+# --- the roll-up, read from the counters -------------------------------------------------
+
+def rollup(rnd: Round, node: Place) -> list[dict]:
+    """The figures of every community under a district or street node, from the running
+    counters (`refresh` first recounts the communities whose registry or
+    exemptions changed since the last count): one query however many communities, plus
+    their names. People only (households are counted exactly per node, `coverage`)."""
+    if node.kind not in UPPER_LEVELS:
+        return []
+    refresh(rnd)
+    rows = list(RoundCounter.objects.filter(under(node), round=rnd)
+                .order_by("community_id").values("community_id", "expected", "exempt", "sampled"))
+    names = dict(Place.objects.filter(id__in=[r["community_id"] for r in rows]).values_list("id", "name"))
+    out = []
+    for r in rows:
+        fig = figures.derive(0, r["expected"], r["sampled"], r["exempt"])
+        for k in ("households", "households_covered", "households_percent", "out_of_scope"):
+            fig.pop(k)
+        out.append({"community_id": r["community_id"], "name": names.get(r["community_id"], ""), **fig})
+    return out
+
+
+def rollup_totals(rnd: Round, node: Place) -> dict:
+    """The roll-up summed in the database (the benchmark's figure)."""
+    if node.kind not in UPPER_LEVELS:
+        return {}
+    refresh(rnd)
+    return RoundCounter.objects.filter(under(node), round=rnd).aggregate(
+        expected=Sum("expected"), exempt=Sum("exempt"), sampled=Sum("sampled"), communities=Count("id"))

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import Invalid
-from fangkong.core.tree import UPPER_LEVELS, under
 
 from .models import (
     AntigenResult,
@@ -35,9 +34,6 @@ from .models import (
     Sample,
     Sampler,
 )
-
-FIGURES = ("expected", "sampled", "exempt", "households", "households_covered", "out_of_scope",
-           "kits", "households_with_kits", "positive")
 
 
 def scrub_community(e, community):
@@ -95,28 +91,4 @@ def keep_figures(rnd: Round):
             continue
         cov = figures.coverage(rnd, place)
         RoundCounter.objects.filter(pk=c.pk).update(
-            figures={k: cov.get(k, 0) for k in FIGURES})
-
-
-def kept_coverage(rnd: Round, node) -> dict:
-    """The coverage of an erased round under `node`, from the kept per-community figures
-    (none were kept below a community: zeros there, with `erased`)."""
-    from .figures import _figures, is_antigen
-
-    qs = RoundCounter.objects.filter(round=rnd)
-    if node.pk != rnd.place_id:
-        if node.kind in UPPER_LEVELS:
-            qs = qs.filter(under(node))
-        else:
-            qs = qs.none()
-    kept = dict.fromkeys(FIGURES, 0)
-    for figures in qs.values_list("figures", flat=True):
-        for k in FIGURES:
-            kept[k] += (figures or {}).get(k, 0)
-    out = _figures(kept["households"], kept["expected"], kept["sampled"], kept["exempt"],
-                   kept["households_covered"], kept["out_of_scope"])
-    if is_antigen(rnd):
-        out.update(kits=kept["kits"], households_with_kits=kept["households_with_kits"],
-                   positive=kept["positive"], reported=out["sampled"])
-    out["erased"] = True
-    return out
+            figures={k: cov.get(k, 0) for k in figures.KEPT})

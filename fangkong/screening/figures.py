@@ -17,14 +17,18 @@ shows the same numbers everywhere (tests/screening/test_figures.py renders each 
 | out_of_scope| PCR registrations under the node of people outside the round's areas (shown |
 |             | beside the figures, never in them)                                           |
 
-`done` keeps the key `sampled` in the dicts (pages, API and counters name it so).
+`done` keeps the key `sampled` in the dicts (pages, API and counters name it so). The
+per-community roll-up of a district or street is read from the running counters
+(`counters.rollup`, which derive their figures here); an erased round shows the figures
+kept at its erasure (`kept_coverage`); an antigen round adds kits and positives
+(`antigen_extras`).
 """
 
 from collections import defaultdict
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
@@ -33,7 +37,18 @@ from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Place, Presence, Resident
 
 from .areas import area_q
-from .models import AntigenResult, Exemption, FollowUp, HomeVisit, Result, Round, RoundKind, Sample
+from .models import (
+    AntigenResult,
+    Exemption,
+    FollowUp,
+    HomeVisit,
+    KitIssue,
+    Result,
+    Round,
+    RoundCounter,
+    RoundKind,
+    Sample,
+)
 
 # Presence that exempts a person without an explicit exemption.
 EXEMPT_PRESENCE = (Presence.QUARANTINE, Presence.HOSPITAL, Presence.AWAY)
@@ -95,21 +110,27 @@ FROM (SELECT {inner_keys}p.household_id, COUNT(*) AS n,
                       OR p.presence IN ({exempt})) THEN 1 ELSE 0 END) AS ne
         FROM ({people}) p
         LEFT JOIN {done} d ON d.round_id = %s AND d.resident_id = p.id{done_cond}
-        LEFT JOIN screening_exemption e ON e.round_id = %s AND e.resident_id = p.id
+        LEFT JOIN screening_exemption e ON e.round_id = %s AND e.resident_id = p.id{exempt_cond}
        GROUP BY {inner_keys}p.household_id) h
 {group}
 """
 
 _OUT_OF_SCOPE = (", (SELECT COUNT(*) FROM screening_sample o WHERE o.round_id = %s "
-                 "AND o.out_of_scope AND o.{level} = %s)")
+                 "AND o.out_of_scope AND o.{level} = %s{at})")
 
 
-def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None) -> list[tuple]:
+def done_at(rnd: Round) -> str:
+    """The column that dates a done row (figures as of a time count rows up to it)."""
+    return "tested_at" if is_antigen(rnd) else "sampled_at"
+
+
+def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None, at=None) -> list[tuple]:
     """Rows of (*keys, households, expected, done, exempt, households covered[, out of
     scope]) for the people of `people` (a Resident queryset), grouped by `keys` (columns
     of the resident, or annotations). One statement summed in the database: each person
     probes the (round, resident) unique indexes of the done rows and of the exemptions
-    once, grouped by household, then by `keys`."""
+    once, grouped by household, then by `keys`. With `at`, as of that time: only the done
+    rows dated (`done_at`) and the exemptions made up to it count."""
     cols = list(dict.fromkeys(["id", "household_id", "presence", *keys]))
     try:
         sql, params = people.order_by().values(*cols).query.sql_with_params()
@@ -120,18 +141,25 @@ def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None) ->
     outer = "".join(f"h.{k}, " for k in keys)
     extra, extra_params = "", []
     if out_of_scope is not None and not is_antigen(rnd):
-        extra = _OUT_OF_SCOPE.format(level=level_field(out_of_scope))
-        extra_params = [rnd.id, out_of_scope.id]
+        extra = _OUT_OF_SCOPE.format(level=level_field(out_of_scope),
+                                     at="" if at is None else " AND o.sampled_at <= %s")
+        extra_params = [rnd.id, out_of_scope.id,
+                        *([] if at is None else [connection.ops.adapt_datetimefield_value(at)])]
+    done_cond = "" if is_antigen(rnd) else " AND NOT d.retest"
+    if at is not None:
+        done_cond += f" AND d.{done_at(rnd)} <= %s"
     text = _SQL.format(outer_keys=outer, inner_keys=inner, extra=extra, people=sql, done=table,
-                       done_cond="" if is_antigen(rnd) else " AND NOT d.retest",
+                       done_cond=done_cond,
+                       exempt_cond="" if at is None else " AND e.created_at <= %s",
                        exempt=", ".join(["%s"] * len(EXEMPT_PRESENCE)),
                        group=f"GROUP BY {', '.join(f'h.{k}' for k in keys)}" if keys else "")
     with connection.cursor() as cur:
-        cur.execute(text, [*extra_params, *EXEMPT_PRESENCE, *params, rnd.id, rnd.id])
+        stamp = [] if at is None else [connection.ops.adapt_datetimefield_value(at)]
+        cur.execute(text, [*extra_params, *EXEMPT_PRESENCE, *params, rnd.id, *stamp, rnd.id, *stamp])
         return cur.fetchall()
 
 
-def _figures(hh=0, n=0, nd=0, ne=0, covered=0, oos=0) -> dict:
+def derive(hh=0, n=0, nd=0, ne=0, covered=0, oos=0) -> dict:
     """The derived figures from the counted ones (also for the counters' rows)."""
     out = {"expected": int(n), "sampled": int(nd), "exempt": int(ne), "households": int(hh),
            "households_covered": int(covered), "out_of_scope": int(oos or 0)}
@@ -146,29 +174,25 @@ def pct(a, b) -> int:
     return 100 if b <= 0 else min(100, int(a * 100 / b))
 
 
-def coverage(rnd: Round, node: Place) -> dict:
+def coverage(rnd: Round, node: Place, at=None) -> dict:
     """The round's figures under `node` (see the table above), PCR or antigen; an antigen
-    round adds kits handed out and positives. One statement for the figures (~4 ms for
+    round adds kits handed out and positives (live). With `at`, as of that time. One statement for the figures (~4 ms for
     2,000 residents and ~15–30 ms for 10,000 on PostgreSQL, docs/benchmarks.md). An erased
     round's figures are those kept at its erasure (screening.erasure)."""
     if rnd.erased_at is not None:
-        from .erasure import kept_coverage
-
         return kept_coverage(rnd, node)
-    rows = _count(rnd, expected(rnd, node), out_of_scope=node) if node.kind in LEVELS else []
-    out = _figures(*rows[0]) if rows else _figures()
+    rows = _count(rnd, expected(rnd, node), out_of_scope=node, at=at) if node.kind in LEVELS else []
+    out = derive(*rows[0]) if rows else derive()
     if is_antigen(rnd):
-        from . import antigen
-
-        out.update(antigen.extras(rnd, node))
+        out.update(antigen_extras(rnd, node))
         out["reported"] = out["sampled"]
     return out
 
 
-def counted_by(rnd: Round, people, keys) -> dict:
-    """{key values: figures} for `people` grouped by `keys` (one statement)."""
+def counted_by(rnd: Round, people, keys, at=None) -> dict:
+    """{key values: figures} for `people` grouped by `keys` (one statement), as of `at`."""
     n = len(keys)
-    return {row[:n] if n > 1 else row[0]: _figures(*row[n:]) for row in _count(rnd, people, keys)}
+    return {row[:n] if n > 1 else row[0]: derive(*row[n:]) for row in _count(rnd, people, keys, at=at)}
 
 
 def by_unit(rnd: Round, node: Place) -> list[dict]:
@@ -186,42 +210,41 @@ def by_unit(rnd: Round, node: Place) -> list[dict]:
     return sorted(out, key=lambda r: (places[r["place"]].building_id or 0, r["label"]))
 
 
-def rollup(rnd: Round, node: Place) -> list[dict]:
-    """The figures of every community under a district or street node, from the running
-    counters (`counters.refresh` first recounts the communities whose registry or
-    exemptions changed since the last count): one query however many communities, plus
-    their names. People only (households are counted exactly per node, `coverage`)."""
-    from . import counters
+def antigen_extras(rnd: Round, node: Place) -> dict:
+    """What an antigen round shows beside its figures (`coverage`): kits handed out
+    and to how many households, and positives, under `node`. Two queries."""
+    kits = KitIssue.objects.filter(round=rnd).filter(node_q(node)).aggregate(
+        kits=Sum("count"), households=Count("household_id", distinct=True))
+    return {"kits": kits["kits"] or 0, "households_with_kits": kits["households"] or 0,
+            "positive": AntigenResult.objects.filter(round=rnd, result=Result.POSITIVE)
+            .filter(node_q(node)).count()}
 
-    if node.kind not in ("district", "street", "community"):
-        return []
-    counters.refresh(rnd)
-    from .models import RoundCounter
 
-    rows = list(RoundCounter.objects.filter(under(node), round=rnd)
-                .order_by("community_id").values("community_id", "expected", "exempt", "sampled"))
-    names = dict(Place.objects.filter(id__in=[r["community_id"] for r in rows]).values_list("id", "name"))
-    out = []
-    for r in rows:
-        fig = _figures(0, r["expected"], r["sampled"], r["exempt"])
-        for k in ("households", "households_covered", "households_percent", "out_of_scope"):
-            fig.pop(k)
-        out.append({"community_id": r["community_id"], "name": names.get(r["community_id"], ""), **fig})
+# The figures an erased round keeps per community (`RoundCounter.figures`, `erasure`).
+KEPT = ("expected", "sampled", "exempt", "households", "households_covered", "out_of_scope",
+        "kits", "households_with_kits", "positive")
+
+
+def kept_coverage(rnd: Round, node) -> dict:
+    """The coverage of an erased round under `node`, from the kept per-community figures
+    (none were kept below a community: zeros there, with `erased`)."""
+    qs = RoundCounter.objects.filter(round=rnd)
+    if node.pk != rnd.place_id:
+        if node.kind in UPPER_LEVELS:
+            qs = qs.filter(under(node))
+        else:
+            qs = qs.none()
+    kept = dict.fromkeys(KEPT, 0)
+    for row in qs.values_list("figures", flat=True):
+        for k in KEPT:
+            kept[k] += (row or {}).get(k, 0)
+    out = derive(kept["households"], kept["expected"], kept["sampled"], kept["exempt"],
+                   kept["households_covered"], kept["out_of_scope"])
+    if is_antigen(rnd):
+        out.update(kits=kept["kits"], households_with_kits=kept["households_with_kits"],
+                   positive=kept["positive"], reported=out["sampled"])
+    out["erased"] = True
     return out
-
-
-def rollup_totals(rnd: Round, node: Place) -> dict:
-    """The roll-up summed in the database (the benchmark's figure)."""
-    from django.db.models import Sum
-
-    from . import counters
-    from .models import RoundCounter
-
-    if node.kind not in UPPER_LEVELS:
-        return {}
-    counters.refresh(rnd)
-    return RoundCounter.objects.filter(under(node), round=rnd).aggregate(
-        expected=Sum("expected"), exempt=Sum("exempt"), sampled=Sum("sampled"), communities=Count("id"))
 
 
 # --- lists ------------------------------------------------------------------------------
@@ -276,15 +299,17 @@ def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
     return rows
 
 
-def progress_by_hour(rnd: Round, node: Place | None = None) -> list[dict]:
+def progress_by_hour(rnd: Round, node: Place | None = None, until=None) -> list[dict]:
     """Registrations (PCR) or results (antigen, by when tested) per hour, local time,
-    under `node`: grouped in the database."""
+    under `node` (up to `until` if given): grouped in the database."""
     from django.db.models.functions import TruncHour
 
     qs, at = (AntigenResult.objects.filter(round=rnd), "tested_at") if is_antigen(rnd) else \
         (Sample.objects.filter(round=rnd, retest=False), "sampled_at")
     if node is not None:
         qs = qs.filter(node_q(node))
+    if until is not None:
+        qs = qs.filter(**{f"{at}__lte": until})
     rows = (qs.annotate(h=TruncHour(at, tzinfo=timezone.get_current_timezone()))
             .values("h").annotate(n=Count("id")).order_by("h"))
     counts = [(timezone.localtime(r["h"]) if timezone.is_aware(r["h"]) else r["h"], r["n"]) for r in rows]

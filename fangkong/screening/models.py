@@ -416,7 +416,7 @@ class FollowUp(Levels):
         return f"{self.resident_id}: {self.status}"
 
 
-# --- antigen rounds (actions and queries in antigen.py) ---------------------------------
+# --- antigen rounds (writes in actions/antigen.py, reads in antigen.py) ----------------
 
 class KitIssue(Levels):
     """Antigen kits handed over at a household's door: how many, by whom, when. A household
@@ -447,7 +447,7 @@ def antigen_photo_path(instance, filename):
 
 class AntigenResult(Levels):
     """One person's antigen result in an antigen round (one row per person and round; a
-    later entry replaces it, see antigen.record_result). Entered by a volunteer or staff at
+    later entry replaces it, see antigen_actions.record_result). Entered by a volunteer or staff at
     the door, or self-reported by the resident with a photo of the cassette. A positive
     result holds the person (`FollowUp` without a tube) and lists an urgent PCR re-test."""
 

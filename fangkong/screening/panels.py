@@ -30,7 +30,8 @@ def place_panel(request, place):
 def positive_alert(request, place):
     """At the top of a place's page (every level, a building leader's too): the people
     held by a positive pooled tube or antigen test that nobody has re-sampled yet, with
-    who and where, until someone does. Polls itself every minute (htmx), so a result
+    who and where, until someone does; and below it, for a day, whoever's single re-test
+    came back positive (a case). Polls itself every minute (htmx), so a result
     that arrives while the page is open shows without a reload. None for users who may
     not see testing there."""
     from fangkong.registry.models import LEVELS
@@ -45,4 +46,5 @@ def positive_alert(request, place):
         groups.setdefault(key, {"first": f, "people": []})["people"].append(f)
     return render_to_string("screening/_positive_alert.html",
                             {"groups": list(groups.values()), "shown": len(rows), "total": total,
-                             "place": place}, request=request)
+                             "cases": queries.recent_cases(scope, place), "place": place},
+                            request=request)

@@ -261,6 +261,28 @@ def awaiting_positives(scope, place: Place | None = None, limit=20) -> tuple[lis
     return rows, total
 
 
+CASE_ALERT_HOURS = 24  # a confirmed case stays on the staff's home this long
+
+
+def recent_cases(scope, place: Place, limit=20) -> list[FollowUp]:
+    """People whose single re-test came back positive (FollowUp "case") in the last
+    CASE_ALERT_HOURS, under `place`, that the user may see as people and as testing; newest
+    first, each with `.address`. The re-sampled banner is gone by then: this is what
+    replaces it on the staff's home."""
+    if place.kind not in LEVELS:
+        return []
+    since = timezone.now() - datetime.timedelta(hours=CASE_ALERT_HOURS)
+    rows = list(FollowUp.objects.filter(under(place), status=FollowUp.Status.CASE,
+                                        closed_at__gte=since)
+                .filter(scope.q(Perm.SCREENING_VIEW)).filter(scope.q(Perm.VIEW_REGISTRY))
+                .select_related("resident__household__place", "round", "retest_tube")
+                .order_by("-closed_at", "-id")[:limit])
+    labels = reg_queries.address_labels([f.resident for f in rows])
+    for f in rows:
+        f.address = labels.get(f.resident.household.place_id, "")
+    return rows
+
+
 def exemptions(scope, rnd: Round):
     return list(Exemption.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_RUN))
                 .select_related("resident").order_by("-created_at")[:1000])

@@ -159,6 +159,7 @@ class ResultsIn(StrictIn):
 class ResultsOut(Schema):
     saved: int
     corrected: int
+    unchanged: int  # rows recorded before with the same result (a file sent again)
     positive_pools: int
     followups: int
 

@@ -24,7 +24,7 @@ from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_er
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS
 
-from . import access, checks, figures, labfile, pooling, queries, refusals
+from . import access, checks, counters, figures, labfile, pooling, queries, refusals
 from .actions import followup, planning
 from .actions import lab as lab_actions
 from .actions import station as station_actions
@@ -85,7 +85,7 @@ def _round_ctx(request, rnd, node):
     return {
         "round": rnd, "node": node,
         "coverage": figures.coverage(rnd, node),
-        "rollup": figures.rollup(rnd, node) if node.kind in ("district", "street") else [],
+        "rollup": counters.rollup(rnd, node) if node.kind in ("district", "street") else [],
         "hours": figures.progress_by_hour(rnd, node),
         "points": queries.per_point(rnd, node),
         "not_at_lab": queries.tubes_not_at_lab(rnd, limit=30),  # polled: the 30 oldest
@@ -273,7 +273,10 @@ def home_list(request, pk):
             messages.success(request, _("%(n)d people added from the registry tags.") % {"n": n})
         elif request.POST.get("visit"):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
-            followup.set_home_visit(actor_of(request), hv, request.POST.get("status", ""))
+            try:
+                followup.set_home_visit(actor_of(request), hv, request.POST.get("status", ""))
+            except Invalid as e:
+                flash_error(request, e)
         return redirect("screening_home_list", pk=rnd.id)
     visits = figures.home_visits(request.scope, rnd)
     disclosure.audit_phones(actor_of(request), [v.resident for v in visits], f"screening.home:{rnd.id}")

@@ -41,6 +41,44 @@ def volunteer_of(actor) -> Volunteer:
     return v
 
 
+def approved_volunteer(scope) -> Volunteer | None:
+    """The approved volunteer record of the user (by their scope), if any."""
+    if scope.user is None:
+        return None
+    return Volunteer.objects.filter(user_id=scope.user.id, status=Volunteer.Status.APPROVED).first()
+
+
+def can_see_team(scope, team: Team) -> bool:
+    """A team: staff in scope, and its own members (leader included)."""
+    if scope.allows(VIEW, team):
+        return True
+    v = approved_volunteer(scope)
+    return v is not None and TeamMember.objects.filter(team=team, volunteer=v).exists()
+
+
+def can_see_call(scope, call: Call) -> bool:
+    """A call: staff in scope; a volunteer holding a place on it or in its audience; the
+    leader of its team."""
+    if scope.allows(VIEW, call):
+        return True
+    v = approved_volunteer(scope)
+    if v is None:
+        return False
+    if Assignment.objects.filter(call=call, volunteer=v).exists():
+        return True
+    if call.team_id and call.team.leader_id == v.id:
+        return True
+    return in_audience(call, v)
+
+
+def can_see_assignment(scope, a: Assignment) -> bool:
+    """An assignment: staff in scope, its volunteer, or the leader of a team involved."""
+    if scope.allows(VIEW, a):
+        return True
+    v = approved_volunteer(scope)
+    return v is not None and (a.volunteer_id == v.id or leads_user(v.user_id, a))
+
+
 def can_manage(scope, obj) -> bool:
     """May the user manage obj (approve people, run calls and teams)?"""
     return scope.allows(MANAGE, obj)
@@ -105,7 +143,5 @@ def leads_user(uid, a: Assignment) -> bool:
 
 def leads_call(scope, call: Call) -> bool:
     """Does the user lead the team the call is for? (read side: by scope)"""
-    if scope.user is None:
-        return False
-    v = Volunteer.objects.filter(user_id=scope.user.id, status=Volunteer.Status.APPROVED).first()
+    v = approved_volunteer(scope)
     return bool(v and call.team_id and call.team.leader_id == v.id)

@@ -14,7 +14,16 @@ from django.utils import timezone
 from fangkong.core.errors import NotFound
 from fangkong.registry.models import Household, Kind, Place
 
-from .access import VIEW, can_manage, in_audience, leads_call, leads_user
+from .access import (
+    VIEW,
+    approved_volunteer,
+    can_manage,
+    can_see_assignment,
+    can_see_call,
+    can_see_team,
+    in_audience,
+    leads_call,
+)
 from .models import Assignment, Call, JoinLink, Loan, Team, TeamMember, Volunteer
 
 
@@ -30,9 +39,7 @@ def _pk(pk) -> int:
 
 def me(scope) -> Volunteer | None:
     """The approved volunteer record of the user, if any."""
-    if scope.user is None:
-        return None
-    return Volunteer.objects.filter(user_id=scope.user.id, status=Volunteer.Status.APPROVED).first()
+    return approved_volunteer(scope)
 
 
 def communities(scope) -> list[Place]:
@@ -130,12 +137,9 @@ def get_team(scope, pk) -> Team:
     team = Team.objects.select_related("leader", "area", "community_place").filter(pk=pk).first()
     if team is None:
         raise NotFound()
-    if scope.allows(VIEW, team):
-        return team
-    v = me(scope)
-    if v is not None and TeamMember.objects.filter(team=team, volunteer=v).exists():
-        return team
-    raise NotFound()
+    if not can_see_team(scope, team):
+        raise NotFound()
+    return team
 
 
 def team_members(team: Team):
@@ -181,17 +185,9 @@ def get_call(scope, pk) -> Call:
     call = Call.objects.select_related("place", "team", "community_place", "audience_place").filter(pk=pk).first()
     if call is None:
         raise NotFound()
-    if scope.allows(VIEW, call):
-        return call
-    v = me(scope)
-    if v is not None:
-        if Assignment.objects.filter(call=call, volunteer=v).exists():
-            return call
-        if call.team_id and call.team.leader_id == v.id:
-            return call
-        if in_audience(call, v):
-            return call
-    raise NotFound()
+    if not can_see_call(scope, call):
+        raise NotFound()
+    return call
 
 
 def get_call_by_token(token) -> Call:
@@ -226,10 +222,7 @@ def get_assignment(scope, pk) -> Assignment:
     a = Assignment.objects.select_related("call", "volunteer", "call__team").filter(pk=pk).first()
     if a is None:
         raise NotFound()
-    if scope.allows(VIEW, a):
-        return a
-    v = me(scope)
-    if v is not None and (a.volunteer_id == v.id or leads_user(v.user_id, a)):
+    if can_see_assignment(scope, a):
         return a
     raise NotFound()
 

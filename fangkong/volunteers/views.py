@@ -84,7 +84,7 @@ def me_page(request):
 # --- staff: a community ----------------------------------------------------------
 
 def _community_ctx(request, community):
-    return {"community": community, "can_manage": request.scope.allows(MANAGE, community)}
+    return {"community": community, "can_manage": access.can_manage(request.scope, community)}
 
 
 @page
@@ -120,7 +120,7 @@ def person(request, pk):
     v = queries.get_volunteer(request.scope, pk)
     home = queries.labelled_homes([v.household])[0].label if v.household_id else ""
     ctx = {"v": v, "home": home, "rows": list(queries.history(v)), "teams": list(queries.my_teams(v)),
-           "can_manage": request.scope.allows(MANAGE, v),
+           "can_manage": access.can_manage(request.scope, v),
            "loans": list(v.loans.filter(ended_at=None, until__gt=timezone.now())
                          .select_related("to_community").order_by("until")),
            "communities": [c for c in Place.objects.filter(kind=Kind.COMMUNITY, street_id=v.street_id)
@@ -223,7 +223,7 @@ def _areas(c):
 @page
 def team(request, pk):
     t = queries.get_team(request.scope, pk)
-    can_manage = request.scope.allows(MANAGE, t)
+    can_manage = access.can_manage(request.scope, t)
     me = queries.me(request.scope)
     is_leader = me is not None and t.leader_id == me.id
     if request.method == "POST":
@@ -300,7 +300,7 @@ def call_new(request, pk):
 
 def _call_ctx(request, call):
     scope = request.scope
-    can_manage = scope.allows(MANAGE, call)
+    can_manage = access.can_manage(scope, call)
     leads = access.leads_call(scope, call)
     me = queries.me(scope)
     mine = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
@@ -369,7 +369,7 @@ def call_cancel(request, pk):
 @page
 def assignment_cancel(request, pk):
     a = queries.get_assignment(request.scope, pk)
-    if not confirmed(request) and request.scope.allows(MANAGE, a):
+    if not confirmed(request) and access.can_manage(request.scope, a):
         return confirm_step(
             request, title=_("Remove %(name)s from this call?") % {"name": a.volunteer.name},
             lines=[_("They lose their place; the first person on the waitlist moves up.")],
@@ -382,7 +382,7 @@ def assignment_cancel(request, pk):
 @page
 def call_assign(request, pk):
     call = queries.get_call(request.scope, pk)
-    if not request.POST.get("volunteer") and (request.scope.allows(MANAGE, call)
+    if not request.POST.get("volunteer") and (access.can_manage(request.scope, call)
                                               or access.leads_call(request.scope, call)):
         # nothing chosen (the list starts empty): say so, nobody is assigned
         messages.error(request, _("Choose a volunteer to assign."))
@@ -405,7 +405,7 @@ def call_slots(request, pk):
 @page
 def call_close(request, pk):
     call = queries.get_call(request.scope, pk)
-    if not confirmed(request) and request.scope.allows(MANAGE, call):
+    if not confirmed(request) and access.can_manage(request.scope, call):
         return confirm_step(
             request, title=_("Close sign-up for %(title)s?") % {"title": call.title},
             lines=[_("%(n)d of %(slots)d places are taken. Nobody else can sign up or join the "
@@ -420,7 +420,7 @@ def call_close(request, pk):
 def call_qr(request, pk):
     """The printable check-in QR of a call, to put up at the place."""
     call = queries.get_call(request.scope, pk)
-    if not (request.scope.allows(MANAGE, call) or access.leads_call(request.scope, call)):
+    if not (access.can_manage(request.scope, call) or access.leads_call(request.scope, call)):
         raise NotFound()
     url = request.build_absolute_uri(reverse("volunteers_scan", args=[call.token]))
     return render(request, "volunteers/call_qr.html", {"call": call, "url": url, "qr": qr_svg(url, 10)})
@@ -598,6 +598,7 @@ def code_login(request):
     from fangkong.accounts.backends import find_user
 
     phone = request.POST.get("phone", "") if request.method == "POST" else ""
+    nxt = request.POST.get("next") or request.GET.get("next", "")  # e.g. a call's check-in QR
     error, sent = None, False
     if request.method == "POST":
         try:
@@ -613,7 +614,7 @@ def code_login(request):
                         throttle.failed(account, ip, user=holder)
                     raise
                 throttle.succeeded(account)
-                return twostep.begin_login(request, user, reverse("volunteers_home"),
+                return twostep.begin_login(request, user, next_or(request, reverse("volunteers_home")),
                                            backend=twostep.BACKEND)
             registration.send_code(actor_of(request), phone, PhoneCode.Purpose.LOGIN)
             sent = True
@@ -621,4 +622,5 @@ def code_login(request):
             error = " ".join(m for v in e.fields.values() for m in v)
         except throttle.Locked as e:
             error = e.message
-    return render(request, "volunteers/login.html", {"phone": phone, "sent": sent, "error": error})
+    return render(request, "volunteers/login.html", {"phone": phone, "sent": sent, "error": error,
+                                                     "next": nxt})

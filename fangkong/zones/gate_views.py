@@ -12,6 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid, NotFound
@@ -88,6 +89,24 @@ def checkpoint_export(request, pk):
 
 
 @page
+@require_POST
+def codes_import(request, pk):
+    """A city's health-code file for the people under this place (all or nothing)."""
+    from fangkong.core.uploads import read_upload
+
+    p = get_place(request, pk, access.GATE)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise Invalid(fields={"file": [_("Choose the file.")]})
+        n = gate.import_codes(actor(request), p, read_upload(upload, settings.FANGKONG_LAB_FILE_MAX_BYTES))
+        messages.success(request, _("%(n)d health-code colours recorded.") % {"n": n})
+    except Invalid as e:  # FileRefused and FileRejected too: each problem named
+        flash_error(request, e)
+    return redirect("zones_gate", pk=p.id)
+
+
+@page
 def map_page(request, pk):
     p = get_place(request, pk)
     errors = {}
@@ -104,6 +123,7 @@ def map_page(request, pk):
             flash_error(request, e)
     return render(request, "zones/map.html", {
         "place": p, "can_edit": can_edit, "errors": errors, "figures": queries.figures(p),
+        "can_gate": request.scope.allows(access.GATE, p),
         "tiles": getattr(settings, "FANGKONG_MAP_TILES", ""), "today": datetime.date.today()})
 
 

@@ -55,6 +55,24 @@ def household_zone(household_id) -> HouseholdZone | None:
         .select_related("zone_type").first()
 
 
+ZONE_NOW = """
+SELECT z.kind, t.code, t.pool_size, t.home_sampling, t.called_out, t.may_leave_home
+FROM zones_householdzone z JOIN zones_zonetype t ON t.id = z.zone_type_id
+WHERE z.household_id = %s AND z.until IS NULL
+"""
+
+
+def zone_now(household_id) -> tuple | None:
+    """The scan path's question, one prepared statement on the partial unique index: (kind,
+    type code, pool size, home sampling, called out, may leave home), or None outside any
+    zone. `household_zone` is the same row as a model, for pages."""
+    from fangkong.core.db import prepared_cursor
+
+    with prepared_cursor() as cur:
+        cur.execute(ZONE_NOW, [household_id])
+        return cur.fetchone()
+
+
 def zones_of(household_ids) -> dict[int, HouseholdZone]:
     ids = list({h for h in household_ids if h})
     if not ids:
@@ -130,7 +148,7 @@ def person_at_gate(scope, text: str) -> Resident:
     """The resident whose printed or phone code was scanned, or whose ID number was typed,
     among the people the user may check at a gate (NotFound otherwise, alike)."""
     from fangkong.core import pii
-    from fangkong.registry.cards import parse_code, residents_by_token
+    from fangkong.registry.codes import parse_code, residents_by_token
 
     base = Resident.objects.filter(scope.q(access.GATE))
     token = parse_code(text, bare=True)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("zones/p/<int:pk>/adjust/", adjust_views.new, name="zones_adjust_new"),
     path("zones/p/<int:pk>/gate/", gate_views.checkpoint, name="zones_gate"),
     path("zones/p/<int:pk>/gate/log.xlsx", gate_views.checkpoint_export, name="zones_gate_export"),
+    path("zones/p/<int:pk>/codes/import/", gate_views.codes_import, name="zones_codes_import"),
     path("zones/p/<int:pk>/map/", gate_views.map_page, name="zones_map"),
     path("zones/p/<int:pk>/map.geojson", gate_views.map_data, name="zones_map_data"),
     path("zones/designations/<int:pk>/lift/", views.draft_lift, name="zones_draft_lift"),

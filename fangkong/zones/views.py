@@ -4,6 +4,7 @@ open adjustments, notices), the policy, a household's zone history. Thin: read t
 the map: gate_views.py."""
 
 from django.contrib import messages
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -60,11 +61,10 @@ def place(request, pk):
 
 
 def _under(p: Place):
+    """Adjustments made for `p` or for a place under it."""
     from . import engine
 
-    return Adjustment.objects.filter(engine.under_q(p) | engine.under_q(p, "place__")
-                                     if p.kind in engine.DEPTH else Adjustment.objects.none()
-                                     ).values("pk")
+    return Adjustment.objects.filter(engine.under_q(p) | engine.under_q(p, "place__") | Q(place=p)).values("pk")
 
 
 @page
@@ -137,7 +137,7 @@ def notices(request, pk):
     rows = queries.notices(request.scope).filter(engine.under_q(p) | engine.under_q(p, "place__"))
     return render(request, "zones/notices.html", {
         "place": p, "notices": list(rows[:100]), "errors": errors, "values": values,
-        "can_manage": request.scope.allows(access.MANAGE, p)})
+        "can_manage": request.scope.allows(access.MANAGE, p), "can_gate": request.scope.allows(access.GATE, p)})
 
 
 @page
@@ -145,7 +145,8 @@ def lifting_page(request, pk):
     p = get_place(request, pk)
     recs = lifting.recommendations(list(queries.designations(request.scope, p)[:200]))
     return render(request, "zones/lifting.html", {"place": p, "recs": recs,
-                                                  "can_manage": request.scope.allows(access.MANAGE, p)})
+                                                  "can_manage": request.scope.allows(access.MANAGE, p),
+                                                  "can_gate": request.scope.allows(access.GATE, p)})
 
 
 @page

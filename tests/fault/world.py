@@ -89,13 +89,19 @@ def build(opts: dict) -> dict:
 
 
 def state() -> dict:
-    from django_tasks_db.models import DBTaskResult
+    from django.db.models import Q
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
     from fangkong.notify.models import Delivery
     from fangkong.registry.models import ImportJob
 
     return {
-        "tasks": {s: DBTaskResult.objects.filter(status=s).count() for s in ("READY", "RUNNING")},
+        # work due now (a periodic task waiting for its next time, e.g. the nightly
+        # reports' tick, is not work left over)
+        "tasks": {s: DBTaskResult.objects.filter(status=s).filter(
+            Q(run_after=get_date_max()) | Q(run_after__lte=timezone.now())).count()
+            for s in ("READY", "RUNNING")},
         "imports": ImportJob.objects.exclude(status__in=["done", "rejected", "failed"]).count(),
         "messages": Delivery.objects.filter(status__in=["queued", "retrying"]).count(),
     }

@@ -24,6 +24,7 @@ from fangkong.demo import driver as demo
 from fangkong.ops.backup import key_fingerprint
 from fangkong.registry.importer import start_import
 from fangkong.registry.models import Kind, Place, Resident
+from fangkong.screening.actions import antigen as antigen_actions
 from tests.conftest import actor_for
 from tests.fault.harness import drop_database as drop
 from tests.registry.test_import import new_id, person, xlsx_bytes
@@ -52,7 +53,6 @@ def recorded_migrations(db, settings):
 def fill():
     """The demo, an import and a cassette photo."""
     from fangkong.accounts.models import User
-    from fangkong.screening import antigen
     from fangkong.screening.models import Round
     from tests.screening.photos import png
 
@@ -65,7 +65,7 @@ def fill():
     household = resident_user.memberships.get().household
     rnd = Round.objects.get(community_id=community.id, kind="antigen")
     who = household.residents.order_by("id").first()
-    antigen.record_result(actor_for(resident_user), rnd, who, "negative", photo=png())
+    antigen_actions.record_result(actor_for(resident_user), rnd, who, "negative", photo=png())
 
 
 def database_url(name_suffix: str, folder: Path) -> str:

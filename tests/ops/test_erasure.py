@@ -25,8 +25,8 @@ from fangkong.ops.erasure import erase
 from fangkong.registry import exporter
 from fangkong.registry.importer import start_import
 from fangkong.registry.models import Household, Kind, Resident
-from fangkong.screening import antigen
 from fangkong.screening import figures as fig
+from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import planning
 from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import AntigenResult, RoundCounter, Sample
@@ -69,7 +69,7 @@ def lived_in(world, system, settings, tmp_path):
         "name": "抗原1", "kind": "antigen", "starts_at": timezone.now() - datetime.timedelta(hours=1),
         "ends_at": timezone.now() + datetime.timedelta(hours=5), "pool_size": 1})
     planning.set_status(system, ag, "running")
-    antigen.record_result(actor_for(world.users.resident), ag, world.su, "negative", photo=png())
+    antigen_actions.record_result(actor_for(world.users.resident), ag, world.su, "negative", photo=png())
 
     v = registration.add_volunteer(staff, world.community, {
         **VOLUNTEER, "household": world.hh102.id, "work_unit": "太原钢铁公司",

@@ -12,7 +12,7 @@ from django.test import Client
 from fangkong.audit.models import AuditEvent
 from fangkong.core.errors import Forbidden, NotFound
 from fangkong.registry import actions as reg
-from fangkong.registry import cards
+from fangkong.registry import cards, codes
 from fangkong.registry.models import Resident
 from tests.conftest import actor_for
 
@@ -33,22 +33,22 @@ def pdf_text(data: bytes) -> tuple[int, str]:
 # --- the code ------------------------------------------------------------------
 
 def test_payload_is_the_prefixed_token_and_parses_back(world):
-    payload = cards.code_payload(world.su)
+    payload = codes.code_payload(world.su)
     assert payload == "FK1:" + world.su.token
-    assert cards.parse_code(payload) == world.su.token
-    assert cards.parse_code(f"  {payload}\r\n") == world.su.token  # scanner adds Enter
-    assert cards.parse_code("fk1:" + world.su.token) == world.su.token
+    assert codes.parse_code(payload) == world.su.token
+    assert codes.parse_code(f"  {payload}\r\n") == world.su.token  # scanner adds Enter
+    assert codes.parse_code("fk1:" + world.su.token) == world.su.token
 
 
 @pytest.mark.parametrize("text", ["", "FK1:", "FK1:short", "FK2:" + "a" * 22,
                                   "14010619480904786X", "FK1:abc def ghi jkl mno",
                                   "https://example.org/c/" + "a" * 22, None])
 def test_parse_code_refuses_what_is_not_a_personal_code(text):
-    assert cards.parse_code(text) is None
+    assert codes.parse_code(text) is None
 
 
 def test_the_payload_never_holds_the_id_number_or_name(world):
-    payload = cards.code_payload(world.su)
+    payload = codes.code_payload(world.su)
     assert "14010619480904786X" not in payload and world.su.name not in payload
     assert len(payload) <= 40
 
@@ -56,7 +56,7 @@ def test_the_payload_never_holds_the_id_number_or_name(world):
 def test_resident_by_code_is_scoped(world):
     staff = actor_for(world.users.staff)
     other = actor_for(world.users.other_staff)
-    code = cards.code_payload(world.su)
+    code = codes.code_payload(world.su)
     assert cards.resident_by_code(staff.scope, code).id == world.su.id
     with pytest.raises(NotFound):
         cards.resident_by_code(other.scope, code)
@@ -76,7 +76,7 @@ def test_building_cards_default_to_people_without_smartphone_or_vulnerable(world
     assert (n, pages) == (3, 1)
     for r in (world.su, world.xia, world.wang):
         assert r.name in text
-        assert cards.code_payload(r) in text
+        assert codes.code_payload(r) in text
     assert world.yu.name not in text
     assert "光明小区 1号楼 1单元 101" in text and "光明社区" in text
     assert "140106" not in text  # no ID number, not even its head
@@ -110,7 +110,7 @@ def test_the_qr_symbol_on_the_page_is_the_payload(world):
     scale = 4  # 288 dpi: a module is about 15 px
     image = pdfium.PdfDocument(pdf)[0].render(scale=scale).to_pil().convert("L")
     for slot, r in enumerate(people):
-        expected = segno.make(cards.code_payload(r), error=cards.QR_ERROR, micro=False).matrix
+        expected = segno.make(codes.code_payload(r), error=codes.QR_ERROR, micro=False).matrix
         size = len(expected)
         x, y, box = cards.qr_box(slot)
         module = box / (size + 8)
@@ -256,8 +256,8 @@ def test_resident_sees_their_households_codes(world):
 
 
 def test_codes_page_svg_is_the_payload(world):
-    uri = cards.svg_data_uri(world.su)
-    assert uri == segno.make(cards.code_payload(world.su), error=cards.QR_ERROR,
+    uri = codes.svg_data_uri(world.su)
+    assert uri == segno.make(codes.code_payload(world.su), error=codes.QR_ERROR,
                              micro=False).svg_data_uri(scale=1, border=4)
 
 
@@ -276,15 +276,15 @@ def test_someone_without_a_household_has_no_codes_page(world):
 
 def test_reissue_makes_the_old_code_stop_working(world):
     staff = actor_for(world.users.staff)
-    old = cards.code_payload(world.su)
+    old = codes.code_payload(world.su)
     c = session(world.users.staff)
     r = c.post(f"/residents/{world.su.id}/reissue-code/")
     assert r.status_code == 302
     su = Resident.objects.get(pk=world.su.pk)
-    assert cards.code_payload(su) != old
+    assert codes.code_payload(su) != old
     with pytest.raises(NotFound):
         cards.resident_by_code(staff.scope, old)
-    assert cards.resident_by_code(staff.scope, cards.code_payload(su)).id == su.id
+    assert cards.resident_by_code(staff.scope, codes.code_payload(su)).id == su.id
     event = AuditEvent.objects.get(action="resident.reissue_code")
     assert event.target_id == su.id and event.actor == world.users.staff
     assert world.su.token not in str(event.changes) and su.token not in str(event.changes)

@@ -106,12 +106,22 @@ def test_standard_demo_follows_the_story(client):
         assert username in text
 
 
+def part_rows() -> dict:
+    """How many rows each demo part beyond the registry made (volunteers, screening)."""
+    from fangkong.screening.models import Round, Sample
+    from fangkong.volunteers.models import Assignment, Call, Team, Volunteer
+
+    return {m.__name__: m.objects.count() for m in (Volunteer, Team, Call, Assignment, Round, Sample)}
+
+
 def test_same_seed_same_data():
     build("--seed", "7")
     first = demo_registry.digest()
     ids = sorted(Resident.objects.values_list("id_hash", "name", "phone"))
+    parts = part_rows()
     build("--seed", "7", "--flush")
     assert demo_registry.digest() == first
+    assert part_rows() == parts  # every part's rows made again, none left over from before
     assert sorted(Resident.objects.values_list("id_hash", "name", "phone")) == ids
     assert User.objects.filter(username__in=demo_accounts.DEMO_USERNAMES).count() == len(demo_accounts.DEMO_USERS)
     assert Place.objects.filter(kind=Kind.DISTRICT).count() == 1

@@ -6,7 +6,8 @@ import re
 from django.urls import reverse
 
 from fangkong.core.actor import Actor
-from fangkong.screening import antigen, queries
+from fangkong.screening import queries
+from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import followup, lab, planning, station
 from fangkong.screening.models import FollowUp
 
@@ -83,7 +84,7 @@ def test_antigen_positive_shows_too(world, login, system):
         "name": "抗原自测", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=6), "pool_size": 1})
     planning.set_status(system, ag, "running")
-    antigen.record_result(Actor.system(world.users.staff), ag, world.xia, "positive",
+    antigen_actions.record_result(Actor.system(world.users.staff), ag, world.xia, "positive",
                           client_id=cid())
     html = login(world.users.staff).get(reverse("home"), follow=True).content.decode()
     alert = alert_of(html)
@@ -102,3 +103,35 @@ def test_the_alert_query_is_scoped_and_bounded(world, rnd, django_assert_max_num
     assert queries.awaiting_positives(Scope.for_user(world.users.other_staff), None) == ([], 0)
     assert queries.awaiting_positives(Scope.for_user(world.users.resident), None) == ([], 0)
     assert queries.awaiting_positives(scope, world.unit2)[1] == 0  # 1单元's people only
+
+
+def test_a_positive_re_test_shows_as_a_case_for_a_day(world, rnd, login, monkeypatch):
+    """Found by the day test: once the held people were re-sampled the banner went away, and
+    a re-test that came back positive (a case) showed only as a badge in the menu."""
+    import datetime
+
+    from django.utils import timezone
+
+    positive_pool(world, rnd)
+    staff = Actor.system(world.users.staff)
+    followup.record_retest(staff, FollowUp.objects.get(resident=world.su), "S0001")
+    followup.record_retest(staff, FollowUp.objects.get(resident=world.yu), "S0002")
+    lab.record_results(Actor.system(world.users.lab), [
+        {"_row": 1, "barcode": "S0001", "result": "positive"},
+        {"_row": 2, "barcode": "S0002", "result": "negative"}], source="upload")
+    home = alert_of(login(world.users.staff).get(reverse("home"), follow=True).content.decode())
+    assert 'role="alert"' in home and "苏霞" in home and "1号楼 1单元 101" in home and "S0001" in home
+    assert "于海涛" not in home  # released
+    for who in ("grid", "street"):
+        assert "苏霞" in alert_of(login(getattr(world.users, who)).get(reverse("home"), follow=True)
+                                  .content.decode()), who
+    for who in ("other_staff", "lab", "volunteer"):
+        assert "苏霞" not in alert_of(login(getattr(world.users, who)).get(reverse("home"), follow=True)
+                                      .content.decode()), who
+    later = timezone.now() + datetime.timedelta(hours=queries.CASE_ALERT_HOURS, minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    url = reverse("screening_alert") + f"?place={world.community.id}"
+    resp = login(world.users.staff).get(url)
+    gone = resp.content.decode()
+    assert resp.status_code == 200 and 'id="positive-alert"' in gone
+    assert "苏霞" not in gone and 'role="alert"' not in gone

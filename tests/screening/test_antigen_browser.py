@@ -13,6 +13,7 @@ from fangkong.core.actor import Actor
 from fangkong.notify.models import Notification
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
+from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import planning
 from fangkong.screening.models import AntigenResult, FollowUp, KitIssue
 from tests.conftest import log_in
@@ -110,9 +111,8 @@ def test_door_to_door_unit_sheet_keeps_working_without_network(phone_page, world
     staff = Actor.system(world.users.staff)
     rnd = running_antigen_round(world, "抗原第2轮")
     planning.assign_sampler(staff, rnd, rnd.points.get(), world.users.volunteer)
-    from fangkong.screening import antigen
 
-    antigen.record_result(staff, rnd, world.xia, "positive")  # entered earlier by staff
+    antigen_actions.record_result(staff, rnd, world.xia, "positive")  # entered earlier by staff
     photo = cassette_png(tmp_path)
 
     log_in(page, "volunteer_a")

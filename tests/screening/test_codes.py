@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fangkong.registry import actions as reg
-from fangkong.registry import cards
+from fangkong.registry import cards, codes
 from fangkong.screening.models import Sample
 from tests.conftest import actor_for, log_in
 
@@ -70,14 +70,14 @@ def test_every_printed_qr_decodes_to_its_persons_code(world):
 
 
 def test_the_parser_reads_every_form_a_scanner_delivers(world):
-    code = cards.code_payload(world.su)
+    code = codes.code_payload(world.su)
     for label, make in VARIANTS.items():
-        assert cards.parse_code(make(code)).lower() == world.su.token.lower(), label
+        assert codes.parse_code(make(code)).lower() == world.su.token.lower(), label
     # a bare token only where asked for (the station's own look-ups); never an ID number
-    assert cards.parse_code(world.su.token) is None
-    assert cards.parse_code(world.su.token, bare=True) == world.su.token
-    assert cards.parse_code("14010619480904786X", bare=True) is None
-    assert cards.parse_code("https://fangkong.example/c/" + world.su.token) is None
+    assert codes.parse_code(world.su.token) is None
+    assert codes.parse_code(world.su.token, bare=True) == world.su.token
+    assert codes.parse_code("14010619480904786X", bare=True) is None
+    assert codes.parse_code("https://fangkong.example/c/" + world.su.token) is None
 
 
 @pytest.mark.parametrize("endpoint", ["scan", "sync"])
@@ -114,7 +114,7 @@ def test_the_station_api_registers_every_printed_code_in_every_form(world, rnd, 
 
 
 def test_a_reissued_card_is_refused_in_every_form(world, rnd, client):
-    old = cards.code_payload(world.su)
+    old = codes.code_payload(world.su)
     reg.reissue_code(actor_for(world.users.staff), world.su)
     client.force_login(world.users.staff)
     api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001"})
@@ -158,11 +158,11 @@ def test_the_station_page_registers_printed_codes_typed_by_a_hand_scanner(phone_
 def test_a_scanned_code_finds_its_person_in_the_look_ups(world, rnd, client):
     """The station's "find a person" box and the registry's search read codes too."""
     client.force_login(world.users.staff)
-    code = cards.code_payload(world.xia)
+    code = codes.code_payload(world.xia)
     for label, make in VARIANTS.items():
         found = api(client, "get", f"/rounds/{rnd.id}/lookup?q={quote(make(code).strip())}").json()
         assert [p["name"] for p in found] == ["夏明"], label
     r = client.get(f"/api/v1/residents?q={quote(code.lower())}").json()
     assert [p["name"] for p in r["results"]] == ["夏明"]
-    other = api(client, "get", f"/rounds/{rnd.id}/lookup?q={quote(cards.code_payload(world.other_person))}")
+    other = api(client, "get", f"/rounds/{rnd.id}/lookup?q={quote(codes.code_payload(world.other_person))}")
     assert other.json() == []  # the round's area only

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.registry import actions as reg
-from fangkong.screening import figures
+from fangkong.screening import counters, figures
 from fangkong.screening.actions import planning, station
 from fangkong.screening.models import Exemption
 
@@ -52,7 +52,7 @@ def street_round(world, system):
 
 def _rolled(rnd, node):
     return {c["community_id"]: (c["expected"], c["exempt"], c["sampled"])
-            for c in figures.rollup(rnd, node) if c["expected"] or c["sampled"]}
+            for c in counters.rollup(rnd, node) if c["expected"] or c["sampled"]}
 
 
 def _exact(rnd, world):
@@ -81,7 +81,7 @@ def test_rollup_follows_registry_and_exemption_changes_made_after_planning(world
     station.open_tube(system, rnd, "T0009")
     station.scan(system, rnd, client_id=cid(), barcode="T0009", person=world.yu.token)
     assert _rolled(rnd, world.street) == _exact(rnd, world) == {a: (2, 1, 0), b: (3, 0, 1)}
-    totals = figures.rollup_totals(rnd, world.street)
+    totals = counters.rollup_totals(rnd, world.street)
     assert (totals["expected"], totals["exempt"], totals["sampled"]) == (5, 1, 1)
 
 
@@ -100,10 +100,10 @@ def _written_a_while_ago(rnd):
 def test_rollup_reads_only_the_audit_trail_when_nothing_changed(world, street_round, system,
                                                                django_assert_num_queries):
     _written_a_while_ago(street_round)
-    figures.rollup(street_round, world.street)  # marks the round counted now
+    counters.rollup(street_round, world.street)  # marks the round counted now
     # refresh: one audit read; then the counters and the communities' names
     with django_assert_num_queries(3):
-        figures.rollup(street_round, world.street)
+        counters.rollup(street_round, world.street)
 
 
 # The live round page's partial (what htmx fetches every 15 s) and the coverage endpoint:

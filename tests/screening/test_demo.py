@@ -2,7 +2,7 @@
 
 from fangkong.demo import driver as demo
 from fangkong.registry.models import Place
-from fangkong.screening import figures, queries
+from fangkong.screening import counters, figures, queries
 from fangkong.screening.models import AntigenResult, KitIssue, LabResult, Round, Sampler
 
 
@@ -16,7 +16,7 @@ def test_demo_has_a_live_round_in_guangming(db):
     assert LabResult.objects.filter(tube__round=rnd).exists()
     assert queries.tubes_not_at_lab(rnd)
     assert Sampler.objects.filter(round=rnd, user__username="volunteer_demo").exists()
-    roll = figures.rollup(rnd, Place.objects.get(kind="district"))
+    roll = counters.rollup(rnd, Place.objects.get(kind="district"))
     assert roll[0]["sampled"] == cov["sampled"]
 
 

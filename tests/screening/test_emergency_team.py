@@ -57,9 +57,9 @@ def test_emergency_team_api_refuses_wrong_roles_and_bad_input(world, rnd, login)
     client = login(world.users.staff)
     r = api(client, "post", f"/rounds/{rnd.id}/emergency-team", {"team": 999999})
     assert r.status_code == 400 and "team" in r.json()["error"]["fields"]
-    assert api(client, "post", f"/rounds/{rnd.id}/emergency-team", {"team": "x"}).status_code in (400, 422)
+    assert api(client, "post", f"/rounds/{rnd.id}/emergency-team", {"team": "x"}).status_code == 422
     assert api(client, "post", f"/rounds/{rnd.id}/emergency-team", {"team": None}).status_code == 200
     assert api(login(world.users.other_staff), "post", f"/rounds/{rnd.id}/emergency-team",
                {"team": None}).status_code == 404
     assert api(login(world.users.leader), "post", f"/rounds/{rnd.id}/emergency-team",
-               {"team": None}).status_code in (403, 404)
+               {"team": None}).status_code == 403  # sees the round, may not run it

@@ -18,7 +18,8 @@ from django.utils import timezone
 from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
-from fangkong.screening import antigen, counters, figures
+from fangkong.screening import counters, figures
+from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import followup, planning, station
 from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import Round
@@ -86,12 +87,12 @@ def day(world, system):
 
     ag = _round(system, w.street, "抗原自测", "antigen")
     resident = Actor.system(w.users.resident)
-    antigen.record_result(resident, ag, w.su, "negative", photo=png())
+    antigen_actions.record_result(resident, ag, w.su, "negative", photo=png())
     planning.add_exemption(system, ag, w.zhao, "other")
     planning.add_exemption(system, ag, w.zhao_jr, "other")
-    antigen.issue_kits(staff, ag, w.hh203, 2)
-    antigen.record_result(staff, ag, w.zhao, "negative")
-    antigen.record_result(staff, ag, w.li, "negative")
+    antigen_actions.issue_kits(staff, ag, w.hh203, 2)
+    antigen_actions.record_result(staff, ag, w.zhao, "negative")
+    antigen_actions.record_result(staff, ag, w.li, "negative")
 
     reg.update_resident(system, w.li, {"presence": "moved_out"})  # after both rounds
     return SimpleNamespace(pcr=pcr, ag=ag, w=w)
@@ -269,7 +270,7 @@ def _written_a_while_ago(rnd):
 
 
 def _rolled(rnd, node):
-    return {r["name"]: (r["expected"], r["sampled"], r["exempt"], r["missing"]) for r in figures.rollup(rnd, node)
+    return {r["name"]: (r["expected"], r["sampled"], r["exempt"], r["missing"]) for r in counters.rollup(rnd, node)
             if r["expected"]}
 
 
@@ -310,7 +311,7 @@ def test_counters_follow_an_exempt_person_made_done_without_a_recount(day, syste
         c.tube.refresh_from_db()
         station.resolve_conflict(system, c, True)
     else:
-        antigen.record_result(system, rnd, person, "negative")
+        antigen_actions.record_result(system, rnd, person, "negative")
     after = _exact(rnd, w.community, w.other)
     assert after["光明社区"] != before["光明社区"]
     assert counters.refresh(rnd) == 0  # nothing for it to recount

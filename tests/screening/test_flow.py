@@ -6,7 +6,7 @@ import io
 
 from fangkong.notify.models import Notification
 from fangkong.registry import actions as reg
-from fangkong.screening import figures, queries
+from fangkong.screening import counters, figures, queries
 from fangkong.screening.actions import followup, planning
 from fangkong.screening.actions import lab as lab_actions
 from fangkong.screening.models import Conflict, FollowUp, HomeVisit, Sample, Tube
@@ -113,7 +113,7 @@ def test_whole_round(world, rnd, client, system):
         "negative", "invalid"]
     # coverage counted live and by counters agree
     planning.recount(rnd)
-    roll = figures.rollup(rnd, world.street)
+    roll = counters.rollup(rnd, world.street)
     assert [(c["community_id"], c["sampled"], c["expected"], c["exempt"]) for c in roll] == [
         (world.community.id, 3, 4, 1)]
 

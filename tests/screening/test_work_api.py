@@ -13,6 +13,7 @@ from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
 from fangkong.screening import figures
+from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import followup, lab, planning, station
 from fangkong.screening.models import FollowUp, Sample, Sampler, Tube
 from fangkong.volunteers.actions import registration
@@ -74,14 +75,13 @@ def test_missing_list_people_page_by_page_with_phones_by_role_and_audited(world,
 
 
 def test_missing_list_of_an_antigen_round_is_who_reported_no_result(world, system):
-    from fangkong.screening import antigen
 
     now = timezone.now()
     rnd = planning.plan_round(system, world.community, {
         "name": "抗原第1轮", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=5), "pool_size": 1})
     planning.set_status(system, rnd, "running")
-    antigen.record_result(Actor.system(world.users.staff), rnd, world.su, "negative")
+    antigen_actions.record_result(Actor.system(world.users.staff), rnd, world.su, "negative")
     out = api(session(world.users.staff), "get", f"/rounds/{rnd.id}/missing").json()
     assert sorted(p["name"] for p in out["results"]) == ["于海涛", "夏明", "王新勇"]
 

@@ -55,6 +55,8 @@ PAGES = {
                        "302 404 404 404 404 404 404 200 200 404 403 403"),
     "zones_gate_export": Page(z(lambda w, s: f"/zones/p/{w.compound.id}/gate/log.xlsx"),
                               "302 404 404 404 404 404 404 200 200 404 403 403"),
+    "zones_codes_import": Page(z(lambda w, s: f"/zones/p/{w.compound.id}/codes/import/"),
+                               "302 404 404 404 404 404 404 302 302 404 403 403", method=POST),
     "zones_map": Page(z(lambda w, s: f"/zones/p/{w.building.id}/map/"), VIEWERS),
     "zones_map_data": Page(z(lambda w, s: f"/zones/p/{w.building.id}/map.geojson"), VIEWERS),
     "zones_draft_lift": Page(z(lambda w, s: f"/zones/designations/{s.designation.id}/lift/"),

@@ -64,6 +64,13 @@ def test_draft_diff_publish_then_map_and_checkpoint(phone_page, world):
     assert Adjustment.objects.get().state == "published"
     assert queries.household_zone(w.hh101.id).zone_type.code == "sealed"
 
+    page.goto(f"{page.base}/zones/p/{w.community.id}/lifting/")
+    assert "还差" in page.inner_text("main")  # day 0 of 14: the count says how many days to go
+    page.shot("zones-04b-lifting")
+    page.goto(f"{page.base}/zones/households/{w.hh101.id}/")
+    assert "封控区" in page.inner_text("main")
+    page.shot("zones-04c-household-history")
+
     # 3. the map: the building drawn red, labelled, no tiles
     page.goto(f"{page.base}/zones/p/{w.community.id}/map/")
     page.wait_for_selector(".leaflet-interactive")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
-from fangkong.registry.cards import code_payload
+from fangkong.registry.codes import code_payload
 from fangkong.registry.models import Kind
 from fangkong.zones import queries
 from fangkong.zones.models import Adjustment, CheckpointEvent, Shape, ZoneType
@@ -102,3 +102,36 @@ def test_map_geojson(world, presets, login):
     assert [f["properties"]["name"] for f in data["features"]] == ["1号楼"]
     assert c.get(f"/zones/p/{w.community.id}/map/").status_code == 200
     assert login(w.users.other_staff).get(f"/zones/p/{w.community.id}/map.geojson").status_code == 404
+
+
+def test_a_citys_health_code_file_all_or_nothing(world, presets, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fangkong.zones.models import HealthCodeObservation
+
+    w = world
+    c = login(w.users.grid)
+
+    def send(text):
+        f = SimpleUploadedFile("codes.csv", text.encode("utf-8-sig"), content_type="text/csv")
+        return c.post(f"/zones/p/{w.compound.id}/codes/import/", {"file": f}, follow=True)
+
+    bad = send(f"姓名,身份证号,健康码\n苏霞,{IDS['su_xia']},绿\n袁桂英,{IDS['b_person']},黄\n夏明,{IDS['xia_ming']},蓝\n")
+    text = bad.content.decode()
+    assert "这里没有持此身份证号的居民" in text and "蓝" in text  # the other community's person; a bad colour
+    assert HealthCodeObservation.objects.count() == 0
+    ok = send(f"姓名,身份证号,健康码\n苏霞,{IDS['su_xia']},绿\n夏明,{IDS['xia_ming'].lower()},黄码\n")
+    assert "2" in ok.content.decode()
+    assert {(o.resident.name, o.colour, o.source) for o in HealthCodeObservation.objects.all()} == {
+        ("苏霞", "green", "import"), ("夏明", "yellow", "import")}
+    assert queries.health_code(w.xia.id).colour == "yellow"
+
+
+def test_zone_pages_of_a_place_that_is_not_a_level(world, presets, login):
+    from fangkong.core.actor import Actor
+
+    gate = reg.create_place(Actor.system(), world.compound, Kind.CHECKPOINT, "北门")
+    c = login(world.users.staff)
+    for url in (f"/zones/p/{gate.id}/", f"/zones/p/{gate.id}/lifting/", f"/zones/p/{gate.id}/notices/",
+                f"/zones/p/{gate.id}/map/", f"/zones/p/{gate.id}/gate/"):
+        assert c.get(url).status_code == 200, url

@@ -136,3 +136,37 @@ def test_overlapping_drafts_are_a_conflict_and_a_stale_one_is_refused(world, pre
     with pytest.raises(Conflict):
         pub.publish(staff, lift2)
     assert zone_now(w.hh201) == "controlled"
+
+
+def test_a_lost_publication_task_is_made_up_for_by_the_recovery(world, presets):
+    from types import SimpleNamespace
+
+    from fangkong.zones.tasks import recover_publisher
+
+    w, t = world, types()
+    staff = actor_for(w.users.staff)
+    five = (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
+                                                                        microsecond=0)
+    adj = adjust(staff, w, [(Op.CREATE, w.unit2, t["sealed"])], at=five)
+    pub.schedule(staff, adj, five)  # its task ran too early (or died with its worker)
+    assert recover_publisher(SimpleNamespace(now=five - datetime.timedelta(seconds=1))) == {"zones_published": 0}
+    assert recover_publisher(SimpleNamespace(now=five + datetime.timedelta(minutes=3))) == {"zones_published": 1}
+    adj.refresh_from_db()
+    assert adj.state == "published" and adj.effective_at == five  # at the stated minute
+
+
+def test_editing_a_zone_type_is_the_districts_and_checked(world, presets):
+    from fangkong.zones.actions import policy
+
+    t = types()["sealed"]
+    with pytest.raises(Forbidden):
+        policy.update_type(actor_for(world.users.street), t, {"pool_size": 3})
+    with pytest.raises(Invalid) as e:
+        policy.update_type(actor_for(world.users.district), t, {"pool_size": 80, "colour": "red;x", "kind": "x"})
+    assert set(e.value.fields) == {"pool_size", "colour", "kind"}
+    policy.update_type(actor_for(world.users.district), t, {"pool_size": 3})
+    t.refresh_from_db()
+    assert t.pool_size == 3
+    from fangkong.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="zones.type.update").count() == 1

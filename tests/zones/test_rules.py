@@ -168,3 +168,13 @@ def test_a_colour_seen_at_the_station_is_kept_in_the_code_history(world, presets
     assert queries.health_code(w.wang.id).colour == "yellow"
     assert "黄码" in queries.call_out_refusal(w.wang.household_id, w.wang.id_hash) or \
         "Yellow" in queries.call_out_refusal(w.wang.household_id, w.wang.id_hash)
+
+
+def test_zone_now_is_the_same_row_as_household_zone(world, presets):
+    w = world
+    assert queries.zone_now(w.hh101.id) is None
+    designate(w, w.building, "sealed")
+    kind, code, pool, home, called_out, leave = queries.zone_now(w.hh101.id)
+    z = queries.household_zone(w.hh101.id)
+    assert (kind, code, pool, home, called_out, leave) == (
+        z.kind, z.zone_type.code, z.zone_type.pool_size, True, False, False)

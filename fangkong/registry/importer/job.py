@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -49,12 +50,11 @@ def run_import(job_id: int, *, actor=None, progress=None) -> ImportJob:
     is still queued, so a task delivered twice does the work once.
     """
     from fangkong.core.actor import Actor
-    from fangkong.ops.processes import identity
 
     # Taken by this process (its identity: if it dies, ops.recovery sees it and queues the
     # job again or fails it, with a message on its page).
     taken = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.READING, runner=identity(), started_at=timezone.now(),
+        status=ImportJob.Status.READING, runner=import_string(settings.FANGKONG_RUNNER_IDENTITY)(), started_at=timezone.now(),
         attempts=F("attempts") + 1)
     job = ImportJob.objects.select_related("place", "user").get(pk=job_id)
     if not taken:

@@ -28,8 +28,9 @@ RUNNING = [ImportJob.Status.READING, ImportJob.Status.WRITING]
 
 
 def recover_imports(live) -> dict:
-    from fangkong.ops.recovery import pending_tasks
-
+    """Import jobs whose runner is gone, or queued jobs whose task went missing: run again,
+    failed, or queued again. `live`: the worker's liveness (ops.recovery.Liveness, passed
+    through settings.FANGKONG_RECOVERY, so the registry imports nothing of ops)."""
     counts = {"imports_retried": 0, "imports_failed": 0, "imports_requeued": 0}
     for job in ImportJob.objects.filter(status__in=RUNNING).only(
             "id", "runner", "started_at", "attempts", "language"):
@@ -41,7 +42,7 @@ def recover_imports(live) -> dict:
                                            created_at__lt=live.now - QUEUE_GRACE)
                   .only("id", "task_id", "language"))
     if queued and _uses_task_queue():
-        waiting = pending_tasks([j.task_id for j in queued])
+        waiting = live.pending_tasks([j.task_id for j in queued])
         for job in queued:
             if job.task_id not in waiting:
                 _requeue(job)

@@ -13,9 +13,14 @@ def user_of(actor):
     return u if u is not None and getattr(u, "is_authenticated", False) else None
 
 
-def require_open(rnd: Round):
-    """Nothing is registered in a closed round."""
+def require_open(rnd: Round, *, queued=False):
+    """Nothing is registered in a closed round. `queued`: work kept on a phone (a batch),
+    which waits there until the round is reopened: the answer says so."""
     if rnd.status == RoundStatus.CLOSED:
+        if queued:
+            raise Invalid(_("This round has ended, so the scans kept on this phone cannot be "
+                            "registered yet. Keep them: ask the round's staff to reopen the round, "
+                            "then tap “Send now”."), code="round_closed")
         raise Invalid(_("This round is closed."), code="round_closed")
 
 

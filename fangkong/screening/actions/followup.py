@@ -84,6 +84,13 @@ def set_home_visit(actor, hv: HomeVisit, status: str) -> HomeVisit:
     require(actor, Perm.SCREENING_RUN, hv)
     if status not in HomeVisit.Status.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
+    if status == HomeVisit.Status.DONE and hv.source == HomeVisit.Source.RETEST and \
+            FollowUp.objects.filter(round_id=hv.round_id, resident_id=hv.resident_id,
+                                    status=FollowUp.Status.AWAITING).exists():
+        # "done" without the single tube: the lab's result for it would find no tube
+        raise Invalid(_("Record %(name)s's re-test tube on the follow-up page: the visit is "
+                        "done once the tube is recorded.") % {"name": hv.resident.name},
+                      code="retest_tube_needed")
     with transaction.atomic():
         hv.status = status
         hv.done_at = timezone.now() if status == HomeVisit.Status.DONE else None

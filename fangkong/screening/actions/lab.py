@@ -104,7 +104,8 @@ def record_results(actor, rows, *, source="upload") -> dict:
     tube known and in this lab's area, tube not empty) before anything is written, and
     every error of every row comes back in one answer. A result for a tube that already
     has one is a correction: a new row replaces it, the old one stays in the history.
-    Returns {"saved", "corrected", "positive_pools", "followups"}."""
+    Returns {"saved", "corrected", "unchanged" (recorded before, the same), "positive_pools",
+    "followups"}."""
     clean, errors = checks.check_lab_rows(rows)
     codes = [r["barcode"] for r in clean if r["barcode"]]
     tubes = defaultdict(list)
@@ -132,7 +133,7 @@ def record_results(actor, rows, *, source="upload") -> dict:
                       rows=checks.sorted_row_errors(errors + tube_errors),
                       code="invalid" if errors else "unknown_tubes")
     user = user_of(actor)
-    summary = {"saved": 0, "corrected": 0, "positive_pools": 0, "followups": 0}
+    summary = {"saved": 0, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0}
     with transaction.atomic():
         latest = {}
         ids = [tubes[r["barcode"]][0].id for r in clean]
@@ -144,7 +145,8 @@ def record_results(actor, rows, *, source="upload") -> dict:
             prev = latest.get(t.id)
             if prev and prev.result == r["result"] and prev.ct_orf == r["ct_orf"] \
                     and prev.ct_n == r["ct_n"]:
-                continue  # the same result again (a resent file): nothing new
+                summary["unchanged"] += 1  # the same result again (a resent file): nothing new
+                continue
             LabResult.objects.create(tube=t, result=r["result"], ct_orf=r["ct_orf"], ct_n=r["ct_n"],
                                      tested_at=r["tested_at"], source=source, entered_by=user,
                                      replaces=prev)

@@ -137,7 +137,7 @@ def _people(rnd, scans) -> dict:
     if not (tokens or hashes or rids):
         return {}
     q = Q(pk__in=[])
-    if tokens:  # lower-case keys (`cards.token_key`): the unique index on Lower("token")
+    if tokens:  # lower-case keys (`codes.token_key`): the unique index on Lower("token")
         q |= Q(token_key__any_of=list(tokens))
     if hashes:
         q |= Q(id_hash__any_of=list(hashes))

@@ -3,10 +3,10 @@
 //   retry after a timeout) is stored once.
 // - Photos of the cassette are made smaller on the phone before they are sent (a phone's
 //   photo is often over the server's 5 MB; 1600 px is plenty to read two lines).
-// - Door to door (#antigen-door): kits and results go through a queue kept on the phone
-//   (IndexedDB, photos included) and are sent to the JSON API in order, at once when there
-//   is network, otherwise when it comes back. What the server refuses is listed on the
-//   page with its reason, never dropped silently.
+// - Door to door (#antigen-door): kits and results go through the phone's offline queue
+//   (queue.js: IndexedDB, photos included) and are sent to the JSON API in order, at once
+//   when there is network, otherwise when it comes back. What the server refuses is kept
+//   and listed on the page with its reason, never dropped silently.
 (function () {
   "use strict";
   var uuid = window.Fangkong.uuid;
@@ -54,46 +54,7 @@
   var api = root.dataset.api;
   var owner = root.dataset.round + "-" + root.dataset.user;
   var $ = function (id) { return document.getElementById(id); };
-  var online = navigator.onLine, sending = false, stopped = false;
-
-  // --- the queue: IndexedDB, or memory if the browser has none (private mode) -------------
-  var memory = [];
-  var dbp = new Promise(function (resolve) {
-    if (!window.indexedDB) return resolve(null);
-    var req;
-    try { req = indexedDB.open("fangkong-door", 1); } catch (e) { return resolve(null); }
-    req.onupgradeneeded = function () { req.result.createObjectStore("queue", { keyPath: "client_id" }); };
-    req.onsuccess = function () { resolve(req.result); };
-    req.onerror = function () { resolve(null); };
-  });
-  function store(mode, fn) {
-    return dbp.then(function (db) {
-      if (!db) return fn(null);
-      return new Promise(function (resolve, reject) {
-        var t = db.transaction("queue", mode), req = fn(t.objectStore("queue"));
-        t.oncomplete = function () { resolve(req && req.result); };
-        t.onerror = t.onabort = function () { reject(t.error); };
-      });
-    });
-  }
-  function all() {
-    return store("readonly", function (st) { return st ? st.getAll() : null; }).then(function (rows) {
-      if (rows === null || rows === undefined) rows = memory.slice();
-      return rows.filter(function (r) { return r.owner === owner; }).sort(function (a, b) { return a.seq - b.seq; });
-    });
-  }
-  function put(item) {
-    return store("readwrite", function (st) {
-      if (!st) { memory = memory.filter(function (r) { return r.client_id !== item.client_id; }); memory.push(item); return null; }
-      return st.put(item);
-    });
-  }
-  function drop(cid) {
-    return store("readwrite", function (st) {
-      if (!st) { memory = memory.filter(function (r) { return r.client_id !== cid; }); return null; }
-      return st.delete(cid);
-    });
-  }
+  var online = navigator.onLine;
 
   // --- showing ------------------------------------------------------------------------------
   function say(text, kind) { var el = $("say"); el.textContent = text; el.className = "say " + (kind || ""); }
@@ -130,7 +91,7 @@
     });
     $("waiting").textContent = items.length;
   }
-  function refresh() { return all().then(showPending); }
+  function refresh() { showPending(q.items()); showRefused(); return Promise.resolve(); }
   function recount(h) {
     if (!h) return;
     var badge = h.querySelector(".hh-count");
@@ -161,28 +122,14 @@
       }
     }
   }
-  // What the server refused stays listed (on this phone, across reloads) until dismissed.
-  var REFUSED = "fk-door-refused-" + owner;
-  function refusedList() {
-    try { return JSON.parse(localStorage.getItem(REFUSED) || "[]"); } catch (e) { return []; }
-  }
+  // What the server refused stays listed (kept by the queue, across reloads) until dismissed.
   function showRefused() {
-    var list = refusedList(), ul = $("refused-list");
+    var list = q.refused(), ul = $("refused-list");
     ul.textContent = "";
-    list.forEach(function (r, i) {
-      ul.appendChild(window.Fangkong.row(r.label + " — " + r.message, S.ack, function () {
-        var now = refusedList(); now.splice(i, 1);
-        localStorage.setItem(REFUSED, JSON.stringify(now)); showRefused();
-      }));
+    list.forEach(function (r) {
+      ul.appendChild(window.Fangkong.row(r.item.label + " — " + r.reason, S.ack, function () { q.dismiss(r.client_id); }));
     });
     $("refused").hidden = !list.length;
-  }
-  function refused(item, message) {
-    var list = refusedList();
-    list.push({ label: item.label, message: message, at: item.at });
-    try { localStorage.setItem(REFUSED, JSON.stringify(list)); } catch (e) { /* shown below anyway */ }
-    showRefused();
-    say(fmt(S.refused, item.label + " — " + message), "bad");
   }
   function errorText(data) { return window.Fangkong.errorText(data, S.error); }
 
@@ -206,38 +153,52 @@
     opts.body = fd;
     return fetch(api + "/antigen-results", opts);
   }
-  function flush() {
-    if (sending) return Promise.resolve();
-    if (!navigator.onLine) { online = false; net(); return refresh(); }  // the phone knows: do not try
-    sending = true; stopped = false;
-    return all().then(function (items) {
-      var next = function (i) {
-        if (i >= items.length) return null;
-        var item = items[i];
-        return send(item).then(function (resp) {
-          return resp.json().catch(function () { return {}; }).then(function (data) {
-            if (resp.status === 200 || resp.status === 201) {
-              online = true;
-              applied(item, data);
-              say(fmt(S.sent, item.label), "good");
-              return drop(item.client_id).then(function () { return next(i + 1); });
-            }
-            var code = data && data.error && data.error.code;
-            if (resp.status === 401 || code === "csrf") { stopped = true; say(S.login, "bad"); return null; }
-            if (resp.status >= 500 || resp.status === 429) { stopped = true; return null; }  // later
-            refused(item, errorText(data));
-            return drop(item.client_id).then(function () { return next(i + 1); });
-          });
-        }, function () { online = false; return null; });
-      };
-      return next(0);
-    }).then(function () { sending = false; net(); return refresh(); },
-            function () { sending = false; net(); return refresh(); });
+  // One item a request; the queue sends them in order, one sync at a time.
+  function sendOne(batch) {
+    var item = batch[0];
+    return send(item).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        if (resp.status === 200 || resp.status === 201) {
+          online = true;
+          applied(item, data);
+          say(fmt(S.sent, item.label), "good");
+          return [true];
+        }
+        var code = data && data.error && data.error.code;
+        if (resp.status === 401 || code === "csrf") { say(S.login, "bad"); return window.Fangkong.queue.STOP; }
+        if (resp.status >= 500 || resp.status === 429) return window.Fangkong.queue.LATER;
+        var message = errorText(data);
+        say(fmt(S.refused, item.label + " — " + message), "bad");
+        delete item.photo;  // kept to be read, not sent again
+        return [message];
+      });
+    }, function (e) { online = false; throw e; });
   }
+  function flush() {
+    if (!navigator.onLine) { online = false; net(); return refresh(); }  // the phone knows: do not try
+    return q.flush().then(function () { net(); return refresh(); });
+  }
+  // An older page kept its queue in its own IndexedDB database and the refused list in
+  // localStorage: both are carried over on first load.
+  var REFUSED = "fk-door-refused-" + owner;
+  function carryOver(queue) {
+    var list;
+    try { list = JSON.parse(localStorage.getItem(REFUSED) || "[]"); } catch (e) { list = []; }
+    return window.Fangkong.queue.adoptDatabase("fangkong-door", "queue").then(function () {
+      var n = 0;
+      return Promise.all(list.map(function (r) {
+        return queue.keep({ client_id: uuid(), seq: ++n, label: r.label, at: r.at }, r.message);
+      }));
+    }).then(window.Fangkong.queue.persistent).then(function (kept) {
+      if (kept && list.length) localStorage.removeItem(REFUSED);
+    });
+  }
+  var q = window.Fangkong.queue({ owner: owner, batch: 1, send: sendOne, migrate: carryOver,
+                                  onchange: function () { refresh(); } });
 
   function enqueue(form) {
     var kind = form.dataset.kind, cid = form.querySelector("input.client-id");
-    var item = { client_id: cid.value, owner: owner, seq: Date.now() + Math.random(), kind: kind,
+    var item = { client_id: cid.value, kind: kind,
                  household: parseInt(form.dataset.household, 10), at: new Date().toISOString(),
                  label: form.dataset.label };
     var ready;
@@ -258,10 +219,10 @@
     button.disabled = true;
     setTimeout(function () { button.disabled = false; }, 1200);  // a double tap is one entry
     ready.then(function (it) {
-      return put(it).catch(function () {  // the photo did not fit: keep the entry without it
+      return q.add(it).catch(function () {  // the photo did not fit: keep the entry without it
         if (!it.photo) throw new Error("queue");
         it.photo = null; say(S.photo_kept, "bad");
-        return put(it);
+        return q.add(it);
       });
     }).then(function () {
       cid.value = uuid();  // the next entry from this form is a new one
@@ -278,8 +239,7 @@
   $("send-now").addEventListener("click", function () { online = navigator.onLine; flush(); });
   window.addEventListener("online", function () { online = true; net(); flush(); });
   window.addEventListener("offline", function () { online = false; net(); });
-  setInterval(function () { if (navigator.onLine && !stopped) { all().then(function (items) { if (items.length) flush(); }); } }, 10000);
+  setInterval(function () { if (navigator.onLine && !q.stopped && q.size()) flush(); }, 10000);
   net();
-  showRefused();
-  refresh().then(function () { if (navigator.onLine) flush(); });
+  q.ready.then(function () { refresh(); if (navigator.onLine) flush(); });
 })();

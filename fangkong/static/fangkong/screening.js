@@ -1,7 +1,11 @@
 // The scanning station: hand scanner (keyboard + Enter) or camera (BarcodeDetector),
-// tubes that close at their pool size, and an offline queue in localStorage that is sent
-// in batches to /sync when the network is back. Every event carries a UUID made here, so
-// the server registers it once however often it is sent.
+// tubes that close at their pool size, and the phone's offline queue (queue.js: IndexedDB)
+// sent in batches to /sync when the network is back. Every event carries a UUID made here,
+// so the server registers it once however often it is sent. What the server did not
+// register is kept with its reason (the table's list of conflicts) until someone taps
+// "Noted". The table's own state (open tube, recent scans, who was scanned) is in
+// localStorage; an older page kept its queue and conflicts there too, and they are moved
+// into the queue on first load.
 (function () {
   "use strict";
   var root = document.getElementById("station");
@@ -18,9 +22,9 @@
   function load() {
     try {
       var s = JSON.parse(localStorage.getItem(KEY) || "null");
-      if (s && s.queue) return s;
+      if (s && s.recent) return s;
     } catch (e) { /* start afresh */ }
-    return { queue: [], tube: null, recent: [], conflicts: [], seen: {} };
+    return { tube: null, recent: [], seen: {} };
   }
   function save() { localStorage.setItem(KEY, JSON.stringify(state)); }
 
@@ -80,8 +84,8 @@
     var t = state.tube;
     $("net").textContent = online ? S.online : S.offline;
     $("net").className = "badge" + (online ? "" : " warn");
-    $("waiting").textContent = state.queue.length;
-    $("waiting").className = "badge" + (state.queue.length ? " warn" : " muted");
+    $("waiting").textContent = q.size();
+    $("waiting").className = "badge" + (q.size() ? " warn" : " muted");
     if (t) {
       $("tube-label").textContent = S.tube + " " + t.barcode;
       $("tube-left").textContent = Math.max(0, t.capacity - t.count);
@@ -104,19 +108,18 @@
       li.textContent = r.text;
       ul.appendChild(li);
     });
-    var cl = $("conflicts");
+    var cl = $("conflicts"), conflicts = q.refused();
     cl.textContent = "";
-    $("conflicts-title").hidden = !state.conflicts.length;
-    $("conflicts-help").hidden = !state.conflicts.length;
-    state.conflicts.forEach(function (c, i) {
+    $("conflicts-title").hidden = !conflicts.length;
+    $("conflicts-help").hidden = !conflicts.length;
+    conflicts.forEach(function (c) {
       // the reason, then what it was about: the tube, what was scanned (when the server
       // could not name the person), and when
       var about = [];
       if (c.barcode) about.push(S.tube + " " + c.barcode);
-      if (c.person && !c.name && c.message.indexOf(c.person) < 0) about.push(fill(S.scanned, { code: c.person }));
+      if (c.person && !c.name && c.reason.indexOf(c.person) < 0) about.push(fill(S.scanned, { code: c.person }));
       if (c.at) about.push(new Date(c.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
-      var li = window.Fangkong.row(c.message, S.ack,
-        function () { state.conflicts.splice(i, 1); save(); render(); }, "conflict");
+      var li = window.Fangkong.row(c.reason, S.ack, function () { q.dismiss(c.client_id); }, "conflict");
       if (about.length) {
         var small = document.createElement("small");
         small.className = "about";
@@ -154,7 +157,7 @@
     var cap = $("single").checked ? 1 : pool;
     var ev = { client_id: uuid(), type: "open", barcode: barcode.toUpperCase(), capacity: cap, at: now(),
                point: root.dataset.point || null, table: root.dataset.table || null };
-    if (online && !state.queue.length) {
+    if (online && !q.size()) {
       post("/tubes", { barcode: ev.barcode, capacity: cap, client_id: ev.client_id,
                        point: ev.point ? +ev.point : null, table: ev.table ? +ev.table : null })
         .then(function (r) {
@@ -171,7 +174,7 @@
     }
   }
   function queueOpen(ev) {
-    state.queue.push(ev);
+    q.add(ev);
     state.tube = { barcode: ev.barcode, capacity: ev.capacity, count: 0 };
     say(fmt(S.tube_open, ev.barcode), "good");
     save(); render();
@@ -190,7 +193,7 @@
     }
     var ev = { client_id: clientId || uuid(), type: "scan", barcode: t.barcode, person: person,
                confirm: !!confirm, at: now() };
-    if (online && !state.queue.length) {
+    if (online && !q.size()) {
       post("/scan", { client_id: ev.client_id, barcode: ev.barcode, person: ev.person,
                       confirm: ev.confirm, at: ev.at })
         .then(function (r) {
@@ -213,7 +216,7 @@
     }
   }
   function queueScan(ev, key) {
-    state.queue.push(ev);
+    q.add(ev);
     accepted(key, "", null, true);
   }
   function accepted(key, name, tube, queued) {
@@ -227,7 +230,7 @@
       say(first + " " + fill(S.tube_full_now, d), "good");
       // Full by this phone's count: seal it on the server too (a scan refused there must
       // not leave the tube open for a swab that is not in it).
-      if (queued) state.queue.push({ client_id: uuid(), type: "seal", barcode: t.barcode, at: now() });
+      if (queued) q.add({ client_id: uuid(), type: "seal", barcode: t.barcode, at: now() });
       state.tube = null;
     } else {
       say(first + " " + fill(S.left_in, d), "good");
@@ -241,12 +244,12 @@
     if (!t || !t.count) return;
     var ev = { client_id: uuid(), type: "seal", barcode: t.barcode, at: now() };
     var done = function () { say(fmt(S.tube_sealed, t.barcode), "good"); state.tube = null; save(); render(); };
-    if (online && !state.queue.length) {
+    if (online && !q.size()) {
       post("/tubes/" + encodeURIComponent(t.barcode) + "/seal", {}).then(function (r) {
         if (r.status === 200) done(); else say(errorText(r.data), "bad");
-      }, function () { wentOffline(); state.queue.push(ev); done(); flushSoon(); });
+      }, function () { wentOffline(); q.add(ev); done(); flushSoon(); });
     } else {
-      state.queue.push(ev); done(); flushSoon();
+      q.add(ev); done(); flushSoon();
     }
   }
 
@@ -264,35 +267,32 @@
   // Events per /sync request: the server takes up to 2,000 (checks.MAX_BATCH); 500 is
   // about 60 KB of JSON, and bench/screening.py measures the upload at this size.
   var SYNC_BATCH = 500;
-  var sending = false, timer = null;
-  function flushSoon() { if (!timer) timer = setTimeout(function () { timer = null; flush(); }, 300); }
-  function flush() {
-    if (sending || !state.queue.length) return;
-    sending = true;
-    var batch = state.queue.slice(0, SYNC_BATCH);
-    post("/sync", { events: batch }).then(function (r) {
-      sending = false;
+  function flushSoon() { q.soon(); }
+  function flush() { return q.flush(); }
+  function sendBatch(batch) {
+    var events = batch.map(function (e) {  // as the page made them (not the queue's own fields)
+      var ev = {};
+      Object.keys(e).forEach(function (k) { if (k !== "owner" && k !== "seq") ev[k] = e[k]; });
+      return ev;
+    });
+    return post("/sync", { events: events }).then(function (r) {
       if (r.status !== 200 || !r.data.results || r.data.results.length !== batch.length) {
         // Refused as a whole (the round closed, the sign-in expired…): nothing of the batch
         // was saved, so every event stays queued on this phone and is sent again later.
         say(errorText(r.data), "bad");
-        save(); render();
-        return;
+        return window.Fangkong.queue.LATER;
       }
       online = true;
-      var sent = {};
-      batch.forEach(function (e) { sent[e.client_id] = true; });
-      state.queue = state.queue.filter(function (e) { return !sent[e.client_id]; });
       var refused = 0;
-      r.data.results.forEach(function (o, i) {
-        if (o.status === "ok") return;
+      var answers = r.data.results.map(function (o, i) {
+        if (o.status === "ok") return true;
         // Not registered: kept on this phone, with the person and tube it was about, until
         // someone taps "Noted" (conflicts are also on the staff's review page).
         var ev = batch[i];
         refused += 1;
-        state.conflicts.push({ message: o.message || S.conflict, barcode: ev.barcode || "",
-                               name: o.name || "", person: ev.type === "scan" ? shownPerson(ev.person) : "",
-                               at: ev.at || "", status: o.status, client_id: ev.client_id });
+        return { reason: o.message || S.conflict, barcode: ev.barcode || "", name: o.name || "",
+                 person: ev.type === "scan" ? shownPerson(ev.person) : "", at: ev.at || "",
+                 status: o.status };
       });
       remember(fmt(S.sent, r.data.ok), refused ? "bad" : "good");
       if (state.tube) {
@@ -302,17 +302,35 @@
           // was not registered (a conflict, a malformed event) is in the tube all the same.
           state.tube.count = Math.max(state.tube.count, last.tube.count);
           state.tube.capacity = last.tube.capacity;
-          if (last.tube.state === "sealed" && !state.queue.length) state.tube = null;
+          if (last.tube.state === "sealed" && q.size() <= batch.length) state.tube = null;
         }
       }
       if (refused) say(fill(S.not_registered, { n: refused }), "bad");
-      save(); render();
-      if (state.queue.length) flushSoon();
-    }, function () { sending = false; wentOffline(); });
+      save();
+      return answers;
+    }, function (e) { wentOffline(); throw e; });
   }
+  // An older page kept the queue and the conflicts in this table's localStorage entry.
+  function carryOver(queue) {
+    var old = state.queue || [], conflicts = state.conflicts || [];
+    if (!old.length && !conflicts.length) return null;
+    var n = 0;  // before anything queued from now on, in the order they were kept
+    return Promise.all(old.map(function (ev) { ev.seq = ++n; return queue.add(ev); }).concat(
+      conflicts.map(function (c) {
+        return queue.keep({ client_id: c.client_id || uuid(), seq: ++n }, c.message || S.conflict,
+                          { barcode: c.barcode || "", name: c.name || "", person: c.person || "",
+                            at: c.at || "", status: c.status || "" });
+      }))).then(window.Fangkong.queue.persistent).then(function (kept) {
+      if (kept) { delete state.queue; delete state.conflicts; save(); }
+    });
+  }
+  var q = window.Fangkong.queue({ owner: "station-" + roundId + "-" + root.dataset.user, batch: SYNC_BATCH,
+                                  send: sendBatch, onchange: function () { render(); }, migrate: carryOver });
 
   // --- wiring --------------------------------------------------------------------------------
+  var loaded = false;
   function handle(code) {
+    if (!loaded) { q.ready.then(function () { handle(code); }); return; }  // the queue is read first
     code = clean(code);
     if (!code) return;
     $("confirm-box").hidden = true;  // the next person: the last out-of-area question is moot
@@ -352,7 +370,7 @@
   $("send-now").addEventListener("click", function () { online = navigator.onLine; flush(); });
   window.addEventListener("online", function () { online = true; render(); flush(); });
   window.addEventListener("offline", function () { online = false; render(); });
-  setInterval(function () { if (navigator.onLine && state.queue.length) flush(); }, 10000);
+  setInterval(function () { if (navigator.onLine && q.size() && !q.stopped) flush(); }, 10000);
 
   $("find-form").addEventListener("submit", function (e) {
     e.preventDefault();
@@ -416,6 +434,9 @@
     });
   }
 
-  render();
-  if (online && state.queue.length) flush();
+  q.ready.then(function () {
+    loaded = true;
+    render();
+    if (online && q.size()) flush();
+  });
 })();

@@ -8,18 +8,21 @@ from ..models import Call
 
 
 def notify_users(actor, users, **kw) -> int:
+    """notify.actions.notify: each user's inbox and personal channels."""
     from fangkong.notify.actions import notify
 
     return notify(actor, users, **kw)
 
 
 def announce(actor, place, **kw) -> int:
+    """notify.actions.announce: the group channels of the place and above."""
     from fangkong.notify.actions import announce
 
     return announce(actor, place, **kw)
 
 
 def call_text(call: Call) -> tuple[str, str]:
+    """(title, body) of the message that announces a call."""
     start = timezone.localtime(call.starts_at)
     end = timezone.localtime(call.ends_at)
     title = _("Call: %(title)s, %(n)d people") % {"title": call.title, "n": call.slots}

@@ -21,12 +21,14 @@ from .notices import call_text, notify_users
 
 
 def find_clash(v: Volunteer, call: Call):
+    """A confirmed place of the person on another call that overlaps this one (or None)."""
     return (Assignment.objects.filter(volunteer=v, status=Assignment.Status.CONFIRMED,
                                       starts_at__lt=call.ends_at, ends_at__gt=call.starts_at)
             .exclude(call_id=call.id).select_related("call").first())
 
 
 def clash_error(other: Assignment):
+    """The refusal that names the overlapping place, in the user's language."""
     start = timezone.localtime(other.starts_at)
     end = timezone.localtime(other.ends_at)
     return Conflict(_("You already hold “%(title)s” from %(start)s to %(end)s, which overlaps "

@@ -2,6 +2,8 @@
 controlled → sealed for the case's building) as a draft adjustment naming the case; staff
 publish it with one action. A case also restarts the lifting count of the zone it is in."""
 
+import logging
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -15,6 +17,7 @@ from ..models import Adjustment, AdjustmentItem, Designation, HouseholdZone, Pol
 from ..signals import case_recorded
 
 Op = AdjustmentItem.Op
+logger = logging.getLogger("fangkong.zones")
 
 
 def record_case(actor, resident: Resident, *, confirmed_at=None, source="", source_ref=None):
@@ -41,8 +44,8 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
         with transaction.atomic():
             case.save()
             record(actor, "zones.case", resident, {"source": source, "at": confirmed_at.isoformat()})
-            proposal = _propose(actor, case, resident)
-            case_recorded.send(sender=ZoneCase, case=case, actor=actor)
+        proposal = _propose_safely(actor, case, resident)
+        _announce(actor, case)
     except IntegrityError:  # the same source_ref at the same instant: the other one won
         case = ZoneCase.objects.get(source_ref=source_ref)
         return case, Adjustment.objects.filter(case=case).first()
@@ -52,6 +55,27 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
 def _user(actor):
     u = actor.user
     return u if u is not None and getattr(u, "is_authenticated", False) else None
+
+
+def _announce(actor, case):
+    """Tell the apps above (services: the building's terminal disinfection) — in its own
+    savepoint, so that their failure never costs the case either."""
+    try:
+        with transaction.atomic():
+            case_recorded.send(sender=ZoneCase, case=case, actor=actor)
+    except Exception:  # noqa: BLE001 - logged; the case is what must not be lost
+        logger.exception("zones: case %s not announced to the other apps", case.pk)
+
+
+def _propose_safely(actor, case, resident):
+    """The proposal must never cost the case (nor the lab result that confirmed it): a
+    failure is logged, and the case stays recorded for the lifting count."""
+    try:
+        with transaction.atomic():
+            return _propose(actor, case, resident)
+    except Exception:  # noqa: BLE001 - logged; the case is what must not be lost
+        logger.exception("zones: no escalation proposal for case %s", case.pk)
+        return None
 
 
 def _propose(actor, case: ZoneCase, resident: Resident) -> Adjustment | None:

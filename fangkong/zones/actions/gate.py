@@ -178,3 +178,64 @@ def pass_gate(actor, gate: Place, *, direction: str, client_id, resident: Reside
     except IntegrityError:  # the same client id at the same instant
         return CheckpointEvent.objects.get(client_id=cid)
     return ev
+
+
+# --- a city's health-code file -------------------------------------------------------------
+
+COLOUR_WORDS = {"绿": "green", "绿码": "green", "green": "green", "黄": "yellow", "黄码": "yellow",
+                "yellow": "yellow", "红": "red", "红码": "red", "red": "red"}
+ID_HEADERS = {"身份证号", "身份证号码", "证件号码", "id number", "id_number"}
+COLOUR_HEADERS = {"健康码", "健康码颜色", "颜色", "码色", "colour", "color"}
+
+
+def import_codes(actor, place: Place, content: bytes) -> int:
+    """A city's file of health-code colours (CSV: an ID-number column and a colour column,
+    绿/黄/红 or green/yellow/red) for the people under `place` the user may check. All or
+    nothing: every row's problem is named (row, column), and nothing is written while one
+    remains. Returns how many colours were recorded."""
+    from django.core.exceptions import ValidationError
+
+    from fangkong.core import pii
+    from fangkong.core.errors import FileRefused, FileRejected
+    from fangkong.core.uploads import open_csv
+
+    access.require(actor, access.GATE, place)
+    csv_file = open_csv(content)
+    records = csv_file.records(csv_file.encodings[0])
+    header = next(records, None)
+    names = [clean(str(v)).strip().lower() for v in header[1]] if header else []
+    id_col = next((i for i, v in enumerate(names) if v in ID_HEADERS), None)
+    colour_col = next((i for i, v in enumerate(names) if v in COLOUR_HEADERS), None)
+    if id_col is None or colour_col is None:
+        raise FileRefused(_("The first line must name the columns 身份证号 and 健康码."))
+    base = Resident.objects.filter(actor.scope.q(access.GATE)).filter(engine.under_q(place))
+    errors, found = [], []
+    for line, values in records:
+        if not any(v.strip() for v in values):
+            continue
+        raw_id = values[id_col] if id_col < len(values) else ""
+        word = (values[colour_col] if colour_col < len(values) else "").strip().lower()
+        colour = COLOUR_WORDS.get(word)
+        if colour is None:
+            errors.append({"row": line, "column": header[1][colour_col],
+                           "message": _("Not a health-code colour: %(v)s (绿 / 黄 / 红).") % {"v": word[:20]}})
+            continue
+        try:
+            number = pii.validate_id_number(raw_id)
+        except ValidationError as e:
+            errors.append({"row": line, "column": header[1][id_col], "message": str(e.messages[0])})
+            continue
+        person = base.filter(id_hash=pii.lookup_hash(number)).first()
+        if person is None:
+            errors.append({"row": line, "column": header[1][id_col],
+                           "message": _("Nobody with this ID number lives here.")})
+            continue
+        found.append((person, colour))
+    if errors:
+        raise FileRejected(_("Nothing was recorded: %(n)d row(s) have problems.") % {"n": len(errors)},
+                           rows=errors)
+    at = timezone.now()
+    with transaction.atomic():
+        for person, colour in found:
+            record_observation(actor, person, colour, source=Source.IMPORT, at=at)
+    return len(found)

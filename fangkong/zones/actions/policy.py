@@ -1,6 +1,8 @@
 """The zone policy: install the shipped presets, pick the active one, edit a type's rules
 (audited; the change applies to every zone of that type from the moment it is saved)."""
 
+import re
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +56,9 @@ def update_type(actor, zone_type: ZoneType, data: dict) -> ZoneType:
             continue
         if key in ("pool_size",) and not 1 <= value <= 50:
             errors[key] = [_("Between 1 and 50 people per tube.")]
+            continue
+        if key == "colour" and not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
+            errors[key] = [_("A colour like #c0392b.")]
             continue
         if getattr(zone_type, key) != value:
             changes[key] = [getattr(zone_type, key), value]

@@ -8,6 +8,7 @@ household under the places it names, in one transaction."""
 import datetime
 
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -189,9 +190,15 @@ def schedule(actor, adj: Adjustment, at) -> Adjustment:
 
 
 def _enqueue(at):
-    from ..tasks import publish_due_task
-
     publish_due_task.using(run_after=at).enqueue()
+
+
+@task
+def publish_due_task() -> dict:
+    """(worker) Publish every scheduled adjustment whose minute has come, each at its own
+    minute. Idempotent: an adjustment is published once, under a row lock; a lost task is
+    made up for by `tasks.recover_publisher`."""
+    return {"published": publish_due()}
 
 
 def unschedule(actor, adj: Adjustment) -> Adjustment:

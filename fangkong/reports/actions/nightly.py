@@ -1,0 +1,190 @@
+"""The nightly report of one node: prepare (figures as of the cut-off), remarks, submit
+(locked), correct (a new version with its reason, the earlier kept)."""
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.clean import bounded, limit_of
+from fangkong.core.errors import Conflict, Invalid
+from fangkong.core.tree import under
+from fangkong.registry.models import LEVEL_FIELDS, Kind, Place
+
+from .. import access, figures, queries
+from ..models import DailyReport
+
+S = DailyReport.Status
+CHILD_KIND = {Kind.STREET: Kind.COMMUNITY, Kind.DISTRICT: Kind.STREET}
+
+
+def as_of(report_or_cutoff, now=None) -> datetime.datetime:
+    """Figures are counted as of the cut-off, or now if that is earlier (a draft)."""
+    cutoff = getattr(report_or_cutoff, "cutoff_at", report_or_cutoff)
+    return min(now or timezone.now(), cutoff)
+
+
+def _state(first_submitted, due_at) -> str:
+    if first_submitted is None:
+        return "missing"
+    return "on_time" if first_submitted <= due_at else "late"
+
+
+def rollup(place: Place, day: datetime.date) -> tuple[dict, list[dict]]:
+    """(summed figures, children) of a street or district: each child's current report, its
+    completeness, and its figures when submitted or approved (a draft, a returned or a
+    missing report adds nothing). Two queries and one for the children."""
+    kind = CHILD_KIND[place.kind]
+    kids = list(Place.objects.filter(under(place), kind=kind).order_by("sort_key", "id"))
+    reports = queries.current_reports([k.id for k in kids], day)
+    firsts = queries.first_submissions([k.id for k in kids], day)
+    due = queries.definition(kind).due_on(day)
+    rows, counted = [], []
+    for k in kids:
+        r = reports.get(k.id)
+        included = r is not None and r.status in (S.SUBMITTED, S.APPROVED)
+        row = {"place": k.id, "name": k.name, "report": r.id if r else None,
+               "version": r.version if r else None, "status": r.status if r else "missing",
+               "state": _state(firsts.get(k.id), due), "included": included,
+               "figures": r.figures if included else {}}
+        rows.append(row)
+        if included:
+            counted.append(r.figures)
+    return figures.total(counted), rows
+
+
+def _figures_for(place: Place, day, at) -> tuple[dict, list]:
+    if place.kind in CHILD_KIND:
+        return rollup(place, day)
+    values = figures.of(place, at)
+    return {k: v for k, v in values.items() if not k.startswith("_")}, []
+
+
+def prepare(actor, place: Place, day: datetime.date | None = None, *, now=None) -> DailyReport:
+    """The node's current report for `day` (today by default), its figures counted again as
+    of min(now, cut-off) while it is a draft; a locked report comes back untouched.
+    Idempotent: two at once make one report."""
+    access.require_submit(actor.scope, place)
+    today = timezone.localdate(now or timezone.now())
+    day = day or today
+    back = getattr(settings, "FANGKONG_REPORT_BACKFILL_DAYS", 7)
+    if day > today or (today - day).days > back and not queries.report_for(place, day):
+        raise Invalid(fields={"day": [_("A report can be made for today or the last %(n)d days.")
+                                      % {"n": back}]})
+    return prepare_unchecked(actor, place, day, now=now)
+
+
+def prepare_unchecked(actor, place, day=None, *, now=None, values=None) -> DailyReport:
+    """`prepare` for the scheduled job (which prepares every node: no user behind it);
+    `values`: figures already counted for this node (the job counts many nodes at once)."""
+    now = now or timezone.now()
+    day = day or timezone.localdate(now)
+    d = queries.definition(place.kind)
+    cutoff = d.cutoff_on(day)
+    if values is not None:
+        children = []
+        values = {k: v for k, v in values.items() if not k.startswith("_")}
+    else:
+        values, children = _figures_for(place, day, as_of(cutoff, now))
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                r = (DailyReport.objects.select_for_update()
+                     .filter(place=place, day=day, current=True).first())
+                if r is not None and r.locked:
+                    return r
+                if r is None:
+                    r = DailyReport(place=place, level=place.kind, day=day, cutoff_at=cutoff,
+                                    due_at=d.due_on(day),
+                                    **{f: getattr(place, f) for f in LEVEL_FIELDS})
+                r.figures, r.children, r.computed_at = values, children, now
+                r.save()
+                return r
+        except IntegrityError:  # another prepare created it meanwhile: read theirs
+            continue
+    return DailyReport.objects.get(place=place, day=day, current=True)
+
+
+def _check_remarks(remarks) -> str:
+    return bounded(remarks or "", limit_of(DailyReport, "remarks") or 2000, "remarks", single_line=False)
+
+
+def _require_draft(report: DailyReport):
+    if not report.current:
+        raise Conflict(_("This is an earlier version of the report; open the current one."),
+                       code="report_superseded")
+    if report.locked:
+        raise Conflict(_("This report was submitted and is locked. To change it, make a correction "
+                         "(a new version with its reason)."), code="report_locked")
+
+
+def save_remarks(actor, report: DailyReport, remarks: str) -> DailyReport:
+    access.require_submit(actor.scope, report.place)
+    remarks = _check_remarks(remarks)
+    with transaction.atomic():
+        report = DailyReport.objects.select_for_update().get(pk=report.pk)
+        _require_draft(report)
+        report.remarks = remarks
+        report.save(update_fields=["remarks"])
+    return report
+
+
+def submit(actor, report: DailyReport, remarks: str | None = None, *, now=None) -> DailyReport:
+    """Lock the draft: its figures are counted once more as of the cut-off (so a report
+    submitted at 20:40 still counts nothing after 20:00), then it never changes."""
+    access.require_submit(actor.scope, report.place)
+    remarks = None if remarks is None else _check_remarks(remarks)
+    now = now or timezone.now()
+    with transaction.atomic():
+        report = DailyReport.objects.select_for_update().get(pk=report.pk)
+        _require_draft(report)
+        report.figures, report.children = _figures_for(report.place, report.day, as_of(report, now))
+        report.computed_at = now
+        if remarks is not None:
+            report.remarks = remarks
+        report.status, report.submitted_at, report.submitted_by = S.SUBMITTED, now, _user(actor)
+        report.save()
+        record(actor, "report.submit", report, changes={"version": report.version,
+                                                        "day": str(report.day)},
+               levels_from=report, label=f"{report.place.name} {report.day}")
+    return report
+
+
+def correct(actor, report: DailyReport, reason: str, *, now=None) -> DailyReport:
+    """A new draft version of a locked report, with why; the earlier version stays as it was
+    (no longer current). Its figures are counted again as of the same cut-off."""
+    access.require_submit(actor.scope, report.place)
+    errors = {}
+    reason = bounded(reason or "", limit_of(DailyReport, "reason"), "reason", errors)
+    if not reason and "reason" not in errors:
+        errors["reason"] = [_("Say why the report is corrected.")]
+    if errors:
+        raise Invalid(fields=errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        old = DailyReport.objects.select_for_update().get(pk=report.pk)
+        if not old.current:
+            raise Conflict(_("This is an earlier version of the report; open the current one."),
+                           code="report_superseded")
+        if not old.locked:
+            raise Conflict(_("This report is still a draft: change it and submit it."),
+                           code="report_draft")
+        old.current = False
+        old.save(update_fields=["current"])
+        new = DailyReport(place=old.place, level=old.level, day=old.day, version=old.version + 1,
+                          cutoff_at=old.cutoff_at, due_at=old.due_at, remarks=old.remarks,
+                          reason=reason, **{f: getattr(old, f) for f in LEVEL_FIELDS})
+        new.figures, new.children = _figures_for(old.place, old.day, as_of(old, now))
+        new.computed_at = now
+        new.save()
+        record(actor, "report.correct", new, changes={"version": new.version, "reason": reason},
+               levels_from=new, label=f"{old.place.name} {old.day}")
+    return new
+
+
+def _user(actor):
+    user = getattr(actor, "user", None)
+    return user if user is not None and user.is_authenticated else None

@@ -1,0 +1,46 @@
+"""Reminders to the nodes that have not submitted their nightly report: by a person (the
+completeness page's button) or by the scheduled job (tasks.py)."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.notify.actions import notify
+from fangkong.registry.models import Place
+
+from .. import access, queries
+
+
+def _send(actor, children: list[Place], day, key: str) -> int:
+    sent = 0
+    for child in children:
+        users = queries.submitters(child)
+        if not users:
+            continue
+        url = reverse("reports_node_day", args=[child.id, day.isoformat()])
+        sent += notify(actor, users, kind="report.reminder",
+                       title=_("Nightly report of %(day)s not submitted yet") % {"day": day},
+                       body=_("%(place)s: please submit the nightly report.") % {"place": child.name},
+                       url=url, place=child, key=f"{key}:{child.id}")
+    return sent
+
+
+def remind(actor, parent: Place, day: datetime.date, *, now=None) -> dict:
+    """Remind every child of `parent` whose report for `day` is missing (never submitted).
+    A double tap within the same minute sends once."""
+    access.require_remind(actor.scope, parent)
+    now = now or timezone.now()
+    missing = [c for c in queries.completeness(parent, day) if c["state"] == "missing"]
+    places = list(Place.objects.filter(id__in=[c["place"].id for c in missing]))
+    sent = _send(actor, places, day, f"report.remind:{day}:{timezone.localtime(now):%H%M}")
+    record(actor, "report.remind", parent, changes={"day": str(day), "places": len(places),
+                                                    "sent": sent})
+    return {"places": len(places), "sent": sent}
+
+
+def remind_scheduled(actor, places: list[Place], day, stage: str) -> int:
+    """The scheduled job's reminders (once per place, day and stage: before / overdue)."""
+    return _send(actor, places, day, f"report.remind:{day}:{stage}")

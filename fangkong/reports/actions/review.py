@@ -1,0 +1,54 @@
+"""Street-level review of communities' nightly reports: approve, or return with a reason
+(the community then corrects it: a new version)."""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.clean import bounded, limit_of
+from fangkong.core.errors import Conflict, Invalid
+from fangkong.notify.actions import notify
+
+from .. import access, queries
+from ..models import DailyReport
+
+S = DailyReport.Status
+
+
+def _decide(actor, report: DailyReport, status, reason=""):
+    access.require_approve(actor.scope, report)
+    with transaction.atomic():
+        r = DailyReport.objects.select_for_update().select_related("place").get(pk=report.pk)
+        if not r.current or r.status != S.SUBMITTED:
+            raise Conflict(_("Only the current submitted version of a report can be approved or "
+                             "returned (it is: %(status)s).") % {"status": r.get_status_display()},
+                           code="report_not_submitted")
+        r.status, r.decided_at, r.return_reason = status, timezone.now(), reason
+        r.decided_by = actor.user if actor.user is not None and actor.user.is_authenticated else None
+        r.save(update_fields=["status", "decided_at", "decided_by", "return_reason"])
+        record(actor, f"report.{status}", r, changes={"version": r.version, "reason": reason},
+               levels_from=r, label=f"{r.place.name} {r.day}")
+    return r
+
+
+def approve(actor, report: DailyReport) -> DailyReport:
+    return _decide(actor, report, S.APPROVED)
+
+
+def return_report(actor, report: DailyReport, reason: str) -> DailyReport:
+    """Send it back with why; the community's staff are told (inbox and phone)."""
+    errors = {}
+    reason = bounded(reason or "", limit_of(DailyReport, "return_reason"), "reason", errors)
+    if not reason and "reason" not in errors:
+        errors["reason"] = [_("Say why the report is returned.")]
+    if errors:
+        access.require_approve(actor.scope, report)  # permission first, then the form
+        raise Invalid(fields=errors)
+    r = _decide(actor, report, S.RETURNED, reason)
+    notify(actor, queries.submitters(r.place), kind="report.returned",
+           title=_("Nightly report of %(day)s returned") % {"day": r.day},
+           body=reason, url=reverse("reports_report", args=[r.id]), place=r.place,
+           key=f"report.returned:{r.id}")
+    return r

@@ -1,0 +1,78 @@
+"""What the scheduled job does (tasks.py runs it; `manage.py reports_tick` from cron too).
+
+At cut-off − prepare_minutes, for each level: every node's draft is prepared (figures as of
+then; counted for many nodes at once, CHUNK at a time) and the nodes without a submitted
+report are reminded once. After the due time, the ones still missing are reminded once more
+(overdue). Community figures are counted by the providers; streets and districts sum their
+children's stored reports (never a recount), so no request waits for a roll-up."""
+
+import datetime
+
+from django.utils import timezone
+
+from fangkong.core.actor import Actor
+from fangkong.registry.models import Kind, Place
+
+from .. import figures, queries
+from ..models import DailyReport
+from .nightly import as_of, prepare_unchecked
+from .reminders import remind_scheduled
+
+CHUNK = 200
+ORDER = [Kind.COMMUNITY, Kind.STREET, Kind.DISTRICT]
+
+
+def _unsubmitted(nodes, day) -> list[Place]:
+    done = set(queries.first_submissions([n.id for n in nodes], day))
+    return [n for n in nodes if n.id not in done]
+
+
+def moments(day: datetime.date) -> list[tuple[datetime.datetime, str, str]]:
+    """(when, level, stage) of the day's work, in time order."""
+    out = []
+    for level in ORDER:
+        d = queries.definition(level)
+        cutoff = d.cutoff_on(day)
+        out.append((cutoff - datetime.timedelta(minutes=d.prepare_minutes), level, "before"))
+        out.append((d.due_on(day), level, "overdue"))
+    return sorted(out)
+
+
+def run(now=None) -> dict:
+    """Do what is due by `now` today and not done yet (each stage once a day: its reminders
+    carry a key, and preparing a draft again only refreshes it). Returns counts and when to
+    come back."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    system = Actor.system(via="task")
+    counts = {"prepared": 0, "reminded": 0}
+    for when, level, stage in moments(day):
+        if when > now:
+            continue
+        nodes = list(Place.objects.filter(kind=level).order_by("id"))
+        if stage == "before":
+            counts["prepared"] += prepare_level(system, nodes, day, now)
+        counts["reminded"] += remind_scheduled(system, _unsubmitted(nodes, day), day, stage)
+    later = [w for w, _l, _s in moments(day) if w > now]
+    counts["next"] = min(later) if later else moments(day + datetime.timedelta(days=1))[0][0]
+    return counts
+
+
+def prepare_level(actor, nodes, day, now) -> int:
+    """Prepare the drafts of these nodes (of one level). Communities' figures are counted
+    CHUNK nodes at a time (the providers' bounded queries); locked reports are left alone."""
+    if not nodes:
+        return 0
+    locked = set(DailyReport.objects.filter(place__in=nodes, day=day, current=True)
+                 .exclude(status=DailyReport.Status.DRAFT).values_list("place_id", flat=True))
+    todo = [n for n in nodes if n.id not in locked]
+    cutoff = queries.definition(nodes[0].kind).cutoff_on(day)
+    n = 0
+    for start in range(0, len(todo), CHUNK):
+        chunk = todo[start:start + CHUNK]
+        values = (figures.compute(chunk, as_of(cutoff, now)) if chunk[0].kind not in queries.CHILD_KIND
+                  else {})
+        for node in chunk:
+            prepare_unchecked(actor, node, day, now=now, values=values.get(node.id))
+            n += 1
+    return n

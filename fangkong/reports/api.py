@@ -1,0 +1,284 @@
+"""Dashboards and nightly reports over JSON (/api/v1/reports/…): a node's figures as of a
+time, its report of a day (draft, remarks, submit, versions, correct, approve, return),
+the completeness of its children's reports with the reminder, and the exports. Thin glue
+over `queries` and `actions` (the pages call the same): a node or report outside the
+user's reach is a 404 with the body of a missing one."""
+
+import datetime
+
+from django.http import HttpResponse
+from django.utils import timezone
+from ninja import Router, Schema, Status
+
+from fangkong.core.actor import Actor
+from fangkong.core.errors import NotFound
+from fangkong.core.shedding import check_rate
+
+from . import access, actions, exports, figures, live, queries
+from .models import DailyReport
+
+router = Router(tags=["reports"])
+
+
+class FigureOut(Schema):
+    key: str
+    label: str
+    group: str
+    unit: str
+    value: int | None
+
+
+class NodeFiguresOut(Schema):
+    place: int
+    name: str
+    kind: str
+    at: datetime.datetime
+    figures: list[FigureOut]
+    children: list["ChildFiguresOut"]
+
+
+class ChildFiguresOut(Schema):
+    place: int
+    name: str
+    figures: dict[str, int]
+
+
+NodeFiguresOut.model_rebuild()
+
+
+class ChildReportOut(Schema):
+    place: int
+    name: str
+    report: int | None
+    version: int | None
+    status: str
+    state: str
+    included: bool
+    figures: dict[str, int]
+
+
+class ReportOut(Schema):
+    id: int
+    place: int
+    place_name: str
+    level: str
+    day: datetime.date
+    version: int
+    current: bool
+    status: str
+    cutoff_at: datetime.datetime
+    due_at: datetime.datetime
+    computed_at: datetime.datetime | None
+    submitted_at: datetime.datetime | None
+    decided_at: datetime.datetime | None
+    remarks: str
+    reason: str
+    return_reason: str
+    figures: dict[str, int]
+    children: list[ChildReportOut]
+
+
+class CompletenessRow(Schema):
+    place: int
+    name: str
+    state: str
+    report: int | None
+    status: str | None
+    version: int | None
+    first_submitted_at: datetime.datetime | None
+
+
+class CompletenessOut(Schema):
+    place: int
+    day: datetime.date
+    due_at: datetime.datetime | None
+    on_time: int
+    late: int
+    missing: int
+    total: int
+    rows: list[CompletenessRow]
+
+
+class RemarksIn(Schema):
+    remarks: str = ""
+
+
+class SubmitIn(Schema):
+    remarks: str | None = None
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class DayIn(Schema):
+    day: datetime.date | None = None
+
+
+class RemindOut(Schema):
+    places: int
+    sent: int
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request, via="api")
+
+
+def report_out(r: DailyReport) -> dict:
+    return {"id": r.id, "place": r.place_id, "place_name": r.place.name, "level": r.level, "day": r.day,
+            "version": r.version, "current": r.current, "status": r.status, "cutoff_at": r.cutoff_at,
+            "due_at": r.due_at, "computed_at": r.computed_at, "submitted_at": r.submitted_at,
+            "decided_at": r.decided_at, "remarks": r.remarks, "reason": r.reason,
+            "return_reason": r.return_reason, "figures": r.figures,
+            "children": [c | {"figures": c["figures"] or {}} for c in r.children]}
+
+
+def _day(value) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+
+
+@router.get("/reports/places/{place_id}/figures", response=NodeFiguresOut)
+def node_figures(request, place_id: int, at: datetime.datetime | None = None):
+    """The node's figures as of `at` (default now), and each visible child's, worst first.
+    Now, a street's or district's are the sum of its communities' snapshots; `at` says as of
+    when they were counted."""
+    node = queries.get_node(request.scope, place_id)
+    now = timezone.now()
+    if at is not None and timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at is not None and at >= now:
+        at = None
+    if at is not None and node.kind in live.ROLLED:
+        check_rate(request, "coverage")  # a street or district counted in full
+    board = live.board(request.scope, node, at)
+    at = board["as_of"]
+    figs = [{"key": f.key, "label": str(f.label), "group": str(f.group), "unit": f.unit,
+             "value": board["values"].get(f.key)} for f in figures.definitions()]
+    kids = [{"place": c.id, "name": c.name,
+             "figures": {k: v for k, v in vals.items() if not k.startswith("_")}}
+            for c, vals in board["children"]]
+    return {"place": node.id, "name": node.name, "kind": node.kind, "at": at, "figures": figs,
+            "children": kids}
+
+
+@router.get("/reports/places/{place_id}/reports/{day}", response=ReportOut)
+def node_report(request, place_id: int, day: str):
+    """The node's current report of `day` (404 while there is none)."""
+    node = queries.get_node(request.scope, place_id)
+    r = queries.report_for(node, _day(day))
+    if r is None:
+        raise NotFound()
+    return report_out(r)
+
+
+@router.post("/reports/places/{place_id}/reports/{day}", response=ReportOut)
+def prepare(request, place_id: int, day: str):
+    """Prepare (or refresh) the draft of `day`: figures as of the cut-off, or now if earlier.
+    A locked report comes back as it is."""
+    node = queries.get_node(request.scope, place_id)
+    return report_out(actions.prepare(_actor(request), node, _day(day)))
+
+
+@router.get("/reports/{report_id}", response=ReportOut)
+def report(request, report_id: int):
+    return report_out(queries.get_report(request.scope, report_id))
+
+
+@router.get("/reports/{report_id}/versions", response=list[ReportOut])
+def versions(request, report_id: int):
+    r = queries.get_report(request.scope, report_id)
+    return [report_out(v) for v in queries.versions(r)]
+
+
+@router.post("/reports/{report_id}/remarks", response=ReportOut)
+def remarks(request, report_id: int, payload: RemarksIn):
+    r = queries.get_report(request.scope, report_id)
+    return report_out(actions.save_remarks(_actor(request), r, payload.remarks))
+
+
+@router.post("/reports/{report_id}/submit", response=ReportOut)
+def submit(request, report_id: int, payload: SubmitIn):
+    """Lock the draft (figures counted once more as of the cut-off). Sent again: 409
+    report_locked, nothing changes."""
+    r = queries.get_report(request.scope, report_id)
+    return report_out(actions.submit(_actor(request), r, payload.remarks))
+
+
+@router.post("/reports/{report_id}/correct", response={201: ReportOut})
+def correct(request, report_id: int, payload: ReasonIn):
+    """A new draft version of a locked report, with why (the earlier is kept)."""
+    r = queries.get_report(request.scope, report_id)
+    return Status(201, report_out(actions.correct(_actor(request), r, payload.reason)))
+
+
+@router.post("/reports/{report_id}/approve", response=ReportOut)
+def approve(request, report_id: int):
+    r = queries.get_report(request.scope, report_id)
+    return report_out(actions.approve(_actor(request), r))
+
+
+@router.post("/reports/{report_id}/return", response=ReportOut)
+def return_report(request, report_id: int, payload: ReasonIn):
+    r = queries.get_report(request.scope, report_id)
+    return report_out(actions.return_report(_actor(request), r, payload.reason))
+
+
+@router.get("/reports/places/{place_id}/completeness", response=CompletenessOut)
+def completeness(request, place_id: int, day: datetime.date | None = None):
+    node = queries.get_node(request.scope, place_id)
+    day = day or timezone.localdate()
+    rows = queries.completeness(node, day)
+    counts = queries.completeness_counts(rows)
+    return {"place": node.id, "day": day, "due_at": rows[0]["due"] if rows else None, **counts,
+            "rows": [{"place": r["place"].id, "name": r["place"].name, "state": r["state"],
+                      "report": r["report"].id if r["report"] else None,
+                      "status": r["report"].status if r["report"] else None,
+                      "version": r["report"].version if r["report"] else None,
+                      "first_submitted_at": r["first"]} for r in rows]}
+
+
+@router.post("/reports/places/{place_id}/remind", response=RemindOut)
+def remind(request, place_id: int, payload: DayIn):
+    node = queries.get_node(request.scope, place_id)
+    access.require_remind(request.scope, node)
+    return actions.remind(_actor(request), node, payload.day or timezone.localdate())
+
+
+@router.get("/reports/{report_id}/export/{fmt}")
+def export(request, report_id: int, fmt: str):
+    """The report as .xlsx (one sheet per level: it and the reports below it that day) or
+    as an A4 PDF."""
+    r = queries.get_report(request.scope, report_id)
+    if fmt not in ("xlsx", "pdf"):
+        raise NotFound()
+    check_rate(request, "export")
+    body, ctype = exports.report(r, fmt)
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = (f'attachment; filename="report-{r.place_id}-{r.day.isoformat()}'
+                                       f'-v{r.version}.{fmt}"')
+    return response
+
+
+
+@router.get("/reports/places/{place_id}/export/{fmt}")
+def export_period(request, place_id: int, fmt: str, first: datetime.date, last: datetime.date):
+    """A period of at most 62 days (`first` to `last`): .xlsx of the node's reports and every
+    level's below it (a sheet per level), or a PDF of the node's own reports."""
+    from django.utils.translation import gettext as _
+
+    from fangkong.core.errors import Invalid
+
+    node = queries.get_node(request.scope, place_id)
+    if fmt not in ("xlsx", "pdf"):
+        raise NotFound()
+    if last < first or (last - first).days > 62:
+        raise Invalid(fields={"last": [_("A period of at most 62 days, its last day not before its first.")]})
+    check_rate(request, "export")
+    body, ctype = exports.period(node, first, last, fmt)
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = (f'attachment; filename="reports-{node.id}-{first.isoformat()}'
+                                       f'-{last.isoformat()}.{fmt}"')
+    return response

@@ -1,0 +1,110 @@
+"""Charts as server-rendered SVG: presentation attributes only (no style attribute, no
+script), so they work under the site's CSP (`style-src 'self'`); Chinese labels as text;
+each chart has its rows for a text table beside it (screen readers, print) and the same
+rows draw the PDF's charts (export_pdf.py). The data come from the providers' charts
+(`core.figures.Provider.charts`), and the children's coverage from their figures."""
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from fangkong.core.figures import Chart
+from fangkong.registry.models import LEVELS
+
+from . import figures
+
+BAR = "#0b5cad"  # the site's accent blue (counts)
+LOW = "#b3261e"  # red: coverage under 60 %
+MID = "#8a5300"  # amber: under 90 %
+OK = "#1b6e2a"  # green: 90 % and more
+GRID = "#d0d0d0"
+INK = "#1a1a1a"
+
+
+def coverage_by_child(children) -> Chart:
+    """Coverage (people) of each child node, worst first (the dashboard's order)."""
+    rows = [(c.name, v.get("coverage", 0), f"{v.get('coverage', 0)}% ({v.get('sampled', 0)}/{v.get('to_sample', 0)})")
+            for c, v in children]
+    return Chart("coverage", _("Coverage by place, worst first"), rows, unit="%", top=100,
+                 headers=(_("Place"), _("Coverage")))
+
+
+def included_children(report) -> list:
+    """A roll-up report's counted children as (node-like, figures), worst first."""
+    from types import SimpleNamespace
+
+    kids = [(SimpleNamespace(name=c["name"]), c["figures"]) for c in report.children if c["included"]]
+    return figures.worst_first(kids)
+
+
+def charts_for(node, at, children) -> list[Chart]:
+    """The providers' charts of the node (in provider order), with the coverage of the
+    children after the first."""
+    if node.kind not in LEVELS:
+        return []
+    out = [c for p in figures.providers() for make in p.charts if (c := make(node, at)) is not None]
+    if children:
+        out.insert(min(1, len(out)), coverage_by_child(children))
+    return out
+
+
+# --- SVG ----------------------------------------------------------------------------------
+
+def _text(x, y, s, anchor="start", size=13, weight="normal", fill=INK):
+    return (f'<text x="{x}" y="{y}" font-size="{size}" font-weight="{weight}" fill="{fill}" '
+            f'text-anchor="{anchor}">{escape(s)}</text>')
+
+
+def svg(chart: Chart) -> str:
+    """The chart as an inline <svg> (scales to its box: a viewBox, width 100%)."""
+    if not chart.rows or (chart.unit != "%" and not any(v for _l, v, _s in chart.rows)):
+        return ""  # the page says "nothing yet" (a coverage of 0 % is drawn)
+    return mark_safe(_hbars(chart) if chart.horizontal else _columns(chart))  # nosec B308 B703 -- every text escaped above
+
+
+def colour_of(chart: Chart, value) -> str:
+    if chart.unit != "%":
+        return BAR
+    return LOW if value < 60 else MID if value < 90 else OK
+
+
+def _hbars(chart: Chart) -> str:
+    w, label_w, value_w, row_h = 360, 110, 92, 26
+    h = row_h * len(chart.rows) + 8
+    top = chart.top or max((v for _l, v, _s in chart.rows), default=0) or 1
+    span = w - label_w - value_w
+    parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
+             f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">']
+    for i, (label, value, shown) in enumerate(chart.rows):
+        y = 4 + i * row_h
+        bar = int(span * min(value, top) / top)
+        colour = colour_of(chart, value)
+        short = label if len(label) <= 8 else label[:7] + "…"
+        parts.append(_text(label_w - 6, y + 17, short, "end"))
+        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{span}" height="16" fill="#f1f1f1"/>')
+        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar}" height="16" fill="{colour}"/>')
+        parts.append(_text(label_w + span + 6, y + 17, shown, size=12))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _columns(chart: Chart) -> str:
+    n = len(chart.rows)
+    w, h, left, bottom, top_pad = 360, 170, 34, 24, 16
+    top = max((v for _l, v, _s in chart.rows), default=0) or 1
+    col = (w - left - 4) / n
+    plot = h - bottom - top_pad
+    parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
+             f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">',
+             f'<line x1="{left}" y1="{h - bottom}" x2="{w}" y2="{h - bottom}" stroke="{GRID}"/>',
+             _text(left - 4, top_pad + 4, chart.rows and max(chart.rows, key=lambda r: r[1])[2] or "", "end", 11)]
+    every = max(1, n // 8)
+    for i, (label, value, shown) in enumerate(chart.rows):
+        x = left + i * col
+        bh = int(plot * value / top)
+        parts.append(f'<rect x="{x + col * 0.15:.1f}" y="{h - bottom - bh}" width="{col * 0.7:.1f}" '
+                     f'height="{bh}" fill="{BAR}"><title>{escape(label)}: {escape(shown)}</title></rect>')
+        if i % every == 0:
+            parts.append(_text(f"{x + col / 2:.1f}", h - 8, label, "middle", 11))
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,137 @@
+"""A nightly report as an A4 PDF (reportlab): title, the report's facts, every figure by
+group, the children side by side with the coverage chart drawn from the same rows as the
+page's SVG (charts.py), remarks. Chinese in the built-in CID font STSong-Light, or the
+TrueType font named by settings.FANGKONG_CARD_FONT, embedded (as the code cards do)."""
+
+import io
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import charts, present, queries
+from .models import DailyReport
+
+CID_FONT = "STSong-Light"
+
+
+def font() -> str:
+    from reportlab import rl_config
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    rl_config.useA85 = 0
+    path = getattr(settings, "FANGKONG_CARD_FONT", "")
+    name = "FangkongCard" if path else CID_FONT
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, path) if path else UnicodeCIDFont(name))
+    return name
+
+
+def _chart(chart: charts.Chart, width: float, fnt: str):
+    """The chart as a reportlab Drawing (horizontal bars: label, bar, value)."""
+    from reportlab.graphics.shapes import Drawing, Rect, String
+    from reportlab.lib import colors
+
+    row_h, label_w, value_w = 16, 90, 90
+    h = row_h * len(chart.rows) + 18
+    d = Drawing(width, h)
+    d.add(String(0, h - 12, chart.title, fontName=fnt, fontSize=10))
+    top = chart.top or max((v for _l, v, _s in chart.rows), default=0) or 1
+    span = width - label_w - value_w
+    for i, (label, v, shown) in enumerate(chart.rows):
+        y = h - 18 - (i + 1) * row_h + 3
+        d.add(String(label_w - 4, y + 2, label[:12], fontName=fnt, fontSize=9, textAnchor="end"))
+        d.add(Rect(label_w, y, span, 10, fillColor=colors.HexColor("#f1f1f1"), strokeColor=None))
+        d.add(Rect(label_w, y, span * min(v, top) / top, 10, fillColor=colors.HexColor(charts.colour_of(chart, v)),
+                   strokeColor=None))
+        d.add(String(label_w + span + 4, y + 2, shown, fontName=fnt, fontSize=9))
+    return d
+
+
+def report_pdf(r: DailyReport) -> bytes:
+    return reports_pdf([r])
+
+
+def reports_pdf(reports: list[DailyReport]) -> bytes:
+    """One or more reports (a node's period), each starting on a new page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
+
+    fnt = font()
+    out = io.BytesIO()
+    first = reports[0] if reports else None
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
+                            topMargin=15 * mm, bottomMargin=15 * mm, author="Fangkong",
+                            title=f"{first.place.name} {first.day}" if first else "Fangkong")
+    story = []
+    for i, r in enumerate(reports):
+        if i:
+            story.append(PageBreak())
+        story += _story(r, fnt, A4[0] - 30 * mm)
+    if not story:
+        from reportlab.lib.styles import ParagraphStyle
+
+        story = [Paragraph(_esc(str(_("No reports in this period."))), ParagraphStyle("b", fontName=fnt))]
+    doc.build(story)
+    return out.getvalue()
+
+
+def _story(r: DailyReport, fnt: str, width: float) -> list:
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+    body = ParagraphStyle("body", fontName=fnt, fontSize=10, leading=14, wordWrap="CJK")
+    h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=22, spaceAfter=6)
+    h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=18, spaceBefore=8, spaceAfter=4)
+    d = queries.definition(r.level)
+    status = dict(DailyReport.Status.choices).get(r.status, r.status)
+    local = timezone.localtime
+    facts = [_("%(name)s · %(day)s · version %(v)d · %(status)s") % {
+        "name": d.name, "day": r.day.isoformat(), "v": r.version, "status": status},
+        _("Figures as of %(cutoff)s") % {"cutoff": local(r.cutoff_at).strftime("%Y-%m-%d %H:%M")}]
+    if r.submitted_at:
+        facts.append(_("Submitted %(at)s by %(who)s") % {
+            "at": local(r.submitted_at).strftime("%Y-%m-%d %H:%M"), "who": r.submitted_by or "–"})
+    if r.reason:
+        facts.append(_("Correction: %(reason)s") % {"reason": r.reason})
+    story = [Paragraph(f"{_esc(r.place.name)} {_esc(str(_('Nightly report')))}", h1)]
+    story += [Paragraph(_esc(f), body) for f in facts]
+    grid = TableStyle([("FONTNAME", (0, 0), (-1, -1), fnt), ("FONTSIZE", (0, 0), (-1, -1), 9),
+                       ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                       ("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
+    keys = d.figures or None
+    for section in present.sections(r.figures, keys=keys, links=False):
+        story.append(Paragraph(_esc(section["group"]), h2))
+        data = [[_("Figure"), _("Value")]] + [[row["label"], row["shown"]] for row in section["rows"]]
+        t = Table(data, colWidths=[width * 0.7, width * 0.3])
+        t.setStyle(grid)
+        story.append(t)
+    included = [c for c in r.children if c["included"]]
+    if r.children:
+        story.append(Paragraph(_esc(str(_("Reports of the places below"))), h2))
+        cols = present.child_columns()
+        small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
+        data = [[Paragraph(_esc(h), small) for h in (_("Place"), _("Report"), *[str(f.short or f.label) for f in cols])]]
+        states = {"on_time": _("On time"), "late": _("Late"), "missing": _("Missing")}
+        for c in r.children:
+            data.append([Paragraph(_esc(c["name"]), small), str(states.get(c["state"], c["state"])),
+                         *(present.child_row(c["figures"]) if c["included"] else ["–"] * len(cols))])
+        first, second = width * 0.22, width * 0.1
+        rest = (width - first - second) / max(1, len(cols))
+        t = Table(data, repeatRows=1, colWidths=[first, second, *[rest] * len(cols)])
+        t.setStyle(grid)
+        story.append(t)
+    if included:
+        story += [Spacer(1, 6), _chart(charts.coverage_by_child(charts.included_children(r)), width, fnt)]
+    story.append(Paragraph(_esc(str(_("Remarks"))), h2))
+    story.append(Paragraph(_esc(r.remarks or "–").replace("\n", "<br/>"), body))
+    return story
+
+
+def _esc(s: str) -> str:
+    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

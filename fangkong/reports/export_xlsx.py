@@ -1,0 +1,66 @@
+"""Nightly reports as .xlsx (openpyxl, write-only): one sheet per level (district, street,
+community), one row per report with every figure; text cells are never formulas."""
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from fangkong.registry.models import Kind
+
+from . import figures
+from .models import DailyReport
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LEVEL_ORDER = [Kind.DISTRICT, Kind.STREET, Kind.COMMUNITY]
+
+
+def _text(ws, value, bold=False):
+    c = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        c.data_type = "s"  # never a formula, whatever the text starts with
+    if bold:
+        c.font = Font(bold=True)
+    return c
+
+
+def value(f, v):
+    """A figure as a sheet holds it: hours for minutes, numbers otherwise."""
+    if v is None:
+        return None
+    return round(v / 60, 1) if f.unit == "minutes" else v
+
+
+def header(f) -> str:
+    label = str(f.label)
+    return f"{label} (%)" if f.unit == "percent" else (f"{label} (h)" if f.unit == "minutes" else label)
+
+
+def report_book(reports: list[DailyReport]) -> bytes:
+    wb = Workbook(write_only=True)
+    defs = figures.definitions()
+    by_level = {lvl: [r for r in reports if r.level == lvl] for lvl in LEVEL_ORDER}
+    statuses = dict(DailyReport.Status.choices)
+    for lvl in LEVEL_ORDER:
+        rows = by_level[lvl]
+        if not rows and len(reports) > 0:
+            continue
+        ws = wb.create_sheet(str(Kind(lvl).label))
+        ws.append([_text(ws, h, bold=True) for h in (
+            _("Place"), _("Day"), _("Version"), _("Status"), _("Submitted at"),
+            *[header(f) for f in defs], _("Remarks"), _("Reason for the correction"))])
+        for r in rows:
+            at = r.submitted_at and timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M")
+            ws.append([_text(ws, r.place.name), _text(ws, r.day.isoformat()), r.version,
+                       _text(ws, str(statuses.get(r.status, r.status))), _text(ws, at or ""),
+                       *[value(f, r.figures.get(f.key)) for f in defs],
+                       _text(ws, r.remarks), _text(ws, r.reason)])
+    if not wb.worksheets:
+        ws = wb.create_sheet(_("Reports"))
+        ws.append([_text(ws, _("No reports in this period."))])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

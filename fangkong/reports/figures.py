@@ -1,0 +1,86 @@
+"""The one registry of figures for dashboards and nightly reports. Every figure comes from
+its app's provider (`settings.FANGKONG_FIGURE_PROVIDERS`: registry.figures,
+screening.node_figures — which reads screening.figures —, volunteers.figures; zones and
+services add theirs); nothing is counted here. This module only asks the providers for many
+nodes at once, derives the ratios, and sums children for roll-ups."""
+
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from fangkong.core.figures import Figure, Provider
+from fangkong.registry.models import LEVELS, Place
+
+
+@cache
+def providers() -> tuple[Provider, ...]:
+    return tuple(import_string(path) for path in settings.FANGKONG_FIGURE_PROVIDERS)
+
+
+def definitions(keys=None) -> list[Figure]:
+    """Every figure in provider order (only `keys`, in provider order, if given)."""
+    out = [f for p in providers() for f in p.figures]
+    if keys:
+        wanted = set(keys)
+        out = [f for f in out if f.key in wanted]
+    return out
+
+
+def by_key() -> dict[str, Figure]:
+    return {f.key: f for f in definitions()}
+
+
+def derive(values: dict) -> dict:
+    """Fill the derived figures (ratios) from the counted ones, in place."""
+    for f in definitions():
+        if f.derive is not None:
+            values[f.key] = f.derive(values)
+    return values
+
+
+def compute(nodes: list[Place], at) -> dict[int, dict]:
+    """{node id: {key: value}} for level nodes of ONE kind, as of `at`: each provider once
+    (a bounded number of queries, whatever the number of nodes). Keys starting with "_" are
+    the providers' hints for links (e.g. the round), not figures."""
+    nodes = [n for n in nodes if n.kind in LEVELS]
+    kinds = {n.kind for n in nodes}
+    if len(kinds) > 1:
+        raise ValueError("compute() takes nodes of one kind")
+    out = {n.id: {} for n in nodes}
+    if not nodes:
+        return out
+    for p in providers():
+        for node_id, values in p.compute(nodes, at).items():
+            out[node_id].update(values)
+    for values in out.values():
+        derive(values)
+    return out
+
+
+def of(node: Place, at) -> dict:
+    return compute([node], at).get(node.id, {})
+
+
+def total(rows: list[dict]) -> dict:
+    """The sum of children's figures (counted figures summed, ratios derived again)."""
+    derived = {f.key for f in definitions() if f.derive is not None}
+    out = {}
+    for row in rows:
+        for k, v in row.items():
+            if k.startswith("_") or k in derived or not isinstance(v, int):
+                continue
+            out[k] = out.get(k, 0) + v
+    return derive(out)
+
+
+def worst_first(children: list[tuple[object, dict]], key: str | None = None) -> list:
+    """Children (node, figures) sorted worst first: by `key` (default: the first figure with
+    a direction, the people coverage), ties by name."""
+    figs = by_key()
+    if key is None or key not in figs or not figs[key].worse:
+        key = next((f.key for f in definitions() if f.worse == "low"), None)
+    if key is None:
+        return list(children)
+    sign = 1 if figs[key].worse == "low" else -1
+    return sorted(children, key=lambda c: (sign * c[1].get(key, 0), getattr(c[0], "name", "")))

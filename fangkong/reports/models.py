@@ -1,0 +1,104 @@
+"""Nightly reports (日报): a definition per level (cut-off, when it is due, which figures),
+one report per node and day, locked once submitted; a correction is a new version."""
+
+import datetime
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.registry.models import Kind, Levels
+
+REPORT_LEVELS = [(Kind.COMMUNITY.value, Kind.COMMUNITY.label), (Kind.STREET.value, Kind.STREET.label),
+                 (Kind.DISTRICT.value, Kind.DISTRICT.label)]
+
+
+class ReportDefinition(models.Model):
+    """What a level reports each night and when (set by an administrator, /admin/)."""
+
+    level = models.CharField(_("level"), max_length=20, choices=REPORT_LEVELS, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    # Figures are counted as of the cut-off: a scan at 20:01 belongs to the next day.
+    cutoff = models.TimeField(_("cut-off"), default=datetime.time(20, 0))
+    # On time when first submitted by cut-off + due_minutes; late after; missing if never.
+    due_minutes = models.PositiveSmallIntegerField(_("minutes after the cut-off it is due"),
+                                                   default=60)
+    # The scheduled job prepares the figures and sends reminders this long before the cut-off.
+    prepare_minutes = models.PositiveSmallIntegerField(_("minutes before the cut-off to prepare"),
+                                                       default=30)
+    figures = models.JSONField(_("figures (keys; empty: all)"), default=list, blank=True)
+
+    def __str__(self):
+        return self.name
+
+    def cutoff_on(self, day: datetime.date) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, self.cutoff))
+
+    def due_on(self, day: datetime.date) -> datetime.datetime:
+        return self.cutoff_on(day) + datetime.timedelta(minutes=self.due_minutes)
+
+
+class DailyReport(Levels):
+    """One version of a node's nightly report. The current version of (place, day) has
+    `current`; a submitted version is never edited again (a correction is a new version with
+    its reason, the earlier one kept)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")
+    level = models.CharField(max_length=20, choices=REPORT_LEVELS)
+    day = models.DateField(_("day"))
+    version = models.PositiveSmallIntegerField(default=1)
+    current = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    cutoff_at = models.DateTimeField(_("cut-off"))
+    due_at = models.DateTimeField()
+    figures = models.JSONField(default=dict)
+    children = models.JSONField(default=list)  # roll-ups: each child's report and figures
+    computed_at = models.DateTimeField(null=True, blank=True)  # figures counted then, as of cutoff_at
+    remarks = models.TextField(_("remarks"), max_length=2000, blank=True)
+    reason = models.CharField(_("reason for the correction"), max_length=300, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    return_reason = models.CharField(_("reason for returning"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day", "place_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["place", "day", "version"], name="report_version_unique"),
+            models.UniqueConstraint(fields=["place", "day"], condition=models.Q(current=True),
+                                    name="report_one_current"),
+        ]
+        indexes = [models.Index(fields=["street", "day"], name="report_street_day_idx"),
+                   models.Index(fields=["district", "day"], name="report_district_day_idx"),
+                   models.Index(fields=["community", "day"], name="report_community_day_idx")]
+
+    def __str__(self):
+        return f"{self.place_id} {self.day} v{self.version}"
+
+    @property
+    def locked(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+
+class FigureSnapshot(Levels):
+    """A community's live figures as last counted (by the scheduled job, or by a dashboard
+    that found it stale): streets' and districts' dashboards sum these instead of counting
+    a million residents in the request. Never a report: reports count as of their cut-off."""
+
+    place = models.OneToOneField("registry.Place", models.CASCADE, related_name="+")
+    computed_at = models.DateTimeField()
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["street"], name="snapshot_street_idx"),
+                   models.Index(fields=["district"], name="snapshot_district_idx")]

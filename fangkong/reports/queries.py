@@ -1,0 +1,153 @@
+"""Reads of dashboards and nightly reports, scoped by `access` (forbidden = missing)."""
+
+import datetime
+
+from django.db.models import Min
+
+from fangkong.accounts.models import Membership
+from fangkong.accounts.roles import ROLE_PERMS, Perm
+from fangkong.core.errors import NotFound
+from fangkong.core.tree import under
+from fangkong.registry import queries as reg_queries
+from fangkong.registry.models import Kind, Place
+
+from . import access, figures
+from .models import DailyReport, ReportDefinition
+
+S = DailyReport.Status
+DEFAULT_NAMES = {Kind.COMMUNITY: "社区日报", Kind.STREET: "街道日报", Kind.DISTRICT: "区日报"}
+# Each level an hour after the one below: communities at 20:00, streets 21:00, district 22:00.
+DEFAULT_CUTOFFS = {Kind.COMMUNITY: datetime.time(20), Kind.STREET: datetime.time(21),
+                   Kind.DISTRICT: datetime.time(22)}
+CHILD_KIND = {Kind.STREET: Kind.COMMUNITY, Kind.DISTRICT: Kind.STREET}
+KID_KIND = {Kind.DISTRICT: Kind.STREET, Kind.STREET: Kind.COMMUNITY, Kind.COMMUNITY: Kind.GRID,
+            Kind.GRID: Kind.COMPOUND, Kind.COMPOUND: Kind.BUILDING, Kind.BUILDING: Kind.UNIT}
+
+
+def _int(pk) -> int:
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+
+
+def definition(level: str) -> ReportDefinition:
+    """The level's definition (the defaults when an administrator has not set one)."""
+    d = ReportDefinition.objects.filter(level=level).first()
+    return d or ReportDefinition(level=level, name=DEFAULT_NAMES.get(level, level),
+                                 cutoff=DEFAULT_CUTOFFS.get(level, datetime.time(20)))
+
+
+def get_node(scope, pk) -> Place:
+    """A level node the user may see reports of (NotFound otherwise)."""
+    try:
+        place = Place.objects.get(pk=_int(pk))
+    except Place.DoesNotExist:
+        raise NotFound() from None
+    access.require_view(scope, place)
+    return place
+
+
+def get_report(scope, pk) -> DailyReport:
+    try:
+        r = DailyReport.objects.select_related("place", "submitted_by", "decided_by").get(pk=_int(pk))
+    except DailyReport.DoesNotExist:
+        raise NotFound() from None
+    access.require_view(scope, r.place)
+    return r
+
+
+def report_for(place: Place, day: datetime.date) -> DailyReport | None:
+    return (DailyReport.objects.select_related("place", "submitted_by", "decided_by")
+            .filter(place=place, day=day, current=True).first())
+
+
+def versions(report: DailyReport) -> list[DailyReport]:
+    return list(DailyReport.objects.filter(place_id=report.place_id, day=report.day)
+                .select_related("submitted_by", "decided_by").order_by("version"))
+
+
+def history(place: Place, limit=60) -> list[DailyReport]:
+    """The node's current reports, newest day first."""
+    return list(DailyReport.objects.filter(place=place, current=True).order_by("-day")[:limit])
+
+
+def current_reports(place_ids, day) -> dict[int, DailyReport]:
+    return {r.place_id: r for r in DailyReport.objects.filter(place_id__in=list(place_ids), day=day,
+                                                              current=True)}
+
+
+def first_submissions(place_ids, day) -> dict[int, datetime.datetime]:
+    """When each node first submitted its report for `day` (any version): on time or late
+    is decided by the first submission, a later correction does not make it late."""
+    return dict(DailyReport.objects.filter(place_id__in=list(place_ids), day=day,
+                                           submitted_at__isnull=False)
+                .values("place_id").annotate(t=Min("submitted_at")).order_by()
+                .values_list("place_id", "t"))
+
+
+def report_children(parent: Place) -> list[Place]:
+    kind = CHILD_KIND.get(parent.kind)
+    if kind is None:
+        return []
+    return list(Place.objects.filter(under(parent), kind=kind)
+                .order_by("sort_key", "id"))
+
+
+def completeness(parent: Place, day: datetime.date) -> list[dict]:
+    """Each child's report for `day`: state on_time / late / missing (by its first
+    submission against the due time), status, version. Three queries; missing first."""
+    kids = report_children(parent)
+    if not kids:
+        return []
+    ids = [k.id for k in kids]
+    reports, firsts = current_reports(ids, day), first_submissions(ids, day)
+    due = definition(kids[0].kind).due_on(day)
+    rows = []
+    for k in kids:
+        first = firsts.get(k.id)
+        state = "missing" if first is None else ("on_time" if first <= due else "late")
+        rows.append({"place": k, "report": reports.get(k.id), "state": state, "first": first,
+                     "due": due})
+    order = {"missing": 0, "late": 1, "on_time": 2}
+    return sorted(rows, key=lambda r: (order[r["state"]], r["place"].sort_key, r["place"].id))
+
+
+def completeness_counts(rows) -> dict:
+    out = {"on_time": 0, "late": 0, "missing": 0, "total": len(rows)}
+    for r in rows:
+        out[r["state"]] += 1
+    return out
+
+
+def submitters(place: Place) -> list[int]:
+    """The users who submit this node's report (a grant with `reports.submit` on it)."""
+    roles = [r for r, perms in ROLE_PERMS.items() if Perm.REPORTS_SUBMIT in perms]
+    return list(Membership.objects.filter(place=place, role__in=roles, is_active=True,
+                                          user__is_active=True, household=None)
+                .values_list("user_id", flat=True).distinct())
+
+
+def nodes(scope) -> list[Place]:
+    """The level nodes the user's report grants are on (their dashboards' entry points)."""
+    return [p for p in scope.roots(Perm.REPORTS_VIEW) if access.can_view(scope, p)]
+
+
+def dashboard(scope, place: Place, at) -> dict:
+    """The node's live figures and its children's, worst first, as of `at`: one provider
+    pass for the node and one for all its children (bounded queries)."""
+    kind = KID_KIND.get(place.kind)
+    kids = list(reg_queries.places(scope, Perm.REPORTS_VIEW).filter(parent=place, kind=kind)
+                .order_by("sort_key", "id")) if kind else []
+    values = figures.of(place, at)
+    kid_values = figures.compute(kids, at) if kids else {}
+    return {"values": values,
+            "children": figures.worst_first([(k, kid_values.get(k.id, {})) for k in kids])}
+
+
+def period_reports(node: Place, first: datetime.date, last: datetime.date, limit=40_000) -> list[DailyReport]:
+    """The current reports of the node and of every report level below it, from `first` to
+    `last` (exports): one query."""
+    return list(DailyReport.objects.filter(under(node), current=True,
+                                           day__gte=first, day__lte=last)
+                .select_related("place", "submitted_by").order_by("day", "place__sort_key", "place_id")[:limit])

@@ -1,0 +1,181 @@
+"""The nightly report's pages: a node's report of a day (a draft prepared on opening for
+whoever submits it), its versions, remarks, submit (confirmed first), correction, approve
+and return, and its exports."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.shedding import expensive
+from fangkong.core.views import confirm_step, confirmed, page
+
+from . import access, actions, charts, exports, present, queries
+from .views import node_ctx, parse_day
+
+
+def _actor(request):
+    return Actor.from_request(request)
+
+
+def report_ctx(request, r, **extra) -> dict:
+    d = queries.definition(r.level)
+    keys = d.figures or None
+    return node_ctx(request, r.place) | {
+        "report": r, "sections": present.sections(r.figures, r.place, keys), "versions": queries.versions(r),
+        "definition": d, "children": [c | {"cells": present.child_row(c["figures"]) if c["included"] else []}
+                                      for c in r.children],
+        "columns": present.child_columns(),
+        "can_edit": r.current and not r.locked and access.can_submit(request.scope, r.place),
+        "can_correct": r.current and r.locked and access.can_submit(request.scope, r.place),
+        "can_decide": r.current and r.status == "submitted" and access.can_approve(request.scope, r),
+        "late": timezone.now() > r.due_at,
+        "chart": _coverage_chart(r),
+    } | extra
+
+
+def _coverage_chart(r):
+    kids = charts.included_children(r)
+    if not kids:
+        return None
+    c = charts.coverage_by_child(kids)
+    return c, charts.svg(c)
+
+
+@page
+def node_day(request, pk, day):
+    node = queries.get_node(request.scope, pk)
+    if node.kind not in access.LEVEL_KINDS:
+        raise NotFound()
+    day = parse_day(day)
+    r = queries.report_for(node, day)
+    if (r is None or not r.locked) and access.can_submit(request.scope, node):
+        try:
+            r = actions.prepare(_actor(request), node, day)
+        except Invalid:  # a day in the future, or too long ago to start now
+            pass
+    if r is None:
+        return render(request, "reports/report_missing.html", node_ctx(request, node) | {"day": day})
+    return render(request, "reports/report.html", report_ctx(request, r))
+
+
+@page
+def report(request, pk):
+    r = queries.get_report(request.scope, pk)
+    return render(request, "reports/report.html", report_ctx(request, r))
+
+
+def _back(r):
+    return reverse("reports_report", args=[r.id])
+
+
+@require_POST
+@page
+def remarks(request, pk):
+    r = queries.get_report(request.scope, pk)
+    try:
+        actions.save_remarks(_actor(request), r, request.POST.get("remarks", ""))
+    except Invalid as e:
+        return render(request, "reports/report.html", report_ctx(request, r, errors=e.fields,
+                                                                 typed=request.POST.get("remarks", "")),
+                      status=400)
+    messages.success(request, _("Remarks saved (draft)."))
+    return redirect(_back(r))
+
+
+@require_POST
+@page
+def submit(request, pk):
+    r = queries.get_report(request.scope, pk)
+    access.require_submit(request.scope, r.place)
+    text = request.POST.get("remarks")
+    if not confirmed(request):
+        lines = [_("The figures are counted once more as of %(cutoff)s and the report is locked: "
+                   "after this, a change is a correction (a new version with its reason).")
+                 % {"cutoff": timezone.localtime(r.cutoff_at).strftime("%Y-%m-%d %H:%M")}]
+        warn = _("It is past the due time (%(due)s): it will be marked late.") % {
+            "due": timezone.localtime(r.due_at).strftime("%H:%M")} if timezone.now() > r.due_at else ""
+        return confirm_step(request, title=_("Submit the nightly report of %(place)s for %(day)s?") % {
+            "place": r.place.name, "day": r.day}, lines=lines, warn=warn,
+            yes=_("Yes, submit and lock"), back=_back(r))
+    try:
+        r = actions.submit(_actor(request), r, text)
+    except Invalid as e:
+        return render(request, "reports/report.html", report_ctx(request, r, errors=e.fields, typed=text),
+                      status=400)
+    messages.success(request, _("Submitted. The report is locked."))
+    return redirect(_back(r))
+
+
+@require_POST
+@page
+def correct(request, pk):
+    r = queries.get_report(request.scope, pk)
+    try:
+        new = actions.correct(_actor(request), r, request.POST.get("reason", ""))
+    except Invalid as e:
+        return render(request, "reports/report.html", report_ctx(request, r, errors=e.fields), status=400)
+    messages.success(request, _("Version %(v)d is a draft: check it and submit it.") % {"v": new.version})
+    return redirect(_back(new))
+
+
+@require_POST
+@page
+def approve(request, pk):
+    r = queries.get_report(request.scope, pk)
+    access.require_approve(request.scope, r)
+    if not confirmed(request):
+        return confirm_step(request, title=_("Approve the nightly report of %(place)s for %(day)s?") % {
+            "place": r.place.name, "day": r.day}, lines=[_("Version %(v)d, submitted %(at)s.") % {
+                "v": r.version, "at": r.submitted_at and timezone.localtime(r.submitted_at).strftime("%H:%M")}],
+            yes=_("Yes, approve"), back=_back(r))
+    actions.approve(_actor(request), r)
+    messages.success(request, _("Approved."))
+    return redirect(_back(r))
+
+
+@require_POST
+@page
+def return_report(request, pk):
+    r = queries.get_report(request.scope, pk)
+    try:
+        actions.return_report(_actor(request), r, request.POST.get("reason", ""))
+    except Invalid as e:
+        return render(request, "reports/report.html", report_ctx(request, r, return_errors=e.fields),
+                      status=400)
+    messages.success(request, _("Returned to %(place)s with the reason.") % {"place": r.place.name})
+    return redirect(_back(r))
+
+
+@page
+@expensive("export")
+def export(request, pk, fmt):
+    r = queries.get_report(request.scope, pk)
+    name = f"report-{r.place_id}-{r.day.isoformat()}-v{r.version}"
+    if fmt not in ("xlsx", "pdf"):
+        raise NotFound()
+    body, ctype = exports.report(r, fmt)
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@page
+@expensive("export")
+def export_period(request, pk, fmt):
+    """A period (at most 62 days): .xlsx of the node's current reports and every level's
+    below it, one sheet per level; PDF of the node's own reports, a page each."""
+    node = queries.get_node(request.scope, pk)
+    first, last = parse_day(request.GET.get("from")), parse_day(request.GET.get("to"))
+    if last < first or (last - first).days > 62 or fmt not in ("xlsx", "pdf"):
+        raise NotFound()
+    body, ctype = exports.period(node, first, last, fmt)
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = (f'attachment; filename="reports-{node.id}-{first.isoformat()}-'
+                                       f'{last.isoformat()}.{fmt}"')
+    return response

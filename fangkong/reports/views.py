@@ -1,0 +1,96 @@
+"""Dashboard pages: any node the user may see, live figures with the list behind each,
+children side by side worst first, charts; completeness of the children's nightly reports
+with the reminder button; a node's report history."""
+
+import datetime
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.core.actor import Actor
+from fangkong.core.errors import NotFound
+from fangkong.core.views import page
+from fangkong.registry import queries as reg_queries
+
+from . import access, actions, charts, live, present, queries
+
+
+def parse_day(value) -> datetime.date:
+    if not value:
+        return timezone.localdate()
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise NotFound() from None
+
+
+def node_ctx(request, node) -> dict:
+    return {"node": node, "crumbs": [p for p in reg_queries.ancestors(node)
+                                     if access.can_view(request.scope, p)],
+            "can_submit": access.can_submit(request.scope, node),
+            "can_remind": access.can_remind(request.scope, node),
+            "today": timezone.localdate()}
+
+
+@page
+def home(request):
+    nodes = queries.nodes(request.scope)
+    if len(nodes) == 1:
+        return redirect("reports_dashboard", pk=nodes[0].id)
+    if not nodes:
+        raise NotFound()
+    return render(request, "reports/home.html", {"nodes": nodes})
+
+
+@page
+def dashboard(request, pk):
+    node = queries.get_node(request.scope, pk)
+    now = timezone.now()
+    board = live.board(request.scope, node)
+    children = [{"node": c, "cells": present.child_row(v),
+                 "url": reverse("reports_dashboard", args=[c.id])} for c, v in board["children"]]
+    ctx = node_ctx(request, node) | {
+        "at": board["as_of"], "waiting": board["waiting"], "sections": present.sections(board["values"], node),
+        "columns": present.child_columns(), "children": children,
+        "charts": [(c, charts.svg(c)) for c in charts.charts_for(node, now, board["children"])],
+        "report": queries.report_for(node, timezone.localdate()) if node.kind in access.LEVEL_KINDS else None,
+    }
+    return render(request, "reports/dashboard.html", ctx)
+
+
+@page
+def completeness(request, pk):
+    node = queries.get_node(request.scope, pk)
+    if node.kind not in queries.CHILD_KIND:
+        raise NotFound()
+    day = parse_day(request.GET.get("day"))
+    rows = queries.completeness(node, day)
+    return render(request, "reports/completeness.html", node_ctx(request, node) | {
+        "day": day, "rows": rows, "counts": queries.completeness_counts(rows),
+        "previous": day - datetime.timedelta(days=1), "next": day + datetime.timedelta(days=1)})
+
+
+@require_POST
+@page
+def remind(request, pk):
+    node = queries.get_node(request.scope, pk)
+    access.require_remind(request.scope, node)
+    day = parse_day(request.POST.get("day"))
+    out = actions.remind(Actor.from_request(request), node, day)
+    if out["places"]:
+        messages.success(request, _("Reminded %(n)d places (%(sent)d people).") % {
+            "n": out["places"], "sent": out["sent"]})
+    else:
+        messages.success(request, _("Every place has reported; nobody to remind."))
+    return redirect(f"{reverse('reports_completeness', args=[node.id])}?day={day.isoformat()}")
+
+
+@page
+def history(request, pk):
+    node = queries.get_node(request.scope, pk)
+    return render(request, "reports/history.html", node_ctx(request, node) | {
+        "reports": queries.history(node), "first": timezone.localdate() - datetime.timedelta(days=30)})

@@ -1,0 +1,243 @@
+"""Antigen rounds, the writes: kits issued at the door, one result per person, a positive
+sent on to an urgent PCR re-test.
+
+- Kits and results at the door: whoever may sample in the round (`access.can_sample`:
+  staff and grid workers by role, volunteers through a `Sampler` assignment in that round),
+  for households in the round's area (like the station, names only, no phones).
+- Self-report: a resident, through their household login (`access.can_self_report`), for
+  the members of that household, with a photo of the cassette (required).
+- A positive result holds the person (`FollowUp` without a tube), lists an urgent PCR
+  re-test at home (`HomeVisit`, source re-test) and notifies the community staff and the
+  grid worker at once; the re-test then runs through the follow-up page like a pooled one.
+- One result per person and round. A later entry replaces the earlier one, except that a
+  self-report never replaces a result entered at the door, and a positive is corrected only
+  by staff who run the round (audited with before/after).
+"""
+
+import uuid
+
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.models import Membership
+from fangkong.accounts.roles import Perm, Role
+from fangkong.audit.actions import record
+from fangkong.core.errors import FileRefused, Invalid, NotFound
+from fangkong.core.tree import levels_of
+from fangkong.core.uploads import check_image
+from fangkong.registry.models import Household, Place, Presence, Resident
+
+from .. import access, areas, checks
+from ..antigen import require_antigen
+from ..figures import EXEMPT_PRESENCE
+from ..models import (
+    AntigenResult,
+    Exemption,
+    FollowUp,
+    HomeVisit,
+    KitIssue,
+    Result,
+    Round,
+    RoundCounter,
+)
+from .common import require_open, user_of
+
+MAX_KITS = 20
+
+
+# --- checks ------------------------------------------------------------------------
+
+def check_count(value) -> int:
+    try:
+        n = int(str(value).strip())
+        if not 1 <= n <= MAX_KITS:
+            raise ValueError
+    except (ValueError, TypeError):
+        raise Invalid(fields={"count": [_("Kits: a whole number from 1 to %(n)d.") % {"n": MAX_KITS}]}) \
+            from None
+    return n
+
+
+def check_result(value) -> str:
+    try:
+        return checks.check_result(value)
+    except ValueError as e:
+        raise Invalid(fields={"result": [str(e)]}) from None
+
+
+def check_photo(upload) -> str:
+    """A photo of the cassette, checked by core.uploads.check_image (JPEG, PNG or WebP,
+    within FANGKONG_PHOTO_MAX_BYTES and FANGKONG_UPLOAD_MAX_PIXELS, header and structure
+    read without decoding the pixels). Returns the extension to store it under; "" for none."""
+    if upload is None:
+        return ""
+    return check_image(upload, field="photo")
+
+
+def _client_id(value):
+    return checks.check_client_id(value) if value not in (None, "") else uuid.uuid4()
+
+
+# --- kits and results -------------------------------------------------------------------------
+
+def issue_kits(actor, rnd: Round, household: Household, count, *, client_id=None, note="",
+               issued_at=None) -> KitIssue:
+    """Kits handed over at a household's door. Idempotent on `client_id`. `issued_at` is
+    when the volunteer entered it (a phone that was offline sends it later); never in the
+    future, else now."""
+    require_antigen(rnd)
+    access.require_sample(actor, rnd)
+    require_open(rnd)
+    if not areas.in_round(rnd, household):
+        raise NotFound()
+    errors = {}
+    try:
+        n = check_count(count)
+    except Invalid as e:
+        errors.update(e.fields)
+    when = checks.check_datetime(issued_at, "issued_at", errors, required=False)
+    note = checks.kept_text(note, KitIssue, "note", errors)
+    if errors:
+        raise Invalid(fields=errors)
+    now = timezone.now()
+    when = min(when or now, now)
+    cid = _client_id(client_id)
+    done = KitIssue.objects.filter(client_id=cid).first()
+    if done is not None:
+        if done.round_id != rnd.id or done.household_id != household.id:
+            raise Invalid(fields={"client_id": [_("This client id was used for something else.")]})
+        return done
+    k = KitIssue(round=rnd, household=household, count=n, issued_by=user_of(actor),
+                 issued_at=when, client_id=cid, note=note)
+    k.copy_levels(household)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                k.save()
+        except IntegrityError:  # the same submission, concurrently
+            return KitIssue.objects.get(client_id=cid)
+        record(actor, "screening.antigen.kits", household, {"round": rnd.id, "count": n})
+    return k
+
+
+def record_result(actor, rnd: Round, resident: Resident, result, *, photo=None, client_id=None,
+                  tested_at=None) -> tuple[AntigenResult, bool]:
+    """One person's antigen result. At the door (anyone who may sample in the round) or
+    self-reported by the household's resident (photo required). Returns (row, changed):
+    a resent submission (same client_id, or the same result again) changes nothing."""
+    require_antigen(rnd)
+    at_door = access.can_sample(actor, rnd)
+    if not at_door:
+        if not access.can_self_report(actor.scope, resident.household_id):
+            access.require_sample(actor, rnd)  # Forbidden if seen, else NotFound
+    require_open(rnd)
+    if not areas.in_round(rnd, resident) or resident.presence == Presence.MOVED_OUT:
+        raise NotFound()
+    errors = {}
+    try:
+        value = check_result(result)
+    except Invalid as e:
+        errors.update(e.fields)
+        value = None
+    when = checks.check_datetime(tested_at, "tested_at", errors, required=False)
+    refused = None
+    try:
+        ext = check_photo(photo)
+    except FileRefused as e:  # the photo arrived but cannot be used: 422, with the rest
+        refused, ext = e, ""
+    if not at_door and photo is None:
+        errors.setdefault("photo", [_("Add a photo of the test cassette.")])
+    if refused is not None:
+        refused.fields.update(errors)
+        raise refused
+    if errors:
+        raise Invalid(fields=errors)
+    now = timezone.now()
+    when = min(when or now, now)
+    cid = _client_id(client_id)
+    same = AntigenResult.objects.filter(client_id=cid).first()
+    if same is not None:
+        if same.round_id != rnd.id or same.resident_id != resident.id:
+            raise Invalid(fields={"client_id": [_("This client id was used for something else.")]})
+        return same, False
+    source = AntigenResult.Source.DOOR if at_door else AntigenResult.Source.SELF
+    prev = AntigenResult.objects.filter(round=rnd, resident=resident).first()
+    if prev is not None:
+        if prev.result == value and not ext:
+            return prev, False
+        if source == AntigenResult.Source.SELF and prev.source == AntigenResult.Source.DOOR:
+            raise Invalid(_("A result entered at the door is already recorded for %(name)s.")
+                          % {"name": resident.name}, code="already_entered")
+        if prev.result == Result.POSITIVE and value != Result.POSITIVE and \
+                not access.round_allows(actor.scope, Perm.SCREENING_RUN, rnd):
+            raise Invalid(_("A positive result can only be corrected by the community staff."),
+                          code="positive_kept")
+    row = prev or AntigenResult(round=rnd, resident=resident, household_id=resident.household_id)
+    row.copy_levels(resident)
+    before = prev.result if prev else ""
+    old_photo = prev.photo.name if prev and prev.photo and ext else ""
+    row.result, row.source, row.tested_at = value, source, when
+    row.entered_by, row.client_id, row.created_at = user_of(actor), cid, now
+    saved_name = ""
+    if ext:
+        saved_name = default_storage.save(f"antigen/{rnd.id}/{uuid.uuid4().hex}.{ext}", photo)
+        row.photo.name = saved_name
+    try:
+        with transaction.atomic():
+            row.save()
+            if prev is None:
+                _count_done(rnd, resident)
+            if value == Result.POSITIVE and before != Result.POSITIVE:
+                _positive(actor, rnd, resident)
+            record(actor, "screening.antigen.result", resident, {
+                "round": rnd.id, "result": [before, value] if before else value, "source": source,
+                "photo": bool(row.photo)})
+    except IntegrityError:  # the person's row was written meanwhile by another entry
+        if saved_name:
+            default_storage.delete(saved_name)
+        raise Invalid(_("A result for %(name)s was just recorded: reload and check it.")
+                      % {"name": resident.name}, code="already_entered") from None
+    except Exception:
+        if saved_name:
+            default_storage.delete(saved_name)
+        raise
+    if old_photo:
+        transaction.on_commit(lambda: default_storage.delete(old_photo))
+    return row, True
+
+
+def _count_done(rnd: Round, r: Resident):
+    """A first result makes the person done: their community's counter gets done + 1 and,
+    if they were exempt, exempt - 1 (`figures`, `counters`)."""
+    ex = r.presence in EXEMPT_PRESENCE or Exemption.objects.filter(round=rnd, resident=r).exists()
+    RoundCounter.objects.filter(round=rnd, community_id=r.community_id or 0).update(
+        sampled=F("sampled") + 1, exempt=F("exempt") - int(ex))
+
+
+def _positive(actor, rnd: Round, r: Resident):
+    """Hold the person, list an urgent PCR re-test at home, tell staff and grid worker."""
+    fu, created = FollowUp.objects.get_or_create(
+        round=rnd, resident=r, defaults={"household_id": r.household_id, "tube": None,
+                                         **levels_of(r)})
+    if not created and fu.status in (FollowUp.Status.RELEASED, FollowUp.Status.CASE):
+        return
+    hv = HomeVisit(round=rnd, resident=r, household_id=r.household_id,
+                   source=HomeVisit.Source.RETEST,
+                   note=_("URGENT: antigen positive, PCR re-test at home"))
+    hv.copy_levels(r)
+    HomeVisit.objects.bulk_create([hv], ignore_conflicts=True)
+    users = set(Membership.objects.filter(is_active=True).filter(
+        Q(role=Role.STAFF, place_id=r.community_id) | Q(role=Role.GRID, place_id=r.grid_id))
+        .values_list("user_id", flat=True))
+    from fangkong.notify.actions import notify
+
+    place = Place.objects.filter(pk=r.community_id).first() if r.community_id else rnd.place
+    notify(actor, users, kind="screening.antigen_positive",
+           title=_("Antigen positive: %(name)s needs an urgent PCR re-test") % {"name": r.name},
+           body=_("Hold the household at home and take a PCR sample at the door. Round: %(round)s.")
+           % {"round": rnd.name}, url=reverse("screening_followups", args=[rnd.id]), place=place,
+           key=f"screening.antigen.{rnd.id}.{r.id}")

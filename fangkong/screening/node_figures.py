@@ -1,0 +1,150 @@
+"""Testing figures of many nodes at once, as of a time, for dashboards and nightly reports
+(`core.figures.Provider`, listed in settings.FANGKONG_FIGURE_PROVIDERS). Coverage is
+`figures.counted_by` (the one definition of expected / done / exempt / households), per
+round of the day, grouped by the nodes' level column; the rest are the follow-up and tube
+states at that time. A bounded number of queries: one per round of the day, plus three (the rounds, held people, tubes).
+
+| figure            | as of `at`                                                        |
+|-------------------|-------------------------------------------------------------------|
+| rounds of the day | started by `at`, and ending that day or later (or still running)  |
+| coverage          | `figures` of each round of the day, summed over the rounds         |
+| cases             | held people confirmed positive (`FollowUp` case) by `at`           |
+| awaiting re-test  | held people (positive pool or antigen test) not re-sampled by `at` |
+| tubes not at lab  | tubes sealed by `at` that the lab had not received by then        |
+"""
+
+import datetime
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.figures import Chart, Figure, Provider, percent
+from fangkong.core.tree import level_field, under
+from fangkong.registry.models import LEVELS
+
+from . import figures
+from .models import FollowUp, Round, RoundStatus, Tube
+
+GROUP = _("Testing")
+COVERAGE = ("expected", "sampled", "exempt", "missing", "to_sample", "households",
+            "households_covered")
+# figures' names here (a registry figure is called "households" already)
+NAMES = dict(zip(COVERAGE, COVERAGE, strict=True)) | {"households": "test_households"}
+
+
+def day_start(at: datetime.datetime) -> datetime.datetime:
+    local = timezone.localtime(at)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def rounds_of_day(nodes, at) -> list[Round]:
+    """The rounds that may cover these nodes and ran on `at`'s day up to `at`."""
+    districts = {n.district_id for n in nodes if n.district_id}
+    return list(Round.objects.filter(district_id__in=districts, starts_at__lte=at)
+                .filter(Q(ends_at__gte=day_start(at)) | Q(status=RoundStatus.RUNNING))
+                .exclude(status=RoundStatus.PLANNED).order_by("starts_at", "id"))
+
+
+def compute(nodes, at) -> dict:
+    nodes = [n for n in nodes if n.kind in LEVELS]
+    if not nodes:
+        return {}
+    col = level_field(nodes[0])
+    ids = [n.id for n in nodes]
+    out = {i: dict.fromkeys((*NAMES.values(), "cases", "awaiting_retest", "tubes_not_at_lab"), 0)
+           for i in ids}
+    rounds = rounds_of_day(nodes, at)
+    for rnd in rounds:
+        people = figures.expected(rnd).filter(**{f"{col}__in": ids})
+        for node_id, fig in figures.counted_by(rnd, people, [col], at=at).items():
+            row = out[node_id]
+            for k in COVERAGE:
+                row[NAMES[k]] += fig[k]
+            row.setdefault("_round", rnd.id)
+    if rounds:
+        held = FollowUp.objects.filter(round__in=rounds, **{f"{col}__in": ids}, created_at__lte=at)
+        case = Q(status=FollowUp.Status.CASE, closed_at__lte=at)
+        waiting = ((Q(closed_at=None) | Q(closed_at__gt=at))
+                   & (Q(retest_tube=None) | Q(retest_tube__opened_at__gt=at)))
+        for r in (held.values(col).annotate(c=Count("id", filter=case), w=Count("id", filter=waiting))
+                  .order_by()):
+            out[r[col]]["cases"], out[r[col]]["awaiting_retest"] = r["c"], r["w"]
+        for r in (Tube.objects.filter(round__in=rounds, **{f"{col}__in": ids}, sealed_at__lte=at)
+                  .filter(Q(at_lab_at=None) | Q(at_lab_at__gt=at))
+                  .values(col).annotate(n=Count("id")).order_by()):
+            out[r[col]]["tubes_not_at_lab"] = r["n"]
+        first = rounds[0].id
+        for row in out.values():
+            row.setdefault("_round", first)
+    return out
+
+
+def progress_chart(node, at) -> Chart | None:
+    """Registrations (or antigen results) per hour on `at`'s day up to `at`, the day's
+    rounds together (`figures.progress_by_hour`). Not for a whole district (a GROUP BY over
+    a million registrations in the request)."""
+    if node.kind == "district":
+        return None
+    counts, day = {}, timezone.localtime(at).date()
+    for rnd in rounds_of_day([node], at):
+        for r in figures.progress_by_hour(rnd, node, until=at):
+            if r["hour"].date() == day:
+                label = f"{r['hour']:%H}:00"
+                counts[label] = counts.get(label, 0) + r["n"]
+    return Chart("progress", gettext("Tests by hour"), [(h, n, str(n)) for h, n in sorted(counts.items())],
+                 horizontal=False, headers=(gettext("Hour"), gettext("Tests")))
+
+
+def cases_chart(node, at, days=7) -> Chart:
+    """Positive cases confirmed per day (local dates) over the `days` days up to `at`'s day,
+    under `node`, whatever the round: one grouped query."""
+    from django.db.models.functions import TruncDate
+
+    first = day_start(at) - datetime.timedelta(days=days - 1)
+    rows = dict(FollowUp.objects.filter(under(node), status=FollowUp.Status.CASE,
+                                        closed_at__gte=first, closed_at__lte=at)
+                .annotate(d=TruncDate("closed_at", tzinfo=timezone.get_current_timezone()))
+                .values("d").annotate(n=Count("id")).order_by().values_list("d", "n"))
+    start = first.date()
+    dates = [start + datetime.timedelta(days=i) for i in range(days)]
+    return Chart("cases", gettext("Positive cases by day"),
+                 [(f"{d:%m-%d}", rows.get(d, 0), str(rows.get(d, 0))) for d in dates],
+                 horizontal=False, headers=(gettext("Day"), gettext("Positive cases")))
+
+
+def _round_link(name, **query):
+    def link(node, values):
+        rnd = values.get("_round")
+        if not rnd:
+            return None
+        url = reverse(name, args=[rnd])
+        return f"{url}?place={node.id}" if query.get("place", True) else url
+    return link
+
+
+PROVIDER = Provider("screening", (
+    Figure("expected", _("To be tested"), GROUP, link=_round_link("screening_round")),
+    Figure("sampled", _("Tested"), GROUP, link=_round_link("screening_round")),
+    Figure("exempt", _("Exempt"), GROUP, link=_round_link("screening_exemptions", place=False)),
+    Figure("missing", _("Not yet tested"), GROUP, worse="high", short=_("Not tested"),
+           link=_round_link("screening_missing")),
+    Figure("to_sample", _("To sample (expected − exempt)"), GROUP),
+    Figure("coverage", _("Coverage (people)"), GROUP, unit="percent", worse="low", short=_("People coverage"),
+           derive=lambda v: percent(v.get("sampled", 0), v.get("to_sample", 0)),
+           link=_round_link("screening_round")),
+    Figure("test_households", _("Households to test"), GROUP),
+    Figure("households_covered", _("Households covered"), GROUP),
+    Figure("households_coverage", _("Coverage (households)"), GROUP, unit="percent", worse="low",
+           short=_("Household coverage"),
+           derive=lambda v: percent(v.get("households_covered", 0), v.get("test_households", 0)),
+           link=_round_link("screening_round")),
+    Figure("cases", _("Positive cases"), GROUP, worse="high",
+           link=_round_link("screening_followups", place=False)),
+    Figure("awaiting_retest", _("Positives awaiting re-test"), GROUP, worse="high", short=_("Re-test"),
+           link=_round_link("screening_followups", place=False)),
+    Figure("tubes_not_at_lab", _("Tubes not yet at the lab"), GROUP, worse="high", short=_("Tubes in transit"),
+           link=_round_link("screening_boxes", place=False)),
+), compute, charts=(progress_chart, cases_chart))

@@ -1,0 +1,112 @@
+"""Volunteers' figures of many nodes at once, as of a time, for dashboards and nightly
+reports (`core.figures.Provider`, listed in settings.FANGKONG_FIGURE_PROVIDERS). A bounded
+number of queries, grouped by the nodes' level column (a volunteer's is their home's, a
+call's and an assignment's the call's place's).
+
+| figure        | as of `at`                                                                |
+|---------------|---------------------------------------------------------------------------|
+| volunteers    | approved by `at`                                                          |
+| on duty       | confirmed, checked in by `at` and not checked out by then                  |
+| minutes today | credited minutes of the check-outs on `at`'s day up to `at` (shown in hours)|
+| calls open    | published by `at`, sign-up deadline after it, not cancelled or closed      |
+| slots, filled | of those calls: places asked for; places confirmed by `at` and not cancelled|
+|               | by then; fill = filled ÷ slots                                              |
+"""
+
+import datetime
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.figures import Chart, Figure, Provider, percent
+from fangkong.core.tree import level_field, under
+from fangkong.registry.models import LEVELS, Kind
+
+from .models import Assignment, Call, Volunteer
+
+GROUP = _("Volunteers")
+KEYS = ("volunteers", "on_duty", "minutes_today", "calls_open", "slots_open", "filled_open")
+
+
+def day_start(at: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _grouped(qs, col, out, **aggs):
+    """Several figures of one table in one grouped query."""
+    for r in qs.values(col).annotate(**aggs).order_by():
+        if r[col] in out:
+            for key in aggs:
+                out[r[col]][key] = r[key] or 0
+
+
+def compute(nodes, at) -> dict:
+    """Four grouped queries whatever the number of nodes."""
+    nodes = [n for n in nodes if n.kind in LEVELS]
+    if not nodes:
+        return {}
+    col = level_field(nodes[0])
+    ids = [n.id for n in nodes]
+    under = {f"{col}__in": ids}
+    out = {i: dict.fromkeys(KEYS, 0) for i in ids}
+    _grouped(Volunteer.objects.filter(**under, status=Volunteer.Status.APPROVED, decided_at__lte=at),
+             col, out, volunteers=Count("id"))
+    on_duty = (Q(status=Assignment.Status.CONFIRMED, check_in_at__lte=at)
+               & (Q(check_out_at=None) | Q(check_out_at__gt=at)))
+    today = Q(check_out_at__gte=day_start(at), check_out_at__lte=at)
+    _grouped(Assignment.objects.filter(**under).filter(on_duty | today), col, out,
+             on_duty=Count("id", filter=on_duty), minutes_today=Sum("minutes", filter=today))
+    calls = open_calls(at).filter(**under)
+    _grouped(calls, col, out, calls_open=Count("id"), slots_open=Sum("slots"))
+    _grouped(Assignment.objects.filter(call__in=calls, confirmed_at__lte=at)
+             .filter(Q(cancelled_at=None) | Q(cancelled_at__gt=at)),
+             col, out, filled_open=Count("id"))
+    return out
+
+
+def open_calls(at):
+    return Call.objects.filter(published_at__lte=at, deadline__gt=at,
+                               status__in=[Call.Status.OPEN, Call.Status.FULL])
+
+
+def minutes_by_day(node, at, days=7) -> list[tuple[datetime.date, int]]:
+    """Credited minutes per day (by check-out, local dates) for the `days` days up to `at`'s
+    day under `node`: one grouped query; days without any are 0."""
+    first = day_start(at) - datetime.timedelta(days=days - 1)
+    rows = dict(Assignment.objects.filter(under(node), check_out_at__gte=first,
+                                          check_out_at__lte=at)
+                .annotate(d=TruncDate("check_out_at", tzinfo=timezone.get_current_timezone()))
+                .values("d").annotate(m=Sum("minutes")).order_by().values_list("d", "m"))
+    start = first.date()
+    return [(start + datetime.timedelta(days=i), rows.get(start + datetime.timedelta(days=i)) or 0)
+            for i in range(days)]
+
+
+def hours_chart(node, at, days=7) -> Chart:
+    rows = [(f"{d:%m-%d}", m, f"{m / 60:.1f} h") for d, m in minutes_by_day(node, at, days)]
+    return Chart("hours", gettext("Volunteer hours by day"), rows, horizontal=False,
+                 headers=(gettext("Day"), gettext("Hours")))
+
+
+def _community_link(name):
+    def link(node, values=None):
+        return reverse(name, args=[node.id]) if node.kind == Kind.COMMUNITY else None
+    return link
+
+
+PROVIDER = Provider("volunteers", (
+    Figure("volunteers", _("Volunteers approved"), GROUP, link=_community_link("volunteers_people")),
+    Figure("on_duty", _("On duty now"), GROUP, short=_("On duty"), link=_community_link("volunteers_calls")),
+    Figure("minutes_today", _("Hours today"), GROUP, unit="minutes",
+           link=_community_link("volunteers_honour")),
+    Figure("calls_open", _("Calls open"), GROUP, link=_community_link("volunteers_calls")),
+    Figure("slots_open", _("Places asked for"), GROUP, link=_community_link("volunteers_calls")),
+    Figure("filled_open", _("Places filled"), GROUP, link=_community_link("volunteers_calls")),
+    Figure("fill", _("Calls filled"), GROUP, unit="percent", worse="low", short=_("Filled"),
+           derive=lambda v: percent(v.get("filled_open", 0), v.get("slots_open", 0)),
+           link=_community_link("volunteers_calls")),
+), compute, charts=(hours_chart,))

@@ -1,0 +1,20 @@
+"""Who gets what on the accounts pages (logging in, people and their roles, API tokens, two-step login) (checked by tests/test_page_routes.py, which
+explains the columns)."""
+
+from tests.test_page_routes import ANYONE, POST, Page
+
+PAGES = {
+    "login": Page(lambda w: "/login/", "200 302 302 302 302 302 302 302 302 302 302 302"),
+    "logout": Page(lambda w: "/logout/", "302 " * 12, method=POST),
+    "people": Page(lambda w: "/people/", "302 404 404 404 404 404 404 404 200 200 404 404"),
+    "membership_revoke": Page(lambda w: f"/people/{w.membership.id}/revoke/",
+                              "302 404 404 404 404 404 404 404 200 404 404 404", method=POST),
+    "household_login": Page(lambda w: f"/households/{w.hh101.id}/login/",
+                            "302 404 404 404 404 404 404 404 302 404 404 404", method=POST),
+    "tokens": Page(lambda w: "/tokens/", ANYONE),
+    "token_revoke": Page(lambda w: f"/tokens/{w.token.id}/revoke/",
+                         "302 404 404 404 404 404 404 404 200 404 404 404", method=POST),
+    "supplier_home": Page(lambda w: "/supplier/", "302 404 404 404 200 404 404 404 404 404 404 404"),
+    "login_code": Page(lambda w: "/login/code/", "302 " * 12),  # only after a password, else to log in
+    "two_step": Page(lambda w: "/two-step/", ANYONE),
+}

@@ -1,0 +1,85 @@
+"""Every figure of the nightly report against the hand count (conftest: what happened on D
+and when), the cut-off respected, and a street's figures the sum of its communities'."""
+
+import datetime
+
+from fangkong.reports import figures
+from tests.reports.conftest import A_AT_CUTOFF, B_AT_CUTOFF, at
+
+
+def test_every_figure_registered_is_hand_counted():
+    keys = {f.key for f in figures.definitions()}
+    assert keys == set(A_AT_CUTOFF), "a new figure needs its hand count in tests/reports/conftest.py"
+
+
+def test_community_figures_at_cutoff(day):
+    w = day
+    got = figures.of(w.community, w.cutoff)
+    assert {k: got[k] for k in A_AT_CUTOFF} == A_AT_CUTOFF
+    assert {k: figures.of(w.other, w.cutoff)[k] for k in B_AT_CUTOFF} == B_AT_CUTOFF
+
+
+def test_a_scan_after_the_cutoff_counts_the_next_minute(day):
+    w = day
+    later = figures.of(w.community, at(w.day, 20, 1))
+    assert later["sampled"] == 2 and later["missing"] == 1 and later["households_covered"] == 2
+    before = figures.of(w.community, at(w.day, 9, 59))  # before 王新勇's exemption
+    assert (before["sampled"], before["exempt"], before["missing"]) == (1, 0, 3)
+    assert figures.of(w.community, at(w.day, 8, 59))["sampled"] == 0
+    # the volunteer who left at 11:00 was on duty at 10:00 and credited nothing yet
+    ten = figures.of(w.community, at(w.day, 10))
+    assert (ten["on_duty"], ten["minutes_today"]) == (1, 0)
+    # before the tube was sealed it was not on its way to the lab; before 15:00 nobody was held
+    assert figures.of(w.community, at(w.day, 11, 59))["tubes_not_at_lab"] == 0
+    assert figures.of(w.community, at(w.day, 14, 59))["awaiting_retest"] == 0
+
+
+def test_the_next_day_starts_from_zero_hours(day):
+    w = day
+    nxt = figures.of(w.community, w.cutoff + datetime.timedelta(days=1))
+    assert nxt["minutes_today"] == 0
+
+
+def test_street_is_the_sum_of_its_communities(day):
+    w = day
+    street = figures.of(w.street, w.cutoff)
+    summed = figures.total([figures.of(w.community, w.cutoff), figures.of(w.other, w.cutoff)])
+    assert {k: street[k] for k in A_AT_CUTOFF} == {k: summed[k] for k in A_AT_CUTOFF}
+    assert street["residents"] == 5 and street["coverage"] == 33
+
+
+def test_many_nodes_at_once_in_bounded_queries(day):
+    """No query per node: one node or two, the same queries (one per provider's figure
+    group, one per round of the day)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = day
+    with CaptureQueriesContext(connection) as one:
+        figures.compute([w.community], w.cutoff)
+    with CaptureQueriesContext(connection) as two:
+        got = figures.compute([w.community, w.other], w.cutoff)
+    assert len(one) == len(two) <= 14
+    assert got[w.community.id]["sampled"] == 1 and got[w.other.id]["residents"] == 1
+
+
+def test_street_dashboard_sums_its_communities_snapshots(day, settings):
+    """Now, a street's figures are its communities' snapshots summed (counted in the request
+    when only a few are stale; else left to the task, and the page says how many wait)."""
+    from fangkong.core.actor import Actor
+    from fangkong.reports import live
+    from fangkong.reports.models import FigureSnapshot
+
+    w = day
+    scope = Actor.system(w.users.street).scope
+    board = live.board(scope, w.street)
+    assert FigureSnapshot.objects.count() == 2
+    now = figures.total([figures.of(w.community, board["as_of"]), figures.of(w.other, board["as_of"])])
+    assert {k: board["values"][k] for k in A_AT_CUTOFF} == {k: now[k] for k in A_AT_CUTOFF}
+    assert [c.name for c, _v in board["children"]] == ["光明社区", "惠泽苑社区"]
+    # too many stale to count in the request: the old figures, and the task is queued
+    FigureSnapshot.objects.update(computed_at=board["as_of"] - datetime.timedelta(hours=1))
+    settings.FANGKONG_REPORT_SNAPSHOT_INLINE = 1
+    again = live.board(scope, w.street)
+    assert again["as_of"] == board["as_of"] - datetime.timedelta(hours=1)
+    assert again["values"]["residents"] == 5

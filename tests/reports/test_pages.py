@@ -1,0 +1,180 @@
+"""The pages say what the report says: every figure on the report page and on the
+dashboard (for the same node and time) is the report's; the submit asks first; exports read
+back with the same figures (the .xlsx opened, the PDF's text extracted and its first page
+rendered to PNG)."""
+
+import io
+import re
+from pathlib import Path
+
+import openpyxl
+import pypdf
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from fangkong.core.actor import Actor
+from fangkong.reports import actions, figures, present
+from fangkong.reports.models import DailyReport
+from tests.reports.conftest import A_AT_CUTOFF
+
+OUT = Path("test-output/screenshots")
+
+
+def _client(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def _shown(html: str) -> dict:
+    """{figure key: text shown} from a page's figure tiles."""
+    return dict(re.findall(r'data-figure="(\w+)"[^>]*>\s*<strong>([^<]*)</strong>', html))
+
+
+def _expected(values: dict) -> dict:
+    by = figures.by_key()
+    return {k: present.shown(by[k], values[k]) for k in A_AT_CUTOFF}
+
+
+def test_report_page_shows_every_figure_of_the_report(day):
+    w = day
+    html = _client(w.users.staff).get(f"/reports/places/{w.community.id}/days/{w.day}/").content.decode()
+    r = DailyReport.objects.get(place=w.community, day=w.day)
+    assert {k: _shown(html)[k] for k in A_AT_CUTOFF} == _expected(r.figures)
+    assert _shown(html)["sampled"] == "1" and _shown(html)["minutes_today"] in ("2.0 h", "2.0 小时")
+
+
+def test_dashboard_agrees_with_the_figures_now(day):
+    w = day
+    html = _client(w.users.street).get(f"/reports/places/{w.community.id}/").content.decode()
+    now = figures.of(w.community, timezone.now())
+    assert {k: _shown(html)[k] for k in A_AT_CUTOFF} == _expected(now)
+    # every figure with a list behind it links there
+    assert f'/screening/rounds/{w.round.id}/missing/?place={w.community.id}' in html
+    assert f'/places/{w.community.id}/residents/' in html
+    assert "<svg" in html and "<table" in html  # the charts and their tables
+
+
+def test_street_dashboard_children_worst_first(day):
+    w = day
+    html = _client(w.users.street).get(f"/reports/places/{w.street.id}/").content.decode()
+    # A (33 %) before B (no round: 100 %)
+    assert html.index("光明社区") < html.index("惠泽苑社区")
+
+
+def test_submit_asks_first_then_locks(day):
+    w = day
+    c = _client(w.users.staff)
+    r = actions.prepare(Actor.system(w.users.staff), w.community, w.day)
+    ask = c.post(f"/reports/{r.id}/submit/", {"remarks": "一切正常"})
+    assert ask.status_code == 200 and b'name="confirm"' in ask.content
+    r.refresh_from_db()
+    assert r.status == "draft"
+    done = c.post(f"/reports/{r.id}/submit/", {"remarks": "一切正常", "confirm": "1"})
+    assert done.status_code == 302
+    r.refresh_from_db()
+    assert r.status == "submitted" and r.remarks == "一切正常"
+    again = c.post(f"/reports/{r.id}/submit/", {"remarks": "x", "confirm": "1"})
+    assert again.status_code == 409
+
+
+@pytest.fixture
+def street_report(day):
+    w = day
+    staff, other = Actor.system(w.users.staff), Actor.system(w.users.other_staff)
+    actions.submit(staff, actions.prepare(staff, w.community, w.day), "A 社区：夏明 20:01 采样")
+    actions.submit(other, actions.prepare(other, w.other, w.day), "")
+    s = Actor.system(w.users.street)
+    return actions.submit(s, actions.prepare(s, w.street, w.day), "街道汇总")
+
+
+def test_xlsx_reads_back_one_sheet_per_level(day, street_report):
+    w, r = day, street_report
+    body = _client(w.users.street).get(f"/reports/{r.id}/report.xlsx").content
+    wb = openpyxl.load_workbook(io.BytesIO(body))
+    assert wb.sheetnames == ["街道", "社区"]
+    head = [c.value for c in wb["街道"][1]]
+    row = [c.value for c in wb["街道"][2]]
+    by = figures.by_key()
+    for k in A_AT_CUTOFF:
+        col = head.index(next(h for h in head if h.startswith(str(by[k].label))))
+        want = round(r.figures[k] / 60, 1) if by[k].unit == "minutes" else r.figures[k]
+        assert row[col] == want, k
+    names = [c.value for c in wb["社区"]["A"]][1:]
+    assert sorted(names) == ["光明社区", "惠泽苑社区"]
+
+
+def test_pdf_reads_back_and_looks_right(day, street_report):
+    w, r = day, street_report
+    body = _client(w.users.street).get(f"/reports/{r.id}/report.pdf").content
+    reader = pypdf.PdfReader(io.BytesIO(body))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "桥东街道" in text and "光明社区" in text and "街道汇总" in text
+    for row in present.rows(r.figures):
+        assert f"{row[1]}" in text.replace("\n", "") or row[1].replace(" ", "") in text.replace(" ", ""), row
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
+    pdfium = pytest.importorskip("pypdfium2")
+    OUT.mkdir(parents=True, exist_ok=True)
+    image = pdfium.PdfDocument(body)[0].render(scale=1.5).to_pil()
+    image.save(OUT / "reports-street-pdf-page1.png")
+    grey = image.convert("L")
+    assert grey.getextrema()[0] < 80  # something dark was drawn (text, bars)
+
+
+def test_street_dashboard_queries_do_not_grow_with_its_communities(day):
+    """No query per child: one more community (snapshots fresh) costs no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fangkong.registry import actions as reg
+    from fangkong.registry.models import Kind
+
+    w = day
+    c = _client(w.users.street)
+    url = f"/reports/places/{w.street.id}/"
+    c.get(url)  # snapshots counted
+    with CaptureQueriesContext(connection) as before:
+        assert c.get(url).status_code == 200
+    third = reg.create_place(Actor.system(), w.street, Kind.COMMUNITY, "新建社区")
+    c.get(url)  # its snapshot counted (a stale one, in the request)
+    with CaptureQueriesContext(connection) as after:
+        html = c.get(url).content.decode()
+    assert third.name in html
+    assert len(after) == len(before)
+
+
+def test_period_exports(day, street_report):
+    """A period: the .xlsx holds every level's reports of those days, the PDF the node's own
+    (a page each); more than 62 days is refused."""
+    w = day
+    c = _client(w.users.street)
+    q = {"from": str(w.day), "to": str(w.day)}
+    wb = openpyxl.load_workbook(io.BytesIO(c.get(f"/reports/places/{w.street.id}/export.xlsx", q).content))
+    assert wb.sheetnames == ["街道", "社区"] and wb["社区"].max_row == 3
+    pdf = pypdf.PdfReader(io.BytesIO(c.get(f"/reports/places/{w.street.id}/export.pdf", q).content))
+    assert "桥东街道" in pdf.pages[0].extract_text()
+    api = c.get(f"/api/v1/reports/places/{w.street.id}/export/pdf", {"first": str(w.day), "last": str(w.day)})
+    assert api.status_code == 200 and api["Content-Type"] == "application/pdf"
+    far = c.get(f"/api/v1/reports/places/{w.street.id}/export/xlsx", {"first": "2026-01-01", "last": "2026-06-01"})
+    assert far.status_code == 400
+
+
+def test_dashboard_agrees_with_the_round_and_place_pages(day):
+    """The same node now: the dashboard's testing figures are the round's (the round page and
+    its missing list read `screening.figures.coverage`), its residents the place page's."""
+    from fangkong.registry.queries import place_counts
+    from fangkong.screening import figures as scr
+
+    w = day
+    html = _client(w.users.staff).get(f"/reports/places/{w.community.id}/").content.decode()
+    shown = _shown(html)
+    cov = scr.coverage(w.round, w.community)
+    assert (shown["expected"], shown["sampled"], shown["exempt"], shown["missing"]) == tuple(
+        str(cov[k]) for k in ("expected", "sampled", "exempt", "missing"))
+    assert shown["coverage"] == f"{cov['percent']}%"
+    assert shown["households_covered"] == str(cov["households_covered"])
+    counts = place_counts(w.community)
+    assert (shown["residents"], shown["households"]) == (str(counts["residents"]), str(counts["households"]))
+    # and the missing figure links to that missing list
+    assert f'href="/screening/rounds/{w.round.id}/missing/?place={w.community.id}" data-figure="missing"' in html
