@@ -104,3 +104,32 @@ def test_the_1530_handoff_from_300_orders_to_every_door(world, svc):
     rows = [x for x in ws.iter_rows(min_row=2, values_only=True) if isinstance(x[0], int)]
     assert len(rows) == 300
     assert abs(sum(float(x[-1]) for x in rows) - float(total)) < 0.001
+
+
+def test_the_services_figures_for_reports(world, svc):
+    """The provider the dashboards and nightly reports read: today's doors, open and overdue
+    requests, open exceptions, per node (grouped by level)."""
+    import datetime
+
+    from fangkong.services.actions import requests
+    from fangkong.services.figures import compute
+    from fangkong.services.models import Category
+
+    w = world
+    staff = actor_for(w.users.staff)
+    for h in (w.hh101, w.hh102):
+        orders.place_order(staff, h, svc.supplier, [(svc.veg.id, 1)])
+    batch = handoff.create_batch(staff, svc.supplier, svc.gate, due_at=timezone.now())
+    handoff.receive_rest(staff, batch)
+    handoff.sign(staff, batch, supplier_name="李师傅")
+    run = handoff.split(staff, batch)[0]
+    a, b = run.stops.order_by("position")
+    delivery.confirm_stop(staff, a, delivered=True, client_id=uuid.uuid4())
+    delivery.confirm_stop(staff, b, delivered=False, client_id=uuid.uuid4(), reason="无人")
+    requests.raise_request(staff, w.hh101, Category.objects.get(code="repair"), "门锁",
+                           now=timezone.now() - datetime.timedelta(days=1))
+    requests.raise_request(staff, w.hh201, Category.objects.get(code="rubbish"), "垃圾")
+    got = compute([w.unit1, w.unit2], timezone.now())
+    assert got[w.unit1.id] == {"doors_delivered": 1, "doors_missed": 1, "requests_open": 1,
+                               "requests_overdue": 1, "exceptions_open": 1}
+    assert got[w.unit2.id]["requests_open"] == 1 and got[w.unit2.id]["requests_overdue"] == 0
