@@ -90,6 +90,8 @@ A_AT_CUTOFF = {
     "cases": 0, "awaiting_retest": 1, "tubes_not_at_lab": 1,
     "volunteers": 2, "on_duty": 1, "minutes_today": 120, "calls_open": 1, "slots_open": 5,
     "filled_open": 2, "fill": 40,
+    # services: nothing delivered or asked for on D in this scene (tests/services count them)
+    "doors_delivered": 0, "doors_missed": 0, "requests_open": 0, "requests_overdue": 0, "exceptions_open": 0,
 }
 B_AT_CUTOFF = dict.fromkeys(A_AT_CUTOFF, 0) | {
     "residents": 1, "households": 1, "coverage": 100, "households_coverage": 100, "fill": 100}
