@@ -202,6 +202,13 @@ def request_page(request, pk):
                 requests.done(a, r, request.POST.get("result", ""))
             elif step == "confirm":
                 requests.confirm(a, r)
+            elif step == "assign":
+                from fangkong.volunteers.models import Team
+
+                team = Team.objects.filter(pk=request.POST.get("team") or 0, community_id=r.community_id).first()
+                if team is None:
+                    raise Invalid(fields={"team": [_("No such team here.")]})
+                requests.assign(a, r, team=team)
             elif step == "cancel":
                 if not confirmed(request):
                     return confirm_step(request, title=_("Cancel this request?"), lines=[r.text],
@@ -220,7 +227,14 @@ def request_page(request, pk):
         or scope.allows(access.RUN, hh) else "",
         "may_work": _may(access.require_request, scope, r, work=True),
         "may_confirm": _may(access.require_request, scope, r, confirm=True),
-        "may_manage": _may(access.require_request, scope, r, manage=True), "now": timezone.now()})
+        "may_manage": _may(access.require_request, scope, r, manage=True), "now": timezone.now(),
+        "teams": _teams(r)})
+
+
+def _teams(r):
+    from fangkong.volunteers.models import Team
+
+    return list(Team.objects.filter(community_id=r.community_id).order_by("name")[:50])
 
 
 def _may(check, *args, **kw) -> bool:

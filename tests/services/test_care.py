@@ -139,3 +139,25 @@ def test_staff_record_check_ins_sign_off_disinfection_and_resolve_exceptions_on_
     other = Client()
     other.force_login(w.users.other_staff)
     assert other.post(url, {"do": "resolve", "problem": p.id, "resolution": "x"}).status_code == 404
+
+
+def test_staff_give_a_request_to_a_team_and_its_volunteer_takes_it_on_the_page(world, svc):
+    from django.test import Client
+
+    w = world
+    req = requests.raise_request(actor_for(w.users.resident), w.hh101, Category.objects.get(code="repair"),
+                                 "单元门门锁坏了")
+    c = Client()
+    c.force_login(w.users.staff)
+    assert c.post(f"/services/requests/{req.id}/", {"step": "assign", "team": svc.team.id}).status_code == 302
+    v = Client()
+    v.force_login(svc.vol_user)
+    page = v.get(f"/services/requests/{req.id}/").content.decode()
+    assert "03514001234" in page and "我来接单" in page  # assigned: the phone is shown
+    v.post(f"/services/requests/{req.id}/", {"step": "take"})
+    v.post(f"/services/requests/{req.id}/", {"step": "done", "result": "已换锁"})
+    r = Client()
+    r.force_login(w.users.resident)
+    r.post(f"/services/requests/{req.id}/", {"step": "confirm"})
+    req.refresh_from_db()
+    assert req.state == "confirmed" and req.result == "已换锁"
