@@ -327,6 +327,7 @@ FANGKONG_FIGURE_PROVIDERS = [
     "fangkong.registry.figures.PROVIDER",
     "fangkong.screening.node_figures.PROVIDER",
     "fangkong.volunteers.figures.PROVIDER",
+    "fangkong.zones.figures.PROVIDER",
     "fangkong.services.figures.PROVIDER",
 ]
 FANGKONG_PLACE_ALERTS = [

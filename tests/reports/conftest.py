@@ -79,6 +79,18 @@ def build_day(w):
                                                             starts_at=at(d, 9), ends_at=at(d, 21))
     Assignment.objects.filter(pk=a1.pk).update(check_in_at=at(d, 9), check_out_at=at(d, 11), minutes=120)
     Assignment.objects.filter(pk=a3.pk).update(check_in_at=at(d, 19))
+    # Unit 1 sealed today, after D's cut-off (zones): D's figures count no zone.
+    from fangkong.zones.actions import publish as zones_publish
+    from fangkong.zones.actions.policy import install_presets
+    from fangkong.zones.models import ZoneType
+
+    install_presets()
+    notice = zones_publish.create_notice(staff, w.community, {
+        "number": "第18号", "issued_by": "指挥部", "title": "1单元封控", "effective_at": timezone.now().isoformat()})
+    w.sealing = zones_publish.draft(staff, w.community, "1单元封控", notice=notice)
+    zones_publish.add_item(staff, w.sealing, "create", w.unit1,
+                           ZoneType.objects.get(policy__is_active=True, kind="sealed"))
+    w.sealing = zones_publish.publish(staff, w.sealing)
     return w
 
 
@@ -90,6 +102,9 @@ A_AT_CUTOFF = {
     "cases": 0, "awaiting_retest": 1, "tubes_not_at_lab": 1,
     "volunteers": 2, "on_duty": 1, "minutes_today": 120, "calls_open": 1, "slots_open": 5,
     "filled_open": 2, "fill": 40,
+    # zones: unit 1 was sealed only after the cut-off (its 2 households, 3 people now)
+    "sealed_households": 0, "sealed_people": 0, "controlled_households": 0, "controlled_people": 0,
+    "precaution_households": 0, "precaution_people": 0,
     # services: nothing delivered or asked for on D in this scene (tests/services count them)
     "doors_delivered": 0, "doors_missed": 0, "requests_open": 0, "requests_overdue": 0, "exceptions_open": 0,
 }

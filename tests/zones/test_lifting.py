@@ -187,3 +187,24 @@ def test_escalation_from_controlled_to_sealed_names_the_case(world, presets):
     assert (item.place, item.zone_type.code) == (w.building, "sealed")
     d2 = queries.diff(proposal)
     assert d2["households"] == 3 and d2["transitions"][0]["to"].code == "sealed"
+
+
+def test_a_case_confirmed_by_the_lab_drafts_the_escalation_and_tells_staff(world, presets):
+    from fangkong.notify.models import Notification
+    from fangkong.screening.actions import followup, lab
+    from fangkong.screening.models import FollowUp
+    from tests.api.test_security import ROUTES  # noqa: F401 - loads the tables in their order
+    from tests.screening.security_routes import sealed_tube
+
+    use_policy("shanghai-2022-04")
+    w, staff = world, actor_for(world.users.staff)
+    designate(w, staff, w.compound, "controlled", t0())
+    sealed_tube(w)  # 于海涛 in tube T0001
+    lab.record_results(actor_for(w.users.lab), [{"barcode": "T0001", "result": "positive"}])
+    fu = FollowUp.objects.get(round=w.round, resident=w.yu)
+    followup.record_retest(staff, fu, "R0001")
+    lab.record_results(actor_for(w.users.lab), [{"barcode": "R0001", "result": "positive"}])
+    proposal = Adjustment.objects.get(reason="escalation")
+    assert "于海涛" in proposal.why and queries.items(proposal)[0].place == w.building
+    note = Notification.objects.filter(user=w.users.staff, kind="screening.case").get()
+    assert f"/zones/adjustments/{proposal.id}/" in note.url

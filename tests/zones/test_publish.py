@@ -170,3 +170,27 @@ def test_editing_a_zone_type_is_the_districts_and_checked(world, presets):
     from fangkong.audit.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="zones.type.update").count() == 1
+
+
+def test_the_report_figures_of_zones_as_of_a_time(world, presets):
+    from fangkong.zones.figures import compute
+
+    w, t = world, types()
+    staff = actor_for(w.users.staff)
+    before = timezone.now()
+    pub.publish(staff, adjust(staff, w, [(Op.CREATE, w.compound, t["controlled"]), (Op.CREATE, w.unit1, t["sealed"])]))
+    now = compute([w.community, w.other], timezone.now())
+    assert now[w.community.id]["sealed_households"] == 2 and now[w.community.id]["sealed_people"] == 3
+    assert now[w.community.id]["controlled_households"] == 1 and now[w.community.id]["controlled_people"] == 1
+    assert set(now[w.other.id].values()) == {0}
+    assert set(compute([w.community], before)[w.community.id].values()) == {0}  # as it stood then
+
+
+def test_the_nightly_report_counts_zones_as_of_its_cut_off(world, presets):
+    from fangkong.zones.figures import compute
+    from tests.reports.conftest import build_day
+
+    w = build_day(world)  # unit 1 sealed today, after yesterday's 20:00 cut-off
+    assert compute([w.community], w.cutoff)[w.community.id]["sealed_households"] == 0
+    now = compute([w.community], timezone.now())[w.community.id]
+    assert (now["sealed_households"], now["sealed_people"]) == (2, 3)

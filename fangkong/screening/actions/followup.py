@@ -221,8 +221,9 @@ def retest_result(actor, tube: Tube):
     if fu.status == FollowUp.Status.CASE:
         from fangkong.zones.actions.escalate import case_confirmed
 
-        case_confirmed(actor, fu.resident, confirmed_at=now, source=_("Single re-test positive"),
-                       source_ref=f"screening.followup:{fu.id}")
+        _case, proposal = case_confirmed(actor, fu.resident, confirmed_at=now,
+                                         source=_("Single re-test positive"),
+                                         source_ref=f"screening.followup:{fu.id}")
         users = set(Membership.objects.filter(is_active=True).filter(
             Q(role=Role.STAFF, place_id=fu.community_id) | Q(role=Role.GRID, place_id=fu.grid_id))
             .values_list("user_id", flat=True))
@@ -230,7 +231,10 @@ def retest_result(actor, tube: Tube):
 
         from fangkong.notify.actions import notify
 
-        notify(actor, users, kind="screening.case", title=_("Single re-test positive: a case"),
-               body=_("Round: %(round)s. Follow the case procedure for the household.")
-               % {"round": fu.round.name}, url=reverse("screening_followups", args=[fu.round_id]),
+        body = _("Round: %(round)s. Follow the case procedure for the household.") % {"round": fu.round.name}
+        if proposal is not None:  # the zone's escalation, drafted: staff check it and publish it
+            body += " " + _("Zone escalation drafted: %(title)s.") % {"title": proposal.title}
+        notify(actor, users, kind="screening.case", title=_("Single re-test positive: a case"), body=body,
+               url=reverse("zones_adjustment", args=[proposal.id]) if proposal is not None
+               else reverse("screening_followups", args=[fu.round_id]),
                key=f"screening.case.{fu.id}")

@@ -1,0 +1,59 @@
+"""The zones' figures for dashboards and nightly reports (`core.figures`): households and
+people in each kind of zone (sealed, controlled, precaution) under many nodes of one kind,
+as of a time — read from the households' zone history (a zone in force at `at`: begun by
+then, not yet ended), in two grouped queries. People are the residents who count as the
+roll stands (the registry keeps no history of presence)."""
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.figures import Figure, Provider
+from fangkong.core.tree import level_field
+from fangkong.registry.models import Resident
+from fangkong.registry.queries import counts as counting
+
+from .models import HouseholdZone, ZoneKind
+
+GROUP = _("Risk zones")
+KINDS = [ZoneKind.SEALED, ZoneKind.CONTROLLED, ZoneKind.PRECAUTION]
+
+
+def _link(node, values=None):
+    return reverse("zones_place", args=[node.id])
+
+
+def compute(nodes, at=None) -> dict:
+    """{node id: {<kind>_households, <kind>_people}} for nodes of one level kind."""
+    at = at or timezone.now()
+    out = {n.id: {f"{k}_{w}": 0 for k in KINDS for w in ("households", "people")} for n in nodes}
+    if not nodes:
+        return out
+    field = level_field(nodes[0])
+    if field is None:
+        return out
+    ids = [n.id for n in nodes]
+    in_force = Q(since__lte=at) & (Q(until=None) | Q(until__gt=at))
+    for row in (HouseholdZone.objects.filter(in_force, **{f"{field}__in": ids}).order_by()
+                .values(field, "kind").annotate(n=Count("id"))):
+        if row["kind"] in KINDS:
+            out[row[field]][f"{row['kind']}_households"] = row["n"]
+    prefix = "household__zones__"
+    people_q = Q(**{f"{prefix}since__lte": at}) & (Q(**{f"{prefix}until": None}) | Q(**{f"{prefix}until__gt": at}))
+    for row in (Resident.objects.filter(counting(), people_q, **{f"{field}__in": ids}).order_by()
+                .values(field, f"{prefix}kind").annotate(n=Count("id"))):
+        kind = row[f"{prefix}kind"]
+        if kind in KINDS:
+            out[row[field]][f"{kind}_people"] = row["n"]
+    return out
+
+
+PROVIDER = Provider("zones", (
+    Figure("sealed_households", _("Sealed households"), GROUP, worse="high", link=_link),
+    Figure("sealed_people", _("People in sealed areas"), GROUP, worse="high", link=_link),
+    Figure("controlled_households", _("Controlled households"), GROUP, worse="high", link=_link),
+    Figure("controlled_people", _("People in controlled areas"), GROUP, worse="high", link=_link),
+    Figure("precaution_households", _("Precaution households"), GROUP, link=_link),
+    Figure("precaution_people", _("People in precaution areas"), GROUP, link=_link),
+), compute)
