@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/fk_bench"
 NAMES = ["subtree", "search", "import", "page", "cards", "screening", "volunteers", "zones", "reports",
-         "overload", "topology", "replay", "partition"]
+         "services", "overload", "topology", "replay", "partition"]
 # These run against the production topology (deploy/local-topology, started in the cache
 # on its own ports), not against BENCH_DATABASE_URL: run them on their own.
 TOPOLOGY_NAMES = {"topology", "replay", "partition"}
@@ -380,6 +380,7 @@ def main(argv) -> int:
         roster_import,
         screening,
         search,
+        services,
         subtree,
         topology,
         volunteers,
@@ -392,8 +393,8 @@ def main(argv) -> int:
                       note="sum(range(10**6)); ~15 ms on an idle core"))
     modules = {"subtree": subtree, "search": search, "import": roster_import, "page": page,
                "cards": cards, "screening": screening, "volunteers": volunteers, "zones": zones,
-               "reports": reports, "overload": overload, "topology": topology, "replay": replay,
-               "partition": partition}
+               "reports": reports, "services": services, "overload": overload, "topology": topology,
+               "replay": replay, "partition": partition}
     failed = False
     for name in cfg.names:
         t = time.perf_counter()

@@ -279,6 +279,7 @@ def register_routers():
     from fangkong.registry.api import router as registry_router
     from fangkong.reports.api import router as reports_router
     from fangkong.screening.api import router as screening_router
+    from fangkong.services.api import router as services_router
     from fangkong.volunteers.api import router as volunteers_router
     from fangkong.zones.api import router as zones_router
 
@@ -289,6 +290,7 @@ def register_routers():
     api.add_router("/", screening_router)
     api.add_router("/", zones_router)
     api.add_router("/", reports_router)
+    api.add_router("/", services_router)
 
 
 register_routers()

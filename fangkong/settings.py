@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "fangkong.registry",
     "fangkong.notify",
     "fangkong.zones",
+    "fangkong.services",
     "fangkong.volunteers",
     "fangkong.screening",
     "fangkong.reports",
@@ -345,6 +346,7 @@ FANGKONG_FIGURE_PROVIDERS = [
     "fangkong.screening.node_figures.PROVIDER",
     "fangkong.volunteers.figures.PROVIDER",
     "fangkong.zones.figures.PROVIDER",
+    "fangkong.services.figures.PROVIDER",
 ]
 FANGKONG_PLACE_ALERTS = [
     "fangkong.screening.panels.positive_alert",
@@ -383,6 +385,7 @@ FANGKONG_RECOVERY = [
     "fangkong.registry.importer.recovery.recover_imports",
     "fangkong.notify.tasks.recover_sender",
     "fangkong.zones.tasks.recover_publisher",
+    "fangkong.services.tasks.recover_services",
     "fangkong.reports.tasks.recover_tick",
 ]
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("fangkong.volunteers.urls")),
     path("", include("fangkong.screening.urls")),
     path("", include("fangkong.zones.urls")),
+    path("", include("fangkong.services.urls")),
     path("", include("fangkong.reports.urls")),
 ]
 

@@ -43,13 +43,16 @@ class Perm(StrEnum):
     REPORTS_VIEW = "reports.view"  # dashboards and nightly reports (figures, no personal data)
     REPORTS_SUBMIT = "reports.submit"  # the nightly report of the node the grant is on
     REPORTS_APPROVE = "reports.approve"  # approve / return the reports of communities below
+    SERVICES_VIEW = "services.view"  # orders, batches, runs, requests, pets, disinfection
+    SERVICES_ORDER = "services.order"  # order supplies and raise requests for a household
+    SERVICES_RUN = "services.run"  # batches, runs, assign and escalate requests, disinfection
 
 
 P = Perm
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.COMMAND: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.EXPORT, P.VIEW_AUDIT, P.SCREENING_VIEW,
                              P.VOLUNTEERS_VIEW, P.MANAGE_NOTIFY,
-                             P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_POLICY,
+                             P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_POLICY, P.SERVICES_VIEW,
                              P.REPORTS_VIEW, P.REPORTS_SUBMIT, P.REPORTS_APPROVE}),
     Role.STAFF: frozenset({
         P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EDIT_PLACES,
@@ -57,15 +60,19 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         P.VOLUNTEERS_VIEW, P.VOLUNTEERS_MANAGE,
         P.SCREENING_VIEW, P.SCREENING_RUN, P.SCREENING_SAMPLE,
         P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_GATE, P.REPORTS_VIEW, P.REPORTS_SUBMIT,
+        P.SERVICES_VIEW, P.SERVICES_ORDER, P.SERVICES_RUN,
     }),
     Role.GRID: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EXPORT,
                           P.SCREENING_VIEW, P.SCREENING_RUN, P.SCREENING_SAMPLE,
-                          P.ZONES_VIEW, P.ZONES_GATE, P.REPORTS_VIEW}),
-    Role.LEADER: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.SCREENING_VIEW, P.ZONES_VIEW}),
+                          P.ZONES_VIEW, P.ZONES_GATE, P.REPORTS_VIEW,
+                          P.SERVICES_VIEW, P.SERVICES_ORDER, P.SERVICES_RUN}),
+    Role.LEADER: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.SCREENING_VIEW, P.ZONES_VIEW,
+                            P.SERVICES_VIEW, P.SERVICES_ORDER}),
     # Volunteers see personal data only through the tasks they hold (later issues).
     Role.VOLUNTEER: frozenset(),
     Role.LAB: frozenset({P.SCREENING_LAB}),  # tubes and results only, no personal data
     Role.SUPPLIER: frozenset(),
     # A resident sees their own household (the membership names it), phones included.
-    Role.RESIDENT: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.ZONES_VIEW}),
+    Role.RESIDENT: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.ZONES_VIEW, P.SERVICES_VIEW,
+                              P.SERVICES_ORDER}),
 }

@@ -13,14 +13,14 @@ from django.db import transaction
 from fangkong.audit.actions import record
 from fangkong.registry import actions as registry_actions
 
-from . import accounts, registry, reports, screening, volunteers, zones
+from . import accounts, registry, reports, screening, services, volunteers, zones
 from .context import Demo, Summary
 from .layout import CITY_DISTRICTS, DISTRICT, STANDARD, STREET_NAMES, city_community_spec
 from .people import default_as_of, family
 from .roster import roster
 
 # The parts in the order they are built (each may use what the ones before it made).
-PARTS = [registry, accounts, volunteers, screening, zones, reports]
+PARTS = [registry, accounts, volunteers, screening, zones, reports, services]
 
 
 def build(*, seed: int = 1, residents: int | None = None, as_of: datetime.date | None = None,

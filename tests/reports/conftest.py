@@ -105,6 +105,8 @@ A_AT_CUTOFF = {
     # zones: unit 1 was sealed only after the cut-off (its 2 households, 3 people now)
     "sealed_households": 0, "sealed_people": 0, "controlled_households": 0, "controlled_people": 0,
     "precaution_households": 0, "precaution_people": 0,
+    # services: nothing delivered or asked for on D in this scene (tests/services count them)
+    "doors_delivered": 0, "doors_missed": 0, "requests_open": 0, "requests_overdue": 0, "exceptions_open": 0,
 }
 B_AT_CUTOFF = dict.fromkeys(A_AT_CUTOFF, 0) | {
     "residents": 1, "households": 1, "coverage": 100, "households_coverage": 100, "fill": 100}

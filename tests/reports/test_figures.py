@@ -59,7 +59,7 @@ def test_many_nodes_at_once_in_bounded_queries(day):
         figures.compute([w.community], w.cutoff)
     with CaptureQueriesContext(connection) as two:
         got = figures.compute([w.community, w.other], w.cutoff)
-    assert len(one) == len(two) <= 14
+    assert len(one) == len(two) <= 17  # services: 3 grouped queries
     assert got[w.community.id]["sampled"] == 1 and got[w.other.id]["residents"] == 1
 
 

@@ -14,6 +14,7 @@ from fangkong.registry.models import Place, Resident
 
 from .. import access
 from ..models import Adjustment, AdjustmentItem, Designation, HouseholdZone, Policy, ZoneCase
+from ..signals import case_recorded
 
 Op = AdjustmentItem.Op
 logger = logging.getLogger("fangkong.zones")
@@ -44,6 +45,7 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
             case.save()
             record(actor, "zones.case", resident, {"source": source, "at": confirmed_at.isoformat()})
         proposal = _propose_safely(actor, case, resident)
+        _announce(actor, case)
     except IntegrityError:  # the same source_ref at the same instant: the other one won
         case = ZoneCase.objects.get(source_ref=source_ref)
         return case, Adjustment.objects.filter(case=case).first()
@@ -53,6 +55,16 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
 def _user(actor):
     u = actor.user
     return u if u is not None and getattr(u, "is_authenticated", False) else None
+
+
+def _announce(actor, case):
+    """Tell the apps above (services: the building's terminal disinfection) — in its own
+    savepoint, so that their failure never costs the case either."""
+    try:
+        with transaction.atomic():
+            case_recorded.send(sender=ZoneCase, case=case, actor=actor)
+    except Exception:  # noqa: BLE001 - logged; the case is what must not be lost
+        logger.exception("zones: case %s not announced to the other apps", case.pk)
 
 
 def _propose_safely(actor, case, resident):

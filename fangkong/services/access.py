@@ -1,0 +1,273 @@
+"""Who may do what with sealed-area services: the only home of this app's permission rules.
+
+- Staff and grid workers (SERVICES_RUN) run batches, runs, requests and disinfection under
+  their node; command and building leaders see (SERVICES_VIEW); leaders and a household's
+  own login order and raise requests (SERVICES_ORDER, a resident's grant is its household).
+- A supplier's login sees only its own supplier's orders, batches and manifests.
+- A volunteer holds no permission by role: they see a household (its address and phone)
+  only while assigned to it — an open run they carry (or their team carries), a batch their
+  team checks at the gate, an open request assigned to them, a feeding task they hold.
+Anything the user may not see answers NotFound, exactly like a missing row."""
+
+from django.db.models import Q
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.errors import Forbidden, NotFound
+
+VIEW, ORDER, RUN = Perm.SERVICES_VIEW, Perm.SERVICES_ORDER, Perm.SERVICES_RUN
+
+
+def _scope(a):
+    return getattr(a, "scope", a)
+
+
+def _user(a):
+    scope = _scope(a)
+    return scope.user
+
+
+def require(actor_or_scope, perm, obj):
+    """NotFound if the user cannot see `obj` at all; Forbidden if they see it but lack `perm`."""
+    scope = _scope(actor_or_scope)
+    if scope.allows(perm, obj):
+        return
+    if scope.allows(VIEW, obj):
+        raise Forbidden()
+    raise NotFound()
+
+
+def require_any(actor_or_scope, perm):
+    if not _scope(actor_or_scope).has(perm):
+        raise NotFound()
+
+
+# --- suppliers ---------------------------------------------------------------------------
+
+def supplier_ids(actor_or_scope) -> list[int]:
+    user = _user(actor_or_scope)
+    if user is None:
+        return []
+    cached = getattr(user, "_fk_supplier_ids", None)
+    if cached is None:
+        from .models import Supplier
+
+        cached = list(Supplier.objects.filter(users=user, is_active=True).values_list("id", flat=True))
+        user._fk_supplier_ids = cached
+    return cached
+
+
+def sees_supplier(actor_or_scope, supplier) -> bool:
+    scope = _scope(actor_or_scope)
+    return scope.allows(VIEW, supplier) or supplier.id in supplier_ids(scope)
+
+
+def require_supplier(actor_or_scope, supplier, *, manage=False):
+    """Catalogues: read by whoever may see or order under the supplier's community (its
+    staff, command, leaders, its households' own logins); changed by staff and grid workers
+    there and the supplier's own logins."""
+    scope = _scope(actor_or_scope)
+    if supplier.id in supplier_ids(scope) or scope.allows(RUN, supplier):
+        return
+    readable = scope.allows(VIEW, supplier) or _in_community(scope, supplier)
+    if readable and not manage:
+        return
+    if readable:
+        raise Forbidden()
+    raise NotFound()
+
+
+def _in_community(scope, supplier) -> bool:
+    """A household's own login living in the supplier's community, or a grant (leader,
+    grid worker…) on a place inside it."""
+    from fangkong.registry.models import Household
+
+    own = [g.household_id for g in scope.grants if g.household_id]
+    if own and Household.objects.filter(id__in=own, community_id=supplier.community_id).exists():
+        return True
+    return any((VIEW in g.perms or ORDER in g.perms) and g.household_id is None
+               and getattr(g.place, "community_id", None) == supplier.community_id for g in scope.grants)
+
+
+# --- volunteers' assignments ---------------------------------------------------------
+
+def team_ids(actor_or_scope) -> list[int]:
+    user = _user(actor_or_scope)
+    if user is None:
+        return []
+    cached = getattr(user, "_fk_team_ids", None)
+    if cached is None:
+        from fangkong.volunteers.models import TeamMember
+
+        cached = list(TeamMember.objects.filter(volunteer__user=user).values_list("team_id", flat=True))
+        user._fk_team_ids = cached
+    return cached
+
+
+def runs_q(actor_or_scope) -> Q:
+    """Runs the user may see: under their node, or open ones they or their team carry."""
+    from .models import Run
+
+    scope = _scope(actor_or_scope)
+    q = levels_q(scope, VIEW)
+    user = scope.user
+    if user is not None:
+        q |= Q(state=Run.State.OPEN) & (Q(carrier=user) | Q(team_id__in=team_ids(scope)))
+    return q
+
+
+def levels_q(scope, perm) -> Q:
+    """Rows with level columns under the user's nodes (never a household grant: a
+    resident sees their own household's rows through household-scoped filters)."""
+    from fangkong.accounts.scope import NOTHING
+
+    out = NOTHING
+    for g in scope.grants:
+        if perm in g.perms and g.household_id is None and g.level_field:
+            out |= Q(**{g.level_field: g.place.id})
+    if getattr(scope, "superuser", False) and not scope.grants:
+        return Q()
+    return out
+
+
+def carries(actor_or_scope, run) -> bool:
+    scope = _scope(actor_or_scope)
+    user = scope.user
+    return (user is not None and run.state == run.State.OPEN
+            and (run.carrier_id == user.id or (run.team_id and run.team_id in team_ids(scope))))
+
+
+def require_run(actor_or_scope, run, *, confirm=False):
+    """See a run: staff under it, or its carriers while it is open. Confirm a door: the
+    carriers, or staff and grid workers (RUN)."""
+    scope = _scope(actor_or_scope)
+    if carries(scope, run) or scope.allows(RUN, run):
+        return
+    if not confirm and scope.allows(VIEW, run):
+        return
+    if scope.allows(VIEW, run):
+        raise Forbidden()
+    raise NotFound()
+
+
+def checks_batch(actor_or_scope, batch) -> bool:
+    """The team on duty at the checkpoint (or staff and grid workers) check a batch."""
+    scope = _scope(actor_or_scope)
+    return scope.allows(RUN, batch) or bool(batch.team_id and batch.team_id in team_ids(scope)
+                                           and batch.state in (batch.State.EXPECTED, batch.State.CHECKING))
+
+
+def require_batch(actor_or_scope, batch, *, check=False, manage=False):
+    scope = _scope(actor_or_scope)
+    own = batch.supplier_id in supplier_ids(scope)
+    if manage:
+        ok = scope.allows(RUN, batch)
+    elif check:
+        ok = checks_batch(scope, batch) or own  # the supplier signs its side
+    else:
+        ok = own or checks_batch(scope, batch) or scope.allows(VIEW, batch)
+    if ok:
+        return
+    if own or scope.allows(VIEW, batch):
+        raise Forbidden()
+    raise NotFound()
+
+
+def batches_q(actor_or_scope) -> Q:
+    scope = _scope(actor_or_scope)
+    return levels_q(scope, VIEW) | Q(supplier_id__in=supplier_ids(scope)) | \
+        Q(team_id__in=team_ids(scope), state__in=["expected", "checking"])
+
+
+# --- orders ----------------------------------------------------------------------------
+
+def orders_q(actor_or_scope) -> Q:
+    """Orders the user may see: households under their node (their own household for a
+    resident), or their own supplier's orders."""
+    scope = _scope(actor_or_scope)
+    return scope.q(VIEW) | Q(supplier_id__in=supplier_ids(scope))
+
+
+def require_order(actor_or_scope, order, *, manage=False):
+    scope = _scope(actor_or_scope)
+    if manage:
+        if scope.allows(ORDER, order):
+            return
+    elif scope.allows(VIEW, order) or order.supplier_id in supplier_ids(scope):
+        return
+    if scope.allows(VIEW, order):
+        raise Forbidden()
+    raise NotFound()
+
+
+def may_order_for(actor_or_scope, household) -> bool:
+    """Place an order or raise a request for `household`: its own login, a leader, grid
+    worker or staff over it, or a volunteer while assigned to it."""
+    scope = _scope(actor_or_scope)
+    return scope.allows(ORDER, household) or assigned_to(scope, household.id)
+
+
+def require_household(actor_or_scope, household, *, order=False):
+    scope = _scope(actor_or_scope)
+    if order:
+        if may_order_for(scope, household):
+            return
+    elif scope.allows(VIEW, household) or assigned_to(scope, household.id):
+        return
+    if scope.allows(VIEW, household):
+        raise Forbidden()
+    raise NotFound()
+
+
+def assigned_to(actor_or_scope, household_id) -> bool:
+    """Is this volunteer assigned to the household right now (an open stop of a run they
+    carry, an open request assigned to them or their team, a feeding task of today)?"""
+    from django.utils import timezone
+
+    from .models import Feeding, Request, Stop
+
+    scope = _scope(actor_or_scope)
+    user = scope.user
+    if user is None:
+        return False
+    teams = team_ids(scope)
+    carried = Q(run__carrier=user) | Q(run__team_id__in=teams)
+    if Stop.objects.filter(carried, household_id=household_id, run__state="open").exists():
+        return True
+    mine = Q(assignee=user) | Q(team_id__in=teams)
+    if Request.objects.filter(mine, household_id=household_id, state__in=Request.OPEN).exists():
+        return True
+    return Feeding.objects.filter(volunteer=user, pet__household_id=household_id, done_at=None,
+                                  stopped=False, day=timezone.localdate()).exists()
+
+
+# --- requests -------------------------------------------------------------------------
+
+def requests_q(actor_or_scope) -> Q:
+    scope = _scope(actor_or_scope)
+    q = scope.q(VIEW)
+    user = scope.user
+    if user is not None:
+        q |= (Q(assignee=user) | Q(team_id__in=team_ids(scope))) & Q(state__in=["new", "taken"])
+    return q
+
+
+def require_request(actor_or_scope, req, *, work=False, confirm=False, manage=False):
+    """See; work on it (take, mark done: the assignee, their team, or RUN); confirm (the
+    household's own login or RUN); manage (assign, cancel: RUN)."""
+    scope = _scope(actor_or_scope)
+    user = scope.user
+    assigned = user is not None and req.state in req.OPEN and (
+        req.assignee_id == user.id or (req.team_id and req.team_id in team_ids(scope)))
+    if manage:
+        ok = scope.allows(RUN, req)
+    elif work:
+        ok = assigned or scope.allows(RUN, req)
+    elif confirm:
+        ok = scope.allows(RUN, req) or any(g.household_id == req.household_id for g in scope.grants)
+    else:
+        ok = assigned or scope.allows(VIEW, req)
+    if ok:
+        return
+    if assigned or scope.allows(VIEW, req):
+        raise Forbidden()
+    raise NotFound()

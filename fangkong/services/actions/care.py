@@ -1,0 +1,127 @@
+"""Care of people and pets who cannot go out: pets registered with care instructions and
+fed by a volunteer while all their owners are away (centralised quarantine or hospital);
+each morning a check-in for each elderly person living alone and each vulnerable resident
+of a sealed area. `daily` (a background job each morning, safe to run twice) makes the
+day's tasks and stops the feeding of pets whose owners came back."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Conflict
+from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
+
+from .. import access, checks
+from ..models import Category, CheckIn, Feeding, Pet
+from .requests import raise_request
+
+AWAY = [Presence.QUARANTINE, Presence.HOSPITAL]
+VULNERABLE = ["elderly_alone", "bedridden", "dialysis", "pregnant", "disability", "limited_mobility"]
+
+
+def add_pet(actor, household, data: dict) -> Pet:
+    access.require_household(actor, household, order=True)
+    pet = Pet(household=household, name=checks.text(data.get("name"), "name", max_length=40),
+              species=checks.text(data.get("species"), "species", max_length=30),
+              care=checks.text(data.get("care"), "care", max_length=500))
+    pet.copy_levels(household)
+    with transaction.atomic():
+        pet.save()
+        record(actor, "services.pet.add", household, {"pet": pet.id, "name": pet.name})
+    return pet
+
+
+def owners_away_q():
+    """Pets whose household has people and none of them at home (all away in care)."""
+    someone_home = Resident.objects.filter(household_id=OuterRef("household_id")).exclude(
+        presence__in=AWAY + [Presence.MOVED_OUT, Presence.AWAY])
+    someone_away = Resident.objects.filter(household_id=OuterRef("household_id"), presence__in=AWAY)
+    return Q(Exists(someone_away)) & ~Q(Exists(someone_home))
+
+
+def daily(day=None, *, volunteer_of=None) -> dict:
+    """Make the day's feeding tasks and check-ins (once each: unique per pet or person and
+    day); stop the open feedings of pets whose owners are back."""
+    day = day or timezone.localdate()
+    return dict(feed_today(day, volunteer_of=volunteer_of), check_ins=check_ins_today(day))
+
+
+def feed_today(day=None, *, volunteer_of=None) -> dict:
+    """Feeding tasks for today's pets left alone; open ones stopped when the owners are back
+    (cheap: run every few minutes by the worker's recovery pass)."""
+    day = day or timezone.localdate()
+    pets = list(Pet.objects.filter(owners_away_q(), is_active=True))
+    feedings = []
+    for p in pets:
+        f = Feeding(pet=p, day=day, volunteer=volunteer_of(p) if volunteer_of else None)
+        f.copy_levels(p)
+        feedings.append(f)
+    Feeding.objects.bulk_create(feedings, ignore_conflicts=True)
+    back = Pet.objects.filter(is_active=True).exclude(owners_away_q())
+    stopped = Feeding.objects.filter(pet__in=back, done_at=None, stopped=False).update(stopped=True)
+    return {"feedings": len(feedings), "feedings_stopped": stopped}
+
+
+def check_ins_today(day=None) -> int:
+    """The morning's check-ins: each elderly person living alone, and each vulnerable
+    resident whose household is in a zone that keeps people at home; those at home only."""
+    from fangkong.zones.models import HouseholdZone
+
+    day = day or timezone.localdate()
+
+    sealed = HouseholdZone.objects.filter(household_id=OuterRef("household_id"), until=None,
+                                          zone_type__may_leave_home=False)
+    tagged = Q(tags__contains=",elderly_alone,")
+    for t in VULNERABLE[1:]:
+        tagged_sealed = Q(tags__contains=f",{t},")
+        tagged = tagged | (tagged_sealed & Q(Exists(sealed)))
+    people = Resident.objects.filter(tagged).exclude(presence__in=AWAY + [Presence.MOVED_OUT, Presence.AWAY])
+    rows = []
+    for r in people.only("id", "household_id", *LEVEL_FIELDS):
+        c = CheckIn(resident_id=r.id, household_id=r.household_id, day=day)
+        c.copy_levels(r)
+        rows.append(c)
+    CheckIn.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return len(rows)
+
+
+def feed(actor, feeding: Feeding, note="") -> Feeding:
+    if not (feeding.volunteer_id == getattr(actor.user, "id", None) and feeding.volunteer_id):
+        access.require(actor, access.RUN, feeding)
+    if feeding.stopped:
+        raise Conflict(_("The owners are back: this feeding is no longer needed."))
+    if feeding.done_at:
+        return feeding
+    with transaction.atomic():
+        n = Feeding.objects.filter(pk=feeding.pk, done_at=None).update(
+            done_at=timezone.now(), done_by=actor.user,
+            note=checks.text(note, "note", max_length=200, required=False))
+        if n:
+            record(actor, "services.feeding.done", feeding, {"pet": feeding.pet_id})
+    feeding.refresh_from_db()
+    return feeding
+
+
+def record_check_in(actor, check_in: CheckIn, result: str, note="", category: Category | None = None) -> CheckIn:
+    """Fine, no answer, or needs something (then a request is raised for the household)."""
+    access.require(actor, access.RUN, check_in)
+    result = checks.choice(result, "result", CheckIn.Result.choices)
+    if check_in.result != CheckIn.Result.OPEN:
+        return check_in
+    note = checks.text(note, "note", max_length=300, required=result == CheckIn.Result.NEEDS)
+    try:
+        with transaction.atomic():
+            n = CheckIn.objects.filter(pk=check_in.pk, result=CheckIn.Result.OPEN).update(
+                result=result, note=note, done_by=actor.user, done_at=timezone.now())
+            if n and result == CheckIn.Result.NEEDS:
+                cat = category or Category.objects.filter(code="check_in").first()
+                req = raise_request(actor, check_in.household, cat, note)
+                CheckIn.objects.filter(pk=check_in.pk).update(request=req)
+            if n:
+                record(actor, "services.check_in", check_in, {"result": result})
+    except IntegrityError:
+        pass
+    check_in.refresh_from_db()
+    return check_in

@@ -1,0 +1,92 @@
+"""At the door: each stop of a run confirmed delivered (optional photo) or not delivered
+with a reason, once — a retry with the same client id (the phone's offline queue sending
+again) answers the first confirmation. A door not delivered becomes an exception for staff;
+staff resolve exceptions. When every stop of a run is confirmed the run is done; when every
+run is done, the batch."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Conflict, Invalid
+from fangkong.core.uploads import check_image
+
+from .. import access, checks
+from ..models import Batch, Order, Problem, Run, Stop
+
+
+def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", photo=None) -> tuple[Stop, bool]:
+    """Returns (stop, created): created is False when this was a retry (or the door was
+    already confirmed by someone else with another client id: a Conflict then)."""
+    run = stop.run
+    cid = checks.client_id(client_id)
+    if cid is not None and stop.client_id == cid and stop.confirmed_by_id == getattr(actor.user, "id", 0):
+        return stop, False  # the phone's queue sending again, even after the run closed
+    access.require_run(actor, run, confirm=True)
+    if cid is None:
+        raise Invalid(fields={"client_id": [_("This field is required.")]})
+    if stop.client_id == cid:
+        return stop, False
+    if stop.state != Stop.State.PENDING:
+        raise Conflict(_("This door was already confirmed."))
+    reason = checks.text(reason, "reason", max_length=200, required=not delivered)
+    ext = check_image(photo) if photo else None
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            values = dict(state=Stop.State.DELIVERED if delivered else Stop.State.FAILED, reason=reason,
+                          client_id=cid, confirmed_by=_user(actor), confirmed_at=now)
+            n = Stop.objects.filter(pk=stop.pk, state=Stop.State.PENDING).update(**values)
+            if not n:
+                stop.refresh_from_db()
+                if stop.client_id == cid:
+                    return stop, False
+                raise Conflict(_("This door was already confirmed."))
+            for k, v in values.items():
+                setattr(stop, k, v)
+            if ext:
+                stop.photo.save(f"door.{ext}", photo, save=True)
+            orders = Order.objects.filter(batch_id=run.batch_id, household_id=stop.household_id)
+            orders.update(state=Order.State.DELIVERED if delivered else Order.State.PROBLEM)
+            if not delivered:
+                p = Problem(batch_id=run.batch_id, household_id=stop.household_id, stop=stop,
+                            kind=Problem.Kind.NOT_DELIVERED, text=reason)
+                p.copy_levels(stop)
+                p.save()
+            if not Stop.objects.filter(run=run, state=Stop.State.PENDING).exists():
+                Run.objects.filter(pk=run.pk).update(state=Run.State.DONE)
+                if not Run.objects.filter(batch_id=run.batch_id, state=Run.State.OPEN).exists():
+                    Batch.objects.filter(pk=run.batch_id).update(state=Batch.State.DONE)
+            record(actor, "services.stop.confirm", stop, {"run": run.id, "delivered": delivered,
+                                                          "reason": reason})
+    except IntegrityError:  # the same client id used on another door
+        raise Invalid(fields={"client_id": [_("This client id was used for another door.")]}) from None
+    return stop, True
+
+
+def resolve_problem(actor, problem: Problem, *, resolution: str, delivered=False) -> Problem:
+    """Staff close an exception with what was done; `delivered` marks the household's order
+    delivered after all (e.g. carried again in the evening)."""
+    access.require(actor, access.RUN, problem)
+    if problem.resolved_at is not None:
+        return problem
+    text = checks.text(resolution, "resolution", max_length=300)
+    with transaction.atomic():
+        n = Problem.objects.filter(pk=problem.pk, resolved_at=None).update(
+            resolution=text, resolved_by=_user(actor), resolved_at=timezone.now())
+        if n:
+            if delivered:
+                Order.objects.filter(batch_id=problem.batch_id, household_id=problem.household_id,
+                                     state=Order.State.PROBLEM).update(state=Order.State.DELIVERED)
+                if problem.stop_id:
+                    Stop.objects.filter(pk=problem.stop_id).update(state=Stop.State.DELIVERED)
+            record(actor, "services.problem.resolve", problem,
+                   {"problem": problem.id, "resolution": text, "delivered": delivered})
+    problem.refresh_from_db()
+    return problem
+
+
+def _user(actor):
+    u = actor.user
+    return u if u is not None and getattr(u, "is_authenticated", False) else None

@@ -1,0 +1,201 @@
+"""The checkpoint hand-off: a batch is the supplier's delivery at a gate at a set time with
+its manifest (one line per order line, per household). The team on duty checks each line
+(received / short / damaged / substituted); the supplier and the checker both sign; the
+batch then splits into one run per building, stops in carrying order (unit, floor, door).
+Problems (short, damaged, substituted) go back to staff as exceptions."""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Conflict, Forbidden, Invalid
+from fangkong.registry.models import Household, Place
+
+from .. import access, checks
+from ..models import Batch, Line, Order, OrderLine, Problem, Run, Stop, Supplier
+
+Check = Line.Check
+
+
+def create_batch(actor, supplier: Supplier, checkpoint: Place, *, due_at, orders=None, team=None,
+                 client_id=None) -> Batch:
+    """The manifest: every placed order of the supplier under the checkpoint's community
+    (or the `orders` named), medicine orders first. All or nothing; a retry with the same
+    client id answers the same batch."""
+    access.require(actor, access.RUN, checkpoint)
+    cid = checks.client_id(client_id)
+    if cid is not None and (found := Batch.objects.filter(client_id=cid).first()) is not None:
+        return found
+    if checkpoint.community_id != supplier.community_id:
+        raise Invalid(fields={"checkpoint": [_("This gate is not in the supplier's community.")]})
+    due_at = checks.when(due_at, "due_at")
+    if due_at is None:
+        raise Invalid(fields={"due_at": [_("Enter a date and time.")]})
+    if team is not None and team.community_id != supplier.community_id:
+        raise Invalid(fields={"team": [_("This team is not of this community.")]})
+    qs = Order.objects.filter(supplier=supplier, state=Order.State.PLACED, batch=None,
+                              community_id=supplier.community_id)
+    if orders is not None:
+        ids = {int(o) for o in orders}
+        qs = qs.filter(id__in=ids)
+        if qs.count() != len(ids):
+            raise Invalid(fields={"orders": [_("Some of these orders are not waiting for this supplier.")]})
+    batch = Batch(supplier=supplier, checkpoint=checkpoint, due_at=due_at, team=team, client_id=cid)
+    batch.copy_levels(checkpoint)
+    with transaction.atomic():
+        chosen = list(qs.select_for_update().values_list("id", "household_id"))
+        if not chosen:
+            raise Invalid(fields={"orders": [_("No orders are waiting for this supplier.")]})
+        batch.save()
+        hh = dict(chosen)
+        lines = [Line(batch=batch, order_id=ol.order_id, household_id=hh[ol.order_id], name=ol.name,
+                      quantity=ol.quantity, price=ol.price)
+                 for ol in OrderLine.objects.filter(order_id__in=hh).order_by(
+                     "-order__is_medicine", "order__deadline", "order_id", "id")]
+        Line.objects.bulk_create(lines, batch_size=500)
+        Order.objects.filter(id__in=hh).update(state=Order.State.IN_BATCH, batch=batch)
+        record(actor, "services.batch.create", batch, {"orders": len(hh), "lines": len(lines)},
+               levels_from=batch)
+    return batch
+
+
+def check_line(actor, line: Line, check: str, *, received=None, substitute="", note="") -> Line:
+    """One line checked at the gate. Checking it again replaces the earlier check."""
+    batch = line.batch
+    access.require_batch(actor, batch, check=True)
+    if not access.checks_batch(actor, batch):  # the supplier's own login: it signs, it does not check
+        raise Forbidden(_("The team on duty checks the lines; the supplier signs."))
+    if batch.state not in (Batch.State.EXPECTED, Batch.State.CHECKING):
+        raise Conflict(_("This batch has been signed: its lines can no longer change."))
+    check = checks.choice(check, "check", Check.choices)
+    if check == Check.PENDING:
+        raise Invalid(fields={"check": [_("Choose one of the options.")]})
+    if check == Check.SHORT:
+        got = checks.quantity(received if received not in (None, "") else 0, "received",
+                              low=0, high=line.quantity - 1)
+    elif check == Check.DAMAGED:
+        got = 0
+    else:
+        got = line.quantity
+    if check == Check.SUBSTITUTED:
+        substitute = checks.text(substitute, "substitute", max_length=80)
+    line.outcome, line.received = check, got
+    line.substitute = substitute if check == Check.SUBSTITUTED else ""
+    line.note = checks.text(note, "note", max_length=200, required=False)
+    with transaction.atomic():
+        line.save(update_fields=["outcome", "received", "substitute", "note"])
+        Batch.objects.filter(pk=batch.pk, state=Batch.State.EXPECTED).update(state=Batch.State.CHECKING)
+        Problem.objects.filter(line=line, resolved_at=None).delete()
+        if check != Check.RECEIVED:
+            text = {Check.SHORT: _("%(name)s: %(got)d of %(n)d received"),
+                    Check.DAMAGED: _("%(name)s: damaged"),
+                    Check.SUBSTITUTED: _("%(name)s: substituted by %(sub)s")}[check] % {
+                "name": line.name, "got": got, "n": line.quantity, "sub": line.substitute}
+            p = Problem(batch=batch, household_id=line.household_id, line=line, kind=check, text=text[:300])
+            p.copy_levels(batch)
+            p.save()
+        record(actor, "services.line.check", batch, {"line": line.id, "check": check, "received": got},
+               levels_from=batch)
+    return line
+
+
+def receive_rest(actor, batch: Batch) -> int:
+    """Everything not yet checked was received as listed (one tap after the exceptions)."""
+    access.require_batch(actor, batch, check=True)
+    if not access.checks_batch(actor, batch):
+        raise Forbidden(_("The team on duty checks the lines; the supplier signs."))
+    if batch.state not in (Batch.State.EXPECTED, Batch.State.CHECKING):
+        raise Conflict(_("This batch has been signed: its lines can no longer change."))
+    with transaction.atomic():
+        n = Line.objects.filter(batch=batch, outcome=Check.PENDING).update(outcome=Check.RECEIVED,
+                                                                         received=F("quantity"))
+        Batch.objects.filter(pk=batch.pk, state=Batch.State.EXPECTED).update(state=Batch.State.CHECKING)
+        record(actor, "services.batch.receive_rest", batch, {"lines": n}, levels_from=batch)
+    return n
+
+
+def sign(actor, batch: Batch, *, supplier_name: str) -> Batch:
+    """Both sides sign: the checker (the logged-in user) and the supplier's driver by name.
+    Every line must have been checked first. Signing twice answers the signed batch."""
+    access.require_batch(actor, batch, check=True)
+    if batch.state not in (Batch.State.EXPECTED, Batch.State.CHECKING):
+        return batch
+    name = checks.text(supplier_name, "supplier_name", max_length=50)
+    pending = Line.objects.filter(batch=batch, outcome=Check.PENDING).count()
+    if pending:
+        raise Invalid(_("%(n)d lines are not checked yet.") % {"n": pending})
+    now = timezone.now()
+    with transaction.atomic():
+        n = Batch.objects.filter(pk=batch.pk, state__in=[Batch.State.EXPECTED, Batch.State.CHECKING]).update(
+            state=Batch.State.SIGNED, supplier_signed_by=name, supplier_signed_at=now,
+            checked_by=_user(actor), checked_at=now)
+        if n:
+            record(actor, "services.batch.sign", batch, {"supplier": name}, levels_from=batch)
+    batch.refresh_from_db()
+    return batch
+
+
+def split(actor, batch: Batch, *, teams=()) -> list[Run]:
+    """One run per building, its stops in carrying order (unit, then floor and door: the
+    household's sort key), teams given round-robin. Splitting again answers the same runs."""
+    access.require_batch(actor, batch, manage=True)
+    if batch.state in (Batch.State.SPLIT, Batch.State.DONE):
+        return list(batch.runs.order_by("id"))
+    if batch.state != Batch.State.SIGNED:
+        raise Invalid(_("Sign the batch at the checkpoint before splitting it into runs."))
+    for t in teams:
+        if t.community_id != batch.community_id:
+            raise Invalid(fields={"teams": [_("This team is not of this community.")]})
+    hh_ids = set(Line.objects.filter(batch=batch).exclude(outcome=Check.DAMAGED, received=0)
+                 .values_list("household_id", flat=True))
+    # a household whose every line is damaged still gets a stop: the volunteer tells them
+    hh_ids |= set(Line.objects.filter(batch=batch).values_list("household_id", flat=True))
+    households = list(Household.objects.filter(id__in=hh_ids).select_related("place")
+                      .order_by("building_id", "place__sort_key", "sort_key", "id"))
+    by_building = defaultdict(list)
+    for h in households:
+        by_building[h.building_id or h.place_id].append(h)
+    buildings = {p.id: p for p in Place.objects.filter(id__in=by_building)}
+    teams = list(teams)
+    runs, stops = [], []
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        if locked.state != Batch.State.SIGNED:
+            return list(batch.runs.order_by("id"))
+        for n, bid in enumerate(sorted(by_building, key=lambda b: (buildings[b].sort_key, b))):
+            run = Run(batch=batch, place=buildings[bid], team=teams[n % len(teams)] if teams else None)
+            run.copy_levels(buildings[bid])
+            run.save()
+            runs.append(run)
+            for pos, h in enumerate(by_building[bid], 1):
+                s = Stop(run=run, household=h, position=pos)
+                s.copy_levels(h)
+                stops.append(s)
+        Stop.objects.bulk_create(stops, batch_size=500)
+        Batch.objects.filter(pk=batch.pk).update(state=Batch.State.SPLIT)
+        Order.objects.filter(batch=batch, state=Order.State.IN_BATCH).update(state=Order.State.OUT)
+        record(actor, "services.batch.split", batch, {"runs": len(runs), "stops": len(stops)},
+               levels_from=batch)
+    batch.state = Batch.State.SPLIT
+    return runs
+
+
+def assign_run(actor, run: Run, *, team=None, carrier=None) -> Run:
+    access.require(actor, access.RUN, run)
+    if team is not None and team.community_id != run.community_id:
+        raise Invalid(fields={"team": [_("This team is not of this community.")]})
+    run.team, run.carrier = team, carrier
+    with transaction.atomic():
+        run.save(update_fields=["team", "carrier"])
+        record(actor, "services.run.assign", run, {"team": getattr(team, "id", None),
+                                                   "carrier": getattr(carrier, "id", None)}, levels_from=run)
+    return run
+
+
+def _user(actor):
+    u = actor.user
+    return u if u is not None and getattr(u, "is_authenticated", False) else None

@@ -1,0 +1,118 @@
+"""Orders for a household: placed by the household's own login, a leader, a grid worker or
+staff over it, or a volunteer assigned to it. Medicine orders carry the medicine, an
+optional prescription photo and a deadline, and come first everywhere. Retries with the
+same client id answer the order already placed."""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Invalid
+from fangkong.core.uploads import check_image
+
+from .. import access, checks
+from ..models import GroupOrder, Item, Order, OrderLine, Supplier
+
+
+def place_order(actor, household, supplier: Supplier, lines, *, medicine="", deadline=None,
+                prescription=None, note="", client_id=None, group: GroupOrder | None = None) -> Order:
+    """`lines`: [(item id, quantity)]. A medicine order may instead name the medicine only."""
+    access.require_household(actor, household, order=True)
+    cid = checks.client_id(client_id)
+    if cid is not None:
+        found = Order.objects.filter(client_id=cid).first()
+        if found is not None:
+            if found.household_id != household.id:
+                raise Invalid(fields={"client_id": [_("This client id was used for another order.")]})
+            return found
+    if supplier.community_id != household.community_id or not supplier.is_active:
+        raise Invalid(fields={"supplier": [_("This supplier does not serve this household.")]})
+    medicine = checks.text(medicine, "medicine", max_length=200, required=False)
+    items = {i.id: i for i in Item.objects.filter(supplier=supplier, is_active=True,
+                                                  id__in=[_id(x[0]) for x in lines or []])}
+    rows, errors = [], []
+    for n, (item_id, qty) in enumerate(lines or []):
+        item = items.get(_id(item_id))
+        if item is None:
+            errors.append(_("Line %(n)d: this item is not in the supplier's catalogue.") % {"n": n + 1})
+            continue
+        try:
+            rows.append(OrderLine(item=item, name=item.name, quantity=checks.quantity(qty), price=item.price))
+        except Invalid:
+            errors.append(_("Line %(n)d: enter a quantity from 1 to 999.") % {"n": n + 1})
+    if errors:
+        raise Invalid(fields={"lines": errors})
+    if not rows and not medicine:
+        raise Invalid(fields={"lines": [_("Choose at least one item, or name the medicine.")]})
+    is_medicine = bool(medicine) or any(r.item.kind == Item.Kind.MEDICINE for r in rows)
+    deadline = checks.when(deadline, "deadline")
+    if deadline is not None and deadline < timezone.now():
+        raise Invalid(fields={"deadline": [_("The deadline has already passed.")]})
+    ext = check_image(prescription, field="prescription") if prescription else None
+    if group is not None and (group.supplier_id != supplier.id or group.place_id != household.building_id):
+        raise Invalid(fields={"group": [_("This group order is for another building or supplier.")]})
+    order = Order(household=household, supplier=supplier, group=group, is_medicine=is_medicine,
+                  medicine=medicine, deadline=deadline, client_id=cid, placed_by=_user(actor),
+                  note=checks.text(note, "note", max_length=200, required=False),
+                  total=sum((r.price * r.quantity for r in rows), Decimal("0")))
+    order.copy_levels(household)
+    try:
+        with transaction.atomic():
+            if ext:
+                order.prescription.save(f"rx.{ext}", prescription, save=False)
+            order.save()
+            for r in rows:
+                r.order = order
+            OrderLine.objects.bulk_create(rows)
+            record(actor, "services.order.place", household,
+                   {"order": order.id, "supplier": supplier.id, "total": str(order.total),
+                    "medicine": is_medicine})
+    except IntegrityError:
+        if cid is None:
+            raise
+        return Order.objects.get(client_id=cid)
+    return order
+
+
+def cancel_order(actor, order: Order) -> Order:
+    access.require_order(actor, order, manage=True)
+    if order.state == Order.State.CANCELLED:
+        return order  # a retry
+    if order.state != Order.State.PLACED:
+        raise Invalid(_("Only an order not yet on its way can be cancelled."))
+    with transaction.atomic():
+        n = Order.objects.filter(pk=order.pk, state=Order.State.PLACED).update(state=Order.State.CANCELLED)
+        if n:
+            record(actor, "services.order.cancel", order.household, {"order": order.id})
+    order.refresh_from_db()
+    return order
+
+
+def create_group_order(actor, building, supplier: Supplier, *, title, closes_at) -> GroupOrder:
+    """社区集单: a building's leader (or staff) opens a group order for the building."""
+    access.require(actor, access.ORDER, building)
+    if building.kind != "building":
+        raise Invalid(fields={"place": [_("A group order is for one building.")]})
+    g = GroupOrder(place=building, supplier=supplier, title=checks.text(title, "title", max_length=80),
+                   closes_at=checks.when(closes_at, "closes_at") or timezone.now(), created_by=_user(actor))
+    g.copy_levels(building)
+    g.building_id = building.id
+    with transaction.atomic():
+        g.save()
+        record(actor, "services.group_order.create", building, {"group": g.id, "supplier": supplier.id})
+    return g
+
+
+def _id(v):
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _user(actor):
+    u = actor.user
+    return u if u is not None and getattr(u, "is_authenticated", False) else None

@@ -1,0 +1,180 @@
+"""Requests (诉求): raised for a household by its own login, a grid worker or staff, a leader,
+or a volunteer assigned to it; assigned to a person or a team; new → taken → done →
+confirmed by the household. The category gives the priority and the response time; the
+household's vulnerable people (registry tags) order the queue; overdue requests are
+escalated to staff by a background job (`escalate_overdue`) and come first."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Conflict, Invalid
+from fangkong.registry.models import Resident
+
+from .. import access, checks
+from ..models import Category, Request
+
+State = Request.State
+
+# code, name (translated when shown), priority (1 first), response time in minutes
+DEFAULT_CATEGORIES = [
+    ("urgent_medical", gettext_noop("Urgent medical care"), 1, 30),
+    ("dialysis", gettext_noop("Dialysis / regular treatment"), 1, 120),
+    ("pregnancy", gettext_noop("Pregnancy"), 1, 60),
+    ("medicine", gettext_noop("Medicine"), 2, 240),
+    ("repair", gettext_noop("Repair"), 3, 480),
+    ("pet_care", gettext_noop("Pet care"), 3, 480),
+    ("check_in", gettext_noop("Elderly check-in"), 2, 240),
+    ("psychological", gettext_noop("Psychological support"), 2, 240),
+    ("rubbish", gettext_noop("Rubbish"), 4, 720),
+    ("other", gettext_noop("Other"), 4, 1440),
+]
+
+
+def install_categories() -> int:
+    """The default categories (existing rows, possibly edited, are kept)."""
+    made = 0
+    for pos, (code, name, priority, minutes) in enumerate(DEFAULT_CATEGORIES):
+        _c, created = Category.objects.get_or_create(
+            code=code, defaults={"name": name, "priority": priority, "response_minutes": minutes,
+                                 "position": pos})
+        made += created
+    return made
+
+
+def edit_category(actor, category: Category, data: dict) -> Category:
+    """Categories are the installation's: staff anywhere change a priority or response time."""
+    access.require_any(actor, access.RUN)
+    if "priority" in data:
+        category.priority = checks.quantity(data["priority"], "priority", low=1, high=9)
+    if "response_minutes" in data:
+        category.response_minutes = checks.quantity(data["response_minutes"], "response_minutes",
+                                                    low=5, high=7 * 24 * 60)
+    if "name" in data:
+        category.name = checks.text(data["name"], "name", max_length=50)
+    with transaction.atomic():
+        category.save()
+        record(actor, "services.category.edit", category, {k: str(v) for k, v in data.items()})
+    return category
+
+
+def vulnerability(household_id) -> int:
+    """How many people of the household carry a vulnerability tag (orders the queue)."""
+    return Resident.objects.filter(household_id=household_id).exclude(tags="").count()
+
+
+def raise_request(actor, household, category: Category, text: str, *, client_id=None,
+                  assignee=None, team=None, now=None) -> Request:
+    access.require_household(actor, household, order=True)
+    cid = checks.client_id(client_id)
+    if cid is not None and (found := Request.objects.filter(client_id=cid).first()) is not None:
+        if found.household_id != household.id:
+            raise Invalid(fields={"client_id": [_("This client id was used for another request.")]})
+        return found
+    now = now or timezone.now()
+    req = Request(household=household, category=category, text=checks.text(text, "text", max_length=500),
+                  priority=category.priority, vulnerable=vulnerability(household.id),
+                  due_at=now + datetime.timedelta(minutes=category.response_minutes),
+                  raised_by=_user(actor), raised_at=now, client_id=cid)
+    req.copy_levels(household)
+    try:
+        with transaction.atomic():
+            req.save()
+            record(actor, "services.request.raise", household,
+                   {"request": req.id, "category": category.code})
+            if assignee is not None or team is not None:
+                _assign(actor, req, assignee, team)
+    except IntegrityError:
+        if cid is None:
+            raise
+        return Request.objects.get(client_id=cid)
+    return req
+
+
+def assign(actor, req: Request, *, assignee=None, team=None) -> Request:
+    access.require_request(actor, req, manage=True)
+    if req.state not in Request.OPEN:
+        raise Conflict(_("This request is closed."))
+    with transaction.atomic():
+        _assign(actor, req, assignee, team)
+    return req
+
+
+def _assign(actor, req, assignee, team):
+    if team is not None and team.community_id != req.community_id:
+        raise Invalid(fields={"team": [_("This team is not of this community.")]})
+    req.assignee, req.team = assignee, team
+    req.save(update_fields=["assignee", "team"])
+    record(actor, "services.request.assign", req, {"assignee": getattr(assignee, "id", None),
+                                                   "team": getattr(team, "id", None)})
+
+
+def take(actor, req: Request) -> Request:
+    access.require_request(actor, req, work=True)
+    return _move(actor, req, [State.NEW], State.TAKEN, "taken_at",
+                 assignee=req.assignee or _user(actor))
+
+
+def done(actor, req: Request, result: str = "") -> Request:
+    access.require_request(actor, req, work=True)
+    result = checks.text(result, "result", max_length=300, required=False)
+    return _move(actor, req, [State.NEW, State.TAKEN], State.DONE, "done_at", result=result)
+
+
+def confirm(actor, req: Request) -> Request:
+    """The household confirms it was answered (staff may confirm on its behalf)."""
+    access.require_request(actor, req, confirm=True)
+    return _move(actor, req, [State.DONE], State.CONFIRMED, "confirmed_at")
+
+
+def cancel(actor, req: Request) -> Request:
+    access.require_request(actor, req, manage=True)
+    return _move(actor, req, list(Request.OPEN), State.CANCELLED, None)
+
+
+def _move(actor, req, from_states, to, stamp, **extra):
+    if req.state == to:
+        return req  # a retry
+    if req.state not in from_states:
+        raise Conflict(_("This request is %(state)s.") % {"state": req.get_state_display()})
+    values = dict(extra, state=to)
+    if stamp:
+        values[stamp] = timezone.now()
+    with transaction.atomic():
+        n = Request.objects.filter(pk=req.pk, state__in=from_states).update(**values)
+        if not n:
+            req.refresh_from_db()
+            if req.state == to:
+                return req
+            raise Conflict(_("This request is %(state)s.") % {"state": req.get_state_display()})
+        record(actor, f"services.request.{to}", req, {"request": req.id})
+    req.refresh_from_db()
+    return req
+
+
+def escalate_overdue(now=None) -> int:
+    """(the background job) Open requests past their due time are marked overdue, escalated
+    to staff (an audit event each, and they come first in every queue)."""
+    from fangkong.core.actor import Actor
+
+    now = now or timezone.now()
+    ids = list(Request.objects.filter(state__in=Request.OPEN, overdue=False, due_at__lt=now)
+               .values_list("id", flat=True)[:5000])
+    if not ids:
+        return 0
+    system = Actor.system(via="task")
+    with transaction.atomic():
+        n = Request.objects.filter(id__in=ids, overdue=False).update(overdue=True, escalated_at=now)
+        for req in Request.objects.filter(id__in=ids).select_related("category")[:200]:
+            record(system, "services.request.escalated", req,
+                   {"request": req.id, "category": req.category.code, "due_at": req.due_at.isoformat()})
+    return n
+
+
+def _user(actor):
+    u = actor.user
+    return u if u is not None and getattr(u, "is_authenticated", False) else None

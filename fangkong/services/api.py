@@ -1,0 +1,443 @@
+"""Sealed-area services over JSON (/api/v1/services/…): catalogues, orders, hand-off
+batches and their line checks, runs and door confirmations (idempotent with client ids),
+exceptions, amounts owed, requests and their states, pets and feedings, check-ins,
+disinfection. Thin glue over `queries` and `actions` (the pages call the same); anything
+outside the user's reach is a 404 like a missing one."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.registry.models import Place
+
+from . import access, queries
+from .actions import care, catalogue, delivery, handoff, orders, requests
+from .actions import disinfection as dis
+from .models import Category, Line, Order, Stop
+from .schemas import (
+    BatchDetailOut,
+    BatchIn,
+    BatchOut,
+    CategoryOut,
+    CategoryPatch,
+    CheckIn_,
+    CheckInIn,
+    CheckInOut,
+    ConfirmIn,
+    ConfirmOut,
+    DisinfectionIn,
+    DisinfectionOut,
+    FeedingOut,
+    ItemIn,
+    ItemOut,
+    ItemPatch,
+    NoteIn,
+    OrderIn,
+    OrderOut,
+    OwedOut,
+    PetIn,
+    PetOut,
+    ProblemOut,
+    RequestIn,
+    RequestOut,
+    ResolveIn,
+    RunDetailOut,
+    RunOut,
+    SignIn,
+    SignOffIn,
+    SplitIn,
+    StepIn,
+    SupplierOut,
+)
+
+router = Router(tags=["services"])
+LIMIT = 500
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request, via="api")
+
+
+def _place(request, pk, perm=access.VIEW) -> Place:
+    p = Place.objects.filter(pk=pk).first()
+    if p is None:
+        raise NotFound()
+    access.require(request.scope, perm, p)
+    return p
+
+
+def _team(request, pk):
+    if pk is None:
+        return None
+    from fangkong.volunteers.models import Team
+
+    t = Team.objects.filter(pk=pk).first()
+    if t is None or not request.scope.allows(access.RUN, t):
+        raise Invalid(fields={"team": [_("No such team here.")]})
+    return t
+
+
+# --- catalogues ----------------------------------------------------------------------
+
+@router.get("/services/suppliers", response=list[SupplierOut])
+def supplier_list(request, household: int | None = None):
+    hh = queries.get_household(request.scope, household) if household else None
+    return [{"id": s.id, "name": s.name, "kind": s.kind, "phone": s.phone}
+            for s in queries.suppliers(request.scope, hh)]
+
+
+def item_out(i) -> dict:
+    return {"id": i.id, "supplier": i.supplier_id, "name": i.name, "kind": i.kind, "unit": i.unit,
+            "price": i.price, "contents": i.contents}
+
+
+@router.get("/services/suppliers/{pk}/items", response=list[ItemOut])
+def item_list(request, pk: int):
+    return [item_out(i) for i in queries.catalogue(queries.get_supplier(request.scope, pk))]
+
+
+@router.post("/services/suppliers/{pk}/items", response={201: ItemOut})
+def item_add(request, pk: int, body: ItemIn):
+    s = queries.get_supplier(request.scope, pk)
+    return Status(201, item_out(catalogue.add_item(_actor(request), s, body.dict())))
+
+
+@router.patch("/services/items/{pk}", response=ItemOut)
+def item_change(request, pk: int, body: ItemPatch):
+    from .models import Item
+
+    item = Item.objects.select_related("supplier").filter(pk=pk).first()
+    if item is None:
+        raise NotFound()
+    access.require_supplier(request.scope, item.supplier)
+    return item_out(catalogue.update_item(_actor(request), item, body.dict(exclude_none=True)))
+
+
+# --- orders ------------------------------------------------------------------------
+
+def order_out(o: Order) -> dict:
+    return {"id": o.id, "household": o.household_id, "supplier": o.supplier_id, "state": o.state,
+            "is_medicine": o.is_medicine, "medicine": o.medicine, "deadline": o.deadline, "total": o.total,
+            "placed_at": o.placed_at, "batch": o.batch_id,
+            "lines": [{"name": ln.name, "quantity": ln.quantity, "price": ln.price} for ln in o.lines.all()]}
+
+
+@router.get("/services/orders", response=list[OrderOut])
+def order_list(request, household: int | None = None, place: int | None = None, state: str = "",
+               limit: int = Query(100, ge=1, le=LIMIT)):
+    hh = queries.get_household(request.scope, household) if household else None
+    p = _place(request, place) if place else None
+    qs = queries.orders(request.scope, household=hh, place=p, state=state[:20]).prefetch_related("lines")
+    return [order_out(o) for o in qs[:limit]]
+
+
+@router.post("/services/orders", response={201: OrderOut, 200: OrderOut})
+def order_place(request, body: OrderIn):
+    hh = queries.get_household(request.scope, body.household, order=True)
+    from .models import Supplier
+
+    s = Supplier.objects.filter(pk=body.supplier, community_id=hh.community_id).first()
+    if s is None:
+        raise Invalid(fields={"supplier": [_("This supplier does not serve this household.")]})
+    o = orders.place_order(_actor(request), hh, s, [(ln.item, ln.quantity) for ln in body.lines],
+                           medicine=body.medicine, deadline=body.deadline, note=body.note,
+                           client_id=body.client_id)
+    return Status(201, order_out(o))
+
+
+@router.get("/services/orders/{pk}", response=OrderOut)
+def order_get(request, pk: int):
+    return order_out(queries.get_order(request.scope, pk))
+
+
+@router.post("/services/orders/{pk}/cancel", response=OrderOut)
+def order_cancel(request, pk: int):
+    return order_out(orders.cancel_order(_actor(request), queries.get_order(request.scope, pk)))
+
+
+# --- batches and checks ---------------------------------------------------------------
+
+def batch_out(b, lines=None) -> dict:
+    out = {"id": b.id, "supplier": b.supplier_id, "supplier_name": b.supplier.name,
+           "checkpoint": b.checkpoint_id, "checkpoint_name": b.checkpoint.name, "due_at": b.due_at,
+           "state": b.state, "team": b.team_id, "supplier_signed_by": b.supplier_signed_by,
+           "checked_at": b.checked_at, "figures": queries.batch_figures(b)}
+    if lines is not None:
+        labels = queries.door_labels({ln.household_id: ln.household for ln in lines}.values())
+        out["lines"] = [{"id": ln.id, "order": ln.order_id, "household": ln.household_id,
+                         "address": labels.get(ln.household_id, ""), "name": ln.name,
+                         "quantity": ln.quantity, "outcome": ln.outcome, "received": ln.received,
+                         "substitute": ln.substitute, "note": ln.note} for ln in lines]
+    return out
+
+
+@router.get("/services/batches", response=list[BatchOut])
+def batch_list(request, place: int | None = None, limit: int = Query(50, ge=1, le=LIMIT)):
+    p = _place(request, place) if place else None
+    return [batch_out(b) for b in queries.batches(request.scope, place=p)[:limit]]
+
+
+@router.post("/services/batches", response={201: BatchOut})
+def batch_create(request, body: BatchIn):
+    from .models import Supplier
+
+    gate = _place(request, body.checkpoint, access.RUN)
+    s = Supplier.objects.filter(pk=body.supplier, community_id=gate.community_id).first()
+    if s is None:
+        raise Invalid(fields={"supplier": [_("No such supplier here.")]})
+    b = handoff.create_batch(_actor(request), s, gate, due_at=body.due_at, team=_team(request, body.team),
+                             orders=body.orders, client_id=body.client_id)
+    return Status(201, batch_out(b))
+
+
+@router.get("/services/batches/{pk}", response=BatchDetailOut)
+def batch_get(request, pk: int):
+    b = queries.get_batch(request.scope, pk)
+    return batch_out(b, list(queries.batch_lines(b)))
+
+
+@router.post("/services/lines/{pk}/check", response=dict)
+def line_check(request, pk: int, body: CheckIn_):
+    ln = Line.objects.select_related("batch__supplier", "batch__checkpoint").filter(pk=pk).first()
+    if ln is None:
+        raise NotFound()
+    access.require_batch(request.scope, ln.batch)
+    ln = handoff.check_line(_actor(request), ln, body.outcome, received=body.received,
+                            substitute=body.substitute, note=body.note)
+    return {"id": ln.id, "outcome": ln.outcome, "received": ln.received, "substitute": ln.substitute}
+
+
+@router.post("/services/batches/{pk}/receive-rest", response=dict)
+def batch_receive_rest(request, pk: int):
+    b = queries.get_batch(request.scope, pk)
+    return {"received": handoff.receive_rest(_actor(request), b)}
+
+
+@router.post("/services/batches/{pk}/sign", response=BatchOut)
+def batch_sign(request, pk: int, body: SignIn):
+    b = queries.get_batch(request.scope, pk)
+    return batch_out(handoff.sign(_actor(request), b, supplier_name=body.supplier_name))
+
+
+@router.post("/services/batches/{pk}/split", response=list[RunOut])
+def batch_split(request, pk: int, body: SplitIn):
+    b = queries.get_batch(request.scope, pk)
+    teams = [_team(request, t) for t in body.teams[:50]]
+    handoff.split(_actor(request), b, teams=teams)
+    return [run_out(r) for r in queries.runs(request.scope, batch=b)]
+
+
+@router.get("/services/batches/{pk}/owed", response=list[OwedOut])
+def batch_owed(request, pk: int):
+    b = queries.get_batch(request.scope, pk)
+    access.require(request.scope, access.VIEW, b)
+    return queries.owed(request.scope, batch=b)
+
+
+# --- runs and doors ------------------------------------------------------------------
+
+def run_out(r) -> dict:
+    return {"id": r.id, "batch": r.batch_id, "building": r.place_id, "building_name": r.place.name,
+            "team": r.team_id, "carrier": r.carrier_id, "state": r.state,
+            "stops": getattr(r, "stops_n", 0), "pending": getattr(r, "pending_n", 0)}
+
+
+@router.get("/services/runs", response=list[RunOut])
+def run_list(request, batch: int | None = None):
+    b = queries.get_batch(request.scope, batch) if batch else None
+    return [run_out(r) for r in queries.runs(request.scope, batch=b)[:LIMIT]]
+
+
+@router.get("/services/runs/{pk}", response=RunDetailOut)
+def run_get(request, pk: int):
+    run = queries.get_run(request.scope, pk)
+    rows = queries.checklist(request.scope, run)
+    out = run_out(run)
+    out["stops"] = len(rows)
+    out["pending"] = sum(1 for x in rows if x["stop"].state == Stop.State.PENDING)
+    out["checklist"] = [{"id": x["stop"].id, "position": x["stop"].position, "household": x["household"].id,
+                         "address": x["label"], "phone": x["phone"], "state": x["stop"].state,
+                         "reason": x["stop"].reason,
+                         "lines": [{"name": ln.name, "quantity": ln.quantity, "outcome": ln.outcome,
+                                    "received": ln.received, "substitute": ln.substitute}
+                                   for ln in x["lines"]]} for x in rows]
+    return out
+
+
+@router.post("/services/stops/{pk}/confirm", response={201: ConfirmOut, 200: ConfirmOut})
+def stop_confirm(request, pk: int, body: ConfirmIn):
+    stop = queries.get_stop(request.scope, pk, body.client_id)
+    stop, created = delivery.confirm_stop(_actor(request), stop, delivered=body.delivered,
+                                          client_id=body.client_id, reason=body.reason)
+    return Status(201 if created else 200, {"id": stop.id, "state": stop.state, "reason": stop.reason,
+                                             "confirmed_at": stop.confirmed_at})
+
+
+def problem_out(p) -> dict:
+    return {"id": p.id, "batch": p.batch_id, "household": p.household_id, "kind": p.kind, "text": p.text,
+            "resolution": p.resolution, "resolved_at": p.resolved_at}
+
+
+@router.get("/services/problems", response=list[ProblemOut])
+def problem_list(request, place: int | None = None, open_only: bool = True):
+    p = _place(request, place) if place else None
+    return [problem_out(x) for x in queries.problems(request.scope, place=p, open_only=open_only)[:LIMIT]]
+
+
+@router.post("/services/problems/{pk}/resolve", response=ProblemOut)
+def problem_resolve(request, pk: int, body: ResolveIn):
+    p = queries.get_problem(request.scope, pk)
+    return problem_out(delivery.resolve_problem(_actor(request), p, resolution=body.resolution,
+                                                delivered=body.delivered))
+
+
+# --- requests ------------------------------------------------------------------------
+
+def category_out(c) -> dict:
+    return {"id": c.id, "code": c.code, "name": c.label, "priority": c.priority,
+            "response_minutes": c.response_minutes}
+
+
+@router.get("/services/categories", response=list[CategoryOut])
+def category_list(request):
+    return [category_out(c) for c in queries.categories()]
+
+
+@router.patch("/services/categories/{pk}", response=CategoryOut)
+def category_edit(request, pk: int, body: CategoryPatch):
+    c = Category.objects.filter(pk=pk).first()
+    if c is None:
+        raise NotFound()
+    return category_out(requests.edit_category(_actor(request), c, body.dict(exclude_none=True)))
+
+
+def request_out(r) -> dict:
+    return {"id": r.id, "household": r.household_id, "category": r.category.code, "text": r.text,
+            "priority": r.priority, "vulnerable": r.vulnerable, "state": r.state, "due_at": r.due_at,
+            "overdue": r.overdue or (r.state in r.OPEN and r.due_at < timezone.now()),
+            "assignee": r.assignee_id, "team": r.team_id, "result": r.result}
+
+
+@router.get("/services/requests", response=list[RequestOut])
+def request_list(request, place: int | None = None, household: int | None = None, open_only: bool = True,
+                 limit: int = Query(100, ge=1, le=LIMIT)):
+    p = _place(request, place) if place else None
+    hh = queries.get_household(request.scope, household) if household else None
+    return [request_out(r) for r in queries.request_queue(request.scope, place=p, household=hh,
+                                                          open_only=open_only, limit=limit)]
+
+
+@router.post("/services/requests", response={201: RequestOut})
+def request_raise(request, body: RequestIn):
+    hh = queries.get_household(request.scope, body.household, order=True)
+    c = Category.objects.filter(code=body.category).first()
+    if c is None:
+        raise Invalid(fields={"category": [_("Choose one of the categories.")]})
+    return Status(201, request_out(requests.raise_request(_actor(request), hh, c, body.text,
+                                                          client_id=body.client_id)))
+
+
+@router.post("/services/requests/{pk}/{step}", response=RequestOut)
+def request_step(request, pk: int, step: str, body: StepIn):
+    r = queries.get_request(request.scope, pk)
+    a = _actor(request)
+    if step == "take":
+        r = requests.take(a, r)
+    elif step == "done":
+        r = requests.done(a, r, body.result)
+    elif step == "confirm":
+        r = requests.confirm(a, r)
+    elif step == "cancel":
+        r = requests.cancel(a, r)
+    elif step == "assign":
+        from fangkong.accounts.models import User
+
+        user = User.objects.filter(pk=body.assignee).first() if body.assignee else None
+        r = requests.assign(a, r, assignee=user, team=_team(request, body.team))
+    else:
+        raise NotFound()
+    return request_out(r)
+
+
+# --- pets, feedings, check-ins -------------------------------------------------------
+
+@router.get("/services/pets", response=list[PetOut])
+def pet_list(request, household: int | None = None, place: int | None = None):
+    hh = queries.get_household(request.scope, household) if household else None
+    p = _place(request, place) if place else None
+    return [{"id": x.id, "household": x.household_id, "name": x.name, "species": x.species, "care": x.care}
+            for x in queries.pets(request.scope, household=hh, place=p)[:LIMIT]]
+
+
+@router.post("/services/pets", response={201: PetOut})
+def pet_add(request, body: PetIn):
+    hh = queries.get_household(request.scope, body.household, order=True)
+    x = care.add_pet(_actor(request), hh, body.dict())
+    return Status(201, {"id": x.id, "household": x.household_id, "name": x.name, "species": x.species,
+                        "care": x.care})
+
+
+def feeding_out(f) -> dict:
+    return {"id": f.id, "pet": f.pet_id, "pet_name": f.pet.name, "care": f.pet.care, "day": f.day,
+            "volunteer": f.volunteer_id, "done_at": f.done_at, "stopped": f.stopped}
+
+
+@router.get("/services/feedings", response=list[FeedingOut])
+def feeding_list(request, place: int | None = None):
+    p = _place(request, place) if place else None
+    return [feeding_out(f) for f in queries.feedings(request.scope, place=p)[:LIMIT]]
+
+
+@router.post("/services/feedings/{pk}/done", response=FeedingOut)
+def feeding_done(request, pk: int, body: NoteIn):
+    f = queries.get_feeding(request.scope, pk)
+    return feeding_out(care.feed(_actor(request), f, body.note))
+
+
+def check_in_out(c) -> dict:
+    return {"id": c.id, "resident": c.resident_id, "name": c.resident.name, "household": c.household_id,
+            "day": c.day, "result": c.result, "note": c.note, "request": c.request_id}
+
+
+@router.get("/services/check-ins", response=list[CheckInOut])
+def check_in_list(request, place: int | None = None):
+    p = _place(request, place) if place else None
+    return [check_in_out(c) for c in queries.check_ins(request.scope, place=p)[:LIMIT]]
+
+
+@router.post("/services/check-ins/{pk}", response=CheckInOut)
+def check_in_record(request, pk: int, body: CheckInIn):
+    c = queries.get_check_in(request.scope, pk)
+    c = care.record_check_in(_actor(request), c, body.result, body.note)
+    return check_in_out(c)
+
+
+# --- disinfection ----------------------------------------------------------------------
+
+def disinfection_out(d) -> dict:
+    return {"id": d.id, "place": d.place_id, "place_name": d.place.name, "kind": d.kind, "due_at": d.due_at,
+            "case": d.case_id, "team": d.team_id, "done_at": d.done_at, "area": d.area, "agent": d.agent,
+            "overdue": d.done_at is None and d.due_at < timezone.now()}
+
+
+@router.get("/services/disinfections", response=list[DisinfectionOut])
+def disinfection_list(request, place: int | None = None, open_only: bool = False):
+    p = _place(request, place) if place else None
+    return [disinfection_out(d) for d in queries.disinfections(request.scope, place=p,
+                                                               open_only=open_only)[:LIMIT]]
+
+
+@router.post("/services/disinfections", response={201: DisinfectionOut})
+def disinfection_schedule(request, body: DisinfectionIn):
+    p = _place(request, body.place)
+    d = dis.schedule(_actor(request), p, due_at=body.due_at, team=_team(request, body.team), kind=body.kind)
+    return Status(201, disinfection_out(d))
+
+
+@router.post("/services/disinfections/{pk}/done", response=DisinfectionOut)
+def disinfection_done(request, pk: int, body: SignOffIn):
+    d = queries.get_disinfection(request.scope, pk)
+    return disinfection_out(dis.sign_off(_actor(request), d, area=body.area, agent=body.agent,
+                                         done_at=body.done_at))

@@ -1,0 +1,69 @@
+"""Input checks of the services app: each raises Invalid with the field's message."""
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from fangkong.core.errors import Invalid
+
+
+def text(value, field, *, max_length, required=True) -> str:
+    value = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+    if required and not value:
+        raise Invalid(fields={field: [_("This field is required.")]})
+    if len(value) > max_length:
+        raise Invalid(fields={field: [_("At most %(n)d characters.") % {"n": max_length}]})
+    return value
+
+
+def money(value, field="price") -> Decimal:
+    try:
+        d = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise Invalid(fields={field: [_("Enter an amount such as 25.50.")]}) from None
+    if not d.is_finite() or d < 0 or d > Decimal("9999999") or d != d.quantize(Decimal("0.01")):
+        raise Invalid(fields={field: [_("Enter an amount such as 25.50.")]})
+    return d
+
+
+def quantity(value, field="quantity", *, low=1, high=999) -> int:
+    try:
+        n = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise Invalid(fields={field: [_("Enter a whole number.")]}) from None
+    if n < low or n > high:
+        raise Invalid(fields={field: [_("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}]})
+    return n
+
+
+def when(value, field):
+    if value in (None, ""):
+        return None
+    if hasattr(value, "tzinfo"):
+        dt = value
+    else:
+        dt = parse_datetime(str(value).strip()) if isinstance(value, str) else None
+    if dt is None:
+        raise Invalid(fields={field: [_("Enter a date and time.")]})
+    if dt.tzinfo is None:
+        from django.utils import timezone
+
+        dt = timezone.make_aware(dt)
+    return dt
+
+
+def client_id(value, field="client_id"):
+    if value in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Invalid(fields={field: [_("Not a valid client id.")]}) from None
+
+
+def choice(value, field, choices) -> str:
+    if value not in dict(choices):
+        raise Invalid(fields={field: [_("Choose one of the options.")]})
+    return value

@@ -1,0 +1,62 @@
+"""Services' figures of many nodes at once, as of a time, for dashboards and nightly reports
+(`core.figures.Provider`, listed in settings.FANGKONG_FIGURE_PROVIDERS). Three grouped
+queries whatever the number of nodes, by the nodes' level column (a stop's and a request's
+are their household's).
+
+| figure            | as of `at`                                                          |
+|-------------------|---------------------------------------------------------------------|
+| doors delivered   | stops confirmed delivered on `at`'s day up to `at`                   |
+| doors missed      | stops confirmed not delivered on `at`'s day up to `at`               |
+| requests open     | raised by `at`, not done, confirmed or cancelled by then (a request  |
+|                   | cancelled has no time stamp: it counts as closed)                    |
+| requests overdue  | of those, due before `at`                                             |
+| exceptions open   | raised by `at` and not resolved by then                               |
+"""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.figures import Figure, Provider
+from fangkong.core.tree import level_field
+from fangkong.registry.models import LEVELS
+
+from .models import Problem, Request, Stop
+
+GROUP = _("Sealed-area services")
+KEYS = ("doors_delivered", "doors_missed", "requests_open", "requests_overdue", "exceptions_open")
+
+
+def _grouped(qs, col, out, **aggs):
+    for r in qs.values(col).annotate(**aggs).order_by():
+        if r[col] in out:
+            for key in aggs:
+                out[r[col]][key] = r[key] or 0
+
+
+def compute(nodes, at) -> dict:
+    nodes = [n for n in nodes if n.kind in LEVELS]
+    if not nodes:
+        return {}
+    col = level_field(nodes[0])
+    ids = [n.id for n in nodes]
+    out = {i: dict.fromkeys(KEYS, 0) for i in ids}
+    start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
+    _grouped(Stop.objects.filter(**{f"{col}__in": ids}, confirmed_at__gte=start, confirmed_at__lte=at), col, out,
+             doors_delivered=Count("id", filter=Q(state=Stop.State.DELIVERED)),
+             doors_missed=Count("id", filter=Q(state=Stop.State.FAILED)))
+    still_open = (Q(done_at=None) | Q(done_at__gt=at)) & ~Q(state=Request.State.CANCELLED)
+    _grouped(Request.objects.filter(still_open, **{f"{col}__in": ids}, raised_at__lte=at), col, out,
+             requests_open=Count("id"), requests_overdue=Count("id", filter=Q(due_at__lt=at)))
+    _grouped(Problem.objects.filter(Q(resolved_at=None) | Q(resolved_at__gt=at), **{f"{col}__in": ids},
+                                    created_at__lte=at), col, out, exceptions_open=Count("id"))
+    return out
+
+
+PROVIDER = Provider("services", (
+    Figure("doors_delivered", _("Doors delivered today"), GROUP, short=_("Delivered")),
+    Figure("doors_missed", _("Doors not delivered today"), GROUP, worse="high", short=_("Not delivered")),
+    Figure("requests_open", _("Requests open"), GROUP, worse="high"),
+    Figure("requests_overdue", _("Requests overdue"), GROUP, worse="high", short=_("Overdue")),
+    Figure("exceptions_open", _("Delivery exceptions open"), GROUP, worse="high", short=_("Exceptions")),
+), compute)

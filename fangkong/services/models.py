@@ -1,0 +1,349 @@
+"""Life in a sealed area: suppliers and their catalogues, orders, the checkpoint hand-off
+(batch, manifest lines checked, both signatures), delivery runs with one stop per door,
+exceptions back to staff; requests (诉求) with categories and deadlines; pets and their
+feeding; morning check-ins; disinfection. Every row that belongs to a household or a place
+copies its level columns, so the usual scope filters apply."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.registry.models import Levels
+
+
+class Supplier(Levels):
+    """A supermarket, a pharmacy or the government package, serving one community (its
+    levels). Its logins (role SUPPLIER) are listed in `users`."""
+
+    class Kind(models.TextChoices):
+        SUPERMARKET = "supermarket", _("Supermarket")
+        PHARMACY = "pharmacy", _("Pharmacy")
+        GOVERNMENT = "government", _("Government supply package")
+
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SUPERMARKET)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    users = models.ManyToManyField("accounts.User", related_name="suppliers", blank=True)
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Item(models.Model):
+    """One line of a supplier's catalogue: a package (蔬菜包) or a single item, or a medicine."""
+
+    class Kind(models.TextChoices):
+        PACKAGE = "package", _("Package")
+        ITEM = "item", _("Item")
+        MEDICINE = "medicine", _("Medicine")
+
+    supplier = models.ForeignKey(Supplier, models.CASCADE, related_name="items")
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ITEM)
+    unit = models.CharField(_("unit"), max_length=20, default="份")
+    price = models.DecimalField(_("price"), max_digits=9, decimal_places=2)
+    contents = models.CharField(_("contents"), max_length=300, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["supplier_id", "kind", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class GroupOrder(Levels):
+    """社区集单: one building's orders collected by its leader, delivered in one batch."""
+
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")  # the building
+    supplier = models.ForeignKey(Supplier, models.PROTECT, related_name="group_orders")
+    title = models.CharField(_("title"), max_length=80)
+    closes_at = models.DateTimeField(_("closes at"))
+    created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class Order(Levels):
+    class State(models.TextChoices):
+        PLACED = "placed", _("Placed")
+        IN_BATCH = "in_batch", _("On its way")
+        OUT = "out", _("Out for delivery")
+        DELIVERED = "delivered", _("Delivered")
+        PROBLEM = "problem", _("Problem")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    household = models.ForeignKey("registry.Household", models.PROTECT, related_name="orders")
+    supplier = models.ForeignKey(Supplier, models.PROTECT, related_name="orders")
+    group = models.ForeignKey(GroupOrder, models.PROTECT, null=True, blank=True, related_name="orders")
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PLACED)
+    is_medicine = models.BooleanField(_("medicine"), default=False)
+    medicine = models.CharField(_("medicine"), max_length=200, blank=True)
+    prescription = models.FileField(_("prescription photo"), upload_to="prescriptions/%Y/%m/", blank=True)
+    deadline = models.DateTimeField(_("needed by"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    total = models.DecimalField(_("total"), max_digits=10, decimal_places=2, default=0)
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
+    placed_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
+    placed_at = models.DateTimeField(default=timezone.now)
+    batch = models.ForeignKey("Batch", models.SET_NULL, null=True, blank=True, related_name="orders")
+
+    class Meta:
+        ordering = ["-is_medicine", "deadline", "placed_at", "id"]
+        indexes = [models.Index(fields=["supplier", "state"], name="svc_order_sup_idx"),
+                   models.Index(fields=["household", "placed_at"], name="svc_order_hh_idx"),
+                   models.Index(fields=["community", "state"], name="svc_order_comm_idx")]
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, models.PROTECT, null=True, blank=True, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    price = models.DecimalField(_("price"), max_digits=9, decimal_places=2)
+
+    def __str__(self):
+        return f"{self.name} × {self.quantity}"
+
+
+class Batch(Levels):
+    """A supplier's delivery at a checkpoint at a set time, with its manifest per household."""
+
+    class State(models.TextChoices):
+        EXPECTED = "expected", _("Expected")
+        CHECKING = "checking", _("Being checked")
+        SIGNED = "signed", _("Signed by both sides")
+        SPLIT = "split", _("Split into runs")
+        DONE = "done", _("Delivered")
+
+    supplier = models.ForeignKey(Supplier, models.PROTECT, related_name="batches")
+    checkpoint = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")
+    team = models.ForeignKey("volunteers.Team", models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("team on duty at the checkpoint"))
+    due_at = models.DateTimeField(_("arrives at"))
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.EXPECTED)
+    supplier_signed_by = models.CharField(_("supplier's signature"), max_length=50, blank=True)
+    supplier_signed_at = models.DateTimeField(null=True, blank=True)
+    checked_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, blank=True, related_name="+")
+    checked_at = models.DateTimeField(null=True, blank=True)
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-due_at", "id"]
+
+
+class Line(models.Model):
+    """One manifest line: an order line as it came through the checkpoint."""
+
+    class Check(models.TextChoices):
+        PENDING = "pending", _("Not checked")
+        RECEIVED = "received", _("Received")
+        SHORT = "short", _("Short")
+        DAMAGED = "damaged", _("Damaged")
+        SUBSTITUTED = "substituted", _("Substituted")
+
+    batch = models.ForeignKey(Batch, models.CASCADE, related_name="lines")
+    order = models.ForeignKey(Order, models.PROTECT, related_name="manifest_lines")
+    household = models.ForeignKey("registry.Household", models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    price = models.DecimalField(max_digits=9, decimal_places=2)
+    outcome = models.CharField(_("check"), max_length=20, choices=Check.choices, default=Check.PENDING)
+    received = models.PositiveIntegerField(_("received"), null=True, blank=True)
+    substitute = models.CharField(_("substituted by"), max_length=80, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["batch_id", "id"]
+
+    def __str__(self):
+        return f"{self.name} × {self.quantity}"
+
+
+class Run(Levels):
+    """One building's part of a batch, carried by a team (or a person), door by door."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("To carry")
+        DONE = "done", _("Done")
+
+    batch = models.ForeignKey(Batch, models.CASCADE, related_name="runs")
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")  # the building
+    team = models.ForeignKey("volunteers.Team", models.SET_NULL, null=True, blank=True, related_name="+")
+    carrier = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+
+    class Meta:
+        ordering = ["batch_id", "id"]
+
+
+class Stop(Levels):
+    """One door of a run: confirmed once (retries with the same client id answer the same)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("To deliver")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Not delivered")
+
+    run = models.ForeignKey(Run, models.CASCADE, related_name="stops")
+    household = models.ForeignKey("registry.Household", models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    photo = models.FileField(upload_to="doors/%Y/%m/", blank=True)
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
+    confirmed_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "household"], name="svc_stop_once")]
+
+
+class Problem(Levels):
+    """An exception back to staff: a short or damaged line, a door not delivered."""
+
+    class Kind(models.TextChoices):
+        SHORT = "short", _("Short")
+        DAMAGED = "damaged", _("Damaged")
+        SUBSTITUTED = "substituted", _("Substituted")
+        NOT_DELIVERED = "not_delivered", _("Not delivered")
+
+    batch = models.ForeignKey(Batch, models.CASCADE, related_name="problems")
+    household = models.ForeignKey("registry.Household", models.PROTECT, related_name="+")
+    line = models.ForeignKey(Line, models.CASCADE, null=True, blank=True, related_name="+")
+    stop = models.ForeignKey(Stop, models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.CharField(_("what happened"), max_length=300)
+    resolution = models.CharField(_("resolution"), max_length=300, blank=True)
+    resolved_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+# --- requests (诉求) --------------------------------------------------------------------
+
+class Category(models.Model):
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=3)  # 1 first
+    response_minutes = models.PositiveIntegerField(_("response time (minutes)"), default=240)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language (the default categories' names are msgids)."""
+        from django.utils.translation import gettext
+
+        return gettext(self.name)
+
+
+class Request(Levels):
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        TAKEN = "taken", _("Taken")
+        DONE = "done", _("Done")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    household = models.ForeignKey("registry.Household", models.PROTECT, related_name="service_requests")
+    category = models.ForeignKey(Category, models.PROTECT, related_name="+")
+    text = models.CharField(_("what is needed"), max_length=500)
+    priority = models.PositiveSmallIntegerField(_("priority"))
+    vulnerable = models.PositiveSmallIntegerField(default=0)  # tagged people in the household
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW)
+    due_at = models.DateTimeField(_("answer by"))
+    overdue = models.BooleanField(default=False)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    team = models.ForeignKey("volunteers.Team", models.SET_NULL, null=True, blank=True, related_name="+")
+    raised_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(_("what was done"), max_length=300, blank=True)
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
+
+    OPEN = (State.NEW, State.TAKEN)
+
+    class Meta:
+        indexes = [models.Index(fields=["community", "state", "overdue", "priority", "due_at"],
+                                name="svc_req_queue_idx"),
+                   models.Index(fields=["district", "state", "overdue", "priority", "due_at"],
+                                name="svc_req_dist_idx"),
+                   models.Index(fields=["state", "due_at"], name="svc_req_due_idx")]
+
+
+class Pet(Levels):
+    household = models.ForeignKey("registry.Household", models.PROTECT, related_name="pets")
+    name = models.CharField(_("name"), max_length=40)
+    species = models.CharField(_("species"), max_length=30)
+    care = models.CharField(_("care instructions"), max_length=500)
+    is_active = models.BooleanField(default=True)
+
+
+class Feeding(Levels):
+    """One day's feeding of a pet whose owners are all away (quarantine, hospital)."""
+
+    pet = models.ForeignKey(Pet, models.CASCADE, related_name="feedings")
+    day = models.DateField()
+    volunteer = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+    stopped = models.BooleanField(default=False)  # the owners came back before it was done
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pet", "day"], name="svc_feeding_once")]
+
+
+class CheckIn(Levels):
+    """A morning call on an elderly person living alone or a vulnerable resident in a
+    sealed area: fine, or needs something (then a request)."""
+
+    class Result(models.TextChoices):
+        OPEN = "open", _("To call")
+        FINE = "fine", _("Fine")
+        NEEDS = "needs", _("Needs something")
+        NO_ANSWER = "no_answer", _("No answer")
+
+    resident = models.ForeignKey("registry.Resident", models.PROTECT, related_name="+")
+    household = models.ForeignKey("registry.Household", models.PROTECT, related_name="+")
+    day = models.DateField()
+    result = models.CharField(max_length=10, choices=Result.choices, default=Result.OPEN)
+    note = models.CharField(max_length=300, blank=True)
+    request = models.ForeignKey(Request, models.SET_NULL, null=True, blank=True, related_name="+")
+    done_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["resident", "day"], name="svc_checkin_once")]
+
+
+class Disinfection(Levels):
+    class Kind(models.TextChoices):
+        ROUTINE = "routine", _("Routine")
+        TERMINAL = "terminal", _("Terminal (after a case)")
+
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ROUTINE)
+    due_at = models.DateTimeField(_("due"))
+    case = models.ForeignKey("zones.ZoneCase", models.SET_NULL, null=True, blank=True, related_name="+")
+    team = models.ForeignKey("volunteers.Team", models.SET_NULL, null=True, blank=True, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    area = models.CharField(_("area covered"), max_length=200, blank=True)
+    agent = models.CharField(_("disinfectant"), max_length=80, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "place"], name="svc_terminal_once")]

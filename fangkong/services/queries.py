@@ -1,0 +1,315 @@
+"""Reads of the services app (never writes; never imports actions). Every list is scoped
+through access.py; a row the user may not see is missing (NotFound).
+
+Figures defined once here: a household's amount owed (`owed`: the received quantity of
+each manifest line × its price — short lines count what came, damaged lines nothing, a
+substitution what was listed), the request queue's order (`QUEUE_ORDER`: overdue first,
+then priority, then the household's vulnerable people, then due time)."""
+
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from fangkong.core.errors import NotFound
+from fangkong.registry.models import Household, Place
+from fangkong.registry.queries import address_labels
+
+from . import access
+from .models import (
+    Batch,
+    Category,
+    CheckIn,
+    Disinfection,
+    Feeding,
+    Item,
+    Line,
+    Order,
+    Pet,
+    Problem,
+    Request,
+    Run,
+    Stop,
+    Supplier,
+)
+
+CENT = Decimal("0.01")
+QUEUE_ORDER = ("-overdue", "priority", "-vulnerable", "due_at", "id")
+
+
+def _get(qs, pk):
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+# --- suppliers and catalogues ------------------------------------------------------------
+
+def get_supplier(scope, pk) -> Supplier:
+    s = _get(Supplier.objects.all(), pk)
+    access.require_supplier(scope, s)
+    return s
+
+
+def suppliers(scope, household=None) -> list[Supplier]:
+    """The suppliers serving a household's community (or those the user works with)."""
+    qs = Supplier.objects.filter(is_active=True)
+    if household is not None:
+        return list(qs.filter(community_id=household.community_id).order_by("kind", "name"))
+    q = access.levels_q(scope, access.VIEW) | Q(id__in=access.supplier_ids(scope))
+    return list(qs.filter(q).order_by("kind", "name"))
+
+
+def catalogue(supplier: Supplier) -> list[Item]:
+    return list(Item.objects.filter(supplier=supplier, is_active=True))
+
+
+def get_household(scope, pk, *, order=False) -> Household:
+    h = _get(Household.objects.all(), pk)
+    access.require_household(scope, h, order=order)
+    return h
+
+
+# --- orders -------------------------------------------------------------------------
+
+def orders(scope, *, household=None, supplier=None, place=None, state=None):
+    qs = Order.objects.filter(access.orders_q(scope))
+    if household is not None:
+        qs = qs.filter(household=household)
+    if supplier is not None:
+        qs = qs.filter(supplier=supplier)
+    if place is not None:
+        qs = qs.filter(**_under(place))
+    if state:
+        qs = qs.filter(state=state)
+    return qs.select_related("supplier").order_by("-is_medicine", "deadline", "-placed_at", "id")
+
+
+def get_order(scope, pk) -> Order:
+    o = _get(Order.objects.select_related("supplier", "household"), pk)
+    access.require_order(scope, o)
+    return o
+
+
+def _under(place: Place) -> dict:
+    from fangkong.registry.models import LEVELS
+
+    if place.kind in LEVELS:
+        return {f"{place.kind}_id": place.id}
+    return {"pk__in": []}
+
+
+# --- batches and the manifest -----------------------------------------------------------
+
+def batches(scope, *, place=None):
+    qs = Batch.objects.filter(access.batches_q(scope))
+    if place is not None:
+        qs = qs.filter(**_under(place))
+    return qs.select_related("supplier", "checkpoint").order_by("-due_at", "id")
+
+
+def get_batch(scope, pk) -> Batch:
+    b = _get(Batch.objects.select_related("supplier", "checkpoint"), pk)
+    access.require_batch(scope, b)
+    return b
+
+
+def batch_lines(batch: Batch, *, pending_only=False):
+    qs = Line.objects.filter(batch=batch).select_related("household").order_by(
+        "household__building_id", "household__sort_key", "id")
+    if pending_only:
+        qs = qs.filter(outcome=Line.Check.PENDING)
+    return qs
+
+
+def batch_figures(batch: Batch) -> dict:
+    counts = dict(Line.objects.filter(batch=batch).values_list("outcome").annotate(n=Count("id")))
+    return {"lines": sum(counts.values()), **{c: counts.get(c, 0) for c in Line.Check.values},
+            "households": Line.objects.filter(batch=batch).values("household_id").distinct().count()}
+
+
+def door_labels(households) -> dict[int, str]:
+    """{household id: "光明小区 3号楼 2单元 301"}."""
+    households = list(households)
+    places = address_labels(households)
+    return {h.id: f"{places.get(h.place_id, '')} {h.door}".strip() for h in households}
+
+
+# --- runs and stops -----------------------------------------------------------------------
+
+def runs(scope, *, batch=None):
+    qs = Run.objects.filter(access.runs_q(scope))
+    if batch is not None:
+        qs = qs.filter(batch=batch)
+    return qs.select_related("place", "team", "batch").annotate(
+        stops_n=Count("stops"), pending_n=Count("stops", filter=Q(stops__state=Stop.State.PENDING))
+    ).order_by("batch_id", "id")
+
+
+def get_run(scope, pk) -> Run:
+    run = _get(Run.objects.select_related("place", "team", "batch__supplier"), pk)
+    access.require_run(scope, run)
+    return run
+
+
+def checklist(scope, run: Run) -> list[dict]:
+    """The run's doors in carrying order with what to carry; the household's phone only for
+    the run's carriers (while it is open) and users who may see phones there."""
+    from fangkong.accounts.roles import Perm
+
+    stops = list(Stop.objects.filter(run=run).select_related("household").order_by("position"))
+    households = [s.household for s in stops]
+    labels = door_labels(households)
+    phones = access.carries(scope, run) or scope.allows(Perm.VIEW_PHONE, run)
+    lines = {}
+    for ln in Line.objects.filter(batch_id=run.batch_id, household_id__in=[h.id for h in households]) \
+            .order_by("id").only("household_id", "name", "quantity", "outcome", "received", "substitute"):
+        lines.setdefault(ln.household_id, []).append(ln)
+    return [{"stop": s, "household": s.household, "label": labels[s.household_id],
+             "phone": s.household.phone if phones else "", "lines": lines.get(s.household_id, [])}
+            for s in stops]
+
+
+def get_stop(scope, pk, client_id=None) -> Stop:
+    """A stop of a run the user may see — or one they confirmed themselves with this
+    client id (their phone's queue sending again after the run closed)."""
+    s = _get(Stop.objects.select_related("run"), pk)
+    if client_id and scope.user is not None and s.confirmed_by_id == scope.user.id \
+            and str(s.client_id) == str(client_id):
+        return s
+    access.require_run(scope, s.run)
+    return s
+
+
+# --- exceptions and money ---------------------------------------------------------------
+
+def problems(scope, *, place=None, batch=None, open_only=True):
+    qs = Problem.objects.filter(access.levels_q(scope, access.VIEW))
+    if place is not None:
+        qs = qs.filter(**_under(place))
+    if batch is not None:
+        qs = qs.filter(batch=batch)
+    if open_only:
+        qs = qs.filter(resolved_at=None)
+    return qs.select_related("household").order_by("created_at", "id")
+
+
+def get_problem(scope, pk) -> Problem:
+    p = _get(Problem.objects.all(), pk)
+    access.require(scope, access.VIEW, p)
+    return p
+
+
+AMOUNT = ExpressionWrapper(Coalesce(F("received"), 0) * F("price"),
+                           output_field=DecimalField(max_digits=12, decimal_places=2))
+
+
+def owed(scope, *, place=None, batch=None, household=None) -> list[dict]:
+    """Amount owed per household: Σ received × price over its checked manifest lines (the
+    one definition; payment itself is outside Fangkong)."""
+    qs = Line.objects.exclude(outcome=Line.Check.PENDING)
+    if household is not None:
+        access.require_household(scope, household)
+        qs = qs.filter(household=household)
+    else:
+        qs = qs.filter(batch__in=Batch.objects.filter(access.levels_q(scope, access.VIEW)))
+    if place is not None:
+        qs = qs.filter(**{f"household__{k}": v for k, v in _under(place).items()})
+    if batch is not None:
+        qs = qs.filter(batch=batch)
+    rows = list(qs.values("household_id", "batch__supplier__name").annotate(amount=Sum(AMOUNT))
+                .order_by("household_id"))
+    hh = {h.id: h for h in Household.objects.filter(id__in={r["household_id"] for r in rows})}
+    labels = door_labels(hh.values())
+    return [{"household": r["household_id"], "address": labels.get(r["household_id"], ""),
+             "supplier": r["batch__supplier__name"], "amount": Decimal(r["amount"] or 0).quantize(CENT)} for r in rows]
+
+
+# --- requests --------------------------------------------------------------------------
+
+def categories() -> list[Category]:
+    return list(Category.objects.all())
+
+
+def request_queue(scope, *, place=None, open_only=True, household=None, limit=100):
+    qs = Request.objects.filter(access.requests_q(scope))
+    if place is not None:
+        qs = qs.filter(**_under(place))
+    if household is not None:
+        qs = qs.filter(household=household)
+    if open_only:
+        qs = qs.filter(state__in=Request.OPEN)
+    return qs.select_related("category").order_by(*QUEUE_ORDER)[:limit]
+
+
+def get_request(scope, pk) -> Request:
+    r = _get(Request.objects.select_related("category"), pk)
+    access.require_request(scope, r)
+    return r
+
+
+# --- care and disinfection -----------------------------------------------------------
+
+def pets(scope, *, household=None, place=None):
+    qs = Pet.objects.filter(scope.q(access.VIEW))
+    if household is not None:
+        qs = qs.filter(household=household)
+    if place is not None:
+        qs = qs.filter(**_under(place))
+    return qs.order_by("household_id", "id")
+
+
+def feedings(scope, *, day=None, place=None):
+    user = scope.user
+    q = access.levels_q(scope, access.VIEW)
+    if user is not None:
+        q |= Q(volunteer=user)
+    qs = Feeding.objects.filter(q, day=day or timezone.localdate())
+    if place is not None:
+        qs = qs.filter(**_under(place))
+    return qs.select_related("pet").order_by("stopped", "done_at", "id")
+
+
+def get_feeding(scope, pk) -> Feeding:
+    f = _get(Feeding.objects.select_related("pet"), pk)
+    if not (scope.user is not None and f.volunteer_id == scope.user.id):
+        access.require(scope, access.VIEW, f)
+    return f
+
+
+def check_ins(scope, *, day=None, place=None):
+    qs = CheckIn.objects.filter(access.levels_q(scope, access.VIEW), day=day or timezone.localdate())
+    if place is not None:
+        qs = qs.filter(**_under(place))
+    return qs.select_related("resident").order_by("result", "building_id", "household_id")
+
+
+def get_check_in(scope, pk) -> CheckIn:
+    c = _get(CheckIn.objects.select_related("household"), pk)
+    access.require(scope, access.VIEW, c)
+    return c
+
+
+def disinfections(scope, *, place=None, open_only=False):
+    qs = Disinfection.objects.filter(access.levels_q(scope, access.VIEW))
+    if place is not None:
+        qs = qs.filter(**_under(place))
+    if open_only:
+        qs = qs.filter(done_at=None)
+    return qs.select_related("place").order_by("done_at", "due_at", "id")
+
+
+def get_disinfection(scope, pk) -> Disinfection:
+    d = _get(Disinfection.objects.select_related("place"), pk)
+    access.require(scope, access.VIEW, d)
+    return d
+
+
+def overdue_disinfections(scope, place=None):
+    return disinfections(scope, place=place, open_only=True).filter(due_at__lt=timezone.now())

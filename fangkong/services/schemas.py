@@ -1,0 +1,306 @@
+"""Shapes of the services API (input strict: unknown fields are refused)."""
+
+import datetime
+from decimal import Decimal
+
+from ninja import Schema
+
+from fangkong.registry.schemas import StrictIn
+
+
+class SupplierOut(Schema):
+    id: int
+    name: str
+    kind: str
+    phone: str
+
+
+class ItemIn(StrictIn):
+    name: str
+    kind: str = "item"
+    unit: str = "份"
+    price: Decimal | str
+    contents: str = ""
+
+
+class ItemPatch(StrictIn):
+    name: str | None = None
+    price: Decimal | str | None = None
+    is_active: bool | None = None
+
+
+class ItemOut(Schema):
+    id: int
+    supplier: int
+    name: str
+    kind: str
+    unit: str
+    price: Decimal
+    contents: str
+
+
+class LineIn(StrictIn):
+    item: int
+    quantity: int = 1
+
+
+class OrderIn(StrictIn):
+    household: int
+    supplier: int
+    lines: list[LineIn] = []
+    medicine: str = ""
+    deadline: datetime.datetime | None = None
+    note: str = ""
+    client_id: str | None = None
+
+
+class OrderLineOut(Schema):
+    name: str
+    quantity: int
+    price: Decimal
+
+
+class OrderOut(Schema):
+    id: int
+    household: int
+    supplier: int
+    state: str
+    is_medicine: bool
+    medicine: str
+    deadline: datetime.datetime | None
+    total: Decimal
+    placed_at: datetime.datetime
+    batch: int | None
+    lines: list[OrderLineOut]
+
+
+class BatchIn(StrictIn):
+    supplier: int
+    checkpoint: int
+    due_at: datetime.datetime
+    team: int | None = None
+    orders: list[int] | None = None
+    client_id: str | None = None
+
+
+class ManifestLineOut(Schema):
+    id: int
+    order: int
+    household: int
+    address: str
+    name: str
+    quantity: int
+    outcome: str
+    received: int | None
+    substitute: str
+    note: str
+
+
+class BatchOut(Schema):
+    id: int
+    supplier: int
+    supplier_name: str
+    checkpoint: int
+    checkpoint_name: str
+    due_at: datetime.datetime
+    state: str
+    team: int | None
+    supplier_signed_by: str
+    checked_at: datetime.datetime | None
+    figures: dict
+
+
+class BatchDetailOut(BatchOut):
+    lines: list[ManifestLineOut]
+
+
+class CheckIn_(StrictIn):
+    outcome: str
+    received: int | None = None
+    substitute: str = ""
+    note: str = ""
+
+
+class SignIn(StrictIn):
+    supplier_name: str
+
+
+class SplitIn(StrictIn):
+    teams: list[int] = []
+
+
+class RunOut(Schema):
+    id: int
+    batch: int
+    building: int
+    building_name: str
+    team: int | None
+    carrier: int | None
+    state: str
+    stops: int
+    pending: int
+
+
+class StopOut(Schema):
+    id: int
+    position: int
+    household: int
+    address: str
+    phone: str
+    state: str
+    reason: str
+    lines: list[dict]
+
+
+class RunDetailOut(RunOut):
+    checklist: list[StopOut]
+
+
+class ConfirmIn(StrictIn):
+    client_id: str
+    delivered: bool
+    reason: str = ""
+
+
+class ConfirmOut(Schema):
+    id: int
+    state: str
+    reason: str
+    confirmed_at: datetime.datetime | None
+
+
+class ProblemOut(Schema):
+    id: int
+    batch: int
+    household: int
+    kind: str
+    text: str
+    resolution: str
+    resolved_at: datetime.datetime | None
+
+
+class ResolveIn(StrictIn):
+    resolution: str
+    delivered: bool = False
+
+
+class OwedOut(Schema):
+    household: int
+    address: str
+    supplier: str
+    amount: Decimal
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    priority: int
+    response_minutes: int
+
+
+class CategoryPatch(StrictIn):
+    name: str | None = None
+    priority: int | None = None
+    response_minutes: int | None = None
+
+
+class RequestIn(StrictIn):
+    household: int
+    category: str
+    text: str
+    client_id: str | None = None
+
+
+class RequestOut(Schema):
+    id: int
+    household: int
+    category: str
+    text: str
+    priority: int
+    vulnerable: int
+    state: str
+    due_at: datetime.datetime
+    overdue: bool
+    assignee: int | None
+    team: int | None
+    result: str
+
+
+class StepIn(StrictIn):
+    result: str = ""
+    assignee: int | None = None
+    team: int | None = None
+
+
+class PetIn(StrictIn):
+    household: int
+    name: str
+    species: str
+    care: str
+
+
+class PetOut(Schema):
+    id: int
+    household: int
+    name: str
+    species: str
+    care: str
+
+
+class FeedingOut(Schema):
+    id: int
+    pet: int
+    pet_name: str
+    care: str
+    day: datetime.date
+    volunteer: int | None
+    done_at: datetime.datetime | None
+    stopped: bool
+
+
+class NoteIn(StrictIn):
+    note: str = ""
+
+
+class CheckInOut(Schema):
+    id: int
+    resident: int
+    name: str
+    household: int
+    day: datetime.date
+    result: str
+    note: str
+    request: int | None
+
+
+class CheckInIn(StrictIn):
+    result: str
+    note: str = ""
+
+
+class DisinfectionIn(StrictIn):
+    place: int
+    due_at: datetime.datetime
+    team: int | None = None
+    kind: str = "routine"
+
+
+class DisinfectionOut(Schema):
+    id: int
+    place: int
+    place_name: str
+    kind: str
+    due_at: datetime.datetime
+    case: int | None
+    team: int | None
+    done_at: datetime.datetime | None
+    area: str
+    agent: str
+    overdue: bool
+
+
+class SignOffIn(StrictIn):
+    area: str
+    agent: str
+    done_at: datetime.datetime | None = None

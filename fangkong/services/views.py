@@ -1,0 +1,297 @@
+"""Pages of sealed-area services (mobile-first, Chinese by default): a place's services
+overview, the checkpoint check of a batch, a delivery run's checklist (works offline: the
+station's queue pattern in services.js), the request queue and a request, and a
+household's own page (zone, next round, members' latest results, orders and requests;
+order and raise a request). Each POST calls the same action as the API; irreversible taps
+are asked first (core.views.confirm_step)."""
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.registry.models import Place
+
+from . import access, queries
+from .actions import care, delivery, handoff, orders, requests
+from .actions import disinfection as dis
+from .exports import owed_xlsx
+from .models import Category, Line, Request, Supplier
+
+
+def actor(request) -> Actor:
+    return Actor.from_request(request)
+
+
+def get_place(request, pk, perm=access.VIEW) -> Place:
+    p = Place.objects.filter(pk=pk).first()
+    if p is None:
+        raise NotFound()
+    access.require(request.scope, perm, p)
+    return p
+
+
+def _error_text(e: Invalid) -> str:
+    if e.fields:
+        return " ".join(str(m) for ms in e.fields.values() for m in ms)
+    return str(e.message)
+
+
+@page
+def home(request):
+    """Each role where its services work is: staff on their place's overview, a volunteer on
+    their runs and requests, a supplier on its batches, a household on its own page."""
+    scope = request.scope
+    own = [g.household_id for g in scope.grants if g.household_id]
+    roots = scope.roots(access.VIEW)
+    if roots:
+        return redirect("services_place", pk=roots[0].id)
+    if own:
+        return redirect("services_household", pk=own[0])
+    if access.supplier_ids(scope) or access.team_ids(scope) or scope.has_role("volunteer", "supplier"):
+        return render(request, "services/mine.html", {
+            "batches": list(queries.batches(scope)[:20]), "runs": list(queries.runs(scope)[:20]),
+            "requests": list(queries.request_queue(scope, limit=30)),
+            "feedings": list(queries.feedings(scope))})
+    raise NotFound()
+
+
+@page
+def place(request, pk):
+    """A place's services: batches, exceptions (resolved here), the first requests, the
+    disinfection to do (signed off here, asked first) and the morning's check-ins (recorded
+    here)."""
+    p = get_place(request, pk)
+    scope = request.scope
+    if request.method == "POST":
+        a, what = actor(request), request.POST.get("do", "")
+        try:
+            if what == "resolve":
+                delivery.resolve_problem(a, queries.get_problem(scope, request.POST.get("problem")),
+                                         resolution=request.POST.get("resolution", ""),
+                                         delivered=request.POST.get("delivered") == "1")
+            elif what == "check_in":
+                care.record_check_in(a, queries.get_check_in(scope, request.POST.get("check_in")),
+                                     request.POST.get("result", ""), request.POST.get("note", ""))
+            elif what == "disinfected":
+                d = queries.get_disinfection(scope, request.POST.get("disinfection"))
+                if not confirmed(request):
+                    return confirm_step(request, title=_("Sign off this disinfection?"), lines=[
+                        d.place.name, request.POST.get("area", ""), request.POST.get("agent", "")],
+                        yes=_("Yes, sign it off"), back=request.get_full_path())
+                dis.sign_off(a, d, area=request.POST.get("area", ""), agent=request.POST.get("agent", ""))
+            else:
+                raise NotFound()
+            messages.success(request, _("Saved."))
+        except Invalid as e:
+            messages.error(request, _error_text(e))
+        return redirect("services_place", pk=p.pk)
+    return render(request, "services/place.html", {
+        "place": p, "batches": list(queries.batches(scope, place=p)[:10]),
+        "problems": list(queries.problems(scope, place=p)[:50]),
+        "requests": list(queries.request_queue(scope, place=p, limit=10)),
+        "disinfections": list(queries.disinfections(scope, place=p, open_only=True)[:20]),
+        "check_ins": list(queries.check_ins(scope, place=p)[:50]),
+        "now": timezone.now(), "may_run": scope.allows(access.RUN, p)})
+
+
+@page
+def batch(request, pk):
+    """The checkpoint check: each line received / short / damaged / substituted, then both
+    sides sign (asked first: the list can no longer change)."""
+    b = queries.get_batch(request.scope, pk)
+    a = actor(request)
+    error = ""
+    if request.method == "POST":
+        what = request.POST.get("do", "")
+        try:
+            if what == "line":
+                ln = Line.objects.filter(batch=b, pk=request.POST.get("line") or 0).first()
+                if ln is None:
+                    raise NotFound()
+                handoff.check_line(a, ln, request.POST.get("outcome", ""), received=request.POST.get("received"),
+                                   substitute=request.POST.get("substitute", ""))
+            elif what == "rest":
+                if not confirmed(request):
+                    n = queries.batch_lines(b, pending_only=True).count()
+                    return confirm_step(request, title=_("Mark the rest received?"),
+                                        lines=[_("%(n)d lines not yet checked will be marked received as listed.")
+                                               % {"n": n}], yes=_("Yes, all received"),
+                                        back=request.get_full_path())
+                handoff.receive_rest(a, b)
+            elif what == "sign":
+                if not confirmed(request):
+                    return confirm_step(request, title=_("Sign the hand-off?"), lines=[
+                        _("Supplier's signature: %(name)s") % {"name": request.POST.get("supplier_name", "")},
+                        _("After signing, the lines can no longer change.")],
+                        yes=_("Yes, both sides sign"), back=request.get_full_path())
+                handoff.sign(a, b, supplier_name=request.POST.get("supplier_name", ""))
+                messages.success(request, _("Signed. The batch can be split into runs."))
+            elif what == "split":
+                handoff.split(a, b, teams=[b.team] if b.team_id else [])
+                messages.success(request, _("Split into runs by building."))
+            else:
+                raise NotFound()
+            return redirect(request.get_full_path())
+        except Invalid as e:
+            error = _error_text(e)
+    lines = list(queries.batch_lines(b))
+    labels = queries.door_labels({ln.household_id: ln.household for ln in lines}.values())
+    for ln in lines:
+        ln.label = labels.get(ln.household_id, "")
+    return render(request, "services/batch.html", {
+        "batch": b, "lines": lines, "figures": queries.batch_figures(b), "error": error,
+        "may_check": access.checks_batch(request.scope, b), "may_run": request.scope.allows(access.RUN, b),
+        "runs": list(queries.runs(request.scope, batch=b)), "outcomes": Line.Check.choices[1:]})
+
+
+@page
+def owed(request, pk):
+    b = queries.get_batch(request.scope, pk)
+    content = owed_xlsx(actor(request), b)
+    r = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    r["Content-Disposition"] = f'attachment; filename="owed-{b.id}.xlsx"'
+    return r
+
+
+@page
+def run(request, pk):
+    """A run's checklist in carrying order. The page works offline: services.js keeps each
+    door's confirmation (with its client id) in the phone until it is sent."""
+    r = queries.get_run(request.scope, pk)
+    rows = queries.checklist(request.scope, r)
+    if request.method == "POST":  # without script: one door at a time
+        stop = next((x["stop"] for x in rows if str(x["stop"].id) == request.POST.get("stop")), None)
+        if stop is None:
+            raise NotFound()
+        try:
+            delivery.confirm_stop(actor(request), stop, delivered=request.POST.get("delivered") == "1",
+                                  client_id=request.POST.get("client_id") or uuid.uuid4(),
+                                  reason=request.POST.get("reason", ""))
+        except Invalid as e:
+            messages.error(request, _error_text(e))
+        return redirect(request.get_full_path())
+    return render(request, "services/run.html", {
+        "run": r, "rows": rows, "pending": sum(1 for x in rows if x["stop"].state == "pending"),
+        "may_confirm": access.carries(request.scope, r) or request.scope.allows(access.RUN, r)})
+
+
+@page
+def queue(request, pk):
+    p = get_place(request, pk)
+    return render(request, "services/queue.html", {
+        "place": p, "requests": list(queries.request_queue(request.scope, place=p, limit=200)),
+        "now": timezone.now()})
+
+
+@page
+def request_page(request, pk):
+    r = queries.get_request(request.scope, pk)
+    if request.method == "POST":
+        a, step = actor(request), request.POST.get("step", "")
+        try:
+            if step == "take":
+                requests.take(a, r)
+            elif step == "done":
+                requests.done(a, r, request.POST.get("result", ""))
+            elif step == "confirm":
+                requests.confirm(a, r)
+            elif step == "assign":
+                from fangkong.volunteers.models import Team
+
+                team = Team.objects.filter(pk=request.POST.get("team") or 0, community_id=r.community_id).first()
+                if team is None:
+                    raise Invalid(fields={"team": [_("No such team here.")]})
+                requests.assign(a, r, team=team)
+            elif step == "cancel":
+                if not confirmed(request):
+                    return confirm_step(request, title=_("Cancel this request?"), lines=[r.text],
+                                        yes=_("Yes, cancel it"), back=request.get_full_path())
+                requests.cancel(a, r)
+            else:
+                raise NotFound()
+        except Invalid as e:
+            messages.error(request, _error_text(e))
+        return redirect("services_request", pk=r.pk)
+    scope = request.scope
+    hh = r.household
+    labels = queries.door_labels([hh])
+    return render(request, "services/request.html", {
+        "r": r, "address": labels[hh.id], "phone": hh.phone if access.assigned_to(scope, hh.id)
+        or scope.allows(access.RUN, hh) else "",
+        "may_work": _may(access.require_request, scope, r, work=True),
+        "may_confirm": _may(access.require_request, scope, r, confirm=True),
+        "may_manage": _may(access.require_request, scope, r, manage=True), "now": timezone.now(),
+        "teams": _teams(r)})
+
+
+def _teams(r):
+    from fangkong.volunteers.models import Team
+
+    return list(Team.objects.filter(community_id=r.community_id).order_by("name")[:50])
+
+
+def _may(check, *args, **kw) -> bool:
+    from fangkong.core.errors import Forbidden
+
+    try:
+        check(*args, **kw)
+    except (NotFound, Forbidden):
+        return False
+    return True
+
+
+@page
+def household(request, pk):
+    """A household's own page: its zone, the next round, its members' latest results, its
+    orders and requests; order from a supplier, raise a request. Nothing of any other."""
+    from fangkong.screening.queries import household_results
+    from fangkong.zones.queries import household_zone
+
+    hh = queries.get_household(request.scope, pk)
+    scope, a = request.scope, actor(request)
+    errors = {}
+    suppliers = queries.suppliers(scope, hh)
+    may_order = access.may_order_for(scope, hh)
+    if request.method == "POST":
+        if not may_order:
+            raise NotFound()
+        try:
+            if request.POST.get("do") == "order":
+                s = next((x for x in suppliers if str(x.id) == request.POST.get("supplier")), None)
+                if s is None:
+                    raise Invalid(fields={"supplier": [_("Choose a supplier.")]})
+                lines = [(i.id, request.POST.get(f"q{i.id}")) for i in queries.catalogue(s)
+                         if (request.POST.get(f"q{i.id}") or "0").strip() not in ("", "0")]
+                orders.place_order(a, hh, s, lines, medicine=request.POST.get("medicine", ""),
+                                   deadline=request.POST.get("deadline") or None,
+                                   prescription=request.FILES.get("prescription"),
+                                   client_id=request.POST.get("client_id"))
+                messages.success(request, _("Order placed."))
+            elif request.POST.get("do") == "request":
+                c = Category.objects.filter(code=request.POST.get("category", "")).first()
+                if c is None:
+                    raise Invalid(fields={"category": [_("Choose one of the categories.")]})
+                requests.raise_request(a, hh, c, request.POST.get("text", ""),
+                                       client_id=request.POST.get("client_id"))
+                messages.success(request, _("Request sent. You will see here when it is taken."))
+            else:
+                raise NotFound()
+            return redirect("services_household", pk=hh.pk)
+        except Invalid as e:
+            errors = e.fields or {"all": [str(e.message)]}
+    people, results = household_results(scope, hh, limit=1) if scope.allows(access.VIEW, hh) else ([], [])
+    return render(request, "services/household.html", {
+        "hh": hh, "address": queries.door_labels([hh])[hh.id], "zone": household_zone(hh.id),
+        "results": results[0] if results else None,
+        "orders": list(queries.orders(scope, household=hh).prefetch_related("lines")[:20]),
+        "requests": list(queries.request_queue(scope, household=hh, open_only=False, limit=20)),
+        "suppliers": [(s, queries.catalogue(s)) for s in suppliers], "categories": queries.categories(),
+        "may_order": may_order, "errors": errors, "client_id": uuid.uuid4(),
+        "Request": Request, "Supplier": Supplier})

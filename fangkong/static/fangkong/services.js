@@ -1,0 +1,71 @@
+// A delivery run's checklist that works in a stairwell without signal: each door's tap
+// goes into the shared offline queue (queue.js: IndexedDB, one entry per client id, sent in
+// order when the network is back); the server answers a repeat of the same client id with
+// the first confirmation, so sending twice never confirms twice. A refused door is kept
+// with the server's reason and shown on its row.
+(function () {
+  var status = document.getElementById("run-status");
+  if (!status || !window.Fangkong || !window.Fangkong.queue) return;
+  var $ = function (id) { return document.getElementById(id); };
+  var owner = "run-" + status.getAttribute("data-run") + "-user-" + status.getAttribute("data-user");
+
+  function csrf() {
+    var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    if (m) return decodeURIComponent(m[1]);
+    var f = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return f ? f.value : "";
+  }
+  function label(item) { return $(item.delivered ? "t-delivered" : "t-failed").textContent; }
+  function mark(item, text, refused) {
+    var li = $("stop-" + item.stop);
+    if (!li) return;
+    var form = li.querySelector("form");
+    if (form) form.remove();
+    var badge = li.querySelector(".badge.state") || document.createElement("span");
+    badge.className = "badge state" + (refused ? " warn" : "");
+    badge.textContent = text;
+    li.appendChild(badge);
+  }
+  function sendOne(batch) {
+    var item = batch[0];
+    return fetch("/api/v1/services/stops/" + item.stop + "/confirm", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), "Accept": "application/json" },
+      body: JSON.stringify({ client_id: item.client_id, delivered: item.delivered, reason: item.reason || "" })
+    }).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        if (resp.status === 200 || resp.status === 201) {
+          mark(item, label(item) + (item.reason ? ": " + item.reason : ""));
+          return [true];
+        }
+        var code = data && data.error && data.error.code;
+        if (resp.status === 401 || code === "csrf") return window.Fangkong.queue.STOP;
+        if (resp.status >= 500 || resp.status === 429) return window.Fangkong.queue.LATER;
+        return [Fangkong.errorText(data, String(resp.status))];
+      });
+    });
+  }
+  function refresh() {
+    var w = $("waiting");
+    w.textContent = q.size();
+    w.className = "badge" + (q.size() ? " warn" : " muted");
+    q.items().forEach(function (it) { mark(it, label(it) + " · " + $("t-unsent").textContent); });
+    q.refused().forEach(function (r) { mark(r.item, label(r.item) + " ✗ " + r.reason, true); });
+  }
+  var q = window.Fangkong.queue({ owner: owner, batch: 1, send: sendOne, onchange: refresh });
+
+  document.querySelectorAll(".door-form").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var button = e.submitter || form.querySelector("button[name=delivered]");
+      var delivered = button.value === "1";
+      var reason = ((form.querySelector("input[name=reason]") || {}).value || "").trim();
+      if (!delivered && !reason) { alert($("t-reason").textContent); return; }
+      var stop = form.querySelector("input[name=stop]").value;
+      if (q.items().some(function (it) { return it.stop === stop; })) return;
+      q.add({ client_id: Fangkong.uuid(), stop: stop, delivered: delivered, reason: reason })
+        .then(function () { return navigator.onLine ? q.flush() : null; });
+    });
+  });
+  q.ready.then(function () { refresh(); if (navigator.onLine) q.flush(); });
+})();

@@ -1,0 +1,186 @@
+"""Who may call the services endpoints (checked by tests/api/test_security.py).
+
+The scene (`sscene`): a supermarket of community A (no login linked: the security table's
+supplier account is an outsider here; a supplier's own view is tested in test_access.py)
+with two items; the compound's east gate; batch 1 with household 101's order, one line
+short and the rest received (an exception open); batch 2 with household 102's order,
+signed and split into a run of building 1 with one door; household 101's placed order,
+request and pet; a pet of household 102 fed while 夏明 is in quarantine; 苏霞's morning
+check-in; a routine disinfection of building 1. Staff of community A run it all; the
+street's command reads and changes nothing (403); the building leader sees building 1
+(orders, runs, requests, disinfection) but not the gate's batches (404) and orders and
+raises requests for its households; household 101's own login orders and raises requests
+for itself only."""
+
+import datetime
+
+from django.utils import timezone
+
+from fangkong.core.actor import Actor
+from fangkong.registry import actions as reg
+from fangkong.registry.models import Kind
+from fangkong.services.actions import care, catalogue, handoff, orders, requests
+from fangkong.services.actions import disinfection as dis
+from fangkong.services.models import (
+    Batch,
+    CheckIn,
+    Disinfection,
+    Feeding,
+    Item,
+    Line,
+    Order,
+    Pet,
+    Problem,
+    Request,
+    Run,
+    Stop,
+)
+from tests.api.test_security import ANY_USER, MISSING, Route
+
+MODELS = [Item, Order, Batch, Line, Run, Stop, Problem, Request, Pet, Feeding, CheckIn, Disinfection]
+CID = "0c4b2f0e-8a6d-4e3b-9b1a-5d7f2e9c1a33"
+SEE = dict(leader=404, resident=404)  # the gate's rows: staff and command
+CHANGE = dict(command=403, leader=404, resident=404)  # the gate's rows, staff only
+HH = dict(command=403, leader=201, resident=201, staff=201)  # for household 101
+WORK = dict(command=403, leader=403, resident=404)  # building 1's rows, staff only
+
+
+def sscene(w):
+    staff = Actor.system(w.users.staff)
+    requests.install_categories()
+    w.supplier = catalogue.create_supplier(staff, w.community, {"name": "美特好超市"})
+    w.veg = catalogue.add_item(staff, w.supplier, {"name": "蔬菜包", "kind": "package", "price": "39.90"})
+    w.eggs = catalogue.add_item(staff, w.supplier, {"name": "鸡蛋", "price": "25.50"})
+    w.gate = reg.create_place(Actor.system(), w.compound, Kind.CHECKPOINT, "东门")
+    due = timezone.now() + datetime.timedelta(hours=2)
+    orders.place_order(staff, w.hh101, w.supplier, [(w.veg.id, 1), (w.eggs.id, 1)])
+    w.batch = handoff.create_batch(staff, w.supplier, w.gate, due_at=due)
+    w.line = w.batch.lines.first()
+    handoff.check_line(staff, w.line, "short", received=0)
+    handoff.receive_rest(staff, w.batch)
+    w.problem = Problem.objects.get(batch=w.batch)
+    orders.place_order(staff, w.hh102, w.supplier, [(w.veg.id, 2)])
+    w.batch2 = handoff.create_batch(staff, w.supplier, w.gate, due_at=due)
+    handoff.receive_rest(staff, w.batch2)
+    handoff.sign(staff, w.batch2, supplier_name="李师傅")
+    w.run = handoff.split(staff, w.batch2)[0]
+    w.stop = w.run.stops.get()
+    w.order = orders.place_order(staff, w.hh101, w.supplier, [(w.veg.id, 1)])
+    w.request = requests.raise_request(staff, w.hh101, requests.Category.objects.get(code="repair"), "门锁坏了")
+    w.pet = care.add_pet(staff, w.hh101, {"name": "咪咪", "species": "猫", "care": "猫粮"})
+    dog = care.add_pet(staff, w.hh102, {"name": "旺财", "species": "狗", "care": "狗粮，遛弯"})
+    for r in w.hh102.residents.all():  # everyone of 102 taken to quarantine
+        reg.update_resident(staff, r, {"presence": "quarantine"})
+    care.feed_today()
+    w.feeding = Feeding.objects.get(pet=dog)
+    care.check_ins_today()
+    w.check_in = CheckIn.objects.get(resident=w.su)
+    w.disinfection = dis.schedule(staff, w.building, due_at=due)
+
+
+def url(path):
+    return lambda w: "/api/v1/services" + path(w)
+
+
+def gone(path):
+    return lambda w: "/api/v1/services" + path
+
+
+ROUTES = {
+    ("GET", "/services/suppliers"): Route(url(lambda w: "/suppliers"), setup=sscene, **ANY_USER),
+    ("GET", "/services/suppliers/{pk}/items"): Route(
+        url(lambda w: f"/suppliers/{w.supplier.id}/items"), setup=sscene,
+        missing=gone(f"/suppliers/{MISSING}/items")),
+    ("POST", "/services/suppliers/{pk}/items"): Route(
+        url(lambda w: f"/suppliers/{w.supplier.id}/items"), setup=sscene,
+        body=lambda w: {"name": "牛奶", "price": "12.00"}, missing=gone(f"/suppliers/{MISSING}/items"),
+        staff=201, command=403, leader=403, resident=403),
+    ("PATCH", "/services/items/{pk}"): Route(
+        url(lambda w: f"/items/{w.veg.id}"), setup=sscene, body=lambda w: {"price": "35.00"},
+        missing=gone(f"/items/{MISSING}"), command=403, leader=403, resident=403),
+    ("GET", "/services/orders"): Route(url(lambda w: "/orders"), setup=sscene, **ANY_USER),
+    ("POST", "/services/orders"): Route(
+        url(lambda w: "/orders"), setup=sscene,
+        body=lambda w: {"household": w.hh101.id, "supplier": w.supplier.id, "lines": [{"item": w.veg.id}]},
+        missing=lambda w: ("/api/v1/services/orders", {"household": MISSING, "supplier": w.supplier.id,
+                                                       "lines": [{"item": w.veg.id}]}), **HH),
+    ("GET", "/services/orders/{pk}"): Route(url(lambda w: f"/orders/{w.order.id}"), setup=sscene,
+                                            missing=gone(f"/orders/{MISSING}")),
+    ("POST", "/services/orders/{pk}/cancel"): Route(
+        url(lambda w: f"/orders/{w.order.id}/cancel"), setup=sscene, missing=gone(f"/orders/{MISSING}/cancel"),
+        command=403),
+    ("POST", "/services/batches"): Route(
+        url(lambda w: "/batches"), setup=sscene,
+        body=lambda w: {"supplier": w.supplier.id, "checkpoint": w.gate.id,
+                        "due_at": (timezone.now() + datetime.timedelta(hours=3)).isoformat()},
+        missing=lambda w: ("/api/v1/services/batches", {"supplier": w.supplier.id, "checkpoint": MISSING,
+                                                        "due_at": timezone.now().isoformat()}),
+        staff=201, **CHANGE),
+    ("GET", "/services/batches"): Route(url(lambda w: "/batches"), setup=sscene, **ANY_USER),
+    ("GET", "/services/batches/{pk}"): Route(url(lambda w: f"/batches/{w.batch.id}"), setup=sscene,
+                                             missing=gone(f"/batches/{MISSING}"), **SEE),
+    ("POST", "/services/lines/{pk}/check"): Route(
+        url(lambda w: f"/lines/{w.line.id}/check"), setup=sscene, body=lambda w: {"outcome": "received"},
+        missing=gone(f"/lines/{MISSING}/check"), **CHANGE),
+    ("POST", "/services/batches/{pk}/receive-rest"): Route(
+        url(lambda w: f"/batches/{w.batch.id}/receive-rest"), setup=sscene,
+        missing=gone(f"/batches/{MISSING}/receive-rest"), **CHANGE),
+    ("POST", "/services/batches/{pk}/sign"): Route(
+        url(lambda w: f"/batches/{w.batch.id}/sign"), setup=sscene, body=lambda w: {"supplier_name": "李师傅"},
+        missing=gone(f"/batches/{MISSING}/sign"), **CHANGE),
+    ("POST", "/services/batches/{pk}/split"): Route(
+        url(lambda w: f"/batches/{w.batch2.id}/split"), setup=sscene, body=lambda w: {},
+        missing=gone(f"/batches/{MISSING}/split"), **CHANGE),
+    ("GET", "/services/batches/{pk}/owed"): Route(url(lambda w: f"/batches/{w.batch.id}/owed"), setup=sscene,
+                                                  missing=gone(f"/batches/{MISSING}/owed"), **SEE),
+    ("GET", "/services/runs"): Route(url(lambda w: "/runs"), setup=sscene, **ANY_USER),
+    ("GET", "/services/runs/{pk}"): Route(url(lambda w: f"/runs/{w.run.id}"), setup=sscene,
+                                          missing=gone(f"/runs/{MISSING}"), resident=404),
+    ("POST", "/services/stops/{pk}/confirm"): Route(
+        url(lambda w: f"/stops/{w.stop.id}/confirm"), setup=sscene,
+        body=lambda w: {"client_id": CID, "delivered": True}, missing=gone(f"/stops/{MISSING}/confirm"),
+        staff=201, **WORK),
+    ("GET", "/services/problems"): Route(url(lambda w: "/problems"), setup=sscene, **ANY_USER),
+    ("POST", "/services/problems/{pk}/resolve"): Route(
+        url(lambda w: f"/problems/{w.problem.id}/resolve"), setup=sscene,
+        body=lambda w: {"resolution": "明天补送"}, missing=gone(f"/problems/{MISSING}/resolve"),
+        command=403, leader=404, resident=403),  # the household sees its own exception
+    ("GET", "/services/categories"): Route(url(lambda w: "/categories"), setup=sscene, **ANY_USER),
+    ("PATCH", "/services/categories/{pk}"): Route(
+        url(lambda w: f"/categories/{requests.Category.objects.get(code='repair').id}"), setup=sscene,
+        body=lambda w: {"response_minutes": 360}, command=404, leader=404, resident=404, other_staff=200),
+    ("GET", "/services/requests"): Route(url(lambda w: "/requests"), setup=sscene, **ANY_USER),
+    ("POST", "/services/requests"): Route(
+        url(lambda w: "/requests"), setup=sscene,
+        body=lambda w: {"household": w.hh101.id, "category": "medicine", "text": "降压药"},
+        missing=lambda w: ("/api/v1/services/requests", {"household": MISSING, "category": "medicine",
+                                                         "text": "降压药"}), **HH),
+    ("POST", "/services/requests/{pk}/{step}"): Route(
+        url(lambda w: f"/requests/{w.request.id}/take"), setup=sscene, body=lambda w: {},
+        missing=gone(f"/requests/{MISSING}/take"), command=403, leader=403, resident=403),
+    ("GET", "/services/pets"): Route(url(lambda w: "/pets"), setup=sscene, **ANY_USER),
+    ("POST", "/services/pets"): Route(
+        url(lambda w: "/pets"), setup=sscene,
+        body=lambda w: {"household": w.hh101.id, "name": "豆豆", "species": "狗", "care": "狗粮"},
+        missing=lambda w: ("/api/v1/services/pets", {"household": MISSING, "name": "豆豆", "species": "狗",
+                                                     "care": "狗粮"}), **HH),
+    ("GET", "/services/feedings"): Route(url(lambda w: "/feedings"), setup=sscene, **ANY_USER),
+    ("POST", "/services/feedings/{pk}/done"): Route(
+        url(lambda w: f"/feedings/{w.feeding.id}/done"), setup=sscene, body=lambda w: {"note": "已喂"},
+        missing=gone(f"/feedings/{MISSING}/done"), **WORK),
+    ("GET", "/services/check-ins"): Route(url(lambda w: "/check-ins"), setup=sscene, **ANY_USER),
+    ("POST", "/services/check-ins/{pk}"): Route(
+        url(lambda w: f"/check-ins/{w.check_in.id}"), setup=sscene, body=lambda w: {"result": "fine"},
+        missing=gone(f"/check-ins/{MISSING}"), command=403, leader=403, resident=403),
+    ("GET", "/services/disinfections"): Route(url(lambda w: "/disinfections"), setup=sscene, **ANY_USER),
+    ("POST", "/services/disinfections"): Route(
+        url(lambda w: "/disinfections"), setup=sscene,
+        body=lambda w: {"place": w.building.id, "due_at": timezone.now().isoformat()},
+        missing=lambda w: ("/api/v1/services/disinfections", {"place": MISSING,
+                                                              "due_at": timezone.now().isoformat()}),
+        staff=201, **WORK),
+    ("POST", "/services/disinfections/{pk}/done"): Route(
+        url(lambda w: f"/disinfections/{w.disinfection.id}/done"), setup=sscene,
+        body=lambda w: {"area": "1号楼楼道", "agent": "含氯消毒剂"},
+        missing=gone(f"/disinfections/{MISSING}/done"), **WORK),
+}

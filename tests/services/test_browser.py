@@ -1,0 +1,94 @@
+"""On a phone (390×844) in headless Chromium: at the 15:30 gate staff check a batch (one
+line short, the rest received in one tap, asked first), both sides sign (asked first) and
+split it into runs; a grid worker carries building 1's run with the network gone in the
+stairwell — the doors are kept on the phone and sent once when it is back; the household
+sees its order delivered. Screenshots in test-output/screenshots/ (services-*.png)."""
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from fangkong.services.actions import handoff, orders
+from fangkong.services.models import Batch, Stop
+from tests.conftest import actor_for, log_in
+from tests.services.conftest import build_services
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_checkpoint_check_then_a_run_offline(phone_page, world):
+    w, page = world, phone_page
+    svc = build_services(w)
+    staff = actor_for(w.users.staff)
+    for h in (w.hh101, w.hh102, w.hh201):
+        orders.place_order(staff, h, svc.supplier, [(svc.veg.id, 1), (svc.eggs.id, 1)])
+    batch = handoff.create_batch(staff, svc.supplier, svc.gate,
+                                 due_at=timezone.localtime().replace(hour=15, minute=30), team=svc.team)
+
+    # 1. at the gate: one line short, the rest received (asked first), both sign (asked first)
+    log_in(page, "staff_a")
+    page.goto(f"{page.base}/services/batches/{batch.id}/")
+    page.shot("services-01-checkpoint")
+    first = page.locator("#lines li").nth(1)
+    first.locator("summary").click()
+    first.locator("input[value=short]").check()
+    first.locator("input[name=received]").fill("0")
+    first.locator("button.primary").click()
+    page.wait_for_load_state()
+    assert "短缺" in page.inner_text("#lines")
+    page.click("#rest")
+    page.wait_for_selector(".confirm")
+    page.shot("services-02-confirm-rest")
+    page.click("text=是，全部收到")
+    page.wait_for_load_state()
+    page.fill("#f-sup", "李师傅")
+    page.click("#sign")
+    page.wait_for_selector(".confirm")
+    page.click("text=是，双方签收")
+    page.wait_for_load_state()
+    page.click("#split")
+    page.wait_for_load_state()
+    page.shot("services-03-signed-split")
+    batch.refresh_from_db()
+    assert batch.state == Batch.State.SPLIT and batch.supplier_signed_by == "李师傅"
+    run = batch.runs.get(place=w.building)
+    handoff.assign_run(staff, run, carrier=w.users.grid)
+    assert not page.problems, page.problems
+
+    # 2. the grid worker's run in a stairwell without signal
+    page.context.clear_cookies()
+    log_in(page, "grid_a")
+    page.goto(f"{page.base}/services/runs/{run.id}/")
+    page.shot("services-04-run")
+    page.context.set_offline(True)
+    stops = page.locator("#stops li")
+    stops.nth(0).locator("button[name=delivered][value='1']").click()
+    stops.nth(1).locator("summary").click()
+    stops.nth(1).locator("input[name=reason]").fill("家中无人应答")
+    stops.nth(1).locator("button[name=delivered][value='0']").click()
+    expect(page.locator("#waiting")).to_have_text("2")
+    page.shot("services-05-run-offline")
+    assert Stop.objects.filter(run=run).exclude(state="pending").count() == 0  # nothing sent yet
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#waiting")).to_have_text("0")
+    page.shot("services-06-run-synced")
+    states = dict(Stop.objects.filter(run=run).values_list("position", "state"))
+    assert states == {1: "delivered", 2: "failed", 3: "pending"}
+    page.reload()  # sent once: nothing waits on the phone, the doors show their state
+    assert page.inner_text("#waiting") == "0"
+    assert "未送达" in page.inner_text("#stops")
+    assert not [p for p in page.problems if "ERR_INTERNET_DISCONNECTED" not in p], page.problems
+
+    # 3. the household sees its order delivered on its own page, and asks for help
+    page.context.clear_cookies()
+    log_in(page, "resident_a")
+    page.goto(f"{page.base}/services/households/{w.hh101.id}/")
+    assert "已送达" in page.inner_text("#orders")
+    page.click("#request-box summary")
+    page.select_option("#f-cat", "medicine")
+    page.fill("#f-text", "降压药只剩一天的量")
+    page.click("text=提交诉求")
+    page.wait_for_load_state()
+    assert "降压药只剩一天的量" in page.inner_text("#requests")
+    page.shot("services-07-household")

@@ -1,0 +1,163 @@
+"""Requests escalate when overdue and come first; pets are fed while their owners are away
+and no longer when they are back; the morning's check-ins; a confirmed case creates the
+building's terminal disinfection once."""
+
+import datetime
+
+from django.utils import timezone
+
+from fangkong.registry import actions as reg
+from fangkong.services import queries
+from fangkong.services.actions import care, requests
+from fangkong.services.actions import disinfection as dis
+from fangkong.services.models import Category, CheckIn, Disinfection, Feeding, Request
+from fangkong.services.tasks import recover_services
+from fangkong.zones.actions.escalate import record_case
+from tests.conftest import actor_for
+
+
+class Live:
+    def __init__(self, now):
+        self.now = now
+
+
+def test_an_urgent_medicine_request_escalates_when_overdue_and_comes_first(world, svc):
+    w = world
+    resident = actor_for(w.users.resident)
+    grid = actor_for(w.users.grid)
+    medicine = Category.objects.get(code="medicine")
+    urgent = Category.objects.get(code="urgent_medical")
+    t0 = timezone.now() - datetime.timedelta(hours=1)
+    rubbish = requests.raise_request(grid, w.hh201, Category.objects.get(code="rubbish"), "垃圾未收", now=t0)
+    pills = requests.raise_request(resident, w.hh101, medicine, "降压药吃完了，需要硝苯地平", now=t0)
+    fresh = requests.raise_request(grid, w.hh102, urgent, "胸口疼")
+    assert pills.priority == 2 and pills.vulnerable == 1  # 苏霞 is tagged
+    # a retry of the same request raises nothing new
+    cid = "6f1c1e38-1d9e-4b7e-9a53-2c1c6e0b7a11"
+    a = requests.raise_request(resident, w.hh101, medicine, "再要一盒", client_id=cid)
+    assert requests.raise_request(resident, w.hh101, medicine, "再要一盒", client_id=cid) == a
+
+    # 3 hours on, only 胸口疼 (30 min) is overdue; past 4 hours the medicine request too
+    assert requests.escalate_overdue(t0 + datetime.timedelta(hours=3)) == 1
+    now = t0 + datetime.timedelta(hours=4, minutes=1)
+    out = recover_services(Live(now))  # the worker's periodic pass
+    assert out["services_escalated"] == 1
+    pills.refresh_from_db()
+    assert pills.overdue and pills.escalated_at == now
+    rubbish.refresh_from_db()
+    assert not rubbish.overdue  # 12 h
+    staff = actor_for(w.users.staff).scope
+    order = [r.id for r in queries.request_queue(staff, place=w.community)]
+    assert order[:3] == [fresh.id, pills.id, a.id] and order[-1] == rubbish.id
+    # taken by a volunteer of the team, done, confirmed by the household
+    req = requests.assign(actor_for(w.users.staff), pills, team=svc.team)
+    vol = actor_for(svc.vol_user)
+    assert queries.get_request(vol.scope, pills.id) == pills
+    requests.take(vol, req)
+    requests.done(vol, req, "已送药上门")
+    assert requests.confirm(resident, req).state == Request.State.CONFIRMED
+
+
+def test_pets_are_fed_while_the_owners_are_away_and_not_when_they_are_back(world, svc):
+    w = world
+    cat = care.add_pet(actor_for(w.users.resident), w.hh101, {"name": "咪咪", "species": "猫",
+                                                              "care": "每天一次猫粮，换水"})
+    today = timezone.localdate()
+    assert care.feed_today(today)["feedings"] == 0  # both owners at home
+    system = actor_for(w.users.staff)
+    reg.update_resident(system, w.su, {"presence": "quarantine"})
+    assert care.feed_today(today)["feedings"] == 0  # 于海涛 is still at home
+    reg.update_resident(system, w.yu, {"presence": "hospital"})
+    care.feed_today(today)
+    care.feed_today(today)  # twice: one task
+    f = Feeding.objects.get(pet=cat, day=today)
+    care.feed(system, f, "已喂")
+    assert Feeding.objects.get(pk=f.pk).done_at is not None
+    tomorrow = today + datetime.timedelta(days=1)
+    care.feed_today(tomorrow)
+    reg.update_resident(system, w.su, {"presence": "home"})
+    assert care.feed_today(tomorrow)["feedings_stopped"] == 1
+    assert Feeding.objects.get(pet=cat, day=tomorrow).stopped
+    assert care.feed_today(tomorrow + datetime.timedelta(days=1))["feedings"] == 0
+
+
+def test_morning_check_ins_for_the_elderly_living_alone(world, svc):
+    w = world
+    n = care.check_ins_today()
+    assert n == 1  # 苏霞 (独居老人); 夏明 is bedridden but not in a sealed area
+    c = CheckIn.objects.get()
+    assert c.resident_id == w.su.id
+    care.record_check_in(actor_for(w.users.grid), c, "needs", "需要买菜")
+    c.refresh_from_db()
+    assert c.result == "needs" and c.request.household_id == w.hh101.id
+
+
+def test_a_confirmed_case_creates_terminal_disinfection_once(world, svc):
+    w = world
+    staff = actor_for(w.users.staff)
+    case, _proposal = record_case(staff, w.xia, source_ref="卫健委-001")
+    d = Disinfection.objects.get(case=case)
+    assert d.kind == "terminal" and d.place_id == w.building.id
+    record_case(staff, w.xia, source_ref="卫健委-001")  # the same report again
+    assert Disinfection.objects.filter(case=case).count() == 1
+    assert list(queries.overdue_disinfections(staff.scope)) == []
+    dis.sign_off(staff, d, area="1号楼全部楼道、电梯", agent="含氯消毒剂 1000mg/L")
+    d.refresh_from_db()
+    assert d.done_at and d.agent.startswith("含氯")
+
+
+def test_staff_record_check_ins_sign_off_disinfection_and_resolve_exceptions_on_the_place_page(world, svc):
+    from django.test import Client
+
+    from fangkong.services.actions import handoff, orders
+    from fangkong.services.models import Problem
+
+    w = world
+    staff = actor_for(w.users.staff)
+    care.check_ins_today()
+    d = dis.schedule(staff, w.building, due_at=timezone.now() - datetime.timedelta(hours=1))
+    orders.place_order(staff, w.hh101, svc.supplier, [(svc.veg.id, 1)])
+    batch = handoff.create_batch(staff, svc.supplier, svc.gate, due_at=timezone.now())
+    handoff.check_line(staff, batch.lines.get(), "damaged")
+    c = Client()
+    c.force_login(w.users.staff)
+    url = f"/services/p/{w.community.id}/"
+    page = c.get(url).content.decode()
+    assert "苏霞" in page and "已超时" in page and "破损" in page
+    check_in = CheckIn.objects.get()
+    assert c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "fine"}).status_code == 302
+    assert CheckIn.objects.get().result == "fine"
+    asked = c.post(url, {"do": "disinfected", "disinfection": d.id, "area": "1号楼楼道", "agent": "84消毒液"})
+    assert asked.status_code == 200 and "确认这次消杀已完成" in asked.content.decode()
+    assert Disinfection.objects.get(pk=d.pk).done_at is None
+    c.post(url, {"do": "disinfected", "disinfection": d.id, "area": "1号楼楼道", "agent": "84消毒液", "confirm": "1"})
+    assert Disinfection.objects.get(pk=d.pk).agent == "84消毒液"
+    p = Problem.objects.get()
+    c.post(url, {"do": "resolve", "problem": p.id, "resolution": "超市明天补一份"})
+    assert Problem.objects.get().resolution == "超市明天补一份"
+    # another community's staff: the page and its forms are missing
+    other = Client()
+    other.force_login(w.users.other_staff)
+    assert other.post(url, {"do": "resolve", "problem": p.id, "resolution": "x"}).status_code == 404
+
+
+def test_staff_give_a_request_to_a_team_and_its_volunteer_takes_it_on_the_page(world, svc):
+    from django.test import Client
+
+    w = world
+    req = requests.raise_request(actor_for(w.users.resident), w.hh101, Category.objects.get(code="repair"),
+                                 "单元门门锁坏了")
+    c = Client()
+    c.force_login(w.users.staff)
+    assert c.post(f"/services/requests/{req.id}/", {"step": "assign", "team": svc.team.id}).status_code == 302
+    v = Client()
+    v.force_login(svc.vol_user)
+    page = v.get(f"/services/requests/{req.id}/").content.decode()
+    assert "03514001234" in page and "我来接单" in page  # assigned: the phone is shown
+    v.post(f"/services/requests/{req.id}/", {"step": "take"})
+    v.post(f"/services/requests/{req.id}/", {"step": "done", "result": "已换锁"})
+    r = Client()
+    r.force_login(w.users.resident)
+    r.post(f"/services/requests/{req.id}/", {"step": "confirm"})
+    req.refresh_from_db()
+    assert req.state == "confirmed" and req.result == "已换锁"
