@@ -14,7 +14,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/fk_bench"
-NAMES = ["subtree", "search", "import", "page", "cards", "screening", "volunteers", "zones", "reports", "overload"]
+NAMES = ["subtree", "search", "import", "page", "cards", "screening", "volunteers", "zones", "reports",
+         "overload", "topology", "replay", "partition"]
+# These run against the production topology (deploy/local-topology, started in the cache
+# on its own ports), not against BENCH_DATABASE_URL: run them on their own.
+TOPOLOGY_NAMES = {"topology", "replay", "partition"}
+# Their default city: a fifth of the 1 M city keeps a whole replay within a minute on the
+# shared two-core machine (--residents 1000000 for the full city).
+TOPOLOGY_RESIDENTS = {"full": 200_000, "tiny": 5_000}
 
 SIZES = {
     # residents: city scale (500 communities of ~2,000); import_rows: one roster file;
@@ -42,6 +49,7 @@ class Config:
     out: Path
     database_url: str = ""
     workdir: Path = None  # per-database folder in the cache: var dir, secrets, stamp
+    topology: object = None  # deploy/local-topology's Topology (topology, replay)
 
     def scaled(self, full: int, tiny: int) -> int:
         return tiny if self.tiny else full
@@ -142,7 +150,7 @@ class Report:
             "finished": datetime.datetime.now(datetime.UTC).isoformat(),
             "machine": machine,
             "params": {k: (str(v) if isinstance(v, Path) else v)
-                       for k, v in asdict(self.cfg).items() if k not in ("database_url",)},
+                       for k, v in asdict(self.cfg).items() if k not in ("database_url", "topology")},
             "database": _redact(self.cfg.database_url),
             "figures": [asdict(f) for f in self.figures],
             "notes": self.notes,
@@ -183,10 +191,15 @@ def parse(argv) -> Config:
     unknown = [n for n in a.names if n not in NAMES]
     if unknown:
         p.error(f"unknown benchmark(s): {', '.join(unknown)} (choose from {', '.join(NAMES)})")
+    if set(a.names) & TOPOLOGY_NAMES and not set(a.names) <= TOPOLOGY_NAMES:
+        p.error("run topology, replay and partition on their own (they start the production topology)")
+    if a.sqlite and set(a.names) & TOPOLOGY_NAMES:
+        p.error("topology and replay run on PostgreSQL only")
     size = SIZES["tiny" if a.tiny else "full"]
     cfg = Config(
-        names=a.names or list(NAMES), tiny=a.tiny, sqlite=a.sqlite,
-        residents=a.residents or size["residents"],
+        names=a.names or [n for n in NAMES if n not in TOPOLOGY_NAMES], tiny=a.tiny, sqlite=a.sqlite,
+        residents=a.residents or (TOPOLOGY_RESIDENTS["tiny" if a.tiny else "full"]
+                                  if a.names and set(a.names) <= TOPOLOGY_NAMES else size["residents"]),
         import_rows=a.import_rows or size["import_rows"],
         duration=min(15.0, a.duration or size["duration"]),
         threads=a.threads or size["threads"], repeat=max(1, a.repeat or size["repeat"]),
@@ -203,6 +216,10 @@ def code_fingerprint(seed: int = 1) -> str:
 
 def configure(cfg: Config) -> dict:
     """Point this process (and the subprocesses it starts) at the benchmark database."""
+    if set(cfg.names) <= TOPOLOGY_NAMES:
+        from bench.topology_env import configure_topology
+
+        return configure_topology(cfg)
     if cfg.sqlite:
         cfg.workdir = cfg.cache / f"sqlite-{cfg.residents}-s{cfg.seed}"
         cfg.workdir.mkdir(parents=True, exist_ok=True)
@@ -267,7 +284,8 @@ def ensure_data(cfg: Config, report: Report):
     t = time.perf_counter()
     _migrate()
     print(f"# database ready in {time.perf_counter() - t:.1f} s", flush=True)
-    fresh = stamp.get("key") == key and (cfg.workdir / "secrets.json").exists()
+    fresh = stamp.get("key") == key and any(
+        (cfg.workdir / name).exists() for name in ("secrets.json", "secrets.env"))
     if fresh:
         fresh = _resident_count() == cfg.residents
     if fresh:
@@ -346,7 +364,7 @@ def main(argv) -> int:
     print(f"# Fangkong benchmarks: {', '.join(cfg.names)} on {db} "
           f"({'tiny' if cfg.tiny else 'city'} scale: {cfg.residents:,} residents); "
           f"medians [min–max] of {cfg.repeat} repeats unless noted", flush=True)
-    if not cfg.sqlite:
+    if not cfg.sqlite and not set(cfg.names) <= TOPOLOGY_NAMES:
         _create_pg_database(cfg.database_url)
     import django
 
@@ -356,11 +374,14 @@ def main(argv) -> int:
         cards,
         overload,
         page,
+        partition,
+        replay,
         reports,
         roster_import,
         screening,
         search,
         subtree,
+        topology,
         volunteers,
         zones,
     )
@@ -371,7 +392,8 @@ def main(argv) -> int:
                       note="sum(range(10**6)); ~15 ms on an idle core"))
     modules = {"subtree": subtree, "search": search, "import": roster_import, "page": page,
                "cards": cards, "screening": screening, "volunteers": volunteers, "zones": zones,
-               "reports": reports, "overload": overload}
+               "reports": reports, "overload": overload, "topology": topology, "replay": replay,
+               "partition": partition}
     failed = False
     for name in cfg.names:
         t = time.perf_counter()

@@ -190,6 +190,24 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
     # ignore even that; a huge threshold keeps psycopg from preparing anything else.
     # (Prepared statements need session pooling, not pgbouncer's transaction mode.)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 1 << 30)
+# Behind pgbouncer in transaction mode (DATABASE_POOL_MODE=transaction) a server
+# connection changes between transactions: no server-side cursors and no prepared
+# statements (core/db.py then binds on the client; pgbouncer before 1.21 cannot keep them).
+DATABASE_POOL_MODE = env("DATABASE_POOL_MODE", "session").strip().lower()
+if DATABASE_POOL_MODE == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A streaming replica for reads that may be a little stale (core/replica.py): only the read
+# sites wrapped in `using_replica()` go there, and only while it is reachable and at most
+# FANGKONG_REPLICA_MAX_LAG seconds behind (checked every FANGKONG_REPLICA_CHECK_SECONDS).
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env("DATABASE_REPLICA_URL"), conn_max_age=envint("CONN_MAX_AGE", 60),
+        conn_health_checks=True)
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["fangkong.core.replica.ReplicaRouter"]
+FANGKONG_REPLICA_MAX_LAG = float(env("FANGKONG_REPLICA_MAX_LAG", "30"))
+FANGKONG_REPLICA_CHECK_SECONDS = float(env("FANGKONG_REPLICA_CHECK_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -281,7 +299,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env("FANGKONG_STATIC_ROOT", str(VAR_DIR / "static")))  # the image bakes them in
 STATICFILES_DIRS = [BASE_DIR / "fangkong" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -370,8 +388,12 @@ FANGKONG_RECOVERY = [
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("REDIS_URL"):
+    # Shared by every app server: the rate-limit and login-failure counters, and the
+    # sessions (read from Redis, written through to the database: a Redis restart logs
+    # nobody out, and deleting a user's sessions still works on the table).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": env("REDIS_URL")}}
+                          "LOCATION": env("REDIS_URL"), "KEY_PREFIX": env("CACHE_KEY_PREFIX", "fk")}}
+    SESSION_ENGINE = env("SESSION_ENGINE", "django.contrib.sessions.backends.cached_db")
 
 # --- notifications (fangkong/notify/channels.py) --------------------------------
 # Outbound channels by name. "console" writes to the log (the default: nothing to set up);

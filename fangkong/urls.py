@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/v1/.*$", api_not_found),  # unknown API paths answer in the JSON shape
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("fangkong.ops.urls")),  # /healthz, /readyz, /ops/
     path("", include("fangkong.accounts.urls")),
     path("", include("fangkong.audit.urls")),
     path("", include("fangkong.registry.urls")),

@@ -10,6 +10,7 @@ CONN_MAX_AGE). The connection's `prepare_threshold` is out of reach (settings), 
 these cursors prepare; the statements must be fixed texts (parameters as %s), never text
 built per request, or the connection's cache fills with one-off plans.
 
+With DATABASE_POOL_MODE=transaction (pgbouncer in transaction mode) nothing is prepared.
 On SQLite (and anything else) it is an ordinary cursor. Either way Django's wrapper stays
 around it: query logging, execute wrappers, errors translated.
 """
@@ -23,10 +24,15 @@ def _prepared_class():
     global _PREPARED
     if _PREPARED is None:
         import psycopg
+        from django.conf import settings
+
+        # Behind pgbouncer in transaction mode the next transaction may land on another
+        # server connection, which never saw the statement: bind on the server, unprepared.
+        default = getattr(settings, "DATABASE_POOL_MODE", "session") != "transaction"
 
         class Prepared(psycopg.Cursor):
             def execute(self, query, params=None, *, prepare=None, binary=None):
-                return super().execute(query, params, prepare=True if prepare is None else prepare,
+                return super().execute(query, params, prepare=default if prepare is None else prepare,
                                        binary=binary)
 
         _PREPARED = Prepared

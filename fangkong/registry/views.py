@@ -20,6 +20,7 @@ from fangkong.audit.disclosure import audit_phones
 from fangkong.core import pii
 from fangkong.core.access import require_export
 from fangkong.core.errors import Invalid, NotFound, TooMany
+from fangkong.core.replica import using_replica
 from fangkong.core.shedding import expensive
 from fangkong.core.uploads import read_upload
 from fangkong.core.views import act, actor_of, is_htmx, page
@@ -329,6 +330,7 @@ def vulnerable_list(request, pk):
 
 @page
 @expensive("export")
+@using_replica  # an export may be a few seconds stale (core/replica.py)
 def export_residents(request, pk):
     from .exporter import residents_xlsx
 

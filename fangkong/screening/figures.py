@@ -32,6 +32,7 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.replica import read_connection
 from fangkong.core.tree import UPPER_LEVELS, level_field, under
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Place, Presence, Resident
@@ -153,7 +154,7 @@ def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None, at
                        exempt_cond="" if at is None else " AND e.created_at <= %s",
                        exempt=", ".join(["%s"] * len(EXEMPT_PRESENCE)),
                        group=f"GROUP BY {', '.join(f'h.{k}' for k in keys)}" if keys else "")
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:  # the replica inside using_replica() (core/replica.py)
         stamp = [] if at is None else [connection.ops.adapt_datetimefield_value(at)]
         cur.execute(text, [*extra_params, *EXEMPT_PRESENCE, *params, rnd.id, *stamp, rnd.id, *stamp])
         return cur.fetchall()

@@ -18,6 +18,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.audit import disclosure
 from fangkong.core.access import require_export
 from fangkong.core.errors import FangkongError, Invalid, NotFound
+from fangkong.core.replica import using_replica
 from fangkong.core.shedding import expensive
 from fangkong.core.tree import under
 from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_error, is_htmx, page
@@ -105,14 +106,16 @@ def round_detail(request, pk):
         if access.can_sample(actor_of(request), rnd):
             return redirect("screening_station", pk=rnd.id)
         raise NotFound()
-    ctx = _round_ctx(request, rnd, queries.round_node(request.scope, rnd, request.GET.get("place")))
-    if ctx.get("can_run") and not is_htmx(request):
+    node = queries.round_node(request.scope, rnd, request.GET.get("place"))
+    if is_htmx(request):  # the live part, polled every 15 s: a few seconds stale is fine
+        with using_replica():
+            return render(request, "screening/round.html#live", _round_ctx(request, rnd, node))
+    ctx = _round_ctx(request, rnd, node)
+    if ctx.get("can_run"):
         from fangkong.volunteers.models import Team
 
         ctx["teams"] = list(Team.objects.filter(under(rnd.place))
                             .order_by("name")[:100])
-    if is_htmx(request):
-        return render(request, "screening/round.html#live", ctx)
     return render(request, "screening/round.html", ctx)
 
 
@@ -219,6 +222,7 @@ def missing(request, pk):
 
 @page
 @expensive("export")
+@using_replica  # an export may be a few seconds stale (core/replica.py)
 def missing_export(request, pk):
     """The people who missed the round, as .xlsx (phones per role, audited)."""
     from fangkong.registry.exporter import rows_xlsx

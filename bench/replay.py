@@ -1,0 +1,281 @@
+"""(replay) a whole testing round of the city, through the production topology.
+
+Everything a round does, through nginx and the API, timed step by step:
+
+1. planning: a round per district (POST /api/v1/screening/rounds by the district's
+   command), a sampling point with its stations (tables) and a sampler each;
+2. scans: every resident once, from 200 stations (in proportion to each district's
+   people), each sending its queue as the station does (tubes of 10, 500 events a POST to
+   …/sync), all stations at once; a failed request is sent again (the station's retry);
+3. results: the lab's results for every tube (POST /api/v1/screening/results, 2,000 a
+   request), one pool in 1,000 positive;
+4. re-tests: each held person's single re-test (GET …/followups, POST …/retest) and its
+   negative result;
+5. final coverage: the coverage API of every round (answered by the replica).
+
+Then checks that nothing was lost or doubled (one registration a resident a round). The
+second run kills one app server (SIGKILL) half-way through the scans and starts it again;
+the extra wall time is printed.
+"""
+
+import datetime
+import http.client
+import json
+import threading
+import time
+import uuid
+
+from django.db import connection
+from django.utils import timezone
+
+from fangkong.accounts import actions as account_actions
+from fangkong.core.actor import Actor
+from fangkong.registry.models import LEVEL_FIELDS, Kind, Place, Resident
+from fangkong.screening.actions import planning
+from fangkong.screening.models import Round, Sampler
+
+from .common import bench_user
+from .harness import figure
+
+STATIONS = 200
+PER_REQUEST = 500
+
+
+def _token(user) -> str:
+    return account_actions.create_token(Actor.system(user), f"replay-{uuid.uuid4().hex[:6]}")[1]
+
+
+class Client:
+    """One keep-alive connection to nginx; a request that fails is sent again (as the
+    station does: wait, then the same body — the client ids make it harmless)."""
+
+    def __init__(self, port, raw):
+        self.port, self.raw = port, raw
+        self.conn = None
+        self.retries = 0
+
+    def call(self, method, path, body=None, tries=30):
+        headers = {"Authorization": f"Bearer {self.raw}", "Content-Type": "application/json",
+                   "Connection": "keep-alive"}
+        last = ""
+        for attempt in range(tries):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                resp = self.conn.getresponse()
+                data = resp.read()
+                if resp.status < 500:
+                    if resp.status >= 400:
+                        raise RuntimeError(f"{method} {path} answered {resp.status}: {data[:300]!r}")
+                    return json.loads(data)
+                last = f"HTTP {resp.status}"
+                if resp.status == 503:
+                    time.sleep(min(2.0, float(resp.getheader("Retry-After") or 1)) / 2)
+            except (OSError, http.client.HTTPException) as e:
+                last = type(e).__name__
+                self.conn.close()
+                self.conn = None
+            self.retries += 1
+            time.sleep(min(2.0, 0.2 * (attempt + 1)))
+        raise RuntimeError(f"{method} {path}: still failing after {tries} tries ({last})")
+
+
+def _districts():
+    return list(Place.objects.filter(kind=Kind.DISTRICT).order_by("id"))
+
+
+def _people(district) -> list[tuple]:
+    return list(Resident.objects.filter(district_id=district.id).exclude(presence="moved_out")
+                .order_by("household__place_id", "household_id", "id").values_list("id", "token"))
+
+
+def setup(ctx):
+    """Accounts and tokens (not timed): a command, a lab and a sampler per district."""
+    port = ctx.cfg.topology.ports["nginx"]
+    out = []
+    for d in _districts():
+        people = _people(d)
+        if not people:
+            continue
+        cmd = bench_user(f"replay_staff_{d.id}", "staff", d)  # plans and runs the round
+        lab = bench_user(f"replay_lab_{d.id}", "lab", d)
+        sampler = bench_user(f"replay_sampler_{d.id}", "volunteer", d)
+        point = Place.objects.filter(kind=Kind.SAMPLING_POINT, district_id=d.id, name="replay-point").first()
+        if point is None:
+            point = Place.objects.create(kind=Kind.SAMPLING_POINT, name="replay-point", parent=d,
+                                         depth=d.depth + 1, **{f: getattr(d, f) for f in LEVEL_FIELDS})
+        out.append({"district": d, "people": people, "point": point, "sampler": sampler,
+                    "cmd": Client(port, _token(cmd)), "lab": Client(port, _token(lab)),
+                    "station_raw": _token(sampler)})
+    total = sum(len(x["people"]) for x in out)
+    for x in out:  # stations in proportion to the district's people, at least one
+        x["stations"] = max(1, round(STATIONS * len(x["people"]) / total))
+    return out
+
+
+def replay(ctx, plan, tag, kill_at=None) -> dict:
+    """One whole round; kill_at: the fraction of scan requests after which app1 is killed."""
+    topo = ctx.cfg.topology
+    port = topo.ports["nginx"]
+    steps, t_all = {}, time.perf_counter()
+    now = timezone.now()
+
+    # 1. planning
+    t = time.perf_counter()
+    for x in plan:
+        body = json.dumps({"place": x["district"].id, "name": f"replay {tag}", "pool_size": 10,
+                           "starts_at": (now - datetime.timedelta(minutes=5)).isoformat(),
+                           "ends_at": (now + datetime.timedelta(hours=24)).isoformat()})
+        x["round"] = x["cmd"].call("POST", "/api/v1/screening/rounds", body)["id"]
+        rnd = Round.objects.get(id=x["round"])
+        sp = planning.add_point(Actor.system(), rnd, x["point"], min(100, x["stations"]))  # ≤ 100 a point
+        Sampler.objects.get_or_create(round=rnd, user=x["sampler"], defaults={"point": sp, "table": 1})
+    steps["planning"] = time.perf_counter() - t
+
+    # 2. scans: every station's queue, all stations at once
+    queues = []
+    for x in plan:
+        x["tubes"] = []
+        people, k = x["people"], x["stations"]
+        share = (len(people) + k - 1) // k
+        for s in range(k):
+            mine = people[s * share:(s + 1) * share]
+            events, tubes = [], []
+            for i in range(0, len(mine), 10):
+                code = f"{tag}{x['district'].id % 100:02d}{s:03d}{i // 10:05d}"
+                tubes.append(code)
+                events.append({"client_id": str(uuid.uuid4()), "type": "open", "barcode": code})
+                events += [{"client_id": str(uuid.uuid4()), "type": "scan", "barcode": code,
+                            "person": "FK1:" + p[1]} for p in mine[i:i + 10]]
+            x["tubes"].extend(tubes)
+            queues.append((x["round"], x["station_raw"],
+                           [json.dumps({"events": events[j:j + PER_REQUEST]})
+                            for j in range(0, len(events), PER_REQUEST)]))
+    total_requests = sum(len(q[2]) for q in queues)
+    done = [0]
+    lock = threading.Lock()
+    killed = {}
+    errors = []
+    retries = [0]
+
+    def station(rid, raw, bodies):
+        client = Client(port, raw)
+        try:
+            for body in bodies:
+                out = client.call("POST", f"/api/v1/screening/rounds/{rid}/sync", body)
+                if out["conflicts"] or out["refused"] or out["invalid"]:
+                    errors.append({k: out[k] for k in ("ok", "conflicts", "refused", "invalid")})
+                with lock:
+                    done[0] += 1
+        except Exception as e:  # noqa: BLE001 -- reported below
+            errors.append(repr(e))
+        with lock:
+            retries[0] += client.retries
+
+    def killer():
+        while done[0] < kill_at * total_requests:
+            time.sleep(0.05)
+        t0 = time.perf_counter()
+        import signal
+
+        topo.stop_one("app1", signal.SIGKILL)
+        killed["at"] = done[0]
+        topo.start_app("app1")
+        killed["restart_s"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    threads = [threading.Thread(target=station, args=q, daemon=True) for q in queues]
+    if kill_at is not None:
+        threads.append(threading.Thread(target=killer, daemon=True))
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=900)
+    steps["scans"] = time.perf_counter() - t
+    scans = sum(len(x["people"]) for x in plan)
+
+    # 3. results: every tube, one pool in 1,000 positive
+    t = time.perf_counter()
+    tested = timezone.now().isoformat()
+    for x in plan:
+        rows = [{"barcode": c, "result": "positive" if i % 1000 == 500 else "negative",
+                 "tested_at": tested} for i, c in enumerate(x["tubes"])]
+        for j in range(0, len(rows), 2000):
+            x["lab"].call("POST", "/api/v1/screening/results", json.dumps({"results": rows[j:j + 2000]}))
+    steps["results"] = time.perf_counter() - t
+    n_tubes = sum(len(x["tubes"]) for x in plan)
+
+    # 4. re-tests: every held person once, then their negative result
+    t = time.perf_counter()
+    n_retests = 0
+    for x in plan:
+        held, page = [], 1
+        while True:
+            got = x["cmd"].call("GET", f"/api/v1/screening/rounds/{x['round']}/followups?page={page}&page_size=500")
+            held += [f["id"] for f in got["results"] if f["status"] == "awaiting"]
+            if page * got["page_size"] >= got["count"]:
+                break
+            page += 1
+        codes = []
+        for k, fid in enumerate(held):
+            code = f"{tag}RT{x['district'].id % 100:02d}{k:05d}"
+            x["cmd"].call("POST", f"/api/v1/screening/followups/{fid}/retest",
+                          json.dumps({"barcode": code, "client_id": str(uuid.uuid4())}))
+            codes.append(code)
+        if codes:
+            x["lab"].call("POST", "/api/v1/screening/results", json.dumps({"results": [
+                {"barcode": c, "result": "negative", "tested_at": timezone.now().isoformat()} for c in codes]}))
+        n_retests += len(codes)
+    steps["retests"] = time.perf_counter() - t
+
+    # 5. final coverage (the replica answers it)
+    t = time.perf_counter()
+    sampled = 0
+    for x in plan:
+        sampled += x["cmd"].call("GET", f"/api/v1/screening/rounds/{x['round']}/coverage")["sampled"]
+    steps["coverage"] = time.perf_counter() - t
+    wall = time.perf_counter() - t_all
+
+    rids = [x["round"] for x in plan]
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*), COUNT(DISTINCT (round_id, resident_id)) FROM screening_sample "
+                    "WHERE round_id = ANY(%s) AND NOT retest", [rids])
+        rows, distinct = cur.fetchone()
+    return {"wall": wall, "steps": steps, "scans": scans, "tubes": n_tubes, "retests": n_retests,
+            "registered": rows, "distinct": distinct, "sampled_api": sampled, "errors": errors,
+            "retries": retries[0], "killed": killed, "requests": total_requests}
+
+
+def run(ctx):
+    report = ctx.report
+    plan = setup(ctx)
+    n = sum(len(x["people"]) for x in plan)
+    report.note(f"replay: {n:,} residents in {len(plan)} districts, "
+                f"{sum(x['stations'] for x in plan)} stations, {PER_REQUEST} events a request, through nginx")
+    stamp = uuid.uuid4().hex[:3].upper()
+    for label, kill_at in (("replay", None), ("replay.kill", 0.5)):
+        res = replay(ctx, plan, f"{stamp}{'K' if kill_at else 'A'}", kill_at)
+        slowest = max(res["steps"], key=res["steps"].get)
+        lost, doubled = res["scans"] - res["distinct"], res["registered"] - res["distinct"]
+        note = (", ".join(f"{k} {v:.1f} s" for k, v in res["steps"].items())
+                + f"; slowest: {slowest}; {res['scans']:,} scans ({res['requests']:,} requests), "
+                  f"{res['tubes']:,} tube results, {res['retests']} re-tests; "
+                  f"registered {res['registered']:,} (lost {lost}, doubled {doubled}); coverage API says "
+                  f"{res['sampled_api']:,} sampled; {res['retries']} requests sent again")
+        if res["killed"]:
+            note += (f"; app1 SIGKILLed after {res['killed'].get('at')} of {res['requests']} requests, "
+                     f"back in {res['killed'].get('restart_s', 0):.1f} s")
+        if res["errors"]:
+            note += f"; ERRORS: {res['errors'][:3]}"
+        report.add(figure(f"{label}.wall", [res["wall"]], "s", note=note,
+                          extra={"steps": res["steps"], "lost": lost, "doubled": doubled,
+                                 "errors": [str(e) for e in res["errors"][:5]]}))
+        report.add(figure(f"{label}.scan_rate", [res["scans"] / res["steps"]["scans"]], "rows/s",
+                          note="residents registered a second during the scan step"))
+        if label == "replay":
+            base = res
+        else:
+            report.add(figure("replay.kill.extra", [res["wall"] - base["wall"]], "s",
+                              note=f"wall time with app1 killed half-way minus without; the scan step "
+                                   f"alone: {res['steps']['scans'] - base['steps']['scans']:+.1f} s"))
