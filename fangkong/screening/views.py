@@ -335,7 +335,8 @@ def conflicts(request, pk):
         c.message = refusals.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
                                             name=c.resident.name if c.resident else "")
         c.can_accept = c.kind in (Conflict.Kind.TUBE_FULL, Conflict.Kind.TUBE_SEALED,
-                                  Conflict.Kind.OUT_OF_SCOPE, Conflict.Kind.SINGLE_TUBE) \
+                                  Conflict.Kind.OUT_OF_SCOPE, Conflict.Kind.SINGLE_TUBE,
+                                  Conflict.Kind.ZONE_TUBE) \
             and c.tube_id and c.resident_id
     return render(request, "screening/conflicts.html", {"round": rnd, "rows": rows})
 

@@ -122,6 +122,66 @@ def pool_size_for(household_id, group: str = Group.GENERAL, default: int = 10) -
     return min(rule.pool_size, z.zone_type.pool_size) if rule else z.zone_type.pool_size
 
 
+POOL_LIMIT = """
+SELECT t.name_zh, t.name_en, t.pool_size, pr.pool_size
+FROM zones_householdzone z JOIN zones_zonetype t ON t.id = z.zone_type_id
+LEFT JOIN screening_poolingrule pr ON pr.zone_type = z.kind AND pr."group" = %s
+WHERE z.household_id = %s AND z.until IS NULL
+"""
+
+
+# The same question asked inside another app's one-row read (the station's scan joins it
+# to its person, so a scan costs no extra round trip): columns, then joins on `{household}`.
+SCAN_ZONE_COLUMNS = "zt.name_zh, zt.name_en, zt.pool_size, zpr.pool_size"
+SCAN_ZONE_JOINS = """
+LEFT JOIN zones_householdzone hz ON hz.household_id = {household} AND hz.until IS NULL
+LEFT JOIN zones_zonetype zt ON zt.id = hz.zone_type_id
+LEFT JOIN screening_poolingrule zpr ON zpr.zone_type = hz.kind AND zpr."group" = 'general'
+"""
+
+
+def scan_limit(name_zh, name_en, type_size, rule_size) -> tuple[str, int] | None:
+    """`pool_limit` from the SCAN_ZONE_COLUMNS of a row (None outside any zone)."""
+    return None if type_size is None else _limit(name_zh, name_en, type_size, rule_size)
+
+
+def _limit(name_zh, name_en, type_size, rule_size) -> tuple[str, int]:
+    from .models import _local
+
+    size = min(rule_size, type_size) if rule_size else type_size
+    return str(_local(name_zh, name_en)), max(1, size)
+
+
+def pool_limit(household_id, group: str = Group.GENERAL) -> tuple[str, int] | None:
+    """The scan path's pool-size question for one person's household: (the zone type's
+    name, people per tube at most) from the zone type and the pooling rule of its kind and
+    `group` (the smaller), or None outside any zone (the round's size applies). One
+    prepared statement on the partial unique index, as `zone_now`."""
+    if not household_id:
+        return None
+    from fangkong.core.db import prepared_cursor
+
+    with prepared_cursor() as cur:
+        cur.execute(POOL_LIMIT, [str(group), household_id])
+        row = cur.fetchone()
+    return _limit(*row) if row else None
+
+
+def pool_limits(household_ids, group: str = Group.GENERAL) -> dict[int, tuple[str, int]]:
+    """`pool_limit` for a whole batch of households in one query: {household id: (zone
+    name, people per tube at most)} for those inside a zone."""
+    from django.db.models import OuterRef, Subquery
+
+    ids = list({h for h in household_ids if h})
+    if not ids:
+        return {}
+    rule = PoolingRule.objects.filter(zone_type=OuterRef("kind"), group=group).values("pool_size")[:1]
+    rows = HouseholdZone.objects.filter(household_id__in=ids, until=None).annotate(
+        rule=Subquery(rule)).values_list("household_id", "zone_type__name_zh", "zone_type__name_en",
+                                         "zone_type__pool_size", "rule")
+    return {hid: _limit(zh, en, size, r) for hid, zh, en, size, r in rows}
+
+
 def home_sampled(household_field="household_id"):
     """A filter expression for rows (residents…) whose household's zone is sampled at home."""
     from django.db.models import Exists, OuterRef
