@@ -48,6 +48,33 @@ def zone_types(policy: Policy | None = None) -> list[ZoneType]:
                 .select_related("escalate_to").order_by("-severity"))
 
 
+def rules_at(zone_type: ZoneType, at) -> dict:
+    """The rules of `zone_type` in force at `at`: {field: value} for the editable fields,
+    the type as it is now with every change whose `effective_from` is after `at` undone
+    and every scheduled change at or before `at` done (a worker running late changes
+    nothing here)."""
+    from .actions.policy import EDITABLE
+    from .models import RuleChange
+
+    values = {f: getattr(zone_type, f) for f in EDITABLE}
+    changes = list(RuleChange.objects.filter(zone_type=zone_type).exclude(
+        state=RuleChange.State.CANCELLED).order_by("effective_from", "id"))
+    for ch in reversed(changes):  # undo what came into force after `at`
+        if ch.state == RuleChange.State.APPLIED and ch.effective_from > at:
+            values.update({k: v[0] for k, v in ch.changes.items()})
+    for ch in changes:  # do what was due by `at` but is not written yet
+        if ch.state == RuleChange.State.SCHEDULED and ch.effective_from <= at:
+            values.update({k: v[1] for k, v in ch.changes.items()})
+    return values
+
+
+def rule_changes(zone_type: ZoneType):
+    from .models import RuleChange
+
+    return RuleChange.objects.filter(zone_type=zone_type).select_related("created_by") \
+        .order_by("-effective_from", "-id")
+
+
 # --- a household's zone (used by the other apps) --------------------------------------
 
 def household_zone(household_id) -> HouseholdZone | None:

@@ -104,6 +104,19 @@ def zone_type(request, pk):
     if zt is None:
         raise NotFound()
     errors, values = {}, {}
+    if request.method == "POST" and request.POST.get("cancel"):
+        from .models import RuleChange
+
+        ch = RuleChange.objects.filter(pk=request.POST.get("cancel") if request.POST.get("cancel", "").isdigit()
+                                       else None, zone_type=zt).first()
+        if ch is None:
+            raise NotFound()
+        try:
+            policy_actions.cancel_change(actor(request), ch)
+            messages.success(request, _("The scheduled change is withdrawn."))
+        except Invalid as e:
+            messages.error(request, e.message)
+        return redirect("zones_type", pk=zt.pk)
     if request.method == "POST":
         access.require_policy(actor(request))
         values = {k: request.POST.get(k, "") for k in policy_actions.EDITABLE if k in request.POST}
@@ -112,12 +125,18 @@ def zone_type(request, pk):
         if values.get("collect_every_days") == "":
             values["collect_every_days"] = None
         try:
-            policy_actions.update_type(actor(request), zt, values)
-            messages.success(request, _("Saved. The change applies from now and is in the audit log."))
-            return redirect("zones_policy")
+            when = request.POST.get("effective_from", "").strip()
+            policy_actions.update_type(actor(request), zt, values, effective_from=when or None)
+            if when and zt.changes.filter(state="scheduled").exists():
+                messages.success(request, _("Saved. The change takes effect at the stated time and is "
+                                            "in the audit log."))
+            else:
+                messages.success(request, _("Saved. The change applies from now and is in the audit log."))
+            return redirect("zones_type", pk=zt.pk)
         except Invalid as e:
             errors = e.fields
-    return render(request, "zones/zone_type.html", {"zt": zt, "errors": errors})
+    return render(request, "zones/zone_type.html", {"zt": zt, "errors": errors,
+                                                    "changes": queries.rule_changes(zt)[:20]})
 
 
 @page
