@@ -359,6 +359,26 @@ def cadence(node: Place, start=None, days: int = 7) -> list[dict]:
     return out
 
 
+ROUND_HOURS = (7, 14)  # the proposed round's default sampling window (local hours), edited in the form
+
+
+def round_proposal(node: Place, day, kind: str, types: list[ZoneType]) -> dict:
+    """The round the cadence proposes on `day` for the zones under `node`: the planning
+    form's fields (place, name, kind, start and end as datetime-local, pool size: the
+    strictest of the zone types asking for it; antigen tests are one a person)."""
+    import datetime
+
+    names = "、".join(dict.fromkeys(t.name for t in types))
+    label = _("PCR") if kind == "pcr" else _("antigen")
+    start = datetime.datetime.combine(day, datetime.time(ROUND_HOURS[0]))
+    end = datetime.datetime.combine(day, datetime.time(ROUND_HOURS[1]))
+    return {"plan": "1", "place": node.id, "kind": kind,
+            "name": _("%(zones)s %(kind)s, %(day)s") % {
+                "zones": names, "kind": label, "day": f"{day.month}/{day.day}"},
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": end.strftime("%Y-%m-%dT%H:%M"),
+            "pool_size": min(t.pool_size for t in types) if kind == "pcr" else 1}
+
+
 def who_now(node: Place, kind: str):
     """The current zone rows of kind `kind` under `node` (one indexed query)."""
     return HouseholdZone.objects.filter(engine.under_q(node), until=None, kind=kind)
