@@ -370,8 +370,14 @@ def round_proposal(node: Place, day, kind: str, types: list[ZoneType]) -> dict:
 
     names = "、".join(dict.fromkeys(t.name for t in types))
     label = _("PCR") if kind == "pcr" else _("antigen")
+    from django.utils import timezone
+
     start = datetime.datetime.combine(day, datetime.time(ROUND_HOURS[0]))
     end = datetime.datetime.combine(day, datetime.time(ROUND_HOURS[1]))
+    now = timezone.localtime().replace(tzinfo=None, second=0, microsecond=0)
+    if start < now:  # today, already past 07:00: from the next full hour, for as long
+        start = now.replace(minute=0) + datetime.timedelta(hours=1)
+        end = max(end, start + datetime.timedelta(hours=ROUND_HOURS[1] - ROUND_HOURS[0]))
     return {"plan": "1", "place": node.id, "kind": kind,
             "name": _("%(zones)s %(kind)s, %(day)s") % {
                 "zones": names, "kind": label, "day": f"{day.month}/{day.day}"},
