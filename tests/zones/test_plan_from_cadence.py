@@ -24,7 +24,6 @@ def test_plan_this_round_opens_the_form_prefilled(world, presets, client):
     links = plan_links(client, w.compound)
     assert len(links) == 7  # a PCR round each of the coming 7 days
     q = parse_qs(urlsplit(links[0]).query)
-    today = timezone.localdate()
     assert q["place"] == [str(w.compound.id)] and q["kind"] == ["pcr"] and q["pool_size"] == ["1"]
     assert "封控区" in q["name"][0]
     now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
