@@ -335,6 +335,7 @@ class Conflict(models.Model):
         BARCODE_USED = "barcode_used", _("Tube barcode already used")
         OUT_OF_SCOPE = "out_of_scope", _("Not in this round's area")
         SINGLE_TUBE = "single_tube", _("Red or yellow code: single tube needed")
+        ZONE_TUBE = "zone_tube", _("Zone: a single or smaller tube needed")
         UNKNOWN_PERSON = "unknown_person", _("Person not found")
 
     class Status(models.TextChoices):

@@ -24,7 +24,7 @@ K = Conflict.Kind
 OPEN = TubeState.OPEN
 
 
-def refusal(tube, person, sampled, red, in_area, confirm):
+def refusal(tube, person, sampled, red, in_area, confirm, limit=None):
     """The refusal for a scan (a `Conflict.Kind`), or None: register it. The rules, in
     order: the tube was opened, the person is known, not registered in this round yet, the
     tube has room and is open, a red or yellow code goes in a single tube, someone outside
@@ -32,7 +32,9 @@ def refusal(tube, person, sampled, red, in_area, confirm):
 
     `tube`: None, or its (count, capacity, state); `person`: None when nobody has the code;
     `sampled`: registered in the round already; `red`: a red or yellow health code;
-    `in_area`: in the round's area; `confirm`: the sampler confirmed out of area."""
+    `in_area`: in the round's area; `confirm`: the sampler confirmed out of area; `limit`:
+    the most people per tube the person's zone allows (`zones.queries.pool_limit`), None
+    outside any zone."""
     if tube is None:
         return K.TUBE_UNKNOWN
     if person is None:
@@ -46,23 +48,41 @@ def refusal(tube, person, sampled, red, in_area, confirm):
         return K.TUBE_SEALED
     if red and capacity > 1:
         return K.SINGLE_TUBE
+    if limit is not None and capacity > limit:
+        return K.ZONE_TUBE
     if not in_area and not confirm:
         return K.OUT_OF_SCOPE
     return None
 
 
-def explain(kind, *, name="", barcode="", sampled=None) -> tuple[str, str]:
+def explain(kind, *, name="", barcode="", sampled=None, zone=None) -> tuple[str, str]:
     """(the sentence, where): `where` is " (tube T0001 at 07:32, 光明广场 table 2)" for
     someone already sampled whose registration `sampled` = (tube, time[, point, table]) is
-    known, else ""; the conflict keeps it (`Conflict.detail`) for the staff's page."""
-    where = already_where(*sampled) if sampled is not None and kind == K.ALREADY_SAMPLED else ""
+    known, or the zone's rule ("lives in a 封控区: single tube") for a person whose zone
+    `zone` = (zone name, people per tube) forbids this tube, else ""; the conflict keeps
+    it (`Conflict.detail`) for the staff's page."""
+    where = ""
+    if sampled is not None and kind == K.ALREADY_SAMPLED:
+        where = already_where(*sampled)
+    elif zone is not None and kind == K.ZONE_TUBE:
+        where = zone_rule(*zone)
     return refusal_message(kind, name=name, barcode=barcode, where=where), where
 
 
-def refused(kind, *, name="", barcode="", sampled=None) -> dict:
+def zone_rule(zone, size) -> str:
+    """What a person's zone asks of the tube: a single tube, or at most `size` a tube."""
+    if size <= 1:
+        return _("lives in a %(zone)s: single tube, one person per tube") % {"zone": zone}
+    return _("lives in a %(zone)s: at most %(size)d people per tube") % {"zone": zone, "size": size}
+
+
+def refused(kind, *, name="", barcode="", sampled=None, zone=None) -> dict:
     """The outcome of a scan refused on the spot (online: nothing is stored)."""
-    return {"status": "refused", "kind": str(kind), "name": name,
-            "message": explain(kind, name=name, barcode=barcode, sampled=sampled)[0]}
+    out = {"status": "refused", "kind": str(kind), "name": name,
+           "message": explain(kind, name=name, barcode=barcode, sampled=sampled, zone=zone)[0]}
+    if zone is not None and kind == K.ZONE_TUBE:
+        out["pool_size"] = zone[1]  # the station may open a tube of this size for the person
+    return out
 
 REFUSALS = {
     K.ALREADY_SAMPLED: lambda d: _("%(who)s was already sampled in this round%(where)s.") % d,
@@ -73,6 +93,8 @@ REFUSALS = {
     K.OUT_OF_SCOPE: lambda d: _("%(name)s is not in this round's area: confirm to "
                                 "sample anyway.") % d,
     K.SINGLE_TUBE: lambda d: _("%(name)s has a red or yellow code: use a single tube.") % d,
+    K.ZONE_TUBE: lambda d: _("%(who)s %(where)s: not added to the pooled tube %(barcode)s. "
+                             "Open a separate tube for this person.") % d,
     K.UNKNOWN_PERSON: lambda d: _("Nobody has this code or ID number: not added to tube "
                                   "%(barcode)s. Check it, or register the person.") % d,
 }
@@ -80,6 +102,8 @@ REFUSALS = {
 
 def refusal_message(kind, *, name="", barcode="", where="") -> str:
     who = name or _("this person")
+    if kind == K.ZONE_TUBE and not where:
+        where = _("lives in a zone that needs a single or smaller tube")
     return str(REFUSALS[kind]({"name": who, "who": who, "barcode": barcode, "where": where}))
 
 

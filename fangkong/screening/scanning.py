@@ -5,7 +5,8 @@ At 400 scans a second on two cores a scan has ~5 ms of CPU in all, and every dat
 round trip costs 0.25–0.55 ms here, so the batch path (`actions.sync`, a dozen set-based
 queries) is too heavy for one event. Instead:
 
-- read: ONE query gives the tube, the person (by code, ID hash or picked id), their
+- read: ONE query gives the tube, the person (by code, ID hash or picked id), their zone's
+  pool-size limit (`zones.queries.SCAN_ZONE_JOINS`), their
   health-code colour, their registration in this round if any (with its tube and time),
   whether they are in the round's area or exempt from it, and whether this client_id was
   seen before;
@@ -30,6 +31,7 @@ from django.utils.dateparse import parse_datetime
 
 from fangkong.core.db import prepared_cursor
 from fangkong.registry.models import LEVEL_FIELDS, Presence
+from fangkong.zones.queries import SCAN_ZONE_COLUMNS, SCAN_ZONE_JOINS, scan_limit
 
 from .figures import EXEMPT_PRESENCE
 from .models import CodeColour, Sample
@@ -50,7 +52,8 @@ SELECT t.id, t.count, t.capacity, t.state,
        EXISTS (SELECT 1 FROM screening_roundarea ra WHERE ra.round_id = %s
                AND ra.place_id IN ({_LEVELS})),
        (r.presence IN ({_EXEMPT}) OR EXISTS (SELECT 1 FROM screening_exemption ex
-                                             WHERE ex.round_id = %s AND ex.resident_id = r.id))
+                                             WHERE ex.round_id = %s AND ex.resident_id = r.id)),
+       {SCAN_ZONE_COLUMNS}
 FROM (SELECT 1 AS one) x
 LEFT JOIN screening_tube t ON t.round_id = %s AND t.barcode = %s
 LEFT JOIN registry_resident r ON {{column}} = %s AND r.presence <> %s
@@ -59,6 +62,7 @@ LEFT JOIN screening_sample s ON s.round_id = %s AND s.resident_id = r.id AND s.r
 LEFT JOIN screening_tube st ON st.id = s.tube_id
 LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
 LEFT JOIN registry_place pp ON pp.id = sp.place_id
+{SCAN_ZONE_JOINS.format(household="r.household_id")}
 """  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 SAMPLE_COLUMNS = [*LEVEL_FIELDS, "round_id", "tube_id", "resident_id", "household_id", "client_id",
@@ -139,7 +143,8 @@ def look(rnd, p) -> dict:
     tube_id, count, capacity, state, rid, name, household_id = row[:7]
     levels = dict(zip(LEVEL_FIELDS, row[7:7 + n], strict=True))
     (colour, where_code, where_at, where_point, where_table, seen_s, seen_t, seen_c, in_area,
-     exempt) = row[7 + n:]
+     exempt) = row[7 + n:17 + n]
+    zone = scan_limit(*row[17 + n:])
     if rid is not None and kind == "resident" and not in_area:
         rid = None  # a pick by id only finds people of the round's area (as the batch's `sync_reads`)
     return {
@@ -153,15 +158,17 @@ def look(rnd, p) -> dict:
                                                     where_table),
         "in_area": bool(in_area),
         "exempt": bool(exempt),  # was exempt: registering makes them done (the counter's exempt - 1)
+        "zone": None if rid is None else zone,  # (zone name, people per tube) of their zone
     }
 
 
 def refusal(seen: dict, p) -> str | None:
     """The refusal for this scan (`refusals.refusal`: the batch path's order), or None."""
     tube = seen["tube"]
+    zone = seen.get("zone")
     return rule(None if tube is None else (tube["count"], tube["capacity"], tube["state"]),
                 seen["person"], seen["sampled"] is not None, seen["red"], seen["in_area"],
-                p["confirm"])
+                p["confirm"], None if zone is None else zone[1])
 
 
 def write(rnd, p, seen, sampler_id, now) -> dict | None:

@@ -49,6 +49,8 @@ def _home_ctx(request):
 def home(request):
     scope = request.scope
     ctx = _home_ctx(request)
+    if request.GET.get("plan"):  # prefilled (the zones' cadence proposes a round)
+        _prefill(request, ctx)
     if not ctx["rounds"] and not ctx["plan_places"] and not ctx["can_lab"] \
             and not scope.has(Perm.SCREENING_VIEW) and not scope.has_role("volunteer"):
         raise NotFound()
@@ -335,7 +337,8 @@ def conflicts(request, pk):
         c.message = refusals.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
                                             name=c.resident.name if c.resident else "")
         c.can_accept = c.kind in (Conflict.Kind.TUBE_FULL, Conflict.Kind.TUBE_SEALED,
-                                  Conflict.Kind.OUT_OF_SCOPE, Conflict.Kind.SINGLE_TUBE) \
+                                  Conflict.Kind.OUT_OF_SCOPE, Conflict.Kind.SINGLE_TUBE,
+                                  Conflict.Kind.ZONE_TUBE) \
             and c.tube_id and c.resident_id
     return render(request, "screening/conflicts.html", {"round": rnd, "rows": rows})
 
@@ -455,3 +458,20 @@ def my_results(request):
         raise NotFound()
     return redirect("screening_household", pk=own[0])
 
+
+
+PREFILL = ("place", "name", "kind", "starts_at", "ends_at", "pool_size")
+
+
+def _prefill(request, ctx):
+    """The planning form opened with the fields given in the address (nothing is planned
+    until the user taps "Plan the round"); a place under the user's own, if they may plan
+    there, is added to the choices."""
+    ctx["values"] = {**ctx["values"], **{k: request.GET[k][:80] for k in PREFILL if request.GET.get(k)}}
+    ctx["plan_open"] = True
+    try:
+        place = reg_queries.get_place(request.scope, request.GET.get("place"), Perm.SCREENING_RUN)
+    except FangkongError:
+        return
+    if place.kind in LEVELS and place.id not in {p.id for p in ctx["plan_places"]}:
+        ctx["plan_places"] = [place, *ctx["plan_places"]]

@@ -38,3 +38,9 @@ def require_any(actor_or_scope, perm):
     scope = getattr(actor_or_scope, "scope", actor_or_scope)
     if not scope.has(perm):
         raise NotFound()
+
+
+def may_plan_rounds(scope, place) -> bool:
+    """May the user plan a testing round on `place` (screening's permission, asked here so
+    the zones page offers "plan this round" only where the planning form would accept it)."""
+    return place.kind in LEVELS and scope.allows(Perm.SCREENING_RUN, place)

@@ -140,7 +140,9 @@ def activate(request, code: str):
 def update_type(request, pk: int, body: ZoneTypeIn):
     access.require_any(request.scope, access.VIEW)
     t = _get(ZoneType, pk)
-    t = policy_actions.update_type(_actor(request), t, body.model_dump(exclude_unset=True))
+    data = body.model_dump(exclude_unset=True)
+    when = data.pop("effective_from", None)
+    t = policy_actions.update_type(_actor(request), t, data, effective_from=when)
     return type_out(t)
 
 

@@ -183,6 +183,35 @@ class ZoneType(models.Model):
         return _local(self.cadence_zh, self.cadence_en)
 
 
+class RuleChange(models.Model):
+    """A change to a zone type's rules that takes effect from a stated time (audited). The
+    rules in force at T are the type's as changed by every change whose `effective_from`
+    is at or before T (`queries.rules_at`); a scheduled change is written into the type at
+    its minute by the worker (`actions.policy.apply_due`), or by recovery if it was lost.
+    `changes`: {field: [before, after]}."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        APPLIED = "applied", _("In force")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    zone_type = models.ForeignKey(ZoneType, models.CASCADE, related_name="changes")
+    effective_from = models.DateTimeField(_("in force from"))
+    changes = models.JSONField(default=dict)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["effective_from", "id"]
+        indexes = [models.Index(fields=["state", "effective_from"], name="rulechange_due_idx")]
+
+    def __str__(self):
+        return f"{self.zone_type_id} @ {self.effective_from:%Y-%m-%d %H:%M}"
+
+
 class LiftRule(models.Model):
     """When a designation of `zone_type` may be stepped down or lifted: `clean_days` days
     without a new case inside it (counted from the case, or from the start of the zone when

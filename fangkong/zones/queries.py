@@ -48,6 +48,33 @@ def zone_types(policy: Policy | None = None) -> list[ZoneType]:
                 .select_related("escalate_to").order_by("-severity"))
 
 
+def rules_at(zone_type: ZoneType, at) -> dict:
+    """The rules of `zone_type` in force at `at`: {field: value} for the editable fields,
+    the type as it is now with every change whose `effective_from` is after `at` undone
+    and every scheduled change at or before `at` done (a worker running late changes
+    nothing here)."""
+    from .actions.policy import EDITABLE
+    from .models import RuleChange
+
+    values = {f: getattr(zone_type, f) for f in EDITABLE}
+    changes = list(RuleChange.objects.filter(zone_type=zone_type).exclude(
+        state=RuleChange.State.CANCELLED).order_by("effective_from", "id"))
+    for ch in reversed(changes):  # undo what came into force after `at`
+        if ch.state == RuleChange.State.APPLIED and ch.effective_from > at:
+            values.update({k: v[0] for k, v in ch.changes.items()})
+    for ch in changes:  # do what was due by `at` but is not written yet
+        if ch.state == RuleChange.State.SCHEDULED and ch.effective_from <= at:
+            values.update({k: v[1] for k, v in ch.changes.items()})
+    return values
+
+
+def rule_changes(zone_type: ZoneType):
+    from .models import RuleChange
+
+    return RuleChange.objects.filter(zone_type=zone_type).select_related("created_by") \
+        .order_by("-effective_from", "-id")
+
+
 # --- a household's zone (used by the other apps) --------------------------------------
 
 def household_zone(household_id) -> HouseholdZone | None:
@@ -120,6 +147,66 @@ def pool_size_for(household_id, group: str = Group.GENERAL, default: int = 10) -
         return default
     rule = PoolingRule.objects.filter(zone_type=kind, group=group).first()
     return min(rule.pool_size, z.zone_type.pool_size) if rule else z.zone_type.pool_size
+
+
+POOL_LIMIT = """
+SELECT t.name_zh, t.name_en, t.pool_size, pr.pool_size
+FROM zones_householdzone z JOIN zones_zonetype t ON t.id = z.zone_type_id
+LEFT JOIN screening_poolingrule pr ON pr.zone_type = z.kind AND pr."group" = %s
+WHERE z.household_id = %s AND z.until IS NULL
+"""
+
+
+# The same question asked inside another app's one-row read (the station's scan joins it
+# to its person, so a scan costs no extra round trip): columns, then joins on `{household}`.
+SCAN_ZONE_COLUMNS = "zt.name_zh, zt.name_en, zt.pool_size, zpr.pool_size"
+SCAN_ZONE_JOINS = """
+LEFT JOIN zones_householdzone hz ON hz.household_id = {household} AND hz.until IS NULL
+LEFT JOIN zones_zonetype zt ON zt.id = hz.zone_type_id
+LEFT JOIN screening_poolingrule zpr ON zpr.zone_type = hz.kind AND zpr."group" = 'general'
+"""
+
+
+def scan_limit(name_zh, name_en, type_size, rule_size) -> tuple[str, int] | None:
+    """`pool_limit` from the SCAN_ZONE_COLUMNS of a row (None outside any zone)."""
+    return None if type_size is None else _limit(name_zh, name_en, type_size, rule_size)
+
+
+def _limit(name_zh, name_en, type_size, rule_size) -> tuple[str, int]:
+    from .models import _local
+
+    size = min(rule_size, type_size) if rule_size else type_size
+    return str(_local(name_zh, name_en)), max(1, size)
+
+
+def pool_limit(household_id, group: str = Group.GENERAL) -> tuple[str, int] | None:
+    """The scan path's pool-size question for one person's household: (the zone type's
+    name, people per tube at most) from the zone type and the pooling rule of its kind and
+    `group` (the smaller), or None outside any zone (the round's size applies). One
+    prepared statement on the partial unique index, as `zone_now`."""
+    if not household_id:
+        return None
+    from fangkong.core.db import prepared_cursor
+
+    with prepared_cursor() as cur:
+        cur.execute(POOL_LIMIT, [str(group), household_id])
+        row = cur.fetchone()
+    return _limit(*row) if row else None
+
+
+def pool_limits(household_ids, group: str = Group.GENERAL) -> dict[int, tuple[str, int]]:
+    """`pool_limit` for a whole batch of households in one query: {household id: (zone
+    name, people per tube at most)} for those inside a zone."""
+    from django.db.models import OuterRef, Subquery
+
+    ids = list({h for h in household_ids if h})
+    if not ids:
+        return {}
+    rule = PoolingRule.objects.filter(zone_type=OuterRef("kind"), group=group).values("pool_size")[:1]
+    rows = HouseholdZone.objects.filter(household_id__in=ids, until=None).annotate(
+        rule=Subquery(rule)).values_list("household_id", "zone_type__name_zh", "zone_type__name_en",
+                                         "zone_type__pool_size", "rule")
+    return {hid: _limit(zh, en, size, r) for hid, zh, en, size, r in rows}
 
 
 def home_sampled(household_field="household_id"):
@@ -270,6 +357,32 @@ def cadence(node: Place, start=None, days: int = 7) -> list[dict]:
         if pcr or antigen:
             out.append({"day": day, "pcr": pcr, "antigen": antigen})
     return out
+
+
+ROUND_HOURS = (7, 14)  # the proposed round's default sampling window (local hours), edited in the form
+
+
+def round_proposal(node: Place, day, kind: str, types: list[ZoneType]) -> dict:
+    """The round the cadence proposes on `day` for the zones under `node`: the planning
+    form's fields (place, name, kind, start and end as datetime-local, pool size: the
+    strictest of the zone types asking for it; antigen tests are one a person)."""
+    import datetime
+
+    names = "、".join(dict.fromkeys(t.name for t in types))
+    label = _("PCR") if kind == "pcr" else _("antigen")
+    from django.utils import timezone
+
+    start = datetime.datetime.combine(day, datetime.time(ROUND_HOURS[0]))
+    end = datetime.datetime.combine(day, datetime.time(ROUND_HOURS[1]))
+    now = timezone.localtime().replace(tzinfo=None, second=0, microsecond=0)
+    if start < now:  # today, already past 07:00: from the next full hour, for as long
+        start = now.replace(minute=0) + datetime.timedelta(hours=1)
+        end = max(end, start + datetime.timedelta(hours=ROUND_HOURS[1] - ROUND_HOURS[0]))
+    return {"plan": "1", "place": node.id, "kind": kind,
+            "name": _("%(zones)s %(kind)s, %(day)s") % {
+                "zones": names, "kind": label, "day": f"{day.month}/{day.day}"},
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": end.strftime("%Y-%m-%dT%H:%M"),
+            "pool_size": min(t.pool_size for t in types) if kind == "pcr" else 1}
 
 
 def who_now(node: Place, kind: str):

@@ -69,6 +69,7 @@ class ZoneTypeIn(StrictIn):
     may_leave_area: bool | None = None
     collect_every_days: int | None = None
     called_out: bool | None = None
+    effective_from: datetime.datetime | None = None  # the change takes effect then (now if absent)
 
 
 class NoticeIn(StrictIn):

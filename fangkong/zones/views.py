@@ -50,7 +50,15 @@ def place(request, pk):
     scope = request.scope
     current = list(queries.designations(scope, p)[:200])
     recs = lifting.recommendations(current)
-    ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": queries.cadence(p),
+    cadence = queries.cadence(p)
+    if access.may_plan_rounds(scope, p):  # "plan this round": the planning form, prefilled
+        from urllib.parse import urlencode
+
+        base = reverse("screening_home")
+        for c in cadence:
+            c["plans"] = [(kind, f"{base}?{urlencode(queries.round_proposal(p, c['day'], kind, types))}#plan")
+                          for kind, types in (("pcr", c["pcr"]), ("antigen", c["antigen"])) if types]
+    ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": cadence,
            "drafts": list(queries.adjustments(scope, [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED])
                           .filter(pk__in=_under(p)).order_by("-created_at")[:50]),
            "published": list(queries.adjustments(scope, [Adjustment.State.PUBLISHED])
@@ -104,6 +112,19 @@ def zone_type(request, pk):
     if zt is None:
         raise NotFound()
     errors, values = {}, {}
+    if request.method == "POST" and request.POST.get("cancel"):
+        from .models import RuleChange
+
+        ch = RuleChange.objects.filter(pk=request.POST.get("cancel") if request.POST.get("cancel", "").isdigit()
+                                       else None, zone_type=zt).first()
+        if ch is None:
+            raise NotFound()
+        try:
+            policy_actions.cancel_change(actor(request), ch)
+            messages.success(request, _("The scheduled change is withdrawn."))
+        except Invalid as e:
+            messages.error(request, e.message)
+        return redirect("zones_type", pk=zt.pk)
     if request.method == "POST":
         access.require_policy(actor(request))
         values = {k: request.POST.get(k, "") for k in policy_actions.EDITABLE if k in request.POST}
@@ -112,12 +133,18 @@ def zone_type(request, pk):
         if values.get("collect_every_days") == "":
             values["collect_every_days"] = None
         try:
-            policy_actions.update_type(actor(request), zt, values)
-            messages.success(request, _("Saved. The change applies from now and is in the audit log."))
-            return redirect("zones_policy")
+            when = request.POST.get("effective_from", "").strip()
+            policy_actions.update_type(actor(request), zt, values, effective_from=when or None)
+            if when and zt.changes.filter(state="scheduled").exists():
+                messages.success(request, _("Saved. The change takes effect at the stated time and is "
+                                            "in the audit log."))
+            else:
+                messages.success(request, _("Saved. The change applies from now and is in the audit log."))
+            return redirect("zones_type", pk=zt.pk)
         except Invalid as e:
             errors = e.fields
-    return render(request, "zones/zone_type.html", {"zt": zt, "errors": errors})
+    return render(request, "zones/zone_type.html", {"zt": zt, "errors": errors,
+                                                    "changes": queries.rule_changes(zt)[:20]})
 
 
 @page

@@ -149,8 +149,8 @@ def test_a_lost_publication_task_is_made_up_for_by_the_recovery(world, presets):
                                                                         microsecond=0)
     adj = adjust(staff, w, [(Op.CREATE, w.unit2, t["sealed"])], at=five)
     pub.schedule(staff, adj, five)  # its task ran too early (or died with its worker)
-    assert recover_publisher(SimpleNamespace(now=five - datetime.timedelta(seconds=1))) == {"zones_published": 0}
-    assert recover_publisher(SimpleNamespace(now=five + datetime.timedelta(minutes=3))) == {"zones_published": 1}
+    assert recover_publisher(SimpleNamespace(now=five - datetime.timedelta(seconds=1))) == {"zones_published": 0, "zones_rules_applied": 0}
+    assert recover_publisher(SimpleNamespace(now=five + datetime.timedelta(minutes=3))) == {"zones_published": 1, "zones_rules_applied": 0}
     adj.refresh_from_db()
     assert adj.state == "published" and adj.effective_at == five  # at the stated minute
 

@@ -115,7 +115,7 @@ def _scan_outcome(actor, rnd, p, seen, now) -> dict | None:
     bc = p["barcode"]
     kind = scanning.refusal(seen, p)
     if kind is not None:
-        out = refused(kind, name=name, barcode=bc, sampled=seen["sampled"])
+        out = refused(kind, name=name, barcode=bc, sampled=seen["sampled"], zone=seen.get("zone"))
         tube = seen["tube"]
     else:
         tube = scanning.write(rnd, p, seen, getattr(user_of(actor), "id", None), now)

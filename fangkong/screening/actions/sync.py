@@ -113,6 +113,13 @@ class Batch:
                 self.sampled[r["id"]] = (r["s_code"], r["s_at"], r["s_point"], r["s_table"])
             if r["colour"] in WARN:
                 self.red.add(r["id"])
+        # the pool size each scanned person's zone allows: one query for the batch, asked
+        # only when a scan goes into a tube of more than one
+        self.zones = {}
+        if self.people and (self.rnd.pool_size > 1 or any(t.capacity > 1 for t in self.tubes.values())):
+            from fangkong.zones.queries import pool_limits
+
+            self.zones = pool_limits(r["household_id"] for r in self.people.values())
 
     # --- 3. decide -------------------------------------------------------------------------
 
@@ -175,15 +182,17 @@ class Batch:
             if s_cid is not None and str(s_cid) == p["client_id"]:  # sent again: registered already
                 return OK_AGAIN
             name, pid = person["name"], person["id"]
+        zone = self.zones.get(person["household_id"]) if person is not None else None
         kind = refusal(None if tube is None else (tube.count, tube.capacity, tube.state), person,
                        pid in self.sampled, pid in self.red,
-                       person is not None and person["in_scope"], p["confirm"])
+                       person is not None and person["in_scope"], p["confirm"],
+                       None if zone is None else zone[1])
         if kind is not None:
             self.doubtful.append(p["client_id"])
             if self.online:
-                return refused(kind, name=name, barcode=bc, sampled=self.sampled.get(pid))
+                return refused(kind, name=name, barcode=bc, sampled=self.sampled.get(pid), zone=zone)
             return self.keep_conflict(p, kind, tube=tube, person=person, name=name,
-                                      sampled=self.sampled.get(pid))
+                                      sampled=self.sampled.get(pid), zone=zone)
         self.register(p, tube, person)
         return {"status": "ok", "name": name}
 
@@ -209,10 +218,11 @@ class Batch:
             tube.state, tube.sealed_at = SEALED, at
             self.sealed_now.add(bc)
 
-    def keep_conflict(self, p, kind, *, tube=None, person=None, name="", sampled=None) -> dict:
+    def keep_conflict(self, p, kind, *, tube=None, person=None, name="", sampled=None,
+                      zone=None) -> dict:
         """A scan the station already made (the swab is in the tube) that breaks a rule: kept
         for the staff to accept or dismiss (written only offline)."""
-        message, where = explain(kind, name=name, barcode=p["barcode"], sampled=sampled)
+        message, where = explain(kind, name=name, barcode=p["barcode"], sampled=sampled, zone=zone)
         c = Conflict(round=self.rnd, client_id=p["client_id"], kind=kind, barcode=p["barcode"],
                      tube=tube if tube is not None and tube.pk else None,
                      resident_id=person["id"] if person else None,

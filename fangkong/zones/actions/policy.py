@@ -1,9 +1,11 @@
 """The zone policy: install the shipped presets, pick the active one, edit a type's rules
-(audited; the change applies to every zone of that type from the moment it is saved)."""
+(audited; a change applies to every zone of that type from its stated time — at once when
+none is given or it is past, else at that minute by the worker: `apply_due`)."""
 
 import re
 
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,7 +13,7 @@ from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid
 
 from .. import access, presets
-from ..models import LiftRule, Policy, ZoneType
+from ..models import LiftRule, Policy, RuleChange, ZoneType
 from ..presets import DEFAULT
 
 EDITABLE = ["name_zh", "name_en", "severity", "colour", "movement_zh", "movement_en",
@@ -40,8 +42,10 @@ def activate(actor, policy: Policy) -> Policy:
     return policy
 
 
-def update_type(actor, zone_type: ZoneType, data: dict) -> ZoneType:
-    """Change a zone type's rules. Unknown fields and bad values are refused whole."""
+def update_type(actor, zone_type: ZoneType, data: dict, effective_from=None) -> ZoneType:
+    """Change a zone type's rules from `effective_from` (now when None or past: applied at
+    once; later: kept as a scheduled `RuleChange` the worker applies at that minute). Unknown
+    fields and bad values are refused whole. Returns the type as it is now."""
     access.require_policy(actor)
     errors, changes = {}, {}
     for key, value in data.items():
@@ -62,16 +66,101 @@ def update_type(actor, zone_type: ZoneType, data: dict) -> ZoneType:
             continue
         if getattr(zone_type, key) != value:
             changes[key] = [getattr(zone_type, key), value]
+    when = _when(effective_from, errors)
     if errors:
         raise Invalid(fields=errors)
     if not changes:
         return zone_type
+    now = timezone.now()
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
     with transaction.atomic():
-        for key, (_old, new) in changes.items():
-            setattr(zone_type, key, new)
-        zone_type.changed_at = timezone.now()
-        zone_type.save()
-        record(actor, "zones.type.update", zone_type,
-               {k: [str(a), str(b)] for k, (a, b) in changes.items()})
+        if when is None or when <= now:
+            for key, (_old, new) in changes.items():
+                setattr(zone_type, key, new)
+            zone_type.changed_at = now
+            zone_type.save()
+            RuleChange.objects.create(zone_type=zone_type, effective_from=now, changes=_json(changes),
+                                      state=RuleChange.State.APPLIED, created_by=user, applied_at=now)
+            record(actor, "zones.type.update", zone_type,
+                   {k: [str(a), str(b)] for k, (a, b) in changes.items()})
+            return zone_type
+        ch = RuleChange.objects.create(zone_type=zone_type, effective_from=when, changes=_json(changes),
+                                       created_by=user)
+        record(actor, "zones.type.schedule", zone_type,
+               {"change": ch.id, "effective_from": when.isoformat(),
+                **{k: [str(a), str(b)] for k, (a, b) in changes.items()}})
+        transaction.on_commit(lambda: apply_due_task.using(run_after=when).enqueue())
     return zone_type
 
+
+def _json(changes):
+    return {k: [a, b] for k, (a, b) in changes.items()}
+
+
+def _when(value, errors):
+    """The stated time of a change (aware datetime), None for now."""
+    import datetime
+
+    from django.utils.dateparse import parse_datetime
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = parse_datetime(value)
+        except ValueError:
+            value = None
+    if not isinstance(value, datetime.datetime):
+        errors["effective_from"] = [_("A date and time, like 2022-04-18 05:00.")]
+        return None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def cancel_change(actor, change: RuleChange) -> RuleChange:
+    """Withdraw a scheduled change before its minute (a retry is a no-op; one in force is
+    changed by a new change instead)."""
+    access.require_policy(actor)
+    if change.state == RuleChange.State.CANCELLED:
+        return change
+    with transaction.atomic():
+        n = RuleChange.objects.filter(pk=change.pk, state=RuleChange.State.SCHEDULED).update(
+            state=RuleChange.State.CANCELLED)
+        if not n:
+            raise Invalid(_("This change is already in force: make a new change instead."),
+                          code="in_force")
+        record(actor, "zones.type.cancel_change", change.zone_type, {"change": change.id})
+    change.state = RuleChange.State.CANCELLED
+    return change
+
+
+def apply_due(now=None) -> int:
+    """Write every scheduled change whose minute has come into its zone type, in the order
+    of their times, each under a row lock (applied once). Returns how many."""
+    now = now or timezone.now()
+    n = 0
+    for pk in RuleChange.objects.filter(state=RuleChange.State.SCHEDULED, effective_from__lte=now) \
+            .order_by("effective_from", "id").values_list("pk", flat=True):
+        with transaction.atomic():
+            ch = RuleChange.objects.select_for_update().filter(
+                pk=pk, state=RuleChange.State.SCHEDULED).first()
+            if ch is None:
+                continue
+            zt = ZoneType.objects.select_for_update().get(pk=ch.zone_type_id)
+            for key, (_old, new) in ch.changes.items():
+                setattr(zt, key, new)
+            zt.changed_at = ch.effective_from
+            zt.save()
+            ch.state, ch.applied_at = RuleChange.State.APPLIED, now
+            ch.save(update_fields=["state", "applied_at"])
+            from fangkong.core.actor import Actor
+
+            record(Actor.system(), "zones.type.update", zt, {"change": ch.id, **{
+                k: [str(a), str(b)] for k, (a, b) in ch.changes.items()}})
+            n += 1
+    return n
+
+
+@task
+def apply_due_task() -> dict:
+    """(worker) Apply the rule changes whose stated minute has come."""
+    return {"applied": apply_due()}
