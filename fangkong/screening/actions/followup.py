@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Perm, Role
 from fangkong.audit.actions import record
+from fangkong.core import bulk
 from fangkong.core.errors import Conflict as ConflictError
 from fangkong.core.errors import Invalid
 from fangkong.registry.models import LEVEL_FIELDS, Place, Presence, Resident, Tag
@@ -235,36 +236,53 @@ def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
 
 
 def retest_result(actor, tube: Tube):
-    """The result of a single re-test tube closes its follow-up: released, a case (staff told
-    at once), or awaiting another swab (an invalid result). Called by `lab.record_results`."""
-    fu = FollowUp.objects.filter(retest_tube=tube).select_related("round").first()
-    if fu is None:
-        return
+    """The result of a single re-test tube: see `retest_results`."""
+    retest_results(actor, [tube])
+
+
+def retest_results(actor, tubes: list[Tube]):
+    """The results of single re-test tubes close their follow-ups: released, a case (staff
+    told at once), or awaiting another swab (an invalid result). Called by
+    `lab.record_results`: the follow-ups read in one query and written in one statement; a
+    case goes on to the zones' escalation and the staff's message, one at a time."""
+    result_of = {t.id: t.result for t in tubes}
+    fus = {}
+    for fu in FollowUp.objects.filter(retest_tube_id__in=list(result_of)).select_related("round") \
+            .order_by("id"):
+        fus.setdefault(fu.retest_tube_id, fu)  # the first, as one tube has one follow-up
     now = timezone.now()
-    if tube.result == Result.NEGATIVE:
-        fu.status, fu.closed_at = FollowUp.Status.RELEASED, now
-    elif tube.result == Result.POSITIVE:
-        fu.status, fu.closed_at = FollowUp.Status.CASE, now
-    else:  # invalid: sample again
-        fu.status, fu.closed_at = FollowUp.Status.AWAITING, None
-    fu.save(update_fields=["status", "closed_at"])
-    if fu.status == FollowUp.Status.CASE:
-        from fangkong.zones.actions.escalate import case_confirmed
+    for tube_id, fu in fus.items():
+        result = result_of[tube_id]
+        if result == Result.NEGATIVE:
+            fu.status, fu.closed_at = FollowUp.Status.RELEASED, now
+        elif result == Result.POSITIVE:
+            fu.status, fu.closed_at = FollowUp.Status.CASE, now
+        else:  # invalid: sample again
+            fu.status, fu.closed_at = FollowUp.Status.AWAITING, None
+    bulk.update(FollowUp, fus.values(), ["status", "closed_at"])
+    for fu in fus.values():
+        if fu.status == FollowUp.Status.CASE:
+            _case(actor, fu, now)
 
-        _case, proposal = case_confirmed(actor, fu.resident, confirmed_at=now,
-                                         source=_("Single re-test positive"),
-                                         source_ref=f"screening.followup:{fu.id}")
-        users = set(Membership.objects.filter(is_active=True).filter(
-            Q(role=Role.STAFF, place_id=fu.community_id) | Q(role=Role.GRID, place_id=fu.grid_id))
-            .values_list("user_id", flat=True))
-        from django.urls import reverse
 
-        from fangkong.notify.actions import notify
+def _case(actor, fu: FollowUp, now):
+    """A single re-test positive: the zones' escalation drafted, the staff told at once."""
+    from fangkong.zones.actions.escalate import case_confirmed
 
-        body = _("Round: %(round)s. Follow the case procedure for the household.") % {"round": fu.round.name}
-        if proposal is not None:  # the zone's escalation, drafted: staff check it and publish it
-            body += " " + _("Zone escalation drafted: %(title)s.") % {"title": proposal.title}
-        notify(actor, users, kind="screening.case", title=_("Single re-test positive: a case"), body=body,
-               url=reverse("zones_adjustment", args=[proposal.id]) if proposal is not None
-               else reverse("screening_followups", args=[fu.round_id]),
-               key=f"screening.case.{fu.id}")
+    _confirmed, proposal = case_confirmed(actor, fu.resident, confirmed_at=now,
+                                          source=_("Single re-test positive"),
+                                          source_ref=f"screening.followup:{fu.id}")
+    users = set(Membership.objects.filter(is_active=True).filter(
+        Q(role=Role.STAFF, place_id=fu.community_id) | Q(role=Role.GRID, place_id=fu.grid_id))
+        .values_list("user_id", flat=True))
+    from django.urls import reverse
+
+    from fangkong.notify.actions import notify
+
+    body = _("Round: %(round)s. Follow the case procedure for the household.") % {"round": fu.round.name}
+    if proposal is not None:  # the zone's escalation, drafted: staff check it and publish it
+        body += " " + _("Zone escalation drafted: %(title)s.") % {"title": proposal.title}
+    notify(actor, users, kind="screening.case", title=_("Single re-test positive: a case"), body=body,
+           url=reverse("zones_adjustment", args=[proposal.id]) if proposal is not None
+           else reverse("screening_followups", args=[fu.round_id]),
+           key=f"screening.case.{fu.id}")

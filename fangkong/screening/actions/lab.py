@@ -17,7 +17,7 @@ from .. import checks
 from ..access import require_handover, require_sample
 from ..models import Box, Handover, LabResult, Result, Round, Tube, TubeState
 from .common import user_of
-from .followup import positive_pools, retest_result
+from .followup import positive_pools, retest_results
 
 # --- transport -------------------------------------------------------------------------
 
@@ -172,8 +172,8 @@ def record_results(actor, rows, *, source="upload") -> dict:
             held = positive_pools(actor, positives)
             summary["positive_pools"] += len(positives)
             summary["followups"] += sum(held)
-        for t in retests:
-            retest_result(actor, t)
+        if retests:
+            retest_results(actor, retests)
         record(actor, "screening.results", None, {"source": source, **summary,
                                                    "tubes": codes[:200]},
                levels_from=clean and tubes[clean[0]["barcode"]][0].round, label=source)
