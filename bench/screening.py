@@ -13,6 +13,9 @@ benchmarks register). Figures:
   copied level columns), and the per-community roll-up of the whole city (1 M residents,
   ~500 communities) from the running counters, against the naive join over the
   registrations and the GROUP BY on the copied community_id.
+- screening.lab.results: the lab's results for 5,000 tubes of the round (tiny: 300) through
+  `lab.record_results` in files of 2,000 rows (as bench/replay.py posts them), one pool in
+  1,000 positive; and the same files sent again (nothing new: `unchanged`).
 - screening.door_sheet: the door-to-door page holding the biggest unit of the 10k
   community in an antigen round, as a volunteer loads it before going into the stairwell.
 """
@@ -160,6 +163,9 @@ def run(ctx):
 
     _tok, raw = account_actions.create_token(Actor.system(user), f"bench-{uuid.uuid4().hex[:6]}")
     _cleanup(rnd, user)
+    lab_figures(ctx, rnd)
+    if os.environ.get("BENCH_SCREENING_ONLY") == "lab":  # the lab figure alone
+        return
     batch_figures(ctx, rnd, user, raw)
     batch_http_figures(ctx, rnd, user, raw)
     scan_figures(ctx, rnd, user, raw)
@@ -174,6 +180,55 @@ def _point(rnd):
         place = Place.objects.create(kind=Kind.SAMPLING_POINT, name="bench-point", parent=rnd.place,
                                      depth=rnd.place.depth + 1, **{f: getattr(rnd.place, f) for f in LEVEL_FIELDS})
     return planning.add_point(Actor.system(), rnd, place, 10, audit=False)
+
+
+# --- the lab's results --------------------------------------------------------------
+
+def lab_figures(ctx, rnd):
+    """Seconds to record the results of N sealed tubes (made for the figure, removed after)
+    through the action the lab's API and upload call, 2,000 rows a call."""
+    from fangkong.accounts.roles import ROLE_PERMS, Role
+    from fangkong.accounts.scope import Grant, Scope
+    from fangkong.screening.actions import lab
+    from fangkong.screening.models import LabResult
+
+    cfg, report = ctx.cfg, ctx.report
+    n = int(os.environ.get("BENCH_LAB_TUBES") or cfg.scaled(5_000, 300))
+    user = bench_user("bench_lab", "lab", rnd.place)
+    actor = Actor(user=user, scope=Scope(user=user, grants=[Grant(Role.LAB, rnd.place, None,
+                                                                    ROLE_PERMS[Role.LAB])]), via="api")
+    took, again = [], []
+    for rep in range(cfg.repeat):
+        from django.utils import timezone
+
+        now = timezone.now()
+        make = bulk.prototype(Tube, round_id=rnd.id, barcode="", capacity=10, count=10, state="sealed",
+                              opened_at=now, sealed_at=now)
+        ids = bulk.allocate_ids(Tube, n)
+        tubes = []
+        for tid in ids:
+            t = make()
+            t.id, t.barcode, t.district_id = tid, f"L{rep}X{tid:09d}", rnd.district_id
+            tubes.append(t)
+        bulk.insert(Tube, tubes)
+        files = [[{"barcode": t.barcode, "result": "positive" if k % 1000 == 999 else "negative",
+                   "ct_orf": "31.5" if k % 1000 == 999 else None, "_row": k % 2000 + 1}
+                  for k, t in enumerate(tubes[i:i + 2000], start=i)] for i in range(0, n, 2000)]
+        t0 = time.perf_counter()
+        saved = sum(lab.record_results(actor, rows, source="api")["saved"] for rows in files)
+        took.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        same = sum(lab.record_results(actor, rows, source="api")["unchanged"] for rows in files)
+        again.append(time.perf_counter() - t0)
+        with transaction.atomic():
+            LabResult.objects.filter(tube_id__in=ids).delete()
+            Tube.objects.filter(id__in=ids).delete()
+        if saved != n or same != n:
+            raise RuntimeError(f"lab results: {saved} saved, {same} unchanged of {n}")
+    report.add(figure("screening.lab.results", [n / s for s in took], "tubes/s",
+                      note=f"{n:,} tube results in files of 2,000 (one pool in 1,000 positive): "
+                           f"{_median(took):.2f} s; the same files again (all unchanged) "
+                           f"{_median(again):.2f} s"))
 
 
 # --- batch upload ---------------------------------------------------------------------

@@ -23,7 +23,7 @@ def test_bench_runs_tiny_on_sqlite(tmp_path):
     names = {ln.split()[0] for ln in lines}
     for expected in ("subtree.count.district", "search.pinyin.p50", "search.address.p99",
                      "import.importer", "page.place.rps", "page.search.p99", "cards.building",
-                     "cards.community", "screening.batch.api", "screening.scan.p99",
+                     "cards.community", "screening.batch.api", "screening.lab.results", "screening.scan.p99",
                      "screening.coverage.community", "screening.coverage.city.counters",
                      "volunteers.signup.p99", "volunteers.signup.time_to_fill",
                      "volunteers.publish.seconds", "zones.diff.seconds", "zones.publish.seconds",

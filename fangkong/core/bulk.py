@@ -155,6 +155,43 @@ def insert(model, objs, *, batch_size=2000) -> int:
     return len(objs)
 
 
+def update(model, objs, fields, *, batch_size=1000) -> int:
+    """Write `fields` of saved instances back, set-based; returns the number of rows sent.
+
+    PostgreSQL: one UPDATE … FROM (VALUES …) a batch (values cast to the columns' types).
+    SQLite: executemany of one prepared UPDATE (in-process). Other databases: bulk_update.
+    No save(), no signals, no auto_now: the instances hold exactly what is written.
+    """
+    objs = list(objs)
+    if not objs:
+        return 0
+    conn = _connection(model)
+    meta = model._meta
+    cols = [meta.pk] + [meta.get_field(f) for f in fields]
+    qn = conn.ops.quote_name
+    table = qn(meta.db_table)
+    rows = _prepared_rows(conn, cols, objs)
+    if conn.vendor == "postgresql":
+        one = "(" + ", ".join(f"%s::{f.cast_db_type(conn)}" for f in cols) + ")"
+        names = ", ".join(qn(f.column) for f in cols)
+        sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in cols[1:])
+        pk = qn(meta.pk.column)
+        with conn.cursor() as cur:
+            while batch := list(itertools.islice(rows, batch_size)):
+                cur.execute(f"UPDATE {table} AS t SET {sets} FROM (VALUES {', '.join([one] * len(batch))}) "  # identifiers and types from the models' metadata; every value is a bound parameter  # nosec B608
+                            f"AS v({names}) WHERE t.{pk} = v.{pk}",
+                            [x for row in batch for x in row])
+    elif conn.vendor == "sqlite":
+        sql = (f"UPDATE {table} SET {', '.join(f'{qn(f.column)} = %s' for f in cols[1:])} "  # identifiers from the models' metadata; every value is a bound parameter  # nosec B608
+               f"WHERE {qn(meta.pk.column)} = %s")
+        with conn.cursor() as cur:
+            while batch := list(itertools.islice(rows, batch_size)):
+                cur.executemany(sql, [row[1:] + row[:1] for row in batch])
+    else:
+        model.objects.bulk_update(objs, fields, batch_size=batch_size)
+    return len(objs)
+
+
 def insert_ignore(model, objs, *, returning: str, order_by: str = "") -> set:
     """Insert unsaved instances, skipping any that would violate a unique constraint
     (INSERT … ON CONFLICT DO NOTHING); returns the values of column `returning` of the rows

@@ -12,8 +12,9 @@ shows the same numbers everywhere (tests/screening/test_figures.py renders each 
 |             | quarantine or in hospital (`EXEMPT_PRESENCE`)                                |
 | missing     | expected − done − exempt: exactly the people on the missing list             |
 | to_sample   | expected − exempt; `percent` = done ÷ to_sample                              |
-| households  | households with at least one expected person; covered: every expected       |
-|             | member done or exempt                                                         |
+| households  | households with at least one expected person who is not exempt (a household |
+|             | whose expected members are all exempt is neither to test nor covered);      |
+|             | covered: every expected member done or exempt, and at least one done         |
 | out_of_scope| PCR registrations under the node of people outside the round's areas (shown |
 |             | beside the figures, never in them)                                           |
 
@@ -103,8 +104,9 @@ def missing_q(rnd: Round, ref="id", prefix="") -> Q:
 # --- counting: one statement ------------------------------------------------------------
 
 _SQL = """
-SELECT {outer_keys}COUNT(*), COALESCE(SUM(n), 0), COALESCE(SUM(nd), 0), COALESCE(SUM(ne), 0),
-       COALESCE(SUM(CASE WHEN nd + ne >= n THEN 1 ELSE 0 END), 0){extra}
+SELECT {outer_keys}COALESCE(SUM(CASE WHEN ne < n THEN 1 ELSE 0 END), 0), COALESCE(SUM(n), 0),
+       COALESCE(SUM(nd), 0), COALESCE(SUM(ne), 0),
+       COALESCE(SUM(CASE WHEN nd > 0 AND nd + ne >= n THEN 1 ELSE 0 END), 0){extra}
 FROM (SELECT {inner_keys}p.household_id, COUNT(*) AS n,
              SUM(CASE WHEN d.resident_id IS NOT NULL THEN 1 ELSE 0 END) AS nd,
              SUM(CASE WHEN d.resident_id IS NULL AND (e.resident_id IS NOT NULL
@@ -126,7 +128,7 @@ def done_at(rnd: Round) -> str:
 
 
 def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None, at=None) -> list[tuple]:
-    """Rows of (*keys, households, expected, done, exempt, households covered[, out of
+    """Rows of (*keys, households to test, expected, done, exempt, households covered[, out of
     scope]) for the people of `people` (a Resident queryset), grouped by `keys` (columns
     of the resident, or annotations). One statement summed in the database: each person
     probes the (round, resident) unique indexes of the done rows and of the exemptions

@@ -135,3 +135,33 @@ def test_a_positive_re_test_shows_as_a_case_for_a_day(world, rnd, login, monkeyp
     gone = resp.content.decode()
     assert resp.status_code == 200 and 'id="positive-alert"' in gone
     assert "苏霞" not in gone and 'role="alert"' not in gone
+
+
+def test_two_positive_pools_in_one_file_each_hold_their_people_and_tell_once(world, rnd):
+    """Set-based follow-ups: two positive tubes and a negative one in one file hold the
+    people of each positive tube, and each positive tube sends its own message naming its
+    count, to the staff and grid worker of its people, once (the file sent again: nothing)."""
+    from fangkong.notify.models import Notification
+
+    staff = Actor.system(world.users.staff)
+    for code, people in (("P0001", (world.su, world.yu)), ("P0002", (world.xia,)), ("P0003", (world.wang,))):
+        station.open_tube(staff, rnd, code)
+        for r in people:
+            station.scan(staff, rnd, client_id=cid(), barcode=code, person=r.token)
+        tube = queries.get_tube(staff, rnd, code)
+        if tube.state != "sealed":
+            station.seal_tube(staff, tube)
+    rows = [{"_row": 1, "barcode": "P0001", "result": "positive"},
+            {"_row": 2, "barcode": "P0002", "result": "positive"},
+            {"_row": 3, "barcode": "P0003", "result": "negative"}]
+    out = lab.record_results(Actor.system(world.users.lab), rows, source="upload")
+    assert (out["saved"], out["positive_pools"], out["followups"]) == (3, 2, 3)
+    held = dict(FollowUp.objects.filter(round=rnd).values_list("resident_id", "tube__barcode"))
+    assert held == {world.su.id: "P0001", world.yu.id: "P0001", world.xia.id: "P0002"}
+    told = sorted(Notification.objects.filter(kind="screening.positive_pool")
+                  .values_list("user_id", "title"))
+    assert told == sorted((u.id, t) for u in (world.users.staff, world.users.grid)
+                          for t in ("混管阳性 P0001：2 人需单采复核", "混管阳性 P0002：1 人需单采复核")), told
+    again = lab.record_results(Actor.system(world.users.lab), rows, source="upload")
+    assert (again["unchanged"], again["positive_pools"]) == (3, 0)
+    assert Notification.objects.filter(kind="screening.positive_pool").count() == 4

@@ -23,18 +23,28 @@ def _cov(rnd, node):
 
 
 def test_a_household_is_covered_when_all_its_expected_members_are(world, rnd, system):
+    """Covered: every expected member done or exempt, and at least one done. A household
+    whose expected members are all exempt is neither to test nor covered."""
     assert _cov(rnd, world.community) == {"expected": 4, "sampled": 0, "exempt": 0, "missing": 4,
                                           "households": 3, "households_covered": 0}
+    planning.add_exemption(system, rnd, world.wang, "hospital")
+    # before anyone is sampled: 201 (王新勇 alone, exempt) drops out, nothing is covered
+    assert _cov(rnd, world.community) == {"expected": 4, "sampled": 0, "exempt": 1, "missing": 3,
+                                          "households": 2, "households_covered": 0}
     station.open_tube(system, rnd, "T0001")
     station.scan(system, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
-    planning.add_exemption(system, rnd, world.wang, "hospital")
-    # 101: 苏霞 sampled, 于海涛 not yet; 102: 夏明 missing; 201: 王新勇 exempt
+    # 101: 苏霞 sampled, 于海涛 not yet; 102: 夏明 missing
     assert _cov(rnd, world.community) == {"expected": 4, "sampled": 1, "exempt": 1, "missing": 2,
-                                          "households": 3, "households_covered": 1}
+                                          "households": 2, "households_covered": 0}
     station.scan(system, rnd, client_id=cid(), barcode="T0001", person=world.yu.token)
-    reg.update_resident(system, world.xia, {"presence": "quarantine"})  # exempt by presence
+    # 101 covered; 102: 夏明 in quarantine, exempt by presence, alone: out as 201 is
+    reg.update_resident(system, world.xia, {"presence": "quarantine"})
     assert _cov(rnd, world.community) == {"expected": 4, "sampled": 2, "exempt": 2, "missing": 0,
-                                          "households": 3, "households_covered": 3}
+                                          "households": 1, "households_covered": 1}
+    # an exempt person sampled after all is done: 201 is to test again, and covered
+    station.scan(system, rnd, client_id=cid(), barcode="T0001", person=world.wang.token)
+    assert _cov(rnd, world.community) == {"expected": 4, "sampled": 3, "exempt": 1, "missing": 0,
+                                          "households": 2, "households_covered": 2}
     # a unit, and a node outside the round: the same statement, its own figures
     assert _cov(rnd, world.unit1)["expected"] == 3
     assert _cov(rnd, world.other)["expected"] == 0
@@ -157,4 +167,5 @@ def test_coverage_endpoint_answers_in_a_fixed_number_of_queries(world, rnd, syst
     with django_assert_num_queries(COVERAGE_API_QUERIES):
         r = api(client, "get", f"/rounds/{rnd.id}/coverage")
     assert r.json()["sampled"] == 3 and r.json()["exempt"] == 1 and r.json()["missing"] == 0
-    assert r.json()["households_covered"] == 3
+    # 101 and 102 covered; 201 (王新勇 alone, exempt) neither to test nor covered
+    assert (r.json()["households_covered"], r.json()["households"]) == (2, 2)

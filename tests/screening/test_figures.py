@@ -33,13 +33,16 @@ from .photos import png
 #
 # PCR: 苏霞 sampled at the point; 于海涛 exempted ("away") and then sampled after all;
 # 赵强 sampled at a table that named no point; 赵小 exempted; 夏明 (bedridden) missing.
-PCR = {"community": dict(expected=6, done=3, exempt=2, missing=1, households=4, covered=3),
+# Households to test: hh101, hh102, hh203 (hh201's only member who counts, 王新勇, is in
+# hospital: a household whose members are all exempt is neither to test nor covered).
+PCR = {"community": dict(expected=6, done=3, exempt=2, missing=1, households=3, covered=2),
        # + 袁桂英 of community B, missing; her household is not covered
-       "street": dict(expected=7, done=3, exempt=2, missing=2, households=5, covered=3)}
+       "street": dict(expected=7, done=3, exempt=2, missing=2, households=4, covered=2)}
 # Antigen: 苏霞 self-reported (negative, with a photo); 赵强 exempted, then a result at the
 # door; 于海涛 and 夏明 missing; 王新勇 (hospital) and 赵小 (exemption) exempt.
-ANTIGEN = {"community": dict(expected=6, done=2, exempt=2, missing=2, households=4, covered=2),
-           "street": dict(expected=7, done=2, exempt=2, missing=3, households=5, covered=2),
+# Covered: hh203 only (赵强 done, 赵小 exempt); hh201 all exempt, not to test.
+ANTIGEN = {"community": dict(expected=6, done=2, exempt=2, missing=2, households=3, covered=1),
+           "street": dict(expected=7, done=2, exempt=2, missing=3, households=4, covered=1),
            "units": {"光明小区 1号楼 1单元": dict(expected=3, done=1, exempt=0, missing=2),
                      "光明小区 1号楼 2单元": dict(expected=3, done=1, exempt=2, missing=0)}}
 
@@ -203,9 +206,10 @@ def test_every_page_shows_the_same_figures_for_a_node(day, client):
     assert {u["label"]: dict(expected=u["expected"], done=u["reported"], exempt=u["exempt"],
                              missing=u["missing"]) for u in api["units"]} == ANTIGEN["units"]
 
-    # the registry counts the same people and households as the rounds' expected
+    # the registry counts the same people as the rounds' expected, and every household where
+    # someone who counts lives (hh201 too: the round leaves it out, all its members exempt)
     page = _text(staff.get(f"/places/{w.community.id}/"))
-    assert _num(r"(\d+) households", page) == PCR["community"]["households"]
+    assert _num(r"(\d+) households", page) == PCR["community"]["households"] + 1 == 4
     assert _num(r"(\d+) residents", page) == PCR["community"]["expected"]
     page = _text(staff.get(f"/places/{w.community.id}/residents/"))
     assert _num(r"Resident list 光明社区 · (\d+)", page) == PCR["community"]["expected"]

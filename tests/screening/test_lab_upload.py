@@ -133,3 +133,57 @@ def test_the_lab_page_in_a_phone_browser(phone_page, world, system, tmp_path):
     assert LabResult.objects.count() == 0
     # the page answers 422 (the file was refused), which the browser notes in its console
     assert [p for p in page.problems if "status of 422" not in p] == [], page.problems
+
+
+def _sealed_tubes(rnd, n, prefix):
+    """n tubes of one person each (苏霞's registration is in T0001 only: the others hold a
+    count and no registration, as far as the results are concerned)."""
+    from fangkong.core import bulk
+
+    make = bulk.prototype(Tube, round_id=rnd.id, barcode="", capacity=1, count=1, state="sealed",
+                          community_id=rnd.community_id, district_id=rnd.district_id,
+                          street_id=rnd.street_id)
+    tubes = []
+    for k in range(n):
+        t = make()
+        t.barcode = f"{prefix}{k:04d}"
+        tubes.append(t)
+    bulk.insert(Tube, tubes)
+    return [t.barcode for t in tubes]
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_results_are_written_in_as_many_statements_for_3_tubes_as_for_40(world, system, n):
+    """Set-based: the results of a file are read, inserted and the tubes updated in a fixed
+    number of statements, whatever the number of tubes; sent again, nothing is written."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fangkong.screening.actions import lab as lab_actions
+
+    rnd, lab = world_with_tubes(world, system)
+    codes = _sealed_tubes(rnd, n, "S")
+    rows = [{"barcode": c, "result": "negative", "ct_orf": None, "ct_n": None, "_row": i}
+            for i, c in enumerate(codes, 1)]
+    actor = Actor.system(lab)
+    with CaptureQueriesContext(connection) as ctx:
+        assert lab_actions.record_results(actor, rows)["saved"] == n
+    writes = [q["sql"] for q in ctx.captured_queries
+              if q["sql"].startswith(("INSERT", "UPDATE", "COPY"))]
+    # one insert of the results (COPY on PostgreSQL, not captured there), one update of
+    # the tubes, one audit event
+    assert len(writes) <= 3, writes
+    assert len(ctx.captured_queries) <= 12, [q["sql"][:80] for q in ctx.captured_queries]
+    assert LabResult.objects.filter(tube__barcode__in=codes).count() == n
+    assert set(Tube.objects.filter(barcode__in=codes).values_list("result", flat=True)) == {"negative"}
+    assert not Tube.objects.filter(barcode__in=codes, at_lab_at=None).exists()
+    again = lab_actions.record_results(actor, rows)
+    assert (again["saved"], again["unchanged"]) == (0, n)
+    assert LabResult.objects.filter(tube__barcode__in=codes).count() == n
+    # a correction of two: new rows replacing the old ones, the tubes follow
+    fixed = lab_actions.record_results(actor, [dict(rows[0], result="positive", ct_orf="30.1"),
+                                               dict(rows[1], result="invalid")])
+    assert (fixed["corrected"], fixed["positive_pools"]) == (2, 1)
+    latest = LabResult.objects.filter(tube__barcode=codes[0]).order_by("-created_at", "-id").first()
+    assert latest.result == "positive" and latest.replaces is not None and str(latest.ct_orf) == "30.10"
+    assert Tube.objects.get(round=rnd, barcode=codes[1]).result == "invalid"

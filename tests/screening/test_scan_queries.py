@@ -97,6 +97,9 @@ def test_a_resent_scan_is_registered_once(world, rnd, system):
     again = station.post(path, data=body, content_type="application/json")
     assert first.status_code == again.status_code == 200
     assert again.json()["duplicate"] is True
+    # the station shows who it was, as the first time (read with the person: no query more)
+    assert again.json()["name"] == first.json()["name"] == "苏霞"
+    assert again.json()["tube"]["barcode"] == "Q0005"
     assert Sample.objects.filter(round=rnd).count() == 1
     assert Tube.objects.get(round=rnd, barcode="Q0005").count == 1
 
@@ -120,6 +123,8 @@ def test_a_batch_finds_people_by_code_id_number_and_pick(world, rnd, system):
     again = sync(Actor.system(world.users.staff), rnd, events)
     assert [o["status"] for o in again] == ["ok", "ok", "ok", "ok", "conflict"]
     assert all(o.get("duplicate") for o in again[:4])
+    assert [o.get("name") for o in again[1:4]] == ["苏霞", "于海涛", "夏明"]  # as the first time
+    assert [o["tube"]["barcode"] for o in again[:4]] == ["Q0006"] * 4
     assert Tube.objects.get(round=rnd, barcode="Q0006").count == 3
 
 
@@ -138,6 +143,8 @@ def test_a_batch_copied_into_the_table_falls_back_when_an_id_is_reused(world, rn
         {"client_id": cid(), "type": "scan", "barcode": "Q0101", "person": world.xia.token}])
     assert [o["status"] for o in out] == ["ok", "ok"], out
     assert out[0].get("duplicate") is True and not out[1].get("duplicate")
+    # the id's answer names whom it registered (苏霞, its first answer), not the new scan
+    assert out[0]["name"] == "苏霞" and out[1]["name"] == "夏明"
     assert set(Sample.objects.filter(round=rnd).values_list("resident_id", flat=True)) == {
         world.su.id, world.xia.id}
     assert Tube.objects.get(round=rnd, barcode="Q0101").count == 2
@@ -151,10 +158,22 @@ def test_a_resent_scan_of_someone_since_moved_out_is_still_done(world, rnd, syst
               {"client_id": cid(), "type": "scan", "barcode": "Q0102", "person": world.su.token}]
     sync(staff, rnd, events)
     reg.update_resident(system, world.su, {"presence": "moved_out"})
-    again = sync(staff, rnd, events)
-    assert [o["status"] for o in again] == ["ok", "ok"], again
+    more = [{"client_id": cid(), "type": "scan", "barcode": "Q0102", "person": world.yu.token},
+            {"client_id": cid(), "type": "scan", "barcode": "Q0102", "person": world.xia.token}]
+    sync(staff, rnd, more)
+    reg.update_resident(system, world.yu, {"presence": "moved_out"})
+    reg.update_resident(system, world.xia, {"presence": "moved_out"})
+    with CaptureQueriesContext(connection) as ctx:
+        again = sync(staff, rnd, events + more)
+    assert [o["status"] for o in again] == ["ok"] * 4, again
     assert all(o.get("duplicate") for o in again)
-    assert Sample.objects.filter(round=rnd).count() == 1
+    # named as the first time, the three found registered in one query
+    assert [o.get("name") for o in again[1:]] == ["苏霞", "于海涛", "夏明"]
+    assert [o["tube"]["barcode"] for o in again] == ["Q0102"] * 4
+    looked_up = [q["sql"] for q in ctx.captured_queries
+                 if q["sql"].startswith('SELECT "screening_sample"."client_id"')]
+    assert len(looked_up) == 1, looked_up
+    assert Sample.objects.filter(round=rnd).count() == 3
     assert not Conflict.objects.filter(round=rnd).exists()
 
 

@@ -3,6 +3,7 @@ pooled tube (everyone in it held for a single re-test at home, staff told at onc
 single re-test at the door, and its result (released, or a case)."""
 
 import uuid
+from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Perm, Role
 from fangkong.audit.actions import record
+from fangkong.core import bulk
 from fangkong.core.errors import Conflict as ConflictError
 from fangkong.core.errors import Invalid
 from fangkong.registry.models import LEVEL_FIELDS, Place, Presence, Resident, Tag
@@ -125,41 +127,70 @@ def _emergency_team_users(rnd: Round) -> set[int]:
 
 
 def positive_pool(actor, tube: Tube) -> int:
-    """A positive pooled tube: hold everyone in it (awaiting a single re-test), list them for
-    re-sampling at home, and tell the community staff and grid workers at once. Called by
-    `lab.record_results` inside its transaction; returns how many are held."""
-    rnd = tube.round
-    people = tube_people(tube)
-    fus, visits = [], []
-    for r in people:
-        fu = FollowUp(round=rnd, resident=r, household_id=r.household_id, tube=tube)
-        fu.copy_levels(r)
-        fus.append(fu)
-        hv = HomeVisit(round=rnd, resident=r, household_id=r.household_id,
-                       source=HomeVisit.Source.RETEST, note=_("Single re-test: tube %(code)s positive")
-                       % {"code": tube.barcode})
-        hv.copy_levels(r)
-        visits.append(hv)
-    FollowUp.objects.bulk_create(fus, ignore_conflicts=True)
-    HomeVisit.objects.bulk_create(visits, ignore_conflicts=True)
-    communities = {r.community_id for r in people if r.community_id}
-    grids = {r.grid_id for r in people if r.grid_id}
-    users = set(Membership.objects.filter(is_active=True).filter(
-        Q(role=Role.STAFF, place_id__in=communities) | Q(role=Role.GRID, place_id__in=grids))
-        .values_list("user_id", flat=True))
-    users |= _emergency_team_users(rnd)
+    """A positive pooled tube: see `positive_pools`; returns how many are held."""
+    return positive_pools(actor, [tube])[0]
+
+
+def positive_pools(actor, tubes: list[Tube]) -> list[int]:
+    """Positive pooled tubes: hold everyone in each (awaiting a single re-test), list them for
+    re-sampling at home, and tell the community staff and grid workers at once, one message a
+    tube. Called by `lab.record_results` inside its transaction; returns how many are held in
+    each tube. Set-based: the people of every tube, the follow-ups and visits, and the staff
+    to tell are read and written in one go whatever the number of tubes."""
+    ids = [t.id for t in tubes]
+    people_of = {tid: set() for tid in ids}
+    for tid, rid in Sample.objects.filter(tube_id__in=ids).values_list("tube_id", "resident_id"):
+        people_of[tid].add(rid)
+    for tid, rid in (Conflict.objects.filter(tube_id__in=ids).exclude(resident=None)
+                     .exclude(status=Conflict.Status.ACCEPTED).values_list("tube_id", "resident_id")):
+        people_of[tid].add(rid)
+    residents = Resident.objects.in_bulk({rid for rids in people_of.values() for rid in rids})
+    fus, visits, held = [], [], []
+    for tube in tubes:
+        rnd = tube.round
+        people = [residents[rid] for rid in sorted(people_of[tube.id]) if rid in residents]
+        for r in people:
+            fu = FollowUp(round=rnd, resident=r, household_id=r.household_id, tube=tube)
+            fu.copy_levels(r)
+            fus.append(fu)
+            hv = HomeVisit(round=rnd, resident=r, household_id=r.household_id,
+                           source=HomeVisit.Source.RETEST, note=_("Single re-test: tube %(code)s positive")
+                           % {"code": tube.barcode})
+            hv.copy_levels(r)
+            visits.append(hv)
+        held.append(people)
+    FollowUp.objects.bulk_create(fus, batch_size=1000, ignore_conflicts=True)
+    HomeVisit.objects.bulk_create(visits, batch_size=1000, ignore_conflicts=True)
+    # who to tell: staff of the people's communities, grid workers of their grids
+    communities = {r.community_id for people in held for r in people if r.community_id}
+    grids = {r.grid_id for people in held for r in people if r.grid_id}
+    staff = defaultdict(set)  # (role, place) → users
+    for uid, role, place_id in Membership.objects.filter(is_active=True).filter(
+            Q(role=Role.STAFF, place_id__in=communities) | Q(role=Role.GRID, place_id__in=grids)) \
+            .values_list("user_id", "role", "place_id"):
+        staff[role, place_id].add(uid)
+    places = Place.objects.in_bulk(communities)
+    teams = {}
     from django.urls import reverse
 
     from fangkong.notify.actions import notify
 
-    url = reverse("screening_followups", args=[rnd.id])
-    place = Place.objects.filter(pk=next(iter(communities))).first() if communities else rnd.place
-    notify(actor, users, kind="screening.positive_pool",
-           title=_("Positive pooled tube %(code)s: %(n)d people to re-test")
-           % {"code": tube.barcode, "n": len(people)},
-           body=_("Hold everyone in the tube at home and sample them singly. Round: %(round)s.")
-           % {"round": rnd.name}, url=url, place=place, key=f"screening.pool.{tube.id}")
-    return len(fus)
+    for tube, people in zip(tubes, held, strict=True):
+        rnd = tube.round
+        tube_communities = {r.community_id for r in people if r.community_id}
+        users = {u for c in tube_communities for u in staff[Role.STAFF, c]}
+        users |= {u for g in {r.grid_id for r in people if r.grid_id} for u in staff[Role.GRID, g]}
+        if rnd.id not in teams:
+            teams[rnd.id] = _emergency_team_users(rnd)
+        users |= teams[rnd.id]
+        url = reverse("screening_followups", args=[rnd.id])
+        place = places.get(next(iter(tube_communities))) if tube_communities else rnd.place
+        notify(actor, users, kind="screening.positive_pool",
+               title=_("Positive pooled tube %(code)s: %(n)d people to re-test")
+               % {"code": tube.barcode, "n": len(people)},
+               body=_("Hold everyone in the tube at home and sample them singly. Round: %(round)s.")
+               % {"round": rnd.name}, url=url, place=place, key=f"screening.pool.{tube.id}")
+    return [len(people) for people in held]
 
 
 # --- the single re-test ------------------------------------------------------------------
@@ -205,36 +236,53 @@ def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
 
 
 def retest_result(actor, tube: Tube):
-    """The result of a single re-test tube closes its follow-up: released, a case (staff told
-    at once), or awaiting another swab (an invalid result). Called by `lab.record_results`."""
-    fu = FollowUp.objects.filter(retest_tube=tube).select_related("round").first()
-    if fu is None:
-        return
+    """The result of a single re-test tube: see `retest_results`."""
+    retest_results(actor, [tube])
+
+
+def retest_results(actor, tubes: list[Tube]):
+    """The results of single re-test tubes close their follow-ups: released, a case (staff
+    told at once), or awaiting another swab (an invalid result). Called by
+    `lab.record_results`: the follow-ups read in one query and written in one statement; a
+    case goes on to the zones' escalation and the staff's message, one at a time."""
+    result_of = {t.id: t.result for t in tubes}
+    fus = {}
+    for fu in FollowUp.objects.filter(retest_tube_id__in=list(result_of)).select_related("round") \
+            .order_by("id"):
+        fus.setdefault(fu.retest_tube_id, fu)  # the first, as one tube has one follow-up
     now = timezone.now()
-    if tube.result == Result.NEGATIVE:
-        fu.status, fu.closed_at = FollowUp.Status.RELEASED, now
-    elif tube.result == Result.POSITIVE:
-        fu.status, fu.closed_at = FollowUp.Status.CASE, now
-    else:  # invalid: sample again
-        fu.status, fu.closed_at = FollowUp.Status.AWAITING, None
-    fu.save(update_fields=["status", "closed_at"])
-    if fu.status == FollowUp.Status.CASE:
-        from fangkong.zones.actions.escalate import case_confirmed
+    for tube_id, fu in fus.items():
+        result = result_of[tube_id]
+        if result == Result.NEGATIVE:
+            fu.status, fu.closed_at = FollowUp.Status.RELEASED, now
+        elif result == Result.POSITIVE:
+            fu.status, fu.closed_at = FollowUp.Status.CASE, now
+        else:  # invalid: sample again
+            fu.status, fu.closed_at = FollowUp.Status.AWAITING, None
+    bulk.update(FollowUp, fus.values(), ["status", "closed_at"])
+    for fu in fus.values():
+        if fu.status == FollowUp.Status.CASE:
+            _case(actor, fu, now)
 
-        _case, proposal = case_confirmed(actor, fu.resident, confirmed_at=now,
-                                         source=_("Single re-test positive"),
-                                         source_ref=f"screening.followup:{fu.id}")
-        users = set(Membership.objects.filter(is_active=True).filter(
-            Q(role=Role.STAFF, place_id=fu.community_id) | Q(role=Role.GRID, place_id=fu.grid_id))
-            .values_list("user_id", flat=True))
-        from django.urls import reverse
 
-        from fangkong.notify.actions import notify
+def _case(actor, fu: FollowUp, now):
+    """A single re-test positive: the zones' escalation drafted, the staff told at once."""
+    from fangkong.zones.actions.escalate import case_confirmed
 
-        body = _("Round: %(round)s. Follow the case procedure for the household.") % {"round": fu.round.name}
-        if proposal is not None:  # the zone's escalation, drafted: staff check it and publish it
-            body += " " + _("Zone escalation drafted: %(title)s.") % {"title": proposal.title}
-        notify(actor, users, kind="screening.case", title=_("Single re-test positive: a case"), body=body,
-               url=reverse("zones_adjustment", args=[proposal.id]) if proposal is not None
-               else reverse("screening_followups", args=[fu.round_id]),
-               key=f"screening.case.{fu.id}")
+    _confirmed, proposal = case_confirmed(actor, fu.resident, confirmed_at=now,
+                                          source=_("Single re-test positive"),
+                                          source_ref=f"screening.followup:{fu.id}")
+    users = set(Membership.objects.filter(is_active=True).filter(
+        Q(role=Role.STAFF, place_id=fu.community_id) | Q(role=Role.GRID, place_id=fu.grid_id))
+        .values_list("user_id", flat=True))
+    from django.urls import reverse
+
+    from fangkong.notify.actions import notify
+
+    body = _("Round: %(round)s. Follow the case procedure for the household.") % {"round": fu.round.name}
+    if proposal is not None:  # the zone's escalation, drafted: staff check it and publish it
+        body += " " + _("Zone escalation drafted: %(title)s.") % {"title": proposal.title}
+    notify(actor, users, kind="screening.case", title=_("Single re-test positive: a case"), body=body,
+           url=reverse("zones_adjustment", args=[proposal.id]) if proposal is not None
+           else reverse("screening_followups", args=[fu.round_id]),
+           key=f"screening.case.{fu.id}")

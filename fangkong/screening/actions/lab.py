@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
+from fangkong.core import bulk
 from fangkong.core.errors import Invalid
 
 from .. import checks
 from ..access import require_handover, require_sample
 from ..models import Box, Handover, LabResult, Result, Round, Tube, TubeState
 from .common import user_of
-from .followup import positive_pool, retest_result
+from .followup import positive_pools, retest_results
 
 # --- transport -------------------------------------------------------------------------
 
@@ -135,11 +136,18 @@ def record_results(actor, rows, *, source="upload") -> dict:
     user = user_of(actor)
     summary = {"saved": 0, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0}
     with transaction.atomic():
+        # Set-based: one read of the tubes' latest results, one insert of the new results
+        # (COPY on PostgreSQL), one UPDATE … FROM (VALUES …) of the tubes a 1,000, the
+        # positive pools' follow-ups in one go (the city's 20,000 tubes wrote two statements
+        # a tube before: ~200 tubes/s).
         latest = {}
         ids = [tubes[r["barcode"]][0].id for r in clean]
         for lr in LabResult.objects.filter(tube_id__in=ids).order_by("created_at", "id"):
             latest[lr.tube_id] = lr
-        positives, retests = [], []
+        now = timezone.now()
+        new_result = bulk.prototype(LabResult, tube_id=0, result="", tested_at=now, source=source,
+                                    entered_by=user, created_at=now)
+        written, changed, positives, retests = [], [], [], []
         for r in clean:
             t = tubes[r["barcode"]][0]
             prev = latest.get(t.id)
@@ -147,22 +155,25 @@ def record_results(actor, rows, *, source="upload") -> dict:
                     and prev.ct_n == r["ct_n"]:
                 summary["unchanged"] += 1  # the same result again (a resent file): nothing new
                 continue
-            LabResult.objects.create(tube=t, result=r["result"], ct_orf=r["ct_orf"], ct_n=r["ct_n"],
-                                     tested_at=r["tested_at"], source=source, entered_by=user,
-                                     replaces=prev)
-            Tube.objects.filter(pk=t.pk).update(result=r["result"], result_at=r["tested_at"],
-                                                at_lab_at=t.at_lab_at or timezone.now())
-            t.result = r["result"]
+            lr = new_result()
+            lr.tube_id, lr.result, lr.ct_orf, lr.ct_n = t.id, r["result"], r["ct_orf"], r["ct_n"]
+            lr.tested_at, lr.replaces_id = r["tested_at"], prev.id if prev else None
+            written.append(lr)
+            t.result, t.result_at, t.at_lab_at = r["result"], r["tested_at"], t.at_lab_at or now
+            changed.append(t)
             summary["corrected" if prev else "saved"] += 1
             if t.retest:
                 retests.append(t)
             elif r["result"] == Result.POSITIVE:
                 positives.append(t)
-        for t in positives:
-            summary["positive_pools"] += 1
-            summary["followups"] += positive_pool(actor, t)
-        for t in retests:
-            retest_result(actor, t)
+        bulk.insert(LabResult, written)
+        bulk.update(Tube, changed, ["result", "result_at", "at_lab_at"])
+        if positives:
+            held = positive_pools(actor, positives)
+            summary["positive_pools"] += len(positives)
+            summary["followups"] += sum(held)
+        if retests:
+            retest_results(actor, retests)
         record(actor, "screening.results", None, {"source": source, **summary,
                                                    "tubes": codes[:200]},
                levels_from=clean and tubes[clean[0]["barcode"]][0].round, label=source)

@@ -51,6 +51,11 @@ OK = {"status": "ok"}  # outcomes are copied when the answer is written
 OK_AGAIN = {"status": "ok", "duplicate": True}
 
 
+def ok_again(name) -> dict:
+    """A duplicate's answer: done already, with the person its first answer named."""
+    return {"status": "ok", "duplicate": True, "name": name}
+
+
 def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
     """Register a batch of station events, each {client_id, type: open|scan|seal, barcode,
     person, confirm, capacity, point, table, at}. Returns one outcome per item, in order:
@@ -92,6 +97,7 @@ class Batch:
         self.new_tubes, self.new_samples, self.new_conflicts = [], [], []
         self.sealed_now = set()  # barcodes sealed by this batch
         self.doubtful = []  # scans refused or kept as conflicts: were they registered already?
+        self.tube_of = {}  # client id → tube id of a duplicate found registered (its answer's tube)
         self.make_sample = bulk.prototype(Sample, round_id=rnd.id, tube_id=None, resident_id=0,
                                           household_id=0, recorded_at=now,
                                           sampler_id=getattr(user, "id", None), sampled_at=now)
@@ -180,7 +186,7 @@ class Batch:
         else:
             s_cid = person["s_cid"]
             if s_cid is not None and str(s_cid) == p["client_id"]:  # sent again: registered already
-                return OK_AGAIN
+                return ok_again(person["name"])
             name, pid = person["name"], person["id"]
         zone = self.zones.get(person["household_id"]) if person is not None else None
         kind = refusal(None if tube is None else (tube.count, tube.capacity, tube.state), person,
@@ -269,8 +275,9 @@ class Batch:
         person since moved, or an id reused): answered ok, nothing kept."""
         again = registered(self.doubtful)
         if again:
-            for cid in again:
-                self.outcomes[cid] = OK_AGAIN
+            for cid, (name, tube_id) in again.items():
+                self.outcomes[cid] = ok_again(name)
+                self.tube_of[cid] = tube_id
             self.new_conflicts = [c for c in self.new_conflicts if c.client_id not in again]
 
     def link_new_tubes(self):
@@ -299,8 +306,9 @@ class Batch:
         outcomes = self.outcomes
         for s in samples:
             cid = s.client_id
-            if cid in now_there:  # the same event, sent twice at once: it is in
-                outcomes[cid] = OK_AGAIN
+            if cid in now_there:  # the same event, sent twice at once (or its id reused): it is in
+                name, self.tube_of[cid] = now_there[cid]
+                outcomes[cid] = ok_again(name)
                 continue
             kind = Conflict.Kind.ALREADY_SAMPLED
             name = outcomes[cid].get("name", "")
@@ -325,6 +333,7 @@ class Batch:
         """One outcome per item, in the order sent; each tube's state shared by its events."""
         views = {bc: {"barcode": t.barcode, "count": t.count, "capacity": t.capacity, "state": t.state,
                       "left": t.left} for bc, t in self.tubes.items() if t.pk}
+        barcode_of = {t.pk: bc for bc, t in self.tubes.items() if t.pk} if self.tube_of else {}
         out = []
         for p in sorted(parsed + bad, key=lambda p: p["index"]):
             if "error" in p:
@@ -332,7 +341,9 @@ class Batch:
                 continue
             o = dict(self.outcomes[p["client_id"]])
             o["client_id"] = str(p["client_id"])
-            view = views.get(p["barcode"])
+            # a duplicate found registered: the tube it went into (one of the batch's)
+            bc = barcode_of.get(self.tube_of.get(p["client_id"]), p["barcode"])
+            view = views.get(bc)
             if view is not None:
                 o["tube"] = view
             out.append(o)

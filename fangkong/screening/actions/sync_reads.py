@@ -35,9 +35,14 @@ def reads(rnd, parsed, ids):
     return done, known, locked, [], people
 
 
-def registered(ids) -> set:
-    """Which of these client ids are registrations already (as text)."""
-    return {str(c) for c in Sample.objects.filter(client_id__any_of=list(ids)).values_list("client_id", flat=True)}
+def registered(ids) -> dict:
+    """{client id (as text): (the registered person's name, the tube's id)} for those of
+    these client ids that are registrations already: one query for all of them (a
+    duplicate answers with the name and tube its first answer gave)."""
+    name = Subquery(Resident.objects.filter(id=OuterRef("resident_id")).values("name")[:1])
+    rows = (Sample.objects.filter(client_id__any_of=list(ids)).annotate(person_name=name)
+            .values_list("client_id", "person_name", "tube_id"))
+    return {str(c): (n or "", tube_id) for c, n, tube_id in rows}
 
 
 # --- client ids seen ---------------------------------------------------------------------
