@@ -34,6 +34,8 @@ PAGES = {
     "reports_history": Page(lambda w: f"/reports/places/{w.community.id}/history/", VIEW_A),
     "reports_export_period": Page(lambda w: f"/reports/places/{w.community.id}/export.pdf", VIEW_A),
     "reports_node_day": Page(lambda w: f"/reports/places/{w.community.id}/days/{timezone.localdate()}/", VIEW_A),
+    "reports_start": Page(lambda w: f"/reports/places/{w.community.id}/days/{timezone.localdate()}/start/",
+                          "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     "reports_report": Page(lambda w: f"/reports/{_submitted(w).id}/", VIEW_A),
     "reports_remarks": Page(lambda w: f"/reports/{_draft(w).id}/remarks/",
                             "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
