@@ -5,6 +5,7 @@ from . import report_views, views
 urlpatterns = [
     path("reports/", views.home, name="reports_home"),
     path("reports/places/<int:pk>/", views.dashboard, name="reports_dashboard"),
+    path("reports/places/<int:pk>/refresh/", views.refresh, name="reports_refresh"),
     path("reports/places/<int:pk>/completeness/", views.completeness, name="reports_completeness"),
     path("reports/places/<int:pk>/remind/", views.remind, name="reports_remind"),
     path("reports/places/<int:pk>/history/", views.history, name="reports_history"),

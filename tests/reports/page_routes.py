@@ -28,6 +28,8 @@ def _submitted(w):
 PAGES = {
     "reports_home": Page(lambda w: "/reports/", "302 404 404 404 404 404 404 302 302 302 302 302"),
     "reports_dashboard": Page(lambda w: f"/reports/places/{w.community.id}/", VIEW_A),
+    "reports_refresh": Page(lambda w: f"/reports/places/{w.street.id}/refresh/",
+                            "302 404 404 404 404 404 404 404 404 404 302 302", method=POST),
     "reports_completeness": Page(lambda w: f"/reports/places/{w.street.id}/completeness/", VIEW_STREET),
     "reports_remind": Page(lambda w: f"/reports/places/{w.street.id}/remind/",
                            "302 404 404 404 404 404 404 404 404 404 302 302", method=POST),

@@ -14,3 +14,4 @@ from .nightly import (  # noqa: F401
 )
 from .reminders import remind  # noqa: F401
 from .review import approve, return_report  # noqa: F401
+from .snapshots import request_refresh  # noqa: F401
