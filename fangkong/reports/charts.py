@@ -88,6 +88,15 @@ def _hbars(chart: Chart) -> str:
     return "".join(parts)
 
 
+def _scale_label(chart: Chart) -> str:
+    """The top of the scale: the largest row's text ("2.0 h"), or its number when that text
+    is too long for the margin (a row shown as "3 sealed · 1 controlled")."""
+    if not chart.rows:
+        return ""
+    _label, value, shown = max(chart.rows, key=lambda r: r[1])
+    return shown if len(shown) <= 6 else str(value)
+
+
 def _columns(chart: Chart) -> str:
     n = len(chart.rows)
     w, h, left, bottom, top_pad = 360, 170, 34, 24, 16
@@ -97,7 +106,7 @@ def _columns(chart: Chart) -> str:
     parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
              f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">',
              f'<line x1="{left}" y1="{h - bottom}" x2="{w}" y2="{h - bottom}" stroke="{GRID}"/>',
-             _text(left - 4, top_pad + 4, chart.rows and max(chart.rows, key=lambda r: r[1])[2] or "", "end", 11)]
+             _text(left - 4, top_pad + 4, _scale_label(chart), "end", 11)]
     every = max(1, n // 8)
     for i, (label, value, shown) in enumerate(chart.rows):
         x = left + i * col

@@ -49,13 +49,13 @@ def home(request):
 @page
 def dashboard(request, pk):
     node = queries.get_node(request.scope, pk)
-    now = timezone.now()
     board = live.board(request.scope, node)
+    now = timezone.now()
     children = [{"node": c, "cells": present.child_row(v),
                  "url": reverse("reports_dashboard", args=[c.id])} for c, v in board["children"]]
     ctx = node_ctx(request, node) | {
         "at": board["as_of"], "waiting": board["waiting"], "rolled": node.kind in live.ROLLED,
-        "age": int((now - board["as_of"]).total_seconds() // 60), "sections": present.sections(board["values"], node),
+        "age": max(0, int((now - board["as_of"]).total_seconds() // 60)), "sections": present.sections(board["values"], node),
         "columns": present.child_columns(), "children": children,
         "charts": [(c, charts.svg(c)) for c in charts.charts_for(node, now, board["children"])],
         "report": queries.report_for(node, timezone.localdate()) if node.kind in access.LEVEL_KINDS else None,

@@ -41,6 +41,9 @@ def test_street_dashboard_says_as_of_when(world, settings):
     assert "3 分钟前" in html or "3 minutes ago" in html
     assert f'action="/reports/places/{w.street.id}/refresh/"' in html
     assert FigureSnapshot.objects.filter(computed_at=old).count() == 2  # nothing recounted
+    snapshots.refresh([w.community, w.other])  # just counted: no "minutes ago", never negative
+    html = _client(w.users.street).get(f"/reports/places/{w.street.id}/").content.decode()
+    assert "data-as-of" in html and "分钟前" not in html and "minutes ago" not in html
     # a community's dashboard is counted live: no snapshot time, no refresh
     html = _client(w.users.street).get(f"/reports/places/{w.community.id}/").content.decode()
     assert "/refresh/" not in html and "data-as-of" not in html
