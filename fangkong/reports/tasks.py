@@ -55,8 +55,9 @@ def _tick_waiting() -> bool:
                                        status=TaskResultStatus.READY).exists()
 
 
-def snapshots_waiting(place_id: int) -> bool:
-    """Is a refresh of this node's snapshots already queued (not yet started)?"""
+def snapshots_waiting(place_id: int | None = None) -> bool:
+    """Is a refresh of this node's snapshots (None: of the stale ones) already queued, not
+    yet started?"""
     from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.compat import TaskResultStatus
@@ -66,7 +67,8 @@ def snapshots_waiting(place_id: int) -> bool:
         return False
     waiting = DBTaskResult.objects.filter(task_path=reports_snapshots_task.module_path,
                                           status=TaskResultStatus.READY).values_list("args_kwargs", flat=True)
-    return any((a or {}).get("args") == [place_id] for a in waiting[:100])
+    args = [] if place_id is None else [place_id]
+    return any((a or {}).get("args") == args for a in waiting[:100])
 
 
 def recover_tick(live) -> dict:
