@@ -79,3 +79,15 @@ def test_refresh_is_for_streets_and_districts_the_user_may_see(world, settings):
             raise AssertionError(f"refresh allowed on {node}")
     assert _client(w.users.staff).post(f"/reports/places/{w.street.id}/refresh/").status_code == 404
     assert not DBTaskResult.objects.exists()
+
+
+def test_refresh_over_the_api_is_the_same_action(world, settings):
+    settings.TASKS = DB_TASKS
+    w = world
+    c = _client(w.users.street)
+    url = f"/api/v1/reports/places/{w.street.id}/refresh"
+    assert c.post(url, content_type="application/json").json() == {"queued": True}
+    assert c.post(url, content_type="application/json").json() == {"queued": False}
+    assert c.post(f"/api/v1/reports/places/{w.community.id}/refresh",
+                  content_type="application/json").status_code == 404
+    assert DBTaskResult.objects.filter(task_path=reports_snapshots_task.module_path).count() == 1
