@@ -110,10 +110,18 @@ def _columns(chart: Chart) -> str:
     every = max(1, n // 8)
     for i, (label, value, shown) in enumerate(chart.rows):
         x = left + i * col
-        bh = int(plot * value / top)
-        parts.append(f'<rect x="{x + col * 0.15:.1f}" y="{h - bottom - bh}" width="{col * 0.7:.1f}" '
-                     f'height="{bh}" fill="{BAR}"><title>{escape(label)}: {escape(shown)}</title></rect>')
+        y = h - bottom
+        for part, colour in zip(chart.stacks[i] if chart.stacks else (value,),
+                                [c for _n, c in chart.legend] or [BAR], strict=False):
+            bh = int(plot * part / top)
+            y -= bh
+            parts.append(f'<rect x="{x + col * 0.15:.1f}" y="{y}" width="{col * 0.7:.1f}" '
+                         f'height="{bh}" fill="{colour}"><title>{escape(label)}: {escape(shown)}</title></rect>')
         if i % every == 0:
             parts.append(_text(f"{x + col / 2:.1f}", h - 8, label, "middle", 11))
+    for j, (name, colour) in enumerate(chart.legend):  # the legend, top right
+        lx = w - 4 - (len(chart.legend) - j) * 80
+        parts.append(f'<rect x="{lx}" y="2" width="10" height="10" fill="{colour}"/>')
+        parts.append(_text(lx + 14, 11, str(name), size=11))
     parts.append("</svg>")
     return "".join(parts)

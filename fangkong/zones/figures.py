@@ -20,6 +20,7 @@ from fangkong.registry.queries import counts as counting
 from .models import HouseholdZone, ZoneKind
 
 GROUP = _("Risk zones")
+SEALED_COLOUR, CONTROLLED_COLOUR = "#b3261e", "#e67e22"  # as the zone badges (app.css)
 KINDS = [ZoneKind.SEALED, ZoneKind.CONTROLLED, ZoneKind.PRECAUTION]
 
 
@@ -89,7 +90,9 @@ def zones_chart(node, at, days=7) -> Chart | None:
     return Chart("zones", gettext("People in sealed and controlled areas by day"),
                  [(f"{d:%m-%d}", s + c, gettext("%(sealed)d sealed · %(controlled)d controlled")
                    % {"sealed": s, "controlled": c}) for d, s, c in rows],
-                 horizontal=False, headers=(gettext("Day"), gettext("People (sealed · controlled)")))
+                 horizontal=False, headers=(gettext("Day"), gettext("People (sealed · controlled)")),
+                 stacks=[(s, c) for _d, s, c in rows],
+                 legend=((ZoneKind.SEALED.label, SEALED_COLOUR), (ZoneKind.CONTROLLED.label, CONTROLLED_COLOUR)))
 
 
 PROVIDER = Provider("zones", (

@@ -57,7 +57,10 @@ def test_zones_over_days_chart_and_its_table(day):
     assert zone_figures.people_by_day(w.street, now)[-1][1:] == (3, 1)  # the street: the sum
     chart = next(c for c in charts.charts_for(w.community, now, []) if c.key == "zones")
     assert chart.rows[-1][1] == 4 and "3" in chart.rows[-1][2] and "1" in chart.rows[-1][2]
-    assert 'text-anchor="end">4</text>' in charts.svg(chart)  # the scale's top: a number, not the long text
+    assert chart.stacks[-1] == (3, 1) and chart.stacks[-2] == (0, 1)  # drawn stacked: sealed, controlled
+    svg = charts.svg(chart)
+    assert 'text-anchor="end">4</text>' in svg  # the scale's top: a number, not the long text
+    assert svg.count('fill="#b3261e"><title>') == 7 and svg.count('fill="#e67e22"><title>') == 7
 
 
 def test_dashboard_and_report_show_people_per_zone(day):
