@@ -3,6 +3,8 @@ submits it sees the figures counted now, as of the cut-off, and the draft is mad
 POST that saves remarks or submits), its versions, remarks, submit (confirmed first),
 correction, approve and return, and its exports."""
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -101,8 +103,10 @@ def start(request, pk, day):
             actions.check_day(node, day)
         except Invalid:
             raise NotFound() from None
-        return _ask_submit(request, actions.preview(node, day, queries.report_for(node, day)),
-                           _day_url(node, day))
+        d = queries.definition(node.kind)  # the times only: nothing counted to ask
+        times = queries.report_for(node, day) or SimpleNamespace(
+            place=node, day=day, cutoff_at=d.cutoff_on(day), due_at=d.due_on(day))
+        return _ask_submit(request, times, _day_url(node, day))
     actor = _actor(request)
     try:
         r = actions.start(actor, node, day, text)
