@@ -39,6 +39,10 @@ class Chart:
     top: int = 0  # the scale's end (0: the largest value)
     horizontal: bool = True  # bars (labels beside) or columns over time
     headers: tuple = ("", "")
+    # stacked columns: for each row, its parts' values (summing to the row's value), and
+    # the parts' (name, colour) for the legend — e.g. sealed and controlled people
+    stacks: list = field(default_factory=list)
+    legend: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,10 @@ class RemindOut(Schema):
     sent: int
 
 
+class RefreshOut(Schema):
+    queued: bool  # false: a refresh of this node already waits for the worker
+
+
 def _actor(request) -> Actor:
     return Actor.from_request(request, via="api")
 
@@ -245,6 +249,14 @@ def remind(request, place_id: int, payload: DayIn):
     node = queries.get_node(request.scope, place_id)
     access.require_remind(request.scope, node)
     return actions.remind(_actor(request), node, payload.day or timezone.localdate())
+
+
+@router.post("/reports/places/{place_id}/refresh", response=RefreshOut)
+def refresh(request, place_id: int):
+    """Queue the snapshot refresh of a street or district (counted by the worker, never in
+    the request); the figures' `at` says when they were counted."""
+    node = queries.get_node(request.scope, place_id)
+    return actions.request_refresh(_actor(request), node)
 
 
 @router.get("/reports/{report_id}/export/{fmt}")

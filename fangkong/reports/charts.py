@@ -88,6 +88,15 @@ def _hbars(chart: Chart) -> str:
     return "".join(parts)
 
 
+def _scale_label(chart: Chart) -> str:
+    """The top of the scale: the largest row's text ("2.0 h"), or its number when that text
+    is too long for the margin (a row shown as "3 sealed · 1 controlled")."""
+    if not chart.rows:
+        return ""
+    _label, value, shown = max(chart.rows, key=lambda r: r[1])
+    return shown if len(shown) <= 6 else str(value)
+
+
 def _columns(chart: Chart) -> str:
     n = len(chart.rows)
     w, h, left, bottom, top_pad = 360, 170, 34, 24, 16
@@ -97,14 +106,22 @@ def _columns(chart: Chart) -> str:
     parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
              f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">',
              f'<line x1="{left}" y1="{h - bottom}" x2="{w}" y2="{h - bottom}" stroke="{GRID}"/>',
-             _text(left - 4, top_pad + 4, chart.rows and max(chart.rows, key=lambda r: r[1])[2] or "", "end", 11)]
+             _text(left - 4, top_pad + 4, _scale_label(chart), "end", 11)]
     every = max(1, n // 8)
     for i, (label, value, shown) in enumerate(chart.rows):
         x = left + i * col
-        bh = int(plot * value / top)
-        parts.append(f'<rect x="{x + col * 0.15:.1f}" y="{h - bottom - bh}" width="{col * 0.7:.1f}" '
-                     f'height="{bh}" fill="{BAR}"><title>{escape(label)}: {escape(shown)}</title></rect>')
+        y = h - bottom
+        for part, colour in zip(chart.stacks[i] if chart.stacks else (value,),
+                                [c for _n, c in chart.legend] or [BAR], strict=False):
+            bh = int(plot * part / top)
+            y -= bh
+            parts.append(f'<rect x="{x + col * 0.15:.1f}" y="{y}" width="{col * 0.7:.1f}" '
+                         f'height="{bh}" fill="{colour}"><title>{escape(label)}: {escape(shown)}</title></rect>')
         if i % every == 0:
             parts.append(_text(f"{x + col / 2:.1f}", h - 8, label, "middle", 11))
+    for j, (name, colour) in enumerate(chart.legend):  # the legend, top right
+        lx = w - 4 - (len(chart.legend) - j) * 80
+        parts.append(f'<rect x="{lx}" y="2" width="10" height="10" fill="{colour}"/>')
+        parts.append(_text(lx + 14, 11, str(name), size=11))
     parts.append("</svg>")
     return "".join(parts)

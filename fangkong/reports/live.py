@@ -1,11 +1,10 @@
 """The dashboard's figures of a node now. A community (or anything below) is counted live
 (`queries.dashboard`); a street or a district sums its communities' snapshots
-(`actions.snapshots`): one read, however many residents. Up to
-FANGKONG_REPORT_SNAPSHOT_INLINE stale or missing snapshots are counted again in the request
-(bounded queries); more than that are left to the background task, and the page says as of
-when its figures are."""
+(`actions.snapshots`): one read, however many residents. Nothing is counted (or stored) in
+the request: stale or missing snapshots are left to the background task (queued once while
+none waits), and the page says as of when its figures are and how many communities are not
+counted yet."""
 
-from django.conf import settings
 from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
@@ -27,19 +26,16 @@ def board(scope, place: Place, at=None) -> dict:
     if at is not None or place.kind not in ROLLED:
         out = queries.dashboard(scope, place, at or now)
         return out | {"as_of": at or now, "waiting": 0}
-    comms = list(Place.objects.filter(under(place), kind=Kind.COMMUNITY).order_by("id"))
-    snaps = {s.place_id: s for s in FigureSnapshot.objects.filter(under(place))}
-    old = now - snapshots.max_age()
-    stale = [c for c in comms if c.id not in snaps or snaps[c.id].computed_at < old]
-    waiting = 0
-    if stale and len(stale) <= getattr(settings, "FANGKONG_REPORT_SNAPSHOT_INLINE", 25):
-        snapshots.refresh(stale, now)
-        snaps.update({s.place_id: s for s in FigureSnapshot.objects.filter(place__in=stale)})
-    elif stale:
-        from .tasks import reports_snapshots_task
+    comms = set(Place.objects.filter(under(place), kind=Kind.COMMUNITY).values_list("id", flat=True))
+    fresh = set(FigureSnapshot.objects.filter(under(place), computed_at__gte=now - snapshots.max_age())
+                .values_list("place_id", flat=True))
+    if comms - fresh:  # stale or missing: the worker counts them (queued once)
+        from .tasks import reports_snapshots_task, snapshots_waiting
 
-        reports_snapshots_task.enqueue()
-        waiting = sum(1 for c in stale if c.id not in snaps)
+        if not snapshots_waiting():
+            reports_snapshots_task.enqueue()
+    snaps = {s.place_id: s for s in FigureSnapshot.objects.filter(under(place))}
+    waiting = len(comms - set(snaps))
     values = figures.total([s.values for s in snaps.values()])
     kind = queries.KID_KIND[place.kind]
     kids = list(reg_queries.places(scope, Perm.REPORTS_VIEW).filter(parent=place, kind=kind)

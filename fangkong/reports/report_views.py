@@ -1,6 +1,9 @@
-"""The nightly report's pages: a node's report of a day (a draft prepared on opening for
-whoever submits it), its versions, remarks, submit (confirmed first), correction, approve
-and return, and its exports."""
+"""The nightly report's pages: a node's report of a day (opening it never writes: whoever
+submits it sees the figures counted now, as of the cut-off, and the draft is made by the
+POST that saves remarks or submits), its versions, remarks, submit (confirmed first),
+correction, approve and return, and its exports."""
+
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -49,6 +52,8 @@ def _coverage_chart(r):
 
 @page
 def node_day(request, pk, day):
+    """GET only reads: a locked report as it is; a draft (or, with none yet, an unsaved
+    one) with its figures counted now as of the cut-off for whoever may submit it."""
     node = queries.get_node(request.scope, pk)
     if node.kind not in access.LEVEL_KINDS:
         raise NotFound()
@@ -56,7 +61,9 @@ def node_day(request, pk, day):
     r = queries.report_for(node, day)
     if (r is None or not r.locked) and access.can_submit(request.scope, node):
         try:
-            r = actions.prepare(_actor(request), node, day)
+            if r is None:
+                actions.check_day(node, day)
+            r = actions.preview(node, day, r)
         except Invalid:  # a day in the future, or too long ago to start now
             pass
     if r is None:
@@ -64,9 +71,65 @@ def node_day(request, pk, day):
     return render(request, "reports/report.html", report_ctx(request, r))
 
 
+def _day_url(node, day):
+    return reverse("reports_node_day", args=[node.id, day.isoformat()])
+
+
+def _ask_submit(request, r, back):
+    lines = [_("The figures are counted once more as of %(cutoff)s and the report is locked: "
+               "after this, a change is a correction (a new version with its reason).")
+             % {"cutoff": timezone.localtime(r.cutoff_at).strftime("%Y-%m-%d %H:%M")}]
+    warn = _("It is past the due time (%(due)s): it will be marked late.") % {
+        "due": timezone.localtime(r.due_at).strftime("%H:%M")} if timezone.now() > r.due_at else ""
+    return confirm_step(request, title=_("Submit the nightly report of %(place)s for %(day)s?") % {
+        "place": r.place.name, "day": r.day}, lines=lines, warn=warn,
+        yes=_("Yes, submit and lock"), back=back)
+
+
+@require_POST
+@page
+def start(request, pk, day):
+    """The first save of a day's report from its page: makes the draft (an action,
+    idempotent) with the remarks, and submits it when asked (confirmed first)."""
+    node = queries.get_node(request.scope, pk)
+    if node.kind not in access.LEVEL_KINDS:
+        raise NotFound()
+    day = parse_day(day)
+    access.require_submit(request.scope, node)
+    text = request.POST.get("remarks", "")
+    submitting = request.POST.get("do") == "submit"
+    if submitting and not confirmed(request):
+        try:
+            actions.check_day(node, day)
+        except Invalid:
+            raise NotFound() from None
+        d = queries.definition(node.kind)  # the times only: nothing counted to ask
+        times = queries.report_for(node, day) or SimpleNamespace(
+            place=node, day=day, cutoff_at=d.cutoff_on(day), due_at=d.due_on(day))
+        return _ask_submit(request, times, _day_url(node, day))
+    actor = _actor(request)
+    try:
+        r = actions.start(actor, node, day, text)
+        if r.locked:
+            messages.info(request, _("This report was already submitted; it is shown as it was locked."))
+            return redirect(_back(r))
+        if submitting:
+            r = actions.submit(actor, r, text)
+    except Invalid as e:
+        if "day" in e.fields:  # a day in the future, or too long ago to start now
+            raise NotFound() from None
+        shown = actions.preview(node, day, queries.report_for(node, day))
+        return render(request, "reports/report.html", report_ctx(request, shown, errors=e.fields, typed=text),
+                      status=400)
+    messages.success(request, _("Submitted. The report is locked.") if submitting else _("Remarks saved (draft)."))
+    return redirect(_back(r))
+
+
 @page
 def report(request, pk):
     r = queries.get_report(request.scope, pk)
+    if r.current and not r.locked and access.can_submit(request.scope, r.place):
+        r = actions.preview(r.place, r.day, r)  # a draft's figures counted now (not saved)
     return render(request, "reports/report.html", report_ctx(request, r))
 
 
@@ -95,14 +158,7 @@ def submit(request, pk):
     access.require_submit(request.scope, r.place)
     text = request.POST.get("remarks")
     if not confirmed(request):
-        lines = [_("The figures are counted once more as of %(cutoff)s and the report is locked: "
-                   "after this, a change is a correction (a new version with its reason).")
-                 % {"cutoff": timezone.localtime(r.cutoff_at).strftime("%Y-%m-%d %H:%M")}]
-        warn = _("It is past the due time (%(due)s): it will be marked late.") % {
-            "due": timezone.localtime(r.due_at).strftime("%H:%M")} if timezone.now() > r.due_at else ""
-        return confirm_step(request, title=_("Submit the nightly report of %(place)s for %(day)s?") % {
-            "place": r.place.name, "day": r.day}, lines=lines, warn=warn,
-            yes=_("Yes, submit and lock"), back=_back(r))
+        return _ask_submit(request, r, _back(r))
     try:
         r = actions.submit(_actor(request), r, text)
     except Invalid as e:

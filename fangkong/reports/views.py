@@ -49,17 +49,31 @@ def home(request):
 @page
 def dashboard(request, pk):
     node = queries.get_node(request.scope, pk)
-    now = timezone.now()
     board = live.board(request.scope, node)
+    now = timezone.now()
     children = [{"node": c, "cells": present.child_row(v),
                  "url": reverse("reports_dashboard", args=[c.id])} for c, v in board["children"]]
     ctx = node_ctx(request, node) | {
-        "at": board["as_of"], "waiting": board["waiting"], "sections": present.sections(board["values"], node),
+        "at": board["as_of"], "waiting": board["waiting"], "rolled": node.kind in live.ROLLED,
+        "age": max(0, int((now - board["as_of"]).total_seconds() // 60)), "sections": present.sections(board["values"], node),
         "columns": present.child_columns(), "children": children,
         "charts": [(c, charts.svg(c)) for c in charts.charts_for(node, now, board["children"])],
         "report": queries.report_for(node, timezone.localdate()) if node.kind in access.LEVEL_KINDS else None,
     }
     return render(request, "reports/dashboard.html", ctx)
+
+
+@require_POST
+@page
+def refresh(request, pk):
+    """A street's or district's dashboard asks for its snapshots to be counted again: the
+    background task is queued (the request never counts a district)."""
+    node = queries.get_node(request.scope, pk)
+    out = actions.request_refresh(Actor.from_request(request), node)
+    messages.success(request, _("Asked for fresh figures: they are counted in the background "
+                                "within a minute or two. Reload the page then.") if out["queued"] else
+                     _("Fresh figures are already being counted. Reload the page in a minute."))
+    return redirect("reports_dashboard", pk=node.id)
 
 
 @page

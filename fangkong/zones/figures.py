@@ -4,12 +4,15 @@ as of a time — read from the households' zone history (a zone in force at `at`
 then, not yet ended), in two grouped queries. People are the residents who count as the
 roll stands (the registry keeps no history of presence)."""
 
+import datetime
+
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Figure, Provider
+from fangkong.core.figures import Chart, Figure, Provider
 from fangkong.core.tree import level_field
 from fangkong.registry.models import Resident
 from fangkong.registry.queries import counts as counting
@@ -17,6 +20,7 @@ from fangkong.registry.queries import counts as counting
 from .models import HouseholdZone, ZoneKind
 
 GROUP = _("Risk zones")
+SEALED_COLOUR, CONTROLLED_COLOUR = "#b3261e", "#e67e22"  # as the zone badges (app.css)
 KINDS = [ZoneKind.SEALED, ZoneKind.CONTROLLED, ZoneKind.PRECAUTION]
 
 
@@ -49,6 +53,48 @@ def compute(nodes, at=None) -> dict:
     return out
 
 
+def people_by_day(node, at, days=7) -> list[tuple[datetime.date, int, int]]:
+    """(day, sealed people, controlled people) at the end of each of the `days` days up to
+    `at`'s day (today: as of `at`), under `node`, from the households' zone history: one
+    query grouped by each zone row's (since, until, kind) — a published area gives its
+    households the same times —, the days counted from those groups."""
+    field = level_field(node)
+    if field is None:
+        return []
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    dates = [today - datetime.timedelta(days=days - 1 - i) for i in range(days)]
+    tz = timezone.get_current_timezone()
+    ends = [min(at, datetime.datetime.combine(d + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
+            for d in dates]
+    p = "household__zones__"
+    seen = (Q(**{f"{p}kind__in": [ZoneKind.SEALED, ZoneKind.CONTROLLED], f"{p}since__lte": ends[-1]})
+            & (Q(**{f"{p}until": None}) | Q(**{f"{p}until__gt": ends[0]})))
+    groups = list(Resident.objects.filter(counting(), seen, **{field: node.id}).order_by()
+                  .values_list(f"{p}since", f"{p}until", f"{p}kind").annotate(n=Count("id")))
+    out = []
+    for d, end in zip(dates, ends, strict=True):
+        counts = {ZoneKind.SEALED: 0, ZoneKind.CONTROLLED: 0}
+        for since, until, kind, n in groups:
+            if since <= end and (until is None or until > end):  # in force at `end`, as compute()
+                counts[kind] += n
+        out.append((d, counts[ZoneKind.SEALED], counts[ZoneKind.CONTROLLED]))
+    return out
+
+
+def zones_chart(node, at, days=7) -> Chart | None:
+    """Zones over days: people in sealed and controlled areas at each day's end."""
+    rows = people_by_day(node, at, days)
+    if not rows:
+        return None
+    return Chart("zones", gettext("People in sealed and controlled areas by day"),
+                 [(f"{d:%m-%d}", s + c, gettext("%(sealed)d sealed · %(controlled)d controlled")
+                   % {"sealed": s, "controlled": c}) for d, s, c in rows],
+                 horizontal=False, headers=(gettext("Day"), gettext("People (sealed · controlled)")),
+                 stacks=[(s, c) for _d, s, c in rows],
+                 legend=((ZoneKind.SEALED.label, SEALED_COLOUR), (ZoneKind.CONTROLLED.label, CONTROLLED_COLOUR)))
+
+
 PROVIDER = Provider("zones", (
     Figure("sealed_households", _("Sealed households"), GROUP, worse="high", link=_link),
     Figure("sealed_people", _("People in sealed areas"), GROUP, worse="high", link=_link),
@@ -56,4 +102,4 @@ PROVIDER = Provider("zones", (
     Figure("controlled_people", _("People in controlled areas"), GROUP, worse="high", link=_link),
     Figure("precaution_households", _("Precaution households"), GROUP, link=_link),
     Figure("precaution_people", _("People in precaution areas"), GROUP, link=_link),
-), compute)
+), compute, charts=(zones_chart,))

@@ -10,6 +10,9 @@ Community B (same street): 袁桂英 — 1 person, 1 household.
 - Volunteers: 报到1 and 报到3 approved at 08:00; a call published 08:00 (deadline 21:00,
   5 places), both confirmed at 08:30; 报到1 in 09:00–11:00 (120 min credited), 报到3 in
   at 19:00 and still there.
+- Zones: unit 2 (王新勇's 201) controlled from D 06:00 and still; unit 1 (101, 102: 3 people)
+  sealed today, after D's cut-off. At D 20:00: 1 controlled household / 1 person, nothing
+  sealed; now: 2 sealed households / 3 people and the controlled one.
 """
 
 import datetime
@@ -79,12 +82,19 @@ def build_day(w):
                                                             starts_at=at(d, 9), ends_at=at(d, 21))
     Assignment.objects.filter(pk=a1.pk).update(check_in_at=at(d, 9), check_out_at=at(d, 11), minutes=120)
     Assignment.objects.filter(pk=a3.pk).update(check_in_at=at(d, 19))
-    # Unit 1 sealed today, after D's cut-off (zones): D's figures count no zone.
+    # Zones: unit 2 controlled since D 06:00; unit 1 sealed today, after D's cut-off.
     from fangkong.zones.actions import publish as zones_publish
     from fangkong.zones.actions.policy import install_presets
-    from fangkong.zones.models import ZoneType
+    from fangkong.zones.models import HouseholdZone, ZoneType
 
     install_presets()
+    notice = zones_publish.create_notice(staff, w.community, {
+        "number": "第17号", "issued_by": "指挥部", "title": "2单元管控", "effective_at": at(d, 6).isoformat()})
+    w.control = zones_publish.draft(staff, w.community, "2单元管控", notice=notice)
+    zones_publish.add_item(staff, w.control, "create", w.unit2,
+                           ZoneType.objects.get(policy__is_active=True, kind="controlled"))
+    w.control = zones_publish.publish(staff, w.control)
+    HouseholdZone.objects.filter(household=w.hh201).update(since=at(d, 6))
     notice = zones_publish.create_notice(staff, w.community, {
         "number": "第18号", "issued_by": "指挥部", "title": "1单元封控", "effective_at": timezone.now().isoformat()})
     w.sealing = zones_publish.draft(staff, w.community, "1单元封控", notice=notice)
@@ -104,8 +114,8 @@ A_AT_CUTOFF = {
     "cases": 0, "awaiting_retest": 1, "tubes_not_at_lab": 1,
     "volunteers": 2, "on_duty": 1, "minutes_today": 120, "calls_open": 1, "slots_open": 5,
     "filled_open": 2, "fill": 40,
-    # zones: unit 1 was sealed only after the cut-off (its 2 households, 3 people now)
-    "sealed_households": 0, "sealed_people": 0, "controlled_households": 0, "controlled_people": 0,
+    # zones: unit 2 (201, 王新勇) controlled since 06:00; unit 1 sealed only after the cut-off
+    "sealed_households": 0, "sealed_people": 0, "controlled_households": 1, "controlled_people": 1,
     "precaution_households": 0, "precaution_people": 0,
     # services: nothing delivered or asked for on D in this scene (tests/services count them)
     "doors_delivered": 0, "doors_missed": 0, "requests_open": 0, "requests_overdue": 0, "exceptions_open": 0,

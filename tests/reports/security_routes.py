@@ -72,6 +72,9 @@ ROUTES = {
     ("GET", "/reports/places/{place_id}/completeness"): Route(
         lambda w: f"/api/v1/reports/places/{w.street.id}/completeness",
         missing=lambda w: f"/api/v1/reports/places/{MISSING}/completeness", **STREET),
+    ("POST", "/reports/places/{place_id}/refresh"): Route(
+        lambda w: f"/api/v1/reports/places/{w.street.id}/refresh", body=lambda w: {},
+        missing=lambda w: f"/api/v1/reports/places/{MISSING}/refresh", **STREET),
     ("POST", "/reports/places/{place_id}/remind"): Route(
         lambda w: f"/api/v1/reports/places/{w.street.id}/remind", body=lambda w: {},
         missing=lambda w: f"/api/v1/reports/places/{MISSING}/remind", **STREET),

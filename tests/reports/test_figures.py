@@ -64,22 +64,32 @@ def test_many_nodes_at_once_in_bounded_queries(day):
 
 
 def test_street_dashboard_sums_its_communities_snapshots(day, settings):
-    """Now, a street's figures are its communities' snapshots summed (counted in the request
-    when only a few are stale; else left to the task, and the page says how many wait)."""
+    """Now, a street's figures are its communities' snapshots summed; the request never
+    counts them: stale or missing ones are left to the task (queued once), and the page
+    says how many are not counted yet."""
+    from django_tasks_db.models import DBTaskResult
+
     from fangkong.core.actor import Actor
     from fangkong.reports import live
+    from fangkong.reports.actions import snapshots
     from fangkong.reports.models import FigureSnapshot
 
     w = day
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     scope = Actor.system(w.users.street).scope
+    first = live.board(scope, w.street)  # nothing counted yet: nothing counted here either
+    assert first["waiting"] == 2 and FigureSnapshot.objects.count() == 0
+    assert first["values"].get("residents", 0) == 0
+    live.board(scope, w.street)
+    assert DBTaskResult.objects.filter(status="READY").count() == 1  # queued once
+    snapshots.refresh_stale()  # the worker
     board = live.board(scope, w.street)
-    assert FigureSnapshot.objects.count() == 2
+    assert board["waiting"] == 0
     now = figures.total([figures.of(w.community, board["as_of"]), figures.of(w.other, board["as_of"])])
     assert {k: board["values"][k] for k in A_AT_CUTOFF} == {k: now[k] for k in A_AT_CUTOFF}
     assert [c.name for c, _v in board["children"]] == ["光明社区", "惠泽苑社区"]
-    # too many stale to count in the request: the old figures, and the task is queued
+    # stale: the old figures (and their time) are shown, never recounted in the request
     FigureSnapshot.objects.update(computed_at=board["as_of"] - datetime.timedelta(hours=1))
-    settings.FANGKONG_REPORT_SNAPSHOT_INLINE = 1
     again = live.board(scope, w.street)
     assert again["as_of"] == board["as_of"] - datetime.timedelta(hours=1)
     assert again["values"]["residents"] == 5

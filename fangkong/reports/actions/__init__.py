@@ -1,6 +1,17 @@
 """Every write of the reports app, by job: nightly (prepare, remarks, submit, correct),
 review (approve, return), reminders, schedule (the scheduled job's preparing)."""
 
-from .nightly import as_of, correct, prepare, rollup, save_remarks, submit  # noqa: F401
+from .nightly import (  # noqa: F401
+    as_of,
+    check_day,
+    correct,
+    prepare,
+    preview,
+    rollup,
+    save_remarks,
+    start,
+    submit,
+)
 from .reminders import remind  # noqa: F401
 from .review import approve, return_report  # noqa: F401
+from .snapshots import request_refresh  # noqa: F401

@@ -68,13 +68,48 @@ def prepare(actor, place: Place, day: datetime.date | None = None, *, now=None) 
     of min(now, cut-off) while it is a draft; a locked report comes back untouched.
     Idempotent: two at once make one report."""
     access.require_submit(actor.scope, place)
+    day = day or timezone.localdate(now or timezone.now())
+    check_day(place, day, now=now)
+    return prepare_unchecked(actor, place, day, now=now)
+
+
+def check_day(place: Place, day: datetime.date, *, now=None) -> None:
+    """A report can be started for today or the last FANGKONG_REPORT_BACKFILL_DAYS days."""
     today = timezone.localdate(now or timezone.now())
-    day = day or today
     back = getattr(settings, "FANGKONG_REPORT_BACKFILL_DAYS", 7)
     if day > today or (today - day).days > back and not queries.report_for(place, day):
         raise Invalid(fields={"day": [_("A report can be made for today or the last %(n)d days.")
                                       % {"n": back}]})
-    return prepare_unchecked(actor, place, day, now=now)
+
+
+def preview(place: Place, day: datetime.date, report: DailyReport | None = None, *, now=None) -> DailyReport:
+    """The day's report as it would be prepared now, NOT saved (a page's GET never writes):
+    a draft's figures counted again as of min(now, cut-off), or a new unsaved draft (pk None)
+    when there is none yet. A locked report comes back as it is."""
+    if report is not None and report.locked:
+        return report
+    now = now or timezone.now()
+    if report is None:
+        d = queries.definition(place.kind)
+        report = DailyReport(place=place, level=place.kind, day=day, cutoff_at=d.cutoff_on(day),
+                             due_at=d.due_on(day), **{f: getattr(place, f) for f in LEVEL_FIELDS})
+    report.figures, report.children = _figures_for(place, day, as_of(report.cutoff_at, now))
+    report.computed_at = now
+    return report
+
+
+def start(actor, place: Place, day: datetime.date, remarks: str | None = None, *, now=None) -> DailyReport:
+    """The draft made from the report page (its first save): prepared (idempotent) and its
+    remarks kept, in one transaction. Sent again after the report was submitted, the locked
+    report comes back untouched (a retry never writes twice)."""
+    access.require_submit(actor.scope, place)
+    remarks = None if remarks is None else _check_remarks(remarks)
+    with transaction.atomic():
+        r = prepare(actor, place, day, now=now)
+        if not r.locked and remarks is not None and remarks != r.remarks:
+            r.remarks = remarks
+            r.save(update_fields=["remarks"])
+    return r
 
 
 def prepare_unchecked(actor, place, day=None, *, now=None, values=None) -> DailyReport:

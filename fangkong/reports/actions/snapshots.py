@@ -8,9 +8,10 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from fangkong.core.tree import under
 from fangkong.registry.models import LEVEL_FIELDS, Kind, Place
 
-from .. import figures
+from .. import access, figures
 from ..models import FigureSnapshot
 
 CHUNK = 200
@@ -46,3 +47,26 @@ def refresh_stale(now=None, limit=None) -> int:
     fresh = FigureSnapshot.objects.filter(computed_at__gte=now - max_age()).values("place_id")
     stale = list(Place.objects.filter(kind=Kind.COMMUNITY).exclude(id__in=fresh).order_by("id")[:limit])
     return refresh(stale, now)
+
+
+def refresh_under(place: Place, now=None) -> int:
+    """(the task a refresh asks for) Every community of the node counted now, whatever the
+    age of its snapshot."""
+    return refresh(list(Place.objects.filter(under(place), kind=Kind.COMMUNITY).order_by("id")), now)
+
+
+def request_refresh(actor, place: Place) -> dict:
+    """A street's or district's dashboard asks for fresh snapshots: the background task is
+    queued for the node (never counted in the request); asked again while one waits for
+    the same node, nothing more is queued. {"queued": bool}."""
+    from ..tasks import reports_snapshots_task, snapshots_waiting
+
+    access.require_view(actor.scope, place)
+    if place.kind not in (Kind.STREET, Kind.DISTRICT):
+        from fangkong.core.errors import NotFound
+
+        raise NotFound()
+    if snapshots_waiting(place.id):
+        return {"queued": False}
+    reports_snapshots_task.enqueue(place.id)
+    return {"queued": True}
