@@ -30,7 +30,7 @@ def board(scope, place: Place, at=None) -> dict:
     fresh = set(FigureSnapshot.objects.filter(under(place), computed_at__gte=now - snapshots.max_age())
                 .values_list("place_id", flat=True))
     if comms - fresh:  # stale or missing: the worker counts them (queued once)
-        from .tasks import reports_snapshots_task, snapshots_waiting
+        from .actions.snapshots import reports_snapshots_task, snapshots_waiting
 
         if not snapshots_waiting():
             reports_snapshots_task.enqueue()

@@ -26,23 +26,6 @@ def reports_tick_task() -> dict:
 retry_when_lost(reports_tick_task, attempts=5)
 
 
-@task
-def reports_snapshots_task(place_id: int | None = None) -> dict:
-    """Count the stale communities' snapshots (a dashboard found too many to count itself),
-    or, with `place_id` (the dashboard's refresh), every community of that node."""
-    from fangkong.registry.models import Place
-
-    from .actions import snapshots
-
-    if place_id is None:
-        return {"snapshots": snapshots.refresh_stale()}
-    place = Place.objects.filter(pk=place_id).first()
-    return {"snapshots": snapshots.refresh_under(place) if place else 0}
-
-
-retry_when_lost(reports_snapshots_task, attempts=3)
-
-
 def _tick_waiting() -> bool:
     from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
     from django_tasks_db.backend import DatabaseBackend
@@ -53,22 +36,6 @@ def _tick_waiting() -> bool:
         return False
     return DBTaskResult.objects.filter(task_path=reports_tick_task.module_path,
                                        status=TaskResultStatus.READY).exists()
-
-
-def snapshots_waiting(place_id: int | None = None) -> bool:
-    """Is a refresh of this node's snapshots (None: of the stale ones) already queued, not
-    yet started?"""
-    from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.compat import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
-        return False
-    waiting = DBTaskResult.objects.filter(task_path=reports_snapshots_task.module_path,
-                                          status=TaskResultStatus.READY).values_list("args_kwargs", flat=True)
-    args = [] if place_id is None else [place_id]
-    return any((a or {}).get("args") == args for a in waiting[:100])
 
 
 def recover_tick(live) -> dict:

@@ -107,7 +107,7 @@ class HealthCodeObservation(Levels):
 
 # --- policy ------------------------------------------------------------------------
 
-def _local(zh, en):
+def in_language(zh, en):
     return zh if (translation.get_language() or "zh").startswith("zh") else (en or zh)
 
 
@@ -129,7 +129,7 @@ class Policy(models.Model):
 
     @property
     def name(self):
-        return _local(self.name_zh, self.name_en)
+        return in_language(self.name_zh, self.name_en)
 
 
 class ZoneType(models.Model):
@@ -172,15 +172,15 @@ class ZoneType(models.Model):
 
     @property
     def name(self):
-        return _local(self.name_zh, self.name_en)
+        return in_language(self.name_zh, self.name_en)
 
     @property
     def movement(self):
-        return _local(self.movement_zh, self.movement_en)
+        return in_language(self.movement_zh, self.movement_en)
 
     @property
     def cadence(self):
-        return _local(self.cadence_zh, self.cadence_en)
+        return in_language(self.cadence_zh, self.cadence_en)
 
 
 class RuleChange(models.Model):
@@ -241,7 +241,7 @@ class LiftRule(models.Model):
 
     @property
     def note(self):
-        return _local(self.note_zh, self.note_en)
+        return in_language(self.note_zh, self.note_en)
 
 
 # --- notices, adjustments, designations ---------------------------------------------
@@ -444,3 +444,11 @@ class Shape(models.Model):
 
     def __str__(self):
         return str(self.place_id)
+
+
+# The rules of a zone type an administrator may change (actions.policy edits them,
+# queries.rules_at reads them as they were at a time).
+EDITABLE_RULES = ["name_zh", "name_en", "severity", "colour", "movement_zh", "movement_en",
+                  "cadence_zh", "cadence_en", "pcr_per_week", "antigen_per_week", "pool_size",
+                  "door_services", "home_sampling", "may_leave_home", "may_leave_area",
+                  "collect_every_days", "called_out"]

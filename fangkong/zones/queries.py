@@ -53,7 +53,7 @@ def rules_at(zone_type: ZoneType, at) -> dict:
     the type as it is now with every change whose `effective_from` is after `at` undone
     and every scheduled change at or before `at` done (a worker running late changes
     nothing here)."""
-    from .actions.policy import EDITABLE
+    from .models import EDITABLE_RULES as EDITABLE
     from .models import RuleChange
 
     values = {f: getattr(zone_type, f) for f in EDITABLE}
@@ -173,10 +173,10 @@ def scan_limit(name_zh, name_en, type_size, rule_size) -> tuple[str, int] | None
 
 
 def _limit(name_zh, name_en, type_size, rule_size) -> tuple[str, int]:
-    from .models import _local
+    from .models import in_language
 
     size = min(rule_size, type_size) if rule_size else type_size
-    return str(_local(name_zh, name_en)), max(1, size)
+    return str(in_language(name_zh, name_en)), max(1, size)
 
 
 def pool_limit(household_id, group: str = Group.GENERAL) -> tuple[str, int] | None:

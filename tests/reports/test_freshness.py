@@ -13,8 +13,8 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import NotFound
 from fangkong.reports import actions
 from fangkong.reports.actions import snapshots
+from fangkong.reports.actions.snapshots import reports_snapshots_task
 from fangkong.reports.models import FigureSnapshot
-from fangkong.reports.tasks import reports_snapshots_task
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

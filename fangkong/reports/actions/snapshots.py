@@ -6,9 +6,11 @@ district in the request."""
 import datetime
 
 from django.conf import settings
+from django.tasks import task
 from django.utils import timezone
 
 from fangkong.core.tree import under
+from fangkong.ops.recovery import retry_when_lost
 from fangkong.registry.models import LEVEL_FIELDS, Kind, Place
 
 from .. import access, figures
@@ -59,8 +61,6 @@ def request_refresh(actor, place: Place) -> dict:
     """A street's or district's dashboard asks for fresh snapshots: the background task is
     queued for the node (never counted in the request); asked again while one waits for
     the same node, nothing more is queued. {"queued": bool}."""
-    from ..tasks import reports_snapshots_task, snapshots_waiting
-
     access.require_view(actor.scope, place)
     if place.kind not in (Kind.STREET, Kind.DISTRICT):
         from fangkong.core.errors import NotFound
@@ -70,3 +70,34 @@ def request_refresh(actor, place: Place) -> dict:
         return {"queued": False}
     reports_snapshots_task.enqueue(place.id)
     return {"queued": True}
+
+
+# The dashboard's refresh: defined here, beside what it runs, so that actions never import
+# tasks (tasks.py runs the scheduled job, which imports actions).
+@task
+def reports_snapshots_task(place_id: int | None = None) -> dict:
+    """Count the stale communities' snapshots (a dashboard found too many to count itself),
+    or, with `place_id` (the dashboard's refresh), every community of that node."""
+    if place_id is None:
+        return {"snapshots": refresh_stale()}
+    place = Place.objects.filter(pk=place_id).first()
+    return {"snapshots": refresh_under(place) if place else 0}
+
+
+retry_when_lost(reports_snapshots_task, attempts=3)
+
+
+def snapshots_waiting(place_id: int | None = None) -> bool:
+    """Is a refresh of this node's snapshots (None: of the stale ones) already queued, not
+    yet started?"""
+    from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+        return False
+    waiting = DBTaskResult.objects.filter(task_path=reports_snapshots_task.module_path,
+                                          status=TaskResultStatus.READY).values_list("args_kwargs", flat=True)
+    args = [] if place_id is None else [place_id]
+    return any((a or {}).get("args") == args for a in waiting[:100])

@@ -13,13 +13,10 @@ from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid
 
 from .. import access, presets
-from ..models import LiftRule, Policy, RuleChange, ZoneType
+from ..models import EDITABLE_RULES, LiftRule, Policy, RuleChange, ZoneType
 from ..presets import DEFAULT
 
-EDITABLE = ["name_zh", "name_en", "severity", "colour", "movement_zh", "movement_en",
-            "cadence_zh", "cadence_en", "pcr_per_week", "antigen_per_week", "pool_size",
-            "door_services", "home_sampling", "may_leave_home", "may_leave_area",
-            "collect_every_days", "called_out"]
+EDITABLE = EDITABLE_RULES  # the rules an administrator may change (zones.models)
 
 
 def install_presets(activate: str | None = DEFAULT) -> list[Policy]:
