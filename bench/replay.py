@@ -86,7 +86,14 @@ def _districts():
 
 
 def _people(district) -> list[tuple]:
+    """Everyone the stations sample in pools: people in a sealed or controlled zone are
+    sampled at home or in single tubes (the station refuses them a pooled tube), so the
+    replay's pooled stations leave them out."""
+    from fangkong.zones.models import HouseholdZone
+
+    zoned = HouseholdZone.objects.filter(until=None).values("household_id")
     return list(Resident.objects.filter(district_id=district.id).exclude(presence="moved_out")
+                .exclude(household_id__in=zoned)
                 .order_by("household__place_id", "household_id", "id").values_list("id", "token"))
 
 

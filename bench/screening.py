@@ -133,7 +133,12 @@ def _free_people(rnd, n, offset=0) -> list:
     from django.db.models import F
     from django.db.models.functions import Mod
 
+    from fangkong.zones.models import HouseholdZone
+
+    # people in a sealed or controlled zone are refused a pooled tube: not these batches'
+    zoned = HouseholdZone.objects.filter(until=None).values("household_id")
     return list(Resident.objects.filter(district_id=rnd.place_id).exclude(presence="moved_out")
+                .exclude(household_id__in=zoned)
                 .annotate(m=Mod(F("id"), 10)).filter(m=0).order_by("id")
                 .values_list("id", "token", "household_id", *LEVEL_FIELDS)[offset:offset + n])
 

@@ -55,8 +55,13 @@ def build(opts: dict) -> dict:
         return account_actions.create_token(Actor.system(user), name)[1]
 
     stations = []
+    from fangkong.zones.models import HouseholdZone
+
+    # the stations' people: at home, walking to the point, and in no sealed or controlled
+    # zone (those are refused a pooled tube: sampled at home or in single tubes)
+    zoned = HouseholdZone.objects.filter(until=None).values("household_id")
     people = list(Resident.objects.filter(district_id=district.id, presence="home")
-                  .exclude(tags__contains=",bedridden,").order_by("id")
+                  .exclude(tags__contains=",bedridden,").exclude(household_id__in=zoned).order_by("id")
                   .values_list("token", flat=True))
     n = opts["stations"]
     for k in range(n):

@@ -13,15 +13,15 @@ def test_staff_find_the_new_household_by_address_and_move(world, login):
     client = login(world.users.staff)
     url = reverse("resident_move", args=[world.yu.pk])
     html = client.get(url, {"q": "1-2-201"}).content.decode()
-    assert "<html" in html and f'value="{world.hh201.pk}"' in html
+    assert "<html" in html and f'name="household" value="{world.hh201.pk}"' in html
     resp = client.get(url, {"q": "1-2-201"}, headers={"HX-Request": "true"})
     frag = resp.content.decode()
-    assert f'value="{world.hh201.pk}"' in frag and "<html" not in frag
+    assert f'name="household" value="{world.hh201.pk}"' in frag and "<html" not in frag
     # by a member's name, and the door alone
-    assert f'value="{world.hh102.pk}"' in client.get(url, {"q": "夏明"}).content.decode()
-    assert f'value="{world.hh102.pk}"' in client.get(url, {"q": "102"}).content.decode()
+    assert f'name="household" value="{world.hh102.pk}"' in client.get(url, {"q": "夏明"}).content.decode()
+    assert f'name="household" value="{world.hh102.pk}"' in client.get(url, {"q": "102"}).content.decode()
     # the current household is not offered
-    assert f'value="{world.hh101.pk}"' not in client.get(url, {"q": "101"}).content.decode()
+    assert f'name="household" value="{world.hh101.pk}"' not in client.get(url, {"q": "101"}).content.decode()
 
     resp = client.post(url, {"household": world.hh201.pk})
     assert resp.status_code == 302 and resp["Location"] == reverse("household", args=[world.hh201.pk])
