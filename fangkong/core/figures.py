@@ -56,3 +56,12 @@ class Provider:
 def percent(a: int, b: int) -> int:
     """a ÷ b in whole percent (100 when there is nothing to do), as screening.figures.pct."""
     return 100 if b <= 0 else min(100, int(a * 100 / b))
+
+
+def grouped(qs, col: str, out: dict, **aggs) -> None:
+    """Several figures of one table in one grouped query: `out[node id][key]` set from
+    `qs` grouped by the level column `col` (a provider's rows for all its nodes at once)."""
+    for r in qs.values(col).annotate(**aggs).order_by():
+        if r[col] in out:
+            for key in aggs:
+                out[r[col]][key] = r[key] or 0

@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Figure, Provider
+from fangkong.core.figures import Figure, Provider, grouped
 from fangkong.core.tree import level_field
 from fangkong.registry.models import LEVELS
 
@@ -26,12 +26,6 @@ from .models import Problem, Request, Stop
 GROUP = _("Sealed-area services")
 KEYS = ("doors_delivered", "doors_missed", "requests_open", "requests_overdue", "exceptions_open")
 
-
-def _grouped(qs, col, out, **aggs):
-    for r in qs.values(col).annotate(**aggs).order_by():
-        if r[col] in out:
-            for key in aggs:
-                out[r[col]][key] = r[key] or 0
 
 
 def compute(nodes, at) -> dict:
@@ -42,13 +36,13 @@ def compute(nodes, at) -> dict:
     ids = [n.id for n in nodes]
     out = {i: dict.fromkeys(KEYS, 0) for i in ids}
     start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
-    _grouped(Stop.objects.filter(**{f"{col}__in": ids}, confirmed_at__gte=start, confirmed_at__lte=at), col, out,
+    grouped(Stop.objects.filter(**{f"{col}__in": ids}, confirmed_at__gte=start, confirmed_at__lte=at), col, out,
              doors_delivered=Count("id", filter=Q(state=Stop.State.DELIVERED)),
              doors_missed=Count("id", filter=Q(state=Stop.State.FAILED)))
     still_open = (Q(done_at=None) | Q(done_at__gt=at)) & ~Q(state=Request.State.CANCELLED)
-    _grouped(Request.objects.filter(still_open, **{f"{col}__in": ids}, raised_at__lte=at), col, out,
+    grouped(Request.objects.filter(still_open, **{f"{col}__in": ids}, raised_at__lte=at), col, out,
              requests_open=Count("id"), requests_overdue=Count("id", filter=Q(due_at__lt=at)))
-    _grouped(Problem.objects.filter(Q(resolved_at=None) | Q(resolved_at__gt=at), **{f"{col}__in": ids},
+    grouped(Problem.objects.filter(Q(resolved_at=None) | Q(resolved_at__gt=at), **{f"{col}__in": ids},
                                     created_at__lte=at), col, out, exceptions_open=Count("id"))
     return out
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Chart, Figure, Provider, percent
+from fangkong.core.figures import Chart, Figure, Provider, grouped, percent
 from fangkong.core.tree import level_field, under
 from fangkong.registry.models import LEVELS, Kind
 
@@ -36,13 +36,6 @@ def day_start(at: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _grouped(qs, col, out, **aggs):
-    """Several figures of one table in one grouped query."""
-    for r in qs.values(col).annotate(**aggs).order_by():
-        if r[col] in out:
-            for key in aggs:
-                out[r[col]][key] = r[key] or 0
-
 
 def compute(nodes, at) -> dict:
     """Four grouped queries whatever the number of nodes."""
@@ -53,16 +46,16 @@ def compute(nodes, at) -> dict:
     ids = [n.id for n in nodes]
     under = {f"{col}__in": ids}
     out = {i: dict.fromkeys(KEYS, 0) for i in ids}
-    _grouped(Volunteer.objects.filter(**under, status=Volunteer.Status.APPROVED, decided_at__lte=at),
+    grouped(Volunteer.objects.filter(**under, status=Volunteer.Status.APPROVED, decided_at__lte=at),
              col, out, volunteers=Count("id"))
     on_duty = (Q(status=Assignment.Status.CONFIRMED, check_in_at__lte=at)
                & (Q(check_out_at=None) | Q(check_out_at__gt=at)))
     today = Q(check_out_at__gte=day_start(at), check_out_at__lte=at)
-    _grouped(Assignment.objects.filter(**under).filter(on_duty | today), col, out,
+    grouped(Assignment.objects.filter(**under).filter(on_duty | today), col, out,
              on_duty=Count("id", filter=on_duty), minutes_today=Sum("minutes", filter=today))
     calls = open_calls(at).filter(**under)
-    _grouped(calls, col, out, calls_open=Count("id"), slots_open=Sum("slots"))
-    _grouped(Assignment.objects.filter(call__in=calls, confirmed_at__lte=at)
+    grouped(calls, col, out, calls_open=Count("id"), slots_open=Sum("slots"))
+    grouped(Assignment.objects.filter(call__in=calls, confirmed_at__lte=at)
              .filter(Q(cancelled_at=None) | Q(cancelled_at__gt=at)),
              col, out, filled_open=Count("id"))
     return out

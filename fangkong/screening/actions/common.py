@@ -1,7 +1,9 @@
 """Small pieces every screening action module uses."""
 
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from fangkong.core.errors import Conflict as ConflictError
 from fangkong.core.errors import Invalid
 
 from ..models import Round, RoundStatus, Tube
@@ -30,3 +32,15 @@ def new_tube(rnd, barcode, capacity, user, point, table, client_id, at, retest=F
              point_id=getattr(point, "id", point), table=table, client_id=client_id, retest=retest)
     t.copy_levels(rnd)
     return t
+
+
+def save_new_tube(tube: Tube) -> Tube:
+    """Save a tube made by `new_tube`; its barcode already used in the round is a conflict
+    (the round's unique barcode decides, so two stations racing cannot both have it)."""
+    try:
+        with transaction.atomic():
+            tube.save()
+    except IntegrityError:
+        raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": tube.barcode},
+                            code="barcode_used") from None
+    return tube

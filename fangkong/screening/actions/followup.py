@@ -5,7 +5,7 @@ single re-test at the door, and its result (released, or a case)."""
 import uuid
 from collections import defaultdict
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ from ..models import (
     Tube,
     TubeState,
 )
-from .common import new_tube, user_of
+from .common import new_tube, save_new_tube, user_of
 
 HOME_TAGS = (Tag.BEDRIDDEN, Tag.LIMITED_MOBILITY)
 
@@ -216,12 +216,7 @@ def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
     with transaction.atomic():
         tube = new_tube(rnd, barcode, 1, user_of(actor), None, None, None, now, retest=True)
         tube.count, tube.state, tube.sealed_at = 1, TubeState.SEALED, now
-        try:
-            with transaction.atomic():
-                tube.save()
-        except IntegrityError:
-            raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": barcode},
-                                code="barcode_used") from None
+        save_new_tube(tube)
         s = Sample(round=rnd, tube=tube, resident=r, household_id=r.household_id, retest=True,
                    client_id=cid or uuid.uuid4(),
                    sampled_at=now, sampler=user_of(actor))

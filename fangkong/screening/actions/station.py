@@ -8,7 +8,7 @@ it (a resent id, a lost race) is answered by `sync` as a batch of one.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from ..areas import in_round
 from ..figures import EXEMPT_PRESENCE
 from ..models import CodeColour, Conflict, Exemption, HealthCode, Round, Sample, Tube, TubeState
 from ..refusals import refused
-from .common import new_tube, require_open, user_of
+from .common import new_tube, require_open, save_new_tube, user_of
 from .events import parse_event
 from .sync import sync
 from .sync_writes import bump_counters, insert_samples
@@ -56,13 +56,7 @@ def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=No
                             code="barcode_used")
     tube = new_tube(rnd, barcode, cap, user, point, table,
                     checks.check_client_id(client_id) if client_id else None, timezone.now())
-    try:
-        with transaction.atomic():
-            tube.save()
-    except IntegrityError:
-        raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": barcode},
-                            code="barcode_used") from None
-    return tube, False
+    return save_new_tube(tube), False
 
 
 def seal_tube(actor, tube: Tube) -> Tube:
