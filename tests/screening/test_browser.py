@@ -76,3 +76,19 @@ def test_station_scans_online_then_offline_and_syncs(phone_page, world, rnd):
     # expected: the refusal itself (409) and requests tried while the phone was offline
     problems = [p for p in page.problems if "status of 409" not in p and "INTERNET_DISCONNECTED" not in p]
     assert problems == [], problems
+
+
+def test_a_scan_before_the_page_is_ready_is_not_lost(phone_page, world, rnd):
+    """A scanner fires as the page loads: the form goes the plain way as ?code=…; the
+    station opens that tube once it is ready and takes the code off the address."""
+    page = phone_page
+    log_in(page, "staff_a")
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/station/?code=t0007")
+    expect(page.locator("#tube-label")).to_contain_text("T0007")
+    page.wait_for_selector("#station[data-ready='1']")
+    assert "code=" not in page.url
+    assert Tube.objects.filter(barcode="T0007").exists()
+    page.reload()  # a reload does not open it twice or say it was already open
+    page.wait_for_selector("#station[data-ready='1']")
+    expect(page.locator("#tube-label")).to_contain_text("T0007")
+    assert Tube.objects.filter(barcode="T0007").count() == 1

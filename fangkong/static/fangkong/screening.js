@@ -438,5 +438,13 @@
     loaded = true;
     render();
     if (online && q.size()) flush();
+    // A scan that came before this script (the page still loading) submitted the form the
+    // plain way, as ?code=…: it is handled now, not lost, and taken off the address.
+    var early = new URLSearchParams(window.location.search).get("code");
+    if (early) {
+      history.replaceState(null, "", window.location.pathname);
+      handle(early);
+    }
+    $("station").dataset.ready = "1";
   });
 })();
