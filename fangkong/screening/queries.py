@@ -137,7 +137,10 @@ def get_round_any(scope, pk) -> Round:
 
 def _get(model, scope, pk, perm, **related):
     try:
-        obj = model.objects.select_related(*related.get("sr", ())).get(pk=int(pk))
+        rows = model.objects
+        if related.get("sr"):
+            rows = rows.select_related(*related["sr"])
+        obj = rows.get(pk=int(pk))
     except (model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
     target = obj if hasattr(obj, "community_id") else obj.round
