@@ -16,6 +16,7 @@ from fangkong.registry.queries import counts as counting
 
 from . import access, engine
 from .models import (
+    MAPPED_KINDS,
     Adjustment,
     CheckpointEvent,
     Designation,
@@ -553,6 +554,14 @@ def map_features(node: Place) -> dict:
             "counts": [{"zone": f["zone_type"].name, "households": f["households"],
                         "people": f["people"]} for f in figs]}})
     return {"type": "FeatureCollection", "features": feats}
+
+
+def mappable(scope, node: Place, limit: int = 500) -> list[dict]:
+    """The places under `node` the map draws (compounds, buildings, gates, sampling points,
+    shops) that the user may draw, in tree order, each with whether it is drawn already."""
+    places = Place.objects.filter(engine.under_q(node), kind__in=MAPPED_KINDS).order_by("sort_key")[:limit]
+    drawn = set(Shape.objects.filter(engine.under_q(node, "place__")).values_list("place_id", flat=True))
+    return [{"place": p, "drawn": p.id in drawn} for p in places if access.may(scope, access.MANAGE, p)]
 
 
 def sealed_or_any_over(place: Place) -> Designation | None:

@@ -123,7 +123,15 @@ def test_roster_column_imports_all_or_nothing_and_exports_back(world):
     from fangkong.registry.exporter import residents_xlsx
     from fangkong.registry.importer import COLUMN, TEMPLATE_KEYS
     from tests.registry.test_export import read
-    from tests.registry.test_import import DONE, HEADER, REJECTED, do_import, new_id, person, xlsx_bytes
+    from tests.registry.test_import import (
+        DONE,
+        HEADER,
+        REJECTED,
+        do_import,
+        new_id,
+        person,
+        xlsx_bytes,
+    )
 
     w = world
     header = [*HEADER, "重点行业"]  # an alias of 重点岗位
