@@ -548,9 +548,16 @@ def map_features(node: Place) -> dict:
         p = s.place
         d = sealed_or_any_over(p)
         figs = figures(p) if p.kind in engine.DEPTH else []
+        zone = d.zone_type if d else None
+        name = zone.name if zone else ""
+        # nothing over the whole place, but part of it (a unit) is in a zone: the most
+        # severe part colours it, and the label says it is a part
+        inside = next((f["zone_type"] for f in figs if f["households"]), None)
+        if inside is not None and (zone is None or inside.severity > zone.severity):
+            zone, name = inside, _("part %(zone)s") % {"zone": inside.name}
         feats.append({"type": "Feature", "geometry": s.geometry, "properties": {
             "id": p.id, "name": p.name, "kind": p.kind,
-            "zone": d.zone_type.name if d else "", "colour": d.zone_type.colour if d else "#7f8c8d",
+            "zone": name, "colour": zone.colour if zone else "#7f8c8d",
             "counts": [{"zone": f["zone_type"].name, "households": f["households"],
                         "people": f["people"]} for f in figs]}})
     return {"type": "FeatureCollection", "features": feats}

@@ -93,11 +93,14 @@ def test_map_features_colour_and_count_by_zone(world, presets):
     shapes.save_shape(actor_for(w.users.staff), w.building, poly())
     designate(w, w.unit1, "sealed")
     f = queries.map_features(w.community)["features"][0]["properties"]
-    assert f["name"] == "1号楼" and f["counts"]
+    assert f["name"] == "1号楼" and f["counts"] and f["zone"] == "部分封控区" and f["colour"] == "#c0392b"
     sealed = next(c for c in f["counts"] if c["zone"] == "封控区")
     assert sealed["households"] >= 1 and sealed["people"] >= 1
     mappable = queries.mappable(actor_for(w.users.staff).scope, w.community)
     assert {m["place"].name: m["drawn"] for m in mappable}["1号楼"] is True
+    designate(w, w.building, "controlled", number="第19号")  # the whole building controlled, unit 1 sealed
+    f = queries.map_features(w.community)["features"][0]["properties"]
+    assert f["zone"] == "部分封控区" and f["colour"] == "#c0392b"
 
 
 def test_geojson_file_import_all_or_nothing(world, presets, login, settings):

@@ -13,6 +13,12 @@
     var lines = p.counts.map(function (c) { return c.zone + " " + c.households + "户 " + c.people + "人"; });
     var tip = document.createElement("span");
     tip.textContent = text;  /* names are text, never HTML */
+    lines.forEach(function (line) {  /* the counts on the label itself: the printed map has no taps */
+      var row = document.createElement("span");
+      row.className = "map-count";
+      row.textContent = line;
+      tip.appendChild(row);
+    });
     l.bindTooltip(tip, {permanent: true, direction: "center", className: "map-label"});
     var box = document.createElement("div");
     box.textContent = [text].concat(lines).join(" / ");
@@ -33,17 +39,17 @@
     function say() {
       if (!drawing) { hint.textContent = form.dataset.ready; return; }
       var base = kind() === "point" ? form.dataset.hintPoint : form.dataset.hintOutline;
-      hint.textContent = kind() === "point" ? base : base + " " + form.dataset.count.replace("%(n)s", points.length);
+      hint.textContent = kind() === "point" ? base : base + " " + form.dataset.count.replace("{n}", points.length);
     }
     function redraw() {
       sketch.clearLayers();
       var ll = points.map(function (p) { return [p[1], p[0]]; });
       if (kind() === "point" && ll.length) {
-        L.circleMarker(ll[0], {radius: 12, color: "#0b5cad", weight: 3, fillOpacity: 0.3}).addTo(sketch);
+        L.circleMarker(ll[0], {radius: 12, color: "#0b5cad", weight: 3, fillOpacity: 0.3, interactive: false}).addTo(sketch);
       } else if (ll.length >= 3) {
-        L.polygon(ll, {color: "#0b5cad", weight: 3, dashArray: "6 4", fillOpacity: 0.15}).addTo(sketch);
+        L.polygon(ll, {color: "#0b5cad", weight: 3, dashArray: "6 4", fillOpacity: 0.15, interactive: false}).addTo(sketch);
       } else if (ll.length === 2) {
-        L.polyline(ll, {color: "#0b5cad", weight: 3, dashArray: "6 4"}).addTo(sketch);
+        L.polyline(ll, {color: "#0b5cad", weight: 3, dashArray: "6 4", interactive: false}).addTo(sketch);
       }
       ll.forEach(function (at, i) {
         L.circleMarker(at, {radius: i === 0 ? 7 : 5, color: "#0b5cad", weight: 2, fillColor: "#fff",
@@ -67,7 +73,7 @@
       el(map).classList.add("drawing");
       map.closePopup();
       redraw();
-      el(map).scrollIntoView({block: "start", behavior: "smooth"});
+      el(map).scrollIntoView({block: "center"});
     });
     form.querySelectorAll("input[name=shape]").forEach(function (r) {
       r.addEventListener("change", function () { if (kind() === "point") { points = points.slice(-1); } redraw(); });
