@@ -126,3 +126,19 @@ def test_geojson_file_import_all_or_nothing(world, presets, login, settings):
     assert "MB" in r.text and Shape.objects.count() == 1
     r = c.post(f"/zones/p/{w.community.id}/map/", {"file": SimpleUploadedFile("x.geojson", b"\xff\xfe{")})
     assert "UTF-8" in r.text
+
+
+def test_api_draws_the_same_way(world, presets, client):
+    w = world
+    client.force_login(w.users.staff)
+    url = f"/api/v1/zones/places/{w.building.id}/shape"
+    r = client.put(url, data=json.dumps({"geometry": {"type": "Polygon", "coordinates": [OPEN_RING]}}),
+                   content_type="application/json")
+    assert r.status_code == 200 and r.json()["geometry"]["coordinates"][0][-1] == OPEN_RING[0]
+    bad = client.put(url, data=json.dumps({"geometry": {"type": "Point", "coordinates": [1000, 1]}}),
+                     content_type="application/json")
+    assert bad.status_code == 400 and "经度" in bad.json()["error"]["fields"]["geometry"][0]
+    data = client.get(f"/api/v1/zones/map?place={w.community.id}").json()
+    assert [f["properties"]["name"] for f in data["features"]] == ["1号楼"]
+    assert client.delete(url).json()["geometry"] is None and not Shape.objects.exists()
+    assert AuditEvent.objects.filter(action__startswith="zones.shape").count() == 2
