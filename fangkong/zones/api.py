@@ -15,10 +15,10 @@ from fangkong.registry.models import Household, Place, Resident
 
 from . import access, lifting, queries
 from .actions import escalate, gate
-from .actions import shapes as shape_actions
 from .actions import lift as lift_actions
 from .actions import policy as policy_actions
 from .actions import publish as pub
+from .actions import shapes as shape_actions
 from .models import Adjustment, Designation, HouseholdZone, Policy, ZoneType
 from .schemas import (
     AdjustmentIn,
