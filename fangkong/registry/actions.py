@@ -245,7 +245,7 @@ def apply_resident_fields(r: Resident, clean: dict) -> dict:
         packed = Resident.pack_tags(clean["tags"])
         change("tags", r.tag_list, [t for t in packed.split(",") if t])
         r.tags = packed
-    for field in ("sex", "relation", "presence", "has_smartphone", "notes"):
+    for field in ("sex", "relation", "presence", "has_smartphone", "key_group", "notes"):
         if field in clean:
             change(field, getattr(r, field), clean[field])
             setattr(r, field, clean[field])

@@ -70,7 +70,7 @@ def _resident_out(r: Resident, scope, labels) -> dict:
         "address": labels.get(hh.place_id, ""), "name": r.name, "sex": r.sex, "age": r.age,
         "phone": phone, "phone_masked": masked, "id_number": show_id(r),
         "relation": r.relation, "presence": r.presence, "tags": r.tag_list,
-        "has_smartphone": r.has_smartphone, "notes": r.notes, "unverified": r.unverified,
+        "key_group": r.key_group, "has_smartphone": r.has_smartphone, "notes": r.notes, "unverified": r.unverified,
         "updated_at": r.updated_at,
     }
 

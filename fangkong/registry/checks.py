@@ -14,7 +14,7 @@ from fangkong.core import pii
 from fangkong.core.clean import clean
 from fangkong.core.errors import Invalid
 
-from .models import Presence, Relation, Sex, Tag
+from .models import KeyGroup, Presence, Relation, Sex, Tag
 
 MAX_NAME = 50
 MAX_NOTES = 500
@@ -47,6 +47,16 @@ TAG_WORDS = {
     Tag.INFANT: ["婴幼儿", "婴儿", "infant"],
     Tag.DISABILITY: ["残疾", "残疾人", "disability"],
 }
+KEY_GROUP_WORDS = {
+    KeyGroup.MEDICAL: ["医务人员", "医护人员", "医护", "医生", "护士", "medical", "medical staff"],
+    KeyGroup.QUARANTINE: ["隔离场所工作人员", "隔离点工作人员", "隔离酒店工作人员", "quarantine"],
+    KeyGroup.COLD_CHAIN: ["口岸及冷链从业人员", "冷链从业人员", "冷链", "口岸", "进口冷链", "cold_chain"],
+    KeyGroup.TRANSPORT: ["交通运输及快递外卖人员", "快递外卖", "快递员", "外卖员", "司机", "货车司机",
+                         "快递", "外卖", "transport"],
+    KeyGroup.SERVICE: ["商超及公共服务人员", "商超", "超市", "农贸市场", "保安", "保洁", "service"],
+    KeyGroup.OTHER: ["其他重点人群", "其他重点", "重点人员", "other"],
+}
+NOT_KEY_WORDS = ["无", "否", "不是", "none", "no"]
 SEX_WORDS = {Sex.MALE: ["男", "m", "male"], Sex.FEMALE: ["女", "f", "female"]}
 
 
@@ -64,6 +74,7 @@ _RELATION = _lookup(RELATION_WORDS)
 _PRESENCE = _lookup(PRESENCE_WORDS)
 _TAG = _lookup(TAG_WORDS)
 _SEX = _lookup(SEX_WORDS)
+_KEY_GROUP = {k: v for k, v in _lookup(KEY_GROUP_WORDS).items() if k} | {w: KeyGroup.NONE for w in NOT_KEY_WORDS}
 TAG_SEPARATORS = "、,，;；/|｜ "
 
 
@@ -112,6 +123,19 @@ def check_tags(value) -> list[str]:
             % {"bad": "、".join(bad)[:80], "known": "、".join(w[0] for w in TAG_WORDS.values())}
         )
     return [str(t) for t in tags]
+
+
+def check_key_group(value) -> str:
+    """A key group (重点人群 for testing: 医务人员, 冷链从业人员, 快递外卖…) by its code or
+    word; empty (or 无) for none."""
+    v = text(value).lower()
+    if not v:
+        return KeyGroup.NONE.value
+    if v in _KEY_GROUP:
+        return str(_KEY_GROUP[v].value)
+    raise ValidationError(
+        _("“%(value)s” is not a known key group. Known: %(known)s.")
+        % {"value": text(value)[:30], "known": "、".join(w[0] for w in KEY_GROUP_WORDS.values())})
 
 
 def check_resident(data: dict, *, partial=False) -> dict:
@@ -178,6 +202,7 @@ def check_resident(data: dict, *, partial=False) -> dict:
     run("presence", lambda v: check_choice(v, _PRESENCE, _("presence")))
     run("has_smartphone", boolean)
     run("tags", check_tags)
+    run("key_group", check_key_group)
     run("notes", notes)
 
     # The ID number knows the birth date and the sex; a contradiction is an error.

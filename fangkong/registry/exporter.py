@@ -26,7 +26,7 @@ from fangkong.audit.disclosure import (
 )
 from fangkong.core.errors import NotFound
 
-from .checks import PRESENCE_WORDS, RELATION_WORDS, SEX_WORDS, TAG_WORDS
+from .checks import KEY_GROUP_WORDS, PRESENCE_WORDS, RELATION_WORDS, SEX_WORDS, TAG_WORDS
 from .importer import COLUMN, TEMPLATE_KEYS
 from .models import Household, Place, Resident
 
@@ -36,12 +36,13 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TEXT = "@"  # Excel's "Text" number format
 WIDTHS = {"seq": 6, "name": 10, "sex": 6, "id_number": 21, "phone": 14, "compound": 14,
           "building": 9, "unit": 8, "door": 8, "relation": 11, "presence": 10, "tags": 20,
-          "notes": 24, "birth_date": 12, "has_smartphone": 9}
+          "notes": 24, "birth_date": 12, "has_smartphone": 9, "key_group": 14}
 TEXT_KEYS = {"id_number", "phone", "door", "building", "unit"}
 
 # The word written for each stored value: the first (Chinese) spelling the importer accepts.
 _WORD = {str(k): v[0] for table in (RELATION_WORDS, PRESENCE_WORDS, TAG_WORDS, SEX_WORDS)
          for k, v in table.items()}
+_KEY_WORD = {str(k): v[0] for k, v in KEY_GROUP_WORDS.items()}  # own table: "other" is a relation too
 
 
 def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: bool = False
@@ -86,6 +87,7 @@ def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: 
             "notes": r.notes,
             "birth_date": r.birth_date.isoformat() if r.birth_date else "",
             "has_smartphone": "有" if r.has_smartphone else "无",
+            "key_group": _KEY_WORD.get(r.key_group, ""),
         }
         rows.append([values[k] for k in TEMPLATE_KEYS])
 

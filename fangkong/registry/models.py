@@ -148,6 +148,19 @@ def _tag_position(tag) -> int:
         raise ValueError(f"{tag!r} is not a tag") from None
 
 
+class KeyGroup(models.TextChoices):
+    """重点人群 for testing: people whose work puts them at risk (or others at risk) and who
+    are sampled singly or more often, whatever their zone (zones' `PoolingRule`, group key)."""
+
+    NONE = "", _("Not in a key group")
+    MEDICAL = "medical", _("Medical staff")
+    QUARANTINE = "quarantine", _("Quarantine-site staff")
+    COLD_CHAIN = "cold_chain", _("Port and cold-chain workers")
+    TRANSPORT = "transport", _("Drivers, couriers and delivery riders")
+    SERVICE = "service", _("Shop, market and public-service staff")
+    OTHER = "other", _("Other key group")
+
+
 class Relation(models.TextChoices):
     HEAD = "head", _("Head of household")
     SPOUSE = "spouse", _("Spouse")
@@ -214,6 +227,8 @@ class Resident(Levels):
                                 default=Presence.HOME)
     has_smartphone = models.BooleanField(_("has a smartphone"), default=True)
     tags = models.CharField(_("vulnerability"), max_length=200, default="", blank=True)
+    key_group = models.CharField(_("key group"), max_length=20, choices=KeyGroup.choices,
+                                 default="", blank=True)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
     unverified = models.BooleanField(default=False)  # registered on the spot, to be checked
     # The personal QR code (`codes.code_payload`); found by its lower case (`codes.token_key`:

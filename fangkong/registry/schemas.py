@@ -87,6 +87,7 @@ class ResidentOut(Schema):
     relation: str
     presence: str
     tags: list[str]
+    key_group: str  # "" or medical / quarantine / cold_chain / transport / service / other
     has_smartphone: bool
     notes: str
     unverified: bool
@@ -137,6 +138,7 @@ class ResidentFields(StrictIn):
     presence: str | None = None
     has_smartphone: bool | None = None
     tags: list[str] | None = None
+    key_group: str | None = None
     notes: str | None = None
 
 

@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from fangkong.core import pii
 
-from .checks import PRESENCE_WORDS, RELATION_WORDS
+from .checks import KEY_GROUP_WORDS, PRESENCE_WORDS, RELATION_WORDS
 from .importer import COLUMN, COLUMNS, TEMPLATE_KEYS
 
 TEMPLATE_PATH = Path(__file__).parent / "files" / "roster-template.xlsx"
@@ -35,6 +35,7 @@ EXAMPLE = {
     "phone": "13812345678", "compound": "光明小区", "building": "1号楼", "unit": "1单元",
     "door": "101", "relation": "户主", "presence": "在家", "tags": "独居老人、行动不便",
     "notes": "示例行：序号写“示例”的行不会导入，可直接删除", "birth_date": "", "has_smartphone": "无",
+    "key_group": "",
 }
 
 
@@ -58,7 +59,8 @@ def template_xlsx() -> bytes:
         ws.cell(row=3, column=i).font = Font(color="808080", italic=True)
     widths = {"seq": 6, "name": 10, "sex": 6, "id_number": 21, "phone": 14, "compound": 12,
               "building": 9, "unit": 8, "door": 8, "relation": 11, "presence": 10,
-              "tags": 20, "notes": 40, "birth_date": 12, "has_smartphone": 9}
+              "tags": 20, "notes": 40, "birth_date": 12, "has_smartphone": 9,
+              "key_group": 14}
     for i, key in enumerate(TEMPLATE_KEYS, 1):
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = widths.get(key, 12)
@@ -73,6 +75,7 @@ def template_xlsx() -> bytes:
     _dropdown(ws, "relation", [w[0] for w in RELATION_WORDS.values()])
     _dropdown(ws, "presence", [w[0] for w in PRESENCE_WORDS.values()])
     _dropdown(ws, "has_smartphone", ["有", "无"])
+    _dropdown(ws, "key_group", [w[0] for w in KEY_GROUP_WORDS.values()])
 
     help_ws = wb.create_sheet("说明")
     help_ws.append(["居民花名册填写说明 / How to fill in the roster"])

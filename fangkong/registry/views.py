@@ -27,7 +27,7 @@ from fangkong.core.views import act, actor_of, is_htmx, page
 
 from . import actions, queries
 from .access import can_show_codes, require
-from .models import HOUSEHOLD_PARENTS, ImportJob, Kind, Place, Presence, Relation, Tag
+from .models import HOUSEHOLD_PARENTS, ImportJob, KeyGroup, Kind, Place, Presence, Relation, Tag
 
 
 def _place_context(request, place):
@@ -187,12 +187,13 @@ def household_edit(request, pk):
 
 
 def _choices():
-    return {"relations": Relation.choices, "presences": Presence.choices, "all_tags": Tag.choices}
+    return {"relations": Relation.choices, "presences": Presence.choices, "all_tags": Tag.choices,
+            "key_groups": KeyGroup.choices}
 
 
 def _resident_form_data(post):
     data = {k: post.get(k, "") for k in ("name", "id_number", "phone", "relation", "presence",
-                                          "notes", "birth_date", "sex")}
+                                          "notes", "birth_date", "sex", "key_group")}
     data["tags"] = post.getlist("tags")
     data["has_smartphone"] = "1" if post.get("has_smartphone") else "0"
     return data
@@ -222,7 +223,7 @@ def resident_edit(request, pk):
     values = {"name": r.name, "phone": r.phone, "relation": r.relation, "presence": r.presence,
               "notes": r.notes, "tags": r.tag_list, "has_smartphone": "1" if r.has_smartphone else "",
               "id_number": "", "birth_date": r.birth_date.isoformat() if r.birth_date else "",
-              "sex": r.sex}
+              "sex": r.sex, "key_group": r.key_group}
     errors = {}
     if request.method == "POST":
         values = _resident_form_data(request.POST)

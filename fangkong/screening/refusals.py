@@ -69,8 +69,14 @@ def explain(kind, *, name="", barcode="", sampled=None, zone=None) -> tuple[str,
     return refusal_message(kind, name=name, barcode=barcode, where=where), where
 
 
-def zone_rule(zone, size) -> str:
-    """What a person's zone asks of the tube: a single tube, or at most `size` a tube."""
+def zone_rule(zone, size, key=False) -> str:
+    """What a person's zone (or, `key`, their key group `zone`) asks of the tube: a single
+    tube, or at most `size` a tube."""
+    if key:
+        if size <= 1:
+            return _("is in a key group (%(group)s): single tube, one person per tube") % {"group": zone}
+        return _("is in a key group (%(group)s): at most %(size)d people per tube") % {
+            "group": zone, "size": size}
     if size <= 1:
         return _("lives in a %(zone)s: single tube, one person per tube") % {"zone": zone}
     return _("lives in a %(zone)s: at most %(size)d people per tube") % {"zone": zone, "size": size}

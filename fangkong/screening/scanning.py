@@ -6,7 +6,7 @@ round trip costs 0.25–0.55 ms here, so the batch path (`actions.sync`, a dozen
 queries) is too heavy for one event. Instead:
 
 - read: ONE query gives the tube, the person (by code, ID hash or picked id), their zone's
-  pool-size limit (`zones.queries.SCAN_ZONE_JOINS`), their
+  pool-size limit and their key group's (`zones.queries.SCAN_ZONE_JOINS`), their
   health-code colour, their registration in this round if any (with its tube and time),
   whether they are in the round's area or exempt from it, and whether this client_id was
   seen before;
@@ -53,7 +53,7 @@ SELECT t.id, t.count, t.capacity, t.state,
                AND ra.place_id IN ({_LEVELS})),
        (r.presence IN ({_EXEMPT}) OR EXISTS (SELECT 1 FROM screening_exemption ex
                                              WHERE ex.round_id = %s AND ex.resident_id = r.id)),
-       {SCAN_ZONE_COLUMNS}
+       {SCAN_ZONE_COLUMNS.format(person="r")}
 FROM (SELECT 1 AS one) x
 LEFT JOIN screening_tube t ON t.round_id = %s AND t.barcode = %s
 LEFT JOIN registry_resident r ON {{column}} = %s AND r.presence <> %s
@@ -62,7 +62,7 @@ LEFT JOIN screening_sample s ON s.round_id = %s AND s.resident_id = r.id AND s.r
 LEFT JOIN screening_tube st ON st.id = s.tube_id
 LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
 LEFT JOIN registry_place pp ON pp.id = sp.place_id
-{SCAN_ZONE_JOINS.format(household="r.household_id")}
+{SCAN_ZONE_JOINS.format(person="r")}
 """  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 SAMPLE_COLUMNS = [*LEVEL_FIELDS, "round_id", "tube_id", "resident_id", "household_id", "client_id",
@@ -158,7 +158,7 @@ def look(rnd, p) -> dict:
                                                     where_table),
         "in_area": bool(in_area),
         "exempt": bool(exempt),  # was exempt: registering makes them done (the counter's exempt - 1)
-        "zone": None if rid is None else zone,  # (zone name, people per tube) of their zone
+        "zone": None if rid is None else zone,  # (zone or key group, people per tube[, key])
     }
 
 

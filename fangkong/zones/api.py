@@ -1,6 +1,7 @@
 """Zones over JSON (/api/v1/zones/…): policies and zone types, notices, designations,
 adjustments (draft, items, diff, publish, schedule, cancel), a household's zone and its
-history, lifting recommendations, cases, health-code observations and checkpoint events.
+history, lifting recommendations, cases, health-code observations, checkpoint events and the
+map (features; a place's drawn shape).
 Thin glue over `queries` and `actions` (the pages call the same): a place or object outside
 the user's reach is a 404 like a missing one, a visible one the role may not change a 403."""
 
@@ -17,6 +18,7 @@ from .actions import escalate, gate
 from .actions import lift as lift_actions
 from .actions import policy as policy_actions
 from .actions import publish as pub
+from .actions import shapes as shape_actions
 from .models import Adjustment, Designation, HouseholdZone, Policy, ZoneType
 from .schemas import (
     AdjustmentIn,
@@ -38,6 +40,8 @@ from .schemas import (
     PolicyOut,
     RecommendationOut,
     ScheduleIn,
+    ShapeIn,
+    ShapeOut,
     ZoneTypeIn,
     ZoneTypeOut,
 )
@@ -338,3 +342,30 @@ def pass_gate(request, pk: int, body: GateIn):
 def gate_log(request, pk: int, q: str = "", limit: int = Query(100, ge=1, le=LIMIT)):
     g = _place(request, pk, access.GATE)
     return [gate_out(e) for e in queries.gate_log(request.scope, g, q=q[:40])[:limit]]
+
+
+# --- the map --------------------------------------------------------------------------------
+
+@router.get("/zones/map", response=dict)
+def map_features(request, place: int):
+    """The buildings and compounds under `place` that are drawn, as a GeoJSON
+    FeatureCollection: each with its zone, colour and households and people per zone."""
+    return queries.map_features(_place(request, place))
+
+
+def shape_out(p: Place, shape) -> dict:
+    return {"place": p.id, "name": p.name, "geometry": shape.geometry if shape else None,
+            "updated_at": shape.updated_at if shape else None}
+
+
+@router.put("/zones/places/{pk}/shape", response=ShapeOut)
+def save_shape(request, pk: int, body: ShapeIn):
+    p = _place(request, pk)
+    return shape_out(p, shape_actions.save_shape(_actor(request), p, body.geometry))
+
+
+@router.delete("/zones/places/{pk}/shape", response=ShapeOut)
+def remove_shape(request, pk: int):
+    p = _place(request, pk)
+    shape_actions.remove_shape(_actor(request), p)
+    return shape_out(p, None)

@@ -1,14 +1,13 @@
 """The checkpoint at a gate (scan a code card or type an ID; entry or exit with the code's
-colour and temperature; refused with the reason) with its searchable, exportable log; and
-the map of buildings and compounds coloured by zone."""
+colour and temperature; refused with the reason) with its searchable, exportable log (the
+map: map_views.py)."""
 
-import datetime
 import uuid
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +20,6 @@ from fangkong.registry.models import Kind, Place
 
 from . import access, engine, queries
 from .actions import gate
-from .actions import shapes as shape_actions
 from .models import CheckpointEvent, CodeColour
 from .views import actor, flash_error, get_place
 
@@ -104,30 +102,3 @@ def codes_import(request, pk):
     except Invalid as e:  # FileRefused and FileRejected too: each problem named
         flash_error(request, e)
     return redirect("zones_gate", pk=p.id)
-
-
-@page
-def map_page(request, pk):
-    p = get_place(request, pk)
-    errors = {}
-    can_edit = request.scope.allows(access.MANAGE, p)
-    if request.method == "POST":
-        if not can_edit:
-            raise NotFound()
-        try:
-            n = shape_actions.import_geojson(actor(request), p, request.POST.get("geojson", ""))
-            messages.success(request, _("%(n)d shapes saved.") % {"n": n})
-            return redirect("zones_map", pk=p.id)
-        except Invalid as e:
-            errors = e.fields
-            flash_error(request, e)
-    return render(request, "zones/map.html", {
-        "place": p, "can_edit": can_edit, "errors": errors, "figures": queries.figures(p),
-        "can_gate": request.scope.allows(access.GATE, p),
-        "tiles": getattr(settings, "FANGKONG_MAP_TILES", ""), "today": datetime.date.today()})
-
-
-@page
-def map_data(request, pk):
-    p = get_place(request, pk)
-    return JsonResponse(queries.map_features(p), json_dumps_params={"ensure_ascii": False})

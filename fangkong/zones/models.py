@@ -434,6 +434,10 @@ class CheckpointEvent(Levels):
                    models.Index(fields=["resident", "direction", "at"], name="gate_person_idx")]
 
 
+# The places the map draws (a compound's or building's outline, a gate's point…).
+MAPPED_KINDS = ("compound", "building", "checkpoint", "sampling_point", "shop", "other")
+
+
 class Shape(models.Model):
     """A building's or compound's outline or point on the map (GeoJSON geometry)."""
 

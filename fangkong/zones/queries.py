@@ -16,6 +16,7 @@ from fangkong.registry.queries import counts as counting
 
 from . import access, engine
 from .models import (
+    MAPPED_KINDS,
     Adjustment,
     CheckpointEvent,
     Designation,
@@ -150,26 +151,34 @@ def pool_size_for(household_id, group: str = Group.GENERAL, default: int = 10) -
 
 
 POOL_LIMIT = """
-SELECT t.name_zh, t.name_en, t.pool_size, pr.pool_size
-FROM zones_householdzone z JOIN zones_zonetype t ON t.id = z.zone_type_id
-LEFT JOIN screening_poolingrule pr ON pr.zone_type = z.kind AND pr."group" = %s
-WHERE z.household_id = %s AND z.until IS NULL
+SELECT t.name_zh, t.name_en, t.pool_size, pr.pool_size, kpr.pool_size
+FROM (SELECT 1 AS one) x
+LEFT JOIN zones_householdzone z ON z.household_id = %s AND z.until IS NULL
+LEFT JOIN zones_zonetype t ON t.id = z.zone_type_id
+LEFT JOIN screening_poolingrule pr ON pr.zone_type = z.kind AND pr."group" = 'general'
+LEFT JOIN screening_poolingrule kpr ON %s <> '' AND kpr."group" = 'key'
+  AND kpr.zone_type = COALESCE(z.kind, '')
 """
 
 
 # The same question asked inside another app's one-row read (the station's scan joins it
-# to its person, so a scan costs no extra round trip): columns, then joins on `{household}`.
-SCAN_ZONE_COLUMNS = "zt.name_zh, zt.name_en, zt.pool_size, zpr.pool_size"
+# to its person, so a scan costs no extra round trip): columns, then joins, both on the
+# person's table alias `{person}` (its household and its key group).
+SCAN_ZONE_COLUMNS = "zt.name_zh, zt.name_en, zt.pool_size, zpr.pool_size, {person}.key_group, kpr.pool_size"
 SCAN_ZONE_JOINS = """
-LEFT JOIN zones_householdzone hz ON hz.household_id = {household} AND hz.until IS NULL
+LEFT JOIN zones_householdzone hz ON hz.household_id = {person}.household_id AND hz.until IS NULL
 LEFT JOIN zones_zonetype zt ON zt.id = hz.zone_type_id
 LEFT JOIN screening_poolingrule zpr ON zpr.zone_type = hz.kind AND zpr."group" = 'general'
+LEFT JOIN screening_poolingrule kpr ON {person}.key_group <> '' AND kpr."group" = 'key'
+  AND kpr.zone_type = COALESCE(hz.kind, '')
 """
 
 
-def scan_limit(name_zh, name_en, type_size, rule_size) -> tuple[str, int] | None:
-    """`pool_limit` from the SCAN_ZONE_COLUMNS of a row (None outside any zone)."""
-    return None if type_size is None else _limit(name_zh, name_en, type_size, rule_size)
+def scan_limit(name_zh, name_en, type_size, rule_size, key_group=None, key_size=None):
+    """`pool_limit` from the SCAN_ZONE_COLUMNS of a row (None when neither a zone nor a key
+    group limits the tube)."""
+    zone = None if type_size is None else _limit(name_zh, name_en, type_size, rule_size)
+    return with_key_group(zone, key_group, key_size)
 
 
 def _limit(name_zh, name_en, type_size, rule_size) -> tuple[str, int]:
@@ -179,34 +188,71 @@ def _limit(name_zh, name_en, type_size, rule_size) -> tuple[str, int]:
     return str(in_language(name_zh, name_en)), max(1, size)
 
 
-def pool_limit(household_id, group: str = Group.GENERAL) -> tuple[str, int] | None:
-    """The scan path's pool-size question for one person's household: (the zone type's
-    name, people per tube at most) from the zone type and the pooling rule of its kind and
-    `group` (the smaller), or None outside any zone (the round's size applies). One
-    prepared statement on the partial unique index, as `zone_now`."""
-    if not household_id:
+def with_key_group(zone, key_group, key_size):
+    """The stricter of the zone's limit `zone` = (zone name, size) and the `PoolingRule` of
+    the key group in that zone (outside any zone: the rule of no zone) for a person of key
+    group `key_group`: (the group's name, size, True) when the group's rule is stricter."""
+    if not key_group or key_size is None or (zone is not None and zone[1] <= key_size):
+        return zone
+    from fangkong.registry.models import KeyGroup
+
+    label = KeyGroup(key_group).label if key_group in KeyGroup.values else Group.KEY.label
+    return str(label), max(1, key_size), True
+
+
+def pool_limit(household_id, key_group: str = "") -> tuple | None:
+    """The scan path's pool-size question for one person: (the zone type's name, people per
+    tube at most) from the zone type and the general pooling rule of its kind (the
+    smaller); for a person of a key group, the key group's rule when it is stricter, as
+    (the group's name, people per tube, True). None when neither limits (the round's size
+    applies). One prepared statement on the partial unique index, as `zone_now`."""
+    if not household_id and not key_group:
         return None
     from fangkong.core.db import prepared_cursor
 
     with prepared_cursor() as cur:
-        cur.execute(POOL_LIMIT, [str(group), household_id])
+        cur.execute(POOL_LIMIT, [household_id or 0, str(key_group or "")])
         row = cur.fetchone()
-    return _limit(*row) if row else None
+    return scan_limit(row[0], row[1], row[2], row[3], key_group, row[4])
 
 
-def pool_limits(household_ids, group: str = Group.GENERAL) -> dict[int, tuple[str, int]]:
-    """`pool_limit` for a whole batch of households in one query: {household id: (zone
-    name, people per tube at most)} for those inside a zone."""
+def _zone_limits(household_ids) -> dict[int, tuple[tuple[str, int], str]]:
+    """{household id: ((zone name, people per tube at most), zone kind)} for those inside
+    a zone, in one query."""
     from django.db.models import OuterRef, Subquery
 
     ids = list({h for h in household_ids if h})
     if not ids:
         return {}
-    rule = PoolingRule.objects.filter(zone_type=OuterRef("kind"), group=group).values("pool_size")[:1]
+    rule = PoolingRule.objects.filter(zone_type=OuterRef("kind"), group=Group.GENERAL).values("pool_size")[:1]
     rows = HouseholdZone.objects.filter(household_id__in=ids, until=None).annotate(
         rule=Subquery(rule)).values_list("household_id", "zone_type__name_zh", "zone_type__name_en",
-                                         "zone_type__pool_size", "rule")
-    return {hid: _limit(zh, en, size, r) for hid, zh, en, size, r in rows}
+                                         "zone_type__pool_size", "rule", "kind")
+    return {hid: (_limit(zh, en, size, r), kind) for hid, zh, en, size, r, kind in rows}
+
+
+def pool_limits(household_ids) -> dict[int, tuple[str, int]]:
+    """`pool_limit` for a whole batch of households in one query: {household id: (zone
+    name, people per tube at most)} for those inside a zone (people of no key group)."""
+    return {hid: limit for hid, (limit, _kind) in _zone_limits(household_ids).items()}
+
+
+def person_limits(people) -> dict[tuple[int, str], tuple]:
+    """`pool_limit` for a batch of people given as (household id, key group) pairs: {pair:
+    limit} for those a zone or their key group limits; two queries at most (the zones, and
+    the key group's rules when someone of a key group is in the batch)."""
+    people = set(people)
+    zones = _zone_limits(h for h, _k in people)
+    keys = {}
+    if any(k for _h, k in people):
+        keys = dict(PoolingRule.objects.filter(group=Group.KEY).values_list("zone_type", "pool_size"))
+    out = {}
+    for hid, key_group in people:
+        limit, kind = zones.get(hid, (None, ""))
+        limit = with_key_group(limit, key_group, keys.get(kind or "")) if key_group else limit
+        if limit is not None:
+            out[(hid, key_group)] = limit
+    return out
 
 
 def home_sampled(household_field="household_id"):
@@ -502,12 +548,27 @@ def map_features(node: Place) -> dict:
         p = s.place
         d = sealed_or_any_over(p)
         figs = figures(p) if p.kind in engine.DEPTH else []
+        zone = d.zone_type if d else None
+        name = zone.name if zone else ""
+        # nothing over the whole place, but part of it (a unit) is in a zone: the most
+        # severe part colours it, and the label says it is a part
+        inside = next((f["zone_type"] for f in figs if f["households"]), None)
+        if inside is not None and (zone is None or inside.severity > zone.severity):
+            zone, name = inside, _("part %(zone)s") % {"zone": inside.name}
         feats.append({"type": "Feature", "geometry": s.geometry, "properties": {
             "id": p.id, "name": p.name, "kind": p.kind,
-            "zone": d.zone_type.name if d else "", "colour": d.zone_type.colour if d else "#7f8c8d",
+            "zone": name, "colour": zone.colour if zone else "#7f8c8d",
             "counts": [{"zone": f["zone_type"].name, "households": f["households"],
                         "people": f["people"]} for f in figs]}})
     return {"type": "FeatureCollection", "features": feats}
+
+
+def mappable(scope, node: Place, limit: int = 500) -> list[dict]:
+    """The places under `node` the map draws (compounds, buildings, gates, sampling points,
+    shops) that the user may draw, in tree order, each with whether it is drawn already."""
+    places = Place.objects.filter(engine.under_q(node), kind__in=MAPPED_KINDS).order_by("sort_key")[:limit]
+    drawn = set(Shape.objects.filter(engine.under_q(node, "place__")).values_list("place_id", flat=True))
+    return [{"place": p, "drawn": p.id in drawn} for p in places if access.may(scope, access.MANAGE, p)]
 
 
 def sealed_or_any_over(place: Place) -> Designation | None:

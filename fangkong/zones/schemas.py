@@ -251,3 +251,17 @@ class FigureOut(Schema):
     kind: str
     households: int
     people: int
+
+
+class ShapeIn(StrictIn):
+    """A place's outline (GeoJSON Polygon; the ring is closed if it is not) or point, in
+    [longitude, latitude] positions."""
+
+    geometry: dict
+
+
+class ShapeOut(Schema):
+    place: int
+    name: str
+    geometry: dict | None
+    updated_at: datetime.datetime | None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import adjust_views, gate_views, views
+from . import adjust_views, gate_views, map_views, views
 
 urlpatterns = [
     path("zones/", views.home, name="zones_home"),
@@ -13,8 +13,10 @@ urlpatterns = [
     path("zones/p/<int:pk>/gate/", gate_views.checkpoint, name="zones_gate"),
     path("zones/p/<int:pk>/gate/log.xlsx", gate_views.checkpoint_export, name="zones_gate_export"),
     path("zones/p/<int:pk>/codes/import/", gate_views.codes_import, name="zones_codes_import"),
-    path("zones/p/<int:pk>/map/", gate_views.map_page, name="zones_map"),
-    path("zones/p/<int:pk>/map.geojson", gate_views.map_data, name="zones_map_data"),
+    path("zones/p/<int:pk>/map/", map_views.map_page, name="zones_map"),
+    path("zones/p/<int:pk>/map.geojson", map_views.map_data, name="zones_map_data"),
+    path("zones/p/<int:pk>/map/shape/", map_views.shape_save, name="zones_shape_save"),
+    path("zones/p/<int:pk>/map/shape/remove/", map_views.shape_remove, name="zones_shape_remove"),
     path("zones/designations/<int:pk>/lift/", views.draft_lift, name="zones_draft_lift"),
     path("zones/households/<int:pk>/", views.household, name="zones_household"),
     path("zones/adjustments/<int:pk>/", adjust_views.detail, name="zones_adjustment"),

@@ -26,13 +26,14 @@ from fangkong.zones.models import (
     HouseholdZone,
     LiftRule,
     Notice,
+    Shape,
     ZoneCase,
     ZoneType,
 )
 from tests.api.test_security import MISSING, Route
 
 MODELS = [Notice, Adjustment, AdjustmentItem, Designation, HouseholdZone, ZoneCase, CheckpointEvent,
-          HealthCodeObservation]
+          HealthCodeObservation, Shape]
 GATE_CLIENT_ID = "0b5d1c2e-3f4a-4b6c-8d7e-9f0a1b2c3d4e"
 VIEW = dict(resident=404)  # the building's viewers: staff, command, leader
 DRAFTING = dict(staff=201, command=201, leader=403, resident=404)
@@ -147,4 +148,13 @@ ROUTES = {
         url(lambda w: f"/checkpoints/{w.gate.id}/events"), setup=zscene,
         missing=lambda w: f"/api/v1/zones/checkpoints/{MISSING}/events",
         staff=200, command=403, leader=404, resident=404),
+    ("GET", "/zones/map"): Route(url(lambda w: f"/map?place={w.building.id}"), setup=zscene,
+                                missing=lambda w: f"/api/v1/zones/map?place={MISSING}", **VIEW),
+    ("PUT", "/zones/places/{pk}/shape"): Route(
+        url(lambda w: f"/places/{w.building.id}/shape"), setup=zscene,
+        body=lambda w: {"geometry": {"type": "Point", "coordinates": [112.55, 37.87]}},
+        missing=lambda w: f"/api/v1/zones/places/{MISSING}/shape", **CHANGING),
+    ("DELETE", "/zones/places/{pk}/shape"): Route(
+        url(lambda w: f"/places/{w.building.id}/shape"), setup=zscene,
+        missing=lambda w: f"/api/v1/zones/places/{MISSING}/shape", **CHANGING),
 }

@@ -60,6 +60,8 @@ def test_draft_diff_publish_then_map_and_checkpoint(phone_page, world):
     page.shot("zones-03-confirm-publish")
     page.click(".confirm-yes button")
     page.wait_for_selector(".msg")
+    page.wait_for_selector("#diff table.moves")
+    assert "3 户、4 人的区域已改变" in page.inner_text("#diff")  # done, not "will change"
     page.shot("zones-04-published")
     assert Adjustment.objects.get().state == "published"
     assert queries.household_zone(w.hh101.id).zone_type.code == "sealed"

@@ -96,6 +96,13 @@ COLUMNS = [
            "Vulnerability tags, several joined with “、”: 独居老人 elderly living alone, 行动不便 "
            "limited mobility, 卧床 bedridden, 孕妇 pregnant, 透析 dialysis, 慢病 chronic "
            "illness, 婴幼儿 infant, 残疾 disability."),
+    Column("key_group", "重点岗位", ("重点行业", "从业类别", "职业类别", "重点人群类别", "key group",
+                                    "key_group"),
+           "可选：医务人员、隔离场所工作人员、冷链从业人员、快递外卖、商超、其他重点人群；"
+           "空白或“无”为不属于。重点岗位人员核酸单管单检。",
+           "Optional key group (sampled singly): 医务人员 medical staff, 隔离场所工作人员 "
+           "quarantine-site staff, 冷链从业人员 port and cold-chain workers, 快递外卖 couriers "
+           "and riders, 商超 shop and market staff, 其他重点人群 other; empty or 无 for none."),
     Column("notes", "备注", ("说明", "notes", "remarks", "note"),
            "最多500个字。", "At most 500 characters."),
     Column("birth_date", "出生日期", ("出生年月日", "生日", "birth date", "date of birth"),
@@ -109,16 +116,17 @@ COLUMN = {c.key: c for c in COLUMNS}
 COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
 # The template's and the export's columns, in order (网格 is accepted but not written).
 TEMPLATE_KEYS = ["seq", "name", "sex", "id_number", "phone", "compound", "building", "unit",
-                 "door", "relation", "presence", "tags", "notes", "birth_date", "has_smartphone"]
+                 "door", "relation", "presence", "tags", "notes", "birth_date", "has_smartphone",
+                 "key_group"]
 PLACE_KEYS = ["grid", "compound", "building", "unit"]
 PLACE_KIND = {"grid": Kind.GRID, "compound": Kind.COMPOUND, "building": Kind.BUILDING,
               "unit": Kind.UNIT}
 # Resident fields where an empty cell leaves the stored value as it is (the others clear it).
 KEEP_WHEN_EMPTY = {"sex", "birth_date", "relation", "presence", "has_smartphone", "id_number"}
 RESIDENT_KEYS = ["name", "id_number", "sex", "birth_date", "phone", "relation", "presence",
-                 "has_smartphone", "tags", "notes"]
+                 "has_smartphone", "tags", "key_group", "notes"]
 # Fields that vary little between rows: checked once per distinct combination.
-SHARED_KEYS = ("relation", "presence", "has_smartphone", "tags")
+SHARED_KEYS = ("relation", "presence", "has_smartphone", "tags", "key_group")
 TOTALS_WORDS = ("合计", "总计", "共计", "total")
 EXAMPLE_WORDS = {"示例", "例", "样例", "example", "e.g."}
 

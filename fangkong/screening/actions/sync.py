@@ -119,13 +119,13 @@ class Batch:
                 self.sampled[r["id"]] = (r["s_code"], r["s_at"], r["s_point"], r["s_table"])
             if r["colour"] in WARN:
                 self.red.add(r["id"])
-        # the pool size each scanned person's zone allows: one query for the batch, asked
-        # only when a scan goes into a tube of more than one
+        # the pool size each scanned person's zone and key group allow: one query for the
+        # batch (two with a key group), asked only when a scan goes into a tube of more than one
         self.zones = {}
         if self.people and (self.rnd.pool_size > 1 or any(t.capacity > 1 for t in self.tubes.values())):
-            from fangkong.zones.queries import pool_limits
+            from fangkong.zones.queries import person_limits
 
-            self.zones = pool_limits(r["household_id"] for r in self.people.values())
+            self.zones = person_limits((r["household_id"], r["key_group"]) for r in self.people.values())
 
     # --- 3. decide -------------------------------------------------------------------------
 
@@ -188,7 +188,7 @@ class Batch:
             if s_cid is not None and str(s_cid) == p["client_id"]:  # sent again: registered already
                 return ok_again(person["name"])
             name, pid = person["name"], person["id"]
-        zone = self.zones.get(person["household_id"]) if person is not None else None
+        zone = self.zones.get((person["household_id"], person["key_group"])) if person is not None else None
         kind = refusal(None if tube is None else (tube.count, tube.capacity, tube.state), person,
                        pid in self.sampled, pid in self.red,
                        person is not None and person["in_scope"], p["confirm"],

@@ -18,7 +18,7 @@ from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
 from ..areas import area_q
 from ..models import Conflict, Exemption, HealthCode, Sample, Tube
 
-PERSON_COLUMNS = ["id", "name", "household_id", "token", "id_hash", *LEVEL_FIELDS]
+PERSON_COLUMNS = ["id", "name", "household_id", "key_group", "token", "id_hash", *LEVEL_FIELDS]
 
 
 def reads(rnd, parsed, ids):

@@ -1,37 +1,130 @@
 /* The zones map: buildings and compounds from the page's GeoJSON, coloured by zone, each
-   labelled with its name and zone; no tiles unless a tile URL is configured. */
+   labelled with its name and zone; no tiles unless a tile URL is configured.
+   The editor (staff who manage the place): choose a building, "start drawing", tap the
+   corners of its outline (or its one point), undo, cancel, save: the form posts the
+   GeoJSON geometry to the save action (zones_shape_save). Leaflet only, no plug-in. */
 (function () {
   "use strict";
+  var DEFAULT_VIEW = [37.87, 112.55];
+
+  function label(f, l) {
+    var p = f.properties;
+    var text = p.name + (p.zone ? " · " + p.zone : "");
+    var lines = p.counts.map(function (c) { return c.zone + " " + c.households + "户 " + c.people + "人"; });
+    var tip = document.createElement("span");
+    tip.textContent = text;  /* names are text, never HTML */
+    lines.forEach(function (line) {  /* the counts on the label itself: the printed map has no taps */
+      var row = document.createElement("span");
+      row.className = "map-count";
+      row.textContent = line;
+      tip.appendChild(row);
+    });
+    l.bindTooltip(tip, {permanent: true, direction: "center", className: "map-label"});
+    var box = document.createElement("div");
+    box.textContent = [text].concat(lines).join(" / ");
+    l.bindPopup(box);
+  }
+
+  function editor(map, form, shown) {
+    var start = document.getElementById("draw-start");
+    if (!start) { return; }
+    var tools = document.getElementById("draw-tools");
+    var save = document.getElementById("draw-save");
+    var hint = document.getElementById("draw-hint");
+    var field = document.getElementById("f-geometry");
+    var points = [], drawing = false, sketch = L.layerGroup().addTo(map);
+
+    function kind() { return form.querySelector("input[name=shape]:checked").value; }
+    function need() { return kind() === "point" ? 1 : 3; }
+    function say() {
+      if (!drawing) { hint.textContent = form.dataset.ready; return; }
+      var base = kind() === "point" ? form.dataset.hintPoint : form.dataset.hintOutline;
+      hint.textContent = kind() === "point" ? base : base + " " + form.dataset.count.replace("{n}", points.length);
+    }
+    function redraw() {
+      sketch.clearLayers();
+      var ll = points.map(function (p) { return [p[1], p[0]]; });
+      if (kind() === "point" && ll.length) {
+        L.circleMarker(ll[0], {radius: 12, color: "#0b5cad", weight: 3, fillOpacity: 0.3, interactive: false}).addTo(sketch);
+      } else if (ll.length >= 3) {
+        L.polygon(ll, {color: "#0b5cad", weight: 3, dashArray: "6 4", fillOpacity: 0.15, interactive: false}).addTo(sketch);
+      } else if (ll.length === 2) {
+        L.polyline(ll, {color: "#0b5cad", weight: 3, dashArray: "6 4", interactive: false}).addTo(sketch);
+      }
+      ll.forEach(function (at, i) {
+        L.circleMarker(at, {radius: i === 0 ? 7 : 5, color: "#0b5cad", weight: 2, fillColor: "#fff",
+                            fillOpacity: 1, interactive: false}).addTo(sketch);
+      });
+      save.disabled = points.length < need();
+      document.getElementById("draw-undo").disabled = !points.length;
+      say();
+    }
+    function stop() {
+      drawing = false; points = []; sketch.clearLayers();
+      start.hidden = false; tools.hidden = true; save.hidden = true; save.disabled = true;
+      el(map).classList.remove("drawing");
+      say();
+    }
+    function el(m) { return m.getContainer(); }
+
+    start.addEventListener("click", function () {
+      drawing = true; points = [];
+      start.hidden = true; tools.hidden = false; save.hidden = false;
+      el(map).classList.add("drawing");
+      map.closePopup();
+      redraw();
+      el(map).scrollIntoView({block: "center"});
+    });
+    form.querySelectorAll("input[name=shape]").forEach(function (r) {
+      r.addEventListener("change", function () { if (kind() === "point") { points = points.slice(-1); } redraw(); });
+    });
+    document.getElementById("draw-undo").addEventListener("click", function () { points.pop(); redraw(); });
+    document.getElementById("draw-cancel").addEventListener("click", stop);
+    map.on("click", function (e) {
+      if (!drawing) { return; }
+      map.closePopup();
+      var at = [Math.round(e.latlng.lng * 1e7) / 1e7, Math.round(e.latlng.lat * 1e7) / 1e7];
+      if (kind() === "point") { points = [at]; } else { points.push(at); }
+      redraw();
+    });
+    form.addEventListener("submit", function (ev) {
+      if (points.length < need()) { ev.preventDefault(); return; }
+      var g = kind() === "point" ? {type: "Point", coordinates: points[0]}
+        : {type: "Polygon", coordinates: [points.concat([points[0]])]};
+      field.value = JSON.stringify(g);
+      save.disabled = true;  /* one save per tap */
+    });
+    if (!shown) { say(); }
+  }
+
   function start() {
     var el = document.getElementById("map");
     if (!el || !window.L) { return; }
     var map = L.map(el, {attributionControl: false, zoomSnap: 0.25});
+    L.control.scale({imperial: false}).addTo(map);
     if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, {maxZoom: 20}).addTo(map); }
+    var form = document.getElementById("draw");
     fetch(el.dataset.src, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
       if (!data.features.length) {
-        map.setView([37.87, 112.55], 15);
+        map.setView(DEFAULT_VIEW, 17);
         el.insertAdjacentHTML("afterend", "<p class=\"empty\"></p>");
         el.nextElementSibling.textContent = el.dataset.empty;
-        return;
+      } else {
+        var layer = L.geoJSON(data, {
+          style: function (f) { return {color: "#333", weight: 1, fillColor: f.properties.colour, fillOpacity: 0.75}; },
+          pointToLayer: function (f, at) {
+            return L.circleMarker(at, {radius: 12, color: "#333", weight: 1, fillColor: f.properties.colour, fillOpacity: 0.85});
+          },
+          onEachFeature: label
+        }).addTo(map);
+        map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 19});
+        /* printed as the notice's attachment: the map is taller on paper; redraw it to fit */
+        var fit = function () { map.invalidateSize(); map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 19, animate: false}); };
+        window.addEventListener("beforeprint", fit);
+        window.addEventListener("afterprint", fit);
       }
-      var layer = L.geoJSON(data, {
-        style: function (f) { return {color: "#333", weight: 1, fillColor: f.properties.colour, fillOpacity: 0.75}; },
-        pointToLayer: function (f, at) {
-          return L.circleMarker(at, {radius: 12, color: "#333", weight: 1, fillColor: f.properties.colour, fillOpacity: 0.85});
-        },
-        onEachFeature: function (f, l) {
-          var p = f.properties;
-          var text = p.name + (p.zone ? " · " + p.zone : "");
-          var lines = p.counts.map(function (c) { return c.zone + " " + c.households + "户 " + c.people + "人"; });
-          var label = document.createElement("span");
-          label.textContent = text;  /* names are text, never HTML */
-          l.bindTooltip(label, {permanent: true, direction: "center", className: "map-label"});
-          var box = document.createElement("div");
-          box.textContent = [text].concat(lines).join(" / ");
-          l.bindPopup(box);
-        }
-      }).addTo(map);
-      map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 19});
+      el.dataset.ready = "1";
+      if (form) { editor(map, form, true); }
     });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }

@@ -1,5 +1,7 @@
-"""Buildings and compounds on the map: GeoJSON imported (or pasted from an editor) and kept
-per place. All or nothing: one bad feature and nothing is saved, each error named."""
+"""Buildings and compounds on the map: one place's outline or point drawn on the map page
+(`save_shape`, `remove_shape`), or many at once from a GeoJSON file or paste
+(`import_geojson`: all or nothing, one bad feature and nothing is saved, each error named).
+Kept per place (`Shape`), audited."""
 
 import json
 
@@ -9,14 +11,15 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid
-from fangkong.registry.models import Kind, Place
+from fangkong.registry.models import Place
 
 from .. import access, engine
-from ..models import Shape
+from ..models import MAPPED_KINDS, Shape
 
 MAX_BYTES = 2_000_000
 MAX_FEATURES = 5000
-MAPPED = (Kind.COMPOUND, Kind.BUILDING, Kind.CHECKPOINT, Kind.SAMPLING_POINT, Kind.SHOP, Kind.OTHER)
+MAX_VERTICES = 2000  # one drawn outline
+MAPPED = MAPPED_KINDS
 
 
 def _position(p) -> bool:
@@ -91,3 +94,70 @@ def import_geojson(actor, root: Place, text: str) -> int:
             Shape.objects.update_or_create(place_id=pid, defaults={"geometry": geometry, "updated_at": now})
         record(actor, "zones.shapes", root, {"shapes": len(saved)})
     return len(saved)
+
+
+def _closed(geometry):
+    """A drawn outline's ring closed (its last corner back to the first), as GeoJSON wants."""
+    if isinstance(geometry, dict) and geometry.get("type") == "Polygon":
+        rings = geometry.get("coordinates")
+        if isinstance(rings, list):
+            closed = []
+            for ring in rings:
+                if isinstance(ring, list) and len(ring) >= 3 and ring[0] != ring[-1]:
+                    ring = [*ring, ring[0]]
+                closed.append(ring)
+            return {"type": "Polygon", "coordinates": closed}
+    return geometry
+
+
+def check_place(place: Place):
+    if place.kind not in MAPPED:
+        raise Invalid(fields={"place": [_("Only compounds, buildings, gates, sampling points and "
+                                         "shops are drawn on the map.")]})
+
+
+def save_shape(actor, place: Place, geometry) -> Shape:
+    """`place`'s outline (a Polygon of at least 3 corners) or point, drawn on the map page
+    (`geometry`: GeoJSON as text or a dict); replaces the one it had."""
+    access.require(actor, access.MANAGE, place)
+    check_place(place)
+    if isinstance(geometry, str):
+        if len(geometry) > 200_000:
+            raise Invalid(fields={"geometry": [_("This shape has too many corners.")]})
+        try:
+            geometry = json.loads(geometry) if geometry.strip() else None
+        except ValueError:
+            geometry = "?"
+    if geometry is None:
+        raise Invalid(fields={"geometry": [_("Tap the map first: the corners of the outline, or "
+                                            "the point.")]})
+    geometry = _closed(geometry)
+    problem = check_geometry(geometry)
+    if not problem and geometry["type"] == "Polygon" and len(geometry["coordinates"][0]) > MAX_VERTICES:
+        problem = _("This shape has too many corners.")
+    if problem:
+        raise Invalid(fields={"geometry": [problem]})
+    with transaction.atomic():
+        shape, created = Shape.objects.update_or_create(
+            place_id=place.id, defaults={"geometry": geometry, "updated_at": timezone.now()})
+        record(actor, "zones.shape", place, {"type": geometry["type"], "replaced": not created})
+    return shape
+
+
+def remove_shape(actor, place: Place) -> bool:
+    """Take `place` off the map (its households and zones are untouched). Idempotent."""
+    access.require(actor, access.MANAGE, place)
+    with transaction.atomic():
+        n, _x = Shape.objects.filter(place_id=place.id).delete()
+        if n:
+            record(actor, "zones.shape.remove", place, {})
+    return bool(n)
+
+
+def read_geojson_file(content: bytes) -> str:
+    """An uploaded GeoJSON file's text (UTF-8, with or without a BOM; the upload was read
+    within `MAX_BYTES` by `core.uploads.read_upload`)."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid(fields={"geojson": [_("This file is not GeoJSON text (UTF-8).")]}) from None
