@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Chart, Figure, Provider, grouped, percent
-from fangkong.core.tree import level_field, under
+from fangkong.core.figures import Chart, Figure, Provider, Tally, grouped, percent
+from fangkong.core.tree import under
 from fangkong.registry.models import LEVELS, Kind
 
 from .models import Assignment, Call, Volunteer
@@ -37,15 +37,14 @@ def day_start(at: datetime.datetime) -> datetime.datetime:
 
 
 
-def compute(nodes, at) -> dict:
-    """Four grouped queries whatever the number of nodes."""
+def compute(nodes, at, parent=None) -> dict:
+    """Four grouped queries whatever the number of nodes (with `parent`, its figures too:
+    `core.figures.Tally`)."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     if not nodes:
         return {}
-    col = level_field(nodes[0])
-    ids = [n.id for n in nodes]
-    under = {f"{col}__in": ids}
-    out = {i: dict.fromkeys(KEYS, 0) for i in ids}
+    out = Tally(nodes, KEYS, parent)
+    col, under = out.col, out.where
     grouped(Volunteer.objects.filter(**under, status=Volunteer.Status.APPROVED, decided_at__lte=at),
              col, out, volunteers=Count("id"))
     on_duty = (Q(status=Assignment.Status.CONFIRMED, check_in_at__lte=at)
