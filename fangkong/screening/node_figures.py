@@ -26,7 +26,7 @@ from fangkong.core.tree import under
 from fangkong.registry.models import LEVELS
 
 from . import figures
-from .models import FollowUp, Round, RoundStatus, Tube
+from .models import FollowUp, Round, RoundArea, RoundStatus, Tube
 
 GROUP = _("Testing")
 COVERAGE = ("expected", "sampled", "exempt", "missing", "to_sample", "households",
@@ -40,12 +40,21 @@ def day_start(at: datetime.datetime) -> datetime.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def rounds_of_day(nodes, at) -> list[Round]:
-    """The rounds that may cover these nodes and ran on `at`'s day up to `at`."""
+def rounds_of_day(nodes, at, areas=False) -> list[Round]:
+    """The rounds that may cover these nodes and ran on `at`'s day up to `at` (`areas`: with
+    their areas read in one query)."""
     districts = {n.district_id for n in nodes if n.district_id}
-    return list(Round.objects.filter(district_id__in=districts, starts_at__lte=at)
-                .filter(Q(ends_at__gte=day_start(at)) | Q(status=RoundStatus.RUNNING))
-                .exclude(status=RoundStatus.PLANNED).order_by("starts_at", "id"))
+    rounds = list(Round.objects.filter(district_id__in=districts, starts_at__lte=at)
+                  .filter(Q(ends_at__gte=day_start(at)) | Q(status=RoundStatus.RUNNING))
+                  .exclude(status=RoundStatus.PLANNED).order_by("starts_at", "id"))
+    if areas and len(rounds) > 1:  # their areas in one query (`areas.area_keys` reads them once per round)
+        keys = {r.id: [] for r in rounds}
+        for rid, pid, kind in (RoundArea.objects.filter(round__in=rounds)
+                               .values_list("round_id", "place_id", "place__kind")):
+            keys[rid].append((kind, pid))
+        for r in rounds:
+            r._area_keys = keys[r.id]
+    return rounds
 
 
 def compute(nodes, at, parent=None) -> dict:
@@ -56,7 +65,7 @@ def compute(nodes, at, parent=None) -> dict:
         return {}
     out = Tally(nodes, (*NAMES.values(), "cases", "awaiting_retest", "tubes_not_at_lab"), parent)
     col = out.col
-    rounds = rounds_of_day(nodes, at)
+    rounds = rounds_of_day(nodes, at, areas=True)
     for rnd in rounds:
         people = figures.expected(rnd).filter(**out.where)
         for node_id, fig in figures.counted_by(rnd, people, [col], at=at).items():
