@@ -59,7 +59,14 @@ def run(ctx):
     from .screening import ensure_rounds
 
     cfg, report, city = ctx.cfg, ctx.report, ctx.city
-    ensure_rounds(ctx)  # one running PCR round per district, ~90 % registered (cached)
+    from fangkong.screening.actions import planning
+    from fangkong.screening.models import RoundStatus
+
+    # one PCR round per district, ~90 % registered (cached), running: the dashboards and
+    # reports count a round of the day only once it runs (a planned one is not counted)
+    for rnd in ensure_rounds(ctx):
+        if rnd.status == RoundStatus.PLANNED and rnd.district_id == city.district.id:
+            planning.set_status(Actor.system(via="cli"), rnd, RoundStatus.RUNNING)
     communities = Place.objects.filter(kind=Kind.COMMUNITY, district_id=city.district.id).count()
     report.note(f"reports: {ctx.describe()}; {communities} communities in the district")
     from fangkong.reports.actions import snapshots

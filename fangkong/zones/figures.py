@@ -42,13 +42,16 @@ def compute(nodes, at=None, parent=None) -> dict:
                 .values(field, "kind").annotate(n=Count("id"))):
         if row["kind"] in KINDS:
             out.add(row[field], f"{row['kind']}_households", row["n"])
+    # the people of those zone rows (found from the rows under the nodes, by their level
+    # columns as the households' count above: never every resident of the nodes)
     prefix = "household__zones__"
     people_q = Q(**{f"{prefix}since__lte": at}) & (Q(**{f"{prefix}until": None}) | Q(**{f"{prefix}until__gt": at}))
-    for row in (Resident.objects.filter(counting(), people_q, **out.where).order_by()
-                .values(field, f"{prefix}kind").annotate(n=Count("id"))):
+    where = {f"{prefix}{k}": v for k, v in out.where.items()}
+    for row in (Resident.objects.filter(counting(), people_q, **where).order_by()
+                .values(f"{prefix}{field}", f"{prefix}kind").annotate(n=Count("id"))):
         kind = row[f"{prefix}kind"]
         if kind in KINDS:
-            out.add(row[field], f"{kind}_people", row["n"])
+            out.add(row[f"{prefix}{field}"], f"{kind}_people", row["n"])
     return out
 
 
@@ -69,7 +72,7 @@ def people_by_day(node, at, days=7) -> list[tuple[datetime.date, int, int]]:
     p = "household__zones__"
     seen = (Q(**{f"{p}kind__in": [ZoneKind.SEALED, ZoneKind.CONTROLLED], f"{p}since__lte": ends[-1]})
             & (Q(**{f"{p}until": None}) | Q(**{f"{p}until__gt": ends[0]})))
-    groups = list(Resident.objects.filter(counting(), seen, **{field: node.id}).order_by()
+    groups = list(Resident.objects.filter(counting(), seen, **{f"{p}{field}": node.id}).order_by()
                   .values_list(f"{p}since", f"{p}until", f"{p}kind").annotate(n=Count("id")))
     out = []
     for d, end in zip(dates, ends, strict=True):
