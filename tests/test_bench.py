@@ -28,7 +28,7 @@ def test_bench_runs_tiny_on_sqlite(tmp_path):
                      "volunteers.signup.p99", "volunteers.signup.time_to_fill",
                      "volunteers.publish.seconds", "zones.diff.seconds", "zones.publish.seconds",
                      "zones.figures.district", "zones.household.lookup", "reports.dashboard.community",
-                     "reports.dashboard.district", "reports.rollup.district",
+                     "reports.dashboard.district", "reports.dashboard.city", "reports.rollup.district",
                      "overload.shed.p99", "overload.queued.p99"):
         assert expected in names, out
     district = next(ln for ln in lines if ln.startswith("subtree.count.district"))

@@ -6,13 +6,19 @@ as place panels do).
 
 A provider computes its figures for many nodes of one kind at once, as of a time, in a
 bounded number of queries (grouped by the level column, never one query per node):
-`compute(nodes, at) -> {node id: {key: int}}`. Every stored value is an int (minutes, not
+`compute(nodes, at, parent=None) -> {node id: {key: int}}`. With `parent` (the nodes are
+its children), the same queries select every row under the parent and group them by the
+children's column: the parent's figures are the sum of all the groups (rows under no listed
+child — a household in no grid, a child the user may not see — count in the parent only), so
+a dashboard counts a node and its children in one pass (`Tally`). Every stored value is an int (minutes, not
 hours) so that roll-ups sum exactly; a figure with `derive` is computed from the others
 (a percentage) after summing, never summed itself.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from .tree import level_field
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class Chart:
 class Provider:
     name: str
     figures: tuple[Figure, ...]
-    compute: Callable  # (nodes: list[Place] of one kind, at: datetime) -> {id: {key: int}}
+    compute: Callable  # (nodes: list[Place] of one kind, at, parent=None) -> {id: {key: int}}
     charts: tuple = ()  # each (node, at) -> Chart or None
 
 
@@ -58,10 +64,48 @@ def percent(a: int, b: int) -> int:
     return 100 if b <= 0 else min(100, int(a * 100 / b))
 
 
+class Tally(dict):
+    """A provider's answer {node id: {key: int}} for `nodes` of one level kind, and what to
+    select: `col`, the nodes' level column to group by, and `where`, the filter of the rows
+    to count (`{col}__in` the nodes; with `parent`, every row under the parent, grouped by
+    the children's column). `add` puts a group's count in its node's row and, with a parent,
+    in the parent's row too: the parent's figures are then the sum of all the groups, the
+    same as counting it alone (each row has one value in each level column)."""
+
+    def __init__(self, nodes, keys, parent=None):
+        super().__init__({n.id: dict.fromkeys(keys, 0) for n in nodes})
+        self.parent = parent
+        self.col = level_field(nodes[0]) if nodes else None
+        if parent is not None:
+            self[parent.id] = dict.fromkeys(keys, 0)
+            self.where = {level_field(parent): parent.id}
+        else:
+            self.where = {f"{self.col}__in": [n.id for n in nodes]}
+
+    def _rows(self, group):
+        if self.parent is not None and group != self.parent.id:
+            yield self[self.parent.id]
+        if group in self:
+            yield self[group]
+
+    def add(self, group, key, n) -> None:
+        for row in self._rows(group):
+            row[key] += n or 0
+
+    def hint(self, group, key, value) -> None:
+        """A link's hint ("_round"): the first one set for the group's node (and parent)."""
+        for row in self._rows(group):
+            row.setdefault(key, value)
+
+
 def grouped(qs, col: str, out: dict, **aggs) -> None:
     """Several figures of one table in one grouped query: `out[node id][key]` set from
-    `qs` grouped by the level column `col` (a provider's rows for all its nodes at once)."""
+    `qs` grouped by the level column `col` (a provider's rows for all its nodes at once; a
+    `Tally` adds them, to its parent's row too)."""
     for r in qs.values(col).annotate(**aggs).order_by():
-        if r[col] in out:
+        if isinstance(out, Tally):
+            for key in aggs:
+                out.add(r[col], key, r[key])
+        elif r[col] in out:
             for key in aggs:
                 out[r[col]][key] = r[key] or 0

@@ -6,10 +6,10 @@ registry keeps no history of presence, so these are the roll as it stands when c
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Figure, Provider
+from fangkong.core.figures import Figure, Provider, Tally
 
 from .models import LEVELS
-from .queries import with_counts
+from .queries import totals_by
 
 GROUP = _("Residents")
 
@@ -18,10 +18,17 @@ def _residents_link(node, values=None):
     return reverse("resident_list", args=[node.id])
 
 
-def compute(nodes, at=None) -> dict:
-    """{node id: {residents, households}}: one grouped query (`queries.with_counts`)."""
-    nodes = with_counts([n for n in nodes if n.kind in LEVELS])
-    return {n.id: {"residents": n.n_residents, "households": n.n_households} for n in nodes}
+def compute(nodes, at=None, parent=None) -> dict:
+    """{node id: {residents, households}}: one grouped query (`queries.totals_by`, as
+    `with_counts`); with `parent`, its figures too (`core.figures.Tally`)."""
+    nodes = [n for n in nodes if n.kind in LEVELS]
+    if not nodes:
+        return {}
+    out = Tally(nodes, ("residents", "households"), parent)
+    for row in totals_by(out.where, out.col):
+        out.add(row[out.col], "residents", row["residents"])
+        out.add(row[out.col], "households", row["households"])
+    return out
 
 
 PROVIDER = Provider("registry", (

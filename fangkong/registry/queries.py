@@ -54,6 +54,12 @@ def _totals(qs, group=None):
     return qs.values(group).annotate(**aggs) if group else qs.aggregate(**aggs)
 
 
+def totals_by(where: dict, col: str):
+    """`_totals` (residents and households who count, vulnerable people) of the residents
+    matching `where`, grouped by the level column `col`: one query (the figures' providers)."""
+    return _totals(Resident.objects.filter(**where), col)
+
+
 def places(scope, perm=V):
     return Place.objects.filter(scope.place_q(perm))
 

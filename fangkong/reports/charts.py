@@ -37,6 +37,39 @@ def included_children(report) -> list:
     return figures.worst_first(kids)
 
 
+def report_time(report):
+    """When a report's figures are as of: its cut-off, or when a draft was counted if
+    that was earlier; a roll-up's are its children's, as of their level's cut-off (a
+    street's at 21:00 sums communities counted at 20:00)."""
+    from . import queries
+
+    at = min(report.computed_at or report.cutoff_at, report.cutoff_at)
+    below = queries.CHILD_KIND.get(report.level)
+    if below is not None:
+        at = min(at, queries.definition(below).cutoff_on(report.day))
+    return at
+
+
+def for_report(report) -> list[Chart]:
+    """Every chart the dashboard shows for the report's node, as of the report's time (the
+    PDF): the providers' charts, and the coverage of the places below — a roll-up's
+    counted children as the report holds them, else the node's children counted as of
+    then (one provider pass)."""
+    from fangkong.registry.models import Place
+
+    from . import queries
+
+    at, node = report_time(report), report.place
+    if report.children:
+        kids = included_children(report)
+    else:
+        kind = queries.KID_KIND.get(node.kind)
+        below = list(Place.objects.filter(parent=node, kind=kind).order_by("sort_key", "id")) if kind else []
+        values = figures.compute(below, at) if below else {}
+        kids = figures.worst_first([(k, values[k.id]) for k in below])
+    return charts_for(node, at, kids)
+
+
 def charts_for(node, at, children) -> list[Chart]:
     """The providers' charts of the node (in provider order), with the coverage of the
     children after the first."""

@@ -1,6 +1,7 @@
 """A nightly report as an A4 PDF (reportlab): title, the report's facts, every figure by
-group, the children side by side with the coverage chart drawn from the same rows as the
-page's SVG (charts.py), remarks. Chinese in the built-in CID font STSong-Light, or the
+group, the children side by side, every chart the dashboard shows for the node as of the
+report's time (`charts.for_report`: drawn from the same rows as the page's SVG, charts.py —
+bars, columns with their values, stacked columns with their parts as a table), remarks. Chinese in the built-in CID font STSong-Light, or the
 TrueType font named by settings.FANGKONG_CARD_FONT, embedded (as the code cards do)."""
 
 import io
@@ -30,24 +31,91 @@ def font() -> str:
 
 
 def _chart(chart: charts.Chart, width: float, fnt: str):
-    """The chart as a reportlab Drawing (horizontal bars: label, bar, value)."""
+    """The chart as reportlab flowables kept on one page: its title and drawing (bars:
+    label, bar, value; columns over time: each value above its column), stacked columns'
+    parts as a small table, "nothing yet" for a chart with nothing to draw (as the page)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer
+
+    title = ParagraphStyle("chart", fontName=fnt, fontSize=10, leading=14, spaceBefore=6)
+    parts = [Paragraph(_esc(chart.title), title)]
+    if not charts.svg(chart):
+        parts.append(Paragraph(_esc(str(_("Nothing yet."))), ParagraphStyle("muted", parent=title, spaceBefore=0)))
+    elif chart.horizontal:
+        parts.append(_bars(chart, width, fnt))
+    else:
+        parts.append(_columns(chart, width, fnt))
+        if chart.stacks:
+            parts.append(_stack_table(chart, width, fnt))
+    parts.append(Spacer(1, 4))
+    return KeepTogether(parts)
+
+
+def _bars(chart: charts.Chart, width: float, fnt: str):
     from reportlab.graphics.shapes import Drawing, Rect, String
     from reportlab.lib import colors
 
     row_h, label_w, value_w = 16, 90, 90
-    h = row_h * len(chart.rows) + 18
+    h = row_h * len(chart.rows) + 4
     d = Drawing(width, h)
-    d.add(String(0, h - 12, chart.title, fontName=fnt, fontSize=10))
     top = chart.top or max((v for _l, v, _s in chart.rows), default=0) or 1
     span = width - label_w - value_w
     for i, (label, v, shown) in enumerate(chart.rows):
-        y = h - 18 - (i + 1) * row_h + 3
+        y = h - (i + 1) * row_h + 3
         d.add(String(label_w - 4, y + 2, label[:12], fontName=fnt, fontSize=9, textAnchor="end"))
         d.add(Rect(label_w, y, span, 10, fillColor=colors.HexColor("#f1f1f1"), strokeColor=None))
         d.add(Rect(label_w, y, span * min(v, top) / top, 10, fillColor=colors.HexColor(charts.colour_of(chart, v)),
                    strokeColor=None))
         d.add(String(label_w + span + 4, y + 2, shown, fontName=fnt, fontSize=9))
     return d
+
+
+def _columns(chart: charts.Chart, width: float, fnt: str):
+    """Columns over time (hours, days), stacked by parts when the chart has them, each
+    column's value above it, the labels below, the parts' legend at the top right."""
+    from reportlab.graphics.shapes import Drawing, Line, Rect, String
+    from reportlab.lib import colors
+
+    n = len(chart.rows)
+    h, bottom, top_pad, left = 130, 16, 26, 4
+    plot = h - bottom - top_pad
+    top = max((v for _l, v, _s in chart.rows), default=0) or 1
+    col = min(48, (width - left) / max(1, n))  # one hour's column is not a wall
+    d = Drawing(width, h)
+    d.add(Line(left, bottom, width, bottom, strokeColor=colors.HexColor(charts.GRID), strokeWidth=0.5))
+    every = max(1, n // 12)
+    names = [c for _n, c in chart.legend] or [charts.BAR]
+    for i, (label, value, shown) in enumerate(chart.rows):
+        x, y = left + i * col, bottom
+        for part, colour in zip(chart.stacks[i] if chart.stacks else (value,), names, strict=False):
+            bh = plot * part / top
+            d.add(Rect(x + col * 0.15, y, col * 0.7, bh, fillColor=colors.HexColor(colour), strokeColor=None))
+            y += bh
+        if value:  # a zero is the empty column (and the parts' table says 0)
+            text = shown if not chart.stacks and len(shown) <= 8 else str(value)
+            d.add(String(x + col / 2, y + 3, text, fontName=fnt, fontSize=8, textAnchor="middle"))
+        if i % every == 0:
+            d.add(String(x + col / 2, bottom - 11, label, fontName=fnt, fontSize=8, textAnchor="middle"))
+    for j, (name, colour) in enumerate(chart.legend):
+        lx = width - (len(chart.legend) - j) * 70
+        d.add(Rect(lx, h - 10, 8, 8, fillColor=colors.HexColor(colour), strokeColor=None))
+        d.add(String(lx + 11, h - 9, str(name), fontName=fnt, fontSize=8))
+    return d
+
+
+def _stack_table(chart: charts.Chart, width: float, fnt: str):
+    """A stacked chart's parts by column, as a table (print reads the numbers)."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    data = [[str(chart.headers[0]), *[label for label, _v, _s in chart.rows]]]
+    for j, (name, _colour) in enumerate(chart.legend):
+        data.append([str(name), *[str(parts[j]) for parts in chart.stacks]])
+    first = width * 0.16
+    t = Table(data, colWidths=[first, *[(width - first) / max(1, len(chart.rows))] * len(chart.rows)])
+    t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fnt), ("FONTSIZE", (0, 0), (-1, -1), 8),
+                           ("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("ALIGN", (1, 0), (-1, -1), "CENTER")]))
+    return t
 
 
 def report_pdf(r: DailyReport) -> bytes:
@@ -82,7 +150,7 @@ def reports_pdf(reports: list[DailyReport]) -> bytes:
 def _story(r: DailyReport, fnt: str, width: float) -> list:
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
 
     body = ParagraphStyle("body", fontName=fnt, fontSize=10, leading=14, wordWrap="CJK")
     h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=22, spaceAfter=6)
@@ -111,7 +179,6 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
         t = Table(data, colWidths=[width * 0.7, width * 0.3])
         t.setStyle(grid)
         story.append(t)
-    included = [c for c in r.children if c["included"]]
     if r.children:
         story.append(Paragraph(_esc(str(_("Reports of the places below"))), h2))
         cols = present.child_columns()
@@ -126,8 +193,10 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
         t = Table(data, repeatRows=1, colWidths=[first, second, *[rest] * len(cols)])
         t.setStyle(grid)
         story.append(t)
-    if included:
-        story += [Spacer(1, 6), _chart(charts.coverage_by_child(charts.included_children(r)), width, fnt)]
+    drawn = charts.for_report(r)
+    if drawn:
+        story.append(Paragraph(_esc(str(_("Charts"))), h2))
+        story += [_chart(c, width, fnt) for c in drawn]
     story.append(Paragraph(_esc(str(_("Remarks"))), h2))
     story.append(Paragraph(_esc(r.remarks or "–").replace("\n", "<br/>"), body))
     return story

@@ -39,19 +39,26 @@ def derive(values: dict) -> dict:
     return values
 
 
-def compute(nodes: list[Place], at) -> dict[int, dict]:
+def compute(nodes: list[Place], at, parent: Place | None = None) -> dict[int, dict]:
     """{node id: {key: value}} for level nodes of ONE kind, as of `at`: each provider once
-    (a bounded number of queries, whatever the number of nodes). Keys starting with "_" are
-    the providers' hints for links (e.g. the round), not figures."""
+    (a bounded number of queries, whatever the number of nodes). With `parent` (the nodes
+    are some or all of its children), the parent's figures too, counted by the same
+    queries (`core.figures.Tally`: the same figures as `of(parent)`). Keys starting with
+    "_" are the providers' hints for links (e.g. the round), not figures."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     kinds = {n.kind for n in nodes}
     if len(kinds) > 1:
         raise ValueError("compute() takes nodes of one kind")
+    if parent is not None and (not nodes or any(n.parent_id != parent.id for n in nodes)):
+        raise ValueError("compute(parent=) takes some of the parent's children")
     out = {n.id: {} for n in nodes}
+    if parent is not None:
+        out[parent.id] = {}
     if not nodes:
         return out
     for p in providers():
-        for node_id, values in p.compute(nodes, at).items():
+        answer = p.compute(nodes, at, parent=parent) if parent is not None else p.compute(nodes, at)
+        for node_id, values in answer.items():
             out[node_id].update(values)
     for values in out.values():
         derive(values)

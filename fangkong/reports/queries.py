@@ -135,12 +135,16 @@ def nodes(scope) -> list[Place]:
 
 def dashboard(scope, place: Place, at) -> dict:
     """The node's live figures and its children's, worst first, as of `at`: one provider
-    pass for the node and one for all its children (bounded queries)."""
+    pass for the node and all its children together (its rows grouped by the children's
+    column: bounded queries, none per child)."""
     kind = KID_KIND.get(place.kind)
     kids = list(reg_queries.places(scope, Perm.REPORTS_VIEW).filter(parent=place, kind=kind)
                 .order_by("sort_key", "id")) if kind else []
-    values = figures.of(place, at)
-    kid_values = figures.compute(kids, at) if kids else {}
+    if kids:
+        kid_values = figures.compute(kids, at, parent=place)
+        values = kid_values.pop(place.id)
+    else:
+        values, kid_values = figures.of(place, at), {}
     return {"values": values,
             "children": figures.worst_first([(k, kid_values.get(k.id, {})) for k in kids])}
 

@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Chart, Figure, Provider, percent
-from fangkong.core.tree import level_field, under
+from fangkong.core.figures import Chart, Figure, Provider, Tally, grouped, percent
+from fangkong.core.tree import under
 from fangkong.registry.models import LEVELS
 
 from . import figures
-from .models import FollowUp, Round, RoundStatus, Tube
+from .models import FollowUp, Round, RoundArea, RoundStatus, Tube
 
 GROUP = _("Testing")
 COVERAGE = ("expected", "sampled", "exempt", "missing", "to_sample", "households",
@@ -40,42 +40,46 @@ def day_start(at: datetime.datetime) -> datetime.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def rounds_of_day(nodes, at) -> list[Round]:
-    """The rounds that may cover these nodes and ran on `at`'s day up to `at`."""
+def rounds_of_day(nodes, at, areas=False) -> list[Round]:
+    """The rounds that may cover these nodes and ran on `at`'s day up to `at` (`areas`: with
+    their areas read in one query)."""
     districts = {n.district_id for n in nodes if n.district_id}
-    return list(Round.objects.filter(district_id__in=districts, starts_at__lte=at)
-                .filter(Q(ends_at__gte=day_start(at)) | Q(status=RoundStatus.RUNNING))
-                .exclude(status=RoundStatus.PLANNED).order_by("starts_at", "id"))
+    rounds = list(Round.objects.filter(district_id__in=districts, starts_at__lte=at)
+                  .filter(Q(ends_at__gte=day_start(at)) | Q(status=RoundStatus.RUNNING))
+                  .exclude(status=RoundStatus.PLANNED).order_by("starts_at", "id"))
+    if areas and len(rounds) > 1:  # their areas in one query (`areas.area_keys` reads them once per round)
+        keys = {r.id: [] for r in rounds}
+        for rid, pid, kind in (RoundArea.objects.filter(round__in=rounds)
+                               .values_list("round_id", "place_id", "place__kind")):
+            keys[rid].append((kind, pid))
+        for r in rounds:
+            r._area_keys = keys[r.id]
+    return rounds
 
 
-def compute(nodes, at) -> dict:
+def compute(nodes, at, parent=None) -> dict:
+    """With `parent` (the nodes are its children), its figures too, from the same queries
+    (`core.figures.Tally`)."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     if not nodes:
         return {}
-    col = level_field(nodes[0])
-    ids = [n.id for n in nodes]
-    out = {i: dict.fromkeys((*NAMES.values(), "cases", "awaiting_retest", "tubes_not_at_lab"), 0)
-           for i in ids}
-    rounds = rounds_of_day(nodes, at)
+    out = Tally(nodes, (*NAMES.values(), "cases", "awaiting_retest", "tubes_not_at_lab"), parent)
+    col = out.col
+    rounds = rounds_of_day(nodes, at, areas=True)
     for rnd in rounds:
-        people = figures.expected(rnd).filter(**{f"{col}__in": ids})
+        people = figures.expected(rnd).filter(**out.where)
         for node_id, fig in figures.counted_by(rnd, people, [col], at=at).items():
-            row = out[node_id]
             for k in COVERAGE:
-                row[NAMES[k]] += fig[k]
-            row.setdefault("_round", rnd.id)
+                out.add(node_id, NAMES[k], fig[k])
+            out.hint(node_id, "_round", rnd.id)
     if rounds:
-        held = FollowUp.objects.filter(round__in=rounds, **{f"{col}__in": ids}, created_at__lte=at)
+        held = FollowUp.objects.filter(round__in=rounds, **out.where, created_at__lte=at)
         case = Q(status=FollowUp.Status.CASE, closed_at__lte=at)
         waiting = ((Q(closed_at=None) | Q(closed_at__gt=at))
                    & (Q(retest_tube=None) | Q(retest_tube__opened_at__gt=at)))
-        for r in (held.values(col).annotate(c=Count("id", filter=case), w=Count("id", filter=waiting))
-                  .order_by()):
-            out[r[col]]["cases"], out[r[col]]["awaiting_retest"] = r["c"], r["w"]
-        for r in (Tube.objects.filter(round__in=rounds, **{f"{col}__in": ids}, sealed_at__lte=at)
-                  .filter(Q(at_lab_at=None) | Q(at_lab_at__gt=at))
-                  .values(col).annotate(n=Count("id")).order_by()):
-            out[r[col]]["tubes_not_at_lab"] = r["n"]
+        grouped(held, col, out, cases=Count("id", filter=case), awaiting_retest=Count("id", filter=waiting))
+        grouped(Tube.objects.filter(round__in=rounds, **out.where, sealed_at__lte=at)
+                .filter(Q(at_lab_at=None) | Q(at_lab_at__gt=at)), col, out, tubes_not_at_lab=Count("id"))
         first = rounds[0].id
         for row in out.values():
             row.setdefault("_round", first)

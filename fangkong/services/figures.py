@@ -17,8 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Figure, Provider, grouped
-from fangkong.core.tree import level_field
+from fangkong.core.figures import Figure, Provider, Tally, grouped
 from fangkong.registry.models import LEVELS
 
 from .models import Problem, Request, Stop
@@ -28,21 +27,21 @@ KEYS = ("doors_delivered", "doors_missed", "requests_open", "requests_overdue", 
 
 
 
-def compute(nodes, at) -> dict:
+def compute(nodes, at, parent=None) -> dict:
+    """With `parent`, its figures too (`core.figures.Tally`)."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     if not nodes:
         return {}
-    col = level_field(nodes[0])
-    ids = [n.id for n in nodes]
-    out = {i: dict.fromkeys(KEYS, 0) for i in ids}
+    out = Tally(nodes, KEYS, parent)
+    col, under = out.col, out.where
     start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
-    grouped(Stop.objects.filter(**{f"{col}__in": ids}, confirmed_at__gte=start, confirmed_at__lte=at), col, out,
+    grouped(Stop.objects.filter(**under, confirmed_at__gte=start, confirmed_at__lte=at), col, out,
              doors_delivered=Count("id", filter=Q(state=Stop.State.DELIVERED)),
              doors_missed=Count("id", filter=Q(state=Stop.State.FAILED)))
     still_open = (Q(done_at=None) | Q(done_at__gt=at)) & ~Q(state=Request.State.CANCELLED)
-    grouped(Request.objects.filter(still_open, **{f"{col}__in": ids}, raised_at__lte=at), col, out,
+    grouped(Request.objects.filter(still_open, **under, raised_at__lte=at), col, out,
              requests_open=Count("id"), requests_overdue=Count("id", filter=Q(due_at__lt=at)))
-    grouped(Problem.objects.filter(Q(resolved_at=None) | Q(resolved_at__gt=at), **{f"{col}__in": ids},
+    grouped(Problem.objects.filter(Q(resolved_at=None) | Q(resolved_at__gt=at), **under,
                                     created_at__lte=at), col, out, exceptions_open=Count("id"))
     return out
 

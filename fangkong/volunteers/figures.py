@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Chart, Figure, Provider, grouped, percent
-from fangkong.core.tree import level_field, under
+from fangkong.core.figures import Chart, Figure, Provider, Tally, grouped, percent
+from fangkong.core.tree import under
 from fangkong.registry.models import LEVELS, Kind
 
 from .models import Assignment, Call, Volunteer
@@ -37,27 +37,26 @@ def day_start(at: datetime.datetime) -> datetime.datetime:
 
 
 
-def compute(nodes, at) -> dict:
-    """Four grouped queries whatever the number of nodes."""
+def compute(nodes, at, parent=None) -> dict:
+    """Three grouped queries whatever the number of nodes (with `parent`, its figures too:
+    `core.figures.Tally`). An assignment carries its call's level columns."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     if not nodes:
         return {}
-    col = level_field(nodes[0])
-    ids = [n.id for n in nodes]
-    under = {f"{col}__in": ids}
-    out = {i: dict.fromkeys(KEYS, 0) for i in ids}
+    out = Tally(nodes, KEYS, parent)
+    col, under = out.col, out.where
     grouped(Volunteer.objects.filter(**under, status=Volunteer.Status.APPROVED, decided_at__lte=at),
              col, out, volunteers=Count("id"))
+    calls = open_calls(at).filter(**under)
+    grouped(calls, col, out, calls_open=Count("id"), slots_open=Sum("slots"))
     on_duty = (Q(status=Assignment.Status.CONFIRMED, check_in_at__lte=at)
                & (Q(check_out_at=None) | Q(check_out_at__gt=at)))
     today = Q(check_out_at__gte=day_start(at), check_out_at__lte=at)
-    grouped(Assignment.objects.filter(**under).filter(on_duty | today), col, out,
-             on_duty=Count("id", filter=on_duty), minutes_today=Sum("minutes", filter=today))
-    calls = open_calls(at).filter(**under)
-    grouped(calls, col, out, calls_open=Count("id"), slots_open=Sum("slots"))
-    grouped(Assignment.objects.filter(call__in=calls, confirmed_at__lte=at)
-             .filter(Q(cancelled_at=None) | Q(cancelled_at__gt=at)),
-             col, out, filled_open=Count("id"))
+    filled = (Q(call__in=calls.values("id"), confirmed_at__lte=at)
+              & (Q(cancelled_at=None) | Q(cancelled_at__gt=at)))
+    grouped(Assignment.objects.filter(**under).filter(on_duty | today | filled), col, out,
+             on_duty=Count("id", filter=on_duty), minutes_today=Sum("minutes", filter=today),
+             filled_open=Count("id", filter=filled))
     return out
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Chart, Figure, Provider
+from fangkong.core.figures import Chart, Figure, Provider, Tally
 from fangkong.core.tree import level_field
 from fangkong.registry.models import Resident
 from fangkong.registry.queries import counts as counting
@@ -28,28 +28,30 @@ def _link(node, values=None):
     return reverse("zones_place", args=[node.id])
 
 
-def compute(nodes, at=None) -> dict:
-    """{node id: {<kind>_households, <kind>_people}} for nodes of one level kind."""
+def compute(nodes, at=None, parent=None) -> dict:
+    """{node id: {<kind>_households, <kind>_people}} for nodes of one level kind (with
+    `parent`, its figures too: `core.figures.Tally`)."""
     at = at or timezone.now()
-    out = {n.id: {f"{k}_{w}": 0 for k in KINDS for w in ("households", "people")} for n in nodes}
-    if not nodes:
-        return out
-    field = level_field(nodes[0])
-    if field is None:
-        return out
-    ids = [n.id for n in nodes]
+    keys = [f"{k}_{w}" for k in KINDS for w in ("households", "people")]
+    if not nodes or level_field(nodes[0]) is None:
+        return {n.id: dict.fromkeys(keys, 0) for n in nodes}
+    out = Tally(nodes, keys, parent)
+    field = out.col
     in_force = Q(since__lte=at) & (Q(until=None) | Q(until__gt=at))
-    for row in (HouseholdZone.objects.filter(in_force, **{f"{field}__in": ids}).order_by()
+    for row in (HouseholdZone.objects.filter(in_force, **out.where).order_by()
                 .values(field, "kind").annotate(n=Count("id"))):
         if row["kind"] in KINDS:
-            out[row[field]][f"{row['kind']}_households"] = row["n"]
+            out.add(row[field], f"{row['kind']}_households", row["n"])
+    # the people of those zone rows (found from the rows under the nodes, by their level
+    # columns as the households' count above: never every resident of the nodes)
     prefix = "household__zones__"
     people_q = Q(**{f"{prefix}since__lte": at}) & (Q(**{f"{prefix}until": None}) | Q(**{f"{prefix}until__gt": at}))
-    for row in (Resident.objects.filter(counting(), people_q, **{f"{field}__in": ids}).order_by()
-                .values(field, f"{prefix}kind").annotate(n=Count("id"))):
+    where = {f"{prefix}{k}": v for k, v in out.where.items()}
+    for row in (Resident.objects.filter(counting(), people_q, **where).order_by()
+                .values(f"{prefix}{field}", f"{prefix}kind").annotate(n=Count("id"))):
         kind = row[f"{prefix}kind"]
         if kind in KINDS:
-            out[row[field]][f"{kind}_people"] = row["n"]
+            out.add(row[f"{prefix}{field}"], f"{kind}_people", row["n"])
     return out
 
 
@@ -70,7 +72,7 @@ def people_by_day(node, at, days=7) -> list[tuple[datetime.date, int, int]]:
     p = "household__zones__"
     seen = (Q(**{f"{p}kind__in": [ZoneKind.SEALED, ZoneKind.CONTROLLED], f"{p}since__lte": ends[-1]})
             & (Q(**{f"{p}until": None}) | Q(**{f"{p}until__gt": ends[0]})))
-    groups = list(Resident.objects.filter(counting(), seen, **{field: node.id}).order_by()
+    groups = list(Resident.objects.filter(counting(), seen, **{f"{p}{field}": node.id}).order_by()
                   .values_list(f"{p}since", f"{p}until", f"{p}kind").annotate(n=Count("id")))
     out = []
     for d, end in zip(dates, ends, strict=True):

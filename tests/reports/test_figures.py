@@ -93,3 +93,39 @@ def test_street_dashboard_sums_its_communities_snapshots(day, settings):
     again = live.board(scope, w.street)
     assert again["as_of"] == board["as_of"] - datetime.timedelta(hours=1)
     assert again["values"]["residents"] == 5
+
+
+def test_a_node_and_its_children_in_one_pass_are_counted_alone(day):
+    """`compute(children, at, parent=node)` (the dashboard's one pass) gives the node exactly
+    its own figures (`of`) and each child its own, at every level, whether every child is
+    listed or only some (the rows of a child not listed count in the node's only)."""
+    from django.utils import timezone
+
+    from fangkong.registry.models import Place
+
+    w = day
+    for when in (w.cutoff, at(w.day, 12), timezone.now()):
+        for node in (w.street, w.community, w.grid, w.compound, w.building):
+            kids = list(Place.objects.filter(parent=node, kind__in=["community", "grid", "compound",
+                                                                     "building", "unit"]).order_by("id"))
+            assert kids, node
+            for listed in (kids, kids[:1]):
+                got = figures.compute(listed, when, parent=node)
+                alone = figures.of(node, when)
+                assert got[node.id] == alone, (node.name, when)
+                assert any(v for k, v in alone.items() if k in ("residents", "expected", "sampled", "on_duty"))
+                for k in listed:
+                    assert got[k.id] == figures.of(k, when), (k.name, when)
+
+
+def test_the_dashboards_one_pass_costs_the_queries_of_one_node(day):
+    """A community and its grids together: the queries of counting one node, not two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = day
+    with CaptureQueriesContext(connection) as alone:
+        figures.of(w.community, w.cutoff)
+    with CaptureQueriesContext(connection) as both:
+        figures.compute([w.grid], w.cutoff, parent=w.community)
+    assert len(both) == len(alone)

@@ -114,12 +114,66 @@ def test_pdf_reads_back_and_looks_right(day, street_report):
     for row in present.rows(r.figures):
         assert f"{row[1]}" in text.replace("\n", "") or row[1].replace(" ", "") in text.replace(" ", ""), row
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
+    drawn = {c.key: c for c in _charts_read_back(r, text)}
+    # as of the communities' cut-off, as the summed figures: 夏明's scan at 20:01 is not in it
+    assert [(lbl, v) for lbl, v, _s in drawn["progress"].rows] == [("09:00", 1)]
+    assert [lbl for lbl, _v, _s in drawn["coverage"].rows] == ["光明社区", "惠泽苑社区"]
+    _render(body, "reports-street-pdf")
+
+
+def _charts_read_back(r, text):
+    """Every chart the dashboard shows for the node is in the PDF with its numbers: each
+    title, each bar's shown value, each column's value, a stacked column's parts."""
+    from fangkong.reports import charts
+
+    flat = text.replace("\n", "").replace(" ", "")
+    drawn = charts.for_report(r)
+    assert {c.key for c in drawn} >= {"coverage", "cases", "hours", "zones"}
+    for c in drawn:
+        assert c.title.replace(" ", "") in flat, c.title
+        if not any(v for _l, v, _s in c.rows) and c.unit != "%":
+            continue  # drawn as "nothing yet", as on the page
+        for label, value, shown in c.rows:
+            if not value and not c.horizontal:
+                continue  # an empty column has no number above it
+            want = shown if c.horizontal or (not c.stacks and len(shown) <= 8) else str(value)
+            assert want.replace(" ", "") in flat, (c.key, label, want)
+        for parts in c.stacks:
+            for part in parts:
+                assert str(part) in flat, (c.key, parts)
+    return drawn
+
+
+def _render(body, name, pages=3):
+    """The first pages rendered to PNG (test-output/screenshots), each with something drawn."""
     pdfium = pytest.importorskip("pypdfium2")
     OUT.mkdir(parents=True, exist_ok=True)
-    image = pdfium.PdfDocument(body)[0].render(scale=1.5).to_pil()
-    image.save(OUT / "reports-street-pdf-page1.png")
-    grey = image.convert("L")
-    assert grey.getextrema()[0] < 80  # something dark was drawn (text, bars)
+    doc = pdfium.PdfDocument(body)
+    for i in range(min(pages, len(doc))):
+        image = doc[i].render(scale=1.5).to_pil()
+        image.save(OUT / f"{name}-page{i + 1}.png")
+        assert image.convert("L").getextrema()[0] < 80  # something dark was drawn (text, bars)
+
+
+def test_community_pdf_has_every_chart_of_its_dashboard(day):
+    """A community's report: the dashboard's charts as of the cut-off — tests by hour (夏明's
+    scan at 20:01 is not in it), cases, volunteer hours (2.0 h on D), zones (unit 2's
+    controlled person on D), coverage by grid."""
+    from fangkong.reports import charts
+
+    w = day
+    staff = Actor.system(w.users.staff)
+    r = actions.submit(staff, actions.prepare(staff, w.community, w.day), "")
+    body = _client(w.users.staff).get(f"/reports/{r.id}/report.pdf").content
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(body)).pages)
+    drawn = {c.key: c for c in _charts_read_back(r, text)}
+    assert set(drawn) == {c.key for c in charts.charts_for(w.community, r.cutoff_at, [(w.grid, {})])}
+    assert [(lbl, v) for lbl, v, _s in drawn["progress"].rows] == [("09:00", 1)]
+    d = w.day.strftime("%m-%d")
+    assert (d, 120) in [(lbl, v) for lbl, v, _s in drawn["hours"].rows]
+    assert (d, 1) in [(lbl, v) for lbl, v, _s in drawn["zones"].rows]
+    assert drawn["coverage"].rows == [("第一网格", 33, "33% (1/3)")]
+    _render(body, "reports-community-pdf")
 
 
 def test_street_dashboard_queries_do_not_grow_with_its_communities(day):
