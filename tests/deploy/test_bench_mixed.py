@@ -51,7 +51,7 @@ def test_mixed_load_benchmark_runs_tiny(tmp_path):
         for what in ("rate", "p50", "p99"):
             assert f"mixed.{kind}.{what}" in names, out
     for expected in ("machine.calibration", "mixed.throughput", "mixed.errors", "mixed.rss_worker",
-                     "mixed.cpu_app", "mixed.cpu_db", "mixed.checks"):
+                     "mixed.cpu_app", "mixed.cpu_db", "mixed.cpu_per_request", "mixed.checks"):
         assert expected in names, out
     assert "load average" in out
     data = json.loads((tmp_path / "out" / "latest.json").read_text())
