@@ -54,7 +54,7 @@ from .topology import app_cpu, db_cpu, station_setup
 PEAK = {
     "scan": 4.0,        # 10,000 registrations in a 7-hour round = 0.40/s, bursts 10× that
     "coverage": 1.33,   # 20 watchers (10 staff, 10 grid workers) polling the live part every 15 s
-    "household": 4.2,   # ~3,500 households open their page 3× in the round's 7 h (0.42/s), bursts 10×
+    "household": 4.5,   # ~3,800 households (2.62 a household) open their page 3× in 7 h (0.45/s), bursts 10×
     "answer": 1.0,      # "10+ answered at once": 10 answers in the first 10 s of a call
 }
 FACTOR = 10  # the 10× of 2022's collapses (DOMAIN: Xi'an's system fell over at >10× its peak)

@@ -36,6 +36,7 @@ from fangkong.screening.models import Round, Sampler
 
 from .common import bench_user
 from .harness import figure
+from .topology import app_cpu, db_cpu
 
 STATIONS = 200
 PER_REQUEST = 500
@@ -195,6 +196,7 @@ def replay(ctx, plan, tag, kill_at=None) -> dict:
         killed["restart_s"] = time.perf_counter() - t0
 
     t = time.perf_counter()
+    cpu0 = (app_cpu(topo), db_cpu(topo))
     threads = [threading.Thread(target=station, args=q, daemon=True) for q in queues]
     if kill_at is not None:
         threads.append(threading.Thread(target=killer, daemon=True))
@@ -203,6 +205,7 @@ def replay(ctx, plan, tag, kill_at=None) -> dict:
     for th in threads:
         th.join(timeout=900)
     steps["scans"] = time.perf_counter() - t
+    scan_cpu = (app_cpu(topo) - cpu0[0], db_cpu(topo) - cpu0[1])  # CPU seconds of the scan step
     scans = sum(len(x["people"]) for x in plan)
 
     # 3. results: every tube, one pool in 1,000 positive
@@ -264,7 +267,7 @@ def replay(ctx, plan, tag, kill_at=None) -> dict:
         rows, distinct = cur.fetchone()
     return {"wall": wall, "steps": steps, "scans": scans, "tubes": n_tubes, "retests": n_retests,
             "registered": rows, "distinct": distinct, "sampled_api": sampled, "errors": errors,
-            "retries": retries[0], "killed": killed, "requests": total_requests}
+            "retries": retries[0], "killed": killed, "requests": total_requests, "scan_cpu": scan_cpu}
 
 
 def run(ctx):
@@ -291,8 +294,12 @@ def run(ctx):
         report.add(figure(f"{label}.wall", [res["wall"]], "s", note=note,
                           extra={"steps": res["steps"], "lost": lost, "doubled": doubled,
                                  "errors": [str(e) for e in res["errors"][:5]]}))
+        app_s, db_s = res["scan_cpu"]
         report.add(figure(f"{label}.scan_rate", [res["scans"] / res["steps"]["scans"]], "rows/s",
-                          note="residents registered a second during the scan step"))
+                          note=f"residents registered a second during the scan step; its CPU: app servers "
+                               f"{app_s:.1f} s, PostgreSQL {db_s:.1f} s ({(app_s + db_s) / res['scans'] * 1e6:.0f} µs "
+                               f"a registration; {(app_s + db_s) / res['steps']['scans']:.2f} of the 2 cores busy)",
+                          extra={"cpu_app_s": app_s, "cpu_db_s": db_s}))
         if label == "replay":
             base = res
         else:
