@@ -51,18 +51,23 @@ def _token(user) -> str:
 
 class Client:
     """One keep-alive connection to nginx; a request that fails is sent again (as the
-    station does: wait, then the same body — the client ids make it harmless)."""
+    station does: wait, then the same body — the client ids make it harmless). A station
+    never drops its queue: it keeps trying for up to `patience` seconds a request (a cap
+    of 30 tries made a few of 200 stations give up while the 1 M city's scans were being
+    shed, and their people went missing from the round)."""
 
     def __init__(self, port, raw):
         self.port, self.raw = port, raw
         self.conn = None
         self.retries = 0
 
-    def call(self, method, path, body=None, tries=30):
+    def call(self, method, path, body=None, patience=600.0):
         headers = {"Authorization": f"Bearer {self.raw}", "Content-Type": "application/json",
                    "Connection": "keep-alive"}
         last = ""
-        for attempt in range(tries):
+        deadline = time.monotonic() + patience
+        attempt = 0
+        while time.monotonic() < deadline:
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
             try:
@@ -81,8 +86,9 @@ class Client:
                 self.conn.close()
                 self.conn = None
             self.retries += 1
-            time.sleep(min(2.0, 0.2 * (attempt + 1)))
-        raise RuntimeError(f"{method} {path}: still failing after {tries} tries ({last})")
+            attempt += 1
+            time.sleep(min(2.0, 0.2 * attempt))
+        raise RuntimeError(f"{method} {path}: still failing after {patience:g} s, {attempt} tries ({last})")
 
 
 def _districts():
@@ -116,7 +122,7 @@ def setup(ctx):
         if point is None:
             point = Place.objects.create(kind=Kind.SAMPLING_POINT, name="replay-point", parent=d,
                                          depth=d.depth + 1, **{f: getattr(d, f) for f in LEVEL_FIELDS})
-        out.append({"district": d, "people": people, "point": point, "sampler": sampler,
+        out.append({"n": len(out), "district": d, "people": people, "point": point, "sampler": sampler,
                     "cmd": Client(port, _token(cmd)), "lab": Client(port, _token(lab)),
                     "station_raw": _token(sampler)})
     total = sum(len(x["people"]) for x in out)
@@ -154,7 +160,7 @@ def replay(ctx, plan, tag, kill_at=None) -> dict:
             mine = people[s * share:(s + 1) * share]
             events, tubes = [], []
             for i in range(0, len(mine), 10):
-                code = f"{tag}{x['district'].id % 100:02d}{s:03d}{i // 10:05d}"
+                code = f"{tag}{x['n']:02d}{s:03d}{i // 10:05d}"  # unique across the districts
                 tubes.append(code)
                 events.append({"client_id": str(uuid.uuid4()), "type": "open", "barcode": code})
                 events += [{"client_id": str(uuid.uuid4()), "type": "scan", "barcode": code,
@@ -206,6 +212,8 @@ def replay(ctx, plan, tag, kill_at=None) -> dict:
         th.join(timeout=900)
     steps["scans"] = time.perf_counter() - t
     scan_cpu = (app_cpu(topo) - cpu0[0], db_cpu(topo) - cpu0[1])  # CPU seconds of the scan step
+    if errors:  # say so now: the results of a station's missing tubes would fail below
+        print(f"# replay {tag}: {len(errors)} station errors, first: {errors[:3]}", flush=True)
     scans = sum(len(x["people"]) for x in plan)
 
     # 3. results: every tube, one pool in 1,000 positive
@@ -230,7 +238,7 @@ def replay(ctx, plan, tag, kill_at=None) -> dict:
             if page * got["page_size"] >= got["count"]:
                 break
             page += 1
-        codes = [f"{tag}RT{x['district'].id % 100:02d}{k:05d}" for k in range(len(held))]
+        codes = [f"{tag}RT{x['n']:02d}{k:05d}" for k in range(len(held))]
 
         def team(k, held=held, codes=codes, x=x):
             client = Client(port, x["cmd"].raw)
