@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/fk_bench"
 NAMES = ["subtree", "search", "import", "page", "cards", "screening", "volunteers", "zones", "reports",
-         "services", "overload", "topology", "replay", "partition"]
+         "services", "overload", "topology", "replay", "partition", "mixed"]
 # These run against the production topology (deploy/local-topology, started in the cache
 # on its own ports), not against BENCH_DATABASE_URL: run them on their own.
-TOPOLOGY_NAMES = {"topology", "replay", "partition"}
+TOPOLOGY_NAMES = {"topology", "replay", "partition", "mixed"}
 # Their default city: a fifth of the 1 M city keeps a whole replay within a minute on the
 # shared two-core machine (--residents 1000000 for the full city).
 TOPOLOGY_RESIDENTS = {"full": 200_000, "tiny": 5_000}
@@ -192,9 +192,9 @@ def parse(argv) -> Config:
     if unknown:
         p.error(f"unknown benchmark(s): {', '.join(unknown)} (choose from {', '.join(NAMES)})")
     if set(a.names) & TOPOLOGY_NAMES and not set(a.names) <= TOPOLOGY_NAMES:
-        p.error("run topology, replay and partition on their own (they start the production topology)")
+        p.error("run topology, replay, partition and mixed on their own (they start the production topology)")
     if a.sqlite and set(a.names) & TOPOLOGY_NAMES:
-        p.error("topology and replay run on PostgreSQL only")
+        p.error("topology, replay, partition and mixed run on PostgreSQL only")
     size = SIZES["tiny" if a.tiny else "full"]
     cfg = Config(
         names=a.names or [n for n in NAMES if n not in TOPOLOGY_NAMES], tiny=a.tiny, sqlite=a.sqlite,
@@ -372,6 +372,7 @@ def main(argv) -> int:
     ensure_data(cfg, report)
     from bench import (
         cards,
+        mixed,
         overload,
         page,
         partition,
@@ -394,7 +395,7 @@ def main(argv) -> int:
     modules = {"subtree": subtree, "search": search, "import": roster_import, "page": page,
                "cards": cards, "screening": screening, "volunteers": volunteers, "zones": zones,
                "reports": reports, "services": services, "overload": overload, "topology": topology,
-               "replay": replay, "partition": partition}
+               "replay": replay, "partition": partition, "mixed": mixed}
     failed = False
     for name in cfg.names:
         t = time.perf_counter()
