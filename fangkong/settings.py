@@ -205,6 +205,11 @@ if env("DATABASE_REPLICA_URL"):
         env("DATABASE_REPLICA_URL"), conn_max_age=envint("CONN_MAX_AGE", 60),
         conn_health_checks=True)
     DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    # A read stuck behind WAL replay fails after this and is read again on the primary
+    # (core/replica.py: on_replica).
+    DATABASES["replica"]["OPTIONS"]["options"] = " ".join(filter(None, [
+        DATABASES["replica"]["OPTIONS"].get("options", ""),
+        "-c statement_timeout=%d" % envint("FANGKONG_REPLICA_STATEMENT_TIMEOUT_MS", 5000)]))
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["fangkong.core.replica.ReplicaRouter"]
 FANGKONG_REPLICA_MAX_LAG = float(env("FANGKONG_REPLICA_MAX_LAG", "30"))

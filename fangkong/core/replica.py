@@ -21,6 +21,17 @@ check. `replica_status()` is what the ops page and /readyz show.
     with using_replica():     # or a block
         figures = coverage(rnd, node)
 
+    figures = on_replica(coverage, rnd, node)   # or a call that falls back (below)
+
+A read on the replica can hang where the primary would answer at once: a query waiting
+behind WAL replay (the standby replays an exclusive lock taken on the primary, e.g. by a
+vacuum truncating a table) waits up to max_standby_streaming_delay. The replica's
+connections therefore carry a statement timeout (FANGKONG_REPLICA_STATEMENT_TIMEOUT_MS,
+settings.py), and the decorator and `on_replica()` catch a failed replica read, mark the
+replica down until the next check and run the read again on the primary (GETs and these
+calls only read, so running them twice is safe). A plain `with using_replica():` block
+cannot be run again: the error reaches the caller.
+
 Raw SQL in such a block must take its connection from `read_connection()`.
 """
 
@@ -35,6 +46,7 @@ from django.db.utils import DatabaseError
 
 REPLICA = "replica"
 _active = contextvars.ContextVar("fangkong_replica", default=False)
+_used = contextvars.ContextVar("fangkong_replica_used", default=False)  # a read went there
 _lock = threading.Lock()
 _state = {"checked": 0.0, "ok": False, "lag": None, "error": ""}
 
@@ -89,8 +101,36 @@ def read_alias() -> str:
     """The database a stale-tolerant read should use right now."""
     if (_active.get() and configured() and not connections["default"].in_atomic_block
             and _check()["ok"]):
+        _used.set(True)
         return REPLICA
     return "default"
+
+
+def _mark_down(error: Exception) -> None:
+    """A replica read failed: reads go to the primary until the next check."""
+    try:
+        connections[REPLICA].close()
+    except Exception:  # noqa: BLE001, S110 -- closing a broken connection may fail too; it is dropped anyway
+        pass
+    with _lock:
+        _state.update(ok=False, checked=time.monotonic(),
+                      error=f"read failed: {type(error).__name__}: {error}"[:300])
+
+
+def on_replica(fn, *args, **kwargs):
+    """fn(*args, **kwargs) with its reads on the replica (when healthy); when a read there
+    fails (statement timeout, lost connection), once more on the primary. fn only reads."""
+    active, used = _active.set(True), _used.set(False)
+    try:
+        return fn(*args, **kwargs)
+    except DatabaseError as e:
+        if not _used.get():
+            raise  # not the replica's failure
+        _mark_down(e)
+    finally:
+        _used.reset(used)
+        _active.reset(active)
+    return fn(*args, **kwargs)
 
 
 def read_connection():
@@ -115,8 +155,7 @@ def using_replica(view=None):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        with _Using():
-            return view(request, *args, **kwargs)
+        return on_replica(view, request, *args, **kwargs)
 
     return wrapper
 

@@ -20,7 +20,7 @@ from ninja.files import UploadedFile
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import actor_of
 from fangkong.core.errors import FileRefused, FileRejected, Invalid, NotFound
-from fangkong.core.replica import using_replica
+from fangkong.core.replica import on_replica
 from fangkong.core.shedding import expensive
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Place
@@ -94,8 +94,8 @@ def round_coverage(request, round_id: int, place: int | None = None):
     rnd = queries.get_round(request.scope, round_id)
     node = rnd.place if place is None else reg_queries.get_place(request.scope, place,
                                                                   Perm.SCREENING_VIEW)
-    with using_replica():  # the figures may be a few seconds stale (core/replica.py)
-        return {"place": node.id, **figures.coverage(rnd, node)}
+    # the figures may be a few seconds stale (core/replica.py)
+    return {"place": node.id, **on_replica(figures.coverage, rnd, node)}
 
 
 @router.post("/screening/rounds/{round_id}/tubes", response={201: TubeOut, 200: TubeOut})

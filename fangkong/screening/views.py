@@ -18,7 +18,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.audit import disclosure
 from fangkong.core.access import require_export
 from fangkong.core.errors import FangkongError, Invalid, NotFound
-from fangkong.core.replica import using_replica
+from fangkong.core.replica import on_replica, using_replica
 from fangkong.core.shedding import expensive
 from fangkong.core.tree import under
 from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_error, is_htmx, page
@@ -110,8 +110,7 @@ def round_detail(request, pk):
         raise NotFound()
     node = queries.round_node(request.scope, rnd, request.GET.get("place"))
     if is_htmx(request):  # the live part, polled every 15 s: a few seconds stale is fine
-        with using_replica():
-            return render(request, "screening/round.html#live", _round_ctx(request, rnd, node))
+        return on_replica(lambda: render(request, "screening/round.html#live", _round_ctx(request, rnd, node)))
     ctx = _round_ctx(request, rnd, node)
     if ctx.get("can_run"):
         from fangkong.volunteers.models import Team

@@ -3,7 +3,7 @@ router's rules (which reads may go to the replica). The real replica is exercise
 tests/deploy/test_topology.py."""
 
 import pytest
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.test import Client
 
 from fangkong.core import replica
@@ -91,3 +91,35 @@ def test_the_decorator_keeps_posts_on_the_primary(monkeypatch, rf):
     view(rf.get("/"))
     view(rf.post("/"))
     assert seen == {"GET": "replica", "POST": "default"}
+
+
+def test_a_replica_read_that_fails_is_read_again_on_the_primary_and_the_replica_rests(monkeypatch):
+    """A read stuck behind WAL replay hits the replica's statement timeout: the page is
+    answered from the primary, and the next reads skip the replica until its next check."""
+    monkeypatch.setattr(replica, "configured", lambda: True)
+    monkeypatch.setattr(replica, "_lag_seconds", lambda alias: 0.0)
+    monkeypatch.setattr(replica, "_state", {"checked": 0.0, "ok": False, "lag": None, "error": ""})
+    tried = []
+
+    def coverage():
+        tried.append(replica.read_alias())
+        if tried[-1] == "replica":
+            raise DatabaseError("canceling statement due to statement timeout")
+        return {"expected": 3}
+
+    assert replica.on_replica(coverage) == {"expected": 3}
+    assert tried == ["replica", "default"]
+    assert replica._state["ok"] is False and "statement timeout" in replica._state["error"]
+    assert replica.on_replica(coverage) == {"expected": 3}  # the replica rests until its next check
+    assert tried[2:] == ["default"]
+    assert replica.read_alias() == "default"  # outside: the primary, as always
+
+
+def test_an_error_that_is_not_the_replicas_is_not_hidden(monkeypatch):
+    monkeypatch.setattr(replica, "configured", lambda: False)
+
+    def broken():
+        raise DatabaseError("a bug in the read itself")
+
+    with pytest.raises(DatabaseError):
+        replica.on_replica(broken)
