@@ -314,6 +314,24 @@ def feedings(scope, *, day=None, place=None):
     return qs.select_related("pet", "volunteer", "done_by").order_by("stopped", "done_at", "id")
 
 
+def my_services_work(scope) -> dict:
+    """A volunteer's own services work for their home: today's feedings given to them
+    (not stopped), the open runs they or their team carry, how many open requests are
+    theirs."""
+    user = scope.user
+    if user is None:
+        return {"feedings": [], "runs": [], "requests": 0}
+    mine = Feeding.objects.filter(volunteer=user, day=timezone.localdate(), stopped=False)
+    teams = access.team_ids(scope)
+    carried = Q(state=Run.State.OPEN) & (Q(carrier=user) | Q(team_id__in=teams))
+    return {"feedings": list(mine.select_related("pet").order_by("done_at", "id")[:20]),
+            "runs": list(Run.objects.filter(carried).select_related("place").annotate(
+                stops_n=Count("stops"), pending_n=Count("stops", filter=Q(stops__state=Stop.State.PENDING)))
+                .order_by("batch_id", "id")[:20]),
+            "requests": Request.objects.filter(Q(assignee=user) | Q(team_id__in=teams),
+                                               state__in=Request.OPEN).count()}
+
+
 def unassigned_feedings(scope, *, place=None):
     """Today's feedings nobody could be given (no volunteer on duty): an exception for staff."""
     return feedings(scope, place=place).filter(volunteer=None, done_at=None, stopped=False) \

@@ -54,7 +54,10 @@ def home(request):
         raise NotFound()
     from fangkong.screening.queries import my_sampling
 
-    ctx = {"communities": comms, "me": me, "sampling": my_sampling(request.user)}
+    from fangkong.services.queries import my_services_work
+
+    ctx = {"communities": comms, "me": me, "sampling": my_sampling(request.user),
+           "services": my_services_work(scope) if me is not None else None}
     if me is not None:
         ctx.update(_my_context(me))
     elif not comms:  # a volunteer account without a registration: whom to ask
