@@ -15,7 +15,7 @@ from fangkong.core.views import confirm_step, confirmed, page
 from . import access, queries
 from .actions import care
 from .actions import disinfection as dis
-from .views import _error_text, get_place
+from .views import error_text, get_place
 
 
 @page
@@ -40,7 +40,7 @@ def pets(request, pk):
                 raise NotFound()
             messages.success(request, _("Saved."))
         except Invalid as e:
-            messages.error(request, _error_text(e))
+            messages.error(request, error_text(e))
         return redirect("services_pets", pk=p.pk)
     feedings = list(queries.feedings(scope, place=p)[:200])
     pets_ = list(queries.pets(scope, place=p).select_related("household")[:300])
@@ -95,7 +95,7 @@ def disinfection(request, pk):
             return redirect("services_disinfection", pk=p.pk)
         except Invalid as e:
             errors = e.fields or {"all": [str(e.message)]}
-            messages.error(request, _error_text(e))
+            messages.error(request, error_text(e))
     rows = list(queries.disinfections(scope, place=p)[:300])
     now = timezone.now()
     overdue = [d for d in rows if d.done_at is None and d.due_at < now]

@@ -16,6 +16,7 @@ from fangkong.core.views import page
 from . import access, queries, supplier_queries
 from .actions import manifest as manifest_actions
 from .exports import manifest_xlsx
+from .views import error_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -66,7 +67,7 @@ def manifest_import(request, pk):
         messages.success(request, _("Manifest imported: %(lines)d lines for %(households)d households.")
                          % got)
     except (Invalid, Conflict) as e:
-        messages.error(request, _error_text(e))
+        messages.error(request, error_text(e))
         for r in (getattr(e, "rows", None) or [])[:50]:
             messages.error(request, str(r.get("message", "")))
     return redirect("services_manifest", pk=b.pk)
@@ -78,10 +79,3 @@ def _may_import(scope, batch) -> bool:
     except Exception:  # NotFound, Forbidden: simply no form
         return False
     return batch.state == batch.State.EXPECTED
-
-
-def _error_text(e) -> str:
-    fields = getattr(e, "fields", None)
-    if fields:
-        return " ".join(str(m) for ms in fields.values() for m in ms)
-    return str(e.message)

@@ -38,7 +38,7 @@ def get_place(request, pk, perm=access.VIEW) -> Place:
     return p
 
 
-def _error_text(e: Invalid) -> str:
+def error_text(e: Invalid) -> str:
     if e.fields:
         return " ".join(str(m) for ms in e.fields.values() for m in ms)
     return str(e.message)
@@ -91,7 +91,7 @@ def place(request, pk):
                 raise NotFound()
             messages.success(request, _("Saved."))
         except Invalid as e:
-            messages.error(request, _error_text(e))
+            messages.error(request, error_text(e))
         return redirect("services_place", pk=p.pk)
     return render(request, "services/place.html", {
         "place": p, "batches": list(queries.batches(scope, place=p)[:10]),
@@ -142,7 +142,7 @@ def batch(request, pk):
                 raise NotFound()
             return redirect(request.get_full_path())
         except Invalid as e:
-            error = _error_text(e)
+            error = error_text(e)
     lines = list(queries.batch_lines(b))
     labels = queries.door_labels({ln.household_id: ln.household for ln in lines}.values())
     for ln in lines:
@@ -177,7 +177,7 @@ def run(request, pk):
                                   client_id=request.POST.get("client_id") or uuid.uuid4(),
                                   reason=request.POST.get("reason", ""), photo=request.FILES.get("photo"))
         except Invalid as e:
-            messages.error(request, _error_text(e))
+            messages.error(request, error_text(e))
         return redirect(request.get_full_path())
     return render(request, "services/run.html", {
         "run": r, "rows": rows, "pending": sum(1 for x in rows if x["stop"].state == "pending"),
@@ -233,7 +233,7 @@ def request_page(request, pk):
             else:
                 raise NotFound()
         except Invalid as e:
-            messages.error(request, _error_text(e))
+            messages.error(request, error_text(e))
         return redirect("services_request", pk=r.pk)
     scope = request.scope
     hh = r.household

@@ -53,7 +53,6 @@ def home(request):
     if me is None and not comms and not scope.has_role("volunteer"):
         raise NotFound()
     from fangkong.screening.queries import my_sampling
-
     from fangkong.services.queries import my_services_work
 
     ctx = {"communities": comms, "me": me, "sampling": my_sampling(request.user),
