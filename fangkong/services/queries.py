@@ -44,7 +44,7 @@ def _get(qs, pk):
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound() from None
-    obj = qs.filter(pk=pk).first()
+    obj = next(iter(qs.filter(pk=pk).order_by()[:1]), None)  # by key: no ORDER BY to compile
     if obj is None:
         raise NotFound()
     return obj
