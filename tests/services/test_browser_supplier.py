@@ -48,8 +48,11 @@ def test_the_supplier_lands_on_its_page_and_opens_the_manifest(phone_page, world
 def test_a_leader_enters_a_group_order_on_the_phone(phone_page, world):
     w, page = world, phone_page
     svc = build_services(w)
-    log_in(page, "leader_a")
-    page.goto(f"{page.base}/services/p/{w.building.id}/groups/")
+    log_in(page, "leader_a")  # lands on the building's page: its services card leads on
+    assert page.url == f"{page.base}/places/{w.building.id}/"
+    page.shot("services-group-00-building")
+    page.click(f"#services-panel a[href='/services/p/{w.building.id}/groups/']")
+    page.wait_for_load_state()
     page.click("#new-group summary")
     page.fill("#f-title", "周五蔬菜集单")
     page.shot("services-group-01-start")

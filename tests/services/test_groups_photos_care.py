@@ -205,3 +205,16 @@ def test_the_disinfection_page_shows_overdue_first_and_signs_off_with_time_area_
     assert "1号楼楼道、电梯" in page.split('id="done"')[1]
     assert _client(w.users.leader).post(url, dict(form, confirm="1")).status_code in (403, 404)
     assert _client(w.users.other_staff).get(url).status_code == 404
+
+
+def test_a_place_page_leads_to_its_services(world):
+    w = world
+    staff = actor_for(w.users.staff)
+    dis.schedule(staff, w.building, due_at=timezone.now() - datetime.timedelta(hours=1))
+    html = _client(w.users.leader).get(f"/places/{w.building.id}/").content.decode()
+    panel = html.split('id="services-panel"')[1].split("</section>")[0]
+    for url in (f"/services/p/{w.building.id}/", f"/services/p/{w.building.id}/groups/",
+                f"/services/p/{w.building.id}/pets/", f"/services/p/{w.building.id}/disinfection/"):
+        assert url in panel
+    assert "1 件超时" in panel
+    assert 'id="services-panel"' not in _client(w.users.resident).get(f"/households/{w.hh101.id}/").content.decode()
