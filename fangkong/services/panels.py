@@ -20,15 +20,19 @@ def place_panel(request, place):
 
 def building_alert(request, place):
     """A compound's or building's page shows no panels (registry.views.PANEL_KINDS): the
-    same card comes at its top through FANGKONG_PLACE_ALERTS — a building leader's home,
-    where their group orders start."""
-    return _panel(request, place) if place.kind in ("compound", "building") else None
+    same card, its links only, comes at its top through FANGKONG_PLACE_ALERTS — a building
+    leader's home, where their group orders start. The counts are on the services pages."""
+    return _panel(request, place, counts=False) if place.kind in ("compound", "building") else None
 
 
-def _panel(request, place):
+def _panel(request, place, counts=True):
+    """`counts`: with what is overdue or unassigned (four counts); without, the links
+    alone (no query: a building's page keeps its query budget)."""
     scope = request.scope
     if place.kind not in LEVELS or place.kind == "unit" or not scope.allows(access.VIEW, place):
         return None
+    if not counts:
+        return render_to_string("services/_place_panel.html", {"place": place}, request=request)
     now = timezone.now()
     under = {f"{place.kind}_id": place.id}
     overdue = Request.objects.filter(access.requests_q(scope), **under, state__in=Request.OPEN) \
