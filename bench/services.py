@@ -51,8 +51,8 @@ def run(ctx):
     from fangkong.core.actor import Actor
     from fangkong.registry.models import Household, Kind, Place
     from fangkong.services import queries
-    from fangkong.services.exports import manifest_xlsx
     from fangkong.services.actions import catalogue, handoff, orders, requests
+    from fangkong.services.exports import manifest_xlsx
     from fangkong.services.models import Category, Request, Stop
 
     cfg, report, city = ctx.cfg, ctx.report, ctx.city
