@@ -337,6 +337,7 @@ FANGKONG_PLACE_PANELS = [
     "fangkong.screening.panels.place_panel",
     "fangkong.volunteers.panels.place_panel",
     "fangkong.reports.panels.place_panel",
+    "fangkong.services.panels.place_panel",
 ]
 # The most people one PCR tube may pool. A sensitivity limit, not arithmetic: every added
 # swab dilutes a positive one (10 in 1 was the usual rule in China in 2022). The
@@ -355,6 +356,7 @@ FANGKONG_FIGURE_PROVIDERS = [
 ]
 FANGKONG_PLACE_ALERTS = [
     "fangkong.screening.panels.positive_alert",
+    "fangkong.services.panels.building_alert",  # a compound's or building's services (no panels there)
 ]
 # ID numbers one user may have shown in clear in an hour (every reveal is audited; the
 # limit stops a stolen session or token from reading the whole registry).

@@ -4,7 +4,6 @@ from . import twostep_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("supplier/", views.supplier_home, name="supplier_home"),
     path("login/", views.login_view, name="login"),
     path("login/code/", twostep_views.login_code, name="login_code"),
     path("two-step/", twostep_views.two_step, name="two_step"),

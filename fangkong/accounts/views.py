@@ -65,7 +65,7 @@ def home(request):
     """Each role lands where its work is: staff, grid workers, leaders and command on their
     place (a list when they have several), a resident on their household, a volunteer on
     their tasks and calls, a lab operator on the lab's page (boxes to receive, results to
-    upload), a supplier on the supplier's page. Only an account without any role sees
+    upload), a supplier on its own page (services: orders, hand-offs, manifests, amounts owed). Only an account without any role sees
     "no place yet"."""
     from .roles import Perm, Role
 
@@ -84,21 +84,6 @@ def home(request):
         if scope.has_role(Role.SUPPLIER):
             return redirect("supplier_home")
     return render(request, "registry/home.html", {"roots": roots, "own": own})
-
-
-@page
-def supplier_home(request):
-    """A supplier's page. Supply orders and checkpoint hand-overs are not built yet: until
-    they are, the page says what the supplier will do here and whom to call, and lists
-    nothing it does not have."""
-    from .queries import office_contacts
-    from .roles import Role
-
-    if not request.scope.has_role(Role.SUPPLIER):
-        raise NotFound()
-    return render(request, "accounts/supplier.html", {
-        "places": [g.place for g in request.scope.grants if g.role == Role.SUPPLIER],
-        "contacts": office_contacts(request.scope)})
 
 
 @page

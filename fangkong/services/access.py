@@ -172,6 +172,26 @@ def require_batch(actor_or_scope, batch, *, check=False, manage=False):
     raise NotFound()
 
 
+def require_manifest(actor_or_scope, batch):
+    """Replace a batch's manifest from a file: the supplier's own login, or staff and grid
+    workers (RUN) under the gate."""
+    scope = _scope(actor_or_scope)
+    if batch.supplier_id in supplier_ids(scope) or scope.allows(RUN, batch):
+        return
+    if checks_batch(scope, batch) or scope.allows(VIEW, batch):
+        raise Forbidden()
+    raise NotFound()
+
+
+def exports_batch(actor_or_scope, batch) -> bool:
+    """A batch's manifest and amounts owed as files: its supplier's own login, or users
+    with the export right over the gate."""
+    from fangkong.accounts.roles import Perm
+
+    scope = _scope(actor_or_scope)
+    return batch.supplier_id in supplier_ids(scope) or scope.allows(Perm.EXPORT, batch)
+
+
 def batches_q(actor_or_scope) -> Q:
     scope = _scope(actor_or_scope)
     return levels_q(scope, VIEW) | Q(supplier_id__in=supplier_ids(scope)) | \

@@ -15,7 +15,7 @@ from fangkong.registry.models import Place
 from . import access, queries
 from .actions import care, catalogue, delivery, handoff, orders, requests
 from .actions import disinfection as dis
-from .models import Category, Line, Order, Stop
+from .models import Category, Line, Stop
 from .schemas import (
     BatchDetailOut,
     BatchIn,
@@ -50,10 +50,17 @@ from .schemas import (
     SplitIn,
     StepIn,
     SupplierOut,
+    order_out,
 )
 
 router = Router(tags=["services"])
 LIMIT = 500
+
+
+def _mount():
+    from .api_supplies import router as supplies  # manifest files, door photos, group orders
+
+    router.add_router("/", supplies)
 
 
 def _actor(request) -> Actor:
@@ -117,11 +124,6 @@ def item_change(request, pk: int, body: ItemPatch):
 
 # --- orders ------------------------------------------------------------------------
 
-def order_out(o: Order) -> dict:
-    return {"id": o.id, "household": o.household_id, "supplier": o.supplier_id, "state": o.state,
-            "is_medicine": o.is_medicine, "medicine": o.medicine, "deadline": o.deadline, "total": o.total,
-            "placed_at": o.placed_at, "batch": o.batch_id,
-            "lines": [{"name": ln.name, "quantity": ln.quantity, "price": ln.price} for ln in o.lines.all()]}
 
 
 @router.get("/services/orders", response=list[OrderOut])
@@ -441,3 +443,6 @@ def disinfection_done(request, pk: int, body: SignOffIn):
     d = queries.get_disinfection(request.scope, pk)
     return disinfection_out(dis.sign_off(_actor(request), d, area=body.area, agent=body.agent,
                                          done_at=body.done_at))
+
+
+_mount()

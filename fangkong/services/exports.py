@@ -1,5 +1,7 @@
-"""The amounts owed per household as .xlsx (payment itself is outside Fangkong). The same
-rows as `queries.owed`; the export is refused (404) to users without the export right."""
+"""Files of a batch: the amounts owed per household as .xlsx (payment itself is outside
+Fangkong; the same rows as `queries.owed`) and the manifest (`supplier_queries.manifest`,
+one row per line, the columns `manifest.HEADERS` that the import reads back). Refused (404)
+to all but the batch's supplier and users with the export right."""
 
 import io
 
@@ -7,15 +9,15 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
 from fangkong.core.errors import NotFound
 
-from . import queries
+from . import access, queries, supplier_queries
+from .manifest import HEADERS
 
 
 def owed_xlsx(actor, batch) -> bytes:
-    if not actor.scope.allows(Perm.EXPORT, batch):
+    if not access.exports_batch(actor, batch):
         raise NotFound()
     rows = queries.owed(actor.scope, batch=batch)
     wb = Workbook(write_only=True)
@@ -30,4 +32,28 @@ def owed_xlsx(actor, batch) -> bytes:
     wb.save(out)
     record(actor, "services.owed.export", batch, {"batch": batch.id, "households": len(rows)},
            levels_from=batch)
+    return out.getvalue()
+
+
+def _clean(v) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", str(v))
+
+
+def manifest_xlsx(actor, batch) -> bytes:
+    if not access.exports_batch(actor, batch):
+        raise NotFound()
+    rows = supplier_queries.manifest(batch)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Manifest"))
+    ws.append(HEADERS)
+    n = 0
+    for r in rows:
+        for ln in r["lines"]:
+            ws.append([ln.order_id, r["household"].id, _clean(r["label"]), _clean(ln.name), ln.quantity,
+                       float(ln.price), float(ln.amount),
+                       "" if ln.outcome == ln.Check.PENDING else _clean(ln.get_outcome_display())])
+            n += 1
+    out = io.BytesIO()
+    wb.save(out)
+    record(actor, "services.manifest.export", batch, {"batch": batch.id, "lines": n}, levels_from=batch)
     return out.getvalue()

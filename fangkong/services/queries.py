@@ -23,6 +23,7 @@ from .models import (
     CheckIn,
     Disinfection,
     Feeding,
+    GroupOrder,
     Item,
     Line,
     Order,
@@ -43,7 +44,7 @@ def _get(qs, pk):
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound() from None
-    obj = qs.filter(pk=pk).first()
+    obj = next(iter(qs.filter(pk=pk).order_by()[:1]), None)  # by key: no ORDER BY to compile
     if obj is None:
         raise NotFound()
     return obj
@@ -103,6 +104,33 @@ def _under(place: Place) -> dict:
     if place.kind in LEVELS:
         return {f"{place.kind}_id": place.id}
     return {"pk__in": []}
+
+
+# --- group orders (社区集单) -------------------------------------------------------------
+
+def group_orders(scope, building: Place):
+    return GroupOrder.objects.filter(access.levels_q(scope, access.VIEW), place=building) \
+        .select_related("supplier").annotate(orders_n=Count("orders", filter=~Q(orders__state="cancelled"))) \
+        .order_by("-closes_at", "-id")
+
+
+def get_group_order(scope, pk) -> GroupOrder:
+    g = _get(GroupOrder.objects.select_related("supplier", "place"), pk)
+    access.require(scope, access.VIEW, g)
+    return g
+
+
+def group_sheet(group: GroupOrder) -> list[dict]:
+    """Every household of the group's building in carrying order (unit, floor, door) with
+    its orders in this group (lines and state): the leader's sheet."""
+    households = list(Household.objects.filter(building_id=group.place_id).select_related("place")
+                      .order_by("place__sort_key", "sort_key", "id"))
+    mine = {}
+    for o in Order.objects.filter(group=group).exclude(state=Order.State.CANCELLED) \
+            .prefetch_related("lines").order_by("placed_at", "id"):
+        mine.setdefault(o.household_id, []).append(o)
+    return [{"household": h, "unit": h.place.name, "door": h.door, "orders": mine.get(h.id, [])}
+            for h in households]
 
 
 # --- batches and the manifest -----------------------------------------------------------
@@ -176,6 +204,15 @@ def checklist(scope, run: Run) -> list[dict]:
             for s in stops]
 
 
+def get_stop_photo(scope, pk) -> Stop:
+    """A door's photo: for whoever sees its run (staff under it, its carriers while open)
+    or confirmed it."""
+    s = _get(Stop.objects.select_related("run").exclude(photo=""), pk)
+    if not (scope.user is not None and s.confirmed_by_id == scope.user.id):
+        access.require_run(scope, s.run)
+    return s
+
+
 def get_stop(scope, pk, client_id=None) -> Stop:
     """A stop of a run the user may see — or one they confirmed themselves with this
     client id (their phone's queue sending again after the run closed)."""
@@ -197,7 +234,7 @@ def problems(scope, *, place=None, batch=None, open_only=True):
         qs = qs.filter(batch=batch)
     if open_only:
         qs = qs.filter(resolved_at=None)
-    return qs.select_related("household").order_by("created_at", "id")
+    return qs.select_related("household", "stop").order_by("created_at", "id")
 
 
 def get_problem(scope, pk) -> Problem:
@@ -218,7 +255,8 @@ def owed(scope, *, place=None, batch=None, household=None) -> list[dict]:
         access.require_household(scope, household)
         qs = qs.filter(household=household)
     else:
-        qs = qs.filter(batch__in=Batch.objects.filter(access.levels_q(scope, access.VIEW)))
+        qs = qs.filter(batch__in=Batch.objects.filter(access.levels_q(scope, access.VIEW)
+                                                      | Q(supplier_id__in=access.supplier_ids(scope))))
     if place is not None:
         qs = qs.filter(**{f"household__{k}": v for k, v in _under(place).items()})
     if batch is not None:
@@ -273,7 +311,31 @@ def feedings(scope, *, day=None, place=None):
     qs = Feeding.objects.filter(q, day=day or timezone.localdate())
     if place is not None:
         qs = qs.filter(**_under(place))
-    return qs.select_related("pet").order_by("stopped", "done_at", "id")
+    return qs.select_related("pet", "volunteer", "done_by").order_by("stopped", "done_at", "id")
+
+
+def my_services_work(scope) -> dict:
+    """A volunteer's own services work for their home: today's feedings given to them
+    (not stopped), the open runs they or their team carry, how many open requests are
+    theirs."""
+    user = scope.user
+    if user is None:
+        return {"feedings": [], "runs": [], "requests": 0}
+    mine = Feeding.objects.filter(volunteer=user, day=timezone.localdate(), stopped=False)
+    teams = access.team_ids(scope)
+    carried = Q(state=Run.State.OPEN) & (Q(carrier=user) | Q(team_id__in=teams))
+    return {"feedings": list(mine.select_related("pet").order_by("done_at", "id")[:20]),
+            "runs": list(Run.objects.filter(carried).select_related("place").annotate(
+                stops_n=Count("stops"), pending_n=Count("stops", filter=Q(stops__state=Stop.State.PENDING)))
+                .order_by("batch_id", "id")[:20]),
+            "requests": Request.objects.filter(Q(assignee=user) | Q(team_id__in=teams),
+                                               state__in=Request.OPEN).count()}
+
+
+def unassigned_feedings(scope, *, place=None):
+    """Today's feedings nobody could be given (no volunteer on duty): an exception for staff."""
+    return feedings(scope, place=place).filter(volunteer=None, done_at=None, stopped=False) \
+        .select_related("pet__household")
 
 
 def get_feeding(scope, pk) -> Feeding:

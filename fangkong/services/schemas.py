@@ -74,6 +74,14 @@ class OrderOut(Schema):
     lines: list[OrderLineOut]
 
 
+def order_out(o) -> dict:
+    """An order as OrderOut (its lines prefetched or read)."""
+    return {"id": o.id, "household": o.household_id, "supplier": o.supplier_id, "state": o.state,
+            "is_medicine": o.is_medicine, "medicine": o.medicine, "deadline": o.deadline, "total": o.total,
+            "placed_at": o.placed_at, "batch": o.batch_id,
+            "lines": [{"name": ln.name, "quantity": ln.quantity, "price": ln.price} for ln in o.lines.all()]}
+
+
 class BatchIn(StrictIn):
     supplier: int
     checkpoint: int
@@ -304,3 +312,53 @@ class SignOffIn(StrictIn):
     area: str
     agent: str
     done_at: datetime.datetime | None = None
+
+
+class ManifestImportOut(Schema):
+    lines: int
+    households: int
+    orders: int
+    released: int
+
+
+class PhotoOut(Schema):
+    id: int
+    state: str
+    photo: bool
+
+
+class GroupIn(StrictIn):
+    building: int
+    supplier: int
+    title: str
+    closes_at: datetime.datetime | None = None
+
+
+class GroupOut(Schema):
+    id: int
+    building: int
+    supplier: int
+    supplier_name: str
+    title: str
+    closes_at: datetime.datetime
+    open: bool
+
+
+class GroupEntryIn(StrictIn):
+    household: int
+    lines: list[LineIn]
+    client_id: str | None = None
+
+
+class GroupEntriesIn(StrictIn):
+    entries: list[GroupEntryIn]
+
+
+class GroupHouseholdOut(Schema):
+    household: int
+    door: str
+    orders: list[OrderOut]
+
+
+class GroupDetailOut(GroupOut):
+    households: list[GroupHouseholdOut]

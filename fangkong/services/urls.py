@@ -1,13 +1,23 @@
 from django.urls import path
 
-from . import views
+from . import care_views, group_views, supplier_views, views
 
 urlpatterns = [
+    path("supplier/", supplier_views.home, name="supplier_home"),  # where a supplier lands
     path("services/", views.home, name="services_home"),
     path("services/p/<int:pk>/", views.place, name="services_place"),
     path("services/p/<int:pk>/requests/", views.queue, name="services_queue"),
+    path("services/p/<int:pk>/pets/", care_views.pets, name="services_pets"),
+    path("services/p/<int:pk>/disinfection/", care_views.disinfection, name="services_disinfection"),
+    path("services/p/<int:pk>/groups/", group_views.groups, name="services_groups"),
+    path("services/groups/<int:pk>/", group_views.group, name="services_group"),
+    path("services/stops/<int:pk>/photo", views.stop_photo, name="services_stop_photo"),
     path("services/batches/<int:pk>/", views.batch, name="services_batch"),
     path("services/batches/<int:pk>/owed.xlsx", views.owed, name="services_owed"),
+    path("services/batches/<int:pk>/manifest/", supplier_views.manifest, name="services_manifest"),
+    path("services/batches/<int:pk>/manifest.xlsx", supplier_views.manifest_file, name="services_manifest_xlsx"),
+    path("services/batches/<int:pk>/manifest/import/", supplier_views.manifest_import,
+         name="services_manifest_import"),
     path("services/runs/<int:pk>/", views.run, name="services_run"),
     path("services/requests/<int:pk>/", views.request_page, name="services_request"),
     path("services/households/<int:pk>/", views.household, name="services_household"),

@@ -7,8 +7,9 @@ are asked first (core.views.confirm_step)."""
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +38,7 @@ def get_place(request, pk, perm=access.VIEW) -> Place:
     return p
 
 
-def _error_text(e: Invalid) -> str:
+def error_text(e: Invalid) -> str:
     if e.fields:
         return " ".join(str(m) for ms in e.fields.values() for m in ms)
     return str(e.message)
@@ -90,7 +91,7 @@ def place(request, pk):
                 raise NotFound()
             messages.success(request, _("Saved."))
         except Invalid as e:
-            messages.error(request, _error_text(e))
+            messages.error(request, error_text(e))
         return redirect("services_place", pk=p.pk)
     return render(request, "services/place.html", {
         "place": p, "batches": list(queries.batches(scope, place=p)[:10]),
@@ -98,6 +99,7 @@ def place(request, pk):
         "requests": list(queries.request_queue(scope, place=p, limit=10)),
         "disinfections": list(queries.disinfections(scope, place=p, open_only=True)[:20]),
         "check_ins": list(queries.check_ins(scope, place=p)[:50]),
+        "unassigned": list(queries.unassigned_feedings(scope, place=p)[:50]),
         "now": timezone.now(), "may_run": scope.allows(access.RUN, p)})
 
 
@@ -140,7 +142,7 @@ def batch(request, pk):
                 raise NotFound()
             return redirect(request.get_full_path())
         except Invalid as e:
-            error = _error_text(e)
+            error = error_text(e)
     lines = list(queries.batch_lines(b))
     labels = queries.door_labels({ln.household_id: ln.household for ln in lines}.values())
     for ln in lines:
@@ -173,13 +175,27 @@ def run(request, pk):
         try:
             delivery.confirm_stop(actor(request), stop, delivered=request.POST.get("delivered") == "1",
                                   client_id=request.POST.get("client_id") or uuid.uuid4(),
-                                  reason=request.POST.get("reason", ""))
+                                  reason=request.POST.get("reason", ""), photo=request.FILES.get("photo"))
         except Invalid as e:
-            messages.error(request, _error_text(e))
+            messages.error(request, error_text(e))
         return redirect(request.get_full_path())
     return render(request, "services/run.html", {
         "run": r, "rows": rows, "pending": sum(1 for x in rows if x["stop"].state == "pending"),
-        "may_confirm": access.carries(request.scope, r) or request.scope.allows(access.RUN, r)})
+        "may_confirm": access.carries(request.scope, r) or request.scope.allows(access.RUN, r),
+        "photo_max": settings.FANGKONG_PHOTO_MAX_BYTES,
+        "photo_mb": f"{settings.FANGKONG_PHOTO_MAX_BYTES / 2**20:g}"})
+
+
+@page
+def stop_photo(request, pk):
+    """A door's photo, for staff over the run, its carriers while open, and who took it."""
+    s = queries.get_stop_photo(request.scope, pk)
+    ext = s.photo.name.rsplit(".", 1)[-1].lower()
+    resp = FileResponse(s.photo.open("rb"), content_type={
+        "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(ext, "application/octet-stream"))
+    resp["Cache-Control"] = "private, max-age=3600"
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
 
 
 @page
@@ -217,7 +233,7 @@ def request_page(request, pk):
             else:
                 raise NotFound()
         except Invalid as e:
-            messages.error(request, _error_text(e))
+            messages.error(request, error_text(e))
         return redirect("services_request", pk=r.pk)
     scope = request.scope
     hh = r.household

@@ -53,8 +53,10 @@ def home(request):
     if me is None and not comms and not scope.has_role("volunteer"):
         raise NotFound()
     from fangkong.screening.queries import my_sampling
+    from fangkong.services.queries import my_services_work
 
-    ctx = {"communities": comms, "me": me, "sampling": my_sampling(request.user)}
+    ctx = {"communities": comms, "me": me, "sampling": my_sampling(request.user),
+           "services": my_services_work(scope) if me is not None else None}
     if me is not None:
         ctx.update(_my_context(me))
     elif not comms:  # a volunteer account without a registration: whom to ask

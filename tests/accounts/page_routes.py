@@ -14,7 +14,6 @@ PAGES = {
     "tokens": Page(lambda w: "/tokens/", ANYONE),
     "token_revoke": Page(lambda w: f"/tokens/{w.token.id}/revoke/",
                          "302 404 404 404 404 404 404 404 200 404 404 404", method=POST),
-    "supplier_home": Page(lambda w: "/supplier/", "302 404 404 404 200 404 404 404 404 404 404 404"),
     "login_code": Page(lambda w: "/login/code/", "302 " * 12),  # only after a password, else to log in
     "two_step": Page(lambda w: "/two-step/", ANYONE),
 }

@@ -66,8 +66,9 @@ def test_lab_home_lists_boxes_and_the_upload(world, login):
     assert 'type="file"' in html and 'name="file"' in html
 
 
-def test_supplier_home_says_what_comes_and_whom_to_call(world, login):
+def test_supplier_home_not_yet_linked_says_whom_to_call(world, login):
     html = login(world.users.supplier).get(reverse("supplier_home")).content.decode()
+    assert "尚未关联供应商" in html  # its orders and hand-offs: tests/services/test_supplier.py
     # the community's staff, to call: staff_a has a phone in the world
     assert 'href="tel:13800000001"' in html and world.community.name in html
     assert "<form" not in html.split("<main", 1)[1].split("</main>")[0]  # nothing to fill in

@@ -1,10 +1,11 @@
 """Who gets what on the services pages (checked by tests/test_page_routes.py, which explains
 the columns). The services part of the scene is made inside each test (rolled back with
-it): the scene of tests/services/security_routes.py (a supermarket, the east gate, a
+it): the scene of tests/services/security_routes.py (`mscene`, and a photo at building 1's
+door: a supermarket, the east gate, a
 checked batch with an exception, a signed batch split into building 1's run, household
 101's order and request, pets, a check-in, a disinfection)."""
 
-from tests.services.security_routes import sscene
+from tests.services.security_routes import mscene
 from tests.test_page_routes import Page
 
 
@@ -15,12 +16,42 @@ def s(path):
 
         # the module's world outlives each test's rows: make the scene again when it is gone
         if not hasattr(w, "supplier") or not Supplier.objects.filter(pk=w.supplier.pk).exists():
-            sscene(w)
+            photo_scene(w)
         return path(w)
     return make
 
 
+def photo_scene(w):
+    """mscene (batch 3 expected, building 1's door confirmed, a group order of building 1)
+    and the door's photo."""
+    from fangkong.core.actor import Actor
+    from fangkong.services.actions import delivery
+    from tests.screening.photos import png
+
+    mscene(w)
+    delivery.attach_photo(Actor.system(w.users.staff), w.stop, png(name="door.png"))
+
+
 PAGES = {
+    "services_pets": Page(s(lambda w: f"/services/p/{w.building.id}/pets/"),
+                          "302 404 404 404 404 404 200 200 200 404 200 200"),
+    "services_disinfection": Page(s(lambda w: f"/services/p/{w.building.id}/disinfection/"),
+                                  "302 404 404 404 404 404 200 200 200 404 200 200"),
+    "services_groups": Page(s(lambda w: f"/services/p/{w.building.id}/groups/"),
+                            "302 404 404 404 404 404 200 200 200 404 200 200"),
+    "services_group": Page(s(lambda w: f"/services/groups/{w.group.id}/"),
+                           "302 404 404 404 404 404 200 200 200 404 200 200"),
+    "services_stop_photo": Page(s(lambda w: f"/services/stops/{w.stop.id}/photo"),
+                                "302 404 404 404 404 404 200 200 200 404 200 200"),
+    # a supplier login (not linked to the scene's supermarket) sees whom to call
+    "supplier_home": Page(s(lambda w: "/supplier/"), "302 404 404 404 200 404 404 404 404 404 404 404"),
+    "services_manifest": Page(s(lambda w: f"/services/batches/{w.batch.id}/manifest/"),
+                              "302 404 404 404 404 404 404 200 200 404 200 200"),
+    "services_manifest_xlsx": Page(s(lambda w: f"/services/batches/{w.batch.id}/manifest.xlsx"),
+                                   "302 404 404 404 404 404 404 200 200 404 200 200"),
+    # the batch is being checked: staff are told so (302 back with the message); command 403
+    "services_manifest_import": Page(s(lambda w: f"/services/batches/{w.batch.id}/manifest/import/"),
+                                     "302 404 404 404 404 404 404 302 302 404 403 403", method="POST"),
     "services_home": Page(s(lambda w: "/services/"), "302 404 302 200 200 404 302 302 302 302 302 302"),
     "services_place": Page(s(lambda w: f"/services/p/{w.community.id}/"),  # grid workers: their grid's
                            "302 404 404 404 404 404 404 404 200 404 200 200"),

@@ -19,13 +19,14 @@ from django.utils import timezone
 from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
-from fangkong.services.actions import care, catalogue, handoff, orders, requests
+from fangkong.services.actions import care, catalogue, delivery, handoff, orders, requests
 from fangkong.services.actions import disinfection as dis
 from fangkong.services.models import (
     Batch,
     CheckIn,
     Disinfection,
     Feeding,
+    GroupOrder,
     Item,
     Line,
     Order,
@@ -36,8 +37,9 @@ from fangkong.services.models import (
     Stop,
 )
 from tests.api.test_security import ANY_USER, MISSING, Route
+from tests.screening.photos import png
 
-MODELS = [Item, Order, Batch, Line, Run, Stop, Problem, Request, Pet, Feeding, CheckIn, Disinfection]
+MODELS = [GroupOrder, Item, Order, Batch, Line, Run, Stop, Problem, Request, Pet, Feeding, CheckIn, Disinfection]
 CID = "0c4b2f0e-8a6d-4e3b-9b1a-5d7f2e9c1a33"
 SEE = dict(leader=404, resident=404)  # the gate's rows: staff and command
 CHANGE = dict(command=403, leader=404, resident=404)  # the gate's rows, staff only
@@ -76,6 +78,23 @@ def sscene(w):
     care.check_ins_today()
     w.check_in = CheckIn.objects.get(resident=w.su)
     w.disinfection = dis.schedule(staff, w.building, due_at=due)
+
+
+def mscene(w):
+    """sscene, and batch 3: household 101's waiting order at the gate, expected (its
+    manifest may still be replaced); building 1's door confirmed; a group order of building 1."""
+    sscene(w)
+    staff = Actor.system(w.users.staff)
+    w.batch3 = handoff.create_batch(staff, w.supplier, w.gate, due_at=timezone.now(), orders=[w.order.id])
+    delivery.confirm_stop(staff, w.stop, delivered=True, client_id=CID)
+    w.group = orders.create_group_order(staff, w.building, w.supplier, title="集单",
+                                        closes_at=timezone.now() + datetime.timedelta(hours=3))
+
+
+def manifest_file(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("清单.csv", f"订单号,商品,数量\n{w.order.id},蔬菜包,1\n".encode())}
 
 
 def url(path):
@@ -133,6 +152,30 @@ ROUTES = {
         missing=gone(f"/batches/{MISSING}/split"), **CHANGE),
     ("GET", "/services/batches/{pk}/owed"): Route(url(lambda w: f"/batches/{w.batch.id}/owed"), setup=sscene,
                                                   missing=gone(f"/batches/{MISSING}/owed"), **SEE),
+    ("POST", "/services/batches/{pk}/manifest"): Route(
+        url(lambda w: f"/batches/{w.batch3.id}/manifest"), setup=mscene, multipart=True, body=manifest_file,
+        missing=lambda w: (f"/api/v1/services/batches/{MISSING}/manifest", manifest_file(w)), **CHANGE),
+    ("POST", "/services/stops/{pk}/photo"): Route(
+        url(lambda w: f"/stops/{w.stop.id}/photo"), setup=mscene, multipart=True,
+        body=lambda w: {"file": png(name="door.png")},
+        missing=lambda w: (f"/api/v1/services/stops/{MISSING}/photo", {"file": png(name="door.png")}),
+        staff=201, **WORK),
+    ("GET", "/services/group-orders"): Route(
+        url(lambda w: f"/group-orders?building={w.building.id}"), setup=mscene,
+        missing=gone(f"/group-orders?building={MISSING}"), resident=404),
+    ("POST", "/services/group-orders"): Route(
+        url(lambda w: "/group-orders"), setup=mscene,
+        body=lambda w: {"building": w.building.id, "supplier": w.supplier.id, "title": "周五集单"},
+        missing=lambda w: ("/api/v1/services/group-orders", {"building": MISSING, "supplier": w.supplier.id,
+                                                             "title": "周五集单"}),
+        staff=201, command=403, leader=201, resident=404),
+    ("GET", "/services/group-orders/{pk}"): Route(
+        url(lambda w: f"/group-orders/{w.group.id}"), setup=mscene, missing=gone(f"/group-orders/{MISSING}"),
+        resident=404),
+    ("POST", "/services/group-orders/{pk}/entries"): Route(
+        url(lambda w: f"/group-orders/{w.group.id}/entries"), setup=mscene,
+        body=lambda w: {"entries": [{"household": w.hh101.id, "lines": [{"item": w.veg.id, "quantity": 2}]}]},
+        missing=gone(f"/group-orders/{MISSING}/entries"), staff=201, command=403, leader=201, resident=404),
     ("GET", "/services/runs"): Route(url(lambda w: "/runs"), setup=sscene, **ANY_USER),
     ("GET", "/services/runs/{pk}"): Route(url(lambda w: f"/runs/{w.run.id}"), setup=sscene,
                                           missing=gone(f"/runs/{MISSING}"), resident=404),

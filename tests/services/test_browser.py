@@ -2,7 +2,8 @@
 line short, the rest received in one tap, asked first), both sides sign (asked first) and
 split it into runs; a grid worker carries building 1's run with the network gone in the
 stairwell — the doors are kept on the phone and sent once when it is back; the household
-sees its order delivered. Screenshots in test-output/screenshots/ (services-*.png)."""
+sees its order delivered. The first door's photo waits on the phone with it and is sent
+after it. Screenshots in test-output/screenshots/ (services-*.png)."""
 
 import pytest
 from django.utils import timezone
@@ -11,12 +12,14 @@ from playwright.sync_api import expect
 from fangkong.services.actions import handoff, orders
 from fangkong.services.models import Batch, Stop
 from tests.conftest import actor_for, log_in
+from tests.screening.photos import png
 from tests.services.conftest import build_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_checkpoint_check_then_a_run_offline(phone_page, world):
+def test_checkpoint_check_then_a_run_offline(phone_page, world, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
     w, page = world, phone_page
     svc = build_services(w)
     staff = actor_for(w.users.staff)
@@ -62,6 +65,8 @@ def test_checkpoint_check_then_a_run_offline(phone_page, world):
     page.shot("services-04-run")
     page.context.set_offline(True)
     stops = page.locator("#stops li")
+    stops.nth(0).locator("input[name=photo]").set_input_files(  # the door's photo, kept with it offline
+        files=[{"name": "door.png", "mimeType": "image/png", "buffer": png().read()}])
     stops.nth(0).locator("button[name=delivered][value='1']").click()
     stops.nth(1).locator("summary").click()
     stops.nth(1).locator("input[name=reason]").fill("家中无人应答")
@@ -75,6 +80,8 @@ def test_checkpoint_check_then_a_run_offline(phone_page, world):
     page.shot("services-06-run-synced")
     states = dict(Stop.objects.filter(run=run).values_list("position", "state"))
     assert states == {1: "delivered", 2: "failed", 3: "pending"}
+    assert Stop.objects.get(run=run, position=1).photo.name.endswith(".png")  # sent after its door
+    assert "照片已添加" in page.inner_text("#stops")
     page.reload()  # sent once: nothing waits on the phone, the doors show their state
     assert page.inner_text("#waiting") == "0"
     assert "未送达" in page.inner_text("#stops")

@@ -5,12 +5,12 @@ of a sealed area. `daily` (a background job each morning, safe to run twice) mak
 day's tasks and stops the feeding of pets whose owners came back."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
-from fangkong.core.errors import Conflict
+from fangkong.core.errors import Conflict, Invalid
 from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
 
 from .. import access, checks
@@ -49,19 +49,83 @@ def daily(day=None, *, volunteer_of=None) -> dict:
 
 
 def feed_today(day=None, *, volunteer_of=None) -> dict:
-    """Feeding tasks for today's pets left alone; open ones stopped when the owners are back
+    """Feeding tasks for today's pets left alone, each given to a volunteer (`volunteer_of`,
+    by default `on_duty_volunteer`); a task nobody could take is tried again on the next
+    pass and shown to staff as unassigned meanwhile. Open ones stop when the owners are back
     (cheap: run every few minutes by the worker's recovery pass)."""
     day = day or timezone.localdate()
-    pets = list(Pet.objects.filter(owners_away_q(), is_active=True))
+    volunteer_of = volunteer_of or on_duty_volunteer
+    have = Feeding.objects.filter(day=day).values("pet_id")
+    pets = list(Pet.objects.filter(owners_away_q(), is_active=True).exclude(id__in=have)
+                .select_related("household"))
     feedings = []
     for p in pets:
-        f = Feeding(pet=p, day=day, volunteer=volunteer_of(p) if volunteer_of else None)
+        f = Feeding(pet=p, day=day, volunteer=volunteer_of(p, day))
         f.copy_levels(p)
         feedings.append(f)
     Feeding.objects.bulk_create(feedings, ignore_conflicts=True)
+    assigned = 0
+    for f in Feeding.objects.filter(day=day, volunteer=None, done_at=None, stopped=False) \
+            .select_related("pet__household")[:200]:
+        user = volunteer_of(f.pet, day)
+        if user is not None:
+            assigned += Feeding.objects.filter(pk=f.pk, volunteer=None).update(volunteer=user)
     back = Pet.objects.filter(is_active=True).exclude(owners_away_q())
     stopped = Feeding.objects.filter(pet__in=back, done_at=None, stopped=False).update(stopped=True)
-    return {"feedings": len(feedings), "feedings_stopped": stopped}
+    return {"feedings": len(feedings), "feedings_assigned": assigned, "feedings_stopped": stopped}
+
+
+def on_duty_volunteer(pet, day):
+    """Who feeds `pet` today: an approved volunteer with an account, member of the team on
+    duty for the pet's place — the team whose area is the nearest place above the household
+    (its unit, building, compound, grid…; a team without an area covers its whole
+    community). Yesterday's feeder keeps the pet when still on such a team; otherwise the
+    least loaded today, then the longest standing member. None when nobody fits (staff then
+    see the task unassigned)."""
+    import datetime
+
+    from fangkong.volunteers.models import Team, TeamMember
+
+    hh = pet.household
+    ids = [getattr(hh, f) for f in LEVEL_FIELDS]
+    depth = {pid: n for n, pid in enumerate(ids) if pid}
+    teams = {t.id: (-1 if t.area_id is None else depth[t.area_id])
+             for t in Team.objects.filter(community_place_id=hh.community_id)
+             .filter(Q(area=None) | Q(area_id__in=list(depth))).only("id", "area_id")}
+    if not teams:
+        return None
+    members = list(TeamMember.objects.filter(team_id__in=teams, volunteer__status="approved",
+                                             volunteer__user__is_active=True)
+                   .values_list("team_id", "volunteer__user_id", "joined_at"))
+    if not members:
+        return None
+    nearest = max(teams[t] for t, _u, _j in members)
+    users = {u: j for t, u, j in members if teams[t] == nearest}
+    from fangkong.accounts.models import User
+
+    yesterday = Feeding.objects.filter(pet=pet, day=day - datetime.timedelta(days=1),
+                                       volunteer_id__in=users).values_list("volunteer_id", flat=True).first()
+    if yesterday:
+        return User.objects.get(pk=yesterday)
+    load = dict(Feeding.objects.filter(day=day, volunteer_id__in=users).values("volunteer_id")
+                .annotate(n=Count("id")).order_by().values_list("volunteer_id", "n"))
+    best = min(users, key=lambda u: (load.get(u, 0), users[u], u))
+    return User.objects.get(pk=best)
+
+
+def assign_feeding(actor, feeding: Feeding, volunteer_user) -> Feeding:
+    """Staff give a feeding task to a volunteer (one of the community's, with an account)."""
+    from fangkong.volunteers.models import Volunteer
+
+    access.require(actor, access.RUN, feeding)
+    if not Volunteer.objects.filter(user=volunteer_user, status="approved",
+                                    community_id=feeding.community_id).exists():
+        raise Invalid(fields={"volunteer": [_("Choose one of this community's volunteers.")]})
+    with transaction.atomic():
+        Feeding.objects.filter(pk=feeding.pk).update(volunteer=volunteer_user)
+        record(actor, "services.feeding.assign", feeding, {"pet": feeding.pet_id, "volunteer": volunteer_user.id})
+    feeding.refresh_from_db()
+    return feeding
 
 
 def check_ins_today(day=None) -> int:

@@ -65,6 +65,31 @@ def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", ph
     return stop, True
 
 
+def attach_photo(actor, stop: Stop, photo) -> tuple[Stop, bool]:
+    """The photo taken at a door, sent after its confirmation (the phone's queue sends the
+    door, then its photo): by whoever confirmed it, or staff and grid workers over it. A
+    JPEG, PNG or WebP within FANGKONG_PHOTO_MAX_BYTES, its type read from its bytes. The
+    first photo stays: sending it again answers (stop, False)."""
+    user = _user(actor)
+    if not (user is not None and stop.confirmed_by_id == user.id):
+        access.require_run(actor, stop.run, confirm=True)
+    if stop.state == Stop.State.PENDING:
+        raise Conflict(_("Confirm the door first, then add its photo."))
+    if stop.photo:
+        return stop, False
+    if photo is None:
+        raise Invalid(fields={"photo": [_("Choose a photo.")]})
+    ext = check_image(photo)
+    with transaction.atomic():
+        locked = Stop.objects.select_for_update().get(pk=stop.pk)
+        if locked.photo:
+            return locked, False
+        locked.photo.save(f"door.{ext}", photo, save=False)
+        locked.save(update_fields=["photo"])
+        record(actor, "services.stop.photo", locked, {"run": locked.run_id})
+    return locked, True
+
+
 def resolve_problem(actor, problem: Problem, *, resolution: str, delivered=False) -> Problem:
     """Staff close an exception with what was done; `delivered` marks the household's order
     delivered after all (e.g. carried again in the evening)."""

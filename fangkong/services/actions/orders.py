@@ -106,6 +106,51 @@ def create_group_order(actor, building, supplier: Supplier, *, title, closes_at)
     return g
 
 
+def place_group_orders(actor, group: GroupOrder, entries) -> list[Order]:
+    """A building leader enters many households' items of a group order in one go: each
+    entry {"household": id, "lines": [(item id, quantity)], "client_id": …} becomes that
+    household's order in the group. All or nothing: one wrong entry (a household of another
+    building, an item not in the catalogue, a quantity out of range) is named with its door
+    and nothing is placed. Entries without lines are skipped; a retry (same client ids)
+    places nothing more."""
+    from fangkong.registry.models import Household
+    from fangkong.registry.queries import address_labels
+
+    access.require(actor, access.ORDER, group)
+    if group.closes_at < timezone.now():
+        raise Invalid(_("This group order closed at %(t)s; start a new one.")
+                      % {"t": timezone.localtime(group.closes_at).strftime("%m-%d %H:%M")})
+    entries = [e for e in entries or [] if e.get("lines")]
+    if not entries:
+        raise Invalid(fields={"entries": [_("Enter a quantity for at least one household.")]})
+    if len(entries) > 500:
+        raise Invalid(fields={"entries": [_("At most 500 households at a time.")]})
+    ids = [_id(e.get("household")) for e in entries]
+    households = {h.id: h for h in Household.objects.filter(id__in=[i for i in ids if i], building_id=group.place_id)}
+    labels = address_labels(households.values())
+    supplier = group.supplier
+    placed, errors = [], []
+    with transaction.atomic():
+        for e, hid in zip(entries, ids, strict=True):
+            h = households.get(hid)
+            if h is None:
+                errors.append(_("Household %(id)s is not in this building.") % {"id": e.get("household")})
+                continue
+            try:
+                with transaction.atomic():
+                    placed.append(place_order(actor, h, supplier, e["lines"], client_id=e.get("client_id"),
+                                              group=group))
+            except Invalid as err:
+                door = f"{labels.get(h.place_id, '')} {h.door}".strip()
+                for ms in (err.fields or {"": [err.message]}).values():
+                    errors.extend(f"{door}: {m}" for m in ms)
+        if errors:  # raised inside the transaction: every order of this entry rolled back
+            raise Invalid(_("Nothing was saved: correct these households first."), fields={"entries": errors})
+        record(actor, "services.group_order.enter", group, {"group": group.id, "orders": len(placed)},
+               levels_from=group)
+    return placed
+
+
 def _id(v):
     try:
         return int(v)

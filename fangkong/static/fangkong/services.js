@@ -3,6 +3,11 @@
 // order when the network is back); the server answers a repeat of the same client id with
 // the first confirmation, so sending twice never confirms twice. A refused door is kept
 // with the server's reason and shown on its row.
+(function () {  // "Print" buttons (the manifest)
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
+})();
 (function () {
   var status = document.getElementById("run-status");
   if (!status || !window.Fangkong || !window.Fangkong.queue) return;
@@ -35,13 +40,35 @@
     }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) {
         if (resp.status === 200 || resp.status === 201) {
-          mark(item, label(item) + (item.reason ? ": " + item.reason : ""));
-          return [true];
+          var done = label(item) + (item.reason ? ": " + item.reason : "");
+          if (!item.photo) { mark(item, done); return [true]; }
+          return sendPhoto(item).then(function (answer) {
+            if (answer === window.Fangkong.queue.LATER) return answer;
+            mark(item, done + " · " + answer);
+            return [true];
+          });
         }
         var code = data && data.error && data.error.code;
         if (resp.status === 401 || code === "csrf") return window.Fangkong.queue.STOP;
         if (resp.status >= 500 || resp.status === 429) return window.Fangkong.queue.LATER;
         return [Fangkong.errorText(data, String(resp.status))];
+      });
+    });
+  }
+  // The door's photo goes after its confirmation (a retry confirms nothing twice and keeps
+  // the first photo); a refused photo does not hold the door back: its reason is shown.
+  function sendPhoto(item) {
+    var form = new FormData();
+    form.append("file", item.photo, item.photo.name || "door.jpg");
+    form.append("client_id", item.client_id);
+    return fetch("/api/v1/services/stops/" + item.stop + "/photo", {
+      method: "POST", credentials: "same-origin", body: form,
+      headers: { "X-CSRFToken": csrf(), "Accept": "application/json" }
+    }).then(function (resp) {
+      if (resp.status === 200 || resp.status === 201) return $("t-photo-set").textContent;
+      if (resp.status >= 500 || resp.status === 429) return window.Fangkong.queue.LATER;
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        return $("t-photo-no").textContent + ": " + Fangkong.errorText(data, String(resp.status));
       });
     });
   }
@@ -63,8 +90,19 @@
       if (!delivered && !reason) { alert($("t-reason").textContent); return; }
       var stop = form.querySelector("input[name=stop]").value;
       if (q.items().some(function (it) { return it.stop === stop; })) return;
-      q.add({ client_id: Fangkong.uuid(), stop: stop, delivered: delivered, reason: reason })
+      var file = form.querySelector("input[name=photo]");
+      var photo = file && file.files && file.files[0] || null;
+      if (photo && photo.size > Number(status.getAttribute("data-photo-max") || 5242880)) { alert($("t-photo-big").textContent); return; }
+      var item = { client_id: Fangkong.uuid(), stop: stop, delivered: delivered, reason: reason };
+      if (photo) item.photo = photo;  // kept in IndexedDB with the door until both are sent
+      q.add(item)
         .then(function () { return navigator.onLine ? q.flush() : null; });
+    });
+  });
+  document.querySelectorAll(".door-form input[name=photo]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var l = input.closest("label");
+      if (l && input.files && input.files[0]) l.classList.add("chosen");
     });
   });
   q.ready.then(function () { refresh(); if (navigator.onLine) q.flush(); });

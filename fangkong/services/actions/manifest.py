@@ -1,0 +1,107 @@
+"""A supplier's manifest file for a hand-off batch (the supplier's own login, or staff):
+its rows replace the batch's manifest lines, all or nothing — every wrong row is named in
+one answer and nothing is written. Allowed while the batch is expected (no line checked
+yet). Each row names one of the supplier's orders: one already in this batch, or one still
+waiting for a batch (it joins the batch); an order of the batch the file leaves out goes
+back to waiting for the next delivery. Importing the same file again changes nothing."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Conflict, FileRejected, Invalid
+
+from .. import access, checks
+from ..manifest import cell_text, read_rows
+from ..models import Batch, Item, Line, Order, OrderLine
+
+MAX_ERRORS = 200
+
+
+def import_manifest(actor, batch: Batch, upload) -> dict:
+    access.require_manifest(actor, batch)
+    _still_open(batch)
+    rows = read_rows(upload)
+    if not rows:
+        raise FileRejected(_("The manifest file has no lines below its header."))
+    lines, errors = _check_rows(batch, rows)
+    if errors:
+        raise FileRejected(_("%(n)d rows of the manifest are not right; nothing was imported.")
+                           % {"n": len(errors)}, rows=errors[:MAX_ERRORS])
+    orders = {ln.order_id for ln in lines}
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        _still_open(locked)
+        Line.objects.filter(batch=batch).delete()
+        released = Order.objects.filter(batch=batch).exclude(id__in=orders).update(
+            batch=None, state=Order.State.PLACED)
+        Order.objects.filter(id__in=orders).update(batch=batch, state=Order.State.IN_BATCH)
+        Line.objects.bulk_create(lines, batch_size=500)
+        households = len({ln.household_id for ln in lines})
+        record(actor, "services.manifest.import", batch,
+               {"lines": len(lines), "orders": len(orders), "released": released,
+                "file": str(getattr(upload, "name", ""))[:100]}, levels_from=batch)
+    return {"lines": len(lines), "households": households, "orders": len(orders), "released": released}
+
+
+def _still_open(batch):
+    if batch.state != Batch.State.EXPECTED or Line.objects.filter(batch=batch).exclude(
+            outcome=Line.Check.PENDING).exists():
+        raise Conflict(_("The check at the checkpoint has begun: the manifest can no longer be replaced."))
+
+
+def _check_rows(batch, rows):
+    """Manifest lines for the rows, and the row errors ({"row", "column", "message"})."""
+    ids = {int(t) for r in rows if (t := cell_text(r.get("order"))).isdigit()}
+    orders = {o.id: o for o in Order.objects.filter(
+        id__in=ids, supplier_id=batch.supplier_id, community_id=batch.community_id).exclude(
+        state=Order.State.CANCELLED).only("id", "household_id", "batch_id", "state")}
+    ordered = {}  # (order id, name) → price of the order's own line
+    for oid, name, price in OrderLine.objects.filter(order_id__in=orders).values_list("order_id", "name", "price"):
+        ordered.setdefault((oid, name), price)
+    catalogue = dict(Item.objects.filter(supplier_id=batch.supplier_id, is_active=True)
+                     .values_list("name", "price"))
+    lines, errors = [], []
+
+    def bad(row, column, message):
+        errors.append({"row": row, "column": column, "message": _("Row %(row)d: %(message)s")
+                       % {"row": row, "message": message}})
+
+    for r in rows:
+        n = r["_row"]
+        text = cell_text(r.get("order"))
+        o = orders.get(int(text)) if text.isdigit() else None
+        if o is None or not (o.batch_id == batch.id or (o.batch_id is None and o.state == Order.State.PLACED)):
+            bad(n, "订单号", _("order %(order)s is not one of this supplier's orders waiting for this "
+                            "delivery.") % {"order": text or "—"})
+            continue
+        hh = cell_text(r.get("household"))
+        if hh and hh != str(o.household_id):
+            bad(n, "户号", _("order %(order)s is for household %(real)s, not %(given)s.")
+                % {"order": o.id, "real": o.household_id, "given": hh})
+            continue
+        name = cell_text(r.get("name"))
+        if not name or len(name) > 80:
+            bad(n, "商品", _("write the item's name (at most 80 characters)."))
+            continue
+        try:
+            qty = checks.quantity(cell_text(r.get("quantity")))
+        except Invalid:
+            bad(n, "数量", _("enter a quantity from 1 to 999."))
+            continue
+        raw_price = cell_text(r.get("price"))
+        price = ordered.get((o.id, name), catalogue.get(name)) if not raw_price else None
+        if raw_price:
+            try:
+                price = checks.money(raw_price)
+            except Invalid:
+                bad(n, "单价", _("enter a price such as 25.50."))
+                continue
+        if price is None:
+            bad(n, "单价", _("“%(name)s” is not in the catalogue: enter its price.") % {"name": name})
+            continue
+        lines.append(Line(batch=batch, order_id=o.id, household_id=o.household_id, name=name,
+                          quantity=qty, price=Decimal(price)))
+    return lines, errors

@@ -1,0 +1,95 @@
+"""Reads for a supplier's own login (never writes): its home (orders waiting for a batch,
+its open hand-offs by checkpoint and time, line-check results, amounts owed) and a batch's
+manifest in carrying order. Only the suppliers the login belongs to (`Supplier.users`);
+another supplier's rows are never read here."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Min, Q, Sum
+
+from . import access
+from .models import Batch, Line, Order, OrderLine, Supplier
+from .queries import AMOUNT, CENT, door_labels
+
+OPEN_BATCH = [Batch.State.EXPECTED, Batch.State.CHECKING, Batch.State.SIGNED, Batch.State.SPLIT]
+PROBLEM_CHECKS = [Line.Check.SHORT, Line.Check.DAMAGED, Line.Check.SUBSTITUTED]
+
+
+def own_suppliers(scope) -> list[Supplier]:
+    return list(Supplier.objects.filter(id__in=access.supplier_ids(scope)).order_by("name"))
+
+
+def supplier_home(scope, *, recent=10) -> list[dict]:
+    """One dict per supplier of the login: `waiting` (placed orders not yet in a batch:
+    counts and item totals, medicine first), `open` (batches not yet delivered, by due
+    time), `recent` (the last delivered ones); each batch with its check figures, its
+    problem lines and its amount owed (the one definition: `queries.AMOUNT`)."""
+    out = []
+    for s in own_suppliers(scope):
+        waiting = Order.objects.filter(supplier=s, state=Order.State.PLACED, batch=None)
+        summary = waiting.aggregate(orders=Count("id"), households=Count("household_id", distinct=True),
+                                    medicine=Count("id", filter=Q(is_medicine=True)), first=Min("deadline"))
+        items = list(OrderLine.objects.filter(order__in=waiting).values("name")
+                     .annotate(n=Sum("quantity")).order_by("-n", "name")[:50])
+        medicines = list(waiting.filter(is_medicine=True).exclude(medicine="")
+                         .order_by("deadline", "id").values_list("medicine", "deadline")[:50])
+        open_ = list(Batch.objects.filter(supplier=s, state__in=OPEN_BATCH)
+                     .select_related("checkpoint").order_by("due_at", "id")[:50])
+        done = list(Batch.objects.filter(supplier=s, state=Batch.State.DONE)
+                    .select_related("checkpoint").order_by("-due_at", "-id")[:recent])
+        _figures(open_ + done)
+        out.append({"supplier": s, "waiting": summary, "items": items, "medicines": medicines,
+                    "open": open_, "recent": done})
+    return out
+
+
+def _figures(batches: list[Batch]) -> None:
+    """Each batch gets .counts {outcome: n}, .households, .owed and .problem_lines."""
+    ids = [b.id for b in batches]
+    counts = defaultdict(dict)
+    for bid, outcome, n in Line.objects.filter(batch_id__in=ids).values_list("batch_id", "outcome") \
+            .annotate(n=Count("id")).order_by():
+        counts[bid][outcome] = n
+    hh = dict(Line.objects.filter(batch_id__in=ids).values("batch_id")
+              .annotate(n=Count("household_id", distinct=True)).order_by().values_list("batch_id", "n"))
+    owed = dict(Line.objects.filter(batch_id__in=ids).exclude(outcome=Line.Check.PENDING)
+                .values("batch_id").annotate(a=Sum(AMOUNT)).order_by().values_list("batch_id", "a"))
+    problems = defaultdict(list)
+    plines = list(Line.objects.filter(batch_id__in=ids, outcome__in=PROBLEM_CHECKS)
+                  .select_related("household").order_by("batch_id", "id")[:500])
+    labels = door_labels({ln.household_id: ln.household for ln in plines}.values())
+    for ln in plines:
+        ln.label = labels.get(ln.household_id, "")
+        problems[ln.batch_id].append(ln)
+    for b in batches:
+        c = counts.get(b.id, {})
+        b.counts = {k: c.get(k, 0) for k in Line.Check.values}
+        b.lines_n = sum(c.values())
+        b.households = hh.get(b.id, 0)
+        b.owed = Decimal(owed.get(b.id) or 0).quantize(CENT)
+        b.problem_lines = problems.get(b.id, [])
+
+
+def manifest(batch: Batch) -> list[dict]:
+    """The batch's manifest by household in carrying order (building, unit, floor, door):
+    [{household, label, order ids, lines, total (listed), owed (as checked)}]."""
+    lines = list(Line.objects.filter(batch=batch).select_related("household").order_by(
+        "household__building_id", "household__place__sort_key", "household__sort_key", "household_id", "id"))
+    labels = door_labels({ln.household_id: ln.household for ln in lines}.values())
+    out, by_hh = [], {}
+    for ln in lines:
+        row = by_hh.get(ln.household_id)
+        if row is None:
+            row = by_hh[ln.household_id] = {"household": ln.household, "label": labels.get(ln.household_id, ""),
+                                            "orders": [], "lines": [], "total": Decimal("0"),
+                                            "owed": Decimal("0")}
+            out.append(row)
+        if ln.order_id not in row["orders"]:
+            row["orders"].append(ln.order_id)
+        ln.amount = (ln.price * ln.quantity).quantize(CENT)
+        row["lines"].append(ln)
+        row["total"] += ln.amount
+        if ln.outcome != Line.Check.PENDING:
+            row["owed"] += (ln.price * (ln.received or 0)).quantize(CENT)
+    return out

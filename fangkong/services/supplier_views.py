@@ -1,0 +1,81 @@
+"""A supplier's own pages: its home (where a supplier login lands: orders waiting, its
+hand-offs by checkpoint and time with their line checks, amounts owed) and a batch's
+manifest — printable, and as .xlsx — which staff and the team at the gate see too. The
+manifest file the supplier brings is imported on the batch page (`manifest_import`)."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.queries import office_contacts
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Conflict, Invalid, NotFound
+from fangkong.core.views import page
+
+from . import access, queries, supplier_queries
+from .actions import manifest as manifest_actions
+from .exports import manifest_xlsx
+from .views import error_text
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@page
+def home(request):
+    """Every supplier the login belongs to, with its work; a supplier login not yet linked
+    to a supplier sees whom to call (nothing else)."""
+    scope = request.scope
+    if not (scope.has_role("supplier") or access.supplier_ids(scope)):
+        raise NotFound()
+    return render(request, "services/supplier.html", {
+        "suppliers": supplier_queries.supplier_home(scope),
+        "places": [g.place for g in scope.grants if g.role == "supplier"],
+        "contacts": office_contacts(scope)})
+
+
+@page
+def manifest(request, pk):
+    """The manifest to bring (and, once checked, what came): one block per household in
+    carrying order, printable."""
+    b = queries.get_batch(request.scope, pk)
+    rows = supplier_queries.manifest(b)
+    return render(request, "services/manifest.html", {
+        "batch": b, "rows": rows, "figures": queries.batch_figures(b),
+        "total": sum((r["total"] for r in rows), 0), "owed": sum((r["owed"] for r in rows), 0),
+        "may_import": _may_import(request.scope, b)})
+
+
+@page
+def manifest_file(request, pk):
+    b = queries.get_batch(request.scope, pk)
+    content = manifest_xlsx(Actor.from_request(request), b)
+    r = HttpResponse(content, content_type=XLSX)
+    r["Content-Disposition"] = f'attachment; filename="manifest-{b.id}.xlsx"'
+    return r
+
+
+@page
+def manifest_import(request, pk):
+    """POST only: the supplier's manifest file replaces the batch's lines (all or nothing;
+    each wrong row named)."""
+    b = queries.get_batch(request.scope, pk)
+    if request.method != "POST":
+        return redirect("services_manifest", pk=b.pk)
+    try:
+        got = manifest_actions.import_manifest(Actor.from_request(request), b, request.FILES.get("file"))
+        messages.success(request, _("Manifest imported: %(lines)d lines for %(households)d households.")
+                         % got)
+    except (Invalid, Conflict) as e:
+        messages.error(request, error_text(e))
+        for r in (getattr(e, "rows", None) or [])[:50]:
+            messages.error(request, str(r.get("message", "")))
+    return redirect("services_manifest", pk=b.pk)
+
+
+def _may_import(scope, batch) -> bool:
+    try:
+        access.require_manifest(scope, batch)
+    except Exception:  # NotFound, Forbidden: simply no form
+        return False
+    return batch.state == batch.State.EXPECTED
