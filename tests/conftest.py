@@ -201,6 +201,35 @@ def login(client):
     return _login
 
 
+# The modules that take minutes (real servers, tiny benchmark runs, fresh migrations, the
+# day on phones), slowest first. They run first, so that under `dev.py test` (pytest-xdist,
+# `--dist loadscope --no-loadscope-reorder`: a module stays on one worker, modules are handed
+# out in this order) each starts while the other workers take the short tests, instead of
+# being the run's long tail. Measured in docs/benchmarks.md ("Issue 11: the suite's time").
+SLOW_FIRST = (
+    "tests/deploy/test_topology.py",
+    "tests/fault/test_fault.py",
+    "tests/test_bench.py",
+    "tests/test_setup.py",
+    "tests/day/test_day_browser.py",
+    "tests/ops/test_backup.py",
+    "tests/volunteers/test_demo.py",
+    "tests/services/test_story.py",
+    "tests/day/test_day_api.py",
+    "tests/registry/test_demo.py",
+    "tests/services/test_demo.py",
+    "tests/zones/test_demo.py",
+    "tests/core/test_live_server.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow modules first (SLOW_FIRST's order); the rest keep pytest's order. A stable
+    sort: the tests inside a module keep theirs."""
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL", "")
     return "database: " + ("PostgreSQL" if url.startswith("postgres") else "SQLite")
