@@ -223,6 +223,13 @@ SLOW_FIRST = (
 )
 
 
+def pytest_configure(config):
+    """xdist hands modules out in collection order (its default would sort them by number
+    of tests, putting the slow one-test modules last), however it was asked for (-n, --dist)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(config, items):
     """The slow modules first (SLOW_FIRST's order); the rest keep pytest's order. A stable
     sort: the tests inside a module keep theirs."""
