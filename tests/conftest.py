@@ -201,25 +201,33 @@ def login(client):
     return _login
 
 
-# The modules that take minutes (real servers, tiny benchmark runs, fresh migrations, the
-# day on phones), slowest first. They run first, so that under `dev.py test` (pytest-xdist,
-# `--dist loadscope --no-loadscope-reorder`: a module stays on one worker, modules are handed
-# out in this order) each starts while the other workers take the short tests, instead of
-# being the run's long tail. Measured in docs/benchmarks.md ("Issue 11: the suite's time").
+# The modules that take longest (real servers, tiny benchmark runs, the security matrix's
+# ~700 tests in three modules, fresh migrations, the day on phones), longest first. They
+# are handed out first, so that under `dev.py test` (pytest-xdist, `--dist loadscope`: a
+# module stays on one worker, modules are handed out in this order) the longest start at
+# once and the short modules fill in around them, instead of one being the run's long
+# tail. Measured in docs/benchmarks.md ("Issue 11: the suite's time").
 SLOW_FIRST = (
     "tests/deploy/test_topology.py",
-    "tests/fault/test_fault.py",
+    "tests/api/test_security.py",
+    "tests/api/test_security_token.py",
     "tests/test_bench.py",
+    "tests/api/test_security_edges.py",
+    "tests/test_page_routes.py",
+    "tests/fault/test_fault.py",
+    "tests/api/test_schemathesis.py",
+    "tests/test_deploy.py",
     "tests/test_setup.py",
     "tests/day/test_day_browser.py",
     "tests/ops/test_backup.py",
-    "tests/volunteers/test_demo.py",
     "tests/services/test_story.py",
-    "tests/day/test_day_api.py",
-    "tests/registry/test_demo.py",
+    "tests/core/test_live_server.py",
+    "tests/screening/test_demo.py",
     "tests/services/test_demo.py",
     "tests/zones/test_demo.py",
-    "tests/core/test_live_server.py",
+    "tests/registry/test_demo.py",
+    "tests/volunteers/test_demo.py",
+    "tests/day/test_day_api.py",
 )
 
 
