@@ -127,11 +127,14 @@ def start(args):
 def parallel(args):
     """The whole suite runs on every core (pytest-xdist; each worker has its own test
     database, `test_<name>_gw0`… on PostgreSQL, its own file on SQLite; a test module stays on
-    one worker, so a world built once for a module is built once). Chosen files or tests
-    (`-k`, a path) run in one process, which starts sooner. `-n 0` (or any -n) decides."""
+    one worker, so a world built once for a module is built once). Modules are handed out in
+    collection order, where tests/conftest.py puts the few slow ones first (xdist's default
+    would hand out the biggest modules first and leave the slow one-test modules for last).
+    Chosen files or tests (`-k`, a path) run in one process, which starts sooner. `-n 0` (or
+    any -n) decides."""
     chosen = any(a.startswith(("-n", "--numprocesses", "-k", "--dist")) or a == "no:xdist"
                  or os.path.exists(a.split("::")[0]) for a in args)
-    return [] if chosen else ["-n", "auto", "--dist", "loadscope"]
+    return [] if chosen else ["-n", "auto", "--dist", "loadscope", "--no-loadscope-reorder"]
 
 
 def test(args):

@@ -1,6 +1,8 @@
 """The benchmark's own production topology (deploy/local-topology) in the cache, on its own
 ports (BENCH_TOPOLOGY_PORT, default 18200), started for the run and stopped after it. The
-benchmark process talks to its primary directly, with the same keys as the app servers."""
+benchmark process talks to its primary directly, with the same keys as the app servers.
+A topology already running in that directory is used as it is and left running (the test
+suite starts one for tests/deploy/test_topology.py and runs the tiny benchmarks on it)."""
 
 import atexit
 import importlib.machinery
@@ -27,8 +29,10 @@ def configure_topology(cfg) -> dict:
     if need:
         raise SystemExit("bench/run topology|replay: missing " + ", ".join(need)
                          + " (apt-get install " + " ".join(sorted({n.split()[0] for n in need})) + ")")
+    found_running = any(topo.running(name) for name in mod.ORDER)
     topo.start()
-    atexit.register(topo.stop)
+    if not found_running:
+        atexit.register(topo.stop)
     cfg.topology = topo
     cfg.workdir = directory
     env = topo.app_env()

@@ -201,6 +201,50 @@ def login(client):
     return _login
 
 
+# The modules that take longest (real servers, tiny benchmark runs, the security matrix's
+# ~700 tests in three modules, fresh migrations, the day on phones), longest first. They
+# are handed out first, so that under `dev.py test` (pytest-xdist, `--dist loadscope`: a
+# module stays on one worker, modules are handed out in this order) the longest start at
+# once and the short modules fill in around them, instead of one being the run's long
+# tail. Measured in docs/benchmarks.md ("Issue 11: the suite's time").
+SLOW_FIRST = (
+    "tests/deploy/test_topology.py",
+    "tests/api/test_security.py",
+    "tests/api/test_security_token.py",
+    "tests/test_bench.py",
+    "tests/api/test_security_edges.py",
+    "tests/test_page_routes.py",
+    "tests/fault/test_fault.py",
+    "tests/api/test_schemathesis.py",
+    "tests/test_deploy.py",
+    "tests/test_setup.py",
+    "tests/day/test_day_browser.py",
+    "tests/ops/test_backup.py",
+    "tests/services/test_story.py",
+    "tests/core/test_live_server.py",
+    "tests/screening/test_demo.py",
+    "tests/services/test_demo.py",
+    "tests/zones/test_demo.py",
+    "tests/registry/test_demo.py",
+    "tests/volunteers/test_demo.py",
+    "tests/day/test_day_api.py",
+)
+
+
+def pytest_configure(config):
+    """xdist hands modules out in collection order (its default would sort them by number
+    of tests, putting the slow one-test modules last), however it was asked for (-n, --dist)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow modules first (SLOW_FIRST's order); the rest keep pytest's order. A stable
+    sort: the tests inside a module keep theirs."""
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL", "")
     return "database: " + ("PostgreSQL" if url.startswith("postgres") else "SQLite")

@@ -1,15 +1,11 @@
-"""Background work of the registry (Django tasks; django_tasks_db in production)."""
+"""Background work of the registry (Django tasks; django_tasks_db in production).
 
-from django.conf import settings
-from django.tasks import task
-from django.utils import translation
+The roster import's task lives beside the code that queues it
+(`importer.queue.run_import_task`). Its old dotted path stays here: a task queued before
+the move is stored with `fangkong.registry.tasks.run_import_task`, and the worker finds
+the same task under that name.
+"""
 
+from .importer.queue import run_import_task
 
-@task
-def run_import_task(job_id: int, language: str | None = None) -> str:
-    """Run a roster import too big for the request. Errors are written in `language`
-    (the uploader's, at upload time). Returns the job's final status."""
-    from .importer.job import run_import  # not the package: importer.queue imports us
-
-    with translation.override(language or settings.LANGUAGE_CODE):
-        return str(run_import(job_id).status)
+__all__ = ["run_import_task"]

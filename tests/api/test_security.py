@@ -234,16 +234,17 @@ def test_the_matrix_checks_every_route_for_every_kind_of_user_both_ways():
     print(f"security matrix: {len(ROUTES)} routes × {len(MODES)} ways × {len(WHO)} users"
           f" = {answers} answers checked")
     assert len(ROUTES) >= AT_LEAST["routes"] and answers >= AT_LEAST["answers"]
+    from tests.api import test_security_token
+
+    assert ("session", *test_security_token.MODES) == MODES  # both ways, each in its module
     assert {u for _k, u in WHO} == {"volunteer", "lab", "supplier", "nobody", "other_staff",
                                     "resident", "leader", "street", "staff"}
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("key", list(ROUTES), ids=lambda k: f"{k[0]} {k[1]}")
-def test_each_kind_of_user_gets_the_right_status_and_refusals_write_nothing(
-        world, key, mode):
+def check_each_kind(w, key, mode):
+    """One row of the matrix in one way: every kind of user gets its declared status, and
+    each refusal writes nothing."""
     route = ROUTES[key]
-    w = world
     prepare(w, route)
     wrong = []
     for kind, username in WHO:
@@ -264,73 +265,13 @@ def test_each_kind_of_user_gets_the_right_status_and_refusals_write_nothing(
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("key", [k for k, r in ROUTES.items() if not r.public],
-                         ids=lambda k: f"{k[0]} {k[1]}")
-def test_anonymous_gets_401_in_the_error_shape(world, key):
-    route = ROUTES[key]
-    w = world
-    prepare(w, route)
-    before = counts()
-    client = Client(enforce_csrf_checks=True)  # as a browser would: CSRF on, no session
-    r = send(client, key[0], route.url(w), body_of(route, w), route.multipart)
-    assert r.status_code == 401, r.content
-    assert r["Content-Type"].startswith("application/json")
-    assert r.json() == {"error": {"code": "unauthenticated", "message": "请登录或发送有效的 API 令牌。",
-                                  "fields": {}, "rows": []}}
-    assert counts() == before
-
-
-@pytest.mark.parametrize("key", [k for k, r in ROUTES.items() if r.missing],
-                         ids=lambda k: f"{k[0]} {k[1]}")
-def test_another_communitys_object_looks_exactly_like_a_missing_one(world, key):
-    """Staff of community B asking for community A's object get the very bytes a missing
-    id gives: the API does not tell them that it exists."""
-    route = ROUTES[key]
-    w = world
-    prepare(w, route)
-    client, _headers = as_user(w, "other_staff", "session")
-    real = send(client, key[0], route.url(w), body_of(route, w), route.multipart)
-    missing = route.missing(w)
-    url, body = missing if isinstance(missing, tuple) else (missing, body_of(route, w))
-    absent = send(client, key[0], url, body, route.multipart)
-    assert real.status_code == absent.status_code == 404
-    assert real.content == absent.content
-    assert real["Content-Type"] == absent["Content-Type"]
-    assert real.json()["error"]["code"] == "not_found"
-
-
-# --- every API route, with NUL in every string it is sent (core/clean.py) -----------
-
-def poison(value):
-    if isinstance(value, str):
-        return value + "\x00" + RLO
-    if isinstance(value, dict):
-        return {k: poison(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [poison(v) for v in value]
-    return value
-
-
-@pytest.mark.parametrize("key", [k for k, r in ROUTES.items() if r.documented],
-                         ids=lambda k: f"{k[0]} {k[1]}")
-def test_no_api_route_fails_on_a_nul_byte(world, key):
-    """Text hygiene (core/clean.py) on every route: NUL and bidi characters in the query and
-    in every string of the body never make a server error nor come back in the answer."""
-    route = ROUTES[key]
-    w = world
-    prepare(w, route)
-    client, _headers = as_user(w, "staff", "session", raise_request_exception=False)
-    url = route.url(w)
-    url += ("&" if "?" in url else "?") + "q=a%00b%E2%80%AE"
-    body = body_of(route, w)
-    if body is not None and not route.multipart:
-        body = poison(body)
-    r = send(client, key[0], url, body, route.multipart)
-    assert r.status_code < 500, r.content[:300]
-    if r.status_code >= 400:
-        assert "error" in r.json()
-    if r["Content-Type"].startswith("application/json"):
-        assert "\\u0000" not in r.content.decode() and "\\u202e" not in r.content.decode()
+# The matrix runs in three modules, so that pytest-xdist (a module stays on one worker)
+# spreads its ~700 tests over the workers: the session way here, the token way in
+# test_security_token.py, the anonymous / other community / NUL rows in
+# test_security_edges.py. Each module builds the shared world once.
+@pytest.mark.parametrize("key", list(ROUTES), ids=lambda k: f"{k[0]} {k[1]}")
+def test_each_kind_of_user_gets_the_right_status_and_refusals_write_nothing(world, key):
+    check_each_kind(world, key, "session")
 
 
 # --- CSRF: tokens need none, sessions need it on unsafe methods -------------------

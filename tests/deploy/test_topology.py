@@ -9,10 +9,12 @@ on its own ports and in its own directory, with a tiny world:
 - the replica serves the coverage report (with the replica's replay paused, the report
   still shows the figure from before the last scan; resumed, it catches up);
 - tasks queued while the worker is dead are all done after it is started again;
+- `bench/run topology replay partition --tiny` runs end to end on this same topology
+  (started once for the module: the benchmarks take it as they find it);
 - stop leaves nothing running.
 
 Skipped (saying why) where nginx, pgbouncer, Redis or PostgreSQL's server programs are not
-installed, or the project's .venv has no granian. Takes about a minute.
+installed, or the project's .venv has no granian. Takes a few minutes.
 """
 
 import json
@@ -131,14 +133,17 @@ def topo():
     if os.geteuid() != 0 and shutil.which("pg_ctl") is None and probe.pg_bindir() is None:
         pytest.skip("PostgreSQL's server programs are not installed")
     # Not under /tmp/pytest-of-…: that folder is private to its owner, and PostgreSQL runs
-    # as the postgres user when we are root.
-    directory = ROOT / "var" / f"test-topology-{os.getpid()}"
-    t = Topo(directory, _free_base())
+    # as the postgres user when we are root. The folder is laid out as bench/run's cache
+    # (<cache>/topology-tiny), so the tiny benchmarks below run on this very topology.
+    cache = ROOT / "var" / f"test-topology-{os.getpid()}"
+    t = Topo(cache / "topology-tiny", _free_base())
+    t.cache = cache
     try:
         t.cmd("start", timeout=300)
         yield t
     finally:
         t.cmd("destroy", timeout=120, check=False)
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -231,6 +236,44 @@ def test_the_worker_drains_its_queue_after_a_restart(topo, world):
     while dict(topo.sql("primary", query)) != {"SUCCESSFUL": 5}:
         assert time.monotonic() < deadline, dict(topo.sql("primary", query))
         time.sleep(0.5)
+
+
+def test_topology_and_replay_benchmarks_run_tiny(topo, tmp_path):
+    """`bench/run topology replay partition --tiny` runs end to end on this module's
+    topology (its cache is the topology's parent folder): every figure is printed and
+    written, and the replay — once plain, once with an app server killed half-way — loses
+    and doubles nothing. Figures are never asserted. The app servers and the worker are
+    started again first with the settings they have outside this module (the replica test
+    loosened the replica's lag check), so the benchmarks measure what they measure alone."""
+    plain = Topo(topo.dir, topo.base)
+    for k in ("FANGKONG_REPLICA_MAX_LAG", "FANGKONG_REPLICA_CHECK_SECONDS"):
+        plain.env.pop(k)
+    for part in ("app1", "app2", "worker"):
+        plain.cmd("restart", part)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "FANGKONG_VAR_DIR", "FANGKONG_SECRETS_FILE", "FANGKONG_ENV",
+                        "DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_REPLICA_URL")}
+    env["BENCH_OUT_DIR"] = str(tmp_path / "out")
+    env["BENCH_TOPOLOGY_PORT"] = str(topo.base)
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run"), "topology", "replay",
+                           "partition", "--tiny", "--cache", str(topo.cache)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    out = proc.stdout
+    assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
+    names = {ln.split()[0] for ln in out.splitlines() if ln and not ln.startswith(("#", "["))}
+    for expected in ("topology.batch.http", "topology.scan.max_rate_p99_under_50ms",
+                     "topology.scan.cpu_app", "topology.scan.cpu_db", "topology.pgbouncer.p99",
+                     "topology.read.live.cpu", "topology.read.household.cpu",
+                     "replay.wall", "replay.scan_rate", "replay.kill.wall", "replay.kill.extra",
+                     "partition.copy", "partition.coverage", "partition.probe", "partition.drop_round"):
+        assert expected in names, out
+    figures = {f["name"]: f for f in json.loads((tmp_path / "out" / "latest.json").read_text())["figures"]}
+    for name in ("replay.wall", "replay.kill.wall"):
+        assert figures[name]["extra"]["lost"] == 0 and figures[name]["extra"]["doubled"] == 0, figures[name]
+        assert not figures[name]["extra"]["errors"], figures[name]
+    assert "SIGKILLed" in figures["replay.kill.wall"]["note"]
+    # the benchmarks leave the topology they found running (the next test stops it)
+    assert "readyz through nginx: 200" in topo.cmd("status", check=False).stdout
 
 
 def test_stop_leaves_nothing_running(topo, world):

@@ -245,12 +245,12 @@ def test_a_queued_import_whose_task_was_lost_is_queued_again(settings, world):
 def test_an_import_whose_task_cannot_be_queued_fails_at_once(settings, world, monkeypatch):
     from types import SimpleNamespace
 
-    from fangkong.registry import tasks
+    from fangkong.registry.importer import queue
 
     def broken(*a, **k):
         raise RuntimeError("queue down")
 
-    monkeypatch.setattr(tasks, "run_import_task", SimpleNamespace(enqueue=broken))
+    monkeypatch.setattr(queue, "run_import_task", SimpleNamespace(enqueue=broken))
     settings.FANGKONG_IMPORT_INLINE_ROWS = 5
     from fangkong.registry.importer import start_import
 
@@ -348,3 +348,30 @@ def test_a_slow_batch_keeps_its_lease_and_records_what_it_sent(settings, world, 
     assert counts["sent"] == 2
     assert set(Delivery.objects.filter(status=Status.SENT).values_list("pk", flat=True)) == set(ids[:2])
     assert Delivery.objects.get(pk=ids[2]).status == Status.QUEUED  # the other sender's
+
+
+@pytest.mark.django_db
+def test_an_import_queued_under_the_tasks_old_path_is_still_run(settings, world):
+    """The import's task moved to `registry.importer.queue`; a task queued before, stored
+    as `fangkong.registry.tasks.run_import_task`, is run by the worker all the same."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from fangkong.registry.importer import queue
+
+    settings.TASKS = DB_TASKS
+    with translation.override("zh-hans"):
+        job = create_job(actor_for(world.users.staff), world.community, "roster.xlsx", roster())
+    row = DBTaskResult.objects.get(pk=queue.run_import_task.enqueue(job.id, "zh-hans").id)
+    assert row.task_path == "fangkong.registry.importer.queue.run_import_task"
+    DBTaskResult.objects.filter(pk=row.pk).update(task_path="fangkong.registry.tasks.run_import_task")
+    row.refresh_from_db()
+    before = Resident.objects.count()
+
+    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default",
+           startup_delay=False, max_tasks=1, worker_id="test", excluded_queue_names=[]).run_task(row)
+
+    row.refresh_from_db()
+    job.refresh_from_db()
+    assert row.status == TaskResultStatus.SUCCESSFUL, row.traceback
+    assert job.status == ImportJob.Status.DONE
+    assert Resident.objects.count() == before + 30

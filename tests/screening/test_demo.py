@@ -1,4 +1,7 @@
-"""The demo community shows a round in progress."""
+"""The demo community shows a round in progress. The demo is built once for the module
+(`built_once`); each test runs in its own transaction over it, rolled back after."""
+
+import pytest
 
 from fangkong.demo import driver as demo
 from fangkong.registry.models import Place
@@ -6,8 +9,23 @@ from fangkong.screening import counters, figures, queries
 from fangkong.screening.models import AntigenResult, KitIssue, LabResult, Round, Sampler
 
 
-def test_demo_has_a_live_round_in_guangming(db):
-    demo.build()
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker, tmp_path_factory):
+    from types import SimpleNamespace
+
+    from tests.conftest import built_once
+
+    with built_once(django_db_blocker, tmp_path_factory,
+                    lambda: SimpleNamespace(summary=demo.build())) as w:
+        yield w
+
+
+@pytest.fixture
+def shown(built, db):
+    return built
+
+
+def test_demo_has_a_live_round_in_guangming(shown):
     rnd = Round.objects.get(status="running", kind="pcr")
     community = Place.objects.get(kind="community", name="光明社区")
     cov = figures.coverage(rnd, community)
@@ -20,8 +38,7 @@ def test_demo_has_a_live_round_in_guangming(db):
     assert roll[0]["sampled"] == cov["sampled"]
 
 
-def test_demo_has_an_antigen_round_going_door_to_door(db):
-    demo.build()
+def test_demo_has_an_antigen_round_going_door_to_door(shown):
     rnd = Round.objects.get(status="running", kind="antigen")
     community = Place.objects.get(kind="community", name="光明社区")
     cov = figures.coverage(rnd, community)
@@ -36,12 +53,11 @@ def test_demo_has_an_antigen_round_going_door_to_door(db):
     assert not AntigenResult.objects.filter(round=rnd, household_id=hh.id).exists()
 
 
-def test_a_demo_reset_leaves_no_testing_data_behind(db):
+def test_a_demo_reset_leaves_no_testing_data_behind(shown):
     """Registrations have no database constraint (and rounds no reverse name): a reset must
     still empty them, or the next demo's round 1 would inherit the old round 1's samples."""
     from fangkong.screening.models import Sample
 
-    demo.build()
     assert Sample.objects.exists() and KitIssue.objects.exists()
     demo.flush()
     for model in (Round, Sample, KitIssue, AntigenResult, LabResult):

@@ -1,10 +1,14 @@
 """Starting an import: inline when the file is small, otherwise handed to the task
-worker (`registry.tasks.run_import_task`, which runs `job.run_import`). Kept apart from
-`job` so that the task and the job it runs do not import each other."""
+worker (`run_import_task` here, which runs `job.run_import`). Kept apart from `job` so that
+the task and the job it runs do not import each other. The task's old dotted path,
+`fangkong.registry.tasks.run_import_task` (stored with every task queued before it moved
+here), still names this same task."""
 
 import logging
 
 from django.conf import settings
+from django.tasks import task
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -30,8 +34,6 @@ def start_import(actor, place: Place, filename: str, content: bytes) -> ImportJo
 def enqueue(job: ImportJob):
     """Hand the job to the task worker and remember the task (recovery checks it is still
     there). If the queue cannot be written, the job fails with a message at once."""
-    from ..tasks import run_import_task
-
     try:
         result = run_import_task.enqueue(job.id, job.language or get_language())
     except Exception:
@@ -40,3 +42,11 @@ def enqueue(job: ImportJob):
                      "available); nothing was imported. Please try again later."))
         return
     ImportJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+
+
+@task
+def run_import_task(job_id: int, language: str | None = None) -> str:
+    """Run a roster import too big for the request (in the task worker). Errors are written
+    in `language` (the uploader's, at upload time). Returns the job's final status."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return str(run_import(job_id).status)
