@@ -9,7 +9,7 @@ on its own ports and in its own directory, with a tiny world:
 - the replica serves the coverage report (with the replica's replay paused, the report
   still shows the figure from before the last scan; resumed, it catches up);
 - tasks queued while the worker is dead are all done after it is started again;
-- `bench/run topology replay partition --tiny` runs end to end on this same topology
+- `bench/run topology replay partition mixed --tiny` runs end to end on this same topology
   (started once for the module: the benchmarks take it as they find it);
 - stop leaves nothing running.
 
@@ -239,7 +239,7 @@ def test_the_worker_drains_its_queue_after_a_restart(topo, world):
 
 
 def test_topology_and_replay_benchmarks_run_tiny(topo, tmp_path):
-    """`bench/run topology replay partition --tiny` runs end to end on this module's
+    """`bench/run topology replay partition mixed --tiny` runs end to end on this module's
     topology (its cache is the topology's parent folder): every figure is printed and
     written, and the replay — once plain, once with an app server killed half-way — loses
     and doubles nothing. Figures are never asserted. The app servers and the worker are
@@ -256,7 +256,7 @@ def test_topology_and_replay_benchmarks_run_tiny(topo, tmp_path):
     env["BENCH_OUT_DIR"] = str(tmp_path / "out")
     env["BENCH_TOPOLOGY_PORT"] = str(topo.base)
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run"), "topology", "replay",
-                           "partition", "--tiny", "--cache", str(topo.cache)],
+                           "partition", "mixed", "--tiny", "--cache", str(topo.cache)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
@@ -265,13 +265,24 @@ def test_topology_and_replay_benchmarks_run_tiny(topo, tmp_path):
                      "topology.scan.cpu_app", "topology.scan.cpu_db", "topology.pgbouncer.p99",
                      "topology.read.live.cpu", "topology.read.household.cpu",
                      "replay.wall", "replay.scan_rate", "replay.kill.wall", "replay.kill.extra",
-                     "partition.copy", "partition.coverage", "partition.probe", "partition.drop_round"):
+                     "partition.copy", "partition.coverage", "partition.probe", "partition.drop_round",
+                     # the mixed load: stations, staff's coverage, households, a call at once
+                     "machine.calibration", "mixed.throughput", "mixed.errors", "mixed.rss_worker",
+                     "mixed.cpu_app", "mixed.cpu_db", "mixed.cpu_per_request", "mixed.checks"):
         assert expected in names, out
+    for kind in ("scan", "coverage", "household", "answer"):
+        for what in ("rate", "p50", "p99"):
+            assert f"mixed.{kind}.{what}" in names, out
+    assert "load average" in out
     figures = {f["name"]: f for f in json.loads((tmp_path / "out" / "latest.json").read_text())["figures"]}
     for name in ("replay.wall", "replay.kill.wall"):
         assert figures[name]["extra"]["lost"] == 0 and figures[name]["extra"]["doubled"] == 0, figures[name]
         assert not figures[name]["extra"]["errors"], figures[name]
     assert "SIGKILLed" in figures["replay.kill.wall"]["note"]
+    checks = figures["mixed.checks"]["extra"]
+    assert checks["lost"] == 0 and checks["doubled"] == 0, checks
+    assert checks["over_slots"] == 0 and checks["confirmed_right"], checks
+    assert figures["mixed.rss_worker"]["extra"]["workers"], "no app worker's RSS was read"
     # the benchmarks leave the topology they found running (the next test stops it)
     assert "readyz through nginx: 200" in topo.cmd("status", check=False).stdout
 
