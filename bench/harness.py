@@ -355,9 +355,27 @@ def calibration() -> float:
     return min(timed(lambda: sum(range(10**6)), 3, warmup=0))
 
 
+def _hold_cache(cfg: Config):
+    """One run at a time on one cached city: a second run (two test suites at once, say)
+    waits here rather than build or benchmark the same database beside the first. The lock
+    goes with the process."""
+    import fcntl
+
+    if cfg.workdir is None:
+        return None
+    f = open(cfg.workdir / ".lock", "w")  # noqa: SIM115 -- held for the life of the run
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"# waiting for another benchmark run using {cfg.workdir}", flush=True)
+        fcntl.flock(f, fcntl.LOCK_EX)
+    return f
+
+
 def main(argv) -> int:
     cfg = parse(argv)
     env = configure(cfg)
+    _lock = _hold_cache(cfg)  # noqa: F841 -- kept open until the run ends
     report = Report(cfg)
     load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
     db = "SQLite" if cfg.sqlite else "PostgreSQL"
