@@ -209,7 +209,7 @@ if env("DATABASE_REPLICA_URL"):
     # (core/replica.py: on_replica).
     DATABASES["replica"]["OPTIONS"]["options"] = " ".join(filter(None, [
         DATABASES["replica"]["OPTIONS"].get("options", ""),
-        "-c statement_timeout=%d" % envint("FANGKONG_REPLICA_STATEMENT_TIMEOUT_MS", 5000)]))
+        f"-c statement_timeout={envint('FANGKONG_REPLICA_STATEMENT_TIMEOUT_MS', 5000)}"]))
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["fangkong.core.replica.ReplicaRouter"]
 FANGKONG_REPLICA_MAX_LAG = float(env("FANGKONG_REPLICA_MAX_LAG", "30"))

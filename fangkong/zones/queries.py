@@ -28,7 +28,6 @@ from .models import (
     PoolingRule,
     Shape,
     ZoneCase,
-    ZoneKind,
     ZoneType,
 )
 
@@ -136,20 +135,6 @@ def kept_home(household_field="household_id", id_hash_field="id_hash"):
     return Exists(zone) | Exists(code)
 
 
-def pool_size_for(household_id, group: str = Group.GENERAL, default: int = 10) -> int:
-    """People per tube for a person of this household: the pooling rules by zone kind and
-    group; outside any zone the round's size (`default`); red/yellow codes and key groups 1."""
-    z = household_zone(household_id) if household_id else None
-    kind = z.kind if z else ZoneKind.NONE
-    if group != Group.GENERAL:
-        rule = PoolingRule.objects.filter(zone_type__in=[kind, ZoneKind.SEALED], group=group).first()
-        return rule.pool_size if rule else 1
-    if not kind:
-        return default
-    rule = PoolingRule.objects.filter(zone_type=kind, group=group).first()
-    return min(rule.pool_size, z.zone_type.pool_size) if rule else z.zone_type.pool_size
-
-
 POOL_LIMIT = """
 SELECT t.name_zh, t.name_en, t.pool_size, pr.pool_size, kpr.pool_size
 FROM (SELECT 1 AS one) x
@@ -198,6 +183,13 @@ def with_key_group(zone, key_group, key_size):
 
     label = KeyGroup(key_group).label if key_group in KeyGroup.values else Group.KEY.label
     return str(label), max(1, key_size), True
+
+
+def pool_size_for(household_id, key_group: str = "", default: int = 10) -> int:
+    """People per tube for a person of this household and key group: the scan path's own
+    rule (`pool_limit`), never more than the round's size `default`."""
+    limit = pool_limit(household_id, key_group)
+    return default if limit is None else min(limit[1], default)
 
 
 def pool_limit(household_id, key_group: str = "") -> tuple | None:

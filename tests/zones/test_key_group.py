@@ -65,6 +65,7 @@ def test_pool_limit_follows_zone_type_and_group(world, presets, rules):
     medic(w)
     # outside any zone: the key group's rule of no zone (single tube)
     assert queries.pool_limit(w.wang.household_id, "medical") == ("医务人员", 1, True)
+    assert queries.pool_size_for(w.wang.household_id, "medical") == 1  # the same rule, as a size
     designate(w, w.unit2, "controlled")
     assert queries.pool_limit(w.wang.household_id) == ("管控区", 10)
     assert queries.pool_limit(w.wang.household_id, "medical") == ("医务人员", 1, True)

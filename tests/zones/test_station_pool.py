@@ -32,7 +32,8 @@ def test_pool_limit_follows_zone_type_and_rule(world, presets, rules):
     one = queries.pool_limit(w.hh101.id)
     assert one == ("封控区", 1) == queries.pool_limits([w.hh101.id])[w.hh101.id]
     assert queries.pool_limits([w.hh201.id, w.other_hh.id]) == {w.hh201.id: ("管控区", 2)}
-    assert queries.pool_size_for(w.hh201.id) == 2  # the same rule as the page's reading
+    assert queries.pool_size_for(w.hh201.id) == 2  # the scan's own rule, under the round's size
+    assert queries.pool_size_for(w.hh201.id, default=1) == 1
     PoolingRule.objects.filter(zone_type="controlled").update(pool_size=50)
     assert queries.pool_limit(w.hh201.id) == ("管控区", 10)  # the zone type's own size is smaller
 

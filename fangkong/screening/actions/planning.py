@@ -15,7 +15,6 @@ from ..access import require
 from ..areas import in_round
 from ..models import (
     Exemption,
-    PoolingRule,
     Round,
     RoundArea,
     RoundStatus,
@@ -137,19 +136,6 @@ def assign_sampler_volunteer(actor, rnd: Round, point: SamplingPoint, volunteer,
     if volunteer.status != Volunteer.Status.APPROVED or volunteer.user_id is None:
         raise Invalid(fields={"volunteer": [_("Only an approved volunteer can sample.")]})
     return assign_sampler(actor, rnd, point, volunteer.user, table)
-
-
-def pool_size(rnd: Round, *, zone_type: str = "", group: str = "general") -> int:
-    """Pool size for a person: the policy table by zone type and group; outside any zone the
-    round's own size (zones do not exist yet, so the station uses the round's size and 1 for
-    red/yellow codes and key groups)."""
-    if group != "general":
-        rule = PoolingRule.objects.filter(zone_type__in=[zone_type, "sealed"], group=group).first()
-        return rule.pool_size if rule else 1
-    if not zone_type:
-        return rnd.pool_size
-    rule = PoolingRule.objects.filter(zone_type=zone_type, group=group).first()
-    return rule.pool_size if rule else rnd.pool_size
 
 
 # --- exemptions ----------------------------------------------------------------------
