@@ -20,9 +20,9 @@ from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry.models import Place
 
 from . import access, queries
-from .batch_queries import batch_suppliers
 from .actions import care, delivery, handoff, orders, requests
 from .actions import disinfection as dis
+from .batch_queries import batch_suppliers
 from .exports import owed_xlsx
 from .models import Category, Line, Request, Supplier
 
