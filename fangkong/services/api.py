@@ -165,7 +165,7 @@ def batch_out(b, lines=None) -> dict:
     out = {"id": b.id, "supplier": b.supplier_id, "supplier_name": b.supplier.name,
            "checkpoint": b.checkpoint_id, "checkpoint_name": b.checkpoint.name, "due_at": b.due_at,
            "state": b.state, "team": b.team_id, "supplier_signed_by": b.supplier_signed_by,
-           "checked_at": b.checked_at, "figures": queries.batch_figures(b)}
+           "supplier_signed_at": b.supplier_signed_at, "checked_at": b.checked_at, "figures": queries.batch_figures(b)}
     if lines is not None:
         labels = queries.door_labels({ln.household_id: ln.household for ln in lines}.values())
         out["lines"] = [{"id": ln.id, "order": ln.order_id, "household": ln.household_id,

@@ -44,7 +44,10 @@ def when(value, field):
     if hasattr(value, "tzinfo"):
         dt = value
     else:
-        dt = parse_datetime(str(value).strip()) if isinstance(value, str) else None
+        try:  # "25:99" is well formed but no time: parse_datetime raises
+            dt = parse_datetime(str(value).strip()) if isinstance(value, str) else None
+        except ValueError:
+            dt = None
     if dt is None:
         raise Invalid(fields={field: [_("Enter a date and time.")]})
     if dt.tzinfo is None:

@@ -32,13 +32,14 @@ def _panel(request, place, counts=True):
     if place.kind not in LEVELS or place.kind == "unit" or not scope.allows(access.VIEW, place):
         return None
     if not counts:
-        return render_to_string("services/_place_panel.html", {"place": place}, request=request)
+        return render_to_string("services/_place_panel.html", {
+            "place": place, "may_run": scope.allows(access.RUN, place)}, request=request)
     now = timezone.now()
     under = {f"{place.kind}_id": place.id}
     overdue = Request.objects.filter(access.requests_q(scope), **under, state__in=Request.OPEN) \
         .filter(Q(overdue=True) | Q(due_at__lt=now)).count()
     return render_to_string("services/_place_panel.html", {
-        "place": place, "overdue": overdue,
+        "place": place, "overdue": overdue, "may_run": scope.allows(access.RUN, place),
         "problems": queries.problems(scope, place=place).count(),
         "unassigned": queries.unassigned_feedings(scope, place=place).count(),
         "disinfection": queries.overdue_disinfections(scope, place).count()}, request=request)

@@ -114,6 +114,7 @@ class BatchOut(Schema):
     state: str
     team: int | None
     supplier_signed_by: str
+    supplier_signed_at: datetime.datetime | None = None
     checked_at: datetime.datetime | None
     figures: dict
 

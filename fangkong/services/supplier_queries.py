@@ -6,10 +6,11 @@ another supplier's rows are never read here."""
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Sum
 
 from . import access
-from .models import Batch, Line, Order, OrderLine, Supplier
+from .batch_queries import waiting_figures, waiting_orders
+from .models import Batch, Line, OrderLine, Supplier
 from .queries import AMOUNT, CENT, door_labels
 
 OPEN_BATCH = [Batch.State.EXPECTED, Batch.State.CHECKING, Batch.State.SIGNED, Batch.State.SPLIT]
@@ -27,9 +28,8 @@ def supplier_home(scope, *, recent=10) -> list[dict]:
     problem lines and its amount owed (the one definition: `queries.AMOUNT`)."""
     out = []
     for s in own_suppliers(scope):
-        waiting = Order.objects.filter(supplier=s, state=Order.State.PLACED, batch=None)
-        summary = waiting.aggregate(orders=Count("id"), households=Count("household_id", distinct=True),
-                                    medicine=Count("id", filter=Q(is_medicine=True)), first=Min("deadline"))
+        waiting = waiting_orders(s).order_by()
+        summary = waiting_figures(s)
         items = list(OrderLine.objects.filter(order__in=waiting).values("name")
                      .annotate(n=Sum("quantity")).order_by("-n", "name")[:50])
         medicines = list(waiting.filter(is_medicine=True).exclude(medicine="")
@@ -39,7 +39,10 @@ def supplier_home(scope, *, recent=10) -> list[dict]:
         done = list(Batch.objects.filter(supplier=s, state=Batch.State.DONE)
                     .select_related("checkpoint").order_by("-due_at", "-id")[:recent])
         _figures(open_ + done)
-        out.append({"supplier": s, "waiting": summary, "items": items, "medicines": medicines,
+        for b in open_:  # every line checked, the supplier's side not signed: its turn
+            b.to_sign = (b.state in (Batch.State.EXPECTED, Batch.State.CHECKING) and b.supplier_signed_at is None
+                         and b.lines_n and not b.counts[Line.Check.PENDING])
+        out.append({"supplier": s, "waiting": summary, "may_batch": scope.allows(access.RUN, s), "items": items, "medicines": medicines,
                     "open": open_, "recent": done})
     return out
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import care_views, group_views, supplier_views, views
+from . import batch_views, care_views, group_views, supplier_views, views
 
 urlpatterns = [
     path("supplier/", supplier_views.home, name="supplier_home"),  # where a supplier lands
@@ -9,6 +9,7 @@ urlpatterns = [
     path("services/p/<int:pk>/requests/", views.queue, name="services_queue"),
     path("services/p/<int:pk>/pets/", care_views.pets, name="services_pets"),
     path("services/p/<int:pk>/disinfection/", care_views.disinfection, name="services_disinfection"),
+    path("services/p/<int:pk>/batches/new/", batch_views.new_batch, name="services_batch_new"),
     path("services/p/<int:pk>/groups/", group_views.groups, name="services_groups"),
     path("services/groups/<int:pk>/", group_views.group, name="services_group"),
     path("services/stops/<int:pk>/photo", views.stop_photo, name="services_stop_photo"),

@@ -22,6 +22,7 @@ from fangkong.registry.models import Place
 from . import access, queries
 from .actions import care, delivery, handoff, orders, requests
 from .actions import disinfection as dis
+from .batch_queries import batch_suppliers
 from .exports import owed_xlsx
 from .models import Category, Line, Request, Supplier
 
@@ -100,6 +101,7 @@ def place(request, pk):
         "disinfections": list(queries.disinfections(scope, place=p, open_only=True)[:20]),
         "check_ins": list(queries.check_ins(scope, place=p)[:50]),
         "unassigned": list(queries.unassigned_feedings(scope, place=p)[:50]),
+        "waiting": batch_suppliers(scope, p),
         "now": timezone.now(), "may_run": scope.allows(access.RUN, p)})
 
 
@@ -128,13 +130,25 @@ def batch(request, pk):
                                         back=request.get_full_path())
                 handoff.receive_rest(a, b)
             elif what == "sign":
+                supplier_side = not access.checks_batch(request.scope, b)
+                name = request.POST.get("supplier_name", "") or b.supplier_signed_by
                 if not confirmed(request):
+                    f = queries.batch_figures(b)
+                    counts = _("%(received)d lines received, %(problems)d not as listed") % {
+                        "received": f["received"], "problems": f["short"] + f["damaged"] + f["substituted"]}
+                    if supplier_side:
+                        return confirm_step(request, title=_("Sign the checks for %(supplier)s?") % {
+                            "supplier": b.supplier.name}, lines=[
+                            _("Supplier's signature: %(name)s") % {"name": name}, counts,
+                            _("The amounts owed are counted from these checks.")],
+                            yes=_("Yes, sign for the supplier"), back=request.get_full_path())
                     return confirm_step(request, title=_("Sign the hand-off?"), lines=[
-                        _("Supplier's signature: %(name)s") % {"name": request.POST.get("supplier_name", "")},
+                        _("Supplier's signature: %(name)s") % {"name": name}, counts,
                         _("After signing, the lines can no longer change.")],
                         yes=_("Yes, both sides sign"), back=request.get_full_path())
                 handoff.sign(a, b, supplier_name=request.POST.get("supplier_name", ""))
-                messages.success(request, _("Signed. The batch can be split into runs."))
+                messages.success(request, _("Signed for the supplier. The checkpoint signs next.") if supplier_side
+                                 else _("Signed. The batch can be split into runs."))
             elif what == "split":
                 handoff.split(a, b, teams=[b.team] if b.team_id else [])
                 messages.success(request, _("Split into runs by building."))
@@ -150,6 +164,9 @@ def batch(request, pk):
     return render(request, "services/batch.html", {
         "batch": b, "lines": lines, "figures": queries.batch_figures(b), "error": error,
         "may_check": access.checks_batch(request.scope, b), "may_run": request.scope.allows(access.RUN, b),
+        "supplier_signs": b.supplier_id in access.supplier_ids(request.scope)
+        and not access.checks_batch(request.scope, b),
+        "signer": str(request.user.display_name or request.user) if request.user.is_authenticated else "",
         "runs": list(queries.runs(request.scope, batch=b)), "outcomes": Line.Check.choices[1:]})
 
 

@@ -55,6 +55,9 @@ PAGES = {
     "services_home": Page(s(lambda w: "/services/"), "302 404 302 200 200 404 302 302 302 302 302 302"),
     "services_place": Page(s(lambda w: f"/services/p/{w.community.id}/"),  # grid workers: their grid's
                            "302 404 404 404 404 404 404 404 200 404 200 200"),
+    # staff make a batch; command sees the place but may not (403); others do not see it
+    "services_batch_new": Page(s(lambda w: f"/services/p/{w.community.id}/batches/new/"),
+                               "302 404 404 404 404 404 404 404 200 404 403 403"),
     "services_queue": Page(s(lambda w: f"/services/p/{w.building.id}/requests/"),
                            "302 404 404 404 404 404 200 200 200 404 200 200"),
     "services_batch": Page(s(lambda w: f"/services/batches/{w.batch.id}/"),

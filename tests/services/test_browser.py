@@ -5,14 +5,17 @@ stairwell — the doors are kept on the phone and sent once when it is back; the
 sees its order delivered. The first door's photo waits on the phone with it and is sent
 after it. Screenshots in test-output/screenshots/ (services-*.png)."""
 
+import io
+import os
+
 import pytest
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
 from fangkong.services.actions import handoff, orders
 from fangkong.services.models import Batch, Stop
 from tests.conftest import actor_for, log_in
-from tests.screening.photos import png
 from tests.services.conftest import build_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,27 +66,35 @@ def test_checkpoint_check_then_a_run_offline(phone_page, world, settings, tmp_pa
     log_in(page, "grid_a")
     page.goto(f"{page.base}/services/runs/{run.id}/")
     page.shot("services-04-run")
+    assert "还剩 3 户" in page.inner_text("#left")
     page.context.set_offline(True)
     stops = page.locator("#stops li")
+    big = camera_photo()  # a phone camera's photo, over the server's limit as it comes
+    assert len(big) > settings.FANGKONG_PHOTO_MAX_BYTES
     stops.nth(0).locator("input[name=photo]").set_input_files(  # the door's photo, kept with it offline
-        files=[{"name": "door.png", "mimeType": "image/png", "buffer": png().read()}])
+        files=[{"name": "IMG_2041.png", "mimeType": "image/png", "buffer": big}])
     stops.nth(0).locator("button[name=delivered][value='1']").click()
     stops.nth(1).locator("summary").click()
     stops.nth(1).locator("input[name=reason]").fill("家中无人应答")
     stops.nth(1).locator("button[name=delivered][value='0']").click()
     expect(page.locator("#waiting")).to_have_text("2")
+    assert "还剩 3 户" in page.inner_text("#left")  # kept on the phone, not yet confirmed
     page.shot("services-05-run-offline")
     assert Stop.objects.filter(run=run).exclude(state="pending").count() == 0  # nothing sent yet
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.locator("#waiting")).to_have_text("0")
+    expect(page.locator("#left")).to_contain_text("还剩 1 户")  # the count follows the sync
     page.shot("services-06-run-synced")
     states = dict(Stop.objects.filter(run=run).values_list("position", "state"))
     assert states == {1: "delivered", 2: "failed", 3: "pending"}
-    assert Stop.objects.get(run=run, position=1).photo.name.endswith(".png")  # sent after its door
+    photo = Stop.objects.get(run=run, position=1).photo  # sent after its door, made smaller first
+    assert photo.name.endswith(".jpg") and photo.size < len(big) / 4
+    with Image.open(photo.path) as im:
+        assert im.format == "JPEG" and max(im.size) == 1600 and im.size[0] / im.size[1] == 4 / 3
     assert "照片已添加" in page.inner_text("#stops")
     page.reload()  # sent once: nothing waits on the phone, the doors show their state
-    assert page.inner_text("#waiting") == "0"
+    assert page.inner_text("#waiting") == "0" and "还剩 1 户" in page.inner_text("#left")
     assert "未送达" in page.inner_text("#stops")
     assert not [p for p in page.problems if "ERR_INTERNET_DISCONNECTED" not in p], page.problems
 
@@ -99,3 +110,10 @@ def test_checkpoint_check_then_a_run_offline(phone_page, world, settings, tmp_pa
     page.wait_for_load_state()
     assert "降压药只剩一天的量" in page.inner_text("#requests")
     page.shot("services-07-household")
+
+
+def camera_photo(size=(2400, 1800)) -> bytes:
+    """A photo as big as a phone's camera makes (noise: it does not compress), as PNG."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(out, "PNG", compress_level=1)
+    return out.getvalue()

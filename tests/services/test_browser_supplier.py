@@ -37,7 +37,7 @@ def test_the_supplier_lands_on_its_page_and_opens_the_manifest(phone_page, world
     assert "美特好超市" in text and "硝苯地平 10mg" in text and "东门" in text and "短缺" in text
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.shot("services-supplier-01-home")
-    page.click(f"#open-{svc.supplier.id} a.btn.primary")
+    page.click(f"#open-{svc.supplier.id} a[href$='/manifest/']")
     page.wait_for_load_state()
     assert "/manifest/" in page.url and "1单元 101" in page.inner_text("#manifest")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -16,6 +16,7 @@ from fangkong.core.errors import Conflict, Forbidden, Invalid
 from fangkong.registry.models import Household, Place
 
 from .. import access, checks
+from ..batch_queries import waiting_orders
 from ..models import Batch, Line, Order, OrderLine, Problem, Run, Stop, Supplier
 
 Check = Line.Check
@@ -37,8 +38,7 @@ def create_batch(actor, supplier: Supplier, checkpoint: Place, *, due_at, orders
         raise Invalid(fields={"due_at": [_("Enter a date and time.")]})
     if team is not None and team.community_id != supplier.community_id:
         raise Invalid(fields={"team": [_("This team is not of this community.")]})
-    qs = Order.objects.filter(supplier=supplier, state=Order.State.PLACED, batch=None,
-                              community_id=supplier.community_id)
+    qs = waiting_orders(supplier).order_by()
     if orders is not None:
         ids = {int(o) for o in orders}
         qs = qs.filter(id__in=ids)
@@ -48,6 +48,9 @@ def create_batch(actor, supplier: Supplier, checkpoint: Place, *, due_at, orders
     batch.copy_levels(checkpoint)
     with transaction.atomic():
         chosen = list(qs.select_for_update().values_list("id", "household_id"))
+        # a double tap: the first may have taken these orders while this one waited for them
+        if cid is not None and (found := Batch.objects.filter(client_id=cid).first()) is not None:
+            return found
         if not chosen:
             raise Invalid(fields={"orders": [_("No orders are waiting for this supplier.")]})
         batch.save()
@@ -89,6 +92,9 @@ def check_line(actor, line: Line, check: str, *, received=None, substitute="", n
     with transaction.atomic():
         line.save(update_fields=["outcome", "received", "substitute", "note"])
         Batch.objects.filter(pk=batch.pk, state=Batch.State.EXPECTED).update(state=Batch.State.CHECKING)
+        # the supplier signed the list as it was: it signs again what is listed now
+        Batch.objects.filter(pk=batch.pk).exclude(supplier_signed_at=None).update(
+            supplier_signed_by="", supplier_signed_at=None)
         Problem.objects.filter(line=line, resolved_at=None).delete()
         if check != Check.RECEIVED:
             text = {Check.SHORT: _("%(name)s: %(got)d of %(n)d received"),
@@ -118,23 +124,42 @@ def receive_rest(actor, batch: Batch) -> int:
     return n
 
 
-def sign(actor, batch: Batch, *, supplier_name: str) -> Batch:
-    """Both sides sign: the checker (the logged-in user) and the supplier's driver by name.
-    Every line must have been checked first. Signing twice answers the signed batch."""
+def sign(actor, batch: Batch, *, supplier_name: str = "") -> Batch:
+    """Both sides sign, once every line is checked.
+
+    - The supplier's own login signs its side only (`supplier_name`: who signs; its login's
+      name when empty): the batch stays with the checkers. Once; again answers the batch.
+    - The checker (the team on duty, staff) signs the checkpoint's side and closes the list:
+      the supplier's side is the login's signature when it signed, otherwise the driver's
+      name typed on the checker's phone (`supplier_name`, required then). Signing twice
+      answers the signed batch."""
     access.require_batch(actor, batch, check=True)
     if batch.state not in (Batch.State.EXPECTED, Batch.State.CHECKING):
         return batch
-    name = checks.text(supplier_name, "supplier_name", max_length=50)
+    supplier_side = not access.checks_batch(actor, batch)  # the supplier's own login
+    if supplier_side and batch.supplier_signed_at is not None:
+        return batch
     pending = Line.objects.filter(batch=batch, outcome=Check.PENDING).count()
     if pending:
         raise Invalid(_("%(n)d lines are not checked yet.") % {"n": pending})
     now = timezone.now()
-    with transaction.atomic():
-        n = Batch.objects.filter(pk=batch.pk, state__in=[Batch.State.EXPECTED, Batch.State.CHECKING]).update(
-            state=Batch.State.SIGNED, supplier_signed_by=name, supplier_signed_at=now,
-            checked_by=_user(actor), checked_at=now)
-        if n:
-            record(actor, "services.batch.sign", batch, {"supplier": name}, levels_from=batch)
+    open_ = Batch.objects.filter(pk=batch.pk, state__in=[Batch.State.EXPECTED, Batch.State.CHECKING])
+    if supplier_side:
+        user = _user(actor)
+        name = checks.text(supplier_name or (getattr(user, "display_name", "") or str(user or "")),
+                           "supplier_name", max_length=50)
+        with transaction.atomic():
+            if open_.filter(supplier_signed_at=None).update(supplier_signed_by=name, supplier_signed_at=now):
+                record(actor, "services.batch.supplier_sign", batch, {"supplier": name}, levels_from=batch)
+    else:
+        signed = open_.exclude(supplier_signed_at=None).values_list("supplier_signed_by", flat=True).first()
+        name = signed or checks.text(supplier_name, "supplier_name", max_length=50)
+        with transaction.atomic():
+            fields = dict(state=Batch.State.SIGNED, checked_by=_user(actor), checked_at=now)
+            if not signed:
+                fields.update(supplier_signed_by=name, supplier_signed_at=now)
+            if open_.update(**fields):
+                record(actor, "services.batch.sign", batch, {"supplier": name}, levels_from=batch)
     batch.refresh_from_db()
     return batch
 

@@ -12,19 +12,7 @@
   var uuid = window.Fangkong.uuid;
   document.querySelectorAll("input.client-id").forEach(function (el) { if (!el.value) el.value = uuid(); });
 
-  var MAX_SIDE = 1600, SMALL_ENOUGH = 700 * 1024;
-  function shrink(file) {
-    if (!file || file.size <= SMALL_ENOUGH || !window.createImageBitmap) return Promise.resolve(file);
-    return createImageBitmap(file).then(function (bmp) {
-      var scale = Math.min(1, MAX_SIDE / Math.max(bmp.width, bmp.height));
-      var c = document.createElement("canvas");
-      c.width = Math.round(bmp.width * scale); c.height = Math.round(bmp.height * scale);
-      c.getContext("2d").drawImage(bmp, 0, 0, c.width, c.height);
-      return new Promise(function (resolve) {
-        c.toBlob(function (b) { resolve(b && b.size < file.size ? b : file); }, "image/jpeg", 0.82);
-      });
-    }).catch(function () { return file; });
-  }
+  var shrink = window.Fangkong.shrinkPhoto, SMALL_ENOUGH = window.Fangkong.SMALL_PHOTO;  // app.js
 
   var root = document.getElementById("antigen-door");
 

@@ -20,6 +20,12 @@
     var f = document.querySelector("input[name=csrfmiddlewaretoken]");
     return f ? f.value : "";
   }
+  // "N of M doors to go": the doors the server has not yet confirmed (a door waiting on
+  // the phone still counts; it drops once sent and accepted)
+  function left() {
+    var n = document.querySelectorAll("#stops li.stop[data-state=pending]").length;
+    $("left").textContent = $("t-left").textContent.replace("__N__", n);
+  }
   function label(item) { return $(item.delivered ? "t-delivered" : "t-failed").textContent; }
   function mark(item, text, refused) {
     var li = $("stop-" + item.stop);
@@ -41,6 +47,9 @@
       return resp.json().catch(function () { return {}; }).then(function (data) {
         if (resp.status === 200 || resp.status === 201) {
           var done = label(item) + (item.reason ? ": " + item.reason : "");
+          var li = $("stop-" + item.stop);
+          if (li) li.setAttribute("data-state", item.delivered ? "delivered" : "failed");
+          left();
           if (!item.photo) { mark(item, done); return [true]; }
           return sendPhoto(item).then(function (answer) {
             if (answer === window.Fangkong.queue.LATER) return answer;
@@ -91,12 +100,17 @@
       var stop = form.querySelector("input[name=stop]").value;
       if (q.items().some(function (it) { return it.stop === stop; })) return;
       var file = form.querySelector("input[name=photo]");
-      var photo = file && file.files && file.files[0] || null;
-      if (photo && photo.size > Number(status.getAttribute("data-photo-max") || 5242880)) { alert($("t-photo-big").textContent); return; }
-      var item = { client_id: Fangkong.uuid(), stop: stop, delivered: delivered, reason: reason };
-      if (photo) item.photo = photo;  // kept in IndexedDB with the door until both are sent
-      q.add(item)
-        .then(function () { return navigator.onLine ? q.flush() : null; });
+      if (form.dataset.busy) return;  // a double tap while the photo is made smaller
+      form.dataset.busy = "1";
+      // the camera's photo made smaller on the phone first (app.js: the antigen page's too)
+      Fangkong.shrinkPhoto(file && file.files && file.files[0] || null).then(function (photo) {
+        delete form.dataset.busy;
+        if (photo && photo.size > Number(status.getAttribute("data-photo-max") || 5242880)) { alert($("t-photo-big").textContent); return; }
+        var item = { client_id: Fangkong.uuid(), stop: stop, delivered: delivered, reason: reason };
+        if (photo) item.photo = photo;  // kept in IndexedDB with the door until both are sent
+        return q.add(item)
+          .then(function () { return navigator.onLine ? q.flush() : null; });
+      });
     });
   });
   document.querySelectorAll(".door-form input[name=photo]").forEach(function (input) {

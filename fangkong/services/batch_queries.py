@@ -1,0 +1,79 @@
+"""Reads for making a hand-off batch (never writes): which orders a new batch of a supplier
+takes (`waiting_orders`: the one rule, used by `actions.handoff.create_batch`, the
+supplier's page and the new-batch page), their figures (orders, medicine, households,
+manifest lines), the suppliers and named gates a user may make a batch for, and the time a
+batch is due by default (the daily hand-off, `FANGKONG_HANDOFF_TIME`, 15:30)."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from fangkong.registry.models import LEVELS, Kind, Place
+
+from . import access
+from .models import Batch, Order, OrderLine, Supplier
+from .queries import door_labels
+
+
+def waiting_orders(supplier: Supplier):
+    """Placed orders of the supplier's community not yet in a batch, medicine first (by
+    deadline), then as placed: what a new batch of this supplier takes."""
+    return Order.objects.filter(supplier=supplier, state=Order.State.PLACED, batch=None,
+                                community_id=supplier.community_id) \
+        .order_by("-is_medicine", "deadline", "placed_at", "id")
+
+
+def waiting_figures(supplier: Supplier) -> dict:
+    """{orders, households, medicine, lines (the manifest lines a batch would get), first
+    (the earliest medicine deadline)}."""
+    qs = waiting_orders(supplier).order_by()
+    out = qs.aggregate(orders=Count("id"), households=Count("household_id", distinct=True),
+                       medicine=Count("id", filter=Q(is_medicine=True)), first=Min("deadline"))
+    out["lines"] = OrderLine.objects.filter(order__in=qs.values("id")).count()
+    return out
+
+
+def waiting_list(supplier: Supplier, *, limit=60) -> list[Order]:
+    """The first waiting orders, medicine first, each with .label (its door) and .lines_n."""
+    rows = list(waiting_orders(supplier).select_related("household").annotate(lines_n=Count("lines"))[:limit])
+    labels = door_labels({o.household_id: o.household for o in rows}.values())
+    for o in rows:
+        o.label = labels.get(o.household_id, "")
+    return rows
+
+
+def batch_suppliers(scope, place: Place) -> list[Supplier]:
+    """Active suppliers serving the place (its communities for a street or district), each
+    with .waiting (orders waiting for a batch), most waiting first — for a user who may run
+    services there."""
+    if not scope.allows(access.RUN, place):
+        return []
+    qs = Supplier.objects.filter(is_active=True)
+    if place.kind in LEVELS and place.kind in ("district", "street", "community"):
+        qs = qs.filter(**{f"{place.kind}_id": place.id})
+    else:
+        qs = qs.filter(community_id=place.community_id)
+    return list(qs.annotate(waiting=Count("orders", filter=Q(orders__state=Order.State.PLACED,
+                                                            orders__batch=None))).order_by("-waiting", "name"))
+
+
+def gates(scope, supplier: Supplier) -> list[Place]:
+    """The named checkpoints of the supplier's community where the user may run a hand-off."""
+    qs = Place.objects.filter(kind=Kind.CHECKPOINT, community_id=supplier.community_id).order_by("sort_key", "id")
+    return [g for g in qs[:100] if scope.allows(access.RUN, g)]
+
+
+def last_batch(supplier: Supplier) -> Batch | None:
+    """The supplier's latest batch: its gate and team are the new one's defaults."""
+    return Batch.objects.filter(supplier=supplier).order_by("-due_at", "-id").first()
+
+
+def default_due(now=None) -> datetime.datetime:
+    """Today's hand-off time (FANGKONG_HANDOFF_TIME, local), or tomorrow's once today's
+    evening has come (after 20:00)."""
+    now = timezone.localtime(now)
+    h, m = (int(x) for x in settings.FANGKONG_HANDOFF_TIME.split(":"))
+    day = now.date() + datetime.timedelta(days=1 if now.hour >= 20 else 0)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(h, m)))
