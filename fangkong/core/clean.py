@@ -150,3 +150,16 @@ def refuse_overlong(sender, instance, raw=False, **kwargs):
             errors[f.name] = [too_long(f.max_length, len(value))]
     if errors:
         raise Invalid(fields=errors)
+
+
+def in_utc(value):
+    """A date-time as typed or sent, in UTC: naive means the site's time zone; an offset is
+    whatever Python takes (up to ±23:59), and PostgreSQL refuses offsets past ±15:59, so
+    every moment from outside goes through here before it is stored or compared."""
+    import datetime
+
+    from django.utils import timezone
+
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.astimezone(datetime.UTC)

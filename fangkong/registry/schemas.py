@@ -13,7 +13,9 @@ import datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import BeforeValidator, ConfigDict, model_validator
+
+from fangkong.core.clean import in_utc
 
 
 def _number_as_text(value):
@@ -27,7 +29,16 @@ NumberOrText = Annotated[str, BeforeValidator(_number_as_text)]
 
 
 class StrictIn(Schema):
+    """Every API input: unknown fields refused, date-times in UTC."""
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _moments_in_utc(self):
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, datetime.datetime):
+                setattr(self, name, in_utc(value))
+        return self
 
 
 # --- places ------------------------------------------------------------------

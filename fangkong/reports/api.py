@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from fangkong.core.actor import Actor
+from fangkong.core.clean import in_utc
 from fangkong.core.errors import NotFound
 from fangkong.core.shedding import check_rate
 
@@ -151,8 +152,8 @@ def node_figures(request, place_id: int, at: datetime.datetime | None = None):
     when they were counted."""
     node = queries.get_node(request.scope, place_id)
     now = timezone.now()
-    if at is not None and timezone.is_naive(at):
-        at = timezone.make_aware(at)
+    if at is not None:
+        at = in_utc(at)
     if at is not None and at >= now:
         at = None
     if at is not None and node.kind in live.ROLLED:

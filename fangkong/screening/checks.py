@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from fangkong.core import pii
-from fangkong.core.clean import bounded, clean, limit_of
+from fangkong.core.clean import bounded, clean, in_utc, limit_of
 from fangkong.core.errors import Invalid
 from fangkong.registry import codes
 
@@ -63,9 +63,7 @@ def check_datetime(value, field, errors, *, required=True):
         if dt is None:
             errors[field] = [_("Enter a date and time such as 2022-04-18 07:00.")]
             return None
-    if timezone.is_naive(dt):
-        dt = timezone.make_aware(dt)
-    return dt
+    return in_utc(dt)
 
 
 def check_round(data) -> dict:

@@ -7,11 +7,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict
 
-from fangkong.registry.schemas import Page, ResidentOut
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+from fangkong.registry.schemas import Page, ResidentOut, StrictIn
 
 
 class RoundIn(StrictIn):

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from fangkong.core.clean import in_utc
 from fangkong.core.errors import Invalid
 
 
@@ -50,11 +51,7 @@ def when(value, field):
             dt = None
     if dt is None:
         raise Invalid(fields={field: [_("Enter a date and time.")]})
-    if dt.tzinfo is None:
-        from django.utils import timezone
-
-        dt = timezone.make_aware(dt)
-    return dt
+    return in_utc(dt)
 
 
 def client_id(value, field="client_id"):

@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime, parse_time
 from django.utils.translation import gettext as _
 
 from fangkong.core import pii
-from fangkong.core.clean import bounded, limit_of
+from fangkong.core.clean import bounded, in_utc, limit_of
 from fangkong.core.clean import clean as clean_text
 from fangkong.core.errors import Invalid
 
@@ -121,9 +121,7 @@ def parse_when(raw, field, errors, label):
         errors[field] = [_("Enter %(what)s as a date and time, e.g. 2022-04-18 07:00.")
                          % {"what": label}]
         return None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
+    return in_utc(value)
 
 
 def check_call(data: dict, *, now=None) -> dict:

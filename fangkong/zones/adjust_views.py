@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.core.clean import in_utc
 from fangkong.core.errors import Conflict, FangkongError, Invalid, NotFound
 from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry.models import Kind, Place
@@ -171,7 +172,7 @@ def schedule(request, pk):
     if not confirmed(request):
         try:
             at = datetime.datetime.fromisoformat(when)
-            at = timezone.make_aware(at) if timezone.is_naive(at) else at
+            at = in_utc(at)
         except ValueError:
             messages.error(request, _("Enter a date and time, e.g. 2022-04-18 05:00."))
             return redirect("zones_adjustment", pk=adj.id)

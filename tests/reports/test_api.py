@@ -2,6 +2,7 @@
 cut-off equal the report's; submit locks (sent again: 409), a correction is version 2, the
 street approves, the completeness and the exports read back."""
 
+import datetime
 import io
 
 import openpyxl
@@ -42,3 +43,16 @@ def test_api_report_flow_agrees_with_the_figures(day):
     sheet = openpyxl.load_workbook(io.BytesIO(body))["社区"]
     head = [c.value for c in sheet[1]]
     assert sheet.cell(2, head.index("已检") + 1).value == 1
+
+
+def test_figures_as_of_a_moment_with_any_offset_python_takes(day):
+    """Found by the schema fuzzer on PostgreSQL: `at` with an offset of +21:36 (Python takes
+    up to ±23:59, PostgreSQL refuses past ±15:59) was a 500. The same moment in UTC is asked."""
+    w = day
+    street = _client(w.users.street)
+    url = f"/api/v1/reports/places/{w.community.id}/figures"
+    odd = street.get(url, {"at": "0234-07-23T06:18:12.310510+21:36"})
+    assert odd.status_code == 200 and odd.json()["at"].startswith("0234-07-22T08:42:12")
+    same = w.cutoff.astimezone(datetime.timezone(datetime.timedelta(hours=21, minutes=36)))
+    assert street.get(url, {"at": same.isoformat()}).json()["figures"] == \
+        street.get(url, {"at": w.cutoff.isoformat()}).json()["figures"]

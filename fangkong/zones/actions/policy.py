@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
+from fangkong.core.clean import in_utc
 from fangkong.core.errors import Invalid
 
 from .. import access, presets
@@ -110,7 +111,7 @@ def _when(value, errors):
     if not isinstance(value, datetime.datetime):
         errors["effective_from"] = [_("A date and time, like 2022-04-18 05:00.")]
         return None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    return in_utc(value)
 
 
 def cancel_change(actor, change: RuleChange) -> RuleChange:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
-from fangkong.core.clean import clean
+from fangkong.core.clean import clean, in_utc
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.registry.models import Place
 
@@ -47,7 +47,7 @@ def _when(value, key, errors):
         except ValueError:
             errors[key] = [_("Enter a date and time, e.g. 2022-04-18 05:00.")]
             return None
-    return timezone.make_aware(dt) if timezone.is_naive(dt) else dt
+    return in_utc(dt)
 
 
 def is_under(place: Place, root: Place) -> bool:
