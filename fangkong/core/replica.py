@@ -35,6 +35,7 @@ cannot be run again: the error reaches the caller.
 Raw SQL in such a block must take its connection from `read_connection()`.
 """
 
+import contextlib
 import contextvars
 import functools
 import threading
@@ -108,10 +109,8 @@ def read_alias() -> str:
 
 def _mark_down(error: Exception) -> None:
     """A replica read failed: reads go to the primary until the next check."""
-    try:
+    with contextlib.suppress(Exception):  # closing a broken connection may fail too; it is dropped anyway
         connections[REPLICA].close()
-    except Exception:  # noqa: BLE001, S110 -- closing a broken connection may fail too; it is dropped anyway
-        pass
     with _lock:
         _state.update(ok=False, checked=time.monotonic(),
                       error=f"read failed: {type(error).__name__}: {error}"[:300])
