@@ -24,6 +24,8 @@ def money(value, field="price") -> Decimal:
         d = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise Invalid(fields={field: [_("Enter an amount such as 25.50.")]}) from None
+    if d.is_finite() and d < 0:
+        raise Invalid(fields={field: [_("The amount cannot be negative.")]})
     if not d.is_finite() or d < 0 or d > Decimal("9999999") or d != d.quantize(Decimal("0.01")):
         raise Invalid(fields={field: [_("Enter an amount such as 25.50.")]})
     return d

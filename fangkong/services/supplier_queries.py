@@ -8,9 +8,11 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 
+from fangkong.core.errors import NotFound
+
 from . import access
 from .batch_queries import waiting_figures, waiting_orders
-from .models import Batch, Line, OrderLine, Supplier
+from .models import Batch, Item, Line, OrderLine, Supplier
 from .queries import AMOUNT, CENT, door_labels
 
 OPEN_BATCH = [Batch.State.EXPECTED, Batch.State.CHECKING, Batch.State.SIGNED, Batch.State.SPLIT]
@@ -96,3 +98,30 @@ def manifest(batch: Batch) -> list[dict]:
         if ln.outcome != Line.Check.PENDING:
             row["owed"] += (ln.price * (ln.received or 0)).quantize(CENT)
     return out
+
+
+# --- catalogues (the catalogue page: the supplier's own logins and staff over it) -----
+
+def managed_supplier(scope, pk) -> Supplier:
+    """A supplier whose catalogue the user may change (its own login, staff over it);
+    NotFound for anyone who does not see it, Forbidden for one who only reads it."""
+    s = Supplier.objects.filter(pk=pk).first()
+    if s is None:
+        raise NotFound()
+    access.require_supplier(scope, s, manage=True)
+    return s
+
+
+def catalogue_item(scope, pk) -> Item:
+    """One line of a managed catalogue, on sale or taken off sale."""
+    item = Item.objects.filter(pk=pk).select_related("supplier").first()
+    if item is None:
+        raise NotFound()
+    access.require_supplier(scope, item.supplier, manage=True)
+    return item
+
+
+def catalogue(supplier: Supplier) -> dict:
+    """The whole catalogue: on sale (packages, items, medicines) then off sale."""
+    items = list(Item.objects.filter(supplier=supplier).order_by("-is_active", "kind", "name", "id")[:1000])
+    return {"on_sale": [i for i in items if i.is_active], "off_sale": [i for i in items if not i.is_active]}

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import batch_views, care_views, group_views, supplier_views, views
+from . import batch_views, catalogue_views, care_views, group_views, supplier_views, views
 
 urlpatterns = [
     path("supplier/", supplier_views.home, name="supplier_home"),  # where a supplier lands
     path("services/", views.home, name="services_home"),
+    path("services/categories/", catalogue_views.categories, name="services_categories"),
+    path("services/suppliers/<int:pk>/catalogue/", catalogue_views.catalogue, name="services_catalogue"),
+    path("services/items/<int:pk>/", catalogue_views.item, name="services_item"),
     path("services/p/<int:pk>/", views.place, name="services_place"),
     path("services/p/<int:pk>/requests/", views.queue, name="services_queue"),
     path("services/p/<int:pk>/pets/", care_views.pets, name="services_pets"),

@@ -52,6 +52,17 @@ PAGES = {
     # the batch is being checked: staff are told so (302 back with the message); command 403
     "services_manifest_import": Page(s(lambda w: f"/services/batches/{w.batch.id}/manifest/import/"),
                                      "302 404 404 404 404 404 404 302 302 404 403 403", method="POST"),
+    # a catalogue is changed by staff over the supplier and its own logins (the scene's
+    # supplier login is not linked to it); who only reads it to order (the household's
+    # login, leader, grid worker, command) 403, as the API's PATCH
+    "services_catalogue": Page(s(lambda w: f"/services/suppliers/{w.supplier.id}/catalogue/"),
+                               "302 404 403 404 404 404 403 403 200 404 403 403"),
+    "services_item": Page(s(lambda w: f"/services/items/{w.veg.id}/"),
+                          "302 404 403 404 404 404 403 403 302 404 403 403", method="POST"),
+    # categories are the installation's: whoever may run services somewhere (grid workers
+    # too, as the API's PATCH); command only views
+    "services_categories": Page(s(lambda w: "/services/categories/"),
+                                "302 404 404 404 404 404 404 200 200 200 404 404"),
     "services_home": Page(s(lambda w: "/services/"), "302 404 302 200 200 404 302 302 302 302 302 302"),
     "services_place": Page(s(lambda w: f"/services/p/{w.community.id}/"),  # grid workers: their grid's
                            "302 404 404 404 404 404 404 404 200 404 200 200"),

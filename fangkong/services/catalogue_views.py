@@ -1,0 +1,81 @@
+"""A supplier's catalogue page (its own login, and staff of the community over it): every
+item, package and medicine with its unit and price; add one, change a name or price, take
+one off sale and back (never deleted: orders name it). And the request categories page for
+staff: each category's default priority and response time. Each POST calls the same action
+as the API (`actions.catalogue`, `actions.requests.edit_category`)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.views import page
+
+from . import access, queries, supplier_queries
+from .actions import catalogue as catalogue_actions
+from .actions import requests as request_actions
+from .models import Category, Item
+from .views import error_text
+
+
+@page
+def catalogue(request, pk):
+    s = supplier_queries.managed_supplier(request.scope, pk)
+    form = {}
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "") for k in ("name", "kind", "unit", "price", "contents")}
+        try:
+            item = catalogue_actions.add_item(Actor.from_request(request), s, form)
+            messages.success(request, _("Added: %(name)s, ¥%(price)s.") % {"name": item.name, "price": item.price})
+            return redirect("services_catalogue", pk=s.pk)
+        except Invalid as e:
+            messages.error(request, error_text(e))
+    return render(request, "services/catalogue.html", {
+        "supplier": s, "form": form, "kinds": Item.Kind.choices, **supplier_queries.catalogue(s),
+        "own": s.id in access.supplier_ids(request.scope)})
+
+
+@page
+def item(request, pk):
+    """POST only: `do` = save (name and price), off (take off sale) or on (back on sale);
+    anything else goes back to the catalogue."""
+    it = supplier_queries.catalogue_item(request.scope, pk)
+    what = request.POST.get("do", "") if request.method == "POST" else ""
+    if what in ("save", "off", "on"):
+        if what == "save":
+            data = {"name": request.POST.get("name", ""), "price": request.POST.get("price", "")}
+        else:
+            data = {"is_active": what == "on"}
+        try:
+            catalogue_actions.update_item(Actor.from_request(request), it, data)
+            messages.success(request, {"save": _("Saved: %(name)s, ¥%(price)s."),
+                                       "off": _("Taken off sale: %(name)s."),
+                                       "on": _("Back on sale: %(name)s.")}[what]
+                             % {"name": it.name, "price": it.price})
+        except Invalid as e:
+            it.refresh_from_db()
+            messages.error(request, f"{it.name}: {error_text(e)}")
+    return redirect(f"/services/suppliers/{it.supplier_id}/catalogue/#item-{it.id}")
+
+
+@page
+def categories(request):
+    """Staff (who may run services somewhere) set each category's priority (1 first) and
+    response time; every change is audited by the action."""
+    scope = request.scope
+    access.require_any(scope, access.RUN)
+    if request.method == "POST":
+        cid = request.POST.get("category", "")
+        c = Category.objects.filter(pk=cid).first() if cid.isdigit() else None
+        if c is None:
+            raise NotFound()
+        try:
+            request_actions.edit_category(Actor.from_request(request), c, {
+                "priority": request.POST.get("priority", ""), "response_minutes": request.POST.get("minutes", "")})
+            messages.success(request, _("Saved: %(name)s.") % {"name": c.label})
+        except Invalid as e:
+            messages.error(request, f"{c.label}: {error_text(e)}")
+        return redirect(f"/services/categories/#category-{c.id}")
+    return render(request, "services/categories.html", {"categories": list(queries.categories())})
+
