@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import batch_views, catalogue_views, care_views, group_views, supplier_views, views
+from . import batch_views, care_views, catalogue_views, group_views, supplier_views, views
 
 urlpatterns = [
     path("supplier/", supplier_views.home, name="supplier_home"),  # where a supplier lands
