@@ -55,7 +55,7 @@ def item(request, pk):
                              % {"name": it.name, "price": it.price})
         except Invalid as e:
             it.refresh_from_db()
-            messages.error(request, f"{it.name}: {error_text(e)}")
+            messages.error(request, _("%(name)s: %(error)s") % {"name": it.name, "error": error_text(e)})
     return redirect(f"/services/suppliers/{it.supplier_id}/catalogue/#item-{it.id}")
 
 
@@ -75,7 +75,7 @@ def categories(request):
                 "priority": request.POST.get("priority", ""), "response_minutes": request.POST.get("minutes", "")})
             messages.success(request, _("Saved: %(name)s.") % {"name": c.label})
         except Invalid as e:
-            messages.error(request, f"{c.label}: {error_text(e)}")
+            messages.error(request, _("%(name)s: %(error)s") % {"name": c.label, "error": error_text(e)})
         return redirect(f"/services/categories/#category-{c.id}")
     return render(request, "services/categories.html", {"categories": list(queries.categories())})
 
