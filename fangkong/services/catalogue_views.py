@@ -6,6 +6,7 @@ as the API (`actions.catalogue`, `actions.requests.edit_category`)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import Actor
@@ -33,7 +34,7 @@ def catalogue(request, pk):
             messages.error(request, error_text(e))
     return render(request, "services/catalogue.html", {
         "supplier": s, "form": form, "kinds": Item.Kind.choices, **supplier_queries.catalogue(s),
-        "own": s.id in access.supplier_ids(request.scope)})
+        "own": s.id in access.supplier_ids(request.scope), "at": request.GET.get("at", "")})
 
 
 @page
@@ -56,7 +57,8 @@ def item(request, pk):
         except Invalid as e:
             it.refresh_from_db()
             messages.error(request, _("%(name)s: %(error)s") % {"name": it.name, "error": error_text(e)})
-    return redirect(f"/services/suppliers/{it.supplier_id}/catalogue/#item-{it.id}")
+    # back to the same row, its message shown there too (the top may be scrolled away)
+    return redirect(f"{reverse('services_catalogue', args=[it.supplier_id])}?at={it.id}#item-{it.id}")
 
 
 @page

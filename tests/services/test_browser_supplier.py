@@ -70,3 +70,35 @@ def test_a_leader_enters_a_group_order_on_the_phone(phone_page, world):
     assert Order.objects.filter(group__isnull=False).count() == 2
     page.shot("services-group-03-saved")
     assert not page.problems, page.problems
+
+
+def test_the_supplier_changes_a_price_and_takes_an_item_off_sale(phone_page, world):
+    w, page = world, phone_page
+    svc = build_services(w)
+    log_in(page, "supplier_a")
+    page.click(f"a[href='/services/suppliers/{svc.supplier.id}/catalogue/']")
+    page.wait_for_load_state()
+    assert "蔬菜包" in page.inner_text("#on-sale")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.shot("services-catalogue-01-list")
+    page.fill(f"#price-{svc.eggs.id}", "27.80")
+    page.click(f"#item-{svc.eggs.id} button[value=save]")
+    page.wait_for_load_state()
+    assert "已保存：鸡蛋 30枚，¥27.80" in page.inner_text("main")
+    assert page.input_value(f"#price-{svc.eggs.id}") == "27.80"
+    page.fill(f"#price-{svc.rice.id}", "-5")
+    page.click(f"#item-{svc.rice.id} button[value=save]")
+    page.wait_for_load_state()
+    assert "金额不能为负数" in page.inner_text(f"#item-{svc.rice.id}")  # on the row itself
+    page.screenshot(path="test-output/screenshots/services-catalogue-02b-error-in-view.png")
+    page.shot("services-catalogue-02-price-error")
+    page.click(f"#item-{svc.veg.id} button[value=off]")
+    page.wait_for_load_state()
+    assert "已下架：蔬菜包" in page.inner_text("main") and "蔬菜包" in page.inner_text("#off-sale")
+    assert "蔬菜包" not in page.inner_text("#on-sale")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.shot("services-catalogue-03-off-sale")
+    svc.veg.refresh_from_db()
+    svc.eggs.refresh_from_db()
+    assert svc.veg.is_active is False and str(svc.eggs.price) == "27.80"
+    assert not page.problems, page.problems
