@@ -46,8 +46,8 @@ from fangkong.screening.models import Sample
 from .common import bench_user
 from .harness import calibration, figure, percentile
 from .page import session_cookie
-from .screening import _cleanup, _free_people
-from .topology import app_cpu, db_cpu, station_setup
+from .screening import _cleanup, _free_people, station_setup
+from .topology import app_cpu, db_cpu
 
 # One community's peak, a second (docs/benchmarks.md, "mixed", from shared/DOMAIN.md):
 # a community of 10,000 residents (the top of DOMAIN's 3,000–10,000).

@@ -154,8 +154,8 @@ def _cleanup(rnd, user):
         planning.recount(rnd)
 
 
-def run(ctx):
-    report = ctx.report
+def station_setup(ctx):
+    """The round with the most communities, its sampler with a token (the station benchmarks here and through the topology)."""
     rounds = ensure_rounds(ctx)
     rnd = max(rounds, key=lambda r: RoundCounter.objects.filter(round=r).count())
     user = bench_user("bench_sampler", "volunteer", rnd.place)
@@ -168,6 +168,13 @@ def run(ctx):
 
     _tok, raw = account_actions.create_token(Actor.system(user), f"bench-{uuid.uuid4().hex[:6]}")
     _cleanup(rnd, user)
+    return rnd, user, raw
+
+
+def run(ctx):
+    report = ctx.report
+    rnd, user, raw = station_setup(ctx)
+    rounds = _rounds()  # ensured by station_setup
     lab_figures(ctx, rnd)
     if os.environ.get("BENCH_SCREENING_ONLY") == "lab":  # the lab figure alone
         return

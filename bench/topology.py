@@ -22,9 +22,8 @@ import time
 import uuid
 
 from fangkong.core.actor import Actor
-from fangkong.registry.models import Kind, Place
-from fangkong.screening.actions import planning, station
-from fangkong.screening.models import RoundCounter, Sample, Sampler
+from fangkong.screening.actions import station
+from fangkong.screening.models import Sample
 
 from .common import bench_user
 from .harness import figure
@@ -34,10 +33,9 @@ from .screening import (
     _copy_baseline,
     _free_people,
     _median,
-    _point,
     _station_bodies,
-    ensure_rounds,
     paced,
+    station_setup,
 )
 
 
@@ -63,23 +61,6 @@ def db_cpu(topo, which="primary") -> float:
 
 def pooler_cpu() -> float:
     return proc_cpu(lambda f: f[1] == "pgbouncer")
-
-
-def station_setup(ctx):
-    """The round with the most communities, its sampler with a token (as bench/screening)."""
-    rounds = ensure_rounds(ctx)
-    rnd = max(rounds, key=lambda r: RoundCounter.objects.filter(round=r).count())
-    user = bench_user("bench_sampler", "volunteer", rnd.place)
-    point = Place.objects.filter(kind=Kind.SAMPLING_POINT).first()
-    if point is not None and point.district_id == rnd.place_id:
-        planning.add_point(Actor.system(), rnd, point, 10)
-    Sampler.objects.get_or_create(round=rnd, user=user, defaults={
-        "point": rnd.points.first() or _point(rnd), "table": 1})
-    from fangkong.accounts import actions as account_actions
-
-    _tok, raw = account_actions.create_token(Actor.system(user), f"bench-{uuid.uuid4().hex[:6]}")
-    _cleanup(rnd, user)
-    return rnd, user, raw
 
 
 def run(ctx):

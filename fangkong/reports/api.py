@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
-from fangkong.core.actor import Actor
+from fangkong.core.actor import actor_of
 from fangkong.core.clean import in_utc
 from fangkong.core.errors import NotFound
 from fangkong.core.shedding import check_rate
@@ -125,9 +125,6 @@ class RefreshOut(Schema):
     queued: bool  # false: a refresh of this node already waits for the worker
 
 
-def _actor(request) -> Actor:
-    return Actor.from_request(request, via="api")
-
 
 def report_out(r: DailyReport) -> dict:
     return {"id": r.id, "place": r.place_id, "place_name": r.place.name, "level": r.level, "day": r.day,
@@ -184,7 +181,7 @@ def prepare(request, place_id: int, day: str):
     """Prepare (or refresh) the draft of `day`: figures as of the cut-off, or now if earlier.
     A locked report comes back as it is."""
     node = queries.get_node(request.scope, place_id)
-    return report_out(actions.prepare(_actor(request), node, _day(day)))
+    return report_out(actions.prepare(actor_of(request), node, _day(day)))
 
 
 @router.get("/reports/{report_id}", response=ReportOut)
@@ -201,7 +198,7 @@ def versions(request, report_id: int):
 @router.post("/reports/{report_id}/remarks", response=ReportOut)
 def remarks(request, report_id: int, payload: RemarksIn):
     r = queries.get_report(request.scope, report_id)
-    return report_out(actions.save_remarks(_actor(request), r, payload.remarks))
+    return report_out(actions.save_remarks(actor_of(request), r, payload.remarks))
 
 
 @router.post("/reports/{report_id}/submit", response=ReportOut)
@@ -209,26 +206,26 @@ def submit(request, report_id: int, payload: SubmitIn):
     """Lock the draft (figures counted once more as of the cut-off). Sent again: 409
     report_locked, nothing changes."""
     r = queries.get_report(request.scope, report_id)
-    return report_out(actions.submit(_actor(request), r, payload.remarks))
+    return report_out(actions.submit(actor_of(request), r, payload.remarks))
 
 
 @router.post("/reports/{report_id}/correct", response={201: ReportOut})
 def correct(request, report_id: int, payload: ReasonIn):
     """A new draft version of a locked report, with why (the earlier is kept)."""
     r = queries.get_report(request.scope, report_id)
-    return Status(201, report_out(actions.correct(_actor(request), r, payload.reason)))
+    return Status(201, report_out(actions.correct(actor_of(request), r, payload.reason)))
 
 
 @router.post("/reports/{report_id}/approve", response=ReportOut)
 def approve(request, report_id: int):
     r = queries.get_report(request.scope, report_id)
-    return report_out(actions.approve(_actor(request), r))
+    return report_out(actions.approve(actor_of(request), r))
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut)
 def return_report(request, report_id: int, payload: ReasonIn):
     r = queries.get_report(request.scope, report_id)
-    return report_out(actions.return_report(_actor(request), r, payload.reason))
+    return report_out(actions.return_report(actor_of(request), r, payload.reason))
 
 
 @router.get("/reports/places/{place_id}/completeness", response=CompletenessOut)
@@ -249,7 +246,7 @@ def completeness(request, place_id: int, day: datetime.date | None = None):
 def remind(request, place_id: int, payload: DayIn):
     node = queries.get_node(request.scope, place_id)
     access.require_remind(request.scope, node)
-    return actions.remind(_actor(request), node, payload.day or timezone.localdate())
+    return actions.remind(actor_of(request), node, payload.day or timezone.localdate())
 
 
 @router.post("/reports/places/{place_id}/refresh", response=RefreshOut)
@@ -257,7 +254,7 @@ def refresh(request, place_id: int):
     """Queue the snapshot refresh of a street or district (counted by the worker, never in
     the request); the figures' `at` says when they were counted."""
     node = queries.get_node(request.scope, place_id)
-    return actions.request_refresh(_actor(request), node)
+    return actions.request_refresh(actor_of(request), node)
 
 
 @router.get("/reports/{report_id}/export/{fmt}")

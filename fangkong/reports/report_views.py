@@ -13,17 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.core.actor import Actor
+from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.shedding import expensive
 from fangkong.core.views import confirm_step, confirmed, page
 
 from . import access, actions, charts, exports, present, queries
 from .views import node_ctx, parse_day
-
-
-def _actor(request):
-    return Actor.from_request(request)
 
 
 def report_ctx(request, r, **extra) -> dict:
@@ -107,7 +103,7 @@ def start(request, pk, day):
         times = queries.report_for(node, day) or SimpleNamespace(
             place=node, day=day, cutoff_at=d.cutoff_on(day), due_at=d.due_on(day))
         return _ask_submit(request, times, _day_url(node, day))
-    actor = _actor(request)
+    actor = actor_of(request)
     try:
         r = actions.start(actor, node, day, text)
         if r.locked:
@@ -142,7 +138,7 @@ def _back(r):
 def remarks(request, pk):
     r = queries.get_report(request.scope, pk)
     try:
-        actions.save_remarks(_actor(request), r, request.POST.get("remarks", ""))
+        actions.save_remarks(actor_of(request), r, request.POST.get("remarks", ""))
     except Invalid as e:
         return render(request, "reports/report.html", report_ctx(request, r, errors=e.fields,
                                                                  typed=request.POST.get("remarks", "")),
@@ -160,7 +156,7 @@ def submit(request, pk):
     if not confirmed(request):
         return _ask_submit(request, r, _back(r))
     try:
-        r = actions.submit(_actor(request), r, text)
+        r = actions.submit(actor_of(request), r, text)
     except Invalid as e:
         return render(request, "reports/report.html", report_ctx(request, r, errors=e.fields, typed=text),
                       status=400)
@@ -173,7 +169,7 @@ def submit(request, pk):
 def correct(request, pk):
     r = queries.get_report(request.scope, pk)
     try:
-        new = actions.correct(_actor(request), r, request.POST.get("reason", ""))
+        new = actions.correct(actor_of(request), r, request.POST.get("reason", ""))
     except Invalid as e:
         return render(request, "reports/report.html", report_ctx(request, r, errors=e.fields), status=400)
     messages.success(request, _("Version %(v)d is a draft: check it and submit it.") % {"v": new.version})
@@ -190,7 +186,7 @@ def approve(request, pk):
             "place": r.place.name, "day": r.day}, lines=[_("Version %(v)d, submitted %(at)s.") % {
                 "v": r.version, "at": r.submitted_at and timezone.localtime(r.submitted_at).strftime("%H:%M")}],
             yes=_("Yes, approve"), back=_back(r))
-    actions.approve(_actor(request), r)
+    actions.approve(actor_of(request), r)
     messages.success(request, _("Approved."))
     return redirect(_back(r))
 
@@ -200,7 +196,7 @@ def approve(request, pk):
 def return_report(request, pk):
     r = queries.get_report(request.scope, pk)
     try:
-        actions.return_report(_actor(request), r, request.POST.get("reason", ""))
+        actions.return_report(actor_of(request), r, request.POST.get("reason", ""))
     except Invalid as e:
         return render(request, "reports/report.html", report_ctx(request, r, return_errors=e.fields),
                       status=400)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from fangkong.core.actor import Actor
+from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Place
 
@@ -63,9 +63,6 @@ def _mount():
     router.add_router("/", supplies)
 
 
-def _actor(request) -> Actor:
-    return Actor.from_request(request, via="api")
-
 
 def _place(request, pk, perm=access.VIEW) -> Place:
     p = Place.objects.filter(pk=pk).first()
@@ -108,7 +105,7 @@ def item_list(request, pk: int):
 @router.post("/services/suppliers/{pk}/items", response={201: ItemOut})
 def item_add(request, pk: int, body: ItemIn):
     s = queries.get_supplier(request.scope, pk)
-    return Status(201, item_out(catalogue.add_item(_actor(request), s, body.dict())))
+    return Status(201, item_out(catalogue.add_item(actor_of(request), s, body.dict())))
 
 
 @router.patch("/services/items/{pk}", response=ItemOut)
@@ -119,7 +116,7 @@ def item_change(request, pk: int, body: ItemPatch):
     if item is None:
         raise NotFound()
     access.require_supplier(request.scope, item.supplier)
-    return item_out(catalogue.update_item(_actor(request), item, body.dict(exclude_none=True)))
+    return item_out(catalogue.update_item(actor_of(request), item, body.dict(exclude_none=True)))
 
 
 # --- orders ------------------------------------------------------------------------
@@ -143,7 +140,7 @@ def order_place(request, body: OrderIn):
     s = Supplier.objects.filter(pk=body.supplier, community_id=hh.community_id).first()
     if s is None:
         raise Invalid(fields={"supplier": [_("This supplier does not serve this household.")]})
-    o = orders.place_order(_actor(request), hh, s, [(ln.item, ln.quantity) for ln in body.lines],
+    o = orders.place_order(actor_of(request), hh, s, [(ln.item, ln.quantity) for ln in body.lines],
                            medicine=body.medicine, deadline=body.deadline, note=body.note,
                            client_id=body.client_id)
     return Status(201, order_out(o))
@@ -156,7 +153,7 @@ def order_get(request, pk: int):
 
 @router.post("/services/orders/{pk}/cancel", response=OrderOut)
 def order_cancel(request, pk: int):
-    return order_out(orders.cancel_order(_actor(request), queries.get_order(request.scope, pk)))
+    return order_out(orders.cancel_order(actor_of(request), queries.get_order(request.scope, pk)))
 
 
 # --- batches and checks ---------------------------------------------------------------
@@ -189,7 +186,7 @@ def batch_create(request, body: BatchIn):
     s = Supplier.objects.filter(pk=body.supplier, community_id=gate.community_id).first()
     if s is None:
         raise Invalid(fields={"supplier": [_("No such supplier here.")]})
-    b = handoff.create_batch(_actor(request), s, gate, due_at=body.due_at, team=_team(request, body.team),
+    b = handoff.create_batch(actor_of(request), s, gate, due_at=body.due_at, team=_team(request, body.team),
                              orders=body.orders, client_id=body.client_id)
     return Status(201, batch_out(b))
 
@@ -206,7 +203,7 @@ def line_check(request, pk: int, body: CheckIn_):
     if ln is None:
         raise NotFound()
     access.require_batch(request.scope, ln.batch)
-    ln = handoff.check_line(_actor(request), ln, body.outcome, received=body.received,
+    ln = handoff.check_line(actor_of(request), ln, body.outcome, received=body.received,
                             substitute=body.substitute, note=body.note)
     return {"id": ln.id, "outcome": ln.outcome, "received": ln.received, "substitute": ln.substitute}
 
@@ -214,20 +211,20 @@ def line_check(request, pk: int, body: CheckIn_):
 @router.post("/services/batches/{pk}/receive-rest", response=dict)
 def batch_receive_rest(request, pk: int):
     b = queries.get_batch(request.scope, pk)
-    return {"received": handoff.receive_rest(_actor(request), b)}
+    return {"received": handoff.receive_rest(actor_of(request), b)}
 
 
 @router.post("/services/batches/{pk}/sign", response=BatchOut)
 def batch_sign(request, pk: int, body: SignIn):
     b = queries.get_batch(request.scope, pk)
-    return batch_out(handoff.sign(_actor(request), b, supplier_name=body.supplier_name))
+    return batch_out(handoff.sign(actor_of(request), b, supplier_name=body.supplier_name))
 
 
 @router.post("/services/batches/{pk}/split", response=list[RunOut])
 def batch_split(request, pk: int, body: SplitIn):
     b = queries.get_batch(request.scope, pk)
     teams = [_team(request, t) for t in body.teams[:50]]
-    handoff.split(_actor(request), b, teams=teams)
+    handoff.split(actor_of(request), b, teams=teams)
     return [run_out(r) for r in queries.runs(request.scope, batch=b)]
 
 
@@ -271,7 +268,7 @@ def run_get(request, pk: int):
 @router.post("/services/stops/{pk}/confirm", response={201: ConfirmOut, 200: ConfirmOut})
 def stop_confirm(request, pk: int, body: ConfirmIn):
     stop = queries.get_stop(request.scope, pk, body.client_id)
-    stop, created = delivery.confirm_stop(_actor(request), stop, delivered=body.delivered,
+    stop, created = delivery.confirm_stop(actor_of(request), stop, delivered=body.delivered,
                                           client_id=body.client_id, reason=body.reason)
     return Status(201 if created else 200, {"id": stop.id, "state": stop.state, "reason": stop.reason,
                                              "confirmed_at": stop.confirmed_at})
@@ -291,7 +288,7 @@ def problem_list(request, place: int | None = None, open_only: bool = True):
 @router.post("/services/problems/{pk}/resolve", response=ProblemOut)
 def problem_resolve(request, pk: int, body: ResolveIn):
     p = queries.get_problem(request.scope, pk)
-    return problem_out(delivery.resolve_problem(_actor(request), p, resolution=body.resolution,
+    return problem_out(delivery.resolve_problem(actor_of(request), p, resolution=body.resolution,
                                                 delivered=body.delivered))
 
 
@@ -312,7 +309,7 @@ def category_edit(request, pk: int, body: CategoryPatch):
     c = Category.objects.filter(pk=pk).first()
     if c is None:
         raise NotFound()
-    return category_out(requests.edit_category(_actor(request), c, body.dict(exclude_none=True)))
+    return category_out(requests.edit_category(actor_of(request), c, body.dict(exclude_none=True)))
 
 
 def request_out(r) -> dict:
@@ -337,14 +334,14 @@ def request_raise(request, body: RequestIn):
     c = Category.objects.filter(code=body.category).first()
     if c is None:
         raise Invalid(fields={"category": [_("Choose one of the categories.")]})
-    return Status(201, request_out(requests.raise_request(_actor(request), hh, c, body.text,
+    return Status(201, request_out(requests.raise_request(actor_of(request), hh, c, body.text,
                                                           client_id=body.client_id)))
 
 
 @router.post("/services/requests/{pk}/{step}", response=RequestOut)
 def request_step(request, pk: int, step: str, body: StepIn):
     r = queries.get_request(request.scope, pk)
-    a = _actor(request)
+    a = actor_of(request)
     if step == "take":
         r = requests.take(a, r)
     elif step == "done":
@@ -376,7 +373,7 @@ def pet_list(request, household: int | None = None, place: int | None = None):
 @router.post("/services/pets", response={201: PetOut})
 def pet_add(request, body: PetIn):
     hh = queries.get_household(request.scope, body.household, order=True)
-    x = care.add_pet(_actor(request), hh, body.dict())
+    x = care.add_pet(actor_of(request), hh, body.dict())
     return Status(201, {"id": x.id, "household": x.household_id, "name": x.name, "species": x.species,
                         "care": x.care})
 
@@ -395,7 +392,7 @@ def feeding_list(request, place: int | None = None):
 @router.post("/services/feedings/{pk}/done", response=FeedingOut)
 def feeding_done(request, pk: int, body: NoteIn):
     f = queries.get_feeding(request.scope, pk)
-    return feeding_out(care.feed(_actor(request), f, body.note))
+    return feeding_out(care.feed(actor_of(request), f, body.note))
 
 
 def check_in_out(c) -> dict:
@@ -412,7 +409,7 @@ def check_in_list(request, place: int | None = None):
 @router.post("/services/check-ins/{pk}", response=CheckInOut)
 def check_in_record(request, pk: int, body: CheckInIn):
     c = queries.get_check_in(request.scope, pk)
-    c = care.record_check_in(_actor(request), c, body.result, body.note)
+    c = care.record_check_in(actor_of(request), c, body.result, body.note)
     return check_in_out(c)
 
 
@@ -434,14 +431,14 @@ def disinfection_list(request, place: int | None = None, open_only: bool = False
 @router.post("/services/disinfections", response={201: DisinfectionOut})
 def disinfection_schedule(request, body: DisinfectionIn):
     p = _place(request, body.place)
-    d = dis.schedule(_actor(request), p, due_at=body.due_at, team=_team(request, body.team), kind=body.kind)
+    d = dis.schedule(actor_of(request), p, due_at=body.due_at, team=_team(request, body.team), kind=body.kind)
     return Status(201, disinfection_out(d))
 
 
 @router.post("/services/disinfections/{pk}/done", response=DisinfectionOut)
 def disinfection_done(request, pk: int, body: SignOffIn):
     d = queries.get_disinfection(request.scope, pk)
-    return disinfection_out(dis.sign_off(_actor(request), d, area=body.area, agent=body.agent,
+    return disinfection_out(dis.sign_off(actor_of(request), d, area=body.area, agent=body.agent,
                                          done_at=body.done_at))
 
 

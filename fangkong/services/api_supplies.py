@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from fangkong.core.actor import Actor
+from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Place
 
@@ -28,9 +28,6 @@ from .schemas import (
 router = Router(tags=["services"])
 
 
-def _actor(request) -> Actor:
-    return Actor.from_request(request, via="api")
-
 
 @router.post("/services/batches/{pk}/manifest", response=ManifestImportOut)
 def manifest_import(request, pk: int, file: File[UploadedFile]):
@@ -39,7 +36,7 @@ def manifest_import(request, pk: int, file: File[UploadedFile]):
     nothing: a file that cannot be read answers 422 `invalid_file`, one with wrong rows 422
     `file_rejected` with every row error."""
     b = queries.get_batch(request.scope, pk)
-    return manifest_actions.import_manifest(_actor(request), b, file)
+    return manifest_actions.import_manifest(actor_of(request), b, file)
 
 
 @router.post("/services/stops/{pk}/photo", response={201: PhotoOut, 200: PhotoOut})
@@ -47,7 +44,7 @@ def stop_photo(request, pk: int, file: File[UploadedFile], client_id: Form[str] 
     """The photo of a confirmed door (JPEG, PNG or WebP within the photo size limit), by who
     confirmed it (with the confirmation's client id) or staff; the first photo stays (200)."""
     stop = queries.get_stop(request.scope, pk, client_id or None)
-    stop, created = delivery.attach_photo(_actor(request), stop, file)
+    stop, created = delivery.attach_photo(actor_of(request), stop, file)
     return Status(201 if created else 200, {"id": stop.id, "state": stop.state, "photo": bool(stop.photo)})
 
 
@@ -80,7 +77,7 @@ def group_create(request, body: GroupIn):
     s = Supplier.objects.filter(pk=body.supplier, community_id=b.community_id, is_active=True).first()
     if s is None:
         raise Invalid(fields={"supplier": [_("No such supplier here.")]})
-    g = orders.create_group_order(_actor(request), b, s, title=body.title, closes_at=body.closes_at)
+    g = orders.create_group_order(actor_of(request), b, s, title=body.title, closes_at=body.closes_at)
     return Status(201, group_out(g))
 
 
@@ -95,7 +92,7 @@ def group_enter(request, pk: int, body: GroupEntriesIn):
     """Many households' items at once (all or nothing; each entry's client id makes a retry
     place nothing more)."""
     g = queries.get_group_order(request.scope, pk)
-    orders.place_group_orders(_actor(request), g, [
+    orders.place_group_orders(actor_of(request), g, [
         {"household": e.household, "lines": [(ln.item, ln.quantity) for ln in e.lines],
          "client_id": e.client_id} for e in body.entries[:500]])
     return Status(201, group_out(g, queries.group_sheet(g)))

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from fangkong.core.actor import Actor
+from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Household, Place, Resident
 
@@ -49,9 +49,6 @@ from .schemas import (
 router = Router(tags=["zones"])
 LIMIT = 500
 
-
-def _actor(request) -> Actor:
-    return Actor.from_request(request, via="api")
 
 
 def _get(model, pk):
@@ -135,7 +132,7 @@ def activate(request, code: str):
     p = Policy.objects.filter(code=code).first()
     if p is None:
         raise NotFound()
-    policy_actions.activate(_actor(request), p)
+    policy_actions.activate(actor_of(request), p)
     return {"code": p.code, "name": p.name, "basis": p.basis, "is_active": True,
             "types": [type_out(t) for t in queries.zone_types(p)]}
 
@@ -146,7 +143,7 @@ def update_type(request, pk: int, body: ZoneTypeIn):
     t = _get(ZoneType, pk)
     data = body.model_dump(exclude_unset=True)
     when = data.pop("effective_from", None)
-    t = policy_actions.update_type(_actor(request), t, data, effective_from=when)
+    t = policy_actions.update_type(actor_of(request), t, data, effective_from=when)
     return type_out(t)
 
 
@@ -165,7 +162,7 @@ def notices(request, place: int):
 @router.post("/zones/notices", response={201: NoticeOut})
 def create_notice(request, body: NoticeIn):
     p = _place(request, body.place)
-    n = pub.create_notice(_actor(request), p, body.model_dump())
+    n = pub.create_notice(actor_of(request), p, body.model_dump())
     return Status(201, {"id": n.id, "place": n.place_id, "number": n.number, "issued_by": n.issued_by,
                         "title": n.title, "text": n.text, "effective_at": n.effective_at})
 
@@ -197,7 +194,7 @@ def adjustments(request, place: int, state: str | None = None):
 
 def _add(request, adj, item: ItemIn):
     p = _place(request, item.place)
-    pub.add_item(_actor(request), adj, item.op, p, _type_by_code(item.zone_type))
+    pub.add_item(actor_of(request), adj, item.op, p, _type_by_code(item.zone_type))
 
 
 @router.post("/zones/adjustments", response={201: AdjustmentOut})
@@ -205,7 +202,7 @@ def draft(request, body: AdjustmentIn):
     p = _place(request, body.place)
     notice = queries.get_notice(request.scope, body.notice, access.MANAGE) if body.notice else None
     with transaction.atomic():  # all its places or none
-        adj = pub.draft(_actor(request), p, body.title, notice=notice)
+        adj = pub.draft(actor_of(request), p, body.title, notice=notice)
         for item in body.items:
             _add(request, adj, item)
     return Status(201, adjustment_out(adj))
@@ -226,7 +223,7 @@ def add_item(request, pk: int, body: ItemIn):
 @router.delete("/zones/adjustments/{pk}/items/{item}", response=AdjustmentOut)
 def remove_item(request, pk: int, item: int):
     adj = queries.get_adjustment(request.scope, pk)
-    pub.remove_item(_actor(request), adj, item)
+    pub.remove_item(actor_of(request), adj, item)
     return adjustment_out(adj)
 
 
@@ -234,7 +231,7 @@ def remove_item(request, pk: int, item: int):
 def attach(request, pk: int, body: NoticeRef):
     adj = queries.get_adjustment(request.scope, pk)
     access.require(request.scope, access.MANAGE, adj)
-    pub.set_notice(_actor(request), adj, queries.get_notice(request.scope, body.notice, access.MANAGE))
+    pub.set_notice(actor_of(request), adj, queries.get_notice(request.scope, body.notice, access.MANAGE))
     return adjustment_out(adj)
 
 
@@ -253,19 +250,19 @@ def diff(request, pk: int):
 @router.post("/zones/adjustments/{pk}/publish", response=AdjustmentOut)
 def publish(request, pk: int):
     adj = queries.get_adjustment(request.scope, pk)
-    return adjustment_out(pub.publish(_actor(request), adj))
+    return adjustment_out(pub.publish(actor_of(request), adj))
 
 
 @router.post("/zones/adjustments/{pk}/schedule", response=AdjustmentOut)
 def schedule(request, pk: int, body: ScheduleIn):
     adj = queries.get_adjustment(request.scope, pk)
-    return adjustment_out(pub.schedule(_actor(request), adj, body.at))
+    return adjustment_out(pub.schedule(actor_of(request), adj, body.at))
 
 
 @router.post("/zones/adjustments/{pk}/cancel", response=AdjustmentOut)
 def cancel(request, pk: int):
     adj = queries.get_adjustment(request.scope, pk)
-    return adjustment_out(pub.cancel(_actor(request), adj))
+    return adjustment_out(pub.cancel(actor_of(request), adj))
 
 
 # --- households, lifting, cases ----------------------------------------------------------
@@ -291,13 +288,13 @@ def recommendations(request, place: int):
 @router.post("/zones/designations/{pk}/lift-draft", response={201: AdjustmentOut})
 def lift_draft(request, pk: int):
     d = queries.get_designation(request.scope, pk)
-    return Status(201, adjustment_out(lift_actions.draft_from(_actor(request), d)))
+    return Status(201, adjustment_out(lift_actions.draft_from(actor_of(request), d)))
 
 
 @router.post("/zones/cases", response={201: CaseOut})
 def report_case(request, body: CaseIn):
     r = _get(Resident, body.resident)
-    case, proposal = escalate.record_case(_actor(request), r, confirmed_at=body.confirmed_at,
+    case, proposal = escalate.record_case(actor_of(request), r, confirmed_at=body.confirmed_at,
                                           source=body.source[:80])
     return Status(201, {"id": case.id, "resident": r.id, "confirmed_at": case.confirmed_at,
                         "proposal": proposal.id if proposal else None})
@@ -309,7 +306,7 @@ def report_case(request, body: CaseIn):
 def observe(request, body: ObservationIn):
     r = _get(Resident, body.resident)
     place = _place(request, body.place, access.GATE) if body.place else None
-    o = gate.observe_code(_actor(request), r, body.colour, source=body.source, place=place,
+    o = gate.observe_code(actor_of(request), r, body.colour, source=body.source, place=place,
                           at=body.observed_at, client_id=body.client_id)
     return Status(201, {"id": o.id, "resident": r.id, "colour": o.colour, "source": o.source,
                         "observed_at": o.observed_at})
@@ -332,7 +329,7 @@ def pass_gate(request, pk: int, body: GateIn):
             person = queries.person_at_gate(request.scope, body.person)
         except NotFound as e:
             raise Invalid(fields={"person": [str(e.message)]}) from None
-    e = gate.pass_gate(_actor(request), g, direction=body.direction, client_id=body.client_id,
+    e = gate.pass_gate(actor_of(request), g, direction=body.direction, client_id=body.client_id,
                        resident=person, name=body.name, colour=body.colour,
                        temperature=body.temperature, at=body.at)
     return Status(201, gate_out(e))
@@ -361,11 +358,11 @@ def shape_out(p: Place, shape) -> dict:
 @router.put("/zones/places/{pk}/shape", response=ShapeOut)
 def save_shape(request, pk: int, body: ShapeIn):
     p = _place(request, pk)
-    return shape_out(p, shape_actions.save_shape(_actor(request), p, body.geometry))
+    return shape_out(p, shape_actions.save_shape(actor_of(request), p, body.geometry))
 
 
 @router.delete("/zones/places/{pk}/shape", response=ShapeOut)
 def remove_shape(request, pk: int):
     p = _place(request, pk)
-    shape_actions.remove_shape(_actor(request), p)
+    shape_actions.remove_shape(actor_of(request), p)
     return shape_out(p, None)
