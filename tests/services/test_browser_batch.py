@@ -6,9 +6,11 @@ on its phone (asked first), then the checkpoint signs; both signatures shown.
 Screenshots: test-output/screenshots/services-batch-*."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from fangkong.services.actions import handoff, orders
 from fangkong.services.models import Batch
@@ -42,7 +44,9 @@ def test_a_worker_makes_todays_batch_and_the_supplier_signs_its_side(phone_page,
     page.wait_for_selector(".confirm")
     page.shot("services-batch-02-confirm")
     page.dblclick("text=是，建批次")  # a double tap
-    page.wait_for_url("**/services/batches/*/")
+    # the second tap's request aborts the first's navigation: poll the address, do not wait
+    # for one navigation event
+    expect(page).to_have_url(re.compile(r"/services/batches/\d+/$"), timeout=15_000)
     batch = Batch.objects.get()
     assert batch.lines.count() == 7 and batch.team == svc.team
     page.shot("services-batch-03-created")
