@@ -25,10 +25,11 @@ TOPOLOGY_RESIDENTS = {"full": 200_000, "tiny": 5_000}
 
 SIZES = {
     # residents: city scale (500 communities of ~2,000); import_rows: one roster file;
-    # duration: seconds of HTTP load per repeat (≤ 15); threads: load generator threads.
+    # duration: seconds of HTTP load per repeat (≤ 15; tiny: just enough to prove the path works,
+    # no figure is read from it); threads: load generator threads.
     "full": {"residents": 1_000_000, "import_rows": 100_000, "duration": 10.0, "threads": 16,
              "repeat": 3, "queries": 100},
-    "tiny": {"residents": 5_000, "import_rows": 300, "duration": 1.0, "threads": 4,
+    "tiny": {"residents": 5_000, "import_rows": 300, "duration": 0.5, "threads": 4,
              "repeat": 1, "queries": 8},
 }
 

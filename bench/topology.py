@@ -154,7 +154,7 @@ def _scan_load(ctx, topo, rnd, user, raw, rate, duration, tag):
 def scan_figures(ctx, topo, rnd, user, raw):
     cfg, report = ctx.cfg, ctx.report
     rates = [20, 40] if cfg.tiny else [100, 200, 300, 500, 700]
-    duration = 1.0 if cfg.tiny else 5.0
+    duration = cfg.duration if cfg.tiny else 5.0
     _scan_load(ctx, topo, rnd, user, raw, rates[0], min(2.0, duration), "W")  # warm-up
     steps = []
     for i, rate in enumerate(rates):
@@ -179,7 +179,7 @@ def scan_figures(ctx, topo, rnd, user, raw):
 def pgbouncer_figures(ctx, topo, rnd, user, raw):
     cfg, report = ctx.cfg, ctx.report
     rate = 20 if cfg.tiny else 150  # a rate this shared machine sustains: latency, not queueing
-    duration = 1.0 if cfg.tiny else 6.0
+    duration = cfg.duration if cfg.tiny else 6.0
     out = {}
     for mode in ("direct", "pgbouncer", "direct-again"):
         want = mode == "pgbouncer"
@@ -223,7 +223,7 @@ def read_figures(ctx, topo, rnd):
                       .values_list("id", flat=True)[:200])
     targets = [("live", [f"/screening/rounds/{rnd.id}/?place={community.id}"], {**headers, "HX-Request": "true"}),
                ("household", [f"/screening/households/{h}/" for h in households], headers)]
-    duration = 1.0 if cfg.tiny else 5.0
+    duration = cfg.duration if cfg.tiny else 5.0
     for label, paths, hdrs in targets:
         load(topo.ports["nginx"], paths, hdrs, 4, min(1.0, duration))  # warm-up
         c0 = (app_cpu(topo), db_cpu(topo), db_cpu(topo, "replica"))
