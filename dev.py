@@ -141,6 +141,10 @@ def test(args):
     py = ensure_venv("test")
     env = dict(os.environ)
     env.setdefault("FANGKONG_SECRETS_FILE", os.path.join(ROOT, "var", "test-secrets.json"))
+    # Bytecode caches (__pycache__, ignored by git) are written even where the shell says not
+    # to: without them every worker and every server the suite starts compiles the project
+    # again, and pytest rewrites all 130 test modules' asserts again (collection 8 s → 4 s).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     prepare(py, env)
     cmd = [py, "-m", "pytest", *parallel(args), *args]
     say("running: " + " ".join(cmd[1:]) + "  (database: %s)" % (
