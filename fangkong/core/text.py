@@ -2,8 +2,6 @@
 
 import functools
 
-from pypinyin import lazy_pinyin
-
 # Surnames whose reading differs from the character's common reading.
 SURNAME_READINGS = {
     "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "朴": "piao", "查": "zha",
@@ -14,6 +12,10 @@ SURNAME_READINGS = {
 
 @functools.lru_cache(maxsize=20_000)
 def _syllable(char: str) -> str:
+    # Imported on first use: pypinyin's dictionaries cost every process that starts (servers,
+    # workers, manage.py commands) ~0.2 s, and most never compute a name's pinyin.
+    from pypinyin import lazy_pinyin
+
     return lazy_pinyin(char)[0].replace("ü", "v").lower()
 
 

@@ -2,7 +2,7 @@
 tests/api/test_security.py, which explains the columns)."""
 
 from fangkong.accounts.models import ApiToken
-from tests.api.test_security import ANY_USER, MISSING, Route
+from tests.api.routes import ANY_USER, MISSING, Route
 
 MODELS = [ApiToken]
 

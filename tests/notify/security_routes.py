@@ -2,7 +2,7 @@
 
 from fangkong.core.actor import Actor
 from fangkong.notify.models import Delivery, GroupChannel, Notification
-from tests.api.test_security import ANY_USER, MISSING, Route
+from tests.api.routes import ANY_USER, MISSING, Route
 
 MODELS = [Notification, Delivery, GroupChannel]
 

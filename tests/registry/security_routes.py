@@ -2,7 +2,7 @@
 cards (checked by tests/api/test_security.py, which explains the columns)."""
 
 from fangkong.registry.models import Household, ImportJob, Place, Resident
-from tests.api.test_security import MISSING, WRITE, Route, make_job, upload
+from tests.api.routes import MISSING, WRITE, Route, make_job, upload
 
 MODELS = [Place, Household, Resident, ImportJob]
 

@@ -5,7 +5,7 @@ and returns A's report and reminds; nobody else sees any of it (404, as if missi
 from django.utils import timezone
 
 from fangkong.reports.models import DailyReport
-from tests.api.test_security import MISSING, Route
+from tests.api.routes import MISSING, Route
 
 MODELS = [DailyReport]
 NOBODY_ELSE = dict(leader=404, resident=404, other_staff=404, outsider=404)

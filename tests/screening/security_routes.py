@@ -37,7 +37,7 @@ from fangkong.screening.models import (
     SamplingPoint,
     Tube,
 )
-from tests.api.test_security import ANY_USER, MISSING, Route
+from tests.api.routes import ANY_USER, MISSING, Route
 
 from .photos import png
 

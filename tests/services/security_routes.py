@@ -36,7 +36,7 @@ from fangkong.services.models import (
     Run,
     Stop,
 )
-from tests.api.test_security import ANY_USER, MISSING, Route
+from tests.api.routes import ANY_USER, MISSING, Route
 from tests.screening.photos import png
 
 MODELS = [GroupOrder, Item, Order, Batch, Line, Run, Stop, Problem, Request, Pet, Feeding, CheckIn, Disinfection]

@@ -29,7 +29,7 @@ from fangkong.volunteers.models import (
     TeamMember,
     Volunteer,
 )
-from tests.api.test_security import MISSING, Route
+from tests.api.routes import MISSING, Route
 
 MODELS = [Volunteer, Call, Assignment, Team, TeamMember, Loan, JoinLink]
 _serial = itertools.count(1)

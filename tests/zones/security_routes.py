@@ -30,7 +30,7 @@ from fangkong.zones.models import (
     ZoneCase,
     ZoneType,
 )
-from tests.api.test_security import MISSING, Route
+from tests.api.routes import MISSING, Route
 
 MODELS = [Notice, Adjustment, AdjustmentItem, Designation, HouseholdZone, ZoneCase, CheckpointEvent,
           HealthCodeObservation, Shape]
