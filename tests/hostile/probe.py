@@ -1,11 +1,13 @@
-"""Hostile uploads through one route, in a process of their own: per file, the answer, the
-time and the peak memory. Run by tests/hostile/test_hostile_uploads.py as
-`python -m tests.hostile.probe SPEC.json`; prints one JSON line per file, then a summary.
+"""Hostile uploads through every route, in a process of their own: per route and file, the
+answer, the time and the peak memory. Run by tests/hostile/test_hostile_uploads.py as
+`python -m tests.hostile.probe SPEC.json`; prints one JSON line per file, then a summary per
+route. The routes run one after the other in this one process (one Django start, not seven).
 
-Peak memory: after a warm-up (the route run once, so its code is loaded), the process's
-resident size is the baseline. Before each file the kernel's high-water mark is reset
-(/proc/self/clear_refs, "5"), so each file's peak is its own; `ru_maxrss` (never reset)
-gives the peak over all of them.
+Peak memory: after a route's warm-up (the route run twice, so its code is loaded), the
+process's resident size is that route's baseline. Before each file the kernel's high-water
+mark is reset (/proc/self/clear_refs, "5"), so each file's peak is its own. Where that reset
+is not allowed (`own_peak` false) the peak is `ru_maxrss`, the peak since the process
+started: it can overstate a file's peak (an earlier route's counts), never hide one.
 """
 
 import io
@@ -131,21 +133,10 @@ class Routes:
         return r.status_code, _text(r)
 
 
-def main():
-    with open(sys.argv[1]) as f:
-        spec = json.load(f)
-    os.environ["DATABASE_URL"] = spec["database_url"]
-    os.environ["DJANGO_SETTINGS_MODULE"] = "fangkong.settings"
-    import django
-
-    django.setup()
+def probe_route(spec: dict) -> None:
     from django.conf import settings
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()
-    settings.MEDIA_ROOT = spec["media"]
     settings.FANGKONG_IMPORT_INLINE_ROWS = -1 if spec["route"] == "roster_worker" else 2000
-
     files = {}
     for case in spec["cases"]:
         with open(os.path.join(spec["dir"], case), "rb") as f:
@@ -167,13 +158,31 @@ def main():
         seconds = time.perf_counter() - t
         peak_kb = _status_kb("VmHWM") if reset else resource.getrusage(
             resource.RUSAGE_SELF).ru_maxrss
-        print(json.dumps({"case": case, "status": status, "text": text[-4000:],
-                          "seconds": round(seconds, 3),
+        print(json.dumps({"route": spec["route"], "case": case, "status": status,
+                          "text": text[-4000:], "seconds": round(seconds, 3),
                           "peak_mb": round((peak_kb - baseline_kb) / 1024, 1),
                           "own_peak": reset}, ensure_ascii=False), flush=True)
-    print(json.dumps({"summary": True, "baseline_mb": round(baseline_kb / 1024, 1),
+    print(json.dumps({"route": spec["route"], "summary": True, "baseline_mb": round(baseline_kb / 1024, 1),
                       "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                       "maxrss_before_mb": round(maxrss_before_kb / 1024, 1)}), flush=True)
+
+
+def main():
+    """SPEC.json: {"database_url", "media", "routes": [one route's spec, …]}."""
+    with open(sys.argv[1]) as f:
+        spec = json.load(f)
+    os.environ["DATABASE_URL"] = spec["database_url"]
+    os.environ["DJANGO_SETTINGS_MODULE"] = "fangkong.settings"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    settings.MEDIA_ROOT = spec["media"]
+    for route in spec["routes"]:
+        probe_route(route)
 
 
 if __name__ == "__main__":

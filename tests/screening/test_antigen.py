@@ -24,6 +24,10 @@ from .photos import png
 @pytest.fixture
 def ag(world, system):
     """A running antigen round over community A, with a depot point for volunteers."""
+    return running_antigen_round(world, system)
+
+
+def running_antigen_round(world, system):
     staff = Actor.system(world.users.staff)
     depot = reg.create_place(system, world.community, Kind.SAMPLING_POINT, "社区发放点")
     now = timezone.now()
