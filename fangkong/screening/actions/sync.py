@@ -202,12 +202,13 @@ class Batch:
         for f in LEVEL_FIELDS:
             d[f] = person[f]
         at, bc = p["at"], p["barcode"]
-        d["tube_id"] = tube.pk
+        td = tube.__dict__  # plain attributes (`pk` and foreign keys go through descriptors)
+        d["tube_id"] = td["id"]
         d["resident_id"] = pid = person["id"]
         d["household_id"] = person["household_id"]
         d["client_id"] = p["client_id"]
         d["sampled_at"] = at
-        d["point_id"] = tube.point_id
+        d["point_id"] = td["point_id"]
         d["out_of_scope"] = not person["in_scope"]
         d["bc"] = bc  # the tube's barcode, without going back to the tube
         d["ex"] = person["ex"] or person["presence"] in EXEMPT_PRESENCE  # was exempt
@@ -276,9 +277,12 @@ class Batch:
 
     def link_new_tubes(self):
         """Tubes opened in this batch have their ids only now."""
-        for smp in self.new_samples:
-            if smp.tube_id is None:
-                smp.tube_id = self.tubes[smp.bc].pk
+        if self.new_tubes:
+            id_of = {t.barcode: t.id for t in self.new_tubes}
+            for smp in self.new_samples:
+                d = smp.__dict__  # plain attributes (`tube_id` is a descriptor)
+                if d["tube_id"] is None:
+                    d["tube_id"] = id_of[d["bc"]]
         for c in self.new_conflicts:
             pending = getattr(c, "pending_tube", None)
             if pending is not None:
