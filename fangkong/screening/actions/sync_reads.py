@@ -216,7 +216,8 @@ def _people_rows(rows, tokens, hashes, rids) -> dict:
     n = _N_PEOPLE_KEYS
     for values in rows:
         row = dict(zip(_PEOPLE_KEYS, values[:n], strict=True))
-        row["zone"] = scan_limit(*values[n:])
+        zone = values[n:]  # SCAN_ZONE_COLUMNS: no zone type and no key group rule → no limit
+        row["zone"] = None if zone[2] is None and zone[5] is None else scan_limit(*zone)
         if (key := row["token"].lower()) in tokens:
             out[("token", key)] = row
         if row["id_hash"] in hashes:
