@@ -215,9 +215,9 @@ def _people_rows(rows, tokens, hashes, rids) -> dict:
     out = {}
     n = _N_PEOPLE_KEYS
     for values in rows:
-        row = dict(zip(_PEOPLE_KEYS, values[:n], strict=True))
-        zone = values[n:]  # SCAN_ZONE_COLUMNS: no zone type and no key group rule → no limit
-        row["zone"] = None if zone[2] is None and zone[5] is None else scan_limit(*zone)
+        row = dict(zip(_PEOPLE_KEYS, values, strict=False))  # the first n columns: zip stops at the keys
+        # SCAN_ZONE_COLUMNS after them: no zone type and no key-group rule → no limit
+        row["zone"] = None if values[n + 2] is None and values[n + 5] is None else scan_limit(*values[n:])
         if (key := row["token"].lower()) in tokens:
             out[("token", key)] = row
         if row["id_hash"] in hashes:
