@@ -6,11 +6,13 @@ the database), on the screening benchmark's city.
         [--residents 20000] [--batches 6] [--scans 200] [--profile batch|scan]
 
 Per batch and per scan: this process's CPU (time.process_time) and the PostgreSQL
-backend's (its /proc/<pid>/schedstat, nanoseconds on the CPU), medians; the statements
-counted once with CaptureQueriesContext (in a separate request: the debug cursor costs
-CPU). `--profile` prints cProfile's top functions for one more run of that request. The
-city is built and cached by the benchmark harness (bench/cache/pg-<dbname>); the data the
-runs add is removed after each.
+backend's (its /proc/<pid>/schedstat, nanoseconds on the CPU), medians (scans: means); the
+same two for a raw COPY of the batch's registrations, rolled back (the benchmark's
+baseline); the statements counted once with CaptureQueriesContext, in a separate request
+(the debug cursor costs CPU; COPYs are not counted). `--profile` prints cProfile's top
+functions for one more run of that request. The city is built and cached by the
+benchmark harness (bench/cache/pg-<dbname>); the data the runs add is removed after each,
+and VACUUMed (outside the measured time).
 """
 
 import argparse
@@ -140,6 +142,28 @@ def main(argv):
         app.append(x)
         db.append(y)
         clean()
+    # the raw COPY of the same registrations (bench/screening.py's baseline), rolled back;
+    # only the COPY is measured (the rows are built before)
+    from django.db import transaction
+
+    from fangkong.core import bulk
+    from fangkong.registry.models import LEVEL_FIELDS
+    from fangkong.screening.models import Sample
+
+    copy_app, copy_db = [], []
+    for _rep in range(a.batches):
+        rows = []
+        for p in people:
+            s = Sample(round_id=rnd.id, tube_id=0, resident_id=p[0], household_id=p[2],
+                       client_id=uuid.uuid4(), sampled_at=rnd.starts_at, sampler_id=user.id)
+            for f, v in zip(LEVEL_FIELDS, p[3:], strict=True):
+                setattr(s, f, v)
+            rows.append(s)
+        with transaction.atomic():
+            x, y = measure(lambda rows=rows: bulk.insert(Sample, rows))
+            transaction.set_rollback(True)
+        copy_app.append(x)
+        copy_db.append(y)
     fn = one_batch("q")
     with CaptureQueriesContext(connection) as q:
         fn()
@@ -147,6 +171,8 @@ def main(argv):
     out["batch"] = {"app_ms": round(_median(app) * 1000, 1), "db_ms": round(_median(db) * 1000, 1),
                     "app_ms_all": [round(v * 1000, 1) for v in app],
                     "db_ms_all": [round(v * 1000, 1) for v in db], "statements": len(q.captured_queries),
+                    "raw_copy_app_ms": round(_median(copy_app) * 1000, 1),
+                    "raw_copy_db_ms": round(_median(copy_db) * 1000, 1),
                     "sql": [s["sql"][:120] for s in q.captured_queries]}
     # --- single scans
     bodies = scans("w", 20)
