@@ -42,6 +42,12 @@ _BODY_SUSPECT = re.compile(
 )
 
 
+# The bytes a match of _BODY_SUSPECT starts with: a body holding none of them (a station's
+# 500-event batch, 60 KB of ASCII) is passed by a few memchr scans, not the regex's
+# alternation tried at every position (1.3 ms for that batch).
+_SUSPECT_STARTS = (b"\\u", b"\\U", b"\x7f", b"\xc2", b"\xd8", b"\xe2", b"\xef")
+
+
 def clean(value: str) -> str:
     """`value` without the characters above (the same object when there are none)."""
     if UNSAFE.search(value) is None:
@@ -66,7 +72,7 @@ def clean_data(value):
 
 def clean_body(raw: bytes, parsed):
     """A parsed JSON body, cleaned if its raw bytes may hold an unsafe character."""
-    if raw and _BODY_SUSPECT.search(raw):
+    if raw and any(b in raw for b in _SUSPECT_STARTS) and _BODY_SUSPECT.search(raw):
         return clean_data(parsed)
     return parsed
 

@@ -4,7 +4,8 @@ network comes back, applied set-based and idempotently, in four steps:
 1. read the events (`events.parse_batch`): a malformed one comes back `invalid` with its
    reason and costs the others nothing;
 2. read what the batch needs in one go (`sync_reads.reads`): client ids already used,
-   the batch's tubes (locked), the scanned people with their registration in the round;
+   the batch's tubes (locked), the scanned people with their registration in the round
+   and the pool size their zone allows;
 3. decide each event in the order it happened at the station (`Batch.decide`), with the
    station's rules in their one order (`refusals.refusal`): registered, kept as a conflict
    (offline: the swab is already in the tube) or refused (online);
@@ -119,13 +120,6 @@ class Batch:
                 self.sampled[r["id"]] = (r["s_code"], r["s_at"], r["s_point"], r["s_table"])
             if r["colour"] in WARN:
                 self.red.add(r["id"])
-        # the pool size each scanned person's zone and key group allow: one query for the
-        # batch (two with a key group), asked only when a scan goes into a tube of more than one
-        self.zones = {}
-        if self.people and (self.rnd.pool_size > 1 or any(t.capacity > 1 for t in self.tubes.values())):
-            from fangkong.zones.queries import person_limits
-
-            self.zones = person_limits((r["household_id"], r["key_group"]) for r in self.people.values())
 
     # --- 3. decide -------------------------------------------------------------------------
 
@@ -188,7 +182,7 @@ class Batch:
             if s_cid is not None and str(s_cid) == p["client_id"]:  # sent again: registered already
                 return ok_again(person["name"])
             name, pid = person["name"], person["id"]
-        zone = self.zones.get((person["household_id"], person["key_group"])) if person is not None else None
+        zone = person["zone"] if person is not None else None  # the pool size its zone allows
         kind = refusal(None if tube is None else (tube.count, tube.capacity, tube.state), person,
                        pid in self.sampled, pid in self.red,
                        person is not None and person["in_scope"], p["confirm"],
@@ -208,12 +202,13 @@ class Batch:
         for f in LEVEL_FIELDS:
             d[f] = person[f]
         at, bc = p["at"], p["barcode"]
-        d["tube_id"] = tube.pk
+        td = tube.__dict__  # plain attributes (`pk` and foreign keys go through descriptors)
+        d["tube_id"] = td["id"]
         d["resident_id"] = pid = person["id"]
         d["household_id"] = person["household_id"]
         d["client_id"] = p["client_id"]
         d["sampled_at"] = at
-        d["point_id"] = tube.point_id
+        d["point_id"] = td["point_id"]
         d["out_of_scope"] = not person["in_scope"]
         d["bc"] = bc  # the tube's barcode, without going back to the tube
         d["ex"] = person["ex"] or person["presence"] in EXEMPT_PRESENCE  # was exempt
@@ -282,9 +277,12 @@ class Batch:
 
     def link_new_tubes(self):
         """Tubes opened in this batch have their ids only now."""
-        for smp in self.new_samples:
-            if smp.tube_id is None:
-                smp.tube_id = self.tubes[smp.bc].pk
+        if self.new_tubes:
+            id_of = {t.barcode: t.id for t in self.new_tubes}
+            for smp in self.new_samples:
+                d = smp.__dict__  # plain attributes (`tube_id` is a descriptor)
+                if d["tube_id"] is None:
+                    d["tube_id"] = id_of[d["bc"]]
         for c in self.new_conflicts:
             pending = getattr(c, "pending_tube", None)
             if pending is not None:

@@ -1,9 +1,12 @@
 """What a station batch reads at its start (`reads`), set-based: the client ids already
 used (a tube's open or a kept conflict), the batch's tubes locked, and the scanned people
-with their registration in the round, health-code colour and exemption.
+with their registration in the round, health-code colour, exemption and the pool size
+their zone and key group allow (`zone`: `zones.queries.pool_limit`'s answer).
 
 On PostgreSQL the three statements go in ONE round trip (a psycopg pipeline, prepared
-statements, keys sent as one text parameter); elsewhere they are three ORM queries. So on
+statements, keys sent as one text parameter, the zone's limit joined to the people as the
+single scan joins it); elsewhere they are three ORM queries and the zones' one or two
+(`zones.queries.person_limits`). So on
 PostgreSQL the lock also reserves an id for every barcode opened in the batch, and the
 people are read for every scan, even those the first read will show as done (a replay
 wastes a few sequence numbers and reads people it then ignores).
@@ -14,6 +17,7 @@ from django.db.models import CharField, Exists, IntegerField, OuterRef, Q, Subqu
 from django.db.models.functions import Lower
 
 from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
+from fangkong.zones.queries import SCAN_ZONE_COLUMNS, SCAN_ZONE_JOINS, person_limits, scan_limit
 
 from ..areas import area_q
 from ..models import Conflict, Exemption, HealthCode, Sample, Tube
@@ -168,6 +172,10 @@ def _people(rnd, scans) -> dict:
             out[("id", row["id_hash"])] = row
         if row["id"] in rids:
             out[("resident", str(row["id"]))] = row
+    if out:
+        limits = person_limits((r["household_id"], r["key_group"]) for r in out.values())
+        for r in out.values():
+            r["zone"] = limits.get((r["household_id"], r["key_group"]))
     return out
 
 
@@ -178,13 +186,15 @@ SELECT {", ".join("r." + c for c in PERSON_COLUMNS)}, st.barcode, s.sampled_at, 
        EXISTS (SELECT 1 FROM screening_exemption ex WHERE ex.round_id = %(round)s AND ex.resident_id = r.id),
        CASE WHEN r.id = ANY(%(rids)s) THEN EXISTS (
          SELECT 1 FROM screening_roundarea ra WHERE ra.round_id = %(round)s
-         AND ra.place_id IN ({_LEVELS_SQL})) ELSE false END
+         AND ra.place_id IN ({_LEVELS_SQL})) ELSE false END,
+       {SCAN_ZONE_COLUMNS.format(person="r")}
 FROM registry_resident r
 LEFT JOIN screening_sample s ON s.round_id = %(round)s AND s.resident_id = r.id AND NOT s.retest
 LEFT JOIN screening_tube st ON st.id = s.tube_id
 LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
 LEFT JOIN registry_place pp ON pp.id = sp.place_id
 LEFT JOIN screening_healthcode hc ON hc.resident_id = r.id
+{SCAN_ZONE_JOINS.format(person="r")}
 WHERE (lower(r.token) = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
        OR r.id = ANY(%(rids)s))
   AND r.presence <> %(gone)s
@@ -198,10 +208,16 @@ def _people_params(rnd, tokens, hashes, rids) -> dict:
             "rids": list(rids), "gone": str(Presence.MOVED_OUT)}
 
 
+_N_PEOPLE_KEYS = len(_PEOPLE_KEYS)
+
+
 def _people_rows(rows, tokens, hashes, rids) -> dict:
     out = {}
+    n = _N_PEOPLE_KEYS
     for values in rows:
-        row = dict(zip(_PEOPLE_KEYS, values, strict=True))
+        row = dict(zip(_PEOPLE_KEYS, values, strict=False))  # the first n columns: zip stops at the keys
+        # SCAN_ZONE_COLUMNS after them: no zone type and no key-group rule → no limit
+        row["zone"] = None if values[n + 2] is None and values[n + 5] is None else scan_limit(*values[n:])
         if (key := row["token"].lower()) in tokens:
             out[("token", key)] = row
         if row["id_hash"] in hashes:

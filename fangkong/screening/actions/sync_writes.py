@@ -143,11 +143,13 @@ def bump_counters(rnd, inserted, *, defer=None):
     by_comm, ex_comm = defaultdict(int), defaultdict(int)
     levels = {}
     for s in inserted:
-        if s.out_of_scope or s.retest:
+        d = s.__dict__  # plain attributes (the level columns' descriptors cost a call each)
+        if d["out_of_scope"] or d["retest"]:
             continue
-        by_comm[s.community_id] += 1
-        ex_comm[s.community_id] += bool(getattr(s, "ex", False))
-        levels[s.community_id] = (s.street_id, s.district_id)
+        comm = d["community_id"]
+        by_comm[comm] += 1
+        ex_comm[comm] += bool(d.get("ex", False))
+        levels[comm] = (d["street_id"], d["district_id"])
     if not by_comm:
         return
     table = RoundCounter._meta.db_table
