@@ -294,6 +294,10 @@ if FANGKONG_MAP_TILES:
     _tiles = _urlsplit(FANGKONG_MAP_TILES)  # {s}.tile.example → *.tile.example
     SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"],
                              f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}"]
+# Where the zones map opens while a place has no outlines yet: "latitude,longitude" in
+# degrees (WGS84), the installation's own town; default Taiyuan. A value that is not two
+# numbers in range fails `manage.py check` (fangkong.E002, zones/map_center.py).
+FANGKONG_MAP_CENTER = env("FANGKONG_MAP_CENTER", "37.87,112.55")
 # Checkpoint: a temperature at or above this (°C) is refused.
 FANGKONG_FEVER_C = env("FANGKONG_FEVER_C", "37.3")
 

@@ -46,13 +46,15 @@ class Perm(StrEnum):
     SERVICES_VIEW = "services.view"  # orders, batches, runs, requests, pets, disinfection
     SERVICES_ORDER = "services.order"  # order supplies and raise requests for a household
     SERVICES_RUN = "services.run"  # batches, runs, assign and escalate requests, disinfection
+    # set request categories' priority and response time (the installation's; a district's command)
+    SERVICES_POLICY = "services.policy"
 
 
 P = Perm
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.COMMAND: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.EXPORT, P.VIEW_AUDIT, P.SCREENING_VIEW,
                              P.VOLUNTEERS_VIEW, P.MANAGE_NOTIFY,
-                             P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_POLICY, P.SERVICES_VIEW,
+                             P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_POLICY, P.SERVICES_VIEW, P.SERVICES_POLICY,
                              P.REPORTS_VIEW, P.REPORTS_SUBMIT, P.REPORTS_APPROVE}),
     Role.STAFF: frozenset({
         P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EDIT_PLACES,

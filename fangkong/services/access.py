@@ -3,6 +3,9 @@
 - Staff and grid workers (SERVICES_RUN) run batches, runs, requests and disinfection under
   their node; command and building leaders see (SERVICES_VIEW); leaders and a household's
   own login order and raise requests (SERVICES_ORDER, a resident's grant is its household).
+- Request categories are the installation's (one table): everyone who sees services reads
+  them; only command at a district (SERVICES_POLICY granted at the top of the tree) or a
+  superuser sets their priority and response time (`require_policy`).
 - A supplier's login sees only its own supplier's orders, batches and manifests.
 - A volunteer holds no permission by role: they see a household (its address and phone)
   only while assigned to it — an open run they carry (or their team carries), a batch their
@@ -13,8 +16,10 @@ from django.db.models import Q
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Forbidden, NotFound
+from fangkong.core.tree import LEVELS
 
 VIEW, ORDER, RUN = Perm.SERVICES_VIEW, Perm.SERVICES_ORDER, Perm.SERVICES_RUN
+POLICY = Perm.SERVICES_POLICY
 
 
 def _scope(a):
@@ -39,6 +44,29 @@ def require(actor_or_scope, perm, obj):
 def require_any(actor_or_scope, perm):
     if not _scope(actor_or_scope).has(perm):
         raise NotFound()
+
+
+# --- request categories (the installation's) -------------------------------------------
+
+def sets_policy(actor_or_scope) -> bool:
+    """May the user set request categories' priority and response time: command granted at
+    a district (the top of the tree; the categories serve every community) or a superuser."""
+    scope = _scope(actor_or_scope)
+    if getattr(scope, "superuser", False):
+        return True
+    return any(POLICY in g.perms and g.household_id is None and g.place.kind == LEVELS[0]
+               for g in scope.grants)
+
+
+def require_policy(actor_or_scope):
+    """Set request categories: the policy holder; who sees services (reads the categories)
+    gets Forbidden, anyone else NotFound."""
+    scope = _scope(actor_or_scope)
+    if sets_policy(scope):
+        return
+    if scope.has(VIEW):
+        raise Forbidden()
+    raise NotFound()
 
 
 # --- suppliers ---------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """A supplier's catalogue page (its own login, and staff of the community over it): every
 item, package and medicine with its unit and price; add one, change a name or price, take
-one off sale and back (never deleted: orders name it). And the request categories page for
-staff: each category's default priority and response time. Each POST calls the same action
-as the API (`actions.catalogue`, `actions.requests.edit_category`)."""
+one off sale and back (never deleted: orders name it). And the request categories page:
+each category's default priority and response time, read by whoever sees services and set
+by a district's command (`access.require_policy`). Each POST calls the same action as the
+API (`actions.catalogue`, `actions.requests.edit_category`)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -63,11 +64,14 @@ def item(request, pk):
 
 @page
 def categories(request):
-    """Staff (who may run services somewhere) set each category's priority (1 first) and
-    response time; every change is audited by the action."""
+    """Whoever may see services reads each category's priority (1 first) and response time;
+    the district's command (SERVICES_POLICY at the top of the tree) sets them — one rule
+    with the API's PATCH, checked before the form is read (staff 403, others 404); every
+    change is audited by the action."""
     scope = request.scope
-    access.require_any(scope, access.RUN)
+    access.require_any(scope, access.VIEW)
     if request.method == "POST":
+        access.require_policy(scope)
         cid = request.POST.get("category", "")
         c = Category.objects.filter(pk=cid).first() if cid.isdigit() else None
         if c is None:
@@ -79,5 +83,5 @@ def categories(request):
         except Invalid as e:
             messages.error(request, _("%(name)s: %(error)s") % {"name": c.label, "error": error_text(e)})
         return redirect(f"/services/categories/#category-{c.id}")
-    return render(request, "services/categories.html", {"categories": list(queries.categories())})
-
+    return render(request, "services/categories.html", {
+        "categories": list(queries.categories()), "may_set": access.sets_policy(scope)})

@@ -1,7 +1,8 @@
 """The services panel on a place's page (FANGKONG_PLACE_PANELS): one tap to the place's
 sealed-area services — its overview, the request queue, pets, disinfection, a building's
 group orders — with what needs someone now (open exceptions, overdue requests, overdue
-disinfection, feedings nobody was found for). Shown to whoever may see services there."""
+disinfection, feedings nobody was found for) and, for a district's command, the request
+categories they set. Shown to whoever may see services there."""
 
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -33,13 +34,15 @@ def _panel(request, place, counts=True):
         return None
     if not counts:
         return render_to_string("services/_place_panel.html", {
-            "place": place, "may_run": scope.allows(access.RUN, place)}, request=request)
+            "place": place, "may_run": scope.allows(access.RUN, place),
+            "sets_policy": access.sets_policy(scope)}, request=request)
     now = timezone.now()
     under = {f"{place.kind}_id": place.id}
     overdue = Request.objects.filter(access.requests_q(scope), **under, state__in=Request.OPEN) \
         .filter(Q(overdue=True) | Q(due_at__lt=now)).count()
     return render_to_string("services/_place_panel.html", {
         "place": place, "overdue": overdue, "may_run": scope.allows(access.RUN, place),
+        "sets_policy": access.sets_policy(scope),
         "problems": queries.problems(scope, place=place).count(),
         "unassigned": queries.unassigned_feedings(scope, place=place).count(),
         "disinfection": queries.overdue_disinfections(scope, place).count()}, request=request)

@@ -7,3 +7,6 @@ class ZonesConfig(AppConfig):
     label = "zones"
     verbose_name = _("Risk zones")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import map_center  # noqa: F401 - registers the check of FANGKONG_MAP_CENTER

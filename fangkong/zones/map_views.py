@@ -18,6 +18,7 @@ from fangkong.core.views import confirm_step, confirmed, page
 
 from . import access, queries
 from .actions import shapes as shape_actions
+from .map_center import map_center
 from .models import Shape
 from .views import actor, flash_error, get_place
 
@@ -51,7 +52,8 @@ def map_page(request, pk):
         "place": p, "can_edit": can_edit, "errors": errors, "figures": queries.figures(p),
         "can_gate": request.scope.allows(access.GATE, p),
         "mappable": queries.mappable(request.scope, p) if can_edit else [],
-        "tiles": getattr(settings, "FANGKONG_MAP_TILES", ""), "today": datetime.date.today()})
+        "tiles": getattr(settings, "FANGKONG_MAP_TILES", ""), "center": map_center(),
+        "today": datetime.date.today()})
 
 
 @page

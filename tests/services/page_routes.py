@@ -59,10 +59,11 @@ PAGES = {
                                "302 404 403 404 404 404 403 403 200 404 403 403"),
     "services_item": Page(s(lambda w: f"/services/items/{w.veg.id}/"),
                           "302 404 403 404 404 404 403 403 302 404 403 403", method="POST"),
-    # categories are the installation's: whoever may run services somewhere (grid workers
-    # too, as the API's PATCH); command only views
+    # categories are the installation's: whoever may see services reads them (a household's
+    # login too: it picks one to ask for help); only the district's command gets the form
+    # (a POST by the others: 403, tests/services/test_catalogue_pages.py)
     "services_categories": Page(s(lambda w: "/services/categories/"),
-                                "302 404 404 404 404 404 404 200 200 200 404 404"),
+                                "302 404 200 404 404 404 200 200 200 200 200 200"),
     "services_home": Page(s(lambda w: "/services/"), "302 404 302 200 200 404 302 302 302 302 302 302"),
     "services_place": Page(s(lambda w: f"/services/p/{w.community.id}/"),  # grid workers: their grid's
                            "302 404 404 404 404 404 404 404 200 404 200 200"),

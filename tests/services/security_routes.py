@@ -36,7 +36,7 @@ from fangkong.services.models import (
     Run,
     Stop,
 )
-from tests.api.routes import ANY_USER, MISSING, Route
+from tests.api.routes import ANY_USER, MISSING, WRITE, Route
 from tests.screening.photos import png
 
 MODELS = [GroupOrder, Item, Order, Batch, Line, Run, Stop, Problem, Request, Pet, Feeding, CheckIn, Disinfection]
@@ -191,7 +191,9 @@ ROUTES = {
     ("GET", "/services/categories"): Route(url(lambda w: "/categories"), setup=sscene, **ANY_USER),
     ("PATCH", "/services/categories/{pk}"): Route(
         url(lambda w: f"/categories/{requests.Category.objects.get(code='repair').id}"), setup=sscene,
-        body=lambda w: {"response_minutes": 360}, command=404, leader=404, resident=404, other_staff=200),
+        # set by a district's command only (none in this table: the street's command, staff
+        # and everyone who sees services 403; tests/services/test_catalogue_pages.py: the district's 200)
+        body=lambda w: {"response_minutes": 360}, staff=403, other_staff=403, **WRITE),
     ("GET", "/services/requests"): Route(url(lambda w: "/requests"), setup=sscene, **ANY_USER),
     ("POST", "/services/requests"): Route(
         url(lambda w: "/requests"), setup=sscene,

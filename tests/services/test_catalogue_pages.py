@@ -1,7 +1,8 @@
 """The catalogue page (a supplier's own login and the community's staff) and the request
-categories page (staff): every change through the API's actions, audited, with clear
-Chinese errors; a second supplier, another community's staff and the wrong roles see 404
-(or 403 where they may read but not change)."""
+categories page (read by whoever sees services, set by the district's command): every
+change through the API's actions, audited, with clear Chinese errors; a second supplier,
+another community's staff and the wrong roles see 404 (or 403 where they may read but not
+change)."""
 
 from decimal import Decimal
 
@@ -122,21 +123,31 @@ def test_staff_manage_it_and_nobody_else_does(world, svc):
     assert svc.veg.is_active is True and svc.veg.price == Decimal("39.90")
 
 
-def test_staff_set_each_category_priority_and_response_time(world, svc):
+def test_the_district_command_sets_each_category_priority_and_response_time(world, svc):
     w = world
-    c = _client(w.users.staff)
+    c = _client(w.users.district)
+    # reached from their home (the district's page: the services card) and the services page
+    home = c.get("/", follow=True).content.decode()
+    assert 'href="/services/categories/"' in home
+    assert "/services/categories/" in c.get(f"/services/p/{w.district.id}/").content.decode()
     page = c.get("/services/categories/").content.decode()
     repair = Category.objects.get(code="repair")
     assert f'id="category-{repair.id}"' in page and repair.label in page
+    assert f'id="priority-{repair.id}"' in page and "保存" in page and 'id="who-sets"' not in page
     r = c.post("/services/categories/", {"category": repair.id, "priority": "2", "minutes": "120"}, follow=True)
     assert "已保存" in _messages(r)
     repair.refresh_from_db()
     assert (repair.priority, repair.response_minutes) == (2, 120)
     ev = AuditEvent.objects.filter(action="services.category.edit").latest("id")
-    assert ev.changes == {"priority": "2", "response_minutes": "120"} and ev.actor_id == w.users.staff.id
-    # the API reads the same
+    assert ev.changes == {"priority": "2", "response_minutes": "120"} and ev.actor_id == w.users.district.id
+    # the API reads the same, and its PATCH is the same rule
     api = {x["code"]: x for x in c.get("/api/v1/services/categories").json()}
     assert api["repair"]["priority"] == 2 and api["repair"]["response_minutes"] == 120
+    r = c.patch(f"/api/v1/services/categories/{repair.id}", {"response_minutes": 90},
+                content_type="application/json")
+    assert r.status_code == 200 and r.json()["response_minutes"] == 90
+    repair.refresh_from_db()
+    assert repair.response_minutes == 90
 
     for body, msg in (({"priority": "0", "minutes": "120"}, "1 到 9"),
                       ({"priority": "2", "minutes": "abc"}, "整数"),
@@ -144,13 +155,44 @@ def test_staff_set_each_category_priority_and_response_time(world, svc):
         got = _messages(c.post("/services/categories/", {"category": repair.id, **body}, follow=True))
         assert msg in got, got
         repair.refresh_from_db()
-        assert (repair.priority, repair.response_minutes) == (2, 120)
+        assert (repair.priority, repair.response_minutes) == (2, 90)
     assert c.post("/services/categories/", {"category": "x", "priority": "1", "minutes": "60"}).status_code == 404
 
-    for user in (w.users.supplier, w.users.volunteer, w.users.resident, w.users.leader, w.users.street):
+
+def test_community_staff_read_the_categories_and_cannot_change_them(world, svc):
+    """One community's staff would change every community's response times: they (and
+    the street's command, grid workers, leaders, a household's login) read the values with
+    who sets them; a POST or PATCH is refused (403) before the form is read and writes
+    nothing, not even an audit row. Who does not see services at all: 404."""
+    w = world
+    repair = Category.objects.get(code="repair")
+    before = (repair.priority, repair.response_minutes)
+    audited = AuditEvent.objects.filter(action="services.category.edit").count()
+    staff = _client(w.users.staff)
+    assert "/services/categories/" in staff.get(f"/services/p/{w.community.id}/").content.decode()
+    page = staff.get("/services/categories/").content.decode()
+    main = page.split("<main", 1)[1].split("</main>")[0]
+    assert f'id="category-{repair.id}"' in main and repair.label in main
+    assert f"优先级 {repair.priority} · {repair.response_minutes} 分钟内响应" in main
+    assert "由区指挥部统一设定" in main and 'id="who-sets"' in main
+    assert "<form" not in main and 'name="priority"' not in main and "保存" not in main
+
+    for user in (w.users.staff, w.users.other_staff, w.users.grid, w.users.street, w.users.leader,
+                 w.users.resident):
+        cl = _client(user)
+        assert cl.get("/services/categories/").status_code == 200, user
+        assert cl.post("/services/categories/", {"category": repair.id, "priority": "1",
+                                                 "minutes": "60"}).status_code == 403, user
+        r = cl.patch(f"/api/v1/services/categories/{repair.id}", {"priority": 1},
+                     content_type="application/json")
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", user
+    for user in (w.users.supplier, w.users.volunteer, w.users.lab, w.users.nobody):
         cl = _client(user)
         assert cl.get("/services/categories/").status_code == 404, user
         assert cl.post("/services/categories/", {"category": repair.id, "priority": "1",
                                                  "minutes": "60"}).status_code == 404, user
+        assert cl.patch(f"/api/v1/services/categories/{repair.id}", {"priority": 1},
+                        content_type="application/json").status_code == 404, user
     repair.refresh_from_db()
-    assert repair.priority == 2
+    assert (repair.priority, repair.response_minutes) == before
+    assert AuditEvent.objects.filter(action="services.category.edit").count() == audited

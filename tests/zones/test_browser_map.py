@@ -1,7 +1,8 @@
 """On a phone (390×844) in headless Chromium, no map tiles: staff draw building 1's outline
 on the map (start, tap four corners, undo one, tap it again, save) and see it coloured as a
 sealed area (only its unit 1 is sealed: 部分封控区), labelled, with its households and people; then draw the gate as a point and
-are asked before replacing a drawing. Screenshots in test-output/screenshots/
+are asked before replacing a drawing. The empty map opened at FANGKONG_MAP_CENTER (the
+corners tapped are there). Screenshots in test-output/screenshots/
 (zones-map-*.png) — look at them."""
 
 import pytest
@@ -21,7 +22,8 @@ def tap_map(page, x, y):
     page.locator("#map").click(position={"x": x, "y": y})
 
 
-def test_draw_an_outline_and_see_it_by_zone(phone_page, world):
+def test_draw_an_outline_and_see_it_by_zone(phone_page, world, settings):
+    settings.FANGKONG_MAP_CENTER = "31.2304,121.4737"  # nothing drawn yet: opens there
     install_presets()
     w, page = world, phone_page
     designate(w, w.unit1, "sealed")
@@ -47,6 +49,7 @@ def test_draw_an_outline_and_see_it_by_zone(phone_page, world):
     assert "1号楼的轮廓已保存" in page.inner_text(".msg")
     g = Shape.objects.get(place=w.building).geometry
     assert g["type"] == "Polygon" and len(g["coordinates"][0]) == 5
+    assert all(abs(lng - 121.4737) < 0.01 and abs(lat - 31.2304) < 0.01 for lng, lat in g["coordinates"][0])
 
     # coloured by its zone (sealed: red), labelled, counts on tap and in the legend
     page.wait_for_selector("#map[data-ready]")

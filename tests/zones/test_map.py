@@ -142,3 +142,32 @@ def test_api_draws_the_same_way(world, presets, client):
     assert [f["properties"]["name"] for f in data["features"]] == ["1号楼"]
     assert client.delete(url).json()["geometry"] is None and not Shape.objects.exists()
     assert AuditEvent.objects.filter(action__startswith="zones.shape").count() == 2
+
+
+def test_an_empty_map_opens_where_the_installation_is(world, presets, login):
+    """FANGKONG_MAP_CENTER reaches the map element as data-center (zones-map.js opens a map
+    without outlines there; no inline script), and the default is Taiyuan."""
+    from django.test import override_settings
+
+    c = login(world.users.staff)
+    url = f"/zones/p/{world.community.id}/map/"
+    assert 'data-center="37.87,112.55"' in c.get(url).content.decode()
+    with override_settings(FANGKONG_MAP_CENTER=" 31.2304, 121.4737 "):  # Shanghai, spaces allowed
+        page = c.get(url).content.decode()
+    assert 'data-center="31.2304,121.4737"' in page and "<script>" not in page
+
+
+@pytest.mark.parametrize("value", ["abc", "37.87", "95,112.55", "37.87,200", "nan,1", "37.87;112.55"])
+def test_a_wrong_map_centre_fails_the_check(db, value):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+    from django.test import override_settings
+
+    from fangkong.zones.map_center import check_map_center
+
+    with override_settings(FANGKONG_MAP_CENTER=value):
+        errors = check_map_center()
+        assert [e.id for e in errors] == ["fangkong.E002"] and "FANGKONG_MAP_CENTER" in errors[0].msg
+        with pytest.raises(SystemCheckError, match="fangkong.E002"):
+            call_command("check")
+    assert check_map_center() == []

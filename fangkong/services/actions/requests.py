@@ -47,8 +47,10 @@ def install_categories() -> int:
 
 
 def edit_category(actor, category: Category, data: dict) -> Category:
-    """Categories are the installation's: staff anywhere change a priority or response time."""
-    access.require_any(actor, access.RUN)
+    """Categories are the installation's (one table for every community): a district's
+    command (or a superuser) changes a priority or response time (`access.require_policy`;
+    staff who see services 403, anyone else 404)."""
+    access.require_policy(actor)
     if "priority" in data:
         category.priority = checks.quantity(data["priority"], "priority", low=1, high=9)
     if "response_minutes" in data:

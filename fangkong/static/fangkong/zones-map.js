@@ -5,7 +5,14 @@
    GeoJSON geometry to the save action (zones_shape_save). Leaflet only, no plug-in. */
 (function () {
   "use strict";
-  var DEFAULT_VIEW = [37.87, 112.55];
+  var DEFAULT_VIEW = [37.87, 112.55];  /* Taiyuan: only if the page names no centre */
+
+  /* Where a map with no outlines yet opens: the installation's FANGKONG_MAP_CENTER, handed
+     over as the map element's data-center ("lat,lng", checked at start by the server). */
+  function emptyView(el) {
+    var at = (el.dataset.center || "").split(",").map(function (x) { return x.trim() === "" ? NaN : Number(x); });
+    return at.length === 2 && isFinite(at[0]) && isFinite(at[1]) ? at : DEFAULT_VIEW;
+  }
 
   function label(f, l) {
     var p = f.properties;
@@ -106,7 +113,7 @@
     var form = document.getElementById("draw");
     fetch(el.dataset.src, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
       if (!data.features.length) {
-        map.setView(DEFAULT_VIEW, 17);
+        map.setView(emptyView(el), 17);
         el.insertAdjacentHTML("afterend", "<p class=\"empty\"></p>");
         el.nextElementSibling.textContent = el.dataset.empty;
       } else {
