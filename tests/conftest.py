@@ -55,7 +55,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):
     from django.core.cache import cache
+    from django.utils import translation
 
+    # Every test starts in the default language (Chinese): a request in English leaves its
+    # language active in the thread (LocaleMiddleware), and a test run after it on the same
+    # worker read English errors (seen when the suite ran on three workers).
+    translation.activate(settings.LANGUAGE_CODE)
     cache.clear()  # per-user rate counts (core/shedding.py) start at zero in every test
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploaded photos never land in var/
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -68,6 +73,8 @@ def _fast_and_quiet(settings, tmp_path):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    yield
+    translation.deactivate()  # and what runs between tests (a module's scene) starts so too
 
 
 @pytest.fixture
