@@ -107,16 +107,25 @@ _SQL = """
 SELECT {outer_keys}COALESCE(SUM(CASE WHEN ne < n THEN 1 ELSE 0 END), 0), COALESCE(SUM(n), 0),
        COALESCE(SUM(nd), 0), COALESCE(SUM(ne), 0),
        COALESCE(SUM(CASE WHEN nd > 0 AND nd + ne >= n THEN 1 ELSE 0 END), 0){extra}
-FROM (SELECT {inner_keys}p.household_id, COUNT(*) AS n,
-             SUM(CASE WHEN d.resident_id IS NOT NULL THEN 1 ELSE 0 END) AS nd,
-             SUM(CASE WHEN d.resident_id IS NULL AND (e.resident_id IS NOT NULL
-                      OR p.presence IN ({exempt})) THEN 1 ELSE 0 END) AS ne
-        FROM ({people}) p
-        LEFT JOIN {done} d ON d.round_id = %s AND d.resident_id = p.id{done_cond}
-        LEFT JOIN screening_exemption e ON e.round_id = %s AND e.resident_id = p.id{exempt_cond}
-       GROUP BY {inner_keys}p.household_id) h
+FROM (SELECT {inner_keys}q.household_id, COUNT(*) AS n, SUM(q.dn) AS nd,
+             SUM(CASE WHEN q.dn = 0 AND (q.ex = 1 OR q.presence IN ({exempt}))
+                      THEN 1 ELSE 0 END) AS ne
+        FROM (SELECT {person_keys}p.household_id, p.presence,
+                     CASE WHEN EXISTS (SELECT 1 FROM {done} d WHERE d.round_id = %s
+                                       AND d.resident_id = p.id{done_cond}) THEN 1 ELSE 0 END AS dn,
+                     CASE WHEN EXISTS (SELECT 1 FROM screening_exemption e WHERE e.round_id = %s
+                                       AND e.resident_id = p.id{exempt_cond}) THEN 1 ELSE 0 END AS ex
+                FROM ({people}) p{fence}) q
+       GROUP BY {inner_keys}q.household_id) h
 {group}
 """
+# Why EXISTS and not LEFT JOIN: each person's done row and exemption are one probe of the
+# (round, resident) unique index (or one hash of the round's rows), whatever the planner
+# believes. With a LEFT JOIN, statistics taken before a round's first big burst said "this
+# round has 1 sample": PostgreSQL materialised the round's rows and compared every person
+# with every one of them (200,000 × 197,000) — a district's coverage ran past 60 s until
+# autovacuum analysed the table (bench/run replay, 2026-12-05). `OFFSET 0` (PostgreSQL)
+# keeps the subquery whole so each EXISTS runs once a person.
 
 _OUT_OF_SCOPE = (", (SELECT COUNT(*) FROM screening_sample o WHERE o.round_id = %s "
                  "AND o.out_of_scope AND o.{level} = %s{at})")
@@ -140,7 +149,8 @@ def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None, at
     except EmptyResultSet:  # a round without areas
         return []
     table = "screening_antigenresult" if is_antigen(rnd) else "screening_sample"
-    inner = "".join(f"p.{k}, " for k in keys)
+    inner = "".join(f"q.{k}, " for k in keys)
+    person = "".join(f"p.{k}, " for k in keys if k not in ("household_id", "presence"))
     outer = "".join(f"h.{k}, " for k in keys)
     extra, extra_params = "", []
     if out_of_scope is not None and not is_antigen(rnd):
@@ -151,14 +161,16 @@ def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None, at
     done_cond = "" if is_antigen(rnd) else " AND NOT d.retest"
     if at is not None:
         done_cond += f" AND d.{done_at(rnd)} <= %s"
-    text = _SQL.format(outer_keys=outer, inner_keys=inner, extra=extra, people=sql, done=table,
-                       done_cond=done_cond,
+    conn = read_connection()  # the replica inside using_replica() (core/replica.py)
+    text = _SQL.format(outer_keys=outer, inner_keys=inner, person_keys=person, extra=extra,
+                       people=sql, done=table, done_cond=done_cond,
+                       fence=" OFFSET 0" if conn.vendor == "postgresql" else "",
                        exempt_cond="" if at is None else " AND e.created_at <= %s",
                        exempt=", ".join(["%s"] * len(EXEMPT_PRESENCE)),
                        group=f"GROUP BY {', '.join(f'h.{k}' for k in keys)}" if keys else "")
-    with read_connection().cursor() as cur:  # the replica inside using_replica() (core/replica.py)
+    with conn.cursor() as cur:
         stamp = [] if at is None else [connection.ops.adapt_datetimefield_value(at)]
-        cur.execute(text, [*extra_params, *EXEMPT_PRESENCE, *params, rnd.id, *stamp, rnd.id, *stamp])
+        cur.execute(text, [*extra_params, *EXEMPT_PRESENCE, rnd.id, *stamp, rnd.id, *stamp, *params])
         return cur.fetchall()
 
 
