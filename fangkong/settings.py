@@ -214,6 +214,9 @@ if env("DATABASE_REPLICA_URL"):
     DATABASE_ROUTERS = ["fangkong.core.replica.ReplicaRouter"]
 FANGKONG_REPLICA_MAX_LAG = float(env("FANGKONG_REPLICA_MAX_LAG", "30"))
 FANGKONG_REPLICA_CHECK_SECONDS = float(env("FANGKONG_REPLICA_CHECK_SECONDS", "5"))
+# The round page's live part (polled every 15 s by each watching phone): its figures for a
+# (round, place) are computed once and shared for this many seconds (0: every time).
+FANGKONG_LIVE_CACHE_SECONDS = float(env("FANGKONG_LIVE_CACHE_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

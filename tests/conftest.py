@@ -69,6 +69,9 @@ def _fast_and_quiet(settings, tmp_path):
     # static file up when one is asked for instead (its documented development mode).
     settings.WHITENOISE_AUTOREFRESH = True
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    # The round page's live figures are computed on every poll (tests read them right after a
+    # change); tests/screening/test_coverage.py checks the shared few seconds on their own.
+    settings.FANGKONG_LIVE_CACHE_SECONDS = 0
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -6,7 +6,9 @@ script (static/fangkong/screening.js) talks to the JSON API with an offline queu
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -83,10 +85,10 @@ def plan(request):
     return redirect("screening_round", pk=rnd.id)
 
 
-def _round_ctx(request, rnd, node):
-    scope = request.scope
+def _live_figures(rnd, node) -> dict:
+    """The round's figures under `node` as the live part shows them: the same for everyone
+    who may see the node."""
     return {
-        "round": rnd, "node": node,
         "coverage": figures.coverage(rnd, node),
         "rollup": counters.rollup(rnd, node) if node.kind in ("district", "street") else [],
         "hours": figures.progress_by_hour(rnd, node),
@@ -94,9 +96,34 @@ def _round_ctx(request, rnd, node):
         "not_at_lab": queries.tubes_not_at_lab(rnd, limit=30),  # polled: the 30 oldest
         "open_tubes": queries.open_tubes(rnd),
         "n_conflicts": Conflict.objects.filter(round=rnd, status=Conflict.Status.OPEN).count(),
+        "now": timezone.now(),  # "Updated …": when these were counted
+    }
+
+
+def _live_shared(rnd, node) -> dict:
+    """`_live_figures`, shared by every app server for FANGKONG_LIVE_CACHE_SECONDS (the
+    cache: Redis in production). Each watching phone polls the live part every 15 s; a
+    command post with dozens of phones on one community then asks the database once every
+    few seconds, not once a phone (at 10× a community's peak these reads were the replica's
+    largest cost, docs/benchmarks.md "mixed")."""
+    seconds = settings.FANGKONG_LIVE_CACHE_SECONDS
+    if seconds <= 0:
+        return _live_figures(rnd, node)
+    key = f"screening:live:{rnd.id}:{node.id}"
+    data = cache.get(key)
+    if data is None:
+        data = _live_figures(rnd, node)
+        cache.set(key, data, seconds)
+    return data
+
+
+def _round_ctx(request, rnd, node, *, shared=False):
+    scope = request.scope
+    return {
+        "round": rnd, "node": node,
+        **(_live_shared(rnd, node) if shared else _live_figures(rnd, node)),
         "can_run": scope.allows(Perm.SCREENING_RUN, rnd),
         "can_sample": access.can_sample(actor_of(request), rnd),
-        "now": timezone.now(),
     }
 
 
@@ -110,7 +137,8 @@ def round_detail(request, pk):
         raise NotFound()
     node = queries.round_node(request.scope, rnd, request.GET.get("place"))
     if is_htmx(request):  # the live part, polled every 15 s: a few seconds stale is fine
-        return on_replica(lambda: render(request, "screening/round.html#live", _round_ctx(request, rnd, node)))
+        return on_replica(lambda: render(request, "screening/round.html#live",
+                                         _round_ctx(request, rnd, node, shared=True)))
     ctx = _round_ctx(request, rnd, node)
     if ctx.get("can_run"):
         from fangkong.volunteers.models import Team

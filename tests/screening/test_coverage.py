@@ -5,6 +5,7 @@ round page and the coverage endpoint (polled every 15 s by many phones)."""
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -145,6 +146,48 @@ def test_live_round_page_polls_in_a_fixed_number_of_queries(world, rnd, system, 
     reg.create_resident(system, world.hh102, {"name": "新生儿"})  # more people: same count
     with django_assert_num_queries(LIVE_QUERIES_COMMUNITY):
         client.get(url, HTTP_HX_REQUEST="true")
+
+
+def test_live_figures_are_shared_by_everyone_watching_for_a_few_seconds(world, rnd, system, client,
+                                                                       settings):
+    """Phones watching the same community within FANGKONG_LIVE_CACHE_SECONDS share one count:
+    the second viewer's poll asks only who they are and what they may do; the figures are
+    those of the first poll until the seconds have passed."""
+    settings.FANGKONG_LIVE_CACHE_SECONDS = 5
+    _busy(world, rnd, system)
+    url = reverse("screening_round", args=[rnd.id]) + f"?place={world.community.id}"
+    client.force_login(world.users.staff)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    first = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "T0001" in first and "sampled 3 / 3" in _figures(first), _figures(first)
+    other = Client(HTTP_ACCEPT_LANGUAGE="en")  # the street's command, watching the same community
+    other.force_login(world.users.street)
+    other.get(url, HTTP_HX_REQUEST="true")  # their own first request (session set-up)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as q:
+        shared = other.get(url, HTTP_HX_REQUEST="true").content.decode()
+    import re
+
+    counted = [x["sql"] for x in q.captured_queries if re.search(
+        r"\bscreening_(sample|exemption|tube|conflict)\b", x["sql"])]
+    assert counted == [], counted  # who they are and what they may do; no figure counted again
+    assert _figures(shared) == _figures(first)
+    station.scan(system, rnd, client_id=cid(), barcode="T0002", person=world.wang.token)
+    assert _figures(client.get(url, HTTP_HX_REQUEST="true").content.decode()) == _figures(first)
+    from django.core.cache import cache
+
+    cache.clear()  # the seconds have passed
+    assert _figures(client.get(url, HTTP_HX_REQUEST="true").content.decode()) != _figures(first)
+
+
+def _figures(html: str) -> str:
+    """The live part's figure block (the numbers a watcher reads), without what differs by user."""
+    import re
+
+    block = html[html.index('<div class="stats">'):html.index("Updated")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", block)).strip()
 
 
 def test_live_round_page_of_a_street_polls_in_a_fixed_number_of_queries(world, street_round, system, client,
