@@ -25,7 +25,7 @@ def test_demo_zones(client):
         assert figs["sealed"]["households"] == queries.who_now(b3, "sealed").count() > 0
         assert figs["controlled"]["households"] > 0
     else:
-        assert sealed.state == "scheduled" and sealed.effective_at.hour == 5
+        assert sealed.state == "scheduled" and timezone.localtime(sealed.effective_at).hour == 5
     assert Shape.objects.filter(place_id=b3.id).exists() and Shape.objects.count() > 1
     client.force_login(User.objects.get(username="leader_guangming"))
     page = client.get(f"/zones/p/{b3.id}/").content.decode()

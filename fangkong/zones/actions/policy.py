@@ -5,7 +5,7 @@ none is given or it is past, else at that minute by the worker: `apply_due`)."""
 import re
 
 from django.db import transaction
-from django.tasks import task
+from django.tasks import default_task_backend, task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,7 +87,7 @@ def update_type(actor, zone_type: ZoneType, data: dict, effective_from=None) -> 
         record(actor, "zones.type.schedule", zone_type,
                {"change": ch.id, "effective_from": when.isoformat(),
                 **{k: [str(a), str(b)] for k, (a, b) in changes.items()}})
-        transaction.on_commit(lambda: apply_due_task.using(run_after=when).enqueue())
+        transaction.on_commit(lambda: _enqueue(when))
     return zone_type
 
 
@@ -156,6 +156,14 @@ def apply_due(now=None) -> int:
                 k: [str(a), str(b)] for k, (a, b) in ch.changes.items()}})
             n += 1
     return n
+
+
+def _enqueue(when):
+    """Applied by the worker at its minute; a task backend that cannot defer (the test
+    suite's) gets nothing to run later: the recovery sweep (`tasks.recover_publisher`)
+    applies a rule change once its minute has passed."""
+    if default_task_backend.supports_defer:
+        apply_due_task.using(run_after=when).enqueue()
 
 
 @task
