@@ -281,9 +281,9 @@ def batch_figures(ctx, rnd, user, raw):
                            f"replay of the same upload {n / replay:,.0f} events/s, nothing added"))
 
 
-def _copy_baseline(rnd, user, people) -> float:
-    """Seconds for a raw COPY of these people's registrations (same table, same indexes),
-    rolled back."""
+def baseline_rows(rnd, user, people) -> list:
+    """These people's registrations as Sample rows for a raw COPY (the baseline the API's
+    batch is compared with)."""
     rows = []
     for p in people:
         s = Sample(round_id=rnd.id, tube_id=0, resident_id=p[0], household_id=p[2],
@@ -291,6 +291,13 @@ def _copy_baseline(rnd, user, people) -> float:
         for f, v in zip(LEVEL_FIELDS, p[3:], strict=True):
             setattr(s, f, v)
         rows.append(s)
+    return rows
+
+
+def _copy_baseline(rnd, user, people) -> float:
+    """Seconds for a raw COPY of these people's registrations (same table, same indexes),
+    rolled back."""
+    rows = baseline_rows(rnd, user, people)
     with transaction.atomic():
         t = time.perf_counter()
         bulk.insert(Sample, rows)

@@ -146,19 +146,13 @@ def main(argv):
     # only the COPY is measured (the rows are built before)
     from django.db import transaction
 
+    from bench.screening import baseline_rows
     from fangkong.core import bulk
-    from fangkong.registry.models import LEVEL_FIELDS
     from fangkong.screening.models import Sample
 
     copy_app, copy_db = [], []
     for _rep in range(a.batches):
-        rows = []
-        for p in people:
-            s = Sample(round_id=rnd.id, tube_id=0, resident_id=p[0], household_id=p[2],
-                       client_id=uuid.uuid4(), sampled_at=rnd.starts_at, sampler_id=user.id)
-            for f, v in zip(LEVEL_FIELDS, p[3:], strict=True):
-                setattr(s, f, v)
-            rows.append(s)
+        rows = baseline_rows(rnd, user, people)
         with transaction.atomic():
             x, y = measure(lambda rows=rows: bulk.insert(Sample, rows))
             transaction.set_rollback(True)
