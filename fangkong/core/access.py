@@ -66,3 +66,25 @@ def require_somewhere(who, perm) -> None:
     NotFound for a user who holds it nowhere."""
     if not scope_of(who).has(perm):
         raise NotFound()
+
+
+def holds_at_top(who, perm) -> bool:
+    """An installation-wide setting (the zone policy, request categories) is changed by whoever
+    holds `perm` on a place at the top of the tree (a district), or by a superuser."""
+    from .tree import LEVELS
+
+    scope = scope_of(who)
+    if getattr(scope, "superuser", False):
+        return True
+    return any(perm in g.perms and g.household_id is None and g.place.kind == LEVELS[0]
+               for g in scope.grants)
+
+
+def require_at_top(who, perm, seen) -> None:
+    """`holds_at_top`, or: Forbidden for a user who holds `seen` somewhere, NotFound else."""
+    if holds_at_top(who, perm):
+        return
+    if scope_of(who).has(seen):
+        raise Forbidden()
+    raise NotFound()
+

@@ -15,8 +15,8 @@ Anything the user may not see answers NotFound, exactly like a missing row."""
 from django.db.models import Q
 
 from fangkong.accounts.roles import Perm
+from fangkong.core import access as core_access
 from fangkong.core.errors import Forbidden, NotFound
-from fangkong.core.tree import LEVELS
 
 VIEW, ORDER, RUN = Perm.SERVICES_VIEW, Perm.SERVICES_ORDER, Perm.SERVICES_RUN
 POLICY = Perm.SERVICES_POLICY
@@ -51,22 +51,13 @@ def require_any(actor_or_scope, perm):
 def sets_policy(actor_or_scope) -> bool:
     """May the user set request categories' priority and response time: command granted at
     a district (the top of the tree; the categories serve every community) or a superuser."""
-    scope = _scope(actor_or_scope)
-    if getattr(scope, "superuser", False):
-        return True
-    return any(POLICY in g.perms and g.household_id is None and g.place.kind == LEVELS[0]
-               for g in scope.grants)
+    return core_access.holds_at_top(actor_or_scope, POLICY)
 
 
 def require_policy(actor_or_scope):
     """Set request categories: the policy holder; who sees services (reads the categories)
     gets Forbidden, anyone else NotFound."""
-    scope = _scope(actor_or_scope)
-    if sets_policy(scope):
-        return
-    if scope.has(VIEW):
-        raise Forbidden()
-    raise NotFound()
+    core_access.require_at_top(actor_or_scope, POLICY, VIEW)
 
 
 # --- suppliers ---------------------------------------------------------------------------

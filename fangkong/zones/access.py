@@ -6,7 +6,7 @@ A notice, adjustment, designation, case or gate event belongs to the node it was
 
 from fangkong.accounts.roles import Perm
 from fangkong.core import access as core_access
-from fangkong.core.errors import Forbidden, NotFound
+from fangkong.core.errors import NotFound
 from fangkong.registry.models import LEVELS
 
 VIEW, MANAGE, GATE, POLICY = Perm.ZONES_VIEW, Perm.ZONES_MANAGE, Perm.ZONES_GATE, Perm.ZONES_POLICY
@@ -24,14 +24,7 @@ def may(scope, perm, obj) -> bool:
 def require_policy(actor):
     """The policy is the same for the whole installation: command at a district (the top of
     the tree) or a superuser picks and edits it."""
-    scope = actor.scope
-    if scope.superuser:
-        return
-    if any(POLICY in g.perms and g.place.kind == LEVELS[0] for g in scope.grants):
-        return
-    if scope.has(VIEW):
-        raise Forbidden()
-    raise NotFound()
+    core_access.require_at_top(actor, POLICY, VIEW)
 
 
 def require_any(actor_or_scope, perm):
