@@ -150,13 +150,23 @@ LEFT JOIN screening_poolingrule kpr ON %s <> '' AND kpr."group" = 'key'
 # to its person, so a scan costs no extra round trip): columns, then joins, both on the
 # person's table alias `{person}` (its household and its key group).
 SCAN_ZONE_COLUMNS = "zt.name_zh, zt.name_en, zt.pool_size, zpr.pool_size, {person}.key_group, kpr.pool_size"
-SCAN_ZONE_JOINS = """
-LEFT JOIN zones_householdzone hz ON hz.household_id = {person}.household_id AND hz.until IS NULL
+_SCAN_ZONE_RULES = """
 LEFT JOIN zones_zonetype zt ON zt.id = hz.zone_type_id
 LEFT JOIN screening_poolingrule zpr ON zpr.zone_type = hz.kind AND zpr."group" = 'general'
 LEFT JOIN screening_poolingrule kpr ON {person}.key_group <> '' AND kpr."group" = 'key'
   AND kpr.zone_type = COALESCE(hz.kind, '')
 """
+SCAN_ZONE_JOINS = """
+LEFT JOIN zones_householdzone hz ON hz.household_id = {person}.household_id AND hz.until IS NULL
+""" + _SCAN_ZONE_RULES
+# The same for many people at once, on PostgreSQL only: each person's household looked up
+# by its index (one household has one current zone), whatever the statistics say. A plain
+# join let a stale estimate ("a few households are in a zone") hash every current zone of
+# the city for each station batch.
+SCAN_ZONE_JOINS_LATERAL = """
+LEFT JOIN LATERAL (SELECT kind, zone_type_id FROM zones_householdzone
+                   WHERE household_id = {person}.household_id AND until IS NULL LIMIT 1) hz ON true
+""" + _SCAN_ZONE_RULES
 
 
 def scan_limit(name_zh, name_en, type_size, rule_size, key_group=None, key_size=None):

@@ -5,7 +5,9 @@ their zone and key group allow (`zone`: `zones.queries.pool_limit`'s answer).
 
 On PostgreSQL the three statements go in ONE round trip (a psycopg pipeline, prepared
 statements, keys sent as one text parameter, the zone's limit joined to the people as the
-single scan joins it); elsewhere they are three ORM queries and the zones' one or two
+single scan joins it; each person's registration, health code and zone looked up through
+its index, person by person, so the read costs the batch's people and not the round's size
+whatever the statistics say); elsewhere they are three ORM queries and the zones' one or two
 (`zones.queries.person_limits`). So on
 PostgreSQL the lock also reserves an id for every barcode opened in the batch, and the
 people are read for every scan, even those the first read will show as done (a replay
@@ -17,7 +19,7 @@ from django.db.models import CharField, Exists, IntegerField, OuterRef, Q, Subqu
 from django.db.models.functions import Lower
 
 from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
-from fangkong.zones.queries import SCAN_ZONE_COLUMNS, SCAN_ZONE_JOINS, person_limits, scan_limit
+from fangkong.zones.queries import SCAN_ZONE_COLUMNS, SCAN_ZONE_JOINS_LATERAL, person_limits, scan_limit
 
 from ..areas import area_q
 from ..models import Conflict, Exemption, HealthCode, Sample, Tube
@@ -103,8 +105,13 @@ _TUBE_FIELDS = [f for f in Tube._meta.concrete_fields]
 _TUBE_COLUMNS = ", ".join(f'"{f.column}"' for f in _TUBE_FIELDS)
 _TUBE_NAMES = [f.attname for f in _TUBE_FIELDS]
 LOCK_TUBES_PG = (
-    f"WITH locked AS (SELECT {_TUBE_COLUMNS} FROM screening_tube WHERE round_id = %s "
-    f"AND barcode = ANY(string_to_array(%s, ',')) ORDER BY id FOR UPDATE) "
+    # each barcode found through the (round, barcode) unique index, then the rows locked in id
+    # order: a filter on the round let a stale estimate ("the round has a few tubes") read
+    # every tube of the round for each batch
+    f"WITH locked AS (SELECT {_TUBE_COLUMNS} FROM screening_tube WHERE id IN ("
+    f"SELECT x.id FROM unnest(string_to_array(%s, ',')) AS b(code) CROSS JOIN LATERAL "
+    f"(SELECT id FROM screening_tube WHERE round_id = %s AND barcode = b.code LIMIT 1) x) "
+    f"ORDER BY id FOR UPDATE) "
     f"SELECT {_TUBE_COLUMNS}, NULL::bigint FROM locked UNION ALL "
     f"SELECT {', '.join(['NULL'] * len(_TUBE_FIELDS))}, "
     f"nextval(pg_get_serial_sequence('screening_tube', 'id')) FROM generate_series(1, %s::int)")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
@@ -181,20 +188,23 @@ def _people(rnd, scans) -> dict:
 
 _LEVELS_SQL = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
 PEOPLE_PG = f"""
-SELECT {", ".join("r." + c for c in PERSON_COLUMNS)}, st.barcode, s.sampled_at, s.client_id,
-       pp.name, st."table", hc.colour, r.presence,
+SELECT {", ".join("r." + c for c in PERSON_COLUMNS)}, reg.barcode, reg.sampled_at, reg.client_id,
+       reg.point, reg."table", hc.colour, r.presence,
        EXISTS (SELECT 1 FROM screening_exemption ex WHERE ex.round_id = %(round)s AND ex.resident_id = r.id),
        CASE WHEN r.id = ANY(%(rids)s) THEN EXISTS (
          SELECT 1 FROM screening_roundarea ra WHERE ra.round_id = %(round)s
          AND ra.place_id IN ({_LEVELS_SQL})) ELSE false END,
        {SCAN_ZONE_COLUMNS.format(person="r")}
 FROM registry_resident r
-LEFT JOIN screening_sample s ON s.round_id = %(round)s AND s.resident_id = r.id AND NOT s.retest
-LEFT JOIN screening_tube st ON st.id = s.tube_id
-LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
-LEFT JOIN registry_place pp ON pp.id = sp.place_id
-LEFT JOIN screening_healthcode hc ON hc.resident_id = r.id
-{SCAN_ZONE_JOINS.format(person="r")}
+LEFT JOIN LATERAL (
+  SELECT st.barcode, s.sampled_at, s.client_id, pp.name AS point, st."table"
+  FROM screening_sample s
+  LEFT JOIN screening_tube st ON st.id = s.tube_id
+  LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
+  LEFT JOIN registry_place pp ON pp.id = sp.place_id
+  WHERE s.round_id = %(round)s AND s.resident_id = r.id AND NOT s.retest LIMIT 1) reg ON true
+LEFT JOIN LATERAL (SELECT colour FROM screening_healthcode WHERE resident_id = r.id LIMIT 1) hc ON true
+{SCAN_ZONE_JOINS_LATERAL.format(person="r")}
 WHERE (lower(r.token) = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
        OR r.id = ANY(%(rids)s))
   AND r.presence <> %(gone)s
@@ -237,7 +247,7 @@ def _reads_pg(rnd, parsed, ids, barcodes, scans):
     with prepared_cursor() as seen_cur, prepared_cursor() as lock_cur, prepared_cursor() as people_cur:
         with connection.connection.pipeline():
             seen_cur.execute(SEEN_PG, {"ids": ",".join(map(str, ids))})
-            lock_cur.execute(LOCK_TUBES_PG, [rnd.id, ",".join(barcodes), n_open])
+            lock_cur.execute(LOCK_TUBES_PG, [",".join(barcodes), rnd.id, n_open])
             if any(keys):
                 people_cur.execute(PEOPLE_PG, _people_params(rnd, *keys))
             seen_rows = seen_cur.fetchall()
