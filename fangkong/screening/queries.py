@@ -163,7 +163,7 @@ def get_conflict(scope, pk):
 
 def get_followup(actor, pk) -> FollowUp:
     try:
-        fu = FollowUp.objects.select_related("round", "resident").get(pk=int(pk))
+        fu = FollowUp.objects.select_related("round", "resident__household__place", "tube").get(pk=int(pk))
     except (FollowUp.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
     if not (actor.scope.allows(Perm.SCREENING_RUN, fu) or can_sample(actor, fu.round)):
