@@ -155,10 +155,13 @@ def insert(model, objs, *, batch_size=2000) -> int:
     return len(objs)
 
 
-def update(model, objs, fields, *, batch_size=1000) -> int:
+def update(model, objs, fields, *, batch_size=5000) -> int:
     """Write `fields` of saved instances back, set-based; returns the number of rows sent.
 
-    PostgreSQL: one UPDATE … FROM (VALUES …) a batch (values cast to the columns' types).
+    PostgreSQL: one UPDATE … FROM unnest(one array a column) a batch, each array cast to
+    its column's type: a statement of a few parameters, whatever the number of rows (as a
+    VALUES list, 2,000 rows × 4 columns cost ~40 ms to split into parameters and ~50 ms for
+    PostgreSQL to parse and plan).
     SQLite: executemany of one prepared UPDATE (in-process). Other databases: bulk_update.
     No save(), no signals, no auto_now: the instances hold exactly what is written.
     """
@@ -172,15 +175,15 @@ def update(model, objs, fields, *, batch_size=1000) -> int:
     table = qn(meta.db_table)
     rows = _prepared_rows(conn, cols, objs)
     if conn.vendor == "postgresql":
-        one = "(" + ", ".join(f"%s::{f.cast_db_type(conn)}" for f in cols) + ")"
+        arrays = ", ".join(f"%s::{f.cast_db_type(conn)}[]" for f in cols)
         names = ", ".join(qn(f.column) for f in cols)
         sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in cols[1:])
         pk = qn(meta.pk.column)
+        sql = (f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) "  # identifiers and types from the models' metadata; every value is a bound parameter  # nosec B608
+               f"WHERE t.{pk} = v.{pk}")
         with conn.cursor() as cur:
             while batch := list(itertools.islice(rows, batch_size)):
-                cur.execute(f"UPDATE {table} AS t SET {sets} FROM (VALUES {', '.join([one] * len(batch))}) "  # identifiers and types from the models' metadata; every value is a bound parameter  # nosec B608
-                            f"AS v({names}) WHERE t.{pk} = v.{pk}",
-                            [x for row in batch for x in row])
+                cur.execute(sql, [list(column) for column in zip(*batch, strict=True)])
     elif conn.vendor == "sqlite":
         sql = (f"UPDATE {table} SET {', '.join(f'{qn(f.column)} = %s' for f in cols[1:])} "  # identifiers from the models' metadata; every value is a bound parameter  # nosec B608
                f"WHERE {qn(meta.pk.column)} = %s")
