@@ -9,7 +9,9 @@ queries) is too heavy for one event. Instead:
   pool-size limit and their key group's (`zones.queries.SCAN_ZONE_JOINS`), their
   health-code colour, their registration in this round if any (with its tube and time),
   whether they are in the round's area or exempt from it, and whether this client_id was
-  seen before;
+  seen before. The tube is found by its barcode's index and the registration by the
+  person's (`round_id + 0`): with statistics from before a round began, PostgreSQL took
+  "this round has one row" at its word and walked every row of the round instead;
 - write: ONE statement on PostgreSQL (writable CTEs, so no BEGIN/COMMIT round trips):
   lock the tube row only if it is open and not full, insert the registration
   (ON CONFLICT DO NOTHING: the unique client_id and the partial unique (round, resident)
@@ -55,10 +57,10 @@ SELECT t.id, t.count, t.capacity, t.state,
                                              WHERE ex.round_id = %s AND ex.resident_id = r.id)),
        {SCAN_ZONE_COLUMNS.format(person="r")}
 FROM (SELECT 1 AS one) x
-LEFT JOIN screening_tube t ON t.round_id = %s AND t.barcode = %s
+LEFT JOIN screening_tube t ON t.round_id + 0 = %s AND t.barcode = %s
 LEFT JOIN registry_resident r ON {{column}} = %s AND r.presence <> %s
 LEFT JOIN screening_healthcode hc ON hc.resident_id = r.id
-LEFT JOIN screening_sample s ON s.round_id = %s AND s.resident_id = r.id AND s.retest = %s
+LEFT JOIN screening_sample s ON s.round_id + 0 = %s AND s.resident_id = r.id AND s.retest = %s
 LEFT JOIN screening_tube st ON st.id = s.tube_id
 LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
 LEFT JOIN registry_place pp ON pp.id = sp.place_id

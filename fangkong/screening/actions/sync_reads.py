@@ -6,7 +6,8 @@ their zone and key group allow (`zone`: `zones.queries.pool_limit`'s answer).
 On PostgreSQL the three statements go in ONE round trip (a psycopg pipeline, prepared
 statements, keys sent as one text parameter, the zone's limit joined to the people as the
 single scan joins it; each person's registration, health code and zone looked up through
-its index, person by person, so the read costs the batch's people and not the round's size
+the person's own index, person by person — `round_id + 0` keeps PostgreSQL off the indexes
+that start with the round — so the read costs the batch's people and not the round's size
 whatever the statistics say); elsewhere they are three ORM queries and the zones' one or two
 (`zones.queries.person_limits`). So on
 PostgreSQL the lock also reserves an id for every barcode opened in the batch, and the
@@ -105,12 +106,13 @@ _TUBE_FIELDS = [f for f in Tube._meta.concrete_fields]
 _TUBE_COLUMNS = ", ".join(f'"{f.column}"' for f in _TUBE_FIELDS)
 _TUBE_NAMES = [f.attname for f in _TUBE_FIELDS]
 LOCK_TUBES_PG = (
-    # each barcode found through the (round, barcode) unique index, then the rows locked in id
-    # order: a filter on the round let a stale estimate ("the round has a few tubes") read
-    # every tube of the round for each batch
+    # each barcode found through its own index (`round_id + 0`: never through an index that
+    # starts with the round), then the rows locked in id order: a stale estimate ("the round
+    # has a few tubes") otherwise read every tube of the round for each batch, or for each
+    # barcode
     f"WITH locked AS (SELECT {_TUBE_COLUMNS} FROM screening_tube WHERE id IN ("
     f"SELECT x.id FROM unnest(string_to_array(%s, ',')) AS b(code) CROSS JOIN LATERAL "
-    f"(SELECT id FROM screening_tube WHERE round_id = %s AND barcode = b.code LIMIT 1) x) "
+    f"(SELECT id FROM screening_tube WHERE barcode = b.code AND round_id + 0 = %s LIMIT 1) x) "
     f"ORDER BY id FOR UPDATE) "
     f"SELECT {_TUBE_COLUMNS}, NULL::bigint FROM locked UNION ALL "
     f"SELECT {', '.join(['NULL'] * len(_TUBE_FIELDS))}, "
@@ -202,7 +204,7 @@ LEFT JOIN LATERAL (
   LEFT JOIN screening_tube st ON st.id = s.tube_id
   LEFT JOIN screening_samplingpoint sp ON sp.id = st.point_id
   LEFT JOIN registry_place pp ON pp.id = sp.place_id
-  WHERE s.round_id = %(round)s AND s.resident_id = r.id AND NOT s.retest LIMIT 1) reg ON true
+  WHERE s.resident_id = r.id AND s.round_id + 0 = %(round)s AND NOT s.retest LIMIT 1) reg ON true
 LEFT JOIN LATERAL (SELECT colour FROM screening_healthcode WHERE resident_id = r.id LIMIT 1) hc ON true
 {SCAN_ZONE_JOINS_LATERAL.format(person="r")}
 WHERE (lower(r.token) = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
