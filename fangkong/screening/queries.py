@@ -235,11 +235,15 @@ def followups(scope, rnd: Round):
 
 def followups_query(scope, rnd: Round):
     """The round's held people (positive pools, positive antigen tests) the user may see:
-    those they run the round for, or all of them for a sampler assigned to it."""
-    return (FollowUp.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_RUN) | Q(
-        round__samplers__user=scope.user) if scope.user else scope.q(Perm.SCREENING_RUN))
-        .select_related("resident__household__place", "tube", "retest_tube").distinct()
-        .order_by("status", "id"))
+    those they run the round for, or all of them for a sampler assigned to it. The
+    assignment is asked once (an EXISTS, not a join): a join made the rows distinct and
+    the DISTINCT over six joined tables cost ~10 ms of planning a request."""
+    sees = scope.q(Perm.SCREENING_RUN)
+    if scope.user:
+        sees |= Q(Exists(Sampler.objects.filter(round_id=rnd.id, user=scope.user)))
+    return (FollowUp.objects.filter(round=rnd).filter(sees)
+            .select_related("resident__household__place", "tube", "retest_tube")
+            .order_by("status", "id"))
 
 
 def awaiting_positives(scope, place: Place | None = None, limit=20) -> tuple[list[FollowUp], int]:

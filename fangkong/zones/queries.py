@@ -166,7 +166,7 @@ LEFT JOIN zones_householdzone hz ON hz.household_id = {person}.household_id AND 
 SCAN_ZONE_JOINS_LATERAL = """
 LEFT JOIN LATERAL (SELECT kind, zone_type_id FROM zones_householdzone
                    WHERE household_id = {person}.household_id AND until IS NULL LIMIT 1) hz ON true
-""" + _SCAN_ZONE_RULES
+""" + _SCAN_ZONE_RULES  # a constant: {person} is the caller's table alias, never a value  # nosec B608
 
 
 def scan_limit(name_zh, name_en, type_size, rule_size, key_group=None, key_size=None):
