@@ -9,7 +9,6 @@ import json
 import uuid
 
 import pytest
-
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext

@@ -20,7 +20,12 @@ from django.db.models import CharField, Exists, IntegerField, OuterRef, Q, Subqu
 from django.db.models.functions import Lower
 
 from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
-from fangkong.zones.queries import SCAN_ZONE_COLUMNS, SCAN_ZONE_JOINS_LATERAL, person_limits, scan_limit
+from fangkong.zones.queries import (
+    SCAN_ZONE_COLUMNS,
+    SCAN_ZONE_JOINS_LATERAL,
+    person_limits,
+    scan_limit,
+)
 
 from ..areas import area_q
 from ..models import Conflict, Exemption, HealthCode, Sample, Tube
