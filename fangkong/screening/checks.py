@@ -105,6 +105,48 @@ def check_pool_size(value, field, errors):
     return n
 
 
+MAX_TABLES = 100  # tables at one sampling point
+MAX_ID = 2 ** 63 - 1  # a row id (the database's bigint)
+
+
+def check_table(value, errors, field="table") -> int | None:
+    """A table's number at a sampling point, 1 to MAX_TABLES (None: not given)."""
+    if value in (None, ""):
+        return None
+    n = _whole(value, errors, field)
+    if n is not None and not 1 <= n <= MAX_TABLES:
+        errors[field] = [_("A table number is from 1 to %(n)d.") % {"n": MAX_TABLES}]
+        return None
+    return n
+
+
+def check_point_id(value, errors, field="point") -> int | None:
+    """A sampling point's id as sent (None: not given): a whole number a row could have.
+    Whether it is one of the round's points is `actions.common.require_points`' question."""
+    if value in (None, ""):
+        return None
+    n = _whole(value, errors, field)
+    if n is not None and not 1 <= n <= MAX_ID:
+        errors[field] = [no_such_point()]
+        return None
+    return n
+
+
+def no_such_point() -> str:
+    return _("This round has no such sampling point.")
+
+
+def _whole(value, errors, field) -> int | None:
+    if isinstance(value, bool):
+        errors[field] = [_("Enter a whole number.")]
+        return None
+    try:
+        return int(value if isinstance(value, int) else text(value, 20))
+    except (TypeError, ValueError):
+        errors[field] = [_("Enter a whole number.")]
+        return None
+
+
 def check_reason(value) -> str:
     v = text(value, 20)
     if v not in ExemptReason.values:

@@ -17,6 +17,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -80,5 +82,17 @@ def test_every_answer_matches_the_document_as_staff_and_as_a_grid_worker(case, h
         for key, value in case.body.items():
             if key in real and isinstance(value, int) and not isinstance(value, bool):
                 case.body[key] = real[key]
-    for role in ("staff", "grid"):
+    for role in roles_for(case):
         case.call_and_validate(headers=headers[role], checks=CHECKS)
+
+
+def roles_for(case) -> tuple[str, ...]:
+    """Both roles, except for the coverage phase's invalid inputs and unexpected methods
+    (three cases in four): those are answered by the input checks and the method routing,
+    which run before any rule of a role (a bearer token is checked either way), so the grid
+    worker would get the staff's answer again. Generated (fuzzing) cases, valid or not, and
+    the coverage phase's valid boundary values still go out as both."""
+    meta = case.meta
+    if meta and meta.phase.name == TestPhase.COVERAGE and meta.generation.mode == GenerationMode.NEGATIVE:
+        return ("staff",)
+    return ("staff", "grid")

@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 from fangkong.core.errors import Conflict as ConflictError
 from fangkong.core.errors import Invalid
 
-from ..models import Round, RoundStatus, Tube
+from .. import checks
+from ..models import Round, RoundStatus, SamplingPoint, Tube
 
 
 def user_of(actor):
@@ -44,3 +45,22 @@ def save_new_tube(tube: Tube) -> Tube:
         raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": tube.barcode},
                             code="barcode_used") from None
     return tube
+
+
+def unknown_points(rnd: Round, ids) -> set[int]:
+    """Of these sampling point ids, those that are not the round's (one query; none when
+    no id is given, the usual batch)."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return set()
+    return ids - set(SamplingPoint.objects.filter(round=rnd, id__in=ids).values_list("id", flat=True))
+
+
+def check_point_and_table(rnd: Round, point, table, errors) -> tuple[int | None, int | None]:
+    """A tube's sampling point (one of the round's, as an id or a SamplingPoint) and table
+    number, as sent by a station; what is wrong goes into `errors` by field."""
+    point_id = checks.check_point_id(getattr(point, "id", point), errors)
+    table = checks.check_table(table, errors)
+    if point_id is not None and unknown_points(rnd, [point_id]):
+        errors["point"] = [checks.no_such_point()]
+    return point_id, table

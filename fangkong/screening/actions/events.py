@@ -53,12 +53,8 @@ def parse_event(index, item, now) -> dict:
         if t == "open" and get("capacity") not in (None, ""):
             p["capacity"] = checks.check_pool_size(item["capacity"], "capacity", errors)
         if "point" in item or "table" in item:
-            for f in ("point", "table"):
-                if item.get(f) not in (None, ""):
-                    try:
-                        p[f] = int(item[f])
-                    except (TypeError, ValueError):
-                        errors[f] = [_("Enter a whole number.")]
+            p["point"] = checks.check_point_id(get("point"), errors)
+            p["table"] = checks.check_table(get("table"), errors)
         if errors:
             raise Invalid(fields=errors)
         if t == "scan":

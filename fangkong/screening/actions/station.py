@@ -27,7 +27,7 @@ from ..areas import in_round
 from ..figures import EXEMPT_PRESENCE
 from ..models import CodeColour, Conflict, Exemption, HealthCode, Round, Sample, Tube, TubeState
 from ..refusals import refused
-from .common import new_tube, require_open, save_new_tube, user_of
+from .common import check_point_and_table, new_tube, require_open, save_new_tube, user_of
 from .events import parse_event
 from .sync import sync
 from .sync_writes import bump_counters, insert_samples
@@ -44,6 +44,7 @@ def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=No
     errors = {}
     cap = checks.check_pool_size(rnd.pool_size if capacity in (None, "") else capacity,
                                  "capacity", errors)
+    point, table = check_point_and_table(rnd, point, table, errors)
     if errors:
         raise Invalid(fields=errors)
     user = user_of(actor)

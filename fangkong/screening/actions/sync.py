@@ -33,7 +33,7 @@ from ..areas import area_keys
 from ..figures import EXEMPT_PRESENCE
 from ..models import CodeColour, Conflict, Round, Sample, Tube, TubeState
 from ..refusals import explain, malformed, refusal, refusal_message, refused
-from .common import new_tube, require_open, user_of
+from .common import new_tube, require_open, unknown_points, user_of
 from .events import parse_batch
 from .sync_reads import reads, registered
 from .sync_writes import (
@@ -70,6 +70,7 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
         raise Invalid(_("At most %(n)d events a batch.") % {"n": checks.MAX_BATCH})
     now = timezone.now()
     parsed, bad = parse_batch(items, now)
+    parsed, bad = _points_checked(rnd, parsed, bad)
     if not parsed:
         return [malformed(p, items[p["index"]]) for p in bad]
     # The registrations are COPYed straight in; if that collides (rare), everything is
@@ -86,6 +87,18 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
             continue
         break
     return batch.answers(parsed, bad, items)
+
+
+def _points_checked(rnd, parsed, bad) -> tuple[list[dict], list[dict]]:
+    """An event naming a sampling point the round does not have is that event's error
+    (its tube would break the whole batch's commit)."""
+    unknown = unknown_points(rnd, [p["point"] for p in parsed if p["type"] == "open"])
+    if not unknown:
+        return parsed, bad
+    for p in parsed:
+        if p["type"] == "open" and p["point"] in unknown:
+            p["error"] = ("point", checks.no_such_point())
+    return [p for p in parsed if "error" not in p], bad + [p for p in parsed if "error" in p]
 
 
 class Batch:
