@@ -10,6 +10,7 @@ from fangkong.audit.actions import record
 from fangkong.core import pii
 from fangkong.core.access import one
 from fangkong.core.clean import bounded, limit_of
+from fangkong.core.db import convert_rows, prepared_cursor, row_converters
 from fangkong.core.errors import Invalid, NotFound
 
 from . import usernames
@@ -145,13 +146,7 @@ def _token_query(conn):
     fields = [ApiToken._meta.get_field("id"), ApiToken._meta.get_field("last_used_at"),
               Membership._meta.get_field("id"), Membership._meta.get_field("role"),
               Membership._meta.get_field("household"), *ucols, *pcols]
-    converters = []
-    for i, f in enumerate(fields):
-        col = f.get_col(f.model._meta.db_table)
-        fns = conn.ops.get_db_converters(col) + col.get_db_converters(conn)
-        if fns:
-            converters.append((i, col, fns))
-    made = (sql, converters, [f.attname for f in ucols], [f.attname for f in pcols])
+    made = (sql, row_converters(conn, fields), [f.attname for f in ucols], [f.attname for f in pcols])
     _TOKEN_QUERY[conn.alias] = made
     return made
 
@@ -169,20 +164,12 @@ def authenticate_token_and_scope(raw: str):
         return None
     conn = connections[router.db_for_read(ApiToken)]
     sql, converters, uattrs, pattrs = _token_query(conn)
-    from fangkong.core.db import prepared_cursor
-
     with prepared_cursor(conn.alias) as cur:  # PostgreSQL keeps its plan (fixed text)
         cur.execute(sql, [ApiToken.hash(raw)])
         rows = cur.fetchall()
     if not rows:
         return None
-    if converters:
-        rows = [list(r) for r in rows]
-        for r in rows:
-            for i, col, fns in converters:
-                if r[i] is not None:
-                    for fn in fns:
-                        r[i] = fn(r[i], col, conn)
+    rows = convert_rows(rows, converters, conn)
     nu = len(uattrs)
     first = rows[0]
     user = User.from_db(conn.alias, uattrs, first[5:5 + nu])

@@ -49,3 +49,29 @@ def prepared_cursor(using: str = "default"):
     if raw.prepare_threshold is None:  # Django's default: psycopg would prepare nothing
         raw.prepare_threshold = 1 << 30  # only `prepare=True` prepares
     return conn._prepare_cursor(_prepared_class()(raw))
+
+
+def row_converters(conn, fields) -> list:
+    """[(index, column, functions)]: what the ORM would apply to each column of a row read
+    by hand (SQLite datetimes come back naive, booleans as integers…), for `convert_rows`.
+    `fields`: the model fields of the row's columns, in order."""
+    out = []
+    for i, f in enumerate(fields):
+        col = f.get_col(f.model._meta.db_table)
+        fns = conn.ops.get_db_converters(col) + col.get_db_converters(conn)
+        if fns:
+            out.append((i, col, fns))
+    return out
+
+
+def convert_rows(rows, converters, conn) -> list:
+    """`rows` (tuples from a cursor) with `row_converters`' functions applied."""
+    if not converters:
+        return rows
+    rows = [list(r) for r in rows]
+    for r in rows:
+        for i, col, fns in converters:
+            if r[i] is not None:
+                for fn in fns:
+                    r[i] = fn(r[i], col, conn)
+    return rows

@@ -96,7 +96,7 @@ def add_point(actor, rnd: Round, place: Place, tables, *, audit=True) -> Samplin
         raise Invalid(fields={"point": [_("The sampling point is not in this round's area.")]})
     try:
         tables = int(tables)
-        if not 1 <= tables <= 100:
+        if not 1 <= tables <= checks.MAX_TABLES:  # the message says 100
             raise ValueError
     except (ValueError, TypeError):
         raise Invalid(fields={"tables": [_("Tables: a whole number from 1 to 100.")]}) from None
