@@ -125,10 +125,9 @@ def grants_of(user) -> list[Grant]:
     text is made once per database. Every signed-in page pays for this; as an ORM query
     (a join, its ordering, every place column) it cost ~0.9 ms of compiling a request,
     as fixed text it costs the run (PostgreSQL keeps its plan)."""
-    from fangkong.registry.models import Place
-
     from .models import Membership
 
+    Place = Membership._meta.get_field("place").related_model  # noqa: N806 (a model)
     conn = connections[router.db_for_read(Membership, instance=user)]
     sql, converters, pattrs = _grants_query(conn)
     with prepared_cursor(conn.alias) as cur:
@@ -145,10 +144,9 @@ def _grants_query(conn):
     """(sql, converters, place attnames) of `grants_of`, made once per database."""
     made = _GRANTS_QUERY.get(conn.alias)
     if made is None:
-        from fangkong.registry.models import Place
-
         from .models import Membership
 
+        Place = Membership._meta.get_field("place").related_model  # noqa: N806 (the tree's node)
         qn = conn.ops.quote_name
         pcols = list(Place._meta.concrete_fields)
         sql = ("SELECT m.role, m.household_id, " + ", ".join(f"p.{qn(f.column)}" for f in pcols)
