@@ -18,6 +18,26 @@ def not_found(request, exception=None):
         "This page does not exist, or your role does not cover it.")}, status=404)
 
 
+PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def photo_response(field_file):
+    """A stored photo (a door's, an antigen result's) as the answer, private to the browser
+    that asked. A photo whose file is gone from storage (media not restored with a backup, a
+    disk replaced) is not found, as the page says — never a server error."""
+    from django.http import FileResponse
+
+    try:
+        handle = field_file.open("rb")
+    except (FileNotFoundError, ValueError):  # ValueError: no file recorded at all
+        raise NotFound() from None
+    ext = field_file.name.rsplit(".", 1)[-1].lower()
+    resp = FileResponse(handle, content_type=PHOTO_TYPES.get(ext, "application/octet-stream"))
+    resp["Cache-Control"] = "private, max-age=3600"
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
 def forbidden(request, exception=None):
     return render(request, "error.html", {"title": _("Not allowed"), "message": _(
         "Your role does not allow this.")}, status=403)

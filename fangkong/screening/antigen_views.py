@@ -4,14 +4,13 @@ The missing list is the round's ordinary missing-list page (views.missing asks `
 for an antigen round)."""
 
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.views import actor_of, flash_error, page
+from fangkong.core.views import actor_of, flash_error, page, photo_response
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Resident
 from fangkong.screening.models import Result
@@ -143,10 +142,4 @@ def self_report(request):
 
 @page
 def photo(request, pk):
-    a = antigen.get_photo(request.scope, pk)
-    ext = a.photo.name.rsplit(".", 1)[-1].lower()
-    resp = FileResponse(a.photo.open("rb"), content_type={
-        "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(ext, "application/octet-stream"))
-    resp["Cache-Control"] = "private, max-age=3600"
-    resp["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return photo_response(antigen.get_photo(request.scope, pk).photo)

@@ -9,14 +9,14 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.core.views import confirm_step, confirmed, page, photo_response
 from fangkong.registry.models import Place
 
 from . import access, queries
@@ -206,13 +206,7 @@ def run(request, pk):
 @page
 def stop_photo(request, pk):
     """A door's photo, for staff over the run, its carriers while open, and who took it."""
-    s = queries.get_stop_photo(request.scope, pk)
-    ext = s.photo.name.rsplit(".", 1)[-1].lower()
-    resp = FileResponse(s.photo.open("rb"), content_type={
-        "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(ext, "application/octet-stream"))
-    resp["Cache-Control"] = "private, max-age=3600"
-    resp["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return photo_response(queries.get_stop_photo(request.scope, pk).photo)
 
 
 @page

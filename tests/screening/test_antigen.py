@@ -86,6 +86,9 @@ def test_the_whole_antigen_story(world, ag, client, system):
     assert page.status_code == 200 and f"/screening/antigen/photos/{a.id}/" in page.content.decode()
     photo = client.get(f"/screening/antigen/photos/{a.id}/")
     assert photo.status_code == 200 and photo["Content-Type"] == "image/png"
+    a.photo.storage.delete(a.photo.name)  # the file gone from storage: not found, never a 500
+    assert client.get(f"/screening/antigen/photos/{a.id}/").status_code == 404
+    a.photo.save("again.png", png(), save=True)
 
     # the PCR re-test of the antigen positive runs through the follow-up page; negative releases
     tube = followup.record_retest(staff(w), fu, "AGR0001")

@@ -131,6 +131,10 @@ def test_a_door_photo_through_the_api_and_the_page_is_shown_to_staff(world, svc,
     assert b"".join(img.streaming_content).startswith(b"\x89PNG")
     assert _client(w.users.other_staff).get(f"/services/stops/{second.id}/photo").status_code == 404
     assert _client(w.users.resident).get(f"/services/stops/{second.id}/photo").status_code == 404
+    # the file gone from storage (media not restored with a backup): not found, as the page says
+    Stop.objects.get(pk=second.pk).photo.storage.delete(Stop.objects.get(pk=second.pk).photo.name)
+    gone = staff.get(f"/services/stops/{second.id}/photo")
+    assert gone.status_code == 404 and "不存在" in gone.content.decode()
 
 
 def test_feeding_goes_to_the_volunteer_on_duty_or_shows_unassigned(world):
