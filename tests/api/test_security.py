@@ -20,6 +20,7 @@ from fangkong.accounts.models import ApiToken
 from fangkong.api import DOCS_ASSETS, api
 from fangkong.audit.models import AuditEvent
 from fangkong.core.actor import Actor
+from tests.api import scenes
 from tests.api.routes import (  # noqa: F401 - other test modules import them from here too
     ANY_USER,
     MISSING,
@@ -125,21 +126,36 @@ def shared(django_db_setup, django_db_blocker, tmp_path_factory):
         return w
 
     with built_once(django_db_blocker, tmp_path_factory, build) as w:
-        yield w
+        try:
+            yield w
+        finally:
+            with django_db_blocker.unblock():
+                scenes.activate(w, None)
 
 
 @pytest.fixture
-def world(shared, db, settings):
-    """In this module `world` is the shared one (changes are rolled back after each test)."""
-    settings.MEDIA_ROOT = shared.media
+def scened(shared, request, django_db_blocker):
+    """The shared world with the standing scene this test's route asks for (tests/api/
+    scenes.py), set up before the test's own transaction opens."""
+    callspec = getattr(request.node, "callspec", None)
+    key = callspec.params.get("key") if callspec else None
+    with django_db_blocker.unblock():
+        scenes.activate(shared, ROUTES[key].setup if key in ROUTES else None)
     return shared
+
+
+@pytest.fixture
+def world(scened, db, settings):
+    """In this module `world` is the shared one (changes are rolled back after each test)."""
+    settings.MEDIA_ROOT = scened.media
+    return scened
 
 
 def prepare(w, route):
     w.staff_token, _raw = account_actions.create_token(
         Actor.system(w.users.staff, via="api"), "staff laptop")
     if route.setup:
-        route.setup(w)
+        route.setup(w)  # a standing scene (scenes.shared_scene) is there already: nothing to do
 
 
 def as_user(w, username, mode, **kwargs):

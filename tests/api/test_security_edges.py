@@ -13,6 +13,7 @@ from tests.api.test_security import (  # noqa: F401 - this module's own instance
     body_of,
     counts,
     prepare,
+    scened,
     send,
     shared,
     world,

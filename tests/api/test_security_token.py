@@ -4,7 +4,7 @@ a module of its own so that the two halves run on different xdist workers)."""
 
 import pytest
 
-from tests.api.test_security import ROUTES, check_each_kind, shared, world  # noqa: F401 - this module's own instances
+from tests.api.test_security import ROUTES, check_each_kind, scened, shared, world  # noqa: F401 - this module's own instances
 
 MODES = ("token",)
 

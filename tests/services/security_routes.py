@@ -37,6 +37,7 @@ from fangkong.services.models import (
     Stop,
 )
 from tests.api.routes import ANY_USER, MISSING, WRITE, Route
+from tests.api.scenes import shared_scene
 from tests.screening.photos import png
 
 MODELS = [GroupOrder, Item, Order, Batch, Line, Run, Stop, Problem, Request, Pet, Feeding, CheckIn, Disinfection]
@@ -47,6 +48,7 @@ HH = dict(command=403, leader=201, resident=201, staff=201)  # for household 101
 WORK = dict(command=403, leader=403, resident=404)  # building 1's rows, staff only
 
 
+@shared_scene
 def sscene(w):
     staff = Actor.system(w.users.staff)
     requests.install_categories()
@@ -80,6 +82,7 @@ def sscene(w):
     w.disinfection = dis.schedule(staff, w.building, due_at=due)
 
 
+@shared_scene
 def mscene(w):
     """sscene, and batch 3: household 101's waiting order at the gate, expected (its
     manifest may still be replaced); building 1's door confirmed; a group order of building 1."""

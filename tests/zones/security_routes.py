@@ -31,6 +31,7 @@ from fangkong.zones.models import (
     ZoneType,
 )
 from tests.api.routes import MISSING, Route
+from tests.api.scenes import shared_scene
 
 MODELS = [Notice, Adjustment, AdjustmentItem, Designation, HouseholdZone, ZoneCase, CheckpointEvent,
           HealthCodeObservation, Shape]
@@ -41,6 +42,7 @@ CHANGING = dict(command=200, leader=403, resident=404)
 GATE = dict(staff=201, command=403, leader=404, resident=404)
 
 
+@shared_scene
 def zscene(w):
     install_presets()
     staff = Actor.system(w.users.staff)
