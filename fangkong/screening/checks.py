@@ -93,11 +93,21 @@ def max_pool() -> int:
     return getattr(settings, "FANGKONG_MAX_POOL_SIZE", MAX_POOL)
 
 
-def check_pool_size(value, field, errors):
-    try:
-        n = int(text(value, 6))
-    except ValueError:
+def _whole(value, errors, field) -> int | None:
+    """A whole number as sent (a number or its text), or None with the field's error."""
+    if isinstance(value, bool):
         errors[field] = [_("Enter a whole number.")]
+        return None
+    try:
+        return int(value if isinstance(value, int) else text(value, 20))
+    except (TypeError, ValueError):
+        errors[field] = [_("Enter a whole number.")]
+        return None
+
+
+def check_pool_size(value, field, errors):
+    n = _whole(value, errors, field)
+    if n is None:
         return None
     if not 1 <= n <= max_pool():
         errors[field] = [_("People per tube must be between 1 and %(n)d.") % {"n": max_pool()}]
@@ -122,7 +132,7 @@ def check_table(value, errors, field="table") -> int | None:
 
 def check_point_id(value, errors, field="point") -> int | None:
     """A sampling point's id as sent (None: not given): a whole number a row could have.
-    Whether it is one of the round's points is `actions.common.require_points`' question."""
+    Whether it is one of the round's points is `actions.common.unknown_points`' question."""
     if value in (None, ""):
         return None
     n = _whole(value, errors, field)
@@ -134,17 +144,6 @@ def check_point_id(value, errors, field="point") -> int | None:
 
 def no_such_point() -> str:
     return _("This round has no such sampling point.")
-
-
-def _whole(value, errors, field) -> int | None:
-    if isinstance(value, bool):
-        errors[field] = [_("Enter a whole number.")]
-        return None
-    try:
-        return int(value if isinstance(value, int) else text(value, 20))
-    except (TypeError, ValueError):
-        errors[field] = [_("Enter a whole number.")]
-        return None
 
 
 def check_reason(value) -> str:
