@@ -20,7 +20,7 @@ from .roles import Role
 router = Router(tags=["accounts"])
 
 
-class PlaceRef(Schema):
+class MembershipPlaceOut(Schema):
     id: int
     kind: str
     name: str
@@ -29,7 +29,7 @@ class PlaceRef(Schema):
 class MembershipOut(Schema):
     role: str
     role_label: str
-    place: PlaceRef
+    place: MembershipPlaceOut
     household: int | None
 
 

@@ -21,7 +21,7 @@ from .models import DailyReport
 router = Router(tags=["reports"])
 
 
-class FigureOut(Schema):
+class ReportFigureOut(Schema):
     key: str
     label: str
     group: str
@@ -34,7 +34,7 @@ class NodeFiguresOut(Schema):
     name: str
     kind: str
     at: datetime.datetime
-    figures: list[FigureOut]
+    figures: list[ReportFigureOut]
     children: list["ChildFiguresOut"]
 
 
@@ -108,7 +108,7 @@ class SubmitIn(Schema):
     remarks: str | None = None
 
 
-class ReasonIn(Schema):
+class ReportReasonIn(Schema):
     reason: str = ""
 
 
@@ -210,7 +210,7 @@ def submit(request, report_id: int, payload: SubmitIn):
 
 
 @router.post("/reports/{report_id}/correct", response={201: ReportOut})
-def correct(request, report_id: int, payload: ReasonIn):
+def correct(request, report_id: int, payload: ReportReasonIn):
     """A new draft version of a locked report, with why (the earlier is kept)."""
     r = queries.get_report(request.scope, report_id)
     return Status(201, report_out(actions.correct(actor_of(request), r, payload.reason)))
@@ -223,7 +223,7 @@ def approve(request, report_id: int):
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut)
-def return_report(request, report_id: int, payload: ReasonIn):
+def return_report(request, report_id: int, payload: ReportReasonIn):
     r = queries.get_report(request.scope, report_id)
     return report_out(actions.return_report(actor_of(request), r, payload.reason))
 

@@ -33,13 +33,13 @@ from .models import Conflict
 from .schemas import (
     AdvisorOut,
     ConflictOut,
+    ConflictResolveIn,
     CoverageOut,
     EmergencyTeamIn,
     ExemptionIn,
     Outcome,
     PersonIn,
     PersonOut,
-    ResolveIn,
     ResultsIn,
     ResultsOut,
     RoundIn,
@@ -203,7 +203,7 @@ def conflict_out(c) -> dict:
 
 
 @router.post("/screening/conflicts/{conflict_id}/resolve", response=ConflictOut)
-def conflict_resolve(request, conflict_id: int, payload: ResolveIn):
+def conflict_resolve(request, conflict_id: int, payload: ConflictResolveIn):
     c = Conflict.objects.select_related("round", "tube").filter(
         pk=conflict_id).first() if 0 < conflict_id < 2**63 else None
     if c is None:

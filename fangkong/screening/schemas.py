@@ -119,7 +119,7 @@ class PersonOut(Schema):
     unverified: bool
 
 
-class ResolveIn(StrictIn):
+class ConflictResolveIn(StrictIn):
     accept: bool
 
 

@@ -40,9 +40,9 @@ from .schemas import (
     PetIn,
     PetOut,
     ProblemOut,
+    ProblemResolveIn,
     RequestIn,
     RequestOut,
-    ResolveIn,
     RunDetailOut,
     RunOut,
     SignIn,
@@ -286,7 +286,7 @@ def problem_list(request, place: int | None = None, open_only: bool = True):
 
 
 @router.post("/services/problems/{pk}/resolve", response=ProblemOut)
-def problem_resolve(request, pk: int, body: ResolveIn):
+def problem_resolve(request, pk: int, body: ProblemResolveIn):
     p = queries.get_problem(request.scope, pk)
     return problem_out(delivery.resolve_problem(actor_of(request), p, resolution=body.resolution,
                                                 delivered=body.delivered))

@@ -188,7 +188,7 @@ class ProblemOut(Schema):
     resolved_at: datetime.datetime | None
 
 
-class ResolveIn(StrictIn):
+class ProblemResolveIn(StrictIn):
     resolution: str
     delivered: bool = False
 

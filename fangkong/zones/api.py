@@ -22,16 +22,15 @@ from .actions import shapes as shape_actions
 from .models import Adjustment, Designation, HouseholdZone, Policy, ZoneType
 from .schemas import (
     AdjustmentIn,
+    AdjustmentItemIn,
     AdjustmentOut,
     CaseIn,
     CaseOut,
     DesignationOut,
     DiffOut,
-    FigureOut,
     GateIn,
     GateOut,
     HouseholdZonesOut,
-    ItemIn,
     NoticeIn,
     NoticeOut,
     NoticeRef,
@@ -42,6 +41,7 @@ from .schemas import (
     ScheduleIn,
     ShapeIn,
     ShapeOut,
+    ZoneFigureOut,
     ZoneTypeIn,
     ZoneTypeOut,
 )
@@ -173,7 +173,7 @@ def designations(request, place: int, current: bool = True):
     return [designation_out(d) for d in queries.designations(request.scope, p, current=current)[:LIMIT]]
 
 
-@router.get("/zones/figures", response=list[FigureOut])
+@router.get("/zones/figures", response=list[ZoneFigureOut])
 def figures(request, place: int):
     p = _place(request, place)
     return [{"zone_type": f["zone_type"].code, "zone_name": f["zone_type"].name, "kind": f["zone_type"].kind,
@@ -192,7 +192,7 @@ def adjustments(request, place: int, state: str | None = None):
     return [adjustment_out(a) for a in qs[:100]]
 
 
-def _add(request, adj, item: ItemIn):
+def _add(request, adj, item: AdjustmentItemIn):
     p = _place(request, item.place)
     pub.add_item(actor_of(request), adj, item.op, p, _type_by_code(item.zone_type))
 
@@ -214,7 +214,7 @@ def adjustment(request, pk: int):
 
 
 @router.post("/zones/adjustments/{pk}/items", response=AdjustmentOut)
-def add_item(request, pk: int, body: ItemIn):
+def add_item(request, pk: int, body: AdjustmentItemIn):
     adj = queries.get_adjustment(request.scope, pk)
     _add(request, adj, body)
     return adjustment_out(adj)

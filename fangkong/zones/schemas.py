@@ -102,13 +102,13 @@ class DesignationOut(Schema):
     ends_at: datetime.datetime | None
 
 
-class ItemIn(StrictIn):
+class AdjustmentItemIn(StrictIn):
     op: str
     place: int
     zone_type: str | None = None  # the code of a type of the active policy
 
 
-class ItemOut(Schema):
+class AdjustmentItemOut(Schema):
     id: int
     op: str
     place: int
@@ -121,7 +121,7 @@ class AdjustmentIn(StrictIn):
     place: int
     title: str
     notice: int | None = None
-    items: list[ItemIn] = []
+    items: list[AdjustmentItemIn] = []
 
 
 class AdjustmentOut(Schema):
@@ -136,7 +136,7 @@ class AdjustmentOut(Schema):
     published_at: datetime.datetime | None
     households_changed: int
     failure: str
-    items: list[ItemOut]
+    items: list[AdjustmentItemOut]
 
 
 class NoticeRef(StrictIn):
@@ -245,7 +245,7 @@ class CaseOut(Schema):
     proposal: int | None
 
 
-class FigureOut(Schema):
+class ZoneFigureOut(Schema):
     zone_type: str
     zone_name: str
     kind: str
