@@ -3,7 +3,8 @@ through access.py; a row the user may not see is missing (NotFound).
 
 Figures defined once here: a household's amount owed (`owed`: the received quantity of
 each manifest line × its price — short lines count what came, damaged lines nothing, a
-substitution what was listed), the request queue's order (`QUEUE_ORDER`: overdue first,
+substitution what was listed) and an order's share of it (`with_amount_due`, the same sum
+over the order's own checked lines), the request queue's order (`QUEUE_ORDER`: overdue first,
 then priority, then the household's vulnerable people, then due time)."""
 
 from decimal import Decimal
@@ -89,11 +90,22 @@ def orders(scope, *, household=None, supplier=None, place=None, state=None):
         qs = qs.filter(**_under(place))
     if state:
         qs = qs.filter(state=state)
-    return qs.select_related("supplier").order_by("-is_medicine", "deadline", "-placed_at", "id")
+    return with_amount_due(qs.select_related("supplier")).order_by("-is_medicine", "deadline",
+                                                                    "-placed_at", "id")
+
+
+def with_amount_due(qs):
+    """Orders with `amount_due`: what the order comes to once its lines were checked at the
+    gate (Σ received × price over its checked manifest lines, as `owed` counts them); None
+    while none was checked (the order's `total` is what was ordered)."""
+    return qs.annotate(amount_due=Sum(
+        Coalesce(F("manifest_lines__received"), 0) * F("manifest_lines__price"),
+        filter=Q(manifest_lines__isnull=False) & ~Q(manifest_lines__outcome=Line.Check.PENDING),
+        output_field=DecimalField(max_digits=12, decimal_places=2)))
 
 
 def get_order(scope, pk) -> Order:
-    o = _get(Order.objects.select_related("supplier", "household"), pk)
+    o = _get(with_amount_due(Order.objects.select_related("supplier", "household")), pk)
     access.require_order(scope, o)
     return o
 
@@ -126,7 +138,7 @@ def group_sheet(group: GroupOrder) -> list[dict]:
     households = list(Household.objects.filter(building_id=group.place_id).select_related("place")
                       .order_by("place__sort_key", "sort_key", "id"))
     mine = {}
-    for o in Order.objects.filter(group=group).exclude(state=Order.State.CANCELLED) \
+    for o in with_amount_due(Order.objects.filter(group=group).exclude(state=Order.State.CANCELLED)) \
             .prefetch_related("lines").order_by("placed_at", "id"):
         mine.setdefault(o.household_id, []).append(o)
     return [{"household": h, "unit": h.place.name, "door": h.door, "orders": mine.get(h.id, [])}

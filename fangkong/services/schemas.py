@@ -69,16 +69,21 @@ class OrderOut(Schema):
     medicine: str
     deadline: datetime.datetime | None
     total: Decimal
+    amount_due: Decimal | None = None  # once checked at the gate: what came × its price
     placed_at: datetime.datetime
     batch: int | None
     lines: list[OrderLineOut]
+
+
+def _cents(v):
+    return None if v is None else Decimal(v).quantize(Decimal("0.01"))
 
 
 def order_out(o) -> dict:
     """An order as OrderOut (its lines prefetched or read)."""
     return {"id": o.id, "household": o.household_id, "supplier": o.supplier_id, "state": o.state,
             "is_medicine": o.is_medicine, "medicine": o.medicine, "deadline": o.deadline, "total": o.total,
-            "placed_at": o.placed_at, "batch": o.batch_id,
+            "amount_due": _cents(getattr(o, "amount_due", None)), "placed_at": o.placed_at, "batch": o.batch_id,
             "lines": [{"name": ln.name, "quantity": ln.quantity, "price": ln.price} for ln in o.lines.all()]}
 
 

@@ -313,12 +313,15 @@ def household(request, pk):
             return redirect("services_household", pk=hh.pk)
         except Invalid as e:
             errors = e.fields or {"all": [str(e.message)]}
+    # a refused order comes back as it was typed, its errors under its own supplier's form
+    posted = request.POST if errors and request.POST.get("do") == "order" else {}
+    offer = [(s, [(i, posted.get(f"q{i.id}", "")) for i in queries.catalogue(s)]) for s in suppliers]
     people, results = household_results(scope, hh, limit=1) if scope.allows(access.VIEW, hh) else ([], [])
     return render(request, "services/household.html", {
         "hh": hh, "address": queries.door_labels([hh])[hh.id], "zone": household_zone(hh.id),
         "results": results[0] if results else None,
         "orders": list(queries.orders(scope, household=hh).prefetch_related("lines")[:20]),
         "requests": list(queries.request_queue(scope, household=hh, open_only=False, limit=20)),
-        "suppliers": [(s, queries.catalogue(s)) for s in suppliers], "categories": queries.categories(),
+        "suppliers": offer, "posted": posted, "categories": queries.categories(),
         "may_order": may_order, "errors": errors, "client_id": uuid.uuid4(),
         "Request": Request, "Supplier": Supplier})

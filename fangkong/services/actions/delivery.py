@@ -1,6 +1,8 @@
 """At the door: each stop of a run confirmed delivered (optional photo) or not delivered
 with a reason, once — a retry with the same client id (the phone's offline queue sending
-again) answers the first confirmation. A door not delivered becomes an exception for staff;
+again) answers the first confirmation. A door delivered delivers the household's orders of
+the batch of which something came through the gate; an order of which nothing came stays a
+problem with its lines' exceptions. A door not delivered becomes an exception for staff;
 staff resolve exceptions. When every stop of a run is confirmed the run is done; when every
 run is done, the batch."""
 
@@ -13,7 +15,7 @@ from fangkong.core.errors import Conflict, Invalid
 from fangkong.core.uploads import check_image
 
 from .. import access, checks
-from ..models import Batch, Order, Problem, Run, Stop
+from ..models import Batch, Line, Order, Problem, Run, Stop
 
 
 def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", photo=None) -> tuple[Stop, bool]:
@@ -48,7 +50,16 @@ def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", ph
             if ext:
                 stop.photo.save(f"door.{ext}", photo, save=True)
             orders = Order.objects.filter(batch_id=run.batch_id, household_id=stop.household_id)
-            orders.update(state=Order.State.DELIVERED if delivered else Order.State.PROBLEM)
+            if delivered:
+                # an order of which nothing came through the gate (every line short to 0 or
+                # damaged) was not delivered with the rest: it stays a problem, as its lines'
+                # exceptions are, until staff resolve them
+                came = Line.objects.filter(batch_id=run.batch_id, household_id=stop.household_id,
+                                           received__gt=0).values("order_id")
+                orders.filter(id__in=came).update(state=Order.State.DELIVERED)
+                orders.exclude(id__in=came).update(state=Order.State.PROBLEM)
+            else:
+                orders.update(state=Order.State.PROBLEM)
             if not delivered:
                 p = Problem(batch_id=run.batch_id, household_id=stop.household_id, stop=stop,
                             kind=Problem.Kind.NOT_DELIVERED, text=reason)

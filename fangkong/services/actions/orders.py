@@ -42,7 +42,7 @@ def place_order(actor, household, supplier: Supplier, lines, *, medicine="", dea
         try:
             rows.append(OrderLine(item=item, name=item.name, quantity=checks.quantity(qty), price=item.price))
         except Invalid:
-            errors.append(_("Line %(n)d: enter a quantity from 1 to 999.") % {"n": n + 1})
+            errors.append(_("%(name)s: enter a quantity from 1 to 999.") % {"name": item.name})
     if errors:
         raise Invalid(fields={"lines": errors})
     if not rows and not medicine:

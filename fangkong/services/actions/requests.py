@@ -122,8 +122,15 @@ def take(actor, req: Request) -> Request:
 
 
 def done(actor, req: Request, result: str = "") -> Request:
+    """Done says what was done (the household reads it before confirming; the next shift
+    too): a request closed with nothing written is refused."""
     access.require_request(actor, req, work=True)
+    if req.state == State.DONE:
+        return req  # a retry
     result = checks.text(result, "result", max_length=300, required=False)
+    if not result:
+        raise Invalid(fields={"result": [_("Write what was done: the household reads it before "
+                                           "confirming, and so does the next shift.")]})
     return _move(actor, req, [State.NEW, State.TAKEN], State.DONE, "done_at", result=result)
 
 
