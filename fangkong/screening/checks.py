@@ -160,6 +160,30 @@ def check_barcode(value, field="barcode") -> str:
     return v
 
 
+def check_tube_barcode(value, field="barcode") -> str:
+    """A tube's barcode as a station opens it: `check_barcode`, and never a valid ID number.
+    A person's ID card scanned when no tube was open (the last one sealed itself when full)
+    would otherwise open a tube named after it; the person is not registered, and the real
+    tube scanned next is refused until the empty one is sealed. A random 18-digit tube
+    barcode passes an ID number's date and check digit about once in 100,000."""
+    v = check_barcode(value, field)
+    if is_id_number(v):
+        raise Invalid(fields={field: [_("This is an ID number, not a tube: scan the new tube first, "
+                                        "then the people.")]})
+    return v
+
+
+def is_id_number(v: str) -> bool:
+    """An 18-character ID number with a valid date and check digit."""
+    if not _ID_LIKE.fullmatch(v):
+        return False
+    try:
+        pii.validate_id_number(v)
+    except Exception:
+        return False
+    return True
+
+
 def parse_person(value) -> tuple[str, str]:
     """What a station scanned or typed for a person → (kind, key):
     ("token", lower-case token) for a personal code in any form `codes.parse_code` reads

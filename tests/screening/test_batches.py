@@ -117,6 +117,31 @@ def test_a_tube_at_a_point_or_table_the_round_does_not_have_is_refused_alone(wor
                {"barcode": "G0002", "point": mine, "table": 1}).status_code == 201
 
 
+def test_an_id_number_scanned_before_the_tube_opens_no_tube(world, rnd, client):
+    """Found walking the demo: with the last tube sealed (full), the next person's ID card
+    was scanned before the new tube, and the station opened a tube named after the ID
+    number — the person was not registered and the real tube was refused until the empty
+    one was sealed. A valid ID number is never a tube: online, in a batch, as a re-test
+    tube. An 18-digit barcode that is no valid ID number is still a tube."""
+    from tests.conftest import IDS
+
+    client.force_login(world.users.staff)
+    idn = IDS["xia_ming"]
+    r = api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": idn})
+    assert r.status_code == 400
+    assert r.json()["error"]["fields"]["barcode"] == ["这是身份证号，不是试管：请先扫新试管，再扫人。"]
+    events = [{"client_id": cid(), "type": "open", "barcode": idn},
+              {"client_id": cid(), "type": "open", "barcode": "T0001"},
+              {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": idn}]
+    out = api(client, "post", f"/rounds/{rnd.id}/sync", {"events": events}).json()
+    assert (out["ok"], out["invalid"]) == (2, 1), out
+    assert out["results"][0]["field"] == "barcode"
+    assert list(Tube.objects.filter(round=rnd).values_list("barcode", flat=True)) == ["T0001"]
+    assert Sample.objects.get(round=rnd).resident == world.xia
+    not_an_id = "123456789012345678"  # 18 digits, no valid date or check digit
+    assert api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": not_an_id}).status_code == 201
+
+
 def test_a_second_tube_scanned_as_a_person_is_named_as_a_tube(world, rnd, client):
     client.force_login(world.users.staff)
     api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001"})

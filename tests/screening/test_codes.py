@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from fangkong.registry import actions as reg
 from fangkong.registry import cards, codes
-from fangkong.screening.models import Sample
-from tests.conftest import actor_for, log_in
+from fangkong.screening.models import Sample, Tube
+from tests.conftest import IDS, actor_for, log_in
 
 from .conftest import api, cid
 
@@ -139,6 +139,13 @@ def test_the_station_page_registers_printed_codes_typed_by_a_hand_scanner(phone_
     log_in(page, "staff_a")
     page.goto(f"{page.base}/screening/rounds/{rnd.id}/station/")
     page.wait_for_selector("#scan-input")
+    # an ID card scanned before any tube (the worker forgot the tube): no tube is opened
+    # under the ID number; the page says to scan the tube first
+    page.locator("#scan-input").press_sequentially(IDS["xia_ming"])
+    page.press("#scan-input", "Enter")
+    expect(page.locator("#say")).to_have_class("say bad")
+    expect(page.locator("#say")).to_contain_text("先扫试管")
+    assert not Tube.objects.filter(round=rnd).exists()
     for i, ((text, name), make) in enumerate(zip(decoded, forms, strict=True)):
         if i % 3 == 0:  # pools of 3: a new tube when the last one closed
             page.locator("#scan-input").press_sequentially(f"T{i:04d}")

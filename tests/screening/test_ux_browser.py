@@ -39,9 +39,18 @@ def test_ending_a_round_asks_first_and_can_be_reopened(phone_page, world, rnd):
     assert Round.objects.get(pk=rnd.id).status == "closed"
     expect(page.locator("form.round-state button")).to_have_text("重新开启本轮")
     page.shot("screening-ux-round-ended")
+    # a station's page of the ended round says so at the top, with nothing to scan into
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/station/")
+    expect(page.locator("#round-ended")).to_contain_text("本轮检测已结束")
+    expect(page.locator("#scan-input")).to_be_hidden()
+    page.shot("screening-ux-station-round-ended")
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/")
     page.click("form.round-state button")  # reopening is harmless: no question
     page.wait_for_selector("text=结束本轮…")
     assert Round.objects.get(pk=rnd.id).status == "running"
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/station/")
+    expect(page.locator("#scan-input")).to_be_visible()
+    assert not page.locator("#round-ended").count()
 
 
 def test_sealing_a_tube_early_asks_in_the_tube_card(phone_page, world, rnd):

@@ -38,6 +38,8 @@ def parse_event(index, item, now) -> dict:
             p["barcode"] = bc.upper()
         else:
             p["barcode"] = checks.check_barcode(bc)
+        if t == "open" and checks.is_id_number(p["barcode"]):
+            checks.check_tube_barcode(p["barcode"])  # an ID number opens no tube (raises)
         errors = {}
         at = get("at")
         if at is None or at == "":  # the station's clock time is optional

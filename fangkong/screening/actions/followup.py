@@ -210,7 +210,7 @@ def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
                                 code="client_id_used")
     if fu.status not in (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED):
         raise Invalid(_("This person has been released or confirmed already."), code="closed")
-    barcode = checks.check_barcode(barcode)
+    barcode = checks.check_tube_barcode(barcode)
     r = fu.resident
     now = timezone.now()
     with transaction.atomic():

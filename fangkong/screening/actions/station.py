@@ -40,7 +40,7 @@ def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=No
     (tube, resumed). Refuses a barcode already used in this round."""
     require_sample(actor, rnd)
     require_open(rnd)
-    barcode = checks.check_barcode(barcode)
+    barcode = checks.check_tube_barcode(barcode)
     errors = {}
     cap = checks.check_pool_size(rnd.pool_size if capacity in (None, "") else capacity,
                                  "capacity", errors)

@@ -51,9 +51,21 @@
     return (m ? m[1] : t.replace(/\s+/g, "")).toUpperCase();
   }
   function decodeSafe(t) { try { return decodeURIComponent(t); } catch (e) { return t; } }
-  // Certainly a person: a printed code (FK1:…) or a pick from the look-up. (A tube barcode
-  // may be long and all digits, so nothing else keeps a tube from being opened.)
-  function looksLikePerson(t) { return /FK1:/i.test(decodeSafe(t)) || /^r:\d+$/.test(t); }
+  // Certainly a person: a printed code (FK1:…), a pick from the look-up, or an ID number
+  // whose check digit is right (a tube barcode may be long and all digits, but passes an ID
+  // number's check digit and date about once in 100,000; the server refuses it too).
+  function looksLikePerson(t) {
+    return /FK1:/i.test(decodeSafe(t)) || /^r:\d+$/.test(t) || isIdNumber(t.replace(/\s+/g, ""));
+  }
+  function isIdNumber(t) {
+    if (!ID_LIKE.test(t)) return false;
+    var w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], sum = 0;
+    for (var i = 0; i < 17; i++) sum += (+t.charAt(i)) * w[i];
+    if ("10X98765432".charAt(sum % 11) !== t.charAt(17).toUpperCase()) return false;
+    var y = +t.substr(6, 4), m = +t.substr(10, 2), d = +t.substr(12, 2);
+    var day = new Date(Date.UTC(y, m - 1, d));
+    return y >= 1900 && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+  }
   // Certainly a tube: shorter than any personal code or ID number.
   function isTube(t) { return CODE.test(t) && t.length < 16 && !looksLikePerson(t); }
   // What a refused scan was about, fit to show: an ID number only by its last four.
