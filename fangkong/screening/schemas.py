@@ -158,6 +158,8 @@ class ResultsOut(Schema):
     unchanged: int  # rows recorded before with the same result (a file sent again)
     positive_pools: int
     followups: int
+    retests: int = 0  # single re-test results that closed a follow-up
+    cases: int = 0  # of them positive: confirmed cases (the community's staff are told)
 
 
 class AdvisorRow(Schema):

@@ -317,6 +317,8 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     lab.set_input_files("#f", files=[{"name": "复检.xlsx", "buffer": retests, "mimeType": "application/octet-stream"}])
     lab.click("form[enctype] button.primary")
     lab.wait_for_selector(".card.highlight")
+    # the lab sees at once that one re-test is a confirmed case (the community is told)
+    assert "单采复核：5 管，其中阳性（确诊病例，已通知社区）：1 人" in lab.text_content(".card.highlight")
     statuses = sorted(f["status"] for f in api_get(staff, f"/screening/rounds/{rnd}/followups")["results"])
     assert statuses == ["case"] + ["released"] * 4
     staff.goto(staff.base + "/")

@@ -105,7 +105,8 @@ def test_the_api_takes_the_lab_file_itself(world, system, client):
     csv = "管号,结果\nT0001,阴性\n".encode("gb18030")
     ok = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert ok.status_code == 200, ok.content
-    assert ok.json() == {"saved": 1, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0}
+    assert ok.json() == {"saved": 1, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0,
+                         "retests": 0, "cases": 0}
     again = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert again.json()["saved"] == 0 and LabResult.objects.count() == 1  # a resent file: nothing new
     assert again.json()["unchanged"] == 1

@@ -235,9 +235,10 @@ def retest_result(actor, tube: Tube):
     retest_results(actor, [tube])
 
 
-def retest_results(actor, tubes: list[Tube]):
+def retest_results(actor, tubes: list[Tube]) -> dict:
     """The results of single re-test tubes close their follow-ups: released, a case (staff
-    told at once), or awaiting another swab (an invalid result). Called by
+    told at once), or awaiting another swab (an invalid result); returns {"retests",
+    "cases"} for the lab's summary. Called by
     `lab.record_results`: the follow-ups read in one query and written in one statement; a
     case goes on to the zones' escalation and the staff's message, one at a time."""
     result_of = {t.id: t.result for t in tubes}
@@ -258,6 +259,7 @@ def retest_results(actor, tubes: list[Tube]):
     for fu in fus.values():
         if fu.status == FollowUp.Status.CASE:
             _case(actor, fu, now)
+    return {"retests": len(fus), "cases": sum(fu.status == FollowUp.Status.CASE for fu in fus.values())}
 
 
 def _case(actor, fu: FollowUp, now):

@@ -106,7 +106,8 @@ def record_results(actor, rows, *, source="upload") -> dict:
     every error of every row comes back in one answer. A result for a tube that already
     has one is a correction: a new row replaces it, the old one stays in the history.
     Returns {"saved", "corrected", "unchanged" (recorded before, the same), "positive_pools",
-    "followups"}."""
+    "followups", "retests" (single re-test results that closed a follow-up), "cases" (of
+    them positive: confirmed cases, staff told)}."""
     clean, errors = checks.check_lab_rows(rows)
     codes = [r["barcode"] for r in clean if r["barcode"]]
     tubes = defaultdict(list)
@@ -134,7 +135,8 @@ def record_results(actor, rows, *, source="upload") -> dict:
                       rows=checks.sorted_row_errors(errors + tube_errors),
                       code="invalid" if errors else "unknown_tubes")
     user = user_of(actor)
-    summary = {"saved": 0, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0}
+    summary = {"saved": 0, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0,
+               "retests": 0, "cases": 0}
     with transaction.atomic():
         # Set-based: one read of the tubes' latest results, one insert of the new results
         # (COPY on PostgreSQL), one UPDATE … FROM (VALUES …) of the tubes a 1,000, the
@@ -173,7 +175,8 @@ def record_results(actor, rows, *, source="upload") -> dict:
             summary["positive_pools"] += len(positives)
             summary["followups"] += sum(held)
         if retests:
-            retest_results(actor, retests)
+            for k, v in retest_results(actor, retests).items():
+                summary[k] += v
         record(actor, "screening.results", None, {"source": source, **summary,
                                                    "tubes": codes[:200]},
                levels_from=clean and tubes[clean[0]["barcode"]][0].round, label=source)
