@@ -281,6 +281,7 @@ def create_resident(actor, household: Household, data: dict, *, unverified=False
 def update_resident(actor, r: Resident, data: dict) -> Resident:
     require(actor, Perm.EDIT_REGISTRY, r)
     clean = checks.check_resident(data, partial=True)
+    checks.check_against_stored_id(r, clean)
     changes = apply_resident_fields(r, clean)
     if changes:
         r.updated_at = timezone.now()

@@ -138,6 +138,33 @@ def check_key_group(value) -> str:
         % {"value": text(value)[:30], "known": "、".join(w[0] for w in KEY_GROUP_WORDS.values())})
 
 
+def plausible_birth_date(d: datetime.date) -> datetime.date:
+    """A birth date no later than today and no earlier than 1900 (an age feeds the elderly
+    and vulnerability lists: 2099 showed "-73 years", 1800 "226")."""
+    if d > datetime.date.today():
+        raise ValidationError(_("The birth date is in the future: check the year."))
+    if d.year < 1900:
+        raise ValidationError(_("The birth date is before 1900: check the year."))
+    return d
+
+
+def check_against_stored_id(r, clean: dict):
+    """An edit that changes the birth date or the sex of a resident whose ID number is
+    stored, without a new ID number: both were read from the ID number when it was given,
+    so a different one contradicts it (the form and the API never see the number itself)."""
+    if not r.id_hash or clean.get("id_number"):
+        return
+    errors = {}
+    if clean.get("birth_date") and r.birth_date and clean["birth_date"] != r.birth_date:
+        errors["birth_date"] = [_("The birth date does not match the ID number (%(date)s).")
+                                % {"date": r.birth_date}]
+    if clean.get("sex") and r.sex and clean["sex"] != r.sex:
+        errors["sex"] = [_("The sex does not match the ID number (which says %(sex)s).")
+                         % {"sex": Sex(r.sex).label}]
+    if errors:
+        raise Invalid(fields=errors)
+
+
 def check_resident(data: dict, *, partial=False) -> dict:
     """Clean resident fields. Keys: name, id_number, sex, birth_date, phone, relation,
     presence, has_smartphone, tags, notes. With partial=True only given keys are checked."""
@@ -169,13 +196,14 @@ def check_resident(data: dict, *, partial=False) -> dict:
         if v in (None, ""):
             return None
         if isinstance(v, datetime.datetime):
-            return v.date()
+            return plausible_birth_date(v.date())
         if isinstance(v, datetime.date):
-            return v
+            return plausible_birth_date(v)
         try:
-            return datetime.date.fromisoformat(text(v).replace("/", "-").replace(".", "-"))
+            d = datetime.date.fromisoformat(text(v).replace("/", "-").replace(".", "-"))
         except ValueError:
             raise ValidationError(_("Write the birth date as YYYY-MM-DD.")) from None
+        return plausible_birth_date(d)
 
     def notes(v):
         v = text(v)
