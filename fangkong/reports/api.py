@@ -173,7 +173,7 @@ def node_report(request, place_id: int, day: str):
     r = queries.report_for(node, _day(day))
     if r is None:
         raise NotFound()
-    return report_out(r)
+    return report_out(actions.as_shown(request.scope, r))
 
 
 @router.post("/reports/places/{place_id}/reports/{day}", response=ReportOut)
@@ -186,7 +186,9 @@ def prepare(request, place_id: int, day: str):
 
 @router.get("/reports/{report_id}", response=ReportOut)
 def report(request, report_id: int):
-    return report_out(queries.get_report(request.scope, report_id))
+    """A report; a current draft, to whoever may submit it, with its figures counted now
+    (as its page and its files show it: `computed_at` says when)."""
+    return report_out(actions.as_shown(request.scope, queries.get_report(request.scope, report_id)))
 
 
 @router.get("/reports/{report_id}/versions", response=list[ReportOut])
@@ -265,6 +267,7 @@ def export(request, report_id: int, fmt: str):
     if fmt not in ("xlsx", "pdf"):
         raise NotFound()
     check_rate(request, "export")
+    r = actions.as_shown(request.scope, r)
     body, ctype = exports.report(r, fmt)
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = (f'attachment; filename="report-{r.place_id}-{r.day.isoformat()}'

@@ -71,6 +71,14 @@ class DailyReport(Levels):
     return_reason = models.CharField(_("reason for returning"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    @property
+    def figures_at(self):
+        """As of when the figures count: the cut-off, or when they were counted if that
+        was earlier (a draft before the evening)."""
+        if self.computed_at is not None and self.computed_at < self.cutoff_at:
+            return self.computed_at
+        return self.cutoff_at
+
     class Meta:
         ordering = ["-day", "place_id", "-version"]
         constraints = [

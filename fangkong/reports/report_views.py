@@ -123,9 +123,7 @@ def start(request, pk, day):
 
 @page
 def report(request, pk):
-    r = queries.get_report(request.scope, pk)
-    if r.current and not r.locked and access.can_submit(request.scope, r.place):
-        r = actions.preview(r.place, r.day, r)  # a draft's figures counted now (not saved)
+    r = actions.as_shown(request.scope, queries.get_report(request.scope, pk))
     return render(request, "reports/report.html", report_ctx(request, r))
 
 
@@ -207,7 +205,7 @@ def return_report(request, pk):
 @page
 @expensive("export")
 def export(request, pk, fmt):
-    r = queries.get_report(request.scope, pk)
+    r = actions.as_shown(request.scope, queries.get_report(request.scope, pk))
     name = f"report-{r.place_id}-{r.day.isoformat()}-v{r.version}"
     if fmt not in ("xlsx", "pdf"):
         raise NotFound()

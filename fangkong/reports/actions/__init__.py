@@ -3,6 +3,7 @@ review (approve, return), reminders, schedule (the scheduled job's preparing).""
 
 from .nightly import (  # noqa: F401
     as_of,
+    as_shown,
     check_day,
     correct,
     prepare,

@@ -98,6 +98,16 @@ def preview(place: Place, day: datetime.date, report: DailyReport | None = None,
     return report
 
 
+def as_shown(scope, report: DailyReport) -> DailyReport:
+    """A report as every surface shows it (its page, the API, its .xlsx and PDF): the
+    current draft, to whoever may submit it, counted now (`preview`, not saved); anything
+    else as it is stored. The page and the export of one draft had shown two sets of
+    figures (the page counted now, the file as the draft was last saved)."""
+    if report.current and not report.locked and access.can_submit(scope, report.place):
+        return preview(report.place, report.day, report)
+    return report
+
+
 def start(actor, place: Place, day: datetime.date, remarks: str | None = None, *, now=None) -> DailyReport:
     """The draft made from the report page (its first save): prepared (idempotent) and its
     remarks kept, in one transaction. Sent again after the report was submitted, the locked
