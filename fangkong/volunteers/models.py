@@ -280,6 +280,7 @@ class Call(Levels):
     published_at = models.DateTimeField(default=timezone.now)
     filled_at = models.DateTimeField(null=True, blank=True)
     notified = models.PositiveIntegerField(default=0)
+    client_id = models.UUIDField(unique=True, null=True, blank=True)  # a second tap publishes nothing more
 
     class Meta:
         ordering = ["-starts_at", "-id"]

@@ -25,6 +25,7 @@ class CallIn(StrictIn):
     team: int | None = None
     audience_skill: str | None = None
     audience_place: int | None = None
+    client_id: str | None = None  # sent again (a retry), the call made the first time answers
 
 
 class CallOut(Schema):

@@ -4,6 +4,7 @@ Public pages (no account): the registration form behind a community's link, and 
 volunteers' log-in by text code. Everything else needs a login (`@page`).
 """
 
+import uuid
 from functools import wraps
 from urllib.parse import quote
 
@@ -270,7 +271,7 @@ def call_list(request, pk):
 def _call_form_data(post):
     data = {k: post.get(k, "") for k in ("task", "title", "place", "starts_at", "ends_at", "slots",
                                           "briefing", "deadline", "audience", "team",
-                                          "audience_skill", "audience_place")}
+                                          "audience_skill", "audience_place", "client_id")}
     data["skills"] = post.getlist("skills")
     return data
 
@@ -281,7 +282,7 @@ def call_new(request, pk):
     access.require(actor_of(request), MANAGE, c)
     errors = {}
     now = timezone.localtime()
-    values = {"audience": Audience.COMMUNITY, "skills": [], "slots": "20",
+    values = {"audience": Audience.COMMUNITY, "skills": [], "slots": "20", "client_id": str(uuid.uuid4()),
               "starts_at": (now + timezone.timedelta(hours=8)).strftime("%Y-%m-%dT%H:00"),
               "ends_at": (now + timezone.timedelta(hours=11)).strftime("%Y-%m-%dT%H:00")}
     if request.method == "POST":

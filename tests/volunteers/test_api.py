@@ -2,6 +2,7 @@
 community and malformed input."""
 
 import datetime
+import uuid
 
 import pytest
 from django.test import Client
@@ -301,3 +302,31 @@ def test_text_codes_are_limited_per_client_address(world, s, codes, settings):
         url, {"phone": "13910000008"}, content_type="application/json")
     assert "网络" in r.json()["error"]["fields"]["phone"][0]
     assert post(Client(REMOTE_ADDR="198.51.100.2"), url, {"phone": "13910000009"}).status_code == 200
+
+
+def test_a_call_sent_twice_is_published_once(world, s):
+    """Found walking the demo: tapping "publish" twice made two identical open calls, each
+    notifying everyone. The form carries a client id; the API takes one too."""
+    from fangkong.volunteers.models import Call
+
+    c = Client()
+    c.force_login(world.users.staff)
+    form = c.get(f"/volunteers/c/{world.community.id}/calls/new/").content.decode()
+    cid = form.split('name="client_id" value="')[1].split('"')[0]
+    body = {"task": "delivery", "title": "双击测试召集", "place": world.building.id, "slots": "2",
+            "starts_at": (s["start"] + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (s["start"] + datetime.timedelta(days=1, hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "audience": "community", "client_id": cid}
+    first = c.post(f"/volunteers/c/{world.community.id}/calls/new/", body)
+    again = c.post(f"/volunteers/c/{world.community.id}/calls/new/", body)
+    assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    assert Call.objects.filter(title="双击测试召集").count() == 1
+    staff = bearer(world.users.staff)
+    api_body = call_body(world, s, title="接口重发", client_id=str(uuid.uuid4()))
+    ids = {post(staff, f"{API}/calls", api_body).json()["id"] for _ in range(2)}
+    assert len(ids) == 1 and Call.objects.filter(title="接口重发").count() == 1
+    # the same client id for another community's call is refused
+    other = bearer(world.users.other_staff)
+    r = post(other, f"{API}/calls", call_body(world, s, community=world.other.id, title="别处",
+                                             client_id=api_body["client_id"]))
+    assert r.status_code == 400 and list(r.json()["error"]["fields"]) == ["client_id"], r.content

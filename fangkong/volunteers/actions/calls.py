@@ -1,7 +1,9 @@
 """Calls for volunteers: create and publish one (its audience is notified), put someone
 straight onto it, change the number of people needed, close or cancel it."""
 
-from django.db import transaction
+import uuid
+
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +26,13 @@ def create_call(actor, community: Place, data: dict) -> Call:
     require(actor, MANAGE, community)
     if community.kind != Kind.COMMUNITY:
         raise Invalid(fields={"place": [_("Calls belong to a community.")]})
+    cid = _client_id(data.get("client_id"))
+    if cid is not None:
+        found = Call.objects.filter(client_id=cid).first()
+        if found is not None:  # the form sent twice (a double tap, a retry): the call made then
+            if found.community_place_id != community.id:
+                raise Invalid(fields={"client_id": [_("This client id was used for another call.")]})
+            return found
     clean = checks.check_call(data)
     place = Place.objects.filter(pk=clean["place"], community_id=community.id).first()
     if place is None:
@@ -45,14 +54,28 @@ def create_call(actor, community: Place, data: dict) -> Call:
                 deadline=clean["deadline"], audience=clean["audience"], team=team,
                 audience_skill=clean["audience_skill"] or "", audience_place=audience_place,
                 created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
-                published_at=timezone.now())
+                published_at=timezone.now(), client_id=cid)
     call.copy_levels(place)
-    with transaction.atomic():
-        call.save()
-        record(actor, "call.create", call, {"title": call.title, "slots": call.slots,
-                                            "audience": call.audience})
-        publish(actor, call)
+    try:
+        with transaction.atomic():
+            call.save()
+            record(actor, "call.create", call, {"title": call.title, "slots": call.slots,
+                                                "audience": call.audience})
+            publish(actor, call)
+    except IntegrityError:  # the two taps at once: the first one's call
+        if cid is None:
+            raise
+        return Call.objects.get(client_id=cid)
     return call
+
+
+def _client_id(value):
+    if value in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Invalid(fields={"client_id": [_("Not a valid client id.")]}) from None
 
 
 def publish(actor, call: Call) -> int:
