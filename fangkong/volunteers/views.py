@@ -32,6 +32,7 @@ from fangkong.core.views import (
     not_found,
     page,
 )
+from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
 
 from . import access, queries
@@ -219,8 +220,8 @@ def _int(v):
 
 
 def _areas(c):
-    return list(Place.objects.filter(community_id=c.id).exclude(kind__in=[Kind.UNIT, Kind.COMMUNITY])
-                .order_by("depth", "sort_key")[:300])
+    return reg_queries.labelled(Place.objects.filter(community_id=c.id).exclude(
+        kind__in=[Kind.UNIT, Kind.COMMUNITY]).order_by("depth", "sort_key")[:300])
 
 
 @page
@@ -295,8 +296,9 @@ def call_new(request, pk):
             errors = e.fields
     ctx = _community_ctx(request, c)
     ctx.update({"errors": errors, "values": values, "tasks": Task.choices, "skills": Skill.choices,
-                "audiences": Audience.choices, "places": _areas(c) + [c],
-                "buildings": list(Place.objects.filter(community_id=c.id, kind__in=[Kind.BUILDING, Kind.COMPOUND, Kind.GRID]).order_by("depth", "sort_key")[:300]),
+                "audiences": Audience.choices, "places": _areas(c) + reg_queries.labelled([c]),
+                "buildings": reg_queries.labelled(Place.objects.filter(
+                    community_id=c.id, kind__in=[Kind.BUILDING, Kind.COMPOUND, Kind.GRID]).order_by("depth", "sort_key")[:300]),
                 "teams": list(queries.teams(request.scope, c))})
     return render(request, "volunteers/call_form.html", ctx)
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from fangkong.core.clean import in_utc
 from fangkong.core.errors import Conflict, FangkongError, Invalid, NotFound
 from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
 
 from . import access, engine, queries
@@ -42,7 +43,7 @@ def _places(adj: Adjustment):
     qs = Place.objects.filter(kind__in=AREA_KINDS)
     if root.kind in engine.DEPTH:
         qs = qs.filter(engine.under_q(root))
-    return list(qs.order_by("depth", "sort_key", "id")[:2000])
+    return reg_queries.labelled(qs.order_by("depth", "sort_key", "id")[:2000])
 
 
 @page
