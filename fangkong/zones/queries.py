@@ -367,19 +367,23 @@ def history(scope, household) -> list[HouseholdZone]:
 # --- figures -----------------------------------------------------------------------------
 
 def figures(node: Place) -> list[dict]:
-    """Households and people in each zone type now under `node` (people: residents who
-    count). Two grouped queries on the level-indexed current rows: the people are found
-    from the zone rows under the node (their households' residents), never by reading
+    """Households and people in each zone type now under `node`, counted as the registry
+    counts them everywhere (a household: one with a resident who counts; people: residents
+    who count), and `zoned`: every household row in the zone, empty ones too (what puts a
+    place in a zone). Two grouped queries on the level-indexed current rows: the people are
+    found from the zone rows under the node (their households' residents), never by reading
     every resident of the node (a district: 1.4 s → ms, docs/benchmarks.md)."""
     q = engine.under_q(node)
-    hh = dict(HouseholdZone.objects.filter(q, until=None).values("zone_type_id")
-              .annotate(n=Count("id")).values_list("zone_type_id", "n"))
-    people = dict(Resident.objects.filter(engine.under_q(node, "household__zones__"), counting(),
-                                          household__zones__until=None)
-                  .values("household__zones__zone_type_id").annotate(n=Count("id"))
-                  .values_list("household__zones__zone_type_id", "n"))
-    types = {t.id: t for t in ZoneType.objects.filter(id__in=set(hh) | set(people))}
-    return sorted(({"zone_type": types[k], "households": hh.get(k, 0), "people": people.get(k, 0)}
+    zoned = dict(HouseholdZone.objects.filter(q, until=None).values("zone_type_id")
+                 .annotate(n=Count("id")).values_list("zone_type_id", "n"))
+    counted = {r[0]: r[1:] for r in Resident.objects.filter(
+        engine.under_q(node, "household__zones__"), counting(), household__zones__until=None)
+        .values("household__zones__zone_type_id")
+        .annotate(hh=Count("household_id", distinct=True), n=Count("id"))
+        .values_list("household__zones__zone_type_id", "hh", "n")}
+    types = {t.id: t for t in ZoneType.objects.filter(id__in=set(zoned) | set(counted))}
+    return sorted(({"zone_type": types[k], "households": counted.get(k, (0, 0))[0],
+                    "people": counted.get(k, (0, 0))[1], "zoned": zoned.get(k, 0)}
                    for k in types), key=lambda r: -r["zone_type"].severity)
 
 
@@ -392,7 +396,7 @@ def cadence(node: Place, start=None, days: int = 7) -> list[dict]:
     from django.utils import timezone
 
     start = start or timezone.localdate()
-    types = [f["zone_type"] for f in figures(node) if f["households"]]
+    types = [f["zone_type"] for f in figures(node) if f["zoned"]]
     out = []
     for i in range(days):
         day = start + datetime.timedelta(days=i)
@@ -557,7 +561,7 @@ def map_features(node: Place) -> dict:
         name = zone.name if zone else ""
         # nothing over the whole place, but part of it (a unit) is in a zone: the most
         # severe part colours it, and the label says it is a part
-        inside = next((f["zone_type"] for f in figs if f["households"]), None)
+        inside = next((f["zone_type"] for f in figs if f["zoned"]), None)
         if inside is not None and (zone is None or inside.severity > zone.severity):
             zone, name = inside, _("part %(zone)s") % {"zone": inside.name}
         feats.append({"type": "Feature", "geometry": s.geometry, "properties": {

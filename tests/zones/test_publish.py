@@ -194,3 +194,28 @@ def test_the_nightly_report_counts_zones_as_of_its_cut_off(world, presets):
     assert compute([w.community], w.cutoff)[w.community.id]["sealed_households"] == 0
     now = compute([w.community], timezone.now())[w.community.id]
     assert (now["sealed_households"], now["sealed_people"]) == (2, 3)
+
+
+def test_a_zones_household_count_is_the_registrys(world, presets):
+    """Found walking the demo: the map said 32 households where the building's page said
+    31 — an empty household (nobody who counts) was counted by the zone and not by the
+    registry. A household is counted as the registry counts it, everywhere; the empty one
+    still puts its place in the zone."""
+    from django.test import Client
+
+    from fangkong.registry import actions as reg
+    from fangkong.registry import queries as reg_queries
+
+    w, t = world, types()
+    staff = actor_for(w.users.staff)
+    empty = reg.create_household(staff, w.unit2, "202")
+    pub.publish(staff, adjust(staff, w, [(Op.CREATE, w.building, t["sealed"])]))
+    (sealed,) = queries.figures(w.building)
+    counts = reg_queries.place_counts(w.building)
+    assert (sealed["households"], sealed["people"]) == (counts["households"], counts["residents"]) == (3, 4)
+    assert sealed["zoned"] == 4 and zone_now(empty) == "sealed"
+    c = Client()
+    c.force_login(w.users.staff)
+    api = c.get(f"/api/v1/zones/figures?place={w.building.id}").json()
+    assert [(f["households"], f["people"]) for f in api] == [(3, 4)]
+    assert c.get(f"/api/v1/places/{w.building.id}").json()["household_count"] == 3
