@@ -3,6 +3,7 @@
 import datetime
 
 from django.db.models import Min
+from django.utils.translation import gettext_lazy
 
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import ROLE_PERMS, Perm
@@ -15,7 +16,9 @@ from . import access, figures
 from .models import DailyReport, ReportDefinition
 
 S = DailyReport.Status
-DEFAULT_NAMES = {Kind.COMMUNITY: "社区日报", Kind.STREET: "街道日报", Kind.DISTRICT: "区日报"}
+DEFAULT_NAMES = {Kind.COMMUNITY: gettext_lazy("Community nightly report"),
+                 Kind.STREET: gettext_lazy("Street nightly report"),
+                 Kind.DISTRICT: gettext_lazy("District nightly report")}
 # Each level an hour after the one below: communities at 20:00, streets 21:00, district 22:00.
 DEFAULT_CUTOFFS = {Kind.COMMUNITY: datetime.time(20), Kind.STREET: datetime.time(21),
                    Kind.DISTRICT: datetime.time(22)}
@@ -34,7 +37,7 @@ def _int(pk) -> int:
 def definition(level: str) -> ReportDefinition:
     """The level's definition (the defaults when an administrator has not set one)."""
     d = ReportDefinition.objects.filter(level=level).first()
-    return d or ReportDefinition(level=level, name=DEFAULT_NAMES.get(level, level),
+    return d or ReportDefinition(level=level, name=str(DEFAULT_NAMES.get(level, level)),
                                  cutoff=DEFAULT_CUTOFFS.get(level, datetime.time(20)))
 
 

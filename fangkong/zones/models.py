@@ -163,6 +163,13 @@ class ZoneType(models.Model):
                                       help_text=_("building, unit or the whole designation"))
     changed_at = models.DateTimeField(default=timezone.now)
 
+    @property
+    def escalate_scope_label(self) -> str:
+        """What an escalation covers, in the reader's language (the field keeps a code)."""
+        return str({"building": _("the building"), "unit": _("the unit"),
+                    "designation": _("the whole designated area")}.get(self.escalate_scope,
+                                                                       self.escalate_scope))
+
     class Meta:
         ordering = ["policy_id", "-severity"]
         constraints = [models.UniqueConstraint(fields=["policy", "code"], name="zonetype_unique")]
