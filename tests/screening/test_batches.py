@@ -260,3 +260,21 @@ def test_station_messages_name_the_person_and_the_tube(phone_page, world, rnd):
     assert Sample.objects.filter(round=rnd, resident=world.su).count() == 1
     problems = [p for p in page.problems if "status of 409" not in p and "status of 400" not in p]
     assert problems == [], problems
+
+
+@pytest.mark.parametrize("how", ["online", "batch"])
+def test_a_planned_round_whose_first_tube_opens_is_running(world, rnd, client, how):
+    """Found walking the demo: a round still "planned" took tubes and scans, and the
+    figures (which leave planned rounds out) did not count its people."""
+    from fangkong.screening.models import Round
+
+    Round.objects.filter(pk=rnd.pk).update(status="planned")
+    client.force_login(world.users.staff)
+    if how == "online":
+        assert api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001"}).status_code == 201
+    else:
+        out = api(client, "post", f"/rounds/{rnd.id}/sync", {"events": [
+            {"client_id": cid(), "type": "open", "barcode": "T0001"},
+            {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": world.su.token}]}).json()
+        assert out["ok"] == 2, out
+    assert Round.objects.get(pk=rnd.pk).status == "running"

@@ -41,10 +41,20 @@ def save_new_tube(tube: Tube) -> Tube:
     try:
         with transaction.atomic():
             tube.save()
+            started(tube.round)
     except IntegrityError:
         raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": tube.barcode},
                             code="barcode_used") from None
     return tube
+
+
+def started(rnd: Round):
+    """A planned round whose first tube opens is running: its stations have begun before
+    anyone pressed "start" (the figures leave planned rounds out, so the people sampled
+    were not counted, and the round page said "planned" beside "sampled 1/500")."""
+    if rnd.status == RoundStatus.PLANNED:
+        Round.objects.filter(pk=rnd.pk, status=RoundStatus.PLANNED).update(status=RoundStatus.RUNNING)
+        rnd.status = RoundStatus.RUNNING
 
 
 def unknown_points(rnd: Round, ids) -> set[int]:

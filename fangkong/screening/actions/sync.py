@@ -33,7 +33,7 @@ from ..areas import area_keys
 from ..figures import EXEMPT_PRESENCE
 from ..models import CodeColour, Conflict, Round, Sample, Tube, TubeState
 from ..refusals import explain, malformed, refusal, refusal_message, refused
-from .common import new_tube, require_open, unknown_points, user_of
+from .common import new_tube, require_open, started, unknown_points, user_of
 from .events import parse_batch
 from .sync_reads import reads, registered
 from .sync_writes import (
@@ -259,6 +259,7 @@ class Batch:
         tubes_later = bool(new_tubes) and on_postgresql()
         if new_tubes:
             create_tubes(new_tubes, write=not tubes_later, ids=self.spare_ids)
+            started(rnd)
         self.link_new_tubes()
         inserted = self.insert_samples(copy)
         writes = []  # PostgreSQL: the tubes' UPDATE, the counters and the audit: one round trip
