@@ -24,7 +24,7 @@ from .actions import care, delivery, handoff, orders, requests
 from .actions import disinfection as dis
 from .batch_queries import batch_suppliers
 from .exports import owed_xlsx
-from .models import Category, Line, Request, Supplier
+from .models import Category, Line, Request, Run, Stop, Supplier
 
 
 def actor(request) -> Actor:
@@ -182,8 +182,17 @@ def owed(request, pk):
 @page
 def run(request, pk):
     """A run's checklist in carrying order. The page works offline: services.js keeps each
-    door's confirmation (with its client id) in the phone until it is sent."""
-    r = queries.get_run(request.scope, pk)
+    door's confirmation (with its client id) in the phone until it is sent. A carrier who
+    opens it again once it is done (its addresses are then closed to them) is told it is
+    finished, not "not found"."""
+    try:
+        r = queries.get_run(request.scope, pk)
+    except NotFound:
+        if request.user.is_authenticated and Stop.objects.filter(
+                run_id=pk, run__state=Run.State.DONE, confirmed_by=request.user).exists():
+            messages.success(request, _("This run is finished: every door is confirmed. Thank you."))
+            return redirect("services_home")
+        raise
     rows = queries.checklist(request.scope, r)
     if request.method == "POST":  # without script: one door at a time
         stop = next((x["stop"] for x in rows if str(x["stop"].id) == request.POST.get("stop")), None)

@@ -54,6 +54,16 @@ def test_an_order_of_which_nothing_came_is_not_shown_delivered(world, svc):
     home = c.get(f"/households/{hh.id}/").content.decode()
     assert f'href="/services/households/{hh.id}/"' in home and 'href="/services/"' in home
 
+    # the volunteer opens the run again once it is done: told it is finished (its
+    # addresses are closed to them), not "not found"; someone else still gets 404
+    vc = Client()
+    vc.force_login(svc.vol_user)
+    r = vc.get(f"/services/runs/{run.id}/", follow=True)
+    assert r.status_code == 200 and "这一趟已配送完成" in r.content.decode()
+    other = Client()
+    other.force_login(w.users.volunteer)
+    assert other.get(f"/services/runs/{run.id}/").status_code == 404
+
     # staff resolve the vegetables' exception as carried again: the order is delivered
     from fangkong.services.models import Problem
 
