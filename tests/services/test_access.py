@@ -71,7 +71,9 @@ def test_a_volunteer_sees_an_address_and_phone_only_while_assigned(world, svc):
     stop = run.stops.get()
     delivery.confirm_stop(actor_for(svc.vol_user), stop, delivered=True, client_id=uuid.uuid4())
     assert c.get(f"/api/v1/services/runs/{run.id}").status_code == 404  # done: the address is gone
-    assert c.get(f"/services/runs/{run.id}/").status_code == 404
+    done = c.get(f"/services/runs/{run.id}/", follow=True)  # told it is finished; no address
+    assert done.redirect_chain == [("/services/", 302)] and "03514001234" not in done.content.decode()
+    assert "1单元 101" not in done.content.decode() and "这一趟已配送完成" in done.content.decode()
     # a request assigned to them shows the household; once done it does not
     req = requests.raise_request(staff, w.hh102, Category.objects.get(code="repair"), "门锁坏了",
                                  assignee=svc.vol_user)
