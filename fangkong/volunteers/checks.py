@@ -97,8 +97,9 @@ def check_registration(data: dict) -> dict:
         if t is None:
             errors[key] = [_("Enter a time like 08:00.")]
         clean[key] = t
-    if clean.get("hours_from") and clean.get("hours_to") and clean["hours_from"] >= clean["hours_to"]:
-        errors["hours_to"] = [_("The end of your hours must be after their start.")]
+    # 22:00 to 06:00 is a night shift (past midnight), not a mistake; only no hours at all is
+    if clean.get("hours_from") and clean.get("hours_to") and clean["hours_from"] == clean["hours_to"]:
+        errors["hours_to"] = [_("The start and the end of your hours are the same time.")]
     if not _truthy(data.get("consent")):
         errors["consent"] = [_("Registration needs your consent to the use of your data.")]
     code = text(data.get("code"), 10)

@@ -289,3 +289,17 @@ def test_a_loan_can_be_ended_early_by_the_home_community(world, make_volunteer, 
     with pytest.raises(Invalid):  # twice: told it has ended
         registration.end_loan(actor_for(world.users.staff), loan)
     assert end_url not in client.get(reverse("volunteers_person", args=[v.id])).content.decode()
+
+
+def test_a_night_shift_is_hours_past_midnight(world, codes):
+    """Found walking the demo: 22:00 to 06:00 was refused as "the end must be after the
+    start" — the people a lockdown's nights need could not say they are free then."""
+    import datetime as dt
+
+    from tests.volunteers.conftest import register
+
+    v = register(world, codes, 41, hours_from="22:00", hours_to="06:00")
+    assert (v.hours_from, v.hours_to) == (dt.time(22), dt.time(6))
+    with pytest.raises(Invalid) as e:
+        register(world, codes, 42, hours_from="08:00", hours_to="08:00")
+    assert e.value.fields["hours_to"] == ["可服务时间的开始和结束是同一时间。"]
