@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
@@ -266,11 +267,11 @@ def missing_export(request, pk):
     rows = [[r.name, label, r.household.door, phone, "、".join(r.tag_labels()), r.id_masked]
             for (label, r), phone in zip(people, phones, strict=True)]
     data = rows_xlsx(f'{_("Missed round %(name)s") % {"name": rnd.name}} · {figures_line(rnd, node)}',
-                     [_("Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
+                     [pgettext("person", "Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
                       _("ID number")], rows)
     resp = HttpResponse(data, content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-    fname = quote(f"{node.name}-{rnd.name}-missed-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+    fname = quote(f"{node.name}-{rnd.name}-{_('not sampled')}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{fname}"
     return resp
 

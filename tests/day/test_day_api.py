@@ -18,6 +18,7 @@ import io
 import json
 import re
 import uuid
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -328,6 +329,14 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     assert got == (c["expected"], c["sampled"], c["exempt"], c["missing"], c["households_covered"],
                    c["households"])
     assert len([r for r in rows[2:] if r and r[0]]) == c["missing"]
+    # in Chinese, the file's name and its person column say so (it had said "missed", "名称")
+    zh = Client()
+    zh.force_login(town.staff)
+    xlsx = zh.get(f"/screening/rounds/{rnd}/missing.xlsx?place={town.community.id}")
+    assert quote("未采样") in xlsx["Content-Disposition"]
+    head = list(load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
+                .iter_rows(values_only=True))[1]
+    assert head[0] == "姓名", head
     roster = [r[1] for r in load_workbook(io.BytesIO(roster_bytes()), read_only=True).worksheets[0]
               .iter_rows(min_row=3, values_only=True)]
     namesakes = {n for n in roster if roster.count(n) > 1}  # two 孙磊 live in 1号楼
