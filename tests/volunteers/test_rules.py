@@ -303,3 +303,17 @@ def test_a_night_shift_is_hours_past_midnight(world, codes):
     with pytest.raises(Invalid) as e:
         register(world, codes, 42, hours_from="08:00", hours_to="08:00")
     assert e.value.fields["hours_to"] == ["可服务时间的开始和结束是同一时间。"]
+
+
+def test_someone_who_knows_an_id_number_cannot_take_a_registration_over(world, codes):
+    """Found walking the demo: registering again with a pending volunteer's ID number and
+    another phone replaced their phone, and nobody was told."""
+    from fangkong.core.errors import Conflict as Refused
+    from fangkong.volunteers.models import Volunteer
+    from tests.volunteers.conftest import form, register
+
+    first = register(world, codes, 43)
+    with pytest.raises(Refused) as e:
+        register(world, codes, 44, id_number=form(world, 43)["id_number"])
+    assert e.value.code == "other_phone"
+    assert Volunteer.objects.get(pk=first.pk).phone == first.phone

@@ -167,8 +167,9 @@ def register(actor, link_token: str, data: dict) -> tuple[Volunteer, bool]:
 
     Returns (volunteer, created). A phone or ID number already registered is recognised:
     a pending or rejected registration in the same community is updated (and waits for
-    approval again), an approved one or one in another community is refused with a clear
-    message. The phone must be proved with the code sent to it."""
+    approval again) from its own phone, an approved one, one in another community or one
+    found by its ID number under another phone is refused with a clear message. The phone
+    must be proved with the code sent to it."""
     link = JoinLink.objects.select_related("place").filter(token=str(link_token or "")).first()
     if link is None:
         raise NotFound()
@@ -193,6 +194,11 @@ def register(actor, link_token: str, data: dict) -> tuple[Volunteer, bool]:
         if v.status == Volunteer.Status.APPROVED:
             raise Conflict(_("You are already registered and approved. Log in with your phone."),
                            code="already_registered")
+        if v.phone != clean["phone"]:
+            # found by the ID number with another phone: whoever holds that phone registered
+            # it; someone who only knows the number must not take the registration over
+            raise Conflict(_("This ID number is already registered with another phone. Ask the "
+                             "community office to change the phone."), code="other_phone")
     return _save_registration(actor, v, clean, household)
 
 
