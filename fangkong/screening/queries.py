@@ -221,7 +221,10 @@ def tubes_not_at_lab(rnd: Round, now=None, limit=500) -> list[Tube]:
 
 
 def open_tubes(rnd: Round):
-    return list(Tube.objects.filter(round=rnd, state=TubeState.OPEN).order_by("opened_at")[:200])
+    """Tubes still open at the tables with swabs in them (an empty one, opened by mistake
+    and left when the station moved on, holds nothing for the lab)."""
+    return list(Tube.objects.filter(round=rnd, state=TubeState.OPEN, count__gt=0)
+                .select_related("opened_by").order_by("opened_at")[:200])
 
 
 def conflicts(rnd: Round, status=Conflict.Status.OPEN):

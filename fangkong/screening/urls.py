@@ -12,6 +12,7 @@ urlpatterns = [
     path("screening/households/<int:pk>/", views.household_results, name="screening_household"),
     path("screening/rounds/<int:pk>/", views.round_detail, name="screening_round"),
     path("screening/rounds/<int:pk>/status/", views.round_status, name="screening_status"),
+    path("screening/rounds/<int:pk>/tubes/<int:tube>/seal/", views.tube_seal, name="screening_tube_seal"),
     path("screening/rounds/<int:pk>/emergency-team/", views.round_emergency_team,
          name="screening_emergency_team"),
     path("screening/rounds/<int:pk>/recount/", views.recount, name="screening_recount"),

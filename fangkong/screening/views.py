@@ -184,6 +184,29 @@ def round_status(request, pk):
 
 @require_POST
 @page
+def tube_seal(request, pk, tube):
+    """Staff seal a tube left open at a table (its phone broke, its worker went home): asked
+    first — a sealed tube cannot be opened again."""
+    rnd = queries.get_round(request.scope, pk)
+    t = next((x for x in queries.open_tubes(rnd) if x.id == tube), None)
+    if t is None:
+        raise NotFound()
+    back = reverse("screening_round", args=[rnd.id])
+    if not confirmed(request):
+        access.require_sample(actor_of(request), rnd)
+        return confirm_step(
+            request, title=_("Seal tube %(tube)s?") % {"tube": t.barcode},
+            lines=[_("It holds %(n)d of %(k)d swabs, opened at %(at)s by %(who)s. A sealed tube cannot "
+                     "be opened again: seal it only once its table has stopped using it.") % {
+                "n": t.count, "k": t.capacity, "at": timezone.localtime(t.opened_at).strftime("%H:%M"),
+                "who": t.opened_by or "—"}],
+            yes=_("Seal it"), back=back)
+    return act(request, lambda actor: station_actions.seal_tube(actor, t), to=back,
+               done=_("Tube %(tube)s sealed.") % {"tube": t.barcode})
+
+
+@require_POST
+@page
 def recount(request, pk):
     rnd = queries.get_round(request.scope, pk)
     planning.recount_action(actor_of(request), rnd)

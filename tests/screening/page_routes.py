@@ -20,6 +20,8 @@ PAGES = {
                                      "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     "screening_recount": Page(lambda w: f"/screening/rounds/{w.round.id}/recount/", "302 404 404 404 404 404 404 404 302 404 302 302",
                               method=POST),
+    "screening_tube_seal": Page(lambda w: f"/screening/rounds/{w.round.id}/tubes/{w.round.tubes.get(barcode='T0001').id}/seal/",
+                                "302 404 404 404 404 404 403 200 200 404 403 403", method=POST),
     "screening_station": Page(lambda w: f"/screening/rounds/{w.round.id}/station/", "302 404 404 404 404 404 403 200 200 404 403 403"),
     "screening_missing": Page(lambda w: f"/screening/rounds/{w.round.id}/missing/", "302 404 404 404 404 404 200 200 200 404 200 200"),
     "screening_missing_export": Page(lambda w: f"/screening/rounds/{w.round.id}/missing.xlsx", "302 404 404 404 404 404 404 200 200 404 200 200"),

@@ -278,3 +278,30 @@ def test_a_planned_round_whose_first_tube_opens_is_running(world, rnd, client, h
             {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": world.su.token}]}).json()
         assert out["ok"] == 2, out
     assert Round.objects.get(pk=rnd.pk).status == "running"
+
+
+def test_staff_seal_a_tube_left_open_at_a_table_from_the_round_page(world, rnd, client):
+    """Found walking the demo: a tube left open (its phone broke) was only counted, "1 tube
+    still open", with no barcode and no way to seal it; an empty one, opened by mistake and
+    left, was counted as if it held swabs."""
+    client.force_login(world.users.staff)
+    api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "E0001"})  # empty, set aside
+    api(client, "post", f"/rounds/{rnd.id}/sync", {"events": [
+        {"client_id": cid(), "type": "open", "barcode": "T0001"},
+        {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": world.su.token}]})
+    page = client.get(f"/screening/rounds/{rnd.id}/").content.decode()
+    assert "T0001" in page.split('id="open-tubes"')[1] and "E0001" not in page.split('id="open-tubes"')[1]
+    tube = Tube.objects.get(round=rnd, barcode="T0001")
+    url = f"/screening/rounds/{rnd.id}/tubes/{tube.id}/seal/"
+    ask = client.post(url).content.decode()
+    assert "封管 T0001？" in ask and "1/3" in ask
+    tube.refresh_from_db()
+    assert tube.state == "open"  # asked, nothing done
+    done = client.post(url, {"confirm": "1"}, follow=True).content.decode()
+    assert "试管 T0001 已封管。" in done
+    tube.refresh_from_db()
+    assert tube.state == "sealed"
+    # the other community's staff and a resident: as if there were no such tube
+    for user in (world.users.other_staff, world.users.resident):
+        client.force_login(user)
+        assert client.post(url, {"confirm": "1"}).status_code == 404
