@@ -146,6 +146,11 @@ def test_the_station_page_registers_printed_codes_typed_by_a_hand_scanner(phone_
     expect(page.locator("#say")).to_have_class("say bad")
     expect(page.locator("#say")).to_contain_text("先扫试管")
     assert not Tube.objects.filter(round=rnd).exists()
+    # a wrong tube opened and left empty is set aside by the next tube scanned (it cannot
+    # be sealed: there is nothing in it)
+    page.locator("#scan-input").press_sequentially("E9999")
+    page.press("#scan-input", "Enter")
+    expect(page.locator("#tube-label")).to_contain_text("E9999")
     for i, ((text, name), make) in enumerate(zip(decoded, forms, strict=True)):
         if i % 3 == 0:  # pools of 3: a new tube when the last one closed
             page.locator("#scan-input").press_sequentially(f"T{i:04d}")

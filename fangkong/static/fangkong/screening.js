@@ -347,6 +347,12 @@
     if (!code) return;
     $("confirm-box").hidden = true;  // the next person: the last out-of-area question is moot
     var t = state.tube;
+    if (t && isTube(code) && code.toUpperCase() !== t.barcode && !t.count) {
+      state.tube = null;  // an empty tube (opened by mistake) is set aside: nothing to seal
+      save();
+      openTube(code);
+      return;
+    }
     if (t && isTube(code) && code.toUpperCase() !== t.barcode) {
       say(fill(S.tube_still_open, { tube: t.barcode, count: t.count, capacity: t.capacity,
                                     next: code.toUpperCase() }), "bad");
