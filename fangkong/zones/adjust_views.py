@@ -49,6 +49,10 @@ def _places(adj: Adjustment):
 @page
 def detail(request, pk):
     adj = queries.get_adjustment(request.scope, pk)
+    return render(request, "zones/adjustment.html", _detail_ctx(request, adj))
+
+
+def _detail_ctx(request, adj) -> dict:
     items = queries.items(adj)
     can_manage = request.scope.allows(access.MANAGE, adj)
     from . import engine as _engine
@@ -65,7 +69,7 @@ def detail(request, pk):
                                                                                microsecond=0)}
     if ctx["can_manage"]:
         ctx["places"] = _places(adj)
-    return render(request, "zones/adjustment.html", ctx)
+    return ctx
 
 
 @page
@@ -119,7 +123,14 @@ def attach(request, pk):
             n = pub.create_notice(actor(request), adj.place, request.POST)
         pub.set_notice(actor(request), adj, n)
         messages.success(request, _("Notice %(number)s attached.") % {"number": n.number})
-    except (Invalid, Conflict) as e:
+    except Invalid as e:
+        if not e.fields:
+            flash_error(request, e)
+            return redirect(reverse("zones_adjustment", args=[adj.id]) + "#notice")
+        # the new notice comes back as it was typed, each error under its field
+        ctx = _detail_ctx(request, adj) | {"typed": request.POST, "notice_errors": e.fields}
+        return render(request, "zones/adjustment.html", ctx, status=400)
+    except Conflict as e:
         flash_error(request, e)
     return redirect(reverse("zones_adjustment", args=[adj.id]) + "#notice")
 

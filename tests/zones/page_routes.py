@@ -72,7 +72,9 @@ PAGES = {
     "zones_item_add": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/items/"), ADJ_POST, method=POST),
     "zones_item_remove": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/items/{s.item.id}/remove/"),
                               ADJ_POST, method=POST),
-    "zones_attach": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/notice/"), ADJ_POST, method=POST),
+    # an empty form: the page again, with what is missing under each field (400)
+    "zones_attach": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/notice/"),
+                         "302 404 404 404 404 404 404 404 400 404 400 400", method=POST),
     "zones_publish": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/publish/"), ADJ_POST, method=POST),
     "zones_schedule": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/schedule/"), ADJ_POST, method=POST),
     "zones_cancel": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/cancel/"),

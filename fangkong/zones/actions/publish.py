@@ -70,6 +70,13 @@ def create_notice(actor, place: Place, data: dict) -> Notice:
     at = _when(data.get("effective_at"), "effective_at", errors)
     if errors:
         raise Invalid(fields=errors)
+    same = Notice.objects.filter(place=place, number=number, issued_by=issued_by).first()
+    if same is not None:
+        if same.title == title and same.text == text and same.effective_at == at:
+            return same  # the form sent again (a double tap, a retry): the notice made then
+        raise Invalid(fields={"number": [_("%(by)s already has a notice numbered %(number)s here "
+                                           "(%(title)s): choose it above, or check the number.")
+                                         % {"by": issued_by, "number": number, "title": same.title}]})
     n = Notice(place=place, number=number, issued_by=issued_by, title=title, text=text,
                effective_at=at, created_by=_user(actor))
     n.copy_levels(place)
