@@ -115,6 +115,23 @@ def test_resident_sees_only_their_own_household_results(world, rnd, client):
     assert client.get(reverse("screening_round", args=[rnd.id])).status_code == 404
 
 
+def test_a_round_planned_for_later_is_not_listed_as_not_sampled(world, rnd, client, system):
+    """Found walking the demo: a resident's results listed next week's planned round as
+    "not sampled"."""
+    import datetime
+
+    from django.utils import timezone
+
+    from fangkong.screening.actions import planning
+
+    later = planning.plan_round(system, world.community, {
+        "name": "下周核酸", "kind": "pcr", "starts_at": timezone.now() + datetime.timedelta(days=7),
+        "ends_at": timezone.now() + datetime.timedelta(days=7, hours=6), "pool_size": 10})
+    client.force_login(world.users.resident)
+    page = client.get(reverse("screening_mine"), follow=True).content.decode()
+    assert rnd.name in page and later.name not in page
+
+
 @pytest.mark.parametrize("content,name,message", [
     (b"not a spreadsheet", "r.xlsx", ".xlsx"),
     ("条码,备注\nT1,x\n".encode(), "r.csv", "管号"),
