@@ -2,6 +2,8 @@
 lists each malformed one with its reason; the station page keeps the refused one, with the
 person and tube it was about, until someone taps "Noted" — across a reload."""
 
+import datetime
+
 import pytest
 from playwright.sync_api import expect
 
@@ -305,3 +307,29 @@ def test_staff_seal_a_tube_left_open_at_a_table_from_the_round_page(world, rnd, 
     for user in (world.users.other_staff, world.users.resident):
         client.force_login(user)
         assert client.post(url, {"confirm": "1"}).status_code == 404
+
+
+def test_a_station_clock_days_behind_is_not_believed(world, rnd, client):
+    """Found walking the demo: a scan sent with `at` 1990-01-01 was kept at that time
+    ("already sampled at 08:00", a bar at 08:00 in the hourly chart). A time before the
+    round could have begun (a day before its start) is taken as the server's now, as a
+    time ahead of it always was."""
+    from django.utils import timezone
+
+    client.force_login(world.users.staff)
+    api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001"})
+    r = api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
+                                                       "person": world.su.token, "at": "1990-01-01T00:00:00Z"})
+    assert r.status_code == 200, r.content
+    out = api(client, "post", f"/rounds/{rnd.id}/sync", {"events": [
+        {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": world.yu.token,
+         "at": "1990-01-01T00:00:00Z"}]}).json()
+    assert out["ok"] == 1, out
+    for s in Sample.objects.filter(round=rnd):
+        assert abs((timezone.now() - s.sampled_at).total_seconds()) < 60, s.sampled_at
+    # an hour before the planned start (a round begun early) is believed
+    early = rnd.starts_at - datetime.timedelta(hours=1)
+    api(client, "post", f"/rounds/{rnd.id}/sync", {"events": [
+        {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": world.xia.token,
+         "at": early.isoformat()}]})
+    assert Sample.objects.get(round=rnd, resident=world.xia).sampled_at == early

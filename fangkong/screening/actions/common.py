@@ -1,5 +1,7 @@
 """Small pieces every screening action module uses."""
 
+import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -46,6 +48,12 @@ def save_new_tube(tube: Tube) -> Tube:
         raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": tube.barcode},
                             code="barcode_used") from None
     return tube
+
+
+def earliest_clock(rnd: Round):
+    """The earliest time a station's clock is believed for this round: a day before its
+    planned start (a round may begin earlier than planned, not days earlier)."""
+    return rnd.starts_at - datetime.timedelta(days=1)
 
 
 def started(rnd: Round):

@@ -12,9 +12,9 @@ EVENT_TYPES = frozenset(("open", "scan", "seal"))
 _PLAIN_BARCODE = checks.BARCODE  # ASCII letters, digits, dashes, 4–40: nothing to fold
 
 
-def parse_batch(items, now) -> tuple[list[dict], list[dict]]:
+def parse_batch(items, now, earliest=None) -> tuple[list[dict], list[dict]]:
     """(the readable events in the order they happened at the station, the malformed ones)."""
-    parsed = [parse_event(i, it, now) for i, it in enumerate(items)]
+    parsed = [parse_event(i, it, now, earliest) for i, it in enumerate(items)]
     bad = [p for p in parsed if p.get("error")]
     if bad:
         parsed = [p for p in parsed if not p.get("error")]
@@ -22,7 +22,7 @@ def parse_batch(items, now) -> tuple[list[dict], list[dict]]:
     return parsed, bad
 
 
-def parse_event(index, item, now) -> dict:
+def parse_event(index, item, now, earliest=None) -> dict:
     p = {"index": index}
     if not isinstance(item, dict):
         p["error"] = ("event", str(_("Send a JSON object.")))
@@ -48,8 +48,12 @@ def parse_event(index, item, now) -> dict:
             at = checks.check_datetime(at, "at", errors, required=False) or now
             if errors:
                 raise Invalid(fields=errors)
-        # A station clock far ahead is not trusted beyond the server's now.
+        # A station clock far ahead is not trusted beyond the server's now; one far behind
+        # (before the round could have begun, `earliest`: a phone's clock at 1990 showed
+        # "already sampled at 08:00" and a bar at 08:00 in the hourly chart) neither.
         p["at"] = at if at < now else now
+        if earliest is not None and p["at"] < earliest:
+            p["at"] = now
         p["confirm"] = bool(get("confirm"))
         p["capacity"] = p["point"] = p["table"] = None
         if t == "open" and get("capacity") not in (None, ""):

@@ -27,7 +27,14 @@ from ..areas import in_round
 from ..figures import EXEMPT_PRESENCE
 from ..models import CodeColour, Conflict, Exemption, HealthCode, Round, Sample, Tube, TubeState
 from ..refusals import refused
-from .common import check_point_and_table, new_tube, require_open, save_new_tube, user_of
+from .common import (
+    check_point_and_table,
+    earliest_clock,
+    new_tube,
+    require_open,
+    save_new_tube,
+    user_of,
+)
 from .events import parse_event
 from .sync import sync
 from .sync_writes import bump_counters, insert_samples
@@ -86,7 +93,7 @@ def scan(actor, rnd: Round, *, client_id, barcode, person, confirm=False, at=Non
     item = {"client_id": client_id, "type": "scan", "barcode": barcode, "person": person,
             "confirm": confirm, "at": at}
     now = timezone.now()
-    p = parse_event(0, item, now)
+    p = parse_event(0, item, now, earliest_clock(rnd))
     if p.get("error"):
         field, message = p["error"]
         raise Invalid(message, fields={field: [message]})

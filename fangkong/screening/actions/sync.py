@@ -33,7 +33,7 @@ from ..areas import area_keys
 from ..figures import EXEMPT_PRESENCE
 from ..models import CodeColour, Conflict, Round, Sample, Tube, TubeState
 from ..refusals import explain, malformed, refusal, refusal_message, refused
-from .common import new_tube, require_open, started, unknown_points, user_of
+from .common import earliest_clock, new_tube, require_open, started, unknown_points, user_of
 from .events import parse_batch
 from .sync_reads import reads, registered
 from .sync_writes import (
@@ -69,7 +69,7 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
     if len(items) > checks.MAX_BATCH:
         raise Invalid(_("At most %(n)d events a batch.") % {"n": checks.MAX_BATCH})
     now = timezone.now()
-    parsed, bad = parse_batch(items, now)
+    parsed, bad = parse_batch(items, now, earliest_clock(rnd))
     parsed, bad = _points_checked(rnd, parsed, bad)
     if not parsed:
         return [malformed(p, items[p["index"]]) for p in bad]
