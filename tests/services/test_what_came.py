@@ -27,6 +27,15 @@ def test_an_order_of_which_nothing_came_is_not_shown_delivered(world, svc):
     batch = handoff.create_batch(staff, svc.supplier, svc.gate, due_at=timezone.now(), team=svc.team)
     vol = actor_for(svc.vol_user)
     lines = {(ln.order_id, ln.name[:2]): ln for ln in queries.batch_lines(batch)}
+    from fangkong.core.errors import Invalid
+
+    for wrong in (5, -1):  # a line of 1: short can only be 0 came, and says so
+        try:
+            handoff.check_line(vol, lines[(nothing.id, "蔬菜")], "short", received=wrong)
+        except Invalid as e:
+            assert e.fields["received"] == ["短缺是指实到少于清单上的 1 件：请填实到数量，0 到 0。"]
+        else:
+            raise AssertionError(wrong)
     handoff.check_line(vol, lines[(nothing.id, "蔬菜")], "short", received=0)
     handoff.check_line(vol, lines[(part.id, "鸡蛋")], "short", received=1)
     handoff.receive_rest(vol, batch)

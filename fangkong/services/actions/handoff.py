@@ -78,8 +78,13 @@ def check_line(actor, line: Line, check: str, *, received=None, substitute="", n
     if check == Check.PENDING:
         raise Invalid(fields={"check": [_("Choose one of the options.")]})
     if check == Check.SHORT:
-        got = checks.quantity(received if received not in (None, "") else 0, "received",
-                              low=0, high=line.quantity - 1)
+        try:
+            got = checks.quantity(received if received not in (None, "") else 0, "received",
+                                  low=0, high=line.quantity - 1)
+        except Invalid:  # "0 to 0" said nothing to someone who typed 5 for a line of 1
+            raise Invalid(fields={"received": [
+                _("Short means fewer than the %(n)d listed came: enter how many came, 0 to %(m)d.")
+                % {"n": line.quantity, "m": line.quantity - 1}]}) from None
     elif check == Check.DAMAGED:
         got = 0
     else:
