@@ -42,6 +42,10 @@ def test_an_order_of_which_nothing_came_is_not_shown_delivered(world, svc):
     handoff.sign(vol, batch, supplier_name="李师傅")
     (run,) = handoff.split(staff, batch, teams=[svc.team])
     stop = Stop.objects.get(run=run, household=hh)
+    carrier = Client()
+    carrier.force_login(svc.vol_user)
+    sheet = carrier.get(f"/services/runs/{run.id}/").content.decode()
+    assert "未到货，请告知住户" in sheet and "× 0" not in sheet  # what to tell the door, not "× 0"
     delivery.confirm_stop(vol, stop, delivered=True, client_id=uuid.uuid4())
 
     nothing.refresh_from_db()
