@@ -90,6 +90,10 @@ def test_the_whole_antigen_story(world, ag, client, system):
     assert client.get(f"/screening/antigen/photos/{a.id}/").status_code == 404
     a.photo.save("again.png", png(), save=True)
 
+    # the follow-up page speaks of the antigen test, not of pooled tubes (found walking the demo)
+    client.force_login(w.users.staff)
+    page = client.get(f"/screening/rounds/{ag.id}/followups/").content.decode()
+    assert "抗原阳性追踪" in page and "抗原阳性，待单管核酸复核" in page and "混管" not in page
     # the PCR re-test of the antigen positive runs through the follow-up page; negative releases
     tube = followup.record_retest(staff(w), fu, "AGR0001")
     lab = Actor.system(w.users.lab, via="api")
