@@ -448,9 +448,7 @@ def who_now(node: Place, kind: str):
 # --- the diff and conflicts of an adjustment --------------------------------------------------
 
 def diff(adj: Adjustment, *, limit=200) -> dict:
-    """Which households and how many people change zone, from what to what. Households are
-    counted as `figures` (and the registry) count them: with someone who counts; `rows`
-    lists every door that changes, empty ones too."""
+    """Which households and how many people change zone, from what to what."""
     from django.utils import timezone
 
     its = items(adj)
@@ -465,10 +463,10 @@ def diff(adj: Adjustment, *, limit=200) -> dict:
     for hid in changed:
         old, new = plan.before.get(hid), plan.after.get(hid)
         key = (old.zone_type if old else None, new.zone_type if new else None)
-        moves[key] += 1 if people.get(hid) else 0  # households as `figures` counts them
+        moves[key] += 1
         heads[key] += people.get(hid, 0)
     transitions = [{"from": k[0], "to": k[1], "households": n, "people": heads[k]}
-                   for k, n in sorted(moves.items(), key=lambda kv: -kv[1]) if n]
+                   for k, n in sorted(moves.items(), key=lambda kv: -kv[1])]
     rows = []
     if changed:
         from fangkong.registry.models import Household
@@ -479,9 +477,8 @@ def diff(adj: Adjustment, *, limit=200) -> dict:
             old, new = plan.before.get(hid), plan.after.get(hid)
             rows.append({"household": hhs[hid], "people": people.get(hid, 0),
                          "from": old.zone_type if old else None, "to": new.zone_type if new else None})
-    return {"households": sum(1 for hid in changed if people.get(hid)), "people": sum(people.values()),
-            "transitions": transitions, "rows": rows, "more": max(0, len(changed) - limit),
-            "touched": len(plan.households)}
+    return {"households": len(changed), "people": sum(people.values()), "transitions": transitions,
+            "rows": rows, "more": max(0, len(changed) - limit), "touched": len(plan.households)}
 
 
 def _published_diff(adj: Adjustment, its, limit) -> dict:
@@ -501,15 +498,15 @@ def _published_diff(adj: Adjustment, its, limit) -> dict:
     moves, heads = Counter(), Counter()
     for hid in changed:
         key = (old[hid].zone_type if hid in old else None, new[hid].zone_type if hid in new else None)
-        moves[key] += 1 if people.get(hid) else 0  # households as `figures` counts them
+        moves[key] += 1
         heads[key] += people.get(hid, 0)
     hhs = {h.id: h for h in Household.objects.filter(id__in=changed[:limit]).select_related("place")}
     rows = [{"household": hhs[hid], "people": people.get(hid, 0),
              "from": old[hid].zone_type if hid in old else None,
              "to": new[hid].zone_type if hid in new else None} for hid in changed[:limit]]
-    return {"households": sum(1 for hid in changed if people.get(hid)), "people": sum(people.values()),
+    return {"households": len(changed), "people": sum(people.values()),
             "transitions": [{"from": k[0], "to": k[1], "households": n, "people": heads[k]}
-                            for k, n in sorted(moves.items(), key=lambda kv: -kv[1]) if n],
+                            for k, n in sorted(moves.items(), key=lambda kv: -kv[1])],
             "rows": rows, "more": max(0, len(changed) - limit), "touched": len(changed)}
 
 

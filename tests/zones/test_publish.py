@@ -214,11 +214,7 @@ def test_a_zones_household_count_is_the_registrys(world, presets):
     w, t = world, types()
     staff = actor_for(w.users.staff)
     empty = reg.create_household(staff, w.unit2, "202")
-    adj = adjust(staff, w, [(Op.CREATE, w.building, t["sealed"])])
-    before = queries.diff(adj)
-    assert (before["households"], before["people"], len(before["rows"])) == (3, 4, 4)  # the empty door listed
-    after = queries.diff(pub.publish(staff, adj))
-    assert (after["households"], after["people"]) == (3, 4)
+    pub.publish(staff, adjust(staff, w, [(Op.CREATE, w.building, t["sealed"])]))
     (sealed,) = queries.figures(w.building)
     counts = reg_queries.place_counts(w.building)
     assert (sealed["households"], sealed["people"]) == (counts["households"], counts["residents"]) == (3, 4)
