@@ -20,6 +20,7 @@ that names the limit in the user's language; limits come from the model field
 """
 
 import re
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -169,3 +170,16 @@ def in_utc(value):
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value.astimezone(datetime.UTC)
+
+
+def client_id(value, field="client_id"):
+    """A phone's client id (a retry sends the same one, and the action answers what it did
+    the first time) as a UUID; None when none was sent. Anything else is refused."""
+    from .errors import Invalid
+
+    if value in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Invalid(fields={field: [_("Not a valid client id.")]}) from None

@@ -198,6 +198,14 @@ def get_run(scope, pk) -> Run:
     return run
 
 
+def carried_and_done(scope, pk) -> bool:
+    """Run `pk` is done and this user confirmed doors on it: they may be told it is
+    finished (nothing of it shown; its addresses are closed to them once it is done)."""
+    user = scope.user
+    return bool(user is not None and getattr(user, "is_authenticated", False) and Stop.objects.filter(
+        run_id=pk, run__state=Run.State.DONE, confirmed_by=user).exists())
+
+
 def checklist(scope, run: Run) -> list[dict]:
     """The run's doors in carrying order with what to carry; the household's phone only for
     the run's carriers (while it is open) and users who may see phones there."""

@@ -24,7 +24,7 @@ from .actions import care, delivery, handoff, orders, requests
 from .actions import disinfection as dis
 from .batch_queries import batch_suppliers
 from .exports import owed_xlsx
-from .models import Category, Line, Request, Run, Stop, Supplier
+from .models import Category, Line, Request, Supplier
 
 
 def actor(request) -> Actor:
@@ -188,8 +188,7 @@ def run(request, pk):
     try:
         r = queries.get_run(request.scope, pk)
     except NotFound:
-        if request.user.is_authenticated and Stop.objects.filter(
-                run_id=pk, run__state=Run.State.DONE, confirmed_by=request.user).exists():
+        if queries.carried_and_done(request.scope, pk):
             messages.success(request, _("This run is finished: every door is confirmed. Thank you."))
             return redirect("services_home")
         raise

@@ -1,14 +1,13 @@
 """Calls for volunteers: create and publish one (its audience is notified), put someone
 straight onto it, change the number of people needed, close or cancel it."""
 
-import uuid
-
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
+from fangkong.core.clean import client_id
 from fangkong.core.errors import Conflict, Invalid
 from fangkong.registry.models import Kind, Place
 
@@ -26,7 +25,7 @@ def create_call(actor, community: Place, data: dict) -> Call:
     require(actor, MANAGE, community)
     if community.kind != Kind.COMMUNITY:
         raise Invalid(fields={"place": [_("Calls belong to a community.")]})
-    cid = _client_id(data.get("client_id"))
+    cid = client_id(data.get("client_id"))
     if cid is not None:
         found = Call.objects.filter(client_id=cid).first()
         if found is not None:  # the form sent twice (a double tap, a retry): the call made then
@@ -68,14 +67,6 @@ def create_call(actor, community: Place, data: dict) -> Call:
         return Call.objects.get(client_id=cid)
     return call
 
-
-def _client_id(value):
-    if value in (None, ""):
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Invalid(fields={"client_id": [_("Not a valid client id.")]}) from None
 
 
 def publish(actor, call: Call) -> int:

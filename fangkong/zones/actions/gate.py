@@ -8,7 +8,6 @@ Every person through a gate is logged, refusals too, with the reason in words:
 A retried submission (same `client_id`) writes once."""
 
 import datetime
-import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.clean import clean
+from fangkong.core.clean import client_id as parse_client_id
 from fangkong.core.errors import Invalid
 from fangkong.registry.models import Place, Resident
 
@@ -41,10 +41,11 @@ def _user(actor):
 
 
 def _client_id(value):
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        raise Invalid(fields={"client_id": [_("Not a valid client id.")]}) from None
+    """Required here: a gate event without one could not be told from its retry."""
+    cid = parse_client_id(value)
+    if cid is None:
+        raise Invalid(fields={"client_id": [_("Not a valid client id.")]})
+    return cid
 
 
 def observe_code(actor, resident: Resident, colour: str, *, source=Source.MANUAL, place=None,
