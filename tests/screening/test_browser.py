@@ -64,6 +64,12 @@ def test_station_scans_online_then_offline_and_syncs(phone_page, world, rnd):
     # T0002 holds 王新勇's swab, kept as a conflict: 2 places left, not the server's 3
     expect(page.locator("#tube-left")).to_have_text("2")
     expect(page.locator("#conflicts")).to_contain_text("王新勇")
+    # the table's list says what became of each scan kept on the phone: none still "kept"
+    recent = page.locator("#recent li")
+    expect(recent.filter(has_text="已存本机")).to_have_count(0)
+    expect(page.locator("#recent li.bad").filter(has_text="王新勇")).to_have_count(1)  # the reason
+    expect(page.locator("#recent li.good").filter(has_text="T0002")).to_have_count(0)
+    expect(page.locator("#recent li.good").filter(has_text="夏明")).to_have_count(1)  # registered
     assert Sample.objects.count() == 4
     assert Tube.objects.get(round=rnd, barcode="T0001").state == "sealed"
     assert Tube.objects.get(round=rnd, barcode="T0001").count == 3

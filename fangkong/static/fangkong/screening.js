@@ -142,8 +142,10 @@
       cl.appendChild(li);
     });
   }
-  function remember(text, status) {
-    state.recent.push({ text: text, status: status || "" });
+  function remember(text, status, queued) {
+    var r = { text: text, status: status || "" };
+    if (queued) { r.id = queued.id; r.tail = queued.tail; }
+    state.recent.push(r);
     if (state.recent.length > 50) state.recent = state.recent.slice(-50);
   }
 
@@ -229,13 +231,17 @@
   }
   function queueScan(ev, key) {
     q.add(ev);
-    accepted(key, "", null, true);
+    accepted(key, "", null, ev.client_id);
   }
+  // `queued`: the client id of a scan kept on this phone; its line in the list changes when
+  // the server answers for it (registered, or refused with the reason).
   function accepted(key, name, tube, queued) {
     var t = state.tube;
     state.seen[key] = { tube: t.barcode, at: now(), name: name };
     if (tube) { t.count = tube.count; t.capacity = tube.capacity; } else { t.count += 1; }
-    remember((name || (queued ? S.kept : S.ok)) + " · " + t.barcode + " " + t.count + "/" + t.capacity, queued ? "queued" : "good");
+    var tail = " · " + t.barcode + " " + t.count + "/" + t.capacity;
+    remember((name || (queued ? S.kept : S.ok)) + tail, queued ? "queued" : "good",
+             queued ? { id: queued, tail: tail } : null);
     var d = { name: name, tube: t.barcode, left: t.capacity - t.count };
     var first = name ? fill(S.registered, d) : (queued ? fill(S.queued_in, d) : fill(S.registered_in, d));
     if (t.count >= t.capacity) {
@@ -297,16 +303,17 @@
       online = true;
       var refused = 0;
       var answers = r.data.results.map(function (o, i) {
+        var ev = batch[i];
+        settled(ev.client_id, o);
         if (o.status === "ok") return true;
         // Not registered: kept on this phone, with the person and tube it was about, until
         // someone taps "Noted" (conflicts are also on the staff's review page).
-        var ev = batch[i];
         refused += 1;
         return { reason: o.message || S.conflict, barcode: ev.barcode || "", name: o.name || "",
                  person: ev.type === "scan" ? shownPerson(ev.person) : "", at: ev.at || "",
                  status: o.status };
       });
-      remember(fmt(S.sent, r.data.ok), refused ? "bad" : "good");
+      remember(fmt(S.sent, r.data.ok), "good");  // a refused scan's own line is marked
       if (state.tube) {
         var last = r.data.results.filter(function (o) { return o.tube && o.tube.barcode === state.tube.barcode; }).pop();
         if (last) {
@@ -321,6 +328,16 @@
       save();
       return answers;
     }, function (e) { wentOffline(); throw e; });
+  }
+  // The list's line for a scan kept on this phone says what became of it: registered (with
+  // the name the server found) or not, with the reason.
+  function settled(clientId, o) {
+    state.recent.forEach(function (r) {
+      if (!r.id || r.id !== clientId) return;
+      if (o.status === "ok") { r.text = (o.name || S.ok) + r.tail; r.status = "good"; }
+      else { r.text = (o.message || S.conflict) + r.tail; r.status = "bad"; }
+      delete r.id;
+    });
   }
   // An older page kept the queue and the conflicts in this table's localStorage entry.
   function carryOver(queue) {
