@@ -198,7 +198,8 @@ def conflict_list(request, round_id: int):
 def conflict_out(c) -> dict:
     return {"id": c.id, "client_id": str(c.client_id), "kind": c.kind, "status": c.status,
             "barcode": c.barcode, "name": c.resident.name if c.resident else "",
-            "message": refusals.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
+            "message": refusals.refusal_message(c.kind, barcode=c.barcode,
+                                               where=refusals.where_of(c.kind, c.detail),
                                                name=c.resident.name if c.resident else "")}
 
 

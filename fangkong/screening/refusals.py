@@ -11,9 +11,16 @@ offline batch's conflicts and malformed events, and the staff's conflicts page a
   round's area; red/yellow code; nobody with that code);
 - `already_where(code, at, point, table)`: the " (tube T0001 at 07:32, 光明广场 table 2)"
   of an earlier registration;
+- `detail_of(kind, sampled=, zone=)` / `where_of(kind, detail)`: what a kept conflict
+  stores of "where" (`Conflict.detail`: the facts, as JSON) and the words made of it in the
+  reader's language (a conflict kept during a Chinese sync reads in English on an English
+  page);
 - `malformed(p, item)`: the outcome of an event the server cannot read (kept on the phone,
   never stored: a batch's valid events are saved all the same).
 """
+
+import datetime
+import json
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -123,6 +130,39 @@ def already_where(code, at, point="", table=None) -> str:
             "code": code, "time": timezone.localtime(at).strftime("%H:%M"), "place": place}
     return _(" (tube %(code)s at %(time)s)") % {
         "code": code, "time": timezone.localtime(at).strftime("%H:%M")}
+
+
+def detail_of(kind, *, sampled=None, zone=None) -> str:
+    """The facts of a conflict's "where", kept on the conflict (`Conflict.detail`, 200
+    characters): the earlier registration (tube, time, point, table) of someone already
+    sampled, or the zone (name, people per tube[, key group]) that forbids the tube."""
+    if sampled is not None and kind == K.ALREADY_SAMPLED:
+        code, at, *rest = sampled
+        point = (rest[0] or "")[:60] if rest else ""
+        table = rest[1] if len(rest) > 1 else None
+        facts = {"s": [str(code)[:40], at.isoformat(), point, table]}
+    elif zone is not None and kind == K.ZONE_TUBE:
+        facts = {"z": [str(zone[0])[:60], *zone[1:]]}
+    else:
+        return ""
+    return json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
+
+
+def where_of(kind, detail: str) -> str:
+    """The words for a conflict's stored "where", in the language of whoever reads it. A
+    detail stored as words by an older version is shown as it was kept."""
+    if not detail or not detail.startswith("{"):
+        return detail or ""
+    try:
+        facts = json.loads(detail)
+        if "s" in facts and kind == K.ALREADY_SAMPLED:
+            code, at, point, table = facts["s"]
+            return already_where(code, datetime.datetime.fromisoformat(at), point, table)
+        if "z" in facts and kind == K.ZONE_TUBE:
+            return zone_rule(*facts["z"])
+    except (ValueError, TypeError, KeyError):
+        pass
+    return ""
 
 
 def malformed(p, item) -> dict:

@@ -385,7 +385,8 @@ def conflicts(request, pk):
                    to=reverse("screening_conflicts", args=[rnd.id]))
     rows = queries.conflicts(rnd)
     for c in rows:
-        c.message = refusals.refusal_message(c.kind, barcode=c.barcode, where=c.detail,
+        c.message = refusals.refusal_message(c.kind, barcode=c.barcode,
+                                            where=refusals.where_of(c.kind, c.detail),
                                             name=c.resident.name if c.resident else "")
         c.can_accept = c.kind in (Conflict.Kind.TUBE_FULL, Conflict.Kind.TUBE_SEALED,
                                   Conflict.Kind.OUT_OF_SCOPE, Conflict.Kind.SINGLE_TUBE,

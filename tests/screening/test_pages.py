@@ -160,3 +160,43 @@ def test_home_sampling_list_puts_urgent_retests_first(world, rnd, client):
     urgent = body[body.index('class="row urgent"'):]
     assert urgent.index("紧急") < urgent.index("王新勇") < urgent.index("苏霞")
     assert body.count('class="row urgent"') == 1
+
+
+def test_a_conflict_kept_in_chinese_reads_in_english_on_an_english_page(world, rnd, client):
+    """The station synced in Chinese; the staff member who reads the conflict uses English.
+    The conflict keeps the facts of "where" (tube, time, table), not the Chinese words."""
+    from django.utils import translation
+
+    station.open_tube(_staff(world), rnd, "G0001")
+    station.scan(_staff(world), rnd, client_id=cid(), barcode="G0001", person=world.wang.token)
+    with translation.override("zh-hans"):
+        out = sync(_staff(world), rnd, [
+            {"client_id": cid(), "type": "open", "barcode": "T0002", "capacity": 3},
+            {"client_id": cid(), "type": "scan", "barcode": "T0002", "person": world.wang.token}])
+    assert "王新勇 本轮已采过样（试管 G0001，" in out[1]["message"]  # the phone heard Chinese
+    c = Conflict.objects.get()
+    client.force_login(world.users.staff)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("screening_conflicts", args=[rnd.id])).content.decode()
+    api = client.get(f"/api/v1/screening/rounds/{rnd.id}/conflicts").json()
+    for text in (page, api[0]["message"]):
+        assert "王新勇 was already sampled in this round (tube G0001 at" in text
+        assert "试管" not in text and "本轮" not in text
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("screening_conflicts", args=[rnd.id])).content.decode()
+    assert "王新勇 本轮已采过样（试管 G0001，" in page
+    assert c.detail.startswith('{"s":["G0001",')  # facts, not words
+
+
+def test_a_zone_conflicts_rule_and_an_older_worded_detail_read_back():
+    from django.utils import translation
+
+    from fangkong.screening.refusals import K, detail_of, where_of
+
+    kept = detail_of(K.ZONE_TUBE, zone=("封控区", 1))
+    with translation.override("en"):
+        assert where_of(K.ZONE_TUBE, kept) == "lives in a 封控区: single tube, one person per tube"
+    with translation.override("zh-hans"):
+        assert "封控区" in where_of(K.ZONE_TUBE, kept) and "lives" not in where_of(K.ZONE_TUBE, kept)
+    assert where_of(K.ALREADY_SAMPLED, "（试管 G0001，08:43）") == "（试管 G0001，08:43）"  # as kept
+    assert detail_of(K.TUBE_FULL) == "" and where_of(K.TUBE_FULL, "") == ""

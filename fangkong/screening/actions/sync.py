@@ -32,7 +32,7 @@ from ..access import require_sample
 from ..areas import area_keys
 from ..figures import EXEMPT_PRESENCE
 from ..models import CodeColour, Conflict, Round, Sample, Tube, TubeState
-from ..refusals import explain, malformed, refusal, refusal_message, refused
+from ..refusals import detail_of, explain, malformed, refusal, refusal_message, refused
 from .common import earliest_clock, new_tube, require_open, started, unknown_points, user_of
 from .events import parse_batch
 from .sync_reads import reads, registered
@@ -236,12 +236,13 @@ class Batch:
                       zone=None) -> dict:
         """A scan the station already made (the swab is in the tube) that breaks a rule: kept
         for the staff to accept or dismiss (written only offline)."""
-        message, where = explain(kind, name=name, barcode=p["barcode"], sampled=sampled, zone=zone)
+        message = explain(kind, name=name, barcode=p["barcode"], sampled=sampled, zone=zone)[0]
         c = Conflict(round=self.rnd, client_id=p["client_id"], kind=kind, barcode=p["barcode"],
                      tube=tube if tube is not None and tube.pk else None,
                      resident_id=person["id"] if person else None,
                      person=(p.get("person_key", "") if p.get("person_kind") == "token" else "")[:64],
-                     sampled_at=p["at"], sampler=self.user, detail=str(where)[:200])
+                     sampled_at=p["at"], sampler=self.user,
+                     detail=detail_of(kind, sampled=sampled, zone=zone))
         if tube is not None and not tube.pk:
             c.pending_tube = tube
         self.new_conflicts.append(c)
