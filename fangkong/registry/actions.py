@@ -30,6 +30,8 @@ from .models import (
     Household,
     Kind,
     Place,
+    Presence,
+    Relation,
     Resident,
 )
 
@@ -262,12 +264,26 @@ def _duplicate_id_error(r: Resident):
         _("A resident with this ID number is already registered.")]}, code="duplicate")
 
 
+def _one_head(r: Resident, household: Household):
+    """A household has one head: naming a second is refused with the first one's name (a
+    head who moved out no longer counts)."""
+    if r.relation != Relation.HEAD or r.presence == Presence.MOVED_OUT:
+        return
+    other = (Resident.objects.filter(household=household, relation=Relation.HEAD)
+             .exclude(presence=Presence.MOVED_OUT).exclude(pk=r.pk).only("name").first())
+    if other is not None:
+        raise Invalid(fields={"relation": [
+            _("This household already has a head: %(name)s. Change %(name)s's relation "
+              "first, or choose another relation.") % {"name": other.name}]}, code="two_heads")
+
+
 def create_resident(actor, household: Household, data: dict, *, unverified=False) -> Resident:
     require(actor, Perm.EDIT_REGISTRY, household)
     clean = checks.check_resident(data)
     r = Resident(household=household, unverified=unverified)
     r.copy_levels(household)
     changes = apply_resident_fields(r, clean)
+    _one_head(r, household)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -283,6 +299,8 @@ def update_resident(actor, r: Resident, data: dict) -> Resident:
     clean = checks.check_resident(data, partial=True)
     checks.check_against_stored_id(r, clean)
     changes = apply_resident_fields(r, clean)
+    if "relation" in changes or "presence" in changes:
+        _one_head(r, r.household)
     if changes:
         r.updated_at = timezone.now()
         with transaction.atomic():
@@ -301,15 +319,21 @@ def move_resident(actor, r: Resident, household: Household) -> Resident:
     if household.id == r.household_id:
         return r
     before = r.household
+    changes = {"household": [f"{before.place.name} {before.door}",
+                             f"{household.place.name} {household.door}"],
+               "community": [before.community_id, household.community_id]}
+    try:
+        _one_head(r, household)
+    except Invalid:  # the head of one household joins another that has its head: "other"
+        changes["relation"] = [r.relation, Relation.OTHER]
+        r.relation = Relation.OTHER
     with transaction.atomic():
         r.household = household
         r.copy_levels(household)
         r.updated_at = timezone.now()
         r.save()
         # both communities: counts kept per community (screening.counters) follow the move
-        record(actor, "resident.move", r, {"household": [
-            f"{before.place.name} {before.door}", f"{household.place.name} {household.door}"],
-            "community": [before.community_id, household.community_id]})
+        record(actor, "resident.move", r, changes)
     return r
 
 

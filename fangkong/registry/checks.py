@@ -271,7 +271,18 @@ def check_door(value) -> str:
         raise ValidationError(_("Door number is required."))
     if len(v) > 20:
         raise ValidationError(_("A door number has at most 20 characters."))
+    # As doors are written on a roster and on the door: 101, 1-101, B201, 101A, 地下室1,
+    # 3楼西. Letters, digits and Chinese characters, joined by - # / . ( ); no sign in front
+    # ("-5") and no emoji or other symbols, which no door has and no worker can type back.
+    if any(not (ch.isalnum() or ch in DOOR_JOINERS) for ch in v) \
+            or v[0] in DOOR_JOINERS.replace("(", "").replace("（", "") \
+            or v[-1] in DOOR_JOINERS.replace(")", "").replace("）", ""):
+        raise ValidationError(_("A door number is written with letters, digits and Chinese "
+                                "characters, such as 101, 1-101 or B201."))
     return v
+
+
+DOOR_JOINERS = "-#/.()（）_·"
 
 
 def check_place_name(value) -> str:

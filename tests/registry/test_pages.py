@@ -321,3 +321,44 @@ def test_audit_log_shows_reveals_in_scope_only(login, world):
     assert "苏霞" not in other.get(reverse("audit")).content.decode()
     for who in ("grid", "leader", "volunteer", "resident"):
         assert login(getattr(world.users, who)).get(reverse("audit")).status_code == 404, who
+
+
+def test_a_household_has_one_head_and_a_door_is_written_as_doors_are(login, world):
+    c = login(world.users.staff)
+    # 102 has its head (夏明): a second is refused on the page, naming the first, nothing saved
+    resp = c.post(reverse("resident_create", args=[world.hh102.id]), {
+        "name": "张三", "phone": "13812345678", "relation": "head", "presence": "home"})
+    html = resp.content.decode()
+    assert resp.status_code == 200
+    assert "这户已有户主：夏明" in html and "张三" in html  # the form keeps what was typed
+    assert not Resident.objects.filter(name="张三").exists()
+    # as the head's spouse it goes in; turned into a second head later it is refused
+    c.post(reverse("resident_create", args=[world.hh102.id]), {
+        "name": "张三", "phone": "13812345678", "relation": "spouse", "presence": "home"})
+    zhang = Resident.objects.get(name="张三")
+    api = f"/api/v1/residents/{zhang.id}"
+    r = c.patch(api, {"relation": "户主"}, content_type="application/json")
+    assert r.status_code == 400 and list(r.json()["error"]["fields"]) == ["relation"]
+    zhang.refresh_from_db()
+    assert zhang.relation == "spouse"
+    # the head who moved out no longer counts: 张三 may be the head now
+    r = c.patch(f"/api/v1/residents/{world.xia.id}", {"presence": "moved_out"},
+                content_type="application/json")
+    assert r.status_code == 200, r.content
+    r = c.patch(api, {"relation": "head"}, content_type="application/json")
+    assert r.status_code == 200, r.content
+    # a head who joins a household with its head is "other" there (and the audit says so)
+    r = c.post(f"/api/v1/residents/{world.su.id}/move", {"household": world.hh102.id},
+               content_type="application/json")
+    assert r.status_code == 200, r.content
+    world.su.refresh_from_db()
+    assert world.su.relation == "other"
+    moved = AuditEvent.objects.filter(action="resident.move", target_id=world.su.id).get()
+    assert moved.changes["relation"] == ["head", "other"]
+    # doors: as a roster and a door write them; no sign in front, no emoji
+    for door in ("-5", "😀", "10😀1", "#"):
+        resp = c.post(reverse("household_create", args=[world.unit2.id]), {"door": door})
+        assert "门牌号只能由字母、数字和汉字组成" in resp.content.decode(), door
+    for door, kept in (("1-202", "1-202"), ("B201", "B201"), ("地下室1", "地下室1"), ("302室", "302")):
+        c.post(reverse("household_create", args=[world.unit2.id]), {"door": door})
+        assert Household.objects.filter(place=world.unit2, door=kept).exists(), door
