@@ -306,11 +306,12 @@ def home_visits_query(scope, rnd: Round, status=HomeVisit.Status.OPEN):
 
 
 def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
-    """`home_visits_query` as a list, each with `.address`."""
+    """`home_visits_query` as a list, each with `.address` and `.source_text`."""
     rows = list(home_visits_query(scope, rnd, status))
     labels = reg_queries.address_labels([h.resident for h in rows])
     for h in rows:
         h.address = labels.get(h.resident.household.place_id, "")
+        h.source_text = h.source_label(rnd)
     return rows
 
 

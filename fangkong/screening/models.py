@@ -179,6 +179,15 @@ class HomeVisit(Levels):
     def urgent(self) -> bool:
         return self.source == self.Source.RETEST
 
+    def source_label(self, rnd: Round | None = None) -> str:
+        """What put the person on the list, as pages and the API say it: in an antigen round
+        a re-test follows a positive antigen test, not a positive pool. `rnd`: the visit's
+        round when the caller has it (a list of one round's visits)."""
+        rnd = rnd if rnd is not None else self.round
+        if self.source == self.Source.RETEST and rnd.kind == RoundKind.ANTIGEN:
+            return str(_("Single PCR re-test after a positive antigen test"))
+        return str(self.get_source_display())
+
 
 class Box(models.Model):
     """A transport box (转运箱) of sealed tubes, signed over at each hand-over (双签收)."""

@@ -94,6 +94,11 @@ def test_the_whole_antigen_story(world, ag, client, system):
     client.force_login(w.users.staff)
     page = client.get(f"/screening/rounds/{ag.id}/followups/").content.decode()
     assert "抗原阳性追踪" in page and "抗原阳性，待单管核酸复核" in page and "混管" not in page
+    # and so do the home-sampling list and its API: a re-test after a positive antigen test
+    page = client.get(f"/screening/rounds/{ag.id}/home/").content.decode()
+    assert "抗原阳性后单管核酸复核" in page and "混管" not in page
+    api = client.get(f"/api/v1/screening/rounds/{ag.id}/home-visits").json()["results"]
+    assert [v["source_label"] for v in api if v["source"] == "retest"] == ["抗原阳性后单管核酸复核"]
     # the PCR re-test of the antigen positive runs through the follow-up page; negative releases
     tube = followup.record_retest(staff(w), fu, "AGR0001")
     lab = Actor.system(w.users.lab, via="api")
