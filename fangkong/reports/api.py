@@ -39,7 +39,7 @@ class NodeFiguresOut(Schema):
 
 
 class ChildFiguresOut(Schema):
-    place: int
+    place: int | None  # None: what the node holds outside all its children ("Not in a grid")
     name: str
     figures: dict[str, int]
 

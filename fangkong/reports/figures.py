@@ -81,6 +81,21 @@ def total(rows: list[dict]) -> dict:
     return derive(out)
 
 
+def rest(values: dict, children: list[dict]) -> dict:
+    """What a node counts outside all its children (its figures less their sum; ratios
+    derived again), or {} when the children hold all its people and households. A
+    household right under the community (a compound in no grid) is counted by the
+    community and by no grid: the dashboard shows it in a row of its own, so the rows add
+    up to the node."""
+    summed = total(children)
+    derived = {f.key for f in definitions() if f.derive is not None}
+    out = {k: max(0, v - summed.get(k, 0)) for k, v in values.items()
+           if not k.startswith("_") and k not in derived and isinstance(v, int)}
+    if not (out.get("residents") or out.get("households")):
+        return {}
+    return derive(out)
+
+
 def worst_first(children: list[tuple[object, dict]], key: str | None = None) -> list:
     """Children (node, figures) sorted worst first: by `key` (default: the first figure with
     a direction, the people coverage), ties by name."""

@@ -148,8 +148,25 @@ def dashboard(scope, place: Place, at) -> dict:
         values = kid_values.pop(place.id)
     else:
         values, kid_values = figures.of(place, at), {}
-    return {"values": values,
-            "children": figures.worst_first([(k, kid_values.get(k.id, {})) for k in kids])}
+    children = figures.worst_first([(k, kid_values.get(k.id, {})) for k in kids])
+    rest = figures.rest(values, [v for v in kid_values.values()])
+    if kids and rest:  # e.g. a compound right under the community: in no grid, yet counted
+        children.append((Remainder(REST_LABEL.get(kind, REST_LABEL[None])), rest))
+    return {"values": values, "children": children}
+
+
+class Remainder:
+    """The row of what a node holds outside all its children (no page of its own)."""
+
+    id = None
+
+    def __init__(self, name):
+        self.name = str(name)
+
+
+REST_LABEL = {Kind.GRID: gettext_lazy("Not in a grid"), Kind.COMPOUND: gettext_lazy("Not in a compound"),
+              Kind.BUILDING: gettext_lazy("Not in a building"), Kind.UNIT: gettext_lazy("Not in a unit"),
+              None: gettext_lazy("Not in any of these")}
 
 
 def period_reports(node: Place, first: datetime.date, last: datetime.date, limit=40_000) -> list[DailyReport]:

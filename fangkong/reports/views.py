@@ -52,7 +52,8 @@ def dashboard(request, pk):
     board = live.board(request.scope, node)
     now = timezone.now()
     children = [{"node": c, "cells": present.child_row(v),
-                 "url": reverse("reports_dashboard", args=[c.id])} for c, v in board["children"]]
+                 "url": reverse("reports_dashboard", args=[c.id]) if c.id else ""}
+                for c, v in board["children"]]
     ctx = node_ctx(request, node) | {
         "at": board["as_of"], "waiting": board["waiting"], "rolled": node.kind in live.ROLLED,
         "age": max(0, int((now - board["as_of"]).total_seconds() // 60)), "sections": present.sections(board["values"], node),

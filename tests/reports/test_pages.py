@@ -232,3 +232,32 @@ def test_dashboard_agrees_with_the_round_and_place_pages(day):
     assert (shown["residents"], shown["households"]) == (str(counts["residents"]), str(counts["households"]))
     # and the missing figure links to that missing list
     assert f'href="/screening/rounds/{w.round.id}/missing/?place={w.community.id}" data-figure="missing"' in html
+
+
+def test_people_in_no_grid_have_a_row_so_the_rows_add_up(day, system):
+    """A compound right under the community (no grid): its people are the community's and
+    no grid's. The dashboard (page and API) shows them in a row "未分网格" of their own."""
+    from fangkong.registry import actions as reg
+    from fangkong.registry.models import Kind
+
+    w = day
+    loose = reg.create_place(system, w.community, Kind.COMPOUND, "东湖苑")
+    unit = reg.create_place(system, reg.create_place(system, loose, Kind.BUILDING, "1号楼"),
+                            Kind.UNIT, "1单元")
+    hh = reg.create_household(system, unit, "101")
+    for name in ("郑一", "郑二"):
+        reg.create_resident(system, hh, {"name": name, "relation": "其他"})
+    c = _client(w.users.staff)
+    c.cookies["django_language"] = "zh-hans"
+    html = c.get(f"/reports/places/{w.community.id}/").content.decode()
+    assert "<th scope=\"row\">未分网格</th>" in html  # a row, with no page of its own to link
+    api = c.get(f"/api/v1/reports/places/{w.community.id}/figures").json()
+    total = {f["key"]: f["value"] for f in api["figures"]}
+    rows = api["children"]
+    assert rows[-1]["place"] is None and rows[-1]["name"] == "未分网格"
+    assert rows[-1]["figures"]["residents"] == 2 and rows[-1]["figures"]["households"] == 1
+    for key in ("residents", "households", "to_sample", "sampled"):
+        assert sum(r["figures"][key] for r in rows) == total[key], key
+    # a grid's dashboard, whose compounds hold all its people, has no such row
+    grid = c.get(f"/api/v1/reports/places/{w.grid.id}/figures").json()
+    assert all(r["place"] for r in grid["children"])
