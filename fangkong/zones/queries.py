@@ -567,6 +567,7 @@ def map_features(node: Place) -> dict:
         feats.append({"type": "Feature", "geometry": s.geometry, "properties": {
             "id": p.id, "name": p.name, "kind": p.kind,
             "zone": name, "colour": zone.colour if zone else "#7f8c8d",
+            "severity": zone.severity if zone else 0,
             "counts": [{"zone": f["zone_type"].name, "households": f["households"],
                         "people": f["people"]} for f in figs]}})
     return {"type": "FeatureCollection", "features": feats}

@@ -88,3 +88,46 @@ def test_draw_an_outline_and_see_it_by_zone(phone_page, world, settings):
     assert "替换1号楼的图形" in page.inner_text("main")
     page.shot("zones-map-05-replace-asked")
     assert not page.problems, page.problems
+
+
+def test_labels_of_neighbouring_buildings_never_cover_each_other(phone_page, world):
+    """Four buildings side by side, seen whole on a phone: labels that would overlap are
+    hidden, the sealed building's label is the one kept, and zooming in shows them all."""
+    from fangkong.zones.actions.shapes import save_shape
+
+    install_presets()
+    w, page = world, phone_page
+    staff = Actor.system(w.users.staff)
+    buildings = [w.building] + [reg.create_place(Actor.system(), w.compound, Kind.BUILDING,
+                                                 f"{n}号楼") for n in (2, 3, 4)]
+    designate(w, buildings[2], "sealed")
+    for i, b in enumerate(buildings):  # 12 m wide, 4 m apart: the labels are wider
+        x0 = 112.55 + i * 0.00018
+        save_shape(staff, b, {"type": "Polygon", "coordinates": [[
+            [x0, 37.87], [x0 + 0.00013, 37.87], [x0 + 0.00013, 37.8702], [x0, 37.8702], [x0, 37.87]]]})
+    log_in(page, "staff_a")
+    page.goto(f"{page.base}/zones/p/{w.community.id}/map/")
+    page.wait_for_selector("#map[data-ready]")
+
+    def shown():
+        return page.evaluate("""() => [...document.querySelectorAll('.leaflet-tooltip')]
+            .filter(el => el.style.visibility !== 'hidden')
+            .map(el => { const r = el.getBoundingClientRect();
+                         return {text: el.innerText, l: r.left, r: r.right, t: r.top, b: r.bottom}; })""")
+
+    def overlap(a, b):
+        return a["l"] < b["r"] and b["l"] < a["r"] and a["t"] < b["b"] and b["t"] < a["b"]
+
+    labels = shown()
+    assert not any(overlap(a, b) for i, a in enumerate(labels) for b in labels[i + 1:]), labels
+    assert any(lb["text"].startswith("3号楼 · 封控区") for lb in labels)  # the sealed one stays
+    assert len(labels) < 4  # some were hidden: they could not all fit
+    page.shot("zones-map-06-neighbours")
+    page.click(".leaflet-control-zoom-in")  # twice as large: room for every label
+    page.wait_for_function("() => [...document.querySelectorAll('.leaflet-tooltip')]"
+                           ".every(el => el.style.visibility !== 'hidden')")
+    labels = shown()
+    assert not any(overlap(a, b) for i, a in enumerate(labels) for b in labels[i + 1:]), labels
+    assert len(labels) == 4
+    page.shot("zones-map-07-neighbours-zoomed")
+    assert not page.problems, page.problems

@@ -32,6 +32,29 @@
     l.bindPopup(box);
   }
 
+  /* Labels that would cover each other at this zoom (neighbouring buildings on a phone):
+     the most severe zone's label stays, then buildings before compounds; a hidden one shows
+     again when zoomed in, and its building still answers a tap (the popup). */
+  function declutter(layer) {
+    var labels = [];
+    layer.eachLayer(function (l) {
+      var t = l.getTooltip && l.getTooltip(), el = t && t.getElement();
+      if (!el) { return; }
+      el.style.visibility = "";
+      var p = l.feature.properties;
+      labels.push({el: el, rank: [-(p.severity || 0), p.kind === "compound" ? 1 : 0]});
+    });
+    labels.sort(function (a, b) { return a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1]; });
+    var kept = [];
+    labels.forEach(function (x) {
+      var r = x.el.getBoundingClientRect();
+      var hit = kept.some(function (k) {
+        return r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom;
+      });
+      if (hit) { x.el.style.visibility = "hidden"; } else { kept.push(r); }
+    });
+  }
+
   function editor(map, form, shown) {
     var start = document.getElementById("draw-start");
     if (!start) { return; }
@@ -124,9 +147,11 @@
           },
           onEachFeature: label
         }).addTo(map);
+        map.on("zoomend moveend", function () { declutter(layer); });
         map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 19});
+        declutter(layer);
         /* printed as the notice's attachment: the map is taller on paper; redraw it to fit */
-        var fit = function () { map.invalidateSize(); map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 19, animate: false}); };
+        var fit = function () { map.invalidateSize(); map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 19, animate: false}); declutter(layer); };
         window.addEventListener("beforeprint", fit);
         window.addEventListener("afterprint", fit);
       }
