@@ -104,6 +104,8 @@ def test_online_scan_refuses_a_key_group_person_from_a_pooled_tube(world, preset
 
 
 def test_offline_batch_keeps_the_key_group_refusal_as_a_conflict(world, presets, rules, rnd):  # noqa: F811
+    from fangkong.screening.refusals import where_of
+
     w = world
     medic(w)
     staff = actor_for(w.users.staff)
@@ -114,7 +116,7 @@ def test_offline_batch_keeps_the_key_group_refusal_as_a_conflict(world, presets,
     assert [o["status"] for o in out] == ["ok", "ok", "conflict"]
     assert out[2]["kind"] == "zone_tube" and "医务人员" in out[2]["message"]
     kept = Conflict.objects.get(round=rnd, kind="zone_tube")
-    assert kept.resident_id == w.wang.id and "重点人群" in kept.detail
+    assert kept.resident_id == w.wang.id and "重点人群" in where_of(kept.kind, kept.detail)
     again = sync(staff, rnd, [{"client_id": cid(), "type": "scan", "barcode": "T0009",
                                "person": w.wang.token}], online=True)[0]
     assert again["status"] == "refused" and again["pool_size"] == 1
