@@ -9,8 +9,8 @@ urlpatterns = [
     path("two-step/", twostep_views.two_step, name="two_step"),
     path("logout/", views.logout_view, name="logout"),
     path("people/", views.people, name="people"),
-    path("people/<int:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
-    path("households/<int:pk>/login/", views.household_login, name="household_login"),
+    path("people/<id:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
+    path("households/<id:pk>/login/", views.household_login, name="household_login"),
     path("tokens/", views.tokens, name="tokens"),
-    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("tokens/<id:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

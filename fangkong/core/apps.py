@@ -8,7 +8,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.apps import apps
         from django.db.models.signals import pre_save
+        from django.urls import register_converter
 
+        from fangkong.core.access import RowId
         from fangkong.core.clean import refuse_overlong
 
         from . import deploy  # noqa: F401 - registers the system checks on the keys
@@ -18,3 +20,4 @@ class CoreConfig(AppConfig):
             if model.__module__.startswith("fangkong."):
                 pre_save.connect(refuse_overlong, sender=model,
                                  dispatch_uid=f"refuse_overlong:{model._meta.label}")
+        register_converter(RowId, "id")  # every page's `<id:pk>` (core.access.RowId)

@@ -18,6 +18,7 @@ from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
 from fangkong.audit.disclosure import record_phones, show_id, show_phone
+from fangkong.core.access import ids as row_ids
 from fangkong.core.actor import actor_of
 from fangkong.core.errors import FangkongError, Invalid, NotFound
 from fangkong.core.paging import page_of
@@ -296,7 +297,7 @@ def place_code_cards(request, place_id: int, everyone: bool = False,
     place = queries.get_place(scope, place_id)
     households = None
     if household:
-        ids = set(household)
+        ids = row_ids(household)
         households = list(queries.households(scope).filter(id__in=ids))
         if len(households) != len(ids):
             raise NotFound()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.access import ids
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.shedding import expensive
 from fangkong.core.views import act, actor_of, page
@@ -19,10 +20,7 @@ from .models import Kind, Presence
 
 
 def _household_ids(request) -> list[int]:
-    try:
-        return sorted({int(v) for v in request.GET.getlist("hh") if v})
-    except ValueError:
-        raise NotFound() from None
+    return sorted(ids(v for v in request.GET.getlist("hh") if v))
 
 
 @require_GET
