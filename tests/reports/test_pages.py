@@ -261,3 +261,12 @@ def test_people_in_no_grid_have_a_row_so_the_rows_add_up(day, system):
     # a grid's dashboard, whose compounds hold all its people, has no such row
     grid = c.get(f"/api/v1/reports/places/{w.grid.id}/figures").json()
     assert all(r["place"] for r in grid["children"])
+
+
+def test_the_history_page_says_what_it_is_and_offers_its_exports_once(day):
+    w = day
+    html = _client(w.users.staff).get(f"/reports/places/{w.community.id}/history/").content.decode()
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "<" not in title and "历史报表" in title
+    assert html.count("/export.") == 2  # the .xlsx and the PDF, once each, under the list
+    assert "服务记录" not in html  # a volunteer's word, not a report's
