@@ -330,14 +330,31 @@ def home_list(request, pk):
             messages.success(request, _("%(n)d people added from the registry tags.") % {"n": n})
         elif request.POST.get("visit"):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
+            status = request.POST.get("status", "")
+            name = hv.resident.name
+            if status == "cancelled" and not confirmed(request):
+                return confirm_step(
+                    request, title=_("Take %(name)s off the home-sampling list?") % {"name": name},
+                    lines=[_("Only when %(name)s no longer needs sampling at home (can come to a "
+                             "sampling point, is in hospital…). %(name)s stays on the missing "
+                             "list until sampled; you can put the visit back below the list.")
+                           % {"name": name}],
+                    yes=_("Yes, take off the list"), back=reverse("screening_home_list", args=[rnd.id]))
             try:
-                followup.set_home_visit(actor_of(request), hv, request.POST.get("status", ""))
+                followup.set_home_visit(actor_of(request), hv, status)
+                done = {"cancelled": _("%(name)s was taken off the home-sampling list."),
+                        "open": _("%(name)s is back on the home-sampling list."),
+                        "done": _("%(name)s: home visit done.")}
+                messages.success(request, done.get(status, "%(name)s") % {"name": name})
             except Invalid as e:
                 flash_error(request, e)
         return redirect("screening_home_list", pk=rnd.id)
     visits = figures.home_visits(request.scope, rnd)
-    disclosure.audit_phones(actor_of(request), [v.resident for v in visits], f"screening.home:{rnd.id}")
-    return render(request, "screening/home_list.html", {"round": rnd, "visits": visits})
+    cancelled = figures.home_visits(request.scope, rnd, "cancelled")
+    disclosure.audit_phones(actor_of(request), [v.resident for v in visits + cancelled],
+                            f"screening.home:{rnd.id}")
+    return render(request, "screening/home_list.html", {"round": rnd, "visits": visits,
+                                                        "cancelled": cancelled})
 
 
 @page

@@ -162,6 +162,38 @@ def test_home_sampling_list_puts_urgent_retests_first(world, rnd, client):
     assert body.count('class="row urgent"') == 1
 
 
+def test_a_home_visit_leaves_the_list_by_its_swab_or_by_a_confirmed_tap(world, rnd, client):
+    """Found walking the demo: "完成" took a bedridden person off the home-sampling list with
+    no swab and no question, and she stayed on the missing list with nobody coming."""
+    staff = _staff(world)
+    hv = followup.add_home_visit(staff, rnd, world.xia)
+    client.force_login(world.users.staff)
+    url = reverse("screening_home_list", args=[rnd.id])
+    page = client.get(url).content.decode()
+    assert f"/screening/rounds/{rnd.id}/station/" in page and 'value="done"' not in page
+    # "done" without a registered swab is refused, whoever asks
+    r = client.post(url, {"visit": hv.id, "status": "done"}, follow=True).content.decode()
+    assert "夏明本轮还没有采样登记" in r
+    hv.refresh_from_db()
+    assert hv.status == "open"
+    # taking someone off the list asks first, says so after, and can be undone
+    asked = client.post(url, {"visit": hv.id, "status": "cancelled"}).content.decode()
+    assert "把夏明移出上门采样名单？" in asked and "仍在未采样名单上" in asked
+    hv.refresh_from_db()
+    assert hv.status == "open"
+    r = client.post(url, {"visit": hv.id, "status": "cancelled", "confirm": "1"}, follow=True)
+    body = r.content.decode()
+    assert "已把夏明移出上门采样名单。" in body and "已移出名单" in body and "恢复到名单" in body
+    r = client.post(url, {"visit": hv.id, "status": "open"}, follow=True).content.decode()
+    assert "夏明已恢复到上门采样名单。" in r
+    hv.refresh_from_db()
+    assert hv.status == "open"
+    # swabbed at the door (the station page): off the list by itself
+    station.open_tube(staff, rnd, "H0001")
+    station.scan(staff, rnd, client_id=cid(), barcode="H0001", person=world.xia.token)
+    assert "夏明" not in client.get(url).content.decode().split("<h1>", 1)[1]
+
+
 def test_a_conflict_kept_in_chinese_reads_in_english_on_an_english_page(world, rnd, client):
     """The station synced in Chinese; the staff member who reads the conflict uses English.
     The conflict keeps the facts of "where" (tube, time, table), not the Chinese words."""

@@ -93,6 +93,13 @@ def set_home_visit(actor, hv: HomeVisit, status: str) -> HomeVisit:
         raise Invalid(_("Record %(name)s's re-test tube on the follow-up page: the visit is "
                         "done once the tube is recorded.") % {"name": hv.resident.name},
                       code="retest_tube_needed")
+    if status == HomeVisit.Status.DONE and hv.source != HomeVisit.Source.RETEST and \
+            not Sample.objects.filter(round_id=hv.round_id, resident_id=hv.resident_id).exists():
+        # "done" with no swab registered: off the list, yet still missing — a person missed
+        raise Invalid(_("%(name)s has no sample registered in this round yet. Register the "
+                        "swab at the door with the station page (scan the person's code into "
+                        "a tube): the visit then leaves this list by itself.")
+                      % {"name": hv.resident.name}, code="sample_needed")
     with transaction.atomic():
         hv.status = status
         hv.done_at = timezone.now() if status == HomeVisit.Status.DONE else None
