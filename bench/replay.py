@@ -176,6 +176,8 @@ def replay(ctx, plan, tag, kill_at=None) -> dict:
                 events.append({"client_id": str(uuid.uuid4()), "type": "open", "barcode": code})
                 events += [{"client_id": str(uuid.uuid4()), "type": "scan", "barcode": code,
                             "person": "FK1:" + p[1]} for p in mine[i:i + 10]]
+                if len(mine[i:i + 10]) < 10:  # the table's last tube, sealed by hand (提前封管)
+                    events.append({"client_id": str(uuid.uuid4()), "type": "seal", "barcode": code})
             x["tubes"].extend(tubes)
             queues.append((x["round"], x["station_raw"],
                            [json.dumps({"events": events[j:j + per_request]})

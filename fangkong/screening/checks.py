@@ -117,6 +117,7 @@ def check_pool_size(value, field, errors):
 
 MAX_TABLES = 100  # tables at one sampling point
 MAX_ID = 2 ** 63 - 1  # a row id (the database's bigint)
+CLOCK_SLACK = datetime.timedelta(minutes=15)  # a lab's clock ahead of ours, still believed
 
 
 def check_table(value, errors, field="table") -> int | None:
@@ -300,6 +301,8 @@ def check_lab_rows(rows) -> tuple[list[dict], list[dict]]:
         errs = {}
         clean["tested_at"] = check_datetime(row.get("tested_at"), "tested_at", errs,
                                             required=False) or timezone.now()
+        if not errs and clean["tested_at"] > timezone.now() + CLOCK_SLACK:
+            errs["tested_at"] = [_("This time of test has not come yet: check the date and time.")]
         if errs:
             errors.append({"row": n, "column": "tested_at", "value": text(row.get("tested_at"), 40),
                            "message": str(errs["tested_at"][0])})

@@ -16,7 +16,30 @@ LAB_HEADERS = {
     "ct_n": ["n", "n ct", "ct n", "n基因", "ct_n"],
     "tested_at": ["检测时间", "报告时间", "时间", "tested_at", "time"],
 }
-_HEADER = {w.lower(): k for k, words in LAB_HEADERS.items() for w in words}
+_SPACING = str.maketrans("", "", " \t_-()（）:：.")
+
+
+def _norm(text) -> str:
+    """A header as compared: lower case, without spaces, separators and brackets."""
+    return str(text or "").strip().lower().translate(_SPACING)
+
+
+_HEADER = {_norm(w): k for k, words in LAB_HEADERS.items() for w in words}
+
+
+def header_key(text) -> str | None:
+    """The column a header names, however a lab writes it: 管号, "ORF1ab Ct值", "N基因 Ct值",
+    "Ct(N)", "ORF1ab 基因 Ct 值" (the lab page's own names) — a Ct column whose header a
+    lab wrote its own way had been dropped without a word."""
+    h = _norm(text)
+    if h in _HEADER:
+        return _HEADER[h]
+    core = h.replace("基因", "").replace("值", "").replace("ct", "")
+    if "orf" in core:
+        return "ct_orf"
+    if core == "n" and "ct" in h:
+        return "ct_n"
+    return _HEADER.get(core) if "ct" in h else None
 
 
 def parse_lab_file(name: str, content: bytes) -> list[dict]:
@@ -40,7 +63,7 @@ def _lab_rows(rows) -> list[dict]:
     for i, (_n, row) in enumerate(rows):
         if i >= 10:
             break
-        keys = [_HEADER.get(str(c or "").strip().lower()) for c in row]
+        keys = [header_key(c) for c in row]
         if "barcode" in keys and "result" in keys:
             out = []
             for n, data in rows:

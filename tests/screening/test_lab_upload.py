@@ -32,10 +32,12 @@ def world_with_tubes(world, system):
     rnd = planning.plan_round(staff, world.community, {"name": "第3轮", "pool_size": 3, **times})
     station.open_tube(staff, rnd, "T0001")
     station.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    station.seal_tube(staff, Tube.objects.get(round=rnd, barcode="T0001"))
     station.open_tube(staff, rnd, "T0002")
     other = planning.plan_round(system, world.other, {"name": "惠泽苑第1轮", "pool_size": 3, **times})
     station.open_tube(system, other, "B0001")
     station.scan(system, other, client_id=cid(), barcode="B0001", person=world.other_person.token)
+    station.seal_tube(system, Tube.objects.get(round=other, barcode="B0001"))
     # a lab for community A only (the world's lab covers the whole district)
     lab = make_user(system, "lab_a", Role.LAB, world.community)
     return rnd, lab
@@ -117,6 +119,41 @@ def test_the_api_takes_the_lab_file_itself(world, system, client):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+def test_ct_columns_named_as_labs_name_them_an_open_tube_and_a_future_time(world, system, client):
+    """Found walking the demo: "ORF1ab Ct值" / "N基因 Ct值" columns were dropped without a word
+    (a positive saved with no Ct, -5 and "abc" not refused); a tube still open at its table
+    and a time of test in 2099 were taken."""
+    rnd, lab = world_with_tubes(world, system)
+    staff = Actor.system(world.users.staff)
+    station.open_tube(staff, rnd, "T0003")
+    station.scan(staff, rnd, client_id=cid(), barcode="T0003", person=world.yu.token)  # open
+    client.force_login(lab)
+
+    def upload(header, rows):
+        wb = openpyxl.Workbook()
+        wb.active.append(header)
+        for r in rows:
+            wb.active.append(r)
+        buf = io.BytesIO()
+        wb.save(buf)
+        return client.post("/api/v1/screening/results/file",
+                           {"file": SimpleUploadedFile("r.xlsx", buf.getvalue())})
+
+    lab_names = ["管号", "结果", "ORF1ab Ct值", "N基因 Ct值", "检测时间"]
+    bad = upload(lab_names, [["T0001", "阳性", "-5", "abc", ""],
+                             ["T0003", "阴性", "", "", ""],
+                             ["B0001", "阴性", "", "", "2099-01-01 10:00"]])
+    assert bad.status_code == 422
+    got = {(e["row"], e["column"]): e["message"] for e in bad.json()["error"]["rows"]}
+    assert {(2, "ct_orf"), (2, "ct_n"), (3, "barcode"), (4, "tested_at")} <= set(got), got
+    assert "还未封管" in got[(3, "barcode")] and "还没到" in got[(4, "tested_at")]
+    assert LabResult.objects.count() == 0
+    ok = upload(["管号", "结果", "ORF1ab 基因 Ct 值", "N 基因 Ct 值"], [["T0001", "阳性", "28.5", "30.1"]])
+    assert ok.status_code == 200, ok.content
+    kept = LabResult.objects.get()
+    assert (float(kept.ct_orf), float(kept.ct_n)) == (28.5, 30.1)
+
+
 def test_the_lab_page_in_a_phone_browser(phone_page, world, system, tmp_path):
     _rnd, lab = world_with_tubes(world, system)
     path = tmp_path / "检测结果.xlsx"

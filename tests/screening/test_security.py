@@ -134,8 +134,7 @@ def test_refusals_each_have_their_own_message(world, rnd, client, system):
 
 def test_lab_results_are_all_or_nothing_and_scoped(world, rnd, client, system):
     staff = Actor.system(world.users.staff)
-    station.open_tube(staff, rnd, "T0001")
-    station.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    _filled_and_sealed(staff, rnd, world)
     lab = _login(client, world.users.lab)
     bad = api(lab, "post", "/results", {"results": [
         {"barcode": "T0001", "result": "negative"}, {"barcode": "T9999", "result": "negative"},
@@ -171,11 +170,19 @@ def test_station_api_token_auth_for_lab_systems(world, rnd, client):
     from fangkong.accounts import actions as acc
 
     staff = Actor.system(world.users.staff)
-    station.open_tube(staff, rnd, "T0001")
-    station.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    _filled_and_sealed(staff, rnd, world)
     _tok, raw = acc.create_token(Actor.system(world.users.lab), "LIS")
     r = client.__class__().post("/api/v1/screening/results", data=json.dumps(
         {"results": [{"barcode": "T0001", "result": "negative", "ct_orf": "35.2"}]}),
         content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert r.status_code == 200, r.content
     assert r.json()["saved"] == 1
+
+
+def _filled_and_sealed(staff, rnd, world):
+    """T0001 with 苏霞's swab, sealed (a lab takes a result for a sealed tube only)."""
+    from fangkong.screening.models import Tube
+
+    station.open_tube(staff, rnd, "T0001")
+    station.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
+    return station.seal_tube(staff, Tube.objects.get(round=rnd, barcode="T0001"))

@@ -127,9 +127,17 @@ def record_results(actor, rows, *, source="upload") -> dict:
         elif len(found) > 1:
             # The same barcode in two rounds: the newest round's sealed tube is the one.
             found.sort(key=lambda t: (t.round.starts_at, t.id), reverse=True)
-        elif found[0].count == 0:
+        if found and found[0].count == 0:
             tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
                                 "message": _("Tube %(code)s holds no sample.") % {"code": r["barcode"]}})
+        elif found and found[0].state == TubeState.OPEN:
+            # its people may not all be registered yet (a phone still offline): a positive
+            # would hold only some of them
+            tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
+                                "message": _("Tube %(code)s is still open at its sampling table: "
+                                             "a result is taken once the tube is sealed (the "
+                                             "table's phone may not have sent it yet).")
+                                % {"code": r["barcode"]}})
     if errors or tube_errors:
         raise Invalid(_("The results have errors: nothing was saved."),
                       rows=checks.sorted_row_errors(errors + tube_errors),
