@@ -68,18 +68,24 @@ def disinfection(request, pk):
     p = get_place(request, pk)
     scope = request.scope
     may_run = scope.allows(access.RUN, p)
-    errors = {}
+    errors, posted = {}, {}
     if request.method == "POST":
         if not may_run:
             access.require(scope, access.RUN, p)
+        # a refused sign-off comes back as typed, under its own row (found walking the demo:
+        # a time in the future emptied the area and the disinfectant)
+        posted = {k: request.POST.get(k, "") for k in ("disinfection", "area", "agent", "done_at",
+                                                        "place", "due_at")}
         a, what = Actor.from_request(request), request.POST.get("do", "")
         try:
             if what == "schedule":
                 target = next((x for x in _areas(p) if str(x.id) == request.POST.get("place")), None)
                 if target is None:
                     raise Invalid(fields={"place": [_("Choose a place.")]})
-                dis.schedule(a, target, due_at=request.POST.get("due_at") or None)
-                messages.success(request, _("Scheduled."))
+                d = dis.schedule(a, target, due_at=request.POST.get("due_at") or None)
+                messages.success(request, _("Disinfection of %(place)s scheduled for %(time)s.") % {
+                    "place": target.name,
+                    "time": timezone.localtime(d.due_at).strftime("%m-%d %H:%M")})
             elif what == "done":
                 d = queries.get_disinfection(scope, request.POST.get("disinfection"))
                 area, agent = request.POST.get("area", ""), request.POST.get("agent", "")
@@ -103,6 +109,9 @@ def disinfection(request, pk):
     done = sorted((d for d in rows if d.done_at is not None), key=lambda d: d.done_at, reverse=True)[:50]
     return render(request, "services/disinfection.html", {
         "place": p, "overdue": overdue, "due": due, "done": done, "may_run": may_run, "errors": errors,
+        "posted": posted, "posted_id": int(posted["disinfection"]) if errors and
+        posted.get("disinfection", "").isdigit() else None,
+        "schedule_back": bool(errors) and request.POST.get("do") == "schedule",
         "areas": _areas(p) if may_run else [], "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "now_dt": now})
 

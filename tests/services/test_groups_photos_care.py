@@ -197,6 +197,16 @@ def test_the_disinfection_page_shows_overdue_first_and_signs_off_with_time_area_
     r = c.post(url, {"do": "schedule", "place": w.building.id,
                      "due_at": (timezone.localtime() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")})
     assert r.status_code == 302 and Disinfection.objects.filter(place=w.building).count() == 2
+    assert "已安排1号楼的消杀：" in c.get(url).content.decode()  # its own words, not a notice's
+    # a sign-off refused (a time to come) comes back as typed, under its own row
+    later = (timezone.localtime() + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    wrong = {"do": "done", "disinfection": late.id, "area": "楼道、电梯、垃圾桶",
+             "agent": "84消毒液 1:100", "done_at": later, "confirm": "1"}
+    back = c.post(url, wrong).content.decode()
+    row = back.split(f'id="dis-{late.id}"')[1].split("</li>")[0]
+    assert "<details open>" in row and "这个时间还没到" in row
+    assert 'value="楼道、电梯、垃圾桶"' in row and 'value="84消毒液 1:100"' in row and later in row
+    assert Disinfection.objects.get(pk=late.pk).done_at is None
     done_at = (timezone.localtime() - datetime.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
     form = {"do": "done", "disinfection": late.id, "area": "1号楼楼道、电梯", "agent": "含氯消毒剂", "done_at": done_at}
     asked = c.post(url, form)
