@@ -309,6 +309,17 @@ def household(request, pk):
                                    prescription=request.FILES.get("prescription"),
                                    client_id=request.POST.get("client_id"))
                 messages.success(request, _("Order placed."))
+            elif request.POST.get("do") == "cancel":
+                o = queries.get_order(scope, request.POST.get("order"))
+                if o.household_id != hh.id:
+                    raise NotFound()
+                if not confirmed(request):
+                    what = ", ".join(f"{ln.name} × {ln.quantity}" for ln in o.lines.all())
+                    return confirm_step(request, title=_("Cancel this order?"), lines=[
+                        f"{o.supplier.name} · ¥{o.total}", what or o.medicine],
+                        yes=_("Yes, cancel the order"), back=request.get_full_path())
+                orders.cancel_order(a, o)
+                messages.success(request, _("Order cancelled."))
             elif request.POST.get("do") == "request":
                 c = Category.objects.filter(code=request.POST.get("category", "")).first()
                 if c is None:

@@ -122,3 +122,28 @@ def test_a_request_is_not_done_without_saying_what_was_done(world, svc):
     assert req.state == Request.State.NEW
     r = c.post(f"/api/v1/services/requests/{req.id}/done", {"result": "已换阀门"}, content_type="application/json")
     assert r.status_code == 200 and r.json()["state"] == "done"
+
+
+def test_a_resident_cancels_an_order_on_the_page_asked_first(world, svc):
+    """Found walking the demo: 999 bags of rice could be ordered and nothing on the page
+    could cancel them (only the API)."""
+    w = world
+    hh = w.hh101
+    c = Client()
+    assert c.login(username=w.users.resident.username, password=PASSWORD)
+    url = f"/services/households/{hh.id}/"
+    c.post(url, {"do": "order", "supplier": svc.supplier.id, "client_id": str(uuid.uuid4()),
+                 f"q{svc.rice.id}": "999"})
+    o = Order.objects.get(household=hh)
+    page = c.get(url).content.decode()
+    assert 'name="do" value="cancel"' in page and "取消订单" in page
+    asked = c.post(url, {"do": "cancel", "order": o.id}).content.decode()
+    assert "取消这个订单？" in asked and "大米 5kg × 999" in asked
+    assert Order.objects.get(pk=o.pk).state == "placed"
+    done = c.post(url, {"do": "cancel", "order": o.id, "confirm": "1"}, follow=True).content.decode()
+    assert "订单已取消。" in done and Order.objects.get(pk=o.pk).state == "cancelled"
+    assert 'name="do" value="cancel"' not in done  # nothing left to cancel
+    # not another household's order, whatever the id says
+    other = Client()
+    other.force_login(w.users.other_staff)
+    assert other.post(url, {"do": "cancel", "order": o.id, "confirm": "1"}).status_code == 404
