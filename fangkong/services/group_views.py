@@ -55,6 +55,7 @@ def groups(request, pk):
     return render(request, "services/groups.html", {
         "building": b, "groups": list(queries.group_orders(scope, b)[:30]), "suppliers": suppliers,
         "may_order": may_order, "errors": errors, "now": timezone.now(),
+        "posted": request.POST if errors else {},
         "default_close": default_close.strftime("%Y-%m-%dT%H:%M"),
         "default_title": _("%(date)s group order") % {"date": timezone.localdate().strftime("%m-%d")}})
 
@@ -80,7 +81,9 @@ def group(request, pk):
             hid = h["household"].id
             lines = [(i.id, request.POST.get(f"q{hid}_{i.id}")) for i in items
                      if (request.POST.get(f"q{hid}_{i.id}") or "").strip() not in ("", "0")]
-            if lines:  # one client id per household and form: sending the form again places nothing more
+            # a door already ordered is sent as it now reads (emptied: taken out of the group);
+            # one client id per household and form: sending the form again places nothing more
+            if lines or h["orders"]:
                 entries.append({"household": hid, "lines": lines,
                                 "client_id": uuid.uuid5(uuid.UUID(token), str(hid))})
         try:
@@ -91,8 +94,13 @@ def group(request, pk):
             errors = [str(m) for ms in (e.fields or {}).values() for m in ms] or [str(e.message)]
     rows = queries.group_sheet(g)
     posted = request.POST if request.method == "POST" else {}
-    for r in rows:
-        r["inputs"] = [(i, posted.get(f"q{r['household'].id}_{i.id}", "")) for i in items]
+    for r in rows:  # what the door has ordered in this group, to change in place
+        had = {}
+        for o in r["orders"]:
+            for ln in o.lines.all():
+                had[ln.item_id] = had.get(ln.item_id, 0) + ln.quantity
+        r["inputs"] = [(i, posted.get(f"q{r['household'].id}_{i.id}", "") if posted else
+                        (str(had[i.id]) if i.id in had else "")) for i in items]
     return render(request, "services/group.html", {
         "g": g, "rows": rows, "items": items, "may_order": may_order, "errors": errors,
         "token": uuid.uuid4(), "open": g.closes_at > timezone.now(),

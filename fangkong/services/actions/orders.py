@@ -96,8 +96,12 @@ def create_group_order(actor, building, supplier: Supplier, *, title, closes_at)
     access.require(actor, access.ORDER, building)
     if building.kind != "building":
         raise Invalid(fields={"place": [_("A group order is for one building.")]})
+    closes = checks.when(closes_at, "closes_at") or timezone.now()
+    if closes <= timezone.now():
+        raise Invalid(fields={"closes_at": [_("This closing time has passed: choose a later one, "
+                                              "so that households can still be entered.")]})
     g = GroupOrder(place=building, supplier=supplier, title=checks.text(title, "title", max_length=80),
-                   closes_at=checks.when(closes_at, "closes_at") or timezone.now(), created_by=_user(actor))
+                   closes_at=closes, created_by=_user(actor))
     g.copy_levels(building)
     g.building_id = building.id
     with transaction.atomic():
@@ -120,7 +124,12 @@ def place_group_orders(actor, group: GroupOrder, entries) -> list[Order]:
     if group.closes_at < timezone.now():
         raise Invalid(_("This group order closed at %(t)s; start a new one.")
                       % {"t": timezone.localtime(group.closes_at).strftime("%m-%d %H:%M")})
-    entries = [e for e in entries or [] if e.get("lines")]
+    # A household already in the group is changed, not ordered twice: its placed orders
+    # give way to the new lines (none: it is taken out); the same lines change nothing.
+    before = {}
+    for o in Order.objects.filter(group=group).exclude(state=Order.State.CANCELLED).prefetch_related("lines"):
+        before.setdefault(o.household_id, []).append(o)
+    entries = [e for e in entries or [] if e.get("lines") or before.get(_id(e.get("household")))]
     if not entries:
         raise Invalid(fields={"entries": [_("Enter a quantity for at least one household.")]})
     if len(entries) > 500:
@@ -138,8 +147,16 @@ def place_group_orders(actor, group: GroupOrder, entries) -> list[Order]:
                 continue
             try:
                 with transaction.atomic():
-                    placed.append(place_order(actor, h, supplier, e["lines"], client_id=e.get("client_id"),
-                                              group=group))
+                    had = before.get(h.id, [])
+                    if had and _same(had, e["lines"]):
+                        continue  # as it was: nothing to change
+                    if any(o.state != Order.State.PLACED for o in had):
+                        raise Invalid(_("its order is already on its way and cannot be changed."))
+                    for o in had:
+                        cancel_order(actor, o)
+                    if e["lines"]:
+                        placed.append(place_order(actor, h, supplier, e["lines"],
+                                                  client_id=e.get("client_id"), group=group))
             except Invalid as err:
                 door = f"{labels.get(h.place_id, '')} {h.door}".strip()
                 for ms in (err.fields or {"": [err.message]}).values():
@@ -149,6 +166,21 @@ def place_group_orders(actor, group: GroupOrder, entries) -> list[Order]:
         record(actor, "services.group_order.enter", group, {"group": group.id, "orders": len(placed)},
                levels_from=group)
     return placed
+
+
+def _same(orders, lines) -> bool:
+    """Do these orders hold exactly these (item id, quantity) lines?"""
+    have = {}
+    for o in orders:
+        for ln in o.lines.all():
+            have[ln.item_id] = have.get(ln.item_id, 0) + ln.quantity
+    want = {}
+    for item, qty in lines:
+        try:
+            want[int(item)] = want.get(int(item), 0) + int(str(qty).strip())
+        except (TypeError, ValueError):
+            return False  # not a number: place_order says what is wrong
+    return have == want
 
 
 def _id(v):
