@@ -151,8 +151,12 @@ def check_call(data: dict, *, now=None) -> dict:
     if ends and ends <= now:
         errors.setdefault("ends_at", []).append(_("The end is already past."))
     deadline_raw = data.get("deadline")
-    deadline = parse_when(deadline_raw, "deadline", errors, _("the deadline")) if deadline_raw else starts
-    if deadline and starts and deadline > starts:
+    # An urgent call for a shift already under way stays open for sign-up until its end (it
+    # had closed at its past start: texted to everyone, and nobody could answer).
+    started = bool(starts and starts <= now)
+    deadline = parse_when(deadline_raw, "deadline", errors, _("the deadline")) if deadline_raw \
+        else (ends if started else starts)
+    if deadline and starts and deadline > starts and not (started and ends and deadline <= ends):
         errors["deadline"] = [_("Sign-up must close by the start.")]
     clean.update(starts_at=starts, ends_at=ends, deadline=deadline)
     try:

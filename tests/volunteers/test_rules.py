@@ -77,6 +77,19 @@ def test_sign_up_closes_at_the_deadline(world, make_volunteer, monkeypatch):
     assert e.value.code == "closed"
 
 
+def test_an_urgent_call_for_a_shift_under_way_can_be_answered_until_its_end(world, make_volunteer):
+    """Found walking the demo: a call from 08:30 to 11:00 made at 09:00 was texted to
+    everyone and was "已截止" at once: its sign-up had closed at its (past) start."""
+    v = make_volunteer(1)
+    call = new_call(world, hours=-0.5)  # started half an hour ago, two hours long
+    assert call.state != Call.Status.CLOSED and call.deadline == call.ends_at
+    a = answers.sign_up(actor_for(v.user), call)
+    assert a.status == Assignment.Status.CONFIRMED
+    # a call still to come closes its sign-up at its start, as before
+    later = new_call(world, hours=3)
+    assert later.deadline == later.starts_at
+
+
 def test_team_leader_confirms_attendance_and_staff_correct_with_a_reason(world, make_volunteer,
                                                                            monkeypatch):
     staff = actor_for(world.users.staff)
