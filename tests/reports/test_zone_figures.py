@@ -75,3 +75,20 @@ def test_dashboard_and_report_show_people_per_zone(day):
     rep = c.get(f"/reports/places/{w.community.id}/days/{w.day}/").content.decode()
     shown = dict(re.findall(r'data-figure="(\w+)"[^>]*>\s*<strong>([^<]*)</strong>', rep))
     assert (shown["sealed_people"], shown["controlled_people"], shown["controlled_households"]) == ("0", "1", "1")
+
+
+def test_an_emptied_flat_in_a_zone_counts_nowhere_as_on_the_zones_page(day):
+    """Found walking the demo: a street's report said 284 controlled households where the
+    zones page said 281 (and 24 sealed + 284 > the community's 305 households): the report
+    counted flats whose people had all moved out."""
+    from fangkong.registry import actions as reg
+    from fangkong.zones.queries import figures as zones_page
+
+    w = day
+    for r in w.hh101.residents.all():  # the sealed unit's 101 empties
+        reg.update_resident(Actor.system(), r, {"presence": "moved_out"})
+    now = _zones(figures.of(w.community, timezone.now()))
+    page = {f["zone_type"].kind: f for f in zones_page(w.community)}
+    assert now["sealed_households"] == page["sealed"]["households"] == 1
+    assert now["sealed_people"] == page["sealed"]["people"] == 1
+    assert now["controlled_households"] == page["controlled"]["households"]
