@@ -125,6 +125,20 @@ def test_refusals_each_have_their_own_message(world, rnd, client, system):
     unknown = api(c, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
                                                         "person": "A" * 22})
     assert unknown.json()["error"]["code"] == "unknown_person"
+    # someone who moved out is not "nobody": the station says so, by name (found walking
+    # the demo: 李玉珍's valid code answered "查无此码")
+    from fangkong.registry import actions as reg
+
+    reg.update_resident(system, world.xia, {"presence": "moved_out"})
+    gone = api(c, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
+                                                     "person": world.xia.token})
+    assert gone.status_code == 409 and gone.json()["error"]["code"] == "unknown_person"
+    assert "夏明已登记为迁出" in gone.json()["error"]["message"]
+    # a moved-out person of another community stays unknown here: nothing is said of them
+    reg.update_resident(system, world.other_person, {"presence": "moved_out"})
+    far = api(c, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
+                                                    "person": world.other_person.token})
+    assert "袁桂英" not in far.json()["error"]["message"]
     assert HealthCode.objects.count() == 1
     planning.set_status(system, rnd, "closed")
     r = api(c, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
