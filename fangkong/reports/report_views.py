@@ -72,9 +72,15 @@ def _day_url(node, day):
 
 
 def _ask_submit(request, r, back):
+    # as of the cut-off, or now if the cut-off is still to come (DailyReport.figures_at): a
+    # report submitted at 09:00 had been told "as of 20:00" and was counted as of 09:00
+    at = min(timezone.now(), r.cutoff_at)
     lines = [_("The figures are counted once more as of %(cutoff)s and the report is locked: "
                "after this, a change is a correction (a new version with its reason).")
-             % {"cutoff": timezone.localtime(r.cutoff_at).strftime("%Y-%m-%d %H:%M")}]
+             % {"cutoff": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}]
+    if at < r.cutoff_at:
+        lines.append(_("The cut-off (%(cutoff)s) is still to come: what happens after now is not "
+                       "in this report.") % {"cutoff": timezone.localtime(r.cutoff_at).strftime("%H:%M")})
     warn = _("It is past the due time (%(due)s): it will be marked late.") % {
         "due": timezone.localtime(r.due_at).strftime("%H:%M")} if timezone.now() > r.due_at else ""
     return confirm_step(request, title=_("Submit the nightly report of %(place)s for %(day)s?") % {

@@ -3,6 +3,7 @@ dashboard (for the same node and time) is the report's; the submit asks first; e
 back with the same figures (the .xlsx opened, the PDF's text extracted and its first page
 rendered to PNG)."""
 
+import datetime
 import io
 import re
 from pathlib import Path
@@ -270,3 +271,33 @@ def test_the_history_page_says_what_it_is_and_offers_its_exports_once(day):
     assert "<" not in title and "历史报表" in title
     assert html.count("/export.") == 2  # the .xlsx and the PDF, once each, under the list
     assert "服务记录" not in html  # a volunteer's word, not a report's
+
+
+def test_a_return_without_a_reason_says_so_where_the_eye_is(day):
+    """Found walking the demo: the page came back scrolled to the top, the error 1,400 px
+    below it. The answer now leads with it and puts the cursor in the reason."""
+    w = day
+    staff = Actor.system(w.users.staff)
+    r = actions.submit(staff, actions.prepare(staff, w.community, w.day), "")
+    page = _client(w.users.street).post(f"/reports/{r.id}/return/", {"reason": ""})
+    html = page.content.decode()
+    assert page.status_code == 400
+    alert = html.index('role="alert"')
+    assert alert < html.index('data-figure=')  # above every figure
+    assert "请说明退回原因" in html[alert:alert + 300] and 'href="#return-reason"' in html[alert:alert + 300]
+    assert re.search(r'id="return-reason"[^>]*autofocus', html)
+    r.refresh_from_db()
+    assert r.status == "submitted"
+
+
+def test_submitting_before_the_cut_off_says_as_of_when_it_counts(day):
+    """Found walking the demo: at 09:00 the question said "counted as of 20:00", and the
+    report was counted and locked as of 09:00."""
+    w = day
+    r = actions.prepare(Actor.system(w.users.staff), w.community, w.day)
+    r.cutoff_at = timezone.now() + datetime.timedelta(hours=3)
+    r.save(update_fields=["cutoff_at"])
+    ask = _client(w.users.staff).post(f"/reports/{r.id}/submit/", {"remarks": ""}).content.decode()
+    cutoff = timezone.localtime(r.cutoff_at).strftime("%H:%M")
+    assert f"按 {timezone.localtime(r.cutoff_at):%Y-%m-%d %H:%M} 重新统计" not in ask
+    assert f"统计截止时间（{cutoff}）还没到" in ask
