@@ -117,8 +117,9 @@ class DayIn(Schema):
 
 
 class RemindOut(Schema):
-    places: int
-    sent: int
+    places: int  # missing reports
+    sent: int  # people told now (0 when they were told in the same minute)
+    nobody: list[str]  # the missing places nobody can submit for
 
 
 class RefreshOut(Schema):

@@ -96,11 +96,16 @@ def remind(request, pk):
     access.require_remind(request.scope, node)
     day = parse_day(request.POST.get("day"))
     out = actions.remind(Actor.from_request(request), node, day)
-    if out["places"]:
-        messages.success(request, _("Reminded %(n)d places (%(sent)d people).") % {
-            "n": out["places"], "sent": out["sent"]})
-    else:
+    if not out["places"]:
         messages.success(request, _("Every place has reported; nobody to remind."))
+    elif out["sent"]:
+        messages.success(request, _("Reminded %(n)d places (%(sent)d people).") % {
+            "n": out["places"] - len(out["nobody"]), "sent": out["sent"]})
+    elif len(out["nobody"]) < out["places"]:  # a second tap: they were told a moment ago
+        messages.info(request, _("Those places were reminded a moment ago: nothing was sent again."))
+    if out["nobody"]:
+        messages.warning(request, _("Nobody can submit the report of %(places)s: give someone "
+                                    "that role there.") % {"places": "、".join(out["nobody"])})
     return redirect(f"{reverse('reports_completeness', args=[node.id])}?day={day.isoformat()}")
 
 

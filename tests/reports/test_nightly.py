@@ -5,6 +5,7 @@ and district (the sum of the children's submitted reports), completeness and rem
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -123,10 +124,25 @@ def test_reminder_button_reaches_the_missing_only(day, actors):
     with pytest.raises(Forbidden):
         actions.remind(actors.staff, w.community, w.day)
     out = actions.remind(actors.street, w.street, w.day)
-    assert out == {"places": 1, "sent": 1}
+    assert out == {"places": 1, "sent": 1, "nobody": []}
     assert Notification.objects.filter(user=w.users.other_staff, kind="report.reminder").count() == 1
     assert not Notification.objects.filter(user=w.users.staff, kind="report.reminder").exists()
     assert actions.remind(actors.street, w.street, w.day)["sent"] == 0  # a double tap
+    # the page says what happened (found walking the demo: a second tap said "reminded 1
+    # place (0 people)"), and names a place nobody can submit for
+    from django.test import Client
+
+    c = Client()
+    c.force_login(w.users.street)
+    page = c.post(f"/reports/places/{w.street.id}/remind/", {"day": w.day.isoformat()}, follow=True)
+    html = page.content.decode()
+    assert "刚刚已提醒过这些单位" in html and "（0 人）" not in html
+    w.users.other_staff.memberships.update(is_active=False)
+    out = actions.remind(actors.street, w.street, w.day, now=timezone.now() + datetime.timedelta(minutes=2))
+    assert out == {"places": 1, "sent": 0, "nobody": ["惠泽苑社区"]}
+    html = c.post(f"/reports/places/{w.street.id}/remind/", {"day": w.day.isoformat()},
+                  follow=True).content.decode()
+    assert "惠泽苑社区没有人能提交日报" in html
 
 
 def test_scheduled_job_prepares_before_the_cutoff_and_reminds(day):

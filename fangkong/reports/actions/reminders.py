@@ -14,11 +14,15 @@ from fangkong.registry.models import Place
 from .. import access, queries
 
 
-def _send(actor, children: list[Place], day, key: str) -> int:
+def _send(actor, children: list[Place], day, key: str, nobody: list | None = None) -> int:
+    """Notifications sent (a key already used sends nothing again); the names of the
+    children nobody can submit for go into `nobody`."""
     sent = 0
     for child in children:
         users = queries.submitters(child)
         if not users:
+            if nobody is not None:
+                nobody.append(child.name)
             continue
         url = reverse("reports_node_day", args=[child.id, day.isoformat()])
         sent += notify(actor, users, kind="report.reminder",
@@ -30,15 +34,17 @@ def _send(actor, children: list[Place], day, key: str) -> int:
 
 def remind(actor, parent: Place, day: datetime.date, *, now=None) -> dict:
     """Remind every child of `parent` whose report for `day` is missing (never submitted).
-    A double tap within the same minute sends once."""
+    A double tap within the same minute sends once. {"places": missing, "sent":
+    notifications sent now, "nobody": the missing places nobody can submit for}."""
     access.require_remind(actor.scope, parent)
     now = now or timezone.now()
     missing = [c for c in queries.completeness(parent, day) if c["state"] == "missing"]
     places = list(Place.objects.filter(id__in=[c["place"].id for c in missing]))
-    sent = _send(actor, places, day, f"report.remind:{day}:{timezone.localtime(now):%H%M}")
+    nobody = []
+    sent = _send(actor, places, day, f"report.remind:{day}:{timezone.localtime(now):%H%M}", nobody)
     record(actor, "report.remind", parent, changes={"day": str(day), "places": len(places),
                                                     "sent": sent})
-    return {"places": len(places), "sent": sent}
+    return {"places": len(places), "sent": sent, "nobody": sorted(nobody)}
 
 
 def remind_scheduled(actor, places: list[Place], day, stage: str) -> int:
