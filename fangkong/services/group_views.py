@@ -3,7 +3,6 @@ enters the items of many households in one go — one card per door in carrying 
 the catalogue's quantities on each — and sees each household's order and its state. The
 households see theirs on their own page. The same actions as the API."""
 
-import datetime
 import uuid
 
 from django.contrib import messages
@@ -49,9 +48,7 @@ def groups(request, pk):
             return redirect("services_group", pk=g.pk)
         except Invalid as e:
             errors = e.fields or {"all": [str(e.message)]}
-    default_close = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
-    if default_close < timezone.localtime():
-        default_close += datetime.timedelta(days=1)
+    default_close = timezone.localtime(orders.default_close())
     return render(request, "services/groups.html", {
         "building": b, "groups": list(queries.group_orders(scope, b)[:30]), "suppliers": suppliers,
         "may_order": may_order, "errors": errors, "now": timezone.now(),

@@ -3,6 +3,7 @@ staff over it, or a volunteer assigned to it. Medicine orders carry the medicine
 optional prescription photo and a deadline, and come first everywhere. Retries with the
 same client id answer the order already placed."""
 
+import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -91,12 +92,18 @@ def cancel_order(actor, order: Order) -> Order:
     return order
 
 
+def default_close():
+    """When a group order closes unless said: the next 12:00 (the form's default too)."""
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon > timezone.localtime() else noon + datetime.timedelta(days=1)
+
+
 def create_group_order(actor, building, supplier: Supplier, *, title, closes_at) -> GroupOrder:
     """社区集单: a building's leader (or staff) opens a group order for the building."""
     access.require(actor, access.ORDER, building)
     if building.kind != "building":
         raise Invalid(fields={"place": [_("A group order is for one building.")]})
-    closes = checks.when(closes_at, "closes_at") or timezone.now()
+    closes = checks.when(closes_at, "closes_at") or default_close()
     if closes <= timezone.now():
         raise Invalid(fields={"closes_at": [_("This closing time has passed: choose a later one, "
                                               "so that households can still be entered.")]})
