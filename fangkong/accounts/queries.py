@@ -46,19 +46,24 @@ def household_logins(scope, household):
                 .select_related("user").order_by("id"))
 
 
-def office_contacts(scope, limit=6) -> list[tuple]:
+def office_contacts(scope, limit=6, communities=None) -> list[tuple]:
     """Whom to call about one's work: the community staff of the community of each of the
-    user's own grants (a supplier's, a lab's), [(community, [user])]; two queries. Their
-    work phones are shown to the user's own accounts only through this."""
+    user's own grants (a lab's), or of `communities` when the work is theirs (a supplier
+    delivers to the communities of its suppliers, wherever its login was made),
+    [(community, [user])]; two queries. Their work phones are shown to the user's own
+    accounts only through this."""
     from fangkong.registry.models import Place
 
     from .roles import Role
 
     ids = []
-    for g in scope.grants:
+    for g in scope.grants if communities is None else ():
         if g.household_id:
             continue
         cid = g.place.community_id or (g.place.id if g.place.kind == "community" else None)
+        if cid and cid not in ids:
+            ids.append(cid)
+    for cid in communities or ():
         if cid and cid not in ids:
             ids.append(cid)
     if not ids:

@@ -16,6 +16,7 @@ from fangkong.core.views import page
 from . import access, queries, supplier_queries
 from .actions import manifest as manifest_actions
 from .exports import manifest_xlsx
+from .models import Supplier
 from .views import error_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,10 +29,13 @@ def home(request):
     scope = request.scope
     if not (scope.has_role("supplier") or access.supplier_ids(scope)):
         raise NotFound()
+    linked = list(Supplier.objects.filter(id__in=access.supplier_ids(scope))
+                  .order_by("id").values_list("community_id", flat=True))
     return render(request, "services/supplier.html", {
         "suppliers": supplier_queries.supplier_home(scope),
         "places": [g.place for g in scope.grants if g.role == "supplier"],
-        "contacts": office_contacts(scope)})
+        # the office of the communities it delivers to (its login's own, until linked)
+        "contacts": office_contacts(scope, communities=linked or None)})
 
 
 @page

@@ -142,3 +142,18 @@ def test_the_exported_manifest_reads_back_and_a_wrong_file_changes_nothing(world
     handoff.check_line(staff, batch.lines.first(), "received")
     with pytest.raises(Conflict):
         manifest.import_manifest(sup, batch, _xlsx(content))
+
+
+def test_a_supplier_is_told_to_call_the_communities_it_delivers_to(world, system):
+    """Found walking the demo: a supplier whose login was made by 惠泽苑 and who delivers
+    to 光明社区 was given 惠泽苑's office to call about 光明's orders."""
+    from fangkong.accounts.roles import Role
+
+    w = world
+    user = make_user(system, "supplier_far", Role.SUPPLIER, w.other)  # its login: community B
+    catalogue.create_supplier(Actor.system(w.users.staff), w.community,
+                              {"name": "光明菜站", "kind": "supermarket"}, users=[user])
+    html = _client(user).get("/supplier/").content.decode()
+    contacts = html.split("光明菜站", 1)[1]
+    assert "光明社区 办公室" in contacts or "光明社区办公室" in contacts, contacts[-1500:]
+    assert "惠泽苑社区办公室" not in contacts and "惠泽苑社区 办公室" not in contacts
