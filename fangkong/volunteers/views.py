@@ -362,6 +362,13 @@ def call_cancel(request, pk):
     a = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
     if a is None:
         raise NotFound()
+    if a.status == Assignment.Status.CONFIRMED and not confirmed(request):
+        # the first one waiting takes the place at once: it may not come back
+        return confirm_step(
+            request, title=_("Give up your place on %(title)s?") % {"title": call.title},
+            lines=[_("%(when)s. Someone waiting takes your place at once; you may not get it "
+                     "back.") % {"when": timezone.localtime(call.starts_at).strftime("%m-%d %H:%M")}],
+            yes=_("Yes, give up my place"), back=reverse("volunteers_call", args=[call.id]))
     try:
         answers.cancel(actor_of(request), a)
         messages.success(request, _("Your place is cancelled."))

@@ -121,7 +121,10 @@ def test_volunteer_answers_and_cancels_on_the_page(world, setup, login):
     r = c2.post(reverse("volunteers_call_sign_up", args=[call.id]))
     assert r.status_code == 302
     assert Assignment.objects.get(call=call, volunteer=v2).status == "waitlisted"
-    c1.post(reverse("volunteers_call_cancel", args=[call.id]))
+    asked = c1.post(reverse("volunteers_call_cancel", args=[call.id])).content.decode()
+    assert "放弃「" in asked and "候补的人会立即补上" in asked  # asked first: it may not come back
+    assert Assignment.objects.get(call=call, volunteer=v2).status == "waitlisted"
+    c1.post(reverse("volunteers_call_cancel", args=[call.id]), {"confirm": "1"})
     assert Assignment.objects.get(call=call, volunteer=v2).status == "confirmed"
     # a volunteer cannot use the staff pages
     assert c1.get(reverse("volunteers_people", args=[world.community.id])).status_code == 404
