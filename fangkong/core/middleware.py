@@ -46,7 +46,8 @@ class TextHygieneMiddleware:
 
 class ApiMethodNotAllowedMiddleware:
     """django-ninja answers a method a path does not have with a plain-text 405; under
-    /api/v1/ every error has the one JSON shape, so rewrite it (keeping the Allow header)."""
+    /api/v1/ every error has the one JSON shape, so rewrite it (keeping the Allow header).
+    A page opened by GET that only takes a POST answers an error page in words."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -65,5 +66,18 @@ class ApiMethodNotAllowedMiddleware:
                 % {"method": request.method, "allowed": allowed or "—"})
             if allowed:
                 out["Allow"] = allowed
+            return out
+        if response.status_code == 405 and not response.content and request.method in ("GET", "HEAD"):
+            # a page that only takes a form, opened by its address (a bookmark, a reload):
+            # say so in words, not a blank page with the browser's "HTTP ERROR 405"
+            from django.shortcuts import render
+            from django.utils.translation import gettext as _
+
+            out = render(request, "error.html", {
+                "title": _("This address only takes a form"),
+                "message": _("It is the answer to a button on another page. Go back to that "
+                             "page, or start again from the start page.")}, status=405)
+            if response.get("Allow"):
+                out["Allow"] = response["Allow"]
             return out
         return response
