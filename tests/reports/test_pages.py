@@ -301,3 +301,21 @@ def test_submitting_before_the_cut_off_says_as_of_when_it_counts(day):
     cutoff = timezone.localtime(r.cutoff_at).strftime("%H:%M")
     assert f"按 {timezone.localtime(r.cutoff_at):%Y-%m-%d %H:%M} 重新统计" not in ask
     assert f"统计截止时间（{cutoff}）还没到" in ask
+
+
+def test_an_export_lists_below_only_the_reports_its_node_sums(day):
+    """Found walking the demo: a street's .xlsx listed a community's unsubmitted draft (437
+    residents) beside a street row that, rightly, did not count it: the rows did not add up."""
+    w = day
+    staff, other = Actor.system(w.users.staff), Actor.system(w.users.other_staff)
+    actions.submit(staff, actions.prepare(staff, w.community, w.day), "")
+    actions.prepare(other, w.other, w.day)  # a draft, not submitted
+    s = Actor.system(w.users.street)
+    street = actions.prepare(s, w.street, w.day)
+    for url in (f"/reports/{street.id}/report.xlsx",
+                f"/reports/places/{w.street.id}/export.xlsx?from={w.day}&to={w.day}"):
+        wb = openpyxl.load_workbook(io.BytesIO(_client(w.users.street).get(url).content))
+        assert [c.value for c in wb["社区"]["A"]][1:] == ["光明社区"], url
+        head = [c.value for c in wb["街道"][1]]
+        col = head.index(next(h for h in head if h.startswith("居民")))
+        assert wb["街道"][2][col].value == wb["社区"][2][col].value  # the rows add up
