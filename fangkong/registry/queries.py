@@ -150,7 +150,12 @@ def board(scope, place: Place):
     by_holder = defaultdict(list)
     for h in hhs:
         h.people = people.get(h.id, [])
+        h.lived_in = any(r.presence != Presence.MOVED_OUT for r in h.people)  # counts (`counts`)
         by_holder[h.place_id].append(h)
+    for p in holders:  # households as counted everywhere (someone who counts), and empty doors
+        mine = by_holder.get(p.id, [])
+        p.n_households = sum(h.lived_in for h in mine)
+        p.n_empty = len(mine) - p.n_households
     return [(p, by_holder.get(p.id, [])) for p in holders if by_holder.get(p.id) or p.kind == Kind.UNIT]
 
 

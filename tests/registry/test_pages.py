@@ -1,6 +1,8 @@
 """The registry pages, as a phone user would use them (server side; the browser tests
 drive the same pages in Chromium)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -362,3 +364,18 @@ def test_a_household_has_one_head_and_a_door_is_written_as_doors_are(login, worl
     for door, kept in (("1-202", "1-202"), ("B201", "B201"), ("地下室1", "地下室1"), ("302室", "302")):
         c.post(reverse("household_create", args=[world.unit2.id]), {"door": door})
         assert Household.objects.filter(place=world.unit2, door=kept).exists(), door
+
+
+def test_a_building_counts_its_households_as_everywhere_and_marks_who_moved_out(login, world):
+    """Found walking the demo: the header said 11 households, the unit's heading 12 (a
+    door whose only resident moved out), and the one who moved out looked like anyone away."""
+    c = login(world.users.staff)
+    c.post(reverse("resident_edit", args=[world.xia.id]), {
+        "name": "夏明", "phone": "15083776308", "relation": "head", "presence": "moved_out"})
+    world.xia.refresh_from_db()
+    assert world.xia.presence == "moved_out"
+    html = c.get(reverse("place", args=[world.building.id])).content.decode()
+    head = re.search(r"<h2>1单元 <small>([^<]*)</small>", html).group(1)
+    assert head.startswith("1 户") and "1 个门牌无人居住" in head  # 101 lived in; 102 empty now
+    assert re.search(r'class="person gone">夏明<small>已迁出</small>', html)
+    assert re.search(r'class="door vacant">\s*<strong>102</strong>', html)
