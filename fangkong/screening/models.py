@@ -179,6 +179,21 @@ class HomeVisit(Levels):
     def urgent(self) -> bool:
         return self.source == self.Source.RETEST
 
+    # what the system notes on a re-test visit: facts, put in words in the reader's language
+    # (a note written in Chinese at the time showed in Chinese on an English page)
+    POOL_NOTE = "pool-positive:"  # + the tube's barcode
+    ANTIGEN_NOTE = "antigen-positive"
+
+    def note_text(self) -> str:
+        """The note as shown: the system's notes in the reader's language, a person's as
+        typed (and an older system note as it was kept)."""
+        if self.note.startswith(self.POOL_NOTE):
+            return str(_("Single re-test: tube %(code)s positive")
+                       % {"code": self.note[len(self.POOL_NOTE):]})
+        if self.note == self.ANTIGEN_NOTE:
+            return str(_("URGENT: antigen positive, PCR re-test at home"))
+        return self.note
+
     def source_label(self, rnd: Round | None = None) -> str:
         """What put the person on the list, as pages and the API say it: in an antigen round
         a re-test follows a positive antigen test, not a positive pool. `rnd`: the visit's

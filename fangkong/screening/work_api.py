@@ -96,7 +96,7 @@ def home_visits(request, round_id: int, status: str = HomeVisit.Status.OPEN,
     people = residents_out(request, [h.resident for h in rows], f"api:screening.home:{rnd.id}")
     return {"count": count, "page": page, "page_size": size, "results": [
         {"id": h.id, "status": h.status, "source": h.source, "source_label": h.source_label(rnd),
-         "urgent": h.urgent, "note": h.note, "created_at": h.created_at, "resident": person}
+         "urgent": h.urgent, "note": h.note_text(), "created_at": h.created_at, "resident": person}
         for h, person in zip(rows, people, strict=True)]}
 
 

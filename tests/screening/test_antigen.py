@@ -99,6 +99,13 @@ def test_the_whole_antigen_story(world, ag, client, system):
     assert "抗原阳性后单管核酸复核" in page and "混管" not in page
     api = client.get(f"/api/v1/screening/rounds/{ag.id}/home-visits").json()["results"]
     assert [v["source_label"] for v in api if v["source"] == "retest"] == ["抗原阳性后单管核酸复核"]
+    # the system's note is kept as a fact and read in the reader's language
+    client.cookies["django_language"] = "en"
+    api = client.get(f"/api/v1/screening/rounds/{ag.id}/home-visits").json()["results"]
+    assert [v["note"] for v in api if v["source"] == "retest"] == [
+        "URGENT: antigen positive, PCR re-test at home"]
+    assert "URGENT: antigen positive" in client.get(f"/screening/rounds/{ag.id}/home/").content.decode()
+    client.cookies["django_language"] = "zh-hans"
     # the PCR re-test of the antigen positive runs through the follow-up page; negative releases
     tube = followup.record_retest(staff(w), fu, "AGR0001")
     lab = Actor.system(w.users.lab, via="api")

@@ -227,7 +227,7 @@ def _positive(actor, rnd: Round, r: Resident):
         return
     hv = HomeVisit(round=rnd, resident=r, household_id=r.household_id,
                    source=HomeVisit.Source.RETEST,
-                   note=_("URGENT: antigen positive, PCR re-test at home"))
+                   note=HomeVisit.ANTIGEN_NOTE)  # words: note_text()
     hv.copy_levels(r)
     HomeVisit.objects.bulk_create([hv], ignore_conflicts=True)
     users = set(Membership.objects.filter(is_active=True).filter(

@@ -161,8 +161,8 @@ def positive_pools(actor, tubes: list[Tube]) -> list[int]:
             fu.copy_levels(r)
             fus.append(fu)
             hv = HomeVisit(round=rnd, resident=r, household_id=r.household_id,
-                           source=HomeVisit.Source.RETEST, note=_("Single re-test: tube %(code)s positive")
-                           % {"code": tube.barcode})
+                           source=HomeVisit.Source.RETEST,
+                           note=HomeVisit.POOL_NOTE + tube.barcode)  # words: note_text()
             hv.copy_levels(r)
             visits.append(hv)
         held.append(people)
