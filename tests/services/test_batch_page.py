@@ -150,3 +150,24 @@ def test_a_line_changed_after_the_supplier_signed_asks_it_to_sign_again(world, s
     handoff.sign(actor_for(w.users.supplier), b, supplier_name="")  # empty: the login's name
     b.refresh_from_db()
     assert b.supplier_signed_by == str(w.users.supplier)
+
+
+def test_a_line_marked_wrongly_is_put_right_on_the_page(world, svc):
+    """Found walking the demo: a line marked 破损 by mistake lost its button; only the API
+    could change it."""
+    w = world
+    _orders(w, svc)
+    staff = actor_for(w.users.staff)
+    b = handoff.create_batch(staff, svc.supplier, svc.gate, due_at=timezone.now())
+    ln = b.lines.first()
+    c = _client(w.users.staff)
+    url = f"/services/batches/{b.id}/"
+    c.post(url, {"do": "line", "line": ln.id, "outcome": "damaged"})
+    ln.refresh_from_db()
+    assert ln.outcome == "damaged"
+    page = c.get(url).content.decode()
+    row = page.split(f'id="line-{ln.id}"')[1].split("</li>")[0]
+    assert "修改" in row and 'value="damaged" required checked' in row
+    c.post(url, {"do": "line", "line": ln.id, "outcome": "received"})
+    ln.refresh_from_db()
+    assert (ln.outcome, ln.received) == ("received", ln.quantity)
