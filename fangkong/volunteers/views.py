@@ -82,7 +82,9 @@ def me_page(request):
     if me is None:
         raise NotFound()
     rows = list(queries.history(me))
-    return render(request, "volunteers/me.html", {"me": me, "rows": rows, **_my_context(me)})
+    return render(request, "volunteers/me.html", {
+        "me": me, "rows": rows, "now": timezone.now(),
+        "answered": sum(a.status != Assignment.Status.CANCELLED for a in rows), **_my_context(me)})
 
 
 # --- staff: a community ----------------------------------------------------------

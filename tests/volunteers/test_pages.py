@@ -277,3 +277,26 @@ def test_malformed_form_input_gets_messages_not_errors(world, setup, login):
 def test_a_volunteer_account_without_a_registration_is_told_what_to_do(world, login):
     r = login(world.users.volunteer).get(reverse("volunteers_home"))
     assert r.status_code == 200 and "没有关联已审核的报到信息" in r.content.decode()
+
+
+def test_my_history_counts_what_is_still_to_do_and_what_was_answered(world, setup, login, monkeypatch):
+    """Found walking the demo: "待执行 1" counted a shift already checked out, and "响应召集 2"
+    a sign-up the volunteer had cancelled."""
+    v = setup["vols"][1]
+    call = setup["call"]
+    answers.sign_up(actor_for(v.user), call)
+    staff = actor_for(world.users.staff)
+    later = calls.create_call(staff, world.community, {
+        "task": "sampling", "place": world.building.id, "slots": 2, "audience": "community",
+        "starts_at": (call.starts_at + datetime.timedelta(days=1)).isoformat(),
+        "ends_at": (call.ends_at + datetime.timedelta(days=1)).isoformat()})
+    answers.cancel(actor_for(v.user), answers.sign_up(actor_for(v.user), later))
+    client = login(v.user)
+    url = reverse("volunteers_scan", args=[call.token])
+    monkeypatch.setattr(timezone, "now", lambda: call.starts_at - datetime.timedelta(minutes=5))
+    client.post(url, {"op": "in"})
+    monkeypatch.setattr(timezone, "now", lambda: call.starts_at + datetime.timedelta(hours=1))
+    client.post(url, {"op": "out", "confirm": "1"})  # left early: the shift is still running
+    html = client.get(reverse("volunteers_me")).content.decode()
+    stats = dict((label, n) for n, label in re.findall(r"<strong>([\d.]+)</strong><span>([^<]+)</span>", html))
+    assert stats["待执行"] == "0" and stats["响应召集"] == "1", stats
