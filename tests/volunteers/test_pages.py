@@ -151,6 +151,9 @@ def test_scan_checks_in_and_out(world, setup, login, monkeypatch):
     other = login(setup["vols"][2].user)
     r = other.post(url, {"op": "in"})
     assert r.status_code == 200 and Assignment.objects.filter(volunteer=setup["vols"][2]).count() == 0
+    # … and is led to the call to sign up (found walking the demo: no way on from there)
+    link = reverse("volunteers_call", args=[call.id])
+    assert f'href="{link}"' in r.content.decode() and other.get(link).status_code == 200
 
 
 @pytest.mark.parametrize("typed", ["1号楼 1单元 102", "1-1-102", "1号楼1单元102", "１-１-１０２",
