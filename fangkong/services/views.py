@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.audit.disclosure import audit_phones
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import confirm_step, confirmed, page, photo_response
@@ -94,12 +95,17 @@ def place(request, pk):
         except Invalid as e:
             messages.error(request, error_text(e))
         return redirect("services_place", pk=p.pk)
+    check_ins = list(queries.check_ins(scope, place=p).select_related("resident__household")[:50])
+    doors = queries.door_labels({c.resident.household for c in check_ins})
+    for c in check_ins:  # whom to call, where: the door and the phone (masked unless allowed)
+        c.door = doors.get(c.resident.household_id, "")
+    audit_phones(actor(request), [c.resident for c in check_ins], f"services.check_ins:{p.id}")
     return render(request, "services/place.html", {
         "place": p, "batches": list(queries.batches(scope, place=p)[:10]),
         "problems": list(queries.problems(scope, place=p)[:50]),
         "requests": list(queries.request_queue(scope, place=p, limit=10)),
         "disinfections": list(queries.disinfections(scope, place=p, open_only=True)[:20]),
-        "check_ins": list(queries.check_ins(scope, place=p)[:50]),
+        "check_ins": check_ins,
         "unassigned": list(queries.unassigned_feedings(scope, place=p)[:50]),
         "waiting": batch_suppliers(scope, p),
         "now": timezone.now(), "may_run": scope.allows(access.RUN, p)})

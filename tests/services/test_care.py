@@ -124,6 +124,9 @@ def test_staff_record_check_ins_sign_off_disinfection_and_resolve_exceptions_on_
     url = f"/services/p/{w.community.id}/"
     page = c.get(url).content.decode()
     assert "苏霞" in page and "已超时" in page and "破损" in page
+    # whom to call and where: the door and the phone (found walking the demo: a name only)
+    row = page.split("苏霞", 1)[1].split("</li>")[0]
+    assert "光明小区 1号楼 1单元 101" in row and "17446416120" in row
     check_in = CheckIn.objects.get()
     assert c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "fine"}).status_code == 302
     assert CheckIn.objects.get().result == "fine"
