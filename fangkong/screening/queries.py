@@ -335,13 +335,14 @@ def result_labels():
     return {"negative": _("Negative"), "positive": _("Positive"),
             "held": _("Pooled positive, awaiting single re-test"),
             "held_antigen": _("Antigen positive, awaiting the PCR re-test"), "pending": _("Waiting for the lab"),
-            "resample": _("Invalid, re-sample"), "exempt": _("Exempt"), "not_sampled": _("Not sampled")}
+            "resample": _("Invalid, re-sample"), "exempt": _("Exempt"), "not_sampled": _("Not sampled"),
+            "not_reported": _("No result reported")}  # an antigen round's "not_sampled"
 
 
 def household_results(scope, household: Household, limit=10):
     """The recent rounds covering a household, with each member's status in each
     (`figures.person_status`: the same definitions as the round's figures)."""
-    from .figures import person_status
+    from .figures import is_antigen, person_status
 
     people = list(reg_queries.residents(scope).filter(household=household)
                   .filter(reg_queries.counts()).order_by("relation", "id"))
@@ -351,7 +352,11 @@ def household_results(scope, household: Household, limit=10):
                 .order_by("-starts_at")[:limit])
     res = person_status(rnds, [p.id for p in people])
     labels = result_labels()
-    return people, [(rnd, [(p, labels[res.get((rnd.id, p.id), "not_sampled")],
+
+    def label(rnd, code):  # an antigen test is reported, not sampled (found walking the demo)
+        return labels["not_reported" if code == "not_sampled" and is_antigen(rnd) else code]
+
+    return people, [(rnd, [(p, label(rnd, res.get((rnd.id, p.id), "not_sampled")),
                             res.get((rnd.id, p.id), "not_sampled")) for p in people]) for rnd in rnds]
 
 

@@ -99,6 +99,9 @@ def test_the_whole_antigen_story(world, ag, client, system):
     assert "抗原阳性后单管核酸复核" in page and "混管" not in page
     api = client.get(f"/api/v1/screening/rounds/{ag.id}/home-visits").json()["results"]
     assert [v["source_label"] for v in api if v["source"] == "retest"] == ["抗原阳性后单管核酸复核"]
+    # a member who has not reported reads "未上报结果" on the household's page, not "未采样"
+    row = client.get(f"/screening/households/{w.hh102.id}/").content.decode().split("夏明", 1)[1]
+    assert "未上报结果" in row.split("</li>")[0] and "未采样" not in row.split("</li>")[0]
     # the system's note is kept as a fact and read in the reader's language
     client.cookies["django_language"] = "en"
     api = client.get(f"/api/v1/screening/rounds/{ag.id}/home-visits").json()["results"]
