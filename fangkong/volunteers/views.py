@@ -318,9 +318,13 @@ def _call_ctx(request, call):
     if can_manage or leads:
         held = {a.volunteer_id for rows in ctx["roster"].values() for a in rows
                 if a.status != Assignment.Status.CANCELLED}
-        pool = (queries.volunteer_list(scope, call.community_place, status="approved")[:500] if can_manage
+        from fangkong.zones.queries import kept_home
+
+        pool = (queries.volunteer_list(scope, call.community_place, status="approved") if can_manage
                 else queries.team_members(call.team).filter(status=Volunteer.Status.APPROVED))
-        ctx["candidates"] = [v for v in pool if v.id not in held]
+        # not those their zone or health code keeps home: the server refuses them (found
+        # walking the demo: a sealed building's volunteer was offered, then refused)
+        ctx["candidates"] = [v for v in pool.exclude(kept_home())[:500] if v.id not in held]
     return ctx
 
 

@@ -330,3 +330,18 @@ def test_someone_who_knows_an_id_number_cannot_take_a_registration_over(world, c
         register(world, codes, 44, id_number=form(world, 43)["id_number"])
     assert e.value.code == "other_phone"
     assert Volunteer.objects.get(pk=first.pk).phone == first.phone
+
+
+def test_staff_are_not_offered_someone_who_must_stay_home(world, make_volunteer, login):
+    """Found walking the demo: a volunteer of a sealed building was offered on the call's
+    assign list, and the server then refused him."""
+    from fangkong.core.actor import Actor
+    from fangkong.screening.actions import station
+
+    wang = make_volunteer(1, id_number=IDS["wang_xinyong"], name="王新勇", household=world.hh201.id)
+    other = make_volunteer(2)
+    station.set_health_code(Actor.system(), world.wang, "red")
+    call = new_call(world)
+    html = login(world.users.staff).get(reverse("volunteers_call", args=[call.id])).content.decode()
+    picker = html.split('name="volunteer"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{other.id}"' in picker and f'value="{wang.id}"' not in picker
