@@ -326,6 +326,9 @@ def household(request, pk):
                         yes=_("Yes, cancel the order"), back=request.get_full_path())
                 orders.cancel_order(a, o)
                 messages.success(request, _("Order cancelled."))
+            elif request.POST.get("do") == "pet":
+                pet = care.add_pet(a, hh, {k: request.POST.get(k, "") for k in ("name", "species", "care")})
+                messages.success(request, _("%(name)s is registered.") % {"name": pet.name})
             elif request.POST.get("do") == "request":
                 c = Category.objects.filter(code=request.POST.get("category", "")).first()
                 if c is None:
@@ -349,4 +352,6 @@ def household(request, pk):
         "requests": list(queries.request_queue(scope, household=hh, open_only=False, limit=20)),
         "suppliers": offer, "posted": posted, "categories": queries.categories(),
         "may_order": may_order, "errors": errors, "client_id": uuid.uuid4(),
+        "pets": list(queries.pets(scope, household=hh)[:20]),
+        "posted_pet": request.POST if errors and request.POST.get("do") == "pet" else {},
         "Request": Request, "Supplier": Supplier})

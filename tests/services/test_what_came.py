@@ -147,3 +147,23 @@ def test_a_resident_cancels_an_order_on_the_page_asked_first(world, svc):
     other = Client()
     other.force_login(w.users.other_staff)
     assert other.post(url, {"do": "cancel", "order": o.id, "confirm": "1"}).status_code == 404
+
+
+def test_a_household_registers_its_pet_on_its_page(world, svc):
+    """Found walking the demo: pets could only be registered through the API, so the
+    feeding volunteers never heard of the cat left behind."""
+    from fangkong.services.models import Pet
+
+    w = world
+    c = Client()
+    assert c.login(username=w.users.resident.username, password=PASSWORD)
+    url = f"/services/households/{w.hh101.id}/"
+    bad = c.post(url, {"do": "pet", "name": "", "species": "猫", "care": "每天两次猫粮"}).content.decode()
+    assert 'value="猫"' in bad and "每天两次猫粮" in bad and not Pet.objects.exists()  # kept as typed
+    done = c.post(url, {"do": "pet", "name": "咪咪", "species": "猫", "care": "每天两次猫粮，钥匙在门卫"},
+                  follow=True).content.decode()
+    assert "咪咪已登记。" in done and Pet.objects.get().household_id == w.hh101.id
+    assert "咪咪" in done.split('id="pets"')[1].split("</ul>")[0]
+    staff = Client()
+    staff.force_login(w.users.staff)
+    assert "咪咪" in staff.get(f"/services/p/{w.community.id}/pets/").content.decode()
