@@ -90,6 +90,9 @@ def test_morning_check_ins_for_the_elderly_living_alone(world, svc):
     care.record_check_in(actor_for(w.users.grid), c, "needs", "需要买菜")
     c.refresh_from_db()
     assert c.result == "needs" and c.request.household_id == w.hh101.id
+    care.record_check_in(actor_for(w.users.grid), c, "fine")  # a request raised: it stays
+    c.refresh_from_db()
+    assert c.result == "needs"
 
 
 def test_a_confirmed_case_creates_terminal_disinfection_once(world, svc):
@@ -130,6 +133,15 @@ def test_staff_record_check_ins_sign_off_disinfection_and_resolve_exceptions_on_
     check_in = CheckIn.objects.get()
     assert c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "fine"}).status_code == 302
     assert CheckIn.objects.get().result == "fine"
+    # a wrong tap ("fine" for nobody answering) is put right on the page, audited
+    row = c.get(url).content.decode().split("苏霞", 1)[1].split("</li>")[0]
+    assert "修改" in row and 'value="no_answer"' in row
+    c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "no_answer"})
+    assert CheckIn.objects.get().result == "no_answer"
+    from fangkong.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="services.check_in").order_by("id").last().changes == {
+        "result": ["fine", "no_answer"]}
     asked = c.post(url, {"do": "disinfected", "disinfection": d.id, "area": "1号楼楼道", "agent": "84消毒液"})
     assert asked.status_code == 200 and "确认这次消杀已完成" in asked.content.decode()
     assert Disinfection.objects.get(pk=d.pk).done_at is None

@@ -168,23 +168,30 @@ def feed(actor, feeding: Feeding, note="") -> Feeding:
     return feeding
 
 
+CORRECTABLE = (CheckIn.Result.OPEN, CheckIn.Result.FINE, CheckIn.Result.NO_ANSWER)
+
+
 def record_check_in(actor, check_in: CheckIn, result: str, note="", category: Category | None = None) -> CheckIn:
-    """Fine, no answer, or needs something (then a request is raised for the household)."""
+    """Fine, no answer, or needs something (then a request is raised for the household).
+    A call recorded "fine" or "no answer" by a wrong tap is changed by recording it again
+    (audited, before and after); one that raised a request stays as it is."""
     access.require(actor, access.RUN, check_in)
     result = checks.choice(result, "result", CheckIn.Result.choices)
-    if check_in.result != CheckIn.Result.OPEN:
+    before = check_in.result
+    if before == result or before not in CORRECTABLE or result == CheckIn.Result.OPEN:
         return check_in
     note = checks.text(note, "note", max_length=300, required=result == CheckIn.Result.NEEDS)
     try:
         with transaction.atomic():
-            n = CheckIn.objects.filter(pk=check_in.pk, result=CheckIn.Result.OPEN).update(
+            n = CheckIn.objects.filter(pk=check_in.pk, result=before).update(
                 result=result, note=note, done_by=actor.user, done_at=timezone.now())
             if n and result == CheckIn.Result.NEEDS:
                 cat = category or Category.objects.filter(code="check_in").first()
                 req = raise_request(actor, check_in.household, cat, note)
                 CheckIn.objects.filter(pk=check_in.pk).update(request=req)
             if n:
-                record(actor, "services.check_in", check_in, {"result": result})
+                record(actor, "services.check_in", check_in,
+                       {"result": result} if before == CheckIn.Result.OPEN else {"result": [before, result]})
     except IntegrityError:
         pass
     check_in.refresh_from_db()
