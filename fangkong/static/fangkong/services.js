@@ -108,11 +108,39 @@
         if (photo && photo.size > Number(status.getAttribute("data-photo-max") || 5242880)) { alert($("t-photo-big").textContent); return; }
         var item = { client_id: Fangkong.uuid(), stop: stop, delivered: delivered, reason: reason };
         if (photo) item.photo = photo;  // kept in IndexedDB with the door until both are sent
-        return q.add(item)
-          .then(function () { return navigator.onLine ? q.flush() : null; });
+        hold(form, item);
       });
     });
   });
+  // A door's answer waits a few seconds with "Undo" before it is kept and sent: a wrong tap
+  // (the next door's button, a thumb on the stairs) is taken back before anyone sees it.
+  // Closing the page meanwhile keeps nothing: the door stays to do, the safe side.
+  var UNDO_SECONDS = Number(status.getAttribute("data-undo") || 5);
+  function hold(form, item) {
+    var li = form.closest("li");
+    form.hidden = true;
+    var box = document.createElement("span");
+    box.className = "undo";
+    var text = document.createElement("span");
+    text.textContent = label(item) + " ";
+    var btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "btn small";
+    var n = UNDO_SECONDS;
+    var tick = function () { btn.textContent = $("t-undo").textContent + " (" + n + ")"; };
+    tick();
+    box.appendChild(text);
+    box.appendChild(btn);
+    li.appendChild(box);
+    var timer = setInterval(function () {
+      n -= 1;
+      if (n > 0) { tick(); return; }
+      clearInterval(timer);
+      box.remove();
+      q.add(item).then(function () { return navigator.onLine ? q.flush() : null; });
+    }, 1000);
+    btn.addEventListener("click", function () { clearInterval(timer); box.remove(); form.hidden = false; });
+  }
   document.querySelectorAll(".door-form input[name=photo]").forEach(function (input) {
     input.addEventListener("change", function () {
       var l = input.closest("label");
