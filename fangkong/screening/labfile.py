@@ -34,12 +34,27 @@ def header_key(text) -> str | None:
     h = _norm(text)
     if h in _HEADER:
         return _HEADER[h]
+    named = _page_names().get(h)
+    if named:  # the names the lab page gives the columns, in any of the site's languages
+        return named
     core = h.replace("基因", "").replace("值", "").replace("ct", "")
     if "orf" in core:
         return "ct_orf"
     if core == "n" and "ct" in h:
         return "ct_n"
     return _HEADER.get(core) if "ct" in h else None
+
+
+def _page_names() -> dict:
+    """{header as compared: column} for `column_labels()` in every language of the site."""
+    from django.conf import settings
+    from django.utils import translation
+
+    out = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            out.update({_norm(label): key for key, label in column_labels().items()})
+    return out
 
 
 def parse_lab_file(name: str, content: bytes) -> list[dict]:

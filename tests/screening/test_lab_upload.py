@@ -225,3 +225,16 @@ def test_results_are_written_in_as_many_statements_for_3_tubes_as_for_40(world, 
     latest = LabResult.objects.filter(tube__barcode=codes[0]).order_by("-created_at", "-id").first()
     assert latest.result == "positive" and latest.replaces is not None and str(latest.ct_orf) == "30.10"
     assert Tube.objects.get(round=rnd, barcode=codes[1]).result == "invalid"
+
+
+def test_a_file_headed_with_the_lab_pages_own_column_names_is_read(world, system):
+    """The lab page names the file's columns (in its errors); a lab that heads its file with
+    those names, in either language, has every column read."""
+    from django.utils import translation
+
+    from fangkong.screening.labfile import column_labels, header_key
+
+    for lang in ("zh-hans", "en"):
+        with translation.override(lang):
+            labels = column_labels()
+        assert {k: header_key(v) for k, v in labels.items()} == {k: k for k in labels}, lang
