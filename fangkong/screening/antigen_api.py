@@ -14,8 +14,8 @@ from ninja import File, Form, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.access import ids as row_ids
 from fangkong.core.actor import actor_of
-from fangkong.core.errors import NotFound
 from fangkong.core.shedding import expensive
 from fangkong.registry import queries as reg_queries
 
@@ -55,8 +55,7 @@ def antigen_result(request, round_id: int, resident: Form[int], result: Form[str
     at the door; the household's resident for their own members, with `photo`. A positive
     result starts the urgent PCR re-test and notifies staff at once."""
     actor = actor_of(request)
-    if not 0 < resident < 2**63:
-        raise NotFound()
+    row_ids([resident])  # a number no row can have: not found
     r = reg_queries.get_resident(_whole(), resident)
     rnd, _hh, _door = antigen.get_round_for_household(actor, round_id, r.household_id)
     a, changed = antigen_actions.record_result(actor, rnd, r, result, photo=photo,

@@ -18,6 +18,7 @@ from ninja import File, Query, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.access import one
 from fangkong.core.actor import actor_of
 from fangkong.core.errors import FileRefused, FileRejected, Invalid, NotFound
 from fangkong.core.replica import on_replica
@@ -205,10 +206,7 @@ def conflict_out(c) -> dict:
 
 @router.post("/screening/conflicts/{conflict_id}/resolve", response=ConflictOut)
 def conflict_resolve(request, conflict_id: int, payload: ConflictResolveIn):
-    c = Conflict.objects.select_related("round", "tube").filter(
-        pk=conflict_id).first() if 0 < conflict_id < 2**63 else None
-    if c is None:
-        raise NotFound()
+    c = one(Conflict.objects.select_related("round", "tube"), conflict_id)
     queries.get_round_to_run(request.scope, c.round_id)
     return conflict_out(station.resolve_conflict(actor_of(request), c, payload.accept))
 

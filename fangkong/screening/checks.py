@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from fangkong.core import access as access_rules
 from fangkong.core import pii
 from fangkong.core.clean import bounded, clean, in_utc, limit_of
 from fangkong.core.errors import Invalid
@@ -116,7 +117,7 @@ def check_pool_size(value, field, errors):
 
 
 MAX_TABLES = 100  # tables at one sampling point
-MAX_ID = 2 ** 63 - 1  # a row id (the database's bigint)
+MAX_ID = access_rules.MAX_ID  # a row id (the database's bigint): one definition, core.access
 CLOCK_SLACK = datetime.timedelta(minutes=15)  # a lab's clock ahead of ours, still believed
 
 

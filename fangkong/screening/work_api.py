@@ -16,6 +16,7 @@ shows phones in clear is audited once, as the pages are).
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.access import one
 from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.paging import page_of
@@ -164,9 +165,6 @@ def sampler_assign(request, round_id: int, payload: SamplerIn):
 
     rnd = queries.get_round_to_run(request.scope, round_id)
     v = vol_queries.get_volunteer(request.scope, payload.volunteer)
-    point = SamplingPoint.objects.select_related("place").filter(pk=payload.point, round=rnd).first() \
-        if 0 < payload.point < 2**63 else None
-    if point is None:
-        raise NotFound()
+    point = one(SamplingPoint.objects.select_related("place").filter(round=rnd), payload.point)
     s = planning.assign_sampler_volunteer(actor_of(request), rnd, point, v, payload.table)
     return _sampler_out(s, v.id)
