@@ -303,3 +303,15 @@ def test_my_history_counts_what_is_still_to_do_and_what_was_answered(world, setu
     html = client.get(reverse("volunteers_me")).content.decode()
     stats = dict((label, n) for n, label in re.findall(r"<strong>([\d.]+)</strong><span>([^<]+)</span>", html))
     assert stats["待执行"] == "0" and stats["响应召集"] == "1", stats
+
+
+def test_the_roll_of_honour_reads_cleanly_without_a_work_unit(world, setup, login):
+    from fangkong.volunteers.actions import attendance
+
+    v = setup["vols"][1]
+    Volunteer.objects.filter(pk=v.pk).update(work_unit="", party_member=False)
+    a = answers.sign_up(actor_for(v.user), setup["call"])
+    attendance.correct_minutes(actor_for(world.users.staff), a, 90, "补记：现场签到漏扫")
+    html = login(world.users.staff).get(reverse("volunteers_honour", args=[world.community.id])).content.decode()
+    line = re.search(r"<small>([^<]*次)</small>", html).group(1)
+    assert line.strip() == "1 次", line  # no dangling "· " before it
