@@ -49,7 +49,16 @@ def qr_texts(image) -> list[str]:
     """Every QR code in a picture, in reading order (top to bottom, left to right)."""
     codes = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
     codes.sort(key=lambda c: (round(c.position.top_left.y / 100), c.position.top_left.x))
-    return [c.text for c in codes]
+    # one printed code read twice where it stands (a decoder may find it at two scales) is one
+    # code; the same text printed in two places stays two (a card printed twice is caught)
+    seen, out = [], []
+    for c in codes:
+        at = (c.position.top_left.x, c.position.top_left.y)
+        if any(t == c.text and abs(x - at[0]) < 40 and abs(y - at[1]) < 40 for t, x, y in seen):
+            continue
+        seen.append((c.text, *at))
+        out.append(c.text)
+    return out
 
 
 def pdf_pages(pdf: bytes, dpi=200):
