@@ -527,8 +527,8 @@ def roster(rows) -> bytes:
     return buf.getvalue()
 
 
-def person(name, idn, door, unit="2单元"):
-    return [name, "", idn, "13900002222", "光明小区", "1号楼", unit, door, "户主", "在家", "", ""]
+def person(name, idn, door, unit="2单元", relation="户主"):
+    return [name, "", idn, "13900002222", "光明小区", "1号楼", unit, door, relation, "在家", "", ""]
 
 
 def upload(client, place, content, name="roster.xlsx", **kw):
@@ -539,7 +539,7 @@ def upload(client, place, content, name="roster.xlsx", **kw):
 def test_staff_import_a_roster_and_read_its_report(world):
     client = session(world.users.staff)
     r = upload(client, world.community, roster([person("郭建华", new_id(1), "202"),
-                                                person("郭小华", new_id(2, 2015), "202")]))
+                                                person("郭小华", new_id(2, 2015), "202", relation="子女")]))
     assert r.status_code == 201, r.content
     job = r.json()
     assert (job["status"], job["finished"], job["percent"], job["total_rows"]) == (

@@ -81,7 +81,7 @@ def sample_rows() -> list[list]:
 
 
 def person(seq, name, idn, door="101", *, building="1号楼", unit="1单元", compound="光明小区",
-           phone="", relation="户主", presence="在家", tags="", notes="", sex=None):
+           phone="", relation="", presence="在家", tags="", notes="", sex=None):
     if sex is None:
         clean = pii.normalize_id_number(idn)
         sex = ("男" if int(clean[16]) % 2 else "女") if len(clean) == 18 else ""

@@ -331,3 +331,47 @@ def test_sheet_protected_or_chart_only_workbook(world):
     wb.save(buf)
     e = only(rejected(world, buf.getvalue()))
     assert e["row"] == 0
+
+
+# --- one head a household, as on the household page ------------------------------
+
+def test_a_second_head_in_the_file_is_refused_on_its_own_row(world):
+    rows = [person(1, "陈一", new_id(11), "501", relation="户主"),
+            person(2, "陈二", new_id(12), "501", relation="本人"),
+            person(3, "陈三", new_id(13), "502", relation="户主")]  # another door: fine
+    e = only(rejected(world, xlsx_bytes(rows)))
+    assert (e["row"], e["column"], e["value"]) == (4, "与户主关系", "本人")
+    assert e["message"] == ("陈一 on row 3 is already the head of this household. A household "
+                            "has one head: choose another relation on one of the two rows.")
+
+
+def test_a_new_head_where_the_registry_has_one_is_refused_with_the_heads_name(world):
+    e = only(rejected(world, xlsx_bytes([person(1, "张三", new_id(14), "101", relation="户主")])))
+    assert (e["row"], e["column"]) == (3, "与户主关系")
+    assert e["message"].startswith("This household already has a head: 苏霞.")
+    with translation.override("zh-hans"):
+        job = do_import(world.users.staff, world.community,
+                        xlsx_bytes([person(1, "张三", new_id(14), "101", relation="户主")]))
+    assert job.errors[0]["message"].startswith("这户已有户主：苏霞。")
+
+
+def test_the_head_handed_over_in_one_file_is_taken(world):
+    """苏霞 steps down and her husband becomes head, in the same file (any row order); a
+    head who moved out no longer counts; heads the file leaves as they were are not its
+    doing (two heads kept from before are not a reason to refuse an unrelated row)."""
+    from fangkong.registry.models import Presence, Relation
+
+    rows = [person(1, "于海涛", IDS["yu_haitao"], "101", relation="户主"),
+            person(2, "苏霞", IDS["su_xia"], "101", relation="配偶"),
+            person(3, "新户主", new_id(15), "102", relation="户主"),  # 夏明 moved out
+            ]
+    Resident.objects.filter(pk=world.xia.pk).update(presence=Presence.MOVED_OUT)
+    job = do_import(world.users.staff, world.community, xlsx_bytes(rows))
+    assert job.status == ImportJob.Status.DONE, job.errors
+    heads = Resident.objects.filter(household=world.hh101, relation=Relation.HEAD)
+    assert [r.name for r in heads] == ["于海涛"]
+    # Two heads already there (kept from before this rule): a row about someone else passes.
+    Resident.objects.filter(pk=world.su.pk).update(relation=Relation.HEAD)
+    job = do_import(world.users.staff, world.community,
+                    xlsx_bytes([person(1, "王小", new_id(16), "101", relation="子女")]))
+    assert job.status == ImportJob.Status.DONE, job.errors

@@ -52,6 +52,7 @@ class RosterRow:
     id_hash: str | None = None
     masked_id: str = ""  # "1401**********786X" copied from an export: keep the stored one
     masked_phone: str = ""  # likewise for "138****5678"
+    relation: str = ""  # the relation cell as written ("户主", "本人"), for messages
 
     @property
     def name(self) -> str:
@@ -226,7 +227,7 @@ def _check_rows(rows, table, out: Parsed, progress):
         errors: list[dict] = []
         width = len(values)
         cell = {k: (values[i] if i < width else None) for k, i in cols.items()}
-        row = RosterRow(row=rownum, clean={})
+        row = RosterRow(row=rownum, clean={}, relation=str(cell.get("relation") or "").strip())
 
         # The ID number or phone copied from a masked export keeps the stored one.
         id_raw = cell.get("id_number")

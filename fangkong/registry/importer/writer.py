@@ -23,6 +23,8 @@ from ..models import (
     ImportJob,
     Kind,
     Place,
+    Presence,
+    Relation,
     Resident,
     natural_key,
     new_token,
@@ -77,6 +79,8 @@ class Plan:
         self.creates: list[tuple[Resident, object]] = []  # (resident, household or _NewHousehold)
         self.updates: list[tuple[Resident, dict]] = []  # (resident, changes)
         self.moves: dict[int, object] = {}  # resident id → household or _NewHousehold
+        # (row, resident, household, whether the row makes them head there): for `_one_head`
+        self.placed: list[tuple[RosterRow, Resident, object, bool]] = []
         self.unchanged = 0
 
     def err(self, row: RosterRow, key, value, message):
@@ -277,6 +281,7 @@ class Plan:
                 new.token = new_token()
                 apply_resident_fields(new, row.clean)
                 self.creates.append((new, hh))
+                self.placed.append((row, new, hh, True))
                 continue
             if r.id in matched:
                 self.err(row, "name", row.name, _("This is the same person as on row %(row)d.")
@@ -287,10 +292,50 @@ class Plan:
             if existing_hh is None or r.household_id != existing_hh["id"]:
                 changes["household"] = [r.household_id, ""]  # labels filled in when written
                 self.moves[r.id] = hh
+            self.placed.append((row, r, hh, bool({"relation", "presence", "household"} & changes.keys())))
             if changes:
                 self.updates.append((r, changes))
             else:
                 self.unchanged += 1
+        self._one_head()
+
+    def _one_head(self):
+        """A household has one head, as on the household page (`actions._one_head`): a row
+        that makes someone head of a household that has (or, by an earlier row, gets) another
+        head who has not moved out is an error on that row. Heads the file leaves as they
+        were are not its doing: an import that changes nothing of them is not refused."""
+        def is_head(r):
+            return r.relation == Relation.HEAD and r.presence != Presence.MOVED_OUT
+
+        def key(hh):
+            return ("new", id(hh)) if isinstance(hh, _NewHousehold) else hh["id"]
+
+        in_file = {r.pk for _row, r, _hh, _made in self.placed if r.pk}
+        # household → [(row or None, resident, whether the file makes them head)]
+        heads: dict[object, list] = defaultdict(list)
+        for (household_id, _name), people in self.by_household_name.items():
+            heads[household_id] += [(None, r, False) for r in people
+                                    if r.pk not in in_file and is_head(r)]
+        for row, r, hh, made in self.placed:
+            if is_head(r):
+                heads[key(hh)].append((row, r, made))
+        for row, r, hh, made in self.placed:
+            if not made or not is_head(r):
+                continue
+            # heads the file keeps as they were come first, then those of earlier rows
+            before = [(x, o) for x, o, m in heads[key(hh)]
+                      if o is not r and (not m or x.row < row.row)]
+            if not before:
+                continue
+            other_row, other = before[0]
+            if other_row is None:
+                message = _("This household already has a head: %(name)s. Change %(name)s's "
+                            "relation first, or choose another relation.") % {"name": other.name}
+            else:
+                message = _("%(name)s on row %(row)d is already the head of this household. A "
+                            "household has one head: choose another relation on one of the "
+                            "two rows.") % {"name": other.name, "row": other_row.row}
+            self.err(row, "relation", row.relation, message)
 
     # writing
     @staticmethod
