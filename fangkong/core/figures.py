@@ -27,7 +27,7 @@ class Figure:
     label: object  # a lazy translation
     group: object  # the section it is shown under (lazy)
     unit: str = ""  # "", "percent", "minutes" (shown as hours)
-    derive: Callable[[dict], int] | None = None  # from the other (summed) figures
+    derive: Callable[[dict], int | None] | None = None  # from the other (summed) figures
     worse: str = ""  # "low" or "high": which way is worse, to sort children worst first
     link: Callable | None = None  # (node) -> the URL of the list behind the figure, or None
     short: object = None  # a short label for narrow tables (the label if None)
@@ -59,9 +59,11 @@ class Provider:
     charts: tuple = ()  # each (node, at) -> Chart or None
 
 
-def percent(a: int, b: int) -> int:
-    """a ÷ b in whole percent (100 when there is nothing to do), as screening.figures.pct."""
-    return 100 if b <= 0 else min(100, int(a * 100 / b))
+def percent(a: int, b: int) -> int | None:
+    """a ÷ b in whole percent; None when there is nothing to count (no one to test, no place
+    asked for): a dashboard shows "–" there, never a green 100 % for a street with no round
+    today. Sorted after every number (`reports.figures.worst_first`)."""
+    return None if b <= 0 else min(100, int(a * 100 / b))
 
 
 class Tally(dict):

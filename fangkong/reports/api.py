@@ -41,7 +41,7 @@ class NodeFiguresOut(Schema):
 class ChildFiguresOut(Schema):
     place: int | None  # None: what the node holds outside all its children ("Not in a grid")
     name: str
-    figures: dict[str, int]
+    figures: dict[str, int | None]
 
 
 NodeFiguresOut.model_rebuild()
@@ -55,7 +55,7 @@ class ChildReportOut(Schema):
     status: str
     state: str
     included: bool
-    figures: dict[str, int]
+    figures: dict[str, int | None]
 
 
 class ReportOut(Schema):
@@ -75,7 +75,7 @@ class ReportOut(Schema):
     remarks: str
     reason: str
     return_reason: str
-    figures: dict[str, int]
+    figures: dict[str, int | None]
     children: list[ChildReportOut]
 
 

@@ -23,7 +23,9 @@ INK = "#1a1a1a"
 
 def coverage_by_child(children) -> Chart:
     """Coverage (people) of each child node, worst first (the dashboard's order)."""
-    rows = [(c.name, v.get("coverage", 0), f"{v.get('coverage', 0)}% ({v.get('sampled', 0)}/{v.get('to_sample', 0)})")
+    rows = [(c.name, v.get("coverage") or 0,
+             f"{v['coverage']}% ({v.get('sampled', 0)}/{v.get('to_sample', 0)})"
+             if v.get("coverage") is not None else "–")  # no one to test there
             for c, v in children]
     return Chart("coverage", _("Coverage by place, worst first"), rows, unit="%", top=100,
                  headers=(_("Place"), _("Coverage")))

@@ -105,4 +105,8 @@ def worst_first(children: list[tuple[object, dict]], key: str | None = None) -> 
     if key is None:
         return list(children)
     sign = 1 if figs[key].worse == "low" else -1
-    return sorted(children, key=lambda c: (sign * c[1].get(key, 0), getattr(c[0], "name", "")))
+
+    def order(c):
+        value = c[1].get(key)  # None: nothing to count there (no round today): last
+        return (value is None, sign * (value or 0), getattr(c[0], "name", ""))
+    return sorted(children, key=order)

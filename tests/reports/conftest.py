@@ -120,8 +120,9 @@ A_AT_CUTOFF = {
     # services: nothing delivered or asked for on D in this scene (tests/services count them)
     "doors_delivered": 0, "doors_missed": 0, "requests_open": 0, "requests_overdue": 0, "exceptions_open": 0,
 }
+# community B: no round and no call that day — its ratios are no figure ("–"), not 100 %
 B_AT_CUTOFF = dict.fromkeys(A_AT_CUTOFF, 0) | {
-    "residents": 1, "households": 1, "coverage": 100, "households_coverage": 100, "fill": 100}
+    "residents": 1, "households": 1, "coverage": None, "households_coverage": None, "fill": None}
 
 
 @pytest.fixture

@@ -60,8 +60,14 @@ def test_dashboard_agrees_with_the_figures_now(day):
 def test_street_dashboard_children_worst_first(day):
     w = day
     html = _client(w.users.street).get(f"/reports/places/{w.street.id}/").content.decode()
-    # A (33 %) before B (no round: 100 %)
+    # A (33 %) before B, which had no round and no call: its ratios are "–", never 100 %
     assert html.index("光明社区") < html.index("惠泽苑社区")
+    kids = html[html.index('<table class="data kids">'):]
+    b_row = kids[kids.index("惠泽苑社区"):].split("</tr>")[0]
+    cells = [c.split("</td>")[0] for c in b_row.split("<td>")[1:]]
+    keys = [f.key for f in present.child_columns()]
+    assert cells[keys.index("coverage")] == cells[keys.index("fill")] == "–", cells
+    assert "100%" not in b_row
 
 
 def test_submit_asks_first_then_locks(day):
