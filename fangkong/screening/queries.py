@@ -13,7 +13,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Forbidden, NotFound
 from fangkong.core.tree import ancestor_ids, level_field, under
 from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import LEVELS, Household, Kind, Place
+from fangkong.registry.models import LEVELS, Household, Kind, Place, Presence
 
 from .access import can_sample, round_allows, round_q
 from .areas import area_q
@@ -385,3 +385,15 @@ def round_units(rnd: Round, limit=3000) -> list[Place]:
     for p in rows:
         p.label = labels[p.id]
     return rows
+
+
+def moved_out_name(actor, rnd, kind: str, key: str) -> str | None:
+    """The name of the resident whose code (kind "token"), ID number ("id": its lookup hash)
+    or row id a station scanned, when the roll says they moved out: in the round's area and
+    among the people the station's user may sample, else None (nothing is said of anyone
+    else)."""
+    where = {"token__iexact": key} if kind == "token" else {"id_hash": key} if kind == "id" \
+        else {"id": int(key)}
+    return (reg_queries.residents(actor.scope, Perm.SCREENING_SAMPLE)
+            .filter(area_q(rnd), presence=Presence.MOVED_OUT, **where)
+            .values_list("name", flat=True).first())

@@ -18,11 +18,10 @@ from fangkong.audit.actions import record
 from fangkong.core.actor import Actor, SystemScope
 from fangkong.core.errors import Conflict as ConflictError
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.tree import under
 from fangkong.registry import actions as registry_actions
-from fangkong.registry.models import Household, Kind, Place, Presence, Resident
+from fangkong.registry.models import Household, Kind, Place, Resident
 
-from .. import checks, scanning
+from .. import checks, queries, scanning
 from ..access import require, require_observe_code, require_sample
 from ..areas import in_round
 from ..figures import EXEMPT_PRESENCE
@@ -105,7 +104,7 @@ def scan(actor, rnd: Round, *, client_id, barcode, person, confirm=False, at=Non
     if out is None:
         out = sync(actor, rnd, [item], online=True)[0]
     if out["status"] == "refused" and out["kind"] == Conflict.Kind.UNKNOWN_PERSON:
-        gone = _moved_out(rnd, p)
+        gone = queries.moved_out_name(actor, rnd, p["person_kind"], p["person_key"])
         if gone is not None:  # not "nobody has this code": the roll says this person left
             out["message"] = _("%(name)s is registered as moved out, so not in this round. If "
                                "%(name)s lives here again, change it on the resident's page, "
@@ -115,16 +114,6 @@ def scan(actor, rnd: Round, *, client_id, barcode, person, confirm=False, at=Non
         e.outcome = out
         raise e
     return out
-
-
-def _moved_out(rnd, p) -> str | None:
-    """The name of the moved-out resident of the round's area whose code (or ID number) was
-    scanned, or None."""
-    kind, key = p["person_kind"], p["person_key"]
-    where = {"token__iexact": key} if kind == "token" else {"id_hash": key} if kind == "id" \
-        else {"id": int(key)}
-    return (Resident.objects.filter(under(rnd.place), presence=Presence.MOVED_OUT, **where)
-            .values_list("name", flat=True).first())
 
 
 def _scan_outcome(actor, rnd, p, seen, now) -> dict | None:
