@@ -114,6 +114,14 @@ def test_team_leader_confirms_attendance_and_staff_correct_with_a_reason(world, 
     assert a.minutes == 90 and member.minutes == 90
     ev = AuditEvent.objects.filter(action="call.correct_minutes").get()
     assert ev.changes == {"minutes": [120, 90], "reason": "提前一小时离开"}
+    # never more than the shift's window: a two-hour shift, check-in up to an hour early,
+    # check-out up to six hours late — 540 minutes at most; 600 is refused, nothing changed
+    with pytest.raises(Invalid) as e:
+        attendance.correct_minutes(staff, a, 600, "补记")
+    assert "540" in e.value.fields["minutes"][0]
+    member.refresh_from_db()
+    assert member.minutes == 90 and AuditEvent.objects.filter(action="call.correct_minutes").count() == 1
+    assert attendance.correct_minutes(staff, a, 540, "补记").minutes == 540
 
 
 def test_lateness_and_no_shows(world, make_volunteer, monkeypatch):

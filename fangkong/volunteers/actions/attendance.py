@@ -178,8 +178,16 @@ def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None
     return a
 
 
+def longest_minutes(a: Assignment) -> int:
+    """The most minutes a place can be credited: from the earliest check-in the shift
+    allows to the latest check-out (the window `confirm_attendance` accepts times in)."""
+    span = (a.ends_at + CHECK_OUT_LATE) - (a.starts_at - CHECK_IN_EARLY)
+    return min(24 * 60, int(span.total_seconds() // 60))
+
+
 def correct_minutes(actor, a: Assignment, minutes, reason) -> Assignment:
-    """Staff correct the credited minutes, with a reason (audited before/after)."""
+    """Staff correct the credited minutes, with a reason (audited before/after); never more
+    than the shift's window allows (`longest_minutes`)."""
     require(actor, MANAGE, a)
     reason = checks.check_reason(reason)
     try:
@@ -190,6 +198,13 @@ def correct_minutes(actor, a: Assignment, minutes, reason) -> Assignment:
         raise Invalid(fields={"minutes": [_("Enter the minutes served (0 to 1440).")]}) from None
     with transaction.atomic():
         a = Assignment.objects.select_for_update().get(pk=a.pk)
+        most = longest_minutes(a)
+        if minutes > most:
+            start, end = timezone.localtime(a.starts_at), timezone.localtime(a.ends_at)
+            raise Invalid(fields={"minutes": [_(
+                "At most %(most)d minutes for this shift (%(start)s–%(end)s): from the earliest "
+                "check-in to the latest check-out it allows.") % {
+                "most": most, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}]})
         before = a.minutes
         _credit(a, minutes)
         a.corrected = True
