@@ -31,6 +31,7 @@ class Figure:
     worse: str = ""  # "low" or "high": which way is worse, to sort children worst first
     link: Callable | None = None  # (node) -> the URL of the list behind the figure, or None
     short: object = None  # a short label for narrow tables (the label if None)
+    note: Callable[[dict], str | None] | None = None  # (values) -> a line under it, or None
 
 
 @dataclass
@@ -98,6 +99,15 @@ class Tally(dict):
         """A link's hint ("_round"): the first one set for the group's node (and parent)."""
         for row in self._rows(group):
             row.setdefault(key, value)
+
+
+    def hint_each(self, group, key, value) -> None:
+        """A hint listing every value set for the group's node (and parent), once each
+        ("_rounds": the rounds a node's figures add up)."""
+        for row in self._rows(group):
+            seen = row.setdefault(key, [])
+            if value not in seen:
+                seen.append(value)
 
 
 def grouped(qs, col: str, out: dict, **aggs) -> None:

@@ -28,7 +28,8 @@ def sections(values: dict, node=None, keys=None, *, links=True) -> list[dict]:
             out.append(by_group[group])
         url = f.link(node, values) if (links and node is not None and f.link) else None
         by_group[group]["rows"].append({"key": f.key, "label": str(f.label), "value": values[f.key],
-                                        "shown": shown(f, values[f.key]), "url": url})
+                                        "shown": shown(f, values[f.key]), "url": url,
+                                        "note": f.note(values) if f.note else None})
     return out
 
 

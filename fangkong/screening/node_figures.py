@@ -7,7 +7,7 @@ states at that time. A bounded number of queries: one per round of the day, plus
 | figure            | as of `at`                                                        |
 |-------------------|-------------------------------------------------------------------|
 | rounds of the day | started by `at`, and ending that day or later (or still running)  |
-| coverage          | `figures` of each round of the day, summed over the rounds         |
+| coverage          | `figures` of each round of the day, summed over the rounds (a person counts once in each round; `_rounds` lists them, and the dashboard says so under "to be tested") |
 | cases             | held people confirmed positive (`FollowUp` case) by `at`           |
 | awaiting re-test  | held people (positive pool or antigen test) not re-sampled by `at` |
 | tubes not at lab  | tubes sealed by `at` that the lab had not received by then        |
@@ -18,7 +18,7 @@ import datetime
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.figures import Chart, Figure, Provider, Tally, grouped, percent
@@ -72,6 +72,7 @@ def compute(nodes, at, parent=None) -> dict:
             for k in COVERAGE:
                 out.add(node_id, NAMES[k], fig[k])
             out.hint(node_id, "_round", rnd.id)
+            out.hint_each(node_id, "_rounds", rnd.id)
     if rounds:
         held = FollowUp.objects.filter(round__in=rounds, **out.where, created_at__lte=at)
         case = Q(status=FollowUp.Status.CASE, closed_at__lte=at)
@@ -119,6 +120,17 @@ def cases_chart(node, at, days=7) -> Chart:
                  horizontal=False, headers=(gettext("Day"), gettext("Positive cases")))
 
 
+def rounds_note(values) -> str | None:
+    """Under "to be tested" when the node's figures add up several rounds of the day (a PCR
+    round and an antigen round): each person counts once in each round."""
+    n = len(values.get("_rounds") or ())
+    if n < 2:
+        return None
+    return ngettext("The figures of testing add up %(n)d round today: a person counts once in each round.",
+                    "The figures of testing add up %(n)d rounds today: a person counts once in each round.",
+                    n) % {"n": n}
+
+
 def _round_link(name, **query):
     def link(node, values):
         rnd = values.get("_round")
@@ -130,7 +142,7 @@ def _round_link(name, **query):
 
 
 PROVIDER = Provider("screening", (
-    Figure("expected", _("To be tested"), GROUP, link=_round_link("screening_round")),
+    Figure("expected", _("To be tested"), GROUP, link=_round_link("screening_round"), note=rounds_note),
     Figure("sampled", _("Tested"), GROUP, link=_round_link("screening_round")),
     Figure("exempt", _("Exempt"), GROUP, link=_round_link("screening_exemptions", place=False)),
     Figure("missing", _("Not yet tested"), GROUP, worse="high", short=_("Not tested"),

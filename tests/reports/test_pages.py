@@ -325,3 +325,35 @@ def test_an_export_lists_below_only_the_reports_its_node_sums(day):
         head = [c.value for c in wb["街道"][1]]
         col = head.index(next(h for h in head if h.startswith("居民")))
         assert wb["街道"][2][col].value == wb["社区"][2][col].value  # the rows add up
+
+
+def test_a_day_of_two_rounds_says_its_figures_add_them_up(world, system):
+    """A PCR round and an antigen round over the same community on one day: "to be
+    tested" counts each person once in each round (the sum), and the dashboard says so on
+    the community's and the street's (summed from snapshots); one round: no such line."""
+    from fangkong.reports.actions import snapshots
+    from fangkong.screening.actions import planning
+    from fangkong.screening.figures import coverage
+
+    staff = Actor.system(world.users.staff)
+    now = timezone.now()
+
+    def plan(name, kind):
+        r = planning.plan_round(staff, world.community, {
+            "name": name, "kind": kind, "starts_at": now - datetime.timedelta(hours=1),
+            "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1 if kind == "antigen" else 3})
+        planning.set_status(staff, r, "running")
+        return r
+
+    pcr = plan("第3轮核酸", "pcr")
+    c = _client(world.users.street)
+    html = c.get(f"/reports/places/{world.community.id}/").content.decode()
+    assert 'data-note="expected"' not in html
+    antigen = plan("抗原第1轮", "antigen")
+    each = [coverage(r, world.community)["expected"] for r in (pcr, antigen)]
+    html = c.get(f"/reports/places/{world.community.id}/").content.decode()
+    assert _shown(html)["expected"] == str(sum(each)) and each[0] == each[1] > 0
+    assert "检测数字为今日 2 轮合计：每人每轮各计一次（人次）。" in html
+    snapshots.refresh([world.community, world.other])
+    street = c.get(f"/reports/places/{world.street.id}/").content.decode()
+    assert 'data-note="expected"' in street and "2 轮合计" in street
