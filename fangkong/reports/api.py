@@ -132,8 +132,8 @@ def report_out(r: DailyReport) -> dict:
             "version": r.version, "current": r.current, "status": r.status, "cutoff_at": r.cutoff_at,
             "due_at": r.due_at, "computed_at": r.computed_at, "submitted_at": r.submitted_at,
             "decided_at": r.decided_at, "remarks": r.remarks, "reason": r.reason,
-            "return_reason": r.return_reason, "figures": r.figures,
-            "children": [c | {"figures": c["figures"] or {}} for c in r.children]}
+            "return_reason": r.return_reason, "figures": figures.figures_only(r.figures),
+            "children": [c | {"figures": figures.figures_only(c["figures"])} for c in r.children]}
 
 
 def _day(value) -> datetime.date:

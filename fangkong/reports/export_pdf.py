@@ -179,6 +179,7 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
         t = Table(data, colWidths=[width * 0.7, width * 0.3])
         t.setStyle(grid)
         story.append(t)
+        story += [Paragraph(_esc(row["note"]), body) for row in section["rows"] if row.get("note")]
     if r.children:
         story.append(Paragraph(_esc(str(_("Reports of the places below"))), h2))
         cols = present.child_columns()

@@ -31,6 +31,21 @@ def by_key() -> dict[str, Figure]:
     return {f.key: f for f in definitions()}
 
 
+# Hints a report keeps beside its figures (never figures: not summed, not in the API or the
+# sheets): the rounds a node's testing figures add up, so that the report says so too.
+KEPT_HINTS = ("_rounds",)
+
+
+def stored(values: dict) -> dict:
+    """The figures as a report keeps them: the counted ones and `KEPT_HINTS`."""
+    return {k: v for k, v in values.items() if not k.startswith("_") or k in KEPT_HINTS}
+
+
+def figures_only(values: dict) -> dict:
+    """A report's figures without its hints (the API, exports)."""
+    return {k: v for k, v in (values or {}).items() if not k.startswith("_")}
+
+
 def derive(values: dict) -> dict:
     """Fill the derived figures (ratios) from the counted ones, in place."""
     for f in definitions():
@@ -70,15 +85,18 @@ def of(node: Place, at) -> dict:
 
 
 def total(rows: list[dict]) -> dict:
-    """The sum of children's figures (counted figures summed, ratios derived again)."""
+    """The sum of children's figures (counted figures summed, ratios derived again; the
+    `KEPT_HINTS` lists joined)."""
     derived = {f.key for f in definitions() if f.derive is not None}
-    out = {}
+    out, hints = {}, {}
     for row in rows:
         for k, v in row.items():
+            if k in KEPT_HINTS and v:
+                hints.setdefault(k, set()).update(v)
             if k.startswith("_") or k in derived or not isinstance(v, int):
                 continue
             out[k] = out.get(k, 0) + v
-    return derive(out)
+    return derive(out) | {k: sorted(v) for k, v in hints.items()}
 
 
 def rest(values: dict, children: list[dict]) -> dict:

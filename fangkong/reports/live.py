@@ -49,9 +49,6 @@ def board(scope, place: Place, at=None) -> dict:
     first = next((s.values.get("_round") for s in snaps.values() if s.values.get("_round")), None)
     if first:
         values["_round"] = first
-    rounds = sorted({r for s in snaps.values() for r in s.values.get("_rounds") or ()})
-    if rounds:
-        values["_rounds"] = rounds
     as_of = min((s.computed_at for s in snaps.values()), default=now)
     return {"values": values, "children": figures.worst_first(children), "as_of": as_of,
             "waiting": waiting}

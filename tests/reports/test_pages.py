@@ -357,3 +357,17 @@ def test_a_day_of_two_rounds_says_its_figures_add_them_up(world, system):
     snapshots.refresh([world.community, world.other])
     street = c.get(f"/reports/places/{world.street.id}/").content.decode()
     assert 'data-note="expected"' in street and "2 轮合计" in street
+    # tonight's report of the community, then the street's summed from it: each says so too
+    # (page and PDF); the API's figures stay figures (no hint among them)
+    from fangkong.reports import actions
+
+    staff_a, street_a = Actor.system(world.users.staff), Actor.system(world.users.street)
+    mine = actions.submit(staff_a, actions.prepare(staff_a, world.community), "")
+    theirs = actions.prepare(street_a, world.street)
+    for r in (mine, theirs):
+        page = c.get(f"/reports/{r.id}/").content.decode()
+        assert "2 轮合计" in page and _shown(page)["expected"] == str(sum(each)), r.level
+    pdf = pypdf.PdfReader(io.BytesIO(c.get(f"/reports/{theirs.id}/report.pdf").content))
+    assert "2轮合计" in "".join(p.extract_text() for p in pdf.pages).replace(" ", "").replace("\n", "")
+    api = c.get(f"/api/v1/reports/{theirs.id}").json()
+    assert api["figures"]["expected"] == sum(each) and not any(k.startswith("_") for k in api["figures"])

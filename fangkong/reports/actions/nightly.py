@@ -59,8 +59,7 @@ def rollup(place: Place, day: datetime.date) -> tuple[dict, list[dict]]:
 def _figures_for(place: Place, day, at) -> tuple[dict, list]:
     if place.kind in CHILD_KIND:
         return rollup(place, day)
-    values = figures.of(place, at)
-    return {k: v for k, v in values.items() if not k.startswith("_")}, []
+    return figures.stored(figures.of(place, at)), []
 
 
 def prepare(actor, place: Place, day: datetime.date | None = None, *, now=None) -> DailyReport:
@@ -131,7 +130,7 @@ def prepare_unchecked(actor, place, day=None, *, now=None, values=None) -> Daily
     cutoff = d.cutoff_on(day)
     if values is not None:
         children = []
-        values = {k: v for k, v in values.items() if not k.startswith("_")}
+        values = figures.stored(values)
     else:
         values, children = _figures_for(place, day, as_of(cutoff, now))
     for _attempt in range(2):
