@@ -470,9 +470,14 @@ def attend(request, pk):
 @page
 def correct(request, pk):
     a = queries.get_assignment(request.scope, pk)
-    return act(request, lambda actor: attendance.correct_minutes(actor, a, request.POST.get("minutes"),
-                                                                 request.POST.get("reason")),
-               to=reverse("volunteers_call", args=[a.call_id]), done=_("Hours corrected."))
+    back = reverse("volunteers_call", args=[a.call_id])
+    try:
+        return act(request, lambda actor: attendance.correct_minutes(
+            actor, a, request.POST.get("minutes"), request.POST.get("reason"), confirm=confirmed(request)),
+            to=back, done=_("Hours of %(name)s corrected.") % {"name": a.volunteer.name})
+    except Conflict as e:  # more than the whole shift: a slip (hours typed as minutes)? ask
+        return confirm_step(request, title=_("Credit %(name)s this much?") % {"name": a.volunteer.name},
+                            lines=[str(e.message)], yes=_("Yes, credit it"), back=back)
 
 
 @page

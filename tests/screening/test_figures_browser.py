@@ -36,8 +36,8 @@ def test_command_and_staff_read_the_same_figures_on_their_phones(phone_page, day
     page.goto(f"{page.base}/places/{w.community.id}/")
     panel = page.locator("section.panel", has_text="正在检测")
     a = ANTIGEN["community"]
-    expect(panel).to_contain_text(f"应检 {a['expected'] - a['exempt']} 人，已上报 {a['done']} 人 · 未检 {a['missing']} 人")
-    expect(panel).to_contain_text(f"应采 {c['expected'] - c['exempt']} 人，已采 {c['done']} 人 · 未采 {c['missing']} 人")
+    expect(panel).to_contain_text(f"需检测 {a['expected'] - a['exempt']} 人，已上报 {a['done']} 人 · 未检 {a['missing']} 人")
+    expect(panel).to_contain_text(f"需采样 {c['expected'] - c['exempt']} 人，已采 {c['done']} 人 · 未采 {c['missing']} 人")
     expect(panel).to_contain_text("桥东街道")  # each round names its own place
     page.shot("figures-community-panel")
     page.goto(f"{page.base}/screening/rounds/{day.ag.id}/antigen/?place={w.community.id}")

@@ -315,3 +315,27 @@ def test_the_roll_of_honour_reads_cleanly_without_a_work_unit(world, setup, logi
     html = login(world.users.staff).get(reverse("volunteers_honour", args=[world.community.id])).content.decode()
     line = re.search(r"<small>([^<]*次)</small>", html).group(1)
     assert line.strip() == "1 次", line  # no dangling "· " before it
+
+
+def test_correcting_hours_beyond_the_shift_asks_first_and_names_the_person(world, setup, login):
+    """A three-hour shift (180 minutes): 150 is saved at once; 600 (hours typed as minutes,
+    or a slip) asks first and is saved only when confirmed; past the shift's window (540 +
+    the margins: 60 before, 360 after = 600 here) it is refused. The form says "minutes"."""
+    v = setup["vols"][1]
+    a = answers.sign_up(actor_for(v.user), setup["call"])
+    c = login(world.users.staff)
+    html = c.get(reverse("volunteers_call", args=[setup["call"].id])).content.decode()
+    assert "服务分钟数（不是小时）" in html
+    url = reverse("volunteers_correct", args=[a.id])
+    r = c.post(url, {"minutes": "150", "reason": "早退"}, follow=True)
+    assert f"已更正{v.name}的服务时长。" in r.content.decode()
+    r = c.post(url, {"minutes": "500", "reason": "补记"})
+    page = r.content.decode()
+    assert r.status_code == 200 and f"给{v.name}记这么多时长？" in page
+    assert "超过了整个班次" in page and "共 180 分钟" in page and 'value="500"' in page
+    assert Assignment.objects.get(pk=a.pk).minutes == 150  # nothing saved by the question
+    c.post(url, {"minutes": "500", "reason": "补记", "confirm": "1"})
+    assert Assignment.objects.get(pk=a.pk).minutes == 500
+    r = c.post(url, {"minutes": "700", "reason": "补记", "confirm": "1"}, follow=True)
+    assert "最多可记 600 分钟" in r.content.decode()
+    assert Assignment.objects.get(pk=a.pk).minutes == 500

@@ -121,7 +121,10 @@ def test_team_leader_confirms_attendance_and_staff_correct_with_a_reason(world, 
     assert "540" in e.value.fields["minutes"][0]
     member.refresh_from_db()
     assert member.minutes == 90 and AuditEvent.objects.filter(action="call.correct_minutes").count() == 1
-    assert attendance.correct_minutes(staff, a, 540, "补记").minutes == 540
+    with pytest.raises(Conflict) as asked:  # more than the two-hour shift: asked first
+        attendance.correct_minutes(staff, a, 540, "补记")
+    assert asked.value.code == "correct_long" and Assignment.objects.get(pk=a.pk).minutes == 90
+    assert attendance.correct_minutes(staff, a, 540, "补记", confirm=True).minutes == 540
 
 
 def test_lateness_and_no_shows(world, make_volunteer, monkeypatch):

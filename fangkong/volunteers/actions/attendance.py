@@ -185,9 +185,10 @@ def longest_minutes(a: Assignment) -> int:
     return min(24 * 60, int(span.total_seconds() // 60))
 
 
-def correct_minutes(actor, a: Assignment, minutes, reason) -> Assignment:
+def correct_minutes(actor, a: Assignment, minutes, reason, *, confirm=False) -> Assignment:
     """Staff correct the credited minutes, with a reason (audited before/after); never more
-    than the shift's window allows (`longest_minutes`)."""
+    than the shift's window allows (`longest_minutes`), and more than the shift itself only
+    when confirmed (Conflict "correct_long" otherwise: 600 typed for a 3½-hour shift)."""
     require(actor, MANAGE, a)
     reason = checks.check_reason(reason)
     try:
@@ -205,6 +206,14 @@ def correct_minutes(actor, a: Assignment, minutes, reason) -> Assignment:
                 "At most %(most)d minutes for this shift (%(start)s–%(end)s): from the earliest "
                 "check-in to the latest check-out it allows.") % {
                 "most": most, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}]})
+        shift = int((a.ends_at - a.starts_at).total_seconds() // 60)
+        if minutes > shift and minutes != a.minutes and not confirm:
+            start, end = timezone.localtime(a.starts_at), timezone.localtime(a.ends_at)
+            raise Conflict(_(
+                "%(m)d minutes (%(h).1f h) is more than the whole shift (%(start)s–%(end)s, "
+                "%(shift)d minutes). Credit it anyway?") % {
+                "m": minutes, "h": minutes / 60, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}",
+                "shift": shift}, code="correct_long")
         before = a.minutes
         _credit(a, minutes)
         a.corrected = True
