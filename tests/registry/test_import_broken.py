@@ -375,3 +375,19 @@ def test_the_head_handed_over_in_one_file_is_taken(world):
     job = do_import(world.users.staff, world.community,
                     xlsx_bytes([person(1, "王小", new_id(16), "101", relation="子女")]))
     assert job.status == ImportJob.Status.DONE, job.errors
+
+
+def test_the_report_of_a_refused_file_says_it_once(world, client):
+    """The import's page: its state, one sentence with the count (it had said the count
+    twice, in two wordings), then the rows."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(world.users.staff)
+    rows = [person(1, "陈一", new_id(11), "501", relation="户主"),
+            person(2, "陈二", new_id(12), "501", relation="户主")]
+    r = client.post(reverse("import_start", args=[world.community.id]),
+                    {"file": SimpleUploadedFile("roster.xlsx", xlsx_bytes(rows))})
+    page = client.get(r["Location"]).content.decode()
+    assert page.count("处问题") == 1, page
+    assert "第3行的陈一已是这户的户主" in page
