@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 log = logging.getLogger("fangkong.notify")
 
@@ -52,6 +53,7 @@ class Channel:
 
 class Console(Channel):
     personal = True
+    label = gettext_lazy("Test console (not sent to any phone)")
 
     def send(self, delivery):
         log.info("notify %s → %s: %s", delivery.kind, delivery.target, self.text(delivery))
@@ -82,6 +84,8 @@ class _Http(Channel):
 class Webhook(_Http):
     """A generic JSON webhook: {"kind", "title", "body", "url", "target"}."""
 
+    label = gettext_lazy("Webhook (JSON)")
+
     def send(self, delivery):
         self.post(delivery.target, {"kind": delivery.kind, "title": delivery.title,
                                     "body": delivery.body, "url": delivery.url,
@@ -92,6 +96,7 @@ class SmsHttp(_Http):
     """An SMS gateway behind a plain HTTP API: POST {"phone", "text"} to URL."""
 
     personal = True
+    label = gettext_lazy("SMS")
 
     def send(self, delivery):
         headers = {"Authorization": f"Bearer {self.options['TOKEN']}"} if self.options.get(
@@ -103,6 +108,8 @@ class SmsHttp(_Http):
 class WeComRobot(_Http):
     """企业微信群机器人: POST {"msgtype": "text", "text": {"content": …}} to the robot's
     webhook address; it answers {"errcode": 0, "errmsg": "ok"} when the message went out."""
+
+    label = gettext_lazy("WeCom group robot")
 
     def send(self, delivery):
         answer = self.post(delivery.target, {"msgtype": "text", "text": {
@@ -132,10 +139,11 @@ def personal_channels() -> list[str]:
     return [n for n in settings.NOTIFY_PERSONAL_CHANNELS if n in settings.NOTIFY_CHANNELS]
 
 
+def label(name: str) -> str:
+    """What a channel is called on pages ("短信", "企业微信群机器人"); its name if unknown."""
+    ch = get(name)
+    return str(ch.label) if ch is not None and ch.label else name
+
+
 def group_channels() -> list[tuple[str, str]]:
-    out = []
-    for name in settings.NOTIFY_CHANNELS:
-        ch = get(name)
-        if not ch.personal:
-            out.append((name, name))
-    return out
+    return [(name, label(name)) for name in settings.NOTIFY_CHANNELS if not get(name).personal]

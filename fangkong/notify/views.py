@@ -57,6 +57,7 @@ def outbox(request):
         status = None
     qs = queries.deliveries(request.scope, status=status).select_related("place")
     pg = paginate(request, qs)
+    pg.object_list = _labelled(pg.object_list)
     places = registry_queries.places(request.scope, Perm.MANAGE_NOTIFY).filter(
         kind__in=["district", "street", "community", "grid", "compound"])
     form, errors = {}, {}
@@ -80,9 +81,17 @@ def outbox(request):
     return render(request, "notify/outbox.html", {
         "page": pg, "status": status, "statuses": Status.choices,
         "counts": queries.delivery_counts(request.scope),
-        "groups": queries.group_channels(request.scope), "places": places[:300],
+        "groups": _labelled(queries.group_channels(request.scope)), "places": places[:300],
         "group_channels": channels.group_channels(), "form": form, "errors": errors,
     }, status=400 if errors else 200)
+
+
+def _labelled(rows) -> list:
+    """Deliveries or group channels, each with its channel's name as pages say it."""
+    rows = list(rows)
+    for r in rows:
+        r.channel_label = channels.label(r.channel)
+    return rows
 
 
 @page

@@ -225,6 +225,11 @@ def test_outbox_is_for_staff_and_scoped(world, system_actor, login, receiver):
     client = login(world.users.staff)
     html = client.get(reverse("outbox")).content.decode()
     assert "光明通知" in html and "惠泽通知" not in html and "光明群" in html and "惠泽群" not in html
+    # each channel as a person calls it, never the setting's key ("webhook", "console")
+    assert "· Webhook（JSON） ·" in html and "· webhook ·" not in html
+    actions.notify(system_actor, [world.users.staff], kind="k", title="值班通知", place=world.community)
+    html = client.get(reverse("outbox")).content.decode()
+    assert "测试控制台（未发到任何手机）" in html and "· console ·" not in html
     assert client.post(reverse("outbox_retry", args=[theirs.pk])).status_code == 404
     assert client.post(reverse("outbox_retry", args=[mine.pk])).status_code == 302
     # adding a group: errors come back on the form, in Chinese

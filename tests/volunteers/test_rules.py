@@ -356,3 +356,19 @@ def test_staff_are_not_offered_someone_who_must_stay_home(world, make_volunteer,
     html = login(world.users.staff).get(reverse("volunteers_call", args=[call.id])).content.decode()
     picker = html.split('name="volunteer"', 1)[1].split("</select>", 1)[0]
     assert f'value="{other.id}"' in picker and f'value="{wang.id}"' not in picker
+
+
+def test_a_calls_message_says_how_many_once(world):
+    """The text sent for a call adds "需 N 人" unless its title says it already (the demo's
+    "明早7点全员核酸：需20人" went out as "…：需20人，需 20 人")."""
+    from django.utils import translation
+
+    from fangkong.volunteers.actions.notices import call_text
+
+    call = new_call(world)
+    with translation.override("zh-hans"):
+        assert call_text(call)[0] == f"召集令：{call.title}，需 {call.slots} 人"
+        call.title = f"明早7点全员核酸：需{call.slots}人"
+        assert call_text(call)[0] == f"召集令：明早7点全员核酸：需{call.slots}人"
+        call.title = f"需{call.slots}0人"  # another number: not the count
+        assert call_text(call)[0].endswith(f"需 {call.slots} 人")

@@ -1,6 +1,8 @@
 """What the volunteers' actions tell people: the call's text, and the inbox and group
 channels (through notify, imported when used: notify sits beside volunteers)."""
 
+import re
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +27,10 @@ def call_text(call: Call) -> tuple[str, str]:
     """(title, body) of the message that announces a call."""
     start = timezone.localtime(call.starts_at)
     end = timezone.localtime(call.ends_at)
-    title = _("Call: %(title)s, %(n)d people") % {"title": call.title, "n": call.slots}
+    if re.search(rf"(?<!\d){call.slots}\s*(人|名|people|persons)", call.title):  # says it already
+        title = _("Call: %(title)s") % {"title": call.title}
+    else:
+        title = _("Call: %(title)s, %(n)d people") % {"title": call.title, "n": call.slots}
     body = _("%(task)s at %(place)s, %(start)s–%(end)s. %(briefing)s") % {
         "task": call.get_task_display(), "place": call.place.name,
         "start": start.strftime("%m-%d %H:%M"), "end": end.strftime("%H:%M"),
