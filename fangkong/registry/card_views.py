@@ -36,9 +36,8 @@ def place_cards(request, pk):
         for h in hhs:
             h.needing = sum(1 for r in h.people if r.presence != Presence.MOVED_OUT
                             and (not r.has_smartphone or r.tags))
-    crumbs = [p for p in queries.ancestors(place) if request.scope.allows(Perm.VIEW_REGISTRY, p)]
     return render(request, "registry/code_cards.html",
-                  {"place": place, "board": board, "crumbs": crumbs + [place],
+                  {"place": place, "board": board, "crumbs": queries.crumbs(request.scope, place, with_self=True),
                    "per_page": cards.PER_PAGE})
 
 

@@ -102,6 +102,16 @@ def ancestors(place: Place) -> list[Place]:
     return sorted(chain.values(), key=lambda p: p.depth)
 
 
+def crumbs(scope, place: Place, *, with_self=False) -> list[Place]:
+    """The places above `place` (and the place itself `with_self`), root first, each with
+    `.open`: may the user open its page (a link), or only read its name (plain text: a
+    street's name above a community's staff is no secret, its page is not theirs)."""
+    chain = ancestors(place) + ([place] if with_self else [])
+    for p in chain:
+        p.open = scope.allows(Perm.VIEW_REGISTRY, p)
+    return chain
+
+
 def children_with_counts(scope, place: Place) -> list[Place]:
     """Visible children of a place, each with `.n_households` and `.n_residents` (who
     counts, `counts`).

@@ -34,7 +34,7 @@ def _place_context(request, place):
     scope = request.scope
     return {
         "place": place,
-        "crumbs": [p for p in queries.ancestors(place) if scope.allows(Perm.VIEW_REGISTRY, p)],
+        "crumbs": queries.crumbs(scope, place),
         "can_edit": scope.allows(Perm.EDIT_REGISTRY, place),
         "can_edit_places": scope.allows(Perm.EDIT_PLACES, place),
         "can_import": scope.allows(Perm.IMPORT, place),
@@ -142,9 +142,7 @@ def household_detail(request, pk):
            "can_reveal": request.scope.allows(Perm.REVEAL_ID, hh),
            "can_codes": can_show_codes(request.scope, hh),
            "logins": account_queries.household_logins(request.scope, hh),
-           "crumbs": [p for p in queries.ancestors(hh.place) if
-                      request.scope.allows(Perm.VIEW_REGISTRY, p)] + (
-               [hh.place] if request.scope.allows(Perm.VIEW_REGISTRY, hh.place) else []),
+           "crumbs": queries.crumbs(request.scope, hh.place, with_self=True),
            **_choices()}
     return render(request, "registry/household.html", ctx)
 

@@ -64,7 +64,7 @@ def place(request, pk):
            "published": list(queries.adjustments(scope, [Adjustment.State.PUBLISHED])
                              .filter(pk__in=_under(p)).order_by("-effective_at")[:10]),
            "can_manage": scope.allows(access.MANAGE, p), "can_gate": scope.allows(access.GATE, p),
-           "policy": queries.active_policy(), "crumbs": registry_queries.ancestors(p)}
+           "policy": queries.active_policy(), "crumbs": registry_queries.crumbs(request.scope, p)}
     return render(request, "zones/place.html", ctx)
 
 

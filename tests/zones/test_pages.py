@@ -135,3 +135,27 @@ def test_zone_pages_of_a_place_that_is_not_a_level(world, presets, login):
     for url in (f"/zones/p/{gate.id}/", f"/zones/p/{gate.id}/lifting/", f"/zones/p/{gate.id}/notices/",
                 f"/zones/p/{gate.id}/map/", f"/zones/p/{gate.id}/gate/"):
         assert c.get(url).status_code == 200, url
+
+
+def test_crumbs_link_only_the_places_the_user_may_open(world, presets, login):
+    """Community staff on a building's zones page: the district and street above are named
+    as plain text (their pages answer "not found" to this user), the community and below
+    are links; the grid worker may open neither the community nor above. The registry's
+    pages use the same crumbs."""
+    import re
+
+    def crumbs(user, url):
+        html = login(user).get(url).content.decode()
+        nav = re.search(r'<nav class="crumbs"[^>]*>(.*?)</nav>', html, re.S).group(1)
+        links = re.findall(r'<a href="/places/(\d+)/">([^<]+)</a>', nav)
+        return [name for _pk, name in links], re.findall(r"<span>([^<]+)</span>", nav)
+
+    url = f"/zones/p/{world.building.id}/"
+    links, texts = crumbs(world.users.staff, url)
+    assert texts == ["迎泽区", "桥东街道"] and links == ["光明社区", "第一网格", "光明小区"]
+    links, texts = crumbs(world.users.grid, url)
+    assert texts == ["迎泽区", "桥东街道", "光明社区"] and links == ["第一网格", "光明小区"]
+    for pk in (world.district.id, world.street.id):  # the plain-text ones are indeed closed
+        assert login(world.users.staff).get(f"/places/{pk}/").status_code == 404
+    links, texts = crumbs(world.users.staff, f"/places/{world.building.id}/")
+    assert texts == ["迎泽区", "桥东街道"] and "光明社区" in links
