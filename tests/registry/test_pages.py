@@ -318,7 +318,7 @@ def test_audit_log_shows_reveals_in_scope_only(login, world):
     c = login(world.users.staff)
     c.post(reverse("resident_reveal", args=[world.su.id]))
     html = c.get(reverse("audit"), {"action": "resident.reveal_id"}).content.decode()
-    assert "resident.reveal_id" in html and "苏霞" in html
+    assert "查看了完整身份证号" in html and "苏霞" in html and "· 网页" in html
     other = login(world.users.other_staff)
     assert "苏霞" not in other.get(reverse("audit")).content.decode()
     for who in ("grid", "leader", "volunteer", "resident"):
@@ -379,3 +379,15 @@ def test_a_building_counts_its_households_as_everywhere_and_marks_who_moved_out(
     assert head.startswith("1 户") and "1 个门牌无人居住" in head  # 101 lived in; 102 empty now
     assert re.search(r'class="person gone">夏明<small>已迁出</small>', html)
     assert re.search(r'class="door vacant">\s*<strong>102</strong>', html)
+
+
+def test_audit_log_reads_as_words_not_codes(login, world):
+    """Phones shown on the building's roster: "查看了居民电话", where, how many — not
+    "resident.view_phones board:12 … residents: [4, 5, 6]"."""
+    c = login(world.users.staff)
+    c.get(reverse("place", args=[world.building.id]))
+    html = c.get(reverse("audit"), {"action": "resident.view_phones"}).content.decode()
+    row = html[html.index('<ul class="rows">'):]
+    row = row[:row.index("</li>")]
+    assert "查看了居民电话" in row and "查看位置：楼栋花名册" in row and "共 4 人" in row, row
+    assert "board:" not in row and "residents:" not in row and "view_phones</strong>" not in row
