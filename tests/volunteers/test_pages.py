@@ -336,12 +336,12 @@ def test_correcting_hours_beyond_the_shift_asks_first_and_names_the_person(world
     assert Assignment.objects.get(pk=a.pk).minutes == 150  # nothing saved by the question
     c.post(url, {"minutes": "500", "reason": "补记", "confirm": "1"})
     assert Assignment.objects.get(pk=a.pk).minutes == 500
-    # the volunteer sees the hours credited and that staff corrected them, with the reason
-    mine = login(v.user).get(reverse("volunteers_call", args=[setup["call"].id])).content.decode()
-    assert "8.3 h" in mine and "已更正:补记" in mine.replace(" ", "")
     r = c.post(url, {"minutes": "700", "reason": "补记", "confirm": "1"}, follow=True)
     assert "最多可记 600 分钟" in r.content.decode()
     assert Assignment.objects.get(pk=a.pk).minutes == 500
+    # the volunteer sees the hours credited and that staff corrected them, with the reason
+    mine = login(v.user).get(reverse("volunteers_call", args=[setup["call"].id])).content.decode()
+    assert "8.3 h" in mine and "已更正:补记" in mine.replace(" ", "")
 
 
 def test_the_community_pages_waiting_line_opens_the_people_to_approve(world, setup, login):
