@@ -16,7 +16,7 @@ from fangkong.core import pii
 from fangkong.core.actor import Actor
 from fangkong.registry.models import Household, Kind, Place, Resident
 from fangkong.volunteers.actions import answers, attendance, calls, registration, teams
-from fangkong.volunteers.models import Volunteer
+from fangkong.volunteers.models import Assignment, Volunteer
 
 from .context import Demo
 
@@ -73,6 +73,9 @@ def add_volunteers(district: Place, *, approved=14, pending=3) -> int:
         "deadline": start, "briefing": "扫码签到，保持一米间距，引导老人优先。"})
     for k, v in enumerate(crew[:6] + [me]):
         a = calls.assign(actor, past, v)
+        # assigned the evening before, as the story goes (the action stamps "now")
+        eve = start - datetime.timedelta(hours=10)
+        Assignment.objects.filter(pk=a.pk).update(signed_at=eve, confirmed_at=eve)
         attendance.confirm_attendance(actor, a, start + datetime.timedelta(minutes=5 * (k % 3)),
                                    now - datetime.timedelta(minutes=10 * (k % 4)))
     # Tomorrow 07:00: the call the demo volunteer sees, half filled.

@@ -23,6 +23,10 @@ def test_demo_has_volunteers_a_team_and_an_open_call(client):
     open_call = Call.objects.get(title__startswith="明早7点")
     assert 0 < open_call.confirmed < open_call.slots
     assert Volunteer.objects.get(user=me).minutes > 0  # this morning's round
+    from fangkong.volunteers.models import Assignment
+
+    came = Assignment.objects.exclude(check_in_at=None)  # placed before they came, not after
+    assert came.exists() and all(a.signed_at <= a.check_in_at for a in came)
     client.force_login(me)
     page = client.get(reverse("volunteers_home")).content.decode()
     assert "明早7点" in page and "封控五组" in page and "15:30 保供物资送上门" in page
