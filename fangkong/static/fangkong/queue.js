@@ -148,7 +148,10 @@
     this.stopped = false;
     if (!this.pending.length) return Promise.resolve();
     if (navigator.onLine === false) return Promise.resolve();  // the "online" event brings it back
-    var batch = this.pending.slice(0, this.batch);
+    var now = Date.now();
+    var due = this.pending.filter(function (r) { return isDue(r, now); });
+    if (!due.length) { this.wakeUp(); return Promise.resolve(); }
+    var batch = due.slice(0, this.batch);
     this.syncing = Promise.resolve().then(function () { return self.send(batch); }).then(function (answers) {
       if (answers === STOP) { self.stopped = true; return false; }
       if (answers === LATER || !answers) { self.retryLater(); return false; }
@@ -167,8 +170,20 @@
         self.syncing = null;
         self.onchange();
         if (more && self.pending.length) return self.flush();
+        self.wakeUp();
       }, function () { self.syncing = null; self.retryLater(); self.onchange(); });
     return this.syncing;
+  };
+  // An item may wait on the phone before it is sent (`not_before`, ms since the epoch: a
+  // door's answer during its "Undo" seconds). It is stored at once, so a page closed
+  // meanwhile keeps it; it goes out once its time has come, on this page or the next.
+  function isDue(r, now) { return !r.not_before || r.not_before <= now; }
+  Queue.prototype.wakeUp = function () {
+    var self = this, now = Date.now();
+    var next = this.pending.filter(function (r) { return !isDue(r, now); })
+      .reduce(function (t, r) { return Math.min(t, r.not_before); }, Infinity);
+    if (next === Infinity || this.timer) return;
+    this.timer = setTimeout(function () { self.timer = null; self.flush(); }, next - now + 50);
   };
   Queue.prototype.retryLater = function () {
     var self = this;

@@ -85,7 +85,9 @@
     var w = $("waiting");
     w.textContent = q.size();
     w.className = "badge" + (q.size() ? " warn" : " muted");
-    q.items().forEach(function (it) { mark(it, label(it) + " · " + $("t-unsent").textContent); });
+    q.items().forEach(function (it) {  // a door in its "Undo" seconds keeps its button
+      if (!holding[it.client_id]) mark(it, label(it) + " · " + $("t-unsent").textContent);
+    });
     q.refused().forEach(function (r) { mark(r.item, label(r.item) + " ✗ " + r.reason, true); });
   }
   var q = window.Fangkong.queue({ owner: owner, batch: 1, send: sendOne, onchange: refresh });
@@ -112,11 +114,16 @@
       });
     });
   });
-  // A door's answer waits a few seconds with "Undo" before it is kept and sent: a wrong tap
-  // (the next door's button, a thumb on the stairs) is taken back before anyone sees it.
-  // Closing the page meanwhile keeps nothing: the door stays to do, the safe side.
+  // A door's answer waits a few seconds with "Undo" before it is sent: a wrong tap (the
+  // next door's button, a thumb on the stairs) is taken back before anyone sees it. It is
+  // kept on the phone from the tap (queue.js `not_before`): leaving the page meanwhile (the
+  // next floor, a call) loses nothing, it is sent when its seconds are over.
   var UNDO_SECONDS = Number(status.getAttribute("data-undo") || 5);
+  var holding = {};  // client ids whose "Undo" is on the page
   function hold(form, item) {
+    item.not_before = Date.now() + UNDO_SECONDS * 1000;
+    holding[item.client_id] = true;
+    q.add(item);
     var li = form.closest("li");
     form.hidden = true;
     var box = document.createElement("span");
@@ -137,9 +144,17 @@
       if (n > 0) { tick(); return; }
       clearInterval(timer);
       box.remove();
-      q.add(item).then(function () { return navigator.onLine ? q.flush() : null; });
+      delete holding[item.client_id];
+      refresh();
+      if (navigator.onLine) q.flush();
     }, 1000);
-    btn.addEventListener("click", function () { clearInterval(timer); box.remove(); form.hidden = false; });
+    btn.addEventListener("click", function () {
+      clearInterval(timer);
+      box.remove();
+      form.hidden = false;
+      delete holding[item.client_id];
+      q.forget([item.client_id]).then(refresh, refresh);
+    });
   }
   document.querySelectorAll(".door-form input[name=photo]").forEach(function (input) {
     input.addEventListener("change", function () {
