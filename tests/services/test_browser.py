@@ -113,6 +113,11 @@ def test_checkpoint_check_then_a_run_offline(phone_page, world, settings, tmp_pa
     expect(page.locator("#left")).to_contain_text("还剩 0 户", timeout=15_000)
     assert Stop.objects.get(run=run, position=3).state == "delivered"
     expect(page.locator("#waiting")).to_have_text("0")
+    # the lists that show the run say it the same way: doors to go of all, not "0 / 3"
+    page.context.clear_cookies()
+    log_in(page, "staff_a")
+    page.goto(f"{page.base}/services/batches/{batch.id}/")
+    assert "共 3 户，还剩 0 户" in page.inner_text("body")
     assert not [p for p in page.problems if "ERR_INTERNET_DISCONNECTED" not in p], page.problems
 
     # 3. the household sees its order delivered on its own page, and asks for help
