@@ -10,10 +10,10 @@ from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from fangkong.registry.models import LEVELS, Kind, Place
+from fangkong.registry.models import LEVELS, Household, Kind, Place
 
 from . import access
-from .models import Batch, Order, OrderLine, Supplier
+from .models import Batch, Line, Order, OrderLine, Supplier
 from .queries import door_labels
 
 
@@ -77,3 +77,11 @@ def default_due(now=None) -> datetime.datetime:
     h, m = (int(x) for x in settings.FANGKONG_HANDOFF_TIME.split(":"))
     day = now.date() + datetime.timedelta(days=1 if now.hour >= 20 else 0)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(h, m)))
+
+
+def split_preview(batch: Batch) -> dict:
+    """What splitting a batch into runs makes (`handoff.split`): a stop a door, a run a
+    building — for the question asked before it."""
+    doors = set(Line.objects.filter(batch=batch).values_list("household_id", flat=True))
+    buildings = {b or p for b, p in Household.objects.filter(id__in=doors).values_list("building_id", "place_id")}
+    return {"doors": len(doors), "runs": len(buildings)}

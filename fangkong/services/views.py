@@ -23,7 +23,7 @@ from fangkong.registry.models import Place
 from . import access, queries
 from .actions import care, delivery, handoff, orders, requests
 from .actions import disinfection as dis
-from .batch_queries import batch_suppliers
+from .batch_queries import batch_suppliers, split_preview
 from .exports import owed_xlsx
 from .models import Category, Line, Request, Supplier
 
@@ -156,6 +156,12 @@ def batch(request, pk):
                 messages.success(request, _("Signed for the supplier. The checkpoint signs next.") if supplier_side
                                  else _("Signed. The batch can be split into runs."))
             elif what == "split":
+                if not confirmed(request):
+                    f = split_preview(b)
+                    return confirm_step(request, title=_("Split into runs by building?"), lines=[
+                        _("%(runs)d runs, one a building, %(doors)d doors in all.") % f,
+                        _("The runs go to the volunteers' phones at once; the batch cannot be split "
+                          "again.")], yes=_("Yes, split into runs"), back=request.get_full_path())
                 handoff.split(a, b, teams=[b.team] if b.team_id else [])
                 messages.success(request, _("Split into runs by building."))
             else:

@@ -54,6 +54,11 @@ def test_checkpoint_check_then_a_run_offline(phone_page, world, settings, tmp_pa
     page.wait_for_load_state()
     page.click("#split")
     page.wait_for_load_state()
+    # asked first: how many runs and doors, and that it cannot be undone
+    assert "分成 1 条配送路线（每栋楼一条），共 3 户。" in page.inner_text("main")
+    page.shot("services-03a-split-confirm")
+    page.click("text=是，分配配送")
+    page.wait_for_load_state()
     page.shot("services-03-signed-split")
     batch.refresh_from_db()
     assert batch.state == Batch.State.SPLIT and batch.supplier_signed_by == "李师傅"
