@@ -114,7 +114,7 @@ class Batch(Levels):
         EXPECTED = "expected", _("Expected")
         CHECKING = "checking", _("Being checked")
         SIGNED = "signed", _("Signed by both sides")
-        SPLIT = "split", _("Split into runs")
+        SPLIT = "split", _("Runs assigned by building")
         DONE = "done", _("Delivered")
 
     supplier = models.ForeignKey(Supplier, models.PROTECT, related_name="batches")
@@ -221,6 +221,13 @@ class Problem(Levels):
     resolved_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    def message(self) -> str:
+        """What happened, in the reader's language where it is made of facts (a line's check
+        at the checkpoint); the stored text otherwise (a reason typed at the door)."""
+        if self.line_id is None or self.kind == self.Kind.NOT_DELIVERED:
+            return self.text
+        return line_problem(self.kind, self.line)
 
 
 # --- requests (诉求) --------------------------------------------------------------------
@@ -347,3 +354,15 @@ class Disinfection(Levels):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "place"], name="svc_terminal_once")]
+
+
+def line_problem(kind: str, line) -> str:
+    """A checked line that is not as listed, in words (the one wording: stored with the
+    problem, and shown again in the reader's language by `Problem.message`)."""
+    from django.utils.translation import gettext
+
+    got = line.received if line.received is not None else 0
+    text = {Problem.Kind.SHORT: gettext("%(name)s: %(got)d of %(n)d received"),
+            Problem.Kind.DAMAGED: gettext("%(name)s: damaged"),
+            Problem.Kind.SUBSTITUTED: gettext("%(name)s: substituted by %(sub)s")}[kind]
+    return text % {"name": line.name, "got": got, "n": line.quantity, "sub": line.substitute}

@@ -254,7 +254,7 @@ def problems(scope, *, place=None, batch=None, open_only=True):
         qs = qs.filter(batch=batch)
     if open_only:
         qs = qs.filter(resolved_at=None)
-    return qs.select_related("household", "stop").order_by("created_at", "id")
+    return qs.select_related("household", "stop", "line").order_by("created_at", "id")
 
 
 def get_problem(scope, pk) -> Problem:

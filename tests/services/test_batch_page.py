@@ -171,3 +171,24 @@ def test_a_line_marked_wrongly_is_put_right_on_the_page(world, svc):
     c.post(url, {"do": "line", "line": ln.id, "outcome": "received"})
     ln.refresh_from_db()
     assert (ln.outcome, ln.received) == ("received", ln.quantity)
+
+
+def test_a_lines_exception_reads_in_the_readers_language(world, svc):
+    """Checked short by staff working in Chinese, the exception on the community's services
+    page reads in English for an English reader (it had kept "应到 1，实到 0" as stored)."""
+    from django.utils import translation
+
+    w = world
+    _orders(w, svc)
+    staff = actor_for(w.users.staff)
+    b = handoff.create_batch(staff, svc.supplier, svc.gate, due_at=timezone.now(), team=svc.team)
+    short = b.lines.filter(name__startswith="鸡蛋").get()
+    with translation.override("zh-hans"):
+        handoff.check_line(staff, short, "short", received=1)
+    c = _client(w.users.staff)
+    zh = c.get(f"/services/p/{w.community.id}/").content.decode()
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    en = c.get(f"/services/p/{w.community.id}/").content.decode()
+    name = short.name
+    assert f"{name}：应到 {short.quantity}，实到 1" in zh
+    assert f"{name}: 1 of {short.quantity} received" in en and "应到" not in en

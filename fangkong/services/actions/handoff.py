@@ -17,7 +17,7 @@ from fangkong.registry.models import Household, Place
 
 from .. import access, checks
 from ..batch_queries import waiting_orders
-from ..models import Batch, Line, Order, OrderLine, Problem, Run, Stop, Supplier
+from ..models import Batch, Line, Order, OrderLine, Problem, Run, Stop, Supplier, line_problem
 
 Check = Line.Check
 
@@ -102,10 +102,7 @@ def check_line(actor, line: Line, check: str, *, received=None, substitute="", n
             supplier_signed_by="", supplier_signed_at=None)
         Problem.objects.filter(line=line, resolved_at=None).delete()
         if check != Check.RECEIVED:
-            text = {Check.SHORT: _("%(name)s: %(got)d of %(n)d received"),
-                    Check.DAMAGED: _("%(name)s: damaged"),
-                    Check.SUBSTITUTED: _("%(name)s: substituted by %(sub)s")}[check] % {
-                "name": line.name, "got": got, "n": line.quantity, "sub": line.substitute}
+            text = line_problem(check, line)
             p = Problem(batch=batch, household_id=line.household_id, line=line, kind=check, text=text[:300])
             p.copy_levels(batch)
             p.save()
