@@ -101,15 +101,15 @@ def total(rows: list[dict]) -> dict:
 
 def rest(values: dict, children: list[dict]) -> dict:
     """What a node counts outside all its children (its figures less their sum; ratios
-    derived again), or {} when the children hold all its people and households. A
-    household right under the community (a compound in no grid) is counted by the
-    community and by no grid: the dashboard shows it in a row of its own, so the rows add
-    up to the node."""
+    derived again), or {} when the children hold all of it. A household right under the
+    community (a compound in no grid), a sampling point's tubes or a call placed at the
+    community itself are counted by the community and by no grid: the dashboard shows them
+    in a row of their own, so the rows add up to the node."""
     summed = total(children)
     derived = {f.key for f in definitions() if f.derive is not None}
     out = {k: max(0, v - summed.get(k, 0)) for k, v in values.items()
            if not k.startswith("_") and k not in derived and isinstance(v, int)}
-    if not (out.get("residents") or out.get("households")):
+    if not any(out.values()):
         return {}
     return derive(out)
 

@@ -265,6 +265,12 @@ def test_people_in_no_grid_have_a_row_so_the_rows_add_up(day, system):
     assert rows[-1]["figures"]["residents"] == 2 and rows[-1]["figures"]["households"] == 1
     for key in ("residents", "households", "to_sample", "sampled"):
         assert sum(r["figures"][key] for r in rows) == total[key], key
+    # every counted figure adds up, not only people: tubes at the community's own point, a
+    # call placed at the community, volunteers (the walk found 20 tubes on the way to the
+    # lab for the community and 0 in its one grid's row)
+    derived = {f.key for f in figures.definitions() if f.derive is not None}
+    for key in set(total) - derived:
+        assert sum(r["figures"].get(key, 0) for r in rows) == total[key], key
     # a grid's dashboard, whose compounds hold all its people, has no such row
     grid = c.get(f"/api/v1/reports/places/{w.grid.id}/figures").json()
     assert all(r["place"] for r in grid["children"])
@@ -371,3 +377,26 @@ def test_a_day_of_two_rounds_says_its_figures_add_them_up(world, system):
     assert "2轮合计" in "".join(p.extract_text() for p in pdf.pages).replace(" ", "").replace("\n", "")
     api = c.get(f"/api/v1/reports/{theirs.id}").json()
     assert api["figures"]["expected"] == sum(each) and not any(k.startswith("_") for k in api["figures"])
+
+
+def test_a_dashboards_rows_add_up_in_every_figure(day):
+    """Not only people: the tubes of the community's own sampling point, a call placed at the
+    community, its volunteers belong to no grid — the "未分网格" row carries them, so each
+    counted figure of the rows sums to the node's (the walk found 20 tubes on their way to
+    the lab for the community and 0 in its one grid's row)."""
+    from fangkong.volunteers.actions import calls
+
+    w = day
+    start = timezone.now() + datetime.timedelta(hours=2)
+    calls.create_call(Actor.system(w.users.staff), w.community, {  # at the community itself
+        "task": "sampling", "place": w.community.id, "starts_at": start.isoformat(),
+        "ends_at": (start + datetime.timedelta(hours=3)).isoformat(), "slots": 4,
+        "audience": "community"})
+    c = _client(w.users.staff)
+    api = c.get(f"/api/v1/reports/places/{w.community.id}/figures").json()
+    total = {f["key"]: f["value"] for f in api["figures"]}
+    rows = api["children"]
+    assert total["slots_open"] >= 4 and rows[-1]["place"] is None  # the row of the rest
+    derived = {f.key for f in figures.definitions() if f.derive is not None}
+    for key in set(total) - derived:
+        assert sum(r["figures"].get(key, 0) for r in rows) == total[key], (key, rows)
