@@ -167,3 +167,16 @@ def test_a_household_registers_its_pet_on_its_page(world, svc):
     staff = Client()
     staff.force_login(w.users.staff)
     assert "咪咪" in staff.get(f"/services/p/{w.community.id}/pets/").content.decode()
+
+
+def test_typed_medicine_stands_apart_from_the_items(world, svc):
+    """"布洛芬" typed and a vegetable box from the list: the order reads as two things, not as one
+    drug called "布洛芬 蔬菜"."""
+    w = world
+    c = Client()
+    assert c.login(username=w.users.resident.username, password=PASSWORD)
+    page = c.post(f"/services/households/{w.hh101.id}/", {
+        "do": "order", "supplier": svc.supplier.id, "client_id": str(uuid.uuid4()),
+        f"q{svc.veg.id}": "1", "medicine": "布洛芬"}, follow=True).content.decode()
+    row = page[page.index('id="orders"'):]
+    assert "<strong>布洛芬</strong><br>" in row and f"{svc.veg.name} × 1" in row, row[:600]
