@@ -222,8 +222,18 @@ def station(request, pk):
 
     me = Sampler.objects.filter(round=rnd, user=request.user).select_related("point__place").first()
     points = list(rnd.points.select_related("place"))
-    ctx = {"round": rnd, "me": me, "points": points, "units": queries.round_units(rnd),
-           "strings": station_strings()}
+    here = me
+    if me is None:  # staff (or anyone not assigned): the point and table are chosen here
+        point = next((p for p in points if str(p.id) == request.GET.get("point")), None)
+        if point is None and len(points) == 1:  # the round's only point: no question to ask
+            point = points[0]
+        try:
+            table = min(max(int(request.GET.get("table") or 1), 1), point.tables if point else 1)
+        except ValueError:
+            table = 1
+        here = Sampler(point=point, table=table) if point is not None else None
+    ctx = {"round": rnd, "me": me, "here": here, "points": points, "units": queries.round_units(rnd),
+           "strings": station_strings(), "choose": me is None and points and here is None}
     return render(request, "screening/station.html", ctx)
 
 

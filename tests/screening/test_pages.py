@@ -232,3 +232,29 @@ def test_a_zone_conflicts_rule_and_an_older_worded_detail_read_back():
         assert "封控区" in where_of(K.ZONE_TUBE, kept) and "lives" not in where_of(K.ZONE_TUBE, kept)
     assert where_of(K.ALREADY_SAMPLED, "（试管 G0001，08:43）") == "（试管 G0001，08:43）"  # as kept
     assert detail_of(K.TUBE_FULL) == "" and where_of(K.TUBE_FULL, "") == ""
+
+
+def test_a_station_not_assigned_anywhere_asks_for_its_point_and_table(world, rnd, client, system):
+    """Staff open the station of a round with two points: the page asks where this phone
+    scans (scanning stays hidden until then) — the walk's staff sample had been kept with
+    no point; chosen, the page carries the point and table its scans are sent with. With
+    one point only, that point is taken, table 1, and can be changed."""
+    from fangkong.registry import actions as reg
+    from fangkong.registry.models import Kind
+    from fangkong.screening.actions import planning
+
+    url = reverse("screening_station", args=[rnd.id])
+    client.force_login(world.users.staff)
+    page = client.get(url).content.decode()  # one point: taken
+    assert f'data-point="{world.point.id}" data-table="1"' in page and 'id="choose-point"' in page
+    second = reg.create_place(system, world.community, Kind.SAMPLING_POINT, "东门采样点")
+    planning.add_point(Actor.system(world.users.staff), rnd, second, 3)
+    page = client.get(url).content.decode()
+    assert "请先选择本手机所在的采样点和台号" in page and '<div id="scanning" hidden>' in page
+    assert 'data-point=""' in page
+    east = rnd.points.get(place=second)
+    page = client.get(url, {"point": east.id, "table": "2"}).content.decode()
+    assert f'data-point="{east.id}" data-table="2"' in page and "东门采样点 · 2 号台" in page
+    assert '<div id="scanning">' in page
+    page = client.get(url, {"point": east.id, "table": "9"}).content.decode()  # 3 tables there
+    assert 'data-table="3"' in page
