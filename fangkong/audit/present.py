@@ -48,6 +48,7 @@ ACTIONS = {
     "screening.exempt.add": gettext_lazy("Person exempted"),
     "screening.exempt.remove": gettext_lazy("Exemption withdrawn"),
     "screening.sync": gettext_lazy("Station scans sent"),
+    "screening.tube.take_over": gettext_lazy("Empty tube taken on by another table"),
     # volunteers
     "volunteer.register": gettext_lazy("Volunteer registered"),
     "volunteer.approve": gettext_lazy("Volunteer approved"),

@@ -258,3 +258,21 @@ def test_a_station_not_assigned_anywhere_asks_for_its_point_and_table(world, rnd
     assert '<div id="scanning">' in page
     page = client.get(url, {"point": east.id, "table": "9"}).content.decode()  # 3 tables there
     assert 'data-table="3"' in page
+
+
+def test_an_empty_tube_left_open_elsewhere_is_taken_on_not_lost(world, rnd, system):
+    """A tube opened at one table and left empty (the walk: "试管 … 在本轮已被使用", and no
+    one could seal it) is taken on by the next table that scans its barcode; a tube with a
+    swab in it stays refused — its people are another table's."""
+    from fangkong.audit.models import AuditEvent
+    from fangkong.core.errors import Conflict as ConflictError
+
+    grid, staff = Actor.system(world.users.grid), Actor.system(world.users.staff)
+    station.open_tube(grid, rnd, "E0001", point=world.point.id, table=1)
+    tube, resumed = station.open_tube(staff, rnd, "E0001", point=world.point.id, table=2)
+    assert not resumed and tube.opened_by == world.users.staff and tube.table == 2
+    assert AuditEvent.objects.filter(action="screening.tube.take_over").count() == 1
+    station.scan(staff, rnd, client_id=cid(), barcode="E0001", person=world.su.token)
+    with pytest.raises(ConflictError) as e:
+        station.open_tube(grid, rnd, "E0001", point=world.point.id, table=1)
+    assert e.value.code == "barcode_used"

@@ -60,6 +60,17 @@ def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=No
         if existing.state == TubeState.OPEN and existing.opened_by_id == getattr(user, "id", None) \
                 and existing.count < existing.capacity:
             return existing, True
+        if existing.state == TubeState.OPEN and existing.count == 0:
+            # opened at another table (or phone) and left empty: nothing in it to mix up, so
+            # this table takes it on — the barcode is not lost, nobody has to seal an empty tube
+            now = timezone.now()
+            took = Tube.objects.filter(pk=existing.pk, state=TubeState.OPEN, count=0).update(
+                opened_by=user, point=point, table=table, capacity=cap, opened_at=now)
+            if took:
+                existing.refresh_from_db()
+                record(actor, "screening.tube.take_over", existing,
+                       {"barcode": barcode, "table": table}, levels_from=rnd)
+                return existing, False
         raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": barcode},
                             code="barcode_used")
     tube = new_tube(rnd, barcode, cap, user, point, table,
