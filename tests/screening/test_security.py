@@ -111,7 +111,7 @@ def test_refusals_each_have_their_own_message(world, rnd, client, system):
     g = _login(client.__class__(), world.users.grid)
     # (an empty tube would be taken on by the grid worker's table: one with a swab is not)
     assert api(c, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
-                                                     "person": world.su.token}).status_code == 200
+                                                     "person": world.wang.token}).status_code == 200
     used = api(g, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001"})
     assert used.status_code == 409 and used.json()["error"]["code"] == "barcode_used"
     station.set_health_code(system, world.yu, "yellow", "checkpoint")
