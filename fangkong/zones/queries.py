@@ -11,8 +11,9 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import NotFound
-from fangkong.registry.models import LEVEL_FIELDS, Place, Resident
+from fangkong.registry.models import LEVEL_FIELDS, Place, Resident, natural_key
 from fangkong.registry.queries import counts as counting
+from fangkong.registry.queries import place_labels
 
 from . import access, engine
 from .models import (
@@ -350,7 +351,13 @@ def get_adjustment(scope, pk, perm=access.VIEW) -> Adjustment:
 
 
 def items(adj: Adjustment):
-    return list(adj.items.select_related("place", "zone_type", "designation__zone_type"))
+    """The draft's places in the tree's order (a building's units together: "1号楼 1单元,
+    1号楼 2单元, 2号楼 1单元", not every building's unit 1 first), each with `label`."""
+    rows = list(adj.items.select_related("place", "zone_type", "designation__zone_type"))
+    labels = place_labels(it.place for it in rows)
+    for it in rows:
+        it.label = labels.get(it.place_id) or it.place.name
+    return sorted(rows, key=lambda it: (natural_key(it.label), it.place.depth, it.id))
 
 
 def cases(scope, node: Place | None = None):

@@ -159,3 +159,26 @@ def test_crumbs_link_only_the_places_the_user_may_open(world, presets, login):
         assert login(world.users.staff).get(f"/places/{pk}/").status_code == 404
     links, texts = crumbs(world.users.staff, f"/places/{world.building.id}/")
     assert texts == ["迎泽区", "桥东街道"] and "光明社区" in links
+
+
+def test_a_drafts_places_read_in_the_trees_order(world, presets, login, system):
+    """Units of several buildings added in any order read building by building, each with
+    its building's name ("光明小区 1号楼 1单元"), 10号楼 after 2号楼."""
+    import re
+
+    from fangkong.registry import actions as reg
+    from fangkong.registry.models import Kind
+
+    w = world
+    b2 = reg.create_place(system, w.compound, Kind.BUILDING, "2号楼")
+    b10 = reg.create_place(system, w.compound, Kind.BUILDING, "10号楼")
+    u = {(b.name, n): reg.create_place(system, b, Kind.UNIT, f"{n}单元") for b in (b2, b10) for n in (1, 2)}
+    c = login(w.users.staff)
+    c.post(f"/zones/p/{w.community.id}/adjust/", {"title": "第19号通告"})
+    adj = Adjustment.objects.get()
+    for place in (u[("10号楼", 1)], u[("2号楼", 2)], w.unit2, u[("2号楼", 1)], w.unit1, u[("10号楼", 2)]):
+        c.post(f"/zones/adjustments/{adj.id}/items/", {"place": place.id, "zone_type": sealed(w).id})
+    page = c.get(f"/zones/adjustments/{adj.id}/").content.decode()
+    names = re.findall(r'<li class="row"><span class="grow"><strong>([^<]+)</strong>', page)
+    assert names == ["光明小区 1号楼 1单元", "光明小区 1号楼 2单元", "光明小区 2号楼 1单元",
+                     "光明小区 2号楼 2单元", "光明小区 10号楼 1单元", "光明小区 10号楼 2单元"], names
