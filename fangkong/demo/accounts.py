@@ -29,7 +29,7 @@ DEMO_USERS = [
     ("leader_guangming", Role.LEADER, "桥东街道/光明社区/第一网格/光明小区/3号楼", "梁建军"),
     ("volunteer_demo", Role.VOLUNTEER, "桥东街道/光明社区", "田晓燕"),
     ("lab_demo", Role.LAB, "", "韩磊"),
-    ("supplier_demo", Role.SUPPLIER, "迎泽街道/惠泽苑社区", "美特好超市"),
+    ("supplier_demo", Role.SUPPLIER, "桥东街道/光明社区", "美特好超市"),  # serves 光明
     ("resident_demo", Role.RESIDENT, "桥东街道/光明社区/第一网格/光明小区/3号楼", ""),
 ]
 DEMO_USERNAMES = [u[0] for u in DEMO_USERS]
