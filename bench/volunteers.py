@@ -45,9 +45,14 @@ def ensure_volunteers(community, n: int, answering: int):
         password = make_password(None)
         prefix = f"16{community.id % 1000:03d}"
         with transaction.atomic():
-            users = User.objects.bulk_create([
-                User(username=f"bench_v{community.id}_{i}", phone=f"{prefix}{i:06d}", password=password,
-                     display_name=f"志愿者{i}") for i in range(have, n)], batch_size=2000)
+            # their logins may outlive them: a city rebuilt in the cached database (the demo's
+            # generator changed) drops the volunteers with their households, not the users
+            names = [f"bench_v{community.id}_{i}" for i in range(have, n)]
+            kept = {u.username: u for u in User.objects.filter(username__in=names, volunteer__isnull=True)}
+            made = {u.username: u for u in User.objects.bulk_create([
+                User(username=name, phone=f"{prefix}{i:06d}", password=password, display_name=f"志愿者{i}")
+                for i, name in zip(range(have, n), names, strict=True) if name not in kept], batch_size=2000)}
+            users = [kept.get(name) or made[name] for name in names]
             rows = []
             for i, u in zip(range(have, n), users, strict=True):
                 hh = homes[i % len(homes)]
