@@ -276,3 +276,20 @@ def test_an_empty_tube_left_open_elsewhere_is_taken_on_not_lost(world, rnd, syst
     with pytest.raises(ConflictError) as e:
         station.open_tube(grid, rnd, "E0001", point=world.point.id, table=1)
     assert e.value.code == "barcode_used"
+
+
+def test_a_place_with_no_one_to_test_shows_no_percentage(world, rnd, client, system):
+    """The round's page for a building with nobody to sample says "–", as the dashboard
+    does, not a full green 100 % beside "0 / 0"."""
+    import re
+
+    from fangkong.registry import actions as reg
+    from fangkong.registry.models import Kind
+
+    empty = reg.create_place(system, world.compound, Kind.BUILDING, "9号楼")
+    client.force_login(world.users.staff)
+    page = client.get(reverse("screening_round", args=[rnd.id]), {"place": empty.id}).content.decode()
+    assert "<strong>–</strong>" in page and "100%" not in page
+    assert re.search(r'<meter[^>]*value="0"', page)
+    full = client.get(reverse("screening_round", args=[rnd.id])).content.decode()
+    assert "<strong>0%</strong>" in full  # the community: 4 to sample, none yet
