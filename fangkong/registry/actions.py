@@ -267,14 +267,12 @@ def _duplicate_id_error(r: Resident):
 def _one_head(r: Resident, household: Household):
     """A household has one head: naming a second is refused with the first one's name (a
     head who moved out no longer counts)."""
-    if r.relation != Relation.HEAD or r.presence == Presence.MOVED_OUT:
+    if not checks.is_head(r):
         return
     other = (Resident.objects.filter(household=household, relation=Relation.HEAD)
              .exclude(presence=Presence.MOVED_OUT).exclude(pk=r.pk).only("name").first())
     if other is not None:
-        raise Invalid(fields={"relation": [
-            _("This household already has a head: %(name)s. Change %(name)s's relation "
-              "first, or choose another relation.") % {"name": other.name}]}, code="two_heads")
+        raise Invalid(fields={"relation": [checks.second_head_message(other.name)]}, code="two_heads")
 
 
 def create_resident(actor, household: Household, data: dict, *, unverified=False) -> Resident:

@@ -292,3 +292,14 @@ def check_place_name(value) -> str:
     if len(v) > 80:
         raise ValidationError(_("A place name has at most 80 characters."))
     return v
+
+
+def is_head(r) -> bool:
+    """Does this resident hold the household's one head place (a head who moved out does
+    not)? The page's rule (`actions._one_head`) and the import's (`Plan._one_head`)."""
+    return r.relation == Relation.HEAD and r.presence != Presence.MOVED_OUT
+
+
+def second_head_message(name: str) -> str:
+    return _("This household already has a head: %(name)s. Change %(name)s's relation first, "
+             "or choose another relation.") % {"name": name}

@@ -16,6 +16,7 @@ from fangkong.core.bulk import insert as bulk_insert
 from fangkong.core.tree import level_field, under
 
 from ..actions import apply_resident_fields
+from ..checks import is_head, second_head_message
 from ..models import (
     LEVEL_FIELDS,
     LEVELS,
@@ -23,8 +24,6 @@ from ..models import (
     ImportJob,
     Kind,
     Place,
-    Presence,
-    Relation,
     Resident,
     natural_key,
     new_token,
@@ -304,9 +303,6 @@ class Plan:
         that makes someone head of a household that has (or, by an earlier row, gets) another
         head who has not moved out is an error on that row. Heads the file leaves as they
         were are not its doing: an import that changes nothing of them is not refused."""
-        def is_head(r):
-            return r.relation == Relation.HEAD and r.presence != Presence.MOVED_OUT
-
         def key(hh):
             return ("new", id(hh)) if isinstance(hh, _NewHousehold) else hh["id"]
 
@@ -329,8 +325,7 @@ class Plan:
                 continue
             other_row, other = before[0]
             if other_row is None:
-                message = _("This household already has a head: %(name)s. Change %(name)s's "
-                            "relation first, or choose another relation.") % {"name": other.name}
+                message = second_head_message(other.name)
             else:
                 message = _("%(name)s on row %(row)d is already the head of this household. A "
                             "household has one head: choose another relation on one of the "
