@@ -33,6 +33,7 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.figures import percent  # None for 0 / 0: pages "–", the API null
 from fangkong.core.replica import read_connection
 from fangkong.core.tree import UPPER_LEVELS, level_field, under
 from fangkong.registry import queries as reg_queries
@@ -180,13 +181,11 @@ def derive(hh=0, n=0, nd=0, ne=0, covered=0, oos=0) -> dict:
            "households_covered": int(covered), "out_of_scope": int(oos or 0)}
     out["missing"] = out["expected"] - out["sampled"] - out["exempt"]
     out["to_sample"] = out["expected"] - out["exempt"]
-    out["percent"] = pct(out["sampled"], out["to_sample"])
-    out["households_percent"] = pct(out["households_covered"], out["households"])
+    out["percent"] = percent(out["sampled"], out["to_sample"])
+    out["households_percent"] = percent(out["households_covered"], out["households"])
     return out
 
 
-def pct(a, b) -> int:
-    return 100 if b <= 0 else min(100, int(a * 100 / b))
 
 
 def coverage(rnd: Round, node: Place, at=None) -> dict:

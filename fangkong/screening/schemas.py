@@ -45,10 +45,10 @@ class CoverageOut(Schema):
     exempt: int
     missing: int
     to_sample: int
-    percent: int
+    percent: int | None
     households: int
     households_covered: int
-    households_percent: int
+    households_percent: int | None
     out_of_scope: int
 
 
@@ -232,7 +232,7 @@ class AntigenUnitOut(Schema):
     missing: int
     to_sample: int
     kits: int
-    percent: int
+    percent: int | None
 
 
 class AntigenCoverageOut(CoverageOut):

@@ -171,7 +171,8 @@ def round_status(request, pk):
         return confirm_step(
             request, title=_("End %(name)s?") % {"name": rnd.name},
             lines=[_("Sampled %(s)d of %(n)d (%(p)d%%); %(m)d not sampled yet.") % {
-                "s": cov["sampled"], "n": cov["to_sample"], "p": cov["percent"], "m": cov["missing"]},
+                "s": cov["sampled"], "n": cov["to_sample"], "p": cov["percent"], "m": cov["missing"]}
+                if cov["percent"] is not None else _("No one in this round's area is to be sampled."),
                 _("Once it has ended, no station can register anyone in this round. You can "
                   "reopen it from this page.")],
             warn=_("%(n)d tubes are still open at the tables: seal them first.") % {"n": n_open}

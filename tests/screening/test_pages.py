@@ -293,3 +293,34 @@ def test_a_place_with_no_one_to_test_shows_no_percentage(world, rnd, client, sys
     assert re.search(r'<meter[^>]*value="0"', page)
     full = client.get(reverse("screening_round", args=[rnd.id])).content.decode()
     assert "<strong>0%</strong>" in full  # the community: 4 to sample, none yet
+
+
+def test_no_one_to_test_is_null_in_the_api_and_said_in_the_end_question(world, rnd, client, system):
+    """The same "no figure" as the page: the API's coverage of an empty building has
+    `percent` null (not 100), and ending a round with nobody to sample asks without a
+    "(100%)"."""
+    from fangkong.registry import actions as reg
+    from fangkong.registry.models import Kind
+    from tests.screening.conftest import api
+
+    empty = reg.create_place(system, world.compound, Kind.BUILDING, "9号楼")
+    client.force_login(world.users.staff)
+    got = api(client, "get", f"/rounds/{rnd.id}/coverage?place={empty.id}").json()
+    assert (got["to_sample"], got["percent"], got["households_percent"]) == (0, None, None)
+    got = api(client, "get", f"/rounds/{rnd.id}/coverage").json()
+    assert (got["sampled"], got["to_sample"], got["percent"]) == (0, 4, 0)
+
+    import datetime
+
+    from django.utils import timezone
+
+    from fangkong.screening.actions import planning
+
+    now = timezone.now()
+    lonely = planning.plan_round(system, empty, {
+        "name": "9号楼核酸", "kind": "pcr", "starts_at": now, "pool_size": 10,
+        "ends_at": now + datetime.timedelta(hours=6)}, points=[])
+    planning.set_status(system, lonely, "running")
+    page = client.post(reverse("screening_status", args=[lonely.id]), {"status": "closed"})
+    text = page.content.decode()
+    assert "本轮范围内没有需要采样的人" in text and "100%" not in text, text
