@@ -156,18 +156,19 @@ def publish(request, pk):
         flash_error(request, e)
         return redirect("zones_adjustment", pk=adj.id)
     if not confirmed(request):
-        warn = ""
+        warn = []
         clashes = queries.conflicts(adj)
         if clashes:
-            warn = _("It overlaps %(n)d other open adjustment(s): %(titles)s.") % {
-                "n": len(clashes), "titles": "、".join(c["adjustment"].title for c in clashes)}
-        elif adj.notice.effective_at > timezone.now():
-            warn = _("The notice says it takes effect at %(at)s; publishing now puts it in force now. "
-                     "To follow the notice, schedule it for that time.") % {
-                "at": date_format(timezone.localtime(adj.notice.effective_at), "DATETIME_FORMAT")}
+            warn.append(_("It overlaps %(n)d other open adjustment(s): %(titles)s.") % {
+                "n": len(clashes), "titles": "、".join(c["adjustment"].title for c in clashes)})
+        if adj.notice.effective_at > timezone.now():
+            warn.append(_("The notice says it takes effect at %(at)s; publishing now puts it in force now. "
+                          "To follow the notice, schedule it for that time.") % {
+                "at": date_format(timezone.localtime(adj.notice.effective_at), "DATETIME_FORMAT")})
         return confirm_step(request, title=_("Publish %(title)s now?") % {"title": adj.title},
                             lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"}, *_summary(adj)],
-                            warn=warn, yes=_("Yes, publish now"), back=reverse("zones_adjustment", args=[adj.id]))
+                            warn=" ".join(warn), yes=_("Yes, publish now"),
+                            back=reverse("zones_adjustment", args=[adj.id]))
     try:
         adj = pub.publish(actor(request), adj)
         messages.success(request, _("Published: %(n)d households changed zone.") % {"n": adj.households_changed})
@@ -193,10 +194,15 @@ def schedule(request, pk):
         except Invalid as e:
             flash_error(request, e)
             return redirect("zones_adjustment", pk=adj.id)
+        warn = ""
+        if adj.notice and abs((adj.notice.effective_at - at).total_seconds()) >= 60:
+            warn = _("The notice says it takes effect at %(at)s, not at the time chosen here.") % {
+                "at": date_format(timezone.localtime(adj.notice.effective_at), "DATETIME_FORMAT")}
         return confirm_step(request, title=_("Publish %(title)s at %(at)s?") % {
             "title": adj.title, "at": date_format(timezone.localtime(at), "DATETIME_FORMAT")},
-            lines=[_("It is published by itself at that minute, even if nobody is awake."), *_summary(adj)],
-            yes=_("Yes, schedule it"), back=reverse("zones_adjustment", args=[adj.id]))
+            lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"},
+                   _("It is published by itself at that minute, even if nobody is awake."), *_summary(adj)],
+            warn=warn, yes=_("Yes, schedule it"), back=reverse("zones_adjustment", args=[adj.id]))
     try:
         pub.schedule(actor(request), adj, when)
         messages.success(request, _("Scheduled."))

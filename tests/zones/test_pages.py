@@ -59,6 +59,12 @@ def test_schedule_on_the_page_asks_then_schedules(world, presets, login):
     at = (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0, microsecond=0)
     r = c.post(f"/zones/adjustments/{adj.id}/schedule/", {"at": at.strftime("%Y-%m-%dT%H:%M")})
     assert r.status_code == 200 and "confirm" in r.text
+    assert "通告写明" in r.text and "2022" in r.text  # the notice said another minute: said in red
+    notice_at = Adjustment.objects.get().notice
+    notice_at.effective_at = at
+    notice_at.save()
+    r = c.post(f"/zones/adjustments/{adj.id}/schedule/", {"at": at.strftime("%Y-%m-%dT%H:%M")})
+    assert "confirm" in r.text and "通告写明" not in r.text  # the same minute as the notice: no warning
     c.post(f"/zones/adjustments/{adj.id}/schedule/", {"at": at.strftime("%Y-%m-%dT%H:%M"), "confirm": "1"})
     adj.refresh_from_db()
     assert adj.state == "scheduled" and adj.effective_at == at
