@@ -65,7 +65,7 @@ def group(request, pk):
     scope = request.scope
     may_order = scope.allows(access.ORDER, g) and g.closes_at > timezone.now()
     items = queries.catalogue(g.supplier)
-    errors = []
+    errors, at_door = [], {}
     if request.method == "POST":
         access.require(scope, access.ORDER, g)
         token = request.POST.get("token") or ""
@@ -88,10 +88,14 @@ def group(request, pk):
             messages.success(request, _("Saved: %(n)d households' orders.") % {"n": len(placed)})
             return redirect("services_group", pk=g.pk)
         except Invalid as e:
-            errors = [str(m) for ms in (e.fields or {}).values() for m in ms] or [str(e.message)]
+            for r in e.rows:  # said again on the door's own card, where the quantities are
+                at_door.setdefault(r.get("household"), []).append(r["message"])
+            errors = [str(e.message)] if at_door else (
+                [str(m) for ms in (e.fields or {}).values() for m in ms] or [str(e.message)])
     rows = queries.group_sheet(g)
     posted = request.POST if request.method == "POST" else {}
     for r in rows:  # what the door has ordered in this group, to change in place
+        r["errors"] = at_door.get(r["household"].id, [])
         had = {}
         for o in r["orders"]:
             for ln in o.lines.all():
@@ -101,4 +105,4 @@ def group(request, pk):
     return render(request, "services/group.html", {
         "g": g, "rows": rows, "items": items, "may_order": may_order, "errors": errors,
         "token": uuid.uuid4(), "open": g.closes_at > timezone.now(),
-        "ordered": sum(1 for r in rows if r["orders"])})
+        "ordered": sum(1 for r in rows if r["orders"]), "doors_wrong": bool(at_door)})

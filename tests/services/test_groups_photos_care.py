@@ -42,7 +42,13 @@ def test_a_leader_enters_a_buildings_group_order_in_one_go(world, svc):
     token = str(uuid.uuid4())
     bad = {"token": token, f"q{w.hh101.id}_{svc.veg.id}": "1", f"q{w.hh102.id}_{svc.rice.id}": "1000"}
     r = leader.post(url, bad)
-    assert r.status_code == 200 and "1单元 102" in r.content.decode() and "999" in r.content.decode()
+    assert r.status_code == 200 and "999" in r.content.decode()
+    # the error is said on 102's own card, where its quantities are, and the top links there
+    card = r.content.decode().split(f'id="hh-{w.hh102.id}"')[1].split("</li>")[0]
+    assert "has-error" not in r.content.decode().split(f'id="hh-{w.hh101.id}"')[0].split("<li")[-1]
+    assert '<p class="error">' in card and "999" in card
+    assert f'href="#hh-{w.hh102.id}">1单元 102</a>' in r.content.decode()
+    assert f'href="#hh-{w.hh101.id}"' not in r.content.decode()
     assert not Order.objects.filter(group=group).exists()  # all or nothing
     good = {"token": token, f"q{w.hh101.id}_{svc.veg.id}": "1", f"q{w.hh101.id}_{svc.eggs.id}": "2",
             f"q{w.hh102.id}_{svc.rice.id}": "1"}
@@ -99,7 +105,7 @@ def test_a_leader_enters_a_buildings_group_order_in_one_go(world, svc):
     group.closes_at = timezone.now() - datetime.timedelta(minutes=1)
     group.save()
     r = leader.post(url, {"token": str(uuid.uuid4()), f"q{w.hh101.id}_{svc.veg.id}": "1"})
-    assert r.status_code == 404 or "截止" in r.content.decode()
+    assert r.status_code == 200 and "本次集单已于" in r.content.decode(), r.status_code
     assert live.count() == 1 and Order.objects.filter(group=group).count() == 3  # 2 cancelled
 
 

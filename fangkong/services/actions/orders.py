@@ -145,12 +145,13 @@ def place_group_orders(actor, group: GroupOrder, entries) -> list[Order]:
     households = {h.id: h for h in Household.objects.filter(id__in=[i for i in ids if i], building_id=group.place_id)}
     labels = address_labels(households.values())
     supplier = group.supplier
-    placed, errors = [], []
+    placed, errors, rows = [], [], []
     with transaction.atomic():
-        for e, hid in zip(entries, ids, strict=True):
+        for n, (e, hid) in enumerate(zip(entries, ids, strict=True), start=1):
             h = households.get(hid)
             if h is None:
                 errors.append(_("Household %(id)s is not in this building.") % {"id": e.get("household")})
+                rows.append({"row": n, "household": e.get("household"), "message": errors[-1]})
                 continue
             try:
                 with transaction.atomic():
@@ -168,8 +169,10 @@ def place_group_orders(actor, group: GroupOrder, entries) -> list[Order]:
                 door = f"{labels.get(h.place_id, '')} {h.door}".strip()
                 for ms in (err.fields or {"": [err.message]}).values():
                     errors.extend(f"{door}: {m}" for m in ms)
+                    rows.extend({"row": n, "household": h.id, "message": str(m)} for m in ms)
         if errors:  # raised inside the transaction: every order of this entry rolled back
-            raise Invalid(_("Nothing was saved: correct these households first."), fields={"entries": errors})
+            raise Invalid(_("Nothing was saved: correct these households first."), fields={"entries": errors},
+                          rows=rows)  # each entry's own errors, for the sheet to show at its door
         record(actor, "services.group_order.enter", group, {"group": group.id, "orders": len(placed)},
                levels_from=group)
     return placed
