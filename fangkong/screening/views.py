@@ -4,6 +4,7 @@ The live round page polls its own partial (htmx). The scanning station is a page
 script (static/fangkong/screening.js) talks to the JSON API with an offline queue.
 """
 
+import datetime
 from urllib.parse import quote
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
@@ -178,6 +180,16 @@ def round_status(request, pk):
             warn=_("%(n)d tubes are still open at the tables: seal them first.") % {"n": n_open}
             if n_open else "",
             yes=_("End the round"), back=reverse("screening_round", args=[rnd.id]))
+    if (status == RoundStatus.RUNNING and rnd.status == RoundStatus.PLANNED and not confirmed(request)
+            and rnd.starts_at > timezone.now() + datetime.timedelta(minutes=30)):
+        access.require(actor_of(request), Perm.SCREENING_RUN, rnd)
+        at = date_format(timezone.localtime(rnd.starts_at), "DATETIME_FORMAT")
+        return confirm_step(
+            request, title=_("Start %(name)s now?") % {"name": rnd.name},
+            lines=[_("It is planned to start at %(at)s.") % {"at": at},
+                   _("Starting now moves its start to now: stations can register at once, and "
+                     "today's figures and nightly report count its samples.")],
+            yes=_("Start sampling now"), back=reverse("screening_round", args=[rnd.id]))
     return act(request, lambda actor: planning.set_status(actor, rnd, status),
                to=reverse("screening_round", args=[rnd.id]),
                done=lambda r: _("The round is now: %(status)s.") % {"status": RoundStatus(r.status).label})

@@ -324,3 +324,43 @@ def test_no_one_to_test_is_null_in_the_api_and_said_in_the_end_question(world, r
     page = client.post(reverse("screening_status", args=[lonely.id]), {"status": "closed"})
     text = page.content.decode()
     assert "本轮范围内没有需要采样的人" in text and "100%" not in text, text
+
+
+def test_starting_tomorrows_round_today_asks_and_moves_its_start(world, client, system):
+    """Found walking the demo: a round planned for 07:00 tomorrow, started tonight, was left
+    out of today's dashboard and nightly report (they count rounds started by their time),
+    so a positive pool in it showed as 0 cases. Starting early asks first, and the round
+    then starts now."""
+    import datetime
+
+    from django.utils import timezone
+
+    from fangkong.audit.models import AuditEvent
+    from fangkong.screening.actions import planning
+    from fangkong.screening.node_figures import rounds_of_day
+
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    rnd = planning.plan_round(system, world.community, {
+        "name": "明早核酸", "kind": "pcr", "starts_at": tomorrow, "pool_size": 10,
+        "ends_at": tomorrow + datetime.timedelta(hours=7)})
+    client.force_login(world.users.staff)
+    url = reverse("screening_status", args=[rnd.id])
+    asked = client.post(url, {"status": "running"}).content.decode()
+    assert "confirm-yes" in asked and "计划" in asked
+    rnd.refresh_from_db()
+    assert rnd.status == "planned"  # asked, not started
+    client.post(url, {"status": "running", "confirm": "1"})
+    rnd.refresh_from_db()
+    assert rnd.status == "running" and rnd.starts_at <= timezone.now()
+    assert rnd.ends_at == tomorrow + datetime.timedelta(hours=7)  # its end is as planned
+    assert rnd in rounds_of_day([world.community], timezone.now())
+    event = AuditEvent.objects.filter(action="screening.round.status").latest("id")
+    assert "starts_at" in event.changes
+    # a round planned to start within the half hour starts without a question
+    soon = planning.plan_round(system, world.community, {
+        "name": "马上核酸", "kind": "pcr", "starts_at": timezone.now() + datetime.timedelta(minutes=10),
+        "pool_size": 10, "ends_at": tomorrow})
+    r = client.post(reverse("screening_status", args=[soon.id]), {"status": "running"})
+    assert r.status_code == 302
+    soon.refresh_from_db()
+    assert soon.status == "running" and soon.starts_at <= timezone.now()

@@ -2,6 +2,7 @@
 samples at which table, the team that re-samples at home, exemptions, and the counters."""
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
@@ -81,10 +82,17 @@ def set_status(actor, rnd: Round, status: str) -> Round:
     if rnd.erased_at is not None:  # its people are gone: it cannot run again
         raise Invalid(_("The personal data of this round was already erased."))
     before = rnd.status
+    changes = {"status": [before, status]}
+    now = timezone.now()
     with transaction.atomic():
-        Round.objects.filter(pk=rnd.pk).update(status=status)
+        if status == RoundStatus.RUNNING and rnd.starts_at > now:
+            # started before its planned minute: it starts now, so that today's dashboard and
+            # nightly report (which count the rounds started by their time) count its samples
+            changes["starts_at"] = [f"{timezone.localtime(t):%Y-%m-%d %H:%M}" for t in (rnd.starts_at, now)]
+            rnd.starts_at = now
+        Round.objects.filter(pk=rnd.pk).update(status=status, starts_at=rnd.starts_at, ends_at=rnd.ends_at)
         rnd.status = status
-        record(actor, "screening.round.status", rnd, {"status": [before, status]}, levels_from=rnd)
+        record(actor, "screening.round.status", rnd, changes, levels_from=rnd)
     return rnd
 
 
