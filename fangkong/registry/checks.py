@@ -288,7 +288,7 @@ DOOR_JOINERS = "-#/.()（）_·"
 def check_place_name(value) -> str:
     v = " ".join(text(value).split())
     if not v:
-        raise ValidationError(_("Name is required."))
+        raise ValidationError(_("Give the place a name."))
     if len(v) > 80:
         raise ValidationError(_("A place name has at most 80 characters."))
     return v

@@ -397,3 +397,47 @@ def moved_out_name(actor, rnd, kind: str, key: str) -> str | None:
     return (reg_queries.residents(actor.scope, Perm.SCREENING_SAMPLE)
             .filter(area_q(rnd), presence=Presence.MOVED_OUT, **where)
             .values_list("name", flat=True).first())
+
+
+# --- sampling points and who samples where (the round's points page and the API) -------
+
+def samplers_by_point(rnd: Round) -> dict:
+    """{point id: [sampler]}, each with `.volunteer_id` (the volunteer the account belongs
+    to, if any), by table."""
+    from fangkong.volunteers.models import Volunteer
+
+    rows = list(rnd.samplers.select_related("user").order_by("point_id", "table", "id"))
+    vols = dict(Volunteer.objects.filter(user_id__in=[s.user_id for s in rows])
+                .values_list("user_id", "id"))
+    out = {}
+    for s in rows:
+        s.volunteer_id = vols.get(s.user_id)
+        out.setdefault(s.point_id, []).append(s)
+    return out
+
+
+def round_points(rnd: Round) -> list[SamplingPoint]:
+    """The round's sampling points, each with `.assigned` (its samplers, by table)."""
+    by_point = samplers_by_point(rnd)
+    points = list(rnd.points.select_related("place").order_by("place__name", "id"))
+    for p in points:
+        p.assigned = by_point.get(p.id, [])
+    return points
+
+
+def free_points(rnd: Round) -> list[Place]:
+    """Sampling points of the registry under the round's place that it does not use yet."""
+    return list(Place.objects.filter(under(rnd.place), kind=Kind.SAMPLING_POINT)
+                .exclude(id__in=rnd.points.values("place_id")).order_by("name", "id")[:200])
+
+
+def sampler_candidates(scope, rnd: Round):
+    """Approved volunteers with an account whom this user sees, of the round's community
+    (or of every community under a street's or district's round): who may be given a table."""
+    from fangkong.volunteers import queries as vol_queries
+    from fangkong.volunteers.models import Volunteer
+
+    qs = vol_queries.volunteers(scope).filter(status=Volunteer.Status.APPROVED, user__isnull=False)
+    qs = qs.filter(under(rnd.place)) if rnd.place.kind in ("district", "street") \
+        else qs.filter(community_id=rnd.community_id)
+    return qs.order_by("name", "id")

@@ -28,9 +28,10 @@ urlpatterns = [
     path("screening/rounds/<id:pk>/followups/", views.followups, name="screening_followups"),
 ]
 
-from . import antigen_views  # noqa: E402
+from . import antigen_views, point_views  # noqa: E402
 
 urlpatterns += [
+    path("screening/rounds/<id:pk>/points/", point_views.points, name="screening_points"),
     path("screening/rounds/<id:pk>/antigen/", antigen_views.overview, name="screening_antigen"),
     path("screening/rounds/<id:pk>/antigen/door/", antigen_views.door,
          name="screening_antigen_door"),

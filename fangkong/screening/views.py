@@ -246,7 +246,8 @@ def station(request, pk):
             table = 1
         here = Sampler(point=point, table=table) if point is not None else None
     ctx = {"round": rnd, "me": me, "here": here, "points": points, "units": queries.round_units(rnd),
-           "strings": station_strings(), "choose": me is None and points and here is None}
+           "strings": station_strings(), "choose": me is None and points and here is None,
+           "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd)}
     return render(request, "screening/station.html", ctx)
 
 

@@ -121,16 +121,9 @@ def _point_out(p, samplers) -> dict:
 
 
 def _samplers(rnd) -> dict:
-    """{point id: [sampler]} with the volunteer (if any) each account belongs to."""
-    from fangkong.volunteers.models import Volunteer
-
-    rows = list(rnd.samplers.select_related("user").order_by("point_id", "table", "id"))
-    vols = dict(Volunteer.objects.filter(user_id__in=[s.user_id for s in rows])
-                .values_list("user_id", "id"))
-    out = {}
-    for s in rows:
-        out.setdefault(s.point_id, []).append(_sampler_out(s, vols.get(s.user_id)))
-    return out
+    """{point id: [sampler out]} (`queries.samplers_by_point`)."""
+    return {pid: [_sampler_out(s, s.volunteer_id) for s in rows]
+            for pid, rows in queries.samplers_by_point(rnd).items()}
 
 
 def _sampler_out(s, volunteer_id) -> dict:
@@ -168,3 +161,14 @@ def sampler_assign(request, round_id: int, payload: SamplerIn):
     point = one(SamplingPoint.objects.select_related("place").filter(round=rnd), payload.point)
     s = planning.assign_sampler_volunteer(actor_of(request), rnd, point, v, payload.table)
     return _sampler_out(s, v.id)
+
+
+@router.delete("/screening/rounds/{round_id}/samplers/{sampler_id}", response=PointOut)
+def sampler_remove(request, round_id: int, sampler_id: int):
+    """Take a sampler off the round (they can no longer register samples in it; what they
+    registered stays). Answers the point they were at, as it now is."""
+    rnd = queries.get_round_to_run(request.scope, round_id)
+    s = one(rnd.samplers.all(), sampler_id)
+    planning.remove_sampler(actor_of(request), rnd, s.id)
+    p = SamplingPoint.objects.select_related("place").get(pk=s.point_id)
+    return _point_out(p, _samplers(rnd))

@@ -99,6 +99,12 @@ def with_volunteer(w):
     w.sampler = registration.approve(system, registration.add_volunteer(system, w.community, person(w, 7)))
 
 
+def with_sampler(w):
+    """`with_volunteer`, the volunteer given table 1 of the round's point."""
+    with_volunteer(w)
+    planning.assign_sampler_volunteer(Actor.system(), w.round, w.round.points.get(), w.sampler, 1)
+
+
 def lab_file(barcode):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -205,6 +211,10 @@ ROUTES = {
         round_url("/samplers"), setup=with_volunteer,
         body=lambda w: {"volunteer": w.sampler.id, "point": w.round.points.get().id, "table": 2},
         missing=missing_round("/samplers"), **SEEN_NOT_RUN),
+    ("DELETE", "/screening/rounds/{round_id}/samplers/{sampler_id}"): Route(
+        lambda w: f"/api/v1/screening/rounds/{w.round.id}/samplers/{w.round.samplers.get().id}",
+        setup=with_sampler, missing=lambda w: f"/api/v1/screening/rounds/{w.round.id}/samplers/{MISSING}",
+        **SEEN_NOT_RUN),
     ("GET", "/screening/advisor"): Route(
         lambda w: "/api/v1/screening/advisor?prevalence=0.01",
         resident=404, other_staff=200, lab=200),

@@ -192,3 +192,60 @@ def test_the_volunteer_join_link(world, system):
     page = Client().get(link["url"].removeprefix("http://testserver"))
     assert page.status_code == 200 and world.community.name in page.content.decode()
     assert AuditEvent.objects.filter(action="volunteers.join_link").count() == 1
+
+
+def test_the_points_page_sets_up_a_round_and_tells_the_volunteer(world, rnd, system):
+    """Found walking the demo: points and samplers could only be set through the API, so a
+    round planned on the page had no station a volunteer could open. The page adds a new
+    point named on the spot, changes its tables, gives a volunteer a table (told in their
+    inbox with the station's link), and takes them off after asking."""
+    from fangkong.notify.models import Notification
+
+    staff = session(world.users.staff)
+    url = f"/screening/rounds/{rnd.id}/points/"
+    page = staff.get(url).content.decode()
+    assert "光明广场采样点" in page and 'value="new"' in page
+    r = staff.post(url, {"do": "point", "place": "new", "name": "3号楼前采样点", "tables": "3"}, follow=True)
+    assert "采样点3号楼前采样点：3 个采样台" in r.content.decode()
+    point = rnd.points.get(place__name="3号楼前采样点")
+    assert point.place.kind == "sampling_point" and point.place.parent_id == world.community.id
+    staff.post(url, {"do": "point", "place": point.place_id, "tables": "5"})
+    point.refresh_from_db()
+    assert point.tables == 5
+    bad = staff.post(url, {"do": "point", "place": "new", "name": "", "tables": "200"}, follow=True)
+    assert bad.status_code == 200 and rnd.points.count() == 2  # said, nothing made
+    assert "请填写地点名称" in bad.content.decode()  # a place's name, not a person's (姓名)
+
+    v = registration.approve(system, registration.add_volunteer(system, world.community, person(world, 11)))
+    r = staff.post(url, {"do": "sampler", "volunteer": v.id, "point": point.id, "table": "2"}, follow=True)
+    assert "在3号楼前采样点 第 2 台采样，已发消息通知" in r.content.decode()
+    s = Sampler.objects.get(round=rnd, user=v.user)
+    assert (s.point_id, s.table) == (point.id, 2)
+    told = Notification.objects.get(user=v.user, kind="screening.sampler")
+    assert told.url == f"/screening/rounds/{rnd.id}/station/" and "3号楼前采样点" in told.title
+    staff.post(url, {"do": "sampler", "volunteer": v.id, "point": point.id, "table": "2"})
+    assert Notification.objects.filter(user=v.user, kind="screening.sampler").count() == 1  # not twice
+    assert session(v.user).get(told.url).status_code == 200  # the station opens for them
+    # a table the point does not have; another community's volunteer is not offered nor taken
+    r = staff.post(url, {"do": "sampler", "volunteer": v.id, "point": point.id, "table": "9"}, follow=True)
+    assert "1 到 5" in r.content.decode() and Sampler.objects.get(pk=s.pk).table == 2
+    unit = reg.create_place(system, reg.create_place(system, world.other_compound, Kind.BUILDING, "1号楼"),
+                            Kind.UNIT, "1单元")
+    home = reg.create_household(system, unit, "101")
+    far = registration.approve(system, registration.add_volunteer(system, world.other,
+                                                                  {**person(world, 13), "household": home.id}))
+    offered = staff.get(url).content.decode().split('id="f-volunteer"')[1].split("</select>")[0]
+    assert f'<option value="{v.id}">' in offered and f'<option value="{far.id}">' not in offered
+    staff.post(url, {"do": "sampler", "volunteer": far.id, "point": point.id, "table": "1"})
+    assert not Sampler.objects.filter(user=far.user).exists()
+    # taking off asks first, then the station is closed to them
+    asked = staff.post(url, {"do": "remove", "sampler": s.id}).content.decode()
+    assert "confirm-yes" in asked and Sampler.objects.filter(pk=s.pk).exists()
+    staff.post(url, {"do": "remove", "sampler": s.id, "confirm": "1"})
+    assert not Sampler.objects.filter(pk=s.pk).exists()
+    assert session(v.user).get(told.url).status_code == 404
+    # the same through the API: given again, then taken off
+    got = api(staff, "post", f"/rounds/{rnd.id}/samplers", {"volunteer": v.id, "point": point.id, "table": 1}).json()
+    out = staff.delete(f"/api/v1/screening/rounds/{rnd.id}/samplers/{got['id']}")
+    assert out.status_code == 200 and out.json()["samplers"] == []
+    assert staff.delete(f"/api/v1/screening/rounds/{rnd.id}/samplers/{got['id']}").status_code == 404

@@ -117,6 +117,17 @@ def add_point(actor, rnd: Round, place: Place, tables, *, audit=True) -> Samplin
     return point
 
 
+def new_point(actor, rnd: Round, name: str, tables) -> SamplingPoint:
+    """A sampling point set up on the spot: a place of kind sampling point made under the
+    round's place (the registry's rule for places), added to the round — both or neither."""
+    from fangkong.registry import actions as reg
+
+    require(actor, Perm.SCREENING_RUN, rnd)
+    with transaction.atomic():
+        place = reg.create_place(actor, rnd.place, Kind.SAMPLING_POINT, name)
+        return add_point(actor, rnd, place, tables)
+
+
 def assign_sampler(actor, rnd: Round, point: SamplingPoint, user, table=1) -> Sampler:
     """Let a user (typically a volunteer) register samples in this round, at a table."""
     require(actor, Perm.SCREENING_RUN, rnd)
@@ -134,7 +145,37 @@ def assign_sampler(actor, rnd: Round, point: SamplingPoint, user, table=1) -> Sa
                                                        defaults={"point": point, "table": table})
         record(actor, "screening.sampler.assign", rnd, {"user": user.id, "point": point.place.name,
                                                         "table": table}, levels_from=rnd)
+        _tell_sampler(actor, rnd, s, point)
     return s
+
+
+def _tell_sampler(actor, rnd: Round, s: Sampler, point: SamplingPoint) -> None:
+    """The sampler's inbox (and phone): where and at which table, with the station's link.
+    Once for each place and table (sending the same assignment again tells nobody twice)."""
+    from django.urls import reverse
+
+    from fangkong.notify.actions import notify
+
+    notify(actor, [s.user], kind="screening.sampler",
+           title=_("You sample in %(round)s: %(point)s, table %(table)d") % {
+               "round": rnd.name, "point": point.place.name, "table": s.table},
+           body=_("Open the scanning station from this message when sampling starts."),
+           url=reverse("screening_station", args=[rnd.id]), place=point.place,
+           key=f"screening.sampler.{rnd.id}.{s.user_id}.{point.id}.{s.table}")
+
+
+def remove_sampler(actor, rnd: Round, sampler_id) -> None:
+    """Take a sampler off the round: they can no longer register samples in it (what they
+    registered stays theirs)."""
+    require(actor, Perm.SCREENING_RUN, rnd)
+    try:
+        s = Sampler.objects.select_related("point__place").get(round=rnd, pk=int(sampler_id))
+    except (Sampler.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    with transaction.atomic():
+        s.delete()
+        record(actor, "screening.sampler.remove", rnd, {"user": s.user_id, "point": s.point.place.name,
+                                                        "table": s.table}, levels_from=rnd)
 
 
 def assign_sampler_volunteer(actor, rnd: Round, point: SamplingPoint, volunteer, table=1) -> Sampler:

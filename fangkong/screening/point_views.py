@@ -1,0 +1,69 @@
+"""A round's sampling points and who samples at which table (采样点与采样人员), on a phone:
+staff add the points (a sampling point of the registry, or a new one named on the spot),
+set each point's number of tables, and give approved volunteers a table — each is told in
+their inbox, with the station's link. The same actions as the API (`work_api`)."""
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from fangkong.core.errors import Invalid
+from fangkong.core.views import act, confirm_step, confirmed, page
+
+from . import queries
+from .actions import planning
+
+
+def _pick(rows, pk, field, message):
+    """The row of `rows` whose id was posted, or the field's error."""
+    found = next((r for r in rows if str(r.id) == str(pk or "")), None)
+    if found is None:
+        raise Invalid(fields={field: [message]})
+    return found
+
+
+@page
+def points(request, pk):
+    rnd = queries.get_round_to_run(request.scope, pk)
+    here = reverse("screening_points", args=[rnd.id])
+    if request.method == "POST":
+        do, post = request.POST.get("do"), request.POST
+        if do == "point":
+            if post.get("place") in (None, "", "new"):
+                return act(request, lambda a: planning.new_point(a, rnd, post.get("name", ""), post.get("tables")),
+                           to=here, done=lambda p: _("Sampling point %(name)s: %(n)d tables.") % {
+                               "name": p.place.name, "n": p.tables})
+            return act(request, lambda a: planning.add_point(
+                a, rnd, _pick(queries.free_points(rnd) + [p.place for p in rnd.points.select_related("place")],
+                              post.get("place"), "point", _("Choose a sampling point.")), post.get("tables")),
+                to=here, done=lambda p: _("Sampling point %(name)s: %(n)d tables.") % {
+                    "name": p.place.name, "n": p.tables})
+        if do == "sampler":
+            def assign(a):
+                v = _pick(list(queries.sampler_candidates(request.scope, rnd)), post.get("volunteer"),
+                          "volunteer", _("Choose a volunteer."))
+                point = _pick(list(rnd.points.select_related("place")), post.get("point"), "point",
+                              _("Choose a sampling point."))
+                return planning.assign_sampler_volunteer(a, rnd, point, v, post.get("table"))
+            return act(request, assign, to=here, done=lambda s: _(
+                "%(name)s samples at %(point)s, table %(table)d; told in their messages.") % {
+                "name": s.user.display_name or s.user.username, "point": s.point.place.name, "table": s.table})
+        if do == "remove":
+            if not confirmed(request):
+                s = next((s for ss in queries.samplers_by_point(rnd).values() for s in ss
+                          if str(s.id) == post.get("sampler", "")), None)
+                if s is not None:
+                    return confirm_step(
+                        request, title=_("Take %(name)s off table %(table)d?") % {
+                            "name": s.user.display_name or s.user.username, "table": s.table},
+                        lines=[_("They can no longer register samples in this round. What they "
+                                 "registered stays. You can give them a table again.")],
+                        yes=_("Take off"), back=here)
+            return act(request, lambda a: planning.remove_sampler(a, rnd, post.get("sampler")), to=here,
+                       done=_("Taken off the round."))
+        raise Invalid(_("Unknown step."))
+    pts = queries.round_points(rnd)
+    return render(request, "screening/points.html", {
+        "round": rnd, "points": pts, "free": queries.free_points(rnd),
+        "volunteers": list(queries.sampler_candidates(request.scope, rnd)[:500]),
+        "assigned": sum(len(p.assigned) for p in pts)})
