@@ -341,7 +341,9 @@ def household(request, pk):
                     raise Invalid(fields={"category": [_("Choose one of the categories.")]})
                 requests.raise_request(a, hh, c, request.POST.get("text", ""),
                                        client_id=request.POST.get("client_id"))
-                messages.success(request, _("Request sent. You will see here when it is taken."))
+                messages.success(request, _("Request sent to your grid worker. You will see here when it is taken."))
+                if c.code == "urgent_medical":
+                    messages.warning(request, _("If a life is in danger, call 120 at once: do not wait for an answer here."))
             else:
                 raise NotFound()
             return redirect("services_household", pk=hh.pk)

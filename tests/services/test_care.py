@@ -176,3 +176,39 @@ def test_staff_give_a_request_to_a_team_and_its_volunteer_takes_it_on_the_page(w
     r.post(f"/services/requests/{req.id}/", {"step": "confirm"})
     req.refresh_from_db()
     assert req.state == "confirmed" and req.result == "已换锁"
+
+
+def test_a_request_tells_who_answers_it_and_an_overdue_one_tells_staff(world, svc):
+    """Found walking the demo: a resident's 紧急就医 request reached nobody's inbox, nor did
+    it when it went overdue. Now: the grid worker at once (staff too for an urgent category),
+    with the address and "call 120" for urgent medical care; the assignee or team when given
+    it; staff when it is overdue. Once each, never the person who did it."""
+    from fangkong.notify.models import Notification
+
+    w = world
+    resident = actor_for(w.users.resident)
+
+    def told(user, step=""):
+        return list(Notification.objects.filter(user=user, kind="services.request", key__endswith=step)
+                    .values_list("title", "body", "url"))
+
+    urgent = requests.raise_request(resident, w.hh101, Category.objects.get(code="urgent_medical"),
+                                    "老伴胸口疼，喘不上气")
+    [(title, body, url)] = told(w.users.grid)
+    assert title.startswith("新诉求，紧急就医：") and "1单元 101" in title
+    assert "120" in body and "老伴胸口疼" in body and url == f"/services/requests/{urgent.id}/"
+    assert len(told(w.users.staff)) == 1 and told(w.users.other_staff) == []
+    assert told(w.users.resident) == []
+    # a repair: the grid worker only; raised by the grid worker: nobody told twice, not themself
+    requests.raise_request(resident, w.hh101, Category.objects.get(code="repair"), "水管漏水")
+    assert len(told(w.users.grid)) == 2 and len(told(w.users.staff)) == 1
+    requests.raise_request(actor_for(w.users.grid), w.hh102, Category.objects.get(code="repair"), "门锁坏了")
+    assert len(told(w.users.grid)) == 2
+    # given to the team: its volunteer is told; overdue: staff are told, once however often it runs
+    requests.assign(actor_for(w.users.staff), urgent, team=svc.team)
+    assert [t for t, _b, _u in told(svc.vol_user)] == [title.replace("新诉求", "分派给您的诉求")]
+    later = timezone.now() + datetime.timedelta(hours=1)
+    assert requests.escalate_overdue(later) == 1
+    assert requests.escalate_overdue(later) == 0
+    overdue = told(w.users.staff, ".overdue")
+    assert len(overdue) == 1 and overdue[0][0].startswith("已超时，尚无人处理")

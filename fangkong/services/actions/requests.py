@@ -90,6 +90,8 @@ def raise_request(actor, household, category: Category, text: str, *, client_id=
                    {"request": req.id, "category": category.code})
             if assignee is not None or team is not None:
                 _assign(actor, req, assignee, team)
+            _tell(actor, req, responders(req, staff=category.priority == 1),
+                  _("New request, %(category)s: %(where)s"), "raised")
     except IntegrityError:
         if cid is None:
             raise
@@ -113,6 +115,11 @@ def _assign(actor, req, assignee, team):
     req.save(update_fields=["assignee", "team"])
     record(actor, "services.request.assign", req, {"assignee": getattr(assignee, "id", None),
                                                    "team": getattr(team, "id", None)})
+    told = {assignee.id} if assignee is not None else set()
+    if team is not None:
+        told |= set(team.members.exclude(user=None).values_list("user_id", flat=True))
+    _tell(actor, req, told, _("A request for you, %(category)s: %(where)s"),
+          f"assigned.{getattr(assignee, 'id', '')}.{getattr(team, 'id', '')}")
 
 
 def take(actor, req: Request) -> Request:
@@ -178,10 +185,48 @@ def escalate_overdue(now=None) -> int:
     system = Actor.system(via="task")
     with transaction.atomic():
         n = Request.objects.filter(id__in=ids, overdue=False).update(overdue=True, escalated_at=now)
-        for req in Request.objects.filter(id__in=ids).select_related("category")[:200]:
+        for req in Request.objects.filter(id__in=ids).select_related("category", "household")[:200]:
             record(system, "services.request.escalated", req,
                    {"request": req.id, "category": req.category.code, "due_at": req.due_at.isoformat()})
+            told = responders(req, staff=True) | ({req.assignee_id} if req.assignee_id else set())
+            _tell(system, req, told, _("Overdue, nobody has answered yet, %(category)s: %(where)s"), "overdue")
     return n
+
+
+def responders(req: Request, *, staff: bool) -> set[int]:
+    """Who answers a household's request: the grid workers of its grid, and with `staff`
+    (an urgent category, or one overdue) the staff of its community."""
+    from django.db.models import Q
+
+    from fangkong.accounts.models import Membership
+    from fangkong.accounts.roles import Role
+
+    who = Q(role=Role.GRID, place_id=req.grid_id) if req.grid_id else Q(pk__in=[])
+    if staff or not req.grid_id:
+        who |= Q(role=Role.STAFF, place_id=req.community_id)
+    return set(Membership.objects.filter(who, is_active=True).values_list("user_id", flat=True))
+
+
+def _tell(actor, req: Request, users: set, title: str, step: str) -> None:
+    """The inbox (and phone) of `users`, but not of whoever did it: the request's category,
+    address and words, with its page's link. Once a user for each step of each request."""
+    from django.urls import reverse
+
+    from fangkong.notify.actions import notify
+    from fangkong.registry.queries import address_labels
+
+    me = actor.user.id if _user(actor) is not None else None
+    users = {u for u in users if u and u != me}
+    if not users:
+        return
+    h = req.household
+    where = f"{address_labels([h]).get(h.place_id, '')} {h.door}".strip()
+    body = req.text
+    if req.category.code == "urgent_medical":
+        body = _("If a life is in danger, call 120 at once. %(text)s") % {"text": req.text}
+    notify(actor, users, kind="services.request", url=reverse("services_request", args=[req.id]),
+           title=title % {"category": req.category.label, "where": where},
+           body=body, place=h.place, key=f"services.request.{req.id}.{step}")
 
 
 def _user(actor):
