@@ -448,10 +448,12 @@ def call_qr(request, pk):
 @page
 def attend(request, pk):
     a = queries.get_assignment(request.scope, pk)
+    # "out now" is the minute of the tap (or of the "yes" that follows it), not of the page:
+    # a phone left open on the call page would otherwise check people out when it was drawn
+    out = request.POST.get("check_out_at") or (timezone.now() if request.POST.get("out") == "now" else None)
     try:
         attendance.confirm_attendance(actor_of(request), a, request.POST.get("check_in_at") or None,
-                                   request.POST.get("check_out_at") or None,
-                                   confirm=confirmed(request))
+                                   out, confirm=confirmed(request))
         messages.success(request, _("Attendance confirmed."))
     except Conflict as e:
         if e.code != "check_out_soon":

@@ -116,3 +116,21 @@ def test_staff_confirming_out_right_after_in_is_asked(on_call, world, login):
     client.post(url, {"check_out_at": out, "confirm": "1"})
     a.refresh_from_db()
     assert a.check_out_at is not None and a.minutes in (1, 2)  # the form sends whole seconds
+
+
+def test_confirm_out_on_the_page_is_the_minute_of_the_tap_not_of_the_page(on_call, world, login):
+    """Found walking the demo: the call page drew "now" into its "Confirm out" form, so a
+    page opened at 14:40 and tapped at 14:42 checked out at 14:40 (and a page left open for
+    hours would under-credit the volunteer). The button now says "out now"."""
+    v, call, clock = on_call
+    a = Assignment.objects.get(call=call, volunteer=v)
+    client = login(world.users.staff)
+    client.post(reverse("volunteers_attend", args=[a.id]))  # in, 10 minutes into the call
+    later(clock, 60)
+    page = client.get(reverse("volunteers_call", args=[call.id])).content.decode()
+    form = page.split(f'action="{reverse("volunteers_attend", args=[a.id])}"')[1].split("</form>")[0]
+    assert 'name="out" value="now"' in form and "check_out_at" not in form
+    later(clock, 45)  # the page lies open; the tap comes 45 minutes after it was drawn
+    client.post(reverse("volunteers_attend", args=[a.id]), {"out": "now"})
+    a.refresh_from_db()
+    assert a.check_out_at == clock[0] and a.minutes == 105
