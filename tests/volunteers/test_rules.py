@@ -372,3 +372,27 @@ def test_a_calls_message_says_how_many_once(world):
         assert call_text(call)[0] == f"召集令：明早7点全员核酸：需{call.slots}人"
         call.title = f"需{call.slots}0人"  # another number: not the count
         assert call_text(call)[0].endswith(f"需 {call.slots} 人")
+
+
+def test_a_shift_checked_out_of_early_frees_the_person_for_the_next_call(world, make_volunteer):
+    """Found walking the demo: someone who had checked out at 14:22 of a shift planned until
+    15:02 could not answer a call starting at 14:30 ("overlaps"). A place checked out of
+    before the next call begins no longer clashes; one still running does."""
+    a = make_volunteer(1)
+    first = new_call(world, hours=1, slots=2)  # +1 h → +3 h
+    answers.sign_up(actor_for(a.user), first)
+    attendance.check_in(actor_for(a.user), first.token, now=first.starts_at + datetime.timedelta(minutes=5))
+    after = new_call(world, hours=2.5, slots=2)  # +2.5 h: inside the first's planned time
+    with pytest.raises(Conflict) as e:  # still on the first shift: a clash, as before
+        answers.sign_up(actor_for(a.user), after)
+    assert e.value.code == "clash"
+    attendance.check_out(actor_for(a.user), first.token, now=first.starts_at + datetime.timedelta(minutes=60))
+    taken = answers.sign_up(actor_for(a.user), after)
+    assert taken.status == "confirmed"
+    # checked out after the next call had begun: that call still overlaps what was served
+    answers.cancel(actor_for(a.user), taken)
+    during = new_call(world, hours=1.5, slots=2)
+    with pytest.raises(Conflict) as e:
+        answers.sign_up(actor_for(a.user), during)
+    first_start = timezone.localtime(first.starts_at).strftime("%m-%d %H:%M")
+    assert e.value.code == "clash" and first_start in str(e.value.message)

@@ -21,7 +21,7 @@ from fangkong.registry.models import LEVEL_FIELDS
 
 from ..access import MANAGE, audience, require
 from ..models import Assignment, Call, Volunteer
-from .slots import clash_error, fetch_one, hold_places, locked_call, promote, take_place
+from .slots import clash_error, clash_q, fetch_one, hold_places, locked_call, promote, take_place
 
 _UID = -7_654_321  # stands for the acting user's id in the cached SQL of `_read_answer`
 _NOW = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)  # and for now
@@ -42,9 +42,7 @@ def _read_answer(call: Call, uid, now):
     made = _READ_SQL.get(key)
     if made is None:
         mine = Assignment.objects.filter(call_id=call.pk, volunteer=OuterRef("pk")).order_by()
-        clash = (Assignment.objects.filter(volunteer=OuterRef("pk"), status=Assignment.Status.CONFIRMED,
-                                           starts_at__lt=call.ends_at, ends_at__gt=call.starts_at)
-                 .exclude(call_id=call.pk).order_by())
+        clash = Assignment.objects.filter(clash_q(call), volunteer=OuterRef("pk")).order_by()
         qs = (Volunteer.objects.filter(user_id=_UID, status=Volunteer.Status.APPROVED).order_by()
               .annotate(invited=Exists(audience(call, now=_NOW).filter(pk=OuterRef("pk"))),
                         answer_id=Subquery(mine.values("id")[:1]),
@@ -245,9 +243,7 @@ def _sign_up_again(actor, call: Call, v: Volunteer) -> Assignment:
     with transaction.atomic():
         hold_places(v.pk)
         existing, other = None, None
-        for row in (Assignment.objects.filter(volunteer=v).filter(
-                Q(call_id=call.pk) | Q(status=Assignment.Status.CONFIRMED,
-                                       starts_at__lt=call.ends_at, ends_at__gt=call.starts_at))
+        for row in (Assignment.objects.filter(volunteer=v).filter(Q(call_id=call.pk) | clash_q(call))
                 .select_related("call")):
             if row.call_id == call.pk:
                 existing = row

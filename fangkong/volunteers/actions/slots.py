@@ -8,7 +8,7 @@ so an answer that read the old version retries (see answers.sign_up).
 """
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,11 +20,18 @@ from ..models import Assignment, Call, Volunteer
 from .notices import call_text, notify_users
 
 
+def clash_q(call: Call) -> Q:
+    """A confirmed place on another call that overlaps this one: its time meets the call's,
+    and the person has not already checked out of it before the call begins (a shift over
+    early frees them for the next one)."""
+    return (Q(status=Assignment.Status.CONFIRMED, starts_at__lt=call.ends_at)
+            & (Q(check_out_at__isnull=True, ends_at__gt=call.starts_at) | Q(check_out_at__gt=call.starts_at))
+            & ~Q(call_id=call.pk))
+
+
 def find_clash(v: Volunteer, call: Call):
     """A confirmed place of the person on another call that overlaps this one (or None)."""
-    return (Assignment.objects.filter(volunteer=v, status=Assignment.Status.CONFIRMED,
-                                      starts_at__lt=call.ends_at, ends_at__gt=call.starts_at)
-            .exclude(call_id=call.id).select_related("call").first())
+    return Assignment.objects.filter(clash_q(call), volunteer=v).select_related("call").first()
 
 
 def clash_error(other: Assignment):
