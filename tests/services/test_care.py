@@ -212,3 +212,27 @@ def test_a_request_tells_who_answers_it_and_an_overdue_one_tells_staff(world, sv
     assert requests.escalate_overdue(later) == 0
     overdue = told(w.users.staff, ".overdue")
     assert len(overdue) == 1 and overdue[0][0].startswith("已超时，尚无人处理")
+
+
+def test_no_answer_to_an_elderly_persons_morning_call_sends_someone_to_the_door(world, svc):
+    """Found walking the demo: 无人应答 for a 77-year-old living alone raised nothing. It is
+    now a request due within the hour, which tells the grid worker; corrected to "fine" by a
+    wrong tap, the visit is called off."""
+    from fangkong.notify.models import Notification
+
+    w = world
+    care.check_ins_today()
+    c = CheckIn.objects.get()
+    staff = actor_for(w.users.staff)
+    before = timezone.now()
+    care.record_check_in(staff, c, "no_answer")
+    c.refresh_from_db()
+    req = c.request
+    assert c.result == "no_answer" and req.household_id == w.hh101.id and req.state == "new"
+    assert "苏霞" in req.text and before + datetime.timedelta(minutes=59) < req.due_at
+    assert req.due_at <= timezone.now() + datetime.timedelta(minutes=60)
+    assert Notification.objects.filter(user=w.users.grid, kind="services.request").count() == 1
+    care.record_check_in(staff, c, "fine")  # a wrong tap: she answered after all
+    c.refresh_from_db()
+    req.refresh_from_db()
+    assert c.result == "fine" and c.request is None and req.state == "cancelled"

@@ -14,7 +14,7 @@ from fangkong.core.errors import Conflict, Invalid
 from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
 
 from .. import access, checks
-from ..models import Category, CheckIn, Feeding, Pet
+from ..models import Category, CheckIn, Feeding, Pet, Request
 from .requests import raise_request
 
 AWAY = [Presence.QUARANTINE, Presence.HOSPITAL]
@@ -169,6 +169,7 @@ def feed(actor, feeding: Feeding, note="") -> Feeding:
 
 
 CORRECTABLE = (CheckIn.Result.OPEN, CheckIn.Result.FINE, CheckIn.Result.NO_ANSWER)
+NO_ANSWER_MINUTES = 60  # a door visit after a morning call nobody answered
 
 
 def record_check_in(actor, check_in: CheckIn, result: str, note="", category: Category | None = None) -> CheckIn:
@@ -189,6 +190,21 @@ def record_check_in(actor, check_in: CheckIn, result: str, note="", category: Ca
                 cat = category or Category.objects.filter(code="check_in").first()
                 req = raise_request(actor, check_in.household, cat, note)
                 CheckIn.objects.filter(pk=check_in.pk).update(request=req)
+            elif n and result == CheckIn.Result.NO_ANSWER:
+                # nobody answering an elderly person's morning call is a door to knock on within
+                # the hour: a request, which tells the grid worker (and comes back overdue)
+                cat = Category.objects.filter(code="check_in").first()
+                text = _("No answer to the morning call: go and see %(name)s at the door.") % {
+                    "name": check_in.resident.name}
+                if note:
+                    text = f"{text} {note}"
+                req = raise_request(actor, check_in.household, cat, text, minutes=NO_ANSWER_MINUTES)
+                CheckIn.objects.filter(pk=check_in.pk).update(request=req)
+            elif n and before == CheckIn.Result.NO_ANSWER and check_in.request_id:
+                # a wrong tap corrected: the visit it asked for is not needed
+                Request.objects.filter(pk=check_in.request_id, state=Request.State.NEW).update(
+                    state=Request.State.CANCELLED)
+                CheckIn.objects.filter(pk=check_in.pk).update(request=None)
             if n:
                 record(actor, "services.check_in", check_in,
                        {"result": result} if before == CheckIn.Result.OPEN else {"result": [before, result]})

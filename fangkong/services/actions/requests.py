@@ -70,7 +70,8 @@ def vulnerability(household_id) -> int:
 
 
 def raise_request(actor, household, category: Category, text: str, *, client_id=None,
-                  assignee=None, team=None, now=None) -> Request:
+                  assignee=None, team=None, now=None, minutes=None) -> Request:
+    """`minutes`: answer within this (default the category's response time)."""
     access.require_household(actor, household, order=True)
     cid = checks.client_id(client_id)
     if cid is not None and (found := Request.objects.filter(client_id=cid).first()) is not None:
@@ -80,7 +81,7 @@ def raise_request(actor, household, category: Category, text: str, *, client_id=
     now = now or timezone.now()
     req = Request(household=household, category=category, text=checks.text(text, "text", max_length=500),
                   priority=category.priority, vulnerable=vulnerability(household.id),
-                  due_at=now + datetime.timedelta(minutes=category.response_minutes),
+                  due_at=now + datetime.timedelta(minutes=minutes or category.response_minutes),
                   raised_by=_user(actor), raised_at=now, client_id=cid)
     req.copy_levels(household)
     try:
