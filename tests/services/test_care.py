@@ -4,8 +4,10 @@ building's terminal disinfection once."""
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
+from fangkong.core.errors import Invalid
 from fangkong.registry import actions as reg
 from fangkong.services import queries
 from fangkong.services.actions import care, requests
@@ -87,6 +89,9 @@ def test_morning_check_ins_for_the_elderly_living_alone(world, svc):
     assert n == 1  # 苏霞 (独居老人); 夏明 is bedridden but not in a sealed area
     c = CheckIn.objects.get()
     assert c.resident_id == w.su.id
+    with pytest.raises(Invalid) as e:  # "needs" with nothing written: says whose and what
+        care.record_check_in(actor_for(w.users.grid), c, "needs", " ")
+    assert e.value.fields["note"] == ["请写明苏霞需要什么：这会成为给这户的诉求。"]
     care.record_check_in(actor_for(w.users.grid), c, "needs", "需要买菜")
     c.refresh_from_db()
     assert c.result == "needs" and c.request.household_id == w.hh101.id

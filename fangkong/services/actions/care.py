@@ -181,6 +181,9 @@ def record_check_in(actor, check_in: CheckIn, result: str, note="", category: Ca
     before = check_in.result
     if before == result or before not in CORRECTABLE or result == CheckIn.Result.OPEN:
         return check_in
+    if result == CheckIn.Result.NEEDS and not (note or "").strip():
+        raise Invalid(fields={"note": [_("Write what %(name)s needs: it becomes a request for the "
+                                         "household.") % {"name": check_in.resident.name}]})
     note = checks.text(note, "note", max_length=300, required=result == CheckIn.Result.NEEDS)
     try:
         with transaction.atomic():
