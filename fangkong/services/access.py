@@ -116,8 +116,13 @@ def team_ids(actor_or_scope) -> list[int]:
     cached = getattr(user, "_fk_team_ids", None)
     if cached is None:
         from fangkong.volunteers.models import TeamMember
+        from fangkong.zones.queries import kept_home
 
-        cached = list(TeamMember.objects.filter(volunteer__user=user).values_list("team_id", flat=True))
+        # a volunteer kept home (sealed in, or a code not green) carries none of their teams'
+        # runs or requests: they cannot go out, and the doors' addresses and phones are not theirs
+        cached = list(TeamMember.objects.filter(volunteer__user=user)
+                      .exclude(kept_home("volunteer__household_id", "volunteer__id_hash"))
+                      .values_list("team_id", flat=True))
         user._fk_team_ids = cached
     return cached
 

@@ -310,3 +310,11 @@ def waitlist_rank(a: Assignment) -> int:
         return 0
     return Assignment.objects.filter(call_id=a.call_id, status=Assignment.Status.WAITLISTED,
                                      position__lt=a.position).count() + 1
+
+
+def is_kept_home(v: Volunteer) -> bool:
+    """Must this volunteer stay home now (sealed or controlled area, or a code not green)?
+    Then no call goes to them and they carry no run (`zones.queries.kept_home`)."""
+    from fangkong.zones.queries import kept_home
+
+    return Volunteer.objects.filter(pk=v.pk).filter(kept_home()).exists()

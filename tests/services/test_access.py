@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
-from fangkong.core.errors import NotFound
+from fangkong.core.errors import Invalid, NotFound
 from fangkong.services import queries
 from fangkong.services.actions import catalogue, delivery, handoff, orders, requests
 from fangkong.services.models import Category
@@ -113,3 +113,44 @@ def test_a_household_login_sees_only_its_own_household(world, svc):
                                                        "client_id": str(uuid.uuid4())})
     assert r.status_code == 302
     assert queries.orders(actor_for(w.users.resident).scope).first().is_medicine  # medicine first
+
+
+def test_a_volunteer_kept_home_carries_no_run_and_sees_no_door(world, svc):
+    """Found walking the demo: volunteers of a sealed building still got their team's
+    door-delivery run, every door's address and phone with it. A volunteer kept home
+    (sealed or controlled area, or a code not green) carries none of their teams' runs or
+    requests, and cannot be named a run's carrier; their teammates still can."""
+    from fangkong.core import pii
+    from fangkong.screening.actions import station
+    from fangkong.volunteers.actions import registration as va
+    from fangkong.volunteers.actions import teams
+    from tests.conftest import IDS
+
+    w = world
+    staff = actor_for(w.users.staff)
+    wang = va.approve(staff, va.add_volunteer(staff, w.community, {
+        "name": "王新勇", "phone": "13903510999", "id_number": IDS["wang_xinyong"],
+        "household": w.hh201.id, "consent": "1"}))
+    teams.add_member(staff, svc.team, wang)
+    assert pii.lookup_hash(IDS["wang_xinyong"]) == wang.id_hash
+    orders.place_order(staff, w.hh101, svc.supplier, [(svc.veg.id, 1)])
+    batch = handoff.create_batch(staff, svc.supplier, svc.gate, due_at=timezone.now())
+    handoff.receive_rest(staff, batch)
+    handoff.sign(staff, batch, supplier_name="李师傅")
+    run = handoff.split(staff, batch)[0]
+    handoff.assign_run(staff, run, team=svc.team)
+    c = Client()
+    c.force_login(wang.user)
+    assert c.get(f"/api/v1/services/runs/{run.id}").status_code == 200  # on the team, free to go
+    station.set_health_code(Actor.system(), w.wang, "red")
+    c = Client()
+    c.force_login(wang.user)
+    assert c.get(f"/api/v1/services/runs/{run.id}").status_code == 404
+    assert "1单元 101" not in c.get("/services/").content.decode()
+    assert "感谢您居家配合" in c.get("/volunteers/").content.decode()  # told why nothing comes
+    mate = Client()
+    mate.force_login(svc.vol_user)
+    assert mate.get(f"/api/v1/services/runs/{run.id}").status_code == 200  # the rest of the team
+    with pytest.raises(Invalid) as e:
+        handoff.assign_run(staff, run, carrier=wang.user)
+    assert "王新勇" in e.value.fields["carrier"][0]

@@ -215,6 +215,10 @@ def assign_run(actor, run: Run, *, team=None, carrier=None) -> Run:
     access.require(actor, access.RUN, run)
     if team is not None and team.community_id != run.community_id:
         raise Invalid(fields={"team": [_("This team is not of this community.")]})
+    if carrier is not None and kept_home_user(carrier):
+        raise Invalid(fields={"carrier": [_("%(name)s is kept at home (a sealed or controlled area, or a "
+                                            "code not green) and cannot carry a run.") % {
+            "name": carrier.display_name or carrier.username}]})
     run.team, run.carrier = team, carrier
     with transaction.atomic():
         run.save(update_fields=["team", "carrier"])
@@ -226,3 +230,11 @@ def assign_run(actor, run: Run, *, team=None, carrier=None) -> Run:
 def _user(actor):
     u = actor.user
     return u if u is not None and getattr(u, "is_authenticated", False) else None
+
+
+def kept_home_user(user) -> bool:
+    """Is this account a volunteer who must stay home (`zones.queries.kept_home`)?"""
+    from fangkong.volunteers.models import Volunteer
+    from fangkong.zones.queries import kept_home
+
+    return Volunteer.objects.filter(user=user).filter(kept_home()).exists()
