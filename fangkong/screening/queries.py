@@ -319,8 +319,11 @@ def lab_work(scope, limit=20) -> list[Round]:
 
 
 def boxes(rnd: Round):
-    return list(Box.objects.filter(round=rnd).annotate(n=Count("tubes")).prefetch_related("handovers")
-                .order_by("-created_at"))
+    from django.db.models import Prefetch
+
+    return list(Box.objects.filter(round=rnd).annotate(n=Count("tubes")).prefetch_related(
+        "handovers", Prefetch("tubes", queryset=Tube.objects.only("id", "barcode", "box_id").order_by("barcode")))
+        .order_by("-created_at"))
 
 
 def tube_history(tube: Tube):

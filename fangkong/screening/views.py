@@ -442,9 +442,10 @@ def boxes(request, pk):
     rnd = queries.get_round_for_sampling(actor, pk) if not request.scope.allows(
         Perm.SCREENING_LAB, queries.get_round_any(request.scope, pk)) else \
         queries.get_round_any(request.scope, pk)
+    packing = {}  # a refused packing: the box's scanned codes kept as typed, each error beside them
     if request.method == "POST":
+        what = request.POST.get("do")
         try:
-            what = request.POST.get("do")
             if what == "create":
                 lab_actions.create_box(actor, rnd, request.POST.get("code"))
             elif what == "pack":
@@ -456,11 +457,15 @@ def boxes(request, pk):
                 box = queries.get_box(actor, rnd, request.POST.get("box"))
                 lab_actions.hand_over(actor, box, request.POST.get("stage"), request.POST.get("given_by"),
                                   request.POST.get("received_by"))
+            return redirect("screening_boxes", pk=rnd.id)
         except Invalid as e:
-            flash_error(request, e)
-        return redirect("screening_boxes", pk=rnd.id)
+            if what != "pack" or not e.rows:
+                flash_error(request, e)
+                return redirect("screening_boxes", pk=rnd.id)
+            packing = {"box": box.id, "text": request.POST.get("tubes", ""), "message": str(e.message),
+                       "errors": [str(r["message"]) for r in e.rows]}
     return render(request, "screening/boxes.html", {
-        "round": rnd, "boxes": queries.boxes(rnd), "stages": Handover.Stage.choices,
+        "round": rnd, "boxes": queries.boxes(rnd), "stages": Handover.Stage.choices, "packing": packing,
         "can_pack": access.can_sample(actor, rnd),  # a lab operator only receives boxes
         "State": Box.State, "sealed_loose": [t for t in queries.tubes_not_at_lab(rnd) if not t.box_id]})
 
