@@ -160,6 +160,7 @@ class ResultsOut(Schema):
     followups: int
     retests: int = 0  # single re-test results that closed a follow-up
     cases: int = 0  # of them positive: confirmed cases (the community's staff are told)
+    no_receipt: int = 0  # results for tubes no box hand-over brought to the lab: kept, to be checked
 
 
 class AdvisorRow(Schema):

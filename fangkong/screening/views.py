@@ -496,7 +496,7 @@ def lab(request):
     scope = request.scope
     if not scope.has(Perm.SCREENING_LAB):
         raise NotFound()
-    ctx, status = {"summary": None, "errors": [], "work": queries.lab_work(scope)}, 200
+    ctx, status = {"summary": None, "errors": []}, 200
     if request.method == "POST":
         try:
             rows = labfile.rows_of_upload(request.FILES.get("file"))
@@ -505,6 +505,7 @@ def lab(request):
             labels = labfile.column_labels()
             ctx["error"], status = e.message, 422
             ctx["errors"] = [dict(r, label=labels.get(r.get("column"), "")) for r in e.rows]
+    ctx["work"] = queries.lab_work(scope)  # after the upload: what is still waiting, not what was
     return render(request, "screening/lab.html", ctx, status=status)
 
 

@@ -82,6 +82,10 @@ def test_the_lab_page_lists_every_error_of_the_file_at_once_in_chinese(world, sy
     good = SimpleUploadedFile("结果.xlsx", xlsx([ROWS[0]]))
     html = client.post("/screening/lab/", {"file": good}).content.decode()
     assert LabResult.objects.count() == 1
+    # T0001 came to the lab in no box: kept, and said, to be checked (found walking the demo)
+    assert "1 管没有送达实验室的签收记录" in html
+    # the page's own list, drawn after the upload: nothing left waiting for a result
+    assert "管已到实验室、尚无结果" not in html
 
 
 def test_the_api_lists_every_error_of_the_rows_at_once(world, system, client):
@@ -108,7 +112,7 @@ def test_the_api_takes_the_lab_file_itself(world, system, client):
     ok = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert ok.status_code == 200, ok.content
     assert ok.json() == {"saved": 1, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0,
-                         "retests": 0, "cases": 0}
+                         "retests": 0, "cases": 0, "no_receipt": 1}  # T0001 came in no box
     again = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert again.json()["saved"] == 0 and LabResult.objects.count() == 1  # a resent file: nothing new
     assert again.json()["unchanged"] == 1

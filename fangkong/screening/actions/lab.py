@@ -144,7 +144,7 @@ def record_results(actor, rows, *, source="upload") -> dict:
                       code="invalid" if errors else "unknown_tubes")
     user = user_of(actor)
     summary = {"saved": 0, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0,
-               "retests": 0, "cases": 0}
+               "retests": 0, "cases": 0, "no_receipt": 0}
     with transaction.atomic():
         # Set-based: one read of the tubes' latest results, one insert of the new results
         # (COPY on PostgreSQL), one UPDATE … FROM (VALUES …) of the tubes a 1,000, the
@@ -169,6 +169,8 @@ def record_results(actor, rows, *, source="upload") -> dict:
             lr.tube_id, lr.result, lr.ct_orf, lr.ct_n = t.id, r["result"], r["ct_orf"], r["ct_n"]
             lr.tested_at, lr.replaces_id = r["tested_at"], prev.id if prev else None
             written.append(lr)
+            if t.at_lab_at is None:  # no box signed for at the lab: kept, and said, to be checked
+                summary["no_receipt"] += 1
             t.result, t.result_at, t.at_lab_at = r["result"], r["tested_at"], t.at_lab_at or now
             changed.append(t)
             summary["corrected" if prev else "saved"] += 1
