@@ -205,7 +205,7 @@ def row_error(errors, rownum, labels, key, value, message):
 
 def missing_columns_error(missing, header_row) -> dict:
     parts = [_("%(column)s (accepted spellings: %(spellings)s)") % {
-        "column": COLUMN[k].header, "spellings": _spellings(k)} for k in missing]
+        "column": COLUMN[k].header, "spellings": _spellings(k)} for k in sorted(missing, key=COLUMN_ORDER.get)]
     return cell_error(header_row, "", "", _("Required column missing: %(columns)s.")
                   % {"columns": "; ".join(parts)})
 

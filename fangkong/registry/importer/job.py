@@ -101,17 +101,24 @@ def _run(job: ImportJob, actor, progress):
             progress(done, total)
 
     parsed = parse(job.filename, bytes(job.content), progress=on_progress)
-    if parsed.structural:
-        return _reject(job, parsed.errors, parsed.total, file_problem=True)
-    # Columns the import place makes necessary.
+    # Columns the import place makes necessary, said with the file's own missing ones: every
+    # missing column in one message, whichever it is (a sheet was read: it has a header row)
     kind = Kind(place.kind)
     need = []
-    if kind in (Kind.COMMUNITY, Kind.GRID) and "compound" not in parsed.columns:
+    if parsed.header_row and kind in (Kind.COMMUNITY, Kind.GRID) and "compound" not in parsed.columns:
         need.append("compound")
-    if kind in (Kind.COMMUNITY, Kind.GRID, Kind.COMPOUND) and "building" not in parsed.columns:
+    if parsed.header_row and kind in (Kind.COMMUNITY, Kind.GRID, Kind.COMPOUND) \
+            and "building" not in parsed.columns:
         need.append("building")
-    if need:
-        return _reject(job, [missing_columns_error(need, parsed.header_row)], parsed.total)
+    if parsed.structural:
+        errors = parsed.errors
+        if need:
+            said = missing_columns_error(parsed.missing, parsed.header_row) if parsed.missing else None
+            errors = [missing_columns_error(parsed.missing + need, parsed.header_row),
+                      *(e for e in errors if e != said)]
+        return _reject(job, errors, parsed.total, file_problem=True)
+    if need:  # the file cannot be used here, as a column the file itself lacks
+        return _reject(job, [missing_columns_error(need, parsed.header_row)], parsed.total, file_problem=True)
     plan = Plan(actor, place, parsed)
     plan.load()
     plan.plan()

@@ -69,6 +69,7 @@ class Parsed:
     sheet: str = ""
     total: int = 0  # data rows (blank, example and totals rows not counted)
     structural: bool = False  # the file itself is wrong: no row was checked
+    missing: list[str] = dataclasses.field(default_factory=list)  # required columns not found
 
 
 
@@ -103,7 +104,7 @@ def parse(filename, content, *, progress=None) -> Parsed:
     try:
         out.header_row, out.sheet = table.header_row, table.sheet
         out.columns, out.ignored = table.labels, table.ignored
-        missing = [k for k in ("name", "door") if k not in table.columns]
+        missing = out.missing = [k for k in ("name", "door") if k not in table.columns]
         if missing:
             structural(missing_columns_error(missing, table.header_row))
         for labels in table.duplicates.values():
