@@ -125,6 +125,14 @@ def test_team_leader_confirms_attendance_and_staff_correct_with_a_reason(world, 
         attendance.correct_minutes(staff, a, 540, "补记")
     assert asked.value.code == "correct_long" and Assignment.objects.get(pk=a.pk).minutes == 90
     assert attendance.correct_minutes(staff, a, 540, "补记", confirm=True).minutes == 540
+    # "2" for a two-hour shift: hours typed where minutes are asked? asked first, saying 120
+    # (found walking the demo: it was credited as 0.0 h without a question)
+    with pytest.raises(Conflict) as asked:
+        attendance.correct_minutes(staff, a, 2, "实际服务两小时")
+    assert asked.value.code == "correct_short" and "120" in str(asked.value.message)
+    assert Assignment.objects.get(pk=a.pk).minutes == 540
+    assert attendance.correct_minutes(staff, a, 2, "只来了一下", confirm=True).minutes == 2
+    assert attendance.correct_minutes(staff, a, 45, "提前离开").minutes == 45  # not a slip: no question
 
 
 def test_lateness_and_no_shows(world, make_volunteer, monkeypatch):

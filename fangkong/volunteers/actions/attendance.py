@@ -188,7 +188,8 @@ def longest_minutes(a: Assignment) -> int:
 def correct_minutes(actor, a: Assignment, minutes, reason, *, confirm=False) -> Assignment:
     """Staff correct the credited minutes, with a reason (audited before/after); never more
     than the shift's window allows (`longest_minutes`), and more than the shift itself only
-    when confirmed (Conflict "correct_long" otherwise: 600 typed for a 3½-hour shift)."""
+    when confirmed (Conflict "correct_long" otherwise: 600 typed for a 3½-hour shift), nor
+    a few minutes that would fit as hours (Conflict "correct_short": 2 typed for 2 hours)."""
     require(actor, MANAGE, a)
     reason = checks.check_reason(reason)
     try:
@@ -214,6 +215,13 @@ def correct_minutes(actor, a: Assignment, minutes, reason, *, confirm=False) -> 
                 "%(shift)d minutes). Credit it anyway?") % {
                 "m": minutes, "h": minutes / 60, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}",
                 "shift": shift}, code="correct_long")
+        if 0 < minutes <= 24 and minutes * 60 <= min(most, shift + 60) and shift >= 60 \
+                and minutes != a.minutes and not confirm:
+            # a handful of minutes for a shift of hours: hours typed where minutes are asked?
+            raise Conflict(_(
+                "%(m)d minutes is only %(h).1f h, for a shift of %(shift)d minutes. If you meant "
+                "%(m)d hours, enter %(mm)d minutes. Credit %(m)d minutes anyway?") % {
+                "m": minutes, "h": minutes / 60, "shift": shift, "mm": minutes * 60}, code="correct_short")
         before = a.minutes
         _credit(a, minutes)
         a.corrected = True
