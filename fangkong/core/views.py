@@ -118,13 +118,15 @@ def confirmed(request) -> bool:
     return request.method == "POST" and request.POST.get("confirm") == "1"
 
 
-def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, action=None):
+def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, action=None, back_post=False):
     """Ask before something hard to undo: a page that says what will happen (`lines`, and a
     `warn` line in red) and posts the same form again with confirm=1. No script (the CSP
     forbids inline script, and it works where htmx does not load); "go back" comes first,
     where the thumb that tapped was, and "yes" below it, so a double tap cannot confirm.
 
-    `fields`: what to post again (default: the request's own POST, without the token)."""
+    `fields`: what to post again (default: the request's own POST, without the token).
+    `back_post`: "go back" posts the fields again with edit=1 (not a link to `back`), so a
+    form comes back as it was typed (the view shows it when it sees `edit`)."""
     if fields is None:
         fields = [(k, v) for k, vs in request.POST.lists() if k not in ("csrfmiddlewaretoken", "confirm")
                   for v in vs]
@@ -132,7 +134,7 @@ def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, a
         fields = list(fields.items())
     return render(request, "confirm.html", {
         "title": title, "lines": [str(x) for x in lines if x], "warn": warn, "yes": yes,
-        "back": back, "fields": fields, "action": action or request.get_full_path()})
+        "back": back, "fields": fields, "action": action or request.get_full_path(), "back_post": back_post})
 
 
 # --- POST → action → message → redirect ---------------------------------------------

@@ -290,10 +290,9 @@ def call_new(request, pk):
               "ends_at": (now + timezone.timedelta(hours=11)).strftime("%Y-%m-%dT%H:00")}
     if request.method == "POST":
         values = _call_form_data(request.POST)
-        try:
-            call = calls.create_call(actor_of(request), c, values)
-            messages.success(request, _("Call published to %(n)d volunteers.") % {"n": call.notified})
-            return redirect("volunteers_call", pk=call.id)
+        try:  # "no, go back" from the question (`edit`): the form again, as typed
+            if not request.POST.get("edit"):
+                return _publish_call(request, c, values)
         except Invalid as e:
             errors = e.fields
     ctx = _community_ctx(request, c)
@@ -303,6 +302,25 @@ def call_new(request, pk):
                     community_id=c.id, kind__in=[Kind.BUILDING, Kind.COMPOUND, Kind.GRID]).order_by("depth", "sort_key")[:300]),
                 "teams": list(queries.teams(request.scope, c))})
     return render(request, "volunteers/call_form.html", ctx)
+
+
+def _publish_call(request, c, values):
+    """Publishing texts people at once and cannot be taken back: the page asks first, saying
+    whom it reaches; "yes" publishes it."""
+    if not confirmed(request):
+        draft, n = calls.preview(actor_of(request), c, values)
+        at = f"{timezone.localtime(draft.starts_at):%m-%d %H:%M}–{timezone.localtime(draft.ends_at):%H:%M}"
+        return confirm_step(
+            request, title=_("Publish “%(title)s”?") % {"title": draft.title},
+            lines=[_("%(at)s at %(place)s, %(n)d people needed.") % {
+                "at": at, "place": draft.place.name, "n": draft.slots},
+                _("It goes at once to %(n)d volunteers (messages and texts); a text sent cannot "
+                  "be taken back.") % {"n": n}],
+            warn="" if n else _("No volunteer matches who this call is for: nobody would be told."),
+            yes=_("Yes, publish it now"), back=request.get_full_path(), back_post=True)
+    call = calls.create_call(actor_of(request), c, values)
+    messages.success(request, _("Call published to %(n)d volunteers.") % {"n": call.notified})
+    return redirect("volunteers_call", pk=call.id)
 
 
 def _call_ctx(request, call):

@@ -388,6 +388,9 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     wide_enough(staff)
     staff.shot("call-form")
     staff.click("button:has-text('发布召集令')")
+    staff.wait_for_selector("form.confirm-yes")  # it texts people at once: asked first
+    staff.shot("call-asked")
+    staff.click("form.confirm-yes button")
     staff.wait_for_load_state()
     staff.shot("call-published")
     m = re.search(r"/calls/(\d+)/", staff.url)

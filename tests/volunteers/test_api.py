@@ -317,8 +317,16 @@ def test_a_call_sent_twice_is_published_once(world, s):
             "starts_at": (s["start"] + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
             "ends_at": (s["start"] + datetime.timedelta(days=1, hours=2)).strftime("%Y-%m-%dT%H:%M"),
             "audience": "community", "client_id": cid}
+    asked = c.post(f"/volunteers/c/{world.community.id}/calls/new/", body).content.decode()
+    assert "confirm-yes" in asked and not Call.objects.filter(title="双击测试召集").exists()
+    # publishing asks first, saying whom it reaches (found walking the demo: it texted 8
+    # people with no question); "no, go back" brings the form back as typed
+    assert "发布“双击测试召集”？" in asked and "名志愿者" in asked
+    back = c.post(f"/volunteers/c/{world.community.id}/calls/new/", dict(body, edit="1")).content.decode()
+    assert 'value="双击测试召集"' in back and "confirm-yes" not in back
+    body["confirm"] = "1"
     first = c.post(f"/volunteers/c/{world.community.id}/calls/new/", body)
-    again = c.post(f"/volunteers/c/{world.community.id}/calls/new/", body)
+    again = c.post(f"/volunteers/c/{world.community.id}/calls/new/", body)  # "yes" tapped twice
     assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
     assert Call.objects.filter(title="双击测试召集").count() == 1
     staff = bearer(world.users.staff)

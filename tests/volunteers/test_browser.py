@@ -65,6 +65,9 @@ def test_register_approve_answer_and_check_in(phone_page, world, codes):
     page.fill("#f-briefing", "带好身份证，提前十分钟到 1号楼下。")
     page.shot("volunteers-04-call-form")
     page.click("text=发布召集令 >> nth=-1")
+    page.wait_for_selector("form.confirm-yes")  # asked first: it texts people at once
+    page.shot("volunteers-04b-call-asked")
+    page.click("form.confirm-yes button")
     page.wait_for_selector("text=签到二维码")
     page.shot("volunteers-05-call-published")
 

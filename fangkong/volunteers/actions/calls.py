@@ -32,6 +32,32 @@ def create_call(actor, community: Place, data: dict) -> Call:
             if found.community_place_id != community.id:
                 raise Invalid(fields={"client_id": [_("This client id was used for another call.")]})
             return found
+    call = _build(actor, community, data, cid)
+    try:
+        with transaction.atomic():
+            call.save()
+            record(actor, "call.create", call, {"title": call.title, "slots": call.slots,
+                                                "audience": call.audience})
+            publish(actor, call)
+    except IntegrityError:  # the two taps at once: the first one's call
+        if cid is None:
+            raise
+        return Call.objects.get(client_id=cid)
+    return call
+
+
+def preview(actor, community: Place, data: dict) -> tuple[Call, int]:
+    """The call as `create_call` would make it (checked the same way, not saved) and how
+    many volunteers it would reach at once: what the page asks about before publishing."""
+    require(actor, MANAGE, community)
+    call = _build(actor, community, data, None)
+    return call, audience(call).filter(user__isnull=False).count()
+
+
+def _build(actor, community: Place, data: dict, cid) -> Call:
+    """The checked, unsaved call."""
+    if community.kind != Kind.COMMUNITY:
+        raise Invalid(fields={"place": [_("Calls belong to a community.")]})
     clean = checks.check_call(data)
     place = Place.objects.filter(pk=clean["place"], community_id=community.id).first()
     if place is None:
@@ -55,16 +81,6 @@ def create_call(actor, community: Place, data: dict) -> Call:
                 created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
                 published_at=timezone.now(), client_id=cid)
     call.copy_levels(place)
-    try:
-        with transaction.atomic():
-            call.save()
-            record(actor, "call.create", call, {"title": call.title, "slots": call.slots,
-                                                "audience": call.audience})
-            publish(actor, call)
-    except IntegrityError:  # the two taps at once: the first one's call
-        if cid is None:
-            raise
-        return Call.objects.get(client_id=cid)
     return call
 
 
