@@ -85,7 +85,7 @@ def _ask_submit(request, r, back):
         "due": timezone.localtime(r.due_at).strftime("%H:%M")} if timezone.now() > r.due_at else ""
     return confirm_step(request, title=_("Submit the nightly report of %(place)s for %(day)s?") % {
         "place": r.place.name, "day": r.day}, lines=lines, warn=warn,
-        yes=_("Yes, submit and lock"), back=back)
+        yes=_("Yes, submit and lock"), back=back, back_post=True)  # back: the remarks as typed
 
 
 @require_POST
@@ -100,6 +100,12 @@ def start(request, pk, day):
     access.require_submit(request.scope, node)
     text = request.POST.get("remarks", "")
     submitting = request.POST.get("do") == "submit"
+    if request.POST.get("edit"):  # "no, go back" from the question: the page, remarks as typed
+        try:
+            shown = actions.preview(node, day, queries.report_for(node, day))
+        except Invalid:
+            raise NotFound() from None
+        return render(request, "reports/report.html", report_ctx(request, shown, typed=text))
     if submitting and not confirmed(request):
         try:
             actions.check_day(node, day)
@@ -157,6 +163,9 @@ def submit(request, pk):
     r = queries.get_report(request.scope, pk)
     access.require_submit(request.scope, r.place)
     text = request.POST.get("remarks")
+    if request.POST.get("edit"):  # "no, go back" from the question: the page, remarks as typed
+        return render(request, "reports/report.html",
+                      report_ctx(request, actions.as_shown(request.scope, r), typed=text or ""))
     if not confirmed(request):
         return _ask_submit(request, r, _back(r))
     try:

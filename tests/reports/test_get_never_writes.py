@@ -67,6 +67,11 @@ def test_submit_from_the_page_asks_first_then_makes_and_locks_once(day):
     ask = c.post(_url(w, "start/"), {"remarks": "夏明计入次日", "do": "submit"})
     assert ask.status_code == 200 and b'name="confirm"' in ask.content
     assert not DailyReport.objects.exists()
+    # "no, go back": the page with the remarks as typed, nothing made (found walking the demo:
+    # going back from the question dropped the remarks)
+    back = c.post(_url(w, "start/"), {"remarks": "夏明计入次日", "do": "submit", "edit": "1"})
+    assert back.status_code == 200 and "夏明计入次日</textarea>" in back.content.decode()
+    assert b'name="confirm"' not in back.content and not DailyReport.objects.exists()
     for _ in range(2):
         done = c.post(_url(w, "start/"), {"remarks": "夏明计入次日", "do": "submit", "confirm": "1"})
         assert done.status_code == 302

@@ -76,6 +76,9 @@ def test_submit_asks_first_then_locks(day):
     r = actions.prepare(Actor.system(w.users.staff), w.community, w.day)
     ask = c.post(f"/reports/{r.id}/submit/", {"remarks": "一切正常"})
     assert ask.status_code == 200 and b'name="confirm"' in ask.content
+    assert b'class="confirm-back"' in ask.content  # "go back" posts the remarks back
+    back = c.post(f"/reports/{r.id}/submit/", {"remarks": "一切正常", "edit": "1"})
+    assert back.status_code == 200 and "一切正常</textarea>" in back.content.decode()
     r.refresh_from_db()
     assert r.status == "draft"
     done = c.post(f"/reports/{r.id}/submit/", {"remarks": "一切正常", "confirm": "1"})
