@@ -113,11 +113,14 @@ def start(args):
     prepare(py)
     manage(py, "migrate", "-v", "0")
     manage(py, "demo", "--if-empty")
+    # links in texts (SMS, group robots) are whole addresses, here this machine's
+    env = dict(os.environ)
+    env.setdefault("FANGKONG_PUBLIC_URL", "http://127.0.0.1:%s" % port)
     say("starting the background worker (imports and other long jobs)")
-    worker = subprocess.Popen([py, os.path.join(ROOT, "manage.py"), "db_worker"], cwd=ROOT)
+    worker = subprocess.Popen([py, os.path.join(ROOT, "manage.py"), "db_worker"], cwd=ROOT, env=env)
     try:
-        manage(py, "demo_logins", "--url", "http://127.0.0.1:%s/" % port)
-        manage(py, "runserver", "127.0.0.1:" + port, "--noreload")
+        manage(py, "demo_logins", "--url", "http://127.0.0.1:%s/" % port, env=env)
+        manage(py, "runserver", "127.0.0.1:" + port, "--noreload", env=env)
     except KeyboardInterrupt:
         pass
     finally:

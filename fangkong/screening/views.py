@@ -326,8 +326,10 @@ def missing_export(request, pk):
 def figures_line(rnd, node) -> str:
     """The round's figures under `node` now, in one line (heads the missing-list export)."""
     c = figures.coverage(rnd, node)
-    return _("%(place)s at %(time)s: expected %(expected)d · done %(sampled)d · exempt %(exempt)d · "
-             "missing %(missing)d · households covered %(covered)d of %(households)d") % {
+    # the round page's own figure first (done of those to sample), then how it is made up
+    return _("%(place)s at %(time)s: done %(sampled)d of %(to_sample)d to sample · missing %(missing)d · "
+             "exempt %(exempt)d (of %(expected)d on the roll) · households covered %(covered)d of "
+             "%(households)d") % {
         "place": node.name, "time": timezone.localtime().strftime("%m-%d %H:%M"),
         "covered": c["households_covered"], **c}
 

@@ -3,6 +3,8 @@ feeds which pet, fed or not, the tasks no volunteer could be found for — given
 here), and the disinfection list (overdue first, then due, then done with the time, area
 covered and disinfectant), scheduled and signed off here (asked first)."""
 
+import datetime
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -113,6 +115,8 @@ def disinfection(request, pk):
         posted.get("disinfection", "").isdigit() else None,
         "schedule_back": bool(errors) and request.POST.get("do") == "schedule",
         "areas": _areas(p) if may_run else [], "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        # a new job is due in two hours (the next full hour), not now: born overdue otherwise
+        "due_default": (timezone.localtime() + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:00"),
         "now_dt": now})
 
 

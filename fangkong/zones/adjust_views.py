@@ -86,12 +86,16 @@ def add_item(request, pk):
         place = Place.objects.filter(pk=int(request.POST.get("place") or 0)).first()
         if place is None:
             raise Invalid(fields={"place": [_("Choose a place.")]})
-        zt = ZoneType.objects.filter(pk=int(request.POST.get("zone_type") or 0)).select_related("policy").first()
+        raw = request.POST.get("zone_type") or ""
+        lift = raw == "lift"  # chosen by name: the menu has no default that lifts a zone
+        zt = None if lift else ZoneType.objects.filter(pk=int(raw or 0)).select_related("policy").first()
+        if zt is None and not lift:
+            raise Invalid(fields={"zone_type": [_("Choose a zone type, or “Lift (no zone)”.")]})
         op = request.POST.get("op") or pub.Op.CREATE
         if op == pub.Op.CREATE and engine.in_force([place.id]):
             op = pub.Op.CHANGE if zt is not None else pub.Op.LIFT
         if op == pub.Op.CREATE and zt is None:
-            raise Invalid(fields={"zone_type": [_("Choose a zone type.")]})
+            raise Invalid(fields={"zone_type": [_("Nothing to lift here: choose a zone type.")]})
         pub.add_item(actor(request), adj, op, place, zt)
         messages.success(request, _("%(place)s added.") % {"place": place.name})
     except ValueError:

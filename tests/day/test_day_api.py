@@ -324,10 +324,10 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
 
     rows = list(load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
                 .iter_rows(values_only=True))
-    got = num(r"expected (\d+) · done (\d+) · exempt (\d+) · missing (\d+) · households covered "
-              r"(\d+) of (\d+)", str(rows[0][0]), 6)
-    assert got == (c["expected"], c["sampled"], c["exempt"], c["missing"], c["households_covered"],
-                   c["households"])
+    got = num(r"done (\d+) of (\d+) to sample · missing (\d+) · exempt (\d+) \(of (\d+) on the roll\) "
+              r"· households covered (\d+) of (\d+)", str(rows[0][0]), 7)
+    assert got == (c["sampled"], c["to_sample"], c["missing"], c["exempt"], c["expected"],
+                   c["households_covered"], c["households"])
     assert len([r for r in rows[2:] if r and r[0]]) == c["missing"]
     # in Chinese, the file's name and its person column say so (it had said "missed", "名称")
     zh = Client()

@@ -188,3 +188,21 @@ def test_a_drafts_places_read_in_the_trees_order(world, presets, login, system):
     names = re.findall(r'<li class="row"><span class="grow"><strong>([^<]+)</strong>', page)
     assert names == ["光明小区 1号楼 1单元", "光明小区 1号楼 2单元", "光明小区 2号楼 1单元",
                      "光明小区 2号楼 2单元", "光明小区 10号楼 1单元", "光明小区 10号楼 2单元"], names
+
+
+def test_the_draft_menu_has_no_default_that_lifts(world, presets, login):
+    """Found walking the demo: the zone menu started on "Lift (no zone)", so a hurried "add"
+    put a lift in the draft. It starts on "Choose…"; a lift is chosen by name."""
+    w = world
+    c = login(w.users.staff)
+    c.post(f"/zones/p/{w.community.id}/adjust/", {"title": "第20号通告"})
+    adj = Adjustment.objects.get()
+    page = c.get(f"/zones/adjustments/{adj.id}/").content.decode()
+    menu = page.split('id="f-type"')[1].split("</select>")[0]
+    assert 'value="" disabled selected' in menu and 'value="lift"' in menu
+    r = c.post(f"/zones/adjustments/{adj.id}/items/", {"place": w.building.id, "zone_type": ""}, follow=True)
+    assert "请选择区域类型" in r.content.decode() and not adj.items.exists()
+    r = c.post(f"/zones/adjustments/{adj.id}/items/", {"place": w.building.id, "zone_type": "lift"}, follow=True)
+    assert "这里没有可解除的区域" in r.content.decode() and not adj.items.exists()
+    c.post(f"/zones/adjustments/{adj.id}/items/", {"place": w.building.id, "zone_type": sealed(w).id})
+    assert adj.items.get().zone_type == sealed(w)
