@@ -166,6 +166,8 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
             "at": local(r.submitted_at).strftime("%Y-%m-%d %H:%M"), "who": r.submitted_by or "–"})
     if r.reason:
         facts.append(_("Correction: %(reason)s") % {"reason": r.reason})
+    if present.left_out(r):
+        facts.append(present.left_out(r))
     story = [Paragraph(f"{_esc(r.place.name)} {_esc(str(_('Nightly report')))}", h1)]
     story += [Paragraph(_esc(f), body) for f in facts]
     grid = TableStyle([("FONTNAME", (0, 0), (-1, -1), fnt), ("FONTSIZE", (0, 0), (-1, -1), 9),

@@ -51,3 +51,19 @@ def child_columns() -> list:
 
 def child_row(values: dict) -> list[str]:
     return [shown(f, values.get(f.key)) for f in child_columns()]
+
+
+def left_out(r) -> str:
+    """A street's or district's report adds up only the reports its places submitted: the
+    line that says which are not counted yet (the page and the PDF), or ""."""
+    from django.utils.translation import ngettext
+
+    out = [c["name"] for c in (r.children or []) if not c["included"]]
+    if not out:
+        return ""
+    return ngettext(
+        "These figures add up the reports submitted by the places below; %(n)d of %(total)d is not "
+        "counted yet (not submitted, or sent back): %(names)s.",
+        "These figures add up the reports submitted by the places below; %(n)d of %(total)d are not "
+        "counted yet (not submitted, or sent back): %(names)s.", len(out)) % {
+        "n": len(out), "total": len(r.children), "names": "、".join(out)}

@@ -35,6 +35,8 @@ def report_ctx(request, r, **extra) -> dict:
         "can_decide": r.current and r.status == "submitted" and access.can_approve(request.scope, r),
         "late": timezone.now() > r.due_at,
         "chart": _coverage_chart(r),
+        # the figures above add up only the places below that submitted: said before them
+        "left_out": present.left_out(r),
     } | extra
 
 

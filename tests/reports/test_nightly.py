@@ -91,6 +91,22 @@ def test_rollup_is_the_sum_of_the_children(day, actors):
     assert street.figures == figures.total([a.figures])  # B has not reported: not counted
     states = {c["name"]: (c["state"], c["included"]) for c in street.children}
     assert states == {"光明社区": ("on_time", True), "惠泽苑社区": ("missing", False)}
+    # the street's page says so above its figures, naming who is not counted (found walking
+    # the demo: "居民 520" for a street of 1,077 read as the street's own figure)
+    from django.test import Client
+
+    c = Client()
+    c.force_login(w.users.street)
+    page = c.get(f"/reports/{street.id}/").content.decode()
+    said = page.split('id="left-out"')[1].split("</p>")[0]
+    assert "2 个中有 1 个尚未计入" in said and "惠泽苑社区" in said and "光明社区" not in said
+    import io
+
+    import pypdf
+
+    pdf = c.get(f"/reports/{street.id}/report.pdf").content  # the PDF says the same
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    assert "尚未计入" in text and "惠泽苑社区" in text
     b = actions.submit(actors.other_staff, actions.prepare(actors.other_staff, w.other, w.day))
     street = actions.submit(actors.street, actions.prepare(actors.street, w.street, w.day))
     assert street.figures == figures.total([a.figures, b.figures])
