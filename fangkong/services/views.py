@@ -356,7 +356,7 @@ def household(request, pk):
     return render(request, "services/household.html", {
         "hh": hh, "address": queries.door_labels([hh])[hh.id], "zone": household_zone(hh.id),
         "results": results[0] if results else None,
-        "orders": list(queries.orders(scope, household=hh).prefetch_related("lines")[:20]),
+        "orders": queries.with_gate_notes(list(queries.orders(scope, household=hh).prefetch_related("lines")[:20])),
         "requests": list(queries.request_queue(scope, household=hh, open_only=False, limit=20)),
         "suppliers": offer, "posted": posted, "categories": queries.categories(),
         "may_order": may_order, "errors": errors, "client_id": uuid.uuid4(),

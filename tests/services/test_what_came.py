@@ -63,6 +63,9 @@ def test_an_order_of_which_nothing_came_is_not_shown_delivered(world, svc):
     assert sum(Decimal(o["amount_due"]) for o in api.values()) == owed[0]["amount"]  # one definition
     page = c.get(f"/services/households/{hh.id}/").content.decode()
     assert "实到 ¥0.00" in page and "实到 ¥65.40" in page
+    # and why: the short line in words (found walking the demo: "实到 ¥107.90" said nothing of
+    # the pack that did not come)
+    assert "鸡蛋 30枚：订 2，到 1" in page
     # the resident finds this page from their household's page and from the menu
     home = c.get(f"/households/{hh.id}/").content.decode()
     assert f'href="/services/households/{hh.id}/"' in home and 'href="/services/"' in home
