@@ -362,4 +362,6 @@ def household(request, pk):
         "may_order": may_order, "errors": errors, "client_id": uuid.uuid4(),
         "pets": list(queries.pets(scope, household=hh)[:20]),
         "posted_pet": request.POST if errors and request.POST.get("do") == "pet" else {},
-        "Request": Request, "Supplier": Supplier})
+        "Request": Request, "Supplier": Supplier,
+        # the family reads "our orders"; staff and grid workers acting for it, "this household's"
+        "own": any(g.household_id == hh.id for g in scope.grants)})

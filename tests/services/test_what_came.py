@@ -66,6 +66,11 @@ def test_an_order_of_which_nothing_came_is_not_shown_delivered(world, svc):
     # and why: the short line in words (found walking the demo: "实到 ¥107.90" said nothing of
     # the pack that did not come)
     assert "鸡蛋 30枚：订 2，到 1" in page
+    assert "我家的订单" in page  # the family's own page says "our"; staff acting for it do not
+    c_staff = Client()
+    c_staff.force_login(w.users.staff)
+    staff_page = c_staff.get(f"/services/households/{hh.id}/").content.decode()
+    assert "本户订单" in staff_page and "我家的订单" not in staff_page
     # the resident finds this page from their household's page and from the menu
     home = c.get(f"/households/{hh.id}/").content.decode()
     assert f'href="/services/households/{hh.id}/"' in home and 'href="/services/"' in home
