@@ -93,6 +93,7 @@ def disinfection(request, pk):
                 area, agent = request.POST.get("area", ""), request.POST.get("agent", "")
                 done_at = request.POST.get("done_at") or None
                 if not confirmed(request):
+                    dis.clean_sign_off(area, agent, done_at)  # a wrong time is said before the question
                     return confirm_step(request, title=_("Sign off this disinfection?"), lines=[
                         d.place.name, area, agent, (done_at or "").replace("T", " ")],
                         yes=_("Yes, sign it off"), back=request.get_full_path())

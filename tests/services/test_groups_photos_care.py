@@ -233,6 +233,9 @@ def test_the_disinfection_page_shows_overdue_first_and_signs_off_with_time_area_
     assert "<details open>" in row and "这个时间还没到" in row
     assert 'value="楼道、电梯、垃圾桶"' in row and 'value="84消毒液 1:100"' in row and later in row
     assert Disinfection.objects.get(pk=late.pk).done_at is None
+    # the same time to come is said before the question, not after "yes" (found walking the demo)
+    early = c.post(url, {k: v for k, v in wrong.items() if k != "confirm"}).content.decode()
+    assert "confirm-yes" not in early and "这个时间还没到" in early.split(f'id="dis-{late.id}"')[1]
     done_at = (timezone.localtime() - datetime.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
     form = {"do": "done", "disinfection": late.id, "area": "1号楼楼道、电梯", "agent": "含氯消毒剂", "done_at": done_at}
     asked = c.post(url, form)

@@ -2,6 +2,8 @@
 case is confirmed in a building (zones calls `after_case`); assigned to the disinfection
 team; signed off with the time, the area covered and the agent."""
 
+import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,15 +53,21 @@ def after_case(actor, case, *, hours=4) -> Disinfection | None:
     return d
 
 
-def sign_off(actor, d: Disinfection, *, area: str, agent: str, done_at=None) -> Disinfection:
-    access.require(actor, access.RUN, d)
-    if d.done_at is not None:
-        return d
+def clean_sign_off(area: str, agent: str, done_at=None) -> tuple[str, str, datetime.datetime]:
+    """A sign-off's area, disinfectant and time, checked (the page checks before it asks)."""
     area = checks.text(area, "area", max_length=200)
     agent = checks.text(agent, "agent", max_length=80)
     when = checks.when(done_at, "done_at") or timezone.now()
     if when > timezone.now() + timezone.timedelta(minutes=5):
         raise Invalid(fields={"done_at": [_("This time is in the future.")]})
+    return area, agent, when
+
+
+def sign_off(actor, d: Disinfection, *, area: str, agent: str, done_at=None) -> Disinfection:
+    access.require(actor, access.RUN, d)
+    if d.done_at is not None:
+        return d
+    area, agent, when = clean_sign_off(area, agent, done_at)
     with transaction.atomic():
         n = Disinfection.objects.filter(pk=d.pk, done_at=None).update(done_at=when, area=area, agent=agent,
                                                                       done_by=actor.user)
