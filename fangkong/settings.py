@@ -306,6 +306,7 @@ FANGKONG_FEVER_C = env("FANGKONG_FEVER_C", "37.3")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+FORMAT_MODULE_PATH = ["fangkong.formats"]  # English dates as the Chinese pages write them (24 h, Y-m-d)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

@@ -35,3 +35,16 @@ def test_every_string_in_the_code_is_translated(tmp_path):
 
 def test_catalogues_agree_with_each_other():
     merged_catalogue(CATALOGUE)  # raises if one msgid has two different translations
+
+
+def test_english_dates_use_the_24_hour_clock_of_the_chinese_pages():
+    """Found walking the demo: English pages said "12/06/2026 2:32 p.m." beside "12-06 14:50"."""
+    import datetime
+
+    from django.utils import formats, translation
+
+    at = datetime.datetime(2022, 4, 18, 14, 32)
+    with translation.override("en"):
+        assert formats.date_format(at, "DATETIME_FORMAT") == "2022-04-18 14:32"
+        assert formats.date_format(at, "SHORT_DATETIME_FORMAT") == "2022-04-18 14:32"
+        assert formats.time_format(at.time()) == "14:32"

@@ -1,0 +1,11 @@
+"""English dates and times as the Chinese pages write them: a 24-hour clock and year-month-day
+(a worker reads "12-06 14:50" beside the date of a notice, never "12/06/2026 2:32 p.m.")."""
+
+DATE_FORMAT = "Y-m-d"
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "Y-m-d H:i"
+SHORT_DATE_FORMAT = "Y-m-d"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i"
+MONTH_DAY_FORMAT = "F j"
+YEAR_MONTH_FORMAT = "F Y"
+FIRST_DAY_OF_WEEK = 1  # Monday, as in China
