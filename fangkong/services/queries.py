@@ -390,7 +390,7 @@ def check_ins(scope, *, day=None, place=None):
     qs = CheckIn.objects.filter(access.levels_q(scope, access.VIEW), day=day or timezone.localdate())
     if place is not None:
         qs = qs.filter(**_under(place))
-    return qs.select_related("resident").order_by("result", "building_id", "household_id")
+    return qs.select_related("resident").order_by("building_id", "household_id", "id")  # door order
 
 
 def get_check_in(scope, pk) -> CheckIn:

@@ -25,7 +25,7 @@ from .actions import care, delivery, handoff, orders, requests
 from .actions import disinfection as dis
 from .batch_queries import batch_suppliers, split_preview
 from .exports import owed_xlsx
-from .models import Category, Line, Request, Supplier
+from .models import Category, CheckIn, Line, Request, Supplier
 
 
 def actor(request) -> Actor:
@@ -80,8 +80,14 @@ def place(request, pk):
                                          resolution=request.POST.get("resolution", ""),
                                          delivered=request.POST.get("delivered") == "1")
             elif what == "check_in":
-                care.record_check_in(a, queries.get_check_in(scope, request.POST.get("check_in")),
-                                     request.POST.get("result", ""), request.POST.get("note", ""))
+                c = care.record_check_in(a, queries.get_check_in(scope, request.POST.get("check_in")),
+                                         request.POST.get("result", ""), request.POST.get("note", ""))
+                if c.request_id and c.result in (CheckIn.Result.NO_ANSWER, CheckIn.Result.NEEDS):
+                    req = c.request  # what the tap made, and by when: said, not only listed below
+                    messages.warning(request, _("A request was made for %(name)s: answer it by %(time)s. "
+                                                "It is in the requests on this page.") % {
+                        "name": c.resident.name, "time": timezone.localtime(req.due_at).strftime("%H:%M")})
+                    return redirect("services_place", pk=p.pk)
             elif what == "disinfected":
                 d = queries.get_disinfection(scope, request.POST.get("disinfection"))
                 if not confirmed(request):
@@ -95,7 +101,12 @@ def place(request, pk):
         except Invalid as e:
             messages.error(request, error_text(e))
         return redirect("services_place", pk=p.pk)
-    check_ins = list(queries.check_ins(scope, place=p).select_related("resident__household")[:50])
+    # every call still to make, in door order, before those made (found walking the demo: 50
+    # rows sorted by result hid the rest, and each call made pushed one more out of sight)
+    today = queries.check_ins(scope, place=p).select_related("resident__household")
+    check_ins_open = list(today.filter(result=CheckIn.Result.OPEN)[:1000])
+    check_ins_done = list(today.exclude(result=CheckIn.Result.OPEN)[:500])
+    check_ins = check_ins_open + check_ins_done
     doors = queries.door_labels({c.resident.household for c in check_ins})
     for c in check_ins:  # whom to call, where: the door and the phone (masked unless allowed)
         c.door = doors.get(c.resident.household_id, "")
@@ -105,7 +116,8 @@ def place(request, pk):
         "problems": list(queries.problems(scope, place=p)[:50]),
         "requests": list(queries.request_queue(scope, place=p, limit=10)),
         "disinfections": list(queries.disinfections(scope, place=p, open_only=True)[:20]),
-        "check_ins": check_ins,
+        "check_ins_open": check_ins_open, "check_ins_done": check_ins_done,
+        "check_ins_total": today.count(),
         "unassigned": list(queries.unassigned_feedings(scope, place=p)[:50]),
         "waiting": batch_suppliers(scope, p),
         "now": timezone.now(), "may_run": scope.allows(access.RUN, p)})

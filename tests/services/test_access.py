@@ -113,6 +113,12 @@ def test_a_household_login_sees_only_its_own_household(world, svc):
                                                        "client_id": str(uuid.uuid4())})
     assert r.status_code == 302
     assert queries.orders(actor_for(w.users.resident).scope).first().is_medicine  # medicine first
+    page = c.get(f"/services/households/{w.hh101.id}/").content.decode()
+    # the order says by when it is needed; the help form has no kind chosen for a tired thumb
+    # (found walking the demo: it started on 紧急就医, and the deadline was never shown again)
+    assert f"最晚 {deadline[5:].replace('T', ' ')} 前需要" in page
+    assert '<option value="" disabled selected>' in page.split('id="f-cat"')[1].split("</select>")[0]
+    assert "买药：需要胰岛素" in page  # the language's colon
 
 
 def test_a_volunteer_kept_home_carries_no_run_and_sees_no_door(world, svc):

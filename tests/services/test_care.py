@@ -141,8 +141,15 @@ def test_staff_record_check_ins_sign_off_disinfection_and_resolve_exceptions_on_
     # a wrong tap ("fine" for nobody answering) is put right on the page, audited
     row = c.get(url).content.decode().split("苏霞", 1)[1].split("</li>")[0]
     assert "修改" in row and 'value="no_answer"' in row
-    c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "no_answer"})
+    r = c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "no_answer"}, follow=True)
     assert CheckIn.objects.get().result == "no_answer"
+    due = timezone.localtime(CheckIn.objects.get().request.due_at).strftime("%H:%M")
+    assert f"已为苏霞建了诉求：请在 {due} 前处理" in r.content.decode()  # the tap says what it made
+    # the calls made fold away under the ones still to make (found walking the demo: 50 rows
+    # sorted by result, and each call made pushed one still to make off the page)
+    page = r.content.decode()
+    assert "今天共 1 人，还有 0 人待问询" in page and "今天的问询都已完成" in page
+    assert "苏霞" in page.split('id="check-ins-done"')[1]
     from fangkong.audit.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="services.check_in").order_by("id").last().changes == {
