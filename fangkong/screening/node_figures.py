@@ -132,10 +132,14 @@ def rounds_note(values) -> str | None:
 
 
 def _round_link(name, **query):
+    """The figure's list in the day's round; with several rounds added up, the rounds to
+    choose from (one round's list would not add up to the figure: found walking the demo)."""
     def link(node, values):
         rnd = values.get("_round")
         if not rnd:
             return None
+        if len(values.get("_rounds") or ()) > 1:
+            return reverse("screening_home")
         url = reverse(name, args=[rnd])
         return f"{url}?place={node.id}" if query.get("place", True) else url
     return link

@@ -363,6 +363,10 @@ def test_a_day_of_two_rounds_says_its_figures_add_them_up(world, system):
     html = c.get(f"/reports/places/{world.community.id}/").content.decode()
     assert _shown(html)["expected"] == str(sum(each)) and each[0] == each[1] > 0
     assert "检测数字为今日 2 轮合计：每人每轮各计一次（人次）。" in html
+    # a figure of two rounds does not open one round's list, which would not add up to it:
+    # it opens the rounds to choose from (found walking the demo: "1106 未检" opened 170)
+    assert 'href="/screening/" data-figure="missing"' in html
+    assert f"/screening/rounds/{pcr.id}/missing/" not in html
     snapshots.refresh([world.community, world.other])
     street = c.get(f"/reports/places/{world.street.id}/").content.decode()
     assert 'data-note="expected"' in street and "2 轮合计" in street
