@@ -83,6 +83,8 @@ def _ask_submit(request, r, back):
     if at < r.cutoff_at:
         lines.append(_("The cut-off (%(cutoff)s) is still to come: what happens after now is not "
                        "in this report.") % {"cutoff": timezone.localtime(r.cutoff_at).strftime("%H:%M")})
+    if getattr(r, "children", None) and present.left_out(r):  # a street's: who is not in it
+        lines.append(present.left_out(r))
     warn = _("It is past the due time (%(due)s): it will be marked late.") % {
         "due": timezone.localtime(r.due_at).strftime("%H:%M")} if timezone.now() > r.due_at else ""
     return confirm_step(request, title=_("Submit the nightly report of %(place)s for %(day)s?") % {

@@ -107,6 +107,8 @@ def test_rollup_is_the_sum_of_the_children(day, actors):
     pdf = c.get(f"/reports/{street.id}/report.pdf").content  # the PDF says the same
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
     assert "尚未计入" in text and "惠泽苑社区" in text
+    asked = c.post(f"/reports/{street.id}/submit/", {"remarks": ""}).content.decode()
+    assert "confirm-yes" in asked and "2 个中有 1 个尚未计入" in asked  # said before submitting
     b = actions.submit(actors.other_staff, actions.prepare(actors.other_staff, w.other, w.day))
     street = actions.submit(actors.street, actions.prepare(actors.street, w.street, w.day))
     assert street.figures == figures.total([a.figures, b.figures])
