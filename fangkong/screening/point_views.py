@@ -3,12 +3,13 @@ staff add the points (a sampling point of the registry, or a new one named on th
 set each point's number of tables, and give approved volunteers a table — each is told in
 their inbox, with the station's link. The same actions as the API (`work_api`)."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import Invalid
-from fangkong.core.views import act, confirm_step, confirmed, page
+from fangkong.core.views import act, actor_of, confirm_step, confirmed, page
 
 from . import queries
 from .actions import planning
@@ -26,28 +27,9 @@ def _pick(rows, pk, field, message):
 def points(request, pk):
     rnd = queries.get_round_to_run(request.scope, pk)
     here = reverse("screening_points", args=[rnd.id])
+    errors, posted = {}, {}
     if request.method == "POST":
         do, post = request.POST.get("do"), request.POST
-        if do == "point":
-            if post.get("place") in (None, "", "new"):
-                return act(request, lambda a: planning.new_point(a, rnd, post.get("name", ""), post.get("tables")),
-                           to=here, done=lambda p: _("Sampling point %(name)s: %(n)d tables.") % {
-                               "name": p.place.name, "n": p.tables})
-            return act(request, lambda a: planning.add_point(
-                a, rnd, _pick(queries.free_points(rnd) + [p.place for p in rnd.points.select_related("place")],
-                              post.get("place"), "point", _("Choose a sampling point.")), post.get("tables")),
-                to=here, done=lambda p: _("Sampling point %(name)s: %(n)d tables.") % {
-                    "name": p.place.name, "n": p.tables})
-        if do == "sampler":
-            def assign(a):
-                v = _pick(list(queries.sampler_candidates(request.scope, rnd)), post.get("volunteer"),
-                          "volunteer", _("Choose a volunteer."))
-                point = _pick(list(rnd.points.select_related("place")), post.get("point"), "point",
-                              _("Choose a sampling point."))
-                return planning.assign_sampler_volunteer(a, rnd, point, v, post.get("table"))
-            return act(request, assign, to=here, done=lambda s: _(
-                "%(name)s samples at %(point)s, table %(table)d; told in their messages.") % {
-                "name": s.user.display_name or s.user.username, "point": s.point.place.name, "table": s.table})
         if do == "remove":
             if not confirmed(request):
                 s = next((s for ss in queries.samplers_by_point(rnd).values() for s in ss
@@ -60,10 +42,42 @@ def points(request, pk):
                                  "registered stays. You can give them a table again.")],
                         yes=_("Take off"), back=here)
             return act(request, lambda a: planning.remove_sampler(a, rnd, post.get("sampler")), to=here,
-                       done=_("Taken off the round."))
-        raise Invalid(_("Unknown step."))
+                       done=lambda name: _("%(name)s was taken off the round.") % {"name": name})
+        try:  # a refused form comes back as typed, its error beside the field
+            if do == "point":
+                p = _set_point(request, rnd, post)
+                messages.success(request, _("Sampling point “%(name)s”: %(n)d tables.") % {
+                    "name": p.place.name, "n": p.tables})
+            elif do == "sampler":
+                s = _assign(request, rnd, post)
+                messages.success(request, _("%(name)s samples at %(point)s, table %(table)d; told in their messages.")
+                                 % {"name": s.user.display_name or s.user.username,
+                                    "point": s.point.place.name, "table": s.table})
+            else:
+                raise Invalid(_("Unknown step."))
+            return redirect(here)
+        except Invalid as e:
+            errors = e.fields or {"all": [str(e.message)]}
+            posted = {**post.dict(), "form": do}
     pts = queries.round_points(rnd)
     return render(request, "screening/points.html", {
         "round": rnd, "points": pts, "free": queries.free_points(rnd),
         "volunteers": list(queries.sampler_candidates(request.scope, rnd)[:500]),
-        "assigned": sum(len(p.assigned) for p in pts)})
+        "assigned": sum(len(p.assigned) for p in pts), "errors": errors, "posted": posted},
+        status=400 if errors else 200)
+
+
+def _set_point(request, rnd, post):
+    if post.get("place") in (None, "", "new"):
+        return planning.new_point(actor_of(request), rnd, post.get("name", ""), post.get("tables"))
+    place = _pick(queries.free_points(rnd) + [p.place for p in rnd.points.select_related("place")],
+                  post.get("place"), "point", _("Choose a sampling point."))
+    return planning.add_point(actor_of(request), rnd, place, post.get("tables"))
+
+
+def _assign(request, rnd, post):
+    v = _pick(list(queries.sampler_candidates(request.scope, rnd)), post.get("volunteer"),
+              "volunteer", _("Choose a volunteer."))
+    point = _pick(list(rnd.points.select_related("place")), post.get("point"), "point",
+                  _("Choose a sampling point."))
+    return planning.assign_sampler_volunteer(actor_of(request), rnd, point, v, post.get("table"))

@@ -206,14 +206,14 @@ def test_the_points_page_sets_up_a_round_and_tells_the_volunteer(world, rnd, sys
     page = staff.get(url).content.decode()
     assert "光明广场采样点" in page and 'value="new"' in page
     r = staff.post(url, {"do": "point", "place": "new", "name": "3号楼前采样点", "tables": "3"}, follow=True)
-    assert "采样点3号楼前采样点：3 个采样台" in r.content.decode()
+    assert "采样点“3号楼前采样点”：3 个采样台" in r.content.decode()
     point = rnd.points.get(place__name="3号楼前采样点")
     assert point.place.kind == "sampling_point" and point.place.parent_id == world.community.id
     staff.post(url, {"do": "point", "place": point.place_id, "tables": "5"})
     point.refresh_from_db()
     assert point.tables == 5
     bad = staff.post(url, {"do": "point", "place": "new", "name": "", "tables": "200"}, follow=True)
-    assert bad.status_code == 200 and rnd.points.count() == 2  # said, nothing made
+    assert bad.status_code == 400 and rnd.points.count() == 2  # said, nothing made
     assert "请填写地点名称" in bad.content.decode()  # a place's name, not a person's (姓名)
 
     v = registration.approve(system, registration.add_volunteer(system, world.community, person(world, 11)))
@@ -229,6 +229,11 @@ def test_the_points_page_sets_up_a_round_and_tells_the_volunteer(world, rnd, sys
     # a table the point does not have; another community's volunteer is not offered nor taken
     r = staff.post(url, {"do": "sampler", "volunteer": v.id, "point": point.id, "table": "9"}, follow=True)
     assert "1 到 5" in r.content.decode() and Sampler.objects.get(pk=s.pk).table == 2
+    # the form comes back as typed (found walking the demo: it reset to "choose…" and the
+    # first point, so a quick resend put the volunteer at the wrong point)
+    form = r.content.decode().split('id="assign"')[1].split("</form>")[0]
+    assert f'<option value="{v.id}" selected>' in form and f'<option value="{point.id}" selected>' in form
+    assert 'value="9"' in form
     unit = reg.create_place(system, reg.create_place(system, world.other_compound, Kind.BUILDING, "1号楼"),
                             Kind.UNIT, "1单元")
     home = reg.create_household(system, unit, "101")
@@ -241,8 +246,10 @@ def test_the_points_page_sets_up_a_round_and_tells_the_volunteer(world, rnd, sys
     # taking off asks first, then the station is closed to them
     asked = staff.post(url, {"do": "remove", "sampler": s.id}).content.decode()
     assert "confirm-yes" in asked and Sampler.objects.filter(pk=s.pk).exists()
-    staff.post(url, {"do": "remove", "sampler": s.id, "confirm": "1"})
-    assert not Sampler.objects.filter(pk=s.pk).exists()
+    r = staff.post(url, {"do": "remove", "sampler": s.id, "confirm": "1"}, follow=True)
+    assert not Sampler.objects.filter(pk=s.pk).exists() and "已把 报到11 从本轮撤下" in r.content.decode()
+    off = Notification.objects.filter(user=v.user, kind="screening.sampler").order_by("-id").first()
+    assert off.title.startswith("您已不在") and "第 2 台" in off.body  # told, not left to a 404
     assert session(v.user).get(told.url).status_code == 404
     # the same through the API: given again, then taken off
     got = api(staff, "post", f"/rounds/{rnd.id}/samplers", {"volunteer": v.id, "point": point.id, "table": 1}).json()

@@ -164,18 +164,29 @@ def _tell_sampler(actor, rnd: Round, s: Sampler, point: SamplingPoint) -> None:
            key=f"screening.sampler.{rnd.id}.{s.user_id}.{point.id}.{s.table}")
 
 
-def remove_sampler(actor, rnd: Round, sampler_id) -> None:
+def remove_sampler(actor, rnd: Round, sampler_id) -> str:
     """Take a sampler off the round: they can no longer register samples in it (what they
-    registered stays theirs)."""
+    registered stays theirs); they are told. Returns their name."""
     require(actor, Perm.SCREENING_RUN, rnd)
     try:
-        s = Sampler.objects.select_related("point__place").get(round=rnd, pk=int(sampler_id))
+        s = Sampler.objects.select_related("point__place", "user").get(round=rnd, pk=int(sampler_id))
     except (Sampler.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
     with transaction.atomic():
         s.delete()
         record(actor, "screening.sampler.remove", rnd, {"user": s.user_id, "point": s.point.place.name,
                                                         "table": s.table}, levels_from=rnd)
+        name = s.user.display_name or s.user.username
+        from fangkong.notify.actions import notify
+
+        # told, so that the station's refusal is not a surprise, and the earlier message's
+        # "open the station" is not followed in vain
+        notify(actor, [s.user], kind="screening.sampler",
+               title=_("You no longer sample in %(round)s") % {"round": rnd.name},
+               body=_("You were taken off table %(table)d of %(point)s. Ask the community if this is a "
+                      "mistake.") % {"table": s.table, "point": s.point.place.name},
+               place=s.point.place)
+    return name
 
 
 def assign_sampler_volunteer(actor, rnd: Round, point: SamplingPoint, volunteer, table=1) -> Sampler:
