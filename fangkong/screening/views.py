@@ -275,6 +275,8 @@ def station_strings() -> dict:
         "not_registered": _("%(n)s scans were not registered: see “To resolve” below."),
         "conflict": _("Needs review"), "network_error": _("No network: kept on this phone"),
         "error": _("Error"), "not_found": _("Nobody found."), "add": _("Add to tube"),
+        "not_yours": _("This round's station is no longer open to you (taken off your table?): ask the "
+                       "community. Scans not sent yet stay on this phone."),
         "ack": _("Noted"), "confirm_scope": _("Not in this round's area. Sample anyway?"),
         "bad_code": _("Not a personal code or ID number."),
         "bad_barcode": _("A tube barcode has 4 to 40 letters, digits or dashes."),

@@ -98,3 +98,25 @@ def test_a_scan_before_the_page_is_ready_is_not_lost(phone_page, world, rnd):
     page.wait_for_selector("#station[data-ready='1']")
     expect(page.locator("#tube-label")).to_contain_text("T0007")
     assert Tube.objects.filter(barcode="T0007").count() == 1
+
+
+def test_a_sampler_taken_off_the_table_is_told_why_on_the_station(phone_page, world, rnd):
+    """Found walking the demo: a volunteer taken off their table while the station was open
+    got "未找到。" for every scan. The station now says its page is no longer open to them,
+    and that what was not sent stays on the phone."""
+    from fangkong.screening.actions import planning
+
+    system = Actor.system()
+    planning.assign_sampler(system, rnd, world.point, world.users.volunteer, 1)
+    page = phone_page
+    log_in(page, "volunteer_a")
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/station/")
+    page.wait_for_selector("#scan-input")
+    scan(page, "V0001")
+    expect(page.locator("#tube-left")).to_have_text("3")
+    planning.remove_sampler(system, rnd, rnd.samplers.get(user=world.users.volunteer).id)
+    scan(page, world.su.token)
+    expect(page.locator("#say")).to_contain_text("不再对您开放")
+    expect(page.locator("#say")).to_have_class("say bad")
+    page.shot("screening-station-taken-off")
+    assert not Sample.objects.exists()

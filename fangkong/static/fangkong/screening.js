@@ -179,7 +179,7 @@
             state.tube = { barcode: r.data.barcode, capacity: r.data.capacity, count: r.data.count };
             say(fmt(S.tube_open, r.data.barcode), "good");
           } else {
-            say(errorText(r.data), "bad");
+            say(answerText(r), "bad");
           }
           save(); render();
         }, function () { wentOffline(); queueOpen(ev); });
@@ -216,7 +216,7 @@
           } else if (r.status === 409 && r.data.error && r.data.error.code === "out_of_scope") {
             askConfirm(r.data.error.message, person, ev.client_id);
           } else {
-            var text = errorText(r.data);
+            var text = answerText(r);
             say(text, "bad");
             // what was scanned, where the answer cannot name the person
             var who = shownPerson(person), code = r.data.error && r.data.error.code;
@@ -264,7 +264,7 @@
     var done = function () { say(fmt(S.tube_sealed, t.barcode), "good"); state.tube = null; save(); render(); };
     if (online && !q.size()) {
       post("/tubes/" + encodeURIComponent(t.barcode) + "/seal", {}).then(function (r) {
-        if (r.status === 200) done(); else say(errorText(r.data), "bad");
+        if (r.status === 200) done(); else say(answerText(r), "bad");
       }, function () { wentOffline(); q.add(ev); done(); flushSoon(); });
     } else {
       q.add(ev); done(); flushSoon();
@@ -280,6 +280,9 @@
   }
 
   function errorText(data) { return window.Fangkong.errorText(data, S.error); }
+  // A 404 from the round's own API here means this phone's user may no longer work it (taken
+  // off their table, or the round is gone): say that, not a bare "not found" on every scan.
+  function answerText(r) { return r.status === 404 ? S.not_yours : errorText(r.data); }
 
   // --- sending the queue -----------------------------------------------------------------
   // Events per /sync request: the server takes up to 2,000 (checks.MAX_BATCH); 500 is
@@ -297,7 +300,7 @@
       if (r.status !== 200 || !r.data.results || r.data.results.length !== batch.length) {
         // Refused as a whole (the round closed, the sign-in expired…): nothing of the batch
         // was saved, so every event stays queued on this phone and is sent again later.
-        say(errorText(r.data), "bad");
+        say(answerText(r), "bad");
         return window.Fangkong.queue.LATER;
       }
       online = true;
