@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.core.errors import NotFound
 from fangkong.registry.models import Household, Kind, Place
@@ -312,9 +313,11 @@ def waitlist_rank(a: Assignment) -> int:
                                      position__lt=a.position).count() + 1
 
 
-def is_kept_home(v: Volunteer) -> bool:
-    """Must this volunteer stay home now (sealed or controlled area, or a code not green)?
-    Then no call goes to them and they carry no run (`zones.queries.kept_home`)."""
-    from fangkong.zones.queries import kept_home
+def kept_home_reason(v: Volunteer) -> str:
+    """Why this volunteer must stay home now ("" if they need not): then no call goes to them
+    and they carry no run (`zones.queries.kept_home`, said as `call_out_refusal` says it)."""
+    from fangkong.zones.queries import call_out_refusal, kept_home
 
-    return Volunteer.objects.filter(pk=v.pk).filter(kept_home()).exists()
+    if not Volunteer.objects.filter(pk=v.pk).filter(kept_home()).exists():
+        return ""
+    return call_out_refusal(v.household_id, v.id_hash) or _("You must stay home for now.")

@@ -73,7 +73,7 @@ def _my_context(me):
     held = {a.call_id for a in upcoming}
     return {"upcoming": upcoming,
             "open_calls": [c for c in queries.open_calls_for(me) if c.id not in held],
-            "teams": list(queries.my_teams(me)), "kept_home": queries.is_kept_home(me)}
+            "teams": list(queries.my_teams(me)), "kept_home": queries.kept_home_reason(me)}
 
 
 @page

@@ -153,7 +153,8 @@ def test_a_volunteer_kept_home_carries_no_run_and_sees_no_door(world, svc):
     c.force_login(wang.user)
     assert c.get(f"/api/v1/services/runs/{run.id}").status_code == 404
     assert "1单元 101" not in c.get("/services/").content.decode()
-    assert "感谢您居家配合" in c.get("/volunteers/").content.decode()  # told why nothing comes
+    told = c.get("/volunteers/").content.decode()  # told why nothing comes, the reason itself
+    assert "健康码为红码：转绿码前不召集。" in told and "感谢您居家配合" in told
     mate = Client()
     mate.force_login(svc.vol_user)
     assert mate.get(f"/api/v1/services/runs/{run.id}").status_code == 200  # the rest of the team
