@@ -224,6 +224,12 @@ def test_a_request_tells_who_answers_it_and_an_overdue_one_tells_staff(world, sv
     assert requests.escalate_overdue(later) == 0
     overdue = told(w.users.staff, ".overdue")
     assert len(overdue) == 1 and overdue[0][0].startswith("已超时，尚无人处理")
+    # done: the household is told what was done and asked to confirm (found walking the demo:
+    # its inbox stayed empty and it never learned a confirmation was waiting)
+    requests.done(actor_for(svc.vol_user), urgent, "已陪同就医")
+    [(title, body, url)] = told(w.users.resident, ".done")
+    assert title.startswith("已处理，请确认，紧急就医") and body == "已陪同就医"
+    assert url == f"/services/requests/{urgent.id}/"
 
 
 def test_no_answer_to_an_elderly_persons_morning_call_sends_someone_to_the_door(world, svc):

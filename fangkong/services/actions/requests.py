@@ -139,7 +139,11 @@ def done(actor, req: Request, result: str = "") -> Request:
     if not result:
         raise Invalid(fields={"result": [_("Write what was done: the household reads it before "
                                            "confirming, and so does the next shift.")]})
-    return _move(actor, req, [State.NEW, State.TAKEN], State.DONE, "done_at", result=result)
+    req = _move(actor, req, [State.NEW, State.TAKEN], State.DONE, "done_at", result=result)
+    # the household reads what was done and confirms it (its own logins; one message a request)
+    _tell(actor, req, household_logins(req.household_id), _("Done, please confirm, %(category)s: %(where)s"),
+          "done", body=result)
+    return req
 
 
 def confirm(actor, req: Request) -> Request:
@@ -208,7 +212,15 @@ def responders(req: Request, *, staff: bool) -> set[int]:
     return set(Membership.objects.filter(who, is_active=True).values_list("user_id", flat=True))
 
 
-def _tell(actor, req: Request, users: set, title: str, step: str) -> None:
+def household_logins(household_id) -> set[int]:
+    """The accounts that log in for a household (its family members' own logins)."""
+    from fangkong.accounts.models import Membership
+
+    return set(Membership.objects.filter(household_id=household_id, is_active=True)
+               .values_list("user_id", flat=True))
+
+
+def _tell(actor, req: Request, users: set, title: str, step: str, *, body: str = "") -> None:
     """The inbox (and phone) of `users`, but not of whoever did it: the request's category,
     address and words, with its page's link. Once a user for each step of each request."""
     from django.urls import reverse
@@ -222,8 +234,8 @@ def _tell(actor, req: Request, users: set, title: str, step: str) -> None:
         return
     h = req.household
     where = f"{address_labels([h]).get(h.place_id, '')} {h.door}".strip()
-    body = req.text
-    if req.category.code == "urgent_medical":
+    body = body or req.text
+    if req.category.code == "urgent_medical" and step != "done":
         body = _("If a life is in danger, call 120 at once. %(text)s") % {"text": req.text}
     notify(actor, users, kind="services.request", url=reverse("services_request", args=[req.id]),
            title=title % {"category": req.category.label, "where": where},
