@@ -364,7 +364,11 @@ def household(request, pk):
     # a refused order comes back as it was typed, its errors under its own supplier's form
     posted = request.POST if errors and request.POST.get("do") == "order" else {}
     offer = [(s, [(i, posted.get(f"q{i.id}", "")) for i in queries.catalogue(s)]) for s in suppliers]
-    people, results = household_results(scope, hh, limit=1) if scope.allows(access.VIEW, hh) else ([], [])
+    people, results = household_results(scope, hh, limit=5) if scope.allows(access.VIEW, hh) else ([], [])
+    # "latest test": the latest round in which this household was tested, not a round begun
+    # a minute ago with nobody sampled yet (found walking the demo)
+    results = [next((r for r in results if any(code != "not_sampled" for _p, _l, code in r[1])), results[0])] \
+        if results else []
     return render(request, "services/household.html", {
         "hh": hh, "address": queries.door_labels([hh])[hh.id], "zone": household_zone(hh.id),
         "results": results[0] if results else None,

@@ -373,3 +373,24 @@ def test_starting_tomorrows_round_today_asks_and_moves_its_start(world, client, 
     assert r.status_code == 302
     soon.refresh_from_db()
     assert soon.status == "running" and soon.starts_at <= timezone.now()
+
+
+def test_a_households_latest_test_is_the_last_round_it_was_tested_in(world, rnd, client, system):
+    """Found walking the demo: the household's services page showed "latest test: 第4轮 ·
+    未采样" for a round begun a minute before, hiding this morning's results."""
+    import datetime
+
+    from django.utils import timezone
+
+    from fangkong.screening.actions import planning
+
+    station.open_tube(system, rnd, "L0001", point=world.point.id, table=1)
+    station.scan(system, rnd, client_id=cid(), barcode="L0001", person=world.su.token)
+    later = planning.plan_round(system, world.community, {
+        "name": "第4轮核酸", "kind": "pcr", "starts_at": timezone.now(), "pool_size": 10,
+        "ends_at": timezone.now() + datetime.timedelta(hours=6)})
+    planning.set_status(system, later, "running")
+    client.force_login(world.users.resident)
+    page = client.get(f"/services/households/{world.hh101.id}/").content.decode()
+    latest = page.split("最近一次检测")[1].split("</ul>")[0]
+    assert rnd.name in latest and later.name not in latest
