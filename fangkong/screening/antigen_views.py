@@ -84,6 +84,8 @@ def door_strings() -> dict:
         "login": _("Your session has ended: log in again, then the entries waiting here are sent."),
         "photo_kept": _("The photo could not be kept on this phone: send it again when online."),
         "kits": _("kits"), "ack": _("Noted"), "last_at": _("last at %(t)s"),
+        "positive_sure": _("Yes, positive: send"),
+        "positive_ask": _("Positive for %(name)s? The community is alerted at once. Tap again to send."),
     }
 
 

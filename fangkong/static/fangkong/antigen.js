@@ -199,6 +199,21 @@
     } else {
       item.resident = parseInt(form.dataset.resident, 10);
       item.result = form.querySelector("select[name=result]").value;
+      if (!item.result) { form.reportValidity(); return; }
+      // a positive alerts the community at once: the first tap asks, a second one sends
+      var submit = form.querySelector("button");
+      if (item.result === "positive" && form.dataset.sure !== "1") {
+        form.dataset.sure = "1";
+        submit.dataset.label = submit.dataset.label || submit.textContent;
+        submit.textContent = S.positive_sure;
+        submit.classList.replace("primary", "danger");
+        say(S.positive_ask.replace("%(name)s", form.dataset.label), "bad");
+        submit.disabled = true;  // the second tap of a double tap does not answer the question
+        setTimeout(function () { submit.disabled = false; }, 800);
+        return;
+      }
+      delete form.dataset.sure;
+      if (submit.dataset.label) { submit.textContent = submit.dataset.label; submit.classList.replace("danger", "primary"); }
       item.label = form.dataset.label + " · " + resultLabel(item.result);
       var input = form.querySelector("input[type=file][name=photo]"), f = input && input.files && input.files[0];
       ready = shrink(f).then(function (p) { item.photo = p || null; return item; });
@@ -223,6 +238,12 @@
 
   root.querySelectorAll("form.queued").forEach(function (form) {
     form.addEventListener("submit", function (e) { e.preventDefault(); enqueue(form); });
+    var pick = form.querySelector("select[name=result]");
+    if (pick) pick.addEventListener("change", function () {  // another result: ask again
+      var b = form.querySelector("button");
+      delete form.dataset.sure;
+      if (b.dataset.label) { b.textContent = b.dataset.label; b.classList.replace("danger", "primary"); }
+    });
   });
   $("send-now").addEventListener("click", function () { online = navigator.onLine; flush(); });
   window.addEventListener("online", function () { online = true; net(); flush(); });
