@@ -85,7 +85,10 @@ def group(request, pk):
                                 "client_id": uuid.uuid5(uuid.UUID(token), str(hid))})
         try:
             placed = orders.place_group_orders(Actor.from_request(request), g, entries)
-            messages.success(request, _("Saved: %(n)d households' orders.") % {"n": len(placed)})
+            if placed:
+                messages.success(request, _("Saved: %(n)d households' orders.") % {"n": len(placed)})
+            else:  # nothing new: the orders already placed stand as they were
+                messages.info(request, _("No change: the orders already placed stay as they are."))
             return redirect("services_group", pk=g.pk)
         except Invalid as e:
             for r in e.rows:  # said again on the door's own card, where the quantities are

@@ -663,6 +663,9 @@ def code_login(request):
             sent = True
         except Invalid as e:
             error = " ".join(m for v in e.fields.values() for m in v)
+            # asked again too soon: the code already sent still works, so its box stays
+            # (found walking the demo: a second tap hid it for a minute)
+            sent = sent or e.code == "too_soon"
         except throttle.Locked as e:
             error = e.message
     return render(request, "volunteers/login.html", {"phone": phone, "sent": sent, "error": error,

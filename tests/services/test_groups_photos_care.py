@@ -53,7 +53,8 @@ def test_a_leader_enters_a_buildings_group_order_in_one_go(world, svc):
     good = {"token": token, f"q{w.hh101.id}_{svc.veg.id}": "1", f"q{w.hh101.id}_{svc.eggs.id}": "2",
             f"q{w.hh102.id}_{svc.rice.id}": "1"}
     assert leader.post(url, good).status_code == 302
-    assert leader.post(url, good).status_code == 302  # sent twice: nothing more
+    again = leader.post(url, good, follow=True)  # sent twice: nothing more, and said so
+    assert "没有改动：已下的订单保持不变" in again.content.decode()  # not "已保存 0 户的订单"
     placed = Order.objects.filter(group=group)
     assert sorted(placed.values_list("household_id", flat=True)) == sorted([w.hh101.id, w.hh102.id])
     assert Order.objects.get(group=group, household=w.hh101).total == Decimal("90.90")  # 39.90 + 2 × 25.50

@@ -207,6 +207,11 @@ def test_code_login_for_approved_volunteers(client, world, setup, codes):
     url = reverse("volunteers_login")
     client.post(url, {"phone": v.phone})
     assert PhoneCode.objects.filter(phone=v.phone, purpose="login").count() == 1
+    # "send the code" tapped again at once: told to wait, and the code's box stays, since the
+    # code already sent still works (found walking the demo: it was hidden for a minute)
+    again = client.post(url, {"phone": v.phone}).content.decode()
+    assert "一分钟" in again and 'name="code"' in again
+    assert PhoneCode.objects.filter(phone=v.phone, purpose="login").count() == 1
     r = client.post(url, {"phone": v.phone, "code": codes[v.phone]})
     assert r.status_code == 302
     assert client.get(reverse("volunteers_home")).status_code == 200
