@@ -48,3 +48,17 @@ def test_english_dates_use_the_24_hour_clock_of_the_chinese_pages():
         assert formats.date_format(at, "DATETIME_FORMAT") == "2022-04-18 14:32"
         assert formats.date_format(at, "SHORT_DATETIME_FORMAT") == "2022-04-18 14:32"
         assert formats.time_format(at.time()) == "14:32"
+
+
+def test_a_shift_past_midnight_says_the_day_it_ends():
+    """Found walking the demo: "12-06 13:27–01:27" read as ending before it began."""
+    import datetime
+
+    from django.utils import timezone
+
+    from fangkong.accounts.templatetags.fk import until
+
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime(2022, 4, 18, 22, 0, tzinfo=tz)
+    assert until(start, start + datetime.timedelta(hours=3)) == "04-18 22:00–04-19 01:00"
+    assert until(start, start + datetime.timedelta(hours=1)) == "04-18 22:00–23:00"

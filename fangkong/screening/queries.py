@@ -383,7 +383,7 @@ def round_units(rnd: Round, limit=3000) -> list[Place]:
     """Units and buildings of the round's area, labelled "光明小区 1号楼 2单元" (`.label`): the
     station's and the door-to-door page's pickers."""
     rows = list(Place.objects.filter(area_q(rnd), kind__in=[Kind.UNIT, Kind.BUILDING])
-                .order_by("compound_id", "building_id", "sort_key")[:limit])
+                .order_by("compound_id", "building_id", "depth", "sort_key")[:limit])  # a building, then its units
     labels = reg_queries.place_labels(rows)
     for p in rows:
         p.label = labels[p.id]

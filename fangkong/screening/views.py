@@ -247,7 +247,7 @@ def station(request, pk):
         here = Sampler(point=point, table=table) if point is not None else None
     ctx = {"round": rnd, "me": me, "here": here, "points": points, "units": queries.round_units(rnd),
            "strings": station_strings(), "choose": me is None and points and here is None,
-           "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd)}
+           "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd), "time_zone": settings.TIME_ZONE}
     return render(request, "screening/station.html", ctx)
 
 

@@ -249,6 +249,7 @@ def test_station_messages_name_the_person_and_the_tube(phone_page, world, rnd):
     expect(say).to_contain_text("身份证号 …0531 无效")
     scan("FK1:" + world.su.token)  # scanned twice at this table: who, which tube, when
     expect(say).to_contain_text("苏霞 已在本台扫过（试管 T0001，")
+
     page.shot("screening-station-messages")
     # another table registers 于海涛; this one scans him: who, when, where
     station.open_tube(actor_for(world.users.grid), rnd, "G0001", point=rnd.points.get(), table=2)

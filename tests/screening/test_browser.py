@@ -120,3 +120,31 @@ def test_a_sampler_taken_off_the_table_is_told_why_on_the_station(phone_page, wo
     expect(page.locator("#say")).to_have_class("say bad")
     page.shot("screening-station-taken-off")
     assert not Sample.objects.exists()
+
+
+def test_the_station_tells_times_on_the_communitys_clock_whatever_the_phones(phone_page, world, rnd):
+    """Found walking the demo: a phone set to UTC said "already scanned here (… 07:32)" for
+    15:32 in Taiyuan. The station says times in the site's time zone."""
+    import re
+
+    from django.utils import timezone
+
+    ctx = phone_page.context.browser.new_context(viewport={"width": 390, "height": 844},
+                                                 locale="zh-CN", timezone_id="UTC")
+    try:
+        page = ctx.new_page()
+        page.base = phone_page.base
+        log_in(page, "staff_a")
+        page.goto(f"{page.base}/screening/rounds/{rnd.id}/station/")
+        page.wait_for_selector("#scan-input")
+        scan(page, "T0001")
+        expect(page.locator("#tube-left")).to_have_text("3")
+        scan(page, world.su.token)
+        expect(page.locator("#tube-left")).to_have_text("2")
+        scan(page, world.su.token)  # again at this table: who, which tube, when
+        expect(page.locator("#say")).to_contain_text("已在本台扫过")
+        shown = re.search(r"(\d\d):(\d\d)", page.locator("#say").text_content().split("T0001")[1]).groups()
+        here = timezone.localtime()
+        assert abs(int(shown[0]) * 60 + int(shown[1]) - (here.hour * 60 + here.minute)) <= 2, shown
+    finally:
+        ctx.close()

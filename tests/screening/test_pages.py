@@ -394,3 +394,12 @@ def test_a_households_latest_test_is_the_last_round_it_was_tested_in(world, rnd,
     page = client.get(f"/services/households/{world.hh101.id}/").content.decode()
     latest = page.split("最近一次检测")[1].split("</ul>")[0]
     assert rnd.name in latest and later.name not in latest
+
+
+def test_the_door_pickers_list_a_building_before_its_units(world, rnd):
+    """Found walking the demo: "1号楼 1单元, 1号楼, 1号楼 2单元…"."""
+    from fangkong.screening import queries
+
+    labels = [p.label for p in queries.round_units(rnd)]
+    building = next(lb for lb in labels if lb.endswith("1号楼"))
+    assert labels.index(building) < labels.index(building + " 1单元"), labels

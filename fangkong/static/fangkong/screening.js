@@ -130,7 +130,7 @@
       var about = [];
       if (c.barcode) about.push(S.tube + " " + c.barcode);
       if (c.person && !c.name && c.reason.indexOf(c.person) < 0) about.push(fill(S.scanned, { code: c.person }));
-      if (c.at) about.push(new Date(c.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+      if (c.at) about.push(clock(c.at));
       var li = window.Fangkong.row(c.reason, S.ack, function () { q.dismiss(c.client_id); }, "conflict");
       if (about.length) {
         var small = document.createElement("small");
@@ -202,7 +202,7 @@
     var before = state.seen[key];
     if (before && !clientId) {
       say(fill(S.already_here, { name: before.name || shownPerson(person), tube: before.tube || "",
-                                 time: before.at ? new Date(before.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "" }), "bad");
+                                 time: before.at ? clock(before.at) : "" }), "bad");
       return;
     }
     var ev = { client_id: clientId || uuid(), type: "scan", barcode: t.barcode, person: person,
@@ -280,6 +280,12 @@
   }
 
   function errorText(data) { return window.Fangkong.errorText(data, S.error); }
+  // HH:MM on the community's clock (the site's time zone), whatever the phone's is set to
+  function clock(at) {
+    var o = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    if (root.dataset.tz) o.timeZone = root.dataset.tz;
+    try { return new Date(at).toLocaleTimeString([], o); } catch (e) { delete o.timeZone; return new Date(at).toLocaleTimeString([], o); }
+  }
   // A 404 from the round's own API here means this phone's user may no longer work it (taken
   // off their table, or the round is gone): say that, not a bare "not found" on every scan.
   function answerText(r) { return r.status === 404 ? S.not_yours : errorText(r.data); }
