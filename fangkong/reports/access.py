@@ -44,13 +44,20 @@ def require_submit(scope, place):
         raise Forbidden()
 
 
+# who reviews a level's report: the levels above it (a community's at its street or district,
+# a street's at its district — up the tree, as DHIS2 approves data level by level)
+REVIEWED_AT = {Kind.COMMUNITY: (Kind.STREET, Kind.DISTRICT), Kind.STREET: (Kind.DISTRICT,)}
+
+
 def can_approve(scope, report: DailyReport) -> bool:
-    """Community reports are approved at street level (or by the district above it)."""
-    if report.level != Kind.COMMUNITY:
+    """A community's report is approved or returned at its street (or district); a street's
+    at its district. Never one's own level."""
+    above = REVIEWED_AT.get(report.level)
+    if not above:
         return False
     if getattr(scope, "superuser", False):
         return True
-    return any(Perm.REPORTS_APPROVE in g.perms and g.place.kind in (Kind.STREET, Kind.DISTRICT)
+    return any(Perm.REPORTS_APPROVE in g.perms and g.place.kind in above
                and is_under(report, g.place) for g in scope.grants)
 
 

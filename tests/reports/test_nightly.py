@@ -188,3 +188,30 @@ def test_no_report_for_a_day_to_come_or_long_ago(day, actors):
     with pytest.raises(Invalid):
         actions.prepare(actors.staff, w.community, w.day - datetime.timedelta(days=30))
     assert not DailyReport.objects.exists()
+
+
+def test_a_streets_report_is_reviewed_by_its_district(day, actors):
+    """Up the tree (found walking the demo: the district could neither approve nor return
+    a street's report): the district approves or returns the street's; the street cannot
+    review its own, nor a community's staff a street's."""
+    w = day
+    for staff, place in ((actors.staff, w.community), (actors.other_staff, w.other)):
+        actions.submit(staff, actions.prepare(staff, place, w.day))
+    street = actions.submit(actors.street, actions.prepare(actors.street, w.street, w.day))
+    with pytest.raises(Forbidden):
+        actions.approve(actors.street, street)  # its own level
+    with pytest.raises(NotFound):  # a community's staff do not see the street's report
+        actions.approve(actors.staff, street)
+    back = actions.return_report(actors.district, street, "双塔社区数字待核")
+    assert back.status == "returned"
+    assert Notification.objects.filter(user=w.users.street, kind="report.returned").count() == 1
+    again = actions.submit(actors.street, actions.correct(actors.street, back, "已核对"))
+    assert actions.approve(actors.district, again).status == "approved"
+    district = actions.prepare(actors.district, w.district, w.day)
+    assert not access_can_approve(actors.district, district)  # the top is nobody's to review
+
+
+def access_can_approve(actor, report):
+    from fangkong.reports import access
+
+    return access.can_approve(actor.scope, report)
