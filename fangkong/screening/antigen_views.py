@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid, NotFound
@@ -83,7 +84,7 @@ def door_strings() -> dict:
         "sent": _("Sent: %s"), "refused": _("Not saved: %s"), "error": _("Error"),
         "login": _("Your session has ended: log in again, then the entries waiting here are sent."),
         "photo_kept": _("The photo could not be kept on this phone: send it again when online."),
-        "kits": _("kits"), "ack": _("Noted"), "last_at": _("last at %(t)s"),
+        "kits": _("kits"), "kit": pgettext("one", "kit"), "ack": _("Noted"), "last_at": _("last at %(t)s"),
         "positive_sure": _("Yes, positive: send"),
         "positive_ask": _("Positive for %(name)s? The community is alerted at once. Tap again to send."),
     }

@@ -194,7 +194,7 @@
       var n = parseInt(form.querySelector("input[name=count]").value, 10);
       if (!(n >= 1 && n <= 20)) { form.reportValidity(); return; }
       item.count = n;
-      item.label = form.dataset.label + " · " + n + " " + S.kits;
+      item.label = form.dataset.label + " · " + n + " " + (n === 1 ? S.kit : S.kits);
       ready = Promise.resolve(item);
     } else {
       item.resident = parseInt(form.dataset.resident, 10);
