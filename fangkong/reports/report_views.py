@@ -117,7 +117,8 @@ def start(request, pk, day):
             raise NotFound() from None
         d = queries.definition(node.kind)  # the times only: nothing counted to ask
         times = queries.report_for(node, day) or SimpleNamespace(
-            place=node, day=day, cutoff_at=d.cutoff_on(day), due_at=d.due_on(day))
+            place=node, day=day, cutoff_at=d.cutoff_on(day), due_at=d.due_on(day),
+            children=actions.rollup(node, day)[1] if node.kind in queries.CHILD_KIND else [])
         return _ask_submit(request, times, _day_url(node, day))
     actor = actor_of(request)
     try:

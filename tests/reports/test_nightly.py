@@ -109,6 +109,11 @@ def test_rollup_is_the_sum_of_the_children(day, actors):
     assert "尚未计入" in text and "惠泽苑社区" in text
     asked = c.post(f"/reports/{street.id}/submit/", {"remarks": ""}).content.decode()
     assert "confirm-yes" in asked and "2 个中有 1 个尚未计入" in asked  # said before submitting
+    # and from the day's page before any draft exists (the walk's path: "提交日报…" at once)
+    street.delete()
+    asked = c.post(f"/reports/places/{w.street.id}/days/{w.day.isoformat()}/start/",
+                   {"remarks": "", "do": "submit"}).content.decode()
+    assert "confirm-yes" in asked and "2 个中有 1 个尚未计入" in asked
     b = actions.submit(actors.other_staff, actions.prepare(actors.other_staff, w.other, w.day))
     street = actions.submit(actors.street, actions.prepare(actors.street, w.street, w.day))
     assert street.figures == figures.total([a.figures, b.figures])

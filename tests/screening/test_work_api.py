@@ -225,6 +225,15 @@ def test_the_points_page_sets_up_a_round_and_tells_the_volunteer(world, rnd, sys
     assert told.url == f"/screening/rounds/{rnd.id}/station/" and "3号楼前采样点" in told.title
     staff.post(url, {"do": "sampler", "volunteer": v.id, "point": point.id, "table": "2"})
     assert Notification.objects.filter(user=v.user, kind="screening.sampler").count() == 1  # not twice
+    # moved to another table: the earlier message is read, the new one says it changed
+    staff.post(url, {"do": "sampler", "volunteer": v.id, "point": point.id, "table": "3"})
+    unread = list(Notification.objects.filter(user=v.user, kind="screening.sampler", read_at=None)
+                  .values_list("title", flat=True))
+    assert len(unread) == 1 and "已改为" in unread[0] and "第 3 台" in unread[0], unread
+    staff.post(url, {"do": "sampler", "volunteer": v.id, "point": point.id, "table": "2"})  # and back
+    unread = list(Notification.objects.filter(user=v.user, kind="screening.sampler", read_at=None)
+                  .values_list("title", flat=True))
+    assert len(unread) == 1 and "第 2 台" in unread[0], unread
     assert session(v.user).get(told.url).status_code == 200  # the station opens for them
     # a table the point does not have; another community's volunteer is not offered nor taken
     r = staff.post(url, {"do": "sampler", "volunteer": v.id, "point": point.id, "table": "9"}, follow=True)

@@ -136,7 +136,10 @@ def test_staff_record_check_ins_sign_off_disinfection_and_resolve_exceptions_on_
     row = page.split("苏霞", 1)[1].split("</li>")[0]
     assert "光明小区 1号楼 1单元 101" in row and "17446416120" in row
     check_in = CheckIn.objects.get()
-    assert c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "fine"}).status_code == 302
+    r = c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "fine"})
+    # back at the list of calls, saying what was recorded (not the top of a long page)
+    assert r.status_code == 302 and r.url == f"{url}?last={check_in.id}#check-in-count"
+    assert "已记录：苏霞，一切正常。" in c.get(r.url).content.decode()
     assert CheckIn.objects.get().result == "fine"
     # a wrong tap ("fine" for nobody answering) is put right on the page, audited
     row = c.get(url).content.decode().split("苏霞", 1)[1].split("</li>")[0]
@@ -208,8 +211,14 @@ def test_a_request_tells_who_answers_it_and_an_overdue_one_tells_staff(world, sv
                                     "老伴胸口疼，喘不上气")
     [(title, body, url)] = told(w.users.grid)
     assert title.startswith("新诉求，紧急就医：") and "1单元 101" in title
-    assert "120" in body and "老伴胸口疼" in body and url == f"/services/requests/{urgent.id}/"
+    assert body.startswith("紧急：请立即致电住户") and "120" in body and "老伴胸口疼" in body and url == f"/services/requests/{urgent.id}/"
     assert len(told(w.users.staff)) == 1 and told(w.users.other_staff) == []
+    from django.test import Client
+
+    grid = Client()
+    grid.force_login(w.users.grid)  # the page the message opens: urgent, with 120 at hand
+    alarm = grid.get(url).content.decode()
+    assert "紧急：请立即致电住户" in alarm and 'href="tel:120"' in alarm
     assert told(w.users.resident) == []
     # a repair: the grid worker only; raised by the grid worker: nobody told twice, not themself
     requests.raise_request(resident, w.hh101, Category.objects.get(code="repair"), "水管漏水")
@@ -228,8 +237,18 @@ def test_a_request_tells_who_answers_it_and_an_overdue_one_tells_staff(world, sv
     # its inbox stayed empty and it never learned a confirmation was waiting)
     requests.done(actor_for(svc.vol_user), urgent, "已陪同就医")
     [(title, body, url)] = told(w.users.resident, ".done")
-    assert title.startswith("已处理，请确认，紧急就医") and body == "已陪同就医"
+    assert title.startswith("已处理，请确认。紧急就医") and body == "已陪同就医"
     assert url == f"/services/requests/{urgent.id}/"
+    # on the page: the family confirms; a grid worker may only confirm for it, and says so
+    from django.test import Client
+
+    grid = Client()
+    grid.force_login(w.users.grid)
+    page = grid.get(url).content.decode()
+    assert "代住户确认已解决" in page and "紧急：请立即致电住户" not in page  # done: no alarm
+    family = Client()
+    family.force_login(w.users.resident)
+    assert "代住户确认" not in family.get(url).content.decode()
 
 
 def test_no_answer_to_an_elderly_persons_morning_call_sends_someone_to_the_door(world, svc):

@@ -210,7 +210,14 @@ def test_code_login_for_approved_volunteers(client, world, setup, codes):
     # "send the code" tapped again at once: told to wait, and the code's box stays, since the
     # code already sent still works (found walking the demo: it was hidden for a minute)
     again = client.post(url, {"phone": v.phone}).content.decode()
-    assert "一分钟" in again and 'name="code"' in again
+    assert 'name="code"' in again and "一分钟" not in again  # the same answer as for any phone
+    unknown = client.post(url, {"phone": "13900000000"}).content.decode()
+    import re
+
+    def strip(html):  # the page's answer, without the phone typed and the form's token
+        main = html.split("<main")[1].split("</main>")[0].replace(v.phone, "").replace("13900000000", "")
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", main)
+    assert strip(again) == strip(unknown)
     assert PhoneCode.objects.filter(phone=v.phone, purpose="login").count() == 1
     r = client.post(url, {"phone": v.phone, "code": codes[v.phone]})
     assert r.status_code == 302

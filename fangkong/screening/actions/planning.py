@@ -141,27 +141,37 @@ def assign_sampler(actor, rnd: Round, point: SamplingPoint, user, table=1) -> Sa
         raise Invalid(fields={"table": [_("This point has tables 1 to %(n)d.") % {"n": point.tables}]}) \
             from None
     with transaction.atomic():
+        before = Sampler.objects.filter(round=rnd, user=user).values_list("point_id", "table").first()
         s, _created = Sampler.objects.update_or_create(round=rnd, user=user,
                                                        defaults={"point": point, "table": table})
         record(actor, "screening.sampler.assign", rnd, {"user": user.id, "point": point.place.name,
                                                         "table": table}, levels_from=rnd)
-        _tell_sampler(actor, rnd, s, point)
+        _tell_sampler(actor, rnd, s, point, moved=before is not None and before != (point.id, s.table))
     return s
 
 
-def _tell_sampler(actor, rnd: Round, s: Sampler, point: SamplingPoint) -> None:
+def _tell_sampler(actor, rnd: Round, s: Sampler, point: SamplingPoint, *, moved=False) -> None:
     """The sampler's inbox (and phone): where and at which table, with the station's link.
-    Once for each place and table (sending the same assignment again tells nobody twice)."""
+    Once for each place and table (sending the same assignment again tells nobody twice);
+    moved, the earlier table's message is marked read and the new one says it changed."""
     from django.urls import reverse
 
     from fangkong.notify.actions import notify
+    from fangkong.notify.models import Notification
 
+    if moved:
+        Notification.objects.filter(user=s.user, kind="screening.sampler", read_at=None,
+                                    key__startswith=f"screening.sampler.{rnd.id}.{s.user_id}.").update(
+            read_at=timezone.now())
+    title = _("Your table changed in %(round)s: now %(point)s, table %(table)d") if moved else \
+        _("You sample in %(round)s: %(point)s, table %(table)d")
     notify(actor, [s.user], kind="screening.sampler",
-           title=_("You sample in %(round)s: %(point)s, table %(table)d") % {
-               "round": rnd.name, "point": point.place.name, "table": s.table},
+           title=title % {"round": rnd.name, "point": point.place.name, "table": s.table},
            body=_("Open the scanning station from this message when sampling starts."),
            url=reverse("screening_station", args=[rnd.id]), place=point.place,
-           key=f"screening.sampler.{rnd.id}.{s.user_id}.{point.id}.{s.table}")
+           # a move is news each time (back to an earlier table too); the same assignment again is not
+           key=f"screening.sampler.{rnd.id}.{s.user_id}.{point.id}.{s.table}"
+               + (f".moved.{timezone.now().timestamp():.0f}" if moved else ""))
 
 
 def remove_sampler(actor, rnd: Round, sampler_id) -> str:

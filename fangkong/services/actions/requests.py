@@ -236,7 +236,8 @@ def _tell(actor, req: Request, users: set, title: str, step: str, *, body: str =
     where = f"{address_labels([h]).get(h.place_id, '')} {h.door}".strip()
     body = body or req.text
     if req.category.code == "urgent_medical" and step != "done":
-        body = _("If a life is in danger, call 120 at once. %(text)s") % {"text": req.text}
+        body = _("Urgent: call the household at once; if a life is in danger, help them call 120. "
+                 "%(text)s") % {"text": req.text}
     notify(actor, users, kind="services.request", url=reverse("services_request", args=[req.id]),
            title=title % {"category": req.category.label, "where": where},
            body=body, place=h.place, key=f"services.request.{req.id}.{step}")
