@@ -19,7 +19,10 @@ def report(r, fmt: str) -> tuple[bytes, str]:
         return export_pdf.report_pdf(r), "application/pdf"
     below = [x for x in queries.period_reports(r.place, r.day, r.day)
              if x.place_id != r.place_id and x.status in COUNTED]
-    return export_xlsx.report_book([r, *below]), export_xlsx.XLSX
+    # the places below that it does not sum are rows too, saying so (found walking the demo:
+    # a street's sheet without its community that had not reported read as complete)
+    left_out = [c for c in (r.children or []) if not c["included"]]
+    return export_xlsx.report_book([r, *below], left_out=left_out, day=r.day), export_xlsx.XLSX
 
 
 def period(node, first, last, fmt: str) -> tuple[bytes, str]:

@@ -444,3 +444,11 @@ def sampler_candidates(scope, rnd: Round):
     qs = qs.filter(under(rnd.place)) if rnd.place.kind in ("district", "street") \
         else qs.filter(community_id=rnd.community_id)
     return qs.order_by("name", "id")
+
+
+def running_alongside(rnd: Round) -> list[Round]:
+    """Other running rounds over the same people (planned on this round's place, above it or
+    under it): what starting this one early should mention."""
+    return list(Round.objects.filter(status=RoundStatus.RUNNING).exclude(pk=rnd.pk)
+                .filter(Q(place_id__in=ancestor_ids(rnd.place)) | under(rnd.place))
+                .order_by("starts_at")[:5])

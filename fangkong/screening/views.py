@@ -189,6 +189,9 @@ def round_status(request, pk):
             lines=[_("It is planned to start at %(at)s.") % {"at": at},
                    _("Starting now moves its start to now: stations can register at once, and "
                      "today's figures and nightly report count its samples.")],
+            warn=" ".join(_("%(name)s is still running (since %(at)s): the same people would be in two rounds.")
+                          % {"name": o.name, "at": date_format(timezone.localtime(o.starts_at), "DATETIME_FORMAT")}
+                          for o in queries.running_alongside(rnd)),
             yes=_("Start sampling now"), back=reverse("screening_round", args=[rnd.id]))
     return act(request, lambda actor: planning.set_status(actor, rnd, status),
                to=reverse("screening_round", args=[rnd.id]),

@@ -109,6 +109,11 @@ def test_rollup_is_the_sum_of_the_children(day, actors):
     assert "尚未计入" in text and "惠泽苑社区" in text
     asked = c.post(f"/reports/{street.id}/submit/", {"remarks": ""}).content.decode()
     assert "confirm-yes" in asked and "2 个中有 1 个尚未计入" in asked  # said before submitting
+    from openpyxl import load_workbook  # and its sheet of communities has a row saying so
+
+    book = load_workbook(io.BytesIO(c.get(f"/reports/{street.id}/report.xlsx").content), read_only=True)
+    rows = {r[0]: r[3] for r in book["社区"].iter_rows(min_row=2, values_only=True)}
+    assert rows["光明社区"] != rows["惠泽苑社区"] and rows["惠泽苑社区"] == "未计入：未提交", rows
     # and from the day's page before any draft exists (the walk's path: "提交日报…" at once)
     street.delete()
     asked = c.post(f"/reports/places/{w.street.id}/days/{w.day.isoformat()}/start/",

@@ -354,8 +354,13 @@ def test_starting_tomorrows_round_today_asks_and_moves_its_start(world, client, 
         "ends_at": tomorrow + datetime.timedelta(hours=7)})
     client.force_login(world.users.staff)
     url = reverse("screening_status", args=[rnd.id])
+    running = planning.plan_round(system, world.community, {
+        "name": "第3轮核酸", "kind": "pcr", "starts_at": timezone.now() - datetime.timedelta(hours=2),
+        "pool_size": 10, "ends_at": timezone.now() + datetime.timedelta(hours=2)})
+    planning.set_status(system, running, "running")
     asked = client.post(url, {"status": "running"}).content.decode()
     assert "confirm-yes" in asked and "计划" in asked
+    assert "第3轮核酸 仍在进行" in asked  # the round still running over the same people is named
     rnd.refresh_from_db()
     assert rnd.status == "planned"  # asked, not started
     client.post(url, {"status": "running", "confirm": "1"})
