@@ -141,7 +141,7 @@ def done(actor, req: Request, result: str = "") -> Request:
                                            "confirming, and so does the next shift.")]})
     req = _move(actor, req, [State.NEW, State.TAKEN], State.DONE, "done_at", result=result)
     # the household reads what was done and confirms it (its own logins; one message a request)
-    _tell(actor, req, household_logins(req.household_id), _("Done, please confirm, %(category)s: %(where)s"),
+    _tell(actor, req, _family_accounts(req.household_id), _("Done, please confirm, %(category)s: %(where)s"),
           "done", body=result)
     return req
 
@@ -212,8 +212,9 @@ def responders(req: Request, *, staff: bool) -> set[int]:
     return set(Membership.objects.filter(who, is_active=True).values_list("user_id", flat=True))
 
 
-def household_logins(household_id) -> set[int]:
-    """The accounts that log in for a household (its family members' own logins)."""
+def _family_accounts(household_id) -> set[int]:
+    """Whom to tell for a household: the accounts that log in for it. Not a read shown to
+    anyone (`accounts.queries.household_logins` is the page's, scoped to who may manage it)."""
     from fangkong.accounts.models import Membership
 
     return set(Membership.objects.filter(household_id=household_id, is_active=True)
