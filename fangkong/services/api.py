@@ -331,9 +331,7 @@ def request_list(request, place: int | None = None, household: int | None = None
 @router.post("/services/requests", response={201: RequestOut})
 def request_raise(request, body: RequestIn):
     hh = queries.get_household(request.scope, body.household, order=True)
-    c = Category.objects.filter(code=body.category).first()
-    if c is None:
-        raise Invalid(fields={"category": [_("Choose one of the categories.")]})
+    c = requests.category_of(body.category)
     return Status(201, request_out(requests.raise_request(actor_of(request), hh, c, body.text,
                                                           client_id=body.client_id)))
 
@@ -397,7 +395,8 @@ def feeding_done(request, pk: int, body: NoteIn):
 
 def check_in_out(c) -> dict:
     return {"id": c.id, "resident": c.resident_id, "name": c.resident.name, "household": c.household_id,
-            "day": c.day, "result": c.result, "note": c.note, "request": c.request_id}
+            "day": c.day, "result": c.result, "note": c.note, "request": c.request_id,
+            "category": c.request.category.code if c.request_id else None}
 
 
 @router.get("/services/check-ins", response=list[CheckInOut])
@@ -409,7 +408,7 @@ def check_in_list(request, place: int | None = None):
 @router.post("/services/check-ins/{pk}", response=CheckInOut)
 def check_in_record(request, pk: int, body: CheckInIn):
     c = queries.get_check_in(request.scope, pk)
-    c = care.record_check_in(actor_of(request), c, body.result, body.note)
+    c = care.record_check_in(actor_of(request), c, body.result, body.note, category=body.category)
     return check_in_out(c)
 
 

@@ -313,7 +313,15 @@ def owed(scope, *, place=None, batch=None, household=None) -> list[dict]:
 # --- requests --------------------------------------------------------------------------
 
 def categories() -> list[Category]:
+    """What a household may ask for: its help form's categories (every one of the installation)."""
     return list(Category.objects.all())
+
+
+def need_categories() -> list[Category]:
+    """The kinds of help a morning call's "needs" offers: the help form's categories but 老人探视
+    and 其他, for the page's last choice "其他（按老人探视处理）" files as a check-in
+    (`actions.care.need_category`)."""
+    return [c for c in categories() if c.code not in ("check_in", "other")]
 
 
 def request_queue(scope, *, place=None, open_only=True, household=None, limit=100):
@@ -390,7 +398,7 @@ def check_ins(scope, *, day=None, place=None):
     qs = CheckIn.objects.filter(access.levels_q(scope, access.VIEW), day=day or timezone.localdate())
     if place is not None:
         qs = qs.filter(**_under(place))
-    return qs.select_related("resident").order_by("building_id", "household_id", "id")  # door order
+    return qs.select_related("resident", "request__category").order_by("building_id", "household_id", "id")  # door order
 
 
 def get_check_in(scope, pk) -> CheckIn:

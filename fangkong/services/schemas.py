@@ -286,11 +286,13 @@ class CheckInOut(Schema):
     result: str
     note: str
     request: int | None
+    category: str | None = None  # the code of the request's category
 
 
 class CheckInIn(StrictIn):
     result: str
     note: str = ""
+    category: str = ""  # "needs": the kind of help, a code of /services/categories ("other": a check-in)
 
 
 class DisinfectionIn(StrictIn):

@@ -26,7 +26,7 @@ from .actions import care, delivery, handoff, orders, requests
 from .actions import disinfection as dis
 from .batch_queries import batch_suppliers, split_preview
 from .exports import owed_xlsx
-from .models import Category, CheckIn, Line, Request, Supplier
+from .models import CheckIn, Line, Request, Supplier
 
 
 def actor(request) -> Actor:
@@ -81,8 +81,13 @@ def place(request, pk):
                                          resolution=request.POST.get("resolution", ""),
                                          delivered=request.POST.get("delivered") == "1")
             elif what == "check_in":
-                c = care.record_check_in(a, queries.get_check_in(scope, request.POST.get("check_in")),
-                                         request.POST.get("result", ""), request.POST.get("note", ""))
+                c = queries.get_check_in(scope, request.POST.get("check_in"))
+                try:
+                    c = care.record_check_in(a, c, request.POST.get("result", ""), request.POST.get("note", ""),
+                                             category=request.POST.get("category", ""))
+                except Invalid as e:  # said beside the calls, not at the top of a long page
+                    messages.error(request, error_text(e))
+                    return redirect(reverse("services_place", args=[p.pk]) + "#check-in-count")
                 # back to the list of calls, not the top of the page: the next person to call is
                 # under the thumb, and what this tap did is said there (found walking the demo:
                 # 130 calls, a scroll each, and the request a "no answer" made was not said)
@@ -117,7 +122,7 @@ def place(request, pk):
         "requests": list(queries.request_queue(scope, place=p, limit=10)),
         "disinfections": list(queries.disinfections(scope, place=p, open_only=True)[:20]),
         "check_ins_open": check_ins_open, "check_ins_done": check_ins_done,
-        "check_ins_total": today.count(), "last": last,
+        "check_ins_total": today.count(), "last": last, "need_categories": queries.need_categories(),
         "unassigned": list(queries.unassigned_feedings(scope, place=p)[:50]),
         "waiting": batch_suppliers(scope, p),
         "now": timezone.now(), "may_run": scope.allows(access.RUN, p)})
@@ -350,9 +355,7 @@ def household(request, pk):
                 pet = care.add_pet(a, hh, {k: request.POST.get(k, "") for k in ("name", "species", "care")})
                 messages.success(request, _("%(name)s is registered.") % {"name": pet.name})
             elif request.POST.get("do") == "request":
-                c = Category.objects.filter(code=request.POST.get("category", "")).first()
-                if c is None:
-                    raise Invalid(fields={"category": [_("Choose one of the categories.")]})
+                c = requests.category_of(request.POST.get("category", ""))
                 requests.raise_request(a, hh, c, request.POST.get("text", ""),
                                        client_id=request.POST.get("client_id"))
                 messages.success(request, _("Request sent to your grid worker. You will see here when it is taken."))

@@ -92,7 +92,7 @@ def test_morning_check_ins_for_the_elderly_living_alone(world, svc):
     with pytest.raises(Invalid) as e:  # "needs" with nothing written: says whose and what
         care.record_check_in(actor_for(w.users.grid), c, "needs", " ")
     assert e.value.fields["note"] == ["请写明苏霞需要什么：这会成为给这户的诉求。"]
-    care.record_check_in(actor_for(w.users.grid), c, "needs", "需要买菜")
+    care.record_check_in(actor_for(w.users.grid), c, "needs", "需要买菜", category="other")
     c.refresh_from_db()
     assert c.result == "needs" and c.request.household_id == w.hh101.id
     care.record_check_in(actor_for(w.users.grid), c, "fine")  # a request raised: it stays
@@ -147,7 +147,7 @@ def test_staff_record_check_ins_sign_off_disinfection_and_resolve_exceptions_on_
     r = c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "no_answer"}, follow=True)
     assert CheckIn.objects.get().result == "no_answer"
     due = timezone.localtime(CheckIn.objects.get().request.due_at).strftime("%H:%M")
-    assert f"已为苏霞建了诉求：请在 {due} 前处理" in r.content.decode()  # the tap says what it made
+    assert f"已为苏霞建了诉求（老人探视）：请在 {due} 前处理" in r.content.decode()  # the tap says what it made
     # the calls made fold away under the ones still to make (found walking the demo: 50 rows
     # sorted by result, and each call made pushed one still to make off the page)
     page = r.content.decode()

@@ -15,7 +15,7 @@ from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
 
 from .. import access, checks
 from ..models import Category, CheckIn, Feeding, Pet, Request
-from .requests import raise_request
+from .requests import category_of, raise_request
 
 AWAY = [Presence.QUARANTINE, Presence.HOSPITAL]
 VULNERABLE = ["elderly_alone", "bedridden", "dialysis", "pregnant", "disability", "limited_mobility"]
@@ -172,8 +172,27 @@ CORRECTABLE = (CheckIn.Result.OPEN, CheckIn.Result.FINE, CheckIn.Result.NO_ANSWE
 NO_ANSWER_MINUTES = 60  # a door visit after a morning call nobody answered
 
 
-def record_check_in(actor, check_in: CheckIn, result: str, note="", category: Category | None = None) -> CheckIn:
-    """Fine, no answer, or needs something (then a request is raised for the household).
+def need_category(check_in: CheckIn, code) -> Category:
+    """What kind of help a morning call's "needs" asks for, chosen by the worker from the
+    categories the household's own help form offers (`requests.category_of`): none is
+    preselected, since a default would file "her blood-pressure pills" wherever it pointed.
+    "other" (nothing fits) and "check_in" are filed as an elderly check-in (老人探视): a visit
+    from the grid worker within its response time, not 其他's day — it came from a call to
+    someone vulnerable."""
+    if isinstance(code, Category):
+        code = code.code
+    if not (code or "").strip():
+        raise Invalid(fields={"category": [_("Choose what kind of help %(name)s needs.") % {
+            "name": check_in.resident.name}]})
+    cat = category_of(code)
+    if cat.code == "other":
+        cat = Category.objects.filter(code="check_in").first() or cat
+    return cat
+
+
+def record_check_in(actor, check_in: CheckIn, result: str, note="", category=None) -> CheckIn:
+    """Fine, no answer, or needs something (then a request is raised for the household, of
+    the category the worker chose: `need_category`).
     A call recorded "fine" or "no answer" by a wrong tap is changed by recording it again
     (audited, before and after); one that raised a request stays as it is."""
     access.require(actor, access.RUN, check_in)
@@ -181,16 +200,24 @@ def record_check_in(actor, check_in: CheckIn, result: str, note="", category: Ca
     before = check_in.result
     if before == result or before not in CORRECTABLE or result == CheckIn.Result.OPEN:
         return check_in
-    if result == CheckIn.Result.NEEDS and not (note or "").strip():
-        raise Invalid(fields={"note": [_("Write what %(name)s needs: it becomes a request for the "
-                                         "household.") % {"name": check_in.resident.name}]})
+    cat = None
+    if result == CheckIn.Result.NEEDS:
+        errors = {}
+        if not (note or "").strip():
+            errors["note"] = [_("Write what %(name)s needs: it becomes a request for the "
+                                "household.") % {"name": check_in.resident.name}]
+        try:
+            cat = need_category(check_in, category)
+        except Invalid as e:
+            errors.update(e.fields)
+        if errors:
+            raise Invalid(fields=errors)
     note = checks.text(note, "note", max_length=300, required=result == CheckIn.Result.NEEDS)
     try:
         with transaction.atomic():
             n = CheckIn.objects.filter(pk=check_in.pk, result=before).update(
                 result=result, note=note, done_by=actor.user, done_at=timezone.now())
             if n and result == CheckIn.Result.NEEDS:
-                cat = category or Category.objects.filter(code="check_in").first()
                 req = raise_request(actor, check_in.household, cat, note)
                 CheckIn.objects.filter(pk=check_in.pk).update(request=req)
             elif n and result == CheckIn.Result.NO_ANSWER:
@@ -209,8 +236,10 @@ def record_check_in(actor, check_in: CheckIn, result: str, note="", category: Ca
                     state=Request.State.CANCELLED)
                 CheckIn.objects.filter(pk=check_in.pk).update(request=None)
             if n:
-                record(actor, "services.check_in", check_in,
-                       {"result": result} if before == CheckIn.Result.OPEN else {"result": [before, result]})
+                changes = {"result": result} if before == CheckIn.Result.OPEN else {"result": [before, result]}
+                if cat is not None and result == CheckIn.Result.NEEDS:
+                    changes["category"] = cat.code
+                record(actor, "services.check_in", check_in, changes)
     except IntegrityError:
         pass
     check_in.refresh_from_db()

@@ -46,6 +46,17 @@ def install_categories() -> int:
     return made
 
 
+def category_of(code, field: str = "category") -> Category:
+    """The category a household may ask for by its code: one of those its help form offers
+    (`queries.categories()`, every category of the installation). The resident's form, a morning
+    call's "needs" and the API read a code through here; anything else is refused."""
+    code = (code or "").strip() if isinstance(code, str) else ""
+    c = Category.objects.filter(code=code).first() if code else None
+    if c is None:
+        raise Invalid(fields={field: [_("Choose one of the categories.")]})
+    return c
+
+
 def edit_category(actor, category: Category, data: dict) -> Category:
     """Categories are the installation's (one table for every community): a district's
     command (or a superuser) changes a priority or response time (`access.require_policy`;
