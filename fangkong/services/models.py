@@ -74,6 +74,11 @@ class Order(Levels):
         PROBLEM = "problem", _("Problem")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Why(models.TextChoices):  # why an order was cancelled (said to the household)
+        BY_HAND = "by_hand", _("Cancelled")
+        GROUP_CHANGED = "group_changed", _("The building's group order was changed: the new order replaces it")
+        GROUP_EMPTIED = "group_emptied", _("Taken out of the building's group order")
+
     household = models.ForeignKey("registry.Household", models.PROTECT, related_name="orders")
     supplier = models.ForeignKey(Supplier, models.PROTECT, related_name="orders")
     group = models.ForeignKey(GroupOrder, models.PROTECT, null=True, blank=True, related_name="orders")
@@ -88,6 +93,8 @@ class Order(Levels):
     placed_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
     placed_at = models.DateTimeField(default=timezone.now)
     batch = models.ForeignKey("Batch", models.SET_NULL, null=True, blank=True, related_name="orders")
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_why = models.CharField(_("why cancelled"), max_length=20, choices=Why.choices, blank=True)
 
     class Meta:
         ordering = ["-is_medicine", "deadline", "placed_at", "id"]

@@ -80,8 +80,10 @@ def get_household(scope, pk, *, order=False) -> Household:
 
 # --- orders -------------------------------------------------------------------------
 
-def orders(scope, *, household=None, supplier=None, place=None, state=None):
+def orders(scope, *, household=None, supplier=None, place=None, state=None, states=None):
     qs = Order.objects.filter(access.orders_q(scope))
+    if states is not None:
+        qs = qs.filter(state__in=states)
     if household is not None:
         qs = qs.filter(household=household)
     if supplier is not None:
@@ -102,6 +104,34 @@ def with_amount_due(qs):
         Coalesce(F("manifest_lines__received"), 0) * F("manifest_lines__price"),
         filter=Q(manifest_lines__isnull=False) & ~Q(manifest_lines__outcome=Line.Check.PENDING),
         output_field=DecimalField(max_digits=12, decimal_places=2)))
+
+
+# Still to come to the door (placed, in a batch, out, or with a problem not yet resolved):
+# counted in what the household will receive and pay. A cancelled order never is.
+COMING = (Order.State.PLACED, Order.State.IN_BATCH, Order.State.OUT, Order.State.PROBLEM)
+
+
+def order_amount(o) -> Decimal:
+    """What an order counts for in what the household receives and pays (the one definition:
+    the household's page, the API's `amount`): nothing once cancelled; what came
+    (`amount_due`, as `owed` counts it) once the gate checked it; what was ordered until then."""
+    if o.state == Order.State.CANCELLED:
+        return Decimal(0).quantize(CENT)
+    due = getattr(o, "amount_due", None)
+    return Decimal(o.total if due is None else due).quantize(CENT)
+
+
+def household_orders(scope, household, *, limit=20) -> dict:
+    """A household's orders for its page: `orders`, those that count (lines, gate notes), and
+    `cancelled` apart (latest first, with when and why); `coming`, how many are still to come,
+    and `coming_amount`, what they come to (Σ `order_amount`, over all of them)."""
+    qs = orders(scope, household=household).prefetch_related("lines")
+    cancelled = Order.State.CANCELLED
+    still = list(orders(scope, household=household, states=COMING)[:500])
+    return {"orders": with_gate_notes(list(qs.exclude(state=cancelled)[:limit])),
+            "cancelled": list(qs.filter(state=cancelled).order_by(
+                F("cancelled_at").desc(nulls_last=True), "-placed_at", "-id")[:limit]),
+            "coming": len(still), "coming_amount": sum((order_amount(o) for o in still), Decimal(0)).quantize(CENT)}
 
 
 def with_gate_notes(orders: list) -> list:

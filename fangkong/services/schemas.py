@@ -7,6 +7,8 @@ from ninja import Schema
 
 from fangkong.registry.schemas import StrictIn
 
+from .queries import COMING, order_amount
+
 
 class SupplierOut(Schema):
     id: int
@@ -70,8 +72,12 @@ class OrderOut(Schema):
     deadline: datetime.datetime | None
     total: Decimal
     amount_due: Decimal | None = None  # once checked at the gate: what came × its price
+    amount: Decimal  # what it counts for (queries.order_amount): 0 once cancelled
+    coming: bool  # still to come to the door (queries.COMING): counted in what is on its way
     placed_at: datetime.datetime
     batch: int | None
+    cancelled_at: datetime.datetime | None = None
+    cancelled_why: str = ""  # by_hand, group_changed (replaced by a new order), group_emptied
     lines: list[OrderLineOut]
 
 
@@ -83,7 +89,9 @@ def order_out(o) -> dict:
     """An order as OrderOut (its lines prefetched or read)."""
     return {"id": o.id, "household": o.household_id, "supplier": o.supplier_id, "state": o.state,
             "is_medicine": o.is_medicine, "medicine": o.medicine, "deadline": o.deadline, "total": o.total,
-            "amount_due": _cents(getattr(o, "amount_due", None)), "placed_at": o.placed_at, "batch": o.batch_id,
+            "amount_due": _cents(getattr(o, "amount_due", None)), "amount": order_amount(o),
+            "coming": o.state in COMING, "placed_at": o.placed_at, "batch": o.batch_id,
+            "cancelled_at": o.cancelled_at, "cancelled_why": o.cancelled_why,
             "lines": [{"name": ln.name, "quantity": ln.quantity, "price": ln.price} for ln in o.lines.all()]}
 
 

@@ -81,9 +81,11 @@ def test_a_leader_enters_a_buildings_group_order_in_one_go(world, svc):
     assert r.status_code == 200 and "这个截止时间已经过了" in r.content.decode()
     assert not svc.supplier.group_orders.filter(title="早已截止").exists()
     # household 101 sees its own line's status on its page; nothing of 102's
-    mine = _client(w.users.resident).get(f"/services/households/{w.hh101.id}/").content.decode()
-    mine = mine.split('id="orders"')[1].split("</ul>")[0]
-    assert "楼栋集单" in mine and "鸡蛋 30枚 × 2" in mine and "大米 5kg × 1" not in mine
+    page = _client(w.users.resident).get(f"/services/households/{w.hh101.id}/").content.decode()
+    mine = page.split('id="orders"')[1].split("</ul>")[0]
+    assert "楼栋集单" in mine and "鸡蛋 30枚 × 1" in mine and "大米 5kg × 1" not in mine
+    assert "鸡蛋 30枚 × 2" not in mine  # the order changed away is apart, cancelled (test_cancelled_orders)
+    assert "鸡蛋 30枚 × 2" in page.split('id="orders-cancelled"')[1]
     assert _client(w.users.resident).get(url).status_code == 404
     # the API: a household of another building is refused, nothing placed
     from fangkong.core.actor import Actor

@@ -78,16 +78,18 @@ def place_order(actor, household, supplier: Supplier, lines, *, medicine="", dea
     return order
 
 
-def cancel_order(actor, order: Order) -> Order:
+def cancel_order(actor, order: Order, why: str = Order.Why.BY_HAND) -> Order:
+    """Cancel an order not yet on its way; when and why are kept (the household reads them)."""
     access.require_order(actor, order, manage=True)
     if order.state == Order.State.CANCELLED:
         return order  # a retry
     if order.state != Order.State.PLACED:
         raise Invalid(_("Only an order not yet on its way can be cancelled."))
     with transaction.atomic():
-        n = Order.objects.filter(pk=order.pk, state=Order.State.PLACED).update(state=Order.State.CANCELLED)
+        n = Order.objects.filter(pk=order.pk, state=Order.State.PLACED).update(
+            state=Order.State.CANCELLED, cancelled_at=timezone.now(), cancelled_why=why)
         if n:
-            record(actor, "services.order.cancel", order.household, {"order": order.id})
+            record(actor, "services.order.cancel", order.household, {"order": order.id, "why": why})
     order.refresh_from_db()
     return order
 
@@ -160,8 +162,9 @@ def place_group_orders(actor, group: GroupOrder, entries) -> list[Order]:
                         continue  # as it was: nothing to change
                     if any(o.state != Order.State.PLACED for o in had):
                         raise Invalid(_("its order is already on its way and cannot be changed."))
+                    why = Order.Why.GROUP_CHANGED if e["lines"] else Order.Why.GROUP_EMPTIED
                     for o in had:
-                        cancel_order(actor, o)
+                        cancel_order(actor, o, why)
                     if e["lines"]:
                         placed.append(place_order(actor, h, supplier, e["lines"],
                                                   client_id=e.get("client_id"), group=group))
