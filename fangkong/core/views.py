@@ -118,7 +118,8 @@ def confirmed(request) -> bool:
     return request.method == "POST" and request.POST.get("confirm") == "1"
 
 
-def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, action=None, back_post=False):
+def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, action=None, back_post=False,
+                 choice=None):
     """Ask before something hard to undo: a page that says what will happen (`lines`, and a
     `warn` line in red) and posts the same form again with confirm=1. No script (the CSP
     forbids inline script, and it works where htmx does not load); "go back" comes first,
@@ -126,15 +127,22 @@ def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, a
 
     `fields`: what to post again (default: the request's own POST, without the token).
     `back_post`: "go back" posts the fields again with edit=1 (not a link to `back`), so a
-    form comes back as it was typed (the view shows it when it sees `edit`)."""
+    form comes back as it was typed (the view shows it when it sees `edit`).
+    `choice`: (name, legend, [(value, label, what it means), …]): the ways to go ahead, as
+    radio buttons above "yes", none chosen (the browser holds "yes" until one is; the view
+    asks again when the POST has none)."""
+    skip = {"csrfmiddlewaretoken", "confirm"} | ({choice[0]} if choice else set())
     if fields is None:
-        fields = [(k, v) for k, vs in request.POST.lists() if k not in ("csrfmiddlewaretoken", "confirm")
-                  for v in vs]
+        fields = [(k, v) for k, vs in request.POST.lists() if k not in skip for v in vs]
     elif isinstance(fields, dict):
         fields = list(fields.items())
+    if choice:
+        fields = [(k, v) for k, v in fields if k != choice[0]]
     return render(request, "confirm.html", {
         "title": title, "lines": [str(x) for x in lines if x], "warn": warn, "yes": yes,
-        "back": back, "fields": fields, "action": action or request.get_full_path(), "back_post": back_post})
+        "back": back, "fields": fields, "action": action or request.get_full_path(), "back_post": back_post,
+        "choice": {"name": choice[0], "legend": choice[1],
+                   "options": [(v, str(label), str(help)) for v, label, help in choice[2]]} if choice else None})
 
 
 # --- POST → action → message → redirect ---------------------------------------------

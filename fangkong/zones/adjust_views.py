@@ -65,6 +65,7 @@ def _detail_ctx(request, adj) -> dict:
            "notices": list(queries.notices(request.scope).filter(place_id__in=[
                x for x in [adj.place_id, adj.community_id, adj.street_id, adj.district_id] if x])[:30])
            if can_manage else [],
+           "late_notice": adj.is_open and adj.notice_id and adj.notice.effective_at < timezone.now(),
            "now": timezone.now(), "soon": (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
                                                                                microsecond=0)}
     if ctx["can_manage"]:
@@ -150,32 +151,71 @@ def _summary(adj):
     return lines
 
 
+def _when(at) -> str:
+    return date_format(timezone.localtime(at), "DATETIME_FORMAT")
+
+
+def _from_choice(adj, now):
+    """The confirm step's two ways to count a notice whose minute has passed: from the
+    notice's minute, or from now — each saying what it means for the history and the lifting
+    count (the day the count starts from)."""
+    at = adj.notice.effective_at
+    days = (timezone.localdate(now) - timezone.localdate(at)).days
+    return ("from", _("From when does it count?"), [
+        ("notice", _("Count from the notice's time, %(at)s") % {"at": _when(at)},
+         _("In force from %(at)s, as the notice says: the households' zone history starts then, and "
+           "the lifting count starts on that day (today is day %(day)d).") % {"at": _when(at), "day": days}),
+        ("now", _("Count from now"),
+         _("In force from the minute it is published (%(now)s): the households' zone history starts "
+           "now, and the lifting count starts today (day 0), %(days)d day(s) after the notice's date.")
+         % {"now": _when(now), "days": days}),
+    ])
+
+
 @page
 @require_POST
 def publish(request, pk):
+    """Publish now, asked first. A notice whose minute has passed (entered late) is offered
+    both ways to count, from its minute or from now, when it may count from its minute
+    (`pub.from_notice_refusal`); else the step says why it counts from now."""
     adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
     try:
         pub.check_ready(adj)  # nothing to confirm yet: say what is missing
     except Invalid as e:
         flash_error(request, e)
         return redirect("zones_adjustment", pk=adj.id)
-    if not confirmed(request):
+    now = timezone.now()
+    late = adj.notice.effective_at < now
+    refusal = pub.from_notice_refusal(adj, now) if late else None
+    offer = late and refusal is None
+    chosen = request.POST.get("from")
+    if not confirmed(request) or (offer and chosen not in ("notice", "now")):
         warn = []
+        if confirmed(request):
+            warn.append(_("Choose from when it counts."))
         clashes = queries.conflicts(adj)
         if clashes:
             warn.append(_("It overlaps %(n)d other open adjustment(s): %(titles)s.") % {
                 "n": len(clashes), "titles": "、".join(c["adjustment"].title for c in clashes)})
-        if adj.notice.effective_at > timezone.now():
+        if adj.notice.effective_at > now:
             warn.append(_("The notice says it takes effect at %(at)s; publishing now puts it in force now. "
                           "To follow the notice, schedule it for that time.") % {
-                "at": date_format(timezone.localtime(adj.notice.effective_at), "DATETIME_FORMAT")})
+                "at": _when(adj.notice.effective_at)})
+        if refusal is not None:
+            warn.append(str(refusal.message))
         return confirm_step(request, title=_("Publish %(title)s now?") % {"title": adj.title},
                             lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"}, *_summary(adj)],
                             warn=" ".join(warn), yes=_("Yes, publish now"),
-                            back=reverse("zones_adjustment", args=[adj.id]))
+                            back=reverse("zones_adjustment", args=[adj.id]),
+                            choice=_from_choice(adj, now) if offer else None)
     try:
-        adj = pub.publish(actor(request), adj)
-        messages.success(request, _("Published: %(n)d households changed zone.") % {"n": adj.households_changed})
+        adj = pub.publish(actor(request), adj, from_notice=chosen == "notice")
+        if chosen == "notice":
+            messages.success(request, _("Published, in force from the notice's time %(at)s: %(n)d households "
+                                        "changed zone.") % {"at": _when(adj.effective_at),
+                                                            "n": adj.households_changed})
+        else:
+            messages.success(request, _("Published: %(n)d households changed zone.") % {"n": adj.households_changed})
     except FangkongError as e:
         flash_error(request, e)
     return redirect("zones_adjustment", pk=adj.id)

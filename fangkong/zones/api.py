@@ -248,9 +248,15 @@ def diff(request, pk: int):
 
 
 @router.post("/zones/adjustments/{pk}/publish", response=AdjustmentOut)
-def publish(request, pk: int):
+def publish(request, pk: int, from_notice: bool = Query(
+        False, description="In force from the notice's minute, when that has passed (the notice "
+                           "was entered late): refused (400, too_early / notice_ahead) when it is in "
+                           "the future, more than 7 days ago or before a later change already "
+                           "written, saying from when at the earliest. Left out: from now.")):
+    """Publish now; `?from_notice=true` as from the notice's minute. A query parameter, so a
+    client that sends no body, or any body, publishes from now as it always did."""
     adj = queries.get_adjustment(request.scope, pk)
-    return adjustment_out(pub.publish(actor_of(request), adj))
+    return adjustment_out(pub.publish(actor_of(request), adj, from_notice=from_notice))
 
 
 @router.post("/zones/adjustments/{pk}/schedule", response=AdjustmentOut)

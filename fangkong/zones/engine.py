@@ -4,12 +4,16 @@ the household's levels (its unit, building, compound, grid, community, street, d
 wins; between equally severe ones the most specific place, then the latest start.
 
 `plan(items, at)` works out the designations in force after an adjustment's items and the
-households whose zone changes, without writing anything."""
+households whose zone changes, without writing anything. `last_change(places)` is the
+latest minute already written in the history those places' publication would touch: an
+adjustment may be published as from an earlier minute only at or after it."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest
 
+from fangkong.core.tree import ancestor_ids
 from fangkong.core.tree import under as under_q  # noqa: F401 - the one subtree filter, used here and by the app
 from fangkong.registry.models import LEVEL_FIELDS, LEVELS, Household, Place
 
@@ -146,3 +150,29 @@ def recompute_under(places, at) -> int:
         HZ.objects.filter(id__in=close[i:i + 500]).update(until=at)
     bulk.insert(HZ, create)
     return changed
+
+
+def last_change(places) -> tuple[object, Designation | None]:
+    """The latest start or end already written for what publishing over `places` touches,
+    and the designation it belongs to: (None, None) when nothing is written yet.
+
+    Publishing at a minute T ends the items' designations at T, creates theirs from T, reads
+    the designations in force at T over the households (`recompute_under`) and closes the
+    households' current zone rows at T, opening new ones from T. So T must not be before
+    - any start or end of a designation on the places, under them or on their ancestors
+      (else one would end before it began, or a later one be left out at T), and
+    - any `since` or `until` of the zone rows of the households under them (else a row
+      would end before it began, or two periods overlap)."""
+    below = Q(pk__in=[])
+    own = set()
+    for p in places:
+        below |= under_q(p)
+        own |= {p.id, *ancestor_ids(p)}
+    latest = Greatest("starts_at", Coalesce("ends_at", "starts_at"))
+    d = (Designation.objects.filter(below | Q(place_id__in=own)).annotate(t=latest)
+         .order_by(F("t").desc(), "-id").select_related("place", "zone_type").first())
+    z = (HouseholdZone.objects.filter(below).annotate(t=Greatest("since", Coalesce("until", "since")))
+         .order_by(F("t").desc(), "-id").select_related("designation__place", "designation__zone_type")
+         .first())
+    found = [(x.t, x.designation if isinstance(x, HouseholdZone) else x) for x in (d, z) if x is not None]
+    return max(found, key=lambda f: f[0]) if found else (None, None)

@@ -3,13 +3,20 @@
 An adjustment takes effect only with a notice (never silently). Publishing — at once, or
 by the worker at the scheduled minute (`publish_due`, which uses the stated minute, not the
 minute the worker ran) — ends and creates the designations and rewrites the zone of every
-household under the places it names, in one transaction."""
+household under the places it names, in one transaction.
+
+Published late (the notice says "from 05:00 yesterday", staff enter it at 02:00), it may be
+published as from the notice's minute (`publish(..., from_notice=True)`): at most
+`MAX_BACK` ago, never in the future, and never before what is already written in the
+history it touches (`engine.last_change`), so no period ends before it begins or overlaps
+another. `from_notice_refusal` says why not (the page asks it before offering the choice)."""
 
 import datetime
 
 from django.db import transaction
 from django.tasks import default_task_backend, task
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
@@ -22,6 +29,7 @@ from ..models import Adjustment, AdjustmentItem, Designation, Notice, ZoneType
 
 Op = AdjustmentItem.Op
 State = Adjustment.State
+MAX_BACK = datetime.timedelta(days=7)  # how far back a late publication may count from
 
 
 def _user(actor):
@@ -237,11 +245,58 @@ def cancel(actor, adj: Adjustment) -> Adjustment:
     return adj
 
 
-def publish(actor, adj: Adjustment) -> Adjustment:
+def publish(actor, adj: Adjustment, *, from_notice: bool = False) -> Adjustment:
     """Publish now (a draft, or a scheduled one ahead of its time). Publishing what is
-    already published (a retry, a second tap) returns it unchanged."""
+    already published (a retry, a second tap) returns it unchanged.
+
+    `from_notice`: in force as from the notice's minute, when that minute has passed (the
+    notice was entered late); refused, saying from when at the earliest, when it is in the
+    future, more than `MAX_BACK` ago or before a later change already written
+    (`from_notice_refusal`)."""
     access.require(actor, access.MANAGE, adj)
-    return _publish(actor, adj.pk, timezone.now(), states=(State.DRAFT, State.SCHEDULED))
+    return _publish(actor, adj.pk, None if from_notice else timezone.now(),
+                    states=(State.DRAFT, State.SCHEDULED))
+
+
+def _at(when) -> str:
+    return date_format(timezone.localtime(when), "DATETIME_FORMAT")
+
+
+def earliest(adj: Adjustment, now=None) -> tuple[datetime.datetime, Designation | None]:
+    """The earliest minute `adj` may count from now: `MAX_BACK` ago, or the last change
+    already written in the history it touches, whichever is later (with that change's
+    designation, or None when the bound decides)."""
+    now = now or timezone.now()
+    places = [it.place for it in adj.items.select_related("place")]
+    last, designation = engine.last_change(places)
+    bound = now - MAX_BACK
+    if last is None or last <= bound:
+        return bound, None
+    return last, designation
+
+
+def from_notice_refusal(adj: Adjustment, now=None) -> Invalid | None:
+    """Why `adj` may not be published as from its notice's minute (None: it may). The
+    error says from when at the earliest it could count."""
+    now = now or timezone.now()
+    at = adj.notice.effective_at
+    if at > now:
+        msg = _("The notice takes effect at %(at)s, which is still to come: schedule it for that "
+                "time, or publish it from now.") % {"at": _at(at)}
+        return Invalid(msg, fields={"from_notice": [msg]}, code="notice_ahead")
+    first, last = earliest(adj, now)
+    if at >= first:
+        return None
+    if last is None:
+        why = _("A zone can count from at most %(days)d days back.") % {"days": MAX_BACK.days}
+    else:
+        why = _("The zones here already changed at %(last)s (%(place)s, %(zone)s): a zone's "
+                "history cannot go back before its last change.") % {
+            "last": _at(first), "place": last.place.name, "zone": last.zone_type.name}
+    msg = _("It cannot count from the notice's %(at)s. %(why)s It can count from %(earliest)s at "
+            "the earliest; publish it from now instead.") % {
+        "at": _at(at), "why": why, "earliest": _at(first)}
+    return Invalid(msg, fields={"from_notice": [msg]}, code="too_early")
 
 
 def publish_due(now=None) -> int:
@@ -275,6 +330,7 @@ def _failed(pk, error):
 
 
 def _publish(actor, pk, at, *, states) -> Adjustment:
+    """Publish at `at`; None: as from the notice's minute (checked here, under the lock)."""
     with transaction.atomic():
         adj = Adjustment.objects.select_for_update().filter(pk=pk).first()
         if adj is None:
@@ -284,6 +340,13 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
         if adj.state not in states:
             raise Conflict(_("This adjustment was already published or cancelled."), code="closed")
         check_ready(adj)
+        now = timezone.now()
+        from_notice = at is None
+        if from_notice:
+            refusal = from_notice_refusal(adj, now)
+            if refusal is not None:
+                raise refusal
+            at = adj.notice.effective_at
         items = list(adj.items.select_related("place", "zone_type", "designation__zone_type"))
         ending = [it.designation_id for it in items if it.op in (Op.CHANGE, Op.LIFT)]
         if ending:
@@ -311,10 +374,13 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
                 d.save()
         adj.households_changed = engine.recompute_under([it.place for it in items], at)
         adj.state, adj.effective_at, adj.failure = State.PUBLISHED, at, ""
-        adj.published_at, adj.published_by = timezone.now(), _user(actor)
+        adj.published_at, adj.published_by = now, _user(actor)
         adj.save(update_fields=["state", "effective_at", "published_at", "published_by",
                                 "households_changed", "failure"])
-        record(actor, "zones.adjustment.publish", adj,
-               {"at": at.isoformat(), "notice": adj.notice.number, "items": len(items),
-                "households": adj.households_changed})
+        changes = {"at": at.isoformat(), "published_at": now.isoformat(),
+                   "notice": adj.notice.number, "items": len(items),
+                   "households": adj.households_changed}
+        if from_notice:
+            changes["from_notice"] = True  # in force from the notice's minute, published later
+        record(actor, "zones.adjustment.publish", adj, changes)
     return adj
