@@ -11,8 +11,8 @@ communities, laid out after the April 2022 newspaper story in `docs/` and DOMAIN
 - 双塔社区 and 青年路社区: two smaller, ordinary communities;
 
 plus one demo account for every role (password `accounts.DEMO_PASSWORD`), volunteers with
-a team and calls, testing rounds in progress, and zones (光明小区 controlled, its 3号楼
-sealed by notice No. 18 from 05:00). `build(residents=N)` adds generated
+a team and calls, zones (光明小区 controlled from 05:00 yesterday by notice No. 17, its
+3号楼 sealed by notice No. 18 from 05:00) and testing rounds in progress over them. `build(residents=N)` adds generated
 communities of about 2,000 residents in further streets and districts until the total is
 N (1,000,000 → about 500 communities), for benchmarks.
 

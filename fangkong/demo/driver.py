@@ -20,7 +20,7 @@ from .people import default_as_of, family
 from .roster import roster
 
 # The parts in the order they are built (each may use what the ones before it made).
-PARTS = [registry, accounts, volunteers, screening, zones, reports, services]
+PARTS = [registry, accounts, volunteers, zones, screening, reports, services]
 
 
 def build(*, seed: int = 1, residents: int | None = None, as_of: datetime.date | None = None,

@@ -1,12 +1,13 @@
 """A testing round in progress for the demo: 光明社区's PCR round started at 07:00 today
 (10 to a tube) at 光明小区核酸采样点, with the volunteer `volunteer_demo` assigned as a
 sampler, about two thirds of the residents registered through the same set-based action
-the stations use, the bedridden on the home list, some exemptions, one box with the
+the stations use, the bedridden and the sealed building 3 (sealed from 05:00 by the zones
+part, built before this one) on the home list and never at the point, some exemptions, one box with the
 courier and one already at the lab with results (all negative). Beside it, the day's antigen
 round (抗原自测) going door to door: kits and results for the first households of the
 community, the rest (the demo resident's household among them) still to report.
 
-The demo's screening part (after the accounts and volunteers parts).
+The demo's screening part (after the accounts, volunteers and zones parts).
 """
 
 import datetime
@@ -22,6 +23,7 @@ from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import followup, lab, planning
 from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import Tube
+from fangkong.zones.queries import home_sampled
 
 from .context import Demo
 
@@ -55,10 +57,11 @@ def start_rounds(district: Place, *, share=0.66, seed=1) -> int:
         planning.assign_sampler(system, rnd, point, volunteer, 1)
     followup.generate_home_list(system, rnd)
     people = list(Resident.objects.filter(community_id=community.id, presence=Presence.HOME)
-                  .order_by("building_id", "unit_id", "household_id", "id"))
+                  .annotate(sealed=home_sampled()).order_by("building_id", "unit_id", "household_id", "id"))
     for r in people[5:60:11]:  # a few away for work, recently vaccinated…
         planning.add_exemption(system, rnd, r, rng.choice(["away", "vaccinated", "other"]))
-    walkers = [r for r in people if ",bedridden," not in r.tags]
+    # a sealed building's people stay at home (sampled there, one to a tube)
+    walkers = [r for r in people if ",bedridden," not in r.tags and not r.sealed]
     chosen = walkers[: int(len(walkers) * share)]
     events, elapsed = [], (now - start).total_seconds()
     for n in range(0, len(chosen), 10):

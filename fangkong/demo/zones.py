@@ -1,11 +1,14 @@
-"""Zones in the demo: 光明小区 is a controlled area (notice No. 17), and notice No. 18 seals
-its building 3 "from 05:00" — published at once when the demo is built after 05:00, or
+"""Zones in the demo: 光明小区 is a controlled area from 05:00 yesterday (notice No. 17,
+published as from the notice's minute, as staff do with a notice entered late: the lifting
+count is on day 1 and the households' history has real periods), and notice No. 18 seals
+its building 3 "from 05:00" — published as from 05:00 when the demo is built after 05:00, or
 scheduled for 05:00 (the worker publishes it) when built before. The buildings are drawn on
 the map as a row of rectangles near the compound's gate, so the map shows the zones
 without any tile server. The checkpoint 光明小区东门卡口 already exists (registry demo).
 
-The demo's zones part (after screening: this morning's round is not moved by the zones);
-everything goes through the actions as the system actor.
+The demo's zones part, before screening: this morning's round is planned over the zones
+already in force (building 3's people, sealed since 05:00, are on its home list, not at the
+point); everything goes through the actions as the system actor.
 """
 
 import datetime
@@ -49,7 +52,7 @@ def add_zones(district: Place) -> dict:
         "effective_at": (five - datetime.timedelta(days=1)).isoformat()})
     controlled = pub.draft(actor, community, "光明小区划为管控区", notice=n17)
     pub.add_item(actor, controlled, pub.Op.CREATE, compound, types["controlled"])
-    controlled = pub.publish(actor, controlled)
+    controlled = pub.publish(actor, controlled, from_notice=True)
     out = {"controlled": controlled.households_changed}
     if building is not None:
         at = five if five > now else five + datetime.timedelta(days=1)
@@ -61,7 +64,7 @@ def add_zones(district: Place) -> dict:
         sealed = pub.draft(actor, community, "第18号通告：3号楼封控", notice=n18)
         pub.add_item(actor, sealed, pub.Op.CREATE, building, types["sealed"])
         if five <= now:
-            sealed = pub.publish(actor, sealed)
+            sealed = pub.publish(actor, sealed, from_notice=True)
             out["sealed"] = sealed.households_changed
         else:
             pub.schedule(actor, sealed, at)
