@@ -364,3 +364,33 @@ def test_the_community_pages_waiting_line_opens_the_people_to_approve(world, set
     link = reverse("volunteers_people", args=[world.community.id]) + "?status=pending"
     assert f'href="{link}"><span class="grow">1 人等待审核' in html
     assert setup["pending"].name in c.get(link).content.decode()
+
+
+def test_a_leader_answering_their_teams_call_gets_the_whole_page_back(world, setup, login):
+    """A team leader sees the call's roster below their own answer: "I'll come" reloads the
+    whole page (no htmx swap of the answer alone), so the roster says they are confirmed and
+    the assign list no longer offers them (a demo walker saw "Nobody yet." and herself still
+    offered until a reload). A volunteer who is not the leader keeps the quick swap."""
+    staff = actor_for(world.users.staff)
+    start = timezone.now() + datetime.timedelta(hours=2)
+    call = calls.create_call(staff, world.community, {
+        "task": "delivery", "place": world.building.id, "starts_at": start.isoformat(),
+        "ends_at": (start + datetime.timedelta(hours=2)).isoformat(), "slots": 3,
+        "audience": "team", "team": setup["team"].id})
+    leader, member = setup["vols"][0], setup["vols"][1]
+    url = reverse("volunteers_call", args=[call.id])
+    sign_up = reverse("volunteers_call_sign_up", args=[call.id])
+
+    page = login(leader.user).get(url).content.decode()
+    form = re.search(r'<form[^>]*action="' + re.escape(sign_up) + r'"[^>]*>', page).group(0)
+    assert "hx-post" not in form
+    assert re.search(f'<option value="{leader.id}">', page)  # offered before answering
+    r = login(leader.user).post(sign_up, follow=True)
+    page = r.content.decode()
+    confirmed = page.split('id="confirmed"')[1].split('id="waitlisted"')[0]
+    assert leader.name in confirmed and "Nobody yet" not in confirmed and "还没有人" not in confirmed
+    assert not re.search(f'<option value="{leader.id}">', page)
+
+    page = login(member.user).get(url).content.decode()
+    form = re.search(r'<form[^>]*action="' + re.escape(sign_up) + r'"[^>]*>', page).group(0)
+    assert "hx-post" in form  # no roster on a member's page: the quick swap stays
