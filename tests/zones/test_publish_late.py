@@ -211,3 +211,24 @@ def test_the_api_publishes_from_the_notice_when_asked(world, presets):
         "parameters"]
     doc = next(p for p in params if p["name"] == "from_notice")
     assert doc["in"] == "query" and not doc["required"] and "7 days" in doc["description"]
+
+
+def test_a_scheduled_seal_published_late_comes_after_a_change_written_meanwhile(world, presets):
+    """The worker was down at a seal's minute; meanwhile staff put the whole compound under
+    control. When the worker comes back, the seal still goes ahead, counting from the
+    control's minute (not its own, which would end the households' controlled period before
+    it began)."""
+    w, t = world, types()
+    staff = actor_for(w.users.staff)
+    seal = adjust(staff, w, [(Op.CREATE, w.unit1, t["sealed"])], ago(minutes=-5))
+    seal = pub.schedule(staff, seal, timezone.now() + datetime.timedelta(minutes=5))
+    minute = ago(minutes=30)  # its minute passed while the worker was down
+    Adjustment.objects.filter(pk=seal.pk).update(effective_at=minute)
+    control = pub.publish(staff, adjust(staff, w, [(Op.CREATE, w.compound, t["controlled"])],
+                                        ago(minutes=20)))
+    assert pub.publish_due() == 1
+    seal.refresh_from_db()
+    assert seal.state == "published" and seal.effective_at == control.effective_at > minute
+    hist = queries.history(staff.scope, w.hh101)
+    assert [(h.zone_type.code, h.since) for h in hist][0] == ("sealed", control.effective_at)
+    assert no_period_ends_before_it_begins()

@@ -347,6 +347,14 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
             if refusal is not None:
                 raise refusal
             at = adj.notice.effective_at
+        elif at < now:
+            # the worker publishing a scheduled adjustment late (it was down at the minute):
+            # a change written meanwhile over the same households comes first in their history,
+            # so this one counts from that change at the earliest — never a period that ends
+            # before it begins (the seal still goes ahead: nobody may be awake to redo it)
+            last, _designation = engine.last_change([it.place for it in adj.items.select_related("place")])
+            if last is not None and last > at:
+                at = last
         items = list(adj.items.select_related("place", "zone_type", "designation__zone_type"))
         ending = [it.designation_id for it in items if it.op in (Op.CHANGE, Op.LIFT)]
         if ending:
