@@ -39,33 +39,36 @@ def header(f) -> str:
     return f"{label} (%)" if f.unit == "percent" else (f"{label} (h)" if f.unit == "minutes" else label)
 
 
-def report_book(reports: list[DailyReport], *, left_out=(), day=None) -> bytes:
-    """A sheet per level; `left_out`: a roll-up's children it does not sum (rows of
-    `DailyReport.children`), listed on their level's sheet as not counted, with no figures."""
+def report_book(reports: list[DailyReport], *, left_out=()) -> bytes:
+    """A sheet per level, its rows day by day; `left_out`: the places a roll-up does not sum
+    (rows of `DailyReport.children` with their `day` and `level`: `exports.summed`), listed
+    on their level's sheet after that day's reports as not counted, saying why, with no
+    figures."""
     wb = Workbook(write_only=True)
     defs = figures.definitions()
-    by_level = {lvl: [r for r in reports if r.level == lvl] for lvl in LEVEL_ORDER}
-    child_level = {Kind.STREET: Kind.COMMUNITY, Kind.DISTRICT: Kind.STREET}.get(reports[0].level) if reports else None
     statuses = dict(DailyReport.Status.choices)
     for lvl in LEVEL_ORDER:
-        rows = by_level[lvl]
-        missing = left_out if lvl == child_level else ()
+        rows = sorted((r for r in reports if r.level == lvl),
+                      key=lambda r: (r.day, r.place.sort_key, r.place_id))
+        missing = [c for c in left_out if c.get("level") == lvl]
         if not rows and not missing and len(reports) > 0:
             continue
         ws = wb.create_sheet(str(Kind(lvl).label))
         ws.append([_text(ws, h, bold=True) for h in (
             _("Place"), _("Day"), _("Version"), _("Status"), _("Submitted at"),
             *[header(f) for f in defs], _("Remarks"), _("Reason for the correction"))])
-        for r in rows:
-            at = r.submitted_at and timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M")
-            ws.append([_text(ws, r.place.name), _text(ws, r.day.isoformat()), r.version,
-                       _text(ws, str(statuses.get(r.status, r.status))), _text(ws, at or ""),
-                       *[value(f, r.figures.get(f.key)) for f in defs],
-                       _text(ws, r.remarks), _text(ws, r.reason)])
-        for c in missing:
-            said = _("not counted: %(status)s") % {"status": statuses.get(c["status"], _("not submitted"))}
-            ws.append([_text(ws, c["name"]), _text(ws, day.isoformat() if day else ""), c["version"] or "",
-                       _text(ws, str(said)), "", *["" for _f in defs], "", ""])
+        days = sorted({r.day for r in rows} | {c["day"] for c in missing})
+        for day in days:
+            for r in (r for r in rows if r.day == day):
+                at = r.submitted_at and timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M")
+                ws.append([_text(ws, r.place.name), _text(ws, r.day.isoformat()), r.version,
+                           _text(ws, str(statuses.get(r.status, r.status))), _text(ws, at or ""),
+                           *[value(f, r.figures.get(f.key)) for f in defs],
+                           _text(ws, r.remarks), _text(ws, r.reason)])
+            for c in (c for c in missing if c["day"] == day):
+                said = _("not counted: %(status)s") % {"status": statuses.get(c["status"], _("not submitted"))}
+                ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"] or "",
+                           _text(ws, str(said)), "", *["" for _f in defs], "", ""])
     if not wb.worksheets:
         ws = wb.create_sheet(_("Reports"))
         ws.append([_text(ws, _("No reports in this period."))])

@@ -1,34 +1,59 @@
-"""What an export holds (the pages and the API give the same files)."""
+"""What an export holds (the pages and the API give the same files).
 
-from . import export_pdf, export_xlsx, queries
+Below a street's or district's report an export lists what that report adds up and nothing
+else (a draft is not a report yet and a returned one is being corrected: listed, they made a
+street's rows not add up): the very reports it summed, level by level (a district's streets,
+then the communities those streets summed), and, with no figures, the places it left out
+saying why — `present.not_counted`, the rule of the page's and the PDF's line. A period does
+the same day by day."""
+
+from . import export_pdf, export_xlsx, present, queries
+from .actions.nightly import preview
 from .models import DailyReport
 
-# the reports below a node an export lists: those its roll-up sums (a draft is not a report
-# yet and a returned one is being corrected: listed, they made a street's rows not add up)
-COUNTED = (DailyReport.Status.SUBMITTED, DailyReport.Status.APPROVED)
 
-
-def _shown(node_id, reports):
-    return [r for r in reports if r.place_id == node_id or r.status in COUNTED]
+def summed(tops, known=None) -> tuple[list[DailyReport], list[dict]]:
+    """(the reports `tops` add up, level by level; the places they leave out, each a row of
+    `DailyReport.children` with its `day` and `level`). `known`: reports already read, by id
+    (the versions summed that are not among them are read in one query a level)."""
+    known = known or {}
+    shown, left, level = [], [], list(tops)
+    while level:
+        ids = []
+        for r in level:
+            left += [dict(c, day=r.day, level=queries.CHILD_KIND.get(r.level)) for c in present.not_counted(r)]
+            ids += [c["report"] for c in (r.children or []) if c["included"] and c.get("report")]
+        level = [known[i] for i in ids if i in known]
+        rest = [i for i in ids if i not in known]
+        if rest:
+            level += list(DailyReport.objects.filter(id__in=rest).select_related("place", "submitted_by"))
+        shown += level
+    return shown, left
 
 
 def report(r, fmt: str) -> tuple[bytes, str]:
-    """A report: .xlsx of it and of the reports below it that day that it sums (a sheet
-    per level), or its PDF."""
+    """A report: .xlsx of it and of what it adds up that day (a sheet per level), the places
+    it leaves out named as not counted; or its PDF."""
     if fmt == "pdf":
         return export_pdf.report_pdf(r), "application/pdf"
-    below = [x for x in queries.period_reports(r.place, r.day, r.day)
-             if x.place_id != r.place_id and x.status in COUNTED]
-    # the places below that it does not sum are rows too, saying so (found walking the demo:
-    # a street's sheet without its community that had not reported read as complete)
-    left_out = [c for c in (r.children or []) if not c["included"]]
-    return export_xlsx.report_book([r, *below], left_out=left_out, day=r.day), export_xlsx.XLSX
+    below, left_out = summed([r])
+    return export_xlsx.report_book([r, *below], left_out=left_out), export_xlsx.XLSX
 
 
 def period(node, first, last, fmt: str) -> tuple[bytes, str]:
-    """A period: .xlsx of the node's current reports and of every level's below that the
-    roll-ups sum (a sheet per level), or a PDF of the node's own reports (a page each)."""
+    """A period: .xlsx of the node's current reports and, day by day, of what each adds up
+    (a sheet per level) and the places it leaves out (found walking the demo: a street's week
+    listed only the reports it summed, so a community that never reported was simply absent);
+    or a PDF of the node's own reports (a page each). A day with reports below but none of the
+    node's yet says what its roll-up would count now (`actions.preview`: read only)."""
     reports = queries.period_reports(node, first, last)
     if fmt == "pdf":
         return export_pdf.reports_pdf([r for r in reports if r.place_id == node.id]), "application/pdf"
-    return export_xlsx.report_book(_shown(node.id, reports)), export_xlsx.XLSX
+    own = [r for r in reports if r.place_id == node.id]
+    tops = list(own)
+    if node.kind in queries.CHILD_KIND:
+        have = {r.day for r in own}
+        for day in sorted({r.day for r in reports} - have):
+            tops.append(preview(node, day))  # not saved, and not a row: only what it would sum
+    below, left_out = summed(tops, known={r.id: r for r in reports})
+    return export_xlsx.report_book([*own, *below], left_out=left_out), export_xlsx.XLSX

@@ -53,12 +53,19 @@ def child_row(values: dict) -> list[str]:
     return [shown(f, values.get(f.key)) for f in child_columns()]
 
 
+def not_counted(r) -> list[dict]:
+    """The places below a street's or district's report that it does not add up (rows of
+    `DailyReport.children`: name, status, version): the one rule behind the page's and the
+    PDF's line (`left_out`) and the exports' rows "未计入：…" (`exports`)."""
+    return [c for c in (getattr(r, "children", None) or []) if not c["included"]]
+
+
 def left_out(r) -> str:
     """A street's or district's report adds up only the reports its places submitted: the
     line that says which are not counted yet (the page and the PDF), or ""."""
     from django.utils.translation import ngettext
 
-    out = [c["name"] for c in (r.children or []) if not c["included"]]
+    out = [c["name"] for c in not_counted(r)]
     if not out:
         return ""
     return ngettext(
