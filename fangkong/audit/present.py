@@ -49,6 +49,7 @@ ACTIONS = {
     "screening.exempt.remove": gettext_lazy("Exemption withdrawn"),
     "screening.sync": gettext_lazy("Station scans sent"),
     "screening.tube.take_over": gettext_lazy("Empty tube taken on by another table"),
+    "screening.tube.release": gettext_lazy("Empty tube set aside when its table opened the next"),
     # volunteers
     "volunteer.register": gettext_lazy("Volunteer registered"),
     "volunteer.approve": gettext_lazy("Volunteer approved"),

@@ -184,7 +184,10 @@ def test_tubes_opened_in_a_batch_are_written_with_their_final_count_and_state(wo
     ids reserved with the lock); a barcode already open in the round is a conflict; a
     tube from an earlier batch is updated in place."""
     staff = Actor.system(world.users.staff)
-    sync(staff, rnd, [{"client_id": cid(), "type": "open", "barcode": "Q0201", "capacity": 3}])
+    # (at table 1: the tubes below are opened at no table, so this one is not left empty at
+    # their table — `common.left_empty` would release it)
+    sync(staff, rnd, [{"client_id": cid(), "type": "open", "barcode": "Q0201", "capacity": 3,
+                       "point": world.point.id, "table": 1}])
     out = sync(staff, rnd, [
         {"client_id": cid(), "type": "open", "barcode": "Q0202", "capacity": 2},
         {"client_id": cid(), "type": "scan", "barcode": "Q0202", "person": world.su.token},
@@ -291,13 +294,18 @@ def test_a_batch_reads_each_person_and_tube_by_index_whatever_the_statistics_say
                             "moved_out", rnd.id, False])
         raw.execute("SET LOCAL enable_seqscan = off")  # as at scale: these tables are not read whole
         people = plan(sync_reads.PEOPLE_PG, sync_reads._people_params(rnd, tokens, set(), set()))
-        lock = plan(sync_reads.LOCK_TUBES_PG, ["Q0009,Q0010", rnd.id, 1])
+        # (the batch's opener: their own open empty tubes are read too, `common.left_empty`)
+        lock = plan(sync_reads.LOCK_TUBES_PG, [world.users.staff.id, rnd.id, "Q0009,Q0010", rnd.id, 1])
     for table, key in (("screening_sample", "r.id"), ("screening_healthcode", "r.id"),
                        ("zones_householdzone", "r.household_id")):
         nodes = _scans_of(people, table)
         assert nodes and all(_by(node, key) for node in nodes), (table, people)
     nodes = _scans_of(lock, "screening_tube screening_tube_1")  # the look-up by barcode
     assert nodes and all(_by(node, "b.code") for node in nodes), lock
+    nodes = [n for n in _scans_of(lock, "screening_tube") if "opened_by" in n]  # the opener's
+    assert nodes and all(_by(node, "opened_by_id") for node in nodes), lock  # empty tubes
+    rows = [n for n in _scans_of(lock, "screening_tube") if "pkey" in n]  # the rows locked:
+    assert rows and all("Index Cond: (id = ANY" in n for n in rows), lock  # by id, never a walk
     # the single scan's read: one person, one tube; never an index walked by the round
     nodes = _scans_of(single, "screening_sample s") + _scans_of(single, "screening_tube t")
     assert len(nodes) == 2 and all("round_id" not in _index_conds(node) for node in nodes), single

@@ -2,14 +2,14 @@
 
 import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import Conflict as ConflictError
 from fangkong.core.errors import Invalid
 
 from .. import checks
-from ..models import Round, RoundStatus, SamplingPoint, Tube
+from ..models import Round, RoundStatus, SamplingPoint, Tube, TubeState
 
 
 def user_of(actor):
@@ -82,3 +82,55 @@ def check_point_and_table(rnd: Round, point, table, errors) -> tuple[int | None,
     if point_id is not None and unknown_points(rnd, [point_id]):
         errors["point"] = [checks.no_such_point()]
     return point_id, table
+
+
+# --- a tube left empty at its table ----------------------------------------------------------
+
+def left_empty(tubes, user_id, point_id, table, barcode) -> list[Tube]:
+    """THE rule for a tube left empty at a table, for the single open
+    (`station.open_tube`) and the offline batch (`sync.Batch.open`) alike: a sampler who
+    opens (or resumes) tube `barcode` at a table — `point_id` and `table` as the open names
+    them, none for none — has moved on from the tubes they opened there before that are
+    still open with nobody in them (a mis-scan, a cracked tube: the station page sets such a
+    tube aside when the next is scanned). Of `tubes`, those to release (`release`): their
+    rows go and their barcodes are free again for any table.
+
+    Never a tube with anyone in it — a registration (`count`) or an offline scan kept as a
+    conflict (`busy`: the swab is in the tube though nobody is registered) — nor a re-test
+    tube, nor another sampler's, nor one at another table. A tube with swabs in it stays
+    open as before: the station asks to seal it first, and staff may seal it from the
+    round's page."""
+    if user_id is None:
+        return []
+    return [t for t in tubes
+            if t.barcode != barcode and t.opened_by_id == user_id and t.point_id == point_id
+            and t.table == table and t.state == TubeState.OPEN and t.count == 0
+            and not t.retest and not getattr(t, "busy", False)]
+
+
+RELEASE_SQL = (
+    "DELETE FROM screening_tube WHERE id IN ({ids}) AND state = %s AND count = 0 "
+    "AND NOT EXISTS (SELECT 1 FROM screening_conflict c WHERE c.tube_id = screening_tube.id) "
+    "AND NOT EXISTS (SELECT 1 FROM screening_sample s WHERE s.tube_id = screening_tube.id) "
+    "RETURNING id")
+
+
+def release(tubes) -> set[int]:
+    """Release tubes `left_empty` chose (saved ones): the row goes, so the barcode may be
+    opened again at any table. The statement checks again that nobody is in each (open,
+    count 0, no registration and no conflict naming it). The ids released; the caller
+    audits them."""
+    ids = [t.pk for t in tubes if t.pk is not None]
+    if not ids:
+        return set()
+    with connection.cursor() as cur:
+        cur.execute(RELEASE_SQL.format(ids=", ".join(["%s"] * len(ids))),  # nosec B608 - placeholders only
+                    [*ids, TubeState.OPEN.value])
+        return {row[0] for row in cur.fetchall()}
+
+
+def set_aside_audit(tube: Tube, next_barcode: str) -> dict:
+    """What the audit keeps of a tube released when its table opened `next_barcode`."""
+    return {"barcode": tube.barcode, "point": tube.point_id, "table": tube.table,
+            "opened_at": tube.opened_at.isoformat() if tube.opened_at else None,
+            "next": next_barcode}

@@ -9,7 +9,7 @@ it (a resent id, a lost race) is answered by `sync` as a batch of one.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,9 +30,12 @@ from ..refusals import refused
 from .common import (
     check_point_and_table,
     earliest_clock,
+    left_empty,
     new_tube,
+    release,
     require_open,
     save_new_tube,
+    set_aside_audit,
     user_of,
 )
 from .events import parse_event
@@ -44,7 +47,8 @@ from .sync_writes import bump_counters, insert_samples
 def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=None,
               client_id=None) -> tuple[Tube, bool]:
     """Open a tube at a table (online). Re-opening your own open tube resumes it. Returns
-    (tube, resumed). Refuses a barcode already used in this round."""
+    (tube, resumed). Refuses a barcode already used in this round. The empty tube this
+    sampler left open at this table before (`common.left_empty`) is released."""
     require_sample(actor, rnd)
     require_open(rnd)
     barcode = checks.check_tube_barcode(barcode)
@@ -55,6 +59,13 @@ def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=No
     if errors:
         raise Invalid(fields=errors)
     user = user_of(actor)
+    with transaction.atomic():
+        tube, resumed = _open(actor, rnd, user, barcode, cap, point, table, client_id)
+        _set_aside(actor, rnd, user, tube, point, table)
+    return tube, resumed
+
+
+def _open(actor, rnd, user, barcode, cap, point, table, client_id) -> tuple[Tube, bool]:
     existing = Tube.objects.filter(round=rnd, barcode=barcode).first()
     if existing:
         if existing.state == TubeState.OPEN and existing.opened_by_id == getattr(user, "id", None) \
@@ -76,6 +87,22 @@ def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=No
     tube = new_tube(rnd, barcode, cap, user, point, table,
                     checks.check_client_id(client_id) if client_id else None, timezone.now())
     return save_new_tube(tube), False
+
+
+def _set_aside(actor, rnd, user, tube, point, table):
+    """Release the empty tubes this sampler left open at this table (`common.left_empty`),
+    each audited ("screening.tube.release")."""
+    if user is None:
+        return
+    busy = Conflict.objects.filter(tube_id=OuterRef("pk"))
+    mine = (Tube.objects.filter(round=rnd, opened_by=user, state=TubeState.OPEN, count=0)
+            .exclude(pk=tube.pk).annotate(busy=Exists(busy)))
+    left = left_empty(mine, user.id, point, table, tube.barcode)
+    gone = release(left)
+    for t in left:
+        if t.pk in gone:
+            record(actor, "screening.tube.release", rnd, set_aside_audit(t, tube.barcode),
+                   levels_from=rnd)
 
 
 def seal_tube(actor, tube: Tube) -> Tube:

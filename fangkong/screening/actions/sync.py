@@ -33,7 +33,16 @@ from ..areas import area_keys
 from ..figures import EXEMPT_PRESENCE
 from ..models import CodeColour, Conflict, Round, Sample, Tube, TubeState
 from ..refusals import detail_of, explain, malformed, refusal, refusal_message, refused
-from .common import earliest_clock, new_tube, require_open, started, unknown_points, user_of
+from .common import (
+    earliest_clock,
+    left_empty,
+    new_tube,
+    release,
+    require_open,
+    started,
+    unknown_points,
+    user_of,
+)
 from .events import parse_batch
 from .sync_reads import reads, registered
 from .sync_writes import (
@@ -110,6 +119,7 @@ class Batch:
         self.outcomes = {}
         self.new_tubes, self.new_samples, self.new_conflicts = [], [], []
         self.sealed_now = set()  # barcodes sealed by this batch
+        self.released, self.set_aside = [], []  # tubes left empty at their table (`open`)
         self.doubtful = []  # scans refused or kept as conflicts: were they registered already?
         self.tube_of = {}  # client id → tube id of a duplicate found registered (its answer's tube)
         self.make_sample = bulk.prototype(Sample, round_id=rnd.id, tube_id=None, resident_id=0,
@@ -121,7 +131,9 @@ class Batch:
 
     def read(self, parsed):
         ids = list({p["client_id"] for p in parsed})
-        self.done, self.known, locked, self.spare_ids, self.people = reads(self.rnd, parsed, ids)
+        opener = getattr(self.user, "id", None) if any(p["type"] == "open" for p in parsed) else None
+        self.done, self.known, locked, self.spare_ids, self.people = reads(self.rnd, parsed, ids,
+                                                                             opener)
         self.tubes = {t.barcode: t for t in locked}
         self.start_counts = {t.barcode: t.count for t in locked}
         # registered already in this round, and red/yellow codes: read with the people
@@ -145,6 +157,8 @@ class Batch:
                 continue
             if cid in done:
                 outcomes[cid] = OK_AGAIN
+                if p["type"] == "open":  # sent again: its table moved on all the same
+                    self.leave_empty(p)
             elif cid in known:
                 c = known[cid]
                 outcomes[cid] = {"status": "conflict", "kind": c.kind, "conflict": c.id,
@@ -166,10 +180,30 @@ class Batch:
             self.tubes[bc] = tube
             self.start_counts[bc] = 0
             self.new_tubes.append(tube)
+            self.leave_empty(p)
             return OK
         if tube.client_id is not None and str(tube.client_id) == cid:
-            return OK_AGAIN
+            self.leave_empty(p)
+            return OK_AGAIN  # (`decide` answers most resent opens: their id is seen)
         return self.keep_conflict(p, Conflict.Kind.BARCODE_USED, tube=tube)
+
+    def leave_empty(self, p):
+        """The table of open `p` has moved on from the empty tubes its sampler opened there
+        before (`common.left_empty`): released — one this batch opened is never written, a
+        saved one is deleted when the batch writes. Done for a resent open too, so a batch
+        sent again leaves the same tubes as its first sending."""
+        left = left_empty(self.tubes.values(), getattr(self.user, "id", None), p["point"],
+                          p["table"], p["barcode"])
+        for t in left:
+            bc = t.barcode
+            del self.tubes[bc]
+            self.start_counts.pop(bc, None)
+            self.sealed_now.discard(bc)
+            if t.pk is None:
+                self.new_tubes = [x for x in self.new_tubes if x is not t]
+            else:
+                self.released.append(t)
+            self.set_aside.append(bc)
 
     def seal(self, p) -> dict:
         bc = p["barcode"]
@@ -237,6 +271,8 @@ class Batch:
         """A scan the station already made (the swab is in the tube) that breaks a rule: kept
         for the staff to accept or dismiss (written only offline)."""
         message = explain(kind, name=name, barcode=p["barcode"], sampled=sampled, zone=zone)[0]
+        if tube is not None and p.get("type", "scan") == "scan":
+            tube.busy = True  # the swab is in it: never released as empty (`common.left_empty`)
         c = Conflict(round=self.rnd, client_id=p["client_id"], kind=kind, barcode=p["barcode"],
                      tube=tube if tube is not None and tube.pk else None,
                      resident_id=person["id"] if person else None,
@@ -254,6 +290,8 @@ class Batch:
         rnd, online = self.rnd, self.online
         if self.doubtful:
             self.recheck_doubtful()
+        if self.released:  # before the new tubes: a barcode released may be opened again
+            release(self.released)
         new_tubes = self.new_tubes
         # PostgreSQL writes the new tubes' rows last, with their final counts and states
         # (no UPDATE of fresh rows); their ids are reserved now (the samples need them).
@@ -270,11 +308,13 @@ class Batch:
             bulk.insert(Tube, new_tubes)  # (COPY: a multi-row INSERT sent with the counts
             # below measured 3.5× slower for 45 tubes, its literals formatted client-side)
         bump_counters(rnd, inserted, defer=writes)
-        if not online and (inserted or self.new_conflicts or new_tubes):
+        if not online and (inserted or self.new_conflicts or new_tubes or self.released):
             record(actor, "screening.sync", rnd, {"samples": len(inserted),
                                                   "conflicts": len(self.new_conflicts),
                                                   "tubes": len(new_tubes), "events": events,
-                                                  **({"malformed": bad} if bad else {})},
+                                                  **({"malformed": bad} if bad else {}),
+                                                  **({"set_aside": self.set_aside[:200]}
+                                                     if self.set_aside else {})},
                    levels_from=rnd, defer=writes if on_postgresql() else None)
         run_writes(writes)
         if self.new_conflicts and not online:

@@ -28,21 +28,24 @@ from fangkong.zones.queries import (
 )
 
 from ..areas import area_q
-from ..models import Conflict, Exemption, HealthCode, Sample, Tube
+from ..models import Conflict, Exemption, HealthCode, Sample, Tube, TubeState
 
 PERSON_COLUMNS = ["id", "name", "household_id", "key_group", "token", "id_hash", *LEVEL_FIELDS]
 
 
-def reads(rnd, parsed, ids):
+def reads(rnd, parsed, ids, opener=None):
     """(client ids done, {client id: conflict kept}, the batch's tubes locked in id order
     until the batch commits, ids reserved for the tubes it may open, {(person kind, key):
-    person values}) for the parsed events `parsed` with client ids `ids`."""
+    person values}) for the parsed events `parsed` with client ids `ids`. `opener`: the
+    user id of a batch that opens tubes, whose own open empty tubes are locked too (the
+    ones an open may release, `common.left_empty`); each tube read says whether a conflict
+    names it (`busy`)."""
     barcodes = sorted({p["barcode"] for p in parsed})
     scans = [p for p in parsed if p["type"] == "scan"]
     if connection.vendor == "postgresql":
-        return _reads_pg(rnd, parsed, ids, barcodes, scans)
+        return _reads_pg(rnd, parsed, ids, barcodes, scans, opener)
     done, known = _seen(ids)
-    locked = _lock_tubes(rnd, barcodes)
+    locked = _lock_tubes(rnd, barcodes, opener)
     people = _people(rnd, [p for p in scans if p["client_id"] not in done and p["client_id"] not in known])
     return done, known, locked, [], people
 
@@ -100,8 +103,12 @@ def _seen_rows(rows) -> tuple[set, dict]:
 
 # --- the batch's tubes, locked ---------------------------------------------------------------
 
-def _lock_tubes(rnd, barcodes) -> list[Tube]:
-    tq = Tube.objects.filter(round=rnd, barcode__any_of=barcodes).order_by("id")
+def _lock_tubes(rnd, barcodes, opener=None) -> list[Tube]:
+    which = Q(barcode__any_of=barcodes)
+    if opener is not None:  # the opener's empty tubes (`common.left_empty`)
+        which |= Q(opened_by_id=opener, state=TubeState.OPEN, count=0, retest=False)
+    tq = (Tube.objects.filter(which, round=rnd).order_by("id")
+          .annotate(busy=Exists(Conflict.objects.filter(tube_id=OuterRef("pk")))))
     if connection.features.has_select_for_update:
         tq = tq.select_for_update()
     return list(tq)
@@ -114,13 +121,20 @@ LOCK_TUBES_PG = (
     # each barcode found through its own index (`round_id + 0`: never through an index that
     # starts with the round), then the rows locked in id order: a stale estimate ("the round
     # has a few tubes") otherwise read every tube of the round for each batch, or for each
-    # barcode
-    f"WITH locked AS (SELECT {_TUBE_COLUMNS} FROM screening_tube WHERE id IN ("
+    # barcode. With them, the opener's open empty tubes, which an open may release
+    # (`common.left_empty`), through the index on the opener (none when the batch opens
+    # nothing: NULL). The ids are gathered first (ARRAY(…)), so the rows are then read by
+    # their primary key, never by walking it.
+    f"WITH locked AS (SELECT {_TUBE_COLUMNS} FROM screening_tube WHERE id = ANY(ARRAY("
+    f"SELECT id FROM screening_tube WHERE opened_by_id = %s AND round_id + 0 = %s "
+    f"AND state = 'open' AND count = 0 AND NOT retest UNION ALL "
     f"SELECT x.id FROM unnest(string_to_array(%s, ',')) AS b(code) CROSS JOIN LATERAL "
-    f"(SELECT id FROM screening_tube WHERE barcode = b.code AND round_id + 0 = %s LIMIT 1) x) "
+    f"(SELECT id FROM screening_tube WHERE barcode = b.code AND round_id + 0 = %s LIMIT 1) x)) "
     f"ORDER BY id FOR UPDATE) "
-    f"SELECT {_TUBE_COLUMNS}, NULL::bigint FROM locked UNION ALL "
-    f"SELECT {', '.join(['NULL'] * len(_TUBE_FIELDS))}, "
+    # busy: a conflict names the tube (an offline scan's swab is in it, nobody registered)
+    f"SELECT {_TUBE_COLUMNS}, CASE WHEN locked.count = 0 THEN EXISTS (SELECT 1 FROM "
+    f"screening_conflict c WHERE c.tube_id = locked.id) ELSE false END, NULL::bigint FROM locked "
+    f"UNION ALL SELECT {', '.join(['NULL'] * len(_TUBE_FIELDS))}, NULL::boolean, "
     f"nextval(pg_get_serial_sequence('screening_tube', 'id')) FROM generate_series(1, %s::int)")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 
@@ -128,7 +142,9 @@ def _lock_rows(rows) -> tuple[list[Tube], list[int]]:
     tubes, ids = [], []
     for row in rows:
         if row[-1] is None:
-            tubes.append(Tube.from_db(connection.alias, _TUBE_NAMES, row[:-1]))
+            t = Tube.from_db(connection.alias, _TUBE_NAMES, row[:-2])
+            t.busy = bool(row[-2])
+            tubes.append(t)
         else:
             ids.append(row[-1])
     return tubes, ids
@@ -246,7 +262,7 @@ def _people_rows(rows, tokens, hashes, rids) -> dict:
 
 # --- PostgreSQL: the three reads in one round trip ---------------------------------------------
 
-def _reads_pg(rnd, parsed, ids, barcodes, scans):
+def _reads_pg(rnd, parsed, ids, barcodes, scans, opener=None):
     from fangkong.core.db import prepared_cursor
 
     n_open = len({p["barcode"] for p in parsed if p["type"] == "open"})
@@ -254,7 +270,7 @@ def _reads_pg(rnd, parsed, ids, barcodes, scans):
     with prepared_cursor() as seen_cur, prepared_cursor() as lock_cur, prepared_cursor() as people_cur:
         with connection.connection.pipeline():
             seen_cur.execute(SEEN_PG, {"ids": ",".join(map(str, ids))})
-            lock_cur.execute(LOCK_TUBES_PG, [",".join(barcodes), rnd.id, n_open])
+            lock_cur.execute(LOCK_TUBES_PG, [opener, rnd.id, ",".join(barcodes), rnd.id, n_open])
             if any(keys):
                 people_cur.execute(PEOPLE_PG, _people_params(rnd, *keys))
             seen_rows = seen_cur.fetchall()
