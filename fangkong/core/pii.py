@@ -15,10 +15,12 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric
 
 from fangkong.core.errors import FangkongError
+from fangkong.core.said import define, said
 
 log = logging.getLogger(__name__)
 
@@ -44,47 +46,50 @@ def normalize_id_number(raw) -> str:
     return _SPACES.sub("", to_halfwidth(str(raw))).upper()
 
 
+# The ID number's and the phone's messages, kept by code where they are stored (an
+# import's row errors: `core.said`).
+ID_NUMERIC = define("id_numeric", gettext_noop(
+    "The ID number was stored by Excel as a number, so its last digits are lost. "
+    "Format the column as text and type the number again."))
+ID_REQUIRED = define("id_required", gettext_noop("ID number is required."))
+ID_SCIENTIFIC = define("id_scientific", gettext_noop(
+    "The ID number is in scientific notation (%(value)s): Excel stored it as a "
+    "number and its last digits are lost. Format the column as text and type it again."))
+ID_LENGTH = define("id_length", gettext_noop("An ID number has 18 characters; this one has %(n)d."))
+ID_FORMAT = define("id_format", gettext_noop("An ID number is 17 digits followed by a digit or X."))
+ID_BIRTH = define("id_birth", gettext_noop("The birth date inside the ID number is not a real date."))
+ID_CHECKSUM = define("id_checksum", gettext_noop(
+    "The check digit of the ID number is wrong: please check every digit."))
+ID_REGION = define("id_region", gettext_noop(
+    "The first six digits of the ID number are not a known region code."))
+PHONE_REQUIRED = define("phone_required", gettext_noop("Phone number is required."))
+PHONE_INVALID = define("phone_invalid", gettext_noop(
+    "“%(value)s” is not a phone number: a mobile number has 11 digits starting with 1, "
+    "a landline starts with its area code."))
+
+
 def validate_id_number(raw) -> str:
-    """Return the normalised 18-character ID number or raise ValidationError."""
+    """Return the normalised 18-character ID number or raise ValidationError (its message
+    a `core.said` message)."""
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        raise ValidationError(
-            _("The ID number was stored by Excel as a number, so its last digits are lost. "
-              "Format the column as text and type the number again."),
-            code="id_numeric",
-        )
+        raise ValidationError(said(ID_NUMERIC), code="id_numeric")
     value = normalize_id_number(raw)
     if not value:
-        raise ValidationError(_("ID number is required."), code="required")
+        raise ValidationError(said(ID_REQUIRED), code="required")
     if re.fullmatch(r"\d(\.\d+)?E\+?\d+", value):
-        raise ValidationError(
-            _("The ID number is in scientific notation (%(value)s): Excel stored it as a "
-              "number and its last digits are lost. Format the column as text and type it again."),
-            params={"value": value}, code="id_numeric",
-        )
+        raise ValidationError(said(ID_SCIENTIFIC, value=value), code="id_numeric")
     if len(value) != 18:
-        raise ValidationError(
-            _("An ID number has 18 characters; this one has %(n)d."),
-            params={"n": len(value)}, code="id_length",
-        )
+        raise ValidationError(said(ID_LENGTH, n=len(value)), code="id_length")
     if not re.fullmatch(r"\d{17}[\dX]", value):
-        raise ValidationError(
-            _("An ID number is 17 digits followed by a digit or X."), code="id_format"
-        )
+        raise ValidationError(said(ID_FORMAT), code="id_format")
     try:
         ric.get_birth_date(value)
     except stdnum_exc.ValidationError:
-        raise ValidationError(_("The birth date inside the ID number is not a real date."),
-                              code="id_birth") from None
+        raise ValidationError(said(ID_BIRTH), code="id_birth") from None
     if value[-1] != ric.calc_check_digit(value):
-        raise ValidationError(
-            _("The check digit of the ID number is wrong: please check every digit."),
-            code="id_checksum",
-        )
+        raise ValidationError(said(ID_CHECKSUM), code="id_checksum")
     if not _region_known(value[:6]):
-        raise ValidationError(
-            _("The first six digits of the ID number are not a known region code."),
-            code="id_region",
-        )
+        raise ValidationError(said(ID_REGION), code="id_region")
     return value
 
 
@@ -133,15 +138,11 @@ def validate_phone(raw, required=False) -> str:
     value = normalize_phone(raw)
     if not value:
         if required:
-            raise ValidationError(_("Phone number is required."), code="required")
+            raise ValidationError(said(PHONE_REQUIRED), code="required")
         return ""
     if _MOBILE.fullmatch(value) or _LANDLINE.fullmatch(value):
         return value
-    raise ValidationError(
-        _("“%(value)s” is not a phone number: a mobile number has 11 digits starting with 1, "
-          "a landline starts with its area code."),
-        params={"value": str(raw)[:30]}, code="phone",
-    )
+    raise ValidationError(said(PHONE_INVALID, value=str(raw)[:30]), code="phone")
 
 
 def mask_phone(phone: str) -> str:
