@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "fangkong.accounts.middleware.SessionIdleMiddleware",
+    "fangkong.accounts.middleware.LanguageMemoryMiddleware",  # User.language: messages in it
     "fangkong.accounts.middleware.TwoStepEnrolMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

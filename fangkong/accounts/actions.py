@@ -15,7 +15,7 @@ from fangkong.core.errors import Invalid, NotFound
 
 from . import usernames
 from .access import require_manage
-from .models import ApiToken, Membership, User
+from .models import ApiToken, Membership, User, reader_language
 from .roles import Role
 
 
@@ -242,3 +242,16 @@ def household_login(actor, household, *, phone: str, display_name: str = "") -> 
             raise Invalid(fields={"phone": [_("This number can already log in for this household.")]})
         grant(actor, user, Role.RESIDENT, None, household=household)
     return user, password
+
+
+def remember_language(user, code) -> bool:
+    """The user's own language preference: the language of the pages they use (or switch
+    to) is the one their messages are written in (notify). Written only when it changes;
+    blank reads as the site's default. Not audited: the person's own setting, taken from
+    how they read the site (as `notify.actions.mark_read` is). True when it changed."""
+    lang = reader_language(code)
+    if reader_language(user.language) == lang:
+        return False
+    User.objects.filter(pk=user.pk).update(language=lang)
+    user.language = lang
+    return True

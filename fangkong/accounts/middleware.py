@@ -40,6 +40,37 @@ class SessionIdleMiddleware:
         return response
 
 
+class LanguageMemoryMiddleware:
+    """A signed-in person's language is kept on their account (`User.language`: their inbox
+    and text messages are written in it): the language they switch to (the set_language view
+    at /i18n/ sets the language cookie) or the one a signed-in page was shown in
+    (LocaleMiddleware), when it differs from the stored one. Place after
+    AuthenticationMiddleware. A page that read the session has read the user too: the check
+    costs no query; a change costs one UPDATE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        response = self.get_response(request)
+        chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+        session = getattr(request, "session", None)
+        if chosen is not None and chosen.value and chosen["max-age"] != 0:
+            lang = chosen.value  # switched: the page after the redirect is in it
+        elif session is not None and session.accessed and SESSION_KEY in session:
+            lang = getattr(request, "LANGUAGE_CODE", "")
+        else:
+            return response
+        user = getattr(request, "user", None)
+        if lang and user is not None and user.is_authenticated:
+            from .actions import remember_language
+
+            remember_language(user, lang)
+        return response
+
+
 class TwoStepEnrolMiddleware:
     """An account whose role needs two-step login (FANGKONG_TOTP_REQUIRED_ROLES) and has
     not set it up reaches only the set-up page until it has (accounts.twostep)."""

@@ -14,6 +14,10 @@ class User(AbstractUser):
 
     phone = models.CharField(_("phone"), max_length=20, unique=True, null=True, blank=True)
     display_name = models.CharField(_("name"), max_length=50, blank=True)
+    # The language the person reads: their messages (inbox, text messages) are written in
+    # it. Blank: the site's default (Chinese). Remembered from the pages they use
+    # (accounts.middleware.LanguageMemoryMiddleware); read through `reader_language`.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
 
     objects = UserManager()
 
@@ -27,6 +31,18 @@ class User(AbstractUser):
 
             return mask_phone(self.phone)
         return self.username
+
+
+def reader_language(code: str | None) -> str:
+    """One of settings.LANGUAGES for a stored or requested language code: blank or one the
+    site does not offer is the site's default language."""
+    from django.conf import settings
+    from django.utils.translation import get_supported_language_variant
+
+    try:
+        return get_supported_language_variant(code) if code else settings.LANGUAGE_CODE
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 class Membership(models.Model):

@@ -5,15 +5,23 @@ have already checked the actor's permission for what they announce); they write 
 and deliveries in bulk and leave the sending to background tasks, after commit
 (`tasks.send_after_commit`; the sender is `sending.send_due`); `retry`, `add_group_channel`, `set_group_channel_active` and `mark_read` are
 user actions with their own checks.
+
+Messages are written in the reader's language: a title or body is a `Text` — a plain
+string is kept as it is (words a person typed), a zero-argument callable (or a lazy
+translation) is rendered for each reader, inside `translation.override` of their language
+(`User.language`), so the words from the code and the values filled in (a category, a
+date through `date_format`) are in it.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.models import User
+from fangkong.accounts.models import User, reader_language
 from fangkong.audit.actions import record
 from fangkong.core import bulk
 from fangkong.core.clean import bounded, limit_of
@@ -28,6 +36,19 @@ from .sending import backoff, next_due, send_due  # noqa: F401 (the sender, re-e
 from .tasks import send_after_commit
 
 CHUNK = 5000
+
+Text = str | Callable[[], str] | Promise  # what a title or a body may be (module docstring)
+
+
+def render(text: Text, lang: str | None = None) -> str:
+    """The words of `text` in `lang` (None: the active language). A plain string is
+    returned as it is: the words someone typed, or already final."""
+    if isinstance(text, str):
+        return text
+    if lang is None:
+        return str(text() if callable(text) else text)
+    with translation.override(lang):
+        return str(text() if callable(text) else text)
 
 
 def _levels(place) -> dict:
@@ -44,34 +65,46 @@ def _user_ids(users) -> list[int]:
     return out
 
 
-def notify(actor, users: Iterable, *, kind: str, title: str, body: str = "", url: str = "",
+def notify(actor, users: Iterable, *, kind: str, title: Text, body: Text = "", url: str = "",
            place: Place | None = None, key: str = "") -> int:
     """Put a message in each user's inbox and queue it on the personal channels (their
-    phone). `key` makes it once per user: users who already had a message with this key
-    are skipped (a retried action never notifies twice). Returns how many were notified."""
+    phone), in each user's language: `title` and `body` are rendered once per language of
+    the recipients (see `render`). `key` makes it once per user: users who already had a
+    message with this key are skipped (a retried action never notifies twice). Returns how
+    many were notified."""
     ids = _user_ids(users)
     now = timezone.now()
     personal = channels.personal_channels()
     levels = _levels(place)
     place_id = place.pk if place is not None else None
+    words = {}  # language → (title, body), rendered once each
+
+    def words_in(lang):
+        if lang not in words:
+            words[lang] = (render(title, lang)[:200], render(body, lang))
+        return words[lang]
+
     total = 0
     with transaction.atomic():
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start:start + CHUNK]
-            active = dict(User.objects.filter(pk__in=chunk, is_active=True)
-                          .values_list("pk", "phone"))
+            active, text = {}, {}
+            for uid, phone, lang in User.objects.filter(pk__in=chunk, is_active=True) \
+                    .values_list("pk", "phone", "language"):
+                active[uid] = phone
+                text[uid] = words_in(reader_language(lang))
             if key:
                 for uid in Notification.objects.filter(key=key, user_id__in=chunk) \
                         .values_list("user_id", flat=True):
                     active.pop(uid, None)
             targets = [uid for uid in chunk if uid in active]
             bulk.insert(Notification, [
-                Notification(user_id=uid, kind=kind, title=title[:200], body=body, url=url,
+                Notification(user_id=uid, kind=kind, title=text[uid][0], body=text[uid][1], url=url,
                              place_id=place_id, key=key, created_at=now, read_at=None)
                 for uid in targets])
             bulk.insert(Delivery, [
-                Delivery(channel=name, target=active[uid], kind=kind, title=title[:200],
-                         body=body, url=url, user_id=uid, group_id=None, place_id=place_id,
+                Delivery(channel=name, target=active[uid], kind=kind, title=text[uid][0],
+                         body=text[uid][1], url=url, user_id=uid, group_id=None, place_id=place_id,
                          status=Status.QUEUED, attempts=0, last_error="", next_attempt_at=now,
                          sent_at=None, created_at=now, **levels)
                 for name in personal for uid in targets if active[uid]])
@@ -81,12 +114,14 @@ def notify(actor, users: Iterable, *, kind: str, title: str, body: str = "", url
     return total
 
 
-def notify_phone(phone: str, *, kind: str, title: str, body: str = "",
+def notify_phone(phone: str, *, kind: str, title: Text, body: Text = "",
                  place: Place | None = None) -> int:
     """A message to a phone number that has no account yet (e.g. a one-time code to
-    someone registering). Personal channels only; returns the deliveries queued."""
+    someone registering), in the active language: the one who asked for it reads it.
+    Personal channels only; returns the deliveries queued."""
     now = timezone.now()
-    rows = [Delivery(channel=name, target=phone, kind=kind, title=title[:200], body=body,
+    title, body = render(title)[:200], render(body)
+    rows = [Delivery(channel=name, target=phone, kind=kind, title=title, body=body,
                      place_id=place.pk if place is not None else None, next_attempt_at=now,
                      created_at=now, **_levels(place))
             for name in channels.personal_channels()]
@@ -96,12 +131,16 @@ def notify_phone(phone: str, *, kind: str, title: str, body: str = "",
     return len(rows)
 
 
-def announce(actor, place: Place, *, kind: str, title: str, body: str = "", url: str = "") -> int:
-    """Post to the group channels (WeCom robots, webhooks) of `place` and its ancestors.
-    Returns the deliveries queued (0 when no group channel is set up)."""
+def announce(actor, place: Place, *, kind: str, title: Text, body: Text = "", url: str = "") -> int:
+    """Post to the group channels (WeCom robots, webhooks) of `place` and its ancestors, in
+    the site's default language (a group has many readers). Returns the deliveries queued
+    (0 when no group channel is set up)."""
     above = ancestor_ids(place) + [place.pk]
     groups = list(GroupChannel.objects.filter(place_id__in=above, active=True))
+    if not groups:
+        return 0
     now = timezone.now()
+    title, body = render(title, settings.LANGUAGE_CODE)[:200], render(body, settings.LANGUAGE_CODE)
     rows = [Delivery(channel=g.channel, target=g.target, kind=kind, title=title[:200], body=body,
                      url=url, group=g, place_id=place.pk, next_attempt_at=now, created_at=now,
                      **_levels(place)) for g in groups]

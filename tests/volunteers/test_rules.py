@@ -375,11 +375,11 @@ def test_a_calls_message_says_how_many_once(world):
 
     call = new_call(world)
     with translation.override("zh-hans"):
-        assert call_text(call)[0] == f"召集令：{call.title}，需 {call.slots} 人"
+        assert call_text(call)[0]() == f"召集令：{call.title}，需 {call.slots} 人"
         call.title = f"明早7点全员核酸：需{call.slots}人"
-        assert call_text(call)[0] == f"召集令：明早7点全员核酸：需{call.slots}人"
+        assert call_text(call)[0]() == f"召集令：明早7点全员核酸：需{call.slots}人"
         call.title = f"需{call.slots}0人"  # another number: not the count
-        assert call_text(call)[0].endswith(f"需 {call.slots} 人")
+        assert call_text(call)[0]().endswith(f"需 {call.slots} 人")
 
 
 def test_a_shift_checked_out_of_early_frees_the_person_for_the_next_call(world, make_volunteer):

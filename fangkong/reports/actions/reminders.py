@@ -5,6 +5,7 @@ import datetime
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
@@ -25,9 +26,12 @@ def _send(actor, children: list[Place], day, key: str, nobody: list | None = Non
                 nobody.append(child.name)
             continue
         url = reverse("reports_node_day", args=[child.id, day.isoformat()])
+        # in each reader's language, the day written as their language writes dates
         sent += notify(actor, users, kind="report.reminder",
-                       title=_("Nightly report of %(day)s not submitted yet") % {"day": day},
-                       body=_("%(place)s: please submit the nightly report.") % {"place": child.name},
+                       title=lambda: _("Nightly report of %(day)s not submitted yet")
+                       % {"day": date_format(day)},
+                       body=lambda: _("%(place)s: please submit the nightly report.")
+                       % {"place": child.name},  # noqa: B023 (rendered in this iteration)
                        url=url, place=child, key=f"{key}:{child.id}")
     return sent
 

@@ -4,6 +4,7 @@
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
@@ -48,7 +49,7 @@ def return_report(actor, report: DailyReport, reason: str) -> DailyReport:
         raise Invalid(fields=errors)
     r = _decide(actor, report, S.RETURNED, reason)
     notify(actor, queries.submitters(r.place), kind="report.returned",
-           title=_("Nightly report of %(day)s returned") % {"day": r.day},
+           title=lambda: _("Nightly report of %(day)s returned") % {"day": date_format(r.day)},
            body=reason, url=reverse("reports_report", args=[r.id]), place=r.place,
            key=f"report.returned:{r.id}")
     return r

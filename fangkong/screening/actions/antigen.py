@@ -237,7 +237,8 @@ def _positive(actor, rnd: Round, r: Resident):
 
     place = Place.objects.filter(pk=r.community_id).first() if r.community_id else rnd.place
     notify(actor, users, kind="screening.antigen_positive",
-           title=_("Antigen positive: %(name)s needs an urgent PCR re-test") % {"name": r.name},
-           body=_("Hold the household at home and take a PCR sample at the door. Round: %(round)s.")
-           % {"round": rnd.name}, url=reverse("screening_followups", args=[rnd.id]), place=place,
+           title=lambda: _("Antigen positive: %(name)s needs an urgent PCR re-test") % {"name": r.name},
+           body=lambda: _("Hold the household at home and take a PCR sample at the door. Round: "
+                          "%(round)s.") % {"round": rnd.name},
+           url=reverse("screening_followups", args=[rnd.id]), place=place,
            key=f"screening.antigen.{rnd.id}.{r.id}")

@@ -192,11 +192,13 @@ def positive_pools(actor, tubes: list[Tube]) -> list[int]:
         users |= teams[rnd.id]
         url = reverse("screening_followups", args=[rnd.id])
         place = places.get(next(iter(tube_communities))) if tube_communities else rnd.place
+        # in each reader's language (rendered inside notify, this iteration's tube)
         notify(actor, users, kind="screening.positive_pool",
-               title=_("Positive pooled tube %(code)s: %(n)d people to re-test")
-               % {"code": tube.barcode, "n": len(people)},
-               body=_("Hold everyone in the tube at home and sample them singly. Round: %(round)s.")
-               % {"round": rnd.name}, url=url, place=place, key=f"screening.pool.{tube.id}")
+               title=lambda: _("Positive pooled tube %(code)s: %(n)d people to re-test")
+               % {"code": tube.barcode, "n": len(people)},  # noqa: B023
+               body=lambda: _("Hold everyone in the tube at home and sample them singly. Round: "
+                              "%(round)s.") % {"round": rnd.name},  # noqa: B023
+               url=url, place=place, key=f"screening.pool.{tube.id}")
     return [len(people) for people in held]
 
 
@@ -283,10 +285,13 @@ def _case(actor, fu: FollowUp, now):
 
     from fangkong.notify.actions import notify
 
-    body = _("Round: %(round)s. Follow the case procedure for the household.") % {"round": fu.round.name}
-    if proposal is not None:  # the zone's escalation, drafted: staff check it and publish it
-        body += " " + _("Zone escalation drafted: %(title)s.") % {"title": proposal.title}
-    notify(actor, users, kind="screening.case", title=_("Single re-test positive: a case"), body=body,
+    def body():  # in each reader's language
+        text = _("Round: %(round)s. Follow the case procedure for the household.") % {"round": fu.round.name}
+        if proposal is not None:  # the zone's escalation, drafted: staff check it and publish it
+            text += " " + _("Zone escalation drafted: %(title)s.") % {"title": proposal.title}
+        return text
+
+    notify(actor, users, kind="screening.case", title=lambda: _("Single re-test positive: a case"), body=body,
            url=reverse("zones_adjustment", args=[proposal.id]) if proposal is not None
            else reverse("screening_followups", args=[fu.round_id]),
            key=f"screening.case.{fu.id}")

@@ -163,11 +163,13 @@ def _tell_sampler(actor, rnd: Round, s: Sampler, point: SamplingPoint, *, moved=
         Notification.objects.filter(user=s.user, kind="screening.sampler", read_at=None,
                                     key__startswith=f"screening.sampler.{rnd.id}.{s.user_id}.").update(
             read_at=timezone.now())
-    title = _("Your table changed in %(round)s: now %(point)s, table %(table)d") if moved else \
-        _("You sample in %(round)s: %(point)s, table %(table)d")
-    notify(actor, [s.user], kind="screening.sampler",
-           title=title % {"round": rnd.name, "point": point.place.name, "table": s.table},
-           body=_("Open the scanning station from this message when sampling starts."),
+    def title():  # in the sampler's language
+        words = _("Your table changed in %(round)s: now %(point)s, table %(table)d") if moved else \
+            _("You sample in %(round)s: %(point)s, table %(table)d")
+        return words % {"round": rnd.name, "point": point.place.name, "table": s.table}
+
+    notify(actor, [s.user], kind="screening.sampler", title=title,
+           body=lambda: _("Open the scanning station from this message when sampling starts."),
            url=reverse("screening_station", args=[rnd.id]), place=point.place,
            # a move is news each time (back to an earlier table too); the same assignment again is not
            key=f"screening.sampler.{rnd.id}.{s.user_id}.{point.id}.{s.table}"
@@ -192,9 +194,9 @@ def remove_sampler(actor, rnd: Round, sampler_id) -> str:
         # told, so that the station's refusal is not a surprise, and the earlier message's
         # "open the station" is not followed in vain
         notify(actor, [s.user], kind="screening.sampler",
-               title=_("You no longer sample in %(round)s") % {"round": rnd.name},
-               body=_("You were taken off table %(table)d of %(point)s. Ask the community if this is a "
-                      "mistake.") % {"table": s.table, "point": s.point.place.name},
+               title=lambda: _("You no longer sample in %(round)s") % {"round": rnd.name},
+               body=lambda: _("You were taken off table %(table)d of %(point)s. Ask the community if "
+                              "this is a mistake.") % {"table": s.table, "point": s.point.place.name},
                place=s.point.place)
     return name
 

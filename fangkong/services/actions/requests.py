@@ -9,7 +9,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Invalid
@@ -103,7 +103,7 @@ def raise_request(actor, household, category: Category, text: str, *, client_id=
             if assignee is not None or team is not None:
                 _assign(actor, req, assignee, team)
             _tell(actor, req, responders(req, staff=category.priority == 1),
-                  _("New request, %(category)s: %(where)s"), "raised")
+                  gettext_lazy("New request, %(category)s: %(where)s"), "raised")
     except IntegrityError:
         if cid is None:
             raise
@@ -130,7 +130,7 @@ def _assign(actor, req, assignee, team):
     told = {assignee.id} if assignee is not None else set()
     if team is not None:
         told |= set(team.members.exclude(user=None).values_list("user_id", flat=True))
-    _tell(actor, req, told, _("A request for you, %(category)s: %(where)s"),
+    _tell(actor, req, told, gettext_lazy("A request for you, %(category)s: %(where)s"),
           f"assigned.{getattr(assignee, 'id', '')}.{getattr(team, 'id', '')}")
 
 
@@ -152,7 +152,7 @@ def done(actor, req: Request, result: str = "") -> Request:
                                            "confirming, and so does the next shift.")]})
     req = _move(actor, req, [State.NEW, State.TAKEN], State.DONE, "done_at", result=result)
     # the household reads what was done and confirms it (its own logins; one message a request)
-    _tell(actor, req, _family_accounts(req.household_id), _("Done, please confirm, %(category)s: %(where)s"),
+    _tell(actor, req, _family_accounts(req.household_id), gettext_lazy("Done, please confirm, %(category)s: %(where)s"),
           "done", body=result)
     return req
 
@@ -205,7 +205,7 @@ def escalate_overdue(now=None) -> int:
             record(system, "services.request.escalated", req,
                    {"request": req.id, "category": req.category.code, "due_at": req.due_at.isoformat()})
             told = responders(req, staff=True) | ({req.assignee_id} if req.assignee_id else set())
-            _tell(system, req, told, _("Overdue, nobody has answered yet, %(category)s: %(where)s"), "overdue")
+            _tell(system, req, told, gettext_lazy("Overdue, nobody has answered yet, %(category)s: %(where)s"), "overdue")
     return n
 
 
@@ -232,9 +232,11 @@ def _family_accounts(household_id) -> set[int]:
                .values_list("user_id", flat=True))
 
 
-def _tell(actor, req: Request, users: set, title: str, step: str, *, body: str = "") -> None:
+def _tell(actor, req: Request, users: set, title, step: str, *, body: str = "") -> None:
     """The inbox (and phone) of `users`, but not of whoever did it: the request's category,
-    address and words, with its page's link. Once a user for each step of each request."""
+    address and words, with its page's link. Once a user for each step of each request.
+    `title` is a lazy translation with the category and the address to fill in: rendered
+    in each reader's language (notify), as is the urgent body; `body` is words typed."""
     from django.urls import reverse
 
     from fangkong.notify.actions import notify
@@ -246,13 +248,12 @@ def _tell(actor, req: Request, users: set, title: str, step: str, *, body: str =
         return
     h = req.household
     where = f"{address_labels([h]).get(h.place_id, '')} {h.door}".strip()
-    body = body or req.text
-    if req.category.code == "urgent_medical" and step != "done":
-        body = _("Urgent: call the household at once; if a life is in danger, help them call 120. "
-                 "%(text)s") % {"text": req.text}
+    urgent = req.category.code == "urgent_medical" and step != "done"
     notify(actor, users, kind="services.request", url=reverse("services_request", args=[req.id]),
-           title=title % {"category": req.category.label, "where": where},
-           body=body, place=h.place, key=f"services.request.{req.id}.{step}")
+           title=lambda: str(title) % {"category": req.category.label, "where": where},
+           body=(lambda: _("Urgent: call the household at once; if a life is in danger, help them "
+                           "call 120. %(text)s") % {"text": req.text}) if urgent else body or req.text,
+           place=h.place, key=f"services.request.{req.id}.{step}")
 
 
 def _user(actor):

@@ -148,11 +148,12 @@ def assign(actor, call: Call, v: Volunteer) -> Assignment:
         a.save()
         record(actor, "call.assign", call, {"volunteer": v.name}, label=call.title)
         if v.user_id:
-            title = _("You are assigned: %(title)s") % {"title": call.title}
-            body = call_text(call)[1]
-            notify_users(actor, [v.user_id], kind="volunteers.assigned", title=title, body=body,
-                    url=reverse("volunteers_call", args=[call.id]), place=call.place,
-                    key=f"volunteers.assigned:{call.id}:{v.id}:{now.timestamp()}")
+            # rendered in the volunteer's language
+            notify_users(actor, [v.user_id], kind="volunteers.assigned",
+                         title=lambda: _("You are assigned: %(title)s") % {"title": call.title},
+                         body=call_text(call)[1],
+                         url=reverse("volunteers_call", args=[call.id]), place=call.place,
+                         key=f"volunteers.assigned:{call.id}:{v.id}:{now.timestamp()}")
     return a
 
 

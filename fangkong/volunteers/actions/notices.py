@@ -2,6 +2,7 @@
 channels (through notify, imported when used: notify sits beside volunteers)."""
 
 import re
+from collections.abc import Callable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,7 +11,8 @@ from ..models import Call
 
 
 def notify_users(actor, users, **kw) -> int:
-    """notify.actions.notify: each user's inbox and personal channels."""
+    """notify.actions.notify: each user's inbox and personal channels, each in the user's
+    language (title and body: callables, rendered per reader; see notify.actions.Text)."""
     from fangkong.notify.actions import notify
 
     return notify(actor, users, **kw)
@@ -23,16 +25,22 @@ def announce(actor, place, **kw) -> int:
     return announce(actor, place, **kw)
 
 
-def call_text(call: Call) -> tuple[str, str]:
-    """(title, body) of the message that announces a call."""
+def call_text(call: Call) -> tuple[Callable[[], str], Callable[[], str]]:
+    """(title, body) of the message that announces a call: each renders the words in the
+    active language (notify renders them in each reader's)."""
     start = timezone.localtime(call.starts_at)
     end = timezone.localtime(call.ends_at)
-    if re.search(rf"(?<!\d){call.slots}\s*(人|名|people|persons)", call.title):  # says it already
-        title = _("Call: %(title)s") % {"title": call.title}
-    else:
-        title = _("Call: %(title)s, %(n)d people") % {"title": call.title, "n": call.slots}
-    body = _("%(task)s at %(place)s, %(start)s–%(end)s. %(briefing)s") % {
-        "task": call.get_task_display(), "place": call.place.name,
-        "start": start.strftime("%m-%d %H:%M"), "end": end.strftime("%H:%M"),
-        "briefing": call.briefing[:300]}
-    return title, body.strip()
+    says_n = re.search(rf"(?<!\d){call.slots}\s*(人|名|people|persons)", call.title)
+
+    def title():
+        if says_n:  # the title says how many already
+            return _("Call: %(title)s") % {"title": call.title}
+        return _("Call: %(title)s, %(n)d people") % {"title": call.title, "n": call.slots}
+
+    def body():
+        return (_("%(task)s at %(place)s, %(start)s–%(end)s. %(briefing)s") % {
+            "task": call.get_task_display(), "place": call.place.name,
+            "start": start.strftime("%m-%d %H:%M"), "end": end.strftime("%H:%M"),
+            "briefing": call.briefing[:300]}).strip()
+
+    return title, body

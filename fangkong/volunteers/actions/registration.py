@@ -57,6 +57,7 @@ def deliver_code(phone: str, code: str, purpose: str, place=None):
     """Send a code by text message through the personal notification channels."""
     from fangkong.notify.actions import notify_phone
 
+    # in the requester's language (the active one): they are the reader
     notify_phone(phone, kind=f"volunteers.code.{purpose}", title=_("Fangkong code"),
                  body=_("Your Fangkong code is %(code)s. It is valid for 10 minutes. "
                         "Do not share it.") % {"code": code}, place=place)
@@ -259,9 +260,9 @@ def approve(actor, v: Volunteer) -> Volunteer:
         record(actor, "volunteer.approve", v, {"status": ["pending", "approved"],
                                                 "user": user.username})
         notify_users(actor, [user.id], kind="volunteers.approved",
-                title=_("You are approved as a volunteer"),
-                body=_("Thank you. Calls for volunteers will reach you here; log in with your "
-                       "phone and a text code."),
+                title=lambda: _("You are approved as a volunteer"),
+                body=lambda: _("Thank you. Calls for volunteers will reach you here; log in with "
+                               "your phone and a text code."),
                 url=reverse("volunteers_home"), place=community, key=f"volunteers.approved:{v.id}")
     return v
 

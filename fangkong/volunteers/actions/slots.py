@@ -137,8 +137,9 @@ def promote(actor, call: Call, now) -> list[Assignment]:
     if promoted:
         users = [a.volunteer.user_id for a in promoted if a.volunteer.user_id]
         url = reverse("volunteers_call", args=[call.id])
-        title = _("You have a place: %(title)s") % {"title": call.title}
-        body = call_text(call)[1]
-        notify_users(actor, users, kind="volunteers.promoted", title=title, body=body, url=url,
-                place=call.place, key=f"volunteers.promoted:{call.id}:{now.timestamp()}")
+        # rendered in each volunteer's language
+        notify_users(actor, users, kind="volunteers.promoted",
+                     title=lambda: _("You have a place: %(title)s") % {"title": call.title},
+                     body=call_text(call)[1], url=url,
+                     place=call.place, key=f"volunteers.promoted:{call.id}:{now.timestamp()}")
     return promoted
