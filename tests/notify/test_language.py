@@ -1,6 +1,7 @@
 """Messages are written in the reader's language (User.language, remembered from the pages
 they read), not the sender's: renderables are rendered once per language of the readers."""
 
+import ast
 import datetime
 
 import pytest
@@ -103,3 +104,50 @@ def test_the_language_a_signed_in_person_reads_is_remembered(world):
     anon = Client()
     assert anon.post("/i18n/setlang/", {"language": "en", "next": "/"}).status_code == 302
     assert anon.get("/login/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+
+
+# --- the rule, for every caller ---------------------------------------------------------
+
+SENDERS = {"notify", "announce", "notify_users"}  # notify_phone: the requester reads it
+TRANSLATE = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+
+
+def _finished(node, names) -> bool:
+    """Words translated now, in the sender's language (a gettext call, text made of one,
+    or a local name given such text)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id in TRANSLATE
+    if isinstance(node, ast.BinOp):
+        return _finished(node.left, names) or _finished(node.right, names)
+    if isinstance(node, ast.IfExp):
+        return _finished(node.body, names) or _finished(node.orelse, names)
+    return isinstance(node, ast.Name) and node.id in names
+
+
+def test_no_caller_passes_words_translated_in_the_senders_language():
+    """Messages are written in the reader's language: a title or body from the code is a
+    renderable (a callable, a lazy translation), never text translated in the request that
+    sends it (docs/notify.md)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for path in sorted((root / "fangkong").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            names = set()
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                        and isinstance(node.targets[0], ast.Name) and _finished(node.value, names):
+                    names.add(node.targets[0].id)
+                elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) \
+                        and _finished(node.value, names):
+                    names.add(node.target.id)
+            for node in ast.walk(fn):
+                callee = getattr(node, "func", None)
+                if isinstance(node, ast.Call) and getattr(callee, "id", getattr(callee, "attr", None)) in SENDERS:
+                    found += [f"{path.relative_to(root)}:{node.lineno} {kw.arg}" for kw in node.keywords
+                              if kw.arg in ("title", "body") and _finished(kw.value, names)]
+    assert not found, "pass a renderable (lambda: _(...) % {...}), not finished text:\n" + "\n".join(found)
