@@ -5,6 +5,7 @@ browser session (with CSRF). Scope and permissions are the same as on the pages,
 the endpoints call the same queries and actions.
 """
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,8 @@ VALIDATION_MESSAGES = {
     "greater_than": gettext_lazy("Enter a number greater than %(gt)s."),
     "less_than_equal": gettext_lazy("Enter a number of at most %(le)s."),
     "string_too_long": gettext_lazy("Write at most %(max_length)s characters."),
+    "enum": gettext_lazy("Choose one of: %(expected)s."),
+    "literal_error": gettext_lazy("Choose one of: %(expected)s."),
 }
 LOCATIONS = ("body", "query", "path", "form", "file", "header", "cookie")
 
@@ -230,8 +233,11 @@ def validation_message(err) -> str:
     template = VALIDATION_MESSAGES.get(err.get("type"))
     if template is None:
         return _("This value is not valid.")
+    ctx = dict(err.get("ctx") or {})
+    if "expected" in ctx:  # pydantic's "'take', 'done' or 'cancel'": the values alone, no English "or"
+        ctx["expected"] = ", ".join(re.findall(r"'([^']*)'", str(ctx["expected"]))) or ctx["expected"]
     try:
-        return str(template) % (err.get("ctx") or {})
+        return str(template) % ctx
     except (KeyError, TypeError, ValueError):
         return str(template)
 

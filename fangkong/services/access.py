@@ -127,6 +127,30 @@ def team_ids(actor_or_scope) -> list[int]:
     return cached
 
 
+def team_user_ids(team_id) -> set[int]:
+    """The accounts of a team's volunteers who may go out for it: those `team_ids` gives the
+    team (none kept home). Whom a run or a request given to the team is told to."""
+    from fangkong.volunteers.models import TeamMember
+    from fangkong.zones.queries import kept_home
+
+    if not team_id:
+        return set()
+    return set(TeamMember.objects.filter(team_id=team_id, volunteer__user__isnull=False)
+               .exclude(kept_home("volunteer__household_id", "volunteer__id_hash"))
+               .values_list("volunteer__user_id", flat=True))
+
+
+def carrier_ids(run) -> set[int]:
+    """Who carries a run (`carries`): its carrier and its team's volunteers, none kept home."""
+    from fangkong.volunteers.models import Volunteer
+    from fangkong.zones.queries import kept_home
+
+    ids = team_user_ids(run.team_id)
+    if run.carrier_id and not Volunteer.objects.filter(user_id=run.carrier_id).filter(kept_home()).exists():
+        ids.add(run.carrier_id)
+    return ids
+
+
 def runs_q(actor_or_scope) -> Q:
     """Runs the user may see: under their node, or open ones they or their team carry."""
     from .models import Run
@@ -285,6 +309,20 @@ def assigned_to(actor_or_scope, household_id) -> bool:
 
 
 # --- requests -------------------------------------------------------------------------
+
+def may_be_given(user, req) -> bool:
+    """May a request be given to this person: staff or a grid worker who runs services over
+    it, or a volunteer on a team of its community who may go out (`team_user_ids`)."""
+    from fangkong.accounts.scope import scope_for
+    from fangkong.volunteers.models import Team
+
+    if user is None or not user.is_active:
+        return False
+    if scope_for(user).allows(RUN, req):
+        return True
+    teams = Team.objects.filter(community_id=req.community_id, memberships__volunteer__user=user)
+    return any(user.id in team_user_ids(t) for t in teams.values_list("id", flat=True))
+
 
 def requests_q(actor_or_scope) -> Q:
     scope = _scope(actor_or_scope)

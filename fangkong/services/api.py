@@ -43,6 +43,7 @@ from .schemas import (
     ProblemResolveIn,
     RequestIn,
     RequestOut,
+    RequestStep,
     RunDetailOut,
     RunOut,
     SignIn,
@@ -316,7 +317,9 @@ def request_out(r) -> dict:
     return {"id": r.id, "household": r.household_id, "category": r.category.code, "text": r.text,
             "priority": r.priority, "vulnerable": r.vulnerable, "state": r.state, "due_at": r.due_at,
             "overdue": r.overdue or (r.state in r.OPEN and r.due_at < timezone.now()),
-            "assignee": r.assignee_id, "team": r.team_id, "result": r.result}
+            "assignee": r.assignee_id, "team": r.team_id, "taken_at": r.taken_at, "result": r.result,
+            "assignee_name": (r.assignee.display_name or r.assignee.username) if r.assignee_id else "",
+            "team_name": r.team.name if r.team_id else ""}
 
 
 @router.get("/services/requests", response=list[RequestOut])
@@ -336,25 +339,30 @@ def request_raise(request, body: RequestIn):
                                                           client_id=body.client_id)))
 
 
+@router.get("/services/requests/{pk}", response=RequestOut)
+def request_get(request, pk: int):
+    return request_out(queries.get_request(request.scope, pk))
+
+
 @router.post("/services/requests/{pk}/{step}", response=RequestOut)
-def request_step(request, pk: int, step: str, body: StepIn):
+def request_step(request, pk: int, step: RequestStep, body: StepIn):
     r = queries.get_request(request.scope, pk)
     a = actor_of(request)
-    if step == "take":
+    if step == RequestStep.TAKE:
         r = requests.take(a, r)
-    elif step == "done":
+    elif step == RequestStep.DONE:
         r = requests.done(a, r, body.result)
-    elif step == "confirm":
+    elif step == RequestStep.CONFIRM:
         r = requests.confirm(a, r)
-    elif step == "cancel":
+    elif step == RequestStep.CANCEL:
         r = requests.cancel(a, r)
-    elif step == "assign":
+    else:
         from fangkong.accounts.models import User
 
         user = User.objects.filter(pk=body.assignee).first() if body.assignee else None
+        if body.assignee and user is None:  # as one of another community: nothing said of either
+            raise Invalid(fields={"assignee": [requests.refused_assignee()]})
         r = requests.assign(a, r, assignee=user, team=_team(request, body.team))
-    else:
-        raise NotFound()
     return request_out(r)
 
 

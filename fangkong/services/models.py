@@ -289,6 +289,15 @@ class Request(Levels):
 
     OPEN = (State.NEW, State.TAKEN)
 
+    @property
+    def holder(self) -> str:
+        """Who has it, in words: the person ("赵静"), their team after them, or the team alone;
+        "" when nobody. `new` with a holder: given to them, not taken yet."""
+        names = [self.assignee.display_name or self.assignee.username] if self.assignee_id else []
+        if self.team_id:
+            names.append(self.team.name)
+        return " · ".join(names)
+
     class Meta:
         indexes = [models.Index(fields=["community", "state", "overdue", "priority", "due_at"],
                                 name="svc_req_queue_idx"),

@@ -211,6 +211,15 @@ def get_batch(scope, pk) -> Batch:
     return b
 
 
+def signed_by_my_team(scope, pk) -> bool:
+    """Batch `pk` was checked by the user's team on duty and is signed since: it is closed
+    to them (its addresses are its runs' once split), and they may be told so rather than
+    "not found"."""
+    teams = access.team_ids(scope)
+    return bool(teams) and Batch.objects.filter(pk=pk, team_id__in=teams).exclude(
+        state__in=[Batch.State.EXPECTED, Batch.State.CHECKING]).exists()
+
+
 def batch_lines(batch: Batch, *, pending_only=False):
     qs = Line.objects.filter(batch=batch).select_related("household").order_by(
         "household__building_id", "household__sort_key", "id")
@@ -362,11 +371,11 @@ def request_queue(scope, *, place=None, open_only=True, household=None, limit=10
         qs = qs.filter(household=household)
     if open_only:
         qs = qs.filter(state__in=Request.OPEN)
-    return qs.select_related("category").order_by(*QUEUE_ORDER)[:limit]
+    return qs.select_related("category", "assignee", "team").order_by(*QUEUE_ORDER)[:limit]
 
 
 def get_request(scope, pk) -> Request:
-    r = _get(Request.objects.select_related("category"), pk)
+    r = _get(Request.objects.select_related("category", "assignee", "team"), pk)
     access.require_request(scope, r)
     return r
 

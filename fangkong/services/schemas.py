@@ -2,11 +2,13 @@
 
 import datetime
 from decimal import Decimal
+from enum import StrEnum
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from fangkong.registry.schemas import StrictIn
 
+from .actions.requests import DEFAULT_CATEGORIES
 from .queries import COMING, order_amount
 
 
@@ -229,7 +231,9 @@ class CategoryPatch(StrictIn):
 
 class RequestIn(StrictIn):
     household: int
-    category: str
+    category: str = Field(description=(
+        "The category's `code`: one of `GET /api/v1/services/categories` (installed: "
+        + ", ".join(f"`{code}`" for code, *_rest in DEFAULT_CATEGORIES) + "). Any other is refused (400, `fields.category`)."))
     text: str
     client_id: str | None = None
 
@@ -245,8 +249,23 @@ class RequestOut(Schema):
     due_at: datetime.datetime
     overdue: bool
     assignee: int | None
+    assignee_name: str  # who has it ("" when nobody): with `state` new, given to them, not taken yet
     team: int | None
+    team_name: str
+    taken_at: datetime.datetime | None
     result: str
+
+
+class RequestStep(StrEnum):
+    """What `POST /services/requests/{pk}/{step}` does: take it (the one who calls has it),
+    mark it done (`result` says what was done), confirm it (the household), give it to a
+    team or person (`team`, `assignee`: back to new until they take it), cancel it."""
+
+    TAKE = "take"
+    DONE = "done"
+    CONFIRM = "confirm"
+    ASSIGN = "assign"
+    CANCEL = "cancel"
 
 
 class StepIn(StrictIn):

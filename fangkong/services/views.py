@@ -131,8 +131,17 @@ def place(request, pk):
 @page
 def batch(request, pk):
     """The checkpoint check: each line received / short / damaged / substituted, then both
-    sides sign (asked first: the list can no longer change)."""
-    b = queries.get_batch(request.scope, pk)
+    sides sign (asked first: the list can no longer change). The team on duty's volunteer
+    who signed (the batch is closed to them once signed) lands on their home, where their
+    team's runs come once staff split it — told so, not "not found" (found walking the demo)."""
+    try:
+        b = queries.get_batch(request.scope, pk)
+    except NotFound:
+        if queries.signed_by_my_team(request.scope, pk):
+            messages.info(request, _("This hand-off is signed: its list is closed to the team at the gate. "
+                                     "Your team's runs come here once it is split."))
+            return redirect("volunteers_home")
+        raise
     a = actor(request)
     error = ""
     if request.method == "POST":
@@ -170,19 +179,23 @@ def batch(request, pk):
                         _("After signing, the lines can no longer change.")],
                         yes=_("Yes, both sides sign"), back=request.get_full_path())
                 handoff.sign(a, b, supplier_name=request.POST.get("supplier_name", ""))
-                messages.success(request, _("Signed for the supplier. The checkpoint signs next.") if supplier_side
-                                 else _("Signed. The batch can be split into runs."))
+                if supplier_side:
+                    messages.success(request, _("Signed for the supplier. The checkpoint signs next."))
+                elif request.scope.allows(access.RUN, b):
+                    messages.success(request, _("Signed. The batch can be split into runs."))
+                else:  # the team on duty: splitting is staff's; the runs come to their home
+                    messages.success(request, _("Signed. The community staff split the batch into runs "
+                                                "next: your team's runs will come here and to your inbox."))
             elif what == "split":
                 if not confirmed(request):
-                    f = split_preview(b)
-                    return confirm_step(request, title=_("Split into runs by building?"), lines=[
-                        _("%(runs)d runs, one a building, %(doors)d doors in all.") % f,
-                        _("The runs go to the volunteers' phones at once; the batch cannot be split "
-                          "again.")], yes=_("Yes, split into runs"), back=request.get_full_path())
+                    return confirm_step(request, title=_("Split into runs by building?"), lines=_split_lines(b),
+                                        yes=_("Yes, split into runs"), back=request.get_full_path())
                 handoff.split(a, b, teams=[b.team] if b.team_id else [])
                 messages.success(request, _("Split into runs by building."))
             else:
                 raise NotFound()
+            if not _may(access.require_batch, request.scope, b):
+                return redirect("volunteers_home")  # signed by the team on duty: closed to them now
             return redirect(request.get_full_path())
         except Invalid as e:
             error = error_text(e)
@@ -197,6 +210,23 @@ def batch(request, pk):
         and not access.checks_batch(request.scope, b),
         "signer": str(request.user.display_name or request.user) if request.user.is_authenticated else "",
         "runs": list(queries.runs(request.scope, batch=b)), "outcomes": Line.Check.choices[1:]})
+
+
+def _split_lines(b) -> list[str]:
+    """What splitting says it does (`handoff.split`, `handoff.tell_carriers`), in numbers."""
+    from django.utils.translation import ngettext
+
+    f = split_preview(b)
+    doors = ngettext("%(n)d door", "%(n)d doors", f["doors"]) % {"n": f["doors"]}
+    lines = [ngettext("%(runs)d run, one a building, %(doors)s in all.",
+                      "%(runs)d runs, one a building, %(doors)s in all.", f["runs"]) % {"runs": f["runs"], "doors": doors}]
+    if b.team_id:
+        lines.append(_("Each run goes at once to the inbox of %(team)s's volunteers (not those kept home); "
+                       "the batch cannot be split again.") % {"team": b.team.name})
+    else:
+        lines.append(_("No team is on duty at this gate: nobody is told, and the runs wait on this page "
+                       "for someone to carry them; the batch cannot be split again."))
+    return lines
 
 
 @page
@@ -262,10 +292,13 @@ def request_page(request, pk):
         try:
             if step == "take":
                 requests.take(a, r)
+                messages.success(request, _("Taken: it is yours to answer."))
             elif step == "done":
                 requests.done(a, r, request.POST.get("result", ""))
+                messages.success(request, _("Marked done: the household is asked to confirm."))
             elif step == "confirm":
                 requests.confirm(a, r)
+                messages.success(request, _("Confirmed."))
             elif step == "assign":
                 from fangkong.volunteers.models import Team
 
@@ -273,15 +306,21 @@ def request_page(request, pk):
                 if team is None:
                     raise Invalid(fields={"team": [_("No such team here.")]})
                 requests.assign(a, r, team=team)
+                messages.success(request, _("Given to %(team)s: its volunteers are told, and one of them "
+                                            "takes it.") % {"team": team.name})
             elif step == "cancel":
                 if not confirmed(request):
                     return confirm_step(request, title=_("Cancel this request?"), lines=[r.text],
                                         yes=_("Yes, cancel it"), back=request.get_full_path())
                 requests.cancel(a, r)
+                messages.success(request, _("Request cancelled."))
             else:
                 raise NotFound()
         except Invalid as e:
             messages.error(request, error_text(e))
+        if not _may(access.require_request, request.scope, r):
+            # a volunteer's request done: its address is closed to them, their home is where the rest is
+            return redirect("volunteers_home")
         return redirect("services_request", pk=r.pk)
     scope = request.scope
     hh = r.household

@@ -203,6 +203,8 @@ ROUTES = {
         body=lambda w: {"household": w.hh101.id, "category": "medicine", "text": "降压药"},
         missing=lambda w: ("/api/v1/services/requests", {"household": MISSING, "category": "medicine",
                                                          "text": "降压药"}), **HH),
+    ("GET", "/services/requests/{pk}"): Route(  # another community's request: the missing one's 404
+        url(lambda w: f"/requests/{w.request.id}"), setup=sscene, missing=gone(f"/requests/{MISSING}")),
     ("POST", "/services/requests/{pk}/{step}"): Route(
         url(lambda w: f"/requests/{w.request.id}/take"), setup=sscene, body=lambda w: {},
         missing=gone(f"/requests/{MISSING}/take"), command=403, leader=403, resident=403),

@@ -207,8 +207,38 @@ def split(actor, batch: Batch, *, teams=()) -> list[Run]:
         Order.objects.filter(batch=batch, state=Order.State.IN_BATCH).update(state=Order.State.OUT)
         record(actor, "services.batch.split", batch, {"runs": len(runs), "stops": len(stops)},
                levels_from=batch)
+        doors = defaultdict(int)
+        for s in stops:
+            doors[s.run_id] += 1
+        for run in runs:  # "the runs go to the volunteers' phones at once": they do
+            tell_carriers(actor, run, doors[run.id])
     batch.state = Batch.State.SPLIT
     return runs
+
+
+def tell_carriers(actor, run: Run, doors: int | None = None) -> None:
+    """The inbox (and phone) of who carries the run (`access.carrier_ids`: its carrier and
+    its team's volunteers, none kept home), but not of whoever gave it: the building, how
+    many doors, the run's link. Once a person for each run, however often it is split or
+    given again."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from fangkong.notify.actions import notify
+
+    me = getattr(_user(actor), "id", None)
+    users = {u for u in access.carrier_ids(run) if u != me}
+    if not users:
+        return
+    if doors is None:
+        doors = run.stops.count()
+    batch = run.batch
+    words = {"building": run.place.name, "n": doors, "supplier": batch.supplier.name, "gate": batch.checkpoint.name}
+    notify(actor, users, kind="services.run",  # in each reader's language
+           title=lambda: ngettext("Delivery run: %(building)s, %(n)d door",
+                                  "Delivery run: %(building)s, %(n)d doors", doors) % words,
+           body=lambda: _("%(supplier)s's goods from %(gate)s: open the run for its doors in carrying order.") % words,
+           url=reverse("services_run", args=[run.id]), place=run.place, key=f"services.run.{run.id}.carry")
 
 
 def assign_run(actor, run: Run, *, team=None, carrier=None) -> Run:
@@ -224,6 +254,7 @@ def assign_run(actor, run: Run, *, team=None, carrier=None) -> Run:
         run.save(update_fields=["team", "carrier"])
         record(actor, "services.run.assign", run, {"team": getattr(team, "id", None),
                                                    "carrier": getattr(carrier, "id", None)}, levels_from=run)
+        tell_carriers(actor, run)
     return run
 
 

@@ -111,11 +111,24 @@ def raise_request(actor, household, category: Category, text: str, *, client_id=
     return req
 
 
+def refused_assignee() -> str:
+    """Said alike for anyone a request cannot be given to (another community's, or no one)."""
+    return _("Give it to this community's staff, grid workers or a volunteer of its teams.")
+
+
 def assign(actor, req: Request, *, assignee=None, team=None) -> Request:
+    """Give an open request to a person and/or a team (staff, grid workers). Given, it waits
+    for them to take it: `new` again, the one who had taken it cleared — unless it is given
+    to that same person — so it is never "taken" by nobody (found walking the demo)."""
     access.require_request(actor, req, manage=True)
-    if req.state not in Request.OPEN:
-        raise Conflict(_("This request is closed."))
+    if assignee is None and team is None:
+        raise Invalid(fields={"team": [_("Choose a team or a person.")]})
     with transaction.atomic():
+        locked = Request.objects.select_for_update().get(pk=req.pk)
+        if locked.state not in Request.OPEN:
+            raise Conflict(_("This request is closed."))
+        req.state, req.assignee_id, req.team_id, req.taken_at = (locked.state, locked.assignee_id,
+                                                                 locked.team_id, locked.taken_at)
         _assign(actor, req, assignee, team)
     return req
 
@@ -123,21 +136,29 @@ def assign(actor, req: Request, *, assignee=None, team=None) -> Request:
 def _assign(actor, req, assignee, team):
     if team is not None and team.community_id != req.community_id:
         raise Invalid(fields={"team": [_("This team is not of this community.")]})
+    if assignee is not None and not access.may_be_given(assignee, req):
+        raise Invalid(fields={"assignee": [refused_assignee()]})
+    was = {"assignee": req.assignee_id, "team": req.team_id, "state": req.state}
+    if req.state == State.TAKEN and (assignee is None or assignee.id != req.assignee_id):
+        req.state, req.taken_at = State.NEW, None  # handed over: nobody of them has taken it yet
     req.assignee, req.team = assignee, team
-    req.save(update_fields=["assignee", "team"])
+    req.save(update_fields=["assignee", "team", "state", "taken_at"])
     record(actor, "services.request.assign", req, {"assignee": getattr(assignee, "id", None),
-                                                   "team": getattr(team, "id", None)})
+                                                   "team": getattr(team, "id", None), "state": req.state,
+                                                   "was": was})
     told = {assignee.id} if assignee is not None else set()
     if team is not None:
-        told |= set(team.members.exclude(user=None).values_list("user_id", flat=True))
+        told |= access.team_user_ids(team.id)  # not those kept home: they cannot open it
     _tell(actor, req, told, gettext_lazy("A request for you, %(category)s: %(where)s"),
           f"assigned.{getattr(assignee, 'id', '')}.{getattr(team, 'id', '')}")
 
 
 def take(actor, req: Request) -> Request:
+    """"I take it": the one who taps it has it (a volunteer of the team it was given to, or
+    staff taking it on themselves)."""
     access.require_request(actor, req, work=True)
     return _move(actor, req, [State.NEW], State.TAKEN, "taken_at",
-                 assignee=req.assignee or _user(actor))
+                 assignee=_user(actor) or req.assignee)
 
 
 def done(actor, req: Request, result: str = "") -> Request:
