@@ -1,6 +1,9 @@
-"""Name search keys: pinyin and pinyin initials (张三 → "zhangsan", "zs")."""
+"""Name search keys: pinyin and pinyin initials (张三 → "zhangsan", "zs"); lists joined as
+the reader's language writes them ("、" in Chinese, ", " in English)."""
 
 import functools
+
+from django.utils.translation import pgettext
 
 # Surnames whose reading differs from the character's common reading.
 SURNAME_READINGS = {
@@ -43,3 +46,10 @@ def name_keys(name: str) -> tuple[str, str]:
     if latin:
         words.append(latin)
     return "".join(words)[:200], "".join(w[0] for w in words)[:50]
+
+
+def join_words(items) -> str:
+    """Items of a list in running text, joined as the active language writes a list:
+    独居老人、行动不便 in Chinese, "Sealed area, Controlled area" in English. Never for
+    text a file must read back (a roster's tags stay joined with "、" for the importer)."""
+    return pgettext("list separator", ", ").join(str(i) for i in items)

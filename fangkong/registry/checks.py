@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from fangkong.core import pii
 from fangkong.core.clean import clean
 from fangkong.core.errors import Invalid
+from fangkong.core.text import join_words
 
 from .models import KeyGroup, Presence, Relation, Sex, Tag
 
@@ -120,7 +121,7 @@ def check_tags(value) -> list[str]:
     if bad:
         raise ValidationError(
             _("Unknown vulnerability tag(s): %(bad)s. Known tags: %(known)s.")
-            % {"bad": "、".join(bad)[:80], "known": "、".join(w[0] for w in TAG_WORDS.values())}
+            % {"bad": join_words(bad)[:80], "known": join_words(w[0] for w in TAG_WORDS.values())}
         )
     return [str(t) for t in tags]
 
@@ -135,7 +136,7 @@ def check_key_group(value) -> str:
         return str(_KEY_GROUP[v].value)
     raise ValidationError(
         _("“%(value)s” is not a known key group. Known: %(known)s.")
-        % {"value": text(value)[:30], "known": "、".join(w[0] for w in KEY_GROUP_WORDS.values())})
+        % {"value": text(value)[:30], "known": join_words(w[0] for w in KEY_GROUP_WORDS.values())})
 
 
 def plausible_birth_date(d: datetime.date) -> datetime.date:

@@ -99,7 +99,10 @@ def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: 
     header = [COLUMN[k].header for k in TEMPLATE_KEYS]
     text_cols = {i for i, k in enumerate(TEMPLATE_KEYS) if k in TEXT_KEYS}
     widths = [WIDTHS.get(k, 12) for k in TEMPLATE_KEYS]
-    return _write(title, header, rows, text_cols=text_cols, widths=widths,
+    # The headings are the importer's own (Chinese) column names whatever the reader's
+    # language, so the file can be corrected and imported again: the title row says so.
+    heading = f"{title} {_('(column headings as the import expects them)')}"
+    return _write(heading, header, rows, text_cols=text_cols, widths=widths,
                   sheet_title=_("Residents"))
 
 

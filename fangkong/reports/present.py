@@ -3,6 +3,8 @@ link to the list behind each (one place, so every output agrees)."""
 
 from django.utils.translation import gettext as _
 
+from fangkong.core.text import join_words
+
 from . import figures
 
 
@@ -73,4 +75,4 @@ def left_out(r) -> str:
         "counted yet (not submitted, or sent back): %(names)s.",
         "These figures add up the reports submitted by the places below; %(n)d of %(total)d are not "
         "counted yet (not submitted, or sent back): %(names)s.", len(out)) % {
-        "n": len(out), "total": len(r.children), "names": "、".join(out)}
+        "n": len(out), "total": len(r.children), "names": join_words(out)}

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import NotFound
+from fangkong.core.text import join_words
 from fangkong.core.views import page
 from fangkong.registry import queries as reg_queries
 
@@ -105,7 +106,7 @@ def remind(request, pk):
         messages.info(request, _("Those places were reminded a moment ago: nothing was sent again."))
     if out["nobody"]:
         messages.warning(request, _("Nobody can submit the report of %(places)s: give someone "
-                                    "that role there.") % {"places": "、".join(out["nobody"])})
+                                    "that role there.") % {"places": join_words(out["nobody"])})
     return redirect(f"{reverse('reports_completeness', args=[node.id])}?day={day.isoformat()}")
 
 

@@ -25,6 +25,7 @@ from fangkong.core.access import require_export
 from fangkong.core.errors import FangkongError, Invalid, NotFound
 from fangkong.core.replica import on_replica, using_replica
 from fangkong.core.shedding import expensive
+from fangkong.core.text import join_words
 from fangkong.core.tree import under
 from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_error, is_htmx, page
 from fangkong.registry import queries as reg_queries
@@ -316,7 +317,7 @@ def missing_export(request, pk):
     people = [(label, r) for label, rs in groups for r in rs]
     phones = disclosure.phones_column(actor_of(request), [r for _label, r in people],
                                       f"screening.missing_export:{rnd.id}")
-    rows = [[r.name, label, r.household.door, phone, "、".join(r.tag_labels()), r.id_masked]
+    rows = [[r.name, label, r.household.door, phone, join_words(r.tag_labels()), r.id_masked]
             for (label, r), phone in zip(people, phones, strict=True)]
     data = rows_xlsx(f'{_("Missed round %(name)s") % {"name": rnd.name}} · {figures_line(rnd, node)}',
                      [pgettext("person", "Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.clean import in_utc
 from fangkong.core.errors import Conflict, FangkongError, Invalid, NotFound
+from fangkong.core.text import join_words
 from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
@@ -196,7 +197,7 @@ def publish(request, pk):
         clashes = queries.conflicts(adj)
         if clashes:
             warn.append(_("It overlaps %(n)d other open adjustment(s): %(titles)s.") % {
-                "n": len(clashes), "titles": "、".join(c["adjustment"].title for c in clashes)})
+                "n": len(clashes), "titles": join_words(c["adjustment"].title for c in clashes)})
         if adj.notice.effective_at > now:
             warn.append(_("The notice says it takes effect at %(at)s; publishing now puts it in force now. "
                           "To follow the notice, schedule it for that time.") % {

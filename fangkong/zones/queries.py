@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import NotFound
+from fangkong.core.text import join_words
 from fangkong.registry.models import LEVEL_FIELDS, Place, Resident, natural_key
 from fangkong.registry.queries import counts as counting
 from fangkong.registry.queries import place_labels
@@ -430,7 +431,7 @@ def round_proposal(node: Place, day, kind: str, types: list[ZoneType]) -> dict:
     strictest of the zone types asking for it; antigen tests are one a person)."""
     import datetime
 
-    names = "、".join(dict.fromkeys(t.name for t in types))
+    names = join_words(dict.fromkeys(t.name for t in types))
     label = _("PCR") if kind == "pcr" else _("antigen")
     from django.utils import timezone
 

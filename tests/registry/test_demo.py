@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Count
+from django.test import override_settings
 
 from fangkong.accounts.models import Membership, User
 from fangkong.accounts.roles import Role
@@ -104,6 +105,14 @@ def test_standard_demo_follows_the_story(client):
     assert "http://127.0.0.1:8123/" in text and demo_accounts.DEMO_PASSWORD in text
     for username in demo_accounts.DEMO_USERNAMES:
         assert username in text
+    # the port of a server started by hand; without any address, never a guessed port
+    out = StringIO()
+    call_command("demo_logins", "--port", "8124", stdout=out)
+    assert "http://127.0.0.1:8124/" in out.getvalue()
+    with override_settings(FANGKONG_PUBLIC_URL=""):
+        out = StringIO()
+        call_command("demo_logins", stdout=out)
+    assert "dev.py start" in out.getvalue() and ":8000" not in out.getvalue()
 
 
 def part_rows() -> dict:

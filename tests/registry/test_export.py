@@ -41,7 +41,7 @@ def test_staff_export_with_ids_in_clear(world):
     data = residents_xlsx(staff, community_residents(world, world.users.staff),
                           title="光明社区 居民", reveal_ids=True)
     wb, ws = read(data)
-    assert ws["A1"].value == "光明社区 居民"
+    assert ws["A1"].value == "光明社区 居民 （列名与导入要求一致）"
     assert "A1:P1" in [str(r) for r in ws.merged_cells.ranges]
     assert [c.value for c in ws[2]] == [COLUMN[k].header for k in TEMPLATE_KEYS]
     rows = by_name(ws)

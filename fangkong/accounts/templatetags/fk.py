@@ -70,3 +70,12 @@ def until(start, end):
         return ""
     s, e = timezone.localtime(start), timezone.localtime(end)
     return f"{s:%m-%d %H:%M}–{e:%H:%M}" if s.date() == e.date() else f"{s:%m-%d %H:%M}–{e:%m-%d %H:%M}"
+
+
+@register.filter
+def words(items):
+    """{{ v.skill_labels|words }}: a list in running text as the page's language writes it
+    ("、" in Chinese, ", " in English; core.text.join_words)."""
+    from fangkong.core.text import join_words
+
+    return join_words(items or ())

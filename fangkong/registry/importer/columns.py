@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from fangkong.core import pii
+from fangkong.core.text import join_words
 
 from .. import checks
 from ..models import (
@@ -143,7 +144,7 @@ ALIASES = {norm_header(a): c.key for c in COLUMNS for a in (c.header, *c.aliases
 
 def _spellings(key) -> str:
     c = COLUMN[key]
-    return "、".join((c.header,) + tuple(a for a in c.aliases if not a.isascii()))
+    return join_words((c.header,) + tuple(a for a in c.aliases if not a.isascii()))
 
 
 def sorted_errors(errors: list[dict]) -> list[dict]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid
+from fangkong.core.text import join_words
 
 from ..access import require
 from ..models import (
@@ -141,7 +142,7 @@ def _run(job: ImportJob, actor, progress):
                     "%(unchanged)d unchanged.") % {"rows": parsed.total, **counts}
         if parsed.ignored:
             message += " " + _("Columns not imported: %(columns)s.") % {
-                "columns": "、".join(parsed.ignored)}
+                "columns": join_words(parsed.ignored)}
         job.message = message[:500]
         job.finished_at = timezone.now()
         job.save(update_fields=RESULT_FIELDS)

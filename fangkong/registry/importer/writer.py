@@ -13,6 +13,7 @@ from fangkong.audit.models import AuditEvent
 from fangkong.core import pii
 from fangkong.core.bulk import allocate_ids, prototype
 from fangkong.core.bulk import insert as bulk_insert
+from fangkong.core.text import join_words
 from fangkong.core.tree import level_field, under
 
 from ..actions import apply_resident_fields
@@ -145,7 +146,7 @@ class Plan:
             self.err(row, column, name, _(
                 "Several places under %(parent)s match “%(name)s” (%(names)s): write the name "
                 "exactly as one of them.") % {"parent": parent.name, "name": name,
-                                               "names": "、".join(n.name for n in found)})
+                                               "names": join_words(n.name for n in found)})
             return None
         if not create:
             return None

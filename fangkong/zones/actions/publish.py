@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.actions import record
 from fangkong.core.clean import clean, in_utc
 from fangkong.core.errors import Conflict, Invalid, NotFound
+from fangkong.core.text import join_words
 from fangkong.registry.models import Place
 
 from .. import access, engine
@@ -363,7 +364,7 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
             gone = [it.place.name for it in items if it.designation_id and it.designation_id not in still]
             if gone:
                 raise Conflict(_("These zones were changed by another adjustment meanwhile: %(places)s.")
-                               % {"places": "、".join(gone)}, code="stale")
+                               % {"places": join_words(gone)}, code="stale")
         creating = [it.place_id for it in items if it.op == Op.CREATE]
         if creating and Designation.objects.filter(place_id__in=creating, ends_at=None).exists():
             raise Conflict(_("A place of this adjustment was designated by another adjustment meanwhile."),

@@ -43,8 +43,9 @@ class Command(BaseCommand):
     help = "Print the demo accounts (username, role, place, password) and where to log in."
 
     def add_arguments(self, parser):
-        parser.add_argument("--url", default="http://127.0.0.1:8000/",
-                            help="the address the server will answer on")
+        parser.add_argument("--url", help="the address the server will answer on")
+        parser.add_argument("--port", type=int,
+                            help="the port of a server on this machine (http://127.0.0.1:PORT/)")
 
     def handle(self, *args, **opts):
         accounts = demo.demo_accounts()
@@ -54,7 +55,7 @@ class Command(BaseCommand):
                    "`manage.py demo`)."))
             return
         names = self._place_names(accounts)
-        url = opts["url"]
+        url = self._address(opts)
         w("")
         w(both("Fangkong demo"))
         w(f"  {both('Log in at')}: {url}")
@@ -79,6 +80,21 @@ class Command(BaseCommand):
         for r in rows:
             w("  " + "".join(pad(c, widths[i]) for i, c in enumerate(r)).rstrip())
         w("")
+
+    @staticmethod
+    def _address(opts) -> str:
+        """Where to log in: --url, else --port on this machine, else the site's public
+        address (FANGKONG_PUBLIC_URL); without any of them, the address `dev.py start`
+        printed (never a guessed port)."""
+        from django.conf import settings
+
+        if opts.get("url"):
+            return opts["url"]
+        if opts.get("port"):
+            return f"http://127.0.0.1:{opts['port']}/"
+        if settings.FANGKONG_PUBLIC_URL:
+            return settings.FANGKONG_PUBLIC_URL.rstrip("/") + "/"
+        return both("the address `python3 dev.py start` printed")
 
     @staticmethod
     def _place_names(accounts) -> dict[int, str]:
