@@ -148,9 +148,10 @@ class BoundedUploadHandler(TemporaryFileUploadHandler):
 
 # --- which kind of spreadsheet ---------------------------------------------------------
 
-def spreadsheet_kind(filename: str, content: bytes) -> str:
+def spreadsheet_kind(filename: str, content: bytes, *, upload=False) -> str:
     """"xlsx" or "csv" by the file's first bytes (then its name), or FileRefused saying
-    what it is instead and how to save it."""
+    what it is instead and how to save it (`upload`: the page uploads files, it does not
+    import them — the lab's results)."""
     check_size(content, len(content))
     ext = filename.rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
     if ext in ("xlsm", "xltm", "xlam"):
@@ -158,6 +159,11 @@ def spreadsheet_kind(filename: str, content: bytes) -> str:
     if content.startswith(_ZIP):
         return "xlsx"
     if content.startswith(_OLE) or ext in ("xls", "et"):  # some systems write HTML as .xls
+        if upload:
+            raise FileRefused(_(
+                "This is an old-style Excel file (.xls) or a password-protected workbook, which "
+                "cannot be read. Open it in Excel or WPS, choose “Save as”, pick “Excel workbook "
+                "(.xlsx)” (and remove any password), then upload the .xlsx file."))
         raise FileRefused(_(
             "This is an old-style Excel file (.xls) or a password-protected workbook, which "
             "cannot be read. Open it in Excel or WPS, choose “Save as”, pick “Excel workbook "

@@ -6,7 +6,9 @@
 - POST …/rounds/{id}/sync: a batch of queued station events (open / scan / seal), each
   with a client UUID; idempotent; conflicts come back in the list, stored for review;
   malformed events come back `invalid` with their reason while the valid ones are saved.
-- POST …/results: lab results by tube barcode (token auth for lab systems), all or nothing.
+- POST …/results: lab results by tube barcode (token auth for lab systems), all or nothing;
+  a change of a recorded result only with `confirm_changes` (else 409 listing the changes).
+- GET …/rounds/{id}/results: the round's tubes with the results saved for each.
 """
 
 from collections import Counter
@@ -14,16 +16,18 @@ from collections import Counter
 import orjson
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Query, Status
+from ninja import File, Form, Query, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.access import one
 from fangkong.core.actor import actor_of
 from fangkong.core.errors import FileRefused, FileRejected, Invalid, NotFound
+from fangkong.core.paging import page_of
 from fangkong.core.replica import on_replica
 from fangkong.core.shedding import expensive
 from fangkong.registry import queries as reg_queries
+from fangkong.registry.api import PageNumber, PageSize
 from fangkong.registry.models import Place
 
 from . import areas, figures, labfile, pooling, queries, refusals
@@ -50,6 +54,7 @@ from .schemas import (
     SyncOut,
     TubeIn,
     TubeOut,
+    TubeResultPage,
 )
 
 
@@ -222,34 +227,70 @@ def exemption_create(request, round_id: int, payload: ExemptionIn):
 @router.post("/screening/results", response=ResultsOut)
 def results(request, payload: ResultsIn):
     """Lab results by tube barcode: {"results": [{barcode, result: negative|positive|invalid,
-    ct_orf, ct_n, tested_at}]}. All or nothing: any bad row or unknown tube → 400 with
-    every row error. A positive pooled tube starts the follow-up at once."""
+    ct_orf, ct_n, tested_at}], "confirm_changes": false}. All or nothing: any bad row or
+    unknown tube → 400 with every row error. A positive pooled tube starts the follow-up at
+    once; an invalid one makes its people's swabs void (to be sampled again). Rows that
+    change a result already recorded → 409 `confirm_changes` with `changes` (row, barcode,
+    old → new, people held, cases, what it does) and `confirm`, nothing saved, unless
+    `confirm_changes` is true (or that `confirm` fingerprint)."""
     actor = actor_of(request)
     if not actor.scope.has(Perm.SCREENING_LAB):
         raise NotFound()
     rows = [r.model_dump() for r in payload.results]
     for i, r in enumerate(rows, 1):
         r["_row"] = i
-    return lab.record_results(actor, rows, source="api")
+    return lab.record_results(actor, rows, source="api", confirm_changes=_confirm(payload.confirm_changes))
+
+
+def _confirm(value) -> bool | str:
+    """`confirm_changes` as sent: true (a boolean or its words) or the 409's fingerprint."""
+    if isinstance(value, bool):
+        return value
+    text = str(value or "").strip()
+    return True if text.lower() in ("true", "1", "yes") else text or False
 
 
 @router.post("/screening/results/file", response=ResultsOut)
-def results_file(request, file: File[UploadedFile]):
+def results_file(request, file: File[UploadedFile], confirm_changes: Form[str] = ""):
     """A lab's results file (.xlsx, or .csv in UTF-8 or GB18030) with columns 管号 (tube),
     结果 (result), ORF1ab and N Ct values and 检测时间 (time), as uploaded on the lab page:
     all or nothing: a file that cannot be read answers 422 `invalid_file`, one whose rows have
-    errors 422 `file_rejected` with every row error (`rows`, numbered as in the file)."""
+    errors 422 `file_rejected` with every row error (`rows`, numbered as in the file), one
+    that changes results already recorded 409 `confirm_changes` (as `POST …/results`)
+    unless the form field `confirm_changes` is "true" (or the 409's `confirm`)."""
 
     actor = actor_of(request)
     if not actor.scope.has(Perm.SCREENING_LAB):
         raise NotFound()
     rows = labfile.rows_of_upload(file)  # a file that cannot be used: 422 invalid_file
     try:
-        return lab.record_results(actor, rows, source="upload")
+        return lab.record_results(actor, rows, source="upload", confirm_changes=_confirm(confirm_changes))
     except Invalid as e:  # its rows have errors: 422 file_rejected, every row error at once
         if isinstance(e, FileRefused) or not e.rows:
             raise
         raise FileRejected(e.message, rows=e.rows, fields=e.fields) from None
+
+
+@router.get("/screening/rounds/{round_id}/results", response=TubeResultPage)
+def tube_results(request, round_id: int, result: str = "", page: int = PageNumber,
+                 page_size: int | None = PageSize):
+    """The round's tubes holding swabs and what the lab saved for each (the lab reads back
+    its uploads): result, Ct values, time of test, when saved, corrections before it; single
+    re-tests (单采复核, urgent) first. `result`: positive | negative | invalid | none (no
+    result yet) | retest. For the lab (its own area's tubes) and whoever sees the round's
+    figures; anyone else: 404."""
+    rnd = queries.get_round_results(request.scope, round_id)
+    if result and result not in queries.RESULT_FILTERS:
+        raise Invalid(fields={"result": [_("Choose positive, negative, invalid, none or retest.")]})
+    count, size, rows = page_of(queries.tube_results(request.scope, rnd, result), page, page_size)
+    return {"count": count, "page": page, "page_size": size, "results": [
+        {"barcode": t.barcode, "retest": t.retest, "count": t.count, "state": t.state,
+         "at_lab_at": t.at_lab_at, "result": t.result,
+         "result_label": str(t.get_result_display()) if t.result else "",
+         "ct_orf": float(t.ct_orf) if t.ct_orf is not None else None,
+         "ct_n": float(t.ct_n) if t.ct_n is not None else None,
+         "tested_at": t.result_at, "recorded_at": t.recorded_at,
+         "corrections": max(0, t.results_n - 1)} for t in rows]}
 
 
 @router.get("/screening/advisor", response=AdvisorOut)

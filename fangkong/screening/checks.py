@@ -7,6 +7,7 @@ Functions take raw values and return clean ones or raise Invalid with messages p
 import datetime
 import math
 import re
+import unicodedata
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -261,14 +262,30 @@ def check_result(value) -> str:
     return v
 
 
+# What labs write in a Ct column when there is no Ct (nothing amplified, or not run): the
+# value is kept empty. Compared in lower case without spaces, after full-width → half-width.
+NO_CT = frozenset({"/", "\\", "-", "--", "—", "——", "–", "_", "×", "x", "*", "无", "未检出", "阴性",
+                   "未扩增", "无ct", "noct", "n/a", "na", "nd", "none", "null", "neg", "negative",
+                   "notdetected", "undetermined", "undet"})
+# ">40", "≥40", "> 38.5": above the run's last cycle, i.e. none
+_CT_ABOVE = re.compile(r"[>≥]=?\d+(\.\d+)?")
+
+
 def check_ct(value):
-    raw = text(value, 10)
-    if not raw:
+    """A Ct value (0–50, two decimals), or None: blank or any way a lab writes "no Ct"
+    (`NO_CT`, ">40"). A whole file was refused for "/" in its Ct columns (found walking
+    the demo: twelve errors burying the one real one)."""
+    raw = text(value, 30)
+    key = unicodedata.normalize("NFKC", raw).lower().replace(" ", "")
+    if not key or key in NO_CT or _CT_ABOVE.fullmatch(key):
         return None
     try:
         d = Decimal(raw)
     except InvalidOperation:
-        raise ValueError(_("A Ct value is a number such as 32.5.")) from None
+        raise ValueError(_("A Ct value is a number such as 32.5 (left blank, or “/” or 未检出, when "
+                           "there is none).")) from None
+    if not d.is_finite():
+        raise ValueError(_("A Ct value lies between 0 and 50."))
     if not Decimal(0) <= d <= Decimal(50):
         raise ValueError(_("A Ct value lies between 0 and 50."))
     return d.quantize(Decimal("0.01"))

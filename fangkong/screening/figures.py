@@ -7,7 +7,9 @@ shows the same numbers everywhere (tests/screening/test_figures.py renders each 
 | expected    | residents who count (`registry.queries.counts`: not moved out) under the node |
 |             | and in the round's areas                                                      |
 | done        | expected people with a registration (PCR; a re-test does not count) or with |
-|             | a result in (antigen: at the door or self-reported, whatever the result)     |
+|             | a result in (antigen: at the door or self-reported, whatever the result).    |
+|             | A registration in a pooled tube the lab found invalid is void (moved to      |
+|             | `VoidSample`, `actions.resample`): not done, to be sampled again (`resample`)|
 | exempt      | expected people not done, with an exemption in the round or away, in        |
 |             | quarantine or in hospital (`EXEMPT_PRESENCE`)                                |
 | missing     | expected − done − exempt: exactly the people on the missing list             |
@@ -51,6 +53,7 @@ from .models import (
     RoundCounter,
     RoundKind,
     Sample,
+    VoidSample,
 )
 
 # Presence that exempts a person without an explicit exemption.
@@ -68,7 +71,8 @@ def is_antigen(rnd: Round) -> bool:
 
 def done_rows(rnd: Round):
     """The rows that make a person done: their registration (PCR, not a re-test) or their
-    antigen result."""
+    antigen result. A registration whose pooled tube the lab found invalid is no longer one
+    (`VoidSample`): the person is not done, by this and every read of registrations."""
     if is_antigen(rnd):
         return AntigenResult.objects.filter(round=rnd)
     return Sample.objects.filter(round=rnd, retest=False)
@@ -93,6 +97,12 @@ def expected(rnd: Round, node: Place | None = None):
     """The expected people (no scope: callers check who may see the figures)."""
     qs = Resident.objects.filter(reg_queries.counts()).filter(area_q(rnd))
     return qs if node is None else qs.filter(node_q(node))
+
+
+def resampled(rnd: Round, ref="id"):
+    """Exists(...): the person's swab was made void in this round (their tube invalid) — why
+    someone not done is listed again ("样本无效，需复采"); nothing for an antigen round."""
+    return Exists(VoidSample.objects.filter(round=rnd, resident_id=OuterRef(ref)))
 
 
 def missing_q(rnd: Round, ref="id", prefix="") -> Q:
@@ -265,14 +275,16 @@ def kept_coverage(rnd: Round, node) -> dict:
 
 def missing_people(scope, rnd: Round, node: Place):
     """The missing people under `node` (exactly those counted as missing), as a queryset by
-    building, unit and door, each with `.home` (listed for home sampling): for the
+    building, unit and door, each with `.home` (listed for home sampling) and `.resample`
+    (their swab was made void: the tube was invalid): for the
     missing-list page, its export and the API. Scoped by VIEW_REGISTRY (phones per role
     where shown). Nobody for an erased round: who was done is gone with its rows."""
     if rnd.erased_at is not None:
         return reg_queries.residents(scope).none()
     return (reg_queries.residents(scope).filter(node_q(node)).filter(missing_q(rnd))
             .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
-                                                           status=HomeVisit.Status.OPEN)))
+                                                           status=HomeVisit.Status.OPEN)),
+                      resample=resampled(rnd))
             .select_related("household__place")
             .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
 
@@ -295,13 +307,16 @@ def home_visits_query(scope, rnd: Round, status=HomeVisit.Status.OPEN):
     """The people to sample at home who still need it: an open re-test (until its sample is
     taken), or someone listed from the tags or by hand who is still missing (not done at a
     station or the door, not exempt, not moved out). Urgent re-tests first (oldest first),
-    then the rest in building and unit order. A queryset (the page and the API)."""
-    first = Case(When(source=HomeVisit.Source.RETEST, then=Value(0)), default=Value(1),
+    then those whose tube was invalid, then the rest in building and unit order; each with
+    `.resample` (their swab made void: say why). A queryset (the page and the API)."""
+    first = Case(When(source=HomeVisit.Source.RETEST, then=Value(0)),
+                 When(source=HomeVisit.Source.RESAMPLE, then=Value(1)), default=Value(2),
                  output_field=IntegerField())
     qs = HomeVisit.objects.filter(round=rnd, status=status).filter(scope.q(Perm.SCREENING_RUN))
     if status == HomeVisit.Status.OPEN:
         qs = qs.filter(Q(source=HomeVisit.Source.RETEST) | missing_q(rnd, "resident_id", "resident__"))
-    return qs.select_related("resident__household__place").order_by(first, "building_id", "unit_id", "id")
+    return (qs.annotate(resample=resampled(rnd, "resident_id")).select_related("resident__household__place")
+            .order_by(first, "building_id", "unit_id", "id"))
 
 
 def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
@@ -338,7 +353,7 @@ def person_status(rnds, resident_ids) -> dict:
     """{(round id, resident id): status} for these people (who count) in these rounds, by the
     same definitions: negative, positive (a case), held (pooled positive or antigen positive
     (held_antigen) awaiting the PCR re-test), pending (registered, no result yet),
-    resample (invalid), exempt, not_sampled."""
+    resample (their tube invalid: not registered again since), exempt, not_sampled."""
     rnds = list(rnds)
     pcr = [r.id for r in rnds if not is_antigen(r)]
     ag = [r.id for r in rnds if is_antigen(r)]
@@ -348,6 +363,9 @@ def person_status(rnds, resident_ids) -> dict:
     for rid, res, rnd_id in (Sample.objects.filter(round_id__in=pcr, resident_id__in=ids, retest=False)
                              .values_list("resident_id", "tube__result", "round_id")):
         out[(rnd_id, rid)] = names.get(res, "pending")
+    for rid, rnd_id in VoidSample.objects.filter(round_id__in=pcr, resident_id__in=ids) \
+            .values_list("resident_id", "round_id"):
+        out.setdefault((rnd_id, rid), "resample")  # void, not registered again yet
     held = dict.fromkeys(pcr, "held") | dict.fromkeys(ag, "held_antigen")
     for rid, res, rnd_id in (AntigenResult.objects.filter(round_id__in=ag, resident_id__in=ids)
                              .values_list("resident_id", "result", "round_id")):

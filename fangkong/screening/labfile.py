@@ -62,7 +62,7 @@ def parse_lab_file(name: str, content: bytes) -> list[dict]:
     Read by core.uploads / core.xlsx, as rosters are, within the upload limits (at most
     LAB_MAX_ROWS rows): a file past one is refused (FileRefused) saying where."""
     limits = Limits.from_settings(max_rows=LAB_MAX_ROWS)
-    if spreadsheet_kind(name or "", content) == "xlsx":
+    if spreadsheet_kind(name or "", content, upload=True) == "xlsx":
         with open_xlsx(content, limits) as book:
             return _lab_rows(book.sheets[0].rows())
     f = open_csv(content, limits)

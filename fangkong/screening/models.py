@@ -149,6 +149,8 @@ class HomeVisit(Levels):
         TAGS = "tags", _("From the registry tags")
         MANUAL = "manual", _("Added by hand")
         RETEST = "retest", _("Single re-test after a positive pool")
+        # the lab found the person's pooled tube invalid: their swab is void, sample again
+        RESAMPLE = "resample", _("To sample again: the tube was invalid")
 
     class Status(models.TextChoices):
         OPEN = "open", _("To do")
@@ -183,6 +185,7 @@ class HomeVisit(Levels):
     # (a note written in Chinese at the time showed in Chinese on an English page)
     POOL_NOTE = "pool-positive:"  # + the tube's barcode
     ANTIGEN_NOTE = "antigen-positive"
+    INVALID_NOTE = "pool-invalid:"  # + the tube's barcode
 
     def note_text(self) -> str:
         """The note as shown: the system's notes in the reader's language, a person's as
@@ -192,6 +195,9 @@ class HomeVisit(Levels):
                        % {"code": self.note[len(self.POOL_NOTE):]})
         if self.note == self.ANTIGEN_NOTE:
             return str(_("URGENT: antigen positive, PCR re-test at home"))
+        if self.note.startswith(self.INVALID_NOTE):
+            return str(_("Sample invalid (tube %(code)s): to be sampled again")
+                       % {"code": self.note[len(self.INVALID_NOTE):]})
         return self.note
 
     def source_label(self, rnd: Round | None = None) -> str:
@@ -325,6 +331,35 @@ class Sample(Levels):
         return f"{self.resident_id} in {self.tube_id}"
 
 
+class VoidSample(Levels):
+    """A registration made void because the lab found its pooled tube invalid (样本无效):
+    kept here for the record (who, when, which tube, where), out of `Sample`, so the person
+    is not done by every definition that reads registrations (`figures`, the station's
+    "already sampled", the batch) and is sampled again in a new row. A correction of the
+    tube's result away from invalid puts back those not sampled again meanwhile
+    (`actions.resample`)."""
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="+")
+    tube = models.ForeignKey(Tube, models.CASCADE, related_name="+")
+    resident = models.ForeignKey("registry.Resident", models.CASCADE, related_name="+")
+    household_id = models.BigIntegerField()
+    client_id = models.UUIDField()  # the registration's, as the station sent it
+    out_of_scope = models.BooleanField(default=False)
+    sampled_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    sampler = models.ForeignKey("accounts.User", models.DO_NOTHING, db_constraint=False,
+                                null=True, related_name="+")
+    point_id = models.BigIntegerField(null=True, blank=True)
+    voided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["round", "resident"], name="void_round_resident_idx"),
+                   models.Index(fields=["tube"], name="void_tube_idx")]
+
+    def __str__(self):
+        return f"{self.resident_id} in {self.tube_id} (void)"
+
+
 class RoundCounter(models.Model):
     """Running totals of one round in one community, kept in the registering transaction
     (`sampled`) and by full recounts (`expected`, `exempt`, households)."""
@@ -431,6 +466,9 @@ class FollowUp(Levels):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.AWAITING)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The lab corrected the positive pool (negative or invalid) when: the hold is lifted
+    # (status released, or a case kept as it stands on its own re-test), and it says so.
+    corrected_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "resident"],
@@ -439,6 +477,13 @@ class FollowUp(Levels):
 
     def __str__(self):
         return f"{self.resident_id}: {self.status}"
+
+    def status_text(self) -> str:
+        """The status as pages and the API say it: a hold lifted by the lab's correction of
+        the pool is not a negative single re-test."""
+        if self.corrected_at is not None and self.status == self.Status.RELEASED:
+            return str(_("Released: the lab corrected the pool's result"))
+        return str(self.get_status_display())
 
 
 # --- antigen rounds (writes in actions/antigen.py, reads in antigen.py) ----------------

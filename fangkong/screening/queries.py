@@ -24,6 +24,7 @@ from .models import (
     FollowUp,
     HomeVisit,
     LabResult,
+    Result,
     Round,
     RoundKind,
     RoundStatus,
@@ -206,15 +207,15 @@ def per_point(rnd: Round, node: Place | None = None) -> list[dict]:
 
 
 def tubes_not_at_lab(rnd: Round, now=None, limit=500) -> list[Tube]:
-    """Sealed tubes not yet received by the lab, oldest first (at most `limit`; each row's
-    `.total` is how many there are in all, counted in the same query); `.overdue` when
-    sealed more than 4 h ago."""
+    """Sealed tubes not yet received by the lab, single re-tests (urgent) first, then oldest
+    first (at most `limit`; each row's `.total` is how many there are in all, counted in the
+    same query); `.overdue` when sealed more than 4 h ago."""
     from django.db.models import Window
 
     now = now or timezone.now()
     rows = list(Tube.objects.filter(round=rnd, state=TubeState.SEALED, at_lab_at=None)
                 .annotate(total=Window(Count("id")))
-                .select_related("box").order_by("sealed_at", "id")[:limit])
+                .select_related("box").order_by("-retest", "sealed_at", "id")[:limit])
     for t in rows:
         t.overdue = t.sealed_at is not None and now - t.sealed_at > OVERDUE
     return rows
@@ -299,10 +300,11 @@ def exemptions(scope, rnd: Round):
 
 
 def lab_work(scope, limit=20) -> list[Round]:
-    """A lab operator's work, per PCR round under the lab's node (newest first): the boxes
-    with the courier, to receive and sign for (`.in_transit`), and how many tubes are at
-    the lab without a result (`.awaiting`). Ended rounds only while something is left.
-    Three queries."""
+    """A lab operator's work, per PCR round under the lab's node (newest first): the single
+    re-test tubes (单采复核) without a result, urgent whether or not a box brought them
+    (`.retests`, oldest first), the boxes with the courier, to receive and sign for
+    (`.in_transit`), and how many tubes are at the lab without a result (`.awaiting`).
+    Ended rounds only while something is left. Four queries."""
     rows = list(rounds(scope, Perm.SCREENING_LAB).exclude(kind=RoundKind.ANTIGEN)
                 .select_related("place").order_by("-starts_at", "-id")[:limit])
     ids = [r.id for r in rows]
@@ -313,21 +315,73 @@ def lab_work(scope, limit=20) -> list[Round]:
     awaiting = dict(Tube.objects.filter(round_id__in=ids, state=TubeState.SEALED, result="")
                     .exclude(at_lab_at=None).values("round_id").annotate(n=Count("id"))
                     .values_list("round_id", "n").order_by())
+    retests = defaultdict(list)
+    for t in Tube.objects.filter(round_id__in=ids, retest=True, result="").order_by("sealed_at", "id"):
+        retests[t.round_id].append(t)
     for r in rows:
         r.in_transit, r.awaiting = in_transit.get(r.id, []), awaiting.get(r.id, 0)
-    return [r for r in rows if r.status != RoundStatus.CLOSED or r.in_transit or r.awaiting]
+        r.retests = retests.get(r.id, [])
+    return [r for r in rows if r.status != RoundStatus.CLOSED or r.in_transit or r.awaiting or r.retests]
 
 
 def boxes(rnd: Round):
     from django.db.models import Prefetch
 
     return list(Box.objects.filter(round=rnd).annotate(n=Count("tubes")).prefetch_related(
-        "handovers", Prefetch("tubes", queryset=Tube.objects.only("id", "barcode", "box_id").order_by("barcode")))
+        "handovers", Prefetch("tubes", queryset=Tube.objects.only("id", "barcode", "box_id", "retest")
+                             .order_by("-retest", "barcode")))
         .order_by("-created_at"))
 
 
 def tube_history(tube: Tube):
     return list(LabResult.objects.filter(tube=tube).order_by("created_at", "id"))
+
+
+def void_tubes(rnd: Round, limit=1000) -> list[str]:
+    """Barcodes of the round's pooled tubes the lab found invalid (their people to be sampled
+    again): the station page's phone forgets whom it scanned into them."""
+    return list(Tube.objects.filter(round=rnd, result=Result.INVALID, retest=False)
+                .values_list("barcode", flat=True)[:limit])
+
+
+def get_round_results(scope, pk) -> Round:
+    """A PCR round whose tubes' results the user may read back: the lab's (`SCREENING_LAB`)
+    or anyone who sees its figures; for anyone else it is not found."""
+    rnd = get_round_any(scope, pk)
+    if rnd.kind == RoundKind.ANTIGEN or not (round_allows(scope, Perm.SCREENING_LAB, rnd)
+                                            or round_allows(scope, Perm.SCREENING_VIEW, rnd)):
+        raise NotFound()
+    return rnd
+
+
+RESULT_FILTERS = ("positive", "negative", "invalid", "none", "retest")
+
+
+def tube_results(scope, rnd: Round, which: str = ""):
+    """The round's tubes holding swabs with what the lab saved for each: the latest result
+    (the tube's), its Ct values and when it was saved (`recorded_at`), how many results
+    before it (`corrections`). Single re-tests (单采复核, urgent) first, then by barcode;
+    `which`: one of RESULT_FILTERS ("none": no result yet). A lab operator who does not
+    see the round's figures reads the tubes of its own area only (as it uploads them)."""
+    from django.db.models import IntegerField, Subquery
+    from django.db.models.functions import Coalesce
+
+    latest = LabResult.objects.filter(tube=OuterRef("pk")).order_by("-created_at", "-id")
+    n = (LabResult.objects.filter(tube=OuterRef("pk")).order_by().values("tube")
+         .annotate(n=Count("id")).values("n"))
+    qs = Tube.objects.filter(round=rnd, count__gt=0)
+    if not round_allows(scope, Perm.SCREENING_VIEW, rnd):
+        qs = qs.filter(scope.q(Perm.SCREENING_LAB))
+    if which == "none":
+        qs = qs.filter(result="")
+    elif which == "retest":
+        qs = qs.filter(retest=True)
+    elif which in RESULT_FILTERS:
+        qs = qs.filter(result=which)
+    return (qs.annotate(ct_orf=Subquery(latest.values("ct_orf")[:1]), ct_n=Subquery(latest.values("ct_n")[:1]),
+                        recorded_at=Subquery(latest.values("created_at")[:1]),
+                        results_n=Coalesce(Subquery(n, output_field=IntegerField()), 0))
+            .order_by("-retest", "barcode", "id"))
 
 
 # --- results for people ----------------------------------------------------------------
@@ -338,7 +392,7 @@ def result_labels():
     return {"negative": _("Negative"), "positive": _("Positive"),
             "held": _("Pooled positive, awaiting single re-test"),
             "held_antigen": _("Antigen positive, awaiting the PCR re-test"), "pending": _("Waiting for the lab"),
-            "resample": _("Invalid, re-sample"), "exempt": _("Exempt"), "not_sampled": _("Not sampled"),
+            "resample": _("Sample invalid: to be sampled again"), "exempt": _("Exempt"), "not_sampled": _("Not sampled"),
             "not_reported": _("No result reported")}  # an antigen round's "not_sampled"
 
 

@@ -150,17 +150,43 @@ class ResultRow(Schema):
 
 class ResultsIn(StrictIn):
     results: list[ResultRow]
+    # a file that changes results already recorded is applied only with this (else 409
+    # `confirm_changes` listing the changes): true, or the `confirm` fingerprint of the 409
+    confirm_changes: bool | str = False
 
 
 class ResultsOut(Schema):
     saved: int
     corrected: int
     unchanged: int  # rows recorded before with the same result (a file sent again)
-    positive_pools: int
-    followups: int
+    positive_pools: int  # pooled tubes positive now that were not
+    followups: int  # people held by them now who were not (new follow-ups, not existing ones)
+    lifted: int = 0  # people released because the lab corrected their pool away from positive
+    invalid_pools: int = 0  # pooled tubes invalid now: their people are to be sampled again
+    resample: int = 0  # those people (their registrations made void)
     retests: int = 0  # single re-test results that closed a follow-up
+    released: int = 0  # of them negative: released
     cases: int = 0  # of them positive: confirmed cases (the community's staff are told)
     no_receipt: int = 0  # results for tubes no box hand-over brought to the lab: kept, to be checked
+
+
+class TubeResultOut(Schema):
+    barcode: str
+    retest: bool  # a single re-test tube (单采复核)
+    count: int  # swabs in it
+    state: str  # open | sealed
+    at_lab_at: datetime.datetime | None
+    result: str  # negative | positive | invalid, or "" (none yet)
+    result_label: str
+    ct_orf: float | None
+    ct_n: float | None
+    tested_at: datetime.datetime | None
+    recorded_at: datetime.datetime | None  # when this lab's latest result for it was saved
+    corrections: int  # results recorded before the latest one (its history)
+
+
+class TubeResultPage(Page):
+    results: list[TubeResultOut]
 
 
 class AdvisorRow(Schema):
@@ -248,6 +274,7 @@ class AntigenCoverageOut(CoverageOut):
 
 class MissingPerson(ResidentOut):
     home_visit: bool  # listed for sampling at home
+    resample: bool = False  # sampled, but the lab found the tube invalid: to be sampled again
 
 
 class MissingPage(Page):
@@ -261,6 +288,8 @@ class FollowUpOut(Schema):
     status_label: str
     tube: str | None  # the positive pool's barcode (none after a positive antigen test)
     retest_tube: str | None
+    # the lab corrected the positive pool (negative or invalid) then: the hold was lifted
+    corrected_at: datetime.datetime | None = None
     created_at: datetime.datetime
     closed_at: datetime.datetime | None
     resident: ResidentOut

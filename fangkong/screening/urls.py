@@ -5,7 +5,6 @@ from . import views
 urlpatterns = [
     path("screening/", views.home, name="screening_home"),
     path("screening/plan/", views.plan, name="screening_plan"),
-    path("screening/lab/", views.lab, name="screening_lab"),
     path("screening/advisor/", views.advisor, name="screening_advisor"),
     path("screening/alert/", views.positive_alert, name="screening_alert"),
     path("screening/mine/", views.my_results, name="screening_mine"),
@@ -28,9 +27,11 @@ urlpatterns = [
     path("screening/rounds/<id:pk>/followups/", views.followups, name="screening_followups"),
 ]
 
-from . import antigen_views, point_views  # noqa: E402
+from . import antigen_views, lab_views, point_views  # noqa: E402
 
 urlpatterns += [
+    path("screening/lab/", lab_views.lab, name="screening_lab"),
+    path("screening/rounds/<id:pk>/results/", lab_views.tube_results, name="screening_results"),
     path("screening/rounds/<id:pk>/points/", point_views.points, name="screening_points"),
     path("screening/rounds/<id:pk>/antigen/", antigen_views.overview, name="screening_antigen"),
     path("screening/rounds/<id:pk>/antigen/door/", antigen_views.door,

@@ -31,7 +31,7 @@ from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_er
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS
 
-from . import access, checks, counters, figures, labfile, pooling, queries, refusals
+from . import access, checks, counters, figures, pooling, queries, refusals
 from .actions import followup, planning
 from .actions import lab as lab_actions
 from .actions import station as station_actions
@@ -251,7 +251,9 @@ def station(request, pk):
         here = Sampler(point=point, table=table) if point is not None else None
     ctx = {"round": rnd, "me": me, "here": here, "points": points, "units": queries.round_units(rnd),
            "strings": station_strings(), "choose": me is None and points and here is None,
-           "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd), "time_zone": settings.TIME_ZONE}
+           "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd), "time_zone": settings.TIME_ZONE,
+           # tubes the lab found invalid: the phone forgets who it scanned into them (sampled again)
+           "void_tubes": queries.void_tubes(rnd)}
     return render(request, "screening/station.html", ctx)
 
 
@@ -319,9 +321,12 @@ def missing_export(request, pk):
                                       f"screening.missing_export:{rnd.id}")
     rows = [[r.name, label, r.household.door, phone, join_words(r.tag_labels()), r.id_masked]
             for (label, r), phone in zip(people, phones, strict=True)]
+    why = queries.result_labels()["resample"]  # why someone sampled is listed again
+    for row, (_label, r) in zip(rows, people, strict=True):
+        row.append(why if r.resample else "")
     data = rows_xlsx(f'{_("Missed round %(name)s") % {"name": rnd.name}} · {figures_line(rnd, node)}',
                      [pgettext("person", "Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
-                      _("ID number")], rows)
+                      _("ID number"), _("note")], rows)
     resp = HttpResponse(data, content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     fname = quote(f"{node.name}-{rnd.name}-{_('not sampled')}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
@@ -475,7 +480,13 @@ def boxes(request, pk):
     return render(request, "screening/boxes.html", {
         "round": rnd, "boxes": queries.boxes(rnd), "stages": Handover.Stage.choices, "packing": packing,
         "can_pack": access.can_sample(actor, rnd),  # a lab operator only receives boxes
-        "State": Box.State, "sealed_loose": [t for t in queries.tubes_not_at_lab(rnd) if not t.box_id]})
+        "State": Box.State, **_loose(rnd)})
+
+
+def _loose(rnd) -> dict:
+    """Sealed tubes in no box, single re-tests (单采复核, urgent) first and counted apart."""
+    loose = [t for t in queries.tubes_not_at_lab(rnd) if not t.box_id]
+    return {"sealed_loose": [t for t in loose if not t.retest], "urgent": [t for t in loose if t.retest]}
 
 
 @page
@@ -497,24 +508,7 @@ def followups(request, pk):
     return render(request, "screening/followups.html", {"round": rnd, "rows": rows})
 
 
-# --- lab ------------------------------------------------------------------------------
-
-@page
-def lab(request):
-    scope = request.scope
-    if not scope.has(Perm.SCREENING_LAB):
-        raise NotFound()
-    ctx, status = {"summary": None, "errors": []}, 200
-    if request.method == "POST":
-        try:
-            rows = labfile.rows_of_upload(request.FILES.get("file"))
-            ctx["summary"] = lab_actions.record_results(actor_of(request), rows, source="upload")
-        except Invalid as e:  # the file arrived but cannot be used: 422, as the API
-            labels = labfile.column_labels()
-            ctx["error"], status = e.message, 422
-            ctx["errors"] = [dict(r, label=labels.get(r.get("column"), "")) for r in e.rows]
-    ctx["work"] = queries.lab_work(scope)  # after the upload: what is still waiting, not what was
-    return render(request, "screening/lab.html", ctx, status=status)
+# --- lab: lab_views.py (its work, the results upload, the results by tube) ------------
 
 
 # --- planning ---------------------------------------------------------------------------

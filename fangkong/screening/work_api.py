@@ -62,13 +62,14 @@ def missing(request, round_id: int, place: int | None = None, page: int = PageNu
     count, size, rows = page_of(figures.missing_people(scope, rnd, node), page, page_size)
     people = residents_out(request, rows, f"api:screening.missing:{rnd.id}")
     for out, r in zip(people, rows, strict=True):
-        out["home_visit"] = r.home
+        out["home_visit"], out["resample"] = r.home, r.resample
     return {"count": count, "page": page, "page_size": size, "place": node.id, "results": people}
 
 
 def _followups_out(request, rows, where) -> list[dict]:
     people = residents_out(request, [f.resident for f in rows], where)
-    return [{"id": f.id, "status": f.status, "status_label": str(f.get_status_display()),
+    return [{"id": f.id, "status": f.status, "status_label": str(f.status_text()),
+             "corrected_at": f.corrected_at,
              "tube": f.tube.barcode if f.tube_id else None,
              "retest_tube": f.retest_tube.barcode if f.retest_tube_id else None,
              "created_at": f.created_at, "closed_at": f.closed_at, "resident": person}

@@ -32,6 +32,7 @@ PAGES = {
     "screening_conflicts": Page(lambda w: f"/screening/rounds/{w.round.id}/conflicts/", "302 404 404 404 404 404 404 200 200 404 404 404"),
     "screening_boxes": Page(lambda w: f"/screening/rounds/{w.round.id}/boxes/", "302 404 404 404 404 200 403 200 200 404 403 403"),
     "screening_points": Page(lambda w: f"/screening/rounds/{w.round.id}/points/", "302 404 404 404 404 404 403 200 200 404 403 403"),
+    "screening_results": Page(lambda w: f"/screening/rounds/{w.round.id}/results/", "302 404 404 404 404 200 200 200 200 404 200 200"),
     "screening_followups": Page(lambda w: f"/screening/rounds/{w.round.id}/followups/", "302 404 404 404 404 404 404 200 200 404 404 404"),
     "screening_antigen": Page(lambda w: f"/screening/rounds/{w.antigen.id}/antigen/", "302 404 404 404 404 404 200 200 200 404 200 200"),
     "screening_antigen_door": Page(lambda w: f"/screening/rounds/{w.antigen.id}/antigen/door/", "302 404 404 404 404 404 403 200 200 404 403 403"),

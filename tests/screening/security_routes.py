@@ -185,6 +185,11 @@ ROUTES = {
         body=lambda w: {"file": lab_file("T0001")},
         missing=lambda w: ("/api/v1/screening/results/file", {"file": lab_file("T0404")}),
         staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
+    # What the lab saved for each tube: the lab (its own area's tubes) and whoever sees the
+    # round's figures read it back.
+    ("GET", "/screening/rounds/{round_id}/results"): Route(
+        round_url("/results"), setup=sealed_tube, missing=missing_round("/results"),
+        resident=404, lab=200),
     # The round's work lists (as their pages): the missing list for whoever sees the round
     # (the building leader: their building's people); follow-ups for those who run the
     # round or sample in it; the home-sampling list for those who run it.

@@ -108,15 +108,19 @@ def test_whole_round(world, rnd, client, system):
     res_map = figures.person_status([rnd], [world.su.id, world.yu.id, world.xia.id, world.wang.id])
     assert res_map == {(rnd.id, world.su.id): "negative", (rnd.id, world.yu.id): "positive",
                        (rnd.id, world.xia.id): "negative", (rnd.id, world.wang.id): "exempt"}
-    # a correction keeps the history
-    api(lab, "post", "/results", {"results": [{"barcode": "T0002", "result": "invalid"}]})
+    # a correction asks first (nothing saved), then keeps the history
+    change = {"results": [{"barcode": "T0002", "result": "invalid"}]}
+    asked = api(lab, "post", "/results", change)
+    assert asked.status_code == 409 and asked.json()["error"]["code"] == "confirm_changes"
+    assert api(lab, "post", "/results", {**change, "confirm_changes": True}).status_code == 200
     assert [r.result for r in queries.tube_history(Tube.objects.get(round=rnd, barcode="T0002"))] == [
         "negative", "invalid"]
-    # coverage counted live and by counters agree
+    # coverage counted live and by counters agree: 夏明's swab in T0002 (invalid) no longer counts
+    assert api(staff, "get", f"/rounds/{rnd.id}/coverage").json()["sampled"] == 2
     planning.recount(rnd)
     roll = counters.rollup(rnd, world.street)
     assert [(c["community_id"], c["sampled"], c["expected"], c["exempt"]) for c in roll] == [
-        (world.community.id, 3, 4, 1)]
+        (world.community.id, 2, 4, 1)]
 
 
 def _actor(user):

@@ -112,7 +112,8 @@ def test_the_api_takes_the_lab_file_itself(world, system, client):
     ok = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert ok.status_code == 200, ok.content
     assert ok.json() == {"saved": 1, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0,
-                         "retests": 0, "cases": 0, "no_receipt": 1}  # T0001 came in no box
+                         "lifted": 0, "invalid_pools": 0, "resample": 0, "retests": 0, "released": 0,
+                         "cases": 0, "no_receipt": 1}  # T0001 came in no box
     again = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert again.json()["saved"] == 0 and LabResult.objects.count() == 1  # a resent file: nothing new
     assert again.json()["unchanged"] == 1
@@ -222,9 +223,10 @@ def test_results_are_written_in_as_many_statements_for_3_tubes_as_for_40(world, 
     again = lab_actions.record_results(actor, rows)
     assert (again["saved"], again["unchanged"]) == (0, n)
     assert LabResult.objects.filter(tube__barcode__in=codes).count() == n
-    # a correction of two: new rows replacing the old ones, the tubes follow
+    # a correction of two: new rows replacing the old ones, the tubes follow (a change of a
+    # recorded result is applied once the lab confirms it: tests/screening/test_lab_corrections.py)
     fixed = lab_actions.record_results(actor, [dict(rows[0], result="positive", ct_orf="30.1"),
-                                               dict(rows[1], result="invalid")])
+                                               dict(rows[1], result="invalid")], confirm_changes=True)
     assert (fixed["corrected"], fixed["positive_pools"]) == (2, 1)
     latest = LabResult.objects.filter(tube__barcode=codes[0]).order_by("-created_at", "-id").first()
     assert latest.result == "positive" and latest.replaces is not None and str(latest.ct_orf) == "30.10"

@@ -30,6 +30,7 @@ from ..models import (
     Sample,
     Tube,
     TubeState,
+    VoidSample,
 )
 from .common import new_tube, save_new_tube, user_of
 
@@ -148,6 +149,9 @@ def positive_pools(actor, tubes: list[Tube]) -> list[int]:
     people_of = {tid: set() for tid in ids}
     for tid, rid in Sample.objects.filter(tube_id__in=ids).values_list("tube_id", "resident_id"):
         people_of[tid].add(rid)
+    # a pool found invalid, then corrected to positive: its swabs are theirs all the same
+    for tid, rid in VoidSample.objects.filter(tube_id__in=ids).values_list("tube_id", "resident_id"):
+        people_of[tid].add(rid)
     for tid, rid in (Conflict.objects.filter(tube_id__in=ids).exclude(resident=None)
                      .exclude(status=Conflict.Status.ACCEPTED).values_list("tube_id", "resident_id")):
         people_of[tid].add(rid)
@@ -247,7 +251,7 @@ def retest_result(actor, tube: Tube):
 def retest_results(actor, tubes: list[Tube]) -> dict:
     """The results of single re-test tubes close their follow-ups: released, a case (staff
     told at once), or awaiting another swab (an invalid result); returns {"retests",
-    "cases"} for the lab's summary. Called by
+    "cases", "released"} for the lab's summary. Called by
     `lab.record_results`: the follow-ups read in one query and written in one statement; a
     case goes on to the zones' escalation and the staff's message, one at a time."""
     result_of = {t.id: t.result for t in tubes}
@@ -268,7 +272,8 @@ def retest_results(actor, tubes: list[Tube]) -> dict:
     for fu in fus.values():
         if fu.status == FollowUp.Status.CASE:
             _case(actor, fu, now)
-    return {"retests": len(fus), "cases": sum(fu.status == FollowUp.Status.CASE for fu in fus.values())}
+    return {"retests": len(fus), "cases": sum(fu.status == FollowUp.Status.CASE for fu in fus.values()),
+            "released": sum(fu.status == FollowUp.Status.RELEASED for fu in fus.values())}
 
 
 def _case(actor, fu: FollowUp, now):

@@ -15,7 +15,8 @@ from fangkong.core.errors import Invalid
 
 from .. import checks
 from ..access import require_handover, require_sample
-from ..models import Box, Handover, LabResult, Result, Round, Tube, TubeState
+from ..models import Box, FollowUp, Handover, LabResult, Result, Round, Tube, TubeState
+from . import corrections, resample
 from .common import user_of
 from .followup import positive_pools, retest_results
 
@@ -100,14 +101,20 @@ def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str) -> H
 
 # --- lab results ------------------------------------------------------------------------
 
-def record_results(actor, rows, *, source="upload") -> dict:
+def record_results(actor, rows, *, source="upload", confirm_changes=False) -> dict:
     """Results by tube barcode, all or nothing: every row is checked (format, a tube twice,
     tube known and in this lab's area, tube not empty) before anything is written, and
     every error of every row comes back in one answer. A result for a tube that already
-    has one is a correction: a new row replaces it, the old one stays in the history.
-    Returns {"saved", "corrected", "unchanged" (recorded before, the same), "positive_pools",
-    "followups", "retests" (single re-test results that closed a follow-up), "cases" (of
-    them positive: confirmed cases, staff told)}."""
+    has one is a correction: a new row replaces it, the old one stays in the history. A
+    file that changes a recorded result (negative → positive, positive → negative…) is
+    applied only once the lab confirms those changes (`confirm_changes`: True, or the
+    fingerprint the 409 gave); otherwise `corrections.ask` answers 409 listing them.
+    Returns {"saved", "corrected", "unchanged" (recorded before, the same),
+    "positive_pools" (tubes positive now that were not), "followups" (people held by them
+    now that were not), "lifted" (people a pool corrected away from positive released),
+    "invalid_pools" (pooled tubes invalid now), "resample" (their people, to be sampled
+    again), "retests" (single re-test results that closed a follow-up), "released" (of them
+    negative), "cases" (of them positive: confirmed cases, staff told), "no_receipt"}."""
     clean, errors = checks.check_lab_rows(rows)
     codes = [r["barcode"] for r in clean if r["barcode"]]
     tubes = defaultdict(list)
@@ -143,8 +150,7 @@ def record_results(actor, rows, *, source="upload") -> dict:
                       rows=checks.sorted_row_errors(errors + tube_errors),
                       code="invalid" if errors else "unknown_tubes")
     user = user_of(actor)
-    summary = {"saved": 0, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0,
-               "retests": 0, "cases": 0, "no_receipt": 0}
+    summary = dict.fromkeys(SUMMARY, 0)
     with transaction.atomic():
         # Set-based: one read of the tubes' latest results, one insert of the new results
         # (COPY on PostgreSQL), one UPDATE … FROM (VALUES …) of the tubes a 1,000, the
@@ -157,7 +163,8 @@ def record_results(actor, rows, *, source="upload") -> dict:
         now = timezone.now()
         new_result = bulk.prototype(LabResult, tube_id=0, result="", tested_at=now, source=source,
                                     entered_by=user, created_at=now)
-        written, changed, positives, retests = [], [], [], []
+        written, changed, retests, reversed_ = [], [], [], []
+        pools = defaultdict(list)  # what each pooled tube's new result does: see below
         for r in clean:
             t = tubes[r["barcode"]][0]
             prev = latest.get(t.id)
@@ -174,20 +181,46 @@ def record_results(actor, rows, *, source="upload") -> dict:
             t.result, t.result_at, t.at_lab_at = r["result"], r["tested_at"], t.at_lab_at or now
             changed.append(t)
             summary["corrected" if prev else "saved"] += 1
+            was = prev.result if prev else ""
+            if was and was != r["result"]:
+                reversed_.append((r["row"], t, prev, r["result"]))
             if t.retest:
                 retests.append(t)
-            elif r["result"] == Result.POSITIVE:
-                positives.append(t)
+                continue
+            new = r["result"]
+            if new != was:  # a pool positive now, no longer positive, invalid now, no longer invalid
+                for what, happens in (("positive", new == Result.POSITIVE), ("lift", was == Result.POSITIVE),
+                                      ("void", new == Result.INVALID), ("restore", was == Result.INVALID)):
+                    if happens:
+                        pools[what].append(t)
+        # a change of a recorded result is applied only when the lab confirmed it
+        found = corrections.changes(reversed_)
+        corrections.ask(found, confirm_changes)
         bulk.insert(LabResult, written)
         bulk.update(Tube, changed, ["result", "result_at", "at_lab_at"])
-        if positives:
-            held = positive_pools(actor, positives)
-            summary["positive_pools"] += len(positives)
-            summary["followups"] += sum(held)
+        summary["lifted"] = corrections.lift_holds(pools["lift"])
+        resample.restore_tubes(pools["restore"])
+        if pools["positive"]:
+            positives = pools["positive"]
+            before = FollowUp.objects.filter(tube__in=positives).count()
+            again = corrections.rehold(positives)
+            positive_pools(actor, positives)
+            summary["positive_pools"] = len(positives)
+            # the people held now who were not: new follow-ups and those a correction had released
+            summary["followups"] = FollowUp.objects.filter(tube__in=positives).count() - before + again
+        if pools["void"]:
+            summary["invalid_pools"] = len(pools["void"])
+            summary["resample"] = resample.void_tubes(actor, pools["void"])
         if retests:
             for k, v in retest_results(actor, retests).items():
                 summary[k] += v
-        record(actor, "screening.results", None, {"source": source, **summary,
-                                                   "tubes": codes[:200]},
+        corrections.tell(actor, found, {t.barcode: t for t in changed})
+        record(actor, "screening.results", None,
+               {"source": source, **summary, "tubes": codes[:200],
+                "changes": [{"tube": c["barcode"], "from": c["old"], "to": c["new"]} for c in found[:200]]},
                levels_from=clean and tubes[clean[0]["barcode"]][0].round, label=source)
     return summary
+
+
+SUMMARY = ("saved", "corrected", "unchanged", "positive_pools", "followups", "lifted", "invalid_pools",
+           "resample", "retests", "released", "cases", "no_receipt")

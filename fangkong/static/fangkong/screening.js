@@ -27,6 +27,13 @@
     return { tube: null, recent: [], seen: {} };
   }
   function save() { localStorage.setItem(KEY, JSON.stringify(state)); }
+  // Tubes the lab found invalid: the people scanned into them are to be sampled again, so
+  // this phone forgets them (it would say "already scanned here"); the server decides.
+  state.seen = state.seen || {};
+  (root.dataset.voidTubes || "").split(",").forEach(function (code) {
+    if (!code) return;
+    Object.keys(state.seen).forEach(function (k) { if (state.seen[k].tube === code) delete state.seen[k]; });
+  });
 
   var uuid = window.Fangkong.uuid;
   function fmt(s, v) { return s.replace("%s", v); }

@@ -1,0 +1,167 @@
+"""A pooled tube the lab finds invalid (样本无效, e.g. too little sample): nobody in it is
+tested, so "no household missed" asks that they are sampled again. Called by
+`lab.record_results` inside its transaction.
+
+- `void_tubes`: the tube's registrations become void — moved to `VoidSample`, kept for the
+  record — so by every definition that reads registrations the people are not done: the
+  round's figures and counters (recounted for their communities), the missing list and its
+  export, the station's "already sampled at…" (single scan and batch alike) and the
+  household's results; they go on the home-sampling list (a re-sample visit, or their own
+  visit open again), and the community's staff and grid workers are told once a tube.
+- `restore_tubes`: the lab corrected the tube away from invalid: the void registrations of
+  the people not sampled again meanwhile come back (the others' new one counts), and their
+  re-sample visits go.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.models import Membership
+from fangkong.accounts.roles import Role
+from fangkong.core import bulk
+from fangkong.registry.models import LEVEL_FIELDS
+
+from .. import counters
+from ..models import HomeVisit, Round, Sample, Tube, VoidSample
+
+_KEPT = ["round_id", "tube_id", "resident_id", "household_id", "client_id", "out_of_scope",
+         "sampled_at", "recorded_at", "sampler_id", "point_id", *LEVEL_FIELDS]
+_OTHER_VISITS = (HomeVisit.Source.TAGS, HomeVisit.Source.MANUAL)
+
+
+def void_tubes(actor, tubes: list[Tube]) -> int:
+    """Pooled tubes whose result is now invalid: their people are to be sampled again (see
+    the module's docstring). Returns how many registrations were made void."""
+    tubes = [t for t in tubes if not t.retest]
+    if not tubes:
+        return 0
+    samples = list(Sample.objects.filter(tube_id__in=[t.id for t in tubes], retest=False))
+    if not samples:
+        return 0
+    now = timezone.now()
+    bulk.insert(VoidSample, [VoidSample(voided_at=now, **{k: getattr(s, k) for k in _KEPT})
+                             for s in samples])
+    Sample.objects.filter(id__in=[s.id for s in samples]).delete()
+    barcode = {t.id: t.barcode for t in tubes}
+    _resample_visits([s for s in samples if not s.out_of_scope], barcode)
+    _recount(samples)
+    _tell(actor, tubes, samples)
+    return len(samples)
+
+
+def restore_tubes(tubes: list[Tube]) -> int:
+    """Pooled tubes corrected away from invalid: the void registrations of people not
+    registered again in the round meanwhile are registrations again (the rest stay void:
+    their new registration counts). Returns how many came back."""
+    tubes = [t for t in tubes if not t.retest]
+    if not tubes:
+        return 0
+    voids = list(VoidSample.objects.filter(tube_id__in=[t.id for t in tubes]))
+    if not voids:
+        return 0
+    again = set(Sample.objects.filter(round_id__in={v.round_id for v in voids}, retest=False,
+                                      resident_id__in={v.resident_id for v in voids})
+                .values_list("round_id", "resident_id"))
+    back = [v for v in voids if (v.round_id, v.resident_id) not in again]
+    if not back:
+        return 0
+    Sample.objects.bulk_create([Sample(retest=False, **{k: getattr(v, k) for k in _KEPT}) for v in back],
+                               batch_size=1000, ignore_conflicts=True)
+    VoidSample.objects.filter(id__in=[v.id for v in back]).delete()
+    by_round = defaultdict(set)
+    for v in back:
+        by_round[v.round_id].add(v.resident_id)
+    for rid, people in by_round.items():  # their re-sample visits: not needed after all
+        HomeVisit.objects.filter(round_id=rid, resident_id__in=people, source=HomeVisit.Source.RESAMPLE,
+                                 status=HomeVisit.Status.OPEN).delete()
+    _recount(back)
+    return len(back)
+
+
+def _resample_visits(samples, barcode: dict) -> None:
+    """Everyone made void on the home-sampling list: a re-sample visit saying why, unless an
+    open visit of their own (listed from the tags or by hand) already lists them — the list
+    says why beside it (`figures.home_visits`)."""
+    if not samples:
+        return
+    rounds = {s.round_id for s in samples}
+    people = {s.resident_id for s in samples}
+    have, again = set(), {}
+    for hv in HomeVisit.objects.filter(round_id__in=rounds, resident_id__in=people).exclude(
+            source=HomeVisit.Source.RETEST):
+        if hv.source in _OTHER_VISITS and hv.status == HomeVisit.Status.OPEN:
+            have.add((hv.round_id, hv.resident_id))
+        elif hv.source == HomeVisit.Source.RESAMPLE:
+            again[hv.round_id, hv.resident_id] = hv
+    now = timezone.now()
+    new, reopened = [], []
+    for s in samples:
+        key = (s.round_id, s.resident_id)
+        if key in have:
+            continue
+        note = HomeVisit.INVALID_NOTE + barcode[s.tube_id]  # words: note_text()
+        hv = again.get(key)
+        if hv is not None:  # void once before in this round: the same visit, open again
+            hv.status, hv.done_at, hv.note, hv.created_at = HomeVisit.Status.OPEN, None, note, now
+            reopened.append(hv)
+            continue
+        hv = HomeVisit(round_id=s.round_id, resident_id=s.resident_id, household_id=s.household_id,
+                       source=HomeVisit.Source.RESAMPLE, note=note, created_at=now)
+        hv.copy_levels(s)
+        new.append(hv)
+    HomeVisit.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    if reopened:
+        HomeVisit.objects.bulk_update(reopened, ["status", "done_at", "note", "created_at"])
+
+
+def _recount(rows) -> None:
+    """The running counters of the communities touched, counted again exactly (the same
+    statement as the figures): the people made void are no longer done, those put back are."""
+    by_round = defaultdict(set)
+    for r in rows:
+        if r.community_id:
+            by_round[r.round_id].add(r.community_id)
+    for rnd in Round.objects.filter(id__in=list(by_round)):
+        counters.recount(rnd, by_round[rnd.id])
+
+
+def staff_to_tell(communities, grids) -> set[int]:
+    """The community staff of `communities` and the grid workers of `grids` (active)."""
+    return set(Membership.objects.filter(is_active=True).filter(
+        Q(role=Role.STAFF, place_id__in=set(communities)) | Q(role=Role.GRID, place_id__in=set(grids)))
+        .values_list("user_id", flat=True))
+
+
+def _tell(actor, tubes, samples) -> None:
+    """One message a tube to its people's community staff and grid workers (`key`: once)."""
+    from fangkong.notify.actions import notify
+    from fangkong.registry.models import Place
+
+    of_tube = defaultdict(list)
+    for s in samples:
+        of_tube[s.tube_id].append(s)
+    rounds = Round.objects.in_bulk({t.round_id for t in tubes})
+    places = Place.objects.in_bulk({s.community_id for s in samples if s.community_id})
+    for t in tubes:
+        people = of_tube.get(t.id)
+        if not people:
+            continue
+        rnd = rounds[t.round_id]
+        users = staff_to_tell({s.community_id for s in people if s.community_id},
+                              {s.grid_id for s in people if s.grid_id})
+        community = next((s.community_id for s in people if s.community_id), None)
+        n = len(people)
+        # in each reader's language (rendered inside notify)
+        notify(actor, users, kind="screening.invalid_pool",
+               title=lambda code=t.barcode, n=n: _(
+                   "Tube %(code)s invalid: %(n)d people to sample again") % {"code": code, "n": n},
+               body=lambda name=rnd.name: _(
+                   "The lab found the sample invalid: their swabs no longer count. They are back on "
+                   "the missing list and the home-sampling list until sampled again. Round: "
+                   "%(round)s.") % {"round": name},
+               url=reverse("screening_home_list", args=[rnd.id]),
+               place=places.get(community) or rnd.place, key=f"screening.invalid.{t.id}")

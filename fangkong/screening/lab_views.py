@@ -1,0 +1,100 @@
+"""The lab's pages: its work and the results upload (with the confirm step of a file that
+changes results already recorded), and a round's tubes with the results saved for each.
+Thin, as every page: reads through `queries`, writes through `actions.lab`."""
+
+import secrets
+
+from django.core.cache import cache
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.roles import Perm
+from fangkong.core.errors import Conflict, Invalid, NotFound
+from fangkong.core.paging import paginate
+from fangkong.core.views import actor_of, confirm_step, confirmed, page
+
+from . import labfile, queries
+from .actions import lab as lab_actions
+from .models import Result
+
+# A file whose changes the lab is asked to confirm is held here until it answers (the
+# confirm step cannot post a file again); shared between app servers through REDIS_URL.
+HELD = "screening.labfile.{user}.{token}"
+HELD_SECONDS = 30 * 60
+
+
+@page
+def lab(request):
+    scope = request.scope
+    if not scope.has(Perm.SCREENING_LAB):
+        raise NotFound()
+    ctx, status = {"summary": None, "errors": []}, 200
+    if request.method == "POST":
+        rows, confirm = None, False
+        try:
+            if confirmed(request):  # the changes were shown and confirmed: the file held
+                rows, confirm = _held(request), request.POST.get("changes", "")
+            else:
+                rows = labfile.rows_of_upload(request.FILES.get("file"))
+            ctx["summary"] = lab_actions.record_results(actor_of(request), rows, source="upload",
+                                                        confirm_changes=confirm)
+            cache.delete(_held_key(request, request.POST.get("upload", "")))
+        except Conflict as e:
+            if e.code != "confirm_changes":
+                raise
+            return _confirm_changes(request, rows, e)
+        except Invalid as e:  # the file arrived but cannot be used: 422, as the API
+            labels = labfile.column_labels()
+            ctx["error"], status = e.message, 422
+            ctx["errors"] = [dict(r, label=labels.get(r.get("column"), "")) for r in e.rows]
+    ctx["work"] = queries.lab_work(scope)  # after the upload: what is still waiting, not what was
+    ctx["retests"] = sum(len(r.retests) for r in ctx["work"])
+    return render(request, "screening/lab.html", ctx, status=status)
+
+
+def _held_key(request, token: str) -> str:
+    return HELD.format(user=request.user.pk, token=token)
+
+
+def _held(request) -> list[dict]:
+    rows = cache.get(_held_key(request, request.POST.get("upload", "")))
+    if rows is None:
+        raise Invalid(_("This file is no longer held for confirmation (it is kept for 30 minutes): "
+                        "upload it again."))
+    return rows
+
+
+def _confirm_changes(request, rows, e):
+    """The changes a file makes to results already recorded, one line each, before anything
+    of it is saved; "yes" applies the file held for the lab (`HELD`), for exactly these
+    changes (their fingerprint: changed meanwhile, the lab is asked again)."""
+    token = request.POST.get("upload") if confirmed(request) else None
+    token = token or secrets.token_urlsafe(12)
+    cache.set(_held_key(request, token), rows, HELD_SECONDS)
+    lines = [e.message]
+    for c in e.extra["changes"]:
+        line = _("Row %(row)s · tube %(code)s (%(round)s): %(old)s → %(new)s.") % {
+            "row": c["row"], "code": c["barcode"], "round": c["round"], "old": c["old_label"],
+            "new": c["new_label"]}
+        lines.append(f"{line} {c['effect']}." if c["effect"] else line)
+    return confirm_step(
+        request, title=_("This file changes results already recorded"), lines=lines,
+        warn=_("Nothing of the file is saved until you confirm. Each change is kept in the tube's "
+               "history and the community's staff are told of it."),
+        yes=_("Apply the file and these changes"), back=reverse("screening_lab"),
+        fields=[("upload", token), ("changes", e.extra["confirm"])])
+
+
+@page
+def tube_results(request, pk):
+    """A round's tubes and what the lab saved for each (the lab reads back its uploads):
+    single re-tests first, filtered by result."""
+    rnd = queries.get_round_results(request.scope, pk)
+    which = request.GET.get("result", "")
+    which = which if which in queries.RESULT_FILTERS else ""
+    rows = paginate(request, queries.tube_results(request.scope, rnd, which))
+    filters = [("", _("All"))] + [(v, str(Result(v).label)) for v in Result.values] + [
+        ("none", _("No result yet")), ("retest", _("Single re-tests"))]
+    return render(request, "screening/results.html", {"round": rnd, "rows": rows, "which": which,
+                                                       "filters": filters})
