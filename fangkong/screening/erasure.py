@@ -8,7 +8,8 @@ deleted after the commit).
 
 A round (`erase_round`, closed rounds only): its coverage is first counted exactly and kept
 per community (`RoundCounter.figures`: the coverage the round page shows, for PCR or
-antigen), then every row about a person goes — registrations, exemptions, home visits,
+antigen), then every row about a person goes — registrations (and those made void by an
+invalid tube), exemptions, home visits,
 follow-ups, antigen results and photos, kits, conflicts, sampler assignments — and the
 hand-over signatures are blanked. Tubes, boxes and lab results stay (no person in them).
 `figures.coverage` of an erased round reads the kept figures (`by_unit` has none, the
@@ -33,6 +34,7 @@ from .models import (
     RoundStatus,
     Sample,
     Sampler,
+    VoidSample,
 )
 
 
@@ -63,7 +65,8 @@ def erase_round(e, rnd: Round):
         raise Invalid(_("The personal data of this round was already erased."))
     keep_figures(rnd)
     _photos(e, AntigenResult.objects.filter(round=rnd))
-    for model, key in ((Sample, "registrations_deleted"), (Exemption, "exemptions_deleted"),
+    for model, key in ((Sample, "registrations_deleted"), (VoidSample, "registrations_deleted"),
+                       (Exemption, "exemptions_deleted"),
                        (HomeVisit, "home_visits_deleted"), (FollowUp, "follow_ups_deleted"),
                        (AntigenResult, "antigen_results_deleted"), (KitIssue, "kit_issues_deleted"),
                        (Conflict, "conflicts_deleted"), (Sampler, "samplers_deleted")):

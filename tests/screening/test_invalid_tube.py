@@ -166,3 +166,17 @@ def test_the_offline_batch_takes_someone_whose_tube_was_invalid(world, rnd, syst
         {"client_id": cid(), "type": "scan", "barcode": "T0004", "person": world.xia.token}])
     assert [o["status"] for o in out] == ["ok", "ok"], out
     assert Sample.objects.get(round=rnd, resident=world.xia).tube.barcode == "T0004"
+
+
+def test_erasing_a_round_erases_its_void_registrations_too(world, rnd, system):
+    from fangkong.ops.erasure import erase
+    from fangkong.screening.actions import lab as lab_actions
+    from fangkong.screening.actions import planning
+
+    _pool(world, rnd)
+    lab_actions.record_results(Actor.system(world.users.lab), [{"barcode": "T0001", "result": "invalid"}])
+    planning.set_status(system, rnd, "closed")
+    rnd.refresh_from_db()
+    e = erase(rnd=rnd, dry_run=False)
+    assert e.counts["registrations_deleted"] == 3
+    assert not VoidSample.objects.filter(round=rnd).exists()
