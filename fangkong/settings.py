@@ -364,6 +364,12 @@ FANGKONG_FIGURE_PROVIDERS = [
     "fangkong.zones.figures.PROVIDER",
     "fangkong.services.figures.PROVIDER",
 ]
+# At the top of a household's page (the family's landing page and the staff's), from the
+# apps that have something to say there (registry.views.household_panels): (request,
+# household) → HTML or None.
+FANGKONG_HOUSEHOLD_PANELS = [
+    "fangkong.screening.panels.household_panel",
+]
 FANGKONG_PLACE_ALERTS = [
     "fangkong.screening.panels.positive_alert",
     "fangkong.services.panels.building_alert",  # a compound's or building's services (no panels there)

@@ -82,15 +82,29 @@ def _audit_household_phones(request, rows, out, where):
         record_phones(actor_of(request), [], where, shown)
 
 
-def residents_out(request, rows: list[Resident], where: str) -> list[dict]:
+def residents_out(request, rows: list[Resident], where: str, *, contacts=False) -> list[dict]:
     """Serialise residents (one query for their addresses) and audit the phones shown in
-    clear, once for the whole response."""
+    clear, once for the whole response. With `contacts`, each also has `contact_phone`:
+    for someone without a phone, the household's or a housemate's
+    (`queries.contact_phones`, shown by the same rule, audited in the same event), else None."""
     scope = request.scope
     labels = queries.address_labels(rows)
     out = [_resident_out(r, scope, labels) for r in rows]
     shown = [r for r, row in zip(rows, out, strict=True) if r.phone and not row["phone_masked"]]
-    if shown:
-        record_phones(actor_of(request), shown, where)
+    homes = []
+    if contacts:
+        found = queries.contact_phones(rows)
+        for r, row in zip(rows, out, strict=True):
+            c = found.get(r.id)
+            row["contact_phone"] = None
+            if c is not None:
+                phone, masked = show_phone(scope, c["of"], c["phone"])
+                row["contact_phone"] = {"phone": phone, "phone_masked": masked, "name": c["name"],
+                                        "of": "housemate" if c["name"] else "household"}
+                if not masked:
+                    (shown if c["name"] else homes).append(c["of"])
+    if shown or homes:
+        record_phones(actor_of(request), shown, where, homes)
     return out
 
 

@@ -24,6 +24,7 @@ from .models import (
     Kind,
     Place,
     Presence,
+    Relation,
     Resident,
     natural_key,
 )
@@ -410,3 +411,29 @@ def get_import_job(scope, pk) -> ImportJob:
     if not can_see_import(scope, job):
         raise NotFound()
     return job
+
+
+def contact_phones(residents) -> dict[int, dict]:
+    """Whom to call for people without a phone of their own (a child, an old person without
+    a mobile): the household's phone, else a housemate's (someone who counts, the head
+    first). {resident id: {"of": the household or the housemate (whose phone rule applies:
+    `audit.disclosure`), "phone", "name": the housemate's, or "" for the household's}}.
+    The residents come with their household; one query for the housemates."""
+    out, ask = {}, {}
+    for r in residents:
+        if r.phone:
+            continue
+        if r.household.phone:
+            out[r.id] = {"of": r.household, "phone": r.household.phone, "name": ""}
+        else:
+            ask[r.id] = r.household_id
+    if ask:
+        mates = defaultdict(list)
+        for m in Resident.objects.filter(counts(), household_id__in=set(ask.values())).exclude(phone=""):
+            mates[m.household_id].append(m)
+        for rid, hid in ask.items():
+            them = sorted((m for m in mates[hid] if m.id != rid),
+                          key=lambda m: (m.relation != Relation.HEAD, m.id))
+            if them:
+                out[rid] = {"of": them[0], "phone": them[0].phone, "name": them[0].name}
+    return out

@@ -83,6 +83,15 @@ class PlaceMove(StrictIn):
 
 # --- households and residents ------------------------------------------------
 
+class ContactPhoneOut(Schema):
+    """For someone without a phone: whom to call instead (`queries.contact_phones`)."""
+
+    phone: str
+    phone_masked: bool
+    of: str  # household | housemate
+    name: str  # the housemate's ("" for the household's phone)
+
+
 class ResidentOut(Schema):
     id: int
     household: int

@@ -143,8 +143,18 @@ def household_detail(request, pk):
            "can_codes": can_show_codes(request.scope, hh),
            "logins": account_queries.household_logins(request.scope, hh),
            "crumbs": queries.crumbs(request.scope, hh.place, with_self=True),
-           **_choices()}
+           "panels": household_panels(request, hh), **_choices()}
     return render(request, "registry/household.html", ctx)
+
+
+def household_panels(request, hh) -> list[str]:
+    """What the other apps show at the top of a household's page (its people's testing now,
+    in plain words): HTML fragments from `settings.FANGKONG_HOUSEHOLD_PANELS`, each taking
+    (request, household) and returning HTML or None, as for a place's panels."""
+    from django.utils.module_loading import import_string
+
+    return [html for path in settings.FANGKONG_HOUSEHOLD_PANELS
+            if (html := import_string(path)(request, hh))]
 
 
 @page

@@ -17,6 +17,7 @@ from fangkong.registry.models import LEVELS, Household, Resident
 from fangkong.screening.models import Result
 
 from . import access, antigen, areas, figures, queries
+from . import status as status_reads
 from .actions import antigen as antigen_actions
 
 
@@ -139,8 +140,10 @@ def self_report(request):
     rows = []
     for hh, rnds in antigen.own_rounds(request.scope):
         rows.append((hh, [(rnd, antigen.household_status(rnd, hh)) for rnd in rnds]))
-    return render(request, "screening/antigen_mine.html", {"rows": rows, "results": Result.choices},
-                  status=status)
+    # a confirmed case is not asked to test themselves: the community calls them
+    cases = set().union(*status_reads.cases_by_household([hh.id for hh, _r in rows]).values())
+    return render(request, "screening/antigen_mine.html", {"rows": rows, "results": Result.choices,
+                                                           "cases": cases}, status=status)
 
 
 @page

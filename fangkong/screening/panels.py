@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from fangkong.accounts.roles import Perm
 from fangkong.core.tree import ancestor_ids, under
 
-from . import figures, queries
+from . import access, figures, queries, status
 from .access import round_q
 from .models import Round, RoundStatus
 
@@ -40,11 +40,54 @@ def positive_alert(request, place):
     if place.kind not in LEVELS or not scope.allows(Perm.SCREENING_VIEW, place):
         return None
     rows, total = queries.awaiting_positives(scope, place)
+    cases = queries.recent_cases(scope, place)
+    drafted = status.escalations(scope, [f.resident_id for f in cases])
+    for f in cases:  # the case's zone escalation, drafted for staff to check and publish
+        f.escalation = drafted.get(f.resident_id)
     groups = {}  # by the positive tube (an antigen positive is one person): who, where
     for f in rows:
         key = (f.round_id, f.tube_id or f"antigen-{f.id}")
         groups.setdefault(key, {"first": f, "people": []})["people"].append(f)
     return render_to_string("screening/_positive_alert.html",
                             {"groups": list(groups.values()), "shown": len(rows), "total": total,
-                             "cases": queries.recent_cases(scope, place), "place": place},
+                             "cases": cases, "place": place},
                             request=request)
+
+
+def household_panel(request, household):
+    """At the top of a household's page (FANGKONG_HOUSEHOLD_PANELS): each person's testing
+    now in plain words (`status.household_now`). The family's own login reads what to do
+    next and whom to call; staff who see testing there read what is theirs to do, with
+    the follow-up page and a case's zone escalation one tap away. None for anyone else."""
+    from fangkong.accounts.queries import office_contacts
+    from fangkong.core.actor import actor_of
+    from fangkong.core.text import join_words
+    from fangkong.registry import queries as reg_queries
+
+    scope = request.scope
+    own = household.id in access.resident_households(scope)
+    if not own and not scope.allows(Perm.SCREENING_VIEW, household):
+        return None
+    people = list(reg_queries.residents(scope).filter(household=household)
+                  .filter(reg_queries.counts()).order_by("relation", "id"))
+    now = status.household_now(household, people)
+    lines = now["lines"]
+    pressing = any(line["tone"] in ("case", "held") for line in lines)
+    if own:  # the family reads one block for people in the same case: "苏霞、于海涛 …"
+        groups = {}
+        for line in lines:
+            groups.setdefault((line["code"], str(line["label"]), str(line["step"])),
+                              {**line, "people": []})["people"].append(line["person"].name)
+        lines = [{**g, "names": join_words(g["people"])} for g in groups.values()]
+    ctx = {"hh": household, "own": own, **now, "lines": lines, "pressing": pressing,
+           "contacts": office_contacts(scope, limit=2, communities=[household.community_id])
+           if own and pressing else []}
+    if not own:
+        actor = actor_of(request)
+        drafted = status.escalations(scope, [line["person"].id for line in lines if line["code"] == "positive"])
+        for line in lines:
+            rnd = line["round"]
+            line["can_follow_up"] = rnd is not None and line["followup"] is not None \
+                and access.can_follow_up(actor, rnd)
+            line["escalation"] = drafted.get(line["person"].id)
+    return render_to_string("screening/_household_panel.html", ctx, request=request)

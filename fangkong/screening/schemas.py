@@ -7,7 +7,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict
 
-from fangkong.registry.schemas import Page, ResidentOut, StrictIn
+from fangkong.registry.schemas import ContactPhoneOut, Page, ResidentOut, StrictIn
 
 
 class RoundIn(StrictIn):
@@ -282,17 +282,26 @@ class MissingPage(Page):
     results: list[MissingPerson]
 
 
+class PersonToReach(ResidentOut):
+    """A person on a work list: for someone without a phone, whom to call instead."""
+
+    contact_phone: ContactPhoneOut | None = None
+
+
 class FollowUpOut(Schema):
     id: int
     status: str  # awaiting | resampled | released | case
     status_label: str
+    # shares a household with a recent case: a close contact, not released whatever the
+    # status says (`status.close_contacts`; status_label says so too)
+    close_contact: bool = False
     tube: str | None  # the positive pool's barcode (none after a positive antigen test)
     retest_tube: str | None
     # the lab corrected the positive pool (negative or invalid) then: the hold was lifted
     corrected_at: datetime.datetime | None = None
     created_at: datetime.datetime
     closed_at: datetime.datetime | None
-    resident: ResidentOut
+    resident: PersonToReach
 
 
 class FollowUpPage(Page):
@@ -307,7 +316,7 @@ class HomeVisitOut(Schema):
     urgent: bool
     note: str
     created_at: datetime.datetime
-    resident: ResidentOut
+    resident: PersonToReach
 
 
 class HomeVisitPage(Page):

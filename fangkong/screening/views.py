@@ -31,7 +31,7 @@ from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_er
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS
 
-from . import access, checks, counters, figures, pooling, queries, refusals
+from . import access, checks, counters, figures, pooling, queries, refusals, status
 from .actions import followup, planning
 from .actions import lab as lab_actions
 from .actions import station as station_actions
@@ -388,8 +388,8 @@ def home_list(request, pk):
         return redirect("screening_home_list", pk=rnd.id)
     visits = figures.home_visits(request.scope, rnd)
     cancelled = figures.home_visits(request.scope, rnd, "cancelled")
-    disclosure.audit_phones(actor_of(request), [v.resident for v in visits + cancelled],
-                            f"screening.home:{rnd.id}")
+    with_contact_phones(actor_of(request), [v.resident for v in visits + cancelled],
+                        f"screening.home:{rnd.id}")
     return render(request, "screening/home_list.html", {"round": rnd, "visits": visits,
                                                         "cancelled": cancelled})
 
@@ -502,10 +502,24 @@ def followups(request, pk):
                    done=_("Re-test sample recorded for %(name)s.") % {"name": fu.resident.name})
     rows = queries.followups(request.scope, rnd)
     labels = reg_queries.address_labels([f.resident for f in rows])
+    contacts = status.close_contacts(rows)  # living with a case: not released
     for f in rows:
         f.address = labels.get(f.resident.household.place_id, "")
-    disclosure.audit_phones(actor_of(request), [f.resident for f in rows], f"screening.followups:{rnd.id}")
+        f.close_contact = f.resident_id in contacts
+    with_contact_phones(actor_of(request), [f.resident for f in rows], f"screening.followups:{rnd.id}")
     return render(request, "screening/followups.html", {"round": rnd, "rows": rows})
+
+
+def with_contact_phones(actor, people, where: str) -> None:
+    """Each person's `.contact` (`registry.queries.contact_phones`: the household's or a
+    housemate's phone for those without their own), and one audit event for the phones the
+    list shows in clear, theirs and those."""
+    contacts = reg_queries.contact_phones(people)
+    for r in people:
+        r.contact = contacts.get(r.id)
+    mates = [c["of"] for c in contacts.values() if c["name"]]
+    homes = [c["of"] for c in contacts.values() if not c["name"]]
+    disclosure.audit_phones(actor, [*people, *mates], where, homes)
 
 
 # --- lab: lab_views.py (its work, the results upload, the results by tube) ------------
@@ -549,7 +563,8 @@ def household_results(request, pk):
     hh = reg_queries.get_household(request.scope, pk)
     people, rounds = queries.household_results(request.scope, hh)
     return render(request, "screening/household.html", {"hh": hh, "people": people,
-                                                          "rounds": rounds})
+                                                          "rounds": rounds,
+                                                          "contacts": status.close_contacts(people)})
 
 
 @page

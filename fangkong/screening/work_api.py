@@ -38,6 +38,7 @@ from .schemas import (
     SamplerIn,
     SamplerOut,
 )
+from .status import close_contacts
 
 
 def _round_for_followups(request, round_id):
@@ -67,8 +68,12 @@ def missing(request, round_id: int, place: int | None = None, page: int = PageNu
 
 
 def _followups_out(request, rows, where) -> list[dict]:
-    people = residents_out(request, [f.resident for f in rows], where)
-    return [{"id": f.id, "status": f.status, "status_label": str(f.status_text()),
+    people = residents_out(request, [f.resident for f in rows], where, contacts=True)
+    contacts = close_contacts(rows)
+    return [{"id": f.id, "status": f.status, "close_contact": f.resident_id in contacts,
+             "status_label": str(_("Single re-test negative, not released")
+                                 if f.status == "released" and f.resident_id in contacts
+                                 else f.status_text()),
              "corrected_at": f.corrected_at,
              "tube": f.tube.barcode if f.tube_id else None,
              "retest_tube": f.retest_tube.barcode if f.retest_tube_id else None,
@@ -95,7 +100,8 @@ def home_visits(request, round_id: int, status: str = HomeVisit.Status.OPEN,
     if status not in HomeVisit.Status.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
     count, size, rows = page_of(figures.home_visits_query(request.scope, rnd, status), page, page_size)
-    people = residents_out(request, [h.resident for h in rows], f"api:screening.home:{rnd.id}")
+    people = residents_out(request, [h.resident for h in rows], f"api:screening.home:{rnd.id}",
+                           contacts=True)
     return {"count": count, "page": page, "page_size": size, "results": [
         {"id": h.id, "status": h.status, "source": h.source, "source_label": h.source_label(rnd),
          "urgent": h.urgent, "note": h.note_text(), "created_at": h.created_at, "resident": person}

@@ -32,6 +32,7 @@ from ..models import (
     TubeState,
     VoidSample,
 )
+from . import families
 from .common import new_tube, save_new_tube, user_of
 
 HOME_TAGS = (Tag.BEDRIDDEN, Tag.LIMITED_MOBILITY)
@@ -203,6 +204,7 @@ def positive_pools(actor, tubes: list[Tube]) -> list[int]:
                body=lambda: _("Hold everyone in the tube at home and sample them singly. Round: "
                               "%(round)s.") % {"round": rnd.name},  # noqa: B023
                url=url, place=place, key=f"screening.pool.{tube.id}")
+        families.held(actor, tube, people)  # and the households: stay at home, what comes next
     return [len(people) for people in held]
 
 
@@ -272,6 +274,7 @@ def retest_results(actor, tubes: list[Tube]) -> dict:
     for fu in fus.values():
         if fu.status == FollowUp.Status.CASE:
             _case(actor, fu, now)
+    families.retested(actor, list(fus.values()))  # released, a close contact, or a case
     return {"retests": len(fus), "cases": sum(fu.status == FollowUp.Status.CASE for fu in fus.values()),
             "released": sum(fu.status == FollowUp.Status.RELEASED for fu in fus.values())}
 
@@ -290,8 +293,12 @@ def _case(actor, fu: FollowUp, now):
 
     from fangkong.notify.actions import notify
 
+    contacts = families.housemates(fu)  # the people living with the case: close contacts
+
     def body():  # in each reader's language
         text = _("Round: %(round)s. Follow the case procedure for the household.") % {"round": fu.round.name}
+        if contacts:
+            text += " " + families.contacts_line(fu.resident.name, contacts)
         if proposal is not None:  # the zone's escalation, drafted: staff check it and publish it
             text += " " + _("Zone escalation drafted: %(title)s.") % {"title": proposal.title}
         return text

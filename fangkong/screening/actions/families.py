@@ -1,0 +1,113 @@
+"""Telling a household's own logins (the family's accounts) what a testing round's
+follow-up means for its people, in plain words with what to do, in each reader's language:
+when a member's pooled tube turns positive (held: stay at home, a health worker comes to
+the door) and when the single re-test comes back (released — or, living with a case, a
+close contact — or a case). Once each (the notification's key), whoever retries. Called by
+`followup.positive_pools` and `followup.retest_results`, inside the lab's transaction; the
+lab's permission was checked there."""
+
+from collections import defaultdict
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fangkong.accounts.models import Membership
+from fangkong.accounts.roles import Role
+from fangkong.core.text import join_words
+from fangkong.registry.models import Resident
+from fangkong.registry.queries import counts
+
+from ..models import FollowUp
+from ..status import cases_by_household
+
+
+def _logins(household_ids) -> dict[int, set[int]]:
+    """{household id: the accounts that log in for it}. One query."""
+    out = defaultdict(set)
+    for hid, uid in Membership.objects.filter(household_id__in=list(household_ids), is_active=True,
+                                              role=Role.RESIDENT).values_list("household_id", "user_id"):
+        out[hid].add(uid)
+    return out
+
+
+def held(actor, tube, people: list[Resident]) -> None:
+    """A positive pooled tube: each household with someone in it is told once (key: the
+    tube and the household), naming its members in the tube."""
+    from fangkong.notify.actions import notify
+
+    by_household = defaultdict(list)
+    for r in people:
+        by_household[r.household_id].append(r.name)
+    logins = _logins(by_household)
+    for hid, names in by_household.items():
+        if logins.get(hid):
+            title, body = _held_words(names)
+            notify(actor, logins[hid], kind="screening.family_held", title=title, body=body,
+                   url=reverse("household", args=[hid]), key=f"screening.family.held.{tube.id}.{hid}")
+
+
+def _held_words(names):
+    """(title, body) of the message to a household whose people are held, in each reader's
+    language."""
+    return (lambda: _("%(names)s: the pooled test needs a single re-test") % {"names": join_words(names)},
+            lambda: _("The pooled tube with the swab of %(names)s tested positive. This does not "
+                      "mean they are infected: someone else in the tube may be. Stay at home: do "
+                      "not go out and do not go to the sampling point. A health worker will come "
+                      "to your door to take a single swab; you will be told the result.")
+            % {"names": join_words(names)})
+
+
+def retested(actor, fus: list[FollowUp]) -> None:
+    """Single re-tests that came back: each household told once a person (key: the
+    follow-up) — released, released but a close contact (someone at home is a case), or a
+    case (and the others at home are close contacts)."""
+    from fangkong.notify.actions import notify
+
+    done = [f for f in fus if f.status in (FollowUp.Status.RELEASED, FollowUp.Status.CASE)]
+    if not done:
+        return
+    logins = _logins({f.household_id for f in done})
+    cases = cases_by_household({f.household_id for f in done})
+    names = dict(Resident.objects.filter(id__in=[f.resident_id for f in done]).values_list("id", "name"))
+    for f in done:
+        users = logins.get(f.household_id)
+        if not users:
+            continue
+        case = f.status == FollowUp.Status.CASE
+        contact = not case and bool(cases.get(f.household_id, set()) - {f.resident_id})
+        title, body = _retest_words(names.get(f.resident_id, ""), case, contact)
+        notify(actor, users, kind="screening.family_retest", title=title, body=body,
+               url=reverse("household", args=[f.household_id]), key=f"screening.family.retest.{f.id}")
+
+
+def _retest_words(name, case, contact):
+    """(title, body) of a single re-test's message, rendered in each reader's language."""
+    if case:
+        return (lambda: _("%(name)s: single re-test positive") % {"name": name},
+                lambda: _("%(name)s is a confirmed case. Stay at home: do not go out and do not go "
+                          "to the sampling point. Someone from the community will call you soon "
+                          "about what happens next. Everyone else at home is a close contact and "
+                          "stays in too.") % {"name": name})
+    if contact:
+        return (lambda: _("%(name)s: single re-test negative, but a close contact") % {"name": name},
+                lambda: _("Someone in your household is a confirmed case, so %(name)s is a close "
+                          "contact and is not released: stay at home, do not go out and do not go "
+                          "to the sampling point. The community will call you about quarantine and "
+                          "testing.") % {"name": name})
+    return (lambda: _("%(name)s: single re-test negative") % {"name": name},
+            lambda: _("%(name)s is no longer held. Keep to your area's rules as before.") % {"name": name})
+
+
+def housemates(fu: FollowUp) -> int:
+    """How many people (who count) live with the person of `fu`: a case's close contacts."""
+    return (Resident.objects.filter(household_id=fu.resident.household_id).filter(counts())
+            .exclude(id=fu.resident_id).count())
+
+
+def contacts_line(name: str, n: int) -> str:
+    """For the staff's case message: the people who live with the case are close contacts."""
+    return ngettext("%(n)d person lives with %(name)s: a close contact, keep them at home, not "
+                    "released.",
+                    "%(n)d people live with %(name)s: close contacts, keep them at home, not released.",
+                    n) % {"n": n, "name": name}

@@ -1,0 +1,232 @@
+"""A household's testing now, person by person, in plain words with the next step: the
+household's own page (the family's login) and the staff's household page show it at the top
+(`panels.household_panel`). Reads only.
+
+- The rounds "now" (`current_rounds`): those covering the household that are running or
+  began in the last `RECENT`, and those in which one of its people was held by a positive
+  pool or antigen test in the last `CONTACT_DAYS`.
+- Each person's status in each of them is `figures.person_status` (the one definition); the
+  most pressing one is shown (`PRESSING`), with the follow-up's detail (re-sampled, waiting
+  for the lab).
+- A close contact (`close_contacts`): someone who shares a household with a confirmed case
+  (a single re-test positive, or a case recorded in zones) of the last `CONTACT_DAYS`, not
+  the case. Not released whatever their own result: the follow-up page, its API and the
+  household's page say so.
+"""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core.tree import ancestor_ids
+
+from .models import FollowUp, HomeVisit, Round, RoundKind, RoundStatus
+
+RECENT = datetime.timedelta(hours=36)
+# A case's housemates are close contacts this long: the longest of the 2022 presets
+# (Shanghai, April: 7 days sealed + 7 days home monitoring).
+CONTACT_DAYS = 14
+
+# Most pressing first: the one a person's line says (ties: the newest round).
+PRESSING = ("positive", "held", "held_antigen", "resample", "not_sampled", "pending",
+            "negative", "exempt")
+
+
+# --- close contacts -----------------------------------------------------------------------
+
+def cases_by_household(household_ids, since=None) -> dict[int, set[int]]:
+    """{household id: its people confirmed as cases since `since` (default: CONTACT_DAYS
+    ago)} — a single re-test positive, or a case recorded in zones (the health authority's).
+    Not scoped: callers show it only beside people the user already sees. Two queries."""
+    from fangkong.zones.models import ZoneCase
+
+    ids = list({h for h in household_ids if h})
+    if not ids:
+        return {}
+    since = since or timezone.now() - datetime.timedelta(days=CONTACT_DAYS)
+    out: dict[int, set[int]] = {}
+    for hid, rid in FollowUp.objects.filter(household_id__in=ids, status=FollowUp.Status.CASE,
+                                            closed_at__gte=since).values_list("household_id", "resident_id"):
+        out.setdefault(hid, set()).add(rid)
+    for hid, rid in ZoneCase.objects.filter(household_id__in=ids, confirmed_at__gte=since) \
+            .values_list("household_id", "resident_id"):
+        out.setdefault(hid, set()).add(rid)
+    return out
+
+
+def close_contacts(people, cases=None) -> set[int]:
+    """The ids of `people` (residents, or rows with `resident_id` and `household_id`) who
+    share a household with a recent case and are not one themselves."""
+    pairs = [(getattr(p, "resident_id", None) or p.id, p.household_id) for p in people]
+    cases = cases_by_household({h for _r, h in pairs}) if cases is None else cases
+    return {rid for rid, hid in pairs if cases.get(hid) and rid not in cases[hid]}
+
+
+def escalations(scope, resident_ids) -> dict:
+    """{resident id: the zone escalation drafted after their recent case} for those the user
+    may open (zones' view on it; cancelled ones left out, the newest kept). One query."""
+    from fangkong.accounts.roles import Perm
+    from fangkong.zones.models import Adjustment
+
+    ids = list({r for r in resident_ids if r})
+    if not ids:
+        return {}
+    since = timezone.now() - datetime.timedelta(days=CONTACT_DAYS)
+    out = {}
+    for adj in (Adjustment.objects.filter(case__resident_id__in=ids, case__confirmed_at__gte=since)
+                .exclude(state=Adjustment.State.CANCELLED)
+                .filter(scope.q(Perm.ZONES_VIEW, household_field="case__household_id"))
+                .select_related("case").order_by("-created_at", "-id")):
+        out.setdefault(adj.case.resident_id, adj)
+    return out
+
+
+# --- the rounds now -----------------------------------------------------------------------
+
+def current_rounds(household, people_ids, limit=5) -> list[Round]:
+    """The rounds whose status a household's page shows now (module docstring), newest first."""
+    now = timezone.now()
+    begun = Q(starts_at__lte=now) | ~Q(status=RoundStatus.PLANNED)
+    covering = Round.objects.filter(begun, areas__place_id__in=ancestor_ids(household))
+    recent = list(covering.filter(Q(status=RoundStatus.RUNNING) | Q(starts_at__gte=now - RECENT))
+                  .distinct().order_by("-starts_at")[:limit])
+    since = now - datetime.timedelta(days=CONTACT_DAYS)
+    held = FollowUp.objects.filter(resident_id__in=list(people_ids)).filter(
+        Q(closed_at=None) | Q(closed_at__gte=since)).values("round_id")
+    seen = {r.id for r in recent}
+    more = list(Round.objects.filter(id__in=held).exclude(id__in=seen).order_by("-starts_at")[:limit])
+    return sorted(recent + more, key=lambda r: r.starts_at, reverse=True)
+
+
+# --- a person's line ----------------------------------------------------------------------
+
+def _pressing(codes):
+    """(code, round) most pressing of [(code, round)]: a running round's "not sampled" only
+    (an ended round's is history, shown only when nothing else is)."""
+    live = [(c, r) for c, r in codes if not (c == "not_sampled" and r.status == RoundStatus.CLOSED)]
+    pool = live or codes
+    return min(pool, key=lambda cr: PRESSING.index(cr[0]) if cr[0] in PRESSING else len(PRESSING))
+
+
+def household_now(household, people) -> dict:
+    """The household's testing now: {"rounds", "lines": [line per person], "case": bool,
+    "zone"}. A line: {"person", "code", "round", "contact", "followup", "home", "tone"}
+    where code is one of PRESSING, or "resampled" (the single swab is taken), or "contact"
+    (a close contact, whatever else), or "none" (no round now); tone is the colour:
+    case, held, todo, wait, ok, muted. Five to seven queries whatever the household's size."""
+    from fangkong.zones.queries import household_zone
+
+    from .figures import person_status
+
+    ids = [p.id for p in people]
+    rnds = current_rounds(household, ids)
+    status = person_status(rnds, ids) if rnds and ids else {}
+    fus = {(f.round_id, f.resident_id): f for f in FollowUp.objects.filter(
+        round_id__in=[r.id for r in rnds], resident_id__in=ids).select_related("tube", "retest_tube")}
+    home = set(HomeVisit.objects.filter(round_id__in=[r.id for r in rnds], resident_id__in=ids,
+                                        status=HomeVisit.Status.OPEN)
+               .values_list("round_id", "resident_id")) if rnds and ids else set()
+    cases = cases_by_household([household.id])
+    contacts = close_contacts(people, cases)
+    zone = household_zone(household.id)
+    home_zone = bool(zone and zone.zone_type.home_sampling)
+    lines = []
+    for p in people:
+        codes = [(status.get((r.id, p.id), "not_sampled"), r) for r in rnds]
+        code, rnd = _pressing(codes) if codes else ("none", None)
+        if p.id in cases.get(household.id, ()):
+            code = "positive"  # a case recorded in zones, too
+        fu = fus.get((rnd.id, p.id)) if rnd else None
+        if code == "held" and fu is not None and fu.status == FollowUp.Status.RESAMPLED:
+            code = "resampled"
+        contact, base = p.id in contacts, code
+        if contact and code not in ("positive", "held", "held_antigen", "resampled"):
+            code = "contact"  # not released, not sent to the sampling point
+        lines.append({"person": p, "code": code, "base": base, "round": rnd, "contact": contact,
+                      "followup": fu,
+                      "home": home_zone or (rnd is not None and (rnd.id, p.id) in home),
+                      "antigen": rnd is not None and rnd.kind == RoundKind.ANTIGEN,
+                      "released": fu is not None and fu.status == FollowUp.Status.RELEASED,
+                      "tone": TONES.get(code, "muted")})
+        lines[-1].update(words(lines[-1]))
+    return {"rounds": rnds, "lines": lines, "zone": zone,
+            "case": any(line["code"] == "positive" for line in lines)}
+
+
+TONES = {"positive": "case", "held": "held", "held_antigen": "held", "resampled": "held",
+         "contact": "held", "resample": "held", "not_sampled": "todo", "pending": "wait",
+         "negative": "ok", "exempt": "muted", "none": "muted"}
+
+
+def words(line) -> dict:
+    """{"label", "step", "staff", "staff_label"}: what the person's status is in plain words,
+    what the household does next (said to the household), what the staff do (said to them),
+    and the status as staff read it beside the close-contact marker."""
+    out = _words(line, line["code"])
+    out["staff_label"] = out["label"]
+    if line["code"] == "contact":  # the staff's marker says close contact: the status as it is
+        out["staff_label"] = _("Single re-test negative, not released") if line["released"] \
+            else _words(line, line["base"])["label"]
+    return out
+
+
+def _words(line, code) -> dict:
+    rnd = line["round"]
+    end = timezone.localtime(rnd.ends_at).strftime("%H:%M") if rnd is not None else ""
+    running = rnd is not None and rnd.status == RoundStatus.RUNNING
+    if code == "positive":
+        return {"label": _("Confirmed positive (single re-test)"),
+                "step": _("Stay at home: do not go out and do not go to the sampling point. Someone "
+                          "from the community will call you soon about what happens next. Everyone "
+                          "else at home stays in too."),
+                "staff": _("A confirmed case: follow the case procedure (transfer, sealing, close contacts).")}
+    if code == "held":
+        return {"label": _("Pooled tube positive: waiting for a single re-test"),
+                "step": _("This does not mean infection: someone else in the same tube may be "
+                          "positive. Stay at home, do not go out and do not go to the sampling "
+                          "point: a health worker will come to the door to take a single swab."),
+                "staff": _("Held: take a single swab at the door and record its tube on the follow-up page.")}
+    if code == "held_antigen":
+        return {"label": _("Antigen test positive: waiting for a PCR re-test"),
+                "step": _("Stay at home, do not go out and do not go to the sampling point: a health "
+                          "worker will come to the door to take a PCR swab."),
+                "staff": _("Held: take a single swab at the door and record its tube on the follow-up page.")}
+    if code == "resampled":
+        return {"label": _("Single swab taken: waiting for the lab"),
+                "step": _("Stay at home until the result comes. You will see it here and get a message."),
+                "staff": _("Single swab taken: waiting for the lab.")}
+    if code == "contact":
+        return {"label": _("Single re-test negative, but lives with a confirmed case: close contact")
+                if line["released"] else _("Lives with a confirmed case: close contact"),
+                "step": _("Stay at home, even with a negative result: do not go out and do not go "
+                          "to the sampling point. The community will call you about quarantine "
+                          "and testing."),
+                "staff": _("Keep at home: not released, whatever the result.")}
+    if code == "resample":
+        return {"label": _("The sample could not be tested: a new swab is needed"),
+                "step": _("Stay at home: a health worker will come to the door to take a new swab.")
+                if line["home"] else _("Please go to the sampling point again for a new swab.")
+                if running else _("Please have a new swab taken in the next round."),
+                "staff": _("Invalid sample: sample this person again.")}
+    if code == "not_sampled" and line["antigen"]:
+        return {"label": _("Antigen result not reported yet"),
+                "step": _("Test with a kit and report the result with a photo of the cassette.")
+                if running else "", "staff": ""}
+    if code == "not_sampled":
+        if not running:
+            return {"label": _("Not sampled in the last round"), "step": "", "staff": ""}
+        return {"label": _("Not sampled yet today"),
+                "step": _("Stay at home: a health worker will come to the door to take the swab.")
+                if line["home"] else _("Please go to the sampling point with your code before %(end)s.")
+                % {"end": end},
+                "staff": _("Not sampled yet in this round.")}
+    if code == "pending":
+        return {"label": _("Sampled: waiting for the result"), "step": _("Nothing to do now."), "staff": ""}
+    if code == "negative":
+        return {"label": _("Single re-test negative: released") if line["released"] else _("Negative"),
+                "step": "", "staff": ""}
+    if code == "exempt":
+        return {"label": _("Exempt from this round"), "step": "", "staff": ""}
+    return {"label": _("No testing round now"), "step": "", "staff": ""}
