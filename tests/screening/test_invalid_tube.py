@@ -9,6 +9,7 @@ station's single scan and the offline batch; the community is told once."""
 import io
 
 import openpyxl
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fangkong.core.actor import Actor
@@ -180,3 +181,43 @@ def test_erasing_a_round_erases_its_void_registrations_too(world, rnd, system):
     e = erase(rnd=rnd, dry_run=False)
     assert e.counts["registrations_deleted"] == 3
     assert not VoidSample.objects.filter(round=rnd).exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_phone_lets_someone_whose_tube_was_invalid_be_scanned_again(phone_page, world, rnd):
+    """The station's phone remembers whom it scanned ("already scanned here") for the whole
+    round: after the lab found their tube invalid, a reload of the page lets them be
+    scanned again at the same table, and the server registers them."""
+    from playwright.sync_api import expect
+
+    from fangkong.screening.actions import lab as lab_actions
+    from tests.conftest import log_in
+
+    page = phone_page
+    log_in(page, "staff_a")
+    page.goto(f"{page.base}/screening/rounds/{rnd.id}/station/")
+    page.wait_for_selector("#scan-input")
+
+    def scan(text):
+        page.fill("#scan-input", text)
+        page.press("#scan-input", "Enter")
+
+    scan("T0001")
+    expect(page.locator("#tube-left")).to_have_text("3")
+    for left, p in ((2, world.su), (1, world.yu), (0, world.xia)):  # fills and seals T0001
+        scan(f"FK1:{p.token}")  # a printed code
+        expect(page.locator("#recent li.good").filter(has_text=p.name)).to_have_count(1)
+    expect(page.locator("#waiting")).to_have_text("0")
+    assert Sample.objects.filter(round=rnd).count() == 3
+    scan("T0002")
+    scan(f"FK1:{world.su.token}")  # sampled at this table: the phone itself refuses
+    expect(page.locator("#say")).to_have_class("say bad")
+    lab_actions.record_results(Actor.system(world.users.lab), [{"barcode": "T0001", "result": "invalid"}])
+    page.reload()
+    page.wait_for_selector("#scan-input")
+    scan(f"FK1:{world.su.token}")
+    expect(page.locator("#say")).to_have_class("say good")
+    expect(page.locator("#waiting")).to_have_text("0")
+    expect(page.locator("#recent li.good").filter(has_text="苏霞")).to_have_count(2)
+    assert Sample.objects.get(round=rnd, resident=world.su).tube.barcode == "T0002"
