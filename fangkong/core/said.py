@@ -8,8 +8,9 @@ language of the request that made it. Here:
   so the catalogue has it) once, when its module is imported;
 - `said(code, **params)`: that message in the active language, a `str` (it goes wherever
   text goes: `ValidationError`, `Invalid` fields, templates) that remembers its `code` and
-  `params`; a parameter may itself be a message (said in the same language) or a list of
-  them (joined by "; ");
+  `params`; a parameter may itself be a message (said in the same language), a list of
+  them (joined by "; ") or a list of words (joined as the language writes a list:
+  `core.text.join_words`);
 - `kept(message)`: what to store of it, {"code", "params"} as JSON ({} for plain text);
 - `say(code, params, fallback)`: the message again, in the language active now — the
   stored `fallback` text when the code is unknown or its parameters no longer fit (rows
@@ -21,6 +22,8 @@ language of the request that made it. Here:
 import datetime
 
 from django.utils.translation import gettext
+
+from fangkong.core.text import join_words
 
 CATALOGUE: dict[str, str] = {}
 
@@ -59,7 +62,9 @@ def _spoken(value):
     if isinstance(value, dict) and "code" in value:  # a message kept inside a message
         return say(value["code"], value.get("params"), value.get("text", ""))
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(_spoken(v)) for v in value)
+        if any(isinstance(v, (Said, dict)) for v in value):  # clauses
+            return "; ".join(str(_spoken(v)) for v in value)
+        return join_words(value)
     return value
 
 

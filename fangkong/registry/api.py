@@ -346,6 +346,10 @@ def resident_reissue_code(request, resident_id: int):
 # --- imports -----------------------------------------------------------------
 
 def import_out(job: ImportJob) -> dict:
+    """An import's report: its messages (`message`, each error's) in the language of this
+    request whoever ran it, each error with its `code` (`importer.messages`)."""
+    from .importer.messages import error_rows, job_message
+
     return {
         "id": job.id, "place": {"id": job.place.id, "kind": job.place.kind,
                                 "name": job.place.name},
@@ -357,7 +361,8 @@ def import_out(job: ImportJob) -> dict:
                    "unchanged": job.unchanged_count,
                    "households_created": job.households_created,
                    "places_created": job.places_created},
-        "error_count": job.error_count, "errors": job.errors or [], "message": job.message,
+        "error_count": job.error_count, "errors": error_rows(job.errors),
+        "message": job_message(job),
         "created_at": job.created_at, "finished_at": job.finished_at,
     }
 
@@ -365,8 +370,11 @@ def import_out(job: ImportJob) -> dict:
 def _import_refused(job: ImportJob, status: int, code: str) -> FangkongError:
     """The one error shape for an import that wrote nothing: `rows` holds the row errors,
     `job` the job's id (its report stays at GET /imports/{id}, also given as Location)."""
-    return FangkongError(job.message or _("The file has errors: nothing was imported."),
-                         code=code, status=status, rows=job.errors, extra={"job": job.id},
+    from .importer.messages import error_rows, job_message
+
+    return FangkongError(job_message(job) or _("The file has errors: nothing was imported."),
+                         code=code, status=status, rows=error_rows(job.errors),
+                         extra={"job": job.id},
                          headers={"Location": reverse("api:import_detail",
                                                       kwargs={"job_id": job.id})})
 

@@ -8,17 +8,52 @@ language. They never touch the database.
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from fangkong.core import pii
 from fangkong.core.clean import clean
 from fangkong.core.errors import Invalid
-from fangkong.core.text import join_words
+from fangkong.core.said import define, messages, said
 
 from .models import KeyGroup, Presence, Relation, Sex, Tag
 
 MAX_NAME = 50
 MAX_NOTES = 500
+
+# The messages, kept by code where they are stored (an import's row errors: `core.said`)
+# and said again in the language of whoever reads them.
+REQUIRED = define("required", gettext_noop("%(field)s is required."))
+UNKNOWN_CHOICE = define("unknown_choice", gettext_noop("“%(value)s” is not a known %(field)s."))
+FIELD_SEX = define("field_sex", gettext_noop("sex"))
+FIELD_RELATION = define("field_relation", gettext_noop("relation to the head of household"))
+FIELD_PRESENCE = define("field_presence", gettext_noop("presence"))
+SEX_LABEL = {"M": define("sex_m", gettext_noop("Male")), "F": define("sex_f", gettext_noop("Female"))}
+UNKNOWN_TAGS = define("unknown_tags", gettext_noop(
+    "Unknown vulnerability tag(s): %(bad)s. Known tags: %(known)s."))
+UNKNOWN_KEY_GROUP = define("unknown_key_group", gettext_noop(
+    "“%(value)s” is not a known key group. Known: %(known)s."))
+BIRTH_FUTURE = define("birth_future", gettext_noop("The birth date is in the future: check the year."))
+BIRTH_1900 = define("birth_before_1900", gettext_noop("The birth date is before 1900: check the year."))
+BIRTH_NOT_ID = define("birth_not_id", gettext_noop(
+    "The birth date does not match the ID number (%(date)s)."))
+SEX_NOT_ID = define("sex_not_id", gettext_noop(
+    "The sex does not match the ID number (which says %(sex)s)."))
+NAME_REQUIRED = define("name_required", gettext_noop("Name is required."))
+NAME_TOO_LONG = define("name_too_long", gettext_noop("A name has at most %(n)d characters."))
+BIRTH_FORMAT = define("birth_format", gettext_noop("Write the birth date as YYYY-MM-DD."))
+NOTES_TOO_LONG = define("notes_too_long", gettext_noop("Notes have at most %(n)d characters."))
+YES_OR_NO = define("yes_or_no", gettext_noop("Answer yes or no."))
+DOOR_REQUIRED = define("door_required", gettext_noop("Door number is required."))
+DOOR_TOO_LONG = define("door_too_long", gettext_noop("A door number has at most 20 characters."))
+DOOR_CHARACTERS = define("door_characters", gettext_noop(
+    "A door number is written with letters, digits and Chinese characters, such as 101, "
+    "1-101 or B201."))
+PLACE_NAME_REQUIRED = define("place_name_required", gettext_noop("Give the place a name."))
+PLACE_NAME_TOO_LONG = define("place_name_too_long", gettext_noop(
+    "A place name has at most 80 characters."))
+SECOND_HEAD = define("second_head", gettext_noop(
+    "This household already has a head: %(name)s. Change %(name)s's relation first, or "
+    "choose another relation."))
 
 # Labels a roster may use, in Chinese and English, for each stored value.
 RELATION_WORDS = {
@@ -93,13 +128,11 @@ def check_choice(value, table, field_label, required=False):
     v = text(value).lower()
     if not v:
         if required:
-            raise ValidationError(_("%(field)s is required.") % {"field": field_label})
+            raise ValidationError(said(REQUIRED, field=field_label))
         return None
     if v in table:
         return table[v]
-    raise ValidationError(
-        _("“%(value)s” is not a known %(field)s.") % {"value": text(value)[:30], "field": field_label}
-    )
+    raise ValidationError(said(UNKNOWN_CHOICE, value=text(value)[:30], field=field_label))
 
 
 def check_tags(value) -> list[str]:
@@ -119,10 +152,8 @@ def check_tags(value) -> list[str]:
         tag = _TAG.get(p.lower())
         (tags if tag else bad).append(tag or p)
     if bad:
-        raise ValidationError(
-            _("Unknown vulnerability tag(s): %(bad)s. Known tags: %(known)s.")
-            % {"bad": join_words(bad)[:80], "known": join_words(w[0] for w in TAG_WORDS.values())}
-        )
+        raise ValidationError(said(UNKNOWN_TAGS, bad=[b[:30] for b in bad[:5]],
+                                   known=[w[0] for w in TAG_WORDS.values()]))
     return [str(t) for t in tags]
 
 
@@ -134,18 +165,17 @@ def check_key_group(value) -> str:
         return KeyGroup.NONE.value
     if v in _KEY_GROUP:
         return str(_KEY_GROUP[v].value)
-    raise ValidationError(
-        _("“%(value)s” is not a known key group. Known: %(known)s.")
-        % {"value": text(value)[:30], "known": join_words(w[0] for w in KEY_GROUP_WORDS.values())})
+    raise ValidationError(said(UNKNOWN_KEY_GROUP, value=text(value)[:30],
+                               known=[w[0] for w in KEY_GROUP_WORDS.values()]))
 
 
 def plausible_birth_date(d: datetime.date) -> datetime.date:
     """A birth date no later than today and no earlier than 1900 (an age feeds the elderly
     and vulnerability lists: 2099 showed "-73 years", 1800 "226")."""
     if d > datetime.date.today():
-        raise ValidationError(_("The birth date is in the future: check the year."))
+        raise ValidationError(said(BIRTH_FUTURE))
     if d.year < 1900:
-        raise ValidationError(_("The birth date is before 1900: check the year."))
+        raise ValidationError(said(BIRTH_1900))
     return d
 
 
@@ -157,11 +187,9 @@ def check_against_stored_id(r, clean: dict):
         return
     errors = {}
     if clean.get("birth_date") and r.birth_date and clean["birth_date"] != r.birth_date:
-        errors["birth_date"] = [_("The birth date does not match the ID number (%(date)s).")
-                                % {"date": r.birth_date}]
+        errors["birth_date"] = [said(BIRTH_NOT_ID, date=str(r.birth_date))]
     if clean.get("sex") and r.sex and clean["sex"] != r.sex:
-        errors["sex"] = [_("The sex does not match the ID number (which says %(sex)s).")
-                         % {"sex": Sex(r.sex).label}]
+        errors["sex"] = [said(SEX_NOT_ID, sex=said(SEX_LABEL[Sex(r.sex).value]))]
     if errors:
         raise Invalid(fields=errors)
 
@@ -178,14 +206,14 @@ def check_resident(data: dict, *, partial=False) -> dict:
         try:
             out[key] = fn(data.get(key))
         except ValidationError as e:
-            errors.setdefault(key, []).extend(str(m) for m in e.messages)
+            errors.setdefault(key, []).extend(messages(e))
 
     def name(v):
         v = " ".join(text(v).split())
         if not v:
-            raise ValidationError(_("Name is required."))
+            raise ValidationError(said(NAME_REQUIRED))
         if len(v) > MAX_NAME:
-            raise ValidationError(_("A name has at most %(n)d characters.") % {"n": MAX_NAME})
+            raise ValidationError(said(NAME_TOO_LONG, n=MAX_NAME))
         return v
 
     def id_number(v):
@@ -203,13 +231,13 @@ def check_resident(data: dict, *, partial=False) -> dict:
         try:
             d = datetime.date.fromisoformat(text(v).replace("/", "-").replace(".", "-"))
         except ValueError:
-            raise ValidationError(_("Write the birth date as YYYY-MM-DD.")) from None
+            raise ValidationError(said(BIRTH_FORMAT)) from None
         return plausible_birth_date(d)
 
     def notes(v):
         v = text(v)
         if len(v) > MAX_NOTES:
-            raise ValidationError(_("Notes have at most %(n)d characters.") % {"n": MAX_NOTES})
+            raise ValidationError(said(NOTES_TOO_LONG, n=MAX_NOTES))
         return v
 
     def boolean(v):
@@ -220,15 +248,15 @@ def check_resident(data: dict, *, partial=False) -> dict:
             return True
         if t in ("0", "false", "no", "off", "否", "无", "没有"):
             return False
-        raise ValidationError(_("Answer yes or no."))
+        raise ValidationError(said(YES_OR_NO))
 
     run("name", name)
     run("id_number", id_number)
-    run("sex", lambda v: check_choice(v, _SEX, _("sex")))
+    run("sex", lambda v: check_choice(v, _SEX, said(FIELD_SEX)))
     run("birth_date", birth_date)
     run("phone", lambda v: pii.validate_phone(v))
-    run("relation", lambda v: check_choice(v, _RELATION, _("relation to the head of household")))
-    run("presence", lambda v: check_choice(v, _PRESENCE, _("presence")))
+    run("relation", lambda v: check_choice(v, _RELATION, said(FIELD_RELATION)))
+    run("presence", lambda v: check_choice(v, _PRESENCE, said(FIELD_PRESENCE)))
     run("has_smartphone", boolean)
     run("tags", check_tags)
     run("key_group", check_key_group)
@@ -239,12 +267,9 @@ def check_resident(data: dict, *, partial=False) -> dict:
     if idn:
         born, sex = pii.id_birth_date(idn), pii.id_sex(idn)
         if out.get("sex") and out["sex"] != sex:
-            errors.setdefault("sex", []).append(
-                _("The sex does not match the ID number (which says %(sex)s).")
-                % {"sex": Sex(sex).label})
+            errors.setdefault("sex", []).append(said(SEX_NOT_ID, sex=said(SEX_LABEL[sex])))
         if out.get("birth_date") and out["birth_date"] != born:
-            errors.setdefault("birth_date", []).append(
-                _("The birth date does not match the ID number (%(date)s).") % {"date": born})
+            errors.setdefault("birth_date", []).append(said(BIRTH_NOT_ID, date=str(born)))
         out["sex"], out["birth_date"] = sex, born
     if not partial:
         out.setdefault("relation", None)
@@ -269,17 +294,16 @@ def check_door(value) -> str:
         if v.endswith(suffix) and len(v) > 1:
             v = v[: -len(suffix)]
     if not v:
-        raise ValidationError(_("Door number is required."))
+        raise ValidationError(said(DOOR_REQUIRED))
     if len(v) > 20:
-        raise ValidationError(_("A door number has at most 20 characters."))
+        raise ValidationError(said(DOOR_TOO_LONG))
     # As doors are written on a roster and on the door: 101, 1-101, B201, 101A, 地下室1,
     # 3楼西. Letters, digits and Chinese characters, joined by - # / . ( ); no sign in front
     # ("-5") and no emoji or other symbols, which no door has and no worker can type back.
     if any(not (ch.isalnum() or ch in DOOR_JOINERS) for ch in v) \
             or v[0] in DOOR_JOINERS.replace("(", "").replace("（", "") \
             or v[-1] in DOOR_JOINERS.replace(")", "").replace("）", ""):
-        raise ValidationError(_("A door number is written with letters, digits and Chinese "
-                                "characters, such as 101, 1-101 or B201."))
+        raise ValidationError(said(DOOR_CHARACTERS))
     return v
 
 
@@ -289,9 +313,9 @@ DOOR_JOINERS = "-#/.()（）_·"
 def check_place_name(value) -> str:
     v = " ".join(text(value).split())
     if not v:
-        raise ValidationError(_("Give the place a name."))
+        raise ValidationError(said(PLACE_NAME_REQUIRED))
     if len(v) > 80:
-        raise ValidationError(_("A place name has at most 80 characters."))
+        raise ValidationError(said(PLACE_NAME_TOO_LONG))
     return v
 
 
@@ -302,5 +326,4 @@ def is_head(r) -> bool:
 
 
 def second_head_message(name: str) -> str:
-    return _("This household already has a head: %(name)s. Change %(name)s's relation first, "
-             "or choose another relation.") % {"name": name}
+    return said(SECOND_HEAD, name=name)

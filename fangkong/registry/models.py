@@ -303,8 +303,12 @@ class ImportJob(models.Model):
     households_created = models.PositiveIntegerField(default=0)
     places_created = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)  # [{row, column, value, message}]
+    # [{row, column, value, message, code, params}]: `message` as written in the language of
+    # whoever ran the import, `code` and `params` to say it in the reader's (`core.said`;
+    # rows kept before have only the message)
+    errors = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=500, blank=True)
+    said = models.JSONField(default=list, blank=True)  # `message` as [{code, params} | {text}]
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Who runs it (ops.processes.identity() of the worker or web process), since when, how

@@ -200,7 +200,8 @@ class ImportRowError(Schema):
     row: int | None = None
     column: str | None = None
     value: Any = None  # as read from the cell: text, number or empty
-    message: str
+    message: str  # in the language of the request that reads it (`importer.messages`)
+    code: str = ""  # what the message says, e.g. "id_checksum", "import.id_twice" ("" if kept before codes)
 
 
 class ImportCounts(Schema):

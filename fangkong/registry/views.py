@@ -372,6 +372,7 @@ def export_residents(request, pk):
 @page
 def import_start(request, pk):
     from .importer import start_import
+    from .importer.messages import job_message
 
     place = queries.get_place(request.scope, pk)
     if not request.scope.allows(Perm.IMPORT, place):
@@ -387,7 +388,7 @@ def import_start(request, pk):
                 job = start_import(actor_of(request), place, upload.name, content)
                 if not getattr(job, "file_problem", False):
                     return redirect("import_job", pk=job.id)  # its report: done, or row errors
-                error, status = job.message, 422  # the file itself cannot be used
+                error, status = job_message(job), 422  # the file itself cannot be used
             except Invalid as e:
                 error = " ".join(str(m) for v in e.fields.values() for m in v) or e.message
                 status = 422
@@ -399,8 +400,13 @@ def import_start(request, pk):
 
 @page
 def import_job(request, pk):
+    """An import's progress and report, its messages in the reader's language whoever ran it
+    (`importer.messages`)."""
+    from .importer.messages import error_rows, job_message
+
     job = queries.get_import_job(request.scope, pk)
-    ctx = {"job": job, "place": job.place, "errors": job.errors[:500]}
+    ctx = {"job": job, "place": job.place, "errors": error_rows(job.errors[:500]),
+           "message": job_message(job)}
     if is_htmx(request):
         return render(request, "registry/import_job.html#progress", ctx)
     return render(request, "registry/import_job.html", ctx)

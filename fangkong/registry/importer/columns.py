@@ -6,15 +6,15 @@ import logging
 import re
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from fangkong.core import pii
-from fangkong.core.text import join_words
+from fangkong.core.said import kept, said
 
 from .. import checks
 from ..models import (
     Kind,
 )
+from .messages import COLUMN_SPELLINGS, COLUMNS_MISSING
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +142,11 @@ def norm_header(value) -> str:
 ALIASES = {norm_header(a): c.key for c in COLUMNS for a in (c.header, *c.aliases)}
 
 
-def _spellings(key) -> str:
+def _spellings(key) -> list[str]:
+    """A column's name and its Chinese spellings (a list: `core.said` joins it as the
+    reader's language writes a list)."""
     c = COLUMN[key]
-    return join_words((c.header,) + tuple(a for a in c.aliases if not a.isascii()))
+    return [c.header, *(a for a in c.aliases if not a.isascii())]
 
 
 def sorted_errors(errors: list[dict]) -> list[dict]:
@@ -182,8 +184,11 @@ def new_place_name(kind, name: str) -> str:
 
 
 def cell_error(row, column, value, message) -> dict:
+    """An error row as stored: `message` as written now and, for a said message, its `code`
+    and `params`, to say it in the reader's language (`messages.error_rows`)."""
     value = "" if value is None else checks.text(value)
-    return {"row": row, "column": column, "value": value[:60], "message": str(message)}
+    return {"row": row, "column": column, "value": value[:60], "message": str(message),
+            **kept(message)}
 
 
 def file_error(message) -> dict:
@@ -205,10 +210,9 @@ def row_error(errors, rownum, labels, key, value, message):
 
 
 def missing_columns_error(missing, header_row) -> dict:
-    parts = [_("%(column)s (accepted spellings: %(spellings)s)") % {
-        "column": COLUMN[k].header, "spellings": _spellings(k)} for k in sorted(missing, key=COLUMN_ORDER.get)]
-    return cell_error(header_row, "", "", _("Required column missing: %(columns)s.")
-                  % {"columns": "; ".join(parts)})
+    parts = [said(COLUMN_SPELLINGS, column=COLUMN[k].header, spellings=_spellings(k))
+             for k in sorted(missing, key=COLUMN_ORDER.get)]
+    return cell_error(header_row, "", "", said(COLUMNS_MISSING, columns=parts))
 
 
 def filled(v) -> bool:

@@ -6,14 +6,14 @@ and time, the same functions the lab results upload calls; a file they refuse is
 import logging
 from itertools import islice
 
-from django.utils.translation import gettext as _
-
 from fangkong.core.errors import FileRefused
+from fangkong.core.said import said
 from fangkong.core.uploads import Limits, open_csv, spreadsheet_kind
 from fangkong.core.xlsx import open_xlsx, unreadable
 
 from .. import checks
 from .columns import ALIASES, HEADER_SEARCH_ROWS, filled, norm_header
+from .messages import NO_HEADER, NO_HEADER_CSV
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +105,7 @@ def _open_xlsx(content: bytes, limits) -> _Table:
 
 
 def _no_header_message():
-    return _("No header row found: the first %(n)d rows of every sheet were searched for "
-             "column names such as 姓名, 身份证号, 楼栋, 门牌号. Use the import template.") % {
-        "n": HEADER_SEARCH_ROWS}
+    return said(NO_HEADER, n=HEADER_SEARCH_ROWS)
 
 
 def _chain(first, rest):
@@ -138,11 +136,7 @@ def _open_csv(content: bytes, limits) -> _Table:
         if best:
             break
     if best is None:
-        raise refused or FileRefused(_(
-            "No header row found in this CSV file. Either its text encoding is not supported "
-            "(save it as “CSV UTF-8” or as GBK/GB18030 CSV from Excel or WPS), or it has no row "
-            "of column names such as 姓名, 楼栋, 门牌号 in its first %(n)d rows.")
-            % {"n": HEADER_SEARCH_ROWS})
+        raise refused or FileRefused(said(NO_HEADER_CSV, n=HEADER_SEARCH_ROWS))
     _score, encoding, delimiter, idx, header = best
     rows = ((n, values) for n, values in f.records(encoding, delimiter) if n > idx + 1)
     return _Table("", idx + 1, header, rows, estimate=f.lines - idx - 1)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid
-from fangkong.core.text import join_words
+from fangkong.core.said import said
 
 from ..access import require
 from ..models import (
@@ -28,6 +28,17 @@ from .columns import (
     file_error,
     missing_columns_error,
     sorted_errors,
+)
+from .messages import (
+    COLUMNS_IGNORED,
+    IMPORTED,
+    INTERNAL,
+    NOT_ALLOWED,
+    PROBLEMS,
+    REGISTRY_CHANGED,
+    WORKER_STOPPED,
+    error_piece,
+    piece,
 )
 from .rows import parse
 from .writer import Plan
@@ -66,34 +77,27 @@ def run_import(job_id: int, *, actor=None, progress=None) -> ImportJob:
         _run(job, actor, progress)
     except BaseException as e:
         if not isinstance(e, Exception):  # the worker told to stop at once (SystemExit…)
-            fail(job, _("The import was stopped because its worker was shut down; nothing "
-                         "was imported. Please import the file again."))
+            fail(job, said(WORKER_STOPPED))
             raise
         log.exception("import %s failed", job.id)
-        if isinstance(e, IntegrityError):
-            message = _("The registry changed while this file was being imported (someone "
-                        "saved the same person or place at the same time). Nothing was "
-                        "imported: please import the file again.")
-        else:
-            message = _("The import failed because of an internal error; nothing was "
-                        "imported. Please try again or tell your administrator.")
-        fail(job, message)
+        fail(job, said(REGISTRY_CHANGED if isinstance(e, IntegrityError) else INTERNAL))
     return job
 
 
 def fail(job: ImportJob, message: str):
+    """Failed, nothing written; `message` (a said one: `importer.messages`) says why."""
     job.status = ImportJob.Status.FAILED
     job.message = message[:500]
+    job.said = [piece(message)]
     job.finished_at = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(status=job.status, message=job.message,
-                                               finished_at=job.finished_at)
+                                               said=job.said, finished_at=job.finished_at)
 
 
 def _run(job: ImportJob, actor, progress):
     place = job.place
     if not actor.scope.allows(Perm.IMPORT, place):
-        return _reject(job, [file_error(_("You are not allowed to import into %(place)s.")
-                                         % {"place": place.name})], 0)
+        return _reject(job, [file_error(said(NOT_ALLOWED, place=place.name))], 0)
     save_progress = _set_progress(job.id)
 
     def on_progress(done, total):
@@ -114,9 +118,9 @@ def _run(job: ImportJob, actor, progress):
     if parsed.structural:
         errors = parsed.errors
         if need:
-            said = missing_columns_error(parsed.missing, parsed.header_row) if parsed.missing else None
+            told = missing_columns_error(parsed.missing, parsed.header_row) if parsed.missing else None
             errors = [missing_columns_error(parsed.missing + need, parsed.header_row),
-                      *(e for e in errors if e != said)]
+                      *(e for e in errors if e != told)]
         return _reject(job, errors, parsed.total, file_problem=True)
     if need:  # the file cannot be used here, as a column the file itself lacks
         return _reject(job, [missing_columns_error(need, parsed.header_row)], parsed.total, file_problem=True)
@@ -138,19 +142,19 @@ def _run(job: ImportJob, actor, progress):
         job.households_created = counts["households_created"]
         job.places_created = counts["places_created"]
         job.error_count, job.errors = 0, []
-        message = _("Imported %(rows)d rows: %(created)d new, %(updated)d updated, "
-                    "%(unchanged)d unchanged.") % {"rows": parsed.total, **counts}
+        said_now = [said(IMPORTED, rows=parsed.total, **{k: counts[k] for k in
+                                                          ("created", "updated", "unchanged")})]
         if parsed.ignored:
-            message += " " + _("Columns not imported: %(columns)s.") % {
-                "columns": join_words(parsed.ignored)}
-        job.message = message[:500]
+            said_now.append(said(COLUMNS_IGNORED, columns=list(parsed.ignored)))
+        job.message = " ".join(said_now)[:500]
+        job.said = [piece(m) for m in said_now]
         job.finished_at = timezone.now()
         job.save(update_fields=RESULT_FIELDS)
 
 
 RESULT_FIELDS = ["status", "total_rows", "processed_rows", "created_count", "updated_count",
                  "unchanged_count", "households_created", "places_created", "error_count",
-                 "errors", "message", "finished_at"]
+                 "errors", "message", "said", "finished_at"]
 
 
 def _reject(job: ImportJob, errors: list[dict], total: int, *, file_problem=False):
@@ -166,9 +170,10 @@ def _reject(job: ImportJob, errors: list[dict], total: int, *, file_problem=Fals
     job.processed_rows = total
     if (len(errors) == 1 and errors[0]["row"] == FILE_ROW) or file_problem:
         job.message = " ".join(e["message"] for e in errors[:3])[:500]
+        job.said = [error_piece(e) for e in errors[:3]]
     else:
-        job.message = _("%(n)d problems found; nothing was imported. Correct the file and "
-                        "import it again.") % {"n": len(errors)}
+        message = said(PROBLEMS, n=len(errors))
+        job.message, job.said = message, [piece(message)]
     job.finished_at = timezone.now()
     job.save(update_fields=RESULT_FIELDS)
 

@@ -10,10 +10,12 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import translation
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
+
+from fangkong.core.said import said
 
 from ..models import ImportJob, Place
 from .job import create_job, fail, run_import
+from .messages import NOT_QUEUED
 from .rows import count_data_rows
 
 log = logging.getLogger(__name__)
@@ -38,8 +40,7 @@ def enqueue(job: ImportJob):
         result = run_import_task.enqueue(job.id, job.language or get_language())
     except Exception:
         log.exception("could not queue import %s", job.id)
-        fail(job, _("The import could not be started (the background queue is not "
-                     "available); nothing was imported. Please try again later."))
+        fail(job, said(NOT_QUEUED))
         return
     ImportJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
 

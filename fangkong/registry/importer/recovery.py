@@ -78,7 +78,7 @@ def _lost(job: ImportJob) -> str:
     now = timezone.now()
     with transaction.atomic():
         moved = ImportJob.objects.filter(pk=job.pk, status__in=RUNNING, runner=job.runner).update(
-            status=status, message=message[:500], runner="", processed_rows=0, task_id="",
+            status=status, message=message[:500], said=[], runner="", processed_rows=0, task_id="",
             finished_at=now if status == ImportJob.Status.FAILED else None)
         if moved and status == ImportJob.Status.QUEUED:
             transaction.on_commit(lambda: _enqueue(job.pk))

@@ -5,10 +5,10 @@ import logging
 import re
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 
 from fangkong.core import pii
 from fangkong.core.errors import Invalid
+from fangkong.core.said import messages, said
 
 from .. import checks
 from ..models import (
@@ -32,6 +32,16 @@ from .columns import (
     sorted_errors,
 )
 from .files import FileProblem, open_table
+from .messages import (
+    BELOW_TOTALS,
+    COLUMNS_TWICE,
+    ID_HIDDEN,
+    ID_TWICE,
+    NO_PEOPLE,
+    PERSON_TWICE,
+    PHONE_HIDDEN,
+    TOO_MANY_ROWS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +118,8 @@ def parse(filename, content, *, progress=None) -> Parsed:
         if missing:
             structural(missing_columns_error(missing, table.header_row))
         for labels in table.duplicates.values():
-            structural(cell_error(table.header_row, labels[1], labels[1], _(
-                "Two columns mean the same thing (%(a)s and %(b)s): keep one of them."
-            ) % {"a": labels[0], "b": labels[1]}))
+            structural(cell_error(table.header_row, labels[1], labels[1],
+                                  said(COLUMNS_TWICE, a=labels[0], b=labels[1])))
         if out.structural:
             return out
         _check_rows(_data_rows(table, out), table, out, progress)
@@ -120,7 +129,7 @@ def parse(filename, content, *, progress=None) -> Parsed:
     finally:
         table.close()
     if not out.total and not out.errors:
-        return structural(file_error(_("The file has a header row but no people below it.")))
+        return structural(file_error(said(NO_PEOPLE)))
     return out
 
 
@@ -148,14 +157,11 @@ def _data_rows(table, out: Parsed):
         if after_totals is not None:
             # A footer (制表人, 日期…) below the totals row is fine; a person is not.
             if filled(_cell(values, cols.get("name"))) and filled(_cell(values, cols.get("door"))):
-                out.errors.append(cell_error(rownum, "", "", _(
-                    "This row is below the totals row (row %(totals)d). Move it above the "
-                    "totals row, or delete the totals row.") % {"totals": after_totals}))
+                out.errors.append(cell_error(rownum, "", "", said(BELOW_TOTALS, totals=after_totals)))
             continue
         out.total += 1
         if out.total > max_rows():
-            raise FileProblem(_("The file has more than %(max)d rows; split it into several "
-                                 "files.") % {"max": max_rows()})
+            raise FileProblem(said(TOO_MANY_ROWS, max=max_rows()))
         yield rownum, values
 
 
@@ -198,7 +204,7 @@ def _memo(fn):
             try:
                 hit = ("ok", fn(value))
             except ValidationError as e:
-                hit = ("error", e.messages)
+                hit = ("error", messages(e))
             except Invalid as e:
                 hit = ("error", e.fields)
             cache[key] = hit
@@ -237,9 +243,7 @@ def _check_rows(rows, table, out: Parsed, progress):
             if _MASKED_ID.fullmatch(masked):
                 row.masked_id = masked
             else:
-                row_error(errors, rownum, labels, "id_number", id_raw, _(
-                    "This ID number is partly hidden (****). Type the full number, or leave "
-                    "the cell empty."))
+                row_error(errors, rownum, labels, "id_number", id_raw, said(ID_HIDDEN))
             cell["id_number"] = None
         phone_raw = cell.get("phone")
         if isinstance(phone_raw, str) and "*" in phone_raw:
@@ -248,8 +252,7 @@ def _check_rows(rows, table, out: Parsed, progress):
                 row.masked_phone = masked
                 del cell["phone"]  # not a value to store
             else:
-                row_error(errors, rownum, labels, "phone", phone_raw, _(
-                    "This phone number is partly hidden (****). Type the full number."))
+                row_error(errors, rownum, labels, "phone", phone_raw, said(PHONE_HIDDEN))
                 cell["phone"] = None
 
         # Resident fields: checks.check_resident, once per row for the fields that are
@@ -279,8 +282,8 @@ def _check_rows(rows, table, out: Parsed, progress):
             if idn:
                 row.id_hash = pii.lookup_hash(idn)
                 if idn in seen_ids:
-                    row_error(errors, rownum, labels, "id_number", idn, _(
-                        "The same ID number is already on row %(row)d.") % {"row": seen_ids[idn]})
+                    row_error(errors, rownum, labels, "id_number", idn,
+                              said(ID_TWICE, row=seen_ids[idn]))
                 else:
                     seen_ids[idn] = rownum
 
@@ -307,9 +310,8 @@ def _check_rows(rows, table, out: Parsed, progress):
             has_id = row.id_hash is not None
             seen = seen_names.get(where)
             if seen is not None and not (has_id and seen[1]):
-                row_error(errors, rownum, labels, "name", row.name, _(
-                    "The same person (same address and name) is already on row %(row)d.")
-                    % {"row": seen[0]})
+                row_error(errors, rownum, labels, "name", row.name,
+                          said(PERSON_TWICE, row=seen[0]))
             elif seen is None:
                 seen_names[where] = (rownum, has_id)
 

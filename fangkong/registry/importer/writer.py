@@ -5,7 +5,6 @@ from collections import defaultdict
 
 from django.db import connections, router
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record, record_many
@@ -13,7 +12,7 @@ from fangkong.audit.models import AuditEvent
 from fangkong.core import pii
 from fangkong.core.bulk import allocate_ids, prototype
 from fangkong.core.bulk import insert as bulk_insert
-from fangkong.core.text import join_words
+from fangkong.core.said import said
 from fangkong.core.tree import level_field, under
 
 from ..actions import apply_resident_fields
@@ -31,6 +30,21 @@ from ..models import (
 )
 from ..queries import ancestors
 from .columns import BATCH, PLACE_KEYS, PLACE_KIND, new_place_name, place_key, row_error
+from .messages import (
+    BUILDING_REQUIRED,
+    COMPOUND_NOT_IN_GRID,
+    COMPOUND_REQUIRED_COMMUNITY,
+    COMPOUND_REQUIRED_GRID,
+    COMPOUNDS_AMBIGUOUS,
+    HEAD_ON_ROW,
+    ID_HIDDEN_NOT_HERE,
+    NAMES_AMBIGUOUS,
+    PHONE_HIDDEN,
+    PLACE_MISMATCH,
+    PLACES_AMBIGUOUS,
+    REGISTERED_ELSEWHERE,
+    SAME_PERSON,
+)
 from .rows import Parsed, RosterRow
 
 log = logging.getLogger(__name__)
@@ -143,10 +157,8 @@ class Plan:
             exact = [n for n in found if n.name == name]
             if len(found) == 1 or len(exact) == 1:
                 return exact[0] if exact else found[0]
-            self.err(row, column, name, _(
-                "Several places under %(parent)s match “%(name)s” (%(names)s): write the name "
-                "exactly as one of them.") % {"parent": parent.name, "name": name,
-                                               "names": join_words(n.name for n in found)})
+            self.err(row, column, name, said(PLACES_AMBIGUOUS, parent=parent.name, name=name,
+                                             names=[n.name for n in found]))
             return None
         if not create:
             return None
@@ -169,10 +181,8 @@ class Plan:
                 continue
             anc = self.above.get(level)
             if anc is not None and place_key(level, value) != place_key(level, anc.name):
-                self.err(row, key, value, _(
-                    "“%(value)s” does not match the place you are importing into (%(place)s): "
-                    "leave the cell empty or write “%(name)s”.") % {
-                    "value": value, "place": self.place.name, "name": anc.name})
+                self.err(row, key, value, said(PLACE_MISMATCH, value=value, place=self.place.name,
+                                               name=anc.name))
                 ok = False
         if not ok:
             return None
@@ -184,41 +194,35 @@ class Plan:
                 if grid is None:
                     return None
             if not row.compound:
-                self.err(row, "compound", "", _(
-                    "The compound (小区) is required when importing into a community."))
+                self.err(row, "compound", "", said(COMPOUND_REQUIRED_COMMUNITY))
                 return None
             key = place_key(Kind.COMPOUND, row.compound)
             if grid is not None:
                 node = self._child(grid, Kind.COMPOUND, row.compound, row, "compound", create=False)
                 if node is None:
                     if self.compounds_in_community.get(key):
-                        self.err(row, "grid", row.grid, _(
-                            "The compound “%(compound)s” exists in this community but not in the "
-                            "grid “%(grid)s”. Correct the grid, or leave the grid cell empty.")
-                            % {"compound": row.compound, "grid": row.grid})
+                        self.err(row, "grid", row.grid, said(
+                            COMPOUND_NOT_IN_GRID, compound=row.compound, grid=row.grid))
                         return None
                     node = self._child(grid, Kind.COMPOUND, row.compound, row, "compound")
             else:
                 found = self.compounds_in_community.get(key, [])
                 if len(found) > 1:
-                    self.err(row, "compound", row.compound, _(
-                        "There are several compounds called “%(compound)s” in this community "
-                        "(in different grids): add a 网格 (grid) column to say which.")
-                        % {"compound": row.compound})
+                    self.err(row, "compound", row.compound,
+                             said(COMPOUNDS_AMBIGUOUS, compound=row.compound))
                     return None
                 node = found[0] if found else self._child(node, Kind.COMPOUND, row.compound,
                                                           row, "compound")
         elif kind == Kind.GRID:
             if not row.compound:
-                self.err(row, "compound", "", _(
-                    "The compound (小区) is required when importing into a grid."))
+                self.err(row, "compound", "", said(COMPOUND_REQUIRED_GRID))
                 return None
             node = self._child(node, Kind.COMPOUND, row.compound, row, "compound")
         if node is None:
             return None
         if kind in (Kind.COMMUNITY, Kind.GRID, Kind.COMPOUND):
             if not row.building:
-                self.err(row, "building", "", _("The building (楼栋) is required."))
+                self.err(row, "building", "", said(BUILDING_REQUIRED))
                 return None
             node = self._child(node, Kind.BUILDING, row.building, row, "building")
         if node is not None and kind != Kind.UNIT and row.unit:
@@ -248,9 +252,7 @@ class Plan:
             r = None
             if row.id_hash:
                 if row.id_hash in self.elsewhere:
-                    self.err(row, "id_number", row.clean["id_number"], _(
-                        "This person is already registered in another community. Ask that "
-                        "community to move the person out first, then import again."))
+                    self.err(row, "id_number", row.clean["id_number"], said(REGISTERED_ELSEWHERE))
                     continue
                 r = self.by_hash.get(row.id_hash)
                 if r is None:
@@ -262,19 +264,14 @@ class Plan:
                 if row.masked_id:
                     candidates = [x for x in same_name if x.id_masked == row.masked_id]
                     if not candidates:
-                        self.err(row, "id_number", row.masked_id, _(
-                            "This ID number is partly hidden (****) and does not belong to a "
-                            "person of this name in this household. Type the full number."))
+                        self.err(row, "id_number", row.masked_id, said(ID_HIDDEN_NOT_HERE))
                         continue
                 if len(candidates) > 1:
-                    self.err(row, "name", row.name, _(
-                        "Several people called “%(name)s” live in this household: add their ID "
-                        "numbers to tell them apart.") % {"name": row.name})
+                    self.err(row, "name", row.name, said(NAMES_AMBIGUOUS, name=row.name))
                     continue
                 r = candidates[0] if candidates else None
             if row.masked_phone and (r is None or pii.mask_phone(r.phone) != row.masked_phone):
-                self.err(row, "phone", row.masked_phone, _(
-                    "This phone number is partly hidden (****). Type the full number."))
+                self.err(row, "phone", row.masked_phone, said(PHONE_HIDDEN))
                 continue
             if r is None:
                 new = new_resident()
@@ -284,8 +281,7 @@ class Plan:
                 self.placed.append((row, new, hh, True))
                 continue
             if r.id in matched:
-                self.err(row, "name", row.name, _("This is the same person as on row %(row)d.")
-                         % {"row": matched[r.id]})
+                self.err(row, "name", row.name, said(SAME_PERSON, row=matched[r.id]))
                 continue
             matched[r.id] = row.row
             changes = apply_resident_fields(r, row.clean)
@@ -328,9 +324,7 @@ class Plan:
             if other_row is None:
                 message = second_head_message(other.name)
             else:
-                message = _("%(name)s on row %(row)d is already the head of this household. A "
-                            "household has one head: choose another relation on one of the "
-                            "two rows.") % {"name": other.name, "row": other_row.row}
+                message = said(HEAD_ON_ROW, name=other.name, row=other_row.row)
             self.err(row, "relation", row.relation, message)
 
     # writing

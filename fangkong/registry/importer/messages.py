@@ -1,0 +1,131 @@
+"""The import's messages, kept as codes and parameters (`core.said`) and said in the
+language of whoever reads them.
+
+An import runs in the language of the request (or task) that started it, but its report is
+read later by anyone who may see it: a row error or the summary stored as finished text
+read in the wrong language. So each error row keeps, beside its `message` (the text as
+written then), its `code` and `params`, and the job its summary as pieces (`ImportJob.said`);
+the page, the API and the command say them again here (`error_rows`, `job_message`). Rows
+kept before this have only their text, which is shown as it was.
+
+The codes of the checks the import shares with forms and the API are defined where those
+messages are made (`registry.checks`, `core.pii`); the import's own are here.
+"""
+
+from django.utils.translation import gettext_noop
+
+from fangkong.core.said import define, kept, say
+
+# --- reading the file and its rows -------------------------------------------------------
+
+NO_PEOPLE = define("import.no_people", gettext_noop(
+    "The file has a header row but no people below it."))
+TOO_MANY_ROWS = define("import.too_many_rows", gettext_noop(
+    "The file has more than %(max)d rows; split it into several files."))
+NO_HEADER = define("import.no_header", gettext_noop(
+    "No header row found: the first %(n)d rows of every sheet were searched for column names "
+    "such as 姓名, 身份证号, 楼栋, 门牌号. Use the import template."))
+NO_HEADER_CSV = define("import.no_header_csv", gettext_noop(
+    "No header row found in this CSV file. Either its text encoding is not supported (save it "
+    "as “CSV UTF-8” or as GBK/GB18030 CSV from Excel or WPS), or it has no row of column names "
+    "such as 姓名, 楼栋, 门牌号 in its first %(n)d rows."))
+COLUMNS_TWICE = define("import.columns_twice", gettext_noop(
+    "Two columns mean the same thing (%(a)s and %(b)s): keep one of them."))
+COLUMN_SPELLINGS = define("import.column_spellings", gettext_noop(
+    "%(column)s (accepted spellings: %(spellings)s)"))
+COLUMNS_MISSING = define("import.columns_missing", gettext_noop("Required column missing: %(columns)s."))
+BELOW_TOTALS = define("import.below_totals", gettext_noop(
+    "This row is below the totals row (row %(totals)d). Move it above the totals row, or delete "
+    "the totals row."))
+ID_HIDDEN = define("import.id_hidden", gettext_noop(
+    "This ID number is partly hidden (****). Type the full number, or leave the cell empty."))
+PHONE_HIDDEN = define("import.phone_hidden", gettext_noop(
+    "This phone number is partly hidden (****). Type the full number."))
+ID_TWICE = define("import.id_twice", gettext_noop("The same ID number is already on row %(row)d."))
+PERSON_TWICE = define("import.person_twice", gettext_noop(
+    "The same person (same address and name) is already on row %(row)d."))
+
+# --- places and people (the plan) ---------------------------------------------------------
+
+PLACES_AMBIGUOUS = define("import.places_ambiguous", gettext_noop(
+    "Several places under %(parent)s match “%(name)s” (%(names)s): write the name exactly as "
+    "one of them."))
+PLACE_MISMATCH = define("import.place_mismatch", gettext_noop(
+    "“%(value)s” does not match the place you are importing into (%(place)s): leave the cell "
+    "empty or write “%(name)s”."))
+COMPOUND_REQUIRED_COMMUNITY = define("import.compound_required_community", gettext_noop(
+    "The compound (小区) is required when importing into a community."))
+COMPOUND_REQUIRED_GRID = define("import.compound_required_grid", gettext_noop(
+    "The compound (小区) is required when importing into a grid."))
+COMPOUND_NOT_IN_GRID = define("import.compound_not_in_grid", gettext_noop(
+    "The compound “%(compound)s” exists in this community but not in the grid “%(grid)s”. "
+    "Correct the grid, or leave the grid cell empty."))
+COMPOUNDS_AMBIGUOUS = define("import.compounds_ambiguous", gettext_noop(
+    "There are several compounds called “%(compound)s” in this community (in different "
+    "grids): add a 网格 (grid) column to say which."))
+BUILDING_REQUIRED = define("import.building_required", gettext_noop("The building (楼栋) is required."))
+REGISTERED_ELSEWHERE = define("import.registered_elsewhere", gettext_noop(
+    "This person is already registered in another community. Ask that community to move the "
+    "person out first, then import again."))
+ID_HIDDEN_NOT_HERE = define("import.id_hidden_not_here", gettext_noop(
+    "This ID number is partly hidden (****) and does not belong to a person of this name in "
+    "this household. Type the full number."))
+NAMES_AMBIGUOUS = define("import.names_ambiguous", gettext_noop(
+    "Several people called “%(name)s” live in this household: add their ID numbers to tell "
+    "them apart."))
+SAME_PERSON = define("import.same_person", gettext_noop("This is the same person as on row %(row)d."))
+HEAD_ON_ROW = define("import.head_on_row", gettext_noop(
+    "%(name)s on row %(row)d is already the head of this household. A household has one head: "
+    "choose another relation on one of the two rows."))
+
+# --- the job --------------------------------------------------------------------------------
+
+NOT_ALLOWED = define("import.not_allowed", gettext_noop("You are not allowed to import into %(place)s."))
+IMPORTED = define("import.imported", gettext_noop(
+    "Imported %(rows)d rows: %(created)d new, %(updated)d updated, %(unchanged)d unchanged."))
+COLUMNS_IGNORED = define("import.columns_ignored", gettext_noop("Columns not imported: %(columns)s."))
+PROBLEMS = define("import.problems", gettext_noop(
+    "%(n)d problems found; nothing was imported. Correct the file and import it again."))
+WORKER_STOPPED = define("import.worker_stopped", gettext_noop(
+    "The import was stopped because its worker was shut down; nothing was imported. Please "
+    "import the file again."))
+REGISTRY_CHANGED = define("import.registry_changed", gettext_noop(
+    "The registry changed while this file was being imported (someone saved the same person "
+    "or place at the same time). Nothing was imported: please import the file again."))
+INTERNAL = define("import.internal", gettext_noop(
+    "The import failed because of an internal error; nothing was imported. Please try again "
+    "or tell your administrator."))
+NOT_QUEUED = define("import.not_queued", gettext_noop(
+    "The import could not be started (the background queue is not available); nothing was "
+    "imported. Please try again later."))
+
+
+# --- kept, and said again ------------------------------------------------------------------
+
+def piece(message) -> dict:
+    """One piece of a job's message as kept (`ImportJob.said`): a said message's code and
+    parameters, or plain text."""
+    return {**kept(message), "text": str(message)}
+
+
+def error_piece(error: dict) -> dict:
+    """A stored error row as a piece of the job's message (a file's problem said there)."""
+    if error.get("code"):
+        return {"code": error["code"], "params": error.get("params") or {}, "text": error["message"]}
+    return {"text": error.get("message", "")}
+
+
+def job_message(job) -> str:
+    """The job's message in the active language (its text as written, for a job kept
+    before, or whose pieces are not known any more)."""
+    if not job.said:
+        return job.message
+    return " ".join(say(p.get("code"), p.get("params"), p.get("text", "")) for p in job.said)[:500]
+
+
+def error_rows(errors) -> list[dict]:
+    """Stored error rows for the page and the API: each message in the active language,
+    with its `code` ("" for a row kept before codes were)."""
+    return [{"row": e.get("row"), "column": e.get("column", ""), "value": e.get("value", ""),
+             "message": say(e.get("code"), e.get("params"), e.get("message", "")),
+             "code": e.get("code") or ""} for e in errors or []]
