@@ -145,3 +145,12 @@ def test_unverified_person_registered_at_the_table(world, rnd, client):
                                                         "person": person})
     assert ok.status_code == 200
 
+
+
+def test_the_home_list_never_lists_someone_twice(world, rnd, system):
+    """Someone already to be visited (added by hand from the missing list, or to re-sample
+    after an invalid tube) is not listed again from the registry tags: one door, one line."""
+    followup.add_home_visit(system, rnd, world.xia, note="卧床，先上门")
+    assert followup.generate_home_list(system, rnd) == 1  # 苏霞 only; 夏明 is already listed
+    assert sorted(HomeVisit.objects.filter(round=rnd).values_list("resident_id", flat=True)) == sorted(
+        [world.su.id, world.xia.id])

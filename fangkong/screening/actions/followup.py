@@ -43,16 +43,20 @@ HOME_TAGS = (Tag.BEDRIDDEN, Tag.LIMITED_MOBILITY)
 def generate_home_list(actor, rnd: Round) -> int:
     """Add everyone in the round's area tagged bedridden or limited mobility, or whose
     household's zone is sampled at home (sealed), and at home, to the home-sampling list.
-    Re-running adds only the new ones. Returns how many."""
+    Re-running adds only the new ones; someone with a visit still to make (by hand, a
+    re-test, a re-sample) is not listed a second time. Returns how many."""
     from fangkong.zones.queries import home_sampled
 
     require(actor, Perm.SCREENING_RUN, rnd)
     tag_q = Q(home_sampled())
     for t in HOME_TAGS:
         tag_q |= Q(tags__contains=f",{t},")
+    # not twice: nobody already listed from the tags, nor anyone with a visit still to make
+    # (added by hand, a single re-test, a re-sample after an invalid tube)
+    listed = HomeVisit.objects.filter(round=rnd).filter(
+        Q(source=HomeVisit.Source.TAGS) | Q(status=HomeVisit.Status.OPEN))
     people = (Resident.objects.filter(area_q(rnd)).filter(tag_q).filter(presence=Presence.HOME)
-              .exclude(id__in=HomeVisit.objects.filter(round=rnd, source=HomeVisit.Source.TAGS)
-                       .values("resident_id")))
+              .exclude(id__in=listed.values("resident_id")))
     rows = []
     user = user_of(actor)
     for r in people.only("id", "household_id", *LEVEL_FIELDS):
