@@ -5,6 +5,8 @@ browser session (with CSRF). Scope and permissions are the same as on the pages,
 the endpoints call the same queries and actions.
 """
 
+import functools
+import inspect
 import re
 from pathlib import Path
 from typing import Any
@@ -18,16 +20,18 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, ConfigError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
+from ninja.operation import Operation
 from ninja.parser import Parser
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
 
 from fangkong.accounts.actions import authenticate_token_and_scope
 from fangkong.core.clean import clean_body
-from fangkong.core.errors import FangkongError, Forbidden, error_body
+from fangkong.core.errors import FangkongError, Forbidden, Invalid, error_body
+from fangkong.core.text import join_words
 
 
 class OrjsonParser(Parser):
@@ -119,7 +123,7 @@ DOCS_ASSET_DIR = Path(ninja.__file__).parent / "static" / "ninja"
 
 
 class ErrorDetail(Schema):
-    code: str  # e.g. invalid, not_found, forbidden, unauthenticated, rate_limited, overloaded
+    code: str  # e.g. invalid, unknown_parameter, not_found, forbidden, unauthenticated, rate_limited, overloaded
     message: str  # in the user's language
     fields: dict[str, list[str]]  # messages per field ("__all__" for the whole request)
     rows: list[dict[str, Any]]  # per-row errors of a file or a batch: row, column, value, message
@@ -133,7 +137,8 @@ class ErrorOut(Schema):
 
 # The answers every operation may give besides its own, all in the one error shape.
 ERROR_STATUSES = {
-    400: "The request's values are not valid: `fields` (or `rows`) say which and why.",
+    400: ("The request's values are not valid, or it has a query parameter the operation does "
+          "not take (`unknown_parameter`): `fields` (or `rows`) say which and why."),
     401: "No valid API token and no logged-in session.",
     403: "Your role may see this but not do this (or the CSRF check failed).",
     404: "Missing, or outside your place in the tree: the two look the same.",
@@ -148,9 +153,13 @@ ERROR_STATUSES = {
 
 class FangkongAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
-        """The OpenAPI document, with every operation listing its error answers in the
-        one error shape (`ErrorOut`) beside its own 2xx answers."""
+        """The OpenAPI document, with its "start here" introduction (`api_guide`, in the
+        reader's language) and every operation listing its error answers in the one error
+        shape (`ErrorOut`) beside its own 2xx answers."""
+        from fangkong.api_guide import intro
+
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["info"]["description"] = intro()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         generated = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(generated.pop("$defs", {}))
@@ -168,6 +177,22 @@ class FangkongAPI(NinjaAPI):
                         "description": description,
                         "content": {"application/json": {"schema": ref}}})
         return schema
+
+    def validation_error_from_error_contexts(self, error_contexts):
+        """Ninja's errors, each located as (where, plain field name…): a body read whole
+        into one argument (`payload: ItemIn`, `body: RequestIn`) loses that argument's name,
+        so a wrong `household` is "household" here as it is in a 400 from the checks, never
+        "body.household"."""
+        errors = []
+        for context in error_contexts:
+            single = getattr(context.model, "__read_from_single_attr__", None)
+            for err in super().validation_error_from_error_contexts([context]).errors:
+                loc = tuple(err.get("loc", ()))
+                if single and len(loc) > 1 and loc[1] == single:
+                    loc = loc[:1] + loc[2:]
+                err["loc"] = loc
+                errors.append(err)
+        return NinjaValidationError(errors)
 
 
 api = FangkongAPI(
@@ -242,18 +267,51 @@ def validation_message(err) -> str:
         return str(template)
 
 
+# What is wrong with a field, for the 422's message (pydantic's error types).
+VALUE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal",
+                "string_too_long", "string_too_short", "too_long", "too_short", "enum",
+                "literal_error", "multiple_of", "string_pattern_mismatch", "value_error"}
+SUMMARIES = {  # (one field, several), in the order they are said
+    "missing": (gettext_lazy("This field is required: %(fields)s."),
+                gettext_lazy("These fields are required: %(fields)s.")),
+    "extra_forbidden": (gettext_lazy("This field is not known here: %(fields)s."),
+                        gettext_lazy("These fields are not known here: %(fields)s.")),
+    "type": (gettext_lazy("This field has the wrong type: %(fields)s."),
+             gettext_lazy("These fields have the wrong type: %(fields)s.")),
+    "value": (gettext_lazy("This value is not accepted: %(fields)s."),
+              gettext_lazy("These values are not accepted: %(fields)s.")),
+}
+
+
+def validation_summary(by_kind: dict[str, list[str]], fields: dict) -> str:
+    """The 422's message: what is wrong and with which fields ("These fields have the wrong
+    type: household, place."); the request as a whole (`__all__`) says its own message."""
+    said = [fields["__all__"][0]] if "__all__" in fields else []
+    for kind, (one, several) in SUMMARIES.items():
+        names = [n for n in by_kind.get(kind, []) if n != "__all__"]
+        if names:
+            said.append(str(one if len(names) == 1 else several) % {"fields": join_words(names)})
+    return " ".join(said) or _("The request does not have the documented shape.")
+
+
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request, exc):
-    fields = {}
+    """422: the request does not have the documented shape. `fields` is keyed by the plain
+    field name, as a 400 from the checks is ("household", never "body.household")."""
+    fields, by_kind = {}, {}
     for err in exc.errors:
         loc = [str(x) for x in err.get("loc", [])]
         if loc and loc[0] in LOCATIONS:
             loc = loc[1:]
-        if loc and loc[0] == "payload":  # the name of the body argument, not a field
-            loc = loc[1:]
-        fields.setdefault(".".join(loc) or "__all__", []).append(validation_message(err))
+        name = ".".join(loc) or "__all__"
+        fields.setdefault(name, []).append(validation_message(err))
+        kind = err.get("type")
+        kind = kind if kind in ("missing", "extra_forbidden") else (
+            "value" if kind in VALUE_ERRORS else "type")
+        if name not in by_kind.setdefault(kind, []):
+            by_kind[kind].append(name)
     return api.create_response(
-        request, error_body("invalid", _("Please correct the errors below."), fields), status=422)
+        request, error_body("invalid", validation_summary(by_kind, fields), fields), status=422)
 
 
 @api.exception_handler(AuthenticationError)
@@ -277,6 +335,55 @@ HTTP_ERROR_MESSAGES = {
 def on_http_error(request, exc):
     message = HTTP_ERROR_MESSAGES.get(exc.message, exc.message)
     return api.create_response(request, error_body("error", message), status=exc.status_code)
+
+
+def declared_query(operation: Operation) -> list[str]:
+    """The query parameters an operation declares, in their order (a schema's fields
+    flattened, as ninja reads them)."""
+    names = []
+    for model in operation.models:
+        if model.__ninja_param_source__ == "query":
+            names.extend(model.__ninja_flatten_map__)
+    return names
+
+
+def unknown_parameters(unknown: list[str], accepted: list[str]) -> Invalid:
+    """400 in the one error shape: the query parameters the operation does not take, each
+    named in `fields`, and the message listing the ones it does."""
+    named = {"names": join_words(unknown), "accepted": join_words(accepted)}
+    if accepted:
+        message = _("Unknown query parameter: %(names)s. This operation takes: %(accepted)s.")
+    else:
+        message = _("Unknown query parameter: %(names)s. This operation takes no query "
+                    "parameters.")
+    return Invalid(message % named, code="unknown_parameter",
+                   fields={n: [_("Not a query parameter of this operation.")] for n in unknown})
+
+
+def refuse_unknown_query(run):
+    """Every operation refuses query parameters it does not declare (400, after the
+    authentication check, so an anonymous caller still gets 401): a guessed filter name
+    (`/residents?household=1`) would otherwise be ignored and answer everything. Applied
+    to every operation in one place (`api.add_decorator(..., mode="view")`)."""
+    operation = getattr(inspect.unwrap(run), "__self__", None)
+    if not isinstance(operation, Operation):
+        raise ConfigError("refuse_unknown_query wraps an operation's run")
+    accepted = declared_query(operation)
+    known = set(accepted)
+
+    @functools.wraps(run)
+    def checked(request, *args, **kwargs):
+        unknown = [n for n in request.GET if n not in known]
+        if unknown:
+            # ninja's own authentication step, run once here (the operation is not run)
+            refused = operation._run_checks(request)
+            return refused or api.on_exception(request, unknown_parameters(unknown, accepted))
+        return run(request, *args, **kwargs)
+
+    return checked
+
+
+api.add_decorator(refuse_unknown_query, mode="view")
 
 
 def register_routers():

@@ -113,7 +113,8 @@ def _household_out(hh: Household, scope, labels, n_residents: int) -> dict:
     return {
         "id": hh.id, "place": hh.place_id, "door": hh.door,
         "address": labels.get(hh.place_id, ""), "phone": phone, "phone_masked": masked,
-        "notes": hh.notes, "resident_count": n_residents, "updated_at": hh.updated_at,
+        "notes": hh.notes, "resident_count": n_residents, "counted": n_residents > 0,
+        "updated_at": hh.updated_at,
     }
 
 
@@ -121,7 +122,12 @@ _page = page_of  # (count, size, rows) of one page
 
 
 PageNumber = Query(1, ge=1, le=MAX_PAGE_NUMBER)
-PageSize = Query(None, ge=1, description="Rows a page (at most FANGKONG_API_MAX_PAGE).")
+PageSize = Query(None, ge=1, description=(
+    f"Rows a page: {settings.FANGKONG_PAGE_SIZE} unless asked, at most "
+    f"{settings.FANGKONG_API_MAX_PAGE} (more is a 400)."))
+Counted = Query(None, description=(
+    "true: only the households someone counts in (not everyone moved out, not empty) — "
+    "exactly those a place's `household_count` counts; false: only the others."))
 
 
 # --- places ------------------------------------------------------------------
@@ -179,14 +185,17 @@ def place_move(request, place_id: int, payload: PlaceMove):
 
 @router.get("/households", response=HouseholdPage)
 def household_list(request, place: int | None = None, q: str = "",
+                   counted: bool | None = Counted,
                    page: int = PageNumber, page_size: int | None = PageSize):
-    """Households under `place` (or all you may see). `q`: start of the door number, or
-    the last digits (4 or more) of the household phone."""
+    """Households under `place` (or all you may see), empty ones and those everyone moved
+    out of included (`counted` tells them apart). `q`: start of the door number, or the
+    last digits (4 or more) of the household phone."""
     if q:
         check_rate(request, "search")
     scope = request.scope
     where = queries.get_place(scope, place) if place is not None else None
-    count, size, rows = _page(queries.household_list(scope, where, q=q), page, page_size)
+    count, size, rows = _page(queries.household_list(scope, where, q=q, counted=counted),
+                              page, page_size)
     labels = queries.address_labels(rows)
     results = [_household_out(h, scope, labels, h.n_residents) for h in rows]
     _audit_household_phones(request, rows, results, "api:households")

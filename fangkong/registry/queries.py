@@ -364,10 +364,12 @@ def resident_query(scope, place: Place | None = None, *, tags=(), presence=None,
     return qs.order_by(*ADDRESS_ORDER)
 
 
-def household_list(scope, place: Place | None = None, *, q=None):
+def household_list(scope, place: Place | None = None, *, q=None, counted: bool | None = None):
     """Households under `place` (or all the scope sees), each with `.n_residents` (moved-out
     people not counted). `q` matches the start of the door number or the end of the
-    household phone. One query, whatever the number of rows."""
+    household phone. `counted`: only the households someone counts in (`counts`: those a
+    place's household figure counts), or only the others. One query, whatever the number
+    of rows."""
     qs = households(scope).select_related("place")
     if place is not None:
         qs = qs.filter(under(place))
@@ -378,6 +380,8 @@ def household_list(scope, place: Place | None = None, *, q=None):
             match |= Q(phone__endswith=q)
         qs = qs.filter(match)
     qs = qs.annotate(n_residents=Count("residents", filter=counts("residents__")))
+    if counted is not None:
+        qs = qs.filter(n_residents__gt=0) if counted else qs.filter(n_residents=0)
     return qs.order_by("building_id", "unit_id", "sort_key", "id")
 
 

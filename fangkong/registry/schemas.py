@@ -13,7 +13,7 @@ import datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
 from fangkong.core.clean import in_utc
 
@@ -57,8 +57,11 @@ class PlaceOut(Schema):
     code: str
     parent: int | None
     depth: int
-    household_count: int | None = None
-    resident_count: int | None = None
+    household_count: int | None = Field(None, description=(
+        "Households under the place that someone counts in (`registry.queries.counts`: "
+        "everyone but people who moved out); a household everyone moved out of, or nobody "
+        "lives in yet, is not counted. GET /households?place=…&counted=true lists exactly these."))
+    resident_count: int | None = Field(None, description="People who count (not moved out).")
 
 
 class PlaceDetail(PlaceOut):
@@ -122,7 +125,9 @@ class HouseholdOut(Schema):
     phone: str
     phone_masked: bool
     notes: str
-    resident_count: int
+    resident_count: int = Field(description="People in it who count (not moved out).")
+    counted: bool = Field(description=(
+        "Someone in it counts: the place's `household_count` counts this household."))
     updated_at: datetime.datetime
 
 

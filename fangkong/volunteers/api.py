@@ -11,6 +11,7 @@ out of the OpenAPI schema (the security table treats "public" and "not in the sc
 one); their bodies are `PhoneIn` and `RegistrationIn` in schemas.py.
 """
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -147,10 +148,10 @@ def check_in(request, payload: TokenIn):
     return assignment_out(attendance.check_in(actor_of(request), payload.token))
 
 
-@router.post("/volunteers/checkout", response=AssignmentOut)
+@router.post("/volunteers/checkout", response=AssignmentOut, description=(
+    f"Check out. Less than {settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES} minutes after the "
+    "check-in it answers 409 `check_out_soon` (ask the person), unless `confirm` is true."))
 def check_out(request, payload: CheckOutIn):
-    """Check out. Less than FANGKONG_CHECK_OUT_CONFIRM_MINUTES after the check-in it answers
-    409 `check_out_soon` (ask the person), unless `confirm` is true."""
     return assignment_out(attendance.check_out(actor_of(request), payload.token, confirm=payload.confirm))
 
 

@@ -275,7 +275,7 @@ def test_api_inbox_and_read(world, system_actor, login):
     assert client.get("/api/v1/me/notifications?unread=true").json()["count"] == 1
     bad = client.post("/api/v1/me/notifications/read", {"ids": "all"},
                       content_type="application/json")
-    assert bad.status_code == 422 and list(bad.json()["error"]["fields"]) == ["body.ids"]
+    assert bad.status_code == 422 and list(bad.json()["error"]["fields"]) == ["ids"]
     assert client.get("/api/v1/me/notifications?page_size=100000").status_code == 400
 
 

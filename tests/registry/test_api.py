@@ -445,7 +445,7 @@ def test_messages_are_chinese_by_default_and_english_on_request(world):
     body = {"household": world.hh101.id, "name": "", "colour": "red"}
     zh = post(client, "/api/v1/residents", body).json()["error"]
     en = post(client, "/api/v1/residents", body, headers={"Accept-Language": "en"}).json()["error"]
-    assert (zh["message"], en["message"]) == ("请更正以下错误。", "Please correct the errors below.")
+    assert (zh["message"], en["message"]) == ("此处没有这个字段：colour。", "This field is not known here: colour.")
     assert zh["fields"] == {"colour": ["未知字段。"]}
     assert en["fields"] == {"colour": ["Unknown field."]}
     # Messages from the registry's own rules follow the language too.
