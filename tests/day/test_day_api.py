@@ -247,7 +247,7 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     good = sheet([("T0001", "阳性", 28.5, 30.1), ("T0002", "阴性", None, None),
                   ("T0003", "阴性", None, None), ("t0004 ", "阴性", None, None)])
     r = lab.post("/screening/lab/", {"file": upload("结果-改.xlsx", good)})
-    assert "Saved 4 results, corrected 0. Positive pools: 1 (5 people to re-test)." in text(r)
+    assert "Saved 4 results, corrected 0. Positive pools: 1 (5 people held for a single re-test; the community is told)." in text(r)
     # not sure it went through, the lab uploads the same file again: nothing changes
     # (the page said "Positive pools: 0" of the file with the positive in it; now it says why)
     again = text(lab.post("/screening/lab/", {"file": upload("结果-改.xlsx", good)}))

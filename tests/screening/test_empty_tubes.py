@@ -129,3 +129,14 @@ def test_a_tube_holding_a_swab_kept_as_a_conflict_is_never_released(world, rnd, 
     assert _tubes(rnd) == {"K0001": 0, "K0002": 0, "K0004": 0}  # K0003, empty, released
     assert [e.changes["barcode"] for e in AuditEvent.objects.filter(
         action="screening.tube.release")] == ["K0003"]
+
+
+def test_tubes_opened_ahead_with_no_table_are_never_released(world, rnd, client):
+    """An API client that names no table may open a box of tubes ahead on purpose (labelled
+    before the queue arrives): none of them is released as 'left empty' (the production
+    topology's station and the benchmarks open tubes so)."""
+    client.force_login(world.users.staff)
+    for code in ("P0001", "P0002", "P0003"):
+        assert _open(client, rnd, code).status_code == 201
+    assert _tubes(rnd) == {"P0001": 0, "P0002": 0, "P0003": 0}
+    assert not AuditEvent.objects.filter(action="screening.tube.release").exists()

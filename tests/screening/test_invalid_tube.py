@@ -205,7 +205,7 @@ def test_the_phone_lets_someone_whose_tube_was_invalid_be_scanned_again(phone_pa
 
     scan("T0001")
     expect(page.locator("#tube-left")).to_have_text("3")
-    for left, p in ((2, world.su), (1, world.yu), (0, world.xia)):  # fills and seals T0001
+    for _left, p in ((2, world.su), (1, world.yu), (0, world.xia)):  # fills and seals T0001
         scan(f"FK1:{p.token}")  # a printed code
         expect(page.locator("#recent li.good").filter(has_text=p.name)).to_have_count(1)
     expect(page.locator("#waiting")).to_have_text("0")

@@ -95,12 +95,16 @@ def left_empty(tubes, user_id, point_id, table, barcode) -> list[Tube]:
     tube aside when the next is scanned). Of `tubes`, those to release (`release`): their
     rows go and their barcodes are free again for any table.
 
+    Only at a named table (the station page of a sampler names theirs): an open that names
+    no table is an API client's, which may open several tubes ahead on purpose (a box of
+    tubes labelled before the queue arrives) — none of those is ever released.
+
     Never a tube with anyone in it — a registration (`count`) or an offline scan kept as a
     conflict (`busy`: the swab is in the tube though nobody is registered) — nor a re-test
     tube, nor another sampler's, nor one at another table. A tube with swabs in it stays
     open as before: the station asks to seal it first, and staff may seal it from the
     round's page."""
-    if user_id is None:
+    if user_id is None or table is None:
         return []
     return [t for t in tubes
             if t.barcode != barcode and t.opened_by_id == user_id and t.point_id == point_id

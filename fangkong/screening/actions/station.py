@@ -92,10 +92,11 @@ def _open(actor, rnd, user, barcode, cap, point, table, client_id) -> tuple[Tube
 def _set_aside(actor, rnd, user, tube, point, table):
     """Release the empty tubes this sampler left open at this table (`common.left_empty`),
     each audited ("screening.tube.release")."""
-    if user is None:
+    if user is None or table is None:
         return
     busy = Conflict.objects.filter(tube_id=OuterRef("pk"))
-    mine = (Tube.objects.filter(round=rnd, opened_by=user, state=TubeState.OPEN, count=0)
+    mine = (Tube.objects.filter(round=rnd, opened_by=user, state=TubeState.OPEN, count=0,
+                                point_id=point, table=table)
             .exclude(pk=tube.pk).annotate(busy=Exists(busy)))
     left = left_empty(mine, user.id, point, table, tube.barcode)
     gone = release(left)

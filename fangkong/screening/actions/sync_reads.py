@@ -106,7 +106,7 @@ def _seen_rows(rows) -> tuple[set, dict]:
 def _lock_tubes(rnd, barcodes, opener=None) -> list[Tube]:
     which = Q(barcode__any_of=barcodes)
     if opener is not None:  # the opener's empty tubes (`common.left_empty`)
-        which |= Q(opened_by_id=opener, state=TubeState.OPEN, count=0, retest=False)
+        which |= Q(opened_by_id=opener, state=TubeState.OPEN, count=0, retest=False, table__isnull=False)
     tq = (Tube.objects.filter(which, round=rnd).order_by("id")
           .annotate(busy=Exists(Conflict.objects.filter(tube_id=OuterRef("pk")))))
     if connection.features.has_select_for_update:
@@ -122,12 +122,12 @@ LOCK_TUBES_PG = (
     # starts with the round), then the rows locked in id order: a stale estimate ("the round
     # has a few tubes") otherwise read every tube of the round for each batch, or for each
     # barcode. With them, the opener's open empty tubes, which an open may release
-    # (`common.left_empty`), through the index on the opener (none when the batch opens
+    # at a named table (`common.left_empty`), through the index on the opener (none when the batch opens
     # nothing: NULL). The ids are gathered first (ARRAY(…)), so the rows are then read by
     # their primary key, never by walking it.
     f"WITH locked AS (SELECT {_TUBE_COLUMNS} FROM screening_tube WHERE id = ANY(ARRAY("
     f"SELECT id FROM screening_tube WHERE opened_by_id = %s AND round_id + 0 = %s "
-    f"AND state = 'open' AND count = 0 AND NOT retest UNION ALL "
+    f"AND state = 'open' AND count = 0 AND NOT retest AND \"table\" IS NOT NULL UNION ALL "
     f"SELECT x.id FROM unnest(string_to_array(%s, ',')) AS b(code) CROSS JOIN LATERAL "
     f"(SELECT id FROM screening_tube WHERE barcode = b.code AND round_id + 0 = %s LIMIT 1) x)) "
     f"ORDER BY id FOR UPDATE) "
