@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 
@@ -12,12 +12,29 @@ def api_not_found(request):
                                    "rows": []}}, status=404)
 
 
+def admin_permission(request) -> bool:
+    """Django admin is for superusers only (staff flags are not used by Fangkong). Someone
+    signed in who is not one gets a plain 404 — sending them to log in made a loop
+    (/admin/ → /admin/login/ → /login/?next=/admin/, which sends a signed-in user on to
+    /admin/ again): a browser error instead of an answer."""
+    if request.user.is_active and request.user.is_superuser:
+        return True
+    if request.user.is_authenticated:
+        raise Http404()
+    return False
+
+
+def admin_login(request, extra_context=None):
+    """Superusers log in through Fangkong's login (throttled, two-step), not the admin's own
+    form; someone already signed in is not sent round again (`admin_permission`)."""
+    if request.user.is_authenticated:
+        raise Http404()
+    return redirect_to_login(request.GET.get("next") or request.get_full_path())
+
+
 admin.site.site_header = "Fangkong"
-# Django admin is for superusers only (staff flags are not used by Fangkong).
-admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
-# …who log in through Fangkong's login (throttled, two-step), not the admin's own form.
-admin.site.login = lambda request, extra_context=None: redirect_to_login(
-    request.GET.get("next") or request.get_full_path())
+admin.site.has_permission = admin_permission
+admin.site.login = admin_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),
