@@ -14,13 +14,13 @@ from fangkong.core.db import convert_rows, prepared_cursor, row_converters
 from fangkong.core.errors import Invalid, NotFound
 
 from . import usernames
-from .access import require_manage
+from .access import require_grant, require_manage
 from .models import ApiToken, Membership, User, reader_language
 from .roles import Role
 
 
 def create_user(actor, username: str, password: str, *, display_name="", phone="",
-                check_password=True) -> User:
+                check_password=True, must_change=False) -> User:
     errors = {}
     username = bounded(username, limit_of(User, "username"), "username", errors)
     if not username:
@@ -41,7 +41,8 @@ def create_user(actor, username: str, password: str, *, display_name="", phone="
             errors["password"] = e.messages
     if errors:
         raise Invalid(fields=errors)
-    user = User(username=username, display_name=display_name, phone=phone or None)
+    user = User(username=username, display_name=display_name, phone=phone or None,
+                must_change_password=must_change)
     user.set_password(password)
     with transaction.atomic():
         try:
@@ -61,11 +62,7 @@ def grant(actor, user: User, role: str, place, *, household=None) -> Membership:
         place = household.place
     if place is None:
         raise NotFound()
-    require_manage(actor, place)
-    if role not in Role.values:
-        raise Invalid(fields={"role": [_("Unknown role.")]})
-    if role == Role.COMMAND and place.kind not in ("district", "street"):
-        raise Invalid(fields={"place": [_("Command roles sit on a district or a street.")]})
+    require_grant(actor, role, place)  # who gives what, on which kind of place
     with transaction.atomic():
         m, created = Membership.objects.get_or_create(
             user=user, role=role, place=place,
@@ -200,18 +197,29 @@ def revoke_membership(actor, membership_id) -> Membership:
     return m
 
 
-# Roles a community's staff may hand out (command and lab roles are set up by a superuser).
+# Roles a community's staff hand out on the people page (the rule, for every managing
+# role: accounts.access.GIVES; command also gives command and lab roles, a superuser any).
 GRANTABLE_BY_STAFF = [Role.STAFF, Role.GRID, Role.LEADER, Role.VOLUNTEER, Role.SUPPLIER]
 
 
-def add_person(actor, *, username, password, display_name, phone, role, place) -> Membership:
-    """Create an account and give it a role on a node, in one step (the People page)."""
-    require_manage(actor, place)
-    if role not in GRANTABLE_BY_STAFF and not actor.scope.superuser:
-        raise Invalid(fields={"role": [_("You cannot give this role.")]})
+def add_person(actor, *, username, password, display_name, phone, role, place) -> tuple[Membership, str]:
+    """Create an account and give it a role on a node, in one step (the People page and
+    POST /api/v1/people). A blank username is made up (`<role>-` and random letters: not
+    personal data), a blank password too; either way the person sets their own at their
+    first login. Returns the membership and the first password, to be shown this once."""
+    require_grant(actor, role, place)
+    username = (username or "").strip() or usernames.new_username(usernames.ROLE_PREFIX.get(role, "u"))
+    password = password or new_password()
     with transaction.atomic():
-        user = create_user(actor, username, password, display_name=display_name, phone=phone)
-        return grant(actor, user, role, place)
+        user = create_user(actor, username, password, display_name=display_name, phone=phone,
+                           must_change=True)
+        return grant(actor, user, role, place), password
+
+
+def new_password() -> str:
+    """A first or reset password to read out or write down: 10 letters and digits with
+    none that look alike (≈ 50 bits); the person replaces it at their first login."""
+    return usernames.random_text(10)
 
 
 def household_login(actor, household, *, phone: str, display_name: str = "") -> tuple[User, str | None]:

@@ -112,3 +112,8 @@ def token_create(request, payload: TokenCreate):
 def token_revoke(request, token_id: int):
     """Revoke one of your tokens. It stops working at once; revoking twice is harmless."""
     return token_out(actions.revoke_token(actor_of(request), token_id))
+
+
+from .people_api import router as people_router  # noqa: E402 - /people…: the people page's
+
+router.add_router("/", people_router)

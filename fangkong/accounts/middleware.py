@@ -13,6 +13,9 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 SEEN_KEY = "_fk_seen"
+# Set at login for an account whose password someone else chose or saw (the first one, or
+# one the office reset: User.must_change_password); cleared when the person sets their own.
+MUST_CHANGE = "_fk_must_change"
 REFRESH = 300  # seconds: how stale the expiry may get before a request pushes it back
 
 
@@ -20,6 +23,8 @@ REFRESH = 300  # seconds: how stale the expiry may get before a request pushes i
 def _stamp_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[SEEN_KEY] = int(time.time())
+        if getattr(user, "must_change_password", False):
+            request.session[MUST_CHANGE] = True
 
 
 class SessionIdleMiddleware:
@@ -72,36 +77,52 @@ class LanguageMemoryMiddleware:
 
 
 class TwoStepEnrolMiddleware:
-    """An account whose role needs two-step login (FANGKONG_TOTP_REQUIRED_ROLES) and has
-    not set it up reaches only the set-up page until it has (accounts.twostep)."""
+    """First things first, after logging in: an account whose password someone else chose
+    (`MUST_CHANGE`) reaches only the page to set its own; then an account whose role needs
+    two-step login (FANGKONG_TOTP_REQUIRED_ROLES) and has not set it up reaches only the
+    set-up page until it has (accounts.twostep)."""
 
-    ALLOWED = ("/two-step/", "/logout/", "/i18n/", "/login/")
+    OPEN = ("/logout/", "/i18n/", "/login/")
+    FIRST = (  # (session key, its page's path and name, API error code)
+        (MUST_CHANGE, "/password/", "password_change", "password_change_required"),
+        ("_fk_twostep_enrol", "/two-step/", "two_step", "two_step_required"),
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        from .twostep import ENROL
-
         session = getattr(request, "session", None)
-        if session is not None and session.session_key and session.get(ENROL) \
-                and not request.path.startswith(self.ALLOWED):
-            from django.shortcuts import redirect
-            from django.utils.translation import gettext as _
-
-            if request.headers.get("HX-Request"):
-                from django.http import HttpResponse
-
-                return HttpResponse(status=204)  # a page's part (the inbox badge): nothing
-            if request.path.startswith("/api/"):
-                from django.http import JsonResponse
-
-                return JsonResponse({"error": {
-                    "code": "two_step_required",
-                    "message": _("Set up two-step login first (menu: Two-step login)."),
-                    "fields": {}, "rows": []}}, status=403)
-            return redirect("two_step")
+        if session is None or not session.session_key:
+            return self.get_response(request)
+        for key, path, name, code in self.FIRST:
+            if session.get(key) and not request.path.startswith((path, *self.OPEN)):
+                return self._refuse(request, name, code)
         return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request, name, code):
+        from django.shortcuts import redirect
+        from django.utils.translation import gettext as _
+
+        if request.headers.get("HX-Request"):
+            from django.http import HttpResponse
+
+            return HttpResponse(status=204)  # a page's part (the inbox badge): nothing
+        if request.path.startswith("/api/"):
+            from django.http import JsonResponse
+
+            message = (_("Set your own password first (menu: Change my password).")
+                       if name == "password_change" else
+                       _("Set up two-step login first (menu: Two-step login)."))
+            return JsonResponse({"error": {"code": code, "message": message,
+                                           "fields": {}, "rows": []}}, status=403)
+        if name == "password_change":
+            from django.urls import reverse
+            from django.utils.http import urlencode
+
+            return redirect(reverse(name) + "?" + urlencode({"next": request.get_full_path()}))
+        return redirect(name)
 
 
 class ScopeMiddleware:

@@ -18,6 +18,9 @@ class User(AbstractUser):
     # it. Blank: the site's default (Chinese). Remembered from the pages they use
     # (accounts.middleware.LanguageMemoryMiddleware); read through `reader_language`.
     language = models.CharField(_("language"), max_length=10, blank=True, default="")
+    # A password someone else chose or saw (the first one, one reset by the office): the
+    # person sets their own before anything else (accounts.password).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     objects = UserManager()
 

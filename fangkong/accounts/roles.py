@@ -52,7 +52,10 @@ class Perm(StrEnum):
 
 P = Perm
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    # Command sets up what is below it: the accounts (accounts.access.GIVES says which
+    # roles) and the places (a new community under the street, its grids…).
     Role.COMMAND: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.EXPORT, P.VIEW_AUDIT, P.SCREENING_VIEW,
+                             P.MANAGE_USERS, P.EDIT_PLACES,
                              P.VOLUNTEERS_VIEW, P.MANAGE_NOTIFY,
                              P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_POLICY, P.SERVICES_VIEW, P.SERVICES_POLICY,
                              P.REPORTS_VIEW, P.REPORTS_SUBMIT, P.REPORTS_APPROVE}),

@@ -54,7 +54,7 @@ class Locked(Exception):
 
 def account_key(user=None, login: str = "") -> str:
     if user is not None:
-        return f"u{user.pk}"
+        return account_key_of(user.pk)
     from fangkong.core import pii
 
     typed = pii.normalize_phone(login) or (login or "").strip().lower()
@@ -115,6 +115,31 @@ def failed(account: str | None, ip: str | None, *, user=None, via="web"):
 def succeeded(account: str | None):
     if account:
         cache.delete(PREFIX + "fails:acct:" + account)
+
+
+def locks_of(user_ids) -> dict:
+    """{user id: until (aware datetime)} for the accounts among `user_ids` locked now (the
+    people page's rows): one cache read."""
+    keys = {PREFIX + "lock:acct:" + account_key_of(uid): uid for uid in user_ids}
+    if not keys:
+        return {}
+    now = timezone.now().timestamp()
+    return {keys[k]: datetime.datetime.fromtimestamp(v, tz=datetime.UTC)
+            for k, v in cache.get_many(list(keys)).items() if v is not None and v > now}
+
+
+def account_key_of(user_id) -> str:
+    return f"u{user_id}"
+
+
+def unlock(user) -> bool:
+    """Clear the account's lock and its count of failures (the office checked it, or
+    reset its password). The day's count of locks stays: the next lock today is longer.
+    A locked address stays locked. True when it was locked."""
+    key = PREFIX + "lock:acct:" + account_key(user)
+    was = cache.get(key)
+    cache.delete_many([key, PREFIX + "fails:acct:" + account_key(user)])
+    return was is not None and was > timezone.now().timestamp()
 
 
 def _audit(ip, via, until, failures, *, user, by_address):

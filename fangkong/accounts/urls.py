@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import twostep_views, views
+from . import password_views, twostep_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,10 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("people/", views.people, name="people"),
     path("people/<id:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
+    path("people/accounts/<id:pk>/password/", password_views.account_password_reset,
+         name="account_password_reset"),
+    path("people/accounts/<id:pk>/unlock/", password_views.account_unlock, name="account_unlock"),
+    path("password/", password_views.password_change, name="password_change"),
     path("households/<id:pk>/login/", views.household_login, name="household_login"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<id:pk>/revoke/", views.token_revoke, name="token_revoke"),

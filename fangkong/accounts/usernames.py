@@ -20,10 +20,20 @@ EVENTS_NAMING_USERS = ("user.create", "membership.grant", "membership.revoke",
                        "volunteer.approve")
 
 
+# The prefix of an account made on the people page, by its first role (what it is for,
+# nothing about the person).
+ROLE_PREFIX = {"command": "cmd", "staff": "staff", "grid": "grid", "leader": "ldr",
+               "volunteer": "vol", "lab": "lab", "supplier": "sup", "resident": "hh"}
+
+
+def random_text(n: int) -> str:
+    return "".join(secrets.choice(ALPHABET) for _i in range(n))
+
+
 def new_username(prefix: str) -> str:
     """`prefix-` and 8 random characters (31^8 ≈ 8.5e11: collisions are retried by the
     unique index, never expected)."""
-    return f"{prefix}-" + "".join(secrets.choice(ALPHABET) for _i in range(8))
+    return f"{prefix}-" + random_text(8)
 
 
 def looks_like_phone(username: str) -> bool:

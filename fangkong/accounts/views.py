@@ -65,13 +65,16 @@ def home(request):
     """Each role lands where its work is: staff, grid workers, leaders and command on their
     place (a list when they have several), a resident on their household, a volunteer on
     their tasks and calls, a lab operator on the lab's page (boxes to receive, results to
-    upload), a supplier on its own page (services: orders, hand-offs, manifests, amounts owed). Only an account without any role sees
-    "no place yet"."""
+    upload), a supplier on its own page (services: orders, hand-offs, manifests, amounts owed), a
+    superuser on the installation's pages (operations, /admin/, everyone's people and
+    roles). Only an account without any role sees "no place yet"."""
     from .roles import Perm, Role
 
     scope = request.scope
     own = [g for g in scope.grants if g.household_id]
     roots = scope.roots(Perm.VIEW_REGISTRY)
+    if request.user.is_superuser:  # the installation's pages, and any places of their own
+        return render(request, "registry/home.html", {"roots": roots, "own": own, "system": True})
     if len(roots) == 1 and not own:
         return redirect("place", pk=roots[0].id)
     if own and not roots:
@@ -88,37 +91,60 @@ def home(request):
 
 @page
 def people(request):
-    """Accounts and their roles below the user's node(s); add a person with a role."""
-    from fangkong.core.tree import LEVELS
-
-    from .access import require_people_page
-    from .queries import manageable_places, memberships
+    """Accounts and their roles below the user's node(s) (a superuser: all), each with its
+    lock and what the user may do for it; add a person with a role (what each user gives:
+    accounts.access)."""
+    from .access import require_people_page, roles_given_anywhere
+    from .queries import account_states, memberships, place_picker
     from .roles import Role
 
     require_people_page(request.scope)
     actor = actor_of(request)
     errors, values = {}, {}
-    targets = list(manageable_places(request.scope, [k for k in LEVELS if k != "unit"]))
+    picker, cut = place_picker(request.scope)
     if request.method == "POST":
         values = request.POST
         try:
-            place = next((p for p in targets if str(p.id) == values.get("place")), None)
-            if place is None:
-                raise Invalid(fields={"place": [_("Choose a place.")]})
-            m = actions.add_person(actor, username=values.get("username", ""),
-                                   password=values.get("password", ""),
-                                   display_name=values.get("display_name", ""),
-                                   phone=values.get("phone", ""), role=values.get("role", ""),
-                                   place=place)
-            messages.success(request, _("%(name)s can now log in as %(role)s.") % {
-                "name": m.user, "role": m.get_role_display()})
-            return redirect("people")
+            created = _add_person(actor, values, picker)
         except Invalid as e:
             errors = e.fields
-    roles = [(r, Role(r).label) for r in actions.GRANTABLE_BY_STAFF]
+        else:
+            return created_page(request, *created)
+    roles = [(r, Role(r).label) for r in roles_given_anywhere(request.scope)]
+    rows = list(memberships(request.scope)[:1000])
+    states = account_states(request.scope, {m.user for m in rows})
+    for m in rows:
+        m.may_reset, m.locked_until = states.get(m.user_id, (False, None))
     return render(request, "accounts/people.html", {
-        "rows": memberships(request.scope)[:1000], "targets": targets, "roles": roles,
-        "errors": errors, "values": values})
+        "rows": rows, "picker": picker, "picker_cut": cut, "roles": roles,
+        "errors": errors, "values": values}, status=400 if errors else 200)
+
+
+def _add_person(actor, values, picker):
+    place = next((p for _g, opts in picker for p, _l, _r in opts
+                  if str(p.id) == values.get("place")), None)
+    errors = {}
+    if not values.get("role"):
+        errors["role"] = [_("Choose the role.")]
+    if place is None:
+        errors["place"] = [_("Choose where they work.")]
+    if errors:
+        raise Invalid(fields=errors)
+    m, password = actions.add_person(actor, username=values.get("username", ""),
+                                     password=values.get("password", ""),
+                                     display_name=values.get("display_name", ""),
+                                     phone=values.get("phone", ""), role=values.get("role", ""),
+                                     place=place)
+    return m.user, password, m
+
+
+def created_page(request, user, password, membership=None, *, reset=False):
+    """The answer that shows a first or reset password, this once (never stored in clear,
+    not kept by the browser), with the username and phone to log in with."""
+    resp = render(request, "accounts/one_time_password.html", {
+        "user_": user, "password": password, "m": membership, "reset": reset})
+    resp["Cache-Control"] = "no-store"
+    return resp
 
 
 @require_POST

@@ -19,4 +19,21 @@ ROUTES = {
         lambda w: f"/api/v1/tokens/{w.staff_token.id}",
         missing=lambda w: f"/api/v1/tokens/{MISSING}",
         command=404, leader=404, resident=404),
+    # people and roles: staff of community A and the street's command manage A's accounts
+    ("GET", "/people"): Route(lambda w: "/api/v1/people", staff=200, command=200, leader=404,
+                              resident=404, other_staff=200),  # B's staff: B's people
+    ("POST", "/people"): Route(
+        lambda w: "/api/v1/people",
+        body=lambda w: {"display_name": "郭晓东", "role": "grid", "place": w.grid.id},
+        missing=lambda w: ("/api/v1/people", {"display_name": "郭晓东", "role": "grid",
+                                              "place": MISSING}),
+        staff=201, command=201, leader=404, resident=404),
+    ("POST", "/people/accounts/{user_id}/password-reset"): Route(
+        lambda w: f"/api/v1/people/accounts/{w.users.grid.id}/password-reset",
+        missing=lambda w: f"/api/v1/people/accounts/{MISSING}/password-reset",
+        leader=404, resident=404),
+    ("POST", "/people/accounts/{user_id}/unlock"): Route(
+        lambda w: f"/api/v1/people/accounts/{w.users.grid.id}/unlock",
+        missing=lambda w: f"/api/v1/people/accounts/{MISSING}/unlock",
+        leader=404, resident=404),
 }

@@ -1,31 +1,34 @@
 """Who may call the registry endpoints: places, households, residents, imports, code
 cards (checked by tests/api/test_security.py, which explains the columns)."""
 
+import itertools
+
 from fangkong.registry.models import Household, ImportJob, Place, Resident
 from tests.api.routes import MISSING, WRITE, Route, make_job, upload
 
 MODELS = [Place, Household, Resident, ImportJob]
+NEW = itertools.count(3)
 
 ROUTES = {
     ("GET", "/places"): Route(
         lambda w: f"/api/v1/places?parent={w.community.id}",
         missing=lambda w: f"/api/v1/places?parent={MISSING}", leader=404, resident=404),
-    ("POST", "/places"): Route(
+    ("POST", "/places"): Route(  # a new name each time: command and staff both add one
         lambda w: "/api/v1/places",
-        body=lambda w: {"parent": w.building.id, "kind": "unit", "name": "3单元"},
+        body=lambda w: {"parent": w.building.id, "kind": "unit", "name": f"{next(NEW)}单元"},
         missing=lambda w: ("/api/v1/places", {"parent": MISSING, "kind": "unit", "name": "3单元"}),
-        staff=201, command=403, leader=403, resident=404),
+        staff=201, command=201, leader=403, resident=404),  # command sets up what is below it
     ("GET", "/places/{place_id}"): Route(
         lambda w: f"/api/v1/places/{w.building.id}",
         missing=lambda w: f"/api/v1/places/{MISSING}", resident=404),
     ("PATCH", "/places/{place_id}"): Route(
         lambda w: f"/api/v1/places/{w.building.id}", body=lambda w: {"name": "1栋"},
         missing=lambda w: f"/api/v1/places/{MISSING}",
-        command=403, leader=403, resident=404),
+        leader=403, resident=404),
     ("POST", "/places/{place_id}/move"): Route(
         lambda w: f"/api/v1/places/{w.unit2.id}/move", body=lambda w: {"parent": w.building.id},
         missing=lambda w: f"/api/v1/places/{MISSING}/move",
-        command=403, leader=403, resident=404),
+        leader=403, resident=404),
     ("GET", "/households"): Route(
         lambda w: f"/api/v1/households?place={w.unit1.id}",
         missing=lambda w: f"/api/v1/households?place={MISSING}", resident=404),

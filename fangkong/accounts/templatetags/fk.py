@@ -55,6 +55,14 @@ def has_places(scope):
 
 
 @register.filter
+def manages_people(scope):
+    """{% if scope|manages_people %}: the people page opens for the user (accounts.access)."""
+    from fangkong.accounts.access import may_open_people_page
+
+    return bool(scope) and may_open_people_page(scope)
+
+
+@register.filter
 def has_role(scope, role):
     """{% if scope|has_role:"volunteer" %}"""
     return bool(scope) and scope.has_role(role)

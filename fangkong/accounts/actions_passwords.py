@@ -1,0 +1,83 @@
+"""Writes to passwords: the office resets one (a one-time password, shown once) or clears
+a lock; a person sets their own. All audited, at the account's place; who may is
+`accounts.access` (an account whose every role the office gives, never above it).
+
+The site sends no e-mail or text to reset a password: staff are reached in person or by
+phone, and a volunteer can log in with a text code (volunteers' login) anyway.
+"""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fangkong.audit.actions import record
+from fangkong.core.errors import Invalid
+
+from . import throttle
+from .access import require_manage_account
+from .actions import new_password
+from .models import User
+
+
+def _place_of(user):
+    m = user.memberships.filter(is_active=True).select_related("place").order_by("id").first()
+    return m.place if m else None
+
+
+def reset_password(actor, user: User) -> str:
+    """A new one-time password for `user` (returned once, to be shown on the page and
+    passed on): their old one stops working, their other sessions end (Django checks the
+    password's hash on each request), a lock is cleared, and they set their own at the
+    next login."""
+    require_manage_account(actor, user)
+    password = new_password()
+    with transaction.atomic():
+        user.set_password(password)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        unlocked = throttle.unlock(user)
+        record(actor, "user.password_reset", user, {"username": user.username, "unlocked": unlocked},
+               levels_from=_place_of(user))
+    return password
+
+
+def unlock(actor, user: User) -> bool:
+    """Clear the lock that wrong passwords put on `user` (the office checked it was them).
+    True when it was locked; audited either way."""
+    require_manage_account(actor, user)
+    with transaction.atomic():
+        was = throttle.unlock(user)
+        record(actor, "user.unlock", user, {"username": user.username, "was_locked": was},
+               levels_from=_place_of(user))
+    return was
+
+
+def change_own_password(actor, new: str, again: str, *, old: str | None = None) -> User:
+    """The acting person sets their own password. `old` is asked unless they have just
+    logged in with a password someone else chose (`must_change_password`)."""
+    user = actor.user
+    errors = {}
+    if not user.must_change_password and not user.check_password(old or ""):
+        errors["old_password"] = [_("That is not your current password.")]
+    if not new:
+        errors["new_password"] = [_("Type the new password.")]
+    elif new != again:
+        errors["new_password2"] = [_("The two new passwords are not the same.")]
+    else:
+        try:
+            validate_password(new, user)
+        except ValidationError as e:
+            errors["new_password"] = e.messages
+        if user.check_password(new):
+            errors["new_password"] = [_("Choose a password other than the one you have now.")]
+    if errors:
+        raise Invalid(fields=errors)
+    with transaction.atomic():
+        was_forced = user.must_change_password
+        user.set_password(new)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        record(actor, "user.password_change", user, {"first": was_forced},
+               levels_from=_place_of(user))
+    return user
