@@ -14,8 +14,8 @@ whole community's volunteers.
   community of 10,000 volunteers (tiny: 300): audience query, one inbox row per person,
   deliveries queued on the personal channels, the group announcement. Target: < 5 s.
 
-The volunteers are benchmark fixtures written in bulk (accounts and approved volunteer
-records in the benchmark community); the calls, answers and notifications go through the
+The volunteers are benchmark fixtures written in bulk (accounts, approved volunteer
+records in the benchmark community and their volunteer role there); the calls, answers and notifications go through the
 actions. Each repeat's calls and their notifications are deleted afterwards.
 """
 
@@ -63,6 +63,15 @@ def ensure_volunteers(community, n: int, answering: int):
                 v.copy_levels(hh)
                 rows.append(v)
             Volunteer.objects.bulk_create(rows, batch_size=2000)
+    # an approved volunteer's account holds the volunteer role on the community (approval
+    # grants it; only such a record answers calls and hears of them: volunteers.access.counts)
+    from fangkong.accounts.models import Membership
+    from fangkong.accounts.roles import Role
+
+    Membership.objects.bulk_create([
+        Membership(user_id=uid, role=Role.VOLUNTEER, place=community) for uid in
+        Volunteer.objects.filter(community_id=community.id, work_unit=BENCH_UNIT, user__isnull=False)
+        .values_list("user_id", flat=True)], ignore_conflicts=True, batch_size=2000)
     Volunteer.objects.filter(community_id=community.id, work_unit=BENCH_UNIT).update(skills="")
     ids = list(Volunteer.objects.filter(community_id=community.id, work_unit=BENCH_UNIT)
                .order_by("id").values_list("id", flat=True)[:answering])

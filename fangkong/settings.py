@@ -411,6 +411,13 @@ FANGKONG_RECOVERY = [
     "fangkong.services.tasks.recover_services",
     "fangkong.reports.tasks.recover_tick",
 ]
+# What a role carried, ended with it (accounts.actions_endings): each app's
+# (user, scope, withdrawn=False) -> [Ending] of the tasks `scope` no longer carries.
+FANGKONG_ROLE_ENDINGS = [
+    "fangkong.screening.actions.planning.role_endings",
+    "fangkong.volunteers.actions.endings.role_endings",
+    "fangkong.services.actions.endings.role_endings",
+]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("REDIS_URL"):

@@ -15,6 +15,7 @@ from fangkong.core.errors import Invalid, NotFound
 
 from . import usernames
 from .access import require_grant, require_manage
+from .actions_endings import end_stale, refuse_own_last
 from .models import ApiToken, Membership, User, reader_language
 from .roles import Role
 
@@ -184,16 +185,22 @@ def authenticate_token_and_scope(raw: str):
     return user, Scope(user=user, grants=grants)
 
 
-def revoke_membership(actor, membership_id) -> Membership:
-    """End a membership (the account stays; it loses that role on that node)."""
+def revoke_membership(actor, membership_id, *, reason="") -> Membership:
+    """End a membership (the account stays; it loses that role on that node) and, with it,
+    what it carried (`actions_endings.end_stale`: a round's table, a team, a call's place,
+    a run…; `m.ended` says what, in the actor's words). One's own last managing role there
+    is refused (`actions_endings.refuse_own_last`)."""
     m = one(Membership.objects.select_related("place", "user"), membership_id)
     require_manage(actor, m.place)
+    refuse_own_last(actor, m)
+    m.ended = []
     if m.is_active:
         with transaction.atomic():
             m.is_active = False
             m.save(update_fields=["is_active"])
             record(actor, "membership.revoke", m, {"user": m.user.username, "role": m.role},
                    levels_from=m.place, label=f"{m.user} {m.role} {m.place}")
+            m.ended = end_stale(actor, m.user, reason=reason)
     return m
 
 

@@ -15,6 +15,9 @@ from fangkong.core.tree import level_field
 from .roles import ROLE_PERMS, Perm, Role
 
 NOTHING = Q(pk__in=[])
+# The roles that carry tasks given to a person (a sampling table, a team, a run, a call's
+# place): a task counts only while its person holds one of these over it (`Scope.works_at`).
+TASK_ROLES = frozenset({Role.COMMAND, Role.STAFF, Role.GRID, Role.LEADER, Role.VOLUNTEER})
 
 
 def grant_perms(role: str) -> frozenset:
@@ -89,6 +92,22 @@ class Scope:
                 return True
         return False
 
+    def works_at(self, obj, roles=TASK_ROLES) -> bool:
+        """Does the user hold one of `roles` now (never a resident's grant) on obj's place or
+        above it? Whatever was given to a person — a sampler's table, a team, a run, a
+        place on a call — grants something only while this holds: the role taken away, the
+        row left behind grants nothing."""
+        for g in self.grants:
+            if g.household_id is not None or g.role not in roles:
+                continue
+            lf = g.level_field
+            if lf is not None:
+                if getattr(obj, lf, None) == g.place.id:
+                    return True
+            elif isinstance(obj, type(g.place)) and (obj.id == g.place.id or obj.parent_id == g.place.id):
+                return True
+        return False
+
     # --- filters -----------------------------------------------------------
     def q(self, perm: Perm, *, household_field="household_id") -> Q:
         """Filter for households/residents (anything with level columns) under `perm`."""
@@ -99,6 +118,14 @@ class Scope:
             if g.household_id is not None:
                 out |= Q(**{household_field: g.household_id})
             elif g.level_field:
+                out |= Q(**{g.level_field: g.place.id})
+        return out
+
+    def work_q(self, roles=TASK_ROLES) -> Q:
+        """Filter for rows with level columns by `works_at`."""
+        out = NOTHING
+        for g in self.grants:
+            if g.household_id is None and g.role in roles and g.level_field:
                 out |= Q(**{g.level_field: g.place.id})
         return out
 
@@ -175,4 +202,10 @@ class SystemScope(Scope):
         return Q()
 
     def place_q(self, perm):
+        return Q()
+
+    def works_at(self, obj, roles=TASK_ROLES):
+        return True
+
+    def work_q(self, roles=TASK_ROLES):
         return Q()

@@ -150,21 +150,48 @@ def created_page(request, user, password, membership=None, *, reset=False):
 @require_POST
 @page
 def membership_revoke(request, pk):
+    """Take a role away, after a confirm step that says what ends with it (a round's
+    sampling table, a team's leadership…: `actions_endings.what_ends`) and warns when it is
+    one's own; one's own last managing role there is refused at once."""
+    from fangkong.core.errors import Conflict
+    from fangkong.core.text import join_words
+
+    from .actions_endings import own, refuse_own_last, what_ends
+
     nxt = request.POST.get("next", "")
+    back = nxt if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) \
+        else reverse("people")
     if not confirmed(request):
         from .queries import get_membership
 
         m = get_membership(request.scope, pk)
-        back = nxt if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) \
-            else reverse("people")
+        try:
+            refuse_own_last(actor_of(request), m)
+        except Conflict as e:
+            flash_error(request, e)
+            return redirect(back)
+        words = {"name": m.user, "role": m.get_role_display(), "place": m.place.name}
+        lines = [_("%(name)s will no longer be able to work as %(role)s at %(place)s.") % words]
+        ends = what_ends(m.user, [m.id]) if m.is_active else []
+        if ends:
+            lines.append(_("What %(name)s was given ends with it: %(things)s.") % {
+                "name": m.user, "things": join_words(ends)})
+        warn = _("This is your own role: once it is gone you can no longer work as %(role)s at "
+                 "%(place)s, and what it lets you open closes at once.") % words if own(actor_of(request), m) else ""
         return confirm_step(
             request, title=_("Take the role away from %(name)s?") % {"name": m.user},
-            lines=[_("%(name)s will no longer be able to work as %(role)s at %(place)s.") % {
-                "name": m.user, "role": m.get_role_display(), "place": m.place.name}],
-            yes=_("Yes, remove the role"), back=back)
+            lines=lines, warn=warn, yes=_("Yes, remove the role"), back=back)
+
+    def done(m):
+        said = _("%(name)s no longer has that role.") % {"name": m.user}
+        if m.ended:
+            said += " " + _("Ended with it: %(things)s.") % {"things": join_words(m.ended)}
+        return said
+
+    # one's own role gone, the people page may no longer open: home, which says where to go
     return act(request, lambda actor: actions.revoke_membership(actor, pk),
-               to=next_or(request, "people"),
-               done=lambda m: _("%(name)s no longer has that role.") % {"name": m.user})
+               to=lambda m: reverse("home") if own(actor_of(request), m) else next_or(request, "people"),
+               done=done, refused=back, catch=(Invalid, Conflict))
 
 
 @page

@@ -8,16 +8,23 @@ by actions, queries, views and the API alike.
   place and also below it: a grid worker works the part of a community round in their grid.
 - Sampling (`can_sample`, `require_sample`) is allowed to roles holding SCREENING_SAMPLE on
   the round, and to anyone holding a `Sampler` assignment in that round (this is how
-  volunteers sample: only inside the rounds they are assigned to).
+  volunteers sample: only inside the rounds they are assigned to) — an assignment that
+  counts (`sampler_counts`): the account holds a role now over the round's area
+  (`works_on_round`: a volunteer's role on its community) and, if it is registered as a
+  volunteer, the registration is approved (`sampler_rows`). A role taken away or an
+  approval withdrawn leaves the row behind granting nothing: the station, the door-to-door
+  page and their API answer 404, as for a round never given. The antigen door work is the
+  same assignment (an antigen round's `Sampler`).
 - A household's own resident reports its members' antigen results (`can_self_report`).
 - A box is received at the lab by the lab (`require_handover`); a health-code colour is
   observed by whoever samples or runs screening there (`require_observe_code`); follow-ups
   are worked by whoever runs the round or samples in it (`can_follow_up`).
 """
 
-from django.db.models import Q
+from django.db.models import Exists, Q
 
 from fangkong.accounts.roles import Perm, Role
+from fangkong.accounts.scope import TASK_ROLES
 from fangkong.core import access as core_access
 from fangkong.core.errors import Forbidden, NotFound
 from fangkong.core.tree import ancestor_ids, level_field
@@ -54,16 +61,70 @@ def round_q(scope, perm) -> Q:
     return q
 
 
-def can_sample(actor, rnd: Round) -> bool:
-    if round_allows(actor.scope, Perm.SCREENING_SAMPLE, rnd):
+def works_on_round(scope, rnd: Round) -> bool:
+    """Does the user hold a role now (`accounts.scope.TASK_ROLES`) over the round's area: on
+    its place or above it, or inside it (a community's volunteer in a street's round)? In
+    memory: no query."""
+    if scope.works_at(rnd):
         return True
+    field = level_field(rnd.place)
+    return any(g.role in TASK_ROLES and g.household_id is None and getattr(g.place, field, None) == rnd.place_id
+               for g in scope.grants)
+
+
+def work_round_q(scope) -> Q:
+    """Filter for rounds by `works_on_round`."""
+    q = Q(pk__in=[])
+    for g in scope.grants:
+        if g.role in TASK_ROLES and g.household_id is None:
+            if g.level_field:
+                q |= Q(**{g.level_field: g.place.id})
+            q |= Q(place_id__in=ancestor_ids(g.place))
+    return q
+
+
+def withdrawn(user_id):
+    """The account's volunteer registration when it is not (or no longer) approved: its
+    sampler assignments count for nothing (a queryset, for EXISTS)."""
+    from fangkong.volunteers.models import Volunteer
+
+    return Volunteer.objects.filter(user_id=user_id).exclude(status=Volunteer.Status.APPROVED)
+
+
+def sampler_rows(user_id):
+    """The account's sampler assignments, none while its volunteer registration is not
+    approved. Whether the account works over each round is `works_on_round` (the scope's,
+    in memory) or `work_round_q`."""
+    if user_id is None:
+        return Sampler.objects.none()
+    return Sampler.objects.filter(user_id=user_id).filter(~Exists(withdrawn(user_id)))
+
+
+def sampler_rounds_q(scope) -> Q:
+    """Rounds where the user's sampler assignment counts (`sampler_counts`), as a filter."""
+    if scope.user is None:
+        return Q(pk__in=[])
+    return Q(id__in=sampler_rows(scope.user.id).values("round_id")) & work_round_q(scope)
+
+
+def sampler_counts(actor, rnd: Round) -> bool:
+    """Does the actor's own sampler assignment in this round count: a `Sampler` row, a role
+    now over the round's area, and a volunteer registration (if any) still approved? The
+    row's answer is kept on the actor for the request (`queries.get_round_for_sampling`
+    reads it with the round)."""
     user = actor.user
     if user is None or not getattr(user, "is_authenticated", False):
         return False
+    if not works_on_round(actor.scope, rnd):
+        return False
     cache = actor.__dict__.setdefault("_sampler_rounds", {})
     if rnd.id not in cache:
-        cache[rnd.id] = Sampler.objects.filter(round=rnd, user=user).exists()
+        cache[rnd.id] = sampler_rows(user.id).filter(round=rnd).exists()
     return cache[rnd.id]
+
+
+def can_sample(actor, rnd: Round) -> bool:
+    return round_allows(actor.scope, Perm.SCREENING_SAMPLE, rnd) or sampler_counts(actor, rnd)
 
 
 def require_sample(actor, rnd: Round):

@@ -15,7 +15,14 @@ from fangkong.core.tree import ancestor_ids, level_field, under
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Kind, Place, Presence
 
-from .access import can_sample, round_allows, round_q
+from .access import (
+    can_sample,
+    round_allows,
+    round_q,
+    sampler_rounds_q,
+    sampler_rows,
+    works_on_round,
+)
 from .areas import area_q
 from .models import (
     Box,
@@ -43,21 +50,24 @@ def rounds(scope, perm=Perm.SCREENING_VIEW):
 
 
 def visible_rounds(scope):
-    """Rounds the user may see: by role (view, sample, lab) or by a sampler assignment."""
+    """Rounds the user may see: by role (view, sample, lab) or by a sampler assignment that
+    counts (`access.sampler_counts`)."""
     q = round_q(scope, Perm.SCREENING_VIEW) | round_q(scope, Perm.SCREENING_SAMPLE) | round_q(
         scope, Perm.SCREENING_LAB)
     if scope.user is not None:
-        q |= Q(id__in=Sampler.objects.filter(user=scope.user).values("round_id"))
+        q |= sampler_rounds_q(scope)
     return Round.objects.filter(q).select_related("place")
 
 
-def my_sampling(user, limit=10) -> list[Sampler]:
+def my_sampling(scope, limit=10) -> list[Sampler]:
     """The user's places at a sampling table in rounds not yet ended (a volunteer's home
-    shows them with a link to the station or the door-to-door page), soonest first."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    shows them with a link to the station or the door-to-door page), soonest first; only
+    those that count (`access.sampler_counts`: a role taken away shows none)."""
+    if scope.user is None:
         return []
-    return list(Sampler.objects.filter(user=user).exclude(round__status=RoundStatus.CLOSED)
-                .select_related("round__place", "point__place").order_by("round__starts_at", "id")[:limit])
+    rows = (sampler_rows(scope.user.id).exclude(round__status=RoundStatus.CLOSED)
+            .select_related("round__place", "point__place").order_by("round__starts_at", "id"))
+    return [s for s in rows[:100] if works_on_round(scope, s.round)][:limit]
 
 
 def get_round(scope, pk, perm=Perm.SCREENING_VIEW) -> Round:
@@ -99,23 +109,26 @@ _ROUND_SQL = (f"SELECT {', '.join('r.' + f.column for f in _ROUND_FIELDS)}, "
               f"(SELECT string_agg(ap.kind || ':' || ap.id, ',') FROM screening_roundarea ra "
               f"JOIN registry_place ap ON ap.id = ra.place_id WHERE ra.round_id = r.id), "
               f"EXISTS (SELECT 1 FROM screening_sampler s WHERE s.round_id = r.id AND s.user_id = %s) "
+              f"AND NOT EXISTS (SELECT 1 FROM volunteers_volunteer v WHERE v.user_id = %s "
+              f"AND v.status <> 'approved') "
               f"FROM screening_round r JOIN registry_place p ON p.id = r.place_id WHERE r.id = %s")  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 
 
 def _round_for_station(pk: int, user_id) -> Round:
-    """The round with its place, `sampler_here` (is the user assigned to sample in it) and,
+    """The round with its place, `sampler_here` (is the user assigned to sample in it, an
+    assignment that counts as `access.sampler_rows` says; their role is the scope's) and,
     on PostgreSQL, its areas (`areas.area_keys`), in one query. Every station request
     starts here, so on PostgreSQL it is a prepared statement read into the models directly
     (the ORM spent ~0.8 ms a call compiling the select_related + Exists form); SQLite uses
     the ORM (its values need Django's converters)."""
     if connection.vendor != "postgresql":
         return (Round.objects.select_related("place")
-                .annotate(sampler_here=Exists(Sampler.objects.filter(round=OuterRef("pk"), user_id=user_id)))
+                .annotate(sampler_here=Exists(sampler_rows(user_id).filter(round=OuterRef("pk"))))
                 .get(pk=pk))
     from fangkong.core.db import prepared_cursor
 
     with prepared_cursor() as cur:
-        cur.execute(_ROUND_SQL, [user_id, pk])
+        cur.execute(_ROUND_SQL, [user_id, user_id, pk])
         row = cur.fetchone()
     if row is None:
         raise Round.DoesNotExist
@@ -243,8 +256,8 @@ def followups_query(scope, rnd: Round):
     assignment is asked once (an EXISTS, not a join): a join made the rows distinct and
     the DISTINCT over six joined tables cost ~10 ms of planning a request."""
     sees = scope.q(Perm.SCREENING_RUN)
-    if scope.user:
-        sees |= Q(Exists(Sampler.objects.filter(round_id=rnd.id, user=scope.user)))
+    if scope.user and works_on_round(scope, rnd):
+        sees |= Q(Exists(sampler_rows(scope.user.id).filter(round_id=rnd.id)))
     return (FollowUp.objects.filter(round=rnd).filter(sees)
             .select_related("resident__household__place", "tube", "retest_tube")
             .order_by("status", "id"))

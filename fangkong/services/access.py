@@ -10,6 +10,10 @@
 - A volunteer holds no permission by role: they see a household (its address and phone)
   only while assigned to it — an open run they carry (or their team carries), a batch their
   team checks at the gate, an open request assigned to them, a feeding task they hold.
+  What was given to them counts only while they hold a role over it now (`given_to`,
+  `given_q`: `Scope.works_at`) and their teams only while their volunteer record counts
+  (`team_ids`: `volunteers.access.approved_volunteer`): with the role taken away, a run or
+  request left behind answers 404 like a missing one.
 Anything the user may not see answers NotFound, exactly like a missing row."""
 
 from django.db.models import Q
@@ -109,20 +113,42 @@ def _in_community(scope, supplier) -> bool:
 
 # --- volunteers' assignments ---------------------------------------------------------
 
+def given_to(actor_or_scope, obj, user_id) -> bool:
+    """Was `obj` (a run, a request, a feeding: anything with level columns) given to the
+    user by name (`user_id` is theirs), and do they hold a role over it now?"""
+    scope = _scope(actor_or_scope)
+    return bool(user_id and scope.user is not None and user_id == scope.user.id and scope.works_at(obj))
+
+
+def given_q(actor_or_scope, field: str) -> Q:
+    """Filter for rows given to the user by name in `field`, by `given_to`."""
+    from fangkong.accounts.scope import NOTHING
+
+    scope = _scope(actor_or_scope)
+    if scope.user is None:
+        return NOTHING
+    return Q(**{field: scope.user}) & scope.work_q()
+
+
 def team_ids(actor_or_scope) -> list[int]:
-    user = _user(actor_or_scope)
+    scope = _scope(actor_or_scope)
+    user = scope.user
     if user is None:
         return []
     cached = getattr(user, "_fk_team_ids", None)
     if cached is None:
+        from fangkong.volunteers.access import approved_volunteer
         from fangkong.volunteers.models import TeamMember
         from fangkong.zones.queries import kept_home
 
+        # only while their volunteer record counts (approved, the volunteer role held now);
         # a volunteer kept home (sealed in, or a code not green) carries none of their teams'
         # runs or requests: they cannot go out, and the doors' addresses and phones are not theirs
-        cached = list(TeamMember.objects.filter(volunteer__user=user)
-                      .exclude(kept_home("volunteer__household_id", "volunteer__id_hash"))
-                      .values_list("team_id", flat=True))
+        v = approved_volunteer(scope)
+        cached = [] if v is None else list(
+            TeamMember.objects.filter(volunteer=v)
+            .exclude(kept_home("volunteer__household_id", "volunteer__id_hash"))
+            .values_list("team_id", flat=True))
         user._fk_team_ids = cached
     return cached
 
@@ -159,7 +185,7 @@ def runs_q(actor_or_scope) -> Q:
     q = levels_q(scope, VIEW)
     user = scope.user
     if user is not None:
-        q |= Q(state=Run.State.OPEN) & (Q(carrier=user) | Q(team_id__in=team_ids(scope)))
+        q |= Q(state=Run.State.OPEN) & (given_q(scope, "carrier") | Q(team_id__in=team_ids(scope)))
     return q
 
 
@@ -181,7 +207,7 @@ def carries(actor_or_scope, run) -> bool:
     scope = _scope(actor_or_scope)
     user = scope.user
     return (user is not None and run.state == run.State.OPEN
-            and (run.carrier_id == user.id or (run.team_id and run.team_id in team_ids(scope))))
+            and (given_to(scope, run, run.carrier_id) or (run.team_id and run.team_id in team_ids(scope))))
 
 
 def require_run(actor_or_scope, run, *, confirm=False):
@@ -298,13 +324,13 @@ def assigned_to(actor_or_scope, household_id) -> bool:
     if user is None:
         return False
     teams = team_ids(scope)
-    carried = Q(run__carrier=user) | Q(run__team_id__in=teams)
+    carried = given_q(scope, "run__carrier") | Q(run__team_id__in=teams)
     if Stop.objects.filter(carried, household_id=household_id, run__state="open").exists():
         return True
-    mine = Q(assignee=user) | Q(team_id__in=teams)
+    mine = given_q(scope, "assignee") | Q(team_id__in=teams)
     if Request.objects.filter(mine, household_id=household_id, state__in=Request.OPEN).exists():
         return True
-    return Feeding.objects.filter(volunteer=user, pet__household_id=household_id, done_at=None,
+    return Feeding.objects.filter(given_q(scope, "volunteer"), pet__household_id=household_id, done_at=None,
                                   stopped=False, day=timezone.localdate()).exists()
 
 
@@ -329,7 +355,7 @@ def requests_q(actor_or_scope) -> Q:
     q = scope.q(VIEW)
     user = scope.user
     if user is not None:
-        q |= (Q(assignee=user) | Q(team_id__in=team_ids(scope))) & Q(state__in=["new", "taken"])
+        q |= (given_q(scope, "assignee") | Q(team_id__in=team_ids(scope))) & Q(state__in=["new", "taken"])
     return q
 
 
@@ -339,7 +365,7 @@ def require_request(actor_or_scope, req, *, work=False, confirm=False, manage=Fa
     scope = _scope(actor_or_scope)
     user = scope.user
     assigned = user is not None and req.state in req.OPEN and (
-        req.assignee_id == user.id or (req.team_id and req.team_id in team_ids(scope)))
+        given_to(scope, req, req.assignee_id) or (req.team_id and req.team_id in team_ids(scope)))
     if manage:
         ok = scope.allows(RUN, req)
     elif work:

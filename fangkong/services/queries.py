@@ -392,10 +392,7 @@ def pets(scope, *, household=None, place=None):
 
 
 def feedings(scope, *, day=None, place=None):
-    user = scope.user
-    q = access.levels_q(scope, access.VIEW)
-    if user is not None:
-        q |= Q(volunteer=user)
+    q = access.levels_q(scope, access.VIEW) | access.given_q(scope, "volunteer")
     qs = Feeding.objects.filter(q, day=day or timezone.localdate())
     if place is not None:
         qs = qs.filter(**_under(place))
@@ -409,14 +406,14 @@ def my_services_work(scope) -> dict:
     user = scope.user
     if user is None:
         return {"feedings": [], "runs": [], "requests": 0}
-    mine = Feeding.objects.filter(volunteer=user, day=timezone.localdate(), stopped=False)
+    mine = Feeding.objects.filter(access.given_q(scope, "volunteer"), day=timezone.localdate(), stopped=False)
     teams = access.team_ids(scope)
-    carried = Q(state=Run.State.OPEN) & (Q(carrier=user) | Q(team_id__in=teams))
+    carried = Q(state=Run.State.OPEN) & (access.given_q(scope, "carrier") | Q(team_id__in=teams))
     return {"feedings": list(mine.select_related("pet").order_by("done_at", "id")[:20]),
             "runs": list(Run.objects.filter(carried).select_related("place").annotate(
                 stops_n=Count("stops"), pending_n=Count("stops", filter=Q(stops__state=Stop.State.PENDING)))
                 .order_by("batch_id", "id")[:20]),
-            "requests": Request.objects.filter(Q(assignee=user) | Q(team_id__in=teams),
+            "requests": Request.objects.filter(access.given_q(scope, "assignee") | Q(team_id__in=teams),
                                                state__in=Request.OPEN).count()}
 
 
@@ -428,7 +425,7 @@ def unassigned_feedings(scope, *, place=None):
 
 def get_feeding(scope, pk) -> Feeding:
     f = _get(Feeding.objects.select_related("pet"), pk)
-    if not (scope.user is not None and f.volunteer_id == scope.user.id):
+    if not access.given_to(scope, f, f.volunteer_id):
         access.require(scope, access.VIEW, f)
     return f
 

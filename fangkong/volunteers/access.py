@@ -3,16 +3,20 @@ volunteers app's permission rules, imported by actions, queries, pages and the A
 
 Staff act under their grants (`scope.allows(perm, obj)`); outside the actor's scope an
 object looks missing (NotFound), inside it without the permission it is Forbidden. A
-volunteer acts on their own record through their account (`volunteer_of`); a call is
+volunteer acts on their own record through their account (`volunteer_of`,
+`approved_volunteer`) — a record that counts only while it is approved AND the account
+holds the volunteer role on its community now (`counts`): with the role taken away their
+teams (and team members' phones), calls, places and leadership are gone at once, as if
+never given (NotFound), even in a session opened before; a call is
 answered by its audience (`audience`, `in_audience`); a team leader confirms attendance
-for their team (`leads`, `leads_user`, `leads_team_of`, `leads_call`).
+for their team (`leads`, `leads_volunteer`, `leads_team_of`, `leads_call`).
 """
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.roles import Perm
+from fangkong.accounts.roles import Perm, Role
 from fangkong.core import access as core_access
 from fangkong.core.errors import Forbidden
 from fangkong.core.tree import is_level, under
@@ -30,22 +34,34 @@ def require(actor, perm, obj):
     core_access.require(actor, perm, obj, seen=VIEW)
 
 
+VOLUNTEER_ROLE = frozenset({Role.VOLUNTEER})
+
+
+def counts(scope, v: Volunteer | None) -> bool:
+    """Is `v` the user's own volunteer record as it counts now: approved, and the account
+    holding the volunteer role on its community (or above) — in memory, no query."""
+    return (v is not None and scope.user is not None and v.user_id == scope.user.id
+            and v.status == Volunteer.Status.APPROVED and scope.works_at(v, VOLUNTEER_ROLE))
+
+
 def volunteer_of(actor) -> Volunteer:
-    """The approved volunteer record of the acting account (Forbidden without one)."""
+    """The acting account's volunteer record as it counts now (`counts`); Forbidden without
+    one."""
     user = actor.user
     v = None
     if user is not None and getattr(user, "is_authenticated", False):
-        v = Volunteer.objects.filter(user_id=user.id, status=Volunteer.Status.APPROVED).first()
+        v = approved_volunteer(actor.scope)
     if v is None:
         raise Forbidden(_("Only approved volunteers can do this."))
     return v
 
 
 def approved_volunteer(scope) -> Volunteer | None:
-    """The approved volunteer record of the user (by their scope), if any."""
-    if scope.user is None:
+    """The user's volunteer record as it counts now (`counts`), if any."""
+    if scope.user is None or not scope.has_role(Role.VOLUNTEER):
         return None
-    return Volunteer.objects.filter(user_id=scope.user.id, status=Volunteer.Status.APPROVED).first()
+    v = Volunteer.objects.filter(user_id=scope.user.id, status=Volunteer.Status.APPROVED).first()
+    return v if counts(scope, v) else None
 
 
 def can_see_team(scope, team: Team) -> bool:
@@ -76,7 +92,7 @@ def can_see_assignment(scope, a: Assignment) -> bool:
     if scope.allows(VIEW, a):
         return True
     v = approved_volunteer(scope)
-    return v is not None and (a.volunteer_id == v.id or leads_user(v.user_id, a))
+    return v is not None and (a.volunteer_id == v.id or leads_volunteer(v, a))
 
 
 def can_manage(scope, obj) -> bool:
@@ -88,13 +104,14 @@ def can_manage(scope, obj) -> bool:
 
 def audience(call: Call, now=None):
     """The approved volunteers a call goes to: its community's (and those lent to it),
-    narrowed by the audience rule and the required skills; never people in quarantine,
-    in hospital or moved out (by their registry record)."""
+    narrowed by the audience rule and the required skills; only those whose account holds
+    the volunteer role now (`role_now`); never people in quarantine, in hospital or moved
+    out (by their registry record)."""
     now = now or timezone.now()
     lent = Loan.objects.filter(to_community_id=call.community_id, until__gt=now,
                                ended_at=None).values("volunteer_id")
     qs = Volunteer.objects.filter(status=Volunteer.Status.APPROVED).filter(
-        Q(community_id=call.community_id) | Q(id__in=lent))
+        Q(community_id=call.community_id) | Q(id__in=lent)).filter(role_now())
     if call.audience == Audience.TEAM:
         qs = qs.filter(id__in=TeamMember.objects.filter(team_id=call.team_id).values("volunteer_id"))
     elif call.audience == Audience.PARTY:
@@ -113,6 +130,17 @@ def audience(call: Call, now=None):
     return qs.exclude(Exists(away)).exclude(kept_home())  # sealed in, or a code not green
 
 
+def role_now():
+    """Volunteers whose account holds the volunteer role on their community (or above) now
+    (`counts`, as a filter: one index probe per person)."""
+    from fangkong.accounts.models import Membership
+
+    return Exists(Membership.objects.filter(
+        Q(place_id=OuterRef("community_id")) | Q(place_id=OuterRef("street_id"))
+        | Q(place_id=OuterRef("district_id")),
+        user_id=OuterRef("user_id"), role=Role.VOLUNTEER, is_active=True))
+
+
 def in_audience(call: Call, v: Volunteer) -> bool:
     return audience(call).filter(pk=v.pk).exists()
 
@@ -120,21 +148,19 @@ def in_audience(call: Call, v: Volunteer) -> bool:
 # --- team leaders ---------------------------------------------------------------
 
 def leads_team_of(actor, call: Call) -> bool:
-    """Is the actor the leader of the team the call is for?"""
-    uid = getattr(actor.user, "id", None)
-    return bool(uid and call.team_id and Team.objects.filter(
-        pk=call.team_id, leader__user_id=uid, leader__status=Volunteer.Status.APPROVED).exists())
+    """Is the actor the leader of the team the call is for (as their record counts now)?"""
+    me = approved_volunteer(actor.scope) if call.team_id else None
+    return bool(me and Team.objects.filter(pk=call.team_id, leader=me).exists())
 
 
 def leads(actor, a: Assignment) -> bool:
     """Is the actor the leader of the call's team, or of a team the volunteer is in?"""
-    return leads_user(getattr(actor.user, "id", None), a)
+    return leads_volunteer(approved_volunteer(actor.scope), a)
 
 
-def leads_user(uid, a: Assignment) -> bool:
-    if uid is None:
-        return False
-    me = Volunteer.objects.filter(user_id=uid, status=Volunteer.Status.APPROVED).first()
+def leads_volunteer(me: Volunteer | None, a: Assignment) -> bool:
+    """Does volunteer record `me` (one that counts: `approved_volunteer`) lead the call's
+    team, or a team the assignment's volunteer is in?"""
     if me is None:
         return False
     teams = Team.objects.filter(leader=me, community_id=a.community_id)

@@ -21,6 +21,7 @@ from fangkong.core.access import require_export
 from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.core.qr import qr_svg
 from fangkong.core.shedding import check_rate, expensive
+from fangkong.core.text import join_words
 from fangkong.core.views import (
     act,
     actor_of,
@@ -57,7 +58,7 @@ def home(request):
     from fangkong.screening.queries import my_sampling
     from fangkong.services.queries import my_services_work
 
-    ctx = {"communities": comms, "me": me, "sampling": my_sampling(request.user),
+    ctx = {"communities": comms, "me": me, "sampling": my_sampling(scope),
            "services": my_services_work(scope) if me is not None else None}
     if me is not None:
         ctx.update(_my_context(me))
@@ -143,8 +144,29 @@ def decide(request, pk):
     if request.POST.get("decision") == "approve":
         return act(request, lambda actor: registration.approve(actor, v), to=to,
                    done=_("%(name)s is approved.") % {"name": v.name}, catch=(Invalid, Conflict))
+    if v.status == Volunteer.Status.APPROVED and not confirmed(request):
+        # withdrawing an approval ends what it carried: said first (`ends_with_withdrawal`)
+        ends = registration.ends_with_withdrawal(v)
+        lines = [_("%(name)s will no longer be a volunteer of %(place)s: no calls, no tasks.") % {
+            "name": v.name, "place": _community_name(v)}]
+        if ends:
+            lines.append(_("What %(name)s was given ends with it: %(things)s.") % {
+                "name": v.name, "things": join_words(ends)})
+        return confirm_step(request, title=_("Withdraw %(name)s's approval?") % {"name": v.name},
+                            lines=lines, yes=_("Yes, withdraw it"), back=reverse("volunteers_person", args=[v.id]))
+
+    def done(r):
+        said = _("%(name)s is rejected.") % {"name": v.name}
+        if r.ended:
+            said += " " + _("Ended with it: %(things)s.") % {"things": join_words(r.ended)}
+        return said
+
     return act(request, lambda actor: registration.reject(actor, v, request.POST.get("reason", "")),
-               to=to, done=_("%(name)s is rejected.") % {"name": v.name}, catch=(Invalid, Conflict))
+               to=to, done=done, catch=(Invalid, Conflict))
+
+
+def _community_name(v) -> str:
+    return Place.objects.filter(pk=v.community_id).values_list("name", flat=True).first() or ""
 
 
 @require_POST

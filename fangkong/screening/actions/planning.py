@@ -210,6 +210,43 @@ def assign_sampler_volunteer(actor, rnd: Round, point: SamplingPoint, volunteer,
     return assign_sampler(actor, rnd, point, volunteer.user, table)
 
 
+def role_endings(user, scope, *, withdrawn=False) -> list:
+    """settings.FANGKONG_ROLE_ENDINGS: the user's sampler assignments in rounds not closed
+    that stop counting with `scope` (`access.sampler_counts`: no role over the round any
+    more, or the volunteer approval withdrawn) — a PCR round's sampling table, an antigen
+    round's door-to-door work. Each ends as `remove_sampler` ends it, without a message:
+    whoever took the role away tells them."""
+    from functools import partial
+
+    from fangkong.accounts.actions_endings import Ending
+
+    from ..access import withdrawn as withdrawn_registration
+    from ..access import works_on_round
+    from ..models import RoundKind
+
+    rows = list(Sampler.objects.filter(user=user).exclude(round__status=RoundStatus.CLOSED)
+                .select_related("round__place", "point__place").order_by("round__starts_at", "id"))
+    gone = withdrawn or (bool(rows) and withdrawn_registration(user.id).exists())
+    out = []
+    for s in rows:
+        if not gone and works_on_round(scope, s.round):
+            continue
+        words = {"round": s.round.name, "point": s.point.place.name, "table": s.table}
+        text = (_("the door-to-door antigen testing of %(round)s") if s.round.kind == RoundKind.ANTIGEN
+                else _("the sampling table of %(round)s (%(point)s, table %(table)d)")) % words
+        out.append(Ending(text, partial(_end_sampler, s)))
+    return out
+
+
+def _end_sampler(s: Sampler, actor, reason=""):
+    with transaction.atomic():
+        n, _x = Sampler.objects.filter(pk=s.pk).delete()
+        if n:
+            record(actor, "screening.sampler.remove", s.round,
+                   {"user": s.user_id, "point": s.point.place.name, "table": s.table,
+                    "role_ended": True, "reason": reason}, levels_from=s.round)
+
+
 # --- exemptions ----------------------------------------------------------------------
 
 def add_exemption(actor, rnd: Round, resident: Resident, reason, note="") -> Exemption:

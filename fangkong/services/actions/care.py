@@ -152,7 +152,7 @@ def check_ins_today(day=None) -> int:
 
 
 def feed(actor, feeding: Feeding, note="") -> Feeding:
-    if not (feeding.volunteer_id == getattr(actor.user, "id", None) and feeding.volunteer_id):
+    if not access.given_to(actor, feeding, feeding.volunteer_id):
         access.require(actor, access.RUN, feeding)
     if feeding.stopped:
         raise Conflict(_("The owners are back: this feeding is no longer needed."))

@@ -153,6 +153,26 @@ def _assign(actor, req, assignee, team):
           f"assigned.{getattr(assignee, 'id', '')}.{getattr(team, 'id', '')}")
 
 
+def give_back(actor, req: Request) -> Request:
+    """The person it was given to can no longer work on it (their role ended: accounts'
+    role endings): `new` again without them — their team, if any, keeps it — audited like
+    any hand-over, and those who answer the household's requests are told."""
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().get(pk=req.pk)
+        if locked.state not in Request.OPEN or locked.assignee_id is None:
+            return locked
+        was = {"assignee": locked.assignee_id, "team": locked.team_id, "state": locked.state}
+        locked.assignee, locked.state, locked.taken_at = None, State.NEW, None
+        locked.save(update_fields=["assignee", "state", "taken_at"])
+        record(actor, "services.request.assign", locked, {"assignee": None, "team": locked.team_id,
+                                                          "state": locked.state, "was": was,
+                                                          "role_ended": True})
+        _tell(actor, locked, responders(locked, staff=True),
+              gettext_lazy("A request needs someone again, %(category)s: %(where)s"),
+              f"given_back.{was['assignee']}")
+    return locked
+
+
 def take(actor, req: Request) -> Request:
     """"I take it": the one who taps it has it (a volunteer of the team it was given to, or
     staff taking it on themselves)."""

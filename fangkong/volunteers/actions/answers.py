@@ -19,7 +19,7 @@ from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Conflict, Forbidden
 from fangkong.registry.models import LEVEL_FIELDS
 
-from ..access import MANAGE, audience, require
+from ..access import MANAGE, audience, counts, require
 from ..models import Assignment, Call, Volunteer
 from .slots import clash_error, clash_q, fetch_one, hold_places, locked_call, promote, take_place
 
@@ -191,7 +191,7 @@ def sign_up(actor, call: Call) -> Assignment:
     for _attempt in range(20):  # someone else changed this person's places meanwhile: read again
         now = timezone.now()
         v = _read_answer(call, uid, now) if uid is not None else None
-        if v is None:
+        if v is None or not counts(actor.scope, v):  # the volunteer role taken away: none
             raise Forbidden(_("Only approved volunteers can do this."))
         answered = v.answer_id is not None and v.answer_status != Assignment.Status.CANCELLED
         if not call.accepting:

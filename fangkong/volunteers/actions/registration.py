@@ -268,8 +268,14 @@ def approve(actor, v: Volunteer) -> Volunteer:
 
 
 def reject(actor, v: Volunteer, reason) -> Volunteer:
+    """Reject a registration, or withdraw an approval: the volunteer role goes, and with it
+    everything it carried (`accounts.actions_endings.end_stale`: their sampling tables and
+    door-to-door work, teams and leadership, places on calls still to come — which go to
+    the waitlist —, runs and requests given to them); `v.ended` says what, in the actor's
+    words (the confirm step said it first: `ends_with_withdrawal`)."""
     require(actor, MANAGE, v)
     reason = checks.check_reason(reason)
+    v.ended = []
     with transaction.atomic():
         before = v.status
         v.status = Volunteer.Status.REJECTED
@@ -278,16 +284,32 @@ def reject(actor, v: Volunteer, reason) -> Volunteer:
         v.decided_at = v.updated_at = timezone.now()
         v.save()
         if v.user_id:
+            from fangkong.accounts.actions_endings import end_stale
             from fangkong.accounts.models import Membership
 
+            v.ended = end_stale(actor, v.user, reason=reason)
             for m in Membership.objects.filter(user_id=v.user_id, role=Role.VOLUNTEER, is_active=True):
-                account_actions.revoke_membership(actor, m.id)
-        # Approval withdrawn: their places on calls still to come go to the waitlist.
+                account_actions.revoke_membership(actor, m.id, reason=reason)
+        # Approval withdrawn: their places on calls still to come go to the waitlist (an
+        # account-less registration has none; the endings above took the others).
         for a in Assignment.objects.filter(volunteer=v, ends_at__gt=timezone.now(), check_in_at=None).exclude(
                 status=Assignment.Status.CANCELLED).select_related("volunteer"):
             cancel(actor, a, reason)
-        record(actor, "volunteer.reject", v, {"status": [before, "rejected"], "reason": reason})
+        record(actor, "volunteer.reject", v, {"status": [before, "rejected"], "reason": reason,
+                                              "ended": len(v.ended)})
     return v
+
+
+def ends_with_withdrawal(v: Volunteer) -> list[str]:
+    """What withdrawing `v`'s approval would end (the confirm step's list): what their
+    volunteer roles carried (`accounts.actions_endings.what_ends`)."""
+    if not v.user_id:
+        return []
+    from fangkong.accounts.actions_endings import what_ends
+    from fangkong.accounts.models import Membership
+
+    ids = Membership.objects.filter(user_id=v.user_id, role=Role.VOLUNTEER, is_active=True).values_list("id", flat=True)
+    return what_ends(v.user, list(ids), withdrawn=True)
 
 
 def lend(actor, v: Volunteer, to_community: Place, until) -> Loan:
