@@ -31,7 +31,20 @@ from collections import defaultdict
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
@@ -53,6 +66,7 @@ from .models import (
     RoundCounter,
     RoundKind,
     Sample,
+    Tube,
     VoidSample,
 )
 
@@ -273,26 +287,29 @@ def kept_coverage(rnd: Round, node) -> dict:
 
 # --- lists ------------------------------------------------------------------------------
 
-def missing_people(scope, rnd: Round, node: Place):
+def missing_people(scope, rnd: Round, node: Place, resample=False):
     """The missing people under `node` (exactly those counted as missing), as a queryset by
     building, unit and door, each with `.home` (listed for home sampling) and `.resample`
     (their swab was made void: the tube was invalid): for the
-    missing-list page, its export and the API. Scoped by VIEW_REGISTRY (phones per role
+    missing-list page, its export and the API; with `resample`, only the latter (exactly
+    `to_resample`). Scoped by VIEW_REGISTRY (phones per role
     where shown). Nobody for an erased round: who was done is gone with its rows."""
     if rnd.erased_at is not None:
         return reg_queries.residents(scope).none()
-    return (reg_queries.residents(scope).filter(node_q(node)).filter(missing_q(rnd))
-            .annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
-                                                           status=HomeVisit.Status.OPEN)),
-                      resample=resampled(rnd))
+    qs = reg_queries.residents(scope).filter(node_q(node)).filter(missing_q(rnd))
+    if resample:
+        qs = qs.filter(resampled(rnd))
+    return (qs.annotate(home=Exists(HomeVisit.objects.filter(round=rnd, resident_id=OuterRef("id"),
+                                                             status=HomeVisit.Status.OPEN)),
+                        resample=resampled(rnd))
             .select_related("household__place")
             .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
 
 
-def missing(scope, rnd: Round, node: Place, limit=2000):
+def missing(scope, rnd: Round, node: Place, limit=2000, resample=False):
     """`missing_people` grouped by building and unit: [(label, [resident with .home])], and
     whether the list was cut at `limit`. Three queries."""
-    rows = list(missing_people(scope, rnd, node)[:limit])
+    rows = list(missing_people(scope, rnd, node, resample)[:limit])
     labels = reg_queries.address_labels(rows)
     groups, order = defaultdict(list), []
     for r in rows:
@@ -345,6 +362,68 @@ def progress_by_hour(rnd: Round, node: Place | None = None, until=None) -> list[
     counts = [(timezone.localtime(r["h"]) if timezone.is_aware(r["h"]) else r["h"], r["n"]) for r in rows]
     top = max((n for _h, n in counts), default=0)
     return [{"hour": h, "n": n, "width": int(n * 100 / top) if top else 0} for h, n in counts]
+
+
+# --- after the lab: positive pools, held people, cases, swabs to take again ------------------
+#
+# | figure          | as of `at` (default now)                                               |
+# |-----------------|------------------------------------------------------------------------|
+# | positive_pools  | pooled tubes positive now with someone under the node held by them     |
+# | held            | people held by a positive pool or antigen test, not closed by `at`     |
+# |                 | (awaiting their single swab, or swabbed and waiting for the lab)       |
+# | awaiting_retest | of them, not re-sampled by `at` (the dashboard's "awaiting re-test")   |
+# | cases           | single re-test positive by `at`                                        |
+# | to_resample     | missing people whose swab the lab made void (invalid tube): exactly    |
+# |                 | the missing list's "样本无效，需复采" (`missing_people(resample=True)`)  |
+
+def held_q(at=None) -> Q:
+    """Follow-ups holding their person as of `at` (default now)."""
+    at = at or timezone.now()
+    return Q(created_at__lte=at) & (Q(closed_at=None) | Q(closed_at__gt=at))
+
+
+def awaiting_q(at=None) -> Q:
+    """Held people not re-sampled as of `at`: no single swab taken by then (or its result
+    was invalid: another swab is awaited). Now, exactly the follow-ups "awaiting"."""
+    at = at or timezone.now()
+    return held_q(at) & (Q(retest_tube=None) | Q(retest_tube__opened_at__gt=at)
+                         | Q(status=FollowUp.Status.AWAITING))
+
+
+def case_q(at=None) -> Q:
+    """Single re-tests positive by `at` (default now): confirmed cases."""
+    at = at or timezone.now()
+    return Q(status=FollowUp.Status.CASE, closed_at__lte=at)
+
+
+def after_lab(rnd: Round, node: Place) -> dict:
+    """What the lab's results ask of the round under `node` now (the table above): the
+    round page's line. One statement (each figure a counted subquery)."""
+    fus = FollowUp.objects.filter(round=rnd).filter(node_q(node))
+    pools = Tube.objects.filter(id__in=fus.values("tube_id"), retest=False, result=Result.POSITIVE)
+    figures = {"positive_pools": _n(pools), "held": _n(fus.filter(held_q())),
+               "awaiting_retest": _n(fus.filter(awaiting_q())), "cases": _n(fus.filter(case_q())),
+               "to_resample": _n(_resample_people(rnd, node))}
+    return Round.objects.filter(pk=rnd.pk).values(**figures).first() or dict.fromkeys(figures, 0)
+
+
+def _n(qs):
+    """How many rows `qs` has, as a scalar subquery."""
+    return Coalesce(Subquery(qs.order_by().annotate(one=Value(1)).values("one")
+                             .annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
+def _resample_people(rnd: Round, node: Place):
+    """The missing people under `node` whose swab the lab made void (`to_resample`)."""
+    if is_antigen(rnd) or rnd.erased_at is not None:
+        return Resident.objects.none()
+    return expected(rnd, node).filter(missing_q(rnd)).filter(resampled(rnd))
+
+
+def to_resample(rnd: Round, node: Place) -> int:
+    """Missing people under `node` whose swab the lab made void: to be sampled again —
+    exactly the missing list's `resample` (`missing_people(resample=True)`). One query."""
+    return _resample_people(rnd, node).count()
 
 
 # --- a person's status --------------------------------------------------------------------

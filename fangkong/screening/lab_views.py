@@ -77,7 +77,7 @@ def _confirm_changes(request, rows, e):
         line = _("Row %(row)s · tube %(code)s (%(round)s): %(old)s → %(new)s.") % {
             "row": c["row"], "code": c["barcode"], "round": c["round"], "old": c["old_label"],
             "new": c["new_label"]}
-        lines.append(f"{line} {c['effect']}." if c["effect"] else line)
+        lines.append(_("%(line)s %(effect)s.") % {"line": line, "effect": c["effect"]} if c["effect"] else line)
     return confirm_step(
         request, title=_("This file changes results already recorded"), lines=lines,
         warn=_("Nothing of the file is saved until you confirm. Each change is kept in the tube's "

@@ -264,6 +264,13 @@ class Result(models.TextChoices):
     INVALID = "invalid", _("Invalid, re-sample")
 
 
+def result_word(value) -> str:
+    """A result in one word, to quote in a sentence (a choice's label also says what to do:
+    "Invalid, re-sample")."""
+    return str({Result.NEGATIVE: _("Negative"), Result.POSITIVE: _("Positive"),
+                Result.INVALID: _("Invalid")}.get(value, value))
+
+
 class Tube(Levels):
     """A sampling tube: barcode unique within the round, `capacity` people (the pool size),
     `count` kept by the registering statement itself so two stations can never overfill it."""
@@ -396,6 +403,9 @@ class Conflict(models.Model):
         SINGLE_TUBE = "single_tube", _("Red or yellow code: single tube needed")
         ZONE_TUBE = "zone_tube", _("Zone: a single or smaller tube needed")
         UNKNOWN_PERSON = "unknown_person", _("Person not found")
+        # held by a positive pooled tube (or antigen test), awaiting the single re-test at
+        # home: never sampled at a point (`refusals`: said first)
+        HELD = "held", _("Held after a positive test: not to be sampled at a point")
 
     class Status(models.TextChoices):
         OPEN = "open", _("To resolve")
@@ -480,10 +490,18 @@ class FollowUp(Levels):
 
     def status_text(self) -> str:
         """The status as pages and the API say it: a hold lifted by the lab's correction of
-        the pool is not a negative single re-test."""
+        the pool is not a negative single re-test, and a case whose pool the lab corrected
+        stays a case on its own single re-test (never "the case was corrected")."""
         if self.corrected_at is not None and self.status == self.Status.RELEASED:
             return str(_("Released: the lab corrected the pool's result"))
+        if self.corrected_at is not None and self.status == self.Status.CASE and self.tube_id:
+            return str(_("Pool result corrected to %(result)s; own single re-test positive: still a case")
+                       % {"result": self.pool_result_word()})
         return str(self.get_status_display())
+
+    def pool_result_word(self) -> str:
+        """The positive pool's result now, in one word ("" for an antigen hold)."""
+        return result_word(self.tube.result) if self.tube_id else ""
 
 
 # --- antigen rounds (writes in actions/antigen.py, reads in antigen.py) ----------------

@@ -8,8 +8,8 @@ states at that time. A bounded number of queries: one per round of the day, plus
 |-------------------|-------------------------------------------------------------------|
 | rounds of the day | started by `at`, and ending that day or later (or still running)  |
 | coverage          | `figures` of each round of the day, summed over the rounds (a person counts once in each round; `_rounds` lists them, and the dashboard says so under "to be tested") |
-| cases             | held people confirmed positive (`FollowUp` case) by `at`           |
-| awaiting re-test  | held people (positive pool or antigen test) not re-sampled by `at` |
+| cases             | held people confirmed positive (`FollowUp` case) by `at` (`figures.case_q`, as the round page) |
+| awaiting re-test  | held people (positive pool or antigen test) not re-sampled by `at` (`figures.awaiting_q`) |
 | tubes not at lab  | tubes sealed by `at` that the lab had not received by then        |
 """
 
@@ -75,10 +75,9 @@ def compute(nodes, at, parent=None) -> dict:
             out.hint_each(node_id, "_rounds", rnd.id)
     if rounds:
         held = FollowUp.objects.filter(round__in=rounds, **out.where, created_at__lte=at)
-        case = Q(status=FollowUp.Status.CASE, closed_at__lte=at)
-        waiting = ((Q(closed_at=None) | Q(closed_at__gt=at))
-                   & (Q(retest_tube=None) | Q(retest_tube__opened_at__gt=at)))
-        grouped(held, col, out, cases=Count("id", filter=case), awaiting_retest=Count("id", filter=waiting))
+        # the round page's definitions (`figures.case_q`, `figures.awaiting_q`), as of `at`
+        grouped(held, col, out, cases=Count("id", filter=figures.case_q(at)),
+                awaiting_retest=Count("id", filter=figures.awaiting_q(at)))
         grouped(Tube.objects.filter(round__in=rounds, **out.where, sealed_at__lte=at)
                 .filter(Q(at_lab_at=None) | Q(at_lab_at__gt=at)), col, out, tubes_not_at_lab=Count("id"))
         first = rounds[0].id

@@ -9,7 +9,7 @@ from fangkong.core.tree import ancestor_ids, under
 
 from . import access, figures, queries, status
 from .access import round_q
-from .models import Round, RoundStatus
+from .models import Round, RoundKind, RoundStatus
 
 
 def place_panel(request, place):
@@ -31,9 +31,10 @@ def positive_alert(request, place):
     """At the top of a place's page (every level, a building leader's too): the people
     held by a positive pooled tube or antigen test that nobody has re-sampled yet, with
     who and where, until someone does; and below it, for a day, whoever's single re-test
-    came back positive (a case). Polls itself every minute (htmx), so a result
-    that arrives while the page is open shows without a reload. None for users who may
-    not see testing there."""
+    came back positive (a case); then, per running round, how many people there are to be
+    sampled again because the lab found their tube invalid, with their list. Polls itself
+    every minute (htmx), so a result that arrives while the page is open shows without a
+    reload. None for users who may not see testing there."""
     from fangkong.registry.models import LEVELS
 
     scope = request.scope
@@ -50,8 +51,17 @@ def positive_alert(request, place):
         groups.setdefault(key, {"first": f, "people": []})["people"].append(f)
     return render_to_string("screening/_positive_alert.html",
                             {"groups": list(groups.values()), "shown": len(rows), "total": total,
-                             "cases": cases, "place": place},
+                             "cases": cases, "place": place, "resample": _to_resample(scope, place)},
                             request=request)
+
+
+def _to_resample(scope, place) -> list[tuple]:
+    """[(round, how many)]: the running PCR rounds covering `place` that the user sees,
+    with the people under it whose swab the lab made void (`figures.to_resample`)."""
+    covering = Q(place_id__in=ancestor_ids(place)) | under(place)
+    rounds = (Round.objects.filter(round_q(scope, Perm.SCREENING_VIEW), covering, status=RoundStatus.RUNNING)
+              .exclude(kind=RoundKind.ANTIGEN).order_by("-starts_at")[:3])
+    return [(r, n) for r in rounds if (n := figures.to_resample(r, place))]
 
 
 def household_panel(request, household):

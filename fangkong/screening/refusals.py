@@ -2,8 +2,9 @@
 names the person and the tube, in the user's language, for the single scan (409), the
 offline batch's conflicts and malformed events, and the staff's conflicts page alike.
 
-- `refusal(tube, person, sampled, red, in_area, confirm)`: THE order of the station's
-  rules, for the single scan (`scanning`) and the batch (`actions.sync`) alike;
+- `refusal(tube, person, sampled, red, in_area, confirm, limit, held)`: THE order of the
+  station's rules, for the single scan (`scanning`) and the batch (`actions.sync`) alike —
+  someone held by a positive test first ("go home at once", `Conflict.Kind.HELD`);
 - `explain(kind, name=, barcode=, sampled=)` / `refused(...)`: the sentence (and the
   outcome of a scan refused on the spot), with "already sampled at…" built here only;
 - `refusal_message(kind, name=, barcode=, where=)`: a scan refused by a rule
@@ -31,17 +32,21 @@ K = Conflict.Kind
 OPEN = TubeState.OPEN
 
 
-def refusal(tube, person, sampled, red, in_area, confirm, limit=None):
+def refusal(tube, person, sampled, red, in_area, confirm, limit=None, held=False):
     """The refusal for a scan (a `Conflict.Kind`), or None: register it. The rules, in
-    order: the tube was opened, the person is known, not registered in this round yet, the
-    tube has room and is open, a red or yellow code goes in a single tube, someone outside
-    the round's area only when the sampler confirms.
+    order: someone held by a positive test is never sampled at a point (said first, whatever
+    else is wrong: they must go home at once), the tube was opened, the person is known, not
+    registered in this round yet, the tube has room and is open, a red or yellow code goes
+    in a single tube, someone outside the round's area only when the sampler confirms.
 
     `tube`: None, or its (count, capacity, state); `person`: None when nobody has the code;
     `sampled`: registered in the round already; `red`: a red or yellow health code;
     `in_area`: in the round's area; `confirm`: the sampler confirmed out of area; `limit`:
     the most people per tube the person's zone allows (`zones.queries.pool_limit`), None
-    outside any zone."""
+    outside any zone; `held`: the person is held (a positive pool or antigen test, awaiting
+    or after the single swab, no result yet: `FollowUp` awaiting or re-sampled, any round)."""
+    if held and person is not None:
+        return K.HELD
     if tube is None:
         return K.TUBE_UNKNOWN
     if person is None:
@@ -62,18 +67,29 @@ def refusal(tube, person, sampled, red, in_area, confirm, limit=None):
     return None
 
 
-def explain(kind, *, name="", barcode="", sampled=None, zone=None) -> tuple[str, str]:
+def explain(kind, *, name="", barcode="", sampled=None, zone=None, held=None) -> tuple[str, str]:
     """(the sentence, where): `where` is " (tube T0001 at 07:32, 光明广场 table 2)" for
     someone already sampled whose registration `sampled` = (tube, time[, point, table]) is
     known, or the zone's rule ("lives in a 封控区: single tube") for a person whose zone
-    `zone` = (zone name, people per tube) forbids this tube, else ""; the conflict keeps
-    it (`Conflict.detail`) for the staff's page."""
+    `zone` = (zone name, people per tube) forbids this tube, or why someone is held
+    (`held`: "pool" or "antigen", `held_why`), else ""; the conflict keeps it
+    (`Conflict.detail`) for the staff's page."""
     where = ""
     if sampled is not None and kind == K.ALREADY_SAMPLED:
         where = already_where(*sampled)
     elif zone is not None and kind == K.ZONE_TUBE:
         where = zone_rule(*zone)
+    elif kind == K.HELD:
+        where = held_why(held)
     return refusal_message(kind, name=name, barcode=barcode, where=where), where
+
+
+def held_why(held) -> str:
+    """Why a person is held: a positive pooled tube ("pool", the default) or a positive
+    antigen test ("antigen"), awaiting the single re-test."""
+    if held == "antigen":
+        return _("antigen test positive, awaiting a PCR re-test")
+    return _("pooled tube positive, awaiting a single re-test")
 
 
 def zone_rule(zone, size, key=False) -> str:
@@ -89,15 +105,18 @@ def zone_rule(zone, size, key=False) -> str:
     return _("lives in a %(zone)s: at most %(size)d people per tube") % {"zone": zone, "size": size}
 
 
-def refused(kind, *, name="", barcode="", sampled=None, zone=None) -> dict:
+def refused(kind, *, name="", barcode="", sampled=None, zone=None, held=None) -> dict:
     """The outcome of a scan refused on the spot (online: nothing is stored)."""
     out = {"status": "refused", "kind": str(kind), "name": name,
-           "message": explain(kind, name=name, barcode=barcode, sampled=sampled, zone=zone)[0]}
+           "message": explain(kind, name=name, barcode=barcode, sampled=sampled, zone=zone,
+                              held=held)[0]}
     if zone is not None and kind == K.ZONE_TUBE:
         out["pool_size"] = zone[1]  # the station may open a tube of this size for the person
     return out
 
 REFUSALS = {
+    K.HELD: lambda d: _("%(who)s: %(where)s. Do not sample here. Ask them to go home at once: a "
+                        "health worker will come to the door for the single swab.") % d,
     K.ALREADY_SAMPLED: lambda d: _("%(who)s was already sampled in this round%(where)s.") % d,
     K.TUBE_FULL: lambda d: _("Tube %(barcode)s is full: %(who)s was not added.") % d,
     K.TUBE_SEALED: lambda d: _("Tube %(barcode)s is sealed: %(who)s was not added.") % d,
@@ -117,6 +136,8 @@ def refusal_message(kind, *, name="", barcode="", where="") -> str:
     who = name or _("this person")
     if kind == K.ZONE_TUBE and not where:
         where = _("lives in a zone that needs a single or smaller tube")
+    if kind == K.HELD and not where:
+        where = held_why("pool")
     return str(REFUSALS[kind]({"name": who, "who": who, "barcode": barcode, "where": where}))
 
 
@@ -132,11 +153,14 @@ def already_where(code, at, point="", table=None) -> str:
         "code": code, "time": timezone.localtime(at).strftime("%H:%M")}
 
 
-def detail_of(kind, *, sampled=None, zone=None) -> str:
+def detail_of(kind, *, sampled=None, zone=None, held=None) -> str:
     """The facts of a conflict's "where", kept on the conflict (`Conflict.detail`, 200
     characters): the earlier registration (tube, time, point, table) of someone already
-    sampled, or the zone (name, people per tube[, key group]) that forbids the tube."""
-    if sampled is not None and kind == K.ALREADY_SAMPLED:
+    sampled, the zone (name, people per tube[, key group]) that forbids the tube, or why
+    someone is held ("pool" or "antigen")."""
+    if kind == K.HELD:
+        facts = {"h": "antigen" if held == "antigen" else "pool"}
+    elif sampled is not None and kind == K.ALREADY_SAMPLED:
         code, at, *rest = sampled
         point = (rest[0] or "")[:60] if rest else ""
         table = rest[1] if len(rest) > 1 else None
@@ -160,6 +184,8 @@ def where_of(kind, detail: str) -> str:
             return already_where(code, datetime.datetime.fromisoformat(at), point, table)
         if "z" in facts and kind == K.ZONE_TUBE:
             return zone_rule(*facts["z"])
+        if "h" in facts and kind == K.HELD:
+            return held_why(facts["h"])
     except (ValueError, TypeError, KeyError):
         pass
     return ""

@@ -7,7 +7,8 @@ queries) is too heavy for one event. Instead:
 
 - read: ONE query gives the tube, the person (by code, ID hash or picked id), their zone's
   pool-size limit and their key group's (`zones.queries.SCAN_ZONE_JOINS`), their
-  health-code colour, their registration in this round if any (with its tube and time),
+  health-code colour, whether a positive test holds them (`HELD_COLUMNS`: any round), their
+  registration in this round if any (with its tube and time),
   whether they are in the round's area or exempt from it, and whether this client_id was
   seen before. The tube is found by its barcode's index and the registration by the
   person's (`round_id + 0`): with statistics from before a round began, PostgreSQL took
@@ -36,9 +37,17 @@ from fangkong.registry.models import LEVEL_FIELDS, Presence
 from fangkong.zones.queries import SCAN_ZONE_COLUMNS, SCAN_ZONE_JOINS, scan_limit
 
 from .figures import EXEMPT_PRESENCE
-from .models import CodeColour, Sample
+from .models import CodeColour, FollowUp, Sample
 from .refusals import refusal as rule
 
+# Held by a positive pool or antigen test, in any round (`FollowUp` awaiting or re-sampled):
+# the follow-up's id and whether it was an antigen test (no pooled tube). Two probes of the
+# follow-ups' index on the person, in the read the rules already make (no statement more).
+_HELD_WHERE = ("FROM screening_followup f WHERE f.resident_id = {person}.id "
+               f"AND f.status IN ('{FollowUp.Status.AWAITING}', '{FollowUp.Status.RESAMPLED}') "
+               "ORDER BY f.id DESC LIMIT 1")
+HELD_COLUMNS = (f"(SELECT f.id {_HELD_WHERE}), "
+                f"(SELECT CASE WHEN f.tube_id IS NULL THEN 1 ELSE 0 END {_HELD_WHERE})")
 PERSON_COLUMN = {"token": "lower(r.token)", "id": "r.id_hash", "resident": "r.id"}  # keys: checks.parse_person  # nosec B105 - column names, not a secret
 RED = (CodeColour.RED.value, CodeColour.YELLOW.value)
 _LEVELS = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
@@ -55,6 +64,7 @@ SELECT t.id, t.count, t.capacity, t.state,
                AND ra.place_id IN ({_LEVELS})),
        (r.presence IN ({_EXEMPT}) OR EXISTS (SELECT 1 FROM screening_exemption ex
                                              WHERE ex.round_id = %s AND ex.resident_id = r.id)),
+       {HELD_COLUMNS.format(person="r")},
        {SCAN_ZONE_COLUMNS.format(person="r")}
 FROM (SELECT 1 AS one) x
 LEFT JOIN screening_tube t ON t.round_id + 0 = %s AND t.barcode = %s
@@ -145,8 +155,8 @@ def look(rnd, p) -> dict:
     tube_id, count, capacity, state, rid, name, household_id = row[:7]
     levels = dict(zip(LEVEL_FIELDS, row[7:7 + n], strict=True))
     (colour, where_code, where_at, where_point, where_table, seen_s, seen_t, seen_c, in_area,
-     exempt) = row[7 + n:17 + n]
-    zone = scan_limit(*row[17 + n:])
+     exempt, held, held_antigen) = row[7 + n:19 + n]
+    zone = scan_limit(*row[19 + n:])
     if rid is not None and kind == "resident" and not in_area:
         rid = None  # a pick by id only finds people of the round's area (as the batch's `sync_reads`)
     return {
@@ -161,6 +171,8 @@ def look(rnd, p) -> dict:
         "in_area": bool(in_area),
         "exempt": bool(exempt),  # was exempt: registering makes them done (the counter's exempt - 1)
         "zone": None if rid is None else zone,  # (zone or key group, people per tube[, key])
+        # held by a positive test: (the follow-up's id, "pool" or "antigen"), or None
+        "held": None if rid is None or held is None else (held, "antigen" if held_antigen else "pool"),
     }
 
 
@@ -170,7 +182,7 @@ def refusal(seen: dict, p) -> str | None:
     zone = seen.get("zone")
     return rule(None if tube is None else (tube["count"], tube["capacity"], tube["state"]),
                 seen["person"], seen["sampled"] is not None, seen["red"], seen["in_area"],
-                p["confirm"], None if zone is None else zone[1])
+                p["confirm"], None if zone is None else zone[1], held=seen.get("held") is not None)
 
 
 def write(rnd, p, seen, sampler_id, now) -> dict | None:

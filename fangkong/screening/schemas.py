@@ -164,8 +164,10 @@ class ResultsOut(Schema):
     lifted: int = 0  # people released because the lab corrected their pool away from positive
     invalid_pools: int = 0  # pooled tubes invalid now: their people are to be sampled again
     resample: int = 0  # those people (their registrations made void)
+    restored: int = 0  # people of pools corrected away from invalid whose first swab counts again
     retests: int = 0  # single re-test results that closed a follow-up
-    released: int = 0  # of them negative: released
+    released: int = 0  # of them negative and released (not living with a case)
+    close_contacts: int = 0  # of them negative but living with a case: close contacts, not released
     cases: int = 0  # of them positive: confirmed cases (the community's staff are told)
     no_receipt: int = 0  # results for tubes no box hand-over brought to the lab: kept, to be checked
 
@@ -290,10 +292,19 @@ class PersonToReach(ResidentOut):
 
 class FollowUpOut(Schema):
     id: int
-    status: str  # awaiting | resampled | released | case
+    # awaiting | resampled | released | close_contact | case: "close_contact" for someone whose
+    # single re-test was negative (or whose hold the lab lifted) but who lives with a recent
+    # case — not released (`status.followup_state`; before 2026-12-07 this said "released")
+    status: str
     status_label: str
+    # the follow-up's own status (awaiting | resampled | released | case): the single
+    # re-test's outcome, whatever the household
+    followup_status: str = ""
+    # released and free to go: a negative single re-test (or a hold the lab lifted) of
+    # someone who is no close contact; false for everyone else
+    released: bool = False
     # shares a household with a recent case: a close contact, not released whatever the
-    # status says (`status.close_contacts`; status_label says so too)
+    # follow-up's status (`status.close_contacts`; status_label says so too)
     close_contact: bool = False
     tube: str | None  # the positive pool's barcode (none after a positive antigen test)
     retest_tube: str | None

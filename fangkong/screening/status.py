@@ -64,6 +64,29 @@ def close_contacts(people, cases=None) -> set[int]:
     return {rid for rid, hid in pairs if cases.get(hid) and rid not in cases[hid]}
 
 
+def held_tubes(rnd: Round, limit=1000) -> list[str]:
+    """Barcodes of the round's pooled tubes found positive (their people held): the station
+    page's phone forgets whom it scanned into them, so one who comes back is answered by
+    the server (go home at once), not by the phone's "already scanned here"."""
+    from .models import Result, Tube
+
+    return list(Tube.objects.filter(round=rnd, result=Result.POSITIVE, retest=False)
+                .values_list("barcode", flat=True)[:limit])
+
+
+def followup_state(f: FollowUp, contact: bool) -> tuple[str, str]:
+    """(state, label) of a follow-up as the follow-up page and its API say it: the
+    follow-up's status (awaiting | resampled | released | case), except "close_contact" for
+    someone whose single re-test was negative (or whose hold the lab lifted) but who lives
+    with a case — not released, whatever a reader of `status` alone would think."""
+    if f.status == FollowUp.Status.RELEASED and contact:
+        return "close_contact", str(_("Single re-test negative, not released")
+                                    if f.corrected_at is None else _("Hold lifted, but a close contact: not released"))
+    if f.status == FollowUp.Status.AWAITING and not f.tube_id:
+        return f.status, str(_("Antigen positive, awaiting a single PCR re-test"))
+    return f.status, f.status_text()
+
+
 def escalations(scope, resident_ids) -> dict:
     """{resident id: the zone escalation drafted after their recent case} for those the user
     may open (zones' view on it; cancelled ones left out, the newest kept). One query."""
@@ -206,9 +229,11 @@ def _words(line, code) -> dict:
                 "staff": _("Keep at home: not released, whatever the result.")}
     if code == "resample":
         return {"label": _("The sample could not be tested: a new swab is needed"),
-                "step": _("Stay at home: a health worker will come to the door to take a new swab.")
-                if line["home"] else _("Please go to the sampling point again for a new swab.")
-                if running else _("Please have a new swab taken in the next round."),
+                "step": _("This is not a positive result: the lab could not test the sample (for "
+                          "example too little of it).") + " " + (
+                    _("Stay at home: a health worker will come to the door to take a new swab.")
+                    if line["home"] else _("Please go to the sampling point again for a new swab.")
+                    if running else _("Please have a new swab taken in the next round.")),
                 "staff": _("Invalid sample: sample this person again.")}
     if code == "not_sampled" and line["antigen"]:
         return {"label": _("Antigen result not reported yet"),

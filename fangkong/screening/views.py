@@ -100,6 +100,8 @@ def _live_figures(rnd, node) -> dict:
         "not_at_lab": queries.tubes_not_at_lab(rnd, limit=30),  # polled: the 30 oldest
         "open_tubes": queries.open_tubes(rnd),
         "n_conflicts": Conflict.objects.filter(round=rnd, status=Conflict.Status.OPEN).count(),
+        # positive pools, held, cases, swabs to take again (`figures.after_lab`)
+        "after": figures.after_lab(rnd, node) if rnd.erased_at is None else None,
         "now": timezone.now(),  # "Updated …": when these were counted
     }
 
@@ -253,7 +255,9 @@ def station(request, pk):
            "strings": station_strings(), "choose": me is None and points and here is None,
            "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd), "time_zone": settings.TIME_ZONE,
            # tubes the lab found invalid: the phone forgets who it scanned into them (sampled again)
-           "void_tubes": queries.void_tubes(rnd)}
+           "void_tubes": queries.void_tubes(rnd),
+           # positive pools: their people are held; one who comes back hears it from the server
+           "positive_tubes": status.held_tubes(rnd)}
     return render(request, "screening/station.html", ctx)
 
 
@@ -294,11 +298,13 @@ def station_strings() -> dict:
 def missing(request, pk):
     rnd = queries.get_round(request.scope, pk)
     node = queries.round_node(request.scope, rnd, request.GET.get("place"))
-    groups, truncated = figures.missing(request.scope, rnd, node)
+    resample = request.GET.get("resample") == "1"  # only those whose swab was made void
+    groups, truncated = figures.missing(request.scope, rnd, node, resample=resample)
     rows = [r for _k, rs in groups for r in rs]
     disclosure.audit_phones(actor_of(request), rows, f"screening.missing:{rnd.id}")
     return render(request, "screening/missing.html", {
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
+        "resample": resample,
         "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd),
         "can_export": request.scope.allows(Perm.EXPORT, node),
         "children": [p for p in reg_queries.places(request.scope, Perm.SCREENING_VIEW)
@@ -315,15 +321,19 @@ def missing_export(request, pk):
     rnd = queries.get_round(request.scope, pk)
     node = queries.round_node(request.scope, rnd, request.GET.get("place"))
     require_export(request.scope, Perm.EXPORT, node)
-    groups, _t = figures.missing(request.scope, rnd, node, limit=200_000)
+    groups, _t = figures.missing(request.scope, rnd, node, limit=200_000,
+                                 resample=request.GET.get("resample") == "1")
     people = [(label, r) for label, rs in groups for r in rs]
     phones = disclosure.phones_column(actor_of(request), [r for _label, r in people],
                                       f"screening.missing_export:{rnd.id}")
     rows = [[r.name, label, r.household.door, phone, join_words(r.tag_labels()), r.id_masked]
             for (label, r), phone in zip(people, phones, strict=True)]
     why = queries.result_labels()["resample"]  # why someone sampled is listed again
+    home = _("Home sampling listed")  # as the page says it
     for row, (_label, r) in zip(rows, people, strict=True):
-        row.append(why if r.resample else "")
+        notes = [w for w, yes in ((why, r.resample), (home, r.home)) if yes]
+        row.append(_("%(first)s; %(then)s") % {"first": notes[0], "then": notes[1]} if len(notes) == 2
+                   else notes[0] if notes else "")
     data = rows_xlsx(f'{_("Missed round %(name)s") % {"name": rnd.name}} · {figures_line(rnd, node)}',
                      [pgettext("person", "Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
                       _("ID number"), _("note")], rows)
@@ -506,6 +516,7 @@ def followups(request, pk):
     for f in rows:
         f.address = labels.get(f.resident.household.place_id, "")
         f.close_contact = f.resident_id in contacts
+        f.state, f.state_label = status.followup_state(f, f.close_contact)  # as the API says it
     with_contact_phones(actor_of(request), [f.resident for f in rows], f"screening.followups:{rnd.id}")
     return render(request, "screening/followups.html", {"round": rnd, "rows": rows})
 

@@ -26,7 +26,7 @@ from fangkong.registry.api import PageNumber, PageSize, residents_out
 from . import access, figures, queries
 from .actions import followup, planning
 from .api_common import router, tube_out
-from .models import HomeVisit, SamplingPoint
+from .models import FollowUp, HomeVisit, SamplingPoint
 from .schemas import (
     FollowUpPage,
     HomeVisitPage,
@@ -38,7 +38,7 @@ from .schemas import (
     SamplerIn,
     SamplerOut,
 )
-from .status import close_contacts
+from .status import close_contacts, followup_state
 
 
 def _round_for_followups(request, round_id):
@@ -52,15 +52,16 @@ def _round_for_followups(request, round_id):
 
 
 @router.get("/screening/rounds/{round_id}/missing", response=MissingPage)
-def missing(request, round_id: int, place: int | None = None, page: int = PageNumber,
-            page_size: int | None = PageSize):
+def missing(request, round_id: int, place: int | None = None, resample: bool = False,
+            page: int = PageNumber, page_size: int | None = PageSize):
     """Who still has to be sampled (or, in an antigen round, has reported no result) under
     `place` (default: the round's place), by building, unit and door, with their phone
-    as the missing-list page shows it."""
+    as the missing-list page shows it; `resample=true`: only those whose swab the lab made
+    void (an invalid tube: to be sampled again)."""
     scope = request.scope
     rnd = queries.get_round(scope, round_id)
     node = rnd.place if place is None else reg_queries.get_place(scope, place, Perm.SCREENING_VIEW)
-    count, size, rows = page_of(figures.missing_people(scope, rnd, node), page, page_size)
+    count, size, rows = page_of(figures.missing_people(scope, rnd, node, resample), page, page_size)
     people = residents_out(request, rows, f"api:screening.missing:{rnd.id}")
     for out, r in zip(people, rows, strict=True):
         out["home_visit"], out["resample"] = r.home, r.resample
@@ -70,15 +71,17 @@ def missing(request, round_id: int, place: int | None = None, page: int = PageNu
 def _followups_out(request, rows, where) -> list[dict]:
     people = residents_out(request, [f.resident for f in rows], where, contacts=True)
     contacts = close_contacts(rows)
-    return [{"id": f.id, "status": f.status, "close_contact": f.resident_id in contacts,
-             "status_label": str(_("Single re-test negative, not released")
-                                 if f.status == "released" and f.resident_id in contacts
-                                 else f.status_text()),
-             "corrected_at": f.corrected_at,
-             "tube": f.tube.barcode if f.tube_id else None,
-             "retest_tube": f.retest_tube.barcode if f.retest_tube_id else None,
-             "created_at": f.created_at, "closed_at": f.closed_at, "resident": person}
-            for f, person in zip(rows, people, strict=True)]
+    out = []
+    for f, person in zip(rows, people, strict=True):
+        contact = f.resident_id in contacts
+        state, label = followup_state(f, contact)
+        out.append({"id": f.id, "status": state, "followup_status": f.status, "close_contact": contact,
+                    "released": f.status == FollowUp.Status.RELEASED and not contact,
+                    "status_label": label, "corrected_at": f.corrected_at,
+                    "tube": f.tube.barcode if f.tube_id else None,
+                    "retest_tube": f.retest_tube.barcode if f.retest_tube_id else None,
+                    "created_at": f.created_at, "closed_at": f.closed_at, "resident": person})
+    return out
 
 
 @router.get("/screening/rounds/{round_id}/followups", response=FollowUpPage)

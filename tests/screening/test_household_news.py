@@ -194,7 +194,10 @@ def test_the_follow_up_page_and_api_mark_the_cases_housemates(world, rnd, login)
     assert "同户，密接" not in rows["夏明"] and "已解除：单采复核阴性" in rows["夏明"]
     assert "同户，密接" not in rows["苏霞"]
     out = {f["resident"]["name"]: f for f in api(client, "get", f"/rounds/{rnd.id}/followups").json()["results"]}
-    assert out["于海涛"]["close_contact"] is True and out["于海涛"]["status"] == "released"
+    # not "released" (a system reading `status` alone took her as released): a close contact
+    assert out["于海涛"]["close_contact"] is True and out["于海涛"]["status"] == "close_contact"
+    assert out["于海涛"]["released"] is False and out["于海涛"]["followup_status"] == "released"
+    assert out["夏明"]["status"] == "released" and out["夏明"]["released"] is True
     assert "不解除" in out["于海涛"]["status_label"]
     assert out["夏明"]["close_contact"] is False and out["苏霞"]["close_contact"] is False
 

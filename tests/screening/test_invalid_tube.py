@@ -67,8 +67,9 @@ def test_an_invalid_pool_counts_its_people_as_not_sampled_everywhere(world, rnd,
     assert missing.count("样本无效，需复采") == 3
     book = openpyxl.load_workbook(io.BytesIO(staff.get(f"/screening/rounds/{rnd.id}/missing.xlsx").content))
     rows = {r[0]: r[-1] for r in book.worksheets[0].iter_rows(min_row=3, values_only=True) if r[0]}
-    assert rows == {"苏霞": "样本无效，需复采", "于海涛": "样本无效，需复采", "夏明": "样本无效，需复采",
-                    "王新勇": None}
+    # (on the home-sampling list too, as the page says: 已列入上门采样)
+    assert rows == {"苏霞": "样本无效，需复采；已列入上门采样", "于海涛": "样本无效，需复采；已列入上门采样",
+                    "夏明": "样本无效，需复采；已列入上门采样", "王新勇": None}
     out = api(staff, "get", f"/rounds/{rnd.id}/missing").json()["results"]
     assert {p["name"]: p["resample"] for p in out} == {"苏霞": True, "于海涛": True, "夏明": True,
                                                        "王新勇": False}

@@ -84,13 +84,15 @@ def test_a_file_reversing_positive_pools_asks_first_then_releases_and_says_so(wo
     assert {(c["tube"], c["from"], c["to"]) for c in event.changes["changes"]} == {
         ("P0001", "positive", "negative"), ("P0002", "positive", "negative")}
     told = Notification.objects.filter(kind="screening.correction", user=w.users.staff)
-    assert sorted(n.title for n in told) == ["实验室更正：试管 P0001 现为阴性", "实验室更正：试管 P0002 现为阴性"]
+    assert sorted(n.title for n in told) == ["实验室更正：试管 P0001 现为「阴性」", "实验室更正：试管 P0002 现为「阴性」"]
 
     # staff's pages agree: the follow-up page says the lab corrected it, the home's alert is gone
     staff_client = client.__class__()
     staff_client.force_login(w.users.staff)
     fu_page = staff_client.get(f"/screening/rounds/{rnd.id}/followups/").content.decode()
-    assert fu_page.count("结果已由实验室更正为阴性") == 3 and "已解除：实验室更正了混管结果" in fu_page
+    # the two released read the correction; the case reads that it stands (its own re-test)
+    assert fu_page.count("结果已由实验室更正为阴性") == 2 and "已解除：实验室更正了混管结果" in fu_page
+    assert "混管结果已更正为阴性；本人单采复核阳性，仍为病例" in fu_page
     alert = staff_client.get(f"/screening/alert/?place={w.community.id}").content.decode()
     assert "P0001" not in alert
     out = api(staff_client, "get", f"/rounds/{rnd.id}/followups").json()["results"]

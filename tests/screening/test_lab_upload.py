@@ -112,8 +112,8 @@ def test_the_api_takes_the_lab_file_itself(world, system, client):
     ok = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert ok.status_code == 200, ok.content
     assert ok.json() == {"saved": 1, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0,
-                         "lifted": 0, "invalid_pools": 0, "resample": 0, "retests": 0, "released": 0,
-                         "cases": 0, "no_receipt": 1}  # T0001 came in no box
+                         "lifted": 0, "invalid_pools": 0, "resample": 0, "restored": 0, "retests": 0,
+                         "released": 0, "close_contacts": 0, "cases": 0, "no_receipt": 1}  # T0001 came in no box
     again = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert again.json()["saved"] == 0 and LabResult.objects.count() == 1  # a resent file: nothing new
     assert again.json()["unchanged"] == 1

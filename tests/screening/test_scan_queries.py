@@ -296,8 +296,10 @@ def test_a_batch_reads_each_person_and_tube_by_index_whatever_the_statistics_say
         people = plan(sync_reads.PEOPLE_PG, sync_reads._people_params(rnd, tokens, set(), set()))
         # (the batch's opener: their own open empty tubes are read too, `common.left_empty`)
         lock = plan(sync_reads.LOCK_TUBES_PG, [world.users.staff.id, rnd.id, "Q0009,Q0010", rnd.id, 1])
+    # (screening_followup: whether a positive test holds the person, `scanning.HELD_COLUMNS`,
+    # found through the follow-ups' index on the person — in the same read, no statement more)
     for table, key in (("screening_sample", "r.id"), ("screening_healthcode", "r.id"),
-                       ("zones_householdzone", "r.household_id")):
+                       ("zones_householdzone", "r.household_id"), ("screening_followup", "r.id")):
         nodes = _scans_of(people, table)
         assert nodes and all(_by(node, key) for node in nodes), (table, people)
     nodes = _scans_of(lock, "screening_tube screening_tube_1")  # the look-up by barcode
@@ -309,6 +311,8 @@ def test_a_batch_reads_each_person_and_tube_by_index_whatever_the_statistics_say
     # the single scan's read: one person, one tube; never an index walked by the round
     nodes = _scans_of(single, "screening_sample s") + _scans_of(single, "screening_tube t")
     assert len(nodes) == 2 and all("round_id" not in _index_conds(node) for node in nodes), single
+    nodes = _scans_of(single, "screening_followup f")  # the hold: by the person
+    assert nodes and all(_by(node, "r.id") for node in nodes), single
     # and the read still answers what it did
     found = sync_reads._reads_pg(rnd, [{"type": "scan", "barcode": "Q0009"}], [], ["Q0009"],
                                  [{"person_kind": "token", "person_key": t} for t in tokens])[4]

@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 
 from fangkong.core.errors import Conflict as ConflictError
 
-from ..models import FollowUp, HomeVisit, Result, Sample, Tube, VoidSample
+from ..models import FollowUp, HomeVisit, Result, Sample, Tube, VoidSample, result_word
 from .resample import staff_to_tell
 
 OPEN = (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED)
@@ -37,8 +37,9 @@ def changes(rows) -> list[dict]:
     differs from the recorded one. Each change with what it touches, in file order: `held`
     (people the pool holds awaiting a re-test), `cases` (confirmed cases of the tube, as a
     pool or a single re-test), `released` (a single re-test tube that released its person),
-    `people` (registrations in the pool, or made void when it was found invalid). Three
-    queries whatever the number of rows."""
+    `people` (registrations in the pool, or made void when it was found invalid),
+    `restorable` (of those made void, the people not sampled again since: their first swab
+    counts again if the pool is no longer invalid). Four queries whatever the number of rows."""
     if not rows:
         return []
     ids = [t.id for _row, t, _prev, _new in rows]
@@ -48,11 +49,16 @@ def changes(rows) -> list[dict]:
         for tid in (pool, single):
             if tid in ids:
                 fu[tid][status] += 1
-    people = defaultdict(int)
+    people, restorable = defaultdict(int), defaultdict(int)
     for tid in Sample.objects.filter(tube_id__in=ids, retest=False).values_list("tube_id", flat=True):
         people[tid] += 1
-    for tid in VoidSample.objects.filter(tube_id__in=ids).values_list("tube_id", flat=True):
+    voids = list(VoidSample.objects.filter(tube_id__in=ids).values_list("tube_id", "round_id", "resident_id"))
+    again = set(Sample.objects.filter(round_id__in={v[1] for v in voids}, resident_id__in={v[2] for v in voids},
+                                      retest=False).values_list("round_id", "resident_id")) if voids else set()
+    for tid, rnd_id, rid in voids:
         people[tid] += 1
+        if (rnd_id, rid) not in again:  # not sampled again since: their first swab would count again
+            restorable[tid] += 1
     out = []
     for row, t, prev, new in rows:
         counts = fu[t.id]
@@ -62,7 +68,8 @@ def changes(rows) -> list[dict]:
                     "recorded_at": prev.created_at, "recorded_id": prev.id,
                     "held": sum(counts[s] for s in OPEN), "cases": counts[FollowUp.Status.CASE],
                     "released": counts[FollowUp.Status.RELEASED] if t.retest else 0,
-                    "people": 0 if t.retest else people[t.id]})
+                    "people": 0 if t.retest else people[t.id],
+                    "restorable": 0 if t.retest else restorable[t.id]})
     for c in out:
         c["effect"] = effect(c)
     return out
@@ -77,7 +84,7 @@ def effect(c: dict) -> str:
             parts.append(_("its person's confirmed case is withdrawn (released)"))
         if c["released"] and new == Result.POSITIVE:
             parts.append(_("its released person becomes a confirmed case"))
-        return "; ".join(parts)
+        return _joined(parts)
     if old == Result.POSITIVE and c["held"]:
         parts.append(ngettext("%(n)d person held by the positive pool is released",
                               "%(n)d people held by the positive pool are released", c["held"])
@@ -94,9 +101,20 @@ def effect(c: dict) -> str:
         parts.append(ngettext("%(n)d person's swab no longer counts: to be sampled again",
                               "%(n)d people's swabs no longer count: to be sampled again",
                               c["people"]) % {"n": c["people"]})
-    if old == Result.INVALID and c["people"]:
-        parts.append(_("the swabs count again for those not sampled again since"))
-    return "; ".join(parts)
+    if old == Result.INVALID and c["restorable"]:
+        parts.append(ngettext("%(n)d person's first swab counts again (not sampled again since)",
+                              "%(n)d people's first swabs count again (not sampled again since)",
+                              c["restorable"]) % {"n": c["restorable"]})
+    return _joined(parts)
+
+
+def _joined(parts) -> str:
+    """Effects one after the other, punctuated as the reader's language writes it ("；")."""
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        text = _("%(first)s; %(then)s") % {"first": text, "then": part}
+    return text
+
 
 
 def digest(found: list[dict]) -> str:
@@ -106,19 +124,27 @@ def digest(found: list[dict]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def ask(found: list[dict], confirm) -> None:
+def ask(found: list[dict], confirm, source="upload") -> None:
     """Raise the 409 that lists the changes unless `confirm` is True or the fingerprint of
-    exactly these changes (`digest`)."""
+    exactly these changes (`digest`). `source`: "upload" (a file) or "api" (JSON rows: no
+    file was sent, the message says "these results")."""
     if not found or confirm is True or (isinstance(confirm, str) and confirm == digest(found)):
         return
-    message = ngettext(
-        "This file changes %(n)d result already recorded: nothing was saved. Check the change and "
-        "confirm it to apply the file.",
-        "This file changes %(n)d results already recorded: nothing was saved. Check the changes and "
-        "confirm them to apply the file.", len(found)) % {"n": len(found)}
+    if source == "upload":
+        message = ngettext(
+            "This file changes %(n)d result already recorded: nothing was saved. Check the change and "
+            "confirm it to apply the file.",
+            "This file changes %(n)d results already recorded: nothing was saved. Check the changes and "
+            "confirm them to apply the file.", len(found)) % {"n": len(found)}
+    else:
+        message = ngettext(
+            "These results change %(n)d result already recorded: nothing was saved. Check the change "
+            "and send the results again confirming it (confirm_changes).",
+            "These results change %(n)d results already recorded: nothing was saved. Check the changes "
+            "and send the results again confirming them (confirm_changes).", len(found)) % {"n": len(found)}
     raise ConflictError(message, code="confirm_changes", extra={
         "changes": [{k: c[k] for k in ("row", "barcode", "round", "old", "new", "old_label", "new_label",
-                                       "held", "cases", "people", "effect")} for c in found],
+                                       "held", "cases", "people", "restorable", "effect")} for c in found],
         "confirm": digest(found)})
 
 
@@ -196,7 +222,7 @@ def tell(actor, applied: list[dict], tubes: dict) -> None:
         users = staff_to_tell({x for x in communities if x}, {x for x in grids if x})
         notify(actor, users, kind="screening.correction",
                title=lambda c=c: _("Lab correction: tube %(code)s is now %(new)s") % {
-                   "code": c["barcode"], "new": Result(c["new"]).label},
+                   "code": c["barcode"], "new": result_word(c["new"])},
                body=lambda c=c: _told(c, now),  # in each reader's language
                url=reverse("screening_followups", args=[t.round_id]),
                key=f"screening.correction.{t.id}.{c['recorded_id']}")
@@ -205,7 +231,7 @@ def tell(actor, applied: list[dict], tubes: dict) -> None:
 def _told(c: dict, at) -> str:
     """A change as its message says it (in the active language: the reader's)."""
     text = _("The lab corrected the result of tube %(code)s from %(old)s to %(new)s at %(at)s.") % {
-        "code": c["barcode"], "old": Result(c["old"]).label, "new": Result(c["new"]).label,
+        "code": c["barcode"], "old": result_word(c["old"]), "new": result_word(c["new"]),
         "at": date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")}
     done = effect(c)
     if done:

@@ -1,10 +1,13 @@
 """Telling a household's own logins (the family's accounts) what a testing round's
 follow-up means for its people, in plain words with what to do, in each reader's language:
 when a member's pooled tube turns positive (held: stay at home, a health worker comes to
-the door) and when the single re-test comes back (released — or, living with a case, a
-close contact — or a case). Once each (the notification's key), whoever retries. Called by
-`followup.positive_pools` and `followup.retest_results`, inside the lab's transaction; the
-lab's permission was checked there."""
+the door), when the single re-test comes back (released — or, living with a case, a
+close contact — or a case), when a member's pooled tube is found invalid (not positive: a
+new swab at the door) and when the lab corrects that to negative (the first swab counts:
+nobody comes). Once each (the notification's key), whoever retries. Called by
+`followup.positive_pools`, `followup.retest_results`, `resample.void_tubes` and
+`resample.restore_tubes`, inside the lab's transaction; the lab's permission was checked
+there."""
 
 from collections import defaultdict
 
@@ -97,6 +100,60 @@ def _retest_words(name, case, contact):
                           "testing.") % {"name": name})
     return (lambda: _("%(name)s: single re-test negative") % {"name": name},
             lambda: _("%(name)s is no longer held. Keep to your area's rules as before.") % {"name": name})
+
+
+def _by_tube_and_household(rows) -> dict[tuple[int, int], list[str]]:
+    """{(tube id, household id): the names of its people in the tube} for registrations (or
+    void ones) `rows`, with `tube_id`, `household_id` and `resident_id`. One query."""
+    names = dict(Resident.objects.filter(id__in={r.resident_id for r in rows}).values_list("id", "name"))
+    out = defaultdict(list)
+    for r in sorted(rows, key=lambda r: r.resident_id):
+        out[r.tube_id, r.household_id].append(names.get(r.resident_id, ""))
+    return out
+
+
+def invalid(actor, samples) -> None:
+    """Pooled tubes found invalid (`resample.void_tubes`): each household with someone in one
+    is told once (key: the tube and the household) that their swab could not be tested —
+    not a positive result — and that a health worker comes to the door for a new one (they
+    are on the home-sampling list)."""
+    from fangkong.notify.actions import notify
+
+    groups = _by_tube_and_household(samples)
+    logins = _logins({hid for _t, hid in groups})
+    for (tid, hid), names in groups.items():
+        if logins.get(hid):
+            notify(actor, logins[hid], kind="screening.family_invalid",
+                   title=lambda names=names: _("%(names)s: the sample could not be tested, a new swab "
+                                               "is needed") % {"names": join_words(names)},
+                   body=lambda names=names: _(
+                       "The lab could not test the pooled tube with the swab of %(names)s (an invalid "
+                       "sample, such as too little of it). This is not a positive result and nobody "
+                       "is held. The swab does not count, so a new one is needed: stay at home, a "
+                       "health worker will come to your door to take it.") % {"names": join_words(names)},
+                   url=reverse("household", args=[hid]), key=f"screening.family.invalid.{tid}.{hid}")
+
+
+def restored(actor, voids, result_of: dict) -> None:
+    """Pooled tubes the lab corrected from invalid to negative (`resample.restore_tubes`):
+    the households whose people's first swab counts again (`voids`: those put back, not
+    sampled again meanwhile) are told once (key: the tube and the household) that nobody
+    comes for a new swab, and why. A tube corrected to positive says so through `held`."""
+    from fangkong.notify.actions import notify
+
+    from ..models import Result
+
+    groups = _by_tube_and_household([v for v in voids if result_of.get(v.tube_id) == Result.NEGATIVE])
+    logins = _logins({hid for _t, hid in groups})
+    for (tid, hid), names in groups.items():
+        if logins.get(hid):
+            notify(actor, logins[hid], kind="screening.family_restored",
+                   title=lambda names=names: _("%(names)s: no new swab needed") % {"names": join_words(names)},
+                   body=lambda names=names: _(
+                       "The lab corrected its result for the pooled tube with the swab of %(names)s: "
+                       "negative, not invalid. The first swab counts again, so the visit for a new "
+                       "swab is off: nobody will come to the door for it.") % {"names": join_words(names)},
+                   url=reverse("household", args=[hid]), key=f"screening.family.restored.{tid}.{hid}")
 
 
 def housemates(fu: FollowUp) -> int:

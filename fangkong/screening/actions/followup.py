@@ -32,6 +32,7 @@ from ..models import (
     TubeState,
     VoidSample,
 )
+from ..status import close_contacts
 from . import families
 from .common import new_tube, save_new_tube, user_of
 
@@ -212,6 +213,45 @@ def positive_pools(actor, tubes: list[Tube]) -> list[int]:
     return [len(people) for people in held]
 
 
+def came_out(actor, rnd: Round, seen) -> None:
+    """People held by a positive test (`seen`: (follow-up id, when)) came to a sampling table
+    of `rnd`; the station refused them and sent them home (`refusals`: `Conflict.Kind.HELD`).
+    Their community's staff and grid workers are told at once, once a follow-up and round
+    (`key`), in each reader's language: who, where they live, when, and what to do. Called
+    by the single scan and the batch after their permission check."""
+    from django.urls import reverse
+
+    from fangkong.notify.actions import notify
+    from fangkong.registry.queries import address_labels
+
+    from ..refusals import held_why
+    from .resample import staff_to_tell
+
+    when = {}
+    for fid, at in seen:
+        when.setdefault(fid, at)
+    fus = list(FollowUp.objects.filter(id__in=list(when)).select_related(
+        "resident__household__place", "round"))
+    labels = address_labels([f.resident for f in fus])
+    places = Place.objects.in_bulk({f.community_id for f in fus if f.community_id})
+    for fu in fus:
+        r = fu.resident
+        where = f"{labels.get(r.household.place_id, '')} {r.household.door}".strip()
+        at = timezone.localtime(when[fu.id]).strftime("%H:%M")
+        why = "antigen" if fu.tube_id is None else "pool"
+        users = staff_to_tell([fu.community_id] if fu.community_id else [], [fu.grid_id] if fu.grid_id else [])
+        notify(actor, users, kind="screening.held_came_out",
+               title=lambda name=r.name: _("%(name)s is held but came to a sampling point") % {"name": name},
+               body=lambda name=r.name, where=where, why=why, at=at: _(
+                   "%(name)s (%(where)s) is held — %(why)s — but came to a sampling table of "
+                   "%(round)s at %(time)s. The station refused the swab and asked them to go home "
+                   "at once. Make sure they are at home, and take the single swab at the door.") % {
+                   "name": name, "where": where, "why": held_why(why), "round": rnd.name, "time": at},
+               url=reverse("screening_followups", args=[fu.round_id]),
+               place=places.get(fu.community_id) or rnd.place,
+               key=f"screening.held_out.{fu.id}.{rnd.id}")
+
+
 # --- the single re-test ------------------------------------------------------------------
 
 def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
@@ -257,7 +297,9 @@ def retest_result(actor, tube: Tube):
 def retest_results(actor, tubes: list[Tube]) -> dict:
     """The results of single re-test tubes close their follow-ups: released, a case (staff
     told at once), or awaiting another swab (an invalid result); returns {"retests",
-    "cases", "released"} for the lab's summary. Called by
+    "cases", "released", "close_contacts"} for the lab's summary — a negative re-test of
+    someone who lives with a case (`status.close_contacts`) is a close contact, counted
+    apart and never as released. Called by
     `lab.record_results`: the follow-ups read in one query and written in one statement; a
     case goes on to the zones' escalation and the staff's message, one at a time."""
     result_of = {t.id: t.result for t in tubes}
@@ -279,8 +321,11 @@ def retest_results(actor, tubes: list[Tube]) -> dict:
         if fu.status == FollowUp.Status.CASE:
             _case(actor, fu, now)
     families.retested(actor, list(fus.values()))  # released, a close contact, or a case
+    negative = [fu for fu in fus.values() if fu.status == FollowUp.Status.RELEASED]
+    contacts = close_contacts(negative)  # living with a case (this file's too): not released
     return {"retests": len(fus), "cases": sum(fu.status == FollowUp.Status.CASE for fu in fus.values()),
-            "released": sum(fu.status == FollowUp.Status.RELEASED for fu in fus.values())}
+            "released": sum(fu.resident_id not in contacts for fu in negative),
+            "close_contacts": sum(fu.resident_id in contacts for fu in negative)}
 
 
 def _case(actor, fu: FollowUp, now):

@@ -114,7 +114,10 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
     now that were not), "lifted" (people a pool corrected away from positive released),
     "invalid_pools" (pooled tubes invalid now), "resample" (their people, to be sampled
     again), "retests" (single re-test results that closed a follow-up), "released" (of them
-    negative), "cases" (of them positive: confirmed cases, staff told), "no_receipt"}."""
+    negative and released), "close_contacts" (of them negative but living with a case: not
+    released), "cases" (of them positive: confirmed cases, staff told), "restored" (people of
+    pools corrected away from invalid whose first swab counts again), "no_receipt" (tubes
+    no signed box brought, but a single re-test tube never boxed)}."""
     clean, errors = checks.check_lab_rows(rows)
     codes = [r["barcode"] for r in clean if r["barcode"]]
     tubes = defaultdict(list)
@@ -176,7 +179,10 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
             lr.tube_id, lr.result, lr.ct_orf, lr.ct_n = t.id, r["result"], r["ct_orf"], r["ct_n"]
             lr.tested_at, lr.replaces_id = r["tested_at"], prev.id if prev else None
             written.append(lr)
-            if t.at_lab_at is None:  # no box signed for at the lab: kept, and said, to be checked
+            if t.at_lab_at is None and not (t.retest and t.box_id is None):
+                # no box signed for at the lab: kept, and said, to be checked — but a single
+                # re-test tube recorded at the door and never boxed is carried straight to the
+                # lab (urgent, `record_retest`): no box to sign for, nothing to check
                 summary["no_receipt"] += 1
             t.result, t.result_at, t.at_lab_at = r["result"], r["tested_at"], t.at_lab_at or now
             changed.append(t)
@@ -195,11 +201,11 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
                         pools[what].append(t)
         # a change of a recorded result is applied only when the lab confirmed it
         found = corrections.changes(reversed_)
-        corrections.ask(found, confirm_changes)
+        corrections.ask(found, confirm_changes, source)
         bulk.insert(LabResult, written)
         bulk.update(Tube, changed, ["result", "result_at", "at_lab_at"])
         summary["lifted"] = corrections.lift_holds(pools["lift"])
-        resample.restore_tubes(pools["restore"])
+        summary["restored"] = resample.restore_tubes(actor, pools["restore"])
         if pools["positive"]:
             positives = pools["positive"]
             before = FollowUp.objects.filter(tube__in=positives).count()
@@ -223,4 +229,4 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
 
 
 SUMMARY = ("saved", "corrected", "unchanged", "positive_pools", "followups", "lifted", "invalid_pools",
-           "resample", "retests", "released", "cases", "no_receipt")
+           "resample", "restored", "retests", "released", "close_contacts", "cases", "no_receipt")

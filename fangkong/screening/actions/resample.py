@@ -7,10 +7,12 @@ tested, so "no household missed" asks that they are sampled again. Called by
   round's figures and counters (recounted for their communities), the missing list and its
   export, the station's "already sampled at…" (single scan and batch alike) and the
   household's results; they go on the home-sampling list (a re-sample visit, or their own
-  visit open again), and the community's staff and grid workers are told once a tube.
+  visit open again), the community's staff and grid workers are told once a tube, and the
+  households' logins once a tube and household (`families.invalid`: not a positive result).
 - `restore_tubes`: the lab corrected the tube away from invalid: the void registrations of
-  the people not sampled again meanwhile come back (the others' new one counts), and their
-  re-sample visits go.
+  the people not sampled again meanwhile come back (the others' new one counts), their
+  re-sample visits go, and — corrected to negative — their households are told nobody comes
+  (`families.restored`).
 """
 
 from collections import defaultdict
@@ -27,6 +29,7 @@ from fangkong.registry.models import LEVEL_FIELDS
 
 from .. import counters
 from ..models import HomeVisit, Round, Sample, Tube, VoidSample
+from . import families
 
 _KEPT = ["round_id", "tube_id", "resident_id", "household_id", "client_id", "out_of_scope",
          "sampled_at", "recorded_at", "sampler_id", "point_id", *LEVEL_FIELDS]
@@ -50,10 +53,11 @@ def void_tubes(actor, tubes: list[Tube]) -> int:
     _resample_visits([s for s in samples if not s.out_of_scope], barcode)
     _recount(samples)
     _tell(actor, tubes, samples)
+    families.invalid(actor, [s for s in samples if not s.out_of_scope])  # and the households
     return len(samples)
 
 
-def restore_tubes(tubes: list[Tube]) -> int:
+def restore_tubes(actor, tubes: list[Tube]) -> int:
     """Pooled tubes corrected away from invalid: the void registrations of people not
     registered again in the round meanwhile are registrations again (the rest stay void:
     their new registration counts). Returns how many came back."""
@@ -79,6 +83,7 @@ def restore_tubes(tubes: list[Tube]) -> int:
         HomeVisit.objects.filter(round_id=rid, resident_id__in=people, source=HomeVisit.Source.RESAMPLE,
                                  status=HomeVisit.Status.OPEN).delete()
     _recount(back)
+    families.restored(actor, back, {t.id: t.result for t in tubes})  # nobody comes for a new swab
     return len(back)
 
 

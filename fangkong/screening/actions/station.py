@@ -39,6 +39,7 @@ from .common import (
     user_of,
 )
 from .events import parse_event
+from .followup import came_out
 from .sync import sync
 from .sync_writes import bump_counters, insert_samples
 
@@ -162,7 +163,11 @@ def _scan_outcome(actor, rnd, p, seen, now) -> dict | None:
     bc = p["barcode"]
     kind = scanning.refusal(seen, p)
     if kind is not None:
-        out = refused(kind, name=name, barcode=bc, sampled=seen["sampled"], zone=seen.get("zone"))
+        held = seen.get("held")  # (follow-up, "pool" | "antigen"): go home at once
+        out = refused(kind, name=name, barcode=bc, sampled=seen["sampled"], zone=seen.get("zone"),
+                      held=held[1] if kind == Conflict.Kind.HELD else None)
+        if kind == Conflict.Kind.HELD:  # their community told, once
+            came_out(actor, rnd, [(held[0], p["at"])])
         tube = seen["tube"]
     else:
         tube = scanning.write(rnd, p, seen, getattr(user_of(actor), "id", None), now)
@@ -223,7 +228,7 @@ def resolve_conflict(actor, c: Conflict, accept: bool) -> Conflict:
         return c
     if accept:
         if c.kind in (Conflict.Kind.UNKNOWN_PERSON, Conflict.Kind.TUBE_UNKNOWN,
-                      Conflict.Kind.BARCODE_USED, Conflict.Kind.ALREADY_SAMPLED):
+                      Conflict.Kind.BARCODE_USED, Conflict.Kind.ALREADY_SAMPLED, Conflict.Kind.HELD):
             raise Invalid(_("This conflict can only be dismissed."), code="cannot_accept")
         if c.tube is None or c.resident_id is None:
             raise Invalid(_("This conflict can only be dismissed."), code="cannot_accept")

@@ -8,7 +8,8 @@ network comes back, applied set-based and idempotently, in four steps:
    and the pool size their zone allows;
 3. decide each event in the order it happened at the station (`Batch.decide`), with the
    station's rules in their one order (`refusals.refusal`): registered, kept as a conflict
-   (offline: the swab is already in the tube) or refused (online);
+   (offline: the swab is already in the tube) or refused (online); someone held by a
+   positive test is refused first, and their community told (`followup.came_out`);
 4. write (`Batch.write`, `sync_writes`): new tubes, the registrations (COPYed on
    PostgreSQL; on a collision the batch is rolled back and applied again through INSERT …
    ON CONFLICT DO NOTHING), the tubes' counts, the counters, the audit row, the conflicts.
@@ -44,6 +45,7 @@ from .common import (
     user_of,
 )
 from .events import parse_batch
+from .followup import came_out
 from .sync_reads import reads, registered
 from .sync_writes import (
     CopyCollided,
@@ -95,6 +97,8 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
         except CopyCollided:
             continue
         break
+    if batch.came_out:  # someone held came to the point: their community told (once each)
+        came_out(actor, rnd, batch.came_out)
     return batch.answers(parsed, bad, items)
 
 
@@ -122,6 +126,7 @@ class Batch:
         self.released, self.set_aside = [], []  # tubes left empty at their table (`open`)
         self.doubtful = []  # scans refused or kept as conflicts: were they registered already?
         self.tube_of = {}  # client id → tube id of a duplicate found registered (its answer's tube)
+        self.came_out = []  # (follow-up id, when) of people held by a positive test scanned here
         self.make_sample = bulk.prototype(Sample, round_id=rnd.id, tube_id=None, resident_id=0,
                                           household_id=0, recorded_at=now,
                                           sampler_id=getattr(user, "id", None), sampled_at=now)
@@ -230,16 +235,22 @@ class Batch:
                 return ok_again(person["name"])
             name, pid = person["name"], person["id"]
         zone = person["zone"] if person is not None else None  # the pool size its zone allows
+        held = person["held"] if person is not None else None  # (follow-up, "pool" | "antigen")
         kind = refusal(None if tube is None else (tube.count, tube.capacity, tube.state), person,
                        pid in self.sampled, pid in self.red,
                        person is not None and person["in_scope"], p["confirm"],
-                       None if zone is None else zone[1])
+                       None if zone is None else zone[1], held=held is not None)
         if kind is not None:
             self.doubtful.append(p["client_id"])
+            why = None
+            if kind == Conflict.Kind.HELD:
+                why = held[1]
+                self.came_out.append((held[0], p["at"]))
             if self.online:
-                return refused(kind, name=name, barcode=bc, sampled=self.sampled.get(pid), zone=zone)
+                return refused(kind, name=name, barcode=bc, sampled=self.sampled.get(pid), zone=zone,
+                               held=why)
             return self.keep_conflict(p, kind, tube=tube, person=person, name=name,
-                                      sampled=self.sampled.get(pid), zone=zone)
+                                      sampled=self.sampled.get(pid), zone=zone, held=why)
         self.register(p, tube, person)
         return {"status": "ok", "name": name}
 
@@ -267,10 +278,11 @@ class Batch:
             self.sealed_now.add(bc)
 
     def keep_conflict(self, p, kind, *, tube=None, person=None, name="", sampled=None,
-                      zone=None) -> dict:
+                      zone=None, held=None) -> dict:
         """A scan the station already made (the swab is in the tube) that breaks a rule: kept
         for the staff to accept or dismiss (written only offline)."""
-        message = explain(kind, name=name, barcode=p["barcode"], sampled=sampled, zone=zone)[0]
+        message = explain(kind, name=name, barcode=p["barcode"], sampled=sampled, zone=zone,
+                          held=held)[0]
         if tube is not None and p.get("type", "scan") == "scan":
             tube.busy = True  # the swab is in it: never released as empty (`common.left_empty`)
         c = Conflict(round=self.rnd, client_id=p["client_id"], kind=kind, barcode=p["barcode"],
@@ -278,7 +290,7 @@ class Batch:
                      resident_id=person["id"] if person else None,
                      person=(p.get("person_key", "") if p.get("person_kind") == "token" else "")[:64],
                      sampled_at=p["at"], sampler=self.user,
-                     detail=detail_of(kind, sampled=sampled, zone=zone))
+                     detail=detail_of(kind, sampled=sampled, zone=zone, held=held))
         if tube is not None and not tube.pk:
             c.pending_tube = tube
         self.new_conflicts.append(c)

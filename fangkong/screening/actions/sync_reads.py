@@ -1,7 +1,8 @@
 """What a station batch reads at its start (`reads`), set-based: the client ids already
 used (a tube's open or a kept conflict), the batch's tubes locked, and the scanned people
-with their registration in the round, health-code colour, exemption and the pool size
-their zone and key group allow (`zone`: `zones.queries.pool_limit`'s answer).
+with their registration in the round, health-code colour, exemption, whether a positive
+test holds them (`held`, as the single scan reads it) and the pool size their zone and key
+group allow (`zone`: `zones.queries.pool_limit`'s answer).
 
 On PostgreSQL the three statements go in ONE round trip (a psycopg pipeline, prepared
 statements, keys sent as one text parameter, the zone's limit joined to the people as the
@@ -16,7 +17,17 @@ wastes a few sequence numbers and reads people it then ignores).
 """
 
 from django.db import connection
-from django.db.models import CharField, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower
 
 from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
@@ -28,7 +39,10 @@ from fangkong.zones.queries import (
 )
 
 from ..areas import area_q
-from ..models import Conflict, Exemption, HealthCode, Sample, Tube, TubeState
+from ..models import Conflict, Exemption, FollowUp, HealthCode, Sample, Tube, TubeState
+from ..scanning import HELD_COLUMNS
+
+HELD = (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED)  # as `scanning.HELD_COLUMNS`
 
 PERSON_COLUMNS = ["id", "name", "household_id", "key_group", "token", "id_hash", *LEVEL_FIELDS]
 
@@ -184,6 +198,7 @@ def _people(rnd, scans) -> dict:
         q |= Q(id__any_of=list(rids)) & area_q(rnd)
     out = {}
     regs = Sample.objects.filter(round=rnd, retest=False, resident_id=OuterRef("pk"))
+    holds = FollowUp.objects.filter(resident_id=OuterRef("pk"), status__in=HELD).order_by("-id")
     rows = (Resident.objects.alias(token_key=Lower("token")).filter(q)
             .exclude(presence=Presence.MOVED_OUT).annotate(
         s_code=Subquery(regs.values("tube__barcode")[:1]),
@@ -192,10 +207,15 @@ def _people(rnd, scans) -> dict:
         s_point=Subquery(regs.values("tube__point__place__name")[:1]),
         s_table=Subquery(regs.values("tube__table")[:1]),
         colour=Subquery(HealthCode.objects.filter(resident_id=OuterRef("pk")).values("colour")[:1]),
-        ex=Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("pk"))))
+        ex=Exists(Exemption.objects.filter(round=rnd, resident_id=OuterRef("pk"))),
+        held=Subquery(holds.values("id")[:1]),
+        held_antigen=Subquery(holds.annotate(antigen=Case(When(tube=None, then=Value(1)), default=Value(0),
+                                                          output_field=IntegerField()))
+                              .values("antigen")[:1]))
         .values(*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "s_point", "s_table", "colour",
-                "presence", "ex"))
+                "presence", "ex", "held", "held_antigen"))
     for row in rows:
+        _held(row)
         if (key := row["token"].lower()) in tokens:
             out[("token", key)] = row
         if row["id_hash"] in hashes:
@@ -209,6 +229,13 @@ def _people(rnd, scans) -> dict:
     return out
 
 
+def _held(row) -> None:
+    """A person's hold as the rules read it: (the follow-up's id, "pool" or "antigen"), or
+    None (`scanning.HELD_COLUMNS`)."""
+    fid, antigen = row.pop("held", None), row.pop("held_antigen", None)
+    row["held"] = None if fid is None else (fid, "antigen" if antigen else "pool")
+
+
 _LEVELS_SQL = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
 PEOPLE_PG = f"""
 SELECT {", ".join("r." + c for c in PERSON_COLUMNS)}, reg.barcode, reg.sampled_at, reg.client_id,
@@ -217,6 +244,7 @@ SELECT {", ".join("r." + c for c in PERSON_COLUMNS)}, reg.barcode, reg.sampled_a
        CASE WHEN r.id = ANY(%(rids)s) THEN EXISTS (
          SELECT 1 FROM screening_roundarea ra WHERE ra.round_id = %(round)s
          AND ra.place_id IN ({_LEVELS_SQL})) ELSE false END,
+       {HELD_COLUMNS.format(person="r")},
        {SCAN_ZONE_COLUMNS.format(person="r")}
 FROM registry_resident r
 LEFT JOIN LATERAL (
@@ -233,7 +261,7 @@ WHERE (lower(r.token) = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY
   AND r.presence <> %(gone)s
 """  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
 _PEOPLE_KEYS = [*PERSON_COLUMNS, "s_code", "s_at", "s_cid", "s_point", "s_table", "colour",
-                "presence", "ex", "in_area"]
+                "presence", "ex", "in_area", "held", "held_antigen"]
 
 
 def _people_params(rnd, tokens, hashes, rids) -> dict:
@@ -251,6 +279,7 @@ def _people_rows(rows, tokens, hashes, rids) -> dict:
         row = dict(zip(_PEOPLE_KEYS, values, strict=False))  # the first n columns: zip stops at the keys
         # SCAN_ZONE_COLUMNS after them: no zone type and no key-group rule → no limit
         row["zone"] = None if values[n + 2] is None and values[n + 5] is None else scan_limit(*values[n:])
+        _held(row)
         if (key := row["token"].lower()) in tokens:
             out[("token", key)] = row
         if row["id_hash"] in hashes:

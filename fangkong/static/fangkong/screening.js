@@ -29,8 +29,11 @@
   function save() { localStorage.setItem(KEY, JSON.stringify(state)); }
   // Tubes the lab found invalid: the people scanned into them are to be sampled again, so
   // this phone forgets them (it would say "already scanned here"); the server decides.
+  // Pooled tubes found positive likewise: their people are held at home for a single
+  // re-test, and one who comes back must hear that from the server (go home at once), not
+  // "already scanned here".
   state.seen = state.seen || {};
-  (root.dataset.voidTubes || "").split(",").forEach(function (code) {
+  ((root.dataset.voidTubes || "") + "," + (root.dataset.positiveTubes || "")).split(",").forEach(function (code) {
     if (!code) return;
     Object.keys(state.seen).forEach(function (k) { if (state.seen[k].tube === code) delete state.seen[k]; });
   });
@@ -138,7 +141,8 @@
       if (c.barcode) about.push(S.tube + " " + c.barcode);
       if (c.person && !c.name && c.reason.indexOf(c.person) < 0) about.push(fill(S.scanned, { code: c.person }));
       if (c.at) about.push(clock(c.at));
-      var li = window.Fangkong.row(c.reason, S.ack, function () { q.dismiss(c.client_id); }, "conflict");
+      var li = window.Fangkong.row(c.reason, S.ack, function () { q.dismiss(c.client_id); },
+                                   c.kind === "held" ? "conflict alarm" : "conflict");
       if (about.length) {
         var small = document.createElement("small");
         small.className = "about";
@@ -224,6 +228,9 @@
             askConfirm(r.data.error.message, person, ev.client_id);
           } else {
             var text = answerText(r);
+            // held after a positive test: an alarm, not the usual refusal (send them home)
+            var held = r.status === 409 && r.data.error && r.data.error.code === "held";
+            if (held) { say(text, "alarm"); remember(text, "bad alarm"); save(); render(); return; }
             say(text, "bad");
             // what was scanned, where the answer cannot name the person
             var who = shownPerson(person), code = r.data.error && r.data.error.code;
@@ -317,7 +324,7 @@
         return window.Fangkong.queue.LATER;
       }
       online = true;
-      var refused = 0;
+      var refused = 0, heldNow = "";
       var answers = r.data.results.map(function (o, i) {
         var ev = batch[i];
         settled(ev.client_id, o);
@@ -325,9 +332,10 @@
         // Not registered: kept on this phone, with the person and tube it was about, until
         // someone taps "Noted" (conflicts are also on the staff's review page).
         refused += 1;
+        if (o.kind === "held") heldNow = o.message;
         return { reason: o.message || S.conflict, barcode: ev.barcode || "", name: o.name || "",
                  person: ev.type === "scan" ? shownPerson(ev.person) : "", at: ev.at || "",
-                 status: o.status };
+                 status: o.status, kind: o.kind || "" };
       });
       remember(fmt(S.sent, r.data.ok), "good");  // a refused scan's own line is marked
       if (state.tube) {
@@ -340,7 +348,8 @@
           if (last.tube.state === "sealed" && q.size() <= batch.length) state.tube = null;
         }
       }
-      if (refused) say(fill(S.not_registered, { n: refused }), "bad");
+      if (heldNow) say(heldNow, "alarm");  // someone held came: said first, as an alarm
+      else if (refused) say(fill(S.not_registered, { n: refused }), "bad");
       save();
       return answers;
     }, function (e) { wentOffline(); throw e; });
@@ -351,7 +360,7 @@
     state.recent.forEach(function (r) {
       if (!r.id || r.id !== clientId) return;
       if (o.status === "ok") { r.text = (o.name || S.ok) + r.tail; r.status = "good"; }
-      else { r.text = (o.message || S.conflict) + r.tail; r.status = "bad"; }
+      else { r.text = (o.message || S.conflict) + r.tail; r.status = o.kind === "held" ? "bad alarm" : "bad"; }
       delete r.id;
     });
   }
