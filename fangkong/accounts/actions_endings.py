@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actor import Actor, system_scope
 from fangkong.core.errors import Conflict
-from fangkong.core.tree import ancestor_ids
 
 from .models import Membership
 from .roles import Perm, Role
@@ -87,13 +86,15 @@ def managing_roles() -> list[str]:
 
 
 def last_manager(m: Membership) -> bool:
-    """Is `m` an active managing role (`managing_roles`) whose account is the last active
-    one managing people at its place — on that place or above it?"""
+    """Is `m` an active managing role (`managing_roles`: a community's staff, a street's
+    command) whose account is the last active one holding a managing role on that place?
+    (Command above may still reach the place's people, but the place would have nobody of
+    its own to run it.)"""
     roles = managing_roles()
     if not m.is_active or m.role not in roles:
         return False
     return not (Membership.objects.filter(is_active=True, role__in=roles, user__is_active=True,
-                                          place_id__in=ancestor_ids(m.place) or [m.place_id])
+                                          place_id=m.place_id)
                 .exclude(user_id=m.user_id).exists())
 
 
@@ -106,7 +107,7 @@ def refuse_own_last(actor, m: Membership) -> None:
     """Taking away one's own managing role when nobody else manages people there: refused
     (afterwards nobody could give that place's people a role, or take one away)."""
     if own(actor, m) and last_manager(m):
-        raise Conflict(_("You are the last person who manages accounts at %(place)s: without your "
-                         "role nobody could give its people a role or take one away. Give someone "
-                         "else the %(role)s role there first.") % {
+        raise Conflict(_("You are the last %(role)s of %(place)s: without your role nobody there "
+                         "could give its people a role or take one away. Give someone else the "
+                         "%(role)s role there first.") % {
             "place": m.place.name, "role": m.get_role_display()}, code="last_manager")

@@ -117,3 +117,7 @@ def token_revoke(request, token_id: int):
 from .people_api import router as people_router  # noqa: E402 - /people…: the people page's
 
 router.add_router("/", people_router)
+
+from .roles_api import router as roles_router  # noqa: E402 - /people/roles…: roles taken away, given back
+
+router.add_router("/", roles_router)

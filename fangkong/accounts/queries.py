@@ -169,3 +169,45 @@ def office_contacts(scope, limit=6, communities=None) -> list[tuple]:
         if m.user.is_active and len(staff.setdefault(m.place_id, [])) < limit:
             staff[m.place_id].append(m.user)
     return [(names[i], staff.get(i, [])) for i in ids if i in names]
+
+
+def find_account(scope, text):
+    """The active account with this phone or username among the people the user manages:
+    one that holds, or held, a role on a place where the user manages people (a superuser:
+    any). None otherwise — an account outside the user's reach is answered exactly as no
+    account at all (nothing tells it exists)."""
+    from django.core.exceptions import ValidationError
+    from django.db.models import Q
+
+    from fangkong.core import pii
+
+    from .models import User
+
+    text = (text or "").strip()[:150]
+    if not text:
+        return None
+    q = Q(username=text)
+    try:
+        phone = pii.validate_phone(text)
+    except ValidationError:
+        phone = ""
+    if phone:
+        q |= Q(phone=phone)
+    everyone = is_superuser(scope)
+    for user in User.objects.filter(q, is_active=True).order_by("id")[:2]:
+        if everyone:
+            return user
+        if not user.is_superuser and any(may_manage(scope, m.place)
+                                         for m in user.memberships.select_related("place")):
+            return user
+    return None
+
+
+def ended_memberships(scope):
+    """Roles taken away on places where the user manages people (a superuser: all), each to
+    be given back (恢复): the people page's "roles taken away"."""
+    qs = Membership.objects.filter(is_active=False)
+    if not is_superuser(scope):
+        qs = qs.filter(place__in=_places(scope, Perm.MANAGE_USERS).values("id"))
+    return qs.select_related("user", "place").order_by("place__depth", "place__sort_key", "role",
+                                                       "user__username", "id")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import password_views, twostep_views, views
+from . import password_views, roles_views, twostep_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("people/", views.people, name="people"),
     path("people/<id:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
+    path("people/<id:pk>/restore/", roles_views.membership_restore, name="membership_restore"),
+    path("people/existing/", roles_views.people_existing, name="people_existing"),
     path("people/accounts/<id:pk>/password/", password_views.account_password_reset,
          name="account_password_reset"),
     path("people/accounts/<id:pk>/unlock/", password_views.account_unlock, name="account_unlock"),

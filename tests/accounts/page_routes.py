@@ -9,6 +9,10 @@ PAGES = {
     "people": Page(lambda w: "/people/", "302 404 404 404 404 404 404 404 200 200 200 200"),
     "membership_revoke": Page(lambda w: f"/people/{w.membership.id}/revoke/",
                               "302 404 404 404 404 404 404 404 200 404 200 200", method=POST),
+    # the grid worker's role, held now: nothing to give back (to the list, 302)
+    "membership_restore": Page(lambda w: f"/people/{w.membership.id}/restore/",
+                               "302 404 404 404 404 404 404 404 302 404 302 302", method=POST),
+    "people_existing": Page(lambda w: "/people/existing/", "302 404 404 404 404 404 404 404 200 200 200 200"),
     "household_login": Page(lambda w: f"/households/{w.hh101.id}/login/",
                             "302 404 404 404 404 404 404 404 302 404 302 302", method=POST),
     # the grid worker's account: its own owner may not (its password: password_change)
