@@ -212,8 +212,10 @@ def test_the_phone_lets_someone_whose_tube_was_invalid_be_scanned_again(phone_pa
     expect(page.locator("#waiting")).to_have_text("0")
     assert Sample.objects.filter(round=rnd).count() == 3
     scan("T0002")
+    expect(page.locator("#tube-left")).to_have_text("3")  # opened (its answer cannot overwrite what follows)
     scan(f"FK1:{world.su.token}")  # sampled at this table: the phone itself refuses
     expect(page.locator("#say")).to_have_class("say bad")
+    expect(page.locator("#waiting")).to_have_text("0")  # T0002's opening has reached the server
     lab_actions.record_results(Actor.system(world.users.lab), [{"barcode": "T0001", "result": "invalid"}])
     page.reload()
     page.wait_for_selector("#scan-input")
