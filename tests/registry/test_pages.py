@@ -275,9 +275,13 @@ def test_staff_adds_a_grid_worker_who_can_then_log_in(login, world, client):
     resp = c.post(reverse("people"), {
         "display_name": "李网格", "phone": "139 0000 0002", "username": "li_grid",
         "password": "grid-worker-pass", "role": "grid", "place": str(world.grid.id)})
-    assert resp.status_code == 302
+    assert resp.status_code == 200 and "grid-worker-pass" in resp.content.decode()  # shown once
     c.logout()
     assert c.login(username="13900000002", password="grid-worker-pass")
+    # a password someone else chose: their own first (tests/accounts/test_passwords.py)
+    assert c.get(reverse("place", args=[world.grid.id])).url.startswith(reverse("password_change"))
+    c.post(reverse("password_change"), {"new_password": "own-grid-pass-7",
+                                        "new_password2": "own-grid-pass-7"})
     assert c.get(reverse("place", args=[world.grid.id])).status_code == 200
     assert c.get(reverse("place", args=[world.other.id])).status_code == 404
 
@@ -294,9 +298,11 @@ def test_staff_cannot_grant_in_another_community_or_hand_out_command(login, worl
 
 
 def test_people_page_is_404_for_roles_without_user_management(login, world):
-    for who in ("grid", "leader", "volunteer", "resident", "district"):
+    for who in ("grid", "leader", "volunteer", "resident", "lab", "supplier"):
         c = login(getattr(world.users, who))
         assert c.get(reverse("people")).status_code == 404, who
+    # command sets up what is below it (tests/accounts/test_people_setup.py)
+    assert login(world.users.district).get(reverse("people")).status_code == 200
 
 
 def test_staff_removes_a_role(login, world):
