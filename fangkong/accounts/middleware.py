@@ -85,7 +85,7 @@ class TwoStepEnrolMiddleware:
     OPEN = ("/logout/", "/i18n/", "/login/")
     FIRST = (  # (session key, its page's path and name, API error code)
         (MUST_CHANGE, "/password/", "password_change", "password_change_required"),
-        ("_fk_twostep_enrol", "/two-step/", "two_step", "two_step_required"),
+        ("_fk_twostep_enrol", "/two-step/", "two_step", "two_step_required"),  # twostep.ENROL
     )
 
     def __init__(self, get_response):
