@@ -155,13 +155,17 @@ def team_ids(actor_or_scope) -> list[int]:
 
 def team_user_ids(team_id) -> set[int]:
     """The accounts of a team's volunteers who may go out for it: those `team_ids` gives the
-    team (none kept home). Whom a run or a request given to the team is told to."""
-    from fangkong.volunteers.models import TeamMember
+    team (approved, the volunteer role held now, none kept home). Whom a run or a request
+    given to the team is told to."""
+    from fangkong.volunteers.access import role_now
+    from fangkong.volunteers.models import TeamMember, Volunteer
     from fangkong.zones.queries import kept_home
 
     if not team_id:
         return set()
-    return set(TeamMember.objects.filter(team_id=team_id, volunteer__user__isnull=False)
+    counting = Volunteer.objects.filter(role_now(), status=Volunteer.Status.APPROVED).values("id")
+    return set(TeamMember.objects.filter(team_id=team_id, volunteer__user__isnull=False,
+                                         volunteer_id__in=counting)
                .exclude(kept_home("volunteer__household_id", "volunteer__id_hash"))
                .values_list("volunteer__user_id", flat=True))
 

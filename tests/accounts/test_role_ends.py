@@ -117,6 +117,10 @@ def test_a_row_left_behind_by_a_removed_role_grants_nothing(scene):
     home = c.get(reverse("volunteers_home"))
     assert home.status_code == 404 or w.round.name not in home.content.decode()
     assert w.mate.phone not in c.get(f"/volunteers/teams/{w.team.id}/").content.decode()
+    # nor is she told of the team's runs and requests, or given one
+    from fangkong.services import access as services_access
+
+    assert services_access.team_user_ids(w.team.id) == {w.mate.user_id}
     # nor as a freshly logged-in session
     assert answers(signed_in(w.vol_user), w) == GONE
 
