@@ -16,7 +16,7 @@ from fangkong.core.paging import page_of
 
 from . import actions, actions_passwords
 from .access import require_people_page
-from .queries import account_states, get_account, memberships
+from .queries import account_states, get_account, memberships, place_by_id
 from .roles import Role
 
 router = Router(tags=["accounts"])
@@ -98,10 +98,8 @@ def people(request, page: int = Query(1, ge=1, le=100_000), page_size: int | Non
 @router.post("/people", response={201: Created})
 def add_person(request, body: PersonIn):
     """A new account with a role on a place; its first password comes back once."""
-    from fangkong.registry.models import Place
-
     require_people_page(request.scope)
-    place = Place.objects.filter(pk=body.place).first()
+    place = place_by_id(body.place)
     if place is None:
         raise NotFound()
     m, password = actions.add_person(actor_of(request), username=body.username,

@@ -16,6 +16,23 @@ def _places(scope, perm):
     return Place.objects.filter(scope.place_q(perm))
 
 
+def place_by_id(pk):
+    """A place of the tree by its id, or None; whether the user may use it is the action's
+    rule (accounts.access), which answers as for a missing one."""
+    from fangkong.registry.models import Place
+
+    return Place.objects.filter(pk=pk).first()
+
+
+def place_children(parent, name=None):
+    """The places right under `parent` (None: the top), by name when given — for the
+    `grant_role` command, which finds a place by its path of names as the system."""
+    from fangkong.registry.models import Place
+
+    qs = Place.objects.filter(parent=parent).order_by("sort_key")
+    return qs.filter(name=name) if name is not None else qs
+
+
 def manageable_places(scope, kinds):
     """Places of these kinds where the user may manage people, outermost first (at most
     500: the People page's choice)."""

@@ -18,26 +18,26 @@ from django.db import transaction
 from fangkong.accounts import actions
 from fangkong.accounts.access import ROLE_PLACES
 from fangkong.accounts.backends import find_user
+from fangkong.accounts.queries import place_by_id, place_children
 from fangkong.accounts.roles import Role
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError
-from fangkong.registry.models import Place
 
 
-def find_place(text: str) -> Place:
+def find_place(text: str):
     text = text.strip().strip("/")
     if text.isdigit():
-        place = Place.objects.filter(pk=int(text)).first()
+        place = place_by_id(int(text))
         if place is None:
             raise CommandError(f"no place with id {text}")
         return place
     place = None
     for name in [n.strip() for n in text.split("/") if n.strip()]:
-        found = list(Place.objects.filter(parent=place, name=name)[:2])
+        found = list(place_children(place, name)[:2])
         if len(found) != 1:
             where = f"under {place.name}" if place else "at the top"
             raise CommandError(f"no single place called {name!r} {where}"
-                               + (f" (there: {', '.join(Place.objects.filter(parent=place).order_by('sort_key').values_list('name', flat=True)[:20])})"
+                               + (f" (there: {', '.join(place_children(place).values_list('name', flat=True)[:20])})"
                                   if not found else ""))
         place = found[0]
     if place is None:
