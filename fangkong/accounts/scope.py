@@ -36,6 +36,14 @@ class Grant:
         return level_field(self.place)
 
 
+def _place_covers(g, obj) -> bool:
+    """Is `obj` (a place, or anything with level columns) on or under grant `g`'s place?"""
+    lf = g.level_field
+    if lf is not None:
+        return getattr(obj, lf, None) == g.place.id
+    return isinstance(obj, type(g.place)) and (obj.id == g.place.id or obj.parent_id == g.place.id)
+
+
 @dataclass
 class Scope:
     user: object
@@ -84,11 +92,7 @@ class Scope:
                 if hid == g.household_id:
                     return True
                 continue
-            lf = g.level_field
-            if lf is not None:
-                if getattr(obj, lf, None) == g.place.id:
-                    return True
-            elif isinstance(obj, type(g.place)) and (obj.id == g.place.id or obj.parent_id == g.place.id):
+            if _place_covers(g, obj):
                 return True
         return False
 
@@ -100,11 +104,7 @@ class Scope:
         for g in self.grants:
             if g.household_id is not None or g.role not in roles:
                 continue
-            lf = g.level_field
-            if lf is not None:
-                if getattr(obj, lf, None) == g.place.id:
-                    return True
-            elif isinstance(obj, type(g.place)) and (obj.id == g.place.id or obj.parent_id == g.place.id):
+            if _place_covers(g, obj):
                 return True
         return False
 
