@@ -388,6 +388,7 @@ api.add_decorator(refuse_unknown_query, mode="view")
 
 def register_routers():
     from fangkong.accounts.api import router as accounts_router
+    from fangkong.audit.api import router as audit_router
     from fangkong.notify.api import router as notify_router
     from fangkong.registry.api import router as registry_router
     from fangkong.reports.api import router as reports_router
@@ -404,6 +405,7 @@ def register_routers():
     api.add_router("/", zones_router)
     api.add_router("/", reports_router)
     api.add_router("/", services_router)
+    api.add_router("/", audit_router)
 
 
 register_routers()

@@ -370,6 +370,10 @@ FANGKONG_FIGURE_PROVIDERS = [
 FANGKONG_HOUSEHOLD_PANELS = [
     "fangkong.screening.panels.household_panel",
 ]
+# The registry's part of the audit log (audit.present, audit.filters): find a resident to
+# filter by, say who a resident or household id is — so the audit app imports no registry.
+FANGKONG_AUDIT_PEOPLE = "fangkong.registry.audit_people"
+FANGKONG_AUDIT_EXPORT_MAX = envint("FANGKONG_AUDIT_EXPORT_MAX", 50_000)  # events in one .xlsx
 FANGKONG_PLACE_ALERTS = [
     "fangkong.screening.panels.positive_alert",
     "fangkong.services.panels.building_alert",  # a compound's or building's services (no panels there)

@@ -20,7 +20,7 @@ from .models import ApiToken, Membership, User, reader_language
 from .roles import Role
 
 
-def create_user(actor, username: str, password: str, *, display_name="", phone="",
+def create_user(actor, username: str, password: str, *, display_name="", phone="", place=None,
                 check_password=True, must_change=False) -> User:
     errors = {}
     username = bounded(username, limit_of(User, "username"), "username", errors)
@@ -51,7 +51,8 @@ def create_user(actor, username: str, password: str, *, display_name="", phone="
                 user.save()
         except IntegrityError:
             raise Invalid(fields={"username": [_("That username or phone is already taken.")]}) from None
-        record(actor, "user.create", user, {"username": username})
+        # at the place of the role it is made for: the command above sees it (audit log)
+        record(actor, "user.create", user, {"username": username}, levels_from=place)
     return user
 
 
@@ -218,7 +219,7 @@ def add_person(actor, *, username, password, display_name, phone, role, place) -
     username = (username or "").strip() or usernames.new_username(usernames.ROLE_PREFIX.get(role, "u"))
     password = password or new_password()
     with transaction.atomic():
-        user = create_user(actor, username, password, display_name=display_name, phone=phone,
+        user = create_user(actor, username, password, place=place, display_name=display_name, phone=phone,
                            must_change=True)
         return grant(actor, user, role, place), password
 
@@ -250,7 +251,7 @@ def household_login(actor, household, *, phone: str, display_name: str = "") -> 
         if user is None:
             alphabet = "abcdefghijkmnpqrstuvwxyz23456789"  # nothing to misread on paper
             password = "".join(secrets.choice(alphabet) for _i in range(10))
-            user = create_user(actor, usernames.new_username("hh"), password,
+            user = create_user(actor, usernames.new_username("hh"), password, place=household,
                                display_name=display_name, phone=phone, check_password=False)
         elif Membership.objects.filter(user=user, role=Role.RESIDENT, household=household,
                                        is_active=True).exists():

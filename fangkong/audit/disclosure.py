@@ -4,7 +4,8 @@ answers, exports and lists alike.
 
 Phones: in clear where the user holds VIEW_PHONE on the row (a resident, a household),
 masked elsewhere (`138****1234`). A page, answer or export that showed phones in clear
-writes ONE "resident.view_phones" event naming whose (the first 500) and where.
+writes ONE "resident.view_phones" event naming whose (the first 500 in the event, every
+one in its `Named` rows: the log's filter by resident finds them) and where.
 
 ID numbers: masked always (`1401**********1234`), except one on request (registry's
 reveal, rate-limited, audited by the registry) and an export asking for them where the
@@ -47,7 +48,8 @@ def record_phones(actor, residents, where: str, households=()) -> None:
         changes["households"] = hh_ids[:500]
     rows = list(residents) + list(households)
     record(actor, "resident.view_phones", None, changes,
-           levels_from=common_levels(rows) or rows[0], label=where)
+           levels_from=common_levels(rows) or rows[0], label=where,
+           named={"resident": ids, "household": hh_ids})
 
 
 def audit_phones(actor, residents, where: str, households=()) -> None:
@@ -92,7 +94,8 @@ def show_id(resident, in_full: bool = False) -> str:
 
 def record_ids_exported(actor, residents, title: str) -> None:
     """One "resident.export_ids" event for an export that wrote ID numbers in full."""
-    count = sum(1 for r in residents if r.id_hash)
-    if count:
-        record(actor, "resident.export_ids", None, {"count": count, "title": title[:100]},
-               levels_from=common_levels(residents), label=title[:200])
+    ids = [r.id for r in residents if r.id_hash]
+    if ids:
+        record(actor, "resident.export_ids", None,
+               {"count": len(ids), "title": title[:100], "residents": ids[:500]},
+               levels_from=common_levels(residents), label=title[:200], named={"resident": ids})

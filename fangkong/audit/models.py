@@ -13,8 +13,9 @@ class AuditEvent(Levels):
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # (actor, at): the log filtered by an account, newest first
     actor = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True,
-                              related_name="+")
+                              related_name="+", db_index=False)
     action = models.CharField(_("action"), max_length=60, db_index=True)
     target_type = models.CharField(max_length=40, blank=True)
     target_id = models.BigIntegerField(null=True, blank=True)
@@ -28,7 +29,26 @@ class AuditEvent(Levels):
         indexes = [
             models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
             models.Index(fields=["community", "at"], name="audit_community_at_idx"),
+            models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
         ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_label}"
+
+
+class Named(models.Model):
+    """A person or household an event names without being its target: each id of a list
+    of people shown or handed out (a page's phones, an export, printed cards), all of
+    them, where the event's `changes` keep the first 500. The index the log's filter by
+    resident reads (`audit.queries`), on SQLite and PostgreSQL alike, instead of
+    searching inside the JSON."""
+
+    event = models.ForeignKey(AuditEvent, models.CASCADE, related_name="named")
+    kind = models.CharField(max_length=10)  # "resident" or "household"
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "object_id", "event"], name="audit_named_idx")]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id} in event {self.event_id}"

@@ -65,7 +65,8 @@ def _demo_users(actor, district: Place) -> int:
             household, head = _resident_household(place)
             display, phone = head.name, head.phone or phone
         # No password here (hashing ~18 times would take seconds); the shared hash below.
-        user = account_actions.create_user(actor, username, None, display_name=display,
+        user = account_actions.create_user(actor, username, None, place=household or place,
+                                           display_name=display,
                                            phone=phone, check_password=False)
         account_actions.grant(actor, user, role, place, household=household)
         created.append(user.pk)

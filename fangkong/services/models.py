@@ -140,6 +140,9 @@ class Batch(Levels):
     class Meta:
         ordering = ["-due_at", "id"]
 
+    def __str__(self):  # the audit log's label: "美特好超市（光明店） 12-06 15:00"
+        return f"{self.supplier.name} {timezone.localtime(self.due_at):%m-%d %H:%M}"
+
 
 class Line(models.Model):
     """One manifest line: an order line as it came through the checkpoint."""

@@ -53,4 +53,5 @@ def test_ids_in_full_only_where_every_row_allows(world):
     assert len(full) == 18 and full[:4] == su.id_masked[:4] and full[-4:] == su.id_masked[-4:]
     disclosure.record_ids_exported(staff, mine, "光明社区 居民")
     e = AuditEvent.objects.get(action="resident.export_ids")
-    assert e.changes == {"count": len(mine), "title": "光明社区 居民"} and e.community_id == w.community.id
+    assert e.changes == {"count": len(mine), "title": "光明社区 居民",
+                         "residents": [r.id for r in mine]} and e.community_id == w.community.id

@@ -248,7 +248,8 @@ def approve(actor, v: Volunteer) -> Volunteer:
         v = Volunteer.objects.select_for_update().get(pk=v.pk)
         user = v.user or User.objects.filter(phone=v.phone).first()
         if user is None:
-            user = account_actions.create_user(actor, new_username("vol"), None, display_name=v.name,
+            user = account_actions.create_user(actor, new_username("vol"), None, place=community,
+                                               display_name=v.name,
                                                phone=v.phone, check_password=False)
         account_actions.grant(actor, user, Role.VOLUNTEER, community)
         v.user = user
