@@ -404,6 +404,11 @@ FANGKONG_WORKER_BEAT_SECONDS = envint("FANGKONG_WORKER_BEAT_SECONDS", 10)
 FANGKONG_WORKER_LEASE_SECONDS = envint("FANGKONG_WORKER_LEASE_SECONDS", 60)
 FANGKONG_RECOVER_SECONDS = envint("FANGKONG_RECOVER_SECONDS", 30)
 FANGKONG_JOB_MAX_ATTEMPTS = envint("FANGKONG_JOB_MAX_ATTEMPTS", 3)
+# The operations page (/ops/) says something is wrong when a job due this many seconds has
+# not started, or the newest archive in var/backups is older than this many hours
+# (fangkong-backup.timer writes one every 6 hours).
+FANGKONG_TASK_OVERDUE_SECONDS = envint("FANGKONG_TASK_OVERDUE_SECONDS", 300)
+FANGKONG_BACKUP_MAX_AGE_HOURS = envint("FANGKONG_BACKUP_MAX_AGE_HOURS", 8)
 # Each app's recovery of its own job rows: (ops.recovery.Liveness) -> {counter: n}.
 # The name of the running process (`host|pid|start`) a job row keeps as its runner, for the
 # recovery to judge (the registry reaches ops through this setting, not an import).

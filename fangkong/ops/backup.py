@@ -33,10 +33,22 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from fangkong.core.text import join_words
 
 ROOT = "fangkong-backup"
 FORMAT = 1
+
+# How the database went into the archive, in words (the command's summary, /ops/).
+METHODS = {
+    "sqlite": gettext_lazy("the SQLite database, copied by SQLite's online backup"),
+    "pg_dump": gettext_lazy("the PostgreSQL database, dumped by pg_dump"),
+    "copy": gettext_lazy("the PostgreSQL database, copied table by table (COPY: pg_dump is "
+                         "missing or older than the server)"),
+}
 
 
 class BackupError(Exception):
@@ -104,6 +116,60 @@ def pg_tool(name: str) -> str | None:
         cur.execute("SHOW server_version")
         server = _major(cur.fetchone()[0])
     return path if _major(out.stdout) >= server else None
+
+
+def describe(manifest: dict, size: int | None = None) -> str:
+    """An archive in words: "5.3 MB — 62 tables, 12,345 rows, 1 uploaded file; the SQLite
+    database, copied by SQLite's online backup"."""
+    tables = manifest.get("tables") or {}
+    rows, files = sum(tables.values()), len(manifest.get("media") or [])
+
+    def n(x):
+        return number_format(x, force_grouping=True)
+
+    what = [ngettext("%(n)s database table", "%(n)s database tables", len(tables)) % {"n": n(len(tables))},
+            ngettext("%(n)s row", "%(n)s rows", rows) % {"n": n(rows)},
+            ngettext("%(n)s uploaded file", "%(n)s uploaded files", files) % {"n": n(files)}]
+    method = str(METHODS.get(manifest.get("method"), manifest.get("method", "")))
+    text = _("%(what)s; %(method)s") % {"what": join_words(what), "method": method}
+    if size is not None:
+        text = _("%(size)s — %(rest)s") % {"size": megabytes(size), "rest": text}
+    return text
+
+
+def megabytes(size: int) -> str:
+    return _("%(mb)s MB") % {"mb": f"{size / 1048576:.1f}"}
+
+
+def latest(folder: Path | None = None) -> dict | None:
+    """The newest archive `manage.py backup` wrote into the backups folder (var/backups, where
+    fangkong-backup.timer writes): {"path", "at", "size", "manifest"}; the manifest's time,
+    or the file's when it cannot be read. None when there is none."""
+    folder = Path(folder or Path(settings.VAR_DIR) / "backups")
+    if not folder.is_dir():
+        return None
+    archives = sorted(folder.glob("*.tar"), key=lambda p: p.stat().st_mtime, reverse=True)
+    if not archives:
+        return None
+    path = archives[0]
+    stat = path.stat()
+    manifest = {}
+    try:
+        with tarfile.open(path, "r:") as tar:
+            first = tar.next()  # the manifest comes first: nothing else is read
+            if first is not None and first.name == f"{ROOT}/manifest.json":
+                manifest = json.loads(tar.extractfile(first).read())
+    except (OSError, tarfile.TarError, ValueError):
+        manifest = {}
+    at = None
+    if manifest.get("created_at"):
+        try:
+            at = datetime.datetime.fromisoformat(manifest["created_at"])
+        except ValueError:
+            at = None
+    if at is None:
+        at = datetime.datetime.fromtimestamp(stat.st_mtime, datetime.UTC)
+    return {"path": str(path), "at": at, "size": stat.st_size, "manifest": manifest}
 
 
 # --- backup ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.ops.backup import BackupError, backup
+from fangkong.ops.backup import BackupError, backup, describe
 
 
 class Command(BaseCommand):
@@ -30,11 +30,8 @@ class Command(BaseCommand):
             manifest = backup(path, method=method)
         except BackupError as e:
             raise CommandError(str(e)) from e
-        self.stdout.write(_("%(path)s: %(tables)d tables, %(rows)d rows, %(files)d files "
-                            "(%(vendor)s, %(method)s, %(mb).1f MB)") % {
-            "path": path, "tables": len(manifest["tables"]), "rows": sum(manifest["tables"].values()),
-            "files": len(manifest["media"]), "vendor": manifest["vendor"],
-            "method": manifest["method"], "mb": path.stat().st_size / 1048576})
+        self.stdout.write(_("%(path)s: %(what)s") % {
+            "path": path, "what": describe(manifest, path.stat().st_size)})
         self.stdout.write(_("It holds personal data: store it encrypted and access-controlled. "
                             "Restoring needs the same keys (the secrets file, or "
                             "FANGKONG_FIELD_KEY and FANGKONG_HASH_KEY), which are not in it."))
