@@ -104,9 +104,10 @@ def table_words(source: str) -> dict:
     request's category; read each time: the rows change)."""
     app, model, code, name = source.split(".")
     try:
-        return {str(c): n for c, n in apps.get_model(app, model).objects.values_list(code, name)[:500]}
+        rows = apps.get_model(app, model).objects.values_list(code, name)[:500]
     except LookupError:
         return {}
+    return {str(c): _(n) for c, n in rows}  # the default rows' names are msgids (categories)
 
 
 def field_of(event, key):
@@ -128,7 +129,9 @@ def name_kind(action: str, key: str) -> str | None:
     return words.NAMES.get(key)
 
 
-def key_label(event, key: str) -> str:
+def key_label(event, key: str, value=None) -> str:
+    if key in words.COUNT_KEYS and isinstance(value, int):  # "households": 24, not a list
+        return str(words.COUNT_KEYS[key])
     for p in prefixes(event.action):
         if (p, key) in words.KEYS_FOR:
             return str(words.KEYS_FOR[(p, key)])
@@ -305,7 +308,7 @@ def details(event, names, resident=None) -> list[str]:
             continue  # the count says how many; the ids stay in the record
         if (key in words.QUIET_ZEROS and value == 0) or value in (None, "", []):
             continue
-        label = key_label(event, key)
+        label = key_label(event, key, value)
         if is_pair(key, value):
             out.append(_("%(key)s: %(before)s → %(after)s") % {
                 "key": label, "before": say(event, key, value[0], names),
@@ -334,8 +337,11 @@ def action_label(event) -> str:
 
 
 def target_text(event, names) -> str:
-    if "where" in (event.changes or {}):
+    changes = event.changes or {}
+    if "where" in changes:
         return ""  # said in the lines
+    if not event.target_type and event.target_label in {str(v) for v in changes.values()}:
+        return ""  # a value the lines say in words (a lab upload's source)
     if event.target_type in ("resident", "household") and event.target_id:
         named = names.get(event.target_type, event.target_id)
         if named:
@@ -345,7 +351,7 @@ def target_text(event, names) -> str:
     if made:
         word = words.TARGETS.get(event.target_type)
         return f"{word} #{made.group(2)}" if word else f"#{made.group(2)}"
-    role = (event.changes or {}).get("role")
+    role = changes.get("role")
     if event.action.startswith("membership.") and role:
         role_word = choices("accounts.Membership.role").get(role)
         if role_word:

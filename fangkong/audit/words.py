@@ -257,7 +257,7 @@ KEYS = {
     "medicine": k("medicine"), "why": k("why"), "assignee": k("given to"), "state": k("state"),
     "was": k("before"), "request": k("request"), "category": k("category"), "due_at": k("due"),
     "batch": k("delivery"), "late_minutes": k("minutes late"), "minutes": k("minutes"),
-    "notified": k("people told"), "slots": k("places"), "title": k("title"),
+    "notified": k("people told"), "slots": k("places to fill"), "title": k("title"),
     "audience": k("called"), "skills": k("skills"), "party_member": k("party member"),
     "phone": k("phone"), "id_number": k("ID number"), "to": k("to"), "direction": k("direction"),
     "allowed": k("let through"), "effective_from": k("from"), "change": k("rules change"),
@@ -285,6 +285,9 @@ KEYS_FOR = {  # (action prefix, key): a key said otherwise in this action
     ("zones.adjustment", "at"): k("in force from"), ("screening.sampler", "user"): k("sampler"),
     ("call.sign_up", "position"): k("place on the waiting list"),
 }
+
+# Keys that hold a list of ids, or sometimes just how many.
+COUNT_KEYS = {"residents": k("people"), "households": k("households counted")}
 
 # Values said in words: (action prefix, key) or key → "app_label.Model.field" (its choices)
 # or a dict of words.

@@ -183,3 +183,17 @@ def test_the_named_rows_hold_everyone_a_list_showed(world):
     e = AuditEvent.objects.get(action="resident.view_phones")
     named = set(Named.objects.filter(event=e).values_list("kind", "object_id"))
     assert named == {("resident", r.id) for r in people} | {("household", world.hh101.id)}
+
+
+def test_a_count_and_a_code_of_a_table_read_as_words(world, client):
+    from fangkong.services.models import Category
+
+    Category.objects.create(code="repair", name="Repair")
+    staff = actor_for(world.users.staff)
+    record(staff, "services.request.raise", world.hh101, {"request": 2, "category": "repair"})
+    record(staff, "zones.adjustment.publish", None, {"items": 1, "households": 24, "from_notice": True},
+           levels_from=world.community, label="第18号通告：3号楼封控")
+    client.force_login(world.users.staff)
+    found = log(client)
+    assert any("提出服务需求 光明小区 1号楼 1单元 101 诉求：#2；类别：维修" in x for x in found), found
+    assert any("地点数：1；户数：24；按通告时间起算：是" in x for x in found), found
