@@ -31,6 +31,9 @@ DJANGO_LABEL = re.compile(r"^(\w+) object \((\d+)\)$")
 MODEL_NAMES = {"round": "screening.Round.name", "place": "registry.Place.name",
                "team": "volunteers.Team.name", "supplier": "services.Supplier.name",
                "pet": "services.Pet.name"}
+# Details in one order on every database (PostgreSQL's jsonb keeps its keys sorted its own
+# way): the order of words.KEYS, which follows the actions' own.
+KEY_ORDER = {key: i for i, key in enumerate(words.KEYS)}
 PLAIN_LISTS = {"areas", "skills", "tags", "new_places", "tubes", "residents", "households",
                "volunteers", "set_aside", "changes"}
 
@@ -297,7 +300,7 @@ def details(event, names, resident=None) -> list[str]:
         out.append(ngettext("exported: %(what)s .xlsx, %(n)d person",
                             "exported: %(what)s .xlsx, %(n)d people", count or 0)
                    % {"what": changes["title"], "n": count or 0})
-    for key, value in changes.items():
+    for key, value in sorted(changes.items(), key=lambda kv: KEY_ORDER.get(kv[0], len(KEY_ORDER))):
         if key in ("where",) or (key == "title" and event.action == "resident.export_ids"):
             continue
         if key == "count" and (where or event.action == "resident.export_ids"):
