@@ -22,7 +22,7 @@ from .roles import Role
 router = Router(tags=["accounts"])
 
 
-class PlaceOut(Schema):
+class PeoplePlaceOut(Schema):
     id: int
     kind: str
     name: str
@@ -38,7 +38,7 @@ class PersonRoleOut(Schema):
     id: int  # the membership (the role on the place)
     role: str
     role_label: str
-    place: PlaceOut
+    place: PeoplePlaceOut
     user: AccountOut
     may_reset: bool  # may I reset this account's password / clear its lock
     locked_until: datetime.datetime | None  # wrong passwords locked it until then
@@ -49,7 +49,7 @@ class PeoplePage(Schema):
     results: list[PersonRoleOut]
 
 
-class PersonIn(Schema):
+class NewAccountIn(Schema):
     model_config = ConfigDict(extra="forbid")
     display_name: str
     role: str  # command, lab, staff, grid, leader, volunteer, supplier (those you give)
@@ -96,7 +96,7 @@ def people(request, page: int = Query(1, ge=1, le=100_000), page_size: int | Non
 
 
 @router.post("/people", response={201: Created})
-def add_person(request, body: PersonIn):
+def add_person(request, body: NewAccountIn):
     """A new account with a role on a place; its first password comes back once."""
     require_people_page(request.scope)
     place = place_by_id(body.place)
