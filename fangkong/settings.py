@@ -418,6 +418,7 @@ FANGKONG_RECOVERY = [
     "fangkong.notify.tasks.recover_sender",
     "fangkong.zones.tasks.recover_publisher",
     "fangkong.services.tasks.recover_services",
+    "fangkong.screening.tasks.recover_screening",
     "fangkong.reports.tasks.recover_tick",
 ]
 # What a role carried, ended with it (accounts.actions_endings): each app's

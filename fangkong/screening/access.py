@@ -16,7 +16,8 @@ by actions, queries, views and the API alike.
   page and their API answer 404, as for a round never given. The antigen door work is the
   same assignment (an antigen round's `Sampler`).
 - A household's own resident reports its members' antigen results (`can_self_report`).
-- A box is received at the lab by the lab (`require_handover`); a health-code colour is
+- A box is received at the lab by the lab (`require_handover`); a results file is held for
+  its confirm step by and for a lab account (`require_lab`); a health-code colour is
   observed by whoever samples or runs screening there (`require_observe_code`); follow-ups
   are worked by whoever runs the round or samples in it (`can_follow_up`).
 """
@@ -145,6 +146,14 @@ def require_handover(actor, rnd: Round, stage: str):
     if stage == Handover.Stage.LAB and actor.scope.allows(Perm.SCREENING_LAB, rnd):
         return
     require_sample(actor, rnd)
+
+
+def require_lab(actor):
+    """A lab's own work not tied to one round (the results upload, a file held for its
+    confirm step): an account holding the lab's permission somewhere; anyone else 404."""
+    user = actor.user
+    if user is None or not getattr(user, "is_authenticated", False) or not actor.scope.has(Perm.SCREENING_LAB):
+        raise NotFound()
 
 
 def require_observe_code(actor, resident):

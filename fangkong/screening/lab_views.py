@@ -2,10 +2,8 @@
 changes results already recorded), and a round's tubes with the results saved for each.
 Thin, as every page: reads through `queries`, writes through `actions.lab`."""
 
-import secrets
-
-from django.core.cache import cache
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -18,11 +16,6 @@ from . import labfile, queries
 from .actions import lab as lab_actions
 from .models import Result
 
-# A file whose changes the lab is asked to confirm is held here until it answers (the
-# confirm step cannot post a file again); shared between app servers through REDIS_URL.
-HELD = "screening.labfile.{user}.{token}"
-HELD_SECONDS = 30 * 60
-
 
 @page
 def lab(request):
@@ -30,20 +23,26 @@ def lab(request):
     if not scope.has(Perm.SCREENING_LAB):
         raise NotFound()
     ctx, status = {"summary": None, "errors": []}, 200
+    if request.method == "POST" and request.POST.get("edit"):
+        # "No, go back" from the confirm step: the file held for it is let go, nothing saved
+        lab_actions.drop_held(actor_of(request), request.POST.get("upload", ""))
+        messages.info(request, _("Nothing of the file was saved."))
+        return redirect("screening_lab")
     if request.method == "POST":
         rows, confirm = None, False
+        token = request.POST.get("upload", "") if confirmed(request) else ""
         try:
-            if confirmed(request):  # the changes were shown and confirmed: the file held
-                rows, confirm = _held(request), request.POST.get("changes", "")
+            if token:  # the changes were shown and confirmed: the file held for them
+                rows, confirm = _held(request, token), request.POST.get("changes", "")
             else:
                 rows = labfile.rows_of_upload(request.FILES.get("file"))
             ctx["summary"] = lab_actions.record_results(actor_of(request), rows, source="upload",
                                                         confirm_changes=confirm)
-            cache.delete(_held_key(request, request.POST.get("upload", "")))
+            lab_actions.drop_held(actor_of(request), token)
         except Conflict as e:
             if e.code != "confirm_changes":
                 raise
-            return _confirm_changes(request, rows, e)
+            return _confirm_changes(request, rows, e, token)
         except Invalid as e:  # the file arrived but cannot be used: 422, as the API
             labels = labfile.column_labels()
             ctx["error"], status = e.message, 422
@@ -53,25 +52,20 @@ def lab(request):
     return render(request, "screening/lab.html", ctx, status=status)
 
 
-def _held_key(request, token: str) -> str:
-    return HELD.format(user=request.user.pk, token=token)
-
-
-def _held(request) -> list[dict]:
-    rows = cache.get(_held_key(request, request.POST.get("upload", "")))
+def _held(request, token) -> list[dict]:
+    rows = queries.held_lab_file(actor_of(request), token)
     if rows is None:
         raise Invalid(_("This file is no longer held for confirmation (it is kept for 30 minutes): "
                         "upload it again."))
     return rows
 
 
-def _confirm_changes(request, rows, e):
+def _confirm_changes(request, rows, e, token=""):
     """The changes a file makes to results already recorded, one line each, before anything
-    of it is saved; "yes" applies the file held for the lab (`HELD`), for exactly these
-    changes (their fingerprint: changed meanwhile, the lab is asked again)."""
-    token = request.POST.get("upload") if confirmed(request) else None
-    token = token or secrets.token_urlsafe(12)
-    cache.set(_held_key(request, token), rows, HELD_SECONDS)
+    of it is saved; "yes" applies the file held for the lab (`actions.lab.hold_file`: in
+    the database, whichever app server answers), for exactly these changes (their
+    fingerprint: changed meanwhile, the lab is asked again); "no" lets the file go."""
+    token = lab_actions.hold_file(actor_of(request), rows, token)
     lines = [e.message]
     for c in e.extra["changes"]:
         line = _("Row %(row)s · tube %(code)s (%(round)s): %(old)s → %(new)s.") % {
@@ -82,7 +76,7 @@ def _confirm_changes(request, rows, e):
         request, title=_("This file changes results already recorded"), lines=lines,
         warn=_("Nothing of the file is saved until you confirm. Each change is kept in the tube's "
                "history and the community's staff are told of it."),
-        yes=_("Apply the file and these changes"), back=reverse("screening_lab"),
+        yes=_("Apply the file and these changes"), back=reverse("screening_lab"), back_post=True,
         fields=[("upload", token), ("changes", e.extra["confirm"])])
 
 

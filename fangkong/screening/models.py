@@ -457,6 +457,23 @@ class LabResult(models.Model):
         return f"{self.tube_id}: {self.result}"
 
 
+class HeldLabFile(models.Model):
+    """A lab's results file whose changes to recorded results it was asked to confirm (the
+    confirm step cannot post a file again): its parsed rows, kept for the account that
+    uploaded it under a random token until it confirms or cancels, or `expires_at`. In the
+    database, not the cache, so the "yes" may reach any app server (`actions.lab.hold_file`;
+    expired rows are ignored and deleted on the next upload and by the worker's pass)."""
+
+    user = models.ForeignKey("accounts.User", models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32, unique=True)
+    rows = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.user_id}: {self.token}"
+
+
 class FollowUp(Levels):
     """A person whose pooled tube was positive (or whose antigen test was): held until a
     single re-test releases them or confirms a case."""

@@ -29,6 +29,7 @@ from .models import (
     Conflict,
     Exemption,
     FollowUp,
+    HeldLabFile,
     HomeVisit,
     LabResult,
     Result,
@@ -335,6 +336,17 @@ def lab_work(scope, limit=20) -> list[Round]:
         r.in_transit, r.awaiting = in_transit.get(r.id, []), awaiting.get(r.id, 0)
         r.retests = retests.get(r.id, [])
     return [r for r in rows if r.status != RoundStatus.CLOSED or r.in_transit or r.awaiting or r.retests]
+
+
+def held_lab_file(actor, token) -> list[dict] | None:
+    """The rows of the results file held for this account's confirm step under `token`
+    (`actions.lab.hold_file`); None when there is none for it: another account's, held past
+    its time, or already applied or given up."""
+    user = actor.user
+    if not token or user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return (HeldLabFile.objects.filter(user_id=user.pk, token=str(token)[:32], expires_at__gt=timezone.now())
+            .values_list("rows", flat=True).first())
 
 
 def boxes(rnd: Round):

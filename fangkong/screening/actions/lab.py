@@ -2,6 +2,8 @@
 hand-overs (双签收) on the way, and the lab's results by tube barcode (all or nothing; a
 positive pool and a re-test's result go on to `followup`)."""
 
+import datetime
+import secrets
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
@@ -14,8 +16,18 @@ from fangkong.core import bulk
 from fangkong.core.errors import Invalid
 
 from .. import checks
-from ..access import require_handover, require_sample
-from ..models import Box, FollowUp, Handover, LabResult, Result, Round, Tube, TubeState
+from ..access import require_handover, require_lab, require_sample
+from ..models import (
+    Box,
+    FollowUp,
+    Handover,
+    HeldLabFile,
+    LabResult,
+    Result,
+    Round,
+    Tube,
+    TubeState,
+)
 from . import corrections, resample
 from .common import user_of
 from .followup import positive_pools, retest_results
@@ -230,3 +242,58 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
 
 SUMMARY = ("saved", "corrected", "unchanged", "positive_pools", "followups", "lifted", "invalid_pools",
            "resample", "restored", "retests", "released", "close_contacts", "cases", "no_receipt")
+
+
+# --- a file held for the lab's confirm step ----------------------------------------------
+
+HELD_MINUTES = 30  # a file whose changes the lab is asked to confirm is kept this long
+
+
+def hold_file(actor, rows, token: str = "") -> str:
+    """Keep the rows of a results file for its uploader while they are asked to confirm the
+    changes it makes to recorded results (the confirm step cannot post a file again), for
+    HELD_MINUTES; returns the token the step posts back (`queries.held_lab_file` reads it
+    for the same account only). Asked again (the changes differ from those confirmed), the
+    same token is kept. In the database, so the answer may reach any app server; the files
+    held past their time, anyone's, are deleted first. A scratch row, not an event: what
+    the file does is audited when it is applied (`record_results`)."""
+    require_lab(actor)
+    now = timezone.now()
+    values = {"rows": _json_safe(rows), "created_at": now,
+              "expires_at": now + datetime.timedelta(minutes=HELD_MINUTES)}
+    with transaction.atomic():
+        drop_expired(now)
+        if token and HeldLabFile.objects.filter(user_id=actor.user.pk, token=token).update(**values):
+            return token
+        token = secrets.token_urlsafe(12)
+        HeldLabFile.objects.create(user_id=actor.user.pk, token=token, **values)
+    return token
+
+
+def drop_held(actor, token: str) -> int:
+    """The held file is done with: applied, or the lab went back without it. Only the
+    account's own; returns how many rows went (0 or 1)."""
+    require_lab(actor)
+    if not token:
+        return 0
+    return HeldLabFile.objects.filter(user_id=actor.user.pk, token=token).delete()[0]
+
+
+def drop_expired(now=None) -> int:
+    """Files held past their time, whoever uploaded them: never applied, deleted (on the next
+    upload held and by the worker's pass, `screening.tasks.recover_screening`)."""
+    return HeldLabFile.objects.filter(expires_at__lte=now or timezone.now()).delete()[0]
+
+
+def _json_safe(rows) -> list[dict]:
+    """The rows as JSON keeps them, read back by the checks as they were: a date and time
+    of a spreadsheet as ISO text (microseconds and zone kept: `checks.check_datetime`
+    reads it back the same), any other non-JSON value as its text."""
+    def value(v):
+        if v is None or isinstance(v, (str, bool, int, float)):
+            return v
+        if isinstance(v, (datetime.datetime, datetime.date, datetime.time)):
+            return v.isoformat()
+        return str(v)
+
+    return [{str(k): value(v) for k, v in row.items()} for row in rows]
