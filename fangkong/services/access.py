@@ -214,10 +214,17 @@ def carries(actor_or_scope, run) -> bool:
             and (given_to(scope, run, run.carrier_id) or (run.team_id and run.team_id in team_ids(scope))))
 
 
-def require_run(actor_or_scope, run, *, confirm=False):
+def require_run(actor_or_scope, run, *, confirm=False, manage=False):
     """See a run: staff under it, or its carriers while it is open. Confirm a door: the
-    carriers, or staff and grid workers (RUN)."""
+    carriers, or staff and grid workers (RUN). Give it to a team or a person (`manage`):
+    staff and grid workers (RUN) only; its carriers and command see it but may not."""
     scope = _scope(actor_or_scope)
+    if manage:
+        if scope.allows(RUN, run):
+            return
+        if carries(scope, run) or scope.allows(VIEW, run):
+            raise Forbidden()
+        raise NotFound()
     if carries(scope, run) or scope.allows(RUN, run):
         return
     if not confirm and scope.allows(VIEW, run):
@@ -248,6 +255,20 @@ def require_batch(actor_or_scope, batch, *, check=False, manage=False):
     if own or scope.allows(VIEW, batch):
         raise Forbidden()
     raise NotFound()
+
+
+def splitter_ids(batch) -> set[int]:
+    """Whom a batch signed at the checkpoint is said to wait for (`handoff.tell_splitters`):
+    the active accounts whose role runs services (RUN: staff, grid workers) at the gate's
+    community or grid — those who may split it (`require_batch(manage=True)`). A grid
+    worker of another grid, whose doors are in the batch, could not open it: not told."""
+    from fangkong.accounts.models import Membership
+    from fangkong.accounts.roles import ROLE_PERMS
+
+    places = {p for p in (batch.community_id, batch.grid_id) if p}
+    roles = [role for role, perms in ROLE_PERMS.items() if RUN in perms]
+    return set(Membership.objects.filter(is_active=True, household=None, role__in=roles, place_id__in=places,
+                                         user__is_active=True).values_list("user_id", flat=True))
 
 
 def require_manifest(actor_or_scope, batch):

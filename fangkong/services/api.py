@@ -12,7 +12,7 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Place
 
-from . import access, queries
+from . import access, batch_queries, queries
 from .actions import care, catalogue, delivery, handoff, orders, requests
 from .actions import disinfection as dis
 from .models import Category, Line, Stop
@@ -174,9 +174,14 @@ def batch_out(b, lines=None) -> dict:
 
 
 @router.get("/services/batches", response=list[BatchOut])
-def batch_list(request, place: int | None = None, limit: int = Query(50, ge=1, le=LIMIT)):
+def batch_list(request, place: int | None = None,
+               to_split: bool = Query(False, description="Only the batches signed at the checkpoint and "
+                                      "waiting to be split into runs (`POST /services/batches/{pk}/split`), "
+                                      "the longest waiting first (`checked_at`: signed)."),
+               limit: int = Query(50, ge=1, le=LIMIT)):
     p = _place(request, place) if place else None
-    return [batch_out(b) for b in queries.batches(request.scope, place=p)[:limit]]
+    qs = batch_queries.to_split(request.scope, place=p) if to_split else queries.batches(request.scope, place=p)
+    return [batch_out(b) for b in qs[:limit]]
 
 
 @router.post("/services/batches", response={201: BatchOut})

@@ -1,8 +1,9 @@
 """Reads for making a hand-off batch (never writes): which orders a new batch of a supplier
 takes (`waiting_orders`: the one rule, used by `actions.handoff.create_batch`, the
 supplier's page and the new-batch page), their figures (orders, medicine, households,
-manifest lines), the suppliers and named gates a user may make a batch for, and the time a
-batch is due by default (the daily hand-off, `FANGKONG_HANDOFF_TIME`, 15:30)."""
+manifest lines), the suppliers and named gates a user may make a batch for, the time a
+batch is due by default (the daily hand-off, `FANGKONG_HANDOFF_TIME`, 15:30), and the
+batches signed at the gate that wait to be split into runs (`to_split`)."""
 
 import datetime
 
@@ -14,7 +15,7 @@ from fangkong.registry.models import LEVELS, Household, Kind, Place
 
 from . import access
 from .models import Batch, Line, Order, OrderLine, Supplier
-from .queries import door_labels
+from .queries import batches, door_labels
 
 
 def waiting_orders(supplier: Supplier):
@@ -85,3 +86,12 @@ def split_preview(batch: Batch) -> dict:
     doors = set(Line.objects.filter(batch=batch).values_list("household_id", flat=True))
     buildings = {b or p for b, p in Household.objects.filter(id__in=doors).values_list("building_id", "place_id")}
     return {"doors": len(doors), "runs": len(buildings)}
+
+
+def to_split(scope, *, place=None):
+    """Batches signed at the checkpoint and not yet split into runs (`handoff.split`) that
+    the user sees (under `place`), the longest waiting first (signed earliest), each with
+    .households_n (the doors waiting for it): the staff's home ("N 批物资待分配", with how
+    long each has waited since `checked_at`) and `GET /api/v1/services/batches?to_split=true`."""
+    return batches(scope, place=place).filter(state=Batch.State.SIGNED).annotate(
+        households_n=Count("lines__household", distinct=True)).order_by("checked_at", "id")

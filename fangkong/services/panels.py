@@ -1,17 +1,21 @@
 """The services panel on a place's page (FANGKONG_PLACE_PANELS): one tap to the place's
 sealed-area services — its overview, the request queue, pets, disinfection, a building's
-group orders — with what needs someone now (open exceptions, overdue requests, overdue
+group orders — with what needs someone now (batches signed at the gate waiting to be split
+into runs, with how long each has waited; open exceptions, overdue requests, overdue
 disinfection, feedings nobody was found for) and, for a district's command, the request
 categories they set. Shown to whoever may see services there."""
 
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.registry.models import LEVELS
 
-from . import access, queries
+from . import access, batch_queries, queries
 from .models import Request
+
+SHOWN = 5  # batches waiting to be split, listed one a row (the count says how many in all)
 
 
 def place_panel(request, place):
@@ -40,9 +44,25 @@ def _panel(request, place, counts=True):
     under = {f"{place.kind}_id": place.id}
     overdue = Request.objects.filter(access.requests_q(scope), **under, state__in=Request.OPEN) \
         .filter(Q(overdue=True) | Q(due_at__lt=now)).count()
+    may_run = scope.allows(access.RUN, place)
+    # batches signed at the gate and not split: households wait for them (RUN here: may split each)
+    to_split = list(batch_queries.to_split(scope, place=place)[:SHOWN]) if may_run else []
+    for b in to_split:
+        b.waited = waited(b.checked_at, now)
     return render_to_string("services/_place_panel.html", {
-        "place": place, "overdue": overdue, "may_run": scope.allows(access.RUN, place),
+        "place": place, "overdue": overdue, "may_run": may_run, "to_split": to_split,
+        "to_split_n": len(to_split) if len(to_split) < SHOWN else batch_queries.to_split(scope, place=place).count(),
         "sets_policy": access.sets_policy(scope),
         "problems": queries.problems(scope, place=place).count(),
         "unassigned": queries.unassigned_feedings(scope, place=place).count(),
         "disinfection": queries.overdue_disinfections(scope, place).count()}, request=request)
+
+
+def waited(since, now=None) -> str:
+    """How long since `since`, in hours and minutes ("1 小时 20 分钟"; under a minute: 1)."""
+    if since is None:
+        return ""
+    minutes = max(1, int(((now or timezone.now()) - since).total_seconds() // 60))
+    if minutes < 60:
+        return _("%(m)d min") % {"m": minutes}
+    return _("%(h)d h %(m)d min") % {"h": minutes // 60, "m": minutes % 60}

@@ -16,7 +16,7 @@ from fangkong.core.errors import Conflict, Forbidden, Invalid
 from fangkong.registry.models import Household, Place
 
 from .. import access, checks
-from ..batch_queries import waiting_orders
+from ..batch_queries import split_preview, waiting_orders
 from ..models import Batch, Line, Order, OrderLine, Problem, Run, Stop, Supplier, line_problem
 
 Check = Line.Check
@@ -162,8 +162,36 @@ def sign(actor, batch: Batch, *, supplier_name: str = "") -> Batch:
                 fields.update(supplier_signed_by=name, supplier_signed_at=now)
             if open_.update(**fields):
                 record(actor, "services.batch.sign", batch, {"supplier": name}, levels_from=batch)
+                tell_splitters(actor, batch)  # 300 households wait for it: nobody must have to look
     batch.refresh_from_db()
     return batch
+
+
+def tell_splitters(actor, batch: Batch) -> None:
+    """A batch signed at the checkpoint waits to be split into runs (`split`) before anyone
+    carries it: the staff and grid workers who may split it (`access.splitter_ids`), but not
+    whoever signed, are told once (in each reader's language) — whose goods, which gate, how
+    many households wait — with the batch's link, where "split" is."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from fangkong.notify.actions import notify
+
+    me = getattr(_user(actor), "id", None)
+    users = {u for u in access.splitter_ids(batch) if u != me}
+    if not users:
+        return
+    f = split_preview(batch)
+    words = {"supplier": batch.supplier.name, "gate": batch.checkpoint.name, "n": f["doors"], "runs": f["runs"]}
+    notify(actor, users, kind="services.batch",
+           title=lambda: _("To split: %(supplier)s's goods are signed for at %(gate)s") % words,
+           body=lambda: ngettext(
+               "%(n)d household waits for them. Open the hand-off and split it into runs by building "
+               "(%(runs)d), so the goods go to the doors.",
+               "%(n)d households wait for them. Open the hand-off and split it into runs by building "
+               "(%(runs)d), so the goods go to the doors.", f["doors"]) % words,
+           url=reverse("services_batch", args=[batch.id]), place=batch.checkpoint,
+           key=f"services.batch.{batch.id}.to_split")
 
 
 def split(actor, batch: Batch, *, teams=()) -> list[Run]:
