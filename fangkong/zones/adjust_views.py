@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.core.clean import in_utc
@@ -141,14 +142,20 @@ def attach(request, pk):
     return redirect(reverse("zones_adjustment", args=[adj.id]) + "#notice")
 
 
+def _counts(households: int, people: int) -> dict:
+    """"1 household", "3 people": each count with its own noun, singular or plural (the
+    same messages as the pages' _diff.html)."""
+    return {"hh": ngettext("%(n)s household", "%(n)s households", households) % {"n": households},
+            "people": ngettext("%(n)s person", "%(n)s people", people) % {"n": people}}
+
+
 def _summary(adj):
     d = queries.diff(adj)
-    lines = [_("%(hh)d households, %(people)d people change zone.") % {"hh": d["households"],
-                                                                       "people": d["people"]}]
+    lines = [_("%(hh)s, %(people)s change zone.") % _counts(d["households"], d["people"])]
     for t in d["transitions"]:
-        lines.append(_("%(from)s → %(to)s: %(hh)d households, %(people)d people") % {
+        lines.append(_("%(from)s → %(to)s: %(hh)s, %(people)s") % {
             "from": t["from"].name if t["from"] else _("no zone"), "to": t["to"].name if t["to"] else _("no zone"),
-            "hh": t["households"], "people": t["people"]})
+            **_counts(t["households"], t["people"])})
     return lines
 
 
@@ -167,9 +174,11 @@ def _from_choice(adj, now):
          _("In force from %(at)s, as the notice says: the households' zone history starts then, and "
            "the lifting count starts on that day (today is day %(day)d).") % {"at": _when(at), "day": days}),
         ("now", _("Count from now"),
-         _("In force from the minute it is published (%(now)s): the households' zone history starts "
-           "now, and the lifting count starts today (day 0), %(days)d day(s) after the notice's date.")
-         % {"now": _when(now), "days": days}),
+         ngettext("In force from the minute it is published (%(now)s): the households' zone history starts "
+                  "now, and the lifting count starts today (day 0), %(days)d day after the notice's date.",
+                  "In force from the minute it is published (%(now)s): the households' zone history starts "
+                  "now, and the lifting count starts today (day 0), %(days)d days after the notice's date.",
+                  days) % {"now": _when(now), "days": days}),
     ])
 
 
@@ -196,7 +205,8 @@ def publish(request, pk):
             warn.append(_("Choose from when it counts."))
         clashes = queries.conflicts(adj)
         if clashes:
-            warn.append(_("It overlaps %(n)d other open adjustment(s): %(titles)s.") % {
+            warn.append(ngettext("It overlaps %(n)d other open adjustment: %(titles)s.",
+                                 "It overlaps %(n)d other open adjustments: %(titles)s.", len(clashes)) % {
                 "n": len(clashes), "titles": join_words(c["adjustment"].title for c in clashes)})
         if adj.notice.effective_at > now:
             warn.append(_("The notice says it takes effect at %(at)s; publishing now puts it in force now. "
@@ -212,11 +222,14 @@ def publish(request, pk):
     try:
         adj = pub.publish(actor(request), adj, from_notice=chosen == "notice")
         if chosen == "notice":
-            messages.success(request, _("Published, in force from the notice's time %(at)s: %(n)d households "
-                                        "changed zone.") % {"at": _when(adj.effective_at),
-                                                            "n": adj.households_changed})
+            messages.success(request, ngettext(
+                "Published, in force from the notice's time %(at)s: %(n)d household changed zone.",
+                "Published, in force from the notice's time %(at)s: %(n)d households changed zone.",
+                adj.households_changed) % {"at": _when(adj.effective_at), "n": adj.households_changed})
         else:
-            messages.success(request, _("Published: %(n)d households changed zone.") % {"n": adj.households_changed})
+            messages.success(request, ngettext("Published: %(n)d household changed zone.",
+                                               "Published: %(n)d households changed zone.",
+                                               adj.households_changed) % {"n": adj.households_changed})
     except FangkongError as e:
         flash_error(request, e)
     return redirect("zones_adjustment", pk=adj.id)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import engine, evidence
 from .models import Designation, LiftRule, ZoneCase, ZoneType
@@ -97,7 +98,8 @@ def recommend(d: Designation, today: datetime.date, last_case: ZoneCase | None) 
         return rec
     clean = day >= rule.clean_days
     if clean:
-        rec.reasons.append(_("%(day)d days without a new case (%(need)d needed).")
+        rec.reasons.append(ngettext("%(day)d day without a new case (%(need)d needed).",
+                                    "%(day)d days without a new case (%(need)d needed).", day)
                            % {"day": day, "need": rule.clean_days})
     else:
         rec.reasons.append(_("Day %(day)d of %(need)d without a new case: %(left)d more to go.")

@@ -10,6 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import Invalid, NotFound
@@ -41,7 +42,7 @@ def map_page(request, pk):
             else:
                 text = request.POST.get("geojson", "")
             n = shape_actions.import_geojson(actor(request), p, text)
-            messages.success(request, _("%(n)d shapes saved.") % {"n": n})
+            messages.success(request, ngettext("%(n)d shape saved.", "%(n)d shapes saved.", n) % {"n": n})
             return redirect("zones_map", pk=p.id)
         except Invalid as e:  # FileRefused too: the headline on top, each feature beside the box
             rows = [_("Feature %(n)d: %(message)s") % {"n": r["row"], "message": r["message"]}

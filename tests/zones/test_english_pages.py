@@ -3,6 +3,7 @@ for two zones names them as English writes a list ("Sealed area, Controlled area
 "Sealed area、Controlled area"), and the cadence's days read "December 6 (Sun)", not
 "12月6日 Sun". Chinese is unchanged: 封控区、管控区 and 12月6日 周日."""
 
+import datetime
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -43,3 +44,35 @@ def test_the_cadence_days_are_written_in_the_pages_language(world, presets, clie
     page = client.get(f"/zones/p/{world.compound.id}/").content.decode()
     assert f"{today:%B} {today.day} ({today:%a})" in page
     assert not re.search(r"\d+月\d+日", page), "a Chinese date on the English page"
+
+
+def test_one_household_and_one_person_are_singular_in_english(world, presets, login):
+    """English said "1 households, 1 people change zone." and "Published: 1 households
+    changed zone."; Chinese has one form (1 户、1 人) and is unchanged."""
+    from fangkong.zones.models import Adjustment, ZoneType
+
+    w = world  # 2单元: one household (201), one person (王新勇)
+    c = login(w.users.staff)
+    c.cookies["django_language"] = "en"
+    c.post(f"/zones/p/{w.community.id}/adjust/", {"title": "Unit 2"})
+    adj = Adjustment.objects.get()
+    c.post(f"/zones/adjustments/{adj.id}/items/",
+           {"place": w.unit2.id, "zone_type": ZoneType.objects.get(policy__is_active=True, code="sealed").id})
+    yesterday = timezone.localtime() - datetime.timedelta(days=1)  # entered late: from when is asked
+    c.post(f"/zones/adjustments/{adj.id}/notice/", {"number": "第18号", "issued_by": "指挥部", "title": "封控",
+                                                    "effective_at": yesterday.strftime("%Y-%m-%dT%H:%M")})
+    diff = c.get(f"/zones/adjustments/{adj.id}/diff/").text
+    assert "1 household, 1 person change zone." in diff, diff
+    step = c.post(f"/zones/adjustments/{adj.id}/publish/").text  # asked first, counted the same way
+    assert "1 household, 1 person change zone." in step and ": 1 household, 1 person" in step, step
+    assert "1 day after the notice&#x27;s date." in step, step
+    done = c.post(f"/zones/adjustments/{adj.id}/publish/", {"confirm": "1", "from": "now"}, follow=True).text
+    assert "Published: 1 household changed zone." in done, done
+    assert "1 household changed zone." in done  # the published adjustment's headline
+    assert "1 household, 1 person changed zone." in c.get(f"/zones/adjustments/{adj.id}/diff/").text
+    for url in (f"/zones/p/{w.compound.id}/", f"/zones/p/{w.compound.id}/map/"):
+        page = c.get(url).text
+        assert "1 household · 1 person" in page, url
+        assert not re.search(r"\b1 (households|people)\b", page), url
+    c.cookies["django_language"] = "zh-hans"
+    assert "1 户 · 1 人" in c.get(f"/zones/p/{w.compound.id}/").text

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.audit.actions import record
 from fangkong.core.clean import clean
@@ -126,8 +127,10 @@ def refusal(resident, household_zone, gate: Place, direction: str, colour: str, 
                 at__gt=since, at__lte=at).order_by("-at").first()
             if last is not None:
                 nxt = timezone.localtime(last.at + datetime.timedelta(days=zt.collect_every_days))
-                return _("One person per household every %(n)d days: %(name)s went out %(when)s; "
-                         "next from %(next)s.") % {
+                return ngettext("One person per household every day: %(name)s went out %(when)s; "
+                                "next from %(next)s.",
+                                "One person per household every %(n)d days: %(name)s went out %(when)s; "
+                                "next from %(next)s.", zt.collect_every_days) % {
                     "n": zt.collect_every_days, "name": last.name or "—",
                     "when": date_format(timezone.localtime(last.at), "SHORT_DATETIME_FORMAT"),
                     "next": date_format(nxt, "SHORT_DATETIME_FORMAT")}
@@ -233,7 +236,8 @@ def import_codes(actor, place: Place, content: bytes) -> int:
             continue
         found.append((person, colour))
     if errors:
-        raise FileRejected(_("Nothing was recorded: %(n)d row(s) have problems.") % {"n": len(errors)},
+        raise FileRejected(ngettext("Nothing was recorded: %(n)d row has a problem.",
+                                    "Nothing was recorded: %(n)d rows have problems.", len(errors)) % {"n": len(errors)},
                            rows=errors)
     at = timezone.now()
     with transaction.atomic():

@@ -8,6 +8,7 @@ import json
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid
@@ -86,7 +87,8 @@ def import_geojson(actor, root: Place, text: str) -> int:
             continue
         saved[place.id] = f["geometry"]
     if rows:
-        raise Invalid(_("Nothing was saved: %(n)d feature(s) have errors.") % {"n": len(rows)},
+        raise Invalid(ngettext("Nothing was saved: %(n)d feature has errors.",
+                               "Nothing was saved: %(n)d features have errors.", len(rows)) % {"n": len(rows)},
                       fields={"geojson": [r["message"] for r in rows[:20]]}, rows=rows)
     now = timezone.now()
     with transaction.atomic():
