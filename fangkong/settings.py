@@ -258,6 +258,9 @@ if HTTPS:
 FANGKONG_LOGIN_FAILS_PER_ACCOUNT = envint("FANGKONG_LOGIN_FAILS_PER_ACCOUNT", 5)
 FANGKONG_LOGIN_FAILS_PER_ADDRESS = envint("FANGKONG_LOGIN_FAILS_PER_ADDRESS", 30)
 FANGKONG_LOGIN_LOCK_MINUTES = envint("FANGKONG_LOGIN_LOCK_MINUTES", 15)
+# A password the office set (a first one, a reset: User.must_change_password) works this many
+# hours; after that the login says it has expired and to ask for a new one (accounts.backends).
+FANGKONG_ONE_TIME_PASSWORD_HOURS = envint("FANGKONG_ONE_TIME_PASSWORD_HOURS", 72)
 # Two-step login (accounts/twostep.py): anyone may turn it on; these roles must
 # (comma-separated role names, e.g. "command,staff"; empty: nobody is made to).
 FANGKONG_TOTP_REQUIRED_ROLES = [r.strip() for r in env("FANGKONG_TOTP_REQUIRED_ROLES").split(",")

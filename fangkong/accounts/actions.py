@@ -42,9 +42,11 @@ def create_user(actor, username: str, password: str, *, display_name="", phone="
             errors["password"] = e.messages
     if errors:
         raise Invalid(fields=errors)
-    user = User(username=username, display_name=display_name, phone=phone or None,
-                must_change_password=must_change)
-    user.set_password(password)
+    user = User(username=username, display_name=display_name, phone=phone or None)
+    if must_change:  # someone else chose it: it expires, and the person sets their own
+        user.set_one_time_password(password)
+    else:
+        user.set_password(password)
     with transaction.atomic():
         try:
             with transaction.atomic():

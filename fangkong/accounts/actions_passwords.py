@@ -1,6 +1,7 @@
-"""Writes to passwords: the office resets one (a one-time password, shown once) or clears
-a lock; a person sets their own. All audited, at the account's place; who may is
-`accounts.access` (an account whose every role the office gives, never above it).
+"""Writes to passwords: the office resets one (a one-time password, shown once, working
+FANGKONG_ONE_TIME_PASSWORD_HOURS) or clears a lock; a person sets their own. All audited,
+at the account's place; who may is `accounts.access` (an account whose every role the
+office gives, never above it).
 
 The site sends no e-mail or text to reset a password: staff are reached in person or by
 phone, and a volunteer can log in with a text code (volunteers' login) anyway.
@@ -27,15 +28,14 @@ def _place_of(user):
 
 def reset_password(actor, user: User) -> str:
     """A new one-time password for `user` (returned once, to be shown on the page and
-    passed on): their old one stops working, their other sessions end (Django checks the
-    password's hash on each request), a lock is cleared, and they set their own at the
-    next login."""
+    passed on), working for FANGKONG_ONE_TIME_PASSWORD_HOURS: their old one stops working,
+    their other sessions end (Django checks the password's hash on each request), a lock is
+    cleared, and they set their own at the next login."""
     require_manage_account(actor, user)
     password = new_password()
     with transaction.atomic():
-        user.set_password(password)
-        user.must_change_password = True
-        user.save(update_fields=["password", "must_change_password"])
+        user.set_one_time_password(password)
+        user.save(update_fields=["password", "must_change_password", "one_time_password_at"])
         unlocked = throttle.unlock(user)
         record(actor, "user.password_reset", user, {"username": user.username, "unlocked": unlocked},
                levels_from=_place_of(user))
@@ -77,7 +77,8 @@ def change_own_password(actor, new: str, again: str, *, old: str | None = None) 
         was_forced = user.must_change_password
         user.set_password(new)
         user.must_change_password = False
-        user.save(update_fields=["password", "must_change_password"])
+        user.one_time_password_at = None
+        user.save(update_fields=["password", "must_change_password", "one_time_password_at"])
         record(actor, "user.password_change", user, {"first": was_forced},
                levels_from=_place_of(user))
     return user

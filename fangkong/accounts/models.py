@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import secrets
 
@@ -21,8 +22,33 @@ class User(AbstractUser):
     # A password someone else chose or saw (the first one, one reset by the office): the
     # person sets their own before anything else (accounts.password).
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # When the office set that one-time password: it works for
+    # settings.FANGKONG_ONE_TIME_PASSWORD_HOURS, then the login refuses it (backends).
+    one_time_password_at = models.DateTimeField(_("one-time password set at"), null=True, blank=True)
 
     objects = UserManager()
+
+    def set_one_time_password(self, raw: str) -> None:
+        """A password someone else chose or saw: to be replaced at the next login, and
+        working only until `one_time_password_until`."""
+        self.set_password(raw)
+        self.must_change_password = True
+        self.one_time_password_at = timezone.now()
+
+    @property
+    def one_time_password_until(self):
+        """When the one-time password stops working (None: the person has their own)."""
+        if not self.must_change_password or self.one_time_password_at is None:
+            return None
+        from django.conf import settings
+
+        return self.one_time_password_at + datetime.timedelta(
+            hours=settings.FANGKONG_ONE_TIME_PASSWORD_HOURS)
+
+    @property
+    def one_time_password_expired(self) -> bool:
+        until = self.one_time_password_until
+        return until is not None and timezone.now() >= until
 
     def __str__(self):
         # A family login may have no name: its masked phone says more than its random

@@ -32,6 +32,10 @@ class AccountOut(Schema):
     id: int
     username: str
     display_name: str
+    # On a password the office set (not yet replaced by their own): when it stops working
+    # (FANGKONG_ONE_TIME_PASSWORD_HOURS after it was set), and whether it already has.
+    one_time_password_until: datetime.datetime | None
+    one_time_password_expired: bool
 
 
 class PersonRoleOut(Schema):
@@ -76,7 +80,9 @@ class UnlockOut(Schema):
 
 
 def _account(u) -> dict:
-    return {"id": u.id, "username": u.username, "display_name": u.display_name}
+    return {"id": u.id, "username": u.username, "display_name": u.display_name,
+            "one_time_password_until": u.one_time_password_until,
+            "one_time_password_expired": u.one_time_password_expired}
 
 
 @router.get("/people", response=PeoplePage)
@@ -110,11 +116,12 @@ def add_person(request, body: NewAccountIn):
 
 @router.post("/people/accounts/{user_id}/password-reset", response=PasswordOut)
 def password_reset(request, user_id: int):
-    """A new one-time password for the account (its old one stops working, its sessions
-    end, its lock is cleared); they choose their own at their next login."""
+    """A new one-time password for the account, working FANGKONG_ONE_TIME_PASSWORD_HOURS
+    (`user.one_time_password_until`): its old one stops working, its sessions end, its lock
+    is cleared; they choose their own at their next login."""
     user = get_account(request.scope, user_id)
-    return {"user": _account(user),
-            "password": actions_passwords.reset_password(actor_of(request), user)}
+    password = actions_passwords.reset_password(actor_of(request), user)
+    return {"user": _account(user), "password": password}
 
 
 @router.post("/people/accounts/{user_id}/unlock", response=UnlockOut)

@@ -32,6 +32,9 @@ class LoginForm(AuthenticationForm):
         locked = getattr(self.request, "login_locked", None)  # set by the backend
         if locked is not None:
             return ValidationError(locked.message, code="locked")
+        expired = getattr(self.request, "login_expired", None)  # the right one-time password, too old
+        if expired is not None:
+            return ValidationError(expired, code="one_time_password_expired")
         return super().get_invalid_login_error()
 
 
