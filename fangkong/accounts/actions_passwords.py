@@ -1,7 +1,7 @@
 """Writes to passwords: the office resets one (a one-time password, shown once, working
-FANGKONG_ONE_TIME_PASSWORD_HOURS) or clears a lock; a person sets their own. All audited,
-at the account's place; who may is `accounts.access` (an account whose every role the
-office gives, never above it).
+FANGKONG_ONE_TIME_PASSWORD_HOURS) or clears a lock; a person sets their own. A new password
+ends every other way in (other sessions, API tokens). All audited, at the account's place;
+who may is `accounts.access` (an account whose every role the office gives, never above it).
 
 The site sends no e-mail or text to reset a password: staff are reached in person or by
 phone, and a volunteer can log in with a text code (volunteers' login) anyway.
@@ -10,6 +10,7 @@ phone, and a volunteer can log in with a text code (volunteers' login) anyway.
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
@@ -18,7 +19,7 @@ from fangkong.core.errors import Invalid
 from . import throttle
 from .access import require_manage_account
 from .actions import new_password
-from .models import User
+from .models import ApiToken, User
 
 
 def _place_of(user):
@@ -26,11 +27,25 @@ def _place_of(user):
     return m.place if m else None
 
 
+def end_other_ways_in(actor, user: User) -> int:
+    """After `user`'s password changed: every other way in ends. Their sessions end by
+    themselves (Django checks each session's copy of the password's hash on every request,
+    and a pending two-step login its own: twostep.pending_user; the session that changed its
+    own password is given the new hash, `update_session_auth_hash`); their API tokens, which
+    no password protects, are revoked here (kept, marked revoked, on their tokens page).
+    Audited (`user.logged_out_elsewhere`: how many tokens). Returns that number."""
+    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    n = live.update(revoked_at=timezone.now())
+    record(actor, "user.logged_out_elsewhere", user, {"tokens_revoked": n}, levels_from=_place_of(user),
+           label=str(user))
+    return n
+
+
 def reset_password(actor, user: User) -> str:
     """A new one-time password for `user` (returned once, to be shown on the page and
     passed on), working for FANGKONG_ONE_TIME_PASSWORD_HOURS: their old one stops working,
-    their other sessions end (Django checks the password's hash on each request), a lock is
-    cleared, and they set their own at the next login."""
+    their sessions and API tokens end (`end_other_ways_in`), a lock is cleared, and they
+    set their own at the next login."""
     require_manage_account(actor, user)
     password = new_password()
     with transaction.atomic():
@@ -39,6 +54,7 @@ def reset_password(actor, user: User) -> str:
         unlocked = throttle.unlock(user)
         record(actor, "user.password_reset", user, {"username": user.username, "unlocked": unlocked},
                levels_from=_place_of(user))
+        user.tokens_revoked = end_other_ways_in(actor, user)
     return password
 
 
@@ -55,7 +71,9 @@ def unlock(actor, user: User) -> bool:
 
 def change_own_password(actor, new: str, again: str, *, old: str | None = None) -> User:
     """The acting person sets their own password. `old` is asked unless they have just
-    logged in with a password someone else chose (`must_change_password`)."""
+    logged in with a password someone else chose (`must_change_password`). Their other
+    sessions and their API tokens end (`end_other_ways_in`; `user.tokens_revoked` says how
+    many tokens); the page keeps its own session (`update_session_auth_hash`)."""
     user = actor.user
     errors = {}
     if not user.must_change_password and not user.check_password(old or ""):
@@ -81,4 +99,5 @@ def change_own_password(actor, new: str, again: str, *, old: str | None = None) 
         user.save(update_fields=["password", "must_change_password", "one_time_password_at"])
         record(actor, "user.password_change", user, {"first": was_forced},
                levels_from=_place_of(user))
+        user.tokens_revoked = end_other_ways_in(actor, user)
     return user

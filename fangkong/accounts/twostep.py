@@ -21,6 +21,7 @@ from django.contrib.auth import login as auth_login
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -56,7 +57,7 @@ def begin_login(request, user, next_url: str, backend: str | None = None):
     backend = backend or getattr(user, "backend", None) or BACKEND
     if device(user) is not None:
         request.session[PENDING] = {"uid": user.pk, "backend": backend, "at": int(time.time()),
-                                    "next": next_url}
+                                    "next": next_url, "hash": user.get_session_auth_hash()}
         return redirect("login_code")
     auth_login(request, user, backend=backend)
     if required(user):
@@ -71,7 +72,11 @@ def pending_user(request):
     p = request.session.get(PENDING)
     if not p or time.time() - p.get("at", 0) > PENDING_SECONDS:
         return None
-    return User.objects.filter(pk=p["uid"], is_active=True).first()
+    user = User.objects.filter(pk=p["uid"], is_active=True).first()
+    # the password typed is still theirs (a reset or a change since ends this too)
+    if user is None or not constant_time_compare(p.get("hash", ""), user.get_session_auth_hash()):
+        return None
+    return user
 
 
 def finish_login(request, code: str):

@@ -56,6 +56,7 @@ ACTIONS = {
     "user.password_reset": _("Password reset by the office"),
     "user.unlock": _("Account unlocked"),
     "user.password_change": _("Own password changed"),
+    "user.logged_out_elsewhere": _("Logged out everywhere else after a new password"),
     # testing
     "screening.round.plan": _("Testing round planned"),
     "screening.round.status": _("Testing round started, ended or reopened"),
@@ -217,7 +218,8 @@ KINDS = {
     "accounts": (_("Accounts"), ("user.create", "membership.grant", "membership.revoke",
                                  "login.locked", "token.create", "token.revoke", "totp.enable",
                                  "totp.disable", "totp.recovery_codes", "totp.recovery_code_used",
-                                 "user.password_reset", "user.unlock", "user.password_change")),
+                                 "user.password_reset", "user.unlock", "user.password_change",
+                                 "user.logged_out_elsewhere")),
 }
 
 # Detail keys. (action prefix, key) first, then the key alone; a key of the target's model
@@ -225,6 +227,7 @@ KINDS = {
 KEYS = {
     "username": k("account"), "user": k("account"), "role": k("role"), "name": k("name"),
     "failures": k("wrong passwords"), "until": k("until"), "left": k("recovery codes left"),
+    "tokens_revoked": k("API keys revoked"),
     "seed": k("seed"), "as_of": k("as of"), "residents": k("residents"),
     "households": k("households"), "before": k("before"), "after": k("after"),
     "scope": k("erased"), "counts": k("rows"), "files": k("files"), "at": k("time"),
