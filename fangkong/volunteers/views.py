@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
@@ -334,14 +335,18 @@ def _publish_call(request, c, values):
         at = f"{timezone.localtime(draft.starts_at):%m-%d %H:%M}–{timezone.localtime(draft.ends_at):%H:%M}"
         return confirm_step(
             request, title=_("Publish “%(title)s”?") % {"title": draft.title},
-            lines=[_("%(at)s at %(place)s, %(n)d people needed.") % {
+            lines=[ngettext("%(at)s at %(place)s, %(n)d person needed.",
+                            "%(at)s at %(place)s, %(n)d people needed.", draft.slots) % {
                 "at": at, "place": draft.place.name, "n": draft.slots},
-                _("It goes at once to %(n)d volunteers (messages and texts); a text sent cannot "
-                  "be taken back.") % {"n": n}],
+                ngettext("It goes at once to %(n)d volunteer (messages and texts); a text sent cannot "
+                         "be taken back.",
+                         "It goes at once to %(n)d volunteers (messages and texts); a text sent cannot "
+                         "be taken back.", n) % {"n": n}],
             warn="" if n else _("No volunteer matches who this call is for: nobody would be told."),
             yes=_("Yes, publish it now"), back=request.get_full_path(), back_post=True)
     call = calls.create_call(actor_of(request), c, values)
-    messages.success(request, _("Call published to %(n)d volunteers.") % {"n": call.notified})
+    messages.success(request, ngettext("Call published to %(n)d volunteer.", "Call published to %(n)d volunteers.",
+                                       call.notified) % {"n": call.notified})
     return redirect("volunteers_call", pk=call.id)
 
 
@@ -466,9 +471,11 @@ def call_close(request, pk):
     if not confirmed(request) and access.can_manage(request.scope, call):
         return confirm_step(
             request, title=_("Close sign-up for %(title)s?") % {"title": call.title},
-            lines=[_("%(n)d of %(slots)d places are taken. Nobody else can sign up or join the "
-                     "waitlist, and it cannot be opened again.") % {"n": call.confirmed,
-                                                                   "slots": call.slots}],
+            lines=[ngettext("%(n)d of %(slots)d place is taken. Nobody else can sign up or join the "
+                            "waitlist, and it cannot be opened again.",
+                            "%(n)d of %(slots)d places are taken. Nobody else can sign up or join the "
+                            "waitlist, and it cannot be opened again.", call.slots) % {"n": call.confirmed,
+                                                                                       "slots": call.slots}],
             yes=_("Yes, close sign-up"), back=reverse("volunteers_call", args=[call.id]))
     return act(request, lambda actor: calls.close_call(actor, call, cancel_call=request.POST.get("cancel") == "1"),
                to=reverse("volunteers_call", args=[call.id]), done=_("The call is closed."), catch=())
@@ -556,7 +563,8 @@ def _confirm_check_out(request, a):
             "o": timezone.localtime(now).strftime("%H:%M"), "h": round(minutes / 60, 1)}],
         warn="" if soon is None else _("You checked in less than a minute ago. If you are still "
                                        "working, go back.") if soon == 0 else
-        _("You checked in only %(m)d minutes ago. If you are still working, go back.") % {"m": soon},
+        ngettext("You checked in only %(m)d minute ago. If you are still working, go back.",
+                 "You checked in only %(m)d minutes ago. If you are still working, go back.", soon) % {"m": soon},
         yes=_("Yes, check out"), back=reverse("volunteers_scan", args=[a.call.token]),
         fields={"op": "out"})
 

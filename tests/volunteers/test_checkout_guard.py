@@ -134,3 +134,19 @@ def test_confirm_out_on_the_page_is_the_minute_of_the_tap_not_of_the_page(on_cal
     client.post(reverse("volunteers_attend", args=[a.id]), {"out": "now"})
     a.refresh_from_db()
     assert a.check_out_at == clock[0] and a.minutes == 105
+
+
+def test_the_question_says_one_minute_in_the_singular(on_call):
+    """English said "Checked in only 1 minutes ago"."""
+    from django.utils import translation
+
+    v, call, clock = on_call
+    attendance.check_in(actor_for(v.user), call.token)
+    later(clock, 1)
+    with translation.override("en"), pytest.raises(Conflict) as e:
+        attendance.check_out(actor_for(v.user), call.token)
+    assert str(e.value.message).startswith("Checked in only 1 minute ago (at "), e.value.message
+    later(clock, 1)
+    with translation.override("en"), pytest.raises(Conflict) as e:
+        attendance.check_out(actor_for(v.user), call.token)
+    assert str(e.value.message).startswith("Checked in only 2 minutes ago (at "), e.value.message

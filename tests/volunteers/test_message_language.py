@@ -34,12 +34,12 @@ def _api_titles(c) -> list[str]:
     return [n["title"] for n in r.json()["results"]]
 
 
-def _publish(world, staff_client, title):
+def _publish(world, staff_client, title, slots="3"):
     """An English-speaking staff member publishes a call on the page (form, question, yes)."""
     url = f"/volunteers/c/{world.community.id}/calls/new/"
     form = staff_client.get(url).content.decode()
     start = timezone.localtime() + datetime.timedelta(days=1)
-    body = {"task": "door_check", "title": title, "place": world.building.id, "slots": "3",
+    body = {"task": "door_check", "title": title, "place": world.building.id, "slots": slots,
             "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
             "ends_at": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
             "audience": "community", "confirm": "1",
@@ -103,3 +103,23 @@ def test_the_community_group_reads_the_call_in_the_sites_language(world, make_vo
     _publish(world, _client(world.users.staff, "en"), "Door checks B2")
     group = Delivery.objects.get(kind="volunteers.call", group__isnull=False)
     assert group.title == "召集令：Door checks B2，需 3 人" and group.body.startswith("入户排查")
+
+
+def test_a_call_for_one_person_says_so_in_the_singular(world, make_volunteer):
+    """English said "Call: Door checks B1, 1 people" and "Call published to 1 volunteers."."""
+    en = make_volunteer(1)
+    en_c = _client(en.user)
+    en_c.post("/i18n/setlang/", {"language": "en", "next": "/inbox/"})
+    staff = _client(world.users.staff, "en")
+    url = f"/volunteers/c/{world.community.id}/calls/new/"
+    start = timezone.localtime() + datetime.timedelta(days=1)
+    step = html.unescape(staff.post(url, {
+        "task": "door_check", "title": "Door checks B1", "place": world.building.id, "slots": "1",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "audience": "community"}).content.decode())
+    assert "1 person needed." in step and "It goes at once to 1 volunteer (" in step, step
+    call = _publish(world, staff, "Door checks B1", slots="1")
+    assert _api_titles(en_c)[0] == "Call: Door checks B1, 1 person"
+    page = html.unescape(staff.get(reverse("volunteers_call", args=[call.id])).content.decode())
+    assert "Sent to 1 volunteer." in page, page

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -70,7 +71,8 @@ def _ask_if_soon(check_in_at, out_at):
     minutes = soon_after_check_in(check_in_at, out_at)
     if minutes is not None:
         at = timezone.localtime(check_in_at).strftime("%H:%M")
-        msg = _("Checked in only %(m)d minutes ago (at %(at)s). Check out now anyway?") if minutes \
+        msg = ngettext("Checked in only %(m)d minute ago (at %(at)s). Check out now anyway?",
+                       "Checked in only %(m)d minutes ago (at %(at)s). Check out now anyway?", minutes) if minutes \
             else _("Checked in less than a minute ago (at %(at)s). Check out now anyway?")
         raise Conflict(msg % {"m": minutes, "at": at}, code="check_out_soon")
 
@@ -218,9 +220,11 @@ def correct_minutes(actor, a: Assignment, minutes, reason, *, confirm=False) -> 
         if 0 < minutes <= 24 and minutes * 60 <= min(most, shift + 60) and shift >= 60 \
                 and minutes != a.minutes and not confirm:
             # a handful of minutes for a shift of hours: hours typed where minutes are asked?
-            raise Conflict(_(
+            raise Conflict(ngettext(
+                "%(m)d minute is only %(h).1f h, for a shift of %(shift)d minutes. If you meant "
+                "%(m)d hour, enter %(mm)d minutes. Credit %(m)d minute anyway?",
                 "%(m)d minutes is only %(h).1f h, for a shift of %(shift)d minutes. If you meant "
-                "%(m)d hours, enter %(mm)d minutes. Credit %(m)d minutes anyway?") % {
+                "%(m)d hours, enter %(mm)d minutes. Credit %(m)d minutes anyway?", minutes) % {
                 "m": minutes, "h": minutes / 60, "shift": shift, "mm": minutes * 60}, code="correct_short")
         before = a.minutes
         _credit(a, minutes)

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.audit.actions import record
 from fangkong.core.clean import client_id
@@ -130,8 +131,10 @@ def assign(actor, call: Call, v: Volunteer) -> Assignment:
         if a and a.status == Assignment.Status.CONFIRMED:
             return a
         if call.confirmed >= call.slots:
-            raise Conflict(_("All %(n)d places are taken. Raise the number of people needed or "
-                             "cancel someone first.") % {"n": call.slots}, code="full")
+            raise Conflict(ngettext("The only place is taken. Raise the number of people needed or "
+                                    "cancel someone first.",
+                                    "All %(n)d places are taken. Raise the number of people needed or "
+                                    "cancel someone first.", call.slots) % {"n": call.slots}, code="full")
         hold_places(v.pk)
         other = find_clash(v, call)
         if other is not None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..models import Call
 
@@ -30,12 +31,13 @@ def call_text(call: Call) -> tuple[Callable[[], str], Callable[[], str]]:
     active language (notify renders them in each reader's)."""
     start = timezone.localtime(call.starts_at)
     end = timezone.localtime(call.ends_at)
-    says_n = re.search(rf"(?<!\d){call.slots}\s*(人|名|people|persons)", call.title)
+    says_n = re.search(rf"(?<!\d){call.slots}\s*(人|名|people|persons?)", call.title)
 
     def title():
         if says_n:  # the title says how many already
             return _("Call: %(title)s") % {"title": call.title}
-        return _("Call: %(title)s, %(n)d people") % {"title": call.title, "n": call.slots}
+        return ngettext("Call: %(title)s, %(n)d person", "Call: %(title)s, %(n)d people",
+                        call.slots) % {"title": call.title, "n": call.slots}
 
     def body():
         return (_("%(task)s at %(place)s, %(start)s–%(end)s. %(briefing)s") % {
