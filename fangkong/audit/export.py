@@ -14,10 +14,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid
 
 from . import present, queries
+from .access import log_roots
 from .actions import common_levels, record
 
 CHUNK = 1000  # events worded at a time (one name query per kind per chunk)
@@ -67,9 +67,8 @@ def log_xlsx(actor, flt) -> tuple[bytes, str, int]:
     buf = io.BytesIO()
     wb.save(buf)
     with transaction.atomic():
-        roots = scope.roots(Perm.VIEW_AUDIT)
         record(actor, "audit.export", None, {"filters": flt.said(), "rows": written},
-               levels_from=common_levels(roots), label=_("Audit log"))
+               levels_from=common_levels(log_roots(scope)), label=_("Audit log"))
     name = f"audit-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
     return buf.getvalue(), name, written
 

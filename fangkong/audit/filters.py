@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.roles import Perm
 from fangkong.core.access import ids
 from fangkong.core.clean import in_utc
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.text import join_words
 
 from . import words
+from .access import log_places_q, log_q, reads_everything
 from .models import AuditEvent
 
 FIELDS = ("resident", "actor", "since", "until", "kind", "action")
@@ -114,23 +114,25 @@ def read(scope, values) -> LogFilter:
 
 def seen_account(scope, pk):
     """The account `pk` if the reader may filter by it: it acted in the reader's part of the
-    log, or holds a role there. Otherwise None (as for a missing one)."""
+    log, or holds a role there (a superuser: any). Otherwise None (as for a missing one)."""
     from fangkong.accounts.models import Membership, User
 
     user = User.objects.filter(pk=pk).first()
     if user is None:
         return None
-    acted = AuditEvent.objects.filter(scope.q(Perm.VIEW_AUDIT), actor_id=pk).exists()
+    if reads_everything(scope):
+        return user
+    acted = AuditEvent.objects.filter(log_q(scope), actor_id=pk).exists()
     if acted:
         return user
     Place = Membership._meta.get_field("place").related_model  # noqa: N806 (the tree's node)
-    places = Place.objects.filter(scope.place_q(Perm.VIEW_AUDIT)).values("id")
+    places = Place.objects.filter(log_places_q(scope)).values("id")
     return user if Membership.objects.filter(user_id=pk, place_id__in=places).exists() else None
 
 
 def find_accounts(scope, text: str, limit: int = 20) -> list:
     """Accounts whose username or name contains `text`, holding a role where the reader
-    reads the log (the page's "account" search)."""
+    reads the log (a superuser: any account; the page's "account" search)."""
     from django.db.models import Q
 
     from fangkong.accounts.models import Membership, User
@@ -138,8 +140,9 @@ def find_accounts(scope, text: str, limit: int = 20) -> list:
     text = (text or "").strip()[:50]
     if not text:
         return []
-    Place = Membership._meta.get_field("place").related_model  # noqa: N806 (the tree's node)
-    places = Place.objects.filter(scope.place_q(Perm.VIEW_AUDIT)).values("id")
-    users = Membership.objects.filter(place_id__in=places).values("user_id")
-    return list(User.objects.filter(Q(username__icontains=text) | Q(display_name__icontains=text),
-                                    id__in=users).order_by("display_name", "username")[:limit])
+    found = User.objects.filter(Q(username__icontains=text) | Q(display_name__icontains=text))
+    if not reads_everything(scope):
+        Place = Membership._meta.get_field("place").related_model  # noqa: N806 (the tree's node)
+        places = Place.objects.filter(log_places_q(scope)).values("id")
+        found = found.filter(id__in=Membership.objects.filter(place_id__in=places).values("user_id"))
+    return list(found.order_by("display_name", "username")[:limit])

@@ -1,4 +1,5 @@
-"""Scoped reads of the audit trail: an auditor sees the events of their part of the tree.
+"""Scoped reads of the audit trail: an auditor sees the events of their part of the tree
+(a superuser every event: `access.log_q`).
 
 Every filter reads an index: the reader's places (the level columns; `community, at`),
 the time (`at`), the account (`actor, at`), the action (`action`), a resident (the
@@ -7,9 +8,8 @@ events targeting them, `target_type, target_id`, and those naming them among man
 
 from django.db.models import Q
 
-from fangkong.accounts.roles import Perm
-
 from . import words
+from .access import log_q
 from .models import AuditEvent, Named
 
 # The events naming one person read through `Named` first (newest first, at most this
@@ -39,7 +39,7 @@ def named_events(resident: int, household: int | None) -> list[int]:
 def events(scope, flt=None, *, action=None, target_type=None, target_id=None):
     """The events the reader may see, newest first, under the filters of `flt` (a
     filters.LogFilter)."""
-    qs = AuditEvent.objects.filter(scope.q(Perm.VIEW_AUDIT))
+    qs = AuditEvent.objects.filter(log_q(scope))
     action = action or (flt.action if flt else None)
     if action:
         qs = qs.filter(action__startswith=action)

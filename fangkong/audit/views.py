@@ -9,7 +9,7 @@ from fangkong.core.paging import paginate
 from fangkong.core.views import page
 
 from . import export, filters, present, queries, words
-from .access import require_log
+from .access import require_log, searches_residents
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -19,7 +19,7 @@ def _choose(request, flt, context):
     (`person`), an account by name (`who`). One match is the filter; several are offered."""
     scope = request.scope
     person = (request.GET.get("person") or "").strip()
-    if person and flt.resident is None:
+    if person and flt.resident is None and searches_residents(scope):
         found = present.people().find(scope, person)
         if len(found) == 1:
             return {"resident": found[0]["id"]}
@@ -62,6 +62,7 @@ def audit_log(request):
                   for code, (label, _actions) in words.KINDS.items()],
         "without": {"resident": flt.query(resident=None), "actor": flt.query(actor=None)},
         "query": flt.query(page=None),
+        "residents_searchable": searches_residents(request.scope),
     })
     return render(request, "audit/log.html", context)
 
