@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.core.errors import Invalid
 from fangkong.core.views import act, actor_of, confirm_step, confirmed, page
@@ -46,7 +47,8 @@ def points(request, pk):
         try:  # a refused form comes back as typed, its error beside the field
             if do == "point":
                 p = _set_point(request, rnd, post)
-                messages.success(request, _("Sampling point “%(name)s”: %(n)d tables.") % {
+                messages.success(request, ngettext("Sampling point “%(name)s”: %(n)d table.",
+                                                   "Sampling point “%(name)s”: %(n)d tables.", p.tables) % {
                     "name": p.place.name, "n": p.tables})
             elif do == "sampler":
                 s = _assign(request, rnd, post)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
@@ -180,7 +180,8 @@ def round_status(request, pk):
                 if cov["percent"] is not None else _("No one in this round's area is to be sampled."),
                 _("Once it has ended, no station can register anyone in this round. You can "
                   "reopen it from this page.")],
-            warn=_("%(n)d tubes are still open at the tables: seal them first.") % {"n": n_open}
+            warn=ngettext("%(n)d tube is still open at the tables: seal it first.",
+                          "%(n)d tubes are still open at the tables: seal them first.", n_open) % {"n": n_open}
             if n_open else "",
             yes=_("End the round"), back=reverse("screening_round", args=[rnd.id]))
     if (status == RoundStatus.RUNNING and rnd.status == RoundStatus.PLANNED and not confirmed(request)
@@ -215,8 +216,10 @@ def tube_seal(request, pk, tube):
         access.require_sample(actor_of(request), rnd)
         return confirm_step(
             request, title=_("Seal tube %(tube)s?") % {"tube": t.barcode},
-            lines=[_("It holds %(n)d of %(k)d swabs, opened at %(at)s by %(who)s. A sealed tube cannot "
-                     "be opened again: seal it only once its table has stopped using it.") % {
+            lines=[ngettext("It holds %(n)d of %(k)d swab, opened at %(at)s by %(who)s. A sealed tube cannot "
+                            "be opened again: seal it only once its table has stopped using it.",
+                            "It holds %(n)d of %(k)d swabs, opened at %(at)s by %(who)s. A sealed tube cannot "
+                            "be opened again: seal it only once its table has stopped using it.", t.capacity) % {
                 "n": t.count, "k": t.capacity, "at": timezone.localtime(t.opened_at).strftime("%H:%M"),
                 "who": t.opened_by or "—"}],
             yes=_("Seal it"), back=back)
@@ -274,7 +277,9 @@ def station_strings() -> dict:
         "registered": _("%(name)s registered in tube %(tube)s."),
         "registered_in": _("Registered in tube %(tube)s."),
         "queued_in": _("Saved on this phone for tube %(tube)s, will be sent."),
-        "left_in": _("%(left)s places left."),
+        # [for 1, for more]: the script picks by its count (English has two forms, Chinese one)
+        "left_in": [ngettext("%(left)s place left.", "%(left)s places left.", n) for n in (1, 2)],
+        "left_label": [ngettext("place left", "places left", n) for n in (1, 2)],
         "tube_full_now": _("Tube %(tube)s is full and sealed: scan the next tube."),
         "tube_still_open": _("Tube %(tube)s is still open (%(count)s of %(capacity)s): seal it "
                              "before opening tube %(next)s."),
@@ -282,7 +287,8 @@ def station_strings() -> dict:
         "scan_tube_first": _("This is a person's code: scan a tube barcode first."),
         "already_here": _("%(name)s was already scanned at this table (tube %(tube)s at %(time)s)."),
         "sent": _("Sent: %s"), "scanned": _("scanned: %(code)s"),
-        "not_registered": _("%(n)s scans were not registered: see “To resolve” below."),
+        "not_registered": [ngettext("%(n)s scan was not registered: see “To resolve” below.",
+                                    "%(n)s scans were not registered: see “To resolve” below.", n) for n in (1, 2)],
         "conflict": _("Needs review"), "network_error": _("No network: kept on this phone"),
         "error": _("Error"), "not_found": _("Nobody found."), "add": _("Add to tube"),
         "not_yours": _("This round's station is no longer open to you (taken off your table?): ask the "
@@ -374,7 +380,8 @@ def home_list(request, pk):
     if request.method == "POST":
         if request.POST.get("generate"):
             n = followup.generate_home_list(actor_of(request), rnd)
-            messages.success(request, _("%(n)d people added from the registry tags.") % {"n": n})
+            messages.success(request, ngettext("%(n)d person added from the registry tags.",
+                                               "%(n)d people added from the registry tags.", n) % {"n": n})
         elif request.POST.get("visit"):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
             status = request.POST.get("status", "")
@@ -475,7 +482,7 @@ def boxes(request, pk):
                 box = queries.get_box(actor, rnd, request.POST.get("box"))
                 codes = request.POST.get("tubes", "").replace(",", "\n").split()
                 n = lab_actions.pack_tubes(actor, box, codes)
-                messages.success(request, _("%(n)d tubes packed.") % {"n": n})
+                messages.success(request, ngettext("%(n)d tube packed.", "%(n)d tubes packed.", n) % {"n": n})
             elif what == "handover":
                 box = queries.get_box(actor, rnd, request.POST.get("box"))
                 lab_actions.hand_over(actor, box, request.POST.get("stage"), request.POST.get("given_by"),

@@ -67,7 +67,7 @@ def test_a_lab_file_sent_again_says_its_results_were_already_there(world, rnd, c
         f = io.BytesIO(_book([["管号", "结果"], ["T0001", "阳性"]]))
         f.name = "结果.xlsx"
         pages.append(lab.post("/screening/lab/", {"file": f}).content.decode())
-    assert "Positive pools: 1 (1 people held for a single re-test" in pages[0]
+    assert "Positive pools: 1 (1 person held for a single re-test" in pages[0]
     assert "1 result was recorded before, the same: nothing changed for it." in pages[1]
     assert "Positive pools: 0" not in pages[1]
     again = lab.post("/api/v1/screening/results",

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Perm, Role
@@ -204,7 +205,8 @@ def positive_pools(actor, tubes: list[Tube]) -> list[int]:
         place = places.get(next(iter(tube_communities))) if tube_communities else rnd.place
         # in each reader's language (rendered inside notify, this iteration's tube)
         notify(actor, users, kind="screening.positive_pool",
-               title=lambda: _("Positive pooled tube %(code)s: %(n)d people to re-test")
+               title=lambda: ngettext("Positive pooled tube %(code)s: %(n)d person to re-test",
+                                      "Positive pooled tube %(code)s: %(n)d people to re-test", len(people))  # noqa: B023
                % {"code": tube.barcode, "n": len(people)},  # noqa: B023
                body=lambda: _("Hold everyone in the tube at home and sample them singly. Round: "
                               "%(round)s.") % {"round": rnd.name},  # noqa: B023

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Role
@@ -162,8 +163,9 @@ def _tell(actor, tubes, samples) -> None:
         n = len(people)
         # in each reader's language (rendered inside notify)
         notify(actor, users, kind="screening.invalid_pool",
-               title=lambda code=t.barcode, n=n: _(
-                   "Tube %(code)s invalid: %(n)d people to sample again") % {"code": code, "n": n},
+               title=lambda code=t.barcode, n=n: ngettext(
+                   "Tube %(code)s invalid: %(n)d person to sample again",
+                   "Tube %(code)s invalid: %(n)d people to sample again", n) % {"code": code, "n": n},
                body=lambda name=rnd.name: _(
                    "The lab found the sample invalid: their swabs no longer count. They are back on "
                    "the missing list and the home-sampling list until sampled again. Round: "

@@ -42,6 +42,8 @@
   function fmt(s, v) { return s.replace("%s", v); }
   // "%(name)s" placeholders, as in the server's messages
   function fill(s, d) { return s.replace(/%\((\w+)\)s/g, function (m, k) { return d[k] == null ? "" : d[k]; }); }
+  // a count's message: the server sends [for 1, for more] (English "1 place", "2 places")
+  function one(forms, n) { return forms[n === 1 ? 0 : 1]; }
 
   // --- what was scanned ----------------------------------------------------------------
   // The server reads codes (registry/cards.py parse_code: FK1: prefix in any case, a
@@ -111,11 +113,13 @@
     if (t) {
       $("tube-label").textContent = S.tube + " " + t.barcode;
       $("tube-left").textContent = Math.max(0, t.capacity - t.count);
+      $("tube-left-label").textContent = one(S.left_label, Math.max(0, t.capacity - t.count));
       $("tube-count").textContent = t.count + "/" + t.capacity;
       $("seal").disabled = t.count === 0;
     } else {
       $("tube-label").textContent = S.no_tube;
       $("tube-left").textContent = "–";
+      $("tube-left-label").textContent = S.left_label[1];
       $("tube-count").textContent = "";
       $("seal").disabled = true;
     }
@@ -265,7 +269,7 @@
       if (queued) q.add({ client_id: uuid(), type: "seal", barcode: t.barcode, at: now() });
       state.tube = null;
     } else {
-      say(first + " " + fill(S.left_in, d), "good");
+      say(first + " " + fill(one(S.left_in, d.left), d), "good");
     }
     save(); render();
     if (queued) flushSoon();
@@ -349,7 +353,7 @@
         }
       }
       if (heldNow) say(heldNow, "alarm");  // someone held came: said first, as an alarm
-      else if (refused) say(fill(S.not_registered, { n: refused }), "bad");
+      else if (refused) say(fill(one(S.not_registered, refused), { n: refused }), "bad");
       save();
       return answers;
     }, function (e) { wentOffline(); throw e; });
