@@ -172,12 +172,17 @@ def team_user_ids(team_id) -> set[int]:
 
 def carrier_ids(run) -> set[int]:
     """Who carries a run (`carries`): its carrier and its team's volunteers, none kept home."""
+    return carriers_of(run.team_id, run.carrier_id)
+
+
+def carriers_of(team_id, carrier_id) -> set[int]:
+    """`carrier_ids` of a team and a person (who carried a run before it was given again)."""
     from fangkong.volunteers.models import Volunteer
     from fangkong.zones.queries import kept_home
 
-    ids = team_user_ids(run.team_id)
-    if run.carrier_id and not Volunteer.objects.filter(user_id=run.carrier_id).filter(kept_home()).exists():
-        ids.add(run.carrier_id)
+    ids = team_user_ids(team_id)
+    if carrier_id and not Volunteer.objects.filter(user_id=carrier_id).filter(kept_home()).exists():
+        ids.add(carrier_id)
     return ids
 
 

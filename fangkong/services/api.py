@@ -44,8 +44,10 @@ from .schemas import (
     RequestIn,
     RequestOut,
     RequestStep,
+    RunAssignIn,
     RunDetailOut,
     RunOut,
+    RunTeamOut,
     SignIn,
     SignOffIn,
     SplitIn,
@@ -269,6 +271,27 @@ def run_get(request, pk: int):
                                     "received": ln.received, "substitute": ln.substitute}
                                    for ln in x["lines"]]} for x in rows]
     return out
+
+
+@router.get("/services/runs/{pk}/teams", response=list[RunTeamOut])
+def run_teams(request, pk: int):
+    """The teams a run may be given to (its community's; the run page's select)."""
+    run = queries.get_run(request.scope, pk)
+    access.require_run(request.scope, run, manage=True)
+    return [{"id": t.id, "name": t.name, "current": t.id == run.team_id} for t in queries.run_teams(run)]
+
+
+@router.post("/services/runs/{pk}/assign", response=RunOut)
+def run_assign(request, pk: int, body: RunAssignIn):
+    """Give a run to a team of its community, or hand it over from the team that has it
+    (the run page's "交给这个队"; the same action): 409 once every door is confirmed."""
+    run = queries.get_run(request.scope, pk)
+    access.require_run(request.scope, run, manage=True)
+    team = queries.run_team(run, body.team)
+    if team is None:
+        raise Invalid(fields={"team": [_("No such team here.")]})
+    handoff.assign_run(actor_of(request), run, team=team)
+    return run_out(queries.runs(request.scope).get(pk=run.pk))
 
 
 @router.post("/services/stops/{pk}/confirm", response={201: ConfirmOut, 200: ConfirmOut})

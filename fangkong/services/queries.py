@@ -258,6 +258,28 @@ def get_run(scope, pk) -> Run:
     return run
 
 
+def run_teams(run: Run) -> list:
+    """The teams a run may be given to (`handoff.assign_run`): its community's, by name."""
+    from fangkong.volunteers.models import Team
+
+    return list(Team.objects.filter(community_id=run.community_id).order_by("name", "id")[:100])
+
+
+def run_team(run: Run, pk):
+    """One of `run_teams` by its id from a form or a body, or None (not a number, not a team
+    of the run's community)."""
+    from fangkong.core.access import MAX_ID
+    from fangkong.volunteers.models import Team
+
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not 1 <= pk <= MAX_ID:
+        return None
+    return Team.objects.select_related("leader").filter(pk=pk, community_id=run.community_id).first()
+
+
 def carried_and_done(scope, pk) -> bool:
     """Run `pk` is done and this user confirmed doors on it: they may be told it is
     finished (nothing of it shown; its addresses are closed to them once it is done)."""

@@ -153,6 +153,17 @@ class SplitIn(StrictIn):
     teams: list[int] = []
 
 
+class RunAssignIn(StrictIn):
+    team: int = Field(description="A volunteer team of the run's community (`GET /api/v1/services/runs/{pk}/"
+                                  "teams`): the run is taken from the team and the person who had it.")
+
+
+class RunTeamOut(Schema):
+    id: int
+    name: str
+    current: bool  # has the run now
+
+
 class RunOut(Schema):
     id: int
     batch: int

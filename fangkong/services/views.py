@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.disclosure import audit_phones
 from fangkong.core.actor import Actor
-from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.views import confirm_step, confirmed, page, photo_response
+from fangkong.core.errors import Conflict, Invalid, NotFound
+from fangkong.core.views import act, confirm_step, confirmed, page, photo_response
 from fangkong.registry.models import Place
 
 from . import access, queries
@@ -251,6 +251,8 @@ def run(request, pk):
             messages.success(request, _("This run is finished: every door is confirmed. Thank you."))
             return redirect("services_home")
         raise
+    if request.method == "POST" and request.POST.get("do") == "team":
+        return _give_run(request, r)
     rows = queries.checklist(request.scope, r)
     if request.method == "POST":  # without script: one door at a time
         stop = next((x["stop"] for x in rows if str(x["stop"].id) == request.POST.get("stop")), None)
@@ -263,11 +265,52 @@ def run(request, pk):
         except Invalid as e:
             messages.error(request, error_text(e))
         return redirect(request.get_full_path())
+    may_give = r.state == r.State.OPEN and _may(access.require_run, request.scope, r, manage=True)
     return render(request, "services/run.html", {
         "run": r, "rows": rows, "pending": sum(1 for x in rows if x["stop"].state == "pending"),
+        "may_give": may_give, "teams": queries.run_teams(r) if may_give else [],
         "may_confirm": access.carries(request.scope, r) or request.scope.allows(access.RUN, r),
         "photo_max": settings.FANGKONG_PHOTO_MAX_BYTES,
         "photo_mb": f"{settings.FANGKONG_PHOTO_MAX_BYTES / 2**20:g}"})
+
+
+def _give_run(request, r):
+    """The run given to a team of its community (staff, grid workers), or handed over from
+    the team that has it: asked first — it is taken from them — then
+    `handoff.assign_run`, the API's action. Back on the run's page, told what happened."""
+    from django.utils.translation import ngettext
+
+    access.require_run(request.scope, r, manage=True)
+    here = reverse("services_run", args=[r.pk])
+    team = queries.run_team(r, request.POST.get("team"))
+    if team is None:
+        messages.error(request, _("Choose a team."))
+        return redirect(here + "#give")
+    words = {"team": team.name, "building": r.place.name}
+    if team.id == r.team_id and not r.carrier_id and r.state == r.State.OPEN:
+        messages.info(request, _("%(team)s carries it already.") % words)
+        return redirect(here)
+    if not confirmed(request) and r.state == r.State.OPEN:  # a finished run: the action's refusal at once
+        left = r.stops.filter(state="pending").count()
+        had = [n for n in (r.team.name if r.team_id else "",
+                           (r.carrier.display_name or r.carrier.username) if r.carrier_id else "") if n]
+        lines = [ngettext("%(n)d door is still to deliver.", "%(n)d doors are still to deliver.", left) % {"n": left}]
+        if had:
+            lines.insert(0, _("It is taken from %(who)s: they no longer see its doors, and are told to stop.")
+                         % {"who": " · ".join(had)})
+        told = len(access.team_user_ids(team.id))
+        warn = ""
+        if told:
+            lines.append(ngettext("%(n)d volunteer of %(team)s is told at once, with the run's link.",
+                                  "%(n)d volunteers of %(team)s are told at once, with the run's link.", told)
+                         % {"n": told, "team": team.name})
+        else:
+            warn = _("Nobody of %(team)s may go out now (no approved volunteer, or all kept at home): nobody "
+                     "is told, and the doors wait.") % words
+        return confirm_step(request, title=_("Give the run to %(building)s to %(team)s?") % words, lines=lines,
+                            warn=warn, yes=_("Yes, give it to %(team)s") % words, back=here + "#give")
+    return act(request, lambda a: handoff.assign_run(a, r, team=team), to=here,
+               done=_("Given to %(team)s: its volunteers are told.") % words, catch=(Invalid, Conflict))
 
 
 @page

@@ -6,7 +6,8 @@ with two items; the compound's east gate; batch 1 with household 101's order, on
 short and the rest received (an exception open); batch 2 with household 102's order,
 signed and split into a run of building 1 with one door; household 101's placed order,
 request and pet; a pet of household 102 fed while 夏明 is in quarantine; 苏霞's morning
-check-in; a routine disinfection of building 1. Staff of community A run it all; the
+check-in; a routine disinfection of building 1; a volunteer team of community A (封控三组,
+no member). Staff of community A run it all; the
 street's command reads and changes nothing (403); the building leader sees building 1
 (orders, runs, requests, disinfection) but not the gate's batches (404) and orders and
 raises requests for its households; household 101's own login orders and raises requests
@@ -36,6 +37,7 @@ from fangkong.services.models import (
     Run,
     Stop,
 )
+from fangkong.volunteers.actions import teams
 from tests.api.routes import ANY_USER, MISSING, WRITE, Route
 from tests.api.scenes import shared_scene
 from tests.screening.photos import png
@@ -80,6 +82,7 @@ def sscene(w):
     care.check_ins_today()
     w.check_in = CheckIn.objects.get(resident=w.su)
     w.disinfection = dis.schedule(staff, w.building, due_at=due)
+    w.team = teams.create_team(staff, w.community, "封控三组")
 
 
 @shared_scene
@@ -182,6 +185,13 @@ ROUTES = {
     ("GET", "/services/runs"): Route(url(lambda w: "/runs"), setup=sscene, **ANY_USER),
     ("GET", "/services/runs/{pk}"): Route(url(lambda w: f"/runs/{w.run.id}"), setup=sscene,
                                           missing=gone(f"/runs/{MISSING}"), resident=404),
+    # given to a team (or handed over) by staff and grid workers over the run; command and the
+    # leader see the run (403), the household does not (404)
+    ("GET", "/services/runs/{pk}/teams"): Route(url(lambda w: f"/runs/{w.run.id}/teams"), setup=sscene,
+                                                missing=gone(f"/runs/{MISSING}/teams"), **WORK),
+    ("POST", "/services/runs/{pk}/assign"): Route(
+        url(lambda w: f"/runs/{w.run.id}/assign"), setup=sscene, body=lambda w: {"team": w.team.id},
+        missing=gone(f"/runs/{MISSING}/assign"), **WORK),
     ("POST", "/services/stops/{pk}/confirm"): Route(
         url(lambda w: f"/stops/{w.stop.id}/confirm"), setup=sscene,
         body=lambda w: {"client_id": CID, "delivered": True}, missing=gone(f"/stops/{MISSING}/confirm"),

@@ -244,18 +244,18 @@ def split(actor, batch: Batch, *, teams=()) -> list[Run]:
     return runs
 
 
-def tell_carriers(actor, run: Run, doors: int | None = None) -> None:
+def tell_carriers(actor, run: Run, doors: int | None = None, *, but: int | None = None) -> None:
     """The inbox (and phone) of who carries the run (`access.carrier_ids`: its carrier and
     its team's volunteers, none kept home), but not of whoever gave it: the building, how
     many doors, the run's link. Once a person for each run, however often it is split or
-    given again."""
+    given again. `but`: someone told in words of their own (the team's leader)."""
     from django.urls import reverse
     from django.utils.translation import ngettext
 
     from fangkong.notify.actions import notify
 
     me = getattr(_user(actor), "id", None)
-    users = {u for u in access.carrier_ids(run) if u != me}
+    users = {u for u in access.carrier_ids(run) if u not in (me, but)}
     if not users:
         return
     if doors is None:
@@ -270,20 +270,94 @@ def tell_carriers(actor, run: Run, doors: int | None = None) -> None:
 
 
 def assign_run(actor, run: Run, *, team=None, carrier=None) -> Run:
-    access.require(actor, access.RUN, run)
+    """Give a run to a team of its community (or a person): staff and grid workers
+    (`access.require_run(manage=True)`). It is taken from the team and the person who had
+    it. Told, once each give (`key`), in each reader's language: the new carriers
+    (`tell_carriers`), the new team's leader in words of their own (`_tell_leader`: their
+    team was given it, from whom, how many doors are left) and the carriers it was taken
+    from, who may be on the stairs with it (`_tell_taken`). Given again as it is (a retry, a
+    double tap): nothing changes, nobody is told. A finished run (every door confirmed) is
+    refused (409): its doors are closed."""
+    access.require_run(actor, run, manage=True)
     if team is not None and team.community_id != run.community_id:
         raise Invalid(fields={"team": [_("This team is not of this community.")]})
     if carrier is not None and kept_home_user(carrier):
         raise Invalid(fields={"carrier": [_("%(name)s is kept at home (a sealed or controlled area, or a "
                                             "code not green) and cannot carry a run.") % {
             "name": carrier.display_name or carrier.username}]})
-    run.team, run.carrier = team, carrier
     with transaction.atomic():
-        run.save(update_fields=["team", "carrier"])
-        record(actor, "services.run.assign", run, {"team": getattr(team, "id", None),
-                                                   "carrier": getattr(carrier, "id", None)}, levels_from=run)
-        tell_carriers(actor, run)
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        if locked.state != Run.State.OPEN:
+            raise Conflict(_("This run is finished: every door is confirmed, so it can no longer be "
+                             "given to a team."))
+        was = {"team": locked.team_id, "carrier": locked.carrier_id}
+        now = {"team": getattr(team, "id", None), "carrier": getattr(carrier, "id", None)}
+        run.team, run.carrier = team, carrier
+        if was == now:
+            return run
+        Run.objects.filter(pk=run.pk).update(team=team, carrier=carrier)
+        event = record(actor, "services.run.assign", run, {**now, "was": was}, levels_from=run)
+        leader = _leader_id(team)
+        tell_carriers(actor, run, but=leader)
+        if leader is not None:
+            _tell_leader(actor, run, leader, was["team"], key=f"services.run.{run.id}.given.{event.id}")
+        _tell_taken(actor, run, was, key=f"services.run.{run.id}.taken.{event.id}")
     return run
+
+
+def _leader_id(team) -> int | None:
+    """The account of the team's leader, when their record counts now (as its volunteers'
+    do: `access.team_user_ids`, none kept home) — the leader who may open the run."""
+    if team is None or team.leader_id is None:
+        return None
+    uid = team.leader.user_id
+    return uid if uid in access.team_user_ids(team.id) else None
+
+
+def _tell_leader(actor, run: Run, leader: int, was_team: int | None, *, key: str) -> None:
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from fangkong.notify.actions import notify
+    from fangkong.volunteers.models import Team
+
+    if leader == getattr(_user(actor), "id", None):
+        return
+    left = run.stops.filter(state=Stop.State.PENDING).count()
+    before = Team.objects.filter(pk=was_team).values_list("name", flat=True).first() if was_team else None
+    words = {"team": run.team.name, "building": run.place.name, "n": left, "from": before or ""}
+
+    def body():
+        if before:
+            return ngettext("Taken over from %(from)s, who no longer carry it. %(n)d door is still to deliver: "
+                            "open the run for them in carrying order.",
+                            "Taken over from %(from)s, who no longer carry it. %(n)d doors are still to deliver: "
+                            "open the run for them in carrying order.", left) % words
+        return ngettext("%(n)d door is still to deliver: open the run for them in carrying order.",
+                        "%(n)d doors are still to deliver: open the run for them in carrying order.", left) % words
+
+    notify(actor, [leader], kind="services.run",
+           title=lambda: _("Your team %(team)s was given the delivery run to %(building)s") % words,
+           body=body, url=reverse("services_run", args=[run.id]), place=run.place, key=key)
+
+
+def _tell_taken(actor, run: Run, was: dict, *, key: str) -> None:
+    """Who carried the run before (its carrier and team's volunteers, none kept home) and
+    does not now: it is no longer theirs, and to whom it went."""
+    from fangkong.notify.actions import notify
+
+    me = getattr(_user(actor), "id", None)
+    users = access.carriers_of(was["team"], was["carrier"]) - access.carrier_ids(run) - {me}
+    if not users:
+        return
+    words = {"building": run.place.name, "to": run.team.name if run.team_id else (
+        (run.carrier.display_name or run.carrier.username) if run.carrier_id else "")}
+    notify(actor, users, kind="services.run",
+           title=lambda: _("The delivery run to %(building)s is no longer yours") % words,
+           body=lambda: (_("It was given to %(to)s: do not carry it. The doors already confirmed stay "
+                           "confirmed.") if words["to"] else _("It was taken back: do not carry it. The doors "
+                                                              "already confirmed stay confirmed.")) % words,
+           place=run.place, key=key)
 
 
 def _user(actor):
