@@ -58,7 +58,7 @@ def test_staff_hand_a_run_over_to_another_team_from_its_page_asked_first(world, 
     url = f"/services/runs/{run.id}/"
     page = _text(s.get(url))
     give = page.split('id="give"')[1].split("</section>")[0]
-    assert "由谁配送" in give and "封控五组" in give and "转交给另一个队伍" in give
+    assert "负责配送：" in give and "封控五组" in give and "转交给另一个队伍" in give
     assert f'<option value="{svc.team.id}" disabled>封控五组 · 正在配送</option>' in give
     assert f'<option value="{team.id}">封控三组</option>' in give
     # asked first: from whom it is taken, the doors left, who is told

@@ -97,7 +97,7 @@ def test_the_staff_home_says_how_many_batches_wait_to_be_split_and_for_how_long(
     waiting = _batch(w, svc, [w.hh101])  # checked, not signed: not waiting to be split
     home = _client(w.users.staff).get("/", follow=True)
     assert home.redirect_chain[-1][0] == f"/places/{w.community.id}/"
-    panel = _text(home).split('id="to-split"')[1].split("</div>")[0]
+    panel = _text(home).split('id="to-split"')[1].split("</section>")[0]
     assert "1 批物资待分配" in panel and "美特好超市 · 东门" in panel and "3 户在等" in panel
     assert "签收后已等 2 小时 5 分钟" in panel and f'href="/services/batches/{b.id}/"' in panel
     assert f"/services/batches/{waiting.id}/" not in panel
