@@ -342,6 +342,10 @@ FANGKONG_UPLOAD_MAX_PIXELS = envint("FANGKONG_UPLOAD_MAX_PIXELS", 50_000_000)  #
 FANGKONG_PHOTO_MAX_BYTES = envint("FANGKONG_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 FANGKONG_HANDOFF_TIME = env("FANGKONG_HANDOFF_TIME", "15:30")  # the daily checkpoint hand-off (local)
 FANGKONG_LAB_FILE_MAX_BYTES = envint("FANGKONG_LAB_FILE_MAX_BYTES", 5 * 1024 * 1024)
+# Someone held by a positive pool or antigen test whose single re-test is not sampled, or has
+# no result, this many hours after the hold began is overdue (screening.figures.overdue_q): red
+# on the follow-up page, counted on the round page and the staff's home, staff told once.
+FANGKONG_HOLD_OVERDUE_HOURS = envint("FANGKONG_HOLD_OVERDUE_HOURS", 12)
 # Imports at or below this many rows run inside the request; larger ones in the worker.
 FANGKONG_IMPORT_INLINE_ROWS = envint("FANGKONG_IMPORT_INLINE_ROWS", 2000)
 # Panels of today's work shown on a place's page, from the apps that have some

@@ -81,6 +81,7 @@ ACTIONS = {
     "screening.home.add": _("Added to the home sampling list"),
     "screening.home.status": _("Home sampling visit updated"),
     "screening.retest.sample": _("Single re-test sampled"),
+    "screening.hold.overdue": _("Staff told: held past the time without a single re-test result"),
     # volunteers
     "volunteer.register": _("Volunteer registered"),
     "volunteer.reregister": _("Volunteer registered again"),

@@ -27,14 +27,18 @@ kept at its erasure (`kept_coverage`); an antigen round adds kits and positives
 (`antigen_extras`).
 """
 
+import datetime
 from collections import defaultdict
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -372,6 +376,8 @@ def progress_by_hour(rnd: Round, node: Place | None = None, until=None) -> list[
 # | held            | people held by a positive pool or antigen test, not closed by `at`     |
 # |                 | (awaiting their single swab, or swabbed and waiting for the lab)       |
 # | awaiting_retest | of them, not re-sampled by `at` (the dashboard's "awaiting re-test")   |
+# | overdue         | of the held, held FANGKONG_HOLD_OVERDUE_HOURS (12) or more by `at`:    |
+# |                 | their single swab not taken, or its result not back, in time            |
 # | cases           | single re-test positive by `at`                                        |
 # | to_resample     | missing people whose swab the lab made void (invalid tube): exactly    |
 # |                 | the missing list's "样本无效，需复采" (`missing_people(resample=True)`)  |
@@ -390,6 +396,31 @@ def awaiting_q(at=None) -> Q:
                          | Q(status=FollowUp.Status.AWAITING))
 
 
+def overdue_since(at=None):
+    """Holds that began at or before this time are overdue at `at` (default now)."""
+    return (at or timezone.now()) - datetime.timedelta(hours=settings.FANGKONG_HOLD_OVERDUE_HOURS)
+
+
+def overdue_q(at=None) -> Q:
+    """Held people (`held_q`) whose single re-test is not sampled, or has no result yet,
+    FANGKONG_HOLD_OVERDUE_HOURS after they were held, as of `at` (default now): the follow-up
+    page's red line, the round page's and the staff's home's count, the API's `overdue`, and
+    the staff's one message (`actions.followup.tell_overdue`)."""
+    at = at or timezone.now()
+    return held_q(at) & Q(created_at__lte=overdue_since(at))
+
+
+def overdue_flag(at=None) -> ExpressionWrapper:
+    """`overdue_q` as a column of each follow-up (`.annotate(overdue=overdue_flag())`)."""
+    return ExpressionWrapper(overdue_q(at), output_field=BooleanField())
+
+
+def hours_held(fu: FollowUp, at=None) -> int:
+    """How many whole hours `fu`'s person has been held by `at` (default now): how late an
+    overdue hold is, in words."""
+    return max(0, int(((at or timezone.now()) - fu.created_at).total_seconds() // 3600))
+
+
 def case_q(at=None) -> Q:
     """Single re-tests positive by `at` (default now): confirmed cases."""
     at = at or timezone.now()
@@ -402,7 +433,8 @@ def after_lab(rnd: Round, node: Place) -> dict:
     fus = FollowUp.objects.filter(round=rnd).filter(node_q(node))
     pools = Tube.objects.filter(id__in=fus.values("tube_id"), retest=False, result=Result.POSITIVE)
     figures = {"positive_pools": _n(pools), "held": _n(fus.filter(held_q())),
-               "awaiting_retest": _n(fus.filter(awaiting_q())), "cases": _n(fus.filter(case_q())),
+               "awaiting_retest": _n(fus.filter(awaiting_q())), "overdue": _n(fus.filter(overdue_q())),
+               "cases": _n(fus.filter(case_q())),
                "to_resample": _n(_resample_people(rnd, node))}
     return Round.objects.filter(pk=rnd.pk).values(**figures).first() or dict.fromkeys(figures, 0)
 

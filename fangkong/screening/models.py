@@ -496,6 +496,9 @@ class FollowUp(Levels):
     # The lab corrected the positive pool (negative or invalid) when: the hold is lifted
     # (status released, or a case kept as it stands on its own re-test), and it says so.
     corrected_at = models.DateTimeField(null=True, blank=True)
+    # Staff were told the hold is overdue (`figures.overdue_q`: no single re-test result
+    # FANGKONG_HOLD_OVERDUE_HOURS after it began) when: once a hold (`followup.tell_overdue`).
+    overdue_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "resident"],

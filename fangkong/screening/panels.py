@@ -1,6 +1,7 @@
 """The testing panel on a place's page: the running rounds that cover it, with how far
 sampling has got there, one tap from the live page and the missing list."""
 
+from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 
@@ -30,7 +31,9 @@ def place_panel(request, place):
 def positive_alert(request, place):
     """At the top of a place's page (every level, a building leader's too): the people
     held by a positive pooled tube or antigen test that nobody has re-sampled yet, with
-    who and where, until someone does; and below it, for a day, whoever's single re-test
+    who and where (in red, how long, once held past FANGKONG_HOLD_OVERDUE_HOURS), until
+    someone does; per round, how many held people have no single re-test result past that
+    time (`queries.overdue_holds`, `figures.overdue_q`); below, for a day, whoever's single re-test
     came back positive (a case); then, per running round, how many people there are to be
     sampled again because the lab found their tube invalid, with their list. Polls itself
     every minute (htmx), so a result that arrives while the page is open shows without a
@@ -47,11 +50,14 @@ def positive_alert(request, place):
         f.escalation = drafted.get(f.resident_id)
     groups = {}  # by the positive tube (an antigen positive is one person): who, where
     for f in rows:
+        f.overdue_text = status.overdue_text(f, f.hours) if f.overdue else ""
         key = (f.round_id, f.tube_id or f"antigen-{f.id}")
         groups.setdefault(key, {"first": f, "people": []})["people"].append(f)
+    overdue = [(r, n, scope.allows(Perm.SCREENING_RUN, r)) for r, n in queries.overdue_holds(scope, place)]
     return render_to_string("screening/_positive_alert.html",
                             {"groups": list(groups.values()), "shown": len(rows), "total": total,
-                             "cases": cases, "place": place, "resample": _to_resample(scope, place)},
+                             "cases": cases, "place": place, "resample": _to_resample(scope, place),
+                             "overdue": overdue, "overdue_hours": settings.FANGKONG_HOLD_OVERDUE_HOURS},
                             request=request)
 
 

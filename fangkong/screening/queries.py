@@ -15,6 +15,7 @@ from fangkong.core.tree import ancestor_ids, level_field, under
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Kind, Place, Presence
 
+from . import figures
 from .access import (
     can_sample,
     round_allows,
@@ -178,7 +179,8 @@ def get_conflict(scope, pk):
 
 def get_followup(actor, pk) -> FollowUp:
     try:
-        fu = FollowUp.objects.select_related("round", "resident__household__place", "tube").get(pk=int(pk))
+        fu = (FollowUp.objects.select_related("round", "resident__household__place", "tube")
+              .annotate(overdue=figures.overdue_flag()).get(pk=int(pk)))
     except (FollowUp.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
     if not (actor.scope.allows(Perm.SCREENING_RUN, fu) or can_sample(actor, fu.round)):
@@ -261,6 +263,7 @@ def followups_query(scope, rnd: Round):
         sees |= Q(Exists(sampler_rows(scope.user.id).filter(round_id=rnd.id)))
     return (FollowUp.objects.filter(round=rnd).filter(sees)
             .select_related("resident__household__place", "tube", "retest_tube")
+            .annotate(overdue=figures.overdue_flag())  # held too long without a result
             .order_by("status", "id"))
 
 
@@ -277,13 +280,29 @@ def awaiting_positives(scope, place: Place | None = None, limit=20) -> tuple[lis
             return [], 0
         qs = qs.filter(under(place))
     rows = list(qs.select_related("resident__household__place", "round", "tube")
-                .order_by("created_at", "id")[:limit])
+                .annotate(overdue=figures.overdue_flag()).order_by("created_at", "id")[:limit])
     total = len(rows) if len(rows) < limit else qs.count()
     labels = reg_queries.address_labels([f.resident for f in rows])
     for f in rows:
         f.address = labels.get(f.resident.household.place_id, "")
         f.can_run = scope.allows(Perm.SCREENING_RUN, f.round)  # as the follow-up page asks
+        f.hours = figures.hours_held(f)
     return rows, total
+
+
+def overdue_holds(scope, place: Place) -> list[tuple[Round, int]]:
+    """[(round, how many)]: people under `place` held too long without a single re-test
+    result (`figures.overdue_q`: not sampled, or sampled and no result), per round, newest
+    round first, that the user may see as people and as testing — the staff's home counts
+    them. One query and one for the rounds."""
+    if place.kind not in LEVELS:
+        return []
+    counts = dict(FollowUp.objects.filter(figures.overdue_q(), under(place))
+                  .filter(scope.q(Perm.SCREENING_VIEW)).filter(scope.q(Perm.VIEW_REGISTRY))
+                  .values("round_id").annotate(n=Count("id")).values_list("round_id", "n").order_by())
+    rnds = Round.objects.in_bulk(list(counts))
+    return sorted(((rnds[rid], n) for rid, n in counts.items() if rid in rnds),
+                  key=lambda rn: (rn[0].starts_at, rn[0].id), reverse=True)
 
 
 CASE_ALERT_HOURS = 24  # a confirmed case stays on the staff's home this long

@@ -313,6 +313,11 @@ class FollowUpOut(Schema):
     created_at: datetime.datetime
     closed_at: datetime.datetime | None
     resident: PersonToReach
+    # held FANGKONG_HOLD_OVERDUE_HOURS (12) or more and the single re-test not sampled or
+    # without a result (`figures.overdue_q`): the page shows it in red
+    overdue: bool = False
+    # whole hours held so far, for someone held now (awaiting or re-sampled); else null
+    held_hours: int | None = None
 
 
 class FollowUpPage(Page):

@@ -19,6 +19,7 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.core.tree import ancestor_ids
 
@@ -85,6 +86,17 @@ def followup_state(f: FollowUp, contact: bool) -> tuple[str, str]:
     if f.status == FollowUp.Status.AWAITING and not f.tube_id:
         return f.status, str(_("Antigen positive, awaiting a single PCR re-test"))
     return f.status, f.status_text()
+
+
+def overdue_text(f: FollowUp, hours: int) -> str:
+    """An overdue hold (`figures.overdue_q`) in words: how long the person has been held and
+    what is missing — the single swab, or its result. The follow-up page, the staff's home
+    and the staff's message (`followup.tell_overdue`) say it so."""
+    if f.status == FollowUp.Status.RESAMPLED:
+        return ngettext("Overdue: held %(n)d hour, the single re-test has no result yet",
+                        "Overdue: held %(n)d hours, the single re-test has no result yet", hours) % {"n": hours}
+    return ngettext("Overdue: held %(n)d hour, the single re-test not sampled yet",
+                    "Overdue: held %(n)d hours, the single re-test not sampled yet", hours) % {"n": hours}
 
 
 def escalations(scope, resident_ids) -> dict:

@@ -102,6 +102,7 @@ def _live_figures(rnd, node) -> dict:
         "n_conflicts": Conflict.objects.filter(round=rnd, status=Conflict.Status.OPEN).count(),
         # positive pools, held, cases, swabs to take again (`figures.after_lab`)
         "after": figures.after_lab(rnd, node) if rnd.erased_at is None else None,
+        "overdue_hours": settings.FANGKONG_HOLD_OVERDUE_HOURS,  # `after.overdue`: held this long
         "now": timezone.now(),  # "Updated …": when these were counted
     }
 
@@ -524,8 +525,11 @@ def followups(request, pk):
         f.address = labels.get(f.resident.household.place_id, "")
         f.close_contact = f.resident_id in contacts
         f.state, f.state_label = status.followup_state(f, f.close_contact)  # as the API says it
+        f.overdue_text = status.overdue_text(f, figures.hours_held(f)) if f.overdue else ""
     with_contact_phones(actor_of(request), [f.resident for f in rows], f"screening.followups:{rnd.id}")
-    return render(request, "screening/followups.html", {"round": rnd, "rows": rows})
+    return render(request, "screening/followups.html", {
+        "round": rnd, "rows": rows, "overdue": sum(1 for f in rows if f.overdue),
+        "overdue_hours": settings.FANGKONG_HOLD_OVERDUE_HOURS})
 
 
 def with_contact_phones(actor, people, where: str) -> None:

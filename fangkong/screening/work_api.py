@@ -68,6 +68,9 @@ def missing(request, round_id: int, place: int | None = None, resample: bool = F
     return {"count": count, "page": page, "page_size": size, "place": node.id, "results": people}
 
 
+HELD = (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED)
+
+
 def _followups_out(request, rows, where) -> list[dict]:
     people = residents_out(request, [f.resident for f in rows], where, contacts=True)
     contacts = close_contacts(rows)
@@ -80,7 +83,10 @@ def _followups_out(request, rows, where) -> list[dict]:
                     "status_label": label, "corrected_at": f.corrected_at,
                     "tube": f.tube.barcode if f.tube_id else None,
                     "retest_tube": f.retest_tube.barcode if f.retest_tube_id else None,
-                    "created_at": f.created_at, "closed_at": f.closed_at, "resident": person})
+                    "created_at": f.created_at, "closed_at": f.closed_at, "resident": person,
+                    # held too long without a single re-test result (`figures.overdue_q`)
+                    "overdue": bool(getattr(f, "overdue", False)),
+                    "held_hours": figures.hours_held(f) if f.status in HELD else None})
     return out
 
 

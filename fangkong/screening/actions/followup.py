@@ -5,6 +5,7 @@ single re-test at the door, and its result (released, or a case)."""
 import uuid
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -252,6 +253,66 @@ def came_out(actor, rnd: Round, seen) -> None:
                url=reverse("screening_followups", args=[fu.round_id]),
                place=places.get(fu.community_id) or rnd.place,
                key=f"screening.held_out.{fu.id}.{rnd.id}")
+
+
+def tell_overdue(now=None, limit=500) -> int:
+    """(the worker's pass, `tasks.recover_screening`) Holds overdue now (`figures.overdue_q`:
+    the single re-test not sampled, or without a result, FANGKONG_HOLD_OVERDUE_HOURS after
+    the hold began) that nobody was told of: their community's staff and grid workers are
+    told once a hold (`overdue_told_at`, set by one conditional UPDATE, so two workers tell
+    each once), one message per round and grid — who, where, how long, what is missing —
+    in each reader's language; audited. Returns how many holds were told of."""
+    from django.urls import reverse
+
+    from fangkong.audit.actions import common_levels
+    from fangkong.core.actor import Actor
+    from fangkong.notify.actions import notify
+    from fangkong.registry.queries import address_labels
+
+    from ..figures import hours_held, overdue_q
+    from ..status import overdue_text
+    from .resample import staff_to_tell
+
+    now = now or timezone.now()
+    ids = list(FollowUp.objects.filter(overdue_q(now), overdue_told_at=None)
+               .order_by("created_at", "id").values_list("id", flat=True)[:limit])
+    if not ids:
+        return 0
+    system = Actor.system(via="task")
+    with transaction.atomic():
+        FollowUp.objects.filter(id__in=ids, overdue_told_at=None).update(overdue_told_at=now)
+        fus = list(FollowUp.objects.filter(id__in=ids, overdue_told_at=now)  # ours, not another pass's
+                   .select_related("resident__household__place", "round").order_by("created_at", "id"))
+        labels = address_labels([f.resident for f in fus])
+        groups = defaultdict(list)
+        for fu in fus:
+            groups[fu.round_id, fu.community_id, fu.grid_id].append(fu)
+        places = Place.objects.in_bulk({c for _r, c, _g in groups if c})
+        for (_rid, community, grid), group in groups.items():
+            rnd = group[0].round
+            people = [(fu, f"{labels.get(fu.resident.household.place_id, '')} "
+                            f"{fu.resident.household.door}".strip(), hours_held(fu, now)) for fu in group]
+            users = staff_to_tell([community] if community else [], [grid] if grid else [])
+
+            def body(rnd=rnd, people=people):  # in each reader's language
+                lines = [_("%(name)s (%(where)s) — %(what)s.") % {
+                    "name": fu.resident.name, "where": where, "what": overdue_text(fu, hours)}
+                    for fu, where, hours in people]
+                return " ".join([*lines, _("Round: %(round)s. Take the single swab at the door now, or "
+                                           "ask the lab for the result.") % {"round": rnd.name}])
+
+            def title(people=people):
+                return ngettext("%(n)d held person has no single re-test result after %(h)d hours",
+                                "%(n)d held people have no single re-test result after %(h)d hours",
+                                len(people)) % {"n": len(people), "h": settings.FANGKONG_HOLD_OVERDUE_HOURS}
+
+            n = notify(system, users, kind="screening.hold_overdue", title=title, body=body, url=reverse("screening_followups", args=[rnd.id]),
+                       place=places.get(community) or rnd.place,
+                       key=f"screening.hold_overdue.{group[0].id}")
+            record(system, "screening.hold.overdue", rnd,
+                   {"round": rnd.id, "residents": [fu.resident_id for fu in group], "notified": n},
+                   levels_from=common_levels(group))
+    return len(fus)
 
 
 # --- the single re-test ------------------------------------------------------------------
