@@ -13,7 +13,6 @@ from django.utils import timezone
 from fangkong.accounts.roles import Role
 from fangkong.notify.models import Notification
 from fangkong.services.actions import handoff, orders
-from fangkong.services.panels import waited
 from tests.conftest import actor_for, make_user
 from tests.services.conftest import households
 
@@ -124,6 +123,8 @@ def test_two_batches_waiting_are_counted_and_each_listed(world, svc):
 
 
 def test_how_long_reads_in_minutes_then_hours():
+    from fangkong.services.panels import waited
+
     now = timezone.now()
     assert waited(now - datetime.timedelta(seconds=20), now) == "1 分钟"
     assert waited(now - datetime.timedelta(minutes=59), now) == "59 分钟"
