@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid
@@ -58,8 +59,12 @@ def new_batch(request, pk):
             lines = [_("%(supplier)s at %(gate)s, %(time)s") % {
                          "supplier": chosen.name, "gate": gate.name,
                          "time": timezone.localtime(due_at).strftime("%m-%d %H:%M")},
-                     _("%(orders)d orders (%(medicine)d medicine) for %(households)d households, %(lines)d lines")
-                     % f]
+                     _("%(orders)s (%(medicine)d medicine) for %(households)s, %(lines)s") % {
+                         "orders": ngettext("%(n)s order", "%(n)s orders", f["orders"]) % {"n": f["orders"]},
+                         "medicine": f["medicine"],
+                         "households": ngettext("%(n)s household", "%(n)s households", f["households"]) % {
+                             "n": f["households"]},
+                         "lines": ngettext("%(n)s line", "%(n)s lines", f["lines"]) % {"n": f["lines"]}}]
             if team is not None:
                 lines.append(_("Team at the gate: %(team)s") % {"team": team.name})
             return confirm_step(request, title=_("Create this hand-off?"), lines=lines,

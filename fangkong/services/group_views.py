@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
@@ -86,7 +87,8 @@ def group(request, pk):
         try:
             placed = orders.place_group_orders(Actor.from_request(request), g, entries)
             if placed:
-                messages.success(request, _("Saved: %(n)d households' orders.") % {"n": len(placed)})
+                messages.success(request, ngettext("Saved: %(n)d household's orders.", "Saved: %(n)d households' orders.",
+                                                   len(placed)) % {"n": len(placed)})
             else:  # nothing new: the orders already placed stand as they were
                 messages.info(request, _("No change: the orders already placed stay as they are."))
             return redirect("services_group", pk=g.pk)

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, npgettext
 
 from fangkong.accounts.queries import office_contacts
 from fangkong.core.actor import Actor
@@ -68,8 +69,10 @@ def manifest_import(request, pk):
         return redirect("services_manifest", pk=b.pk)
     try:
         got = manifest_actions.import_manifest(Actor.from_request(request), b, request.FILES.get("file"))
-        messages.success(request, _("Manifest imported: %(lines)d lines for %(households)d households.")
-                         % got)
+        messages.success(request, _("Manifest imported: %(lines)s for %(households)s.") % {
+            "lines": npgettext("manifest", "%(n)s line", "%(n)s lines", got["lines"]) % {"n": got["lines"]},
+            "households": ngettext("%(n)s household", "%(n)s households", got["households"]) % {
+                "n": got["households"]}})
     except (Invalid, Conflict) as e:
         messages.error(request, error_text(e))
         for r in (getattr(e, "rows", None) or [])[:50]:

@@ -155,18 +155,24 @@ def batch(request, pk):
                                    substitute=request.POST.get("substitute", ""))
             elif what == "rest":
                 if not confirmed(request):
+                    from django.utils.translation import ngettext
+
                     n = queries.batch_lines(b, pending_only=True).count()
                     return confirm_step(request, title=_("Mark the rest received?"),
-                                        lines=[_("%(n)d lines not yet checked will be marked received as listed.")
-                                               % {"n": n}], yes=_("Yes, all received"),
+                                        lines=[ngettext("%(n)d line not yet checked will be marked received as listed.",
+                                                        "%(n)d lines not yet checked will be marked received as listed.",
+                                                        n) % {"n": n}], yes=_("Yes, all received"),
                                         back=request.get_full_path())
                 handoff.receive_rest(a, b)
             elif what == "sign":
                 supplier_side = not access.checks_batch(request.scope, b)
                 name = request.POST.get("supplier_name", "") or b.supplier_signed_by
                 if not confirmed(request):
+                    from django.utils.translation import ngettext
+
                     f = queries.batch_figures(b)
-                    counts = _("%(received)d lines received, %(problems)d not as listed") % {
+                    counts = ngettext("%(received)d line received, %(problems)d not as listed",
+                                      "%(received)d lines received, %(problems)d not as listed", f["received"]) % {
                         "received": f["received"], "problems": f["short"] + f["damaged"] + f["substituted"]}
                     if supplier_side:
                         return confirm_step(request, title=_("Sign the checks for %(supplier)s?") % {

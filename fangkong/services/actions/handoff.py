@@ -143,7 +143,10 @@ def sign(actor, batch: Batch, *, supplier_name: str = "") -> Batch:
         return batch
     pending = Line.objects.filter(batch=batch, outcome=Check.PENDING).count()
     if pending:
-        raise Invalid(_("%(n)d lines are not checked yet.") % {"n": pending})
+        from django.utils.translation import ngettext
+
+        raise Invalid(ngettext("%(n)d line is not checked yet.", "%(n)d lines are not checked yet.", pending)
+                      % {"n": pending})
     now = timezone.now()
     open_ = Batch.objects.filter(pk=batch.pk, state__in=[Batch.State.EXPECTED, Batch.State.CHECKING])
     if supplier_side:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, FileRejected, Invalid
@@ -28,7 +29,8 @@ def import_manifest(actor, batch: Batch, upload) -> dict:
         raise FileRejected(_("The manifest file has no lines below its header."))
     lines, errors = _check_rows(batch, rows)
     if errors:
-        raise FileRejected(_("%(n)d rows of the manifest are not right; nothing was imported.")
+        raise FileRejected(ngettext("%(n)d row of the manifest is not right; nothing was imported.",
+                                    "%(n)d rows of the manifest are not right; nothing was imported.", len(errors))
                            % {"n": len(errors)}, rows=errors[:MAX_ERRORS])
     orders = {ln.order_id for ln in lines}
     with transaction.atomic():
