@@ -5,7 +5,9 @@ someone who speaks the other language — must not be kept only as finished text
 language of the request that made it. Here:
 
 - `define(code, msgid)`: names an English msgid (marked `gettext_noop` where it is written,
-  so the catalogue has it) once, when its module is imported;
+  so the catalogue has it) once, when its module is imported; a message with a count is
+  `ngettext_lazy(singular, plural, "n")` ("1 row", "2 rows": its form chosen by the
+  parameter "n" when it is said);
 - `said(code, **params)`: that message in the active language, a `str` (it goes wherever
   text goes: `ValidationError`, `Invalid` fields, templates) that remembers its `code` and
   `params`; a parameter may itself be a message (said in the same language), a list of
@@ -28,9 +30,10 @@ from fangkong.core.text import join_words
 CATALOGUE: dict[str, str] = {}
 
 
-def define(code: str, msgid: str) -> str:
-    """Register `msgid` under `code` (once; the same code twice must mean the same text)."""
-    if CATALOGUE.setdefault(code, msgid) != msgid:
+def define(code: str, msgid) -> str:
+    """Register `msgid` under `code` (once; the same code twice must mean the same text).
+    `msgid` is the English text, or `ngettext_lazy(singular, plural, "<count parameter>")`."""
+    if CATALOGUE.setdefault(code, msgid) is not msgid and CATALOGUE[code] != msgid:
         raise ValueError(f"message code {code!r} is defined twice")
     return code
 
@@ -49,7 +52,10 @@ def said(code: str, **params) -> Said:
 
 
 def _render(code: str, params: dict) -> str:
-    text = gettext(CATALOGUE[code])
+    msgid = CATALOGUE[code]
+    if not isinstance(msgid, str):  # ngettext_lazy(…, "n"): the form for params["n"], translated now
+        return str(msgid % {k: _spoken(v) for k, v in params.items()})
+    text = gettext(msgid)
     if params:
         text = text % {k: _spoken(v) for k, v in params.items()}
     return text

@@ -12,7 +12,7 @@ The codes of the checks the import shares with forms and the API are defined whe
 messages are made (`registry.checks`, `core.pii`); the import's own are here.
 """
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 from fangkong.core.said import define, kept, say
 
@@ -81,11 +81,13 @@ HEAD_ON_ROW = define("import.head_on_row", gettext_noop(
 # --- the job --------------------------------------------------------------------------------
 
 NOT_ALLOWED = define("import.not_allowed", gettext_noop("You are not allowed to import into %(place)s."))
-IMPORTED = define("import.imported", gettext_noop(
-    "Imported %(rows)d rows: %(created)d new, %(updated)d updated, %(unchanged)d unchanged."))
+IMPORTED = define("import.imported", ngettext_lazy(
+    "Imported %(rows)d row: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
+    "Imported %(rows)d rows: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.", "rows"))
 COLUMNS_IGNORED = define("import.columns_ignored", gettext_noop("Columns not imported: %(columns)s."))
-PROBLEMS = define("import.problems", gettext_noop(
-    "%(n)d problems found; nothing was imported. Correct the file and import it again."))
+PROBLEMS = define("import.problems", ngettext_lazy(
+    "%(n)d problem found; nothing was imported. Correct the file and import it again.",
+    "%(n)d problems found; nothing was imported. Correct the file and import it again.", "n"))
 WORKER_STOPPED = define("import.worker_stopped", gettext_noop(
     "The import was stopped because its worker was shut down; nothing was imported. Please "
     "import the file again."))
