@@ -42,7 +42,7 @@ def _read_answer(call: Call, uid, now):
     made = _READ_SQL.get(key)
     if made is None:
         mine = Assignment.objects.filter(call_id=call.pk, volunteer=OuterRef("pk")).order_by()
-        clash = Assignment.objects.filter(clash_q(call), volunteer=OuterRef("pk")).order_by()
+        clash = Assignment.objects.filter(clash_q(call, _NOW), volunteer=OuterRef("pk")).order_by()
         qs = (Volunteer.objects.filter(user_id=_UID, status=Volunteer.Status.APPROVED).order_by()
               .annotate(invited=Exists(audience(call, now=_NOW).filter(pk=OuterRef("pk"))),
                         answer_id=Subquery(mine.values("id")[:1]),
@@ -243,7 +243,8 @@ def _sign_up_again(actor, call: Call, v: Volunteer) -> Assignment:
     with transaction.atomic():
         hold_places(v.pk)
         existing, other = None, None
-        for row in (Assignment.objects.filter(volunteer=v).filter(Q(call_id=call.pk) | clash_q(call))
+        now = timezone.now()
+        for row in (Assignment.objects.filter(volunteer=v).filter(Q(call_id=call.pk) | clash_q(call, now))
                 .select_related("call")):
             if row.call_id == call.pk:
                 existing = row

@@ -17,7 +17,7 @@ from ..access import MANAGE, audience, leads_team_of, require
 from ..models import Assignment, Call, Loan, Team, TeamMember, Volunteer, pack
 from ..models import Skill as SkillChoice
 from .notices import announce, call_text, notify_users
-from .slots import find_clash, hold_places, locked_call, promote, take_slot
+from .slots import clash_error, find_clash, hold_places, locked_call, promote, take_slot
 
 
 def create_call(actor, community: Place, data: dict) -> Call:
@@ -136,12 +136,9 @@ def assign(actor, call: Call, v: Volunteer) -> Assignment:
                                     "All %(n)d places are taken. Raise the number of people needed or "
                                     "cancel someone first.", call.slots) % {"n": call.slots}, code="full")
         hold_places(v.pk)
-        other = find_clash(v, call)
+        other = find_clash(v, call, now)
         if other is not None:
-            start = timezone.localtime(other.starts_at)
-            raise Conflict(_("%(name)s already holds “%(title)s” at %(start)s, which overlaps this call.")
-                           % {"name": v.name, "title": other.call.title,
-                              "start": start.strftime("%m-%d %H:%M")}, code="clash")
+            raise clash_error(other, name=v.name)
         a = a or Assignment(call=call, volunteer=v)
         a.copy_levels(call)
         a.starts_at, a.ends_at = call.starts_at, call.ends_at

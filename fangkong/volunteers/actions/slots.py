@@ -20,28 +20,53 @@ from ..models import Assignment, Call, Volunteer
 from .notices import call_text, notify_users
 
 
-def clash_q(call: Call) -> Q:
-    """A confirmed place on another call that overlaps this one: its time meets the call's,
-    and the person has not already checked out of it before the call begins (a shift over
-    early frees them for the next one)."""
+def clash_q(call: Call, now) -> Q:
+    """A confirmed place on another call that still holds the person during the part of
+    this call ahead of them (from `now`, or from its start if later).
+
+    The other place holds them from its start until they checked out of it, or until its
+    planned end while they have not: a shift checked out of (or over) before `now` frees
+    them from then on, even for a call that began meanwhile. `now` is a parameter of the
+    query, never folded into another value (answers.sign_up caches its SQL with a stand-in
+    for it)."""
+    held_until_end = Q(check_out_at__isnull=True) & Q(ends_at__gt=call.starts_at) & Q(ends_at__gt=now)
+    held_until_out = Q(check_out_at__gt=call.starts_at) & Q(check_out_at__gt=now)
     return (Q(status=Assignment.Status.CONFIRMED, starts_at__lt=call.ends_at)
-            & (Q(check_out_at__isnull=True, ends_at__gt=call.starts_at) | Q(check_out_at__gt=call.starts_at))
-            & ~Q(call_id=call.pk))
+            & (held_until_end | held_until_out) & ~Q(call_id=call.pk))
 
 
-def find_clash(v: Volunteer, call: Call):
+def find_clash(v: Volunteer, call: Call, now):
     """A confirmed place of the person on another call that overlaps this one (or None)."""
-    return Assignment.objects.filter(clash_q(call), volunteer=v).select_related("call").first()
+    return Assignment.objects.filter(clash_q(call, now), volunteer=v).select_related("call").first()
 
 
-def clash_error(other: Assignment):
-    """The refusal that names the overlapping place, in the user's language."""
+def clash_error(other: Assignment, name: str | None = None):
+    """The refusal that names the overlapping place, in the user's language (`name`: the
+    person's, when someone else gives them the place), and says what can be done about it:
+    a place not checked in to can be cancelled; one checked in to cannot (the person checks
+    out of it when that shift is over)."""
     start = timezone.localtime(other.starts_at)
     end = timezone.localtime(other.ends_at)
-    return Conflict(_("You already hold “%(title)s” from %(start)s to %(end)s, which overlaps "
-                      "this call. Cancel that one first if you want this one.") % {
-        "title": other.call.title, "start": start.strftime("%m-%d %H:%M"),
-        "end": end.strftime("%H:%M")}, code="clash")
+    words = {"title": other.call.title, "start": start.strftime("%m-%d %H:%M"),
+             "end": end.strftime("%H:%M"), "name": name,
+             "in": timezone.localtime(other.check_in_at).strftime("%H:%M") if other.check_in_at else "",
+             "out": timezone.localtime(other.check_out_at).strftime("%H:%M") if other.check_out_at else ""}
+    if other.check_out_at is not None:
+        msg = (_("%(name)s checked out of “%(title)s” (%(start)s–%(end)s) at %(out)s, after this "
+                 "call begins: the two overlap.") if name else
+               _("You checked out of “%(title)s” (%(start)s–%(end)s) at %(out)s, after this call "
+                 "begins: the two overlap."))
+    elif other.check_in_at is not None:
+        msg = (_("%(name)s is checked in to “%(title)s” (%(start)s–%(end)s, in at %(in)s), which "
+                 "overlaps this call. Once they check out there, they can be given this one.") if name else
+               _("You are checked in to “%(title)s” (%(start)s–%(end)s, in at %(in)s), which "
+                 "overlaps this call. Check out there when you are done, then answer this one."))
+    else:
+        msg = (_("%(name)s already holds “%(title)s” from %(start)s to %(end)s, which overlaps this "
+                 "call.") if name else
+               _("You already hold “%(title)s” from %(start)s to %(end)s, which overlaps "
+                 "this call. Cancel that one first if you want this one."))
+    return Conflict(msg % words, code="clash")
 
 
 def locked_call(call_id) -> Call:
@@ -124,7 +149,7 @@ def promote(actor, call: Call, now) -> list[Assignment]:
                      .filter(call=call, status=Assignment.Status.WAITLISTED)
                      .order_by("position", "id")[:50]):
             hold_places(cand.volunteer_id)  # their own answers wait (see places_version)
-            if find_clash(cand.volunteer, call) is None:
+            if find_clash(cand.volunteer, call, now) is None:
                 nxt = cand
                 break
         if nxt is None:
