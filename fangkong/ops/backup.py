@@ -118,20 +118,26 @@ def pg_tool(name: str) -> str | None:
     return path if _major(out.stdout) >= server else None
 
 
-def describe(manifest: dict, size: int | None = None) -> str:
-    """An archive in words: "5.3 MB — 62 tables, 12,345 rows, 1 uploaded file; the SQLite
-    database, copied by SQLite's online backup"."""
+def contents(manifest: dict) -> str:
+    """What an archive holds, each count with its noun: "62 database tables, 12,345 rows,
+    1 uploaded file"."""
     tables = manifest.get("tables") or {}
     rows, files = sum(tables.values()), len(manifest.get("media") or [])
 
     def n(x):
         return number_format(x, force_grouping=True)
 
-    what = [ngettext("%(n)s database table", "%(n)s database tables", len(tables)) % {"n": n(len(tables))},
-            ngettext("%(n)s row", "%(n)s rows", rows) % {"n": n(rows)},
-            ngettext("%(n)s uploaded file", "%(n)s uploaded files", files) % {"n": n(files)}]
+    return join_words([
+        ngettext("%(n)s database table", "%(n)s database tables", len(tables)) % {"n": n(len(tables))},
+        ngettext("%(n)s row", "%(n)s rows", rows) % {"n": n(rows)},
+        ngettext("%(n)s uploaded file", "%(n)s uploaded files", files) % {"n": n(files)}])
+
+
+def describe(manifest: dict, size: int | None = None) -> str:
+    """An archive in words: "5.3 MB — 62 tables, 12,345 rows, 1 uploaded file; the SQLite
+    database, copied by SQLite's online backup"."""
     method = str(METHODS.get(manifest.get("method"), manifest.get("method", "")))
-    text = _("%(what)s; %(method)s") % {"what": join_words(what), "method": method}
+    text = _("%(what)s; %(method)s") % {"what": contents(manifest), "method": method}
     if size is not None:
         text = _("%(size)s — %(rest)s") % {"size": megabytes(size), "rest": text}
     return text

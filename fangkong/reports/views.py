@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.core.actor import Actor
@@ -100,8 +101,9 @@ def remind(request, pk):
     if not out["places"]:
         messages.success(request, _("Every place has reported; nobody to remind."))
     elif out["sent"]:
-        messages.success(request, _("Reminded %(n)d places (%(sent)d people).") % {
-            "n": out["places"] - len(out["nobody"]), "sent": out["sent"]})
+        n = out["places"] - len(out["nobody"])
+        messages.success(request, ngettext("Reminded %(n)d place (%(people)s).", "Reminded %(n)d places (%(people)s).", n)
+                         % {"n": n, "people": ngettext("%(n)s person", "%(n)s people", out["sent"]) % {"n": out["sent"]}})
     elif len(out["nobody"]) < out["places"]:  # a second tap: they were told a moment ago
         messages.info(request, _("Those places were reminded a moment ago: nothing was sent again."))
     if out["nobody"]:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.audit.actions import record
 from fangkong.core.clean import bounded, limit_of
@@ -77,7 +78,8 @@ def check_day(place: Place, day: datetime.date, *, now=None) -> None:
     today = timezone.localdate(now or timezone.now())
     back = getattr(settings, "FANGKONG_REPORT_BACKFILL_DAYS", 7)
     if day > today or (today - day).days > back and not queries.report_for(place, day):
-        raise Invalid(fields={"day": [_("A report can be made for today or the last %(n)d days.")
+        raise Invalid(fields={"day": [ngettext("A report can be made for today or yesterday.",
+                                               "A report can be made for today or the last %(n)d days.", back)
                                       % {"n": back}]})
 
 

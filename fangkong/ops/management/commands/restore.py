@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from fangkong.ops.backup import BackupError, restore
+from fangkong.ops.backup import BackupError, contents, restore
 
 
 class Command(BaseCommand):
@@ -20,8 +20,5 @@ class Command(BaseCommand):
             manifest = restore(file, ignore_keys=ignore_keys)
         except BackupError as e:
             raise CommandError(str(e)) from e
-        self.stdout.write(_("Restored %(tables)d tables, %(rows)d rows and %(files)d files from "
-                            "the backup of %(at)s (%(method)s).") % {
-            "tables": len(manifest["tables"]), "rows": sum(manifest["tables"].values()),
-            "files": len(manifest["media"]), "at": manifest["created_at"],
-            "method": manifest["method"]})
+        self.stdout.write(_("Restored %(what)s from the backup of %(at)s (%(method)s).") % {
+            "what": contents(manifest), "at": manifest["created_at"], "method": manifest["method"]})
