@@ -329,7 +329,7 @@ def whose(shown, count, names, resident=None) -> str:
     if resident is not None and shown and resident in shown and names.get("resident", resident):
         return _("%(n)d people, %(person)s among them") % {
             "n": count, "person": names.get("resident", resident)}
-    return _("%(n)d people") % {"n": count}
+    return ngettext("%(n)d person", "%(n)d people", count) % {"n": count}
 
 
 def action_label(event) -> str:

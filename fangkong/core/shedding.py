@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.core.errors import TooMany, json_error
 
@@ -95,13 +96,16 @@ def overloaded(request, seconds: int):
     lang = translation.get_language_from_request(request)
     with translation.override(lang):
         title = _("Busy right now")
-        message = _("The server has more requests than it can answer at once. Nothing was "
-                    "saved or lost; try again in %(n)d seconds (this page reloads itself).") % {
+        message = ngettext("The server has more requests than it can answer at once. Nothing was "
+                           "saved or lost; try again in %(n)d second (this page reloads itself).",
+                           "The server has more requests than it can answer at once. Nothing was "
+                           "saved or lost; try again in %(n)d seconds (this page reloads itself).", seconds) % {
             "n": seconds}
         headers = {"Retry-After": str(seconds)}
         if request.path_info.startswith("/api/"):
-            return json_error(503, "overloaded", _(
-                "The server is at capacity; try again in %(n)d seconds.") % {"n": seconds},
+            return json_error(503, "overloaded", ngettext(
+                "The server is at capacity; try again in %(n)d second.",
+                "The server is at capacity; try again in %(n)d seconds.", seconds) % {"n": seconds},
                 headers=headers)
         from django.http import HttpResponse
 
@@ -127,7 +131,8 @@ def check_rate(request, kind: str):
     usage = get_usage(request, group=f"fangkong.{kind}", key=_who, rate=rate, increment=True)
     if usage and usage["should_limit"]:
         seconds = max(1, usage["time_left"])
-        raise TooMany(_("You have asked for this too often; try again in %(n)d seconds.")
+        raise TooMany(ngettext("You have asked for this too often; try again in %(n)d second.",
+                               "You have asked for this too often; try again in %(n)d seconds.", seconds)
                       % {"n": seconds}, retry_after=seconds)
 
 

@@ -123,3 +123,15 @@ def test_exports_have_their_own_limit(world, login, tight):
     assert client.get(f"/places/{world.building.id}/code-cards.pdf").status_code == 200
     assert client.get(f"/places/{world.building.id}/code-cards.pdf").status_code == 429
     assert client.get("/search/?q=苏").status_code == 200  # searching still allowed
+
+
+def test_one_second_is_said_in_the_singular():
+    """English said "try again in 1 seconds"; the rate limit waits at least 1 second."""
+    from fangkong.core.shedding import overloaded
+
+    rf = RequestFactory()
+    page = overloaded(rf.get("/places/1/", headers={"Accept-Language": "en"}), 1).content.decode()
+    assert "try again in 1 second (this page reloads itself)" in page, page
+    api = overloaded(rf.get("/api/v1/places", headers={"Accept-Language": "en"}), 1).content.decode()
+    assert "try again in 1 second." in api, api
+    assert "try again in 2 seconds" in overloaded(rf.get("/", headers={"Accept-Language": "en"}), 2).content.decode()
