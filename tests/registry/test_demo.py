@@ -183,3 +183,24 @@ def test_deferred_indexes_come_back():
 def test_residents_must_be_positive():
     with pytest.raises(CommandError):
         build("--residents", "0")
+
+
+def test_the_demo_says_what_it_loaded_with_one_district_in_the_singular(monkeypatch):
+    """The standard demo has one district: English said "1 districts"."""
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from fangkong.demo import driver
+
+    monkeypatch.setattr(driver, "build", lambda **kw: SimpleNamespace(
+        seconds=2.5, districts=1, streets=2, communities=4, households=1, residents=1, users=12, seed=7))
+    out = StringIO()
+    with translation.override("en"):
+        call_command("demo", stdout=out)
+    assert out.getvalue().strip() == ("Demo loaded in 2.5 s: 1 district, 2 streets, 4 communities, 1 household, "
+                                      "1 resident, 12 demo accounts (seed 7).")
+    out = StringIO()
+    with translation.override("zh-hans"):
+        call_command("demo", stdout=out)
+    assert "1 个区、2 个街道、4 个社区、1 户、1 名居民、12 个演示账号（种子 7）" in out.getvalue()

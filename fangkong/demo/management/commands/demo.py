@@ -2,7 +2,9 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import npgettext
 
+from fangkong.core.text import join_words
 from fangkong.demo import driver as demo
 from fangkong.registry.models import Place
 
@@ -41,10 +43,13 @@ class Command(BaseCommand):
         s = demo.build(seed=opts["seed"], residents=opts["residents"], as_of=opts["as_of"],
                        progress=opts["verbosity"] > 0)
         if opts["verbosity"] > 0:
-            self.stdout.write(_(
-                "Demo loaded in %(seconds).1f s: %(districts)d districts, %(streets)d streets, "
-                "%(communities)d communities, %(households)d households, %(residents)d "
-                "residents, %(users)d demo accounts (seed %(seed)d).") % {
-                    "seconds": s.seconds, "districts": s.districts, "streets": s.streets,
-                    "communities": s.communities, "households": s.households,
-                    "residents": s.residents, "users": s.users, "seed": s.seed})
+            what = [npgettext("demo", "%(n)s district", "%(n)s districts", s.districts),
+                    npgettext("demo", "%(n)s street", "%(n)s streets", s.streets),
+                    npgettext("demo", "%(n)s community", "%(n)s communities", s.communities),
+                    npgettext("demo", "%(n)s household", "%(n)s households", s.households),
+                    npgettext("demo", "%(n)s resident", "%(n)s residents", s.residents),
+                    npgettext("demo", "%(n)s demo account", "%(n)s demo accounts", s.users)]
+            counts = [s.districts, s.streets, s.communities, s.households, s.residents, s.users]
+            self.stdout.write(_("Demo loaded in %(seconds).1f s: %(what)s (seed %(seed)d).") % {
+                "seconds": s.seconds, "seed": s.seed,
+                "what": join_words(w % {"n": n} for w, n in zip(what, counts, strict=True))})
