@@ -21,7 +21,7 @@ from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.views import act, confirm_step, confirmed, page, photo_response
 from fangkong.registry.models import Place
 
-from . import access, queries
+from . import access, delivery_queries, queries
 from .actions import care, delivery, handoff, orders, requests
 from .actions import disinfection as dis
 from .batch_queries import batch_suppliers, split_preview
@@ -117,7 +117,9 @@ def place(request, pk):
         c.door = doors.get(c.resident.household_id, "")
     audit_phones(actor(request), [c.resident for c in check_ins], f"services.check_ins:{p.id}")
     return render(request, "services/place.html", {
-        "place": p, "batches": list(queries.batches(scope, place=p)[:10]),
+        # the batches serving its households, not only those whose gate is under it (found on
+        # a building's page: "no batches yet" while its run was being carried)
+        "place": p, "batches": delivery_queries.deliveries(scope, p),
         "problems": list(queries.problems(scope, place=p)[:50]),
         "requests": list(queries.request_queue(scope, place=p, limit=10)),
         "disinfections": list(queries.disinfections(scope, place=p, open_only=True)[:20]),

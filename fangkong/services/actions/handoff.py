@@ -103,8 +103,10 @@ def check_line(actor, line: Line, check: str, *, received=None, substitute="", n
         Problem.objects.filter(line=line, resolved_at=None).delete()
         if check != Check.RECEIVED:
             text = line_problem(check, line)
+            # about one household: its levels (not the gate's), so its building's page and
+            # every level above count it (building + building + … = compound)
             p = Problem(batch=batch, household_id=line.household_id, line=line, kind=check, text=text[:300])
-            p.copy_levels(batch)
+            p.copy_levels(Household.objects.get(pk=line.household_id))
             p.save()
         record(actor, "services.line.check", batch, {"line": line.id, "check": check, "received": got},
                levels_from=batch)
