@@ -197,6 +197,8 @@ WHERE = {
     "screening.home": (_("home sampling list"), "round"),
     "screening.retest": (_("single re-test"), "round"),
     "services.check_ins": (_("morning check-ins"), "place"),
+    "services.problems": (_("delivery exceptions"), "place"),
+    "services.run": (_("delivery run"), "place"),
     "volunteers": (_("volunteer list"), "place"), "volunteer": (_("volunteer's page"), None),
     "team": (_("team page"), "team"), "export": (_("export"), None),
     "households": (_("list of households"), None), "residents": (_("list of residents"), None),

@@ -441,3 +441,22 @@ def contact_phones(residents) -> dict[int, dict]:
             if them:
                 out[rid] = {"of": them[0], "phone": them[0].phone, "name": them[0].name}
     return out
+
+
+def door_phones(households) -> dict[int, list[dict]]:
+    """Whom to call about a door (a delivery not answered, an exception to settle): the
+    household's phone, then a resident's mobile (someone who counts, the head first) — so a
+    household without a landline still has a number. {household id: [{"of": the household or
+    the resident (whose phone rule applies: `audit.disclosure`), "phone", "name": the
+    resident's, or "" for the household's}]}, at most one of each. One query."""
+    households = list(households)
+    out = {h.id: ([{"of": h, "phone": h.phone, "name": ""}] if h.phone else []) for h in households}
+    first = {}
+    for r in Resident.objects.filter(counts(), household_id__in=list(out)).exclude(phone="") \
+            .order_by("household_id", "id"):
+        best = first.get(r.household_id)
+        if best is None or (r.relation == Relation.HEAD and best.relation != Relation.HEAD):
+            first[r.household_id] = r
+    for hid, r in first.items():
+        out[hid].append({"of": r, "phone": r.phone, "name": r.name})
+    return out

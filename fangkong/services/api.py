@@ -12,7 +12,7 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Place
 
-from . import access, batch_queries, queries
+from . import access, batch_queries, delivery_queries, queries
 from .actions import care, catalogue, delivery, handoff, orders, requests
 from .actions import disinfection as dis
 from .models import Category, Line, Stop
@@ -304,21 +304,24 @@ def stop_confirm(request, pk: int, body: ConfirmIn):
 
 
 def problem_out(p) -> dict:
-    return {"id": p.id, "batch": p.batch_id, "household": p.household_id, "kind": p.kind, "text": p.text,
+    """One exception with its door (`delivery_queries.problem_rows`: address, run)."""
+    return {"id": p.id, "batch": p.batch_id, "household": p.household_id, "address": p.address,
+            "run": p.run_id, "kind": p.kind, "text": p.text, "summary": p.summary(),
             "resolution": p.resolution, "resolved_at": p.resolved_at}
 
 
 @router.get("/services/problems", response=list[ProblemOut])
 def problem_list(request, place: int | None = None, open_only: bool = True):
     p = _place(request, place) if place else None
-    return [problem_out(x) for x in queries.problems(request.scope, place=p, open_only=open_only)[:LIMIT]]
+    rows = queries.problems(request.scope, place=p, open_only=open_only)[:LIMIT]
+    return [problem_out(x) for x in delivery_queries.problem_rows(request.scope, rows)]
 
 
 @router.post("/services/problems/{pk}/resolve", response=ProblemOut)
 def problem_resolve(request, pk: int, body: ProblemResolveIn):
     p = queries.get_problem(request.scope, pk)
-    return problem_out(delivery.resolve_problem(actor_of(request), p, resolution=body.resolution,
-                                                delivered=body.delivered))
+    p = delivery.resolve_problem(actor_of(request), p, resolution=body.resolution, delivered=body.delivered)
+    return problem_out(delivery_queries.problem_rows(request.scope, [p])[0])
 
 
 # --- requests ------------------------------------------------------------------------

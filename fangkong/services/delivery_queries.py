@@ -34,3 +34,28 @@ def deliveries(scope, place, *, limit=10) -> list[Batch]:
     for b in found:
         b.here, b.runs_here, b.opens = here.get(b.id, 0), runs.get(b.id, []), b.id in seen
     return found
+
+
+def problem_rows(scope, problems) -> list:
+    """Each exception with what staff need to act on it (found on a phone: "未送达: 敲门无人
+    应答，电话也没人接" said nothing of which door): `.address` (光明小区 3号楼 2单元 302),
+    `.phones` (whom to call: `registry.queries.door_phones`, shown through the `phone` tag and
+    audited by the page), `.run_id` (the run that carries or carried its door; None before
+    the split) and `.opens_batch` (may the user open its batch: the link when there is no
+    run). One query each for the addresses, the phones, the runs and the batches."""
+    from fangkong.registry.queries import door_phones
+
+    from .queries import door_labels
+
+    problems = list(problems)
+    homes = {p.household_id: p.household for p in problems}
+    labels, phones = door_labels(homes.values()), door_phones(homes.values())
+    batch_ids = {p.batch_id for p in problems}
+    runs = {(b, h): r for b, h, r in Stop.objects.filter(run__batch_id__in=batch_ids, household_id__in=list(homes))
+            .values_list("run__batch_id", "household_id", "run_id")}
+    seen = set(Batch.objects.filter(access.batches_q(scope), id__in=batch_ids).values_list("id", flat=True))
+    for p in problems:
+        p.address, p.phones = labels.get(p.household_id, ""), phones.get(p.household_id, [])
+        p.run_id = p.stop.run_id if p.stop_id else runs.get((p.batch_id, p.household_id))
+        p.opens_batch = p.batch_id in seen
+    return problems

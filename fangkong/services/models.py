@@ -239,6 +239,16 @@ class Problem(Levels):
             return self.text
         return line_problem(self.kind, self.line)
 
+    def summary(self) -> str:
+        """What happened as one phrase: a line's check already names its kind ("蔬菜包（8种）：
+        破损"), a door not delivered says so before its reason ("未送达：敲门无人应答") — not
+        the kind again before the line's words ("破损: 蔬菜包（8种）：破损", found on a phone)."""
+        from django.utils.translation import gettext
+
+        if self.kind == self.Kind.NOT_DELIVERED:
+            return gettext("Not delivered: %(reason)s") % {"reason": self.text}
+        return self.message()
+
 
 # --- requests (诉求) --------------------------------------------------------------------
 

@@ -208,8 +208,12 @@ class ProblemOut(Schema):
     id: int
     batch: int
     household: int
+    address: str = Field(description="The household's door: compound, building, unit, room.")
+    run: int | None = Field(None, description="The run that carries (or carried) its door; null before the split.")
     kind: str
     text: str
+    summary: str = Field(description="What happened as one phrase in the reader's language "
+                         "(\"蔬菜包：破损\", \"未送达：敲门无人应答\"), as the place page says it.")
     resolution: str
     resolved_at: datetime.datetime | None
 

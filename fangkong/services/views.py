@@ -19,7 +19,7 @@ from fangkong.audit.disclosure import audit_phones
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.views import act, confirm_step, confirmed, page, photo_response
-from fangkong.registry.models import Place
+from fangkong.registry.models import Household, Place
 
 from . import access, delivery_queries, queries
 from .actions import care, delivery, handoff, orders, requests
@@ -116,11 +116,17 @@ def place(request, pk):
     for c in check_ins:  # whom to call, where: the door and the phone (masked unless allowed)
         c.door = doors.get(c.resident.household_id, "")
     audit_phones(actor(request), [c.resident for c in check_ins], f"services.check_ins:{p.id}")
+    # each exception with its door, whom to call and its run (found on a phone: "未送达: 敲门无人
+    # 应答" said nothing of which door)
+    problems = delivery_queries.problem_rows(scope, queries.problems(scope, place=p)[:50])
+    called = [c["of"] for x in problems for c in x.phones]
+    audit_phones(actor(request), [c for c in called if not isinstance(c, Household)],
+                 f"services.problems:{p.id}", [c for c in called if isinstance(c, Household)])
     return render(request, "services/place.html", {
         # the batches serving its households, not only those whose gate is under it (found on
         # a building's page: "no batches yet" while its run was being carried)
         "place": p, "batches": delivery_queries.deliveries(scope, p),
-        "problems": list(queries.problems(scope, place=p)[:50]),
+        "problems": problems,
         "requests": list(queries.request_queue(scope, place=p, limit=10)),
         "disinfections": list(queries.disinfections(scope, place=p, open_only=True)[:20]),
         "check_ins_open": check_ins_open, "check_ins_done": check_ins_done,

@@ -133,7 +133,7 @@ def test_staff_record_check_ins_sign_off_disinfection_and_resolve_exceptions_on_
     page = c.get(url).content.decode()
     assert "苏霞" in page and "已超时" in page and "破损" in page
     # whom to call and where: the door and the phone (found walking the demo: a name only)
-    row = page.split("苏霞", 1)[1].split("</li>")[0]
+    row = page.split('id="check-ins-open"', 1)[1].split("苏霞", 1)[1].split("</li>")[0]
     assert "光明小区 1号楼 1单元 101" in row and "17446416120" in row
     check_in = CheckIn.objects.get()
     r = c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "fine"})
@@ -142,7 +142,7 @@ def test_staff_record_check_ins_sign_off_disinfection_and_resolve_exceptions_on_
     assert "已记录：苏霞，一切正常。" in c.get(r.url).content.decode()
     assert CheckIn.objects.get().result == "fine"
     # a wrong tap ("fine" for nobody answering) is put right on the page, audited
-    row = c.get(url).content.decode().split("苏霞", 1)[1].split("</li>")[0]
+    row = c.get(url).content.decode().split('id="check-ins-done"', 1)[1].split("苏霞", 1)[1].split("</li>")[0]
     assert "修改" in row and 'value="no_answer"' in row
     r = c.post(url, {"do": "check_in", "check_in": check_in.id, "result": "no_answer"}, follow=True)
     assert CheckIn.objects.get().result == "no_answer"
