@@ -398,28 +398,46 @@ def figures(node: Place) -> list[dict]:
 def cadence(node: Place, start=None, days: int = 7) -> list[dict]:
     """The testing the zones under `node` call for in the coming days, from each zone type's
     cadence (PCR rounds and antigen tests a week, spread evenly over the week): one row per
-    day with the zone types that need PCR and those that need antigen that day."""
+    day with the zone types that need PCR and those that need antigen that day.
+
+    Each zone type's week is counted from the day the place entered it (the earliest start,
+    by its notice, of the designations of that type in force under `node`; day 0 is a PCR
+    day), never from the day someone looks: a calendar day keeps its kind of test whichever
+    day the page is read, and following it day by day gives the type's figures a week
+    (controlled 3 PCR + 4 antigen, not a PCR every day)."""
     import datetime
 
+    from django.db.models import Min
     from django.utils import timezone
 
     start = start or timezone.localdate()
-    types = [f["zone_type"] for f in figures(node) if f["zoned"]]
+    anchors = dict(HouseholdZone.objects.filter(engine.under_q(node), until=None).order_by()
+                   .values("zone_type_id").annotate(first=Min("designation__starts_at"))
+                   .values_list("zone_type_id", "first"))
+    types = sorted(ZoneType.objects.filter(id__in=anchors), key=lambda t: -t.severity)
+    plans = [(t, timezone.localdate(anchors[t.id]), week_plan(t)) for t in types]
     out = []
     for i in range(days):
         day = start + datetime.timedelta(days=i)
         pcr, antigen = [], []
-        for t in types:
-            wd = (day - start).days % 7
-            pcr_days = {round(k * 7 / t.pcr_per_week) % 7 for k in range(t.pcr_per_week)} if t.pcr_per_week else set()
-            free = [d for d in range(7) if d not in pcr_days]
+        for t, first, (pcr_days, antigen_days) in plans:
+            wd = (day - first).days % 7
             if wd in pcr_days:
                 pcr.append(t)
-            elif wd in free[:t.antigen_per_week]:
+            elif wd in antigen_days:
                 antigen.append(t)
         if pcr or antigen:
             out.append({"day": day, "pcr": pcr, "antigen": antigen})
     return out
+
+
+def week_plan(t: ZoneType) -> tuple[set[int], set[int]]:
+    """(PCR days, antigen days) of a zone type's week, days 0–6 counted from the day the zone
+    began: PCR spread evenly from day 0, antigen on the first free days."""
+    n = min(t.pcr_per_week, 7)
+    pcr_days = {round(k * 7 / n) % 7 for k in range(n)} if n else set()
+    free = [d for d in range(7) if d not in pcr_days]
+    return pcr_days, set(free[:t.antigen_per_week])
 
 
 ROUND_HOURS = (7, 14)  # the proposed round's default sampling window (local hours), edited in the form
