@@ -165,7 +165,8 @@ def batch_out(b, lines=None) -> dict:
     out = {"id": b.id, "supplier": b.supplier_id, "supplier_name": b.supplier.name,
            "checkpoint": b.checkpoint_id, "checkpoint_name": b.checkpoint.name, "due_at": b.due_at,
            "state": b.state, "team": b.team_id, "supplier_signed_by": b.supplier_signed_by,
-           "supplier_signed_at": b.supplier_signed_at, "checked_at": b.checked_at, "figures": queries.batch_figures(b)}
+           "supplier_signed_at": b.supplier_signed_at, "checked_at": b.checked_at, "figures": queries.batch_figures(b),
+           **_ended(b)}
     if lines is not None:
         labels = queries.door_labels({ln.household_id: ln.household for ln in lines}.values())
         out["lines"] = [{"id": ln.id, "order": ln.order_id, "household": ln.household_id,
@@ -183,7 +184,7 @@ def batch_list(request, place: int | None = None,
                limit: int = Query(50, ge=1, le=LIMIT)):
     p = _place(request, place) if place else None
     qs = batch_queries.to_split(request.scope, place=p) if to_split else queries.batches(request.scope, place=p)
-    return [batch_out(b) for b in qs[:limit]]
+    return [batch_out(b) for b in delivery_queries.with_outcome(qs[:limit])]
 
 
 @router.post("/services/batches", response={201: BatchOut})
@@ -233,7 +234,7 @@ def batch_split(request, pk: int, body: SplitIn):
     b = queries.get_batch(request.scope, pk)
     teams = [_team(request, t) for t in body.teams[:50]]
     handoff.split(actor_of(request), b, teams=teams)
-    return [run_out(r) for r in queries.runs(request.scope, batch=b)]
+    return [run_out(r) for r in delivery_queries.with_outcome(queries.runs(request.scope, batch=b))]
 
 
 @router.get("/services/batches/{pk}/owed", response=list[OwedOut])
@@ -248,13 +249,20 @@ def batch_owed(request, pk: int):
 def run_out(r) -> dict:
     return {"id": r.id, "batch": r.batch_id, "building": r.place_id, "building_name": r.place.name,
             "team": r.team_id, "carrier": r.carrier_id, "state": r.state,
-            "stops": getattr(r, "stops_n", 0), "pending": getattr(r, "pending_n", 0)}
+            "stops": getattr(r, "stops_n", 0), "pending": getattr(r, "pending_n", 0), **_ended(r)}
+
+
+def _ended(x) -> dict:
+    """How a batch or run went (`delivery_queries.with_outcome`, the pages' words)."""
+    if not hasattr(x, "outcome"):
+        delivery_queries.with_outcome([x])
+    return {"not_delivered": x.failed_n, "unresolved": x.open_failed_n, "outcome": x.outcome}
 
 
 @router.get("/services/runs", response=list[RunOut])
 def run_list(request, batch: int | None = None):
     b = queries.get_batch(request.scope, batch) if batch else None
-    return [run_out(r) for r in queries.runs(request.scope, batch=b)[:LIMIT]]
+    return [run_out(r) for r in delivery_queries.with_outcome(queries.runs(request.scope, batch=b)[:LIMIT])]
 
 
 @router.get("/services/runs/{pk}", response=RunDetailOut)

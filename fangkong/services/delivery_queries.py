@@ -15,8 +15,8 @@ def deliveries(scope, place, *, limit=10) -> list[Batch]:
     latest first. A batch's rows hang at its gate (a compound's), so a building's page found
     none by the batch's own levels while its run was being carried; the households' manifest
     lines say which batches serve it. Each batch with `here` (households under the place in
-    it), `runs_here` (its runs to buildings under the place, with `stops_n` and `pending_n`)
-    and `opens` (may the user open the batch's page). Who may see the place sees these: what
+    it), `runs_here` (its runs to buildings under the place), `opens` (may the user open the
+    batch's page) and, like each run, how it went (`with_outcome`). Who may see the place sees these: what
     came to its doors (supplier, gate, time, state), no one's data."""
     access.require(scope, access.VIEW, place)
     served = Line.objects.filter(under(place, "household__")).values("batch_id")
@@ -26,13 +26,13 @@ def deliveries(scope, place, *, limit=10) -> list[Batch]:
     here = dict(Line.objects.filter(under(place, "household__"), batch_id__in=ids).values("batch_id")
                 .annotate(n=Count("household_id", distinct=True)).order_by().values_list("batch_id", "n"))
     runs = {}
-    for r in Run.objects.filter(under(place), batch_id__in=ids).select_related("place", "team").annotate(
-            stops_n=Count("stops"), pending_n=Count("stops", filter=Q(stops__state=Stop.State.PENDING))) \
+    for r in Run.objects.filter(under(place), batch_id__in=ids).select_related("place", "team") \
             .order_by("place__sort_key", "id"):
         runs.setdefault(r.batch_id, []).append(r)
     seen = set(Batch.objects.filter(access.batches_q(scope), id__in=ids).values_list("id", flat=True))
+    with_outcome(found)
     for b in found:
-        b.here, b.runs_here, b.opens = here.get(b.id, 0), runs.get(b.id, []), b.id in seen
+        b.here, b.runs_here, b.opens = here.get(b.id, 0), with_outcome(runs.get(b.id, [])), b.id in seen
     return found
 
 
@@ -59,3 +59,55 @@ def problem_rows(scope, problems) -> list:
         p.run_id = p.stop.run_id if p.stop_id else runs.get((p.batch_id, p.household_id))
         p.opens_batch = p.batch_id in seen
     return problems
+
+
+# --- how a batch or a run ended ------------------------------------------------------------
+# The one definition for the pages, the manifest and the API. A run (a batch) is `done` when
+# no door of it is still to confirm — confirmed delivered or not delivered: the carrying is
+# over. Whether every door got its goods is counted, not stored: `failed_n` doors not
+# delivered (a door "delivered after all" by staff is delivered again), `open_failed_n` of
+# them whose exception is still open — unfinished work until staff settle it. Found on a
+# phone: a batch with a door not delivered read "已送达 24 户" and its run "共24户，还剩0户"
+# while the exception was open.
+
+def with_outcome(rows) -> list:
+    """Runs, or batches, each with `stops_n`, `pending_n`, `failed_n`, `open_failed_n`,
+    `unfinished` (a door not delivered whose exception is open) and `outcome` (in words:
+    `outcome`). One query."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import Problem
+
+    rows = list(rows)
+    if not rows:
+        return rows
+    key = "run_id" if isinstance(rows[0], Run) else "run__batch_id"
+    failed = Q(state=Stop.State.FAILED)
+    still_open = Problem.objects.filter(stop=OuterRef("pk"), resolved_at=None)
+    figures = {k: rest for k, *rest in Stop.objects.filter(**{f"{key}__in": [r.id for r in rows]})
+               .values(key).annotate(stops=Count("id"), pending=Count("id", filter=Q(state=Stop.State.PENDING)),
+                                     failed=Count("id", filter=failed),
+                                     open=Count("id", filter=failed & Q(Exists(still_open))))
+               .order_by().values_list(key, "stops", "pending", "failed", "open")}
+    for r in rows:
+        r.stops_n, r.pending_n, r.failed_n, r.open_failed_n = figures.get(r.id, (0, 0, 0, 0))
+        r.unfinished = r.open_failed_n > 0
+        r.outcome = outcome(r)
+    return rows
+
+
+def outcome(r) -> str:
+    """A run's or batch's state in words (`with_outcome` counted it): once no door is left,
+    "已全部送达" or "配送结束，1 户未送达"; a run still carried, "共 24 户，还剩 3 户"; a batch
+    before that, its state ("已分楼栋派单")."""
+    from django.utils.translation import gettext, ngettext
+
+    if r.state == "done":
+        if r.failed_n:
+            return ngettext("Carried: %(n)d household not delivered", "Carried: %(n)d households not delivered",
+                            r.failed_n) % {"n": r.failed_n}
+        return gettext("Delivered to every door")
+    if isinstance(r, Run):
+        return ngettext("%(n)s of %(m)s door to go", "%(n)s of %(m)s doors to go", r.stops_n) % {
+            "n": r.pending_n, "m": r.stops_n}
+    return r.get_state_display()

@@ -122,7 +122,9 @@ class Batch(Levels):
         CHECKING = "checking", _("Being checked")
         SIGNED = "signed", _("Signed by both sides")
         SPLIT = "split", _("Runs assigned by building")
-        DONE = "done", _("Delivered")
+        # every door confirmed, delivered or not: how many were not is counted
+        # (delivery_queries.outcome), never said by this label
+        DONE = "done", _("Carried to the doors")
 
     supplier = models.ForeignKey(Supplier, models.PROTECT, related_name="batches")
     checkpoint = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")
@@ -177,7 +179,7 @@ class Run(Levels):
 
     class State(models.TextChoices):
         OPEN = "open", _("To carry")
-        DONE = "done", _("Done")
+        DONE = "done", _("Carried to the doors")  # every door confirmed (delivery_queries.outcome)
 
     batch = models.ForeignKey(Batch, models.CASCADE, related_name="runs")
     place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")  # the building

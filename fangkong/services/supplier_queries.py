@@ -12,6 +12,7 @@ from fangkong.core.errors import NotFound
 
 from . import access
 from .batch_queries import waiting_figures, waiting_orders
+from .delivery_queries import with_outcome
 from .models import Batch, Item, Line, OrderLine, Supplier
 from .queries import AMOUNT, CENT, door_labels
 
@@ -41,6 +42,7 @@ def supplier_home(scope, *, recent=10) -> list[dict]:
         done = list(Batch.objects.filter(supplier=s, state=Batch.State.DONE)
                     .select_related("checkpoint").order_by("-due_at", "-id")[:recent])
         _figures(open_ + done)
+        with_outcome(open_ + done)  # "配送结束，1 户未送达", not "已送达" (delivery_queries)
         for b in open_:  # every line checked, the supplier's side not signed: its turn
             b.to_sign = (b.state in (Batch.State.EXPECTED, Batch.State.CHECKING) and b.supplier_signed_at is None
                          and b.lines_n and not b.counts[Line.Check.PENDING])

@@ -16,6 +16,7 @@ from fangkong.core.views import page
 
 from . import access, queries, supplier_queries
 from .actions import manifest as manifest_actions
+from .delivery_queries import with_outcome
 from .exports import manifest_xlsx
 from .models import Supplier
 from .views import error_text
@@ -43,7 +44,7 @@ def home(request):
 def manifest(request, pk):
     """The manifest to bring (and, once checked, what came): one block per household in
     carrying order, printable."""
-    b = queries.get_batch(request.scope, pk)
+    b = with_outcome([queries.get_batch(request.scope, pk)])[0]  # "配送结束，1 户未送达"
     rows = supplier_queries.manifest(b)
     return render(request, "services/manifest.html", {
         "batch": b, "rows": rows, "figures": queries.batch_figures(b),

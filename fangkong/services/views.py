@@ -60,7 +60,8 @@ def home(request):
         return redirect("services_household", pk=own[0])
     if access.supplier_ids(scope) or access.team_ids(scope) or scope.has_role("volunteer", "supplier"):
         return render(request, "services/mine.html", {
-            "batches": list(queries.batches(scope)[:20]), "runs": list(queries.runs(scope)[:20]),
+            "batches": delivery_queries.with_outcome(queries.batches(scope)[:20]),
+            "runs": delivery_queries.with_outcome(queries.runs(scope)[:20]),
             "requests": list(queries.request_queue(scope, limit=30)),
             "feedings": list(queries.feedings(scope))})
     raise NotFound()
@@ -223,7 +224,8 @@ def batch(request, pk):
         "supplier_signs": b.supplier_id in access.supplier_ids(request.scope)
         and not access.checks_batch(request.scope, b),
         "signer": str(request.user.display_name or request.user) if request.user.is_authenticated else "",
-        "runs": list(queries.runs(request.scope, batch=b)), "outcomes": Line.Check.choices[1:]})
+        "runs": delivery_queries.with_outcome(queries.runs(request.scope, batch=b)),
+        "outcome": delivery_queries.with_outcome([b])[0], "outcomes": Line.Check.choices[1:]})
 
 
 def _split_lines(b) -> list[str]:
@@ -280,8 +282,9 @@ def run(request, pk):
             messages.error(request, error_text(e))
         return redirect(request.get_full_path())
     may_give = r.state == r.State.OPEN and _may(access.require_run, request.scope, r, manage=True)
+    delivery_queries.with_outcome([r])  # "共 24 户，还剩 3 户", then "配送结束，1 户未送达"
     return render(request, "services/run.html", {
-        "run": r, "rows": rows, "pending": sum(1 for x in rows if x["stop"].state == "pending"),
+        "run": r, "rows": rows, "pending": r.pending_n,
         "may_give": may_give, "teams": queries.run_teams(r) if may_give else [],
         "may_confirm": access.carries(request.scope, r) or request.scope.allows(access.RUN, r),
         "photo_max": settings.FANGKONG_PHOTO_MAX_BYTES,
