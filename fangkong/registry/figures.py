@@ -11,7 +11,7 @@ from fangkong.core.figures import Figure, Provider, Tally
 from .models import LEVELS
 from .queries import totals_by
 
-GROUP = _("Residents")
+GROUP = _("Population")  # the heading above "Residents" and "Households": not the same word twice
 
 
 def _residents_link(node, values=None):

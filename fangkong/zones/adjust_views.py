@@ -178,7 +178,9 @@ def _from_choice(adj, now):
                   "now, and the lifting count starts today (day 0), %(days)d day after the notice's date.",
                   "In force from the minute it is published (%(now)s): the households' zone history starts "
                   "now, and the lifting count starts today (day 0), %(days)d days after the notice's date.",
-                  days) % {"now": _when(now), "days": days}),
+                  days) % {"now": _when(now), "days": days} if days else
+         _("In force from the minute it is published (%(now)s): the households' zone history starts now, "
+           "and the lifting count starts today (day 0), the notice's own date.") % {"now": _when(now)}),
     ])
 
 

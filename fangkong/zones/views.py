@@ -51,14 +51,15 @@ def place(request, pk):
     current = list(queries.designations(scope, p)[:200])
     recs = lifting.recommendations(current)
     cadence = queries.cadence(p)
-    if access.may_plan_rounds(scope, p):  # "plan this round": the planning form, prefilled
+    may_plan = access.may_plan_rounds(scope, p)  # the hint about "Plan" only beside its buttons
+    if may_plan:  # "plan this round": the planning form, prefilled
         from urllib.parse import urlencode
 
         base = reverse("screening_home")
         for c in cadence:
             c["plans"] = [(kind, f"{base}?{urlencode(queries.round_proposal(p, c['day'], kind, types))}#plan")
                           for kind, types in (("pcr", c["pcr"]), ("antigen", c["antigen"])) if types]
-    ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": cadence,
+    ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": cadence, "may_plan": may_plan,
            "drafts": list(queries.adjustments(scope, [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED])
                           .filter(pk__in=_under(p)).order_by("-created_at")[:50]),
            "published": list(queries.adjustments(scope, [Adjustment.State.PUBLISHED])
