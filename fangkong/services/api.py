@@ -274,7 +274,10 @@ def run_get(request, pk: int):
     out["pending"] = sum(1 for x in rows if x["stop"].state == Stop.State.PENDING)
     out["checklist"] = [{"id": x["stop"].id, "position": x["stop"].position, "household": x["household"].id,
                          "address": x["label"], "phone": x["phone"], "state": x["stop"].state,
-                         "reason": x["stop"].reason,
+                         # "delivered" after all does not keep the failure's reason: its history does
+                         "reason": x["stop"].reason if x["stop"].state == Stop.State.FAILED else "",
+                         "note": x["history"][-1]["text"] if len(x["history"]) > 1 else "",
+                         "history": x["history"],
                          "lines": [{"name": ln.name, "quantity": ln.quantity, "outcome": ln.outcome,
                                     "received": ln.received, "substitute": ln.substitute}
                                    for ln in x["lines"]]} for x in rows]

@@ -111,3 +111,52 @@ def outcome(r) -> str:
         return ngettext("%(n)s of %(m)s door to go", "%(n)s of %(m)s doors to go", r.stops_n) % {
             "n": r.pending_n, "m": r.stops_n}
     return r.get_state_display()
+
+
+# --- a door's history ----------------------------------------------------------------------
+
+def door_history(stops) -> dict[int, list[dict]]:
+    """{stop id: its steps in time order}, each {"at", "state", "by", "text", "words"}: the
+    carrier's confirmation (delivered, or not delivered with the reason), then, for a door
+    not delivered, what staff did ("delivered" after all, or "settled" without) with their
+    note. Found on a phone: a door delivered after all read "已送达: 敲门无人应答" — the
+    failure's reason — and the staff's note was nowhere. One query for the exceptions."""
+    from .models import Problem
+
+    stops = [s for s in stops if s.state != Stop.State.PENDING]
+    settled = {p.stop_id: p for p in Problem.objects.filter(stop_id__in=[s.id for s in stops],
+                                                           kind=Problem.Kind.NOT_DELIVERED)
+               .exclude(resolved_at=None).select_related("resolved_by")}
+    out = {}
+    for s in stops:
+        p = settled.get(s.id)
+        failed = s.state == Stop.State.FAILED or p is not None
+        steps = [{"at": s.confirmed_at, "state": Stop.State.FAILED if failed else Stop.State.DELIVERED,
+                  "by": _name(s.confirmed_by), "text": s.reason if failed else ""}]
+        if p is not None:
+            steps.append({"at": p.resolved_at, "by": _name(p.resolved_by), "text": p.resolution,
+                          "state": "delivered_after_all" if s.state == Stop.State.DELIVERED else "settled"})
+        for step in steps:
+            step["words"] = step_words(step)
+        out[s.id] = steps
+    return out
+
+
+def step_words(step) -> str:
+    """One step of a door's history in words ("15:52 未送达：敲门无人应答", "18:40 赵静 补送达：
+    晚上放在门口")."""
+    from django.utils import timezone
+    from django.utils.translation import gettext
+
+    at = timezone.localtime(step["at"]) if step["at"] else None
+    words = {"time": (at.strftime("%H:%M") if at.date() == timezone.localdate() else at.strftime("%m-%d %H:%M"))
+             if at else "", "who": step["by"] or "–", "text": step["text"]}
+    text = {Stop.State.DELIVERED: gettext("%(time)s delivered by %(who)s"),
+            Stop.State.FAILED: gettext("%(time)s not delivered (%(who)s): %(text)s"),
+            "delivered_after_all": gettext("%(time)s delivered after all, %(who)s: %(text)s"),
+            "settled": gettext("%(time)s settled without delivery, %(who)s: %(text)s")}[step["state"]]
+    return text % words
+
+
+def _name(user) -> str:
+    return (user.display_name or user.username) if user is not None else ""

@@ -289,11 +289,15 @@ def carried_and_done(scope, pk) -> bool:
 
 
 def checklist(scope, run: Run) -> list[dict]:
-    """The run's doors in carrying order with what to carry; the household's phone only for
+    """The run's doors in carrying order with what to carry and, once confirmed, what
+    happened (`history`: `delivery_queries.door_history`); the household's phone only for
     the run's carriers (while it is open) and users who may see phones there."""
     from fangkong.accounts.roles import Perm
 
-    stops = list(Stop.objects.filter(run=run).select_related("household").order_by("position"))
+    from .delivery_queries import door_history
+
+    stops = list(Stop.objects.filter(run=run).select_related("household", "confirmed_by").order_by("position"))
+    history = door_history(stops)
     households = [s.household for s in stops]
     labels = door_labels(households)
     phones = access.carries(scope, run) or scope.allows(Perm.VIEW_PHONE, run)
@@ -302,7 +306,9 @@ def checklist(scope, run: Run) -> list[dict]:
             .order_by("id").only("household_id", "name", "quantity", "outcome", "received", "substitute"):
         lines.setdefault(ln.household_id, []).append(ln)
     return [{"stop": s, "household": s.household, "label": labels[s.household_id],
-             "phone": s.household.phone if phones else "", "lines": lines.get(s.household_id, [])}
+             "phone": s.household.phone if phones else "", "lines": lines.get(s.household_id, []),
+             "history": history.get(s.id, []),
+             "after_all": any(h["state"] == "delivered_after_all" for h in history.get(s.id, []))}
             for s in stops]
 
 

@@ -188,6 +188,15 @@ class RunOut(Schema):
                          "was confirmed, delivered or not).")
 
 
+class StopStepOut(Schema):
+    at: datetime.datetime | None
+    state: str = Field(description="delivered, failed (not delivered, `text` its reason), "
+                       "delivered_after_all or settled (staff, `text` their note).")
+    by: str
+    text: str
+    words: str = Field(description="The step as the run page says it (\"15:52 未送达（田晓燕）：敲门无人应答\").")
+
+
 class StopOut(Schema):
     id: int
     position: int
@@ -195,7 +204,10 @@ class StopOut(Schema):
     address: str
     phone: str
     state: str
-    reason: str
+    reason: str = Field(description="Why it was not delivered, while `state` is failed; empty otherwise.")
+    note: str = Field("", description="Staff's note once they settled a door not delivered (delivered after "
+                      "all, or not).")
+    history: list[StopStepOut] = []
     lines: list[dict]
 
 
