@@ -55,6 +55,7 @@ from .schemas import (
     SupplierOut,
     order_out,
 )
+from .views import audit_door_phones
 
 router = Router(tags=["services"])
 LIMIT = 500
@@ -269,11 +270,13 @@ def run_list(request, batch: int | None = None):
 def run_get(request, pk: int):
     run = queries.get_run(request.scope, pk)
     rows = queries.checklist(request.scope, run)
+    audit_door_phones(actor_of(request), run, rows)
     out = run_out(run)
     out["stops"] = len(rows)
     out["pending"] = sum(1 for x in rows if x["stop"].state == Stop.State.PENDING)
     out["checklist"] = [{"id": x["stop"].id, "position": x["stop"].position, "household": x["household"].id,
-                         "address": x["label"], "phone": x["phone"], "state": x["stop"].state,
+                         "address": x["label"], "phone": x["phone"], "phones": x["phones"],
+                         "state": x["stop"].state,
                          # "delivered" after all does not keep the failure's reason: its history does
                          "reason": x["stop"].reason if x["stop"].state == Stop.State.FAILED else "",
                          "note": x["history"][-1]["text"] if len(x["history"]) > 1 else "",

@@ -188,6 +188,13 @@ class RunOut(Schema):
                          "was confirmed, delivered or not).")
 
 
+class DoorPhoneOut(Schema):
+    name: str = Field(description="The resident's name; \"\" for the household's own phone.")
+    phone: str = Field(description="In clear for the run's carriers and who may see phones there, masked "
+                       "otherwise; shown in clear is audited.")
+    masked: bool
+
+
 class StopStepOut(Schema):
     at: datetime.datetime | None
     state: str = Field(description="delivered, failed (not delivered, `text` its reason), "
@@ -202,7 +209,8 @@ class StopOut(Schema):
     position: int
     household: int
     address: str
-    phone: str
+    phone: str = Field(description="The first of `phones` (\"\" when none).")
+    phones: list[DoorPhoneOut] = []
     state: str
     reason: str = Field(description="Why it was not delivered, while `state` is failed; empty otherwise.")
     note: str = Field("", description="Staff's note once they settled a door not delivered (delivered after "

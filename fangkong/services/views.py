@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.audit.disclosure import audit_phones
+from fangkong.audit.disclosure import audit_phones, record_phones
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.views import act, confirm_step, confirmed, page, photo_response
@@ -282,6 +282,7 @@ def run(request, pk):
             messages.error(request, error_text(e))
         return redirect(request.get_full_path())
     may_give = r.state == r.State.OPEN and _may(access.require_run, request.scope, r, manage=True)
+    audit_door_phones(actor(request), r, rows)
     delivery_queries.with_outcome([r])  # "共 24 户，还剩 3 户", then "配送结束，1 户未送达"
     return render(request, "services/run.html", {
         "run": r, "rows": rows, "pending": r.pending_n,
@@ -289,6 +290,14 @@ def run(request, pk):
         "may_confirm": access.carries(request.scope, r) or request.scope.allows(access.RUN, r),
         "photo_max": settings.FANGKONG_PHOTO_MAX_BYTES,
         "photo_mb": f"{settings.FANGKONG_PHOTO_MAX_BYTES / 2**20:g}"})
+
+
+def audit_door_phones(a, run, rows) -> None:
+    """One audit event for the phones a run's checklist showed in clear (`queries.checklist`):
+    to its carriers for their task at these doors, or by role."""
+    shown = [o for x in rows for o in x["shown"]]
+    record_phones(a, [o for o in shown if not isinstance(o, Household)], f"services.run:{run.place_id}",
+                  [o for o in shown if isinstance(o, Household)], assigned=access.carries(a, run))
 
 
 def _give_run(request, r):

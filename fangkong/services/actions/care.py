@@ -19,6 +19,7 @@ from .requests import category_of, raise_request
 
 AWAY = [Presence.QUARANTINE, Presence.HOSPITAL]
 VULNERABLE = ["elderly_alone", "bedridden", "dialysis", "pregnant", "disability", "limited_mobility"]
+NO_ANSWER_MINUTES = 60  # a door visit after nobody answered for someone watched over
 
 
 def add_pet(actor, household, data: dict) -> Pet:
@@ -128,12 +129,13 @@ def assign_feeding(actor, feeding: Feeding, volunteer_user) -> Feeding:
     return feeding
 
 
-def check_ins_today(day=None) -> int:
-    """The morning's check-ins: each elderly person living alone, and each vulnerable
-    resident whose household is in a zone that keeps people at home; those at home only."""
+def watched_over():
+    """The people someone must look in on (the one rule): each elderly person living alone,
+    and each vulnerable resident whose household is in a zone that keeps people at home;
+    those at home only. They get a morning call (`check_ins_today`), and nobody answering
+    their door — the morning call, or a delivery — is a visit within the hour
+    (`no_answer_visit`)."""
     from fangkong.zones.models import HouseholdZone
-
-    day = day or timezone.localdate()
 
     sealed = HouseholdZone.objects.filter(household_id=OuterRef("household_id"), until=None,
                                           zone_type__may_leave_home=False)
@@ -141,7 +143,25 @@ def check_ins_today(day=None) -> int:
     for t in VULNERABLE[1:]:
         tagged_sealed = Q(tags__contains=f",{t},")
         tagged = tagged | (tagged_sealed & Q(Exists(sealed)))
-    people = Resident.objects.filter(tagged).exclude(presence__in=AWAY + [Presence.MOVED_OUT, Presence.AWAY])
+    return Resident.objects.filter(tagged).exclude(presence__in=AWAY + [Presence.MOVED_OUT, Presence.AWAY])
+
+
+def no_answer_visit(actor, household, text: str, *, client_id=None) -> Request | None:
+    """Nobody answered for someone watched over (`watched_over`): a door to knock on within
+    the hour — an elderly check-in (老人探视) request due in NO_ANSWER_MINUTES, which tells
+    the household's grid workers and comes back overdue like any request. The one rule for a
+    morning call not answered (`record_check_in`) and a delivery nobody answered
+    (`delivery.confirm_stop`); `client_id`: a retry makes none again."""
+    cat = Category.objects.filter(code="check_in").first()
+    if cat is None:
+        return None
+    return raise_request(actor, household, cat, text, minutes=NO_ANSWER_MINUTES, client_id=client_id)
+
+
+def check_ins_today(day=None) -> int:
+    """The morning's check-ins: one for each person watched over (`watched_over`)."""
+    day = day or timezone.localdate()
+    people = watched_over()
     rows = []
     for r in people.only("id", "household_id", *LEVEL_FIELDS):
         c = CheckIn(resident_id=r.id, household_id=r.household_id, day=day)
@@ -169,7 +189,6 @@ def feed(actor, feeding: Feeding, note="") -> Feeding:
 
 
 CORRECTABLE = (CheckIn.Result.OPEN, CheckIn.Result.FINE, CheckIn.Result.NO_ANSWER)
-NO_ANSWER_MINUTES = 60  # a door visit after a morning call nobody answered
 
 
 def need_category(check_in: CheckIn, code) -> Category:
@@ -223,12 +242,11 @@ def record_check_in(actor, check_in: CheckIn, result: str, note="", category=Non
             elif n and result == CheckIn.Result.NO_ANSWER:
                 # nobody answering an elderly person's morning call is a door to knock on within
                 # the hour: a request, which tells the grid worker (and comes back overdue)
-                cat = Category.objects.filter(code="check_in").first()
                 text = _("No answer to the morning call: go and see %(name)s at the door.") % {
                     "name": check_in.resident.name}
                 if note:
                     text = f"{text} {note}"
-                req = raise_request(actor, check_in.household, cat, text, minutes=NO_ANSWER_MINUTES)
+                req = no_answer_visit(actor, check_in.household, text)
                 CheckIn.objects.filter(pk=check_in.pk).update(request=req)
             elif n and before == CheckIn.Result.NO_ANSWER and check_in.request_id:
                 # a wrong tap corrected: the visit it asked for is not needed

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Invalid
+from fangkong.core.text import join_words
 from fangkong.core.uploads import check_image
 
 from .. import access, checks
@@ -65,6 +66,8 @@ def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", ph
                             kind=Problem.Kind.NOT_DELIVERED, text=reason)
                 p.copy_levels(stop)
                 p.save()
+                # while the run is still open (its carrier may raise it): see `_visit`
+                _visit(actor, stop, reason)
             if not Stop.objects.filter(run=run, state=Stop.State.PENDING).exists():
                 Run.objects.filter(pk=run.pk).update(state=Run.State.DONE)
                 if not Run.objects.filter(batch_id=run.batch_id, state=Run.State.OPEN).exists():
@@ -74,6 +77,26 @@ def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", ph
     except IntegrityError:  # the same client id used on another door
         raise Invalid(fields={"client_id": [_("This client id was used for another door.")]}) from None
     return stop, True
+
+
+def _visit(actor, stop: Stop, reason: str) -> None:
+    """Nobody answered the door of someone watched over (an elderly person living alone, a
+    vulnerable resident sealed in: `care.watched_over`, who get the morning call): the same
+    visit within the hour as a morning call nobody answered (`care.no_answer_visit`), not
+    only an exception without a deadline (found on a phone). Once a door: its client id is
+    the stop's."""
+    import uuid
+
+    from .care import no_answer_visit, watched_over
+
+    names = list(watched_over().filter(household_id=stop.household_id).order_by("id")
+                 .values_list("name", flat=True)[:3])
+    if not names:
+        return
+    text = _("Nobody answered the door at delivery (%(reason)s): go and see %(name)s at the door.") % {
+        "reason": reason, "name": join_words(names)}
+    no_answer_visit(actor, stop.household, text[:500],
+                    client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"fangkong:services.stop.{stop.id}.visit"))
 
 
 def attach_photo(actor, stop: Stop, photo) -> tuple[Stop, bool]:
