@@ -116,8 +116,12 @@ def people(request):
     roles = [(r, Role(r).label) for r in roles_given_anywhere(request.scope)]
     rows = list(memberships(request.scope)[:1000])
     states = account_states(request.scope, {m.user for m in rows})
+    from fangkong.registry.queries import place_labels
+
+    labels = place_labels(m.place for m in rows)  # "3号楼 1单元", not "1单元" ten times
     for m in rows:
         m.may_reset, m.locked_until = states.get(m.user_id, (False, None))
+        m.place_label = labels.get(m.place_id) or m.place.name
     return render(request, "accounts/people.html", {
         "rows": rows, "picker": picker, "picker_cut": cut, "roles": roles,
         "errors": errors, "values": values}, status=400 if errors else 200)

@@ -317,26 +317,38 @@ def address_labels(rows) -> dict[int, str]:
 
 
 def place_labels(places) -> dict[int, str]:
-    """{place id: "光明小区 3号楼 2单元"} for units and buildings (compound, building, and
-    the unit's own name), in one query."""
+    """{place id: its name with the parents that tell it apart}, in one query: a unit or
+    building with its compound and building ("光明小区 3号楼 2单元"), a grid or compound with
+    its community ("光明社区 第一网格"), any other place (a gate, a sampling point, a shop)
+    with its parent unless its own name already starts with it ("光明小区东门卡口", not
+    "光明小区 光明小区东门卡口"). A district, street or community is its own name."""
     places = list(places)
-    names = dict(Place.objects.filter(id__in={x for p in places for x in (p.compound_id, p.building_id)
-                                              if x}).values_list("id", "name"))
+
+    def above(p):
+        if p.kind in (Kind.UNIT, Kind.BUILDING):
+            return [p.compound_id, p.building_id if p.kind == Kind.UNIT else None]
+        if p.kind in (Kind.GRID, Kind.COMPOUND):
+            return [p.community_id]
+        if p.kind in LEVELS:
+            return []
+        return [p.parent_id]
+
+    names = dict(Place.objects.filter(id__in={x for p in places for x in above(p) if x})
+                 .values_list("id", "name"))
     out = {}
     for p in places:
-        parts = [names.get(p.compound_id, ""), names.get(p.building_id, "")]
-        if p.kind == Kind.UNIT:
-            parts.append(p.name)
-        out[p.id] = " ".join(x for x in parts if x)
+        parts = [names.get(x, "") for x in above(p) if x and x != p.id] + [p.name]
+        parts = [x for i, x in enumerate(parts) if x and not (i + 1 < len(parts) and parts[i + 1].startswith(x))]
+        out[p.id] = " ".join(parts)
     return out
 
 
 def labelled(places) -> list[Place]:
-    """Places for a picker, each with `label`: its kind and, for a building or unit, its
-    path ("单元 · 光明小区 3号楼 1单元"; a list of "单元 · 1单元" ten times could not be
-    told apart), in one query."""
+    """Places for a picker, each with `label`: its kind and its path (`place_labels`:
+    "单元 · 光明小区 3号楼 1单元", "网格 · 光明社区 第一网格"; a list of "单元 · 1单元" ten
+    times, or "网格 · 第一网格" twice, could not be told apart), in one query."""
     places = list(places)
-    paths = place_labels(p for p in places if p.kind in (Kind.BUILDING, Kind.UNIT))
+    paths = place_labels(places)
     for p in places:
         p.label = f"{p.get_kind_display()} · {paths.get(p.id) or p.name}"
     return places

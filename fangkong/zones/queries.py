@@ -601,10 +601,13 @@ def map_features(node: Place) -> dict:
 
 def mappable(scope, node: Place, limit: int = 500) -> list[dict]:
     """The places under `node` the map draws (compounds, buildings, gates, sampling points,
-    shops) that the user may draw, in tree order, each with whether it is drawn already."""
-    places = Place.objects.filter(engine.under_q(node), kind__in=MAPPED_KINDS).order_by("sort_key")[:limit]
+    shops) that the user may draw, in tree order, each with its `label` (its parents that
+    tell it apart, `registry.queries.place_labels`) and whether it is drawn already."""
+    places = list(Place.objects.filter(engine.under_q(node), kind__in=MAPPED_KINDS).order_by("sort_key")[:limit])
     drawn = set(Shape.objects.filter(engine.under_q(node, "place__")).values_list("place_id", flat=True))
-    return [{"place": p, "drawn": p.id in drawn} for p in places if access.may(scope, access.MANAGE, p)]
+    labels = place_labels(places)  # "光明小区 1号楼": four compounds' 1号楼 told apart
+    return [{"place": p, "label": labels.get(p.id) or p.name, "drawn": p.id in drawn}
+            for p in places if access.may(scope, access.MANAGE, p)]
 
 
 def sealed_or_any_over(place: Place) -> Designation | None:

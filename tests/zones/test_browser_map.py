@@ -33,7 +33,7 @@ def test_draw_an_outline_and_see_it_by_zone(phone_page, world, settings):
     page.goto(f"{page.base}/zones/p/{w.community.id}/map/")
     page.wait_for_selector("#map[data-ready]")
     assert "还没有画任何楼栋" in page.inner_text("main")
-    page.select_option("#f-shape-place", label="1号楼")
+    page.select_option("#f-shape-place", label="光明小区 1号楼")
     page.shot("zones-map-01-empty")
     page.click("#draw-start")
     assert page.is_disabled("#draw-save")
@@ -69,7 +69,7 @@ def test_draw_an_outline_and_see_it_by_zone(phone_page, world, settings):
     page.shot("zones-map-04-counts")
 
     # the gate as one point; drawing building 1 again is asked first
-    page.select_option("#f-shape-place", label="东门卡口")
+    page.select_option("#f-shape-place", label="光明小区 东门卡口")
     page.click("text=一个点")
     assert page.is_checked("input[name=shape][value=point]")
     page.click("#draw-start")
@@ -79,7 +79,7 @@ def test_draw_an_outline_and_see_it_by_zone(phone_page, world, settings):
     page.wait_for_selector(".msg")
     assert "东门卡口已标在地图上" in page.inner_text(".msg")
     page.wait_for_selector("#map[data-ready]")
-    page.select_option("#f-shape-place", label="1号楼（已画，保存将替换）")
+    page.select_option("#f-shape-place", label="光明小区 1号楼（已画，保存将替换）")
     page.click("#draw-start")
     for x, y in ((100, 100), (200, 100), (200, 200)):
         tap_map(page, x, y)
