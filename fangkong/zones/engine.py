@@ -111,31 +111,44 @@ def plan(items: list[AdjustmentItem], at) -> Plan:
     return out
 
 
-def recompute_under(places, at) -> int:
+@dataclass
+class Change:
+    """A household whose zone a publication changed: the zone row it had (closed at the
+    minute; None: no zone) and the designation it is under from then (None: no zone)."""
+
+    household_id: int
+    old: HouseholdZone | None
+    new: Designation | None
+
+
+def recompute_under(places, at) -> list[Change]:
     """After designations changed (published): write the new zone of every household under
-    `places` whose zone changed. Returns how many changed. New rows go in through
-    `core.bulk` (COPY on PostgreSQL): sealing 50 buildings writes thousands of them."""
+    `places` whose zone changed. Returns those households (every door, empty ones too: the
+    map's colour follows them; the figures count them with `queries.changed_counted`). New
+    rows go in through `core.bulk` (COPY on PostgreSQL): sealing 50 buildings writes
+    thousands of them."""
     from fangkong.core import bulk
 
     from .models import HouseholdZone as HZ
 
     households = households_under(places)
     if not households:
-        return 0
+        return []
     level_ids = {pid for _hid, levels in households for pid in levels if pid}
     by_place: dict[int, list[Planned]] = {}
     for d in in_force(level_ids, at):
         by_place.setdefault(d.place_id, []).append(Planned(d.place, d.zone_type, row=d))
     ids = [hid for hid, _l in households]
-    before = {z.household_id: z for z in HZ.objects.filter(household_id__in=ids, until=None)}
-    close, create, changed = [], [], 0
+    before = {z.household_id: z for z in HZ.objects.filter(household_id__in=ids, until=None)
+              .select_related("zone_type", "designation__place")}
+    close, create, changed = [], [], []
     make = bulk.prototype(HZ, since=at, until=None)
     for hid, levels in households:
         new = best(levels, by_place)
         old = before.get(hid)
         if _same(old, new):
             continue
-        changed += 1
+        changed.append(Change(hid, old, new.row if new is not None else None))
         if old is not None:
             close.append(old.id)
         if new is not None:

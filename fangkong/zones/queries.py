@@ -474,7 +474,10 @@ def who_now(node: Place, kind: str):
 # --- the diff and conflicts of an adjustment --------------------------------------------------
 
 def diff(adj: Adjustment, *, limit=200) -> dict:
-    """Which households and how many people change zone, from what to what."""
+    """Which households and how many people change zone, from what to what. Households are
+    counted as everywhere (`changed_counted`): one with someone who counts, so the draft,
+    the confirm step, the published adjustment and the zones page say the same number (an
+    emptied flat changes zone with its building, but is no household that moves)."""
     from django.utils import timezone
 
     its = items(adj)
@@ -482,29 +485,43 @@ def diff(adj: Adjustment, *, limit=200) -> dict:
         return _published_diff(adj, its, limit)
     plan = engine.plan(its, adj.effective_at or timezone.now())
     changed = plan.changed()
-    people = dict(Resident.objects.filter(counting(), household_id__in=changed).values("household_id")
-                  .annotate(n=Count("id")).values_list("household_id", "n")) if changed else {}
-    moves = Counter()
-    heads = Counter()
-    for hid in changed:
-        old, new = plan.before.get(hid), plan.after.get(hid)
-        key = (old.zone_type if old else None, new.zone_type if new else None)
-        moves[key] += 1
-        heads[key] += people.get(hid, 0)
-    transitions = [{"from": k[0], "to": k[1], "households": n, "people": heads[k]}
-                   for k, n in sorted(moves.items(), key=lambda kv: -kv[1])]
-    rows = []
-    if changed:
-        from fangkong.registry.models import Household
+    before = {hid: plan.before.get(hid) for hid in changed}
+    after = {hid: plan.after.get(hid) for hid in changed}
+    return _moves(changed, {h: z.zone_type if z else None for h, z in before.items()},
+                  {h: d.zone_type if d else None for h, d in after.items()}, limit)
 
-        show = changed[:limit]
-        hhs = {h.id: h for h in Household.objects.filter(id__in=show).select_related("place")}
-        for hid in show:
-            old, new = plan.before.get(hid), plan.after.get(hid)
-            rows.append({"household": hhs[hid], "people": people.get(hid, 0),
-                         "from": old.zone_type if old else None, "to": new.zone_type if new else None})
-    return {"households": len(changed), "people": sum(people.values()), "transitions": transitions,
-            "rows": rows, "more": max(0, len(changed) - limit), "touched": len(plan.households)}
+
+def changed_counted(household_ids) -> dict[int, int]:
+    """{household id: people who count} for the households among `household_ids` with
+    someone who counts (`registry.queries.counts`): the households a change of zone counts,
+    on every page that says how many changed. One grouped query a chunk."""
+    ids, out = list(household_ids), {}
+    for i in range(0, len(ids), 5000):
+        out.update(Resident.objects.filter(counting(), household_id__in=ids[i:i + 5000]).order_by()
+                   .values("household_id").annotate(n=Count("id")).values_list("household_id", "n"))
+    return out
+
+
+def _moves(changed, old, new, limit) -> dict:
+    """The summary of a change: households who count (`changed_counted`) and their people,
+    by (from, to) zone type, and the first `limit` households."""
+    from fangkong.registry.models import Household
+
+    people = changed_counted(changed) if changed else {}
+    counted = [hid for hid in changed if hid in people]
+    moves, heads = Counter(), Counter()
+    for hid in counted:
+        key = (old.get(hid), new.get(hid))
+        moves[key] += 1
+        heads[key] += people[hid]
+    show = counted[:limit]
+    hhs = {h.id: h for h in Household.objects.filter(id__in=show).select_related("place")} if show else {}
+    return {"households": len(counted), "people": sum(people.values()),
+            "transitions": [{"from": k[0], "to": k[1], "households": n, "people": heads[k]}
+                            for k, n in sorted(moves.items(), key=lambda kv: -kv[1])],
+            "rows": [{"household": hhs[hid], "people": people[hid], "from": old.get(hid), "to": new.get(hid)}
+                     for hid in show],
+            "more": max(0, len(counted) - limit)}
 
 
 def _published_diff(adj: Adjustment, its, limit) -> dict:
@@ -516,24 +533,9 @@ def _published_diff(adj: Adjustment, its, limit) -> dict:
     for it in its:
         q |= engine.under_q(it.place)
     at = adj.effective_at
-    new = {z.household_id: z for z in HouseholdZone.objects.filter(q, since=at).select_related("zone_type")}
-    old = {z.household_id: z for z in HouseholdZone.objects.filter(q, until=at).select_related("zone_type")}
-    changed = sorted(set(new) | set(old))
-    people = dict(Resident.objects.filter(counting(), household_id__in=changed).values("household_id")
-                  .annotate(n=Count("id")).values_list("household_id", "n")) if changed else {}
-    moves, heads = Counter(), Counter()
-    for hid in changed:
-        key = (old[hid].zone_type if hid in old else None, new[hid].zone_type if hid in new else None)
-        moves[key] += 1
-        heads[key] += people.get(hid, 0)
-    hhs = {h.id: h for h in Household.objects.filter(id__in=changed[:limit]).select_related("place")}
-    rows = [{"household": hhs[hid], "people": people.get(hid, 0),
-             "from": old[hid].zone_type if hid in old else None,
-             "to": new[hid].zone_type if hid in new else None} for hid in changed[:limit]]
-    return {"households": len(changed), "people": sum(people.values()),
-            "transitions": [{"from": k[0], "to": k[1], "households": n, "people": heads[k]}
-                            for k, n in sorted(moves.items(), key=lambda kv: -kv[1])],
-            "rows": rows, "more": max(0, len(changed) - limit), "touched": len(changed)}
+    new = {z.household_id: z.zone_type for z in HouseholdZone.objects.filter(q, since=at).select_related("zone_type")}
+    old = {z.household_id: z.zone_type for z in HouseholdZone.objects.filter(q, until=at).select_related("zone_type")}
+    return _moves(sorted(set(new) | set(old)), old, new, limit)
 
 
 def conflicts(adj: Adjustment) -> list[dict]:

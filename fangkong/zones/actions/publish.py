@@ -25,7 +25,7 @@ from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.text import join_words
 from fangkong.registry.models import Place
 
-from .. import access, engine
+from .. import access, engine, queries
 from ..models import Adjustment, AdjustmentItem, Designation, Notice, ZoneType
 
 Op = AdjustmentItem.Op
@@ -381,7 +381,10 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
                     d.clock_from, d.stepped_from = old.clock_from, old.zone_type
                 d.copy_levels(it.place)
                 d.save()
-        adj.households_changed = engine.recompute_under([it.place for it in items], at)
+        changed = engine.recompute_under([it.place for it in items], at)
+        # counted as the zones page counts households (someone in it counts): an emptied
+        # flat moves with its building on the map but is no household that changed zone
+        adj.households_changed = len(queries.changed_counted([c.household_id for c in changed]))
         adj.state, adj.effective_at, adj.failure = State.PUBLISHED, at, ""
         adj.published_at, adj.published_by = now, _user(actor)
         adj.save(update_fields=["state", "effective_at", "published_at", "published_by",
