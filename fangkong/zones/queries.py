@@ -527,8 +527,6 @@ def _moves(changed, old, new, limit) -> dict:
 def _published_diff(adj: Adjustment, its, limit) -> dict:
     """What a published adjustment changed, read back from the households' history (the
     zones that ended and began at its minute under its places)."""
-    from fangkong.registry.models import Household
-
     q = Q(pk__in=[])
     for it in its:
         q |= engine.under_q(it.place)
