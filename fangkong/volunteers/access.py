@@ -9,7 +9,7 @@ holds the volunteer role on its community now (`counts`): with the role taken aw
 teams (and team members' phones), calls, places and leadership are gone at once, as if
 never given (NotFound), even in a session opened before; a call is
 answered by its audience (`audience`, `in_audience`); a team leader confirms attendance
-for their team (`leads`, `leads_volunteer`, `leads_team_of`, `leads_call`).
+for their team (`leads`, `leads_volunteer`, `led_q`, `leads_team_of`, `leads_call`).
 """
 
 from django.db.models import Exists, OuterRef, Q
@@ -74,7 +74,7 @@ def can_see_team(scope, team: Team) -> bool:
 
 def can_see_call(scope, call: Call) -> bool:
     """A call: staff in scope; a volunteer holding a place on it or in its audience; the
-    leader of its team."""
+    leader of its team, or of a team one of whose members answered it (`led_q`)."""
     if scope.allows(VIEW, call):
         return True
     v = approved_volunteer(scope)
@@ -83,6 +83,8 @@ def can_see_call(scope, call: Call) -> bool:
     if Assignment.objects.filter(call=call, volunteer=v).exists():
         return True
     if call.team_id and call.team.leader_id == v.id:
+        return True
+    if Assignment.objects.filter(led_q(v), call=call).exists():  # their team's people are on it
         return True
     return in_audience(call, v)
 
@@ -160,11 +162,22 @@ def leads(actor, a: Assignment) -> bool:
 
 def leads_volunteer(me: Volunteer | None, a: Assignment) -> bool:
     """Does volunteer record `me` (one that counts: `approved_volunteer`) lead the call's
-    team, or a team the assignment's volunteer is in?"""
+    team, or a team the assignment's volunteer is in? (`led_q` for one row)"""
     if me is None:
         return False
-    teams = Team.objects.filter(leader=me, community_id=a.community_id)
-    return teams.filter(Q(id=a.call.team_id) | Q(memberships__volunteer_id=a.volunteer_id)).exists()
+    return Assignment.objects.filter(led_q(me), pk=a.pk).exists()
+
+
+def led_q(me: Volunteer) -> Q:
+    """The assignments whose attendance team leader `me` (a record that counts) confirms,
+    as a filter: those on a call for a team they lead, and those of the members of a team
+    they lead (on any call of that team's community: a community-wide call too). The one
+    rule behind `leads`, the roster a leader reads on a call page and the API's, and who
+    sees such a call."""
+    return (Exists(Team.objects.filter(leader_id=me.id, community_id=OuterRef("community_id"),
+                                       id=OuterRef("call__team_id")))
+            | Exists(TeamMember.objects.filter(team__leader_id=me.id, team__community_id=OuterRef("community_id"),
+                                               volunteer_id=OuterRef("volunteer_id"))))
 
 
 def leads_call(scope, call: Call) -> bool:

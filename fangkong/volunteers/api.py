@@ -21,7 +21,7 @@ from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.paging import page_of
 from fangkong.core.shedding import check_rate
 
-from . import access, queries
+from . import queries
 from .actions import answers, attendance, calls, registration
 from .models import Assignment, PhoneCode, Volunteer
 from .schemas import (
@@ -109,8 +109,8 @@ def call_detail(request, call_id: int):
     me = queries.me(scope)
     mine = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
     out = call_out(call, mine)
-    if scope.allows(Perm.VOLUNTEERS_VIEW, call) or access.leads_call(scope, call):
-        roster = queries.roster(call)
+    roster, _team_part = queries.roster_for(scope, call)  # a leader of another team: their members
+    if roster is not None:
         out["confirmed_people"] = [assignment_out(a) for a in roster["confirmed"]]
         out["waitlist"] = [assignment_out(a) for a in roster["waitlisted"]]
     return out

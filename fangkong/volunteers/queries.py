@@ -24,6 +24,7 @@ from .access import (
     can_see_team,
     in_audience,
     leads_call,
+    led_q,
 )
 from .models import Assignment, Call, JoinLink, Loan, Team, TeamMember, Volunteer
 
@@ -207,14 +208,31 @@ def get_assignable(scope, call: Call, pk) -> Volunteer:
     return get_volunteer(scope, pk)
 
 
-def roster(call: Call) -> dict:
-    """Who answered a call: {"confirmed": [...], "waitlisted": [...], "cancelled": [...]}."""
+def roster(call: Call, only: Q | None = None) -> dict:
+    """Who answered a call: {"confirmed": [...], "waitlisted": [...], "cancelled": [...]};
+    `only`: those rows alone."""
     out = defaultdict(list)
-    for a in (Assignment.objects.filter(call=call).select_related("volunteer")
-              .order_by("status", "position", "confirmed_at", "id")):
+    qs = Assignment.objects.filter(call=call)
+    if only is not None:
+        qs = qs.filter(only)
+    for a in qs.select_related("volunteer").order_by("status", "position", "confirmed_at", "id"):
         out[a.status].append(a)
     out["confirmed"].sort(key=lambda a: (a.confirmed_at or a.signed_at, a.id))
     return {k: out.get(k, []) for k in ("confirmed", "waitlisted", "cancelled")}
+
+
+def roster_for(scope, call: Call) -> tuple[dict | None, bool]:
+    """(the roster of a call the user may read, whether it is only their team's part): the
+    whole of it for staff in scope and the leader of the call's team; for the leader of
+    another team, the rows of their own team's members (`access.led_q`: those whose
+    attendance they confirm); (None, False) for everyone else. The page and the API."""
+    if scope.allows(VIEW, call) or leads_call(scope, call):
+        return roster(call), False
+    me = approved_volunteer(scope)
+    if me is None:
+        return None, False
+    rows = roster(call, only=led_q(me))
+    return (rows, True) if any(rows.values()) else (None, False)
 
 
 def get_assignment(scope, pk) -> Assignment:

@@ -356,10 +356,12 @@ def _call_ctx(request, call):
     leads = access.leads_call(scope, call)
     me = queries.me(scope)
     mine = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
+    roster, team_part = queries.roster_for(scope, call)
+    # confirms: attendance buttons on the rows shown (a leader of another team sees only
+    # their own members' rows, each one theirs to confirm: access.led_q)
     ctx = {"call": call, "can_manage": can_manage, "leads": leads, "me": me, "mine": mine,
-           "now": timezone.now(), "hx": is_htmx(request)}
-    if can_manage or leads or scope.allows(VIEW, call):
-        ctx["roster"] = queries.roster(call)
+           "now": timezone.now(), "hx": is_htmx(request), "roster": roster, "team_part": team_part,
+           "confirms": can_manage or leads or team_part}
     if can_manage or leads:
         held = {a.volunteer_id for rows in ctx["roster"].values() for a in rows
                 if a.status != Assignment.Status.CANCELLED}
