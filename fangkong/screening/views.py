@@ -4,7 +4,6 @@ The live round page polls its own partial (htmx). The scanning station is a page
 script (static/fangkong/screening.js) talks to the JSON API with an offline queue.
 """
 
-import datetime
 from urllib.parse import quote
 
 from django.conf import settings
@@ -35,6 +34,7 @@ from . import access, checks, counters, figures, pooling, queries, refusals, sta
 from .actions import followup, planning
 from .actions import lab as lab_actions
 from .actions import station as station_actions
+from .actions.common import starts_later
 from .models import Box, Conflict, ExemptReason, Handover, RoundKind, RoundStatus
 
 
@@ -185,8 +185,7 @@ def round_status(request, pk):
                           "%(n)d tubes are still open at the tables: seal them first.", n_open) % {"n": n_open}
             if n_open else "",
             yes=_("End the round"), back=reverse("screening_round", args=[rnd.id]))
-    if (status == RoundStatus.RUNNING and rnd.status == RoundStatus.PLANNED and not confirmed(request)
-            and rnd.starts_at > timezone.now() + datetime.timedelta(minutes=30)):
+    if status == RoundStatus.RUNNING and not confirmed(request) and starts_later(rnd):
         access.require(actor_of(request), Perm.SCREENING_RUN, rnd)
         at = date_format(timezone.localtime(rnd.starts_at), "DATETIME_FORMAT")
         return confirm_step(
@@ -261,7 +260,9 @@ def station(request, pk):
            # tubes the lab found invalid: the phone forgets who it scanned into them (sampled again)
            "void_tubes": queries.void_tubes(rnd),
            # positive pools: their people are held; one who comes back hears it from the server
-           "positive_tubes": status.held_tubes(rnd)}
+           "positive_tubes": status.held_tubes(rnd),
+           # planned for later: nothing is scanned until it is started (its start moves to now)
+           "later": starts_later(rnd)}
     return render(request, "screening/station.html", ctx)
 
 

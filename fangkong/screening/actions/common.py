@@ -3,8 +3,10 @@
 import datetime
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict as ConflictError
 from fangkong.core.errors import Invalid
 
@@ -37,13 +39,13 @@ def new_tube(rnd, barcode, capacity, user, point, table, client_id, at, retest=F
     return t
 
 
-def save_new_tube(tube: Tube) -> Tube:
+def save_new_tube(tube: Tube, actor=None) -> Tube:
     """Save a tube made by `new_tube`; its barcode already used in the round is a conflict
     (the round's unique barcode decides, so two stations racing cannot both have it)."""
     try:
         with transaction.atomic():
             tube.save()
-            started(tube.round)
+            started(tube.round, actor)
     except IntegrityError:
         raise ConflictError(_("Tube %(code)s is already used in this round.") % {"code": tube.barcode},
                             code="barcode_used") from None
@@ -56,12 +58,42 @@ def earliest_clock(rnd: Round):
     return rnd.starts_at - datetime.timedelta(days=1)
 
 
-def started(rnd: Round):
+#: a round started less than this before its planned minute needs no question (the
+#: 开始采样 button asks past it; the station page waits for the round to be started)
+EARLY = datetime.timedelta(minutes=30)
+
+
+def starts_later(rnd: Round, now=None) -> bool:
+    """A planned round whose planned start is more than `EARLY` ahead: starting it is asked
+    first (the round page's button), and the station page scans nothing until it is."""
+    now = now or timezone.now()
+    return rnd.status == RoundStatus.PLANNED and rnd.starts_at > now + EARLY
+
+
+def start_early(rnd: Round, now) -> dict:
+    """THE rule for a round started before its planned minute, for the 开始采样 button
+    (`planning.set_status`) and a station's first tube (`started`) alike: it starts now, so
+    that the dashboard, the place figures and the nightly report (which count rounds by
+    their start) count its samples. Moves `rnd.starts_at`; the audit's change, if any."""
+    if rnd.starts_at > now:
+        change = {"starts_at": [f"{timezone.localtime(t):%Y-%m-%d %H:%M}" for t in (rnd.starts_at, now)]}
+        rnd.starts_at = now
+        return change
+    return {}
+
+
+def started(rnd: Round, actor=None):
     """A planned round whose first tube opens is running: its stations have begun before
     anyone pressed "start" (the figures leave planned rounds out, so the people sampled
-    were not counted, and the round page said "planned" beside "sampled 1/500")."""
+    were not counted, and the round page said "planned" beside "sampled 1/500"). Begun
+    before its planned minute, it starts now (`start_early`, as the start button does):
+    audited as the start button is ("screening.round.status")."""
     if rnd.status == RoundStatus.PLANNED:
-        Round.objects.filter(pk=rnd.pk, status=RoundStatus.PLANNED).update(status=RoundStatus.RUNNING)
+        changes = {"status": [RoundStatus.PLANNED.value, RoundStatus.RUNNING.value],
+                   **start_early(rnd, timezone.now())}
+        if Round.objects.filter(pk=rnd.pk, status=RoundStatus.PLANNED).update(
+                status=RoundStatus.RUNNING, starts_at=rnd.starts_at) and actor is not None:
+            record(actor, "screening.round.status", rnd, changes, levels_from=rnd)
         rnd.status = RoundStatus.RUNNING
 
 

@@ -338,7 +338,7 @@ def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
     with transaction.atomic():
         tube = new_tube(rnd, barcode, 1, user_of(actor), None, None, None, now, retest=True)
         tube.count, tube.state, tube.sealed_at = 1, TubeState.SEALED, now
-        save_new_tube(tube)
+        save_new_tube(tube, actor)
         s = Sample(round=rnd, tube=tube, resident=r, household_id=r.household_id, retest=True,
                    client_id=cid or uuid.uuid4(),
                    sampled_at=now, sampler=user_of(actor))

@@ -22,7 +22,7 @@ from ..models import (
     Sampler,
     SamplingPoint,
 )
-from .common import user_of
+from .common import start_early, user_of
 
 
 def plan_round(actor, place: Place, data: dict, *, areas=(), points=()) -> Round:
@@ -85,11 +85,8 @@ def set_status(actor, rnd: Round, status: str) -> Round:
     changes = {"status": [before, status]}
     now = timezone.now()
     with transaction.atomic():
-        if status == RoundStatus.RUNNING and rnd.starts_at > now:
-            # started before its planned minute: it starts now, so that today's dashboard and
-            # nightly report (which count the rounds started by their time) count its samples
-            changes["starts_at"] = [f"{timezone.localtime(t):%Y-%m-%d %H:%M}" for t in (rnd.starts_at, now)]
-            rnd.starts_at = now
+        if status == RoundStatus.RUNNING:  # before its planned minute: it starts now
+            changes.update(start_early(rnd, now))
         Round.objects.filter(pk=rnd.pk).update(status=status, starts_at=rnd.starts_at, ends_at=rnd.ends_at)
         rnd.status = status
         record(actor, "screening.round.status", rnd, changes, levels_from=rnd)

@@ -87,7 +87,7 @@ def _open(actor, rnd, user, barcode, cap, point, table, client_id) -> tuple[Tube
                             code="barcode_used")
     tube = new_tube(rnd, barcode, cap, user, point, table,
                     checks.check_client_id(client_id) if client_id else None, timezone.now())
-    return save_new_tube(tube), False
+    return save_new_tube(tube, actor), False
 
 
 def _set_aside(actor, rnd, user, tube, point, table):

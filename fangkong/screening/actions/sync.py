@@ -310,7 +310,7 @@ class Batch:
         tubes_later = bool(new_tubes) and on_postgresql()
         if new_tubes:
             create_tubes(new_tubes, write=not tubes_later, ids=self.spare_ids)
-            started(rnd)
+            started(rnd, actor)
         self.link_new_tubes()
         inserted = self.insert_samples(copy)
         writes = []  # PostgreSQL: the tubes' UPDATE, the counters and the audit: one round trip
