@@ -320,6 +320,29 @@ def missing(scope, rnd: Round, node: Place, limit=2000, resample=False):
         key = labels.get(r.household.place_id, "")
         if key not in groups:
             order.append(key)
+def exempt_q(rnd: Round) -> Q:
+    """Filter for the exempt on residents: expected, not done, and exempt by presence or by
+    an exemption in the round — exactly whom `coverage`'s `exempt` counts."""
+    return reg_queries.counts() & area_q(rnd) & ~Q(done(rnd)) & exempted(rnd)
+
+
+def exempt_people(scope, rnd: Round, node: Place, limit=2000) -> list[Resident]:
+    """The exempt people under `node` (exactly those the round page's 免检 figure counts),
+    by building, unit and door, each with `.exemption` (the round's exemption, None when
+    their presence — away, in quarantine, in hospital — exempts them) and `.why` (the
+    reason's label): for the exemptions page. Scoped by VIEW_REGISTRY. Two queries."""
+    if rnd.erased_at is not None:
+        return []
+    rows = list(reg_queries.residents(scope).filter(node_q(node)).filter(exempt_q(rnd))
+                .select_related("household__place")
+                .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id")[:limit])
+    ex = {e.resident_id: e for e in Exemption.objects.filter(round=rnd, resident_id__in=[r.id for r in rows])}
+    for r in rows:
+        r.exemption = ex.get(r.id)
+        r.why = r.exemption.get_reason_display() if r.exemption else r.get_presence_display()
+    return rows
+
+
         groups[key].append(r)
     return [(k, groups[k]) for k in order], len(rows) >= limit
 

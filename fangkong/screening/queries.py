@@ -327,11 +327,6 @@ def recent_cases(scope, place: Place, limit=20) -> list[FollowUp]:
     return rows
 
 
-def exemptions(scope, rnd: Round):
-    return list(Exemption.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_RUN))
-                .select_related("resident").order_by("-created_at")[:1000])
-
-
 def lab_work(scope, limit=20) -> list[Round]:
     """A lab operator's work, per PCR round under the lab's node (newest first): the single
     re-test tubes (单采复核) without a result, urgent whether or not a box brought them

@@ -434,8 +434,8 @@ def exemptions(request, pk):
             flash_error(request, e)
         return redirect("screening_exemptions", pk=rnd.id)
     return render(request, "screening/exemptions.html", {
-        "round": rnd, "rows": queries.exemptions(request.scope, rnd), "q": q, "found": found,
-        "reasons": ExemptReason.choices})
+        "round": rnd, "node": node, "rows": figures.exempt_people(request.scope, rnd, node),
+        "q": q, "found": found, "reasons": ExemptReason.choices})
 
 
 @page
