@@ -435,6 +435,8 @@ def exemptions(request, pk):
         return redirect("screening_exemptions", pk=rnd.id)
     return render(request, "screening/exemptions.html", {
         "round": rnd, "node": node, "rows": figures.exempt_people(request.scope, rnd, node),
+    # exactly the people the round page's 免检 figure counts (exemptions and presence alike)
+    node = queries.round_node(request.scope, rnd, request.GET.get("place"))
         "q": q, "found": found, "reasons": ExemptReason.choices})
 
 
