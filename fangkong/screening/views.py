@@ -433,10 +433,10 @@ def exemptions(request, pk):
         except Invalid as e:
             flash_error(request, e)
         return redirect("screening_exemptions", pk=rnd.id)
-    return render(request, "screening/exemptions.html", {
-        "round": rnd, "node": node, "rows": figures.exempt_people(request.scope, rnd, node),
     # exactly the people the round page's 免检 figure counts (exemptions and presence alike)
     node = queries.round_node(request.scope, rnd, request.GET.get("place"))
+    return render(request, "screening/exemptions.html", {
+        "round": rnd, "node": node, "rows": figures.exempt_people(request.scope, rnd, node),
         "q": q, "found": found, "reasons": ExemptReason.choices})
 
 
