@@ -310,16 +310,6 @@ def missing_people(scope, rnd: Round, node: Place, resample=False):
             .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
 
 
-def missing(scope, rnd: Round, node: Place, limit=2000, resample=False):
-    """`missing_people` grouped by building and unit: [(label, [resident with .home])], and
-    whether the list was cut at `limit`. Three queries."""
-    rows = list(missing_people(scope, rnd, node, resample)[:limit])
-    labels = reg_queries.address_labels(rows)
-    groups, order = defaultdict(list), []
-    for r in rows:
-        key = labels.get(r.household.place_id, "")
-        if key not in groups:
-            order.append(key)
 def exempt_q(rnd: Round) -> Q:
     """Filter for the exempt on residents: expected, not done, and exempt by presence or by
     an exemption in the round — exactly whom `coverage`'s `exempt` counts."""
@@ -343,6 +333,16 @@ def exempt_people(scope, rnd: Round, node: Place, limit=2000) -> list[Resident]:
     return rows
 
 
+def missing(scope, rnd: Round, node: Place, limit=2000, resample=False):
+    """`missing_people` grouped by building and unit: [(label, [resident with .home])], and
+    whether the list was cut at `limit`. Three queries."""
+    rows = list(missing_people(scope, rnd, node, resample)[:limit])
+    labels = reg_queries.address_labels(rows)
+    groups, order = defaultdict(list), []
+    for r in rows:
+        key = labels.get(r.household.place_id, "")
+        if key not in groups:
+            order.append(key)
         groups[key].append(r)
     return [(k, groups[k]) for k in order], len(rows) >= limit
 
