@@ -288,6 +288,7 @@ def station_strings() -> dict:
         "tube_already_open": _("Tube %(tube)s is already open: scan a person's code."),
         "scan_tube_first": _("This is a person's code: scan a tube barcode first."),
         "already_here": _("%(name)s was already scanned at this table (tube %(tube)s at %(time)s)."),
+        "already_here_code": _("This code was already scanned at this table (tube %(tube)s at %(time)s)."),
         "sent": _("Sent: %s"), "scanned": _("scanned: %(code)s"),
         "not_registered": [ngettext("%(n)s scan was not registered: see “To resolve” below.",
                                     "%(n)s scans were not registered: see “To resolve” below.", n) for n in (1, 2)],

@@ -33,7 +33,7 @@ from ..access import require_sample
 from ..areas import area_keys
 from ..figures import EXEMPT_PRESENCE
 from ..models import CodeColour, Conflict, Round, Sample, Tube, TubeState
-from ..refusals import detail_of, explain, malformed, refusal, refusal_message, refused
+from ..refusals import detail_of, explain, malformed, refusal, refusal_message, refused, where_of
 from .common import (
     earliest_clock,
     left_empty,
@@ -156,6 +156,7 @@ class Batch:
     def decide(self, parsed):
         """Each event in the order it happened: its outcome, and the rows it adds."""
         outcomes, done, known = self.outcomes, self.done, self.known
+        told = self.told(known)
         for p in parsed:
             cid = p["client_id"]
             if cid in outcomes:
@@ -166,15 +167,29 @@ class Batch:
                     self.leave_empty(p)
             elif cid in known:
                 c = known[cid]
-                outcomes[cid] = {"status": "conflict", "kind": c.kind, "conflict": c.id,
+                name, where = told.get(c.id, ("", ""))
+                outcomes[cid] = {"status": "conflict", "kind": c.kind, "conflict": c.id, "name": name,
                                  "resolved": c.status != Conflict.Status.OPEN,
-                                 "message": refusal_message(c.kind, barcode=c.barcode)}
+                                 "message": refusal_message(c.kind, name=name, barcode=c.barcode,
+                                                            where=where)}
             elif p["type"] == "scan":
                 outcomes[cid] = self.scan(p)
             elif p["type"] == "open":
                 outcomes[cid] = self.open(p)
             else:
                 outcomes[cid] = self.seal(p)
+
+    @staticmethod
+    def told(known) -> dict:
+        """{conflict id: (name, where)} of the conflicts this batch sends again: a resent
+        event answers as its first answer did ("王紫欣 本轮已采过样（试管 QNL0000001，21:19，…）",
+        not "此人"), from the person and the facts the conflict kept. One query, only when
+        something is resent."""
+        if not known:
+            return {}
+        rows = Conflict.objects.filter(id__in=[c.id for c in known.values()]).values_list(
+            "id", "kind", "detail", "resident__name")
+        return {pk: (name or "", where_of(kind, detail)) for pk, kind, detail, name in rows}
 
     def open(self, p) -> dict:
         bc, cid = p["barcode"], p["client_id"]

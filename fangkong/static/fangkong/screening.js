@@ -216,8 +216,9 @@
     var key = personKey(person);
     var before = state.seen[key];
     if (before && !clientId) {
-      say(fill(S.already_here, { name: before.name || shownPerson(person), tube: before.tube || "",
-                                 time: before.at ? clock(before.at) : "" }), "bad");
+      // offline the name is not known yet: "this code", never the raw code (FK1:…)
+      say(fill(before.name ? S.already_here : S.already_here_code,
+               { name: before.name || "", tube: before.tube || "", time: before.at ? clock(before.at) : "" }), "bad");
       return;
     }
     var ev = { client_id: clientId || uuid(), type: "scan", barcode: t.barcode, person: person,
