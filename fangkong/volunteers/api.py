@@ -27,6 +27,7 @@ from .models import Assignment, PhoneCode, Volunteer
 from .schemas import (
     AssignIn,
     AssignmentOut,
+    AttendIn,
     CallDetail,
     CallIn,
     CallOut,
@@ -153,6 +154,20 @@ def check_in(request, payload: TokenIn):
     "check-in it answers 409 `check_out_soon` (ask the person), unless `confirm` is true."))
 def check_out(request, payload: CheckOutIn):
     return assignment_out(attendance.check_out(actor_of(request), payload.token, confirm=payload.confirm))
+
+
+@router.post("/volunteers/assignments/{assignment_id}/attend", response=AssignmentOut, description=(
+    "A team leader (of the call's team, or of the person's) or the community's staff confirm "
+    "that someone came: `check_in_at` (when they arrived; default now) and/or `check_out_at`. "
+    "Never in the future; an arrival not more than an hour before the start nor after the "
+    "end, a check-out after the arrival and within six hours of the end: 400 saying which. "
+    f"A check-out less than {settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES} minutes after the "
+    "check-in answers 409 `check_out_soon` unless `confirm` is true. Times already recorded "
+    "stay; staff correct the hours instead."))
+def attend(request, assignment_id: int, payload: AttendIn):
+    a = queries.get_assignment(request.scope, assignment_id)
+    return assignment_out(attendance.confirm_attendance(
+        actor_of(request), a, payload.check_in_at, payload.check_out_at, confirm=payload.confirm))
 
 
 @router.get("/volunteers/me/tasks", response=list[AssignmentOut])

@@ -5,6 +5,7 @@ Invalid with messages per field, in the user's language. They never write.
 """
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -111,18 +112,38 @@ def check_registration(data: dict) -> dict:
     return clean
 
 
-def parse_when(raw, field, errors, label):
+_CLOCK = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
+
+
+def parse_when(raw, field, errors, label, *, near=None):
     """A date and time from a form or JSON value (aware); None with a message in `errors`
-    under `field` when it cannot be read."""
+    under `field` when it cannot be read. With `near` (an aware moment), a clock time
+    alone ("20:27", what a phone's time field sends) is taken on the day that puts it
+    nearest `near` (a shift's start: 00:30 is the night after a 22:00 start)."""
     if isinstance(raw, datetime.datetime):
         value = raw
     else:
-        value = parse_datetime(str(raw or "").strip().replace(" ", "T")) if raw else None
+        text = str(raw or "").strip()
+        clock = _CLOCK.match(text) if near is not None else None
+        if clock:
+            return _nearest(int(clock[1]), int(clock[2]), near)
+        value = parse_datetime(text.replace(" ", "T")) if raw else None
     if value is None:
         errors[field] = [_("Enter %(what)s as a date and time, e.g. 2022-04-18 07:00.")
                          % {"what": label}]
         return None
     return in_utc(value)
+
+
+def _nearest(hour, minute, near):
+    """The moment at hour:minute in the site's time zone on the day before, of or after
+    `near`'s that is nearest to it (in UTC)."""
+    local = timezone.localtime(near)
+    options = []
+    for days in (-1, 0, 1):
+        day = local.date() + datetime.timedelta(days=days)
+        options.append(timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute))))
+    return in_utc(min(options, key=lambda t: abs(t - near)))
 
 
 def check_call(data: dict, *, now=None) -> dict:

@@ -382,10 +382,19 @@ class Assignment(Levels):
         return f"{self.volunteer} · {self.call}"
 
     @property
+    def due_at(self):
+        """When the person was due: the call's start, or when they were given the place
+        if that was later (assigned or promoted to a call under way, they cannot be late
+        for the time before)."""
+        given = self.confirmed_at or self.signed_at
+        return max(self.starts_at, given) if given else self.starts_at
+
+    @property
     def late_minutes(self) -> int:
+        """Minutes between when they were due (`due_at`) and their check-in."""
         if not self.check_in_at:
             return 0
-        return max(0, int((self.check_in_at - self.starts_at).total_seconds() // 60))
+        return max(0, int((self.check_in_at - self.due_at).total_seconds() // 60))
 
     @property
     def is_late(self) -> bool:

@@ -88,6 +88,14 @@ class CheckOutIn(TokenIn):
     confirm: bool = False
 
 
+class AttendIn(StrictIn):
+    check_in_at: datetime.datetime | None = None  # when they arrived (default: now)
+    check_out_at: datetime.datetime | None = None
+    # true once the person confirming has said yes: a check-out soon after the check-in
+    # answers 409 "check_out_soon" without it
+    confirm: bool = False
+
+
 class ReasonIn(StrictIn):
     reason: str
 

@@ -361,7 +361,8 @@ def _call_ctx(request, call):
     # their own members' rows, each one theirs to confirm: access.led_q)
     ctx = {"call": call, "can_manage": can_manage, "leads": leads, "me": me, "mine": mine,
            "now": timezone.now(), "hx": is_htmx(request), "roster": roster, "team_part": team_part,
-           "confirms": can_manage or leads or team_part}
+           "confirms": can_manage or leads or team_part,
+           "arrivals_open": bool(roster) and any(a.check_in_at is None for a in roster["confirmed"])}
     if can_manage or leads:
         held = {a.volunteer_id for rows in ctx["roster"].values() for a in rows
                 if a.status != Assignment.Status.CANCELLED}

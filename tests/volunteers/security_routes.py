@@ -52,6 +52,18 @@ def setup(w):
     w.link = vol_registration.join_link(system, w.community)
 
 
+def setup_shift(w):
+    """`setup`, and the approved volunteer assigned to a call under way (whose arrival can
+    be confirmed now)."""
+    setup(w)
+    system = Actor.system()
+    start = timezone.now() - datetime.timedelta(minutes=10)
+    w.shift = calls.create_call(system, w.community, {
+        "task": "order", "place": w.building.id, "starts_at": start,
+        "ends_at": start + datetime.timedelta(hours=2), "slots": 2})
+    w.assignment = calls.assign(system, w.shift, w.approved)
+
+
 def call_body(w, community=None):
     start = timezone.now() + datetime.timedelta(days=1)
     return {"community": community or w.community.id, "task": "delivery", "place": w.building.id,
@@ -113,6 +125,12 @@ ROUTES = {
     ("POST", "/volunteers/checkout"): Route(
         lambda w: "/api/v1/volunteers/checkout", setup=setup,
         body=lambda w: {"token": w.call.token}, **NO_VOLUNTEER),
+    # staff confirm arrivals (a team leader of the call's or the person's team too: tested
+    # in tests/volunteers/); command sees it and may not (403)
+    ("POST", "/volunteers/assignments/{assignment_id}/attend"): Route(
+        lambda w: f"/api/v1/volunteers/assignments/{w.assignment.id}/attend", setup=setup_shift,
+        body=lambda w: {}, missing=lambda w: f"/api/v1/volunteers/assignments/{MISSING}/attend",
+        **WRITE),
     ("GET", "/volunteers/me/tasks"): Route(
         lambda w: "/api/v1/volunteers/me/tasks", setup=setup,
         staff=404, command=404, leader=404, resident=404),

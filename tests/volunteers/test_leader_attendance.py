@@ -1,13 +1,17 @@
 """A team leader confirms attendance (found walking the demo on a phone): for her own team's
-members on a community-wide call too, from the call's page (their rows only) and the API."""
+members on a community-wide call too, from the call's page (their rows only) and the API;
+with the time they actually arrived; and lateness counts from when the person was given the
+place, not from a start that was already past."""
 
 import datetime
+import json
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from fangkong.volunteers.actions import answers, teams
+from fangkong.core.errors import Invalid
+from fangkong.volunteers.actions import answers, attendance, teams
 from fangkong.volunteers.actions import calls as vol_calls
 from fangkong.volunteers.models import Assignment
 from tests.conftest import actor_for
@@ -87,3 +91,80 @@ def test_a_leader_sees_a_call_her_member_holds_even_when_it_is_not_for_her(world
     a = answers.sign_up(actor_for(driver.user), call)
     page = client.get(url).content.decode()
     assert driver.name in page and reverse("volunteers_attend", args=[a.id]) in page
+
+
+def test_the_leader_enters_the_time_someone_actually_arrived(scene, login):
+    client = login(scene["leader"].user)
+    attend = reverse("volunteers_attend", args=[scene["mine"].id])
+    arrived = scene["t"] + datetime.timedelta(minutes=5)
+    client.post(attend, {"check_in_at": hm(arrived)})
+    a = Assignment.objects.get(pk=scene["mine"].id)
+    assert a.check_in_at == arrived and a.late_minutes == 5
+
+
+@pytest.mark.parametrize("minutes, said", [
+    (30, "晚于现在"),  # ten minutes from now
+    (-90, "早一小时以上"),  # an hour and a half before the start
+])
+def test_an_arrival_time_in_the_future_or_long_before_the_start_is_refused_saying_why(scene, login,
+                                                                                        minutes, said):
+    client = login(scene["leader"].user)
+    attend = reverse("volunteers_attend", args=[scene["mine"].id])
+    typed = scene["t"] + datetime.timedelta(minutes=minutes)
+    r = client.post(attend, {"check_in_at": hm(typed)}, follow=True)
+    text = r.content.decode()
+    assert said in text and hm(typed) in text, text
+    assert Assignment.objects.get(pk=scene["mine"].id).check_in_at is None
+
+
+def test_the_api_takes_the_arrival_time_through_the_same_action(scene, login):
+    client = login(scene["leader"].user)
+    url = f"/api/v1/volunteers/assignments/{scene['mine'].id}/attend"
+    late = (scene["t"] + datetime.timedelta(minutes=40)).isoformat()
+    r = client.post(url, json.dumps({"check_in_at": late}), content_type="application/json")
+    assert r.status_code == 400 and "check_in_at" in r.json()["error"]["fields"], r.content
+    arrived = (scene["t"] + datetime.timedelta(minutes=12)).isoformat()
+    r = client.post(url, json.dumps({"check_in_at": arrived}), content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert r.json()["late_minutes"] == 12
+    r = client.post(f"/api/v1/volunteers/assignments/{scene['theirs'].id}/attend", "{}",
+                    content_type="application/json")
+    assert r.status_code == 404
+
+
+def test_a_clock_time_is_taken_on_the_night_of_a_night_shift(world, make_volunteer, monkeypatch):
+    staff = actor_for(world.users.staff)
+    v = make_volunteer(1)
+    tomorrow = timezone.localtime(timezone.now() + datetime.timedelta(days=1))
+    start = tomorrow.replace(hour=22, minute=0, second=0, microsecond=0)
+    at(monkeypatch, start - datetime.timedelta(hours=2))
+    call = call_at(world, start, start + datetime.timedelta(hours=8))
+    a = answers.sign_up(actor_for(v.user), call)
+    at(monkeypatch, start + datetime.timedelta(hours=3))  # 01:00 the next day
+    a = attendance.confirm_attendance(staff, a, "00:30")
+    assert a.check_in_at == start + datetime.timedelta(minutes=150)
+    with translation.override("en"), pytest.raises(Invalid) as e:
+        attendance.confirm_attendance(staff, a, None, "02:00")
+    assert "in the future" in e.value.fields["check_out_at"][0]
+
+
+def test_lateness_counts_from_when_the_place_was_given(scene, world, make_volunteer, login, monkeypatch):
+    """Assigned at T+20 to a call that began at T and checked in that minute: on time, not
+    "20 min late"; checking in 15 minutes after being given the place is 15 minutes late."""
+    staff = actor_for(world.users.staff)
+    now = scene["t"] + datetime.timedelta(minutes=20)
+    on_time, slow = make_volunteer(5, name="钱多多"), make_volunteer(6, name="孙慢慢")
+    a = vol_calls.assign(staff, scene["call"], on_time)
+    assert a.confirmed_at == now
+    a = attendance.confirm_attendance(staff, a)
+    assert a.check_in_at == now and a.late_minutes == 0 and not a.is_late
+    page = login(world.users.staff).get(reverse("volunteers_call", args=[scene["call"].id])).content.decode()
+    row = page[page.index("钱多多"):][:600]
+    assert "迟到" not in row
+    b = vol_calls.assign(staff, scene["call"], slow)
+    at(monkeypatch, now + datetime.timedelta(minutes=30))
+    b = attendance.confirm_attendance(staff, b, hm(now + datetime.timedelta(minutes=15)))
+    assert b.late_minutes == 15 and b.is_late
+    # signed up before the start and checked in at T+50: 50 minutes late, as before
+    c = attendance.confirm_attendance(staff, scene["mine"])
+    assert c.late_minutes == 50

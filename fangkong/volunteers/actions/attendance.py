@@ -129,10 +129,13 @@ def check_out(actor, token, *, now=None, confirm=False) -> Assignment:
 
 def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None, *,
                        confirm=False) -> Assignment:
-    """A team leader (or staff) confirms that someone came: check-in and/or check-out times
-    (default: now). Confirmed times count as verified. A check-out within
-    `confirm_minutes()` of the check-in is refused (Conflict "check_out_soon") unless
-    `confirm`."""
+    """A team leader (or staff) confirms that someone came: the time they arrived and/or
+    left (a date and time, or a clock time alone, taken on the day nearest the shift's
+    start; the arrival defaults to now). Never in the future, an arrival not more than
+    `CHECK_IN_EARLY` before the start nor after the end, a departure after the arrival and
+    not more than `CHECK_OUT_LATE` after the end; each refusal says which and why.
+    Confirmed times count as verified. A check-out within `confirm_minutes()` of the
+    check-in is refused (Conflict "check_out_soon") unless `confirm`."""
     if not leads(actor, a):
         require(actor, MANAGE, a)
     a = Assignment.objects.select_related("call").get(pk=a.pk)  # as it is now
@@ -144,22 +147,17 @@ def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None
     def when(raw, field):
         if raw in (None, ""):
             return None
-        return checks.parse_when(raw, field, errors, _("the time"))
+        return checks.parse_when(raw, field, errors, _("the time"), near=a.starts_at)
 
     tin, tout = when(check_in_at, "check_in_at"), when(check_out_at, "check_out_at")
     if errors:
         raise Invalid(fields=errors)
     if tin is None and a.check_in_at is None:
         tin = now
-    for t, field in ((tin, "check_in_at"), (tout, "check_out_at")):
-        if t is not None and (t > now + datetime.timedelta(minutes=5)
-                              or t < a.starts_at - CHECK_IN_EARLY or t > a.ends_at + CHECK_OUT_LATE):
-            errors[field] = [_("The time must be around the call and not in the future.")]
-    start = tin or a.check_in_at
-    if tout is not None and start is not None and tout <= start:
-        errors["check_out_at"] = [_("Check-out must be after check-in.")]
+    errors = _times_refused(a, tin, tout, now)
     if errors:
         raise Invalid(fields=errors)
+    start = tin or a.check_in_at
     if tout is not None and a.check_out_at is None and not confirm:
         _ask_if_soon(start, tout)
     with transaction.atomic():
@@ -178,6 +176,36 @@ def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None
         if changes:
             record(actor, "call.confirm_attendance", a, changes, label=str(a))
     return a
+
+
+def _times_refused(a: Assignment, tin, tout, now) -> dict:
+    """The confirmed times' refusals by field, each saying the time and the limit it
+    passed (empty when both are fine)."""
+    def hm(t):
+        return timezone.localtime(t).strftime("%m-%d %H:%M")
+
+    errors = {}
+    if tin is not None:
+        if tin > now:
+            errors["check_in_at"] = [_("The arrival time (%(t)s) is in the future: it is %(now)s now.")
+                                     % {"t": hm(tin), "now": hm(now)}]
+        elif tin < a.starts_at - CHECK_IN_EARLY:
+            errors["check_in_at"] = [_("The arrival time (%(t)s) is more than an hour before the call "
+                                       "starts (%(start)s).") % {"t": hm(tin), "start": hm(a.starts_at)}]
+        elif tin >= a.ends_at:
+            errors["check_in_at"] = [_("The arrival time (%(t)s) is after the call ended (%(end)s).")
+                                     % {"t": hm(tin), "end": hm(a.ends_at)}]
+    if tout is not None:
+        start = tin or a.check_in_at
+        if tout > now:
+            errors["check_out_at"] = [_("The check-out time (%(t)s) is in the future: it is %(now)s now.")
+                                      % {"t": hm(tout), "now": hm(now)}]
+        elif tout > a.ends_at + CHECK_OUT_LATE:
+            errors["check_out_at"] = [_("The check-out time (%(t)s) is more than six hours after the "
+                                        "call ended (%(end)s).") % {"t": hm(tout), "end": hm(a.ends_at)}]
+        elif start is not None and tout <= start:
+            errors["check_out_at"] = [_("Check-out must be after check-in.")]
+    return errors
 
 
 def longest_minutes(a: Assignment) -> int:
