@@ -186,6 +186,7 @@ class HomeVisit(Levels):
     POOL_NOTE = "pool-positive:"  # + the tube's barcode
     ANTIGEN_NOTE = "antigen-positive"
     INVALID_NOTE = "pool-invalid:"  # + the tube's barcode
+    ZONE_NOTE = "zone-home"  # listed because the household's zone is sampled at home (no tag)
 
     def note_text(self) -> str:
         """The note as shown: the system's notes in the reader's language, a person's as
@@ -195,6 +196,8 @@ class HomeVisit(Levels):
                        % {"code": self.note[len(self.POOL_NOTE):]})
         if self.note == self.ANTIGEN_NOTE:
             return str(_("URGENT: antigen positive, PCR re-test at home"))
+        if self.note == self.ZONE_NOTE:  # said by `source_label`
+            return ""
         if self.note.startswith(self.INVALID_NOTE):
             return str(_("Sample invalid (tube %(code)s): to be sampled again")
                        % {"code": self.note[len(self.INVALID_NOTE):]})
@@ -207,6 +210,8 @@ class HomeVisit(Levels):
         rnd = rnd if rnd is not None else self.round
         if self.source == self.Source.RETEST and rnd.kind == RoundKind.ANTIGEN:
             return str(_("Single PCR re-test after a positive antigen test"))
+        if self.source == self.Source.TAGS and self.note == self.ZONE_NOTE:
+            return str(_("Sampled at home: the household's zone"))
         return str(self.get_source_display())
 
 

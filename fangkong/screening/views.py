@@ -383,8 +383,9 @@ def home_list(request, pk):
     if request.method == "POST":
         if request.POST.get("generate"):
             n = followup.generate_home_list(actor_of(request), rnd)
-            messages.success(request, ngettext("%(n)d person added from the registry tags.",
-                                               "%(n)d people added from the registry tags.", n) % {"n": n})
+            messages.success(request, ngettext(
+                "%(n)d person added to the home list (registry tags, zones sampled at home).",
+                "%(n)d people added to the home list (registry tags, zones sampled at home).", n) % {"n": n})
         elif request.POST.get("visit"):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
             status = request.POST.get("status", "")

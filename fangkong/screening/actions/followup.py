@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -44,33 +44,43 @@ HOME_TAGS = (Tag.BEDRIDDEN, Tag.LIMITED_MOBILITY)
 # --- home visits -----------------------------------------------------------------------
 
 def generate_home_list(actor, rnd: Round) -> int:
-    """Add everyone in the round's area tagged bedridden or limited mobility, or whose
-    household's zone is sampled at home (sealed), and at home, to the home-sampling list.
-    Re-running adds only the new ones; someone with a visit still to make (by hand, a
-    re-test, a re-sample) is not listed a second time. Returns how many."""
+    """Add everyone in the round's area still to sample (`figures.missing_q`: not sampled
+    yet, not exempt) and at home who is tagged bedridden or limited mobility, or whose
+    household's zone is sampled at home (sealed), to the home-sampling list, each with its
+    reason (a zone's: `HomeVisit.ZONE_NOTE`; its label says so, not "from the registry
+    tags"). Re-running adds only the new ones; someone with a visit still to make (by hand,
+    a re-test, a re-sample) is not listed a second time. Returns how many were added
+    (exactly the rows written)."""
     from fangkong.zones.queries import home_sampled
 
+    from ..figures import missing_q
+
     require(actor, Perm.SCREENING_RUN, rnd)
-    tag_q = Q(home_sampled())
+    by_tag = Q()
     for t in HOME_TAGS:
-        tag_q |= Q(tags__contains=f",{t},")
+        by_tag |= Q(tags__contains=f",{t},")
     # not twice: nobody already listed from the tags, nor anyone with a visit still to make
     # (added by hand, a single re-test, a re-sample after an invalid tube)
     listed = HomeVisit.objects.filter(round=rnd).filter(
         Q(source=HomeVisit.Source.TAGS) | Q(status=HomeVisit.Status.OPEN))
-    people = (Resident.objects.filter(area_q(rnd)).filter(tag_q).filter(presence=Presence.HOME)
-              .exclude(id__in=listed.values("resident_id")))
+    people = (Resident.objects.filter(missing_q(rnd)).filter(by_tag | Q(home_sampled()))
+              .filter(presence=Presence.HOME).exclude(id__in=listed.values("resident_id"))
+              .annotate(tagged=ExpressionWrapper(by_tag, output_field=BooleanField())))
     rows = []
     user = user_of(actor)
     for r in people.only("id", "household_id", *LEVEL_FIELDS):
         hv = HomeVisit(round=rnd, resident_id=r.id, household_id=r.household_id,
-                       source=HomeVisit.Source.TAGS, created_by=user)
+                       source=HomeVisit.Source.TAGS, created_by=user,
+                       note="" if r.tagged else HomeVisit.ZONE_NOTE)
         hv.copy_levels(r)
         rows.append(hv)
+    tags_rows = HomeVisit.objects.filter(round=rnd, source=HomeVisit.Source.TAGS)
     with transaction.atomic():
+        before = tags_rows.count()
         HomeVisit.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-        record(actor, "screening.home.generate", rnd, {"added": len(rows)}, levels_from=rnd)
-    return len(rows)
+        added = tags_rows.count() - before  # a row another pass wrote first is not ours
+        record(actor, "screening.home.generate", rnd, {"added": added}, levels_from=rnd)
+    return added
 
 
 def add_home_visit(actor, rnd: Round, resident: Resident, note="") -> HomeVisit:
