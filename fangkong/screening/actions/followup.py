@@ -22,7 +22,6 @@ from fangkong.registry.models import LEVEL_FIELDS, Place, Presence, Resident, Ta
 
 from .. import checks
 from ..access import require, require_sample
-from ..areas import area_q
 from ..models import (
     Conflict,
     FollowUp,
