@@ -200,7 +200,9 @@ ROUTES = {
     ("POST", "/services/problems/{pk}/resolve"): Route(
         url(lambda w: f"/problems/{w.problem.id}/resolve"), setup=sscene,
         body=lambda w: {"resolution": "明天补送"}, missing=gone(f"/problems/{MISSING}/resolve"),
-        command=403, leader=404, resident=403),  # the household sees its own exception
+        # the household sees its own exception, the building's leader those of its doors (the
+        # exception hangs at the household: counted at every level)
+        command=403, leader=403, resident=403),
     ("GET", "/services/categories"): Route(url(lambda w: "/categories"), setup=sscene, **ANY_USER),
     ("PATCH", "/services/categories/{pk}"): Route(
         url(lambda w: f"/categories/{requests.Category.objects.get(code='repair').id}"), setup=sscene,
