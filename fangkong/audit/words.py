@@ -157,6 +157,7 @@ ACTIONS = {
     "services.request.taken": _("Service request taken"),
     "services.request.done": _("Service request done"),
     "services.request.confirmed": _("Service request confirmed by the household"),
+    "services.request.reopen": _("Service request sent back: not resolved, said the household"),
     "services.request.cancelled": _("Service request cancelled"),
     "services.request.escalated": _("Overdue service request escalated"),
     "services.category.edit": _("Request category changed"),

@@ -364,7 +364,8 @@ def request_out(r) -> dict:
             "overdue": r.overdue or (r.state in r.OPEN and r.due_at < timezone.now()),
             "assignee": r.assignee_id, "team": r.team_id, "taken_at": r.taken_at, "result": r.result,
             "assignee_name": (r.assignee.display_name or r.assignee.username) if r.assignee_id else "",
-            "team_name": r.team.name if r.team_id else ""}
+            "team_name": r.team.name if r.team_id else "", "reopened_at": r.reopened_at,
+            "reopen_reason": r.reopen_reason}
 
 
 @router.get("/services/requests", response=list[RequestOut])
@@ -399,6 +400,8 @@ def request_step(request, pk: int, step: RequestStep, body: StepIn):
         r = requests.done(a, r, body.result)
     elif step == RequestStep.CONFIRM:
         r = requests.confirm(a, r)
+    elif step == RequestStep.REOPEN:
+        r = requests.reopen(a, r, body.reason)
     elif step == RequestStep.CANCEL:
         r = requests.cancel(a, r)
     else:

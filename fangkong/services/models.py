@@ -301,6 +301,9 @@ class Request(Levels):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     result = models.CharField(_("what was done"), max_length=300, blank=True)
     client_id = models.UUIDField(unique=True, null=True, blank=True)
+    # the household said it was not resolved after it was marked done (`requests.reopen`)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopen_reason = models.CharField(_("not resolved because"), max_length=200, blank=True)
 
     OPEN = (State.NEW, State.TAKEN)
 

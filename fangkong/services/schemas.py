@@ -301,22 +301,28 @@ class RequestOut(Schema):
     team_name: str
     taken_at: datetime.datetime | None
     result: str
+    reopened_at: datetime.datetime | None = None
+    reopen_reason: str = Field("", description="Why the household said it was not resolved (`reopen`).")
 
 
 class RequestStep(StrEnum):
     """What `POST /services/requests/{pk}/{step}` does: take it (the one who calls has it),
-    mark it done (`result` says what was done), confirm it (the household), give it to a
-    team or person (`team`, `assignee`: back to new until they take it), cancel it."""
+    mark it done (`result` says what was done), confirm it (the household), say it was not
+    resolved (`reopen`, the household or staff for it: `reason` in a few words; open again
+    with whoever had it, they and staff told), give it to a team or person (`team`,
+    `assignee`: back to new until they take it), cancel it."""
 
     TAKE = "take"
     DONE = "done"
     CONFIRM = "confirm"
+    REOPEN = "reopen"
     ASSIGN = "assign"
     CANCEL = "cancel"
 
 
 class StepIn(StrictIn):
     result: str = ""
+    reason: str = ""
     assignee: int | None = None
     team: int | None = None
 

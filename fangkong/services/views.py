@@ -368,6 +368,10 @@ def request_page(request, pk):
             elif step == "confirm":
                 requests.confirm(a, r)
                 messages.success(request, _("Confirmed."))
+            elif step == "reopen":  # "没解决": open again with the family's words, its holder and staff told
+                r = requests.reopen(a, r, request.POST.get("reason", ""))
+                messages.success(request, _("Sent back: %(who)s and the community staff are told it is not "
+                                            "resolved.") % {"who": r.holder or _("the grid worker")})
             elif step == "assign":
                 from fangkong.volunteers.models import Team
 

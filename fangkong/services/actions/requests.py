@@ -204,6 +204,40 @@ def confirm(actor, req: Request) -> Request:
     return _move(actor, req, [State.DONE], State.CONFIRMED, "confirmed_at")
 
 
+def reopen(actor, req: Request, reason: str) -> Request:
+    """"没解决": the household (or staff on its behalf — who may confirm) says a request
+    marked done was not resolved, in a few words. It is open again — with the person (or
+    team) who had it: `taken` by them, or `new` for the team —, due again within its
+    category's time, and the one who had it, their team and the household's grid workers and
+    community staff are told with the reason (found on a phone: the only button after
+    "done" was "确认已解决"). Audited with the reason. A retry on a request already open
+    again answers it as it is."""
+    access.require_request(actor, req, confirm=True)
+    reason = checks.text(reason, "reason", max_length=200, required=False)
+    if not reason:
+        raise Invalid(fields={"reason": [_("Say in a few words what is still wrong: whoever answers it "
+                                           "reads it.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().get(pk=req.pk)
+        if locked.state in Request.OPEN and locked.reopened_at is not None:
+            return locked  # a retry, or someone of the family tapped it too
+        if locked.state != State.DONE:
+            raise Conflict(_("This request is %(state)s.") % {"state": locked.get_state_display()})
+        to = State.TAKEN if locked.assignee_id else State.NEW
+        Request.objects.filter(pk=req.pk).update(
+            state=to, reopened_at=now, reopen_reason=reason, done_at=None, overdue=False, escalated_at=None,
+            due_at=now + datetime.timedelta(minutes=locked.category.response_minutes))
+        event = record(actor, "services.request.reopen", locked, {"request": locked.id, "reason": reason,
+                                                                  "state": to})
+        locked.refresh_from_db()
+        told = responders(locked, staff=True) | ({locked.assignee_id} if locked.assignee_id else set())
+        told |= access.team_user_ids(locked.team_id)
+        _tell(actor, locked, told, gettext_lazy("Not resolved, says the household, %(category)s: %(where)s"),
+              f"reopened.{event.id}", body=reason)
+    return locked
+
+
 def cancel(actor, req: Request) -> Request:
     access.require_request(actor, req, manage=True)
     return _move(actor, req, list(Request.OPEN), State.CANCELLED, None)
