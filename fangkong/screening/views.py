@@ -390,7 +390,7 @@ def home_list(request, pk):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
             status = request.POST.get("status", "")
             name = hv.resident.name
-            if status == "cancelled" and not confirmed(request):
+            if status == "cancelled" and not confirmed(request) and not hv.urgent:  # a re-test: refused
                 return confirm_step(
                     request, title=_("Take %(name)s off the home-sampling list?") % {"name": name},
                     lines=[_("Only when %(name)s no longer needs sampling at home (can come to a "

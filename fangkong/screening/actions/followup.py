@@ -104,9 +104,16 @@ def set_home_visit(actor, hv: HomeVisit, status: str) -> HomeVisit:
     require(actor, Perm.SCREENING_RUN, hv)
     if status not in HomeVisit.Status.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
-    if status == HomeVisit.Status.DONE and hv.source == HomeVisit.Source.RETEST and \
-            FollowUp.objects.filter(round_id=hv.round_id, resident_id=hv.resident_id,
-                                    status=FollowUp.Status.AWAITING).exists():
+    waits = hv.source == HomeVisit.Source.RETEST and status != HomeVisit.Status.OPEN and \
+        FollowUp.objects.filter(round_id=hv.round_id, resident_id=hv.resident_id,
+                                status=FollowUp.Status.AWAITING).exists()
+    if waits and status == HomeVisit.Status.CANCELLED:
+        # a held person's single re-test: she may not go to a sampling point, and she is not
+        # on the missing list — taking the visit off would leave her held with nobody coming
+        raise Invalid(_("%(name)s is held until the single re-test: the re-test visit stays on "
+                        "this list until its tube is recorded on the follow-up page.")
+                      % {"name": hv.resident.name}, code="retest_needed")
+    if waits and status == HomeVisit.Status.DONE:
         # "done" without the single tube: the lab's result for it would find no tube
         raise Invalid(_("Record %(name)s's re-test tube on the follow-up page: the visit is "
                         "done once the tube is recorded.") % {"name": hv.resident.name},
