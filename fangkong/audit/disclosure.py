@@ -7,6 +7,9 @@ masked elsewhere (`138****1234`). A page, answer or export that showed phones in
 writes ONE "resident.view_phones" event naming whose (the first 500 in the event, every
 one in its `Named` rows: the log's filter by resident finds them) and where.
 
+Phones an app shows by a rule of its own (a volunteer team's leader and members): one
+event of the app's kind naming whose (`phones_shown`).
+
 ID numbers: masked always (`1401**********1234`), except one on request (registry's
 reveal, rate-limited, audited by the registry) and an export asking for them where the
 user holds REVEAL_ID on every row (one "resident.export_ids" event).
@@ -16,7 +19,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.core import pii
 from fangkong.core.access import scope_of
 
-from .actions import common_levels, record
+from .actions import common_levels, record, record_shown
 
 # --- phones -----------------------------------------------------------------------------
 
@@ -76,6 +79,17 @@ def phones_column(actor, residents, where: str) -> list[str]:
     if shown:
         record_phones(actor, shown, where)
     return out
+
+
+def phones_shown(actor, rows, allowed, where: str, action: str, key: str) -> dict:
+    """Phones an app shows by its own rule rather than VIEW_PHONE (a volunteer team's
+    members to its leader, its leader to the members: `allowed(row)`, decided in the app's
+    access.py): {row id: phone} of the rows whose phone is shown — the others are not shown
+    at all — and one `action` event naming whose (`audit.actions.record_shown`, under
+    `key`) and where. Render each with the `tel` tag."""
+    shown = [r for r in rows if r.phone and allowed(r)]
+    record_shown(actor, action, where, shown, key)
+    return {r.id: r.phone for r in shown}
 
 
 # --- ID numbers -------------------------------------------------------------------------

@@ -8,7 +8,8 @@ volunteer acts on their own record through their account (`volunteer_of`,
 holds the volunteer role on its community now (`counts`): with the role taken away their
 teams (and team members' phones), calls, places and leadership are gone at once, as if
 never given (NotFound), even in a session opened before; a call is
-answered by its audience (`audience`, `in_audience`); a team leader confirms attendance
+answered by its audience (`audience`, `in_audience`); a team's phones are shown by
+`team_phone_seen`; a team leader confirms attendance
 for their team (`leads`, `leads_volunteer`, `led_q`, `leads_team_of`, `leads_call`).
 """
 
@@ -95,6 +96,23 @@ def can_see_assignment(scope, a: Assignment) -> bool:
         return True
     v = approved_volunteer(scope)
     return v is not None and (a.volunteer_id == v.id or leads_volunteer(v, a))
+
+
+def team_phone_seen(scope, team: Team):
+    """Whose phone the user sees on a team's page, as a test of one member: every member's
+    for staff who manage the team and for its leader; the leader's alone for the team's
+    other members (to call her); nobody's for anyone else (staff who only read, people
+    outside the team). Two queries at most, whatever the number of members."""
+    if can_manage(scope, team):
+        return lambda v: True
+    me = approved_volunteer(scope)
+    if me is None:
+        return lambda v: False
+    if team.leader_id == me.id:
+        return lambda v: True
+    if team.leader_id and TeamMember.objects.filter(team=team, volunteer=me).exists():
+        return lambda v: v.id == team.leader_id
+    return lambda v: False
 
 
 def can_manage(scope, obj) -> bool:

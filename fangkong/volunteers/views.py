@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
+from fangkong.audit.disclosure import phones_shown
 from fangkong.core.access import require_export
 from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.core.qr import qr_svg
@@ -272,11 +273,13 @@ def team(request, pk):
             flash_error(request, e)
         return redirect("volunteers_team", pk=t.id)
     members = list(queries.team_members(t))
+    # every member's phone for staff who manage it and the leader, the leader's to the
+    # members (access.team_phone_seen), shown and audited by audit.disclosure
+    phones = phones_shown(actor_of(request), members, access.team_phone_seen(request.scope, t),
+                          f"team:{t.id}", "volunteer.view_phones", "volunteers")
     ctx = {"team": t, "members": members, "can_manage": can_manage, "is_leader": is_leader,
-           "show_contacts": can_manage or is_leader,
+           "show_contacts": can_manage or is_leader, "phones": phones,
            "calls": list(Call.objects.filter(team=t).select_related("place").order_by("-starts_at")[:20])}
-    if ctx["show_contacts"]:
-        registration.record_phone_view(actor_of(request), members, f"team:{t.id}")
     if can_manage:
         ids = {m.id for m in members}
         ctx["candidates"] = [v for v in queries.volunteer_list(request.scope, t.community_place,

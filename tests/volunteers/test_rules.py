@@ -150,14 +150,17 @@ def test_lateness_and_no_shows(world, make_volunteer, monkeypatch):
         attendance.check_in(actor_for(a_absent.user), call.token)  # too late: the leader or staff confirm
 
 
-def test_team_members_see_names_leader_and_staff_see_phones(world, make_volunteer, login):
+def test_team_members_see_names_and_the_leaders_phone_leader_and_staff_see_phones(world, make_volunteer,
+                                                                                  login):
     staff = actor_for(world.users.staff)
     leader, member, outsider = make_volunteer(1), make_volunteer(2), make_volunteer(3)
     team = teams.create_team(staff, world.community, "封控五组", leader=leader)
     teams.add_member(staff, team, member)
+    teams.add_member(staff, team, other := make_volunteer(4))
     url = reverse("volunteers_team", args=[team.id])
     as_member = login(member.user).get(url).content.decode()
-    assert leader.name in as_member and leader.phone not in as_member
+    assert leader.name in as_member and other.name in as_member
+    assert leader.phone in as_member and other.phone not in as_member  # tests/volunteers/test_team_phones.py
     as_leader = login(leader.user).get(url).content.decode()
     assert member.phone in as_leader
     assert login(outsider.user).get(url).status_code == 404

@@ -22,6 +22,15 @@ def phone(context, obj, value=None):
     return format_html('<a class="tel" href="tel:{}">{}</a>', text, text)
 
 
+@register.simple_tag
+def tel(value):
+    """A phone already decided shown in clear (and audited) by `audit.disclosure`
+    (`phones_shown`), as a tel: link; nothing for none."""
+    if not value:
+        return ""
+    return format_html('<a class="tel" href="tel:{}">{}</a>', value, value)
+
+
 @register.filter
 def can(scope_and_perm, obj):
     scope, perm = scope_and_perm
