@@ -106,10 +106,11 @@ def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: 
                   sheet_title=_("Residents"))
 
 
-def rows_xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
-    """Any list as an .xlsx: a title row, a header row, then the rows (text kept as text)."""
+def rows_xlsx(title: str, header: list[str], rows: list[list], *, sheet_title: str | None = None) -> bytes:
+    """Any list as an .xlsx: a title row, a header row, then the rows (text kept as text);
+    `sheet_title`: the sheet's tab, when the title is longer than Excel's 31 characters."""
     widths = [max(8, min(40, len(str(h)) * 2 + 2)) for h in header]
-    return _write(title, [str(h) for h in header], rows, widths=widths)
+    return _write(title, [str(h) for h in header], rows, widths=widths, sheet_title=sheet_title)
 
 
 def _load_households(residents):

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
@@ -587,6 +587,8 @@ def honour(request, pk):
 
 EXPORTS = {"team": lambda: _("Team"), "work_unit": lambda: _("Work unit"),
            "party_branch": lambda: _("Party branch")}
+SHEETS = {"team": lambda: _("Hours by team"), "work_unit": lambda: _("Hours by work unit"),
+          "party_branch": lambda: _("Hours by Party branch")}
 
 
 @page
@@ -602,10 +604,15 @@ def export_hours(request, pk, dimension):
     label = EXPORTS[dimension]()
     title = _("%(place)s volunteer hours by %(what)s, %(when)s") % {
         "place": c.name, "what": label, "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
-    header = [label, _("Name"), _("Work unit"), _("Party branch"), _("Calls served"), _("Hours")]
-    data = [[g or _("(none)"), v.name, v.work_unit, v.party_branch, n, h] for g, v, n, h in rows]
+    # the grouping column first, never again among the others (a work unit's sheet had two)
+    others = [(k, h) for k, h in (("work_unit", _("Work unit")), ("party_branch", _("Party branch")))
+              if k != dimension]
+    header = [label, pgettext("person", "Name"), *(h for _k, h in others), _("Calls served"), _("Hours")]
+    data = [[g or _("(none)"), v.name, *(getattr(v, k) for k, _h in others), n, h] for g, v, n, h in rows]
     attendance.record_export(actor_of(request), c, dimension, len(data))
-    resp = HttpResponse(rows_xlsx(title, header, data), content_type=(
+    # the sheet's tab: short and whole (Excel keeps 31 characters; the title row says where and when)
+    sheet = SHEETS[dimension]()
+    resp = HttpResponse(rows_xlsx(title, header, data, sheet_title=sheet), content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     fname = quote(f"{c.name}-{label}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{fname}"
