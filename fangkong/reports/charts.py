@@ -67,8 +67,10 @@ def for_report(report) -> list[Chart]:
     else:
         kind = queries.KID_KIND.get(node.kind)
         below = list(Place.objects.filter(parent=node, kind=kind).order_by("sort_key", "id")) if kind else []
-        values = figures.compute(below, at) if below else {}
-        kids = figures.worst_first([(k, values[k.id]) for k in below])
+        values = figures.compute(below, at, parent=node) if below else {}
+        own = values.pop(node.id, {})
+        # the dashboard's rows: the grids and "未分网格" (people in no grid), one definition
+        kids = queries.ranked_children(below, values, own)
     return charts_for(node, at, kids)
 
 

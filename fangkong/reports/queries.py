@@ -148,11 +148,18 @@ def dashboard(scope, place: Place, at) -> dict:
         values = kid_values.pop(place.id)
     else:
         values, kid_values = figures.of(place, at), {}
+    return {"values": values, "children": ranked_children(kids, kid_values, values)}
+
+
+def ranked_children(kids: list[Place], kid_values: dict, values: dict) -> list:
+    """The rows under a node, for its dashboard and its report's PDF alike: its children
+    (`kids`, figures `kid_values` by id) worst first, then the row of what the node
+    (figures `values`) counts outside all of them ("未分网格": people in no grid)."""
     children = figures.worst_first([(k, kid_values.get(k.id, {})) for k in kids])
-    rest = figures.rest(values, [v for v in kid_values.values()])
+    rest = figures.rest(values, [kid_values.get(k.id, {}) for k in kids])
     if kids and rest:  # e.g. a compound right under the community: in no grid, yet counted
-        children.append((Remainder(REST_LABEL.get(kind, REST_LABEL[None])), rest))
-    return {"values": values, "children": children}
+        children.append((Remainder(REST_LABEL.get(kids[0].kind, REST_LABEL[None])), rest))
+    return children
 
 
 class Remainder:
