@@ -281,6 +281,7 @@ KEYS = {
     "actor": k("account"), "since": k("since"), "action": k("action code"),
     "shapes": k("outlines"), "role_ended": k("because a role ended"), "first": k("first login"),
     "unlocked": k("unlocked too"), "was_locked": k("was locked"), "ended": k("tasks ended"),
+    "asked_from": k("asked by the neighbour at"),
 }
 KEYS_FOR = {  # (action prefix, key): a key said otherwise in this action
     ("resident", "name"): k("name of the person"), ("volunteer", "name"): k("name of the person"),
@@ -350,6 +351,7 @@ NAMES_FOR = {("services.run", "was"): "user", ("services.feeding", "was"): "user
 NAMES = {"round": "round", "supplier": "supplier", "place": "place", "parent": "place",
          "areas": "place", "community": "place", "team": "team", "pet": "pet", "user": "user",
          "assignee": "user", "carrier": "user", "volunteer": "user", "resident": "resident",
+         "asked_from": "household",
          "actor": "user"}
 ID_NUMBERS = {"order", "request", "visit", "conflict", "change", "group", "line", "problem",
               "id", "job", "case", "run", "batch", "item"}

@@ -365,7 +365,7 @@ def request_out(r) -> dict:
             "assignee": r.assignee_id, "team": r.team_id, "taken_at": r.taken_at, "result": r.result,
             "assignee_name": (r.assignee.display_name or r.assignee.username) if r.assignee_id else "",
             "team_name": r.team.name if r.team_id else "", "reopened_at": r.reopened_at,
-            "reopen_reason": r.reopen_reason}
+            "reopen_reason": r.reopen_reason, "asked_from": r.asked_from_id}
 
 
 @router.get("/services/requests", response=list[RequestOut])
@@ -381,6 +381,9 @@ def request_list(request, place: int | None = None, household: int | None = None
 def request_raise(request, body: RequestIn):
     hh = queries.get_household(request.scope, body.household, order=True)
     c = requests.category_of(body.category)
+    if body.room.strip():  # for a neighbour of its building: the page's "为邻居求助"
+        return Status(201, request_out(requests.raise_for_neighbour(actor_of(request), hh, body.room, c, body.text,
+                                                                    client_id=body.client_id)))
     return Status(201, request_out(requests.raise_request(actor_of(request), hh, c, body.text,
                                                           client_id=body.client_id)))
 

@@ -63,3 +63,20 @@ def choice(value, field, choices) -> str:
     if value not in dict(choices):
         raise Invalid(fields={field: [_("Choose one of the options.")]})
     return value
+
+
+ROOM = r"(?:(\d{1,3})\s*(?:单元|-|/|\s)\s*)?([0-9A-Za-z]{1,20})"
+
+
+def room(value, field="room") -> tuple[str | None, str]:
+    """A neighbour's door typed by a resident: "302", "2单元302", "2-302", "2 302" →
+    (unit number or None, door). Anything else is refused, saying how to write it."""
+    import re
+
+    text = (value or "").strip().translate(str.maketrans("０１２３４５６７８９－／　", "0123456789-/ ")) \
+        if isinstance(value, str) else ""
+    m = re.fullmatch(ROOM, text)
+    if m is None:
+        raise Invalid(fields={field: [_("Write the room number, like 302, or the unit and the room, like "
+                                        "2单元302.")]})
+    return m.group(1), m.group(2)

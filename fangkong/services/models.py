@@ -304,6 +304,9 @@ class Request(Levels):
     # the household said it was not resolved after it was marked done (`requests.reopen`)
     reopened_at = models.DateTimeField(null=True, blank=True)
     reopen_reason = models.CharField(_("not resolved because"), max_length=200, blank=True)
+    # asked by a neighbour of the same building for this household (`requests.raise_for_neighbour`)
+    asked_from = models.ForeignKey("registry.Household", models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("asked by a neighbour at"))
 
     OPEN = (State.NEW, State.TAKEN)
 

@@ -78,6 +78,18 @@ def get_household(scope, pk, *, order=False) -> Household:
     return h
 
 
+def neighbours(household, unit, door) -> list[Household]:
+    """The households of `household`'s building with this door (in unit `unit` when given:
+    "2" names 2单元), at most 5: the neighbour a resident asks for
+    (`requests.raise_for_neighbour`; its caller may ask for the household)."""
+    if household.building_id is None:
+        return []
+    qs = Household.objects.filter(building_id=household.building_id, door__iexact=door)
+    if unit:
+        qs = qs.filter(place__name__in=[unit, f"{unit}单元"])
+    return list(qs.select_related("place").order_by("place__sort_key", "id")[:5])
+
+
 # --- orders -------------------------------------------------------------------------
 
 def orders(scope, *, household=None, supplier=None, place=None, state=None, states=None):

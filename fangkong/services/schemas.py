@@ -283,6 +283,9 @@ class RequestIn(StrictIn):
         + ", ".join(f"`{code}`" for code, *_rest in DEFAULT_CATEGORIES) + "). Any other is refused (400, `fields.category`)."))
     text: str
     client_id: str | None = None
+    room: str = Field("", description="For a neighbour of `household`'s building (\"为邻居求助\"): their room, "
+                      "\"302\" or \"2单元302\"; the request is theirs, saying who asked (`asked_from`). A room the "
+                      "building does not have, or has in several units, is refused (400, `fields.room`).")
 
 
 class RequestOut(Schema):
@@ -303,6 +306,7 @@ class RequestOut(Schema):
     result: str
     reopened_at: datetime.datetime | None = None
     reopen_reason: str = Field("", description="Why the household said it was not resolved (`reopen`).")
+    asked_from: int | None = Field(None, description="The household of the same building that asked for it.")
 
 
 class RequestStep(StrEnum):

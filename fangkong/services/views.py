@@ -397,9 +397,9 @@ def request_page(request, pk):
         return redirect("services_request", pk=r.pk)
     scope = request.scope
     hh = r.household
-    labels = queries.door_labels([hh])
+    labels = queries.door_labels([hh] + ([r.asked_from] if r.asked_from_id else []))
     return render(request, "services/request.html", {
-        "r": r, "address": labels[hh.id], "phone": hh.phone if access.assigned_to(scope, hh.id)
+        "r": r, "address": labels[hh.id], "asked_from": labels.get(r.asked_from_id, ""), "phone": hh.phone if access.assigned_to(scope, hh.id)
         or scope.allows(access.RUN, hh) else "",
         "may_work": _may(access.require_request, scope, r, work=True),
         "may_confirm": _may(access.require_request, scope, r, confirm=True),
@@ -468,9 +468,19 @@ def household(request, pk):
                 messages.success(request, _("%(name)s is registered.") % {"name": pet.name})
             elif request.POST.get("do") == "request":
                 c = requests.category_of(request.POST.get("category", ""))
-                requests.raise_request(a, hh, c, request.POST.get("text", ""),
-                                       client_id=request.POST.get("client_id"))
-                messages.success(request, _("Request sent to your grid worker. You will see here when it is taken."))
+                text, room, cid = request.POST.get("text", ""), request.POST.get("room", "").strip(), \
+                    request.POST.get("client_id")
+                if room:  # "为邻居求助": the neighbour's door, not this one (found on a phone)
+                    made = requests.raise_for_neighbour(a, hh, room, c, text, client_id=cid)
+                else:
+                    made = requests.raise_request(a, hh, c, text, client_id=cid)
+                if made.household_id != hh.id:
+                    door = queries.door_labels([made.household])[made.household_id]
+                    messages.success(request, _("Request sent for %(door)s: their grid worker answers it at "
+                                                "their door.") % {"door": door})
+                else:
+                    messages.success(request, _("Request sent to your grid worker. You will see here when it is "
+                                                "taken."))
                 if c.code == "urgent_medical":
                     messages.warning(request, _("If a life is in danger, call 120 at once: do not wait for an answer here."))
             else:
@@ -480,6 +490,7 @@ def household(request, pk):
             errors = e.fields or {"all": [str(e.message)]}
     # a refused order comes back as it was typed, its errors under its own supplier's form
     posted = request.POST if errors and request.POST.get("do") == "order" else {}
+    asked = request.POST if errors and request.POST.get("do") == "request" else {}  # typed, kept
     offer = [(s, [(i, posted.get(f"q{i.id}", "")) for i in queries.catalogue(s)]) for s in suppliers]
     people, results = household_results(scope, hh, limit=5) if scope.allows(access.VIEW, hh) else ([], [])
     # "latest test": the latest round in which this household was tested, not a round begun
@@ -493,7 +504,7 @@ def household(request, pk):
         # a leader's change had cancelled read as still coming
         **queries.household_orders(scope, hh),
         "requests": list(queries.request_queue(scope, household=hh, open_only=False, limit=20)),
-        "suppliers": offer, "posted": posted, "categories": queries.categories(),
+        "suppliers": offer, "posted": posted, "asked": asked, "categories": queries.categories(),
         "may_order": may_order, "errors": errors, "client_id": uuid.uuid4(),
         "pets": list(queries.pets(scope, household=hh)[:20]),
         "posted_pet": request.POST if errors and request.POST.get("do") == "pet" else {},

@@ -84,6 +84,37 @@ def raise_request(actor, household, category: Category, text: str, *, client_id=
                   assignee=None, team=None, now=None, minutes=None) -> Request:
     """`minutes`: answer within this (default the category's response time)."""
     access.require_household(actor, household, order=True)
+    return _raise(actor, household, category, text, client_id=client_id, assignee=assignee, team=team,
+                  now=now, minutes=minutes)
+
+
+def raise_for_neighbour(actor, own, room: str, category: Category, text: str, *, client_id=None) -> Request:
+    """A request for a neighbour of `own`'s building (found on a phone: 101 asked help for
+    the elderly man at 302 and it was filed under 101's door, so the volunteer went to the
+    wrong door and 302's vulnerable people did not order the queue): whoever may ask for
+    `own` (its own login, its leader, grid worker, staff) types the room ("302",
+    "2单元302") and the request is the neighbour's — its door, its vulnerable people, its
+    grid workers told —, saying which household asked (`asked_from`). A room this building
+    does not have, or has in several units, is said on the field."""
+    from ..queries import neighbours
+
+    access.require_household(actor, own, order=True)
+    unit, door = checks.room(room)
+    found = neighbours(own, unit, door)
+    if not found:
+        raise Invalid(fields={"room": [_("This building has no room %(room)s.") % {"room": room.strip()}]})
+    if len(found) > 1:
+        raise Invalid(fields={"room": [_("This building has %(n)d rooms %(door)s: write the unit too, like "
+                                         "2单元%(door)s.") % {"n": len(found), "door": door}]})
+    if found[0].id == own.id:
+        return _raise(actor, own, category, text, client_id=client_id)
+    return _raise(actor, found[0], category, text, client_id=client_id, asked_from=own)
+
+
+def _raise(actor, household, category, text, *, client_id=None, assignee=None, team=None, now=None,
+           minutes=None, asked_from=None) -> Request:
+    """The request written, once its household was allowed (`raise_request`,
+    `raise_for_neighbour`)."""
     cid = checks.client_id(client_id)
     if cid is not None and (found := Request.objects.filter(client_id=cid).first()) is not None:
         if found.household_id != household.id:
@@ -93,13 +124,14 @@ def raise_request(actor, household, category: Category, text: str, *, client_id=
     req = Request(household=household, category=category, text=checks.text(text, "text", max_length=500),
                   priority=category.priority, vulnerable=vulnerability(household.id),
                   due_at=now + datetime.timedelta(minutes=minutes or category.response_minutes),
-                  raised_by=_user(actor), raised_at=now, client_id=cid)
+                  raised_by=_user(actor), raised_at=now, client_id=cid, asked_from=asked_from)
     req.copy_levels(household)
     try:
         with transaction.atomic():
             req.save()
             record(actor, "services.request.raise", household,
-                   {"request": req.id, "category": category.code})
+                   {"request": req.id, "category": category.code,
+                    **({"asked_from": asked_from.id} if asked_from is not None else {})})
             if assignee is not None or team is not None:
                 _assign(actor, req, assignee, team)
             _tell(actor, req, responders(req, staff=category.priority == 1),
