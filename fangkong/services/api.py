@@ -359,7 +359,10 @@ def category_edit(request, pk: int, body: CategoryPatch):
 
 
 def request_out(r) -> dict:
-    return {"id": r.id, "household": r.household_id, "category": r.category.code, "text": r.text,
+    if not hasattr(r, "address"):
+        queries.with_doors([r])
+    return {"id": r.id, "household": r.household_id, "address": r.address, "category": r.category.code,
+            "text": r.text,
             "priority": r.priority, "vulnerable": r.vulnerable, "state": r.state, "due_at": r.due_at,
             "overdue": r.overdue or (r.state in r.OPEN and r.due_at < timezone.now()),
             "assignee": r.assignee_id, "team": r.team_id, "taken_at": r.taken_at, "result": r.result,
@@ -373,8 +376,8 @@ def request_list(request, place: int | None = None, household: int | None = None
                  limit: int = Query(100, ge=1, le=LIMIT)):
     p = _place(request, place) if place else None
     hh = queries.get_household(request.scope, household) if household else None
-    return [request_out(r) for r in queries.request_queue(request.scope, place=p, household=hh,
-                                                          open_only=open_only, limit=limit)]
+    return [request_out(r) for r in queries.with_doors(queries.request_queue(
+        request.scope, place=p, household=hh, open_only=open_only, limit=limit))]
 
 
 @router.post("/services/requests", response={201: RequestOut})

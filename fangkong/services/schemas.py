@@ -291,6 +291,7 @@ class RequestIn(StrictIn):
 class RequestOut(Schema):
     id: int
     household: int
+    address: str = Field("", description="The household's door: compound, building, unit, room.")
     category: str
     text: str
     priority: int

@@ -128,7 +128,7 @@ def place(request, pk):
         # a building's page: "no batches yet" while its run was being carried)
         "place": p, "batches": delivery_queries.deliveries(scope, p),
         "problems": problems,
-        "requests": list(queries.request_queue(scope, place=p, limit=10)),
+        "requests": queries.with_doors(queries.request_queue(scope, place=p, limit=10)),
         "disinfections": list(queries.disinfections(scope, place=p, open_only=True)[:20]),
         "check_ins_open": check_ins_open, "check_ins_done": check_ins_done,
         "check_ins_total": today.count(), "last": last, "need_categories": queries.need_categories(),
@@ -349,7 +349,7 @@ def stop_photo(request, pk):
 def queue(request, pk):
     p = get_place(request, pk)
     return render(request, "services/queue.html", {
-        "place": p, "requests": list(queries.request_queue(request.scope, place=p, limit=200)),
+        "place": p, "requests": queries.with_doors(queries.request_queue(request.scope, place=p, limit=200)),
         "now": timezone.now()})
 
 
