@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Role
@@ -163,7 +163,12 @@ def housemates(fu: FollowUp) -> int:
 
 
 def contacts_line(name: str, n: int) -> str:
-    """For the staff's case message: the people who live with the case are close contacts."""
+    """For the staff's case message: the people who live with the case are close contacts.
+    One contact has words of its own (Chinese has one plural form: "均…他们" would be said of
+    one person)."""
+    if n == 1:
+        return pgettext("one close contact", "%(n)d person lives with %(name)s: a close contact, "
+                        "keep them at home, not released.") % {"n": n, "name": name}
     return ngettext("%(n)d person lives with %(name)s: a close contact, keep them at home, not "
                     "released.",
                     "%(n)d people live with %(name)s: close contacts, keep them at home, not released.",
