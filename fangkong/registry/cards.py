@@ -70,8 +70,9 @@ def resident_by_code(scope, text: str, perm=Perm.VIEW_REGISTRY) -> Resident:
 # --- who gets a card -----------------------------------------------------------
 
 def needs_card() -> Q:
-    """The default selection: people without a smartphone, or in a vulnerable group."""
-    return Q(has_smartphone=False) | ~Q(tags="")
+    """The default selection: people without a smartphone (or not known to have one: a
+    roster imported without the column), or in a vulnerable group."""
+    return Q(has_smartphone=False) | Q(has_smartphone=None) | ~Q(tags="")
 
 
 def card_residents(scope, *, place: Place | None = None, households=None,

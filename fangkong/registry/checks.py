@@ -19,6 +19,7 @@ from .models import KeyGroup, Presence, Relation, Sex, Tag
 
 MAX_NAME = 50
 MAX_NOTES = 500
+UNKNOWN_WORDS = ("未知", "不详", "unknown")  # a smartphone not known (the export's "未知")
 
 # The messages, kept by code where they are stored (an import's row errors: `core.said`)
 # and said again in the language of whoever reads them.
@@ -257,7 +258,7 @@ def check_resident(data: dict, *, partial=False) -> dict:
     run("phone", lambda v: pii.validate_phone(v))
     run("relation", lambda v: check_choice(v, _RELATION, said(FIELD_RELATION)))
     run("presence", lambda v: check_choice(v, _PRESENCE, said(FIELD_PRESENCE)))
-    run("has_smartphone", boolean)
+    run("has_smartphone", lambda v: None if text(v).lower() in UNKNOWN_WORDS else boolean(v))
     run("tags", check_tags)
     run("key_group", check_key_group)
     run("notes", notes)

@@ -42,6 +42,7 @@ TEXT_KEYS = {"id_number", "phone", "door", "building", "unit"}
 # The word written for each stored value: the first (Chinese) spelling the importer accepts.
 _WORD = {str(k): v[0] for table in (RELATION_WORDS, PRESENCE_WORDS, TAG_WORDS, SEX_WORDS)
          for k, v in table.items()}
+SMARTPHONE_WORD = {True: "有", False: "无", None: "未知"}  # None: the roster did not say
 _KEY_WORD = {str(k): v[0] for k, v in KEY_GROUP_WORDS.items()}  # own table: "other" is a relation too
 
 
@@ -86,7 +87,7 @@ def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: 
             "tags": "、".join(_WORD.get(t, t) for t in r.tag_list),
             "notes": r.notes,
             "birth_date": r.birth_date.isoformat() if r.birth_date else "",
-            "has_smartphone": "有" if r.has_smartphone else "无",
+            "has_smartphone": SMARTPHONE_WORD[r.has_smartphone],
             "key_group": _KEY_WORD.get(r.key_group, ""),
         }
         rows.append([values[k] for k in TEMPLATE_KEYS])

@@ -225,7 +225,9 @@ class Resident(Levels):
                                 default=Relation.OTHER)
     presence = models.CharField(_("presence"), max_length=20, choices=Presence.choices,
                                 default=Presence.HOME)
-    has_smartphone = models.BooleanField(_("has a smartphone"), default=True)
+    # None: not known (a roster imported without the 智能手机 column): counted with those
+    # without one for the code cards, "未知" in the export
+    has_smartphone = models.BooleanField(_("has a smartphone"), null=True, default=True)
     tags = models.CharField(_("vulnerability"), max_length=200, default="", blank=True)
     key_group = models.CharField(_("key group"), max_length=20, choices=KeyGroup.choices,
                                  default="", blank=True)

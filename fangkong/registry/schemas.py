@@ -111,7 +111,7 @@ class ResidentOut(Schema):
     presence: str
     tags: list[str]
     key_group: str  # "" or medical / quarantine / cold_chain / transport / service / other
-    has_smartphone: bool
+    has_smartphone: bool | None  # null: not known (imported without the column)
     notes: str
     unverified: bool
     updated_at: datetime.datetime

@@ -240,7 +240,9 @@ class Plan:
     # matching
     def plan(self):
         matched: dict[int, int] = {}  # resident id → row
-        new_resident = prototype(Resident)
+        # a roster without the 智能手机 column (or with the cell empty) does not say: unknown,
+        # never "has one" (the cards for people without a smartphone include the unknown)
+        new_resident = prototype(Resident, has_smartphone=None)
         for row in self.parsed.rows:
             holder = self.holder(row)
             if holder is None:
