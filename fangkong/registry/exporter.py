@@ -178,7 +178,23 @@ def _clean(text) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", str(text))[:32000]
 
 
+SHEET_MAX = 31  # Excel's limit for a sheet's name
+
+
 def _safe_sheet_title(title: str) -> str:
+    """A sheet's name from a title, for every export: whole parts only. A title of parts
+    ("12月7日全员核酸 未检人员 · 双塔社区 12-06 21:05") keeps the leading parts that fit in
+    Excel's 31 characters ("12月7日全员核酸 未检人员 · 双塔社区"), never a part cut mid-time; a
+    first part too long on its own ends with "…". The title row keeps the whole title."""
     for ch in "[]:*?/\\":
         title = title.replace(ch, " ")
-    return title.strip()[:31] or "Sheet1"
+    title = " ".join(title.split())
+    if len(title) <= SHEET_MAX:
+        return title or "Sheet1"
+    parts = title.split(" · ")
+    kept = parts[0]
+    for part in parts[1:]:
+        if len(f"{kept} · {part}") > SHEET_MAX:
+            break
+        kept = f"{kept} · {part}"
+    return kept if len(kept) <= SHEET_MAX else kept[:SHEET_MAX - 1].rstrip() + "…"

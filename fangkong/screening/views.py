@@ -343,9 +343,11 @@ def missing_export(request, pk):
         notes = [w for w, yes in ((why, r.resample), (home, r.home)) if yes]
         row.append(_("%(first)s; %(then)s") % {"first": notes[0], "then": notes[1]} if len(notes) == 2
                    else notes[0] if notes else "")
-    data = rows_xlsx(f'{_("Missed round %(name)s") % {"name": rnd.name}} · {figures_line(rnd, node)}',
+    missed = _("Missed round %(name)s") % {"name": rnd.name}
+    data = rows_xlsx(f"{missed} · {figures_line(rnd, node)}",
                      [pgettext("person", "Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
-                      _("ID number"), _("note")], rows)
+                      _("ID number"), _("note")], rows,
+                     sheet_title=f"{missed} · {node.name}")  # whole parts within Excel's 31 characters
     resp = HttpResponse(data, content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     fname = quote(f"{node.name}-{rnd.name}-{_('not sampled')}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
