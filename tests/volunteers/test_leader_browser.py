@@ -57,3 +57,21 @@ def test_a_leader_confirms_her_members_arrival_time_on_a_community_call(phone_pa
     a = Assignment.objects.get(pk=mine.pk)
     assert a.check_in_at == start + datetime.timedelta(minutes=7) and a.check_in_by == leader.user
     assert page.problems == [], page.problems
+
+
+def test_a_member_calls_her_leader_from_the_teams_page(phone_page, world, make_volunteer, codes):
+    page = phone_page
+    staff = actor_for(world.users.staff)
+    leader, member, other = (make_volunteer(1, name="田晓燕"), make_volunteer(2, name="赵文静"),
+                             make_volunteer(3, name="李强"))
+    team = teams.create_team(staff, world.community, "封控五组", area=world.building, leader=leader)
+    teams.add_member(staff, team, member)
+    teams.add_member(staff, team, other)
+    log_in_by_code(page, member.phone, codes)
+    page.goto(f"{page.base}/volunteers/teams/{team.id}/")
+    expect(page.locator("main .hint").first).to_contain_text("组长：田晓燕")
+    expect(page.locator("main .hint").first).to_contain_text("负责区域：1号楼")
+    assert page.locator(f'a[href="tel:{leader.phone}"]').count() == 2  # at the top and on her row
+    assert page.locator(f'a[href="tel:{other.phone}"]').count() == 0
+    page.shot("volunteers-leader-04-team-as-member")
+    assert page.problems == [], page.problems

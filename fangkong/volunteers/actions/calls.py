@@ -122,7 +122,8 @@ def assign(actor, call: Call, v: Volunteer) -> Assignment:
 
     kept = call_out_refusal(v.household_id, v.id_hash)
     if kept:
-        raise Invalid(fields={"volunteer": [f"{v.name}: {kept}"]}, code="kept_home")
+        raise Invalid(fields={"volunteer": [_("%(name)s: %(reason)s") % {"name": v.name, "reason": kept}]},
+                      code="kept_home")
     with transaction.atomic():
         call = locked_call(call.pk)
         if call.state in (Call.Status.CLOSED, Call.Status.CANCELLED) and now >= call.ends_at:
