@@ -7,7 +7,7 @@ area (`sealed_over`)."""
 
 from collections import Counter
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import NotFound
@@ -20,6 +20,7 @@ from . import access, engine
 from .models import (
     MAPPED_KINDS,
     Adjustment,
+    AdjustmentItem,
     CheckpointEvent,
     Designation,
     Group,
@@ -332,12 +333,78 @@ def get_designation(scope, pk, perm=access.VIEW) -> Designation:
     return _get(Designation.objects.select_related("place", "zone_type", "notice"), scope, pk, perm)
 
 
-def notices(scope):
-    return Notice.objects.filter(scope.q(access.VIEW)).select_related("place")
+def near_q(node: Place, prefix="") -> Q:
+    """Places (at `prefix`) at, under or above `node`: those whose zoning concerns it."""
+    from fangkong.core.tree import ancestor_ids
+
+    return Q(**{f"{prefix}pk__in": {*ancestor_ids(node), node.pk}}) | engine.under_q(node, prefix)
+
+
+def notices(scope, node: Place | None = None):
+    """The notices the user may read (`access.notice_q`); with `node`, those filed at or
+    under it and those zoning a place at, under or above it (a street's notice that seals
+    a building of the community is on the community's list)."""
+    qs = Notice.objects.filter(access.notice_q(scope)).select_related("place")
+    if node is not None:
+        qs = qs.filter(engine.under_q(node) | engine.under_q(node, "place__") | Q(place=node)
+                       | Q(access.zoning_q(near_q(node, "place__"))))
+    return qs
 
 
 def get_notice(scope, pk, perm=access.VIEW) -> Notice:
-    return _get(Notice.objects.select_related("place"), scope, pk, perm)
+    """A notice the user may read (NotFound else, as a missing one); with another `perm`
+    (MANAGE: attach it to a draft), Forbidden when they read it but may not."""
+    from fangkong.core.access import one
+    from fangkong.core.errors import Forbidden
+
+    n = one(Notice.objects.filter(access.notice_q(scope)).select_related("place"), pk)
+    if perm != access.VIEW and not scope.allows(perm, n):
+        raise Forbidden()
+    return n
+
+
+def notices_to_attach(scope, adj: Adjustment, limit: int = 30) -> list[Notice]:
+    """The notices a draft may be filed under: filed for its place or above it, where the
+    user manages (a notice they only read, the street's, is not theirs to file under)."""
+    return list(Notice.objects.filter(access.filed_q(scope, access.MANAGE), place_id__in=[
+        x for x in [adj.place_id, adj.community_id, adj.street_id, adj.district_id] if x])
+        .select_related("place")[:limit])
+
+
+def notice_items(scope, notice: Notice) -> list:
+    """What the notice says for the user: the places of its scheduled or published
+    adjustments that concern them (`access.concerns_q`: their area and above it; never
+    another community's buildings), each labelled with its parents (`label`) and with its
+    adjustment (state, effective minute)."""
+    rows = list(AdjustmentItem.objects.filter(
+        access.concerns_q(scope, "place__"), adjustment__notice=notice,
+        adjustment__state__in=[State.SCHEDULED, State.PUBLISHED])
+        .select_related("place", "zone_type", "designation__zone_type", "adjustment"))
+    labels = place_labels(it.place for it in rows)
+    for it in rows:
+        it.label = labels.get(it.place_id) or it.place.name
+    return sorted(rows, key=lambda it: (natural_key(it.label), it.place.depth, it.id))
+
+
+def for_place_q(node: Place) -> Q:
+    """Adjustments made for `node` or for a place under it."""
+    return engine.under_q(node) | engine.under_q(node, "place__") | Q(place=node)
+
+
+def published_for(scope, node: Place, limit: int = 10) -> list[Adjustment]:
+    """The published adjustments of `node`'s page, latest first: those made for it or
+    under it that the user may open, and those made above it (a street's) that name a
+    place at, under or above it, under a notice the user may read. Each with `readable`:
+    may the user open the adjustment's page (else its notice's page is the link)."""
+    named = Exists(AdjustmentItem.objects.filter(near_q(node, "place__"), adjustment=OuterRef("pk")))
+    readable = Notice.objects.filter(access.notice_q(scope)).values("pk")
+    qs = (Adjustment.objects.filter(state=State.PUBLISHED)
+          .filter((access.filed_q(scope) & for_place_q(node)) | (Q(named) & Q(notice__in=readable)))
+          .select_related("place", "notice").order_by("-effective_at", "-id"))
+    rows = list(qs[:limit])
+    for a in rows:
+        a.readable = scope.allows(access.VIEW, a)
+    return rows
 
 
 def adjustments(scope, states=None):
