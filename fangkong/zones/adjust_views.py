@@ -64,9 +64,7 @@ def _detail_ctx(request, adj) -> dict:
            "may_act": can_manage, "current": current,
            "types": queries.zone_types(), "ops": pub.Op.choices,
            "conflicts": queries.conflicts(adj) if adj.is_open else [],
-           "notices": list(queries.notices(request.scope).filter(place_id__in=[
-               x for x in [adj.place_id, adj.community_id, adj.street_id, adj.district_id] if x])[:30])
-           if can_manage else [],
+           "notices": queries.notices_to_attach(request.scope, adj) if can_manage else [],
            "late_notice": adj.is_open and adj.notice_id and adj.notice.effective_at < timezone.now(),
            "now": timezone.now(), "soon": (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
                                                                                microsecond=0)}

@@ -31,6 +31,7 @@ from .schemas import (
     GateIn,
     GateOut,
     HouseholdZonesOut,
+    NoticeDetailOut,
     NoticeIn,
     NoticeOut,
     NoticeRef,
@@ -151,20 +152,36 @@ def update_type(request, pk: int, body: ZoneTypeIn):
 
 @router.get("/zones/notices", response=list[NoticeOut])
 def notices(request, place: int):
+    """The notices of a place: filed at or under it, and those zoning a place at, under or
+    above it that the user may read (a street's notice sealing a building of theirs)."""
     p = _place(request, place)
-    from . import engine
+    return [notice_out(n) for n in queries.notices(request.scope, p)[:LIMIT]]
 
-    rows = queries.notices(request.scope).filter(engine.under_q(p) | engine.under_q(p, "place__"))[:LIMIT]
-    return [{"id": n.id, "place": n.place_id, "number": n.number, "issued_by": n.issued_by,
-             "title": n.title, "text": n.text, "effective_at": n.effective_at} for n in rows]
+
+def notice_out(n) -> dict:
+    return {"id": n.id, "place": n.place_id, "number": n.number, "issued_by": n.issued_by,
+            "title": n.title, "text": n.text, "effective_at": n.effective_at}
+
+
+@router.get("/zones/notices/{pk}", response=NoticeDetailOut)
+def notice(request, pk: int):
+    """A notice, and what it zones for the caller: the places of their area, or above it,
+    it names (never another community's). 404 for a notice that zones nothing of theirs."""
+    n = queries.get_notice(request.scope, pk)
+    return {**notice_out(n), "places": [
+        {"place": it.place_id, "place_name": it.label, "op": it.op,
+         "zone_type": it.zone_type.code if it.zone_type_id else None,
+         "zone_name": it.zone_type.name if it.zone_type_id else None,
+         "from_type": it.designation.zone_type.code if it.designation_id else None,
+         "state": it.adjustment.state, "effective_at": it.adjustment.effective_at}
+        for it in queries.notice_items(request.scope, n)]}
 
 
 @router.post("/zones/notices", response={201: NoticeOut})
 def create_notice(request, body: NoticeIn):
     p = _place(request, body.place)
     n = pub.create_notice(actor_of(request), p, body.model_dump())
-    return Status(201, {"id": n.id, "place": n.place_id, "number": n.number, "issued_by": n.issued_by,
-                        "title": n.title, "text": n.text, "effective_at": n.effective_at})
+    return Status(201, notice_out(n))
 
 
 @router.get("/zones/designations", response=list[DesignationOut])

@@ -91,6 +91,21 @@ class NoticeOut(Schema):
     effective_at: datetime.datetime
 
 
+class NoticePlaceOut(Schema):
+    place: int
+    place_name: str  # with the parents that tell it apart ("光明小区 5号楼")
+    op: str  # create | change | lift
+    zone_type: str | None  # the zone it is given (None: lifted)
+    zone_name: str | None
+    from_type: str | None  # the zone it had (change, lift)
+    state: str  # scheduled | published
+    effective_at: datetime.datetime | None
+
+
+class NoticeDetailOut(NoticeOut):
+    places: list[NoticePlaceOut]  # what it zones for the caller: their area and above it
+
+
 class DesignationOut(Schema):
     id: int
     place: int

@@ -17,6 +17,7 @@ urlpatterns = [
     path("zones/p/<id:pk>/map.geojson", map_views.map_data, name="zones_map_data"),
     path("zones/p/<id:pk>/map/shape/", map_views.shape_save, name="zones_shape_save"),
     path("zones/p/<id:pk>/map/shape/remove/", map_views.shape_remove, name="zones_shape_remove"),
+    path("zones/notices/<id:pk>/", views.notice, name="zones_notice"),
     path("zones/designations/<id:pk>/lift/", views.draft_lift, name="zones_draft_lift"),
     path("zones/households/<id:pk>/", views.household, name="zones_household"),
     path("zones/adjustments/<id:pk>/", adjust_views.detail, name="zones_adjustment"),

@@ -4,7 +4,6 @@ open adjustments, notices), the policy, a household's zone history. Thin: read t
 the map: gate_views.py."""
 
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -61,19 +60,11 @@ def place(request, pk):
                           for kind, types in (("pcr", c["pcr"]), ("antigen", c["antigen"])) if types]
     ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": cadence, "may_plan": may_plan,
            "drafts": list(queries.adjustments(scope, [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED])
-                          .filter(pk__in=_under(p)).order_by("-created_at")[:50]),
-           "published": list(queries.adjustments(scope, [Adjustment.State.PUBLISHED])
-                             .filter(pk__in=_under(p)).order_by("-effective_at")[:10]),
+                          .filter(queries.for_place_q(p)).order_by("-created_at")[:50]),
+           "published": queries.published_for(scope, p),
            "can_manage": scope.allows(access.MANAGE, p), "can_gate": scope.allows(access.GATE, p),
            "policy": queries.active_policy(), "crumbs": registry_queries.crumbs(request.scope, p)}
     return render(request, "zones/place.html", ctx)
-
-
-def _under(p: Place):
-    """Adjustments made for `p` or for a place under it."""
-    from . import engine
-
-    return Adjustment.objects.filter(engine.under_q(p) | engine.under_q(p, "place__") | Q(place=p)).values("pk")
 
 
 @page
@@ -160,12 +151,22 @@ def notices(request, pk):
             return redirect("zones_notices", pk=p.id)
         except Invalid as e:
             errors = e.fields
-    from . import engine
-
-    rows = queries.notices(request.scope).filter(engine.under_q(p) | engine.under_q(p, "place__"))
+    rows = queries.notices(request.scope, p)
     return render(request, "zones/notices.html", {
         "place": p, "notices": list(rows[:100]), "errors": errors, "values": values,
         "can_manage": request.scope.allows(access.MANAGE, p), "can_gate": request.scope.allows(access.GATE, p)})
+
+
+@page
+def notice(request, pk):
+    """A notice's own page: its words, and what it says for the reader — the places it
+    zones in their area or above it (a street's notice read by a community, a family's
+    building). Readable by everyone it zones (`access.notice_q`), missing for anyone else."""
+    n = queries.get_notice(request.scope, pk)
+    roots = request.scope.roots(access.VIEW)
+    return render(request, "zones/notice.html", {
+        "notice": n, "items": queries.notice_items(request.scope, n),
+        "back": reverse("zones_notices", args=[roots[0].id]) if roots else reverse("home")})
 
 
 @page

@@ -48,6 +48,9 @@ PAGES = {
     "zones_type": Page(z(lambda w, s: f"/zones/types/{s.type.id}/"), "302 404 200 404 404 404 200 200 200 200 200 200"),
     "zones_place": Page(lambda w: f"/zones/p/{w.building.id}/", VIEWERS),
     "zones_notices": Page(lambda w: f"/zones/p/{w.building.id}/notices/", VIEWERS),
+    # a notice is read by everyone it zones: the family of the sealed building too
+    "zones_notice": Page(z(lambda w, s: f"/zones/notices/{s.designation.notice_id}/"),
+                         "302 404 200 404 404 404 200 200 200 404 200 200"),
     "zones_lifting": Page(z(lambda w, s: f"/zones/p/{w.building.id}/lifting/"), VIEWERS),
     "zones_adjust_new": Page(lambda w: f"/zones/p/{w.building.id}/adjust/",
                              "302 404 404 404 404 404 403 403 302 404 302 302", method=POST),

@@ -81,6 +81,9 @@ ROUTES = {
         staff=403, command=403, leader=403, resident=403, other_staff=403),
     ("GET", "/zones/notices"): Route(url(lambda w: f"/notices?place={w.building.id}"), setup=zscene,
                                      missing=lambda w: f"/api/v1/zones/notices?place={MISSING}", **VIEW),
+    # read by everyone it zones (the family of the sealed building too), missing for others
+    ("GET", "/zones/notices/{pk}"): Route(url(lambda w: f"/notices/{w.notice.id}"), setup=zscene,
+                                          missing=lambda w: f"/api/v1/zones/notices/{MISSING}"),
     ("POST", "/zones/notices"): Route(
         url(lambda w: "/notices"), setup=zscene,
         body=lambda w: {"place": w.building.id, "number": "第19号", "issued_by": "指挥部", "title": "通告",
