@@ -15,7 +15,7 @@ from fangkong.registry.models import Place
 from . import access, batch_queries, delivery_queries, queries
 from .actions import care, catalogue, delivery, handoff, orders, requests
 from .actions import disinfection as dis
-from .models import Category, Line, Stop
+from .models import Category, Line, Run, Stop
 from .schemas import (
     BatchDetailOut,
     BatchIn,
@@ -313,8 +313,12 @@ def stop_confirm(request, pk: int, body: ConfirmIn):
     stop = queries.get_stop(request.scope, pk, body.client_id)
     stop, created = delivery.confirm_stop(actor_of(request), stop, delivered=body.delivered,
                                           client_id=body.client_id, reason=body.reason)
+    # the run as the server has it now: the carrier's page shows it after each door (a run done
+    # is closed to its carriers, so this answer is their last word on it)
+    (run,) = delivery_queries.with_outcome([Run.objects.get(pk=stop.run_id)])
     return Status(201 if created else 200, {"id": stop.id, "state": stop.state, "reason": stop.reason,
-                                             "confirmed_at": stop.confirmed_at})
+                                             "confirmed_at": stop.confirmed_at, "run_pending": run.pending_n,
+                                             "run_outcome": run.outcome, "run_unresolved": run.open_failed_n})
 
 
 def problem_out(p) -> dict:

@@ -234,6 +234,10 @@ class ConfirmOut(Schema):
     state: str
     reason: str
     confirmed_at: datetime.datetime | None
+    run_pending: int = Field(0, description="The run's doors still to confirm, as the server has them now.")
+    run_outcome: str = Field("", description="The run in words now (\"共 24 户，还剩 3 户\", then \"已全部送达\" "
+                             "or \"配送结束，1 户未送达\").")
+    run_unresolved: int = 0
 
 
 class ProblemOut(Schema):

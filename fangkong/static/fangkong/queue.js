@@ -9,8 +9,12 @@
 //   someone taps "send now".
 // - What the server refuses is kept with its reason, across reloads, until dismissed.
 //
-//   var q = Fangkong.queue({ owner: "round-7-user-3", batch: 500, send: fn, onchange: fn });
+//   var q = Fangkong.queue({ owner: "round-7-user-3", batch: 500, send: fn, onchange: fn, net: badge });
 //   q.ready.then(...); q.add(item); q.size(); q.items(); q.refused(); q.dismiss(id); q.flush();
+//
+// Fangkong.queue.netBadge(el, {online: "在线", offline: "离线：…"}) is the page's "online /
+// offline" badge: what the phone says and what the last try to reach the server found (give
+// it to the queue as `net`; the page's own reads tell it with `badge.reached(ok)`).
 //
 // send(items) sends the first `batch` items and resolves with one answer an item, in order:
 // true (stored), or the reason it was refused ({reason: "…", …} kept with the item); items
@@ -64,6 +68,7 @@
     this.send = opts.send;
     this.batch = opts.batch || 1;
     this.onchange = opts.onchange || function () {};
+    this.net = opts.net || null;
     this.pending = [];
     this.kept = [];
     this.syncing = null;
@@ -153,6 +158,7 @@
     if (!due.length) { this.wakeUp(); return Promise.resolve(); }
     var batch = due.slice(0, this.batch);
     this.syncing = Promise.resolve().then(function () { return self.send(batch); }).then(function (answers) {
+      if (self.net) self.net.reached(true);  // the server answered (even "later")
       if (answers === STOP) { self.stopped = true; return false; }
       if (answers === LATER || !answers) { self.retryLater(); return false; }
       var done = [], refused = [];
@@ -165,7 +171,7 @@
         var reason = typeof r[1] === "string" ? r[1] : r[1].reason;
         return self.keep(r[0], reason, typeof r[1] === "string" ? null : r[1]);
       })).then(function () { return self.forget(done); }).then(function () { return done.length > 0; });
-    }, function () { self.retryLater(); return false; })
+    }, function () { if (self.net) self.net.reached(false); self.retryLater(); return false; })
       .then(function (more) {
         self.syncing = null;
         self.onchange();
@@ -227,7 +233,26 @@
     });
   }
 
+  // --- the online / offline badge ------------------------------------------------------------
+  // One badge for the pages that queue work: "online" while the phone says so and the last
+  // try to reach the server got an answer; "offline…" (warn) when the phone went offline or a
+  // send or read failed on the network — until one gets through or the phone is back online.
+  function netBadge(el, words) {
+    var reachable = true;
+    function online() { return navigator.onLine !== false && reachable; }
+    function show() {
+      if (!el) return;
+      el.textContent = online() ? words.online : words.offline;
+      el.classList.toggle("warn", !online());
+    }
+    window.addEventListener("online", function () { reachable = true; show(); });
+    window.addEventListener("offline", show);
+    show();
+    return { show: show, online: online, reached: function (ok) { reachable = !!ok; show(); } };
+  }
+
   function queue(opts) { return new Queue(opts); }
+  queue.netBadge = netBadge;
   queue.LATER = LATER;
   queue.STOP = STOP;
   queue.adoptDatabase = adoptDatabase;

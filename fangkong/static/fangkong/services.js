@@ -2,7 +2,12 @@
 // goes into the shared offline queue (queue.js: IndexedDB, one entry per client id, sent in
 // order when the network is back); the server answers a repeat of the same client id with
 // the first confirmation, so sending twice never confirms twice. A refused door is kept
-// with the server's reason and shown on its row.
+// with the server's reason and shown on its row. After each sync (and on opening, coming
+// back online, every minute) the list is read again from the server (GET
+// /api/v1/services/runs/{id}): a door another carrier confirmed loses its buttons and "还剩 N
+// 户" is the server's — found on a phone: a second carrier's page still offered a door
+// already delivered and said 18 doors where the server had 16. The badge says online or
+// offline (queue.js netBadge, the station's too).
 (function () {  // "Print" buttons (the manifest)
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
@@ -12,7 +17,10 @@
   var status = document.getElementById("run-status");
   if (!status || !window.Fangkong || !window.Fangkong.queue) return;
   var $ = function (id) { return document.getElementById(id); };
-  var owner = "run-" + status.getAttribute("data-run") + "-user-" + status.getAttribute("data-user");
+  var run = status.getAttribute("data-run");
+  var owner = "run-" + run + "-user-" + status.getAttribute("data-user");
+  var net = window.Fangkong.queue.netBadge($("net"), { online: $("t-online").textContent,
+                                                      offline: $("t-offline").textContent });
 
   function csrf() {
     var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
@@ -21,11 +29,71 @@
     return f ? f.value : "";
   }
   // "N of M doors to go": the doors the server has not yet confirmed (a door waiting on
-  // the phone still counts; it drops once sent and accepted)
+  // the phone still counts; it drops once sent and accepted). With none left, the server's
+  // words for how the run ended ("配送结束，1 户未送达"): `ended`, from its last answer.
+  var ended = null;
   function left() {
     var n = document.querySelectorAll("#stops li.stop[data-state=pending]").length;
-    $("left").textContent = $("t-left").textContent.replace("__N__", n);
+    if (n === 0 && ended) {
+      $("left").textContent = ended.text;
+      $("left").classList.toggle("warn-text", ended.unresolved > 0);
+    } else if (n > 0) {
+      $("left").textContent = $("t-left").textContent.replace("__N__", n);
+      $("left").classList.remove("warn-text");
+    }
   }
+  // A door the server has as confirmed (by this phone, or another carrier's): no buttons, its
+  // state, and its steps when it was not delivered
+  function confirmed(d) {
+    var li = $("stop-" + d.id);
+    if (!li || d.state === "pending") return;
+    var had = li.getAttribute("data-state");
+    li.setAttribute("data-state", d.state);
+    if (had === d.state && !li.querySelector("form")) return;
+    var after = d.state === "delivered" && d.history && d.history.length > 1;
+    mark({ stop: d.id }, after ? $("t-after-all").textContent : $(d.state === "delivered" ? "t-delivered" : "t-failed").textContent,
+         d.state === "failed");
+    var undo = li.querySelector(".undo");
+    if (undo) undo.remove();
+    var old = li.querySelector("ol.history");
+    if (old) old.remove();
+    if (d.state === "failed" || after) {
+      var ol = document.createElement("ol");
+      ol.className = "plain history";
+      d.history.forEach(function (h) { var i = document.createElement("li"); i.textContent = h.words; ol.appendChild(i); });
+      li.appendChild(ol);
+    }
+  }
+  // The list as the server has it now (after each sync, on opening, back online, each minute)
+  var reading = null;
+  function fromServer() {
+    if (reading || navigator.onLine === false || document.hidden) return reading;
+    reading = fetch("/api/v1/services/runs/" + run, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (resp) {
+        net.reached(true);
+        if (resp.status === 404) { gone(); return null; }
+        return resp.ok ? resp.json() : null;
+      }, function () { net.reached(false); return null; })
+      .then(function (data) {
+        reading = null;
+        if (!data) return;
+        data.checklist.forEach(confirmed);
+        ended = { text: data.outcome, unresolved: data.unresolved };
+        left();
+      }, function () { reading = null; });
+    return reading;
+  }
+  // A run done (closed to its carriers) or given to another team: the list stays as it is,
+  // its buttons go (the server would refuse them), and the line says so
+  function gone() {
+    var pending = document.querySelectorAll("#stops li.stop[data-state=pending]").length;
+    if (pending === 0 && ended) return left();
+    document.querySelectorAll("#stops .door-form").forEach(function (f) { f.remove(); });
+    $("left").textContent = $("t-gone").textContent;
+    $("left").classList.add("warn-text");
+  }
+  var soon = null;
+  function refreshSoon() { clearTimeout(soon); soon = setTimeout(fromServer, 400); }
   function label(item) { return $(item.delivered ? "t-delivered" : "t-failed").textContent; }
   function mark(item, text, refused) {
     var li = $("stop-" + item.stop);
@@ -46,10 +114,12 @@
     }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) {
         if (resp.status === 200 || resp.status === 201) {
-          var done = label(item) + (item.reason ? ": " + item.reason : "");
+          var done = label(item) + (item.reason ? $("t-sep").textContent + item.reason : "");
           var li = $("stop-" + item.stop);
           if (li) li.setAttribute("data-state", item.delivered ? "delivered" : "failed");
+          if (data.run_outcome) ended = { text: data.run_outcome, unresolved: data.run_unresolved || 0 };
           left();
+          refreshSoon();  // and the other carriers' doors meanwhile
           if (!item.photo) { mark(item, done); return [true]; }
           return sendPhoto(item).then(function (answer) {
             if (answer === window.Fangkong.queue.LATER) return answer;
@@ -58,6 +128,7 @@
           });
         }
         var code = data && data.error && data.error.code;
+        if (resp.status === 409) refreshSoon();  // confirmed by someone else: show it as it is
         if (resp.status === 401 || code === "csrf") return window.Fangkong.queue.STOP;
         if (resp.status >= 500 || resp.status === 429) return window.Fangkong.queue.LATER;
         return [Fangkong.errorText(data, String(resp.status))];
@@ -77,7 +148,7 @@
       if (resp.status === 200 || resp.status === 201) return $("t-photo-set").textContent;
       if (resp.status >= 500 || resp.status === 429) return window.Fangkong.queue.LATER;
       return resp.json().catch(function () { return {}; }).then(function (data) {
-        return $("t-photo-no").textContent + ": " + Fangkong.errorText(data, String(resp.status));
+        return $("t-photo-no").textContent + $("t-sep").textContent + Fangkong.errorText(data, String(resp.status));
       });
     });
   }
@@ -90,7 +161,7 @@
     });
     q.refused().forEach(function (r) { mark(r.item, label(r.item) + " ✗ " + r.reason, true); });
   }
-  var q = window.Fangkong.queue({ owner: owner, batch: 1, send: sendOne, onchange: refresh });
+  var q = window.Fangkong.queue({ owner: owner, batch: 1, send: sendOne, onchange: refresh, net: net });
 
   document.querySelectorAll(".door-form").forEach(function (form) {
     form.addEventListener("submit", function (e) {
@@ -162,5 +233,8 @@
       if (l && input.files && input.files[0]) l.classList.add("chosen");
     });
   });
-  q.ready.then(function () { refresh(); if (navigator.onLine) q.flush(); });
+  q.ready.then(function () { refresh(); if (navigator.onLine) q.flush(); fromServer(); });
+  window.addEventListener("online", refreshSoon);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) refreshSoon(); });
+  setInterval(fromServer, 60000);
 })();
