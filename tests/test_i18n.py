@@ -76,6 +76,8 @@ def test_a_shift_past_midnight_says_the_day_it_ends():
 PLURAL_ONLY = {
     "Write at most %(max_length)s characters.": "a limit",
     "At most %(n)d rows a page.": "a limit",
+    "This building has %(n)d rooms %(door)s: write the unit too, like 2单元%(door)s.":
+        "said only when several units have that room: always 2 or more",
     "Each operation takes only the query parameters it documents: any other answers 400 naming it "
     "and listing the ones it takes, so a misspelt filter never returns everything. Lists with `page` "
     "and `page_size` answer `count`, `page`, `page_size` and `results`: %(size)d rows a page unless "
