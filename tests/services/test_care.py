@@ -232,7 +232,7 @@ def test_a_request_tells_who_answers_it_and_an_overdue_one_tells_staff(world, sv
     assert requests.escalate_overdue(later) == 1
     assert requests.escalate_overdue(later) == 0
     overdue = told(w.users.staff, ".overdue")
-    assert len(overdue) == 1 and overdue[0][0].startswith("已超时，尚无人处理")
+    assert len(overdue) == 1 and overdue[0][0].startswith("已超时，已派给封控五组但尚未接单")  # given, not taken
     # done: the household is told what was done and asked to confirm (found walking the demo:
     # its inbox stayed empty and it never learned a confirmation was waiting)
     requests.done(actor_for(svc.vol_user), urgent, "已陪同就医")
@@ -273,3 +273,26 @@ def test_no_answer_to_an_elderly_persons_morning_call_sends_someone_to_the_door(
     c.refresh_from_db()
     req.refresh_from_db()
     assert c.result == "fine" and c.request is None and req.state == "cancelled"
+
+
+def test_an_overdue_request_someone_took_is_not_called_unanswered(world, svc):
+    """The overdue message says who has it: a request a volunteer took before its answer-by
+    time and has not done yet reads 'taken by … at HH:MM but not done yet', never 'nobody has
+    answered yet' (staff were told nobody was handling medicine a volunteer was carrying)."""
+    from fangkong.notify.models import Notification
+
+    w = world
+    medicine = Category.objects.get(code="medicine")
+    t0 = timezone.now() - datetime.timedelta(hours=5)
+    taken = requests.raise_request(actor_for(w.users.resident), w.hh101, medicine, "降压药", now=t0)
+    untouched = requests.raise_request(actor_for(w.users.grid), w.hh201, medicine, "胰岛素", now=t0)
+    requests.assign(actor_for(w.users.staff), taken, team=svc.team)
+    requests.take(actor_for(svc.vol_user), taken)
+    assert requests.escalate_overdue() == 2
+    staff_titles = {n.title for n in Notification.objects.filter(user=w.users.staff)}
+    taken_title = next(t for t in staff_titles if "已接单但尚未办完" in t)
+    assert svc.vol_user.display_name in taken_title
+    assert any("尚无人处理" in t for t in staff_titles)
+    assert not any("尚无人处理" in t and "降压药" in t for t in staff_titles)
+    assert sum("尚无人处理" in t for t in staff_titles) == 1  # the untouched one only
+    assert untouched.id != taken.id

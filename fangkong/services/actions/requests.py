@@ -308,12 +308,28 @@ def escalate_overdue(now=None) -> int:
     system = Actor.system(via="task")
     with transaction.atomic():
         n = Request.objects.filter(id__in=ids, overdue=False).update(overdue=True, escalated_at=now)
-        for req in Request.objects.filter(id__in=ids).select_related("category", "household")[:200]:
+        for req in (Request.objects.filter(id__in=ids)
+                    .select_related("category", "household", "assignee", "team")[:200]):
             record(system, "services.request.escalated", req,
                    {"request": req.id, "category": req.category.code, "due_at": req.due_at.isoformat()})
             told = responders(req, staff=True) | ({req.assignee_id} if req.assignee_id else set())
-            _tell(system, req, told, gettext_lazy("Overdue, nobody has answered yet, %(category)s: %(where)s"), "overdue")
+            title, extra = overdue_words(req)
+            _tell(system, req, told, title, "overdue", extra=extra)
     return n
+
+
+def overdue_words(req: Request):
+    """What the overdue message says of who has the request: nobody, given to someone who
+    has not taken it, or taken (by whom, when) and not done yet — never "nobody" for a
+    request someone is carrying. (title, its extra values)"""
+    if req.state == Request.State.TAKEN and req.holder:
+        at = timezone.localtime(req.taken_at).strftime("%H:%M") if req.taken_at else ""
+        return (gettext_lazy("Overdue, taken by %(who)s at %(at)s but not done yet, %(category)s: %(where)s"),
+                {"who": req.holder, "at": at})
+    if req.holder:
+        return (gettext_lazy("Overdue, given to %(who)s but not taken yet, %(category)s: %(where)s"),
+                {"who": req.holder})
+    return gettext_lazy("Overdue, nobody has answered yet, %(category)s: %(where)s"), {}
 
 
 def responders(req: Request, *, staff: bool) -> set[int]:
@@ -339,11 +355,12 @@ def _family_accounts(household_id) -> set[int]:
                .values_list("user_id", flat=True))
 
 
-def _tell(actor, req: Request, users: set, title, step: str, *, body: str = "") -> None:
+def _tell(actor, req: Request, users: set, title, step: str, *, body: str = "", extra=None) -> None:
     """The inbox (and phone) of `users`, but not of whoever did it: the request's category,
     address and words, with its page's link. Once a user for each step of each request.
     `title` is a lazy translation with the category and the address to fill in: rendered
-    in each reader's language (notify), as is the urgent body; `body` is words typed."""
+    in each reader's language (notify), as is the urgent body; `body` is words typed;
+    `extra`, more values the title names (`overdue_words`)."""
     from django.urls import reverse
 
     from fangkong.notify.actions import notify
@@ -357,7 +374,7 @@ def _tell(actor, req: Request, users: set, title, step: str, *, body: str = "") 
     where = f"{address_labels([h]).get(h.place_id, '')} {h.door}".strip()
     urgent = req.category.code == "urgent_medical" and step != "done"
     notify(actor, users, kind="services.request", url=reverse("services_request", args=[req.id]),
-           title=lambda: str(title) % {"category": req.category.label, "where": where},
+           title=lambda: str(title) % {"category": req.category.label, "where": where, **(extra or {})},
            body=(lambda: _("Urgent: call the household at once; if a life is in danger, help them "
                            "call 120. %(text)s") % {"text": req.text}) if urgent else body or req.text,
            place=h.place, key=f"services.request.{req.id}.{step}")
