@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.disclosure import audit_phones, record_phones
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Invalid, NotFound
+from fangkong.core.text import join_words
 from fangkong.core.views import act, confirm_step, confirmed, page, photo_response
 from fangkong.registry.models import Household, Place
 
@@ -457,7 +458,7 @@ def household(request, pk):
                 if o.household_id != hh.id:
                     raise NotFound()
                 if not confirmed(request):
-                    what = ", ".join(f"{ln.name} × {ln.quantity}" for ln in o.lines.all())
+                    what = join_words(f"{ln.name} × {ln.quantity}" for ln in o.lines.all())  # 、 in Chinese
                     return confirm_step(request, title=_("Cancel this order?"), lines=[
                         f"{o.supplier.name} · ¥{o.total}", what or o.medicine],
                         yes=_("Yes, cancel the order"), back=request.get_full_path())

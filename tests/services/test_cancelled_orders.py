@@ -87,8 +87,8 @@ def test_a_group_order_changed_by_the_leader_reads_as_cancelled_and_is_not_count
     assert api[first.id]["amount"] == "0.00"
     c_staff = _client(w.users.staff)
     book = load_workbook(io.BytesIO(c_staff.get(f"/services/batches/{batch.id}/owed.xlsx").content))
-    rows = {r[0]: r[3] for r in book.active.iter_rows(min_row=2, values_only=True) if r and r[0]}
-    assert Decimal(str(rows[w.hh101.id])).quantize(Decimal("0.01")) == Decimal("65.40")
+    rows = {r[0]: r[2] for r in book.active.iter_rows(min_row=2, values_only=True) if r and r[0]}
+    assert Decimal(str(rows["光明小区 1号楼 1单元 101"])).quantize(Decimal("0.01")) == Decimal("65.40")
     manifest = load_workbook(io.BytesIO(c_staff.get(f"/services/batches/{batch.id}/manifest.xlsx").content))
     assert first.id not in [r[0] for r in manifest.active.iter_rows(min_row=2, values_only=True)]
 
