@@ -26,6 +26,8 @@ DEMO_USERS = [
     ("grid_huize_2", Role.GRID, "迎泽街道/惠泽苑社区/第二网格", "武丽娜"),
     ("grid_huize_3", Role.GRID, "迎泽街道/惠泽苑社区/第三网格", "贾鹏飞"),
     ("grid_huize_4", Role.GRID, "迎泽街道/惠泽苑社区/第四网格", "郝文静"),
+    # 3号楼's building leader (楼栋长: orders for its doors, reads its services page); the
+    # volunteer team 封控五组 is led by volunteer_demo (demo/volunteers.py) — demo_logins says so
     ("leader_guangming", Role.LEADER, "桥东街道/光明社区/第一网格/光明小区/3号楼", "梁建军"),
     ("volunteer_demo", Role.VOLUNTEER, "桥东街道/光明社区", "田晓燕"),
     ("lab_demo", Role.LAB, "", "韩磊"),

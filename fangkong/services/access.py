@@ -366,6 +366,21 @@ def assigned_to(actor_or_scope, household_id) -> bool:
 
 # --- requests -------------------------------------------------------------------------
 
+def answerer_ids(row, *, staff: bool) -> set[int]:
+    """Who answers a household's requests and makes its morning calls (RUN there): the
+    grid workers of its grid, and with `staff` (an urgent category, one overdue) or when it
+    has no grid the staff of its community. `row`: anything with level columns (a request,
+    a place). Whom a request tells (`requests.responders`) and whom a page names to call
+    about them to who may not act on them (a building's leader)."""
+    from fangkong.accounts.models import Membership
+    from fangkong.accounts.roles import Role
+
+    who = Q(role=Role.GRID, place_id=row.grid_id) if row.grid_id else Q(pk__in=[])
+    if (staff or not row.grid_id) and row.community_id:
+        who |= Q(role=Role.STAFF, place_id=row.community_id)
+    return set(Membership.objects.filter(who, is_active=True).values_list("user_id", flat=True))
+
+
 def may_be_given(user, req) -> bool:
     """May a request be given to this person: staff or a grid worker who runs services over
     it, or a volunteer on a team of its community who may go out (`team_user_ids`)."""

@@ -445,6 +445,16 @@ def get_request(scope, pk) -> Request:
     return r
 
 
+def answerers(place, limit=3) -> list:
+    """Whom to call about a place's requests and morning calls, for who may see but not act
+    on them (a building's leader): those who answer them there (`access.answerer_ids`: its
+    grid's workers, or its community's staff), active accounts, with their work phones."""
+    from fangkong.accounts.models import User
+
+    return list(User.objects.filter(id__in=access.answerer_ids(place, staff=False), is_active=True)
+                .order_by("id")[:limit])
+
+
 # --- care and disinfection -----------------------------------------------------------
 
 def pets(scope, *, household=None, place=None):

@@ -120,6 +120,7 @@ def place(request, pk):
     audit_phones(actor(request), [c.resident for c in check_ins], f"services.check_ins:{p.id}")
     # each exception with its door, whom to call and its run (found on a phone: "未送达: 敲门无人
     # 应答" said nothing of which door)
+    may_run = scope.allows(access.RUN, p)
     problems = delivery_queries.problem_rows(scope, queries.problems(scope, place=p)[:50])
     called = [c["of"] for x in problems for c in x.phones]
     audit_phones(actor(request), [c for c in called if not isinstance(c, Household)],
@@ -135,7 +136,10 @@ def place(request, pk):
         "check_ins_total": today.count(), "last": last, "need_categories": queries.need_categories(),
         "unassigned": list(queries.unassigned_feedings(scope, place=p)[:50]),
         "waiting": batch_suppliers(scope, p),
-        "now": timezone.now(), "may_run": scope.allows(access.RUN, p)})
+        "now": timezone.now(), "may_run": may_run,
+        # who may see but not act (a building's leader): the lists read only, and whom to call
+        # about them (found walking the demo: "待联系" rows and requests, no button, no name)
+        "answerers": [] if may_run else queries.answerers(p)})
 
 
 @page

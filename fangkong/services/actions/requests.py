@@ -334,16 +334,8 @@ def overdue_words(req: Request):
 
 def responders(req: Request, *, staff: bool) -> set[int]:
     """Who answers a household's request: the grid workers of its grid, and with `staff`
-    (an urgent category, or one overdue) the staff of its community."""
-    from django.db.models import Q
-
-    from fangkong.accounts.models import Membership
-    from fangkong.accounts.roles import Role
-
-    who = Q(role=Role.GRID, place_id=req.grid_id) if req.grid_id else Q(pk__in=[])
-    if staff or not req.grid_id:
-        who |= Q(role=Role.STAFF, place_id=req.community_id)
-    return set(Membership.objects.filter(who, is_active=True).values_list("user_id", flat=True))
+    (an urgent category, or one overdue) the staff of its community (`access.answerer_ids`)."""
+    return access.answerer_ids(req, staff=staff)
 
 
 def _family_accounts(household_id) -> set[int]:

@@ -55,6 +55,7 @@ class Command(BaseCommand):
                    "`manage.py demo`)."))
             return
         names = self._place_names(accounts)
+        leads = self._teams_led(accounts)
         url = self._address(opts)
         w("")
         w(both("Fangkong demo"))
@@ -72,7 +73,7 @@ class Command(BaseCommand):
                 place = f"{names.get(m.place_id, '')} {m.household.door}".strip()
             else:
                 place = names.get(m.place_id, str(m.place))
-            rows.append([user.username, label(Role(m.role)), place, user.phone or "",
+            rows.append([user.username, self._role(user, m, leads.get(user.id, [])), place, user.phone or "",
                          demo.DEMO_PASSWORD])
         widths = [max(width(r[i]) for r in [header, *rows]) + 2 for i in range(len(header))]
         w("  " + "".join(pad(c, widths[i]) for i, c in enumerate(header)).rstrip())
@@ -80,6 +81,28 @@ class Command(BaseCommand):
         for r in rows:
             w("  " + "".join(pad(c, widths[i]) for i, c in enumerate(r)).rstrip())
         w("")
+
+    @staticmethod
+    def _role(user, m, teams) -> str:
+        """What the account is, truly (found walking the demo: the building's leader was
+        listed "Building / team leader" though he leads no team — the team's leader is a
+        volunteer — so a request given to the team did not reach him as the tester expected):
+        a leader's role is a building's (or compound's); a volunteer leading teams says so."""
+        if m.role == Role.LEADER:
+            return both("Building leader")
+        if teams:
+            return both("Volunteer, leader of %(teams)s") % {"teams": "、".join(teams)}
+        return label(Role(m.role))
+
+    @staticmethod
+    def _teams_led(accounts) -> dict[int, list[str]]:
+        from fangkong.volunteers.models import Team
+
+        out = {}
+        for uid, name in Team.objects.filter(leader__user_id__in=[u.id for u, _m in accounts]) \
+                .order_by("name").values_list("leader__user_id", "name"):
+            out.setdefault(uid, []).append(name)
+        return out
 
     @staticmethod
     def _address(opts) -> str:
