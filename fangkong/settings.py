@@ -375,6 +375,7 @@ FANGKONG_FIGURE_PROVIDERS = [
 # apps that have something to say there (registry.views.household_panels): (request,
 # household) → HTML or None.
 FANGKONG_HOUSEHOLD_PANELS = [
+    "fangkong.zones.panels.household_panel",  # the zone now: since when, its notice, its rules
     "fangkong.screening.panels.household_panel",
 ]
 # The registry's part of the audit log (audit.present, audit.filters): find a resident to

@@ -103,6 +103,18 @@ def zone_now(household_id) -> tuple | None:
         return cur.fetchone()
 
 
+def zone_with_notice(scope, household_id) -> HouseholdZone | None:
+    """The household's zone now with its designation's place and notice (`notice_readable`:
+    may this reader open the notice's page — the family may, it zones their home). Two
+    queries."""
+    z = HouseholdZone.objects.filter(household_id=household_id, until=None).select_related(
+        "zone_type", "designation__place", "designation__notice").first()
+    if z is not None:
+        n = z.designation.notice_id
+        z.notice_readable = n is not None and Notice.objects.filter(access.notice_q(scope), pk=n).exists()
+    return z
+
+
 def zones_of(household_ids) -> dict[int, HouseholdZone]:
     ids = list({h for h in household_ids if h})
     if not ids:

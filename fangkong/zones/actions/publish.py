@@ -25,8 +25,9 @@ from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.text import join_words
 from fangkong.registry.models import Place
 
-from .. import access, engine, queries
+from .. import access, engine, queries, telling
 from ..models import Adjustment, AdjustmentItem, Designation, Notice, ZoneType
+from ..signals import tell
 
 Op = AdjustmentItem.Op
 State = Adjustment.State
@@ -395,4 +396,9 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
         if from_notice:
             changes["from_notice"] = True  # in force from the notice's minute, published later
         record(actor, "zones.adjustment.publish", adj, changes)
+        # the families, staff, grid workers and building leaders are told, once: this runs
+        # only on the publication itself (a retry returned above), and each message is keyed
+        told = telling.messages(adj, changed, actor)
+        if told:
+            tell.send(sender=Adjustment, adjustment=adj, actor=actor, messages=told)
     return adj

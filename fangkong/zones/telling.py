@@ -1,0 +1,173 @@
+"""Who is told what when zones are published (a read: it writes nothing; the messages go
+out through `signals.tell`, which the notify app queues as every other message).
+
+- The families (their household's logins) of every household whose zone changed: "您所在的
+  光明小区 5号楼自12月6日 20:30起为封控区（迎泽防控〔2022〕19号）：足不出户，服务上门 …" — the
+  zone type's own rules (its movement and testing text), or that the zone is lifted.
+- The community staff, grid workers and building leaders of the places whose households
+  changed zone, each once for their area: which places became what, and how many
+  households (counted as the zones page counts them) — never the person who published.
+
+Each message is said in its reader's language (title and body are callables, rendered by
+notify once per language) and keyed by the publication and the group it tells, so a retry
+tells nobody twice. The number of messages follows the publication's places and the areas
+touched, not its households: sealing fifty buildings of 3,000 households is a few dozen
+bulk writes, sent by the worker after the publication commits."""
+
+from collections import defaultdict
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fangkong.accounts.models import Membership
+from fangkong.accounts.roles import Role
+from fangkong.core.text import join_words
+from fangkong.registry.models import Household, Place
+from fangkong.registry.queries import place_labels
+
+from .queries import changed_counted
+
+CHUNK = 5000
+
+
+def when(at) -> str:
+    """"12月6日 20:30" / "December 6 20:30", in the active language (the reader's)."""
+    local = timezone.localtime(at)
+    return f"{date_format(local, 'MONTH_DAY_FORMAT')} {date_format(local, 'TIME_FORMAT')}"
+
+
+def rules(zone_type) -> str:
+    """What the zone type asks of its people, from its own rows (an administrator's words):
+    its movement rule, and its testing when it says one."""
+    if zone_type.cadence:
+        return _("%(movement)s; testing: %(cadence)s") % {"movement": zone_type.movement,
+                                                          "cadence": zone_type.cadence}
+    return zone_type.movement
+
+
+def messages(adj, changes, actor=None) -> list[dict]:
+    """The messages of a publication `adj` whose households changed as `changes`
+    (`engine.Change`s): one per group of families told the same words, and one per
+    community, grid and building for the people who work there."""
+    if not changes:
+        return []
+    notice = adj.notice
+    url = reverse("zones_notice", args=[notice.id])
+    at = adj.effective_at
+    by_id = {c.household_id: c for c in changes}
+    levels = {}
+    ids = list(by_id)
+    for i in range(0, len(ids), CHUNK):
+        for hid, community, grid, building in Household.objects.filter(id__in=ids[i:i + CHUNK]).values_list(
+                "id", "community_id", "grid_id", "building_id"):
+            levels[hid] = (community, grid, building)
+    shown = {c.new.place_id for c in changes if c.new} | {c.old.designation.place_id for c in changes if c.old}
+    places = Place.objects.in_bulk(shown)
+    labels = place_labels(places.values())
+    out = _families(adj, changes, labels, places, url, at)
+    out += _workers(adj, changes, levels, labels, url, at, actor)
+    return out
+
+
+def _target(c):
+    """(the place the change is about, its zone type after or None, before or None)."""
+    if c.new is not None:
+        return c.new.place_id, c.new.zone_type, c.old.zone_type if c.old else None
+    return c.old.designation.place_id, None, c.old.zone_type
+
+
+def _families(adj, changes, labels, places, url, at) -> list[dict]:
+    groups = defaultdict(list)
+    for c in changes:
+        place_id, new, old = _target(c)
+        groups[(place_id, new.id if new else None, old.id if old else None)].append(c.household_id)
+    logins = defaultdict(set)
+    ids = [c.household_id for c in changes]
+    for i in range(0, len(ids), CHUNK):
+        for hid, uid in Membership.objects.filter(household_id__in=ids[i:i + CHUNK], is_active=True,
+                                                  role=Role.RESIDENT).values_list("household_id", "user_id"):
+            logins[hid].add(uid)
+    types = {c.new.zone_type_id: c.new.zone_type for c in changes if c.new}
+    types |= {c.old.zone_type_id: c.old.zone_type for c in changes if c.old}
+    out = []
+    for (place_id, new_id, old_id), hids in groups.items():
+        users = {u for h in hids for u in logins.get(h, ())}
+        if not users:
+            continue
+        title, body = _family_words(labels.get(place_id, ""), types.get(new_id), types.get(old_id),
+                                    adj.notice.number, at)
+        out.append({"users": users, "kind": "zones.published", "title": title, "body": body, "url": url,
+                    "place": places.get(place_id),
+                    "key": f"zones.published.{adj.id}.family.{place_id}.{new_id}.{old_id}"})
+    return out
+
+
+def _family_words(place, new, old, number, at):
+    """(title, body) for a family, in the reader's language when rendered."""
+    if new is not None:
+        return (lambda: _("%(place)s is a %(zone)s from %(at)s") % {
+                    "place": place, "zone": new.name, "at": when(at)},
+                lambda: _("%(place)s, where you live, is a %(zone)s from %(at)s (%(notice)s): %(rules)s") % {
+                    "place": place, "zone": new.name, "at": when(at), "notice": number, "rules": rules(new)})
+    return (lambda: _("%(place)s is no longer a %(zone)s from %(at)s") % {
+                "place": place, "zone": old.name, "at": when(at)},
+            lambda: _("%(place)s, where you live, is no longer a %(zone)s from %(at)s (%(notice)s): no "
+                      "zone rules apply to your home any more.") % {
+                "place": place, "zone": old.name, "at": when(at), "notice": number})
+
+
+def _workers(adj, changes, levels, labels, url, at, actor) -> list[dict]:
+    """Staff of each community, grid workers of each grid and leaders of each building
+    whose households changed zone: what changed there, households counted as everywhere."""
+    counted = changed_counted([c.household_id for c in changes])
+    areas = defaultdict(lambda: defaultdict(int))  # (role, area id) → {(place, new, old): households}
+    for c in changes:
+        if c.household_id not in counted:
+            continue
+        place_id, new, old = _target(c)
+        community, grid, building = levels.get(c.household_id, (None, None, None))
+        for role, area in ((Role.STAFF, community), (Role.GRID, grid), (Role.LEADER, building)):
+            if area:
+                areas[(role, area)][(place_id, new, old)] += 1
+    if not areas:
+        return []
+    members = defaultdict(set)
+    me = getattr(getattr(actor, "user", None), "pk", None)
+    for role, place_id, uid in Membership.objects.filter(
+            is_active=True, role__in=[Role.STAFF, Role.GRID, Role.LEADER],
+            place_id__in={a for _r, a in areas}).values_list("role", "place_id", "user_id"):
+        if uid != me:
+            members[(role, place_id)].add(uid)
+    area_places = Place.objects.in_bulk({a for (_r, a) in areas})
+    out = []
+    for (role, area), moves in areas.items():
+        users = members.get((role, area))
+        if not users:
+            continue
+        moves = sorted(((labels.get(p, ""), new, old, n) for (p, new, old), n in moves.items()),
+                       key=lambda m: m[0])
+        area_name = area_places[area].name if area in area_places else ""
+        out.append({"users": users, "kind": "zones.published",
+                    "title": lambda number=adj.notice.number: _("Zones published: %(notice)s") % {"notice": number},
+                    "body": _worker_body(area_name, moves, adj.notice.number, at), "url": url,
+                    "place": area_places.get(area), "key": f"zones.published.{adj.id}.{role}.{area}"})
+    return out
+
+
+def _worker_body(area, moves, number, at):
+    def body():
+        said = []
+        for label, new, old, n in moves:
+            hh = ngettext("%(n)d household", "%(n)d households", n) % {"n": n}
+            if new is not None:
+                said.append(_("%(place)s a %(zone)s (%(households)s)") % {
+                    "place": label, "zone": new.name, "households": hh})
+            else:
+                said.append(_("%(place)s no longer a %(zone)s (%(households)s)") % {
+                    "place": label, "zone": old.name, "households": hh})
+        return _("%(notice)s, in %(area)s from %(at)s: %(changes)s.") % {
+            "notice": number, "area": area, "at": when(at), "changes": join_words(said)}
+    return body
