@@ -231,8 +231,18 @@ def coverage(rnd: Round, node: Place, at=None) -> dict:
     return out
 
 
-def counted_by(rnd: Round, people, keys, at=None) -> dict:
-    """{key values: figures} for `people` grouped by `keys` (one statement), as of `at`."""
+def done_before_q(rnd: Round, since, ref="id") -> Q:
+    """Filter for people done in the round before `since` (a day's start): a round that
+    runs over midnight counts them on the day they were done, not again the next day."""
+    return Q(Exists(done_rows(rnd).filter(resident_id=OuterRef(ref), **{f"{done_at(rnd)}__lt": since})))
+
+
+def counted_by(rnd: Round, people, keys, at=None, since=None) -> dict:
+    """{key values: figures} for `people` grouped by `keys` (one statement), as of `at`; with
+    `since` (the start of the day counted), a round begun before it leaves out the people
+    done before it (neither expected nor done that day: `done_before_q`)."""
+    if since is not None and rnd.starts_at < since:
+        people = people.exclude(done_before_q(rnd, since))
     n = len(keys)
     return {row[:n] if n > 1 else row[0]: derive(*row[n:]) for row in _count(rnd, people, keys, at=at)}
 
@@ -444,10 +454,12 @@ def hours_held(fu: FollowUp, at=None) -> int:
     return max(0, int(((at or timezone.now()) - fu.created_at).total_seconds() // 3600))
 
 
-def case_q(at=None) -> Q:
-    """Single re-tests positive by `at` (default now): confirmed cases."""
+def case_q(at=None, since=None) -> Q:
+    """Single re-tests positive by `at` (default now): confirmed cases (`since`: confirmed
+    from then on, e.g. the day's cases on the dashboard and its chart)."""
     at = at or timezone.now()
-    return Q(status=FollowUp.Status.CASE, closed_at__lte=at)
+    q = Q(status=FollowUp.Status.CASE, closed_at__lte=at)
+    return q if since is None else q & Q(closed_at__gte=since)
 
 
 def after_lab(rnd: Round, node: Place) -> dict:

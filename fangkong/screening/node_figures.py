@@ -4,13 +4,18 @@
 round of the day, grouped by the nodes' level column; the rest are the follow-up and tube
 states at that time. A bounded number of queries: one per round of the day, plus three (the rounds, held people, tubes).
 
+A day's figures count what happened that day, never the same test on two days: the rounds
+of a day are chosen by their planned window, not by their status (a round nobody ended
+stayed "running" and was counted again the next day, walked 2026-12-07), and a round that
+runs over midnight counts on its second day only the people not done before it.
+
 | figure            | as of `at`                                                        |
 |-------------------|-------------------------------------------------------------------|
-| rounds of the day | started by `at`, and ending that day or later (or still running)  |
-| coverage          | `figures` of each round of the day, summed over the rounds (a person counts once in each round; `_rounds` lists them, and the dashboard says so under "to be tested") |
-| cases             | held people confirmed positive (`FollowUp` case) by `at` (`figures.case_q`, as the round page) |
-| awaiting re-test  | held people (positive pool or antigen test) not re-sampled by `at` (`figures.awaiting_q`) |
-| tubes not at lab  | tubes sealed by `at` that the lab had not received by then        |
+| rounds of the day | begun, started by `at`, whose planned window reaches into `at`'s day (`rounds_of_day`) |
+| coverage          | `figures` of each round of the day, summed over the rounds (a person counts once in each round; `_rounds` lists them, and the dashboard says so under "to be tested"); a round begun before the day leaves out those done before the day (`counted_by(since=)`) |
+| cases             | single re-tests positive that day by `at`, whatever the round (`figures.case_q(at, since=)`; the chart's bar of the day) |
+| awaiting re-test  | held people (positive pool or antigen test) not re-sampled by `at`, whatever the round (`figures.awaiting_q`; the place's alert counts the same) |
+| tubes not at lab  | tubes of the day's rounds sealed by `at` that the lab had not received by then |
 """
 
 import datetime
@@ -41,11 +46,13 @@ def day_start(at: datetime.datetime) -> datetime.datetime:
 
 
 def rounds_of_day(nodes, at, areas=False) -> list[Round]:
-    """The rounds that may cover these nodes and ran on `at`'s day up to `at` (`areas`: with
-    their areas read in one query)."""
+    """The rounds that may cover these nodes on `at`'s day up to `at`: begun (not planned),
+    started by `at`, and whose planned window reaches into the day (ends after its start).
+    Its status says nothing of the day: a round still "running" past its planned end is
+    not the next day's (`Round.overrun`). (`areas`: with their areas read in one query.)"""
     districts = {n.district_id for n in nodes if n.district_id}
-    rounds = list(Round.objects.filter(district_id__in=districts, starts_at__lte=at)
-                  .filter(Q(ends_at__gte=day_start(at)) | Q(status=RoundStatus.RUNNING))
+    rounds = list(Round.objects.filter(district_id__in=districts, starts_at__lte=at,
+                                       ends_at__gt=day_start(at))
                   .exclude(status=RoundStatus.PLANNED).order_by("starts_at", "id"))
     if areas and len(rounds) > 1:  # their areas in one query (`areas.area_keys` reads them once per round)
         keys = {r.id: [] for r in rounds}
@@ -66,18 +73,21 @@ def compute(nodes, at, parent=None) -> dict:
     out = Tally(nodes, (*NAMES.values(), "cases", "awaiting_retest", "tubes_not_at_lab"), parent)
     col = out.col
     rounds = rounds_of_day(nodes, at, areas=True)
+    since = day_start(at)
     for rnd in rounds:
         people = figures.expected(rnd).filter(**out.where)
-        for node_id, fig in figures.counted_by(rnd, people, [col], at=at).items():
+        for node_id, fig in figures.counted_by(rnd, people, [col], at=at, since=since).items():
             for k in COVERAGE:
                 out.add(node_id, NAMES[k], fig[k])
             out.hint(node_id, "_round", rnd.id)
             out.hint_each(node_id, "_rounds", rnd.id)
+    # the round page's definitions (`figures.case_q`, `figures.awaiting_q`), as of `at`: the
+    # day's cases and the people held now, whatever the round they were held in
+    held = FollowUp.objects.filter(**out.where, created_at__lte=at).filter(
+        Q(closed_at=None) | Q(closed_at__gte=since))  # held during the day, or closed in it
+    grouped(held, col, out, cases=Count("id", filter=figures.case_q(at, since=since)),
+            awaiting_retest=Count("id", filter=figures.awaiting_q(at)))
     if rounds:
-        held = FollowUp.objects.filter(round__in=rounds, **out.where, created_at__lte=at)
-        # the round page's definitions (`figures.case_q`, `figures.awaiting_q`), as of `at`
-        grouped(held, col, out, cases=Count("id", filter=figures.case_q(at)),
-                awaiting_retest=Count("id", filter=figures.awaiting_q(at)))
         grouped(Tube.objects.filter(round__in=rounds, **out.where, sealed_at__lte=at)
                 .filter(Q(at_lab_at=None) | Q(at_lab_at__gt=at)), col, out, tubes_not_at_lab=Count("id"))
         first = rounds[0].id
@@ -108,8 +118,7 @@ def cases_chart(node, at, days=7) -> Chart:
     from django.db.models.functions import TruncDate
 
     first = day_start(at) - datetime.timedelta(days=days - 1)
-    rows = dict(FollowUp.objects.filter(under(node), status=FollowUp.Status.CASE,
-                                        closed_at__gte=first, closed_at__lte=at)
+    rows = dict(FollowUp.objects.filter(under(node)).filter(figures.case_q(at, since=first))
                 .annotate(d=TruncDate("closed_at", tzinfo=timezone.get_current_timezone()))
                 .values("d").annotate(n=Count("id")).order_by().values_list("d", "n"))
     start = first.date()
