@@ -82,6 +82,7 @@ ACTIONS = {
     "screening.home.status": _("Home sampling visit updated"),
     "screening.retest.sample": _("Single re-test sampled"),
     "screening.hold.overdue": _("Staff told: held past the time without a single re-test result"),
+    "screening.round.overrun": _("Staff told: round still running past its planned end"),
     # volunteers
     "volunteer.register": _("Volunteer registered"),
     "volunteer.reregister": _("Volunteer registered again"),

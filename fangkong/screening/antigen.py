@@ -22,6 +22,7 @@ the PCR coverage does on registrations.
 
 
 from django.db.models import Max, Sum
+from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Forbidden, NotFound
@@ -90,11 +91,14 @@ def get_round_for_household(actor, pk, household_id) -> tuple[Round, Household, 
 
 def own_rounds(scope) -> list[tuple[Household, list[Round]]]:
     """For a resident: each of their households with the antigen rounds covering it that
-    are not finished (newest first)."""
+    are not finished: not ended, and within their planned window (a round nobody ended
+    after its window asks nobody to report: `Round.overrun`), newest first."""
     out = []
+    now = timezone.now()
     for hh in Household.objects.filter(id__in=access.resident_households(scope)).select_related("place"):
-        rnds = list(Round.objects.filter(areas__place_id__in=ancestor_ids(hh), kind=RoundKind.ANTIGEN).exclude(
-            status=RoundStatus.CLOSED).distinct().order_by("-starts_at")[:5])
+        rnds = list(Round.objects.filter(areas__place_id__in=ancestor_ids(hh), kind=RoundKind.ANTIGEN,
+                                         ends_at__gte=now).exclude(status=RoundStatus.CLOSED)
+                    .distinct().order_by("-starts_at")[:5])
         out.append((hh, rnds))
     return out
 

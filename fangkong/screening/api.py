@@ -61,7 +61,7 @@ from .schemas import (
 def round_out(r) -> dict:
     return {"id": r.id, "name": r.name, "kind": r.kind, "status": r.status, "place": r.place_id,
             "place_name": r.place.name, "starts_at": r.starts_at, "ends_at": r.ends_at,
-            "pool_size": r.pool_size, "emergency_team": r.emergency_team_id}
+            "pool_size": r.pool_size, "emergency_team": r.emergency_team_id, "overrun": r.overrun}
 
 
 @router.post("/screening/rounds/{round_id}/emergency-team", response=RoundOut)

@@ -61,6 +61,9 @@ class Round(Levels):
     # positive, together with the community staff and grid workers.
     emergency_team = models.ForeignKey("volunteers.Team", models.SET_NULL, null=True, blank=True,
                                        related_name="+", verbose_name=_("emergency sampling team"))
+    # Still running past its planned end: its staff were told once then (the worker's pass,
+    # `actions.planning.tell_overrun`); a round nobody ended is not the next day's work.
+    overrun_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-starts_at", "-id"]
@@ -69,6 +72,27 @@ class Round(Levels):
 
     def __str__(self):
         return self.name
+
+    def past_end(self, now=None) -> bool:
+        """Its planned window is over (whatever its status)."""
+        return (now or timezone.now()) > self.ends_at
+
+    @staticmethod
+    def overrun_q(now=None) -> Q:
+        """`overrun` as a filter: running and past its planned end at `now` (default now)."""
+        return Q(status=RoundStatus.RUNNING, ends_at__lt=now or timezone.now())
+
+    @property
+    def overrun(self) -> bool:
+        """Still running past its planned end: nobody ended it. Staff are asked to end it
+        ("已过计划结束时间 14:00，请结束本轮"); residents are no longer asked to report for it;
+        the day's figures count it by its window only (`node_figures.rounds_of_day`)."""
+        return self.status == RoundStatus.RUNNING and self.past_end()
+
+    @property
+    def open_now(self) -> bool:
+        """Running and within its planned window: people are asked to be sampled or report."""
+        return self.status == RoundStatus.RUNNING and not self.past_end()
 
 
 class RoundArea(models.Model):

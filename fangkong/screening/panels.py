@@ -14,17 +14,22 @@ from .models import Round, RoundKind, RoundStatus
 
 
 def place_panel(request, place):
+    """The running rounds covering the place: those within their planned window under
+    "Testing now" with how far sampling has got; one still running past its planned end
+    (`Round.overrun`, nobody ended it) apart, flagged "已过计划结束时间 HH:MM，请结束本轮" with
+    the end button for whoever may run it — never listed as today's testing."""
     scope = request.scope
     if not scope.allows(Perm.SCREENING_VIEW, place):
         return None
     covering = Q(place_id__in=ancestor_ids(place)) | under(place)
     rounds = list(Round.objects.filter(round_q(scope, Perm.SCREENING_VIEW), covering,
                                        status=RoundStatus.RUNNING)
-                  .select_related("place").order_by("-starts_at")[:3])
+                  .select_related("place").order_by("-starts_at")[:6])
     if not rounds:
         return None
-    rows = [(r, figures.coverage(r, place)) for r in rounds]
-    return render_to_string("screening/_place_panel.html", {"rows": rows, "place": place},
+    rows = [(r, figures.coverage(r, place)) for r in rounds if not r.overrun][:3]
+    late = [(r, status.overrun_text(r), scope.allows(Perm.SCREENING_RUN, r)) for r in rounds if r.overrun]
+    return render_to_string("screening/_place_panel.html", {"rows": rows, "late": late, "place": place},
                             request=request)
 
 

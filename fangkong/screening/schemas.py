@@ -31,6 +31,7 @@ class RoundOut(Schema):
     ends_at: datetime.datetime
     pool_size: int
     emergency_team: int | None = None  # volunteers' team told of positive pools
+    overrun: bool = False  # still running past its planned end: nobody ended it (end it)
 
 
 class EmergencyTeamIn(Schema):

@@ -99,6 +99,15 @@ def overdue_text(f: FollowUp, hours: int) -> str:
                     "Overdue: held %(n)d hours, the single re-test not sampled yet", hours) % {"n": hours}
 
 
+def overrun_text(rnd: Round) -> str:
+    """A round still running past its planned end (`Round.overrun`), as staff read it: the
+    round page's line, the place panel's and the worker's message ("已过计划结束时间 14:00，
+    请结束本轮"). The date is said when the end was not today."""
+    end = timezone.localtime(rnd.ends_at)
+    when = f"{end:%H:%M}" if end.date() == timezone.localdate() else f"{end:%m-%d %H:%M}"
+    return _("Past its planned end time %(end)s: please end this round.") % {"end": when}
+
+
 def escalations(scope, resident_ids) -> dict:
     """{resident id: the zone escalation drafted after their recent case} for those the user
     may open (zones' view on it; cancelled ones left out, the newest kept). One query."""
@@ -138,9 +147,10 @@ def current_rounds(household, people_ids, limit=5) -> list[Round]:
 # --- a person's line ----------------------------------------------------------------------
 
 def _pressing(codes):
-    """(code, round) most pressing of [(code, round)]: a running round's "not sampled" only
-    (an ended round's is history, shown only when nothing else is)."""
-    live = [(c, r) for c, r in codes if not (c == "not_sampled" and r.status == RoundStatus.CLOSED)]
+    """(code, round) most pressing of [(code, round)]: "not sampled" only in a round open
+    now (`Round.open_now`: an ended round's, or one still running past its planned end, is
+    history, shown only when nothing else is)."""
+    live = [(c, r) for c, r in codes if not (c == "not_sampled" and not r.open_now)]
     pool = live or codes
     return min(pool, key=lambda cr: PRESSING.index(cr[0]) if cr[0] in PRESSING else len(PRESSING))
 
@@ -210,7 +220,8 @@ def words(line) -> dict:
 def _words(line, code) -> dict:
     rnd = line["round"]
     end = timezone.localtime(rnd.ends_at).strftime("%H:%M") if rnd is not None else ""
-    running = rnd is not None and rnd.status == RoundStatus.RUNNING
+    # within its planned window: a round nobody ended after it is no longer asked for
+    running = rnd is not None and rnd.open_now
     if code == "positive":
         return {"label": _("Confirmed positive (single re-test)"),
                 "step": _("Stay at home: do not go out and do not go to the sampling point. Someone "
@@ -248,9 +259,11 @@ def _words(line, code) -> dict:
                     if running else _("Please have a new swab taken in the next round.")),
                 "staff": _("Invalid sample: sample this person again.")}
     if code == "not_sampled" and line["antigen"]:
+        if not running:
+            return {"label": _("No antigen result reported in the last round"), "step": "", "staff": ""}
         return {"label": _("Antigen result not reported yet"),
-                "step": _("Test with a kit and report the result with a photo of the cassette.")
-                if running else "", "staff": ""}
+                "step": _("Test with a kit and report the result with a photo of the cassette."),
+                "staff": ""}
     if code == "not_sampled":
         if not running:
             return {"label": _("Not sampled in the last round"), "step": "", "staff": ""}

@@ -131,6 +131,8 @@ def _round_ctx(request, rnd, node, *, shared=False):
         **(_live_shared(rnd, node) if shared else _live_figures(rnd, node)),
         "can_run": scope.allows(Perm.SCREENING_RUN, rnd),
         "can_sample": access.can_sample(actor_of(request), rnd),
+        # running past its planned end: nobody ended it ("已过计划结束时间 14:00，请结束本轮")
+        "overrun": status.overrun_text(rnd) if rnd.overrun else "",
     }
 
 

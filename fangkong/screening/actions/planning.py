@@ -93,6 +93,58 @@ def set_status(actor, rnd: Round, status: str) -> Round:
     return rnd
 
 
+def tell_overrun(now=None, limit=200) -> int:
+    """(the worker's pass, `tasks.recover_screening`) Rounds still running past their planned
+    end (`Round.overrun`) that nobody was told of: the staff who run them (community staff
+    at or above the round's place, and whoever planned it) are told once a round
+    (`overrun_told_at`, set by one conditional UPDATE, so two workers tell once), in each
+    reader's language, with the round's page, where the end button is; audited. Returns how
+    many rounds were told of."""
+    from django.urls import reverse
+
+    from fangkong.accounts.models import Membership
+    from fangkong.accounts.roles import Role
+    from fangkong.core.actor import Actor
+    from fangkong.core.tree import ancestor_ids
+    from fangkong.notify.actions import notify
+
+    from ..status import overrun_text
+
+    now = now or timezone.now()
+    ids = list(Round.objects.filter(Round.overrun_q(now), overrun_told_at=None)
+               .order_by("ends_at", "id").values_list("id", flat=True)[:limit])
+    if not ids:
+        return 0
+    system = Actor.system(via="task")
+    with transaction.atomic():
+        Round.objects.filter(id__in=ids, overrun_told_at=None).update(overrun_told_at=now)
+        rounds = list(Round.objects.filter(id__in=ids, overrun_told_at=now)  # ours, not another pass's
+                      .select_related("place").order_by("ends_at", "id"))
+        for rnd in rounds:
+            users = set(Membership.objects.filter(
+                is_active=True, user__is_active=True, role=Role.STAFF, household=None,
+                place_id__in=[*ancestor_ids(rnd.place), rnd.place_id]).values_list("user_id", flat=True))
+            if rnd.created_by_id:
+                users.add(rnd.created_by_id)
+
+            def title(rnd=rnd):  # in each reader's language
+                return _("%(round)s is past its planned end (%(end)s): end the round") % {
+                    "round": rnd.name, "end": timezone.localtime(rnd.ends_at).strftime("%H:%M")}
+
+            def body(rnd=rnd):
+                return overrun_text(rnd) + " " + _(
+                    "Until it is ended it still shows as running; tomorrow's figures do not count it.")
+
+            n = notify(system, users, kind="screening.round_overrun", title=title, body=body,
+                       url=reverse("screening_round", args=[rnd.id]), place=rnd.place,
+                       key=f"screening.round_overrun.{rnd.id}")
+            record(system, "screening.round.overrun", rnd,
+                   {"round": rnd.id, "until": f"{timezone.localtime(rnd.ends_at):%Y-%m-%d %H:%M}",
+                    "notified": n},
+                   levels_from=rnd)
+    return len(rounds)
+
+
 def add_point(actor, rnd: Round, place: Place, tables, *, audit=True) -> SamplingPoint:
     require(actor, Perm.SCREENING_RUN, rnd)
     if place.kind != Kind.SAMPLING_POINT:
