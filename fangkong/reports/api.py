@@ -15,7 +15,7 @@ from fangkong.core.clean import in_utc
 from fangkong.core.errors import NotFound
 from fangkong.core.shedding import check_rate
 
-from . import access, actions, exports, figures, live, queries
+from . import access, actions, exports, figures, live, present, queries
 from .models import DailyReport
 
 router = Router(tags=["reports"])
@@ -56,6 +56,28 @@ class ChildReportOut(Schema):
     state: str
     included: bool
     figures: dict[str, int | None]
+    as_of: datetime.datetime | None = None  # the time of the child's figures (None: not counted)
+
+
+class FigureChangeOut(Schema):
+    key: str
+    label: str
+    counted: int | None  # as the roll-up summed it
+    now: int | None  # in the place's report now
+
+
+class ChangedBelowOut(Schema):
+    """A place below whose counted report is no longer the one the roll-up summed."""
+
+    place: int
+    name: str
+    kind: str  # corrected (a newer version) | late (first submitted after the roll-up)
+    report: int
+    version: int
+    counted_version: int | None
+    submitted_at: datetime.datetime | None
+    changes: list[FigureChangeOut]
+    said: str  # in words, as the page says it
 
 
 class ReportOut(Schema):
@@ -69,7 +91,11 @@ class ReportOut(Schema):
     status: str
     cutoff_at: datetime.datetime
     due_at: datetime.datetime
-    computed_at: datetime.datetime | None
+    computed_at: datetime.datetime | None  # when counted (a roll-up: when summed)
+    # the time of the data the figures are made of (a roll-up: its counted children's, the
+    # earliest and the latest; a community: its cut-off, or when counted if earlier)
+    figures_as_of: datetime.datetime
+    figures_as_of_earliest: datetime.datetime
     submitted_at: datetime.datetime | None
     decided_at: datetime.datetime | None
     remarks: str
@@ -77,6 +103,8 @@ class ReportOut(Schema):
     return_reason: str
     figures: dict[str, int | None]
     children: list[ChildReportOut]
+    # places below that corrected (or first sent) their report after this roll-up summed them
+    changed_below: list[ChangedBelowOut]
 
 
 class CompletenessRow(Schema):
@@ -128,12 +156,20 @@ class RefreshOut(Schema):
 
 
 def report_out(r: DailyReport) -> dict:
+    first, last = present.as_of(r)
+    by = figures.by_key()
+    below = queries.changed_below(r) if r.pk and r.children else []
     return {"id": r.id, "place": r.place_id, "place_name": r.place.name, "level": r.level, "day": r.day,
             "version": r.version, "current": r.current, "status": r.status, "cutoff_at": r.cutoff_at,
-            "due_at": r.due_at, "computed_at": r.computed_at, "submitted_at": r.submitted_at,
+            "due_at": r.due_at, "computed_at": r.computed_at, "figures_as_of": last,
+            "figures_as_of_earliest": first, "submitted_at": r.submitted_at,
             "decided_at": r.decided_at, "remarks": r.remarks, "reason": r.reason,
             "return_reason": r.return_reason, "figures": figures.figures_only(r.figures),
-            "children": [c | {"figures": figures.figures_only(c["figures"])} for c in r.children]}
+            "children": [c | {"figures": figures.figures_only(c["figures"]), "as_of": c.get("as_of")}
+                         for c in r.children],
+            "changed_below": [c | {"said": present.change_text(c), "changes": [
+                {"key": k, "label": str(by[k].label) if k in by else k, "counted": a, "now": b}
+                for k, a, b in c["changes"]]} for c in below]}
 
 
 def _day(value) -> datetime.date:

@@ -40,16 +40,12 @@ def included_children(report) -> list:
 
 
 def report_time(report):
-    """When a report's figures are as of: its cut-off, or when a draft was counted if
-    that was earlier; a roll-up's are its children's, as of their level's cut-off (a
-    street's at 21:00 sums communities counted at 20:00)."""
-    from . import queries
+    """When a report's figures are as of (`present.as_of`, the latest): its cut-off, or when
+    a draft was counted if that was earlier; a roll-up's are its children's (a street's at
+    21:00 sums communities counted at 20:00)."""
+    from . import present
 
-    at = min(report.computed_at or report.cutoff_at, report.cutoff_at)
-    below = queries.CHILD_KIND.get(report.level)
-    if below is not None:
-        at = min(at, queries.definition(below).cutoff_on(report.day))
-    return at
+    return present.as_of(report)[1]
 
 
 def for_report(report) -> list[Chart]:

@@ -160,7 +160,7 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
     local = timezone.localtime
     facts = [_("%(name)s · %(day)s · version %(v)d · %(status)s") % {
         "name": d.name, "day": r.day.isoformat(), "v": r.version, "status": status},
-        _("Figures as of %(cutoff)s") % {"cutoff": local(r.figures_at).strftime("%Y-%m-%d %H:%M")}]
+        " · ".join(t for t in (present.as_of_text(r), present.summed_text(r)) if t)]
     if r.submitted_at:
         facts.append(_("Submitted %(at)s by %(who)s") % {
             "at": local(r.submitted_at).strftime("%Y-%m-%d %H:%M"), "who": r.submitted_by or "–"})
@@ -168,6 +168,8 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
         facts.append(_("Correction: %(reason)s") % {"reason": r.reason})
     if present.left_out(r):
         facts.append(present.left_out(r))
+    if r.pk and r.children:  # a place below corrected (or first sent) its report since
+        facts += present.changed_lines(r)
     story = [Paragraph(f"{_esc(r.place.name)} {_esc(str(_('Nightly report')))}", h1)]
     story += [Paragraph(_esc(f), body) for f in facts]
     grid = TableStyle([("FONTNAME", (0, 0), (-1, -1), fnt), ("FONTSIZE", (0, 0), (-1, -1), 9),

@@ -39,11 +39,14 @@ def header(f) -> str:
     return f"{label} (%)" if f.unit == "percent" else (f"{label} (h)" if f.unit == "minutes" else label)
 
 
-def report_book(reports: list[DailyReport], *, left_out=()) -> bytes:
+def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
     """A sheet per level, its rows day by day; `left_out`: the places a roll-up does not sum
     (rows of `DailyReport.children` with their `day` and `level`: `exports.summed`), listed
     on their level's sheet after that day's reports as not counted, saying why, with no
-    figures."""
+    figures; `later`: the reports sent below after a roll-up summed them (`exports.changed`:
+    a correction, or a first report), listed the same way with what changed."""
+    from . import present
+
     wb = Workbook(write_only=True)
     defs = figures.definitions()
     statuses = dict(DailyReport.Status.choices)
@@ -51,13 +54,14 @@ def report_book(reports: list[DailyReport], *, left_out=()) -> bytes:
         rows = sorted((r for r in reports if r.level == lvl),
                       key=lambda r: (r.day, r.place.sort_key, r.place_id))
         missing = [c for c in left_out if c.get("level") == lvl]
-        if not rows and not missing and len(reports) > 0:
+        after = [c for c in later if c.get("level") == lvl]
+        if not rows and not missing and not after and len(reports) > 0:
             continue
         ws = wb.create_sheet(str(Kind(lvl).label))
         ws.append([_text(ws, h, bold=True) for h in (
             _("Place"), _("Day"), _("Version"), _("Status"), _("Submitted at"),
             *[header(f) for f in defs], _("Remarks"), _("Reason for the correction"))])
-        days = sorted({r.day for r in rows} | {c["day"] for c in missing})
+        days = sorted({r.day for r in rows} | {c["day"] for c in missing} | {c["day"] for c in after})
         for day in days:
             for r in (r for r in rows if r.day == day):
                 at = r.submitted_at and timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M")
@@ -69,6 +73,12 @@ def report_book(reports: list[DailyReport], *, left_out=()) -> bytes:
                 said = _("not counted: %(status)s") % {"status": statuses.get(c["status"], _("not submitted"))}
                 ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"] or "",
                            _text(ws, str(said)), "", *["" for _f in defs], "", ""])
+            for c in (c for c in after if c["day"] == day):
+                at = c["submitted_at"] and timezone.localtime(c["submitted_at"]).strftime("%Y-%m-%d %H:%M")
+                said = _("not counted: sent after the sum above")
+                ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"],
+                           _text(ws, str(said)), _text(ws, at or ""), *["" for _f in defs],
+                           _text(ws, present.change_text(c)), ""])
     if not wb.worksheets:
         ws = wb.create_sheet(_("Reports"))
         ws.append([_text(ws, _("No reports in this period."))])

@@ -31,13 +31,24 @@ def summed(tops, known=None) -> tuple[list[DailyReport], list[dict]]:
     return shown, left
 
 
+def changed(reports) -> list[dict]:
+    """The places below these roll-ups that corrected (or first sent) their report after it
+    was summed (`queries.changed_below`), each with its `day` and `level`: listed on their
+    level's sheet without figures, so the rows still add up to the sum kept."""
+    out = []
+    for r in reports:
+        if r.pk and r.children:
+            out += [dict(c, day=r.day, level=queries.CHILD_KIND.get(r.level)) for c in queries.changed_below(r)]
+    return out
+
+
 def report(r, fmt: str) -> tuple[bytes, str]:
     """A report: .xlsx of it and of what it adds up that day (a sheet per level), the places
     it leaves out named as not counted; or its PDF."""
     if fmt == "pdf":
         return export_pdf.report_pdf(r), "application/pdf"
     below, left_out = summed([r])
-    return export_xlsx.report_book([r, *below], left_out=left_out), export_xlsx.XLSX
+    return export_xlsx.report_book([r, *below], left_out=left_out, later=changed([r, *below])), export_xlsx.XLSX
 
 
 def period(node, first, last, fmt: str) -> tuple[bytes, str]:
@@ -56,4 +67,5 @@ def period(node, first, last, fmt: str) -> tuple[bytes, str]:
         for day in sorted({r.day for r in reports} - have):
             tops.append(preview(node, day))  # not saved, and not a row: only what it would sum
     below, left_out = summed(tops, known={r.id: r for r in reports})
-    return export_xlsx.report_book([*own, *below], left_out=left_out), export_xlsx.XLSX
+    return (export_xlsx.report_book([*own, *below], left_out=left_out, later=changed([*tops, *below])),
+            export_xlsx.XLSX)

@@ -1,6 +1,9 @@
 """Figures as a page, a sheet or a PDF shows them: labels, grouped, formatted, with the
 link to the list behind each (one place, so every output agrees)."""
 
+import datetime
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.text import join_words
@@ -76,3 +79,95 @@ def left_out(r) -> str:
         "These figures add up the reports submitted by the places below; %(n)d of %(total)d are not "
         "counted yet (not submitted, or sent back): %(names)s.", len(out)) % {
         "n": len(out), "total": len(r.children), "names": join_words(out)}
+
+
+# --- as of when: the time of the data a report is made of ---------------------------------
+
+def _time(value):
+    if not value:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value
+    try:
+        return datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _rolled(r) -> bool:
+    from . import queries
+
+    return r.level in queries.CHILD_KIND
+
+
+def as_of(r) -> tuple[datetime.datetime, datetime.datetime]:
+    """(earliest, latest) time of the data a report's figures are made of. A community's:
+    its cut-off, or when it was counted if that was earlier (`DailyReport.figures_at`). A
+    street's or district's: the time of its counted children's figures (each kept in
+    `children` as `as_of` / `as_of_from` when summed; a row kept before them: the child
+    level's cut-off) — never when the sum was made: a street report summed at 20:39 of
+    communities counted at 20:00 is as of 20:00 (walked 2026-12-07: "数据截至 20:39" read as
+    if a building sealed at 20:30 were in it)."""
+    from . import queries
+
+    kind = queries.CHILD_KIND.get(r.level)
+    if kind is None:
+        return r.figures_at, r.figures_at
+    kept = [(_time(c.get("as_of_from")) or _time(c.get("as_of")), _time(c.get("as_of")))
+            for c in (r.children or []) if c.get("included")]
+    if not kept or not all(b for _a, b in kept):  # none counted, or rows kept before the times
+        fallback = min(r.figures_at, queries.definition(kind).cutoff_on(r.day))
+        kept = [(a or fallback, b or fallback) for a, b in kept] or [(fallback, fallback)]
+    return min(a for a, _b in kept), max(b for _a, b in kept)
+
+
+def as_of_text(r) -> str:
+    """"figures as of 12-06 20:00" — for a roll-up "(the reports below)", a span when its
+    places' reports were counted at different times; the page, the PDF and the API's
+    `figures_as_of` say the same."""
+    first, last = (timezone.localtime(t) for t in as_of(r))
+    when = f"{last:%m-%d %H:%M}"
+    if first != last:
+        when = f"{first:%m-%d %H:%M}–{last:%H:%M}" if first.date() == last.date() \
+            else f"{first:%m-%d %H:%M}–{last:%m-%d %H:%M}"
+    if _rolled(r):
+        return _("figures as of %(t)s (the reports of the places below)") % {"t": when}
+    return _("figures as of %(t)s") % {"t": when}
+
+
+def summed_text(r) -> str:
+    """When a roll-up was put together (its figures are its places' as of `as_of`), or ""."""
+    if not _rolled(r) or r.computed_at is None:
+        return ""
+    return _("summed at %(t)s") % {"t": f"{timezone.localtime(r.computed_at):%m-%d %H:%M}"}
+
+
+# --- a place below changed its report after the roll-up summed it --------------------------
+
+def change_text(c: dict) -> str:
+    """One place of `queries.changed_below` in words, in the reader's language: "光明社区已更正
+    （第2版，21:10）：已检 367 → 370、阳性病例 0 → 1" — or, first submitted after the roll-up left it
+    out, "双塔社区 submitted its report after this one (21:10): not in these figures"."""
+    at = f"{timezone.localtime(c['submitted_at']):%H:%M}" if c.get("submitted_at") else "–"
+    if c["kind"] == "late":
+        return _("%(place)s submitted its report after this one (version %(v)d, %(at)s): it is not in these "
+                 "figures.") % {"place": c["name"], "v": c["version"], "at": at}
+    by = figures.by_key()
+    changed = [_("%(figure)s %(old)s → %(new)s") % {"figure": by[k].short or by[k].label,
+                                                   "old": shown(by[k], a), "new": shown(by[k], b)}
+               for k, a, b in c["changes"] if k in by]
+    said = _("%(place)s corrected its report (version %(v)d, %(at)s)") % {
+        "place": c["name"], "v": c["version"], "at": at}
+    if changed:
+        return _("%(said)s: %(changes)s. These figures still add up version %(counted)d.") % {
+            "said": said, "changes": join_words(changed), "counted": c["counted_version"]}
+    return _("%(said)s, with the same figures. These figures add up version %(counted)d.") % {
+        "said": said, "counted": c["counted_version"]}
+
+
+def changed_lines(r) -> list[str]:
+    """`change_text` of every place below that changed since the roll-up summed it (the page,
+    the PDF; the API gives the rows)."""
+    from . import queries
+
+    return [change_text(c) for c in queries.changed_below(r)]

@@ -16,6 +16,8 @@ from . import access, figures
 from .models import DailyReport, ReportDefinition
 
 S = DailyReport.Status
+# The statuses a roll-up counts (a draft, a returned or a missing report adds nothing).
+COUNTED = (S.SUBMITTED, S.APPROVED)
 DEFAULT_NAMES = {Kind.COMMUNITY: gettext_lazy("Community nightly report"),
                  Kind.STREET: gettext_lazy("Street nightly report"),
                  Kind.DISTRICT: gettext_lazy("District nightly report")}
@@ -182,3 +184,31 @@ def period_reports(node: Place, first: datetime.date, last: datetime.date, limit
     return list(DailyReport.objects.filter(under(node), current=True,
                                            day__gte=first, day__lte=last)
                 .select_related("place", "submitted_by").order_by("day", "place__sort_key", "place_id")[:limit])
+
+
+def changed_below(r: DailyReport) -> list[dict]:
+    """The places below a street's or district's report whose counted report is no longer
+    the one it summed: a newer version submitted since (a correction: `kind` "corrected",
+    with the figures that changed) or a first report submitted after it left the place out
+    ("late"). Each {place, name, kind, report, version, counted_version, submitted_at,
+    changes: [(figure key, counted value, new value)]}. The report itself never changes (it
+    is locked, or a draft counted again when shown): the page, its PDF and .xlsx, and the API
+    say so, and the node's submitters are told once (`actions.nightly`). One query."""
+    rows = [c for c in (r.children or []) if c.get("place")]
+    if not rows or r.level not in CHILD_KIND:
+        return []
+    now = {x.place_id: x for x in DailyReport.objects.filter(
+        place_id__in=[c["place"] for c in rows], day=r.day, current=True, status__in=COUNTED)}
+    defs = [f for f in figures.definitions()]
+    out = []
+    for c in rows:
+        x = now.get(c["place"])
+        if x is None or (c["included"] and c["report"] == x.id):
+            continue
+        old = c["figures"] if c["included"] else {}
+        changes = [(f.key, old.get(f.key), x.figures.get(f.key)) for f in defs
+                   if c["included"] and old.get(f.key) != x.figures.get(f.key)]
+        out.append({"place": c["place"], "name": c["name"], "kind": "corrected" if c["included"] else "late",
+                    "report": x.id, "version": x.version, "counted_version": c["version"] if c["included"] else None,
+                    "submitted_at": x.submitted_at, "changes": changes})
+    return out

@@ -19,12 +19,14 @@ from fangkong.core.shedding import expensive
 from fangkong.core.views import confirm_step, confirmed, page
 
 from . import access, actions, charts, exports, present, queries
+from .models import DailyReport
 from .views import node_ctx, parse_day
 
 
 def report_ctx(request, r, **extra) -> dict:
     d = queries.definition(r.level)
     keys = d.figures or None
+    changed = present.changed_lines(r) if r.pk and r.children else []
     return node_ctx(request, r.place) | {
         "report": r, "sections": present.sections(r.figures, r.place, keys), "versions": queries.versions(r),
         "definition": d, "children": [c | {"cells": present.child_row(c["figures"]) if c["included"] else []}
@@ -37,6 +39,11 @@ def report_ctx(request, r, **extra) -> dict:
         "chart": _coverage_chart(r),
         # the figures above add up only the places below that submitted: said before them
         "left_out": present.left_out(r),
+        # as of when: the time of the data summed, not of the sum (`present.as_of`)
+        "as_of_text": present.as_of_text(r), "summed_text": present.summed_text(r),
+        # a place below corrected (or first sent) its report after this one summed it
+        "changed": changed,
+        "correct_reason": _("Count the corrections of the places below") if changed else "",
     } | extra
 
 
@@ -74,6 +81,11 @@ def _day_url(node, day):
 
 
 def _ask_submit(request, r, back):
+    # who is not counted yet, as the page shows it and the submit will count it
+    # (`actions.as_shown`): the draft the 20:30 job stored named places that had submitted
+    # and been approved since (walked 2026-12-07)
+    if isinstance(r, DailyReport) and r.level in queries.CHILD_KIND:
+        r = actions.as_shown(request.scope, r)
     # as of the cut-off, or now if the cut-off is still to come (DailyReport.figures_at): a
     # report submitted at 09:00 had been told "as of 20:00" and was counted as of 09:00
     at = min(timezone.now(), r.cutoff_at)

@@ -15,7 +15,7 @@ from fangkong.core.errors import Conflict, Invalid
 from fangkong.core.tree import under
 from fangkong.registry.models import LEVEL_FIELDS, Kind, Place
 
-from .. import access, figures, queries
+from .. import access, figures, present, queries
 from ..models import DailyReport
 
 S = DailyReport.Status
@@ -46,11 +46,14 @@ def rollup(place: Place, day: datetime.date) -> tuple[dict, list[dict]]:
     rows, counted = [], []
     for k in kids:
         r = reports.get(k.id)
-        included = r is not None and r.status in (S.SUBMITTED, S.APPROVED)
+        included = r is not None and r.status in queries.COUNTED
         row = {"place": k.id, "name": k.name, "report": r.id if r else None,
                "version": r.version if r else None, "status": r.status if r else "missing",
                "state": _state(firsts.get(k.id), due), "included": included,
                "figures": r.figures if included else {}}
+        if included:  # the time of the data summed (`present.as_of`): the child's own
+            first, last = present.as_of(r)
+            row |= {"as_of": last.isoformat(), "as_of_from": first.isoformat()}
         rows.append(row)
         if included:
             counted.append(r.figures)
@@ -196,7 +199,39 @@ def submit(actor, report: DailyReport, remarks: str | None = None, *, now=None) 
         record(actor, "report.submit", report, changes={"version": report.version,
                                                         "day": str(report.day)},
                levels_from=report, label=f"{report.place.name} {report.day}")
+        tell_above(actor, report)
     return report
+
+
+PARENT_KIND = {Kind.COMMUNITY: Kind.STREET, Kind.STREET: Kind.DISTRICT}
+
+
+def tell_above(actor, report: DailyReport) -> int:
+    """A report submitted after the report above it was locked (a correction, or a first
+    report sent late) is not in that sum, which never changes by itself: the node above's
+    submitters are told once (a key per version), with what changed and where to make a
+    corrected version (`queries.changed_below`, `present.change_text`). Returns how many
+    were told."""
+    from django.urls import reverse
+
+    from fangkong.core.tree import level_field
+    from fangkong.notify.actions import notify
+
+    kind = PARENT_KIND.get(report.level)
+    parent_id = getattr(report.place, level_field(kind), None) if kind else None
+    above = (DailyReport.objects.select_related("place").filter(place_id=parent_id, day=report.day, current=True)
+             .first() if parent_id else None)
+    if above is None or not above.locked:  # a draft counts it when it is shown or submitted
+        return 0
+    change = next((c for c in queries.changed_below(above) if c["place"] == report.place_id), None)
+    if change is None:
+        return 0
+    return notify(actor, queries.submitters(above.place), kind="report.below_changed",
+                  title=lambda: _("%(place)s sent its report after yours was locked") % {"place": change["name"]},
+                  body=lambda: " ".join([present.change_text(change), _(
+                      "Your report keeps its figures: make a corrected version to count it.")]),
+                  url=reverse("reports_report", args=[above.id]), place=above.place,
+                  key=f"report.below_changed:{report.id}")
 
 
 def correct(actor, report: DailyReport, reason: str, *, now=None) -> DailyReport:
