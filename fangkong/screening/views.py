@@ -82,7 +82,7 @@ def plan(request):
         rnd = planning.plan_round(actor_of(request), place, request.POST)
     except Invalid as e:  # the form again, as it was typed, with the messages by its fields
         ctx = _home_ctx(request)
-        ctx.update(values=request.POST, errors=e.fields, plan_open=True,
+        ctx.update(values=request.POST, errors=e.fields, plan_open=True, pool_why=_pool_why(request.POST),
                    plan_error=None if e.fields else str(e.message))
         return render(request, "screening/home.html", ctx)
     messages.success(request, _("Round planned: %(name)s.") % {"name": rnd.name})
@@ -607,7 +607,17 @@ def my_results(request):
 
 
 
-PREFILL = ("place", "name", "kind", "starts_at", "ends_at", "pool_size")
+PREFILL = ("place", "name", "kind", "starts_at", "ends_at", "pool_size", "pool_from")
+
+
+def _pool_why(data) -> str:
+    """The zones proposed the pool size (`pool_from`: their zone types' codes): why it is
+    that number, under the field (`zones.queries.pool_why`)."""
+    if not data.get("pool_from"):
+        return ""
+    from fangkong.zones.queries import pool_why
+
+    return pool_why(data["pool_from"][:200].split(","))
 
 
 def _prefill(request, ctx):
@@ -616,6 +626,7 @@ def _prefill(request, ctx):
     there, is added to the choices."""
     ctx["values"] = {**ctx["values"], **{k: request.GET[k][:80] for k in PREFILL if request.GET.get(k)}}
     ctx["plan_open"] = True
+    ctx["pool_why"] = _pool_why(request.GET)
     try:
         place = reg_queries.get_place(request.scope, request.GET.get("place"), Perm.SCREENING_RUN)
     except FangkongError:

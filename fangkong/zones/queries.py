@@ -524,8 +524,9 @@ ROUND_HOURS = (7, 14)  # the proposed round's default sampling window (local hou
 
 def round_proposal(node: Place, day, kind: str, types: list[ZoneType]) -> dict:
     """The round the cadence proposes on `day` for the zones under `node`: the planning
-    form's fields (place, name, kind, start and end as datetime-local, pool size: the
-    strictest of the zone types asking for it; antigen tests are one a person)."""
+    form's fields (place, name, kind, start and end as datetime-local, pool size from the
+    zones' rules — `pool_basis`, with the zone types' codes for the form to say why —;
+    antigen tests are one a person)."""
     import datetime
 
     names = join_words(dict.fromkeys(t.name for t in types))
@@ -538,11 +539,53 @@ def round_proposal(node: Place, day, kind: str, types: list[ZoneType]) -> dict:
     if start < now:  # today, already past 07:00: from the next full hour, for as long
         start = now.replace(minute=0) + datetime.timedelta(hours=1)
         end = max(end, start + datetime.timedelta(hours=ROUND_HOURS[1] - ROUND_HOURS[0]))
-    return {"plan": "1", "place": node.id, "kind": kind,
-            "name": _("%(zones)s %(kind)s, %(day)s") % {
-                "zones": names, "kind": label, "day": f"{day.month}/{day.day}"},
-            "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": end.strftime("%Y-%m-%dT%H:%M"),
-            "pool_size": min(t.pool_size for t in types) if kind == "pcr" else 1}
+    out = {"plan": "1", "place": node.id, "kind": kind,
+           "name": _("%(zones)s %(kind)s, %(day)s") % {
+               "zones": names, "kind": label, "day": f"{day.month}/{day.day}"},
+           "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": end.strftime("%Y-%m-%dT%H:%M"),
+           "pool_size": pool_basis(types)[0] if kind == "pcr" else 1}
+    if kind == "pcr":  # the form says why it is that number (`pool_why`)
+        out["pool_from"] = ",".join(dict.fromkeys(t.code for t in types))
+    return out
+
+
+def pool_basis(types: list[ZoneType]) -> tuple[int, list[tuple[str, int]]]:
+    """People per tube for a round over the zones of `types`, and each type's limit [(zone
+    name, people per tube)], strictest first. Each limit is the scan path's (`_limit`: the
+    zone type's size and its kind's general pooling rule, the smaller); the round takes the
+    loosest, because every person's tube is held to their own zone's limit when scanned
+    (`pool_limit`): a combined round of a sealed building (1) and a controlled area (10)
+    pools the controlled area's 370 people 10 to a tube and the sealed building's one to a
+    tube — not everyone singly (walked 2026-12-07). One query."""
+    types = list({t.id: t for t in types}.values())
+    if not types:
+        return 10, []
+    rules = dict(PoolingRule.objects.filter(group=Group.GENERAL, zone_type__in={t.kind for t in types})
+                 .values_list("zone_type", "pool_size"))
+    limits = sorted((_limit(t.name_zh, t.name_en, t.pool_size, rules.get(t.kind)) for t in types),
+                    key=lambda lim: lim[1])
+    return max(n for _name, n in limits), limits
+
+
+def pool_why(codes) -> str:
+    """Why the planning form proposes its people per tube for the active policy's zone types
+    of these codes (`round_proposal`'s `pool_from`), in words under the field: the zones'
+    rules, and that each person's own zone limits their tube. "" for no known code."""
+    codes = [str(c) for c in codes if c][:10]
+    types = list(ZoneType.objects.filter(policy__is_active=True, code__in=codes)) if codes else []
+    size, limits = pool_basis(types)
+    if not limits:
+        return ""
+
+    def said(name, n):
+        return _("%(zone)s 1 to a tube") % {"zone": name} if n == 1 else \
+            _("%(zone)s %(n)d to a tube") % {"zone": name, "n": n}
+    rules = join_words([said(name, n) for name, n in limits])
+    if len(limits) == 1:
+        return _("%(n)d per tube: the rule of the zone (%(rules)s).") % {"n": size, "rules": rules}
+    return _("%(n)d per tube, the loosest of the zones' rules (%(rules)s): each person's tube is "
+             "held to their own zone's rule when scanned, so the stricter zones are still pooled "
+             "as their rule says.") % {"n": size, "rules": rules}
 
 
 def who_now(node: Place, kind: str):
