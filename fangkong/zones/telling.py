@@ -163,10 +163,10 @@ def _worker_body(area, moves, number, at):
         for label, new, old, n in moves:
             hh = ngettext("%(n)d household", "%(n)d households", n) % {"n": n}
             if new is not None:
-                said.append(_("%(place)s a %(zone)s (%(households)s)") % {
+                said.append(_("%(place)s: now a %(zone)s (%(households)s)") % {
                     "place": label, "zone": new.name, "households": hh})
             else:
-                said.append(_("%(place)s no longer a %(zone)s (%(households)s)") % {
+                said.append(_("%(place)s: no longer a %(zone)s (%(households)s)") % {
                     "place": label, "zone": old.name, "households": hh})
         return _("%(notice)s, in %(area)s from %(at)s: %(changes)s.") % {
             "notice": number, "area": area, "at": when(at), "changes": join_words(said)}

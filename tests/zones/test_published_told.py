@@ -90,14 +90,20 @@ def test_another_community_s_staff_publishing_tells_the_community_staff(world, p
 
 def test_each_family_reads_its_own_language(world, presets):
     w = world
-    w.users.resident.language = "en"
-    w.users.resident.save()
+    for user in (w.users.resident, w.users.grid):
+        user.language = "en"
+        user.save()
     at = timezone.localtime(timezone.now())
     pub.publish(actor_for(w.users.staff), seal(w, w.building, number="No. 19"))
     (m,) = told(w.users.resident)
     assert m.title == f"光明小区 1号楼 is a Sealed area from {at:%B} {at.day} {at:%H:%M}"
     assert "where you live, is a Sealed area" in m.body and "Nobody leaves home" in m.body
     assert "testing: PCR every day" in m.body
+    (g,) = told(w.users.grid)  # the grid worker too, a household in the singular when one
+    assert g.title == "Zones published: No. 19"
+    assert "光明小区 1号楼: now a Sealed area (3 households)" in g.body, g.body
+    (z,) = told(w.users.leader)  # the leader's stays in Chinese (theirs)
+    assert "光明小区 1号楼为封控区（3 户）" in z.body
 
 
 def test_a_scheduled_seal_is_told_once_by_the_worker(world, presets, monkeypatch):
