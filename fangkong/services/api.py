@@ -269,7 +269,7 @@ def run_list(request, batch: int | None = None):
 @router.get("/services/runs/{pk}", response=RunDetailOut)
 def run_get(request, pk: int):
     run = queries.get_run(request.scope, pk)
-    rows = queries.checklist(request.scope, run)
+    rows = delivery_queries.checklist(request.scope, run)
     audit_door_phones(actor_of(request), run, rows)
     out = run_out(run)
     out["stops"] = len(rows)

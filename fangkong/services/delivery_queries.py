@@ -1,6 +1,8 @@
 """Reads about the doors of deliveries (never writes): which batches serve the households
 under a place and their runs there (`deliveries`: a building's page, whose gate is
-elsewhere)."""
+elsewhere), each exception with its door (`problem_rows`), how a batch or run ended
+(`with_outcome`, `outcome`), a run's doors with whom to call (`checklist`) and each door's
+history (`door_history`)."""
 
 from django.db.models import Count, Q
 
@@ -8,6 +10,7 @@ from fangkong.core.tree import under
 
 from . import access
 from .models import Batch, Line, Run, Stop
+from .queries import door_labels
 
 
 def deliveries(scope, place, *, limit=10) -> list[Batch]:
@@ -44,8 +47,6 @@ def problem_rows(scope, problems) -> list:
     the split) and `.opens_batch` (may the user open its batch: the link when there is no
     run). One query each for the addresses, the phones, the runs and the batches."""
     from fangkong.registry.queries import door_phones
-
-    from .queries import door_labels
 
     problems = list(problems)
     homes = {p.household_id: p.household for p in problems}
@@ -111,6 +112,45 @@ def outcome(r) -> str:
         return ngettext("%(n)s of %(m)s door to go", "%(n)s of %(m)s doors to go", r.stops_n) % {
             "n": r.pending_n, "m": r.stops_n}
     return r.get_state_display()
+
+
+# --- a run's doors ---------------------------------------------------------------------------
+
+def checklist(scope, run: Run) -> list[dict]:
+    """The run's doors in carrying order with what to carry and, once confirmed, what
+    happened (`history`: `delivery_queries.door_history`), and whom to call at each
+    (`phones`: `registry.queries.door_phones`, the household's phone, else a resident's
+    mobile — found on a phone: 302 had no landline and its resident's mobile was not
+    shown). Through `audit.disclosure`: in clear for the run's carriers while it is open
+    (their task at these doors) and who may see phones there, masked for anyone else;
+    `shown` lists what was shown in clear, for the page or answer to audit."""
+    from fangkong.audit.disclosure import show_phone
+    from fangkong.registry.queries import door_phones
+
+    stops = list(Stop.objects.filter(run=run).select_related("household", "confirmed_by").order_by("position"))
+    history = door_history(stops)
+    households = [s.household for s in stops]
+    labels = door_labels(households)
+    carrier = access.carries(scope, run)
+    contacts = door_phones(households)
+    lines = {}
+    for ln in Line.objects.filter(batch_id=run.batch_id, household_id__in=[h.id for h in households]) \
+            .order_by("id").only("household_id", "name", "quantity", "outcome", "received", "substitute"):
+        lines.setdefault(ln.household_id, []).append(ln)
+    rows = []
+    for s in stops:
+        phones, shown = [], []
+        for c in contacts.get(s.household_id, []):
+            text, masked = show_phone(scope, c["of"], c["phone"], assigned=carrier)
+            phones.append({"name": c["name"], "phone": text, "masked": masked})
+            if not masked:
+                shown.append(c["of"])
+        steps = history.get(s.id, [])
+        rows.append({"stop": s, "household": s.household, "label": labels[s.household_id],
+                     "phones": phones, "shown": shown, "phone": phones[0]["phone"] if phones else "",
+                     "lines": lines.get(s.household_id, []), "history": steps,
+                     "after_all": any(h["state"] == "delivered_after_all" for h in steps)})
+    return rows
 
 
 # --- a door's history ----------------------------------------------------------------------

@@ -300,45 +300,6 @@ def carried_and_done(scope, pk) -> bool:
         run_id=pk, run__state=Run.State.DONE, confirmed_by=user).exists())
 
 
-def checklist(scope, run: Run) -> list[dict]:
-    """The run's doors in carrying order with what to carry and, once confirmed, what
-    happened (`history`: `delivery_queries.door_history`), and whom to call at each
-    (`phones`: `registry.queries.door_phones`, the household's phone, else a resident's
-    mobile — found on a phone: 302 had no landline and its resident's mobile was not
-    shown). Through `audit.disclosure`: in clear for the run's carriers while it is open
-    (their task at these doors) and who may see phones there, masked for anyone else;
-    `shown` lists what was shown in clear, for the page or answer to audit."""
-    from fangkong.audit.disclosure import show_phone
-    from fangkong.registry.queries import door_phones
-
-    from .delivery_queries import door_history
-
-    stops = list(Stop.objects.filter(run=run).select_related("household", "confirmed_by").order_by("position"))
-    history = door_history(stops)
-    households = [s.household for s in stops]
-    labels = door_labels(households)
-    carrier = access.carries(scope, run)
-    contacts = door_phones(households)
-    lines = {}
-    for ln in Line.objects.filter(batch_id=run.batch_id, household_id__in=[h.id for h in households]) \
-            .order_by("id").only("household_id", "name", "quantity", "outcome", "received", "substitute"):
-        lines.setdefault(ln.household_id, []).append(ln)
-    rows = []
-    for s in stops:
-        phones, shown = [], []
-        for c in contacts.get(s.household_id, []):
-            text, masked = show_phone(scope, c["of"], c["phone"], assigned=carrier)
-            phones.append({"name": c["name"], "phone": text, "masked": masked})
-            if not masked:
-                shown.append(c["of"])
-        steps = history.get(s.id, [])
-        rows.append({"stop": s, "household": s.household, "label": labels[s.household_id],
-                     "phones": phones, "shown": shown, "phone": phones[0]["phone"] if phones else "",
-                     "lines": lines.get(s.household_id, []), "history": steps,
-                     "after_all": any(h["state"] == "delivered_after_all" for h in steps)})
-    return rows
-
-
 def get_stop_photo(scope, pk) -> Stop:
     """A door's photo: for whoever sees its run (staff under it, its carriers while open)
     or confirmed it."""

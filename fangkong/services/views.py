@@ -274,7 +274,7 @@ def run(request, pk):
         raise
     if request.method == "POST" and request.POST.get("do") == "team":
         return _give_run(request, r)
-    rows = queries.checklist(request.scope, r)
+    rows = delivery_queries.checklist(request.scope, r)
     if request.method == "POST":  # without script: one door at a time
         stop = next((x["stop"] for x in rows if str(x["stop"].id) == request.POST.get("stop")), None)
         if stop is None:
@@ -298,7 +298,7 @@ def run(request, pk):
 
 
 def audit_door_phones(a, run, rows) -> None:
-    """One audit event for the phones a run's checklist showed in clear (`queries.checklist`):
+    """One audit event for the phones a run's checklist showed in clear (`delivery_queries.checklist`):
     to its carriers for their task at these doors, or by role."""
     shown = [o for x in rows for o in x["shown"]]
     record_phones(a, [o for o in shown if not isinstance(o, Household)], f"services.run:{run.place_id}",

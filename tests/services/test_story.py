@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from fangkong.core.actor import Actor
-from fangkong.services import queries
+from fangkong.services import delivery_queries, queries
 from fangkong.services.actions import delivery, handoff, orders
 from fangkong.services.models import Batch, Line, Order, Problem, Run, Stop
 from tests.conftest import actor_for
@@ -54,7 +54,7 @@ def test_the_1530_handoff_from_300_orders_to_every_door(world, svc):
     assert len(runs) == 8
     assert handoff.split(staff, batch) == runs  # again: the same runs
     assert Stop.objects.filter(run__batch=batch).count() == 300
-    first = queries.checklist(Actor.system(svc.vol_user).scope, runs[0])
+    first = delivery_queries.checklist(Actor.system(svc.vol_user).scope, runs[0])
     keys = [(s["household"].unit_id, s["household"].sort_key) for s in first]
     assert keys == sorted(keys)  # carrying order: unit, then floor and door
     assert first[0]["phone"]  # the carrier sees the phone while the run is open
