@@ -82,7 +82,7 @@ def sscene(w):
     care.check_ins_today()
     w.check_in = CheckIn.objects.get(resident=w.su)
     w.disinfection = dis.schedule(staff, w.building, due_at=due)
-    w.team = teams.create_team(staff, w.community, "封控三组")
+    w.svc_team = teams.create_team(staff, w.community, "封控三组")  # not w.team: the page routes' scene has its own
 
 
 @shared_scene
@@ -190,7 +190,7 @@ ROUTES = {
     ("GET", "/services/runs/{pk}/teams"): Route(url(lambda w: f"/runs/{w.run.id}/teams"), setup=sscene,
                                                 missing=gone(f"/runs/{MISSING}/teams"), **WORK),
     ("POST", "/services/runs/{pk}/assign"): Route(
-        url(lambda w: f"/runs/{w.run.id}/assign"), setup=sscene, body=lambda w: {"team": w.team.id},
+        url(lambda w: f"/runs/{w.run.id}/assign"), setup=sscene, body=lambda w: {"team": w.svc_team.id},
         missing=gone(f"/runs/{MISSING}/assign"), **WORK),
     ("POST", "/services/stops/{pk}/confirm"): Route(
         url(lambda w: f"/stops/{w.stop.id}/confirm"), setup=sscene,
