@@ -37,6 +37,7 @@ def test_a_second_carriers_page_follows_the_server_after_each_sync(phone_page, w
     page.goto(f"{page.base}/services/runs/{run.id}/")
     expect(page.locator("#net")).to_have_text("在线")
     assert "还剩 3 户" in page.inner_text("#left")
+    page.wait_for_load_state("networkidle")  # its first read of the run is done
     # meanwhile the team's volunteer delivers 101 from their own phone
     delivery.confirm_stop(vol, first, delivered=True, client_id=uuid.uuid4())
     page.shot("services-two-01-stale")
