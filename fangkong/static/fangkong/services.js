@@ -78,6 +78,11 @@
         reading = null;
         if (!data) return;
         data.checklist.forEach(confirmed);
+        // a tap refused because the door was confirmed on another phone says nothing more
+        // than the door's state now: let it go
+        var done = {};
+        data.checklist.forEach(function (d) { if (d.state !== "pending") done[String(d.id)] = true; });
+        q.refused().forEach(function (r) { if (done[String(r.item.stop)]) q.dismiss(r.client_id); });
         ended = { text: data.outcome, unresolved: data.unresolved };
         left();
       }, function () { reading = null; });
