@@ -116,8 +116,9 @@ def add_person(request, body: NewAccountIn):
 
 @router.post("/people/accounts/{user_id}/password-reset", response=PasswordOut)
 def password_reset(request, user_id: int):
-    """A new one-time password for the account, working FANGKONG_ONE_TIME_PASSWORD_HOURS
-    (`user.one_time_password_until`): its old one stops working, its sessions end and its
+    """A new one-time password for the account, working for the hours this site allows (72
+    unless set otherwise; the answer's `user.one_time_password_until` says until when): its
+    old one stops working, its sessions end and its
     API tokens are revoked, its lock is cleared; they choose their own at their next login."""
     user = get_account(request.scope, user_id)
     password = actions_passwords.reset_password(actor_of(request), user)
