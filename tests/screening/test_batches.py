@@ -144,6 +144,18 @@ def test_an_id_number_scanned_before_the_tube_opens_no_tube(world, rnd, client):
     assert api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": not_an_id}).status_code == 201
 
 
+def test_a_persons_code_scanned_before_the_tube_opens_no_tube(world, rnd, client):
+    """A person's code card (mixed case, 22 characters) read with no tube open was opened
+    as a tube named after the code, upper-cased. It is refused as a person's code; a tube
+    barcode of the same length is still a tube."""
+    client.force_login(world.users.staff)
+    r = api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": world.su.token})
+    assert r.status_code == 400, r.content
+    assert r.json()["error"]["fields"]["barcode"] == ["这是居民的码，不是试管：请先扫新试管，再扫人。"]
+    assert not Tube.objects.filter(round=rnd).exists()
+    assert api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T" * 22}).status_code == 201
+
+
 def test_a_second_tube_scanned_as_a_person_is_named_as_a_tube(world, rnd, client):
     client.force_login(world.users.staff)
     api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001"})

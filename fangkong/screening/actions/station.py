@@ -52,6 +52,7 @@ def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=No
     sampler left open at this table before (`common.left_empty`) is released."""
     require_sample(actor, rnd)
     require_open(rnd)
+    _not_a_person_code(barcode)
     barcode = checks.check_tube_barcode(barcode)
     errors = {}
     cap = checks.check_pool_size(rnd.pool_size if capacity in (None, "") else capacity,
@@ -64,6 +65,17 @@ def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=No
         tube, resumed = _open(actor, rnd, user, barcode, cap, point, table, client_id)
         _set_aside(actor, rnd, user, tube, point, table)
     return tube, resumed
+
+
+def _not_a_person_code(scanned) -> None:
+    """A person's code card read with no tube open (the last one sealed itself when full)
+    would open a tube named after it, as an ID card would (`checks.check_tube_barcode`).
+    Person codes are mixed-case (`registry.models.new_token`), so the code as scanned is
+    looked up before it is upper-cased as a barcode: one indexed read per tube opened."""
+    raw = str(scanned or "").strip()
+    if 16 <= len(raw) <= 32 and Resident.objects.filter(token=raw).exists():
+        raise Invalid(fields={"barcode": [_("This is a person's code, not a tube: scan the new tube first, "
+                                            "then the people.")]})
 
 
 def _open(actor, rnd, user, barcode, cap, point, table, client_id) -> tuple[Tube, bool]:

@@ -187,9 +187,12 @@
     var ev = { client_id: uuid(), type: "open", barcode: barcode.toUpperCase(), capacity: cap, at: now(),
                point: root.dataset.point || null, table: root.dataset.table || null };
     if (online && !q.size()) {
-      post("/tubes", { barcode: ev.barcode, capacity: cap, client_id: ev.client_id,
-                       point: ev.point ? +ev.point : null, table: ev.table ? +ev.table : null })
+      // The barcode as scanned (the server upper-cases it): a person's code scanned while no
+      // tube is open is told apart from a tube by the server, which knows the codes.
+      opening = post("/tubes", { barcode: barcode, capacity: cap, client_id: ev.client_id,
+                                 point: ev.point ? +ev.point : null, table: ev.table ? +ev.table : null })
         .then(function (r) {
+          opening = null;
           if (r.status === 200 || r.status === 201) {
             state.tube = { barcode: r.data.barcode, capacity: r.data.capacity, count: r.data.count };
             say(fmt(S.tube_open, r.data.barcode), "good");
@@ -197,7 +200,7 @@
             say(answerText(r), "bad");
           }
           save(); render();
-        }, function () { wentOffline(); queueOpen(ev); });
+        }, function () { opening = null; wentOffline(); queueOpen(ev); });
     } else {
       queueOpen(ev);
     }
@@ -388,8 +391,13 @@
 
   // --- wiring --------------------------------------------------------------------------------
   var loaded = false;
+  // A tube being opened online: what is scanned before the server answers waits for it, in
+  // order (a quick hand scans the first person before the tube's answer is back; read
+  // without a tube, that person's code would be taken for the next tube).
+  var opening = null;
   function handle(code) {
     if (!loaded) { q.ready.then(function () { handle(code); }); return; }  // the queue is read first
+    if (opening) { opening.then(function () { handle(code); }); return; }
     code = clean(code);
     if (!code) return;
     $("confirm-box").hidden = true;  // the next person: the last out-of-area question is moot
