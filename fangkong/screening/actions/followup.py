@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Perm, Role
 from fangkong.audit.actions import record
-from fangkong.core import bulk
+from fangkong.core import bulk, once
 from fangkong.core.errors import Conflict as ConflictError
 from fangkong.core.errors import Invalid
 from fangkong.registry.models import LEVEL_FIELDS, Place, Presence, Resident, Tag
@@ -275,7 +275,7 @@ def tell_overdue(now=None, limit=500) -> int:
     """(the worker's pass, `tasks.recover_screening`) Holds overdue now (`figures.overdue_q`:
     the single re-test not sampled, or without a result, FANGKONG_HOLD_OVERDUE_HOURS after
     the hold began) that nobody was told of: their community's staff and grid workers are
-    told once a hold (`overdue_told_at`, set by one conditional UPDATE, so two workers tell
+    told once a hold (`overdue_told_at`, claimed by `core.once.claim`, so two workers tell
     each once), one message per round and grid — who, where, how long, what is missing —
     in each reader's language; audited. Returns how many holds were told of."""
     from django.urls import reverse
@@ -290,15 +290,13 @@ def tell_overdue(now=None, limit=500) -> int:
     from .resample import staff_to_tell
 
     now = now or timezone.now()
-    ids = list(FollowUp.objects.filter(overdue_q(now), overdue_told_at=None)
-               .order_by("created_at", "id").values_list("id", flat=True)[:limit])
-    if not ids:
-        return 0
     system = Actor.system(via="task")
     with transaction.atomic():
-        FollowUp.objects.filter(id__in=ids, overdue_told_at=None).update(overdue_told_at=now)
-        fus = list(FollowUp.objects.filter(id__in=ids, overdue_told_at=now)  # ours, not another pass's
-                   .select_related("resident__household__place", "round").order_by("created_at", "id"))
+        fus = once.claim(FollowUp.objects.filter(overdue_q(now))
+                         .select_related("resident__household__place", "round"),
+                         "overdue_told_at", now, order=("created_at", "id"), limit=limit)
+        if not fus:
+            return 0
         labels = address_labels([f.resident for f in fus])
         groups = defaultdict(list)
         for fu in fus:

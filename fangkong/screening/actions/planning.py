@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
+from fangkong.core import once
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.tree import is_under, under
 from fangkong.registry.models import LEVELS, Kind, Place, Resident
@@ -97,7 +98,7 @@ def tell_overrun(now=None, limit=200) -> int:
     """(the worker's pass, `tasks.recover_screening`) Rounds still running past their planned
     end (`Round.overrun`) that nobody was told of: the staff who run them (community staff
     at or above the round's place, and whoever planned it) are told once a round
-    (`overrun_told_at`, set by one conditional UPDATE, so two workers tell once), in each
+    (`overrun_told_at`, claimed by `core.once.claim`, so two workers tell once), in each
     reader's language, with the round's page, where the end button is; audited. Returns how
     many rounds were told of."""
     from django.urls import reverse
@@ -111,15 +112,10 @@ def tell_overrun(now=None, limit=200) -> int:
     from ..status import overrun_text
 
     now = now or timezone.now()
-    ids = list(Round.objects.filter(Round.overrun_q(now), overrun_told_at=None)
-               .order_by("ends_at", "id").values_list("id", flat=True)[:limit])
-    if not ids:
-        return 0
     system = Actor.system(via="task")
     with transaction.atomic():
-        Round.objects.filter(id__in=ids, overrun_told_at=None).update(overrun_told_at=now)
-        rounds = list(Round.objects.filter(id__in=ids, overrun_told_at=now)  # ours, not another pass's
-                      .select_related("place").order_by("ends_at", "id"))
+        rounds = once.claim(Round.objects.filter(Round.overrun_q(now)).select_related("place"),
+                            "overrun_told_at", now, order=("ends_at", "id"), limit=limit)
         for rnd in rounds:
             users = set(Membership.objects.filter(
                 is_active=True, user__is_active=True, role=Role.STAFF, household=None,
