@@ -40,15 +40,23 @@ def people_existing(request):
         "ended": list(ended_memberships(request.scope)[:500])}, status=400 if errors else 200)
 
 
-def _give(actor, values, picker):
+def role_and_place(values, picker, errors):
+    """The place picked from the form's `picker` (`queries.place_picker`), or None; a role
+    not chosen and a place not picked are added to `errors` (the people page's two forms:
+    a new person, a role given)."""
     place = next((p for _g, opts in picker for p, _l, _r in opts if str(p.id) == values.get("place")), None)
-    errors = {}
-    if not values.get("account", "").strip():
-        errors["account"] = [_("Give their phone or username.")]
     if not values.get("role"):
         errors["role"] = [_("Choose the role.")]
     if place is None:
         errors["place"] = [_("Choose where they work.")]
+    return place
+
+
+def _give(actor, values, picker):
+    errors = {}
+    if not values.get("account", "").strip():
+        errors["account"] = [_("Give their phone or username.")]
+    place = role_and_place(values, picker, errors)
     if errors:
         raise Invalid(fields=errors)
     return actions_roles.give_role(actor, values.get("account", ""), values.get("role", ""), place)

@@ -14,6 +14,7 @@ from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_er
 
 from . import actions, twostep
 from .models import ApiToken
+from .roles_views import role_and_place
 
 
 class LoginForm(AuthenticationForm):
@@ -128,13 +129,8 @@ def people(request):
 
 
 def _add_person(actor, values, picker):
-    place = next((p for _g, opts in picker for p, _l, _r in opts
-                  if str(p.id) == values.get("place")), None)
     errors = {}
-    if not values.get("role"):
-        errors["role"] = [_("Choose the role.")]
-    if place is None:
-        errors["place"] = [_("Choose where they work.")]
+    place = role_and_place(values, picker, errors)
     if errors:
         raise Invalid(fields=errors)
     m, password = actions.add_person(actor, username=values.get("username", ""),

@@ -119,7 +119,18 @@ class ManifestLineOut(Schema):
     note: str
 
 
-class BatchOut(Schema):
+class DoorsOutcome(Schema):
+    """How a batch's or a run's doors ended, as its page says it."""
+
+    not_delivered: int = Field(0, description="Doors confirmed not delivered (a door delivered after all by "
+                               "staff is delivered again).")
+    unresolved: int = Field(0, description="Of them, those whose exception is still open: unfinished work.")
+    outcome: str = Field("", description="The state in words, as the pages say it: once no door is left "
+                         "\"已全部送达\" or \"配送结束，1 户未送达\" (`state` `done` means every door "
+                         "was confirmed, delivered or not).")
+
+
+class BatchOut(DoorsOutcome):
     id: int
     supplier: int
     supplier_name: str
@@ -132,12 +143,6 @@ class BatchOut(Schema):
     supplier_signed_at: datetime.datetime | None = None
     checked_at: datetime.datetime | None
     figures: dict
-    not_delivered: int = Field(0, description="Doors confirmed not delivered (a door delivered after all by "
-                               "staff is delivered again).")
-    unresolved: int = Field(0, description="Of them, those whose exception is still open: unfinished work.")
-    outcome: str = Field("", description="The state in words, as the pages say it: once no door is left "
-                         "\"已全部送达\" or \"配送结束，1 户未送达\" (`state` `done` means every door "
-                         "was confirmed, delivered or not).")
 
 
 class BatchDetailOut(BatchOut):
@@ -170,7 +175,7 @@ class RunTeamOut(Schema):
     current: bool  # has the run now
 
 
-class RunOut(Schema):
+class RunOut(DoorsOutcome):
     id: int
     batch: int
     building: int
@@ -180,12 +185,6 @@ class RunOut(Schema):
     state: str
     stops: int
     pending: int
-    not_delivered: int = Field(0, description="Doors confirmed not delivered (a door delivered after all by "
-                               "staff is delivered again).")
-    unresolved: int = Field(0, description="Of them, those whose exception is still open: unfinished work.")
-    outcome: str = Field("", description="The state in words, as the pages say it: once no door is left "
-                         "\"已全部送达\" or \"配送结束，1 户未送达\" (`state` `done` means every door "
-                         "was confirmed, delivered or not).")
 
 
 class DoorPhoneOut(Schema):
