@@ -225,3 +225,20 @@ def access_can_approve(actor, report):
     from fangkong.reports import access
 
     return access.can_approve(actor.scope, report)
+
+
+def test_a_pass_after_the_due_time_reminds_each_person_once(day):
+    """Found on a fresh `dev.py start` late in the evening: the worker's first pass found
+    the "before" and the overdue moments both past and texted every submitter the same
+    reminder twice. Run again, or by a second worker, it sends nothing more."""
+    w = day
+    late = at(w.day, 23, 30)
+    out = schedule.run(now=late)
+    assert out["prepared"] >= 2  # the drafts are still prepared
+    for user in (w.users.staff, w.users.other_staff):
+        assert Notification.objects.filter(kind="report.reminder", user=user).count() == 1
+        assert Notification.objects.get(kind="report.reminder", user=user).key.startswith(
+            f"report.remind:{w.day}:overdue:")
+    assert schedule.run(now=late)["reminded"] == 0
+    assert schedule.run(now=late + datetime.timedelta(minutes=10))["reminded"] == 0
+    assert Notification.objects.filter(kind="report.reminder", user=w.users.staff).count() == 1

@@ -3,8 +3,9 @@
 At cut-off − prepare_minutes, for each level: every node's draft is prepared (figures as of
 then; counted for many nodes at once, CHUNK at a time) and the nodes without a submitted
 report are reminded once. After the due time, the ones still missing are reminded once more
-(overdue). Community figures are counted by the providers; streets and districts sum their
-children's stored reports (never a recount), so no request waits for a roll-up."""
+(overdue); a pass that first comes after the due time sends the overdue reminder alone.
+Community figures are counted by the providers; streets and districts sum their children's
+stored reports (never a recount), so no request waits for a roll-up."""
 
 import datetime
 
@@ -46,12 +47,18 @@ def run(now=None) -> dict:
     day = timezone.localdate(now)
     system = Actor.system(via="task")
     counts = {"prepared": 0, "reminded": 0}
+    # A level already overdue is reminded once, as overdue: a pass that finds both of its
+    # moments past (a worker started late in the evening, or down for hours) sent the
+    # "before" reminder and the overdue one together, the same text twice to each person.
+    overdue = {level for when, level, stage in moments(day) if stage == "overdue" and when <= now}
     for when, level, stage in moments(day):
         if when > now:
             continue
         nodes = list(Place.objects.filter(kind=level).order_by("id"))
         if stage == "before":
             counts["prepared"] += prepare_level(system, nodes, day, now)
+            if level in overdue:
+                continue
         counts["reminded"] += remind_scheduled(system, _unsubmitted(nodes, day), day, stage)
     later = [w for w, _l, _s in moments(day) if w > now]
     counts["next"] = min(later) if later else moments(day + datetime.timedelta(days=1))[0][0]
