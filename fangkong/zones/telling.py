@@ -3,10 +3,15 @@ out through `signals.tell`, which the notify app queues as every other message).
 
 - The families (their household's logins) of every household whose zone changed: "您所在的
   光明小区 5号楼自12月6日 20:30起为封控区（迎泽防控〔2022〕19号）：足不出户，服务上门 …" — the
-  zone type's own rules (its movement and testing text), or that the zone is lifted.
+  zone type's own rules (its movement and testing text), or that the zone is lifted — and
+  what they keep when a place above stays zoned: "您所在的3号楼自…起解除封控区，现为管控区
+  （随光明小区，第20号）：…" (never "光明小区为管控区", as if the compound were new).
 - The community staff, grid workers and building leaders of the places whose households
-  changed zone, each once for their area: which places became what, and how many
-  households (counted as the zones page counts them) — never the person who published.
+  changed zone, each once for their area: each move in words ("3号楼 封控区 → 管控区（随光明
+  小区），24 户"; households counted as the zones page counts them) — never the person who
+  published.
+- The command and staff of the level whose adjustment made a zone this one ends (the
+  street's seal lifted by the community): the same moves, unless told above.
 
 Each message is said in its reader's language (title and body are callables, rendered by
 notify once per language) and keyed by the publication and the group it tells, so a retry
@@ -28,6 +33,7 @@ from fangkong.core.text import join_words
 from fangkong.registry.models import Household, Place
 from fangkong.registry.queries import place_labels
 
+from .models import Adjustment
 from .queries import changed_counted
 
 CHUNK = 5000
@@ -68,22 +74,33 @@ def messages(adj, changes, actor=None) -> list[dict]:
     places = Place.objects.in_bulk(shown)
     labels = place_labels(places.values())
     out = _families(adj, changes, labels, places, url, at)
-    out += _workers(adj, changes, levels, labels, url, at, actor)
+    names = {pk: p.name for pk, p in places.items()}
+    out += _workers(adj, changes, levels, labels, names, url, at, actor)
     return out
 
 
-def _target(c):
-    """(the place the change is about, its zone type after or None, before or None)."""
-    if c.new is not None:
-        return c.new.place_id, c.new.zone_type, c.old.zone_type if c.old else None
-    return c.old.designation.place_id, None, c.old.zone_type
+def _target(c, adj):
+    """(the place the change is about, its zone type after or None, before or None, the
+    place whose zone the household keeps when that is another place, else None, whether
+    this publication ended the zone the household had).
+
+    A zone this publication ended (lifted or changed) is what the change is about — 3号楼
+    lifted while 光明小区 stays controlled reads "3号楼: 封控区 → 管控区 (as 光明小区)",
+    never "光明小区 is a 管控区" as if the compound were newly zoned."""
+    old_type = c.old.zone_type if c.old else None
+    ended = c.old is not None and c.old.designation.ended_by_id == adj.id
+    if c.new is None:
+        return c.old.designation.place_id, None, old_type, None, True
+    if ended and c.new.place_id != c.old.designation.place_id:
+        return c.old.designation.place_id, c.new.zone_type, old_type, c.new.place_id, True
+    return c.new.place_id, c.new.zone_type, old_type, None, ended
 
 
 def _families(adj, changes, labels, places, url, at) -> list[dict]:
     groups = defaultdict(list)
     for c in changes:
-        place_id, new, old = _target(c)
-        groups[(place_id, new.id if new else None, old.id if old else None)].append(c.household_id)
+        place_id, new, old, via, ended = _target(c, adj)
+        groups[(place_id, new.id if new else None, old.id if old else None, via, ended)].append(c.household_id)
     logins = defaultdict(set)
     ids = [c.household_id for c in changes]
     for i in range(0, len(ids), CHUNK):
@@ -93,20 +110,36 @@ def _families(adj, changes, labels, places, url, at) -> list[dict]:
     types = {c.new.zone_type_id: c.new.zone_type for c in changes if c.new}
     types |= {c.old.zone_type_id: c.old.zone_type for c in changes if c.old}
     out = []
-    for (place_id, new_id, old_id), hids in groups.items():
+    for (place_id, new_id, old_id, via, ended), hids in groups.items():
         users = {u for h in hids for u in logins.get(h, ())}
         if not users:
             continue
         title, body = _family_words(labels.get(place_id, ""), types.get(new_id), types.get(old_id),
-                                    adj.notice.number, at)
+                                    adj.notice.number, at, places[via].name if via in places else None, ended)
         out.append({"users": users, "kind": "zones.published", "title": title, "body": body, "url": url,
                     "place": places.get(place_id),
-                    "key": f"zones.published.{adj.id}.family.{place_id}.{new_id}.{old_id}"})
+                    "key": f"zones.published.{adj.id}.family.{place_id}.{new_id}.{old_id}.{via or ''}.{int(ended)}"})
     return out
 
 
-def _family_words(place, new, old, number, at):
-    """(title, body) for a family, in the reader's language when rendered."""
+def _family_words(place, new, old, number, at, via=None, ended=False):
+    """(title, body) for a family, in the reader's language when rendered: what changed for
+    this household — a zone given, a zone changed, a zone lifted (to none, or to the zone of
+    `via`, the place above it that stays zoned)."""
+    if new is not None and via is not None:
+        return (lambda: _("%(place)s: %(old)s lifted from %(at)s, now a %(zone)s (as %(via)s)") % {
+                    "place": place, "old": old.name, "zone": new.name, "at": when(at), "via": via},
+                lambda: _("%(place)s, where you live, is no longer a %(old)s from %(at)s: it is now a %(zone)s, "
+                          "as %(via)s is (%(notice)s): %(rules)s") % {
+                    "place": place, "old": old.name, "zone": new.name, "at": when(at), "via": via,
+                    "notice": number, "rules": rules(new)})
+    if new is not None and old is not None and ended:
+        return (lambda: _("%(place)s: %(old)s → %(zone)s from %(at)s") % {
+                    "place": place, "old": old.name, "zone": new.name, "at": when(at)},
+                lambda: _("%(place)s, where you live, changes from a %(old)s to a %(zone)s from %(at)s "
+                          "(%(notice)s): %(rules)s") % {
+                    "place": place, "old": old.name, "zone": new.name, "at": when(at), "notice": number,
+                    "rules": rules(new)})
     if new is not None:
         return (lambda: _("%(place)s is a %(zone)s from %(at)s") % {
                     "place": place, "zone": new.name, "at": when(at)},
@@ -119,20 +152,26 @@ def _family_words(place, new, old, number, at):
                 "place": place, "zone": old.name, "at": when(at), "notice": number})
 
 
-def _workers(adj, changes, levels, labels, url, at, actor) -> list[dict]:
+def _workers(adj, changes, levels, labels, names, url, at, actor) -> list[dict]:
     """Staff of each community, grid workers of each grid and leaders of each building
-    whose households changed zone: what changed there, households counted as everywhere."""
+    whose households changed zone: what changed there, households counted as everywhere.
+    And the level that published the zones this publication ends (a street command's seal
+    lifted by the community): what became of them."""
     counted = changed_counted([c.household_id for c in changes])
-    areas = defaultdict(lambda: defaultdict(int))  # (role, area id) → {(place, new, old): households}
+    areas = defaultdict(lambda: defaultdict(int))  # (role, area id) → {(place, new, old, via): households}
+    earlier = defaultdict(lambda: defaultdict(int))  # the adjustment that made an ended zone → moves
     for c in changes:
         if c.household_id not in counted:
             continue
-        place_id, new, old = _target(c)
+        place_id, new, old, via, ended = _target(c, adj)
+        move = (place_id, new, old, via)
         community, grid, building = levels.get(c.household_id, (None, None, None))
         for role, area in ((Role.STAFF, community), (Role.GRID, grid), (Role.LEADER, building)):
             if area:
-                areas[(role, area)][(place_id, new, old)] += 1
-    if not areas:
+                areas[(role, area)][move] += 1
+        if ended and c.old.designation.adjustment_id != adj.id:
+            earlier[c.old.designation.adjustment_id][move] += 1
+    if not areas and not earlier:
         return []
     members = defaultdict(set)
     me = getattr(getattr(actor, "user", None), "pk", None)
@@ -143,31 +182,71 @@ def _workers(adj, changes, levels, labels, url, at, actor) -> list[dict]:
             members[(role, place_id)].add(uid)
     area_places = Place.objects.in_bulk({a for (_r, a) in areas})
     out = []
+    told = set()
     for (role, area), moves in areas.items():
         users = members.get((role, area))
         if not users:
             continue
-        moves = sorted(((labels.get(p, ""), new, old, n) for (p, new, old), n in moves.items()),
-                       key=lambda m: m[0])
+        told |= users
         area_name = area_places[area].name if area in area_places else ""
         out.append({"users": users, "kind": "zones.published",
                     "title": lambda number=adj.notice.number: _("Zones published: %(notice)s") % {"notice": number},
-                    "body": _worker_body(area_name, moves, adj.notice.number, at), "url": url,
+                    "body": _worker_body(area_name, _sorted(moves, labels, names), adj.notice.number, at), "url": url,
                     "place": area_places.get(area), "key": f"zones.published.{adj.id}.{role}.{area}"})
+    return out + _earlier(adj, earlier, labels, names, url, at, me, told)
+
+
+def _sorted(moves, labels, names):
+    """The moves by place; the place a household keeps its zone from by its own name (it is
+    above the place that moved: "（随光明小区）")."""
+    return sorted(((labels.get(p, ""), new, old, names.get(via) if via else None, n)
+                   for (p, new, old, via), n in moves.items()), key=lambda m: m[0])
+
+
+def _earlier(adj, earlier, labels, names, url, at, me, told) -> list[dict]:
+    """The staff and command of the level whose adjustment made the zones this one ends, and
+    whoever published it (when still active there), unless told above or publishing now."""
+    if not earlier:
+        return []
+    prev = Adjustment.objects.select_related("place", "notice").in_bulk(list(earlier))
+    members = defaultdict(set)
+    for place_id, uid in Membership.objects.filter(
+            is_active=True, role__in=[Role.COMMAND, Role.STAFF],
+            place_id__in={p.place_id for p in prev.values()}).values_list("place_id", "user_id"):
+        members[place_id].add(uid)
+    out = []
+    for pk, moves in earlier.items():
+        p = prev.get(pk)
+        if p is None:
+            continue
+        users = members.get(p.place_id, set()) - told - {me}
+        if not users:
+            continue
+        previous = p.notice.number if p.notice_id else p.title
+        out.append({"users": users, "kind": "zones.published",
+                    "title": lambda number=adj.notice.number, previous=previous: _(
+                        "Changed by %(notice)s: the zones published in %(previous)s") % {"notice": number,
+                                                                             "previous": previous},
+                    "body": _worker_body(p.place.name, _sorted(moves, labels, names), adj.notice.number, at),
+                    "url": url, "place": p.place, "key": f"zones.published.{adj.id}.earlier.{pk}"})
     return out
 
 
 def _worker_body(area, moves, number, at):
     def body():
         said = []
-        for label, new, old, n in moves:
+        for label, new, old, via, n in moves:
             hh = ngettext("%(n)d household", "%(n)d households", n) % {"n": n}
-            if new is not None:
-                said.append(_("%(place)s: now a %(zone)s (%(households)s)") % {
-                    "place": label, "zone": new.name, "households": hh})
+            words = {"place": label, "zone": new.name if new else "", "old": old.name if old else "",
+                     "via": via, "households": hh}
+            if old is None:
+                said.append(_("%(place)s: now a %(zone)s (%(households)s)") % words)
+            elif new is None:
+                said.append(_("%(place)s: %(old)s → no zone, %(households)s") % words)
+            elif via:
+                said.append(_("%(place)s: %(old)s → %(zone)s (as %(via)s), %(households)s") % words)
             else:
-                said.append(_("%(place)s: no longer a %(zone)s (%(households)s)") % {
-                    "place": label, "zone": old.name, "households": hh})
+                said.append(_("%(place)s: %(old)s → %(zone)s, %(households)s") % words)
         return _("%(notice)s, in %(area)s from %(at)s: %(changes)s.") % {
             "notice": number, "area": area, "at": when(at), "changes": join_words(said)}
     return body

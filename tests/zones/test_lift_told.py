@@ -1,0 +1,71 @@
+"""A lift is told as a lift (found walking the zones: after 3号楼 was lifted while its
+compound stayed controlled, the family read "您所在的光明社区 光明小区…为管控区" — never that
+3号楼 was lifted — and the building leader "光明小区为管控区（24 户）", as if the compound had
+just been zoned; a street's seal lifted by the community's only staff member told nobody,
+not even the street command that sealed it)."""
+
+from django.utils import timezone
+
+from fangkong.zones.actions import publish as pub
+from fangkong.zones.models import ZoneType
+from fangkong.zones.telling import rules
+from tests.conftest import actor_for
+from tests.zones.test_published_told import told
+
+
+def _type(code):
+    return ZoneType.objects.get(policy__is_active=True, code=code)
+
+
+def _adjust(by, root, place, code, number, op=pub.Op.CREATE):
+    n = pub.create_notice(by, root, {"number": number, "issued_by": "指挥部", "title": "调整",
+                                     "effective_at": timezone.now().isoformat()})
+    adj = pub.draft(by, root, "调整", notice=n)
+    pub.add_item(by, adj, op, place, _type(code) if code else None)
+    return pub.publish(by, adj)
+
+
+def test_a_lifted_building_under_a_controlled_compound_is_told_as_lifted(world, presets):
+    w = world
+    street, staff = actor_for(w.users.street), actor_for(w.users.staff)
+    _adjust(street, w.street, w.compound, "controlled", "第18号")
+    _adjust(street, w.street, w.building, "sealed", "第19号")
+    already = len(told(w.users.staff))
+    _adjust(staff, w.community, w.building, None, "第20号", op=pub.Op.LIFT)
+    family = told(w.users.resident)[-1]
+    assert family.title.startswith("光明小区 1号楼解除封控区") and "现为管控区（随光明小区，" in family.title, \
+        family.title
+    assert family.body.startswith("您所在的光明小区 1号楼自") and "起解除封控区，现为管控区（随光明小区，第20号）" \
+        in family.body, family.body
+    assert rules(_type("controlled")) in family.body  # the rules of the zone it keeps
+    leader = told(w.users.leader)[-1]
+    assert "光明小区 1号楼 封控区 → 管控区（随光明小区），3 户" in leader.body, leader.body
+    assert "光明小区为管控区" not in leader.body
+    # the street command that sealed it hears what became of its seal
+    (street_told,) = told(w.users.street)
+    assert street_told.title == "第20号调整了第19号划定的区域", street_told.title
+    assert "光明小区 1号楼 封控区 → 管控区（随光明小区），3 户" in street_told.body
+    assert len(told(w.users.staff)) == already  # who published knows
+
+
+def test_a_street_seal_lifted_by_the_only_staff_member_tells_the_street(world, presets):
+    w = world
+    street = actor_for(w.users.street)
+    _adjust(street, w.street, w.other_building, "sealed", "第19号")
+    other = actor_for(w.users.other_staff)
+    before = len(told(w.users.street))
+    _adjust(other, w.other, w.other_building, None, "第20号", op=pub.Op.LIFT)
+    (m,) = told(w.users.street)[before:]
+    assert "惠泽苑小区 5号楼 封控区 → 无区域，1 户" in m.body, m.body
+    assert [m.title for m in told(w.users.other_staff)] == ["区域调整已发布：第19号"]  # not its own lift
+    assert told(w.users.staff) == []
+
+
+def test_a_zone_changed_in_place_says_from_what_to_what(world, presets):
+    w = world
+    staff = actor_for(w.users.staff)
+    _adjust(staff, w.community, w.building, "controlled", "第18号")
+    _adjust(staff, w.community, w.building, "sealed", "第19号", op=pub.Op.CHANGE)
+    family = told(w.users.resident)[-1]
+    assert "由管控区调整为封控区（第19号）" in family.body, family.body
+    assert "光明小区 1号楼 管控区 → 封控区，3 户" in told(w.users.leader)[-1].body
