@@ -111,6 +111,30 @@ def plan(items: list[AdjustmentItem], at) -> Plan:
     return out
 
 
+def place_after(items: list[AdjustmentItem], published_at=None) -> dict[int, Planned | None]:
+    """The zone each item's place itself is under once the items take effect (the same rule
+    as a household's, over the place and the places above it): a building lifted while its
+    compound stays controlled is under the compound's 管控区, not "no zone". Published (at
+    `published_at`, its effective minute): as it stood from that minute."""
+    levels = {it.place_id: {it.place_id, *ancestor_ids(it.place)} for it in items}
+    ids = {pid for pids in levels.values() for pid in pids}
+    by_place: dict[int, list[Planned]] = {}
+    if published_at is not None:
+        rows = Designation.objects.filter(Q(ends_at=None) | Q(ends_at__gt=published_at), place_id__in=ids,
+                                          starts_at__lte=published_at).select_related("place", "zone_type")
+    else:
+        ending = {it.designation_id for it in items if it.op in (AdjustmentItem.Op.LIFT,
+                                                                 AdjustmentItem.Op.CHANGE)}
+        rows = [d for d in in_force(ids) if d.id not in ending]
+    for d in rows:
+        by_place.setdefault(d.place_id, []).append(Planned(d.place, d.zone_type, row=d))
+    if published_at is None:
+        for it in items:
+            if it.op in (AdjustmentItem.Op.CREATE, AdjustmentItem.Op.CHANGE):
+                by_place.setdefault(it.place_id, []).append(Planned(it.place, it.zone_type, item=it))
+    return {pid: best(tuple(pids), by_place) for pid, pids in levels.items()}
+
+
 @dataclass
 class Change:
     """A household whose zone a publication changed: the zone row it had (closed at the

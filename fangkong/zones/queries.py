@@ -435,8 +435,13 @@ def items(adj: Adjustment):
     1号楼 2单元, 2号楼 1单元", not every building's unit 1 first), each with `label`."""
     rows = list(adj.items.select_related("place", "zone_type", "designation__zone_type"))
     labels = place_labels(it.place for it in rows)
+    lifted = [it for it in rows if it.op == AdjustmentItem.Op.LIFT]
+    # a lifted place's own zone after it: a compound above may still zone it ("→ 管控区（随光明小区）")
+    after = engine.place_after(lifted, adj.effective_at if adj.state == Adjustment.State.PUBLISHED
+                               else None) if lifted else {}
     for it in rows:
         it.label = labels.get(it.place_id) or it.place.name
+        it.after = after.get(it.place_id)
     return sorted(rows, key=lambda it: (natural_key(it.label), it.place.depth, it.id))
 
 

@@ -69,3 +69,36 @@ def test_a_zone_changed_in_place_says_from_what_to_what(world, presets):
     family = told(w.users.resident)[-1]
     assert "由管控区调整为封控区（第19号）" in family.body, family.body
     assert "光明小区 1号楼 管控区 → 封控区，3 户" in told(w.users.leader)[-1].body
+
+
+def test_the_lift_draft_says_the_zone_the_place_keeps(world, presets, client):
+    """The place line said "解除: 封控区 → 无区域" while the table under it said 封控区 → 管控区:
+    the compound above still zones the building."""
+    w = world
+    street, staff = actor_for(w.users.street), actor_for(w.users.staff)
+    _adjust(street, w.street, w.compound, "controlled", "第18号")
+    _adjust(street, w.street, w.building, "sealed", "第19号")
+    adj = pub.draft(staff, w.community, "解除")
+    pub.add_item(staff, adj, pub.Op.LIFT, w.building, None)
+    client.force_login(w.users.staff)
+    page = client.get(f"/zones/adjustments/{adj.id}/").content.decode()
+    line = page[page.index('id="items"'):page.index("</ul>", page.index('id="items"'))]
+    assert '<span class="zone zone-controlled">管控区</span>（随光明小区）' in line, line
+    assert "无区域" not in line
+    # a place with nothing above it: no zone
+    lift = pub.draft(street, w.street, "解除")
+    pub.add_item(street, lift, pub.Op.LIFT, w.compound, None)
+    client.force_login(w.users.street)
+    page = client.get(f"/zones/adjustments/{lift.id}/").content.decode()
+    assert "管控区</span> → 无区域" in page[page.index('id="items"'):page.index("</ul>", page.index('id="items"'))]
+    pub.cancel(street, lift)
+    client.force_login(w.users.staff)
+    # once published, the line says what it became from then on
+    n = pub.create_notice(staff, w.community, {"number": "第20号", "issued_by": "社区", "title": "解除",
+                                               "effective_at": timezone.now().isoformat()})
+    pub.set_notice(staff, adj, n)
+    pub.publish(staff, adj)
+    _adjust(street, w.street, w.compound, None, "第21号", op=pub.Op.LIFT)  # later: nothing left
+    page = client.get(f"/zones/adjustments/{adj.id}/").content.decode()
+    line = page[page.index('id="items"'):page.index("</ul>", page.index('id="items"'))]
+    assert "管控区</span>（随光明小区）" in line, line
