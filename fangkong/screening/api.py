@@ -30,7 +30,7 @@ from fangkong.registry import queries as reg_queries
 from fangkong.registry.api import PageNumber, PageSize
 from fangkong.registry.models import Place
 
-from . import areas, figures, labfile, pooling, queries, refusals
+from . import areas, figures, lab_template, labfile, pooling, queries, refusals
 from .actions import lab, planning, station
 from .actions.sync import sync as sync_batch
 from .api_common import router, tube_out
@@ -269,6 +269,17 @@ def results_file(request, file: File[UploadedFile], confirm_changes: Form[str] =
         if isinstance(e, FileRefused) or not e.rows:
             raise
         raise FileRejected(e.message, rows=e.rows, fields=e.fields) from None
+
+
+@router.get("/screening/results/template")
+def results_template(request):
+    """The results file to fill in (.xlsx): the columns `POST …/results/file` reads, headed
+    in the caller's language, a row for each tube the lab has received and not yet reported
+    (barcode, round, box; the results left to fill in), and a sheet saying what each column
+    takes. For the lab; anyone else: 404."""
+    if not request.scope.has(Perm.SCREENING_LAB):
+        raise NotFound()
+    return lab_template.download(request.scope)
 
 
 @router.get("/screening/rounds/{round_id}/results", response=TubeResultPage)

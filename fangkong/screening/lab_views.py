@@ -12,7 +12,7 @@ from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.paging import paginate
 from fangkong.core.views import actor_of, confirm_step, confirmed, page
 
-from . import labfile, queries
+from . import lab_template, labfile, queries
 from .actions import lab as lab_actions
 from .models import Result
 
@@ -50,6 +50,15 @@ def lab(request):
     ctx["work"] = queries.lab_work(scope)  # after the upload: what is still waiting, not what was
     ctx["retests"] = sum(len(r.retests) for r in ctx["work"])
     return render(request, "screening/lab.html", ctx, status=status)
+
+
+@page
+def lab_template_file(request):
+    """The results template (.xlsx), its rows the tubes this lab has received and not yet
+    reported: the operator fills in the results and uploads it back above."""
+    if not request.scope.has(Perm.SCREENING_LAB):
+        raise NotFound()
+    return lab_template.download(request.scope)
 
 
 def _held(request, token) -> list[dict]:

@@ -352,6 +352,20 @@ def lab_work(scope, limit=20) -> list[Round]:
     return [r for r in rows if r.status != RoundStatus.CLOSED or r.in_transit or r.awaiting or r.retests]
 
 
+LAB_TEMPLATE_ROWS = 20_000  # tubes pre-filled in one template (the importer takes 100 000)
+
+
+def tubes_to_report(scope, limit=LAB_TEMPLATE_ROWS) -> list[Tube]:
+    """The tubes a lab holds and has not reported (received at the lab, sealed, no result),
+    in the PCR rounds under the lab's node: the rows of its results template, single
+    re-tests (单采复核, urgent) first, then by round and barcode. One query."""
+    ids = rounds(scope, Perm.SCREENING_LAB).exclude(kind=RoundKind.ANTIGEN).values("id")
+    return list(Tube.objects.filter(round_id__in=ids, state=TubeState.SEALED, result="")
+                .exclude(at_lab_at=None).select_related("round", "box")
+                .only("id", "barcode", "retest", "round__name", "box__code")
+                .order_by("-retest", "round__starts_at", "round_id", "barcode")[:limit])
+
+
 def held_lab_file(actor, token) -> list[dict] | None:
     """The rows of the results file held for this account's confirm step under `token`
     (`actions.lab.hold_file`); None when there is none for it: another account's, held past

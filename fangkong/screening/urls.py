@@ -31,6 +31,7 @@ from . import antigen_views, lab_views, point_views  # noqa: E402
 
 urlpatterns += [
     path("screening/lab/", lab_views.lab, name="screening_lab"),
+    path("screening/lab/template.xlsx", lab_views.lab_template_file, name="screening_lab_template"),
     path("screening/rounds/<id:pk>/results/", lab_views.tube_results, name="screening_results"),
     path("screening/rounds/<id:pk>/points/", point_views.points, name="screening_points"),
     path("screening/rounds/<id:pk>/antigen/", antigen_views.overview, name="screening_antigen"),

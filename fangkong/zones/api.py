@@ -68,7 +68,8 @@ def _place(request, pk, perm=access.VIEW) -> Place:
 def type_out(t: ZoneType) -> dict:
     return {"id": t.id, "code": t.code, "kind": t.kind, "name": t.name, "name_zh": t.name_zh,
             "name_en": t.name_en, "severity": t.severity, "colour": t.colour, "movement": t.movement,
-            "cadence": t.cadence, "pcr_per_week": t.pcr_per_week, "antigen_per_week": t.antigen_per_week,
+            "cadence": t.cadence, "cadence_note": t.cadence_note, "pcr_per_week": t.pcr_per_week,
+            "antigen_per_week": t.antigen_per_week,
             "pool_size": t.pool_size, "door_services": t.door_services, "home_sampling": t.home_sampling,
             "may_leave_home": t.may_leave_home, "may_leave_area": t.may_leave_area,
             "collect_every_days": t.collect_every_days, "called_out": t.called_out,
@@ -76,7 +77,7 @@ def type_out(t: ZoneType) -> dict:
             "escalate_scope": t.escalate_scope,
             "lift_rules": [{"after": r.after.code if r.after_id else None, "clean_days": r.clean_days,
                             "round_day": r.round_day, "outcome": r.outcome,
-                            "to": r.to.code if r.to_id else None, "note": r.note}
+                            "to": r.to.code if r.to_id else None, "words": r.words, "note": r.note}
                            for r in t.lift_rules.all()]}
 
 
@@ -140,6 +141,11 @@ def activate(request, code: str):
 
 @router.patch("/zones/types/{pk}", response=ZoneTypeOut)
 def update_type(request, pk: int, body: ZoneTypeIn):
+    """Change a zone type's rules — movement, testing, pools, its escalation (`escalate_to`:
+    a stricter type's code or its own; `escalate_scope`) and its own lifting rule
+    (`lift_clean_days` 1 to 60, `lift_round_day`, `lift_outcome`, `lift_to`) — from
+    `effective_from` (now when absent; a time already past is refused). Audited; a later
+    change is listed as scheduled and may be withdrawn on the type's page."""
     access.require_any(request.scope, access.VIEW)
     t = _get(ZoneType, pk)
     data = body.model_dump(exclude_unset=True)

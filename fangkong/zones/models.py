@@ -187,7 +187,30 @@ class ZoneType(models.Model):
 
     @property
     def cadence(self):
+        """The testing it calls for, worded from its numbers in the reader's language (the
+        free text `cadence_zh`/`cadence_en` is only a note: `cadence_note`)."""
+        from .rule_words import cadence_words
+
+        return cadence_words(self.pcr_per_week, self.antigen_per_week)
+
+    @property
+    def cadence_note(self):
         return in_language(self.cadence_zh, self.cadence_en)
+
+    def lift_rule(self):
+        """The type's own lifting rule (the one not tied to a stricter type it stepped down
+        from): the one an administrator edits."""
+        return next((r for r in self.lift_rules.all() if r.after_id is None), None)
+
+    def rule_values(self) -> dict:
+        """Its editable rules as stored values (`EDITABLE_RULES` and `LIFT_RULES`; a type
+        of the same policy by its code)."""
+        values = {f: getattr(self, f) for f in EDITABLE_RULES if f != "escalate_to"}
+        values["escalate_to"] = self.escalate_to.code if self.escalate_to_id else None
+        r = self.lift_rule()
+        values.update(lift_clean_days=r.clean_days if r else None, lift_round_day=r.round_day if r else None,
+                      lift_outcome=r.outcome if r else None, lift_to=r.to.code if r and r.to_id else None)
+        return values
 
 
 class RuleChange(models.Model):
@@ -249,6 +272,13 @@ class LiftRule(models.Model):
     @property
     def note(self):
         return in_language(self.note_zh, self.note_en)
+
+    @property
+    def words(self):
+        """The rule worded from its numbers (`rule_words.lift_words`); `note` is free text."""
+        from .rule_words import lift_words
+
+        return lift_words(self.clean_days, self.round_day, self.outcome, self.to.name if self.to_id else None)
 
 
 # --- notices, adjustments, designations ---------------------------------------------
@@ -462,4 +492,7 @@ class Shape(models.Model):
 EDITABLE_RULES = ["name_zh", "name_en", "severity", "colour", "movement_zh", "movement_en",
                   "cadence_zh", "cadence_en", "pcr_per_week", "antigen_per_week", "pool_size",
                   "door_services", "home_sampling", "may_leave_home", "may_leave_area",
-                  "collect_every_days", "called_out"]
+                  "collect_every_days", "called_out", "escalate_to", "escalate_scope"]
+# The type's own lifting rule (`ZoneType.lift_rule`), edited with the rules above.
+LIFT_RULES = ["lift_clean_days", "lift_round_day", "lift_outcome", "lift_to"]
+ESCALATE_SCOPES = ("building", "unit", "designation")

@@ -52,14 +52,14 @@ def zone_types(policy: Policy | None = None) -> list[ZoneType]:
 
 
 def rules_at(zone_type: ZoneType, at) -> dict:
-    """The rules of `zone_type` in force at `at`: {field: value} for the editable fields,
+    """The rules of `zone_type` in force at `at`: {field: value} for the editable fields
+    (`EDITABLE_RULES` and `LIFT_RULES`),
     the type as it is now with every change whose `effective_from` is after `at` undone
     and every scheduled change at or before `at` done (a worker running late changes
     nothing here)."""
-    from .models import EDITABLE_RULES as EDITABLE
     from .models import RuleChange
 
-    values = {f: getattr(zone_type, f) for f in EDITABLE}
+    values = zone_type.rule_values()  # its own rules, its escalation and its lifting rule
     changes = list(RuleChange.objects.filter(zone_type=zone_type).exclude(
         state=RuleChange.State.CANCELLED).order_by("effective_from", "id"))
     for ch in reversed(changes):  # undo what came into force after `at`

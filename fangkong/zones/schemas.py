@@ -15,7 +15,8 @@ class LiftRuleOut(Schema):
     round_day: int | None
     outcome: str
     to: str | None
-    note: str
+    words: str  # the rule said from its numbers, in the caller's language
+    note: str  # free text written beside it
 
 
 class ZoneTypeOut(Schema):
@@ -29,6 +30,7 @@ class ZoneTypeOut(Schema):
     colour: str
     movement: str
     cadence: str
+    cadence_note: str
     pcr_per_week: int
     antigen_per_week: int
     pool_size: int
@@ -69,6 +71,12 @@ class ZoneTypeIn(StrictIn):
     may_leave_area: bool | None = None
     collect_every_days: int | None = None
     called_out: bool | None = None
+    escalate_to: str | None = None  # a zone type's code of the same policy: stricter, or the type itself
+    escalate_scope: str | None = None  # building, unit or designation
+    lift_clean_days: int | None = None  # the type's own lifting rule: days without a new case (1..60)
+    lift_round_day: int | None = None  # an all-negative round on or after this day of the count (null: none)
+    lift_outcome: str | None = None  # lift or step_down
+    lift_to: str | None = None  # step down to this less strict type's code
     effective_from: datetime.datetime | None = None  # the change takes effect then (now if absent)
 
 

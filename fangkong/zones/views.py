@@ -6,6 +6,8 @@ the map: gate_views.py."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +21,7 @@ from . import access, lifting, queries
 from .actions import lift as lift_actions
 from .actions import policy as policy_actions
 from .actions import publish as pub
-from .models import Adjustment, Policy, ZoneType
+from .models import ESCALATE_SCOPES, Adjustment, Policy, ZoneType
 
 
 def actor(request):
@@ -126,17 +128,29 @@ def zone_type(request, pk):
             values["collect_every_days"] = None
         try:
             when = request.POST.get("effective_from", "").strip()
-            policy_actions.update_type(actor(request), zt, values, effective_from=when or None)
-            if when and zt.changes.filter(state="scheduled").exists():
-                messages.success(request, _("Saved. The change takes effect at the stated time and is "
-                                            "in the audit log."))
+            ch = policy_actions.change_rules(actor(request), zt, values, effective_from=when or None)
+            if ch is None:
+                messages.info(request, _("Nothing changed."))
+            elif ch.state == ch.State.SCHEDULED:
+                at = date_format(timezone.localtime(ch.effective_from), "SHORT_DATETIME_FORMAT")
+                messages.success(request, _("Saved. The change takes effect at %(when)s and is in the audit "
+                                            "log.") % {"when": at})
             else:
                 messages.success(request, _("Saved. The change applies from now and is in the audit log."))
             return redirect("zones_type", pk=zt.pk)
         except Invalid as e:
             errors = e.fields
-    return render(request, "zones/zone_type.html", {"zt": zt, "errors": errors,
-                                                    "changes": queries.rule_changes(zt)[:20]})
+    can_edit = True
+    try:
+        access.require_policy(actor(request))
+    except FangkongError:
+        can_edit = False
+    return render(request, "zones/zone_type.html", {
+        "zt": zt, "errors": errors, "changes": queries.rule_changes(zt)[:20], "can_edit": can_edit,
+        "lift": zt.lift_rule(), "others": queries.zone_types(zt.policy),
+        "shown_errors": ("pool_size", "escalate_to", "lift_clean_days", "lift_round_day", "lift_outcome",
+                         "lift_to", "effective_from"),
+        "scopes": [(c, ZoneType(escalate_scope=c).escalate_scope_label) for c in ESCALATE_SCOPES]})
 
 
 @page

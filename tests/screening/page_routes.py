@@ -10,6 +10,7 @@ PAGES = {
     "screening_alert": Page(lambda w: f"/screening/alert/?place={w.community.id}", "302 404 404 404 404 404 404 404 200 404 200 200"),
     "screening_plan": Page(lambda w: "/screening/plan/", "302 404 404 404 404 404 404 404 404 404 404 404", method=POST),
     "screening_lab": Page(lambda w: "/screening/lab/", "302 404 404 404 404 200 404 404 404 404 404 404"),
+    "screening_lab_template": Page(lambda w: "/screening/lab/template.xlsx", "302 404 404 404 404 200 404 404 404 404 404 404"),
     "screening_advisor": Page(lambda w: "/screening/advisor/", "302 404 404 404 404 200 200 200 200 200 200 200"),
     "screening_mine": Page(lambda w: "/screening/mine/", "302 404 302 404 404 404 404 404 404 404 404 404"),
     "screening_household": Page(lambda w: f"/screening/households/{w.hh101.id}/", "302 404 200 404 404 404 200 200 200 404 200 200"),

@@ -185,6 +185,10 @@ ROUTES = {
         body=lambda w: {"file": lab_file("T0001")},
         missing=lambda w: ("/api/v1/screening/results/file", {"file": lab_file("T0404")}),
         staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
+    # The results template to fill in: the lab's only.
+    ("GET", "/screening/results/template"): Route(
+        lambda w: "/api/v1/screening/results/template", setup=sealed_tube,
+        staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
     # What the lab saved for each tube: the lab (its own area's tubes) and whoever sees the
     # round's figures read it back.
     ("GET", "/screening/rounds/{round_id}/results"): Route(

@@ -1,23 +1,23 @@
 """The zone policy: install the shipped presets, pick the active one, edit a type's rules
 (audited; a change applies to every zone of that type from its stated time — at once when
-none is given or it is past, else at that minute by the worker: `apply_due`)."""
+none is given, else at that minute by the worker: `apply_due`; a past time is refused)."""
 
-import re
+import datetime
 
 from django.db import transaction
 from django.tasks import default_task_backend, task
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.clean import in_utc
 from fangkong.core.errors import Invalid
 
-from .. import access, presets
-from ..models import EDITABLE_RULES, LiftRule, Policy, RuleChange, ZoneType
+from .. import access, presets, rule_checks
+from ..models import EDITABLE_RULES, LIFT_RULES, LiftRule, Policy, RuleChange, ZoneType
 from ..presets import DEFAULT
 
-EDITABLE = EDITABLE_RULES  # the rules an administrator may change (zones.models)
+EDITABLE = EDITABLE_RULES + LIFT_RULES  # the rules an administrator may change (zones.models)
 
 
 def install_presets(activate: str | None = DEFAULT) -> list[Policy]:
@@ -41,64 +41,81 @@ def activate(actor, policy: Policy) -> Policy:
 
 
 def update_type(actor, zone_type: ZoneType, data: dict, effective_from=None) -> ZoneType:
-    """Change a zone type's rules from `effective_from` (now when None or past: applied at
-    once; later: kept as a scheduled `RuleChange` the worker applies at that minute). Unknown
-    fields and bad values are refused whole. Returns the type as it is now."""
+    """`change_rules`, returning the type as it is now."""
+    change_rules(actor, zone_type, data, effective_from)
+    return zone_type
+
+
+def change_rules(actor, zone_type: ZoneType, data: dict, effective_from=None) -> RuleChange | None:
+    """Change a zone type's rules — its own (`EDITABLE_RULES`), its escalation and its own
+    lifting rule (`LIFT_RULES`) — from `effective_from`: None applies it at once; a later
+    time keeps it as a scheduled `RuleChange` the worker applies at that minute; a time
+    already past is refused (it would apply from now, not from then), but for the minute
+    being typed (`GRACE`). Unknown fields and bad values are refused whole (`rule_checks`).
+    Returns the change (its state says which), None when nothing changed."""
     access.require_policy(actor)
-    errors, changes = {}, {}
-    for key, value in data.items():
-        if key not in EDITABLE:
-            errors[key] = [_("This field cannot be changed.")]
-            continue
-        f = ZoneType._meta.get_field(key)
-        try:
-            value = f.clean(value, zone_type)
-        except Exception as e:  # noqa: BLE001 - Django's ValidationError, shown in the field
-            errors[key] = [str(m) for m in getattr(e, "messages", [str(e)])]
-            continue
-        if key in ("pool_size",) and not 1 <= value <= 50:
-            errors[key] = [_("Between 1 and 50 people per tube.")]
-            continue
-        if key == "colour" and not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
-            errors[key] = [_("A colour like #c0392b.")]
-            continue
-        if getattr(zone_type, key) != value:
-            changes[key] = [getattr(zone_type, key), value]
-    when = _when(effective_from, errors)
+    changes, errors = rule_checks.clean(zone_type, data)
+    now = timezone.now()
+    when = _when(effective_from, errors, now)
     if errors:
         raise Invalid(fields=errors)
     if not changes:
-        return zone_type
-    now = timezone.now()
+        return None
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
     with transaction.atomic():
-        if when is None or when <= now:
-            for key, (_old, new) in changes.items():
-                setattr(zone_type, key, new)
-            zone_type.changed_at = now
-            zone_type.save()
-            RuleChange.objects.create(zone_type=zone_type, effective_from=now, changes=_json(changes),
-                                      state=RuleChange.State.APPLIED, created_by=user, applied_at=now)
+        if when is None:
+            _write(zone_type, changes, now)
+            ch = RuleChange.objects.create(zone_type=zone_type, effective_from=now, changes=_json(changes),
+                                           state=RuleChange.State.APPLIED, created_by=user, applied_at=now)
             record(actor, "zones.type.update", zone_type,
                    {k: [str(a), str(b)] for k, (a, b) in changes.items()})
-            return zone_type
+            return ch
         ch = RuleChange.objects.create(zone_type=zone_type, effective_from=when, changes=_json(changes),
                                        created_by=user)
         record(actor, "zones.type.schedule", zone_type,
                {"change": ch.id, "effective_from": when.isoformat(),
                 **{k: [str(a), str(b)] for k, (a, b) in changes.items()}})
         transaction.on_commit(lambda: _enqueue(when))
-    return zone_type
+    return ch
+
+
+def _write(zt: ZoneType, changes: dict, at) -> None:
+    """Write `changes` ({field: [before, after]}) into the type and its own lifting rule."""
+    types = {t.code: t for t in ZoneType.objects.filter(policy_id=zt.policy_id)}
+    lift = {k[len("lift_"):]: new for k, (_old, new) in changes.items() if k in LIFT_RULES}
+    for key, (_old, new) in changes.items():
+        if key == "escalate_to":
+            zt.escalate_to = types.get(new) if new else None
+        elif key not in LIFT_RULES:
+            setattr(zt, key, new)
+    zt.changed_at = at
+    zt.save()
+    if lift:
+        if "to" in lift:
+            lift["to"] = types.get(lift["to"]) if lift["to"] else None
+        rule = LiftRule.objects.filter(zone_type=zt, after=None).order_by("id").first() \
+            or LiftRule(zone_type=zt, round_day=None)
+        for k, v in lift.items():
+            setattr(rule, k, v)
+        # the note described the old numbers (and is read out with a recommendation):
+        # it becomes the words of the new ones, in each language
+        with translation.override("zh-hans"):
+            rule.note_zh = rule.words
+        with translation.override("en"):
+            rule.note_en = rule.words
+        rule.save()
 
 
 def _json(changes):
     return {k: [a, b] for k, (a, b) in changes.items()}
 
 
-def _when(value, errors):
-    """The stated time of a change (aware datetime), None for now."""
-    import datetime
+GRACE = datetime.timedelta(minutes=5)  # a time typed as "now" is past by the time it is saved
 
+
+def _when(value, errors, now):
+    """The stated time of a change (aware datetime), None for now (empty, or within `GRACE`
+    before now); a time further back is refused."""
     from django.utils.dateparse import parse_datetime
 
     if value in (None, ""):
@@ -111,7 +128,12 @@ def _when(value, errors):
     if not isinstance(value, datetime.datetime):
         errors["effective_from"] = [_("A date and time, like 2022-04-18 05:00.")]
         return None
-    return in_utc(value)
+    value = in_utc(value)
+    if value <= now - GRACE:
+        errors["effective_from"] = [_("This time has passed: a change applies from now or from a later "
+                                      "time. Leave it empty to apply it now, or give a later time.")]
+        return None
+    return value if value > now else None
 
 
 def cancel_change(actor, change: RuleChange) -> RuleChange:
@@ -144,10 +166,7 @@ def apply_due(now=None) -> int:
             if ch is None:
                 continue
             zt = ZoneType.objects.select_for_update().get(pk=ch.zone_type_id)
-            for key, (_old, new) in ch.changes.items():
-                setattr(zt, key, new)
-            zt.changed_at = ch.effective_from
-            zt.save()
+            _write(zt, ch.changes, ch.effective_from)
             ch.state, ch.applied_at = RuleChange.State.APPLIED, now
             ch.save(update_fields=["state", "applied_at"])
             from fangkong.core.actor import Actor

@@ -1,0 +1,42 @@
+"""A zone type's rules said in words from its numbers, in the reader's language: the one
+place the testing cadence ("每日1次核酸", "PCR every day") and a lifting rule ("连续7天无新增
+…") are worded. The free text an administrator wrote beside them (`cadence_zh`, a lifting
+rule's note) is a note, never the rule: the numbers are what the plan, the lifting count and
+these words follow."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+def _times(n: int, daily, weekly) -> str:
+    if n % 7 == 0:
+        k = n // 7
+        return ngettext(*daily, k) % {"n": k}
+    return ngettext(*weekly, n) % {"n": n}
+
+
+def cadence_words(pcr_per_week: int, antigen_per_week: int) -> str:
+    """"每周5次核酸，每周1次抗原" / "PCR 5 times a week, antigen test once a week"; "" when the
+    type calls for no routine testing."""
+    parts = []
+    if pcr_per_week:
+        parts.append(_times(pcr_per_week, ("PCR every day", "PCR %(n)d times a day"),
+                            ("PCR once a week", "PCR %(n)d times a week")))
+    if antigen_per_week:
+        parts.append(_times(antigen_per_week, ("antigen test every day", "antigen test %(n)d times a day"),
+                            ("antigen test once a week", "antigen test %(n)d times a week")))
+    if len(parts) == 2:
+        return _("%(pcr)s, %(antigen)s") % {"pcr": parts[0], "antigen": parts[1]}
+    return parts[0] if parts else ""
+
+
+def lift_words(clean_days: int, round_day: int | None, outcome: str, to_name: str | None) -> str:
+    """"连续7天无新增感染者，第7天起全员核酸阴性：降为中风险区" from a lifting rule's numbers."""
+    need = ngettext("%(n)d day without a new case", "%(n)d days without a new case", clean_days) \
+        % {"n": clean_days}
+    if round_day is not None:
+        need = _("%(days)s and an all-negative round on day %(day)d or later") % {"days": need,
+                                                                                    "day": round_day}
+    if outcome == "step_down" and to_name:
+        return _("%(need)s: down to %(zone)s") % {"need": need, "zone": to_name}
+    return _("%(need)s: lifted") % {"need": need}
