@@ -495,8 +495,17 @@ def boxes(request, pk):
                 messages.success(request, ngettext("%(n)d tube packed.", "%(n)d tubes packed.", n) % {"n": n})
             elif what == "handover":
                 box = queries.get_box(actor, rnd, request.POST.get("box"))
+                signed = request.POST.get("given_by", "").strip() and request.POST.get("received_by", "").strip()
+                if request.POST.get("stage") == Handover.Stage.LAB and signed and not confirmed(request):
+                    return _confirm_receipt(request, rnd, box)
                 lab_actions.hand_over(actor, box, request.POST.get("stage"), request.POST.get("given_by"),
-                                  request.POST.get("received_by"))
+                                      request.POST.get("received_by"))
+                n = box.tubes.count()
+                messages.success(request, (
+                    ngettext("Received box %(code)s, %(n)d tube.", "Received box %(code)s, %(n)d tubes.", n)
+                    if box.state == Box.State.AT_LAB else
+                    ngettext("Box %(code)s is with the courier, %(n)d tube.",
+                             "Box %(code)s is with the courier, %(n)d tubes.", n)) % {"code": box.code, "n": n})
             return redirect("screening_boxes", pk=rnd.id)
         except Invalid as e:
             if what != "pack" or not e.rows:
@@ -508,6 +517,19 @@ def boxes(request, pk):
         "round": rnd, "boxes": queries.boxes(rnd), "stages": Handover.Stage.choices, "packing": packing,
         "can_pack": access.can_sample(actor, rnd),  # a lab operator only receives boxes
         "State": Box.State, **_loose(rnd)})
+
+
+def _confirm_receipt(request, rnd, box):
+    """The lab signs for a box (双签收, not undone): the names and the tubes said first."""
+    n = box.tubes.count()
+    return confirm_step(
+        request, title=_("Receive box %(code)s at the lab?") % {"code": box.code},
+        lines=[ngettext("%(n)d tube in the box.", "%(n)d tubes in the box.", n) % {"n": n},
+               _("Handed over by %(given)s, received by %(received)s.") % {
+                   "given": request.POST["given_by"].strip(), "received": request.POST["received_by"].strip()}],
+        warn=_("This signs the hand-over for both of you and cannot be undone: each tube counts "
+               "as at the lab from now on."),
+        yes=_("Receive the box"), back=reverse("screening_boxes", args=[rnd.id]))
 
 
 def _loose(rnd) -> dict:

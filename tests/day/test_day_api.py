@@ -232,9 +232,10 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
                        "received_by": "快递李四"})
     page = text(lab.get("/screening/lab/"))
     assert "Box BOX-1 with the courier (4 tubes)" in page
-    r = lab.post(boxes, {"do": "handover", "box": box, "stage": "lab", "given_by": "快递李四",
-                         "received_by": "检测员王五"}, follow=True)
-    assert "Courier → lab: 快递李四 → 检测员王五" in text(r)
+    receipt = {"do": "handover", "box": box, "stage": "lab", "given_by": "快递李四", "received_by": "检测员王五"}
+    assert "Receive box BOX-1 at the lab?" in text(lab.post(boxes, receipt))  # asked first
+    r = lab.post(boxes, {**receipt, "confirm": "1"}, follow=True)
+    assert "Courier → lab: 快递李四 → 检测员王五" in text(r) and "Received box BOX-1, 4 tubes." in text(r)
 
     # --- the lab's file: one positive pool, and two mistakes -----------------------------
     bad = sheet([("T0001", "阳性", 28.5, 30.1), ("T0002", "阴 性", None, None),
