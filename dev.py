@@ -2,6 +2,7 @@
 """Fangkong's two set-up commands, runnable by any python3 (stdlib only).
 
     python3 dev.py start   install into .venv, migrate SQLite, load the demo, serve on 127.0.0.1
+                           (the worker's log: var/worker.log; where to log in is printed last)
     python3 dev.py test    install into .venv (with test tools) and run the whole test suite
 
 Extra arguments after `test` go to pytest (the whole suite runs on every core, plus one
@@ -13,8 +14,10 @@ import glob
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, ".venv")
@@ -24,6 +27,16 @@ IS_WIN = os.name == "nt"
 
 def say(msg):
     print("[fangkong] " + msg, flush=True)
+
+
+def fail(msg, code=1):
+    """One line saying what went wrong (Chinese, then English), no traceback, and out."""
+    print("[fangkong] " + msg, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def var_dir():
+    return os.environ.get("FANGKONG_VAR_DIR") or os.path.join(ROOT, "var")
 
 
 def venv_python():
@@ -105,10 +118,59 @@ def prepare(py, env=None):
     manage(py, "collectstatic", "--noinput", "-v", "0", env=env)
 
 
+def port_of(args) -> int:
+    if "--port" not in args:
+        return 8000
+    i = args.index("--port")
+    value = args[i + 1] if i + 1 < len(args) else ""
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        fail("端口应为 1–65535 之间的数字 / --port needs a number from 1 to 65535, "
+             "e.g. python3 dev.py start --port 8001", 2)
+    return int(value)
+
+
+def port_free(port: int) -> bool:
+    """True if a server could listen on 127.0.0.1:port now (bound and let go at once)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        if not IS_WIN:  # as runserver does: a port left in TIME_WAIT is free
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def port_taken(port: int):
+    fail("端口 %d 已被占用 / port %d is already in use: stop what runs there, or pick another "
+         "port: python3 dev.py start --port %d" % (port, port, port + 1))
+
+
+def answering(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def stop(proc, wait=10):
+    """End a child we started and wait for it (killed if it does not end in `wait` s)."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(wait)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def start(args):
-    port = "8000"
-    if "--port" in args:
-        port = args[args.index("--port") + 1]
+    port = port_of(args)
+    if not port_free(port):  # before the slow steps, not after them
+        port_taken(port)
     py = ensure_venv("")
     prepare(py)
     manage(py, "migrate", "-v", "0")
@@ -116,15 +178,43 @@ def start(args):
     # links in texts (SMS, group robots) are whole addresses, here this machine's
     env = dict(os.environ)
     env.setdefault("FANGKONG_PUBLIC_URL", "http://127.0.0.1:%s" % port)
-    say("starting the background worker (imports and other long jobs)")
-    worker = subprocess.Popen([py, os.path.join(ROOT, "manage.py"), "db_worker"], cwd=ROOT, env=env)
+    url = "http://127.0.0.1:%d/" % port
+    logins = subprocess.run([py, os.path.join(ROOT, "manage.py"), "demo_logins", "--url", url],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, check=True).stdout
+    if not port_free(port):  # taken while the steps ran
+        port_taken(port)
+    os.makedirs(var_dir(), exist_ok=True)
+    log_path = os.path.join(var_dir(), "worker.log")
+    # The worker is quiet here (its first pass alone writes a few hundred lines): its log,
+    # with the texts it would send (no SMS gateway on a local install), goes to a file.
+    say("starting the background worker (imports, messages); its log and texts: " + log_path)
+    with open(log_path, "a") as log:
+        worker = subprocess.Popen([py, os.path.join(ROOT, "manage.py"), "db_worker"], cwd=ROOT,
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = None
     try:
-        manage(py, "demo_logins", "--url", "http://127.0.0.1:%s/" % port, env=env)
-        manage(py, "runserver", "127.0.0.1:" + port, "--noreload", env=env)
+        server = subprocess.Popen([py, os.path.join(ROOT, "manage.py"), "runserver",
+                                   "127.0.0.1:%d" % port, "--noreload"], cwd=ROOT, env=env)
+        deadline = time.monotonic() + 120
+        while not answering(port):
+            if server.poll() is not None:
+                fail("服务器未能启动 / the server did not start (exit %d): see the lines above"
+                     % server.returncode)
+            if time.monotonic() > deadline:
+                fail("服务器两分钟内未就绪 / the server was not ready within two minutes")
+            time.sleep(0.2)
+        # where to log in: the last thing on the screen, once the server answers
+        print(logins, end="", flush=True)
+        say("服务器已就绪，按 Ctrl-C 停止 / ready; Ctrl-C stops the server and the worker")
+        code = server.wait()
+        if code:
+            fail("服务器已退出 / the server stopped (exit %d)" % code)
     except KeyboardInterrupt:
-        pass
+        say("已停止 / stopped")
     finally:
-        worker.terminate()
+        if server is not None:
+            stop(server)
+        stop(worker)
 
 
 def parallel(args):
@@ -163,7 +253,15 @@ def test(args):
     cmd = [py, "-m", "pytest", *parallel(args), *args]
     say("running: " + " ".join(cmd[1:]) + "  (database: %s)" % (
         "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"))
-    code = subprocess.call(cmd, cwd=ROOT, env=env)
+    child = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    try:
+        code = child.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached pytest too: let it finish its report
+        try:
+            child.wait(30)
+        except (KeyboardInterrupt, subprocess.TimeoutExpired):
+            stop(child, 5)
+        fail("已中断 / interrupted (Ctrl-C)", 130)
     sys.exit(code)
 
 
@@ -174,7 +272,14 @@ def main():
     # Both commands are a local install: keys may be generated into var/ (production sets
     # FANGKONG_ENV=production or DATABASE_URL/HTTPS and must pass its keys; see settings.py).
     os.environ.setdefault("FANGKONG_ENV", "local")
-    (start if sys.argv[1] == "start" else test)(sys.argv[2:])
+    try:
+        (start if sys.argv[1] == "start" else test)(sys.argv[2:])
+    except subprocess.CalledProcessError as e:  # the step said why above; say which step
+        step = " ".join(os.path.basename(str(a)) if i < 2 else str(a)
+                        for i, a in enumerate(e.cmd))
+        fail("步骤失败 / a step failed (exit %d): %s" % (e.returncode, step))
+    except KeyboardInterrupt:
+        fail("已中断 / interrupted (Ctrl-C)", 130)
 
 
 if __name__ == "__main__":
