@@ -272,6 +272,7 @@ KEYS = {
     "notice": k("notice"), "op": k("what"), "zone_type": k("zone"), "item": k("item"),
     "error": k("error"), "type": k("shape"), "replaced": k("replaced"), "q": k("search"),
     "published_at": k("published at"), "from_notice": k("counted from the notice's time"),
+    "against_rule": k("lifted against the lifting rule"),
     "items": k("places"), "check_in_at": k("checked in"), "check_out_at": k("checked out"),
     "starts_at": k("starts"), "household": k("household"), "community": k("community"),
     "tags": k("vulnerability"), "price": k("price"), "is_active": k("on sale"),

@@ -19,7 +19,7 @@ from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
 
-from . import access, engine, queries
+from . import access, engine, lifting, queries
 from .actions import publish as pub
 from .models import Adjustment, ZoneType
 from .views import actor, flash_error, get_place
@@ -182,6 +182,17 @@ def _from_choice(adj, now):
     ])
 
 
+def _against(adj, today=None) -> list[str]:
+    """For each zone the adjustment lifts or steps down while its lifting rule is not met:
+    "3号楼（封控区）：规则未满足：无新增第0/14天、末轮核酸未完成", then that it may still be
+    published (the officials decide; the record says it went against the rule)."""
+    against = lifting.against_rule(queries.items(adj), today)
+    if not against:
+        return []
+    return [*(a.sentence for a in against),
+            _("It can still be published; the record will say it was published against the lifting rule.")]
+
+
 @page
 @require_POST
 def publish(request, pk):
@@ -214,6 +225,7 @@ def publish(request, pk):
                 "at": _when(adj.notice.effective_at)})
         if refusal is not None:
             warn.append(str(refusal.message))
+        warn.extend(_against(adj))
         return confirm_step(request, title=_("Publish %(title)s now?") % {"title": adj.title},
                             lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"}, *_summary(adj)],
                             warn=" ".join(warn), yes=_("Yes, publish now"),
@@ -256,6 +268,7 @@ def schedule(request, pk):
         if adj.notice and abs((adj.notice.effective_at - at).total_seconds()) >= 60:
             warn = _("The notice says it takes effect at %(at)s, not at the time chosen here.") % {
                 "at": date_format(timezone.localtime(adj.notice.effective_at), "DATETIME_FORMAT")}
+        warn = " ".join([warn, *_against(adj, timezone.localdate(at))]).strip()
         return confirm_step(request, title=_("Publish %(title)s at %(at)s?") % {
             "title": adj.title, "at": date_format(timezone.localtime(at), "DATETIME_FORMAT")},
             lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"},

@@ -311,7 +311,11 @@ def recommendations(request, place: int):
     return [{"designation": r.designation.id, "place": r.designation.place_id,
              "place_name": r.designation.place.name, "zone_type": r.designation.zone_type.code,
              "action": r.action, "to": r.to.code if r.to else None, "day": r.day,
-             "counted_from": r.counted_from, "reasons": r.reasons} for r in recs]
+             "counted_from": r.counted_from, "reasons": r.reasons,
+             "final_round": r.round and {"name": r.round.name, "day": r.round.day, "sampled": r.round.sampled,
+                                         "to_sample": r.round.to_sample, "missing": r.round.missing,
+                                         "finished": r.round.finished, "all_negative": r.round.all_negative}}
+            for r in recs]
 
 
 @router.post("/zones/designations/{pk}/lift-draft", response={201: AdjustmentOut})

@@ -12,7 +12,18 @@ class RoundEvidence:
     day: datetime.date  # the day the round was held (local)
     name: str
     finished: bool  # every sample of the place has its result
-    all_negative: bool  # finished, and nothing positive under the place
+    all_negative: bool  # complete, finished, and nothing positive under the place
+    # the round's coverage of the place (screening's one definition, `screening.figures`):
+    # people tested, people to test, and those to test not tested (None: not counted)
+    sampled: int | None = None
+    to_sample: int | None = None
+    missing: int | None = None
+    missing_url: str = ""  # the list of those not tested, when there is one
+
+    @property
+    def complete(self) -> bool:
+        """Everyone under the place who had to be tested was tested."""
+        return self.missing is None or (not self.missing and bool(self.to_sample))
 
 
 _SOURCES: list[Callable] = []

@@ -201,6 +201,19 @@ class HouseholdZonesOut(Schema):
     history: list[HouseholdZoneOut]
 
 
+class FinalRoundOut(Schema):
+    """The final round the lifting rule read: its coverage of the zone (已检/应检) and whether
+    it counts as the zone's all-negative round (everyone tested, every result negative)."""
+
+    name: str
+    day: datetime.date
+    sampled: int | None
+    to_sample: int | None
+    missing: int | None
+    finished: bool
+    all_negative: bool
+
+
 class RecommendationOut(Schema):
     designation: int
     place: int
@@ -211,6 +224,7 @@ class RecommendationOut(Schema):
     day: int
     counted_from: datetime.date
     reasons: list[str]
+    final_round: FinalRoundOut | None = None
 
 
 class ObservationIn(StrictIn):

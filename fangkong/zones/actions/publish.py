@@ -25,7 +25,7 @@ from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.text import join_words
 from fangkong.registry.models import Place
 
-from .. import access, engine, queries, telling
+from .. import access, engine, lifting, queries, telling
 from ..models import Adjustment, AdjustmentItem, Designation, Notice, ZoneType
 from ..signals import tell
 
@@ -366,6 +366,9 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
             if gone:
                 raise Conflict(_("These zones were changed by another adjustment meanwhile: %(places)s.")
                                % {"places": join_words(gone)}, code="stale")
+        # zones lifted or stepped down while their lifting rule is not met: allowed (the
+        # officials decide), said at the confirm step and kept in the record
+        against = lifting.against_rule(items, timezone.localdate(at))
         creating = [it.place_id for it in items if it.op == Op.CREATE]
         if creating and Designation.objects.filter(place_id__in=creating, ends_at=None).exists():
             raise Conflict(_("A place of this adjustment was designated by another adjustment meanwhile."),
@@ -395,6 +398,8 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
                    "households": adj.households_changed}
         if from_notice:
             changes["from_notice"] = True  # in force from the notice's minute, published later
+        if against:
+            changes["against_rule"] = [a.place for a in against]  # published against the recommendation
         record(actor, "zones.adjustment.publish", adj, changes)
         # the families, staff, grid workers and building leaders are told, once: this runs
         # only on the publication itself (a retry returned above), and each message is keyed
