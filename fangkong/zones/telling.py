@@ -116,10 +116,23 @@ def _families(adj, changes, labels, places, url, at) -> list[dict]:
             continue
         title, body = _family_words(labels.get(place_id, ""), types.get(new_id), types.get(old_id),
                                     adj.notice.number, at, places[via].name if via in places else None, ended)
+        body = _with_stated(body, adj, at)
         out.append({"users": users, "kind": "zones.published", "title": title, "body": body, "url": url,
                     "place": places.get(place_id),
                     "key": f"zones.published.{adj.id}.family.{place_id}.{new_id}.{old_id}.{via or ''}.{int(ended)}"})
     return out
+
+
+def _with_stated(body, adj, at):
+    """The body, and when the publication's minute is not the notice's (published "now"
+    before or after the time the notice states), both in words: the family reading "19号"
+    sees another time in its text."""
+    stated = adj.notice.effective_at
+    if abs((stated - at).total_seconds()) < 60:
+        return body
+    return lambda: _("%(body)s In force from %(at)s, when it was published; the time stated in notice "
+                     "%(notice)s is %(stated)s.") % {"body": body(), "at": when(at), "notice": adj.notice.number,
+                                       "stated": when(stated)}
 
 
 def _family_words(place, new, old, number, at, via=None, ended=False):

@@ -4,6 +4,8 @@ compound stayed controlled, the family read "您所在的光明社区 光明小�
 just been zoned; a street's seal lifted by the community's only staff member told nobody,
 not even the street command that sealed it)."""
 
+import datetime
+
 from django.utils import timezone
 
 from fangkong.zones.actions import publish as pub
@@ -38,6 +40,7 @@ def test_a_lifted_building_under_a_controlled_compound_is_told_as_lifted(world, 
     assert family.body.startswith("您所在的光明小区 1号楼自") and "起解除封控区，现为管控区（随光明小区，第20号）" \
         in family.body, family.body
     assert rules(_type("controlled")) in family.body  # the rules of the zone it keeps
+    assert "通告" not in family.body  # published at the notice's minute: one time, said once
     leader = told(w.users.leader)[-1]
     assert "光明小区 1号楼 封控区 → 管控区（随光明小区），3 户" in leader.body, leader.body
     assert "光明小区为管控区" not in leader.body
@@ -102,3 +105,23 @@ def test_the_lift_draft_says_the_zone_the_place_keeps(world, presets, client):
     page = client.get(f"/zones/adjustments/{adj.id}/").content.decode()
     line = page[page.index('id="items"'):page.index("</ul>", page.index('id="items"'))]
     assert "管控区</span>（随光明小区）" in line, line
+
+
+def test_a_seal_published_before_the_notices_time_says_both_times(world, presets, client):
+    """Published "now" at 23:28 under a notice stating 05:00 tomorrow: the family's page said
+    "封控区 自 23:28 起" beside a link to a notice saying 05:00 — now both, in words."""
+    w = world
+    staff = actor_for(w.users.staff)
+    five = (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0, microsecond=0)
+    n = pub.create_notice(staff, w.community, {"number": "第19号", "issued_by": "社区", "title": "封控",
+                                               "effective_at": five.isoformat()})
+    adj = pub.draft(staff, w.community, "封控", notice=n)
+    pub.add_item(staff, adj, pub.Op.CREATE, w.building, _type("sealed"))
+    adj = pub.publish(staff, adj)
+    since = timezone.localtime(adj.effective_at)
+    now_words = f"{since.month}月{since.day}日 {since:%H:%M}"
+    (m,) = told(w.users.resident)
+    assert m.body.endswith(f"（自{now_words}发布时起执行，通告第19号写明{five.month}月{five.day}日 05:00起。）"), m.body
+    client.force_login(w.users.resident)
+    page = client.get(f"/households/{w.hh101.id}/").content.decode()
+    assert f"按封控区管理（通告写明{five.year}年{five.month}月{five.day}日 05:00起）" in page, page
