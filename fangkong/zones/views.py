@@ -145,12 +145,27 @@ def zone_type(request, pk):
         access.require_policy(actor(request))
     except FangkongError:
         can_edit = False
+    changes = list(queries.rule_changes(zt)[:20])
+    for ch in changes:  # each changed rule by its name in the reader's language
+        ch.lines = [(_rule_label(k), "—" if a is None else a, "—" if b is None else b)
+                    for k, (a, b) in ch.changes.items()]
     return render(request, "zones/zone_type.html", {
-        "zt": zt, "errors": errors, "changes": queries.rule_changes(zt)[:20], "can_edit": can_edit,
+        "zt": zt, "errors": errors, "changes": changes, "can_edit": can_edit,
         "lift": zt.lift_rule(), "others": queries.zone_types(zt.policy),
         "shown_errors": ("pool_size", "escalate_to", "lift_clean_days", "lift_round_day", "lift_outcome",
                          "lift_to", "effective_from"),
         "scopes": [(c, ZoneType(escalate_scope=c).escalate_scope_label) for c in ESCALATE_SCOPES]})
+
+
+def _rule_label(key) -> str:
+    lift = {"lift_clean_days": _("Days without a new case"), "lift_round_day": _("Final round from day"),
+            "lift_outcome": _("Then"), "lift_to": _("Step down to")}
+    if key in lift:
+        return lift[key]
+    try:
+        return str(ZoneType._meta.get_field(key).verbose_name)
+    except Exception:  # noqa: BLE001 - a rule no longer on the model: its code
+        return key
 
 
 @page
