@@ -385,7 +385,11 @@ FANGKONG_AUDIT_EXPORT_MAX = envint("FANGKONG_AUDIT_EXPORT_MAX", 50_000)  # event
 FANGKONG_PLACE_ALERTS = [
     "fangkong.screening.panels.positive_alert",
     "fangkong.services.panels.building_alert",  # a compound's or building's services (no panels there)
+    "fangkong.zones.panels.waiting_escalations",  # a case's escalation draft left unpublished
 ]
+# An escalation drafted after a case and not published after this many hours stands out in
+# red on the zones page and at the top of the place's page (zones.panels).
+FANGKONG_ESCALATION_WAIT_HOURS = envint("FANGKONG_ESCALATION_WAIT_HOURS", 4)
 # ID numbers one user may have shown in clear in an hour (every reveal is audited; the
 # limit stops a stolen session or token from reading the whole registry).
 FANGKONG_REVEALS_PER_HOUR = envint("FANGKONG_REVEALS_PER_HOUR", 60)

@@ -1,10 +1,22 @@
 """The zones' panel at the top of a household's page (FANGKONG_HOUSEHOLD_PANELS): the
 household's zone now — its name, since when, the notice it came from (a link to the
-notice's text when the reader may read it: the family may) and what it asks of them."""
+notice's text when the reader may read it: the family may) and what it asks of them.
 
+And at the top of a place's page (FANGKONG_PLACE_ALERTS), on the zones page's drafts: an
+escalation drafted after a case and still not published past
+FANGKONG_ESCALATION_WAIT_HOURS, in red with how long it has waited."""
+
+import datetime
+
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from fangkong.registry.models import Kind
 
 from . import access, queries
+from .models import Adjustment
 
 
 def household_panel(request, household):
@@ -15,3 +27,41 @@ def household_panel(request, household):
     if z is None:
         return None
     return render_to_string("zones/_household_panel.html", {"z": z, "hh": household}, request=request)
+
+FILED_AT = (Kind.DISTRICT, Kind.STREET, Kind.COMMUNITY)
+
+
+def escalation_wait(adj, now=None) -> str:
+    """"A case's escalation draft, waiting 12 days unpublished" for an escalation draft
+    older than FANGKONG_ESCALATION_WAIT_HOURS; "" for any other adjustment."""
+    if adj.state != Adjustment.State.DRAFT or adj.reason != Adjustment.Reason.ESCALATION:
+        return ""
+    waited = (now or timezone.now()) - adj.created_at
+    hours = int(waited.total_seconds() // 3600)
+    if hours < settings.FANGKONG_ESCALATION_WAIT_HOURS:
+        return ""
+    if waited.days >= 1:
+        return ngettext("Escalation drafted after a case, waiting %(n)d day unpublished",
+                        "Escalation drafted after a case, waiting %(n)d days unpublished", waited.days) % {
+            "n": waited.days}
+    return ngettext("Escalation drafted after a case, waiting %(n)d hour unpublished",
+                    "Escalation drafted after a case, waiting %(n)d hours unpublished", hours) % {"n": hours}
+
+
+def waiting_escalations(request, place):
+    """At the top of a place's page (a community's: the staff's home): the escalation drafts
+    for it or under it waiting past their hours, each a link to its draft. None for users
+    who may not draft zones there, or when none waits."""
+    scope = request.scope
+    if place.kind not in FILED_AT or not scope.allows(access.MANAGE, place):
+        return None  # an adjustment is filed at a community or above (a building's page asks nothing)
+    now = timezone.now()
+    old = now - datetime.timedelta(hours=settings.FANGKONG_ESCALATION_WAIT_HOURS)
+    rows = list(queries.adjustments(scope, [Adjustment.State.DRAFT]).filter(
+        queries.for_place_q(place), reason=Adjustment.Reason.ESCALATION, created_at__lte=old)
+        .order_by("created_at")[:20])
+    if not rows:
+        return None
+    for a in rows:
+        a.wait = escalation_wait(a, now)
+    return render_to_string("zones/_waiting_escalations.html", {"rows": rows}, request=request)

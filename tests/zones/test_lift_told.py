@@ -9,7 +9,7 @@ import datetime
 from django.utils import timezone
 
 from fangkong.zones.actions import publish as pub
-from fangkong.zones.models import ZoneType
+from fangkong.zones.models import Adjustment, ZoneType
 from fangkong.zones.telling import rules
 from tests.conftest import actor_for
 from tests.zones.test_published_told import told
@@ -125,3 +125,40 @@ def test_a_seal_published_before_the_notices_time_says_both_times(world, presets
     client.force_login(w.users.resident)
     page = client.get(f"/households/{w.hh101.id}/").content.decode()
     assert f"按封控区管理（通告写明{five.year}年{five.month}月{five.day}日 05:00起）" in page, page
+
+
+def test_a_case_escalation_left_unpublished_stands_out(world, presets, client, settings):
+    """A 12-day-old "升级：…划为封控区" draft sat as an ordinary draft row while the same
+    page recommended lifting: past its hours it is red, with how long it has waited, on the
+    zones page and at the top of the community's page (the staff's home)."""
+    from fangkong.zones.actions import escalate
+
+    w = world
+    settings.FANGKONG_ESCALATION_WAIT_HOURS = 4
+    _adjust(actor_for(w.users.staff), w.community, w.compound, "controlled", "第18号")
+    _case, proposal = escalate.case_confirmed(actor_for(w.users.lab), w.xia, source="单管复核阳性",
+                                              source_ref="screening.followup:9")
+    assert proposal.state == Adjustment.State.DRAFT
+    client.force_login(w.users.staff)
+    page = client.get(f"/zones/p/{w.community.id}/").content.decode()
+    assert "已等待" not in page  # fresh: an ordinary draft
+    assert "waiting-escalations" not in client.get(f"/places/{w.community.id}/").content.decode()
+    Adjustment.objects.filter(pk=proposal.pk).update(created_at=timezone.now() - datetime.timedelta(days=12))
+    page = client.get(f"/zones/p/{w.community.id}/").content.decode()
+    assert "病例触发的升级草稿，已等待 12 天未发布" in page, page
+    home = client.get(f"/places/{w.community.id}/").content.decode()
+    assert 'id="waiting-escalations"' in home and "病例触发的升级草稿，已等待 12 天未发布" in home
+    assert f"/zones/adjustments/{proposal.id}/" in home
+    # a few hours: said in hours; a grid worker (who may not draft zones) is not asked
+    Adjustment.objects.filter(pk=proposal.pk).update(created_at=timezone.now() - datetime.timedelta(hours=5))
+    assert "已等待 5 小时未发布" in client.get(f"/zones/p/{w.community.id}/").content.decode()
+    client.force_login(w.users.grid)
+    assert "waiting-escalations" not in client.get(f"/places/{w.grid.id}/").content.decode()
+    # published: nothing waits
+    client.force_login(w.users.staff)
+    n = pub.create_notice(actor_for(w.users.staff), w.community, {
+        "number": "第19号", "issued_by": "社区", "title": "升级", "effective_at": timezone.now().isoformat()})
+    pub.set_notice(actor_for(w.users.staff), proposal, n)
+    pub.publish(actor_for(w.users.staff), Adjustment.objects.get(pk=proposal.pk))
+    assert "已等待" not in client.get(f"/zones/p/{w.community.id}/").content.decode()
+    assert "waiting-escalations" not in client.get(f"/places/{w.community.id}/").content.decode()

@@ -18,6 +18,14 @@ def zone_tag(household_id, zones=None):
     return {"z": z}
 
 
+@register.simple_tag
+def escalation_wait(adj):
+    """"Escalation drafted after a case, waiting 12 days unpublished", or "" (`panels`)."""
+    from fangkong.zones.panels import escalation_wait as wait
+
+    return wait(adj)
+
+
 @register.inclusion_tag("zones/_sealed_mark.html")
 def sealed_mark(place):
     """A call's (or any task's) place inside an area whose people stay home: marked, with
