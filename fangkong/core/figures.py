@@ -6,7 +6,10 @@ as place panels do).
 
 A provider computes its figures for many nodes of one kind at once, as of a time, in a
 bounded number of queries (grouped by the level column, never one query per node):
-`compute(nodes, at, parent=None) -> {node id: {key: int}}`. With `parent` (the nodes are
+`compute(nodes, at, parent=None, after=None) -> {node id: {key: int}}`. A figure of what
+happened in the day (cases, doors delivered, minutes) counts from `at`'s midnight, or, with
+`after`, from just after that moment (a nightly report: from the previous day's cut-off, which
+that day's report counted, so that each event is in one day's report). With `parent` (the nodes are
 its children), the same queries select every row under the parent and group them by the
 children's column: the parent's figures are the sum of all the groups (rows under no listed
 child — a household in no grid, a child the user may not see — count in the parent only), so
@@ -15,8 +18,12 @@ hours) so that roll-ups sum exactly; a figure with `derive` is computed from the
 (a percentage) after summing, never summed itself.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
 
 from .tree import level_field
 
@@ -32,6 +39,9 @@ class Figure:
     link: Callable | None = None  # (node) -> the URL of the list behind the figure, or None
     short: object = None  # a short label for narrow tables (the label if None)
     note: Callable[[dict], str | None] | None = None  # (values) -> a line under it, or None
+    # False: one thing may count under several children (a tube holding people of two grids),
+    # so the children's rows do not add up to the node, and no "the rest" row is made of it
+    additive: bool = True
 
 
 @dataclass
@@ -56,8 +66,20 @@ class Chart:
 class Provider:
     name: str
     figures: tuple[Figure, ...]
-    compute: Callable  # (nodes: list[Place] of one kind, at, parent=None) -> {id: {key: int}}
+    compute: Callable  # (nodes: list[Place] of one kind, at, parent=None, after=None) -> {id: {key: int}}
     charts: tuple = ()  # each (node, at) -> Chart or None
+
+
+def day_start(at: datetime.datetime) -> datetime.datetime:
+    """Midnight (the site's zone) of `at`'s day."""
+    return timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def in_day(field: str, at: datetime.datetime, after: datetime.datetime | None = None) -> Q:
+    """`field` within the day's flow up to `at` (`Provider.compute`): from `at`'s midnight,
+    or, with `after`, strictly after it (the previous report counted that very moment)."""
+    start = Q(**{f"{field}__gt": after}) if after is not None else Q(**{f"{field}__gte": day_start(at)})
+    return start & Q(**{f"{field}__lte": at})
 
 
 def percent(a: int, b: int) -> int | None:

@@ -18,7 +18,7 @@ def _residents_link(node, values=None):
     return reverse("resident_list", args=[node.id])
 
 
-def compute(nodes, at=None, parent=None) -> dict:
+def compute(nodes, at=None, parent=None, after=None) -> dict:
     """{node id: {residents, households}}: one grouped query (`queries.totals_by`, as
     `with_counts`); with `parent`, its figures too (`core.figures.Tally`)."""
     nodes = [n for n in nodes if n.kind in LEVELS]

@@ -96,6 +96,9 @@ class ReportOut(Schema):
     # earliest and the latest; a community: its cut-off, or when counted if earlier)
     figures_as_of: datetime.datetime
     figures_as_of_earliest: datetime.datetime
+    # what is new in the day (cases, doors, minutes) is counted strictly after this moment
+    # (the previous day's cut-off) up to figures_as_of: each case is in one day's report
+    new_since: datetime.datetime
     submitted_at: datetime.datetime | None
     decided_at: datetime.datetime | None
     remarks: str
@@ -162,7 +165,7 @@ def report_out(r: DailyReport) -> dict:
     return {"id": r.id, "place": r.place_id, "place_name": r.place.name, "level": r.level, "day": r.day,
             "version": r.version, "current": r.current, "status": r.status, "cutoff_at": r.cutoff_at,
             "due_at": r.due_at, "computed_at": r.computed_at, "figures_as_of": last,
-            "figures_as_of_earliest": first, "submitted_at": r.submitted_at,
+            "figures_as_of_earliest": first, "new_since": present.window(r)[0], "submitted_at": r.submitted_at,
             "decided_at": r.decided_at, "remarks": r.remarks, "reason": r.reason,
             "return_reason": r.return_reason, "figures": figures.figures_only(r.figures),
             "children": [c | {"figures": figures.figures_only(c["figures"]), "as_of": c.get("as_of")}
@@ -183,7 +186,9 @@ def _day(value) -> datetime.date:
 def node_figures(request, place_id: int, at: datetime.datetime | None = None):
     """The node's figures as of `at` (default now), and each visible child's, worst first.
     Now, a street's or district's are the sum of its communities' snapshots; `at` says as of
-    when they were counted."""
+    when they were counted. A child's tubes not yet at the lab are the tubes holding its
+    people (a tube of two grids is in both children), so the children's may add up to more
+    than the node's."""
     node = queries.get_node(request.scope, place_id)
     now = timezone.now()
     if at is not None:

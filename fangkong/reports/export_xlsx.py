@@ -60,7 +60,7 @@ def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
         ws = wb.create_sheet(str(Kind(lvl).label))
         ws.append([_text(ws, h, bold=True) for h in (
             _("Place"), _("Day"), _("Version"), _("Status"), _("Submitted at"),
-            *[header(f) for f in defs], _("Remarks"), _("Reason for the correction"))])
+            *[header(f) for f in defs], _("New in the day"), _("Remarks"), _("Reason for the correction"))])
         days = sorted({r.day for r in rows} | {c["day"] for c in missing} | {c["day"] for c in after})
         for day in days:
             for r in (r for r in rows if r.day == day):
@@ -68,16 +68,16 @@ def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
                 ws.append([_text(ws, r.place.name), _text(ws, r.day.isoformat()), r.version,
                            _text(ws, str(statuses.get(r.status, r.status))), _text(ws, at or ""),
                            *[value(f, r.figures.get(f.key)) for f in defs],
-                           _text(ws, r.remarks), _text(ws, r.reason)])
+                           _text(ws, present.window_text(r)), _text(ws, r.remarks), _text(ws, r.reason)])
             for c in (c for c in missing if c["day"] == day):
                 said = _("not counted: %(status)s") % {"status": statuses.get(c["status"], _("not submitted"))}
                 ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"] or "",
-                           _text(ws, str(said)), "", *["" for _f in defs], "", ""])
+                           _text(ws, str(said)), "", *["" for _f in defs], "", "", ""])
             for c in (c for c in after if c["day"] == day):
                 at = c["submitted_at"] and timezone.localtime(c["submitted_at"]).strftime("%Y-%m-%d %H:%M")
                 said = _("not counted: sent after the sum above")
                 ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"],
-                           _text(ws, str(said)), _text(ws, at or ""), *["" for _f in defs],
+                           _text(ws, str(said)), _text(ws, at or ""), *["" for _f in defs], "",
                            _text(ws, present.change_text(c)), ""])
     if not wb.worksheets:
         ws = wb.create_sheet(_("Reports"))

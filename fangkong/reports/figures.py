@@ -54,12 +54,14 @@ def derive(values: dict) -> dict:
     return values
 
 
-def compute(nodes: list[Place], at, parent: Place | None = None) -> dict[int, dict]:
+def compute(nodes: list[Place], at, parent: Place | None = None, after=None) -> dict[int, dict]:
     """{node id: {key: value}} for level nodes of ONE kind, as of `at`: each provider once
     (a bounded number of queries, whatever the number of nodes). With `parent` (the nodes
     are some or all of its children), the parent's figures too, counted by the same
     queries (`core.figures.Tally`: the same figures as `of(parent)`). Keys starting with
-    "_" are the providers' hints for links (e.g. the round), not figures."""
+    "_" are the providers' hints for links (e.g. the round), not figures. `after`: what
+    happened in the day (cases, doors, minutes) is counted from just after then instead of
+    from midnight — a nightly report's window (`queries.window_start`)."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     kinds = {n.kind for n in nodes}
     if len(kinds) > 1:
@@ -72,7 +74,7 @@ def compute(nodes: list[Place], at, parent: Place | None = None) -> dict[int, di
     if not nodes:
         return out
     for p in providers():
-        answer = p.compute(nodes, at, parent=parent) if parent is not None else p.compute(nodes, at)
+        answer = p.compute(nodes, at, parent=parent, after=after)
         for node_id, values in answer.items():
             out[node_id].update(values)
     for values in out.values():
@@ -80,8 +82,8 @@ def compute(nodes: list[Place], at, parent: Place | None = None) -> dict[int, di
     return out
 
 
-def of(node: Place, at) -> dict:
-    return compute([node], at).get(node.id, {})
+def of(node: Place, at, after=None) -> dict:
+    return compute([node], at, after=after).get(node.id, {})
 
 
 def total(rows: list[dict]) -> dict:
@@ -104,11 +106,13 @@ def rest(values: dict, children: list[dict]) -> dict:
     derived again), or {} when the children hold all of it. A household right under the
     community (a compound in no grid), a sampling point's tubes or a call placed at the
     community itself are counted by the community and by no grid: the dashboard shows them
-    in a row of their own, so the rows add up to the node."""
+    in a row of their own, so the rows add up to the node. A figure that is not additive
+    (`Figure.additive`: a tube of two grids is in both rows) has no such row."""
     summed = total(children)
     derived = {f.key for f in definitions() if f.derive is not None}
+    shared = {f.key for f in definitions() if not f.additive}  # a node less its children's sum says nothing
     out = {k: max(0, v - summed.get(k, 0)) for k, v in values.items()
-           if not k.startswith("_") and k not in derived and isinstance(v, int)}
+           if not k.startswith("_") and k not in derived | shared and isinstance(v, int)}
     if not any(out.values()):
         return {}
     return derive(out)

@@ -54,6 +54,18 @@ def child_columns() -> list:
     return [by[k] for k in CHILD_KEYS if k in by]
 
 
+def shared_note() -> str:
+    """Under a table of the places below (the dashboard): the columns whose rows may add up
+    to more than the place's own figure (`Figure.additive`: a tube of two grids is in both
+    rows, once in the community's), or ""."""
+    shared = [str(f.short or f.label) for f in child_columns() if not f.additive]
+    if not shared:
+        return ""
+    return _("%(figures)s: counted under each place below whose people it holds (a tube of two grids is "
+             "in both rows), so the rows may add up to more than the figure above.") % {
+        "figures": join_words(shared)}
+
+
 def child_row(values: dict) -> list[str]:
     return [shown(f, values.get(f.key)) for f in child_columns()]
 
@@ -133,6 +145,22 @@ def as_of_text(r) -> str:
     if _rolled(r):
         return _("figures as of %(t)s (the reports of the places below)") % {"t": when}
     return _("figures as of %(t)s") % {"t": when}
+
+
+def window(r) -> tuple[datetime.datetime, datetime.datetime]:
+    """(from, to) of what the report counts as new in the day (cases, doors, minutes):
+    strictly after the previous day's cut-off (`queries.window_start`) up to the time of its
+    figures (`as_of`)."""
+    from . import queries
+
+    return queries.window_start(r.level, r.day), as_of(r)[1]
+
+
+def window_text(r) -> str:
+    """"新增：12-05 20:00 至 12-06 20:00" — the page, the PDF and the .xlsx say the same; the
+    API gives `new_since`."""
+    first, last = (timezone.localtime(t) for t in window(r))
+    return _("New in the day: %(from)s to %(to)s") % {"from": f"{first:%m-%d %H:%M}", "to": f"{last:%m-%d %H:%M}"}
 
 
 def summed_text(r) -> str:

@@ -29,6 +29,17 @@ KID_KIND = {Kind.DISTRICT: Kind.STREET, Kind.STREET: Kind.COMMUNITY, Kind.COMMUN
             Kind.GRID: Kind.COMPOUND, Kind.COMPOUND: Kind.BUILDING, Kind.BUILDING: Kind.UNIT}
 
 
+def window_start(level: str, day: datetime.date) -> datetime.datetime:
+    """Where a day's report starts counting what happened (cases, doors, minutes): the
+    previous day's cut-off of the level that counts them (a community; a street or district
+    sums its communities' reports), strictly after it. Each case is then in exactly one
+    day's report (counted from midnight, one confirmed at 23:27 was in none: walked
+    2026-12-06)."""
+    while level in CHILD_KIND:
+        level = CHILD_KIND[level]
+    return definition(level).cutoff_on(day - datetime.timedelta(days=1))
+
+
 def _int(pk) -> int:
     try:
         return int(pk)

@@ -41,6 +41,8 @@ def report_ctx(request, r, **extra) -> dict:
         "left_out": present.left_out(r),
         # as of when: the time of the data summed, not of the sum (`present.as_of`)
         "as_of_text": present.as_of_text(r), "summed_text": present.summed_text(r),
+        # the window of what is new in the day: from the previous day's cut-off
+        "window_text": present.window_text(r),
         # a place below corrected (or first sent) its report after this one summed it
         "changed": changed,
         "correct_reason": _("Count the corrections of the places below") if changed else "",

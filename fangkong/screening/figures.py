@@ -454,11 +454,14 @@ def hours_held(fu: FollowUp, at=None) -> int:
     return max(0, int(((at or timezone.now()) - fu.created_at).total_seconds() // 3600))
 
 
-def case_q(at=None, since=None) -> Q:
+def case_q(at=None, since=None, after=None) -> Q:
     """Single re-tests positive by `at` (default now): confirmed cases (`since`: confirmed
-    from then on, e.g. the day's cases on the dashboard and its chart)."""
+    from then on, e.g. the day's cases on the dashboard and its chart; `after`: strictly
+    after then, a nightly report's window from the previous day's cut-off)."""
     at = at or timezone.now()
     q = Q(status=FollowUp.Status.CASE, closed_at__lte=at)
+    if after is not None:
+        q &= Q(closed_at__gt=after)
     return q if since is None else q & Q(closed_at__gte=since)
 
 

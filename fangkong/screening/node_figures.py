@@ -13,9 +13,9 @@ runs over midnight counts on its second day only the people not done before it.
 |-------------------|-------------------------------------------------------------------|
 | rounds of the day | begun, started by `at`, whose planned window reaches into `at`'s day (`rounds_of_day`) |
 | coverage          | `figures` of each round of the day, summed over the rounds (a person counts once in each round; `_rounds` lists them, and the dashboard says so under "to be tested"); a round begun before the day leaves out those done before the day (`counted_by(since=)`) |
-| cases             | single re-tests positive that day by `at`, whatever the round (`figures.case_q(at, since=)`; the chart's bar of the day) |
+| cases             | single re-tests positive that day by `at`, whatever the round (`figures.case_q(at, since=)`; the chart's bar of the day); a nightly report's: since the previous day's cut-off (`after`), so that a case confirmed after 20:00 is in the next day's report |
 | awaiting re-test  | held people (positive pool or antigen test) not re-sampled by `at`, whatever the round (`figures.awaiting_q`; the place's alert counts the same) |
-| tubes not at lab  | tubes of the day's rounds sealed by `at` that the lab had not received by then |
+| tubes not at lab  | tubes of the day's rounds sealed by `at` that the lab had not received by then, holding people of the node (`_tubes_not_at_lab`: a tube of two grids is in both grids' rows, once in the community's) |
 """
 
 import datetime
@@ -31,7 +31,7 @@ from fangkong.core.tree import under
 from fangkong.registry.models import LEVELS
 
 from . import figures
-from .models import FollowUp, Round, RoundArea, RoundStatus, Tube
+from .models import FollowUp, Round, RoundArea, RoundStatus, Sample, Tube
 
 GROUP = _("Testing")
 COVERAGE = ("expected", "sampled", "exempt", "missing", "to_sample", "households",
@@ -64,9 +64,10 @@ def rounds_of_day(nodes, at, areas=False) -> list[Round]:
     return rounds
 
 
-def compute(nodes, at, parent=None) -> dict:
+def compute(nodes, at, parent=None, after=None) -> dict:
     """With `parent` (the nodes are its children), its figures too, from the same queries
-    (`core.figures.Tally`)."""
+    (`core.figures.Tally`). `after`: the cases counted from just after then, not from
+    midnight (a nightly report: from the previous day's cut-off, `core.figures.in_day`)."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     if not nodes:
         return {}
@@ -83,17 +84,37 @@ def compute(nodes, at, parent=None) -> dict:
             out.hint_each(node_id, "_rounds", rnd.id)
     # the round page's definitions (`figures.case_q`, `figures.awaiting_q`), as of `at`: the
     # day's cases and the people held now, whatever the round they were held in
+    window = {"after": after} if after is not None else {"since": since}
     held = FollowUp.objects.filter(**out.where, created_at__lte=at).filter(
-        Q(closed_at=None) | Q(closed_at__gte=since))  # held during the day, or closed in it
-    grouped(held, col, out, cases=Count("id", filter=figures.case_q(at, since=since)),
+        Q(closed_at=None) | Q(closed_at__gte=min(since, after or since)))  # held in the window, or closed in it
+    grouped(held, col, out, cases=Count("id", filter=figures.case_q(at, **window)),
             awaiting_retest=Count("id", filter=figures.awaiting_q(at)))
     if rounds:
-        grouped(Tube.objects.filter(round__in=rounds, **out.where, sealed_at__lte=at)
-                .filter(Q(at_lab_at=None) | Q(at_lab_at__gt=at)), col, out, tubes_not_at_lab=Count("id"))
+        _tubes_not_at_lab(out, rounds, at)
         first = rounds[0].id
         for row in out.values():
             row.setdefault("_round", first)
     return out
+
+
+def _tubes_not_at_lab(out, rounds, at) -> None:
+    """Tubes sealed by `at` and not at the lab by then, under each node whose people are in
+    them (their samples' level columns: a tube at a station holds people of several grids and
+    has no grid of its own — they had all gone to "未分网格", and a grid's view showed none).
+    A tube is counted once in each node, and once in the parent (not the sum of its
+    children's: a tube of two grids is in both rows)."""
+    late = Tube.objects.filter(round__in=rounds, sealed_at__lte=at).filter(Q(at_lab_at=None) | Q(at_lab_at__gt=at))
+    col, parent = out.col, getattr(out.parent, "id", None)
+    pairs = (Sample.objects.filter(round__in=rounds, tube__in=late, **out.where)
+             .values_list(col, "tube_id").distinct().order_by())  # one row per tube and node: few
+    tubes = {}
+    for node_id, tube_id in pairs:
+        tubes.setdefault(node_id, set()).add(tube_id)
+    for node_id, ids in tubes.items():
+        if node_id in out and node_id != parent:
+            out[node_id]["tubes_not_at_lab"] = len(ids)
+    if parent is not None:
+        out[parent]["tubes_not_at_lab"] = len(set().union(*tubes.values()))
 
 
 def progress_chart(node, at) -> Chart | None:
@@ -174,5 +195,5 @@ PROVIDER = Provider("screening", (
     Figure("awaiting_retest", _("Positives awaiting re-test"), GROUP, worse="high", short=_("Re-test"),
            link=_round_link("screening_followups", place=False)),
     Figure("tubes_not_at_lab", _("Tubes not yet at the lab"), GROUP, worse="high", short=_("Tubes in transit"),
-           link=_round_link("screening_boxes", place=False)),
+           link=_round_link("screening_boxes", place=False), additive=False),
 ), compute, charts=(progress_chart, cases_chart))

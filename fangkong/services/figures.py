@@ -5,8 +5,9 @@ are their household's).
 
 | figure            | as of `at`                                                          |
 |-------------------|---------------------------------------------------------------------|
-| doors delivered   | stops confirmed delivered on `at`'s day up to `at`                   |
-| doors missed      | stops confirmed not delivered on `at`'s day up to `at`               |
+| doors delivered   | stops confirmed delivered on `at`'s day up to `at` (a report: since |
+|                   | the previous day's cut-off, `after`)                                 |
+| doors missed      | stops confirmed not delivered, the same window                       |
 | requests open     | raised by `at`, not done, confirmed or cancelled by then (a request  |
 |                   | cancelled has no time stamp: it counts as closed)                    |
 | requests overdue  | of those, due before `at`                                             |
@@ -14,10 +15,9 @@ are their household's).
 """
 
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Figure, Provider, Tally, grouped
+from fangkong.core.figures import Figure, Provider, Tally, grouped, in_day
 from fangkong.registry.models import LEVELS
 
 from .models import Problem, Request, Stop
@@ -27,15 +27,15 @@ KEYS = ("doors_delivered", "doors_missed", "requests_open", "requests_overdue", 
 
 
 
-def compute(nodes, at, parent=None) -> dict:
-    """With `parent`, its figures too (`core.figures.Tally`)."""
+def compute(nodes, at, parent=None, after=None) -> dict:
+    """With `parent`, its figures too (`core.figures.Tally`); `after`: the doors counted
+    from just after then, not from midnight (a nightly report's window, `core.figures.in_day`)."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     if not nodes:
         return {}
     out = Tally(nodes, KEYS, parent)
     col, under = out.col, out.where
-    start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
-    grouped(Stop.objects.filter(**under, confirmed_at__gte=start, confirmed_at__lte=at), col, out,
+    grouped(Stop.objects.filter(in_day("confirmed_at", at, after), **under), col, out,
              doors_delivered=Count("id", filter=Q(state=Stop.State.DELIVERED)),
              doors_missed=Count("id", filter=Q(state=Stop.State.FAILED)))
     still_open = (Q(done_at=None) | Q(done_at__gt=at)) & ~Q(state=Request.State.CANCELLED)

@@ -7,7 +7,8 @@ call's and an assignment's the call's place's).
 |---------------|---------------------------------------------------------------------------|
 | volunteers    | approved by `at`                                                          |
 | on duty       | confirmed, checked in by `at` and not checked out by then                  |
-| minutes today | credited minutes of the check-outs on `at`'s day up to `at` (shown in hours)|
+| minutes today | credited minutes of the check-outs on `at`'s day up to `at` (shown in hours;|
+|               | a report: since the previous day's cut-off, `after`)                        |
 | calls open    | published by `at`, sign-up deadline after it, not cancelled or closed      |
 | slots, filled | of those calls: places asked for; places confirmed by `at` and not cancelled|
 |               | by then; fill = filled ÷ slots                                              |
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Chart, Figure, Provider, Tally, grouped, percent
+from fangkong.core.figures import Chart, Figure, Provider, Tally, grouped, in_day, percent
 from fangkong.core.tree import under
 from fangkong.registry.models import LEVELS, Kind
 
@@ -37,9 +38,10 @@ def day_start(at: datetime.datetime) -> datetime.datetime:
 
 
 
-def compute(nodes, at, parent=None) -> dict:
+def compute(nodes, at, parent=None, after=None) -> dict:
     """Three grouped queries whatever the number of nodes (with `parent`, its figures too:
-    `core.figures.Tally`). An assignment carries its call's level columns."""
+    `core.figures.Tally`). An assignment carries its call's level columns. `after`: the
+    minutes counted from just after then, not from midnight (a nightly report's window)."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     if not nodes:
         return {}
@@ -51,7 +53,7 @@ def compute(nodes, at, parent=None) -> dict:
     grouped(calls, col, out, calls_open=Count("id"), slots_open=Sum("slots"))
     on_duty = (Q(status=Assignment.Status.CONFIRMED, check_in_at__lte=at)
                & (Q(check_out_at=None) | Q(check_out_at__gt=at)))
-    today = Q(check_out_at__gte=day_start(at), check_out_at__lte=at)
+    today = in_day("check_out_at", at, after)
     filled = (Q(call__in=calls.values("id"), confirmed_at__lte=at)
               & (Q(cancelled_at=None) | Q(cancelled_at__gt=at)))
     grouped(Assignment.objects.filter(**under).filter(on_duty | today | filled), col, out,

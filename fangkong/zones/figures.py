@@ -28,7 +28,7 @@ def _link(node, values=None):
     return reverse("zones_place", args=[node.id])
 
 
-def compute(nodes, at=None, parent=None) -> dict:
+def compute(nodes, at=None, parent=None, after=None) -> dict:
     """{node id: {<kind>_households, <kind>_people}} for nodes of one level kind (with
     `parent`, its figures too: `core.figures.Tally`)."""
     at = at or timezone.now()

@@ -189,9 +189,9 @@ def test_community_pdf_has_every_chart_of_its_dashboard(day):
     d = w.day.strftime("%m-%d")
     assert (d, 120) in [(lbl, v) for lbl, v, _s in drawn["hours"].rows]
     assert (d, 1) in [(lbl, v) for lbl, v, _s in drawn["zones"].rows]
-    # the dashboard's rows: the grid, then what the community counts in no grid (here not
-    # people: its own volunteers and tubes, so no coverage)
-    assert drawn["coverage"].rows == [("第一网格", 33, "33% (1/3)"), ("未分网格", 0, "–")]
+    # the dashboard's rows: the grid, and nothing the community counts in no grid (its tube
+    # counts under the grid of the people in it, not in a "未分网格" row of its own)
+    assert drawn["coverage"].rows == [("第一网格", 33, "33% (1/3)")]
     _render(body, "reports-community-pdf")
 
 
