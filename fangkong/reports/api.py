@@ -332,7 +332,7 @@ def export_period(request, place_id: int, fmt: str, first: datetime.date, last: 
     if last < first or (last - first).days > 62:
         raise Invalid(fields={"last": [_("A period of at most 62 days, its last day not before its first.")]})
     check_rate(request, "export")
-    body, ctype = exports.period(node, first, last, fmt)
+    body, ctype = exports.period(request.scope, node, first, last, fmt)
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = (f'attachment; filename="reports-{node.id}-{first.isoformat()}'
                                        f'-{last.isoformat()}.{fmt}"')

@@ -8,7 +8,7 @@ saying why — `present.not_counted`, the rule of the page's and the PDF's line.
 the same day by day."""
 
 from . import export_pdf, export_xlsx, present, queries
-from .actions.nightly import preview
+from .actions.nightly import as_shown, preview
 from .models import DailyReport
 
 
@@ -51,13 +51,15 @@ def report(r, fmt: str) -> tuple[bytes, str]:
     return export_xlsx.report_book([r, *below], left_out=left_out, later=changed([r, *below])), export_xlsx.XLSX
 
 
-def period(node, first, last, fmt: str) -> tuple[bytes, str]:
+def period(scope, node, first, last, fmt: str) -> tuple[bytes, str]:
     """A period: .xlsx of the node's current reports and, day by day, of what each adds up
     (a sheet per level) and the places it leaves out (found walking the demo: a street's week
     listed only the reports it summed, so a community that never reported was simply absent);
     or a PDF of the node's own reports (a page each). A day with reports below but none of the
-    node's yet says what its roll-up would count now (`actions.preview`: read only)."""
-    reports = queries.period_reports(node, first, last)
+    node's yet says what its roll-up would count now (`actions.preview`: read only). Each report
+    is shown as its page shows it (`as_shown`: today's draft counted now, to whoever may submit
+    it — the period's file had given the draft's stored zeros beside its page's figures)."""
+    reports = [as_shown(scope, r) for r in queries.period_reports(node, first, last)]
     if fmt == "pdf":
         return export_pdf.reports_pdf([r for r in reports if r.place_id == node.id]), "application/pdf"
     own = [r for r in reports if r.place_id == node.id]

@@ -258,7 +258,7 @@ def export_period(request, pk, fmt):
     first, last = parse_day(request.GET.get("from")), parse_day(request.GET.get("to"))
     if last < first or (last - first).days > 62 or fmt not in ("xlsx", "pdf"):
         raise NotFound()
-    body, ctype = exports.period(node, first, last, fmt)
+    body, ctype = exports.period(request.scope, node, first, last, fmt)
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = (f'attachment; filename="reports-{node.id}-{first.isoformat()}-'
                                        f'{last.isoformat()}.{fmt}"')

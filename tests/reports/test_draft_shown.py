@@ -36,3 +36,24 @@ def test_a_drafts_page_api_and_file_show_the_same_figures(day, actors):
     assert c.get(f"/api/v1/reports/{morning.id}").json()["figures"]["sampled"] == 0
     page = c.get(f"/reports/{morning.id}/").content.decode()
     assert f"{w.day:%m-%d} 08:00" in page
+
+
+def test_the_period_export_shows_a_draft_as_its_page_does(day, actors):
+    """Found walking the services evening: the history page's period export gave today's
+    draft as last saved (all zeros) while its page, its own .xlsx and the API counted it now."""
+    w = day
+    morning = actions.prepare(actors.staff, w.community, w.day, now=at(w.day, 8))
+    assert morning.figures["sampled"] == 0
+    c = Client()
+    assert c.login(username=w.users.staff.username, password=PASSWORD)
+    own = load_workbook(io.BytesIO(c.get(f"/reports/{morning.id}/report.xlsx").content))
+    head, row = [list(r) for r in own.worksheets[0].iter_rows(values_only=True)][:2]
+    label = header(next(f for f in figures.definitions() if f.key == "sampled"))
+    assert row[head.index(label)] == 1
+    q = f"from={w.day.isoformat()}&to={w.day.isoformat()}"
+    for url in (f"/reports/places/{w.community.id}/export.xlsx?{q}",
+                f"/api/v1/reports/places/{w.community.id}/export/xlsx?first={w.day}&last={w.day}"):
+        resp = c.get(url)
+        assert resp.status_code == 200, url
+        rows = [list(r) for r in load_workbook(io.BytesIO(resp.content)).worksheets[0].iter_rows(values_only=True)]
+        assert rows[1][rows[0].index(label)] == 1, url
