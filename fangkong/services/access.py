@@ -404,6 +404,12 @@ def requests_q(actor_or_scope) -> Q:
     return q
 
 
+def speaks_for(actor_or_scope, household_id) -> bool:
+    """Is this the household's own login (it confirms its requests itself; anyone else who
+    may confirm does so on its behalf)?"""
+    return any(g.household_id == household_id for g in _scope(actor_or_scope).grants)
+
+
 def require_request(actor_or_scope, req, *, work=False, confirm=False, manage=False):
     """See; work on it (take, mark done: the assignee, their team, or RUN); confirm (the
     household's own login or RUN); manage (assign, cancel: RUN)."""
@@ -416,7 +422,7 @@ def require_request(actor_or_scope, req, *, work=False, confirm=False, manage=Fa
     elif work:
         ok = assigned or scope.allows(RUN, req)
     elif confirm:
-        ok = scope.allows(RUN, req) or any(g.household_id == req.household_id for g in scope.grants)
+        ok = scope.allows(RUN, req) or speaks_for(scope, req.household_id)
     else:
         ok = assigned or scope.allows(VIEW, req)
     if ok:

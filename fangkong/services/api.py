@@ -409,7 +409,7 @@ def request_step(request, pk: int, step: RequestStep, body: StepIn):
     elif step == RequestStep.DONE:
         r = requests.done(a, r, body.result)
     elif step == RequestStep.CONFIRM:
-        r = requests.confirm(a, r)
+        r = requests.confirm(a, r, body.how)
     elif step == RequestStep.REOPEN:
         r = requests.reopen(a, r, body.reason)
     elif step == RequestStep.CANCEL:

@@ -307,6 +307,14 @@ class Request(Levels):
     # asked by a neighbour of the same building for this household (`requests.raise_for_neighbour`)
     asked_from = models.ForeignKey("registry.Household", models.SET_NULL, null=True, blank=True, related_name="+",
                                    verbose_name=_("asked by a neighbour at"))
+    # who gave it to the person or team that has it (`requests.assign`): told when it is done
+    given_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    # who confirmed it, and — for someone confirming on the household's behalf — how the
+    # household said so (`requests.confirm`: "电话确认")
+    confirmed_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    confirmed_how = models.CharField(_("how the household said so"), max_length=10, blank=True,
+                                     choices=[("phone", _("By phone")), ("door", _("At the door")),
+                                              ("family", _("Told by the family"))])
 
     OPEN = (State.NEW, State.TAKEN)
 

@@ -390,6 +390,50 @@ def request_queue(scope, *, place=None, open_only=True, household=None, limit=10
     return qs.select_related("category", "assignee", "team", "household").order_by(*QUEUE_ORDER)[:limit]
 
 
+def waiting_confirmation(scope, *, place, limit=100) -> list:
+    """Requests of `place` marked done and not yet confirmed by the household, the longest
+    waiting first (the queue's "已办完，待住户确认": found on a night walk, a request done
+    left the queue and nobody followed it up), each with `.address`."""
+    qs = (Request.objects.filter(access.requests_q(scope), state=Request.State.DONE, **_under(place))
+          .select_related("category", "assignee", "team", "household").order_by("done_at", "id")[:limit])
+    return with_doors(qs)
+
+
+def request_contacts(scope, req: Request) -> tuple[list, list]:
+    """Whom to call about a request (found on a night walk: neither the worker nor the
+    volunteer could call to check the medicine): the household's phone, then a resident's
+    mobile (`registry.queries.door_phones`, as a delivery run's doors), through
+    `audit.disclosure` — in clear where the reader may see phones there, or for a volunteer
+    while the request is given to them (`access.assigned_to`), masked otherwise.
+    ([{"name", "phone", "masked"}], what was shown in clear: the page audits it)."""
+    from fangkong.audit.disclosure import show_phone
+    from fangkong.registry.queries import door_phones
+
+    assigned = access.assigned_to(scope, req.household_id)
+    out, shown = [], []
+    for c in door_phones([req.household]).get(req.household_id, []):
+        text, masked = show_phone(scope, c["of"], c["phone"], assigned=assigned)
+        out.append({"name": c["name"], "phone": text, "masked": masked})
+        if not masked:
+            shown.append(c["of"])
+    return out, shown
+
+
+# what a request of a category may duplicate among the household's orders still coming
+_SAME_KIND = {"medicine": Q(is_medicine=True)}
+
+
+def orders_like(scope, req: Request, limit=5) -> list:
+    """The household's orders still coming of the request's kind (a 买药 request beside a
+    pharmacy order "已下单": it may be delivered twice), for whoever reads the request to
+    decide; nothing for a category with no kind of order."""
+    kind = _SAME_KIND.get(req.category.code)
+    if kind is None:
+        return []
+    return list(Order.objects.filter(access.orders_q(scope), kind, household_id=req.household_id,
+                                     state__in=COMING).select_related("supplier").order_by("placed_at", "id")[:limit])
+
+
 def with_doors(reqs) -> list:
     """Requests each with `.address`, their household's door (光明小区 3号楼 2单元 302): the
     queue says where to go (found on a phone: its rows named no door). One query."""
@@ -401,7 +445,8 @@ def with_doors(reqs) -> list:
 
 
 def get_request(scope, pk) -> Request:
-    r = _get(Request.objects.select_related("category", "assignee", "team"), pk)
+    r = _get(Request.objects.select_related("category", "assignee", "team", "household", "raised_by",
+                                            "confirmed_by"), pk)
     access.require_request(scope, r)
     return r
 

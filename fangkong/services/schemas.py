@@ -315,7 +315,7 @@ class RequestOut(Schema):
 
 class RequestStep(StrEnum):
     """What `POST /services/requests/{pk}/{step}` does: take it (the one who calls has it),
-    mark it done (`result` says what was done), confirm it (the household), say it was not
+    mark it done (`result` says what was done), confirm it (the household, or for it `how`), say it was not
     resolved (`reopen`, the household or staff for it: `reason` in a few words; open again
     with whoever had it, they and staff told), give it to a team or person (`team`,
     `assignee`: back to new until they take it), cancel it."""
@@ -331,6 +331,8 @@ class RequestStep(StrEnum):
 class StepIn(StrictIn):
     result: str = ""
     reason: str = ""
+    how: str = Field("", description="`confirm` for the household by staff or a grid worker: how the household "
+                                     "said it was answered (phone, door, family).")
     assignee: int | None = None
     team: int | None = None
 

@@ -13,13 +13,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from fangkong.audit.disclosure import audit_phones, record_phones
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.text import join_words
-from fangkong.core.views import act, confirm_step, confirmed, page, photo_response
+from fangkong.core.views import act, confirm_step, confirmed, next_or, page, photo_response
 from fangkong.registry.models import Household, Place
 
 from . import access, delivery_queries, queries
@@ -353,9 +354,12 @@ def stop_photo(request, pk):
 @page
 def queue(request, pk):
     p = get_place(request, pk)
+    waiting = queries.waiting_confirmation(request.scope, place=p)
+    for r in waiting:  # "代住户确认" on the row, for who may confirm for the household
+        r.may_confirm = _may(access.require_request, request.scope, r, confirm=True)
     return render(request, "services/queue.html", {
         "place": p, "requests": queries.with_doors(queries.request_queue(request.scope, place=p, limit=200)),
-        "now": timezone.now()})
+        "waiting": waiting, "now": timezone.now()})
 
 
 @page
@@ -370,6 +374,8 @@ def request_page(request, pk):
             elif step == "done":
                 requests.done(a, r, request.POST.get("result", ""))
                 messages.success(request, _("Marked done: the household is asked to confirm."))
+            elif step == "confirm" and not access.speaks_for(request.scope, r.household_id):
+                return _confirm_for(request, r)
             elif step == "confirm":
                 requests.confirm(a, r)
                 messages.success(request, _("Confirmed."))
@@ -403,15 +409,49 @@ def request_page(request, pk):
     scope = request.scope
     hh = r.household
     labels = queries.door_labels([hh] + ([r.asked_from] if r.asked_from_id else []))
+    # whom to call to check (found on a night walk: no name, no phone), as a run's doors
+    contacts, shown = queries.request_contacts(scope, r)
+    record_phones(actor(request), [o for o in shown if not isinstance(o, Household)], f"services.request:{r.id}",
+                  [o for o in shown if isinstance(o, Household)], assigned=access.assigned_to(scope, hh.id))
+    may_work, may_manage = _may(access.require_request, scope, r, work=True), \
+        _may(access.require_request, scope, r, manage=True)
+    own = access.speaks_for(scope, hh.id)  # the family's own request
     return render(request, "services/request.html", {
-        "r": r, "address": labels[hh.id], "asked_from": labels.get(r.asked_from_id, ""), "phone": hh.phone if access.assigned_to(scope, hh.id)
-        or scope.allows(access.RUN, hh) else "",
-        "may_work": _may(access.require_request, scope, r, work=True),
-        "may_confirm": _may(access.require_request, scope, r, confirm=True),
-        "may_manage": _may(access.require_request, scope, r, manage=True), "now": timezone.now(),
-        "teams": _teams(r),
-        "own": any(g.household_id == hh.id for g in scope.grants),  # the family's own request
+        "r": r, "address": labels[hh.id], "asked_from": labels.get(r.asked_from_id, ""), "contacts": contacts,
+        "asker": (r.raised_by.display_name or r.raised_by.username) if r.raised_by_id else "",
+        "may_work": may_work, "may_confirm": _may(access.require_request, scope, r, confirm=True),
+        "may_manage": may_manage, "now": timezone.now(), "teams": _teams(r), "own": own,
+        "orders_like": queries.orders_like(scope, r) if r.state in Request.OPEN or r.state == "done" else [],
+        # who may see it but not act on it (a building's leader): whom to call, not a dead end
+        "answerers": queries.answerers(r) if not (may_work or may_manage or own) and r.state in Request.OPEN
+        else [],
+        "confirmed_by": (r.confirmed_by.display_name or r.confirmed_by.username) if r.confirmed_by_id else "",
         "urgent": r.category.priority == 1 and r.state in Request.OPEN})
+
+
+def _confirm_for(request, r):
+    """"代住户确认" (from the request page or the queue's "已办完，待住户确认"): asked first,
+    saying how the household told them (by phone, at the door, by the family), then
+    `requests.confirm` — kept on the request and audited as on its behalf."""
+    back = next_or(request, reverse("services_request", args=[r.pk]))
+    if not confirmed(request) or not request.POST.get("how"):
+        door = queries.door_labels([r.household])[r.household_id]
+        ago = timesince(r.done_at, timezone.now()) if r.done_at else ""
+        return confirm_step(
+            request, title=_("Confirm for the household that it was answered?"),
+            lines=[f"{r.category.label} · {door}", r.text,
+                   _("What was done: %(result)s") % {"result": r.result} if r.result else "",
+                   _("Done %(ago)s ago, not yet confirmed by the household.") % {"ago": ago} if ago else ""],
+            warn=_("Only when the household cannot confirm itself: your name is kept on the request."),
+            choice=("how", _("How did the household tell you it was answered?"),
+                    [(code, words, "") for code, words in requests.confirm_ways()]),
+            yes=_("Yes, confirm for the household"), back=back)
+    try:
+        requests.confirm(actor(request), r, request.POST.get("how", ""))
+        messages.success(request, _("Confirmed for the household."))
+    except (Invalid, Conflict) as e:
+        messages.error(request, error_text(e))
+    return redirect(back)
 
 
 def _teams(r):

@@ -278,7 +278,11 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     lab.fill("input[name=given_by]", "快递李四")
     lab.fill("input[name=received_by]", "检测员王五")
     lab.click("form:has(input[name=given_by]) button")
+    lab.wait_for_selector("form.confirm-yes")  # the two-party signature cannot be undone: asked first
+    assert "实验室接收 箱 BOX-1" in lab.text_content("main")
+    lab.click("form.confirm-yes button")
     lab.wait_for_load_state()
+    assert "已接收 箱 BOX-1，3 管" in lab.text_content("main")
     assert "快递李四 → 检测员王五" in lab.text_content("main")
 
     # --- the lab's file: a positive and two mistakes, refused whole; then corrected ---------

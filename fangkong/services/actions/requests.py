@@ -173,8 +173,8 @@ def _assign(actor, req, assignee, team):
     was = {"assignee": req.assignee_id, "team": req.team_id, "state": req.state}
     if req.state == State.TAKEN and (assignee is None or assignee.id != req.assignee_id):
         req.state, req.taken_at = State.NEW, None  # handed over: nobody of them has taken it yet
-    req.assignee, req.team = assignee, team
-    req.save(update_fields=["assignee", "team", "state", "taken_at"])
+    req.assignee, req.team, req.given_by = assignee, team, _user(actor)  # told when it is done
+    req.save(update_fields=["assignee", "team", "state", "taken_at", "given_by"])
     record(actor, "services.request.assign", req, {"assignee": getattr(assignee, "id", None),
                                                    "team": getattr(team, "id", None), "state": req.state,
                                                    "was": was})
@@ -227,13 +227,42 @@ def done(actor, req: Request, result: str = "") -> Request:
     # the household reads what was done and confirms it (its own logins; one message a request)
     _tell(actor, req, _family_accounts(req.household_id), gettext_lazy("Done, please confirm, %(category)s: %(where)s"),
           "done", body=result)
+    # and whoever handed it over, or answers the household's requests, knows it waits for the
+    # household (found on a night walk: marked done, it left the queue and nobody was told;
+    # an elderly woman living alone may not confirm by herself)
+    _tell(actor, req, done_told(req), gettext_lazy("Done, waiting for the household to confirm, %(category)s: "
+                                                   "%(where)s"), "done.told", body=result)
     return req
 
 
-def confirm(actor, req: Request) -> Request:
-    """The household confirms it was answered (staff may confirm on its behalf)."""
+def done_told(req: Request) -> set[int]:
+    """Who is told a request is done, besides the household: the one who gave it to its
+    holder (`given_by`, while they still run services over it) and the household's grid
+    workers (its community's staff when it has no grid)."""
+    told = responders(req, staff=False)
+    if req.given_by_id and access.may_be_given(req.given_by, req):
+        told.add(req.given_by_id)
+    return told
+
+
+def confirm_ways():
+    """How someone confirming for the household heard it was answered: (code, words)."""
+    return Request._meta.get_field("confirmed_how").choices
+
+
+def confirm(actor, req: Request, how: str = "") -> Request:
+    """The household confirms it was answered; staff and grid workers may confirm on its
+    behalf (an elderly person living alone may not be able to) saying how the household
+    told them (`how`: by phone, at the door, told by the family) — kept on the request
+    (`confirmed_by`, `confirmed_how`) and in the audit event (`on_behalf`)."""
     access.require_request(actor, req, confirm=True)
-    return _move(actor, req, [State.DONE], State.CONFIRMED, "confirmed_at")
+    own = access.speaks_for(actor, req.household_id)
+    how = how.strip() if isinstance(how, str) and not own else ""
+    if not own and how not in {code for code, _w in confirm_ways()}:
+        raise Invalid(fields={"how": [_("Say how the household told you it was answered: by phone, at the door, "
+                                        "or told by the family.")]})
+    return _move(actor, req, [State.DONE], State.CONFIRMED, "confirmed_at", confirmed_by=_user(actor),
+                 confirmed_how=how, audit={"on_behalf": not own, **({"how": how} if how else {})})
 
 
 def reopen(actor, req: Request, reason: str) -> Request:
@@ -275,7 +304,7 @@ def cancel(actor, req: Request) -> Request:
     return _move(actor, req, list(Request.OPEN), State.CANCELLED, None)
 
 
-def _move(actor, req, from_states, to, stamp, **extra):
+def _move(actor, req, from_states, to, stamp, audit=None, **extra):
     if req.state == to:
         return req  # a retry
     if req.state not in from_states:
@@ -290,7 +319,7 @@ def _move(actor, req, from_states, to, stamp, **extra):
             if req.state == to:
                 return req
             raise Conflict(_("This request is %(state)s.") % {"state": req.get_state_display()})
-        record(actor, f"services.request.{to}", req, {"request": req.id})
+        record(actor, f"services.request.{to}", req, {"request": req.id, **(audit or {})})
     req.refresh_from_db()
     return req
 
