@@ -40,3 +40,41 @@ def lift_words(clean_days: int, round_day: int | None, outcome: str, to_name: st
     if outcome == "step_down" and to_name:
         return _("%(need)s: down to %(zone)s") % {"need": need, "zone": to_name}
     return _("%(need)s: lifted") % {"need": need}
+
+
+def rule_labels() -> dict:
+    """Each editable rule's one label in the reader's language: the form's and the change
+    log's ("连续无新增天数: 14 → 10" beside the field of that name)."""
+    return {
+        "name_zh": _("Name (Chinese)"), "name_en": _("Name (English)"), "severity": _("Severity"),
+        "colour": _("Colour"), "movement_zh": _("Movement rule (Chinese)"),
+        "movement_en": _("Movement rule (English)"), "cadence_zh": _("Testing note (Chinese)"),
+        "cadence_en": _("Testing note (English)"), "pcr_per_week": _("PCR rounds a week"),
+        "antigen_per_week": _("Antigen tests a week"), "pool_size": _("People per tube"),
+        "door_services": _("Services come to the door"), "home_sampling": _("Sampled at home"),
+        "may_leave_home": _("May leave home"), "may_leave_area": _("May leave the area"),
+        "collect_every_days": _("One collector per household every N days"),
+        "called_out": _("Residents may be called out as volunteers"),
+        "escalate_to": _("A case inside makes it"), "escalate_scope": _("Escalation covers"),
+        "lift_clean_days": _("Days without a new case"),
+        "lift_round_day": _("All-negative round on or after day"), "lift_outcome": _("Then"),
+        "lift_to": _("Step down to"), "effective_from": _("In force from"),
+    }
+
+
+def rule_value(key: str, value, names: dict) -> str:
+    """A rule's stored value in words: a zone type by its name (`names`: code → name, the
+    policy's types), lift or step down, the escalation's reach, yes or no; "—" for none."""
+    from .models import LiftRule, ZoneType
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if key in ("escalate_to", "lift_to"):
+        return str(names.get(value, value))
+    if key == "lift_outcome":
+        return str(LiftRule.Outcome(value).label) if value in LiftRule.Outcome.values else str(value)
+    if key == "escalate_scope":
+        return ZoneType(escalate_scope=value).escalate_scope_label
+    return str(value)

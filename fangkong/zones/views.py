@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.core.actor import actor_of
@@ -17,7 +18,7 @@ from fangkong.core.views import confirm_step, confirmed, flash_error, page
 from fangkong.registry import queries as registry_queries
 from fangkong.registry.models import Household, Place
 
-from . import access, lifting, queries
+from . import access, lifting, queries, rule_words
 from .actions import lift as lift_actions
 from .actions import policy as policy_actions
 from .actions import publish as pub
@@ -145,27 +146,24 @@ def zone_type(request, pk):
         access.require_policy(actor(request))
     except FangkongError:
         can_edit = False
+    labels = rule_words.rule_labels()
+    names = {t.code: t.name for t in queries.zone_types(zt.policy)}
     changes = list(queries.rule_changes(zt)[:20])
-    for ch in changes:  # each changed rule by its name in the reader's language
-        ch.lines = [(_rule_label(k), "—" if a is None else a, "—" if b is None else b)
+    for ch in changes:  # each changed rule by its form's label, its values in words
+        ch.lines = [(labels.get(k, k), rule_words.rule_value(k, a, names), rule_words.rule_value(k, b, names))
                     for k, (a, b) in ch.changes.items()]
+    # the form shows what was typed when it was refused (each error by its field), else the rules
+    form = {**zt.rule_values(), **values}
+    n = len(errors)  # the fields to correct
     return render(request, "zones/zone_type.html", {
-        "zt": zt, "errors": errors, "changes": changes, "can_edit": can_edit,
+        "zt": zt, "errors": errors, "changes": changes, "can_edit": can_edit, "v": form, "labels": labels,
         "lift": zt.lift_rule(), "others": queries.zone_types(zt.policy),
-        "shown_errors": ("pool_size", "escalate_to", "lift_clean_days", "lift_round_day", "lift_outcome",
-                         "lift_to", "effective_from"),
-        "scopes": [(c, ZoneType(escalate_scope=c).escalate_scope_label) for c in ESCALATE_SCOPES]})
-
-
-def _rule_label(key) -> str:
-    lift = {"lift_clean_days": _("Days without a new case"), "lift_round_day": _("Final round from day"),
-            "lift_outcome": _("Then"), "lift_to": _("Step down to")}
-    if key in lift:
-        return lift[key]
-    try:
-        return str(ZoneType._meta.get_field(key).verbose_name)
-    except Exception:  # noqa: BLE001 - a rule no longer on the model: its code
-        return key
+        "summary": ngettext("Not saved: correct the %(n)d item marked in red below.",
+                           "Not saved: correct the %(n)d items marked in red below.", n) % {"n": n},
+        "error_list": [(k, labels.get(k, k), m) for k, ms in errors.items() for m in ms],
+        "when": request.POST.get("effective_from", "") if errors else "",
+        "scopes": [(c, ZoneType(escalate_scope=c).escalate_scope_label) for c in ESCALATE_SCOPES]},
+        status=400 if errors else 200)
 
 
 @page

@@ -89,7 +89,9 @@ def test_escalation_and_lifting_through_the_api(world, presets, client):
 def test_the_cadence_is_said_from_the_numbers_everywhere(world, sealed, client):
     policy.update_type(actor_for(world.users.district), sealed, {"pcr_per_week": 5, "antigen_per_week": 1})
     sealed.refresh_from_db()
-    assert sealed.cadence_zh == "每日1次核酸"  # the free text is kept, as a note
+    # the free-text note described the old numbers: cleared in the same change, which keeps it
+    assert sealed.cadence_zh == "" and sealed.cadence_en == "" and sealed.cadence_note == ""
+    assert RuleChange.objects.get(zone_type=sealed).changes["cadence_zh"] == ["每日1次核酸", ""]
     with translation.override("zh-hans"):
         assert sealed.cadence == "每周5次核酸，每周1次抗原"
         assert "每周5次核酸" in telling.rules(sealed) and "每日1次" not in telling.rules(sealed)
@@ -111,7 +113,7 @@ def test_a_past_time_is_refused_and_the_message_tells_of_this_change(world, seal
     assert RuleChange.objects.filter(state="scheduled").count() == 1
     past = timezone.localtime() - datetime.timedelta(days=3)
     r = client.post(f"/zones/types/{sealed.pk}/", {"pool_size": "3", "effective_from": past.strftime("%Y-%m-%dT%H:%M")})
-    assert r.status_code == 200 and "所填时间已过" in r.content.decode()
+    assert r.status_code == 400 and "所填时间已过" in r.content.decode()
     assert RuleChange.objects.count() == 1
     sealed.refresh_from_db()
     assert sealed.pool_size == 1
