@@ -101,7 +101,14 @@ def hz_out(z: HouseholdZone) -> dict:
     d = z.designation
     return {"zone_type": z.zone_type.code, "zone_name": z.zone_type.name, "kind": z.kind,
             "designation": z.designation_id, "notice": d.notice.number if d.notice_id else None,
-            "since": z.since, "until": z.until}
+            "since": z.since, "until": z.until, "place": d.place.name,
+            "designation_since": d.starts_at, "ended": ended_out(z.ended) if getattr(z, "ended", None) else None}
+
+
+def ended_out(d) -> dict:
+    n = d.ended_by.notice
+    return {"place": d.place.name, "zone_type": d.zone_type.code, "zone_name": d.zone_type.name,
+            "at": d.ends_at, "notice": n.number if n else None, "notice_at": n.effective_at if n else None}
 
 
 def _type_by_code(code):
@@ -301,6 +308,8 @@ def household(request, pk: int):
     hh = _get(Household, pk)
     history = queries.history(request.scope, hh)
     now = next((z for z in history if z.until is None), None)
+    if now is not None:
+        now.ended = queries.ended_into(now)
     return {"household": hh.id, "now": hz_out(now) if now else None, "history": [hz_out(z) for z in history]}
 
 

@@ -105,14 +105,34 @@ def zone_now(household_id) -> tuple | None:
 
 def zone_with_notice(scope, household_id) -> HouseholdZone | None:
     """The household's zone now with its designation's place and notice (`notice_readable`:
-    may this reader open the notice's page — the family may, it zones their home). Two
-    queries."""
+    may this reader open the notice's page — the family may, it zones their home), and
+    `ended`: the zone whose lifting put it there (`ended_into`, its notice's `ended_readable`).
+    Two to four queries."""
     z = HouseholdZone.objects.filter(household_id=household_id, until=None).select_related(
         "zone_type", "designation__place", "designation__notice").first()
     if z is not None:
         n = z.designation.notice_id
         z.notice_readable = n is not None and Notice.objects.filter(access.notice_q(scope), pk=n).exists()
+        z.ended = ended_into(z)
+        n = z.ended.ended_by.notice_id if z.ended else None
+        z.ended_readable = n is not None and Notice.objects.filter(access.notice_q(scope), pk=n).exists()
     return z
+
+
+def ended_into(z: HouseholdZone) -> Designation | None:
+    """The zone whose end put the household in its zone `z` (3号楼's seal lifted at 00:08 by
+    19号 while 光明小区 stays controlled by 17号 since 05:00 the day before: the family is in
+    the compound's zone since 00:08, because of the lift), with the adjustment and notice
+    that ended it; None when `z` began with its own designation. One query."""
+    if z.since <= z.designation.starts_at:
+        return None
+    before = HouseholdZone.objects.filter(household_id=z.household_id, until=z.since).exclude(pk=z.pk) \
+        .select_related("designation__zone_type", "designation__place", "designation__ended_by__notice") \
+        .order_by("-since", "-id").first()
+    d = before.designation if before else None
+    if d is None or d.ended_by_id is None or d.id == z.designation_id or d.ends_at != z.since:
+        return None
+    return d
 
 
 def zones_of(household_ids) -> dict[int, HouseholdZone]:

@@ -185,7 +185,24 @@ class DiffOut(Schema):
     conflicts: list[int]
 
 
+class EndedZoneOut(Schema):
+    """The zone whose lifting put the household in its zone now (its building's seal lifted
+    while the compound stays zoned): where, which, when it ended and the notice that ended it
+    (`notice_at`: the time that notice states, which may differ from `at`, its publication)."""
+
+    place: str
+    zone_type: str
+    zone_name: str
+    at: datetime.datetime
+    notice: str | None
+    notice_at: datetime.datetime | None
+
+
 class HouseholdZoneOut(Schema):
+    """`since`: when the household came into this zone; `place`, `designation_since` and
+    `notice`: the designation it follows (the compound's, from its own start); `ended`: for the
+    zone now, the zone whose lifting brought it here, or null."""
+
     zone_type: str
     zone_name: str
     kind: str
@@ -193,6 +210,9 @@ class HouseholdZoneOut(Schema):
     notice: str | None
     since: datetime.datetime
     until: datetime.datetime | None
+    place: str
+    designation_since: datetime.datetime
+    ended: EndedZoneOut | None = None
 
 
 class HouseholdZonesOut(Schema):
