@@ -182,15 +182,18 @@ def _from_choice(adj, now):
     ])
 
 
-def _against(adj, today=None) -> list[str]:
-    """For each zone the adjustment lifts or steps down while its lifting rule is not met:
-    "3号楼（封控区）：规则未满足：无新增第0/14天、末轮核酸未完成", then that it may still be
-    published (the officials decide; the record says it went against the rule)."""
+def _against(adj, today=None) -> tuple | None:
+    """The confirm step's alarm, first under its title, when the adjustment lifts or steps
+    down a zone while its lifting rule is not met: "规则未满足，确定仍要解除？", one line per
+    place ("3号楼（封控区）：规则未满足：无新增第0/14天、末轮核酸未完成"), then that it may still be
+    published (the officials decide; the record says it went against the rule). None when
+    every rule is met."""
     against = lifting.against_rule(queries.items(adj), today)
     if not against:
-        return []
-    return [*(a.sentence for a in against),
-            _("It can still be published; the record will say it was published against the lifting rule.")]
+        return None
+    return (_("The lifting rule is not met. Lift anyway?"),
+            [*(a.sentence for a in against),
+             _("It can still be published; the record will say it was published against the lifting rule.")])
 
 
 @page
@@ -225,10 +228,9 @@ def publish(request, pk):
                 "at": _when(adj.notice.effective_at)})
         if refusal is not None:
             warn.append(str(refusal.message))
-        warn.extend(_against(adj))
         return confirm_step(request, title=_("Publish %(title)s now?") % {"title": adj.title},
                             lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"}, *_summary(adj)],
-                            warn=" ".join(warn), yes=_("Yes, publish now"),
+                            warn=warn, alarm=_against(adj), yes=_("Yes, publish now"),
                             back=reverse("zones_adjustment", args=[adj.id]),
                             choice=_from_choice(adj, now) if offer else None)
     try:
@@ -268,12 +270,12 @@ def schedule(request, pk):
         if adj.notice and abs((adj.notice.effective_at - at).total_seconds()) >= 60:
             warn = _("The notice says it takes effect at %(at)s, not at the time chosen here.") % {
                 "at": date_format(timezone.localtime(adj.notice.effective_at), "DATETIME_FORMAT")}
-        warn = " ".join([warn, *_against(adj, timezone.localdate(at))]).strip()
         return confirm_step(request, title=_("Publish %(title)s at %(at)s?") % {
             "title": adj.title, "at": date_format(timezone.localtime(at), "DATETIME_FORMAT")},
             lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"},
                    _("It is published by itself at that minute, even if nobody is awake."), *_summary(adj)],
-            warn=warn, yes=_("Yes, schedule it"), back=reverse("zones_adjustment", args=[adj.id]))
+            warn=warn, alarm=_against(adj, timezone.localdate(at)), yes=_("Yes, schedule it"),
+            back=reverse("zones_adjustment", args=[adj.id]))
     try:
         pub.schedule(actor(request), adj, when)
         messages.success(request, _("Scheduled."))
