@@ -366,7 +366,7 @@ def request_out(r) -> dict:
     if not hasattr(r, "address"):
         queries.with_doors([r])
     return {"id": r.id, "household": r.household_id, "address": r.address, "category": r.category.code,
-            "text": r.text,
+            "text": r.message,
             "priority": r.priority, "vulnerable": r.vulnerable, "state": r.state, "due_at": r.due_at,
             "overdue": r.overdue or (r.state in r.OPEN and r.due_at < timezone.now()),
             "assignee": r.assignee_id, "team": r.team_id, "taken_at": r.taken_at, "result": r.result,

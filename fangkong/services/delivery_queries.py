@@ -45,7 +45,8 @@ def problem_rows(scope, problems) -> list:
     `.phones` (whom to call: `registry.queries.door_phones`, shown through the `phone` tag and
     audited by the page), `.run_id` (the run that carries or carried its door; None before
     the split) and `.opens_batch` (may the user open its batch: the link when there is no
-    run). One query each for the addresses, the phones, the runs and the batches."""
+    run), `.visit` (the visit its door raised, if any). One query each for the addresses, the
+    phones, the runs, the batches and the visits."""
     from fangkong.registry.queries import door_phones
 
     problems = list(problems)
@@ -55,7 +56,14 @@ def problem_rows(scope, problems) -> list:
     runs = {(b, h): r for b, h, r in Stop.objects.filter(run__batch_id__in=batch_ids, household_id__in=list(homes))
             .values_list("run__batch_id", "household_id", "run_id")}
     seen = set(Batch.objects.filter(access.batches_q(scope), id__in=batch_ids).values_list("id", flat=True))
+    # the visit a door nobody answered raised (`delivery._visit`): "见到本人" shown on its exception
+    from .models import Request, visit_client_id
+
+    asked = {visit_client_id(p.stop_id): p for p in problems if p.stop_id}
+    visits = {r.client_id: r for r in Request.objects.filter(client_id__in=list(asked))
+              .select_related("assignee", "team")} if asked else {}
     for p in problems:
+        p.visit = visits.get(visit_client_id(p.stop_id)) if p.stop_id else None
         p.address, p.phones = labels.get(p.household_id, ""), phones.get(p.household_id, [])
         p.run_id = p.stop.run_id if p.stop_id else runs.get((p.batch_id, p.household_id))
         p.opens_batch = p.batch_id in seen

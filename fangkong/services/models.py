@@ -7,7 +7,9 @@ copies its level columns, so the usual scope filters apply."""
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from fangkong.core.said import define, say
 from fangkong.registry.models import Levels
 
 
@@ -214,6 +216,14 @@ class Stop(Levels):
         constraints = [models.UniqueConstraint(fields=["run", "household"], name="svc_stop_once")]
 
 
+def visit_client_id(stop_id):
+    """The client id of the visit a door nobody answered raised (`delivery._visit`): once a
+    door, and how its exception finds it (`delivery.resolve_problem`, the place page)."""
+    import uuid
+
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"fangkong:services.stop.{stop_id}.visit")
+
+
 class Problem(Levels):
     """An exception back to staff: a short or damaged line, a door not delivered."""
 
@@ -275,6 +285,11 @@ class Category(models.Model):
         return gettext(self.name)
 
 
+# a door nobody answered at a delivery, for someone watched over (`delivery._visit`)
+DOOR_NO_ANSWER = define("services.visit.door_no_answer", gettext_noop(
+    "Nobody answered the door at delivery (%(reason)s): go and see %(name)s at the door."))
+
+
 class Request(Levels):
     class State(models.TextChoices):
         NEW = "new", _("New")
@@ -286,6 +301,9 @@ class Request(Levels):
     household = models.ForeignKey("registry.Household", models.PROTECT, related_name="service_requests")
     category = models.ForeignKey(Category, models.PROTECT, related_name="+")
     text = models.CharField(_("what is needed"), max_length=500)
+    # a request the system raised (a door nobody answered: `care.no_answer_visit`), kept as
+    # `core.said` {"code", "params"} to say it in the reader's language; `text` its fallback
+    said = models.JSONField(default=dict, blank=True)
     priority = models.PositiveSmallIntegerField(_("priority"))
     vulnerable = models.PositiveSmallIntegerField(default=0)  # tagged people in the household
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW)
@@ -317,6 +335,14 @@ class Request(Levels):
                                               ("family", _("Told by the family"))])
 
     OPEN = (State.NEW, State.TAKEN)
+
+    @property
+    def message(self) -> str:
+        """What is needed, in the reader's language when the system said it (`said`); the
+        text typed otherwise."""
+        if self.said:
+            return say(self.said.get("code"), self.said.get("params"), self.text)
+        return self.text
 
     @property
     def holder(self) -> str:

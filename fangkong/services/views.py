@@ -69,6 +69,20 @@ def home(request):
     raise NotFound()
 
 
+def _confirm_after_all(request, scope, p, prob):
+    """"Delivered after all" asks first, naming the door and what changes (found on an evening
+    walk: one tap marked the order and the door delivered and closed the exception)."""
+    row = delivery_queries.problem_rows(scope, [prob])[0]
+    lines = [row.address, prob.summary(),
+             _("Its order and its door become delivered, and this exception is closed with: %(what)s")
+             % {"what": request.POST.get("resolution", "").strip() or "—"}]
+    warn = (_("The open visit to the door is closed as done with the same words.")
+            if row.visit is not None and row.visit.state in Request.OPEN else "")
+    return confirm_step(request, title=_("Delivered after all?"), lines=lines, warn=warn,
+                        yes=_("Yes, delivered after all"),
+                        back=reverse("services_place", args=[p.pk]) + f"#problem-{prob.id}")
+
+
 @page
 def place(request, pk):
     """A place's services: batches, exceptions (resolved here), the first requests, the
@@ -80,9 +94,12 @@ def place(request, pk):
         a, what = actor(request), request.POST.get("do", "")
         try:
             if what == "resolve":
-                delivery.resolve_problem(a, queries.get_problem(scope, request.POST.get("problem")),
-                                         resolution=request.POST.get("resolution", ""),
-                                         delivered=request.POST.get("delivered") == "1")
+                prob = queries.get_problem(scope, request.POST.get("problem"))
+                delivered = request.POST.get("delivered") == "1"
+                if delivered and not confirmed(request):  # the order, the door and the exception in one tap
+                    return _confirm_after_all(request, scope, p, prob)
+                delivery.resolve_problem(a, prob, resolution=request.POST.get("resolution", ""),
+                                         delivered=delivered)
             elif what == "check_in":
                 c = queries.get_check_in(scope, request.POST.get("check_in"))
                 try:
@@ -394,7 +411,7 @@ def request_page(request, pk):
                                             "takes it.") % {"team": team.name})
             elif step == "cancel":
                 if not confirmed(request):
-                    return confirm_step(request, title=_("Cancel this request?"), lines=[r.text],
+                    return confirm_step(request, title=_("Cancel this request?"), lines=[r.message],
                                         yes=_("Yes, cancel it"), back=request.get_full_path())
                 requests.cancel(a, r)
                 messages.success(request, _("Request cancelled."))
@@ -439,7 +456,7 @@ def _confirm_for(request, r):
         ago = timesince(r.done_at, timezone.now()) if r.done_at else ""
         return confirm_step(
             request, title=_("Confirm for the household that it was answered?"),
-            lines=[f"{r.category.label} · {door}", r.text,
+            lines=[f"{r.category.label} · {door}", r.message,
                    _("What was done: %(result)s") % {"result": r.result} if r.result else "",
                    _("Done %(ago)s ago, not yet confirmed by the household.") % {"ago": ago} if ago else ""],
             warn=_("Only when the household cannot confirm itself: your name is kept on the request."),

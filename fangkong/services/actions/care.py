@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Invalid
+from fangkong.core.said import kept
 from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
 
 from .. import access, checks
@@ -155,7 +156,11 @@ def no_answer_visit(actor, household, text: str, *, client_id=None) -> Request |
     cat = Category.objects.filter(code="check_in").first()
     if cat is None:
         return None
-    return raise_request(actor, household, cat, text, minutes=NO_ANSWER_MINUTES, client_id=client_id)
+    r = raise_request(actor, household, cat, str(text)[:500], minutes=NO_ANSWER_MINUTES, client_id=client_id)
+    if kept(text) and not r.said:  # a `core.said` message: said again in the reader's language
+        r.said = kept(text)
+        Request.objects.filter(pk=r.pk).update(said=r.said)
+    return r
 
 
 def check_ins_today(day=None) -> int:

@@ -12,11 +12,21 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Invalid
-from fangkong.core.text import join_words
+from fangkong.core.said import said
 from fangkong.core.uploads import check_image
 
 from .. import access, checks
-from ..models import Batch, Line, Order, Problem, Run, Stop
+from ..models import (
+    DOOR_NO_ANSWER,
+    Batch,
+    Line,
+    Order,
+    Problem,
+    Request,
+    Run,
+    Stop,
+    visit_client_id,
+)
 
 
 def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", photo=None) -> tuple[Stop, bool]:
@@ -85,18 +95,16 @@ def _visit(actor, stop: Stop, reason: str) -> None:
     visit within the hour as a morning call nobody answered (`care.no_answer_visit`), not
     only an exception without a deadline (found on a phone). Once a door: its client id is
     the stop's."""
-    import uuid
-
     from .care import no_answer_visit, watched_over
 
     names = list(watched_over().filter(household_id=stop.household_id).order_by("id")
                  .values_list("name", flat=True)[:3])
     if not names:
         return
-    text = _("Nobody answered the door at delivery (%(reason)s): go and see %(name)s at the door.") % {
-        "reason": reason, "name": join_words(names)}
-    no_answer_visit(actor, stop.household, text[:500],
-                    client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"fangkong:services.stop.{stop.id}.visit"))
+    # kept as a code and its parameters: said in the reader's language (the grid worker's,
+    # not the carrier's: found with a carrier in English and the queue in Chinese)
+    no_answer_visit(actor, stop.household, said(DOOR_NO_ANSWER, reason=reason, name=names),
+                    client_id=visit_client_id(stop.id))
 
 
 def attach_photo(actor, stop: Stop, photo) -> tuple[Stop, bool]:
@@ -126,7 +134,10 @@ def attach_photo(actor, stop: Stop, photo) -> tuple[Stop, bool]:
 
 def resolve_problem(actor, problem: Problem, *, resolution: str, delivered=False) -> Problem:
     """Staff close an exception with what was done; `delivered` marks the household's order
-    delivered after all (e.g. carried again in the evening)."""
+    delivered after all (e.g. carried again in the evening). The visit the door raised (a
+    door nobody answered for someone watched over: `_visit`), still open, is done with the
+    same words — they went and saw her — not left to go overdue (found on an evening walk:
+    "已当面交付" and the "go and see her" request still counted as open)."""
     access.require(actor, access.RUN, problem)
     if problem.resolved_at is not None:
         return problem
@@ -140,8 +151,17 @@ def resolve_problem(actor, problem: Problem, *, resolution: str, delivered=False
                                      state=Order.State.PROBLEM).update(state=Order.State.DELIVERED)
                 if problem.stop_id:
                     Stop.objects.filter(pk=problem.stop_id).update(state=Stop.State.DELIVERED)
+            visit = None
+            if problem.stop_id:
+                visit = Request.objects.filter(client_id=visit_client_id(problem.stop_id),
+                                               state__in=Request.OPEN).first()
+            if visit is not None:
+                from .requests import done
+
+                done(actor, visit, text)  # audited there, by whom
             record(actor, "services.problem.resolve", problem,
-                   {"problem": problem.id, "resolution": text, "delivered": delivered})
+                   {"problem": problem.id, "resolution": text, "delivered": delivered,
+                    **({"visit": visit.id} if visit is not None else {})})
     problem.refresh_from_db()
     return problem
 
