@@ -37,7 +37,12 @@
     if (n === 0 && ended) {
       $("left").textContent = ended.text;
       $("left").classList.toggle("warn-text", ended.unresolved > 0);
+      // and under the last door, where the thumb that confirmed it is
+      $("ended").textContent = ended.text;
+      $("ended").classList.toggle("warn-text", ended.unresolved > 0);
+      $("ended").hidden = false;
     } else if (n > 0) {
+      $("ended").hidden = true;
       $("left").textContent = $("t-left").textContent.replace("__N__", n);
       $("left").classList.remove("warn-text");
     }
