@@ -60,21 +60,3 @@ def rule_labels() -> dict:
         "lift_round_day": _("All-negative round on or after day"), "lift_outcome": _("Then"),
         "lift_to": _("Step down to"), "effective_from": _("In force from"),
     }
-
-
-def rule_value(key: str, value, names: dict) -> str:
-    """A rule's stored value in words: a zone type by its name (`names`: code → name, the
-    policy's types), lift or step down, the escalation's reach, yes or no; "—" for none."""
-    from .models import LiftRule, ZoneType
-
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if key in ("escalate_to", "lift_to"):
-        return str(names.get(value, value))
-    if key == "lift_outcome":
-        return str(LiftRule.Outcome(value).label) if value in LiftRule.Outcome.values else str(value)
-    if key == "escalate_scope":
-        return ZoneType(escalate_scope=value).escalate_scope_label
-    return str(value)

@@ -18,7 +18,7 @@ from fangkong.core.views import confirm_step, confirmed, flash_error, page
 from fangkong.registry import queries as registry_queries
 from fangkong.registry.models import Household, Place
 
-from . import access, lifting, queries, rule_words
+from . import access, lifting, queries, rule_values, rule_words
 from .actions import lift as lift_actions
 from .actions import policy as policy_actions
 from .actions import publish as pub
@@ -150,7 +150,7 @@ def zone_type(request, pk):
     names = {t.code: t.name for t in queries.zone_types(zt.policy)}
     changes = list(queries.rule_changes(zt)[:20])
     for ch in changes:  # each changed rule by its form's label, its values in words
-        ch.lines = [(labels.get(k, k), rule_words.rule_value(k, a, names), rule_words.rule_value(k, b, names))
+        ch.lines = [(labels.get(k, k), rule_values.rule_value(k, a, names), rule_values.rule_value(k, b, names))
                     for k, (a, b) in ch.changes.items()]
     # the form shows what was typed when it was refused (each error by its field), else the rules
     form = {**zt.rule_values(), **values}
