@@ -78,6 +78,18 @@ def rule_changes(zone_type: ZoneType):
         .order_by("-effective_from", "-id")
 
 
+def scheduled_changes(types) -> dict[int, list]:
+    """The rule changes still to come of each of `types`, {type id: [RuleChange, …]} by
+    their time (one query): what the pages that explain a rule say under it."""
+    from .models import RuleChange
+
+    out = {}
+    for ch in RuleChange.objects.filter(zone_type__in=types, state=RuleChange.State.SCHEDULED) \
+            .order_by("effective_from", "id"):
+        out.setdefault(ch.zone_type_id, []).append(ch)
+    return out
+
+
 # --- a household's zone (used by the other apps) --------------------------------------
 
 def household_zone(household_id) -> HouseholdZone | None:

@@ -18,7 +18,7 @@ from fangkong.core.views import confirm_step, confirmed, flash_error, page
 from fangkong.registry import queries as registry_queries
 from fangkong.registry.models import Household, Place
 
-from . import access, lifting, queries, rule_values, rule_words
+from . import access, lifting, queries, rule_values, rule_words, rules_later
 from .actions import lift as lift_actions
 from .actions import policy as policy_actions
 from .actions import publish as pub
@@ -95,9 +95,10 @@ def policy(request):
             messages.success(request, _("%(name)s is now the zone policy.") % {"name": chosen.name})
         return redirect("zones_policy")
     active = queries.active_policy()
+    types = queries.zone_types(active)
+    rules_later.later(types)  # "12月10日 05:00起：…" under a rule a scheduled change alters
     return render(request, "zones/policy.html", {
-        "active": active, "types": queries.zone_types(active), "policies": list(Policy.objects.all()),
-        "can_edit": can_edit})
+        "active": active, "types": types, "policies": list(Policy.objects.all()), "can_edit": can_edit})
 
 
 @page
