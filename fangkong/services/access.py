@@ -296,6 +296,13 @@ def exports_batch(actor_or_scope, batch) -> bool:
     return batch.supplier_id in supplier_ids(scope) or scope.allows(Perm.EXPORT, batch)
 
 
+def require_owed(actor_or_scope, batch) -> None:
+    """A batch's amounts owed, as the .xlsx and through the API alike (the supplier got the
+    file and a 404 from the API): `exports_batch`; NotFound for anyone else."""
+    if not exports_batch(actor_or_scope, batch):
+        raise NotFound()
+
+
 def batches_q(actor_or_scope) -> Q:
     scope = _scope(actor_or_scope)
     return levels_q(scope, VIEW) | Q(supplier_id__in=supplier_ids(scope)) | \

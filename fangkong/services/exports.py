@@ -17,19 +17,22 @@ from .manifest import HEADERS
 
 
 def owed_xlsx(actor, batch) -> bytes:
-    if not access.exports_batch(actor, batch):
-        raise NotFound()
+    access.require_owed(actor, batch)
     rows = queries.owed(actor.scope, batch=batch)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Amounts owed"))
     # the household by its door, as everyone reads it (found on a phone: 住户 said 55, 56…,
     # the database's ids, beside the address)
-    ws.append([_("Household"), _("Supplier"), _("Amount (yuan)")])
+    # what came back from a door (refused, not delivered) beside, never in the amount owed
+    ws.append([_("Household"), _("Supplier"), _("Amount (yuan)"),
+               _("Not delivered or refused (yuan, not owed)"), _("Why not delivered")])
     for r in rows:
         ws.append([ILLEGAL_CHARACTERS_RE.sub("", r["address"]), ILLEGAL_CHARACTERS_RE.sub("", r["supplier"]),
-                   float(r["amount"])])
+                   float(r["amount"]), float(r["not_delivered"]) if r["not_delivered"] else None,
+                   ILLEGAL_CHARACTERS_RE.sub("", r["reason"]) or None])
     ws.append([])
-    ws.append([_("Total"), "", float(sum(r["amount"] for r in rows))])
+    back = sum(r["not_delivered"] for r in rows)
+    ws.append([_("Total"), "", float(sum(r["amount"] for r in rows)), float(back) if back else None])
     out = io.BytesIO()
     wb.save(out)
     record(actor, "services.owed.export", batch, {"batch": batch.id, "households": len(rows)},

@@ -3,7 +3,7 @@ through access.py; a row the user may not see is missing (NotFound).
 
 Figures defined once here: a household's amount owed (`owed`: the received quantity of
 each manifest line × its price — short lines count what came, damaged lines nothing, a
-substitution what was listed) and an order's share of it (`with_amount_due`, the same sum
+substitution what was listed; a door refused or not delivered nothing, `not_at_door`) and an order's share of it (`with_amount_due`, the same sum
 over the order's own checked lines), the request queue's order (`QUEUE_ORDER`: overdue first,
 then priority, then the household's vulnerable people, then due time)."""
 
@@ -343,9 +343,29 @@ AMOUNT = ExpressionWrapper(Coalesce(F("received"), 0) * F("price"),
                            output_field=DecimalField(max_digits=12, decimal_places=2))
 
 
+def not_at_door(batch_ids, household_ids=None) -> dict:
+    """{(batch id, household id): reason} of the doors a batch's goods did not reach: a stop
+    confirmed not delivered (refused, nobody there…) and none of the household's stops of the
+    batch delivered (a door "delivered after all" counts again). What came back is not owed
+    (`owed`, the supplier's home, the manifest): found on the services evening, a refused
+    door was charged in the amounts owed. One query."""
+    qs = Stop.objects.filter(run__batch_id__in=list(batch_ids)).exclude(state=Stop.State.PENDING)
+    if household_ids is not None:
+        qs = qs.filter(household_id__in=list(household_ids))
+    failed, delivered = {}, set()
+    for bid, hid, state, reason in qs.values_list("run__batch_id", "household_id", "state", "reason"):
+        if state == Stop.State.DELIVERED:
+            delivered.add((bid, hid))
+        else:
+            failed[(bid, hid)] = reason
+    return {k: v for k, v in failed.items() if k not in delivered}
+
+
 def owed(scope, *, place=None, batch=None, household=None) -> list[dict]:
-    """Amount owed per household: Σ received × price over its checked manifest lines (the
-    one definition; payment itself is outside Fangkong)."""
+    """Amount owed per household: Σ received × price over its checked manifest lines of the
+    doors its goods reached (the one definition; payment itself is outside Fangkong). A door
+    not delivered or refused (`not_at_door`) owes nothing: its goods are `not_delivered`
+    (with the door's `reason`), shown beside, never in the amount."""
     qs = Line.objects.exclude(outcome=Line.Check.PENDING)
     if household is not None:
         access.require_household(scope, household)
@@ -357,12 +377,25 @@ def owed(scope, *, place=None, batch=None, household=None) -> list[dict]:
         qs = qs.filter(**{f"household__{k}": v for k, v in _under(place).items()})
     if batch is not None:
         qs = qs.filter(batch=batch)
-    rows = list(qs.values("household_id", "batch__supplier__name").annotate(amount=Sum(AMOUNT))
-                .order_by("household_id"))
+    rows = list(qs.values("batch_id", "household_id", "batch__supplier__name").annotate(amount=Sum(AMOUNT))
+                .order_by("household_id", "batch_id"))
+    back = not_at_door({r["batch_id"] for r in rows}, {r["household_id"] for r in rows})
     hh = {h.id: h for h in Household.objects.filter(id__in={r["household_id"] for r in rows})}
     labels = door_labels(hh.values())
-    return [{"household": r["household_id"], "address": labels.get(r["household_id"], ""),
-             "supplier": r["batch__supplier__name"], "amount": Decimal(r["amount"] or 0).quantize(CENT)} for r in rows]
+    out = {}
+    for r in rows:
+        row = out.setdefault((r["household_id"], r["batch__supplier__name"]), {
+            "household": r["household_id"], "address": labels.get(r["household_id"], ""),
+            "supplier": r["batch__supplier__name"], "amount": Decimal("0.00"), "not_delivered": Decimal("0.00"),
+            "reason": ""})
+        amount = Decimal(r["amount"] or 0).quantize(CENT)
+        key = (r["batch_id"], r["household_id"])
+        if key in back:
+            row["not_delivered"] += amount
+            row["reason"] = back[key] or row["reason"]
+        else:
+            row["amount"] += amount
+    return list(out.values())
 
 
 # --- requests --------------------------------------------------------------------------

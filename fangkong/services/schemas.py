@@ -262,7 +262,9 @@ class OwedOut(Schema):
     household: int
     address: str
     supplier: str
-    amount: Decimal
+    amount: Decimal  # what reached the door
+    not_delivered: Decimal  # what came back (a door refused or not delivered): not owed
+    reason: str  # the door's reason, when it was not delivered
 
 
 class CategoryOut(Schema):

@@ -14,7 +14,7 @@ from . import access
 from .batch_queries import waiting_figures, waiting_orders
 from .delivery_queries import with_outcome
 from .models import Batch, Item, Line, OrderLine, Supplier
-from .queries import AMOUNT, CENT, door_labels
+from .queries import AMOUNT, CENT, door_labels, not_at_door
 
 OPEN_BATCH = [Batch.State.EXPECTED, Batch.State.CHECKING, Batch.State.SIGNED, Batch.State.SPLIT]
 PROBLEM_CHECKS = [Line.Check.SHORT, Line.Check.DAMAGED, Line.Check.SUBSTITUTED]
@@ -52,7 +52,8 @@ def supplier_home(scope, *, recent=10) -> list[dict]:
 
 
 def _figures(batches: list[Batch]) -> None:
-    """Each batch gets .counts {outcome: n}, .households, .owed and .problem_lines."""
+    """Each batch gets .counts {outcome: n}, .households, .owed (the doors reached),
+    .not_delivered (what came back from doors refused or not delivered) and .problem_lines."""
     ids = [b.id for b in batches]
     counts = defaultdict(dict)
     for bid, outcome, n in Line.objects.filter(batch_id__in=ids).values_list("batch_id", "outcome") \
@@ -60,8 +61,12 @@ def _figures(batches: list[Batch]) -> None:
         counts[bid][outcome] = n
     hh = dict(Line.objects.filter(batch_id__in=ids).values("batch_id")
               .annotate(n=Count("household_id", distinct=True)).order_by().values_list("batch_id", "n"))
-    owed = dict(Line.objects.filter(batch_id__in=ids).exclude(outcome=Line.Check.PENDING)
-                .values("batch_id").annotate(a=Sum(AMOUNT)).order_by().values_list("batch_id", "a"))
+    back = not_at_door(ids)  # the doors refused or not delivered owe nothing (queries.owed)
+    owed, not_delivered = defaultdict(Decimal), defaultdict(Decimal)
+    for bid, hid, a in (Line.objects.filter(batch_id__in=ids).exclude(outcome=Line.Check.PENDING)
+                        .values("batch_id", "household_id").annotate(a=Sum(AMOUNT)).order_by()
+                        .values_list("batch_id", "household_id", "a")):
+        (not_delivered if (bid, hid) in back else owed)[bid] += Decimal(a or 0).quantize(CENT)
     problems = defaultdict(list)
     plines = list(Line.objects.filter(batch_id__in=ids, outcome__in=PROBLEM_CHECKS)
                   .select_related("household").order_by("batch_id", "id")[:500])
@@ -74,23 +79,27 @@ def _figures(batches: list[Batch]) -> None:
         b.counts = {k: c.get(k, 0) for k in Line.Check.values}
         b.lines_n = sum(c.values())
         b.households = hh.get(b.id, 0)
-        b.owed = Decimal(owed.get(b.id) or 0).quantize(CENT)
+        b.owed = owed.get(b.id, Decimal(0)).quantize(CENT)
+        b.not_delivered = not_delivered.get(b.id, Decimal(0)).quantize(CENT)
         b.problem_lines = problems.get(b.id, [])
 
 
 def manifest(batch: Batch) -> list[dict]:
     """The batch's manifest by household in carrying order (building, unit, floor, door):
-    [{household, label, order ids, lines, total (listed), owed (as checked)}]."""
+    [{household, label, order ids, lines, total (listed), owed (as checked, if its door was
+    reached), not_delivered (as checked, a door refused or not delivered), reason}]."""
     lines = list(Line.objects.filter(batch=batch).select_related("household").order_by(
         "household__building_id", "household__place__sort_key", "household__sort_key", "household_id", "id"))
     labels = door_labels({ln.household_id: ln.household for ln in lines}.values())
+    back = not_at_door([batch.id])
     out, by_hh = [], {}
     for ln in lines:
         row = by_hh.get(ln.household_id)
         if row is None:
             row = by_hh[ln.household_id] = {"household": ln.household, "label": labels.get(ln.household_id, ""),
                                             "orders": [], "lines": [], "total": Decimal("0"),
-                                            "owed": Decimal("0")}
+                                            "owed": Decimal("0"), "not_delivered": Decimal("0"),
+                                            "reason": back.get((batch.id, ln.household_id))}
             out.append(row)
         if ln.order_id not in row["orders"]:
             row["orders"].append(ln.order_id)
@@ -98,7 +107,8 @@ def manifest(batch: Batch) -> list[dict]:
         row["lines"].append(ln)
         row["total"] += ln.amount
         if ln.outcome != Line.Check.PENDING:
-            row["owed"] += (ln.price * (ln.received or 0)).quantize(CENT)
+            row["not_delivered" if (batch.id, ln.household_id) in back else "owed"] += \
+                (ln.price * (ln.received or 0)).quantize(CENT)
     return out
 
 

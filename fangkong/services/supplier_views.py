@@ -49,6 +49,7 @@ def manifest(request, pk):
     return render(request, "services/manifest.html", {
         "batch": b, "rows": rows, "figures": queries.batch_figures(b),
         "total": sum((r["total"] for r in rows), 0), "owed": sum((r["owed"] for r in rows), 0),
+        "not_delivered": sum((r["not_delivered"] for r in rows), 0),
         "may_import": _may_import(request.scope, b)})
 
 

@@ -74,6 +74,7 @@ PAGES = {
                            "302 404 404 404 404 404 200 200 200 404 200 200"),
     "services_batch": Page(s(lambda w: f"/services/batches/{w.batch.id}/"),
                            "302 404 404 404 404 404 404 200 200 404 200 200"),
+    # the API's rule too (`access.require_owed`); the supplier's own login: test_owed_not_at_door.py
     "services_owed": Page(s(lambda w: f"/services/batches/{w.batch.id}/owed.xlsx"),
                           "302 404 404 404 404 404 404 200 200 404 200 200"),
     "services_run": Page(s(lambda w: f"/services/runs/{w.run.id}/"),

@@ -156,6 +156,8 @@ ROUTES = {
     ("POST", "/services/batches/{pk}/split"): Route(
         url(lambda w: f"/batches/{w.batch2.id}/split"), setup=sscene, body=lambda w: {},
         missing=gone(f"/batches/{MISSING}/split"), **CHANGE),
+    # the amounts owed: the .xlsx's rule (`access.require_owed`: the batch's supplier, or the
+    # export right over the gate); the supplier's own login: test_owed_not_at_door.py
     ("GET", "/services/batches/{pk}/owed"): Route(url(lambda w: f"/batches/{w.batch.id}/owed"), setup=sscene,
                                                   missing=gone(f"/batches/{MISSING}/owed"), **SEE),
     ("POST", "/services/batches/{pk}/manifest"): Route(
