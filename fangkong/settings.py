@@ -384,6 +384,7 @@ FANGKONG_AUDIT_PEOPLE = "fangkong.registry.audit_people"
 FANGKONG_AUDIT_EXPORT_MAX = envint("FANGKONG_AUDIT_EXPORT_MAX", 50_000)  # events in one .xlsx
 FANGKONG_PLACE_ALERTS = [
     "fangkong.screening.panels.positive_alert",
+    "fangkong.screening.panels.building_panel",  # below a grid: the testing panel (no panels there)
     "fangkong.services.panels.building_alert",  # a compound's or building's services (no panels there)
     "fangkong.zones.panels.waiting_escalations",  # a case's escalation draft left unpublished
 ]

@@ -231,6 +231,23 @@ def coverage(rnd: Round, node: Place, at=None) -> dict:
     return out
 
 
+def to_sample_at(rnd: Round, places) -> dict[int, int]:
+    """{place id: how many people the round expects to test there (expected less exempt)}
+    for level `places`, one grouped statement per kind of place (a planned round's message
+    to each grid worker and building leader)."""
+    out = {p.id: 0 for p in places}
+    kinds = {}
+    for p in places:
+        if p.kind in LEVELS:
+            kinds.setdefault(str(p.kind), []).append(p.id)
+    for kind, ids in kinds.items():
+        key = f"{kind}_id"
+        for pid, _hh, n, _nd, ne, *_rest in _count(rnd, expected(rnd).filter(**{f"{key}__in": ids}),
+                                                     keys=(key,)):
+            out[pid] = int(n) - int(ne)
+    return out
+
+
 def done_before_q(rnd: Round, since, ref="id") -> Q:
     """Filter for people done in the round before `since` (a day's start): a round that
     runs over midnight counts them on the day they were done, not again the next day."""

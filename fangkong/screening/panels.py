@@ -1,9 +1,11 @@
 """The testing panel on a place's page: the running rounds that cover it, with how far
-sampling has got there, one tap from the live page and the missing list."""
+sampling has got there, one tap from the live page and the missing list; and the planned
+ones not over yet ("明天 07:00–14:00 第4轮核酸：应检 500 人"), so the night before is enough."""
 
 from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.tree import ancestor_ids, under
@@ -22,15 +24,30 @@ def place_panel(request, place):
     if not scope.allows(Perm.SCREENING_VIEW, place):
         return None
     covering = Q(place_id__in=ancestor_ids(place)) | under(place)
-    rounds = list(Round.objects.filter(round_q(scope, Perm.SCREENING_VIEW), covering,
-                                       status=RoundStatus.RUNNING)
-                  .select_related("place").order_by("-starts_at")[:6])
-    if not rounds:
+    # running, and planned not over: the grid worker reads tonight what tomorrow's round asks
+    shown = Q(status=RoundStatus.RUNNING) | Q(status=RoundStatus.PLANNED, ends_at__gt=timezone.now())
+    both = list(Round.objects.filter(round_q(scope, Perm.SCREENING_VIEW), covering, shown)
+                .select_related("place").order_by("-starts_at", "-id")[:9])  # one query
+    rounds = [r for r in both if r.status == RoundStatus.RUNNING][:6]
+    coming = [r for r in both if r.status == RoundStatus.PLANNED][::-1][:3]  # the soonest first
+    if not rounds and not coming:
         return None
     rows = [(r, figures.coverage(r, place)) for r in rounds if not r.overrun][:3]
     late = [(r, status.overrun_text(r), scope.allows(Perm.SCREENING_RUN, r)) for r in rounds if r.overrun]
-    return render_to_string("screening/_place_panel.html", {"rows": rows, "late": late, "place": place},
-                            request=request)
+    planned = [(r, status.window_text(r), figures.to_sample_at(r, [place])[place.id]) for r in coming]
+    return render_to_string("screening/_place_panel.html",
+                            {"rows": rows, "late": late, "planned": planned, "place": place}, request=request)
+
+
+def building_panel(request, place):
+    """`place_panel` on a compound's, building's or unit's page (FANGKONG_PLACE_ALERTS: no
+    panels there), a building leader's home: the round planned for tomorrow morning and
+    the ones running, with the building's figure."""
+    from fangkong.registry.models import LEVELS
+
+    if place.kind not in LEVELS[LEVELS.index("compound"):]:
+        return None
+    return place_panel(request, place)
 
 
 def positive_alert(request, place):

@@ -108,6 +108,26 @@ def overrun_text(rnd: Round) -> str:
     return _("Past its planned end time %(end)s: please end this round.") % {"end": when}
 
 
+def window_text(rnd: Round, now=None, dated=False) -> str:
+    """A round's planned window as people read it, in the active language: "明天 07:00–14:00"
+    ("今天…", or its date further off). `dated` adds the date after today / tomorrow
+    ("明天（12月7日）07:00–14:00"), for a message read on another day than it was sent."""
+    from django.utils.formats import date_format
+
+    start, end = timezone.localtime(rnd.starts_at), timezone.localtime(rnd.ends_at)
+    today = timezone.localdate(now)
+    date = date_format(start.date(), "MONTH_DAY_FORMAT")
+    if start.date() in (today, today + datetime.timedelta(days=1)):
+        day = _("today") if start.date() == today else _("tomorrow")
+        if dated:
+            day = _("%(day)s (%(date)s)") % {"day": day, "date": date}
+    else:
+        day = date
+    until = f"{end:%H:%M}" if end.date() == start.date() else \
+        f"{date_format(end.date(), 'MONTH_DAY_FORMAT')} {end:%H:%M}"
+    return _("%(day)s %(start)s–%(end)s") % {"day": day, "start": f"{start:%H:%M}", "end": until}
+
+
 def escalations(scope, resident_ids) -> dict:
     """{resident id: the zone escalation drafted after their recent case} for those the user
     may open (zones' view on it; cancelled ones left out, the newest kept). One query."""

@@ -47,9 +47,13 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=()) -> Round
                                        {a.id: a for a in areas}.values()])
         for p, tables in points:
             add_point(actor, rnd, p, tables, audit=False)
+        # the grid workers and building leaders of its places, each with their own figure
+        from .round_news import tell_planned
+
+        told = tell_planned(actor, rnd, list({a.id: a for a in areas}.values()))
         record(actor, "screening.round.plan", rnd, {"name": rnd.name, "kind": rnd.kind,
                                                      "areas": [a.id for a in areas],
-                                                     "pool_size": rnd.pool_size},
+                                                     "pool_size": rnd.pool_size, "notified": told},
                levels_from=place)
         recount(rnd)
     return rnd

@@ -1,0 +1,67 @@
+"""Telling the people who work a round that it was planned (`planning.plan_round`, the page's
+and the API's): the grid workers and building leaders of the places it covers — and those of
+the grid or compound holding a smaller area — each read, in their own language, the round's
+name, its window ("明天（12月7日）07:00–14:00"), how many people their own place has to test,
+and the round's page for their place. Once a round and window (`notify`'s key): a retried
+action tells nobody twice; a new window would be news again. Samplers are told when they are
+given a table (`planning.assign_sampler`), not here: a round is planned without them."""
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fangkong.accounts.models import Membership
+from fangkong.accounts.roles import Role
+from fangkong.core.tree import ancestor_ids, under_any
+from fangkong.registry.models import LEVELS, Place
+
+from .. import figures, status
+from ..models import Round
+
+TOLD = (Role.GRID, Role.LEADER)
+
+
+def planned_key(rnd: Round) -> str:
+    return f"screening.round_planned.{rnd.id}.{rnd.starts_at:%Y%m%d%H%M}.{rnd.ends_at:%Y%m%d%H%M}"
+
+
+def tell_planned(actor, rnd: Round, areas) -> int:
+    """Each grid worker and building leader at or under the round's areas (or above one of
+    them, up to the round's place) is told, with their place's figure; returns how many were told."""
+    from django.utils import timezone
+
+    from fangkong.notify.actions import notify
+
+    if rnd.past_end(timezone.now()):  # recorded afterwards: nobody is to prepare for it
+        return 0
+    above = {pid for a in areas for pid in ancestor_ids(a) if pid not in ancestor_ids(rnd.place)}
+    above |= {rnd.place_id} if rnd.place.kind in LEVELS else set()
+    rows = list(Membership.objects.filter(is_active=True, user__is_active=True, role__in=TOLD,
+                                          household=None, place__kind__in=LEVELS)
+                .filter(under_any(areas, "place__") | Q(place_id__in=above))
+                .values_list("place_id", "user_id"))
+    if not rows:
+        return 0
+    by_place = {}
+    for pid, uid in rows:
+        by_place.setdefault(pid, []).append(uid)
+    places = list(Place.objects.filter(pk__in=by_place).order_by("id"))
+    counts = figures.to_sample_at(rnd, places)
+    told = 0
+    for place in places:
+        n = counts.get(place.id, 0)
+
+        def title(rnd=rnd):  # in each reader's language
+            return _("%(round)s planned: %(window)s") % {
+                "round": rnd.name, "window": status.window_text(rnd, dated=True)}
+
+        def body(place=place, n=n):
+            return ngettext("%(place)s: %(n)d person to be tested.",
+                            "%(place)s: %(n)d people to be tested.", n) % {"place": place.name, "n": n} \
+                + " " + _("Open the round for who is still to be tested there.")
+
+        told += notify(actor, by_place[place.id], kind="screening.round_planned", title=title, body=body,
+                       url=f"{reverse('screening_round', args=[rnd.id])}?place={place.id}", place=place,
+                       key=planned_key(rnd))
+    return told
