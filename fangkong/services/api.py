@@ -19,6 +19,7 @@ from .models import Category, Line, Run, Stop
 from .schemas import (
     BatchDetailOut,
     BatchIn,
+    BatchMadeOut,
     BatchOut,
     CategoryOut,
     CategoryPatch,
@@ -188,7 +189,7 @@ def batch_list(request, place: int | None = None,
     return [batch_out(b) for b in delivery_queries.with_outcome(qs[:limit])]
 
 
-@router.post("/services/batches", response={201: BatchOut})
+@router.post("/services/batches", response={201: BatchMadeOut})
 def batch_create(request, body: BatchIn):
     from .models import Supplier
 
@@ -198,7 +199,7 @@ def batch_create(request, body: BatchIn):
         raise Invalid(fields={"supplier": [_("No such supplier here.")]})
     b = handoff.create_batch(actor_of(request), s, gate, due_at=body.due_at, team=_team(request, body.team),
                              orders=body.orders, client_id=body.client_id)
-    return Status(201, batch_out(b))
+    return Status(201, {**batch_out(b), "late": getattr(b, "late", [])})
 
 
 @router.get("/services/batches/{pk}", response=BatchDetailOut)

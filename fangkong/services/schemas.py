@@ -149,6 +149,12 @@ class BatchDetailOut(BatchOut):
     lines: list[ManifestLineOut]
 
 
+class BatchMadeOut(BatchOut):
+    # the orders this batch brings after their need-by, each said as the confirm step says
+    # it ("药品订单 #25 需在 08:05 前送到，此批 15:30 到，晚 7 小时。")
+    late: list[str] = []
+
+
 class CheckIn_(StrictIn):
     outcome: str
     received: int | None = None

@@ -23,7 +23,7 @@ def _orders(w, svc):
     staff = actor_for(w.users.staff)
     veg = orders.place_order(staff, w.hh101, svc.supplier, [(svc.veg.id, 1), (svc.eggs.id, 2)])
     pills = orders.place_order(staff, w.hh102, svc.supplier, [(svc.pills.id, 1)], medicine="硝苯地平 10mg",
-                               deadline=timezone.now() + datetime.timedelta(hours=5))
+                               deadline=batch_queries.default_due() + datetime.timedelta(hours=5))
     rice = orders.place_order(staff, w.hh101, svc.supplier, [(svc.rice.id, 1)])
     return veg, pills, rice
 
@@ -192,3 +192,52 @@ def test_a_lines_exception_reads_in_the_readers_language(world, svc):
     name = short.name
     assert f"{name}：应到 {short.quantity}，实到 1" in zh
     assert f"{name}: 1 of {short.quantity} received" in en and "应到" not in en
+
+
+def test_a_batch_after_an_orders_need_by_defaults_to_it_and_says_who_will_be_late(world, svc, monkeypatch):
+    """Found on the services evening: a pharmacy order needed by 08:05 went into a batch at
+    15:30 by default, and neither the confirm step nor the batch said so."""
+    w = world
+    staff = actor_for(w.users.staff)
+    now = timezone.localtime()
+    daily = (now + datetime.timedelta(hours=10)).replace(second=0, microsecond=0)
+    monkeypatch.setattr(batch_queries, "default_due", lambda now=None: daily)
+    need = daily - datetime.timedelta(hours=7, minutes=25)
+    veg = orders.place_order(staff, w.hh101, svc.supplier, [(svc.veg.id, 1)])
+    pills = orders.place_order(staff, w.hh102, svc.supplier, [(svc.pills.id, 1)], medicine="硝苯地平 10mg",
+                               deadline=need)
+    c = _client(w.users.staff)
+    link = f"/services/p/{w.community.id}/batches/new/?supplier={svc.supplier.id}"
+    page = c.get(link).content.decode()
+    assert f'value="{timezone.localtime(need):%H:%M}"' in page and f'value="{daily:%H:%M}"' not in page
+    form = {"supplier": svc.supplier.id, "checkpoint": svc.gate.id, "day": daily.date().isoformat(),
+            "time": f"{daily:%H:%M}", "team": svc.team.id, "client_id": str(uuid.uuid4())}
+    asked = c.post(link, form).content.decode()
+    fmt = "%H:%M" if timezone.localtime(need).date() == daily.date() else "%m-%d %H:%M"
+    alarm = asked[asked.index('id="confirm-alarm"'):]
+    assert "1 个订单会晚送到" in alarm
+    assert (f"药品订单 #{pills.id} 需在 {timezone.localtime(need).strftime(fmt)} 前送到，"
+            f"此批 {daily.strftime(fmt)} 到，晚 7 小时。") in alarm
+    assert f"#{veg.id}" not in asked  # no need-by: never late
+    assert asked.index('id="confirm-alarm"') < asked.index("东门")  # at the top
+    # at the need-by: nothing to say
+    on_time = c.post(link, {**form, "day": timezone.localtime(need).date().isoformat(),
+                            "time": f"{timezone.localtime(need):%H:%M}"}).content.decode()
+    assert "confirm-alarm" not in on_time and "建这个交接批次？" in on_time
+
+
+def test_the_api_says_which_orders_a_new_batch_brings_late(world, svc):
+    w = world
+    staff = actor_for(w.users.staff)
+    due = timezone.localtime() + datetime.timedelta(hours=10)
+    need = due - datetime.timedelta(hours=3, minutes=10)
+    pills = orders.place_order(staff, w.hh102, svc.supplier, [(svc.pills.id, 1)], medicine="硝苯地平 10mg",
+                               deadline=need)
+    c = _client(w.users.staff)
+    r = c.post("/api/v1/services/batches", {"supplier": svc.supplier.id, "checkpoint": svc.gate.id,
+                                            "due_at": due.isoformat(), "client_id": str(uuid.uuid4())},
+               content_type="application/json")
+    assert r.status_code == 201, r.content
+    fmt = "%H:%M" if timezone.localtime(need).date() == due.date() else "%m-%d %H:%M"
+    assert r.json()["late"] == [f"药品订单 #{pills.id} 需在 {timezone.localtime(need).strftime(fmt)} 前送到，"
+                                f"此批 {due.strftime(fmt)} 到，晚 3 小时。"]

@@ -16,7 +16,7 @@ from fangkong.core.errors import Conflict, Forbidden, Invalid
 from fangkong.registry.models import Household, Place
 
 from .. import access, checks
-from ..batch_queries import split_preview, waiting_orders
+from ..batch_queries import late_orders, late_words, split_preview, waiting_orders
 from ..models import Batch, Line, Order, OrderLine, Problem, Run, Stop, Supplier, line_problem
 
 Check = Line.Check
@@ -26,7 +26,8 @@ def create_batch(actor, supplier: Supplier, checkpoint: Place, *, due_at, orders
                  client_id=None) -> Batch:
     """The manifest: every placed order of the supplier under the checkpoint's community
     (or the `orders` named), medicine orders first. All or nothing; a retry with the same
-    client id answers the same batch."""
+    client id answers the same batch. The orders it brings after their need-by are said
+    (`batch.late`, their words; audited as `late`), as the page's confirm step says them."""
     access.require(actor, access.RUN, checkpoint)
     cid = checks.client_id(client_id)
     if cid is not None and (found := Batch.objects.filter(client_id=cid).first()) is not None:
@@ -60,9 +61,12 @@ def create_batch(actor, supplier: Supplier, checkpoint: Place, *, due_at, orders
                  for ol in OrderLine.objects.filter(order_id__in=hh).order_by(
                      "-order__is_medicine", "order__deadline", "order_id", "id")]
         Line.objects.bulk_create(lines, batch_size=500)
+        late = late_orders(supplier, due_at, orders=hh)
         Order.objects.filter(id__in=hh).update(state=Order.State.IN_BATCH, batch=batch)
-        record(actor, "services.batch.create", batch, {"orders": len(hh), "lines": len(lines)},
+        record(actor, "services.batch.create", batch, {"orders": len(hh), "lines": len(lines),
+                                                       **({"late": [o.id for o in late]} if late else {})},
                levels_from=batch)
+    batch.late = [late_words(o, due_at) for o in late]
     return batch
 
 
