@@ -50,6 +50,30 @@ def round_allows(scope, perm, rnd: Round) -> bool:
                for g in scope.grants)
 
 
+def can_run_people(scope, rnd: Round) -> bool:
+    """Exempt people and list or mark home visits in a round (the round page's 上门采样 and
+    免检, the missing list's "上门采样"): SCREENING_RUN on the round as a whole
+    (`round_allows`), so a grid worker in a community round covering their grid — for their
+    grid's people only (`require_run_person`). The pages show these buttons by this."""
+    return round_allows(scope, Perm.SCREENING_RUN, rnd)
+
+
+def require_run_people(actor, rnd: Round) -> None:
+    """`can_run_people`, or NotFound (Forbidden where the round is seen but not theirs)."""
+    if not can_run_people(actor.scope, rnd):
+        require(actor, Perm.SCREENING_RUN, rnd)  # raises: NotFound, or Forbidden when seen
+        raise NotFound()
+
+
+def require_run_person(actor, rnd: Round, obj) -> None:
+    """Exempt or home-visit one person (or change their exemption or visit: `obj` carries
+    their levels) in `rnd`: `can_run_people` on the round, and SCREENING_RUN over the
+    person — a grid worker's own grid. A person (or round) out of reach is a missing one
+    (NotFound); one seen but not theirs to run, Forbidden."""
+    require_run_people(actor, rnd)
+    require(actor, Perm.SCREENING_RUN, obj)
+
+
 def round_q(scope, perm) -> Q:
     """Filter for rounds by `round_allows`."""
     q = scope.q(perm, household_field="pk__in") if not any(g.household_id for g in scope.grants) \

@@ -95,11 +95,12 @@ def round_detail(request, round_id: int):
 @router.get("/screening/rounds/{round_id}/coverage", response=CoverageOut)
 @expensive("coverage")
 def round_coverage(request, round_id: int, place: int | None = None):
-    """The round's figures under `place` (default: the round's own place), PCR or antigen
-    (`figures`: expected, sampled = done, exempt, missing people; households)."""
+    """The round's figures under `place` (default: the part of the round the user sees, as
+    the round page and the missing list: the round's place, or a grid worker's grid, a
+    building leader's building), PCR or antigen (`figures`: expected, sampled = done,
+    exempt, missing people; households)."""
     rnd = queries.get_round(request.scope, round_id)
-    node = rnd.place if place is None else reg_queries.get_place(request.scope, place,
-                                                                  Perm.SCREENING_VIEW)
+    node = queries.round_node(request.scope, rnd, place)
     # the figures may be a few seconds stale (core/replica.py)
     return {"place": node.id, **on_replica(figures.coverage, rnd, node)}
 

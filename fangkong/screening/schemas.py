@@ -275,7 +275,13 @@ class AntigenCoverageOut(CoverageOut):
 
 # --- the round's work lists and staffing (work_api.py) -------------------------------
 
-class MissingPerson(ResidentOut):
+class PersonToReach(ResidentOut):
+    """A person on a work list: for someone without a phone, whom to call instead."""
+
+    contact_phone: ContactPhoneOut | None = None
+
+
+class MissingPerson(PersonToReach):
     home_visit: bool  # listed for sampling at home
     resample: bool = False  # sampled, but the lab found the tube invalid: to be sampled again
 
@@ -283,12 +289,6 @@ class MissingPerson(ResidentOut):
 class MissingPage(Page):
     place: int
     results: list[MissingPerson]
-
-
-class PersonToReach(ResidentOut):
-    """A person on a work list: for someone without a phone, whom to call instead."""
-
-    contact_phone: ContactPhoneOut | None = None
 
 
 class FollowUpOut(Schema):

@@ -130,6 +130,8 @@ def _round_ctx(request, rnd, node, *, shared=False):
         "round": rnd, "node": node,
         **(_live_shared(rnd, node) if shared else _live_figures(rnd, node)),
         "can_run": scope.allows(Perm.SCREENING_RUN, rnd),
+        # exemptions and home visits: also a grid worker's, for their grid (`access`)
+        "can_people": access.can_run_people(scope, rnd),
         "can_sample": access.can_sample(actor_of(request), rnd),
         # running past its planned end: nobody ended it ("已过计划结束时间 14:00，请结束本轮")
         "overrun": status.overrun_text(rnd) if rnd.overrun else "",
@@ -312,11 +314,12 @@ def missing(request, pk):
     resample = request.GET.get("resample") == "1"  # only those whose swab was made void
     groups, truncated = figures.missing(request.scope, rnd, node, resample=resample)
     rows = [r for _k, rs in groups for r in rs]
-    disclosure.audit_phones(actor_of(request), rows, f"screening.missing:{rnd.id}")
+    # no phone of their own: the household's or a housemate's, as on the home-sampling list
+    with_contact_phones(actor_of(request), rows, f"screening.missing:{rnd.id}")
     return render(request, "screening/missing.html", {
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
         "resample": resample,
-        "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd),
+        "can_people": access.can_run_people(request.scope, rnd),  # "Sample at home"
         "can_export": request.scope.allows(Perm.EXPORT, node),
         "children": [p for p in reg_queries.places(request.scope, Perm.SCREENING_VIEW)
                      .filter(parent=node, kind__in=LEVELS)]})
@@ -335,8 +338,8 @@ def missing_export(request, pk):
     groups, _t = figures.missing(request.scope, rnd, node, limit=200_000,
                                  resample=request.GET.get("resample") == "1")
     people = [(label, r) for label, rs in groups for r in rs]
-    phones = disclosure.phones_column(actor_of(request), [r for _label, r in people],
-                                      f"screening.missing_export:{rnd.id}")
+    phones = contact_column(actor_of(request), [r for _label, r in people],
+                            f"screening.missing_export:{rnd.id}")
     rows = [[r.name, label, r.household.door, phone, join_words(r.tag_labels()), r.id_masked]
             for (label, r), phone in zip(people, phones, strict=True)]
     why = queries.result_labels()["resample"]  # why someone sampled is listed again
@@ -426,6 +429,7 @@ def exemptions(request, pk):
     q = request.GET.get("q", "")
     if q:
         _k, found = reg_queries.search(request.scope, q, within=rnd.place, limit=20)
+        with_addresses(found)
     if request.method == "POST":
         try:
             if request.POST.get("remove"):
@@ -433,8 +437,11 @@ def exemptions(request, pk):
                                                                                 request.POST["remove"]))
             else:
                 r = reg_queries.get_resident(request.scope, request.POST.get("resident"))
-                planning.add_exemption(actor_of(request), rnd, r, request.POST.get("reason"),
-                                      request.POST.get("note", ""))
+                reason = request.POST.get("reason")
+                note = request.POST.get("note", "")
+                if not confirmed(request):
+                    return _confirm_exemption(request, rnd, r, reason, note)
+                planning.add_exemption(actor_of(request), rnd, r, reason, note)
                 messages.success(request, _("%(name)s is exempt from this round.") % {"name": r.name})
         except Invalid as e:
             flash_error(request, e)
@@ -442,8 +449,33 @@ def exemptions(request, pk):
     # exactly the people the round page's 免检 figure counts (exemptions and presence alike)
     node = queries.round_node(request.scope, rnd, request.GET.get("place"))
     return render(request, "screening/exemptions.html", {
-        "round": rnd, "node": node, "rows": figures.exempt_people(request.scope, rnd, node),
+        "round": rnd, "node": node, "rows": with_addresses(figures.exempt_people(request.scope, rnd, node)),
         "q": q, "found": found, "reasons": ExemptReason.choices})
+
+
+def _confirm_exemption(request, rnd, r, reason, note):
+    """Ask before exempting: whom (name, full address), why; a reason not chosen is refused
+    before asking (`checks.check_reason` raises Invalid)."""
+    reason = checks.check_reason(reason)
+    with_addresses([r])
+    lines = [_("%(name)s, %(address)s") % {"name": r.name, "address": r.address},
+             _("Reason: %(reason)s") % {"reason": ExemptReason(reason).label}]
+    if note.strip():
+        lines.append(_("Note: %(note)s") % {"note": note.strip()})
+    lines.append(_("%(name)s will not be counted as missing in this round.") % {"name": r.name})
+    back = reverse("screening_exemptions", args=[rnd.id])
+    return confirm_step(request, title=_("Exempt %(name)s from this round?") % {"name": r.name},
+                        lines=lines, yes=_("Yes, exempt"),
+                        back=f"{back}?q={quote(request.GET.get('q', ''))}" if request.GET.get("q") else back)
+
+
+def with_addresses(people):
+    """Each person's `.address`: "光明小区 3号楼 2单元 401" (`registry.queries.address_labels`),
+    so two people at a 401 in different buildings are told apart. One query."""
+    labels = reg_queries.address_labels(people)
+    for r in people:
+        r.address = " ".join(x for x in (labels.get(r.household.place_id, ""), r.household.door) if x)
+    return people
 
 
 @page
@@ -561,6 +593,25 @@ def followups(request, pk):
     return render(request, "screening/followups.html", {
         "round": rnd, "rows": rows, "overdue": sum(1 for f in rows if f.overdue),
         "overdue_hours": settings.FANGKONG_HOLD_OVERDUE_HOURS})
+
+
+def contact_column(actor, people, where: str) -> list[str]:
+    """Each person's phone for an export's column, as the lists show it: their own, else
+    the household's or a housemate's (saying whose), else "no phone: visit in person";
+    masked or in clear by role, those in clear audited in one event (`with_contact_phones`)."""
+    with_contact_phones(actor, people, where)
+    out = []
+    for r in people:
+        c = r.contact
+        if r.phone:
+            out.append(disclosure.show_phone(actor, r)[0])
+        elif c:
+            whose = (_("%(name)s's, same household") % {"name": c["name"]} if c["name"]
+                     else _("household phone"))
+            out.append(f"{disclosure.show_phone(actor, c['of'], c['phone'])[0]} {whose}")
+        else:
+            out.append(_("No phone: visit in person"))
+    return out
 
 
 def with_contact_phones(actor, people, where: str) -> None:

@@ -55,14 +55,15 @@ def _round_for_followups(request, round_id):
 def missing(request, round_id: int, place: int | None = None, resample: bool = False,
             page: int = PageNumber, page_size: int | None = PageSize):
     """Who still has to be sampled (or, in an antigen round, has reported no result) under
-    `place` (default: the round's place), by building, unit and door, with their phone
-    as the missing-list page shows it; `resample=true`: only those whose swab the lab made
-    void (an invalid tube: to be sampled again)."""
+    `place` (default: the part of the round the user sees, as the page), by building, unit
+    and door, with their phone as the missing-list page shows it (`contact_phone`: for
+    someone without one, the household's or a housemate's); `resample=true`: only those
+    whose swab the lab made void (an invalid tube: to be sampled again)."""
     scope = request.scope
     rnd = queries.get_round(scope, round_id)
-    node = rnd.place if place is None else reg_queries.get_place(scope, place, Perm.SCREENING_VIEW)
+    node = queries.round_node(scope, rnd, place)
     count, size, rows = page_of(figures.missing_people(scope, rnd, node, resample), page, page_size)
-    people = residents_out(request, rows, f"api:screening.missing:{rnd.id}")
+    people = residents_out(request, rows, f"api:screening.missing:{rnd.id}", contacts=True)
     for out, r in zip(people, rows, strict=True):
         out["home_visit"], out["resample"] = r.home, r.resample
     return {"count": count, "page": page, "page_size": size, "place": node.id, "results": people}

@@ -27,7 +27,7 @@ PAGES = {
     "screening_missing": Page(lambda w: f"/screening/rounds/{w.round.id}/missing/", "302 404 404 404 404 404 200 200 200 404 200 200"),
     "screening_missing_export": Page(lambda w: f"/screening/rounds/{w.round.id}/missing.xlsx", "302 404 404 404 404 404 404 200 200 404 200 200"),
     "screening_home_list": Page(lambda w: f"/screening/rounds/{w.round.id}/home/", "302 404 404 404 404 404 404 200 200 404 404 404"),
-    "screening_home_add": Page(lambda w: f"/screening/rounds/{w.round.id}/home/{w.su.id}/", "302 404 404 404 404 404 404 404 302 404 403 403",
+    "screening_home_add": Page(lambda w: f"/screening/rounds/{w.round.id}/home/{w.su.id}/", "302 404 404 404 404 404 404 302 302 404 403 403",
                                method=POST),
     "screening_exemptions": Page(lambda w: f"/screening/rounds/{w.round.id}/exemptions/", "302 404 404 404 404 404 404 200 200 404 404 404"),
     "screening_conflicts": Page(lambda w: f"/screening/rounds/{w.round.id}/conflicts/", "302 404 404 404 404 404 404 200 200 404 404 404"),

@@ -75,7 +75,9 @@ def test_exemptions_conflicts_boxes_and_followups_through_the_pages(world, rnd, 
     client.force_login(world.users.staff)
     url = reverse("screening_exemptions", args=[rnd.id])
     assert "王新勇" in client.get(url + "?q=王新勇").content.decode()
-    client.post(url, {"resident": world.wang.id, "reason": "hospital"})
+    asked = client.post(url, {"resident": world.wang.id, "reason": "hospital"})  # asks first
+    assert asked.status_code == 200 and not Exemption.objects.exists()
+    client.post(url, {"resident": world.wang.id, "reason": "hospital", "confirm": "1"})
     assert Exemption.objects.get().reason == "hospital"
     bad = client.post(url, {"resident": world.other_person.id, "reason": "away"})
     assert bad.status_code == 404 and Exemption.objects.count() == 1

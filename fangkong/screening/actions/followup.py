@@ -21,7 +21,7 @@ from fangkong.core.errors import Invalid
 from fangkong.registry.models import LEVEL_FIELDS, Place, Presence, Resident, Tag
 
 from .. import checks
-from ..access import require, require_sample
+from ..access import require, require_run_people, require_run_person, require_sample
 from ..models import (
     Conflict,
     FollowUp,
@@ -54,7 +54,7 @@ def generate_home_list(actor, rnd: Round) -> int:
 
     from ..figures import missing_q
 
-    require(actor, Perm.SCREENING_RUN, rnd)
+    require_run_people(actor, rnd)  # a grid worker: their grid's part of the round
     by_tag = Q()
     for t in HOME_TAGS:
         by_tag |= Q(tags__contains=f",{t},")
@@ -62,7 +62,9 @@ def generate_home_list(actor, rnd: Round) -> int:
     # (added by hand, a single re-test, a re-sample after an invalid tube)
     listed = HomeVisit.objects.filter(round=rnd).filter(
         Q(source=HomeVisit.Source.TAGS) | Q(status=HomeVisit.Status.OPEN))
-    people = (Resident.objects.filter(missing_q(rnd)).filter(by_tag | Q(home_sampled()))
+    # only the people the actor runs screening for: a grid worker's, their grid's
+    people = (Resident.objects.filter(missing_q(rnd)).filter(actor.scope.q(Perm.SCREENING_RUN))
+              .filter(by_tag | Q(home_sampled()))
               .filter(presence=Presence.HOME).exclude(id__in=listed.values("resident_id"))
               .annotate(tagged=ExpressionWrapper(by_tag, output_field=BooleanField())))
     rows = []
@@ -84,7 +86,7 @@ def generate_home_list(actor, rnd: Round) -> int:
 
 def add_home_visit(actor, rnd: Round, resident: Resident, note="") -> HomeVisit:
     """"Sample at home" from the missing list (or by hand)."""
-    require(actor, Perm.SCREENING_RUN, rnd)
+    require_run_person(actor, rnd, resident)  # a grid worker: their grid's people
     require(actor, Perm.VIEW_REGISTRY, resident)
     hv = HomeVisit.objects.filter(round=rnd, resident=resident, status=HomeVisit.Status.OPEN).first()
     if hv:
@@ -101,7 +103,7 @@ def add_home_visit(actor, rnd: Round, resident: Resident, note="") -> HomeVisit:
 
 
 def set_home_visit(actor, hv: HomeVisit, status: str) -> HomeVisit:
-    require(actor, Perm.SCREENING_RUN, hv)
+    require_run_person(actor, hv.round, hv)
     if status not in HomeVisit.Status.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
     waits = hv.source == HomeVisit.Source.RETEST and status != HomeVisit.Status.OPEN and \

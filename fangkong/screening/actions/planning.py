@@ -13,7 +13,7 @@ from fangkong.core.tree import is_under, under
 from fangkong.registry.models import LEVELS, Kind, Place, Resident
 
 from .. import checks
-from ..access import require
+from ..access import require, require_run_person
 from ..areas import in_round
 from ..models import (
     Exemption,
@@ -299,7 +299,7 @@ def _end_sampler(s: Sampler, actor, reason=""):
 # --- exemptions ----------------------------------------------------------------------
 
 def add_exemption(actor, rnd: Round, resident: Resident, reason, note="") -> Exemption:
-    require(actor, Perm.SCREENING_RUN, rnd)
+    require_run_person(actor, rnd, resident)  # a grid worker: their grid's people
     require(actor, Perm.VIEW_REGISTRY, resident)
     reason = checks.check_reason(reason)
     note = checks.kept_text(note, Exemption, "note")
