@@ -118,6 +118,7 @@ def household_panel(request, household):
                               {**line, "people": []})["people"].append(line["person"].name)
         lines = [{**g, "names": join_words(g["people"])} for g in groups.values()]
     ctx = {"hh": household, "own": own, **now, "lines": lines, "pressing": pressing,
+           "coming": status.coming_lines(household, now["zone"]),
            "contacts": office_contacts(scope, limit=2, communities=[household.community_id])
            if own and pressing else []}
     if not own:

@@ -164,6 +164,24 @@ def current_rounds(household, people_ids, limit=5) -> list[Round]:
     return sorted(recent + more, key=lambda r: r.starts_at, reverse=True)
 
 
+def coming_lines(household, zone=None, limit=2) -> list[dict]:
+    """The planned rounds covering the household that have not begun ("明天 07:00–14:00 第4轮核酸"),
+    soonest first, with what the family does: be ready at the start, at the sampling point
+    or at home when its zone samples at home. One query."""
+    now = timezone.now()
+    rounds = (Round.objects.filter(status=RoundStatus.PLANNED, starts_at__gt=now,
+                                   areas__place_id__in=ancestor_ids(household))
+              .distinct().order_by("starts_at", "id")[:limit])
+    home = bool(zone and zone.zone_type.home_sampling)
+    out = []
+    for r in rounds:
+        start = f"{timezone.localtime(r.starts_at):%H:%M}"
+        step = (_("Stay at home from %(start)s: a health worker will come to the door to take the swab.")
+                if home else _("Go to the sampling point with your code from %(start)s.")) % {"start": start}
+        out.append({"round": r, "window": window_text(r), "step": step})
+    return out
+
+
 # --- a person's line ----------------------------------------------------------------------
 
 def _pressing(codes):

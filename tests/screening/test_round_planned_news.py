@@ -126,3 +126,17 @@ def test_a_planned_round_whose_window_is_over_is_not_listed(world, login, system
     old = planning.plan_round(system, world.community, {
         "name": "昨天没开始的", "kind": "pcr", "starts_at": at(d, 7), "ends_at": at(d, 14), "pool_size": 10})
     assert f'data-planned="{old.id}"' not in _panel(login, world.users.grid, world.grid)
+
+
+def test_the_family_reads_the_planned_round_and_when_to_be_ready(world, login):
+    """Families got nothing before a round began: their page said "本户当前没有检测轮次" until
+    07:00. Their page now says the planned round and to be ready at its start."""
+    rnd = _plan_by_api(login, world)
+    html = login(world.users.resident).get(reverse("household", args=[world.hh101.id])).content.decode()
+    line = re.search(rf'<p class="coming" data-coming="{rnd.id}">(.*?)</p>', html, re.S)
+    assert line, html
+    assert "已安排: 明天 07:00–14:00 第4轮核酸" in line.group(1)
+    assert "请于07:00起带好健康码到采样点采样" in line.group(1)
+    # the staff's household page says the round, not the family's step
+    staff = login(world.users.staff).get(reverse("household", args=[world.hh101.id])).content.decode()
+    assert f'data-coming="{rnd.id}"' in staff and "请于07:00起" not in staff
