@@ -64,6 +64,9 @@ class Round(Levels):
     # Still running past its planned end: its staff were told once then (the worker's pass,
     # `actions.planning.tell_overrun`); a round nobody ended is not the next day's work.
     overrun_told_at = models.DateTimeField(null=True, blank=True)
+    # The planning form's (or the API caller's) id: a double tap or a retry sends it again and
+    # gets this round back, planned and announced once (`actions.planning.plan_round`).
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-starts_at", "-id"]

@@ -18,6 +18,7 @@ class RoundIn(StrictIn):
     ends_at: str
     pool_size: int = 10
     areas: list[int] = []
+    client_id: str | None = None  # sent again (a retry), the round planned the first time answers
 
 
 class RoundOut(Schema):

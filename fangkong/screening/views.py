@@ -4,6 +4,7 @@ The live round page polls its own partial (htmx). The scanning station is a page
 script (static/fangkong/screening.js) talks to the JSON API with an offline queue.
 """
 
+import uuid
 from urllib.parse import quote
 
 from django.conf import settings
@@ -48,7 +49,8 @@ def _home_ctx(request):
     return {"rounds": rows, "plan_places": plan_places, "kinds": RoundKind.choices,
             "can_lab": scope.has(Perm.SCREENING_LAB), "max_pool": checks.max_pool(),
             "can_advise": scope.has(Perm.SCREENING_VIEW) or scope.has(Perm.SCREENING_LAB),
-            "values": {"pool_size": "10"}, "errors": {}}
+            # the form's client id, fresh each time it is shown: a double tap plans one round
+            "values": {"pool_size": "10", "client_id": str(uuid.uuid4())}, "errors": {}}
 
 
 @page
@@ -82,7 +84,10 @@ def plan(request):
         rnd = planning.plan_round(actor_of(request), place, request.POST)
     except Invalid as e:  # the form again, as it was typed, with the messages by its fields
         ctx = _home_ctx(request)
-        ctx.update(values=request.POST, errors=e.fields, plan_open=True, pool_why=_pool_why(request.POST),
+        values = request.POST.dict()
+        if "client_id" in e.fields:  # its id planned another round (the form sent back, changed)
+            values["client_id"] = ctx["values"]["client_id"]  # sent again, it plans this one
+        ctx.update(values=values, errors=e.fields, plan_open=True, pool_why=_pool_why(request.POST),
                    plan_error=None if e.fields else str(e.message))
         return render(request, "screening/home.html", ctx)
     messages.success(request, _("Round planned: %(name)s.") % {"name": rnd.name})

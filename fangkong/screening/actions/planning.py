@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
 from fangkong.core import once
+from fangkong.core.clean import client_id
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.tree import is_under, under
 from fangkong.registry.models import LEVELS, Kind, Place, Resident
@@ -28,35 +29,57 @@ from .common import start_early, user_of
 
 def plan_round(actor, place: Place, data: dict, *, areas=(), points=()) -> Round:
     """A round planned on `place` (a level node), covering `areas` (nodes at or under
-    it; default the place itself), with sampling points [(place, tables)]."""
+    it; default the place itself), with sampling points [(place, tables)]. `data["client_id"]`
+    (the page's form carries one, the API may send one): sent again with the same plan — a
+    double tap, a retry, two at once — it answers the round planned the first time (nobody
+    told twice, audited once); with another plan it is refused."""
     require(actor, Perm.SCREENING_RUN, place)
     if place.kind not in LEVELS:
         raise Invalid(fields={"place": [_("Plan a round on a district, street, community, grid, "
                                           "compound, building or unit.")]})
     clean = checks.check_round(data)
-    areas = list(areas) or [place]
+    cid = client_id(data.get("client_id"))
+    areas = list({a.id: a for a in (list(areas) or [place])}.values())
     for a in areas:
         if a.kind not in LEVELS or not is_under(a, place):
             raise Invalid(fields={"areas": [_("%(name)s is not under %(place)s.")
                                             % {"name": a.name, "place": place.name}]})
-    rnd = Round(place=place, created_by=user_of(actor), **clean)
+    if cid is not None and (found := Round.objects.filter(client_id=cid).first()) is not None:
+        return _same_plan(found, place, clean, areas)
+    rnd = Round(place=place, created_by=user_of(actor), client_id=cid, **clean)
     rnd.copy_levels(place)
-    with transaction.atomic():
-        rnd.save()
-        RoundArea.objects.bulk_create([RoundArea(round=rnd, place=a) for a in
-                                       {a.id: a for a in areas}.values()])
-        for p, tables in points:
-            add_point(actor, rnd, p, tables, audit=False)
-        # the grid workers and building leaders of its places, each with their own figure
-        from .round_news import tell_planned
+    try:
+        with transaction.atomic():
+            rnd.save()
+            RoundArea.objects.bulk_create([RoundArea(round=rnd, place=a) for a in areas])
+            for p, tables in points:
+                add_point(actor, rnd, p, tables, audit=False)
+            # the grid workers and building leaders of its places, each with their own figure
+            from .round_news import tell_planned
 
-        told = tell_planned(actor, rnd, list({a.id: a for a in areas}.values()))
-        record(actor, "screening.round.plan", rnd, {"name": rnd.name, "kind": rnd.kind,
-                                                     "areas": [a.id for a in areas],
-                                                     "pool_size": rnd.pool_size, "notified": told},
-               levels_from=place)
-        recount(rnd)
+            told = tell_planned(actor, rnd, areas)
+            record(actor, "screening.round.plan", rnd, {"name": rnd.name, "kind": rnd.kind,
+                                                         "areas": [a.id for a in areas],
+                                                         "pool_size": rnd.pool_size, "notified": told},
+                   levels_from=place)
+            recount(rnd)
+    except IntegrityError:  # the two taps at once: the first one's round (its news, its record)
+        if cid is None or (found := Round.objects.filter(client_id=cid).first()) is None:
+            raise
+        return _same_plan(found, place, clean, areas)
     return rnd
+
+
+def _same_plan(found: Round, place: Place, clean: dict, areas) -> Round:
+    """The round already planned under this client id, if it is the plan sent now."""
+    same = (found.place_id == place.id
+            and all(getattr(found, k) == v for k, v in clean.items())
+            and set(RoundArea.objects.filter(round=found).values_list("place_id", flat=True))
+            == {a.id for a in areas})
+    if not same:
+        raise Invalid(fields={"client_id": [_("This client id was used for another round: "
+                                              "nothing was planned.")]})
+    return found
 
 
 def set_emergency_team(actor, rnd: Round, team_id) -> Round:
