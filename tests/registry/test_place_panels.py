@@ -50,6 +50,9 @@ def test_panels_follow_the_viewers_rights(world, busy, login):
     # the other community's staff see neither the round nor the call on their own page
     html = login(world.users.other_staff).get(reverse("place", args=[world.other.id])).content.decode()
     assert "第5轮核酸" not in html and "明早核酸采样协助" not in html
-    # a building page has its board, not the panels
+    # a building page (a building leader's home) has its board and, through the place
+    # alerts (`screening.panels.building_panel`), the testing panel only: no volunteers' call
     html = login(world.users.staff).get(reverse("place", args=[world.building.id])).content.decode()
-    assert "第5轮核酸" not in html
+    assert "第5轮核酸" in html and "明早核酸采样协助" not in html
+    # the other community's staff cannot open this building at all
+    assert login(world.users.other_staff).get(reverse("place", args=[world.building.id])).status_code == 404

@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from fangkong.services.actions import handoff, orders
+from fangkong.services.batch_queries import default_due
 from fangkong.services.models import Batch
 from tests.conftest import actor_for, log_in
 from tests.services.conftest import build_services
@@ -26,8 +27,11 @@ def test_a_worker_makes_todays_batch_and_the_supplier_signs_its_side(phone_page,
     staff = actor_for(w.users.staff)
     for h in (w.hh101, w.hh102, w.hh201):
         orders.place_order(staff, h, svc.supplier, [(svc.veg.id, 1), (svc.eggs.id, 1)])
+    need_by = timezone.now() + datetime.timedelta(hours=4)
     orders.place_order(staff, w.hh102, svc.supplier, [(svc.pills.id, 1)], medicine="硝苯地平缓释片 10mg",
-                       deadline=timezone.now() + datetime.timedelta(hours=4))
+                       deadline=need_by)
+    # the daily hand-off (15:30), or the medicine's need-by when that comes first (at night)
+    due = f"{timezone.localtime(min(default_due(), need_by)):%H:%M}"
 
     log_in(page, "staff_a")
     page.goto(f"{page.base}/places/{w.community.id}/")
@@ -36,7 +40,7 @@ def test_a_worker_makes_todays_batch_and_the_supplier_signs_its_side(phone_page,
     # orders, households, lines, medicine
     assert page.locator("#preview .stats strong").all_inner_texts() == ["4", "3", "7", "1"]
     assert page.locator("#waiting li").first.inner_text().startswith("药品")  # medicine first
-    assert page.input_value("#f-time") == "15:30" and page.is_checked(f"input[value='{svc.gate.id}']")
+    assert page.input_value("#f-time") == due and page.is_checked(f"input[value='{svc.gate.id}']")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.shot("services-batch-01-new")
     page.select_option("#f-team", str(svc.team.id))
