@@ -69,7 +69,7 @@ def _held(request, token) -> list[dict]:
     return rows
 
 
-def _confirm_changes(request, rows, e, token=""):
+def _confirm_changes(request, rows, e, token=""):  # nosec B107 -- the held file's key (a random id), not a password
     """The changes a file makes to results already recorded, one line each, before anything
     of it is saved; "yes" applies the file held for the lab (`actions.lab.hold_file`: in
     the database, whichever app server answers), for exactly these changes (their

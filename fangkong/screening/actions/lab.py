@@ -249,7 +249,7 @@ SUMMARY = ("saved", "corrected", "unchanged", "positive_pools", "followups", "li
 HELD_MINUTES = 30  # a file whose changes the lab is asked to confirm is kept this long
 
 
-def hold_file(actor, rows, token: str = "") -> str:
+def hold_file(actor, rows, token: str = "") -> str:  # nosec B107 -- the held file's key (a random id), not a password
     """Keep the rows of a results file for its uploader while they are asked to confirm the
     changes it makes to recorded results (the confirm step cannot post a file again), for
     HELD_MINUTES; returns the token the step posts back (`queries.held_lab_file` reads it
