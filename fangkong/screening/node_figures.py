@@ -9,10 +9,19 @@ of a day are chosen by their planned window, not by their status (a round nobody
 stayed "running" and was counted again the next day, walked 2026-12-07), and a round that
 runs over midnight counts on its second day only the people not done before it.
 
+"The day" is one rule with two starts. The live dashboard's day starts at midnight. A nightly
+report's day is its window (`after`, the previous report's cut-off, `reports.queries.window_start`,
+to `at`): the same window its header states for cases. A round is a report's when its planned
+window overlaps the report's (begun by `at`, planned to end after the window's start), and a
+test counts in the report whose window holds it — so a round 21:51 → 04:51 of the 12-06 night
+counts its 22:00 and its 02:00 tests in the 12-07 report, and none in the 12-06 one (cut off at
+20:00, before the round began). Counted from midnight, its tests before midnight were in no
+report (walked 2026-12-07: 327 sampled, 159 reported).
+
 | figure            | as of `at`                                                        |
 |-------------------|-------------------------------------------------------------------|
-| rounds of the day | begun, started by `at`, whose planned window reaches into `at`'s day (`rounds_of_day`) |
-| coverage          | `figures` of each round of the day, summed over the rounds (a person counts once in each round; `_rounds` lists them, and the dashboard says so under "to be tested"); a round begun before the day leaves out those done before the day (`counted_by(since=)`) |
+| rounds of the day | begun, started by `at`, whose planned window reaches into `at`'s day — a report's: into its window (`rounds_of_day(since=)`) |
+| coverage          | `figures` of each round of the day, summed over the rounds (a person counts once in each round; `_rounds` lists them, and the dashboard says so under "to be tested"); a round begun before the day (a report's: before its window) leaves out those done before it (`counted_by(since=)`) |
 | cases             | single re-tests positive that day by `at`, whatever the round (`figures.case_q(at, since=)`; the chart's bar of the day); a nightly report's: since the previous day's cut-off (`after`), so that a case confirmed after 20:00 is in the next day's report |
 | awaiting re-test  | held people (positive pool or antigen test) not re-sampled by `at`, whatever the round (`figures.awaiting_q`; the place's alert counts the same) |
 | tubes not at lab  | tubes of the day's rounds sealed by `at` that the lab had not received by then, holding people of the node (`_tubes_not_at_lab`: a tube of two grids is in both grids' rows, once in the community's) |
@@ -45,14 +54,22 @@ def day_start(at: datetime.datetime) -> datetime.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def rounds_of_day(nodes, at, areas=False) -> list[Round]:
+def counting_start(at, after=None) -> datetime.datetime:
+    """Where the day counted up to `at` starts: `at`'s midnight (the live dashboard), or just
+    after `after` (a nightly report's window: the previous report counted that very moment)."""
+    return day_start(at) if after is None else after + datetime.timedelta(microseconds=1)
+
+
+def rounds_of_day(nodes, at, areas=False, since=None) -> list[Round]:
     """The rounds that may cover these nodes on `at`'s day up to `at`: begun (not planned),
-    started by `at`, and whose planned window reaches into the day (ends after its start).
-    Its status says nothing of the day: a round still "running" past its planned end is
-    not the next day's (`Round.overrun`). (`areas`: with their areas read in one query.)"""
+    started by `at`, and whose planned window reaches into the day (ends after its start;
+    `since`: the day's start, `at`'s midnight by default — a report's window start,
+    `counting_start`). Its status says nothing of the day: a round still "running" past its
+    planned end is not the next day's (`Round.overrun`). (`areas`: with their areas read in
+    one query.)"""
     districts = {n.district_id for n in nodes if n.district_id}
     rounds = list(Round.objects.filter(district_id__in=districts, starts_at__lte=at,
-                                       ends_at__gt=day_start(at))
+                                       ends_at__gt=since or day_start(at))
                   .exclude(status=RoundStatus.PLANNED).order_by("starts_at", "id"))
     if areas and len(rounds) > 1:  # their areas in one query (`areas.area_keys` reads them once per round)
         keys = {r.id: [] for r in rounds}
@@ -66,15 +83,16 @@ def rounds_of_day(nodes, at, areas=False) -> list[Round]:
 
 def compute(nodes, at, parent=None, after=None) -> dict:
     """With `parent` (the nodes are its children), its figures too, from the same queries
-    (`core.figures.Tally`). `after`: the cases counted from just after then, not from
-    midnight (a nightly report: from the previous day's cut-off, `core.figures.in_day`)."""
+    (`core.figures.Tally`). `after`: the day counted from just after then, not from
+    midnight (a nightly report's window, `core.figures.in_day`): the rounds of the day, the
+    tests and the cases alike."""
     nodes = [n for n in nodes if n.kind in LEVELS]
     if not nodes:
         return {}
     out = Tally(nodes, (*NAMES.values(), "cases", "awaiting_retest", "tubes_not_at_lab"), parent)
     col = out.col
-    rounds = rounds_of_day(nodes, at, areas=True)
-    since = day_start(at)
+    since = counting_start(at, after)
+    rounds = rounds_of_day(nodes, at, areas=True, since=since)
     for rnd in rounds:
         people = figures.expected(rnd).filter(**out.where)
         for node_id, fig in figures.counted_by(rnd, people, [col], at=at, since=since).items():
@@ -86,7 +104,7 @@ def compute(nodes, at, parent=None, after=None) -> dict:
     # day's cases and the people held now, whatever the round they were held in
     window = {"after": after} if after is not None else {"since": since}
     held = FollowUp.objects.filter(**out.where, created_at__lte=at).filter(
-        Q(closed_at=None) | Q(closed_at__gte=min(since, after or since)))  # held in the window, or closed in it
+        Q(closed_at=None) | Q(closed_at__gte=since))  # held in the window, or closed in it
     grouped(held, col, out, cases=Count("id", filter=figures.case_q(at, **window)),
             awaiting_retest=Count("id", filter=figures.awaiting_q(at)))
     if rounds:
