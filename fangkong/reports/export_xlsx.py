@@ -44,7 +44,9 @@ def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
     (rows of `DailyReport.children` with their `day` and `level`: `exports.summed`), listed
     on their level's sheet after that day's reports as not counted, saying why, with no
     figures; `later`: the reports sent below after a roll-up summed them (`exports.changed`:
-    a correction, or a first report), listed the same way with what changed."""
+    a correction, or a first report), listed the same way — not counted — with their own
+    figures, what changed and the reason for the correction (as the page and the PDF say
+    them: the sheet had left a correction's figures empty and its reason out)."""
     from . import present
 
     wb = Workbook(write_only=True)
@@ -77,8 +79,9 @@ def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
                 at = c["submitted_at"] and timezone.localtime(c["submitted_at"]).strftime("%Y-%m-%d %H:%M")
                 said = _("not counted: sent after the sum above")
                 ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"],
-                           _text(ws, str(said)), _text(ws, at or ""), *["" for _f in defs], "",
-                           _text(ws, present.change_text(c)), ""])
+                           _text(ws, str(said)), _text(ws, at or ""),
+                           *[value(f, c.get("figures", {}).get(f.key)) for f in defs], "",
+                           _text(ws, present.change_text(c)), _text(ws, c.get("reason") or "")])
     if not wb.worksheets:
         ws = wb.create_sheet(_("Reports"))
         ws.append([_text(ws, _("No reports in this period."))])

@@ -202,7 +202,8 @@ def changed_below(r: DailyReport) -> list[dict]:
     the one it summed: a newer version submitted since (a correction: `kind` "corrected",
     with the figures that changed) or a first report submitted after it left the place out
     ("late"). Each {place, name, kind, report, version, counted_version, submitted_at,
-    changes: [(figure key, counted value, new value)]}. The report itself never changes (it
+    changes: [(figure key, counted value, new value)], figures (the newer report's), reason
+    (its reason for the correction)}. The report itself never changes (it
     is locked, or a draft counted again when shown): the page, its PDF and .xlsx, and the API
     say so, and the node's submitters are told once (`actions.nightly`). One query."""
     rows = [c for c in (r.children or []) if c.get("place")]
@@ -221,5 +222,6 @@ def changed_below(r: DailyReport) -> list[dict]:
                    if c["included"] and old.get(f.key) != x.figures.get(f.key)]
         out.append({"place": c["place"], "name": c["name"], "kind": "corrected" if c["included"] else "late",
                     "report": x.id, "version": x.version, "counted_version": c["version"] if c["included"] else None,
-                    "submitted_at": x.submitted_at, "changes": changes})
+                    "submitted_at": x.submitted_at, "changes": changes, "figures": x.figures or {},
+                    "reason": x.reason or ""})
     return out

@@ -126,7 +126,7 @@ def test_a_correction_below_is_said_told_and_counted_by_the_streets_new_version(
     said = re.search(r'<div class="msg warn" role="status" id="changed-below">(.*?)</div>', page, re.S).group(1)
     assert "光明社区已更正（第2版，21:10）：居民 4 → 5。本报告仍按第1版汇总。" in said, said
     assert 'id="correct" open' in page and 'value="计入下级的更正"' in page
-    # the API gives the rows, the .xlsx lists version 2 without figures (the rows still add up)
+    # the API gives the rows, the .xlsx lists version 2 as not counted (the counted rows still add up)
     api = _client(w.users.street).get(f"/api/v1/reports/{locked.id}").json()
     [row] = api["changed_below"]
     assert row["place"] == w.community.id and row["version"] == 2 and row["counted_version"] == 1
@@ -135,6 +135,9 @@ def test_a_correction_below_is_said_told_and_counted_by_the_streets_new_version(
     rows = [r for r in book["社区"].iter_rows(values_only=True) if r[0] == "光明社区"]
     assert [r[2] for r in rows] == [1, 2] and rows[1][3] == "未计入：上级汇总后提交", rows
     assert "光明社区已更正（第2版，21:10）" in rows[1][-2]
+    # version 2's own figures and its reason, as the page and the PDF show them (not counted)
+    col = [r for r in book["社区"].iter_rows(values_only=True)][0].index("居民")
+    assert (rows[0][col], rows[1][col]) == (4, 5) and rows[1][-1] == "漏报一人", rows
     pdf = pypdf.PdfReader(io.BytesIO(_client(w.users.street).get(f"/reports/{locked.id}/report.pdf").content))
     assert "光明社区已更正（第2版，21:10）" in "".join(p.extract_text() for p in pdf.pages).replace(" ", "")
     # the street's own corrected version counts it, and says nothing more
