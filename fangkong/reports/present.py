@@ -149,11 +149,12 @@ def as_of_text(r) -> str:
 
 def window(r) -> tuple[datetime.datetime, datetime.datetime]:
     """(from, to) of what the report counts as new in the day (cases, doors, minutes):
-    strictly after the previous day's cut-off (`queries.window_start`) up to the time of its
+    strictly after the previous day's cut-off, or its report's figures if taken earlier
+    (`queries.place_window_start`), up to the time of its
     figures (`as_of`)."""
     from . import queries
 
-    return queries.window_start(r.level, r.day), as_of(r)[1]
+    return queries.place_window_start(r.place, r.day), as_of(r)[1]
 
 
 def window_text(r) -> str:

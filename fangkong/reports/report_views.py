@@ -96,7 +96,7 @@ def _ask_submit(request, r, back):
              % {"cutoff": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}]
     if at < r.cutoff_at:
         lines.append(_("The cut-off (%(cutoff)s) is still to come: what happens after now is not "
-                       "in this report.") % {"cutoff": timezone.localtime(r.cutoff_at).strftime("%H:%M")})
+                       "in this report; it goes into the next one.") % {"cutoff": timezone.localtime(r.cutoff_at).strftime("%H:%M")})
     if getattr(r, "children", None) and present.left_out(r):  # a street's: who is not in it
         lines.append(present.left_out(r))
     warn = _("It is past the due time (%(due)s): it will be marked late.") % {

@@ -1,14 +1,18 @@
 """What a tester found on the nightly reports after they counted from the previous cut-off
 (2026-12-07): a report by an account since deleted said "None 于 … 上报"; the street's .xlsx
 left a correction's figures and reason out; an early report left a hole until the next
-window; the PDF's 7-day chart recounted past days with today's residents."""
+window."""
+
+import datetime
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.reports import actions
 from fangkong.reports.models import DailyReport
+from tests.reports.test_report_window import at, evening_cases  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,3 +30,24 @@ def test_a_report_by_a_deleted_account_names_no_one(day):
     html = _client(w.users.staff).get(f"/reports/{r.id}/").content.decode()
     assert "None" not in html
     assert "– 于 " in html and " 上报" in html
+
+
+def test_the_next_window_starts_where_an_early_report_was_counted(evening_cases):  # noqa: F811
+    """D's report submitted at 12:00 (before its 20:00 cut-off) is counted as of 12:00: its
+    case at 19:59 is not in it, and D+1's report — from 12:00 of D, not 20:00 — counts it.
+    The question before submitting says what comes after goes into the next report."""
+    w = evening_cases
+    staff = Actor.system(w.users.staff)
+    early = actions.submit(staff, actions.prepare(staff, w.community, w.d1, now=at(w.d1, 12)), "",
+                           now=at(w.d1, 12))
+    assert early.figures["cases"] == 0
+    late = actions.submit(staff, actions.prepare(staff, w.community, w.d2), "")
+    assert late.figures["cases"] == 4  # 19:59, 20:01, 23:30 of D and 00:30 of D+1
+    html = _client(w.users.staff).get(f"/reports/{late.id}/").content.decode()
+    assert f"新增：{w.d1:%m-%d} 12:00 至 {w.d2:%m-%d} 20:00" in html
+    # the confirm page before the cut-off says where the rest goes
+    d3 = timezone.localdate()
+    r3 = actions.prepare(staff, w.community, d3, now=timezone.now())
+    DailyReport.objects.filter(id=r3.id).update(cutoff_at=timezone.now() + datetime.timedelta(hours=3))
+    ask = _client(w.users.staff).post(f"/reports/{r3.id}/submit/", {"remarks": ""}).content.decode()
+    assert "此后的情况计入下一日报" in ask

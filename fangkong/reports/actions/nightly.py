@@ -63,7 +63,7 @@ def rollup(place: Place, day: datetime.date) -> tuple[dict, list[dict]]:
 def _figures_for(place: Place, day, at) -> tuple[dict, list]:
     if place.kind in CHILD_KIND:
         return rollup(place, day)
-    return figures.stored(figures.of(place, at, after=queries.window_start(place.kind, day))), []
+    return figures.stored(figures.of(place, at, after=queries.place_window_start(place, day))), []
 
 
 def prepare(actor, place: Place, day: datetime.date | None = None, *, now=None) -> DailyReport:

@@ -77,8 +77,11 @@ def prepare_level(actor, nodes, day, now) -> int:
     n = 0
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start:start + CHUNK]
-        values = (figures.compute(chunk, as_of(cutoff, now), after=queries.window_start(chunk[0].kind, day))
-                  if chunk[0].kind not in queries.CHILD_KIND else {})
+        values = {}
+        if chunk[0].kind not in queries.CHILD_KIND:  # grouped by window start (`queries.window_starts`)
+            starts = queries.window_starts(chunk, day)
+            for after in set(starts.values()):
+                values |= figures.compute([c for c in chunk if starts[c.id] == after], as_of(cutoff, now), after=after)
         for node in chunk:
             prepare_unchecked(actor, node, day, now=now, values=values.get(node.id))
             n += 1
