@@ -163,7 +163,9 @@ def check_out(request, payload: CheckOutIn):
     "end, a check-out after the arrival and within six hours of the end: 400 saying which. "
     f"A check-out less than {settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES} minutes after the "
     "check-in answers 409 `check_out_soon` unless `confirm` is true. Times already recorded "
-    "stay; staff correct the hours instead."))
+    "stay; staff correct the hours instead. Nobody confirms their own place (a leader or staff "
+    "member on the call too): 403 `own_attendance`; a volunteer's own record is the check-in by "
+    "the call's QR (`/volunteers/checkin`)."))
 def attend(request, assignment_id: int, payload: AttendIn):
     a = queries.get_assignment(request.scope, assignment_id)
     return assignment_out(attendance.confirm_attendance(

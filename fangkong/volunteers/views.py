@@ -365,6 +365,8 @@ def _call_ctx(request, call):
     ctx = {"call": call, "can_manage": can_manage, "leads": leads, "me": me, "mine": mine,
            "now": timezone.now(), "hx": is_htmx(request), "roster": roster, "team_part": team_part,
            "confirms": can_manage or leads or team_part,
+           # nobody confirms their own attendance: their row says who does
+           "my_user_id": getattr(request.user, "id", None),
            "arrivals_open": bool(roster) and any(a.check_in_at is None for a in roster["confirmed"])}
     if can_manage or leads:
         held = {a.volunteer_id for rows in ctx["roster"].values() for a in rows
@@ -505,9 +507,17 @@ def attend(request, pk):
     # a phone left open on the call page would otherwise check people out when it was drawn
     out = request.POST.get("check_out_at") or (timezone.now() if request.POST.get("out") == "now" else None)
     try:
-        attendance.confirm_attendance(actor_of(request), a, request.POST.get("check_in_at") or None,
-                                   out, confirm=confirmed(request))
-        messages.success(request, _("Attendance confirmed."))
+        a = attendance.confirm_attendance(actor_of(request), a, request.POST.get("check_in_at") or None,
+                                          out, confirm=confirmed(request))
+        if out and a.check_out_at:  # the check-out, not the arrival, is what was confirmed
+            messages.success(request, _("Check-out confirmed (%(t)s).") % {
+                "t": timezone.localtime(a.check_out_at).strftime("%H:%M")})
+        else:
+            messages.success(request, _("Attendance confirmed."))
+    except Forbidden as e:  # their own place: said on the call's page; any other refusal is a 403
+        if e.code != "own_attendance":
+            raise
+        flash_error(request, e)
     except Conflict as e:
         if e.code != "check_out_soon":
             flash_error(request, e)

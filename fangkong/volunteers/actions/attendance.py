@@ -134,10 +134,13 @@ def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None
     start; the arrival defaults to now). Never in the future, an arrival not more than
     `CHECK_IN_EARLY` before the start nor after the end, a departure after the arrival and
     not more than `CHECK_OUT_LATE` after the end; each refusal says which and why.
-    Confirmed times count as verified. A check-out within `confirm_minutes()` of the
-    check-in is refused (Conflict "check_out_soon") unless `confirm`."""
+    Confirmed times count as verified, so nobody confirms their own (`not_own`: a team
+    leader or staff member on the call too); their own record is the QR scan at the place
+    (`check_in`/`check_out`), a different path. A check-out within `confirm_minutes()` of
+    the check-in is refused (Conflict "check_out_soon") unless `confirm`."""
     if not leads(actor, a):
         require(actor, MANAGE, a)
+    not_own(actor, a)
     a = Assignment.objects.select_related("call").get(pk=a.pk)  # as it is now
     if a.status != Assignment.Status.CONFIRMED:
         raise Conflict(_("Only people with a confirmed place can be checked in."), code="not_assigned")
@@ -176,6 +179,21 @@ def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None
         if changes:
             record(actor, "call.confirm_attendance", a, changes, label=str(a))
     return a
+
+
+def is_own(actor, a: Assignment) -> bool:
+    """Is `a` the acting account's own place (its volunteer's account is the actor's)?"""
+    uid = getattr(actor.user, "id", None)
+    return uid is not None and a.volunteer.user_id == uid
+
+
+def not_own(actor, a: Assignment):
+    """Verified hours are confirmed by someone else: Forbidden ("own_attendance") for the
+    actor's own place, whatever their role (a leader of the volunteer's team, staff on the
+    call). The volunteer's own scan of the call's QR is the self path, and stays theirs."""
+    if is_own(actor, a):
+        raise Forbidden(_("You cannot confirm or correct your own attendance: community staff "
+                          "confirm it."), code="own_attendance")
 
 
 def _times_refused(a: Assignment, tin, tout, now) -> dict:
@@ -221,6 +239,7 @@ def correct_minutes(actor, a: Assignment, minutes, reason, *, confirm=False) -> 
     when confirmed (Conflict "correct_long" otherwise: 600 typed for a 3½-hour shift), nor
     a few minutes that would fit as hours (Conflict "correct_short": 2 typed for 2 hours)."""
     require(actor, MANAGE, a)
+    not_own(actor, a)
     reason = checks.check_reason(reason)
     try:
         minutes = int(minutes)

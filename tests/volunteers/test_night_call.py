@@ -1,0 +1,115 @@
+"""Found walking the volunteers' 2 a.m. call: a team leader verified her own hours; staff
+assigned ten people without the call's required training with no word; the check-in QR
+showed another community's call to anyone; the check-out was announced as an arrival;
+leaving the waitlist asked nothing and said a place was cancelled; a call that could not
+fill was published without a warning."""
+
+import datetime
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from fangkong.accounts.models import Membership
+from fangkong.accounts.roles import Role
+from fangkong.core.errors import Forbidden
+from fangkong.volunteers.actions import answers, attendance, teams
+from fangkong.volunteers.actions import calls as vol_calls
+from fangkong.volunteers.models import Assignment
+from tests.conftest import actor_for
+
+
+def at(monkeypatch, when):
+    monkeypatch.setattr(timezone, "now", lambda: when)
+
+
+def call_at(world, start, end, **over):
+    data = {"task": "sampling", "place": world.building.id, "starts_at": start.isoformat(),
+            "ends_at": end.isoformat(), "slots": 5}
+    data.update(over)
+    return vol_calls.create_call(actor_for(world.users.staff), world.community, data)
+
+
+def hm(t):
+    return timezone.localtime(t).strftime("%H:%M")
+
+
+@pytest.fixture
+def scene(world, make_volunteer, monkeypatch):
+    """田晓燕 leads 封控五组 (member 赵文静); both hold a place on a call starting at T;
+    now is T+20 min."""
+    staff = actor_for(world.users.staff)
+    t = (timezone.now() + datetime.timedelta(days=1)).replace(second=0, microsecond=0)
+    leader, member = make_volunteer(1, name="田晓燕"), make_volunteer(2, name="赵文静")
+    team = teams.create_team(staff, world.community, "封控五组", leader=leader)
+    teams.add_member(staff, team, member)
+    at(monkeypatch, t - datetime.timedelta(hours=1))
+    call = call_at(world, t, t + datetime.timedelta(hours=3), task="order")
+    hers = answers.sign_up(actor_for(leader.user), call)
+    mine = answers.sign_up(actor_for(member.user), call)
+    at(monkeypatch, t + datetime.timedelta(minutes=20))
+    return dict(t=t, leader=leader, member=member, call=call, hers=hers, mine=mine)
+
+
+# --- 1. nobody confirms their own attendance ----------------------------------------
+
+def test_a_leader_is_not_offered_to_confirm_her_own_row_and_is_refused_if_she_tries(scene, login):
+    client = login(scene["leader"].user)
+    page = client.get(reverse("volunteers_call", args=[scene["call"].id])).content.decode()
+    own = reverse("volunteers_attend", args=[scene["hers"].id])
+    assert reverse("volunteers_attend", args=[scene["mine"].id]) in page  # her member's row: hers
+    assert own not in page and "由社区工作人员确认" in page
+    r = client.post(own, {"check_in_at": hm(scene["t"])}, follow=True)
+    assert "不能确认或更正自己的到岗" in r.content.decode()
+    client.post(own, {"out": "now"})
+    a = Assignment.objects.get(pk=scene["hers"].id)
+    assert a.check_in_at is None and a.check_out_at is None and a.minutes == 0
+
+
+def test_the_api_refuses_her_own_attendance_with_403(scene, login):
+    client = login(scene["leader"].user)
+    url = f"/api/v1/volunteers/assignments/{scene['hers'].id}/attend"
+    for body in ({"check_in_at": scene["t"].isoformat()},
+                 {"check_out_at": (scene["t"] + datetime.timedelta(minutes=10)).isoformat()}):
+        r = client.post(url, json.dumps(body), content_type="application/json")
+        assert r.status_code == 403 and r.json()["error"]["code"] == "own_attendance", r.content
+    assert Assignment.objects.get(pk=scene["hers"].id).check_in_at is None
+    # her member's: still hers to confirm
+    r = client.post(f"/api/v1/volunteers/assignments/{scene['mine'].id}/attend", "{}",
+                    content_type="application/json")
+    assert r.status_code == 200
+
+
+def test_staff_on_the_call_neither_confirm_nor_correct_their_own_hours(scene, world):
+    user = scene["member"].user
+    Membership.objects.create(user=user, role=Role.STAFF, place=world.community)
+    me = actor_for(user)
+    with pytest.raises(Forbidden):
+        attendance.confirm_attendance(me, scene["mine"], scene["t"])
+    with pytest.raises(Forbidden):
+        attendance.correct_minutes(me, scene["mine"], 180, "补录")
+    a = Assignment.objects.get(pk=scene["mine"].id)
+    assert a.check_in_at is None and a.minutes == 0
+    # another's row, as staff: allowed
+    attendance.confirm_attendance(me, scene["hers"], scene["t"])
+    assert Assignment.objects.get(pk=scene["hers"].id).check_in_by == user
+
+
+def test_her_own_scan_of_the_qr_stays_her_own_check_in(scene):
+    a = attendance.check_in(actor_for(scene["leader"].user), scene["call"].token)
+    assert a.check_in_at is not None and a.check_in_by == scene["leader"].user
+
+
+# --- 4. the check-out is announced as a check-out -----------------------------------
+
+def test_confirming_the_check_out_says_so_with_its_time(scene, login, monkeypatch):
+    client = login(scene["leader"].user)
+    attend = reverse("volunteers_attend", args=[scene["mine"].id])
+    r = client.post(attend, {"check_in_at": hm(scene["t"])}, follow=True)
+    assert "已确认到岗" in r.content.decode()
+    out = scene["t"] + datetime.timedelta(hours=2)
+    at(monkeypatch, out)
+    text = client.post(attend, {"out": "now"}, follow=True).content.decode()
+    assert f"已确认签退（{hm(out)}）" in text and "已确认到岗" not in text
+    assert Assignment.objects.get(pk=scene["mine"].id).check_out_at == out
