@@ -192,9 +192,12 @@ def get_call(scope, pk) -> Call:
     return call
 
 
-def get_call_by_token(token) -> Call:
-    call = Call.objects.select_related("place").filter(token=str(token or "")[:40]).first()
-    if call is None:
+def get_call_by_token(scope, token) -> Call:
+    """The call a QR opens, for those who may see it (`can_see_call`: a volunteer with a
+    place on it or in its audience, its leaders, staff in scope); for anyone else it is
+    missing (NotFound), its title, place and time not shown."""
+    call = Call.objects.select_related("place", "team").filter(token=str(token or "")[:40]).first()
+    if call is None or not can_see_call(scope, call):
         raise NotFound()
     return call
 

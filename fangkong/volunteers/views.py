@@ -549,7 +549,7 @@ def correct(request, pk):
 def scan(request, token):
     """What the call's QR opens: check in, then (scanning again) check out. Checking out
     cannot be undone by the volunteer, so it asks first (with the hours it will credit)."""
-    call = queries.get_call_by_token(token)
+    call = queries.get_call_by_token(request.scope, token)
     me = queries.me(request.scope)
     a = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
     error = None

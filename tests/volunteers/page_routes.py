@@ -3,7 +3,7 @@ explains the columns). The scene: community A's call (for everyone approved in A
 approved volunteer lent to community B and assigned to the call, a pending one, a team and
 the community's join link."""
 
-from tests.test_page_routes import ANYONE, POST, PUBLIC, Page
+from tests.test_page_routes import POST, PUBLIC, Page
 
 PAGES = {
     "volunteers_home": Page(lambda w: "/volunteers/", "302 404 404 200 404 404 404 404 302 302 200 200"),
@@ -43,7 +43,8 @@ PAGES = {
                               "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     "volunteers_correct": Page(lambda w: f"/volunteers/assignments/{w.assignment.id}/correct/",
                                "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
-    "volunteers_scan": Page(lambda w: f"/volunteers/scan/{w.call.token}/", ANYONE),
+    # as the call's page: those who may not see the call find no QR page either
+    "volunteers_scan": Page(lambda w: f"/volunteers/scan/{w.call.token}/", "302 404 404 404 404 404 404 404 200 404 200 200"),
     "volunteers_join": Page(lambda w: f"/join/{w.link.token}/", PUBLIC),
     "volunteers_join_code": Page(lambda w: f"/join/{w.link.token}/code/", PUBLIC, method=POST),
     "volunteers_join_homes": Page(lambda w: f"/join/{w.link.token}/homes/?home_q=101", PUBLIC),

@@ -14,10 +14,11 @@ from django.utils import timezone
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Role
 from fangkong.core.errors import Forbidden
-from fangkong.volunteers.actions import answers, attendance, teams
+from fangkong.volunteers.actions import answers, attendance, registration, teams
 from fangkong.volunteers.actions import calls as vol_calls
 from fangkong.volunteers.models import Assignment
 from tests.conftest import actor_for
+from tests.volunteers.conftest import register
 
 
 def at(monkeypatch, when):
@@ -113,3 +114,26 @@ def test_confirming_the_check_out_says_so_with_its_time(scene, login, monkeypatc
     text = client.post(attend, {"out": "now"}, follow=True).content.decode()
     assert f"已确认签退（{hm(out)}）" in text and "已确认到岗" not in text
     assert Assignment.objects.get(pk=scene["mine"].id).check_out_at == out
+
+
+# --- 3. the QR's page for those who may not see the call ----------------------------
+
+def test_the_scan_page_is_missing_for_those_who_may_not_see_the_call(world, codes, make_volunteer, login, client):
+    start = timezone.now() + datetime.timedelta(minutes=30)
+    call = call_at(world, start, start + datetime.timedelta(hours=2), title="夜间核酸采样")
+    url = reverse("volunteers_scan", args=[call.token])
+    other_link = registration.join_link(actor_for(world.users.other_staff), world.other)
+    elsewhere = registration.approve(actor_for(world.users.other_staff), register(
+        world, codes, 7, link=other_link, household=world.other_hh.id))
+    for user in (world.users.other_staff, world.users.resident, elsewhere.user):
+        r = login(user).get(url)
+        assert r.status_code == 404 and "夜间核酸采样" not in r.content.decode(), user
+        assert login(user).post(url, {"op": "in"}).status_code == 404
+    # those who may: staff of the community, a volunteer holding a place who checks in
+    assert login(world.users.staff).get(url).status_code == 200
+    v = make_volunteer(8)
+    answers.sign_up(actor_for(v.user), call)
+    c = login(v.user)
+    assert "夜间核酸采样" in c.get(url).content.decode()
+    assert c.post(url, {"op": "in"}).status_code == 302
+    assert Assignment.objects.get(call=call, volunteer=v).check_in_at is not None
