@@ -428,9 +428,17 @@ def call_cancel(request, pk):
             lines=[_("%(when)s. Someone waiting takes your place at once; you may not get it "
                      "back.") % {"when": timezone.localtime(call.starts_at).strftime("%m-%d %H:%M")}],
             yes=_("Yes, give up my place"), back=reverse("volunteers_call", args=[call.id]))
+    waiting = a.status == Assignment.Status.WAITLISTED
+    if waiting and not confirmed(request):
+        # their turn in the queue is lost: joining again puts them at its end
+        return confirm_step(
+            request, title=_("Leave the waitlist?"),
+            lines=[_("You are number %(n)d on the waitlist now. If you join again later, you go "
+                     "to the end.") % {"n": queries.waitlist_rank(a)}],
+            yes=_("Yes, leave the waitlist"), back=reverse("volunteers_call", args=[call.id]))
     try:
         answers.cancel(actor_of(request), a)
-        messages.success(request, _("Your place is cancelled."))
+        messages.success(request, _("You have left the waitlist.") if waiting else _("Your place is cancelled."))
     except Conflict as e:
         flash_error(request, e)
     return _after(request, call)

@@ -137,3 +137,22 @@ def test_the_scan_page_is_missing_for_those_who_may_not_see_the_call(world, code
     assert "夜间核酸采样" in c.get(url).content.decode()
     assert c.post(url, {"op": "in"}).status_code == 302
     assert Assignment.objects.get(call=call, volunteer=v).check_in_at is not None
+
+
+# --- 5. leaving the waitlist ---------------------------------------------------------
+
+def test_leaving_the_waitlist_asks_first_with_the_place_in_the_queue(world, make_volunteer, login):
+    start = timezone.now() + datetime.timedelta(hours=4)
+    call = call_at(world, start, start + datetime.timedelta(hours=2), slots=1)
+    first, second = make_volunteer(1), make_volunteer(2)
+    answers.sign_up(actor_for(first.user), call)
+    waiting = answers.sign_up(actor_for(second.user), call)
+    assert waiting.status == "waitlisted"
+    client = login(second.user)
+    url = reverse("volunteers_call_cancel", args=[call.id])
+    asked = client.post(url).content.decode()
+    assert "离开候补？" in asked and "第 1 位" in asked and "confirm-yes" in asked
+    assert Assignment.objects.get(pk=waiting.id).status == "waitlisted"
+    done = client.post(url, {"confirm": "1"}, follow=True).content.decode()
+    assert "已离开候补" in done and "名额已取消" not in done
+    assert Assignment.objects.get(pk=waiting.id).status == "cancelled"
