@@ -136,11 +136,14 @@ def call_cancel(request, call_id: int):
     return assignment_out(answers.cancel(actor_of(request), a))
 
 
-@router.post("/volunteers/calls/{call_id}/assign", response=AssignmentOut)
+@router.post("/volunteers/calls/{call_id}/assign", response=AssignmentOut, description=(
+    "Put a volunteer straight onto the call. Someone without the call's required skills answers "
+    "409 `untrained` (naming the skills) unless `confirm` is true; the call's page then counts "
+    "them among those without the skill."))
 def call_assign(request, call_id: int, payload: AssignIn):
     call = queries.get_call(request.scope, call_id)
     v = queries.get_assignable(request.scope, call, payload.volunteer)
-    return assignment_out(calls.assign(actor_of(request), call, v))
+    return assignment_out(calls.assign(actor_of(request), call, v, confirm=payload.confirm))
 
 
 @router.post("/volunteers/checkin", response=AssignmentOut)

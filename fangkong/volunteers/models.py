@@ -301,6 +301,12 @@ class Call(Levels):
         labels = dict(Skill.choices)
         return [str(labels.get(s, s)) for s in self.skill_list]
 
+    def lacks(self, v: "Volunteer") -> list[str]:
+        """The call's required skills volunteer `v` does not have (codes, the call's order):
+        empty when they have them all. Staff may still assign them, knowingly."""
+        have = set(v.skill_list)
+        return [s for s in self.skill_list if s not in have]
+
     @property
     def state(self) -> str:
         """The status as it is now: an open or full call past its deadline is closed."""

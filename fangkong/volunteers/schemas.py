@@ -76,6 +76,7 @@ class CallDetail(CallOut):
 
 class AssignIn(StrictIn):
     volunteer: int
+    confirm: bool = False  # assign someone without the call's required skills
 
 
 class TokenIn(StrictIn):

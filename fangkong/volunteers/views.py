@@ -368,6 +368,14 @@ def _call_ctx(request, call):
            # nobody confirms their own attendance: their row says who does
            "my_user_id": getattr(request.user, "id", None),
            "arrivals_open": bool(roster) and any(a.check_in_at is None for a in roster["confirmed"])}
+    if roster and call.skill_list:
+        # assigned knowingly without the call's required skills: marked, and counted beside
+        # the places taken for those who read the whole roster ("12/12, of whom 9 are without…")
+        for a in roster["confirmed"]:
+            a.lacks = calls.skill_words(call.lacks(a.volunteer))
+        if not team_part:
+            ctx["untrained"] = sum(1 for a in roster["confirmed"] if a.lacks)
+            ctx["required"] = calls.skill_words(call.skill_list)
     if can_manage or leads:
         held = {a.volunteer_id for rows in ctx["roster"].values() for a in rows
                 if a.status != Assignment.Status.CANCELLED}
@@ -467,9 +475,20 @@ def call_assign(request, pk):
         messages.error(request, _("Choose a volunteer to assign."))
         return redirect("volunteers_call", pk=call.id)
     v = queries.get_assignable(request.scope, call, request.POST.get("volunteer"))
-    return act(request, lambda actor: calls.assign(actor, call, v),
-               to=reverse("volunteers_call", args=[call.id]),
-               done=_("%(name)s is assigned.") % {"name": v.name}, catch=(Conflict, Invalid))
+    back = reverse("volunteers_call", args=[call.id])
+    try:
+        calls.assign(actor_of(request), call, v, confirm=confirmed(request))
+    except Conflict as e:
+        if e.code == "untrained":  # without the call's required skill: only if the organiser says so
+            return confirm_step(request, title=_("Assign %(name)s?") % {"name": v.name},
+                                lines=[str(e.message)], yes=_("Yes, assign anyway"), back=back)
+        flash_error(request, e)
+        return redirect(back)
+    except Invalid as e:
+        flash_error(request, e)
+        return redirect(back)
+    messages.success(request, _("%(name)s is assigned.") % {"name": v.name})
+    return redirect(back)
 
 
 @require_POST

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Role
-from fangkong.core.errors import Forbidden
+from fangkong.core.errors import Conflict, Forbidden
 from fangkong.volunteers.actions import answers, attendance, registration, teams
 from fangkong.volunteers.actions import calls as vol_calls
 from fangkong.volunteers.models import Assignment
@@ -114,6 +114,49 @@ def test_confirming_the_check_out_says_so_with_its_time(scene, login, monkeypatc
     text = client.post(attend, {"out": "now"}, follow=True).content.decode()
     assert f"已确认签退（{hm(out)}）" in text and "已确认到岗" not in text
     assert Assignment.objects.get(pk=scene["mine"].id).check_out_at == out
+
+
+# --- 2. the call's required skill when staff assign ---------------------------------
+
+@pytest.fixture
+def sampling(world, make_volunteer):
+    start = timezone.now() + datetime.timedelta(hours=4)
+    call = call_at(world, start, start + datetime.timedelta(hours=3), slots=3, skills=["sampling"])
+    trained = make_volunteer(5, name="王芳", skills=["sampling"])
+    untrained = make_volunteer(6, name="刘静")
+    return dict(call=call, trained=trained, untrained=untrained)
+
+
+def test_assigning_someone_without_the_skill_asks_first_and_the_call_counts_them(sampling, world, login):
+    client = login(world.users.staff)
+    call = sampling["call"]
+    url = reverse("volunteers_call_assign", args=[call.id])
+    asked = client.post(url, {"volunteer": sampling["untrained"].id}).content.decode()
+    assert "刘静 没有采样培训，仍要指派？" in asked and "confirm-yes" in asked
+    assert not Assignment.objects.filter(call=call, volunteer=sampling["untrained"]).exists()
+    assert client.post(url, {"volunteer": sampling["untrained"].id, "confirm": "1"}).status_code == 302
+    assert client.post(url, {"volunteer": sampling["trained"].id}).status_code == 302  # no question
+    assert Assignment.objects.filter(call=call, status="confirmed").count() == 2
+    page = client.get(reverse("volunteers_call", args=[call.id])).content.decode()
+    assert "2/3" in page and "，其中 1 人无采样培训" in page
+    def row(name):
+        return page.split(f"<strong>{name}</strong>")[1].split("</li>")[0]
+
+    assert "无采样培训" in row("刘静") and "无采样培训" not in row("王芳")
+
+
+def test_the_action_and_the_api_refuse_without_confirm(sampling, world, login):
+    staff = actor_for(world.users.staff)
+    with pytest.raises(Conflict) as e:
+        vol_calls.assign(staff, sampling["call"], sampling["untrained"])
+    assert e.value.code == "untrained"
+    client = login(world.users.staff)
+    url = f"/api/v1/volunteers/calls/{sampling['call'].id}/assign"
+    body = {"volunteer": sampling["untrained"].id}
+    r = client.post(url, json.dumps(body), content_type="application/json")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "untrained", r.content
+    r = client.post(url, json.dumps(dict(body, confirm=True)), content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "confirmed", r.content
 
 
 # --- 3. the QR's page for those who may not see the call ----------------------------

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from fangkong.audit.actions import record
 from fangkong.core.clean import client_id
 from fangkong.core.errors import Conflict, Invalid
+from fangkong.core.text import join_words
 from fangkong.registry.models import Kind, Place
 
 from .. import checks
@@ -103,9 +104,18 @@ def publish(actor, call: Call) -> int:
     return n
 
 
-def assign(actor, call: Call, v: Volunteer) -> Assignment:
+def skill_words(codes) -> str:
+    """Skill codes as the reader's words, listed (采样培训、驾驶)."""
+    labels = dict(SkillChoice.choices)
+    return join_words([str(labels.get(c, c)) for c in codes])
+
+
+def assign(actor, call: Call, v: Volunteer, *, confirm=False) -> Assignment:
     """The organiser puts a volunteer straight onto a call (never over its slots); a team
-    leader may put members of their team onto the team's calls."""
+    leader may put members of their team onto the team's calls. Someone without the call's
+    required skills (`Call.lacks`) is asked about first (Conflict "untrained") and assigned
+    only when `confirm`: at 2 a.m. an untrained pair of hands may be better than none, but
+    it is a choice made knowingly, audited, and the call's page counts them."""
     if leads_team_of(actor, call):
         if not TeamMember.objects.filter(team_id=call.team_id, volunteer=v).exists():
             raise Invalid(fields={"volunteer": [_("Only members of the team can be assigned to its calls.")]})
@@ -124,6 +134,7 @@ def assign(actor, call: Call, v: Volunteer) -> Assignment:
     if kept:
         raise Invalid(fields={"volunteer": [_("%(name)s: %(reason)s") % {"name": v.name, "reason": kept}]},
                       code="kept_home")
+    lacks = call.lacks(v)
     with transaction.atomic():
         call = locked_call(call.pk)
         if call.state in (Call.Status.CLOSED, Call.Status.CANCELLED) and now >= call.ends_at:
@@ -136,6 +147,9 @@ def assign(actor, call: Call, v: Volunteer) -> Assignment:
                                     "cancel someone first.",
                                     "All %(n)d places are taken. Raise the number of people needed or "
                                     "cancel someone first.", call.slots) % {"n": call.slots}, code="full")
+        if lacks and not confirm:
+            raise Conflict(_("%(name)s does not have %(skills)s. Assign anyway?") % {
+                "name": v.name, "skills": skill_words(lacks)}, code="untrained")
         hold_places(v.pk)
         other = find_clash(v, call, now)
         if other is not None:
@@ -147,7 +161,8 @@ def assign(actor, call: Call, v: Volunteer) -> Assignment:
         a.position = 0
         take_slot(call, a, Assignment.Via.ASSIGNED, now)
         a.save()
-        record(actor, "call.assign", call, {"volunteer": v.name}, label=call.title)
+        record(actor, "call.assign", call, {"volunteer": v.name, **({"untrained": lacks} if lacks else {})},
+               label=call.title)
         if v.user_id:
             # rendered in the volunteer's language
             notify_users(actor, [v.user_id], kind="volunteers.assigned",
