@@ -345,12 +345,28 @@ def _publish_call(request, c, values):
                          "be taken back.",
                          "It goes at once to %(n)d volunteers (messages and texts); a text sent cannot "
                          "be taken back.", n) % {"n": n}],
-            warn="" if n else _("No volunteer matches who this call is for: nobody would be told."),
+            warn=_short_warning(draft, n),
             yes=_("Yes, publish it now"), back=request.get_full_path(), back_post=True)
     call = calls.create_call(actor_of(request), c, values)
     messages.success(request, ngettext("Call published to %(n)d volunteer.", "Call published to %(n)d volunteers.",
                                        call.notified) % {"n": call.notified})
     return redirect("volunteers_call", pk=call.id)
+
+
+def _short_warning(draft, n) -> list:
+    """The publish question's red lines: nobody told, or fewer told than places needed (it
+    cannot fill), with the ways the form widens who is called."""
+    if not n:
+        return [_("No volunteer matches who this call is for: nobody would be told.")]
+    if n >= draft.slots:
+        return []
+    warns = [ngettext("Only %(n)d volunteer matches, fewer than the %(slots)d needed.",
+                      "Only %(n)d volunteers match, fewer than the %(slots)d needed.", n)
+             % {"n": n, "slots": draft.slots}]
+    if draft.audience != Audience.COMMUNITY or draft.skill_list:
+        warns.append(_("To reach more, go back and call the whole community, or require fewer "
+                       "skills."))
+    return warns
 
 
 def _call_ctx(request, call):

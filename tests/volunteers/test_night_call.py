@@ -199,3 +199,21 @@ def test_leaving_the_waitlist_asks_first_with_the_place_in_the_queue(world, make
     done = client.post(url, {"confirm": "1"}, follow=True).content.decode()
     assert "已离开候补" in done and "名额已取消" not in done
     assert Assignment.objects.get(pk=waiting.id).status == "cancelled"
+
+
+# --- 6. a call that cannot fill -------------------------------------------------------
+
+def test_publishing_a_call_fewer_can_answer_than_it_needs_says_so_in_red(world, make_volunteer, login):
+    make_volunteer(4)  # number 4 drives (conftest.form); the only driver
+    make_volunteer(1)
+    client = login(world.users.staff)
+    new = reverse("volunteers_call_new", args=[world.community.id])
+    start = timezone.localtime() + datetime.timedelta(hours=3)
+    body = {"task": "delivery", "title": "夜间转运", "place": world.building.id, "slots": "12",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "audience": "skill", "audience_skill": "driving"}
+    asked = client.post(new, body).content.decode()
+    assert "只有 1 人符合条件，少于需要的 12 人" in asked and "召集全社区" in asked
+    enough = client.post(new, dict(body, slots="1")).content.decode()
+    assert "少于需要的" not in enough and "confirm-yes" in enough
