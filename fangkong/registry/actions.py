@@ -34,6 +34,7 @@ from .models import (
     Relation,
     Resident,
 )
+from .signals import placed
 
 # Fields whose before/after go into the audit trail (identifiers masked).
 PERSONAL_FIELDS = ["name", "sex", "birth_date", "phone", "id_number", "relation", "presence",
@@ -132,7 +133,8 @@ def move_place(actor, place: Place, new_parent: Place) -> Place:
             Place.objects.filter(pk=place.pk).update(**above)
         _fix_depths(place)
         record(actor, "place.move", place, {"parent": [before_parent, new_parent.id]})
-    place.refresh_from_db()
+        place.refresh_from_db()
+        placed([place])  # its households under the zone over the new place (zones)
     return place
 
 
@@ -175,6 +177,7 @@ def create_household(actor, place: Place, door, *, phone="", notes="", audit=Tru
                                            % {"door": door, "place": place.name}]}) from None
         if audit:
             record(actor, "household.create", hh, {"door": door})
+        placed([place])  # the zone in force over its place, from now (zones)
     return hh
 
 

@@ -29,6 +29,7 @@ from ..models import (
     new_token,
 )
 from ..queries import ancestors
+from ..signals import placed
 from .columns import BATCH, PLACE_KEYS, PLACE_KIND, new_place_name, place_key, row_error
 from .messages import (
     BUILDING_REQUIRED,
@@ -419,6 +420,8 @@ class Plan:
         if changed:
             Resident.objects.bulk_update(changed, sorted(fields), batch_size=500)
         record_many(events)
+        if new_hh:  # once per import: the new households get the zone over their place
+            placed([self.place], at=now)
         counts = {
             "created": len(new_people), "updated": len(changed), "unchanged": self.unchanged,
             "households_created": len(new_hh), "places_created": len(nodes),
