@@ -357,7 +357,7 @@ def resident_reissue_code(request, resident_id: int):
 def import_out(job: ImportJob) -> dict:
     """An import's report: its messages (`message`, each error's) in the language of this
     request whoever ran it, each error with its `code` (`importer.messages`)."""
-    from .importer.messages import error_rows, job_message
+    from .importer.messages import error_rows, job_message, warning_rows
 
     return {
         "id": job.id, "place": {"id": job.place.id, "kind": job.place.kind,
@@ -369,8 +369,9 @@ def import_out(job: ImportJob) -> dict:
         "counts": {"created": job.created_count, "updated": job.updated_count,
                    "unchanged": job.unchanged_count,
                    "households_created": job.households_created,
-                   "places_created": job.places_created},
+                   "places_created": job.places_created, "joined": job.joined_count},
         "error_count": job.error_count, "errors": error_rows(job.errors),
+        "warnings": warning_rows(job.warnings),
         "message": job_message(job),
         "created_at": job.created_at, "finished_at": job.finished_at,
     }

@@ -305,6 +305,11 @@ class ImportJob(models.Model):
     households_created = models.PositiveIntegerField(default=0)
     places_created = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
+    # people added to (new or moved into) households that already had residents, and the
+    # rows to check, kept like errors but the import went ahead: [{row, column, value,
+    # message, code, params, household, address}] (`importer.joining`)
+    joined_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
     # [{row, column, value, message, code, params}]: `message` as written in the language of
     # whoever ran the import, `code` and `params` to say it in the reader's (`core.said`;
     # rows kept before have only the message)

@@ -209,12 +209,21 @@ class ImportRowError(Schema):
     code: str = ""  # what the message says, e.g. "id_checksum", "import.id_twice" ("" if kept before codes)
 
 
+class ImportRowWarning(ImportRowError):
+    """A row imported that should be checked (someone tagged elderly living alone who does
+    not live alone): the household it went into."""
+
+    household: int | None = None
+    address: str = ""  # "1号楼1单元401"
+
+
 class ImportCounts(Schema):
     created: int
     updated: int
     unchanged: int
     households_created: int
     places_created: int
+    joined: int = 0  # people added to households that already had residents
 
 
 class ImportOut(Schema):
@@ -230,6 +239,7 @@ class ImportOut(Schema):
     counts: ImportCounts
     error_count: int
     errors: list[ImportRowError]
+    warnings: list[ImportRowWarning] = []  # rows imported that should be checked
     message: str
     created_at: datetime.datetime
     finished_at: datetime.datetime | None

@@ -402,11 +402,11 @@ def import_start(request, pk):
 def import_job(request, pk):
     """An import's progress and report, its messages in the reader's language whoever ran it
     (`importer.messages`)."""
-    from .importer.messages import error_rows, job_message
+    from .importer.messages import error_rows, job_message, warning_rows
 
     job = queries.get_import_job(request.scope, pk)
     ctx = {"job": job, "place": job.place, "errors": error_rows(job.errors[:500]),
-           "message": job_message(job)}
+           "warnings": warning_rows(job.warnings[:500]), "message": job_message(job)}
     if is_htmx(request):
         return render(request, "registry/import_job.html#progress", ctx)
     return render(request, "registry/import_job.html", ctx)

@@ -117,7 +117,7 @@ def test_the_refused_upload_answers_in_its_own_language_with_codes(world):
 def test_a_done_import_and_a_file_problem_are_said_in_the_readers_language(world):
     with translation.override("zh-hans"):
         done = do_import(world.users.staff, world.community, xlsx_bytes(
-            [person(1, "甲", new_id(11))], header=[*_header(), "民族"]))
+            [person(1, "甲", new_id(11), door="901")], header=[*_header(), "民族"]))  # a new flat
         missing = do_import(world.users.staff, world.community, xlsx_bytes(
             [["甲", new_id(12)]], header=["姓名", "身份证号"]))
     assert done.status == ImportJob.Status.DONE and missing.status == ImportJob.Status.REJECTED

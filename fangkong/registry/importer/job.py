@@ -33,9 +33,11 @@ from .messages import (
     COLUMNS_IGNORED,
     IMPORTED,
     INTERNAL,
+    JOINED,
     NOT_ALLOWED,
     PROBLEMS,
     REGISTRY_CHANGED,
+    WARNED,
     WORKER_STOPPED,
     error_piece,
     piece,
@@ -144,6 +146,12 @@ def _run(job: ImportJob, actor, progress):
         job.error_count, job.errors = 0, []
         said_now = [said(IMPORTED, rows=parsed.total, **{k: counts[k] for k in
                                                           ("created", "updated", "unchanged")})]
+        job.joined_count = counts["joined"]
+        job.warnings = plan.stored_warnings[:MAX_STORED_ERRORS]
+        if counts["joined"]:
+            said_now.append(said(JOINED, n=counts["joined"], addresses=plan.joined_addresses))
+        if plan.stored_warnings:
+            said_now.append(said(WARNED, n=len(plan.stored_warnings)))
         if parsed.ignored:
             said_now.append(said(COLUMNS_IGNORED, columns=list(parsed.ignored)))
         job.message = " ".join(said_now)[:500]
@@ -154,7 +162,7 @@ def _run(job: ImportJob, actor, progress):
 
 RESULT_FIELDS = ["status", "total_rows", "processed_rows", "created_count", "updated_count",
                  "unchanged_count", "households_created", "places_created", "error_count",
-                 "errors", "message", "said", "finished_at"]
+                 "errors", "joined_count", "warnings", "message", "said", "finished_at"]
 
 
 def _reject(job: ImportJob, errors: list[dict], total: int, *, file_problem=False):

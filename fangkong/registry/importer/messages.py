@@ -78,12 +78,28 @@ HEAD_ON_ROW = define("import.head_on_row", gettext_noop(
     "%(name)s on row %(row)d is already the head of this household. A household has one head: "
     "choose another relation on one of the two rows."))
 
+# --- warnings: the import goes ahead, the rows are listed (`joining`) ---------------------
+
+ALONE_JOINS = define("import.alone_joins", gettext_noop(
+    "%(name)s is tagged elderly living alone but joins a household where others live "
+    "(%(others)s): check the tag."))
+JOINS_ALONE = define("import.joins_alone", gettext_noop(
+    "%(name)s is added to a household where %(alone)s is tagged elderly living alone: check the tag."))
+
 # --- the job --------------------------------------------------------------------------------
 
 NOT_ALLOWED = define("import.not_allowed", gettext_noop("You are not allowed to import into %(place)s."))
 IMPORTED = define("import.imported", ngettext_lazy(
     "Imported %(rows)d row: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
     "Imported %(rows)d rows: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.", "rows"))
+JOINED = define("import.joined", ngettext_lazy(
+    "%(n)d person joined a household that already had residents: %(addresses)s.",
+    "%(n)d people joined households that already had residents: %(addresses)s.", "n"))
+WARNED = define("import.warned", ngettext_lazy(
+    "%(n)d row to check: someone tagged elderly living alone does not live alone (listed "
+    "below, with their households).",
+    "%(n)d rows to check: someone tagged elderly living alone does not live alone (listed "
+    "below, with their households).", "n"))
 COLUMNS_IGNORED = define("import.columns_ignored", gettext_noop("Columns not imported: %(columns)s."))
 PROBLEMS = define("import.problems", ngettext_lazy(
     "%(n)d problem found; nothing was imported. Correct the file and import it again.",
@@ -131,3 +147,10 @@ def error_rows(errors) -> list[dict]:
     return [{"row": e.get("row"), "column": e.get("column", ""), "value": e.get("value", ""),
              "message": say(e.get("code"), e.get("params"), e.get("message", "")),
              "code": e.get("code") or ""} for e in errors or []]
+
+
+def warning_rows(warnings) -> list[dict]:
+    """Stored warnings for the page and the API: as `error_rows`, with the household's id
+    and address (the page links to it)."""
+    return [{**row, "household": w.get("household"), "address": w.get("address", "")}
+            for w, row in zip(warnings or [], error_rows(warnings), strict=True)]

@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..queries import ancestors
 from ..signals import placed
+from . import joining
 from .columns import BATCH, PLACE_KEYS, PLACE_KIND, new_place_name, place_key, row_error
 from .messages import (
     BUILDING_REQUIRED,
@@ -78,6 +79,7 @@ class _NewHousehold:
         self.node, self.door, self.row = node, door, None
 
 
+JOINED_SHOWN = 5  # the addresses said of the households people joined (the first few)
 HOUSEHOLD_COLUMNS = ["id", "place_id", "door", *LEVEL_FIELDS]
 
 
@@ -97,6 +99,8 @@ class Plan:
         # (row, resident, household, whether the row makes them head there): for `_one_head`
         self.placed: list[tuple[RosterRow, Resident, object, bool]] = []
         self.unchanged = 0
+        self.joins: list = []  # (row, resident, household): people joining occupied households
+        self.warnings: list = []  # (row, column key, value, message, household): `joining`
 
     def err(self, row: RosterRow, key, value, message):
         row_error(self.errors, row.row, self.parsed.columns, key, value, message)
@@ -111,7 +115,7 @@ class Plan:
         nodes: dict[int, _Node] = {}
         self.children: dict[tuple, dict[str, list[_Node]]] = defaultdict(dict)
         self.compounds_in_community: dict[str, list[_Node]] = defaultdict(list)
-        self.place_names: dict[int, str] = {}
+        self.place_names: dict[int, str] = {p.id: p.name for p in self.above.values()}
         for p in Place.objects.filter(under(place), kind__in=LEVELS).order_by("depth", "id"):
             nodes[p.id] = node = _Node(p.kind, p.name, place=p)
             self.place_names[p.id] = p.name
@@ -297,6 +301,7 @@ class Plan:
             else:
                 self.unchanged += 1
         self._one_head()
+        joining.look(self)
 
     def _one_head(self):
         """A household has one head, as on the household page (`actions._one_head`): a row
@@ -329,6 +334,11 @@ class Plan:
             else:
                 message = said(HEAD_ON_ROW, name=other.name, row=other_row.row)
             self.err(row, "relation", row.relation, message)
+
+    def address(self, hh: dict) -> str:
+        """"1号楼1单元401": the household's building, unit and door."""
+        names = self.place_names
+        return "".join(names.get(hh[f], "") for f in ("building_id", "unit_id") if hh.get(f)) + hh["door"]
 
     # writing
     @staticmethod
@@ -422,15 +432,24 @@ class Plan:
         record_many(events)
         if new_hh:  # once per import: the new households get the zone over their place
             placed([self.place], at=now)
+        joined = [columns(hh) for _row, _r, hh in self.joins]
         counts = {
             "created": len(new_people), "updated": len(changed), "unchanged": self.unchanged,
             "households_created": len(new_hh), "places_created": len(nodes),
+            "joined": len(joined),
         }
+        # the addresses of the first few households joined, and the rows to check
+        seen = list(dict.fromkeys(h["id"] for h in joined))
+        by_id = {h["id"]: h for h in joined}
+        self.joined_addresses = [self.address(by_id[i]) for i in seen[:JOINED_SHOWN]]
+        if len(seen) > JOINED_SHOWN:
+            self.joined_addresses.append("…")
+        self.stored_warnings = joining.stored_warnings(self, self.parsed.columns, self.address)
         new_places = [f"{self.place_names.get(n.parent.place.id, '')} {n.name}".strip()
                       for n in nodes]
         record(self.actor, "registry.import", self.place,
                {"job": job.id, "file": job.filename, "rows": self.parsed.total, **counts,
-                "new_places": new_places[:200]})
+                "new_places": new_places[:200], "warnings": len(self.stored_warnings)})
         return counts
 
 
