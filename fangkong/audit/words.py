@@ -240,6 +240,7 @@ KEYS = {
     "everyone": k("for everyone"), "job": k("import"), "file": k("file"), "rows": k("rows"),
     "created": k("added"), "updated": k("changed"), "unchanged": k("unchanged"),
     "households_created": k("households added"), "places_created": k("places added"),
+    "joined": k("joined occupied households"), "warnings": k("rows to check"),
     "new_places": k("new places"), "version": k("version"), "day": k("day"),
     "reason": k("reason"), "places": k("places"), "sent": k("sent"), "round": k("round"),
     "result": k("result"), "source": k("source"), "photo": k("photo"), "added": k("added"),
