@@ -19,14 +19,17 @@ def types(code="shanghai-2022-04"):
     return {t.code: t for t in ZoneType.objects.filter(policy__code=code)}
 
 
-_NUMBERS = iter(range(18, 10_000))
-
-
 def notice(staff, w, at=None, number=None):
     """A notice of the street's command; each its own number unless one is given (a number
-    is filed once: the same one again is the same notice, sent again)."""
+    is filed once: the same one again is the same notice, sent again). The numbers follow
+    the test's own notices (第18号, 第19号, …): a counter kept across tests made them depend on
+    which tests ran before in the process (another module's test took 第18号, and a test's
+    own 第19号 then clashed with its first notice)."""
+    from fangkong.zones.models import Notice
+
+    auto = f"第{18 + Notice.objects.filter(place=w.community).count()}号"
     return pub.create_notice(staff, w.community, {
-        "number": number or f"第{next(_NUMBERS)}号", "issued_by": "桥东街道疫情防控指挥部",
+        "number": number or auto, "issued_by": "桥东街道疫情防控指挥部",
         "title": "关于划定封控区的通告", "effective_at": (at or timezone.now()).isoformat()})
 
 
