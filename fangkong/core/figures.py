@@ -40,8 +40,21 @@ class Figure:
     short: object = None  # a short label for narrow tables (the label if None)
     note: Callable[[dict], str | None] | None = None  # (values) -> a line under it, or None
     # False: one thing may count under several children (a tube holding people of two grids),
-    # so the children's rows do not add up to the node, and no "the rest" row is made of it
+    # so the children's rows do not add up to the node, and no "the rest" row is made of it;
+    # its provider gives the hint `shared_hint(key)` so that a roll-up counts each thing once
     additive: bool = True
+
+
+def shared_hint(key: str) -> str:
+    """The hint beside a figure that is not additive (`Figure.additive`): the ids of the
+    things a node counts that another node of its level may count too — the tubes not at
+    the lab holding people of this community and of another one (sampled at a point on
+    their boundary). A roll-up that sums nodes' figures (a street's dashboard over its
+    communities' snapshots, a street's nightly report over its communities' locked ones)
+    counts each such thing once, not once per node (`reports.figures.total`): a tube is one
+    tube at the level above, whatever the number of places whose people it holds. Only
+    the shared ones are listed (few: a node's own things just add up); none: no hint."""
+    return f"_shared_{key}"
 
 
 @dataclass

@@ -2,14 +2,16 @@
 its app's provider (`settings.FANGKONG_FIGURE_PROVIDERS`: registry.figures,
 screening.node_figures — which reads screening.figures —, volunteers.figures; zones and
 services add theirs); nothing is counted here. This module only asks the providers for many
-nodes at once, derives the ratios, and sums children for roll-ups."""
+nodes at once, derives the ratios, and sums children for roll-ups (`total`: a figure that
+is not additive — tubes — counts each thing once at the level above, people are summed)."""
 
+from collections import Counter
 from functools import cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from fangkong.core.figures import Figure, Provider
+from fangkong.core.figures import Figure, Provider, shared_hint
 from fangkong.registry.models import LEVELS, Place
 
 
@@ -32,13 +34,25 @@ def by_key() -> dict[str, Figure]:
 
 
 # Hints a report keeps beside its figures (never figures: not summed, not in the API or the
-# sheets): the rounds a node's testing figures add up, so that the report says so too.
+# sheets): the rounds a node's testing figures add up, so that the report says so too; and
+# each figure that is not additive keeps the things it shares with other nodes
+# (`core.figures.shared_hint`), so that the roll-up above counts them once.
 KEPT_HINTS = ("_rounds",)
 
 
+def shared_hints() -> dict[str, str]:
+    """{hint: figure key} for the figures that are not additive (`Figure.additive`)."""
+    return {shared_hint(f.key): f.key for f in definitions() if not f.additive}
+
+
+def kept(key: str) -> bool:
+    """Is `key` a hint a report keeps (`KEPT_HINTS`, `shared_hints`)?"""
+    return key in KEPT_HINTS or key in shared_hints()
+
+
 def stored(values: dict) -> dict:
-    """The figures as a report keeps them: the counted ones and `KEPT_HINTS`."""
-    return {k: v for k, v in values.items() if not k.startswith("_") or k in KEPT_HINTS}
+    """The figures as a report keeps them: the counted ones and the kept hints."""
+    return {k: v for k, v in values.items() if not k.startswith("_") or kept(k)}
 
 
 def figures_only(values: dict) -> dict:
@@ -88,16 +102,29 @@ def of(node: Place, at, after=None) -> dict:
 
 def total(rows: list[dict]) -> dict:
     """The sum of children's figures (counted figures summed, ratios derived again; the
-    `KEPT_HINTS` lists joined)."""
+    kept hints' lists joined) — the one roll-up of a street's or district's figures: its
+    dashboard over its communities' snapshots (`live.board`) and its nightly report over
+    its children's locked reports (`actions.nightly.rollup`), hence its page, API and
+    exports. People and everything additive are summed (each person is in one place). A
+    figure that is not additive counts things, not places: a tube holding people of two
+    communities (sampled at a point on their boundary) is in both communities' figures and
+    ONCE in the sum — each thing listed by several rows in the figure's
+    `core.figures.shared_hint` is taken off all but once. The joined list goes on with the
+    sum, so the district summing its streets counts it once as well."""
     derived = {f.key for f in definitions() if f.derive is not None}
+    shared = shared_hints()
     out, hints = {}, {}
     for row in rows:
         for k, v in row.items():
-            if k in KEPT_HINTS and v:
+            if (k in KEPT_HINTS or k in shared) and v:
                 hints.setdefault(k, set()).update(v)
             if k.startswith("_") or k in derived or not isinstance(v, int):
                 continue
             out[k] = out.get(k, 0) + v
+    for hint, key in shared.items():
+        seen = Counter(x for row in rows for x in set(row.get(hint) or ()))
+        if key in out:
+            out[key] = max(0, out[key] - sum(n - 1 for n in seen.values()))
     return derive(out) | {k: sorted(v) for k, v in hints.items()}
 
 

@@ -24,7 +24,7 @@ report (walked 2026-12-07: 327 sampled, 159 reported).
 | coverage          | `figures` of each round of the day, summed over the rounds (a person counts once in each round; `_rounds` lists them, and the dashboard says so under "to be tested"); a round begun before the day (a report's: before its window) leaves out those done before it (`counted_by(since=)`) |
 | cases             | single re-tests positive that day by `at`, whatever the round (`figures.case_q(at, since=)`; the chart's bar of the day); a nightly report's: since the previous day's cut-off (`after`), so that a case confirmed after 20:00 is in the next day's report |
 | awaiting re-test  | held people (positive pool or antigen test) not re-sampled by `at`, whatever the round (`figures.awaiting_q`; the place's alert counts the same) |
-| tubes not at lab  | tubes of the day's rounds sealed by `at` that the lab had not received by then, holding people of the node (`_tubes_not_at_lab`: a tube of two grids is in both grids' rows, once in the community's) |
+| tubes not at lab  | tubes of the day's rounds sealed by `at` that the lab had not received by then, holding people of the node (`_tubes_not_at_lab`: a tube of two grids is in both grids' rows, once in the community's; a tube of two communities — a sampling point on their boundary — is in both communities' figures and once in the street's and the district's, summed or counted: distinct tubes, never the sum of the places', `core.figures.shared_hint`). People are summed: each is in one place |
 """
 
 import datetime
@@ -35,8 +35,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.figures import Chart, Figure, Provider, Tally, grouped, percent
-from fangkong.core.tree import under
+from fangkong.core.figures import Chart, Figure, Provider, Tally, grouped, percent, shared_hint
+from fangkong.core.tree import level_field, under
 from fangkong.registry.models import LEVELS
 
 from . import figures
@@ -120,19 +120,37 @@ def _tubes_not_at_lab(out, rounds, at) -> None:
     them (their samples' level columns: a tube at a station holds people of several grids and
     has no grid of its own — they had all gone to "未分网格", and a grid's view showed none).
     A tube is counted once in each node, and once in the parent (not the sum of its
-    children's: a tube of two grids is in both rows)."""
+    children's: a tube of two grids is in both rows). Each node (and the parent) lists, in
+    the hint `shared_hint("tubes_not_at_lab")`, the tubes it counts that also hold people
+    outside it (a tube of two communities, sampled at a point on their boundary): a street's
+    or district's sum of its communities' figures (dashboard snapshots, nightly reports,
+    `reports.figures.total`) counts them once. One query (the samples of the tubes holding
+    someone of the nodes, one row per tube and place: few)."""
     late = Tube.objects.filter(round__in=rounds, sealed_at__lte=at).filter(Q(at_lab_at=None) | Q(at_lab_at__gt=at))
-    col, parent = out.col, getattr(out.parent, "id", None)
-    pairs = (Sample.objects.filter(round__in=rounds, tube__in=late, **out.where)
-             .values_list(col, "tube_id").distinct().order_by())  # one row per tube and node: few
-    tubes = {}
-    for node_id, tube_id in pairs:
-        tubes.setdefault(node_id, set()).add(tube_id)
+    col, parent = out.col, out.parent
+    pcol = level_field(parent) if parent is not None else col
+    held = Sample.objects.filter(round__in=rounds, tube__in=late, **out.where).values("tube_id")
+    rows = (Sample.objects.filter(round__in=rounds, tube_id__in=held)
+            .values_list("tube_id", col, pcol).distinct().order_by())
+    tubes, places, above = {}, {}, {}
+    for tube_id, node_id, up in rows:
+        places.setdefault(tube_id, set()).add(node_id)
+        above.setdefault(tube_id, set()).add(up)
+        inside = up == parent.id if parent is not None else node_id in out
+        if inside:
+            tubes.setdefault(node_id, set()).add(tube_id)
+    hint = shared_hint("tubes_not_at_lab")
     for node_id, ids in tubes.items():
-        if node_id in out and node_id != parent:
+        if node_id in out and node_id != getattr(parent, "id", None):
             out[node_id]["tubes_not_at_lab"] = len(ids)
+            shared = sorted(t for t in ids if places[t] != {node_id})
+            if shared:
+                out[node_id][hint] = shared
     if parent is not None:
-        out[parent]["tubes_not_at_lab"] = len(set().union(*tubes.values()))
+        out[parent.id]["tubes_not_at_lab"] = len(places)  # every tube read holds someone under it
+        shared = sorted(t for t, ups in above.items() if ups != {parent.id})
+        if shared:
+            out[parent.id][hint] = shared
 
 
 def progress_chart(node, at) -> Chart | None:
