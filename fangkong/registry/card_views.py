@@ -84,10 +84,30 @@ def household_codes(request, pk):
     people = cards.household_codes(actor_of(request), hh)
     for r in people:
         r.qr_uri = codes.svg_data_uri(r)
+        r.typed = codes.typed_form(r)
     return render(request, "registry/codes.html", {
         "hh": hh, "people": people,
-        "address": queries.address_labels([hh]).get(hh.place_id, ""),
-        "can_edit": request.scope.allows(Perm.EDIT_REGISTRY, hh)})
+        "address": queries.address_labels([hh]).get(hh.place_id, "")})
+
+
+@require_GET
+@page
+@expensive("export")
+def household_codes_pdf(request, pk):
+    """The family's own cards from its codes page: `?member=<id>` for one member's card,
+    none for the whole household (the same renderer as staff's cards)."""
+    hh = queries.get_household(request.scope, pk)
+    member = None
+    wanted = request.GET.get("member")
+    if wanted:
+        (rid,) = ids([wanted])
+        member = queries.get_resident(request.scope, rid)
+    try:
+        pdf, filename, _n = cards.print_own_cards(actor_of(request), hh, member)
+    except Invalid as e:
+        messages.error(request, e.message)
+        return redirect("household_codes", pk=hh.id)
+    return cards.pdf_response(pdf, filename)
 
 
 @require_GET

@@ -15,6 +15,12 @@ letters in any case, scanner Enter and spaces, full-width characters, the code i
 URL) and finds the person by `codes.token_key` (case folded); `resident_by_code(scope, text)`
 (here) does both within a scope.
 Re-issuing a code (`actions.reissue_code`) replaces the token: the old card stops working.
+Under the symbol, on the card and on the household's codes page alike, the code is printed
+in its typed form (`codes.typed_form`: `FK1: VX3P QE0M S2N7 YLK9 ABCD 1W`), for reading
+aloud and typing when the QR will not scan; `parse_code` reads it back as typed.
+Staff print cards for a place or household (`print_cards`); a family prints its own
+member's card, or the whole household's, from its codes page (`print_own_cards`): the
+same `render_pdf`, the same audit event.
 
 The PDF is drawn with reportlab on A4, 2 × 5 cards a page (95 × 55 mm, wallet size, with
 dashed cut lines). Chinese text uses reportlab's built-in CID font STSong-Light (Adobe-GB1),
@@ -46,6 +52,7 @@ from .codes import (
     code_payload,
     parse_code,
     residents_by_token,
+    typed_form,
 )
 from .models import LEVELS, Household, Place, Presence, Resident
 
@@ -97,6 +104,7 @@ class Card:
     address: str  # 光明小区 1号楼 1单元 101
     community: str
     payload: str
+    typed: str = ""  # `codes.typed_form`: printed under the symbol, for typing by hand
 
 
 def cards_for(rows: list[Resident]) -> list[Card]:
@@ -110,7 +118,8 @@ def cards_for(rows: list[Resident]) -> list[Card]:
         parts = [names[x] for x in (r.compound_id, r.building_id, r.unit_id) if x in names]
         parts.append(r.household.door)
         out.append(Card(name=r.name, address=" ".join(parts),
-                        community=names.get(r.community_id, ""), payload=code_payload(r)))
+                        community=names.get(r.community_id, ""), payload=code_payload(r),
+                        typed=typed_form(r)))
     return out
 
 
@@ -249,14 +258,25 @@ def render_pdf(cards: list[Card], *, title: str = "") -> bytes:
         text, sz = _fit(lost, 7, text_w, smallest=5)
         c.setFont(FONT, sz)
         c.drawString(tx, y + PAD, text)
-        # The code in text under the symbol, for typing when a scanner fails.
-        c.setFont("Courier", 5.5)
-        c.drawCentredString(qx + qs / 2, qy - 1 * MM, card.payload)
+        # The code in text under the symbol, for typing when a scanner fails: the same
+        # grouped form as the codes page, as large as the symbol's width allows.
+        typed = card.typed or card.payload
+        c.setFont("Courier", _courier_size(typed, qs - 2 * MM))
+        c.drawCentredString(qx + qs / 2, qy - 1 * MM, typed)
     if not cards:
         _cut_lines(c)
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def _courier_size(text: str, width: float, largest: float = 7, smallest: float = 5) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    size = largest
+    while size > smallest and stringWidth(text, "Courier", size) > width:
+        size -= 0.25
+    return size
 
 
 def _cut_lines(c):
@@ -338,6 +358,36 @@ def print_cards(actor, *, place: Place | None = None, household: Household | Non
            {"count": len(rows), "everyone": everyone, "residents": [r.id for r in rows][:500],
             "households": [h.id for h in households] if households is not None else None},
            label=where)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return pdf, f"{where}-{_('code cards')}-{stamp}.pdf", len(rows)
+
+
+def print_own_cards(actor, household: Household, member: Resident | None = None
+                    ) -> tuple[bytes, str, int]:
+    """The cards a family prints from its codes page: one member's (`member`) or every
+    member's who has not moved out, drawn by the same `render_pdf` as staff's cards.
+
+    Allowed to whoever may see the household's codes (`access.can_show_codes`: its own
+    residents, and roles that may print cards for it); another household looks missing.
+    Audited as staff's printing is."""
+    if not can_show_codes(actor.scope, household):
+        require(actor, Perm.EDIT_REGISTRY, household)  # NotFound or Forbidden, as for editing
+    qs = (queries.residents(actor.scope).filter(household=household)
+          .exclude(presence=Presence.MOVED_OUT).select_related("household"))
+    if member is not None:
+        qs = qs.filter(pk=member.pk)
+    rows = list(qs.order_by("relation", "id"))
+    if member is not None and not rows:
+        raise NotFound()
+    if not rows:
+        raise Invalid(_("Nobody here to print a card for."))
+    where = _where(household)
+    if member is not None:
+        where = f"{where} {member.name}"
+    pdf = render_pdf(cards_for(rows), title=f"{where} {_('Personal code cards')}")
+    record(actor, "resident.print_cards", household,
+           {"count": len(rows), "everyone": member is None, "residents": [r.id for r in rows],
+            "households": [household.id]}, label=where)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return pdf, f"{where}-{_('code cards')}-{stamp}.pdf", len(rows)
 

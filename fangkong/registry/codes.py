@@ -21,7 +21,9 @@ _ID_LIKE = re.compile(r"\d{17}[\dxX]")
 # What a scanner or a keyboard puts around a code: spaces, the Enter (CR, LF) and Tab that
 # hand scanners end with, other control characters, a byte-order mark, no-break spaces.
 _EDGES = "".join(map(chr, range(33))) + "\x7f\xa0\u200b\u3000\ufeff"
+_INNER_SPACE = re.compile(r"[\s\u3000]+")  # between the groups of a typed code
 MAX_SCAN = 300  # characters of scanned text looked at (a code is 26)
+GROUP = 4  # characters a group in the typed form (read aloud, typed by hand)
 QR_ERROR = "q"  # 25 % of the symbol may be damaged (a card lives in a pocket for weeks)
 
 
@@ -30,6 +32,16 @@ QR_ERROR = "q"  # 25 % of the symbol may be damaged (a card lives in a pocket fo
 def code_payload(resident: Resident) -> str:
     """The exact text in a resident's QR code."""
     return PREFIX + resident.token
+
+
+def typed_form(resident_or_token) -> str:
+    """The code as a person reads it aloud and a station worker types it when the QR will
+    not scan: the prefix, then the token in upper case in groups of four,
+    `FK1: VX3P QE0M S2N7 YLK9 ABCD 1W`. `parse_code` reads it back as typed (the spaces, any
+    case), so the station accepts exactly this; the cards and the codes page show it."""
+    token = getattr(resident_or_token, "token", resident_or_token).upper()
+    groups = [token[i:i + GROUP] for i in range(0, len(token), GROUP)]
+    return PREFIX + " " + " ".join(groups)
 
 
 def parse_code(text, *, bare: bool = False) -> str | None:
@@ -47,6 +59,8 @@ def parse_code(text, *, bare: bool = False) -> str | None:
     - full-width letters, digits or colon (a Chinese input method was on: `ＦＫ１：…`);
     - inside a URL, as a path segment or a query value, escaped or not
       (`https://…/c/FK1:…`, `…?code=FK1%3A…`): what a camera app shows or passes on;
+    - as typed from its `typed_form`: spaces between the groups of the token (and after
+      the prefix), as read aloud;
     - with `bare=True`, the bare token (what the station's own look-ups and older
       clients send); never an 18-character ID number.
     """
@@ -58,6 +72,8 @@ def parse_code(text, *, bare: bool = False) -> str | None:
     m = _CODE.fullmatch(s)
     if m:
         return m.group(1)
+    if s[:4].upper() == PREFIX and (m := _CODE.fullmatch(_INNER_SPACE.sub("", s))):
+        return m.group(1)  # typed by hand from the groups of `typed_form`
     if "://" in s or s[:4].lower() == "www.":
         return _code_in_url(s)
     if bare and TOKEN.fullmatch(s) and not _ID_LIKE.fullmatch(s):

@@ -24,6 +24,8 @@ urlpatterns = [
     path("households/<id:pk>/code-cards.pdf", card_views.household_cards_pdf,
          name="household_cards_pdf"),
     path("households/<id:pk>/codes/", card_views.household_codes, name="household_codes"),
+    path("households/<id:pk>/codes/cards.pdf", card_views.household_codes_pdf,
+         name="household_codes_pdf"),
     path("my/codes/", card_views.my_codes, name="my_codes"),
     path("residents/<id:pk>/reissue-code/", card_views.resident_reissue_code,
          name="resident_reissue_code"),

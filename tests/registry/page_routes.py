@@ -43,6 +43,8 @@ PAGES = {
                                 "302 404 403 404 404 404 403 200 200 404 403 403"),
     "household_codes": Page(lambda w: f"/households/{w.hh101.id}/codes/",
                             "302 404 200 404 404 404 403 200 200 404 403 403"),
+    "household_codes_pdf": Page(lambda w: f"/households/{w.hh101.id}/codes/cards.pdf",
+                                "302 404 200 404 404 404 403 200 200 404 403 403"),
     "my_codes": Page(lambda w: "/my/codes/", "302 404 302 404 404 404 404 404 404 404 404 404"),
     "resident_reissue_code": Page(lambda w: f"/residents/{w.su.id}/reissue-code/",
                                   "302 404 403 404 404 404 403 302 302 404 403 403",

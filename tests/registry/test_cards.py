@@ -47,6 +47,16 @@ def test_parse_code_refuses_what_is_not_a_personal_code(text):
     assert codes.parse_code(text) is None
 
 
+def test_the_typed_form_is_grouped_and_reads_back_as_the_code(world):
+    typed = codes.typed_form(world.su)
+    assert typed == "FK1: " + " ".join(re.findall(".{1,4}", world.su.token.upper()))
+    for text in (typed, typed.lower(), typed + "\r\n", typed.replace(" ", "  "),
+                 typed.replace(":", "："), "fk1:" + typed[5:]):
+        assert codes.parse_code(text).lower() == world.su.token.lower(), text
+    assert cards.resident_by_code(actor_for(world.users.staff).scope, typed).id == world.su.id
+    assert codes.parse_code(typed[5:]) is None  # the groups without the prefix are not a code
+
+
 def test_the_payload_never_holds_the_id_number_or_name(world):
     payload = codes.code_payload(world.su)
     assert "14010619480904786X" not in payload and world.su.name not in payload
@@ -76,7 +86,7 @@ def test_building_cards_default_to_people_without_smartphone_or_vulnerable(world
     assert (n, pages) == (3, 1)
     for r in (world.su, world.xia, world.wang):
         assert r.name in text
-        assert codes.code_payload(r) in text
+        assert codes.typed_form(r) in text  # the code to type, grouped as on the codes page
     assert world.yu.name not in text
     assert "光明小区 1号楼 1单元 101" in text and "光明社区" in text
     assert "140106" not in text  # no ID number, not even its head

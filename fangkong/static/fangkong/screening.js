@@ -59,7 +59,8 @@
   }
   function personKey(text) {
     var t = clean(text);
-    var m = /FK1:([A-Za-z0-9_-]{16,32})/i.exec(decodeSafe(t));
+    // a code typed by hand from its groups ("FK1: VX3P QE0M …") is the same code
+    var m = /FK1:([A-Za-z0-9_-]{16,32})/i.exec(decodeSafe(t).replace(/\s+/g, ""));
     return (m ? m[1] : t.replace(/\s+/g, "")).toUpperCase();
   }
   function decodeSafe(t) { try { return decodeURIComponent(t); } catch (e) { return t; } }
