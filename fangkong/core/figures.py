@@ -73,6 +73,20 @@ class Chart:
     # the parts' (name, colour) for the legend — e.g. sealed and controlled people
     stacks: list = field(default_factory=list)
     legend: tuple = ()
+    # a chart over days: each row's day, and the figures of the node's nightly report that
+    # make the row (`keys`: one per stacked part, or the one value), with `say(*parts)` its
+    # text. A day's bar is its figure as the day's submitted report says it: the reports app
+    # puts that report's figures in the row (`reports.charts.as_reported`; a lower app
+    # cannot read reports), and only a day with none is counted now (`counted`: per row)
+    days: list = field(default_factory=list)
+    keys: tuple = ()
+    say: Callable | None = None
+    counted: list = field(default_factory=list)
+
+    def table(self) -> list[tuple]:
+        """The rows as the text table shows them: (label, shown, counted now or None)."""
+        marks = self.counted or [None] * len(self.rows)
+        return [(label, shown, mark) for (label, _v, shown), mark in zip(self.rows, marks, strict=True)]
 
 
 @dataclass(frozen=True)

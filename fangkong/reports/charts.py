@@ -18,6 +18,7 @@ LOW = "#b3261e"  # red: coverage under 60 %
 MID = "#8a5300"  # amber: under 90 %
 OK = "#1b6e2a"  # green: 90 % and more
 GRID = "#d0d0d0"
+PALE = ' fill-opacity="0.45"'  # a day counted now, with no submitted report (`as_reported`)
 INK = "#1a1a1a"
 
 
@@ -67,18 +68,66 @@ def for_report(report) -> list[Chart]:
         own = values.pop(node.id, {})
         # the dashboard's rows: the grids and "未分网格" (people in no grid), one definition
         kids = queries.ranked_children(below, values, own)
-    return charts_for(node, at, kids)
+    return charts_for(node, at, kids, own=report)
 
 
-def charts_for(node, at, children) -> list[Chart]:
+def charts_for(node, at, children, own=None) -> list[Chart]:
     """The providers' charts of the node (in provider order), with the coverage of the
-    children after the first."""
+    children after the first; a chart over days shows each day as its report says it
+    (`as_reported`; `own`: the report shown, whose day is its own figures)."""
     if node.kind not in LEVELS:
         return []
     out = [c for p in figures.providers() for make in p.charts if (c := make(node, at)) is not None]
+    as_reported(node, out, own)
     if children:
         out.insert(min(1, len(out)), coverage_by_child(children))
     return out
+
+
+def as_reported(node, drawn: list[Chart], own=None) -> None:
+    """Each chart over days (`Chart.days`) shows a day as the node's report of that day
+    says it — the one figure of the day, whatever has changed since (a resident added, an
+    hour corrected) —, and only a day with no submitted report as the provider counts it
+    now (`Chart.counted`, said under the chart: `note`). `own`: the report shown (its day
+    is its figures, submitted or not, as the page above the chart says). One query."""
+    from . import queries
+
+    days = {d for c in drawn for d in c.days}
+    if not days:
+        return
+    said = queries.reported_figures(node, days)
+    mine = set()
+    if own is not None and own.day in days:
+        said[own.day] = own.figures
+        if own.status not in queries.COUNTED:
+            mine.add(own.day)  # a draft's figures: counted, not yet submitted
+    for c in drawn:
+        if not c.days or not c.keys or c.say is None:
+            continue
+        counted = []
+        for i, d in enumerate(c.days):
+            values = said.get(d) or {}
+            parts = tuple(values.get(k) for k in c.keys)
+            if d not in said or not all(isinstance(v, int) for v in parts):
+                counted.append(True)  # no report of the day (or of this figure): counted now
+                continue
+            c.rows[i] = (c.rows[i][0], sum(parts), c.say(*parts))
+            if c.stacks:
+                c.stacks[i] = parts
+            counted.append(d in mine)
+        c.counted = counted
+
+
+def note(chart: Chart) -> str:
+    """The days of a chart counted now (no submitted report of theirs), in words; "" when
+    every day is as its report says (or the chart is not over days)."""
+    from fangkong.core.text import join_words
+
+    now = [label for (label, _v, _s), mark in zip(chart.rows, chart.counted, strict=False) if mark]
+    if not now:
+        return ""
+    return _("Counted now, with no submitted report of the day: %(days)s. The other days are as "
+             "their submitted reports say.") % {"days": join_words(now)}
 
 
 # --- SVG ----------------------------------------------------------------------------------
@@ -144,12 +193,14 @@ def _columns(chart: Chart) -> str:
     for i, (label, value, shown) in enumerate(chart.rows):
         x = left + i * col
         y = h - bottom
+        now = i < len(chart.counted) and chart.counted[i]  # counted now: paler, and said so
+        title = f"{label}: {shown}" + (f" ({_('counted now')})" if now else "")
         for part, colour in zip(chart.stacks[i] if chart.stacks else (value,),
                                 [c for _n, c in chart.legend] or [BAR], strict=False):
             bh = int(plot * part / top)
             y -= bh
             parts.append(f'<rect x="{x + col * 0.15:.1f}" y="{y}" width="{col * 0.7:.1f}" '
-                         f'height="{bh}" fill="{colour}"><title>{escape(label)}: {escape(shown)}</title></rect>')
+                         f'height="{bh}"{PALE if now else ""} fill="{colour}"><title>{escape(title)}</title></rect>')
         if i % every == 0:
             parts.append(_text(f"{x + col / 2:.1f}", h - 8, label, "middle", 11))
     for j, (name, colour) in enumerate(chart.legend):  # the legend, top right

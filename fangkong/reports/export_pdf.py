@@ -1,8 +1,10 @@
 """A nightly report as an A4 PDF (reportlab): title, the report's facts, every figure by
 group, the children side by side, every chart the dashboard shows for the node as of the
 report's time (`charts.for_report`: drawn from the same rows as the page's SVG, charts.py —
-bars, columns with their values, stacked columns with their parts as a table), remarks. Chinese in the built-in CID font STSong-Light, or the
-TrueType font named by settings.FANGKONG_CARD_FONT, embedded (as the code cards do)."""
+bars, columns with their values, stacked columns with their parts as a table; a chart over
+days shows each day as its submitted report says it, the days counted now said under it),
+remarks. Chinese in the built-in CID font STSong-Light, or the TrueType font named by
+settings.FANGKONG_CARD_FONT, embedded (as the code cards do)."""
 
 import io
 
@@ -47,6 +49,9 @@ def _chart(chart: charts.Chart, width: float, fnt: str):
         parts.append(_columns(chart, width, fnt))
         if chart.stacks:
             parts.append(_stack_table(chart, width, fnt))
+    if charts.note(chart):  # the days counted now, with no submitted report (as the page)
+        parts.append(Paragraph(_esc(charts.note(chart)), ParagraphStyle("note", parent=title, fontSize=8,
+                                                                        leading=11, spaceBefore=2, wordWrap="CJK")))
     parts.append(Spacer(1, 4))
     return KeepTogether(parts)
 
@@ -87,9 +92,11 @@ def _columns(chart: charts.Chart, width: float, fnt: str):
     names = [c for _n, c in chart.legend] or [charts.BAR]
     for i, (label, value, shown) in enumerate(chart.rows):
         x, y = left + i * col, bottom
+        pale = 0.45 if i < len(chart.counted) and chart.counted[i] else 1  # counted now (charts.PALE)
         for part, colour in zip(chart.stacks[i] if chart.stacks else (value,), names, strict=False):
             bh = plot * part / top
-            d.add(Rect(x + col * 0.15, y, col * 0.7, bh, fillColor=colors.HexColor(colour), strokeColor=None))
+            d.add(Rect(x + col * 0.15, y, col * 0.7, bh, fillColor=colors.HexColor(colour), fillOpacity=pale,
+                       strokeColor=None))
             y += bh
         if value:  # a zero is the empty column (and the parts' table says 0)
             text = shown if not chart.stacks and len(shown) <= 8 else str(value)

@@ -104,6 +104,14 @@ def report_for(place: Place, day: datetime.date) -> DailyReport | None:
             .filter(place=place, day=day, current=True).first())
 
 
+def reported_figures(place: Place, days) -> dict[datetime.date, dict]:
+    """{day: figures} of the node's current reports of these days that were submitted or
+    approved (as a roll-up counts them): what each day's report said, for the charts over
+    days (`charts.as_reported`). One query."""
+    return dict(DailyReport.objects.filter(place=place, day__in=list(days), current=True, status__in=COUNTED)
+                .values_list("day", "figures"))
+
+
 def versions(report: DailyReport) -> list[DailyReport]:
     return list(DailyReport.objects.filter(place_id=report.place_id, day=report.day)
                 .select_related("submitted_by", "decided_by").order_by("version"))

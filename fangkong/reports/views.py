@@ -60,7 +60,8 @@ def dashboard(request, pk):
         "at": board["as_of"], "waiting": board["waiting"], "rolled": node.kind in live.ROLLED,
         "age": max(0, int((now - board["as_of"]).total_seconds() // 60)), "sections": present.sections(board["values"], node),
         "columns": present.child_columns(), "children": children, "shared_note": present.shared_note(),
-        "charts": [(c, charts.svg(c)) for c in charts.charts_for(node, now, board["children"])],
+        # a past day as its submitted report says it, a day without one counted now (said)
+        "charts": [(c, charts.svg(c), charts.note(c)) for c in charts.charts_for(node, now, board["children"])],
         "report": queries.report_for(node, timezone.localdate()) if node.kind in access.LEVEL_KINDS else None,
     }
     return render(request, "reports/dashboard.html", ctx)

@@ -182,7 +182,9 @@ def cases_chart(node, at, days=7) -> Chart:
     dates = [start + datetime.timedelta(days=i) for i in range(days)]
     return Chart("cases", gettext("Positive cases by day"),
                  [(f"{d:%m-%d}", rows.get(d, 0), str(rows.get(d, 0))) for d in dates],
-                 horizontal=False, headers=(gettext("Day"), gettext("Positive cases")))
+                 horizontal=False, headers=(gettext("Day"), gettext("Positive cases")),
+                 # a day's bar as that day's report says it (`core.figures.Chart.days`)
+                 days=dates, keys=("cases",), say=str)
 
 
 def rounds_note(values) -> str | None:

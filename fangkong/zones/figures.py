@@ -90,11 +90,16 @@ def zones_chart(node, at, days=7) -> Chart | None:
     if not rows:
         return None
     return Chart("zones", gettext("People in sealed and controlled areas by day"),
-                 [(f"{d:%m-%d}", s + c, gettext("%(sealed)d sealed · %(controlled)d controlled")
-                   % {"sealed": s, "controlled": c}) for d, s, c in rows],
+                 [(f"{d:%m-%d}", s + c, _say_zones(s, c)) for d, s, c in rows],
                  horizontal=False, headers=(gettext("Day"), gettext("People (sealed · controlled)")),
                  stacks=[(s, c) for _d, s, c in rows],
-                 legend=((ZoneKind.SEALED.label, SEALED_COLOUR), (ZoneKind.CONTROLLED.label, CONTROLLED_COLOUR)))
+                 legend=((ZoneKind.SEALED.label, SEALED_COLOUR), (ZoneKind.CONTROLLED.label, CONTROLLED_COLOUR)),
+                 # a day's bar as that day's report says it (`core.figures.Chart.days`)
+                 days=[d for d, _s, _c in rows], keys=("sealed_people", "controlled_people"), say=_say_zones)
+
+
+def _say_zones(sealed, controlled) -> str:
+    return gettext("%(sealed)d sealed · %(controlled)d controlled") % {"sealed": sealed, "controlled": controlled}
 
 
 PROVIDER = Provider("zones", (
