@@ -535,6 +535,10 @@ def boxes(request, pk):
                 signed = request.POST.get("given_by", "").strip() and request.POST.get("received_by", "").strip()
                 if request.POST.get("stage") == Handover.Stage.LAB and signed and not confirmed(request):
                     return _confirm_receipt(request, rnd, box)
+                if (request.POST.get("stage") == Handover.Stage.PICKUP and signed and box.state == Box.State.PACKING
+                        and not confirmed(request) and box.tubes.exists()):  # an empty box: refused at once
+                    access.require_handover(actor, rnd, Handover.Stage.PICKUP)  # asked only of who may sign
+                    return _confirm_pickup(request, rnd, box)
                 lab_actions.hand_over(actor, box, request.POST.get("stage"), request.POST.get("given_by"),
                                       request.POST.get("received_by"))
                 n = box.tubes.count()
@@ -567,6 +571,24 @@ def _confirm_receipt(request, rnd, box):
         warn=_("This signs the hand-over for both of you and cannot be undone: each tube counts "
                "as at the lab from now on."),
         yes=_("Receive the box"), back=reverse("screening_boxes", args=[rnd.id]))
+
+
+def _confirm_pickup(request, rnd, box):
+    """The courier takes a box at the point (双签收, not undone: the box cannot be packed
+    again): which box, from where, its tubes and both names said first."""
+    tubes = list(box.tubes.order_by("barcode").values_list("barcode", flat=True))
+    n = len(tubes)
+    where = " · ".join(x for x in (rnd.name, str(box.point) if box.point_id else "") if x)
+    return confirm_step(
+        request, title=_("Hand box %(code)s to the courier?") % {"code": box.code},
+        lines=[where, ngettext("%(n)d tube in the box.", "%(n)d tubes in the box.", n) % {"n": n},
+               join_words(tubes[:20]) + ("…" if n > 20 else ""),
+               _("Handed over by %(given)s, received by %(received)s.") % {
+                   "given": request.POST["given_by"].strip(), "received": request.POST["received_by"].strip()}],
+        warn=_("This signs the hand-over for both of you and cannot be undone: the box is closed, and "
+               "its tubes count as with the courier from now on."),
+        yes=_("Yes, the courier takes box %(code)s") % {"code": box.code},
+        back=reverse("screening_boxes", args=[rnd.id]))
 
 
 def _loose(rnd) -> dict:

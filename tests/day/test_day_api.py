@@ -228,8 +228,9 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     box = re.search(r'name="box" value="(\d+)"', staff.get(boxes).content.decode()).group(1)
     r = staff.post(boxes, {"do": "pack", "box": box, "tubes": "T0001\nt0002\nT0003\nT0004"}, follow=True)
     assert "4 tubes packed" in text(r)
-    staff.post(boxes, {"do": "handover", "box": box, "stage": "pickup", "given_by": "张三",
-                       "received_by": "快递李四"})
+    pickup = {"do": "handover", "box": box, "stage": "pickup", "given_by": "张三", "received_by": "快递李四"}
+    assert "Hand box BOX-1 to the courier?" in text(staff.post(boxes, pickup))  # asked first
+    staff.post(boxes, {**pickup, "confirm": "1"})
     page = text(lab.get("/screening/lab/"))
     assert "Box BOX-1 with the courier (4 tubes)" in page
     receipt = {"do": "handover", "box": box, "stage": "lab", "given_by": "快递李四", "received_by": "检测员王五"}

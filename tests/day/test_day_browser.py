@@ -268,6 +268,9 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     staff.fill("input[name=received_by]", "快递李四")
     staff.shot("box-packed")
     staff.click("form:has(input[name=given_by]) button")
+    staff.wait_for_selector("form.confirm-yes")  # the courier's signature cannot be undone: asked first
+    assert "BOX-1" in staff.text_content("main") and "交给转运员" in staff.text_content("main")
+    staff.click("form.confirm-yes button")
     staff.wait_for_load_state()
 
     lab = phones("lab")

@@ -113,7 +113,7 @@ def test_exemptions_conflicts_boxes_and_followups_through_the_pages(world, rnd, 
                             "received_by": "快递"}, follow=True)
     assert "谁交出的？" in r.content.decode()
     client.post(boxes, {"do": "handover", "box": box.id, "stage": "pickup", "given_by": "张三",
-                        "received_by": "快递"})
+                        "received_by": "快递", "confirm": "1"})  # asked first: test_box_pickup_asked.py
     box.refresh_from_db()
     assert box.state == "in_transit"
 
