@@ -117,15 +117,15 @@ def window_text(rnd: Round, now=None, dated=False) -> str:
     start, end = timezone.localtime(rnd.starts_at), timezone.localtime(rnd.ends_at)
     today = timezone.localdate(now)
     date = date_format(start.date(), "MONTH_DAY_FORMAT")
-    if start.date() in (today, today + datetime.timedelta(days=1)):
-        day = _("today") if start.date() == today else _("tomorrow")
-        if dated:
-            day = _("%(day)s (%(date)s)") % {"day": day, "date": date}
-    else:
-        day = date
     until = f"{end:%H:%M}" if end.date() == start.date() else \
         f"{date_format(end.date(), 'MONTH_DAY_FORMAT')} {end:%H:%M}"
-    return _("%(day)s %(start)s–%(end)s") % {"day": day, "start": f"{start:%H:%M}", "end": until}
+    times = {"start": f"{start:%H:%M}", "end": until}
+    if start.date() not in (today, today + datetime.timedelta(days=1)):
+        return _("%(day)s %(start)s–%(end)s") % {"day": date, **times}
+    day = _("today") if start.date() == today else _("tomorrow")
+    if dated:  # one sentence, so the translation sets the spacing around the brackets
+        return _("%(day)s (%(date)s) %(start)s–%(end)s") % {"day": day, "date": date, **times}
+    return _("%(day)s %(start)s–%(end)s") % {"day": day, **times}
 
 
 def escalations(scope, resident_ids) -> dict:

@@ -438,8 +438,14 @@ def exemptions(request, pk):
     if request.method == "POST":
         try:
             if request.POST.get("remove"):
-                planning.remove_exemption(actor_of(request), queries.get_exemption(request.scope,
-                                                                                request.POST["remove"]))
+                ex = queries.get_exemption(request.scope, request.POST["remove"])
+                if ex.round_id != rnd.id:
+                    raise NotFound()
+                if not confirmed(request):
+                    return _confirm_removal(request, rnd, ex)
+                planning.remove_exemption(actor_of(request), ex)
+                messages.success(request, _("%(name)s is no longer exempt from this round.")
+                                 % {"name": ex.resident.name})
             else:
                 r = reg_queries.get_resident(request.scope, request.POST.get("resident"))
                 reason = request.POST.get("reason")
@@ -472,6 +478,21 @@ def _confirm_exemption(request, rnd, r, reason, note):
     return confirm_step(request, title=_("Exempt %(name)s from this round?") % {"name": r.name},
                         lines=lines, yes=_("Yes, exempt"),
                         back=f"{back}?q={quote(request.GET.get('q', ''))}" if request.GET.get("q") else back)
+
+
+def _confirm_removal(request, rnd, ex):
+    """Ask before removing an exemption: whose (name, full address), the reason it had, and
+    what follows (on the round's missing list again until sampled)."""
+    r = ex.resident
+    with_addresses([r])
+    lines = [_("%(name)s, %(address)s") % {"name": r.name, "address": r.address},
+             _("Reason: %(reason)s") % {"reason": ExemptReason(ex.reason).label}]
+    if ex.note:
+        lines.append(_("Note: %(note)s") % {"note": ex.note})
+    return confirm_step(
+        request, title=_("Remove the exemption of %(name)s?") % {"name": r.name}, lines=lines,
+        warn=_("%(name)s will be on this round's missing list again until sampled.") % {"name": r.name},
+        yes=_("Yes, remove the exemption"), back=reverse("screening_exemptions", args=[rnd.id]))
 
 
 def with_addresses(people):

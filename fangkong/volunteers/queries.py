@@ -96,6 +96,18 @@ def get_join_link(token) -> JoinLink:
     return link
 
 
+def own_registration(pk, community: Place) -> Volunteer | None:
+    """The registration this browser made through the community's link (its id kept in the
+    session once the phone code proved it: `views.join`), while it waits for approval or
+    once approved; its name and status only. None for anything else (not this community's,
+    rejected, gone, no id)."""
+    if not isinstance(pk, int):
+        return None
+    return (Volunteer.objects.filter(pk=pk, community_id=community.id,
+                                     status__in=[Volunteer.Status.PENDING, Volunteer.Status.APPROVED])
+            .only("id", "name", "status").first())
+
+
 def homes(community: Place, q: str = "", limit=30) -> list[Household]:
     """Households of a community for the registration form's address picker: by an address
     as people type it ("8号楼 3单元 302", "8-3-302"), a door number or a building name;

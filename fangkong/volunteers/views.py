@@ -687,11 +687,14 @@ def public(view):
     return wrapper
 
 
+JOINED = "volunteers.registered"  # the session's registration made through a link
+
+
 @public
 def join(request, token):
     link = queries.get_join_link(token)
     c = link.place
-    errors, values, done = {}, {"days": [], "skills": []}, None
+    errors, values = {}, {"days": [], "skills": []}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in (
             "name", "phone", "id_number", "household", "work_unit", "party_member", "party_branch",
@@ -699,9 +702,17 @@ def join(request, token):
         values["skills"] = request.POST.getlist("skills")
         values["days"] = request.POST.getlist("days")
         try:
-            done, _created = registration.register(actor_of(request), token, values)
+            v, created = registration.register(actor_of(request), token, values)
         except (Invalid, Conflict) as e:
             errors = e.fields or {"__all__": [str(e.message)]}
+        else:  # the link is then this browser's page of its registration (a reload posts nothing)
+            request.session[JOINED] = v.id
+            if not created:
+                messages.success(request, _("Your registration is updated: it waits for approval again."))
+            return redirect("volunteers_join", token=token)
+    done = None
+    if request.method == "GET" and not request.GET.get("again"):
+        done = queries.own_registration(request.session.get(JOINED), c)
     homes = queries.home_label(c, values.get("household"))
     return render(request, "volunteers/join.html", {
         "community": c, "token": token, "errors": errors, "values": values, "done": done,

@@ -51,7 +51,7 @@ def test_planning_tells_the_grid_worker_and_the_building_leader_once_each(world,
     told = {n.user_id: n for n in Notification.objects.filter(kind="screening.round_planned")}
     assert set(told) == {world.users.grid.id, world.users.leader.id}  # not the other community's
     g = told[world.users.grid.id]
-    assert g.title == f"已安排第4轮核酸：明天（{date}） 07:00–14:00"
+    assert g.title == f"已安排第4轮核酸：明天（{date}）07:00–14:00"
     assert f"第一网格应检 {grid_n} 人" in g.body
     assert g.url == f"{reverse('screening_round', args=[rnd.id])}?place={world.grid.id}"
     leader = told[world.users.leader.id]

@@ -196,7 +196,8 @@ def test_registration_page_end_to_end(client, world, setup, codes):
     assert r.status_code == 200 and "验证码不正确" in r.content.decode()
     data["code"] = codes["13912345678"]
     r = client.post(url, data)
-    assert r.status_code == 200
+    assert r.status_code == 302 and r.url == url  # the link's page then shows the registration's status
+    assert "您的报到正在等待光明社区审核。" in client.get(url).content.decode()
     v = Volunteer.objects.get(phone="13912345678")
     assert v.status == "pending" and v.community_id == world.community.id
     assert client.get(reverse("volunteers_join", args=["nope"])).status_code == 404
