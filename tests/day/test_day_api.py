@@ -381,7 +381,7 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
         assert anon.post(join + "code/", {"phone": phone}).status_code == 200
         r = anon.post(join, {"name": f"志愿者{n}", "phone": phone, "code": texted_code(phone),
                              "id_number": pii.make_id_number("140106", datetime.date(1980, 1, 1 + n), n),
-                             "household": found[0][0], "consent": "1"})
+                             "household": found[0][0], "consent": "1"}, follow=True)
         assert f"志愿者{n}" in text(r) and "error" not in text_of(r), text(r)[:800]
     pending = get_json(staff, f"/volunteers/people?community={town.community.id}&status=pending")
     people = [(v["id"], v["phone"]) for v in sorted(pending["results"], key=lambda v: v["name"])]
