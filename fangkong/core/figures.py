@@ -94,7 +94,9 @@ class Provider:
     name: str
     figures: tuple[Figure, ...]
     compute: Callable  # (nodes: list[Place] of one kind, at, parent=None, after=None) -> {id: {key: int}}
-    charts: tuple = ()  # each (node, at) -> Chart or None
+    # each (node, at, after=None) -> Chart or None; `after`: a nightly report's window start
+    # (the dashboard's day starts at midnight), as `compute`'s
+    charts: tuple = ()
 
 
 def day_start(at: datetime.datetime) -> datetime.datetime:

@@ -22,6 +22,20 @@ def can_show_codes(scope, household) -> bool:
     return any(g.household_id == household.id for g in scope.grants)
 
 
+def require_cards(actor, target) -> None:
+    """Printing the code cards of a place or household: registry edit rights there (NotFound
+    unseen, Forbidden seen). Checked before the export's rate limit (a refused print never
+    answers 429)."""
+    require(actor, Perm.EDIT_REGISTRY, target)
+
+
+def require_own_cards(actor, household) -> None:
+    """A household's codes on screen or its own cards printed (`can_show_codes`), else as for
+    editing it: NotFound or Forbidden."""
+    if not can_show_codes(actor.scope, household):
+        require(actor, Perm.EDIT_REGISTRY, household)
+
+
 def can_see_import(scope, job) -> bool:
     """An import job: the user who started it, or someone who may import into its place."""
     user_id = getattr(scope.user, "id", None)

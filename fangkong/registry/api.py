@@ -22,7 +22,7 @@ from fangkong.core.access import ids as row_ids
 from fangkong.core.actor import actor_of
 from fangkong.core.errors import FangkongError, Invalid, NotFound
 from fangkong.core.paging import page_of
-from fangkong.core.shedding import check_rate, expensive
+from fangkong.core.shedding import check_rate
 
 from . import actions, checks, queries
 from .models import Household, ImportJob, Place, Resident
@@ -307,17 +307,19 @@ HouseholdIds = Query(None, description="Only these households (repeat the parame
 
 @router.get("/places/{place_id}/code-cards.pdf", url_name="place_code_cards",
             response={200: None})
-@expensive("export")
 def place_code_cards(request, place_id: int, everyone: bool = False,
                      household: list[int] = HouseholdIds):
     """Printable code cards (application/pdf, 10 to an A4 page) for residents under a
     community, grid, compound, building or unit, or only in the listed `household` ids
     under it. By default only people without a smartphone or in a vulnerable group;
     `everyone=true` for all. Needs registry edit rights there; audited."""
+    from .access import require_cards
     from .cards import pdf_response, print_cards
 
     scope = request.scope
     place = queries.get_place(scope, place_id)
+    require_cards(actor_of(request), place)  # refused: 404/403 always, then the rate (429)
+    check_rate(request, "export")
     households = None
     if household:
         ids = row_ids(household)
@@ -331,12 +333,14 @@ def place_code_cards(request, place_id: int, everyone: bool = False,
 
 @router.get("/households/{household_id}/code-cards.pdf", url_name="household_code_cards",
             response={200: None})
-@expensive("export")
 def household_code_cards(request, household_id: int, everyone: bool = False):
     """Printable code cards (application/pdf) for one household; see the place endpoint."""
+    from .access import require_cards
     from .cards import pdf_response, print_cards
 
     hh = queries.get_household(request.scope, household_id)
+    require_cards(actor_of(request), hh)  # refused: 404/403 always, then the rate (429)
+    check_rate(request, "export")
     pdf, filename, _n = print_cards(actor_of(request), household=hh, everyone=everyone)
     return pdf_response(pdf, filename)
 

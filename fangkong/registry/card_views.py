@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.accounts.roles import Perm
 from fangkong.core.access import ids
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.shedding import expensive
+from fangkong.core.shedding import check_rate
 from fangkong.core.views import act, actor_of, page
 
 from . import actions, cards, codes, queries
-from .access import require
+from .access import require, require_cards, require_own_cards
 from .models import Kind, Presence
 
 
@@ -43,9 +43,10 @@ def place_cards(request, pk):
 
 @require_GET
 @page
-@expensive("export")
 def place_cards_pdf(request, pk):
     place = queries.get_place(request.scope, pk)
+    require_cards(actor_of(request), place)  # refused: 404/403 always, then the rate (429)
+    check_rate(request, "export")
     ids = _household_ids(request)
     households = None
     if ids:
@@ -63,9 +64,10 @@ def place_cards_pdf(request, pk):
 
 @require_GET
 @page
-@expensive("export")
 def household_cards_pdf(request, pk):
     hh = queries.get_household(request.scope, pk)
+    require_cards(actor_of(request), hh)  # refused: 404/403 always, then the rate (429)
+    check_rate(request, "export")
     try:
         pdf, filename, _n = cards.print_cards(actor_of(request), household=hh,
                                               everyone=request.GET.get("everyone") == "1")
@@ -92,11 +94,12 @@ def household_codes(request, pk):
 
 @require_GET
 @page
-@expensive("export")
 def household_codes_pdf(request, pk):
     """The family's own cards from its codes page: `?member=<id>` for one member's card,
     none for the whole household (the same renderer as staff's cards)."""
     hh = queries.get_household(request.scope, pk)
+    require_own_cards(actor_of(request), hh)  # refused: 404/403 always, then the rate (429)
+    check_rate(request, "export")
     member = None
     wanted = request.GET.get("member")
     if wanted:

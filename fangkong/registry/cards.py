@@ -46,7 +46,7 @@ from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.tree import is_under, under
 
 from . import queries
-from .access import can_show_codes, require
+from .access import require, require_cards, require_own_cards
 from .codes import (
     QR_ERROR,
     code_payload,
@@ -104,7 +104,7 @@ class Card:
     address: str  # 光明小区 1号楼 1单元 101
     community: str
     payload: str
-    typed: str = ""  # `codes.typed_form`: printed under the symbol, for typing by hand
+    typed: str = ""  # `codes.typed_form`: printed on two lines beside the symbol, for typing by hand
 
 
 def cards_for(rows: list[Resident]) -> list[Card]:
@@ -251,6 +251,16 @@ def render_pdf(cards: list[Card], *, title: str = "") -> bytes:
             c.setFont(FONT, sz)
             c.setFillGray(0.25)
             c.drawString(tx, cursor - 12, text)
+        # The code in text, for reading aloud and typing when a scanner fails: the same
+        # grouped form as the codes page, on two lines in the text column, large enough for
+        # an older person to read (11 pt, at least 8: a 32-character code's line fits at 9.6).
+        lines = _typed_lines(card.typed or card.payload)
+        sz = min(_courier_size(line, text_w, largest=11, smallest=8, font="Courier-Bold") for line in lines)
+        c.setFont("Courier-Bold", sz)
+        c.setFillGray(0)
+        base = y + PAD + 20 + (len(lines) - 1) * (sz + 2)
+        for n, line in enumerate(lines):
+            c.drawString(tx, base - n * (sz + 2), line)
         c.setFillGray(0.35)
         text, sz = _fit(label, 7, text_w, smallest=5)
         c.setFont(FONT, sz)
@@ -258,11 +268,6 @@ def render_pdf(cards: list[Card], *, title: str = "") -> bytes:
         text, sz = _fit(lost, 7, text_w, smallest=5)
         c.setFont(FONT, sz)
         c.drawString(tx, y + PAD, text)
-        # The code in text under the symbol, for typing when a scanner fails: the same
-        # grouped form as the codes page, as large as the symbol's width allows.
-        typed = card.typed or card.payload
-        c.setFont("Courier", _courier_size(typed, qs - 2 * MM))
-        c.drawCentredString(qx + qs / 2, qy - 1 * MM, typed)
     if not cards:
         _cut_lines(c)
     c.showPage()
@@ -270,11 +275,22 @@ def render_pdf(cards: list[Card], *, title: str = "") -> bytes:
     return buf.getvalue()
 
 
-def _courier_size(text: str, width: float, largest: float = 7, smallest: float = 5) -> float:
+def _typed_lines(typed: str) -> list[str]:
+    """The typed form (`FK1: VX3P QE0M S2N7 YLK9 ABCD 1W`) on two lines, split between its
+    groups: `FK1: VX3P QE0M S2N7` / `YLK9 ABCD 1W` (the prefix with the first half)."""
+    words = typed.split()
+    if len(words) < 4:
+        return [typed]
+    cut = 1 + len(words) // 2
+    return [" ".join(words[:cut]), " ".join(words[cut:])]
+
+
+def _courier_size(text: str, width: float, largest: float = 7, smallest: float = 5,
+                  font: str = "Courier") -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     size = largest
-    while size > smallest and stringWidth(text, "Courier", size) > width:
+    while size > smallest and stringWidth(text, font, size) > width:
         size -= 0.25
     return size
 
@@ -330,7 +346,7 @@ def print_cards(actor, *, place: Place | None = None, household: Household | Non
     target = household if household is not None else place
     if target is None:
         raise NotFound()
-    require(actor, Perm.EDIT_REGISTRY, target)
+    require_cards(actor, target)
     if place is not None and place.kind not in LEVELS:
         raise Invalid(_("Code cards are printed for a community, grid, compound, building, "
                         "unit or household."))
@@ -370,8 +386,7 @@ def print_own_cards(actor, household: Household, member: Resident | None = None
     Allowed to whoever may see the household's codes (`access.can_show_codes`: its own
     residents, and roles that may print cards for it); another household looks missing.
     Audited as staff's printing is."""
-    if not can_show_codes(actor.scope, household):
-        require(actor, Perm.EDIT_REGISTRY, household)  # NotFound or Forbidden, as for editing
+    require_own_cards(actor, household)  # NotFound or Forbidden, as for editing
     qs = (queries.residents(actor.scope).filter(household=household)
           .exclude(presence=Presence.MOVED_OUT).select_related("household"))
     if member is not None:
@@ -411,8 +426,7 @@ def _where(target) -> str:
 
 def household_codes(actor, household: Household) -> list[Resident]:
     """The members (not moved out) whose codes may be shown; audited once."""
-    if not can_show_codes(actor.scope, household):
-        require(actor, Perm.EDIT_REGISTRY, household)  # NotFound or Forbidden, as for editing
+    require_own_cards(actor, household)  # NotFound or Forbidden, as for editing
     people = list(queries.residents(actor.scope).filter(household=household)
                   .exclude(presence=Presence.MOVED_OUT).order_by("relation", "id"))
     record(actor, "resident.view_codes", household, {"residents": [r.id for r in people]},

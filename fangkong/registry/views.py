@@ -21,7 +21,7 @@ from fangkong.core import pii
 from fangkong.core.access import require_export
 from fangkong.core.errors import Invalid, NotFound, TooMany
 from fangkong.core.replica import using_replica
-from fangkong.core.shedding import expensive
+from fangkong.core.shedding import check_rate, expensive
 from fangkong.core.uploads import read_upload
 from fangkong.core.views import act, actor_of, is_htmx, page
 
@@ -338,13 +338,13 @@ def vulnerable_list(request, pk):
 
 
 @page
-@expensive("export")
 @using_replica  # an export may be a few seconds stale (core/replica.py)
 def export_residents(request, pk):
     from .exporter import residents_xlsx
 
     place = queries.get_place(request.scope, pk)
     require_export(request.scope, Perm.EXPORT, place)
+    check_rate(request, "export")  # after the access check: a refused export is 404 always
     tag = request.GET.get("tag")
     presence = request.GET.get("presence")
     if request.GET.get("vulnerable") == "1":

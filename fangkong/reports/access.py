@@ -5,6 +5,8 @@
   community's staff for the community's report, the street's command for the street's).
 - Approve or return a community's report: `reports.approve` on its street or district.
 - Send reminders to the children of a node: `reports.approve` at or above it.
+- Who has reported (上报情况): a street's or district's, the places whose reports add up to
+  theirs; a community has none reporting to it (its grids report nothing): not found.
 Anything the user cannot see raises NotFound, as if it did not exist; what they see but
 may not do raises Forbidden."""
 
@@ -67,8 +69,22 @@ def require_approve(scope, report: DailyReport):
         raise Forbidden()
 
 
+def has_completeness(place) -> bool:
+    """Does the node have places reporting to it (a street's communities, a district's
+    streets)? A community's grids send no report: it has no "who has reported"."""
+    return place.kind in (Kind.STREET, Kind.DISTRICT)
+
+
+def require_completeness(scope, place):
+    """Who has reported below a node, the page and the API alike: NotFound where nothing
+    reports to it (a community, a grid: the API had answered 200 with no rows, the page 404)."""
+    require_view(scope, place)
+    if not has_completeness(place):
+        raise NotFound()
+
+
 def can_remind(scope, place) -> bool:
-    return place.kind in (Kind.STREET, Kind.DISTRICT) and scope.allows(Perm.REPORTS_APPROVE, place)
+    return has_completeness(place) and scope.allows(Perm.REPORTS_APPROVE, place)
 
 
 def require_remind(scope, place):

@@ -274,7 +274,10 @@ def return_report(request, report_id: int, payload: ReportReasonIn):
 
 @router.get("/reports/places/{place_id}/completeness", response=CompletenessOut)
 def completeness(request, place_id: int, day: datetime.date | None = None):
+    """Who has reported below a street or district (`access.require_completeness`: a
+    community, with nothing reporting to it, is not found, as on the page)."""
     node = queries.get_node(request.scope, place_id)
+    access.require_completeness(request.scope, node)
     day = day or timezone.localdate()
     rows = queries.completeness(node, day)
     counts = queries.completeness_counts(rows)

@@ -53,10 +53,11 @@ def for_report(report) -> list[Chart]:
     """Every chart the dashboard shows for the report's node, as of the report's time (the
     PDF): the providers' charts, and the coverage of the places below — a roll-up's
     counted children as the report holds them, else the node's children counted as of
-    then (one provider pass)."""
+    then (one provider pass). Over the report's window (`present.window`: from the previous
+    cut-off), as its figures are counted: the hourly chart adds up to its "tested"."""
     from fangkong.registry.models import Place
 
-    from . import queries
+    from . import present, queries
 
     at, node = report_time(report), report.place
     if report.children:
@@ -68,16 +69,18 @@ def for_report(report) -> list[Chart]:
         own = values.pop(node.id, {})
         # the dashboard's rows: the grids and "未分网格" (people in no grid), one definition
         kids = queries.ranked_children(below, values, own)
-    return charts_for(node, at, kids, own=report)
+    return charts_for(node, at, kids, own=report, after=present.window(report)[0])
 
 
-def charts_for(node, at, children, own=None) -> list[Chart]:
+def charts_for(node, at, children, own=None, after=None) -> list[Chart]:
     """The providers' charts of the node (in provider order), with the coverage of the
     children after the first; a chart over days shows each day as its report says it
-    (`as_reported`; `own`: the report shown, whose day is its own figures)."""
+    (`as_reported`; `own`: the report shown, whose day is its own figures). `after`: a
+    report's window start (the dashboard: none, its day starts at midnight)."""
     if node.kind not in LEVELS:
         return []
-    out = [c for p in figures.providers() for make in p.charts if (c := make(node, at)) is not None]
+    out = [c for p in figures.providers() for make in p.charts
+           if (c := make(node, at, after=after)) is not None]
     as_reported(node, out, own)
     if children:
         out.insert(min(1, len(out)), coverage_by_child(children))
@@ -150,11 +153,36 @@ def colour_of(chart: Chart, value) -> str:
     return LOW if value < 60 else MID if value < 90 else OK
 
 
+# the width of a character of text, in ems, erring wide (no font metrics on the server):
+# a Chinese character is one em; "%" nearly; digits and Latin letters about 0.65
+_NARROW = set(" ()/.,:;|'!ilI1-")
+
+
+def text_width(s: str, size: float) -> float:
+    """About how wide `s` is drawn at font size `size`, never narrower than it is (so that
+    the drawing can leave it room)."""
+    ems = 0.0
+    for ch in s:
+        if ord(ch) > 0x2E7F or ch in "%@MWmw":  # CJK and the widest Latin
+            ems += 1.0
+        elif ch in _NARROW:
+            ems += 0.42
+        else:
+            ems += 0.66
+    return ems * size
+
+
 def _hbars(chart: Chart) -> str:
-    w, label_w, value_w, row_h = 360, 110, 92, 26
+    """Bars with the place on the left and the value text on the right: the drawing is as
+    wide as its longest value text needs ("29% (299/1000)" had been cut to "29% (299/100" at
+    phone width), the bars taking the rest of 360 units, down to 120; wider texts widen the
+    drawing (it scales to its box) rather than leave it."""
+    label_w, row_h, size = 110, 26, 12
     h = row_h * len(chart.rows) + 8
     top = chart.top or max((v for _l, v, _s in chart.rows), default=0) or 1
-    span = w - label_w - value_w
+    value_w = max(92, int(max((text_width(s, size) for _l, _v, s in chart.rows), default=0)) + 12)
+    span = max(120, 360 - label_w - value_w)
+    w = label_w + span + value_w
     parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
              f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">']
     for i, (label, value, shown) in enumerate(chart.rows):
@@ -165,7 +193,7 @@ def _hbars(chart: Chart) -> str:
         parts.append(_text(label_w - 6, y + 17, short, "end"))
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{span}" height="16" fill="#f1f1f1"/>')
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar}" height="16" fill="{colour}"/>')
-        parts.append(_text(label_w + span + 6, y + 17, shown, size=12))
+        parts.append(_text(label_w + span + 6, y + 17, shown, size=size))
     parts.append("</svg>")
     return "".join(parts)
 

@@ -166,7 +166,7 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
     status = dict(DailyReport.Status.choices).get(r.status, r.status)
     local = timezone.localtime
     facts = [_("%(name)s · %(day)s · version %(v)d · %(status)s") % {
-        "name": d.name, "day": r.day.isoformat(), "v": r.version, "status": status},
+        "name": d.title, "day": r.day.isoformat(), "v": r.version, "status": status},
         " · ".join(t for t in (present.as_of_text(r), present.summed_text(r), present.window_text(r)) if t)]
     if r.submitted_at:
         facts.append(_("Submitted %(at)s by %(who)s") % {

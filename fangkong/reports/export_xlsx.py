@@ -44,9 +44,11 @@ def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
     (rows of `DailyReport.children` with their `day` and `level`: `exports.summed`), listed
     on their level's sheet after that day's reports as not counted, saying why, with no
     figures; `later`: the reports sent below after a roll-up summed them (`exports.changed`:
-    a correction, or a first report), listed the same way — not counted — with their own
-    figures, what changed and the reason for the correction (as the page and the PDF say
-    them: the sheet had left a correction's figures empty and its reason out)."""
+    a correction, or a first report), listed the same way — not counted, no figures in the
+    summed columns (each column still adds up to the roll-up's figure: a correction's row
+    carrying its figures had counted 光明社区 twice, 1478 residents against the street's 957) —
+    with what changed in words (`present.change_text`, as the page and the PDF say it) and the
+    reason for the correction."""
     from . import present
 
     wb = Workbook(write_only=True)
@@ -80,7 +82,7 @@ def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
                 said = _("not counted: sent after the sum above")
                 ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"],
                            _text(ws, str(said)), _text(ws, at or ""),
-                           *[value(f, c.get("figures", {}).get(f.key)) for f in defs], "",
+                           *["" for _f in defs], "",
                            _text(ws, present.change_text(c)), _text(ws, c.get("reason") or "")])
     if not wb.worksheets:
         ws = wb.create_sheet(_("Reports"))

@@ -34,8 +34,8 @@ def summed(tops, known=None) -> tuple[list[DailyReport], list[dict]]:
 def changed(reports) -> list[dict]:
     """The places below these roll-ups that corrected (or first sent) their report after it
     was summed (`queries.changed_below`), each with its `day` and `level`: listed on their
-    level's sheet as not counted (the counted rows still add up to the sum kept), with their
-    own figures and reason."""
+    level's sheet as not counted, with what changed in words and the reason, and no figures
+    in the summed columns (the counted rows still add up to the sum kept)."""
     out = []
     for r in reports:
         if r.pk and r.children:

@@ -13,11 +13,19 @@ REPORT_LEVELS = [(Kind.COMMUNITY.value, Kind.COMMUNITY.label), (Kind.STREET.valu
                  (Kind.DISTRICT.value, Kind.DISTRICT.label)]
 
 
+# Each level's report by its built-in name, said in the reader's language (`ReportDefinition.title`).
+DEFAULT_NAMES = {Kind.COMMUNITY: _("Community nightly report"),
+                 Kind.STREET: _("Street nightly report"),
+                 Kind.DISTRICT: _("District nightly report")}
+
+
 class ReportDefinition(models.Model):
     """What a level reports each night and when (set by an administrator, /admin/)."""
 
     level = models.CharField(_("level"), max_length=20, choices=REPORT_LEVELS, unique=True)
-    name = models.CharField(_("name"), max_length=80)
+    # blank: the level's built-in name, in the reader's language (`title`)
+    name = models.CharField(_("name"), max_length=80, blank=True,
+                            help_text=_("Leave empty for the usual name, shown in each reader's language."))
     # Figures are counted as of the cut-off: a scan at 20:01 belongs to the next day.
     cutoff = models.TimeField(_("cut-off"), default=datetime.time(20, 0))
     # On time when first submitted by cut-off + due_minutes; late after; missing if never.
@@ -29,7 +37,27 @@ class ReportDefinition(models.Model):
     figures = models.JSONField(_("figures (keys; empty: all)"), default=list, blank=True)
 
     def __str__(self):
-        return self.name
+        return str(self.title)
+
+    @property
+    def title(self) -> str:
+        """The report's name as shown: the administrator's own name, or — left empty, or the
+        built-in name as it was saved, in Chinese or in English — the level's built-in name
+        in the reader's language (saving a cut-off in /admin/ had kept "社区日报" for English
+        readers too)."""
+        default = DEFAULT_NAMES.get(self.level)
+        name = (self.name or "").strip()
+        if default is None:
+            return name or self.level
+        if not name:
+            return str(default)
+        from django.utils import translation
+
+        said = set()
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                said.add(str(default))
+        return str(default) if name in said else name
 
     def cutoff_on(self, day: datetime.date) -> datetime.datetime:
         return timezone.make_aware(datetime.datetime.combine(day, self.cutoff))

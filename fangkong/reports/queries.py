@@ -3,6 +3,7 @@
 import datetime
 
 from django.db.models import Min
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from fangkong.accounts.models import Membership
@@ -18,9 +19,6 @@ from .models import DailyReport, ReportDefinition
 S = DailyReport.Status
 # The statuses a roll-up counts (a draft, a returned or a missing report adds nothing).
 COUNTED = (S.SUBMITTED, S.APPROVED)
-DEFAULT_NAMES = {Kind.COMMUNITY: gettext_lazy("Community nightly report"),
-                 Kind.STREET: gettext_lazy("Street nightly report"),
-                 Kind.DISTRICT: gettext_lazy("District nightly report")}
 # Each level an hour after the one below: communities at 20:00, streets 21:00, district 22:00.
 DEFAULT_CUTOFFS = {Kind.COMMUNITY: datetime.time(20), Kind.STREET: datetime.time(21),
                    Kind.DISTRICT: datetime.time(22)}
@@ -42,27 +40,37 @@ def window_start(level: str, day: datetime.date) -> datetime.datetime:
 
 def window_starts(places, day: datetime.date) -> dict[int, datetime.datetime]:
     """{place id: where its report of `day` starts counting} for places of the counting level
-    (communities): the previous day's cut-off (`window_start`), or, when the previous day's
-    submitted report was counted earlier (submitted before its cut-off, its figures locked
-    then: its `figures_at`), that time — what happened between then and the cut-off had been in
-    no report (walked 2026-12-07: a report submitted at 00:55 left 00:55–20:00 out). One query."""
+    (communities): the cut-off of the previous day's report as it was stored (a cut-off changed
+    since does not move a past day's window: walked 2026-12-07, the 12-06 reports read "新增：
+    12-05 02:30 至 12-06 20:00" after the cut-off became 02:30), the level's definition when
+    that day has no report (`window_start`); or, when the previous day's submitted report was
+    counted earlier (submitted before its cut-off, its figures locked then: its `figures_at`),
+    that time — what happened between then and the cut-off had been in no report (walked
+    2026-12-07: a report submitted at 00:55 left 00:55–20:00 out). One query."""
     places = list(places)
     if not places:
         return {}
     cutoff = window_start(places[0].kind, day)
     out = {p.id: cutoff for p in places}
-    for pid, at in DailyReport.objects.filter(place__in=places, day=day - datetime.timedelta(days=1),
-                                              current=True, status__in=COUNTED) \
-            .values_list("place_id", "computed_at"):
-        if at is not None and at < cutoff:
+    for pid, cut, at, status in DailyReport.objects.filter(
+            place__in=places, day=day - datetime.timedelta(days=1), current=True) \
+            .values_list("place_id", "cutoff_at", "computed_at", "status"):
+        out[pid] = cut
+        if status in COUNTED and at is not None and at < cut:
             out[pid] = at
     return out
 
 
 def place_window_start(place, day: datetime.date) -> datetime.datetime:
-    """`window_starts` of one place; a street or district (its communities' sum): the level's."""
+    """`window_starts` of one place; a street or district (its communities' sum): the earliest
+    cut-off of its communities' reports of the previous day (the level's when none). One query."""
     if place.kind in CHILD_KIND:
-        return window_start(place.kind, day)
+        level = place.kind
+        while level in CHILD_KIND:
+            level = CHILD_KIND[level]
+        kept = DailyReport.objects.filter(under(place), level=level, day=day - datetime.timedelta(days=1),
+                                          current=True).aggregate(t=Min("cutoff_at"))["t"]
+        return kept or window_start(place.kind, day)
     return window_starts([place], day)[place.id]
 
 
@@ -74,10 +82,11 @@ def _int(pk) -> int:
 
 
 def definition(level: str) -> ReportDefinition:
-    """The level's definition (the defaults when an administrator has not set one)."""
+    """The level's definition (the defaults when an administrator has not set one). Its name
+    as shown is `title` (the built-in name in the reader's language, unless the administrator
+    gave one of their own)."""
     d = ReportDefinition.objects.filter(level=level).first()
-    return d or ReportDefinition(level=level, name=str(DEFAULT_NAMES.get(level, level)),
-                                 cutoff=DEFAULT_CUTOFFS.get(level, datetime.time(20)))
+    return d or ReportDefinition(level=level, name="", cutoff=DEFAULT_CUTOFFS.get(level, datetime.time(20)))
 
 
 def get_node(scope, pk) -> Place:
@@ -136,6 +145,28 @@ def first_submissions(place_ids, day) -> dict[int, datetime.datetime]:
                 .values_list("place_id", "t"))
 
 
+def is_late(first_submitted, due_at) -> bool:
+    """The one rule of lateness: a report is late when the node's FIRST submission of the day
+    (any version) came after its due time; a later correction never makes it late."""
+    return first_submitted is not None and first_submitted > due_at
+
+
+def state(first_submitted, due_at) -> str:
+    """on_time / late / missing (`is_late`): the completeness page, a roll-up's rows."""
+    if first_submitted is None:
+        return "missing"
+    return "late" if is_late(first_submitted, due_at) else "on_time"
+
+
+def would_be_late(r, now=None) -> bool:
+    """Would submitting this report now be recorded late (`is_late`): by the node's first
+    submission of the day when there was one (a correction of an on-time report is on time),
+    else by now. The report page and its submit question ask this (walked 2026-12-07: a
+    correction at 03:02 of a report sent 02:47 was announced as late, recorded on time)."""
+    first = first_submissions([r.place.id], r.day).get(r.place.id)
+    return is_late(first or now or timezone.now(), r.due_at)
+
+
 def report_children(parent: Place) -> list[Place]:
     kind = CHILD_KIND.get(parent.kind)
     if kind is None:
@@ -155,10 +186,9 @@ def completeness(parent: Place, day: datetime.date) -> list[dict]:
     due = definition(kids[0].kind).due_on(day)
     rows = []
     for k in kids:
-        first = firsts.get(k.id)
-        state = "missing" if first is None else ("on_time" if first <= due else "late")
-        rows.append({"place": k, "report": reports.get(k.id), "state": state, "first": first,
-                     "due": due})
+        first, r = firsts.get(k.id), reports.get(k.id)
+        when = r.due_at if r is not None else due  # as the report keeps it (`is_late`)
+        rows.append({"place": k, "report": r, "state": state(first, when), "first": first, "due": when})
     order = {"missing": 0, "late": 1, "on_time": 2}
     return sorted(rows, key=lambda r: (order[r["state"]], r["place"].sort_key, r["place"].id))
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.shedding import expensive
+from fangkong.core.shedding import check_rate
 from fangkong.core.views import confirm_step, confirmed, page
 
 from . import access, actions, charts, exports, present, queries
@@ -35,7 +35,8 @@ def report_ctx(request, r, **extra) -> dict:
         "can_edit": r.current and not r.locked and access.can_submit(request.scope, r.place),
         "can_correct": r.current and r.locked and access.can_submit(request.scope, r.place),
         "can_decide": r.current and r.status == "submitted" and access.can_approve(request.scope, r),
-        "late": timezone.now() > r.due_at,
+        # late as it will be recorded: by the first submission of the day (`queries.would_be_late`)
+        "late": queries.would_be_late(r),
         "chart": _coverage_chart(r),
         # the figures above add up only the places below that submitted: said before them
         "left_out": present.left_out(r),
@@ -91,16 +92,25 @@ def _ask_submit(request, r, back):
     # as of the cut-off, or now if the cut-off is still to come (DailyReport.figures_at): a
     # report submitted at 09:00 had been told "as of 20:00" and was counted as of 09:00
     at = min(timezone.now(), r.cutoff_at)
-    lines = [_("The figures are counted once more as of %(cutoff)s and the report is locked: "
-               "after this, a change is a correction (a new version with its reason).")
-             % {"cutoff": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}]
-    if at < r.cutoff_at:
-        lines.append(_("The cut-off (%(cutoff)s) is still to come: what happens after now is not "
-                       "in this report; it goes into the next one.") % {"cutoff": timezone.localtime(r.cutoff_at).strftime("%H:%M")})
-    if getattr(r, "children", None) and present.left_out(r):  # a street's: who is not in it
-        lines.append(present.left_out(r))
+    if r.level in queries.CHILD_KIND:
+        # a street's or district's report counts nothing itself: it adds up the reports below
+        # as they were submitted (it had said "counted once more as of 02:40")
+        lines = [_("The report adds up the reports of the places below as they submitted them "
+                   "(nothing is counted again) and is locked: after this, a change is a correction "
+                   "(a new version with its reason).")]
+        if present.left_out(r):  # who is not in it
+            lines.append(present.left_out(r))
+    else:
+        lines = [_("The figures are counted once more as of %(cutoff)s and the report is locked: "
+                   "after this, a change is a correction (a new version with its reason).")
+                 % {"cutoff": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}]
+        if at < r.cutoff_at:
+            lines.append(_("The cut-off (%(cutoff)s) is still to come: what happens after now is not "
+                           "in this report; it goes into the next one.")
+                         % {"cutoff": timezone.localtime(r.cutoff_at).strftime("%H:%M")})
+    # late as it will be recorded: a correction of an on-time report is not (`queries.would_be_late`)
     warn = _("It is past the due time (%(due)s): it will be marked late.") % {
-        "due": timezone.localtime(r.due_at).strftime("%H:%M")} if timezone.now() > r.due_at else ""
+        "due": timezone.localtime(r.due_at).strftime("%H:%M")} if queries.would_be_late(r) else ""
     return confirm_step(request, title=_("Submit the nightly report of %(place)s for %(day)s?") % {
         "place": r.place.name, "day": r.day}, lines=lines, warn=warn,
         yes=_("Yes, submit and lock"), back=back, back_post=True)  # back: the remarks as typed
@@ -131,7 +141,7 @@ def start(request, pk, day):
             raise NotFound() from None
         d = queries.definition(node.kind)  # the times only: nothing counted to ask
         times = queries.report_for(node, day) or SimpleNamespace(
-            place=node, day=day, cutoff_at=d.cutoff_on(day), due_at=d.due_on(day),
+            place=node, day=day, level=node.kind, cutoff_at=d.cutoff_on(day), due_at=d.due_on(day),
             children=actions.rollup(node, day)[1] if node.kind in queries.CHILD_KIND else [])
         return _ask_submit(request, times, _day_url(node, day))
     actor = actor_of(request)
@@ -237,12 +247,13 @@ def return_report(request, pk):
 
 
 @page
-@expensive("export")
 def export(request, pk, fmt):
-    r = actions.as_shown(request.scope, queries.get_report(request.scope, pk))
-    name = f"report-{r.place_id}-{r.day.isoformat()}-v{r.version}"
+    r = queries.get_report(request.scope, pk)
     if fmt not in ("xlsx", "pdf"):
         raise NotFound()
+    check_rate(request, "export")  # after the access check: a refused export is 404 always
+    r = actions.as_shown(request.scope, r)
+    name = f"report-{r.place_id}-{r.day.isoformat()}-v{r.version}"
     body, ctype = exports.report(r, fmt)
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
@@ -250,7 +261,6 @@ def export(request, pk, fmt):
 
 
 @page
-@expensive("export")
 def export_period(request, pk, fmt):
     """A period (at most 62 days): .xlsx of the node's current reports and every level's
     below it, one sheet per level; PDF of the node's own reports, a page each."""
@@ -258,6 +268,7 @@ def export_period(request, pk, fmt):
     first, last = parse_day(request.GET.get("from")), parse_day(request.GET.get("to"))
     if last < first or (last - first).days > 62 or fmt not in ("xlsx", "pdf"):
         raise NotFound()
+    check_rate(request, "export")  # after the access check: a refused export is 404 always
     body, ctype = exports.period(request.scope, node, first, last, fmt)
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = (f'attachment; filename="reports-{node.id}-{first.isoformat()}-'

@@ -83,8 +83,7 @@ def refresh(request, pk):
 @page
 def completeness(request, pk):
     node = queries.get_node(request.scope, pk)
-    if node.kind not in queries.CHILD_KIND:
-        raise NotFound()
+    access.require_completeness(request.scope, node)
     day = parse_day(request.GET.get("day"))
     rows = queries.completeness(node, day)
     return render(request, "reports/completeness.html", node_ctx(request, node) | {

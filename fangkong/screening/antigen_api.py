@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 from fangkong.accounts.roles import Perm
 from fangkong.core.access import ids as row_ids
 from fangkong.core.actor import actor_of
-from fangkong.core.shedding import expensive
+from fangkong.core.shedding import check_rate
 from fangkong.registry import queries as reg_queries
 
 from . import antigen, figures
@@ -84,9 +84,9 @@ def antigen_household(request, round_id: int, household_id: int):
 
 
 @router.get("/screening/rounds/{round_id}/antigen-coverage", response=AntigenCoverageOut)
-@expensive("coverage")
 def antigen_coverage(request, round_id: int, place: int | None = None):
     rnd = antigen.get_round(request.scope, round_id)
     node = rnd.place if place is None else reg_queries.get_place(request.scope, place,
                                                                   Perm.SCREENING_VIEW)
+    check_rate(request, "coverage")  # after the access checks: a refused round is 404 always
     return {"place": node.id, **figures.coverage(rnd, node), "units": antigen.by_unit(rnd, node)}

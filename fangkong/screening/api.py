@@ -25,7 +25,7 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import FileRefused, FileRejected, Invalid, NotFound
 from fangkong.core.paging import page_of
 from fangkong.core.replica import on_replica
-from fangkong.core.shedding import expensive
+from fangkong.core.shedding import check_rate
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.api import PageNumber, PageSize
 from fangkong.registry.models import Place
@@ -93,7 +93,6 @@ def round_detail(request, round_id: int):
 
 
 @router.get("/screening/rounds/{round_id}/coverage", response=CoverageOut)
-@expensive("coverage")
 def round_coverage(request, round_id: int, place: int | None = None):
     """The round's figures under `place` (default: the part of the round the user sees, as
     the round page and the missing list: the round's place, or a grid worker's grid, a
@@ -101,6 +100,7 @@ def round_coverage(request, round_id: int, place: int | None = None):
     exempt, missing people; households)."""
     rnd = queries.get_round(request.scope, round_id)
     node = queries.round_node(request.scope, rnd, place)
+    check_rate(request, "coverage")  # after the access checks: a refused round is 404 always
     # the figures may be a few seconds stale (core/replica.py)
     return {"place": node.id, **on_replica(figures.coverage, rnd, node)}
 

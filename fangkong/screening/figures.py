@@ -400,9 +400,9 @@ def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
     return rows
 
 
-def progress_by_hour(rnd: Round, node: Place | None = None, until=None) -> list[dict]:
+def progress_by_hour(rnd: Round, node: Place | None = None, until=None, since=None) -> list[dict]:
     """Registrations (PCR) or results (antigen, by when tested) per hour, local time,
-    under `node` (up to `until` if given): grouped in the database."""
+    under `node` (from `since` and up to `until` if given): grouped in the database."""
     from django.db.models.functions import TruncHour
 
     qs, at = (AntigenResult.objects.filter(round=rnd), "tested_at") if is_antigen(rnd) else \
@@ -411,6 +411,8 @@ def progress_by_hour(rnd: Round, node: Place | None = None, until=None) -> list[
         qs = qs.filter(node_q(node))
     if until is not None:
         qs = qs.filter(**{f"{at}__lte": until})
+    if since is not None:
+        qs = qs.filter(**{f"{at}__gte": since})
     rows = (qs.annotate(h=TruncHour(at, tzinfo=timezone.get_current_timezone()))
             .values("h").annotate(n=Count("id")).order_by("h"))
     counts = [(timezone.localtime(r["h"]) if timezone.is_aware(r["h"]) else r["h"], r["n"]) for r in rows]

@@ -153,25 +153,34 @@ def _tubes_not_at_lab(out, rounds, at) -> None:
             out[parent.id][hint] = shared
 
 
-def progress_chart(node, at) -> Chart | None:
-    """Registrations (or antigen results) per hour on `at`'s day up to `at`, the day's
-    rounds together (`figures.progress_by_hour`). Not for a whole district (a GROUP BY over
-    a million registrations in the request)."""
+def progress_chart(node, at, after=None) -> Chart | None:
+    """Registrations (or antigen results) per hour of the day counted up to `at` — the
+    dashboard's from midnight, a nightly report's over its window (`after`, its start:
+    `counting_start`) —, the day's rounds together (`figures.progress_by_hour`): the bars add
+    up to the day's "tested" (a report cut off at 20:00 had left out the tests of 20:00–24:00
+    the evening before, counted in its figures). Hours in time order; with the day's date
+    when the window holds the same hour twice. Not for a whole district (a GROUP BY over a
+    million registrations in the request)."""
     if node.kind == "district":
         return None
-    counts, day = {}, timezone.localtime(at).date()
-    for rnd in rounds_of_day([node], at):
-        for r in figures.progress_by_hour(rnd, node, until=at):
-            if r["hour"].date() == day:
-                label = f"{r['hour']:%H}:00"
-                counts[label] = counts.get(label, 0) + r["n"]
-    return Chart("progress", gettext("Tests by hour"), [(h, n, str(n)) for h, n in sorted(counts.items())],
+    since = counting_start(at, after)
+    counts = {}
+    for rnd in rounds_of_day([node], at, since=since):
+        # as `figures.counted_by` counts: a round begun before the day leaves out those done before it
+        begun = since if rnd.starts_at < since else None
+        for r in figures.progress_by_hour(rnd, node, until=at, since=begun):
+            counts[r["hour"]] = counts.get(r["hour"], 0) + r["n"]
+    hours = sorted(counts)
+    dated = len({f"{h:%H}" for h in hours}) < len(hours)  # a window longer than a day
+    return Chart("progress", gettext("Tests by hour"),
+                 [(f"{h:%m-%d %H}:00" if dated else f"{h:%H}:00", counts[h], str(counts[h])) for h in hours],
                  horizontal=False, headers=(gettext("Hour"), gettext("Tests")))
 
 
-def cases_chart(node, at, days=7) -> Chart:
+def cases_chart(node, at, days=7, after=None) -> Chart:
     """Positive cases confirmed per day (local dates) over the `days` days up to `at`'s day,
-    under `node`, whatever the round: one grouped query."""
+    under `node`, whatever the round: one grouped query (`after`: not needed, each day is as
+    its report says it)."""
     from django.db.models.functions import TruncDate
 
     first = day_start(at) - datetime.timedelta(days=days - 1)

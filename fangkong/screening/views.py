@@ -24,7 +24,7 @@ from fangkong.audit import disclosure
 from fangkong.core.access import require_export
 from fangkong.core.errors import FangkongError, Invalid, NotFound
 from fangkong.core.replica import on_replica, using_replica
-from fangkong.core.shedding import expensive
+from fangkong.core.shedding import check_rate
 from fangkong.core.text import join_words
 from fangkong.core.tree import under
 from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_error, is_htmx, page
@@ -331,7 +331,6 @@ def missing(request, pk):
 
 
 @page
-@expensive("export")
 @using_replica  # an export may be a few seconds stale (core/replica.py)
 def missing_export(request, pk):
     """The people who missed the round, as .xlsx (phones per role, audited)."""
@@ -340,6 +339,7 @@ def missing_export(request, pk):
     rnd = queries.get_round(request.scope, pk)
     node = queries.round_node(request.scope, rnd, request.GET.get("place"))
     require_export(request.scope, Perm.EXPORT, node)
+    check_rate(request, "export")  # after the access check: a refused export is 404 always
     groups, _t = figures.missing(request.scope, rnd, node, limit=200_000,
                                  resample=request.GET.get("resample") == "1")
     people = [(label, r) for label, rs in groups for r in rs]

@@ -80,7 +80,9 @@ def minutes_by_day(node, at, days=7) -> list[tuple[datetime.date, int]]:
             for i in range(days)]
 
 
-def hours_chart(node, at, days=7) -> Chart:
+def hours_chart(node, at, days=7, after=None) -> Chart:
+    """Volunteer hours by day (`after`, a report's window: not needed, each day is as its
+    report says it)."""
     by_day = minutes_by_day(node, at, days)
     rows = [(f"{d:%m-%d}", m, _say_hours(m)) for d, m in by_day]
     return Chart("hours", gettext("Volunteer hours by day"), rows, horizontal=False,

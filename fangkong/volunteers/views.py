@@ -22,7 +22,7 @@ from fangkong.audit.disclosure import phones_shown
 from fangkong.core.access import require_export
 from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.core.qr import qr_svg
-from fangkong.core.shedding import check_rate, expensive
+from fangkong.core.shedding import check_rate
 from fangkong.core.text import join_words
 from fangkong.core.views import (
     act,
@@ -645,7 +645,6 @@ SHEETS = {"team": lambda: _("Hours by team"), "work_unit": lambda: _("Hours by w
 
 
 @page
-@expensive("export")
 def export_hours(request, pk, dimension):
     from fangkong.registry.exporter import rows_xlsx
 
@@ -653,6 +652,7 @@ def export_hours(request, pk, dimension):
     if dimension not in EXPORTS:
         raise NotFound()
     require_export(request.scope, Perm.EXPORT, c)
+    check_rate(request, "export")  # after the access check: a refused export is 404 always
     rows = queries.hours_by(request.scope, c, dimension)
     label = EXPORTS[dimension]()
     title = _("%(place)s volunteer hours by %(what)s, %(when)s") % {

@@ -84,8 +84,9 @@ def people_by_day(node, at, days=7) -> list[tuple[datetime.date, int, int]]:
     return out
 
 
-def zones_chart(node, at, days=7) -> Chart | None:
-    """Zones over days: people in sealed and controlled areas at each day's end."""
+def zones_chart(node, at, days=7, after=None) -> Chart | None:
+    """Zones over days: people in sealed and controlled areas at each day's end (`after`, a
+    report's window: not needed, each day is as its report says it)."""
     rows = people_by_day(node, at, days)
     if not rows:
         return None

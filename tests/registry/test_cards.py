@@ -86,10 +86,30 @@ def test_building_cards_default_to_people_without_smartphone_or_vulnerable(world
     assert (n, pages) == (3, 1)
     for r in (world.su, world.xia, world.wang):
         assert r.name in text
-        assert codes.typed_form(r) in text  # the code to type, grouped as on the codes page
+        assert codes.typed_form(r) in " ".join(text.split())  # the code to type, grouped as on the codes page (two lines)
     assert world.yu.name not in text
     assert "光明小区 1号楼 1单元 101" in text and "光明社区" in text
     assert "140106" not in text  # no ID number, not even its head
+
+
+def test_the_typed_code_is_printed_large_enough_to_read_aloud(world):
+    """An older person reads the code aloud to the sampler when the QR will not scan: its
+    lines are printed at 8 pt or more, bold (walked 2026-12-06: 4.3 pt under the symbol),
+    on at most two lines that together are the typed form."""
+    staff = actor_for(world.users.staff)
+    pdf, _filename, _n = cards.print_cards(staff, household=world.su.household, everyone=True)
+    seen = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and re.fullmatch(r"[A-Z0-9_:\- ]+", text.strip()) and len(text.strip()) >= 8:
+            seen.append((text.strip(), size * abs(tm[0]) * abs(cm[0] or 1), (font or {}).get("/BaseFont")))
+
+    pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
+    typed = codes.typed_form(world.su)
+    mine = [t for t in seen if t[0] in typed]
+    assert len(mine) == 2 and " ".join(t[0] for t in mine) == typed, seen
+    assert all(size >= 8 for _t, size, _f in mine), mine
+    assert all(f == "/Courier-Bold" for _t, _s, f in mine), mine
 
 
 def test_everyone_option_and_page_count(world):

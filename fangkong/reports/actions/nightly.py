@@ -28,12 +28,6 @@ def as_of(report_or_cutoff, now=None) -> datetime.datetime:
     return min(now or timezone.now(), cutoff)
 
 
-def _state(first_submitted, due_at) -> str:
-    if first_submitted is None:
-        return "missing"
-    return "on_time" if first_submitted <= due_at else "late"
-
-
 def rollup(place: Place, day: datetime.date) -> tuple[dict, list[dict]]:
     """(summed figures, children) of a street or district: each child's current report, its
     completeness, and its figures when submitted or approved (a draft, a returned or a
@@ -49,7 +43,7 @@ def rollup(place: Place, day: datetime.date) -> tuple[dict, list[dict]]:
         included = r is not None and r.status in queries.COUNTED
         row = {"place": k.id, "name": k.name, "report": r.id if r else None,
                "version": r.version if r else None, "status": r.status if r else "missing",
-               "state": _state(firsts.get(k.id), due), "included": included,
+               "state": queries.state(firsts.get(k.id), r.due_at if r else due), "included": included,
                "figures": r.figures if included else {}}
         if included:  # the time of the data summed (`present.as_of`): the child's own
             first, last = present.as_of(r)
@@ -227,11 +221,20 @@ def tell_above(actor, report: DailyReport) -> int:
     if change is None:
         return 0
     return notify(actor, queries.submitters(above.place), kind="report.below_changed",
-                  title=lambda: _("%(place)s sent its report after yours was locked") % {"place": change["name"]},
+                  title=lambda: _title(change),
                   body=lambda: " ".join([present.change_text(change), _(
                       "Your report keeps its figures: make a corrected version to count it.")]),
                   url=reverse("reports_report", args=[above.id]), place=above.place,
                   key=f"report.below_changed:{report.id}")
+
+
+def _title(change: dict) -> str:
+    """The notification's title says which it is: a correction (its version) or a first report
+    sent late ("光明社区在您的日报锁定后提交了日报" had been said of a correction too)."""
+    if change["kind"] == "corrected":
+        return _("%(place)s corrected its report (version %(v)d) after yours was locked") % {
+            "place": change["name"], "v": change["version"]}
+    return _("%(place)s sent its report after yours was locked") % {"place": change["name"]}
 
 
 def correct(actor, report: DailyReport, reason: str, *, now=None) -> DailyReport:
