@@ -7,6 +7,8 @@
   them; only command at a district (SERVICES_POLICY granted at the top of the tree) or a
   superuser sets their priority and response time (`require_policy`).
 - A supplier's login sees only its own supplier's orders, batches and manifests.
+- A resident who asked a request for a neighbour of their building (`asked_for`) follows
+  that request — its state, holder, outcome — and nothing else of the neighbour's.
 - A volunteer holds no permission by role: they see a household (its address and phone)
   only while assigned to it — an open run they carry (or their team carries), a batch their
   team checks at the gate, an open request assigned to them, a feeding task they hold.
@@ -404,11 +406,49 @@ def may_be_given(user, req) -> bool:
 
 def requests_q(actor_or_scope) -> Q:
     scope = _scope(actor_or_scope)
-    q = scope.q(VIEW)
+    q = scope.q(VIEW) | asked_q(scope)
     user = scope.user
     if user is not None:
         q |= (given_q(scope, "assignee") | Q(team_id__in=team_ids(scope))) & Q(state__in=["new", "taken"])
     return q
+
+
+def _own_households(scope) -> list[int]:
+    """The households the user's own login speaks for (a resident's grant), where they see services."""
+    return [g.household_id for g in scope.grants if g.household_id and VIEW in g.perms]
+
+
+def asked_q(actor_or_scope) -> Q:
+    """Requests the user asked for a neighbour (`requests.raise_for_neighbour`: 101 asking
+    help for the elderly woman at 302), by `asked_for`."""
+    from fangkong.accounts.scope import NOTHING
+
+    scope = _scope(actor_or_scope)
+    own = _own_households(scope)
+    if scope.user is None or not own:
+        return NOTHING
+    return Q(raised_by=scope.user, asked_from_id__in=own)
+
+
+def asked_for(actor_or_scope, req) -> bool:
+    """Did the user ask this request for a neighbour, from a household whose own login they
+    still are? They follow it — its state, who has it, when it was done and what was done
+    (found on a phone: 101 asked for medicine for 302 and could not see whether it came) —
+    and nothing else of the neighbour's (`follows_only`). Only while they still live there."""
+    scope = _scope(actor_or_scope)
+    return bool(req.asked_from_id and scope.user is not None and req.raised_by_id == scope.user.id
+                and req.asked_from_id in _own_households(scope))
+
+
+def follows_only(actor_or_scope, req) -> bool:
+    """Does the user see this request only as the neighbour who asked it (`asked_for`), not
+    as its household, its staff or its holder? Then the page and the API show what they
+    asked and what became of it, never the household's phones, people or orders."""
+    scope = _scope(actor_or_scope)
+    if not asked_for(scope, req) or scope.allows(VIEW, req):
+        return False
+    return not (req.state in req.OPEN and (given_to(scope, req, req.assignee_id)
+                                           or (req.team_id and req.team_id in team_ids(scope))))
 
 
 def speaks_for(actor_or_scope, household_id) -> bool:
@@ -418,8 +458,9 @@ def speaks_for(actor_or_scope, household_id) -> bool:
 
 
 def require_request(actor_or_scope, req, *, work=False, confirm=False, manage=False):
-    """See; work on it (take, mark done: the assignee, their team, or RUN); confirm (the
-    household's own login or RUN); manage (assign, cancel: RUN)."""
+    """See (also the neighbour who asked it: `asked_for`); work on it (take, mark done: the
+    assignee, their team, or RUN); confirm (the household's own login or RUN); manage
+    (assign, cancel: RUN)."""
     scope = _scope(actor_or_scope)
     user = scope.user
     assigned = user is not None and req.state in req.OPEN and (
@@ -431,9 +472,9 @@ def require_request(actor_or_scope, req, *, work=False, confirm=False, manage=Fa
     elif confirm:
         ok = scope.allows(RUN, req) or speaks_for(scope, req.household_id)
     else:
-        ok = assigned or scope.allows(VIEW, req)
+        ok = assigned or scope.allows(VIEW, req) or asked_for(scope, req)
     if ok:
         return
-    if assigned or scope.allows(VIEW, req):
+    if assigned or scope.allows(VIEW, req) or asked_for(scope, req):
         raise Forbidden()
     raise NotFound()

@@ -235,7 +235,7 @@ def batch_sign(request, pk: int, body: SignIn):
 def batch_split(request, pk: int, body: SplitIn):
     b = queries.get_batch(request.scope, pk)
     teams = [_team(request, t) for t in body.teams[:50]]
-    handoff.split(actor_of(request), b, teams=teams)
+    handoff.split(actor_of(request), b, teams=teams)  # none given: the batch's team, as the page
     return [run_out(r) for r in delivery_queries.with_outcome(queries.runs(request.scope, batch=b))]
 
 
@@ -280,6 +280,7 @@ def run_get(request, pk: int):
                          "state": x["stop"].state,
                          # "delivered" after all does not keep the failure's reason: its history does
                          "reason": x["stop"].reason if x["stop"].state == Stop.State.FAILED else "",
+                         "why": x["stop"].why if x["stop"].state == Stop.State.FAILED else "",
                          "note": x["history"][-1]["text"] if len(x["history"]) > 1 else "",
                          "history": x["history"],
                          "lines": [{"name": ln.name, "quantity": ln.quantity, "outcome": ln.outcome,
@@ -313,11 +314,11 @@ def run_assign(request, pk: int, body: RunAssignIn):
 def stop_confirm(request, pk: int, body: ConfirmIn):
     stop = queries.get_stop(request.scope, pk, body.client_id)
     stop, created = delivery.confirm_stop(actor_of(request), stop, delivered=body.delivered,
-                                          client_id=body.client_id, reason=body.reason)
+                                          client_id=body.client_id, reason=body.reason, why=body.why)
     # the run as the server has it now: the carrier's page shows it after each door (a run done
     # is closed to its carriers, so this answer is their last word on it)
     (run,) = delivery_queries.with_outcome([Run.objects.get(pk=stop.run_id)])
-    return Status(201 if created else 200, {"id": stop.id, "state": stop.state, "reason": stop.reason,
+    return Status(201 if created else 200, {"id": stop.id, "state": stop.state, "reason": stop.reason, "why": stop.why,
                                              "confirmed_at": stop.confirmed_at, "run_pending": run.pending_n,
                                              "run_outcome": run.outcome, "run_unresolved": run.open_failed_n})
 
@@ -363,26 +364,34 @@ def category_edit(request, pk: int, body: CategoryPatch):
     return category_out(requests.edit_category(actor_of(request), c, body.dict(exclude_none=True)))
 
 
-def request_out(r) -> dict:
+def request_out(r, scope) -> dict:
+    """A request as `scope` reads it: the neighbour who asked it (`access.follows_only`)
+    reads what they asked and what became of it, as on the page — not the household's
+    vulnerable people nor its words when it sent it back."""
     if not hasattr(r, "address"):
         queries.with_doors([r])
+    follower = access.follows_only(scope, r)
     return {"id": r.id, "household": r.household_id, "address": r.address, "category": r.category.code,
             "text": r.message,
-            "priority": r.priority, "vulnerable": r.vulnerable, "state": r.state, "due_at": r.due_at,
+            "priority": r.priority, "vulnerable": None if follower else r.vulnerable, "state": r.state,
+            "due_at": r.due_at,
             "overdue": r.overdue or (r.state in r.OPEN and r.due_at < timezone.now()),
             "assignee": r.assignee_id, "team": r.team_id, "taken_at": r.taken_at, "result": r.result,
+            "done_at": r.done_at, "confirmed_at": r.confirmed_at,
             "assignee_name": (r.assignee.display_name or r.assignee.username) if r.assignee_id else "",
             "team_name": r.team.name if r.team_id else "", "reopened_at": r.reopened_at,
-            "reopen_reason": r.reopen_reason, "asked_from": r.asked_from_id}
+            "reopen_reason": "" if follower else r.reopen_reason, "asked_from": r.asked_from_id,
+            "follower": follower}
 
 
 @router.get("/services/requests", response=list[RequestOut])
-def request_list(request, place: int | None = None, household: int | None = None, open_only: bool = True,
-                 limit: int = Query(100, ge=1, le=LIMIT)):
+def request_list(request, place: int | None = None, household: int | None = None, asked_from: int | None = None,
+                 open_only: bool = True, limit: int = Query(100, ge=1, le=LIMIT)):
     p = _place(request, place) if place else None
     hh = queries.get_household(request.scope, household) if household else None
-    return [request_out(r) for r in queries.with_doors(queries.request_queue(
-        request.scope, place=p, household=hh, open_only=open_only, limit=limit))]
+    asker = queries.get_household(request.scope, asked_from) if asked_from else None
+    return [request_out(r, request.scope) for r in queries.with_doors(queries.request_queue(
+        request.scope, place=p, household=hh, asked_from=asker, open_only=open_only, limit=limit))]
 
 
 @router.post("/services/requests", response={201: RequestOut})
@@ -391,14 +400,14 @@ def request_raise(request, body: RequestIn):
     c = requests.category_of(body.category)
     if body.room.strip():  # for a neighbour of its building: the page's "为邻居求助"
         return Status(201, request_out(requests.raise_for_neighbour(actor_of(request), hh, body.room, c, body.text,
-                                                                    client_id=body.client_id)))
+                                                                    client_id=body.client_id), request.scope))
     return Status(201, request_out(requests.raise_request(actor_of(request), hh, c, body.text,
-                                                          client_id=body.client_id)))
+                                                          client_id=body.client_id), request.scope))
 
 
 @router.get("/services/requests/{pk}", response=RequestOut)
 def request_get(request, pk: int):
-    return request_out(queries.get_request(request.scope, pk))
+    return request_out(queries.get_request(request.scope, pk), request.scope)
 
 
 @router.post("/services/requests/{pk}/{step}", response=RequestOut)
@@ -422,7 +431,7 @@ def request_step(request, pk: int, step: RequestStep, body: StepIn):
         if body.assignee and user is None:  # as one of another community: nothing said of either
             raise Invalid(fields={"assignee": [requests.refused_assignee()]})
         r = requests.assign(a, r, assignee=user, team=_team(request, body.team))
-    return request_out(r)
+    return request_out(r, request.scope)
 
 
 # --- pets, feedings, check-ins -------------------------------------------------------

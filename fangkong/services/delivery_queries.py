@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from fangkong.core.tree import under
 
 from . import access
-from .models import Batch, Line, Run, Stop
+from .models import Batch, Line, Order, Problem, Run, Stop
 from .queries import door_labels
 
 
@@ -208,3 +208,13 @@ def step_words(step) -> str:
 
 def _name(user) -> str:
     return (user.display_name or user.username) if user is not None else ""
+
+
+def ends_orders(problem) -> bool:
+    """Would closing `problem` without delivery end its household's orders of the batch as
+    not delivered (`delivery.resolve_problem`): it is the last open exception of that door
+    in the batch and an order there is still at a problem? (The confirm step says so.)"""
+    others = Problem.objects.filter(batch_id=problem.batch_id, household_id=problem.household_id,
+                                    resolved_at=None).exclude(pk=problem.pk)
+    return not others.exists() and Order.objects.filter(
+        batch_id=problem.batch_id, household_id=problem.household_id, state=Order.State.PROBLEM).exists()

@@ -7,7 +7,7 @@ copies its level columns, so the usual scope filters apply."""
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from fangkong.core.said import define, say
 from fangkong.registry.models import Levels
@@ -80,6 +80,11 @@ class Order(Levels):
         BY_HAND = "by_hand", _("Cancelled")
         GROUP_CHANGED = "group_changed", _("The building's group order was changed: the new order replaces it")
         GROUP_EMPTIED = "group_emptied", _("Taken out of the building's group order")
+        # its door was not delivered and staff closed the exception without delivering it
+        # (`delivery.resolve_problem`): not coming, nothing owed
+        NOT_DELIVERED = "not_delivered", _("Not delivered to the door: not charged")
+        # taken out of its batch before the supplier handed it over (`orders.cancel_order`)
+        OUT_OF_BATCH = "out_of_batch", _("Taken out of its delivery before the supplier came")
 
     household = models.ForeignKey("registry.Household", models.PROTECT, related_name="orders")
     supplier = models.ForeignKey(Supplier, models.PROTECT, related_name="orders")
@@ -97,6 +102,24 @@ class Order(Levels):
     batch = models.ForeignKey("Batch", models.SET_NULL, null=True, blank=True, related_name="orders")
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_why = models.CharField(_("why cancelled"), max_length=20, choices=Why.choices, blank=True)
+
+    def cancel_refused(self) -> str:
+        """"" while the order may be cancelled (`orders.cancel_order`): placed, or in a batch
+        the supplier has not yet handed over at the checkpoint (signed); else why not, in the
+        reader's words (the household's page says it beside the order)."""
+        from django.utils.translation import gettext
+
+        if self.state in (self.State.PLACED, self.State.CANCELLED):
+            return ""
+        if self.state == self.State.IN_BATCH and self.batch_id and self.batch.state in (
+                Batch.State.EXPECTED, Batch.State.CHECKING):
+            return ""
+        if self.state in (self.State.IN_BATCH, self.State.OUT):
+            return gettext("The supplier has handed it over at the checkpoint: it can no longer be cancelled; "
+                           "it is on its way to the door.")
+        if self.state == self.State.PROBLEM:
+            return gettext("It could not be delivered: the community staff are dealing with it.")
+        return gettext("It was delivered: it can no longer be cancelled.")
 
     class Meta:
         ordering = ["-is_medicine", "deadline", "placed_at", "id"]
@@ -201,11 +224,19 @@ class Stop(Levels):
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Not delivered")
 
+    class Why(models.TextChoices):  # why a door was not delivered, as the carrier chose it
+        NO_ANSWER = "no_answer", pgettext_lazy("door not delivered", "Nobody answered")
+        REFUSED = "refused", pgettext_lazy("door not delivered", "Refused")
+        WRONG_ADDRESS = "wrong_address", pgettext_lazy("door not delivered", "Wrong address")
+        OTHER = "other", pgettext_lazy("door not delivered", "Other")
+
     run = models.ForeignKey(Run, models.CASCADE, related_name="stops")
     household = models.ForeignKey("registry.Household", models.PROTECT, related_name="+")
     position = models.PositiveIntegerField()
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # blank: not said (a phone's queue from before the choice): taken as nobody answering
+    why = models.CharField(_("why not delivered"), max_length=20, choices=Why.choices, blank=True)
     photo = models.FileField(upload_to="doors/%Y/%m/", blank=True)
     client_id = models.UUIDField(unique=True, null=True, blank=True)
     confirmed_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")

@@ -137,12 +137,16 @@ def household_orders(scope, household, *, limit=20) -> dict:
     """A household's orders for its page: `orders`, those that count (lines, gate notes), and
     `cancelled` apart (latest first, with when and why); `coming`, how many are still to come,
     and `coming_amount`, what they come to (Σ `order_amount`, over all of them)."""
-    qs = orders(scope, household=household).prefetch_related("lines")
+    qs = orders(scope, household=household).select_related("batch").prefetch_related("lines")
     cancelled = Order.State.CANCELLED
     still = list(orders(scope, household=household, states=COMING)[:500])
+    gone = list(qs.filter(state=cancelled).order_by(F("cancelled_at").desc(nulls_last=True), "-placed_at", "-id")[:limit])
+    # an order its door did not get (`delivery.resolve_problem`): the door's reason with it
+    back = not_at_door({o.batch_id for o in gone if o.cancelled_why == Order.Why.NOT_DELIVERED}, [household.id])
+    for o in gone:
+        o.door_reason = back.get((o.batch_id, household.id), "") if o.cancelled_why == Order.Why.NOT_DELIVERED else ""
     return {"orders": with_gate_notes(list(qs.exclude(state=cancelled)[:limit])),
-            "cancelled": list(qs.filter(state=cancelled).order_by(
-                F("cancelled_at").desc(nulls_last=True), "-placed_at", "-id")[:limit]),
+            "cancelled": gone,
             "coming": len(still), "coming_amount": sum((order_amount(o) for o in still), Decimal(0)).quantize(CENT)}
 
 
@@ -412,15 +416,27 @@ def need_categories() -> list[Category]:
     return [c for c in categories() if c.code not in ("check_in", "other")]
 
 
-def request_queue(scope, *, place=None, open_only=True, household=None, limit=100):
+def request_queue(scope, *, place=None, open_only=True, household=None, asked_from=None, limit=100):
+    """`asked_from`: the requests a household asked for its neighbours (`access.asked_for`)."""
     qs = Request.objects.filter(access.requests_q(scope))
     if place is not None:
         qs = qs.filter(**_under(place))
     if household is not None:
         qs = qs.filter(household=household)
+    if asked_from is not None:
+        qs = qs.filter(asked_from=asked_from)
     if open_only:
         qs = qs.filter(state__in=Request.OPEN)
     return qs.select_related("category", "assignee", "team", "household").order_by(*QUEUE_ORDER)[:limit]
+
+
+def asked_for_neighbours(scope, household, limit=20) -> list:
+    """The requests `household` asked for its neighbours that the user sees (the asker
+    follows theirs: `access.asked_for`), the latest first, each with `.address`: the
+    household's page lists them apart from its own."""
+    qs = (Request.objects.filter(access.requests_q(scope), asked_from=household)
+          .select_related("category", "assignee", "team", "household").order_by("-raised_at", "-id")[:limit])
+    return with_doors(qs)
 
 
 def waiting_confirmation(scope, *, place, limit=100) -> list:

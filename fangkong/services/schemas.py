@@ -167,7 +167,8 @@ class SignIn(StrictIn):
 
 
 class SplitIn(StrictIn):
-    teams: list[int] = []
+    teams: list[int] = Field([], description="Volunteer teams of the batch's community, given the runs in turn; none: the "
+                             "batch's team on duty (as the page splits it).")
 
 
 class RunAssignIn(StrictIn):
@@ -218,6 +219,8 @@ class StopOut(Schema):
     phones: list[DoorPhoneOut] = []
     state: str
     reason: str = Field(description="Why it was not delivered, while `state` is failed; empty otherwise.")
+    why: str = Field("", description="As the carrier chose it, while `state` is failed: no_answer, refused, "
+                     "wrong_address, other (empty: not said).")
     note: str = Field("", description="Staff's note once they settled a door not delivered (delivered after "
                       "all, or not).")
     history: list[StopStepOut] = []
@@ -232,12 +235,16 @@ class ConfirmIn(StrictIn):
     client_id: str
     delivered: bool
     reason: str = ""
+    why: str = Field("", description="A door not delivered: no_answer, refused, wrong_address or other (then "
+                     "`reason` is needed). Only no_answer (or none said) raises the visit to someone watched "
+                     "over; the others are exceptions for staff.")
 
 
 class ConfirmOut(Schema):
     id: int
     state: str
     reason: str
+    why: str = ""
     confirmed_at: datetime.datetime | None
     run_pending: int = Field(0, description="The run's doors still to confirm, as the server has them now.")
     run_outcome: str = Field("", description="The run in words now (\"共 24 户，还剩 3 户\", then \"已全部送达\" "
@@ -306,7 +313,8 @@ class RequestOut(Schema):
     category: str
     text: str
     priority: int
-    vulnerable: int
+    vulnerable: int | None = Field(None, description="Tagged people in the household (elderly living alone…); "
+                                          "null for the neighbour who asked it (`follower`).")
     state: str
     due_at: datetime.datetime
     overdue: bool
@@ -319,6 +327,10 @@ class RequestOut(Schema):
     reopened_at: datetime.datetime | None = None
     reopen_reason: str = Field("", description="Why the household said it was not resolved (`reopen`).")
     asked_from: int | None = Field(None, description="The household of the same building that asked for it.")
+    done_at: datetime.datetime | None = None
+    confirmed_at: datetime.datetime | None = None
+    follower: bool = Field(False, description="Read by the neighbour who asked it: what they asked and what became "
+                                              "of it, nothing else of the household.")
 
 
 class RequestStep(StrEnum):

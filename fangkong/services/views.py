@@ -28,7 +28,7 @@ from .actions import care, delivery, handoff, orders, requests
 from .actions import disinfection as dis
 from .batch_queries import batch_suppliers, split_preview
 from .exports import owed_xlsx
-from .models import CheckIn, Line, Request, Supplier
+from .models import CheckIn, Line, Request, Stop, Supplier
 
 
 def actor(request) -> Actor:
@@ -69,17 +69,31 @@ def home(request):
     raise NotFound()
 
 
-def _confirm_after_all(request, scope, p, prob):
-    """"Delivered after all" asks first, naming the door and what changes (found on an evening
-    walk: one tap marked the order and the door delivered and closed the exception)."""
+def _confirm_resolve(request, scope, p, prob, delivered: bool):
+    """Closing an exception asks first (it cannot be undone), naming the door and exactly
+    what changes (found on an evening walk: one tap marked the order and the door delivered
+    and closed the exception; then, resolving without delivery, no question at all and the
+    open visit to the door closed though nobody went)."""
     row = delivery_queries.problem_rows(scope, [prob])[0]
-    lines = [row.address, prob.summary(),
-             _("Its order and its door become delivered, and this exception is closed with: %(what)s")
-             % {"what": request.POST.get("resolution", "").strip() or "—"}]
-    warn = (_("The open visit to the door is closed as done with the same words.")
-            if row.visit is not None and row.visit.state in Request.OPEN else "")
-    return confirm_step(request, title=_("Delivered after all?"), lines=lines, warn=warn,
-                        yes=_("Yes, delivered after all"),
+    what = request.POST.get("resolution", "").strip() or "—"
+    visit_open = row.visit is not None and row.visit.state in Request.OPEN
+    if delivered:
+        lines = [row.address, prob.summary(),
+                 _("Its order and its door become delivered, and this exception is closed with: %(what)s")
+                 % {"what": what}]
+        warn = _("The open visit to the door is closed as done with the same words.") if visit_open else ""
+        title, yes = _("Delivered after all?"), _("Yes, delivered after all")
+    else:
+        lines = [row.address, prob.summary(),
+                 _("This exception is closed with: %(what)s") % {"what": what}]
+        if delivery_queries.ends_orders(prob):
+            lines.append(_("Its order is not delivered: it is no longer counted as coming and nothing is owed "
+                           "for it; the household reads why."))
+        if visit_open:
+            lines.append(_("The open visit to the door stays open: nobody has been to the door yet."))
+        warn = ""
+        title, yes = _("Close without delivery?"), _("Yes, close it")
+    return confirm_step(request, title=title, lines=lines, warn=warn, yes=yes,
                         back=reverse("services_place", args=[p.pk]) + f"#problem-{prob.id}")
 
 
@@ -96,8 +110,8 @@ def place(request, pk):
             if what == "resolve":
                 prob = queries.get_problem(scope, request.POST.get("problem"))
                 delivered = request.POST.get("delivered") == "1"
-                if delivered and not confirmed(request):  # the order, the door and the exception in one tap
-                    return _confirm_after_all(request, scope, p, prob)
+                if not confirmed(request):  # cannot be undone: asked first, saying what changes
+                    return _confirm_resolve(request, scope, p, prob, delivered)
                 delivery.resolve_problem(a, prob, resolution=request.POST.get("resolution", ""),
                                          delivered=delivered)
             elif what == "check_in":
@@ -228,7 +242,7 @@ def batch(request, pk):
                 if not confirmed(request):
                     return confirm_step(request, title=_("Split into runs by building?"), lines=_split_lines(b),
                                         yes=_("Yes, split into runs"), back=request.get_full_path())
-                handoff.split(a, b, teams=[b.team] if b.team_id else [])
+                handoff.split(a, b)  # none given: the batch's team (the action's rule)
                 messages.success(request, _("Split into runs by building."))
             else:
                 raise NotFound()
@@ -300,7 +314,8 @@ def run(request, pk):
         try:
             delivery.confirm_stop(actor(request), stop, delivered=request.POST.get("delivered") == "1",
                                   client_id=request.POST.get("client_id") or uuid.uuid4(),
-                                  reason=request.POST.get("reason", ""), photo=request.FILES.get("photo"))
+                                  reason=request.POST.get("reason", ""), photo=request.FILES.get("photo"),
+                                  why=request.POST.get("why", ""))
         except Invalid as e:
             messages.error(request, error_text(e))
         return redirect(request.get_full_path())
@@ -311,7 +326,7 @@ def run(request, pk):
         "run": r, "rows": rows, "pending": r.pending_n,
         "may_give": may_give, "teams": queries.run_teams(r) if may_give else [],
         "may_confirm": access.carries(request.scope, r) or request.scope.allows(access.RUN, r),
-        "photo_max": settings.FANGKONG_PHOTO_MAX_BYTES,
+        "photo_max": settings.FANGKONG_PHOTO_MAX_BYTES, "whys": Stop.Why.choices,
         "photo_mb": f"{settings.FANGKONG_PHOTO_MAX_BYTES / 2**20:g}"})
 
 
@@ -426,8 +441,11 @@ def request_page(request, pk):
     scope = request.scope
     hh = r.household
     labels = queries.door_labels([hh] + ([r.asked_from] if r.asked_from_id else []))
+    # the neighbour who asked it follows it: what they asked and what became of it, never
+    # the household's phones or orders (`access.follows_only`)
+    follower = access.follows_only(scope, r)
     # whom to call to check (found on a night walk: no name, no phone), as a run's doors
-    contacts, shown = queries.request_contacts(scope, r)
+    contacts, shown = queries.request_contacts(scope, r) if not follower else ([], [])
     record_phones(actor(request), [o for o in shown if not isinstance(o, Household)], f"services.request:{r.id}",
                   [o for o in shown if isinstance(o, Household)], assigned=access.assigned_to(scope, hh.id))
     may_work, may_manage = _may(access.require_request, scope, r, work=True), \
@@ -438,7 +456,9 @@ def request_page(request, pk):
         "asker": (r.raised_by.display_name or r.raised_by.username) if r.raised_by_id else "",
         "may_work": may_work, "may_confirm": _may(access.require_request, scope, r, confirm=True),
         "may_manage": may_manage, "now": timezone.now(), "teams": _teams(r), "own": own,
-        "orders_like": queries.orders_like(scope, r) if r.state in Request.OPEN or r.state == "done" else [],
+        "follower": follower,
+        "orders_like": queries.orders_like(scope, r) if not follower and (r.state in Request.OPEN
+                                                                           or r.state == "done") else [],
         # who may see it but not act on it (a building's leader): whom to call, not a dead end
         "answerers": queries.answerers(r) if not (may_work or may_manage or own) and r.state in Request.OPEN
         else [],
@@ -521,7 +541,9 @@ def household(request, pk):
                 if not confirmed(request):
                     what = join_words(f"{ln.name} × {ln.quantity}" for ln in o.lines.all())  # 、 in Chinese
                     return confirm_step(request, title=_("Cancel this order?"), lines=[
-                        f"{o.supplier.name} · ¥{o.total}", what or o.medicine],
+                        f"{o.supplier.name} · ¥{o.total}", what or o.medicine] + (
+                        [_("It is taken out of its delivery (%(batch)s) and nothing is owed for it.")
+                         % {"batch": o.batch}] if o.state == o.State.IN_BATCH and o.batch_id else []),
                         yes=_("Yes, cancel the order"), back=request.get_full_path())
                 orders.cancel_order(a, o)
                 messages.success(request, _("Order cancelled."))
@@ -566,6 +588,8 @@ def household(request, pk):
         # a leader's change had cancelled read as still coming
         **queries.household_orders(scope, hh),
         "requests": list(queries.request_queue(scope, household=hh, open_only=False, limit=20)),
+        # asked for a neighbour from here (为邻居求助): the asker follows them here (`access.asked_for`)
+        "for_neighbours": queries.asked_for_neighbours(scope, hh),
         "suppliers": offer, "posted": posted, "asked": asked, "categories": queries.categories(),
         "may_order": may_order, "errors": errors, "client_id": uuid.uuid4(),
         "pets": list(queries.pets(scope, household=hh)[:20]),

@@ -14,6 +14,7 @@ from fangkong.core.errors import Invalid, NotFound
 from fangkong.services import queries
 from fangkong.services.actions import catalogue, delivery, handoff, orders, requests
 from fangkong.services.models import Category
+from fangkong.volunteers.actions import teams
 from tests.conftest import actor_for, make_user
 
 
@@ -59,7 +60,9 @@ def test_a_volunteer_sees_an_address_and_phone_only_while_assigned(world, svc):
     handoff.receive_rest(actor_for(svc.vol_user), batch)
     handoff.sign(actor_for(svc.vol_user), batch, supplier_name="李师傅")
     assert c.get(f"/api/v1/services/batches/{batch.id}").status_code == 404  # signed: no longer theirs
-    run = handoff.split(staff, batch)[0]
+    # split for another team (none given would be the batch's, theirs: `handoff.split`)
+    other_team = teams.create_team(staff, w.community, "封控六组")
+    run = handoff.split(staff, batch, teams=[other_team])[0]
     assert c.get(f"/api/v1/services/runs/{run.id}").status_code == 404  # not theirs yet
     assert c.get(f"/services/requests/{0}/").status_code == 404
     handoff.assign_run(staff, run, carrier=svc.vol_user)

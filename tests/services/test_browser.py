@@ -80,6 +80,7 @@ def test_checkpoint_check_then_a_run_offline(phone_page, world, settings, tmp_pa
         files=[{"name": "IMG_2041.png", "mimeType": "image/png", "buffer": big}])
     stops.nth(0).locator("button[name=delivered][value='1']").click()
     stops.nth(1).locator("summary").click()
+    stops.nth(1).locator("select[name=why]").select_option("no_answer")  # why, as chosen
     stops.nth(1).locator("input[name=reason]").fill("家中无人应答")
     stops.nth(1).locator("button[name=delivered][value='0']").click()
     # the third door's "delivered" by a wrong tap: taken back within the seconds it waits

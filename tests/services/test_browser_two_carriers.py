@@ -63,6 +63,7 @@ def test_a_second_carriers_page_follows_the_server_after_each_sync(phone_page, w
     expect(page.locator("#net")).to_have_text("离线：送达记录保存在本机")
     last = page.locator(f"#stop-{third.id}")
     last.locator("summary").click()
+    last.locator("select[name=why]").select_option("no_answer")
     last.locator("input[name=reason]").fill("敲门无人应答")
     last.locator("button[name=delivered][value='0']").click()
     expect(page.locator("#waiting")).to_have_text("1", timeout=15_000)

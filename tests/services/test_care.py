@@ -163,7 +163,9 @@ def test_staff_record_check_ins_sign_off_disinfection_and_resolve_exceptions_on_
     c.post(url, {"do": "disinfected", "disinfection": d.id, "area": "1号楼楼道", "agent": "84消毒液", "confirm": "1"})
     assert Disinfection.objects.get(pk=d.pk).agent == "84消毒液"
     p = Problem.objects.get()
-    c.post(url, {"do": "resolve", "problem": p.id, "resolution": "超市明天补一份"})
+    asked = c.post(url, {"do": "resolve", "problem": p.id, "resolution": "超市明天补一份"})
+    assert asked.status_code == 200 and Problem.objects.get().resolved_at is None  # asked first
+    c.post(url, {"do": "resolve", "problem": p.id, "resolution": "超市明天补一份", "confirm": "1"})
     assert Problem.objects.get().resolution == "超市明天补一份"
     # another community's staff: the page and its forms are missing
     other = Client()

@@ -29,9 +29,14 @@ from ..models import (
 )
 
 
-def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", photo=None) -> tuple[Stop, bool]:
+def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", photo=None,
+                 why="") -> tuple[Stop, bool]:
     """Returns (stop, created): created is False when this was a retry (or the door was
-    already confirmed by someone else with another client id: a Conflict then)."""
+    already confirmed by someone else with another client id: a Conflict then). `why` (a
+    door not delivered): `Stop.Why` as the carrier chose it — nobody answered, refused, wrong
+    address, other; the reason may then be left empty (the choice says it). Only a door
+    nobody answered raises the visit (`_visit`); blank (a phone's queue from before the
+    choice) is taken as nobody answering, the safe side for someone watched over."""
     run = stop.run
     cid = checks.client_id(client_id)
     if cid is not None and stop.client_id == cid and stop.confirmed_by_id == getattr(actor.user, "id", 0):
@@ -43,13 +48,17 @@ def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", ph
         return stop, False
     if stop.state != Stop.State.PENDING:
         raise Conflict(_("This door was already confirmed."))
-    reason = checks.text(reason, "reason", max_length=200, required=not delivered)
+    why = _why(why) if not delivered else ""
+    reason = checks.text(reason, "reason", max_length=200,
+                         required=not delivered and why in ("", Stop.Why.OTHER))
+    if not delivered and not reason:
+        reason = str(Stop.Why(why).label)  # the choice in words: the exception's text, the history
     ext = check_image(photo) if photo else None
     now = timezone.now()
     try:
         with transaction.atomic():
             values = dict(state=Stop.State.DELIVERED if delivered else Stop.State.FAILED, reason=reason,
-                          client_id=cid, confirmed_by=_user(actor), confirmed_at=now)
+                          why=why, client_id=cid, confirmed_by=_user(actor), confirmed_at=now)
             n = Stop.objects.filter(pk=stop.pk, state=Stop.State.PENDING).update(**values)
             if not n:
                 stop.refresh_from_db()
@@ -76,17 +85,28 @@ def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", ph
                             kind=Problem.Kind.NOT_DELIVERED, text=reason)
                 p.copy_levels(stop)
                 p.save()
-                # while the run is still open (its carrier may raise it): see `_visit`
-                _visit(actor, stop, reason)
+                # while the run is still open (its carrier may raise it): see `_visit`; only
+                # a door nobody answered (a refusal or a wrong address was not "nobody there":
+                # found on the sealed-area evening, each raised the same "go and see her")
+                if why in ("", Stop.Why.NO_ANSWER):
+                    _visit(actor, stop, reason)
             if not Stop.objects.filter(run=run, state=Stop.State.PENDING).exists():
                 Run.objects.filter(pk=run.pk).update(state=Run.State.DONE)
                 if not Run.objects.filter(batch_id=run.batch_id, state=Run.State.OPEN).exists():
                     Batch.objects.filter(pk=run.batch_id).update(state=Batch.State.DONE)
             record(actor, "services.stop.confirm", stop, {"run": run.id, "delivered": delivered,
-                                                          "reason": reason})
+                                                          "reason": reason, **({"why": why} if why else {})})
     except IntegrityError:  # the same client id used on another door
         raise Invalid(fields={"client_id": [_("This client id was used for another door.")]}) from None
     return stop, True
+
+
+def _why(value) -> str:
+    """A door's `Stop.Why` from outside ("" when not said); anything else is refused."""
+    value = (value or "").strip()
+    if value and value not in Stop.Why.values:
+        raise Invalid(fields={"why": [_("Choose why it was not delivered.")]})
+    return value
 
 
 def _visit(actor, stop: Stop, reason: str) -> None:
@@ -133,35 +153,47 @@ def attach_photo(actor, stop: Stop, photo) -> tuple[Stop, bool]:
 
 
 def resolve_problem(actor, problem: Problem, *, resolution: str, delivered=False) -> Problem:
-    """Staff close an exception with what was done; `delivered` marks the household's order
-    delivered after all (e.g. carried again in the evening). The visit the door raised (a
-    door nobody answered for someone watched over: `_visit`), still open, is done with the
-    same words — they went and saw her — not left to go overdue (found on an evening walk:
-    "已当面交付" and the "go and see her" request still counted as open)."""
+    """Staff close an exception with what was done. `delivered`: the household's order was
+    delivered after all (e.g. carried again in the evening): the order and the door become
+    delivered, and the visit the door raised (a door nobody answered for someone watched
+    over: `_visit`), still open, is done with the same words — they went and saw her (found
+    on an evening walk: "已当面交付" and the "go and see her" request still counted as open).
+    Not delivered: nobody went to the door, so the visit stays open (found on the sealed-area
+    evening: "货已取回卡口，待核实后再送" closed "请上门看看高来福" as done); and once no
+    exception of the household's batch is left open, its orders still at a problem end as
+    not delivered (`Order.Why.NOT_DELIVERED`: cancelled, not coming, nothing owed — found
+    on the same evening: "还有 1 单待送达" forever)."""
     access.require(actor, access.RUN, problem)
     if problem.resolved_at is not None:
         return problem
     text = checks.text(resolution, "resolution", max_length=300)
+    now = timezone.now()
     with transaction.atomic():
         n = Problem.objects.filter(pk=problem.pk, resolved_at=None).update(
-            resolution=text, resolved_by=_user(actor), resolved_at=timezone.now())
+            resolution=text, resolved_by=_user(actor), resolved_at=now)
         if n:
+            stuck = Order.objects.filter(batch_id=problem.batch_id, household_id=problem.household_id,
+                                         state=Order.State.PROBLEM)
+            visit, ended = None, []
             if delivered:
-                Order.objects.filter(batch_id=problem.batch_id, household_id=problem.household_id,
-                                     state=Order.State.PROBLEM).update(state=Order.State.DELIVERED)
+                stuck.update(state=Order.State.DELIVERED)
                 if problem.stop_id:
                     Stop.objects.filter(pk=problem.stop_id).update(state=Stop.State.DELIVERED)
-            visit = None
-            if problem.stop_id:
-                visit = Request.objects.filter(client_id=visit_client_id(problem.stop_id),
-                                               state__in=Request.OPEN).first()
-            if visit is not None:
-                from .requests import done
+                if problem.stop_id:
+                    visit = Request.objects.filter(client_id=visit_client_id(problem.stop_id),
+                                                   state__in=Request.OPEN).first()
+                if visit is not None:
+                    from .requests import done
 
-                done(actor, visit, text)  # audited there, by whom
+                    done(actor, visit, text)  # audited there, by whom
+            elif not Problem.objects.filter(batch_id=problem.batch_id, household_id=problem.household_id,
+                                            resolved_at=None).exists():
+                ended = list(stuck.values_list("id", flat=True))
+                stuck.update(state=Order.State.CANCELLED, cancelled_at=now, cancelled_why=Order.Why.NOT_DELIVERED)
             record(actor, "services.problem.resolve", problem,
                    {"problem": problem.id, "resolution": text, "delivered": delivered,
-                    **({"visit": visit.id} if visit is not None else {})})
+                    **({"visit": visit.id} if visit is not None else {}),
+                    **({"orders_ended": ended} if ended else {})})
     problem.refresh_from_db()
     return problem
 

@@ -232,10 +232,13 @@ def tell_splitters(actor, batch: Batch) -> None:
            key=f"services.batch.{batch.id}.to_split")
 
 
-def split(actor, batch: Batch, *, teams=()) -> list[Run]:
+def split(actor, batch: Batch, *, teams=None) -> list[Run]:
     """One run per building, its stops in carrying order (unit, then floor and door: the
-    household's sort key), teams given round-robin. Splitting again answers the same runs."""
+    household's sort key), teams given round-robin; none given: the batch's own team (the
+    one rule for the page and the API: found with the API's split leaving every run without
+    a team while the page's gave them the batch's). Splitting again answers the same runs."""
     access.require_batch(actor, batch, manage=True)
+    teams = list(teams or ([batch.team] if batch.team_id else []))
     if batch.state in (Batch.State.SPLIT, Batch.State.DONE):
         return list(batch.runs.order_by("id"))
     if batch.state != Batch.State.SIGNED:
@@ -253,7 +256,6 @@ def split(actor, batch: Batch, *, teams=()) -> list[Run]:
     for h in households:
         by_building[h.building_id or h.place_id].append(h)
     buildings = {p.id: p for p in Place.objects.filter(id__in=by_building)}
-    teams = list(teams)
     runs, stops = [], []
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)

@@ -15,7 +15,7 @@ from fangkong.core.errors import Invalid
 from fangkong.core.uploads import check_image
 
 from .. import access, checks
-from ..models import GroupOrder, Item, Order, OrderLine, Supplier
+from ..models import Batch, GroupOrder, Item, Line, Order, OrderLine, Supplier
 
 
 def place_order(actor, household, supplier: Supplier, lines, *, medicine="", deadline=None,
@@ -79,17 +79,37 @@ def place_order(actor, household, supplier: Supplier, lines, *, medicine="", dea
 
 
 def cancel_order(actor, order: Order, why: str = Order.Why.BY_HAND) -> Order:
-    """Cancel an order not yet on its way; when and why are kept (the household reads them)."""
+    """Cancel an order not yet on its way; when and why are kept (the household reads them).
+    Not yet on its way: placed, or in a batch the supplier has not handed over at the
+    checkpoint (not signed: `Order.cancel_refused`) — it then leaves the batch, its manifest
+    lines and so what is owed for them (found on the sealed-area evening: a batch still
+    expected refused every cancellation)."""
     access.require_order(actor, order, manage=True)
     if order.state == Order.State.CANCELLED:
         return order  # a retry
-    if order.state != Order.State.PLACED:
-        raise Invalid(_("Only an order not yet on its way can be cancelled."))
+    refused = order.cancel_refused()
+    if refused:
+        raise Invalid(refused)
     with transaction.atomic():
-        n = Order.objects.filter(pk=order.pk, state=Order.State.PLACED).update(
-            state=Order.State.CANCELLED, cancelled_at=timezone.now(), cancelled_why=why)
+        batch_id = order.batch_id if order.state == Order.State.IN_BATCH else None
+        if batch_id is not None:
+            why = Order.Why.OUT_OF_BATCH if why == Order.Why.BY_HAND else why
+            # the batch locked: a signature at the gate waits for this (or this for it)
+            open_ = Batch.objects.select_for_update().filter(
+                pk=batch_id, state__in=[Batch.State.EXPECTED, Batch.State.CHECKING]).exists()
+            if not open_:
+                raise Invalid(_("The supplier has handed it over at the checkpoint: it can no longer be "
+                                "cancelled; it is on its way to the door."))
+            n = Order.objects.filter(pk=order.pk, state=Order.State.IN_BATCH, batch_id=batch_id).update(
+                state=Order.State.CANCELLED, cancelled_at=timezone.now(), batch=None, cancelled_why=why)
+            if n:
+                Line.objects.filter(order_id=order.pk, batch_id=batch_id).delete()  # its exceptions with them
+        else:
+            n = Order.objects.filter(pk=order.pk, state=Order.State.PLACED).update(
+                state=Order.State.CANCELLED, cancelled_at=timezone.now(), cancelled_why=why)
         if n:
-            record(actor, "services.order.cancel", order.household, {"order": order.id, "why": why})
+            record(actor, "services.order.cancel", order.household,
+                   {"order": order.id, "why": why, **({"batch": batch_id} if batch_id else {})})
     order.refresh_from_db()
     return order
 

@@ -120,7 +120,8 @@
     return fetch("/api/v1/services/stops/" + item.stop + "/confirm", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), "Accept": "application/json" },
-      body: JSON.stringify({ client_id: item.client_id, delivered: item.delivered, reason: item.reason || "" })
+      body: JSON.stringify({ client_id: item.client_id, delivered: item.delivered, reason: item.reason || "",
+                             why: item.why || "" })
     }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) {
         if (resp.status === 200 || resp.status === 201) {
@@ -179,7 +180,10 @@
       var button = e.submitter || form.querySelector("button[name=delivered]");
       var delivered = button.value === "1";
       var reason = ((form.querySelector("input[name=reason]") || {}).value || "").trim();
-      if (!delivered && !reason) { alert($("t-reason").textContent); return; }
+      // why, as chosen: only "nobody answered" sends someone to see a person watched over
+      var why = delivered ? "" : ((form.querySelector("select[name=why]") || {}).value || "");
+      if (!delivered && !why) { alert($("t-reason").textContent); return; }
+      if (!delivered && why === "other" && !reason) { alert($("t-reason").textContent); return; }
       var stop = form.querySelector("input[name=stop]").value;
       if (q.items().some(function (it) { return it.stop === stop; })) return;
       var file = form.querySelector("input[name=photo]");
@@ -189,7 +193,7 @@
       Fangkong.shrinkPhoto(file && file.files && file.files[0] || null).then(function (photo) {
         delete form.dataset.busy;
         if (photo && photo.size > Number(status.getAttribute("data-photo-max") || 5242880)) { alert($("t-photo-big").textContent); return; }
-        var item = { client_id: Fangkong.uuid(), stop: stop, delivered: delivered, reason: reason };
+        var item = { client_id: Fangkong.uuid(), stop: stop, delivered: delivered, reason: reason, why: why };
         if (photo) item.photo = photo;  // kept in IndexedDB with the door until both are sent
         hold(form, item);
       });
