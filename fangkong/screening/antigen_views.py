@@ -11,7 +11,7 @@ from django.utils.translation import pgettext
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.views import actor_of, flash_error, page, photo_response
+from fangkong.core.views import actor_of, confirm_step, confirmed, flash_error, page, photo_response
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Resident
 from fangkong.screening.models import Result
@@ -98,8 +98,9 @@ def _int(v):
         return None
 
 
-def _post(request, actor, rnd, hh) -> bool:
-    """Kits or a result from the page's form; False (messages say why) if refused."""
+def _post(request, actor, rnd, hh, photo=None) -> bool:
+    """Kits or a result from the page's form (`photo`: one held for the confirm step, else
+    the form's); False (messages say why) if refused."""
     try:
         if request.POST.get("action") == "kits":
             antigen_actions.issue_kits(actor, rnd, hh, request.POST.get("count"),
@@ -108,7 +109,7 @@ def _post(request, actor, rnd, hh) -> bool:
         else:
             r = _member(hh, request.POST.get("resident"))
             antigen_actions.record_result(actor, rnd, r, request.POST.get("result", ""),
-                                  photo=request.FILES.get("photo"),
+                                  photo=photo or request.FILES.get("photo"),
                                   client_id=request.POST.get("client_id") or None)
             messages.success(request, _("Result recorded for %(name)s.") % {"name": r.name})
     except Invalid as e:
@@ -134,7 +135,21 @@ def self_report(request):
     if request.method == "POST":
         rnd, hh, _d = antigen.get_round_for_household(actor, request.POST.get("round"),
                                                       request.POST.get("household"))
-        if _post(request, actor, rnd, hh):
+        photo, go = None, True
+        if request.POST.get("result") == Result.POSITIVE and not confirmed(request) \
+                and request.FILES.get("photo") is not None:  # no photo: refused as any result
+            asked = _ask_positive(request, actor, rnd, hh)
+            if asked is not None:
+                return asked
+            go = False  # the photo was refused: said in the messages
+        elif request.POST.get("held") and confirmed(request):
+            photo = antigen_actions.take_held_photo(actor, _member(hh, request.POST.get("resident")),
+                                                    request.POST["held"])
+            if photo is None:
+                messages.error(request, _("The photo was kept for 30 minutes only: choose the result and "
+                                          "add the photo again."))
+                go = False
+        if go and _post(request, actor, rnd, hh, photo=photo):
             return redirect("screening_antigen_mine")
         status = 422
     rows = []
@@ -144,6 +159,30 @@ def self_report(request):
     cases = set().union(*status_reads.cases_by_household([hh.id for hh, _r in rows]).values())
     return render(request, "screening/antigen_mine.html", {"rows": rows, "results": Result.choices,
                                                            "cases": cases}, status=status)
+
+
+def _ask_positive(request, actor, rnd, hh):
+    """A positive self-report is asked first (as the door page's second tap, but on the
+    server, so it holds without script): whose result, where, and what follows at once.
+    The photo is held for the step (`antigen_actions.hold_photo`). None if the photo is
+    refused (messages say why)."""
+    r = _member(hh, request.POST.get("resident"))
+    try:
+        held = antigen_actions.hold_photo(actor, rnd, r, request.FILES["photo"])
+    except Invalid as e:
+        flash_error(request, e)
+        return None
+    address = reg_queries.address_labels([hh]).get(hh.place_id, "")
+    fields = [(k, request.POST.get(k, "")) for k in ("round", "household", "resident", "result", "client_id")]
+    return confirm_step(
+        request, title=_("Report %(name)s as positive?") % {"name": r.name},
+        lines=[_("%(name)s, %(address)s") % {"name": r.name, "address": f"{address} {hh.door}".strip()},
+               _("Round: %(round)s") % {"round": rnd.name}],
+        warn=[_("The community is alerted at once, and you cannot take it back: %(name)s is held at "
+                "home and an urgent PCR re-test at your door is listed.") % {"name": r.name},
+              _("Only if the cassette shows two lines (C and T). One line at C is negative.")],
+        yes=_("Yes, %(name)s is positive: send") % {"name": r.name},
+        back=reverse("screening_antigen_mine"), fields=[*fields, ("held", held)])
 
 
 @page

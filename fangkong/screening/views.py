@@ -31,7 +31,7 @@ from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_er
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS
 
-from . import access, checks, counters, figures, pooling, queries, refusals, status
+from . import access, checks, counters, figures, plan_areas, pooling, queries, refusals, status
 from .actions import followup, planning
 from .actions import lab as lab_actions
 from .actions import station as station_actions
@@ -80,10 +80,12 @@ def positive_alert(request):
 @page
 def plan(request):
     place = reg_queries.get_place(request.scope, request.POST.get("place"), Perm.SCREENING_RUN)
+    covered = plan_areas.areas(request.scope, request.POST.get("areas"))  # none: all of `place`
     try:
-        rnd = planning.plan_round(actor_of(request), place, request.POST)
+        rnd = planning.plan_round(actor_of(request), place, request.POST, areas=covered)
     except Invalid as e:  # the form again, as it was typed, with the messages by its fields
         ctx = _home_ctx(request)
+        ctx["plan_areas"] = covered
         values = request.POST.dict()
         if "client_id" in e.fields:  # its id planned another round (the form sent back, changed)
             values["client_id"] = ctx["values"]["client_id"]  # sent again, it plans this one
@@ -149,7 +151,8 @@ def round_detail(request, pk):
     if not access.round_allows(request.scope, Perm.SCREENING_VIEW, rnd):
         # samplers and labs: straight to their work
         if access.can_sample(actor_of(request), rnd):
-            return redirect("screening_station", pk=rnd.id)
+            return redirect("screening_antigen_door" if rnd.kind == RoundKind.ANTIGEN else "screening_station",
+                            pk=rnd.id)
         raise NotFound()
     node = queries.round_node(request.scope, rnd, request.GET.get("place"))
     if is_htmx(request):  # the live part, polled every 15 s: a few seconds stale is fine
@@ -185,7 +188,8 @@ def round_status(request, pk):
         n_open = len(queries.open_tubes(rnd)) if rnd.kind != RoundKind.ANTIGEN else 0
         return confirm_step(
             request, title=_("End %(name)s?") % {"name": rnd.name},
-            lines=[_("Sampled %(s)d of %(n)d (%(p)d%%); %(m)d not sampled yet.") % {
+            lines=[(_("Reported %(s)d of %(n)d (%(p)d%%); %(m)d not reported yet.") if rnd.kind == RoundKind.ANTIGEN
+                    else _("Sampled %(s)d of %(n)d (%(p)d%%); %(m)d not sampled yet.")) % {
                 "s": cov["sampled"], "n": cov["to_sample"], "p": cov["percent"], "m": cov["missing"]}
                 if cov["percent"] is not None else _("No one in this round's area is to be sampled."),
                 _("Once it has ended, no station can register anyone in this round. You can "
@@ -249,6 +253,10 @@ def recount(request, pk):
 def station(request, pk):
     actor = actor_of(request)
     rnd = queries.get_round_for_sampling(actor, pk)
+    try:
+        station_actions.require_tubes(rnd)
+    except NotFound as e:  # an antigen round (seen by them): where its results go instead
+        return render(request, "error.html", {"title": _("Not found"), "message": e.message}, status=404)
     from .models import Sampler
 
     me = Sampler.objects.filter(round=rnd, user=request.user).select_related("point__place").first()
@@ -303,6 +311,10 @@ def station_strings() -> dict:
                                     "%(n)s scans were not registered: see “To resolve” below.", n) for n in (1, 2)],
         "conflict": _("Needs review"), "network_error": _("No network: kept on this phone"),
         "error": _("Error"), "not_found": _("Nobody found."), "add": _("Add to tube"),
+        # several people found by the name: the one tapped is asked about first, by address
+        "add_ask": _("Several people have this name. Add %(name)s of %(address)s to tube %(tube)s? "
+                     "Tap again to add."),
+        "add_sure": _("Yes, add this one"),
         "not_yours": _("This round's station is no longer open to you (taken off your table?): ask the "
                        "community. Scans not sent yet stay on this phone."),
         "ack": _("Noted"), "confirm_scope": _("Not in this round's area. Sample anyway?"),
@@ -325,6 +337,8 @@ def missing(request, pk):
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
         "resample": resample,
         "can_people": access.can_run_people(request.scope, rnd),  # "Sample at home"
+        # an antigen round: each result is entered door to door, not sampled at home
+        "can_door": rnd.kind == RoundKind.ANTIGEN and access.can_sample(actor_of(request), rnd),
         "can_export": request.scope.allows(Perm.EXPORT, node),
         "children": [p for p in reg_queries.places(request.scope, Perm.SCREENING_VIEW)
                      .filter(parent=node, kind__in=LEVELS)]})
@@ -360,7 +374,8 @@ def missing_export(request, pk):
                      sheet_title=f"{missed} · {node.name}")  # whole parts within Excel's 31 characters
     resp = HttpResponse(data, content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-    fname = quote(f"{node.name}-{rnd.name}-{_('not sampled')}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+    left = _("not reported") if rnd.kind == RoundKind.ANTIGEN else _("not sampled")
+    fname = quote(f"{node.name}-{rnd.name}-{left}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{fname}"
     return resp
 
@@ -368,12 +383,17 @@ def missing_export(request, pk):
 def figures_line(rnd, node) -> str:
     """The round's figures under `node` now, in one line (heads the missing-list export)."""
     c = figures.coverage(rnd, node)
-    # the round page's own figure first (done of those to sample), then how it is made up
+    # the round page's own figure first (done of those to sample), then how it is made up;
+    # an antigen round in its own words (reported / missing), as its pages say it
+    words = {"place": node.name, "time": timezone.localtime().strftime("%m-%d %H:%M"),
+             "covered": c["households_covered"], **c}
+    if rnd.kind == RoundKind.ANTIGEN:
+        return _("%(place)s at %(time)s: reported %(sampled)d of %(to_sample)d to test · missing %(missing)d · "
+                 "exempt %(exempt)d (of %(expected)d on the roll) · households covered %(covered)d of "
+                 "%(households)d") % words
     return _("%(place)s at %(time)s: done %(sampled)d of %(to_sample)d to sample · missing %(missing)d · "
              "exempt %(exempt)d (of %(expected)d on the roll) · households covered %(covered)d of "
-             "%(households)d") % {
-        "place": node.name, "time": timezone.localtime().strftime("%m-%d %H:%M"),
-        "covered": c["households_covered"], **c}
+             "%(households)d") % words
 
 
 @require_POST
@@ -728,7 +748,7 @@ def my_results(request):
 
 
 
-PREFILL = ("place", "name", "kind", "starts_at", "ends_at", "pool_size", "pool_from")
+PREFILL = ("place", "name", "kind", "starts_at", "ends_at", "pool_size", "pool_from", "areas")
 
 
 def _pool_why(data) -> str:
@@ -748,6 +768,7 @@ def _prefill(request, ctx):
     ctx["values"] = {**ctx["values"], **{k: request.GET[k][:80] for k in PREFILL if request.GET.get(k)}}
     ctx["plan_open"] = True
     ctx["pool_why"] = _pool_why(request.GET)
+    ctx["plan_areas"] = plan_areas.shown(request.scope, ctx["values"].get("areas"))
     try:
         place = reg_queries.get_place(request.scope, request.GET.get("place"), Perm.SCREENING_RUN)
     except FangkongError:

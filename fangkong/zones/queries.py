@@ -583,7 +583,30 @@ def round_proposal(node: Place, day, kind: str, types: list[ZoneType]) -> dict:
            "pool_size": pool_basis(types)[0] if kind == "pcr" else 1}
     if kind == "pcr":  # the form says why it is that number (`pool_why`)
         out["pool_from"] = ",".join(dict.fromkeys(t.code for t in types))
+    covered = zone_areas(node, types)
+    if [a.id for a in covered] != [node.id]:  # the round covers these zones, not all of `node`
+        out["areas"] = ",".join(str(a.id) for a in covered)
     return out
+
+
+def zone_areas(node: Place, types: list[ZoneType]) -> list[Place]:
+    """The places under `node` that the zones of `types` cover now: the round the cadence
+    proposes for them covers these, not the whole of `node` (a sealed building's 38
+    people, not its community's 500). Each designation in force of those types over a
+    household under `node` gives its own place when that is at or under `node`; one over
+    `node` or above it covers all of `node`. An area inside another is left out. Two
+    queries."""
+    from fangkong.core.tree import is_under
+    from fangkong.registry.models import LEVELS
+
+    ids = set(HouseholdZone.objects.filter(engine.under_q(node), until=None,
+                                           zone_type__in=[t.id for t in types])
+              .values_list("designation__place_id", flat=True).distinct()[:500])
+    places = list(Place.objects.filter(id__in=ids))
+    if not places or any(p.id == node.id or p.kind not in LEVELS or not is_under(p, node) for p in places):
+        return [node]
+    kept = [p for p in places if not any(o.id != p.id and is_under(p, o) for o in places)]
+    return sorted(kept, key=lambda p: natural_key(p.name))
 
 
 def pool_basis(types: list[ZoneType]) -> tuple[int, list[tuple[str, int]]]:

@@ -176,7 +176,7 @@ def test_every_page_shows_the_same_figures_for_a_node(day, client):
         xlsx = staff.get(f"/screening/rounds/{rnd.id}/missing.xlsx?place={w.community.id}")
         title, names = _export(xlsx)
         assert len(names) == counted["community"]["missing"]
-        got = _num(r"done (\d+) of (\d+) to sample · missing (\d+) · exempt (\d+) \(of (\d+) on the roll\) "
+        got = _num(r"(?:done|reported) (\d+) of (\d+) to (?:sample|test) · missing (\d+) · exempt (\d+) \(of (\d+) on the roll\) "
                    r"· households covered (\d+) of (\d+)", title, 7)
         c = counted["community"]  # "of N to sample" is the round page's own denominator
         assert got == (c["done"], c["expected"] - c["exempt"], c["missing"], c["exempt"], c["expected"],

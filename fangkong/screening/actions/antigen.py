@@ -242,3 +242,71 @@ def _positive(actor, rnd: Round, r: Resident):
                           "%(round)s.") % {"round": rnd.name},
            url=reverse("screening_followups", args=[rnd.id]), place=place,
            key=f"screening.antigen.{rnd.id}.{r.id}")
+
+
+# --- a self-reported positive's photo, held while the resident is asked to confirm ---------
+
+HELD_DIR = "antigen/held"
+HELD_SECONDS = 30 * 60
+_HELD_SALT = "fangkong.screening.antigen.held_photo"
+
+
+def hold_photo(actor, rnd: Round, resident: Resident, upload) -> str:
+    """A positive self-report asks first (the page's confirm step, no script needed); the
+    cassette photo sent with it cannot be posted again by the browser, so it is checked
+    now (a refused photo is said at once, before the question) and kept under HELD_DIR;
+    the step posts back the returned token (signed: this account, this person, the file),
+    and `take_held_photo` gives the photo to `record_result`. Held photos past
+    HELD_SECONDS (the resident went back) are deleted when the next one is held."""
+    from django.core import signing
+
+    require_antigen(rnd)
+    if not access.can_self_report(actor.scope, resident.household_id):
+        access.require_sample(actor, rnd)
+    ext = check_photo(upload)
+    if not ext:
+        raise Invalid(fields={"photo": [_("Add a photo of the test cassette.")]})
+    _drop_stale_held()
+    upload.seek(0)
+    name = default_storage.save(f"{HELD_DIR}/{uuid.uuid4().hex}.{ext}", upload)
+    return signing.dumps({"f": name, "u": getattr(user_of(actor), "pk", None), "r": resident.id},
+                         salt=_HELD_SALT)
+
+
+def take_held_photo(actor, resident: Resident, token: str):
+    """The photo held by `hold_photo` for this account and person, as a file to record
+    (the held copy is deleted once the transaction commits); None when it is no longer
+    held (past HELD_SECONDS, or not theirs)."""
+    from django.core import signing
+    from django.core.files.base import ContentFile
+
+    try:
+        data = signing.loads(str(token or ""), salt=_HELD_SALT, max_age=HELD_SECONDS)
+    except signing.BadSignature:
+        return None
+    name = str(data.get("f", ""))
+    if (data.get("u") != getattr(user_of(actor), "pk", None) or data.get("r") != resident.id
+            or not name.startswith(HELD_DIR + "/") or not default_storage.exists(name)):
+        return None
+    with default_storage.open(name, "rb") as f:
+        photo = ContentFile(f.read(), name=name.rsplit("/", 1)[-1])
+    transaction.on_commit(lambda: default_storage.delete(name))
+    return photo
+
+
+def _drop_stale_held() -> None:
+    """Held photos nobody confirmed, past their time: deleted (best effort)."""
+    import datetime
+
+    try:
+        _dirs, files = default_storage.listdir(HELD_DIR)
+    except (FileNotFoundError, NotImplementedError, OSError):
+        return
+    cutoff = timezone.now() - datetime.timedelta(seconds=HELD_SECONDS)
+    for fname in files[:200]:
+        path = f"{HELD_DIR}/{fname}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+        except (FileNotFoundError, NotImplementedError, OSError):
+            continue

@@ -8,16 +8,25 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict as ConflictError
-from fangkong.core.errors import Invalid
+from fangkong.core.errors import Invalid, NotFound
 
 from .. import checks
-from ..models import Round, RoundStatus, SamplingPoint, Tube, TubeState
+from ..models import Round, RoundKind, RoundStatus, SamplingPoint, Tube, TubeState
 
 
 def user_of(actor):
     """The actor's account when signed in (rows record who did it), else None."""
     u = actor.user
     return u if u is not None and getattr(u, "is_authenticated", False) else None
+
+
+def require_tubes(rnd: Round):
+    """Tubes are opened and scanned at a station in PCR rounds only: an antigen round's
+    results are entered at the door (`antigen_views.door`), so its station is not found
+    (a wrong-kind object answers as a missing one), saying where to go instead."""
+    if rnd.kind == RoundKind.ANTIGEN:
+        raise NotFound(_("This is an antigen round: there is no tube station. Enter each person's "
+                         "result on the door-to-door page."), code="antigen_round")
 
 
 def require_open(rnd: Round, *, queued=False):

@@ -34,6 +34,7 @@ from .common import (
     new_tube,
     release,
     require_open,
+    require_tubes,
     save_new_tube,
     set_aside_audit,
     user_of,
@@ -51,6 +52,7 @@ def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=No
     (tube, resumed). Refuses a barcode already used in this round. The empty tube this
     sampler left open at this table before (`common.left_empty`) is released."""
     require_sample(actor, rnd)
+    require_tubes(rnd)
     require_open(rnd)
     _not_a_person_code(barcode)
     barcode = checks.check_tube_barcode(barcode)

@@ -40,6 +40,7 @@ from .common import (
     new_tube,
     release,
     require_open,
+    require_tubes,
     started,
     unknown_points,
     user_of,
@@ -76,6 +77,7 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
     swab is already in the tube) unless `online`, where nothing is stored and the station
     refuses on the spot."""
     require_sample(actor, rnd)
+    require_tubes(rnd)
     require_open(rnd, queued=not online)
     if len(items) > checks.MAX_BATCH:
         raise Invalid(_("At most %(n)d events a batch.") % {"n": checks.MAX_BATCH})

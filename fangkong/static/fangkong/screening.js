@@ -456,9 +456,30 @@
         var ul = $("found");
         ul.textContent = "";
         if (!rows.length) { var li0 = document.createElement("li"); li0.className = "empty"; li0.textContent = S.not_found; ul.appendChild(li0); }
+        // several people answer (two 刘梅): the first tap asks, saying whose address, and
+        // a second tap on the same row adds; one answer stays one tap
+        var several = rows.length > 1;
         rows.forEach(function (p) {
-          ul.appendChild(window.Fangkong.row(p.name + " · " + p.address, S.add, function () {
-            if (state.tube) scanPerson(p.person); else say(S.scan_tube, "bad");
+          ul.appendChild(window.Fangkong.row(p.name + " · " + p.address, S.add, function (e) {
+            if (!state.tube) { say(S.scan_tube, "bad"); return; }
+            var b = e.currentTarget;
+            if (several && b.dataset.sure !== "1") {
+              ul.querySelectorAll("button[data-sure]").forEach(function (o) {
+                delete o.dataset.sure; o.textContent = S.add; o.classList.remove("danger");
+              });
+              b.dataset.sure = "1";
+              b.textContent = S.add_sure;
+              b.classList.add("danger");
+              say(S.add_ask.replace("%(name)s", p.name).replace("%(address)s", p.address)
+                .replace("%(tube)s", state.tube.barcode), "bad");
+              b.disabled = true;  // the second tap of a double tap does not answer the question
+              setTimeout(function () { b.disabled = false; }, 800);
+              return;
+            }
+            delete b.dataset.sure;
+            b.textContent = S.add;
+            b.classList.remove("danger");
+            scanPerson(p.person);
           }));
         });
       }, function () { say(S.network_error, "bad"); });
