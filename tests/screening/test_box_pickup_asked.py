@@ -21,9 +21,9 @@ def test_the_courier_taking_a_box_is_asked_first_naming_the_box(world, rnd, clie
     boxes = f"/screening/rounds/{rnd.id}/boxes/"
     form = {"do": "handover", "box": box.id, "stage": "pickup", "given_by": "张三", "received_by": "快递李四"}
     asked = client.post(boxes, form).content.decode()
-    assert "将 箱 B0007 交给转运员？" in asked and "箱内 1 管。" in asked and "T0001" in asked
+    assert "将箱 B0007 交给转运员？" in asked and "箱内 1 管。" in asked and "T0001" in asked
     assert "交出人：张三，接收人：快递李四。" in asked and "无法撤销" in asked and rnd.name in asked
-    assert 'name="confirm" value="1"' in asked and "确认，转运员接走 箱 B0007" in asked
+    assert 'name="confirm" value="1"' in asked and "确认，转运员接走箱 B0007" in asked
     assert Box.objects.get(pk=box.pk).state == Box.State.PACKING and not Handover.objects.exists()
     done = client.post(boxes, {**form, "confirm": "1"}, follow=True).content.decode()
     assert "箱 B0007 已交快递，1 管。" in done
