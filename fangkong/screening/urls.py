@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import box_views, views
 
 urlpatterns = [
     path("screening/", views.home, name="screening_home"),
@@ -23,7 +23,7 @@ urlpatterns = [
          name="screening_home_add"),
     path("screening/rounds/<id:pk>/exemptions/", views.exemptions, name="screening_exemptions"),
     path("screening/rounds/<id:pk>/conflicts/", views.conflicts, name="screening_conflicts"),
-    path("screening/rounds/<id:pk>/boxes/", views.boxes, name="screening_boxes"),
+    path("screening/rounds/<id:pk>/boxes/", box_views.boxes, name="screening_boxes"),
     path("screening/rounds/<id:pk>/followups/", views.followups, name="screening_followups"),
 ]
 

@@ -33,10 +33,9 @@ from fangkong.registry.models import LEVELS
 
 from . import access, checks, counters, figures, plan_areas, pooling, queries, refusals, status
 from .actions import followup, planning
-from .actions import lab as lab_actions
 from .actions import station as station_actions
 from .actions.common import starts_later
-from .models import Box, Conflict, ExemptReason, Handover, RoundKind, RoundStatus
+from .models import Conflict, ExemptReason, RoundKind, RoundStatus
 
 
 def _home_ctx(request):
@@ -552,90 +551,6 @@ def conflicts(request, pk):
                                   Conflict.Kind.ZONE_TUBE) \
             and c.tube_id and c.resident_id
     return render(request, "screening/conflicts.html", {"round": rnd, "rows": rows})
-
-
-@page
-def boxes(request, pk):
-    actor = actor_of(request)
-    rnd = queries.get_round_for_sampling(actor, pk) if not request.scope.allows(
-        Perm.SCREENING_LAB, queries.get_round_any(request.scope, pk)) else \
-        queries.get_round_any(request.scope, pk)
-    packing = {}  # a refused packing: the box's scanned codes kept as typed, each error beside them
-    if request.method == "POST":
-        what = request.POST.get("do")
-        try:
-            if what == "create":
-                lab_actions.create_box(actor, rnd, request.POST.get("code"))
-            elif what == "pack":
-                box = queries.get_box(actor, rnd, request.POST.get("box"))
-                codes = request.POST.get("tubes", "").replace(",", "\n").split()
-                n = lab_actions.pack_tubes(actor, box, codes)
-                messages.success(request, ngettext("%(n)d tube packed.", "%(n)d tubes packed.", n) % {"n": n})
-            elif what == "handover":
-                box = queries.get_box(actor, rnd, request.POST.get("box"))
-                signed = request.POST.get("given_by", "").strip() and request.POST.get("received_by", "").strip()
-                if request.POST.get("stage") == Handover.Stage.LAB and signed and not confirmed(request):
-                    return _confirm_receipt(request, rnd, box)
-                if (request.POST.get("stage") == Handover.Stage.PICKUP and signed and box.state == Box.State.PACKING
-                        and not confirmed(request) and box.tubes.exists()):  # an empty box: refused at once
-                    access.require_handover(actor, rnd, Handover.Stage.PICKUP)  # asked only of who may sign
-                    return _confirm_pickup(request, rnd, box)
-                lab_actions.hand_over(actor, box, request.POST.get("stage"), request.POST.get("given_by"),
-                                      request.POST.get("received_by"))
-                n = box.tubes.count()
-                messages.success(request, (
-                    ngettext("Received box %(code)s, %(n)d tube.", "Received box %(code)s, %(n)d tubes.", n)
-                    if box.state == Box.State.AT_LAB else
-                    ngettext("Box %(code)s is with the courier, %(n)d tube.",
-                             "Box %(code)s is with the courier, %(n)d tubes.", n)) % {"code": box.code, "n": n})
-            return redirect("screening_boxes", pk=rnd.id)
-        except Invalid as e:
-            if what != "pack" or not e.rows:
-                flash_error(request, e)
-                return redirect("screening_boxes", pk=rnd.id)
-            packing = {"box": box.id, "text": request.POST.get("tubes", ""), "message": str(e.message),
-                       "errors": [str(r["message"]) for r in e.rows]}
-    return render(request, "screening/boxes.html", {
-        "round": rnd, "boxes": queries.boxes(rnd), "stages": Handover.Stage.choices, "packing": packing,
-        "can_pack": access.can_sample(actor, rnd),  # a lab operator only receives boxes
-        "State": Box.State, **_loose(rnd)})
-
-
-def _confirm_receipt(request, rnd, box):
-    """The lab signs for a box (双签收, not undone): the names and the tubes said first."""
-    n = box.tubes.count()
-    return confirm_step(
-        request, title=_("Receive box %(code)s at the lab?") % {"code": box.code},
-        lines=[ngettext("%(n)d tube in the box.", "%(n)d tubes in the box.", n) % {"n": n},
-               _("Handed over by %(given)s, received by %(received)s.") % {
-                   "given": request.POST["given_by"].strip(), "received": request.POST["received_by"].strip()}],
-        warn=_("This signs the hand-over for both of you and cannot be undone: each tube counts "
-               "as at the lab from now on."),
-        yes=_("Receive the box"), back=reverse("screening_boxes", args=[rnd.id]))
-
-
-def _confirm_pickup(request, rnd, box):
-    """The courier takes a box at the point (双签收, not undone: the box cannot be packed
-    again): which box, from where, its tubes and both names said first."""
-    tubes = list(box.tubes.order_by("barcode").values_list("barcode", flat=True))
-    n = len(tubes)
-    where = " · ".join(x for x in (rnd.name, str(box.point) if box.point_id else "") if x)
-    return confirm_step(
-        request, title=_("Hand box %(code)s to the courier?") % {"code": box.code},
-        lines=[where, ngettext("%(n)d tube in the box.", "%(n)d tubes in the box.", n) % {"n": n},
-               join_words(tubes[:20]) + ("…" if n > 20 else ""),
-               _("Handed over by %(given)s, received by %(received)s.") % {
-                   "given": request.POST["given_by"].strip(), "received": request.POST["received_by"].strip()}],
-        warn=_("This signs the hand-over for both of you and cannot be undone: the box is closed, and "
-               "its tubes count as with the courier from now on."),
-        yes=_("Yes, the courier takes box %(code)s") % {"code": box.code},
-        back=reverse("screening_boxes", args=[rnd.id]))
-
-
-def _loose(rnd) -> dict:
-    """Sealed tubes in no box, single re-tests (单采复核, urgent) first and counted apart."""
-    loose = [t for t in queries.tubes_not_at_lab(rnd) if not t.box_id]
-    return {"sealed_loose": [t for t in loose if not t.retest], "urgent": [t for t in loose if t.retest]}
 
 
 @page
