@@ -668,10 +668,10 @@ PREFILL = ("place", "name", "kind", "starts_at", "ends_at", "pool_size", "pool_f
 
 def _pool_why(data) -> str:
     """The zones proposed the pool size (`pool_from`: their zone types' codes): why it is
-    that number, under the field (`zones.queries.pool_why`)."""
+    that number, under the field (`zones.cadence.pool_why`)."""
     if not data.get("pool_from"):
         return ""
-    from fangkong.zones.queries import pool_why
+    from fangkong.zones.cadence import pool_why
 
     return pool_why(data["pool_from"][:200].split(","))
 

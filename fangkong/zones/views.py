@@ -19,6 +19,7 @@ from fangkong.registry import queries as registry_queries
 from fangkong.registry.models import Household, Place
 
 from . import access, lifting, queries, rule_values, rule_words, rules_later
+from . import cadence as testing
 from .actions import lift as lift_actions
 from .actions import policy as policy_actions
 from .actions import publish as pub
@@ -52,16 +53,16 @@ def place(request, pk):
     scope = request.scope
     current = list(queries.designations(scope, p)[:200])
     recs = lifting.recommendations(current)
-    cadence = queries.cadence(p)
+    days = testing.cadence(p)
     may_plan = access.may_plan_rounds(scope, p)  # the hint about "Plan" only beside its buttons
     if may_plan:  # "plan this round": the planning form, prefilled
         from urllib.parse import urlencode
 
         base = reverse("screening_home")
-        for c in cadence:
-            c["plans"] = [(kind, f"{base}?{urlencode(queries.round_proposal(p, c['day'], kind, types))}#plan")
+        for c in days:
+            c["plans"] = [(kind, f"{base}?{urlencode(testing.round_proposal(p, c['day'], kind, types))}#plan")
                           for kind, types in (("pcr", c["pcr"]), ("antigen", c["antigen"])) if types]
-    ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": cadence, "may_plan": may_plan,
+    ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": days, "may_plan": may_plan,
            "drafts": list(queries.adjustments(scope, [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED])
                           .filter(queries.for_place_q(p)).order_by("-created_at")[:50]),
            "published": queries.published_for(scope, p),

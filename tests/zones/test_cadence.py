@@ -8,7 +8,7 @@ import datetime
 
 from django.utils import timezone
 
-from fangkong.zones import queries
+from fangkong.zones import cadence
 from tests.zones.test_rules import designate
 
 
@@ -75,7 +75,7 @@ def test_following_the_plan_daily_gives_the_policys_week(world, presets, monkeyp
         when = midnight + datetime.timedelta(days=offset, hours=7)
         monkeypatch.setattr(timezone, "now", lambda when=when: when)
         for place in (w.compound, w.other_compound):
-            today = queries.cadence(place)[0]
+            today = cadence.cadence(place)[0]
             assert today["day"] == when.date()
             for code in done:
                 kinds = _kinds([today], code)
@@ -97,8 +97,8 @@ def test_the_week_counts_from_the_zones_start_not_from_today(world, presets, mon
     monkeypatch.setattr(timezone, "now", lambda: midnight + datetime.timedelta(hours=9))
     from fangkong.zones.models import ZoneType
 
-    pcr_days, _antigen_days = queries.week_plan(ZoneType.objects.get(policy__is_active=True, code="controlled"))
-    plan = _kinds(queries.cadence(w.compound), "controlled")
+    pcr_days, _antigen_days = cadence.week_plan(ZoneType.objects.get(policy__is_active=True, code="controlled"))
+    plan = _kinds(cadence.cadence(w.compound), "controlled")
     for day, kind in plan.items():
         assert (kind == "pcr") == ((day - began.date()).days % 7 in pcr_days)
     assert plan[midnight.date()] == ("pcr" if 3 in pcr_days else "antigen")

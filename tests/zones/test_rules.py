@@ -14,7 +14,7 @@ from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
 from fangkong.volunteers import access as vol_access
 from fangkong.volunteers.actions import answers, calls
-from fangkong.zones import queries
+from fangkong.zones import cadence, queries
 from fangkong.zones.actions import gate
 from fangkong.zones.actions import publish as pub
 from fangkong.zones.models import CheckpointEvent, HealthCode, ZoneType
@@ -144,7 +144,7 @@ def test_sealed_households_are_sampled_at_home(world, presets):
 def test_cadence_proposes_the_weeks_testing(world, presets):
     w = world
     designate(w, w.building, "sealed")  # Shanghai: PCR every day
-    days = queries.cadence(w.community, datetime.date(2022, 4, 18))
+    days = cadence.cadence(w.community, datetime.date(2022, 4, 18))
     assert len(days) == 7 and all([t.code for t in d["pcr"]] == ["sealed"] for d in days)
     from fangkong.zones.actions import publish as pub2
 
@@ -153,7 +153,7 @@ def test_cadence_proposes_the_weeks_testing(world, presets):
         "number": "第20号", "issued_by": "指挥部", "title": "x", "effective_at": timezone.now().isoformat()}))
     pub2.add_item(staff, adj, Op.CHANGE, w.building, ZoneType.objects.get(policy__is_active=True, code="controlled"))
     pub2.publish(staff, adj)
-    days = queries.cadence(w.community, datetime.date(2022, 4, 18))
+    days = cadence.cadence(w.community, datetime.date(2022, 4, 18))
     assert sum(1 for d in days if d["pcr"]) == 3 and sum(1 for d in days if d["antigen"]) == 4
 
 
