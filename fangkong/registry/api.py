@@ -361,9 +361,12 @@ def resident_reissue_code(request, resident_id: int):
 def import_out(job: ImportJob) -> dict:
     """An import's report: its messages (`message`, each error's) in the language of this
     request whoever ran it, each error with its `code` (`importer.messages`)."""
-    from .importer.messages import error_rows, job_message, warning_rows
+    from .importer.messages import error_rows, job_message, summary_out, warning_rows
 
+    checked = job.status == ImportJob.Status.CHECKED
     return {
+        "summary": summary_out(job.summary) if checked else None,
+        "confirm": reverse("api:import_confirm", kwargs={"job_id": job.id}) if checked else None,
         "id": job.id, "place": {"id": job.place.id, "kind": job.place.kind,
                                 "name": job.place.name},
         "filename": job.filename, "status": job.status,
@@ -395,9 +398,11 @@ def _import_refused(job: ImportJob, status: int, code: str) -> FangkongError:
 
 @router.post("/imports", response={201: ImportOut, 202: ImportOut})
 def import_create(request, place: Form[int], file: File[UploadedFile]):
-    """Import a roster (.xlsx or .csv) into a community, grid, compound, building or unit.
-    A small file is imported at once (201); a big one is queued (202: poll
-    GET /imports/{id}). A file that cannot be used (empty, too large, not a spreadsheet, a
+    """Check a roster (.xlsx or .csv) for import into a community, grid, compound, building
+    or unit. Nothing is written: a clean file's job is "checked", with the `summary` of what
+    the import will do, until POST /imports/{id}/confirm writes it (or …/discard drops it).
+    A small file is checked at once (201); a big one is queued (202: poll
+    GET /imports/{id} until it is "checked"). A file that cannot be used (empty, too large, not a spreadsheet, a
     “zip bomb”, past a limit) answers 422 `invalid_file`; one with row errors imports
     nothing and answers 422 `import_rejected` with every row error; an internal failure
     also imports nothing and answers 500."""
@@ -412,7 +417,7 @@ def import_create(request, place: Form[int], file: File[UploadedFile]):
         raise _import_refused(job, 422, "import_rejected")
     if job.status == ImportJob.Status.FAILED:
         raise _import_refused(job, 500, "import_failed")
-    return Status(201 if job.is_finished else 202, import_out(job))
+    return Status(201 if not job.is_running else 202, import_out(job))
 
 
 @router.get("/imports/{job_id}", response=ImportOut, url_name="import_detail")
@@ -420,3 +425,43 @@ def import_detail(request, job_id: int):
     """An import's progress and report: for whoever started it, or staff who may import
     into its place."""
     return import_out(queries.get_import_job(request.scope, job_id))
+
+
+@router.post("/imports/{job_id}/confirm", response={200: ImportOut, 202: ImportOut},
+             url_name="import_confirm")
+def import_confirm(request, job_id: int, digest: Form[str] = ""):
+    """Write a checked import (its `summary`): 200 with the job "done", or 202 when a big
+    file is written by the worker (poll GET /imports/{id}). The file is planned again first:
+    if the registry changed since the check so that the summary would differ (or `digest`,
+    the summary's `digest` as you saw it, is not the job's any more), nothing is written and
+    the answer is 409 `import_changed` with the new `summary`: confirm again. Confirming a
+    job already confirmed or written writes nothing more (200 or 202, the job as it is); a
+    discarded, rejected or failed job answers 409 `import_not_checked`."""
+    from .importer import confirm_import
+    from .importer.messages import job_message, summary_out
+
+    job = confirm_import(actor_of(request), queries.get_import_job(request.scope, job_id), digest)
+    if job.status == ImportJob.Status.CHECKED:
+        raise FangkongError(job_message(job), code="import_changed", status=409,
+                            extra={"job": job.id, "summary": summary_out(job.summary)})
+    if job.status == ImportJob.Status.REJECTED:
+        raise _import_refused(job, 422, "import_rejected")
+    if job.status in (ImportJob.Status.FAILED, ImportJob.Status.DISCARDED):
+        raise FangkongError(job_message(job), code="import_not_checked", status=409,
+                            extra={"job": job.id})
+    return Status(202 if job.is_running else 200, import_out(job))
+
+
+@router.post("/imports/{job_id}/discard", response=ImportOut, url_name="import_discard")
+def import_discard(request, job_id: int):
+    """Drop a checked import: nothing is written (the job is "discarded"). A job already
+    confirmed or written answers 409 `import_not_checked`."""
+    from .importer import discard_import
+    from .importer.messages import job_message
+
+    job = discard_import(actor_of(request), queries.get_import_job(request.scope, job_id))
+    if job.status != ImportJob.Status.DISCARDED:
+        raise FangkongError(job_message(job) or _("This import is not waiting for a "
+                                                  "confirmation any more."),
+                            code="import_not_checked", status=409, extra={"job": job.id})
+    return import_out(job)

@@ -285,10 +285,14 @@ class ImportJob(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to start")
         READING = "reading", _("Reading and checking")
+        # checked and planned, nothing written: waiting for someone to confirm or discard
+        CHECKED = "checked", _("Checked: waiting for your confirmation")
+        CONFIRMED = "confirmed", _("Confirmed: waiting to be saved")
         WRITING = "writing", _("Saving")
         DONE = "done", _("Imported")
         REJECTED = "rejected", _("Rejected: nothing was imported")
         FAILED = "failed", _("Failed: nothing was imported")
+        DISCARDED = "discarded", _("Discarded: nothing was imported")
 
     user = models.ForeignKey("accounts.User", models.PROTECT, related_name="+")
     place = models.ForeignKey(Place, models.PROTECT, related_name="+",
@@ -316,6 +320,12 @@ class ImportJob(models.Model):
     errors = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=500, blank=True)
     said = models.JSONField(default=list, blank=True)  # `message` as [{code, params} | {text}]
+    # what the write will do, as checked (`importer.writer.Plan.summary`): counts, a few
+    # examples, the rows to check and the `digest` a confirmation is compared with
+    summary = models.JSONField(default=dict, blank=True)
+    confirmed_by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+",
+                                     null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Who runs it (ops.processes.identity() of the worker or web process), since when, how
@@ -330,14 +340,20 @@ class ImportJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status"], name="importjob_status_idx",
-                                condition=models.Q(status__in=["queued", "reading", "writing"]))]
+                                condition=models.Q(status__in=["queued", "reading", "confirmed", "writing"]))]
 
     def __str__(self):
         return f"{self.filename} ({self.status})"
 
     @property
     def is_finished(self):
-        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED,
+                               self.Status.DISCARDED)
+
+    @property
+    def is_running(self):
+        """Being read, checked or written (or waiting for it): the page keeps polling."""
+        return not self.is_finished and self.status != self.Status.CHECKED
 
     @property
     def percent(self):

@@ -226,6 +226,34 @@ class ImportCounts(Schema):
     joined: int = 0  # people added to households that already had residents
 
 
+class ImportChange(Schema):
+    row: int | None = None
+    name: str
+    address: str  # "1号楼1单元401": the household they will be in
+    fields: list[str]  # what changes: "phone", "tags", "household" (moves)…
+    labels: list[str]  # the same, in the language of the request
+
+
+class ImportJoin(Schema):
+    row: int
+    name: str
+    address: str
+
+
+class ImportSummary(Schema):
+    """What a checked import will write, counted by the plan that writes it."""
+
+    counts: ImportCounts  # created, updated, unchanged, households_created, places_created, joined
+    rows: int
+    changes: list[ImportChange]  # the first few residents whose details change
+    joins: list[ImportJoin]  # the first few people joining occupied households
+    places: list[str]  # the first few places to create
+    warnings: int  # rows to check (listed in rows_to_check)
+    rows_to_check: list[ImportRowWarning]
+    ignored: list[str]  # columns not imported
+    digest: str  # send it back with the confirmation: the summary you confirm
+
+
 class ImportOut(Schema):
     id: int
     place: PlaceRef
@@ -240,6 +268,8 @@ class ImportOut(Schema):
     error_count: int
     errors: list[ImportRowError]
     warnings: list[ImportRowWarning] = []  # rows imported that should be checked
+    summary: ImportSummary | None = None  # status "checked": what confirming will write
+    confirm: str | None = None  # status "checked": POST here to write it
     message: str
     created_at: datetime.datetime
     finished_at: datetime.datetime | None

@@ -387,7 +387,8 @@ def import_start(request, pk):
                 content = read_upload(upload, settings.FANGKONG_IMPORT_MAX_BYTES)
                 job = start_import(actor_of(request), place, upload.name, content)
                 if not getattr(job, "file_problem", False):
-                    return redirect("import_job", pk=job.id)  # its report: done, or row errors
+                    # its summary to confirm (nothing written yet), or its row errors
+                    return redirect("import_job", pk=job.id)
                 error, status = job_message(job), 422  # the file itself cannot be used
             except Invalid as e:
                 error = " ".join(str(m) for v in e.fields.values() for m in v) or e.message
@@ -402,14 +403,46 @@ def import_start(request, pk):
 def import_job(request, pk):
     """An import's progress and report, its messages in the reader's language whoever ran it
     (`importer.messages`)."""
-    from .importer.messages import error_rows, job_message, warning_rows
+    from .importer.messages import error_rows, job_message, summary_out, warning_rows
 
     job = queries.get_import_job(request.scope, pk)
     ctx = {"job": job, "place": job.place, "errors": error_rows(job.errors[:500]),
-           "warnings": warning_rows(job.warnings[:500]), "message": job_message(job)}
+           "warnings": warning_rows(job.warnings[:500]), "message": job_message(job),
+           "summary": summary_out(job.summary) if job.status == ImportJob.Status.CHECKED else None,
+           "community": _community_of(job.place)}
     if is_htmx(request):
         return render(request, "registry/import_job.html#progress", ctx)
     return render(request, "registry/import_job.html", ctx)
+
+
+def _community_of(place: Place):
+    """The community an import goes into (named on the confirm button), or None above one."""
+    if place.kind == Kind.COMMUNITY or not place.community_id:
+        return None
+    return Place.objects.filter(pk=place.community_id).only("id", "name").first()
+
+
+@page
+@require_POST
+def import_confirm(request, pk):
+    """“确认导入”: write the checked import (`importer.confirm_import`): planned again, and if
+    the registry changed since the check, its new summary is shown to confirm again."""
+    from .importer import confirm_import
+
+    job = queries.get_import_job(request.scope, pk)
+    return act(request, lambda actor: confirm_import(actor, job, request.POST.get("digest", "")),
+               to=lambda j: reverse("import_job", args=[j.id]))
+
+
+@page
+@require_POST
+def import_discard(request, pk):
+    """“放弃”: drop the checked import; nothing is written."""
+    from .importer import discard_import
+
+    job = queries.get_import_job(request.scope, pk)
+    return act(request, lambda actor: discard_import(actor, job),
+               to=lambda j: reverse("import_start", args=[j.place_id]))
 
 
 def import_template(request):

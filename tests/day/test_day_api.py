@@ -89,6 +89,10 @@ def test_a_lockdown_day_through_the_pages_and_the_api(system, monkeypatch):
     r = staff.post("/api/v1/imports", {"place": town.community.id,
                                        "file": upload("光明社区花名册.xlsx", roster_bytes())})
     assert r.status_code == 201, r.content[:500]
+    job = r.json()  # checked: what it will do, nothing written until confirmed
+    assert job["status"] == "checked" and job["summary"]["counts"]["created"] == 120
+    r = staff.post(job["confirm"], {"digest": job["summary"]["digest"]})
+    assert r.status_code == 200, r.content[:500]
     job = r.json()
     assert job["status"] == "done" and job["counts"]["created"] == 120 and job["errors"] == []
     compound = child(staff, town.community.id, "光明小区")

@@ -375,6 +375,23 @@ def _clients(plan, port, built, seen, lock, chaos_over, errors, big_job):
                 seen["imports"].append(job)
             if name == "big.xlsx":
                 big_job["id"] = job
+            confirm(api, job)
+
+    def confirm(api, job):
+        """An import writes once confirmed: wait until it is checked, then confirm it (a
+        retried confirmation writes once)."""
+        give_up = time.monotonic() + 300
+        while time.monotonic() < give_up:
+            _status, answer = api.call("GET", f"/api/v1/imports/{job}", deadline=300)
+            state = (answer or {}).get("status")
+            if state == "checked":
+                api.call("POST", f"/api/v1/imports/{job}/confirm", b"",
+                         "application/x-www-form-urlencoded", deadline=300, retry_500=False)
+                return
+            if state in ("done", "failed", "rejected", "discarded"):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"import {job} was never checked")
 
     @guard
     def publisher():

@@ -107,7 +107,8 @@ def state() -> dict:
         "tasks": {s: DBTaskResult.objects.filter(status=s).filter(
             Q(run_after=get_date_max()) | Q(run_after__lte=timezone.now())).count()
             for s in ("READY", "RUNNING")},
-        "imports": ImportJob.objects.exclude(status__in=["done", "rejected", "failed"]).count(),
+        "imports": ImportJob.objects.exclude(status__in=["done", "rejected", "failed",
+                                                          "discarded"]).count(),
         "messages": Delivery.objects.filter(status__in=["queued", "retrying"]).count(),
     }
 

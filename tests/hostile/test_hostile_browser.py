@@ -29,7 +29,7 @@ def test_a_roster_with_a_huge_cell_is_refused_on_the_import_page(phone_page, wor
     page.goto(f"{page.base}/places/{world.community.id}/import/")
     upload(page, "#f-file", "花名册.csv", files.csv_huge_cell())
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
-        page.click("text=检查并导入")
+        page.click("text=检查文件")
     assert answer.value.status == 422
     error = page.locator("p.error[role=alert]")
     assert error.text_content().startswith("第 3 行第 D 列超过 32767 个字符")

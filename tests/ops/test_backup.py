@@ -22,7 +22,7 @@ from django.db import connection
 from fangkong.core import pii
 from fangkong.demo import driver as demo
 from fangkong.ops.backup import key_fingerprint
-from fangkong.registry.importer import start_import
+from fangkong.registry.importer import confirm_import, start_import
 from fangkong.registry.models import Kind, Place, Resident
 from fangkong.screening.actions import antigen as antigen_actions
 from tests.conftest import actor_for
@@ -60,7 +60,8 @@ def fill():
     staff = User.objects.get(username="staff_guangming")
     community = Place.objects.get(kind=Kind.COMMUNITY, name="光明社区")
     rows = [person(i, f"导入{i}", new_id(900 + i), f"{700 + i}", compound="导入小区") for i in range(5)]
-    start_import(actor_for(staff), community, "roster.xlsx", xlsx_bytes(rows))
+    job = start_import(actor_for(staff), community, "roster.xlsx", xlsx_bytes(rows))
+    confirm_import(actor_for(staff), job, job.summary["digest"])
     resident_user = User.objects.get(username="resident_demo")
     household = resident_user.memberships.get().household
     rnd = Round.objects.get(community_id=community.id, kind="antigen")

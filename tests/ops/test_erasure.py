@@ -23,7 +23,7 @@ from fangkong.core import pii
 from fangkong.notify.actions import notify
 from fangkong.ops.erasure import erase
 from fangkong.registry import exporter
-from fangkong.registry.importer import start_import
+from fangkong.registry.importer import confirm_import, start_import
 from fangkong.registry.models import Household, Kind, Resident
 from fangkong.screening import figures as fig
 from fangkong.screening.actions import antigen as antigen_actions
@@ -84,7 +84,8 @@ def lived_in(world, system, settings, tmp_path):
     answers.sign_up(actor_for(v.user), call)
     notify(staff, [world.users.resident], kind="test", title="苏霞的复核结果", place=world.hh101)
     rows = [person(1, IMPORTED[0], IMPORTED[1], "301")]
-    start_import(staff, world.community, "苏霞家的花名册.xlsx", xlsx_bytes(rows))
+    job = start_import(staff, world.community, "苏霞家的花名册.xlsx", xlsx_bytes(rows))
+    confirm_import(staff, job, job.summary["digest"])  # written once confirmed
     from fangkong.accounts import twostep
 
     twostep.start(staff)  # staff_a began setting up two-step login

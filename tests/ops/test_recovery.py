@@ -20,7 +20,7 @@ from fangkong.notify.tasks import send_due_task
 from fangkong.ops import processes
 from fangkong.ops.models import WorkerBeat
 from fangkong.ops.recovery import WORKER_LOST, recover
-from fangkong.registry.importer import create_job
+from fangkong.registry.importer import create_job, run_import
 from fangkong.registry.models import ImportJob, Resident
 from fangkong.registry.tasks import run_import_task
 from tests.conftest import actor_for
@@ -138,11 +138,17 @@ def roster(n=30):
 
 
 def lost_import(world, runner, *, attempts=1, status=ImportJob.Status.WRITING, language="zh-hans"):
-    """An import job whose process died while it was `status`."""
+    """An import job whose process died while it was `status` (writing: once checked and
+    confirmed, as every write is)."""
+    confirmed = {}
     with translation.override(language):
         job = create_job(actor_for(world.users.staff), world.community, "roster.xlsx", roster())
+        if status == ImportJob.Status.WRITING:
+            job = run_import(job.id, actor=actor_for(world.users.staff))
+            assert job.status == ImportJob.Status.CHECKED
+            confirmed = {"confirmed_by": world.users.staff, "confirmed_at": timezone.now()}
     ImportJob.objects.filter(pk=job.pk).update(status=status, runner=runner, attempts=attempts,
-                                               started_at=timezone.now())
+                                               started_at=timezone.now(), **confirmed)
     return job
 
 
@@ -373,5 +379,5 @@ def test_an_import_queued_under_the_tasks_old_path_is_still_run(settings, world)
     row.refresh_from_db()
     job.refresh_from_db()
     assert row.status == TaskResultStatus.SUCCESSFUL, row.traceback
-    assert job.status == ImportJob.Status.DONE
-    assert Resident.objects.count() == before + 30
+    assert job.status == ImportJob.Status.CHECKED  # run: checked, waiting for a confirmation
+    assert job.summary["counts"]["created"] == 30 and Resident.objects.count() == before

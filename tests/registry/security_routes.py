@@ -70,6 +70,16 @@ ROUTES = {
         lambda w: f"/api/v1/imports/{w.job.id}", setup=lambda w: setattr(w, "job", make_job(w)),
         missing=lambda w: f"/api/v1/imports/{MISSING}",
         command=404, leader=404, resident=404),
+    ("POST", "/imports/{job_id}/confirm"): Route(  # the job is checked: staff writes it
+        lambda w: f"/api/v1/imports/{w.job.id}/confirm",
+        setup=lambda w: setattr(w, "job", make_job(w)),
+        missing=lambda w: f"/api/v1/imports/{MISSING}/confirm",
+        command=404, leader=404, resident=404),
+    ("POST", "/imports/{job_id}/discard"): Route(
+        lambda w: f"/api/v1/imports/{w.job.id}/discard",
+        setup=lambda w: setattr(w, "job", make_job(w)),
+        missing=lambda w: f"/api/v1/imports/{MISSING}/discard",
+        command=404, leader=404, resident=404),
     ("GET", "/places/{place_id}/code-cards.pdf"): Route(
         lambda w: f"/api/v1/places/{w.building.id}/code-cards.pdf",
         missing=lambda w: f"/api/v1/places/{MISSING}/code-cards.pdf",

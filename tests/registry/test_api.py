@@ -541,6 +541,12 @@ def test_staff_import_a_roster_and_read_its_report(world):
     r = upload(client, world.community, roster([person("郭建华", new_id(1), "202"),
                                                 person("郭小华", new_id(2, 2015), "202", relation="子女")]))
     assert r.status_code == 201, r.content
+    job = r.json()  # checked: nothing written until it is confirmed
+    assert (job["status"], job["finished"], job["total_rows"]) == ("checked", False, 2)
+    assert job["summary"]["counts"]["created"] == 2 and not Resident.objects.filter(
+        household__door="202", unit_id=world.unit2.id).exists()
+    r = client.post(job["confirm"], {"digest": job["summary"]["digest"]})
+    assert r.status_code == 200, r.content
     job = r.json()
     assert (job["status"], job["finished"], job["percent"], job["total_rows"]) == (
         "done", True, 100, 2)
@@ -601,7 +607,7 @@ def test_an_import_that_fails_inside_answers_500_and_imports_nothing(world, monk
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(importer.job, "_run", broken)
+    monkeypatch.setattr(importer.job, "_plan", broken)
     r = upload(session(world.users.staff), world.community,
                roster([person("郭建华", new_id(1), "202")]))
     assert r.status_code == 500

@@ -46,7 +46,9 @@ def test_staff_imports_roster_then_finds_a_person_by_initials(phone_page, world)
     content, n = roster_bytes()
     page.set_input_files("#f-file", files=[{"name": "光明社区花名册.xlsx", "buffer": content,
                                             "mimeType": "application/octet-stream"}])
-    page.click("text=检查并导入")
+    page.click("text=检查文件")
+    page.wait_for_selector(".status-checked", timeout=60_000)  # checked: nothing written yet
+    page.click("#import-confirm")
     page.wait_for_selector(".status-done", timeout=60_000)
     page.shot("03-import-done")
     assert Resident.objects.filter(community=world.community).count() >= n

@@ -96,8 +96,13 @@ def new_id(seq, year=1960) -> str:
 
 
 def do_import(user_or_actor, place, content, filename="roster.xlsx") -> ImportJob:
+    """Upload, and confirm what the check shows (an import writes only once confirmed):
+    the job as done, or as refused at upload (rejected, with `file_problem` when it is)."""
     actor = user_or_actor if hasattr(user_or_actor, "scope") else actor_for(user_or_actor)
-    return start_import(actor, place, filename, content)
+    job = start_import(actor, place, filename, content)
+    if job.status == ImportJob.Status.CHECKED:
+        return importer.confirm_import(actor, job, job.summary["digest"])
+    return job
 
 
 def counts():
@@ -483,7 +488,7 @@ def test_progress_is_reported_while_checking(world, monkeypatch):
     job = importer.create_job(actor_for(world.users.staff), world.community, "p.xlsx",
                               xlsx_bytes(rows))
     job = run_import(job.id, progress=lambda done, total: calls.append((done, total)))
-    assert job.status == DONE
+    assert job.status == ImportJob.Status.CHECKED  # checked, nothing written until confirmed
     assert calls[0][0] == 0 and calls[-1] == (7, 7)
     assert [d for d, _t in calls] == sorted(d for d, _t in calls) and len(calls) >= 4
 

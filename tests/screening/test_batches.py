@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fangkong.audit.models import AuditEvent
-from fangkong.registry.importer import start_import
+from fangkong.registry.importer import confirm_import, start_import
 from fangkong.registry.models import Resident
 from fangkong.screening.actions import station
 from fangkong.screening.models import Conflict, Sample, Tube
@@ -24,6 +24,7 @@ def import_people(world, n):
              "户主" if i % 4 == 0 else "子女", "在家", "", ""] for i in range(n)]
     data = roster_xlsx(rows)
     job = start_import(actor_for(world.users.staff), world.community, "roster.xlsx", data)
+    job = confirm_import(actor_for(world.users.staff), job, job.summary["digest"])
     assert job.status == "done", (job.status, job.errors if hasattr(job, "errors") else None)
     people = list(Resident.objects.filter(name__startswith="居民").order_by("id"))
     assert len(people) == n

@@ -30,6 +30,7 @@ from .columns import (
     sorted_errors,
 )
 from .messages import (
+    CHECKED,
     COLUMNS_IGNORED,
     IMPORTED,
     INTERNAL,
@@ -37,6 +38,7 @@ from .messages import (
     NOT_ALLOWED,
     PROBLEMS,
     REGISTRY_CHANGED,
+    SUMMARY_CHANGED,
     WARNED,
     WORKER_STOPPED,
     error_piece,
@@ -57,26 +59,41 @@ def _set_progress(job_id):
 
 
 def run_import(job_id: int, *, actor=None, progress=None) -> ImportJob:
-    """Run one import job to its end: done, rejected (with errors) or failed.
+    """Run one import job as far as it may go without a person.
 
-    `actor` defaults to the job's user (the background task); `progress(done, total)` is
+    A queued job is read, checked and planned: "checked" (waiting for a confirmation, with
+    its `summary`), or rejected (with errors), or failed; nothing is written. A confirmed
+    job (`queue.confirm_import`) is planned again and written ("done") if the plan's summary
+    is the one confirmed, or goes back to "checked" with the new summary otherwise.
+
+    `actor` defaults to the job's user (or who confirmed it); `progress(done, total)` is
     called as rows are checked, after the job row itself is updated. Runs only a job that
-    is still queued, so a task delivered twice does the work once.
+    is still queued or confirmed, so a task delivered twice (or a second tap on confirm)
+    does the work once.
     """
     from fangkong.core.actor import Actor
 
     # Taken by this process (its identity: if it dies, ops.recovery sees it and queues the
     # job again or fails it, with a message on its page).
-    taken = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.READING, runner=import_string(settings.FANGKONG_RUNNER_IDENTITY)(), started_at=timezone.now(),
-        attempts=F("attempts") + 1)
-    job = ImportJob.objects.select_related("place", "user").get(pk=job_id)
+    runner = import_string(settings.FANGKONG_RUNNER_IDENTITY)()
+    taken = False
+    for waiting, running in ((ImportJob.Status.QUEUED, ImportJob.Status.READING),
+                             (ImportJob.Status.CONFIRMED, ImportJob.Status.WRITING)):
+        taken = ImportJob.objects.filter(pk=job_id, status=waiting).update(
+            status=running, runner=runner, started_at=timezone.now(), attempts=F("attempts") + 1)
+        if taken:
+            break
+    job = ImportJob.objects.select_related("place", "user", "confirmed_by").get(pk=job_id)
     if not taken:
         return job
+    writing = job.status == ImportJob.Status.WRITING
     if actor is None:
-        actor = Actor.system(job.user, via="import")
+        actor = Actor.system((job.confirmed_by if writing else None) or job.user, via="import")
     try:
-        _run(job, actor, progress)
+        if writing:
+            _confirmed(job, actor, progress)
+        else:
+            _check(job, actor, progress)
     except BaseException as e:
         if not isinstance(e, Exception):  # the worker told to stop at once (SystemExit…)
             fail(job, said(WORKER_STOPPED))
@@ -96,7 +113,9 @@ def fail(job: ImportJob, message: str):
                                                said=job.said, finished_at=job.finished_at)
 
 
-def _run(job: ImportJob, actor, progress):
+def _plan(job: ImportJob, actor, progress):
+    """Read, check and plan the job's file (nothing written): (parsed, plan), or None when
+    the job was rejected."""
     place = job.place
     if not actor.scope.allows(Perm.IMPORT, place):
         return _reject(job, [file_error(said(NOT_ALLOWED, place=place.name))], 0)
@@ -132,9 +151,37 @@ def _run(job: ImportJob, actor, progress):
     errors = parsed.errors + plan.errors
     if errors:
         return _reject(job, errors, parsed.total)
-    job.status = ImportJob.Status.WRITING
+    return parsed, plan
+
+
+def _check(job: ImportJob, actor, progress):
+    """Checked: the summary of what the write will do, kept on the job; nothing written."""
+    planned = _plan(job, actor, progress)
+    if planned is not None:
+        parsed, plan = planned
+        _checked(job, parsed.total, plan.summary(), said(CHECKED, rows=parsed.total))
+
+
+def _checked(job: ImportJob, total: int, summary: dict, message: str):
+    job.status = ImportJob.Status.CHECKED
+    job.total_rows = job.processed_rows = total
+    job.summary = summary
+    job.message, job.said = message[:500], [piece(message)]
+    job.save(update_fields=["status", "total_rows", "processed_rows", "summary", "message",
+                            "said"])
+
+
+def _confirmed(job: ImportJob, actor, progress):
+    """Confirmed: planned again on the registry as it is now; written if the summary is the
+    one confirmed, otherwise back to "checked" with the new one (asked again)."""
+    planned = _plan(job, actor, progress)
+    if planned is None:  # the registry changed so that the file does not fit any more
+        return
+    parsed, plan = planned
+    summary = plan.summary()
+    if summary["digest"] != (job.summary or {}).get("digest"):
+        return _checked(job, parsed.total, summary, said(SUMMARY_CHANGED, place=job.place.name))
     job.total_rows = job.processed_rows = parsed.total
-    job.save(update_fields=["status", "total_rows", "processed_rows"])
     with transaction.atomic():
         counts = plan.write(job)
         job.status = ImportJob.Status.DONE

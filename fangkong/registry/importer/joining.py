@@ -74,11 +74,12 @@ def look(plan):
 
 def stored_warnings(plan, labels, address) -> list[dict]:
     """The warnings as kept on the job: each an error row (`cell_error`) with the household's
-    id and address, in row order."""
+    id (None before a new one is written) and address (`address(household)`: `Plan.where`),
+    in row order."""
     out = []
     for row, column, value, message, hh in sorted(plan.warnings, key=lambda w: w[0].row):
-        cols = hh if isinstance(hh, dict) else hh.row
+        cols = hh if isinstance(hh, dict) else hh.row  # None: a household not written yet
         w = cell_error(row.row, labels.get(column, COLUMN[column].header), value, message)
-        w["household"], w["address"] = cols["id"], address(cols)
+        w["household"], w["address"] = (cols["id"] if cols else None), address(hh)
         out.append(w)
     return out

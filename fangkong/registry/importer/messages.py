@@ -12,7 +12,7 @@ The codes of the checks the import shares with forms and the API are defined whe
 messages are made (`registry.checks`, `core.pii`); the import's own are here.
 """
 
-from django.utils.translation import gettext_noop, ngettext_lazy
+from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 
 from fangkong.core.said import define, kept, say
 
@@ -113,6 +113,16 @@ REGISTRY_CHANGED = define("import.registry_changed", gettext_noop(
 INTERNAL = define("import.internal", gettext_noop(
     "The import failed because of an internal error; nothing was imported. Please try again "
     "or tell your administrator."))
+CHECKED = define("import.checked", ngettext_lazy(
+    "Checked %(rows)d row: nothing has been saved yet. Look at what will happen, then confirm "
+    "or discard.",
+    "Checked %(rows)d rows: nothing has been saved yet. Look at what will happen, then confirm "
+    "or discard.", "rows"))
+SUMMARY_CHANGED = define("import.summary_changed", gettext_noop(
+    "The registry of %(place)s changed after this file was checked (another import or an "
+    "edit). Nothing was saved: this is what the import would do now. Check it and confirm "
+    "again."))
+DISCARDED = define("import.discarded", gettext_noop("Discarded: nothing was imported."))
 NOT_QUEUED = define("import.not_queued", gettext_noop(
     "The import could not be started (the background queue is not available); nothing was "
     "imported. Please try again later."))
@@ -154,3 +164,35 @@ def warning_rows(warnings) -> list[dict]:
     and address (the page links to it)."""
     return [{**row, "household": w.get("household"), "address": w.get("address", "")}
             for w, row in zip(warnings or [], error_rows(warnings), strict=True)]
+
+
+def field_labels(fields) -> list[str]:
+    """The resident's fields a summary says will change ("phone", "household"…), in the
+    active language."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from ..models import Resident
+
+    out = []
+    for f in fields or []:
+        if f == "household":
+            out.append(gettext("moves to another household"))
+        elif f == "id_number":
+            out.append(gettext("ID number"))
+        else:
+            try:
+                out.append(str(Resident._meta.get_field(f).verbose_name))
+            except FieldDoesNotExist:
+                out.append(f)
+    return out
+
+
+def summary_out(summary) -> dict | None:
+    """A job's summary (`ImportJob.summary`) for the page and the API, in the active
+    language: its rows to check as `warning_rows`, each change with its fields' labels."""
+    if not summary:
+        return None
+    return {**{k: v for k, v in summary.items() if k != "rows_to_check"},
+            "changes": [{**c, "labels": field_labels(c.get("fields"))}
+                        for c in summary.get("changes", [])],
+            "rows_to_check": warning_rows(summary.get("rows_to_check"))}

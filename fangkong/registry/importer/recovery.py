@@ -4,7 +4,9 @@ An import writes everything in one transaction, so a worker or web process kille
 it reads or writes leaves nothing half-written, but its job row would stay "reading" or
 "writing" for ever. Here such a job is queued again for the task worker (its message says
 the server stopped and which attempt this is) or, after FANGKONG_JOB_MAX_ATTEMPTS starts,
-fails with a message saying why; a queued job whose task was lost is queued again.
+fails with a message saying why; a queued job whose task was lost is queued again. A
+confirmed job lost while written goes back to "confirmed" (its write is planned again and
+compared with the summary confirmed, `job._confirmed`), never to an unasked write.
 """
 
 import datetime
@@ -25,6 +27,7 @@ INLINE_GRACE = datetime.timedelta(minutes=15)
 QUEUE_GRACE = datetime.timedelta(minutes=2)
 
 RUNNING = [ImportJob.Status.READING, ImportJob.Status.WRITING]
+WAITING = [ImportJob.Status.QUEUED, ImportJob.Status.CONFIRMED]  # for the task worker
 
 
 def recover_imports(live) -> dict:
@@ -33,12 +36,12 @@ def recover_imports(live) -> dict:
     through settings.FANGKONG_RECOVERY, so the registry imports nothing of ops)."""
     counts = {"imports_retried": 0, "imports_failed": 0, "imports_requeued": 0}
     for job in ImportJob.objects.filter(status__in=RUNNING).only(
-            "id", "runner", "started_at", "attempts", "language"):
+            "id", "runner", "started_at", "attempts", "language", "confirmed_at"):
         if live.dead(job.runner, job.started_at, INLINE_GRACE):
             outcome = _lost(job)
             if outcome:
                 counts[outcome] += 1
-    queued = list(ImportJob.objects.filter(status=ImportJob.Status.QUEUED,
+    queued = list(ImportJob.objects.filter(status__in=WAITING,
                                            created_at__lt=live.now - QUEUE_GRACE)
                   .only("id", "task_id", "language"))
     if queued and _uses_task_queue():
@@ -72,6 +75,8 @@ def _lost(job: ImportJob) -> str:
                 "administrator if this happens again.", job.attempts) % {"n": job.attempts}
         else:
             status, outcome = ImportJob.Status.QUEUED, "imports_retried"
+            if job.confirmed_at is not None:  # confirmed: its write is run again
+                status = ImportJob.Status.CONFIRMED
             message = _("The server running this import stopped before it finished; nothing "
                         "was saved. It is being imported again (attempt %(next)d of %(max)d).") % {
                 "next": job.attempts + 1, "max": limit}
@@ -80,13 +85,13 @@ def _lost(job: ImportJob) -> str:
         moved = ImportJob.objects.filter(pk=job.pk, status__in=RUNNING, runner=job.runner).update(
             status=status, message=message[:500], said=[], runner="", processed_rows=0, task_id="",
             finished_at=now if status == ImportJob.Status.FAILED else None)
-        if moved and status == ImportJob.Status.QUEUED:
+        if moved and status in WAITING:
             transaction.on_commit(lambda: _enqueue(job.pk))
     return outcome if moved else ""
 
 
 def _requeue(job: ImportJob):
-    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED, task_id=job.task_id) \
+    ImportJob.objects.filter(pk=job.pk, status__in=WAITING, task_id=job.task_id) \
         .update(task_id="")
     _enqueue(job.pk)
 

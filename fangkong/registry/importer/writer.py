@@ -1,5 +1,7 @@
 """Planning and writing an import: places, households, residents in one transaction."""
 
+import hashlib
+import json
 import logging
 from collections import defaultdict
 
@@ -31,7 +33,15 @@ from ..models import (
 from ..queries import ancestors
 from ..signals import placed
 from . import joining
-from .columns import BATCH, PLACE_KEYS, PLACE_KIND, new_place_name, place_key, row_error
+from .columns import (
+    BATCH,
+    MAX_STORED_ERRORS,
+    PLACE_KEYS,
+    PLACE_KIND,
+    new_place_name,
+    place_key,
+    row_error,
+)
 from .messages import (
     BUILDING_REQUIRED,
     COMPOUND_NOT_IN_GRID,
@@ -79,6 +89,7 @@ class _NewHousehold:
         self.node, self.door, self.row = node, door, None
 
 
+EXAMPLES = 5  # the examples of each kind in a summary
 JOINED_SHOWN = 5  # the addresses said of the households people joined (the first few)
 HOUSEHOLD_COLUMNS = ["id", "place_id", "door", *LEVEL_FIELDS]
 
@@ -340,6 +351,50 @@ class Plan:
         names = self.place_names
         return "".join(names.get(hh[f], "") for f in ("building_id", "unit_id") if hh.get(f)) + hh["door"]
 
+    def where(self, hh) -> str:
+        """`address` of any household of the plan: existing, or to be created (before it is
+        written, from the names of its building and unit in the plan)."""
+        if isinstance(hh, dict):
+            return self.address(hh)
+        if hh.row is not None:
+            return self.address(hh.row)
+        parts, node = [], hh.node
+        while node is not None and node.kind in (Kind.BUILDING, Kind.UNIT):
+            parts.append(node.name)
+            node = node.parent
+        return "".join(reversed(parts)) + hh.door
+
+    # what it will do
+    def counts(self) -> dict:
+        """What the write does, counted from the plan: the summary shown before confirming
+        and the job's counts once written are this one count."""
+        return {"created": len(self.creates), "updated": len(self.updates),
+                "unchanged": self.unchanged, "households_created": len(self.new_households),
+                "places_created": len(self.new_nodes), "joined": len(self.joins)}
+
+    def summary(self) -> dict:
+        """What the write will do, for the person who confirms it (`ImportJob.summary`): the
+        counts, a few examples of each, the rows to check, and a `digest` of all that but
+        the words (a confirmation in another language compares equal)."""
+        target = {id(r): hh for _row, r, hh, _made in self.placed}
+        rows = {id(r): row.row for row, r, _hh, _made in self.placed}
+        changes = [{"row": rows.get(id(r)), "name": r.name, "address": self.where(target[id(r)]),
+                    "fields": sorted(c)} for r, c in self.updates[:EXAMPLES]]
+        joins = [{"row": row.row, "name": r.name, "address": self.where(hh)}
+                 for row, r, hh in self.joins[:EXAMPLES]]
+        nodes = sorted(self.new_nodes, key=lambda n: LEVELS.index(n.kind))
+        places = [f"{n.parent.name} {n.name}".strip() for n in nodes[:EXAMPLES]]
+        warnings = joining.stored_warnings(self, self.parsed.columns, self.where)
+        out = {"counts": self.counts(), "rows": self.parsed.total, "changes": changes,
+               "joins": joins, "places": places, "warnings": len(warnings),
+               "ignored": list(self.parsed.ignored)}
+        same = {**out, "warnings": [(w["row"], w.get("code"), w.get("params"), w["address"])
+                                    for w in warnings]}
+        out["digest"] = hashlib.sha256(json.dumps(same, sort_keys=True, default=str)
+                                       .encode()).hexdigest()
+        out["rows_to_check"] = warnings[:MAX_STORED_ERRORS]
+        return out
+
     # writing
     @staticmethod
     def _household_labels(ids) -> dict[int, str]:
@@ -433,18 +488,14 @@ class Plan:
         if new_hh:  # once per import: the new households get the zone over their place
             placed([self.place], at=now)
         joined = [columns(hh) for _row, _r, hh in self.joins]
-        counts = {
-            "created": len(new_people), "updated": len(changed), "unchanged": self.unchanged,
-            "households_created": len(new_hh), "places_created": len(nodes),
-            "joined": len(joined),
-        }
+        counts = self.counts()  # the summary's count (`creates`, `updates`… written above)
         # the addresses of the first few households joined, and the rows to check
         seen = list(dict.fromkeys(h["id"] for h in joined))
         by_id = {h["id"]: h for h in joined}
         self.joined_addresses = [self.address(by_id[i]) for i in seen[:JOINED_SHOWN]]
         if len(seen) > JOINED_SHOWN:
             self.joined_addresses.append("…")
-        self.stored_warnings = joining.stored_warnings(self, self.parsed.columns, self.address)
+        self.stored_warnings = joining.stored_warnings(self, self.parsed.columns, self.where)
         new_places = [f"{self.place_names.get(n.parent.place.id, '')} {n.name}".strip()
                       for n in nodes]
         record(self.actor, "registry.import", self.place,

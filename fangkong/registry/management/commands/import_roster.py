@@ -1,9 +1,12 @@
 """Import a roster file from the command line, with a progress bar.
 
-    manage.py import_roster FILE --place ID [--user USERNAME]
+    manage.py import_roster FILE --place ID [--user USERNAME] [--check]
 
-Runs in this process whatever the size of the file (this is the worker). Exits with
-status 1 and prints every row error when the file is rejected.
+Runs in this process whatever the size of the file (this is the worker): checks the file,
+prints what the import will do (the summary the page shows before “确认导入”), then
+confirms it, as the page's confirmation does; with --check it stops there, nothing
+written (the job waits for a confirmation on its page). Exits with status 1 and prints
+every row error when the file is rejected.
 """
 
 from pathlib import Path
@@ -14,7 +17,7 @@ from tqdm import tqdm
 from fangkong.accounts.models import User
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError
-from fangkong.registry.importer import create_job, run_import
+from fangkong.registry.importer import confirm_import, create_job, run_import
 from fangkong.registry.models import ImportJob, Place
 
 
@@ -28,6 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="import as this user (their permissions apply); "
                                            "default: the first active superuser, without "
                                            "permission checks")
+        parser.add_argument("--check", action="store_true",
+                            help="check only and print what the import would do; write nothing")
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -67,6 +72,18 @@ class Command(BaseCommand):
             bar.update(done - bar.n)
 
         job = run_import(job.id, actor=actor, progress=progress)
+        if job.status == ImportJob.Status.CHECKED:
+            c = job.summary["counts"]
+            self.stdout.write(f"{job.message} new {c['created']}, updated {c['updated']}, "
+                              f"unchanged {c['unchanged']}, joining {c['joined']}, households "
+                              f"{c['households_created']}, places {c['places_created']}, rows "
+                              f"to check {job.summary['warnings']}")
+            if options["check"]:
+                bar.close()
+                self.stdout.write(f"checked, nothing written: confirm it at /imports/{job.id}/")
+                return
+            bar.reset()
+            job = confirm_import(actor, job, job.summary["digest"], here=True, progress=progress)
         bar.close()
         if job.status == ImportJob.Status.DONE:
             self.stdout.write(self.style.SUCCESS(job.message))
