@@ -229,6 +229,24 @@ def token_revoke(request, pk):
                done=_("Token revoked."))
 
 
+def _family_label(scope, hh, phone) -> str:
+    """A family login's name when staff give none (the menu and the staff's login list show
+    it; the masked phone said nothing to the family): the name of the household member with
+    this mobile — the account is that person's phone, and may later log in for another
+    household too — else the household's address ("光明小区 3号楼 3单元 301")."""
+    from fangkong.core import pii
+    from fangkong.registry.queries import address_labels, residents
+
+    try:
+        phone = pii.validate_phone(phone)
+    except ValidationError:
+        return ""
+    member = residents(scope).filter(household=hh, phone=phone).order_by("id").first() if phone else None
+    if member is not None:
+        return member.name[:50]
+    return f"{address_labels([hh]).get(hh.place_id, '')} {hh.door}".strip()[:50]
+
+
 @page
 @require_POST
 def household_login(request, pk):
@@ -237,10 +255,11 @@ def household_login(request, pk):
     from fangkong.registry.queries import address_labels, get_household
 
     hh = get_household(request.scope, pk)
+    phone = request.POST.get("phone", "")
     try:
-        user, password = actions.household_login(actor_of(request), hh,
-                                                  phone=request.POST.get("phone", ""),
-                                                  display_name=request.POST.get("name", ""))
+        user, password = actions.household_login(actor_of(request), hh, phone=phone,
+                                                  display_name=request.POST.get("name", "").strip()
+                                                  or _family_label(request.scope, hh, phone))
     except Invalid as e:
         flash_error(request, e)
         return redirect("household", pk=hh.pk)

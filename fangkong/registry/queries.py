@@ -110,6 +110,8 @@ def crumbs(scope, place: Place, *, with_self=False) -> list[Place]:
     chain = ancestors(place) + ([place] if with_self else [])
     for p in chain:
         p.open = scope.allows(Perm.VIEW_REGISTRY, p)
+    if not any(p.open for p in chain):  # a family's login: none to open, the address alone
+        chain = [p for p in chain if p.kind in (Kind.COMPOUND, Kind.BUILDING, Kind.UNIT)]
     return chain
 
 

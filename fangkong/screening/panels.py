@@ -111,13 +111,18 @@ def household_panel(request, household):
     now = status.household_now(household, people)
     lines = now["lines"]
     pressing = any(line["tone"] in ("case", "held") for line in lines)
+    # more than one round asks something now: each line names its round
+    named = len({x["round"].id for line in lines for x in [line, *line["more"]] if x["round"]}) > 1
     if own:  # the family reads one block for people in the same case: "苏霞、于海涛 …"
         groups = {}
         for line in lines:
-            groups.setdefault((line["code"], str(line["label"]), str(line["step"])),
-                              {**line, "people": []})["people"].append(line["person"].name)
+            for x in [line, *line["more"]]:  # each round open now that asks something of them
+                rid = x["round"].id if named and x["round"] else None
+                anchor = f"st{x['person'].id}" if x is line else f"st{x['person'].id}-{rid}"
+                groups.setdefault((rid, x["code"], str(x["label"]), str(x["step"])),
+                                  {**x, "anchor": anchor, "people": []})["people"].append(x["person"].name)
         lines = [{**g, "names": join_words(g["people"])} for g in groups.values()]
-    ctx = {"hh": household, "own": own, **now, "lines": lines, "pressing": pressing,
+    ctx = {"hh": household, "own": own, **now, "lines": lines, "pressing": pressing, "named": named,
            "coming": status.coming_lines(household, now["zone"]),
            "contacts": office_contacts(scope, limit=2, communities=[household.community_id])
            if own and pressing else []}

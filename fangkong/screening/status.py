@@ -7,7 +7,8 @@ household's own page (the family's login) and the staff's household page show it
   pool or antigen test in the last `CONTACT_DAYS`.
 - Each person's status in each of them is `figures.person_status` (the one definition); the
   most pressing one is shown (`PRESSING`), with the follow-up's detail (re-sampled, waiting
-  for the lab).
+  for the lab), and beside it every other round open now that still asks something of the
+  person (`ASKS`: today's PCR swab, at the door for the bedridden, beside an antigen report).
 - A close contact (`close_contacts`): someone who shares a household with a confirmed case
   (a single re-test positive, or a case recorded in zones) of the last `CONTACT_DAYS`, not
   the case. Not released whatever their own result: the follow-up page, its API and the
@@ -195,10 +196,12 @@ def _pressing(codes):
 
 def household_now(household, people) -> dict:
     """The household's testing now: {"rounds", "lines": [line per person], "case": bool,
-    "zone"}. A line: {"person", "code", "round", "contact", "followup", "home", "tone"}
+    "zone"}. A line: {"person", "code", "round", "contact", "followup", "home", "tone",
+    "more": [the person's other open rounds that ask something, each a line without "more"]}
     where code is one of PRESSING, or "resampled" (the single swab is taken), or "contact"
     (a close contact, whatever else), or "none" (no round now); tone is the colour:
-    case, held, todo, wait, ok, muted. Five to seven queries whatever the household's size."""
+    case, held, todo, wait, ok, muted. The same number of queries whatever the household's
+    size (about a dozen: `figures.person_status` is most of them)."""
     from fangkong.zones.queries import household_zone
 
     from .figures import person_status
@@ -219,6 +222,7 @@ def household_now(household, people) -> dict:
     for p in people:
         codes = [(status.get((r.id, p.id), "not_sampled"), r) for r in rnds]
         code, rnd = _pressing(codes) if codes else ("none", None)
+        at_door = _at_door(p)
         if p.id in cases.get(household.id, ()):
             code = "positive"  # a case recorded in zones, too
         fu = fus.get((rnd.id, p.id)) if rnd else None
@@ -227,15 +231,41 @@ def household_now(household, people) -> dict:
         contact, base = p.id in contacts, code
         if contact and code not in ("positive", "held", "held_antigen", "resampled"):
             code = "contact"  # not released, not sent to the sampling point
-        lines.append({"person": p, "code": code, "base": base, "round": rnd, "contact": contact,
-                      "followup": fu,
-                      "home": home_zone or (rnd is not None and (rnd.id, p.id) in home),
-                      "antigen": rnd is not None and rnd.kind == RoundKind.ANTIGEN,
-                      "released": fu is not None and fu.status == FollowUp.Status.RELEASED,
-                      "tone": TONES.get(code, "muted")})
-        lines[-1].update(words(lines[-1]))
+        lines.append(_line(p, code, rnd, home_zone or at_door or (rnd is not None and (rnd.id, p.id) in home),
+                           contact=contact, base=base, followup=fu))
+        # every other round open now that still asks something of the person (the pressing
+        # line names one round only: a PCR swab at the door beside an antigen report), unless
+        # they are held or a case or a close contact (they stay at home whatever the round)
+        lines[-1]["more"] = [] if TONES.get(code) in ("case", "held") else [
+            _line(p, c, r, home_zone or at_door or (r.id, p.id) in home)
+            for c, r in codes if r is not rnd and r.open_now and c in ASKS]
     return {"rounds": rnds, "lines": lines, "zone": zone,
             "case": any(line["code"] == "positive" for line in lines)}
+
+
+# what a round open now still asks of a person: a swab (again), or an antigen report
+ASKS = ("not_sampled", "resample")
+
+
+def _at_door(person) -> bool:
+    """Tagged bedridden or with limited mobility: a PCR swab is taken at the door (the round's
+    home-sampling list takes them from these tags, `actions.followup.HOME_TAGS`)."""
+    from fangkong.registry.models import Tag
+
+    return bool(set(getattr(person, "tag_list", ())) & {Tag.BEDRIDDEN.value, Tag.LIMITED_MOBILITY.value})
+
+
+def _line(p, code, rnd, home, *, contact=False, base=None, followup=None) -> dict:
+    """A person's status in one round (`household_now`), with its words."""
+    line = {"person": p, "code": code, "base": base or code, "round": rnd, "contact": contact,
+            "followup": followup,
+            "antigen": rnd is not None and rnd.kind == RoundKind.ANTIGEN,
+            # the door is for a swab: an antigen kit is tested by the family itself
+            "home": bool(home) and not (rnd is not None and rnd.kind == RoundKind.ANTIGEN),
+            "released": followup is not None and followup.status == FollowUp.Status.RELEASED,
+            "tone": TONES.get(code, "muted")}
+    line.update(words(line))
+    return line
 
 
 TONES = {"positive": "case", "held": "held", "held_antigen": "held", "resampled": "held",
