@@ -93,22 +93,30 @@ def require_supplier(actor_or_scope, supplier, *, manage=False):
     scope = _scope(actor_or_scope)
     if supplier.id in supplier_ids(scope) or scope.allows(RUN, supplier):
         return
-    readable = scope.allows(VIEW, supplier) or _in_community(scope, supplier)
-    if readable and not manage:
+    # who works over the community (leader, grid worker, command) is refused a change (403);
+    # a household's own login, which reads the catalogue only to order from its page, never
+    # sees the catalogue page: to it, as every other object it may not touch, it is missing
+    # (found on the supply evening: a resident got 403 here, 404 everywhere else)
+    works_here = scope.allows(VIEW, supplier) or _works_in_community(scope, supplier)
+    if works_here:
+        if manage:
+            raise Forbidden()
         return
-    if readable:
-        raise Forbidden()
+    if not manage and _lives_in_community(scope, supplier):
+        return
     raise NotFound()
 
 
-def _in_community(scope, supplier) -> bool:
-    """A household's own login living in the supplier's community, or a grant (leader,
-    grid worker…) on a place inside it."""
+def _lives_in_community(scope, supplier) -> bool:
+    """A household's own login living in the supplier's community."""
     from fangkong.registry.models import Household
 
     own = [g.household_id for g in scope.grants if g.household_id]
-    if own and Household.objects.filter(id__in=own, community_id=supplier.community_id).exists():
-        return True
+    return bool(own) and Household.objects.filter(id__in=own, community_id=supplier.community_id).exists()
+
+
+def _works_in_community(scope, supplier) -> bool:
+    """A grant (leader, grid worker…) on a place inside the supplier's community."""
     return any((VIEW in g.perms or ORDER in g.perms) and g.household_id is None
                and getattr(g.place, "community_id", None) == supplier.community_id for g in scope.grants)
 

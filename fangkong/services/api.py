@@ -171,10 +171,12 @@ def batch_out(b, lines=None) -> dict:
            **_ended(b)}
     if lines is not None:
         labels = queries.door_labels({ln.household_id: ln.household for ln in lines}.values())
+        doors = queries.doors([b.id])  # the manifest's door outcome (`supplier_queries.door_outcome`)
         out["lines"] = [{"id": ln.id, "order": ln.order_id, "household": ln.household_id,
                          "address": labels.get(ln.household_id, ""), "name": ln.name,
                          "quantity": ln.quantity, "outcome": ln.outcome, "received": ln.received,
-                         "substitute": ln.substitute, "note": ln.note} for ln in lines]
+                         "substitute": ln.substitute, "note": ln.note, **_door(doors.get((b.id, ln.household_id)))}
+                        for ln in lines]
     return out
 
 
@@ -252,6 +254,12 @@ def run_out(r) -> dict:
     return {"id": r.id, "batch": r.batch_id, "building": r.place_id, "building_name": r.place.name,
             "team": r.team_id, "carrier": r.carrier_id, "state": r.state,
             "stops": getattr(r, "stops_n", 0), "pending": getattr(r, "pending_n", 0), **_ended(r)}
+
+
+def _door(found) -> dict:
+    if found is None:
+        return {"door": "", "door_reason": ""}
+    return {"door": "delivered" if found[0] else "not_delivered", "door_reason": found[1]}
 
 
 def _ended(x) -> dict:

@@ -8,7 +8,7 @@ batches signed at the gate that wait to be split into runs (`to_split`)."""
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,12 +29,14 @@ def waiting_orders(supplier: Supplier):
 
 
 def waiting_figures(supplier: Supplier) -> dict:
-    """{orders, households, medicine, lines (the manifest lines a batch would get), first
+    """{orders, households, medicine, lines (the manifest lines a batch would get), items
+    (their quantities added up), first
     (the earliest medicine deadline)}."""
     qs = waiting_orders(supplier).order_by()
     out = qs.aggregate(orders=Count("id"), households=Count("household_id", distinct=True),
                        medicine=Count("id", filter=Q(is_medicine=True)), first=Min("deadline"))
-    out["lines"] = OrderLine.objects.filter(order__in=qs.values("id")).count()
+    got = OrderLine.objects.filter(order__in=qs.values("id")).aggregate(lines=Count("id"), items=Sum("quantity"))
+    out["lines"], out["items"] = got["lines"], got["items"] or 0  # "8 项" were 15 items to count
     return out
 
 

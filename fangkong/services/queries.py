@@ -72,6 +72,12 @@ def catalogue(supplier: Supplier) -> list[Item]:
     return list(Item.objects.filter(supplier=supplier, is_active=True))
 
 
+def sells_medicine(supplier: Supplier, items: list[Item]) -> bool:
+    """A supplier whose order form names a medicine (free text, a prescription photo): a
+    pharmacy, or one with a medicine on sale in its catalogue (`items`, its `catalogue`)."""
+    return supplier.kind == Supplier.Kind.PHARMACY or any(i.kind == Item.Kind.MEDICINE for i in items)
+
+
 def get_household(scope, pk, *, order=False) -> Household:
     h = _get(Household.objects.all(), pk)
     access.require_household(scope, h, order=order)
@@ -152,7 +158,8 @@ def household_orders(scope, household, *, limit=20) -> dict:
 
 def with_gate_notes(orders: list) -> list:
     """Each order with `.gate_notes`: what the gate's check found wrong with its lines, in
-    words for the household ("蔬菜包：订 2，到 1"), so "came to ¥…" is explained. One query."""
+    words for the household ("蔬菜包：订 2，到 1，未到的不收费"), so "came to ¥…" is explained,
+    and its door's reason when it was not delivered. Two queries."""
     from django.utils.translation import gettext as _
 
     for o in orders:
@@ -160,14 +167,20 @@ def with_gate_notes(orders: list) -> list:
     by_id = {o.id: o for o in orders}
     wrong = [Line.Check.SHORT, Line.Check.DAMAGED, Line.Check.SUBSTITUTED]
     for ln in Line.objects.filter(order_id__in=by_id, outcome__in=wrong).order_by("id"):
-        if ln.outcome == Line.Check.SHORT:
-            text = _("%(name)s: ordered %(q)d, %(r)d came") % {"name": ln.name, "q": ln.quantity,
-                                                              "r": ln.received or 0}
+        if ln.outcome == Line.Check.SHORT:  # and what happens next: not charged (the supply evening)
+            text = _("%(name)s: ordered %(q)d, %(r)d came; what did not come is not charged") % {
+                "name": ln.name, "q": ln.quantity, "r": ln.received or 0}
         elif ln.outcome == Line.Check.DAMAGED:
             text = _("%(name)s: came damaged, not charged") % {"name": ln.name}
         else:
             text = _("%(name)s: replaced by %(other)s") % {"name": ln.name, "other": ln.substitute or "–"}
         by_id[ln.order_id].gate_notes.append(text)
+    # a door not delivered: why, and that it is not charged (its order waits at a problem)
+    back = not_at_door({o.batch_id for o in orders if o.batch_id}, {o.household_id for o in orders})
+    for o in orders:
+        if o.state != Order.State.CANCELLED and (o.batch_id, o.household_id) in back:
+            o.gate_notes.append(_("Not delivered: %(why)s; not charged") % {
+                "why": back[(o.batch_id, o.household_id)] or "–"})
     return orders
 
 
@@ -236,9 +249,14 @@ def signed_by_my_team(scope, pk) -> bool:
         state__in=[Batch.State.EXPECTED, Batch.State.CHECKING]).exists()
 
 
+# the manifest's carrying order (building, unit, floor, door): the checkpoint's list follows
+# the paper one (found counting at the gate: 101 of units 1, 2 and 3, then 102…)
+MANIFEST_ORDER = ("household__building_id", "household__place__sort_key", "household__sort_key",
+                  "household_id", "id")
+
+
 def batch_lines(batch: Batch, *, pending_only=False):
-    qs = Line.objects.filter(batch=batch).select_related("household").order_by(
-        "household__building_id", "household__sort_key", "id")
+    qs = Line.objects.filter(batch=batch).select_related("household").order_by(*MANIFEST_ORDER)
     if pending_only:
         qs = qs.filter(outcome=Line.Check.PENDING)
     return qs
@@ -246,7 +264,8 @@ def batch_lines(batch: Batch, *, pending_only=False):
 
 def batch_figures(batch: Batch) -> dict:
     counts = dict(Line.objects.filter(batch=batch).values_list("outcome").annotate(n=Count("id")))
-    return {"lines": sum(counts.values()), **{c: counts.get(c, 0) for c in Line.Check.values},
+    items = Line.objects.filter(batch=batch).aggregate(n=Sum("quantity"))["n"] or 0
+    return {"lines": sum(counts.values()), "items": items, **{c: counts.get(c, 0) for c in Line.Check.values},
             "households": Line.objects.filter(batch=batch).values("household_id").distinct().count()}
 
 
@@ -365,6 +384,21 @@ def not_at_door(batch_ids, household_ids=None) -> dict:
     return {k: v for k, v in failed.items() if k not in delivered}
 
 
+def doors(batch_ids) -> dict:
+    """{(batch id, household id): (delivered, reason)} of the doors confirmed: delivered
+    (True, "") when a stop of the batch reached it, else not delivered (False, its reason,
+    as `not_at_door` says it). A door not yet confirmed is missing. One query: the
+    manifest page, its .xlsx and the API's lines say the same."""
+    out = {}
+    for bid, hid, state, reason in Stop.objects.filter(run__batch_id__in=list(batch_ids)).exclude(
+            state=Stop.State.PENDING).values_list("run__batch_id", "household_id", "state", "reason"):
+        if state == Stop.State.DELIVERED or out.get((bid, hid), (False,))[0]:
+            out[(bid, hid)] = (True, "")
+        else:
+            out[(bid, hid)] = (False, reason)
+    return out
+
+
 def owed(scope, *, place=None, batch=None, household=None) -> list[dict]:
     """Amount owed per household: Σ received × price over its checked manifest lines of the
     doors its goods reached (the one definition; payment itself is outside Fangkong). A door
@@ -468,6 +502,31 @@ def request_contacts(scope, req: Request) -> tuple[list, list]:
     return out, shown
 
 
+def asker_contact(scope, req: Request) -> tuple[dict | None, list]:
+    """The phone of the neighbour who asked it (`asked_from`: found on a walk, the page showed
+    only the household's phones — the ones said to go unanswered — under the asker's name,
+    and not the asker's own): their login's phone, said to be the asker's. Through
+    `audit.disclosure` as a phone of the household they asked from (the resident of it with
+    that number, when there is one): in clear where the reader may see phones there, or
+    while the request is given to them; masked otherwise. (contact or None, what was shown
+    in clear: the page audits it)."""
+    import copy
+
+    from fangkong.audit.disclosure import show_phone
+    from fangkong.registry.models import Resident
+
+    user = req.raised_by if req.raised_by_id else None
+    if not req.asked_from_id or user is None or not user.phone:
+        return None, []
+    of = Resident.objects.filter(household_id=req.asked_from_id, phone=user.phone).order_by("id").first()
+    if of is None:  # the household's login, not on its roll: its phone as the household's
+        of = copy.copy(req.asked_from)
+        of.phone = user.phone
+    text, masked = show_phone(scope, of, user.phone, assigned=access.assigned_to(scope, req.household_id))
+    return ({"name": user.display_name or user.username, "phone": text, "masked": masked},
+            [] if masked else [of])
+
+
 # what a request of a category may duplicate among the household's orders still coming
 _SAME_KIND = {"medicine": Q(is_medicine=True)}
 
@@ -480,7 +539,8 @@ def orders_like(scope, req: Request, limit=5) -> list:
     if kind is None:
         return []
     return list(Order.objects.filter(access.orders_q(scope), kind, household_id=req.household_id,
-                                     state__in=COMING).select_related("supplier").order_by("placed_at", "id")[:limit])
+                                     state__in=COMING).select_related("supplier").prefetch_related("lines")
+                .order_by("placed_at", "id")[:limit])
 
 
 def with_doors(reqs) -> list:

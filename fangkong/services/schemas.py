@@ -117,6 +117,9 @@ class ManifestLineOut(Schema):
     received: int | None
     substitute: str
     note: str
+    door: str = Field("", description="Its household's door: delivered, not_delivered, or empty while not "
+                      "confirmed (as the manifest page and its .xlsx say it).")
+    door_reason: str = Field("", description="Why its door was not delivered, while `door` is not_delivered.")
 
 
 class DoorsOutcome(Schema):

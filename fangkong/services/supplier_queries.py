@@ -13,8 +13,8 @@ from fangkong.core.errors import NotFound
 from . import access
 from .batch_queries import waiting_figures, waiting_orders
 from .delivery_queries import with_outcome
-from .models import Batch, Item, Line, OrderLine, Supplier
-from .queries import AMOUNT, CENT, door_labels, not_at_door
+from .models import Batch, Item, Line, OrderLine, Stop, Supplier
+from .queries import AMOUNT, CENT, MANIFEST_ORDER, door_labels, doors, not_at_door
 
 OPEN_BATCH = [Batch.State.EXPECTED, Batch.State.CHECKING, Batch.State.SIGNED, Batch.State.SPLIT]
 PROBLEM_CHECKS = [Line.Check.SHORT, Line.Check.DAMAGED, Line.Check.SUBSTITUTED]
@@ -87,11 +87,13 @@ def _figures(batches: list[Batch]) -> None:
 def manifest(batch: Batch) -> list[dict]:
     """The batch's manifest by household in carrying order (building, unit, floor, door):
     [{household, label, order ids, lines, total (listed), owed (as checked, if its door was
-    reached), not_delivered (as checked, a door refused or not delivered), reason}]."""
-    lines = list(Line.objects.filter(batch=batch).select_related("household").order_by(
-        "household__building_id", "household__place__sort_key", "household__sort_key", "household_id", "id"))
+    reached), not_delivered (as checked, a door refused or not delivered), reason, door
+    ("delivered", "not_delivered", or "" while not confirmed) and door_words, the door's
+    outcome in words ("未送达：拒收") — the page, its .xlsx and the API's lines alike}]."""
+    lines = list(Line.objects.filter(batch=batch).select_related("household").order_by(*MANIFEST_ORDER))
     labels = door_labels({ln.household_id: ln.household for ln in lines}.values())
     back = not_at_door([batch.id])
+    confirmed = doors([batch.id])
     out, by_hh = [], {}
     for ln in lines:
         row = by_hh.get(ln.household_id)
@@ -99,7 +101,8 @@ def manifest(batch: Batch) -> list[dict]:
             row = by_hh[ln.household_id] = {"household": ln.household, "label": labels.get(ln.household_id, ""),
                                             "orders": [], "lines": [], "total": Decimal("0"),
                                             "owed": Decimal("0"), "not_delivered": Decimal("0"),
-                                            "reason": back.get((batch.id, ln.household_id))}
+                                            "reason": back.get((batch.id, ln.household_id)),
+                                            **door_outcome(confirmed.get((batch.id, ln.household_id)))}
             out.append(row)
         if ln.order_id not in row["orders"]:
             row["orders"].append(ln.order_id)
@@ -110,6 +113,22 @@ def manifest(batch: Batch) -> list[dict]:
             row["not_delivered" if (batch.id, ln.household_id) in back else "owed"] += \
                 (ln.price * (ln.received or 0)).quantize(CENT)
     return out
+
+
+def door_outcome(found) -> dict:
+    """A door's outcome (`queries.doors`' value, None while not confirmed) as the manifest
+    says it: {"door": "delivered" / "not_delivered" / "", "door_words": "已送达" / "未送达：拒收"}."""
+    from django.utils.translation import pgettext
+
+    if found is None:
+        return {"door": "", "door_words": ""}
+    delivered, reason = found
+    if delivered:
+        return {"door": "delivered", "door_words": str(Stop.State.DELIVERED.label)}
+    words = str(Stop.State.FAILED.label)
+    if reason:
+        words += pgettext("a label and what it says", ": ") + reason
+    return {"door": "not_delivered", "door_words": words}
 
 
 # --- catalogues (the catalogue page: the supplier's own logins and staff over it) -----

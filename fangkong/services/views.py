@@ -189,7 +189,7 @@ def batch(request, pk):
             return redirect("volunteers_home")
         raise
     a = actor(request)
-    error = ""
+    error, anchor = "", ""
     if request.method == "POST":
         what = request.POST.get("do", "")
         try:
@@ -199,6 +199,8 @@ def batch(request, pk):
                     raise NotFound()
                 handoff.check_line(a, ln, request.POST.get("outcome", ""), received=request.POST.get("received"),
                                    substitute=request.POST.get("substitute", ""))
+                # back at the line just saved, not at the top of a 30-line list
+                anchor = f"#line-{ln.id}"
             elif what == "rest":
                 if not confirmed(request):
                     from django.utils.translation import ngettext
@@ -248,7 +250,7 @@ def batch(request, pk):
                 raise NotFound()
             if not _may(access.require_batch, request.scope, b):
                 return redirect("volunteers_home")  # signed by the team on duty: closed to them now
-            return redirect(request.get_full_path())
+            return redirect(request.get_full_path() + anchor)
         except Invalid as e:
             error = error_text(e)
     lines = list(queries.batch_lines(b))
@@ -409,6 +411,8 @@ def request_page(request, pk):
             elif step == "confirm" and not access.speaks_for(request.scope, r.household_id):
                 return _confirm_for(request, r)
             elif step == "confirm":
+                if not confirmed(request):  # closes it for good: asked first, naming it
+                    return _confirm_own(request, r)
                 requests.confirm(a, r)
                 messages.success(request, _("Confirmed."))
             elif step == "reopen":  # "没解决": open again with the family's words, its holder and staff told
@@ -446,6 +450,9 @@ def request_page(request, pk):
     follower = access.follows_only(scope, r)
     # whom to call to check (found on a night walk: no name, no phone), as a run's doors
     contacts, shown = queries.request_contacts(scope, r) if not follower else ([], [])
+    # and the neighbour who asked it, said to be theirs (the household's are not the asker's)
+    asker_phone, asker_shown = queries.asker_contact(scope, r) if not follower else (None, [])
+    shown = shown + asker_shown
     record_phones(actor(request), [o for o in shown if not isinstance(o, Household)], f"services.request:{r.id}",
                   [o for o in shown if isinstance(o, Household)], assigned=access.assigned_to(scope, hh.id))
     may_work, may_manage = _may(access.require_request, scope, r, work=True), \
@@ -454,6 +461,7 @@ def request_page(request, pk):
     return render(request, "services/request.html", {
         "r": r, "address": labels[hh.id], "asked_from": labels.get(r.asked_from_id, ""), "contacts": contacts,
         "asker": (r.raised_by.display_name or r.raised_by.username) if r.raised_by_id else "",
+        "asker_phone": asker_phone,
         "may_work": may_work, "may_confirm": _may(access.require_request, scope, r, confirm=True),
         "may_manage": may_manage, "now": timezone.now(), "teams": _teams(r), "own": own,
         "follower": follower,
@@ -464,6 +472,18 @@ def request_page(request, pk):
         else [],
         "confirmed_by": (r.confirmed_by.display_name or r.confirmed_by.username) if r.confirmed_by_id else "",
         "urgent": r.category.priority == 1 and r.state in Request.OPEN})
+
+
+def _confirm_own(request, r):
+    """"确认已解决" by the household itself asks first (found on a phone: one tap closed it
+    for good): which request, what was done, and that it is closed — "没解决" is gone after."""
+    lines = [_("%(category)s: %(text)s") % {"category": r.category.label, "text": r.message}]
+    if r.result:
+        lines.append(_("What was done: %(result)s") % {"result": r.result})
+    lines.append(_("It is closed for good: it can no longer be sent back as not resolved. If it is not "
+                   "resolved, go back and tap “Not resolved”."))
+    return confirm_step(request, title=_("Confirm it was resolved?"), lines=lines,
+                        yes=_("Yes, it was resolved"), back=reverse("services_request", args=[r.pk]))
 
 
 def _confirm_for(request, r):
@@ -576,6 +596,8 @@ def household(request, pk):
     posted = request.POST if errors and request.POST.get("do") == "order" else {}
     asked = request.POST if errors and request.POST.get("do") == "request" else {}  # typed, kept
     offer = [(s, [(i, posted.get(f"q{i.id}", "")) for i in queries.catalogue(s)]) for s in suppliers]
+    for s, items in offer:  # the medicine fields only where medicine is sold (not the supermarket's form)
+        s.sells_medicine = queries.sells_medicine(s, [i for i, _typed in items])
     people, results = household_results(scope, hh, limit=5) if scope.allows(access.VIEW, hh) else ([], [])
     # "latest test": the latest round in which this household was tested, not a round begun
     # a minute ago with nobody sampled yet (found walking the demo)

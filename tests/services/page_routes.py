@@ -53,12 +53,13 @@ PAGES = {
     "services_manifest_import": Page(s(lambda w: f"/services/batches/{w.batch.id}/manifest/import/"),
                                      "302 404 404 404 404 404 404 302 302 404 403 403", method="POST"),
     # a catalogue is changed by staff over the supplier and its own logins (the scene's
-    # supplier login is not linked to it); who only reads it to order (the household's
-    # login, leader, grid worker, command) 403, as the API's PATCH
+    # supplier login is not linked to it); who works over the community and only reads it
+    # (leader, grid worker, command) 403, as the API's PATCH; a household's login, which reads
+    # it only on its own page to order, 404 like every object it may not touch
     "services_catalogue": Page(s(lambda w: f"/services/suppliers/{w.supplier.id}/catalogue/"),
-                               "302 404 403 404 404 404 403 403 200 404 403 403"),
+                               "302 404 404 404 404 404 403 403 200 404 403 403"),
     "services_item": Page(s(lambda w: f"/services/items/{w.veg.id}/"),
-                          "302 404 403 404 404 404 403 403 302 404 403 403", method="POST"),
+                          "302 404 404 404 404 404 403 403 302 404 403 403", method="POST"),
     # categories are the installation's: whoever may see services reads them (a household's
     # login too: it picks one to ask for help); only the district's command gets the form
     # (a POST by the others: 403, tests/services/test_catalogue_pages.py)

@@ -119,10 +119,10 @@ ROUTES = {
     ("POST", "/services/suppliers/{pk}/items"): Route(
         url(lambda w: f"/suppliers/{w.supplier.id}/items"), setup=sscene,
         body=lambda w: {"name": "牛奶", "price": "12.00"}, missing=gone(f"/suppliers/{MISSING}/items"),
-        staff=201, command=403, leader=403, resident=403),
+        staff=201, command=403, leader=403, resident=404),
     ("PATCH", "/services/items/{pk}"): Route(
         url(lambda w: f"/items/{w.veg.id}"), setup=sscene, body=lambda w: {"price": "35.00"},
-        missing=gone(f"/items/{MISSING}"), command=403, leader=403, resident=403),
+        missing=gone(f"/items/{MISSING}"), command=403, leader=403, resident=404),
     ("GET", "/services/orders"): Route(url(lambda w: "/orders"), setup=sscene, **ANY_USER),
     ("POST", "/services/orders"): Route(
         url(lambda w: "/orders"), setup=sscene,

@@ -7,6 +7,7 @@ it and meets a dead end."""
 import uuid
 
 from django.test import Client
+from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
 from fangkong.notify.models import Notification
@@ -84,7 +85,7 @@ def test_confirming_for_the_household_asks_first_and_keeps_who_and_how(world, sv
 def test_the_household_confirms_itself_without_saying_how(world, svc):
     w = world
     r = medicine_request(w, svc)
-    resp = login(w.users.resident).post(f"/services/requests/{r.id}/", {"step": "confirm"})
+    resp = login(w.users.resident).post(f"/services/requests/{r.id}/", {"step": "confirm", "confirm": "1"})
     assert resp.status_code == 302
     r.refresh_from_db()
     assert (r.state, r.confirmed_by_id, r.confirmed_how) == ("confirmed", w.users.resident.id, "")
@@ -124,7 +125,9 @@ def test_the_request_page_shows_the_households_open_medicine_orders(world, svc):
                            client_id=uuid.uuid4())
     r = medicine_request(w, svc, done=False)
     page = login(w.users.grid).get(f"/services/requests/{r.id}/").content.decode()
-    assert f"该户另有药品订单 #{o.id} 已下单" in page
+    t = timezone.localtime(o.placed_at).strftime("%m-%d %H:%M")
+    said = page.split('id="orders-like"')[1].split("</p>")[0]
+    assert f"该户另有药品订单（{t} 提交），已下单：" in said and "硝苯地平缓释片 × 1" in said and "#" not in said
     # a request of another kind says nothing of it
     other = requests.raise_request(actor_for(w.users.resident), w.hh101, Category.objects.get(code="repair"),
                                    "水管漏水", client_id=uuid.uuid4())

@@ -90,6 +90,10 @@ def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", ph
                 # found on the sealed-area evening, each raised the same "go and see her")
                 if why in ("", Stop.Why.NO_ANSWER):
                     _visit(actor, stop, reason)
+                from .told import door_not_delivered
+
+                # the household hears why, and that it is not charged (found on the supply evening)
+                door_not_delivered(actor, stop, run.batch.supplier.name)
             if not Stop.objects.filter(run=run, state=Stop.State.PENDING).exists():
                 Run.objects.filter(pk=run.pk).update(state=Run.State.DONE)
                 if not Run.objects.filter(batch_id=run.batch_id, state=Run.State.OPEN).exists():

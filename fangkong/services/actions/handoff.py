@@ -141,6 +141,9 @@ def check_line(actor, line: Line, check: str, *, received=None, substitute="", n
             p = Problem(batch=batch, household_id=line.household_id, line=line, kind=check, text=text[:300])
             p.copy_levels(Household.objects.get(pk=line.household_id))
             p.save()
+            from .told import line_short
+
+            line_short(actor, line)  # the household hears what did not come, and that it is not charged
         record(actor, "services.line.check", batch, {"line": line.id, "check": check, "received": got},
                levels_from=batch)
     return line

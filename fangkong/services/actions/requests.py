@@ -209,8 +209,11 @@ def take(actor, req: Request) -> Request:
     """"I take it": the one who taps it has it (a volunteer of the team it was given to, or
     staff taking it on themselves)."""
     access.require_request(actor, req, work=True)
-    return _move(actor, req, [State.NEW], State.TAKEN, "taken_at",
-                 assignee=_user(actor) or req.assignee)
+    req = _move(actor, req, [State.NEW], State.TAKEN, "taken_at", assignee=_user(actor) or req.assignee)
+    _tell_asker(actor, req, gettext_lazy("Your request for a neighbour was taken by %(who)s, %(category)s: "
+                                         "%(where)s"), "taken",
+                extra={"who": req.holder or gettext_lazy("the grid worker")})
+    return req
 
 
 def done(actor, req: Request, result: str = "") -> Request:
@@ -232,6 +235,10 @@ def done(actor, req: Request, result: str = "") -> Request:
     # an elderly woman living alone may not confirm by herself)
     _tell(actor, req, done_told(req), gettext_lazy("Done, waiting for the household to confirm, %(category)s: "
                                                    "%(where)s"), "done.told", body=result)
+    # and the neighbour who asked it (found on a phone: 101 asked for 302 and heard nothing)
+    again = f".{int(req.reopened_at.timestamp())}" if req.reopened_at else ""  # done again after "没解决"
+    _tell_asker(actor, req, gettext_lazy("Your request for a neighbour is done, %(category)s: %(where)s"),
+                f"done{again}", body=result)
     return req
 
 
@@ -261,8 +268,11 @@ def confirm(actor, req: Request, how: str = "") -> Request:
     if not own and how not in {code for code, _w in confirm_ways()}:
         raise Invalid(fields={"how": [_("Say how the household told you it was answered: by phone, at the door, "
                                         "or told by the family.")]})
-    return _move(actor, req, [State.DONE], State.CONFIRMED, "confirmed_at", confirmed_by=_user(actor),
-                 confirmed_how=how, audit={"on_behalf": not own, **({"how": how} if how else {})})
+    req = _move(actor, req, [State.DONE], State.CONFIRMED, "confirmed_at", confirmed_by=_user(actor),
+                confirmed_how=how, audit={"on_behalf": not own, **({"how": how} if how else {})})
+    _tell_asker(actor, req, gettext_lazy("Your request for a neighbour is closed as answered, %(category)s: "
+                                         "%(where)s"), "confirmed", body=req.result)
+    return req
 
 
 def reopen(actor, req: Request, reason: str) -> Request:
@@ -301,7 +311,10 @@ def reopen(actor, req: Request, reason: str) -> Request:
 
 def cancel(actor, req: Request) -> Request:
     access.require_request(actor, req, manage=True)
-    return _move(actor, req, list(Request.OPEN), State.CANCELLED, None)
+    req = _move(actor, req, list(Request.OPEN), State.CANCELLED, None)
+    _tell_asker(actor, req, gettext_lazy("Your request for a neighbour was cancelled, %(category)s: "
+                                         "%(where)s"), "cancelled")
+    return req
 
 
 def _move(actor, req, from_states, to, stamp, audit=None, **extra):
@@ -376,6 +389,26 @@ def _family_accounts(household_id) -> set[int]:
                .values_list("user_id", flat=True))
 
 
+def asker_told(req: Request) -> set[int]:
+    """The resident who asked it for a neighbour (`raise_for_neighbour`), while they still
+    log in for the household they asked from (as `access.asked_for`), unless they log in
+    for the request's household too (told as its family)."""
+    if not (req.asked_from_id and req.raised_by_id):
+        return set()
+    if req.raised_by_id not in _family_accounts(req.asked_from_id) or req.raised_by_id in _family_accounts(
+            req.household_id):
+        return set()
+    return {req.raised_by_id}
+
+
+def _tell_asker(actor, req: Request, title, step: str, *, body: str = "", extra=None) -> None:
+    """The neighbour who asked it follows it in their inbox: taken (by whom), done (what was
+    done), closed — the link to the page they follow it on, in their language; nothing of the
+    household's but the door they asked for and what they typed (`body`: what was done, or
+    their own words)."""
+    _tell(actor, req, asker_told(req), title, f"asker.{step}", body=body, extra=extra)
+
+
 def _tell(actor, req: Request, users: set, title, step: str, *, body: str = "", extra=None) -> None:
     """The inbox (and phone) of `users`, but not of whoever did it: the request's category,
     address and words, with its page's link. Once a user for each step of each request.
@@ -393,7 +426,7 @@ def _tell(actor, req: Request, users: set, title, step: str, *, body: str = "", 
         return
     h = req.household
     where = f"{address_labels([h]).get(h.place_id, '')} {h.door}".strip()
-    urgent = req.category.code == "urgent_medical" and step != "done"
+    urgent = req.category.code == "urgent_medical" and step != "done" and not step.startswith("asker.")
     notify(actor, users, kind="services.request", url=reverse("services_request", args=[req.id]),
            title=lambda: str(title) % {"category": req.category.label, "where": where, **(extra or {})},
            body=(lambda: _("Urgent: call the household at once; if a life is in danger, help them "
