@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import call_views, views
 
 urlpatterns = [
     path("volunteers/", views.home, name="volunteers_home"),
@@ -9,8 +9,8 @@ urlpatterns = [
     path("volunteers/c/<id:pk>/", views.community, name="volunteers_community"),
     path("volunteers/c/<id:pk>/people/", views.people, name="volunteers_people"),
     path("volunteers/c/<id:pk>/teams/", views.team_list, name="volunteers_teams"),
-    path("volunteers/c/<id:pk>/calls/", views.call_list, name="volunteers_calls"),
-    path("volunteers/c/<id:pk>/calls/new/", views.call_new, name="volunteers_call_new"),
+    path("volunteers/c/<id:pk>/calls/", call_views.call_list, name="volunteers_calls"),
+    path("volunteers/c/<id:pk>/calls/new/", call_views.call_new, name="volunteers_call_new"),
     path("volunteers/c/<id:pk>/honour/", views.honour, name="volunteers_honour"),
     path("volunteers/c/<id:pk>/poster/", views.poster, name="volunteers_poster"),
     path("volunteers/c/<id:pk>/hours-<str:dimension>.xlsx", views.export_hours,
@@ -21,14 +21,14 @@ urlpatterns = [
     path("volunteers/people/<id:pk>/loans/<id:loan_id>/end/", views.end_loan,
          name="volunteers_end_loan"),
     path("volunteers/teams/<id:pk>/", views.team, name="volunteers_team"),
-    path("volunteers/calls/<id:pk>/", views.call_detail, name="volunteers_call"),
-    path("volunteers/calls/<id:pk>/sign-up/", views.call_sign_up, name="volunteers_call_sign_up"),
-    path("volunteers/calls/<id:pk>/cancel/", views.call_cancel, name="volunteers_call_cancel"),
-    path("volunteers/calls/<id:pk>/assign/", views.call_assign, name="volunteers_call_assign"),
-    path("volunteers/calls/<id:pk>/slots/", views.call_slots, name="volunteers_call_slots"),
-    path("volunteers/calls/<id:pk>/close/", views.call_close, name="volunteers_call_close"),
-    path("volunteers/calls/<id:pk>/qr/", views.call_qr, name="volunteers_call_qr"),
-    path("volunteers/assignments/<id:pk>/cancel/", views.assignment_cancel,
+    path("volunteers/calls/<id:pk>/", call_views.call_detail, name="volunteers_call"),
+    path("volunteers/calls/<id:pk>/sign-up/", call_views.call_sign_up, name="volunteers_call_sign_up"),
+    path("volunteers/calls/<id:pk>/cancel/", call_views.call_cancel, name="volunteers_call_cancel"),
+    path("volunteers/calls/<id:pk>/assign/", call_views.call_assign, name="volunteers_call_assign"),
+    path("volunteers/calls/<id:pk>/slots/", call_views.call_slots, name="volunteers_call_slots"),
+    path("volunteers/calls/<id:pk>/close/", call_views.call_close, name="volunteers_call_close"),
+    path("volunteers/calls/<id:pk>/qr/", call_views.call_qr, name="volunteers_call_qr"),
+    path("volunteers/assignments/<id:pk>/cancel/", call_views.assignment_cancel,
          name="volunteers_assignment_cancel"),
     path("volunteers/assignments/<id:pk>/attend/", views.attend, name="volunteers_attend"),
     path("volunteers/assignments/<id:pk>/correct/", views.correct, name="volunteers_correct"),

@@ -4,7 +4,6 @@ Public pages (no account): the registration form behind a community's link, and 
 volunteers' log-in by text code. Everything else needs a login (`@page`).
 """
 
-import uuid
 from functools import wraps
 from urllib.parse import quote
 
@@ -30,7 +29,6 @@ from fangkong.core.views import (
     confirm_step,
     confirmed,
     flash_error,
-    is_htmx,
     next_or,
     not_found,
     page,
@@ -39,8 +37,8 @@ from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
 
 from . import access, queries
-from .actions import answers, attendance, calls, registration, teams
-from .models import Assignment, Audience, Call, Day, PhoneCode, Skill, Task, Volunteer
+from .actions import attendance, registration, teams
+from .models import Assignment, Call, Day, PhoneCode, Skill, Volunteer
 
 MANAGE, VIEW = access.MANAGE, access.VIEW
 
@@ -92,14 +90,14 @@ def me_page(request):
 
 # --- staff: a community ----------------------------------------------------------
 
-def _community_ctx(request, community):
+def community_ctx(request, community):
     return {"community": community, "can_manage": access.can_manage(request.scope, community)}
 
 
 @page
 def community(request, pk):
     c = queries.get_community(request.scope, pk)
-    ctx = _community_ctx(request, c)
+    ctx = community_ctx(request, c)
     ctx.update({"counts": queries.status_counts(request.scope, c),
                 "calls": list(queries.calls(request.scope, c)[:10]),
                 "teams": list(queries.teams(request.scope, c)),
@@ -118,7 +116,7 @@ def people(request, pk):
         status = "pending"
     rows = list(queries.volunteer_list(request.scope, c, status=status, q=request.GET.get("q", ""))[:300])
     registration.record_phone_view(actor_of(request), rows, f"volunteers:{c.id} {status}")
-    ctx = _community_ctx(request, c)
+    ctx = community_ctx(request, c)
     ctx.update({"rows": rows, "status": status, "statuses": Volunteer.Status.choices,
                 "counts": queries.status_counts(request.scope, c), "q": request.GET.get("q", "")})
     return render(request, "volunteers/people.html", ctx)
@@ -231,9 +229,9 @@ def team_list(request, pk):
             return redirect("volunteers_team", pk=team.id)
         except Invalid as e:
             errors = e.fields
-    ctx = _community_ctx(request, c)
+    ctx = community_ctx(request, c)
     ctx.update({"teams": list(queries.teams(request.scope, c)), "errors": errors, "values": values,
-                "areas": _areas(c),
+                "areas": area_choices(c),
                 "approved": list(queries.volunteer_list(request.scope, c, status="approved")[:500])})
     return render(request, "volunteers/teams.html", ctx)
 
@@ -245,7 +243,7 @@ def _int(v):
         return 0
 
 
-def _areas(c):
+def area_choices(c):
     return reg_queries.labelled(Place.objects.filter(community_id=c.id).exclude(
         kind__in=[Kind.UNIT, Kind.COMMUNITY]).order_by("depth", "sort_key")[:300])
 
@@ -285,261 +283,6 @@ def team(request, pk):
         ctx["candidates"] = [v for v in queries.volunteer_list(request.scope, t.community_place,
                                                                 status="approved")[:500] if v.id not in ids]
     return render(request, "volunteers/team.html", ctx)
-
-
-# --- calls -----------------------------------------------------------------------
-
-@page
-def call_list(request, pk):
-    c = queries.get_community(request.scope, pk)
-    ctx = _community_ctx(request, c)
-    ctx["calls"] = list(queries.calls(request.scope, c)[:200])
-    return render(request, "volunteers/calls.html", ctx)
-
-
-def _call_form_data(post):
-    data = {k: post.get(k, "") for k in ("task", "title", "place", "starts_at", "ends_at", "slots",
-                                          "briefing", "deadline", "audience", "team",
-                                          "audience_skill", "audience_place", "client_id")}
-    data["skills"] = post.getlist("skills")
-    return data
-
-
-@page
-def call_new(request, pk):
-    c = queries.get_community(request.scope, pk)
-    access.require(actor_of(request), MANAGE, c)
-    errors = {}
-    now = timezone.localtime()
-    values = {"audience": Audience.COMMUNITY, "skills": [], "slots": "20", "client_id": str(uuid.uuid4()),
-              "starts_at": (now + timezone.timedelta(hours=8)).strftime("%Y-%m-%dT%H:00"),
-              "ends_at": (now + timezone.timedelta(hours=11)).strftime("%Y-%m-%dT%H:00")}
-    if request.method == "POST":
-        values = _call_form_data(request.POST)
-        try:  # "no, go back" from the question (`edit`): the form again, as typed
-            if not request.POST.get("edit"):
-                return _publish_call(request, c, values)
-        except Invalid as e:
-            errors = e.fields
-    ctx = _community_ctx(request, c)
-    ctx.update({"errors": errors, "values": values, "tasks": Task.choices, "skills": Skill.choices,
-                "audiences": Audience.choices, "places": _areas(c) + reg_queries.labelled([c]),
-                "buildings": reg_queries.labelled(Place.objects.filter(
-                    community_id=c.id, kind__in=[Kind.BUILDING, Kind.COMPOUND, Kind.GRID]).order_by("depth", "sort_key")[:300]),
-                "teams": list(queries.teams(request.scope, c))})
-    return render(request, "volunteers/call_form.html", ctx)
-
-
-def _publish_call(request, c, values):
-    """Publishing texts people at once and cannot be taken back: the page asks first, saying
-    whom it reaches; "yes" publishes it."""
-    if not confirmed(request):
-        draft, n = calls.preview(actor_of(request), c, values)
-        at = f"{timezone.localtime(draft.starts_at):%m-%d %H:%M}–{timezone.localtime(draft.ends_at):%H:%M}"
-        return confirm_step(
-            request, title=_("Publish “%(title)s”?") % {"title": draft.title},
-            lines=[ngettext("%(at)s at %(place)s, %(n)d person needed.",
-                            "%(at)s at %(place)s, %(n)d people needed.", draft.slots) % {
-                "at": at, "place": draft.place.name, "n": draft.slots},
-                ngettext("It goes at once to %(n)d volunteer (messages and texts); a text sent cannot "
-                         "be taken back.",
-                         "It goes at once to %(n)d volunteers (messages and texts); a text sent cannot "
-                         "be taken back.", n) % {"n": n}],
-            warn=_short_warning(draft, n),
-            yes=_("Yes, publish it now"), back=request.get_full_path(), back_post=True)
-    call = calls.create_call(actor_of(request), c, values)
-    messages.success(request, ngettext("Call published to %(n)d volunteer.", "Call published to %(n)d volunteers.",
-                                       call.notified) % {"n": call.notified})
-    return redirect("volunteers_call", pk=call.id)
-
-
-def _short_warning(draft, n) -> list:
-    """The publish question's red lines: nobody told, or fewer told than places needed (it
-    cannot fill), with the ways the form widens who is called."""
-    if not n:
-        return [_("No volunteer matches who this call is for: nobody would be told.")]
-    if n >= draft.slots:
-        return []
-    warns = [ngettext("Only %(n)d volunteer matches, fewer than the %(slots)d needed.",
-                      "Only %(n)d volunteers match, fewer than the %(slots)d needed.", n)
-             % {"n": n, "slots": draft.slots}]
-    if draft.audience != Audience.COMMUNITY or draft.skill_list:
-        warns.append(_("To reach more, go back and call the whole community, or require fewer "
-                       "skills."))
-    return warns
-
-
-def _call_ctx(request, call):
-    scope = request.scope
-    can_manage = access.can_manage(scope, call)
-    leads = access.leads_call(scope, call)
-    me = queries.me(scope)
-    mine = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
-    roster, team_part = queries.roster_for(scope, call)
-    # confirms: attendance buttons on the rows shown (a leader of another team sees only
-    # their own members' rows, each one theirs to confirm: access.led_q)
-    ctx = {"call": call, "can_manage": can_manage, "leads": leads, "me": me, "mine": mine,
-           "now": timezone.now(), "hx": is_htmx(request), "roster": roster, "team_part": team_part,
-           "confirms": can_manage or leads or team_part,
-           # nobody confirms their own attendance: their row says who does
-           "my_user_id": getattr(request.user, "id", None),
-           "arrivals_open": bool(roster) and any(a.check_in_at is None for a in roster["confirmed"])}
-    if roster and call.skill_list:
-        # assigned knowingly without the call's required skills: marked, and counted beside
-        # the places taken for those who read the whole roster ("12/12, of whom 9 are without…")
-        for a in roster["confirmed"]:
-            a.lacks = calls.skill_words(call.lacks(a.volunteer))
-        if not team_part:
-            ctx["untrained"] = sum(1 for a in roster["confirmed"] if a.lacks)
-            ctx["required"] = calls.skill_words(call.skill_list)
-    if can_manage or leads:
-        held = {a.volunteer_id for rows in ctx["roster"].values() for a in rows
-                if a.status != Assignment.Status.CANCELLED}
-        from fangkong.zones.queries import kept_home
-
-        pool = (queries.volunteer_list(scope, call.community_place, status="approved") if can_manage
-                else queries.team_members(call.team).filter(status=Volunteer.Status.APPROVED))
-        # not those their zone or health code keeps home: the server refuses them (found
-        # walking the demo: a sealed building's volunteer was offered, then refused)
-        ctx["candidates"] = [v for v in pool.exclude(kept_home())[:500] if v.id not in held]
-    return ctx
-
-
-@page
-def call_detail(request, pk):
-    call = queries.get_call(request.scope, pk)
-    ctx = _call_ctx(request, call)
-    if is_htmx(request):
-        return render(request, "volunteers/call.html#answer", ctx)
-    return render(request, "volunteers/call.html", ctx)
-
-
-def _after(request, call, partial="answer"):
-    if is_htmx(request):
-        call = queries.get_call(request.scope, call.id)  # the counts as they are now
-        return render(request, f"volunteers/call.html#{partial}", _call_ctx(request, call))
-    return redirect("volunteers_call", pk=call.id)
-
-
-@require_POST
-@page
-def call_sign_up(request, pk):
-    call = queries.get_call(request.scope, pk)
-    try:
-        a = answers.sign_up(actor_of(request), call)
-        if a.status == Assignment.Status.CONFIRMED:
-            messages.success(request, _("You have a place. Thank you!"))
-        else:
-            messages.success(request, _("All places are taken: you are number %(n)d on the waitlist.")
-                             % {"n": queries.waitlist_rank(a)})
-    except (Conflict, Forbidden, Invalid) as e:
-        flash_error(request, e)
-    return _after(request, call)
-
-
-@require_POST
-@page
-def call_cancel(request, pk):
-    call = queries.get_call(request.scope, pk)
-    me = queries.me(request.scope)
-    a = Assignment.objects.filter(call=call, volunteer=me).first() if me else None
-    if a is None:
-        raise NotFound()
-    if a.status == Assignment.Status.CONFIRMED and not confirmed(request):
-        # the first one waiting takes the place at once: it may not come back
-        return confirm_step(
-            request, title=_("Give up your place on %(title)s?") % {"title": call.title},
-            lines=[_("%(when)s. Someone waiting takes your place at once; you may not get it "
-                     "back.") % {"when": timezone.localtime(call.starts_at).strftime("%m-%d %H:%M")}],
-            yes=_("Yes, give up my place"), back=reverse("volunteers_call", args=[call.id]))
-    waiting = a.status == Assignment.Status.WAITLISTED
-    if waiting and not confirmed(request):
-        # their turn in the queue is lost: joining again puts them at its end
-        return confirm_step(
-            request, title=_("Leave the waitlist?"),
-            lines=[_("You are number %(n)d on the waitlist now. If you join again later, you go "
-                     "to the end.") % {"n": queries.waitlist_rank(a)}],
-            yes=_("Yes, leave the waitlist"), back=reverse("volunteers_call", args=[call.id]))
-    try:
-        answers.cancel(actor_of(request), a)
-        messages.success(request, _("You have left the waitlist.") if waiting else _("Your place is cancelled."))
-    except Conflict as e:
-        flash_error(request, e)
-    return _after(request, call)
-
-
-@require_POST
-@page
-def assignment_cancel(request, pk):
-    a = queries.get_assignment(request.scope, pk)
-    if not confirmed(request) and access.can_manage(request.scope, a):
-        return confirm_step(
-            request, title=_("Remove %(name)s from this call?") % {"name": a.volunteer.name},
-            lines=[_("They lose their place; the first person on the waitlist moves up.")],
-            yes=_("Yes, remove"), back=reverse("volunteers_call", args=[a.call_id]) + "#confirmed")
-    return act(request, lambda actor: answers.cancel(actor, a, request.POST.get("reason", "")),
-               to=reverse("volunteers_call", args=[a.call_id]), done=_("Cancelled."), catch=(Conflict,))
-
-
-@require_POST
-@page
-def call_assign(request, pk):
-    call = queries.get_call(request.scope, pk)
-    if not request.POST.get("volunteer") and (access.can_manage(request.scope, call)
-                                              or access.leads_call(request.scope, call)):
-        # nothing chosen (the list starts empty): say so, nobody is assigned
-        messages.error(request, _("Choose a volunteer to assign."))
-        return redirect("volunteers_call", pk=call.id)
-    v = queries.get_assignable(request.scope, call, request.POST.get("volunteer"))
-    back = reverse("volunteers_call", args=[call.id])
-    try:
-        calls.assign(actor_of(request), call, v, confirm=confirmed(request))
-    except Conflict as e:
-        if e.code == "untrained":  # without the call's required skill: only if the organiser says so
-            return confirm_step(request, title=_("Assign %(name)s?") % {"name": v.name},
-                                lines=[str(e.message)], yes=_("Yes, assign anyway"), back=back)
-        flash_error(request, e)
-        return redirect(back)
-    except Invalid as e:
-        flash_error(request, e)
-        return redirect(back)
-    messages.success(request, _("%(name)s is assigned.") % {"name": v.name})
-    return redirect(back)
-
-
-@require_POST
-@page
-def call_slots(request, pk):
-    call = queries.get_call(request.scope, pk)
-    return act(request, lambda actor: calls.set_slots(actor, call, request.POST.get("slots")),
-               to=reverse("volunteers_call", args=[call.id]), done=_("Saved."))
-
-
-@require_POST
-@page
-def call_close(request, pk):
-    call = queries.get_call(request.scope, pk)
-    if not confirmed(request) and access.can_manage(request.scope, call):
-        return confirm_step(
-            request, title=_("Close sign-up for %(title)s?") % {"title": call.title},
-            lines=[ngettext("%(n)d of %(slots)d place is taken. Nobody else can sign up or join the "
-                            "waitlist, and it cannot be opened again.",
-                            "%(n)d of %(slots)d places are taken. Nobody else can sign up or join the "
-                            "waitlist, and it cannot be opened again.", call.slots) % {"n": call.confirmed,
-                                                                                       "slots": call.slots}],
-            yes=_("Yes, close sign-up"), back=reverse("volunteers_call", args=[call.id]))
-    return act(request, lambda actor: calls.close_call(actor, call, cancel_call=request.POST.get("cancel") == "1"),
-               to=reverse("volunteers_call", args=[call.id]), done=_("The call is closed."), catch=())
-
-
-@page
-def call_qr(request, pk):
-    """The printable check-in QR of a call, to put up at the place."""
-    call = queries.get_call(request.scope, pk)
-    if not (access.can_manage(request.scope, call) or access.leads_call(request.scope, call)):
-        raise NotFound()
-    url = request.build_absolute_uri(reverse("volunteers_scan", args=[call.token]))
-    return render(request, "volunteers/call_qr.html", {"call": call, "url": url, "qr": qr_svg(url, 10)})
 
 
 @require_POST
@@ -633,7 +376,7 @@ def _confirm_check_out(request, a):
 @page
 def honour(request, pk):
     c = queries.get_community(request.scope, pk)
-    ctx = _community_ctx(request, c)
+    ctx = community_ctx(request, c)
     ctx["rows"] = queries.roll_of_honour(c, limit=100)
     return render(request, "volunteers/honour.html", ctx)
 
