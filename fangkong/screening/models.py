@@ -195,11 +195,17 @@ class HomeVisit(Levels):
     created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
+    # the sampler who goes to the door (`home_assign.assign_home_visits`): one of the round's
+    # samplers; their landing page lists it until the person is sampled or the visit ends
+    assignee = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "resident", "source"],
                                                name="homevisit_unique")]
-        indexes = [models.Index(fields=["round", "community"], name="home_round_comm_idx")]
+        indexes = [models.Index(fields=["round", "community"], name="home_round_comm_idx"),
+                   models.Index(fields=["assignee", "status"], name="home_assignee_idx")]
 
     def __str__(self):
         return f"{self.resident_id}: {self.source}/{self.status}"

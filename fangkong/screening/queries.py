@@ -559,3 +559,44 @@ def running_alongside(rnd: Round) -> list[Round]:
     return list(Round.objects.filter(status=RoundStatus.RUNNING).exclude(pk=rnd.pk)
                 .filter(Q(place_id__in=ancestor_ids(rnd.place)) | under(rnd.place))
                 .order_by("starts_at")[:5])
+
+
+def my_home_visits(scope) -> list[HomeVisit]:
+    """The home visits given to the user (`actions.home_assign`) in rounds not closed where
+    their sampler assignment counts (`access.sampler_counts`), still to do: open, and the
+    person not yet sampled (a re-test: until its tube is recorded) — the list a sampler's
+    landing page shows. Each with `.address` (full: compound, building, unit and door)."""
+    if scope.user is None:
+        return []
+    mine = (Round.objects.filter(sampler_rounds_q(scope)).exclude(status=RoundStatus.CLOSED)
+            .select_related("place").order_by("starts_at", "id"))
+    out = []
+    for rnd in mine[:20]:
+        if not works_on_round(scope, rnd):
+            continue
+        rows = (HomeVisit.objects.filter(round=rnd, assignee_id=scope.user.id, status=HomeVisit.Status.OPEN)
+                .filter(Q(source=HomeVisit.Source.RETEST) | figures.missing_q(rnd, "resident_id", "resident__"))
+                .select_related("resident__household__place").order_by("building_id", "unit_id", "id"))
+        for hv in rows:
+            hv.round = rnd
+            out.append(hv)
+    labels = reg_queries.address_labels([h.resident for h in out])
+    for h in out:
+        h.address = " ".join(x for x in (labels.get(h.resident.household.place_id, ""),
+                                         h.resident.household.door) if x)
+    return out
+
+
+def get_my_home_visit(actor, rnd: Round, pk) -> HomeVisit:
+    """A visit of `rnd` the station is opened for: the sampler's own (given to them, still
+    to do), or one of the round's that the user runs screening for; anyone else: NotFound."""
+    try:
+        hv = HomeVisit.objects.select_related("resident").get(pk=int(pk), round=rnd)
+    except (HomeVisit.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound() from None
+    user = actor.user
+    if user is not None and hv.assignee_id == user.id and hv.status == HomeVisit.Status.OPEN:
+        return hv
+    if actor.scope.allows(Perm.SCREENING_RUN, hv):
+        return hv
+    raise NotFound()

@@ -377,3 +377,29 @@ class SamplerIn(StrictIn):
     volunteer: int  # an approved volunteer of the round's community
     point: int  # the round's sampling point (its id in …/points)
     table: int = 1
+
+
+class HomeAssignIn(StrictIn):
+    visits: list[int]  # home visits of the round, still to do
+    sampler: int | None = None  # one of the round's samplers (its assignment's id); none: take back
+
+
+class HomeAssignOut(Schema):
+    assigned: list[int]
+    sampler: int | None
+
+
+class MyHomeVisitOut(Schema):
+    id: int
+    round: int
+    round_name: str
+    round_kind: str  # pcr | antigen
+    source: str
+    urgent: bool
+    note: str
+    tags: list[str]
+    name: str
+    address: str  # compound, building, unit and door
+    phone: str  # the person's, else the household's or a housemate's
+    phone_masked: bool
+    next_url: str  # the station with the person looked up, the door page, or the follow-ups

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import box_views, views
+from . import box_views, home_views, views
 
 urlpatterns = [
     path("screening/", views.home, name="screening_home"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("screening/advisor/", views.advisor, name="screening_advisor"),
     path("screening/alert/", views.positive_alert, name="screening_alert"),
     path("screening/mine/", views.my_results, name="screening_mine"),
+    path("screening/home-visits/mine/", home_views.my_home_visits, name="screening_my_home_visits"),
     path("screening/households/<id:pk>/", views.household_results, name="screening_household"),
     path("screening/rounds/<id:pk>/", views.round_detail, name="screening_round"),
     path("screening/rounds/<id:pk>/status/", views.round_status, name="screening_status"),

@@ -32,7 +32,7 @@ from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS
 
 from . import access, checks, counters, figures, plan_areas, pooling, queries, refusals, status
-from .actions import followup, planning
+from .actions import followup, home_assign, planning
 from .actions import station as station_actions
 from .actions.common import starts_later
 from .models import Conflict, ExemptReason, RoundKind, RoundStatus
@@ -270,7 +270,10 @@ def station(request, pk):
         except ValueError:
             table = 1
         here = Sampler(point=point, table=table) if point is not None else None
+    # opened from a home visit (the sampler's list): the person is looked up at once
+    visit = queries.get_my_home_visit(actor, rnd, request.GET["visit"]) if request.GET.get("visit") else None
     ctx = {"round": rnd, "me": me, "here": here, "points": points, "units": queries.round_units(rnd),
+           "visit": visit,
            "strings": station_strings(), "choose": me is None and points and here is None,
            "can_run": request.scope.allows(Perm.SCREENING_RUN, rnd), "time_zone": settings.TIME_ZONE,
            # tubes the lab found invalid: the phone forgets who it scanned into them (sampled again)
@@ -417,6 +420,19 @@ def home_list(request, pk):
             messages.success(request, ngettext(
                 "%(n)d person added to the home list (registry tags, zones sampled at home).",
                 "%(n)d people added to the home list (registry tags, zones sampled at home).", n) % {"n": n})
+        elif request.POST.get("assign"):
+            try:
+                sampler = home_assign.round_sampler(rnd, request.POST.get("sampler"))
+                done = home_assign.assign_home_visits(actor_of(request), rnd, request.POST.getlist("visits"),
+                                                      sampler)
+                who = str(sampler.user) if sampler else ""
+                messages.success(request, (ngettext(
+                    "%(n)d home visit given to %(who)s.", "%(n)d home visits given to %(who)s.", len(done))
+                    if sampler else ngettext("%(n)d home visit given to nobody.",
+                                             "%(n)d home visits given to nobody.", len(done)))
+                    % {"n": len(done), "who": who})
+            except Invalid as e:
+                flash_error(request, e)
         elif request.POST.get("visit"):
             hv = queries.get_home_visit(request.scope, request.POST["visit"])
             status = request.POST.get("status", "")
@@ -442,8 +458,12 @@ def home_list(request, pk):
     cancelled = figures.home_visits(request.scope, rnd, "cancelled")
     with_contact_phones(actor_of(request), [v.resident for v in visits + cancelled],
                         f"screening.home:{rnd.id}")
+    samplers = list(rnd.samplers.select_related("user").order_by("id"))
+    names = {s.user_id: str(s.user) for s in samplers}
+    for v in visits:
+        v.assignee_name = names.get(v.assignee_id, "") if v.assignee_id else ""
     return render(request, "screening/home_list.html", {"round": rnd, "visits": visits,
-                                                        "cancelled": cancelled})
+                                                        "cancelled": cancelled, "samplers": samplers})
 
 
 @page

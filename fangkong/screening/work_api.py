@@ -11,6 +11,8 @@ shows phones in clear is audited once, as the pages are).
 - GET  …/rounds/{id}/points         the round's sampling points and their samplers
 - POST …/rounds/{id}/points         add a sampling point (or change its tables)
 - POST …/rounds/{id}/samplers       let a volunteer sample in the round, at a point and table
+- POST …/rounds/{id}/home-visits/assign   give home visits to one of the round's samplers
+- GET  …/home-visits/mine           the home visits given to the user as a sampler
 """
 
 from django.utils.translation import gettext as _
@@ -24,13 +26,16 @@ from fangkong.registry import queries as reg_queries
 from fangkong.registry.api import PageNumber, PageSize, residents_out
 
 from . import access, figures, queries
-from .actions import followup, planning
+from .actions import followup, home_assign, planning
 from .api_common import router, tube_out
 from .models import FollowUp, HomeVisit, SamplingPoint
 from .schemas import (
     FollowUpPage,
+    HomeAssignIn,
+    HomeAssignOut,
     HomeVisitPage,
     MissingPage,
+    MyHomeVisitOut,
     PointIn,
     PointOut,
     RetestIn,
@@ -189,3 +194,43 @@ def sampler_remove(request, round_id: int, sampler_id: int):
     planning.remove_sampler(actor_of(request), rnd, s.id)
     p = SamplingPoint.objects.select_related("place").get(pk=s.point_id)
     return _point_out(p, _samplers(rnd))
+
+
+@router.post("/screening/rounds/{round_id}/home-visits/assign", response=HomeAssignOut)
+def assign_home_visits(request, round_id: int, payload: HomeAssignIn):
+    """Give home visits of the round (still to do) to one of its samplers (`sampler`: the
+    assignment's id, as …/points lists them), or to nobody (`sampler` null); the sampler is
+    told in their inbox. As the home-sampling page's 分配."""
+    rnd = queries.get_round(request.scope, round_id, Perm.SCREENING_RUN)
+    sampler = home_assign.round_sampler(rnd, payload.sampler)
+    done = home_assign.assign_home_visits(actor_of(request), rnd, payload.visits, sampler)
+    return {"assigned": [hv.id for hv in done], "sampler": sampler.id if sampler else None}
+
+
+@router.get("/screening/home-visits/mine", response=list[MyHomeVisitOut])
+def my_home_visits(request):
+    """The home visits given to the user as a sampler, still to do, in rounds not closed
+    (the landing page's 我的任务), each with the phone to call (in clear: the visit is
+    theirs; audited) and the next step's page; anyone not sampling in such a round: 404."""
+    from django.urls import reverse
+
+    from .home_views import with_visit_phones
+
+    if not queries.my_sampling(request.scope, limit=1):
+        raise NotFound()
+    visits = queries.my_home_visits(request.scope)
+    with_visit_phones(actor_of(request), visits, "api:screening.home.mine")
+    out = []
+    for v in visits:
+        if v.source == HomeVisit.Source.RETEST:
+            url = reverse("screening_followups", args=[v.round_id])
+        elif v.round.kind == "antigen":
+            url = f"{reverse('screening_antigen_door', args=[v.round_id])}?household={v.resident.household_id}"
+        else:
+            url = f"{reverse('screening_station', args=[v.round_id])}?visit={v.id}"
+        out.append({"id": v.id, "round": v.round_id, "round_name": v.round.name, "round_kind": v.round.kind,
+                    "source": v.source, "urgent": v.urgent, "note": v.note_text(),
+                    "tags": v.resident.tag_labels(), "name": v.resident.name,
+                    "address": v.address, "phone": v.phone_text, "phone_masked": not v.phone_clear,
+                    "next_url": url})
+    return out

@@ -55,10 +55,12 @@ def home(request):
         return redirect("volunteers_community", pk=comms[0].id)
     if me is None and not comms and not scope.has_role("volunteer"):
         raise NotFound()
+    from fangkong.screening.home_views import my_visits_context
     from fangkong.screening.queries import my_sampling
     from fangkong.services.queries import my_services_work
 
     ctx = {"communities": comms, "me": me, "sampling": my_sampling(scope),
+           "home_visits": my_visits_context(request),
            "services": my_services_work(scope) if me is not None else None}
     if me is not None:
         ctx.update(_my_context(me))

@@ -13,6 +13,7 @@ PAGES = {
     "screening_lab_template": Page(lambda w: "/screening/lab/template.xlsx", "302 404 404 404 404 200 404 404 404 404 404 404"),
     "screening_advisor": Page(lambda w: "/screening/advisor/", "302 404 404 404 404 200 200 200 200 200 200 200"),
     "screening_mine": Page(lambda w: "/screening/mine/", "302 404 302 404 404 404 404 404 404 404 404 404"),
+    "screening_my_home_visits": Page(lambda w: "/screening/home-visits/mine/", "302 404 404 404 404 404 404 404 404 404 404 404"),
     "screening_household": Page(lambda w: f"/screening/households/{w.hh101.id}/", "302 404 200 404 404 404 200 200 200 404 200 200"),
     "screening_round": Page(lambda w: f"/screening/rounds/{w.round.id}/", "302 404 404 404 404 404 200 200 200 404 200 200"),
     "screening_status": Page(lambda w: f"/screening/rounds/{w.round.id}/status/", "302 404 404 404 404 404 404 404 302 404 403 403",

@@ -111,6 +111,14 @@ def lab_file(barcode):
     return SimpleUploadedFile("results.csv", f"管号,结果\n{barcode},阴性\n".encode())
 
 
+def with_home_visit(w):
+    """`with_sampler`, and 夏明 (bedridden) listed for a visit at home."""
+    from fangkong.screening.actions import followup
+
+    with_sampler(w)
+    w.home_visit = followup.add_home_visit(Actor.system(w.users.staff), w.round, w.xia)
+
+
 def round_url(suffix=""):
     return lambda w: f"/api/v1/screening/rounds/{w.round.id}{suffix}"
 
@@ -224,6 +232,16 @@ ROUTES = {
         lambda w: f"/api/v1/screening/rounds/{w.round.id}/samplers/{w.round.samplers.get().id}",
         setup=with_sampler, missing=lambda w: f"/api/v1/screening/rounds/{w.round.id}/samplers/{MISSING}",
         **SEEN_NOT_RUN),
+    # give home visits to one of the round's samplers: who runs the round's people
+    ("POST", "/screening/rounds/{round_id}/home-visits/assign"): Route(
+        round_url("/home-visits/assign"), setup=with_home_visit,
+        body=lambda w: {"visits": [w.home_visit.id], "sampler": w.round.samplers.get().id},
+        missing=missing_round("/home-visits/assign"), command=404, leader=404, resident=404),
+    # the visits given to the user as a sampler: none of these users samples in the round
+    # (its sampler is the volunteer of `with_sampler`): 404 for all
+    ("GET", "/screening/home-visits/mine"): Route(
+        lambda w: "/api/v1/screening/home-visits/mine", setup=with_home_visit,
+        staff=404, command=404, leader=404, resident=404),
     ("GET", "/screening/advisor"): Route(
         lambda w: "/api/v1/screening/advisor?prevalence=0.01",
         resident=404, other_staff=200, lab=200),

@@ -484,6 +484,8 @@
         });
       }, function () { say(S.network_error, "bad"); });
   });
+  // opened from a home visit (the sampler's list): the person is looked up at once
+  if ($("find-input").dataset.visit) $("find-form").requestSubmit();
 
   $("new-form").addEventListener("submit", function (e) {
     e.preventDefault();
