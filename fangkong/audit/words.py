@@ -77,6 +77,7 @@ ACTIONS = {
     "screening.box.handover": _("Box handed over"),
     "screening.antigen.kits": _("Antigen kits handed out"),
     "screening.antigen.result": _("Antigen result recorded"),
+    "screening.home.assign": _("Home visits given to a sampler"),
     "screening.home.generate": _("Home sampling list made"),
     "screening.home.add": _("Added to the home sampling list"),
     "screening.home.status": _("Home sampling visit updated"),
@@ -295,6 +296,7 @@ KEYS_FOR = {  # (action prefix, key): a key said otherwise in this action
     ("services.feeding", "volunteer"): k("volunteer"), ("report.remind", "sent"): k("people told"),
     ("zones.adjustment", "at"): k("in force from"), ("screening.sampler", "user"): k("sampler"),
     ("call.sign_up", "position"): k("place on the waiting list"),
+    ("screening.home.assign", "visits"): k("home visits"), ("screening.home.assign", "sampler"): k("sampler"),
 }
 
 # Keys that hold a list of ids, or sometimes just how many.
