@@ -377,7 +377,11 @@ FANGKONG_FIGURE_PROVIDERS = [
 FANGKONG_HOUSEHOLD_PANELS = [
     "fangkong.zones.panels.household_panel",  # the zone now: since when, its notice, its rules
     "fangkong.screening.panels.household_panel",
+    "fangkong.services.panels.household_panel",  # its open requests (老人探视…), for staff
 ]
+# {household id: open service requests the user sees} for a list of households, one query
+# (registry.views: the vulnerability list and its export count them per person).
+FANGKONG_OPEN_REQUESTS = "fangkong.services.panels.open_requests"
 # The registry's part of the audit log (audit.present, audit.filters): find a resident to
 # filter by, say who a resident or household id is — so the audit app imports no registry.
 FANGKONG_AUDIT_PEOPLE = "fangkong.registry.audit_people"

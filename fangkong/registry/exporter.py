@@ -46,12 +46,13 @@ SMARTPHONE_WORD = {True: "有", False: "无", None: "未知"}  # None: the roste
 _KEY_WORD = {str(k): v[0] for k, v in KEY_GROUP_WORDS.items()}  # own table: "other" is a relation too
 
 
-def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: bool = False
-                   ) -> bytes:
+def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: bool = False,
+                   extra=()) -> bytes:
     """The residents as an .xlsx roster in the import template's columns.
 
     The caller picks the residents (from `queries`, so inside the actor's scope) and checks
-    Perm.EXPORT; a resident the actor may not see raises NotFound. ID numbers are written in
+    Perm.EXPORT; a resident the actor may not see raises NotFound. `extra`: [(heading,
+    a value per resident)] columns after the template's (the importer ignores them). ID numbers are written in
     full only when `reveal_ids` is asked and the actor holds Perm.REVEAL_ID on every row
     (one "resident.export_ids" audit event); otherwise masked. Phones are in full where the
     actor holds Perm.VIEW_PHONE (one "resident.view_phones" event), masked elsewhere.
@@ -90,16 +91,16 @@ def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: 
             "has_smartphone": SMARTPHONE_WORD[r.has_smartphone],
             "key_group": _KEY_WORD.get(r.key_group, ""),
         }
-        rows.append([values[k] for k in TEMPLATE_KEYS])
+        rows.append([values[k] for k in TEMPLATE_KEYS] + [col[n - 1] for _h, col in extra])
 
     if show_ids:
         record_ids_exported(actor, residents, title)
     if shown:
         record_phones(actor, shown, f"export: {title}"[:200])
 
-    header = [COLUMN[k].header for k in TEMPLATE_KEYS]
+    header = [COLUMN[k].header for k in TEMPLATE_KEYS] + [h for h, _col in extra]
     text_cols = {i for i, k in enumerate(TEMPLATE_KEYS) if k in TEXT_KEYS}
-    widths = [WIDTHS.get(k, 12) for k in TEMPLATE_KEYS]
+    widths = [WIDTHS.get(k, 12) for k in TEMPLATE_KEYS] + [12] * len(extra)
     # The headings are the importer's own (Chinese) column names whatever the reader's
     # language, so the file can be corrected and imported again: the title row says so.
     heading = f"{title} {_('(column headings as the import expects them)')}"

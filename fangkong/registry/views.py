@@ -147,6 +147,15 @@ def household_detail(request, pk):
     return render(request, "registry/household.html", ctx)
 
 
+def open_requests(scope, rows) -> dict[int, int]:
+    """{household id: its open service requests} for the people listed, one query, from the
+    app that has them (`settings.FANGKONG_OPEN_REQUESTS`): the registry imports none."""
+    from django.utils.module_loading import import_string
+
+    path = getattr(settings, "FANGKONG_OPEN_REQUESTS", "")
+    return import_string(path)(scope, [r.household_id for r in rows]) if path else {}
+
+
 def household_panels(request, hh) -> list[str]:
     """What the other apps show at the top of a household's page (its people's testing now,
     in plain words): HTML fragments from `settings.FANGKONG_HOUSEHOLD_PANELS`, each taking
@@ -329,8 +338,10 @@ def vulnerable_list(request, pk):
     pg = pager.get_page(request.GET.get("page"))
     rows = list(pg.object_list)
     labels = queries.address_labels(rows)
+    opened = open_requests(request.scope, rows)
     for r in rows:
         r.address = labels.get(r.household.place_id, "")
+        r.open_requests = opened.get(r.household_id, 0)
     audit_phones(actor_of(request), rows, f"vulnerable:{place.id}")
     ctx = _place_context(request, place)
     ctx.update({"page": pg, "rows": rows, "tag": tag, **_choices()})
@@ -357,7 +368,12 @@ def export_residents(request, pk):
         what = _("Residents")
     reveal = request.GET.get("ids") == "full" and request.scope.allows(Perm.REVEAL_ID, place)
     title = f"{place.name} {what} {timezone.localtime():%Y-%m-%d %H:%M}"
-    data = residents_xlsx(actor_of(request), list(qs), title=title, reveal_ids=reveal)
+    rows = list(qs)
+    extra = []
+    if request.GET.get("vulnerable") == "1":  # the list's words: its open requests per person
+        opened = open_requests(request.scope, rows)
+        extra = [(_("Open requests"), [opened.get(r.household_id, 0) for r in rows])]
+    data = residents_xlsx(actor_of(request), rows, title=title, reveal_ids=reveal, extra=extra)
     resp = HttpResponse(data, content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     from urllib.parse import quote

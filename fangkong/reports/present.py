@@ -200,3 +200,31 @@ def changed_lines(r) -> list[str]:
     from . import queries
 
     return [change_text(c) for c in queries.changed_below(r)]
+
+
+def above_lines(r) -> dict | None:
+    """What the correcting place reads on its correction (draft or submitted) while the report
+    above still adds up an earlier version (`queries.counted_above`): {"changes": the figures
+    that changed against the version counted ("居民 520 → 521"), "said": that version and
+    what happens next}. The place above reads the same changes (`change_text`)."""
+    from . import queries
+
+    c = queries.counted_above(r)
+    if c is None:
+        return None
+    by = figures.by_key()
+    changes = [_("%(figure)s %(old)s → %(new)s") % {"figure": by[k].short or by[k].label,
+                                                   "old": shown(by[k], a), "new": shown(by[k], b)}
+               for k, a, b in c["changes"] if k in by]
+    words = {"place": c["above"].place.name, "v": c["counted_version"] or 1}
+    if r.locked:
+        said = _("%(place)s's report is locked and still counts version %(v)d of this report until a "
+                 "corrected version is made there: its submitters have been told what changed and "
+                 "decide whether to correct their report.") % words
+    else:
+        said = _("%(place)s's report is locked and counts version %(v)d of this report. When you submit "
+                 "this correction, its submitters are told what changed and decide whether to correct "
+                 "their report; until they do, its figures stay as they are.") % words
+    head = (_("Changed from version %(v)d, the one counted by %(place)s:") % words if changes
+            else _("The same figures as version %(v)d, the one counted by %(place)s.") % words)
+    return {"head": head, "changes": changes, "changes_text": join_words(changes), "said": said}

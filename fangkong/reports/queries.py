@@ -289,3 +289,32 @@ def changed_below(r: DailyReport) -> list[dict]:
                     "submitted_at": x.submitted_at, "changes": changes, "figures": x.figures or {},
                     "reason": x.reason or ""})
     return out
+
+
+PARENT_KIND = {kid: kind for kind, kid in CHILD_KIND.items()}
+
+
+def counted_above(r: DailyReport) -> dict | None:
+    """A correction of a community's (or street's) report while the report above, locked,
+    still adds up an earlier version of it: {"above" (that report), "counted_version",
+    "changes": [(figure key, counted value, this version's value)]}, else None (nothing
+    above, a draft above counts it when shown or submitted, or it counts this one). The
+    correcting place reads it on the draft and once submitted (`present.above_lines`); the
+    place above gets the same changes (`changed_below`). One query."""
+    from fangkong.core.tree import level_field
+
+    kind = PARENT_KIND.get(r.level)
+    parent_id = getattr(r.place, level_field(kind), None) if kind and r.version > 1 else None
+    if not parent_id or not r.current:
+        return None
+    above = (DailyReport.objects.select_related("place").filter(place_id=parent_id, day=r.day, current=True)
+             .first())
+    if above is None or not above.locked:
+        return None
+    entry = next((c for c in above.children or [] if c.get("place") == r.place_id and c.get("included")), None)
+    if entry is None or entry.get("report") == r.id:
+        return None
+    old, new = entry.get("figures") or {}, r.figures or {}
+    changes = [(f.key, old.get(f.key), new.get(f.key)) for f in figures.definitions()
+               if f.key in new and old.get(f.key) != new.get(f.key)]
+    return {"above": above, "counted_version": entry.get("version"), "changes": changes}

@@ -47,6 +47,9 @@ def report_ctx(request, r, **extra) -> dict:
         # a place below corrected (or first sent) its report after this one summed it
         "changed": changed,
         "correct_reason": _("Count the corrections of the places below") if changed else "",
+        # a correction while the report above still counts an earlier version: what changed
+        # against it and what happens next (the place above is told: `actions.nightly.tell_above`)
+        "above": present.above_lines(r) if r.pk and r.version > 1 else None,
     } | extra
 
 

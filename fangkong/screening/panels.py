@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.tree import ancestor_ids, under
@@ -134,4 +135,26 @@ def household_panel(request, household):
             line["can_follow_up"] = rnd is not None and line["followup"] is not None \
                 and access.can_follow_up(actor, rnd)
             line["escalation"] = drafted.get(line["person"].id)
+            for x in [line, *line["more"]]:
+                _door_words(actor, household, x)
     return render_to_string("screening/_household_panel.html", ctx, request=request)
+
+
+def _door_words(actor, household, line):
+    """An antigen round open now and no result from someone who cannot report on their own
+    (no smartphone, or an elderly person living alone): the staff read that someone goes to
+    the door, with the round's door page for the household when they may work it (it had
+    said only "还没有上报抗原结果")."""
+    from django.urls import reverse
+
+    from fangkong.registry.models import Tag
+
+    p, rnd = line["person"], line["round"]
+    if line["code"] != "not_sampled" or not line["antigen"] or rnd is None or not rnd.open_now:
+        return
+    if p.has_smartphone is not False and Tag.ELDERLY_ALONE.value not in getattr(p, "tag_list", ()):
+        return
+    line["staff"] = _("Cannot report on their own (no smartphone or living alone): someone goes to the "
+                      "door with a kit and enters the result on the door page.")
+    if access.can_sample(actor, rnd):
+        line["door_url"] = reverse("screening_antigen_door", args=[rnd.id]) + f"?household={household.id}"

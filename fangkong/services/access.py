@@ -421,7 +421,7 @@ def requests_q(actor_or_scope) -> Q:
     return q
 
 
-def _own_households(scope) -> list[int]:
+def own_households(scope) -> list[int]:
     """The households the user's own login speaks for (a resident's grant), where they see services."""
     return [g.household_id for g in scope.grants if g.household_id and VIEW in g.perms]
 
@@ -432,7 +432,7 @@ def asked_q(actor_or_scope) -> Q:
     from fangkong.accounts.scope import NOTHING
 
     scope = _scope(actor_or_scope)
-    own = _own_households(scope)
+    own = own_households(scope)
     if scope.user is None or not own:
         return NOTHING
     return Q(raised_by=scope.user, asked_from_id__in=own)
@@ -445,7 +445,7 @@ def asked_for(actor_or_scope, req) -> bool:
     and nothing else of the neighbour's (`follows_only`). Only while they still live there."""
     scope = _scope(actor_or_scope)
     return bool(req.asked_from_id and scope.user is not None and req.raised_by_id == scope.user.id
-                and req.asked_from_id in _own_households(scope))
+                and req.asked_from_id in own_households(scope))
 
 
 def follows_only(actor_or_scope, req) -> bool:

@@ -5,7 +5,7 @@ into runs, with how long each has waited; open exceptions, overdue requests, ove
 disinfection, feedings nobody was found for) and, for a district's command, the request
 categories they set. Shown to whoever may see services there."""
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,3 +66,28 @@ def waited(since, now=None) -> str:
     if minutes < 60:
         return _("%(m)d min") % {"m": minutes}
     return _("%(h)d h %(m)d min") % {"h": minutes // 60, "m": minutes % 60}
+
+
+def household_panel(request, household):
+    """At the top of a household's page (FANGKONG_HOUSEHOLD_PANELS), for staff who see
+    services there: the household's open requests (老人探视, 买药…) with their state, who has
+    each and a link — they had been only on the services pages. None for the household's
+    own login (its 订购物资与求助 page lists them) and when there is none."""
+    scope = request.scope
+    if household.id in access.own_households(scope) or not scope.allows(access.VIEW, household):
+        return None
+    rows = list(Request.objects.filter(access.requests_q(scope), household=household, state__in=Request.OPEN)
+                .select_related("category", "assignee", "team").order_by("-priority", "due_at", "id")[:10])
+    if not rows:
+        return None
+    return render_to_string("services/_household_panel.html", {"rows": rows, "hh": household}, request=request)
+
+
+def open_requests(scope, household_ids) -> dict[int, int]:
+    """{household id: its open requests the user sees} (FANGKONG_OPEN_REQUESTS: the
+    vulnerability list and its export count them per person, one query)."""
+    ids = list(set(household_ids))
+    if not ids:
+        return {}
+    return dict(Request.objects.filter(access.requests_q(scope), household_id__in=ids, state__in=Request.OPEN)
+                .values("household_id").annotate(n=Count("id")).values_list("household_id", "n"))

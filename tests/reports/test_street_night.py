@@ -164,3 +164,32 @@ def test_a_report_sent_after_the_street_locked_is_said_too(world):
     assert (change["kind"], change["place"], change["report"]) == ("late", w.other.id, late.id)
     assert "惠泽苑社区在本报告之后提交了日报（第1版，21:30），未计入以上数字。" in present.change_text(change)
     assert Notification.objects.filter(kind="report.below_changed", user=w.users.street).count() == 1
+
+
+def test_the_correcting_community_reads_what_changed_and_what_happens_next(night, monkeypatch):
+    """光明社区 corrects after the street locked: its draft and its submitted version 2 say what
+    changed against the version the street counted (as the street reads it) and that the
+    street still counts version 1 until it corrects (it had said only "已上报，日报已锁定")."""
+    w = night
+    locked = actions.submit(w.street_a, w.draft, "", now=at(w.d, 20, 45))
+    reg.create_resident(Actor.system(), w.hh102, {"name": "夏雨", "relation": "子女"})
+    monkeypatch.setattr(timezone, "now", lambda: at(w.d, 21, 10))
+    a2 = actions.correct(w.staff_a, w.a1, "漏报一人", now=at(w.d, 21, 5))
+    c = _client(w.users.staff)
+
+    def said(r):
+        page = c.get(f"/reports/{r.id}/").content.decode()
+        m = re.search(r'<div class="msg warn" role="status" id="counted-above">(.*?)</div>', page, re.S)
+        return m and re.sub(r"<[^>]+>", "", m.group(1))
+
+    draft = said(a2)
+    assert "与桥东街道汇总的第1版相比： 居民 4 → 5" in draft, draft
+    assert "提交本更正后，将把变化内容通知桥东街道的上报人员" in draft
+    a2 = actions.submit(w.staff_a, a2, "", now=at(w.d, 21, 10))
+    done = said(a2)
+    assert "居民 4 → 5" in done and "在桥东街道更正前仍按本报告第1版汇总" in done, done
+    assert said(w.a1) is None  # the earlier version says nothing of it
+    # the street counts version 2 once it corrects: nothing more to say
+    s2 = actions.correct(w.street_a, locked, "计入下级的更正", now=at(w.d, 21, 20))
+    actions.submit(w.street_a, s2, "", now=at(w.d, 21, 20))
+    assert said(a2) is None
