@@ -17,6 +17,7 @@ from fangkong.registry.models import Resident
 
 from .. import access, checks
 from ..models import Category, Request
+from .told import family_accounts  # whom to tell for a household (never a read shown to anyone)
 
 State = Request.State
 
@@ -228,7 +229,7 @@ def done(actor, req: Request, result: str = "") -> Request:
                                            "confirming, and so does the next shift.")]})
     req = _move(actor, req, [State.NEW, State.TAKEN], State.DONE, "done_at", result=result)
     # the household reads what was done and confirms it (its own logins; one message a request)
-    _tell(actor, req, _family_accounts(req.household_id), gettext_lazy("Done, please confirm, %(category)s: %(where)s"),
+    _tell(actor, req, family_accounts(req.household_id), gettext_lazy("Done, please confirm, %(category)s: %(where)s"),
           "done", body=result)
     # and whoever handed it over, or answers the household's requests, knows it waits for the
     # household (found on a night walk: marked done, it left the queue and nobody was told;
@@ -380,22 +381,13 @@ def responders(req: Request, *, staff: bool) -> set[int]:
     return access.answerer_ids(req, staff=staff)
 
 
-def _family_accounts(household_id) -> set[int]:
-    """Whom to tell for a household: the accounts that log in for it. Not a read shown to
-    anyone (`accounts.queries.household_logins` is the page's, scoped to who may manage it)."""
-    from fangkong.accounts.models import Membership
-
-    return set(Membership.objects.filter(household_id=household_id, is_active=True)
-               .values_list("user_id", flat=True))
-
-
 def asker_told(req: Request) -> set[int]:
     """The resident who asked it for a neighbour (`raise_for_neighbour`), while they still
     log in for the household they asked from (as `access.asked_for`), unless they log in
     for the request's household too (told as its family)."""
     if not (req.asked_from_id and req.raised_by_id):
         return set()
-    if req.raised_by_id not in _family_accounts(req.asked_from_id) or req.raised_by_id in _family_accounts(
+    if req.raised_by_id not in family_accounts(req.asked_from_id) or req.raised_by_id in family_accounts(
             req.household_id):
         return set()
     return {req.raised_by_id}
