@@ -30,6 +30,7 @@ ACTIONS = {
     "volunteers.export_hours": _("Volunteer hours exported"),
     "services.manifest.export": _("Delivery list exported"),
     "services.owed.export": _("List of doors owed exported"),
+    "services.disinfection.export": _("Disinfection list exported"),
     "zones.gate.export": _("Checkpoint list exported"),
     "audit.export": _("Audit log exported"),
     # the registry
@@ -210,7 +211,8 @@ WHERE = {
 # The `where` of an export (its head): the filter "exports" and the words "exported: …".
 EXPORT_WHERE = ("export", "screening.missing_export")
 EXPORT_ACTIONS = ("resident.export_ids", "resident.print_cards", "volunteers.export_hours",
-                  "services.manifest.export", "services.owed.export", "zones.gate.export",
+                  "services.manifest.export", "services.owed.export", "services.disinfection.export",
+                  "zones.gate.export",
                   "audit.export")
 
 # The log's kinds (the chips on the page, `kind` in the API): label and the action codes.

@@ -501,7 +501,8 @@ def check_in_record(request, pk: int, body: CheckInIn):
 def disinfection_out(d) -> dict:
     return {"id": d.id, "place": d.place_id, "place_name": d.place.name, "kind": d.kind, "due_at": d.due_at,
             "case": d.case_id, "team": d.team_id, "done_at": d.done_at, "area": d.area, "agent": d.agent,
-            "overdue": d.done_at is None and d.due_at < timezone.now()}
+            "overdue": d.done_at is None and d.due_at < timezone.now(),
+            "late": d.late_minutes() > 0, "late_minutes": d.late_minutes()}
 
 
 @router.get("/services/disinfections", response=list[DisinfectionOut])

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import confirm_step, confirmed, page
@@ -110,6 +111,8 @@ def disinfection(request, pk):
     overdue = [d for d in rows if d.done_at is None and d.due_at < now]
     due = [d for d in rows if d.done_at is None and d.due_at >= now]
     done = sorted((d for d in rows if d.done_at is not None), key=lambda d: d.done_at, reverse=True)[:50]
+    for d in done:  # done late stays late once signed off
+        d.late = queries.late_words(d.late_minutes())
     return render(request, "services/disinfection.html", {
         "place": p, "overdue": overdue, "due": due, "done": done, "may_run": may_run, "errors": errors,
         "posted": posted, "posted_id": int(posted["disinfection"]) if errors and
@@ -118,7 +121,21 @@ def disinfection(request, pk):
         "areas": _areas(p) if may_run else [], "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         # a new job is due in two hours (the next full hour), not now: born overdue otherwise
         "due_default": (timezone.localtime() + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:00"),
-        "now_dt": now})
+        "now_dt": now, "may_export": scope.allows(Perm.EXPORT, p)})
+
+
+@page
+def disinfection_file(request, pk):
+    """The disinfection list as .xlsx (`exports.disinfections_xlsx`): the page's rows and lateness."""
+    from django.http import HttpResponse
+
+    from .exports import disinfections_xlsx
+
+    p = get_place(request, pk)
+    content = disinfections_xlsx(Actor.from_request(request), p)
+    r = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    r["Content-Disposition"] = f'attachment; filename="disinfection-{p.id}.xlsx"'
+    return r
 
 
 def _areas(place):

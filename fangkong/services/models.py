@@ -457,6 +457,13 @@ class Disinfection(Levels):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "place"], name="svc_terminal_once")]
 
+    def late_minutes(self, now=None) -> int:
+        """Whole minutes past its due time: when it was done (signed off: kept, found with a
+        disinfection done late reading "on time" once signed off), or now while still open;
+        0 on time. The one rule for the page, the API and the .xlsx."""
+        end = self.done_at or now or timezone.now()
+        return max(0, int((end - self.due_at).total_seconds() // 60))
+
 
 def line_problem(kind: str, line) -> str:
     """A checked line that is not as listed, in words (the one wording: stored with the

@@ -166,7 +166,11 @@ class CheckIn_(StrictIn):
 
 
 class SignIn(StrictIn):
-    supplier_name: str
+    """What the batch page's sign form takes, in the same step (`handoff.sign`)."""
+    supplier_name: str = Field("", description=(
+        "Who signs for the supplier. The supplier's own login: empty signs with its login's name (as the page "
+        "fills it in). The checkpoint: the driver's name, required unless the supplier has signed on its own "
+        "login (then not asked, and its signature stays)."))
 
 
 class SplitIn(StrictIn):
@@ -426,7 +430,10 @@ class DisinfectionOut(Schema):
     done_at: datetime.datetime | None
     area: str
     agent: str
-    overdue: bool
+    overdue: bool = Field(description="Still open and past its due time.")
+    late: bool = Field(description="Done after its due time (kept once signed off), or open and past it.")
+    late_minutes: int = Field(description="Whole minutes past the due time: when it was done, or now while "
+                                          "open; 0 on time.")
 
 
 class SignOffIn(StrictIn):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("services/p/<id:pk>/requests/", views.queue, name="services_queue"),
     path("services/p/<id:pk>/pets/", care_views.pets, name="services_pets"),
     path("services/p/<id:pk>/disinfection/", care_views.disinfection, name="services_disinfection"),
+    path("services/p/<id:pk>/disinfection.xlsx", care_views.disinfection_file, name="services_disinfection_xlsx"),
     path("services/p/<id:pk>/batches/new/", batch_views.new_batch, name="services_batch_new"),
     path("services/p/<id:pk>/groups/", group_views.groups, name="services_groups"),
     path("services/groups/<id:pk>/", group_views.group, name="services_group"),

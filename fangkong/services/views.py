@@ -259,6 +259,8 @@ def batch(request, pk):
         ln.label = labels.get(ln.household_id, "")
     return render(request, "services/batch.html", {
         "batch": b, "lines": lines, "figures": queries.batch_figures(b), "error": error,
+        # what the supplier signs for, above the list: the lines not as listed
+        "problem_lines": [ln for ln in lines if ln.outcome not in (Line.Check.RECEIVED, Line.Check.PENDING)],
         "may_check": access.checks_batch(request.scope, b), "may_run": request.scope.allows(access.RUN, b),
         "supplier_signs": b.supplier_id in access.supplier_ids(request.scope)
         and not access.checks_batch(request.scope, b),

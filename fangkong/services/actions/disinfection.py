@@ -1,6 +1,7 @@
 """Disinfection (消杀): routine schedules per area, and terminal disinfection created when a
 case is confirmed in a building (zones calls `after_case`); assigned to the disinfection
-team; signed off with the time, the area covered and the agent."""
+team; signed off with the time, the area covered and the agent. One done after its due time
+stays late once signed off (`Disinfection.late_minutes`: the page, the API, the .xlsx)."""
 
 import datetime
 
@@ -82,6 +83,9 @@ def sign_off(actor, d: Disinfection, *, area: str, agent: str, done_at=None) -> 
         n = Disinfection.objects.filter(pk=d.pk, done_at=None).update(done_at=when, area=area, agent=agent,
                                                                       done_by=actor.user)
         if n:
-            record(actor, "services.disinfection.done", d, {"id": d.id, "area": area, "agent": agent})
+            d.done_at = when  # done late (after its due time): how late stays on the record
+            late = d.late_minutes()
+            record(actor, "services.disinfection.done", d, {"id": d.id, "area": area, "agent": agent,
+                                                            **({"late_minutes": late} if late else {})})
     d.refresh_from_db()
     return d

@@ -196,6 +196,10 @@ def sign(actor, batch: Batch, *, supplier_name: str = "") -> Batch:
                 record(actor, "services.batch.supplier_sign", batch, {"supplier": name}, levels_from=batch)
     else:
         signed = open_.exclude(supplier_signed_at=None).values_list("supplier_signed_by", flat=True).first()
+        if not signed and not (supplier_name or "").strip():  # as the page: the driver's name, with the signing
+            raise Invalid(fields={"supplier_name": [_(
+                "The supplier has not signed on its own login: enter the name of the supplier's driver who "
+                "signs here.")]})
         name = signed or checks.text(supplier_name, "supplier_name", max_length=50)
         with transaction.atomic():
             fields = dict(state=Batch.State.SIGNED, checked_by=_user(actor), checked_at=now)
