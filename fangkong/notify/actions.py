@@ -10,7 +10,9 @@ Messages are written in the reader's language: a title or body is a `Text` — a
 string is kept as it is (words a person typed), a zero-argument callable (or a lazy
 translation) is rendered for each reader, inside `translation.override` of their language
 (`User.language`), so the words from the code and the values filled in (a category, a
-date through `date_format`) are in it.
+date through `date_format`) are in it. An inbox row also keeps the message in every language
+of settings.LANGUAGES (`Notification.translations`): the inbox shows it in the language its
+reader reads it in (a shared or handed-over phone), the text message stays in theirs.
 """
 
 from collections.abc import Callable, Iterable
@@ -69,20 +71,24 @@ def notify(actor, users: Iterable, *, kind: str, title: Text, body: Text = "", u
            place: Place | None = None, key: str = "") -> int:
     """Put a message in each user's inbox and queue it on the personal channels (their
     phone), in each user's language: `title` and `body` are rendered once per language of
-    the recipients (see `render`). `key` makes it once per user: users who already had a
-    message with this key are skipped (a retried action never notifies twice). Returns how
-    many were notified."""
+    settings.LANGUAGES (see `render`); the inbox row keeps every language, shown in the one
+    its reader reads at the time (`Notification.said`), the text message the user's own.
+    `key` makes it once per user: users who already had a message with this key are skipped
+    (a retried action never notifies twice). Returns how many were notified."""
     ids = _user_ids(users)
     now = timezone.now()
     personal = channels.personal_channels()
     levels = _levels(place)
     place_id = place.pk if place is not None else None
-    words = {}  # language → (title, body), rendered once each
+    words = {lang: (render(title, lang)[:200], render(body, lang))  # rendered once a language
+             for lang, _name in settings.LANGUAGES}
+    # every language on each inbox row: shown in the one its reader reads at the time
+    # (Notification.said); none when all read the same (typed words)
+    translations = {lang: {"title": t, "body": b} for lang, (t, b) in words.items()} \
+        if len(set(words.values())) > 1 else {}
 
     def words_in(lang):
-        if lang not in words:
-            words[lang] = (render(title, lang)[:200], render(body, lang))
-        return words[lang]
+        return words.get(lang) or (render(title, lang)[:200], render(body, lang))
 
     total = 0
     with transaction.atomic():
@@ -99,8 +105,9 @@ def notify(actor, users: Iterable, *, kind: str, title: Text, body: Text = "", u
                     active.pop(uid, None)
             targets = [uid for uid in chunk if uid in active]
             bulk.insert(Notification, [
-                Notification(user_id=uid, kind=kind, title=text[uid][0], body=text[uid][1], url=url,
-                             place_id=place_id, key=key, created_at=now, read_at=None)
+                Notification(user_id=uid, kind=kind, title=text[uid][0], body=text[uid][1],
+                             translations=translations, url=url, place_id=place_id, key=key,
+                             created_at=now, read_at=None)
                 for uid in targets])
             bulk.insert(Delivery, [
                 Delivery(channel=name, target=active[uid], kind=kind, title=text[uid][0],

@@ -59,7 +59,8 @@ class DeliveryOut(Schema):
 
 
 def _n_out(n) -> dict:
-    return {"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "url": n.url,
+    title, body = n.said()  # in the language of the request (its reader's now)
+    return {"id": n.id, "kind": n.kind, "title": title, "body": body, "url": n.url,
             "place": n.place_id, "created_at": n.created_at, "read_at": n.read_at}
 
 

@@ -3,19 +3,25 @@
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.accounts.models import reader_language
 from fangkong.registry.models import Levels
 
 
 class Notification(models.Model):
-    """One message in one user's inbox."""
+    """One message in one user's inbox. `title` and `body` are in the language the user read
+    when it was sent (their text message says the same); `translations` holds the message in
+    every language of settings.LANGUAGES ({lang: {"title", "body"}}), so the inbox shows it
+    in the language the reader reads now (`said`). Empty for words that read the same in
+    every language (typed by a person) and for rows written before it existed."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40)  # e.g. "volunteers.call", "screening.positive_pool"
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
+    translations = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=500, blank=True)
     place = models.ForeignKey("registry.Place", models.DO_NOTHING, null=True, blank=True,
                               related_name="+", db_constraint=False)
@@ -34,6 +40,22 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    def said(self, lang: str | None = None) -> tuple[str, str]:
+        """(title, body) in `lang` (None: the active language, the reader's now); the stored
+        title and body when the message has no words in it (an old row, typed words)."""
+        words = (self.translations or {}).get(reader_language(lang or translation.get_language()))
+        if not isinstance(words, dict):
+            return self.title, self.body
+        return words.get("title", self.title), words.get("body", self.body)
+
+    @property
+    def shown_title(self) -> str:
+        return self.said()[0]
+
+    @property
+    def shown_body(self) -> str:
+        return self.said()[1]
 
 
 class Status(models.TextChoices):
