@@ -12,12 +12,14 @@ opens nothing, and the QR stays small (version 3 at error level Q, 29 × 29 modu
 The code itself lives in `registry.codes`. Every place that reads a scanned code calls
 `codes.parse_code(text)` (one parser: prefix and
 letters in any case, scanner Enter and spaces, full-width characters, the code inside a
-URL) and finds the person by `codes.token_key` (case folded); `resident_by_code(scope, text)`
-(here) does both within a scope.
+URL) and finds the person by `codes.token_key` (case and look-alikes folded: O/0, I/l/1,
+_/-); `resident_by_code(scope, text)` (here) does both within a scope.
 Re-issuing a code (`actions.reissue_code`) replaces the token: the old card stops working.
 Under the symbol, on the card and on the household's codes page alike, the code is printed
-in its typed form (`codes.typed_form`: `FK1: VX3P QE0M S2N7 YLK9 ABCD 1W`), for reading
-aloud and typing when the QR will not scan; `parse_code` reads it back as typed.
+in its typed form (`codes.typed_form`: `FK1: VX3P QE0M S2N7 Y1K9 ABCD 1W`), for reading
+aloud and typing when the QR will not scan; `parse_code` reads it back as typed. It is
+the token's key in upper case, so it shows only 0, 1 and - where the token may have O, I,
+L or _ (the look-up folds those anyway).
 Staff print cards for a place or household (`print_cards`); a family prints its own
 member's card, or the whole household's, from its codes page (`print_own_cards`): the
 same `render_pdf`, the same audit event.
@@ -276,8 +278,8 @@ def render_pdf(cards: list[Card], *, title: str = "") -> bytes:
 
 
 def _typed_lines(typed: str) -> list[str]:
-    """The typed form (`FK1: VX3P QE0M S2N7 YLK9 ABCD 1W`) on two lines, split between its
-    groups: `FK1: VX3P QE0M S2N7` / `YLK9 ABCD 1W` (the prefix with the first half)."""
+    """The typed form (`FK1: VX3P QE0M S2N7 Y1K9 ABCD 1W`) on two lines, split between its
+    groups: `FK1: VX3P QE0M S2N7` / `Y1K9 ABCD 1W` (the prefix with the first half)."""
     words = typed.split()
     if len(words) < 4:
         return [typed]

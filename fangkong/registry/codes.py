@@ -10,9 +10,8 @@ import unicodedata
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import segno
-from django.db.models.functions import Lower
 
-from .models import Resident
+from .models import Resident, TokenKey
 
 PREFIX = "FK1:"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
@@ -36,10 +35,13 @@ def code_payload(resident: Resident) -> str:
 
 def typed_form(resident_or_token) -> str:
     """The code as a person reads it aloud and a station worker types it when the QR will
-    not scan: the prefix, then the token in upper case in groups of four,
-    `FK1: VX3P QE0M S2N7 YLK9 ABCD 1W`. `parse_code` reads it back as typed (the spaces, any
-    case), so the station accepts exactly this; the cards and the codes page show it."""
-    token = getattr(resident_or_token, "token", resident_or_token).upper()
+    not scan: the prefix, then the token's key (`token_key`) in upper case in groups of
+    four, `FK1: VX3P QE0M S2N7 Y1K9 ABCD 1W`. Being the key, it never shows a letter O, I
+    or L or an underscore, only 0, 1 and -: nothing on a card is a look-alike of something
+    else on it. `parse_code` reads it back as typed (the spaces, any case) and the look-up
+    folds whatever look-alike a worker types anyway, so the station accepts it; the cards
+    and the codes page show it."""
+    token = token_key(getattr(resident_or_token, "token", resident_or_token)).upper()
     groups = [token[i:i + GROUP] for i in range(0, len(token), GROUP)]
     return PREFIX + " " + " ".join(groups)
 
@@ -53,8 +55,8 @@ def parse_code(text, *, bare: bool = False) -> str | None:
     delivers it:
 
     - the prefix in any case (`FK1:`, `fk1:`), the whole text in any case (a scanner
-      with Caps Lock on, or set to lower case: tokens are matched without case, see
-      `token_key`);
+      with Caps Lock on, or set to lower case) and with look-alikes typed for each other
+      (O for 0, I or l for 1, _ for -): tokens are matched by their key, see `token_key`;
     - surrounded by spaces, Enter (CR/LF), Tab or other control characters;
     - full-width letters, digits or colon (a Chinese input method was on: `ＦＫ１：…`);
     - inside a URL, as a path segment or a query value, escaped or not
@@ -94,18 +96,33 @@ def _code_in_url(url: str) -> str | None:
     return None
 
 
+_FOLD = str.maketrans("oil_", "011-")
+
+
 def token_key(token: str) -> str:
-    """A token as looked up: lower case. Tokens are random URL-safe base64 (128 bits); a
-    scanner may change their case (Caps Lock, a lower-case setting), so residents are
-    found by `Lower("token")` (unique, indexed: `registry.Resident.Meta`), never by the
-    exact text. Folding the case leaves more than 110 bits: no two people collide."""
-    return token.lower()
+    """A token as looked up: lower case, then the look-alikes folded together — o → 0,
+    i and l → 1, _ → - (`registry.models.TOKEN_KEY_SQL`, the same in SQL). A scanner may
+    change a code's case (Caps Lock, a lower-case setting) and a worker typing a crumpled
+    card at 5 a.m. reads O for 0, I or l for 1, _ for -; so residents are found by
+    `TokenKey("token")` (unique, indexed: `registry.Resident.Meta`), never by the exact
+    text, and every look-up (`residents_by_token`, the station's reads) goes through it.
+
+    What is left is plenty: a token is 21 random URL-safe base64 characters (6 bits each)
+    and a last one carrying 2 bits (128 bits). Folding puts the 64 characters in 38
+    classes — {o O 0}, {i I l L 1}, {_ -}, 23 other letters in two cases, 8 other digits —
+    leaving 4.89 bits a character by the measure that counts for two codes coinciding
+    (-log2 of the chance that two random characters fold alike: 138/4096), and the last
+    character's 4 values (A Q g w) stay apart: 21 × 4.89 + 2 ≈ 104.7 bits (case folding
+    alone left 110). Two of a billion codes ever issued fold alike with a chance of about
+    10^-14: no two people collide, and the unique index would refuse the new code if they
+    did (a re-issue or import would fail, never find the wrong person)."""
+    return token.lower().translate(_FOLD)
 
 
 def residents_by_token(qs, tokens):
-    """`qs` narrowed to the residents with these tokens, whatever their case."""
+    """`qs` narrowed to the residents with these tokens, whatever their case or look-alikes."""
     keys = [token_key(t) for t in tokens]
-    return qs.alias(token_key=Lower("token")).filter(token_key__in=keys)
+    return qs.alias(token_key=TokenKey("token")).filter(token_key__in=keys)
 
 
 def qr(resident: Resident):

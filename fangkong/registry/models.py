@@ -13,7 +13,6 @@ import re
 import secrets
 
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -206,6 +205,22 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+# A token as looked up (`codes.token_key`, whose docstring says why): lower case, then the
+# look-alikes typed from a card folded together (o → 0, i and l → 1, _ → -). One fixed SQL
+# text, no parameters, so the unique index below, the ORM's look-ups and the station's raw
+# SQL (`TOKEN_KEY_SQL % {"expressions": "r.token"}`) are the same expression and use it, on
+# SQLite and PostgreSQL alike.
+TOKEN_KEY_SQL = ("REPLACE(REPLACE(REPLACE(REPLACE(LOWER(%(expressions)s), 'o', '0'), 'i', '1'), "
+                 "'l', '1'), '_', '-')")
+
+
+class TokenKey(models.Func):
+    """`codes.token_key` in SQL: `TokenKey("token")`."""
+    template = TOKEN_KEY_SQL
+    arity = 1
+    output_field = models.CharField()
+
+
 class Resident(Levels):
     household = models.ForeignKey(Household, models.PROTECT, related_name="residents",
                                   verbose_name=_("household"))
@@ -233,8 +248,9 @@ class Resident(Levels):
                                  default="", blank=True)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
     unverified = models.BooleanField(default=False)  # registered on the spot, to be checked
-    # The personal QR code (`codes.code_payload`); found by its lower case (`codes.token_key`:
-    # a scanner may change the case), so that is what is unique and indexed.
+    # The personal QR code (`codes.code_payload`); found by its key (`codes.token_key`: lower
+    # case, look-alikes folded — a scanner may change the case, a person may type O for 0),
+    # so that is what is unique and indexed.
     token = models.CharField(max_length=32, default=new_token)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -243,7 +259,7 @@ class Resident(Levels):
         ordering = ["household_id", "id"]
         indexes = [models.Index(fields=[f], name=f"resident_{f}_idx") for f in LEVEL_FIELDS
                    if f != "unit_id"]
-        constraints = [models.UniqueConstraint(Lower("token"), name="resident_token_any_case")]
+        constraints = [models.UniqueConstraint(TokenKey("token"), name="resident_token_key")]
 
     def __str__(self):
         return self.name

@@ -189,15 +189,16 @@ def is_id_number(v: str) -> bool:
 
 def parse_person(value) -> tuple[str, str]:
     """What a station scanned or typed for a person → (kind, key):
-    ("token", lower-case token) for a personal code in any form `codes.parse_code` reads
-    (FK1: prefixed or bare, any case, inside a URL, with a scanner's Enter), ("id", lookup
+    ("token", the token's key `codes.token_key`: lower case, look-alikes folded) for a
+    personal code in any form `codes.parse_code` reads (FK1: prefixed or bare, any case, O
+    typed for 0 and the like, inside a URL, with a scanner's Enter), ("id", lookup
     hash) for an ID number, ("resident", "123") for a pick from the search list ("r:123").
     Raises Invalid for anything else. The ID number itself is never kept."""
     if type(value) is str:  # the usual forms first: a printed code as scanned, a bare token
         if value[:4] in ("FK1:", "fk1:") and codes.TOKEN.fullmatch(value, 4):
-            return "token", value[4:].lower()
+            return "token", codes.token_key(value[4:])
         if TOKEN.fullmatch(value) and not _ID_LIKE.fullmatch(value):
-            return "token", value.lower()
+            return "token", codes.token_key(value)
     token = codes.parse_code(value, bare=True)
     if token is not None:
         return "token", codes.token_key(token)

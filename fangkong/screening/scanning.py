@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from fangkong.core.db import prepared_cursor
-from fangkong.registry.models import LEVEL_FIELDS, Presence
+from fangkong.registry.models import LEVEL_FIELDS, TOKEN_KEY_SQL, Presence
 from fangkong.zones.queries import SCAN_ZONE_COLUMNS, SCAN_ZONE_JOINS, scan_limit
 
 from .figures import EXEMPT_PRESENCE
@@ -48,7 +48,9 @@ _HELD_WHERE = ("FROM screening_followup f WHERE f.resident_id = {person}.id "
                "ORDER BY f.id DESC LIMIT 1")
 HELD_COLUMNS = (f"(SELECT f.id {_HELD_WHERE}), "
                 f"(SELECT CASE WHEN f.tube_id IS NULL THEN 1 ELSE 0 END {_HELD_WHERE})")
-PERSON_COLUMN = {"token": "lower(r.token)", "id": "r.id_hash", "resident": "r.id"}  # keys: checks.parse_person  # nosec B105 - column names, not a secret
+# keys: checks.parse_person; a token by its key, the unique index's expression (`codes.token_key`)
+PERSON_COLUMN = {"token": TOKEN_KEY_SQL % {"expressions": "r.token"}, "id": "r.id_hash",  # nosec B105 - column names, not a secret
+                 "resident": "r.id"}
 RED = (CodeColour.RED.value, CodeColour.YELLOW.value)
 _LEVELS = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
 _EXEMPT = ", ".join(f"'{p}'" for p in EXEMPT_PRESENCE)  # fixed values, part of the statement

@@ -252,6 +252,7 @@ def test_a_batch_reads_each_person_and_tube_by_index_whatever_the_statistics_say
     their household) or the barcode (b.code); the single scan's read likewise."""
     import psycopg
 
+    from fangkong.registry import codes
     from fangkong.screening import scanning
     from fangkong.screening.actions import sync_reads
 
@@ -281,7 +282,7 @@ def test_a_batch_reads_each_person_and_tube_by_index_whatever_the_statistics_say
         {"client_id": cid(), "type": "scan", "barcode": "Q0009", "person": world.su.token},
         {"client_id": cid(), "type": "scan", "barcode": "Q0009", "person": world.yu.token}])
     assert [o["status"] for o in out] == ["ok", "ok", "ok"], out
-    tokens = {world.su.token.lower(), world.yu.token.lower(), world.xia.token.lower()}
+    tokens = {codes.token_key(world.su.token), codes.token_key(world.yu.token), codes.token_key(world.xia.token)}
     one = scanning.READ.replace("{column}", scanning.PERSON_COLUMN["token"])
     with connection.cursor() as cur:
         raw = psycopg.ClientCursor(cur.connection)
@@ -290,10 +291,12 @@ def test_a_batch_reads_each_person_and_tube_by_index_whatever_the_statistics_say
             raw.execute("EXPLAIN " + sql, params)
             return "\n".join(r[0] for r in raw.fetchall())
 
-        single = plan(one, [cid(), cid(), cid(), rnd.id, rnd.id, rnd.id, "Q0009", world.su.token.lower(),
+        single = plan(one, [cid(), cid(), cid(), rnd.id, rnd.id, rnd.id, "Q0009", codes.token_key(world.su.token),
                             "moved_out", rnd.id, False])
         raw.execute("SET LOCAL enable_seqscan = off")  # as at scale: these tables are not read whole
         people = plan(sync_reads.PEOPLE_PG, sync_reads._people_params(rnd, tokens, set(), set()))
+        single_at_scale = plan(one, [cid(), cid(), cid(), rnd.id, rnd.id, rnd.id, "Q0009",
+                                     codes.token_key(world.su.token), "moved_out", rnd.id, False])
         # (the batch's opener: their own open empty tubes are read too, `common.left_empty`)
         lock = plan(sync_reads.LOCK_TUBES_PG, [world.users.staff.id, rnd.id, "Q0009,Q0010", rnd.id, 1])
     # (screening_followup: whether a positive test holds the person, `scanning.HELD_COLUMNS`,
@@ -308,6 +311,10 @@ def test_a_batch_reads_each_person_and_tube_by_index_whatever_the_statistics_say
     assert nodes and all(_by(node, "opened_by_id") for node in nodes), lock  # empty tubes
     rows = [n for n in _scans_of(lock, "screening_tube") if "pkey" in n]  # the rows locked:
     assert rows and all("Index Cond: (id = ANY" in n for n in rows), lock  # by id, never a walk
+    # the person by their code: through the unique index on its key (`codes.token_key`,
+    # look-alikes folded), the raw SQL's expression being the index's own
+    for text in (people, single_at_scale):
+        assert "resident_token_key" in text, text
     # the single scan's read: one person, one tube; never an index walked by the round
     nodes = _scans_of(single, "screening_sample s") + _scans_of(single, "screening_tube t")
     assert len(nodes) == 2 and all("round_id" not in _index_conds(node) for node in nodes), single

@@ -19,6 +19,7 @@ from fangkong.core.actor import Actor, SystemScope
 from fangkong.core.errors import Conflict as ConflictError
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry import actions as registry_actions
+from fangkong.registry.codes import residents_by_token
 from fangkong.registry.models import Household, Kind, Place, Resident
 
 from .. import checks, queries, scanning
@@ -73,9 +74,10 @@ def _not_a_person_code(scanned) -> None:
     """A person's code card read with no tube open (the last one sealed itself when full)
     would open a tube named after it, as an ID card would (`checks.check_tube_barcode`).
     Person codes are mixed-case (`registry.models.new_token`), so the code as scanned is
-    looked up before it is upper-cased as a barcode: one indexed read per tube opened."""
+    looked up before it is upper-cased as a barcode, by its key as every code is
+    (`codes.token_key`, the unique index): one indexed read per tube opened."""
     raw = str(scanned or "").strip()
-    if 16 <= len(raw) <= 32 and Resident.objects.filter(token=raw).exists():
+    if 16 <= len(raw) <= 32 and residents_by_token(Resident.objects, [raw]).exists():
         raise Invalid(fields={"barcode": [_("This is a person's code, not a tube: scan the new tube first, "
                                             "then the people.")]})
 

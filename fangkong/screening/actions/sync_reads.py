@@ -28,9 +28,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Lower
 
-from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
+from fangkong.registry.codes import token_key
+from fangkong.registry.models import LEVEL_FIELDS, TOKEN_KEY_SQL, Presence, Resident, TokenKey
 from fangkong.zones.queries import (
     SCAN_ZONE_COLUMNS,
     SCAN_ZONE_JOINS_LATERAL,
@@ -190,7 +190,7 @@ def _people(rnd, scans) -> dict:
     if not (tokens or hashes or rids):
         return {}
     q = Q(pk__in=[])
-    if tokens:  # lower-case keys (`codes.token_key`): the unique index on Lower("token")
+    if tokens:  # keys (`codes.token_key`): the unique index on TokenKey("token")
         q |= Q(token_key__any_of=list(tokens))
     if hashes:
         q |= Q(id_hash__any_of=list(hashes))
@@ -199,7 +199,7 @@ def _people(rnd, scans) -> dict:
     out = {}
     regs = Sample.objects.filter(round=rnd, retest=False, resident_id=OuterRef("pk"))
     holds = FollowUp.objects.filter(resident_id=OuterRef("pk"), status__in=HELD).order_by("-id")
-    rows = (Resident.objects.alias(token_key=Lower("token")).filter(q)
+    rows = (Resident.objects.alias(token_key=TokenKey("token")).filter(q)
             .exclude(presence=Presence.MOVED_OUT).annotate(
         s_code=Subquery(regs.values("tube__barcode")[:1]),
         s_at=Subquery(regs.values("sampled_at")[:1]),
@@ -216,7 +216,7 @@ def _people(rnd, scans) -> dict:
                 "presence", "ex", "held", "held_antigen"))
     for row in rows:
         _held(row)
-        if (key := row["token"].lower()) in tokens:
+        if (key := token_key(row["token"])) in tokens:
             out[("token", key)] = row
         if row["id_hash"] in hashes:
             out[("id", row["id_hash"])] = row
@@ -237,6 +237,7 @@ def _held(row) -> None:
 
 
 _LEVELS_SQL = ", ".join(f"r.{f}" for f in LEVEL_FIELDS)
+_TOKEN_KEY = TOKEN_KEY_SQL % {"expressions": "r.token"}  # the unique index's expression
 PEOPLE_PG = f"""
 SELECT {", ".join("r." + c for c in PERSON_COLUMNS)}, reg.barcode, reg.sampled_at, reg.client_id,
        reg.point, reg."table", hc.colour, r.presence,
@@ -256,7 +257,7 @@ LEFT JOIN LATERAL (
   WHERE s.resident_id = r.id AND s.round_id + 0 = %(round)s AND NOT s.retest LIMIT 1) reg ON true
 LEFT JOIN LATERAL (SELECT colour FROM screening_healthcode WHERE resident_id = r.id LIMIT 1) hc ON true
 {SCAN_ZONE_JOINS_LATERAL.format(person="r")}
-WHERE (lower(r.token) = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
+WHERE ({_TOKEN_KEY} = ANY(string_to_array(%(tokens)s, ',')) OR r.id_hash = ANY(string_to_array(%(hashes)s, ','))
        OR r.id = ANY(%(rids)s))
   AND r.presence <> %(gone)s
 """  # identifiers from the models' metadata or code constants; every value is a bound parameter  # nosec B608
@@ -280,7 +281,7 @@ def _people_rows(rows, tokens, hashes, rids) -> dict:
         # SCAN_ZONE_COLUMNS after them: no zone type and no key-group rule → no limit
         row["zone"] = None if values[n + 2] is None and values[n + 5] is None else scan_limit(*values[n:])
         _held(row)
-        if (key := row["token"].lower()) in tokens:
+        if (key := token_key(row["token"])) in tokens:
             out[("token", key)] = row
         if row["id_hash"] in hashes:
             out[("id", row["id_hash"])] = row

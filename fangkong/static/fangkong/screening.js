@@ -59,9 +59,11 @@
   }
   function personKey(text) {
     var t = clean(text);
-    // a code typed by hand from its groups ("FK1: VX3P QE0M …") is the same code
+    // a code typed by hand from its groups ("FK1: VX3P QE0M …") is the same code, and so
+    // is one typed with look-alikes (O for 0, I or L for 1, _ for -: codes.token_key)
     var m = /FK1:([A-Za-z0-9_-]{16,32})/i.exec(decodeSafe(t).replace(/\s+/g, ""));
-    return (m ? m[1] : t.replace(/\s+/g, "")).toUpperCase();
+    return (m ? m[1] : t.replace(/\s+/g, "")).toUpperCase()
+      .replace(/O/g, "0").replace(/[IL]/g, "1").replace(/_/g, "-");
   }
   function decodeSafe(t) { try { return decodeURIComponent(t); } catch (e) { return t; } }
   // Certainly a person: a printed code (FK1:…), a pick from the look-up, or an ID number
