@@ -85,6 +85,7 @@ ACTIONS = {
     "screening.retest.sample": _("Single re-test sampled"),
     "screening.hold.overdue": _("Staff told: held past the time without a single re-test result"),
     "screening.round.overrun": _("Staff told: round still running past its planned end"),
+    "screening.antigen.remind": _("Families reminded to report their antigen results"),
     # volunteers
     "volunteer.register": _("Volunteer registered"),
     "volunteer.reregister": _("Volunteer registered again"),
@@ -299,6 +300,9 @@ KEYS_FOR = {  # (action prefix, key): a key said otherwise in this action
     ("zones.adjustment", "at"): k("in force from"), ("screening.sampler", "user"): k("sampler"),
     ("call.sign_up", "position"): k("place on the waiting list"),
     ("screening.home.assign", "visits"): k("home visits"), ("screening.home.assign", "sampler"): k("sampler"),
+    ("screening.antigen.remind", "households"): k("households reminded"),
+    ("screening.antigen.remind", "door"): k("households without a family account (door visit)"),
+    ("screening.round.plan", "overlaps"): k("open rounds over the same area and days (planned anyway)"),
 }
 
 # Keys that hold a list of ids, or sometimes just how many.

@@ -21,6 +21,8 @@ the PCR coverage does on registrations.
 """
 
 
+import datetime
+
 from django.db.models import Max, Sum
 from django.utils import timezone
 
@@ -198,3 +200,55 @@ def get_photo(scope, pk) -> AntigenResult:
                            access.can_self_report(scope, a.household_id)):
         raise NotFound()
     return a
+
+
+# --- reminding the families that have not reported --------------------------------------
+
+REMIND_AGAIN_AFTER_HOURS = 2  # a second reminder within this sends nothing new
+REMIND_KIND = "screening.antigen_remind"
+
+
+def remind_key_prefix(rnd: Round) -> str:
+    """The notifications' key before the household's id (`…{round}.{household}.{time}`)."""
+    return f"{REMIND_KIND}.{rnd.id}."
+
+
+def to_remind(scope, rnd: Round, node: Place, now=None) -> dict:
+    """Who "提醒未报告的家庭" would tell, under `node`, of the people the user runs
+    (`figures.missing_people`, and SCREENING_RUN over them: a grid worker's grid): the
+    households with someone not yet reported (not done, not exempt), each with `.names`
+    (those members), `.address`, `.users` (its family accounts — RESIDENT logins on the
+    household). {"tell": households with accounts not reminded in the last
+    REMIND_AGAIN_AFTER_HOURS, "recent": those reminded within it, "door": those without any
+    family account (a door visit), "last": when this round's last reminder under the node
+    went}. Four queries."""
+    from fangkong.accounts.models import Membership
+    from fangkong.accounts.roles import Role
+    from fangkong.notify.models import Notification
+
+    from .figures import missing_people
+
+    now = now or timezone.now()
+    people = list(missing_people(scope, rnd, node).filter(scope.q(Perm.SCREENING_RUN))[:20000])
+    households = {}
+    for r in people:
+        hh = households.setdefault(r.household_id, r.household)
+        hh.names = [*getattr(hh, "names", []), r.name]
+        hh.users = set()
+    labels = reg_queries.address_labels(list(households.values()))
+    for hh in households.values():
+        hh.address = labels.get(hh.place_id, "")
+    for hid, uid in Membership.objects.filter(household_id__in=list(households), is_active=True,
+                                              user__is_active=True, role=Role.RESIDENT) \
+            .values_list("household_id", "user_id"):
+        households[hid].users.add(uid)
+    prefix = remind_key_prefix(rnd)
+    sent = list(Notification.objects.filter(kind=REMIND_KIND, key__startswith=prefix,
+                                            user_id__in={u for hh in households.values() for u in hh.users},
+                                            created_at__gte=now - datetime.timedelta(hours=REMIND_AGAIN_AFTER_HOURS))
+                .values_list("key", "created_at"))
+    recent = {int(k[len(prefix):].split(".")[0]) for k, _at in sent}
+    out = {"tell": [], "recent": [], "door": [], "last": max((at for _k, at in sent), default=None)}
+    for hid, hh in households.items():
+        out["door" if not hh.users else "recent" if hid in recent else "tell"].append(hh)
+    return out

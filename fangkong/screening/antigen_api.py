@@ -7,6 +7,7 @@
 - GET …/rounds/{id}/antigen-households/{household_id}: members and their results, kits.
 - GET …/rounds/{id}/antigen-coverage: expected / reported / missing, households, kits,
   positives under `place`, and the same by unit.
+- POST …/rounds/{id}/antigen-remind: 「提醒未报告的家庭」 (`actions.remind`, as the page).
 """
 
 from django.urls import reverse
@@ -22,7 +23,15 @@ from fangkong.registry import queries as reg_queries
 from . import antigen, figures
 from .actions import antigen as antigen_actions
 from .api_common import router
-from .schemas import AntigenCoverageOut, AntigenHouseholdOut, AntigenResultOut, KitIn, KitOut
+from .schemas import (
+    AntigenCoverageOut,
+    AntigenHouseholdOut,
+    AntigenResultOut,
+    KitIn,
+    KitOut,
+    RemindIn,
+    RemindOut,
+)
 
 
 def result_out(a, changed=True) -> dict:
@@ -90,3 +99,25 @@ def antigen_coverage(request, round_id: int, place: int | None = None):
                                                                   Perm.SCREENING_VIEW)
     check_rate(request, "coverage")  # after the access checks: a refused round is 404 always
     return {"place": node.id, **figures.coverage(rnd, node), "units": antigen.by_unit(rnd, node)}
+
+
+@router.post("/screening/rounds/{round_id}/antigen-remind", response=RemindOut)
+def antigen_remind(request, round_id: int, payload: RemindIn):
+    """Remind, in their inbox, the family accounts of the households under `place` (default:
+    your part of the round) with someone who has not reported an antigen result. Without
+    `confirm: true`: 409 `confirm_remind` with `households` (would be told), `recent`
+    (reminded in the last 2 hours: not again) and `door`, nothing sent. A household reminded
+    in the last 2 hours is not reminded again. `door`: households without any family
+    account, to visit (the round's door page). For whoever runs the round's people (staff;
+    a grid worker for their grid); a round over: 400."""
+    from .actions import remind as remind_actions
+    from .queries import round_node
+
+    rnd = antigen.get_round(request.scope, round_id)
+    node = round_node(request.scope, rnd, payload.place)
+    done = remind_actions.remind(actor_of(request), rnd, node, confirm=payload.confirm)
+    return {"households": len(done["told"]), "notified": done["notified"], "recent": len(done["recent"]),
+            "door": [{"household": hh.id, "door": hh.door, "address": hh.address, "names": hh.names,
+                      "door_page": reverse("screening_antigen_door", args=[rnd.id]) + f"?household={hh.id}"}
+                     for hh in done["door"]],
+            "message": " ".join(remind_actions.said(done))}

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from fangkong.accounts.roles import Perm
+from fangkong.core.errors import Conflict as Refused
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import actor_of, confirm_step, confirmed, flash_error, page, photo_response
 from fangkong.registry import queries as reg_queries
@@ -188,3 +189,34 @@ def _ask_positive(request, actor, rnd, hh):
 @page
 def photo(request, pk):
     return photo_response(antigen.get_photo(request.scope, pk).photo)
+
+
+@page
+def remind(request, pk):
+    """「提醒未报告的家庭」 (from the missing list): who would be told — the households under
+    the user's part of the round with someone not yet reported, by their family accounts —
+    who was reminded lately, and the households without an account (a door visit), then
+    "yes" (POST, confirm=1) sends through `actions.remind.remind`, as the API does."""
+    from .actions import remind as remind_actions
+
+    rnd = antigen.get_round(request.scope, pk)
+    access.require_run_people(actor_of(request), rnd)
+    node = queries.round_node(request.scope, rnd, request.GET.get("place") or request.POST.get("place"))
+    here = reverse("screening_antigen_remind", args=[rnd.id]) + f"?place={node.id}"
+    if request.method == "POST":
+        try:
+            done = remind_actions.remind(actor_of(request), rnd, node, confirm=confirmed(request))
+        except Invalid as e:
+            flash_error(request, e)
+            return redirect(here)
+        except Refused:  # not confirmed: the question again
+            return redirect(here)
+        for line in remind_actions.said(done):
+            messages.success(request, line)
+        return redirect(here)
+    plan = antigen.to_remind(request.scope, rnd, node)
+    return render(request, "screening/antigen_remind.html", {
+        "round": rnd, "node": node, "plan": plan, "ask": remind_actions.ask(plan),
+        "again_hours": antigen.REMIND_AGAIN_AFTER_HOURS,
+        "over": rnd.status == "closed" or rnd.past_end(),
+        "can_door": access.can_sample(actor_of(request), rnd)})

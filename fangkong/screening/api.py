@@ -79,11 +79,15 @@ def round_list(request):
 
 @router.post("/screening/rounds", response={201: RoundOut})
 def round_create(request, payload: RoundIn):
+    """Plan a round. Another round of the same kind not ended over any of the same areas on
+    any of the same days answers 409 `round_overlap` with `rounds` (id, name, areas,
+    starts_at, ends_at, status), nothing planned, unless `confirm_overlap` is true."""
     scope = request.scope
     place = reg_queries.get_place(scope, payload.place)
     covered = [reg_queries.get_place(scope, a) for a in payload.areas]
-    rnd = planning.plan_round(actor_of(request), place, payload.model_dump(exclude={"place", "areas"}),
-                             areas=covered)
+    rnd = planning.plan_round(actor_of(request), place,
+                              payload.model_dump(exclude={"place", "areas", "confirm_overlap"}),
+                              areas=covered, confirm_overlap=payload.confirm_overlap)
     return Status(201, round_out(rnd))
 
 

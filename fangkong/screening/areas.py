@@ -5,11 +5,14 @@ one go on PostgreSQL, `queries._round_for_station`); `area_q(rnd, prefix)` filte
 row carrying level columns; `in_round(rnd, obj)` tests one row.
 """
 
+import datetime
+
 from django.db.models import Q
+from django.utils import timezone
 
-from fangkong.core.tree import level_field, under_any
+from fangkong.core.tree import ancestor_ids, level_field, under_any
 
-from .models import Round, RoundArea
+from .models import Round, RoundArea, RoundStatus
 
 
 def area_keys(rnd: Round) -> list[tuple[str, int]]:
@@ -30,3 +33,31 @@ def in_round(rnd: Round, obj) -> bool:
     """Is this row (resident, household, place: anything with level columns) in the
     round's area?"""
     return any(getattr(obj, level_field(kind)) == pid for kind, pid in area_keys(rnd))
+
+
+def overlapping(kind, starts_at, ends_at, areas, *, client_id=None) -> list[Round]:
+    """Rounds of the same `kind` not ended (planned or running) over any of `areas` (a
+    node covered by both: one of its areas at, above or under one of `areas`) on any of the
+    same days (local dates from `starts_at` to `ends_at`): planning one more would ask a
+    family twice the same day and split the figures (`planning.plan_round` asks first).
+    `client_id`: the plan's own (a retry racing its first send is not an overlap of itself).
+    Each with `.area_names` (its areas, by name). Oldest first; two queries."""
+    first = timezone.localtime(starts_at).replace(hour=0, minute=0, second=0, microsecond=0)
+    after = timezone.localtime(ends_at).replace(hour=0, minute=0, second=0, microsecond=0) \
+        + datetime.timedelta(days=1)
+    above = {pid for a in areas for pid in ancestor_ids(a)} | {a.id for a in areas}
+    qs = (Round.objects.filter(kind=kind, starts_at__lt=after, ends_at__gte=first, erased_at=None)
+          .exclude(status=RoundStatus.CLOSED)
+          .filter(Q(areas__place_id__in=above) | under_any(areas, "areas__place__")))
+    if client_id is not None:
+        qs = qs.exclude(client_id=client_id)
+    found = list(Round.objects.filter(pk__in=qs.values("pk")).select_related("place")
+                 .order_by("starts_at", "id")[:5])
+    names = {}
+    for rid, name in (RoundArea.objects.filter(round__in=found).order_by("place__depth", "place__sort_key",
+                                                                        "place_id")
+                      .values_list("round_id", "place__name")):
+        names.setdefault(rid, []).append(name)
+    for r in found:
+        r.area_names = names.get(r.id, [])
+    return found

@@ -149,8 +149,17 @@ def no_such_point() -> str:
     return _("This round has no such sampling point.")
 
 
+# someone away is away from every round, not one: their presence (the registry's) is the one
+# home for it, set on the resident's page, the missing list's "Away" or the residents API
+BY_PRESENCE = (ExemptReason.AWAY,)
+
+
 def check_reason(value) -> str:
     v = text(value, 20)
+    if v in BY_PRESENCE:
+        raise Invalid(fields={"reason": [_(
+            "Someone away is not exempted round by round: tap “Away…” on their row of the missing "
+            "list, or set their presence to Away on the resident's page.")]}, code="away_is_presence")
     if v not in ExemptReason.values:
         raise Invalid(fields={"reason": [_("Choose a reason.")]})
     return v

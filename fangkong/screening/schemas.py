@@ -19,6 +19,9 @@ class RoundIn(StrictIn):
     pool_size: int = 10
     areas: list[int] = []
     client_id: str | None = None  # sent again (a retry), the round planned the first time answers
+    # another round of the kind still open over the same areas on the same days: 409
+    # `round_overlap` naming them (`rounds`) unless this is true
+    confirm_overlap: bool = False
 
 
 class RoundOut(Schema):
@@ -403,3 +406,24 @@ class MyHomeVisitOut(Schema):
     phone: str  # the person's, else the household's or a housemate's
     phone_masked: bool
     next_url: str  # the station with the person looked up, the door page, or the follow-ups
+
+
+class RemindIn(StrictIn):
+    place: int | None = None  # default: your part of the round (as the missing list)
+    confirm: bool = False  # not true: 409 `confirm_remind` saying how many would be told, nothing sent
+
+
+class RemindDoorOut(Schema):
+    household: int
+    door: str
+    address: str
+    names: list[str]
+    door_page: str  # the round's door page for this household
+
+
+class RemindOut(Schema):
+    households: int  # reminded now (their family accounts' inbox)
+    notified: int  # accounts told now
+    recent: int  # households already reminded in the last 2 hours: not again
+    door: list[RemindDoorOut]  # households without any family account: visit the door
+    message: str

@@ -28,9 +28,11 @@ urlpatterns = [
     path("screening/rounds/<id:pk>/followups/", views.followups, name="screening_followups"),
 ]
 
-from . import antigen_views, lab_views, point_views  # noqa: E402
+from . import antigen_views, lab_views, missing_views, point_views  # noqa: E402
 
 urlpatterns += [
+    path("screening/rounds/<id:pk>/missing/<id:resident>/", missing_views.missing_row,
+         name="screening_missing_row"),
     path("screening/lab/", lab_views.lab, name="screening_lab"),
     path("screening/lab/template.xlsx", lab_views.lab_template_file, name="screening_lab_template"),
     path("screening/rounds/<id:pk>/results/", lab_views.tube_results, name="screening_results"),
@@ -38,6 +40,8 @@ urlpatterns += [
     path("screening/rounds/<id:pk>/antigen/", antigen_views.overview, name="screening_antigen"),
     path("screening/rounds/<id:pk>/antigen/door/", antigen_views.door,
          name="screening_antigen_door"),
+    path("screening/rounds/<id:pk>/antigen/remind/", antigen_views.remind,
+         name="screening_antigen_remind"),
     path("screening/antigen/mine/", antigen_views.self_report, name="screening_antigen_mine"),
     path("screening/antigen/photos/<id:pk>/", antigen_views.photo, name="screening_antigen_photo"),
 ]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.roles import Perm
 from fangkong.audit import disclosure
 from fangkong.core.access import require_export
+from fangkong.core.errors import Conflict as Refused
 from fangkong.core.errors import FangkongError, Invalid, NotFound
 from fangkong.core.replica import on_replica, using_replica
 from fangkong.core.shedding import check_rate
@@ -81,7 +82,20 @@ def plan(request):
     place = reg_queries.get_place(request.scope, request.POST.get("place"), Perm.SCREENING_RUN)
     covered = plan_areas.areas(request.scope, request.POST.get("areas"))  # none: all of `place`
     try:
-        rnd = planning.plan_round(actor_of(request), place, request.POST, areas=covered)
+        if request.POST.get("edit"):  # "No, go back" from the overlap's question: the form as typed
+            raise Invalid()
+        rnd = planning.plan_round(actor_of(request), place, request.POST, areas=covered,
+                                  confirm_overlap=confirmed(request))
+    except Refused as e:
+        if e.code != "round_overlap":
+            raise
+        # another round still open over the same area and days: asked first, naming each
+        return confirm_step(request, title=_("Plan %(name)s anyway?") % {"name": request.POST.get("name", "")},
+                            alarm=(_("A round of this kind is already open here"),
+                                   [planning.overlap_words(r) for r in e.rounds]),
+                            lines=[_("Families would be asked to test twice the same day, and the coverage "
+                                     "figures would be split between the rounds.")],
+                            yes=_("Plan it anyway"), back=reverse("screening_home"), back_post=True)
     except Invalid as e:  # the form again, as it was typed, with the messages by its fields
         ctx = _home_ctx(request)
         ctx["plan_areas"] = covered
@@ -89,7 +103,7 @@ def plan(request):
         if "client_id" in e.fields:  # its id planned another round (the form sent back, changed)
             values["client_id"] = ctx["values"]["client_id"]  # sent again, it plans this one
         ctx.update(values=values, errors=e.fields, plan_open=True, pool_why=_pool_why(request.POST),
-                   plan_error=None if e.fields else str(e.message))
+                   plan_error=None if e.fields or request.POST.get("edit") else str(e.message))
         return render(request, "screening/home.html", ctx)
     messages.success(request, _("Round planned: %(name)s.") % {"name": rnd.name})
     return redirect("screening_round", pk=rnd.id)
@@ -335,15 +349,30 @@ def missing(request, pk):
     rows = [r for _k, rs in groups for r in rs]
     # no phone of their own: the household's or a housemate's, as on the home-sampling list
     with_contact_phones(actor_of(request), rows, f"screening.missing:{rnd.id}")
+    row_actions(request, rnd, rows)  # after the call: "Away…", "Exempt…" (missing_views)
     return render(request, "screening/missing.html", {
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
         "resample": resample,
         "can_people": access.can_run_people(request.scope, rnd),  # "Sample at home"
         # an antigen round: each result is entered door to door, not sampled at home
         "can_door": rnd.kind == RoundKind.ANTIGEN and access.can_sample(actor_of(request), rnd),
+        # 提醒未报告的家庭: the families' inbox, asked first (antigen_views.remind)
+        "can_remind": rnd.kind == RoundKind.ANTIGEN and access.can_run_people(request.scope, rnd)
+        and rnd.status != RoundStatus.CLOSED and not rnd.past_end(),
         "can_export": request.scope.allows(Perm.EXPORT, node),
         "children": [p for p in reg_queries.places(request.scope, Perm.SCREENING_VIEW)
                      .filter(parent=node, kind__in=LEVELS)]})
+
+
+def row_actions(request, rnd, rows) -> None:
+    """Each row's `.can_exempt` and `.can_away` (the actions' own rules) and `.after` (the
+    row to come back to once it has left the list)."""
+    run = access.can_run_people(request.scope, rnd)
+    for i, r in enumerate(rows):
+        r.can_exempt = run and request.scope.allows(Perm.SCREENING_RUN, r)
+        r.can_away = r.can_exempt and request.scope.allows(Perm.EDIT_REGISTRY, r)
+        near = rows[i + 1] if i + 1 < len(rows) else rows[i - 1] if i else None
+        r.after = near.id if near is not None else ""
 
 
 @page
@@ -500,7 +529,7 @@ def exemptions(request, pk):
     node = queries.round_node(request.scope, rnd, request.GET.get("place"))
     return render(request, "screening/exemptions.html", {
         "round": rnd, "node": node, "rows": with_addresses(figures.exempt_people(request.scope, rnd, node)),
-        "q": q, "found": found, "reasons": ExemptReason.choices})
+        "q": q, "found": found, "reasons": [c for c in ExemptReason.choices if c[0] not in checks.BY_PRESENCE]})
 
 
 def _confirm_exemption(request, rnd, r, reason, note):
@@ -590,6 +619,8 @@ def followups(request, pk):
     for f in rows:
         f.address = labels.get(f.resident.household.place_id, "")
         f.close_contact = f.resident_id in contacts
+        # the household page (close contacts, what to do): a link only where it opens for them
+        f.can_open = request.scope.allows(Perm.VIEW_REGISTRY, f.resident.household)
         f.state, f.state_label = status.followup_state(f, f.close_contact)  # as the API says it
         f.overdue_text = status.overdue_text(f, figures.hours_held(f)) if f.overdue else ""
     with_contact_phones(actor_of(request), [f.resident for f in rows], f"screening.followups:{rnd.id}")

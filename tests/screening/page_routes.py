@@ -27,6 +27,8 @@ PAGES = {
     "screening_station": Page(lambda w: f"/screening/rounds/{w.round.id}/station/", "302 404 404 404 404 404 403 200 200 404 403 403"),
     "screening_missing": Page(lambda w: f"/screening/rounds/{w.round.id}/missing/", "302 404 404 404 404 404 200 200 200 404 200 200"),
     "screening_missing_export": Page(lambda w: f"/screening/rounds/{w.round.id}/missing.xlsx", "302 404 404 404 404 404 404 200 200 404 200 200"),
+    "screening_missing_row": Page(lambda w: f"/screening/rounds/{w.round.id}/missing/{w.su.id}/",
+                                  "302 404 404 404 404 404 404 302 302 404 403 403", method=POST),
     "screening_home_list": Page(lambda w: f"/screening/rounds/{w.round.id}/home/", "302 404 404 404 404 404 404 200 200 404 404 404"),
     "screening_home_add": Page(lambda w: f"/screening/rounds/{w.round.id}/home/{w.su.id}/", "302 404 404 404 404 404 404 302 302 404 403 403",
                                method=POST),
@@ -38,6 +40,7 @@ PAGES = {
     "screening_followups": Page(lambda w: f"/screening/rounds/{w.round.id}/followups/", "302 404 404 404 404 404 404 200 200 404 404 404"),
     "screening_antigen": Page(lambda w: f"/screening/rounds/{w.antigen.id}/antigen/", "302 404 404 404 404 404 200 200 200 404 200 200"),
     "screening_antigen_door": Page(lambda w: f"/screening/rounds/{w.antigen.id}/antigen/door/", "302 404 404 404 404 404 403 200 200 404 403 403"),
+    "screening_antigen_remind": Page(lambda w: f"/screening/rounds/{w.antigen.id}/antigen/remind/", "302 404 404 404 404 404 404 200 200 404 403 403"),
     "screening_antigen_mine": Page(lambda w: "/screening/antigen/mine/", "302 404 200 404 404 404 404 404 404 404 404 404"),
     "screening_antigen_photo": Page(lambda w: f"/screening/antigen/photos/{w.photo.id}/", "302 404 200 404 404 404 200 200 200 404 200 200"),
 }

@@ -176,7 +176,7 @@ ROUTES = {
         missing=lambda w: f"/api/v1/screening/conflicts/{MISSING}/resolve", **SEEN_NOT_RUN),
     ("POST", "/screening/rounds/{round_id}/exemptions"): Route(
         round_url("/exemptions"), setup=make_round,
-        body=lambda w: {"resident": w.su.id, "reason": "away"},
+        body=lambda w: {"resident": w.su.id, "reason": "other"},
         missing=missing_round("/exemptions"), staff=201, **SEEN_NOT_RUN),
     ("POST", "/screening/rounds/{round_id}/emergency-team"): Route(
         round_url("/emergency-team"), setup=make_round, body=lambda w: {"team": None},
@@ -289,4 +289,9 @@ ROUTES.update({
     ("GET", "/screening/rounds/{round_id}/antigen-coverage"): Route(
         ag_url("/antigen-coverage"), setup=antigen_round, missing=ag_missing("/antigen-coverage"),
         resident=404),
+    # 提醒未报告的家庭: whoever runs the round's people (staff, the grid worker); command sees
+    # the round (403); the building leader, below it, is not among those who run it (404)
+    ("POST", "/screening/rounds/{round_id}/antigen-remind"): Route(
+        ag_url("/antigen-remind"), setup=antigen_round, body=lambda w: {"confirm": True},
+        missing=ag_missing("/antigen-remind"), **dict(DOOR, leader=404)),
 })

@@ -13,7 +13,7 @@ from fangkong.screening.models import Exemption
 
 
 def test_removing_an_exemption_asks_first_and_says_who_and_what_follows(world, rnd, login, system):
-    ex = planning.add_exemption(system, rnd, world.wang, "away", "在外地出差")
+    ex = planning.add_exemption(system, rnd, world.wang, "other", "在外地出差")
     c = login(world.users.grid)
     url = f"/screening/rounds/{rnd.id}/exemptions/"
     page = c.get(url).content.decode()
@@ -23,7 +23,7 @@ def test_removing_an_exemption_asks_first_and_says_who_and_what_follows(world, r
     text = asked.content.decode()
     assert 'class="card confirm"' in text
     assert f"确定移除{world.wang.name}的本轮免检？" in text
-    assert "光明小区 1号楼 2单元 201" in text and "外出" in text and "在外地出差" in text
+    assert "光明小区 1号楼 2单元 201" in text and "其他原因" in text and "在外地出差" in text
     assert f"移除后，{world.wang.name}将重新列入本轮未检名单，直到完成采样。" in text
     assert 'name="confirm" value="1"' in text and f'name="remove" value="{ex.id}"' in text
     assert f'href="{url}"' in text  # "no, go back" goes back to the list
@@ -37,7 +37,7 @@ def test_removing_an_exemption_asks_first_and_says_who_and_what_follows(world, r
 
 
 def test_removing_it_in_english_says_the_same(world, rnd, login, system):
-    ex = planning.add_exemption(system, rnd, world.wang, "away", "")
+    ex = planning.add_exemption(system, rnd, world.wang, "other", "")
     world.users.grid.language = "en"
     world.users.grid.save(update_fields=["language"])
     c = login(world.users.grid)
@@ -53,7 +53,7 @@ def test_an_exemption_of_another_round_is_not_found_from_this_one(world, rnd, lo
     other = planning.plan_round(system, world.community, {
         "name": "第4轮核酸", "kind": "pcr", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=6), "pool_size": 3})
-    ex = planning.add_exemption(system, other, world.wang, "away", "")
+    ex = planning.add_exemption(system, other, world.wang, "other", "")
     c = login(world.users.staff)
     url = f"/screening/rounds/{rnd.id}/exemptions/"
     assert c.post(url, {"remove": ex.id}).status_code == 404
@@ -62,7 +62,7 @@ def test_an_exemption_of_another_round_is_not_found_from_this_one(world, rnd, lo
 
 
 def test_the_other_communitys_staff_cannot_remove_it(world, rnd, login, system):
-    ex = planning.add_exemption(system, rnd, world.wang, "away", "")
+    ex = planning.add_exemption(system, rnd, world.wang, "other", "")
     c = login(world.users.other_staff)
     assert c.post(f"/screening/rounds/{rnd.id}/exemptions/", {"remove": ex.id, "confirm": "1"}).status_code == 404
     assert Exemption.objects.filter(pk=ex.pk).exists()

@@ -31,7 +31,7 @@ from .photos import png
 # 王新勇 (hh201, in hospital), 赵强, 赵小 (hh203). Not counted: 王小军 (hh201) and 李梅
 # (hh202, its only member) moved out, 李梅 after being sampled in both rounds.
 #
-# PCR: 苏霞 sampled at the point; 于海涛 exempted ("away") and then sampled after all;
+# PCR: 苏霞 sampled at the point; 于海涛 exempted ("other") and then sampled after all;
 # 赵强 sampled at a table that named no point; 赵小 exempted; 夏明 (bedridden) missing.
 # Households to test: hh101, hh102, hh203 (hh201's only member who counts, 王新勇, is in
 # hospital: a household whose members are all exempt is neither to test nor covered).
@@ -76,7 +76,7 @@ def day(world, system):
     point = pcr.points.get()
     followup.generate_home_list(system, pcr)  # 苏霞 (limited mobility) and 夏明 (bedridden)
     followup.add_home_visit(system, pcr, w.wang)  # listed by hand, then in hospital: exempt
-    planning.add_exemption(system, pcr, w.yu, "away")
+    planning.add_exemption(system, pcr, w.yu, "other")
     planning.add_exemption(system, pcr, w.zhao_jr, "vaccinated")
     station.open_tube(staff, pcr, "T0001", point=point.id, table=1)
     for person in (w.su, w.yu, w.li):

@@ -25,13 +25,13 @@ def test_grid_worker_exempts_someone_after_a_confirm_step(phone_page, world, rnd
     page.shot("exempt-search")
     row.locator("button").click()  # no reason chosen: the browser holds the form
     expect(page.locator("section.confirm")).to_have_count(0)
-    row.locator("select[name=reason]").select_option("away")
+    row.locator("select[name=reason]").select_option("other")
     row.locator("input[name=note]").fill("在外地出差")
     row.locator("button").click()
     confirm = page.locator("section.confirm")
     expect(confirm).to_contain_text("王新勇")
     expect(confirm).to_contain_text("光明小区 1号楼 2单元 201")
-    expect(confirm).to_contain_text("外出")
+    expect(confirm).to_contain_text("其他原因")
     expect(confirm).to_contain_text("在外地出差")
     assert not Exemption.objects.exists()
     page.shot("exempt-confirm")
@@ -46,7 +46,7 @@ def test_grid_worker_removes_an_exemption_only_after_a_confirm_step(phone_page, 
     "no, go back" keeps it, "yes" removes it. Screenshot: exempt-remove-confirm.png."""
     from fangkong.screening.actions import planning
 
-    planning.add_exemption(system, rnd, world.wang, "away", "在外地出差")
+    planning.add_exemption(system, rnd, world.wang, "other", "在外地出差")
     page = phone_page
     log_in(page, "grid_a")
     page.goto(f"{page.base}/screening/rounds/{rnd.id}/exemptions/")

@@ -36,21 +36,21 @@ def grid2(world, system):
 def test_grid_worker_exempts_someone_in_their_grid_from_the_page(world, rnd, client):
     client.force_login(world.users.grid)
     url = f"/screening/rounds/{rnd.id}/exemptions/"
-    r = client.post(url, {"resident": world.wang.id, "reason": "away", "note": "在外地", "confirm": "1"})
+    r = client.post(url, {"resident": world.wang.id, "reason": "other", "note": "在外地", "confirm": "1"})
     assert r.status_code == 302
     ex = Exemption.objects.get(round=rnd, resident=world.wang)
-    assert (ex.reason, ex.note) == ("away", "在外地")
+    assert (ex.reason, ex.note) == ("other", "在外地")
 
 
 def test_grid_worker_cannot_exempt_or_list_someone_of_another_grid(world, rnd, grid2, system):
     grid = actor_for(world.users.grid)
     with pytest.raises(NotFound):
-        planning.add_exemption(grid, rnd, grid2.person, "away")
+        planning.add_exemption(grid, rnd, grid2.person, "other")
     with pytest.raises(NotFound):
         followup.add_home_visit(grid, rnd, grid2.person)
     assert not Exemption.objects.filter(resident=grid2.person).exists()
     # their own grid's person: allowed
-    assert planning.add_exemption(grid, rnd, world.wang, "away").resident_id == world.wang.id
+    assert planning.add_exemption(grid, rnd, world.wang, "other").resident_id == world.wang.id
 
 
 def test_grid_worker_adds_home_sampling_and_generates_their_grids_list(world, rnd, grid2, client):
@@ -118,12 +118,12 @@ def test_exemption_screen_names_whom_it_exempts_and_asks_first(world, rnd, clien
     r = client.post(f"{url}?q={world.wang.name}", {"resident": world.wang.id, "reason": "", "note": ""})
     assert r.status_code == 302 and not Exemption.objects.exists()
     # asked first: whom, where, why
-    r = client.post(f"{url}?q={world.wang.name}", {"resident": world.wang.id, "reason": "away", "note": "出差"})
+    r = client.post(f"{url}?q={world.wang.name}", {"resident": world.wang.id, "reason": "other", "note": "出差"})
     text = r.content.decode()
     assert r.status_code == 200 and 'name="confirm" value="1"' in text
-    assert "王新勇" in text and "光明小区 1号楼 2单元 201" in text and "外出" in text and "出差" in text
+    assert "王新勇" in text and "光明小区 1号楼 2单元 201" in text and "其他原因" in text and "出差" in text
     assert not Exemption.objects.exists()
-    r = client.post(url, {"resident": world.wang.id, "reason": "away", "note": "出差", "confirm": "1"})
+    r = client.post(url, {"resident": world.wang.id, "reason": "other", "note": "出差", "confirm": "1"})
     assert r.status_code == 302 and Exemption.objects.filter(resident=world.wang, note="出差").exists()
     listed = client.get(url).content.decode().split('id="exempt-people"')[1]
     assert "光明小区 1号楼 2单元 201" in listed

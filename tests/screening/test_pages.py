@@ -79,7 +79,7 @@ def test_exemptions_conflicts_boxes_and_followups_through_the_pages(world, rnd, 
     assert asked.status_code == 200 and not Exemption.objects.exists()
     client.post(url, {"resident": world.wang.id, "reason": "hospital", "confirm": "1"})
     assert Exemption.objects.get().reason == "hospital"
-    bad = client.post(url, {"resident": world.other_person.id, "reason": "away"})
+    bad = client.post(url, {"resident": world.other_person.id, "reason": "other"})
     assert bad.status_code == 404 and Exemption.objects.count() == 1
     # an offline station overfilled a single tube: the conflict is accepted on the page
     sync(_staff(world), rnd, [

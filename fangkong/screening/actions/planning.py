@@ -4,22 +4,25 @@ samples at which table, the team that re-samples at home, exemptions, and the co
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
 from fangkong.core import once
 from fangkong.core.clean import client_id
-from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.errors import Conflict, Invalid, NotFound
+from fangkong.core.text import join_words
 from fangkong.core.tree import is_under, under
 from fangkong.registry.models import LEVELS, Kind, Place, Resident
 
 from .. import checks
 from ..access import require, require_run_person
-from ..areas import in_round
+from ..areas import in_round, overlapping
 from ..models import (
     Exemption,
     Round,
     RoundArea,
+    RoundKind,
     RoundStatus,
     Sampler,
     SamplingPoint,
@@ -27,7 +30,7 @@ from ..models import (
 from .common import start_early, user_of
 
 
-def plan_round(actor, place: Place, data: dict, *, areas=(), points=()) -> Round:
+def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_overlap=True) -> Round:
     """A round planned on `place` (a level node), covering `areas` (nodes at or under
     it; default the place itself), with sampling points [(place, tables)]. `data["client_id"]`
     (the page's form carries one, the API may send one): sent again with the same plan — a
@@ -46,6 +49,10 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=()) -> Round
                                             % {"name": a.name, "place": place.name}]})
     if cid is not None and (found := Round.objects.filter(client_id=cid).first()) is not None:
         return _same_plan(found, place, clean, areas)
+    over = [] if clean["kind"] != RoundKind.ANTIGEN else \
+        overlapping(clean["kind"], clean["starts_at"], clean["ends_at"], areas, client_id=cid)
+    if over and not confirm_overlap:
+        raise overlap_error(over)
     rnd = Round(place=place, created_by=user_of(actor), client_id=cid, **clean)
     rnd.copy_levels(place)
     try:
@@ -60,7 +67,8 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=()) -> Round
             told = tell_planned(actor, rnd, areas)
             record(actor, "screening.round.plan", rnd, {"name": rnd.name, "kind": rnd.kind,
                                                          "areas": [a.id for a in areas],
-                                                         "pool_size": rnd.pool_size, "notified": told},
+                                                         "pool_size": rnd.pool_size, "notified": told,
+                                                         **({"overlaps": [r.id for r in over]} if over else {})},
                    levels_from=place)
             recount(rnd)
     except IntegrityError:  # the two taps at once: the first one's round (its news, its record)
@@ -68,6 +76,30 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=()) -> Round
             raise
         return _same_plan(found, place, clean, areas)
     return rnd
+
+
+def overlap_words(r: Round) -> str:
+    """One overlapping round in a line: "抗原第1轮（光明社区）：12-06 07:00 – 12-06 18:00"."""
+    fmt = "%m-%d %H:%M"
+    return _("%(round)s (%(areas)s): %(start)s – %(end)s") % {
+        "round": r.name, "areas": join_words(r.area_names),
+        "start": timezone.localtime(r.starts_at).strftime(fmt), "end": timezone.localtime(r.ends_at).strftime(fmt)}
+
+
+def overlap_error(over: list[Round]) -> Conflict:
+    """The Conflict `round_overlap` for the rounds a plan overlaps (the page asks with it,
+    the API answers it as 409 unless `confirm_overlap`)."""
+    e = Conflict(ngettext(
+        "Another round of this kind is still open over the same area on the same day: %(rounds)s. "
+        "Families would be asked twice and the coverage split. Plan it anyway?",
+        "Other rounds of this kind are still open over the same area on the same day: %(rounds)s. "
+        "Families would be asked twice and the coverage split. Plan it anyway?", len(over))
+        % {"rounds": "; ".join(overlap_words(r) for r in over)},
+        code="round_overlap",
+        extra={"rounds": [{"id": r.id, "name": r.name, "areas": r.area_names, "starts_at": r.starts_at.isoformat(),
+                           "ends_at": r.ends_at.isoformat(), "status": r.status} for r in over]})
+    e.rounds = over  # the page's question names each
+    return e
 
 
 def _same_plan(found: Round, place: Place, clean: dict, areas) -> Round:

@@ -1,0 +1,111 @@
+"""Planning an antigen round over an area where another antigen round is still open on the
+same days asked nothing: a family was asked twice the same day and the coverage split. Now
+the planning page asks first (naming the open round, its areas and dates), and the API
+answers 409 `round_overlap` unless `confirm_overlap` is true. PCR rounds are not asked."""
+
+import datetime
+import json
+
+import pytest
+from django.utils import timezone
+
+from fangkong.audit.models import AuditEvent
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Conflict
+from fangkong.screening.actions import planning
+from fangkong.screening.models import Round
+
+from .test_antigen import running_antigen_round
+
+
+def _at(hours, days=0):
+    d = timezone.localdate() + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(d, datetime.time(0))) + datetime.timedelta(hours=hours)
+
+
+def _plan(w, place, *, kind="antigen", start=8, end=12, days=0, confirm=False, areas=(), by=None):
+    return planning.plan_round(by or Actor.system(w.users.staff, via="web"), place, {
+        "name": "抗原第2轮", "kind": kind, "starts_at": _at(start, days), "ends_at": _at(end, days),
+        "pool_size": 1}, areas=areas, confirm_overlap=confirm)
+
+
+@pytest.fixture
+def open_round(world, system):
+    return running_antigen_round(world, system)  # 抗原第1轮 over 光明社区, an hour ago to +10 h
+
+
+@pytest.mark.django_db
+def test_a_second_antigen_round_over_the_same_area_and_day_is_asked_first(world, open_round):
+    w = world
+    before = Round.objects.count()
+    with pytest.raises(Conflict) as e:
+        _plan(w, w.community, areas=[w.building])  # a building of the community
+    assert e.value.code == "round_overlap"
+    assert [r["name"] for r in e.value.extra["rounds"]] == ["抗原第1轮"]
+    assert e.value.extra["rounds"][0]["areas"] == ["光明社区"]
+    assert "抗原第1轮" in str(e.value.message)
+    assert Round.objects.count() == before  # nothing planned
+    rnd = _plan(w, w.community, areas=[w.building], confirm=True)
+    ev = AuditEvent.objects.get(action="screening.round.plan", target_id=rnd.id)
+    assert ev.changes["overlaps"] == [open_round.id]
+
+
+@pytest.mark.django_db
+def test_no_question_for_another_day_another_community_another_kind_or_a_finished_round(world, open_round):
+    w = world
+    assert _plan(w, w.community, days=2).id  # two days later
+    assert _plan(w, w.other, by=Actor.system(w.users.other_staff)).id  # community B
+    assert _plan(w, w.community, kind="pcr").id  # a PCR round beside the antigen one
+    planning.set_status(Actor.system(w.users.staff), open_round, "closed")
+    Round.objects.filter(kind="antigen", name="抗原第2轮").delete()
+    assert _plan(w, w.community).id  # the first one has ended
+
+
+@pytest.mark.django_db
+def test_pcr_rounds_are_not_asked(world, open_round):
+    w = world  # several PCR rounds a day over one area are planned on purpose
+    _plan(w, w.community, kind="pcr")
+    assert _plan(w, w.unit1, kind="pcr", start=13, end=15).id
+
+
+def _form(w, **extra):
+    fmt = "%Y-%m-%dT%H:%M"
+    return {"place": w.community.id, "name": "抗原第2轮", "kind": "antigen", "pool_size": "1",
+            "starts_at": timezone.localtime(_at(8)).strftime(fmt), "ends_at": timezone.localtime(_at(12)).strftime(fmt),
+            "client_id": "0d7c1c4e-5a7e-4b1c-9d34-2f1e0b9c8a11", **extra}
+
+
+@pytest.mark.django_db
+def test_the_planning_page_names_the_open_round_and_plans_only_on_yes(world, open_round, login):
+    w = world
+    client = login(w.users.staff)
+    before = Round.objects.count()
+    r = client.post("/screening/plan/", _form(w))
+    assert r.status_code == 200 and Round.objects.count() == before
+    page = r.content.decode()
+    assert "抗原第1轮" in page and "光明社区" in page
+    start = timezone.localtime(open_round.starts_at).strftime("%m-%d %H:%M")
+    assert start in page
+    assert 'name="confirm" value="1"' in page
+    # "No, go back": the form as typed, nothing planned
+    back = client.post("/screening/plan/", _form(w, edit="1"))
+    assert back.status_code == 200 and Round.objects.count() == before
+    assert "抗原第2轮" in back.content.decode()
+    r = client.post("/screening/plan/", _form(w, confirm="1"))
+    assert r.status_code == 302 and Round.objects.count() == before + 1
+
+
+@pytest.mark.django_db
+def test_the_api_answers_409_naming_the_open_round_unless_confirmed(world, open_round, login):
+    w = world
+    client = login(w.users.staff)
+    body = {"place": w.community.id, "name": "抗原第2轮", "kind": "antigen", "pool_size": 1,
+            "starts_at": _at(8).isoformat(), "ends_at": _at(12).isoformat()}
+    r = client.post("/api/v1/screening/rounds", json.dumps(body), content_type="application/json")
+    assert r.status_code == 409, r.content
+    err = r.json()["error"]
+    assert err["code"] == "round_overlap"
+    assert [x["id"] for x in err["rounds"]] == [open_round.id]
+    r = client.post("/api/v1/screening/rounds", json.dumps({**body, "confirm_overlap": True}),
+                    content_type="application/json")
+    assert r.status_code == 201, r.content
