@@ -348,6 +348,11 @@ FANGKONG_LAB_FILE_MAX_BYTES = envint("FANGKONG_LAB_FILE_MAX_BYTES", 5 * 1024 * 1
 FANGKONG_HOLD_OVERDUE_HOURS = envint("FANGKONG_HOLD_OVERDUE_HOURS", 12)
 # Imports at or below this many rows run inside the request; larger ones in the worker.
 FANGKONG_IMPORT_INLINE_ROWS = envint("FANGKONG_IMPORT_INLINE_ROWS", 2000)
+# An uploaded roster (names, ID numbers, phones) is deleted when its import is written or
+# discarded; one checked and not confirmed within this many hours is discarded and its file
+# deleted by the worker's pass, as is any finished job's file kept that long
+# (registry.importer.retention).
+FANGKONG_IMPORT_UNCONFIRMED_HOURS = envint("FANGKONG_IMPORT_UNCONFIRMED_HOURS", 24)
 # Panels of today's work shown on a place's page, from the apps that have some
 # (registry.views.place_panels): (request, place) → HTML or None.
 FANGKONG_PLACE_PANELS = [
@@ -391,6 +396,7 @@ FANGKONG_PLACE_ALERTS = [
     "fangkong.screening.panels.building_panel",  # below a grid: the testing panel (no panels there)
     "fangkong.services.panels.building_alert",  # a compound's or building's services (no panels there)
     "fangkong.zones.panels.waiting_escalations",  # a case's escalation draft left unpublished
+    "fangkong.zones.panels.failed_publications",  # a timed publication the worker refused
 ]
 # An escalation drafted after a case and not published after this many hours stands out in
 # red on the zones page and at the top of the place's page (zones.panels).
@@ -432,6 +438,7 @@ FANGKONG_BACKUP_MAX_AGE_HOURS = envint("FANGKONG_BACKUP_MAX_AGE_HOURS", 8)
 FANGKONG_RUNNER_IDENTITY = "fangkong.ops.processes.identity"
 FANGKONG_RECOVERY = [
     "fangkong.registry.importer.recovery.recover_imports",
+    "fangkong.registry.importer.retention.drop_roster_files",
     "fangkong.notify.tasks.recover_sender",
     "fangkong.zones.tasks.recover_publisher",
     "fangkong.services.tasks.recover_services",

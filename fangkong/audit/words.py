@@ -121,6 +121,7 @@ ACTIONS = {
     "zones.type.schedule": _("Zone rules change scheduled"),
     "zones.type.cancel_change": _("Scheduled zone rules change cancelled"),
     "zones.notice.create": _("Zone notice recorded"),
+    "zones.notice.withdraw": _("Zone notice withdrawn or marked as corrected"),
     "zones.adjustment.draft": _("Zone change drafted"),
     "zones.adjustment.proposed": _("Zone change proposed after a case"),
     "zones.adjustment.item": _("Place added to a zone change"),
@@ -278,6 +279,7 @@ KEYS = {
     "error": k("error"), "type": k("shape"), "replaced": k("replaced"), "q": k("search"),
     "published_at": k("published at"), "from_notice": k("counted from the notice's time"),
     "against_rule": k("lifted against the lifting rule"),
+    "already": k("already so, left as they were"),
     "items": k("places"), "check_in_at": k("checked in"), "check_out_at": k("checked out"),
     "starts_at": k("starts"), "household": k("household"), "community": k("community"),
     "tags": k("vulnerability"), "price": k("price"), "is_active": k("on sale"),
@@ -285,10 +287,12 @@ KEYS = {
     "active": k("on"), "attempts": k("attempts"), "by": k("by"), "where": k("shown on"),
     "filters": k("filters"), "erased": k("erased"), "position": k("place on the waiting list"),
     "leader": k("team leader"), "place": k("place"), "number": k("notice number"),
+    "replaced_by": k("corrected by notice"), "in_force": k("its zones still in force"),
     "actor": k("account"), "since": k("since"), "action": k("action code"),
     "shapes": k("outlines"), "role_ended": k("because a role ended"), "first": k("first login"),
     "unlocked": k("unlocked too"), "was_locked": k("was locked"), "ended": k("tasks ended"),
     "asked_from": k("asked by the neighbour at"),
+    "current": k("now the person's code"), "confirmed": k("checked and confirmed at the gate"),
 }
 KEYS_FOR = {  # (action prefix, key): a key said otherwise in this action
     ("resident", "name"): k("name of the person"), ("volunteer", "name"): k("name of the person"),
@@ -326,6 +330,7 @@ VALUES = {
     ("screening.code.observe", "colour"): "zones.HealthCode.colour",
     ("zones.health_code", "colour"): "zones.HealthCode.colour",
     ("zones.health_code", "source"): "zones.HealthCodeObservation.source",
+    ("zones.health_code", "was"): "zones.HealthCode.colour",
     ("volunteer", "status"): "volunteers.Volunteer.status",
     ("volunteer", "skills"): "volunteers.Call.audience_skill",
     ("call.sign_up", "status"): "volunteers.Assignment.status",
@@ -362,7 +367,7 @@ NAMES_FOR = {("services.run", "was"): "user", ("services.feeding", "was"): "user
 NAMES = {"round": "round", "supplier": "supplier", "place": "place", "parent": "place",
          "areas": "place", "community": "place", "team": "team", "pet": "pet", "user": "user",
          "assignee": "user", "carrier": "user", "volunteer": "user", "resident": "resident",
-         "asked_from": "household",
+         "asked_from": "household", "already": "place",
          "actor": "user"}
 ID_NUMBERS = {"order", "request", "visit", "conflict", "change", "group", "line", "problem",
               "id", "job", "case", "run", "batch", "item"}

@@ -14,12 +14,11 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.clean import in_utc
 from fangkong.core.errors import Conflict, FangkongError, Invalid, NotFound
-from fangkong.core.text import join_words
 from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
 
-from . import access, engine, lifting, queries
+from . import access, engine, lifting, overlaps, queries
 from .actions import publish as pub
 from .models import Adjustment, ZoneType
 from .views import actor, flash_error, get_place
@@ -63,7 +62,7 @@ def _detail_ctx(request, adj) -> dict:
     ctx = {"adj": adj, "items": items, "can_manage": can_manage and adj.state == Adjustment.State.DRAFT,
            "may_act": can_manage, "current": current,
            "types": queries.zone_types(), "ops": pub.Op.choices,
-           "conflicts": queries.conflicts(adj) if adj.is_open else [],
+           "conflicts": overlaps.overlaps(adj), "zone_rule": overlaps.rule(),
            "notices": queries.notices_to_attach(request.scope, adj) if can_manage else [],
            "late_notice": adj.is_open and adj.notice_id and adj.notice.effective_at < timezone.now(),
            "now": timezone.now(), "soon": (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
@@ -217,11 +216,9 @@ def publish(request, pk):
         warn = []
         if confirmed(request):
             warn.append(_("Choose from when it counts."))
-        clashes = queries.conflicts(adj)
+        clashes = overlaps.overlaps(adj)  # only what the draft will not do as it says
         if clashes:
-            warn.append(ngettext("It overlaps %(n)d other open adjustment: %(titles)s.",
-                                 "It overlaps %(n)d other open adjustments: %(titles)s.", len(clashes)) % {
-                "n": len(clashes), "titles": join_words(c["adjustment"].title for c in clashes)})
+            warn += [overlaps.rule(), *(c["sentence"] for c in clashes)]
         if adj.notice.effective_at > now:
             warn.append(_("The notice says it takes effect at %(at)s; publishing now puts it in force now. "
                           "To follow the notice, schedule it for that time.") % {

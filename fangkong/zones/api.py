@@ -13,9 +13,10 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Household, Place, Resident
 
-from . import access, lifting, queries
+from . import access, lifting, overlaps, queries
 from .actions import escalate, gate
 from .actions import lift as lift_actions
+from .actions import notices as notice_actions
 from .actions import policy as policy_actions
 from .actions import publish as pub
 from .actions import shapes as shape_actions
@@ -35,6 +36,7 @@ from .schemas import (
     NoticeIn,
     NoticeOut,
     NoticeRef,
+    NoticeWithdrawIn,
     ObservationIn,
     ObservationOut,
     PolicyOut,
@@ -85,7 +87,7 @@ def adjustment_out(a: Adjustment) -> dict:
     return {"id": a.id, "place": a.place_id, "title": a.title, "state": a.state, "reason": a.reason,
             "why": a.why, "notice": a.notice_id, "effective_at": a.effective_at,
             "published_at": a.published_at, "households_changed": a.households_changed,
-            "failure": a.failure,
+            "failure": a.failure_text,
             "items": [{"id": i.id, "op": i.op, "place": i.place_id, "place_name": i.place.name,
                        "zone_type": i.zone_type.code if i.zone_type_id else None,
                        "designation": i.designation_id} for i in queries.items(a)]}
@@ -173,7 +175,20 @@ def notices(request, place: int):
 
 def notice_out(n) -> dict:
     return {"id": n.id, "place": n.place_id, "number": n.number, "issued_by": n.issued_by,
-            "title": n.title, "text": n.text, "effective_at": n.effective_at}
+            "title": n.title, "text": n.text, "effective_at": n.effective_at, "withdrawn_at": n.withdrawn_at,
+            "replaced_by": {"id": n.replaced_by_id, "number": n.replaced_by.number} if n.replaced_by_id else None,
+            "replaces": [{"id": r.id, "number": r.number} for r in n.replaces.all()]}
+
+
+@router.post("/zones/notices/{pk}/withdraw", response=NoticeOut)
+def withdraw_notice(request, pk: int, body: NoticeWithdrawIn):
+    """Withdraw a notice, or mark it corrected by `replaced_by`. It lifts nothing: the zones
+    it published stay in force until an adjustment under another notice lifts them. 409
+    `open_adjustment` while a draft or scheduled adjustment is filed under it."""
+    n = queries.get_notice(request.scope, pk, access.MANAGE)
+    by = queries.get_notice(request.scope, body.replaced_by, access.MANAGE) if body.replaced_by else None
+    notice_actions.withdraw(actor_of(request), n, by)
+    return notice_out(queries.get_notice(request.scope, pk))
 
 
 @router.get("/zones/notices/{pk}", response=NoticeDetailOut)
@@ -274,7 +289,17 @@ def diff(request, pk: int):
                              "to_type": t["to"].code if t["to"] else None,
                              "households": t["households"], "people": t["people"]} for t in d["transitions"]],
             "household_ids": [r["household"].id for r in d["rows"]],
-            "conflicts": [c["adjustment"].id for c in queries.conflicts(adj)] if adj.is_open else []}
+            "households_shown": [{"id": r["household"].id, "address": r["address"], "people": r["people"],
+                                  "from_type": r["from"].code if r["from"] else None,
+                                  "to_type": r["to"].code if r["to"] else None} for r in d["rows"]],
+            **_overlaps(adj)}
+
+
+def _overlaps(adj) -> dict:
+    """What the draft will not do as it says (`overlaps.overlaps`), and the other adjustments involved."""
+    found = overlaps.overlaps(adj)
+    return {"conflicts": sorted({c["adjustment"].id for c in found if c["adjustment"]}),
+            "overlaps": [c["sentence"] for c in found]}
 
 
 @router.post("/zones/adjustments/{pk}/publish", response=AdjustmentOut)
@@ -349,9 +374,9 @@ def observe(request, body: ObservationIn):
     r = _get(Resident, body.resident)
     place = _place(request, body.place, access.GATE) if body.place else None
     o = gate.observe_code(actor_of(request), r, body.colour, source=body.source, place=place,
-                          at=body.observed_at, client_id=body.client_id)
+                          at=body.observed_at, client_id=body.client_id, confirmed=body.confirm)
     return Status(201, {"id": o.id, "resident": r.id, "colour": o.colour, "source": o.source,
-                        "observed_at": o.observed_at})
+                        "observed_at": o.observed_at, "current": o.current})
 
 
 def gate_out(e) -> dict:
@@ -362,6 +387,11 @@ def gate_out(e) -> dict:
 
 @router.post("/zones/checkpoints/{pk}/events", response={201: GateOut})
 def pass_gate(request, pk: int, body: GateIn):
+    """One person at the gate, by the page's rule (`actions.gate.pass_gate`): `colour` is what
+    the guard saw; left empty, the person's code on record applies (none on record: 400 on
+    `colour`). A colour milder than the code on record answers 409 `confirm_code` with `known`
+    (colour, source, observed_at), nothing written; sent again with `confirm: true` it applies
+    and is recorded as seen at the gate."""
     g = _place(request, pk, access.GATE)
     person = None
     if body.resident is not None:
@@ -373,7 +403,7 @@ def pass_gate(request, pk: int, body: GateIn):
             raise Invalid(fields={"person": [str(e.message)]}) from None
     e = gate.pass_gate(actor_of(request), g, direction=body.direction, client_id=body.client_id,
                        resident=person, name=body.name, colour=body.colour,
-                       temperature=body.temperature, at=body.at)
+                       temperature=body.temperature, at=body.at, confirm=body.confirm)
     return Status(201, gate_out(e))
 
 

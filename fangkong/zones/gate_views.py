@@ -9,13 +9,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.audit.actions import record
-from fangkong.core.errors import Invalid, NotFound
-from fangkong.core.views import page
+from fangkong.core.errors import Conflict, Invalid, NotFound
+from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry.models import Kind, Place
 
 from . import access, engine, queries
@@ -30,35 +31,59 @@ def _gates(p: Place):
     return list(Place.objects.filter(engine.under_q(p), kind=Kind.CHECKPOINT).order_by("sort_key")[:50])
 
 
+def known_code(resident_id) -> dict | None:
+    """The person's latest known code as the page says it: colour, where it comes from, when."""
+    hc = queries.health_code(resident_id)
+    if hc is None:
+        return None
+    return {"colour": hc.colour, "label": hc.get_colour_display(), "source": gate.source_words(hc.source),
+            "at": hc.observed_at, "alarm": hc.colour != CodeColour.GREEN}
+
+
 @page
 def checkpoint(request, pk):
+    """Scan or type a person; "look up" shows their known code (nothing written); "record"
+    passes the gate by `gate.pass_gate`. A colour milder than the known code is asked first
+    (a confirm step naming the known code), then recorded as seen at the gate."""
     p = get_place(request, pk, access.GATE)
     gates = _gates(p)
     chosen = next((g for g in gates if str(g.id) == request.POST.get("gate", request.GET.get("gate", ""))),
                   gates[0] if gates else None)
-    result, errors = None, {}
+    result, errors, person, text = None, {}, None, ""
     if request.method == "POST":
         if chosen is None:
             raise NotFound()
         try:
-            person = None
             text = (request.POST.get("person") or "").strip()
             if text:
                 try:
                     person = queries.person_at_gate(request.scope, text)
                 except NotFound as e:  # said beside the box, not as a missing page
                     raise Invalid(fields={"person": [str(e.message)]}) from None
-            result = gate.pass_gate(actor(request), chosen, direction=request.POST.get("direction", ""),
-                                    client_id=request.POST.get("client_id") or uuid.uuid4(), resident=person,
-                                    name=request.POST.get("name", ""), colour=request.POST.get("colour", ""),
-                                    temperature=request.POST.get("temperature"))
+            if not request.POST.get("look"):
+                result = gate.pass_gate(actor(request), chosen, direction=request.POST.get("direction", ""),
+                                        client_id=request.POST.get("client_id") or uuid.uuid4(), resident=person,
+                                        name=request.POST.get("name", ""), colour=request.POST.get("colour", ""),
+                                        temperature=request.POST.get("temperature"), confirm=confirmed(request))
+        except Conflict as e:
+            if e.code != "confirm_code":
+                raise
+            back = reverse("zones_gate", args=[p.id]) + f"?gate={chosen.id}"
+            return confirm_step(request, title=_("Check the health code"),
+                                alarm=(_("Health code on record: %(colour)s") % {
+                                    "colour": CodeColour(e.extra["known"]["colour"]).label}, [e.message]),
+                                yes=_("I checked the phone: record the colour I chose"), back=back)
         except Invalid as e:
             errors = e.fields or {"person": [str(e.message)]}
     q = (request.GET.get("q") or "").strip()[:40]
     log = queries.gate_log(request.scope, chosen or p, q=q)
+    shown = person.id if person is not None else (result.resident_id if result else None)
     return render(request, "zones/checkpoint.html", {
         "place": p, "gates": gates, "gate": chosen, "result": result, "errors": errors, "q": q,
         "log": list(log[:100]), "colours": CodeColour.choices, "client_id": uuid.uuid4(),
+        "person": person, "person_text": "" if result else text,
+        "who": person.name if person is not None else (result.name if result else ""),
+        "known": known_code(shown) if shown else None, "shown": shown,
         "zone": queries.household_zone(result.household_id) if result and result.household_id else None})
 
 

@@ -295,6 +295,11 @@ class Notice(Levels):
     effective_at = models.DateTimeField(_("takes effect"))
     created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # withdrawn (作废), or replaced by a correcting notice ("已被第22号更正"; that one "更正第19号"):
+    # `actions.notices.withdraw`. What it published stays in force until another notice lifts it.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, blank=True, related_name="+")
+    replaced_by = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="replaces")
 
     class Meta:
         ordering = ["-effective_at", "-id"]
@@ -337,6 +342,8 @@ class Adjustment(Levels):
     published_at = models.DateTimeField(null=True, blank=True)
     households_changed = models.PositiveIntegerField(default=0)
     failure = models.CharField(max_length=300, blank=True)  # why the worker could not publish it
+    # the same, kept as a message code and its parameters (core.said), said in the reader's language
+    failure_said = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -350,6 +357,16 @@ class Adjustment(Levels):
     @property
     def is_open(self):
         return self.state in (self.State.DRAFT, self.State.SCHEDULED)
+
+    @property
+    def failure_text(self) -> str:
+        """Why the worker could not publish it, in the language of the reader now."""
+        from fangkong.core.said import say
+
+        from . import failures  # noqa: F401 - the failure codes are defined there
+
+        kept = self.failure_said or {}
+        return say(kept.get("code"), kept.get("params"), self.failure)
 
 
 class Designation(Levels):

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from fangkong.registry.models import Kind
 
-from . import access, queries
+from . import access, foretell, queries
 from .models import Adjustment
 
 
@@ -24,9 +24,11 @@ def household_panel(request, household):
     if not request.scope.allows(access.VIEW, household):
         return None
     z = queries.zone_with_notice(request.scope, household.id)
-    if z is None:
+    coming = foretell.coming(household)  # a scheduled change over it: said before it happens
+    if z is None and not coming:
         return None
-    return render_to_string("zones/_household_panel.html", {"z": z, "hh": household}, request=request)
+    return render_to_string("zones/_household_panel.html", {"z": z, "hh": household, "coming": coming},
+                            request=request)
 
 FILED_AT = (Kind.DISTRICT, Kind.STREET, Kind.COMMUNITY)
 
@@ -65,3 +67,17 @@ def waiting_escalations(request, place):
     for a in rows:
         a.wait = escalation_wait(a, now)
     return render_to_string("zones/_waiting_escalations.html", {"rows": rows}, request=request)
+
+
+def failed_publications(request, place):
+    """At the top of a place's page (the community's and the street's): the timed
+    publications the worker refused, back to draft, until someone publishes, schedules or
+    cancels them — each a link to its draft with why, in the reader's language."""
+    scope = request.scope
+    if place.kind not in FILED_AT or not scope.allows(access.MANAGE, place):
+        return None
+    rows = list(queries.adjustments(scope, [Adjustment.State.DRAFT]).filter(
+        queries.for_place_q(place)).exclude(failure="").order_by("-effective_at", "-id")[:20])
+    if not rows:
+        return None
+    return render_to_string("zones/_failed_publications.html", {"rows": rows}, request=request)

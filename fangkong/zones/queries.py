@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.errors import NotFound
 from fangkong.registry.models import LEVEL_FIELDS, Place, Resident, natural_key
+from fangkong.registry.queries import address_labels, place_labels
 from fangkong.registry.queries import counts as counting
-from fangkong.registry.queries import place_labels
 
 from . import access, engine
 from .models import (
@@ -389,7 +389,8 @@ def notices(scope, node: Place | None = None):
     """The notices the user may read (`access.notice_q`); with `node`, those filed at or
     under it and those zoning a place at, under or above it (a street's notice that seals
     a building of the community is on the community's list)."""
-    qs = Notice.objects.filter(access.notice_q(scope)).select_related("place")
+    qs = Notice.objects.filter(access.notice_q(scope)).select_related("place", "replaced_by") \
+        .prefetch_related("replaces")  # "已被第22号更正" / "更正第19号"
     if node is not None:
         qs = qs.filter(engine.under_q(node) | engine.under_q(node, "place__") | Q(place=node)
                        | Q(access.zoning_q(near_q(node, "place__"))))
@@ -402,7 +403,8 @@ def get_notice(scope, pk, perm=access.VIEW) -> Notice:
     from fangkong.core.access import one
     from fangkong.core.errors import Forbidden
 
-    n = one(Notice.objects.filter(access.notice_q(scope)).select_related("place"), pk)
+    n = one(Notice.objects.filter(access.notice_q(scope)).select_related("place", "replaced_by")
+            .prefetch_related("replaces"), pk)
     if perm != access.VIEW and not scope.allows(perm, n):
         raise Forbidden()
     return n
@@ -411,9 +413,17 @@ def get_notice(scope, pk, perm=access.VIEW) -> Notice:
 def notices_to_attach(scope, adj: Adjustment, limit: int = 30) -> list[Notice]:
     """The notices a draft may be filed under: filed for its place or above it, where the
     user manages (a notice they only read, the street's, is not theirs to file under)."""
-    return list(Notice.objects.filter(access.filed_q(scope, access.MANAGE), place_id__in=[
+    return list(Notice.objects.filter(access.filed_q(scope, access.MANAGE), withdrawn_at=None, place_id__in=[
         x for x in [adj.place_id, adj.community_id, adj.street_id, adj.district_id] if x])
         .select_related("place")[:limit])
+
+
+def notices_to_replace(scope, notice: Notice, limit: int = 30) -> list[Notice]:
+    """The notices that may be marked as correcting `notice`: in force, filed where the user
+    manages, for its place or above it."""
+    return list(Notice.objects.filter(access.filed_q(scope, access.MANAGE), withdrawn_at=None, place_id__in=[
+        x for x in [notice.place_id, notice.community_id, notice.street_id, notice.district_id] if x])
+        .exclude(pk=notice.pk).select_related("place")[:limit])
 
 
 def notice_items(scope, notice: Notice) -> list:
@@ -517,7 +527,7 @@ def who_now(node: Place, kind: str):
     return HouseholdZone.objects.filter(engine.under_q(node), until=None, kind=kind)
 
 
-# --- the diff and conflicts of an adjustment --------------------------------------------------
+# --- the diff of an adjustment (its overlaps: overlaps.py) --------------------------------------------------
 
 def diff(adj: Adjustment, *, limit=200) -> dict:
     """Which households and how many people change zone, from what to what. Households are
@@ -562,10 +572,12 @@ def _moves(changed, old, new, limit) -> dict:
         heads[key] += people[hid]
     show = counted[:limit]
     hhs = {h.id: h for h in Household.objects.filter(id__in=show).select_related("place")} if show else {}
+    where = address_labels(hhs.values())  # "光明小区 5号楼 1单元": two buildings told apart
     return {"households": len(counted), "people": sum(people.values()),
             "transitions": [{"from": k[0], "to": k[1], "households": n, "people": heads[k]}
                             for k, n in sorted(moves.items(), key=lambda kv: -kv[1])],
-            "rows": [{"household": hhs[hid], "people": people[hid], "from": old.get(hid), "to": new.get(hid)}
+            "rows": [{"household": hhs[hid], "people": people[hid], "from": old.get(hid), "to": new.get(hid),
+                      "address": f"{where.get(hhs[hid].place_id, '')} {hhs[hid].door}".strip()}
                      for hid in show],
             "more": max(0, len(counted) - limit)}
 
@@ -580,31 +592,6 @@ def _published_diff(adj: Adjustment, its, limit) -> dict:
     new = {z.household_id: z.zone_type for z in HouseholdZone.objects.filter(q, since=at).select_related("zone_type")}
     old = {z.household_id: z.zone_type for z in HouseholdZone.objects.filter(q, until=at).select_related("zone_type")}
     return _moves(sorted(set(new) | set(old)), old, new, limit)
-
-
-def conflicts(adj: Adjustment) -> list[dict]:
-    """Other open adjustments (draft or scheduled) naming a place on the same branch of
-    the tree: which one publishes last decides, so they are shown before publishing."""
-    mine = items(adj)
-    if not mine:
-        return []
-    others = Adjustment.objects.filter(state__in=[State.DRAFT, State.SCHEDULED]).exclude(pk=adj.pk)
-    if adj.district_id:
-        others = others.filter(district_id=adj.district_id)
-    out = []
-    for other in others.prefetch_related("items__place"):
-        clash = [(a.place, b.place) for a in mine for b in other.items.all()
-                 if _related(a.place, b.place)]
-        if clash:
-            out.append({"adjustment": other, "places": clash})
-    return out
-
-
-def _related(a: Place, b: Place) -> bool:
-    def under(x, root):
-        return x.id == root.id or (root.kind in engine.DEPTH and getattr(x, f"{root.kind}_id") == root.id)
-
-    return under(a, b) or under(b, a)
 
 
 # --- the gate's log and the map ----------------------------------------------------------

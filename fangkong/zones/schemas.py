@@ -89,6 +89,11 @@ class NoticeIn(StrictIn):
     effective_at: datetime.datetime
 
 
+class NoticeLink(Schema):
+    id: int
+    number: str
+
+
 class NoticeOut(Schema):
     id: int
     place: int
@@ -97,6 +102,13 @@ class NoticeOut(Schema):
     title: str
     text: str
     effective_at: datetime.datetime
+    withdrawn_at: datetime.datetime | None = None  # withdrawn (its zones stay in force until lifted)
+    replaced_by: NoticeLink | None = None  # "已被第22号更正"
+    replaces: list[NoticeLink] = []  # "更正第19号"
+
+
+class NoticeWithdrawIn(StrictIn):
+    replaced_by: int | None = None  # the correcting notice; none: just withdrawn
 
 
 class NoticePlaceOut(Schema):
@@ -177,12 +189,23 @@ class TransitionOut(Schema):
     people: int
 
 
+class DiffHouseholdOut(Schema):
+    id: int
+    address: str  # "光明小区 5号楼 1单元 101"
+    people: int
+    from_type: str | None
+    to_type: str | None
+
+
 class DiffOut(Schema):
     households: int
     people: int
     transitions: list[TransitionOut]
     household_ids: list[int]
-    conflicts: list[int]
+    households_shown: list[DiffHouseholdOut]  # the first households, each with its full address
+    conflicts: list[int]  # other open adjustments in `overlaps`
+    overlaps: list[str]  # what this draft will not do as it says (a more severe zone above, one place twice)
+
 
 
 class EndedZoneOut(Schema):
@@ -254,6 +277,7 @@ class ObservationIn(StrictIn):
     place: int | None = None
     observed_at: datetime.datetime | None = None
     client_id: str | None = None
+    confirm: bool = False  # a milder colour over an import of the same day becomes the current code
 
 
 class ObservationOut(Schema):
@@ -262,6 +286,7 @@ class ObservationOut(Schema):
     colour: str
     source: str
     observed_at: datetime.datetime
+    current: bool  # it is now the person's code (false: the known code stays; it is kept in the history)
 
 
 class GateIn(StrictIn):
@@ -273,6 +298,7 @@ class GateIn(StrictIn):
     colour: str = ""
     temperature: Decimal | str | None = None
     at: datetime.datetime | None = None
+    confirm: bool = False  # the guard checked: a colour milder than the code on record applies
 
 
 class GateOut(Schema):

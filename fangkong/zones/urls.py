@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import adjust_views, gate_views, map_views, views
+from . import adjust_views, case_views, gate_views, map_views, views
 
 urlpatterns = [
     path("zones/", views.home, name="zones_home"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("zones/p/<id:pk>/notices/", views.notices, name="zones_notices"),
     path("zones/p/<id:pk>/lifting/", views.lifting_page, name="zones_lifting"),
     path("zones/p/<id:pk>/adjust/", adjust_views.new, name="zones_adjust_new"),
+    path("zones/p/<id:pk>/cases/new/", case_views.report_case, name="zones_report_case"),
     path("zones/p/<id:pk>/gate/", gate_views.checkpoint, name="zones_gate"),
     path("zones/p/<id:pk>/gate/log.xlsx", gate_views.checkpoint_export, name="zones_gate_export"),
     path("zones/p/<id:pk>/codes/import/", gate_views.codes_import, name="zones_codes_import"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("zones/p/<id:pk>/map/shape/", map_views.shape_save, name="zones_shape_save"),
     path("zones/p/<id:pk>/map/shape/remove/", map_views.shape_remove, name="zones_shape_remove"),
     path("zones/notices/<id:pk>/", views.notice, name="zones_notice"),
+    path("zones/notices/<id:pk>/withdraw/", views.notice_withdraw, name="zones_notice_withdraw"),
     path("zones/designations/<id:pk>/lift/", views.draft_lift, name="zones_draft_lift"),
     path("zones/households/<id:pk>/", views.household, name="zones_household"),
     path("zones/adjustments/<id:pk>/", adjust_views.detail, name="zones_adjustment"),

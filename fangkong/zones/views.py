@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.actor import actor_of
 from fangkong.core.errors import FangkongError, Invalid, NotFound
+from fangkong.core.text import join_words
 from fangkong.core.views import confirm_step, confirmed, flash_error, page
 from fangkong.registry import queries as registry_queries
 from fangkong.registry.models import Household, Place
@@ -21,6 +22,7 @@ from fangkong.registry.models import Household, Place
 from . import access, lifting, queries, rule_values, rule_words, rules_later
 from . import cadence as testing
 from .actions import lift as lift_actions
+from .actions import notices as notice_actions
 from .actions import policy as policy_actions
 from .actions import publish as pub
 from .models import ESCALATE_SCOPES, Adjustment, Policy, ZoneType
@@ -193,9 +195,46 @@ def notice(request, pk):
     building). Readable by everyone it zones (`access.notice_q`), missing for anyone else."""
     n = queries.get_notice(request.scope, pk)
     roots = request.scope.roots(access.VIEW)
+    may = request.scope.allows(access.MANAGE, n) and n.withdrawn_at is None
     return render(request, "zones/notice.html", {
         "notice": n, "items": queries.notice_items(request.scope, n),
+        "may_withdraw": may, "replacements": queries.notices_to_replace(request.scope, n) if may else [],
         "back": reverse("zones_notices", args=[roots[0].id]) if roots else reverse("home")})
+
+
+@page
+@require_POST
+def notice_withdraw(request, pk):
+    """Withdraw a notice, or mark it replaced by a correcting one, asked first: the step
+    says that what it published stays in force (naming the places) until another notice
+    lifts it (`actions.notices.withdraw`)."""
+    n = queries.get_notice(request.scope, pk, access.MANAGE)
+    by = request.POST.get("replaced_by") or None
+    by = queries.get_notice(request.scope, by, access.MANAGE) if by else None
+    if not confirmed(request):
+        kept = notice_actions.still_in_force(n)
+        lines = [_("It stays on the notices list and its page, marked “corrected by %(by)s”, and %(by)s is "
+                   "marked “corrects %(n)s”.") % {"n": n.number, "by": by.number} if by else
+                 _("It stays on the notices list and its page, marked withdrawn.")]
+        lines.append(ngettext(
+            "It lifts nothing: the zone it published stays in force (%(places)s) until an adjustment under "
+            "another notice lifts or changes it.",
+            "It lifts nothing: the %(n)d zones it published stay in force (%(places)s) until an adjustment "
+            "under another notice lifts or changes them.", len(kept)) % {
+            "n": len(kept), "places": join_words(f"{d.place.name} {d.zone_type.name}" for d in kept)}
+            if kept else _("It zones nothing now: nothing it published is in force."))
+        lines.append(_("No draft can be attached to it any more."))
+        pending = notice_actions.open_under(n)
+        return confirm_step(request, title=_("Withdraw %(n)s %(title)s?") % {"n": n.number, "title": n.title},
+                            lines=lines, yes=_("Yes, withdraw the notice"), back=reverse("zones_notice", args=[n.id]),
+                            warn=_("“%(title)s” is still filed under it: attach it to the correcting notice "
+                                   "or cancel it first.") % {"title": pending[0].title} if pending else "")
+    try:
+        notice_actions.withdraw(actor(request), n, by)
+        messages.success(request, _("%(n)s withdrawn.") % {"n": n.number})
+    except FangkongError as e:
+        flash_error(request, e)
+    return redirect("zones_notice", pk=n.id)
 
 
 @page

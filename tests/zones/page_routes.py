@@ -51,9 +51,14 @@ PAGES = {
     # a notice is read by everyone it zones: the family of the sealed building too
     "zones_notice": Page(z(lambda w, s: f"/zones/notices/{s.designation.notice_id}/"),
                          "302 404 200 404 404 404 200 200 200 404 200 200"),
+    # withdrawn / corrected, asked first: a reader who may not file it gets 403, anyone else 404
+    "zones_notice_withdraw": Page(z(lambda w, s: f"/zones/notices/{s.designation.notice_id}/withdraw/"),
+                                  "302 404 403 404 404 404 403 403 200 404 200 200", method=POST),
     "zones_lifting": Page(z(lambda w, s: f"/zones/p/{w.building.id}/lifting/"), VIEWERS),
     "zones_adjust_new": Page(lambda w: f"/zones/p/{w.building.id}/adjust/",
                              "302 404 404 404 404 404 403 403 302 404 302 302", method=POST),
+    "zones_report_case": Page(lambda w: f"/zones/p/{w.building.id}/cases/new/",
+                              "302 404 404 404 404 404 403 403 200 404 200 200"),
     "zones_gate": Page(z(lambda w, s: f"/zones/p/{w.compound.id}/gate/"),
                        "302 404 404 404 404 404 404 200 200 404 403 403"),
     "zones_gate_export": Page(z(lambda w, s: f"/zones/p/{w.compound.id}/gate/log.xlsx"),

@@ -91,6 +91,11 @@ ROUTES = {
         missing=lambda w: ("/api/v1/zones/notices", {"place": MISSING, "number": "1", "issued_by": "x",
                                                      "title": "x", "effective_at": tomorrow_five()}),
         **DRAFTING),
+    # withdrawn (a retry: the same again); its readers who may not file it get 403
+    ("POST", "/zones/notices/{pk}/withdraw"): Route(
+        url(lambda w: f"/notices/{w.notice.id}/withdraw"), setup=zscene, body=lambda w: {},
+        missing=lambda w: (f"/api/v1/zones/notices/{MISSING}/withdraw", {}),
+        command=200, leader=403, resident=403),
     ("GET", "/zones/designations"): Route(url(lambda w: f"/designations?place={w.building.id}"),
                                           setup=zscene, **VIEW),
     ("GET", "/zones/figures"): Route(url(lambda w: f"/figures?place={w.building.id}"), setup=zscene, **VIEW),

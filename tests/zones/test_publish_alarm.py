@@ -24,8 +24,9 @@ def lift_on_day_0(w):
     six = (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
     n = pub.create_notice(staff, w.community, {"number": "第19号", "issued_by": "指挥部", "title": "解除1号楼封控",
                                                "effective_at": six.isoformat()})
-    other = pub.draft(staff, w.community, "另一份草稿")
-    pub.add_item(staff, other, pub.Op.LIFT, w.building, None)
+    other = pub.draft(staff, w.community, "另一份草稿")  # steps the same building down: a real clash
+    pub.add_item(staff, other, pub.Op.CHANGE, w.building, ZoneType.objects.get(
+        policy__is_active=True, code="controlled"))
     adj = pub.draft(staff, w.community, "解除1号楼封控", notice=n)
     pub.add_item(staff, adj, pub.Op.LIFT, w.building, None)
     return adj
@@ -49,9 +50,10 @@ def test_the_rule_not_met_is_the_first_thing_the_confirm_step_says(world, preset
         warnings = body.split('<p class="error" role="alert">')[1:]
         assert all("规则未满足" not in w for w in warnings)
         if path.endswith("publish/"):
-            assert len(warnings) == 2, warnings  # the overlap, the notice's time: each its own line
-            assert warnings[0].startswith("与另外 1 个未发布的调整重叠：另一份草稿。"), warnings
-            assert warnings[1].startswith("通告写明 "), warnings
+            assert len(warnings) == 3, warnings  # the rule, the overlap, the notice's time: each its own line
+            assert warnings[0].startswith("住户的区域取其所在"), warnings
+            assert warnings[1].startswith("光明小区 1号楼：本草稿将其划为无区域，“另一份草稿”（草稿）将其划为管控区"), warnings
+            assert warnings[2].startswith("通告写明 "), warnings
 
 
 def test_a_zone_given_has_no_alarm(world, presets, login):

@@ -411,27 +411,17 @@ def _case(actor, fu: FollowUp, now):
     """A single re-test positive: the zones' escalation drafted, the staff told at once."""
     from fangkong.zones.actions.escalate import case_confirmed
 
-    _confirmed, proposal = case_confirmed(actor, fu.resident, confirmed_at=now,
-                                          source=_("Single re-test positive"),
-                                          source_ref=f"screening.followup:{fu.id}")
-    users = set(Membership.objects.filter(is_active=True).filter(
-        Q(role=Role.STAFF, place_id=fu.community_id) | Q(role=Role.GRID, place_id=fu.grid_id))
-        .values_list("user_id", flat=True))
-    from django.urls import reverse
-
-    from fangkong.notify.actions import notify
-
     contacts = families.housemates(fu)  # the people living with the case: close contacts
 
-    def body():  # in each reader's language
-        text = _("Round: %(round)s. Follow the case procedure for the household.") % {"round": fu.round.name}
+    def detail():  # in each reader's language, after the case's own words (zones)
+        text = _("Round: %(round)s.") % {"round": fu.round.name}
         if contacts:
             text += " " + families.contacts_line(fu.resident.name, contacts)
-        if proposal is not None:  # the zone's escalation, drafted: staff check it and publish it
-            text += " " + _("Zone escalation drafted: %(title)s.") % {"title": proposal.title}
         return text
 
-    notify(actor, users, kind="screening.case", title=lambda: _("Single re-test positive: a case"), body=body,
-           url=reverse("zones_adjustment", args=[proposal.id]) if proposal is not None
-           else reverse("screening_followups", args=[fu.round_id]),
-           key=f"screening.case.{fu.id}")
+    # the one message of a case, sent by the one action every report of a case goes through
+    _confirmed, proposal = case_confirmed(actor, fu.resident, confirmed_at=now,
+                                          source=_("Single re-test positive"),
+                                          source_ref=f"screening.followup:{fu.id}",
+                                          kind="screening.case", key=f"screening.case.{fu.id}",
+                                          detail=detail)

@@ -5,16 +5,20 @@ publish it with one action. A case also restarts the lifting count of the zone i
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.models import Membership
+from fangkong.accounts.roles import Role
 from fangkong.audit.actions import record
 from fangkong.registry.models import Place, Resident
 
 from .. import access
 from ..models import Adjustment, AdjustmentItem, Designation, HouseholdZone, Policy, ZoneCase
-from ..signals import case_recorded
+from ..signals import case_recorded, tell
 
 Op = AdjustmentItem.Op
 logger = logging.getLogger("fangkong.zones")
@@ -29,9 +33,13 @@ def record_case(actor, resident: Resident, *, confirmed_at=None, source="", sour
 
 
 def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
-                   source_ref: str | None = None):
+                   source_ref: str | None = None, kind="zones.case", key="", detail=None):
     """Called by the action that confirmed the case (screening's single re-test), which has
-    checked its own permission. Idempotent by `source_ref`. Returns (case, proposal or None)."""
+    checked its own permission. Idempotent by `source_ref`. Returns (case, proposal or None).
+
+    The community's staff and the case's grid worker are told at once, whoever reported it
+    (`kind`, `key` and `detail`, a renderable said after the case: the caller's own words,
+    e.g. the round and who lives with the case)."""
     confirmed_at = confirmed_at or timezone.now()
     if source_ref:
         found = ZoneCase.objects.filter(source_ref=source_ref).first()
@@ -46,6 +54,8 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
             record(actor, "zones.case", resident, {"source": source, "at": confirmed_at.isoformat()})
         proposal = _propose_safely(actor, case, resident)
         _announce(actor, case)
+        _tell_staff(actor, case, resident, proposal, kind=kind, key=key or f"zones.case.{case.id}",
+                    detail=detail)
     except IntegrityError:  # the same source_ref at the same instant: the other one won
         case = ZoneCase.objects.get(source_ref=source_ref)
         return case, Adjustment.objects.filter(case=case).first()
@@ -65,6 +75,41 @@ def _announce(actor, case):
             case_recorded.send(sender=ZoneCase, case=case, actor=actor)
     except Exception:  # noqa: BLE001 - logged; the case is what must not be lost
         logger.exception("zones: case %s not announced to the other apps", case.pk)
+
+
+def _tell_staff(actor, case, resident, proposal, *, kind, key, detail):
+    """The one message of a confirmed case, to the staff of its community and its grid
+    worker, in each reader's language; never costing the case."""
+    users = set(Membership.objects.filter(is_active=True).filter(
+        Q(role=Role.STAFF, place_id=resident.community_id) | Q(role=Role.GRID, place_id=resident.grid_id))
+        .values_list("user_id", flat=True))
+    if not users:
+        return
+    name, source, at = resident.name, case.source, case.confirmed_at
+    where = Place.objects.filter(pk=resident.building_id or resident.unit_id or resident.community_id).first()
+    title = proposal.title if proposal is not None else ""
+
+    def body():  # in each reader's language
+        text = _("%(name)s (%(place)s) confirmed a case at %(at)s (%(source)s). Follow the case "
+                 "procedure for the household.") % {
+            "name": name, "place": where.name if where else "", "source": source,
+            "at": date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")}
+        if detail is not None:
+            text += " " + str(detail() if callable(detail) else detail)
+        if title:  # the zone's escalation, drafted: staff check it and publish it
+            text += " " + _("Zone escalation drafted: %(title)s.") % {"title": title}
+        return text
+
+    url = (reverse("zones_adjustment", args=[proposal.id]) if proposal is not None
+           else reverse("zones_household", args=[resident.household_id]))
+    try:
+        with transaction.atomic():
+            tell.send(sender=ZoneCase, adjustment=proposal, actor=actor, messages=[{
+                "users": users, "kind": kind, "title": lambda: _("A confirmed case: %(name)s") % {"name": name},
+                "body": body, "url": url, "place": Place.objects.filter(pk=resident.community_id).first(),
+                "key": key}])
+    except Exception:  # noqa: BLE001 - logged; the case is what must not be lost
+        logger.exception("zones: staff not told of case %s", case.pk)
 
 
 def _propose_safely(actor, case, resident):

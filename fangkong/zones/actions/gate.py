@@ -2,6 +2,11 @@
 
 Every person through a gate is logged, refusals too, with the reason in words:
 - red code: stop; yellow: no exit; a temperature of FANGKONG_FEVER_C or more: refused;
+- the code applied is the one the guard chose or, when none was chosen, the person's known
+  code (`HealthCode`: the city's file or an earlier observation); a colour milder than the
+  known one is applied only once the guard confirmed it (`code_to_apply`), and asked first
+  (`pass_gate` raises Conflict `confirm_code`, nothing written); nothing known and nothing
+  chosen: the guard must look and choose;
 - a sealed household: nobody out (足不出户);
 - a controlled household: out of the area refused; at a gate inside its area, one person per
   household every N days (the zone type's `collect_every_days`) may go to collect goods.
@@ -20,7 +25,7 @@ from django.utils.translation import ngettext
 from fangkong.audit.actions import record
 from fangkong.core.clean import clean
 from fangkong.core.clean import client_id as parse_client_id
-from fangkong.core.errors import Invalid
+from fangkong.core.errors import Conflict, Invalid
 from fangkong.registry.models import Place, Resident
 
 from .. import access, engine
@@ -49,17 +54,42 @@ def _client_id(value):
     return cid
 
 
+SEVERITY = {CodeColour.GREEN: 0, CodeColour.YELLOW: 1, CodeColour.RED: 2}
+
+
+def milder(colour: str, than: str) -> bool:
+    return SEVERITY.get(colour, 0) < SEVERITY.get(than, 0)
+
+
+def replaces(current: HealthCode | None, colour: str, source: str, at, confirmed=False) -> bool:
+    """Does a colour observed at `at` become the person's current code? The newer wins, except
+    that an observation (station, gate, by hand) never makes an imported code of the same day
+    milder without a confirmation (a green seen at the gate does not undo the city's red of
+    that morning in silence); a newer import always wins."""
+    if current is None:
+        return True
+    if current.observed_at > at:
+        return False
+    if (source != Source.IMPORT and current.source == Source.IMPORT and milder(colour, current.colour)
+            and not confirmed
+            and timezone.localtime(current.observed_at).date() == timezone.localtime(at).date()):
+        return False
+    return True
+
+
 def observe_code(actor, resident: Resident, colour: str, *, source=Source.MANUAL, place=None,
-                 at=None, client_id=None) -> HealthCodeObservation:
-    """Record a colour seen for a person; the person's current colour is the latest seen."""
+                 at=None, client_id=None, confirmed=False) -> HealthCodeObservation:
+    """Record a colour seen for a person; it becomes the current colour by `replaces`."""
     access.require(actor, access.GATE, resident)
     return record_observation(actor, resident, colour, source=source, place=place, at=at,
-                              client_id=client_id)
+                              client_id=client_id, confirmed=confirmed)
 
 
 def record_observation(actor, resident: Resident, colour: str, *, source=Source.MANUAL, place=None,
-                       at=None, client_id=None) -> HealthCodeObservation:
-    """`observe_code` for an action that has checked its own permission (the station)."""
+                       at=None, client_id=None, confirmed=False) -> HealthCodeObservation:
+    """`observe_code` for an action that has checked its own permission (the station). Every
+    observation is kept and audited (with the code it replaced, or `current: False` when the
+    known code stays); `obs.current` says whether it is now the person's code."""
     if colour not in CodeColour.values:
         raise Invalid(fields={"colour": [_("Choose green, yellow or red.")]})
     if source not in Source.values:
@@ -69,6 +99,8 @@ def record_observation(actor, resident: Resident, colour: str, *, source=Source.
     if cid is not None:
         found = HealthCodeObservation.objects.filter(client_id=cid).first()
         if found is not None:
+            found.current = HealthCode.objects.filter(resident=resident, colour=found.colour,
+                                                      observed_at=found.observed_at).exists()
             return found
     obs = HealthCodeObservation(resident=resident, colour=colour, observed_at=at, place=place,
                                 source=source, recorded_by=_user(actor), client_id=cid)
@@ -76,12 +108,20 @@ def record_observation(actor, resident: Resident, colour: str, *, source=Source.
     with transaction.atomic():
         obs.save()
         current = HealthCode.objects.select_for_update().filter(resident=resident).first()
+        details = {"colour": colour, "source": source}
+        obs.current = replaces(current, colour, source, at, confirmed)
         if current is None:
             HealthCode.objects.create(resident=resident, colour=colour, observed_at=at, source=source)
-        elif current.observed_at <= at:
+        elif obs.current:
+            if current.colour != colour:
+                details["was"] = current.colour
             current.colour, current.observed_at, current.source = colour, at, source
             current.save()
-        record(actor, "zones.health_code", resident, {"colour": colour, "source": source})
+        else:
+            details["current"] = False
+        if confirmed:
+            details["confirmed"] = True
+        record(actor, "zones.health_code", resident, details)
     return obs
 
 
@@ -97,12 +137,42 @@ def _temperature(value):
     return t
 
 
+def code_to_apply(colour: str, known: HealthCode | None, confirmed=False) -> str:
+    """The colour the gate acts on: the one the guard chose, or the known code when none was
+    chosen; a colour milder than the known one only once the guard confirmed it."""
+    if not colour:
+        return known.colour if known is not None else ""
+    if known is not None and milder(colour, known.colour) and not confirmed:
+        return known.colour
+    return colour
+
+
+def source_words(source: str) -> str:
+    return str(dict(Source.choices).get(source, source or "—"))
+
+
+def known_words(known: HealthCode) -> str:
+    """'City file import, 06/12/2026 21:00': where a known code comes from and when."""
+    return _("%(source)s, %(when)s") % {
+        "source": source_words(known.source),
+        "when": date_format(timezone.localtime(known.observed_at), "SHORT_DATETIME_FORMAT")}
+
+
 def refusal(resident, household_zone, gate: Place, direction: str, colour: str, temperature,
-            at) -> str:
-    """Why the person may not pass ('' when they may)."""
-    if colour == CodeColour.RED:
+            at, known: HealthCode | None = None, confirmed=False) -> str:
+    """Why the person may not pass ('' when they may). `colour` is what the guard chose ('' for
+    none), `known` the person's current code: the code applied is `code_to_apply`."""
+    code = code_to_apply(colour, known, confirmed)
+    on_record = known is not None and code == known.colour and code != colour
+    if code == CodeColour.RED:
+        if on_record:
+            return _("Red health code on record (%(known)s): stop. Call the community doctor; "
+                     "do not let the person through.") % {"known": known_words(known)}
         return _("Red health code: stop. Call the community doctor; do not let the person through.")
-    if colour == CodeColour.YELLOW and direction == Dir.OUT:
+    if code == CodeColour.YELLOW and direction == Dir.OUT:
+        if on_record:
+            return _("Yellow health code on record (%(known)s): may not go out until the code is "
+                     "green.") % {"known": known_words(known)}
         return _("Yellow health code: may not go out until the code is green.")
     fever = Decimal(str(getattr(settings, "FANGKONG_FEVER_C", "37.3")))
     if temperature is not None and temperature >= fever:
@@ -137,9 +207,22 @@ def refusal(resident, household_zone, gate: Place, direction: str, colour: str, 
     return ""
 
 
+def ask_to_confirm(resident: Resident, colour: str, known: HealthCode) -> Conflict:
+    """A colour milder than the person's known code: asked before anything is written."""
+    return Conflict(
+        _("%(name)s's health code on record is %(known)s (%(where)s); you chose %(colour)s. Check the "
+          "code on their phone: only if it is %(colour)s, confirm, and it is recorded as seen at the gate.")
+        % {"name": resident.name, "known": known.get_colour_display(), "where": known_words(known),
+           "colour": CodeColour(colour).label},
+        code="confirm_code", extra={"known": {"colour": known.colour, "source": known.source,
+                                              "observed_at": known.observed_at.isoformat()}})
+
+
 def pass_gate(actor, gate: Place, *, direction: str, client_id, resident: Resident | None = None,
-              name="", colour="", temperature=None, at=None) -> CheckpointEvent:
-    """Record one person at the gate: allowed, or refused with the reason."""
+              name="", colour="", temperature=None, at=None, confirm=False) -> CheckpointEvent:
+    """Record one person at the gate: allowed, or refused with the reason. The code applied:
+    see `code_to_apply`; a colour milder than the known code without `confirm` raises
+    Conflict `confirm_code` (nothing written); no colour and none known: Invalid."""
     access.require(actor, access.GATE, gate)
     errors = {}
     if direction not in Dir.values:
@@ -162,13 +245,22 @@ def pass_gate(actor, gate: Place, *, direction: str, client_id, resident: Reside
     if resident is not None:
         access.require(actor, access.GATE, resident)
     at = at or timezone.now()
-    hz = None
+    hz = known = None
     if resident is not None:
         hz = HouseholdZone.objects.filter(household_id=resident.household_id, until=None) \
             .select_related("zone_type", "designation__place").first()
-    reason = refusal(resident, hz, gate, direction, colour, temperature, at)
+        known = HealthCode.objects.filter(resident=resident).first()
+    if not colour and known is None:
+        raise Invalid(fields={"colour": [_("No health code is on record for this person: look at it and "
+                                           "choose its colour.")]})
+    confirmed = bool(confirm and colour) and known is not None and milder(colour, known.colour)
+    if colour and known is not None and milder(colour, known.colour) and not confirmed:
+        raise ask_to_confirm(resident, colour, known)
+    reason = refusal(resident, hz, gate, direction, colour, temperature, at, known=known,
+                     confirmed=confirmed)
+    applied = code_to_apply(colour, known, confirmed)
     ev = CheckpointEvent(gate=gate, resident=resident, household_id=resident.household_id if resident else None,
-                         name=resident.name if resident else name, direction=direction, colour=colour,
+                         name=resident.name if resident else name, direction=direction, colour=applied,
                          temperature=temperature, allowed=not reason, reason=reason,
                          zone_kind=hz.kind if hz else "", recorded_by=_user(actor), at=at, client_id=cid)
     ev.copy_levels(gate)
@@ -178,7 +270,8 @@ def pass_gate(actor, gate: Place, *, direction: str, client_id, resident: Reside
             record(actor, "zones.gate", ev, {"direction": direction, "allowed": ev.allowed},
                    label=ev.name, levels_from=gate)
             if resident is not None and colour:
-                observe_code(actor, resident, colour, source=Source.CHECKPOINT, place=gate, at=at)
+                observe_code(actor, resident, colour, source=Source.CHECKPOINT, place=gate, at=at,
+                             confirmed=confirmed)
     except IntegrityError:  # the same client id at the same instant
         return CheckpointEvent.objects.get(client_id=cid)
     return ev

@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 from fangkong.audit.actions import record
 from fangkong.core.clean import clean, in_utc
 from fangkong.core.errors import Conflict, Invalid, NotFound
-from fangkong.core.text import join_words
+from fangkong.core.said import kept, said
 from fangkong.registry.models import Place
 
-from .. import access, engine, lifting, queries, telling
+from .. import access, engine, failures, foretell, lifting, queries, telling
 from ..models import Adjustment, AdjustmentItem, Designation, Notice, ZoneType
 from ..signals import tell
+from . import notices
 
 Op = AdjustmentItem.Op
 State = Adjustment.State
@@ -182,6 +183,9 @@ def check_ready(adj: Adjustment):
                       code="notice_required")
     if not adj.items.exists():
         raise Invalid(_("The adjustment has no places yet."), code="empty")
+    refused = notices.refusal(adj)  # a withdrawn notice; a lift under the notice that sealed it
+    if refused is not None:
+        raise refused
 
 
 def schedule(actor, adj: Adjustment, at) -> Adjustment:
@@ -199,11 +203,17 @@ def schedule(actor, adj: Adjustment, at) -> Adjustment:
         raise Invalid(fields={"effective_at": [_("Choose a time in the future, or publish now.")]})
     check_ready(adj)
     with transaction.atomic():
-        adj.state, adj.effective_at = State.SCHEDULED, at
-        adj.save(update_fields=["state", "effective_at"])
+        adj.state, adj.effective_at, adj.failure, adj.failure_said = State.SCHEDULED, at, "", {}
+        adj.save(update_fields=["state", "effective_at", "failure", "failure_said"])
         record(actor, "zones.adjustment.schedule", adj, {"at": at.isoformat()})
+        _tell(adj, actor, foretell.families(adj, at))  # the families know what comes, and when
         transaction.on_commit(lambda: _enqueue(at))
     return adj
+
+
+def _tell(adj, actor, messages):
+    if messages:
+        tell.send(sender=Adjustment, adjustment=adj, actor=actor, messages=messages)
 
 
 def _enqueue(at):
@@ -229,6 +239,7 @@ def unschedule(actor, adj: Adjustment) -> Adjustment:
         if not n:
             raise Conflict(_("This adjustment is not scheduled."), code="not_scheduled")
         record(actor, "zones.adjustment.unschedule", adj)
+        _tell(adj, actor, foretell.families(adj, adj.effective_at, cancelled=True))
     adj.state = State.DRAFT
     return adj
 
@@ -238,11 +249,14 @@ def cancel(actor, adj: Adjustment) -> Adjustment:
     if adj.state == State.CANCELLED:  # a retry
         return adj
     with transaction.atomic():
+        was = Adjustment.objects.select_for_update().filter(pk=adj.pk).values_list("state", flat=True).first()
         n = Adjustment.objects.filter(pk=adj.pk, state__in=[State.DRAFT, State.SCHEDULED]).update(
             state=State.CANCELLED)
         if not n:
             raise Conflict(_("Only a draft or scheduled adjustment can be cancelled."), code="closed")
         record(actor, "zones.adjustment.cancel", adj)
+        if was == State.SCHEDULED:  # the families were told it would come
+            _tell(adj, actor, foretell.families(adj, adj.effective_at, cancelled=True))
     adj.state = State.CANCELLED
     return adj
 
@@ -326,9 +340,56 @@ def _failed(pk, error):
         adj = Adjustment.objects.select_for_update().filter(pk=pk, state=State.SCHEDULED).first()
         if adj is None:
             return
-        adj.state, adj.failure = State.DRAFT, str(error.message)[:300]
-        adj.save(update_fields=["state", "failure"])
-        record(Actor.system(via="task"), "zones.adjustment.failed", adj, {"error": adj.failure})
+        at = adj.effective_at
+        adj.state, adj.failure, adj.failure_said = State.DRAFT, str(error.message)[:300], kept(error.message)
+        adj.save(update_fields=["state", "failure", "failure_said"])
+        actor = Actor.system(via="task")
+        record(actor, "zones.adjustment.failed", adj, {"error": adj.failure})
+        # an alarm, at once: its author and the community's and the street's staff (the seal
+        # did not happen), and the families who were told it would (foretell)
+        told = foretell.failed(adj, at) + foretell.families(adj, at, cancelled=True)
+        if told:
+            tell.send(sender=Adjustment, adjustment=adj, actor=actor, messages=told)
+
+
+def _other(d: Designation) -> str:
+    """The adjustment that made designation `d`: its notice's number, else its title."""
+    a = d.adjustment
+    if a is None:
+        return ""
+    return a.notice.number if a.notice_id else a.title
+
+
+def _still_to_do(items) -> tuple[list, list[int]]:
+    """The items still to publish, and the places of those whose outcome another adjustment
+    gave meanwhile (a no-op: the grid already made a 防范区 by another notice stays as it is,
+    and the building sealed with it is still sealed). An item whose place another adjustment
+    gave another zone meanwhile refuses the whole, naming the place and that adjustment."""
+    places = [it.place_id for it in items]
+    now = {d.place_id: d for d in Designation.objects.select_for_update(of=("self",)).filter(
+        place_id__in=places, ends_at=None).select_related("zone_type", "adjustment__notice")}
+    todo, already = [], []
+    for it in items:
+        current = now.get(it.place_id)
+        moved = current is not None if it.op == Op.CREATE else (
+            current is None or current.id != it.designation_id)
+        if not moved:
+            todo.append(it)
+        elif (current is None and it.op == Op.LIFT) or (
+                current is not None and it.op != Op.LIFT and current.zone_type_id == it.zone_type_id):
+            already.append(it.place_id)
+        elif current is not None and it.op == Op.CREATE:
+            raise Conflict(said(failures.DESIGNATED, place=it.place.name, zone=current.zone_type.name,
+                                other=_other(current), ours=it.zone_type.name), code="stale")
+        else:
+            other = _other(current) if current is not None else (
+                _other(it.designation) if it.designation else "")
+            ended = Designation.objects.filter(pk=it.designation_id).select_related(
+                "ended_by__notice").first()
+            if ended is not None and ended.ended_by is not None:
+                other = ended.ended_by.notice.number if ended.ended_by.notice_id else ended.ended_by.title
+            raise Conflict(said(failures.CHANGED, place=it.place.name, other=other), code="stale")
+    return todo, already
 
 
 def _publish(actor, pk, at, *, states) -> Adjustment:
@@ -357,22 +418,11 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
             last, _designation = engine.last_change([it.place for it in adj.items.select_related("place")])
             if last is not None and last > at:
                 at = last
-        items = list(adj.items.select_related("place", "zone_type", "designation__zone_type"))
-        ending = [it.designation_id for it in items if it.op in (Op.CHANGE, Op.LIFT)]
-        if ending:
-            still = set(Designation.objects.select_for_update().filter(
-                pk__in=ending, ends_at=None).values_list("id", flat=True))
-            gone = [it.place.name for it in items if it.designation_id and it.designation_id not in still]
-            if gone:
-                raise Conflict(_("These zones were changed by another adjustment meanwhile: %(places)s.")
-                               % {"places": join_words(gone)}, code="stale")
+        items, already = _still_to_do(list(adj.items.select_related(
+            "place", "zone_type", "designation__zone_type")))
         # zones lifted or stepped down while their lifting rule is not met: allowed (the
         # officials decide), said at the confirm step and kept in the record
         against = lifting.against_rule(items, timezone.localdate(at))
-        creating = [it.place_id for it in items if it.op == Op.CREATE]
-        if creating and Designation.objects.filter(place_id__in=creating, ends_at=None).exists():
-            raise Conflict(_("A place of this adjustment was designated by another adjustment meanwhile."),
-                           code="stale")
         for it in items:
             old = it.designation
             if old is not None:
@@ -398,6 +448,8 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
                    "households": adj.households_changed}
         if from_notice:
             changes["from_notice"] = True  # in force from the notice's minute, published later
+        if already:
+            changes["already"] = already  # places that had the zone this gives them: left as they were
         if against:
             changes["against_rule"] = [a.place for a in against]  # published against the recommendation
         record(actor, "zones.adjustment.publish", adj, changes)

@@ -1,0 +1,145 @@
+"""The checkpoint applies the person's known health code (walk "zone", item 1): a red code
+imported from the city's file is refused at the gate whether or not the guard taps a colour,
+no colour is ticked in advance, a green seen at the gate over the imported red is asked
+first and then recorded as an audited observation, and an observation never makes an import
+of the same day milder in silence."""
+
+import datetime
+import re
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from fangkong.audit.models import AuditEvent
+from fangkong.core.actor import Actor
+from fangkong.core.errors import Conflict, Invalid
+from fangkong.registry import actions as reg
+from fangkong.registry.models import Kind
+from fangkong.zones import queries
+from fangkong.zones.actions import gate
+from fangkong.zones.models import CheckpointEvent, HealthCode, HealthCodeObservation, Source
+from tests.conftest import IDS, actor_for
+
+
+@pytest.fixture
+def east_gate(world):
+    return reg.create_place(Actor.system(), world.compound, Kind.CHECKPOINT, "东门")
+
+
+def import_red(c, w, key="xia_ming"):
+    f = SimpleUploadedFile("codes.csv", f"身份证号,健康码\n{IDS[key]},红\n".encode("utf-8-sig"),
+                           content_type="text/csv")
+    r = c.post(f"/zones/p/{w.compound.id}/codes/import/", {"file": f}, follow=True)
+    assert r.status_code == 200
+    assert (HealthCode.objects.get(resident=w.xia).colour, HealthCode.objects.get(resident=w.xia).source) == \
+        ("red", "import")
+
+
+def gate_post(c, w, g, **extra):
+    data = {"gate": g.id, "person": IDS["xia_ming"], "direction": "out", "temperature": "36.5",
+            "client_id": str(uuid.uuid4())}
+    data.update(extra)
+    return c.post(f"/zones/p/{w.compound.id}/gate/", data)
+
+
+def test_no_colour_is_ticked_in_advance(world, presets, login, east_gate):
+    r = login(world.users.grid).get(f"/zones/p/{world.compound.id}/gate/")
+    radios = re.findall(r'<input type="radio" name="colour"[^>]*>', r.text)
+    assert len(radios) == 3 and not any("checked" in x for x in radios)
+
+
+def test_an_imported_red_is_refused_at_the_gate_page(world, presets, login, east_gate):
+    w = world
+    c = login(w.users.grid)
+    import_red(c, w)
+    # the guard looks the person up: the red on record is said, with its source, nothing written
+    r = gate_post(c, w, east_gate, look="1")
+    known = r.text[r.text.index('id="known-code"'):][:600]
+    assert "verdict no" in r.text[r.text.index('class="card known-code'):][:60]
+    assert "红码" in known and "城市" in known and CheckpointEvent.objects.count() == 0
+    # no colour tapped: the red on record applies
+    r = gate_post(c, w, east_gate)
+    ev = CheckpointEvent.objects.get()
+    assert not ev.allowed and ev.colour == "red" and "红码" in ev.reason
+    assert "拒绝通行" in r.text and "放行" not in r.text[r.text.index('id="verdict"'):][:80]
+    assert (HealthCode.objects.get(resident=w.xia).colour, HealthCode.objects.get(resident=w.xia).source) == \
+        ("red", "import")
+    # green tapped: asked first, with the red on record named; nothing written
+    cid = str(uuid.uuid4())
+    r = gate_post(c, w, east_gate, colour="green", client_id=cid)
+    assert 'id="confirm-alarm"' in r.text and "红码" in r.text and CheckpointEvent.objects.count() == 1
+    assert HealthCode.objects.get(resident=w.xia).source == "import"
+    # confirmed: let through, recorded as seen at the gate, audited with the red it replaced
+    r = gate_post(c, w, east_gate, colour="green", client_id=cid, confirm="1")
+    ev = CheckpointEvent.objects.get(client_id=cid)
+    assert ev.allowed and ev.colour == "green"
+    hc = HealthCode.objects.get(resident=w.xia)
+    assert (hc.colour, hc.source) == ("green", "checkpoint")
+    assert list(HealthCodeObservation.objects.filter(resident=w.xia).values_list("colour", "source")) == [
+        ("green", "checkpoint"), ("red", "import")]
+    a = AuditEvent.objects.filter(action="zones.health_code").order_by("-id").first()
+    assert a.changes.get("was") == "red" and a.changes.get("confirmed") is True
+
+
+def test_an_imported_red_is_refused_through_the_api(world, presets, login, east_gate):
+    w = world
+    c = login(w.users.grid)
+    import_red(c, w)
+    url = f"/api/v1/zones/checkpoints/{east_gate.id}/events"
+    r = c.post(url, {"direction": "out", "client_id": str(uuid.uuid4()), "resident": w.xia.id},
+               content_type="application/json")
+    assert r.status_code == 201 and r.json()["allowed"] is False and r.json()["colour"] == "red"
+    cid = str(uuid.uuid4())
+    body = {"direction": "out", "client_id": cid, "resident": w.xia.id, "colour": "green"}
+    r = c.post(url, body, content_type="application/json")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "confirm_code"
+    assert r.json()["error"]["known"]["colour"] == "red" and r.json()["error"]["known"]["source"] == "import"
+    assert HealthCode.objects.get(resident=w.xia).colour == "red"
+    r = c.post(url, {**body, "confirm": True}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["allowed"] is True
+    assert HealthCode.objects.get(resident=w.xia).colour == "green"
+
+
+def test_nothing_known_and_nothing_chosen_the_guard_must_choose(world, presets, east_gate):
+    w = world
+    with pytest.raises(Invalid) as e:
+        gate.pass_gate(actor_for(w.users.grid), east_gate, direction="in", resident=w.su, client_id=uuid.uuid4())
+    assert "colour" in e.value.fields and CheckpointEvent.objects.count() == 0
+    # a yellow on record: no exit, said with where it comes from; entry is let through
+    gate.observe_code(actor_for(w.users.grid), w.su, "yellow", source=Source.CHECKPOINT)
+    out = gate.pass_gate(actor_for(w.users.grid), east_gate, direction="out", resident=w.su,
+                         client_id=uuid.uuid4())
+    assert not out.allowed and out.colour == "yellow" and "黄码" in out.reason
+    assert gate.pass_gate(actor_for(w.users.grid), east_gate, direction="in", resident=w.su,
+                          client_id=uuid.uuid4()).allowed
+    with pytest.raises(Conflict):  # green over the yellow on record: asked first
+        gate.pass_gate(actor_for(w.users.grid), east_gate, direction="out", resident=w.su, colour="green",
+                       client_id=uuid.uuid4())
+
+
+def test_an_observation_does_not_silently_overwrite_an_import_of_the_same_day(world, presets):
+    w = world
+    staff = actor_for(w.users.staff)
+    morning = timezone.now()
+    gate.record_observation(staff, w.xia, "red", source=Source.IMPORT, at=morning)
+    later = morning + datetime.timedelta(minutes=5)
+    if timezone.localtime(later).date() != timezone.localtime(morning).date():  # just before midnight
+        later = morning + datetime.timedelta(seconds=1)
+    obs = gate.observe_code(staff, w.xia, "green", source=Source.MANUAL, at=later)
+    hc = queries.health_code(w.xia.id)
+    assert (hc.colour, hc.source) == ("red", "import")
+    assert obs.current is False and HealthCodeObservation.objects.filter(resident=w.xia).count() == 2
+    assert AuditEvent.objects.filter(action="zones.health_code").order_by("-id").first().changes.get("current") is False
+    # a more severe colour seen always applies; a newer import always applies
+    gate.observe_code(staff, w.su, "green", source=Source.IMPORT, at=morning)
+    assert gate.observe_code(staff, w.su, "yellow", source=Source.CHECKPOINT, at=later).current
+    assert queries.health_code(w.su.id).colour == "yellow"
+    gate.record_observation(staff, w.xia, "green", source=Source.IMPORT, at=later + datetime.timedelta(seconds=1))
+    assert queries.health_code(w.xia.id).colour == "green"
+    # the next day, the newer observation wins
+    gate.record_observation(staff, w.wang, "red", source=Source.IMPORT, at=morning)
+    assert gate.observe_code(staff, w.wang, "green", source=Source.CHECKPOINT,
+                             at=morning + datetime.timedelta(days=1)).current
+    assert queries.health_code(w.wang.id).colour == "green"
