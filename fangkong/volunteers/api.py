@@ -22,23 +22,26 @@ from fangkong.core.paging import page_of
 from fangkong.core.shedding import check_rate
 
 from . import queries
-from .actions import answers, attendance, calls, registration
+from .actions import answers, attendance, call_news, calls, registration
 from .models import Assignment, PhoneCode, Volunteer
 from .schemas import (
     AssignIn,
     AssignmentOut,
     AttendIn,
+    CallChangeIn,
     CallDetail,
     CallIn,
     CallOut,
     CheckOutIn,
     JoinLinkOut,
+    MessageIn,
     PhoneIn,
     ReasonIn,
     RegistrationIn,
     RegistrationOut,
     Sent,
     TokenIn,
+    Told,
     VolunteerOut,
     VolunteerPage,
 )
@@ -144,6 +147,34 @@ def call_assign(request, call_id: int, payload: AssignIn):
     call = queries.get_call(request.scope, call_id)
     v = queries.get_assignable(request.scope, call, payload.volunteer)
     return assignment_out(calls.assign(actor_of(request), call, v, confirm=payload.confirm))
+
+
+@router.post("/volunteers/calls/{call_id}/cancel-call", response=CallOut, description=(
+    "Staff call the call off with a `reason`: the places not checked in to are cancelled and "
+    "everyone who answered (confirmed and waiting) is told why, in their language (inbox and "
+    "text). Sent again, the cancelled call answers and nobody is told twice."))
+def call_cancel_call(request, call_id: int, payload: ReasonIn):
+    call = queries.get_call(request.scope, call_id)
+    return call_out(call_news.cancel_call(actor_of(request), call, payload.reason))
+
+
+@router.post("/volunteers/calls/{call_id}/change", response=CallOut, description=(
+    "Staff move the call: `starts_at`, `ends_at`, `place` (each left out stays), `deadline` "
+    "(left out: the new start), checked as a new call is (400 naming the field). The places "
+    "taken follow it and everyone who answered is told the new time and place and the old; "
+    "sent again unchanged, nothing happens."))
+def call_change(request, call_id: int, payload: CallChangeIn):
+    call = queries.get_call(request.scope, call_id)
+    return call_out(call_news.change_call(actor_of(request), call, payload.dict())[0])
+
+
+@router.post("/volunteers/calls/{call_id}/message", response=Told, description=(
+    "Staff send everyone who answered the call (confirmed and waiting) a message, in the inbox "
+    "and by text. Sent again with the same `client_id` (or the same text) nobody is told twice "
+    "(`notified` 0). 409 `nobody` when nobody has answered, `cancelled` on a cancelled call."))
+def call_message(request, call_id: int, payload: MessageIn):
+    call = queries.get_call(request.scope, call_id)
+    return {"notified": call_news.message_call(actor_of(request), call, payload.text, payload.client_id)}
 
 
 @router.post("/volunteers/checkin", response=AssignmentOut)

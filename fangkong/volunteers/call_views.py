@@ -28,7 +28,7 @@ from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
 
 from . import access, queries, views
-from .actions import answers, calls
+from .actions import answers, call_news, calls
 from .models import Assignment, Audience, Skill, Task, Volunteer
 
 MANAGE, VIEW = access.MANAGE, access.VIEW
@@ -57,10 +57,12 @@ def call_new(request, pk):
     c = queries.get_community(request.scope, pk)
     access.require(actor_of(request), MANAGE, c)
     errors = {}
-    now = timezone.localtime()
-    values = {"audience": Audience.COMMUNITY, "skills": [], "slots": "20", "client_id": str(uuid.uuid4()),
-              "starts_at": (now + timezone.timedelta(hours=8)).strftime("%Y-%m-%dT%H:00"),
-              "ends_at": (now + timezone.timedelta(hours=11)).strftime("%Y-%m-%dT%H:00")}
+    # an urgent call's defaults: from the next half hour, no place and no head count chosen
+    # for the organiser (a tired one publishing only a task must not call 20 people to a grid)
+    start = next_half_hour(timezone.localtime())
+    values = {"audience": Audience.COMMUNITY, "skills": [], "slots": "", "client_id": str(uuid.uuid4()),
+              "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+              "ends_at": (start + timezone.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")}
     if request.method == "POST":
         values = _call_form_data(request.POST)
         try:  # "no, go back" from the question (`edit`): the form again, as typed
@@ -70,11 +72,25 @@ def call_new(request, pk):
             errors = e.fields
     ctx = views.community_ctx(request, c)
     ctx.update({"errors": errors, "values": values, "tasks": Task.choices, "skills": Skill.choices,
-                "audiences": Audience.choices, "places": views.area_choices(c) + reg_queries.labelled([c]),
+                "audiences": Audience.choices, "places": call_places(c),
                 "buildings": reg_queries.labelled(Place.objects.filter(
                     community_id=c.id, kind__in=[Kind.BUILDING, Kind.COMPOUND, Kind.GRID]).order_by("depth", "sort_key")[:300]),
                 "teams": list(queries.teams(request.scope, c))})
     return render(request, "volunteers/call_form.html", ctx)
+
+
+def next_half_hour(now):
+    """The first :00 or :30 after `now` (06:05 → 06:30, 06:30 → 07:00)."""
+    base = now.replace(second=0, microsecond=0, minute=0)
+    return base + timezone.timedelta(minutes=30 if now.minute < 30 else 60)
+
+
+def call_places(c) -> list:
+    """The places a call can be at: sampling points first (where urgent calls go), then the
+    community, then its grids, compounds and buildings. None is chosen for the organiser."""
+    places = views.area_choices(c)
+    points = [p for p in places if p.kind == Kind.SAMPLING_POINT]
+    return points + reg_queries.labelled([c]) + [p for p in places if p.kind != Kind.SAMPLING_POINT]
 
 
 def _publish_call(request, c, values):
@@ -83,12 +99,15 @@ def _publish_call(request, c, values):
     if not confirmed(request):
         draft, n = calls.preview(actor_of(request), c, values)
         at = f"{timezone.localtime(draft.starts_at):%m-%d %H:%M}–{timezone.localtime(draft.ends_at):%H:%M}"
+        # where, when and how many: the three things to check, first and large (the alarm box)
         return confirm_step(
             request, title=_("Publish “%(title)s”?") % {"title": draft.title},
-            lines=[ngettext("%(at)s at %(place)s, %(n)d person needed.",
-                            "%(at)s at %(place)s, %(n)d people needed.", draft.slots) % {
-                "at": at, "place": draft.place.name, "n": draft.slots},
-                ngettext("It goes at once to %(n)d volunteer (messages and texts); a text sent cannot "
+            alarm=(_("Check where, when and how many:"), [
+                _("Place: %(place)s") % {"place": draft.place.name},
+                _("Time: %(at)s") % {"at": at},
+                ngettext("People needed: %(n)d person", "People needed: %(n)d people", draft.slots)
+                % {"n": draft.slots}]),
+            lines=[ngettext("It goes at once to %(n)d volunteer (messages and texts); a text sent cannot "
                          "be taken back.",
                          "It goes at once to %(n)d volunteers (messages and texts); a text sent cannot "
                          "be taken back.", n) % {"n": n}],
@@ -128,6 +147,8 @@ def _call_ctx(request, call):
     ctx = {"call": call, "can_manage": can_manage, "leads": leads, "me": me, "mine": mine,
            "now": timezone.now(), "hx": is_htmx(request), "roster": roster, "team_part": team_part,
            "confirms": can_manage or leads or team_part,
+           # sees the call but does not run it (street or district command): told so, no controls
+           "follows": not (can_manage or leads or me),
            # nobody confirms their own attendance: their row says who does
            "my_user_id": getattr(request.user, "id", None),
            "arrivals_open": bool(roster) and any(a.check_in_at is None for a in roster["confirmed"])}
@@ -139,6 +160,9 @@ def _call_ctx(request, call):
         if not team_part:
             ctx["untrained"] = sum(1 for a in roster["confirmed"] if a.lacks)
             ctx["required"] = calls.skill_words(call.skill_list)
+    if can_manage:  # a message form's id: sent twice (a double tap, a retry), told once
+        ctx["message_id"] = str(uuid.uuid4())
+        ctx["places"] = views.area_choices(call.community_place) + reg_queries.labelled([call.community_place])
     if can_manage or leads:
         held = {a.volunteer_id for rows in ctx["roster"].values() for a in rows
                 if a.status != Assignment.Status.CANCELLED}
@@ -241,6 +265,8 @@ def call_assign(request, pk):
     back = reverse("volunteers_call", args=[call.id])
     try:
         calls.assign(actor_of(request), call, v, confirm=confirmed(request))
+    except Forbidden as e:
+        return _refused(request, e)
     except Conflict as e:
         if e.code == "untrained":  # without the call's required skill: only if the organiser says so
             return confirm_step(request, title=_("Assign %(name)s?") % {"name": v.name},
@@ -258,8 +284,21 @@ def call_assign(request, pk):
 @page
 def call_slots(request, pk):
     call = queries.get_call(request.scope, pk)
-    return act(request, lambda actor: calls.set_slots(actor, call, request.POST.get("slots")),
-               to=reverse("volunteers_call", args=[call.id]), done=_("Saved."))
+    def done(result):
+        for why in getattr(result, "skipped", []):  # passed over on the waitlist: say who and why
+            messages.warning(request, _("Not moved up from the waitlist: %(why)s") % {"why": why})
+        return _("Saved.")
+
+    try:
+        return act(request, lambda actor: calls.set_slots(actor, call, request.POST.get("slots")),
+                   to=reverse("volunteers_call", args=[call.id]), done=done)
+    except Forbidden as e:
+        return _refused(request, e)
+
+
+def _refused(request, e):
+    """A 403 that says who may (`calls.require_run`), not only "not allowed"."""
+    return render(request, "error.html", {"title": _("Not allowed"), "message": e.message}, status=403)
 
 
 @require_POST
@@ -275,8 +314,74 @@ def call_close(request, pk):
                             "waitlist, and it cannot be opened again.", call.slots) % {"n": call.confirmed,
                                                                                        "slots": call.slots}],
             yes=_("Yes, close sign-up"), back=reverse("volunteers_call", args=[call.id]))
-    return act(request, lambda actor: calls.close_call(actor, call, cancel_call=request.POST.get("cancel") == "1"),
+    return act(request, lambda actor: calls.close_call(actor, call),
                to=reverse("volunteers_call", args=[call.id]), done=_("The call is closed."), catch=())
+
+
+@require_POST
+@page
+def call_cancel_call(request, pk):
+    """Call the call off: asked first (with the reason, and how many are told), then
+    everyone who answered is told why."""
+    call = queries.get_call(request.scope, pk)
+    back = reverse("volunteers_call", args=[call.id])
+    if not confirmed(request) and access.can_manage(request.scope, call):
+        if not request.POST.get("reason", "").strip():
+            messages.error(request, _("Say why the call is cancelled: the people who answered are told."))
+            return redirect(back + "#call-off")
+        waiting = call.assignments.filter(status=Assignment.Status.WAITLISTED).count()
+        return confirm_step(
+            request, title=_("Cancel “%(title)s”?") % {"title": call.title},
+            lines=[ngettext("%(n)d confirmed volunteer and %(w)s are told at once (message and text): "
+                            "“%(reason)s”.",
+                            "%(n)d confirmed volunteers and %(w)s are told at once (message and text): "
+                            "“%(reason)s”.", call.confirmed) % {
+                "n": call.confirmed, "reason": request.POST.get("reason", "").strip(),
+                "w": ngettext("%(n)d person waiting", "%(n)d people waiting", waiting) % {"n": waiting}},
+                _("Their places are cancelled; nobody can answer it any more. It cannot be undone.")],
+            yes=_("Yes, cancel the call"), back=back)
+    return act(request, lambda actor: call_news.cancel_call(actor, call, request.POST.get("reason", "")),
+               to=back, done=_("The call is cancelled and the people who answered are told."),
+               catch=(Conflict, Invalid))
+
+
+@require_POST
+@page
+def call_change(request, pk):
+    """Move the call (start, end, place, deadline): asked first, saying who is told."""
+    call = queries.get_call(request.scope, pk)
+    back = reverse("volunteers_call", args=[call.id])
+    data = {k: request.POST.get(k, "") for k in ("starts_at", "ends_at", "place", "deadline")}
+    if not confirmed(request) and access.can_manage(request.scope, call):
+        n = len(call_news.answered_users(call))
+        return confirm_step(
+            request, title=_("Move “%(title)s”?") % {"title": call.title},
+            lines=[ngettext("%(n)d person who answered is told at once (message and text).",
+                            "%(n)d people who answered are told at once (message and text).", n) % {"n": n}],
+            yes=_("Yes, move the call"), back=back)
+    return act(request, lambda actor: call_news.change_call(actor, call, data), to=back + "#change",
+               done=lambda r: ngettext("Saved; %(n)d person told.", "Saved; %(n)d people told.", r[1]) % {"n": r[1]},
+               catch=(Conflict, Invalid))
+
+
+@require_POST
+@page
+def call_message(request, pk):
+    """A message to everyone who answered the call (confirmed and waiting)."""
+    call = queries.get_call(request.scope, pk)
+    back = reverse("volunteers_call", args=[call.id])
+    try:
+        n = call_news.message_call(actor_of(request), call, request.POST.get("text", ""),
+                                   request.POST.get("client_id"))
+    except (Conflict, Invalid) as e:
+        flash_error(request, e)
+        return redirect(back + "#message")
+    if n:
+        messages.success(request, ngettext("Message sent to %(n)d volunteer.", "Message sent to %(n)d volunteers.",
+                                           n) % {"n": n})
+    else:
+        messages.success(request, _("This message was already sent."))
+    return redirect(back)
 
 
 @page

@@ -354,3 +354,20 @@ def kept_home_reason(v: Volunteer) -> str:
     if not Volunteer.objects.filter(pk=v.pk).filter(kept_home()).exists():
         return ""
     return call_out_refusal(v.household_id, v.id_hash) or _("You must stay home for now.")
+
+
+def attendance_rows(scope, community: Place, *, call: Call | None = None, day=None) -> list[Assignment]:
+    """Who served on the community's calls the user sees — one call, or the calls starting
+    on a local day (`datetime.date`) — each confirmed place with its check-in, check-out,
+    who confirmed them and its credited minutes (`Assignment.hours`: the call's page's
+    figure), in the order of the call's page."""
+    import datetime
+
+    qs = Assignment.objects.filter(status=Assignment.Status.CONFIRMED, call__in=calls(scope, community))
+    if call is not None:
+        qs = qs.filter(call_id=call.id)
+    if day is not None:
+        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        qs = qs.filter(call__starts_at__gte=start, call__starts_at__lt=start + datetime.timedelta(days=1))
+    return list(qs.select_related("volunteer", "call", "check_in_by", "check_out_by")
+                .order_by("call__starts_at", "call_id", "confirmed_at", "id")[:10000])

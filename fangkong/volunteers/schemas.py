@@ -161,3 +161,19 @@ class JoinLinkOut(Schema):
     token: str
     url: str  # the registration page (the poster's QR code): share it or print it
     register_api: str  # POST here (no account) with the form, after …/code sends the text code
+
+
+class MessageIn(StrictIn):
+    text: str  # to everyone who answered the call (confirmed and waiting), up to 500 characters
+    client_id: str | None = None  # sent again (a retry) with the same id, nobody is told twice
+
+
+class Told(Schema):
+    notified: int  # people told now (0: a retry of a message already sent)
+
+
+class CallChangeIn(StrictIn):
+    starts_at: datetime.datetime | None = None  # left out: as it is
+    ends_at: datetime.datetime | None = None
+    place: int | None = None
+    deadline: datetime.datetime | None = None  # left out: sign-up closes at the (new) start

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import call_views, views
+from . import attendance_views, call_views, views
 
 urlpatterns = [
     path("volunteers/", views.home, name="volunteers_home"),
@@ -15,6 +15,10 @@ urlpatterns = [
     path("volunteers/c/<id:pk>/poster/", views.poster, name="volunteers_poster"),
     path("volunteers/c/<id:pk>/hours-<str:dimension>.xlsx", views.export_hours,
          name="volunteers_export"),
+    path("volunteers/c/<id:pk>/attendance.xlsx", attendance_views.day_attendance,
+         name="volunteers_day_attendance"),
+    path("volunteers/calls/<id:pk>/attendance.xlsx", attendance_views.call_attendance,
+         name="volunteers_call_attendance"),
     path("volunteers/people/<id:pk>/", views.person, name="volunteers_person"),
     path("volunteers/people/<id:pk>/decide/", views.decide, name="volunteers_decide"),
     path("volunteers/people/<id:pk>/lend/", views.lend, name="volunteers_lend"),
@@ -27,6 +31,10 @@ urlpatterns = [
     path("volunteers/calls/<id:pk>/assign/", call_views.call_assign, name="volunteers_call_assign"),
     path("volunteers/calls/<id:pk>/slots/", call_views.call_slots, name="volunteers_call_slots"),
     path("volunteers/calls/<id:pk>/close/", call_views.call_close, name="volunteers_call_close"),
+    path("volunteers/calls/<id:pk>/cancel-call/", call_views.call_cancel_call,
+         name="volunteers_call_cancel_call"),
+    path("volunteers/calls/<id:pk>/change/", call_views.call_change, name="volunteers_call_change"),
+    path("volunteers/calls/<id:pk>/message/", call_views.call_message, name="volunteers_call_message"),
     path("volunteers/calls/<id:pk>/qr/", call_views.call_qr, name="volunteers_call_qr"),
     path("volunteers/assignments/<id:pk>/cancel/", call_views.assignment_cancel,
          name="volunteers_assignment_cancel"),

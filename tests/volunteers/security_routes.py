@@ -119,6 +119,19 @@ ROUTES = {
         lambda w: f"/api/v1/volunteers/calls/{w.call.id}/assign", setup=setup,
         body=lambda w: {"volunteer": w.approved.id},
         missing=lambda w: f"/api/v1/volunteers/calls/{MISSING}/assign", **WRITE),
+    # staff call a call off, move it or message the people who answered; command sees it and may not
+    ("POST", "/volunteers/calls/{call_id}/cancel-call"): Route(
+        lambda w: f"/api/v1/volunteers/calls/{w.call.id}/cancel-call", setup=setup,
+        body=lambda w: {"reason": "暂停采样"},
+        missing=lambda w: f"/api/v1/volunteers/calls/{MISSING}/cancel-call", **WRITE),
+    ("POST", "/volunteers/calls/{call_id}/change"): Route(
+        lambda w: f"/api/v1/volunteers/calls/{w.call.id}/change", setup=setup,
+        body=lambda w: {"place": w.unit1.id},
+        missing=lambda w: f"/api/v1/volunteers/calls/{MISSING}/change", **WRITE),
+    ("POST", "/volunteers/calls/{call_id}/message"): Route(
+        lambda w: f"/api/v1/volunteers/calls/{w.shift.id}/message", setup=setup_shift,
+        body=lambda w: {"text": "时间改为 06:15"},
+        missing=lambda w: f"/api/v1/volunteers/calls/{MISSING}/message", **WRITE),
     ("POST", "/volunteers/checkin"): Route(
         lambda w: "/api/v1/volunteers/checkin", setup=setup,
         body=lambda w: {"token": w.call.token}, **NO_VOLUNTEER),

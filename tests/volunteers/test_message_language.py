@@ -118,7 +118,7 @@ def test_a_call_for_one_person_says_so_in_the_singular(world, make_volunteer):
         "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
         "ends_at": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "audience": "community"}).content.decode())
-    assert "1 person needed." in step and "It goes at once to 1 volunteer (" in step, step
+    assert "People needed: 1 person" in step and "It goes at once to 1 volunteer (" in step, step
     call = _publish(world, staff, "Door checks B1", slots="1")
     assert _api_titles(en_c)[0] == "Call: Door checks B1, 1 person"
     page = html.unescape(staff.get(reverse("volunteers_call", args=[call.id])).content.decode())

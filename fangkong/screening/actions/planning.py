@@ -244,6 +244,16 @@ def assign_sampler(actor, rnd: Round, point: SamplingPoint, user, table=1) -> Sa
     except (ValueError, TypeError):
         raise Invalid(fields={"table": [_("This point has tables 1 to %(n)d.") % {"n": point.tables}]}) \
             from None
+    from fangkong.volunteers.actions.slots import calls_clashing_table
+
+    busy = calls_clashing_table(user.id, rnd.starts_at, rnd.ends_at, timezone.now())
+    if busy is not None:  # the one overlap rule, seen from the table (volunteers.actions.slots)
+        raise Invalid(fields={"volunteer": [_(
+            "%(name)s holds a place on the call “%(title)s” (%(start)s–%(end)s), which overlaps this "
+            "round. Cancel that place first.") % {
+            "name": busy.volunteer.name, "title": busy.call.title,
+            "start": timezone.localtime(busy.starts_at).strftime("%m-%d %H:%M"),
+            "end": timezone.localtime(busy.ends_at).strftime("%H:%M")}]}, code="clash")
     with transaction.atomic():
         before = Sampler.objects.filter(round=rnd, user=user).values_list("point_id", "table").first()
         s, _created = Sampler.objects.update_or_create(round=rnd, user=user,

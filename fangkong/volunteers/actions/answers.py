@@ -21,18 +21,30 @@ from fangkong.registry.models import LEVEL_FIELDS
 
 from ..access import MANAGE, audience, counts, require
 from ..models import Assignment, Call, Volunteer
-from .slots import clash_error, clash_q, fetch_one, hold_places, locked_call, promote, take_place
+from .call_news import tell_staff_withdrawn
+from .slots import (
+    clash_error,
+    clash_q,
+    fetch_one,
+    find_table_clash,
+    hold_places,
+    locked_call,
+    promote,
+    table_clash_q,
+    take_place,
+)
 
 _UID = -7_654_321  # stands for the acting user's id in the cached SQL of `_read_answer`
 _NOW = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)  # and for now
 _READ_SQL: dict = {}
-_READ_EXTRA = ["invited", "answer_id", "answer_status", "clash_id"]
+_READ_EXTRA = ["invited", "answer_id", "answer_status", "clash_id", "table_clash"]
 
 
 def _read_answer(call: Call, uid, now):
     """One query, no lock: the acting user's approved volunteer record (None without one),
     with `invited` (the call is addressed to them), `answer_id`/`answer_status` (their
-    answer to it) and `clash_id` (a confirmed place of theirs that overlaps it).
+    answer to it), `clash_id` (a confirmed place of theirs that overlaps it) and
+    `table_clash` (a sampling table of theirs overlaps it: `slots.table_clash_q`).
 
     Django spends more time building this query than PostgreSQL spends running it, so its
     SQL is built once per call and database (with stand-ins for the user and the time) and
@@ -43,11 +55,15 @@ def _read_answer(call: Call, uid, now):
     if made is None:
         mine = Assignment.objects.filter(call_id=call.pk, volunteer=OuterRef("pk")).order_by()
         clash = Assignment.objects.filter(clash_q(call, _NOW), volunteer=OuterRef("pk")).order_by()
+        from fangkong.screening.models import Sampler
+
+        table = Sampler.objects.filter(table_clash_q(call, _NOW), user_id=OuterRef("user_id")).order_by()
         qs = (Volunteer.objects.filter(user_id=_UID, status=Volunteer.Status.APPROVED).order_by()
               .annotate(invited=Exists(audience(call, now=_NOW).filter(pk=OuterRef("pk"))),
                         answer_id=Subquery(mine.values("id")[:1]),
                         answer_status=Subquery(mine.values("status")[:1]),
-                        clash_id=Subquery(clash.values("id")[:1])))
+                        clash_id=Subquery(clash.values("id")[:1]),
+                        table_clash=Exists(table)))
         sql, params = qs.query.get_compiler(connection=connection).as_sql()
         at = connection.ops.adapt_datetimefield_value(_NOW)
         uids = [i for i, p in enumerate(params) if isinstance(p, int) and p == _UID]
@@ -210,6 +226,8 @@ def sign_up(actor, call: Call) -> Assignment:
             return Assignment.objects.select_related("call").get(pk=v.answer_id)
         if v.clash_id is not None:
             raise clash_error(Assignment.objects.select_related("call").get(pk=v.clash_id))
+        if v.table_clash and (table := find_table_clash(v, call, now)) is not None:
+            raise clash_error(table)
         if v.answer_id is not None:  # answering again after cancelling
             return _sign_up_again(actor, call, v)
         a = Assignment(call_id=call.pk, volunteer=v, via=Assignment.Via.SIGNUP,
@@ -252,6 +270,8 @@ def _sign_up_again(actor, call: Call, v: Volunteer) -> Assignment:
                 other = row
         if existing and existing.status != Assignment.Status.CANCELLED:
             return existing
+        if other is None:
+            other = find_table_clash(v, call, now)
         if other is not None:
             raise clash_error(other)
         now = timezone.now()
@@ -297,8 +317,11 @@ def cancel(actor, a: Assignment, reason="") -> Assignment:
                 call.status = Call.Status.OPEN
                 fields.append("status")
             call.save(update_fields=fields)
-            if call.accepting or now < call.starts_at:
-                promote(actor, call, now)
+            # open or closed alike, the first one waiting moves up while the call is not over
+            # (a coordinator who closed sign-up still needs the place filled)
+            promoted = promote(actor, call, now) if call.status != Call.Status.CANCELLED else []
+            if own:  # the organiser and the team leader hear of it, and of who moved up
+                tell_staff_withdrawn(actor, call, a.volunteer.name, promoted, now)
         record(actor, "call.cancel", call, {"volunteer": a.volunteer.name, "was": was,
                                             "by": "self" if own else "staff",
                                             "reason": reason}, label=call.title)

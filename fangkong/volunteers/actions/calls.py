@@ -1,5 +1,5 @@
 """Calls for volunteers: create and publish one (its audience is notified), put someone
-straight onto it, change the number of people needed, close or cancel it."""
+straight onto it, change the number of people needed, close it (calling it off: call_news)."""
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 
 from fangkong.audit.actions import record
 from fangkong.core.clean import client_id
-from fangkong.core.errors import Conflict, Invalid
+from fangkong.core.errors import Conflict, Forbidden, Invalid
 from fangkong.core.text import join_words
 from fangkong.registry.models import Kind, Place
 
@@ -90,7 +90,7 @@ def _build(actor, community: Place, data: dict, cid) -> Call:
 def publish(actor, call: Call) -> int:
     """Notify the call's audience (again: people already notified are not notified twice)."""
     require(actor, MANAGE, call)
-    title, body = call_text(call)
+    title, body = call_text(call, ask=True)
     url = reverse("volunteers_call", args=[call.id])
     users = list(audience(call).filter(user__isnull=False).values_list("user_id", flat=True))
     with transaction.atomic():
@@ -102,6 +102,16 @@ def publish(actor, call: Call) -> int:
         call.notified = len(users)
         record(actor, "call.publish", call, {"notified": len(users)})
     return n
+
+
+def require_run(actor, call: Call) -> None:
+    """`require(MANAGE)` on a call, its refusal in words: someone who sees the call but does
+    not run it (street or district command follow a community's calls) is told who does."""
+    try:
+        require(actor, MANAGE, call)
+    except Forbidden:
+        raise Forbidden(_("Only the community's staff run this call (assign people, change the "
+                          "number needed). You can follow it here.")) from None
 
 
 def skill_words(codes) -> str:
@@ -120,7 +130,7 @@ def assign(actor, call: Call, v: Volunteer, *, confirm=False) -> Assignment:
         if not TeamMember.objects.filter(team_id=call.team_id, volunteer=v).exists():
             raise Invalid(fields={"volunteer": [_("Only members of the team can be assigned to its calls.")]})
     else:
-        require(actor, MANAGE, call)
+        require_run(actor, call)
     now = timezone.now()
     eligible = v.status == Volunteer.Status.APPROVED and (
         v.community_id == call.community_id
@@ -176,7 +186,7 @@ def assign(actor, call: Call, v: Volunteer, *, confirm=False) -> Assignment:
 def set_slots(actor, call: Call, slots) -> Call:
     """Change the number of people needed; never below those already confirmed. More
     slots are filled from the waitlist at once."""
-    require(actor, MANAGE, call)
+    require_run(actor, call)
     try:
         slots = int(slots)
         if not 1 <= slots <= checks.MAX_SLOTS:
@@ -195,18 +205,22 @@ def set_slots(actor, call: Call, slots) -> Call:
         if call.status in (Call.Status.OPEN, Call.Status.FULL):
             call.status = Call.Status.FULL if call.confirmed >= slots else Call.Status.OPEN
         call.save(update_fields=["slots", "status"])
-        promote(actor, call, now)
+        call.skipped = []  # waiting people passed over for a clash: the page says who and why
+        promote(actor, call, now, call.skipped)
         record(actor, "call.slots", call, {"slots": [before, slots]})
     return call
 
 
-def close_call(actor, call: Call, *, cancel_call=False) -> Call:
+def close_call(actor, call: Call) -> Call:
+    """Close sign-up: the places taken stay (and the waitlist still moves up when one is
+    given up). Calling a call off, with its people told, is `call_news.cancel_call`."""
     require(actor, MANAGE, call)
     with transaction.atomic():
         call = locked_call(call.pk)
+        if call.status == Call.Status.CANCELLED:
+            return call
         before = call.status
-        call.status = Call.Status.CANCELLED if cancel_call else Call.Status.CLOSED
+        call.status = Call.Status.CLOSED
         call.save(update_fields=["status"])
-        record(actor, "call.cancel_call" if cancel_call else "call.close", call,
-               {"status": [before, call.status]})
+        record(actor, "call.close", call, {"status": [before, call.status]})
     return call

@@ -26,11 +26,14 @@ def announce(actor, place, **kw) -> int:
     return announce(actor, place, **kw)
 
 
-def call_text(call: Call) -> tuple[Callable[[], str], Callable[[], str]]:
+def call_text(call: Call, ask=False) -> tuple[Callable[[], str], Callable[[], str]]:
     """(title, body) of the message that announces a call: each renders the words in the
-    active language (notify renders them in each reader's)."""
+    active language (notify renders them in each reader's). `ask`: the call going out, so
+    the body ends with how and by when to answer (the link follows it: the channels make it
+    absolute with FANGKONG_PUBLIC_URL)."""
     start = timezone.localtime(call.starts_at)
     end = timezone.localtime(call.ends_at)
+    deadline = timezone.localtime(call.deadline)
     says_n = re.search(rf"(?<!\d){call.slots}\s*(人|名|people|persons?)", call.title)
 
     def title():
@@ -40,9 +43,13 @@ def call_text(call: Call) -> tuple[Callable[[], str], Callable[[], str]]:
                         call.slots) % {"title": call.title, "n": call.slots}
 
     def body():
-        return (_("%(task)s at %(place)s, %(start)s–%(end)s. %(briefing)s") % {
+        text = (_("%(task)s at %(place)s, %(start)s–%(end)s. %(briefing)s") % {
             "task": call.get_task_display(), "place": call.place.name,
             "start": start.strftime("%m-%d %H:%M"), "end": end.strftime("%H:%M"),
             "briefing": call.briefing[:300]}).strip()
+        if ask:
+            text += "\n" + _("Answer by %(deadline)s at the link below.") % {
+                "deadline": deadline.strftime("%m-%d %H:%M")}
+        return text
 
     return title, body

@@ -49,6 +49,9 @@ def join_link(actor, community: Place) -> JoinLink:
     return link
 
 
+PENDING_NOTICE_HOURS = 6
+
+
 def code_hash(phone, purpose, code) -> str:
     return pii.lookup_hash(f"phonecode:{purpose}:{phone}:{code}")
 
@@ -74,7 +77,9 @@ def send_code(actor, phone, purpose=PhoneCode.Purpose.REGISTER, *, place=None) -
     now = timezone.now()
     if purpose == PhoneCode.Purpose.LOGIN and not Volunteer.objects.filter(
             phone=phone, status=Volunteer.Status.APPROVED, user__isnull=False).exists():
-        # Say the same as for a sent code: nobody learns which phones are registered.
+        # Say the same as for a sent code: nobody learns which phones are registered. A
+        # registration still waiting is told so on its own phone (`tell_pending`), never here.
+        tell_pending(phone, now)
         return None
     recent = PhoneCode.objects.filter(phone=phone, purpose=purpose,
                                       created_at__gte=now - datetime.timedelta(hours=1))
@@ -95,6 +100,36 @@ def send_code(actor, phone, purpose=PhoneCode.Purpose.REGISTER, *, place=None) -
                                   expires_at=now + CODE_TTL, ip=ip)
     deliver_code(phone, code, purpose, place)
     return pc
+
+
+PENDING_NOTICE = "volunteers.pending_login"
+
+
+def tell_pending(phone: str, now) -> bool:
+    """Someone asks for a login code for a phone whose registration waits for approval: the
+    phone (only whoever holds it reads it) gets a text saying so and what to do, instead of a
+    code; the page answers as for any phone, so nobody learns from it who is registered. At
+    most one such text per phone in `PENDING_NOTICE_HOURS` hours (asking again sends
+    nothing, and still says the same), so it cannot be used to bombard a phone."""
+    from fangkong.notify.models import Delivery
+
+    v = Volunteer.objects.filter(phone=phone, status=Volunteer.Status.PENDING).first()
+    if v is None or Delivery.objects.filter(
+            kind=PENDING_NOTICE, target=phone,
+            created_at__gte=now - datetime.timedelta(hours=PENDING_NOTICE_HOURS)).exists():
+        return False
+    from fangkong.notify.actions import notify_phone
+    from fangkong.registry.models import Place
+
+    community = Place.objects.filter(pk=v.community_id).first()
+    name = community.name if community is not None else ""
+    # in the requester's language (the active one): they are the reader
+    notify_phone(phone, kind=PENDING_NOTICE, title=_("Fangkong: registration waiting"),
+                 body=_("Your registration as a volunteer of %(community)s is waiting for the "
+                        "community's approval, so no login code was sent. You can log in once it "
+                        "is approved; to hurry it, call the community office.") % {"community": name},
+                 place=community)
+    return True
 
 
 def _use_code(phone, purpose, code):

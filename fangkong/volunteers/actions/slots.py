@@ -35,16 +35,61 @@ def clash_q(call: Call, now) -> Q:
             & (held_until_end | held_until_out) & ~Q(call_id=call.pk))
 
 
+def table_clash_q(call: Call, now) -> Q:
+    """Over `screening.Sampler`: a sampling table the person works at in a round not finished
+    whose planned window overlaps the part of this call ahead of them (the same rule as
+    `clash_q`: from `now`, or from the call's start if later). Joined on the user."""
+    from fangkong.screening.models import RoundStatus
+
+    return (Q(round__starts_at__lt=call.ends_at, round__ends_at__gt=call.starts_at) & Q(round__ends_at__gt=now)
+            & ~Q(round__status=RoundStatus.CLOSED))
+
+
+def find_table_clash(v: Volunteer, call: Call, now):
+    """The person's sampling table that overlaps this call (or None)."""
+    from fangkong.screening.models import Sampler
+
+    if not v.user_id:
+        return None
+    return (Sampler.objects.filter(table_clash_q(call, now), user_id=v.user_id)
+            .select_related("round", "point__place").order_by("round__starts_at", "id").first())
+
+
 def find_clash(v: Volunteer, call: Call, now):
-    """A confirmed place of the person on another call that overlaps this one (or None)."""
-    return Assignment.objects.filter(clash_q(call, now), volunteer=v).select_related("call").first()
+    """The one overlap rule: a confirmed place of the person on another call, or a sampling
+    table of theirs, that overlaps this call (or None). `clash_error` words either."""
+    other = Assignment.objects.filter(clash_q(call, now), volunteer=v).select_related("call").first()
+    return other if other is not None else find_table_clash(v, call, now)
+
+
+def calls_clashing_table(user_id, starts_at, ends_at, now):
+    """The reverse: the person's confirmed place on a call overlapping a sampling shift
+    (`starts_at`–`ends_at`), held as `clash_q` says a place holds (or None)."""
+    held = (Q(check_out_at__isnull=True, ends_at__gt=now) | (Q(check_out_at__gt=starts_at) & Q(check_out_at__gt=now)))
+    return (Assignment.objects.filter(held, volunteer__user_id=user_id, status=Assignment.Status.CONFIRMED,
+                                      starts_at__lt=ends_at, ends_at__gt=starts_at)
+            .select_related("call", "volunteer").order_by("starts_at").first())
+
+
+def table_clash_error(s, name: str | None = None):
+    """The refusal naming the sampling table that overlaps the call."""
+    words = {"round": s.round.name, "point": s.point.place.name, "table": s.table, "name": name,
+             "start": timezone.localtime(s.round.starts_at).strftime("%m-%d %H:%M"),
+             "end": timezone.localtime(s.round.ends_at).strftime("%H:%M")}
+    msg = (_("%(name)s works at %(point)s, table %(table)d in “%(round)s” from %(start)s to %(end)s, "
+             "which overlaps this call.") if name else
+           _("You work at %(point)s, table %(table)d in “%(round)s” from %(start)s to %(end)s, which "
+             "overlaps this call. Ask the round's organiser to free you from the table first."))
+    return Conflict(msg % words, code="clash")
 
 
 def clash_error(other: Assignment, name: str | None = None):
     """The refusal that names the overlapping place, in the user's language (`name`: the
     person's, when someone else gives them the place), and says what can be done about it:
     a place not checked in to can be cancelled; one checked in to cannot (the person checks
-    out of it when that shift is over)."""
+    out of it when that shift is over). A sampling table (`find_clash`) has its own words."""
+    if not isinstance(other, Assignment):
+        return table_clash_error(other, name)
     start = timezone.localtime(other.starts_at)
     end = timezone.localtime(other.ends_at)
     words = {"title": other.call.title, "start": start.strftime("%m-%d %H:%M"),
@@ -139,19 +184,26 @@ def fetch_one(sql, params):
         return cur.fetchone()
 
 
-def promote(actor, call: Call, now) -> list[Assignment]:
+def promote(actor, call: Call, now, skipped: list | None = None) -> list[Assignment]:
     """Fill free slots from the waitlist in arrival order (skipping people who now hold an
-    overlapping assignment). The call row must be locked by the caller."""
-    promoted = []
+    overlapping place or sampling table: each skip is audited, and its refusal is added to
+    `skipped` for the caller to show). The call row must be locked by the caller."""
+    promoted, told = [], set()
     while call.confirmed < call.slots:
         nxt = None
         for cand in (Assignment.objects.select_related("volunteer")
                      .filter(call=call, status=Assignment.Status.WAITLISTED)
                      .order_by("position", "id")[:50]):
             hold_places(cand.volunteer_id)  # their own answers wait (see places_version)
-            if find_clash(cand.volunteer, call, now) is None:
+            other = find_clash(cand.volunteer, call, now)
+            if other is None:
                 nxt = cand
                 break
+            if cand.pk not in told:
+                told.add(cand.pk)
+                record(actor, "call.promote_skip", call, {"volunteer": cand.volunteer.name}, label=call.title)
+                if skipped is not None:
+                    skipped.append(clash_error(other, name=cand.volunteer.name).message)
         if nxt is None:
             break
         take_slot(call, nxt, Assignment.Via.PROMOTED, now)
