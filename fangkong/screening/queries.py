@@ -12,6 +12,7 @@ from django.utils import timezone
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Forbidden, NotFound
 from fangkong.core.tree import ancestor_ids, level_field, under
+from fangkong.registry import codes
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Kind, Place, Presence
 
@@ -502,11 +503,12 @@ def moved_out_name(actor, rnd, kind: str, key: str) -> str | None:
     or row id a station scanned, when the roll says they moved out: in the round's area and
     among the people the station's user may sample, else None (nothing is said of anyone
     else)."""
-    where = {"token__iexact": key} if kind == "token" else {"id_hash": key} if kind == "id" \
-        else {"id": int(key)}
-    return (reg_queries.residents(actor.scope, Perm.SCREENING_SAMPLE)
-            .filter(area_q(rnd), presence=Presence.MOVED_OUT, **where)
-            .values_list("name", flat=True).first())
+    qs = reg_queries.residents(actor.scope, Perm.SCREENING_SAMPLE).filter(area_q(rnd), presence=Presence.MOVED_OUT)
+    if kind == "token":  # the key as every code is looked up (look-alikes folded, the index)
+        qs = codes.residents_by_token(qs, [key])
+    else:
+        qs = qs.filter(id_hash=key) if kind == "id" else qs.filter(id=int(key))
+    return qs.values_list("name", flat=True).first()
 
 
 # --- sampling points and who samples where (the round's points page and the API) -------

@@ -272,16 +272,18 @@ def resolve_conflict(actor, c: Conflict, accept: bool) -> Conflict:
 # --- health codes --------------------------------------------------------------------------
 
 def set_health_code(actor, resident: Resident, colour: str, source="") -> HealthCode:
-    """Record the health-code colour observed for a person (at a point or checkpoint)."""
+    """Record the health-code colour observed for a person at a sampling point, by the zones'
+    rule (`zones.actions.gate.record_observation`: kept in the history; it becomes the
+    person's code unless it would make an import of the same day milder). The current code
+    is returned. `source` is what older callers passed; the observation's source is the
+    sampling point's."""
     require_observe_code(actor, resident)
     if colour not in CodeColour.values:
         raise Invalid(fields={"colour": [_("Choose green, yellow or red.")]})
     from fangkong.zones.actions.gate import record_observation
 
-    with transaction.atomic():  # kept in the person's code history too (zones)
-        record_observation(actor, resident, colour, source="sampling")
-        hc, _c = HealthCode.objects.update_or_create(
-            resident=resident, defaults={"colour": colour, "observed_at": timezone.now(),
-                                         "source": checks.text(source, 40)})
-        record(actor, "screening.code.observe", resident, {"colour": colour})
-    return hc
+    with transaction.atomic():  # the person's code history and current code are the zones' rule
+        obs = record_observation(actor, resident, colour, source="sampling")
+        record(actor, "screening.code.observe", resident,
+               {"colour": colour, **({} if obs.current else {"current": False})})
+    return HealthCode.objects.get(resident=resident)
