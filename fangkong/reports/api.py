@@ -215,7 +215,7 @@ def node_report(request, place_id: int, day: str):
     r = queries.report_for(node, _day(day))
     if r is None:
         raise NotFound()
-    return report_out(actions.as_shown(request.scope, r))
+    return report_out(actions.as_shown(r))
 
 
 @router.post("/reports/places/{place_id}/reports/{day}", response=ReportOut)
@@ -228,15 +228,15 @@ def prepare(request, place_id: int, day: str):
 
 @router.get("/reports/{report_id}", response=ReportOut)
 def report(request, report_id: int):
-    """A report; a current draft, to whoever may submit it, with its figures counted now
-    (as its page and its files show it: `computed_at` says when)."""
-    return report_out(actions.as_shown(request.scope, queries.get_report(request.scope, report_id)))
+    """A report; a current draft with its figures counted now, whoever reads it (as its
+    page and its files show it: `computed_at` says when)."""
+    return report_out(actions.as_shown(queries.get_report(request.scope, report_id)))
 
 
 @router.get("/reports/{report_id}/versions", response=list[ReportOut])
 def versions(request, report_id: int):
     r = queries.get_report(request.scope, report_id)
-    return [report_out(v) for v in queries.versions(r)]
+    return [report_out(actions.as_shown(v)) for v in queries.versions(r)]  # a draft: counted now
 
 
 @router.post("/reports/{report_id}/remarks", response=ReportOut)
@@ -312,7 +312,7 @@ def export(request, report_id: int, fmt: str):
     if fmt not in ("xlsx", "pdf"):
         raise NotFound()
     check_rate(request, "export")
-    r = actions.as_shown(request.scope, r)
+    r = actions.as_shown(r)
     body, ctype = exports.report(r, fmt)
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = (f'attachment; filename="report-{r.place_id}-{r.day.isoformat()}'
@@ -335,7 +335,7 @@ def export_period(request, place_id: int, fmt: str, first: datetime.date, last: 
     if last < first or (last - first).days > 62:
         raise Invalid(fields={"last": [_("A period of at most 62 days, its last day not before its first.")]})
     check_rate(request, "export")
-    body, ctype = exports.period(request.scope, node, first, last, fmt)
+    body, ctype = exports.period(node, first, last, fmt)
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = (f'attachment; filename="reports-{node.id}-{first.isoformat()}'
                                        f'-{last.isoformat()}.{fmt}"')

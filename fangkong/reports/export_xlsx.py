@@ -39,6 +39,16 @@ def header(f) -> str:
     return f"{label} (%)" if f.unit == "percent" else (f"{label} (h)" if f.unit == "minutes" else label)
 
 
+def as_of(r) -> str:
+    """When the row's figures are as of (`present.as_of`, as the page and the API say it): a
+    draft counted now, a locked report when it was counted; a roll-up its children's, a span
+    when they differ."""
+    from . import present
+
+    first, last = (timezone.localtime(t).strftime("%Y-%m-%d %H:%M") for t in present.as_of(r))
+    return last if first == last else f"{first} – {last}"
+
+
 def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
     """A sheet per level, its rows day by day; `left_out`: the places a roll-up does not sum
     (rows of `DailyReport.children` with their `day` and `level`: `exports.summed`), listed
@@ -64,25 +74,26 @@ def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
         ws = wb.create_sheet(str(Kind(lvl).label))
         ws.append([_text(ws, h, bold=True) for h in (
             _("Place"), _("Day"), _("Version"), _("Status"), _("Submitted at"),
-            *[header(f) for f in defs], _("New in the day"), _("Remarks"), _("Reason for the correction"))])
+            *[header(f) for f in defs], _("Figures as of"), _("New in the day"), _("Remarks"),
+            _("Reason for the correction"))])
         days = sorted({r.day for r in rows} | {c["day"] for c in missing} | {c["day"] for c in after})
         for day in days:
             for r in (r for r in rows if r.day == day):
                 at = r.submitted_at and timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M")
                 ws.append([_text(ws, r.place.name), _text(ws, r.day.isoformat()), r.version,
                            _text(ws, str(statuses.get(r.status, r.status))), _text(ws, at or ""),
-                           *[value(f, r.figures.get(f.key)) for f in defs],
+                           *[value(f, r.figures.get(f.key)) for f in defs], _text(ws, as_of(r)),
                            _text(ws, present.window_text(r)), _text(ws, r.remarks), _text(ws, r.reason)])
             for c in (c for c in missing if c["day"] == day):
                 said = _("not counted: %(status)s") % {"status": statuses.get(c["status"], _("not submitted"))}
                 ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"] or "",
-                           _text(ws, str(said)), "", *["" for _f in defs], "", "", ""])
+                           _text(ws, str(said)), "", *["" for _f in defs], "", "", "", ""])
             for c in (c for c in after if c["day"] == day):
                 at = c["submitted_at"] and timezone.localtime(c["submitted_at"]).strftime("%Y-%m-%d %H:%M")
                 said = _("not counted: sent after the sum above")
                 ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"],
                            _text(ws, str(said)), _text(ws, at or ""),
-                           *["" for _f in defs], "",
+                           *["" for _f in defs], "", "",
                            _text(ws, present.change_text(c)), _text(ws, c.get("reason") or "")])
     if not wb.worksheets:
         ws = wb.create_sheet(_("Reports"))

@@ -52,18 +52,21 @@ def report(r, fmt: str) -> tuple[bytes, str]:
     return export_xlsx.report_book([r, *below], left_out=left_out, later=changed([r, *below])), export_xlsx.XLSX
 
 
-def period(scope, node, first, last, fmt: str) -> tuple[bytes, str]:
+def period(node, first, last, fmt: str) -> tuple[bytes, str]:
     """A period: .xlsx of the node's current reports and, day by day, of what each adds up
     (a sheet per level) and the places it leaves out (found walking the demo: a street's week
     listed only the reports it summed, so a community that never reported was simply absent);
     or a PDF of the node's own reports (a page each). A day with reports below but none of the
-    node's yet says what its roll-up would count now (`actions.preview`: read only). Each report
-    is shown as its page shows it (`as_shown`: today's draft counted now, to whoever may submit
-    it — the period's file had given the draft's stored zeros beside its page's figures)."""
-    reports = [as_shown(scope, r) for r in queries.period_reports(node, first, last)]
+    node's yet says what its roll-up would count now (`actions.preview`: read only). The node's
+    own reports are shown as their page shows them, whoever exports (`as_shown`: a draft counted
+    now — the period's file had given the draft's stored figures beside its page's); below it
+    only what a roll-up summed is listed with figures (submitted reports, stored), so no draft
+    below is counted for the file."""
+    reports = queries.period_reports(node, first, last)
+    own = [as_shown(r) for r in reports if r.place_id == node.id]
     if fmt == "pdf":
-        return export_pdf.reports_pdf([r for r in reports if r.place_id == node.id]), "application/pdf"
-    own = [r for r in reports if r.place_id == node.id]
+        return export_pdf.reports_pdf(own), "application/pdf"
+    reports = [*own, *(r for r in reports if r.place_id != node.id)]
     tops = list(own)
     if node.kind in queries.CHILD_KIND:
         have = {r.day for r in own}

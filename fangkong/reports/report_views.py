@@ -63,18 +63,20 @@ def _coverage_chart(r):
 
 @page
 def node_day(request, pk, day):
-    """GET only reads: a locked report as it is; a draft (or, with none yet, an unsaved
-    one) with its figures counted now as of the cut-off for whoever may submit it."""
+    """GET only reads: a locked report as it is; a draft counted now as of the cut-off,
+    whoever reads it (`actions.as_shown`); with none yet, an unsaved one for whoever may
+    submit it."""
     node = queries.get_node(request.scope, pk)
     if node.kind not in access.LEVEL_KINDS:
         raise NotFound()
     day = parse_day(day)
     r = queries.report_for(node, day)
-    if (r is None or not r.locked) and access.can_submit(request.scope, node):
+    if r is not None:
+        r = actions.as_shown(r)
+    elif access.can_submit(request.scope, node):
         try:
-            if r is None:
-                actions.check_day(node, day)
-            r = actions.preview(node, day, r)
+            actions.check_day(node, day)
+            r = actions.preview(node, day)
         except Invalid:  # a day in the future, or too long ago to start now
             pass
     if r is None:
@@ -91,7 +93,7 @@ def _ask_submit(request, r, back):
     # (`actions.as_shown`): the draft the 20:30 job stored named places that had submitted
     # and been approved since (walked 2026-12-07)
     if isinstance(r, DailyReport) and r.level in queries.CHILD_KIND:
-        r = actions.as_shown(request.scope, r)
+        r = actions.as_shown(r)
     # as of the cut-off, or now if the cut-off is still to come (DailyReport.figures_at): a
     # report submitted at 09:00 had been told "as of 20:00" and was counted as of 09:00
     at = min(timezone.now(), r.cutoff_at)
@@ -167,7 +169,7 @@ def start(request, pk, day):
 
 @page
 def report(request, pk):
-    r = actions.as_shown(request.scope, queries.get_report(request.scope, pk))
+    r = actions.as_shown(queries.get_report(request.scope, pk))
     return render(request, "reports/report.html", report_ctx(request, r))
 
 
@@ -182,7 +184,7 @@ def remarks(request, pk):
     try:
         actions.save_remarks(actor_of(request), r, request.POST.get("remarks", ""))
     except Invalid as e:
-        return render(request, "reports/report.html", report_ctx(request, r, errors=e.fields,
+        return render(request, "reports/report.html", report_ctx(request, actions.as_shown(r), errors=e.fields,
                                                                  typed=request.POST.get("remarks", "")),
                       status=400)
     messages.success(request, _("Remarks saved (draft)."))
@@ -197,14 +199,14 @@ def submit(request, pk):
     text = request.POST.get("remarks")
     if request.POST.get("edit"):  # "no, go back" from the question: the page, remarks as typed
         return render(request, "reports/report.html",
-                      report_ctx(request, actions.as_shown(request.scope, r), typed=text or ""))
+                      report_ctx(request, actions.as_shown(r), typed=text or ""))
     if not confirmed(request):
         return _ask_submit(request, r, _back(r))
     try:
         r = actions.submit(actor_of(request), r, text)
     except Invalid as e:
-        return render(request, "reports/report.html", report_ctx(request, r, errors=e.fields, typed=text),
-                      status=400)
+        return render(request, "reports/report.html", report_ctx(request, actions.as_shown(r), errors=e.fields,
+                                                                 typed=text), status=400)
     messages.success(request, _("Submitted. The report is locked."))
     return redirect(_back(r))
 
@@ -255,7 +257,7 @@ def export(request, pk, fmt):
     if fmt not in ("xlsx", "pdf"):
         raise NotFound()
     check_rate(request, "export")  # after the access check: a refused export is 404 always
-    r = actions.as_shown(request.scope, r)
+    r = actions.as_shown(r)
     name = f"report-{r.place_id}-{r.day.isoformat()}-v{r.version}"
     body, ctype = exports.report(r, fmt)
     response = HttpResponse(body, content_type=ctype)
@@ -272,7 +274,7 @@ def export_period(request, pk, fmt):
     if last < first or (last - first).days > 62 or fmt not in ("xlsx", "pdf"):
         raise NotFound()
     check_rate(request, "export")  # after the access check: a refused export is 404 always
-    body, ctype = exports.period(request.scope, node, first, last, fmt)
+    body, ctype = exports.period(node, first, last, fmt)
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = (f'attachment; filename="reports-{node.id}-{first.isoformat()}-'
                                        f'{last.isoformat()}.{fmt}"')

@@ -1,7 +1,7 @@
 """One draft, one set of figures: its page, the API and its .xlsx show the same (found
 walking the demo: the page counted the draft again while the API and the file gave the
 figures of its last save, and the page said "as of 20:00" for figures counted in the
-morning). Whoever may submit the draft sees it counted now; others see it as saved."""
+morning). A draft is counted now whoever reads it (tests/reports/test_draft_live_for_all.py)."""
 
 import io
 
@@ -30,12 +30,12 @@ def test_a_drafts_page_api_and_file_show_the_same_figures(day, actors):
     assert [list(r) for r in api_file.worksheets[0].iter_rows(values_only=True)][1] == row
     page = c.get(f"/reports/{morning.id}/").content.decode()
     assert "数据截至" in page and f"{w.day:%m-%d} 20:00" in page
-    # a draft saved in the morning and shown to someone who cannot submit it: as saved,
-    # and said to be as of when it was counted
+    # a draft saved in the morning and shown to someone who cannot submit it: counted now
+    # too (it had been shown as saved, so the street read other figures than the community)
     assert c.login(username=w.users.street.username, password=PASSWORD)
-    assert c.get(f"/api/v1/reports/{morning.id}").json()["figures"]["sampled"] == 0
+    assert c.get(f"/api/v1/reports/{morning.id}").json()["figures"]["sampled"] == 1
     page = c.get(f"/reports/{morning.id}/").content.decode()
-    assert f"{w.day:%m-%d} 08:00" in page
+    assert f"{w.day:%m-%d} 20:00" in page and f"{w.day:%m-%d} 08:00" not in page
 
 
 def test_the_period_export_shows_a_draft_as_its_page_does(day, actors):

@@ -96,12 +96,15 @@ def preview(place: Place, day: datetime.date, report: DailyReport | None = None,
     return report
 
 
-def as_shown(scope, report: DailyReport) -> DailyReport:
-    """A report as every surface shows it (its page, the API, its .xlsx and PDF): the
-    current draft, to whoever may submit it, counted now (`preview`, not saved); anything
-    else as it is stored. The page and the export of one draft had shown two sets of
-    figures (the page counted now, the file as the draft was last saved)."""
-    if report.current and not report.locked and access.can_submit(scope, report.place):
+def as_shown(report: DailyReport) -> DailyReport:
+    """A report as every surface shows it (its page, the API, its .xlsx and PDF, the
+    period's export), whoever reads it: the current draft counted now (`preview`, not
+    saved: a draft is live until it is submitted); a submitted, approved or returned report,
+    or an earlier version, as it is stored. Never by who reads it (the caller has checked
+    that they may see the report): "counted now for whoever may submit it" had the street's
+    command read a community's draft as the job last stored it, so its period .xlsx said 24
+    households sealed beside the page's and the API's 58 after a building was sealed."""
+    if report.current and not report.locked:
         return preview(report.place, report.day, report)
     return report
 
