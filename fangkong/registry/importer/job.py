@@ -204,7 +204,8 @@ def _confirmed(job: ImportJob, actor, progress):
         job.message = " ".join(said_now)[:500]
         job.said = [piece(m) for m in said_now]
         job.finished_at = timezone.now()
-        job.save(update_fields=RESULT_FIELDS)
+        job.content = b""  # written: the file (names, ID numbers, phones) is not kept
+        job.save(update_fields=[*RESULT_FIELDS, "content"])
 
 
 RESULT_FIELDS = ["status", "total_rows", "processed_rows", "created_count", "updated_count",

@@ -123,6 +123,11 @@ SUMMARY_CHANGED = define("import.summary_changed", gettext_noop(
     "edit). Nothing was saved: this is what the import would do now. Check it and confirm "
     "again."))
 DISCARDED = define("import.discarded", gettext_noop("Discarded: nothing was imported."))
+EXPIRED = define("import.expired", ngettext_lazy(
+    "Not confirmed within %(hours)d hour: discarded, nothing was imported, and the uploaded "
+    "file was deleted. Import it again if it is still needed.",
+    "Not confirmed within %(hours)d hours: discarded, nothing was imported, and the uploaded "
+    "file was deleted. Import it again if it is still needed.", "hours"))
 NOT_QUEUED = define("import.not_queued", gettext_noop(
     "The import could not be started (the background queue is not available); nothing was "
     "imported. Please try again later."))

@@ -8,11 +8,13 @@ here), still names this same task."""
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 
 from fangkong.accounts.roles import Perm
+from fangkong.audit.actions import record
 from fangkong.core.said import said
 
 from ..access import require
@@ -68,13 +70,19 @@ def confirm_import(actor, job: ImportJob, digest: str = "", *, here=False,
 
 
 def discard_import(actor, job: ImportJob) -> ImportJob:
-    """Action: drop a checked import ("放弃"): nothing is written, and it cannot be confirmed
-    any more. A job no longer "checked" (already confirmed, written) is left as it is."""
+    """Action: drop a checked import ("放弃"): nothing is written, it cannot be confirmed
+    any more, and the uploaded file (names, ID numbers, phones) is deleted in the same write;
+    the job row stays, with its counts, for the record (audited: "registry.import.discard").
+    A job no longer "checked" (already confirmed, written) is left as it is."""
     require(actor, Perm.IMPORT, job.place)
     message = said(DISCARDED)
-    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
-        status=ImportJob.Status.DISCARDED, finished_at=timezone.now(), message=message[:500],
-        said=[piece(message)])
+    with transaction.atomic():
+        taken = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
+            status=ImportJob.Status.DISCARDED, finished_at=timezone.now(), message=message[:500],
+            said=[piece(message)], content=b"")
+        if taken:
+            record(actor, "registry.import.discard", job.place,
+                   {"job": job.id, "file": job.filename, "rows": job.total_rows})
     job.refresh_from_db()
     return job
 

@@ -257,7 +257,8 @@ def hold_photo(actor, rnd: Round, resident: Resident, upload) -> str:
     now (a refused photo is said at once, before the question) and kept under HELD_DIR;
     the step posts back the returned token (signed: this account, this person, the file),
     and `take_held_photo` gives the photo to `record_result`. Held photos past
-    HELD_SECONDS (the resident went back) are deleted when the next one is held."""
+    HELD_SECONDS (the resident went back) are deleted by the worker's pass and when the
+    next one is held (`drop_stale_held`)."""
     from django.core import signing
 
     require_antigen(rnd)
@@ -266,7 +267,7 @@ def hold_photo(actor, rnd: Round, resident: Resident, upload) -> str:
     ext = check_photo(upload)
     if not ext:
         raise Invalid(fields={"photo": [_("Add a photo of the test cassette.")]})
-    _drop_stale_held()
+    drop_stale_held()
     upload.seek(0)
     name = default_storage.save(f"{HELD_DIR}/{uuid.uuid4().hex}.{ext}", upload)
     return signing.dumps({"f": name, "u": getattr(user_of(actor), "pk", None), "r": resident.id},
@@ -294,19 +295,26 @@ def take_held_photo(actor, resident: Resident, token: str):
     return photo
 
 
-def _drop_stale_held() -> None:
-    """Held photos nobody confirmed, past their time: deleted (best effort)."""
+def drop_stale_held(now=None) -> int:
+    """Held photos nobody confirmed, past HELD_SECONDS (their token's max age: no step can
+    take them any more), deleted (best effort); a photo held more lately is left to its
+    step. Run when a photo is held and by the worker's pass (`screening.tasks`
+    `recover_screening`), so a resident who went back does not leave a photo behind.
+    Returns how many were deleted."""
     import datetime
 
     try:
         _dirs, files = default_storage.listdir(HELD_DIR)
     except (FileNotFoundError, NotImplementedError, OSError):
-        return
-    cutoff = timezone.now() - datetime.timedelta(seconds=HELD_SECONDS)
-    for fname in files[:200]:
+        return 0
+    cutoff = (now or timezone.now()) - datetime.timedelta(seconds=HELD_SECONDS)
+    dropped = 0
+    for fname in files:
         path = f"{HELD_DIR}/{fname}"
         try:
             if default_storage.get_modified_time(path) < cutoff:
                 default_storage.delete(path)
+                dropped += 1
         except (FileNotFoundError, NotImplementedError, OSError):
             continue
+    return dropped

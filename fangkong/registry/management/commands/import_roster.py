@@ -4,8 +4,9 @@
 
 Runs in this process whatever the size of the file (this is the worker): checks the file,
 prints what the import will do (the summary the page shows before “确认导入”), then
-confirms it, as the page's confirmation does; with --check it stops there, nothing
-written (the job waits for a confirmation on its page). Exits with status 1 and prints
+confirms it itself, as the page's confirmation does: without --check it writes, no one is
+asked. With --check it stops there, nothing written (the job waits for a confirmation on
+its page, and is discarded with its file after FANGKONG_IMPORT_UNCONFIRMED_HOURS). Exits with status 1 and prints
 every row error when the file is rejected.
 """
 
@@ -22,7 +23,11 @@ from fangkong.registry.models import ImportJob, Place
 
 
 class Command(BaseCommand):
-    help = "Import a roster (.xlsx or .csv) into a place: all rows or nothing."
+    help = ("Import a roster (.xlsx or .csv) into a place: all rows or nothing. By default it "
+            "WRITES at once: it checks the file, prints the summary and confirms it itself, "
+            "with no one asked (no 确认导入 step). Use --check to stop after the check. The "
+            "stored file is deleted once written; a --check job not confirmed within "
+            "FANGKONG_IMPORT_UNCONFIRMED_HOURS is discarded and its file deleted.")
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the roster, .xlsx or .csv")
@@ -32,7 +37,8 @@ class Command(BaseCommand):
                                            "default: the first active superuser, without "
                                            "permission checks")
         parser.add_argument("--check", action="store_true",
-                            help="check only and print what the import would do; write nothing")
+                            help="check only and print what the import would do; write nothing "
+                                 "(confirm or discard it on the job's page)")
 
     def handle(self, *args, **options):
         path = Path(options["file"])
