@@ -11,6 +11,10 @@ order of ROLES:
     anonymous  no_role  resident  volunteer  supplier  lab  leader  grid  staff  other_staff
     street (command)  district (command)
 
+and one more user, `sampler` (a volunteer of the community given a table in the running
+round and a home visit): as `volunteer` unless the row says otherwise (`Page(…, sampler=200)`),
+so only the pages a sampler sees differently name it.
+
 A GET for pages; an empty POST for the routes that only take POST (permission first: a
 user who may not act must be refused before the form is read). 404 is "missing or not
 yours" (never 403 for something the user cannot see); 302 sends the anonymous to log in.
@@ -36,6 +40,7 @@ from tests.api.test_security import make_job  # first: it loads the apps' API ta
 
 ROLES = ["anonymous", "nobody", "resident", "volunteer", "supplier", "lab", "leader", "grid",
          "staff", "other_staff", "street", "district"]
+SAMPLER = "sampler"  # beside ROLES: declared on a row only where it differs from `volunteer`
 NOT_PAGES = ("admin/", "api/v1/", "^api/v1/", "i18n/")  # Django's admin, the API, set_language
 
 
@@ -45,11 +50,14 @@ class Page:
     expect: str  # one status per ROLES entry, separated by spaces
     method: str = "GET"
     body: Callable | None = None  # scene -> POST data
+    sampler: int | None = None  # the round's sampler's answer; None: as `volunteer`
 
     def statuses(self) -> dict:
         codes = [int(c) for c in self.expect.split()]
         assert len(codes) == len(ROLES), self.expect
-        return dict(zip(ROLES, codes, strict=True))
+        out = dict(zip(ROLES, codes, strict=True))
+        out[SAMPLER] = out["volunteer"] if self.sampler is None else self.sampler
+        return out
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +69,7 @@ def scene(django_db_setup, django_db_blocker, tmp_path_factory):
     def build():
         w = _scene(build_world(Actor.system()))
         w.sessions = {}  # role → session cookie, logged in once for the module
-        for role in ROLES[1:]:
+        for role in [*ROLES[1:], SAMPLER]:
             client = Client()
             client.force_login(_user(w, role))
             w.sessions[role] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
@@ -112,7 +120,21 @@ def _scene(w):
         "fangkong.notify.models", fromlist=["Delivery"]).Delivery.objects.first()
     w.group = notify.add_group_channel(staff, w.community, name="光明社区群", channel="webhook",
                                        target="https://example.invalid/hook")
+    _sampler(w, staff)
     return w
+
+
+def _sampler(w, staff):
+    """w.users.sampler: a volunteer of community A given table 2 of the running round's
+    point and 夏明's home visit (the sampler's own list, /screening/home-visits/mine/)."""
+    from fangkong.accounts.roles import Role
+    from fangkong.screening.actions import followup, home_assign, planning
+    from tests.conftest import make_user
+
+    w.users.sampler = make_user(Actor.system(), "sampler_a", Role.VOLUNTEER, w.community)
+    row = planning.assign_sampler(staff, w.round, w.round.points.get(), w.users.sampler, 2)
+    w.home_visit = followup.add_home_visit(staff, w.round, w.xia)
+    home_assign.assign_home_visits(staff, w.round, [w.home_visit.id], row)
 
 
 PUBLIC = "200 " * 12
@@ -168,7 +190,7 @@ def test_each_user_gets_the_declared_answer(in_scene, name):
     w = in_scene
     url = page.url(w)
     got = {}
-    for role in ROLES:
+    for role in [*ROLES, SAMPLER]:
         client = Client(raise_request_exception=False)
         if role != "anonymous":
             client.cookies[django_settings.SESSION_COOKIE_NAME] = w.sessions[role]
@@ -178,12 +200,26 @@ def test_each_user_gets_the_declared_answer(in_scene, name):
             r = client.get(url)
         got[role] = r.status_code
     if os.environ.get("PAGE_ROUTES_PRINT"):  # a file to append the answers to, as rows
+        sampler = f", sampler={got[SAMPLER]}" if got[SAMPLER] != got["volunteer"] else ""
         with open(os.environ["PAGE_ROUTES_PRINT"], "a") as f:
-            f.write(f'"{name}": "{" ".join(str(got[r]) for r in ROLES)}",\n')
+            f.write(f'"{name}": "{" ".join(str(got[r]) for r in ROLES)}"{sampler},\n')
     wrong = {r: f"{got[r]} (declared {want})" for r, want in page.statuses().items()
              if got[r] != want}
     assert not wrong, f"{url}: {wrong}"
     assert 500 not in got.values()
+
+
+def test_the_scene_has_a_sampler_with_a_home_visit(in_scene):
+    """The sampler column is a real sampler: their own home-visit list shows 夏明's visit
+    (a volunteer of the same community with no table gets 404 there)."""
+    w = in_scene
+    got = {}
+    for role in ("volunteer", SAMPLER):
+        client = Client(raise_request_exception=False)
+        client.cookies[django_settings.SESSION_COOKIE_NAME] = w.sessions[role]
+        got[role] = client.get("/screening/home-visits/mine/")
+    assert got["volunteer"].status_code == 404
+    assert got[SAMPLER].status_code == 200 and w.xia.name in got[SAMPLER].content.decode()
 
 
 def _rows_everywhere() -> int:

@@ -21,6 +21,7 @@ from fangkong.core import pii
 from fangkong.core.clean import bounded, clean, in_utc, limit_of
 from fangkong.core.errors import Invalid
 from fangkong.registry import codes
+from fangkong.registry.models import Presence
 
 from .models import ExemptReason, Result, Round, RoundKind
 
@@ -149,17 +150,32 @@ def no_such_point() -> str:
     return _("This round has no such sampling point.")
 
 
-# someone away is away from every round, not one: their presence (the registry's) is the one
-# home for it, set on the resident's page, the missing list's "Away" or the residents API
-BY_PRESENCE = (ExemptReason.AWAY,)
+# someone away or in hospital is so for every round, not one: their presence (the registry's)
+# is the one home for it, set on the resident's page, the missing list's "Away…" / "In
+# hospital…" or the residents API. An exemption with one of these reasons is refused (code
+# `<reason>_is_presence`); old rows keep their label.
+BY_PRESENCE = {ExemptReason.AWAY: Presence.AWAY, ExemptReason.HOSPITAL: Presence.HOSPITAL}
+
+
+def reasons_offered() -> list[tuple[str, str]]:
+    """The reasons an exemption may be given, as (value, label): every reason but those
+    that are a presence (`BY_PRESENCE`). The exemptions page and the missing list's row
+    offer these and only these."""
+    return [(v, label) for v, label in ExemptReason.choices if v not in BY_PRESENCE]
+
+
+def _is_presence(v) -> str:
+    if v == ExemptReason.HOSPITAL:
+        return _("Someone in hospital is not exempted round by round: tap “In hospital…” on their "
+                 "row of the missing list, or set their presence to In hospital on the resident's page.")
+    return _("Someone away is not exempted round by round: tap “Away…” on their row of the missing "
+             "list, or set their presence to Away on the resident's page.")
 
 
 def check_reason(value) -> str:
     v = text(value, 20)
     if v in BY_PRESENCE:
-        raise Invalid(fields={"reason": [_(
-            "Someone away is not exempted round by round: tap “Away…” on their row of the missing "
-            "list, or set their presence to Away on the resident's page.")]}, code="away_is_presence")
+        raise Invalid(fields={"reason": [_is_presence(v)]}, code=f"{v}_is_presence")
     if v not in ExemptReason.values:
         raise Invalid(fields={"reason": [_("Choose a reason.")]})
     return v

@@ -349,7 +349,7 @@ def missing(request, pk):
     rows = [r for _k, rs in groups for r in rs]
     # no phone of their own: the household's or a housemate's, as on the home-sampling list
     with_contact_phones(actor_of(request), rows, f"screening.missing:{rnd.id}")
-    row_actions(request, rnd, rows)  # after the call: "Away…", "Exempt…" (missing_views)
+    row_actions(request, rnd, rows)  # after the call: "Away…", "In hospital…", "Exempt…"
     return render(request, "screening/missing.html", {
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
         "resample": resample,
@@ -529,7 +529,7 @@ def exemptions(request, pk):
     node = queries.round_node(request.scope, rnd, request.GET.get("place"))
     return render(request, "screening/exemptions.html", {
         "round": rnd, "node": node, "rows": with_addresses(figures.exempt_people(request.scope, rnd, node)),
-        "q": q, "found": found, "reasons": [c for c in ExemptReason.choices if c[0] not in checks.BY_PRESENCE]})
+        "q": q, "found": found, "reasons": checks.reasons_offered()})
 
 
 def _confirm_exemption(request, rnd, r, reason, note):

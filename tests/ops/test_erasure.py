@@ -63,7 +63,7 @@ def lived_in(world, system, settings, tmp_path):
         {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": world.su.token},
         {"client_id": cid(), "type": "scan", "barcode": "T0001", "person": world.xia.token},
         {"client_id": cid(), "type": "scan", "barcode": "T0002", "person": IDS["wang_xinyong"]}])
-    planning.add_exemption(staff, rnd, world.yu, "hospital", note=NOTE)
+    planning.add_exemption(staff, rnd, world.yu, "isolation", note=NOTE)
 
     ag = planning.plan_round(system, world.community, {
         "name": "抗原1", "kind": "antigen", "starts_at": timezone.now() - datetime.timedelta(hours=1),

@@ -1,7 +1,9 @@
 """Who gets what on the testing-round pages (checked by tests/test_page_routes.py, which
 explains the columns). The scene: community A's running PCR round (tube T0001 holding
-于海涛's swab) and a running antigen round where 苏霞's household reported her result
-with a photo."""
+于海涛's swab; a sampler, `sampler=`, at its table 2 with 夏明's home visit given to them) and a
+running antigen round where 苏霞's household reported her result with a photo. The sampler
+answers as the volunteer but where a row says: their station, boxes, follow-ups and own home
+visits (200), the round's page (302, to the station)."""
 
 from tests.test_page_routes import POST, Page
 
@@ -13,9 +15,9 @@ PAGES = {
     "screening_lab_template": Page(lambda w: "/screening/lab/template.xlsx", "302 404 404 404 404 200 404 404 404 404 404 404"),
     "screening_advisor": Page(lambda w: "/screening/advisor/", "302 404 404 404 404 200 200 200 200 200 200 200"),
     "screening_mine": Page(lambda w: "/screening/mine/", "302 404 302 404 404 404 404 404 404 404 404 404"),
-    "screening_my_home_visits": Page(lambda w: "/screening/home-visits/mine/", "302 404 404 404 404 404 404 404 404 404 404 404"),
+    "screening_my_home_visits": Page(lambda w: "/screening/home-visits/mine/", "302 404 404 404 404 404 404 404 404 404 404 404", sampler=200),
     "screening_household": Page(lambda w: f"/screening/households/{w.hh101.id}/", "302 404 200 404 404 404 200 200 200 404 200 200"),
-    "screening_round": Page(lambda w: f"/screening/rounds/{w.round.id}/", "302 404 404 404 404 404 200 200 200 404 200 200"),
+    "screening_round": Page(lambda w: f"/screening/rounds/{w.round.id}/", "302 404 404 404 404 404 200 200 200 404 200 200", sampler=302),
     "screening_status": Page(lambda w: f"/screening/rounds/{w.round.id}/status/", "302 404 404 404 404 404 404 404 302 404 403 403",
                              method=POST),
     "screening_emergency_team": Page(lambda w: f"/screening/rounds/{w.round.id}/emergency-team/",
@@ -24,7 +26,7 @@ PAGES = {
                               method=POST),
     "screening_tube_seal": Page(lambda w: f"/screening/rounds/{w.round.id}/tubes/{w.round.tubes.get(barcode='T0001').id}/seal/",
                                 "302 404 404 404 404 404 403 200 200 404 403 403", method=POST),
-    "screening_station": Page(lambda w: f"/screening/rounds/{w.round.id}/station/", "302 404 404 404 404 404 403 200 200 404 403 403"),
+    "screening_station": Page(lambda w: f"/screening/rounds/{w.round.id}/station/", "302 404 404 404 404 404 403 200 200 404 403 403", sampler=200),
     "screening_missing": Page(lambda w: f"/screening/rounds/{w.round.id}/missing/", "302 404 404 404 404 404 200 200 200 404 200 200"),
     "screening_missing_export": Page(lambda w: f"/screening/rounds/{w.round.id}/missing.xlsx", "302 404 404 404 404 404 404 200 200 404 200 200"),
     "screening_missing_row": Page(lambda w: f"/screening/rounds/{w.round.id}/missing/{w.su.id}/",
@@ -34,10 +36,10 @@ PAGES = {
                                method=POST),
     "screening_exemptions": Page(lambda w: f"/screening/rounds/{w.round.id}/exemptions/", "302 404 404 404 404 404 404 200 200 404 404 404"),
     "screening_conflicts": Page(lambda w: f"/screening/rounds/{w.round.id}/conflicts/", "302 404 404 404 404 404 404 200 200 404 404 404"),
-    "screening_boxes": Page(lambda w: f"/screening/rounds/{w.round.id}/boxes/", "302 404 404 404 404 200 403 200 200 404 403 403"),
+    "screening_boxes": Page(lambda w: f"/screening/rounds/{w.round.id}/boxes/", "302 404 404 404 404 200 403 200 200 404 403 403", sampler=200),
     "screening_points": Page(lambda w: f"/screening/rounds/{w.round.id}/points/", "302 404 404 404 404 404 403 200 200 404 403 403"),
     "screening_results": Page(lambda w: f"/screening/rounds/{w.round.id}/results/", "302 404 404 404 404 200 200 200 200 404 200 200"),
-    "screening_followups": Page(lambda w: f"/screening/rounds/{w.round.id}/followups/", "302 404 404 404 404 404 404 200 200 404 404 404"),
+    "screening_followups": Page(lambda w: f"/screening/rounds/{w.round.id}/followups/", "302 404 404 404 404 404 404 200 200 404 404 404", sampler=200),
     "screening_antigen": Page(lambda w: f"/screening/rounds/{w.antigen.id}/antigen/", "302 404 404 404 404 404 200 200 200 404 200 200"),
     "screening_antigen_door": Page(lambda w: f"/screening/rounds/{w.antigen.id}/antigen/door/", "302 404 404 404 404 404 403 200 200 404 403 403"),
     "screening_antigen_remind": Page(lambda w: f"/screening/rounds/{w.antigen.id}/antigen/remind/", "302 404 404 404 404 404 404 200 200 404 403 403"),

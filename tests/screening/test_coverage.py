@@ -28,7 +28,7 @@ def test_a_household_is_covered_when_all_its_expected_members_are(world, rnd, sy
     whose expected members are all exempt is neither to test nor covered."""
     assert _cov(rnd, world.community) == {"expected": 4, "sampled": 0, "exempt": 0, "missing": 4,
                                           "households": 3, "households_covered": 0}
-    planning.add_exemption(system, rnd, world.wang, "hospital")
+    planning.add_exemption(system, rnd, world.wang, "isolation")
     # before anyone is sampled: 201 (王新勇 alone, exempt) drops out, nothing is covered
     assert _cov(rnd, world.community) == {"expected": 4, "sampled": 0, "exempt": 1, "missing": 3,
                                           "households": 2, "households_covered": 0}
@@ -132,7 +132,7 @@ def _busy(world, rnd, system):
     for p in (world.su, world.yu, world.xia):
         station.scan(system, rnd, client_id=cid(), barcode="T0001", person=p.token)
     station.open_tube(system, rnd, "T0002")
-    planning.add_exemption(system, rnd, world.wang, "hospital")
+    planning.add_exemption(system, rnd, world.wang, "isolation")
 
 
 def test_live_round_page_polls_in_a_fixed_number_of_queries(world, rnd, system, client,

@@ -40,8 +40,9 @@ def test_each_row_offers_away_and_exempt_after_the_call(world, rnd, client):
     page = _missing(client, rnd, world.grid)
     row = _row(page, world.xia)  # 1单元 102, followed by 王新勇 (2单元 201)
     action = f'action="/screening/rounds/{rnd.id}/missing/{world.xia.id}/"'
-    assert row.count(action) == 2
+    assert row.count(action) == 3
     assert 'name="do" value="away"' in row and "不在本地…" in row
+    assert 'name="do" value="hospital"' in row and "住院…" in row
     assert 'name="do" value="exempt"' in row and "免检…" in row
     assert f'name="place" value="{world.grid.id}"' in row and f'name="at" value="{world.wang.id}"' in row
     # the last row comes back to the one above it
@@ -50,6 +51,7 @@ def test_each_row_offers_away_and_exempt_after_the_call(world, rnd, client):
     client.force_login(world.users.leader)
     page = _missing(client, rnd, world.building)
     assert f"missing/{world.xia.id}/" not in page and 'value="away"' not in page
+    assert 'value="hospital"' not in page
 
 
 def _figures_everywhere(client, rnd, place):
@@ -102,7 +104,8 @@ def test_exempt_from_the_row_asks_the_reason_then_exempts_and_comes_back(world, 
     assert "光明小区 1号楼 2单元 201" in asked
     reasons = re.findall(r'name="reason" value="(\w+)"', asked)
     assert "vaccinated" in reasons and "away" not in reasons  # someone away: their presence
-    assert "不在本地…" in asked
+    assert "hospital" not in reasons  # in hospital too
+    assert "不在本地…" in asked and "住院…" in asked
     assert not Exemption.objects.exists()
     done = client.post(url, {**form, "reason": "vaccinated", "confirm": "1"})
     assert done["Location"].endswith(f"#m-{world.xia.id}")
@@ -119,7 +122,7 @@ def test_the_row_actions_are_the_actions_own_rules(world, rnd, client, system):
         system, g, Kind.COMPOUND, "东风小区"), Kind.BUILDING, "7号楼"), Kind.UNIT, "1单元")
     other = reg.create_resident(system, reg.create_household(system, unit, "101"), {"name": "王秀英"})
     client.force_login(world.users.grid)
-    for do in ("away", "exempt"):
+    for do in ("away", "hospital", "exempt"):
         r = client.post(f"/screening/rounds/{rnd.id}/missing/{other.id}/", {"do": do, "confirm": "1",
                                                                            "reason": "other"})
         assert r.status_code == 404  # another grid's person: as a missing one
@@ -127,8 +130,9 @@ def test_the_row_actions_are_the_actions_own_rules(world, rnd, client, system):
     r = client.post(f"/screening/rounds/{rnd.id}/missing/{world.wang.id}/", {"do": "away", "confirm": "1"})
     assert r.status_code == 404  # as for 上门采样 (the round is not theirs to run)
     client.force_login(world.users.street)
-    r = client.post(f"/screening/rounds/{rnd.id}/missing/{world.wang.id}/", {"do": "away", "confirm": "1"})
-    assert r.status_code == 403  # seen, not theirs to act on
+    for do in ("away", "hospital"):
+        r = client.post(f"/screening/rounds/{rnd.id}/missing/{world.wang.id}/", {"do": do, "confirm": "1"})
+        assert r.status_code == 403  # seen, not theirs to act on
     world.wang.refresh_from_db()
     assert world.wang.presence == Presence.HOME and not Exemption.objects.exists()
 
@@ -144,6 +148,55 @@ def test_an_exemption_away_is_refused_pointing_to_the_presence(world, rnd, clien
     assert not Exemption.objects.exists()
     with pytest.raises(Invalid):
         planning.add_exemption(Actor.system(world.users.staff), rnd, world.wang, "away")
+
+
+def test_in_hospital_from_the_row_asks_then_sets_the_presence_and_comes_back(world, rnd, client):
+    """住院 has one home, as 不在本地 does: the resident's presence, set from the row."""
+    client.force_login(world.users.grid)
+    url = f"/screening/rounds/{rnd.id}/missing/{world.xia.id}/"
+    form = {"do": "hospital", "place": world.grid.id, "at": world.wang.id}
+    asked = client.post(url, form)
+    text = asked.content.decode()
+    assert asked.status_code == 200 and 'name="confirm" value="1"' in text
+    assert "确认夏明住院？" in text and "光明小区 1号楼 1单元 102" in text and "人员状态：住院" in text
+    world.xia.refresh_from_db()
+    assert world.xia.presence == Presence.HOME
+    done = client.post(url, {**form, "confirm": "1"})
+    assert done["Location"] == f"/screening/rounds/{rnd.id}/missing/?place={world.grid.id}#m-{world.wang.id}"
+    world.xia.refresh_from_db()
+    assert world.xia.presence == Presence.HOSPITAL
+    ev = AuditEvent.objects.filter(action="resident.update").latest("id")
+    assert ev.changes["presence"] == ["home", "hospital"]
+    page = client.get(done["Location"]).content.decode()
+    assert "夏明住院，已不计入未检。" in page and f'id="m-{world.xia.id}"' not in page
+    on_page, rows, title, cov, listed = _figures_everywhere(client, rnd, world.grid)
+    assert on_page == rows == listed == cov["missing"] == 3 and cov["exempt"] == 1
+    assert not Exemption.objects.exists()
+
+
+def test_an_exemption_in_hospital_is_refused_pointing_to_the_presence(world, rnd, client, system):
+    client.force_login(world.users.staff)
+    r = api(client, "post", f"/rounds/{rnd.id}/exemptions", {"resident": world.wang.id, "reason": "hospital"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "hospital_is_presence"
+    assert "住院…" in r.json()["error"]["fields"]["reason"][0]
+    url = f"/screening/rounds/{rnd.id}/exemptions/"
+    page = client.get(f"{url}?q=王新勇").content.decode()
+    assert '<option value="hospital">' not in page and '<option value="isolation">' in page
+    assert "住院…" in page.split('id="away-note"')[1]
+    # the page's form refused too, before asking
+    asked = client.post(f"{url}?q=王新勇", {"resident": world.wang.id, "reason": "hospital", "confirm": "1"})
+    assert asked.status_code == 302
+    assert "住院人员不按轮次免检" in client.get(asked["Location"]).content.decode()
+    assert not Exemption.objects.exists()
+    with pytest.raises(Invalid):
+        planning.add_exemption(Actor.system(world.users.staff), rnd, world.wang, "hospital")
+    # an old row (written before the rule) keeps its label, and may still be removed
+    old = Exemption(round=rnd, resident=world.wang, household_id=world.wang.household_id, reason="hospital")
+    old.copy_levels(world.wang)
+    old.save()
+    page = client.get(url).content.decode()
+    listed = page.split('id="exempt-people"')[1]
+    assert "王新勇" in listed and "· 住院" in listed and f'name="remove" value="{old.id}"' in listed
 
 
 def test_follow_up_names_link_to_the_household_where_the_user_may_open_it(world, rnd, client, system):

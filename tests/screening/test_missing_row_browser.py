@@ -1,7 +1,8 @@
 """On a phone in Chromium (390×844): a grid worker, after calling someone on the missing
 list, taps "不在本地…" on the row, reads whom it is about and what it does, confirms, and is
 back at the same place in the list with the person gone and the count one less; "免检…"
-asks for a reason first. Screenshots: test-output/screenshots/missing-row.png,
+asks for a reason first ("away" and "in hospital" are not reasons: "住院…" sits beside
+"不在本地…"). Screenshots: test-output/screenshots/missing-row.png,
 missing-away-confirm.png, missing-after-away.png, missing-exempt-confirm.png."""
 
 import pytest
@@ -21,8 +22,9 @@ def test_grid_worker_marks_someone_away_from_the_row_and_comes_back_to_it(phone_
     expect(page.locator("h1 small.kind")).to_contain_text("· 4")
     row = page.locator(f"#m-{world.xia.id}")
     expect(row.locator("form.away button")).to_have_text("不在本地…")
+    expect(row.locator("form.hospital button")).to_have_text("住院…")
     expect(row.locator("form.exempt button")).to_have_text("免检…")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # three buttons fit
     page.shot("missing-row")
     row.locator("form.away button").click()
     confirm = page.locator("section.confirm")
@@ -45,6 +47,7 @@ def test_grid_worker_marks_someone_away_from_the_row_and_comes_back_to_it(phone_
     confirm = page.locator("section.confirm")
     expect(confirm.locator("h1")).to_have_text("确定本轮免检王新勇？")
     expect(confirm.locator("input[name=reason][value=away]")).to_have_count(0)
+    expect(confirm.locator("input[name=reason][value=hospital]")).to_have_count(0)
     confirm.locator(".confirm-yes button").click()  # nothing chosen: the browser holds it
     assert not Exemption.objects.exists()
     confirm.locator("input[name=reason][value=vaccinated]").check()

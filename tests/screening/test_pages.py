@@ -75,10 +75,10 @@ def test_exemptions_conflicts_boxes_and_followups_through_the_pages(world, rnd, 
     client.force_login(world.users.staff)
     url = reverse("screening_exemptions", args=[rnd.id])
     assert "王新勇" in client.get(url + "?q=王新勇").content.decode()
-    asked = client.post(url, {"resident": world.wang.id, "reason": "hospital"})  # asks first
+    asked = client.post(url, {"resident": world.wang.id, "reason": "isolation"})  # asks first
     assert asked.status_code == 200 and not Exemption.objects.exists()
-    client.post(url, {"resident": world.wang.id, "reason": "hospital", "confirm": "1"})
-    assert Exemption.objects.get().reason == "hospital"
+    client.post(url, {"resident": world.wang.id, "reason": "isolation", "confirm": "1"})
+    assert Exemption.objects.get().reason == "isolation"
     bad = client.post(url, {"resident": world.other_person.id, "reason": "other"})
     assert bad.status_code == 404 and Exemption.objects.count() == 1
     # an offline station overfilled a single tube: the conflict is accepted on the page
