@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from fangkong.core.actor import actor_of
-from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.registry.models import Household, Place, Resident
 
 from . import access, lifting, overlaps, queries
@@ -389,9 +389,12 @@ def gate_out(e) -> dict:
 def pass_gate(request, pk: int, body: GateIn):
     """One person at the gate, by the page's rule (`actions.gate.pass_gate`): `colour` is what
     the guard saw; left empty, the person's code on record applies (none on record: 400 on
-    `colour`). A colour milder than the code on record answers 409 `confirm_code` with `known`
-    (colour, source, observed_at), nothing written; sent again with `confirm: true` it applies
-    and is recorded as seen at the gate."""
+    `colour`). A colour milder than an observed code on record answers 409 `confirm_code` with
+    `known` (colour, source, observed_at), nothing written; sent again with `confirm: true` it
+    applies and is recorded as seen at the gate. A code imported from the city's data is never
+    overruled (`confirm` or not): the person is judged by it, the event is recorded (refused
+    when the code says so), the colour seen is kept as an observation, the community's staff
+    are told, and the answer is 409 `code_imported` with `known` and the recorded `event`."""
     g = _place(request, pk, access.GATE)
     person = None
     if body.resident is not None:
@@ -404,6 +407,12 @@ def pass_gate(request, pk: int, body: GateIn):
     e = gate.pass_gate(actor_of(request), g, direction=body.direction, client_id=body.client_id,
                        resident=person, name=body.name, colour=body.colour,
                        temperature=body.temperature, at=body.at, confirm=body.confirm)
+    known = getattr(e, "disputed", None)
+    if known is not None:
+        raise Conflict(gate.disputed_words(e, known), code="code_imported", extra={
+            "known": {"colour": known.colour, "source": known.source,
+                      "observed_at": known.observed_at.isoformat()},
+            "event": {"id": e.id, "allowed": e.allowed, "reason": e.reason, "colour": e.colour}})
     return Status(201, gate_out(e))
 
 

@@ -44,7 +44,8 @@ def known_code(resident_id) -> dict | None:
 def checkpoint(request, pk):
     """Scan or type a person; "look up" shows their known code (nothing written); "record"
     passes the gate by `gate.pass_gate`. A colour milder than the known code is asked first
-    (a confirm step naming the known code), then recorded as seen at the gate."""
+    (a confirm step naming the known code), then recorded as seen at the gate; a code imported
+    from the city's data is never overruled: the page says so (not let out, staff told)."""
     p = get_place(request, pk, access.GATE)
     gates = _gates(p)
     chosen = next((g for g in gates if str(g.id) == request.POST.get("gate", request.GET.get("gate", ""))),
@@ -84,6 +85,7 @@ def checkpoint(request, pk):
         "person": person, "person_text": "" if result else text,
         "who": person.name if person is not None else (result.name if result else ""),
         "known": known_code(shown) if shown else None, "shown": shown,
+        "disputed": gate.disputed_words(result, result.disputed) if getattr(result, "disputed", None) else "",
         "zone": queries.household_zone(result.household_id) if result and result.household_id else None})
 
 

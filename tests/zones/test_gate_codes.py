@@ -1,8 +1,8 @@
 """The checkpoint applies the person's known health code (walk "zone", item 1): a red code
 imported from the city's file is refused at the gate whether or not the guard taps a colour,
-no colour is ticked in advance, a green seen at the gate over the imported red is asked
-first and then recorded as an audited observation, and an observation never makes an import
-of the same day milder in silence."""
+no colour is ticked in advance, a green seen at the gate over the imported red cannot
+overrule it (rewalk item 2): refused, recorded as an audited observation, staff told once a
+day; an observation never makes an import of the same day milder in silence."""
 
 import datetime
 import re
@@ -15,6 +15,7 @@ from django.utils import timezone
 from fangkong.audit.models import AuditEvent
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Invalid
+from fangkong.notify.models import Notification
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
 from fangkong.zones import queries
@@ -66,21 +67,29 @@ def test_an_imported_red_is_refused_at_the_gate_page(world, presets, login, east
     assert "拒绝通行" in r.text and "放行" not in r.text[r.text.index('id="verdict"'):][:80]
     assert (HealthCode.objects.get(resident=w.xia).colour, HealthCode.objects.get(resident=w.xia).source) == \
         ("red", "import")
-    # green tapped: asked first, with the red on record named; nothing written
+    # green tapped: not let through, no "record the colour I chose" override; the green is kept
+    # as an observation (audited, not current) and the community's staff are told, once a day
     cid = str(uuid.uuid4())
     r = gate_post(c, w, east_gate, colour="green", client_id=cid)
-    assert 'id="confirm-alarm"' in r.text and "红码" in r.text and CheckpointEvent.objects.count() == 1
-    assert HealthCode.objects.get(resident=w.xia).source == "import"
-    # confirmed: let through, recorded as seen at the gate, audited with the red it replaced
-    r = gate_post(c, w, east_gate, colour="green", client_id=cid, confirm="1")
+    assert 'id="confirm-alarm"' not in r.text and "按我选择的颜色登记" not in r.text
     ev = CheckpointEvent.objects.get(client_id=cid)
-    assert ev.allowed and ev.colour == "green"
+    assert not ev.allowed and ev.colour == "red" and "红码" in ev.reason
+    notice = r.text[r.text.index('id="disputed"'):][:400]
+    assert "未放行" in notice and "工作人员" in notice
+    r = gate_post(c, w, east_gate, colour="green", client_id=cid, confirm="1")  # a forged confirm
+    assert CheckpointEvent.objects.filter(client_id=cid).get().allowed is False
+    r = gate_post(c, w, east_gate, colour="green", confirm="1")
+    assert not CheckpointEvent.objects.order_by("-id").first().allowed
     hc = HealthCode.objects.get(resident=w.xia)
-    assert (hc.colour, hc.source) == ("green", "checkpoint")
-    assert list(HealthCodeObservation.objects.filter(resident=w.xia).values_list("colour", "source")) == [
-        ("green", "checkpoint"), ("red", "import")]
+    assert (hc.colour, hc.source) == ("red", "import")
+    assert ("green", "checkpoint") in HealthCodeObservation.objects.filter(resident=w.xia).values_list("colour", "source")
     a = AuditEvent.objects.filter(action="zones.health_code").order_by("-id").first()
-    assert a.changes.get("was") == "red" and a.changes.get("confirmed") is True
+    assert a.changes.get("current") is False and a.changes.get("colour") == "green"
+    told = Notification.objects.filter(user=w.users.staff, kind="zones.code_disputed")
+    assert told.count() == 1  # once per person a day, however many taps
+    n = told.get()
+    title, body = n.said("zh-hans")
+    assert w.xia.name in title and body == f"卡口看到{w.xia.name}的健康码为绿码，但城市数据为红码；未放行。请核实。"
 
 
 def test_an_imported_red_is_refused_through_the_api(world, presets, login, east_gate):
@@ -91,15 +100,15 @@ def test_an_imported_red_is_refused_through_the_api(world, presets, login, east_
     r = c.post(url, {"direction": "out", "client_id": str(uuid.uuid4()), "resident": w.xia.id},
                content_type="application/json")
     assert r.status_code == 201 and r.json()["allowed"] is False and r.json()["colour"] == "red"
-    cid = str(uuid.uuid4())
-    body = {"direction": "out", "client_id": cid, "resident": w.xia.id, "colour": "green"}
-    r = c.post(url, body, content_type="application/json")
-    assert r.status_code == 409 and r.json()["error"]["code"] == "confirm_code"
-    assert r.json()["error"]["known"]["colour"] == "red" and r.json()["error"]["known"]["source"] == "import"
-    assert HealthCode.objects.get(resident=w.xia).colour == "red"
-    r = c.post(url, {**body, "confirm": True}, content_type="application/json")
-    assert r.status_code == 201 and r.json()["allowed"] is True
-    assert HealthCode.objects.get(resident=w.xia).colour == "green"
+    for confirm in (False, True):  # no override of an import, confirmed or not: 409 with the known code
+        body = {"direction": "out", "client_id": str(uuid.uuid4()), "resident": w.xia.id, "colour": "green",
+                "confirm": confirm}
+        r = c.post(url, body, content_type="application/json")
+        assert r.status_code == 409 and r.json()["error"]["code"] == "code_imported"
+        assert r.json()["error"]["known"]["colour"] == "red" and r.json()["error"]["known"]["source"] == "import"
+        assert r.json()["error"]["event"]["allowed"] is False
+        assert HealthCode.objects.get(resident=w.xia).colour == "red"
+    assert CheckpointEvent.objects.filter(allowed=True).count() == 0
 
 
 def test_nothing_known_and_nothing_chosen_the_guard_must_choose(world, presets, east_gate):
@@ -138,8 +147,11 @@ def test_an_observation_does_not_silently_overwrite_an_import_of_the_same_day(wo
     assert queries.health_code(w.su.id).colour == "yellow"
     gate.record_observation(staff, w.xia, "green", source=Source.IMPORT, at=later + datetime.timedelta(seconds=1))
     assert queries.health_code(w.xia.id).colour == "green"
-    # the next day, the newer observation wins
+    # the next day, the newer observation wins; but the gate never makes an import milder
     gate.record_observation(staff, w.wang, "red", source=Source.IMPORT, at=morning)
-    assert gate.observe_code(staff, w.wang, "green", source=Source.CHECKPOINT,
+    assert not gate.observe_code(staff, w.wang, "green", source=Source.CHECKPOINT,
+                                 at=morning + datetime.timedelta(days=1), confirmed=True).current
+    assert queries.health_code(w.wang.id).colour == "red"
+    assert gate.observe_code(staff, w.wang, "green", source=Source.MANUAL,
                              at=morning + datetime.timedelta(days=1)).current
     assert queries.health_code(w.wang.id).colour == "green"

@@ -7,6 +7,9 @@ Every person through a gate is logged, refusals too, with the reason in words:
   known one is applied only once the guard confirmed it (`code_to_apply`), and asked first
   (`pass_gate` raises Conflict `confirm_code`, nothing written); nothing known and nothing
   chosen: the guard must look and choose;
+- a code imported from the city's data is never overruled at the gate: a milder colour seen
+  on the phone is recorded as an observation (not the current code), the person is judged by
+  the imported code, and the community's staff are told (once per person a day);
 - a sealed household: nobody out (足不出户);
 - a controlled household: out of the area refused; at a gate inside its area, one person per
   household every N days (the zone type's `collect_every_days`) may go to collect goods.
@@ -65,11 +68,14 @@ def replaces(current: HealthCode | None, colour: str, source: str, at, confirmed
     """Does a colour observed at `at` become the person's current code? The newer wins, except
     that an observation (station, gate, by hand) never makes an imported code of the same day
     milder without a confirmation (a green seen at the gate does not undo the city's red of
-    that morning in silence); a newer import always wins."""
+    that morning in silence), and one seen at the gate never makes an imported code milder
+    at all; a newer import always wins."""
     if current is None:
         return True
     if current.observed_at > at:
         return False
+    if source == Source.CHECKPOINT and current.source == Source.IMPORT and milder(colour, current.colour):
+        return False  # the gate never overrules the city's data, confirmed or not, any day
     if (source != Source.IMPORT and current.source == Source.IMPORT and milder(colour, current.colour)
             and not confirmed
             and timezone.localtime(current.observed_at).date() == timezone.localtime(at).date()):
@@ -253,8 +259,11 @@ def pass_gate(actor, gate: Place, *, direction: str, client_id, resident: Reside
     if not colour and known is None:
         raise Invalid(fields={"colour": [_("No health code is on record for this person: look at it and "
                                            "choose its colour.")]})
-    confirmed = bool(confirm and colour) and known is not None and milder(colour, known.colour)
-    if colour and known is not None and milder(colour, known.colour) and not confirmed:
+    disputed = bool(colour) and known is not None and known.source == Source.IMPORT \
+        and milder(colour, known.colour)
+    confirmed = bool(confirm and colour) and known is not None and milder(colour, known.colour) \
+        and not disputed
+    if colour and known is not None and milder(colour, known.colour) and not confirmed and not disputed:
         raise ask_to_confirm(resident, colour, known)
     reason = refusal(resident, hz, gate, direction, colour, temperature, at, known=known,
                      confirmed=confirmed)
@@ -272,9 +281,59 @@ def pass_gate(actor, gate: Place, *, direction: str, client_id, resident: Reside
             if resident is not None and colour:
                 observe_code(actor, resident, colour, source=Source.CHECKPOINT, place=gate, at=at,
                              confirmed=confirmed)
+            if disputed:
+                _tell_disputed(actor, resident, colour, known, ev)
     except IntegrityError:  # the same client id at the same instant
         return CheckpointEvent.objects.get(client_id=cid)
+    ev.disputed = known if disputed else None
     return ev
+
+
+def disputed_words(ev: CheckpointEvent, known: HealthCode) -> str:
+    """What the guard is told when the phone showed a milder colour than the city's code."""
+    words = {"known": known.get_colour_display(), "where": known_words(known)}
+    if ev.allowed:
+        return _("The city's data says %(known)s (%(where)s): the gate cannot overrule it. The colour "
+                 "you saw is recorded and the community's staff have been told.") % words
+    return _("Not let through. The city's data says %(known)s (%(where)s) and the gate cannot overrule "
+             "it. The colour you saw is recorded and the community's staff have been told: ask the "
+             "person to wait, or to call the number their health code gives.") % words
+
+
+def _tell_disputed(actor, resident: Resident, colour: str, known: HealthCode, ev: CheckpointEvent):
+    """The gate saw a milder colour than the city's imported code: the community's staff
+    are told (inbox and text, once per person a day), in each reader's language."""
+    from django.db.models import Q
+    from django.urls import reverse
+
+    from fangkong.accounts.models import Membership
+    from fangkong.accounts.roles import Role
+
+    from ..signals import tell
+
+    users = set(Membership.objects.filter(is_active=True).filter(
+        Q(role=Role.STAFF, place_id=resident.community_id) | Q(role=Role.GRID, place_id=resident.grid_id))
+        .values_list("user_id", flat=True))
+    if not users:
+        return
+    name, allowed = resident.name, ev.allowed
+    seen, city = CodeColour(colour), CodeColour(known.colour)
+
+    def body():
+        words = {"name": name, "seen": seen.label, "known": city.label}
+        if allowed:
+            return _("The checkpoint saw %(name)s's health code as %(seen)s, but the city's data "
+                     "says %(known)s; handled by the city's code. Please check.") % words
+        return _("The checkpoint saw %(name)s's health code as %(seen)s, but the city's data "
+                 "says %(known)s; not let through. Please check.") % words
+
+    day = timezone.localtime(ev.at).date().isoformat()
+    tell.send(sender=CheckpointEvent, adjustment=None, actor=actor, messages=[{
+        "users": users, "kind": "zones.code_disputed",
+        "title": lambda: _("Health code disputed at the gate: %(name)s") % {"name": name},
+        "body": body, "url": reverse("zones_household", args=[resident.household_id]),
+        "place": Place.objects.filter(pk=resident.community_id).first(),
+        "key": f"zones.code_disputed.{resident.id}.{day}"}])
 
 
 # --- a city's health-code file -------------------------------------------------------------
