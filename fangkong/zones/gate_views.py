@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.audit.actions import record
@@ -116,7 +117,9 @@ def checkpoint_export(request, pk):
 @page
 @require_POST
 def codes_import(request, pk):
-    """A city's health-code file for the people under this place (all or nothing)."""
+    """A city's health-code file for the people under this place: people from elsewhere are
+    skipped and counted; a malformed row refuses the whole file, said as "nothing was
+    recorded" and then each row."""
     from fangkong.core.uploads import read_upload
 
     p = get_place(request, pk, access.GATE)
@@ -124,8 +127,15 @@ def codes_import(request, pk):
     try:
         if upload is None:
             raise Invalid(fields={"file": [_("Choose the file.")]})
-        n = gate.import_codes(actor(request), p, read_upload(upload, settings.FANGKONG_LAB_FILE_MAX_BYTES))
-        messages.success(request, _("%(n)d health-code colours recorded.") % {"n": n})
+        n, skipped = gate.import_codes(actor(request), p,
+                                       read_upload(upload, settings.FANGKONG_LAB_FILE_MAX_BYTES))
+        done = _("%(n)d health-code colours recorded.") % {"n": n}
+        if skipped:
+            done += " " + ngettext("%(m)d row is not a resident here: skipped.",
+                                   "%(m)d rows are not residents here: skipped.", skipped) % {"m": skipped}
+        messages.success(request, done)
     except Invalid as e:  # FileRefused and FileRejected too: each problem named
+        if e.rows:  # "Nothing was recorded: …" first, then each row
+            messages.error(request, str(e.message))
         flash_error(request, e)
     return redirect("zones_gate", pk=p.id)

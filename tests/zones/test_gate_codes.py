@@ -155,3 +155,32 @@ def test_an_observation_does_not_silently_overwrite_an_import_of_the_same_day(wo
     assert gate.observe_code(staff, w.wang, "green", source=Source.MANUAL,
                              at=morning + datetime.timedelta(days=1)).current
     assert queries.health_code(w.wang.id).colour == "green"
+
+
+def send_codes(c, w, text):
+    f = SimpleUploadedFile("codes.csv", text.encode("utf-8-sig"), content_type="text/csv")
+    return c.post(f"/zones/p/{w.compound.id}/codes/import/", {"file": f}, follow=True).content.decode()
+
+
+def test_a_city_file_with_people_from_elsewhere_records_the_residents_here(world, presets, login):
+    """Rewalk item 5: the city's file always holds people from elsewhere; they are skipped and
+    counted, the residents here recorded."""
+    w = world
+    c = login(w.users.grid)
+    text = send_codes(c, w, f"身份证号,健康码\n{IDS['xia_ming']},红\n{IDS['b_person']},绿\n")
+    assert "已记录 1 人的健康码颜色。" in text and "1 行不是本地居民，已跳过。" in text
+    assert "这里没有持此身份证号的居民" not in text
+    hc = HealthCode.objects.get(resident=w.xia)
+    assert (hc.colour, hc.source) == ("red", "import")
+    assert HealthCodeObservation.objects.count() == 1
+
+
+def test_a_malformed_city_file_is_refused_whole_and_says_nothing_was_recorded(world, presets, login):
+    w = world
+    c = login(w.users.grid)
+    bad_id = IDS["xia_ming"][:-1] + ("0" if IDS["xia_ming"][-1] != "0" else "1")  # checksum wrong
+    text = send_codes(c, w, f"身份证号,健康码\n{IDS['xia_ming']},红\n{bad_id},绿\n{IDS['su_xia']},紫\n"
+                            f"{IDS['b_person']},绿\n")
+    assert "未记录任何内容：2 行有问题。" in text  # the headline, not only the rows
+    assert "3: " in text and "4: " in text and "紫" in text
+    assert HealthCodeObservation.objects.count() == 0 and not HealthCode.objects.filter(resident=w.xia).exists()

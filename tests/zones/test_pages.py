@@ -124,7 +124,8 @@ def test_a_citys_health_code_file_all_or_nothing(world, presets, login):
 
     bad = send(f"姓名,身份证号,健康码\n苏霞,{IDS['su_xia']},绿\n袁桂英,{IDS['b_person']},黄\n夏明,{IDS['xia_ming']},蓝\n")
     text = bad.content.decode()
-    assert "这里没有持此身份证号的居民" in text and "蓝" in text  # the other community's person; a bad colour
+    # a bad colour refuses the file, headline first; the other community's person is no error
+    assert "蓝" in text and "未记录任何内容" in text and "这里没有持此身份证号的居民" not in text
     assert HealthCodeObservation.objects.count() == 0
     ok = send(f"姓名,身份证号,健康码\n苏霞,{IDS['su_xia']},绿\n夏明,{IDS['xia_ming'].lower()},黄码\n")
     assert "2" in ok.content.decode()

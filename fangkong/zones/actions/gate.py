@@ -344,11 +344,13 @@ ID_HEADERS = {"身份证号", "身份证号码", "证件号码", "id number", "i
 COLOUR_HEADERS = {"健康码", "健康码颜色", "颜色", "码色", "colour", "color"}
 
 
-def import_codes(actor, place: Place, content: bytes) -> int:
+def import_codes(actor, place: Place, content: bytes) -> tuple[int, int]:
     """A city's file of health-code colours (CSV: an ID-number column and a colour column,
-    绿/黄/红 or green/yellow/red) for the people under `place` the user may check. All or
-    nothing: every row's problem is named (row, column), and nothing is written while one
-    remains. Returns how many colours were recorded."""
+    绿/黄/红 or green/yellow/red) for the people under `place` the user may check. A city's
+    file holds people from elsewhere: a valid ID of nobody here (not a resident under `place`,
+    or not one the user may check) is skipped and counted. A malformed row (an ID number that
+    is not one, a colour that is not one) refuses the whole file: every such row is named
+    (row, column), and nothing is written while one remains. Returns (recorded, skipped)."""
     from django.core.exceptions import ValidationError
 
     from fangkong.core import pii
@@ -365,7 +367,7 @@ def import_codes(actor, place: Place, content: bytes) -> int:
     if id_col is None or colour_col is None:
         raise FileRefused(_("The first line must name the columns 身份证号 and 健康码."))
     base = Resident.objects.filter(actor.scope.q(access.GATE)).filter(engine.under_q(place))
-    errors, found = [], []
+    errors, found, skipped = [], [], 0
     for line, values in records:
         if not any(v.strip() for v in values):
             continue
@@ -382,9 +384,8 @@ def import_codes(actor, place: Place, content: bytes) -> int:
             errors.append({"row": line, "column": header[1][id_col], "message": str(e.messages[0])})
             continue
         person = base.filter(id_hash=pii.lookup_hash(number)).first()
-        if person is None:
-            errors.append({"row": line, "column": header[1][id_col],
-                           "message": _("Nobody with this ID number lives here.")})
+        if person is None:  # someone from elsewhere: the city's file holds everyone
+            skipped += 1
             continue
         found.append((person, colour))
     if errors:
@@ -395,4 +396,4 @@ def import_codes(actor, place: Place, content: bytes) -> int:
     with transaction.atomic():
         for person, colour in found:
             record_observation(actor, person, colour, source=Source.IMPORT, at=at)
-    return len(found)
+    return len(found), skipped
