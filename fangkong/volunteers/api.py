@@ -55,6 +55,7 @@ def call_out(c, mine: Assignment | None = None) -> dict:
         "id": c.id, "community": c.community_id, "place": c.place_id, "place_name": c.place.name,
         "task": c.task, "title": c.title, "starts_at": c.starts_at, "ends_at": c.ends_at,
         "deadline": c.deadline, "slots": c.slots, "confirmed": c.confirmed, "status": c.state,
+        "cancel_reason": c.cancel_reason,
         "skills": c.skill_list, "briefing": c.briefing, "audience": c.audience, "team": c.team_id,
         "published_at": c.published_at, "filled_at": c.filled_at,
         "time_to_fill_seconds": int(ttf.total_seconds()) if ttf is not None else None,

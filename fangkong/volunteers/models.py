@@ -273,6 +273,7 @@ class Call(Levels):
     audience_place = models.ForeignKey("registry.Place", models.PROTECT, null=True, blank=True,
                                        related_name="volunteer_calls_for")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    cancel_reason = models.CharField(max_length=300, blank=True, default="")  # said on its page
     confirmed = models.PositiveIntegerField(default=0)  # kept in step under the row lock
     waitlist_seq = models.PositiveIntegerField(default=0)  # arrival numbers handed out
     token = models.CharField(max_length=32, unique=True, default=new_token)  # the QR

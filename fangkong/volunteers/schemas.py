@@ -41,6 +41,7 @@ class CallOut(Schema):
     slots: int
     confirmed: int
     status: str
+    cancel_reason: str = ""  # said when status is `cancelled`
     skills: list[str]
     briefing: str
     audience: str

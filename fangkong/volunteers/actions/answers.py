@@ -30,6 +30,7 @@ from .slots import (
     hold_places,
     locked_call,
     promote,
+    refuse_cancelled,
     table_clash_q,
     take_place,
 )
@@ -210,6 +211,8 @@ def sign_up(actor, call: Call) -> Assignment:
         if v is None or not counts(actor.scope, v):  # the volunteer role taken away: none
             raise Forbidden(_("Only approved volunteers can do this."))
         answered = v.answer_id is not None and v.answer_status != Assignment.Status.CANCELLED
+        if call.status == Call.Status.CANCELLED:
+            refuse_cancelled(call)
         if not call.accepting:
             if answered:
                 return Assignment.objects.select_related("call").get(pk=v.answer_id)

@@ -19,7 +19,7 @@ from fangkong.core.errors import Conflict, Invalid
 from ..access import MANAGE, require
 from ..models import Assignment, Call
 from .notices import notify_users
-from .slots import locked_call
+from .slots import locked_call, refuse_cancelled
 
 REASON_LIMIT = 300
 MESSAGE_LIMIT = 500
@@ -60,8 +60,9 @@ def cancel_call(actor, call: Call, reason) -> Call:
         freed.update(status=Assignment.Status.CANCELLED, cancelled_at=now)
         before = call.status
         call.status = Call.Status.CANCELLED
+        call.cancel_reason = reason
         call.confirmed -= dropped
-        call.save(update_fields=["status", "confirmed"])
+        call.save(update_fields=["status", "cancel_reason", "confirmed"])
         title, when, place = call.title, _when(call), call.place.name
         told = notify_users(actor, users, kind="volunteers.call_cancelled",
                             title=lambda: _("Cancelled: %(title)s") % {"title": title},
@@ -85,8 +86,7 @@ def message_call(actor, call: Call, text, cid=None) -> int:
     if not text:
         raise Invalid(fields={"text": [_("Write the message.")]})
     cid = client_id(cid)
-    if call.status == Call.Status.CANCELLED:
-        raise Conflict(_("This call is cancelled."), code="cancelled")
+    refuse_cancelled(Call.objects.get(pk=call.pk))  # as it is now, not as the page read it
     once = str(cid) if cid else hashlib.sha256(text.encode()).hexdigest()[:32]
     users = answered_users(call)
     if not users:
@@ -142,8 +142,7 @@ def change_call(actor, call: Call, data: dict) -> tuple[Call, int]:
     from .. import checks
 
     require(actor, MANAGE, call)
-    if call.status == Call.Status.CANCELLED:
-        raise Conflict(_("This call is cancelled."), code="cancelled")
+    refuse_cancelled(Call.objects.get(pk=call.pk))
     now = timezone.now()
     if now >= call.ends_at:
         raise Conflict(_("This call is over."), code="closed")
@@ -159,6 +158,7 @@ def change_call(actor, call: Call, data: dict) -> tuple[Call, int]:
         raise Invalid(fields={"place": [_("Choose a place inside the community.")]})
     with transaction.atomic():
         call = locked_call(call.pk)
+        refuse_cancelled(call)
         was = (call.starts_at, call.ends_at, call.place, call.deadline)
         if (clean["starts_at"], clean["ends_at"], place.pk, clean["deadline"]) == (
                 was[0], was[1], was[2].pk, was[3]):

@@ -18,7 +18,15 @@ from ..access import MANAGE, audience, leads_team_of, require
 from ..models import Assignment, Call, Loan, Team, TeamMember, Volunteer, pack
 from ..models import Skill as SkillChoice
 from .notices import announce, call_text, notify_users
-from .slots import clash_error, find_clash, hold_places, locked_call, promote, take_slot
+from .slots import (
+    clash_error,
+    find_clash,
+    hold_places,
+    locked_call,
+    promote,
+    refuse_cancelled,
+    take_slot,
+)
 
 
 def create_call(actor, community: Place, data: dict) -> Call:
@@ -147,7 +155,8 @@ def assign(actor, call: Call, v: Volunteer, *, confirm=False) -> Assignment:
     lacks = call.lacks(v)
     with transaction.atomic():
         call = locked_call(call.pk)
-        if call.state in (Call.Status.CLOSED, Call.Status.CANCELLED) and now >= call.ends_at:
+        refuse_cancelled(call)  # its people were told not to come: nobody is sent now
+        if call.state == Call.Status.CLOSED and now >= call.ends_at:
             raise Conflict(_("This call is over."), code="closed")
         a = Assignment.objects.filter(call=call, volunteer=v).first()
         if a and a.status == Assignment.Status.CONFIRMED:
@@ -197,6 +206,7 @@ def set_slots(actor, call: Call, slots) -> Call:
     now = timezone.now()
     with transaction.atomic():
         call = locked_call(call.pk)
+        refuse_cancelled(call)
         if slots < call.confirmed:
             raise Invalid(fields={"slots": [_("%(n)d people are already confirmed; cancel some first.")
                                             % {"n": call.confirmed}]})

@@ -118,6 +118,17 @@ def locked_call(call_id) -> Call:
     return Call.objects.select_for_update().select_related("place").get(pk=call_id)
 
 
+def refuse_cancelled(call: Call) -> None:
+    """The one check every change to a cancelled call meets (assigning, answering, the
+    number needed, a message, a move): refused, with the reason it was called off. Checking
+    out someone already checked in is not a change to the call and is not refused."""
+    if call.status == Call.Status.CANCELLED:
+        if call.cancel_reason:
+            raise Conflict(_("This call is cancelled: %(reason)s") % {"reason": call.cancel_reason},
+                           code="cancelled")
+        raise Conflict(_("This call is cancelled."), code="cancelled")
+
+
 def take_slot(call: Call, a: Assignment, via, now):
     a.status = Assignment.Status.CONFIRMED
     a.via = via
