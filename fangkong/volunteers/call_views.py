@@ -29,7 +29,7 @@ from fangkong.registry.models import Kind, Place
 
 from . import access, queries, views
 from .actions import answers, call_news, calls
-from .models import Assignment, Audience, Skill, Task, Volunteer
+from .models import Assignment, Audience, Call, Skill, Task, Volunteer
 
 MANAGE, VIEW = access.MANAGE, access.VIEW
 
@@ -367,9 +367,27 @@ def call_change(request, pk):
 @require_POST
 @page
 def call_message(request, pk):
-    """A message to everyone who answered the call (confirmed and waiting)."""
+    """A message to everyone who answered the call (confirmed and waiting): asked first, with
+    the text and how many get it (a text sent cannot be taken back). Nothing to send (no
+    text, nobody answered, the call cancelled) goes straight to the action, which says why."""
     call = queries.get_call(request.scope, pk)
     back = reverse("volunteers_call", args=[call.id])
+    text = request.POST.get("text", "").strip()
+    if (not confirmed(request) and text and call.status != Call.Status.CANCELLED
+            and access.can_manage(request.scope, call)):
+        n, waiting = call_news.answered_counts(call)
+        if n + waiting:
+            return confirm_step(
+                request, title=_("Send this message to everyone who answered “%(title)s”?") % {
+                    "title": call.title},
+                lines=[_("Message: “%(text)s”") % {"text": text},
+                       ngettext("%(n)d confirmed and %(w)s get it at once (message and text); a text "
+                                "sent cannot be taken back.",
+                                "%(n)d confirmed and %(w)s get it at once (message and text); a text "
+                                "sent cannot be taken back.", n) % {
+                           "n": n, "w": ngettext("%(n)d person waiting", "%(n)d people waiting",
+                                                 waiting) % {"n": waiting}}],
+                yes=_("Yes, send it"), back=back + "#message")
     try:
         n = call_news.message_call(actor_of(request), call, request.POST.get("text", ""),
                                    request.POST.get("client_id"))

@@ -119,7 +119,7 @@ def test_staff_message_the_answered_volunteers_on_the_page_once_per_form(world, 
     c = login(world.users.staff)
     call = s["call"]
     url = reverse("volunteers_call_message", args=[call.id])
-    form = {"text": "时间改为 06:15，2号点", "client_id": str(uuid.uuid4())}
+    form = {"text": "时间改为 06:15，2号点", "client_id": str(uuid.uuid4()), "confirm": "1"}
     assert c.post(url, form).status_code == 302
     assert c.post(url, form).status_code == 302  # a double tap
     for v in (s["zh"], s["en"]):

@@ -33,6 +33,13 @@ def answered_users(call: Call) -> list[int]:
                 .order_by("id").values_list("volunteer__user_id", flat=True))
 
 
+def answered_counts(call: Call) -> tuple[int, int]:
+    """How many of those `answered_users` reaches hold a place, and how many wait."""
+    rows = Assignment.objects.filter(call_id=call.pk, status__in=ANSWERED, volunteer__user__isnull=False)
+    return (rows.filter(status=Assignment.Status.CONFIRMED).count(),
+            rows.filter(status=Assignment.Status.WAITLISTED).count())
+
+
 def _when(call: Call) -> str:
     return (f"{timezone.localtime(call.starts_at):%m-%d %H:%M}–"
             f"{timezone.localtime(call.ends_at):%H:%M}")
