@@ -353,11 +353,26 @@ def call_change(request, pk):
     back = reverse("volunteers_call", args=[call.id])
     data = {k: request.POST.get(k, "") for k in ("starts_at", "ends_at", "place", "deadline")}
     if not confirmed(request) and access.can_manage(request.scope, call):
+        try:
+            rows = call_news.preview_change(actor_of(request), call, data)
+        except (Conflict, Invalid) as e:
+            flash_error(request, e)
+            return redirect(back + "#change")
+        if not rows:  # nothing to ask about, nobody to tell
+            messages.info(request, _("Nothing changed; nobody was told."))
+            return redirect(back + "#change")
+        names = {"place": _("Place"), "starts_at": _("Starts"), "ends_at": _("Ends"),
+                 "deadline": _("Sign-up deadline")}
         n = len(call_news.answered_users(call))
+        moved = any(what != "deadline" for what, _was, _now in rows)
         return confirm_step(
             request, title=_("Move “%(title)s”?") % {"title": call.title},
+            alarm=(_("Check what changes:"), [
+                _("%(what)s: %(was)s → %(now)s") % {"what": names[what], "was": was, "now": now}
+                for what, was, now in rows]),
             lines=[ngettext("%(n)d person who answered is told at once (message and text).",
-                            "%(n)d people who answered are told at once (message and text).", n) % {"n": n}],
+                            "%(n)d people who answered are told at once (message and text).", n) % {"n": n}
+                   if moved else _("Only the sign-up deadline changes: nobody is told.")],
             yes=_("Yes, move the call"), back=back)
     return act(request, lambda actor: call_news.change_call(actor, call, data), to=back + "#change",
                done=lambda r: ngettext("Saved; %(n)d person told.", "Saved; %(n)d people told.", r[1]) % {"n": r[1]},

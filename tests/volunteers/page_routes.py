@@ -37,18 +37,19 @@ PAGES = {
     "volunteers_call_close": Page(lambda w: f"/volunteers/calls/{w.call.id}/close/", "302 404 404 404 404 404 404 404 200 404 403 403",
                                   method=POST),
     # staff call a call off (asked first, with a reason: empty, the page says so), move it
-    # (asked first) or message its people (empty: the page says so); command sees the call and may not (403)
+    # (asked first; nothing changed: the page says so) or message its people (asked first; empty:
+    # the page says so); command sees the call and may not (403)
     "volunteers_call_cancel_call": Page(lambda w: f"/volunteers/calls/{w.call.id}/cancel-call/",
                                         "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     "volunteers_call_change": Page(lambda w: f"/volunteers/calls/{w.call.id}/change/",
-                                   "302 404 404 404 404 404 404 404 200 404 403 403", method=POST),
+                                   "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     "volunteers_call_message": Page(lambda w: f"/volunteers/calls/{w.call.id}/message/",
                                     "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     "volunteers_call_attendance": Page(lambda w: f"/volunteers/calls/{w.call.id}/attendance.xlsx", "302 404 404 404 404 404 404 404 200 404 200 200"),
     "volunteers_day_attendance": Page(lambda w: f"/volunteers/c/{w.community.id}/attendance.xlsx", "302 404 404 404 404 404 404 404 200 404 200 200"),
     "volunteers_call_qr": Page(lambda w: f"/volunteers/calls/{w.call.id}/qr/", "302 404 404 404 404 404 404 404 200 404 404 404"),
     "volunteers_assignment_cancel": Page(
-        lambda w: f"/volunteers/assignments/{w.assignment.id}/cancel/", "302 404 404 404 404 404 404 404 200 404 403 403", method=POST),
+        lambda w: f"/volunteers/assignments/{w.assignment.id}/cancel/", "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     "volunteers_attend": Page(lambda w: f"/volunteers/assignments/{w.assignment.id}/attend/",
                               "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     "volunteers_correct": Page(lambda w: f"/volunteers/assignments/{w.assignment.id}/correct/",

@@ -144,25 +144,11 @@ def change_call(actor, call: Call, data: dict) -> tuple[Call, int]:
     closes at the new start), checked as a new call is. The places taken follow it, and
     everyone who answered is told what it is now and what it was. Sent again unchanged,
     nothing happens. Returns the call and how many were told."""
-    from fangkong.registry.models import LEVEL_FIELDS, Place
-
-    from .. import checks
+    from fangkong.registry.models import LEVEL_FIELDS
 
     require(actor, MANAGE, call)
-    refuse_cancelled(Call.objects.get(pk=call.pk))
     now = timezone.now()
-    if now >= call.ends_at:
-        raise Conflict(_("This call is over."), code="closed")
-    merged = {"task": call.task, "title": call.title, "slots": call.slots, "skills": call.skill_list,
-              "briefing": call.briefing, "audience": call.audience, "team": call.team_id,
-              "audience_skill": call.audience_skill, "audience_place": call.audience_place_id,
-              "place": data.get("place") or call.place_id,
-              "starts_at": data.get("starts_at") or call.starts_at,
-              "ends_at": data.get("ends_at") or call.ends_at, "deadline": data.get("deadline") or None}
-    clean = checks.check_call(merged, now=now)
-    place = Place.objects.filter(pk=clean["place"], community_id=call.community_id).first()
-    if place is None:
-        raise Invalid(fields={"place": [_("Choose a place inside the community.")]})
+    place, clean = _checked_change(call, data, now)
     with transaction.atomic():
         call = locked_call(call.pk)
         refuse_cancelled(call)
@@ -196,3 +182,44 @@ def change_call(actor, call: Call, data: dict) -> tuple[Call, int]:
             "ends_at": [was[1].isoformat(), call.ends_at.isoformat()],
             "place": [was[2].name, place.name], "notified": told}, label=call.title)
     return call, told
+
+
+def preview_change(actor, call: Call, data: dict) -> list[tuple[str, str, str]]:
+    """What `change_call` would change, checked the same way and not saved: one (what, was,
+    now) for each of place, start, end and deadline that differs; empty when nothing does.
+    What the page asks about before moving the call."""
+    require(actor, MANAGE, call)
+    place, clean = _checked_change(call, data, timezone.now())
+
+    def at(t):
+        return f"{timezone.localtime(t):%m-%d %H:%M}"
+
+    rows = []
+    if place.pk != call.place_id:
+        rows.append(("place", call.place.name, place.name))
+    for key in ("starts_at", "ends_at", "deadline"):
+        if clean[key] != getattr(call, key):
+            rows.append((key, at(getattr(call, key)), at(clean[key])))
+    return rows
+
+
+def _checked_change(call: Call, data: dict, now):
+    """The call moved as `data` says, checked as a new call is: (place, clean values)."""
+    from fangkong.registry.models import Place
+
+    from .. import checks
+
+    refuse_cancelled(Call.objects.get(pk=call.pk))
+    if now >= call.ends_at:
+        raise Conflict(_("This call is over."), code="closed")
+    merged = {"task": call.task, "title": call.title, "slots": call.slots, "skills": call.skill_list,
+              "briefing": call.briefing, "audience": call.audience, "team": call.team_id,
+              "audience_skill": call.audience_skill, "audience_place": call.audience_place_id,
+              "place": data.get("place") or call.place_id,
+              "starts_at": data.get("starts_at") or call.starts_at,
+              "ends_at": data.get("ends_at") or call.ends_at, "deadline": data.get("deadline") or None}
+    clean = checks.check_call(merged, now=now)
+    place = Place.objects.filter(pk=clean["place"], community_id=call.community_id).first()
+    if place is None:
+        raise Invalid(fields={"place": [_("Choose a place inside the community.")]})
+    return place, clean
