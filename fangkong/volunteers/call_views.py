@@ -120,13 +120,22 @@ def _publish_call(request, c, values):
 
 
 def _short_warning(draft, n) -> list:
-    """The publish question's red lines: nobody told, or fewer told than places needed (it
-    cannot fill), with the ways the form widens who is called."""
+    """The publish question's red lines: a place inside a sealed area (the call page's red
+    mark, `sealed_mark`, said before the texts go), nobody told, or fewer told than places
+    needed (it cannot fill), with the ways the form widens who is called."""
+    from fangkong.zones.queries import sealed_over
+
+    sealed = []
+    d = sealed_over(draft.place)
+    if d is not None:
+        sealed = [_("%(zone)s: %(warning)s") % {"zone": d.zone_type.name, "warning": _(
+            "This place is inside %(place)s (%(rule)s): go only to the gate or the door as briefed, "
+            "with protective equipment.") % {"place": d.place.name, "rule": d.zone_type.movement}}]
     if not n:
-        return [_("No volunteer matches who this call is for: nobody would be told.")]
+        return [*sealed, _("No volunteer matches who this call is for: nobody would be told.")]
     if n >= draft.slots:
-        return []
-    warns = [ngettext("Only %(n)d volunteer matches, fewer than the %(slots)d needed.",
+        return sealed
+    warns = [*sealed, ngettext("Only %(n)d volunteer matches, fewer than the %(slots)d needed.",
                       "Only %(n)d volunteers match, fewer than the %(slots)d needed.", n)
              % {"n": n, "slots": draft.slots}]
     if draft.audience != Audience.COMMUNITY or draft.skill_list:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
+from tests.zones.conftest import presets  # noqa: F401 - the zone types
 
 
 def test_next_half_hour():
@@ -51,3 +52,24 @@ def test_publishing_asks_with_place_time_and_count_first(world, login):
         "ends_at": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "audience": "community"}).content.decode()
     assert "confirm-yes" not in refused and 'class="error"' in refused
+
+
+def test_the_publish_question_warns_when_the_place_is_in_a_sealed_area(world, login, presets):  # noqa: F811
+    """Found re-walking: the red 封控区 mark showed only on the call's page, after the texts."""
+    from fangkong.volunteers.models import Call
+    from tests.zones.test_rules import designate
+
+    designate(world, world.building, "sealed")
+    client = login(world.users.staff)
+    start = timezone.localtime() + datetime.timedelta(hours=1)
+    form = {"task": "sampling", "title": "采样协助", "place": world.building.id, "slots": "6",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "audience": "community"}
+    asked = client.post(reverse("volunteers_call_new", args=[world.community.id]), form).content.decode()
+    assert "只到卡口或门口" in asked and "封控区" in asked
+    assert not Call.objects.exists()
+    # a place outside any sealed area: no such line
+    asked = client.post(reverse("volunteers_call_new", args=[world.community.id]),
+                        {**form, "place": world.community.id}).content.decode()
+    assert "只到卡口或门口" not in asked
