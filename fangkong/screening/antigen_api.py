@@ -26,11 +26,11 @@ from .api_common import router
 from .schemas import (
     AntigenCoverageOut,
     AntigenHouseholdOut,
+    AntigenRemindOut,
     AntigenResultOut,
     KitIn,
     KitOut,
     RemindIn,
-    RemindOut,
 )
 
 
@@ -101,7 +101,7 @@ def antigen_coverage(request, round_id: int, place: int | None = None):
     return {"place": node.id, **figures.coverage(rnd, node), "units": antigen.by_unit(rnd, node)}
 
 
-@router.post("/screening/rounds/{round_id}/antigen-remind", response=RemindOut)
+@router.post("/screening/rounds/{round_id}/antigen-remind", response=AntigenRemindOut)
 def antigen_remind(request, round_id: int, payload: RemindIn):
     """Remind, in their inbox, the family accounts of the households under `place` (default:
     your part of the round) with someone who has not reported an antigen result. Without

@@ -421,7 +421,7 @@ class RemindDoorOut(Schema):
     door_page: str  # the round's door page for this household
 
 
-class RemindOut(Schema):
+class AntigenRemindOut(Schema):
     households: int  # reminded now (their family accounts' inbox)
     notified: int  # accounts told now
     recent: int  # households already reminded in the last 2 hours: not again

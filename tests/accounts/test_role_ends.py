@@ -47,7 +47,8 @@ def build(w):
     handoff.sign(staff, batch, supplier_name="李师傅")
     w.run = handoff.split(staff, batch)[0]
     handoff.assign_run(staff, w.run, team=w.team, carrier=w.vol_user)
-    start = timezone.now() + datetime.timedelta(hours=6)
+    # after her sampling tables (a table is a place too: volunteers.actions.slots.clash_q)
+    start = max(w.round.ends_at, w.antigen.ends_at, timezone.now()) + datetime.timedelta(hours=1)
     w.call = calls.create_call(staff, w.community, {
         "task": "sampling", "place": w.building.id, "starts_at": start,
         "ends_at": start + datetime.timedelta(hours=3), "slots": 1})

@@ -30,5 +30,5 @@ def test_the_rule_not_met_is_at_the_top_of_the_confirm_step_on_a_phone(phone_pag
     title = page.locator("#confirm-title").bounding_box()
     below = [page.locator(".confirm p").first.bounding_box(), page.locator(".confirm p.error").first.bounding_box()]
     assert title["y"] < box["y"] and all(box["y"] + box["height"] <= b["y"] for b in below), (box, below)
-    assert page.locator(".confirm p.error").count() == 2  # the overlap and the notice's time, each its own line
+    assert page.locator(".confirm p.error").count() == 3  # the rule, the overlap, the notice's time: each its own line
     page.shot("zones-alarm-01-confirm")
