@@ -49,7 +49,8 @@ PAGES = {
     "volunteers_day_attendance": Page(lambda w: f"/volunteers/c/{w.community.id}/attendance.xlsx", "302 404 404 404 404 404 404 404 200 404 200 200"),
     "volunteers_call_qr": Page(lambda w: f"/volunteers/calls/{w.call.id}/qr/", "302 404 404 404 404 404 404 404 200 404 404 404"),
     "volunteers_assignment_cancel": Page(
-        lambda w: f"/volunteers/assignments/{w.assignment.id}/cancel/", "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
+        # staff: the confirm step ("把 … 从这次召集中移除？"): a removal is asked first
+        lambda w: f"/volunteers/assignments/{w.assignment.id}/cancel/", "302 404 404 404 404 404 404 404 200 404 403 403", method=POST),
     "volunteers_attend": Page(lambda w: f"/volunteers/assignments/{w.assignment.id}/attend/",
                               "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     "volunteers_correct": Page(lambda w: f"/volunteers/assignments/{w.assignment.id}/correct/",
