@@ -283,7 +283,12 @@ def _typed_lines(typed: str) -> list[str]:
     words = typed.split()
     if len(words) < 4:
         return [typed]
-    cut = 1 + len(words) // 2
+    # A line ending in "-" reads as a word hyphenated across the lines: the reader drops
+    # the dash (and a PDF reader takes it for a soft hyphen). Split next to the middle
+    # instead, where the first line ends in a letter or digit.
+    middle = 1 + len(words) // 2
+    cuts = [c for c in (middle, middle + 1, middle - 1) if 1 < c < len(words)]
+    cut = next((c for c in cuts if not words[c - 1].endswith("-")), middle)
     return [" ".join(words[:cut]), " ".join(words[cut:])]
 
 

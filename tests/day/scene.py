@@ -69,7 +69,10 @@ def pdf_pages(pdf: bytes, dpi=200):
 
 def pdf_text(pdf: bytes) -> str:
     doc = pdfium.PdfDocument(pdf)
-    return "\n".join(page.get_textpage().get_text_range() for page in doc)
+    # pdfium marks a "-" it takes for a hyphen at a line's end as U+FFFE and joins the
+    # lines: give back the dash and the line break that were printed.
+    text = "\n".join(page.get_textpage().get_text_range() for page in doc)
+    return text.replace("\ufffe", "-\n")
 
 
 def svg_qrs(html: str) -> list[str]:

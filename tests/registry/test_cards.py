@@ -374,3 +374,19 @@ def test_api_reissue(world):
     assert r.status_code == 200, r.content
     su = Resident.objects.get(pk=world.su.pk)
     assert r.json() == {"id": su.id, "code": "FK1:" + su.token}
+
+
+@pytest.mark.parametrize("token", ["11ZRUX-ERRU-DUNWV31GCQ", "11ZRUX-ERRU-DUN-V31GCQ"])
+def test_the_printed_code_never_breaks_its_line_after_a_dash(token):
+    """A line ending in "-" reads as a word hyphenated across two lines: a reader drops the
+    dash and the code is wrong (a PDF reader took it for a soft hyphen too). The code's two
+    lines split beside the middle where the first line ends in a letter or digit, and the
+    two lines still read back as the whole code."""
+    typed = codes.typed_form(token)
+    card = cards.Card(name="苏霞", address="光明小区 1号楼 1单元 101", community="光明社区",
+                      payload=codes.PREFIX + token, typed=typed)
+    pages, text = pdf_text(cards.render_pdf([card]))
+    code_lines = [ln for ln in text.splitlines() if any(g in ln for g in typed.split()[1:])]
+    assert len(code_lines) == 2, text
+    assert not code_lines[0].rstrip().endswith("-"), code_lines
+    assert " ".join(" ".join(code_lines).split()) == typed
