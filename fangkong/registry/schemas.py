@@ -232,6 +232,9 @@ class ImportChange(Schema):
     address: str  # "1号楼1单元401": the household they will be in
     fields: list[str]  # what changes: "phone", "tags", "household" (moves)…
     labels: list[str]  # the same, in the language of the request
+    # each change as "手机号: 139****5678 → 139****2222" (identifiers masked), in the language
+    # of the request; the household move is in `labels` only
+    shown: list[str] = []
 
 
 class ImportJoin(Schema):

@@ -61,7 +61,7 @@ def test_an_upload_writes_nothing_and_the_summary_is_what_confirming_writes(worl
     assert s["counts"] == {"created": 2, "updated": 1, "unchanged": 2, "households_created": 1,
                            "places_created": 2, "joined": 1}
     assert s["changes"] == [{"row": 3, "name": "乙二", "address": "1号楼1单元702",
-                             "fields": ["phone"]}]
+                             "fields": ["phone"], "diff": {"phone": ["139****0002", "139****0099"]}}]
     assert s["joins"] == [{"row": 5, "name": "丁四", "address": "1号楼1单元701"}]
     assert s["places"] == ["光明小区 9号楼", "9号楼 1单元"]
 

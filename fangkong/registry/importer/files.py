@@ -26,8 +26,9 @@ FileProblem = FileRefused  # what reading a roster raises: the whole file is ref
 class _Table:
     """The chosen sheet: header, column positions and an iterator over the rows below."""
 
-    def __init__(self, sheet, header_row, header, rows, closer=None, estimate=0):
+    def __init__(self, sheet, header_row, header, rows, closer=None, estimate=0, above=()):
         self.sheet = sheet
+        self.above = list(above)  # the rows above the header: a title row, a note…
         self.header_row = header_row
         self.estimate = max(estimate, 0)  # rows below the header, as far as can be told cheaply
         self.rows = rows  # iterator of (row number, values) below the header
@@ -92,7 +93,7 @@ def _open_xlsx(content: bytes, limits) -> _Table:
             header_row, header = head[idx]
             rest = _chain(head[idx + 1:], rows)
             return _Table(sheet.title, header_row, header, rest, closer=book.close,
-                          estimate=sheet.scan()[0] - header_row)
+                          estimate=sheet.scan()[0] - header_row, above=[v for _n, v in head[:idx]])
     except FileRefused:
         book.close()
         raise
@@ -138,5 +139,6 @@ def _open_csv(content: bytes, limits) -> _Table:
     if best is None:
         raise refused or FileRefused(said(NO_HEADER_CSV, n=HEADER_SEARCH_ROWS))
     _score, encoding, delimiter, idx, header = best
+    above = [values for _n, values in islice(f.records(encoding, delimiter), idx)]
     rows = ((n, values) for n, values in f.records(encoding, delimiter) if n > idx + 1)
-    return _Table("", idx + 1, header, rows, estimate=f.lines - idx - 1)
+    return _Table("", idx + 1, header, rows, estimate=f.lines - idx - 1, above=above)

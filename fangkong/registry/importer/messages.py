@@ -85,6 +85,15 @@ ALONE_JOINS = define("import.alone_joins", gettext_noop(
     "(%(others)s): check the tag."))
 JOINS_ALONE = define("import.joins_alone", gettext_noop(
     "%(name)s is added to a household where %(alone)s is tagged elderly living alone: check the tag."))
+CHANGED_AFTER_FILE = define("import.changed_after_file", gettext_noop(
+    "%(name)s's record was changed at %(changed)s, after this file was made (%(made)s): "
+    "importing it puts back the file's older details — check the changes above."))
+ALONE_TOO_YOUNG = define("import.alone_too_young", ngettext_lazy(
+    "%(name)s is tagged elderly living alone but is %(age)s year old: check the tag.",
+    "%(name)s is tagged elderly living alone but is %(age)s years old: check the tag.", "age"))
+ALONE_NOT_ALONE = define("import.alone_not_alone", ngettext_lazy(
+    "%(name)s is tagged elderly living alone but %(n)s person lives in the household: check the tag.",
+    "%(name)s is tagged elderly living alone but %(n)s people live in the household: check the tag.", "n"))
 
 # --- the job --------------------------------------------------------------------------------
 
@@ -192,12 +201,36 @@ def field_labels(fields) -> list[str]:
     return out
 
 
+def change_words(diff) -> list[str]:
+    """Each stored change `{field: [before, after]}` as "label: before → after" in the active
+    language (choices and tags by their names; nothing as "—")."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from ..models import Resident, Tag
+
+    def word(field, value):
+        if value in (None, "", []):
+            return "—"
+        if field == "tags":
+            return "、".join(str(Tag(t).label) if t in Tag.values else str(t) for t in value)
+        if field == "has_smartphone":
+            return gettext("yes") if value else gettext("no")
+        try:
+            choices = dict(Resident._meta.get_field(field).flatchoices)
+        except FieldDoesNotExist:  # a field kept by an older version
+            choices = {}
+        return str(choices.get(value, value))
+
+    return [f"{label}: {word(f, before)} → {word(f, after)}"
+            for f, label, (before, after) in ((f, field_labels([f])[0], v) for f, v in (diff or {}).items())]
+
+
 def summary_out(summary) -> dict | None:
     """A job's summary (`ImportJob.summary`) for the page and the API, in the active
     language: its rows to check as `warning_rows`, each change with its fields' labels."""
     if not summary:
         return None
     return {**{k: v for k, v in summary.items() if k != "rows_to_check"},
-            "changes": [{**c, "labels": field_labels(c.get("fields"))}
+            "changes": [{**c, "labels": field_labels(c.get("fields")), "shown": change_words(c.get("diff"))}
                         for c in summary.get("changes", [])],
             "rows_to_check": warning_rows(summary.get("rows_to_check"))}

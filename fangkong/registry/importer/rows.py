@@ -1,10 +1,12 @@
 """Reading a roster's rows and checking each of them (nothing is written here)."""
 
 import dataclasses
+import datetime
 import logging
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from fangkong.core import pii
 from fangkong.core.errors import Invalid
@@ -80,6 +82,26 @@ class Parsed:
     total: int = 0  # data rows (blank, example and totals rows not counted)
     structural: bool = False  # the file itself is wrong: no row was checked
     missing: list[str] = dataclasses.field(default_factory=list)  # required columns not found
+    # When the file was made, as its title row says ("光明社区 居民 2026-12-07 09:27", as the
+    # roster export writes it): a person's record changed after that is newer than the file.
+    made_at: datetime.datetime | None = None
+
+
+MADE_AT = re.compile(r"(20\d\d)-(\d\d)-(\d\d)\s+(\d\d):(\d\d)")
+
+
+def made_at(above) -> datetime.datetime | None:
+    """The time a title row above the header names (local time, to the minute), if any."""
+    for values in above:
+        for v in values or ():
+            m = MADE_AT.search(str(v or ""))
+            if m:
+                try:
+                    at = datetime.datetime(*map(int, m.groups()))
+                except ValueError:
+                    continue
+                return timezone.make_aware(at)
+    return None
 
 
 
@@ -114,6 +136,7 @@ def parse(filename, content, *, progress=None) -> Parsed:
     try:
         out.header_row, out.sheet = table.header_row, table.sheet
         out.columns, out.ignored = table.labels, table.ignored
+        out.made_at = made_at(table.above)
         missing = out.missing = [k for k in ("name", "door") if k not in table.columns]
         if missing:
             structural(missing_columns_error(missing, table.header_row))

@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..queries import ancestors
 from ..signals import placed
-from . import joining
+from . import joining, newer
 from .columns import (
     BATCH,
     MAX_STORED_ERRORS,
@@ -313,6 +313,7 @@ class Plan:
                 self.unchanged += 1
         self._one_head()
         joining.look(self)
+        newer.look(self)
 
     def _one_head(self):
         """A household has one head, as on the household page (`actions._one_head`): a row
@@ -379,7 +380,8 @@ class Plan:
         target = {id(r): hh for _row, r, hh, _made in self.placed}
         rows = {id(r): row.row for row, r, _hh, _made in self.placed}
         changes = [{"row": rows.get(id(r)), "name": r.name, "address": self.where(target[id(r)]),
-                    "fields": sorted(c)} for r, c in self.updates[:EXAMPLES]]
+                    "fields": sorted(c), "diff": newer.diff(c)}
+                   for r, c in newer.shown_changes(self, EXAMPLES)]
         joins = [{"row": row.row, "name": r.name, "address": self.where(hh)}
                  for row, r, hh in self.joins[:EXAMPLES]]
         nodes = sorted(self.new_nodes, key=lambda n: LEVELS.index(n.kind))
