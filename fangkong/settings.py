@@ -387,6 +387,9 @@ FANGKONG_HOUSEHOLD_PANELS = [
 # {household id: open service requests the user sees} for a list of households, one query
 # (registry.views: the vulnerability list and its export count them per person).
 FANGKONG_OPEN_REQUESTS = "fangkong.services.panels.open_requests"
+# since when a household's building is sealed (or None): someone in it set away is asked
+# whether they left before (registry.actions.away_while_sealed)
+FANGKONG_SEALED_SINCE = "fangkong.zones.queries.sealed_since"
 # The registry's part of the audit log (audit.present, audit.filters): find a resident to
 # filter by, say who a resident or household id is — so the audit app imports no registry.
 FANGKONG_AUDIT_PEOPLE = "fangkong.registry.audit_people"

@@ -119,7 +119,7 @@ def confirmed(request) -> bool:
 
 
 def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, action=None, back_post=False,
-                 choice=None, alarm=None):
+                 choice=None, alarm=None, entry=None):
     """Ask before something hard to undo: a page that says what will happen (`lines`, and a
     `warn` line in red) and posts the same form again with confirm=1. No script (the CSP
     forbids inline script, and it works where htmx does not load); "go back" comes first,
@@ -131,20 +131,24 @@ def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, a
     `choice`: (name, legend, [(value, label, what it means), …]): the ways to go ahead, as
     radio buttons above "yes", none chosen (the browser holds "yes" until one is; the view
     asks again when the POST has none).
+    `entry`: (name, label, value): a line of text to type above "yes" (a note), kept as typed.
     `warn`: one warning, or a list of them (each its own red line).
     `alarm`: (heading, [line, …]): what most needs reading before "yes" ("规则未满足，确定仍要
     解除？" then one line per place), first under the title, before the lines and warnings."""
-    skip = {"csrfmiddlewaretoken", "confirm"} | ({choice[0]} if choice else set())
+    skip = {"csrfmiddlewaretoken", "confirm"} | ({choice[0]} if choice else set()) | (
+        {entry[0]} if entry else set())
     if fields is None:
         fields = [(k, v) for k, vs in request.POST.lists() if k not in skip for v in vs]
     elif isinstance(fields, dict):
         fields = list(fields.items())
-    if choice:
-        fields = [(k, v) for k, v in fields if k != choice[0]]
+    if choice or entry:
+        asked = {x[0] for x in (choice, entry) if x}
+        fields = [(k, v) for k, v in fields if k not in asked]
     return render(request, "confirm.html", {
         "title": title, "lines": [str(x) for x in lines if x], "yes": yes,
         "warns": [str(w) for w in ([warn] if isinstance(warn, str) else warn) if w],
         "alarm": {"heading": str(alarm[0]), "lines": [str(x) for x in alarm[1]]} if alarm else None,
+        "entry": {"name": entry[0], "label": str(entry[1]), "value": entry[2] or ""} if entry else None,
         "back": back, "fields": fields, "action": action or request.get_full_path(), "back_post": back_post,
         "choice": {"name": choice[0], "legend": choice[1],
                    "options": [(v, str(label), str(help)) for v, label, help in choice[2]]} if choice else None})

@@ -309,11 +309,14 @@ def build(demo: Demo):
         s.districts += 1
         for kind, name in DISTRICT_EXTRAS:
             b.place(district, kind, name)
+        n = 0
         for street_name, specs in STANDARD.items():
             street = b.place(district, Kind.STREET, street_name)
             s.streets += 1
             for spec in specs:
-                b.community(spec, street)
+                community = b.community(spec, street)
+                n += 1  # each community's duty phone (值班电话), a Taiyuan landline
+                actions.set_duty_phone(b.actor, community, f"035141201{n:02d}")
         residents = demo.residents
         if residents and residents > s.residents:
             demo.bar.total = residents

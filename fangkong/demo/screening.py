@@ -59,7 +59,8 @@ def start_rounds(district: Place, *, share=0.66, seed=1) -> int:
     people = list(Resident.objects.filter(community_id=community.id, presence=Presence.HOME)
                   .annotate(sealed=home_sampled()).order_by("building_id", "unit_id", "household_id", "id"))
     for r in people[5:60:11]:  # a few recently vaccinated… (someone away: their presence, not this)
-        planning.add_exemption(system, rnd, r, rng.choice(["other", "vaccinated", "other"]))
+        reason = rng.choice(["other", "vaccinated", "other"])
+        planning.add_exemption(system, rnd, r, reason, "卧床，已电话确认" if reason == "other" else "")
     # a sealed building's people stay at home (sampled there, one to a tube)
     walkers = [r for r in people if ",bedridden," not in r.tags and not r.sealed]
     chosen = walkers[: int(len(walkers) * share)]

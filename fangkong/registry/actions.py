@@ -107,6 +107,24 @@ def rename_place(actor, place: Place, name: str) -> Place:
     return place
 
 
+def set_duty_phone(actor, place: Place, phone) -> Place:
+    """Set (or, empty, clear) the place's duty phone: whom a guard at its gates or a family
+    under it calls (`queries.duty_phone_for` finds the nearest one up the tree)."""
+    require(actor, Perm.EDIT_PLACES, place)
+    try:
+        phone = checks.check_duty_phone(phone)
+    except ValidationError as e:
+        raise Invalid(fields={"duty_phone": e.messages}) from None
+    before = place.duty_phone
+    if phone == before:
+        return place
+    with transaction.atomic():
+        place.duty_phone = phone
+        place.save(update_fields=["duty_phone"])
+        record(actor, "place.duty_phone", place, {"duty_phone": [before, phone]})
+    return place
+
+
 def move_place(actor, place: Place, new_parent: Place) -> Place:
     """Hang a place under another node and rewrite the level columns of everything below."""
     require(actor, Perm.EDIT_PLACES, place)
@@ -296,10 +314,17 @@ def create_resident(actor, household: Household, data: dict, *, unverified=False
 
 
 def update_resident(actor, r: Resident, data: dict) -> Resident:
+    """`data`: the fields to change, and `left_before_seal` (True: the person set away left
+    before their building was sealed — asked on the missing list, a flag in the API)."""
     require(actor, Perm.EDIT_REGISTRY, r)
+    data = dict(data)
+    left_before_seal = data.pop("left_before_seal", None)
     clean = checks.check_resident(data, partial=True)
     checks.check_against_stored_id(r, clean)
+    sealed_since = away_while_sealed(r, clean, left_before_seal)
     changes = apply_resident_fields(r, clean)
+    if sealed_since is not None and "presence" in changes:
+        changes["left_before_seal"] = timezone.localtime(sealed_since).strftime("%Y-%m-%d %H:%M")
     if "relation" in changes or "presence" in changes:
         _one_head(r, r.household)
     if changes:
@@ -312,6 +337,35 @@ def update_resident(actor, r: Resident, data: dict) -> Resident:
                 raise _duplicate_id_error(r) from None
             record(actor, "resident.update", r, changes)
     return r
+
+
+def sealed_since(r: Resident):
+    """When the person's building (or a place above it) was sealed, or None:
+    settings.FANGKONG_SEALED_SINCE (the zones' rule; the registry imports no zones)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    path = getattr(settings, "FANGKONG_SEALED_SINCE", "")
+    return import_string(path)(r.household) if path and r.household_id else None
+
+
+def away_while_sealed(r: Resident, clean: dict, left_before_seal):
+    """Someone set away whose building is sealed cannot have gone unless they left before
+    the seal: refused (409, code `building_sealed`, naming since when) unless
+    `left_before_seal` is True. Returns the seal's start when it was said, else None."""
+    if clean.get("presence") != Presence.AWAY or r.presence == Presence.AWAY:
+        return None
+    since = sealed_since(r)
+    if since is None:
+        return None
+    if left_before_seal is not True:
+        at = timezone.localtime(since).strftime("%Y-%m-%d %H:%M")
+        raise Invalid(fields={"presence": [_(
+            "%(name)s's building is sealed since %(at)s: someone in it cannot be away unless they "
+            "left before it. If they did, say so: “Away…” on the missing list asks.")
+            % {"name": r.name, "at": at}]},
+            code="building_sealed", status=409, extra={"sealed_since": since.isoformat()})
+    return since
 
 
 def move_resident(actor, r: Resident, household: Household) -> Resident:

@@ -35,15 +35,16 @@ from .schemas import (
     ImportOut,
     PlaceCreate,
     PlaceDetail,
+    PlaceDutyPhone,
     PlaceMove,
     PlaceOut,
     PlaceRename,
     ReissuedCode,
     ResidentCreate,
-    ResidentFields,
     ResidentMove,
     ResidentOut,
     ResidentPage,
+    ResidentPatch,
     RevealedId,
 )
 
@@ -57,7 +58,7 @@ MAX_PAGE_NUMBER = 1_000_000
 def place_out(p: Place) -> dict:
     return {
         "id": p.id, "kind": p.kind, "kind_label": str(p.get_kind_display()), "name": p.name,
-        "code": p.code, "parent": p.parent_id, "depth": p.depth,
+        "code": p.code, "parent": p.parent_id, "depth": p.depth, "duty_phone": p.duty_phone,
         "household_count": getattr(p, "n_households", None),
         "resident_count": getattr(p, "n_residents", None),
     }
@@ -152,9 +153,11 @@ def place_detail(request, place_id: int):
     place.n_households, place.n_residents = counts["households"], counts["residents"]
     out = place_out(place)
     out["vulnerable_count"] = counts["vulnerable"]
+    above = queries.ancestors(place)
+    duty = queries.nearest_duty_phone([*above, place])  # = duty_phone_for, no query
+    out["effective_duty_phone"] = duty.duty_phone if duty else ""
     out["ancestors"] = [{"id": p.id, "kind": p.kind, "name": p.name}
-                        for p in queries.ancestors(place)
-                        if scope.allows(Perm.VIEW_REGISTRY, p)]
+                        for p in above if scope.allows(Perm.VIEW_REGISTRY, p)]
     return out
 
 
@@ -172,6 +175,13 @@ def place_create(request, payload: PlaceCreate):
 def place_rename(request, place_id: int, payload: PlaceRename):
     place = queries.get_place(request.scope, place_id)
     return place_out(actions.rename_place(actor_of(request), place, payload.name))
+
+
+@router.post("/places/{place_id}/duty-phone", response=PlaceOut)
+def place_duty_phone(request, place_id: int, payload: PlaceDutyPhone):
+    """Set the place's duty phone (值班电话); "" or null clears it."""
+    place = queries.get_place(request.scope, place_id)
+    return place_out(actions.set_duty_phone(actor_of(request), place, payload.duty_phone))
 
 
 @router.post("/places/{place_id}/move", response=PlaceOut)
@@ -278,7 +288,7 @@ def resident_create(request, payload: ResidentCreate):
 
 
 @router.patch("/residents/{resident_id}", response=ResidentOut)
-def resident_update(request, resident_id: int, payload: ResidentFields):
+def resident_update(request, resident_id: int, payload: ResidentPatch):
     """Changes only the fields sent; `null` or "" clears an optional one."""
     r = queries.get_resident(request.scope, resident_id)
     r = actions.update_resident(actor_of(request), r, payload.model_dump(exclude_unset=True))

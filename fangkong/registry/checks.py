@@ -320,6 +320,12 @@ def check_place_name(value) -> str:
     return v
 
 
+def check_duty_phone(value) -> str:
+    """A place's duty phone (值班电话): a mobile or a landline, by the residents' phone rule
+    (`pii.validate_phone`); empty clears it."""
+    return pii.validate_phone(value)
+
+
 def is_head(r) -> bool:
     """Does this resident hold the household's one head place (a head who moved out does
     not)? The page's rule (`actions._one_head`) and the import's (`Plan._one_head`)."""

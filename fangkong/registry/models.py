@@ -94,6 +94,9 @@ class Place(Levels):
     sort_key = models.CharField(max_length=120, default="")
     code = models.CharField(_("official code"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # The place's duty phone (值班电话): whom a guard at the gate or a sealed family calls;
+    # the nearest one up the tree answers for a place (`queries.duty_phone_for`).
+    duty_phone = models.CharField(_("duty phone"), max_length=20, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

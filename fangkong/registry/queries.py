@@ -103,11 +103,36 @@ def ancestors(place: Place) -> list[Place]:
     return sorted(chain.values(), key=lambda p: p.depth)
 
 
-def crumbs(scope, place: Place, *, with_self=False) -> list[Place]:
+def duty_phone_for(obj) -> Place | None:
+    """Whom to call for a place or a household: the nearest place up the tree (the place
+    itself, its unit, building, … community, street, district) with a duty phone, or None.
+    One query. The returned place has `name`, `kind` and `duty_phone`. Not personal data: a
+    duty line is for anyone there to call."""
+    if obj is None:
+        return None
+    if isinstance(obj, Place):
+        ids = {*ancestor_ids(obj), obj.id, obj.parent_id}
+    else:  # a household (or anything with a place and level columns)
+        ids = {*ancestor_ids(obj), obj.place_id}
+    ids.discard(None)
+    if not ids:
+        return None
+    return (Place.objects.filter(id__in=ids).exclude(duty_phone="")
+            .only("id", "name", "kind", "depth", "duty_phone").order_by("-depth").first())
+
+
+def nearest_duty_phone(chain) -> Place | None:
+    """`duty_phone_for` over places already loaded (a page's crumbs and its place: no
+    query): the deepest of them with a duty phone, or None."""
+    return max((p for p in chain if p.duty_phone), key=lambda p: p.depth, default=None)
+
+
+def crumbs(scope, place: Place, *, with_self=False, above=None) -> list[Place]:
     """The places above `place` (and the place itself `with_self`), root first, each with
     `.open`: may the user open its page (a link), or only read its name (plain text: a
-    street's name above a community's staff is no secret, its page is not theirs)."""
-    chain = ancestors(place) + ([place] if with_self else [])
+    street's name above a community's staff is no secret, its page is not theirs).
+    `above`: `ancestors(place)` when the caller has it already."""
+    chain = (ancestors(place) if above is None else list(above)) + ([place] if with_self else [])
     for p in chain:
         p.open = scope.allows(Perm.VIEW_REGISTRY, p)
     if not any(p.open for p in chain):  # a family's login: none to open, the address alone

@@ -62,10 +62,16 @@ class PlaceOut(Schema):
         "everyone but people who moved out); a household everyone moved out of, or nobody "
         "lives in yet, is not counted. GET /households?place=…&counted=true lists exactly these."))
     resident_count: int | None = Field(None, description="People who count (not moved out).")
+    duty_phone: str = Field("", description=(
+        "The place's own duty phone (值班电话), \"\" when it has none; whom to call for a "
+        "place is the nearest one up the tree (`effective_duty_phone` on GET /places/{id})."))
 
 
 class PlaceDetail(PlaceOut):
     vulnerable_count: int | None = None
+    effective_duty_phone: str = Field("", description=(
+        "Whom to call for this place: its own duty phone or the nearest one above it, \"\" "
+        "when none is set anywhere up the tree."))
     ancestors: list[PlaceRef]
 
 
@@ -82,6 +88,12 @@ class PlaceRename(StrictIn):
 
 class PlaceMove(StrictIn):
     parent: int
+
+
+class PlaceDutyPhone(StrictIn):
+    """The place's duty phone: a mobile or a landline; "" or null clears it."""
+
+    duty_phone: str | None = None
 
 
 # --- households and residents ------------------------------------------------
@@ -165,6 +177,13 @@ class ResidentFields(StrictIn):
     tags: list[str] | None = None
     key_group: str | None = None
     notes: str | None = None
+
+
+class ResidentPatch(ResidentFields):
+    """A resident's changes; `left_before_seal`: set away while their building is sealed,
+    they left before the seal (without it: 409 `building_sealed`)."""
+
+    left_before_seal: bool | None = None
 
 
 class ResidentCreate(ResidentFields):

@@ -6,6 +6,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("places/<id:pk>/", views.place_detail, name="place"),
     path("places/<id:pk>/add/", views.place_create, name="place_create"),
+    path("places/<id:pk>/duty-phone/", views.place_duty_phone, name="place_duty_phone"),
     path("places/<id:pk>/residents/", views.resident_list, name="resident_list"),
     path("places/<id:pk>/vulnerable/", views.vulnerable_list, name="vulnerable"),
     path("places/<id:pk>/export.xlsx", views.export_residents, name="export_residents"),

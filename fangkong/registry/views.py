@@ -32,9 +32,11 @@ from .models import HOUSEHOLD_PARENTS, ImportJob, KeyGroup, Kind, Place, Presenc
 
 def _place_context(request, place):
     scope = request.scope
+    above = queries.ancestors(place)
     return {
         "place": place,
-        "crumbs": queries.crumbs(scope, place),
+        "crumbs": queries.crumbs(scope, place, above=above),
+        "duty": queries.nearest_duty_phone([*above, place]),  # = duty_phone_for, no query
         "can_edit": scope.allows(Perm.EDIT_REGISTRY, place),
         "can_edit_places": scope.allows(Perm.EDIT_PLACES, place),
         "can_import": scope.allows(Perm.IMPORT, place),
@@ -61,6 +63,17 @@ def place_detail(request, pk):
     ctx["panels"] = place_panels(request, place)
     ctx["alerts"] = place_alerts(request, place)
     return render(request, "registry/place.html", ctx)
+
+
+@require_POST
+@page
+def place_duty_phone(request, pk):
+    place = queries.get_place(request.scope, pk)
+    return act(request, lambda actor: actions.set_duty_phone(
+        actor, place, request.POST.get("duty_phone", "")),
+        to=reverse("place", args=[place.id]),
+        done=lambda p: (_("Duty phone set: %(phone)s.") % {"phone": p.duty_phone}
+                        if p.duty_phone else _("Duty phone cleared.")))
 
 
 PANEL_KINDS = (Kind.DISTRICT, Kind.STREET, Kind.COMMUNITY, Kind.GRID)
@@ -137,12 +150,14 @@ def household_detail(request, pk):
     hh = queries.get_household(request.scope, pk)
     people = list(queries.residents(request.scope).filter(household=hh).order_by("relation", "id"))
     audit_phones(actor_of(request), people, f"household:{hh.id}", [hh])
+    above = queries.ancestors(hh.place)
+    chain = queries.crumbs(request.scope, hh.place, with_self=True, above=above)
     ctx = {"hh": hh, "people": people, "address": queries.address_labels([hh]).get(hh.place_id, ""),
            "can_edit": request.scope.allows(Perm.EDIT_REGISTRY, hh),
            "can_reveal": request.scope.allows(Perm.REVEAL_ID, hh),
            "can_codes": can_show_codes(request.scope, hh),
            "logins": account_queries.household_logins(request.scope, hh),
-           "crumbs": queries.crumbs(request.scope, hh.place, with_self=True),
+           "crumbs": chain, "duty": queries.nearest_duty_phone([*above, hh.place]),
            "panels": household_panels(request, hh), **_choices()}
     return render(request, "registry/household.html", ctx)
 

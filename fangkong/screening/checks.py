@@ -23,7 +23,7 @@ from fangkong.core.errors import Invalid
 from fangkong.registry import codes
 from fangkong.registry.models import Presence
 
-from .models import ExemptReason, Result, Round, RoundKind
+from .models import Exemption, ExemptReason, Result, Round, RoundKind
 
 MAX_POOL = 50  # the default of settings.FANGKONG_MAX_POOL_SIZE; read it through max_pool()
 MAX_BATCH = 2000
@@ -179,6 +179,16 @@ def check_reason(value) -> str:
     if v not in ExemptReason.values:
         raise Invalid(fields={"reason": [_("Choose a reason.")]})
     return v
+
+
+def check_exemption_note(reason, note) -> str:
+    """The note of an exemption: required for "other" (the reason is the note; 免检 for 其他原因
+    with nothing said was accepted before), cleaned and bounded."""
+    note = kept_text(note, Exemption, "note")
+    if reason == ExemptReason.OTHER and not note:
+        raise Invalid(fields={"note": [_("Other reason: say what it is in a short note.")]},
+                      code="note_required")
+    return note
 
 
 def check_barcode(value, field="barcode") -> str:

@@ -3,24 +3,26 @@
 set by `registry.actions.update_resident` — what `PATCH /api/v1/residents/{id}` calls) or "免检…"
 (an exemption in this round with a reason, `planning.add_exemption` — what
 `POST /api/v1/screening/rounds/{id}/exemptions` calls). Each asks first, naming the person,
-then goes back to the same place in the list (`#m-<id>` of the row that followed), with its
-figures recounted. Plain forms: no script needed."""
+then goes back to the same place in the list, its outcome said above the row that followed
+(`#said`: on a phone the page's top is out of sight), with its figures recounted. Away for
+someone whose building is sealed asks whether they left before the seal, and records it. Plain forms: no script needed."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import Invalid
-from fangkong.core.views import actor_of, confirm_step, confirmed, flash_error, page
+from fangkong.core.views import actor_of, confirm_step, confirmed, page
 from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Presence
 
 from . import access, checks, queries
 from .actions import planning
-from .views import with_addresses
+from .views import AT_ROW, with_addresses
 
 # the row's presence steps (`do`: "away", "hospital"): the exemption reasons refused for
 # being a presence (checks.BY_PRESENCE, pointing here), each setting its presence
@@ -38,12 +40,38 @@ def _presence_words(presence, name) -> tuple[str, str, str]:
 
 
 def _back(rnd, node, post) -> str:
-    """The missing list as it was (place, invalid-only), at the row that followed."""
+    """The missing list as it was (place, invalid-only), at the row that followed: its
+    message (`say`) stands above that row (`#said`)."""
     url = f"{reverse('screening_missing', args=[rnd.id])}?place={node.id}"
     if post.get("resample") == "1":
         url += "&resample=1"
     at = post.get("at", "")
-    return f"{url}#m-{int(at)}" if at.isdigit() else url
+    return f"{url}#said" if at.isdigit() else url
+
+
+def say(request, level, text, post) -> None:
+    """A row action's outcome, shown above the row the user comes back to (`views.said_at_rows`):
+    on a phone the top of the page is out of sight there."""
+    at = post.get("at", "")
+    messages.add_message(request, level, text, extra_tags=f"{AT_ROW} at-{int(at)}" if at.isdigit() else "")
+
+
+def _say_error(request, e: Invalid, post) -> None:
+    for m in [str(m) for v in e.fields.values() for m in v] or [str(e.message)]:
+        say(request, messages.ERROR, m, post)
+
+
+def _exempt_step(request, r, who, back, *, warn=""):
+    """Ask the reason (and a note: "other" needs one, `checks.check_exemption_note`)."""
+    return confirm_step(
+        request, title=_("Exempt %(name)s from this round?") % {"name": r.name},
+        lines=[who, _("%(name)s will not be counted as missing in this round.") % {"name": r.name},
+               _("Away from the area or in hospital? Go back and tap “Away…” or “In "
+                 "hospital…” instead: it is their presence.")],
+        warn=warn,
+        choice=("reason", _("Reason"), [(v, label, "") for v, label in checks.reasons_offered()]),
+        entry=("note", _("Note (needed for “Other reason”)"), request.POST.get("note", "")),
+        yes=_("Yes, exempt"), back=back)
 
 
 @require_POST
@@ -64,28 +92,38 @@ def missing_row(request, pk, resident):
         if do in PRESENCE_STEPS:
             presence = PRESENCE_STEPS[do]
             title, yes, done = _presence_words(presence, r.name)
+            # sealed in: away only if they left before the seal (asked, and recorded)
+            sealed = reg_actions.sealed_since(r) if presence == Presence.AWAY else None
             if not confirmed(request):
+                at = timezone.localtime(sealed).strftime("%Y-%m-%d %H:%M") if sealed else ""
                 return confirm_step(
                     request, title=title,
                     lines=[who, _("Presence: %(presence)s") % {"presence": presence.label},
                            _("%(name)s will not be counted as missing in this round or the next ones "
                              "until their presence is set back to At home on the resident's page.")
                            % {"name": r.name}],
-                    yes=yes, back=back)
-            reg_actions.update_resident(actor, r, {"presence": presence})
-            messages.success(request, done)
+                    alarm=(_("This building is sealed since %(at)s: did %(name)s leave before it?")
+                           % {"at": at, "name": r.name},
+                           [_("Someone in a sealed building cannot be away unless they left before the "
+                              "seal. If they did not, go back: they are missing.")]) if sealed else None,
+                    fields=[(k, v) for k, v in request.POST.items()
+                            if k not in ("csrfmiddlewaretoken", "confirm")]
+                    + ([("left_before_seal", "1")] if sealed else []),
+                    yes=_("Yes, they left before the seal") if sealed else yes, back=back)
+            reg_actions.update_resident(actor, r, {
+                "presence": presence, "left_before_seal": request.POST.get("left_before_seal") == "1"})
+            say(request, messages.SUCCESS, done, request.POST)
         else:
             reason = request.POST.get("reason")
             if not confirmed(request) or not reason:
-                return confirm_step(
-                    request, title=_("Exempt %(name)s from this round?") % {"name": r.name},
-                    lines=[who, _("%(name)s will not be counted as missing in this round.") % {"name": r.name},
-                           _("Away from the area or in hospital? Go back and tap “Away…” or “In "
-                             "hospital…” instead: it is their presence.")],
-                    choice=("reason", _("Reason"), [(v, label, "") for v, label in checks.reasons_offered()]),
-                    yes=_("Yes, exempt"), back=back)
+                return _exempt_step(request, r, who, back)
+            try:
+                checks.check_exemption_note(checks.check_reason(reason), request.POST.get("note", ""))
+            except Invalid as e:  # asked again, the error above "yes"
+                return _exempt_step(request, r, who, back, warn=[m for v in e.fields.values() for m in v])
             planning.add_exemption(actor, rnd, r, reason, request.POST.get("note", ""))
-            messages.success(request, _("%(name)s is exempt from this round.") % {"name": r.name})
+            say(request, messages.SUCCESS, _("%(name)s is exempt from this round.") % {"name": r.name},
+                request.POST)
     except Invalid as e:
-        flash_error(request, e)
+        _say_error(request, e, request.POST)
     return redirect(back)

@@ -55,7 +55,7 @@ def call_out(c, mine: Assignment | None = None) -> dict:
         "id": c.id, "community": c.community_id, "place": c.place_id, "place_name": c.place.name,
         "task": c.task, "title": c.title, "starts_at": c.starts_at, "ends_at": c.ends_at,
         "deadline": c.deadline, "slots": c.slots, "confirmed": c.confirmed, "status": c.state,
-        "cancel_reason": c.cancel_reason,
+        "cancel_reason": c.cancel_reason, "released": getattr(c, "released", []),
         "skills": c.skill_list, "briefing": c.briefing, "audience": c.audience, "team": c.team_id,
         "published_at": c.published_at, "filled_at": c.filled_at,
         "time_to_fill_seconds": int(ttf.total_seconds()) if ttf is not None else None,
@@ -163,10 +163,15 @@ def call_cancel_call(request, call_id: int, payload: ReasonIn):
     "Staff move the call: `starts_at`, `ends_at`, `place` (each left out stays), `deadline` "
     "(left out: the new start), checked as a new call is (400 naming the field). The places "
     "taken follow it and everyone who answered is told the new time and place and the old; "
-    "sent again unchanged, nothing happens."))
+    "sent again unchanged, nothing happens. A confirmed person the move makes overlap another "
+    "of their places or a sampling table: 409 `moved_clash` naming them, unless `confirm` is "
+    "true; then their place goes back to the waitlist, they are told why, and `released` says "
+    "who and why."))
 def call_change(request, call_id: int, payload: CallChangeIn):
     call = queries.get_call(request.scope, call_id)
-    return call_out(call_news.change_call(actor_of(request), call, payload.dict())[0])
+    data = payload.dict()
+    confirm = bool(data.pop("confirm", False))
+    return call_out(call_news.change_call(actor_of(request), call, data, confirm=confirm)[0])
 
 
 @router.post("/volunteers/calls/{call_id}/message", response=Told, description=(

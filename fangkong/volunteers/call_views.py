@@ -323,8 +323,14 @@ def call_close(request, pk):
                             "waitlist, and it cannot be opened again.", call.slots) % {"n": call.confirmed,
                                                                                        "slots": call.slots}],
             yes=_("Yes, close sign-up"), back=reverse("volunteers_call", args=[call.id]))
+    def done(result):
+        if not result.told:
+            return _("The call is closed.")
+        return ngettext("The call is closed; %(n)d person waiting is told.",
+                        "The call is closed; %(n)d people waiting are told.", result.told) % {"n": result.told}
+
     return act(request, lambda actor: calls.close_call(actor, call),
-               to=reverse("volunteers_call", args=[call.id]), done=_("The call is closed."), catch=())
+               to=reverse("volunteers_call", args=[call.id]), done=done, catch=())
 
 
 @require_POST
@@ -364,6 +370,7 @@ def call_change(request, pk):
     if not confirmed(request) and access.can_manage(request.scope, call):
         try:
             rows = call_news.preview_change(actor_of(request), call, data)
+            released = call_news.preview_released(actor_of(request), call, data) if rows else []
         except (Conflict, Invalid) as e:
             flash_error(request, e)
             return redirect(back + "#change")
@@ -382,10 +389,17 @@ def call_change(request, pk):
             lines=[ngettext("%(n)d person who answered is told at once (message and text).",
                             "%(n)d people who answered are told at once (message and text).", n) % {"n": n}
                    if moved else _("Only the sign-up deadline changes: nobody is told.")],
-            yes=_("Yes, move the call"), back=back)
-    return act(request, lambda actor: call_news.change_call(actor, call, data), to=back + "#change",
-               done=lambda r: ngettext("Saved; %(n)d person told.", "Saved; %(n)d people told.", r[1]) % {"n": r[1]},
-               catch=(Conflict, Invalid))
+            warn=released, yes=_("Yes, move the call"), back=back)
+
+    def done(r):
+        for why in r[0].released:  # back on the waitlist, told why
+            messages.warning(request, _("Moved to the waitlist: %(why)s") % {"why": why})
+        for why in r[0].skipped:
+            messages.warning(request, _("Not moved up from the waitlist: %(why)s") % {"why": why})
+        return ngettext("Saved; %(n)d person told.", "Saved; %(n)d people told.", r[1]) % {"n": r[1]}
+
+    return act(request, lambda actor: call_news.change_call(actor, call, data, confirm=confirmed(request)),
+               to=back + "#change", done=done, catch=(Conflict, Invalid))
 
 
 @require_POST
@@ -397,6 +411,13 @@ def call_message(request, pk):
     call = queries.get_call(request.scope, pk)
     back = reverse("volunteers_call", args=[call.id])
     text = request.POST.get("text", "").strip()
+    if request.POST.get("edit") and access.can_manage(request.scope, call):
+        # "no, go back" from the question: the call's page with the message as typed (and its
+        # id, so that sending it then is still one message)
+        ctx = _call_ctx(request, call)
+        ctx["message_text"] = request.POST.get("text", "")
+        ctx["message_id"] = request.POST.get("client_id") or ctx["message_id"]
+        return render(request, "volunteers/call.html", ctx)
     if (not confirmed(request) and text and call.status != Call.Status.CANCELLED
             and access.can_manage(request.scope, call)):
         n, waiting = call_news.answered_counts(call)
@@ -411,7 +432,7 @@ def call_message(request, pk):
                                 "sent cannot be taken back.", n) % {
                            "n": n, "w": ngettext("%(n)d person waiting", "%(n)d people waiting",
                                                  waiting) % {"n": waiting}}],
-                yes=_("Yes, send it"), back=back + "#message")
+                yes=_("Yes, send it"), back=back + "#message", back_post=True)
     try:
         n = call_news.message_call(actor_of(request), call, request.POST.get("text", ""),
                                    request.POST.get("client_id"))

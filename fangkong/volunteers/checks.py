@@ -156,9 +156,7 @@ def check_call(data: dict, *, now=None) -> dict:
         errors["task"] = [_("Choose the task.")]
     clean["task"] = task
     title = bounded(data.get("title"), limit_of(Call, "title"), "title", errors)
-    clean["title"] = title or (str(dict(Task.choices).get(task, "")) if task else "")
-    if not clean["title"]:
-        errors["title"] = [_("Give the call a title.")]
+    clean["title"] = title  # empty: the kind at the place (actions.notices.default_title)
     try:
         clean["place"] = int(data.get("place"))
     except (TypeError, ValueError):

@@ -42,6 +42,7 @@ class CallOut(Schema):
     confirmed: int
     status: str
     cancel_reason: str = ""  # said when status is `cancelled`
+    released: list[str] = []  # a move: who went back to the waitlist for a clash, and why
     skills: list[str]
     briefing: str
     audience: str
@@ -178,3 +179,4 @@ class CallChangeIn(StrictIn):
     ends_at: datetime.datetime | None = None
     place: int | None = None
     deadline: datetime.datetime | None = None  # left out: sign-up closes at the (new) start
+    confirm: bool = False  # release to the waitlist those the move makes clash (409 moved_clash)

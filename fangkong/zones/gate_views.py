@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.registry import queries as registry_queries
 from fangkong.registry.models import Kind, Place
 
 from . import access, engine, queries
@@ -87,7 +88,8 @@ def checkpoint(request, pk):
         "who": person.name if person is not None else (result.name if result else ""),
         "known": known_code(shown) if shown else None, "shown": shown,
         "disputed": gate.disputed_words(result, result.disputed) if getattr(result, "disputed", None) else "",
-        "zone": queries.household_zone(result.household_id) if result and result.household_id else None})
+        "zone": queries.household_zone(result.household_id) if result and result.household_id else None,
+        "duty": registry_queries.duty_phone_for(chosen or p)})
 
 
 @page

@@ -8,6 +8,7 @@ area (`sealed_over`)."""
 from collections import Counter
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import NotFound
@@ -325,6 +326,13 @@ def sealed_over(place: Place) -> Designation | None:
         ids.append(place.parent_id)
     return Designation.objects.filter(ends_at=None, place_id__in=ids, zone_type__may_leave_home=False) \
         .select_related("zone_type", "place").order_by("-zone_type__severity").first()
+
+
+def sealed_since(household):
+    """settings.FANGKONG_SEALED_SINCE: since when the household's building (or a place above
+    it) keeps its people at home — a designation in force that has begun — or None."""
+    d = sealed_over(household.place)
+    return d.starts_at if d is not None and d.starts_at <= timezone.now() else None
 
 
 def person_at_gate(scope, text: str) -> Resident:

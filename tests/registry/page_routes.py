@@ -10,6 +10,8 @@ PAGES = {
                   "302 404 404 404 404 404 200 200 200 404 200 200"),
     "place_create": Page(lambda w: f"/places/{w.building.id}/add/",
                          "302 404 404 404 404 404 403 403 302 404 302 302", method=POST),
+    "place_duty_phone": Page(lambda w: f"/places/{w.building.id}/duty-phone/",
+                             "302 404 404 404 404 404 403 403 302 404 302 302", method=POST),
     "resident_list": Page(lambda w: f"/places/{w.building.id}/residents/",
                           "302 404 404 404 404 404 200 200 200 404 200 200"),
     "vulnerable": Page(lambda w: f"/places/{w.building.id}/vulnerable/",

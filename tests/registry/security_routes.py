@@ -25,6 +25,11 @@ ROUTES = {
         lambda w: f"/api/v1/places/{w.building.id}", body=lambda w: {"name": "1栋"},
         missing=lambda w: f"/api/v1/places/{MISSING}",
         leader=403, resident=404),
+    ("POST", "/places/{place_id}/duty-phone"): Route(
+        lambda w: f"/api/v1/places/{w.building.id}/duty-phone",
+        body=lambda w: {"duty_phone": "0351-1234567"},
+        missing=lambda w: f"/api/v1/places/{MISSING}/duty-phone",
+        leader=403, resident=404),
     ("POST", "/places/{place_id}/move"): Route(
         lambda w: f"/api/v1/places/{w.unit2.id}/move", body=lambda w: {"parent": w.building.id},
         missing=lambda w: f"/api/v1/places/{MISSING}/move",

@@ -17,6 +17,7 @@ from fangkong.core.text import name_keys
 from fangkong.demo import accounts as demo_accounts
 from fangkong.demo import registry as demo_registry
 from fangkong.registry.models import LEVEL_FIELDS, Household, Kind, Place, Relation, Resident
+from fangkong.registry.queries import duty_phone_for
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,10 @@ def test_standard_demo_follows_the_story(client):
 
     # 光明小区: 308 households, average age over 70, many alone / bedridden / on dialysis.
     guangming = Place.objects.get(kind=Kind.COMPOUND, name="光明小区")
+    # every community has a duty phone (值班电话): a household there has a number to call
+    assert not Place.objects.filter(kind=Kind.COMMUNITY, duty_phone="").exists()
+    duty = duty_phone_for(Household.objects.filter(compound_id=guangming.id).first())
+    assert duty.kind == Kind.COMMUNITY and duty.name == "光明社区" and duty.duty_phone.startswith("0351")
     assert Household.objects.filter(compound_id=guangming.id).count() == 308
     old = list(Resident.objects.filter(compound_id=guangming.id))
     assert sum(r.age for r in old) / len(old) > 70

@@ -12,8 +12,8 @@ from .conftest import api, cid
 def test_exemptions_page_lists_the_people_the_exempt_figure_counts(world, rnd, client, system):
     client.force_login(world.users.staff)
     Resident.objects.filter(pk=world.xia.pk).update(presence=Presence.QUARANTINE)  # no exemption row
-    planning.add_exemption(system, rnd, world.wang, "other", "")
-    planning.add_exemption(system, rnd, world.su, "other", "")  # then sampled anyway: not counted
+    planning.add_exemption(system, rnd, world.wang, "other", "出差")
+    planning.add_exemption(system, rnd, world.su, "other", "出差")  # then sampled anyway: not counted
     assert api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001"}).status_code == 201
     assert api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
                                                            "person": world.su.token}).status_code == 200

@@ -37,7 +37,7 @@ def test_removing_an_exemption_asks_first_and_says_who_and_what_follows(world, r
 
 
 def test_removing_it_in_english_says_the_same(world, rnd, login, system):
-    ex = planning.add_exemption(system, rnd, world.wang, "other", "")
+    ex = planning.add_exemption(system, rnd, world.wang, "other", "出差")
     world.users.grid.language = "en"
     world.users.grid.save(update_fields=["language"])
     c = login(world.users.grid)
@@ -53,7 +53,7 @@ def test_an_exemption_of_another_round_is_not_found_from_this_one(world, rnd, lo
     other = planning.plan_round(system, world.community, {
         "name": "第4轮核酸", "kind": "pcr", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=6), "pool_size": 3})
-    ex = planning.add_exemption(system, other, world.wang, "other", "")
+    ex = planning.add_exemption(system, other, world.wang, "other", "出差")
     c = login(world.users.staff)
     url = f"/screening/rounds/{rnd.id}/exemptions/"
     assert c.post(url, {"remove": ex.id}).status_code == 404
@@ -62,7 +62,7 @@ def test_an_exemption_of_another_round_is_not_found_from_this_one(world, rnd, lo
 
 
 def test_the_other_communitys_staff_cannot_remove_it(world, rnd, login, system):
-    ex = planning.add_exemption(system, rnd, world.wang, "other", "")
+    ex = planning.add_exemption(system, rnd, world.wang, "other", "出差")
     c = login(world.users.other_staff)
     assert c.post(f"/screening/rounds/{rnd.id}/exemptions/", {"remove": ex.id, "confirm": "1"}).status_code == 404
     assert Exemption.objects.filter(pk=ex.pk).exists()

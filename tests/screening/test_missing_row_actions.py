@@ -80,7 +80,7 @@ def test_away_from_the_row_asks_then_sets_the_presence_and_comes_back(world, rnd
     assert world.xia.presence == Presence.HOME
     done = client.post(url, {**form, "confirm": "1"})
     assert done.status_code == 302
-    assert done["Location"] == f"/screening/rounds/{rnd.id}/missing/?place={world.grid.id}#m-{world.wang.id}"
+    assert done["Location"] == f"/screening/rounds/{rnd.id}/missing/?place={world.grid.id}#said"
     world.xia.refresh_from_db()
     assert world.xia.presence == Presence.AWAY  # the registry's fact, as the residents API sets it
     ev = AuditEvent.objects.filter(action="resident.update").latest("id")
@@ -108,7 +108,7 @@ def test_exempt_from_the_row_asks_the_reason_then_exempts_and_comes_back(world, 
     assert "不在本地…" in asked and "住院…" in asked
     assert not Exemption.objects.exists()
     done = client.post(url, {**form, "reason": "vaccinated", "confirm": "1"})
-    assert done["Location"].endswith(f"#m-{world.xia.id}")
+    assert done["Location"].endswith("#said")
     ex = Exemption.objects.get()
     assert (ex.resident_id, ex.reason, ex.created_by_id) == (world.wang.id, "vaccinated", world.users.grid.id)
     on_page, rows, title, cov, listed = _figures_everywhere(client, rnd, world.grid)
@@ -162,7 +162,7 @@ def test_in_hospital_from_the_row_asks_then_sets_the_presence_and_comes_back(wor
     world.xia.refresh_from_db()
     assert world.xia.presence == Presence.HOME
     done = client.post(url, {**form, "confirm": "1"})
-    assert done["Location"] == f"/screening/rounds/{rnd.id}/missing/?place={world.grid.id}#m-{world.wang.id}"
+    assert done["Location"] == f"/screening/rounds/{rnd.id}/missing/?place={world.grid.id}#said"
     world.xia.refresh_from_db()
     assert world.xia.presence == Presence.HOSPITAL
     ev = AuditEvent.objects.filter(action="resident.update").latest("id")

@@ -35,7 +35,7 @@ def test_grid_worker_marks_someone_away_from_the_row_and_comes_back_to_it(phone_
     world.xia.refresh_from_db()
     assert world.xia.presence == Presence.HOME
     confirm.locator(".confirm-yes button").click()
-    expect(page).to_have_url(f"{page.base}/screening/rounds/{rnd.id}/missing/?place={world.grid.id}#m-{world.wang.id}")
+    expect(page).to_have_url(f"{page.base}/screening/rounds/{rnd.id}/missing/?place={world.grid.id}#said")
     expect(page.locator(f"#m-{world.xia.id}")).to_have_count(0)
     expect(page.locator("h1 small.kind")).to_contain_text("· 3")
     expect(page.locator("body")).to_contain_text("夏明不在本地，已不计入未检。")

@@ -78,8 +78,18 @@ def _ask_if_soon(check_in_at, out_at):
 
 
 def check_in(actor, token, *, now=None) -> Assignment:
-    """Scanning the call's QR at the place checks the volunteer in (once)."""
+    """Scanning the call's QR at the place checks the volunteer in (once). A cancelled call
+    refuses it with the reason it was called off (`slots.refuse_cancelled`: its people were
+    told not to come), whoever scans and whenever the page was read; a check-in made before
+    it was called off stays (checking out is not refused)."""
+    from .slots import locked_call, refuse_cancelled
+
     now = now or timezone.now()
+    found = Call.objects.filter(token=call_token(token)).only("status", "cancel_reason").first()
+    if found is not None and found.status == Call.Status.CANCELLED:
+        mine = Assignment.objects.filter(call=found, volunteer=volunteer_of(actor)).first()
+        if mine is None or mine.check_in_at is None:
+            refuse_cancelled(found)
     v, call, a = _mine_on(actor, token)
     if a.check_in_at is not None:
         return a
@@ -91,8 +101,9 @@ def check_in(actor, token, *, now=None) -> Assignment:
         raise Conflict(_("This call is over; ask your team leader or the community office to "
                          "confirm your attendance."), code="too_late")
     with transaction.atomic():
-        Assignment.objects.filter(pk=a.pk, check_in_at=None).update(check_in_at=now,
-                                                                     check_in_by=actor.user)
+        refuse_cancelled(locked_call(call.pk))  # called off since it was read: not now either
+        Assignment.objects.filter(pk=a.pk, check_in_at=None, status=Assignment.Status.CONFIRMED).update(
+            check_in_at=now, check_in_by=actor.user)
         a.refresh_from_db()
         record(actor, "call.check_in", a, {"at": now.isoformat(), "late_minutes": a.late_minutes},
                label=f"{v.name} · {call.title}")

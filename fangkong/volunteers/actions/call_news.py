@@ -18,8 +18,8 @@ from fangkong.core.errors import Conflict, Invalid
 
 from ..access import MANAGE, require
 from ..models import Assignment, Call
-from .notices import notify_users
-from .slots import locked_call, refuse_cancelled
+from .notices import moved_title, notify_users
+from .slots import clash_error, hold_places, locked_call, moved_clashes, promote, refuse_cancelled
 
 REASON_LIMIT = 300
 MESSAGE_LIMIT = 500
@@ -139,11 +139,17 @@ def tell_staff_withdrawn(actor, call: Call, name: str, promoted: list, now) -> i
                         key=f"volunteers.withdrawn:{call.id}:{name}:{now.timestamp()}")
 
 
-def change_call(actor, call: Call, data: dict) -> tuple[Call, int]:
+def change_call(actor, call: Call, data: dict, *, confirm=False) -> tuple[Call, int]:
     """Move a published call: its start, end, place (and sign-up deadline; left out, it
     closes at the new start), checked as a new call is. The places taken follow it, and
     everyone who answered is told what it is now and what it was. Sent again unchanged,
-    nothing happens. Returns the call and how many were told."""
+    nothing happens. Returns the call and how many were told.
+
+    A confirmed person (not yet checked in) whom the move makes clash with another of their
+    places or a sampling table (`slots.moved_clashes`) is never double-booked: the move is
+    refused (Conflict "moved_clash", naming them) unless `confirm`; confirmed, their place
+    goes back to the waitlist, they are told why (not the general notice), and the freed
+    places are filled from the waitlist (`promote`). `call.released`: their refusals' words."""
     from fangkong.registry.models import LEVEL_FIELDS
 
     require(actor, MANAGE, call)
@@ -153,35 +159,107 @@ def change_call(actor, call: Call, data: dict) -> tuple[Call, int]:
         call = locked_call(call.pk)
         refuse_cancelled(call)
         was = (call.starts_at, call.ends_at, call.place, call.deadline)
+        call.released, call.skipped = [], []
         if (clean["starts_at"], clean["ends_at"], place.pk, clean["deadline"]) == (
                 was[0], was[1], was[2].pk, was[3]):
             return call, 0
         call.starts_at, call.ends_at, call.deadline, call.place = (
             clean["starts_at"], clean["ends_at"], clean["deadline"], place)
         call.copy_levels(place)
-        call.save(update_fields=["starts_at", "ends_at", "deadline", "place", *LEVEL_FIELDS])
+        call.title = moved_title(call, was[2])
+        call.save(update_fields=["starts_at", "ends_at", "deadline", "place", "title", *LEVEL_FIELDS])
         Assignment.objects.filter(call_id=call.pk).exclude(status=Assignment.Status.CANCELLED).update(
             starts_at=call.starts_at, ends_at=call.ends_at, **{f: getattr(call, f) for f in LEVEL_FIELDS})
         told = 0
         moved = (was[0], was[1], was[2].pk) != (call.starts_at, call.ends_at, place.pk)
+        released = _release_clashes(actor, call, now, confirm) if moved else []
         if moved:  # the deadline alone concerns nobody who has answered
             title, when, where = call.title, _when(call), place.name
             was_when = (f"{timezone.localtime(was[0]):%m-%d %H:%M}–{timezone.localtime(was[1]):%H:%M}")
             was_place = was[2].name
+            key = f"{call.id}:{call.starts_at.timestamp()}:{call.ends_at.timestamp()}:{place.pk}"
+            off = {a.volunteer.user_id for a, _other in released}
             told = notify_users(
-                actor, answered_users(call), kind="volunteers.call_changed",
+                actor, [u for u in answered_users(call) if u not in off], kind="volunteers.call_changed",
                 title=lambda: _("Changed: %(title)s") % {"title": title},
                 body=lambda: _("Now %(when)s at %(place)s (was %(was_when)s at %(was_place)s). If you "
                                "cannot come, cancel your place.") % {
                     "when": when, "place": where, "was_when": was_when, "was_place": was_place},
                 url=reverse("volunteers_call", args=[call.id]), place=place,
-                key=f"volunteers.call_changed:{call.id}:{call.starts_at.timestamp()}:"
-                    f"{call.ends_at.timestamp()}:{place.pk}")
+                key=f"volunteers.call_changed:{key}")
+            for a, other in released:
+                if a.volunteer.user_id:
+                    told += notify_users(
+                        actor, [a.volunteer.user_id], kind="volunteers.call_moved_off",
+                        title=lambda: _("Changed: %(title)s — you are on the waitlist") % {"title": title},
+                        body=lambda other=other: _(
+                            "Now %(when)s at %(place)s (was %(was_when)s at %(was_place)s), which "
+                            "overlaps another of your duties, so your place went back to the "
+                            "waitlist: %(why)s") % {"when": when, "place": where, "was_when": was_when,
+                                                    "was_place": was_place,
+                                                    "why": clash_error(other).message},
+                        url=reverse("volunteers_call", args=[call.id]), place=place,
+                        key=f"volunteers.call_moved_off:{key}:{a.volunteer_id}")
         record(actor, "call.change", call, {
             "starts_at": [was[0].isoformat(), call.starts_at.isoformat()],
             "ends_at": [was[1].isoformat(), call.ends_at.isoformat()],
-            "place": [was[2].name, place.name], "notified": told}, label=call.title)
+            "place": [was[2].name, place.name], "notified": told,
+            **({"released": [a.volunteer.name for a, _other in released]} if released else {})},
+               label=call.title)
     return call, told
+
+
+def _release_clashes(actor, call: Call, now, confirm) -> list:
+    """The confirmed people the moved call now clashes for (`moved_clashes`): refused unless
+    `confirm`, then each back on the waitlist and the places filled from it. The call's row
+    is locked and the move saved (a refusal rolls it back)."""
+    ids = sorted(Assignment.objects.filter(call_id=call.pk, status=Assignment.Status.CONFIRMED,
+                                           check_in_at__isnull=True).values_list("volunteer_id", flat=True))
+    for vid in ids:  # their own answers wait (see places_version)
+        hold_places(vid)
+    clashes = moved_clashes(call, now)
+    if not clashes:
+        return []
+    if not confirm:
+        raise Conflict(" ".join([released_heading(clashes)]
+                                + [clash_error(o, name=a.volunteer.name).message for a, o in clashes]),
+                       code="moved_clash")
+    for a, _other in clashes:
+        call.waitlist_seq += 1
+        Assignment.objects.filter(pk=a.pk).update(status=Assignment.Status.WAITLISTED,
+                                                  position=call.waitlist_seq, confirmed_at=None)
+        call.confirmed -= 1
+    if call.status == Call.Status.FULL and call.confirmed < call.slots:
+        call.status = Call.Status.OPEN
+    call.save(update_fields=["confirmed", "waitlist_seq", "status"])
+    call.released = [clash_error(o, name=a.volunteer.name).message for a, o in clashes]
+    promote(actor, call, now, call.skipped)
+    return clashes
+
+
+def released_heading(clashes) -> str:
+    """The sentence before the clashes a move makes: who loses their place."""
+    from fangkong.core.text import join_words
+
+    names = [a.volunteer.name for a, _other in clashes]
+    return ngettext("Moved, the call overlaps another duty of %(names)s: their place goes back to "
+                    "the waitlist and they are told why.",
+                    "Moved, the call overlaps another duty of %(names)s: their places go back to "
+                    "the waitlist and they are told why.", len(names)) % {"names": join_words(names)}
+
+
+def preview_released(actor, call: Call, data: dict) -> list[str]:
+    """What `change_call` would release (checked the same way, nothing saved): the heading
+    and one line per person, or nothing. What the move's question warns of."""
+    require(actor, MANAGE, call)
+    now = timezone.now()
+    place, clean = _checked_change(call, data, now)
+    moved = Call.objects.get(pk=call.pk)
+    moved.starts_at, moved.ends_at, moved.place = clean["starts_at"], clean["ends_at"], place
+    clashes = moved_clashes(moved, now)
+    if not clashes:
+        return []
+    return [released_heading(clashes)] + [clash_error(o, name=a.volunteer.name).message for a, o in clashes]
 
 
 def preview_change(actor, call: Call, data: dict) -> list[tuple[str, str, str]]:

@@ -17,7 +17,7 @@ from .. import checks
 from ..access import MANAGE, audience, leads_team_of, require
 from ..models import Assignment, Call, Loan, Team, TeamMember, Volunteer, pack
 from ..models import Skill as SkillChoice
-from .notices import announce, call_text, notify_users
+from .notices import announce, call_text, default_title, notify_users
 from .slots import (
     clash_error,
     find_clash,
@@ -83,7 +83,8 @@ def _build(actor, community: Place, data: dict, cid) -> Call:
                                               kind__in=[Kind.GRID, Kind.COMPOUND, Kind.BUILDING, Kind.UNIT]).first()
         if audience_place is None:
             raise Invalid(fields={"audience_place": [_("Choose a building inside the community.")]})
-    call = Call(community_place=community, place=place, task=clean["task"], title=clean["title"],
+    title = clean["title"] or default_title(clean["task"], place.name)[:100]  # nothing typed
+    call = Call(community_place=community, place=place, task=clean["task"], title=title,
                 starts_at=clean["starts_at"], ends_at=clean["ends_at"], slots=clean["slots"],
                 skills=pack(clean["skills"], SkillChoice.values), briefing=clean["briefing"],
                 deadline=clean["deadline"], audience=clean["audience"], team=team,
@@ -223,14 +224,31 @@ def set_slots(actor, call: Call, slots) -> Call:
 
 def close_call(actor, call: Call) -> Call:
     """Close sign-up: the places taken stay (and the waitlist still moves up when one is
-    given up). Calling a call off, with its people told, is `call_news.cancel_call`."""
+    given up). Everyone waiting is told, once and in their language, that sign-up is closed
+    and that they stay on the waitlist (`call.told`: how many). Calling a call off, with its
+    people told, is `call_news.cancel_call`."""
     require(actor, MANAGE, call)
     with transaction.atomic():
         call = locked_call(call.pk)
-        if call.status == Call.Status.CANCELLED:
+        call.told = 0
+        if call.status in (Call.Status.CANCELLED, Call.Status.CLOSED):
             return call
         before = call.status
         call.status = Call.Status.CLOSED
         call.save(update_fields=["status"])
-        record(actor, "call.close", call, {"status": [before, call.status]})
+        waiting = list(Assignment.objects.filter(call_id=call.pk, status=Assignment.Status.WAITLISTED,
+                                                 volunteer__user__isnull=False)
+                       .order_by("position", "id").values_list("volunteer__user_id", flat=True))
+        title, n, slots = call.title, call.confirmed, call.slots
+        call.told = notify_users(
+            actor, waiting, kind="volunteers.call_closed",
+            title=lambda: _("Sign-up closed: %(title)s") % {"title": title},
+            body=lambda: ngettext(
+                "Sign-up is closed: %(n)d of %(slots)d place is taken. You stay on the waitlist: if "
+                "someone gives up a place, you move up and are told.",
+                "Sign-up is closed: %(n)d of %(slots)d places are taken. You stay on the waitlist: if "
+                "someone gives up a place, you move up and are told.", slots) % {"n": n, "slots": slots},
+            url=reverse("volunteers_call", args=[call.id]), place=call.place,
+            key=f"volunteers.call_closed:{call.id}") if waiting else 0
+        record(actor, "call.close", call, {"status": [before, call.status], "notified": call.told})
     return call

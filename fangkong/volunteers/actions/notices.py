@@ -53,3 +53,30 @@ def call_text(call: Call, ask=False) -> tuple[Callable[[], str], Callable[[], st
         return text
 
     return title, body
+
+
+def default_title(task: str, place_name: str) -> str:
+    """The title of a call published without one, in the active language: its kind at its
+    place ("3号楼采样协助"), never the kind alone (the page shows the kind beside the title,
+    and read "采样协助 采样协助")."""
+    from ..models import Task
+
+    kind = dict(Task.choices).get(task)
+    if not kind:
+        return ""
+    return _("%(task)s at %(place)s") % {"task": kind, "place": place_name}
+
+
+def moved_title(call: Call, was_place) -> str:
+    """The title after a move from `was_place`: a default title (`default_title`, in any of
+    the site's languages) names the new place; a title someone wrote stays as it is."""
+    from django.conf import settings
+    from django.utils import translation
+
+    if was_place is None or was_place.pk == call.place_id:
+        return call.title
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            if call.title == default_title(call.task, was_place.name):
+                return default_title(call.task, call.place.name)[:100]
+    return call.title

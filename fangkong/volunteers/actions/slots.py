@@ -38,10 +38,15 @@ def clash_q(call: Call, now) -> Q:
 def table_clash_q(call: Call, now) -> Q:
     """Over `screening.Sampler`: a sampling table the person works at in a round not finished
     whose planned window overlaps the part of this call ahead of them (the same rule as
-    `clash_q`: from `now`, or from the call's start if later). Joined on the user."""
+    `clash_q`: from `now`, or from the call's start if later). Joined on the user.
+
+    A round still running past its planned end (`Round.overrun`) holds its samplers until
+    someone ends it: its stations still register them, their home still lists the table."""
     from fangkong.screening.models import RoundStatus
 
-    return (Q(round__starts_at__lt=call.ends_at, round__ends_at__gt=call.starts_at) & Q(round__ends_at__gt=now)
+    in_window = Q(round__ends_at__gt=call.starts_at) & Q(round__ends_at__gt=now)
+    overrun = Q(round__status=RoundStatus.RUNNING) & Q(round__ends_at__lte=now)
+    return (Q(round__starts_at__lt=call.ends_at) & (in_window | overrun)
             & ~Q(round__status=RoundStatus.CLOSED))
 
 
@@ -64,11 +69,28 @@ def find_clash(v: Volunteer, call: Call, now):
 
 def calls_clashing_table(user_id, starts_at, ends_at, now):
     """The reverse: the person's confirmed place on a call overlapping a sampling shift
-    (`starts_at`–`ends_at`), held as `clash_q` says a place holds (or None)."""
+    (`starts_at`–`ends_at`; `ends_at` None: a round past its end, held until ended), held as
+    `clash_q` says a place holds (or None)."""
     held = (Q(check_out_at__isnull=True, ends_at__gt=now) | (Q(check_out_at__gt=starts_at) & Q(check_out_at__gt=now)))
-    return (Assignment.objects.filter(held, volunteer__user_id=user_id, status=Assignment.Status.CONFIRMED,
-                                      starts_at__lt=ends_at, ends_at__gt=starts_at)
+    window = Q(ends_at__gt=starts_at) & (Q(starts_at__lt=ends_at) if ends_at is not None else Q())
+    return (Assignment.objects.filter(held, window, volunteer__user_id=user_id,
+                                      status=Assignment.Status.CONFIRMED)
             .select_related("call", "volunteer").order_by("starts_at").first())
+
+
+def moved_clashes(call: Call, now) -> list[tuple[Assignment, object]]:
+    """The call as moved (its new `starts_at`/`ends_at`, saved or not): each confirmed place
+    on it not yet checked in to whose person now clashes (`find_clash`: a place on another
+    call, or a sampling table) — (the place, what it clashes with), in the roster's order.
+    A move releases these to the waitlist (call_news.change_call) rather than double-book."""
+    out = []
+    for a in (Assignment.objects.select_related("volunteer")
+              .filter(call_id=call.pk, status=Assignment.Status.CONFIRMED, check_in_at__isnull=True)
+              .order_by("confirmed_at", "id")):
+        other = find_clash(a.volunteer, call, now)
+        if other is not None:
+            out.append((a, other))
+    return out
 
 
 def table_clash_error(s, name: str | None = None):
@@ -76,6 +98,13 @@ def table_clash_error(s, name: str | None = None):
     words = {"round": s.round.name, "point": s.point.place.name, "table": s.table, "name": name,
              "start": timezone.localtime(s.round.starts_at).strftime("%m-%d %H:%M"),
              "end": timezone.localtime(s.round.ends_at).strftime("%H:%M")}
+    if s.round.overrun:  # held until someone ends it (`table_clash_q`)
+        msg = (_("%(name)s works at %(point)s, table %(table)d in “%(round)s”, still running past its "
+                 "planned end (%(end)s): ask the round's organiser to end it or free them from the "
+                 "table first.") if name else
+               _("You work at %(point)s, table %(table)d in “%(round)s”, still running past its planned "
+                 "end (%(end)s): ask the round's organiser to end it or free you from the table first."))
+        return Conflict(msg % words, code="clash")
     msg = (_("%(name)s works at %(point)s, table %(table)d in “%(round)s” from %(start)s to %(end)s, "
              "which overlaps this call.") if name else
            _("You work at %(point)s, table %(table)d in “%(round)s” from %(start)s to %(end)s, which "
