@@ -22,7 +22,7 @@ by actions, queries, views and the API alike.
   are worked by whoever runs the round or samples in it (`can_follow_up`).
 """
 
-from django.db.models import Exists, Q
+from django.db.models import Exists, OuterRef, Q
 
 from fangkong.accounts.roles import Perm, Role
 from fangkong.accounts.scope import TASK_ROLES
@@ -170,6 +170,21 @@ def require_handover(actor, rnd: Round, stage: str):
     if stage == Handover.Stage.LAB and actor.scope.allows(Perm.SCREENING_LAB, rnd):
         return
     require_sample(actor, rnd)
+
+
+def received_elsewhere_q(scope, box="box_id") -> Q:
+    """Tubes a box brought to another lab: signed for at the lab (`Handover.Stage.LAB`) by a
+    lab account none of whose labs is the user's (a lab is its accounts' place: a lab
+    operator's login on a district or a street). Those are that lab's tubes: for this lab
+    they look missing — not listed, and a result for them "not in this lab's area"."""
+    from fangkong.accounts.models import Membership
+
+    mine = [g.place.id for g in scope.grants if g.role == Role.LAB]
+    labs = Membership.objects.filter(role=Role.LAB, is_active=True)
+    others = (Handover.objects.filter(box_id=OuterRef(box), stage=Handover.Stage.LAB,
+                                      recorded_by__in=labs.values("user_id"))
+              .exclude(recorded_by__in=labs.filter(place_id__in=mine).values("user_id")))
+    return Q(Exists(others))
 
 
 def require_lab(actor):

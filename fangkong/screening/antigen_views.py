@@ -158,8 +158,15 @@ def self_report(request):
         rows.append((hh, [(rnd, antigen.household_status(rnd, hh)) for rnd in rnds]))
     # a confirmed case is not asked to test themselves: the community calls them
     cases = set().union(*status_reads.cases_by_household([hh.id for hh, _r in rows]).values())
+    # a positive already sent is not asked again (only staff may change it): whom to call
+    positive = any(p.antigen is not None and p.antigen.result == Result.POSITIVE
+                   for _hh, rnds in rows for _rnd, st in rnds for p in st["people"])
+    from fangkong.accounts.queries import office_contacts
+
+    contacts = office_contacts(request.scope, limit=2, communities=list({hh.community_id for hh, _r in rows})) \
+        if positive else []
     return render(request, "screening/antigen_mine.html", {"rows": rows, "results": Result.choices,
-                                                           "cases": cases}, status=status)
+                                                           "cases": cases, "contacts": contacts}, status=status)
 
 
 def _ask_positive(request, actor, rnd, hh):

@@ -19,6 +19,7 @@ from fangkong.registry.models import LEVELS, Household, Kind, Place, Presence
 from . import figures
 from .access import (
     can_sample,
+    received_elsewhere_q,
     round_allows,
     round_q,
     sampler_rounds_q,
@@ -342,7 +343,7 @@ def lab_work(scope, limit=20) -> list[Round]:
               .annotate(n=Count("tubes")).order_by("created_at", "id")):
         in_transit[b.round_id].append(b)
     awaiting = dict(Tube.objects.filter(round_id__in=ids, state=TubeState.SEALED, result="")
-                    .exclude(at_lab_at=None).values("round_id").annotate(n=Count("id"))
+                    .exclude(at_lab_at=None).exclude(received_elsewhere_q(scope)).values("round_id").annotate(n=Count("id"))
                     .values_list("round_id", "n").order_by())
     retests = defaultdict(list)
     for t in Tube.objects.filter(round_id__in=ids, retest=True, result="").order_by("sealed_at", "id"):
@@ -362,7 +363,7 @@ def tubes_to_report(scope, limit=LAB_TEMPLATE_ROWS) -> list[Tube]:
     re-tests (单采复核, urgent) first, then by round and barcode. One query."""
     ids = rounds(scope, Perm.SCREENING_LAB).exclude(kind=RoundKind.ANTIGEN).values("id")
     return list(Tube.objects.filter(round_id__in=ids, state=TubeState.SEALED, result="")
-                .exclude(at_lab_at=None).select_related("round", "box")
+                .exclude(at_lab_at=None).exclude(received_elsewhere_q(scope)).select_related("round", "box")
                 .only("id", "barcode", "retest", "round__name", "box__code")
                 .order_by("-retest", "round__starts_at", "round_id", "barcode")[:limit])
 
@@ -424,8 +425,8 @@ def tube_results(scope, rnd: Round, which: str = ""):
     n = (LabResult.objects.filter(tube=OuterRef("pk")).order_by().values("tube")
          .annotate(n=Count("id")).values("n"))
     qs = Tube.objects.filter(round=rnd, count__gt=0)
-    if not round_allows(scope, Perm.SCREENING_VIEW, rnd):
-        qs = qs.filter(scope.q(Perm.SCREENING_LAB))
+    if not round_allows(scope, Perm.SCREENING_VIEW, rnd):  # the lab's own tubes only
+        qs = qs.filter(scope.q(Perm.SCREENING_LAB)).exclude(received_elsewhere_q(scope))
     if which == "none":
         qs = qs.filter(result="")
     elif which == "retest":
@@ -587,6 +588,17 @@ def my_home_visits(scope) -> list[HomeVisit]:
         h.address = " ".join(x for x in (labels.get(h.resident.household.place_id, ""),
                                          h.resident.household.door) if x)
     return out
+
+
+def visits_given_to(scope, rnd: Round) -> set[int]:
+    """The people of `rnd` whose open home visit is given to the user while their sampler
+    assignment counts (as `my_home_visits`): a task at their door now, so their phones are
+    shown in clear to them (`home_views.with_reach`) on every list, not only their own."""
+    if scope.user is None or not works_on_round(scope, rnd) or \
+            not sampler_rows(scope.user.id).filter(round_id=rnd.id).exists():
+        return set()
+    return set(HomeVisit.objects.filter(round=rnd, assignee_id=scope.user.id, status=HomeVisit.Status.OPEN)
+               .values_list("resident_id", flat=True))
 
 
 def get_my_home_visit(actor, rnd: Round, pk) -> HomeVisit:

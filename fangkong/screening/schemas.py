@@ -283,6 +283,8 @@ class PersonToReach(ResidentOut):
     """A person on a work list: for someone without a phone, whom to call instead."""
 
     contact_phone: ContactPhoneOut | None = None
+    # the household's notes in the registry (e.g. "无手机，联系子女"): on the follow-up list
+    household_notes: str = ""
 
 
 class MissingPerson(PersonToReach):

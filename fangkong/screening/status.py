@@ -19,6 +19,7 @@ import datetime
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -148,6 +149,50 @@ def escalations(scope, resident_ids) -> dict:
     return out
 
 
+# --- households to be served without contact -----------------------------------------------
+
+def positive_households(household_ids) -> dict[int, str]:
+    """{household id: "case" | "antigen" | "held"} for the households with someone confirmed
+    as a case in the last CONTACT_DAYS, or held now by a positive antigen test or pooled tube
+    (awaiting the re-test): whoever answers their requests or carries to their door hands
+    over without contact (`no_contact_text`). The request page, the queue and a run's doors
+    read it. Not scoped, names nobody: callers show it beside households the user already
+    sees. Two queries."""
+    from fangkong.zones.models import ZoneCase
+
+    ids = list({h for h in household_ids if h})
+    if not ids:
+        return {}
+    since = timezone.now() - datetime.timedelta(days=CONTACT_DAYS)
+    out: dict[int, str] = {}
+    rank = {"case": 0, "antigen": 1, "held": 2}
+    open_ = (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED)
+    for hid, st, tube in FollowUp.objects.filter(household_id__in=ids).filter(
+            Q(status__in=open_) | Q(status=FollowUp.Status.CASE, closed_at__gte=since)) \
+            .values_list("household_id", "status", "tube_id"):
+        code = "case" if st == FollowUp.Status.CASE else "held" if tube else "antigen"
+        if rank[code] < rank.get(out.get(hid), 9):
+            out[hid] = code
+    for hid in ZoneCase.objects.filter(household_id__in=ids, confirmed_at__gte=since) \
+            .values_list("household_id", flat=True):
+        out[hid] = "case"
+    return out
+
+
+def no_contact_text(code) -> str:
+    """What `positive_households` means for whoever goes to the door, in the reader's language."""
+    if code == "case":
+        return _("A confirmed case in this household: hand over without contact. Leave it at the "
+                 "door, step back and call them to take it in.")
+    if code == "antigen":
+        return _("Antigen positive in this household, awaiting a PCR re-test: hand over without "
+                 "contact. Leave it at the door, step back and call them to take it in.")
+    if code == "held":
+        return _("Pooled test positive in this household, awaiting a single re-test: hand over "
+                 "without contact. Leave it at the door, step back and call them to take it in.")
+    return ""
+
+
 # --- the rounds now -----------------------------------------------------------------------
 
 def current_rounds(household, people_ids, limit=5) -> list[Round]:
@@ -265,7 +310,21 @@ def _line(p, code, rnd, home, *, contact=False, base=None, followup=None) -> dic
             "released": followup is not None and followup.status == FollowUp.Status.RELEASED,
             "tone": TONES.get(code, "muted")}
     line.update(words(line))
+    line["when"] = when_text(line)
     return line
+
+
+def when_text(line) -> str:
+    """The time a round open now gives the person, said beside the step: the swab's window
+    ("采样时间：今天 07:00–14:00"), or an antigen report's deadline ("请在今天 19:24 前上报")."""
+    rnd = line["round"]
+    if rnd is None or line["code"] not in ASKS or not rnd.open_now:
+        return ""
+    if line["antigen"]:
+        end = timezone.localtime(rnd.ends_at)
+        day = _("today") if end.date() == timezone.localdate() else date_format(end.date(), "MONTH_DAY_FORMAT")
+        return _("Report the result by %(day)s %(end)s.") % {"day": day, "end": f"{end:%H:%M}"}
+    return _("Sampling time: %(window)s.") % {"window": window_text(rnd)}
 
 
 TONES = {"positive": "case", "held": "held", "held_antigen": "held", "resampled": "held",

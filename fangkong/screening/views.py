@@ -36,6 +36,7 @@ from . import access, checks, counters, figures, plan_areas, pooling, queries, r
 from .actions import followup, home_assign, planning
 from .actions import station as station_actions
 from .actions.common import starts_later
+from .home_views import with_reach
 from .models import Conflict, ExemptReason, RoundKind, RoundStatus
 
 
@@ -351,6 +352,7 @@ def missing(request, pk):
     with_contact_phones(actor_of(request), rows, f"screening.missing:{rnd.id}")
     row_actions(request, rnd, rows)  # after the call: "Away…", "In hospital…", "Exempt…"
     return render(request, "screening/missing.html", {
+        "messages": said_at_rows(request, rows),  # a row action's outcome: where the eyes are
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
         "resample": resample,
         "can_people": access.can_run_people(request.scope, rnd),  # "Sample at home"
@@ -362,6 +364,25 @@ def missing(request, pk):
         "can_export": request.scope.allows(Perm.EXPORT, node),
         "children": [p for p in reg_queries.places(request.scope, Perm.SCREENING_VIEW)
                      .filter(parent=node, kind__in=LEVELS)]})
+
+
+AT_ROW = "at-row"  # a row action's message (missing_views.say): shown at the row it came back to
+
+
+def said_at_rows(request, rows) -> list:
+    """The page's messages but a row action's: those go on the row the user comes back to
+    (`r.said`, above it, the list's `#said`), so a phone shows them where the eyes are; one
+    whose row left the list stays at the top."""
+    by_id = {r.id: r for r in rows}
+    top = []
+    for m in messages.get_messages(request):
+        tags = m.extra_tags.split() if m.extra_tags else []
+        at = next((int(t[3:]) for t in tags if t.startswith("at-") and t[3:].isdigit()), None)
+        if AT_ROW in tags and at in by_id:
+            by_id[at].said = [*getattr(by_id[at], "said", []), m]
+        else:
+            top.append(m)
+    return top
 
 
 def row_actions(request, rnd, rows) -> None:
@@ -536,6 +557,7 @@ def _confirm_exemption(request, rnd, r, reason, note):
     """Ask before exempting: whom (name, full address), why; a reason not chosen is refused
     before asking (`checks.check_reason` raises Invalid)."""
     reason = checks.check_reason(reason)
+    checks.check_exemption_note(reason, note)  # "other" says what it is
     with_addresses([r])
     lines = [_("%(name)s, %(address)s") % {"name": r.name, "address": r.address},
              _("Reason: %(reason)s") % {"reason": ExemptReason(reason).label}]
@@ -623,7 +645,10 @@ def followups(request, pk):
         f.can_open = request.scope.allows(Perm.VIEW_REGISTRY, f.resident.household)
         f.state, f.state_label = status.followup_state(f, f.close_contact)  # as the API says it
         f.overdue_text = status.overdue_text(f, figures.hours_held(f)) if f.overdue else ""
-    with_contact_phones(actor_of(request), [f.resident for f in rows], f"screening.followups:{rnd.id}")
+    # whom to call, the tags and the registry's notes; phones by the one rule of the
+    # sampler's own list (`home_views.with_reach`: a visit given to them is in clear)
+    with_reach(actor, [f.resident for f in rows], f"screening.followups:{rnd.id}",
+                          queries.visits_given_to(request.scope, rnd))
     return render(request, "screening/followups.html", {
         "round": rnd, "rows": rows, "overdue": sum(1 for f in rows if f.overdue),
         "overdue_hours": settings.FANGKONG_HOLD_OVERDUE_HOURS})

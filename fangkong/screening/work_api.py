@@ -79,6 +79,8 @@ HELD = (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED)
 
 def _followups_out(request, rows, where) -> list[dict]:
     people = residents_out(request, [f.resident for f in rows], where, contacts=True)
+    if rows:  # phones by the page's one rule (`home_views.with_reach`): a visit given to them
+        _assigned_phones(request, rows, people, where)
     contacts = close_contacts(rows)
     out = []
     for f, person in zip(rows, people, strict=True):
@@ -94,6 +96,35 @@ def _followups_out(request, rows, where) -> list[dict]:
                     "overdue": bool(getattr(f, "overdue", False)),
                     "held_hours": figures.hours_held(f) if f.status in HELD else None})
     return out
+
+
+def _assigned_phones(request, rows, people, where) -> None:
+    """The people whose visit is given to the user (`queries.visits_given_to`): their phone
+    (or the one to call instead) in clear, as on the page, audited; and each person's
+    household notes (whom to call for someone without a phone)."""
+    from fangkong.audit.disclosure import record_phones, show_phone
+
+    mine = queries.visits_given_to(request.scope, rows[0].round)
+    shown, homes = [], []
+    for f, person in zip(rows, people, strict=True):
+        r = f.resident
+        person["household_notes"] = r.household.notes
+        if r.id not in mine:
+            continue
+        if r.phone and person["phone_masked"]:
+            person["phone"], person["phone_masked"] = show_phone(request.scope, r, assigned=True)
+            shown.append(r)
+        c = person.get("contact_phone")
+        if c and c["phone_masked"]:
+            of = r.household if c["of"] == "household" else None
+            if of is None:
+                mate = reg_queries.contact_phones([r]).get(r.id)
+                of = mate and mate["of"]
+            if of is not None:
+                c["phone"], c["phone_masked"] = of.phone, False
+                (homes if c["of"] == "household" else shown).append(of)
+    if shown or homes:
+        record_phones(actor_of(request), shown, where, homes, assigned=True)
 
 
 @router.get("/screening/rounds/{round_id}/followups", response=FollowUpPage)

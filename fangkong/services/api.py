@@ -35,6 +35,7 @@ from .schemas import (
     ItemOut,
     ItemPatch,
     NoteIn,
+    OpenWorkOut,
     OrderIn,
     OrderOut,
     OwedOut,
@@ -159,6 +160,18 @@ def order_get(request, pk: int):
 @router.post("/services/orders/{pk}/cancel", response=OrderOut)
 def order_cancel(request, pk: int):
     return order_out(orders.cancel_order(actor_of(request), queries.get_order(request.scope, pk)))
+
+
+@router.get("/services/households/{pk}/open-work", response=OpenWorkOut)
+def household_open_work(request, pk: int):
+    """What is still to do for a household (`queries.open_work`, as its staff page says it):
+    its requests open or done and waiting for its confirmation, its orders still to come."""
+    hh = queries.get_household(request.scope, pk)
+    work = queries.open_work(request.scope, hh, limit=LIMIT)
+    return {"household": hh.id, "count": work["count"], "requests_n": work["requests_n"],
+            "orders_n": work["orders_n"],
+            "requests": [request_out(r, request.scope) for r in queries.with_doors(work["requests"])],
+            "orders": [order_out(o) for o in work["orders"]]}
 
 
 # --- batches and checks ---------------------------------------------------------------

@@ -102,6 +102,38 @@ class Order(Levels):
     batch = models.ForeignKey("Batch", models.SET_NULL, null=True, blank=True, related_name="orders")
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_why = models.CharField(_("why cancelled"), max_length=20, choices=Why.choices, blank=True)
+    # its "needed by" passed while not yet delivered: told once (`orders.escalate_late_orders`)
+    late_told_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def progress(self) -> tuple:
+        """Where it is, in words that say what is true (found walking a sealed family's day:
+        "On its way / 配送中" while its delivery was only expected at the gate at 15:30, a
+        time the family never saw): (code, words in the active language, when its delivery
+        is due at the gate or None) — the one wording for the household's page, a request's
+        page, the staff's household card and the API (`progress`, `progress_text`,
+        `expected_at`). Codes: at_supplier, expected, at_gate, checked, to_door, delivered,
+        problem, cancelled. Reads `batch` (select it with the order)."""
+        from django.utils.translation import gettext
+
+        s = self.state
+        if s == self.State.PLACED:
+            return "at_supplier", gettext("Waiting at the supplier: no delivery time yet"), None
+        if s == self.State.IN_BATCH and self.batch_id:
+            b = self.batch
+            if b.state == Batch.State.EXPECTED:
+                when = timezone.localtime(b.due_at).strftime("%m-%d %H:%M")
+                return "expected", gettext("Expected at the gate %(when)s") % {"when": when}, b.due_at
+            if b.state == Batch.State.CHECKING:
+                return "at_gate", gettext("At the gate, being checked"), b.due_at
+            return "checked", gettext("Checked at the gate, waiting to be carried to the door"), b.due_at
+        if s in (self.State.IN_BATCH, self.State.OUT):
+            return "to_door", gettext("On its way to the door"), None
+        if s == self.State.DELIVERED:
+            return "delivered", gettext("Delivered to the door"), None
+        if s == self.State.PROBLEM:
+            return "problem", gettext("Not delivered: the community staff are dealing with it"), None
+        return "cancelled", gettext("Cancelled"), None
 
     def cancel_refused(self) -> str:
         """"" while the order may be cancelled (`orders.cancel_order`): placed, or in a batch

@@ -70,17 +70,20 @@ def waited(since, now=None) -> str:
 
 def household_panel(request, household):
     """At the top of a household's page (FANGKONG_HOUSEHOLD_PANELS), for staff who see
-    services there: the household's open requests (老人探视, 买药…) with their state, who has
-    each and a link — they had been only on the services pages. None for the household's
-    own login (its 订购物资与求助 page lists them) and when there is none."""
+    services there: what is still to do for it (`queries.open_work`, as the API says it) —
+    its open requests (老人探视, 买药…) with their state, who has each and a link, those done
+    and waiting for its confirmation, and its orders still to come with where each is
+    (found walking a sealed family's day: "Open service requests 2" left out the medicine
+    request waiting for the family and the pharmacy order still placed). None for the
+    household's own login (its 订购物资与求助 page lists them) and when there is none."""
     scope = request.scope
     if household.id in access.own_households(scope) or not scope.allows(access.VIEW, household):
         return None
-    rows = list(Request.objects.filter(access.requests_q(scope), household=household, state__in=Request.OPEN)
-                .select_related("category", "assignee", "team").order_by("-priority", "due_at", "id")[:10])
-    if not rows:
+    work = queries.open_work(scope, household)
+    if not work["count"]:
         return None
-    return render_to_string("services/_household_panel.html", {"rows": rows, "hh": household}, request=request)
+    return render_to_string("services/_household_panel.html", {"work": work, "rows": work["requests"],
+                                                               "hh": household}, request=request)
 
 
 def open_requests(scope, household_ids) -> dict[int, int]:

@@ -110,7 +110,7 @@ def orders(scope, *, household=None, supplier=None, place=None, state=None, stat
         qs = qs.filter(**_under(place))
     if state:
         qs = qs.filter(state=state)
-    return with_amount_due(qs.select_related("supplier")).order_by("-is_medicine", "deadline",
+    return with_amount_due(qs.select_related("supplier", "batch")).order_by("-is_medicine", "deadline",
                                                                     "-placed_at", "id")
 
 
@@ -185,7 +185,7 @@ def with_gate_notes(orders: list) -> list:
 
 
 def get_order(scope, pk) -> Order:
-    o = _get(with_amount_due(Order.objects.select_related("supplier", "household")), pk)
+    o = _get(with_amount_due(Order.objects.select_related("supplier", "household", "batch")), pk)
     access.require_order(scope, o)
     return o
 
@@ -219,7 +219,7 @@ def group_sheet(group: GroupOrder) -> list[dict]:
                       .order_by("place__sort_key", "sort_key", "id"))
     mine = {}
     for o in with_amount_due(Order.objects.filter(group=group).exclude(state=Order.State.CANCELLED)) \
-            .prefetch_related("lines").order_by("placed_at", "id"):
+            .select_related("batch").prefetch_related("lines").order_by("placed_at", "id"):
         mine.setdefault(o.household_id, []).append(o)
     return [{"household": h, "unit": h.place.name, "door": h.door, "orders": mine.get(h.id, [])}
             for h in households]
@@ -539,8 +539,29 @@ def orders_like(scope, req: Request, limit=5) -> list:
     if kind is None:
         return []
     return list(Order.objects.filter(access.orders_q(scope), kind, household_id=req.household_id,
-                                     state__in=COMING).select_related("supplier").prefetch_related("lines")
+                                     state__in=COMING).select_related("supplier", "batch").prefetch_related("lines")
                 .order_by("placed_at", "id")[:limit])
+
+
+# A household's requests still to be done: open, or done and waiting for it to confirm
+# (an elderly woman may not confirm by herself; the medicine may not have come)
+STILL_TO_DO = (*Request.OPEN, Request.State.DONE)
+
+
+def open_work(scope, household, *, limit=10) -> dict:
+    """What is still to do for a household, the one definition (the staff's household page,
+    the API's `/services/households/{id}/open-work`): its requests open or done and waiting
+    for its confirmation, and its orders still to come (`COMING`: placed, in a delivery,
+    out, or with a problem). `requests`, `orders` (at most `limit` each, the most urgent
+    first), their counts `requests_n`, `orders_n` and `count`, the two together."""
+    reqs = Request.objects.filter(access.requests_q(scope), household=household, state__in=STILL_TO_DO)
+    coming = orders(scope, household=household, states=COMING)
+    rows = list(reqs.select_related("category", "assignee", "team", "household")
+                .order_by("-priority", "due_at", "id")[:limit])
+    found = list(coming.prefetch_related("lines")[:limit])
+    rn = len(rows) if len(rows) < limit else reqs.count()
+    on = len(found) if len(found) < limit else coming.count()
+    return {"requests": rows, "orders": found, "requests_n": rn, "orders_n": on, "count": rn + on}
 
 
 def with_doors(reqs) -> list:

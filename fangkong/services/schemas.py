@@ -80,6 +80,11 @@ class OrderOut(Schema):
     batch: int | None
     cancelled_at: datetime.datetime | None = None
     cancelled_why: str = ""  # by_hand, group_changed (replaced by a new order), group_emptied
+    progress: str = Field("", description="Where it is, from its batch too: at_supplier, expected (at the gate "
+                                          "at `expected_at`), at_gate (being checked), checked (waiting to be "
+                                          "carried), to_door, delivered, problem, cancelled.")
+    progress_text: str = Field("", description="The same in the reader's words, as the household's page says it.")
+    expected_at: datetime.datetime | None = Field(None, description="When its delivery is due at the gate.")
     lines: list[OrderLineOut]
 
 
@@ -94,6 +99,7 @@ def order_out(o) -> dict:
             "amount_due": _cents(getattr(o, "amount_due", None)), "amount": order_amount(o),
             "coming": o.state in COMING, "placed_at": o.placed_at, "batch": o.batch_id,
             "cancelled_at": o.cancelled_at, "cancelled_why": o.cancelled_why,
+            **dict(zip(("progress", "progress_text", "expected_at"), o.progress, strict=True)),
             "lines": [{"name": ln.name, "quantity": ln.quantity, "price": ln.price} for ln in o.lines.all()]}
 
 
@@ -338,6 +344,16 @@ class RequestOut(Schema):
     confirmed_at: datetime.datetime | None = None
     follower: bool = Field(False, description="Read by the neighbour who asked it: what they asked and what became "
                                               "of it, nothing else of the household.")
+
+
+class OpenWorkOut(Schema):
+    """What is still to do for a household (`queries.open_work`): as its staff page says it."""
+    household: int
+    count: int = Field(description="Requests still to do and orders still to come, together.")
+    requests_n: int
+    orders_n: int
+    requests: list[RequestOut] = Field(description="Open, or done and waiting for the household to confirm.")
+    orders: list[OrderOut] = Field(description="Placed, in a delivery, out, or with a problem.")
 
 
 class RequestStep(StrEnum):

@@ -8,9 +8,10 @@ from fangkong.ops.recovery import retry_when_lost
 
 @task
 def escalate_overdue_task() -> dict:
+    from .actions.order_news import escalate_late_orders
     from .actions.requests import escalate_overdue
 
-    return {"escalated": escalate_overdue()}
+    return {"escalated": escalate_overdue(), "orders_late": escalate_late_orders()}
 
 
 @task
@@ -20,22 +21,25 @@ def morning_task() -> dict:
     return daily()
 
 
-# Both are idempotent (a request is escalated once; a day's task exists once).
+# Both are idempotent (a request is escalated once, a late order told of once; a day's task exists once).
 retry_when_lost(escalate_overdue_task, attempts=5)
 retry_when_lost(morning_task, attempts=5)
 
 
 def recover_services(live) -> dict:
-    """(ops.recovery, every FANGKONG_RECOVER_SECONDS) Overdue requests escalated; pets left
+    """(ops.recovery, every FANGKONG_RECOVER_SECONDS) Overdue requests escalated, orders
+    past their need-by told of; pets left
     alone get today's feeding, and stop when their owners are back; from 06:00 the
     morning's check-ins once a day. All idempotent, so a missed pass costs nothing."""
     from django.utils import timezone
 
     from .actions.care import check_ins_today, feed_today
+    from .actions.order_news import escalate_late_orders
     from .actions.requests import escalate_overdue
     from .models import CheckIn
 
-    out = {"services_escalated": escalate_overdue(live.now)}
+    out = {"services_escalated": escalate_overdue(live.now),
+           "services_orders_late": escalate_late_orders(live.now)}
     local = timezone.localtime(live.now)
     out.update({f"services_{k}": v for k, v in feed_today(local.date()).items()})
     if local.hour >= 6 and not CheckIn.objects.filter(day=local.date()).exists():

@@ -176,7 +176,7 @@ ROUTES = {
         missing=lambda w: f"/api/v1/screening/conflicts/{MISSING}/resolve", **SEEN_NOT_RUN),
     ("POST", "/screening/rounds/{round_id}/exemptions"): Route(
         round_url("/exemptions"), setup=make_round,
-        body=lambda w: {"resident": w.su.id, "reason": "other"},
+        body=lambda w: {"resident": w.su.id, "reason": "other", "note": "出差"},
         missing=missing_round("/exemptions"), staff=201, **SEEN_NOT_RUN),
     ("POST", "/screening/rounds/{round_id}/emergency-team"): Route(
         round_url("/emergency-team"), setup=make_round, body=lambda w: {"team": None},

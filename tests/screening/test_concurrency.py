@@ -143,7 +143,7 @@ def test_a_recount_at_the_same_instant_as_registrations_loses_none(world, rnd):
 
     staff = Actor.system(world.users.staff)
     grid = Actor.system(world.users.grid)
-    planning.add_exemption(staff, rnd, world.wang, "other")
+    planning.add_exemption(staff, rnd, world.wang, "other", "出差")
     for attempt in range(4):
         Sample.objects.filter(round=rnd).delete()
         Tube.objects.filter(round=rnd).delete()

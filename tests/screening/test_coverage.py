@@ -81,7 +81,7 @@ def test_rollup_follows_registry_and_exemption_changes_made_after_planning(world
     # a new arrival registered in B, 夏明 moves out, 王新勇 is exempted
     reg.create_resident(system, world.other_hh, {"name": "新来者"})
     reg.update_resident(system, world.xia, {"presence": "moved_out"})
-    ex = planning.add_exemption(system, rnd, world.wang, "other")
+    ex = planning.add_exemption(system, rnd, world.wang, "other", "出差")
     assert _rolled(rnd, world.street) == _exact(rnd, world) == {a: (3, 1, 0), b: (2, 0, 0)}
     # 于海涛 moves to B; 苏霞 goes to hospital (exempt by presence); the exemption is lifted
     reg.move_resident(system, world.yu, world.other_hh)

@@ -76,7 +76,7 @@ def day(world, system):
     point = pcr.points.get()
     followup.generate_home_list(system, pcr)  # 苏霞 (limited mobility) and 夏明 (bedridden)
     followup.add_home_visit(system, pcr, w.wang)  # listed by hand, then in hospital: exempt
-    planning.add_exemption(system, pcr, w.yu, "other")
+    planning.add_exemption(system, pcr, w.yu, "other", "出差")
     planning.add_exemption(system, pcr, w.zhao_jr, "vaccinated")
     station.open_tube(staff, pcr, "T0001", point=point.id, table=1)
     for person in (w.su, w.yu, w.li):
@@ -91,8 +91,8 @@ def day(world, system):
     ag = _round(system, w.street, "抗原自测", "antigen")
     resident = Actor.system(w.users.resident)
     antigen_actions.record_result(resident, ag, w.su, "negative", photo=png())
-    planning.add_exemption(system, ag, w.zhao, "other")
-    planning.add_exemption(system, ag, w.zhao_jr, "other")
+    planning.add_exemption(system, ag, w.zhao, "other", "出差")
+    planning.add_exemption(system, ag, w.zhao_jr, "other", "出差")
     antigen_actions.issue_kits(staff, ag, w.hh203, 2)
     antigen_actions.record_result(staff, ag, w.zhao, "negative")
     antigen_actions.record_result(staff, ag, w.li, "negative")

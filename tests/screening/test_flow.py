@@ -18,7 +18,7 @@ def test_whole_round(world, rnd, client, system):
     staff = client
     staff.force_login(world.users.staff)
     # plan: bedridden 夏明 goes on the home list; 王新勇 is away → exempt by hand
-    r = api(staff, "post", f"/rounds/{rnd.id}/exemptions", {"resident": world.wang.id, "reason": "other"})
+    r = api(staff, "post", f"/rounds/{rnd.id}/exemptions", {"resident": world.wang.id, "reason": "other", "note": "出差"})
     assert r.status_code == 201, r.content
     assert followup.generate_home_list(system, rnd) == 2  # 苏霞 (行动不便) and 夏明 (卧床)
     assert followup.generate_home_list(system, rnd) == 0  # re-running adds nobody twice

@@ -45,12 +45,12 @@ def test_grid_worker_exempts_someone_in_their_grid_from_the_page(world, rnd, cli
 def test_grid_worker_cannot_exempt_or_list_someone_of_another_grid(world, rnd, grid2, system):
     grid = actor_for(world.users.grid)
     with pytest.raises(NotFound):
-        planning.add_exemption(grid, rnd, grid2.person, "other")
+        planning.add_exemption(grid, rnd, grid2.person, "other", "出差")
     with pytest.raises(NotFound):
         followup.add_home_visit(grid, rnd, grid2.person)
     assert not Exemption.objects.filter(resident=grid2.person).exists()
     # their own grid's person: allowed
-    assert planning.add_exemption(grid, rnd, world.wang, "other").resident_id == world.wang.id
+    assert planning.add_exemption(grid, rnd, world.wang, "other", "出差").resident_id == world.wang.id
 
 
 def test_grid_worker_adds_home_sampling_and_generates_their_grids_list(world, rnd, grid2, client):

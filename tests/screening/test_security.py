@@ -28,7 +28,7 @@ def test_endpoints_refuse_wrong_roles_and_other_community(world, rnd, client):
         ("post", f"/rounds/{rnd.id}/people", {"place": world.unit1.id, "door": "909", "name": "某"}),
         ("get", f"/rounds/{rnd.id}/coverage", None),
         ("get", f"/rounds/{rnd.id}/conflicts", None),
-        ("post", f"/rounds/{rnd.id}/exemptions", {"resident": world.su.id, "reason": "other"}),
+        ("post", f"/rounds/{rnd.id}/exemptions", {"resident": world.su.id, "reason": "other", "note": "出差"}),
         ("get", f"/rounds/{rnd.id}", None),
     ]
     for who in ("other_staff", "supplier", "resident", "nobody", "volunteer"):

@@ -131,6 +131,9 @@ ROUTES = {
                                                        "lines": [{"item": w.veg.id}]}), **HH),
     ("GET", "/services/orders/{pk}"): Route(url(lambda w: f"/orders/{w.order.id}"), setup=sscene,
                                             missing=gone(f"/orders/{MISSING}")),
+    ("GET", "/services/households/{pk}/open-work"): Route(
+        url(lambda w: f"/households/{w.hh101.id}/open-work"), setup=sscene,
+        missing=gone(f"/households/{MISSING}/open-work")),
     ("POST", "/services/orders/{pk}/cancel"): Route(
         url(lambda w: f"/orders/{w.order.id}/cancel"), setup=sscene, missing=gone(f"/orders/{MISSING}/cancel"),
         command=403),

@@ -127,7 +127,7 @@ def test_the_request_page_shows_the_households_open_medicine_orders(world, svc):
     page = login(w.users.grid).get(f"/services/requests/{r.id}/").content.decode()
     t = timezone.localtime(o.placed_at).strftime("%m-%d %H:%M")
     said = page.split('id="orders-like"')[1].split("</p>")[0]
-    assert f"该户另有药品订单（{t} 提交），已下单：" in said and "硝苯地平缓释片 × 1" in said and "#" not in said
+    assert f"该户另有药品订单（{t} 提交），等待供应商发货，尚未排定送达时间：" in said and "硝苯地平缓释片 × 1" in said and "#" not in said
     # a request of another kind says nothing of it
     other = requests.raise_request(actor_for(w.users.resident), w.hh101, Category.objects.get(code="repair"),
                                    "水管漏水", client_id=uuid.uuid4())

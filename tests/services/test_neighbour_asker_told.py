@@ -121,7 +121,7 @@ def test_the_households_own_page_names_its_order_without_its_id(world, svc):
     page = _login(w.users.resident).get(f"/services/requests/{r.id}/").content.decode()
     said = page.split('id="orders-like"')[1].split("</p>")[0]
     t = timezone.localtime(o.placed_at).strftime("%m-%d %H:%M")
-    assert f"该户另有药品订单（{t} 提交），已下单：" in said and "硝苯地平缓释片 × 2" in said
+    assert f"该户另有药品订单（{t} 提交），等待供应商发货，尚未排定送达时间：" in said and "硝苯地平缓释片 × 2" in said
     assert f"#{o.id}" not in said and "#" not in said
 
 

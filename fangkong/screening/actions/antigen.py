@@ -219,7 +219,8 @@ def _count_done(rnd: Round, r: Resident):
 
 
 def _positive(actor, rnd: Round, r: Resident):
-    """Hold the person, list an urgent PCR re-test at home, tell staff and grid worker."""
+    """Hold the person, list an urgent PCR re-test at home, tell staff and grid worker, the
+    building's leader and the family (once each: the notification's key)."""
     fu, created = FollowUp.objects.get_or_create(
         round=rnd, resident=r, defaults={"household_id": r.household_id, "tube": None,
                                          **levels_of(r)})
@@ -242,6 +243,21 @@ def _positive(actor, rnd: Round, r: Resident):
                           "%(round)s.") % {"round": rnd.name},
            url=reverse("screening_followups", args=[rnd.id]), place=place,
            key=f"screening.antigen.{rnd.id}.{r.id}")
+    # the building's leader (who sees to its doors) and the family, each in their own words
+    leaders = set(Membership.objects.filter(is_active=True, user__is_active=True, role=Role.LEADER,
+                                            household=None, place_id__in=[r.building_id or 0, r.unit_id or 0])
+                  .values_list("user_id", flat=True)) - users
+    if leaders:
+        notify(actor, leaders, kind="screening.antigen_positive_leader",
+               title=lambda: _("Antigen positive in your building: %(name)s") % {"name": r.name},
+               body=lambda: _("The household stays at home until a PCR re-test at the door comes back. "
+                              "Hand over anything for it without contact: leave it at the door, step back "
+                              "and call them."),
+               url=reverse("household", args=[r.household_id]), place=place,
+               key=f"screening.antigen.leader.{rnd.id}.{r.id}")
+    from .families import antigen_positive
+
+    antigen_positive(actor, rnd, r)
 
 
 # --- a self-reported positive's photo, held while the resident is asked to confirm ---------

@@ -50,6 +50,24 @@ def held(actor, tube, people: list[Resident]) -> None:
                    url=reverse("household", args=[hid]), key=f"screening.family.held.{tube.id}.{hid}")
 
 
+def antigen_positive(actor, rnd, r: Resident) -> None:
+    """A member's antigen test recorded positive (by the family or at the door): the
+    household's logins are told once (key: the round and the person) what happens next."""
+    from fangkong.notify.actions import notify
+
+    users = _logins([r.household_id]).get(r.household_id)
+    if not users:
+        return
+    notify(actor, users, kind="screening.family_antigen_positive",
+           title=lambda: _("%(name)s: antigen positive, a PCR re-test comes to your door") % {"name": r.name},
+           body=lambda: _("The community has been told. Everyone at home stays in: do not go out and do "
+                          "not go to the sampling point. A health worker will come to your door to take a "
+                          "PCR swab from %(name)s; you will be told the result. Only the community staff "
+                          "can change a positive result: if it was a mistake, call them.") % {"name": r.name},
+           url=reverse("household", args=[r.household_id]),
+           key=f"screening.family.antigen.{rnd.id}.{r.id}")
+
+
 def _held_words(names):
     """(title, body) of the message to a household whose people are held, in each reader's
     language."""

@@ -348,6 +348,14 @@ def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
                                 code="client_id_used")
     if fu.status not in (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED):
         raise Invalid(_("This person has been released or confirmed already."), code="closed")
+    if fu.status == FollowUp.Status.RESAMPLED:
+        # a tube already on its way to the lab is never replaced: its result (positive, it
+        # may be) must still reach this person. An invalid result puts her back to awaiting.
+        code = fu.retest_tube.barcode if fu.retest_tube_id else ""
+        raise Invalid(_("%(name)s's single re-test tube %(code)s is already with the lab: wait for "
+                        "its result. If that tube was lost or broken, ask the lab to record it "
+                        "as invalid; a new tube can then be recorded.")
+                      % {"name": fu.resident.name, "code": code}, code="retest_pending")
     barcode = checks.check_tube_barcode(barcode)
     r = fu.resident
     now = timezone.now()
@@ -378,31 +386,54 @@ def retest_results(actor, tubes: list[Tube]) -> dict:
     told at once), or awaiting another swab (an invalid result); returns {"retests",
     "cases", "released", "close_contacts"} for the lab's summary — a negative re-test of
     someone who lives with a case (`status.close_contacts`) is a close contact, counted
-    apart and never as released. Called by
-    `lab.record_results`: the follow-ups read in one query and written in one statement; a
-    case goes on to the zones' escalation and the staff's message, one at a time."""
-    result_of = {t.id: t.result for t in tubes}
-    fus = {}
-    for fu in FollowUp.objects.filter(retest_tube_id__in=list(result_of)).select_related("round") \
-            .order_by("id"):
-        fus.setdefault(fu.retest_tube_id, fu)  # the first, as one tube has one follow-up
+    apart and never as released. Called by `lab.record_results` after the tubes' results
+    are written. Every re-test tube of a person counts (its registration, `Sample.retest`,
+    ties it to her follow-up, whichever tube the follow-up names last), in whatever order
+    the results come: any positive one is a case; else one still without a result keeps
+    her waiting; else a negative one releases her; all invalid: another swab. The
+    follow-ups read in one query and written in one statement; a case goes on to the
+    zones' escalation and the staff's message, one at a time."""
+    ids = [t.id for t in tubes]
+    pairs = set(Sample.objects.filter(tube_id__in=ids, retest=True).values_list("round_id", "resident_id"))
+    found = FollowUp.objects.filter(retest_tube_id__in=ids)
+    if pairs:
+        found = found | FollowUp.objects.filter(round_id__in={p[0] for p in pairs},
+                                                resident_id__in={p[1] for p in pairs})
+    fus = [fu for fu in found.select_related("round").distinct().order_by("id")
+           if fu.retest_tube_id in ids or (fu.round_id, fu.resident_id) in pairs]
+    results = defaultdict(list)  # (round, person) → the results of all her re-test tubes
+    singles = Sample.objects.filter(retest=True, round_id__in={f.round_id for f in fus},
+                                    resident_id__in={f.resident_id for f in fus})
+    for rid, pid, tid, result in singles.values_list("round_id", "resident_id", "tube_id", "tube__result"):
+        results[rid, pid].append((tid, result))
+    for fu in fus:
+        if fu.retest_tube_id and fu.retest_tube_id not in {t for t, _r in results[fu.round_id, fu.resident_id]}:
+            tube = Tube.objects.filter(pk=fu.retest_tube_id).only("result").first()
+            if tube is not None:
+                results[fu.round_id, fu.resident_id].append((tube.id, tube.result))
     now = timezone.now()
-    for tube_id, fu in fus.items():
-        result = result_of[tube_id]
-        if result == Result.NEGATIVE:
-            fu.status, fu.closed_at = FollowUp.Status.RELEASED, now
-        elif result == Result.POSITIVE:
-            fu.status, fu.closed_at = FollowUp.Status.CASE, now
+    was = {fu.id: fu.status for fu in fus}
+    for fu in fus:
+        got = {result for _t, result in results[fu.round_id, fu.resident_id]}
+        if Result.POSITIVE in got:
+            status = FollowUp.Status.CASE
+        elif "" in got:  # another tube still at the lab
+            status = FollowUp.Status.RESAMPLED
+        elif Result.NEGATIVE in got:
+            status = FollowUp.Status.RELEASED
         else:  # invalid: sample again
-            fu.status, fu.closed_at = FollowUp.Status.AWAITING, None
-    bulk.update(FollowUp, fus.values(), ["status", "closed_at"])
-    for fu in fus.values():
-        if fu.status == FollowUp.Status.CASE:
+            status = FollowUp.Status.AWAITING
+        if status != fu.status:
+            fu.closed_at = now if status in (FollowUp.Status.RELEASED, FollowUp.Status.CASE) else None
+        fu.status = status
+    bulk.update(FollowUp, fus, ["status", "closed_at"])
+    for fu in fus:
+        if fu.status == FollowUp.Status.CASE and was[fu.id] != FollowUp.Status.CASE:
             _case(actor, fu, now)
-    families.retested(actor, list(fus.values()))  # released, a close contact, or a case
-    negative = [fu for fu in fus.values() if fu.status == FollowUp.Status.RELEASED]
+    families.retested(actor, [fu for fu in fus if fu.status != was[fu.id]])  # released, a contact, a case
+    negative = [fu for fu in fus if fu.status == FollowUp.Status.RELEASED]
     contacts = close_contacts(negative)  # living with a case (this file's too): not released
-    return {"retests": len(fus), "cases": sum(fu.status == FollowUp.Status.CASE for fu in fus.values()),
+    return {"retests": len(fus), "cases": sum(fu.status == FollowUp.Status.CASE for fu in fus),
             "released": sum(fu.resident_id not in contacts for fu in negative),
             "close_contacts": sum(fu.resident_id in contacts for fu in negative)}
 

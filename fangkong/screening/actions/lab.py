@@ -16,7 +16,7 @@ from fangkong.core import bulk
 from fangkong.core.errors import Invalid
 
 from .. import checks
-from ..access import require_handover, require_lab, require_sample
+from ..access import received_elsewhere_q, require_handover, require_lab, require_sample
 from ..models import (
     Box,
     FollowUp,
@@ -133,7 +133,9 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
     clean, errors = checks.check_lab_rows(rows)
     codes = [r["barcode"] for r in clean if r["barcode"]]
     tubes = defaultdict(list)
-    for t in Tube.objects.filter(barcode__in=codes).select_related("round"):
+    # another lab's tubes (a box signed for there) look missing, as another area's
+    for t in (Tube.objects.filter(barcode__in=codes).exclude(received_elsewhere_q(actor.scope))
+              .select_related("round", "box")):
         if actor.scope.allows(Perm.SCREENING_LAB, t):
             tubes[t.barcode].append(t)
     tube_errors = []
@@ -152,6 +154,15 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
         if found and found[0].count == 0:
             tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
                                 "message": _("Tube %(code)s holds no sample.") % {"code": r["barcode"]}})
+        elif found and found[0].box_id and found[0].box.state != Box.State.AT_LAB:
+            # 双签收: a box is the lab's once it signed for it; before that its tubes are at
+            # the point or with the courier, and a result for one is a wrong barcode
+            tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
+                                "message": _("Tube %(code)s has not been received at the lab: its box "
+                                             "%(box)s is %(where)s. Sign for the box on the round's "
+                                             "boxes page first, then upload the result.")
+                                % {"code": r["barcode"], "box": found[0].box.code,
+                                   "where": _box_where(found[0].box)}})
         elif found and found[0].state == TubeState.OPEN:
             # its people may not all be registered yet (a phone still offline): a positive
             # would hold only some of them
@@ -238,6 +249,10 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
                 "changes": [{"tube": c["barcode"], "from": c["old"], "to": c["new"]} for c in found[:200]]},
                levels_from=clean and tubes[clean[0]["barcode"]][0].round, label=source)
     return summary
+
+
+def _box_where(box: Box) -> str:
+    return _("still at the sampling point") if box.state == Box.State.PACKING else _("still with the courier")
 
 
 SUMMARY = ("saved", "corrected", "unchanged", "positive_pools", "followups", "lifted", "invalid_pools",

@@ -62,12 +62,15 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_
             for p, tables in points:
                 add_point(actor, rnd, p, tables, audit=False)
             # the grid workers and building leaders of its places, each with their own figure
-            from .round_news import tell_planned
+            # and the families of its areas, the window and what to do
+            from .round_news import tell_families, tell_planned
 
             told = tell_planned(actor, rnd, areas)
+            families = tell_families(actor, rnd, areas)
             record(actor, "screening.round.plan", rnd, {"name": rnd.name, "kind": rnd.kind,
                                                          "areas": [a.id for a in areas],
                                                          "pool_size": rnd.pool_size, "notified": told,
+                                                         **({"families": families} if families else {}),
                                                          **({"overlaps": [r.id for r in over]} if over else {})},
                    levels_from=place)
             recount(rnd)
@@ -244,9 +247,12 @@ def assign_sampler(actor, rnd: Round, point: SamplingPoint, user, table=1) -> Sa
     except (ValueError, TypeError):
         raise Invalid(fields={"table": [_("This point has tables 1 to %(n)d.") % {"n": point.tables}]}) \
             from None
+    if rnd.status == RoundStatus.CLOSED:  # nobody samples in it any more
+        raise Invalid(_("This round is finished: nobody can be given a table in it."), code="round_closed")
     from fangkong.volunteers.actions.slots import calls_clashing_table
 
-    busy = calls_clashing_table(user.id, rnd.starts_at, rnd.ends_at, timezone.now())
+    # a round running past its planned end holds the table until someone ends it
+    busy = calls_clashing_table(user.id, rnd.starts_at, None if rnd.overrun else rnd.ends_at, timezone.now())
     if busy is not None:  # the one overlap rule, seen from the table (volunteers.actions.slots)
         raise Invalid(fields={"volunteer": [_(
             "%(name)s holds a place on the call “%(title)s” (%(start)s–%(end)s), which overlaps this "
@@ -367,7 +373,7 @@ def add_exemption(actor, rnd: Round, resident: Resident, reason, note="") -> Exe
     require_run_person(actor, rnd, resident)  # a grid worker: their grid's people
     require(actor, Perm.VIEW_REGISTRY, resident)
     reason = checks.check_reason(reason)
-    note = checks.kept_text(note, Exemption, "note")
+    note = checks.check_exemption_note(reason, note)
     if not in_round(rnd, resident):
         raise Invalid(fields={"resident": [_("This person is not in the round's area.")]})
     ex = Exemption(round=rnd, resident=resident, household_id=resident.household_id, reason=reason,

@@ -8,6 +8,7 @@ given a table (`planning.assign_sampler`), not here: a round is planned without 
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -28,9 +29,8 @@ def planned_key(rnd: Round) -> str:
 
 def tell_planned(actor, rnd: Round, areas) -> int:
     """Each grid worker and building leader at or under the round's areas (or above one of
-    them, up to the round's place) is told, with their place's figure; returns how many were told."""
-    from django.utils import timezone
-
+    them, up to the round's place) is told, with their place's figure; returns how many were
+    told. The families are told apart (`tell_families`)."""
     from fangkong.notify.actions import notify
 
     if rnd.past_end(timezone.now()):  # recorded afterwards: nobody is to prepare for it
@@ -65,3 +65,35 @@ def tell_planned(actor, rnd: Round, areas) -> int:
                        url=f"{reverse('screening_round', args=[rnd.id])}?place={place.id}", place=place,
                        key=planned_key(rnd))
     return told
+
+
+def tell_families(actor, rnd: Round, areas) -> int:
+    """The families of the round's areas (their own logins) are told once a round and window,
+    in each reader's language: the window and what to do (the sampling point with their
+    code, or the kit and its report by the end). A household with no login is on the grid
+    worker's door list, as before. Returns how many were told."""
+    if rnd.past_end(timezone.now()):
+        return 0
+    from fangkong.notify.actions import notify
+
+    from ..models import RoundKind
+
+    users = list(Membership.objects.filter(is_active=True, user__is_active=True, role=Role.RESIDENT)
+                 .filter(under_any(areas, "household__")).values_list("user_id", flat=True).distinct())
+    if not users:
+        return 0
+
+    def title():
+        return _("%(round)s: %(window)s") % {"round": rnd.name, "window": status.window_text(rnd, dated=True)}
+
+    def body():
+        end = f"{timezone.localtime(rnd.ends_at):%H:%M}"
+        if rnd.kind == RoundKind.ANTIGEN:
+            return _("Test everyone at home with a kit and report each result with a photo of the "
+                     "cassette by %(end)s. Your household's page shows who is still to report.") % {"end": end}
+        return _("Go to the sampling point with your code between %(start)s and %(end)s; people who "
+                 "cannot go out are sampled at home. Your household's page shows who is still to be "
+                 "tested.") % {"start": f"{timezone.localtime(rnd.starts_at):%H:%M}", "end": end}
+
+    return notify(actor, users, kind="screening.round_family", title=title, body=body,
+                  url=reverse("home"), key=f"family.{planned_key(rnd)}")

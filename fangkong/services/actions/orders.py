@@ -16,6 +16,7 @@ from fangkong.core.uploads import check_image
 
 from .. import access, checks
 from ..models import Batch, GroupOrder, Item, Line, Order, OrderLine, Supplier
+from . import order_news
 
 
 def place_order(actor, household, supplier: Supplier, lines, *, medicine="", deadline=None,
@@ -71,6 +72,7 @@ def place_order(actor, household, supplier: Supplier, lines, *, medicine="", dea
             record(actor, "services.order.place", household,
                    {"order": order.id, "supplier": supplier.id, "total": str(order.total),
                     "medicine": is_medicine})
+            order_news.placed(actor, order)  # whoever must act on it (the supplier, or the staff)
     except IntegrityError:
         if cid is None:
             raise
@@ -196,8 +198,9 @@ def place_group_orders(actor, group: GroupOrder, entries) -> list[Order]:
         if errors:  # raised inside the transaction: every order of this entry rolled back
             raise Invalid(_("Nothing was saved: correct these households first."), fields={"entries": errors},
                           rows=rows)  # each entry's own errors, for the sheet to show at its door
-        record(actor, "services.group_order.enter", group, {"group": group.id, "orders": len(placed)},
-               levels_from=group)
+        event = record(actor, "services.group_order.enter", group, {"group": group.id, "orders": len(placed)},
+                       levels_from=group)
+        order_news.group_entered(actor, group, placed, event.id)
     return placed
 
 

@@ -60,6 +60,12 @@ window.Fangkong = {
   }
 };
 document.addEventListener("DOMContentLoaded", function () {
+  // htmx's reads (the menu's unread count every minute, a page's parts kept fresh) are not
+  // tried while the phone is offline (a stairwell; the delivery run's page stays open
+  // there): each try only failed, with errors in the console. The next one online reads.
+  document.body.addEventListener("htmx:beforeRequest", function (e) {
+    if (navigator.onLine === false) e.preventDefault();
+  });
   // Close the menu when tapping outside it.
   document.addEventListener("click", function (e) {
     document.querySelectorAll("details.menu[open]").forEach(function (d) {
