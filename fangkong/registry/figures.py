@@ -1,9 +1,15 @@
 """The registry's figures for dashboards and nightly reports (`core.figures`): residents
 and households who count (`queries.counts`), for many nodes of one kind in one query. The
 registry keeps no history of presence, so these are the roll as it stands when computed
-(a nightly report's figures are prepared at its cut-off)."""
+(a nightly report's figures are prepared at its cut-off). A report counted after its cut-off
+(a late or corrected one for a past day) therefore cannot give the roll as of the cut-off:
+it keeps the time the roll was read (`POPULATION_AT`, set by `reports.actions.nightly`) and
+says so under the figures (`population_note`) instead of passing it off as of the cut-off."""
+
+import datetime
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.figures import Figure, Provider, Tally
@@ -12,6 +18,22 @@ from .models import LEVELS
 from .queries import totals_by
 
 GROUP = _("Population")  # the heading above "Residents" and "Households": not the same word twice
+
+
+# The hint a report keeps when its population was read after its cut-off: [ISO times] (a
+# roll-up joins its places' times).
+POPULATION_AT = "_population_at"
+
+
+def population_note(values: dict) -> str | None:
+    """"居民、户数为 12-07 09:31 时的名册…" under the figures of a report counted after its
+    cut-off (a past day's), or None."""
+    times = sorted(str(t) for t in (values or {}).get(POPULATION_AT) or ())
+    if not times:
+        return None
+    when = f"{timezone.localtime(datetime.datetime.fromisoformat(times[-1])):%m-%d %H:%M}"
+    return _("Residents and households are the roll as it stood at %(t)s, not at the cut-off: the "
+             "registry keeps no history of who lived here.") % {"t": when}
 
 
 def _residents_link(node, values=None):
@@ -32,6 +54,6 @@ def compute(nodes, at=None, parent=None, after=None) -> dict:
 
 
 PROVIDER = Provider("registry", (
-    Figure("residents", _("Residents"), GROUP, link=_residents_link),
+    Figure("residents", _("Residents"), GROUP, link=_residents_link, note=population_note),
     Figure("households", _("Households"), GROUP, link=_residents_link),
 ), compute)

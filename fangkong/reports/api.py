@@ -81,7 +81,7 @@ class ChangedBelowOut(Schema):
 
 
 class ReportOut(Schema):
-    id: int
+    id: int | None  # null: a draft counted now and not saved yet (GET of a node's day)
     place: int
     place_name: str
     level: str
@@ -210,12 +210,14 @@ def node_figures(request, place_id: int, at: datetime.datetime | None = None):
 
 @router.get("/reports/places/{place_id}/reports/{day}", response=ReportOut)
 def node_report(request, place_id: int, day: str):
-    """The node's current report of `day` (404 while there is none)."""
+    """The node's current report of `day`, as its page shows it (`actions.day_report`): with
+    none saved yet, whoever may submit it gets the draft counted now, not saved (`id` null);
+    404 for anyone else."""
     node = queries.get_node(request.scope, place_id)
-    r = queries.report_for(node, _day(day))
+    r = actions.day_report(request.scope, node, _day(day))
     if r is None:
         raise NotFound()
-    return report_out(actions.as_shown(r))
+    return report_out(r)
 
 
 @router.post("/reports/places/{place_id}/reports/{day}", response=ReportOut)

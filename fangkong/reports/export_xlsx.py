@@ -80,8 +80,11 @@ def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
         for day in days:
             for r in (r for r in rows if r.day == day):
                 at = r.submitted_at and timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M")
+                status = str(statuses.get(r.status, r.status))
+                if getattr(r, "unsummed", False):  # below a roll-up not submitted yet (`exports.summed`)
+                    status = _("%(status)s (not summed above yet)") % {"status": status}
                 ws.append([_text(ws, r.place.name), _text(ws, r.day.isoformat()), r.version,
-                           _text(ws, str(statuses.get(r.status, r.status))), _text(ws, at or ""),
+                           _text(ws, status), _text(ws, at or ""),
                            *[value(f, r.figures.get(f.key)) for f in defs], _text(ws, as_of(r)),
                            _text(ws, present.window_text(r)), _text(ws, r.remarks), _text(ws, r.reason)])
             for c in (c for c in missing if c["day"] == day):

@@ -37,7 +37,9 @@ def by_key() -> dict[str, Figure]:
 # sheets): the rounds a node's testing figures add up, so that the report says so too; and
 # each figure that is not additive keeps the things it shares with other nodes
 # (`core.figures.shared_hint`), so that the roll-up above counts them once.
-KEPT_HINTS = ("_rounds",)
+# And the time the registry was read when that was after the report's cut-off
+# (`registry.figures.POPULATION_AT`).
+KEPT_HINTS = ("_rounds", "_population_at")
 
 
 def shared_hints() -> dict[str, str]:

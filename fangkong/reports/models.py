@@ -60,7 +60,10 @@ class ReportDefinition(models.Model):
         return str(default) if name in said else name
 
     def cutoff_on(self, day: datetime.date) -> datetime.datetime:
-        return timezone.make_aware(datetime.datetime.combine(day, self.cutoff))
+        """The cut-off of `day` (the site's zone), in UTC as every stored time reads back: the
+        API gave a completeness' `due_at` as …+08:00 when computed here and …Z when read from
+        a report (walked 2026-12-07)."""
+        return timezone.make_aware(datetime.datetime.combine(day, self.cutoff)).astimezone(datetime.UTC)
 
     def due_on(self, day: datetime.date) -> datetime.datetime:
         return self.cutoff_on(day) + datetime.timedelta(minutes=self.due_minutes)

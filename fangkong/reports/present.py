@@ -93,6 +93,45 @@ def left_out(r) -> str:
         "n": len(out), "total": len(r.children), "names": join_words(out)}
 
 
+LIVE_KEYS = ("residents", "households")
+
+
+def partial(r) -> dict | None:
+    """A street's or district's report that adds up only some of the places below: its big
+    numbers are NOT the place's total (walked 2026-12-07: 桥东街道's draft showed 520 residents,
+    光明 alone, under a heading that read as the street's 957). {counted, total, text} — and,
+    while it is a draft, the place's live totals now (its communities' snapshots, as its
+    dashboard sums them; read only, nothing counted in the request): {live: [(label, shown)],
+    live_at, live_missing}. None when every place below is counted."""
+    from django.utils.translation import ngettext
+
+    from fangkong.core.tree import under
+    from fangkong.registry.models import Kind, Place
+
+    from .models import FigureSnapshot
+
+    kids = getattr(r, "children", None) or []
+    missing = not_counted(r)
+    if not _rolled(r) or not missing:
+        return None
+    counted = len(kids) - len(missing)
+    out = {"counted": counted, "total": len(kids), "text": ngettext(
+        "A partial sum: %(n)d of %(total)d place below is counted. The figures below are NOT the total "
+        "of %(place)s.",
+        "A partial sum: %(n)d of %(total)d places below are counted. The figures below are NOT the total "
+        "of %(place)s.", len(kids)) % {"n": counted, "total": len(kids), "place": r.place.name}}
+    if r.locked:
+        return out
+    snaps = list(FigureSnapshot.objects.filter(under(r.place)))
+    values = figures.total([s.values for s in snaps])
+    comms = Place.objects.filter(under(r.place), kind=Kind.COMMUNITY).count()
+    by = figures.by_key()
+    out["live"] = [(str(by[k].label), shown(by[k], values.get(k))) for k in LIVE_KEYS if k in by]
+    out["live_at"] = min((s.computed_at for s in snaps), default=None)
+    out["live_missing"] = max(0, comms - len(snaps))
+    return out
+
+
 # --- as of when: the time of the data a report is made of ---------------------------------
 
 def _time(value):

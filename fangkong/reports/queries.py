@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import ROLE_PERMS, Perm
 from fangkong.core.errors import NotFound
-from fangkong.core.tree import under
+from fangkong.core.tree import level_field, under
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
 
@@ -189,8 +189,34 @@ def completeness(parent: Place, day: datetime.date) -> list[dict]:
         first, r = firsts.get(k.id), reports.get(k.id)
         when = r.due_at if r is not None else due  # as the report keeps it (`is_late`)
         rows.append({"place": k, "report": r, "state": state(first, when), "first": first, "due": when})
+    below = _below_counts(parent, kids, day)
+    for row in rows:
+        row["below"] = below.get(row["place"].id)
     order = {"missing": 0, "late": 1, "on_time": 2}
     return sorted(rows, key=lambda r: (order[r["state"]], r["place"].sort_key, r["place"].id))
+
+
+def _below_counts(parent: Place, kids: list[Place], day) -> dict[int, dict]:
+    """{street id: `completeness_counts` of its communities} when `kids` are roll-ups (a
+    district's streets), else {}: the district sees which street is held up by which
+    community before the street submits (walked 2026-12-07: "未报" was a dead end). Three
+    queries, whatever the number of streets."""
+    kind = CHILD_KIND.get(kids[0].kind) if kids else None
+    if kind is None:
+        return {}
+    field = level_field(kids[0].kind)
+    grand = list(Place.objects.filter(under(parent), kind=kind).values_list("id", field))
+    ids = [g for g, _p in grand]
+    firsts = first_submissions(ids, day)
+    dues = {r.place_id: r.due_at for r in DailyReport.objects.filter(place_id__in=ids, day=day, current=True)
+            .only("place_id", "due_at")}
+    due = definition(kind).due_on(day)
+    out = {k.id: {"on_time": 0, "late": 0, "missing": 0, "total": 0} for k in kids}
+    for g, p in grand:
+        if p in out:
+            out[p][state(firsts.get(g), dues.get(g, due))] += 1
+            out[p]["total"] += 1
+    return out
 
 
 def completeness_counts(rows) -> dict:
@@ -301,8 +327,6 @@ def counted_above(r: DailyReport) -> dict | None:
     above, a draft above counts it when shown or submitted, or it counts this one). The
     correcting place reads it on the draft and once submitted (`present.above_lines`); the
     place above gets the same changes (`changed_below`). One query."""
-    from fangkong.core.tree import level_field
-
     kind = PARENT_KIND.get(r.level)
     parent_id = getattr(r.place, level_field(kind), None) if kind and r.version > 1 else None
     if not parent_id or not r.current:

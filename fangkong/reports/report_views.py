@@ -33,6 +33,8 @@ def report_ctx(request, r, **extra) -> dict:
                                       for c in r.children],
         "columns": present.child_columns(),
         "can_edit": r.current and not r.locked and access.can_submit(request.scope, r.place),
+        # submitted from the cut-off on (`actions.require_cutoff_passed`)
+        "before_cutoff": r.level not in queries.CHILD_KIND and timezone.now() < r.cutoff_at,
         "can_correct": r.current and r.locked and access.can_submit(request.scope, r.place),
         "can_decide": r.current and r.status == "submitted" and access.can_approve(request.scope, r),
         # late as it will be recorded: by the first submission of the day (`queries.would_be_late`)
@@ -40,6 +42,8 @@ def report_ctx(request, r, **extra) -> dict:
         "chart": _coverage_chart(r),
         # the figures above add up only the places below that submitted: said before them
         "left_out": present.left_out(r),
+        # and so its big numbers are a partial sum, not the place's total: said, with the live total
+        "partial": present.partial(r),
         # as of when: the time of the data summed, not of the sum (`present.as_of`)
         "as_of_text": present.as_of_text(r), "summed_text": present.summed_text(r),
         # the window of what is new in the day: from the previous day's cut-off
@@ -70,15 +74,7 @@ def node_day(request, pk, day):
     if node.kind not in access.LEVEL_KINDS:
         raise NotFound()
     day = parse_day(day)
-    r = queries.report_for(node, day)
-    if r is not None:
-        r = actions.as_shown(r)
-    elif access.can_submit(request.scope, node):
-        try:
-            actions.check_day(node, day)
-            r = actions.preview(node, day)
-        except Invalid:  # a day in the future, or too long ago to start now
-            pass
+    r = actions.day_report(request.scope, node, day)  # as the API's and the file's
     if r is None:
         return render(request, "reports/report_missing.html", node_ctx(request, node) | {"day": day})
     return render(request, "reports/report.html", report_ctx(request, r))
@@ -94,9 +90,11 @@ def _ask_submit(request, r, back):
     # and been approved since (walked 2026-12-07)
     if isinstance(r, DailyReport) and r.level in queries.CHILD_KIND:
         r = actions.as_shown(r)
-    # as of the cut-off, or now if the cut-off is still to come (DailyReport.figures_at): a
-    # report submitted at 09:00 had been told "as of 20:00" and was counted as of 09:00
-    at = min(timezone.now(), r.cutoff_at)
+    # never before the cut-off (`actions.require_cutoff_passed`): a report locked at 09:27 for
+    # a 20:00 cut-off had been told the rest of the day "goes into the next one", which it never did
+    now = timezone.now()
+    actions.require_cutoff_passed(r, now)
+    at = r.cutoff_at
     if r.level in queries.CHILD_KIND:
         # a street's or district's report counts nothing itself: it adds up the reports below
         # as they were submitted (it had said "counted once more as of 02:40")
@@ -109,10 +107,10 @@ def _ask_submit(request, r, back):
         lines = [_("The figures are counted once more as of %(cutoff)s and the report is locked: "
                    "after this, a change is a correction (a new version with its reason).")
                  % {"cutoff": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}]
-        if at < r.cutoff_at:
-            lines.append(_("The cut-off (%(cutoff)s) is still to come: what happens after now is not "
-                           "in this report; it goes into the next one.")
-                         % {"cutoff": timezone.localtime(r.cutoff_at).strftime("%H:%M")})
+        if now > at:  # the registry keeps no history: its roll is read now (`actions.nightly.read_late`)
+            lines.append(_("Residents and households are counted from the roll as it stands now (%(now)s): "
+                           "the registry keeps no history to count them as of the cut-off, and the report "
+                           "says so.") % {"now": timezone.localtime(now).strftime("%m-%d %H:%M")})
     # late as it will be recorded: a correction of an on-time report is not (`queries.would_be_late`)
     warn = _("It is past the due time (%(due)s): it will be marked late.") % {
         "due": timezone.localtime(r.due_at).strftime("%H:%M")} if queries.would_be_late(r) else ""

@@ -42,7 +42,8 @@ def scene(world):
         "name": "抗原自测", "kind": "antigen", "starts_at": now - datetime.timedelta(hours=1),
         "ends_at": now + datetime.timedelta(hours=3), "pool_size": 1})
     planning.set_status(staff, w.ag, "running")
-    w.report = actions.submit(staff, actions.prepare(staff, w.community, timezone.localdate()), "")
+    w.report = actions.prepare(staff, w.community, timezone.localdate())
+    w.report = actions.submit(staff, w.report, "", now=w.report.cutoff_at)  # from the cut-off on
     return w
 
 

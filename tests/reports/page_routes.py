@@ -2,6 +2,8 @@
 tests/test_page_routes.py, which explains the columns). Reports are made on first use in the
 test's transaction: community A's draft for today, or its submitted report."""
 
+import datetime
+
 from django.utils import timezone
 
 from tests.test_page_routes import POST, Page
@@ -14,7 +16,8 @@ def _draft(w):
     from fangkong.core.actor import Actor
     from fangkong.reports.actions.nightly import prepare_unchecked
 
-    return prepare_unchecked(Actor.system(), w.community, timezone.localdate())
+    # yesterday's: a community's report is submitted from its cut-off on (`require_cutoff_passed`)
+    return prepare_unchecked(Actor.system(), w.community, timezone.localdate() - datetime.timedelta(days=1))
 
 
 def _submitted(w):

@@ -315,17 +315,19 @@ def test_a_return_without_a_reason_says_so_where_the_eye_is(day):
     assert r.status == "submitted"
 
 
-def test_submitting_before_the_cut_off_says_as_of_when_it_counts(day):
+def test_submitting_before_the_cut_off_is_refused_saying_from_when(day):
     """Found walking the demo: at 09:00 the question said "counted as of 20:00", and the
-    report was counted and locked as of 09:00."""
+    report was counted and locked as of 09:00; then it said the rest "goes into the next
+    one", which the day's figures never did (walked 2026-12-07). Now it waits for the cut-off."""
     w = day
     r = actions.prepare(Actor.system(w.users.staff), w.community, w.day)
     r.cutoff_at = timezone.now() + datetime.timedelta(hours=3)
     r.save(update_fields=["cutoff_at"])
-    ask = _client(w.users.staff).post(f"/reports/{r.id}/submit/", {"remarks": ""}).content.decode()
-    cutoff = timezone.localtime(r.cutoff_at).strftime("%H:%M")
-    assert f"按 {timezone.localtime(r.cutoff_at):%Y-%m-%d %H:%M} 重新统计" not in ask
-    assert f"统计截止时间（{cutoff}）还没到" in ask
+    got = _client(w.users.staff).post(f"/reports/{r.id}/submit/", {"remarks": ""})
+    ask = got.content.decode()
+    assert got.status_code == 409 and 'name="confirm"' not in ask
+    assert f"统计截止时间（{timezone.localtime(r.cutoff_at):%m-%d %H:%M}）之后提交" in ask
+    assert "下一日报" not in ask
 
 
 def test_an_export_lists_below_only_the_reports_its_node_sums(day):
@@ -392,7 +394,8 @@ def test_a_day_of_two_rounds_says_its_figures_add_them_up(world, system, monkeyp
     from fangkong.reports import actions
 
     staff_a, street_a = Actor.system(world.users.staff), Actor.system(world.users.street)
-    mine = actions.submit(staff_a, actions.prepare(staff_a, world.community), "")
+    mine = actions.prepare(staff_a, world.community)
+    mine = actions.submit(staff_a, mine, "", now=mine.cutoff_at)  # submitted from the cut-off on
     theirs = actions.prepare(street_a, world.street)
     for r in (mine, theirs):
         page = c.get(f"/reports/{r.id}/").content.decode()

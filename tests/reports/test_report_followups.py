@@ -35,19 +35,20 @@ def test_a_report_by_a_deleted_account_names_no_one(day):
 def test_the_next_window_starts_where_an_early_report_was_counted(evening_cases):  # noqa: F811
     """D's report submitted at 12:00 (before its 20:00 cut-off) is counted as of 12:00: its
     case at 19:59 is not in it, and D+1's report — from 12:00 of D, not 20:00 — counts it.
-    The question before submitting says what comes after goes into the next report."""
+    Such a report is refused now (`require_cutoff_passed`): one locked before the rule is
+    made by hand here."""
     w = evening_cases
     staff = Actor.system(w.users.staff)
-    early = actions.submit(staff, actions.prepare(staff, w.community, w.d1, now=at(w.d1, 12)), "",
-                           now=at(w.d1, 12))
+    early = actions.prepare(staff, w.community, w.d1, now=at(w.d1, 12))
+    DailyReport.objects.filter(id=early.id).update(status="submitted", submitted_at=at(w.d1, 12))
     assert early.figures["cases"] == 0
     late = actions.submit(staff, actions.prepare(staff, w.community, w.d2), "")
     assert late.figures["cases"] == 4  # 19:59, 20:01, 23:30 of D and 00:30 of D+1
     html = _client(w.users.staff).get(f"/reports/{late.id}/").content.decode()
     assert f"新增：{w.d1:%m-%d} 12:00 至 {w.d2:%m-%d} 20:00" in html
-    # the confirm page before the cut-off says where the rest goes
+    # before the cut-off it is refused, never told the rest "goes into the next one"
     d3 = timezone.localdate()
     r3 = actions.prepare(staff, w.community, d3, now=timezone.now())
     DailyReport.objects.filter(id=r3.id).update(cutoff_at=timezone.now() + datetime.timedelta(hours=3))
-    ask = _client(w.users.staff).post(f"/reports/{r3.id}/submit/", {"remarks": ""}).content.decode()
-    assert "此后的情况计入下一日报" in ask
+    ask = _client(w.users.staff).post(f"/reports/{r3.id}/submit/", {"remarks": ""})
+    assert ask.status_code == 409 and "下一日报" not in ask.content.decode()

@@ -94,8 +94,10 @@ def test_dashboard_of_street_and_district_counts_each_tube_once(boundary):
 def test_locked_rollup_counts_each_tube_once(boundary):
     w = boundary
     staff, other = Actor.system(w.users.staff), Actor.system(w.users.other_staff)
-    a = actions.submit(staff, actions.prepare(staff, w.community, w.today))
-    b = actions.submit(other, actions.prepare(other, w.other, w.today))
+    a = actions.prepare(staff, w.community, w.today)
+    a = actions.submit(staff, a, now=a.cutoff_at)  # submitted from the cut-off on
+    b = actions.prepare(other, w.other, w.today)
+    b = actions.submit(other, b, now=b.cutoff_at)
     assert (a.figures[KEY], b.figures[KEY]) == (2, 1)  # each community counts the tube of both
     street = actions.submit(Actor.system(w.users.street), actions.prepare(Actor.system(w.users.street),
                                                                           w.street, w.today))

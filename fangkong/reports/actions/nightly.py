@@ -13,6 +13,7 @@ from fangkong.audit.actions import record
 from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Conflict, Invalid
 from fangkong.core.tree import under
+from fangkong.registry.figures import POPULATION_AT
 from fangkong.registry.models import LEVEL_FIELDS, Kind, Place
 
 from .. import access, figures, present, queries
@@ -54,10 +55,23 @@ def rollup(place: Place, day: datetime.date) -> tuple[dict, list[dict]]:
     return figures.total(counted), rows
 
 
-def _figures_for(place: Place, day, at) -> tuple[dict, list]:
+def _figures_for(place: Place, day, at, now=None) -> tuple[dict, list]:
     if place.kind in CHILD_KIND:
         return rollup(place, day)
-    return figures.stored(figures.of(place, at, after=queries.place_window_start(place, day))), []
+    values = figures.of(place, at, after=queries.place_window_start(place, day))
+    return figures.stored(read_late(values, at, now)), []
+
+
+def read_late(values: dict, at, now=None) -> dict:
+    """The registry keeps no history (`registry.figures`): counted after the cut-off `at` (a
+    late or corrected report of a past day), its residents and households are the roll of
+    `now`. The report keeps that time (`POPULATION_AT`) and says so under its figures, so one
+    report never passes today's roll off as the cut-off's (walked 2026-12-07: the 12-05 report
+    "数据截至 12-05 20:00" counted a household imported on 12-07)."""
+    now = now or timezone.now()
+    if now > at and values:
+        values[POPULATION_AT] = [now.isoformat()]
+    return values
 
 
 def prepare(actor, place: Place, day: datetime.date | None = None, *, now=None) -> DailyReport:
@@ -91,7 +105,7 @@ def preview(place: Place, day: datetime.date, report: DailyReport | None = None,
         d = queries.definition(place.kind)
         report = DailyReport(place=place, level=place.kind, day=day, cutoff_at=d.cutoff_on(day),
                              due_at=d.due_on(day), **{f: getattr(place, f) for f in LEVEL_FIELDS})
-    report.figures, report.children = _figures_for(place, day, as_of(report.cutoff_at, now))
+    report.figures, report.children = _figures_for(place, day, as_of(report.cutoff_at, now), now)
     report.computed_at = now
     return report
 
@@ -107,6 +121,23 @@ def as_shown(report: DailyReport) -> DailyReport:
     if report.current and not report.locked:
         return preview(report.place, report.day, report)
     return report
+
+
+def day_report(scope, place: Place, day: datetime.date, *, now=None) -> DailyReport | None:
+    """A node's report of a day as its page, the API and the period's file all show it: the
+    current report as shown (`as_shown`); with none yet, for whoever may submit it, the
+    unsaved draft (`preview`, pk None) of a day a report can be made for; else None. The
+    street's draft had been on its page and 404 in the API (walked 2026-12-07)."""
+    r = queries.report_for(place, day)
+    if r is not None:
+        return as_shown(r)
+    if not access.can_submit(scope, place):
+        return None
+    try:
+        check_day(place, day, now=now)
+    except Invalid:  # a day in the future, or too long ago to start now
+        return None
+    return preview(place, day, now=now)
 
 
 def start(actor, place: Place, day: datetime.date, remarks: str | None = None, *, now=None) -> DailyReport:
@@ -132,9 +163,9 @@ def prepare_unchecked(actor, place, day=None, *, now=None, values=None) -> Daily
     cutoff = d.cutoff_on(day)
     if values is not None:
         children = []
-        values = figures.stored(values)
+        values = figures.stored(read_late(dict(values), as_of(cutoff, now), now))
     else:
-        values, children = _figures_for(place, day, as_of(cutoff, now))
+        values, children = _figures_for(place, day, as_of(cutoff, now), now)
     for _attempt in range(2):
         try:
             with transaction.atomic():
@@ -167,6 +198,20 @@ def _require_draft(report: DailyReport):
                          "(a new version with its reason)."), code="report_locked")
 
 
+def require_cutoff_passed(report, now=None) -> None:
+    """A report is submitted from its cut-off on, never before: it counts the day up to the
+    cut-off, and the day's figures (today's rounds, minutes on duty, cases) are counted in no
+    other report — one locked at 09:27 for a 20:00 cut-off left the rest of the day's sampling
+    out of every report (walked 2026-12-07; the confirm had said it "goes into the next one").
+    A street's or district's counts nothing itself: it adds up the reports below as they were
+    submitted, and one sent after it is said and told (`tell_above`), so it may go earlier."""
+    if report.level not in CHILD_KIND and (now or timezone.now()) < report.cutoff_at:
+        raise Conflict(_("The report can be submitted from its cut-off (%(cutoff)s): it counts the day up to "
+                         "then. Until then it stays a draft, counted again whenever it is opened.")
+                       % {"cutoff": timezone.localtime(report.cutoff_at).strftime("%m-%d %H:%M")},
+                       code="report_before_cutoff")
+
+
 def save_remarks(actor, report: DailyReport, remarks: str) -> DailyReport:
     access.require_submit(actor.scope, report.place)
     remarks = _check_remarks(remarks)
@@ -187,7 +232,8 @@ def submit(actor, report: DailyReport, remarks: str | None = None, *, now=None) 
     with transaction.atomic():
         report = DailyReport.objects.select_for_update().get(pk=report.pk)
         _require_draft(report)
-        report.figures, report.children = _figures_for(report.place, report.day, as_of(report, now))
+        require_cutoff_passed(report, now)
+        report.figures, report.children = _figures_for(report.place, report.day, as_of(report, now), now)
         report.computed_at = now
         if remarks is not None:
             report.remarks = remarks
@@ -264,7 +310,7 @@ def correct(actor, report: DailyReport, reason: str, *, now=None) -> DailyReport
         new = DailyReport(place=old.place, level=old.level, day=old.day, version=old.version + 1,
                           cutoff_at=old.cutoff_at, due_at=old.due_at, remarks=old.remarks,
                           reason=reason, **{f: getattr(old, f) for f in LEVEL_FIELDS})
-        new.figures, new.children = _figures_for(old.place, old.day, as_of(old, now))
+        new.figures, new.children = _figures_for(old.place, old.day, as_of(old, now), now)
         new.computed_at = now
         new.save()
         record(actor, "report.correct", new, changes={"version": new.version, "reason": reason},
