@@ -243,6 +243,7 @@ class ImportCounts(Schema):
     households_created: int
     places_created: int
     joined: int = 0  # people added to households that already had residents
+    kept: int = 0  # rows not imported: the person's record is newer than the file
 
 
 class ImportChange(Schema):
@@ -268,6 +269,9 @@ class ImportSummary(Schema):
     counts: ImportCounts  # created, updated, unchanged, households_created, places_created, joined
     rows: int
     changes: list[ImportChange]  # the first few residents whose details change
+    # rows not imported because the person's record was changed after the file was made:
+    # what the file would have changed (kept as it is now; each also in rows_to_check)
+    kept: list[ImportChange] = []
     joins: list[ImportJoin]  # the first few people joining occupied households
     places: list[str]  # the first few places to create
     warnings: int  # rows to check (listed in rows_to_check)

@@ -551,7 +551,7 @@ def test_staff_import_a_roster_and_read_its_report(world):
     assert (job["status"], job["finished"], job["percent"], job["total_rows"]) == (
         "done", True, 100, 2)
     assert job["counts"] == {"created": 2, "updated": 0, "unchanged": 0,
-                             "households_created": 1, "places_created": 0, "joined": 0}
+                             "households_created": 1, "places_created": 0, "joined": 0, "kept": 0}
     assert Resident.objects.filter(household__door="202", unit_id=world.unit2.id).count() == 2
     r = client.get(f"/api/v1/imports/{job['id']}")
     assert r.status_code == 200 and r.json()["status"] == "done"

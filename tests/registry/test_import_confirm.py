@@ -59,7 +59,7 @@ def test_an_upload_writes_nothing_and_the_summary_is_what_confirming_writes(worl
     assert not Resident.objects.filter(name__in=["丁四", "戊五"]).exists()
     s = job.summary
     assert s["counts"] == {"created": 2, "updated": 1, "unchanged": 2, "households_created": 1,
-                           "places_created": 2, "joined": 1}
+                           "places_created": 2, "joined": 1, "kept": 0}
     assert s["changes"] == [{"row": 3, "name": "乙二", "address": "1号楼1单元702",
                              "fields": ["phone"], "diff": {"phone": ["139****0002", "139****0099"]}}]
     assert s["joins"] == [{"row": 5, "name": "丁四", "address": "1号楼1单元701"}]

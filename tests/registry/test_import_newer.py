@@ -14,6 +14,9 @@ from django.utils import timezone
 
 from fangkong.registry import actions as reg
 from fangkong.registry.models import ImportJob, Resident
+from fangkong.zones.actions import publish as pub
+from fangkong.zones.actions.policy import install_presets
+from fangkong.zones.models import ZoneType
 from tests.conftest import actor_for
 
 CHECKED = ImportJob.Status.CHECKED
@@ -62,21 +65,58 @@ def _upload(c, world, data) -> ImportJob:
     return job
 
 
-def test_an_old_export_names_the_records_changed_since_and_shows_old_and_new(world, login):
+def test_an_old_export_keeps_the_records_changed_since_and_says_what_it_left_out(world, login):
+    Resident.objects.update(updated_at=timezone.now() - datetime.timedelta(hours=3))  # registered before
     c = login(world.users.staff)
     wb = _made_earlier(_export(c, world))
+    ws = wb.worksheets[0]
+    ws.cell(row=_row_of(ws, "王新勇"), column=_column(ws, "联系电话")).value = "13911114444"
     # after the export: 于海涛's phone is corrected by hand
     reg.update_resident(actor_for(world.users.staff), world.yu, {"phone": "13911112222"})
     job = _upload(c, world, _bytes(wb))
-    assert job.summary["counts"]["updated"] == 1  # the file would put the old phone back
+    counts = job.summary["counts"]
+    assert (counts["updated"], counts["kept"]) == (1, 1)  # 王新勇's change; 于海涛's row left out
     page = c.get(f"/imports/{job.id}/").content.decode()
-    assert "于海涛" in page and "晚于此文件生成的时间" in page
-    assert "手机号: 139****2222 → 176****6286" in page
+    assert "于海涛" in page and "晚于此文件生成的时间" in page and "此行不导入" in page
+    assert "1行不导入：文件生成后信息已修改" in page
+    kept = page.index('id="import-kept"')
+    assert "手机号: 139****2222 → 176****6286" in page[kept:]
+    assert kept < page.index('id="import-confirm"')  # read before the button
     body = c.get(f"/api/v1/imports/{job.id}", headers={"Accept-Language": "en"}).json()
     summary = body["summary"]
-    assert [w["row"] for w in summary["rows_to_check"]] == [summary["changes"][0]["row"]]
+    assert [w["row"] for w in summary["rows_to_check"]] == [summary["kept"][0]["row"]]
     assert "after this file was made" in summary["rows_to_check"][0]["message"]
-    assert summary["changes"][0]["shown"] == ["phone: 139****2222 → 176****6286"]
+    assert summary["kept"][0]["shown"] == ["phone: 139****2222 → 176****6286"]
+    assert [x["name"] for x in summary["changes"]] == ["王新勇"]
+    # confirmed: the newer record stands, the rest of the file is written
+    r = c.post(f"/imports/{job.id}/confirm/", {"digest": job.summary["digest"]})
+    assert r.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE, job.errors
+    assert Resident.objects.get(pk=world.yu.pk).phone == "13911112222"
+    assert Resident.objects.get(pk=world.wang.pk).phone == "13911114444"
+    done = c.get(f"/imports/{job.id}/").content.decode()
+    assert "1行不导入" in done and "1行需核对（见下表及其住户）" in done
+    assert "独居老人" not in done.split("需核对")[0][-200:]  # not the elderly-alone reason
+
+
+def test_a_file_cannot_set_someone_in_a_sealed_building_away(world, login):
+    install_presets()
+    staff = actor_for(world.users.staff)
+    n = pub.create_notice(staff, world.community, {"number": "迎泽防控〔2022〕19号", "issued_by": "桥东街道",
+                                                   "title": "封控通告", "effective_at": timezone.now().isoformat()})
+    adj = pub.draft(staff, world.community, "封控", notice=n)
+    pub.add_item(staff, adj, pub.Op.CREATE, world.building, ZoneType.objects.get(policy__is_active=True, code="sealed"))
+    pub.publish(staff, adj)
+    c = login(world.users.staff)
+    wb = _export(c, world)
+    ws = wb.worksheets[0]
+    ws.cell(row=_row_of(ws, "夏明"), column=_column(ws, "人员状态")).value = "外出"
+    r = c.post(f"/places/{world.community.id}/import/", {"file": SimpleUploadedFile("roster.xlsx", _bytes(wb))})
+    job = ImportJob.objects.latest("id")
+    assert job.status != CHECKED and r.status_code in (302, 422)
+    assert any("封控" in e["message"] and "夏明" in e["message"] for e in job.errors), job.errors
+    assert Resident.objects.get(pk=world.xia.pk).presence == "home"
 
 
 def test_a_fresh_export_changed_and_imported_has_no_row_to_check(world, login):

@@ -35,6 +35,7 @@ from .messages import (
     IMPORTED,
     INTERNAL,
     JOINED,
+    KEPT,
     NOT_ALLOWED,
     PROBLEMS,
     REGISTRY_CHANGED,
@@ -197,6 +198,8 @@ def _confirmed(job: ImportJob, actor, progress):
         job.warnings = plan.stored_warnings[:MAX_STORED_ERRORS]
         if counts["joined"]:
             said_now.append(said(JOINED, n=counts["joined"], addresses=plan.joined_addresses))
+        if counts["kept"]:
+            said_now.append(said(KEPT, n=counts["kept"]))
         if plan.stored_warnings:
             said_now.append(said(WARNED, n=len(plan.stored_warnings)))
         if parsed.ignored:

@@ -86,8 +86,12 @@ ALONE_JOINS = define("import.alone_joins", gettext_noop(
 JOINS_ALONE = define("import.joins_alone", gettext_noop(
     "%(name)s is added to a household where %(alone)s is tagged elderly living alone: check the tag."))
 CHANGED_AFTER_FILE = define("import.changed_after_file", gettext_noop(
-    "%(name)s's record was changed at %(changed)s, after this file was made (%(made)s): "
-    "importing it puts back the file's older details — check the changes above."))
+    "%(name)s's record was changed at %(changed)s, after this file was made (%(made)s): this "
+    "row is not imported, the record is kept as it is now. To change it, edit the person or "
+    "import a new export."))
+AWAY_WHILE_SEALED = define("import.away_while_sealed", gettext_noop(
+    "%(name)s's building is sealed since %(at)s: someone in it cannot be set away by a file. "
+    "If they left before the seal, say so on the person's page."))
 ALONE_TOO_YOUNG = define("import.alone_too_young", ngettext_lazy(
     "%(name)s is tagged elderly living alone but is %(age)s year old: check the tag.",
     "%(name)s is tagged elderly living alone but is %(age)s years old: check the tag.", "age"))
@@ -105,10 +109,11 @@ JOINED = define("import.joined", ngettext_lazy(
     "%(n)d person joined a household that already had residents: %(addresses)s.",
     "%(n)d people joined households that already had residents: %(addresses)s.", "n"))
 WARNED = define("import.warned", ngettext_lazy(
-    "%(n)d row to check: someone tagged elderly living alone does not live alone (listed "
-    "below, with their households).",
-    "%(n)d rows to check: someone tagged elderly living alone does not live alone (listed "
-    "below, with their households).", "n"))
+    "%(n)d row to check (listed below, with its household).",
+    "%(n)d rows to check (listed below, with their households).", "n"))
+KEPT = define("import.kept", ngettext_lazy(
+    "%(n)s row not imported: the record was changed after the file was made",
+    "%(n)s rows not imported: records changed after the file was made", "n"))
 COLUMNS_IGNORED = define("import.columns_ignored", gettext_noop("Columns not imported: %(columns)s."))
 PROBLEMS = define("import.problems", ngettext_lazy(
     "%(n)d problem found; nothing was imported. Correct the file and import it again.",
@@ -233,4 +238,6 @@ def summary_out(summary) -> dict | None:
     return {**{k: v for k, v in summary.items() if k != "rows_to_check"},
             "changes": [{**c, "labels": field_labels(c.get("fields")), "shown": change_words(c.get("diff"))}
                         for c in summary.get("changes", [])],
+            "kept": [{**c, "labels": field_labels(c.get("fields")), "shown": change_words(c.get("diff"))}
+                     for c in summary.get("kept", [])],
             "rows_to_check": warning_rows(summary.get("rows_to_check"))}

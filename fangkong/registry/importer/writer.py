@@ -17,7 +17,7 @@ from fangkong.core.bulk import insert as bulk_insert
 from fangkong.core.said import said
 from fangkong.core.tree import level_field, under
 
-from ..actions import apply_resident_fields
+from ..actions import apply_resident_fields, sealed_since
 from ..checks import is_head, second_head_message
 from ..models import (
     LEVEL_FIELDS,
@@ -26,6 +26,7 @@ from ..models import (
     ImportJob,
     Kind,
     Place,
+    Presence,
     Resident,
     natural_key,
     new_token,
@@ -43,6 +44,7 @@ from .columns import (
     row_error,
 )
 from .messages import (
+    AWAY_WHILE_SEALED,
     BUILDING_REQUIRED,
     COMPOUND_NOT_IN_GRID,
     COMPOUND_REQUIRED_COMMUNITY,
@@ -106,6 +108,8 @@ class Plan:
         self.new_households: dict[tuple, _NewHousehold] = {}
         self.creates: list[tuple[Resident, object]] = []  # (resident, household or _NewHousehold)
         self.updates: list[tuple[Resident, dict]] = []  # (resident, changes)
+        # rows of people whose record is newer than the file: not imported (`newer.keeps`)
+        self.kept_newer: list[tuple] = []
         self.moves: dict[int, object] = {}  # resident id → household or _NewHousehold
         # (row, resident, household, whether the row makes them head there): for `_one_head`
         self.placed: list[tuple[RosterRow, Resident, object, bool]] = []
@@ -302,6 +306,13 @@ class Plan:
                 self.err(row, "name", row.name, said(SAME_PERSON, row=matched[r.id]))
                 continue
             matched[r.id] = row.row
+            if newer.keeps(self, row, r, existing_hh, hh):
+                continue  # the record is newer than the file: kept as it is
+            if (row.clean.get("presence") == Presence.AWAY and r.presence != Presence.AWAY
+                    and (since := sealed_since(r)) is not None):
+                self.err(row, "presence", row.clean["presence"], said(
+                    AWAY_WHILE_SEALED, name=r.name, at=timezone.localtime(since).strftime("%Y-%m-%d %H:%M")))
+                continue
             changes = apply_resident_fields(r, row.clean)
             if existing_hh is None or r.household_id != existing_hh["id"]:
                 changes["household"] = [r.household_id, ""]  # labels filled in when written
@@ -370,7 +381,8 @@ class Plan:
         """What the write does, counted from the plan: the summary shown before confirming
         and the job's counts once written are this one count."""
         return {"created": len(self.creates), "updated": len(self.updates),
-                "unchanged": self.unchanged, "households_created": len(self.new_households),
+                "unchanged": self.unchanged, "kept": len(self.kept_newer),
+                "households_created": len(self.new_households),
                 "places_created": len(self.new_nodes), "joined": len(self.joins)}
 
     def summary(self) -> dict:
@@ -381,13 +393,14 @@ class Plan:
         rows = {id(r): row.row for row, r, _hh, _made in self.placed}
         changes = [{"row": rows.get(id(r)), "name": r.name, "address": self.where(target[id(r)]),
                     "fields": sorted(c), "diff": newer.diff(c)}
-                   for r, c in newer.shown_changes(self, EXAMPLES)]
+                   for r, c in self.updates[:EXAMPLES]]
         joins = [{"row": row.row, "name": r.name, "address": self.where(hh)}
                  for row, r, hh in self.joins[:EXAMPLES]]
         nodes = sorted(self.new_nodes, key=lambda n: LEVELS.index(n.kind))
         places = [f"{n.parent.name} {n.name}".strip() for n in nodes[:EXAMPLES]]
         warnings = joining.stored_warnings(self, self.parsed.columns, self.where)
         out = {"counts": self.counts(), "rows": self.parsed.total, "changes": changes,
+               "kept": newer.kept_rows(self),
                "joins": joins, "places": places, "warnings": len(warnings),
                "ignored": list(self.parsed.ignored)}
         same = {**out, "warnings": [(w["row"], w.get("code"), w.get("params"), w["address"])
