@@ -171,6 +171,7 @@ ACTIONS = {
     "services.request.confirmed": _("Service request confirmed by the household"),
     "services.request.reopen": _("Service request sent back: not resolved, said the household"),
     "services.request.cancelled": _("Service request cancelled"),
+    "services.request.triage": _("Service request's urgency or needed-by changed"),
     "services.request.escalated": _("Overdue service request escalated"),
     "services.order.late": _("Order not delivered by its need-by: staff told"),
     "services.category.edit": _("Request category changed"),

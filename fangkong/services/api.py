@@ -188,7 +188,8 @@ def batch_out(b, lines=None) -> dict:
         out["lines"] = [{"id": ln.id, "order": ln.order_id, "household": ln.household_id,
                          "address": labels.get(ln.household_id, ""), "name": ln.name,
                          "quantity": ln.quantity, "outcome": ln.outcome, "received": ln.received,
-                         "substitute": ln.substitute, "note": ln.note, **_door(doors.get((b.id, ln.household_id)))}
+                         "substitute": ln.substitute, "note": ln.note, "order_note": ln.order_note,
+                         **_door(doors.get((b.id, ln.household_id)))}
                         for ln in lines]
     return out
 
@@ -305,7 +306,8 @@ def run_get(request, pk: int):
                          "note": x["history"][-1]["text"] if len(x["history"]) > 1 else "",
                          "history": x["history"],
                          "lines": [{"name": ln.name, "quantity": ln.quantity, "outcome": ln.outcome,
-                                    "received": ln.received, "substitute": ln.substitute}
+                                    "received": ln.received, "substitute": ln.substitute,
+                                    "order_note": ln.order_note}
                                    for ln in x["lines"]]} for x in rows]
     return out
 
@@ -395,6 +397,7 @@ def request_out(r, scope) -> dict:
     return {"id": r.id, "household": r.household_id, "address": r.address, "category": r.category.code,
             "text": r.message,
             "priority": r.priority, "vulnerable": None if follower else r.vulnerable, "state": r.state,
+            "tags": None if follower else getattr(r, "tag_codes", []),
             "due_at": r.due_at,
             "overdue": r.overdue or (r.state in r.OPEN and r.due_at < timezone.now()),
             "assignee": r.assignee_id, "team": r.team_id, "taken_at": r.taken_at, "result": r.result,
@@ -445,6 +448,8 @@ def request_step(request, pk: int, step: RequestStep, body: StepIn):
         r = requests.reopen(a, r, body.reason)
     elif step == RequestStep.CANCEL:
         r = requests.cancel(a, r)
+    elif step == RequestStep.TRIAGE:
+        r = requests.triage(a, r, urgent=bool(body.urgent), due_at=body.due_at)
     else:
         from fangkong.accounts.models import User
 
@@ -452,7 +457,7 @@ def request_step(request, pk: int, step: RequestStep, body: StepIn):
         if body.assignee and user is None:  # as one of another community: nothing said of either
             raise Invalid(fields={"assignee": [requests.refused_assignee()]})
         r = requests.assign(a, r, assignee=user, team=_team(request, body.team))
-    return request_out(r, request.scope)
+    return request_out(queries.with_doors([r])[0], request.scope)
 
 
 # --- pets, feedings, check-ins -------------------------------------------------------

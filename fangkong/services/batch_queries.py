@@ -28,6 +28,12 @@ def waiting_orders(supplier: Supplier):
         .order_by("-is_medicine", "deadline", "placed_at", "id")
 
 
+def typed_is_line(typed: str, names) -> bool:
+    """Is an order's typed medicine a line of its own, or the name and dose of one of its
+    catalogue items (`names`: "硝苯地平缓释片" in "硝苯地平缓释片 10mg")?"""
+    return not any(n and n in typed for n in names)
+
+
 def waiting_figures(supplier: Supplier) -> dict:
     """{orders, households, medicine, lines (the manifest lines a batch would get), items
     (their quantities added up), first
@@ -37,6 +43,15 @@ def waiting_figures(supplier: Supplier) -> dict:
                        medicine=Count("id", filter=Q(is_medicine=True)), first=Min("deadline"))
     got = OrderLine.objects.filter(order__in=qs.values("id")).aggregate(lines=Count("id"), items=Sum("quantity"))
     out["lines"], out["items"] = got["lines"], got["items"] or 0  # "8 项" were 15 items to count
+    names = {}
+    for oid, name in OrderLine.objects.filter(order__in=qs.exclude(medicine="").values("id")).values_list(
+            "order_id", "name"):
+        names.setdefault(oid, []).append(name)
+    # a typed medicine is a line of its own unless it names one of the order's items (`handoff.manifest_lines`)
+    typed = sum(1 for oid, text in qs.exclude(medicine="").values_list("id", "medicine")
+                if typed_is_line(text.strip(), names.get(oid, [])))
+    out["lines"] += typed
+    out["items"] += typed
     return out
 
 

@@ -143,7 +143,8 @@ def checklist(scope, run: Run) -> list[dict]:
     contacts = door_phones(households)
     lines = {}
     for ln in Line.objects.filter(batch_id=run.batch_id, household_id__in=[h.id for h in households]) \
-            .order_by("id").only("household_id", "name", "quantity", "outcome", "received", "substitute"):
+            .order_by("id").only("household_id", "name", "quantity", "outcome", "received", "substitute",
+                                  "order_note"):
         lines.setdefault(ln.household_id, []).append(ln)
     rows = []
     for s in stops:

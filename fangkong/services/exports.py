@@ -53,14 +53,15 @@ def manifest_xlsx(actor, batch) -> bytes:
     # after the columns the import reads back (`HEADERS`): what came of a line (a short
     # line's count) and its door's outcome, as the manifest page says them (found on the
     # supply evening: "短缺" without a count, and no door said which ¥79.80 was not delivered)
-    ws.append(HEADERS + [_("Received (quantity)"), _("Door (delivered or not)")])
+    ws.append(HEADERS + [_("Received (quantity)"), _("Door (delivered or not)"), _("Order note")])
     n = 0
     for r in rows:
         for ln in r["lines"]:
             ws.append([ln.order_id, r["household"].id, _clean(r["label"]), _clean(ln.name), ln.quantity,
                        float(ln.price), float(ln.amount),
                        "" if ln.outcome == ln.Check.PENDING else _clean(ln.get_outcome_display()),
-                       ln.received if ln.outcome != ln.Check.PENDING else None, _clean(r["door_words"])])
+                       ln.received if ln.outcome != ln.Check.PENDING else None, _clean(r["door_words"]),
+                       _clean(ln.order_note) or None])
             n += 1
     out = io.BytesIO()
     wb.save(out)

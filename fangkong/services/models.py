@@ -216,9 +216,12 @@ class Line(models.Model):
     batch = models.ForeignKey(Batch, models.CASCADE, related_name="lines")
     order = models.ForeignKey(Order, models.PROTECT, related_name="manifest_lines")
     household = models.ForeignKey("registry.Household", models.PROTECT, related_name="+")
-    name = models.CharField(_("name"), max_length=80)
+    # an order line's item, or the order's typed medicine ("胰岛素 诺和锐 3盒（冷藏）", up to 200)
+    name = models.CharField(_("name"), max_length=200)
     quantity = models.PositiveIntegerField(_("quantity"))
     price = models.DecimalField(max_digits=9, decimal_places=2)
+    # the order's own note ("冷藏"), on each of its lines: said at the gate, on the manifest and the run
+    order_note = models.CharField(_("order note"), max_length=200, blank=True, default="")
     outcome = models.CharField(_("check"), max_length=20, choices=Check.choices, default=Check.PENDING)
     received = models.PositiveIntegerField(_("received"), null=True, blank=True)
     substitute = models.CharField(_("substituted by"), max_length=80, blank=True)

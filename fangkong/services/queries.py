@@ -5,7 +5,9 @@ Figures defined once here: a household's amount owed (`owed`: the received quant
 each manifest line × its price — short lines count what came, damaged lines nothing, a
 substitution what was listed; a door refused or not delivered nothing, `not_at_door`) and an order's share of it (`with_amount_due`, the same sum
 over the order's own checked lines), the request queue's order (`QUEUE_ORDER`: overdue first,
-then priority, then the household's vulnerable people, then due time)."""
+then priority — 1 for a request staff marked urgent, `requests.triage` —, then the household's
+vulnerability, its tags weighed (`requests.TAG_WEIGHT`: an elderly person living alone or
+bedridden most), then due time, the needed-by staff may set)."""
 
 from decimal import Decimal
 
@@ -14,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fangkong.core.errors import NotFound
-from fangkong.registry.models import Household, Place
+from fangkong.registry.models import Household, Place, Tag
 from fangkong.registry.queries import address_labels
 
 from . import access
@@ -569,9 +571,25 @@ def with_doors(reqs) -> list:
     queue says where to go (found on a phone: its rows named no door). One query."""
     reqs = list(reqs)
     labels = door_labels({r.household_id: r.household for r in reqs}.values())
+    tags = household_tags({r.household_id for r in reqs})
     for r in reqs:
         r.address = labels.get(r.household_id, "")
+        r.tag_codes = tags.get(r.household_id, [])
+        r.tag_words = [str(Tag(t).label) for t in r.tag_codes]
     return reqs
+
+
+def household_tags(household_ids) -> dict:
+    """{household id: its people's vulnerability tags (独居老人, 卧床…), each once, in the
+    registry's order}: the queue row, the request page and the API say why it ranks where
+    it does (found on the lab walk: the request page did not say 独居老人). One query."""
+    from fangkong.registry.models import Resident
+
+    found = {}
+    for hid, packed in Resident.objects.filter(household_id__in=list(household_ids)).exclude(tags="") \
+            .values_list("household_id", "tags"):
+        found.setdefault(hid, set()).update(t for t in packed.split(",") if t in Tag.values)
+    return {hid: [t for t in Tag.values if t in got] for hid, got in found.items()}
 
 
 def get_request(scope, pk) -> Request:

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from ninja import Field, Schema
 
-from fangkong.registry.schemas import StrictIn
+from fangkong.registry.schemas import ClientId, StrictIn
 
 from .actions.requests import DEFAULT_CATEGORIES
 from .queries import COMING, order_amount
@@ -55,7 +55,7 @@ class OrderIn(StrictIn):
     medicine: str = ""
     deadline: datetime.datetime | None = None
     note: str = ""
-    client_id: str | None = None
+    client_id: ClientId | None = None
 
 
 class OrderLineOut(Schema):
@@ -109,7 +109,7 @@ class BatchIn(StrictIn):
     due_at: datetime.datetime
     team: int | None = None
     orders: list[int] | None = None
-    client_id: str | None = None
+    client_id: ClientId | None = None
 
 
 class ManifestLineOut(Schema):
@@ -123,6 +123,8 @@ class ManifestLineOut(Schema):
     received: int | None
     substitute: str
     note: str
+    order_note: str = Field("", description="The order's own note (\"冷藏\": keep cold), said with each of its "
+                            "lines.")
     door: str = Field("", description="Its household's door: delivered, not_delivered, or empty while not "
                       "confirmed (as the manifest page and its .xlsx say it).")
     door_reason: str = Field("", description="Why its door was not delivered, while `door` is not_delivered.")
@@ -245,7 +247,7 @@ class RunDetailOut(RunOut):
 
 
 class ConfirmIn(StrictIn):
-    client_id: str
+    client_id: ClientId
     delivered: bool
     reason: str = ""
     why: str = Field("", description="A door not delivered: no_answer, refused, wrong_address or other (then "
@@ -313,7 +315,7 @@ class RequestIn(StrictIn):
         "The category's `code`: one of `GET /api/v1/services/categories` (installed: "
         + ", ".join(f"`{code}`" for code, *_rest in DEFAULT_CATEGORIES) + "). Any other is refused (400, `fields.category`)."))
     text: str
-    client_id: str | None = None
+    client_id: ClientId | None = None
     room: str = Field("", description="For a neighbour of `household`'s building (\"为邻居求助\"): their room, "
                       "\"302\" or \"2单元302\"; the request is theirs, saying who asked (`asked_from`). A room the "
                       "building does not have, or has in several units, is refused (400, `fields.room`).")
@@ -326,8 +328,11 @@ class RequestOut(Schema):
     category: str
     text: str
     priority: int
-    vulnerable: int | None = Field(None, description="Tagged people in the household (elderly living alone…); "
-                                          "null for the neighbour who asked it (`follower`).")
+    vulnerable: int | None = Field(None, description="The household's vulnerability, its people's tags weighed "
+                                   "(elderly living alone and bedridden most); null for the neighbour who asked it "
+                                   "(`follower`).")
+    tags: list[str] | None = Field(None, description="Its people's vulnerability tags (elderly_alone, bedridden…); "
+                                   "null for the neighbour who asked it.")
     state: str
     due_at: datetime.datetime
     overdue: bool
@@ -361,7 +366,9 @@ class RequestStep(StrEnum):
     mark it done (`result` says what was done), confirm it (the household, or for it `how`), say it was not
     resolved (`reopen`, the household or staff for it: `reason` in a few words; open again
     with whoever had it, they and staff told), give it to a team or person (`team`,
-    `assignee`: back to new until they take it), cancel it."""
+    `assignee`: back to new until they take it), cancel it, or (`triage`, staff and grid
+    workers) say how soon it is needed: `urgent` true puts it first in the queue (priority
+    1; false: its category's priority), `due_at` its needed-by, a time still to come."""
 
     TAKE = "take"
     DONE = "done"
@@ -369,6 +376,7 @@ class RequestStep(StrEnum):
     REOPEN = "reopen"
     ASSIGN = "assign"
     CANCEL = "cancel"
+    TRIAGE = "triage"
 
 
 class StepIn(StrictIn):
@@ -378,6 +386,9 @@ class StepIn(StrictIn):
                                      "said it was answered (phone, door, family).")
     assignee: int | None = None
     team: int | None = None
+    urgent: bool | None = Field(None, description="`triage`: put it first in the queue (true) or back to its "
+                                "category's priority (false).")
+    due_at: datetime.datetime | None = Field(None, description="`triage`: needed by (a time still to come).")
 
 
 class PetIn(StrictIn):
@@ -491,7 +502,7 @@ class GroupOut(Schema):
 class GroupEntryIn(StrictIn):
     household: int
     lines: list[LineIn]
-    client_id: str | None = None
+    client_id: ClientId | None = None
 
 
 class GroupEntriesIn(StrictIn):

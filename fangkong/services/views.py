@@ -451,6 +451,18 @@ def request_page(request, pk):
                 requests.assign(a, r, team=team)
                 messages.success(request, _("Given to %(team)s: its volunteers are told, and one of them "
                                             "takes it.") % {"team": team.name})
+            elif step == "triage":
+                urgent = request.POST.get("urgent") == "1"
+                due = request.POST.get("due_at", "")
+                if not confirmed(request):  # asked first: it moves in everyone's queue
+                    lines = [r.message, _("Urgent: first in the queue") if urgent else
+                             _("Not urgent: its category's priority")]
+                    if due:
+                        lines.append(_("Needed by %(t)s") % {"t": due.replace("T", " ")})
+                    return confirm_step(request, title=_("Change how soon this request is needed?"), lines=lines,
+                                        yes=_("Yes, change it"), back=request.get_full_path())
+                requests.triage(a, r, urgent=urgent, due_at=due or None)
+                messages.success(request, _("Saved: the queue is in its new order."))
             elif step == "cancel":
                 if not confirmed(request):
                     return confirm_step(request, title=_("Cancel this request?"), lines=[r.message],
@@ -497,7 +509,8 @@ def request_page(request, pk):
         "answerers": queries.answerers(r) if not (may_work or may_manage or own) and r.state in Request.OPEN
         else [],
         "confirmed_by": (r.confirmed_by.display_name or r.confirmed_by.username) if r.confirmed_by_id else "",
-        "urgent": r.category.priority == 1 and r.state in Request.OPEN})
+        "urgent": r.priority == 1 and r.state in Request.OPEN,
+        "tags": [] if follower else queries.with_doors([r])[0].tag_words})
 
 
 def _confirm_own(request, r):

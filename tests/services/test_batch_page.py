@@ -42,9 +42,9 @@ def test_staff_make_todays_batch_on_the_page_once(world, svc):
     link = f"/services/p/{w.community.id}/batches/new/?supplier={svc.supplier.id}"
     assert link in place and "3 单待装批" in place
     page = c.get(link).content.decode()
-    # what goes in: 3 orders, 2 households, 4 lines, 1 medicine; the medicine first
+    # what goes in: 3 orders, 2 households, 5 lines (the typed medicine is one), 1 medicine; the medicine first
     f = batch_queries.waiting_figures(svc.supplier)
-    assert (f["orders"], f["households"], f["lines"], f["medicine"]) == (3, 2, 4, 1)
+    assert (f["orders"], f["households"], f["lines"], f["medicine"]) == (3, 2, 5, 1)
     waiting = page[page.index('id="waiting"'):]
     assert waiting.index("硝苯地平 10mg") < waiting.index("1单元 101")
     assert 'value="15:30"' in page and f'name="checkpoint" value="{svc.gate.id}"' in page
@@ -52,7 +52,7 @@ def test_staff_make_todays_batch_on_the_page_once(world, svc):
     form = {"supplier": svc.supplier.id, "checkpoint": svc.gate.id, "day": timezone.localdate().isoformat(),
             "time": "15:30", "team": svc.team.id, "client_id": str(uuid.uuid4())}
     asked = c.post(link, form).content.decode()  # asked first: nothing made yet
-    assert "建这个交接批次？" in asked and "3 单（药品 1 单），2 户，4 项" in asked and "东门" in asked
+    assert "建这个交接批次？" in asked and "3 单（药品 1 单），2 户，5 项" in asked and "东门" in asked
     assert not Batch.objects.exists()
     first = c.post(link, {**form, "confirm": "1"})
     again = c.post(link, {**form, "confirm": "1"})  # a double tap, a retry
@@ -61,7 +61,7 @@ def test_staff_make_todays_batch_on_the_page_once(world, svc):
     assert b.team == svc.team and b.checkpoint == svc.gate
     assert timezone.localtime(b.due_at).strftime("%H:%M") == "15:30"
     assert set(Order.objects.filter(batch=b).values_list("id", flat=True)) == {veg.id, pills.id, rice.id}
-    assert b.lines.count() == 4 and b.lines.order_by("id").first().order_id == pills.id  # medicine first
+    assert b.lines.count() == 5 and b.lines.order_by("id").first().order_id == pills.id  # medicine first
     # nothing left: the page says so and offers no button
     page = c.get(link).content.decode()
     assert "没有等待这个供应商配送的订单" in page and 'id="create"' not in page
@@ -103,7 +103,7 @@ def test_the_supplier_signs_its_side_on_the_batch_page_once(world, svc):
     page = sup.get(url).content.decode()
     assert 'id="supplier-sign"' not in page and "正在核对" in page  # lines still to check
     r = sup.post(url, {"do": "sign", "supplier_name": "王经理", "confirm": "1"}).content.decode()
-    assert "还有 4 项未核对" in r
+    assert "还有 5 项未核对" in r
     short = b.lines.filter(name__startswith="鸡蛋").get()
     handoff.check_line(staff, short, "short", received=1)
     handoff.receive_rest(staff, b)
@@ -112,7 +112,7 @@ def test_the_supplier_signs_its_side_on_the_batch_page_once(world, svc):
     page = sup.get(url).content.decode()
     assert 'id="supplier-sign"' in page
     asked = sup.post(url, {"do": "sign", "supplier_name": "王经理"}).content.decode()
-    assert "供应商签字：王经理" in asked and "3 项收到，1 项与清单不符" in asked
+    assert "供应商签字：王经理" in asked and "4 项收到，1 项与清单不符" in asked
     b.refresh_from_db()
     assert b.supplier_signed_at is None
     sup.post(url, {"do": "sign", "supplier_name": "王经理", "confirm": "1"})

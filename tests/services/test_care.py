@@ -33,7 +33,7 @@ def test_an_urgent_medicine_request_escalates_when_overdue_and_comes_first(world
     rubbish = requests.raise_request(grid, w.hh201, Category.objects.get(code="rubbish"), "垃圾未收", now=t0)
     pills = requests.raise_request(resident, w.hh101, medicine, "降压药吃完了，需要硝苯地平", now=t0)
     fresh = requests.raise_request(grid, w.hh102, urgent, "胸口疼")
-    assert pills.priority == 2 and pills.vulnerable == 1  # 苏霞 is tagged
+    assert pills.priority == 2 and pills.vulnerable == 8  # 苏霞 is tagged: living alone (5), limited mobility (3)
     # a retry of the same request raises nothing new
     cid = "6f1c1e38-1d9e-4b7e-9a53-2c1c6e0b7a11"
     a = requests.raise_request(resident, w.hh101, medicine, "再要一盒", client_id=cid)

@@ -90,7 +90,7 @@ def test_the_api_says_the_same_and_a_third_resident_gets_404(world, svc):
     # staff and 102's own login: as before (the household's vulnerable people, not a follower)
     s = Client()
     s.force_login(w.users.staff)
-    assert s.get(f"/api/v1/services/requests/{r.id}").json()["vulnerable"] == 1
+    assert s.get(f"/api/v1/services/requests/{r.id}").json()["vulnerable"] == 5  # 卧床 weighs 5
     assert s.get(f"/api/v1/services/requests/{r.id}").json()["follower"] is False
     # a third resident (201): missing, everywhere
     third = _client(make_user(Actor.system(), "resident_201", Role.RESIDENT, household=w.hh201))

@@ -37,7 +37,7 @@ def test_a_resident_asks_for_the_old_man_at_302_and_it_is_his_request(world, svc
     assert "这栋楼没有 909 这个门牌。" in page and not Request.objects.exists()
     page = c.post(url, {**ask, "room": "2单元302"}, follow=True).content.decode()
     r = Request.objects.get()
-    assert (r.household_id, r.asked_from_id, r.vulnerable) == (hh302.id, w.hh101.id, 1)
+    assert (r.household_id, r.asked_from_id, r.vulnerable) == (hh302.id, w.hh101.id, 5)
     assert "已为 光明小区 1号楼 2单元 302 提交求助" in page
     event = AuditEvent.objects.get(action="services.request.raise")
     assert (event.target_id, event.changes["asked_from"]) == (hh302.id, w.hh101.id)

@@ -67,7 +67,7 @@ def test_the_manifest_names_each_door_and_a_short_lines_count(world, svc):
     wb = load_workbook(io.BytesIO(staff.get(f"/services/batches/{batch.id}/manifest.xlsx").content))
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
     head = list(rows[0])
-    assert head[-2:] == ["实收数量", "送达情况"]
+    assert head[-3:] == ["实收数量", "送达情况", "订单备注"]
     by = {(r[1], r[3]): dict(zip(head, r, strict=True)) for r in rows[1:]}
     rice = by[(w.hh201.id, "大米 5kg")]
     assert (rice["数量"], rice["实收数量"], rice["送达情况"]) == (2, 1, "已送达")
