@@ -130,7 +130,8 @@ def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, a
     form comes back as it was typed (the view shows it when it sees `edit`).
     `choice`: (name, legend, [(value, label, what it means), …]): the ways to go ahead, as
     radio buttons above "yes", none chosen (the browser holds "yes" until one is; the view
-    asks again when the POST has none).
+    asks again when the POST has none); a fourth item, the value chosen before, keeps it
+    chosen when the step is asked again (a note was missing).
     `entry`: (name, label, value): a line of text to type above "yes" (a note), kept as typed.
     `warn`: one warning, or a list of them (each its own red line).
     `alarm`: (heading, [line, …]): what most needs reading before "yes" ("规则未满足，确定仍要
@@ -151,7 +152,8 @@ def confirm_step(request, *, title, lines=(), yes, back, warn="", fields=None, a
         "entry": {"name": entry[0], "label": str(entry[1]), "value": entry[2] or ""} if entry else None,
         "back": back, "fields": fields, "action": action or request.get_full_path(), "back_post": back_post,
         "choice": {"name": choice[0], "legend": choice[1],
-                   "options": [(v, str(label), str(help)) for v, label, help in choice[2]]} if choice else None})
+                   "options": [(v, str(label), str(help)) for v, label, help in choice[2]],
+                   "chosen": choice[3] if len(choice) > 3 else ""} if choice else None})
 
 
 # --- POST → action → message → redirect ---------------------------------------------

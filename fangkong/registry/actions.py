@@ -362,7 +362,8 @@ def away_while_sealed(r: Resident, clean: dict, left_before_seal):
         at = timezone.localtime(since).strftime("%Y-%m-%d %H:%M")
         raise Invalid(fields={"presence": [_(
             "%(name)s's building is sealed since %(at)s: someone in it cannot be away unless they "
-            "left before it. If they did, say so: “Away…” on the missing list asks.")
+            "left before it. If they did, say so: tick “They left before the seal” on their edit "
+            "page (or “Away…” on the missing list).")
             % {"name": r.name, "at": at}]},
             code="building_sealed", status=409, extra={"sealed_since": since.isoformat()})
     return since

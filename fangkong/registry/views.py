@@ -62,6 +62,9 @@ def place_detail(request, pk):
     ctx["household_here"] = place.kind in HOUSEHOLD_PARENTS
     ctx["panels"] = place_panels(request, place)
     ctx["alerts"] = place_alerts(request, place)
+    typed = request.session.pop(DUTY_TYPED, None)
+    if typed and typed.get("place") == place.id:
+        ctx["duty_typed"] = typed
     return render(request, "registry/place.html", ctx)
 
 
@@ -69,11 +72,20 @@ def place_detail(request, pk):
 @page
 def place_duty_phone(request, pk):
     place = queries.get_place(request.scope, pk)
-    return act(request, lambda actor: actions.set_duty_phone(
-        actor, place, request.POST.get("duty_phone", "")),
-        to=reverse("place", args=[place.id]),
-        done=lambda p: (_("Duty phone set: %(phone)s.") % {"phone": p.duty_phone}
-                        if p.duty_phone else _("Duty phone cleared.")))
+    typed = request.POST.get("duty_phone", "")
+    try:
+        p = actions.set_duty_phone(actor_of(request), place, typed)
+    except Invalid as e:  # back to the form, open, with what was typed and why it was refused
+        request.session[DUTY_TYPED] = {"place": place.id, "value": typed[:40],
+                                       "errors": [str(m) for v in e.fields.values() for m in v]
+                                       or [str(e.message)]}
+        return redirect(reverse("place", args=[place.id]) + "#duty-phone-form")
+    messages.success(request, _("Duty phone set: %(phone)s.") % {"phone": p.duty_phone}
+                     if p.duty_phone else _("Duty phone cleared."))
+    return redirect("place", pk=place.id)
+
+
+DUTY_TYPED = "fk_duty_phone_typed"  # the session's refused duty phone, shown once on its place
 
 
 PANEL_KINDS = (Kind.DISTRICT, Kind.STREET, Kind.COMMUNITY, Kind.GRID)
@@ -256,10 +268,12 @@ def resident_edit(request, pk):
               "notes": r.notes, "tags": r.tag_list, "has_smartphone": "1" if r.has_smartphone else "",
               "id_number": "", "birth_date": r.birth_date.isoformat() if r.birth_date else "",
               "sex": r.sex, "key_group": r.key_group}
-    errors = {}
+    errors, sealed_at = {}, ""
     if request.method == "POST":
         values = _resident_form_data(request.POST)
+        values["left_before_seal"] = request.POST.get("left_before_seal") == "1"
         data = dict(values)
+        data["left_before_seal"] = True if values["left_before_seal"] else None
         if not data["id_number"]:
             data.pop("id_number")  # blank means "keep the stored one"
         if not data["birth_date"] and r.id_hash:
@@ -272,9 +286,13 @@ def resident_edit(request, pk):
             return redirect("household", pk=r.household_id)
         except Invalid as e:
             errors = e.fields
+            if e.code == "building_sealed" or values["left_before_seal"]:
+                # set away in a sealed building: ask whether they left before the seal
+                since = actions.sealed_since(r)
+                sealed_at = timezone.localtime(since).strftime("%Y-%m-%d %H:%M") if since else ""
     return render(request, "registry/resident_form.html",
                   {"hh": r.household, "resident": r, "errors": errors, "values": values,
-                   **_choices()})
+                   "sealed_at": sealed_at, **_choices()})
 
 
 @page

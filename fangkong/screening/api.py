@@ -61,7 +61,8 @@ from .schemas import (
 def round_out(r) -> dict:
     return {"id": r.id, "name": r.name, "kind": r.kind, "status": r.status, "place": r.place_id,
             "place_name": r.place.name, "starts_at": r.starts_at, "ends_at": r.ends_at,
-            "pool_size": r.pool_size, "emergency_team": r.emergency_team_id, "overrun": r.overrun}
+            "pool_size": r.pool_size, "emergency_team": r.emergency_team_id, "overrun": r.overrun,
+            "home_listed": getattr(r, "home_listed", None)}
 
 
 @router.post("/screening/rounds/{round_id}/emergency-team", response=RoundOut)
@@ -79,9 +80,11 @@ def round_list(request):
 
 @router.post("/screening/rounds", response={201: RoundOut})
 def round_create(request, payload: RoundIn):
-    """Plan a round. Another round of the same kind not ended over any of the same areas on
-    any of the same days answers 409 `round_overlap` with `rounds` (id, name, areas,
-    starts_at, ends_at, status), nothing planned, unless `confirm_overlap` is true."""
+    """Plan a round. Another round of the same kind not ended over any of the same areas —
+    an antigen round on any of the same days, a PCR round in an overlapping window — answers
+    409 `round_overlap` with `rounds` (id, name, areas, starts_at, ends_at, status), nothing
+    planned, unless `confirm_overlap` is true. A PCR round lists the people of its area whose
+    zone is sampled at home (sealed) on its home-sampling list: `home_listed` says how many."""
     scope = request.scope
     place = reg_queries.get_place(scope, payload.place)
     covered = [reg_queries.get_place(scope, a) for a in payload.areas]
@@ -139,7 +142,8 @@ def scan(request, round_id: int, payload: ScanIn):
 @router.post("/screening/rounds/{round_id}/sync", response=SyncOut)
 def sync(request, round_id: int, payload: SyncIn):
     """A station's queued events, in any order, each {client_id, type: open|scan|seal,
-    barcode, person, confirm, capacity, at}. Sending the same batch again (or its second
+    barcode, person, confirm, capacity, point, table, at}; an open naming no point is at the
+    sampler's assigned point of the round. Sending the same batch again (or its second
     half after a cut) registers nothing twice. One result per event, in order: a malformed
     event comes back `invalid` with its `field`, `index` and reason, and every valid event
     of the batch is saved all the same."""

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fangkong.core.tree import ancestor_ids, level_field, under_any
 
-from .models import Round, RoundArea, RoundStatus
+from .models import Round, RoundArea, RoundKind, RoundStatus
 
 
 def area_keys(rnd: Round) -> list[tuple[str, int]]:
@@ -40,13 +40,19 @@ def overlapping(kind, starts_at, ends_at, areas, *, client_id=None) -> list[Roun
     node covered by both: one of its areas at, above or under one of `areas`) on any of the
     same days (local dates from `starts_at` to `ends_at`): planning one more would ask a
     family twice the same day and split the figures (`planning.plan_round` asks first).
+    PCR rounds: the same kind over the same area whose windows overlap (residents queued
+    twice, the coverage split between two rounds); a later window the same day is not one.
     `client_id`: the plan's own (a retry racing its first send is not an overlap of itself).
     Each with `.area_names` (its areas, by name). Oldest first; two queries."""
-    first = timezone.localtime(starts_at).replace(hour=0, minute=0, second=0, microsecond=0)
-    after = timezone.localtime(ends_at).replace(hour=0, minute=0, second=0, microsecond=0) \
-        + datetime.timedelta(days=1)
+    if kind == RoundKind.ANTIGEN:
+        first = timezone.localtime(starts_at).replace(hour=0, minute=0, second=0, microsecond=0)
+        after = timezone.localtime(ends_at).replace(hour=0, minute=0, second=0, microsecond=0) \
+            + datetime.timedelta(days=1)
+        met = Q(starts_at__lt=after, ends_at__gte=first)
+    else:  # a PCR round: its window (a re-test round the same afternoon is not asked)
+        met = Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
     above = {pid for a in areas for pid in ancestor_ids(a)} | {a.id for a in areas}
-    qs = (Round.objects.filter(kind=kind, starts_at__lt=after, ends_at__gte=first, erased_at=None)
+    qs = (Round.objects.filter(met, kind=kind, erased_at=None)
           .exclude(status=RoundStatus.CLOSED)
           .filter(Q(areas__place_id__in=above) | under_any(areas, "areas__place__")))
     if client_id is not None:

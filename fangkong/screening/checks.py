@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core import access as access_rules
 from fangkong.core import pii
-from fangkong.core.clean import bounded, clean, in_utc, limit_of
+from fangkong.core.clean import bounded, clean, client_id_words, in_utc, limit_of
 from fangkong.core.errors import Invalid
 from fangkong.registry import codes
 from fangkong.registry.models import Presence
@@ -280,7 +280,7 @@ def check_client_id(value) -> uuid.UUID:
     try:
         return uuid.UUID(value if type(value) is str else str(value))
     except (ValueError, TypeError, AttributeError):
-        raise Invalid(fields={"client_id": [_("Send a UUID.")]}) from None
+        raise Invalid(fields={"client_id": [client_id_words()]}) from None
 
 
 RESULT_WORDS = {

@@ -69,7 +69,8 @@ def _exempt_step(request, r, who, back, *, warn=""):
                _("Away from the area or in hospital? Go back and tap “Away…” or “In "
                  "hospital…” instead: it is their presence.")],
         warn=warn,
-        choice=("reason", _("Reason"), [(v, label, "") for v, label in checks.reasons_offered()]),
+        choice=("reason", _("Reason"), [(v, label, "") for v, label in checks.reasons_offered()],
+                request.POST.get("reason", "")),  # asked again: the reason stays chosen
         entry=("note", _("Note (needed for “Other reason”)"), request.POST.get("note", "")),
         yes=_("Yes, exempt"), back=back)
 

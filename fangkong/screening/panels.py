@@ -125,8 +125,12 @@ def household_panel(request, household):
         lines = [{**g, "names": join_words(g["people"])} for g in groups.values()]
     ctx = {"hh": household, "own": own, **now, "lines": lines, "pressing": pressing, "named": named,
            "coming": status.coming_lines(household, now["zone"]),
-           "contacts": office_contacts(scope, limit=2, communities=[household.community_id])
-           if own and pressing else []}
+           "contacts": [], "duty": None}
+    if own and pressing:  # whom to call: the place's duty phone (the page's top says the same);
+        # the community staff's own phones only where no duty phone is set
+        ctx["duty"] = reg_queries.duty_phone_for(household)
+        if ctx["duty"] is None:
+            ctx["contacts"] = office_contacts(scope, limit=2, communities=[household.community_id])
     if not own:
         actor = actor_of(request)
         drafted = status.escalations(scope, [line["person"].id for line in lines if line["code"] == "positive"])

@@ -7,7 +7,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict
 
-from fangkong.registry.schemas import ContactPhoneOut, Page, ResidentOut, StrictIn
+from fangkong.registry.schemas import ClientId, ContactPhoneOut, Page, ResidentOut, StrictIn
 
 
 class RoundIn(StrictIn):
@@ -18,7 +18,7 @@ class RoundIn(StrictIn):
     ends_at: str
     pool_size: int = 10
     areas: list[int] = []
-    client_id: str | None = None  # sent again (a retry), the round planned the first time answers
+    client_id: ClientId | None = None  # sent again (a retry), the round planned the first time answers
     # another round of the kind still open over the same areas on the same days: 409
     # `round_overlap` naming them (`rounds`) unless this is true
     confirm_overlap: bool = False
@@ -36,6 +36,9 @@ class RoundOut(Schema):
     pool_size: int
     emergency_team: int | None = None  # volunteers' team told of positive pools
     overrun: bool = False  # still running past its planned end: nobody ended it (end it)
+    # planning a PCR round: how many people of its sealed area (zones sampled at home) were
+    # put on its home-sampling list; null when not planned by this call
+    home_listed: int | None = None
 
 
 class EmergencyTeamIn(Schema):
@@ -62,7 +65,7 @@ class TubeIn(StrictIn):
     capacity: int | None = None
     point: int | None = None
     table: int | None = None
-    client_id: str | None = None
+    client_id: ClientId | None = None
 
 
 class TubeOut(Schema):
@@ -75,7 +78,7 @@ class TubeOut(Schema):
 
 
 class ScanIn(StrictIn):
-    client_id: str
+    client_id: ClientId
     barcode: str
     person: str
     confirm: bool = False
@@ -218,7 +221,7 @@ class AdvisorOut(Schema):
 class KitIn(StrictIn):
     household: int
     count: int | str
-    client_id: str | None = None
+    client_id: ClientId | None = None
     note: str = ""
     issued_at: str | None = None
 
@@ -348,7 +351,7 @@ class HomeVisitPage(Page):
 
 class RetestIn(StrictIn):
     barcode: str  # the single tube
-    client_id: str | None = None  # a UUID: sending it again records the sample once
+    client_id: ClientId | None = None  # a UUID: sending it again records the sample once
 
 
 class RetestOut(Schema):
@@ -387,6 +390,10 @@ class SamplerIn(StrictIn):
 class HomeAssignIn(StrictIn):
     visits: list[int]  # home visits of the round, still to do
     sampler: int | None = None  # one of the round's samplers (its assignment's id); none: take back
+
+
+class HomeListedOut(Schema):
+    added: int  # people put on the home-sampling list by this call
 
 
 class HomeAssignOut(Schema):

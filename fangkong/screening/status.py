@@ -193,6 +193,40 @@ def no_contact_text(code) -> str:
     return ""
 
 
+def missing_marks(rows) -> None:
+    """The PCR missing list's rows as the household's page reads them (`household_now`):
+    each row's `.no_contact` (`positive_households`' words for the door) and `.held` — the
+    person is held by a positive test (antigen or pooled, awaiting the single re-test), a
+    case, or a close contact: the family's page no longer asks them to the sampling point, so
+    the list says the next step (`.held_label`, `.held_step`: a single tube at the door)
+    instead of offering away / in hospital / exempt. Four queries."""
+    if not rows:
+        return
+    hh = positive_households([r.household_id for r in rows])
+    ids = [r.id for r in rows]
+    open_ = (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED)
+    held = dict(FollowUp.objects.filter(resident_id__in=ids, status__in=open_)
+                .values_list("resident_id", "tube_id"))
+    cases = cases_by_household([r.household_id for r in rows])
+    contacts = close_contacts(rows, cases)
+    for r in rows:
+        r.no_contact = no_contact_text(hh.get(r.household_id))
+        r.held, r.held_label, r.held_step = False, "", ""
+        if r.id in cases.get(r.household_id, ()):
+            r.held_label = _("Confirmed positive (single re-test)")
+            r.held_step = _("A confirmed case: follow the case procedure (transfer, sealing, close contacts).")
+        elif r.id in held:
+            r.held_label = _("Pooled tube positive: waiting for a single re-test") if held[r.id] \
+                else _("Antigen test positive: waiting for a PCR re-test")
+            r.held_step = _("Next: a single-tube swab at home (follow-up page). Do not call them to "
+                            "the sampling point.")
+        elif r.id in contacts:
+            r.held_label = _("Lives with a confirmed case: close contact")
+            r.held_step = _("Next: stays at home; a single-tube swab at the door. Do not call them to "
+                            "the sampling point.")
+        r.held = bool(r.held_label)
+
+
 # --- the rounds now -----------------------------------------------------------------------
 
 def current_rounds(household, people_ids, limit=5) -> list[Round]:

@@ -107,6 +107,11 @@ def plan(request):
                    plan_error=None if e.fields or request.POST.get("edit") else str(e.message))
         return render(request, "screening/home.html", ctx)
     messages.success(request, _("Round planned: %(name)s.") % {"name": rnd.name})
+    if getattr(rnd, "home_listed", 0):  # its sealed area's people: sampled at the door
+        messages.success(request, ngettext(
+            "%(n)d person in a sealed area put on the home-sampling list.",
+            "%(n)d people in a sealed area put on the home-sampling list.", rnd.home_listed)
+            % {"n": rnd.home_listed})
     return redirect("screening_round", pk=rnd.id)
 
 
@@ -351,6 +356,7 @@ def missing(request, pk):
     # no phone of their own: the household's or a housemate's, as on the home-sampling list
     with_contact_phones(actor_of(request), rows, f"screening.missing:{rnd.id}")
     row_actions(request, rnd, rows)  # after the call: "Away…", "In hospital…", "Exempt…"
+    status.missing_marks(rows)  # held / case / close contact: the door swab, not those offers
     return render(request, "screening/missing.html", {
         "messages": said_at_rows(request, rows),  # a row action's outcome: where the eyes are
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),

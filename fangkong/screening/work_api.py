@@ -33,6 +33,7 @@ from .schemas import (
     FollowUpPage,
     HomeAssignIn,
     HomeAssignOut,
+    HomeListedOut,
     HomeVisitPage,
     MissingPage,
     MyHomeVisitOut,
@@ -225,6 +226,17 @@ def sampler_remove(request, round_id: int, sampler_id: int):
     planning.remove_sampler(actor_of(request), rnd, s.id)
     p = SamplingPoint.objects.select_related("place").get(pk=s.point_id)
     return _point_out(p, _samplers(rnd))
+
+
+@router.post("/screening/rounds/{round_id}/home-visits/generate", response=HomeListedOut)
+def generate_home_visits(request, round_id: int):
+    """Put on the round's home-sampling list everyone still to sample (not sampled, not
+    exempt, at home) who is bedridden or of limited mobility, or whose household's zone is
+    sampled at home (a sealed building or area, zoned after the round was planned too). As
+    the home-sampling page's button; sent again, it adds only the new ones. `added`: how
+    many were put on the list."""
+    rnd = queries.get_round(request.scope, round_id, Perm.SCREENING_RUN)
+    return {"added": followup.generate_home_list(actor_of(request), rnd)}
 
 
 @router.post("/screening/rounds/{round_id}/home-visits/assign", response=HomeAssignOut)

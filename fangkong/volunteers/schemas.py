@@ -7,7 +7,7 @@ import datetime
 
 from ninja import Schema
 
-from fangkong.registry.schemas import NumberOrText, StrictIn
+from fangkong.registry.schemas import ClientId, NumberOrText, StrictIn
 
 
 class CallIn(StrictIn):
@@ -25,7 +25,7 @@ class CallIn(StrictIn):
     team: int | None = None
     audience_skill: str | None = None
     audience_place: int | None = None
-    client_id: str | None = None  # sent again (a retry), the call made the first time answers
+    client_id: ClientId | None = None  # sent again (a retry), the call made the first time answers
 
 
 class CallOut(Schema):
@@ -167,7 +167,7 @@ class JoinLinkOut(Schema):
 
 class MessageIn(StrictIn):
     text: str  # to everyone who answered the call (confirmed and waiting), up to 500 characters
-    client_id: str | None = None  # sent again (a retry) with the same id, nobody is told twice
+    client_id: ClientId | None = None  # sent again (a retry) with the same id, nobody is told twice
 
 
 class Told(Schema):

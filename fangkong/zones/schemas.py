@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from ninja import Schema
 
-from fangkong.registry.schemas import StrictIn
+from fangkong.registry.schemas import ClientId, StrictIn
 
 
 class LiftRuleOut(Schema):
@@ -276,7 +276,7 @@ class ObservationIn(StrictIn):
     source: str = "manual"
     place: int | None = None
     observed_at: datetime.datetime | None = None
-    client_id: str | None = None
+    client_id: ClientId | None = None
     confirm: bool = False  # a milder colour over an import of the same day becomes the current code
 
 
@@ -291,7 +291,7 @@ class ObservationOut(Schema):
 
 class GateIn(StrictIn):
     direction: str
-    client_id: str
+    client_id: ClientId
     person: str | None = None  # a scanned code or a typed ID number
     resident: int | None = None
     name: str = ""

@@ -133,3 +133,24 @@ def test_the_family_sees_whom_to_call_on_its_page(world, login, system):
     r = c.get(f"/households/{w.hh101.id}/")
     link = r.text[r.text.index('id="duty-phone"'):][:300]
     assert "光明社区值班电话" in link and '<a class="tel" href="tel:03514120101">' in link
+
+
+def test_a_refused_duty_phone_keeps_the_form_open_with_what_was_typed(login, world):
+    """Walk "re", defect 10: an invalid duty phone closed the form and emptied the box."""
+    from django.urls import reverse
+
+    actions.set_duty_phone(actor_for(world.users.staff), world.community, "03514120101")
+    c = login(world.users.staff)
+    bad = "0351-4120 999 转8"
+    refused = c.post(reverse("place_duty_phone", args=[world.building.id]), {"duty_phone": bad})
+    assert refused.status_code == 302 and refused["Location"].endswith("#duty-phone-form")
+    html = c.get(refused["Location"].split("#")[0]).content.decode()
+    form = html[html.index('id="duty-phone-form"'):][:1600]
+    assert form.startswith('id="duty-phone-form" open')  # open, although a number is set above
+    assert f'value="{bad}"' in form and 'role="alert"' in form and 'class="error"' in form
+    assert Place.objects.get(id=world.building.id).duty_phone == ""
+    again = c.get(reverse("place", args=[world.building.id])).content.decode()  # said once
+    assert 'id="duty-phone-form" open' not in again and bad not in again
+    done = c.post(reverse("place_duty_phone", args=[world.building.id]), {"duty_phone": "0351-4120999"})
+    assert done.status_code == 302
+    assert Place.objects.get(id=world.building.id).duty_phone == "03514120999"

@@ -232,6 +232,10 @@ ROUTES = {
         lambda w: f"/api/v1/screening/rounds/{w.round.id}/samplers/{w.round.samplers.get().id}",
         setup=with_sampler, missing=lambda w: f"/api/v1/screening/rounds/{w.round.id}/samplers/{MISSING}",
         **SEEN_NOT_RUN),
+    # the sealed area's (and the bedridden's) people on the home list: who runs the round's people
+    ("POST", "/screening/rounds/{round_id}/home-visits/generate"): Route(
+        round_url("/home-visits/generate"), setup=with_followup, body=lambda w: {},
+        missing=missing_round("/home-visits/generate"), command=404, leader=404, resident=404),
     # give home visits to one of the round's samplers: who runs the round's people
     ("POST", "/screening/rounds/{round_id}/home-visits/assign"): Route(
         round_url("/home-visits/assign"), setup=with_home_visit,

@@ -22,6 +22,8 @@ def _in_view(page, selector) -> bool:
 def test_the_outcome_of_a_row_action_is_in_view_at_the_row(phone_page, world, rnd, system):
     for i in range(30):  # a long list: 夏明 (1单元 102) and the next row far below the top
         reg.create_resident(system, world.hh101, {"name": f"住户{i:02d}"})
+    for i in range(20):  # and rows below it, so that the page can bring #said to the top
+        reg.create_resident(system, world.hh201, {"name": f"后户{i:02d}"})
     page = phone_page
     log_in(page, "grid_a")
     page.goto(f"{page.base}/screening/rounds/{rnd.id}/missing/?place={world.grid.id}")
@@ -36,6 +38,9 @@ def test_the_outcome_of_a_row_action_is_in_view_at_the_row(phone_page, world, rn
     assert page.evaluate("window.scrollY") > 844  # far down the list, where the row was
     box = said.bounding_box()
     assert box and 0 <= box["y"] and box["y"] + box["height"] <= 844, f"the message is out of sight: {box}"
+    header = page.locator("header.top, .top").first.bounding_box()
+    assert header and box["y"] >= header["y"] + header["height"], (  # not under the sticky header
+        f"the message is under the header: {box} vs {header}")
     assert _in_view(page, f"#m-{world.wang.id}")  # the row that followed, just below it
     expect(page.locator("main > .flash")).to_have_count(0)  # not at the top as well
     page.shot("missing-said-at-row")

@@ -41,6 +41,9 @@ def test_exempt_for_another_reason_from_the_row_asks_for_a_note(world, rnd, clie
     text = again.content.decode()
     assert again.status_code == 200 and "其他原因：请简要填写说明。" in text  # asked again, not recorded
     assert 'name="confirm" value="1"' in text and not Exemption.objects.exists()
+    # the choice is kept (walk "re", defect 10): 其他原因 stays chosen, only it
+    assert 'name="reason" value="other" required checked' in text and text.count("required checked") == 1
+    assert "required checked" not in asked  # the first time, none is chosen
     done = client.post(_row_url(rnd, world.wang), {**form, "reason": "other", "note": "在外地出差，电话确认",
                                                    "confirm": "1"})
     assert done.status_code == 302

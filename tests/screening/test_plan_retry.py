@@ -72,7 +72,9 @@ def test_the_page_sent_back_changed_with_its_old_id_says_so_and_offers_a_fresh_o
     assert r.status_code == 200 and "这个客户端编号已用于另一个检测轮次，本次未安排。" in page
     fresh = page.split('name="client_id" value="')[1].split('"')[0]
     assert fresh != cid and 'value="第6轮核酸"' in page  # as typed, and it plans when sent again
-    assert c.post(reverse("screening_plan"), {**form, "name": "第6轮核酸", "client_id": fresh}).status_code == 302
+    # the same window over the same area: asked first (round_overlap), planned on yes
+    assert c.post(reverse("screening_plan"), {**form, "name": "第6轮核酸", "client_id": fresh,
+                                              "confirm": "1"}).status_code == 302
     assert sorted(Round.objects.values_list("name", flat=True)) == ["第5轮核酸", "第6轮核酸"]
 
 
@@ -87,8 +89,9 @@ def test_the_api_with_the_same_client_id_answers_the_same_round(world, login):
     assert Round.objects.count() == 1
     assert _told() == sorted([world.users.grid.id, world.users.leader.id])
     assert AuditEvent.objects.filter(action="screening.round.plan").count() == 1
-    # without an id, each request is a round of its own (as before)
-    plain = _api_body(world)
+    # without an id, each request is a round of its own (as before; the same window over
+    # the same area is an overlapping PCR round, planned when confirmed)
+    plain = {**_api_body(world), "confirm_overlap": True}
     for _ in range(2):
         assert c.post("/api/v1/screening/rounds", data=json.dumps(plain),
                       content_type="application/json").status_code == 201

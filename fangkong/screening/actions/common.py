@@ -125,6 +125,19 @@ def check_point_and_table(rnd: Round, point, table, errors) -> tuple[int | None,
     return point_id, table
 
 
+def assigned_point(rnd: Round, user) -> int | None:
+    """THE rule for a tube opened naming no sampling point — the station page, the API's
+    single open and the offline/bulk batch (`sync`) alike: it is at the point the sampler
+    was assigned to in this round (`Sampler`), so the round's per-point figures count it.
+    None when the sampler has no assignment (staff sampling, say)."""
+    from ..models import Sampler
+
+    uid = getattr(user, "id", None)
+    if uid is None:
+        return None
+    return Sampler.objects.filter(round=rnd, user_id=uid).values_list("point_id", flat=True).first()
+
+
 # --- a tube left empty at its table ----------------------------------------------------------
 
 def left_empty(tubes, user_id, point_id, table, barcode) -> list[Tube]:

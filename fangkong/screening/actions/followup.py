@@ -42,14 +42,18 @@ HOME_TAGS = (Tag.BEDRIDDEN, Tag.LIMITED_MOBILITY)
 
 # --- home visits -----------------------------------------------------------------------
 
-def generate_home_list(actor, rnd: Round) -> int:
+def generate_home_list(actor, rnd: Round, *, zones_only=False) -> int:
     """Add everyone in the round's area still to sample (`figures.missing_q`: not sampled
     yet, not exempt) and at home who is tagged bedridden or limited mobility, or whose
     household's zone is sampled at home (sealed), to the home-sampling list, each with its
     reason (a zone's: `HomeVisit.ZONE_NOTE`; its label says so, not "from the registry
     tags"). Re-running adds only the new ones; someone with a visit still to make (by hand,
     a re-test, a re-sample) is not listed a second time. Returns how many were added
-    (exactly the rows written)."""
+    (exactly the rows written).
+
+    `zones_only` (`planning.plan_round`, a PCR round): only the people whose household's
+    zone is sampled at home (sealed: 足不出户，服务上门 — they may not come to a sampling
+    point), audited only when someone was added."""
     from fangkong.zones.queries import home_sampled
 
     from ..figures import missing_q
@@ -64,7 +68,7 @@ def generate_home_list(actor, rnd: Round) -> int:
         Q(source=HomeVisit.Source.TAGS) | Q(status=HomeVisit.Status.OPEN))
     # only the people the actor runs screening for: a grid worker's, their grid's
     people = (Resident.objects.filter(missing_q(rnd)).filter(actor.scope.q(Perm.SCREENING_RUN))
-              .filter(by_tag | Q(home_sampled()))
+              .filter(Q(home_sampled()) if zones_only else (by_tag | Q(home_sampled())))
               .filter(presence=Presence.HOME).exclude(id__in=listed.values("resident_id"))
               .annotate(tagged=ExpressionWrapper(by_tag, output_field=BooleanField())))
     rows = []
@@ -80,7 +84,9 @@ def generate_home_list(actor, rnd: Round) -> int:
         before = tags_rows.count()
         HomeVisit.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
         added = tags_rows.count() - before  # a row another pass wrote first is not ours
-        record(actor, "screening.home.generate", rnd, {"added": added}, levels_from=rnd)
+        if added or not zones_only:
+            record(actor, "screening.home.generate", rnd,
+                   {"added": added, **({"zones_only": True} if zones_only else {})}, levels_from=rnd)
     return added
 
 

@@ -49,8 +49,8 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_
                                             % {"name": a.name, "place": place.name}]})
     if cid is not None and (found := Round.objects.filter(client_id=cid).first()) is not None:
         return _same_plan(found, place, clean, areas)
-    over = [] if clean["kind"] != RoundKind.ANTIGEN else \
-        overlapping(clean["kind"], clean["starts_at"], clean["ends_at"], areas, client_id=cid)
+    # antigen: the same days; PCR: overlapping windows (`areas.overlapping`)
+    over = overlapping(clean["kind"], clean["starts_at"], clean["ends_at"], areas, client_id=cid)
     if over and not confirm_overlap:
         raise overlap_error(over)
     rnd = Round(place=place, created_by=user_of(actor), client_id=cid, **clean)
@@ -74,6 +74,13 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_
                                                          **({"overlaps": [r.id for r in over]} if over else {})},
                    levels_from=place)
             recount(rnd)
+            # a PCR round over a sealed area: its people are sampled at the door (they may not
+            # come to a point), listed now, the count said (`home_listed`)
+            rnd.home_listed = 0
+            if rnd.kind == RoundKind.PCR:
+                from .followup import generate_home_list
+
+                rnd.home_listed = generate_home_list(actor, rnd, zones_only=True)
     except IntegrityError:  # the two taps at once: the first one's round (its news, its record)
         if cid is None or (found := Round.objects.filter(client_id=cid).first()) is None:
             raise
@@ -92,12 +99,19 @@ def overlap_words(r: Round) -> str:
 def overlap_error(over: list[Round]) -> Conflict:
     """The Conflict `round_overlap` for the rounds a plan overlaps (the page asks with it,
     the API answers it as 409 unless `confirm_overlap`)."""
-    e = Conflict(ngettext(
-        "Another round of this kind is still open over the same area on the same day: %(rounds)s. "
-        "Families would be asked twice and the coverage split. Plan it anyway?",
-        "Other rounds of this kind are still open over the same area on the same day: %(rounds)s. "
-        "Families would be asked twice and the coverage split. Plan it anyway?", len(over))
-        % {"rounds": "; ".join(overlap_words(r) for r in over)},
+    if over[0].kind == RoundKind.PCR:  # PCR: the windows overlap (`areas.overlapping`)
+        words = ngettext(
+            "Another PCR round is still open over the same area at the same time: %(rounds)s. "
+            "Residents would be asked twice and the coverage split. Plan it anyway?",
+            "Other PCR rounds are still open over the same area at the same time: %(rounds)s. "
+            "Residents would be asked twice and the coverage split. Plan it anyway?", len(over))
+    else:
+        words = ngettext(
+            "Another round of this kind is still open over the same area on the same day: %(rounds)s. "
+            "Families would be asked twice and the coverage split. Plan it anyway?",
+            "Other rounds of this kind are still open over the same area on the same day: %(rounds)s. "
+            "Families would be asked twice and the coverage split. Plan it anyway?", len(over))
+    e = Conflict(words % {"rounds": "; ".join(overlap_words(r) for r in over)},
         code="round_overlap",
         extra={"rounds": [{"id": r.id, "name": r.name, "areas": r.area_names, "starts_at": r.starts_at.isoformat(),
                            "ends_at": r.ends_at.isoformat(), "status": r.status} for r in over]})
@@ -342,7 +356,6 @@ def role_endings(user, scope, *, withdrawn=False) -> list:
 
     from ..access import withdrawn as withdrawn_registration
     from ..access import works_on_round
-    from ..models import RoundKind
 
     rows = list(Sampler.objects.filter(user=user).exclude(round__status=RoundStatus.CLOSED)
                 .select_related("round__place", "point__place").order_by("round__starts_at", "id"))

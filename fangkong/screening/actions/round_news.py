@@ -70,7 +70,8 @@ def tell_planned(actor, rnd: Round, areas) -> int:
 def tell_families(actor, rnd: Round, areas) -> int:
     """The families of the round's areas (their own logins) are told once a round and window,
     in each reader's language: the window and what to do (the sampling point with their
-    code, or the kit and its report by the end). A household with no login is on the grid
+    code; or, in a zone that samples at home, such as sealed, wait at home for the door swab
+    as their household's page says; or the kit and its report by the end). A household with no login is on the grid
     worker's door list, as before. Returns how many were told."""
     if rnd.past_end(timezone.now()):
         return 0
@@ -78,22 +79,43 @@ def tell_families(actor, rnd: Round, areas) -> int:
 
     from ..models import RoundKind
 
-    users = list(Membership.objects.filter(is_active=True, user__is_active=True, role=Role.RESIDENT)
-                 .filter(under_any(areas, "household__")).values_list("user_id", flat=True).distinct())
-    if not users:
+    pairs = list(Membership.objects.filter(is_active=True, user__is_active=True, role=Role.RESIDENT)
+                 .filter(under_any(areas, "household__")).values_list("user_id", "household_id").distinct())
+    if not pairs:
         return 0
+    # the household page's rule (`status.household_now`, `status.coming_lines`): a household
+    # in a zone that samples at home (sealed, ...) waits at home for the door swab
+    from fangkong.zones.models import HouseholdZone
+
+    home_hh = set(HouseholdZone.objects.filter(household_id__in={h for _u, h in pairs}, until=None,
+                                               zone_type__home_sampling=True)
+                  .values_list("household_id", flat=True))
+    by_user: dict[int, set[bool]] = {}
+    for uid, hid in pairs:
+        by_user.setdefault(uid, set()).add(hid in home_hh)
+    at_home = [u for u, homes in by_user.items() if homes == {True}]  # every household of theirs
+    others = [u for u in by_user if u not in set(at_home)]
 
     def title():
         return _("%(round)s: %(window)s") % {"round": rnd.name, "window": status.window_text(rnd, dated=True)}
 
-    def body():
+    def body(home=False):
         end = f"{timezone.localtime(rnd.ends_at):%H:%M}"
         if rnd.kind == RoundKind.ANTIGEN:
             return _("Test everyone at home with a kit and report each result with a photo of the "
                      "cassette by %(end)s. Your household's page shows who is still to report.") % {"end": end}
+        if home:
+            return _("Stay at home between %(start)s and %(end)s: a health worker will come to the door "
+                     "to take the swab. Do not go to the sampling point. Your household's page shows who "
+                     "is still to be tested.") % {"start": f"{timezone.localtime(rnd.starts_at):%H:%M}", "end": end}
         return _("Go to the sampling point with your code between %(start)s and %(end)s; people who "
                  "cannot go out are sampled at home. Your household's page shows who is still to be "
                  "tested.") % {"start": f"{timezone.localtime(rnd.starts_at):%H:%M}", "end": end}
 
-    return notify(actor, users, kind="screening.round_family", title=title, body=body,
-                  url=reverse("home"), key=f"family.{planned_key(rnd)}")
+    key = f"family.{planned_key(rnd)}"
+    told = 0
+    for group, home in ((others, False), (at_home, True)):
+        if group:
+            told += notify(actor, group, kind="screening.round_family", title=title,
+                           body=lambda home=home: body(home), url=reverse("home"), key=key)
+    return told

@@ -29,6 +29,7 @@ from ..figures import EXEMPT_PRESENCE
 from ..models import CodeColour, Conflict, Exemption, HealthCode, Round, Sample, Tube, TubeState
 from ..refusals import refused
 from .common import (
+    assigned_point,
     check_point_and_table,
     earliest_clock,
     left_empty,
@@ -64,6 +65,8 @@ def open_tube(actor, rnd: Round, barcode, *, capacity=None, point=None, table=No
     if errors:
         raise Invalid(fields=errors)
     user = user_of(actor)
+    if point is None:  # none named: the sampler's assigned point (`common.assigned_point`)
+        point = assigned_point(rnd, user)
     with transaction.atomic():
         tube, resumed = _open(actor, rnd, user, barcode, cap, point, table, client_id)
         _set_aside(actor, rnd, user, tube, point, table)

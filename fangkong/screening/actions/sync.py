@@ -35,6 +35,7 @@ from ..figures import EXEMPT_PRESENCE
 from ..models import CodeColour, Conflict, Round, Sample, Tube, TubeState
 from ..refusals import detail_of, explain, malformed, refusal, refusal_message, refused, where_of
 from .common import (
+    assigned_point,
     earliest_clock,
     left_empty,
     new_tube,
@@ -84,6 +85,7 @@ def sync(actor, rnd: Round, items: list[dict], *, online=False) -> list[dict]:
     now = timezone.now()
     parsed, bad = parse_batch(items, now, earliest_clock(rnd))
     parsed, bad = _points_checked(rnd, parsed, bad)
+    _assigned_points(rnd, actor, parsed)
     if not parsed:
         return [malformed(p, items[p["index"]]) for p in bad]
     # The registrations are COPYed straight in; if that collides (rare), everything is
@@ -114,6 +116,16 @@ def _points_checked(rnd, parsed, bad) -> tuple[list[dict], list[dict]]:
         if p["type"] == "open" and p["point"] in unknown:
             p["error"] = ("point", checks.no_such_point())
     return [p for p in parsed if "error" not in p], bad + [p for p in parsed if "error" in p]
+
+
+def _assigned_points(rnd, actor, parsed) -> None:
+    """An open naming no sampling point is at the sampler's assigned one
+    (`common.assigned_point`, the single open's rule too): one query a batch, only when
+    some open names none."""
+    missing = [p for p in parsed if p["type"] == "open" and p.get("point") is None]
+    if missing and (point := assigned_point(rnd, user_of(actor))) is not None:
+        for p in missing:
+            p["point"] = point
 
 
 class Batch:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fangkong.audit.actions import record
-from fangkong.core.clean import clean
+from fangkong.core.clean import clean, client_id_words
 from fangkong.core.clean import client_id as parse_client_id
 from fangkong.core.errors import Conflict, Invalid
 from fangkong.registry.models import Place, Resident
@@ -53,7 +53,7 @@ def _client_id(value):
     """Required here: a gate event without one could not be told from its retry."""
     cid = parse_client_id(value)
     if cid is None:
-        raise Invalid(fields={"client_id": [_("Not a valid client id.")]})
+        raise Invalid(fields={"client_id": [client_id_words()]})
     return cid
 
 
