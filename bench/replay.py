@@ -153,7 +153,10 @@ def replay(ctx, plan, tag, kill_at=None) -> dict:
     for x in plan:
         body = json.dumps({"place": x["district"].id, "name": f"replay {tag}", "pool_size": 10,
                            "starts_at": (now - datetime.timedelta(minutes=5)).isoformat(),
-                           "ends_at": (now + datetime.timedelta(hours=24)).isoformat()})
+                           "ends_at": (now + datetime.timedelta(hours=24)).isoformat(),
+                           # each replay is a whole round over the district, over the rounds
+                           # of the replays before it: planned over them on purpose
+                           "confirm_overlap": True})
         x["round"] = x["cmd"].call("POST", "/api/v1/screening/rounds", body)["id"]
         rnd = Round.objects.get(id=x["round"])
         sp = planning.add_point(Actor.system(), rnd, x["point"], min(100, x["stations"]))  # ≤ 100 a point

@@ -2,6 +2,8 @@
 staff submit A's report; the street's command reads everything below the street, approves
 and returns A's report and reminds; nobody else sees any of it (404, as if missing)."""
 
+import datetime
+
 from django.utils import timezone
 
 from fangkong.reports.models import DailyReport
@@ -19,11 +21,17 @@ def today():
     return timezone.localdate().isoformat()
 
 
+def yesterday() -> datetime.date:
+    """The day of the reports the routes act on: a community's report is submitted from its
+    cut-off on (`require_cutoff_passed`), and yesterday's has passed whatever the hour."""
+    return timezone.localdate() - datetime.timedelta(days=1)
+
+
 def draft(w):
     from fangkong.core.actor import Actor
     from fangkong.reports import actions
 
-    w.report = actions.prepare(Actor.system(w.users.staff), w.community)
+    w.report = actions.prepare(Actor.system(w.users.staff), w.community, yesterday())
 
 
 def submitted(w):
@@ -47,8 +55,8 @@ ROUTES = {
         lambda w: f"/api/v1/reports/places/{w.community.id}/figures",
         missing=lambda w: f"/api/v1/reports/places/{MISSING}/figures", **READ),
     ("GET", "/reports/places/{place_id}/reports/{day}"): Route(
-        lambda w: f"/api/v1/reports/places/{w.community.id}/reports/{today()}", setup=submitted,
-        missing=lambda w: f"/api/v1/reports/places/{MISSING}/reports/{today()}", **READ),
+        lambda w: f"/api/v1/reports/places/{w.community.id}/reports/{yesterday()}", setup=submitted,
+        missing=lambda w: f"/api/v1/reports/places/{MISSING}/reports/{yesterday()}", **READ),
     ("POST", "/reports/places/{place_id}/reports/{day}"): Route(
         lambda w: f"/api/v1/reports/places/{w.community.id}/reports/{today()}",
         missing=lambda w: f"/api/v1/reports/places/{MISSING}/reports/{today()}", **SUBMIT),
