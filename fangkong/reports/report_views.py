@@ -107,7 +107,7 @@ def _ask_submit(request, r, back):
         lines = [_("The figures are counted once more as of %(cutoff)s and the report is locked: "
                    "after this, a change is a correction (a new version with its reason).")
                  % {"cutoff": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}]
-        if now > at:  # the registry keeps no history: its roll is read now (`actions.nightly.read_late`)
+        if actions.roll_read_late(at, now):  # the registry keeps no history: its roll is read now
             lines.append(_("Residents and households are counted from the roll as it stands now (%(now)s): "
                            "the registry keeps no history to count them as of the cut-off, and the report "
                            "says so.") % {"now": timezone.localtime(now).strftime("%m-%d %H:%M")})

@@ -449,7 +449,7 @@ def request_step(request, pk: int, step: RequestStep, body: StepIn):
     elif step == RequestStep.CANCEL:
         r = requests.cancel(a, r)
     elif step == RequestStep.TRIAGE:
-        r = requests.triage(a, r, urgent=bool(body.urgent), due_at=body.due_at)
+        r = requests.triage(a, r, urgent=body.urgent, due_at=body.due_at)
     else:
         from fangkong.accounts.models import User
 

@@ -51,6 +51,10 @@ def test_a_past_days_report_says_its_population_is_the_roll_of_now(day, actors, 
     # counted before its cut-off (the job's draft at 19:30): no such note
     early = actions.prepare(actors.other_staff, w.other, w.day, now=_at(w.day, 19, 30))
     assert POPULATION_AT not in early.figures
+    # nor an on-time report read in the evening after it (every report was said to be "not
+    # the cut-off's roll", so the note meant nothing when it mattered)
+    on_time = actions.prepare(actors.other_staff, w.other, w.day, now=_at(w.day, 20, 30))
+    assert POPULATION_AT not in on_time.figures
 
 
 def test_the_confirm_of_a_past_day_says_the_roll_is_read_now(day):

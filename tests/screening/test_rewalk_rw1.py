@@ -32,6 +32,27 @@ def test_a_sealed_family_is_told_to_wait_at_home_for_the_round(world, system, pr
     assert "Stay at home between 07:00 and 14:00" in body and "Go to the sampling point" not in body
 
 
+def test_a_family_with_a_positive_is_told_to_wait_at_home_for_the_next_round(world, system):
+    """Review: a household not sealed but holding someone with a positive antigen test was
+    told "go to the sampling point" by the round's message, right after being told not to
+    go out; its swab is taken at the door, as the no-contact rule says."""
+    from fangkong.screening.actions import antigen as antigen_actions
+    from tests.conftest import actor_for
+
+    from .photos import png
+    from .test_antigen import running_antigen_round
+
+    w = world
+    ag = running_antigen_round(w, system)
+    antigen_actions.record_result(actor_for(w.users.resident), ag, w.su, "positive", photo=png())
+    d = timezone.localdate() + datetime.timedelta(days=1)
+    planning.plan_round(Actor.system(w.users.staff), w.community, {
+        "name": "第5轮核酸", "starts_at": at(d, 7).isoformat(), "ends_at": at(d, 14).isoformat(),
+        "pool_size": 10})
+    n = Notification.objects.get(kind="screening.round_family", user=w.users.resident, title__contains="第5轮")
+    assert "在家等候" in n.body and "带上核验码到采样点" not in n.body, n.body
+
+
 def test_after_a_positive_the_family_page_names_the_duty_phone_not_a_staff_phone(world, system, login):
     from django.urls import reverse
 

@@ -99,3 +99,21 @@ def test_staff_mark_a_request_urgent_and_set_its_needed_by(world, system):
     cold.refresh_from_db()
     assert cold.priority == 1
     assert AuditEvent.objects.filter(action="services.request.triage").count() == 2
+
+
+def test_moving_only_the_needed_by_through_the_api_keeps_it_urgent(world, system):
+    """An API client that sends only a new needed-by (no `urgent`) had put an urgent request
+    back to its category's priority, telling nobody: leaving `urgent` out keeps it as it is."""
+    w = world
+    _cold, insulin = _two(w, system)
+    staff = _client(w.users.staff)
+    url = f"/api/v1/services/requests/{insulin.id}/triage"
+    assert staff.post(url, {"urgent": True}, content_type="application/json").json()["priority"] == 1
+    later = (timezone.now() + datetime.timedelta(hours=5)).isoformat()
+    r = staff.post(url, {"due_at": later}, content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert r.json()["priority"] == 1
+    insulin.refresh_from_db()
+    assert insulin.priority == 1 and abs((insulin.due_at - timezone.now()).total_seconds() - 5 * 3600) < 120
+    # said outright, it goes back to its category's priority
+    assert staff.post(url, {"urgent": False}, content_type="application/json").json()["priority"] != 1

@@ -10,6 +10,7 @@ from .nightly import (  # noqa: F401
     prepare,
     preview,
     require_cutoff_passed,
+    roll_read_late,
     rollup,
     save_remarks,
     start,

@@ -62,6 +62,17 @@ def _figures_for(place: Place, day, at, now=None) -> tuple[dict, list]:
     return figures.stored(read_late(values, at, now)), []
 
 
+# The roll read within this time after the cut-off is the cut-off's: nobody registers people
+# in the evening hours after it, and every on-time report is read then (it had said "not the
+# cut-off's roll" on each one, so the note said nothing when it mattered: a read days later).
+READ_GRACE = datetime.timedelta(hours=4)
+
+
+def roll_read_late(at, now) -> bool:
+    """Whether a roll read at `now` for a cut-off `at` is said not to be the cut-off's."""
+    return now - at > READ_GRACE
+
+
 def read_late(values: dict, at, now=None) -> dict:
     """The registry keeps no history (`registry.figures`): counted after the cut-off `at` (a
     late or corrected report of a past day), its residents and households are the roll of
@@ -69,7 +80,7 @@ def read_late(values: dict, at, now=None) -> dict:
     report never passes today's roll off as the cut-off's (walked 2026-12-07: the 12-05 report
     "数据截至 12-05 20:00" counted a household imported on 12-07)."""
     now = now or timezone.now()
-    if now > at and values:
+    if roll_read_late(at, now) and values:
         values[POPULATION_AT] = [now.isoformat()]
     return values
 

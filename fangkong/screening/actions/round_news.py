@@ -70,8 +70,8 @@ def tell_planned(actor, rnd: Round, areas) -> int:
 def tell_families(actor, rnd: Round, areas) -> int:
     """The families of the round's areas (their own logins) are told once a round and window,
     in each reader's language: the window and what to do (the sampling point with their
-    code; or, in a zone that samples at home, such as sealed, wait at home for the door swab
-    as their household's page says; or the kit and its report by the end). A household with no login is on the grid
+    code; or, in a zone that samples at home, such as sealed, or with a case or someone held
+    by a positive test in the household, wait at home for the door swab; or the kit and its report by the end). A household with no login is on the grid
     worker's door list, as before. Returns how many were told."""
     if rnd.past_end(timezone.now()):
         return 0
@@ -87,9 +87,13 @@ def tell_families(actor, rnd: Round, areas) -> int:
     # in a zone that samples at home (sealed, ...) waits at home for the door swab
     from fangkong.zones.models import HouseholdZone
 
-    home_hh = set(HouseholdZone.objects.filter(household_id__in={h for _u, h in pairs}, until=None,
+    households = {h for _u, h in pairs}
+    home_hh = set(HouseholdZone.objects.filter(household_id__in=households, until=None,
                                                zone_type__home_sampling=True)
                   .values_list("household_id", flat=True))
+    # a household with a case or someone held by a positive test does not go out either:
+    # their swab is taken at the door (`status.positive_households`, the no-contact rule)
+    home_hh |= set(status.positive_households(households))
     by_user: dict[int, set[bool]] = {}
     for uid, hid in pairs:
         by_user.setdefault(uid, set()).add(hid in home_hh)

@@ -92,17 +92,17 @@ def vulnerability(household_id) -> int:
     return min(total, 32767)
 
 
-def triage(actor, req: Request, *, urgent: bool, due_at=None) -> Request:
+def triage(actor, req: Request, *, urgent: bool | None, due_at=None) -> Request:
     """Staff (and grid workers, who manage requests) say how soon an open request must be
-    answered: `urgent` puts it first in the queue (priority 1; not urgent: its category's
-    priority again), `due_at` its needed-by ("今晚用完": tonight), never in the past. The
+    answered: `urgent` puts it first in the queue (priority 1; False: its category's
+    priority again; None: as it is — an API call that only moves the needed-by), `due_at` its needed-by ("今晚用完": tonight), never in the past. The
     household's vulnerability is counted again (tags may have changed since it was raised).
     Audited with what it was; the same again changes nothing. Made urgent: whoever answers
     it and staff are told."""
     access.require_request(actor, req, manage=True)
     if req.state not in Request.OPEN:
         raise Conflict(_("This request is %(state)s.") % {"state": req.get_state_display()})
-    priority = 1 if urgent else req.category.priority
+    priority = req.priority if urgent is None else (1 if urgent else req.category.priority)
     due = checks.when(due_at, "due_at") if due_at not in (None, "") else req.due_at
     if abs((due - req.due_at).total_seconds()) < 60:  # the page's field as it was shown (to the minute)
         due = req.due_at
