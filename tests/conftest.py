@@ -393,3 +393,25 @@ def switch_to(page, username, password=PASSWORD):
     page.goto("about:blank")
     page.context.clear_cookies()
     log_in(page, username, password)
+
+
+def seal_now(world, place=None):
+    """`place` (default 1号楼) sealed from now by the zones' own publication (a notice, a
+    draft, its item, published): the missing list's, the resident form's and the import's
+    "away in a sealed building" tests start from it. Returns the published adjustment."""
+    from django.utils import timezone
+
+    from fangkong.zones.actions import publish as pub
+    from fangkong.zones.actions.policy import install_presets
+    from fangkong.zones.models import ZoneType
+
+    install_presets()
+    staff = actor_for(world.users.staff)
+    n = pub.create_notice(staff, world.community, {"number": "迎泽防控〔2022〕19号", "issued_by": "桥东街道",
+                                                   "title": "封控通告",
+                                                   "effective_at": timezone.now().isoformat()})
+    adj = pub.draft(staff, world.community, "封控", notice=n)
+    pub.add_item(staff, adj, pub.Op.CREATE, place or world.building,
+                 ZoneType.objects.get(policy__is_active=True, code="sealed"))
+    pub.publish(staff, adj)
+    return adj

@@ -6,14 +6,10 @@ end outside a round. Now the refusal keeps what was typed and shows the question
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
 from fangkong.registry.models import Presence
-from fangkong.zones.actions import publish as pub
-from fangkong.zones.actions.policy import install_presets
-from fangkong.zones.models import ZoneType
-from tests.conftest import actor_for
+from tests.conftest import seal_now
 
 pytestmark = pytest.mark.django_db
 
@@ -21,16 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sealed(world):
     """1号楼 sealed from now (the zones' own publication)."""
-    install_presets()
-    staff = actor_for(world.users.staff)
-    n = pub.create_notice(staff, world.community, {"number": "迎泽防控〔2022〕19号", "issued_by": "桥东街道",
-                                                   "title": "封控通告",
-                                                   "effective_at": timezone.now().isoformat()})
-    adj = pub.draft(staff, world.community, "封控", notice=n)
-    pub.add_item(staff, adj, pub.Op.CREATE, world.building,
-                 ZoneType.objects.get(policy__is_active=True, code="sealed"))
-    pub.publish(staff, adj)
-    return adj
+    return seal_now(world)
 
 
 def _form(**more):

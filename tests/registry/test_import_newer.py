@@ -14,10 +14,7 @@ from django.utils import timezone
 
 from fangkong.registry import actions as reg
 from fangkong.registry.models import ImportJob, Resident
-from fangkong.zones.actions import publish as pub
-from fangkong.zones.actions.policy import install_presets
-from fangkong.zones.models import ZoneType
-from tests.conftest import actor_for
+from tests.conftest import actor_for, seal_now
 
 CHECKED = ImportJob.Status.CHECKED
 
@@ -101,13 +98,7 @@ def test_an_old_export_keeps_the_records_changed_since_and_says_what_it_left_out
 
 
 def test_a_file_cannot_set_someone_in_a_sealed_building_away(world, login):
-    install_presets()
-    staff = actor_for(world.users.staff)
-    n = pub.create_notice(staff, world.community, {"number": "迎泽防控〔2022〕19号", "issued_by": "桥东街道",
-                                                   "title": "封控通告", "effective_at": timezone.now().isoformat()})
-    adj = pub.draft(staff, world.community, "封控", notice=n)
-    pub.add_item(staff, adj, pub.Op.CREATE, world.building, ZoneType.objects.get(policy__is_active=True, code="sealed"))
-    pub.publish(staff, adj)
+    seal_now(world)
     c = login(world.users.staff)
     wb = _export(c, world)
     ws = wb.worksheets[0]

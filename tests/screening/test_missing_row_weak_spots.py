@@ -10,7 +10,6 @@
 import json
 
 import pytest
-from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
 from fangkong.core.actor import Actor
@@ -18,10 +17,7 @@ from fangkong.core.errors import Invalid
 from fangkong.registry.models import Presence
 from fangkong.screening.actions import planning
 from fangkong.screening.models import Exemption
-from fangkong.zones.actions import publish as pub
-from fangkong.zones.actions.policy import install_presets
-from fangkong.zones.models import ZoneType
-from tests.conftest import actor_for
+from tests.conftest import seal_now
 
 from .conftest import api
 
@@ -75,16 +71,7 @@ def test_exempt_for_another_reason_without_a_note_is_refused_by_the_api_and_the_
 @pytest.fixture
 def sealed(world):
     """1号楼 sealed from now (the zones' own publication)."""
-    install_presets()
-    staff = actor_for(world.users.staff)
-    n = pub.create_notice(staff, world.community, {"number": "迎泽防控〔2022〕19号", "issued_by": "桥东街道",
-                                                   "title": "封控通告",
-                                                   "effective_at": timezone.now().isoformat()})
-    adj = pub.draft(staff, world.community, "封控", notice=n)
-    pub.add_item(staff, adj, pub.Op.CREATE, world.building,
-                 ZoneType.objects.get(policy__is_active=True, code="sealed"))
-    pub.publish(staff, adj)
-    return adj
+    return seal_now(world)
 
 
 def test_away_in_a_sealed_building_asks_whether_they_left_before_and_records_it(world, rnd, client, sealed):
