@@ -20,14 +20,19 @@ by actions, queries, views and the API alike.
   its confirm step by and for a lab account (`require_lab`); a health-code colour is
   observed by whoever samples or runs screening there (`require_observe_code`); follow-ups
   are worked by whoever runs the round or samples in it (`can_follow_up`).
+- What a missing-list row may record for someone held by a positive test, a case or a close
+  contact (`HELD_OUTCOMES`, `outcome_allowed`, `require_outcome`): the page shows only those
+  (with `held_rule`'s reason for the rest), the actions refuse the others (409
+  `held_outcome`), page and API alike.
 """
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Perm, Role
 from fangkong.accounts.scope import TASK_ROLES
 from fangkong.core import access as core_access
-from fangkong.core.errors import Forbidden, NotFound
+from fangkong.core.errors import Conflict, Forbidden, NotFound
 from fangkong.core.tree import ancestor_ids, level_field
 
 from .models import Handover, Round, Sampler
@@ -72,6 +77,56 @@ def require_run_person(actor, rnd: Round, obj) -> None:
     (NotFound); one seen but not theirs to run, Forbidden."""
     require_run_people(actor, rnd)
     require(actor, Perm.SCREENING_RUN, obj)
+
+
+# --- what a missing-list row may record for someone held ---------------------------------
+# The outcomes of a missing-list row: their presence "away" or "hospital" (`missing_views`,
+# `planning.record_presence`), "home" (listed for a swab at the door: `followup.add_home_visit`),
+# "exempt:<reason>" (`planning.add_exemption`). For someone marked by `status.held_codes`, only
+# these: a case is transferred (转运, to hospital) or isolated (隔离); someone held by a positive
+# test is swabbed at the door (the single re-test), never called to the point nor taken off
+# the list as away or exempt; a close contact stays at home for the door swab or is isolated.
+# Everyone else: any outcome their role allows.
+HELD_OUTCOMES = {
+    "case": frozenset({"hospital", "exempt:isolation"}),
+    "held": frozenset({"home"}),
+    "held_antigen": frozenset({"home"}),
+    "close_contact": frozenset({"home", "exempt:isolation"}),
+}
+
+
+def outcome_allowed(held_code: str, outcome: str) -> bool:
+    """May a missing-list row record `outcome` for someone of `held_code` ("" = not held)?"""
+    return not held_code or outcome in HELD_OUTCOMES.get(held_code, frozenset())
+
+
+def exempt_reasons(held_code: str, reasons):
+    """Of `reasons` ((value, label)), those an exemption may give someone of `held_code`."""
+    return [(v, label) for v, label in reasons if outcome_allowed(held_code, f"exempt:{v}")]
+
+
+def held_rule(held_code: str, name: str) -> str:
+    """Why a row offers someone of `held_code` only `HELD_OUTCOMES`' outcomes, in the reader's
+    language: the page's line under the row and the actions' refusal say it."""
+    if held_code == "case":
+        return _("%(name)s is a confirmed case: only a transfer to hospital or isolation is "
+                 "recorded here; follow the case procedure.") % {"name": name}
+    if held_code in ("held", "held_antigen"):
+        return _("%(name)s is held by a positive test: the single re-test is taken at home. "
+                 "Do not send them to the sampling point, and do not record them as away or "
+                 "exempt.") % {"name": name}
+    if held_code == "close_contact":
+        return _("%(name)s lives with a confirmed case: they stay at home for a swab at the "
+                 "door or go into isolation. Do not send them to the sampling point, and do "
+                 "not record them as away.") % {"name": name}
+    return ""
+
+
+def require_outcome(held_code: str, outcome: str, name: str) -> None:
+    """`outcome_allowed`, or Conflict (409 `held_outcome`) saying `held_rule`."""
+    if not outcome_allowed(held_code, outcome):
+        raise Conflict(held_rule(held_code, name), code="held_outcome",
+                       extra={"held": held_code, "allowed": sorted(HELD_OUTCOMES[held_code])})
 
 
 def round_q(scope, perm) -> Q:

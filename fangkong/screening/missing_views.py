@@ -1,11 +1,15 @@
 """What a worker does on a missing-list row after calling (walk of 2026-12): "不在本地…" or
 "住院…" (the person is away or in hospital: their presence, the registry's one home for it,
-set by `registry.actions.update_resident` — what `PATCH /api/v1/residents/{id}` calls) or "免检…"
+set by `planning.record_presence` through `registry.actions.update_resident` — what
+`PATCH /api/v1/residents/{id}` calls) or "免检…"
 (an exemption in this round with a reason, `planning.add_exemption` — what
 `POST /api/v1/screening/rounds/{id}/exemptions` calls). Each asks first, naming the person,
 then goes back to the same place in the list, its outcome said above the row that followed
 (`#said`: on a phone the page's top is out of sight), with its figures recounted. Away for
-someone whose building is sealed asks whether they left before the seal, and records it. Plain forms: no script needed."""
+someone whose building is sealed asks whether they left before the seal, and records it.
+Someone held by a positive test, a case or a close contact (`status.held_codes`) gets only
+what `access.HELD_OUTCOMES` allows (a case: in hospital, or exempt for isolation); anything
+else is refused before asking, with `access.held_rule`'s reason. Plain forms: no script needed."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -14,13 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.core.errors import Invalid
+from fangkong.core.errors import Conflict, Invalid
 from fangkong.core.views import actor_of, confirm_step, confirmed, page
 from fangkong.registry import actions as reg_actions
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Presence
 
-from . import access, checks, queries
+from . import access, checks, queries, status
 from .actions import planning
 from .views import AT_ROW, with_addresses
 
@@ -61,15 +65,16 @@ def _say_error(request, e: Invalid, post) -> None:
         say(request, messages.ERROR, m, post)
 
 
-def _exempt_step(request, r, who, back, *, warn=""):
-    """Ask the reason (and a note: "other" needs one, `checks.check_exemption_note`)."""
+def _exempt_step(request, r, who, back, reasons, *, warn=""):
+    """Ask the reason (and a note: "other" needs one, `checks.check_exemption_note`): one of
+    `reasons` (`checks.reasons_offered`, for someone held only `access.exempt_reasons`')."""
     return confirm_step(
         request, title=_("Exempt %(name)s from this round?") % {"name": r.name},
         lines=[who, _("%(name)s will not be counted as missing in this round.") % {"name": r.name},
                _("Away from the area or in hospital? Go back and tap “Away…” or “In "
                  "hospital…” instead: it is their presence.")],
         warn=warn,
-        choice=("reason", _("Reason"), [(v, label, "") for v, label in checks.reasons_offered()],
+        choice=("reason", _("Reason"), [(v, label, "") for v, label in reasons],
                 request.POST.get("reason", "")),  # asked again: the reason stays chosen
         entry=("note", _("Note (needed for “Other reason”)"), request.POST.get("note", "")),
         yes=_("Yes, exempt"), back=back)
@@ -89,8 +94,10 @@ def missing_row(request, pk, resident):
         return redirect(back)
     with_addresses([r])
     who = _("%(name)s, %(address)s") % {"name": r.name, "address": r.address}
+    held = status.held_code(r)  # held by a positive test, a case, a close contact: or ""
     try:
         if do in PRESENCE_STEPS:
+            access.require_outcome(held, do, r.name)  # refused before asking (the action's rule)
             presence = PRESENCE_STEPS[do]
             title, yes, done = _presence_words(presence, r.name)
             # sealed in: away only if they left before the seal (asked, and recorded)
@@ -111,20 +118,24 @@ def missing_row(request, pk, resident):
                             if k not in ("csrfmiddlewaretoken", "confirm")]
                     + ([("left_before_seal", "1")] if sealed else []),
                     yes=_("Yes, they left before the seal") if sealed else yes, back=back)
-            reg_actions.update_resident(actor, r, {
-                "presence": presence, "left_before_seal": request.POST.get("left_before_seal") == "1"})
+            planning.record_presence(actor, rnd, r, presence,
+                                     left_before_seal=request.POST.get("left_before_seal") == "1")
             say(request, messages.SUCCESS, done, request.POST)
         else:
+            reasons = access.exempt_reasons(held, checks.reasons_offered())
+            if not reasons:
+                access.require_outcome(held, EXEMPT, r.name)  # none for them: refused
             reason = request.POST.get("reason")
             if not confirmed(request) or not reason:
-                return _exempt_step(request, r, who, back)
+                return _exempt_step(request, r, who, back, reasons)
             try:
                 checks.check_exemption_note(checks.check_reason(reason), request.POST.get("note", ""))
             except Invalid as e:  # asked again, the error above "yes"
-                return _exempt_step(request, r, who, back, warn=[m for v in e.fields.values() for m in v])
+                return _exempt_step(request, r, who, back, reasons,
+                                    warn=[m for v in e.fields.values() for m in v])
             planning.add_exemption(actor, rnd, r, reason, request.POST.get("note", ""))
             say(request, messages.SUCCESS, _("%(name)s is exempt from this round.") % {"name": r.name},
                 request.POST)
-    except Invalid as e:
+    except (Invalid, Conflict) as e:  # Conflict: someone held (`access.HELD_OUTCOMES`)
         _say_error(request, e, request.POST)
     return redirect(back)

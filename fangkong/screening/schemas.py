@@ -293,6 +293,12 @@ class PersonToReach(ResidentOut):
 class MissingPerson(PersonToReach):
     home_visit: bool  # listed for sampling at home
     resample: bool = False  # sampled, but the lab found the tube invalid: to be sampled again
+    # the page's mark (`status.missing_marks`): case | held | held_antigen | close_contact, or
+    # None — someone marked is not sent to the sampling point (`access.HELD_OUTCOMES`)
+    held: str | None = None
+    held_label: str = ""  # the page's badge
+    held_step: str = ""  # the page's next step
+    no_contact: str = ""  # the household is served without contact, in the page's words
 
 
 class MissingPage(Page):

@@ -193,38 +193,89 @@ def no_contact_text(code) -> str:
     return ""
 
 
-def missing_marks(rows) -> None:
-    """The PCR missing list's rows as the household's page reads them (`household_now`):
-    each row's `.no_contact` (`positive_households`' words for the door) and `.held` — the
-    person is held by a positive test (antigen or pooled, awaiting the single re-test), a
-    case, or a close contact: the family's page no longer asks them to the sampling point, so
-    the list says the next step (`.held_label`, `.held_step`: a single tube at the door)
-    instead of offering away / in hospital / exempt. Four queries."""
+HELD_CODES = ("case", "held", "held_antigen", "close_contact")  # `held_codes`' values, worst first
+
+
+def held_codes(rows, cases=None) -> dict[int, str]:
+    """{resident id: "case" | "held" | "held_antigen" | "close_contact"} for those of `rows`
+    (residents) confirmed as a case in the last CONTACT_DAYS, held now by a positive pooled
+    tube ("held") or antigen test ("held_antigen", awaiting the re-test), or living with a
+    case: the family's page no longer asks them to the sampling point. The missing list's
+    mark (`missing_marks`: page, .xlsx, API) and what its row may record for them
+    (`access.HELD_OUTCOMES`, the actions' `held_code`) read this one definition. Three queries."""
     if not rows:
-        return
-    hh = positive_households([r.household_id for r in rows])
-    ids = [r.id for r in rows]
+        return {}
+    cases = cases_by_household([r.household_id for r in rows]) if cases is None else cases
     open_ = (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED)
-    held = dict(FollowUp.objects.filter(resident_id__in=ids, status__in=open_)
+    held = dict(FollowUp.objects.filter(resident_id__in=[r.id for r in rows], status__in=open_)
                 .values_list("resident_id", "tube_id"))
-    cases = cases_by_household([r.household_id for r in rows])
     contacts = close_contacts(rows, cases)
+    out = {}
     for r in rows:
-        r.no_contact = no_contact_text(hh.get(r.household_id))
-        r.held, r.held_label, r.held_step = False, "", ""
         if r.id in cases.get(r.household_id, ()):
-            r.held_label = _("Confirmed positive (single re-test)")
-            r.held_step = _("A confirmed case: follow the case procedure (transfer, sealing, close contacts).")
+            out[r.id] = "case"
         elif r.id in held:
-            r.held_label = _("Pooled tube positive: waiting for a single re-test") if held[r.id] \
-                else _("Antigen test positive: waiting for a PCR re-test")
-            r.held_step = _("Next: a single-tube swab at home (follow-up page). Do not call them to "
-                            "the sampling point.")
+            out[r.id] = "held" if held[r.id] else "held_antigen"
         elif r.id in contacts:
-            r.held_label = _("Lives with a confirmed case: close contact")
-            r.held_step = _("Next: stays at home; a single-tube swab at the door. Do not call them to "
-                            "the sampling point.")
-        r.held = bool(r.held_label)
+            out[r.id] = "close_contact"
+    return out
+
+
+def held_code(resident) -> str:
+    """`held_codes` for one person ("" when none): what an action asks before recording a
+    missing-list outcome for them (`access.require_outcome`)."""
+    return held_codes([resident]).get(resident.id, "")
+
+
+def held_words(code) -> tuple[str, str]:
+    """(the mark, the next step) of a `held_codes` code in the reader's language: the
+    missing list's badge and line, its .xlsx's columns and its API's `held_label` and
+    `held_step` say these words."""
+    if code == "case":
+        return (_("Confirmed positive (single re-test)"),
+                _("A confirmed case: follow the case procedure (transfer, sealing, close contacts)."))
+    if code in ("held", "held_antigen"):
+        return (_("Pooled tube positive: waiting for a single re-test") if code == "held"
+                else _("Antigen test positive: waiting for a PCR re-test"),
+                _("Next: a single-tube swab at home (follow-up page). Do not call them to "
+                  "the sampling point."))
+    if code == "close_contact":
+        return (_("Lives with a confirmed case: close contact"),
+                _("Next: stays at home; a single-tube swab at the door. Do not call them to "
+                  "the sampling point."))
+    return "", ""
+
+
+MARK_CHUNK = 2000  # rows marked per batch of reads (the page shows 2,000; the .xlsx any number)
+
+
+def missing_marks(rows) -> None:
+    """The missing list's rows as the household's page reads them (`household_now`), the
+    one definition of its mark for the page, its .xlsx and its API: each row's `.no_contact`
+    (`positive_households`' words for the door) and `.held_code` (`held_codes`) with
+    `.held_label`, `.held_step` (`held_words`: the next step, a single tube at the door, not
+    the sampling point) and `.held`. What the row may record for them is
+    `access.HELD_OUTCOMES`'. Five queries per `MARK_CHUNK` rows."""
+    for i in range(0, len(rows), MARK_CHUNK):
+        part = rows[i:i + MARK_CHUNK]
+        hh = positive_households([r.household_id for r in part])
+        codes = held_codes(part)
+        for r in part:
+            r.no_contact = no_contact_text(hh.get(r.household_id))
+            r.held_code = codes.get(r.id, "")
+            r.held_label, r.held_step = held_words(r.held_code)
+            r.held = bool(r.held_code)
+
+
+def mark_columns() -> list[str]:
+    """The missing list's .xlsx columns of `missing_marks` (`mark_cells`): the page's badge,
+    its next step and its no-contact line, as the API's `held_label`, `held_step`, `no_contact`."""
+    return [_("Positive or held"), _("Next step"), _("No contact")]
+
+
+def mark_cells(r) -> list[str]:
+    """A row's `mark_columns`, after `missing_marks`."""
+    return [r.held_label, r.held_step, r.no_contact]
 
 
 # --- the rounds now -----------------------------------------------------------------------

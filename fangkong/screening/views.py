@@ -355,8 +355,8 @@ def missing(request, pk):
     rows = [r for _k, rs in groups for r in rs]
     # no phone of their own: the household's or a housemate's, as on the home-sampling list
     with_contact_phones(actor_of(request), rows, f"screening.missing:{rnd.id}")
+    status.missing_marks(rows)  # held / case / close contact: the door swab, not every offer
     row_actions(request, rnd, rows)  # after the call: "Away…", "In hospital…", "Exempt…"
-    status.missing_marks(rows)  # held / case / close contact: the door swab, not those offers
     return render(request, "screening/missing.html", {
         "messages": said_at_rows(request, rows),  # a row action's outcome: where the eyes are
         "round": rnd, "node": node, "groups": groups, "truncated": truncated, "count": len(rows),
@@ -392,12 +392,21 @@ def said_at_rows(request, rows) -> list:
 
 
 def row_actions(request, rnd, rows) -> None:
-    """Each row's `.can_exempt` and `.can_away` (the actions' own rules) and `.after` (the
-    row to come back to once it has left the list)."""
+    """Each row's offers by the actions' own rules — `.can_exempt`, `.can_away`,
+    `.can_hospital`, `.can_home` (the role; for someone marked held, `access.HELD_OUTCOMES`,
+    after `status.missing_marks`), `.held_rule` (why the others are not offered) — and
+    `.after` (the row to come back to once it has left the list)."""
     run = access.can_run_people(request.scope, rnd)
+    reasons = checks.reasons_offered()
     for i, r in enumerate(rows):
-        r.can_exempt = run and request.scope.allows(Perm.SCREENING_RUN, r)
-        r.can_away = r.can_exempt and request.scope.allows(Perm.EDIT_REGISTRY, r)
+        code = getattr(r, "held_code", "")
+        role = run and request.scope.allows(Perm.SCREENING_RUN, r)
+        edit = role and request.scope.allows(Perm.EDIT_REGISTRY, r)
+        r.can_exempt = role and bool(access.exempt_reasons(code, reasons))
+        r.can_away = edit and access.outcome_allowed(code, "away")
+        r.can_hospital = edit and access.outcome_allowed(code, "hospital")
+        r.can_home = access.outcome_allowed(code, "home")
+        r.held_rule = access.held_rule(code, r.name) if role else ""
         near = rows[i + 1] if i + 1 < len(rows) else rows[i - 1] if i else None
         r.after = near.id if near is not None else ""
 
@@ -417,8 +426,9 @@ def missing_export(request, pk):
     people = [(label, r) for label, rs in groups for r in rs]
     phones = contact_column(actor_of(request), [r for _label, r in people],
                             f"screening.missing_export:{rnd.id}")
-    rows = [[r.name, label, r.household.door, phone, join_words(r.tag_labels()), r.id_masked]
-            for (label, r), phone in zip(people, phones, strict=True)]
+    status.missing_marks([r for _label, r in people])  # the page's mark, in its words
+    rows = [[r.name, label, r.household.door, phone, join_words(r.tag_labels()), r.id_masked,
+             *status.mark_cells(r)] for (label, r), phone in zip(people, phones, strict=True)]
     why = queries.result_labels()["resample"]  # why someone sampled is listed again
     home = _("Home sampling listed")  # as the page says it
     for row, (_label, r) in zip(rows, people, strict=True):
@@ -428,7 +438,7 @@ def missing_export(request, pk):
     missed = _("Missed round %(name)s") % {"name": rnd.name}
     data = rows_xlsx(f"{missed} · {figures_line(rnd, node)}",
                      [pgettext("person", "Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
-                      _("ID number"), _("note")], rows,
+                      _("ID number"), *status.mark_columns(), _("note")], rows,
                      sheet_title=f"{missed} · {node.name}")  # whole parts within Excel's 31 characters
     resp = HttpResponse(data, content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
@@ -549,7 +559,7 @@ def exemptions(request, pk):
                     return _confirm_exemption(request, rnd, r, reason, note)
                 planning.add_exemption(actor_of(request), rnd, r, reason, note)
                 messages.success(request, _("%(name)s is exempt from this round.") % {"name": r.name})
-        except Invalid as e:
+        except (Invalid, Refused) as e:  # Refused: someone held (`access.HELD_OUTCOMES`)
             flash_error(request, e)
         return redirect("screening_exemptions", pk=rnd.id)
     # exactly the people the round page's 免检 figure counts (exemptions and presence alike)

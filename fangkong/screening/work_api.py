@@ -44,7 +44,7 @@ from .schemas import (
     SamplerIn,
     SamplerOut,
 )
-from .status import close_contacts, followup_state
+from .status import close_contacts, followup_state, missing_marks
 
 
 def _round_for_followups(request, round_id):
@@ -64,14 +64,20 @@ def missing(request, round_id: int, place: int | None = None, resample: bool = F
     `place` (default: the part of the round the user sees, as the page), by building, unit
     and door, with their phone as the missing-list page shows it (`contact_phone`: for
     someone without one, the household's or a housemate's); `resample=true`: only those
-    whose swab the lab made void (an invalid tube: to be sampled again)."""
+    whose swab the lab made void (an invalid tube: to be sampled again). Each says the page's
+    mark (`status.missing_marks`, the one definition): `held` (case | held | held_antigen |
+    close_contact, or null: not to be sent to the sampling point), `held_label`, `held_step`
+    and `no_contact` in the page's words."""
     scope = request.scope
     rnd = queries.get_round(scope, round_id)
     node = queries.round_node(scope, rnd, place)
     count, size, rows = page_of(figures.missing_people(scope, rnd, node, resample), page, page_size)
     people = residents_out(request, rows, f"api:screening.missing:{rnd.id}", contacts=True)
+    missing_marks(rows)
     for out, r in zip(people, rows, strict=True):
         out["home_visit"], out["resample"] = r.home, r.resample
+        out["held"], out["held_label"], out["held_step"] = r.held_code or None, r.held_label, r.held_step
+        out["no_contact"] = r.no_contact
     return {"count": count, "page": page, "page_size": size, "place": node.id, "results": people}
 
 

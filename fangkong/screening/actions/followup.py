@@ -21,7 +21,13 @@ from fangkong.core.errors import Invalid
 from fangkong.registry.models import LEVEL_FIELDS, Place, Presence, Resident, Tag
 
 from .. import checks
-from ..access import require, require_run_people, require_run_person, require_sample
+from ..access import (
+    require,
+    require_outcome,
+    require_run_people,
+    require_run_person,
+    require_sample,
+)
 from ..models import (
     Conflict,
     FollowUp,
@@ -33,7 +39,7 @@ from ..models import (
     TubeState,
     VoidSample,
 )
-from ..status import close_contacts
+from ..status import close_contacts, held_code
 from . import families
 from .common import new_tube, save_new_tube, user_of
 
@@ -97,6 +103,8 @@ def add_home_visit(actor, rnd: Round, resident: Resident, note="") -> HomeVisit:
     hv = HomeVisit.objects.filter(round=rnd, resident=resident, status=HomeVisit.Status.OPEN).first()
     if hv:
         return hv
+    # a case is transferred or isolated, not swabbed in the round (`access.HELD_OUTCOMES`)
+    require_outcome(held_code(resident), "home", resident.name)
     hv = HomeVisit(round=rnd, resident=resident, household_id=resident.household_id,
                    source=HomeVisit.Source.MANUAL, note=checks.kept_text(note, HomeVisit, "note"),
                    created_by=user_of(actor))

@@ -16,7 +16,7 @@ from fangkong.core.tree import is_under, under
 from fangkong.registry.models import LEVELS, Kind, Place, Resident
 
 from .. import checks
-from ..access import require, require_run_person
+from ..access import require, require_outcome, require_run_person
 from ..areas import in_round, overlapping
 from ..models import (
     Exemption,
@@ -27,6 +27,7 @@ from ..models import (
     Sampler,
     SamplingPoint,
 )
+from ..status import held_code
 from .common import start_early, user_of
 
 
@@ -389,6 +390,8 @@ def add_exemption(actor, rnd: Round, resident: Resident, reason, note="") -> Exe
     note = checks.check_exemption_note(reason, note)
     if not in_round(rnd, resident):
         raise Invalid(fields={"resident": [_("This person is not in the round's area.")]})
+    # held by a positive test, a case, a close contact: only the reasons `HELD_OUTCOMES` allows
+    require_outcome(held_code(resident), f"exempt:{reason}", resident.name)
     ex = Exemption(round=rnd, resident=resident, household_id=resident.household_id, reason=reason,
                    note=note, created_by=user_of(actor))
     ex.copy_levels(resident)
@@ -400,6 +403,20 @@ def add_exemption(actor, rnd: Round, resident: Resident, reason, note="") -> Exe
             raise Invalid(fields={"resident": [_("This person is already exempt.")]}) from None
         record(actor, "screening.exempt.add", resident, {"round": rnd.id, "reason": reason})
     return ex
+
+
+def record_presence(actor, rnd: Round, resident: Resident, presence, *, left_before_seal=False):
+    """A missing-list row's "不在本地…" or "住院…" (`missing_views`, the API's
+    `…/missing/{resident}`): the person's presence (`registry.actions.update_resident`, its
+    one home), once the round's rules allow it — SCREENING_RUN over the person
+    (`require_run_person`) and, for someone held by a positive test, a case or a close
+    contact, `access.HELD_OUTCOMES` (409 `held_outcome`)."""
+    from fangkong.registry import actions as reg_actions
+
+    require_run_person(actor, rnd, resident)
+    require_outcome(held_code(resident), str(presence), resident.name)
+    return reg_actions.update_resident(actor, resident, {"presence": presence,
+                                                         "left_before_seal": bool(left_before_seal)})
 
 
 def remove_exemption(actor, ex: Exemption):
