@@ -384,14 +384,20 @@ def log_in(page, username, password=PASSWORD):
     page.wait_for_load_state()
 
 
-def switch_to(page, username, password=PASSWORD):
-    """Another person on the same phone: the last person's page is left first (its timers
-    and reads stop with it), then the cookies go and the next person logs in. Clearing the
-    cookies under a page still open let that page's next read go out signed out — the
-    delivery run's list, read again 400 ms after a door is sent, answered 401 while the
-    login page was slow to come (a console error, once in CI under load)."""
+def sign_out(page):
+    """The last person's page is left first (its timers and reads stop with it), then the
+    cookies go: the phone is nobody's. Clearing the cookies under a page still open let
+    that page's next read go out signed out — the delivery run's list, read again 400 ms
+    after a door is sent, answered 401 while the login page was slow to come (a console
+    error, once in CI under load). For a next person who signs in some other way (a text
+    code); `switch_to` for one who logs in with a password."""
     page.goto("about:blank")
     page.context.clear_cookies()
+
+
+def switch_to(page, username, password=PASSWORD):
+    """Another person on the same phone: `sign_out`, then the next person logs in."""
+    sign_out(page)
     log_in(page, username, password)
 
 

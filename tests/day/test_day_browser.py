@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 
 from fangkong.core import pii
 from fangkong.core.actor import Actor
-from tests.conftest import SHOTS, log_in, settings_time_zone
+from tests.conftest import SHOTS, log_in, settings_time_zone, switch_to
 
 from .scene import build_town, morning, pdf_pages, qr_texts, roster_bytes, sheet, texted_code
 
@@ -189,11 +189,8 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
 
     staff.route("**/sync", answer_lost)
     staff.context.set_offline(False)
-    staff.click("#send-now")
-    for _ in range(100):
-        if lost:
-            break
-        staff.wait_for_timeout(100)
+    with staff.expect_event("requestfailed", lambda r: "/sync" in r.url):  # aborted once registered
+        staff.click("#send-now")
     assert lost == [200]
     expect(staff.locator("#waiting")).to_have_text("3")
     # the phone is switched off and on: the queue is still on it
@@ -356,8 +353,7 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     # A session ends after 12 idle hours: 23:00 is that far ahead of the real clock or not,
     # by the hour the suite runs (near 11:00 it was just under, and the login page, seeing a
     # live session, showed no form). The worker logs in afresh at 23:00 either way.
-    staff.context.clear_cookies()
-    log_in(staff, "staff_a")
+    switch_to(staff, "staff_a")
     # the community's poster (报到) is printed and put up; a neighbour scans it with their
     # phone and registers, finding their home by the address as they say it
     from PIL import Image

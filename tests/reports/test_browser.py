@@ -6,7 +6,7 @@ test-output/screenshots/reports-*.png — look at them."""
 import pytest
 
 from fangkong.reports.models import DailyReport
-from tests.conftest import log_in
+from tests.conftest import log_in, switch_to
 from tests.reports.conftest import build_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,8 +34,7 @@ def test_dashboard_report_and_completeness_on_a_phone(phone_page, world):
     r = DailyReport.objects.get(place=w.community, day=w.day)
     assert r.status == "submitted" and r.remarks.startswith("夏明")
     # the street: who has reported, the reminder
-    page.context.clear_cookies()
-    log_in(page, "command_street")
+    switch_to(page, "command_street")
     page.goto(f"{page.base}/reports/places/{w.street.id}/completeness/?day={w.day}")
     page.shot("reports-05-completeness")
     page.click("text=提醒 1 个未上报的单位")

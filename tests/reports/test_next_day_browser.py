@@ -15,7 +15,7 @@ from fangkong.registry import actions as reg
 from fangkong.reports import actions
 from fangkong.screening.actions import planning
 from fangkong.screening.models import Round
-from tests.conftest import log_in
+from tests.conftest import log_in, switch_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,8 +49,7 @@ def test_the_next_morning_on_a_phone(phone_page, world):
     locked = actions.submit(street, actions.prepare(street, w.street, d, now=at(d, 20, 45)), "", now=at(d, 20, 45))
     reg.create_resident(Actor.system(), w.hh102, {"name": "夏雨", "relation": "子女"})
     actions.submit(staff, actions.correct(staff, a1, "漏报一人", now=at(d, 21, 5)), "", now=at(d, 21, 10))
-    page.context.clear_cookies()
-    log_in(page, "command_street")
+    switch_to(page, "command_street")
     page.goto(f"{page.base}/reports/{locked.id}/")
     assert page.locator("[data-as-of]").inner_text().startswith(f"数据截至 {d:%m-%d} 20:00")
     said = page.locator("#changed-below").inner_text()

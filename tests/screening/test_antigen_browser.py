@@ -16,7 +16,7 @@ from fangkong.registry.models import Kind
 from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import planning
 from fangkong.screening.models import AntigenResult, FollowUp, KitIssue
-from tests.conftest import log_in
+from tests.conftest import log_in, switch_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,8 +71,7 @@ def test_antigen_self_report_door_and_staff_view(phone_page, world, tmp_path):
     assert Notification.objects.filter(user=world.users.staff, kind="screening.antigen_positive").exists()
 
     # a volunteer at the door: kits for 102, a result for 夏明
-    page.context.clear_cookies()
-    log_in(page, "volunteer_a")
+    switch_to(page, "volunteer_a")
     page.goto(f"{page.base}/screening/rounds/{rnd.id}/antigen/door/")
     page.select_option("select[name=unit]", str(world.unit1.id))
     page.fill("input[name=door]", "102")
@@ -99,8 +98,7 @@ def test_antigen_self_report_door_and_staff_view(phone_page, world, tmp_path):
     assert KitIssue.objects.get().count == 1
 
     # staff: the overview with the positive and its photo, and the missing list
-    page.context.clear_cookies()
-    log_in(page, "staff_a")
+    switch_to(page, "staff_a")
     page.goto(f"{page.base}/screening/rounds/{rnd.id}/antigen/")
     expect(page.locator("#positives + ul")).to_contain_text("苏霞")
     img = page.locator("#positives + ul img.cassette")

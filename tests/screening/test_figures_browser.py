@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import log_in
+from tests.conftest import log_in, switch_to
 
 from .test_figures import ANTIGEN, PCR, day  # noqa: F401  (the fixture)
 
@@ -31,8 +31,7 @@ def test_command_and_staff_read_the_same_figures_on_their_phones(phone_page, day
     expect(page.locator("main")).to_contain_text("统计范围：光明社区")
     page.shot("figures-street-round-community")
 
-    page.context.clear_cookies()
-    log_in(page, "staff_a")
+    switch_to(page, "staff_a")
     page.goto(f"{page.base}/places/{w.community.id}/")
     panel = page.locator("section.panel", has_text="正在检测")
     a = ANTIGEN["community"]

@@ -34,7 +34,7 @@ def test_the_outcome_of_a_row_action_is_in_view_at_the_row(phone_page, world, rn
     said = page.get_by_role("status").filter(has_text="夏明不在本地，已不计入未检。")
     expect(said).to_have_count(1)  # said once
     expect(page.locator(f"#m-{world.xia.id}")).to_have_count(0)
-    page.wait_for_timeout(200)
+    expect(said).to_be_in_viewport(ratio=1)  # brought to it (the page's #said)
     assert page.evaluate("window.scrollY") > 844  # far down the list, where the row was
     box = said.bounding_box()
     assert box and 0 <= box["y"] and box["y"] + box["height"] <= 844, f"the message is out of sight: {box}"

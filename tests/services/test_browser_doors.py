@@ -15,7 +15,7 @@ from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
 from fangkong.services.actions import care, delivery, handoff, orders, requests
 from fangkong.services.models import Category, Request, Stop
-from tests.conftest import actor_for, log_in
+from tests.conftest import actor_for, log_in, switch_to
 from tests.services.conftest import build_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,8 +68,7 @@ def test_the_night_walk_reads_right_on_a_phone(phone_page, world):
     page.shot("services-doors-02-queue")
 
     # the building's leader: his batch and run, the calls read only, whom to call
-    page.context.clear_cookies()
-    log_in(page, "leader_a")
+    switch_to(page, "leader_a")
     page.goto(f"{page.base}/services/p/{w.building.id}/")
     expect(page.locator("#batches")).to_contain_text("本楼 3 户")
     expect(page.locator("#who-answers")).to_contain_text("郭晓东")
@@ -78,8 +77,7 @@ def test_the_night_walk_reads_right_on_a_phone(phone_page, world):
     _fits(page)
 
     # the resident: not resolved, and a request for the old man at 302
-    page.context.clear_cookies()
-    log_in(page, "resident_a")
+    switch_to(page, "resident_a")
     page.goto(f"{page.base}/services/requests/{r.id}/")
     page.click("#reopen summary")
     page.fill("#f-reason", "买成了别的药")

@@ -6,10 +6,11 @@ sign step at the top. Screenshot: test-output/screenshots/services-sign-first-*.
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from fangkong.services.actions import handoff, orders
 from fangkong.services.models import Batch
-from tests.conftest import actor_for, log_in
+from tests.conftest import actor_for, log_in, switch_to
 from tests.services.conftest import build_services, households
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,13 +47,12 @@ def test_the_supplier_signs_from_the_first_screen(phone_page, world):
     assert b.supplier_signed_at is not None and b.state == Batch.State.CHECKING
 
     # the checkpoint: one tap from the top to its sign step
-    page.context.clear_cookies()
-    log_in(page, "staff_a")
+    switch_to(page, "staff_a")
     page.goto(f"{page.base}/services/batches/{b.id}/")
     assert _in_first_screen(page, "#to-sign a")
     assert not _in_first_screen(page, "#sign")  # 36 lines above it
     page.click("#to-sign a")
-    page.wait_for_timeout(300)
+    expect(page.locator("#sign")).to_be_in_viewport(ratio=1)
     assert _in_first_screen(page, "#sign")
     page.shot("services-sign-first-02-checkpoint")
     assert not page.problems, page.problems

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fangkong.volunteers.actions import registration
 from fangkong.volunteers.models import Assignment, Volunteer
-from tests.conftest import actor_for, log_in
+from tests.conftest import actor_for, sign_out, switch_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,8 +44,7 @@ def test_register_approve_answer_and_check_in(phone_page, world, codes):
     assert v.status == "pending" and v.party_branch == "医院第二党支部"
 
     # 2. staff approve and publish a call starting in half an hour
-    page.context.clear_cookies()
-    log_in(page, "staff_a")
+    switch_to(page, "staff_a")
     page.goto(f"{page.base}/volunteers/c/{world.community.id}/people/?status=pending")
     page.shot("volunteers-03-pending")
     page.click(f"#v{v.id} button[value=approve]")
@@ -72,7 +71,7 @@ def test_register_approve_answer_and_check_in(phone_page, world, codes):
     page.shot("volunteers-05-call-published")
 
     # 3. the volunteer logs in with a text code and answers
-    page.context.clear_cookies()
+    sign_out(page)
     page.goto(f"{page.base}/volunteers/login/")
     page.fill("#f-phone", "13903512288")
     page.click("text=发送验证码")
@@ -95,8 +94,7 @@ def test_register_approve_answer_and_check_in(phone_page, world, codes):
     page.shot("volunteers-08-checked-in")
     a.refresh_from_db()
     assert a.check_in_at is not None
-    page.context.clear_cookies()
-    log_in(page, "staff_a")
+    switch_to(page, "staff_a")
     page.goto(f"{page.base}/volunteers/c/{world.community.id}/")
     page.shot("volunteers-09-community")
     page.goto(f"{page.base}/volunteers/calls/{a.call_id}/")

@@ -14,7 +14,7 @@ from fangkong.zones import queries
 from fangkong.zones.actions import shapes
 from fangkong.zones.actions.policy import install_presets
 from fangkong.zones.models import Adjustment
-from tests.conftest import IDS, actor_for, log_in
+from tests.conftest import IDS, actor_for, log_in, switch_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -81,8 +81,7 @@ def test_draft_diff_publish_then_map_and_checkpoint(phone_page, world):
     page.shot("zones-05-map")
 
     # 4. the checkpoint: 夏明 (building 1) typed by ID number, going out: refused, with why
-    page.context.clear_cookies()
-    log_in(page, "grid_a")
+    switch_to(page, "grid_a")
     page.goto(f"{page.base}/zones/p/{w.compound.id}/gate/")
     page.fill("#f-person", IDS["xia_ming"])
     page.check("input[name=direction][value=out]")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from fangkong.zones.actions import publish as pub
 from fangkong.zones.actions.policy import install_presets
 from fangkong.zones.models import ZoneType
-from tests.conftest import actor_for, log_in
+from tests.conftest import actor_for, log_in, switch_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,8 +40,7 @@ def test_the_family_and_the_staff_read_the_streets_seal_on_a_phone(phone_page, w
     assert "光明小区 1号楼自" in page.inner_text("body")
     page.shot("zones-told-03-family-inbox")
 
-    page.context.clear_cookies()
-    log_in(page, "staff_a")
+    switch_to(page, "staff_a")
     page.goto(f"{page.base}/zones/p/{w.community.id}/notices/")
     assert "迎泽防控〔2022〕19号" in page.inner_text("body")
     page.shot("zones-told-04-staff-notices")
