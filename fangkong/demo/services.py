@@ -3,7 +3,8 @@ serve 光明社区 (the demo supplier's login sees the supermarket's orders); ev
 of building 3 has ordered the vegetable package, an elderly woman her blood-pressure
 medicine; today's 15:30 batch waits at 光明小区东门卡口 for the 封控五组 team on duty; a
 broken door lock and a medicine request are in the queue; a cat is registered; the
-morning's check-ins are made; building 3 has a routine disinfection this evening.
+morning's check-ins are made; building 3 has a routine disinfection this evening, and a
+routine (例行消杀) at 08:00 and 16:00 every day while it is sealed.
 
 After zones (building 3 is sealed by then); everything through the actions as the system
 actor."""
@@ -15,7 +16,7 @@ from django.utils import timezone
 from fangkong.accounts.models import User
 from fangkong.core.actor import Actor
 from fangkong.registry.models import Household, Kind, Place, Resident
-from fangkong.services.actions import care, catalogue, handoff, orders, requests
+from fangkong.services.actions import care, catalogue, handoff, orders, requests, routines
 from fangkong.services.actions import disinfection as dis
 from fangkong.services.models import Category, Supplier
 
@@ -77,6 +78,9 @@ def add_services(district: Place) -> dict:
     out.update(orders=len(households), batch=batch.id, check_ins=care.check_ins_today())
     dis.schedule(actor, building, due_at=timezone.localtime().replace(hour=19, minute=0, second=0,
                                                                       microsecond=0), allow_past=True)
+    # its corridors, lift and refuse point at 08:00 and 16:00 for as long as it is sealed
+    out["routine"] = routines.create(actor, building, times=["08:00", "16:00"], team=team,
+                                     while_sealed=routines.sealed(building) is not None).id
     return out
 
 

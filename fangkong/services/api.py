@@ -55,6 +55,7 @@ from .schemas import (
     SplitIn,
     StepIn,
     SupplierOut,
+    no_contact_out,
     order_out,
 )
 from .views import audit_door_phones
@@ -64,9 +65,11 @@ LIMIT = 500
 
 
 def _mount():
+    from .api_routines import router as routines  # routine disinfection
     from .api_supplies import router as supplies  # manifest files, door photos, group orders
 
     router.add_router("/", supplies)
+    router.add_router("/", routines)
 
 
 
@@ -304,7 +307,7 @@ def run_get(request, pk: int):
                          "reason": x["stop"].reason if x["stop"].state == Stop.State.FAILED else "",
                          "why": x["stop"].why if x["stop"].state == Stop.State.FAILED else "",
                          "note": x["history"][-1]["text"] if len(x["history"]) > 1 else "",
-                         "history": x["history"],
+                         "history": x["history"], "no_contact": no_contact_out(x),
                          "lines": [{"name": ln.name, "quantity": ln.quantity, "outcome": ln.outcome,
                                     "received": ln.received, "substitute": ln.substitute,
                                     "order_note": ln.order_note}
@@ -390,13 +393,13 @@ def category_edit(request, pk: int, body: CategoryPatch):
 def request_out(r, scope) -> dict:
     """A request as `scope` reads it: the neighbour who asked it (`access.follows_only`)
     reads what they asked and what became of it, as on the page — not the household's
-    vulnerable people nor its words when it sent it back."""
-    if not hasattr(r, "address"):
+    vulnerable people, whether to go without contact, nor its words when it sent it back."""
+    if not hasattr(r, "no_contact"):
         queries.with_doors([r])
     follower = access.follows_only(scope, r)
     return {"id": r.id, "household": r.household_id, "address": r.address, "category": r.category.code,
             "text": r.message,
-            "priority": r.priority, "vulnerable": None if follower else r.vulnerable, "state": r.state,
+            "priority": r.priority, "vulnerable": None if follower else r.weight, "state": r.state,
             "tags": None if follower else getattr(r, "tag_codes", []),
             "due_at": r.due_at,
             "overdue": r.overdue or (r.state in r.OPEN and r.due_at < timezone.now()),
@@ -405,7 +408,7 @@ def request_out(r, scope) -> dict:
             "assignee_name": (r.assignee.display_name or r.assignee.username) if r.assignee_id else "",
             "team_name": r.team.name if r.team_id else "", "reopened_at": r.reopened_at,
             "reopen_reason": "" if follower else r.reopen_reason, "asked_from": r.asked_from_id,
-            "follower": follower}
+            "follower": follower, "no_contact": {} if follower else no_contact_out(r)}
 
 
 @router.get("/services/requests", response=list[RequestOut])

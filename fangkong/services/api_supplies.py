@@ -32,9 +32,11 @@ router = Router(tags=["services"])
 @router.post("/services/batches/{pk}/manifest", response=ManifestImportOut)
 def manifest_import(request, pk: int, file: File[UploadedFile]):
     """The supplier's manifest file (.xlsx or .csv, the columns of the manifest download:
-    订单号, 户号, 商品, 数量, 单价) replaces the batch's lines while it is expected. All or
-    nothing: a file that cannot be read answers 422 `invalid_file`, one with wrong rows 422
-    `file_rejected` with every row error."""
+    订单号, 户号, 商品, 数量, 单价, 金额) replaces the batch's lines while it is expected: each
+    line as the file says it (typed medicine too), its order's note kept, 单价 as written
+    ("¥45.50"; empty or 0 with a 金额: the amount over the quantity). All or nothing: a file
+    that cannot be read answers 422 `invalid_file`, one with wrong rows 422 `file_rejected`
+    with every row error."""
     b = queries.get_batch(request.scope, pk)
     return manifest_actions.import_manifest(actor_of(request), b, file)
 

@@ -34,6 +34,20 @@ def typed_is_line(typed: str, names) -> bool:
     return not any(n and n in typed for n in names)
 
 
+def order_note(order, names) -> tuple[str, str]:
+    """(the note each of an order's manifest lines carries, its typed medicine when a line of
+    its own — else ""): the order's note ("冷藏"), after a typed medicine that names one of
+    its catalogue items (`names`: "硝苯地平缓释片 10mg；放门口"). A batch's lines
+    (`handoff.manifest_lines`) and the supplier's manifest file read back
+    (`actions.manifest`) alike: the household's words are the order's, never the file's."""
+    note, typed = (order.note or "").strip(), (order.medicine or "").strip()
+    if typed and typed_is_line(typed, names):
+        return note[:200], typed[:200]
+    if typed:
+        note = f"{typed}；{note}" if note else typed
+    return note[:200], ""
+
+
 def waiting_figures(supplier: Supplier) -> dict:
     """{orders, households, medicine, lines (the manifest lines a batch would get), items
     (their quantities added up), first

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from fangkong.core.tree import under
 
 from . import access
+from .marks import with_no_contact
 from .models import Batch, Line, Order, Problem, Run, Stop
 from .queries import door_labels
 
@@ -131,7 +132,8 @@ def checklist(scope, run: Run) -> list[dict]:
     mobile — found on a phone: 302 had no landline and its resident's mobile was not
     shown). Through `audit.disclosure`: in clear for the run's carriers while it is open
     (their task at these doors) and who may see phones there, masked for anyone else;
-    `shown` lists what was shown in clear, for the page or answer to audit."""
+    `shown` lists what was shown in clear, for the page or answer to audit; `no_contact`
+    (`marks.with_no_contact`): someone there is a case or held by a positive test."""
     from fangkong.audit.disclosure import show_phone
     from fangkong.registry.queries import door_phones
 
@@ -155,11 +157,12 @@ def checklist(scope, run: Run) -> list[dict]:
             if not masked:
                 shown.append(c["of"])
         steps = history.get(s.id, [])
-        rows.append({"stop": s, "household": s.household, "label": labels[s.household_id],
+        rows.append({"stop": s, "household": s.household, "household_id": s.household_id,
+                     "label": labels[s.household_id],
                      "phones": phones, "shown": shown, "phone": phones[0]["phone"] if phones else "",
                      "lines": lines.get(s.household_id, []), "history": steps,
                      "after_all": any(h["state"] == "delivered_after_all" for h in steps)})
-    return rows
+    return with_no_contact(rows)  # a door to hand over at without contact: the page and the API
 
 
 # --- a door's history ----------------------------------------------------------------------

@@ -1,7 +1,12 @@
 """The manifest file: one row per line of a household's order, the columns the export
-writes (`HEADERS`) and the import reads back by their names (`ALIASES`). Reading is
-`core.uploads` / `core.xlsx`, as the roster and the lab file are: within the upload
-limits, as a stream, .xlsx or CSV (UTF-8 or GB18030). Nothing here writes."""
+writes (`HEADERS`) and the import reads back by their names (`ALIASES`; "单价（元）" is
+单价). Reading is `core.uploads` / `core.xlsx`, as the roster and the lab file are: within
+the upload limits, as a stream, .xlsx or CSV (UTF-8 or GB18030). A price as a supplier
+writes it — 45.5, "45.50", "¥45.50", "45.50元", "1,234.00" — is read by `money_of`.
+Nothing here writes."""
+
+import re
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -20,13 +25,21 @@ ALIASES = {
     "address": ["地址", "送货地址", "address"],
     "name": ["商品", "商品名称", "品名", "名称", "name", "item"],
     "quantity": ["数量", "件数", "quantity", "qty"],
-    "price": ["单价", "价格", "price"],
-    "amount": ["金额", "小计", "amount"],
+    "price": ["单价", "价格", "售价", "price", "unit price"],
+    "amount": ["金额", "小计", "总价", "amount"],
     "check": ["核对结果", "核对", "check"],
 }
 HEADERS = [ALIASES[k][0] for k in ("order", "household", "address", "name", "quantity", "price",
                                    "amount", "check")]
-_KEY = {w.lower(): k for k, words in ALIASES.items() for w in words}
+
+
+def _heading(v) -> str:
+    """A header cell as compared: "单价（元）", " 单价 (元) " → "单价"."""
+    text = re.sub(r"\s+", "", str(v or "")).lower()
+    return re.sub(r"[(（](元|yuan|rmb|¥|￥)[)）]$", "", text)
+
+
+_KEY = {_heading(w): k for k, words in ALIASES.items() for w in words}
 
 
 def read_rows(upload) -> list[dict]:
@@ -61,7 +74,7 @@ def _rows(rows) -> list[dict]:
     for i, (_n, values) in enumerate(rows):
         if i >= HEADER_ROWS:
             break
-        keys = [_KEY.get(str(v or "").strip().lower()) for v in values]
+        keys = [_KEY.get(_heading(v)) for v in values]
         if {"order", "name", "quantity"} <= set(keys):
             out = []
             for n, data in rows:
@@ -83,3 +96,36 @@ def cell_text(v) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
+
+
+CENT = Decimal("0.01")
+_MONEY_WORDS = str.maketrans("０１２３４５６７８９．，", "0123456789.,", "¥￥元 \u3000")
+
+
+def money_of(v) -> Decimal | None:
+    """A price or amount cell as money: None when empty; ValueError when it is no amount
+    of yuan and fen. A number cell as Excel keeps it (39.9 may be 39.899999999999999) is
+    its cents; text may carry ¥, 元, RMB, full-width digits and thousands commas."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        raise ValueError(v)
+    if isinstance(v, int | float):
+        d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+        if not d.is_finite() or abs(d) > Decimal("9999999") or abs(d - d.quantize(CENT)) > Decimal("0.000001"):
+            raise ValueError(v)
+        d = d.quantize(CENT)
+    else:
+        text = str(v).strip().translate(_MONEY_WORDS)
+        text = re.sub(r"^rmb|rmb$", "", text, flags=re.IGNORECASE)
+        if not text:
+            return None
+        if not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?|\d+(\.\d+)?|\.\d+", text):
+            raise ValueError(v)
+        try:
+            d = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(v) from None
+    if d < 0 or d > Decimal("9999999") or d != d.quantize(CENT):
+        raise ValueError(v)
+    return d.quantize(CENT)

@@ -371,7 +371,9 @@ class Request(Levels):
     # `core.said` {"code", "params"} to say it in the reader's language; `text` its fallback
     said = models.JSONField(default=dict, blank=True)
     priority = models.PositiveSmallIntegerField(_("priority"))
-    vulnerable = models.PositiveSmallIntegerField(default=0)  # tagged people in the household
+    # the household's weight when raised or last triaged, kept for its history; the queue and the
+    # API weigh its people's tags again as they read it (`marks.household_weight`)
+    vulnerable = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW)
     due_at = models.DateTimeField(_("answer by"))
     overdue = models.BooleanField(default=False)
@@ -473,6 +475,41 @@ class CheckIn(Levels):
         constraints = [models.UniqueConstraint(fields=["resident", "day"], name="svc_checkin_once")]
 
 
+class DisinfectionRoutine(Levels):
+    """Routine disinfection of a place (a building, compound or the community) at the same
+    times every day — "public areas at 08:00 and 16:00" — by a team, until staff end it, its
+    end date passes or, `while_sealed`, the place's seal is lifted. The worker makes each
+    day's `Disinfection` rows ahead of time (`actions.routines.make_rows`; once per routine
+    and time: `svc_routine_slot_once`)."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Running")
+        PAUSED = "paused", _("Paused")
+        ENDED = "ended", _("Ended")
+
+    class Why(models.TextChoices):  # why it ended
+        STAFF = "staff", _("Ended by staff")
+        LIFTED = "lifted", _("Seal lifted")
+        DATE = "date", _("End date passed")
+
+    place = models.ForeignKey("registry.Place", models.PROTECT, related_name="+")
+    times = models.CharField(_("times of day"), max_length=200)  # "08:00,16:00", local time
+    team = models.ForeignKey("volunteers.Team", models.SET_NULL, null=True, blank=True, related_name="+")
+    while_sealed = models.BooleanField(_("while sealed"), default=False)
+    ends_on = models.DateField(_("last day"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
+    ended_why = models.CharField(_("why ended"), max_length=10, choices=Why.choices, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["state"], name="svc_routine_state_idx")]
+
+    def time_list(self) -> list[str]:
+        return [t for t in self.times.split(",") if t]
+
+
 class Disinfection(Levels):
     class Kind(models.TextChoices):
         ROUTINE = "routine", _("Routine")
@@ -488,9 +525,13 @@ class Disinfection(Levels):
     area = models.CharField(_("area covered"), max_length=200, blank=True)
     agent = models.CharField(_("disinfectant"), max_length=80, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    routine = models.ForeignKey(DisinfectionRoutine, models.SET_NULL, null=True, blank=True,
+                                related_name="rows")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "place"], name="svc_terminal_once")]
+        constraints = [models.UniqueConstraint(fields=["case", "place"], name="svc_terminal_once"),
+                       # a routine's time of a day made once, whatever the retries and workers
+                       models.UniqueConstraint(fields=["routine", "due_at"], name="svc_routine_slot_once")]
 
     def late_minutes(self, now=None) -> int:
         """Whole minutes past its due time: when it was done (signed off: kept, found with a

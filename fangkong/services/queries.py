@@ -6,12 +6,13 @@ each manifest line × its price — short lines count what came, damaged lines n
 substitution what was listed; a door refused or not delivered nothing, `not_at_door`) and an order's share of it (`with_amount_due`, the same sum
 over the order's own checked lines), the request queue's order (`QUEUE_ORDER`: overdue first,
 then priority — 1 for a request staff marked urgent, `requests.triage` —, then the household's
-vulnerability, its tags weighed (`requests.TAG_WEIGHT`: an elderly person living alone or
-bedridden most), then due time, the needed-by staff may set)."""
+vulnerability now, its people's tags in the registry weighed as the queue is read
+(`marks.TAG_WEIGHT`: an elderly person living alone or bedridden most), then due time, the
+needed-by staff may set)."""
 
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, Min, Q, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -20,11 +21,13 @@ from fangkong.registry.models import Household, Place, Tag
 from fangkong.registry.queries import address_labels
 
 from . import access
+from .marks import household_weight, of_households, with_no_contact
 from .models import (
     Batch,
     Category,
     CheckIn,
     Disinfection,
+    DisinfectionRoutine,
     Feeding,
     GroupOrder,
     Item,
@@ -39,7 +42,8 @@ from .models import (
 )
 
 CENT = Decimal("0.01")
-QUEUE_ORDER = ("-overdue", "priority", "-vulnerable", "due_at", "id")
+# `weight`: the household's vulnerability now (`marks.household_weight`, annotated by `request_queue`)
+QUEUE_ORDER = ("-overdue", "priority", "-weight", "due_at", "id")
 
 
 def _get(qs, pk):
@@ -463,7 +467,8 @@ def request_queue(scope, *, place=None, open_only=True, household=None, asked_fr
         qs = qs.filter(asked_from=asked_from)
     if open_only:
         qs = qs.filter(state__in=Request.OPEN)
-    return qs.select_related("category", "assignee", "team", "household").order_by(*QUEUE_ORDER)[:limit]
+    return (qs.annotate(weight=household_weight()).select_related("category", "assignee", "team", "household")
+            .order_by(*QUEUE_ORDER)[:limit])
 
 
 def asked_for_neighbours(scope, household, limit=20) -> list:
@@ -568,15 +573,22 @@ def open_work(scope, household, *, limit=10) -> dict:
 
 def with_doors(reqs) -> list:
     """Requests each with `.address`, their household's door (光明小区 3号楼 2单元 302): the
-    queue says where to go (found on a phone: its rows named no door). One query."""
+    queue says where to go (found on a phone: its rows named no door); `.tag_codes` and
+    `.tag_words`, its people's vulnerability tags now; `.weight`, the household's
+    vulnerability now (`marks.of_households`, the queue's order); and `.no_contact`
+    (`marks.with_no_contact`). The pages and the API read requests through here. Five queries."""
+
     reqs = list(reqs)
     labels = door_labels({r.household_id: r.household for r in reqs}.values())
     tags = household_tags({r.household_id for r in reqs})
+    weight = of_households({r.household_id for r in reqs if not hasattr(r, "weight")})
     for r in reqs:
         r.address = labels.get(r.household_id, "")
         r.tag_codes = tags.get(r.household_id, [])
         r.tag_words = [str(Tag(t).label) for t in r.tag_codes]
-    return reqs
+        if not hasattr(r, "weight"):  # read with the queue (`request_queue`): the same sum
+            r.weight = weight.get(r.household_id, 0)
+    return with_no_contact(reqs)
 
 
 def household_tags(household_ids) -> dict:
@@ -692,6 +704,23 @@ def get_disinfection(scope, pk) -> Disinfection:
     d = _get(Disinfection.objects.select_related("place"), pk)
     access.require(scope, access.VIEW, d)
     return d
+
+
+def routines(scope, *, place=None):
+    """Routine disinfections under `place` the user sees, each with its next time still to
+    do (`next_due`): running and paused first, then ended (latest first)."""
+    qs = DisinfectionRoutine.objects.filter(access.levels_q(scope, access.VIEW))
+    if place is not None:
+        qs = qs.filter(**_under(place))
+    return qs.select_related("place", "team").annotate(next_due=Min(
+        "rows__due_at", filter=Q(rows__done_at=None, rows__due_at__gte=timezone.now()))).order_by(
+        Case(When(state=DisinfectionRoutine.State.ENDED, then=1), default=0), "-id")
+
+
+def get_routine(scope, pk) -> DisinfectionRoutine:
+    r = _get(DisinfectionRoutine.objects.select_related("place", "team"), pk)
+    access.require(scope, access.VIEW, r)
+    return r
 
 
 def overdue_disinfections(scope, place=None):

@@ -209,6 +209,24 @@ class RunOut(DoorsOutcome):
     pending: int
 
 
+class NoContactOut(Schema):
+    """Hand over without contact at this door — the red line of the request page, the queue
+    and the run page, from the same reading (`marks.with_no_contact`)."""
+
+    required: bool = Field(False, description="Someone of the household is a confirmed case (in the last "
+                           "14 days) or held by a positive antigen test or pooled tube, awaiting the re-test: "
+                           "leave it at the door, step back and call them.")
+    code: str = Field("", description="Why: case, antigen or held; \"\" when not required.")
+    reason: str = Field("", description="The pages' words for it, in the reader's language; \"\" when not required.")
+
+
+def no_contact_out(x) -> dict:
+    """A row read through `marks.with_no_contact` (a request, a run's door) as NoContactOut."""
+    code, words = (x["no_contact_code"], x["no_contact"]) if isinstance(x, dict) else (x.no_contact_code,
+                                                                                       x.no_contact)
+    return {"required": bool(code), "code": code, "reason": str(words)}
+
+
 class DoorPhoneOut(Schema):
     name: str = Field(description="The resident's name; \"\" for the household's own phone.")
     phone: str = Field(description="In clear for the run's carriers and who may see phones there, masked "
@@ -239,6 +257,8 @@ class StopOut(Schema):
     note: str = Field("", description="Staff's note once they settled a door not delivered (delivered after "
                       "all, or not).")
     history: list[StopStepOut] = []
+    no_contact: NoContactOut = Field(default_factory=NoContactOut, description="Hand over without contact "
+                                     "at this door (the run page's red line).")
     lines: list[dict]
 
 
@@ -328,11 +348,11 @@ class RequestOut(Schema):
     category: str
     text: str
     priority: int
-    vulnerable: int | None = Field(None, description="The household's vulnerability, its people's tags weighed "
-                                   "(elderly living alone and bedridden most); null for the neighbour who asked it "
-                                   "(`follower`).")
-    tags: list[str] | None = Field(None, description="Its people's vulnerability tags (elderly_alone, bedridden…); "
-                                   "null for the neighbour who asked it.")
+    vulnerable: int | None = Field(None, description="The household's vulnerability now, its people's tags in the "
+                                   "registry weighed (elderly living alone and bedridden most), as the queue orders "
+                                   "it; null for the neighbour who asked it (`follower`).")
+    tags: list[str] | None = Field(None, description="Its people's vulnerability tags now (elderly_alone, "
+                                   "bedridden…); null for the neighbour who asked it.")
     state: str
     due_at: datetime.datetime
     overdue: bool
@@ -349,6 +369,9 @@ class RequestOut(Schema):
     confirmed_at: datetime.datetime | None = None
     follower: bool = Field(False, description="Read by the neighbour who asked it: what they asked and what became "
                                               "of it, nothing else of the household.")
+    no_contact: NoContactOut = Field(default_factory=NoContactOut, description="Hand over without contact at its "
+                                     "door (the request page's and the queue's red line); never said to the neighbour "
+                                     "who asked it (`follower`).")
 
 
 class OpenWorkOut(Schema):
@@ -461,6 +484,28 @@ class DisinfectionOut(Schema):
     late: bool = Field(description="Done after its due time (kept once signed off), or open and past it.")
     late_minutes: int = Field(description="Whole minutes past the due time: when it was done, or now while "
                                           "open; 0 on time.")
+
+
+class DisinfectionRoutineIn(StrictIn):
+    place: int = Field(description="A building, a compound or the community.")
+    times: list[str] = Field(description='Times of day, local time: ["08:00", "16:00"].')
+    team: int | None = None
+    while_sealed: bool = Field(False, description="Ends when the place's seal is lifted.")
+    ends_on: datetime.date | None = Field(None, description="The last day (local), if any.")
+
+
+class DisinfectionRoutineOut(Schema):
+    id: int
+    place: int
+    place_name: str
+    times: list[str]
+    team: int | None
+    team_name: str
+    while_sealed: bool
+    ends_on: datetime.date | None
+    state: str = Field(description="active, paused or ended.")
+    ended_why: str = Field(description="staff, lifted (seal lifted) or date (last day passed); '' until ended.")
+    ended_at: datetime.datetime | None
 
 
 class SignOffIn(StrictIn):

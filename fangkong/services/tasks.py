@@ -1,5 +1,6 @@
 """Background work of the services app (Django tasks, DB worker): escalating overdue
-requests every few minutes, and the morning's feeding tasks and check-ins."""
+requests every few minutes, the morning's feeding tasks and check-ins, and routine
+disinfection's rows made a day ahead (`actions.routines.make_all`)."""
 
 from django.tasks import task
 
@@ -21,27 +22,38 @@ def morning_task() -> dict:
     return daily()
 
 
-# Both are idempotent (a request is escalated once, a late order told of once; a day's task exists once).
+@task
+def disinfection_routines_task() -> dict:
+    from .actions.routines import make_all
+
+    return make_all()
+
+
+# All are idempotent (a request is escalated once, a late order told of once; a day's task exists once).
 retry_when_lost(escalate_overdue_task, attempts=5)
 retry_when_lost(morning_task, attempts=5)
+retry_when_lost(disinfection_routines_task, attempts=5)  # a routine's time of a day is made once
 
 
 def recover_services(live) -> dict:
     """(ops.recovery, every FANGKONG_RECOVER_SECONDS) Overdue requests escalated, orders
     past their need-by told of; pets left
     alone get today's feeding, and stop when their owners are back; from 06:00 the
-    morning's check-ins once a day. All idempotent, so a missed pass costs nothing."""
+    morning's check-ins once a day; routine disinfection's rows for today and tomorrow (ended
+    with their seal or last day). All idempotent, so a missed pass costs nothing."""
     from django.utils import timezone
 
     from .actions.care import check_ins_today, feed_today
     from .actions.order_news import escalate_late_orders
     from .actions.requests import escalate_overdue
+    from .actions.routines import make_all
     from .models import CheckIn
 
     out = {"services_escalated": escalate_overdue(live.now),
            "services_orders_late": escalate_late_orders(live.now)}
     local = timezone.localtime(live.now)
     out.update({f"services_{k}": v for k, v in feed_today(local.date()).items()})
+    out.update({f"services_{k}": v for k, v in make_all(live.now).items()})
     if local.hour >= 6 and not CheckIn.objects.filter(day=local.date()).exists():
         out["services_check_ins"] = check_ins_today(local.date())
     return out

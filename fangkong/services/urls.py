@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import batch_views, care_views, catalogue_views, group_views, supplier_views, views
+from . import (
+    batch_views,
+    care_views,
+    catalogue_views,
+    group_views,
+    routine_views,
+    supplier_views,
+    views,
+)
 
 urlpatterns = [
     path("supplier/", supplier_views.home, name="supplier_home"),  # where a supplier lands
@@ -13,6 +21,8 @@ urlpatterns = [
     path("services/p/<id:pk>/pets/", care_views.pets, name="services_pets"),
     path("services/p/<id:pk>/disinfection/", care_views.disinfection, name="services_disinfection"),
     path("services/p/<id:pk>/disinfection.xlsx", care_views.disinfection_file, name="services_disinfection_xlsx"),
+    path("services/p/<id:pk>/disinfection/routines/", routine_views.disinfection_routines,
+         name="services_disinfection_routines"),
     path("services/p/<id:pk>/batches/new/", batch_views.new_batch, name="services_batch_new"),
     path("services/p/<id:pk>/groups/", group_views.groups, name="services_groups"),
     path("services/groups/<id:pk>/", group_views.group, name="services_group"),

@@ -324,10 +324,7 @@ def run(request, pk):
             messages.error(request, error_text(e))
         return redirect(request.get_full_path())
     may_give = r.state == r.State.OPEN and _may(access.require_run, request.scope, r, manage=True)
-    audit_door_phones(actor(request), r, rows)
-    for x in rows:
-        x["household_id"] = x["stop"].household_id
-    with_no_contact(rows)
+    audit_door_phones(actor(request), r, rows)  # each door's `no_contact`: `delivery_queries.checklist`
     delivery_queries.with_outcome([r])  # "共 24 户，还剩 3 户", then "配送结束，1 户未送达"
     return render(request, "services/run.html", {
         "run": r, "rows": rows, "pending": r.pending_n,
@@ -396,27 +393,9 @@ def queue(request, pk):
     waiting = queries.waiting_confirmation(request.scope, place=p)
     for r in waiting:  # "代住户确认" on the row, for who may confirm for the household
         r.may_confirm = _may(access.require_request, request.scope, r, confirm=True)
-    reqs = with_no_contact(queries.with_doors(queries.request_queue(request.scope, place=p, limit=200)))
+    reqs = queries.with_doors(queries.request_queue(request.scope, place=p, limit=200))  # with `no_contact`
     return render(request, "services/queue.html", {
         "place": p, "requests": reqs, "waiting": waiting, "now": timezone.now()})
-
-
-def with_no_contact(rows, key="household_id"):
-    """Each row (a request, a run's door) with `.no_contact`: the words telling whoever goes
-    to the door that someone there is positive or held (`screening.status.positive_households`,
-    one read for all), "" for the others."""
-    from fangkong.screening.status import no_contact_text, positive_households
-
-    rows = list(rows)
-    get = (lambda x: x[key]) if rows and isinstance(rows[0], dict) else (lambda x: getattr(x, key))
-    held = positive_households([get(x) for x in rows])
-    for x in rows:
-        words = no_contact_text(held.get(get(x)))
-        if isinstance(x, dict):
-            x["no_contact"] = words
-        else:
-            x.no_contact = words
-    return rows
 
 
 @page
@@ -493,11 +472,11 @@ def request_page(request, pk):
     may_work, may_manage = _may(access.require_request, scope, r, work=True), \
         _may(access.require_request, scope, r, manage=True)
     own = access.speaks_for(scope, hh.id)  # the family's own request
-    from fangkong.screening.status import no_contact_text, positive_households
-
+    queries.with_doors([r])  # its tags and `no_contact` now, as the queue and the API say them
     return render(request, "services/request.html", {
         "r": r, "address": labels[hh.id],
-        "no_contact": "" if follower else no_contact_text(positive_households([hh.id]).get(hh.id)), "asked_from": labels.get(r.asked_from_id, ""), "contacts": contacts,
+        "no_contact": "" if follower else r.no_contact, "asked_from": labels.get(r.asked_from_id, ""),
+        "contacts": contacts,
         "asker": (r.raised_by.display_name or r.raised_by.username) if r.raised_by_id else "",
         "asker_phone": asker_phone,
         "may_work": may_work, "may_confirm": _may(access.require_request, scope, r, confirm=True),
@@ -510,7 +489,7 @@ def request_page(request, pk):
         else [],
         "confirmed_by": (r.confirmed_by.display_name or r.confirmed_by.username) if r.confirmed_by_id else "",
         "urgent": r.priority == 1 and r.state in Request.OPEN,
-        "tags": [] if follower else queries.with_doors([r])[0].tag_words})
+        "tags": [] if follower else r.tag_words})
 
 
 def _confirm_own(request, r):

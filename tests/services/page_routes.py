@@ -37,6 +37,9 @@ PAGES = {
                           "302 404 404 404 404 404 200 200 200 404 200 200"),
     "services_disinfection": Page(s(lambda w: f"/services/p/{w.building.id}/disinfection/"),
                                   "302 404 404 404 404 404 200 200 200 404 200 200"),
+    # routine disinfection: read where the list is read; set, paused and ended by staff (POST: test_disinfection_routines.py)
+    "services_disinfection_routines": Page(s(lambda w: f"/services/p/{w.building.id}/disinfection/routines/"),
+                                           "302 404 404 404 404 404 200 200 200 404 200 200"),
     # the list as .xlsx: the export right over the place (a leader reads the page, not the file: 404)
     "services_disinfection_xlsx": Page(s(lambda w: f"/services/p/{w.building.id}/disinfection.xlsx"),
                                        "302 404 404 404 404 404 404 200 200 404 200 200"),

@@ -7,7 +7,7 @@ short and the rest received (an exception open); batch 2 with household 102's or
 signed and split into a run of building 1 with one door; household 101's placed order,
 request and pet; a pet of household 102 fed while 夏明 is in quarantine; 苏霞's morning
 check-in; a routine disinfection of building 1; a volunteer team of community A (封控三组,
-no member). Staff of community A run it all; the
+no member), and a routine of building 1 at 08:00 and 16:00 by it. Staff of community A run it all; the
 street's command reads and changes nothing (403); the building leader sees building 1
 (orders, runs, requests, disinfection) but not the gate's batches (404) and orders and
 raises requests for its households; household 101's own login orders and raises requests
@@ -22,10 +22,12 @@ from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
 from fangkong.services.actions import care, catalogue, delivery, handoff, orders, requests
 from fangkong.services.actions import disinfection as dis
+from fangkong.services.actions import routines as rt
 from fangkong.services.models import (
     Batch,
     CheckIn,
     Disinfection,
+    DisinfectionRoutine,
     Feeding,
     GroupOrder,
     Item,
@@ -42,7 +44,8 @@ from tests.api.routes import ANY_USER, MISSING, WRITE, Route
 from tests.api.scenes import shared_scene
 from tests.screening.photos import png
 
-MODELS = [GroupOrder, Item, Order, Batch, Line, Run, Stop, Problem, Request, Pet, Feeding, CheckIn, Disinfection]
+MODELS = [GroupOrder, Item, Order, Batch, Line, Run, Stop, Problem, Request, Pet, Feeding, CheckIn, Disinfection,
+          DisinfectionRoutine]
 CID = "0c4b2f0e-8a6d-4e3b-9b1a-5d7f2e9c1a33"
 SEE = dict(leader=404, resident=404)  # the gate's rows: staff and command
 CHANGE = dict(command=403, leader=404, resident=404)  # the gate's rows, staff only
@@ -83,6 +86,7 @@ def sscene(w):
     w.check_in = CheckIn.objects.get(resident=w.su)
     w.disinfection = dis.schedule(staff, w.building, due_at=due)
     w.svc_team = teams.create_team(staff, w.community, "封控三组")  # not w.team: the page routes' scene has its own
+    w.routine = rt.create(staff, w.building, times=["08:00", "16:00"], team=w.svc_team)  # 例行消杀
 
 
 @shared_scene
@@ -246,6 +250,17 @@ ROUTES = {
         missing=lambda w: ("/api/v1/services/disinfections", {"place": MISSING,
                                                               "due_at": timezone.now().isoformat()}),
         staff=201, **WORK),
+    ("GET", "/services/disinfection-routines"): Route(url(lambda w: "/disinfection-routines"), setup=sscene,
+                                                      **ANY_USER),
+    ("POST", "/services/disinfection-routines"): Route(
+        url(lambda w: "/disinfection-routines"), setup=sscene,
+        body=lambda w: {"place": w.building.id, "times": ["08:00", "16:00"], "team": w.svc_team.id},
+        missing=lambda w: ("/api/v1/services/disinfection-routines", {"place": MISSING, "times": ["08:00"]}),
+        staff=201, **WORK),
+    # pause (resume and end: the same rule, tests/services/test_disinfection_routines.py)
+    ("POST", "/services/disinfection-routines/{pk}/{step}"): Route(
+        url(lambda w: f"/disinfection-routines/{w.routine.id}/pause"), setup=sscene,
+        missing=gone(f"/disinfection-routines/{MISSING}/pause"), **WORK),
     ("POST", "/services/disinfections/{pk}/done"): Route(
         url(lambda w: f"/disinfections/{w.disinfection.id}/done"), setup=sscene,
         body=lambda w: {"area": "1号楼楼道", "agent": "含氯消毒剂"},

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from fangkong.accounts.models import User
-from fangkong.services.models import Batch, Order, Request, Supplier
+from fangkong.services.models import Batch, DisinfectionRoutine, Order, Request, Supplier
 
 pytestmark = pytest.mark.django_db
 
@@ -22,5 +22,8 @@ def test_demo_services(client):
     assert client.get(f"/services/batches/{batch.id}/").status_code == 200
     queue = list(Request.objects.order_by("priority"))
     assert queue[0].category.code == "medicine"
+    routine = DisinfectionRoutine.objects.get()  # building 3's, while it is sealed
+    assert (routine.times, routine.while_sealed, routine.state) == ("08:00,16:00", True, "active")
     call_command("demo", "--flush", verbosity=0)
     assert Supplier.objects.filter(name__startswith="美特好").count() == 1
+    assert DisinfectionRoutine.objects.count() == 1

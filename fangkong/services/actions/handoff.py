@@ -16,7 +16,7 @@ from fangkong.core.errors import Conflict, Forbidden, Invalid
 from fangkong.registry.models import Household, Place
 
 from .. import access, checks
-from ..batch_queries import late_orders, late_words, split_preview, typed_is_line, waiting_orders
+from ..batch_queries import late_orders, late_words, order_note, split_preview, waiting_orders
 from ..models import Batch, Line, Order, OrderLine, Problem, Run, Stop, Supplier, line_problem
 
 Check = Line.Check
@@ -81,13 +81,11 @@ def manifest_lines(batch: Batch, hh: dict) -> list[Line]:
         by_order[ol.order_id].append(ol)
     out = []
     for o in Order.objects.filter(id__in=hh).order_by("-is_medicine", "deadline", "id"):
-        note = (o.note or "").strip()
         own = [(ol.name, ol.quantity, ol.price) for ol in by_order[o.id]]
-        typed = (o.medicine or "").strip()
-        if typed and typed_is_line(typed, [n for n, _q, _p in own]):
-            own.append((typed[:200], 1, 0))
-        elif typed:  # it names a catalogue item of the order ("硝苯地平缓释片 10mg"): its dose, said as a note
-            note = f"{typed}；{note}" if note else typed
+        # a typed medicine naming a catalogue item of the order ("硝苯地平缓释片 10mg"): its dose, said as a note
+        note, typed = order_note(o, [n for n, _q, _p in own])
+        if typed:
+            own.append((typed, 1, 0))
         if not own:
             own.append(((note or _("Order %(n)d") % {"n": o.id})[:200], 1, 0))
         out += [Line(batch=batch, order_id=o.id, household_id=hh[o.id], name=name, quantity=qty, price=price,

@@ -15,10 +15,12 @@ from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, FileRejected, Invalid
 
 from .. import access, checks
-from ..manifest import cell_text, read_rows
+from ..batch_queries import order_note
+from ..manifest import CENT, cell_text, money_of, read_rows
 from ..models import Batch, Item, Line, Order, OrderLine
 
 MAX_ERRORS = 200
+NAME_MAX = 200  # an item's name or an order's typed medicine, as `Line.name` and the order take it
 
 
 def import_manifest(actor, batch: Batch, upload) -> dict:
@@ -55,16 +57,30 @@ def _still_open(batch):
 
 
 def _check_rows(batch, rows):
-    """Manifest lines for the rows, and the row errors ({"row", "column", "message"})."""
+    """Manifest lines for the rows, and the row errors ({"row", "column", "message"}).
+
+    Each line as the file says it — its item (an order's typed medicine too, up to 200
+    characters as the order takes it), quantity and price — carrying its order's note
+    (`batch_queries.order_note`: the household's words are the order's, the file's column is
+    not read). The price: 单价 as written (¥, 元, thousands commas); left empty (or 0) with a
+    金额, the amount over the quantity (a price written, the amount is not read: a supplier
+    fills in the price and leaves the exported amount); left empty, the order's own line's,
+    else the batch's line's of the same order and item (a typed medicine: as it was listed),
+    else the catalogue's."""
     ids = {int(t) for r in rows if (t := cell_text(r.get("order"))).isdigit()}
     orders = {o.id: o for o in Order.objects.filter(
         id__in=ids, supplier_id=batch.supplier_id, community_id=batch.community_id).exclude(
-        state=Order.State.CANCELLED).only("id", "household_id", "batch_id", "state")}
-    ordered = {}  # (order id, name) → price of the order's own line
+        state=Order.State.CANCELLED).only("id", "household_id", "batch_id", "state", "note", "medicine")}
+    ordered, names = {}, {}  # (order id, name) → price of the order's own line; order id → its items
     for oid, name, price in OrderLine.objects.filter(order_id__in=orders).values_list("order_id", "name", "price"):
         ordered.setdefault((oid, name), price)
+        names.setdefault(oid, []).append(name)
+    listed = {}  # (order id, name) → price of the batch's line now (a typed medicine's, an earlier file's)
+    for oid, name, price in Line.objects.filter(batch=batch).values_list("order_id", "name", "price"):
+        listed.setdefault((oid, name), price)
     catalogue = dict(Item.objects.filter(supplier_id=batch.supplier_id, is_active=True)
                      .values_list("name", "price"))
+    notes = {oid: order_note(o, names.get(oid, []))[0] for oid, o in orders.items()}
     lines, errors = [], []
 
     def bad(row, column, message):
@@ -85,25 +101,37 @@ def _check_rows(batch, rows):
                 % {"order": o.id, "real": o.household_id, "given": hh})
             continue
         name = cell_text(r.get("name"))
-        if not name or len(name) > 80:
-            bad(n, "商品", _("write the item's name (at most 80 characters)."))
+        if not name or len(name) > NAME_MAX:
+            bad(n, "商品", _("write the item's name (at most 200 characters)."))
             continue
         try:
             qty = checks.quantity(cell_text(r.get("quantity")))
         except Invalid:
             bad(n, "数量", _("enter a quantity from 1 to 999."))
             continue
-        raw_price = cell_text(r.get("price"))
-        price = ordered.get((o.id, name), catalogue.get(name)) if not raw_price else None
-        if raw_price:
-            try:
-                price = checks.money(raw_price)
-            except Invalid:
-                bad(n, "单价", _("enter a price such as 25.50."))
+        try:
+            price = money_of(r.get("price"))
+        except ValueError:
+            bad(n, "单价", _("enter a price such as 25.50."))
+            continue
+        try:
+            amount = money_of(r.get("amount"))
+        except ValueError:
+            amount = None if price else False  # a formula or a word: read only when there is no price
+        if amount is False:
+            bad(n, "金额", _("enter an amount such as 25.50."))
+            continue
+        if not price and amount:  # the supplier wrote what the line costs, not each one's price
+            price = (amount / qty).quantize(CENT)
+            if price * qty != amount:
+                bad(n, "金额", _("%(amount)s does not divide by the quantity %(n)d: enter the price.")
+                    % {"amount": amount, "n": qty})
                 continue
+        if price is None:
+            price = ordered.get((o.id, name), listed.get((o.id, name), catalogue.get(name)))
         if price is None:
             bad(n, "单价", _("“%(name)s” is not in the catalogue: enter its price.") % {"name": name})
             continue
         lines.append(Line(batch=batch, order_id=o.id, household_id=o.household_id, name=name,
-                          quantity=qty, price=Decimal(price)))
+                          quantity=qty, price=Decimal(price), order_note=notes[o.id]))
     return lines, errors

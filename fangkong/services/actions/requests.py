@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Invalid
-from fangkong.registry.models import Resident
 
 from .. import access, checks
+from ..marks import of_households
 from ..models import Category, Request
 from .told import family_accounts  # whom to tell for a household (never a read shown to anyone)
 
@@ -76,20 +76,11 @@ def edit_category(actor, category: Category, data: dict) -> Category:
     return category
 
 
-# How much a tag weighs in the queue: found on the lab walk, an elderly woman living alone
-# (1 tag) ranked with a household of two chronic patients. Someone who cannot fetch or
-# open the door for themselves weighs most; a tag not named here weighs 1.
-TAG_WEIGHT = {"elderly_alone": 5, "bedridden": 5, "dialysis": 4, "limited_mobility": 3, "pregnant": 3,
-              "infant": 3, "disability": 2, "chronic": 1}
-
-
 def vulnerability(household_id) -> int:
-    """The household's vulnerability (orders the queue after urgency): each tag of each of
-    its people by its weight (`TAG_WEIGHT`), added up."""
-    total = 0
-    for tags in Resident.objects.filter(household_id=household_id).exclude(tags="").values_list("tags", flat=True):
-        total += sum(TAG_WEIGHT.get(t, 1) for t in tags.split(",") if t)
-    return min(total, 32767)
+    """The household's vulnerability now (`marks.of_households`: each tag of each of its
+    people by its weight, added up), kept on the request when raised or triaged for its
+    history; the queue and the API read it again each time (`queries.request_queue`)."""
+    return min(of_households([household_id]).get(household_id, 0), 32767)
 
 
 def triage(actor, req: Request, *, urgent: bool | None, due_at=None) -> Request:
