@@ -390,6 +390,17 @@ FANGKONG_OPEN_REQUESTS = "fangkong.services.panels.open_requests"
 # since when a household's building is sealed (or None): someone in it set away is asked
 # whether they left before (registry.actions.away_while_sealed)
 FANGKONG_SEALED_SINCE = "fangkong.zones.queries.sealed_since"
+# the rounds of a kind already planned over some areas on a day (not closed): the zones'
+# cadence marks that day planned, by the rule planning from it asks with (zones import no
+# screening; zones.cadence.covered_by)
+FANGKONG_ROUNDS_ON_DAY = "fangkong.screening.areas.planned_on"
+# (resident, presence) → None, or Conflict: may the registry set this presence (someone held
+# by a positive test, a case or a close contact is never away: screening.access.HELD_OUTCOMES;
+# registry.actions.presence_allowed)
+FANGKONG_PRESENCE_RULE = "fangkong.screening.access.presence_rule"
+# households by the kind of zone they are in now (`choices()`, `q(kind)`, `names(ids)`): the
+# resident and vulnerable lists' zone filter and the roster export's 区域 column (registry.queries.zone_q)
+FANGKONG_HOUSEHOLD_ZONES = "fangkong.zones.household_kinds"
 # The registry's part of the audit log (audit.present, audit.filters): find a resident to
 # filter by, say who a resident or household id is — so the audit app imports no registry.
 FANGKONG_AUDIT_PEOPLE = "fangkong.registry.audit_people"
@@ -485,7 +496,7 @@ NOTIFY_RETRY_SECONDS = envint("FANGKONG_NOTIFY_RETRY_SECONDS", 30)  # doubles ea
 # A sender holds the messages it claimed this long (renewed while it sends); if it dies
 # they are sent by the next sender once it ends.
 NOTIFY_LEASE_SECONDS = envint("FANGKONG_NOTIFY_LEASE_SECONDS", 300)
-FANGKONG_PUBLIC_URL = env("FANGKONG_PUBLIC_URL", "")  # for links in SMS / group messages
+FANGKONG_PUBLIC_URL = env("FANGKONG_PUBLIC_URL", "")  # links in SMS / group messages; unset: none (W002)
 
 LOGGING = {
     "version": 1,

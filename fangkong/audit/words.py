@@ -270,7 +270,7 @@ KEYS = {
     "positive_pools": k("positive pools"), "followups": k("held for a re-test"),
     "lifted": k("no longer held"), "invalid_pools": k("invalid pools"),
     "resample": k("to be sampled again"), "retests": k("re-tests"), "released": k("released"),
-    "cases": k("cases"), "no_receipt": k("tubes not received"), "changes": k("changed"),
+    "cases": k("cases"), "cases_left_out": k("confirmed cases left out"), "no_receipt": k("tubes not received"), "changes": k("changed"),
     "areas": k("areas"), "pool_size": k("people per tube"), "team": k("team"),
     "point": k("sampling point"), "table": k("table"), "tables": k("tables"),
     "resident": k("resident"), "conflict": k("problem"), "colour": k("health code"),

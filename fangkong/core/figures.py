@@ -43,6 +43,10 @@ class Figure:
     # so the children's rows do not add up to the node, and no "the rest" row is made of it;
     # its provider gives the hint `shared_hint(key)` so that a roll-up counts each thing once
     additive: bool = True
+    # True: counted from the roll as it stands (who lives where — the registry keeps no
+    # history of it): a nightly report of a day whose cut-off has passed takes it from the
+    # roll stored at that cut-off (`reports.models.CutoffRoll`), never from today's roll
+    roll: bool = False
 
 
 def shared_hint(key: str) -> str:

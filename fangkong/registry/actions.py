@@ -16,8 +16,8 @@ from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
 from fangkong.core import pii
 from fangkong.core.clean import bounded, limit_of
-from fangkong.core.errors import Forbidden, Invalid, TooMany
-from fangkong.core.text import name_keys
+from fangkong.core.errors import Conflict, Forbidden, Invalid, TooMany
+from fangkong.core.text import given_key, name_keys
 from fangkong.core.tree import is_under, level_field, under
 
 from . import checks
@@ -252,6 +252,7 @@ def apply_resident_fields(r: Resident, clean: dict) -> dict:
         change("name", r.name, clean["name"])
         r.name = clean["name"]
         r.pinyin, r.initials = name_keys(r.name)
+        r.pinyin_given = given_key(r.name)
     if "id_number" in clean:
         idn = clean["id_number"]
         new_hash = pii.lookup_hash(idn) if idn else None
@@ -321,6 +322,7 @@ def update_resident(actor, r: Resident, data: dict) -> Resident:
     left_before_seal = data.pop("left_before_seal", None)
     clean = checks.check_resident(data, partial=True)
     checks.check_against_stored_id(r, clean)
+    presence_allowed(r, clean)
     sealed_since = away_while_sealed(r, clean, left_before_seal)
     changes = apply_resident_fields(r, clean)
     if sealed_since is not None and "presence" in changes:
@@ -347,6 +349,25 @@ def sealed_since(r: Resident):
 
     path = getattr(settings, "FANGKONG_SEALED_SINCE", "")
     return import_string(path)(r.household) if path and r.household_id else None
+
+
+def presence_allowed(r: Resident, clean: dict) -> None:
+    """A presence change asks settings.FANGKONG_PRESENCE_RULE (screening's rule for someone
+    held by a positive test, a case or a close contact: never away; the registry imports no
+    screening). Its refusal is said at the presence field (the edit page) and answers 409
+    with its code (`held_outcome`) and keys (the API)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    presence = clean.get("presence")
+    path = getattr(settings, "FANGKONG_PRESENCE_RULE", "")
+    if not path or presence is None or presence == r.presence or not r.pk:
+        return
+    try:
+        import_string(path)(r, presence)
+    except Conflict as e:
+        raise Invalid(e.message, fields={"presence": [str(e.message)]}, code=e.code, status=409,
+                      extra=e.extra) from None
 
 
 def away_while_sealed(r: Resident, clean: dict, left_before_seal):

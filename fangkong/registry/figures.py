@@ -1,10 +1,11 @@
 """The registry's figures for dashboards and nightly reports (`core.figures`): residents
 and households who count (`queries.counts`), for many nodes of one kind in one query. The
 registry keeps no history of presence, so these are the roll as it stands when computed
-(a nightly report's figures are prepared at its cut-off). A report counted after its cut-off
-(a late or corrected one for a past day) therefore cannot give the roll as of the cut-off:
-it keeps the time the roll was read (`POPULATION_AT`, set by `reports.actions.nightly`) and
-says so under the figures (`population_note`) instead of passing it off as of the cut-off."""
+(`Figure.roll`): the reports app stores each community's roll at its day's cut-off
+(`reports.models.CutoffRoll`) and a report of a past day takes them from there. A roll
+stored long after the cut-off (the worker down at that time, none taken until a late submit)
+keeps the time it was read (`POPULATION_AT`, set by `reports.actions.roll`) and says so under
+the figures (`population_note`) instead of passing it off as of the cut-off."""
 
 import datetime
 
@@ -20,7 +21,7 @@ from .queries import totals_by
 GROUP = _("Population")  # the heading above "Residents" and "Households": not the same word twice
 
 
-# The hint a report keeps when its population was read after its cut-off: [ISO times] (a
+# The hint a report keeps when its roll was read long after its cut-off: [ISO times] (a
 # roll-up joins its places' times).
 POPULATION_AT = "_population_at"
 
@@ -54,6 +55,6 @@ def compute(nodes, at=None, parent=None, after=None) -> dict:
 
 
 PROVIDER = Provider("registry", (
-    Figure("residents", _("Residents"), GROUP, link=_residents_link, note=population_note),
-    Figure("households", _("Households"), GROUP, link=_residents_link),
+    Figure("residents", _("Residents"), GROUP, link=_residents_link, note=population_note, roll=True),
+    Figure("households", _("Households"), GROUP, link=_residents_link, roll=True),
 ), compute)

@@ -233,13 +233,14 @@ def search(scope, query: str, *, within: Place | None = None, limit=50):
     return kind, rows
 
 
-def search_queryset(scope, query: str, *, within: Place | None = None):
+def search_queryset(scope, query: str, *, within: Place | None = None, perm=V):
     """The rule behind `search`, unsliced and unordered: (kind_of_match, queryset), or
-    ("", None) for an empty query. The API filters and paginates it further."""
+    ("", None) for an empty query. The API filters and paginates it further; `perm`: among
+    the people the user holds it over (the zones' case page: those they manage)."""
     q = pii.to_halfwidth(query or "").strip()
     if not q:
         return "", None
-    base = residents(scope).select_related("household__place")
+    base = residents(scope, perm).select_related("household__place")
     if within is not None:
         base = base.filter(under(within))
     compact = re.sub(r"\s+", "", q)
@@ -260,13 +261,9 @@ def search_queryset(scope, query: str, *, within: Place | None = None):
                                        | Q(household_id__in=doors.values("id")))
     elif m := parse_address(compact):
         kind, qs = "address", _address_filter(base, m)
-    elif re.fullmatch(r"[a-zA-Z]+", compact):
-        low = compact.lower()
-        kind, qs = "pinyin", base.filter(Q(initials__startswith=low) | Q(pinyin__startswith=low))
     elif re.fullmatch(r"\d+", compact):
         kind, qs = "door", base.filter(household__door=compact)
     else:
-        full, _ini = name_keys(compact)
         kind, qs = "name", base.filter(Q(name__contains=compact))
     return kind, qs
 
@@ -309,7 +306,7 @@ def household_search(scope, query: str, *, within: Place | None = None, perm=V, 
     return list(qs.order_by("building_id", "unit_id", "sort_key", "id")[:limit])
 
 
-def vulnerable(scope, place: Place, tags=(), include_away=False):
+def vulnerable(scope, place: Place, tags=(), include_away=False, zone=None):
     qs = residents(scope).filter(under(place)).exclude(tags="").select_related("household__place")
     for t in tags:
         qs = qs.filter(tags__contains=f",{t},")
@@ -318,9 +315,12 @@ def vulnerable(scope, place: Place, tags=(), include_away=False):
     return qs.order_by("building_id", "unit_id", "household__sort_key", "id")
 
 
-def resident_list(scope, place: Place, *, tag=None, presence=None, q=None):
+def resident_list(scope, place: Place, *, tag=None, presence=None, q=None, zone=None):
     """The residents under `place` who count (`counts`), or those of one `presence` (moved
-    out included when asked for)."""
+    if zone:
+        qs = qs.filter(zone_q(zone))
+    out included when asked for); `zone`: only those whose household is now in that kind of
+    zone (`zone_q`)."""
     qs = residents(scope).filter(under(place)).select_related("household__place")
     if tag:
         qs = qs.filter(tags__contains=f",{tag},")
@@ -331,10 +331,51 @@ def resident_list(scope, place: Place, *, tag=None, presence=None, q=None):
 def address_labels(rows) -> dict[int, str]:
     """{place_id: "光明小区 3号楼 2单元"} for the households' places, in one query."""
     ids = set()
+    if zone:
+        qs = qs.filter(zone_q(zone))
     for r in rows:
         hh = r.household if isinstance(r, Resident) else r
         ids.update(x for x in (hh.compound_id, hh.building_id, hh.unit_id) if x)
     names = dict(Place.objects.filter(id__in=ids).values_list("id", "name"))
+# --- zones, read without importing them ------------------------------------------
+# The zones app says which households are in which kind of zone now through
+# settings.FANGKONG_HOUSEHOLD_ZONES (a module: `choices()`, `q(kind, household_field)`,
+# `names(household_ids)`): the lists' zone filter and the export's 区域 column.
+
+def _zones():
+    import importlib
+
+    from django.conf import settings
+
+    path = getattr(settings, "FANGKONG_HOUSEHOLD_ZONES", "")
+    return importlib.import_module(path) if path else None
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    """[(value, words)] of the zone filter (封控区, 管控区, 防范区, none); [] without zones."""
+    z = _zones()
+    return list(z.choices()) if z else []
+
+
+def zone_value(value) -> str | None:
+    """The filter's value if it is one of `zone_choices`, else None (an unknown one is no filter)."""
+    return value if value and value in {v for v, _w in zone_choices()} else None
+
+
+def zone_q(kind: str, household_field: str = "household_id") -> Q:
+    """Rows whose household is now in a zone of `kind` ("none": in none); an unknown kind
+    matches nothing."""
+    z = _zones()
+    found = z.q(kind, household_field) if z else None
+    return found if found is not None else Q(pk__in=[])
+
+
+def zone_names(household_ids) -> dict[int, str]:
+    """{household id: its zone's name now} in one query (none outside any zone)."""
+    z = _zones()
+    return z.names(household_ids) if z else {}
+
+
     out = {}
     for r in rows:
         hh = r.household if isinstance(r, Resident) else r
@@ -403,12 +444,12 @@ def resident_query(scope, place: Place | None = None, *, tags=(), presence=None,
     return qs.order_by(*ADDRESS_ORDER)
 
 
-def household_list(scope, place: Place | None = None, *, q=None, counted: bool | None = None):
+def household_list(scope, place: Place | None = None, *, q=None, counted: bool | None = None, zone=None):
     """Households under `place` (or all the scope sees), each with `.n_residents` (moved-out
     people not counted). `q` matches the start of the door number or the end of the
     household phone. `counted`: only the households someone counts in (`counts`: those a
-    place's household figure counts), or only the others. One query, whatever the number
-    of rows."""
+    place's household figure counts), or only the others. `zone`: only those now in that
+    kind of zone (`zone_q`). One query, whatever the number of rows."""
     qs = households(scope).select_related("place")
     if place is not None:
         qs = qs.filter(under(place))
@@ -419,6 +460,8 @@ def household_list(scope, place: Place | None = None, *, q=None, counted: bool |
             match |= Q(phone__endswith=q)
         qs = qs.filter(match)
     qs = qs.annotate(n_residents=Count("residents", filter=counts("residents__")))
+    if zone:
+        qs = qs.filter(zone_q(zone, "id"))
     if counted is not None:
         qs = qs.filter(n_residents__gt=0) if counted else qs.filter(n_residents=0)
     return qs.order_by("building_id", "unit_id", "sort_key", "id")

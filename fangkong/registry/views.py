@@ -227,7 +227,8 @@ def household_edit(request, pk):
         except Invalid as e:
             errors = e.fields
     return render(request, "registry/household_form.html",
-                  {"hh": hh, "place": hh.place, "errors": errors, "values": values})
+                  {"hh": hh, "place": hh.place, "errors": errors, "values": values,
+                   "address": queries.address_labels([hh]).get(hh.place_id, "")})
 
 
 def _choices():
@@ -339,16 +340,42 @@ def resident_reveal(request, pk):
     return render(request, "registry/household.html#revealed", {"value": value, "r": r})
 
 
+def _filters(**values) -> str:
+    """The list's filters as a query string ending in "&" (pager and export links keep them)."""
+    from urllib.parse import urlencode
+
+    kept = {k: v for k, v in values.items() if v}
+    return urlencode(kept) + "&" if kept else ""
+
+
 @page
 def resident_list(request, pk):
+    """The residents under a place, filtered by vulnerability, presence and zone (the kind
+    of zone their household is in now: a dashboard's 封控区人数 opens this list with
+    ?zone=sealed). ?by=household: the households instead (封控区户数), counted as the
+    figures count them (someone in the household counts)."""
     place = queries.get_place(request.scope, pk)
     tag = request.GET.get("tag") or None
     presence = request.GET.get("presence") or None
+    zone = queries.zone_value(request.GET.get("zone"))
     if tag and tag not in Tag.values:
         tag = None
     if presence and presence not in Presence.values:
         presence = None
-    qs = queries.resident_list(request.scope, place, tag=tag, presence=presence)
+    ctx = _place_context(request, place)
+    ctx.update({"tag": tag, "presence": presence, "zone": zone, "zones": queries.zone_choices(), **_choices(),
+                "vulnerable": request.GET.get("vulnerable") == "1"})
+    if request.GET.get("by") == "household":
+        qs = queries.household_list(request.scope, place, counted=True, zone=zone)
+        pg = Paginator(qs, settings.FANGKONG_PAGE_SIZE).get_page(request.GET.get("page"))
+        households = list(pg.object_list)
+        labels = queries.address_labels(households)
+        for h in households:
+            h.address = labels.get(h.place_id, "")
+        ctx.update({"page": pg, "households": households, "by_household": True,
+                    "keep": _filters(zone=zone, by="household")})
+        return render(request, "registry/residents.html", ctx)
+    qs = queries.resident_list(request.scope, place, tag=tag, presence=presence, zone=zone)
     pager = Paginator(qs, settings.FANGKONG_PAGE_SIZE)
     pg = pager.get_page(request.GET.get("page"))
     rows = list(pg.object_list)
@@ -356,9 +383,7 @@ def resident_list(request, pk):
     for r in rows:
         r.address = labels.get(r.household.place_id, "")
     audit_phones(actor_of(request), rows, f"list:{place.id}")
-    ctx = _place_context(request, place)
-    ctx.update({"page": pg, "rows": rows, "tag": tag, "presence": presence, **_choices(),
-                "vulnerable": request.GET.get("vulnerable") == "1"})
+    ctx.update({"page": pg, "rows": rows, "keep": _filters(tag=tag, presence=presence, zone=zone)})
     return render(request, "registry/residents.html", ctx)
 
 
@@ -366,7 +391,9 @@ def resident_list(request, pk):
 def vulnerable_list(request, pk):
     place = queries.get_place(request.scope, pk)
     tag = request.GET.get("tag") or None
-    qs = queries.vulnerable(request.scope, place, tags=[tag] if tag in Tag.values else [])
+    tag = tag if tag in Tag.values else None
+    zone = queries.zone_value(request.GET.get("zone"))
+    qs = queries.vulnerable(request.scope, place, tags=[tag] if tag else [], zone=zone)
     pager = Paginator(qs, 200)
     pg = pager.get_page(request.GET.get("page"))
     rows = list(pg.object_list)
@@ -377,7 +404,8 @@ def vulnerable_list(request, pk):
         r.open_requests = opened.get(r.household_id, 0)
     audit_phones(actor_of(request), rows, f"vulnerable:{place.id}")
     ctx = _place_context(request, place)
-    ctx.update({"page": pg, "rows": rows, "tag": tag, **_choices()})
+    ctx.update({"page": pg, "rows": rows, "tag": tag, "zone": zone, "zones": queries.zone_choices(),
+                "keep": _filters(tag=tag, zone=zone), **_choices()})
     return render(request, "registry/vulnerable.html", ctx)
 
 
@@ -391,21 +419,27 @@ def export_residents(request, pk):
     check_rate(request, "export")  # after the access check: a refused export is 404 always
     tag = request.GET.get("tag")
     presence = request.GET.get("presence")
+    zone = queries.zone_value(request.GET.get("zone"))
     if request.GET.get("vulnerable") == "1":
-        qs = queries.vulnerable(request.scope, place, tags=[tag] if tag in Tag.values else [])
+        qs = queries.vulnerable(request.scope, place, tags=[tag] if tag in Tag.values else [], zone=zone)
         what = _("Vulnerable residents")
     else:
         qs = queries.resident_list(request.scope, place,
                                    tag=tag if tag in Tag.values else None,
-                                   presence=presence if presence in Presence.values else None)
+                                   presence=presence if presence in Presence.values else None, zone=zone)
         what = _("Residents")
+    if zone:  # "光明社区 居民 · 封控区": the file says which area it lists
+        what = f"{what} · {dict(queries.zone_choices())[zone]}"
     reveal = request.GET.get("ids") == "full" and request.scope.allows(Perm.REVEAL_ID, place)
     title = f"{place.name} {what} {timezone.localtime():%Y-%m-%d %H:%M}"
     rows = list(qs)
-    extra = []
+    # each person's zone now (区域: 封控区, 管控区, 防范区, empty outside): after the template's
+    # columns, so the importer reads the file back and only notes the column as not imported
+    zoned = queries.zone_names(r.household_id for r in rows)
+    extra = [(_("Zone"), [zoned.get(r.household_id, "") for r in rows])]
     if request.GET.get("vulnerable") == "1":  # the list's words: its open requests per person
         opened = open_requests(request.scope, rows)
-        extra = [(_("Open requests"), [opened.get(r.household_id, 0) for r in rows])]
+        extra.append((_("Open requests"), [opened.get(r.household_id, 0) for r in rows]))
     data = residents_xlsx(actor_of(request), rows, title=title, reveal_ids=reveal, extra=extra)
     resp = HttpResponse(data, content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))

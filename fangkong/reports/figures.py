@@ -37,8 +37,8 @@ def by_key() -> dict[str, Figure]:
 # sheets): the rounds a node's testing figures add up, so that the report says so too; and
 # each figure that is not additive keeps the things it shares with other nodes
 # (`core.figures.shared_hint`), so that the roll-up above counts them once.
-# And the time the registry was read when that was after the report's cut-off
-# (`registry.figures.POPULATION_AT`).
+# And the time the roll was read when that was long after the report's cut-off (its roll
+# taken late, `models.CutoffRoll`; `registry.figures.POPULATION_AT`).
 KEPT_HINTS = ("_rounds", "_population_at")
 
 
@@ -95,6 +95,25 @@ def compute(nodes: list[Place], at, parent: Place | None = None, after=None) -> 
             out[node_id].update(values)
     for values in out.values():
         derive(values)
+    return out
+
+
+def roll_keys() -> tuple[str, ...]:
+    """The figures counted from the roll as it stands (`Figure.roll`): a report of a day whose
+    cut-off has passed takes them from the roll stored at that cut-off (`models.CutoffRoll`)."""
+    return tuple(f.key for f in definitions() if f.roll)
+
+
+def roll(nodes: list[Place], at) -> dict[int, dict]:
+    """{node id: {roll figure: value}} of communities as of `at` (the roll as it stands): only
+    the providers declaring such figures are asked (`actions.roll.take`)."""
+    keys = set(roll_keys())
+    out = {n.id: {} for n in nodes}
+    for p in providers():
+        if nodes and any(f.key in keys for f in p.figures):
+            for node_id, values in p.compute(nodes, at).items():
+                if node_id in out:
+                    out[node_id].update({k: v for k, v in values.items() if k in keys})
     return out
 
 

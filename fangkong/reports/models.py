@@ -141,3 +141,27 @@ class FigureSnapshot(Levels):
     class Meta:
         indexes = [models.Index(fields=["street"], name="snapshot_street_idx"),
                    models.Index(fields=["district"], name="snapshot_district_idx")]
+
+
+class CutoffRoll(Levels):
+    """A community's roll at a day's cut-off: the figures counted from the registry as it
+    stands (`core.figures.Figure.roll`: residents, households, people and households in each
+    zone), which keeps no history of who lived where. Taken once, at the cut-off, by the
+    scheduled job (`actions.roll.take`), or by the report's submit if that comes first; a
+    report of a day whose cut-off has passed (its page, API, exports, the sums above it, a
+    late submit or a correction) takes these figures from here, never from today's roll.
+    `taken_at` long after the cut-off (the worker was down) is said under the figures."""
+
+    place = models.ForeignKey("registry.Place", models.CASCADE, related_name="+")
+    day = models.DateField()
+    cutoff_at = models.DateTimeField()
+    taken_at = models.DateTimeField()
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["place", "day"], name="cutoff_roll_unique")]
+        indexes = [models.Index(fields=["street", "day"], name="cutoff_roll_street_day_idx"),
+                   models.Index(fields=["day"], name="cutoff_roll_day_idx")]
+
+    def __str__(self):
+        return f"{self.place_id} {self.day} roll"

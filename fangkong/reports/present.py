@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.text import join_words
+from fangkong.core.when import short_time
 
 from . import figures
 
@@ -101,14 +102,17 @@ def partial(r) -> dict | None:
     numbers are NOT the place's total (walked 2026-12-07: 桥东街道's draft showed 520 residents,
     光明 alone, under a heading that read as the street's 957). {counted, total, text} — and,
     while it is a draft, the place's live totals now (its communities' snapshots, as its
-    dashboard sums them; read only, nothing counted in the request): {live: [(label, shown)],
-    live_at, live_missing}. None when every place below is counted."""
+    dashboard sums them; read only, nothing counted in the request) — of a past day, its
+    communities' rolls stored at their cut-off (`at_cutoff`; `models.CutoffRoll`), never
+    today's: {live: [(label, shown)], live_at, live_missing, at_cutoff}. None when every place
+    below is counted."""
     from django.utils.translation import ngettext
 
     from fangkong.core.tree import under
     from fangkong.registry.models import Kind, Place
 
-    from .models import FigureSnapshot
+    from . import queries
+    from .models import CutoffRoll, FigureSnapshot
 
     kids = getattr(r, "children", None) or []
     missing = not_counted(r)
@@ -122,13 +126,22 @@ def partial(r) -> dict | None:
         "of %(place)s.", len(kids)) % {"n": counted, "total": len(kids), "place": r.place.name}}
     if r.locked:
         return out
-    snaps = list(FigureSnapshot.objects.filter(under(r.place)))
-    values = figures.total([s.values for s in snaps])
     comms = Place.objects.filter(under(r.place), kind=Kind.COMMUNITY).count()
+    # a past day: its communities' rolls stored at their cut-off (`models.CutoffRoll`, the job
+    # stores every one then), never today's roll (the live snapshots); some not stored (the
+    # job never ran that evening): as now, as before
+    cutoff = queries.definition(Kind.COMMUNITY).cutoff_on(r.day)
+    rolls = list(CutoffRoll.objects.filter(under(r.place), day=r.day)) if timezone.now() >= cutoff else []
+    if rolls and len(rolls) >= comms:
+        values = figures.total([x.values for x in rolls])
+        out["at_cutoff"], out["live_at"], n = True, cutoff, len(rolls)
+    else:
+        snaps = list(FigureSnapshot.objects.filter(under(r.place)))
+        values = figures.total([s.values for s in snaps])
+        out["live_at"], n = min((s.computed_at for s in snaps), default=None), len(snaps)
     by = figures.by_key()
     out["live"] = [(str(by[k].label), shown(by[k], values.get(k))) for k in LIVE_KEYS if k in by]
-    out["live_at"] = min((s.computed_at for s in snaps), default=None)
-    out["live_missing"] = max(0, comms - len(snaps))
+    out["live_missing"] = max(0, comms - n)
     return out
 
 
@@ -177,10 +190,10 @@ def as_of_text(r) -> str:
     places' reports were counted at different times; the page, the PDF and the API's
     `figures_as_of` say the same."""
     first, last = (timezone.localtime(t) for t in as_of(r))
-    when = f"{last:%m-%d %H:%M}"
+    when = short_time(last)
     if first != last:
-        when = f"{first:%m-%d %H:%M}–{last:%H:%M}" if first.date() == last.date() \
-            else f"{first:%m-%d %H:%M}–{last:%m-%d %H:%M}"
+        when = f"{short_time(first)}–{last:%H:%M}" if first.date() == last.date() \
+            else f"{short_time(first)}–{short_time(last)}"
     if _rolled(r):
         return _("figures as of %(t)s (the reports of the places below)") % {"t": when}
     return _("figures as of %(t)s") % {"t": when}
@@ -200,14 +213,14 @@ def window_text(r) -> str:
     """"新增：12-05 20:00 至 12-06 20:00" — the page, the PDF and the .xlsx say the same; the
     API gives `new_since`."""
     first, last = (timezone.localtime(t) for t in window(r))
-    return _("New in the day: %(from)s to %(to)s") % {"from": f"{first:%m-%d %H:%M}", "to": f"{last:%m-%d %H:%M}"}
+    return _("New in the day: %(from)s to %(to)s") % {"from": short_time(first), "to": short_time(last)}
 
 
 def summed_text(r) -> str:
     """When a roll-up was put together (its figures are its places' as of `as_of`), or ""."""
     if not _rolled(r) or r.computed_at is None:
         return ""
-    return _("summed at %(t)s") % {"t": f"{timezone.localtime(r.computed_at):%m-%d %H:%M}"}
+    return _("summed at %(t)s") % {"t": short_time(r.computed_at)}
 
 
 # --- a place below changed its report after the roll-up summed it --------------------------

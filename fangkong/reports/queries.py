@@ -14,7 +14,7 @@ from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
 
 from . import access, figures
-from .models import DailyReport, ReportDefinition
+from .models import CutoffRoll, DailyReport, ReportDefinition
 
 S = DailyReport.Status
 # The statuses a roll-up counts (a draft, a returned or a missing report adds nothing).
@@ -111,6 +111,11 @@ def get_report(scope, pk) -> DailyReport:
 def report_for(place: Place, day: datetime.date) -> DailyReport | None:
     return (DailyReport.objects.select_related("place", "submitted_by", "decided_by")
             .filter(place=place, day=day, current=True).first())
+
+
+def cutoff_rolls(place_ids, day: datetime.date) -> dict[int, CutoffRoll]:
+    """{community id: its roll stored at `day`'s cut-off} (`models.CutoffRoll`). One query."""
+    return {r.place_id: r for r in CutoffRoll.objects.filter(place_id__in=list(place_ids), day=day)}
 
 
 def reported_figures(place: Place, days) -> dict[datetime.date, dict]:

@@ -17,6 +17,7 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.shedding import check_rate
 from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.registry.figures import POPULATION_AT, population_note
 
 from . import access, actions, charts, exports, present, queries
 from .models import DailyReport
@@ -107,7 +108,14 @@ def _ask_submit(request, r, back):
         lines = [_("The figures are counted once more as of %(cutoff)s and the report is locked: "
                    "after this, a change is a correction (a new version with its reason).")
                  % {"cutoff": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}]
-        if actions.roll_read_late(at, now):  # the registry keeps no history: its roll is read now
+        # the roll of the cut-off (`actions.roll`): stored then, or taken by this submit
+        taken = queries.cutoff_rolls([r.place.id], r.day).get(r.place.id)
+        if taken is not None and actions.roll_read_late(at, taken.taken_at):  # stored late
+            lines.append(population_note({POPULATION_AT: [taken.taken_at.isoformat()]}))
+        elif taken is not None and actions.roll_read_late(at, now):
+            lines.append(_("Residents and households are the roll stored at the cut-off: people registered "
+                           "or moved since are not counted in this day's report."))
+        elif actions.roll_read_late(at, now):  # none stored: the roll is read now, and stored
             lines.append(_("Residents and households are counted from the roll as it stands now (%(now)s): "
                            "the registry keeps no history to count them as of the cut-off, and the report "
                            "says so.") % {"now": timezone.localtime(now).strftime("%m-%d %H:%M")})

@@ -23,7 +23,8 @@ by actions, queries, views and the API alike.
 - What a missing-list row may record for someone held by a positive test, a case or a close
   contact (`HELD_OUTCOMES`, `outcome_allowed`, `require_outcome`): the page shows only those
   (with `held_rule`'s reason for the rest), the actions refuse the others (409
-  `held_outcome`), page and API alike.
+  `held_outcome`), page and API alike; the registry's presence edit asks it too
+  (`presence_rule`, settings.FANGKONG_PRESENCE_RULE).
 """
 
 from django.db.models import Exists, OuterRef, Q
@@ -127,6 +128,27 @@ def require_outcome(held_code: str, outcome: str, name: str) -> None:
     if not outcome_allowed(held_code, outcome):
         raise Conflict(held_rule(held_code, name), code="held_outcome",
                        extra={"held": held_code, "allowed": sorted(HELD_OUTCOMES[held_code])})
+
+
+# A presence set in the registry (`registry.actions.update_resident`: the resident's edit
+# page, `PATCH /api/v1/residents/{id}`, the missing list's away / in hospital) is the outcome
+# it records: away or moved out takes them off the list as gone ("away"), in hospital is the
+# transfer, centralized quarantine the isolation. At home asks nothing: it is where they are
+# to be (the door swab).
+PRESENCE_OUTCOMES = {"away": "away", "moved_out": "away", "hospital": "hospital",
+                     "quarantine": "exempt:isolation"}
+
+
+def presence_rule(resident, presence) -> None:
+    """settings.FANGKONG_PRESENCE_RULE, asked by `registry.actions.update_resident` before
+    a presence changes (the registry imports no screening): `require_outcome` for the
+    presence's outcome (`PRESENCE_OUTCOMES`) and the person's `status.held_code`."""
+    outcome = PRESENCE_OUTCOMES.get(str(presence))
+    if outcome is None:
+        return
+    from .status import held_code
+
+    require_outcome(held_code(resident), outcome, resident.name)
 
 
 def round_q(scope, perm) -> Q:

@@ -62,7 +62,7 @@ def round_out(r) -> dict:
     return {"id": r.id, "name": r.name, "kind": r.kind, "status": r.status, "place": r.place_id,
             "place_name": r.place.name, "starts_at": r.starts_at, "ends_at": r.ends_at,
             "pool_size": r.pool_size, "emergency_team": r.emergency_team_id, "overrun": r.overrun,
-            "home_listed": getattr(r, "home_listed", None)}
+            "home_listed": getattr(r, "home_listed", None), "home_left_out": getattr(r, "home_left_out", None)}
 
 
 @router.post("/screening/rounds/{round_id}/emergency-team", response=RoundOut)

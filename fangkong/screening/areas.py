@@ -35,16 +35,19 @@ def in_round(rnd: Round, obj) -> bool:
     return any(getattr(obj, level_field(kind)) == pid for kind, pid in area_keys(rnd))
 
 
-def overlapping(kind, starts_at, ends_at, areas, *, client_id=None) -> list[Round]:
+def overlapping(kind, starts_at, ends_at, areas, *, client_id=None, same_day=False) -> list[Round]:
     """Rounds of the same `kind` not ended (planned or running) over any of `areas` (a
     node covered by both: one of its areas at, above or under one of `areas`) on any of the
     same days (local dates from `starts_at` to `ends_at`): planning one more would ask a
     family twice the same day and split the figures (`planning.plan_round` asks first).
     PCR rounds: the same kind over the same area whose windows overlap (residents queued
     twice, the coverage split between two rounds); a later window the same day is not one.
+    `same_day`: a PCR round asked like an antigen one, by the day — a plan from the zones'
+    cadence (the day's testing the zones call for: a round already over the area that day,
+    even at another hour or running past its end, is that day's test; `planned_on`).
     `client_id`: the plan's own (a retry racing its first send is not an overlap of itself).
     Each with `.area_names` (its areas, by name). Oldest first; two queries."""
-    if kind == RoundKind.ANTIGEN:
+    if kind == RoundKind.ANTIGEN or same_day:
         first = timezone.localtime(starts_at).replace(hour=0, minute=0, second=0, microsecond=0)
         after = timezone.localtime(ends_at).replace(hour=0, minute=0, second=0, microsecond=0) \
             + datetime.timedelta(days=1)
@@ -67,3 +70,11 @@ def overlapping(kind, starts_at, ends_at, areas, *, client_id=None) -> list[Roun
     for r in found:
         r.area_names = names.get(r.id, [])
     return found
+
+
+def planned_on(kind, day, areas) -> list[Round]:
+    """settings.FANGKONG_ROUNDS_ON_DAY: the rounds of `kind` over any of `areas` on the local
+    `day`, not closed — the zones' cadence marks the day planned with them, by the rule its
+    "Plan this round" asks with (`overlapping(same_day=True)`). Two queries."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return overlapping(kind, start, start, areas, same_day=True)

@@ -135,7 +135,8 @@ def missing_q(rnd: Round, ref="id", prefix="") -> Q:
 _SQL = """
 SELECT {outer_keys}COALESCE(SUM(CASE WHEN ne < n THEN 1 ELSE 0 END), 0), COALESCE(SUM(n), 0),
        COALESCE(SUM(nd), 0), COALESCE(SUM(ne), 0),
-       COALESCE(SUM(CASE WHEN nd > 0 AND nd + ne >= n THEN 1 ELSE 0 END), 0){extra}
+       COALESCE(SUM(CASE WHEN nd > 0 AND nd + ne >= n THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN ne >= n THEN 1 ELSE 0 END), 0){extra}
 FROM (SELECT {inner_keys}q.household_id, COUNT(*) AS n, SUM(q.dn) AS nd,
              SUM(CASE WHEN q.dn = 0 AND (q.ex = 1 OR q.presence IN ({exempt}))
                       THEN 1 ELSE 0 END) AS ne
@@ -166,8 +167,8 @@ def done_at(rnd: Round) -> str:
 
 
 def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None, at=None) -> list[tuple]:
-    """Rows of (*keys, households to test, expected, done, exempt, households covered[, out of
-    scope]) for the people of `people` (a Resident queryset), grouped by `keys` (columns
+    """Rows of (*keys, households to test, expected, done, exempt, households covered,
+    households with nobody to test[, out of scope]) for the people of `people` (a Resident queryset), grouped by `keys` (columns
     of the resident, or annotations). One statement summed in the database: each person
     probes the (round, resident) unique indexes of the done rows and of the exemptions
     once, grouped by household, then by `keys`. With `at`, as of that time: only the done
@@ -203,10 +204,14 @@ def _count(rnd: Round, people, keys=(), *, out_of_scope: Place | None = None, at
         return cur.fetchall()
 
 
-def derive(hh=0, n=0, nd=0, ne=0, covered=0, oos=0) -> dict:
-    """The derived figures from the counted ones (also for the counters' rows)."""
+def derive(hh=0, n=0, nd=0, ne=0, covered=0, none=0, oos=0) -> dict:
+    """The derived figures from the counted ones (also for the counters' rows). `none`:
+    households of the area with nobody to test (everyone away, in hospital, in quarantine or
+    exempt): counted by the registry, not in the round's `households` — the round page says
+    so beside its figure."""
     out = {"expected": int(n), "sampled": int(nd), "exempt": int(ne), "households": int(hh),
-           "households_covered": int(covered), "out_of_scope": int(oos or 0)}
+           "households_covered": int(covered), "out_of_scope": int(oos or 0),
+           "households_none": int(none or 0)}
     out["missing"] = out["expected"] - out["sampled"] - out["exempt"]
     out["to_sample"] = out["expected"] - out["exempt"]
     out["percent"] = percent(out["sampled"], out["to_sample"])
@@ -308,7 +313,7 @@ def kept_coverage(rnd: Round, node) -> dict:
         for k in KEPT:
             kept[k] += (row or {}).get(k, 0)
     out = derive(kept["households"], kept["expected"], kept["sampled"], kept["exempt"],
-                   kept["households_covered"], kept["out_of_scope"])
+                   kept["households_covered"], oos=kept["out_of_scope"])
     if is_antigen(rnd):
         out.update(kits=kept["kits"], households_with_kits=kept["households_with_kits"],
                    positive=kept["positive"], reported=out["sampled"])

@@ -22,7 +22,7 @@ report (walked 2026-12-07: 327 sampled, 159 reported).
 |-------------------|-------------------------------------------------------------------|
 | rounds of the day | begun, started by `at`, whose planned window reaches into `at`'s day — a report's: into its window (`rounds_of_day(since=)`) |
 | coverage          | `figures` of each round of the day, summed over the rounds (a person counts once in each round; `_rounds` lists them, and the dashboard says so under "to be tested"); a round begun before the day (a report's: before its window) leaves out those done before it (`counted_by(since=)`) |
-| cases             | single re-tests positive that day by `at`, whatever the round (`figures.case_q(at, since=)`; the chart's bar of the day); a nightly report's: since the previous day's cut-off (`after`), so that a case confirmed after 20:00 is in the next day's report |
+| cases             | people confirmed as cases that day by `at`, whatever the round: single re-tests positive and cases the health authority confirmed (reported by hand, `zones.ZoneCase`), a person found both ways once (`day_cases.counted`; the chart's bar of the day, `day_cases.by_day`); a nightly report's: since the previous day's cut-off (`after`), so that a case confirmed after 20:00 is in the next day's report |
 | awaiting re-test  | held people (positive pool or antigen test) not re-sampled by `at`, whatever the round (`figures.awaiting_q`; the place's alert counts the same) |
 | tubes not at lab  | tubes of the day's rounds sealed by `at` that the lab had not received by then, holding people of the node (`_tubes_not_at_lab`: a tube of two grids is in both grids' rows, once in the community's; a tube of two communities — a sampling point on their boundary — is in both communities' figures and once in the street's and the district's, summed or counted: distinct tubes, never the sum of the places', `core.figures.shared_hint`). People are summed: each is in one place |
 """
@@ -37,9 +37,10 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.figures import Chart, Figure, Provider, Tally, grouped, percent, shared_hint
 from fangkong.core.tree import level_field, under
+from fangkong.core.when import short_day
 from fangkong.registry.models import LEVELS
 
-from . import figures
+from . import day_cases, figures
 from .models import FollowUp, Round, RoundArea, RoundStatus, Sample, Tube
 
 GROUP = _("Testing")
@@ -100,19 +101,30 @@ def compute(nodes, at, parent=None, after=None) -> dict:
                 out.add(node_id, NAMES[k], fig[k])
             out.hint(node_id, "_round", rnd.id)
             out.hint_each(node_id, "_rounds", rnd.id)
-    # the round page's definitions (`figures.case_q`, `figures.awaiting_q`), as of `at`: the
-    # day's cases and the people held now, whatever the round they were held in
-    window = {"after": after} if after is not None else {"since": since}
+    # the people held now, whatever the round they were held in (the round page's
+    # `figures.awaiting_q`, as of `at`); the day's cases, both ways, each person once (`day_cases`)
     held = FollowUp.objects.filter(**out.where, created_at__lte=at).filter(
         Q(closed_at=None) | Q(closed_at__gte=since))  # held in the window, or closed in it
-    grouped(held, col, out, cases=Count("id", filter=figures.case_q(at, **window)),
-            awaiting_retest=Count("id", filter=figures.awaiting_q(at)))
+    grouped(held, col, out, awaiting_retest=Count("id", filter=figures.awaiting_q(at)))
+    _cases(out, at, since)
     if rounds:
         _tubes_not_at_lab(out, rounds, at)
         first = rounds[0].id
         for row in out.values():
             row.setdefault("_round", first)
     return out
+
+
+def _cases(out, at, since) -> None:
+    """The day's positive cases of each node (and the parent: each person once), by the one
+    definition (`day_cases.counted`)."""
+    groups, people = day_cases.counted(Q(**out.where), out.col, at, since=since)
+    parent = getattr(out.parent, "id", None)
+    for group, n in groups.items():
+        if group in out and group != parent:
+            out[group]["cases"] = n
+    if parent is not None:
+        out[parent]["cases"] = people
 
 
 def _tubes_not_at_lab(out, rounds, at) -> None:
@@ -173,24 +185,20 @@ def progress_chart(node, at, after=None) -> Chart | None:
     hours = sorted(counts)
     dated = len({f"{h:%H}" for h in hours}) < len(hours)  # a window longer than a day
     return Chart("progress", gettext("Tests by hour"),
-                 [(f"{h:%m-%d %H}:00" if dated else f"{h:%H}:00", counts[h], str(counts[h])) for h in hours],
+                 [(f"{short_day(h)} {h:%H}:00" if dated else f"{h:%H}:00", counts[h], str(counts[h])) for h in hours],
                  horizontal=False, headers=(gettext("Hour"), gettext("Tests")))
 
 
 def cases_chart(node, at, days=7, after=None) -> Chart:
     """Positive cases confirmed per day (local dates) over the `days` days up to `at`'s day,
-    under `node`, whatever the round: one grouped query (`after`: not needed, each day is as
-    its report says it)."""
-    from django.db.models.functions import TruncDate
-
+    under `node`, whatever the round, both ways, each person once (`day_cases.by_day`: two
+    queries; `after`: not needed, each day is as its report says it)."""
     first = day_start(at) - datetime.timedelta(days=days - 1)
-    rows = dict(FollowUp.objects.filter(under(node)).filter(figures.case_q(at, since=first))
-                .annotate(d=TruncDate("closed_at", tzinfo=timezone.get_current_timezone()))
-                .values("d").annotate(n=Count("id")).order_by().values_list("d", "n"))
+    rows = day_cases.by_day(under(node), first, at)  # the figure's one definition, day by day
     start = first.date()
     dates = [start + datetime.timedelta(days=i) for i in range(days)]
     return Chart("cases", gettext("Positive cases by day"),
-                 [(f"{d:%m-%d}", rows.get(d, 0), str(rows.get(d, 0))) for d in dates],
+                 [(short_day(d), rows.get(d, 0), str(rows.get(d, 0))) for d in dates],
                  horizontal=False, headers=(gettext("Day"), gettext("Positive cases")),
                  # a day's bar as that day's report says it (`core.figures.Chart.days`)
                  days=dates, keys=("cases",), say=str)
@@ -202,8 +210,9 @@ def rounds_note(values) -> str | None:
     n = len(values.get("_rounds") or ())
     if n < 2:
         return None
-    return ngettext("The figures of testing add up %(n)d round today: a person counts once in each round.",
-                    "The figures of testing add up %(n)d rounds today: a person counts once in each round.",
+    return ngettext("Today's testing figures include %(n)d round: each person is counted once in it.",
+                    "Today's testing figures include %(n)d rounds: each person is counted once in every "
+                    "round they are in, so one person can be counted more than once.",
                     n) % {"n": n}
 
 

@@ -39,6 +39,7 @@ class RoundOut(Schema):
     # planning a PCR round: how many people of its sealed area (zones sampled at home) were
     # put on its home-sampling list; null when not planned by this call
     home_listed: int | None = None
+    home_left_out: int | None = None  # of those, confirmed cases left out (access.HELD_OUTCOMES)
 
 
 class EmergencyTeamIn(Schema):
@@ -400,6 +401,8 @@ class HomeAssignIn(StrictIn):
 
 class HomeListedOut(Schema):
     added: int  # people put on the home-sampling list by this call
+    left_out: int = 0  # confirmed cases not listed (transferred or isolated: access.HELD_OUTCOMES)
+    left_out_reason: str = ""  # why, in the user's language ("" for none)
 
 
 class HomeAssignOut(Schema):

@@ -86,7 +86,9 @@ def plan(request):
         if request.POST.get("edit"):  # "No, go back" from the overlap's question: the form as typed
             raise Invalid()
         rnd = planning.plan_round(actor_of(request), place, request.POST, areas=covered,
-                                  confirm_overlap=confirmed(request))
+                                  confirm_overlap=confirmed(request),
+                                  # from the zones' cadence: the day's test, asked by the day
+                                  same_day=bool(request.POST.get("cadence")))
     except Refused as e:
         if e.code != "round_overlap":
             raise
@@ -112,6 +114,8 @@ def plan(request):
             "%(n)d person in a sealed area put on the home-sampling list.",
             "%(n)d people in a sealed area put on the home-sampling list.", rnd.home_listed)
             % {"n": rnd.home_listed})
+    if getattr(rnd, "home_left_out", 0):  # a case: transferred or isolated, not swabbed
+        messages.warning(request, followup.left_out_words(rnd.home_left_out))
     return redirect("screening_round", pk=rnd.id)
 
 
@@ -438,7 +442,7 @@ def missing_export(request, pk):
     missed = _("Missed round %(name)s") % {"name": rnd.name}
     data = rows_xlsx(f"{missed} · {figures_line(rnd, node)}",
                      [pgettext("person", "Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
-                      _("ID number"), *status.mark_columns(), _("note")], rows,
+                      _("ID number"), *status.mark_columns(), _("Note")], rows,
                      sheet_title=f"{missed} · {node.name}")  # whole parts within Excel's 31 characters
     resp = HttpResponse(data, content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
@@ -486,6 +490,8 @@ def home_list(request, pk):
             messages.success(request, ngettext(
                 "%(n)d person added to the home list (registry tags, zones sampled at home).",
                 "%(n)d people added to the home list (registry tags, zones sampled at home).", n) % {"n": n})
+            if rnd.home_left_out:  # a case: transferred or isolated (`access.HELD_OUTCOMES`)
+                messages.warning(request, followup.left_out_words(rnd.home_left_out))
         elif request.POST.get("assign"):
             try:
                 sampler = home_assign.round_sampler(rnd, request.POST.get("sampler"))
@@ -755,7 +761,7 @@ def my_results(request):
 
 
 
-PREFILL = ("place", "name", "kind", "starts_at", "ends_at", "pool_size", "pool_from", "areas")
+PREFILL = ("place", "name", "kind", "starts_at", "ends_at", "pool_size", "pool_from", "areas", "cadence")
 
 
 def _pool_why(data) -> str:

@@ -240,9 +240,12 @@ def generate_home_visits(request, round_id: int):
     exempt, at home) who is bedridden or of limited mobility, or whose household's zone is
     sampled at home (a sealed building or area, zoned after the round was planned too). As
     the home-sampling page's button; sent again, it adds only the new ones. `added`: how
-    many were put on the list."""
+    many were put on the list; `left_out`: the confirmed cases it left out (transferred or
+    isolated, not swabbed in the round: `access.HELD_OUTCOMES`) and `left_out_reason` why."""
     rnd = queries.get_round(request.scope, round_id, Perm.SCREENING_RUN)
-    return {"added": followup.generate_home_list(actor_of(request), rnd)}
+    added = followup.generate_home_list(actor_of(request), rnd)
+    return {"added": added, "left_out": rnd.home_left_out,
+            "left_out_reason": followup.left_out_words(rnd.home_left_out)}
 
 
 @router.post("/screening/rounds/{round_id}/home-visits/assign", response=HomeAssignOut)

@@ -63,6 +63,8 @@ def _detail_ctx(request, adj) -> dict:
            "may_act": can_manage, "current": current,
            "types": queries.zone_types(), "ops": pub.Op.choices,
            "conflicts": overlaps.overlaps(adj), "zone_rule": overlaps.rule(),
+           # published against its lifting rule: each place and what was unmet, said now
+           "against": [lifting.said_again(row) for row in adj.against_rule or []],
            "notices": queries.notices_to_attach(request.scope, adj) if can_manage else [],
            "late_notice": adj.is_open and adj.notice_id and adj.notice.effective_at < timezone.now(),
            "now": timezone.now(), "soon": (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
@@ -98,6 +100,9 @@ def add_item(request, pk):
             raise Invalid(fields={"zone_type": [_("Nothing to lift here: choose a zone type.")]})
         pub.add_item(actor(request), adj, op, place, zt)
         messages.success(request, _("%(place)s added.") % {"place": place.name})
+        for c in overlaps.overlaps(adj):  # what this place will not be as drafted, said at once
+            if c["place"] == place.id and c.get("code"):
+                messages.warning(request, c["sentence"])
     except ValueError:
         messages.error(request, _("Choose a place."))
     except (Invalid, Conflict, NotFound) as e:
@@ -263,10 +268,13 @@ def schedule(request, pk):
         except Invalid as e:
             flash_error(request, e)
             return redirect("zones_adjustment", pk=adj.id)
-        warn = ""
+        warn = []
         if adj.notice and abs((adj.notice.effective_at - at).total_seconds()) >= 60:
-            warn = _("The notice says it takes effect at %(at)s, not at the time chosen here.") % {
-                "at": date_format(timezone.localtime(adj.notice.effective_at), "DATETIME_FORMAT")}
+            warn.append(_("The notice says it takes effect at %(at)s, not at the time chosen here.") % {
+                "at": date_format(timezone.localtime(adj.notice.effective_at), "DATETIME_FORMAT")})
+        clashes = overlaps.overlaps(adj)  # as the publish step: what the draft will not do as it says
+        if clashes:
+            warn += [overlaps.rule(), *(c["sentence"] for c in clashes)]
         return confirm_step(request, title=_("Publish %(title)s at %(at)s?") % {
             "title": adj.title, "at": date_format(timezone.localtime(at), "DATETIME_FORMAT")},
             lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"},

@@ -5,6 +5,7 @@ map (features; a place's drawn shape).
 Thin glue over `queries` and `actions` (the pages call the same): a place or object outside
 the user's reach is a 404 like a missing one, a visible one the role may not change a 403."""
 
+import orjson
 from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -88,6 +89,8 @@ def adjustment_out(a: Adjustment) -> dict:
             "why": a.why, "notice": a.notice_id, "effective_at": a.effective_at,
             "published_at": a.published_at, "households_changed": a.households_changed,
             "failure": a.failure_text,
+            "against_rule": {"said": lifting.against_words(), "places": lifting.against_out(a.against_rule)}
+            if a.against_rule else None,
             "items": [{"id": i.id, "op": i.op, "place": i.place_id, "place_name": i.place.name,
                        "zone_type": i.zone_type.code if i.zone_type_id else None,
                        "designation": i.designation_id} for i in queries.items(a)]}
@@ -194,15 +197,29 @@ def withdraw_notice(request, pk: int, body: NoticeWithdrawIn):
 @router.get("/zones/notices/{pk}", response=NoticeDetailOut)
 def notice(request, pk: int):
     """A notice, and what it zones for the caller: the places of their area, or above it,
-    it names (never another community's). 404 for a notice that zones nothing of theirs."""
+    it names (never another community's). 404 for a notice that zones nothing of theirs.
+    A zone it gave that a later notice lifted or changed has `ended` (when, by which
+    notice, lifted or changed to which type); null while in force."""
     n = queries.get_notice(request.scope, pk)
     return {**notice_out(n), "places": [
         {"place": it.place_id, "place_name": it.label, "op": it.op,
          "zone_type": it.zone_type.code if it.zone_type_id else None,
          "zone_name": it.zone_type.name if it.zone_type_id else None,
          "from_type": it.designation.zone_type.code if it.designation_id else None,
-         "state": it.adjustment.state, "effective_at": it.adjustment.effective_at}
+         "state": it.adjustment.state, "effective_at": it.adjustment.effective_at,
+         "ended": _ended_item(it.ended)}
         for it in queries.notice_items(request.scope, n)]}
+
+
+def _ended_item(d) -> dict | None:
+    """A notice's zone ended since: when, and by which notice (lifted, or changed to another)."""
+    if d is None:
+        return None
+    a, later = d.ended_by, d.ended_op
+    return {"at": d.ends_at, "adjustment": a.id, "notice": a.notice_id,
+            "notice_number": a.notice.number if a.notice_id else None,
+            "op": later.op if later else pub.Op.LIFT,
+            "zone_type": later.zone_type.code if later and later.zone_type_id else None}
 
 
 @router.post("/zones/notices", response={201: NoticeOut})
@@ -302,22 +319,47 @@ def _overlaps(adj) -> dict:
             "overlaps": [c["sentence"] for c in found]}
 
 
-@router.post("/zones/adjustments/{pk}/publish", response=AdjustmentOut)
+_CONFIRM_BODY = {"requestBody": {"required": False, "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"confirm": {
+        "type": "boolean", "default": False,
+        "description": "Lift or step down a zone against its lifting rule anyway."}}}}}}}
+
+
+def _confirmed(request) -> bool:
+    """`{"confirm": true}` in a JSON body. Any other body, or none, confirms nothing (and is
+    no error: clients that sent one before publish as they did, unless it needs confirming)."""
+    if not request.body or not (request.content_type or "").endswith("json"):
+        return False
+    try:
+        data = orjson.loads(request.body)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and data.get("confirm") is True
+
+
+@router.post("/zones/adjustments/{pk}/publish", response=AdjustmentOut, openapi_extra=_CONFIRM_BODY)
 def publish(request, pk: int, from_notice: bool = Query(
         False, description="In force from the notice's minute, when that has passed (the notice "
                            "was entered late): refused (400, too_early / notice_ahead) when it is in "
                            "the future, more than 7 days ago or before a later change already "
                            "written, saying from when at the earliest. Left out: from now.")):
-    """Publish now; `?from_notice=true` as from the notice's minute. A query parameter, so a
-    client that sends no body, or any body, publishes from now as it always did."""
+    """Publish now; `?from_notice=true` as from the notice's minute (a query parameter: a
+    client that sends no body publishes from now). A zone it lifts or steps down while its
+    lifting rule is not met answers 409 `against_rule` with `places` (each place, its zone,
+    what is unmet, the sentence), nothing written — as the web asks "规则未满足，确定仍要解除？"
+    — unless the body says `{"confirm": true}`; published so, the answer's `against_rule`
+    says it ("不符合解除规则发布")."""
     adj = queries.get_adjustment(request.scope, pk)
-    return adjustment_out(pub.publish(actor_of(request), adj, from_notice=from_notice))
+    return adjustment_out(pub.publish(actor_of(request), adj, from_notice=from_notice,
+                                      confirm_against=_confirmed(request)))
 
 
 @router.post("/zones/adjustments/{pk}/schedule", response=AdjustmentOut)
 def schedule(request, pk: int, body: ScheduleIn):
+    """Publish by itself at `at`. As publishing now: a zone it lifts or steps down while its
+    lifting rule is not met on that day answers 409 `against_rule` unless `confirm` is true."""
     adj = queries.get_adjustment(request.scope, pk)
-    return adjustment_out(pub.schedule(actor_of(request), adj, body.at))
+    return adjustment_out(pub.schedule(actor_of(request), adj, body.at, confirm_against=body.confirm))
 
 
 @router.post("/zones/adjustments/{pk}/cancel", response=AdjustmentOut)
@@ -345,7 +387,7 @@ def recommendations(request, place: int):
     return [{"designation": r.designation.id, "place": r.designation.place_id,
              "place_name": r.designation.place.name, "zone_type": r.designation.zone_type.code,
              "action": r.action, "to": r.to.code if r.to else None, "day": r.day,
-             "counted_from": r.counted_from, "reasons": r.reasons,
+             "counted_from": r.counted_from, "earliest": r.earliest, "reasons": r.reasons,
              "final_round": r.round and {"name": r.round.name, "day": r.round.day, "sampled": r.round.sampled,
                                          "to_sample": r.round.to_sample, "missing": r.round.missing,
                                          "finished": r.round.finished, "all_negative": r.round.all_negative}}
@@ -358,13 +400,19 @@ def lift_draft(request, pk: int):
     return Status(201, adjustment_out(lift_actions.draft_from(actor_of(request), d)))
 
 
-@router.post("/zones/cases", response={201: CaseOut})
+@router.post("/zones/cases", response={201: CaseOut, 200: CaseOut})
 def report_case(request, body: CaseIn):
+    """A case reported by hand (`escalate.record_case`): 201. Reported before — the same
+    `client_id` (a retry), or the same person and source while the case is open — 200 with
+    that case, `already_reported` and `message`; nothing recorded, nobody told again."""
     r = _get(Resident, body.resident)
     case, proposal = escalate.record_case(actor_of(request), r, confirmed_at=body.confirmed_at,
-                                          source=body.source[:80])
-    return Status(201, {"id": case.id, "resident": r.id, "confirmed_at": case.confirmed_at,
-                        "proposal": proposal.id if proposal else None})
+                                          source=body.source[:80], client_id=body.client_id)
+    again = getattr(case, "reported_before", False)
+    return Status(200 if again else 201, {
+        "id": case.id, "resident": r.id, "confirmed_at": case.confirmed_at,
+        "proposal": proposal.id if proposal else None, "already_reported": again,
+        "message": escalate.already_words(case) if again else ""})
 
 
 # --- health codes and the checkpoint -------------------------------------------------------

@@ -1,13 +1,17 @@
 """The testing the zones call for (reads only): each zone type's week of PCR and antigen
 days (`cadence`, `week_plan`), the round the cadence proposes for a day (`round_proposal`:
 the planning form's fields, over the areas the zones cover — `zone_areas` — with people per
-tube from the zones' rules — `pool_basis`), and why that number (`pool_why`, under the
-planning form's field). The zones page and screening's planning form read it."""
+tube from the zones' rules — `pool_basis`, named in the community's language — `round_name`),
+the rounds already planned that day (`covered_by`), and why that number (`pool_why`, under
+the planning form's field). The zones page and screening's planning form read it."""
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Min
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from fangkong.core.text import join_words
@@ -65,18 +69,15 @@ def round_proposal(node: Place, day, kind: str, types: list[ZoneType]) -> dict:
     """The round the cadence proposes on `day` for the zones under `node`: the planning
     form's fields (place, name, kind, start and end as datetime-local, pool size from the
     zones' rules — `pool_basis`, with the zone types' codes for the form to say why —;
-    antigen tests are one a person)."""
-    names = join_words(dict.fromkeys(t.name for t in types))
-    label = _("PCR") if kind == "pcr" else _("antigen")
+    antigen tests are one a person; `cadence`: the planning form asks about any round of
+    the kind over the same area that day, `screening.areas.overlapping(same_day=True)`)."""
     start = datetime.datetime.combine(day, datetime.time(ROUND_HOURS[0]))
     end = datetime.datetime.combine(day, datetime.time(ROUND_HOURS[1]))
     now = timezone.localtime().replace(tzinfo=None, second=0, microsecond=0)
     if start < now:  # today, already past 07:00: from the next full hour, for as long
         start = now.replace(minute=0) + datetime.timedelta(hours=1)
         end = max(end, start + datetime.timedelta(hours=ROUND_HOURS[1] - ROUND_HOURS[0]))
-    out = {"plan": "1", "place": node.id, "kind": kind,
-           "name": _("%(zones)s %(kind)s, %(day)s") % {
-               "zones": names, "kind": label, "day": f"{day.month}/{day.day}"},
+    out = {"plan": "1", "cadence": "1", "place": node.id, "kind": kind, "name": round_name(day, kind, types),
            "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": end.strftime("%Y-%m-%dT%H:%M"),
            "pool_size": pool_basis(types)[0] if kind == "pcr" else 1}
     if kind == "pcr":  # the form says why it is that number (`pool_why`)
@@ -85,6 +86,32 @@ def round_proposal(node: Place, day, kind: str, types: list[ZoneType]) -> dict:
     if [a.id for a in covered] != [node.id]:  # the round covers these zones, not all of `node`
         out["areas"] = ",".join(str(a.id) for a in covered)
     return out
+
+
+def round_name(day, kind: str, types: list[ZoneType]) -> str:
+    """The proposed round's name, "12月7日 封控区核酸": shared data (the round's pages, lists,
+    reports and every message quoting it are read by everyone, in either language), so it
+    is written in the community's language — the site's (settings.LANGUAGE_CODE) — not in
+    the language of the planner's page, with the day as a month and day ("12月7日", never
+    "12/7", read 12 July by some)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("%(zones)s %(kind)s, %(day)s") % {
+            "zones": join_words(dict.fromkeys(t.name for t in types)),
+            "kind": _("PCR") if kind == "pcr" else _("antigen"),
+            "day": date_format(day, "MONTH_DAY_FORMAT")}
+
+
+def covered_by(node: Place, day, kind: str, types: list[ZoneType]) -> list:
+    """The rounds of `kind` already planned on `day` over the areas the zones of `types`
+    cover under `node` (`zone_areas`): the cadence marks that day planned
+    ("已安排：12月7日 第3轮核酸"). It is screening's rule for planning from the cadence
+    (`screening.areas.planned_on`: the same kind over the same area the same day, not
+    closed), read through settings.FANGKONG_ROUNDS_ON_DAY (zones import no screening); [] with
+    none set. Each round has `.name`."""
+    path = getattr(settings, "FANGKONG_ROUNDS_ON_DAY", "")
+    if not path or not types:
+        return []
+    return import_string(path)(kind, day, zone_areas(node, types))
 
 
 def zone_areas(node: Place, types: list[ZoneType]) -> list[Place]:

@@ -1,15 +1,19 @@
 """Report a confirmed case by hand (the health authority's notice): staff who manage the
-place type the person's ID number or personal code, the notice and the time, are asked
+place type the person's name (pinyin, initials: the registry's search), ID number or
+personal code — a name that finds several lists them to choose from — the notice and the time, are asked
 first, and the one action every report of a case goes through records it
 (`actions.escalate.record_case`: the lifting count, the escalation draft, the staff told) —
 the page of `POST /api/v1/zones/cases`."""
 
 import datetime
+import uuid
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from fangkong.core import pii
 from fangkong.core.actor import actor_of
@@ -17,35 +21,79 @@ from fangkong.core.clean import in_utc
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import confirm_step, confirmed, flash_error, page
 from fangkong.registry.models import Place, Resident
+from fangkong.registry.queries import address_labels
 
 from . import access, engine
 from .actions import escalate
+from .models import HouseholdZone
 
-FIELDS = ("person", "source", "confirmed_at")
+FIELDS = ("person", "pick", "source", "confirmed_at")
+MATCHES = 20  # people listed to choose from when a name finds several
 
 
-def find_person(scope, node: Place, text: str) -> Resident:
-    """The resident under `node` whose personal code was scanned or whose ID number was
-    typed, among those the user may manage (NotFound otherwise, alike)."""
+class Several(Invalid):
+    """A name (or anything else the registry's search understands) found several people:
+    the page lists them (`.matches`) to choose one (`pick`)."""
+
+    def __init__(self, matches, more):
+        super().__init__(fields={"person": [
+            _("Several people match: choose one below, or type more of the name.") if not more else
+            _("Too many people match: type more of the name, or the ID number.")]},
+            code="several")
+        self.matches = matches
+
+
+def find_person(scope, node: Place, text: str, pick="") -> Resident:
+    """The resident under `node` whose personal code was scanned, whose ID number was typed,
+    or — staff at night have a name — whom the registry's own search finds by name, pinyin
+    or initials (`registry.queries.search_queryset`, the same query), among those the user
+    may manage; several: `Several` lists them, and `pick` (a resident id posted from that
+    list) is looked up among those the same words find. Anyone else is "no person", alike."""
     from django.core.exceptions import ValidationError
 
     from fangkong.registry.codes import parse_code, residents_by_token
+    from fangkong.registry.queries import search_queryset
 
     base = Resident.objects.filter(scope.q(access.MANAGE)).filter(engine.under_q(node))
     text = (text or "").strip()
     token = parse_code(text, bare=True) if text else None
+    found = None
     if token is not None:
         found = residents_by_token(base, [token]).first()
-    else:
+    elif text:
         try:
             number = pii.validate_id_number(text)
         except ValidationError:
-            raise Invalid(fields={"person": [_("Type the person's ID number or scan their personal code.")]}) \
-                from None
-        found = base.filter(id_hash=pii.lookup_hash(number)).first()
+            number = None
+            if pii.to_halfwidth(text).isdigit() and len(text) >= 15:  # an ID number mistyped
+                raise Invalid(fields={"person": [
+                    _("Type the person's ID number or scan their personal code.")]}) from None
+        if number is not None:
+            found = base.filter(id_hash=pii.lookup_hash(number)).first()
+        else:
+            _kind, qs = search_queryset(scope, text, within=node, perm=access.MANAGE)
+            if pick:  # chosen from the list: one of those the same words find
+                qs = qs.filter(pk=int(pick)) if str(pick).isdigit() else qs.none()
+            rows = list(qs.order_by("building_id", "unit_id", "household__sort_key", "id")[:MATCHES + 1])
+            if len(rows) > 1:
+                raise Several(rows[:MATCHES], more=len(rows) > MATCHES)
+            found = rows[0] if rows else None
     if found is None:
-        raise Invalid(fields={"person": [_("No person with this code or ID number here.")]})
+        raise Invalid(fields={"person": [_("No person with this name, code or ID number here.")]})
     return found
+
+
+def match_lines(rows) -> list[tuple[int, str]]:
+    """[(resident id, "夏明（男，58岁），光明小区 1号楼 1单元 102")] to choose from."""
+    labels = address_labels([r.household for r in rows])
+    out = []
+    for r in rows:
+        address = " ".join(x for x in (labels.get(r.household.place_id, ""), r.household.door) if x)
+        about = _about(r)
+        out.append((r.id, _("%(name)s (%(about)s), %(address)s") % {"name": r.name, "about": about,
+                                                                    "address": address}
+                    if about else _("%(name)s, %(address)s") % {"name": r.name, "address": address}))
+    return out
 
 
 def _when(text):
@@ -62,6 +110,56 @@ def _when(text):
     return at
 
 
+def _about(r: Resident) -> str:
+    """"女，58岁" (what is known of the two)."""
+    sex = r.get_sex_display() if r.sex else ""
+    age = ngettext("%(n)d year old", "%(n)d years old", r.age) % {"n": r.age} if r.age is not None else ""
+    if sex and age:
+        return _("%(sex)s, %(age)s") % {"sex": sex, "age": age}
+    return sex or age
+
+
+def person_lines(r: Resident) -> list[str]:
+    """Who the case is, as the confirm step says it: the name with sex and age, the full
+    address ("光明小区 7号楼 1单元 101": a door alone tells nobody which flat), and the zone
+    the household is in now."""
+    hh = r.household
+    address = " ".join(x for x in (address_labels([hh]).get(hh.place_id, ""), hh.door) if x)
+    about = _about(r)
+    who = (_("%(name)s (%(about)s), %(address)s") % {"name": r.name, "about": about, "address": address}
+           if about else _("%(name)s, %(address)s") % {"name": r.name, "address": address})
+    z = HouseholdZone.objects.filter(household_id=hh.id, until=None) \
+        .select_related("zone_type", "designation__place").first()
+    zone = (_("The household is in a %(zone)s now (%(place)s).") % {
+        "zone": z.zone_type.name, "place": z.designation.place.name if z.designation_id else ""}
+        if z is not None else _("The household is in no zone now."))
+    return [who, zone]
+
+
+def escalation_line(r: Resident) -> str:
+    """Which escalation the case will draft ("7号楼 将起草为封控区"), or why none."""
+    found = escalate.escalation_for(r)
+    if found is None:
+        return _("No zone escalation will be drafted.")
+    place, target, current, pending = found
+    if current is not None and current.zone_type.severity >= target.severity:
+        return _("%(place)s is a %(zone)s already: no escalation is drafted; the case restarts its lifting "
+                 "count.") % {"place": place.name, "zone": current.zone_type.name}
+    if pending is not None:
+        return _("%(place)s has an escalation draft waiting already: %(title)s.") % {
+            "place": place.name, "title": pending.title}
+    return _("%(place)s will be drafted as a %(zone)s.") % {"place": place.name, "zone": target.name}
+
+
+def when_line(text: str) -> str:
+    """The time the case was confirmed, as typed; empty: now, with the time it is ("现在
+    （12:42）" — not the zone history's "至今", up to now)."""
+    if text.strip():
+        return text.strip().replace("T", " ")
+    return pgettext("a case confirmed", "now (%(time)s)") % {
+        "time": date_format(timezone.localtime(), "H:i")}
+
+
 @page
 def report_case(request, pk):
     try:
@@ -69,28 +167,35 @@ def report_case(request, pk):
     except (ValueError, Place.DoesNotExist):
         raise NotFound() from None
     access.require(request.scope, access.MANAGE, p)
-    posted, errors = {k: request.POST.get(k, "") for k in FIELDS}, {}
+    posted, errors, matches = {k: request.POST.get(k, "") for k in FIELDS}, {}, []
+    # the form's key: sent again (a second tap, back and submit again), the same case
+    posted["client_id"] = request.POST.get("client_id", "") or str(uuid.uuid4())
     if request.method == "POST" and "edit" not in request.POST:
         try:
-            r = find_person(request.scope, p, posted["person"])
+            r = find_person(request.scope, p, posted["person"], posted["pick"])
             when = _when(posted["confirmed_at"])
             if not confirmed(request):
                 return confirm_step(
                     request, title=_("Report a confirmed case?"),
-                    lines=[_("%(name)s, %(household)s") % {"name": r.name, "household": r.household},
-                           posted["source"] or _("Reported by the health authority"),
-                           (posted["confirmed_at"] or _("now")).replace("T", " ")],
+                    lines=[*person_lines(r), posted["source"] or _("Reported by the health authority"),
+                           when_line(posted["confirmed_at"]), escalation_line(r)],
                     warn=_("The community's staff and the grid worker are told at once, and the zone's "
                            "escalation is drafted by the policy."),
-                    yes=_("Yes, report the case"), back=request.get_full_path(), back_post=True)
+                    yes=_("Yes, report the case"), back=request.get_full_path(), back_post=True,
+                    fields=posted)
             case, proposal = escalate.record_case(actor_of(request), r, confirmed_at=when,
-                                                  source=posted["source"][:80])
-            messages.success(request, _("Case recorded: %(name)s.") % {"name": r.name})
+                                                  source=posted["source"][:80], client_id=posted["client_id"])
+            if getattr(case, "reported_before", False):
+                messages.warning(request, escalate.already_words(case))
+            else:
+                messages.success(request, _("Case recorded: %(name)s.") % {"name": r.name})
             if proposal is not None:
                 return redirect("zones_adjustment", pk=proposal.id)
             return redirect("zones_place", pk=p.pk)
+        except Several as e:  # a name found several: the list to choose from, nothing flashed
+            errors, matches = e.fields, match_lines(e.matches)
         except Invalid as e:
             errors = e.fields or {}
             flash_error(request, e)
-    return render(request, "zones/report_case.html", {"place": p, "posted": posted, "errors": errors},
-                  status=400 if errors else 200)
+    return render(request, "zones/report_case.html", {"place": p, "posted": posted, "errors": errors,
+                                                      "matches": matches}, status=400 if errors else 200)

@@ -2,7 +2,8 @@
 people in each kind of zone (sealed, controlled, precaution) under many nodes of one kind,
 as of a time — read from the households' zone history (a zone in force at `at`: begun by
 then, not yet ended), in two grouped queries. People are the residents who count as the
-roll stands (the registry keeps no history of presence)."""
+roll stands (the registry keeps no history of presence: `Figure.roll`, so a past day's nightly
+report takes them from the roll stored at its cut-off, `reports.models.CutoffRoll`)."""
 
 import datetime
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.figures import Chart, Figure, Provider, Tally
 from fangkong.core.tree import level_field
+from fangkong.core.when import short_day
 from fangkong.registry.models import Resident
 from fangkong.registry.queries import counts as counting
 
@@ -24,8 +26,14 @@ SEALED_COLOUR, CONTROLLED_COLOUR = "#b3261e", "#e67e22"  # as the zone badges (a
 KINDS = [ZoneKind.SEALED, ZoneKind.CONTROLLED, ZoneKind.PRECAUTION]
 
 
-def _link(node, values=None):
-    return reverse("zones_place", args=[node.id])
+def _list_of(kind, what):
+    """A figure's link: the list behind it — the resident list under the node filtered to the
+    zone's kind, people or households (`?by=household`), read with the same rule (a zone in
+    force now; someone who counts), so the list is as long as the figure."""
+    def link(node, values=None):
+        by = "&by=household" if what == "households" else ""
+        return f"{reverse('resident_list', args=[node.id])}?zone={kind}{by}"
+    return link
 
 
 def compute(nodes, at=None, parent=None, after=None) -> dict:
@@ -91,7 +99,7 @@ def zones_chart(node, at, days=7, after=None) -> Chart | None:
     if not rows:
         return None
     return Chart("zones", gettext("People in sealed and controlled areas by day"),
-                 [(f"{d:%m-%d}", s + c, _say_zones(s, c)) for d, s, c in rows],
+                 [(short_day(d), s + c, _say_zones(s, c)) for d, s, c in rows],
                  horizontal=False, headers=(gettext("Day"), gettext("People (sealed · controlled)")),
                  stacks=[(s, c) for _d, s, c in rows],
                  legend=((ZoneKind.SEALED.label, SEALED_COLOUR), (ZoneKind.CONTROLLED.label, CONTROLLED_COLOUR)),
@@ -104,10 +112,10 @@ def _say_zones(sealed, controlled) -> str:
 
 
 PROVIDER = Provider("zones", (
-    Figure("sealed_households", _("Sealed households"), GROUP, worse="high", link=_link),
-    Figure("sealed_people", _("People in sealed areas"), GROUP, worse="high", link=_link),
-    Figure("controlled_households", _("Controlled households"), GROUP, worse="high", link=_link),
-    Figure("controlled_people", _("People in controlled areas"), GROUP, worse="high", link=_link),
-    Figure("precaution_households", _("Precaution households"), GROUP, link=_link),
-    Figure("precaution_people", _("People in precaution areas"), GROUP, link=_link),
+    Figure("sealed_households", _("Sealed households"), GROUP, worse="high", link=_list_of("sealed", "households"), roll=True),
+    Figure("sealed_people", _("People in sealed areas"), GROUP, worse="high", link=_list_of("sealed", "people"), roll=True),
+    Figure("controlled_households", _("Controlled households"), GROUP, worse="high", link=_list_of("controlled", "households"), roll=True),
+    Figure("controlled_people", _("People in controlled areas"), GROUP, worse="high", link=_list_of("controlled", "people"), roll=True),
+    Figure("precaution_households", _("Precaution households"), GROUP, link=_list_of("precaution", "households"), roll=True),
+    Figure("precaution_people", _("People in precaution areas"), GROUP, link=_list_of("precaution", "people"), roll=True),
 ), compute, charts=(zones_chart,))

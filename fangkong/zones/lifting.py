@@ -22,14 +22,23 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
+from fangkong.core.errors import Conflict
+from fangkong.core.said import define, kept, said, say
 from fangkong.core.text import join_words
 
 from . import engine, evidence
 from .models import Designation, LiftRule, ZoneCase, ZoneType
 
 KEEP, STEP_DOWN, LIFT = "keep", "step_down", "lift"
+
+# what of a lifting rule is not met, kept as codes (`Adjustment.against_rule`)
+UNMET_DAYS = define("zones.unmet.days", gettext_noop("day %(day)d/%(need)d without a new case"))
+UNMET_UNTESTED = define("zones.unmet.untested", gettext_noop("the final round did not test everyone"))
+UNMET_POSITIVE = define("zones.unmet.positive", gettext_noop("the final round is not all negative"))
+UNMET_PENDING = define("zones.unmet.pending", gettext_noop("the final round's results are not all in"))
+UNMET_NO_ROUND = define("zones.unmet.no_round", gettext_noop("no final round yet"))
 
 
 @dataclass
@@ -43,7 +52,38 @@ class Recommendation:
     last_case: ZoneCase | None = None
     reasons: list[str] = field(default_factory=list)
     round: evidence.RoundEvidence | None = None  # the final round the rule read (None: none yet)
-    unmet: list[str] = field(default_factory=list)  # what of the rule is not met, in short
+    # what of the rule is not met, in short (each a `core.said` message, kept with a
+    # publication against the rule and said again in its reader's language)
+    unmet: list[str] = field(default_factory=list)
+
+    @property
+    def earliest(self) -> datetime.date | None:
+        """The earliest day the zone may end (or change to its rule's milder zone): the day
+        its clean days are reached, counted from `counted_from` — the date the family's
+        household panel says (`said_to_family`), the staff's recommendation and the API.
+        None without a lifting rule (it ends by hand)."""
+        if self.rule is None:
+            return None
+        return self.counted_from + datetime.timedelta(days=self.rule.clean_days)
+
+    @property
+    def end_name(self) -> str:
+        """The zone it changes to when it ends by its rule ("" when it is lifted)."""
+        rule = self.rule
+        if self.action == STEP_DOWN and self.to is not None:
+            return self.to.name
+        if rule is not None and rule.outcome != LiftRule.Outcome.LIFT and rule.to_id:
+            return rule.to.name
+        return ""
+
+    @property
+    def earliest_words(self) -> str:
+        """"最早 12月21日 可以解除" (or change to its milder zone); "" without a rule."""
+        if self.earliest is None:
+            return ""
+        end, date = self.end_name, _day(self.earliest)
+        return (_("At the earliest it can change to %(zone)s on %(date)s.") % {"zone": end, "date": date}
+                if end else _("At the earliest it can end on %(date)s.") % {"date": date})
 
     @property
     def label(self) -> str:
@@ -125,7 +165,7 @@ def recommend(d: Designation, today: datetime.date, last_case: ZoneCase | None) 
     else:
         rec.reasons.append(_("Day %(day)d of %(need)d without a new case: %(left)d more to go.")
                            % {"day": day, "need": rule.clean_days, "left": rule.clean_days - day})
-        rec.unmet.append(_("day %(day)d/%(need)d without a new case") % {"day": day, "need": rule.clean_days})
+        rec.unmet.append(said(UNMET_DAYS, day=day, need=rule.clean_days))
     round_ok = True
     if rule.round_day is not None:
         round_ok = False
@@ -145,17 +185,16 @@ def recommend(d: Designation, today: datetime.date, last_case: ZoneCase | None) 
                     "Round %(name)s on day %(n)d did not test everyone: %(missing)d person not tested.",
                     "Round %(name)s on day %(n)d did not test everyone: %(missing)d people not tested.",
                     r.missing) % {**words, "missing": r.missing})
-                rec.unmet.append(_("the final round did not test everyone"))
+                rec.unmet.append(said(UNMET_UNTESTED))
             else:
                 rec.reasons.append(
                     (_("Round %(name)s on day %(n)d is not all negative.") if r.finished else
                      _("Round %(name)s on day %(n)d: results are not all in yet.")) % words)
-                rec.unmet.append(_("the final round is not all negative") if r.finished else
-                                 _("the final round's results are not all in"))
+                rec.unmet.append(said(UNMET_POSITIVE) if r.finished else said(UNMET_PENDING))
         else:
             rec.reasons.append(_("An all-negative round on day %(n)d or later is required; none yet.")
                                % {"n": rule.round_day})
-            rec.unmet.append(_("no final round yet"))
+            rec.unmet.append(said(UNMET_NO_ROUND))
     if rec.round is not None and rec.round.to_sample is not None:
         rec.reasons.append(_("Tested %(done)d/%(of)d.") % {"done": rec.round.sampled, "of": rec.round.to_sample})
     if clean and round_ok:
@@ -185,12 +224,65 @@ class Against:
     def sentence(self) -> str:
         """"3号楼（封控区）: 规则未满足：无新增第0/14天、末轮核酸未完成" — for the confirm step
         and the audit record."""
-        rec = self.recommendation
-        if rec.unmet:
-            why = _("the lifting rule is not met: %(unmet)s") % {"unmet": join_words(rec.unmet)}
-        else:  # met only for a step down, and this lifts further
-            why = _("the lifting rule allows only: %(label)s") % {"label": rec.label}
-        return _("%(place)s (%(zone)s): %(why)s.") % {"place": self.place, "zone": self.zone, "why": why}
+        return said_again(self.kept())
+
+    def kept(self) -> dict:
+        """What a publication keeps of it (`Adjustment.against_rule`, the API's 409 and
+        answer): the place, the zone, what is unmet (message codes) or the one change the
+        rule allows today, and the sentence in the language of the moment (`text`)."""
+        rec, d = self.recommendation, self.recommendation.designation
+        row = {"place": d.place_id, "place_name": self.place, "zone_type": d.zone_type_id,
+               "zone_code": d.zone_type.code, "zone_name": self.zone,
+               "unmet": [kept(u) | {"text": str(u)} for u in rec.unmet],
+               "allows": "" if rec.unmet else rec.action, "allows_to": rec.to.id if rec.to else None}
+        row["text"] = said_again(row)
+        return row
+
+
+def said_again(row: dict) -> str:
+    """The sentence of a kept `Against` row in the language active now (its zone names read
+    again; a message no longer known: the text kept)."""
+    types = {t.id: t for t in ZoneType.objects.filter(pk__in=[x for x in (row.get("zone_type"),
+                                                                            row.get("allows_to")) if x])}
+    zone = types[row["zone_type"]].name if row.get("zone_type") in types else row.get("zone_name", "")
+    unmet = [say(u.get("code"), u.get("params"), u.get("text", "")) for u in row.get("unmet") or []]
+    if unmet:
+        why = _("the lifting rule is not met: %(unmet)s") % {"unmet": join_words(unmet)}
+    else:  # met only for a step down, and this lifts further
+        to = types.get(row.get("allows_to"))
+        label = (_("Step down to %(zone)s") % {"zone": to.name} if to is not None
+                 else _("Lift") if row.get("allows") == LIFT else _("Keep"))
+        why = _("the lifting rule allows only: %(label)s") % {"label": label}
+    return _("%(place)s (%(zone)s): %(why)s.") % {"place": row.get("place_name", ""), "zone": zone, "why": why}
+
+
+def against_words() -> str:
+    """"不符合解除规则发布": a publication that lifted or stepped down a zone against its rule."""
+    return _("Published against the lifting rule")
+
+
+def against_error(against: list["Against"]):
+    """The 409 `against_rule` of an API publication or schedule not confirmed: the alarm the
+    web's confirm step shows ("规则未满足，确定仍要解除？"), one sentence per place, and `places`
+    (each place, its zone, what is unmet); nothing written. Sent again with `confirm: true`
+    it goes ahead, and the adjustment says it was published against the rule."""
+    rows = [a.kept() for a in against]
+    return Conflict(" ".join([_("The lifting rule is not met. Lift anyway?"), *(r["text"] for r in rows),
+                              _("Send it again with confirm: true to publish it anyway; the adjustment "
+                                "will say it was published against the lifting rule.")]),
+                    code="against_rule", extra={"places": [_out(r) for r in rows]})
+
+
+def against_out(rows) -> list[dict]:
+    """Kept rows as the API says them: place, names, what is unmet, the sentence (reader's language)."""
+    return [_out(r) for r in rows or []]
+
+
+def _out(row: dict) -> dict:
+    return {"place": row.get("place"), "place_name": row.get("place_name", ""),
+            "zone_type": row.get("zone_code"),
+            "unmet": [say(u.get("code"), u.get("params"), u.get("text", "")) for u in row.get("unmet") or []],
+            "sentence": said_again(row)}
 
 
 def against_rule(items, today: datetime.date | None = None) -> list[Against]:
@@ -225,8 +317,7 @@ def said_to_family(rec: Recommendation) -> list[str]:
     if rule is None:
         return [_("There is no set day for this zone to end: it ends by a notice when the community "
                   "decides. You will be told here.")]
-    end = rec.to.name if rec.action == STEP_DOWN and rec.to is not None else \
-        rule.to.name if rule.outcome != LiftRule.Outcome.LIFT and rule.to_id else ""
+    end = rec.end_name
     if rec.action != KEEP:
         return [(_("The rule for changing it to %(zone)s is met: the community decides and publishes a "
                    "notice. You will be told here.") % {"zone": end}) if end else
@@ -234,7 +325,6 @@ def said_to_family(rec: Recommendation) -> list[str]:
                   "will be told here.")]
     out = []
     left = rule.clean_days - rec.day
-    earliest = _day(rec.counted_from + datetime.timedelta(days=rule.clean_days))
     if left > 0:
         out.append(ngettext("Day %(day)d of %(need)d without a new case: %(left)d more day to go.",
                             "Day %(day)d of %(need)d without a new case: %(left)d more days to go.", left)
@@ -246,7 +336,6 @@ def said_to_family(rec: Recommendation) -> list[str]:
     if rule.round_day is not None:
         out.append(_("Everyone here must also test negative in a testing round on %(date)s or later.")
                    % {"date": _day(rec.counted_from + datetime.timedelta(days=rule.round_day))})
-    out.append((_("At the earliest it can change to %(zone)s on %(date)s.") % {"zone": end, "date": earliest})
-               if end else _("At the earliest it can end on %(date)s.") % {"date": earliest})
+    out.append(rec.earliest_words)  # the same date staff read on the recommendation
     out.append(_("A new case here starts the count again."))
     return out

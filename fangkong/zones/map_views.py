@@ -20,6 +20,7 @@ from fangkong.core.views import confirm_step, confirmed, page
 from . import access, queries
 from .actions import shapes as shape_actions
 from .map_center import map_center
+from .map_places import zone_places
 from .models import Shape
 from .views import actor, flash_error, get_place
 
@@ -51,6 +52,7 @@ def map_page(request, pk):
             messages.error(request, str(e.message) if e.rows or not e.fields else errors["geojson"][0])
     return render(request, "zones/map.html", {
         "place": p, "can_edit": can_edit, "errors": errors, "figures": queries.figures(p),
+        "zone_places": zone_places(p),  # the table under the map: every zoned place named
         "can_gate": request.scope.allows(access.GATE, p),
         "mappable": queries.mappable(request.scope, p) if can_edit else [],
         "tiles": getattr(settings, "FANGKONG_MAP_TILES", ""), "center": map_center(),

@@ -344,6 +344,10 @@ class Adjustment(Levels):
     failure = models.CharField(max_length=300, blank=True)  # why the worker could not publish it
     # the same, kept as a message code and its parameters (core.said), said in the reader's language
     failure_said = models.JSONField(default=dict, blank=True)
+    # published lifting or stepping down a zone while its lifting rule was not met (the
+    # officials decided so, confirmed): one row per place (`lifting.Against.kept`), said on
+    # its page and in the API as "不符合解除规则发布"; [] for one within the rules
+    against_rule = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -367,7 +371,6 @@ class Adjustment(Levels):
 
         kept = self.failure_said or {}
         return say(kept.get("code"), kept.get("params"), self.failure)
-
 
 class Designation(Levels):
     """A zone type on one node from `starts_at` until `ends_at` (NULL while in force)."""
@@ -443,6 +446,13 @@ class HouseholdZone(Levels):
             models.Index(fields=["household", "since"], name="hhzone_history_idx")]
 
 
+# A person's case stays open this long after it was confirmed: reported again meanwhile
+# (the same notice), it is the same case (`actions.escalate.record_case`), and confirmed again
+# (screening's re-test and the health authority's notice) it is not a new one in the day's
+# positive cases (`screening.day_cases`). The longest of the 2022 presets (7 + 7 days).
+CASE_OPEN_DAYS = 14
+
+
 class ZoneCase(Levels):
     """A confirmed case (from a follow-up in screening, or reported by the health authority):
     restarts the lifting count of every zone over the household and proposes escalation."""
@@ -452,6 +462,7 @@ class ZoneCase(Levels):
     confirmed_at = models.DateTimeField(_("confirmed at"))
     source = models.CharField(_("source"), max_length=80)
     source_ref = models.CharField(max_length=60, null=True, blank=True, unique=True)
+    client_id = models.UUIDField(null=True, blank=True, unique=True)  # a retried report: one case
     recorded_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -7,9 +7,12 @@ place. So two drafts on one branch of the tree are no clash in themselves (a bui
 sealed inside a community-wide 防范区 is what everyone expects). What surprises is a zone
 drafted over a place that a **more severe zone above it** covers — in force, in the same
 draft, or in another open (draft or scheduled) adjustment — since the draft then has no
-effect there; and two open adjustments giving **the same place** different zones, since the
-one published second is refused (`publish._still_to_do`). `overlaps(adj)` says each, naming
-the place and what it will actually be; nothing else is said."""
+effect there; a zone drafted on a place that a zone **of the same type above it** already
+covers (in force or in the same draft: 6号楼 → 管控区 inside 光明小区's 管控区), since it changes
+nothing now and outlives the one above (lift it instead: it goes with the place above); and
+two open adjustments giving **the same place** different zones, since the one published
+second is refused (`publish._still_to_do`). `overlaps(adj)` says each, naming the place and
+what it will actually be; nothing else is said."""
 
 from django.utils.translation import gettext as _
 
@@ -53,7 +56,8 @@ def _when(a: Adjustment) -> str:
 
 
 def overlaps(adj: Adjustment) -> list[dict]:
-    """[{"adjustment": the other open adjustment or None, "sentence": …}] for an open
+    """[{"adjustment": the other open adjustment or None, "place": the draft's place it is
+    about, "code" (this draft alone: below_severer, same_above), "sentence": …}] for an open
     adjustment; [] when every place will be what the draft says (or only more severe below)."""
     if not adj.is_open:
         return []
@@ -86,27 +90,36 @@ def overlaps(adj: Adjustment) -> list[dict]:
                  if pid in above[it.place_id] and m.op != Op.LIFT]
         top = max(over, key=lambda o: _sev(o[0]), default=None)
         if top is not None and _sev(top[0]) > _sev(t) and it.op != Op.LIFT:
-            out.append({"adjustment": None, "sentence": _(
+            out.append({"adjustment": None, "place": it.place_id, "code": "below_severer", "sentence": _(
                 "%(place)s will stay %(zone)s: %(above)s above it is %(zone)s, the most severe zone applies, "
                 "so this draft's %(drafted)s has no effect there.") % {
                 "place": name(it.place), "zone": top[0].name, "above": name(top[1]), "drafted": _drafted(t)}})
+        elif it.op != Op.LIFT and (same := next((o for o in over if o[0].id == t.id), None)) is not None:
+            # 2. the zone a place above it already gives it: a zone of its own would say nothing
+            # now and outlive the one above (still in force once that is lifted)
+            words = {"place": name(it.place), "zone": t.name, "above": name(same[1])}
+            out.append({"adjustment": None, "place": it.place_id, "code": "same_above", "sentence": (_(
+                "%(place)s will be %(zone)s with %(above)s: choose “Lift” for it instead (a zone of its "
+                "own would stay after %(above)s's is lifted).") if it.op == Op.CHANGE else _(
+                "%(place)s is %(zone)s with %(above)s already: take it out of the draft (a zone of its "
+                "own would stay after %(above)s's is lifted).")) % words})
         for o, b in other_items:
             tb = _type(b)
             if b.place_id == it.place_id:
                 if (it.op, getattr(t, "id", None)) != (b.op, getattr(tb, "id", None)):
-                    out.append({"adjustment": o, "sentence": _(
+                    out.append({"adjustment": o, "place": it.place_id, "sentence": _(
                         "%(place)s: this draft makes it %(mine)s, “%(other)s” (%(when)s) makes it %(theirs)s; "
                         "whichever is published second is refused.") % {
                         "place": name(it.place), "mine": _drafted(t), "other": o.title, "when": _when(o),
                         "theirs": _drafted(tb)}})
             elif b.place_id in above[it.place_id] and _sev(tb) > _sev(t):
-                out.append({"adjustment": o, "sentence": _(
+                out.append({"adjustment": o, "place": it.place_id, "sentence": _(
                     "If “%(other)s” (%(when)s) is published, %(place)s will be %(zone)s (as %(above)s): "
                     "this draft's %(drafted)s will have no effect there.") % {
                     "other": o.title, "when": _when(o), "place": name(it.place), "zone": tb.name,
                     "above": name(b.place), "drafted": _drafted(t)}})
             elif it.place_id in ancestor_ids(b.place) and _sev(t) > _sev(tb) and b.op != Op.LIFT:
-                out.append({"adjustment": o, "sentence": _(
+                out.append({"adjustment": o, "place": it.place_id, "sentence": _(
                     "“%(other)s” (%(when)s) makes %(place)s %(theirs)s; once this draft is published, "
                     "%(place)s will be %(zone)s (as %(above)s) and that has no effect there.") % {
                     "other": o.title, "when": _when(o), "place": name(b.place), "theirs": _drafted(tb),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import NotFound
-from fangkong.registry.models import LEVEL_FIELDS, Place, Resident, natural_key
+from fangkong.registry.models import LEVEL_FIELDS, Kind, Place, Resident, natural_key
 from fangkong.registry.queries import address_labels, place_labels
 from fangkong.registry.queries import counts as counting
 
@@ -31,6 +31,7 @@ from .models import (
     PoolingRule,
     Shape,
     ZoneCase,
+    ZoneKind,
     ZoneType,
 )
 
@@ -438,7 +439,8 @@ def notice_items(scope, notice: Notice) -> list:
     """What the notice says for the user: the places of its scheduled or published
     adjustments that concern them (`access.concerns_q`: their area and above it; never
     another community's buildings), each labelled with its parents (`label`) and with its
-    adjustment (state, effective minute)."""
+    adjustment (state, effective minute), and, for a zone it gave that a later notice lifted
+    or changed, `ended` (`ended_items`)."""
     rows = list(AdjustmentItem.objects.filter(
         access.concerns_q(scope, "place__"), adjustment__notice=notice,
         adjustment__state__in=[State.SCHEDULED, State.PUBLISHED])
@@ -446,7 +448,36 @@ def notice_items(scope, notice: Notice) -> list:
     labels = place_labels(it.place for it in rows)
     for it in rows:
         it.label = labels.get(it.place_id) or it.place.name
+    ended_items(rows)
     return sorted(rows, key=lambda it: (natural_key(it.label), it.place.depth, it.id))
+
+
+def ended_items(items) -> None:
+    """Set `it.ended` on each published item that gave a zone (designate, change) which has
+    ended since: the designation it made, with `ends_at`, the adjustment that ended it
+    (`ended_by`, its notice) and `ended_op` — that adjustment's item on the place (lift, or
+    change with its `zone_type`); None while the zone is in force (or for a lift). Two
+    queries."""
+    for it in items:
+        it.ended = None
+    giving = [it for it in items if it.op != AdjustmentItem.Op.LIFT
+              and it.adjustment.state == State.PUBLISHED]
+    if not giving:
+        return
+    made = {(d.adjustment_id, d.place_id): d for d in Designation.objects.filter(
+        adjustment_id__in={it.adjustment_id for it in giving}, place_id__in={it.place_id for it in giving},
+        ends_at__isnull=False, ended_by__isnull=False).select_related("ended_by__notice")}
+    if not made:
+        return
+    later = {(x.adjustment_id, x.place_id): x for x in AdjustmentItem.objects.filter(
+        adjustment_id__in={d.ended_by_id for d in made.values()},
+        place_id__in={d.place_id for d in made.values()}).select_related("zone_type")}
+    for it in giving:
+        d = made.get((it.adjustment_id, it.place_id))
+        if d is not None:
+            d.ended_op = later.get((d.ended_by_id, d.place_id))
+            d.ended_by_words = d.ended_by.notice.number if d.ended_by.notice_id else d.ended_by.title
+            it.ended = d
 
 
 def for_place_q(node: Place) -> Q:
@@ -635,6 +666,9 @@ def map_features(node: Place) -> dict:
             "id": p.id, "name": p.name, "kind": p.kind,
             "zone": name, "colour": zone.colour if zone else "#7f8c8d",
             "severity": zone.severity if zone else 0,
+            # sealed itself (not a compound with a sealed part): its label wins the declutter
+            "sealed": zone is not None and zone.kind == ZoneKind.SEALED
+            and not (p.kind == Kind.COMPOUND and name != zone.name),
             "counts": [{"zone": f["zone_type"].name, "households": f["households"],
                         "people": f["people"]} for f in figs]}})
     return {"type": "FeatureCollection", "features": feats}

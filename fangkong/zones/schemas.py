@@ -111,6 +111,17 @@ class NoticeWithdrawIn(StrictIn):
     replaced_by: int | None = None  # the correcting notice; none: just withdrawn
 
 
+class NoticePlaceEndedOut(Schema):
+    """A notice's zone ended since by a later adjustment."""
+
+    at: datetime.datetime
+    adjustment: int
+    notice: int | None
+    notice_number: str | None  # "第21号"
+    op: str  # lift | change: what the later one did to the place
+    zone_type: str | None  # changed to (None: lifted)
+
+
 class NoticePlaceOut(Schema):
     place: int
     place_name: str  # with the parents that tell it apart ("光明小区 5号楼")
@@ -120,6 +131,7 @@ class NoticePlaceOut(Schema):
     from_type: str | None  # the zone it had (change, lift)
     state: str  # scheduled | published
     effective_at: datetime.datetime | None
+    ended: NoticePlaceEndedOut | None = None  # lifted or changed since by a later notice
 
 
 class NoticeDetailOut(NoticeOut):
@@ -159,6 +171,19 @@ class AdjustmentIn(StrictIn):
     items: list[AdjustmentItemIn] = []
 
 
+class AgainstPlaceOut(Schema):
+    place: int | None
+    place_name: str
+    zone_type: str | None  # the zone lifted or stepped down
+    unmet: list[str]  # what of its lifting rule was not met ([]: the rule allowed a lesser change)
+    sentence: str  # "1号楼（封控区）：规则未满足：无新增第0/14天、…"
+
+
+class AgainstRuleOut(Schema):
+    said: str  # "不符合解除规则发布"
+    places: list[AgainstPlaceOut]
+
+
 class AdjustmentOut(Schema):
     id: int
     place: int
@@ -171,6 +196,9 @@ class AdjustmentOut(Schema):
     published_at: datetime.datetime | None
     households_changed: int
     failure: str
+    # published lifting or stepping down a zone against its lifting rule (confirmed):
+    # {"said": "不符合解除规则发布", "places": [...]}; null within the rules
+    against_rule: AgainstRuleOut | None = None
     items: list[AdjustmentItemOut]
 
 
@@ -180,6 +208,7 @@ class NoticeRef(StrictIn):
 
 class ScheduleIn(StrictIn):
     at: datetime.datetime
+    confirm: bool = False  # lifting or stepping down a zone against its lifting rule: go ahead
 
 
 class TransitionOut(Schema):
@@ -266,6 +295,9 @@ class RecommendationOut(Schema):
     to: str | None
     day: int
     counted_from: datetime.date
+    # the earliest day it may end (or change to its rule's milder zone) by its rule — the
+    # date the family's household page says; None without a lifting rule
+    earliest: datetime.date | None = None
     reasons: list[str]
     final_round: FinalRoundOut | None = None
 
@@ -319,6 +351,9 @@ class CaseIn(StrictIn):
     resident: int
     confirmed_at: datetime.datetime | None = None
     source: str = ""
+    # a UUID: sent again (a retry), the case recorded the first time answers (200), nothing
+    # recorded or told again; so does the same person from the same source while the case is open
+    client_id: ClientId | None = None
 
 
 class CaseOut(Schema):
@@ -326,6 +361,8 @@ class CaseOut(Schema):
     resident: int
     confirmed_at: datetime.datetime
     proposal: int | None
+    already_reported: bool = False  # True (status 200): reported before, nothing done now
+    message: str = ""  # then: "薛桂芳已于12:47上报过。", in the user's language
 
 
 class ZoneFigureOut(Schema):

@@ -61,8 +61,9 @@ def place(request, pk):
         from urllib.parse import urlencode
 
         base = reverse("screening_home")
-        for c in days:
-            c["plans"] = [(kind, f"{base}?{urlencode(testing.round_proposal(p, c['day'], kind, types))}#plan")
+        for c in days:  # each with the rounds of its kind already planned that day over its zones
+            c["plans"] = [(kind, f"{base}?{urlencode(testing.round_proposal(p, c['day'], kind, types))}#plan",
+                           [r.name for r in testing.covered_by(p, c["day"], kind, types)])
                           for kind, types in (("pcr", c["pcr"]), ("antigen", c["antigen"])) if types]
     ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": days, "may_plan": may_plan,
            "drafts": list(queries.adjustments(scope, [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED])

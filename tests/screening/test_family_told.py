@@ -38,7 +38,7 @@ def test_planning_tells_the_families_of_its_areas_once_with_the_window(world, sy
     notes = list(Notification.objects.filter(kind="screening.round_family"))
     assert [n.user_id for n in notes] == [w.users.resident.id]
     n = notes[0]
-    assert n.title == f"第4轮核酸：明天（{d.month}月{d.day}日）07:00–14:00", n.title
+    assert n.title == f"核酸检测：明天（{d.month}月{d.day}日）07:00–14:00", n.title  # the kind, not the name
     assert "请在 07:00–14:00 之间带上核验码到采样点采样" in n.body
     ev = AuditEvent.objects.get(action="screening.round.plan", target_id=rnd.id)
     assert ev.changes["families"] == 1

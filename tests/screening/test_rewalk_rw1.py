@@ -49,7 +49,7 @@ def test_a_family_with_a_positive_is_told_to_wait_at_home_for_the_next_round(wor
     planning.plan_round(Actor.system(w.users.staff), w.community, {
         "name": "第5轮核酸", "starts_at": at(d, 7).isoformat(), "ends_at": at(d, 14).isoformat(),
         "pool_size": 10})
-    n = Notification.objects.get(kind="screening.round_family", user=w.users.resident, title__contains="第5轮")
+    n = Notification.objects.get(kind="screening.round_family", user=w.users.resident, title__startswith="核酸检测")
     assert "在家等候" in n.body and "带上核验码到采样点" not in n.body, n.body
 
 

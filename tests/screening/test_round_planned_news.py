@@ -73,7 +73,7 @@ def test_each_reads_it_in_their_language(world, login):
     _plan_by_api(login, world)
     g = Notification.objects.get(kind="screening.round_planned", user=world.users.grid)
     assert g.title.startswith("第4轮核酸 planned: tomorrow (") and g.title.endswith(") 07:00–14:00")
-    assert re.search(r"第一网格: \d+ (person|people) to be tested\.", g.body), g.body
+    assert re.search(r"第一网格: \d+ (person|people) to be tested \(at planning time\)\.", g.body), g.body
     leader = Notification.objects.get(kind="screening.round_planned", user=world.users.leader)
     assert "明天" in leader.title
 

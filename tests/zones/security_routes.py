@@ -9,6 +9,7 @@ workers' (command sees it and gets 403); the policy is a district's (everyone he
 """
 
 import datetime
+import uuid
 
 from django.utils import timezone
 
@@ -142,7 +143,9 @@ ROUTES = {
         missing=lambda w: f"/api/v1/zones/designations/{MISSING}/lift-draft",
         staff=201, command=201, leader=404, resident=404),
     ("POST", "/zones/cases"): Route(
-        url(lambda w: "/cases"), setup=zscene, body=lambda w: {"resident": w.yu.id, "source": "卫健委通报"},
+        url(lambda w: "/cases"), setup=zscene,
+        # each role's its own notice: the same person and notice again is the same case (200)
+        body=lambda w: {"resident": w.yu.id, "source": f"卫健委通报 {uuid.uuid4().hex[:8]}"},
         missing=lambda w: ("/api/v1/zones/cases", {"resident": MISSING}),
         staff=201, command=201, leader=403, resident=403),
     ("POST", "/zones/health-codes"): Route(

@@ -10,7 +10,6 @@ from .nightly import (  # noqa: F401
     prepare,
     preview,
     require_cutoff_passed,
-    roll_read_late,
     rollup,
     save_remarks,
     start,
@@ -18,4 +17,5 @@ from .nightly import (  # noqa: F401
 )
 from .reminders import remind  # noqa: F401
 from .review import approve, return_report  # noqa: F401
+from .roll import roll_read_late  # noqa: F401
 from .snapshots import request_refresh  # noqa: F401

@@ -13,11 +13,11 @@ from fangkong.audit.actions import record
 from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Conflict, Invalid
 from fangkong.core.tree import under
-from fangkong.registry.figures import POPULATION_AT
 from fangkong.registry.models import LEVEL_FIELDS, Kind, Place
 
 from .. import access, figures, present, queries
 from ..models import DailyReport
+from . import roll
 
 S = DailyReport.Status
 CHILD_KIND = {Kind.STREET: Kind.COMMUNITY, Kind.DISTRICT: Kind.STREET}
@@ -55,34 +55,15 @@ def rollup(place: Place, day: datetime.date) -> tuple[dict, list[dict]]:
     return figures.total(counted), rows
 
 
-def _figures_for(place: Place, day, at, now=None) -> tuple[dict, list]:
+def _figures_for(place: Place, day, cutoff, now=None) -> tuple[dict, list]:
+    """A report's figures counted as of min(now, `cutoff`): a street's or district's sum of
+    its children's reports; a community's counted by the providers, with the roll of its
+    cut-off once that has passed (`roll.at_cutoff`: never today's roll in a past day's report)."""
     if place.kind in CHILD_KIND:
         return rollup(place, day)
-    values = figures.of(place, at, after=queries.place_window_start(place, day))
-    return figures.stored(read_late(values, at, now)), []
-
-
-# The roll read within this time after the cut-off is the cut-off's: nobody registers people
-# in the evening hours after it, and every on-time report is read then (it had said "not the
-# cut-off's roll" on each one, so the note said nothing when it mattered: a read days later).
-READ_GRACE = datetime.timedelta(hours=4)
-
-
-def roll_read_late(at, now) -> bool:
-    """Whether a roll read at `now` for a cut-off `at` is said not to be the cut-off's."""
-    return now - at > READ_GRACE
-
-
-def read_late(values: dict, at, now=None) -> dict:
-    """The registry keeps no history (`registry.figures`): counted after the cut-off `at` (a
-    late or corrected report of a past day), its residents and households are the roll of
-    `now`. The report keeps that time (`POPULATION_AT`) and says so under its figures, so one
-    report never passes today's roll off as the cut-off's (walked 2026-12-07: the 12-05 report
-    "数据截至 12-05 20:00" counted a household imported on 12-07)."""
     now = now or timezone.now()
-    if roll_read_late(at, now) and values:
-        values[POPULATION_AT] = [now.isoformat()]
-    return values
+    values = figures.of(place, as_of(cutoff, now), after=queries.place_window_start(place, day))
+    return figures.stored(roll.at_cutoff(place, day, cutoff, values, now)), []
 
 
 def prepare(actor, place: Place, day: datetime.date | None = None, *, now=None) -> DailyReport:
@@ -116,7 +97,7 @@ def preview(place: Place, day: datetime.date, report: DailyReport | None = None,
         d = queries.definition(place.kind)
         report = DailyReport(place=place, level=place.kind, day=day, cutoff_at=d.cutoff_on(day),
                              due_at=d.due_on(day), **{f: getattr(place, f) for f in LEVEL_FIELDS})
-    report.figures, report.children = _figures_for(place, day, as_of(report.cutoff_at, now), now)
+    report.figures, report.children = _figures_for(place, day, report.cutoff_at, now)
     report.computed_at = now
     return report
 
@@ -174,9 +155,9 @@ def prepare_unchecked(actor, place, day=None, *, now=None, values=None) -> Daily
     cutoff = d.cutoff_on(day)
     if values is not None:
         children = []
-        values = figures.stored(read_late(dict(values), as_of(cutoff, now), now))
+        values = figures.stored(roll.at_cutoff(place, day, cutoff, dict(values), now))
     else:
-        values, children = _figures_for(place, day, as_of(cutoff, now), now)
+        values, children = _figures_for(place, day, cutoff, now)
     for _attempt in range(2):
         try:
             with transaction.atomic():
@@ -236,7 +217,8 @@ def save_remarks(actor, report: DailyReport, remarks: str) -> DailyReport:
 
 def submit(actor, report: DailyReport, remarks: str | None = None, *, now=None) -> DailyReport:
     """Lock the draft: its figures are counted once more as of the cut-off (so a report
-    submitted at 20:40 still counts nothing after 20:00), then it never changes."""
+    submitted at 20:40 still counts nothing after 20:00), its roll the cut-off's
+    (`roll.take`, `roll.at_cutoff`), then it never changes."""
     access.require_submit(actor.scope, report.place)
     remarks = None if remarks is None else _check_remarks(remarks)
     now = now or timezone.now()
@@ -244,7 +226,10 @@ def submit(actor, report: DailyReport, remarks: str | None = None, *, now=None) 
         report = DailyReport.objects.select_for_update().get(pk=report.pk)
         _require_draft(report)
         require_cutoff_passed(report, now)
-        report.figures, report.children = _figures_for(report.place, report.day, as_of(report, now), now)
+        # the roll of its cut-off, taken now if the job has not (`roll.take`): the report and
+        # every later count of its day keep it, whatever is imported or moved afterwards
+        roll.take([report.place], report.day, now, cutoff=report.cutoff_at)
+        report.figures, report.children = _figures_for(report.place, report.day, report.cutoff_at, now)
         report.computed_at = now
         if remarks is not None:
             report.remarks = remarks
@@ -299,7 +284,10 @@ def _title(change: dict) -> str:
 
 def correct(actor, report: DailyReport, reason: str, *, now=None) -> DailyReport:
     """A new draft version of a locked report, with why; the earlier version stays as it was
-    (no longer current). Its figures are counted again as of the same cut-off."""
+    (no longer current). Its figures are counted again as of the same cut-off, its roll the
+    one stored at that cut-off (`roll.at_cutoff`): a correction the next day never brings in
+    who was imported or moved since; one made that evening (READ_GRACE) reads the roll again
+    and stores it (`roll.retake`: someone found missing from the roll)."""
     access.require_submit(actor.scope, report.place)
     errors = {}
     reason = bounded(reason or "", limit_of(DailyReport, "reason"), "reason", errors)
@@ -321,7 +309,8 @@ def correct(actor, report: DailyReport, reason: str, *, now=None) -> DailyReport
         new = DailyReport(place=old.place, level=old.level, day=old.day, version=old.version + 1,
                           cutoff_at=old.cutoff_at, due_at=old.due_at, remarks=old.remarks,
                           reason=reason, **{f: getattr(old, f) for f in LEVEL_FIELDS})
-        new.figures, new.children = _figures_for(old.place, old.day, as_of(old, now), now)
+        roll.retake(old.place, old.day, old.cutoff_at, now)  # the same evening only (READ_GRACE)
+        new.figures, new.children = _figures_for(old.place, old.day, old.cutoff_at, now)
         new.computed_at = now
         new.save()
         record(actor, "report.correct", new, changes={"version": new.version, "reason": reason},

@@ -2,10 +2,12 @@
 
 At cut-off − prepare_minutes, for each level: every node's draft is prepared (figures as of
 then; counted for many nodes at once, CHUNK at a time) and the nodes without a submitted
-report are reminded once. After the due time, the ones still missing are reminded once more
-(overdue); a pass that first comes after the due time sends the overdue reminder alone.
-Community figures are counted by the providers; streets and districts sum their children's
-stored reports (never a recount), so no request waits for a roll-up."""
+report are reminded once. At the communities' cut-off, each community's roll is stored
+(`roll.take`: a past day's report keeps it, whatever is imported or moved afterwards). After
+the due time, the ones still missing are reminded once more (overdue); a pass that first
+comes after the due time sends the overdue reminder alone. Community figures are counted by
+the providers; streets and districts sum their children's stored reports (never a recount),
+so no request waits for a roll-up."""
 
 import datetime
 
@@ -16,6 +18,7 @@ from fangkong.registry.models import Kind, Place
 
 from .. import figures, queries
 from ..models import DailyReport
+from . import roll
 from .nightly import as_of, prepare_unchecked
 from .reminders import remind_scheduled
 
@@ -36,6 +39,8 @@ def moments(day: datetime.date) -> list[tuple[datetime.datetime, str, str]]:
         cutoff = d.cutoff_on(day)
         out.append((cutoff - datetime.timedelta(minutes=d.prepare_minutes), level, "before"))
         out.append((d.due_on(day), level, "overdue"))
+        if level == Kind.COMMUNITY:  # the roll at the cut-off (`roll.take`)
+            out.append((cutoff, level, "roll"))
     return sorted(out)
 
 
@@ -47,12 +52,15 @@ def run(now=None) -> dict:
     day = timezone.localdate(now)
     system = Actor.system(via="task")
     counts = {"prepared": 0, "reminded": 0}
+    # each community's roll once its cut-off has passed (yesterday's too, the worker down
+    # then): whatever is imported or moved afterwards, a past day's report keeps it
+    counts["rolls"] = roll.take_due(now)
     # A level already overdue is reminded once, as overdue: a pass that finds both of its
     # moments past (a worker started late in the evening, or down for hours) sent the
     # "before" reminder and the overdue one together, the same text twice to each person.
     overdue = {level for when, level, stage in moments(day) if stage == "overdue" and when <= now}
     for when, level, stage in moments(day):
-        if when > now:
+        if when > now or stage == "roll":  # taken above; its moment wakes the job then
             continue
         nodes = list(Place.objects.filter(kind=level).order_by("id"))
         if stage == "before":

@@ -22,6 +22,7 @@ from fangkong.registry.models import LEVEL_FIELDS, Place, Presence, Resident, Ta
 
 from .. import checks
 from ..access import (
+    outcome_allowed,
     require,
     require_outcome,
     require_run_people,
@@ -39,7 +40,7 @@ from ..models import (
     TubeState,
     VoidSample,
 )
-from ..status import close_contacts, held_code
+from ..status import MARK_CHUNK, close_contacts, held_code, held_codes
 from . import families
 from .common import new_tube, save_new_tube, user_of
 
@@ -59,7 +60,11 @@ def generate_home_list(actor, rnd: Round, *, zones_only=False) -> int:
 
     `zones_only` (`planning.plan_round`, a PCR round): only the people whose household's
     zone is sampled at home (sealed: 足不出户，服务上门 — they may not come to a sampling
-    point), audited only when someone was added."""
+    point), audited only when someone was added.
+
+    As `add_home_visit`, the list asks `access.HELD_OUTCOMES`: a confirmed case is not
+    swabbed in the round (transferred or isolated), so is left out; how many is
+    `rnd.home_left_out` (the pages and the API say it, and why: `left_out_words`)."""
     from fangkong.zones.queries import home_sampled
 
     from ..figures import missing_q
@@ -79,7 +84,15 @@ def generate_home_list(actor, rnd: Round, *, zones_only=False) -> int:
               .annotate(tagged=ExpressionWrapper(by_tag, output_field=BooleanField())))
     rows = []
     user = user_of(actor)
-    for r in people.only("id", "household_id", *LEVEL_FIELDS):
+    found = list(people.only("id", "household_id", *LEVEL_FIELDS))
+    codes = {}
+    for i in range(0, len(found), MARK_CHUNK):  # the rule's reads, a batch at a time
+        codes.update(held_codes(found[i:i + MARK_CHUNK]))
+    rnd.home_left_out = 0
+    for r in found:
+        if not outcome_allowed(codes.get(r.id, ""), "home"):  # a case: not in the round's swabs
+            rnd.home_left_out += 1
+            continue
         hv = HomeVisit(round=rnd, resident_id=r.id, household_id=r.household_id,
                        source=HomeVisit.Source.TAGS, created_by=user,
                        note="" if r.tagged else HomeVisit.ZONE_NOTE)
@@ -90,10 +103,24 @@ def generate_home_list(actor, rnd: Round, *, zones_only=False) -> int:
         before = tags_rows.count()
         HomeVisit.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
         added = tags_rows.count() - before  # a row another pass wrote first is not ours
-        if added or not zones_only:
+        if added or rnd.home_left_out or not zones_only:
             record(actor, "screening.home.generate", rnd,
-                   {"added": added, **({"zones_only": True} if zones_only else {})}, levels_from=rnd)
+                   {"added": added, **({"zones_only": True} if zones_only else {}),
+                    **({"cases_left_out": rnd.home_left_out} if rnd.home_left_out else {})},
+                   levels_from=rnd)
     return added
+
+
+def left_out_words(n: int) -> str:
+    """Why a generated home-sampling list left `n` people out (`generate_home_list`'s
+    `rnd.home_left_out`), in the reader's language; "" for none."""
+    if not n:
+        return ""
+    return ngettext(
+        "%(n)d confirmed case left out: a case is not swabbed in the round but transferred to "
+        "hospital or isolated (follow the case procedure).",
+        "%(n)d confirmed cases left out: a case is not swabbed in the round but transferred to "
+        "hospital or isolated (follow the case procedure).", n) % {"n": n}
 
 
 def add_home_visit(actor, rnd: Round, resident: Resident, note="") -> HomeVisit:

@@ -31,12 +31,15 @@ from ..status import held_code
 from .common import start_early, user_of
 
 
-def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_overlap=True) -> Round:
+def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_overlap=True,
+               same_day=False) -> Round:
     """A round planned on `place` (a level node), covering `areas` (nodes at or under
     it; default the place itself), with sampling points [(place, tables)]. `data["client_id"]`
     (the page's form carries one, the API may send one): sent again with the same plan — a
     double tap, a retry, two at once — it answers the round planned the first time (nobody
-    told twice, audited once); with another plan it is refused."""
+    told twice, audited once); with another plan it is refused. `same_day`: the plan is the day's
+    testing the zones' cadence calls for, asked about any round of its kind over the area
+    that day (`areas.overlapping`)."""
     require(actor, Perm.SCREENING_RUN, place)
     if place.kind not in LEVELS:
         raise Invalid(fields={"place": [_("Plan a round on a district, street, community, grid, "
@@ -51,9 +54,10 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_
     if cid is not None and (found := Round.objects.filter(client_id=cid).first()) is not None:
         return _same_plan(found, place, clean, areas)
     # antigen: the same days; PCR: overlapping windows (`areas.overlapping`)
-    over = overlapping(clean["kind"], clean["starts_at"], clean["ends_at"], areas, client_id=cid)
+    over = overlapping(clean["kind"], clean["starts_at"], clean["ends_at"], areas, client_id=cid,
+                       same_day=same_day)
     if over and not confirm_overlap:
-        raise overlap_error(over)
+        raise overlap_error(over, same_day=same_day)
     rnd = Round(place=place, created_by=user_of(actor), client_id=cid, **clean)
     rnd.copy_levels(place)
     try:
@@ -76,8 +80,9 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_
                    levels_from=place)
             recount(rnd)
             # a PCR round over a sealed area: its people are sampled at the door (they may not
-            # come to a point), listed now, the count said (`home_listed`)
-            rnd.home_listed = 0
+            # come to a point), listed now, the count said (`home_listed`; a confirmed case
+            # left out, `home_left_out`: `access.HELD_OUTCOMES`)
+            rnd.home_listed = rnd.home_left_out = 0
             if rnd.kind == RoundKind.PCR:
                 from .followup import generate_home_list
 
@@ -97,10 +102,10 @@ def overlap_words(r: Round) -> str:
         "start": timezone.localtime(r.starts_at).strftime(fmt), "end": timezone.localtime(r.ends_at).strftime(fmt)}
 
 
-def overlap_error(over: list[Round]) -> Conflict:
+def overlap_error(over: list[Round], same_day=False) -> Conflict:
     """The Conflict `round_overlap` for the rounds a plan overlaps (the page asks with it,
-    the API answers it as 409 unless `confirm_overlap`)."""
-    if over[0].kind == RoundKind.PCR:  # PCR: the windows overlap (`areas.overlapping`)
+    the API answers it as 409 unless `confirm_overlap`); `same_day`: by the day."""
+    if over[0].kind == RoundKind.PCR and not same_day:  # PCR: the windows overlap (`areas.overlapping`)
         words = ngettext(
             "Another PCR round is still open over the same area at the same time: %(rounds)s. "
             "Residents would be asked twice and the coverage split. Plan it anyway?",

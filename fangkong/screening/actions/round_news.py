@@ -1,9 +1,10 @@
 """Telling the people who work a round that it was planned (`planning.plan_round`, the page's
 and the API's): the grid workers and building leaders of the places it covers — and those of
 the grid or compound holding a smaller area — each read, in their own language, the round's
-name, its window ("明天（12月7日）07:00–14:00"), how many people their own place has to test,
-and the round's page for their place. Once a round and window (`notify`'s key): a retried
-action tells nobody twice; a new window would be news again. Samplers are told when they are
+name, its window ("明天（12月7日）07:00–14:00"), how many people their own place has to test
+(at planning time: the round page counts who is there now), and the round's page for their
+place. Once a round and window (`notify`'s key): a retried action tells nobody twice; a new
+window would be news again. Samplers are told when they are
 given a table (`planning.assign_sampler`), not here: a round is planned without them."""
 
 from django.db.models import Q
@@ -57,8 +58,10 @@ def tell_planned(actor, rnd: Round, areas) -> int:
                 "round": rnd.name, "window": status.window_text(rnd, dated=True)}
 
         def body(place=place, n=n):
-            return ngettext("%(place)s: %(n)d person to be tested.",
-                            "%(place)s: %(n)d people to be tested.", n) % {"place": place.name, "n": n} \
+            # the count as planned: people coming home or leaving later change the round page's
+            return ngettext("%(place)s: %(n)d person to be tested (at planning time).",
+                            "%(place)s: %(n)d people to be tested (at planning time).", n) \
+                % {"place": place.name, "n": n} \
                 + " " + _("Open the round for who is still to be tested there.")
 
         told += notify(actor, by_place[place.id], kind="screening.round_planned", title=title, body=body,
@@ -69,7 +72,8 @@ def tell_planned(actor, rnd: Round, areas) -> int:
 
 def tell_families(actor, rnd: Round, areas) -> int:
     """The families of the round's areas (their own logins) are told once a round and window,
-    in each reader's language: the window and what to do (the sampling point with their
+    in each reader's language: the kind of test and its window ("核酸检测：今天（12月7日）
+    14:00–21:00", never the planners' name for the round) and what to do (the sampling point with their
     code; or, in a zone that samples at home, such as sealed, or with a case or someone held
     by a positive test in the household, wait at home for the door swab; or the kit and its report by the end). A household with no login is on the grid
     worker's door list, as before. Returns how many were told."""
@@ -100,8 +104,10 @@ def tell_families(actor, rnd: Round, areas) -> int:
     at_home = [u for u, homes in by_user.items() if homes == {True}]  # every household of theirs
     others = [u for u in by_user if u not in set(at_home)]
 
-    def title():
-        return _("%(round)s: %(window)s") % {"round": rnd.name, "window": status.window_text(rnd, dated=True)}
+    def title():  # the round by its kind, in the reader's words (its name is the planners')
+        words = _("Antigen self-test: %(window)s") if rnd.kind == RoundKind.ANTIGEN \
+            else _("PCR testing: %(window)s")
+        return words % {"window": status.window_text(rnd, dated=True)}
 
     def body(home=False):
         end = f"{timezone.localtime(rnd.ends_at):%H:%M}"

@@ -33,8 +33,10 @@
   }
 
   /* Labels that would cover each other at this zoom (neighbouring buildings on a phone):
-     the most severe zone's label stays, then buildings before compounds; a hidden one shows
-     again when zoomed in, and its building still answers a tap (the popup). */
+     a sealed place's label is never hidden (the printed notice must name every sealed
+     building; two sealed neighbours may overlap), then the most severe zone's label stays,
+     then buildings before compounds; a hidden one shows again when zoomed in, its building
+     still answers a tap (the popup), and the table under the map names every zoned place. */
   function declutter(layer) {
     var labels = [];
     layer.eachLayer(function (l) {
@@ -42,13 +44,15 @@
       if (!el) { return; }
       el.style.visibility = "";
       var p = l.feature.properties;
-      labels.push({el: el, rank: [-(p.severity || 0), p.kind === "compound" ? 1 : 0]});
+      el.classList.toggle("map-sealed", !!p.sealed);
+      labels.push({el: el, sealed: !!p.sealed,
+                   rank: [p.sealed ? 0 : 1, -(p.severity || 0), p.kind === "compound" ? 1 : 0]});
     });
-    labels.sort(function (a, b) { return a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1]; });
+    labels.sort(function (a, b) { return a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1] || a.rank[2] - b.rank[2]; });
     var kept = [];
     labels.forEach(function (x) {
       var r = x.el.getBoundingClientRect();
-      var hit = kept.some(function (k) {
+      var hit = !x.sealed && kept.some(function (k) {
         return r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom;
       });
       if (hit) { x.el.style.visibility = "hidden"; } else { kept.push(r); }
@@ -141,7 +145,12 @@
         el.nextElementSibling.textContent = el.dataset.empty;
       } else {
         var layer = L.geoJSON(data, {
-          style: function (f) { return {color: "#333", weight: 1, fillColor: f.properties.colour, fillOpacity: 0.75}; },
+          /* a sealed block: a thick black outline too, told from a controlled (orange) one
+             without the colour (a grey printout, a dim phone) */
+          style: function (f) {
+            return {color: f.properties.sealed ? "#000" : "#333", weight: f.properties.sealed ? 3 : 1,
+                    fillColor: f.properties.colour, fillOpacity: 0.75};
+          },
           pointToLayer: function (f, at) {
             return L.circleMarker(at, {radius: 12, color: "#333", weight: 1, fillColor: f.properties.colour, fillOpacity: 0.85});
           },

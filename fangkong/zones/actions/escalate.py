@@ -2,6 +2,7 @@
 controlled → sealed for the case's building) as a draft adjustment naming the case; staff
 publish it with one action. A case also restarts the lifting count of the zone it is in."""
 
+import datetime
 import logging
 
 from django.db import IntegrityError, transaction
@@ -14,51 +15,101 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import Membership
 from fangkong.accounts.roles import Role
 from fangkong.audit.actions import record
+from fangkong.core.clean import client_id as parse_client_id
+from fangkong.core.errors import Invalid
 from fangkong.registry.models import Place, Resident
 
 from .. import access
-from ..models import Adjustment, AdjustmentItem, Designation, HouseholdZone, Policy, ZoneCase
+from ..models import (
+    CASE_OPEN_DAYS,
+    Adjustment,
+    AdjustmentItem,
+    Designation,
+    HouseholdZone,
+    Policy,
+    ZoneCase,
+)
 from ..signals import case_recorded, tell
 
 Op = AdjustmentItem.Op
 logger = logging.getLogger("fangkong.zones")
 
 
-def record_case(actor, resident: Resident, *, confirmed_at=None, source="", source_ref=None):
-    """A case reported by hand (e.g. by the health authority): staff of the place."""
+def record_case(actor, resident: Resident, *, confirmed_at=None, source="", source_ref=None, client_id=None):
+    """A case reported by hand (e.g. by the health authority): staff of the place. Reported
+    again, it is the same case (`reported_before`): by the client's key (`client_id`, a
+    retry), or the same person from the same source while their case is open
+    (`CASE_OPEN_DAYS`: the form sent twice, back and submit again) — nothing is created and
+    nobody is told again; the case answers `reported_before` True (`already_words`)."""
     access.require(actor, access.MANAGE, resident)
+    cid = parse_client_id(client_id)
     return case_confirmed(actor, resident, confirmed_at=confirmed_at,
-                          source=source or _("Reported by the health authority"),
-                          source_ref=source_ref)
+                          source=(source or "").strip() or _("Reported by the health authority"),
+                          source_ref=source_ref, client_id=cid)
+
+
+def already_words(case: ZoneCase) -> str:
+    """A case reported again, in the reader's language: "薛桂芳已于12:47上报过" (when it was
+    reported: the time today, the date and time before)."""
+    at = timezone.localtime(case.created_at)
+    when = (date_format(at, "H:i") if at.date() == timezone.localdate()
+            else date_format(at, "SHORT_DATETIME_FORMAT"))
+    return _("%(name)s: already reported at %(time)s.") % {"name": case.resident.name, "time": when}
+
+
+def _again(case: ZoneCase):
+    case.reported_before = True
+    return case, Adjustment.objects.filter(case=case).first()
+
+
+def _reported(resident, cid, source, source_ref, confirmed_at):
+    """The case this report repeats, or None: the same client key, the same screening
+    source, or (by hand) the same person from the same source while the case is open."""
+    if cid is not None:
+        found = ZoneCase.objects.filter(client_id=cid).select_related("resident").first()
+        if found is not None:
+            if found.resident_id != resident.id:
+                raise Invalid(fields={"client_id": [_("This client id was used for another case.")]})
+            return found
+    if source_ref:
+        return ZoneCase.objects.filter(source_ref=source_ref).select_related("resident").first()
+    return (ZoneCase.objects.filter(resident_id=resident.id, source_ref=None, source=source[:80],
+                                    confirmed_at__gt=confirmed_at - datetime.timedelta(days=CASE_OPEN_DAYS))
+            .select_related("resident").order_by("created_at").first())
 
 
 def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
-                   source_ref: str | None = None, kind="zones.case", key="", detail=None):
+                   source_ref: str | None = None, kind="zones.case", key="", detail=None, client_id=None):
     """Called by the action that confirmed the case (screening's single re-test), which has
-    checked its own permission. Idempotent by `source_ref`. Returns (case, proposal or None).
+    checked its own permission. Idempotent by `source_ref` (by hand: `client_id`, and the
+    person and source of an open case, `record_case`). Returns (case, proposal or None); a
+    case reported before has `reported_before` True, and nothing was written or told.
 
     The community's staff and the case's grid worker are told at once, whoever reported it
     (`kind`, `key` and `detail`, a renderable said after the case: the caller's own words,
     e.g. the round and who lives with the case)."""
     confirmed_at = confirmed_at or timezone.now()
-    if source_ref:
-        found = ZoneCase.objects.filter(source_ref=source_ref).first()
-        if found is not None:
-            return found, Adjustment.objects.filter(case=found).first()
     case = ZoneCase(resident=resident, household_id=resident.household_id, confirmed_at=confirmed_at,
-                    source=source[:80], source_ref=source_ref, recorded_by=_user(actor))
+                    source=source[:80], source_ref=source_ref, client_id=client_id, recorded_by=_user(actor))
     case.copy_levels(resident)
     try:
         with transaction.atomic():
+            if not source_ref:  # one report by hand of a person at a time (the form sent twice at once)
+                list(Resident.objects.select_for_update().filter(pk=resident.pk).values_list("pk"))
+            found = _reported(resident, client_id, source, source_ref, confirmed_at)
+            if found is not None:
+                return _again(found)
             case.save()
             record(actor, "zones.case", resident, {"source": source, "at": confirmed_at.isoformat()})
         proposal = _propose_safely(actor, case, resident)
         _announce(actor, case)
         _tell_staff(actor, case, resident, proposal, kind=kind, key=key or f"zones.case.{case.id}",
                     detail=detail)
-    except IntegrityError:  # the same source_ref at the same instant: the other one won
-        case = ZoneCase.objects.get(source_ref=source_ref)
-        return case, Adjustment.objects.filter(case=case).first()
+    except IntegrityError:  # the same source_ref or client id at the same instant: the other one won
+        found = _reported(resident, client_id, source, source_ref, confirmed_at)
+        if found is None:
+            raise
+        return _again(found)
     return case, proposal
 
 
@@ -123,7 +174,12 @@ def _propose_safely(actor, case, resident):
         return None
 
 
-def _propose(actor, case: ZoneCase, resident: Resident) -> Adjustment | None:
+def escalation_for(resident: Resident):
+    """What a case of `resident` would draft now (a read: the report's confirm step says it
+    before, `_propose` does it): (place, zone type, current designation of the place or None,
+    the escalation draft already waiting for the place or None), or None when nothing would be
+    drafted — no active policy, no escalation for the zone, or (place, zone type, designation,
+    None) with the designation already that strict (the case restarts its count)."""
     now_zone = HouseholdZone.objects.filter(household_id=resident.household_id, until=None) \
         .select_related("zone_type", "designation__place").first()
     policy = Policy.objects.filter(is_active=True).first()
@@ -144,9 +200,19 @@ def _propose(actor, case: ZoneCase, resident: Resident) -> Adjustment | None:
         return None
     current = Designation.objects.filter(place=place, ends_at=None).select_related("zone_type").first()
     if current is not None and current.zone_type.severity >= target.severity:
-        return None  # already that strict: the case restarts its count (lifting)
+        return place, target, current, None
     pending = Adjustment.objects.filter(state=Adjustment.State.DRAFT, reason=Adjustment.Reason.ESCALATION,
                                         items__place=place).first()
+    return place, target, current, pending
+
+
+def _propose(actor, case: ZoneCase, resident: Resident) -> Adjustment | None:
+    found = escalation_for(resident)
+    if found is None:
+        return None
+    place, target, current, pending = found
+    if current is not None and current.zone_type.severity >= target.severity:
+        return None  # already that strict: the case restarts its count (lifting)
     if pending is not None:
         return pending
     community = Place.objects.get(pk=resident.community_id)

@@ -188,9 +188,11 @@ def check_ready(adj: Adjustment):
         raise refused
 
 
-def schedule(actor, adj: Adjustment, at) -> Adjustment:
+def schedule(actor, adj: Adjustment, at, *, confirm_against: bool = True) -> Adjustment:
     """Publish by itself at `at` (the worker does it: 05:00 happens without anyone awake).
-    Scheduling again for the same minute (a retry) changes nothing."""
+    Scheduling again for the same minute (a retry) changes nothing. `confirm_against`
+    False (the API without `confirm`): a zone it lifts or steps down while its lifting rule
+    is not met on that day refuses it (409 `against_rule`, `lifting.against_error`)."""
     access.require(actor, access.MANAGE, adj)
     errors = {}
     at = _when(at, "effective_at", errors)
@@ -202,6 +204,12 @@ def schedule(actor, adj: Adjustment, at) -> Adjustment:
     if at <= timezone.now():
         raise Invalid(fields={"effective_at": [_("Choose a time in the future, or publish now.")]})
     check_ready(adj)
+    if not confirm_against:
+        against = lifting.against_rule(adj.items.select_related("zone_type", "designation__zone_type",
+                                                                "designation__place"),
+                                       timezone.localdate(at))
+        if against:
+            raise lifting.against_error(against)
     with transaction.atomic():
         adj.state, adj.effective_at, adj.failure, adj.failure_said = State.SCHEDULED, at, "", {}
         adj.save(update_fields=["state", "effective_at", "failure", "failure_said"])
@@ -261,17 +269,22 @@ def cancel(actor, adj: Adjustment) -> Adjustment:
     return adj
 
 
-def publish(actor, adj: Adjustment, *, from_notice: bool = False) -> Adjustment:
+def publish(actor, adj: Adjustment, *, from_notice: bool = False, confirm_against: bool = True) -> Adjustment:
     """Publish now (a draft, or a scheduled one ahead of its time). Publishing what is
     already published (a retry, a second tap) returns it unchanged.
 
     `from_notice`: in force as from the notice's minute, when that minute has passed (the
     notice was entered late); refused, saying from when at the earliest, when it is in the
     future, more than `MAX_BACK` ago or before a later change already written
-    (`from_notice_refusal`)."""
+    (`from_notice_refusal`).
+
+    `confirm_against` False (the API without `confirm`; the web asks at its confirm step): a
+    zone it lifts or steps down while its lifting rule is not met refuses it, nothing written
+    (409 `against_rule` naming each place and what is unmet). Published against the rule,
+    the adjustment keeps it (`against_rule`: its page and the API say so)."""
     access.require(actor, access.MANAGE, adj)
     return _publish(actor, adj.pk, None if from_notice else timezone.now(),
-                    states=(State.DRAFT, State.SCHEDULED))
+                    states=(State.DRAFT, State.SCHEDULED), confirm_against=confirm_against)
 
 
 def _at(when) -> str:
@@ -392,7 +405,7 @@ def _still_to_do(items) -> tuple[list, list[int]]:
     return todo, already
 
 
-def _publish(actor, pk, at, *, states) -> Adjustment:
+def _publish(actor, pk, at, *, states, confirm_against=True) -> Adjustment:
     """Publish at `at`; None: as from the notice's minute (checked here, under the lock)."""
     with transaction.atomic():
         adj = Adjustment.objects.select_for_update().filter(pk=pk).first()
@@ -423,6 +436,8 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
         # zones lifted or stepped down while their lifting rule is not met: allowed (the
         # officials decide), said at the confirm step and kept in the record
         against = lifting.against_rule(items, timezone.localdate(at))
+        if against and not confirm_against:
+            raise lifting.against_error(against)  # asked first, nothing written
         for it in items:
             old = it.designation
             if old is not None:
@@ -441,8 +456,9 @@ def _publish(actor, pk, at, *, states) -> Adjustment:
         adj.households_changed = len(queries.changed_counted([c.household_id for c in changed]))
         adj.state, adj.effective_at, adj.failure = State.PUBLISHED, at, ""
         adj.published_at, adj.published_by = now, _user(actor)
+        adj.against_rule = [a.kept() for a in against]  # its page and the API say so
         adj.save(update_fields=["state", "effective_at", "published_at", "published_by",
-                                "households_changed", "failure"])
+                                "households_changed", "failure", "against_rule"])
         changes = {"at": at.isoformat(), "published_at": now.isoformat(),
                    "notice": adj.notice.number, "items": len(items),
                    "households": adj.households_changed}
