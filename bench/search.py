@@ -1,7 +1,8 @@
 """(b) search: queries.search within one community's scope, by kind of query.
 
-Queries are taken from real residents of the community (their initials, phone tail, ID
-tail, address…), so every query has at least one hit. Each repeat runs every query once;
+Queries are taken from real residents of the community (their initials, full pinyin, the
+given name's pinyin alone, phone tail, ID tail, address…), so every query has at least one
+hit. Each repeat runs every query once;
 p50 and p99 are over the queries of one repeat, then median [min–max] over repeats.
 """
 
@@ -10,6 +11,7 @@ import re
 import time
 
 from fangkong.core import pii
+from fangkong.core.text import name_keys
 from fangkong.registry import queries
 from fangkong.registry.models import Resident
 
@@ -23,10 +25,13 @@ def sample_queries(community, n: int, seed: int = 0) -> dict[str, list[tuple[str
     rng = random.Random(seed)
     chosen = rng.sample(people, min(n, len(people)))
     ids = {r.id for r in chosen}
-    out = {k: [] for k in ("pinyin", "name", "phone_tail", "phone", "id_tail", "id",
-                           "address", "address_full")}
+    out = {k: [] for k in ("pinyin", "pinyin_full", "given", "name", "phone_tail", "phone",
+                           "id_tail", "id", "address", "address_full")}
     for r in chosen:
         out["pinyin"].append((r.initials, r.id))
+        out["pinyin_full"].append((r.pinyin, r.id))
+        if len(r.name) > 1:  # the given name alone ("baoguo"), found by `pinyin_given`
+            out["given"].append((name_keys(r.name[1:])[0], r.id))
         out["name"].append((r.name, r.id))
         out["id_tail"].append((r.id_tail, r.id))
         out["id"].append((pii.decrypt(r.id_enc), r.id))

@@ -2,6 +2,7 @@
 the reader's language writes them ("、" in Chinese, ", " in English)."""
 
 import functools
+import re
 
 from django.utils.translation import pgettext
 
@@ -22,13 +23,8 @@ def _syllable(char: str) -> str:
     return lazy_pinyin(char)[0].replace("ü", "v").lower()
 
 
-@functools.lru_cache(maxsize=100_000)
-def name_keys(name: str) -> tuple[str, str]:
-    """(full pinyin, initials), lower-case, no spaces. Latin words pass through as words.
-
-    Character by character (cached), which is ~50x faster than phrase look-up and right
-    for names; common surname readings are corrected.
-    """
+def _words(name: str) -> list[str]:
+    """A name's syllables (CJK characters) and Latin words, lower-case."""
     name = (name or "").strip()
     words: list[str] = []
     latin = ""
@@ -45,7 +41,57 @@ def name_keys(name: str) -> tuple[str, str]:
             latin = ""
     if latin:
         words.append(latin)
+    return words
+
+
+@functools.lru_cache(maxsize=100_000)
+def name_keys(name: str) -> tuple[str, str]:
+    """(full pinyin, initials), lower-case, no spaces, ü written v (吕 → "lv"). Latin words
+    pass through as words.
+
+    Character by character (cached), which is ~50x faster than phrase look-up and right
+    for names; common surname readings are corrected.
+    """
+    words = _words(name)
     return "".join(words)[:200], "".join(w[0] for w in words)[:50]
+
+
+@functools.lru_cache(maxsize=100_000)
+def given_key(name: str) -> str:
+    """The pinyin in given-family order: 吕保国 → "baoguolv". Stored beside `name_keys`, so
+    that "baoguo" (the given name alone) and "Baoguo Wang" (the order of a passport or an
+    English form) are prefix look-ups on an index too. "" for a single word."""
+    words = _words(name)
+    return "".join(words[1:] + words[:1])[:200] if len(words) > 1 else ""
+
+
+def _v_forms(word: str) -> list[str]:
+    """The spellings of a typed pinyin word that may mean ü after l or n: "lyu" (passport
+    spelling) is "lv"; "lu", "nu" are either themselves (卢, 怒) or "lv", "nv" (吕, 女) typed
+    without the ü. At most 8 forms."""
+    word = re.sub(r"([ln])yu", r"\1v", word)
+    spots = [m.start() + 1 for m in re.finditer(r"[ln]u", word)][:3]
+    out = [word]
+    for i in spots:
+        out += [f[:i] + "v" + f[i + 1:] for f in out]
+    return out
+
+
+def search_keys(query: str) -> list[str] | None:
+    """The pinyin keys a typed name may mean, to look up as prefixes of `name_keys` (full
+    pinyin) and `given_key`; None when the query is not pinyin. Tone marks are dropped and ü
+    written v by pypinyin ("zhāng" → "zhang", "Lǚ" → "lv"); "lyu" and "lu" also mean "lv";
+    words typed apart are joined ("Lü Baoguo" → "lvbaoguo", "Baoguo Wang" → "baoguowang",
+    found by `given_key`)."""
+    from pypinyin.contrib.tone_convert import to_normal
+
+    if re.search(r"\d", query or ""):  # pypinyin would read digits as tone numbers
+        return None
+    plain = to_normal(query or "", v_to_u=False).lower()
+    if not re.fullmatch(r"[a-z\s'’·.-]*[a-z][a-z\s'’·.-]*", plain):
+        return None
+    word = re.sub(r"[^a-z]", "", plain)
+    return list(dict.fromkeys(_v_forms(word)))
 
 
 def join_words(items) -> str:

@@ -22,8 +22,8 @@ def anonymise_community(e, community: Place):
     ids = list(residents.values_list("id", flat=True))
     e.target_ids("resident", ids)
     e.add("residents_anonymised", residents.update(
-        name="", pinyin="", initials="", phone="", phone_tail="", id_enc="", id_hash=None,
-        id_head="", id_tail="", birth_date=None, notes="", tags=""))
+        name="", pinyin="", initials="", pinyin_given="", phone="", phone_tail="", id_enc="",
+        id_hash=None, id_head="", id_tail="", birth_date=None, notes="", tags=""))
     # a fresh personal code each (one statement per resident: the token is unique)
     for pk in ids:
         Resident.objects.filter(pk=pk).update(token=new_token())

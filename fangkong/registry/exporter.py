@@ -9,6 +9,7 @@ import datetime
 import io
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -27,7 +28,8 @@ from fangkong.audit.disclosure import (
 from fangkong.core.errors import NotFound
 
 from .checks import KEY_GROUP_WORDS, PRESENCE_WORDS, RELATION_WORDS, SEX_WORDS, TAG_WORDS
-from .importer import COLUMN, TEMPLATE_KEYS
+from .importer import TEMPLATE_KEYS
+from .importer.columns import export_header
 from .models import Household, Place, Resident
 
 TITLE_FONT = Font(bold=True, size=14)
@@ -98,12 +100,15 @@ def residents_xlsx(actor, residents: list[Resident], *, title: str, reveal_ids: 
     if shown:
         record_phones(actor, shown, f"export: {title}"[:200])
 
-    header = [COLUMN[k].header for k in TEMPLATE_KEYS] + [h for h, _col in extra]
+    english = not (get_language() or "zh-hans").lower().startswith("zh")
+    header = [export_header(k, english) for k in TEMPLATE_KEYS] + [h for h, _col in extra]
     text_cols = {i for i, k in enumerate(TEMPLATE_KEYS) if k in TEXT_KEYS}
     widths = [WIDTHS.get(k, 12) for k in TEMPLATE_KEYS] + [12] * len(extra)
-    # The headings are the importer's own (Chinese) column names whatever the reader's
-    # language, so the file can be corrected and imported again: the title row says so.
-    heading = f"{title} {_('(column headings as the import expects them)')}"
+    # The headings in the reader's language, each one the importer reads ("Name (姓名)" in
+    # English: `export_header`); the values in the template's words in both (男, 户主, 在家),
+    # so the file can be corrected and imported again: the title row says so.
+    heading = f"{title} " + _("(column headings and values as the import reads them; values in "
+                               "the template's words: 男/女, 户主, 在家…)")
     return _write(heading, header, rows, text_cols=text_cols, widths=widths,
                   sheet_title=_("Residents"))
 

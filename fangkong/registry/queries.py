@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from fangkong.accounts.roles import Perm
 from fangkong.core import pii
 from fangkong.core.errors import NotFound
-from fangkong.core.text import name_keys
+from fangkong.core.text import search_keys
 from fangkong.core.tree import ancestor_ids, level_field, under
 
 from .access import can_see_import
@@ -263,6 +263,13 @@ def search_queryset(scope, query: str, *, within: Place | None = None, perm=V):
         kind, qs = "address", _address_filter(base, m)
     elif re.fullmatch(r"\d+", compact):
         kind, qs = "door", base.filter(household__door=compact)
+    elif keys := search_keys(q):
+        # Prefixes of indexed keys only (an OR of index ranges): initials, full pinyin in
+        # family-given order, and in given-family order (the given name alone too).
+        match = Q(initials__startswith=keys[0])
+        for k in keys:
+            match |= Q(pinyin__startswith=k) | Q(pinyin_given__startswith=k)
+        kind, qs = "pinyin", base.filter(match)
     else:
         kind, qs = "name", base.filter(Q(name__contains=compact))
     return kind, qs
@@ -310,6 +317,8 @@ def vulnerable(scope, place: Place, tags=(), include_away=False, zone=None):
     qs = residents(scope).filter(under(place)).exclude(tags="").select_related("household__place")
     for t in tags:
         qs = qs.filter(tags__contains=f",{t},")
+    if zone:
+        qs = qs.filter(zone_q(zone))
     if not include_away:
         qs = qs.filter(counts())
     return qs.order_by("building_id", "unit_id", "household__sort_key", "id")
@@ -317,26 +326,17 @@ def vulnerable(scope, place: Place, tags=(), include_away=False, zone=None):
 
 def resident_list(scope, place: Place, *, tag=None, presence=None, q=None, zone=None):
     """The residents under `place` who count (`counts`), or those of one `presence` (moved
-    if zone:
-        qs = qs.filter(zone_q(zone))
     out included when asked for); `zone`: only those whose household is now in that kind of
     zone (`zone_q`)."""
     qs = residents(scope).filter(under(place)).select_related("household__place")
     if tag:
         qs = qs.filter(tags__contains=f",{tag},")
+    if zone:
+        qs = qs.filter(zone_q(zone))
     qs = qs.filter(presence=presence) if presence else qs.filter(counts())
     return qs.order_by("building_id", "unit_id", "household__sort_key", "household_id", "id")
 
 
-def address_labels(rows) -> dict[int, str]:
-    """{place_id: "光明小区 3号楼 2单元"} for the households' places, in one query."""
-    ids = set()
-    if zone:
-        qs = qs.filter(zone_q(zone))
-    for r in rows:
-        hh = r.household if isinstance(r, Resident) else r
-        ids.update(x for x in (hh.compound_id, hh.building_id, hh.unit_id) if x)
-    names = dict(Place.objects.filter(id__in=ids).values_list("id", "name"))
 # --- zones, read without importing them ------------------------------------------
 # The zones app says which households are in which kind of zone now through
 # settings.FANGKONG_HOUSEHOLD_ZONES (a module: `choices()`, `q(kind, household_field)`,
@@ -376,6 +376,13 @@ def zone_names(household_ids) -> dict[int, str]:
     return z.names(household_ids) if z else {}
 
 
+def address_labels(rows) -> dict[int, str]:
+    """{place_id: "光明小区 3号楼 2单元"} for the households' places, in one query."""
+    ids = set()
+    for r in rows:
+        hh = r.household if isinstance(r, Resident) else r
+        ids.update(x for x in (hh.compound_id, hh.building_id, hh.unit_id) if x)
+    names = dict(Place.objects.filter(id__in=ids).values_list("id", "name"))
     out = {}
     for r in rows:
         hh = r.household if isinstance(r, Resident) else r
@@ -453,6 +460,8 @@ def household_list(scope, place: Place | None = None, *, q=None, counted: bool |
     qs = households(scope).select_related("place")
     if place is not None:
         qs = qs.filter(under(place))
+    if zone:
+        qs = qs.filter(zone_q(zone, "id"))
     q = re.sub(r"\s+", "", pii.to_halfwidth(q or ""))
     if q:
         match = Q(door__startswith=q)
@@ -460,8 +469,6 @@ def household_list(scope, place: Place | None = None, *, q=None, counted: bool |
             match |= Q(phone__endswith=q)
         qs = qs.filter(match)
     qs = qs.annotate(n_residents=Count("residents", filter=counts("residents__")))
-    if zone:
-        qs = qs.filter(zone_q(zone, "id"))
     if counted is not None:
         qs = qs.filter(n_residents__gt=0) if counted else qs.filter(n_residents=0)
     return qs.order_by("building_id", "unit_id", "sort_key", "id")

@@ -1,7 +1,7 @@
 """Files of a batch: the amounts owed per household as .xlsx (payment itself is outside
 Fangkong; the same rows as `queries.owed`) and the manifest (`supplier_queries.manifest`,
-one row per line, the columns `manifest.HEADERS` that the import reads back). Refused (404)
-to all but the batch's supplier and users with the export right."""
+one row per line, the columns `manifest.headers()` that the import reads back, in the
+reader's language). Refused (404) to all but the batch's supplier and users with the export right."""
 
 import io
 
@@ -13,7 +13,7 @@ from fangkong.audit.actions import record
 from fangkong.core.errors import NotFound
 
 from . import access, queries, supplier_queries
-from .manifest import HEADERS
+from .manifest import headers
 
 
 def owed_xlsx(actor, batch) -> bytes:
@@ -53,7 +53,7 @@ def manifest_xlsx(actor, batch) -> bytes:
     # after the columns the import reads back (`HEADERS`): what came of a line (a short
     # line's count) and its door's outcome, as the manifest page says them (found on the
     # supply evening: "短缺" without a count, and no door said which ¥79.80 was not delivered)
-    ws.append(HEADERS + [_("Received (quantity)"), _("Door (delivered or not)"), _("Order note")])
+    ws.append(headers() + [_("Received (quantity)"), _("Door (delivered or not)"), _("Order note")])
     n = 0
     for r in rows:
         for ln in r["lines"]:

@@ -1,6 +1,6 @@
 """The manifest file: one row per line of a household's order, the columns the export
-writes (`HEADERS`) and the import reads back by their names (`ALIASES`; "单价（元）" is
-单价). Reading is `core.uploads` / `core.xlsx`, as the roster and the lab file are: within
+writes (`headers()`: `HEADERS`, or `EN_HEADERS` for a reader in English) and the import
+reads back by their names in either language (`ALIASES`; "单价（元）" is 单价). Reading is `core.uploads` / `core.xlsx`, as the roster and the lab file are: within
 the upload limits, as a stream, .xlsx or CSV (UTF-8 or GB18030). A price as a supplier
 writes it — 45.5, "45.50", "¥45.50", "45.50元", "1,234.00" — is read by `money_of`.
 Nothing here writes."""
@@ -9,6 +9,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import FileRefused
@@ -29,8 +30,18 @@ ALIASES = {
     "amount": ["金额", "小计", "总价", "amount"],
     "check": ["核对结果", "核对", "check"],
 }
-HEADERS = [ALIASES[k][0] for k in ("order", "household", "address", "name", "quantity", "price",
-                                   "amount", "check")]
+KEYS = ("order", "household", "address", "name", "quantity", "price", "amount", "check")
+HEADERS = [ALIASES[k][0] for k in KEYS]
+# The headers for a reader in English: each an English name the import reads (`ALIASES`)
+EN_HEADERS = {"order": "Order", "household": "Household", "address": "Address", "name": "Item",
+              "quantity": "Quantity", "price": "Unit price", "amount": "Amount", "check": "Check"}
+
+
+def headers() -> list[str]:
+    """The export's header row in the reader's language (Chinese: `HEADERS`); either reads back."""
+    if (get_language() or "zh-hans").lower().startswith("zh"):
+        return list(HEADERS)
+    return [EN_HEADERS[k] for k in KEYS]
 
 
 def _heading(v) -> str:

@@ -1,7 +1,8 @@
 """The registry's pages and files in English, as a demo walker read them: the household
 page says how many family logins there are in words ("Family login · none yet", not
-"Family login(0)"); the resident export keeps the importer's Chinese column headings (so it
-can be imported again) and its title row says so in the reader's language."""
+"Family login(0)"); the resident export's headings are in English, each one the importer
+reads with the template's Chinese name beside it (so it can be imported again:
+test_export_language.py), and its title row says so in the reader's language."""
 
 import io
 import re
@@ -34,5 +35,6 @@ def test_the_resident_export_says_its_headings_are_the_importers(world, client):
     data = client.get(f"/places/{world.community.id}/export.xlsx").content
     ws = load_workbook(io.BytesIO(data), read_only=True).active
     title, header = [r for r in ws.iter_rows(max_row=2, values_only=True)]
-    assert title[0].endswith("(column headings as the import expects them)"), title[0]
-    assert "姓名" in header and "身份证号" in header  # what the importer reads
+    assert title[0].endswith("(column headings and values as the import reads them; values in "
+                             "the template's words: 男/女, 户主, 在家…)"), title[0]
+    assert "Name (姓名)" in header and "ID number (身份证号)" in header  # what the importer reads

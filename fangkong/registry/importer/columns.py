@@ -119,6 +119,24 @@ COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
 TEMPLATE_KEYS = ["seq", "name", "sex", "id_number", "phone", "compound", "building", "unit",
                  "door", "relation", "presence", "tags", "notes", "birth_date", "has_smartphone",
                  "key_group"]
+# The export's headings for a reader in English: each an English spelling the importer
+# accepts (`ALIASES`), the template's Chinese name after it in brackets (dropped on reading,
+# `norm_header`), so an English file reads back as the Chinese one does. The values stay the
+# template's words (男/女, 户主, 在家…) in both languages: a tag in English has spaces, which
+# separate tags.
+EN_HEADERS = {"seq": "No.", "name": "Name", "sex": "Sex", "id_number": "ID number", "phone": "Phone",
+              "grid": "Grid", "compound": "Compound", "building": "Building", "unit": "Unit",
+              "door": "Door", "relation": "Relation", "presence": "Presence", "tags": "Tags",
+              "key_group": "Key group", "notes": "Notes", "birth_date": "Birth date",
+              "has_smartphone": "Smartphone"}
+
+
+def export_header(key: str, english: bool) -> str:
+    """A column's heading in an export: the template's (姓名), or "Name (姓名)" in English."""
+    c = COLUMN[key]
+    return f"{EN_HEADERS[key]} ({c.header})" if english else c.header
+
+
 PLACE_KEYS = ["grid", "compound", "building", "unit"]
 PLACE_KIND = {"grid": Kind.GRID, "compound": Kind.COMPOUND, "building": Kind.BUILDING,
               "unit": Kind.UNIT}

@@ -479,7 +479,7 @@ class Plan:
 
         # Updated residents (some moved to another household).
         fields = {"updated_at"}
-        field_map = {"name": ["name", "pinyin", "initials"],
+        field_map = {"name": ["name", "pinyin", "initials", "pinyin_given"],
                      "id_number": ["id_hash", "id_enc", "id_head", "id_tail"],
                      "phone": ["phone", "phone_tail"],
                      "household": ["household", *[f.removesuffix("_id") for f in LEVEL_FIELDS]]}
