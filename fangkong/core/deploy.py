@@ -69,6 +69,24 @@ def check_generated_keys(app_configs=None, **kwargs):
     return []
 
 
+@checks.register(checks.Tags.security, deploy=True)
+def check_public_url(app_configs=None, **kwargs):
+    """Texts to people's phones (an SMS gateway: FANGKONG_SMS_URL, or any personal channel
+    but the console) carry links to the site's pages only when FANGKONG_PUBLIC_URL says
+    where the site is; without it they go without the link (notify/channels.py)."""
+    personal = [c for c in getattr(settings, "NOTIFY_PERSONAL_CHANNELS", []) if c != "console"]
+    if "sms" in getattr(settings, "NOTIFY_CHANNELS", {}) and "sms" not in personal:
+        personal.append("sms")
+    if not personal or getattr(settings, "FANGKONG_PUBLIC_URL", "").strip():
+        return []
+    return [checks.Warning(
+        _("Text messages are sent (%(channels)s) but FANGKONG_PUBLIC_URL is not set: they "
+          "cannot carry a link to a call or a page.") % {"channels": ", ".join(personal)},
+        hint=_("Set FANGKONG_PUBLIC_URL to the address people open the site at, e.g. "
+               "https://fangkong.example.org/."),
+        id="fangkong.W002")]
+
+
 def refuse_to_start():
     """Called when the WSGI application loads: no serving without the keys."""
     problems = key_problems()

@@ -44,11 +44,26 @@ class Channel:
 
     @staticmethod
     def text(delivery) -> str:
-        parts = [delivery.title, delivery.body]
-        if delivery.url:
-            base = getattr(settings, "FANGKONG_PUBLIC_URL", "").rstrip("/")
-            parts.append(base + delivery.url if delivery.url.startswith("/") else delivery.url)
+        """Title, body and the link — only a link a phone can open (`absolute_url`): a
+        path of the site without FANGKONG_PUBLIC_URL is left out (and so are the words
+        pointing to it: `links_absolute`; `manage.py check --deploy` warns, W002)."""
+        parts = [delivery.title, delivery.body, absolute_url(delivery.url)]
         return "\n".join(p for p in parts if p)
+
+
+def links_absolute() -> bool:
+    """Can a text carry a link to a page of the site (FANGKONG_PUBLIC_URL is set)? A
+    message says "at the link below" only then."""
+    return bool(getattr(settings, "FANGKONG_PUBLIC_URL", "").strip())
+
+
+def absolute_url(url: str) -> str:
+    """`url` as a text carries it: a path made absolute with FANGKONG_PUBLIC_URL, a full
+    address as it is; "" for a path when there is no public address to put before it."""
+    if not url or not url.startswith("/"):
+        return url or ""
+    base = getattr(settings, "FANGKONG_PUBLIC_URL", "").strip().rstrip("/")
+    return base + url if base else ""
 
 
 class Console(Channel):

@@ -8,7 +8,10 @@ volunteer acts on their own record through their account (`volunteer_of`,
 holds the volunteer role on its community now (`counts`): with the role taken away their
 teams (and team members' phones), calls, places and leadership are gone at once, as if
 never given (NotFound), even in a session opened before; a call is
-answered by its audience (`audience`, `in_audience`); a team's phones are shown by
+answered by its audience (`audience`, `in_audience`); staff see the volunteers under their
+grants and, while a loan lasts, those lent to a community they run (`seen_q`,
+`in_community_q`, `lent_to_q`, `lent_here`: seen, assigned and phoned there, never managed — approving,
+withdrawing, lending stay with the home community); a team's phones are shown by
 `team_phone_seen`; a team leader confirms attendance
 for their team (`leads`, `leads_volunteer`, `led_q`, `leads_team_of`, `leads_call`).
 """
@@ -63,6 +66,45 @@ def approved_volunteer(scope) -> Volunteer | None:
         return None
     v = Volunteer.objects.filter(user_id=scope.user.id, status=Volunteer.Status.APPROVED).first()
     return v if counts(scope, v) else None
+
+
+def loan_now_q(now=None) -> Q:
+    """Loans that hold now (over `Loan`): not ended, not past their date."""
+    return Q(ended_at=None, until__gt=now or timezone.now())
+
+
+def lent_to_q(community_id, now=None) -> Q:
+    """Volunteers (approved) lent now to one community, as a filter over `Volunteer`."""
+    return Q(status=Volunteer.Status.APPROVED) & Exists(Loan.objects.filter(
+        loan_now_q(now), volunteer_id=OuterRef("pk"), to_community_id=community_id))
+
+
+def in_community_q(community_id, now=None) -> Q:
+    """A community's own volunteers and those lent to it now (`lent_to_q`)."""
+    return Q(community_id=community_id) | lent_to_q(community_id, now)
+
+
+def seen_q(scope, now=None) -> Q:
+    """The volunteers a user sees as staff (people list, a person's page, the assign list,
+    the roster's phones): those under their grants (VOLUNTEERS_VIEW), and, for the length
+    of the loan, approved volunteers lent to a community under them. Managing a lent person
+    (approve, withdraw, lend) stays with their home community: `require(…, MANAGE, v)`
+    goes by the person's own levels."""
+    from fangkong.registry.models import Kind, Place
+
+    comms = Place.objects.filter(scope.place_q(VIEW), kind=Kind.COMMUNITY).values("id")
+    return scope.q(VIEW) | (Q(status=Volunteer.Status.APPROVED) & Exists(Loan.objects.filter(
+        loan_now_q(now), volunteer_id=OuterRef("pk"), to_community_id__in=comms)))
+
+
+def lent_here(scope, v: Volunteer) -> list[Loan]:
+    """The loans that hold now of `v` to communities the user runs, when the user sees `v`
+    only through them (`seen_q`: staff of the borrowing community); [] for the home
+    community's staff."""
+    if scope.allows(VIEW, v):
+        return []
+    return [loan for loan in Loan.objects.filter(loan_now_q(), volunteer=v).select_related("to_community")
+            .order_by("until") if scope.allows(VIEW, loan.to_community)]
 
 
 def can_see_team(scope, team: Team) -> bool:
@@ -128,10 +170,8 @@ def audience(call: Call, now=None):
     the volunteer role now (`role_now`); never people in quarantine, in hospital or moved
     out (by their registry record)."""
     now = now or timezone.now()
-    lent = Loan.objects.filter(to_community_id=call.community_id, until__gt=now,
-                               ended_at=None).values("volunteer_id")
     qs = Volunteer.objects.filter(status=Volunteer.Status.APPROVED).filter(
-        Q(community_id=call.community_id) | Q(id__in=lent)).filter(role_now())
+        in_community_q(call.community_id, now)).filter(role_now())
     if call.audience == Audience.TEAM:
         qs = qs.filter(id__in=TeamMember.objects.filter(team_id=call.team_id).values("volunteer_id"))
     elif call.audience == Audience.PARTY:
@@ -163,6 +203,57 @@ def role_now():
 
 def in_audience(call: Call, v: Volunteer) -> bool:
     return audience(call).filter(pk=v.pk).exists()
+
+
+def reads_call_outside(scope, call: Call) -> Volunteer | None:
+    """A volunteer of the call's community (or lent to it now) who may not see the call by
+    `can_see_call` — outside its audience — may still open its page (a link forwarded in the
+    community's group) and be told why they cannot answer (`why_not_called`): their record
+    (one that counts), or None for anyone else (outside the community: a plain 404)."""
+    v = approved_volunteer(scope)
+    if v is None:
+        return None
+    if v.community_id == call.community_id or Loan.objects.filter(
+            loan_now_q(), volunteer=v, to_community_id=call.community_id).exists():
+        return v
+    return None
+
+
+def why_not_called(call: Call, v: Volunteer) -> str:
+    """Why a call does not go to `v` (one of its community's volunteers), in the reader's
+    words and with what they can do: what keeps them home, the audience (a team, Party
+    members, a skill, a building) or the required skills they lack — `audience`'s rules in
+    its order. "" when it does go to them."""
+    from fangkong.core.text import join_words
+    from fangkong.zones.queries import call_out_refusal
+
+    from .models import Skill
+
+    if in_audience(call, v):
+        return ""
+    kept = call_out_refusal(v.household_id, v.id_hash)
+    if kept:
+        return kept
+    if Resident.objects.filter(id_hash=v.id_hash, presence__in=NOT_CALLED_OUT).exists():
+        return _("Calls do not go to people in quarantine, in hospital or moved out, as the registry "
+                 "records you. If that is no longer so, tell the community staff.")
+    labels = dict(Skill.choices)
+    if call.audience == Audience.TEAM and call.team_id and not TeamMember.objects.filter(
+            team_id=call.team_id, volunteer=v).exists():
+        return _("This call is for the members of %(team)s only.") % {"team": call.team.name}
+    if call.audience == Audience.PARTY and not v.party_member:
+        return _("This call is for Party members only.")
+    if call.audience == Audience.SKILL and call.audience_skill not in v.skill_list:
+        return _("This call is for volunteers with %(skill)s; your registration does not list it. If you "
+                 "have it, ask the community staff to add it.") % {
+            "skill": str(labels.get(call.audience_skill, call.audience_skill))}
+    if call.audience == Audience.BUILDING and call.audience_place_id:
+        return _("This call is for volunteers living in %(place)s.") % {"place": call.audience_place.name}
+    lacks = call.lacks(v)
+    if lacks:
+        return _("This call needs %(skills)s; your registration does not list it. If you have it, ask the "
+                 "community staff to add it.") % {"skills": join_words([str(labels.get(s, s)) for s in lacks])}
+    return _("This call is for other volunteers (%(who)s).") % {"who": call.get_audience_display()}
 
 
 # --- team leaders ---------------------------------------------------------------

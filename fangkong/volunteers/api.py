@@ -200,7 +200,7 @@ def check_out(request, payload: CheckOutIn):
     "A team leader (of the call's team, or of the person's) or the community's staff confirm "
     "that someone came: `check_in_at` (when they arrived; default now) and/or `check_out_at`. "
     "Never in the future; an arrival not more than an hour before the start nor after the "
-    "end, a check-out after the arrival and within six hours of the end: 400 saying which. "
+    "end nor before the person was given the place (`confirmed_at`, else `signed_at`), a check-out after the arrival and within six hours of the end: 400 saying which. "
     f"A check-out less than {settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES} minutes after the "
     "check-in answers 409 `check_out_soon` unless `confirm` is true. Times already recorded "
     "stay; staff correct the hours instead. Nobody confirms their own place (a leader or staff "
@@ -236,18 +236,18 @@ def people(request, community: int, status: str | None = None, q: str = "",
     count, size, rows = page_of(qs, page, page_size)
     registration.record_phone_view(actor_of(request), rows, f"api volunteers:{c.id} page {page}")
     return {"count": count, "page": page, "page_size": size,
-            "results": [volunteer_out(v) for v in rows]}
+            "results": [volunteer_out(v) for v in queries.with_hours(list(rows))]}
 
 
 @router.post("/volunteers/people/{volunteer_id}/approve", response=VolunteerOut)
 def approve(request, volunteer_id: int):
-    v = queries.get_volunteer(request.scope, volunteer_id)
+    v = queries.get_volunteer(request.scope, volunteer_id, lent=False)
     return volunteer_out(registration.approve(actor_of(request), v))
 
 
 @router.post("/volunteers/people/{volunteer_id}/reject", response=VolunteerOut)
 def reject(request, volunteer_id: int, payload: ReasonIn):
-    v = queries.get_volunteer(request.scope, volunteer_id)
+    v = queries.get_volunteer(request.scope, volunteer_id, lent=False)
     return volunteer_out(registration.reject(actor_of(request), v, payload.reason))
 
 

@@ -154,13 +154,20 @@ def _call_ctx(request, call):
     # confirms: attendance buttons on the rows shown (a leader of another team sees only
     # their own members' rows, each one theirs to confirm: access.led_q)
     ctx = {"call": call, "can_manage": can_manage, "leads": leads, "me": me, "mine": mine,
+           "outside": getattr(call, "outside", ""),
            "now": timezone.now(), "hx": is_htmx(request), "roster": roster, "team_part": team_part,
            "confirms": can_manage or leads or team_part,
            # sees the call but does not run it (street or district command): told so, no controls
            "follows": not (can_manage or leads or me),
            # nobody confirms their own attendance: their row says who does
-           "my_user_id": getattr(request.user, "id", None),
+           "my_user_id": getattr(request.user, "id", None), "seen": set(), "phones": {},
            "arrivals_open": bool(roster) and any(a.check_in_at is None for a in roster["confirmed"])}
+    if mine is not None and mine.status == Assignment.Status.WAITLISTED:
+        ctx["waiting"] = _waiting_words(call, mine, me, ctx["now"])
+    if roster and not team_part and scope.allows(VIEW, call):
+        # staff reading the whole roster: each person they see (a lent one too, while lent:
+        # access.seen_q) linked to their page, with the phone to call them (audited)
+        ctx["seen"], ctx["phones"] = _roster_phones(request, call, roster)
     if roster and call.skill_list:
         # assigned knowingly without the call's required skills: marked, and counted beside
         # the places taken for those who read the whole roster ("12/12, of whom 9 are without…")
@@ -185,9 +192,53 @@ def _call_ctx(request, call):
     return ctx
 
 
+def _waiting_words(call, mine, me, now) -> dict | None:
+    """What the call's page tells a person on its waitlist ({"said", "blocked"}): while
+    another place of theirs or a sampling table overlaps the call, that promotion passes
+    them over and what to do (`slots.find_clash`, said as `slots.clash_error` says it to
+    them); once the call is over, that no place came; once sign-up has closed or the call
+    has started, that a place comes only if someone gives theirs up; otherwise their number
+    and that they move up when someone cancels. Nothing for a cancelled call (its page
+    says why)."""
+    from .actions.slots import clash_error, find_clash
+
+    if call.status == Call.Status.CANCELLED:
+        return None
+    if now >= call.ends_at:
+        return {"said": _("This call is over; no place came free for you."), "blocked": False}
+    other = find_clash(me, call, now)
+    if other is not None:
+        return {"blocked": True, "said": _(
+            "You are on the waitlist, but you are not moved up while this holds: %(why)s Until then, "
+            "a place that comes free goes to the next person.") % {"why": clash_error(other).message}}
+    n = queries.waitlist_rank(mine)
+    if not call.accepting or now >= call.starts_at:
+        return {"blocked": False, "said": _(
+            "You are number %(n)d on the waitlist. Sign-up is closed or the call has begun: you get a "
+            "place only if someone gives theirs up before it ends, and you are told if so; do not come "
+            "until then.") % {"n": n}}
+    return {"blocked": False, "said": _(
+        "You are number %(n)d on the waitlist; you move up automatically when someone cancels, and "
+        "you are told.") % {"n": n}}
+
+
+def _roster_phones(request, call, roster) -> tuple[set, dict]:
+    """(ids of the roster's people the user sees, {id: phone} shown) for the roster of a
+    call: its confirmed and waiting people, one audit event naming whose phones."""
+    from fangkong.audit.disclosure import phones_shown
+
+    people = {a.volunteer_id: a.volunteer for key in ("confirmed", "waitlisted") for a in roster[key]}
+    seen = set(queries.volunteers(request.scope).filter(pk__in=list(people)).values_list("id", flat=True))
+    phones = phones_shown(actor_of(request), list(people.values()), lambda v: v.id in seen,
+                          f"call:{call.id}", "volunteer.view_phones", "volunteers")
+    return seen, phones
+
+
 @page
 def call_detail(request, pk):
-    call = queries.get_call(request.scope, pk)
+    # a volunteer of the community outside the call's audience sees it, told why they
+    # cannot answer (a forwarded link); outside the community it is missing
+    call = queries.get_call_to_read(request.scope, pk)
     ctx = _call_ctx(request, call)
     if is_htmx(request):
         return render(request, "volunteers/call.html#answer", ctx)

@@ -23,10 +23,15 @@ from .access import (
     can_see_call,
     can_see_team,
     in_audience,
+    in_community_q,
     leads_call,
     led_q,
+    loan_now_q,
+    reads_call_outside,
+    seen_q,
+    why_not_called,
 )
-from .models import Assignment, Call, JoinLink, Loan, Team, TeamMember, Volunteer
+from .models import Assignment, Call, JoinLink, Loan, Team, TeamMember, Volunteer, tenths_of
 
 
 def _pk(pk) -> int:
@@ -44,6 +49,14 @@ def me(scope) -> Volunteer | None:
     return approved_volunteer(scope)
 
 
+def own_record(scope) -> Volunteer | None:
+    """The user's own volunteer record whatever its status (withdrawn, rejected): for
+    reading their own past hours (`me_page`, the statement); never for acting (`me`)."""
+    if scope.user is None or not getattr(scope.user, "is_authenticated", False):
+        return None
+    return Volunteer.objects.filter(user_id=scope.user.id).first()
+
+
 def communities(scope) -> list[Place]:
     """The communities the user runs or oversees for volunteers (under their grants)."""
     return list(Place.objects.filter(scope.place_q(VIEW), kind=Kind.COMMUNITY).order_by("sort_key", "id"))
@@ -57,11 +70,23 @@ def get_community(scope, pk) -> Place:
 
 
 def volunteers(scope):
-    return Volunteer.objects.filter(scope.q(VIEW))
+    """The volunteers the user sees: under their grants, and those lent now to a community
+    they run (`access.seen_q`)."""
+    return Volunteer.objects.filter(seen_q(scope))
 
 
-def volunteer_list(scope, community: Place, *, status=None, q=""):
-    qs = volunteers(scope).filter(community_id=community.id).select_related("household__place")
+def volunteer_list(scope, community: Place, *, status=None, q="", lent=True):
+    """A community's volunteers the user sees; with `lent`, also those lent to it now (each
+    with `lent_until` and `lent_from`, the home community's name, for the 借调自 mark).
+    Without: its own alone (a team takes only its own community's people)."""
+    from django.db.models import OuterRef, Subquery
+
+    where = in_community_q(community.id) if lent else Q(community_id=community.id)
+    loan = Loan.objects.filter(loan_now_q(), volunteer_id=OuterRef("pk"),
+                               to_community_id=community.id).order_by("-until")
+    qs = (volunteers(scope).filter(where).select_related("household__place")
+          .annotate(lent_until=Subquery(loan.values("until")[:1]),
+                    lent_from=Subquery(Place.objects.filter(pk=OuterRef("community_id")).values("name")[:1])))
     if status in Volunteer.Status.values:
         qs = qs.filter(status=status)
     q = (q or "").strip()
@@ -70,15 +95,28 @@ def volunteer_list(scope, community: Place, *, status=None, q=""):
     return qs.order_by("status", "name", "id")
 
 
-def get_volunteer(scope, pk) -> Volunteer:
+def get_volunteer(scope, pk, *, lent=True) -> Volunteer:
+    """A volunteer the user sees (`access.seen_q`: a lent one too, while the loan lasts);
+    without `lent`, only under the user's grants (deciding on, lending, putting in a team:
+    the home community's)."""
+    qs = volunteers(scope) if lent else Volunteer.objects.filter(scope.q(VIEW))
     try:
-        return volunteers(scope).select_related("household__place", "user").get(pk=_pk(pk))
+        return qs.select_related("household__place", "user").get(pk=_pk(pk))
     except Volunteer.DoesNotExist:
         raise NotFound() from None
 
 
+def history_seen(scope, v: Volunteer, loans: list[Loan]):
+    """A person's calls as their page shows them: all of them for the home community; for
+    a borrowing community (`loans`), the calls of the communities they are lent to."""
+    qs = history(v)
+    if loans:
+        qs = qs.filter(community_id__in=[loan.to_community_id for loan in loans])
+    return qs
+
+
 def status_counts(scope, community: Place) -> dict:
-    rows = (volunteers(scope).filter(community_id=community.id).values("status")
+    rows = (volunteers(scope).filter(in_community_q(community.id)).values("status")
             .annotate(n=Count("id")).order_by())
     out = {s: 0 for s in Volunteer.Status.values}
     out.update({r["status"]: r["n"] for r in rows})
@@ -204,6 +242,24 @@ def get_call(scope, pk) -> Call:
     return call
 
 
+def get_call_to_read(scope, pk) -> Call:
+    """A call's page: as `get_call`; and for a volunteer of its community outside its
+    audience (a forwarded link, `access.reads_call_outside`), the call with `.outside`, why
+    they cannot answer it (`access.why_not_called`). Anyone else: NotFound."""
+    pk = _pk(pk)
+    call = Call.objects.select_related("place", "team", "community_place", "audience_place").filter(pk=pk).first()
+    if call is None:
+        raise NotFound()
+    call.outside = ""
+    if can_see_call(scope, call):
+        return call
+    v = reads_call_outside(scope, call)
+    if v is None:
+        raise NotFound()
+    call.outside = why_not_called(call, v)
+    return call
+
+
 def get_call_by_token(scope, token) -> Call:
     """The call a QR opens, for those who may see it (`can_see_call`: a volunteer with a
     place on it or in its audience, its leaders, staff in scope); for anyone else it is
@@ -281,12 +337,25 @@ def history(v: Volunteer):
 
 # --- hours -----------------------------------------------------------------------
 
+def with_hours(rows: list[Volunteer]) -> list[Volunteer]:
+    """`rows` with their hours read in one query (`Volunteer.hours` then asks no more): the
+    sum of each one's places' figures (`models.tenths`)."""
+    per = dict(Assignment.objects.filter(volunteer_id__in=[v.pk for v in rows], minutes__gt=0)
+               .values("volunteer_id").annotate(t=Sum(tenths_of())).order_by()
+               .values_list("volunteer_id", "t"))
+    for v in rows:
+        v.hour_tenths = per.get(v.pk, 0)
+    return rows
+
+
 def roll_of_honour(community: Place, limit=20):
     """The community's volunteers with the most verified hours."""
+    credited = Q(assignments__minutes__gt=0)
     return list(Volunteer.objects.filter(community_id=community.id, status=Volunteer.Status.APPROVED,
                                          minutes__gt=0)
-                .annotate(n_calls=Count("assignments", filter=Q(assignments__minutes__gt=0)))
-                .order_by("-minutes", "name", "id")[:limit])
+                .annotate(n_calls=Count("assignments", filter=credited),
+                          hour_tenths=Sum(tenths_of("assignments__minutes"), filter=credited))
+                .order_by("-hour_tenths", "-minutes", "name", "id")[:limit])
 
 
 def attendance(call: Call):
@@ -298,11 +367,12 @@ def attendance(call: Call):
 
 def hours_by(scope, community: Place, dimension: str) -> list[tuple]:
     """[(group, name, phone, calls, hours)] of a community's volunteers, grouped by team,
-    work unit or Party branch; only verified (credited) minutes count."""
+    work unit or Party branch; only verified (credited) minutes count, each place's hours
+    summed (`models.tenths`: the pages' figures)."""
     base = volunteers(scope).filter(community_id=community.id, status=Volunteer.Status.APPROVED)
     per = {r["volunteer_id"]: (r["n"], r["m"] or 0) for r in
            Assignment.objects.filter(volunteer__in=base, minutes__gt=0).values("volunteer_id")
-           .annotate(n=Count("id"), m=Sum("minutes")).order_by()}
+           .annotate(n=Count("id"), m=Sum(tenths_of())).order_by()}
     people = list(base.order_by("name", "id"))
     groups = defaultdict(list)
     if dimension == "team":
@@ -325,7 +395,7 @@ def hours_by(scope, community: Place, dimension: str) -> list[tuple]:
     for g in sorted(groups, key=lambda k: (k == "", k)):
         for p in groups[g]:
             n, m = per.get(p.id, (0, 0))
-            out.append((g, p, n, round(m / 60, 1)))
+            out.append((g, p, n, m / 10))
     return out
 
 

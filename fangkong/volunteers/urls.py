@@ -5,6 +5,7 @@ from . import attendance_views, call_views, views
 urlpatterns = [
     path("volunteers/", views.home, name="volunteers_home"),
     path("volunteers/me/", views.me_page, name="volunteers_me"),
+    path("volunteers/me/hours.pdf", views.me_statement, name="volunteers_me_statement"),
     path("volunteers/login/", views.code_login, name="volunteers_login"),
     path("volunteers/c/<id:pk>/", views.community, name="volunteers_community"),
     path("volunteers/c/<id:pk>/people/", views.people, name="volunteers_people"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("volunteers/calls/<id:pk>/attendance.xlsx", attendance_views.call_attendance,
          name="volunteers_call_attendance"),
     path("volunteers/people/<id:pk>/", views.person, name="volunteers_person"),
+    path("volunteers/people/<id:pk>/hours.pdf", views.person_statement, name="volunteers_person_statement"),
     path("volunteers/people/<id:pk>/decide/", views.decide, name="volunteers_decide"),
     path("volunteers/people/<id:pk>/lend/", views.lend, name="volunteers_lend"),
     path("volunteers/people/<id:pk>/loans/<id:loan_id>/end/", views.end_loan,

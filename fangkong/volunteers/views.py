@@ -38,7 +38,7 @@ from fangkong.registry.models import Kind, Place
 
 from . import access, queries
 from .actions import attendance, registration, teams
-from .models import Assignment, Call, Day, PhoneCode, Skill, Volunteer
+from .models import Assignment, Call, Day, PhoneCode, Skill, Volunteer, tenths
 
 MANAGE, VIEW = access.MANAGE, access.VIEW
 
@@ -72,22 +72,54 @@ def home(request):
 
 
 def _my_context(me):
-    upcoming = list(queries.my_assignments(me, upcoming=True))
-    held = {a.call_id for a in upcoming}
-    return {"upcoming": upcoming,
+    # my tasks: every place held on a call not over yet, a shift checked out of too (done);
+    # open calls: none she holds a place on (waitlisted, to do, or done)
+    mine = queries.my_assignments(me)
+    tasks = list(mine.filter(ends_at__gt=timezone.now()).order_by("starts_at", "id"))
+    held = set(mine.values_list("call_id", flat=True))
+    return {"tasks": tasks, "upcoming": [a for a in tasks if a.check_out_at is None],
             "open_calls": [c for c in queries.open_calls_for(me) if c.id not in held],
             "teams": list(queries.my_teams(me)), "kept_home": queries.kept_home_reason(me)}
 
 
 @page
 def me_page(request):
+    """Their history and hours; a withdrawn or rejected volunteer still reads their own
+    past hours (and prints the statement), with nothing to act on."""
     me = queries.me(request.scope)
-    if me is None:
+    record = me or queries.own_record(request.scope)
+    if record is None:
         raise NotFound()
-    rows = list(queries.history(me))
+    rows = list(queries.history(record))
     return render(request, "volunteers/me.html", {
-        "me": me, "rows": rows, "now": timezone.now(),
-        "answered": sum(a.status != Assignment.Status.CANCELLED for a in rows), **_my_context(me)})
+        "me": record, "current": me is not None, "rows": rows, "now": timezone.now(),
+        "answered": sum(a.status != Assignment.Status.CANCELLED for a in rows),
+        **(_my_context(me) if me is not None else {})})
+
+
+@page
+def me_statement(request):
+    """The volunteer's own statement of verified hours (服务时长证明), a PDF."""
+    record = queries.me(request.scope) or queries.own_record(request.scope)
+    if record is None:
+        raise NotFound()
+    return _statement(record)
+
+
+@page
+def person_statement(request, pk):
+    """A volunteer's statement of verified hours, printed by their home community's staff."""
+    return _statement(queries.get_volunteer(request.scope, pk, lent=False))
+
+
+def _statement(v):
+    from .statement import render_statement, served
+
+    pdf = render_statement(v, _community_name(v), list(served(v)))
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    fname = quote(f"{_('Statement of volunteer hours')}-{v.name}.pdf")
+    resp["Content-Disposition"] = f"inline; filename*=UTF-8''{fname}"
+    return resp
 
 
 # --- staff: a community ----------------------------------------------------------
@@ -128,7 +160,12 @@ def people(request, pk):
 def person(request, pk):
     v = queries.get_volunteer(request.scope, pk)
     home = queries.labelled_homes([v.household])[0].label if v.household_id else ""
-    ctx = {"v": v, "home": home, "rows": list(queries.history(v)), "teams": list(queries.my_teams(v)),
+    # staff of a community she is lent to: her calls there, her home community named, no
+    # teams (those are her home community's)
+    lent_here = access.lent_here(request.scope, v)
+    ctx = {"v": v, "home": home, "rows": list(queries.history_seen(request.scope, v, lent_here)),
+           "teams": [] if lent_here else list(queries.my_teams(v)), "lent_here": lent_here,
+           "lent_from": _community_name(v) if lent_here else "",
            "can_manage": access.can_manage(request.scope, v),
            "loans": list(v.loans.filter(ended_at=None, until__gt=timezone.now())
                          .select_related("to_community").order_by("until")),
@@ -141,7 +178,7 @@ def person(request, pk):
 @require_POST
 @page
 def decide(request, pk):
-    v = queries.get_volunteer(request.scope, pk)
+    v = queries.get_volunteer(request.scope, pk, lent=False)
     to = next_or(request, reverse("volunteers_person", args=[v.id]))
     if request.POST.get("decision") == "approve":
         return act(request, lambda actor: registration.approve(actor, v), to=to,
@@ -174,7 +211,7 @@ def _community_name(v) -> str:
 @require_POST
 @page
 def lend(request, pk):
-    v = queries.get_volunteer(request.scope, pk)
+    v = queries.get_volunteer(request.scope, pk, lent=False)
 
     def lend_to(actor):
         to = Place.objects.filter(kind=Kind.COMMUNITY, pk=int(request.POST.get("to_community") or 0)).first()
@@ -191,7 +228,7 @@ def lend(request, pk):
 @require_POST
 @page
 def end_loan(request, pk, loan_id):
-    v = queries.get_volunteer(request.scope, pk)
+    v = queries.get_volunteer(request.scope, pk, lent=False)
     loan = v.loans.select_related("to_community", "volunteer").filter(pk=loan_id).first()
     if loan is None:
         raise NotFound()
@@ -225,7 +262,7 @@ def team_list(request, pk):
                 if area is None:
                     raise Invalid(fields={"area": [_("The area must be inside the community.")]})
             if values.get("leader"):
-                leader = queries.get_volunteer(request.scope, values["leader"])
+                leader = queries.get_volunteer(request.scope, values["leader"], lent=False)
             team = teams.create_team(actor_of(request), c, values.get("name", ""), area=area, leader=leader)
             messages.success(request, _("Team %(name)s created.") % {"name": team.name})
             return redirect("volunteers_team", pk=team.id)
@@ -234,7 +271,7 @@ def team_list(request, pk):
     ctx = community_ctx(request, c)
     ctx.update({"teams": list(queries.teams(request.scope, c)), "errors": errors, "values": values,
                 "areas": area_choices(c),
-                "approved": list(queries.volunteer_list(request.scope, c, status="approved")[:500])})
+                "approved": list(queries.volunteer_list(request.scope, c, status="approved", lent=False)[:500])})
     return render(request, "volunteers/teams.html", ctx)
 
 
@@ -260,7 +297,7 @@ def team(request, pk):
         if not can_manage:
             raise Forbidden()
         try:
-            v = queries.get_volunteer(request.scope, request.POST.get("volunteer"))
+            v = queries.get_volunteer(request.scope, request.POST.get("volunteer"), lent=False)
             op = request.POST.get("op")
             if op == "remove":
                 teams.remove_member(actor_of(request), t, v)
@@ -283,7 +320,7 @@ def team(request, pk):
     if can_manage:
         ids = {m.id for m in members}
         ctx["candidates"] = [v for v in queries.volunteer_list(request.scope, t.community_place,
-                                                                status="approved")[:500] if v.id not in ids]
+                                                                status="approved", lent=False)[:500] if v.id not in ids]
     return render(request, "volunteers/team.html", ctx)
 
 
@@ -364,7 +401,7 @@ def _confirm_check_out(request, a):
         request, title=_("Check out now?"),
         lines=[_("In %(i)s, out %(o)s: %(h)s hours will be credited.") % {
             "i": timezone.localtime(a.check_in_at).strftime("%H:%M"),
-            "o": timezone.localtime(now).strftime("%H:%M"), "h": round(minutes / 60, 1)}],
+            "o": timezone.localtime(now).strftime("%H:%M"), "h": tenths(minutes) / 10}],
         warn="" if soon is None else _("You checked in less than a minute ago. If you are still "
                                        "working, go back.") if soon == 0 else
         ngettext("You checked in only %(m)d minute ago. If you are still working, go back.",

@@ -8,6 +8,7 @@ from tests.test_page_routes import POST, PUBLIC, Page
 PAGES = {
     "volunteers_home": Page(lambda w: "/volunteers/", "302 404 404 200 404 404 404 404 302 302 200 200"),
     "volunteers_me": Page(lambda w: "/volunteers/me/", "302 404 404 404 404 404 404 404 404 404 404 404"),
+    "volunteers_me_statement": Page(lambda w: "/volunteers/me/hours.pdf", "302 404 404 404 404 404 404 404 404 404 404 404"),
     "volunteers_login": Page(lambda w: "/volunteers/login/", PUBLIC),
     "volunteers_community": Page(lambda w: f"/volunteers/c/{w.community.id}/", "302 404 404 404 404 404 404 404 200 404 200 200"),
     "volunteers_people": Page(lambda w: f"/volunteers/c/{w.community.id}/people/", "302 404 404 404 404 404 404 404 200 404 200 200"),
@@ -18,6 +19,8 @@ PAGES = {
     "volunteers_poster": Page(lambda w: f"/volunteers/c/{w.community.id}/poster/", "302 404 404 404 404 404 404 404 200 404 403 403"),
     "volunteers_export": Page(lambda w: f"/volunteers/c/{w.community.id}/hours-team.xlsx", "302 404 404 404 404 404 404 404 200 404 200 200"),
     "volunteers_person": Page(lambda w: f"/volunteers/people/{w.pending.id}/", "302 404 404 404 404 404 404 404 200 404 200 200"),
+    "volunteers_person_statement": Page(lambda w: f"/volunteers/people/{w.pending.id}/hours.pdf",
+                                        "302 404 404 404 404 404 404 404 200 404 200 200"),
     "volunteers_decide": Page(lambda w: f"/volunteers/people/{w.pending.id}/decide/", "302 404 404 404 404 404 404 404 302 404 403 403",
                               method=POST),
     "volunteers_lend": Page(lambda w: f"/volunteers/people/{w.approved.id}/lend/", "302 404 404 404 404 404 404 404 302 404 302 302",

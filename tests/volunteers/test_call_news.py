@@ -7,7 +7,7 @@ import datetime
 import uuid
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -178,8 +178,13 @@ def test_with_nobody_waiting_staff_read_how_many_places_are_taken(world, s):
 
 # --- 3. the call's text ------------------------------------------------------------------
 
-@override_settings(FANGKONG_PUBLIC_URL="https://fk.example.gov.cn/")
-def test_the_call_text_says_by_when_to_answer_with_an_absolute_link(world, s):
+@pytest.fixture
+def public_url(settings):
+    """The site's public address, set before the call goes out (its text is written then)."""
+    settings.FANGKONG_PUBLIC_URL = "https://fk.example.gov.cn/"
+
+
+def test_the_call_text_says_by_when_to_answer_with_an_absolute_link(world, public_url, s):
     call = s["call"]
     deadline = timezone.localtime(call.deadline).strftime("%m-%d %H:%M")
     d = Delivery.objects.filter(kind="volunteers.call", user=s["zh"].user).get()
@@ -188,6 +193,18 @@ def test_the_call_text_says_by_when_to_answer_with_an_absolute_link(world, s):
     assert text.endswith(f"\nhttps://fk.example.gov.cn/volunteers/calls/{call.id}/")
     en = Channel.text(Delivery.objects.filter(kind="volunteers.call", user=s["en"].user).get())
     assert f"Answer by {deadline} at the link below." in en
+
+
+def test_without_a_public_address_the_text_neither_points_to_a_link_nor_carries_a_path(world, s):
+    """No FANGKONG_PUBLIC_URL (`check --deploy` warns, W002): a text cannot carry the link,
+    so it does not say "点击下方链接" and ends with no bare path ("/volunteers/calls/4/")."""
+    call = s["call"]
+    deadline = timezone.localtime(call.deadline).strftime("%m-%d %H:%M")
+    text = Channel.text(Delivery.objects.filter(kind="volunteers.call", user=s["zh"].user).get())
+    assert "链接" not in text and "/volunteers/" not in text
+    assert text.endswith(f"请在 {deadline} 前到召集令页面报名。")
+    en = Channel.text(Delivery.objects.filter(kind="volunteers.call", user=s["en"].user).get())
+    assert "link" not in en and en.endswith(f"Answer by {deadline} on the call's page.")
 
 
 # --- moving a published call ----------------------------------------------------------------

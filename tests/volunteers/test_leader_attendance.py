@@ -87,7 +87,9 @@ def test_a_leader_sees_a_call_her_member_holds_even_when_it_is_not_for_her(world
     call = call_at(world, start, start + datetime.timedelta(hours=2), audience="skill", audience_skill="driving")
     url = reverse("volunteers_call", args=[call.id])
     client = login(leader.user)
-    assert client.get(url).status_code == 404  # nothing of hers on it yet
+    # nothing of hers on it yet: the call (a forwarded link) and why she cannot answer, no roster
+    page = client.get(url).content.decode()
+    assert 'id="outside"' in page and driver.name not in page
     a = answers.sign_up(actor_for(driver.user), call)
     page = client.get(url).content.decode()
     assert driver.name in page and reverse("volunteers_attend", args=[a.id]) in page

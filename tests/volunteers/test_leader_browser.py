@@ -49,13 +49,20 @@ def test_a_leader_confirms_her_members_arrival_time_on_a_community_call(phone_pa
     page.shot("volunteers-leader-02-future-refused")
     assert Assignment.objects.get(pk=mine.pk).check_in_at is None
 
-    arrived = timezone.localtime(start + datetime.timedelta(minutes=7))
+    # before he had the place (he signed up 20 minutes into the shift): refused, saying so
+    before = timezone.localtime(start + datetime.timedelta(minutes=7))
+    page.fill("form.arrive input[type=time]", before.strftime("%H:%M"))
+    page.click("form.arrive button")
+    expect(page.locator(".msg.error").first).to_contain_text("早于赵文静获得名额的时间")
+    assert Assignment.objects.get(pk=mine.pk).check_in_at is None
+
+    arrived = timezone.localtime(mine.confirmed_at).replace(second=0, microsecond=0)
     page.fill("form.arrive input[type=time]", arrived.strftime("%H:%M"))
     page.click("form.arrive button")
     expect(roster).to_contain_text(f"签到 {arrived:%H:%M}")
     page.shot("volunteers-leader-03-confirmed")
     a = Assignment.objects.get(pk=mine.pk)
-    assert a.check_in_at == start + datetime.timedelta(minutes=7) and a.check_in_by == leader.user
+    assert a.check_in_at == arrived and a.check_in_by == leader.user
     assert page.problems == [], page.problems
 
 

@@ -38,14 +38,16 @@ from .slots import (
 _UID = -7_654_321  # stands for the acting user's id in the cached SQL of `_read_answer`
 _NOW = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)  # and for now
 _READ_SQL: dict = {}
-_READ_EXTRA = ["invited", "answer_id", "answer_status", "clash_id", "table_clash"]
+_READ_EXTRA = ["invited", "answer_id", "answer_status", "clash_id", "table_clash", "waiting_behind"]
 
 
 def _read_answer(call: Call, uid, now):
     """One query, no lock: the acting user's approved volunteer record (None without one),
     with `invited` (the call is addressed to them), `answer_id`/`answer_status` (their
     answer to it), `clash_id` (a confirmed place of theirs that overlaps it) and
-    `table_clash` (a sampling table of theirs overlaps it: `slots.table_clash_q`).
+    `table_clash` (a sampling table of theirs overlaps it: `slots.table_clash_q`) and
+    `waiting_behind` (people wait on the call's waitlist while a place is free: someone was
+    passed over for a clash that has since ended — they go first, `sign_up`).
 
     Django spends more time building this query than PostgreSQL spends running it, so its
     SQL is built once per call and database (with stand-ins for the user and the time) and
@@ -64,7 +66,10 @@ def _read_answer(call: Call, uid, now):
                         answer_id=Subquery(mine.values("id")[:1]),
                         answer_status=Subquery(mine.values("status")[:1]),
                         clash_id=Subquery(clash.values("id")[:1]),
-                        table_clash=Exists(table)))
+                        table_clash=Exists(table),
+                        waiting_behind=Exists(Assignment.objects.filter(
+                            call_id=call.pk, status=Assignment.Status.WAITLISTED,
+                            call__confirmed__lt=F("call__slots")).order_by())))
         sql, params = qs.query.get_compiler(connection=connection).as_sql()
         at = connection.ops.adapt_datetimefield_value(_NOW)
         uids = [i for i, p in enumerate(params) if isinstance(p, int) and p == _UID]
@@ -231,6 +236,8 @@ def sign_up(actor, call: Call) -> Assignment:
             raise clash_error(Assignment.objects.select_related("call").get(pk=v.clash_id))
         if v.table_clash and (table := find_table_clash(v, call, now)) is not None:
             raise clash_error(table)
+        if v.waiting_behind:  # the waitlist first: a free place goes to who waits for it
+            _waitlist_first(actor, call, now)
         if v.answer_id is not None:  # answering again after cancelling
             return _sign_up_again(actor, call, v)
         a = Assignment(call_id=call.pk, volunteer=v, via=Assignment.Via.SIGNUP,
@@ -257,6 +264,17 @@ def sign_up(actor, call: Call) -> Assignment:
         a.call = call
         return a
     raise Conflict(_("Too many answers at once: try again."), code="busy")  # pragma: no cover
+
+
+def _waitlist_first(actor, call: Call, now) -> None:
+    """A place is free while people wait for it (one passed over for a clash that has since
+    ended: nothing moved them up then): fill it from the waitlist (`promote`, which still
+    skips whoever clashes) before a new answer may take it."""
+    with transaction.atomic():
+        locked = locked_call(call.pk)
+        if locked.status in (Call.Status.OPEN, Call.Status.FULL) and locked.confirmed < locked.slots:
+            promote(actor, locked, now)
+            call.confirmed, call.status = locked.confirmed, locked.status
 
 
 def _sign_up_again(actor, call: Call, v: Volunteer) -> Assignment:

@@ -17,7 +17,7 @@ from fangkong.registry.models import Place
 
 from .. import checks
 from ..access import MANAGE, VIEW, leads, require, volunteer_of
-from ..models import Assignment, Call, Volunteer
+from ..models import Assignment, Call, Volunteer, tenths
 
 CHECK_IN_EARLY = datetime.timedelta(minutes=60)
 CHECK_OUT_LATE = datetime.timedelta(hours=6)
@@ -94,9 +94,10 @@ def check_in(actor, token, *, now=None) -> Assignment:
     if a.check_in_at is not None:
         return a
     if now < call.starts_at - CHECK_IN_EARLY:
-        start = timezone.localtime(call.starts_at).strftime("%m-%d %H:%M")
-        raise Conflict(_("Check-in opens an hour before the start (%(start)s).") % {"start": start},
-                       code="too_early")
+        opens, start = timezone.localtime(call.starts_at - CHECK_IN_EARLY), timezone.localtime(call.starts_at)
+        fmt = "%H:%M" if opens.date() == timezone.localtime(now).date() else "%m-%d %H:%M"
+        raise Conflict(_("Check-in opens at %(opens)s (the call starts at %(start)s).") % {
+            "opens": opens.strftime(fmt), "start": start.strftime(fmt)}, code="too_early")
     if now > call.ends_at:
         raise Conflict(_("This call is over; ask your team leader or the community office to "
                          "confirm your attendance."), code="too_late")
@@ -144,7 +145,8 @@ def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None
     left (a date and time, or a clock time alone, taken on the day nearest the shift's
     start; the arrival defaults to now). Never in the future, an arrival not more than
     `CHECK_IN_EARLY` before the start nor after the end, a departure after the arrival and
-    not more than `CHECK_OUT_LATE` after the end; each refusal says which and why.
+    not more than `CHECK_OUT_LATE` after the end nor before the person was given the place
+    (`given_at`); each refusal says which and why.
     Confirmed times count as verified, so nobody confirms their own (`not_own`: a team
     leader or staff member on the call too); their own record is the QR scan at the place
     (`check_in`/`check_out`), a different path. A check-out within `confirm_minutes()` of
@@ -152,7 +154,7 @@ def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None
     if not leads(actor, a):
         require(actor, MANAGE, a)
     not_own(actor, a)
-    a = Assignment.objects.select_related("call").get(pk=a.pk)  # as it is now
+    a = Assignment.objects.select_related("call", "volunteer").get(pk=a.pk)  # as it is now
     if a.status != Assignment.Status.CONFIRMED:
         raise Conflict(_("Only people with a confirmed place can be checked in."), code="not_assigned")
     now = timezone.now()
@@ -207,6 +209,11 @@ def not_own(actor, a: Assignment):
                           "confirm it."), code="own_attendance")
 
 
+def given_at(a: Assignment):
+    """When the person got the place (confirmed, else signed up): no arrival before it."""
+    return a.confirmed_at or a.signed_at
+
+
 def _times_refused(a: Assignment, tin, tout, now) -> dict:
     """The confirmed times' refusals by field, each saying the time and the limit it
     passed (empty when both are fine)."""
@@ -224,6 +231,10 @@ def _times_refused(a: Assignment, tin, tout, now) -> dict:
         elif tin >= a.ends_at:
             errors["check_in_at"] = [_("The arrival time (%(t)s) is after the call ended (%(end)s).")
                                      % {"t": hm(tin), "end": hm(a.ends_at)}]
+        elif given_at(a) is not None and tin < given_at(a).replace(second=0, microsecond=0):
+            errors["check_in_at"] = [_("The arrival time (%(t)s) is before %(name)s was given the "
+                                       "place (%(given)s): nobody is credited for time before that.")
+                                     % {"t": hm(tin), "name": a.volunteer.name, "given": hm(given_at(a))}]
     if tout is not None:
         start = tin or a.check_in_at
         if tout > now:
@@ -273,7 +284,7 @@ def correct_minutes(actor, a: Assignment, minutes, reason, *, confirm=False) -> 
             raise Conflict(_(
                 "%(m)d minutes (%(h).1f h) is more than the whole shift (%(start)s–%(end)s, "
                 "%(shift)d minutes). Credit it anyway?") % {
-                "m": minutes, "h": minutes / 60, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}",
+                "m": minutes, "h": tenths(minutes) / 10, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}",
                 "shift": shift}, code="correct_long")
         if 0 < minutes <= 24 and minutes * 60 <= min(most, shift + 60) and shift >= 60 \
                 and minutes != a.minutes and not confirm:
@@ -283,7 +294,7 @@ def correct_minutes(actor, a: Assignment, minutes, reason, *, confirm=False) -> 
                 "%(m)d hour, enter %(mm)d minutes. Credit %(m)d minute anyway?",
                 "%(m)d minutes is only %(h).1f h, for a shift of %(shift)d minutes. If you meant "
                 "%(m)d hours, enter %(mm)d minutes. Credit %(m)d minutes anyway?", minutes) % {
-                "m": minutes, "h": minutes / 60, "shift": shift, "mm": minutes * 60}, code="correct_short")
+                "m": minutes, "h": tenths(minutes) / 10, "shift": shift, "mm": minutes * 60}, code="correct_short")
         before = a.minutes
         _credit(a, minutes)
         a.corrected = True

@@ -30,7 +30,10 @@ def call_text(call: Call, ask=False) -> tuple[Callable[[], str], Callable[[], st
     """(title, body) of the message that announces a call: each renders the words in the
     active language (notify renders them in each reader's). `ask`: the call going out, so
     the body ends with how and by when to answer (the link follows it: the channels make it
-    absolute with FANGKONG_PUBLIC_URL)."""
+    absolute with FANGKONG_PUBLIC_URL; without it no link can follow, and the body does not
+    point to one)."""
+    from fangkong.notify.channels import links_absolute
+
     start = timezone.localtime(call.starts_at)
     end = timezone.localtime(call.ends_at)
     deadline = timezone.localtime(call.deadline)
@@ -47,9 +50,10 @@ def call_text(call: Call, ask=False) -> tuple[Callable[[], str], Callable[[], st
             "task": call.get_task_display(), "place": call.place.name,
             "start": start.strftime("%m-%d %H:%M"), "end": end.strftime("%H:%M"),
             "briefing": call.briefing[:300]}).strip()
-        if ask:
-            text += "\n" + _("Answer by %(deadline)s at the link below.") % {
-                "deadline": deadline.strftime("%m-%d %H:%M")}
+        if ask:  # "at the link below" only when a text can carry the link (its channel drops a path)
+            answer = (_("Answer by %(deadline)s at the link below.") if links_absolute()
+                      else _("Answer by %(deadline)s on the call's page."))
+            text += "\n" + answer % {"deadline": deadline.strftime("%m-%d %H:%M")}
         return text
 
     return title, body
