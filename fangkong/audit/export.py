@@ -47,7 +47,7 @@ def log_xlsx(actor, flt) -> tuple[bytes, str, int]:
     title = WriteOnlyCell(ws, value=_("Audit log") + " · " + describe(flt))
     title.font = Font(bold=True, size=14)
     ws.append([title])
-    head = [_("Time"), _("Account"), _("Way in"), _("Action"), _("Object"), _("Details"),
+    head = [_("Time"), _("Account"), _("Channel (web or API)"), _("Action"), _("Object"), _("Details"),
             _("Action code"), _("IP address")]
     cells = []
     for h in head:

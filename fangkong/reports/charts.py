@@ -4,6 +4,8 @@ each chart has its rows for a text table beside it (screen readers, print) and t
 rows draw the PDF's charts (export_pdf.py). The data come from the providers' charts
 (`core.figures.Provider.charts`), and the children's coverage from their figures."""
 
+import math
+
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -129,8 +131,8 @@ def note(chart: Chart) -> str:
     now = [label for (label, _v, _s), mark in zip(chart.rows, chart.counted, strict=False) if mark]
     if not now:
         return ""
-    return _("Counted now, with no submitted report of the day: %(days)s. The other days are as "
-             "their submitted reports say.") % {"days": join_words(now)}
+    return _("No report was submitted for %(days)s, so those days show the figures as counted now. "
+             "The other days show the figures of their submitted reports.") % {"days": join_words(now)}
 
 
 # --- SVG ----------------------------------------------------------------------------------
@@ -173,11 +175,13 @@ def text_width(s: str, size: float) -> float:
 
 
 def _hbars(chart: Chart) -> str:
-    """Bars with the place on the left and the value text on the right: the drawing is as
-    wide as its longest value text needs ("29% (299/1000)" had been cut to "29% (299/100" at
-    phone width), the bars taking the rest of 360 units, down to 120; wider texts widen the
-    drawing (it scales to its box) rather than leave it."""
-    label_w, row_h, size = 110, 26, 12
+    """Bars with the place on the left and the value text on the right: the margins are as
+    wide as their longest texts need, each drawn whole ("29% (299/1000)" had been cut to
+    "29% (299/100" at phone width, an English place "Not in any grid" to "Not in …"), the
+    bars taking the rest of 360 units, down to 120; wider texts widen the drawing (it scales
+    to its box) rather than leave it."""
+    row_h, size = 26, 12
+    label_w = max(60, int(max((text_width(str(lb), size) for lb, _v, _s in chart.rows), default=0)) + 12)
     h = row_h * len(chart.rows) + 8
     top = chart.top or max((v for _l, v, _s in chart.rows), default=0) or 1
     value_w = max(92, int(max((text_width(s, size) for _l, _v, s in chart.rows), default=0)) + 12)
@@ -189,8 +193,7 @@ def _hbars(chart: Chart) -> str:
         y = 4 + i * row_h
         bar = int(span * min(value, top) / top)
         colour = colour_of(chart, value)
-        short = label if len(label) <= 8 else label[:7] + "…"
-        parts.append(_text(label_w - 6, y + 17, short, "end"))
+        parts.append(_text(label_w - 6, y + 17, str(label), "end", size=size))
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{span}" height="16" fill="#f1f1f1"/>')
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar}" height="16" fill="{colour}"/>')
         parts.append(_text(label_w + span + 6, y + 17, shown, size=size))
@@ -199,25 +202,51 @@ def _hbars(chart: Chart) -> str:
 
 
 def _scale_label(chart: Chart) -> str:
-    """The top of the scale: the largest row's text ("2.0 h"), or its number when that text
-    is too long for the margin (a row shown as "3 sealed · 1 controlled")."""
+    """The top of the scale: the largest row's text ("19.0 h"), or its number when that text
+    is long (a row shown as "3 sealed · 1 controlled")."""
     if not chart.rows:
         return ""
     _label, value, shown = max(chart.rows, key=lambda r: r[1])
-    return shown if len(shown) <= 6 else str(value)
+    return shown if len(shown) <= 8 else str(value)
+
+
+def _legend_lines(legend, w: float, size: float) -> list[list[tuple[float, str, str]]]:
+    """The legend's entries (x, name, colour) in lines as wide as the drawing: each entry
+    as wide as its name, a line broken before an entry that would not fit (the English
+    "Controlled area" had been cut at a fixed 80 units an entry)."""
+    lines, x = [[]], 4.0
+    for name, colour in legend:
+        need = 14 + text_width(str(name), size) + 10
+        if lines[-1] and x + need > w:
+            lines.append([])
+            x = 4.0
+        lines[-1].append((x, str(name), colour))
+        x += need
+    return lines if legend else []
 
 
 def _columns(chart: Chart) -> str:
-    n = len(chart.rows)
-    w, h, left, bottom, top_pad = 360, 170, 34, 24, 16
-    top = max((v for _l, v, _s in chart.rows), default=0) or 1
+    """Columns over time, the scale's top on the left (the margin as wide as its text), the
+    legend in lines of its own above the columns, and a column's label under every column
+    or every few when they would touch."""
+    n, size = len(chart.rows), 11
+    w, bottom, line_h = 360, 24, 14
+    scale = _scale_label(chart)
+    left = max(34, int(text_width(scale, size)) + 8)
+    widest = max((text_width(str(lb), size) for lb, _v, _s in chart.rows), default=0)
+    legend = _legend_lines(chart.legend, w, size)
+    top_pad = 16 + line_h * len(legend)
+    h = 170 + line_h * len(legend)
     col = (w - left - 4) / n
+    right = max(4.0, widest / 2 - col / 2 + 2)  # the last label centred under its column, whole
+    col = (w - left - right) / n
+    top = max((v for _l, v, _s in chart.rows), default=0) or 1
     plot = h - bottom - top_pad
     parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
              f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">',
              f'<line x1="{left}" y1="{h - bottom}" x2="{w}" y2="{h - bottom}" stroke="{GRID}"/>',
-             _text(left - 4, top_pad + 4, _scale_label(chart), "end", 11)]
-    every = max(1, n // 8)
+             _text(left - 4, top_pad + 4, scale, "end", size)]
+    every = max(1, math.ceil((widest + 6) / col))  # labels never touch
     for i, (label, value, shown) in enumerate(chart.rows):
         x = left + i * col
         y = h - bottom
@@ -230,10 +259,10 @@ def _columns(chart: Chart) -> str:
             parts.append(f'<rect x="{x + col * 0.15:.1f}" y="{y}" width="{col * 0.7:.1f}" '
                          f'height="{bh}"{PALE if now else ""} fill="{colour}"><title>{escape(title)}</title></rect>')
         if i % every == 0:
-            parts.append(_text(f"{x + col / 2:.1f}", h - 8, label, "middle", 11))
-    for j, (name, colour) in enumerate(chart.legend):  # the legend, top right
-        lx = w - 4 - (len(chart.legend) - j) * 80
-        parts.append(f'<rect x="{lx}" y="2" width="10" height="10" fill="{colour}"/>')
-        parts.append(_text(lx + 14, 11, str(name), size=11))
+            parts.append(_text(f"{x + col / 2:.1f}", h - 8, str(label), "middle", size))
+    for k, line in enumerate(legend):  # the legend, above the columns
+        for lx, name, colour in line:
+            parts.append(f'<rect x="{lx:.1f}" y="{2 + k * line_h}" width="10" height="10" fill="{colour}"/>')
+            parts.append(_text(f"{lx + 14:.1f}", 11 + k * line_h, name, size=size))
     parts.append("</svg>")
     return "".join(parts)

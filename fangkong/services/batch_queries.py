@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fangkong.core.when import short_time
 from fangkong.registry.models import LEVELS, Household, Kind, Place
 
 from . import access
@@ -85,14 +86,15 @@ def late_orders(supplier: Supplier, due_at, *, orders=None, limit=20) -> list[Or
 def late_words(order: Order, due_at) -> str:
     """"药品订单 #25 需在 08:05 前送到，此批 15:30 到，晚 7 小时" (the day too when the two differ)."""
     need, due = timezone.localtime(order.deadline), timezone.localtime(due_at)
-    fmt = "%H:%M" if need.date() == due.date() else "%m-%d %H:%M"
+    same_day = need.date() == due.date()
     minutes = int(order.late.total_seconds() // 60)
     late = (ngettext("%(n)d hour", "%(n)d hours", round(minutes / 60)) % {"n": round(minutes / 60)}
             if minutes >= 60 else ngettext("%(n)d minute", "%(n)d minutes", max(minutes, 1)) % {"n": max(minutes, 1)})
     words = (_("Medicine order #%(id)d must reach the door by %(need)s; this batch arrives at %(due)s, %(late)s late.")
              if order.is_medicine else
              _("Order #%(id)d must reach the door by %(need)s; this batch arrives at %(due)s, %(late)s late."))
-    return words % {"id": order.id, "need": need.strftime(fmt), "due": due.strftime(fmt), "late": late}
+    return words % {"id": order.id, "need": f"{need:%H:%M}" if same_day else short_time(need),
+                    "due": f"{due:%H:%M}" if same_day else short_time(due), "late": late}
 
 
 def waiting_list(supplier: Supplier, *, limit=60) -> list[Order]:

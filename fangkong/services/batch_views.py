@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid
 from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.core.when import short_time
 
 from . import access, batch_queries, checks
 from .actions import handoff
@@ -64,7 +65,7 @@ def new_batch(request, pk):
                 raise Invalid(fields={"orders": [_("No orders are waiting for this supplier.")]})
             lines = [_("%(supplier)s at %(gate)s, %(time)s") % {
                          "supplier": chosen.name, "gate": gate.name,
-                         "time": timezone.localtime(due_at).strftime("%m-%d %H:%M")},
+                         "time": short_time(due_at)},
                      _("%(orders)s (%(medicine)d medicine) for %(households)s, %(lines)s") % {
                          "orders": ngettext("%(n)s order", "%(n)s orders", f["orders"]) % {"n": f["orders"]},
                          "medicine": f["medicine"],

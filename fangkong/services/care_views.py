@@ -14,6 +14,7 @@ from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.core.when import short_time
 
 from . import access, queries
 from .actions import care
@@ -88,7 +89,7 @@ def disinfection(request, pk):
                 d = dis.schedule(a, target, due_at=request.POST.get("due_at") or None)
                 messages.success(request, _("Disinfection of %(place)s scheduled for %(time)s.") % {
                     "place": target.name,
-                    "time": timezone.localtime(d.due_at).strftime("%m-%d %H:%M")})
+                    "time": short_time(d.due_at)})
             elif what == "done":
                 d = queries.get_disinfection(scope, request.POST.get("disinfection"))
                 area, agent = request.POST.get("area", ""), request.POST.get("agent", "")

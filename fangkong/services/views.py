@@ -275,11 +275,11 @@ def _split_lines(b) -> list[str]:
 
     f = split_preview(b)
     doors = ngettext("%(n)d door", "%(n)d doors", f["doors"]) % {"n": f["doors"]}
-    lines = [ngettext("%(runs)d run, one a building, %(doors)s in all.",
-                      "%(runs)d runs, one a building, %(doors)s in all.", f["runs"]) % {"runs": f["runs"], "doors": doors}]
+    lines = [ngettext("%(runs)d run (one per building), %(doors)s in total.",
+                      "%(runs)d runs (one per building), %(doors)s in total.", f["runs"]) % {"runs": f["runs"], "doors": doors}]
     if b.team_id:
-        lines.append(_("Each run goes at once to the inbox of %(team)s's volunteers (not those kept home); "
-                       "the batch cannot be split again.") % {"team": b.team.name})
+        lines.append(_("Each run goes at once to the inbox of %(team)s's volunteers, except those who must "
+                       "stay home (sealed in, or a health code that is not green); the batch cannot be split again.") % {"team": b.team.name})
     else:
         lines.append(_("No team is on duty at this gate: nobody is told, and the runs wait on this page "
                        "for someone to carry them; the batch cannot be split again."))

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.figures import Chart, Figure, Provider, Tally, grouped, in_day, percent
 from fangkong.core.tree import under
+from fangkong.core.when import short_day
 from fangkong.registry.models import LEVELS, Kind
 
 from .models import Assignment, Call, Volunteer
@@ -84,7 +85,7 @@ def hours_chart(node, at, days=7, after=None) -> Chart:
     """Volunteer hours by day (`after`, a report's window: not needed, each day is as its
     report says it)."""
     by_day = minutes_by_day(node, at, days)
-    rows = [(f"{d:%m-%d}", m, _say_hours(m)) for d, m in by_day]
+    rows = [(short_day(d), m, _say_hours(m)) for d, m in by_day]  # "7 Dec" in English
     return Chart("hours", gettext("Volunteer hours by day"), rows, horizontal=False,
                  headers=(gettext("Day"), gettext("Hours")),
                  # a day's bar as that day's report says it (`core.figures.Chart.days`)
@@ -107,8 +108,8 @@ PROVIDER = Provider("volunteers", (
     Figure("minutes_today", _("Hours today"), GROUP, unit="minutes",
            link=_community_link("volunteers_honour")),
     Figure("calls_open", _("Calls open"), GROUP, link=_community_link("volunteers_calls")),
-    Figure("slots_open", _("Places asked for"), GROUP, link=_community_link("volunteers_calls")),
-    Figure("filled_open", _("Places filled"), GROUP, link=_community_link("volunteers_calls")),
+    Figure("slots_open", _("Volunteer slots needed"), GROUP, link=_community_link("volunteers_calls")),
+    Figure("filled_open", _("Volunteer slots filled"), GROUP, link=_community_link("volunteers_calls")),
     Figure("fill", _("Calls filled"), GROUP, unit="percent", worse="low", short=_("Filled"),
            derive=lambda v: percent(v.get("filled_open", 0), v.get("slots_open", 0)),
            link=_community_link("volunteers_calls")),

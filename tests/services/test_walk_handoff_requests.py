@@ -226,5 +226,6 @@ def test_english_says_one_request_and_one_run(world, svc):
     s.post(url, {"do": "rest", "confirm": "1"})
     s.post(url, {"do": "sign", "supplier_name": "Li", "confirm": "1"})
     asked = _text(s.post(url, {"do": "split"}))
-    assert "1 run, one a building, 1 door in all." in asked
+    assert "1 run (one per building), 1 door in total." in asked
+    assert "except those who must stay home (sealed in, or a health code that is not green)" in asked
 

@@ -1,0 +1,31 @@
+"""Short dates and times on pages (no year): one format per language, in
+`fangkong/formats/<lang>/formats.py` (`DAY_FORMAT`, `DAY_TIME_FORMAT`). English says the
+month in letters ("7 Dec 13:09": "12-07" reads as 12 July to many); Chinese keeps the
+month-day its pages have always written ("12-07 13:09"). Templates: `|date:"DAY_TIME_FORMAT"`.
+Not for files and API values (machine columns keep ISO dates)."""
+
+import datetime
+
+from django.utils import formats, timezone
+
+_FALLBACK = {"DAY_FORMAT": "Y-m-d", "DAY_TIME_FORMAT": "Y-m-d H:i"}
+
+
+def _fmt(name: str) -> str:
+    fmt = formats.get_format(name)
+    return _FALLBACK[name] if fmt == name else fmt  # a language without the format: the full date
+
+
+def short_day(d: datetime.date | datetime.datetime) -> str:
+    """A day without its year, in the reader's language ("7 Dec", "12-07")."""
+    if isinstance(d, datetime.datetime) and timezone.is_aware(d):
+        d = timezone.localtime(d)
+    return formats.date_format(d, _fmt("DAY_FORMAT"))
+
+
+def short_time(at: datetime.datetime) -> str:
+    """A date-time without its year, in the site's zone and the reader's language
+    ("7 Dec 13:09", "12-07 13:09")."""
+    if timezone.is_aware(at):
+        at = timezone.localtime(at)
+    return formats.date_format(at, _fmt("DAY_TIME_FORMAT"))
