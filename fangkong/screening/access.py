@@ -28,12 +28,13 @@ by actions, queries, views and the API alike.
 """
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from fangkong.accounts.roles import Perm, Role
 from fangkong.accounts.scope import TASK_ROLES
 from fangkong.core import access as core_access
 from fangkong.core.errors import Conflict, Forbidden, NotFound
+from fangkong.core.said import define, said
 from fangkong.core.tree import ancestor_ids, level_field
 
 from .models import Handover, Round, Sampler
@@ -87,12 +88,14 @@ def require_run_person(actor, rnd: Round, obj) -> None:
 # these: a case is transferred (转运, to hospital) or isolated (隔离); someone held by a positive
 # test is swabbed at the door (the single re-test), never called to the point nor taken off
 # the list as away or exempt; a close contact stays at home for the door swab or is isolated.
+# Anyone of them taken to hospital (120, dialysis) is recorded in hospital: a transfer never
+# sends them to the sampling point, and the home-sampling team is not sent to an empty flat.
 # Everyone else: any outcome their role allows.
 HELD_OUTCOMES = {
     "case": frozenset({"hospital", "exempt:isolation"}),
-    "held": frozenset({"home"}),
-    "held_antigen": frozenset({"home"}),
-    "close_contact": frozenset({"home", "exempt:isolation"}),
+    "held": frozenset({"home", "hospital"}),
+    "held_antigen": frozenset({"home", "hospital"}),
+    "close_contact": frozenset({"home", "hospital", "exempt:isolation"}),
 }
 
 
@@ -106,21 +109,27 @@ def exempt_reasons(held_code: str, reasons):
     return [(v, label) for v, label in reasons if outcome_allowed(held_code, f"exempt:{v}")]
 
 
+HELD_RULES = {
+    "case": define("screening.held_rule.case", gettext_noop(
+        "%(name)s is a confirmed case: only a transfer to hospital or isolation is "
+        "recorded here; follow the case procedure.")),
+    "held": define("screening.held_rule.held", gettext_noop(
+        "%(name)s is held by a positive test: the single re-test is taken at home, "
+        "or in hospital if they were taken there. Do not send them to the sampling "
+        "point, and do not record them as away or exempt.")),
+    "close_contact": define("screening.held_rule.close_contact", gettext_noop(
+        "%(name)s lives with a confirmed case: they stay at home for a swab at the "
+        "door, go into isolation or, if taken there, to hospital. Do not send them to "
+        "the sampling point, and do not record them as away.")),
+}
+
+
 def held_rule(held_code: str, name: str) -> str:
     """Why a row offers someone of `held_code` only `HELD_OUTCOMES`' outcomes, in the reader's
-    language: the page's line under the row and the actions' refusal say it."""
-    if held_code == "case":
-        return _("%(name)s is a confirmed case: only a transfer to hospital or isolation is "
-                 "recorded here; follow the case procedure.") % {"name": name}
-    if held_code in ("held", "held_antigen"):
-        return _("%(name)s is held by a positive test: the single re-test is taken at home. "
-                 "Do not send them to the sampling point, and do not record them as away or "
-                 "exempt.") % {"name": name}
-    if held_code == "close_contact":
-        return _("%(name)s lives with a confirmed case: they stay at home for a swab at the "
-                 "door or go into isolation. Do not send them to the sampling point, and do "
-                 "not record them as away.") % {"name": name}
-    return ""
+    language: the page's line under the row and the actions' refusal say it; a kept message
+    (`core.said`: a roster import's row error is said again in its reader's language)."""
+    code = HELD_RULES.get("held" if held_code == "held_antigen" else held_code)
+    return said(code, name=name) if code else ""
 
 
 def require_outcome(held_code: str, outcome: str, name: str) -> None:
@@ -242,10 +251,91 @@ def can_follow_up(actor, rnd: Round) -> bool:
     return actor.scope.allows(Perm.SCREENING_RUN, rnd) or can_sample(actor, rnd)
 
 
-def require_handover(actor, rnd: Round, stage: str):
-    """The lab signs for a box arriving at the lab; every other hand-over is the samplers'."""
-    if stage == Handover.Stage.LAB and actor.scope.allows(Perm.SCREENING_LAB, rnd):
-        return
+# --- the lab a box is sent to ------------------------------------------------------------
+# A lab is a lab account (Role.LAB, a login on a district or a street): there is no lab
+# organisation in accounts, and two labs serving one district sit on the same node, so the
+# node cannot tell them apart. A box names the lab account it is sent to (`Box.lab`): only
+# that account signs for it at the lab and writes its tubes. A lab serves a round when its
+# membership sits at or above the round's place, or inside it (as `round_allows`). The
+# round's own lab (`only_lab_id`) is the one lab account on the nearest node at or above the
+# round's place: a box names it by itself, and a tube that travelled in no box (a single
+# re-test carried from the door) is taken to have gone to it; where several labs sit on
+# that node, the sender chooses, and a tube in no box is no lab's: refused to every one.
+
+def lab_users_q(rnd: Round) -> Q:
+    """Filter for `accounts.User`: the lab accounts serving the round's area."""
+    from fangkong.accounts.models import Membership
+
+    near = Q(place_id__in=ancestor_ids(rnd.place))
+    field = level_field(rnd.place)
+    if field:
+        near |= Q(**{f"place__{field}": rnd.place_id})
+    labs = Membership.objects.filter(near, role=Role.LAB, is_active=True, user__is_active=True)
+    return Q(pk__in=labs.values("user_id"))
+
+
+def lab_choices(rnd: Round) -> list:
+    """The lab accounts a box of the round may be sent to, by name."""
+    from fangkong.accounts.models import User
+
+    return list(User.objects.filter(lab_users_q(rnd)).order_by("display_name", "username", "id"))
+
+
+def only_lab_id(rnd: Round) -> int | None:
+    """The round's own lab: the one lab account on the nearest node at or above the round's
+    place (a lab given to a community serves it rather than the district's), or None (none,
+    or several on that node: the sender chooses, and a tube in no box is no lab's)."""
+    cache = rnd.__dict__.setdefault("_only_lab", [])
+    if not cache:
+        from fangkong.accounts.models import Membership
+
+        rows = (Membership.objects.filter(place_id__in=ancestor_ids(rnd.place), role=Role.LAB,
+                                          is_active=True, user__is_active=True)
+                .values_list("user_id", "place__depth"))
+        deepest = max((d for _u, d in rows), default=None)
+        users = {u for u, d in rows if d == deepest}
+        cache.append(users.pop() if len(users) == 1 else None)
+    return cache[0]
+
+
+def sent_to(tube_or_box, rnd: Round) -> int | None:
+    """The lab account a box (or a tube, by its box) was sent to: the box's lab; a tube in no
+    box: the lab that wrote its first result (`first_lab_id`, set by the caller: that lab
+    keeps correcting it), else the round's own lab; None: no lab's."""
+    box = tube_or_box if hasattr(tube_or_box, "handovers") else (tube_or_box.box if tube_or_box.box_id else None)
+    if box is not None and box.lab_id:
+        return box.lab_id
+    if box is None and getattr(tube_or_box, "first_lab_id", None):
+        return tube_or_box.first_lab_id
+    return only_lab_id(rnd)
+
+
+def is_lab_of(actor, obj, rnd: Round) -> bool:
+    """Is the actor the lab `obj` (a box, or a tube) was sent to, still serving the round?
+    (The system — commands, the demo — acts for any lab.)"""
+    user = actor.user
+    if user is None and getattr(actor.scope, "superuser", False):
+        return True
+    return (user is not None and getattr(user, "is_authenticated", False) and sent_to(obj, rnd) == user.pk
+            and round_allows(actor.scope, Perm.SCREENING_LAB, rnd))
+
+
+def sent_elsewhere_q(user, box="box") -> Q:
+    """Tubes (or boxes, box="") sent to a lab other than `user`'s account: not its to see."""
+    field = f"{box}__lab" if box else "lab"
+    return Q(**{f"{field}__isnull": False}) & ~Q(**{field: getattr(user, "pk", None)})
+
+
+def require_handover(actor, rnd: Round, stage: str, box=None):
+    """The lab a box is sent to signs for it at the lab (`is_lab_of`): another lab is told
+    the box is not found, whoever else sees the round 403; every other hand-over is the
+    samplers'."""
+    if stage == Handover.Stage.LAB:
+        if box is not None and is_lab_of(actor, box, rnd):
+            return
+        if round_allows(actor.scope, Perm.SCREENING_LAB, rnd) or not round_allows(actor.scope, Perm.SCREENING_VIEW, rnd):
+            raise NotFound()
+        raise Forbidden()
     require_sample(actor, rnd)
 
 

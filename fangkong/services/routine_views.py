@@ -32,7 +32,7 @@ def disinfection_routines(request, pk):
         a, what = Actor.from_request(request), request.POST.get("do", "")
         try:
             if what == "create":
-                target = next((x for x in areas(p) if str(x.id) == request.POST.get("place")), None)
+                target = area(p, request.POST.get("place", ""))
                 if target is None:
                     raise Invalid(fields={"place": [_("Choose a place.")]})
                 r = rt.create(a, target, times=request.POST.get("times", ""), team=request.POST.get("team") or None,
@@ -50,9 +50,14 @@ def disinfection_routines(request, pk):
                         r.place.name, " ".join(r.time_list()),
                         _("Its disinfections still to come are taken off the list. It cannot be resumed.")],
                         yes=_("Yes, end it"), back=request.get_full_path())
-                {"pause": rt.pause, "resume": rt.resume, "end": rt.end}[what](a, r)
-                messages.success(request, {"pause": _("Paused."), "resume": _("Resumed."),
-                                           "end": _("Ended.")}[what])
+                r = {"pause": rt.pause, "resume": rt.resume, "end": rt.end}[what](a, r)
+                if what == "resume" and r.state == rt.R.State.ENDED:  # said as it happened
+                    messages.warning(request, _("The seal of %(place)s was lifted: the routine has ended.")
+                                     % {"place": r.place.name} if r.ended_why == rt.R.Why.LIFTED
+                                     else _("This routine has ended: it cannot be resumed."))
+                else:
+                    messages.success(request, {"pause": _("Paused."), "resume": _("Resumed."),
+                                               "end": _("Ended.")}[what])
             else:
                 raise NotFound()
             return redirect("services_disinfection_routines", pk=p.pk)
@@ -60,22 +65,47 @@ def disinfection_routines(request, pk):
             errors = e.fields or {"all": [str(e.message)]}
             messages.error(request, error_text(e))
     rows = list(queries.routines(scope, place=p)[:200])
+    within = area(p, request.GET.get("within", "")) if may_run else None
+    listed, cut = areas(p, within if within is not None and within.kind == "compound" else None) \
+        if may_run else ([], False)
     return render(request, "services/disinfection_routines.html", {
         "place": p, "routines": rows, "may_run": may_run, "errors": errors, "posted": posted,
         "form_back": bool(errors) and request.POST.get("do") == "create",
-        "areas": areas(p) if may_run else [], "teams": teams(p) if may_run else [],
-        "today": timezone.localdate().isoformat()})
+        "areas": listed, "cut": cut, "within": within, "limit": AREAS,
+        "compounds": [x for x in listed if x.kind == "compound" and x.pk != p.pk],
+        # ticked by default only where it means something: the page's place is sealed
+        "sealed_here": may_run and rt.sealed(p) is not None,
+        "teams": teams(p) if may_run else [], "today": timezone.localdate().isoformat()})
 
 
-def areas(place):
-    """The place and the compounds and buildings under it (the community's too)."""
+AREAS = 300  # buildings listed at once (a compound chosen: its buildings)
+
+
+def _places(place):
     from fangkong.core.tree import under
     from fangkong.registry.models import Place
 
-    kids = Place.objects.filter(under(place, ""), kind__in=["compound", "building"]).exclude(pk=place.pk) \
-        .order_by("sort_key", "id")
+    return Place.objects.filter(under(place, "")).exclude(pk=place.pk).order_by("sort_key", "id")
+
+
+def areas(place, within=None) -> tuple[list, bool]:
+    """(the place, every compound under it, then the buildings — under `within`, a compound
+    chosen on the page, else under the place — up to `AREAS`; whether buildings were left
+    off). The page says so and offers to choose a compound."""
     own = [place] if place.kind in rt.PLACE_KINDS else []
-    return own + list(kids[:300])
+    compounds = list(_places(place).filter(kind="compound")[:1000])
+    buildings = list(_places(within or place).filter(kind="building")[:AREAS + 1])
+    return own + compounds + buildings[:AREAS], len(buildings) > AREAS
+
+
+def area(place, pid):
+    """The place, or a compound or building under it, by its id; None otherwise (another
+    place's, a unit, not a number)."""
+    if str(pid) == str(place.pk):
+        return place if place.kind in rt.PLACE_KINDS else None
+    if not str(pid).isdigit():
+        return None
+    return _places(place).filter(pk=int(pid), kind__in=["compound", "building"]).first()
 
 
 def teams(place):

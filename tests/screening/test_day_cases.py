@@ -78,7 +78,35 @@ def test_the_nightly_report_counts_a_case_reported_by_hand(world, monkeypatch):
     w = world
     d = timezone.localdate() - datetime.timedelta(days=1)
     noon = timezone.make_aware(datetime.datetime.combine(d, datetime.time(12)))
-    _case_by_hand(w, w.xia, at=noon)
+    _entered(_case_by_hand(w, w.xia, at=noon), noon)  # typed in when the notice came
     staff = Actor.system(w.users.staff)
     r = reports.submit(staff, reports.prepare(staff, w.community, d), "")
     assert r.figures["cases"] == 1, r.figures
+
+
+def _entered(case, at):
+    type(case).objects.filter(pk=case.pk).update(created_at=at)
+
+
+def test_a_notice_typed_in_with_a_past_confirmation_time_counts_when_it_became_known(world):
+    """Review finding 1: a notice typed in on day D (10:00) dated D−1 15:00 fell before D's
+    window (strictly after D−1's 20:00 cut-off) and after D−1's report was locked: in no
+    report. It counts in the window it was entered in, and only there."""
+    w = world
+    d = timezone.localdate() - datetime.timedelta(days=1)
+
+    def t(day, hour):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+    prev = d - datetime.timedelta(days=1)
+    _entered(_case_by_hand(w, w.xia, at=t(prev, 15)), t(d, 10))
+    day_d = node_figures.compute([w.community], t(d, 20), after=t(prev, 20))[w.community.id]["cases"]
+    day_before = node_figures.compute([w.community], t(prev, 20), after=t(prev, 20) - datetime.timedelta(days=1))
+    assert (day_d, day_before[w.community.id]["cases"]) == (1, 0)
+    # screening confirmed 余 at D 09:00; the back-dated notice of the same person, entered at
+    # 11:00, does not take the case away from D (once per person)
+    _retest_positive(w, w.yu, t(d, 9))
+    _entered(_case_by_hand(w, w.yu, at=t(prev, 15)), t(d, 11))
+    day_d = node_figures.compute([w.community], t(d, 20), after=t(prev, 20))[w.community.id]["cases"]
+    assert day_d == 2
+    assert sum(r[1] for r in node_figures.cases_chart(w.community, timezone.now()).rows) == 2

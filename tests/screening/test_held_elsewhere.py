@@ -44,7 +44,7 @@ def test_the_api_never_sets_someone_held_away(world, system, login):
     antigen_actions.record_result(actor_for(world.users.resident), running, world.su, "positive", photo=png())
     _case(world, world.xia)
     client = login(world.users.staff)
-    for who, presence in ((world.su, "away"), (world.su, "hospital"), (world.xia, "away"),
+    for who, presence in ((world.su, "away"), (world.su, "moved_out"), (world.xia, "away"),
                           (world.xia, "moved_out")):
         r = _patch(client, who, {"presence": presence})
         assert r.status_code == 409, (who.name, presence, r.content)
@@ -55,8 +55,12 @@ def test_the_api_never_sets_someone_held_away(world, system, login):
         who.refresh_from_db()
         assert who.presence == Presence.HOME
     assert "不要登记为外出或免检" in _patch(client, world.su, {"presence": "away"}).json()["error"]["message"]
-    # what the rule allows is saved: a case transferred to hospital; anyone else as before
+    # what the rule allows is saved: a case transferred to hospital, and someone held taken
+    # there by 120 (review finding 4: was 409, the registry kept them at home); anyone else as before
     assert _patch(client, world.xia, {"presence": "hospital"}).status_code == 200
+    assert _patch(client, world.su, {"presence": "hospital"}).status_code == 200
+    world.su.refresh_from_db()
+    assert world.su.presence == Presence.HOSPITAL
     assert _patch(client, world.wang, {"presence": "away"}).status_code == 200
     world.xia.refresh_from_db()
     world.wang.refresh_from_db()
@@ -122,3 +126,35 @@ def test_planning_over_a_sealed_area_leaves_a_case_out_and_says_so(world, preset
         "starts_at": later.strftime(fmt), "ends_at": (later + datetime.timedelta(hours=4)).strftime(fmt),
         "client_id": "6f0b4a2e-1c3d-4e5f-8a9b-0c1d2e3f4a5b"}, follow=True)
     assert "1 名确诊病例未列入" in _text(page.content.decode())
+
+
+# --- 1b. the roster import (review finding 2) ------------------------------------------------
+
+def test_a_roster_import_never_sets_someone_held_away(world, system, login):
+    """A re-imported roster saying 外出 for a confirmed case, in a building not sealed, was
+    written (the writer asked only the seal): they left the missing list and the home
+    sampling list. The row is an error with the rule's words, said again in the reader's
+    language, and nothing of the file is written."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fangkong.registry.models import ImportJob
+    from fangkong.registry.models import Resident as R
+    from tests.registry.test_import_newer import _bytes, _column, _export, _row_of
+
+    _case(world, world.xia)
+    c = login(world.users.staff)
+    wb = _export(c, world)
+    ws = wb.worksheets[0]
+    ws.cell(row=_row_of(ws, "夏明"), column=_column(ws, "人员状态")).value = "外出"
+    ws.cell(row=_row_of(ws, "王新勇"), column=_column(ws, "人员状态")).value = "外出"
+    c.post(f"/places/{world.community.id}/import/", {"file": SimpleUploadedFile("roster.xlsx", _bytes(wb))})
+    job = ImportJob.objects.latest("id")
+    assert job.status != ImportJob.Status.CHECKED, job.summary
+    said = [e["message"] for e in job.errors if "夏明" in e["message"]]
+    assert said and "是确诊病例" in said[0], job.errors
+    assert R.objects.get(pk=world.xia.pk).presence == Presence.HOME
+    assert R.objects.get(pk=world.wang.pk).presence == Presence.HOME  # all or nothing
+    world.users.staff.language = "en"
+    world.users.staff.save(update_fields=["language"])
+    page = c.get(f"/imports/{job.id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "is a confirmed case" in _text(page)

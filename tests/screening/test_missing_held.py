@@ -92,11 +92,12 @@ def test_a_held_person_is_offered_the_door_swab_only_and_the_rest_is_refused(wor
     page = client.get(f"/screening/rounds/{rnd.id}/missing/?place={world.grid.id}").content.decode()
     row = _row(page, world.su)
     assert "Sample at home" in row or "上门采样" in row  # the door swab
-    for do in ("away", "hospital", "exempt"):
+    assert 'value="hospital"' in row  # taken to hospital by 120 (review finding 4)
+    for do in ("away", "exempt"):
         assert f'value="{do}"' not in row
     assert "检测阳性，正等待复核" in _text(row)  # why: the rule's own sentence
     url = f"/screening/rounds/{rnd.id}/missing/{world.su.id}/"
-    for do in ("away", "hospital", "exempt"):
+    for do in ("away", "exempt"):
         done = client.post(url, {"do": do, "place": world.grid.id, "at": world.yu.id, "confirm": "1",
                                  "reason": "other", "note": "出差"})
         assert done.status_code == 302 and done["Location"].endswith("#said"), do
@@ -110,11 +111,15 @@ def test_a_held_person_is_offered_the_door_swab_only_and_the_rest_is_refused(wor
     assert r.status_code == 409, r.content
     err = r.json()["error"]
     assert err["code"] == "held_outcome" and "不要叫其到采样点" in err["message"]
-    assert err["held"] == "held_antigen" and err["allowed"] == ["home"]
+    assert err["held"] == "held_antigen" and err["allowed"] == ["home", "hospital"]
     assert not Exemption.objects.exists()
     # the door swab is allowed
     hv = followup.add_home_visit(actor_for(world.users.grid), rnd, world.su)
     assert hv.status == HomeVisit.Status.OPEN
+    # and so is a transfer to hospital: recorded, never sent to the sampling point
+    done = client.post(url, {"do": "hospital", "place": world.grid.id, "at": world.yu.id, "confirm": "1"})
+    world.su.refresh_from_db()
+    assert done.status_code == 302 and world.su.presence == Presence.HOSPITAL
 
 
 def test_a_case_is_transferred_or_isolated_not_away_nor_swabbed_in_the_round(world, marked, client):
@@ -156,7 +161,7 @@ def test_a_close_contact_is_swabbed_at_the_door_or_isolated(world, system, rnd, 
     page = client.get(f"/screening/rounds/{rnd.id}/missing/?place={world.grid.id}").content.decode()
     row = _row(page, world.su)
     assert "与确诊病例同户：密切接触者" in row and 'value="exempt"' in row and "hx-post" in row
-    assert 'value="away"' not in row and 'value="hospital"' not in row
+    assert 'value="away"' not in row and 'value="hospital"' in row  # taken to hospital: recorded
     with pytest.raises(Conflict):
         planning.add_exemption(actor_for(world.users.grid), rnd, world.su, "vaccinated")
     with pytest.raises(Conflict):

@@ -137,3 +137,33 @@ def test_an_amount_that_does_not_divide_and_a_price_in_words_are_wrong_rows(worl
                                        {"file": SimpleUploadedFile("m.csv", ok)})
     assert r.status_code == 200, r.content
     assert [(x[2], x[3], x[4]) for x in _lines(batch)] == [("胰岛素 3盒", 3, Decimal("450.00"))]
+
+
+def test_a_blank_price_on_a_typed_medicine_line_is_a_wrong_row_not_free(world, svc):
+    """Review finding 5: the batch lists a typed medicine at 0 ("no price yet"); a file with
+    its 单价 cleared ("use your price") imported it at ¥0, the household's amount due and
+    the supplier's total short. A listed 0 never stands in: the row needs a price. A price
+    written on an earlier file (not 0) still does."""
+    w = world
+    staff = _client(w.users.staff)
+    o = _order(staff, household=w.hh101.id, supplier=svc.supplier.id, medicine="硝苯地平缓释片 10mg ×2盒")
+    made = staff.post("/api/v1/services/batches", {"supplier": svc.supplier.id, "checkpoint": svc.gate.id,
+                                                   "due_at": timezone.now().isoformat()},
+                      content_type="application/json").json()
+    batch = Batch.objects.get(pk=made["id"])
+    before = _lines(batch)
+    assert [x[4] for x in before] == [Decimal("0")]
+
+    def send(price):
+        csv = f"订单号,商品,数量,单价,金额\n{o},硝苯地平缓释片 10mg ×2盒,2,{price},\n".encode("gb18030")
+        return _client(w.users.supplier).post(f"/api/v1/services/batches/{batch.id}/manifest",
+                                              {"file": SimpleUploadedFile("m.csv", csv)})
+
+    r = send("")
+    assert r.status_code == 422, r.content
+    assert [(e["row"], e["column"]) for e in r.json()["error"]["rows"]] == [(2, "单价")]
+    assert _lines(batch) == before
+    assert send("23.50").status_code == 200
+    r = send("")  # the price of the earlier file stands in
+    assert r.status_code == 200, r.content
+    assert [x[4] for x in _lines(batch)] == [Decimal("23.50")]

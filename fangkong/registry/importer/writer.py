@@ -14,10 +14,11 @@ from fangkong.audit.models import AuditEvent
 from fangkong.core import pii
 from fangkong.core.bulk import allocate_ids, prototype
 from fangkong.core.bulk import insert as bulk_insert
+from fangkong.core.errors import Invalid
 from fangkong.core.said import said
 from fangkong.core.tree import level_field, under
 
-from ..actions import apply_resident_fields, sealed_since
+from ..actions import apply_resident_fields, presence_allowed, sealed_since
 from ..checks import is_head, second_head_message
 from ..models import (
     LEVEL_FIELDS,
@@ -312,6 +313,11 @@ class Plan:
                     and (since := sealed_since(r)) is not None):
                 self.err(row, "presence", row.clean["presence"], said(
                     AWAY_WHILE_SEALED, name=r.name, at=timezone.localtime(since).strftime("%Y-%m-%d %H:%M")))
+                continue
+            try:  # the edit page's and the API's rule (someone held, a case: never away)
+                presence_allowed(r, row.clean)
+            except Invalid as e:
+                self.err(row, "presence", row.clean["presence"], e.message)
                 continue
             changes = apply_resident_fields(r, row.clean)
             if existing_hh is None or r.household_id != existing_hh["id"]:

@@ -65,8 +65,9 @@ def _check_rows(batch, rows):
     not read). The price: 单价 as written (¥, 元, thousands commas); left empty (or 0) with a
     金额, the amount over the quantity (a price written, the amount is not read: a supplier
     fills in the price and leaves the exported amount); left empty, the order's own line's,
-    else the batch's line's of the same order and item (a typed medicine: as it was listed),
-    else the catalogue's."""
+    else the batch's line's of the same order and item (a typed medicine: as an earlier file
+    priced it; its listed 0 is "no price yet", never a price), else the catalogue's; else the
+    row is an error."""
     ids = {int(t) for r in rows if (t := cell_text(r.get("order"))).isdigit()}
     orders = {o.id: o for o in Order.objects.filter(
         id__in=ids, supplier_id=batch.supplier_id, community_id=batch.community_id).exclude(
@@ -77,7 +78,8 @@ def _check_rows(batch, rows):
         names.setdefault(oid, []).append(name)
     listed = {}  # (order id, name) → price of the batch's line now (a typed medicine's, an earlier file's)
     for oid, name, price in Line.objects.filter(batch=batch).values_list("order_id", "name", "price"):
-        listed.setdefault((oid, name), price)
+        if price:  # a 0 is "no price yet" (`handoff.manifest_lines`: typed medicines, placeholders)
+            listed.setdefault((oid, name), price)
     catalogue = dict(Item.objects.filter(supplier_id=batch.supplier_id, is_active=True)
                      .values_list("name", "price"))
     notes = {oid: order_note(o, names.get(oid, []))[0] for oid, o in orders.items()}

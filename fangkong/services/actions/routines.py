@@ -172,17 +172,26 @@ def slots(r: R, now, *, starts=None) -> list[datetime.datetime]:
     return out
 
 
-def make_rows(routines, now=None) -> int:
+def sealed_many(routines) -> dict:
+    """{place id: `sealed`} of the while-sealed routines' places, in one query."""
+    from fangkong.zones.queries import sealed_over_many
+
+    return sealed_over_many({r.place_id: r.place for r in routines if r.while_sealed}.values())
+
+
+def make_rows(routines, now=None, seals=None) -> int:
     """The rows of these running routines still missing for today and tomorrow; rows made
-    already (by this pass, another worker, a retry) are left alone. Returns how many made."""
+    already (by this pass, another worker, a retry) are left alone. Returns how many made.
+    `seals`: `sealed_many` of them, read already (else read here, in one query)."""
     now = now or timezone.now()
+    routines = [r for r in routines if r.state == R.State.ACTIVE]
+    if seals is None:
+        seals = sealed_many(routines)
     want = []
     for r in routines:
-        if r.state != R.State.ACTIVE:
-            continue
         starts = None
         if r.while_sealed:
-            d = sealed(r.place)
+            d = seals.get(r.place_id)
             starts = d.starts_at if d is not None else None
         want += [(r, at) for at in slots(r, now, starts=starts)]
     if not want:
@@ -202,33 +211,39 @@ def make_rows(routines, now=None) -> int:
     return len(rows)
 
 
+CHUNK = 500  # routines read (and their places' seals) per query of the worker's pass
+
+
 def make_all(now=None) -> dict:
     """(the worker's pass, every few minutes; safe to run twice or on two workers at once)
-    Routines whose last day has passed or whose place's seal was lifted end; the others get
-    their rows for today and tomorrow."""
+    Routines whose last day has passed or whose place's seal was lifted end (paused ones
+    too: nothing to resume into); the others get their rows for today and tomorrow. Every
+    routine, in keyset chunks of `CHUNK`, each chunk's seals read in one query."""
     from fangkong.core.actor import Actor
 
     now = now or timezone.now()
     today = timezone.localdate(now, timezone.get_default_timezone())
     system = Actor.system(via="task")
-    ended = 0
-    running = []
-    for r in R.objects.filter(state=R.State.ACTIVE).select_related("place").order_by("id")[:2000]:
-        if r.ends_on is not None and r.ends_on < today:
-            end(system, r, why=R.Why.DATE, checked=True)
-            ended += 1
-        elif r.while_sealed and sealed(r.place) is None:
-            end(system, r, why=R.Why.LIFTED, checked=True)
-            ended += 1
-        else:
-            running.append(r)
-    # paused routines also end with their seal or their last day (nothing to resume into)
-    for r in R.objects.filter(state=R.State.PAUSED).select_related("place").order_by("id")[:2000]:
-        if (r.ends_on is not None and r.ends_on < today) or (r.while_sealed and sealed(r.place) is None):
-            end(system, r, why=R.Why.DATE if r.ends_on is not None and r.ends_on < today else R.Why.LIFTED,
-                checked=True)
-            ended += 1
-    made = make_rows(running, now)
+    ended = made = 0
+    last = 0
+    while True:
+        chunk = list(R.objects.filter(state__in=[R.State.ACTIVE, R.State.PAUSED], id__gt=last)
+                     .select_related("place").order_by("id")[:CHUNK])
+        if not chunk:
+            break
+        last = chunk[-1].id
+        seals = sealed_many(chunk)
+        running = []
+        for r in chunk:
+            if r.ends_on is not None and r.ends_on < today:
+                end(system, r, why=R.Why.DATE, checked=True)
+                ended += 1
+            elif r.while_sealed and seals.get(r.place_id) is None:
+                end(system, r, why=R.Why.LIFTED, checked=True)
+                ended += 1
+            elif r.state == R.State.ACTIVE:
+                running.append(r)
+        made += make_rows(running, now, seals=seals)
     # a pass that read a routine as running just before staff paused or ended it made its
     # rows after they were taken away: take them away again
     Disinfection.objects.filter(routine__state__in=[R.State.PAUSED, R.State.ENDED], done_at=None,
