@@ -202,7 +202,7 @@ def lab_figures(ctx, rnd):
     from fangkong.accounts.roles import ROLE_PERMS, Role
     from fangkong.accounts.scope import Grant, Scope
     from fangkong.screening.actions import lab
-    from fangkong.screening.models import LabResult
+    from fangkong.screening.models import Box, LabResult
 
     cfg, report = ctx.cfg, ctx.report
     n = int(os.environ.get("BENCH_LAB_TUBES") or cfg.scaled(5_000, 300))
@@ -214,8 +214,10 @@ def lab_figures(ctx, rnd):
         from django.utils import timezone
 
         now = timezone.now()
+        # in a box sent to this lab (a lab writes only tubes sent to it)
+        box = Box.objects.create(round=rnd, code=f"LABBENCH{rep}", lab=user, state=Box.State.AT_LAB)
         make = bulk.prototype(Tube, round_id=rnd.id, barcode="", capacity=10, count=10, state="sealed",
-                              opened_at=now, sealed_at=now)
+                              opened_at=now, sealed_at=now, box_id=box.id, at_lab_at=now)
         ids = bulk.allocate_ids(Tube, n)
         tubes = []
         for tid in ids:
@@ -235,6 +237,7 @@ def lab_figures(ctx, rnd):
         with transaction.atomic():
             LabResult.objects.filter(tube_id__in=ids).delete()
             Tube.objects.filter(id__in=ids).delete()
+            box.delete()
         if saved != n or same != n:
             raise RuntimeError(f"lab results: {saved} saved, {same} unchanged of {n}")
     report.add(figure("screening.lab.results", [n / s for s in took], "tubes/s",

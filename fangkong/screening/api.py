@@ -324,4 +324,4 @@ def advisor(request, prevalence: float = Query(..., gt=0, lt=1)):
         raise Invalid(fields={"prevalence": [_("Enter a prevalence between 0 and 1.")]}) from None
 
 
-from . import antigen_api, work_api  # noqa: E402, F401  (their routes on the same router)
+from . import antigen_api, box_api, work_api  # noqa: E402, F401  (their routes on the same router)

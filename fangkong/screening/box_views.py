@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid
 from fangkong.core.text import join_words
 from fangkong.core.views import actor_of, confirm_step, confirmed, flash_error, page
@@ -22,15 +21,17 @@ from .models import Box, Handover
 @page
 def boxes(request, pk):
     actor = actor_of(request)
-    rnd = queries.get_round_for_sampling(actor, pk) if not request.scope.allows(
-        Perm.SCREENING_LAB, queries.get_round_any(request.scope, pk)) else \
-        queries.get_round_any(request.scope, pk)
+    rnd = queries.get_round_boxes(actor, pk)
     packing = {}  # a refused packing: the box's scanned codes kept as typed, each error beside them
     if request.method == "POST":
         what = request.POST.get("do")
         try:
             if what == "create":
-                lab_actions.create_box(actor, rnd, request.POST.get("code"))
+                lab_actions.create_box(actor, rnd, request.POST.get("code"), lab=request.POST.get("lab"))
+            elif what == "send":  # the lab the box is sent to, named or changed before it arrives
+                box = queries.get_box(actor, rnd, request.POST.get("box"))
+                box = lab_actions.send_box(actor, box, request.POST.get("lab"))
+                messages.success(request, _("Box %(code)s is sent to %(lab)s.") % {"code": box.code, "lab": box.lab})
             elif what == "pack":
                 box = queries.get_box(actor, rnd, request.POST.get("box"))
                 codes = request.POST.get("tubes", "").replace(",", "\n").split()
@@ -60,9 +61,12 @@ def boxes(request, pk):
                 return redirect("screening_boxes", pk=rnd.id)
             packing = {"box": box.id, "text": request.POST.get("tubes", ""), "message": str(e.message),
                        "errors": [str(r["message"]) for r in e.rows]}
+    can_pack = access.can_sample(actor, rnd)  # a lab operator only receives boxes
+    own = actor.user if queries.lab_only(request.scope, rnd) else None  # a lab: its own boxes
     return render(request, "screening/boxes.html", {
-        "round": rnd, "boxes": queries.boxes(rnd), "stages": Handover.Stage.choices, "packing": packing,
-        "can_pack": access.can_sample(actor, rnd),  # a lab operator only receives boxes
+        "round": rnd, "boxes": queries.boxes(rnd, lab=own), "stages": Handover.Stage.choices, "packing": packing,
+        "can_pack": can_pack, "labs": access.lab_choices(rnd) if can_pack else [],
+        "only_lab": access.only_lab_id(rnd),
         "State": Box.State, **_loose(rnd)})
 
 

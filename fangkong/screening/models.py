@@ -260,6 +260,10 @@ class Box(models.Model):
     code = models.CharField(_("box code"), max_length=40)
     point = models.ForeignKey(SamplingPoint, models.PROTECT, null=True, blank=True, related_name="+")
     state = models.CharField(max_length=12, choices=State.choices, default=State.PACKING)
+    # The lab the box is sent to: a lab account serving the round's area (`access.lab_choices`).
+    # Only it signs for the box at the lab and writes its tubes' results (docs/screening.md).
+    lab = models.ForeignKey("accounts.User", models.PROTECT, null=True, blank=True, related_name="+",
+                            verbose_name=_("lab"))
     created_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

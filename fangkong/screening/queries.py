@@ -24,6 +24,7 @@ from .access import (
     round_q,
     sampler_rounds_q,
     sampler_rows,
+    sent_elsewhere_q,
     works_on_round,
 )
 from .areas import area_q
@@ -191,8 +192,13 @@ def get_followup(actor, pk) -> FollowUp:
 
 
 def get_box(actor, rnd, pk) -> Box:
+    """A box of the round; for a lab account that does not see the round's figures, only a
+    box sent to it (another lab's is not found)."""
+    qs = Box.objects.select_related("round", "lab")
+    if lab_only(actor.scope, rnd):
+        qs = qs.exclude(sent_elsewhere_q(actor.user, ""))
     try:
-        return Box.objects.select_related("round").get(pk=int(pk), round=rnd)
+        return qs.get(pk=int(pk), round=rnd)
     except (Box.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
 
@@ -339,11 +345,12 @@ def lab_work(scope, limit=20) -> list[Round]:
                 .select_related("place").order_by("-starts_at", "-id")[:limit])
     ids = [r.id for r in rows]
     in_transit = defaultdict(list)
-    for b in (Box.objects.filter(round_id__in=ids, state=Box.State.IN_TRANSIT)
+    for b in (Box.objects.filter(round_id__in=ids, state=Box.State.IN_TRANSIT).exclude(sent_elsewhere_q(scope.user, ""))
               .annotate(n=Count("tubes")).order_by("created_at", "id")):
         in_transit[b.round_id].append(b)
     awaiting = dict(Tube.objects.filter(round_id__in=ids, state=TubeState.SEALED, result="")
-                    .exclude(at_lab_at=None).exclude(received_elsewhere_q(scope)).values("round_id").annotate(n=Count("id"))
+                    .exclude(at_lab_at=None).exclude(received_elsewhere_q(scope))
+                    .exclude(sent_elsewhere_q(scope.user)).values("round_id").annotate(n=Count("id"))
                     .values_list("round_id", "n").order_by())
     retests = defaultdict(list)
     for t in Tube.objects.filter(round_id__in=ids, retest=True, result="").order_by("sealed_at", "id"):
@@ -352,6 +359,21 @@ def lab_work(scope, limit=20) -> list[Round]:
         r.in_transit, r.awaiting = in_transit.get(r.id, []), awaiting.get(r.id, 0)
         r.retests = retests.get(r.id, [])
     return [r for r in rows if r.status != RoundStatus.CLOSED or r.in_transit or r.awaiting or r.retests]
+
+
+def get_round_boxes(actor, pk) -> Round:
+    """A round whose boxes the user works: the lab (`SCREENING_LAB` on it: its own boxes,
+    `lab_only`), else whoever samples in it (403 for who only sees it, else 404)."""
+    rnd = get_round_any(actor.scope, pk)
+    if round_allows(actor.scope, Perm.SCREENING_LAB, rnd):
+        return rnd
+    return get_round_for_sampling(actor, pk)
+
+
+def lab_only(scope, rnd: Round) -> bool:
+    """A lab account on the round (not seeing its figures, not sampling): sees its own boxes."""
+    return (round_allows(scope, Perm.SCREENING_LAB, rnd) and not round_allows(scope, Perm.SCREENING_VIEW, rnd)
+            and not round_allows(scope, Perm.SCREENING_SAMPLE, rnd))
 
 
 LAB_TEMPLATE_ROWS = 20_000  # tubes pre-filled in one template (the importer takes 100 000)
@@ -363,7 +385,8 @@ def tubes_to_report(scope, limit=LAB_TEMPLATE_ROWS) -> list[Tube]:
     re-tests (单采复核, urgent) first, then by round and barcode. One query."""
     ids = rounds(scope, Perm.SCREENING_LAB).exclude(kind=RoundKind.ANTIGEN).values("id")
     return list(Tube.objects.filter(round_id__in=ids, state=TubeState.SEALED, result="")
-                .exclude(at_lab_at=None).exclude(received_elsewhere_q(scope)).select_related("round", "box")
+                .exclude(at_lab_at=None).exclude(received_elsewhere_q(scope)).exclude(sent_elsewhere_q(scope.user))
+                .select_related("round", "box")
                 .only("id", "barcode", "retest", "round__name", "box__code")
                 .order_by("-retest", "round__starts_at", "round_id", "barcode")[:limit])
 
@@ -379,10 +402,15 @@ def held_lab_file(actor, token) -> list[dict] | None:
             .values_list("rows", flat=True).first())
 
 
-def boxes(rnd: Round):
+def boxes(rnd: Round, lab=None):
+    """The round's boxes, newest first, each with the lab it is sent to; `lab` (a lab
+    account that does not see the round's figures): only the boxes sent to it."""
     from django.db.models import Prefetch
 
-    return list(Box.objects.filter(round=rnd).annotate(n=Count("tubes")).prefetch_related(
+    qs = Box.objects.filter(round=rnd)
+    if lab is not None:
+        qs = qs.exclude(sent_elsewhere_q(lab, ""))
+    return list(qs.select_related("lab").annotate(n=Count("tubes")).prefetch_related(
         "handovers", Prefetch("tubes", queryset=Tube.objects.only("id", "barcode", "box_id", "retest")
                              .order_by("-retest", "barcode")))
         .order_by("-created_at"))
@@ -426,7 +454,8 @@ def tube_results(scope, rnd: Round, which: str = ""):
          .annotate(n=Count("id")).values("n"))
     qs = Tube.objects.filter(round=rnd, count__gt=0)
     if not round_allows(scope, Perm.SCREENING_VIEW, rnd):  # the lab's own tubes only
-        qs = qs.filter(scope.q(Perm.SCREENING_LAB)).exclude(received_elsewhere_q(scope))
+        qs = qs.filter(scope.q(Perm.SCREENING_LAB)).exclude(received_elsewhere_q(scope)) \
+            .exclude(sent_elsewhere_q(scope.user))
     if which == "none":
         qs = qs.filter(result="")
     elif which == "retest":

@@ -164,6 +164,13 @@ class ResultsIn(StrictIn):
     confirm_changes: bool | str = False
 
 
+class RefusedResultRow(Schema):
+    row: int | None = None
+    column: str = "barcode"
+    value: Any = None  # the tube's barcode
+    message: str  # why: "not sent to this lab" (another lab's box, or no box where several labs serve)
+
+
 class ResultsOut(Schema):
     saved: int
     corrected: int
@@ -179,6 +186,7 @@ class ResultsOut(Schema):
     close_contacts: int = 0  # of them negative but living with a case: close contacts, not released
     cases: int = 0  # of them positive: confirmed cases (the community's staff are told)
     no_receipt: int = 0  # results for tubes no box hand-over brought to the lab: kept, to be checked
+    refused: list[RefusedResultRow] = []  # rows not saved, each with its reason; the others were saved
 
 
 class TubeResultOut(Schema):
@@ -445,3 +453,44 @@ class AntigenRemindOut(Schema):
     recent: int  # households already reminded in the last 2 hours: not again
     door: list[RemindDoorOut]  # households without any family account: visit the door
     message: str
+
+
+# --- transport boxes (box_api) ------------------------------------------------------------
+
+class BoxLabOut(Schema):
+    id: int  # the lab account's id: what `lab` takes
+    name: str
+
+
+class BoxOut(Schema):
+    id: int
+    code: str
+    state: str  # packing | in_transit | at_lab
+    state_label: str
+    lab: BoxLabOut | None  # the lab the box is sent to (None: not named yet)
+    tubes: int
+    handovers: list[dict]  # [{stage, given_by, received_by, at}]
+
+
+class BoxPage(Page):
+    labs: list[BoxLabOut]  # the labs a box may be sent to (those serving the round's area); [] for a lab
+    results: list[BoxOut]
+
+
+class BoxIn(StrictIn):
+    code: str
+    lab: int | None = None  # one of `labs`; none: the round's only lab, if only one serves it
+
+
+class BoxLabIn(StrictIn):
+    lab: int
+
+
+class BoxPackIn(StrictIn):
+    barcodes: list[str]
+
+
+class BoxHandoverIn(StrictIn):
+    stage: str  # pickup (point → courier) | lab (courier → lab: the lab the box is sent to)
+    given_by: str
+    received_by: str

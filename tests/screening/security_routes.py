@@ -105,6 +105,29 @@ def with_sampler(w):
     planning.assign_sampler_volunteer(Actor.system(), w.round, w.round.points.get(), w.sampler, 1)
 
 
+def with_box(w):
+    """`sealed_tube`, packed in box BOX1 at the point (sent to the district's lab, the round's
+    only one)."""
+    sealed_tube(w)
+    staff = Actor.system(w.users.staff)
+    w.box = lab.create_box(staff, w.round, "BOX1")
+    lab.pack_tubes(staff, w.box, ["T0001"])
+
+
+def box_in_transit(w):
+    """`with_box`, the courier has taken it: for the lab it is sent to to sign for."""
+    with_box(w)
+    lab.hand_over(Actor.system(w.users.staff), Box.objects.get(pk=w.box.pk), "pickup", "张三", "快递李四")
+
+
+def box_url(suffix=""):
+    return lambda w: f"/api/v1/screening/rounds/{w.round.id}/boxes/{w.box.id}{suffix}"
+
+
+def missing_box(suffix=""):
+    return lambda w: f"/api/v1/screening/rounds/{w.round.id}/boxes/{MISSING}{suffix}"
+
+
 def lab_file(barcode):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -202,6 +225,23 @@ ROUTES = {
     ("GET", "/screening/rounds/{round_id}/results"): Route(
         round_url("/results"), setup=sealed_tube, missing=missing_round("/results"),
         resident=404, lab=200),
+    # Transport boxes (as the boxes page): the point's staff create, send, pack and hand
+    # over; the lab reads the boxes sent to it and signs for them at the lab (staff: 403).
+    ("GET", "/screening/rounds/{round_id}/boxes"): Route(
+        round_url("/boxes"), setup=with_box, missing=missing_round("/boxes"), lab=200, **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/boxes"): Route(
+        round_url("/boxes"), setup=sealed_tube, body=lambda w: {"code": "BOX9"},
+        missing=missing_round("/boxes"), staff=201, **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/boxes/{box_id}/lab"): Route(
+        box_url("/lab"), setup=with_box, body=lambda w: {"lab": w.users.lab.id},
+        missing=missing_box("/lab"), **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/boxes/{box_id}/tubes"): Route(
+        box_url("/tubes"), setup=with_box, body=lambda w: {"barcodes": ["T0001"]},
+        missing=missing_box("/tubes"), **SEEN_NOT_RUN),
+    ("POST", "/screening/rounds/{round_id}/boxes/{box_id}/handover"): Route(
+        box_url("/handover"), setup=box_in_transit,
+        body=lambda w: {"stage": "lab", "given_by": "快递李四", "received_by": "检测员王五"},
+        missing=missing_box("/handover"), staff=403, lab=200, **SEEN_NOT_RUN),
     # The round's work lists (as their pages): the missing list for whoever sees the round
     # (the building leader: their building's people); follow-ups for those who run the
     # round or sample in it; the home-sampling list for those who run it.

@@ -113,7 +113,8 @@ def test_the_api_takes_the_lab_file_itself(world, system, client):
     assert ok.status_code == 200, ok.content
     assert ok.json() == {"saved": 1, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0,
                          "lifted": 0, "invalid_pools": 0, "resample": 0, "restored": 0, "retests": 0,
-                         "released": 0, "close_contacts": 0, "cases": 0, "no_receipt": 1}  # T0001 came in no box
+                         "released": 0, "close_contacts": 0, "cases": 0, "no_receipt": 1,  # T0001 came in no box
+                         "refused": []}  # rows not sent to this lab: none
     again = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert again.json()["saved"] == 0 and LabResult.objects.count() == 1  # a resent file: nothing new
     assert again.json()["unchanged"] == 1

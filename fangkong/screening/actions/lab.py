@@ -16,7 +16,15 @@ from fangkong.core import bulk
 from fangkong.core.errors import Invalid
 
 from .. import checks
-from ..access import received_elsewhere_q, require_handover, require_lab, require_sample
+from ..access import (
+    is_lab_of,
+    lab_users_q,
+    only_lab_id,
+    require_handover,
+    require_lab,
+    require_sample,
+    sent_to,
+)
 from ..models import (
     Box,
     FollowUp,
@@ -34,17 +42,53 @@ from .followup import positive_pools, retest_results
 
 # --- transport -------------------------------------------------------------------------
 
-def create_box(actor, rnd: Round, code, point=None) -> Box:
+def check_lab(rnd: Round, lab, errors=None):
+    """A lab account serving the round's area (`access.lab_users_q`), by id or user; blank:
+    None. Anything else: Invalid on the field `lab`."""
+    from fangkong.accounts.models import User
+
+    if lab in (None, ""):
+        return None
+    try:
+        pk = lab.pk if isinstance(lab, User) else int(lab)
+        return User.objects.filter(lab_users_q(rnd)).get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Invalid(fields={"lab": [_("Choose one of the labs that serve this round's area.")]}) from None
+
+
+def create_box(actor, rnd: Round, code, point=None, lab=None) -> Box:
+    """A new box at the point, sent to `lab` (`check_lab`); none chosen: the round's only lab."""
     require_sample(actor, rnd)
     code = checks.check_barcode(code, "code")
-    box = Box(round=rnd, code=code, point=point, created_by=user_of(actor))
+    lab = check_lab(rnd, lab)
+    box = Box(round=rnd, code=code, point=point, created_by=user_of(actor),
+              lab_id=lab.pk if lab else only_lab_id(rnd))
     with transaction.atomic():
         try:
             with transaction.atomic():
                 box.save()
         except IntegrityError:
             raise Invalid(fields={"code": [_("Box %(code)s already exists.") % {"code": code}]}) from None
-        record(actor, "screening.box.create", rnd, {"box": code}, levels_from=rnd)
+        record(actor, "screening.box.create", rnd, {"box": code, "lab": box.lab_id}, levels_from=rnd)
+    return box
+
+
+def send_box(actor, box: Box, lab) -> Box:
+    """Name (or change) the lab a box is sent to, until the lab signed for it: whoever packs
+    the round's boxes; the lab one of `check_lab`'s."""
+    rnd = box.round
+    require_sample(actor, rnd)
+    lab = check_lab(rnd, lab)
+    if lab is None:
+        raise Invalid(fields={"lab": [_("Choose the lab the box is sent to.")]})
+    with transaction.atomic():
+        box = Box.objects.select_for_update().get(pk=box.pk)
+        if box.state == Box.State.AT_LAB:
+            raise Invalid(_("This box has been received at the lab already."), code="box_at_lab")
+        before, box.lab = box.lab_id, lab
+        box.save(update_fields=["lab"])
+        record(actor, "screening.box.send", rnd, {"box": box.code, "lab": lab.pk, "lab_name": str(lab),
+                                                   "before": before}, levels_from=rnd)
     return box
 
 
@@ -80,7 +124,7 @@ def pack_tubes(actor, box: Box, barcodes) -> int:
 def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str) -> Handover:
     """双签收: both names are required. The lab stage marks every tube as arrived."""
     rnd = box.round
-    require_handover(actor, rnd, stage)
+    require_handover(actor, rnd, stage, box)
     errors = {}
     if stage not in Handover.Stage.values:
         errors["stage"] = [_("Unknown hand-over.")]
@@ -97,15 +141,19 @@ def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str) -> H
         raise Invalid(_("This box is not at that step."), code="wrong_step")
     if stage == Handover.Stage.PICKUP and not box.tubes.exists():
         raise Invalid(_("The box is empty."), code="box_empty")
+    if stage == Handover.Stage.PICKUP and sent_to(box, rnd) is None:
+        raise Invalid(fields={"lab": [_("Choose the lab the box is sent to before the courier takes it.")]},
+                      code="no_lab")
     now = timezone.now()
     with transaction.atomic():
         h = Handover.objects.create(box=box, stage=stage, given_by=given, received_by=received,
                                     recorded_by=user_of(actor), at=now)
         box.state = Box.State.IN_TRANSIT if stage == Handover.Stage.PICKUP else Box.State.AT_LAB
-        box.save(update_fields=["state"])
+        box.lab_id = box.lab_id or sent_to(box, rnd)  # the round's only lab, named now
+        box.save(update_fields=["state", "lab"])
         if stage == Handover.Stage.LAB:
             Tube.objects.filter(box=box, at_lab_at=None).update(at_lab_at=now)
-        record(actor, "screening.box.handover", rnd, {"box": box.code, "stage": stage,
+        record(actor, "screening.box.handover", rnd, {"box": box.code, "stage": stage, "lab": box.lab_id,
                                                       "given_by": given, "received_by": received},
                levels_from=rnd)
     return h
@@ -133,27 +181,41 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
     clean, errors = checks.check_lab_rows(rows)
     codes = [r["barcode"] for r in clean if r["barcode"]]
     tubes = defaultdict(list)
-    # another lab's tubes (a box signed for there) look missing, as another area's
-    for t in (Tube.objects.filter(barcode__in=codes).exclude(received_elsewhere_q(actor.scope))
-              .select_related("round", "box")):
+    rounds = {}  # one Round a round: its own lab is read once (`access.only_lab_id`)
+    for t in Tube.objects.filter(barcode__in=codes).select_related("round", "round__place", "box"):
         if actor.scope.allows(Perm.SCREENING_LAB, t):
+            t.round = rounds.setdefault(t.round_id, t.round)
             tubes[t.barcode].append(t)
-    tube_errors = []
+    # a tube in no box that a lab wrote before is that lab's (it corrects its own results)
+    loose = [t.id for ts in tubes.values() for t in ts if not t.box_id]
+    first = {}
+    for tube_id, by in (LabResult.objects.filter(tube_id__in=loose).exclude(entered_by=None)
+                        .order_by("-created_at", "-id").values_list("tube_id", "entered_by_id")):
+        first[tube_id] = by  # the earliest last
+    for ts in tubes.values():
+        for t in ts:
+            t.first_lab_id = first.get(t.id)
+    tube_errors, refused = [], []
     for r in clean:
         found = tubes.get(r["barcode"], [])
         if r["barcode"] is None or r.get("duplicate"):
             continue
+        if len(found) > 1:
+            # The same barcode in two rounds: the newest round's sealed tube is the one.
+            found.sort(key=lambda t: (t.round.starts_at, t.id), reverse=True)
         if not found:
             # unknown, or another lab's: the same answer (a lab learns nothing of others' tubes)
             tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
                                 "message": _("Tube %(code)s is not in any round of this lab's "
                                              "area: check the barcode.") % {"code": r["barcode"]}})
-        elif len(found) > 1:
-            # The same barcode in two rounds: the newest round's sealed tube is the one.
-            found.sort(key=lambda t: (t.round.starts_at, t.id), reverse=True)
         if found and found[0].count == 0:
             tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
                                 "message": _("Tube %(code)s holds no sample.") % {"code": r["barcode"]}})
+        elif found and not is_lab_of(actor, found[0], found[0].round):
+            # a tube of the area not sent to this lab (another lab's box, or no box where
+            # several labs serve): refused, this row only — the rest of the file is written
+            refused.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
+                            "message": _not_sent_here(found[0])})
         elif found and found[0].box_id and found[0].box.state != Box.State.AT_LAB:
             # 双签收: a box is the lab's once it signed for it; before that its tubes are at
             # the point or with the courier, and a result for one is a wrong barcode
@@ -173,10 +235,15 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
                                 % {"code": r["barcode"]}})
     if errors or tube_errors:
         raise Invalid(_("The results have errors: nothing was saved."),
-                      rows=checks.sorted_row_errors(errors + tube_errors),
+                      rows=checks.sorted_row_errors(errors + tube_errors + refused),
                       code="invalid" if errors else "unknown_tubes")
+    if refused:
+        gone = {x["row"] for x in refused}
+        clean = [r for r in clean if r["row"] not in gone]
+        codes = [r["barcode"] for r in clean if r["barcode"]]
     user = user_of(actor)
     summary = dict.fromkeys(SUMMARY, 0)
+    summary["refused"] = checks.sorted_row_errors(refused)
     with transaction.atomic():
         # Set-based: one read of the tubes' latest results, one insert of the new results
         # (COPY on PostgreSQL), one UPDATE … FROM (VALUES …) of the tubes a 1,000, the
@@ -245,10 +312,21 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
                 summary[k] += v
         corrections.tell(actor, found, {t.barcode: t for t in changed})
         record(actor, "screening.results", None,
-               {"source": source, **summary, "tubes": codes[:200],
+               {"source": source, **summary, "refused": [x["value"] for x in refused[:200]], "tubes": codes[:200],
                 "changes": [{"tube": c["barcode"], "from": c["old"], "to": c["new"]} for c in found[:200]]},
                levels_from=clean and tubes[clean[0]["barcode"]][0].round, label=source)
     return summary
+
+
+def _not_sent_here(tube: Tube) -> str:
+    """The per-row refusal of a tube of the lab's area that was not sent to it."""
+    if tube.box_id:
+        why = _("its box %(box)s was sent to another lab") % {"box": tube.box.code}
+    else:
+        why = _("it came in no box, and several labs serve this area: pack it in a box sent "
+                "to your lab, or ask the sampling point which lab it went to")
+    return _("Tube %(code)s was not sent to this lab (%(why)s): this row was not saved.") % {
+        "code": tube.barcode, "why": why}
 
 
 def _box_where(box: Box) -> str:
