@@ -87,7 +87,7 @@ def search_keys(query: str) -> list[str] | None:
 
     if re.search(r"\d", query or ""):  # pypinyin would read digits as tone numbers
         return None
-    plain = to_normal(query or "", v_to_u=False).lower()
+    plain = to_normal((query or "").lower(), v_to_u=False)  # ü folds only lower-case
     if not re.fullmatch(r"[a-z\s'’·.-]*[a-z][a-z\s'’·.-]*", plain):
         return None
     word = re.sub(r"[^a-z]", "", plain)

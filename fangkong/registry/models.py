@@ -231,7 +231,7 @@ class Resident(Levels):
     name = models.CharField(_("name"), max_length=50)
     pinyin = models.CharField(max_length=200, default="", db_index=True)  # "zhangsan"
     initials = models.CharField(max_length=50, default="", db_index=True)  # "zs"
-    pinyin_given = models.CharField(max_length=200, default="", db_index=True)  # "sanzhang"
+    pinyin_given = models.CharField(max_length=200, default="", db_default="", db_index=True)  # "sanzhang"
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)

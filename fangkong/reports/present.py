@@ -22,9 +22,13 @@ def shown(f, value) -> str:
     return str(value)
 
 
-def sections(values: dict, node=None, keys=None, *, links=True) -> list[dict]:
-    """[{group, rows: [{key, label, value, shown, url}]}] in the providers' order."""
+def sections(values: dict, node=None, keys=None, *, links=True, day=None) -> list[dict]:
+    """[{group, rows: [{key, label, value, shown, url}]}] in the providers' order. `day`: the
+    day the figures are of (a nightly report's); before today, the figures counted from the
+    roll (`Figure.roll`: zones, residents) have no link — their lists show the roll as it
+    stands now, not the day's (a past report's 封控区人数 85 would open today's 120)."""
     out, by_group = [], {}
+    past = day is not None and day < timezone.localdate()
     for f in figures.definitions(keys):
         if f.key not in values:
             continue
@@ -32,7 +36,8 @@ def sections(values: dict, node=None, keys=None, *, links=True) -> list[dict]:
         if group not in by_group:
             by_group[group] = {"group": group, "rows": []}
             out.append(by_group[group])
-        url = f.link(node, values) if (links and node is not None and f.link) else None
+        url = (f.link(node, values) if (links and node is not None and f.link and not (past and f.roll))
+               else None)
         by_group[group]["rows"].append({"key": f.key, "label": str(f.label), "value": values[f.key],
                                         "shown": shown(f, values[f.key]), "url": url,
                                         "note": f.note(values) if f.note else None})

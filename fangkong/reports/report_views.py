@@ -29,7 +29,7 @@ def report_ctx(request, r, **extra) -> dict:
     keys = d.figures or None
     changed = present.changed_lines(r) if r.pk and r.children else []
     return node_ctx(request, r.place) | {
-        "report": r, "sections": present.sections(r.figures, r.place, keys), "versions": queries.versions(r),
+        "report": r, "sections": present.sections(r.figures, r.place, keys, day=r.day), "versions": queries.versions(r),
         "definition": d, "children": [c | {"cells": present.child_row(c["figures"]) if c["included"] else []}
                                       for c in r.children],
         "columns": present.child_columns(),

@@ -55,8 +55,10 @@ def overlapping(kind, starts_at, ends_at, areas, *, client_id=None, same_day=Fal
     else:  # a PCR round: its window (a re-test round the same afternoon is not asked)
         met = Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
     above = {pid for a in areas for pid in ancestor_ids(a)} | {a.id for a in areas}
-    qs = (Round.objects.filter(met, kind=kind, erased_at=None)
-          .exclude(status=RoundStatus.CLOSED)
+    qs = Round.objects.filter(met, kind=kind, erased_at=None)
+    if not same_day:  # by the day, a round already ended is still that day's test
+        qs = qs.exclude(status=RoundStatus.CLOSED)
+    qs = (qs
           .filter(Q(areas__place_id__in=above) | under_any(areas, "areas__place__")))
     if client_id is not None:
         qs = qs.exclude(client_id=client_id)
@@ -74,7 +76,7 @@ def overlapping(kind, starts_at, ends_at, areas, *, client_id=None, same_day=Fal
 
 def planned_on(kind, day, areas) -> list[Round]:
     """settings.FANGKONG_ROUNDS_ON_DAY: the rounds of `kind` over any of `areas` on the local
-    `day`, not closed — the zones' cadence marks the day planned with them, by the rule its
-    "Plan this round" asks with (`overlapping(same_day=True)`). Two queries."""
+    `day`, ended ones too (not erased) — the zones' cadence marks the day planned with them,
+    by the rule its "Plan this round" asks with (`overlapping(same_day=True)`). Two queries."""
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     return overlapping(kind, start, start, areas, same_day=True)

@@ -246,8 +246,9 @@ PROVIDER = Provider("screening", (
            short=_("Household coverage"),
            derive=lambda v: percent(v.get("households_covered", 0), v.get("test_households", 0)),
            link=_round_link("screening_round")),
-    Figure("cases", _("Positive cases"), GROUP, worse="high",
-           link=_round_link("screening_followups", place=False)),
+    # no link: the day's cases count the health authority's reports by hand too (`day_cases`),
+    # and a round's follow-ups list only its re-test positives ("阳性病例 3" opened a list of 1)
+    Figure("cases", _("Positive cases"), GROUP, worse="high"),
     Figure("awaiting_retest", _("Positives awaiting re-test"), GROUP, worse="high", short=_("Re-test"),
            link=_round_link("screening_followups", place=False)),
     Figure("tubes_not_at_lab", _("Tubes not yet at the lab"), GROUP, worse="high", short=_("Tubes in transit"),

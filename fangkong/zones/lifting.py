@@ -55,16 +55,30 @@ class Recommendation:
     # what of the rule is not met, in short (each a `core.said` message, kept with a
     # publication against the rule and said again in its reader's language)
     unmet: list[str] = field(default_factory=list)
+    today: datetime.date | None = None  # the day it was made for (None: today)
+
+    @property
+    def due(self) -> datetime.date | None:
+        """The first day the rule can be met, counted from `counted_from`: its clean days
+        reached and its final round's day come (the later); None without a lifting rule."""
+        if self.rule is None:
+            return None
+        return self.counted_from + datetime.timedelta(days=max(self.rule.clean_days, self.rule.round_day or 0))
+
+    @property
+    def overdue(self) -> bool:
+        """Kept although its day has come: something else of the rule is unmet (the final
+        round) — no date can be promised, `earliest_words` says what is missing."""
+        due = self.due
+        return self.action == KEEP and due is not None and due <= (self.today or timezone.localdate())
 
     @property
     def earliest(self) -> datetime.date | None:
-        """The earliest day the zone may end (or change to its rule's milder zone): the day
-        its clean days are reached, counted from `counted_from` — the date the family's
-        household panel says (`said_to_family`), the staff's recommendation and the API.
-        None without a lifting rule (it ends by hand)."""
-        if self.rule is None:
-            return None
-        return self.counted_from + datetime.timedelta(days=self.rule.clean_days)
+        """The earliest day the zone may end (or change to its rule's milder zone) — the date
+        the family's household panel says (`said_to_family`), the staff's recommendation and
+        the API: `due`. None without a lifting rule (it ends by hand), and None while kept
+        past that day (`overdue`: a date already past would be read as a promise)."""
+        return None if self.overdue else self.due
 
     @property
     def end_name(self) -> str:
@@ -78,7 +92,13 @@ class Recommendation:
 
     @property
     def earliest_words(self) -> str:
-        """"最早 12月21日 可以解除" (or change to its milder zone); "" without a rule."""
+        """"最早 12月21日 可以解除" (or change to its milder zone); kept past that day, what
+        is still unmet instead of a date ("满足以下条件后即可解除：末轮核酸未完成"); "" without a
+        rule."""
+        if self.overdue and self.unmet:
+            end, unmet = self.end_name, join_words([str(u) for u in self.unmet])
+            return (_("It can change to %(zone)s once this is met: %(unmet)s.") % {"zone": end, "unmet": unmet}
+                    if end else _("It can end once this is met: %(unmet)s.") % {"unmet": unmet})
         if self.earliest is None:
             return ""
         end, date = self.end_name, _day(self.earliest)
@@ -149,7 +169,7 @@ def recommend(d: Designation, today: datetime.date, last_case: ZoneCase | None) 
     counted_from = timezone.localdate(start)
     day = (today - counted_from).days
     rec = Recommendation(designation=d, action=KEEP, day=day, counted_from=counted_from,
-                         last_case=last_case)
+                         last_case=last_case, today=today)
     rule = rec.rule = rule_for(d)
     if last_case is not None:
         rec.reasons.append(_("Last new case inside: %(date)s.") % {"date": _day(counted_from)})

@@ -122,6 +122,15 @@ class NoticePlaceEndedOut(Schema):
     zone_type: str | None  # changed to (None: lifted)
 
 
+class NoticePlaceAfterOut(Schema):
+    """The zone a lifted place falls back to: one above it still zoning it."""
+
+    zone_type: str
+    zone_name: str
+    place: int  # the place whose zone it is ("随光明小区")
+    place_name: str
+
+
 class NoticePlaceOut(Schema):
     place: int
     place_name: str  # with the parents that tell it apart ("光明小区 5号楼")
@@ -132,6 +141,7 @@ class NoticePlaceOut(Schema):
     state: str  # scheduled | published
     effective_at: datetime.datetime | None
     ended: NoticePlaceEndedOut | None = None  # lifted or changed since by a later notice
+    after: NoticePlaceAfterOut | None = None  # a lift: the zone the place falls back to (None: no zone)
 
 
 class NoticeDetailOut(NoticeOut):
@@ -296,7 +306,8 @@ class RecommendationOut(Schema):
     day: int
     counted_from: datetime.date
     # the earliest day it may end (or change to its rule's milder zone) by its rule — the
-    # date the family's household page says; None without a lifting rule
+    # date the family's household page says; None without a lifting rule, and None when
+    # kept past that day (the final round is missing: `reasons` say what is unmet)
     earliest: datetime.date | None = None
     reasons: list[str]
     final_round: FinalRoundOut | None = None

@@ -54,6 +54,11 @@ def test_the_keys_are_stored_and_prefix_looked_up():
     assert Resident._meta.get_field("pinyin_given").db_index
 
 
+def test_upper_case_u_umlaut_is_pinyin_too():
+    assert search_keys("LÜ") == search_keys("lü") == ["lv"]
+    assert search_keys("LÜ BAOGUO") == ["lvbaoguo"]
+
+
 def test_nobody_found_hints_at_lv(login, world, people):
     c = login(world.users.staff)
     c.cookies["django_language"] = "en"

@@ -88,3 +88,26 @@ def test_a_day_not_covered_offers_the_round(world, presets, client):
     client.cookies["django_language"] = "en"
     page = client.get(f"/zones/p/{world.compound.id}/").content.decode()
     assert "Testing required by the zones (next 7 days)" in page
+
+
+def test_a_day_whose_round_was_ended_is_still_covered_and_one_more_is_asked_about(world, presets, client):
+    """Review (finding 2): the morning round ended by staff at 11:30 still is the day's test —
+    the afternoon shift is not offered the same day's round again without being asked."""
+    from fangkong.screening.models import RoundStatus
+
+    w = world
+    designate(w, w.unit1, "sealed")
+    client.force_login(w.users.staff)
+    data = _today_link(client, w.compound)
+    start = timezone.make_aware(datetime.datetime.fromisoformat(data["starts_at"]))
+    morning = planning.plan_round(Actor.system(w.users.staff), w.community, {
+        "name": "第3轮核酸", "kind": "pcr", "starts_at": (start - datetime.timedelta(hours=7)).isoformat(),
+        "ends_at": start.isoformat(), "pool_size": 10})
+    Round.objects.filter(pk=morning.pk).update(status=RoundStatus.CLOSED)  # ended by staff
+    page = client.get(f"/zones/p/{w.compound.id}/").content.decode()
+    assert "已安排：第3轮核酸" in page, page
+    asked = client.post("/screening/plan/", data)
+    assert asked.status_code == 200 and "第3轮核酸" in asked.content.decode()
+    assert list(Round.objects.values_list("id", flat=True)) == [morning.id]
+    # a PCR round's own window rule is unchanged: an ended round is not asked about
+    assert not overlapping("pcr", start - datetime.timedelta(hours=6), start, [w.community])

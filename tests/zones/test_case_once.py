@@ -81,3 +81,38 @@ def test_the_confirm_step_names_the_person_the_zone_the_time_and_the_escalation(
     assert "现在（" in html and "至今" not in html
     assert "1号楼 将起草为封控区" in html, html
     assert not ZoneCase.objects.exists()
+
+
+def test_no_source_in_two_languages_is_one_case(world, presets, client):
+    """Review (finding 4): an empty source was stored in the reporter's language, so the same
+    person reported again by an English client was another case and another alarm."""
+    w = world
+    _controlled(w)
+    client.force_login(w.users.staff)
+    first = client.post("/api/v1/zones/cases", {"resident": w.xia.id}, content_type="application/json")
+    assert first.status_code == 201, first.content
+    again = client.post("/api/v1/zones/cases", {"resident": w.xia.id}, content_type="application/json",
+                        HTTP_ACCEPT_LANGUAGE="en")
+    assert again.status_code == 200 and again.json()["already_reported"] is True, again.content
+    case = ZoneCase.objects.get()
+    assert case.source == "卫健部门通报", case.source  # the site's language, whoever reported it
+    assert _told(w) == 2
+
+
+def test_a_person_screening_already_confirmed_entered_by_hand_is_the_same_case(world, presets, client):
+    """Review (finding 4): a person confirmed by screening's re-test (source_ref set) and then
+    entered from the CDC's notice was recorded and alarmed twice."""
+    from fangkong.core.actor import Actor
+    from fangkong.zones.actions.escalate import case_confirmed
+
+    w = world
+    _controlled(w)
+    found, _p = case_confirmed(Actor.system(w.users.staff), w.xia, source="单管复核阳性",
+                               source_ref="screening.followup:999")
+    told = _told(w)
+    client.force_login(w.users.staff)
+    again = client.post("/api/v1/zones/cases", {"resident": w.xia.id, "source": SOURCE},
+                        content_type="application/json")
+    assert again.status_code == 200 and again.json()["already_reported"] is True, again.content
+    assert again.json()["id"] == found.id
+    assert ZoneCase.objects.count() == 1 and _told(w) == told

@@ -171,3 +171,24 @@ def test_a_wrong_map_centre_fails_the_check(db, value):
         with pytest.raises(SystemCheckError, match="fangkong.E002"):
             call_command("check")
     assert check_map_center() == []
+
+
+def test_the_printed_table_leaves_out_a_milder_zone_a_stricter_one_above_replaced(world, presets):
+    """Review (finding 6): 1号楼 designated 管控区, then its compound sealed: the building's own
+    designation stays in force but holds nobody, and the table under the map printed
+    "管控区 · 1号楼 · 0户" beside "封控区 · 光明小区"."""
+    from fangkong.core.actor import Actor
+    from fangkong.registry import actions as reg
+    from fangkong.registry.models import Kind
+    from fangkong.zones.map_places import zone_places
+
+    w = world
+    empty = reg.create_place(Actor.system(), w.compound, Kind.BUILDING, "9号楼")  # nobody lives there
+    designate(w, w.building, "controlled", "第18号")
+    designate(w, empty, "controlled", "第19号")
+    rows = {(r["place"].id, r["zone_type"].code): r["households"] for r in zone_places(w.community)}
+    assert rows[(w.building.id, "controlled")] > 0 and rows[(empty.id, "controlled")] == 0  # still listed
+    designate(w, w.compound, "sealed", "第20号")
+    rows = {(r["place"].id, r["zone_type"].code): r["households"] for r in zone_places(w.community)}
+    assert rows[(w.compound.id, "sealed")] > 0, rows
+    assert (w.building.id, "controlled") not in rows and (empty.id, "controlled") not in rows, rows

@@ -185,3 +185,36 @@ def test_a_lift_within_the_rule_needs_no_confirm(world, presets, login):
     assert r.status_code == 200 and r.json()["against_rule"] is None, r.content
     page = c.get(f"/zones/adjustments/{adj.id}/").content.decode()
     assert 'id="against-rule"' not in page
+
+
+def test_kept_past_its_day_says_what_is_unmet_instead_of_a_past_date(world, presets, login):
+    """Review (finding 5): a zone whose clean days were reached but whose final round is
+    missing showed "最早 <a date already past> 可以解除" beside "Keep"."""
+    w = world
+    d = _sealed(w)
+    rule = lifting.rule_for(d)
+    back = timezone.now() - datetime.timedelta(days=rule.clean_days + 3)
+    Designation.objects.filter(pk=d.pk).update(starts_at=back, clock_from=back)
+    d.refresh_from_db()
+    rec = lifting.recommendations([d])[0]
+    assert rec.action == lifting.KEEP and rec.day == rule.clean_days + 3
+    assert rec.earliest is None and rec.overdue
+    assert rec.earliest_words == "满足以下条件后即可解除：末轮核酸未完成。", rec.earliest_words
+    assert rec.earliest_words in lifting.said_to_family(rec)
+    past = date_format(timezone.localdate(back) + datetime.timedelta(days=rule.clean_days), "MONTH_DAY_FORMAT")
+    c = login(w.users.staff)
+    page = c.get(f"/zones/p/{w.building.id}/lifting/").content.decode()
+    shown = page.split('class="earliest"')[1][:120]
+    assert "末轮核酸未完成" in shown and past not in shown, shown
+    [one] = [x for x in c.get(f"/api/v1/zones/lifting?place={w.building.id}").json() if x["designation"] == d.id]
+    assert one["earliest"] is None
+
+
+def test_the_earliest_day_waits_for_the_final_rounds_day(world, presets):
+    w = world
+    d = _sealed(w)
+    rule = lifting.rule_for(d)
+    rule.round_day = rule.clean_days + 2  # a rule whose round comes after its clean days
+    rule.save(update_fields=["round_day"])
+    rec = lifting.recommendations([d])[0]
+    assert rec.earliest == timezone.localdate() + datetime.timedelta(days=rule.clean_days + 2)

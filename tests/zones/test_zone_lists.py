@@ -98,3 +98,38 @@ def test_export_has_a_zone_column_and_imports_back(zoned, client):
     job = do_import(w.users.staff, w.community, full, "export.xlsx")  # the round trip
     assert job.status == ImportJob.Status.DONE, job.errors
     assert (job.created_count, job.updated_count, job.unchanged_count) == (0, 0, 4)
+
+
+def test_a_past_days_report_has_no_links_to_todays_zone_lists(zoned, client):
+    """Review (finding 7): a past day's nightly report takes the zone figures from the roll
+    at its cut-off, but their links opened today's list ("封控区人数 85" opening 120)."""
+    import datetime
+
+    from django.utils import timezone
+
+    w = zoned
+    client.force_login(w.users.staff)
+    today = timezone.localdate()
+    page = client.get(f"/reports/places/{w.community.id}/days/{today}/").content.decode()
+    assert re.search(r'<a href="[^"]+" data-figure="sealed_people"', page)  # today's: the list
+    past = client.get(f"/reports/places/{w.community.id}/days/{today - datetime.timedelta(days=1)}/")
+    html = past.content.decode()
+    assert past.status_code == 200 and 'data-figure="sealed_people"' in html
+    for key in (*KEYS, "residents", "households"):
+        assert not re.search(rf'<a href="[^"]+" data-figure="{key}"', html), key
+
+
+def test_the_days_cases_figure_opens_no_round_list(zoned, client):
+    """Review (finding 7): `cases` counts the cases reported by hand too, but linked to one
+    round's re-test follow-ups ("阳性病例 1" opening a list without the hand-reported case)."""
+    from fangkong.reports import figures
+    from fangkong.zones.actions import escalate
+    from tests.conftest import actor_for
+
+    w = zoned
+    assert figures.by_key()["cases"].link is None
+    escalate.record_case(actor_for(w.users.staff), w.wang, source="区疾控通报")
+    client.force_login(w.users.staff)
+    page = client.get(f"/reports/places/{w.community.id}/").content.decode()
+    assert re.search(r'data-figure="cases"><strong>1</strong>', page)
+    assert not re.search(r'<a href="[^"]+" data-figure="cases"', page)

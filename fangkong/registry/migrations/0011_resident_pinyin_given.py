@@ -1,22 +1,13 @@
 """Resident.pinyin_given: the pinyin in given-family order ("baoguolv"), so that the given
-name alone and "Baoguo Wang" are prefix look-ups on an index (`core.text.given_key`)."""
+name alone and "Baoguo Wang" are prefix look-ups on an index (`core.text.given_key`).
+
+Three steps, so the site stays up during `migrate` (docs/deployment.md, "Upgrades with
+migrations"): this one only adds the column with a database default '' and no index (on
+PostgreSQL ≥ 11 a change of the catalogue only; the old code's INSERTs, which leave the
+column out, still work); 0012 fills it in committed batches; 0013 builds the index
+(CONCURRENTLY on PostgreSQL)."""
 
 from django.db import migrations, models
-
-
-def fill(apps, schema_editor):
-    from fangkong.core.text import given_key
-
-    Resident = apps.get_model("registry", "Resident")
-    batch = []
-    for r in Resident.objects.exclude(name="").only("id", "name").iterator(chunk_size=5000):
-        r.pinyin_given = given_key(r.name)
-        batch.append(r)
-        if len(batch) >= 5000:
-            Resident.objects.bulk_update(batch, ["pinyin_given"])
-            batch = []
-    if batch:
-        Resident.objects.bulk_update(batch, ["pinyin_given"])
 
 
 class Migration(migrations.Migration):
@@ -29,7 +20,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='resident',
             name='pinyin_given',
-            field=models.CharField(db_index=True, default='', max_length=200),
+            field=models.CharField(db_default='', default='', max_length=200),
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
     ]

@@ -5,10 +5,11 @@ publish it with one action. A case also restarts the lifting count of the zone i
 import datetime
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -43,9 +44,17 @@ def record_case(actor, resident: Resident, *, confirmed_at=None, source="", sour
     nobody is told again; the case answers `reported_before` True (`already_words`)."""
     access.require(actor, access.MANAGE, resident)
     cid = parse_client_id(client_id)
-    return case_confirmed(actor, resident, confirmed_at=confirmed_at,
-                          source=(source or "").strip() or _("Reported by the health authority"),
-                          source_ref=source_ref, client_id=cid)
+    given = (source or "").strip()
+    return case_confirmed(actor, resident, confirmed_at=confirmed_at, source=given or default_source(),
+                          source_ref=source_ref, client_id=cid, any_source=not given)
+
+
+def default_source() -> str:
+    """The source of a case reported by hand without one, stored in the site's language
+    (settings.LANGUAGE_CODE), never the reporter's: the same case reported in another
+    language is still the same source."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Reported by the health authority")
 
 
 def already_words(case: ZoneCase) -> str:
@@ -62,9 +71,11 @@ def _again(case: ZoneCase):
     return case, Adjustment.objects.filter(case=case).first()
 
 
-def _reported(resident, cid, source, source_ref, confirmed_at):
+def _reported(resident, cid, source, source_ref, confirmed_at, any_source=False):
     """The case this report repeats, or None: the same client key, the same screening
-    source, or (by hand) the same person from the same source while the case is open."""
+    source, or (by hand) the same person while a case of theirs is open — from the same
+    source (`any_source`: no source given, any hand-reported case), or confirmed by
+    screening's re-test (the CDC's notice of a person screening already found)."""
     if cid is not None:
         found = ZoneCase.objects.filter(client_id=cid).select_related("resident").first()
         if found is not None:
@@ -73,13 +84,15 @@ def _reported(resident, cid, source, source_ref, confirmed_at):
             return found
     if source_ref:
         return ZoneCase.objects.filter(source_ref=source_ref).select_related("resident").first()
-    return (ZoneCase.objects.filter(resident_id=resident.id, source_ref=None, source=source[:80],
+    by_hand = Q(source_ref=None) if any_source else Q(source_ref=None, source=source[:80])
+    return (ZoneCase.objects.filter(by_hand | Q(source_ref__isnull=False), resident_id=resident.id,
                                     confirmed_at__gt=confirmed_at - datetime.timedelta(days=CASE_OPEN_DAYS))
             .select_related("resident").order_by("created_at").first())
 
 
 def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
-                   source_ref: str | None = None, kind="zones.case", key="", detail=None, client_id=None):
+                   source_ref: str | None = None, kind="zones.case", key="", detail=None, client_id=None,
+                   any_source=False):
     """Called by the action that confirmed the case (screening's single re-test), which has
     checked its own permission. Idempotent by `source_ref` (by hand: `client_id`, and the
     person and source of an open case, `record_case`). Returns (case, proposal or None); a
@@ -96,7 +109,7 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
         with transaction.atomic():
             if not source_ref:  # one report by hand of a person at a time (the form sent twice at once)
                 list(Resident.objects.select_for_update().filter(pk=resident.pk).values_list("pk"))
-            found = _reported(resident, client_id, source, source_ref, confirmed_at)
+            found = _reported(resident, client_id, source, source_ref, confirmed_at, any_source)
             if found is not None:
                 return _again(found)
             case.save()
@@ -106,7 +119,7 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
         _tell_staff(actor, case, resident, proposal, kind=kind, key=key or f"zones.case.{case.id}",
                     detail=detail)
     except IntegrityError:  # the same source_ref or client id at the same instant: the other one won
-        found = _reported(resident, client_id, source, source_ref, confirmed_at)
+        found = _reported(resident, client_id, source, source_ref, confirmed_at, any_source)
         if found is None:
             raise
         return _again(found)
@@ -137,13 +150,15 @@ def _tell_staff(actor, case, resident, proposal, *, kind, key, detail):
     if not users:
         return
     name, source, at = resident.name, case.source, case.confirmed_at
+    stock = source == default_source()  # said in each reader's language, like the rest
     where = Place.objects.filter(pk=resident.building_id or resident.unit_id or resident.community_id).first()
     title = proposal.title if proposal is not None else ""
 
     def body():  # in each reader's language
         text = _("%(name)s (%(place)s) confirmed a case at %(at)s (%(source)s). Follow the case "
                  "procedure for the household.") % {
-            "name": name, "place": where.name if where else "", "source": source,
+            "name": name, "place": where.name if where else "",
+            "source": _("Reported by the health authority") if stock else source,
             "at": date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")}
         if detail is not None:
             text += " " + str(detail() if callable(detail) else detail)
