@@ -26,6 +26,7 @@ from fangkong.registry.models import Presence
 
 from . import access, checks, queries, status
 from .actions import planning
+from .models import ExemptReason
 from .views import AT_ROW, with_addresses
 
 # the row's presence steps (`do`: "away", "hospital"): the exemption reasons refused for
@@ -65,18 +66,36 @@ def _say_error(request, e: Invalid, post) -> None:
         say(request, messages.ERROR, m, post)
 
 
-def _exempt_step(request, r, who, back, reasons, *, warn=""):
+def _presence_hint(held) -> str:
+    """The exemption step's pointer to the row's presence buttons, naming only those the
+    row offers someone of `held` (`access.HELD_OUTCOMES`: a case is never away)."""
+    away, hospital = (access.outcome_allowed(held, str(k)) for k in (ExemptReason.AWAY, ExemptReason.HOSPITAL))
+    if away and hospital:
+        return _("Away from the area or in hospital? Go back and tap “Away…” or “In "
+                 "hospital…” instead: it is their presence.")
+    if hospital:
+        return _("In hospital? Go back and tap “In hospital…” instead: it is their presence.")
+    if away:
+        return _("Away from the area? Go back and tap “Away…” instead: it is their presence.")
+    return ""
+
+
+def _exempt_step(request, r, who, back, reasons, *, held="", warn=""):
     """Ask the reason (and a note: "other" needs one, `checks.check_exemption_note`): one of
-    `reasons` (`checks.reasons_offered`, for someone held only `access.exempt_reasons`')."""
+    `reasons` (`checks.reasons_offered`, for someone held only `access.exempt_reasons`');
+    its words name only what is offered (`_presence_hint`; the note is needed only when
+    "other" is one of them)."""
+    hint = _presence_hint(held)
+    other = any(v == ExemptReason.OTHER for v, _label in reasons)
     return confirm_step(
         request, title=_("Exempt %(name)s from this round?") % {"name": r.name},
-        lines=[who, _("%(name)s will not be counted as missing in this round.") % {"name": r.name},
-               _("Away from the area or in hospital? Go back and tap “Away…” or “In "
-                 "hospital…” instead: it is their presence.")],
+        lines=[who, _("%(name)s will not be counted as missing in this round.") % {"name": r.name}]
+        + ([hint] if hint else []),
         warn=warn,
         choice=("reason", _("Reason"), [(v, label, "") for v, label in reasons],
                 request.POST.get("reason", "")),  # asked again: the reason stays chosen
-        entry=("note", _("Note (needed for “Other reason”)"), request.POST.get("note", "")),
+        entry=("note", _("Note (needed for “Other reason”)") if other else _("Note (optional)"),
+               request.POST.get("note", "")),
         yes=_("Yes, exempt"), back=back)
 
 
@@ -127,11 +146,11 @@ def missing_row(request, pk, resident):
                 access.require_outcome(held, EXEMPT, r.name)  # none for them: refused
             reason = request.POST.get("reason")
             if not confirmed(request) or not reason:
-                return _exempt_step(request, r, who, back, reasons)
+                return _exempt_step(request, r, who, back, reasons, held=held)
             try:
                 checks.check_exemption_note(checks.check_reason(reason), request.POST.get("note", ""))
             except Invalid as e:  # asked again, the error above "yes"
-                return _exempt_step(request, r, who, back, reasons,
+                return _exempt_step(request, r, who, back, reasons, held=held,
                                     warn=[m for v in e.fields.values() for m in v])
             planning.add_exemption(actor, rnd, r, reason, request.POST.get("note", ""))
             say(request, messages.SUCCESS, _("%(name)s is exempt from this round.") % {"name": r.name},

@@ -193,6 +193,26 @@ def no_contact_text(code) -> str:
     return ""
 
 
+def reported_cases(resident_ids, since=None) -> set[int]:
+    """Those of `resident_ids` confirmed as a case since `since` (default: CONTACT_DAYS ago)
+    only by the health authority — a case reported by hand in zones (`ZoneCase`), with no
+    single re-test positive of their own: their mark says "confirmed case (health
+    authority)", never a re-test nobody took (`held_words`, `_words`). Two queries (none
+    for no ids)."""
+    from fangkong.zones.models import ZoneCase
+
+    ids = list(set(resident_ids))
+    if not ids:
+        return set()
+    since = since or timezone.now() - datetime.timedelta(days=CONTACT_DAYS)
+    reported = set(ZoneCase.objects.filter(resident_id__in=ids, confirmed_at__gte=since)
+                   .values_list("resident_id", flat=True))
+    if not reported:
+        return set()
+    return reported - set(FollowUp.objects.filter(resident_id__in=reported, status=FollowUp.Status.CASE,
+                                                  closed_at__gte=since).values_list("resident_id", flat=True))
+
+
 HELD_CODES = ("case", "held", "held_antigen", "close_contact")  # `held_codes`' values, worst first
 
 
@@ -227,12 +247,13 @@ def held_code(resident) -> str:
     return held_codes([resident]).get(resident.id, "")
 
 
-def held_words(code) -> tuple[str, str]:
+def held_words(code, reported=False) -> tuple[str, str]:
     """(the mark, the next step) of a `held_codes` code in the reader's language: the
     missing list's badge and line, its .xlsx's columns and its API's `held_label` and
-    `held_step` say these words."""
+    `held_step` say these words. `reported`: a case only the health authority reported
+    (`reported_cases`), not a single re-test positive."""
     if code == "case":
-        return (_("Confirmed positive (single re-test)"),
+        return (case_label(reported),
                 _("A confirmed case: follow the case procedure (transfer, sealing, close contacts)."))
     if code in ("held", "held_antigen"):
         return (_("Pooled tube positive: waiting for a single re-test") if code == "held"
@@ -246,6 +267,12 @@ def held_words(code) -> tuple[str, str]:
     return "", ""
 
 
+def case_label(reported=False) -> str:
+    """A confirmed case's mark: a single re-test positive, or a case the health authority
+    reported (`reported_cases`: no re-test was taken)."""
+    return _("Confirmed case (health authority)") if reported else _("Confirmed positive (single re-test)")
+
+
 MARK_CHUNK = 2000  # rows marked per batch of reads (the page shows 2,000; the .xlsx any number)
 
 
@@ -255,15 +282,17 @@ def missing_marks(rows) -> None:
     (`positive_households`' words for the door) and `.held_code` (`held_codes`) with
     `.held_label`, `.held_step` (`held_words`: the next step, a single tube at the door, not
     the sampling point) and `.held`. What the row may record for them is
-    `access.HELD_OUTCOMES`'. Five queries per `MARK_CHUNK` rows."""
+    `access.HELD_OUTCOMES`'. A case the health authority reported is marked as such
+    (`reported_cases`), not as a re-test. Five to seven queries per `MARK_CHUNK` rows."""
     for i in range(0, len(rows), MARK_CHUNK):
         part = rows[i:i + MARK_CHUNK]
         hh = positive_households([r.household_id for r in part])
         codes = held_codes(part)
+        reported = reported_cases([rid for rid, c in codes.items() if c == "case"])
         for r in part:
             r.no_contact = no_contact_text(hh.get(r.household_id))
             r.held_code = codes.get(r.id, "")
-            r.held_label, r.held_step = held_words(r.held_code)
+            r.held_label, r.held_step = held_words(r.held_code, reported=r.id in reported)
             r.held = bool(r.held_code)
 
 
@@ -345,6 +374,7 @@ def household_now(household, people) -> dict:
                                         status=HomeVisit.Status.OPEN)
                .values_list("round_id", "resident_id")) if rnds and ids else set()
     cases = cases_by_household([household.id])
+    reported = reported_cases(cases.get(household.id, ()))
     contacts = close_contacts(people, cases)
     zone = household_zone(household.id)
     home_zone = bool(zone and zone.zone_type.home_sampling)
@@ -362,7 +392,7 @@ def household_now(household, people) -> dict:
         if contact and code not in ("positive", "held", "held_antigen", "resampled"):
             code = "contact"  # not released, not sent to the sampling point
         lines.append(_line(p, code, rnd, home_zone or at_door or (rnd is not None and (rnd.id, p.id) in home),
-                           contact=contact, base=base, followup=fu))
+                           contact=contact, base=base, followup=fu, reported=p.id in reported))
         # every other round open now that still asks something of the person (the pressing
         # line names one round only: a PCR swab at the door beside an antigen report), unless
         # they are held or a case or a close contact (they stay at home whatever the round)
@@ -385,10 +415,11 @@ def _at_door(person) -> bool:
     return bool(set(getattr(person, "tag_list", ())) & {Tag.BEDRIDDEN.value, Tag.LIMITED_MOBILITY.value})
 
 
-def _line(p, code, rnd, home, *, contact=False, base=None, followup=None) -> dict:
-    """A person's status in one round (`household_now`), with its words."""
+def _line(p, code, rnd, home, *, contact=False, base=None, followup=None, reported=False) -> dict:
+    """A person's status in one round (`household_now`), with its words; `reported`: a case
+    only the health authority reported (`reported_cases`)."""
     line = {"person": p, "code": code, "base": base or code, "round": rnd, "contact": contact,
-            "followup": followup,
+            "followup": followup, "reported": reported,
             "antigen": rnd is not None and rnd.kind == RoundKind.ANTIGEN,
             # the door is for a swab: an antigen kit is tested by the family itself
             "home": bool(home) and not (rnd is not None and rnd.kind == RoundKind.ANTIGEN),
@@ -435,7 +466,7 @@ def _words(line, code) -> dict:
     # within its planned window: a round nobody ended after it is no longer asked for
     running = rnd is not None and rnd.open_now
     if code == "positive":
-        return {"label": _("Confirmed positive (single re-test)"),
+        return {"label": case_label(line.get("reported", False)),
                 "step": _("Stay at home: do not go out and do not go to the sampling point. Someone "
                           "from the community will call you soon about what happens next. Everyone "
                           "else at home stays in too."),

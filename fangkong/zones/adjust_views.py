@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.clean import in_utc
 from fangkong.core.errors import Conflict, FangkongError, Invalid, NotFound
+from fangkong.core.text import join_words
 from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
@@ -53,6 +54,31 @@ def detail(request, pk):
     return render(request, "zones/adjustment.html", _detail_ctx(request, adj))
 
 
+def _to_attach(scope, adj) -> list:
+    """The notices the draft may be filed under, each with `used_titles`: the other changes
+    already under it (the dropdown names them; none is chosen for the user)."""
+    notices = queries.notices_to_attach(scope, adj)
+    used = queries.notice_used([n.id for n in notices], but=adj)
+    for n in notices:
+        n.used_titles = [a.title for a in used.get(n.id, [])]
+    return notices
+
+
+def used_warning(adj) -> str:
+    """The publish and schedule steps' warning when the draft's notice already carries
+    another scheduled or published change ("19号 is already the notice of '解除3号楼封控'"),
+    else ""."""
+    if not adj.notice_id:
+        return ""
+    others = queries.notice_used([adj.notice_id], but=adj).get(adj.notice_id, [])
+    if not others:
+        return ""
+    return _("Notice %(number)s (%(title)s) is already the notice of %(others)s: this change will be "
+             "listed under it too. Is it the notice of this change?") % {
+        "number": adj.notice.number, "title": adj.notice.title,
+        "others": join_words([f"“{a.title}”" for a in others])}
+
+
 def _detail_ctx(request, adj) -> dict:
     items = queries.items(adj)
     can_manage = request.scope.allows(access.MANAGE, adj)
@@ -65,7 +91,7 @@ def _detail_ctx(request, adj) -> dict:
            "conflicts": overlaps.overlaps(adj), "zone_rule": overlaps.rule(),
            # published against its lifting rule: each place and what was unmet, said now
            "against": [lifting.said_again(row) for row in adj.against_rule or []],
-           "notices": queries.notices_to_attach(request.scope, adj) if can_manage else [],
+           "notices": _to_attach(request.scope, adj) if can_manage else [],
            "late_notice": adj.is_open and adj.notice_id and adj.notice.effective_at < timezone.now(),
            "now": timezone.now(), "soon": (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
                                                                                microsecond=0)}
@@ -132,6 +158,9 @@ def attach(request, pk):
             n = pub.create_notice(actor(request), adj.place, request.POST)
         pub.set_notice(actor(request), adj, n)
         messages.success(request, _("Notice %(number)s attached.") % {"number": n.number})
+        used = used_warning(adj)
+        if used:
+            messages.warning(request, used)
     except Invalid as e:
         if not e.fields:
             flash_error(request, e)
@@ -230,6 +259,9 @@ def publish(request, pk):
                 "at": _when(adj.notice.effective_at)})
         if refusal is not None:
             warn.append(str(refusal.message))
+        used = used_warning(adj)
+        if used:
+            warn.append(used)
         return confirm_step(request, title=_("Publish %(title)s now?") % {"title": adj.title},
                             lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"}, *_summary(adj)],
                             warn=warn, alarm=_against(adj), yes=_("Yes, publish now"),
@@ -275,6 +307,9 @@ def schedule(request, pk):
         clashes = overlaps.overlaps(adj)  # as the publish step: what the draft will not do as it says
         if clashes:
             warn += [overlaps.rule(), *(c["sentence"] for c in clashes)]
+        used = used_warning(adj)
+        if used:
+            warn.append(used)
         return confirm_step(request, title=_("Publish %(title)s at %(at)s?") % {
             "title": adj.title, "at": date_format(timezone.localtime(at), "DATETIME_FORMAT")},
             lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"},

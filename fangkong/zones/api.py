@@ -199,7 +199,8 @@ def notice(request, pk: int):
     """A notice, and what it zones for the caller: the places of their area, or above it,
     it names (never another community's). 404 for a notice that zones nothing of theirs.
     A zone it gave that a later notice lifted or changed has `ended` (when, by which
-    notice, lifted or changed to which type); null while in force."""
+    notice, lifted or changed to which type); null while in force. A lift has `after`:
+    the zone the place falls back to (a compound above still zoning it), null for none."""
     n = queries.get_notice(request.scope, pk)
     return {**notice_out(n), "places": [
         {"place": it.place_id, "place_name": it.label, "op": it.op,
@@ -207,8 +208,16 @@ def notice(request, pk: int):
          "zone_name": it.zone_type.name if it.zone_type_id else None,
          "from_type": it.designation.zone_type.code if it.designation_id else None,
          "state": it.adjustment.state, "effective_at": it.adjustment.effective_at,
-         "ended": _ended_item(it.ended)}
+         "ended": _ended_item(it.ended), "after": _after_item(it.after)}
         for it in queries.notice_items(request.scope, n)]}
+
+
+def _after_item(a) -> dict | None:
+    """A lifted place's zone after the lift (`queries.lifted_after`); None: no zone."""
+    if a is None:
+        return None
+    return {"zone_type": a.zone_type.code, "zone_name": a.zone_type.name, "place": a.place.id,
+            "place_name": a.place.name}
 
 
 def _ended_item(d) -> dict | None:

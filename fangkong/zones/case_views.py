@@ -20,12 +20,13 @@ from fangkong.core.actor import actor_of
 from fangkong.core.clean import in_utc
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import confirm_step, confirmed, flash_error, page
+from fangkong.core.when import short_time
 from fangkong.registry.models import Place, Resident
 from fangkong.registry.queries import address_labels
 
 from . import access, engine
 from .actions import escalate
-from .models import HouseholdZone
+from .models import CASE_OPEN_DAYS, HouseholdZone, ZoneCase
 
 FIELDS = ("person", "pick", "source", "confirmed_at")
 MATCHES = 20  # people listed to choose from when a name finds several
@@ -138,17 +139,40 @@ def person_lines(r: Resident) -> list[str]:
 
 def escalation_line(r: Resident) -> str:
     """Which escalation the case will draft ("7号楼 将起草为封控区"), or why none."""
+    return escalation_said(r)[0]
+
+
+def escalation_said(r: Resident) -> tuple[str, bool]:
+    """(`escalation_line`, whether the case drafts an escalation): the confirm step's red
+    line says "drafted" only when this line does."""
     found = escalate.escalation_for(r)
     if found is None:
-        return _("No zone escalation will be drafted.")
+        return _("No zone escalation will be drafted."), False
     place, target, current, pending = found
     if current is not None and current.zone_type.severity >= target.severity:
         return _("%(place)s is a %(zone)s already: no escalation is drafted; the case restarts its lifting "
-                 "count.") % {"place": place.name, "zone": current.zone_type.name}
+                 "count.") % {"place": place.name, "zone": current.zone_type.name}, False
     if pending is not None:
         return _("%(place)s has an escalation draft waiting already: %(title)s.") % {
-            "place": place.name, "title": pending.title}
-    return _("%(place)s will be drafted as a %(zone)s.") % {"place": place.name, "zone": target.name}
+            "place": place.name, "title": pending.title}, False
+    return _("%(place)s will be drafted as a %(zone)s.") % {"place": place.name, "zone": target.name}, True
+
+
+def earlier_case(r: Resident) -> ZoneCase | None:
+    """The person's latest case still open (confirmed in the last CASE_OPEN_DAYS: by hand or
+    by screening's re-test), or None: the confirm step names it and asks whether this is the
+    same case, before anything is recorded."""
+    since = timezone.now() - datetime.timedelta(days=CASE_OPEN_DAYS)
+    return ZoneCase.objects.filter(resident_id=r.id, confirmed_at__gt=since).order_by("-created_at").first()
+
+
+def earlier_alarm(r: Resident, case: ZoneCase) -> tuple[str, list[str]]:
+    """The confirm step's question about an earlier open case: when it was reported and from
+    which source, and what "yes" does."""
+    return (_("%(name)s was reported already at %(time)s (%(source)s): is this the same case?") % {
+        "name": r.name, "time": short_time(timezone.localtime(case.created_at)), "source": case.source},
+        [_("If it is the same case, go back: it is recorded, and the staff were told. Report it only "
+           "if it is a new case.")])
 
 
 def when_line(text: str) -> str:
@@ -175,14 +199,18 @@ def report_case(request, pk):
             r = find_person(request.scope, p, posted["person"], posted["pick"])
             when = _when(posted["confirmed_at"])
             if not confirmed(request):
+                line, drafts = escalation_said(r)
+                earlier = earlier_case(r)
                 return confirm_step(
                     request, title=_("Report a confirmed case?"),
+                    alarm=earlier_alarm(r, earlier) if earlier is not None else None,
                     lines=[*person_lines(r), posted["source"] or _("Reported by the health authority"),
-                           when_line(posted["confirmed_at"]), escalation_line(r)],
+                           when_line(posted["confirmed_at"]), line],
                     warn=_("The community's staff and the grid worker are told at once, and the zone's "
-                           "escalation is drafted by the policy."),
-                    yes=_("Yes, report the case"), back=request.get_full_path(), back_post=True,
-                    fields=posted)
+                           "escalation is drafted by the policy.") if drafts else
+                    _("The community's staff and the grid worker are told at once."),
+                    yes=_("It is a new case: report it") if earlier is not None else _("Yes, report the case"),
+                    back=request.get_full_path(), back_post=True, fields=posted)
             case, proposal = escalate.record_case(actor_of(request), r, confirmed_at=when,
                                                   source=posted["source"][:80], client_id=posted["client_id"])
             if getattr(case, "reported_before", False):

@@ -449,6 +449,22 @@ def notices_to_attach(scope, adj: Adjustment, limit: int = 30) -> list[Notice]:
         .select_related("place")[:limit])
 
 
+def notice_used(notice_ids, but: Adjustment | None = None) -> dict[int, list[Adjustment]]:
+    """{notice id: the scheduled or published adjustments filed under it, but `but`}: a
+    notice already used by another change — the attach dropdown names it, and publishing or
+    scheduling under it warns (an escalation under "关于解除3号楼封控的通告"). One query."""
+    ids = [i for i in notice_ids if i]
+    out: dict[int, list[Adjustment]] = {}
+    if not ids:
+        return out
+    qs = Adjustment.objects.filter(notice_id__in=ids, state__in=[State.SCHEDULED, State.PUBLISHED])
+    if but is not None:
+        qs = qs.exclude(pk=but.pk)
+    for a in qs.order_by("effective_at", "id"):
+        out.setdefault(a.notice_id, []).append(a)
+    return out
+
+
 def notices_to_replace(scope, notice: Notice, limit: int = 30) -> list[Notice]:
     """The notices that may be marked as correcting `notice`: in force, filed where the user
     manages, for its place or above it."""
@@ -461,8 +477,9 @@ def notice_items(scope, notice: Notice) -> list:
     """What the notice says for the user: the places of its scheduled or published
     adjustments that concern them (`access.concerns_q`: their area and above it; never
     another community's buildings), each labelled with its parents (`label`) and with its
-    adjustment (state, effective minute), and, for a zone it gave that a later notice lifted
-    or changed, `ended` (`ended_items`)."""
+    adjustment (state, effective minute), for a lift the zone the place falls back to
+    (`after`, `lifted_after`), and, for a zone it gave that a later notice lifted or
+    changed, `ended` (`ended_items`)."""
     rows = list(AdjustmentItem.objects.filter(
         access.concerns_q(scope, "place__"), adjustment__notice=notice,
         adjustment__state__in=[State.SCHEDULED, State.PUBLISHED])
@@ -471,6 +488,7 @@ def notice_items(scope, notice: Notice) -> list:
     for it in rows:
         it.label = labels.get(it.place_id) or it.place.name
     ended_items(rows)
+    lifted_after(rows)
     return sorted(rows, key=lambda it: (natural_key(it.label), it.place.depth, it.id))
 
 
@@ -539,14 +557,30 @@ def items(adj: Adjustment):
     1号楼 2单元, 2号楼 1单元", not every building's unit 1 first), each with `label`."""
     rows = list(adj.items.select_related("place", "zone_type", "designation__zone_type"))
     labels = place_labels(it.place for it in rows)
-    lifted = [it for it in rows if it.op == AdjustmentItem.Op.LIFT]
-    # a lifted place's own zone after it: a compound above may still zone it ("→ 管控区（随光明小区）")
-    after = engine.place_after(lifted, adj.effective_at if adj.state == Adjustment.State.PUBLISHED
-                               else None) if lifted else {}
     for it in rows:
         it.label = labels.get(it.place_id) or it.place.name
-        it.after = after.get(it.place_id)
+        it.adjustment = adj
+    lifted_after(rows)
     return sorted(rows, key=lambda it: (natural_key(it.label), it.place.depth, it.id))
+
+
+def lifted_after(rows) -> None:
+    """Set `it.after` on each item: for a lift, the zone its place itself falls back to (a
+    compound above may still zone it: "→ 管控区（随光明小区）"; None: no zone), as its
+    adjustment stood at its effective minute once published (`engine.place_after`); None
+    for an item that gives a zone. One rule for the adjustment page, its notice's page and
+    the API's notice places. A query or two per adjustment with lifts."""
+    by_adj: dict[int, list] = {}
+    for it in rows:
+        it.after = None
+        if it.op == AdjustmentItem.Op.LIFT:
+            by_adj.setdefault(it.adjustment_id, []).append(it)
+    for lifted in by_adj.values():
+        adj = lifted[0].adjustment
+        after = engine.place_after(lifted, adj.effective_at if adj.state == Adjustment.State.PUBLISHED
+                                   else None)
+        for it in lifted:
+            it.after = after.get(it.place_id)
 
 
 def cases(scope, node: Place | None = None):

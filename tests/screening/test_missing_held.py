@@ -82,7 +82,7 @@ def test_the_page_the_api_and_the_export_say_the_same_mark(world, marked, client
     assert seen["苏霞"][0] == "held_antigen" and seen["苏霞"][1][0] == "抗原阳性，等待核酸复核"
     assert "不要叫其到采样点" in seen["苏霞"][1][1] and "无接触" in seen["苏霞"][1][2]
     assert seen["于海涛"][0] is None and seen["于海涛"][1][:2] == ("", "") and "无接触" in seen["于海涛"][1][2]
-    assert seen["夏明"][0] == "case" and seen["夏明"][1][0] == "确诊阳性（单采复核阳性）"
+    assert seen["夏明"][0] == "case" and seen["夏明"][1][0] == "确诊病例（卫健部门通报）"  # reported, no re-test
     assert seen["王新勇"] == (None, ("", "", ""))
 
 
