@@ -74,7 +74,7 @@ def for_report(report) -> list[Chart]:
     return charts_for(node, at, kids, own=report, after=present.window(report)[0])
 
 
-def charts_for(node, at, children, own=None, after=None) -> list[Chart]:
+def charts_for(node, at, children, own=None, after=None, today=None) -> list[Chart]:
     """The providers' charts of the node (in provider order), with the coverage of the
     children after the first; a chart over days shows each day as its report says it
     (`as_reported`; `own`: the report shown, whose day is its own figures). `after`: a
@@ -84,6 +84,8 @@ def charts_for(node, at, children, own=None, after=None) -> list[Chart]:
     out = [c for p in figures.providers() for make in p.charts
            if (c := make(node, at, after=after)) is not None]
     as_reported(node, out, own)
+    if today is not None:
+        as_snapshot(out, today["values"], today["as_of"], at)
     if children:
         out.insert(min(1, len(out)), coverage_by_child(children))
     return out
@@ -121,6 +123,31 @@ def as_reported(node, drawn: list[Chart], own=None) -> None:
                 c.stacks[i] = parts
             counted.append(d in mine)
         c.counted = counted
+
+
+def as_snapshot(drawn: list[Chart], values: dict, as_of, at) -> None:
+    """A street's or district's dashboard (`live.board`: its communities' snapshots): each
+    chart over days shows today as the snapshot the tiles above it show — one figure, one
+    value on the page (found on the re-walk: "0 阳性病例" as of 13:42 above a chart counting
+    the case reported at 13:44 now, "1"). Today is "counted now" (said under the chart).
+    Snapshots counted before midnight (`as_of`, the oldest) are not today's: left as counted."""
+    from django.utils import timezone
+
+    today = timezone.localtime(at).date()
+    if timezone.localtime(as_of).date() != today:
+        return
+    for c in drawn:
+        if not c.days or not c.keys or c.say is None or today not in c.days:
+            continue
+        parts = tuple(values.get(k) for k in c.keys)
+        if not all(isinstance(v, int) for v in parts):
+            continue
+        i = c.days.index(today)
+        c.rows[i] = (c.rows[i][0], sum(parts), c.say(*parts))
+        if c.stacks:
+            c.stacks[i] = parts
+        if c.counted:
+            c.counted[i] = True
 
 
 def note(chart: Chart) -> str:

@@ -61,7 +61,10 @@ def dashboard(request, pk):
         "age": max(0, int((now - board["as_of"]).total_seconds() // 60)), "sections": present.sections(board["values"], node),
         "columns": present.child_columns(), "children": children, "shared_note": present.shared_note(),
         # a past day as its submitted report says it, a day without one counted now (said)
-        "charts": [(c, charts.svg(c), charts.note(c)) for c in charts.charts_for(node, now, board["children"])],
+        # today on a street's or district's: as its snapshots say it, as the tiles (`as_snapshot`)
+        "charts": [(c, charts.svg(c), charts.note(c)) for c in charts.charts_for(
+            node, now, board["children"],
+            today=board if node.kind in live.ROLLED else None)],
         "report": queries.report_for(node, timezone.localdate()) if node.kind in access.LEVEL_KINDS else None,
     }
     return render(request, "reports/dashboard.html", ctx)

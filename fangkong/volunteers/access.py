@@ -187,7 +187,34 @@ def audience(call: Call, now=None):
     away = Resident.objects.filter(id_hash=OuterRef("id_hash"), presence__in=NOT_CALLED_OUT)
     from fangkong.zones.queries import kept_home
 
-    return qs.exclude(Exists(away)).exclude(kept_home())  # sealed in, or a code not green
+    return qs.exclude(Exists(away)).exclude(kept_home()) \
+        .exclude(kept_in_area(call.community_id))  # sealed in, a code not green, lent from a 管控区
+
+
+def kept_in_area(community_id) -> Q:
+    """Volunteers lent in from another community whose home is now in a zone its people may
+    not leave (管控区: 人不出区; 封控区), as a filter over `Volunteer`: the borrowing
+    community `community_id` neither calls nor assigns them while it holds (their own
+    community still may, inside the area, if their zone lets them out at all: `kept_home`).
+    One index probe per person, on the household's current zone."""
+    from fangkong.zones.models import HouseholdZone
+
+    zone = HouseholdZone.objects.filter(household_id=OuterRef("household_id"), until=None).filter(
+        Q(zone_type__may_leave_area=False) | Q(zone_type__called_out=False))
+    return ~Q(community_id=community_id) & Exists(zone)
+
+
+def area_refusal(v: Volunteer) -> str:
+    """Why `v` may not work outside their own community now ("" if they may): their home's
+    zone keeps its people inside the area or at home (`household_zone`, the zone their own
+    page shows). The lend step refuses with it, a borrowing community's call page says it."""
+    from fangkong.zones.queries import household_zone
+
+    z = household_zone(v.household_id) if v.household_id else None
+    if z is None or (z.zone_type.may_leave_area and z.zone_type.called_out):
+        return ""
+    return _("%(name)s lives in a %(zone)s (%(rule)s): they may not work in another community "
+             "while it holds.") % {"name": v.name, "zone": z.zone_type.name, "rule": z.zone_type.movement}
 
 
 def role_now():
@@ -234,6 +261,10 @@ def why_not_called(call: Call, v: Volunteer) -> str:
     kept = call_out_refusal(v.household_id, v.id_hash)
     if kept:
         return kept
+    if v.community_id != call.community_id:
+        kept = area_refusal(v)
+        if kept:
+            return kept
     if Resident.objects.filter(id_hash=v.id_hash, presence__in=NOT_CALLED_OUT).exists():
         return _("Calls do not go to people in quarantine, in hospital or moved out, as the registry "
                  "records you. If that is no longer so, tell the community staff.")

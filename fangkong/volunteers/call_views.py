@@ -164,6 +164,10 @@ def _call_ctx(request, call):
            "arrivals_open": bool(roster) and any(a.check_in_at is None for a in roster["confirmed"])}
     if mine is not None and mine.status == Assignment.Status.WAITLISTED:
         ctx["waiting"] = _waiting_words(call, mine, me, ctx["now"])
+    elif me is not None and mine is None and call.accepting:  # before she answers: what it costs
+        ctx["skips"] = _skipped_words(waits_overlapping(me, call, ctx["now"]))
+    if roster and call.status != Call.Status.CANCELLED and ctx["now"] < call.ends_at:
+        _passed_over(call, roster["waitlisted"], ctx["now"])
     if roster and not team_part and scope.allows(VIEW, call):
         # staff reading the whole roster: each person they see (a lent one too, while lent:
         # access.seen_q) linked to their page, with the phone to call them (audited)
@@ -188,8 +192,42 @@ def _call_ctx(request, call):
                 else queries.team_members(call.team).filter(status=Volunteer.Status.APPROVED))
         # not those their zone or health code keeps home: the server refuses them (found
         # walking the demo: a sealed building's volunteer was offered, then refused)
-        ctx["candidates"] = [v for v in pool.exclude(kept_home())[:500] if v.id not in held]
+        # nor a lent one whose home zone keeps its people inside their area (管控区 人不出区)
+        ctx["candidates"] = [v for v in pool.exclude(kept_home()).exclude(
+            access.kept_in_area(call.community_id))[:500] if v.id not in held]
     return ctx
+
+
+def waits_overlapping(v, call, now) -> list[Assignment]:
+    """`v`'s places on the waitlists of other calls (not over, not cancelled) overlapping
+    `call`: while she holds a place on `call`, their promotion passes her over (`find_clash`
+    over `clash_q`)."""
+    return list(Assignment.objects.filter(
+        volunteer=v, status=Assignment.Status.WAITLISTED, call__starts_at__lt=call.ends_at,
+        call__ends_at__gt=max(call.starts_at, now)).exclude(call_id=call.pk)
+        .exclude(call__status=Call.Status.CANCELLED).select_related("call").order_by("call__starts_at")[:10])
+
+
+def _skipped_words(waits) -> str:
+    """What taking a place costs a person waiting on overlapping calls ("" for none)."""
+    if not waits:
+        return ""
+    from fangkong.core.text import join_words
+
+    return _("You are on the waitlist of %(calls)s, which overlaps this call: while you hold a place "
+             "here, you are passed over there when a place comes free.") % {
+        "calls": join_words([f"“{w.call.title}”" for w in waits])}
+
+
+def _passed_over(call, waitlisted, now) -> None:
+    """Each waiting row of the roster gets `passed_over`: why promotion skips the person
+    while it holds (`slots.find_clash`, in `slots.clash_error`'s words naming them), or ""."""
+    from .actions.slots import clash_error, find_clash
+
+    for a in waitlisted[:100]:
+        other = find_clash(a.volunteer, call, now)
+        a.passed_over = "" if other is None else _("Passed over while this holds: %(why)s") % {
+            "why": clash_error(other, a.volunteer.name).message}
 
 
 def _waiting_words(call, mine, me, now) -> dict | None:
@@ -260,6 +298,9 @@ def call_sign_up(request, pk):
         a = answers.sign_up(actor_of(request), call)
         if a.status == Assignment.Status.CONFIRMED:
             messages.success(request, _("You have a place. Thank you!"))
+            skips = _skipped_words(waits_overlapping(a.volunteer, call, timezone.now()))
+            if skips:
+                messages.warning(request, skips)
         else:
             messages.success(request, _("All places are taken: you are number %(n)d on the waitlist.")
                              % {"n": queries.waitlist_rank(a)})

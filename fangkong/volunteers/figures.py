@@ -17,7 +17,7 @@ call's and an assignment's the call's place's).
 
 import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, ExpressionWrapper, IntegerField, Q, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -110,7 +110,10 @@ def _community_link(name):
 
 
 PROVIDER = Provider("volunteers", (
-    Figure("volunteers", _("Volunteers approved"), GROUP, link=_community_link("volunteers_people")),
+    # each person once, at home: those lent in are not counted by the borrowing community
+    # (its people list counts them apart, "· 1 lent in": `queries.status_counts`)
+    Figure("volunteers", _("Volunteers approved (own, not those lent in)"), GROUP,
+           short=_("Volunteers approved"), link=_community_link("volunteers_people")),
     Figure("on_duty", _("On duty now"), GROUP, short=_("On duty"), link=_community_link("volunteers_calls")),
     Figure("minutes_today", _("Hours today"), GROUP, unit="minutes",
            link=_community_link("volunteers_honour")),

@@ -26,6 +26,7 @@ from .access import (
     in_community_q,
     leads_call,
     led_q,
+    lent_to_q,
     loan_now_q,
     reads_call_outside,
     seen_q,
@@ -116,10 +117,14 @@ def history_seen(scope, v: Volunteer, loans: list[Loan]):
 
 
 def status_counts(scope, community: Place) -> dict:
-    rows = (volunteers(scope).filter(in_community_q(community.id)).values("status")
+    """The community's own volunteers by status — what the dashboard's "Volunteers approved"
+    counts (`figures`: each person once, at home) — and `lent`: those lent to it now
+    (`lent_to_q`), listed with the approved ones but counted apart."""
+    rows = (volunteers(scope).filter(community_id=community.id).values("status")
             .annotate(n=Count("id")).order_by())
     out = {s: 0 for s in Volunteer.Status.values}
     out.update({r["status"]: r["n"] for r in rows})
+    out["lent"] = volunteers(scope).filter(lent_to_q(community.id)).count()
     return out
 
 

@@ -163,7 +163,11 @@ def person(request, pk):
     # staff of a community she is lent to: her calls there, her home community named, no
     # teams (those are her home community's)
     lent_here = access.lent_here(request.scope, v)
-    ctx = {"v": v, "home": home, "rows": list(queries.history_seen(request.scope, v, lent_here)),
+    rows = list(queries.history_seen(request.scope, v, lent_here))
+    # the total beside the rows is theirs: for a borrowing community, her hours there only
+    # (the sum of the rows' tenths, `models.tenths`), said "in this community"
+    ctx = {"v": v, "home": home, "rows": rows,
+           "hours": sum(tenths(a.minutes) for a in rows if a.minutes > 0) / 10 if lent_here else v.hours,
            "teams": [] if lent_here else list(queries.my_teams(v)), "lent_here": lent_here,
            "lent_from": _community_name(v) if lent_here else "",
            "can_manage": access.can_manage(request.scope, v),

@@ -14,7 +14,7 @@ from fangkong.core.text import join_words
 from fangkong.registry.models import Kind, Place
 
 from .. import checks
-from ..access import MANAGE, audience, leads_team_of, require
+from ..access import MANAGE, area_refusal, audience, leads_team_of, require
 from ..models import Assignment, Call, Loan, Team, TeamMember, Volunteer, pack
 from ..models import Skill as SkillChoice
 from .notices import announce, call_text, default_title, notify_users
@@ -153,6 +153,9 @@ def assign(actor, call: Call, v: Volunteer, *, confirm=False) -> Assignment:
     if kept:
         raise Invalid(fields={"volunteer": [_("%(name)s: %(reason)s") % {"name": v.name, "reason": kept}]},
                       code="kept_home")
+    kept = area_refusal(v) if v.community_id != call.community_id else ""
+    if kept:  # lent in from a 管控区 or 封控区: 人不出区
+        raise Invalid(fields={"volunteer": [kept]}, code="kept_in_area")
     lacks = call.lacks(v)
     with transaction.atomic():
         call = locked_call(call.pk)

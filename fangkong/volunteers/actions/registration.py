@@ -24,7 +24,7 @@ from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.registry.models import Household, Kind, Place
 
 from .. import checks
-from ..access import MANAGE, require
+from ..access import MANAGE, area_refusal, require
 from ..models import Assignment, JoinLink, Loan, PhoneCode, Volunteer, pack
 from ..models import Day as DayChoice
 from ..models import Skill as SkillChoice
@@ -356,6 +356,9 @@ def lend(actor, v: Volunteer, to_community: Place, until) -> Loan:
         raise Invalid(fields={"volunteer": [_("Only approved volunteers can be lent.")]})
     if to_community.kind != Kind.COMMUNITY or to_community.id == v.community_id:
         raise Invalid(fields={"to_community": [_("Choose another community.")]})
+    kept = area_refusal(v)  # 管控区 人不出区, 封控区: never lent out of the area
+    if kept:
+        raise Invalid(fields={"to_community": [kept]}, code="kept_in_area")
     if not isinstance(until, datetime.datetime):
         until = checks.parse_when(until, "until", errors := {}, _("the end of the loan"))
         if errors:
