@@ -12,10 +12,11 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Place
 
-from . import access, batch_queries, delivery_queries, queries
+from . import access, batch_queries, delivery_queries, queries, supplier_queries
 from .actions import care, catalogue, delivery, handoff, orders, requests
 from .actions import disinfection as dis
 from .models import Category, Line, Run, Stop
+from .order_changes import with_sent
 from .schemas import (
     BatchDetailOut,
     BatchIn,
@@ -138,7 +139,7 @@ def order_list(request, household: int | None = None, place: int | None = None, 
     hh = queries.get_household(request.scope, household) if household else None
     p = _place(request, place) if place else None
     qs = queries.orders(request.scope, household=hh, place=p, state=state[:20]).prefetch_related("lines")
-    return [order_out(o) for o in qs[:limit]]
+    return [order_out(o) for o in with_sent(qs[:limit])]
 
 
 @router.post("/services/orders", response={201: OrderOut, 200: OrderOut})
@@ -174,7 +175,7 @@ def household_open_work(request, pk: int):
     return {"household": hh.id, "count": work["count"], "requests_n": work["requests_n"],
             "orders_n": work["orders_n"],
             "requests": [request_out(r, request.scope) for r in queries.with_doors(work["requests"])],
-            "orders": [order_out(o) for o in work["orders"]]}
+            "orders": [order_out(o) for o in with_sent(work["orders"])]}
 
 
 # --- batches and checks ---------------------------------------------------------------
@@ -192,6 +193,8 @@ def batch_out(b, lines=None) -> dict:
                          "address": labels.get(ln.household_id, ""), "name": ln.name,
                          "quantity": ln.quantity, "outcome": ln.outcome, "received": ln.received,
                          "substitute": ln.substitute, "note": ln.note, "order_note": ln.order_note,
+                         "price": ln.price, "amount": (ln.price * ln.quantity).quantize(queries.CENT),
+                         "substitute_price": ln.substitute_price, "price_pending": ln.price_pending,
                          **_door(doors.get((b.id, ln.household_id)))}
                         for ln in lines]
     return out
@@ -224,7 +227,9 @@ def batch_create(request, body: BatchIn):
 @router.get("/services/batches/{pk}", response=BatchDetailOut)
 def batch_get(request, pk: int):
     b = queries.get_batch(request.scope, pk)
-    return batch_out(b, list(queries.batch_lines(b)))
+    # the amounts the manifest page prints, by its function (`supplier_queries.manifest_amounts`)
+    return {**batch_out(b, list(queries.batch_lines(b))),
+            **supplier_queries.manifest_amounts(supplier_queries.manifest(b))}
 
 
 @router.post("/services/lines/{pk}/check", response=dict)
@@ -234,8 +239,10 @@ def line_check(request, pk: int, body: CheckIn_):
         raise NotFound()
     access.require_batch(request.scope, ln.batch)
     ln = handoff.check_line(actor_of(request), ln, body.outcome, received=body.received,
-                            substitute=body.substitute, note=body.note)
-    return {"id": ln.id, "outcome": ln.outcome, "received": ln.received, "substitute": ln.substitute}
+                            substitute=body.substitute, note=body.note, substitute_price=body.substitute_price)
+    return {"id": ln.id, "outcome": ln.outcome, "received": ln.received, "substitute": ln.substitute,
+            "substitute_price": None if ln.substitute_price is None else str(ln.substitute_price),
+            "price_pending": ln.price_pending}
 
 
 @router.post("/services/batches/{pk}/receive-rest", response=dict)

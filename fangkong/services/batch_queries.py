@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fangkong.core.text import join_words
 from fangkong.core.when import short_time
 from fangkong.registry.models import LEVELS, Household, Kind, Place
 
@@ -156,3 +157,40 @@ def to_split(scope, *, place=None):
     long each has waited since `checked_at`) and `GET /api/v1/services/batches?to_split=true`."""
     return batches(scope, place=place).filter(state=Batch.State.SIGNED).annotate(
         households_n=Count("lines__household", distinct=True)).order_by("checked_at", "id")
+
+
+def left_out(batch) -> list[int]:
+    """The orders the batch's manifest files left out (back to waiting for the next batch,
+    `actions.manifest`) and still waiting: kept in the imports' audit events."""
+    from fangkong.audit.models import AuditEvent
+
+    ids = {i for ev in AuditEvent.objects.filter(action="services.manifest.import", target_type="batch",
+                                                 target_id=batch.id).values_list("changes", flat=True)[:50]
+           for i in ((ev or {}).get("released_orders") or []) if isinstance(i, int)}
+    return list(Order.objects.filter(id__in=ids, batch=None, state=Order.State.PLACED).order_by("id")
+                .values_list("id", flat=True))
+
+
+def left_out_words(order_ids) -> str:
+    """"1 单（1号楼1单元301）不在清单中，已退回待下批"; "" for none."""
+    if not order_ids:
+        return ""
+    hh = {o.household_id: o.household for o in Order.objects.filter(id__in=order_ids).select_related(
+        "household", "household__place")}
+    labels = door_labels(hh.values())
+    doors = join_words([labels.get(h, "") for h in sorted(hh)])
+    n = len(order_ids)
+    return ngettext("%(n)d order (%(doors)s) is not in the manifest: back to waiting for the next batch.",
+                    "%(n)d orders (%(doors)s) are not in the manifest: back to waiting for the next batch.",
+                    n) % {"n": n, "doors": doors}
+
+
+def nothing_came(batch) -> list[str]:
+    """The doors of a batch of which nothing came through the gate (every line checked, short
+    to 0 or damaged): no stop is made for them (`handoff.split`); the household must be told."""
+    lines = Line.objects.filter(batch=batch)
+    came = set(lines.filter(received__gt=0).values_list("household_id", flat=True))
+    pending = set(lines.filter(outcome=Line.Check.PENDING).values_list("household_id", flat=True))
+    empty = set(lines.values_list("household_id", flat=True)) - came - pending
+    labels = door_labels(Household.objects.filter(id__in=empty).select_related("place"))
+    return sorted(labels.values())

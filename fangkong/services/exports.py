@@ -6,6 +6,7 @@ reader's language). Refused (404) to all but the batch's supplier and users with
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -25,11 +26,14 @@ def owed_xlsx(actor, batch) -> bytes:
     # the database's ids, beside the address)
     # what came back from a door (refused, not delivered) beside, never in the amount owed
     ws.append([_("Household"), _("Supplier"), _("Amount (yuan)"),
-               _("Not delivered or refused (yuan, not owed)"), _("Why not delivered")])
+               _("Not delivered or refused (yuan, not owed)"), _("Why not delivered"),
+               _("Price to be confirmed (substituted, not in the amount)")])
     for r in rows:
         ws.append([ILLEGAL_CHARACTERS_RE.sub("", r["address"]), ILLEGAL_CHARACTERS_RE.sub("", r["supplier"]),
                    float(r["amount"]), float(r["not_delivered"]) if r["not_delivered"] else None,
-                   ILLEGAL_CHARACTERS_RE.sub("", r["reason"]) or None])
+                   ILLEGAL_CHARACTERS_RE.sub("", r["reason"]) or None,
+                   ngettext("%(n)d line", "%(n)d lines", r["price_pending"]) % {"n": r["price_pending"]}
+                   if r["price_pending"] else None])
     ws.append([])
     back = sum(r["not_delivered"] for r in rows)
     ws.append([_("Total"), "", float(sum(r["amount"] for r in rows)), float(back) if back else None])

@@ -225,6 +225,10 @@ class Line(models.Model):
     outcome = models.CharField(_("check"), max_length=20, choices=Check.choices, default=Check.PENDING)
     received = models.PositiveIntegerField(_("received"), null=True, blank=True)
     substitute = models.CharField(_("substituted by"), max_length=80, blank=True)
+    # what the substitute costs (asked at the gate, else the manifest's or the catalogue's
+    # price of that item); none known: 价格待定, charged nothing until it is (`charged_price`)
+    substitute_price = models.DecimalField(_("substitute's price"), max_digits=9, decimal_places=2,
+                                           null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
@@ -232,6 +236,15 @@ class Line(models.Model):
 
     def __str__(self):
         return f"{self.name} × {self.quantity}"
+
+    @property
+    def charged_price(self):
+        """Each one's price as owed (`queries.CHARGED`): a substitute's own, None while not known."""
+        return self.substitute_price if self.outcome == self.Check.SUBSTITUTED else self.price
+
+    @property
+    def price_pending(self) -> bool:
+        return self.outcome == self.Check.SUBSTITUTED and self.substitute_price is None
 
 
 class Run(Levels):

@@ -123,11 +123,16 @@ def orders(scope, *, household=None, supplier=None, place=None, state=None, stat
 def with_amount_due(qs):
     """Orders with `amount_due`: what the order comes to once its lines were checked at the
     gate (Σ received × price over its checked manifest lines, as `owed` counts them); None
-    while none was checked (the order's `total` is what was ordered)."""
+    while none was checked (the order's `total` is what was ordered); and `listed_amount`: what
+    its batch's manifest lists of it (Σ quantity × price, the supplier's file may change it,
+    `order_changes`), None in no batch."""
     return qs.annotate(amount_due=Sum(
-        Coalesce(F("manifest_lines__received"), 0) * F("manifest_lines__price"),
+        Coalesce(F("manifest_lines__received"), 0) * Coalesce(charged("manifest_lines__"), 0),
         filter=Q(manifest_lines__isnull=False) & ~Q(manifest_lines__outcome=Line.Check.PENDING),
-        output_field=DecimalField(max_digits=12, decimal_places=2)))
+        output_field=DecimalField(max_digits=12, decimal_places=2)),
+        listed_amount=Sum(F("manifest_lines__quantity") * F("manifest_lines__price"),
+                          filter=Q(manifest_lines__isnull=False),
+                          output_field=DecimalField(max_digits=12, decimal_places=2)))
 
 
 # Still to come to the door (placed, in a batch, out, or with a problem not yet resolved):
@@ -138,10 +143,14 @@ COMING = (Order.State.PLACED, Order.State.IN_BATCH, Order.State.OUT, Order.State
 def order_amount(o) -> Decimal:
     """What an order counts for in what the household receives and pays (the one definition:
     the household's page, the API's `amount`): nothing once cancelled; what came
-    (`amount_due`, as `owed` counts it) once the gate checked it; what was ordered until then."""
+    (`amount_due`, as `owed` counts it) once the gate checked it; what its batch's manifest
+    lists until then (`listed_amount`: the supplier's file may change it); what was ordered
+    in no batch."""
     if o.state == Order.State.CANCELLED:
         return Decimal(0).quantize(CENT)
     due = getattr(o, "amount_due", None)
+    if due is None and o.batch_id:
+        due = getattr(o, "listed_amount", None)
     return Decimal(o.total if due is None else due).quantize(CENT)
 
 
@@ -178,6 +187,9 @@ def with_gate_notes(orders: list) -> list:
                 "name": ln.name, "q": ln.quantity, "r": ln.received or 0}
         elif ln.outcome == Line.Check.DAMAGED:
             text = _("%(name)s: came damaged, not charged") % {"name": ln.name}
+        elif ln.price_pending:  # never charged at what was ordered: its price is asked of the supplier
+            text = _("%(name)s: replaced by %(other)s, price to be confirmed (not charged until then)") % {
+                "name": ln.name, "other": ln.substitute or "–"}
         else:
             text = _("%(name)s: replaced by %(other)s") % {"name": ln.name, "other": ln.substitute or "–"}
         by_id[ln.order_id].gate_notes.append(text)
@@ -368,8 +380,17 @@ def get_problem(scope, pk) -> Problem:
     return p
 
 
-AMOUNT = ExpressionWrapper(Coalesce(F("received"), 0) * F("price"),
+def charged(prefix="") -> Case:
+    """A manifest line's price as owed (`Line.charged_price`): a substitution's own price
+    (`substitute_price`), NULL — 价格待定, nothing charged — while not known; else as listed."""
+    return Case(When(**{f"{prefix}outcome": Line.Check.SUBSTITUTED}, then=F(f"{prefix}substitute_price")),
+                default=F(f"{prefix}price"))
+
+
+AMOUNT = ExpressionWrapper(Coalesce(F("received"), 0) * Coalesce(charged(), 0),
                            output_field=DecimalField(max_digits=12, decimal_places=2))
+# lines substituted whose price is not known yet (价格待定): said beside the amount owed
+PRICE_PENDING = Q(outcome=Line.Check.SUBSTITUTED, substitute_price=None)
 
 
 def not_at_door(batch_ids, household_ids=None) -> dict:
@@ -409,7 +430,9 @@ def owed(scope, *, place=None, batch=None, household=None) -> list[dict]:
     """Amount owed per household: Σ received × price over its checked manifest lines of the
     doors its goods reached (the one definition; payment itself is outside Fangkong). A door
     not delivered or refused (`not_at_door`) owes nothing: its goods are `not_delivered`
-    (with the door's `reason`), shown beside, never in the amount."""
+    (with the door's `reason`), shown beside, never in the amount. A substitution is owed at
+    the substitute's price (`charged`); one not known yet is counted in `price_pending`
+    (价格待定), never at the price of what was ordered."""
     qs = Line.objects.exclude(outcome=Line.Check.PENDING)
     if household is not None:
         access.require_household(scope, household)
@@ -421,7 +444,8 @@ def owed(scope, *, place=None, batch=None, household=None) -> list[dict]:
         qs = qs.filter(**{f"household__{k}": v for k, v in _under(place).items()})
     if batch is not None:
         qs = qs.filter(batch=batch)
-    rows = list(qs.values("batch_id", "household_id", "batch__supplier__name").annotate(amount=Sum(AMOUNT))
+    rows = list(qs.values("batch_id", "household_id", "batch__supplier__name")
+                .annotate(amount=Sum(AMOUNT), pending=Count("id", filter=PRICE_PENDING))
                 .order_by("household_id", "batch_id"))
     back = not_at_door({r["batch_id"] for r in rows}, {r["household_id"] for r in rows})
     hh = {h.id: h for h in Household.objects.filter(id__in={r["household_id"] for r in rows})}
@@ -431,7 +455,8 @@ def owed(scope, *, place=None, batch=None, household=None) -> list[dict]:
         row = out.setdefault((r["household_id"], r["batch__supplier__name"]), {
             "household": r["household_id"], "address": labels.get(r["household_id"], ""),
             "supplier": r["batch__supplier__name"], "amount": Decimal("0.00"), "not_delivered": Decimal("0.00"),
-            "reason": ""})
+            "reason": "", "price_pending": 0})
+        row["price_pending"] += r["pending"]  # 价格待定: a substitute's price not known, not in the amount
         amount = Decimal(r["amount"] or 0).quantize(CENT)
         key = (r["batch_id"], r["household_id"])
         if key in back:

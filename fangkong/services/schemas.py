@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from fangkong.registry.schemas import ClientId, StrictIn
 
 from .actions.requests import DEFAULT_CATEGORIES
+from .order_changes import with_sent
 from .queries import COMING, order_amount
 
 
@@ -62,6 +63,13 @@ class OrderLineOut(Schema):
     name: str
     quantity: int
     price: Decimal
+    change: list[str] = Field([], description="What the supplier's manifest changed of the line ordered "
+                              "(`order_changes`): quantity, price, removed (not sent: not in the total), "
+                              "replaced (by this line), added.")
+    change_text: str = Field("", description="The same in the reader's words, as the household's page says it.")
+    was_name: str = ""
+    was_quantity: int | None = None
+    was_price: Decimal | None = None
 
 
 class OrderOut(Schema):
@@ -72,7 +80,10 @@ class OrderOut(Schema):
     is_medicine: bool
     medicine: str
     deadline: datetime.datetime | None
-    total: Decimal
+    total: Decimal = Field(description="What the order comes to as the supplier sends it: its batch's manifest "
+                                       "lines (the supplier's file may change them), else as ordered.")
+    ordered_total: Decimal = Field(description="What the order came to as placed.")
+    changed: bool = Field(False, description="The supplier's manifest changed a line of it (see `lines[].change`).")
     amount_due: Decimal | None = None  # once checked at the gate: what came × its price
     amount: Decimal  # what it counts for (queries.order_amount): 0 once cancelled
     coming: bool  # still to come to the door (queries.COMING): counted in what is on its way
@@ -93,14 +104,20 @@ def _cents(v):
 
 
 def order_out(o) -> dict:
-    """An order as OrderOut (its lines prefetched or read)."""
+    """An order as OrderOut: its lines as the supplier sends them (`order_changes.with_sent`,
+    read here unless the caller read them for a list)."""
+    if not hasattr(o, "sent"):
+        with_sent([o])
     return {"id": o.id, "household": o.household_id, "supplier": o.supplier_id, "state": o.state,
-            "is_medicine": o.is_medicine, "medicine": o.medicine, "deadline": o.deadline, "total": o.total,
+            "is_medicine": o.is_medicine, "medicine": o.medicine, "deadline": o.deadline, "total": o.sent_total,
+            "ordered_total": o.total, "changed": o.changed,
             "amount_due": _cents(getattr(o, "amount_due", None)), "amount": order_amount(o),
             "coming": o.state in COMING, "placed_at": o.placed_at, "batch": o.batch_id,
             "cancelled_at": o.cancelled_at, "cancelled_why": o.cancelled_why,
             **dict(zip(("progress", "progress_text", "expected_at"), o.progress, strict=True)),
-            "lines": [{"name": ln.name, "quantity": ln.quantity, "price": ln.price} for ln in o.lines.all()]}
+            "lines": [{"name": r["name"], "quantity": r["quantity"], "price": r["price"], "change": r["change"],
+                       "change_text": r["words"], "was_name": r["was_name"], "was_quantity": r["was_quantity"],
+                       "was_price": r["was_price"]} for r in o.sent]}
 
 
 class BatchIn(StrictIn):
@@ -125,6 +142,10 @@ class ManifestLineOut(Schema):
     note: str
     order_note: str = Field("", description="The order's own note (\"冷藏\": keep cold), said with each of its "
                             "lines.")
+    price: Decimal = Field(description="Each one's price as the manifest lists it.")
+    amount: Decimal = Field(description="quantity × price, as listed (the manifest's 金额).")
+    substitute_price: Decimal | None = Field(None, description="A substitution's own price; null while 价格待定.")
+    price_pending: bool = False
     door: str = Field("", description="Its household's door: delivered, not_delivered, or empty while not "
                       "confirmed (as the manifest page and its .xlsx say it).")
     door_reason: str = Field("", description="Why its door was not delivered, while `door` is not_delivered.")
@@ -158,6 +179,11 @@ class BatchOut(DoorsOutcome):
 
 class BatchDetailOut(BatchOut):
     lines: list[ManifestLineOut]
+    manifest_amount: Decimal = Field(description="清单金额: Σ quantity × price of the lines, as the manifest page.")
+    owed_amount: Decimal = Field(description="核对后应付: what came × its price (a substitute's own) of the doors "
+                                             "reached (`queries.owed`'s definition).")
+    undelivered_amount: Decimal = Field(description="未送达/拒收: what came of the doors not delivered, not owed.")
+    price_pending: int = Field(0, description="Lines substituted whose price is not known yet (价格待定).")
 
 
 class BatchMadeOut(BatchOut):
@@ -170,6 +196,8 @@ class CheckIn_(StrictIn):
     outcome: str
     received: int | None = None
     substitute: str = ""
+    substitute_price: str | None = Field(None, description="What the substitute costs each (optional): else "
+                                         "the manifest's or the catalogue's price of it, else 价格待定.")
     note: str = ""
 
 
@@ -313,6 +341,8 @@ class OwedOut(Schema):
     amount: Decimal  # what reached the door
     not_delivered: Decimal  # what came back (a door refused or not delivered): not owed
     reason: str  # the door's reason, when it was not delivered
+    price_pending: int = Field(0, description="Lines substituted at the gate whose price is not known yet "
+                                             "(价格待定): not in `amount`.")
 
 
 class CategoryOut(Schema):

@@ -111,7 +111,7 @@ def manifest(batch: Batch) -> list[dict]:
         row["total"] += ln.amount
         if ln.outcome != Line.Check.PENDING:
             row["not_delivered" if (batch.id, ln.household_id) in back else "owed"] += \
-                (ln.price * (ln.received or 0)).quantize(CENT)
+                ((ln.charged_price or Decimal(0)) * (ln.received or 0)).quantize(CENT)  # a substitute's price; 价格待定: 0
     return out
 
 
@@ -156,3 +156,13 @@ def catalogue(supplier: Supplier) -> dict:
     """The whole catalogue: on sale (packages, items, medicines) then off sale."""
     items = list(Item.objects.filter(supplier=supplier).order_by("-is_active", "kind", "name", "id")[:1000])
     return {"on_sale": [i for i in items if i.is_active], "off_sale": [i for i in items if not i.is_active]}
+
+
+def manifest_amounts(rows: list[dict]) -> dict:
+    """What the manifest page prints above its lines, from `manifest`'s rows (the page and
+    the batch's API alike): listed (清单金额), owed as checked (核对后应付), not delivered or
+    refused (未送达/拒收, not owed), and the substituted lines whose price is not known (价格待定)."""
+    return {"manifest_amount": sum((r["total"] for r in rows), Decimal(0)).quantize(CENT),
+            "owed_amount": sum((r["owed"] for r in rows), Decimal(0)).quantize(CENT),
+            "undelivered_amount": sum((r["not_delivered"] for r in rows), Decimal(0)).quantize(CENT),
+            "price_pending": sum(1 for r in rows for ln in r["lines"] if ln.price_pending)}

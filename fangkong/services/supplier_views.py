@@ -14,7 +14,7 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.views import page
 
-from . import access, queries, supplier_queries
+from . import access, batch_queries, queries, supplier_queries
 from .actions import manifest as manifest_actions
 from .delivery_queries import with_outcome
 from .exports import manifest_xlsx
@@ -46,10 +46,11 @@ def manifest(request, pk):
     carrying order, printable."""
     b = with_outcome([queries.get_batch(request.scope, pk)])[0]  # "配送结束，1 户未送达"
     rows = supplier_queries.manifest(b)
+    amounts = supplier_queries.manifest_amounts(rows)  # as the batch's API gives them
     return render(request, "services/manifest.html", {
         "batch": b, "rows": rows, "figures": queries.batch_figures(b),
-        "total": sum((r["total"] for r in rows), 0), "owed": sum((r["owed"] for r in rows), 0),
-        "not_delivered": sum((r["not_delivered"] for r in rows), 0),
+        "total": amounts["manifest_amount"], "owed": amounts["owed_amount"],
+        "not_delivered": amounts["undelivered_amount"], "price_pending": amounts["price_pending"],
         "may_import": _may_import(request.scope, b)})
 
 
@@ -75,6 +76,8 @@ def manifest_import(request, pk):
             "lines": npgettext("manifest", "%(n)s line", "%(n)s lines", got["lines"]) % {"n": got["lines"]},
             "households": ngettext("%(n)s household", "%(n)s households", got["households"]) % {
                 "n": got["households"]}})
+        if got["released_orders"]:  # a sealed family's order back to waiting: said, never silent
+            messages.warning(request, batch_queries.left_out_words(got["released_orders"]))
     except (Invalid, Conflict) as e:
         messages.error(request, error_text(e))
         for r in (getattr(e, "rows", None) or [])[:50]:

@@ -26,9 +26,10 @@ from fangkong.registry.models import Household, Place
 from . import access, delivery_queries, queries
 from .actions import care, delivery, handoff, orders, requests
 from .actions import disinfection as dis
-from .batch_queries import batch_suppliers, split_preview
+from .batch_queries import batch_suppliers, left_out, left_out_words, nothing_came, split_preview
 from .exports import owed_xlsx
 from .models import CheckIn, Line, Request, Stop, Supplier
+from .order_changes import with_sent
 
 
 def actor(request) -> Actor:
@@ -198,7 +199,8 @@ def batch(request, pk):
                 if ln is None:
                     raise NotFound()
                 handoff.check_line(a, ln, request.POST.get("outcome", ""), received=request.POST.get("received"),
-                                   substitute=request.POST.get("substitute", ""))
+                                   substitute=request.POST.get("substitute", ""),
+                                   substitute_price=request.POST.get("substitute_price", ""))
                 # back at the line just saved, not at the top of a 30-line list
                 anchor = f"#line-{ln.id}"
             elif what == "rest":
@@ -266,7 +268,11 @@ def batch(request, pk):
         and not access.checks_batch(request.scope, b),
         "signer": str(request.user.display_name or request.user) if request.user.is_authenticated else "",
         "runs": delivery_queries.with_outcome(queries.runs(request.scope, batch=b)),
-        "outcome": delivery_queries.with_outcome([b])[0], "outcomes": Line.Check.choices[1:]})
+        "outcome": delivery_queries.with_outcome([b])[0], "outcomes": Line.Check.choices[1:],
+        # orders the supplier's manifest left out: back to waiting, never silently (`actions.manifest`)
+        "left_out": left_out_words(left_out(b)),
+        # doors of which nothing came: no stop, the household must be told (`handoff.split`)
+        "nothing_came": (empty := nothing_came(b)), "nothing_came_words": join_words(empty)})
 
 
 def _split_lines(b) -> list[str]:
@@ -600,6 +606,12 @@ def household(request, pk):
                     door = queries.door_labels([made.household])[made.household_id]
                     messages.success(request, _("Request sent for %(door)s: their grid worker answers it at "
                                                 "their door.") % {"door": door})
+                elif request.scope.allows(access.RUN, made):  # a worker raising it for the household
+                    from fangkong.registry.models import Place
+
+                    where = Place.objects.filter(pk=made.community_id).values_list("name", flat=True).first() or ""
+                    messages.success(request, _("The request is in the %(community)s request queue: you can "
+                                                "take it yourself.") % {"community": where})
                 else:
                     messages.success(request, _("Request sent to your grid worker. You will see here when it is "
                                                 "taken."))
@@ -621,12 +633,14 @@ def household(request, pk):
     # a minute ago with nobody sampled yet (found walking the demo)
     results = [next((r for r in results if any(code != "not_sampled" for _p, _l, code in r[1])), results[0])] \
         if results else []
+    hh_orders = queries.household_orders(scope, hh)
+    with_sent(hh_orders["orders"])  # as the supplier sends them: its manifest may change a line (`order_changes`)
     return render(request, "services/household.html", {
         "hh": hh, "address": queries.door_labels([hh])[hh.id], "zone": household_zone(hh.id),
         "results": results[0] if results else None,
         # the orders that count, and the cancelled ones apart: found walking the demo, an order
         # a leader's change had cancelled read as still coming
-        **queries.household_orders(scope, hh),
+        **hh_orders,
         "requests": list(queries.request_queue(scope, household=hh, open_only=False, limit=20)),
         # asked for a neighbour from here (为邻居求助): the asker follows them here (`access.asked_for`)
         "for_neighbours": queries.asked_for_neighbours(scope, hh),

@@ -254,7 +254,7 @@ ROUTES = {
                                                       **ANY_USER),
     ("POST", "/services/disinfection-routines"): Route(
         url(lambda w: "/disinfection-routines"), setup=sscene,
-        body=lambda w: {"place": w.building.id, "times": ["08:00", "16:00"], "team": w.svc_team.id},
+        body=lambda w: {"place": w.building.id, "times": ["12:00"], "team": w.svc_team.id},
         missing=lambda w: ("/api/v1/services/disinfection-routines", {"place": MISSING, "times": ["08:00"]}),
         staff=201, **WORK),
     # pause (resume and end: the same rule, tests/services/test_disinfection_routines.py)

@@ -34,7 +34,8 @@ def test_a_door_not_delivered_is_not_owed_on_the_page_the_file_or_the_api(world,
         assert (by[w.hh101.id]["amount"], by[w.hh101.id]["not_delivered"]) == ("39.90", "0.00")
         assert (by[w.hh102.id]["amount"], by[w.hh102.id]["not_delivered"]) == ("0.00", "39.90")
         assert by[w.hh102.id]["reason"] == "敲门无人应答"
-        assert rows[0] == ("住户", "保供单位", "金额（元）", "未送达/拒收（元，不计入应付）", "未送达原因")
+        assert rows[0] == ("住户", "保供单位", "金额（元）", "未送达/拒收（元，不计入应付）", "未送达原因",
+                           "价格待定（替代品，未计入金额）")
         door = next(r for r in rows if r[0] and r[0].endswith("102"))
         assert door[2] == 0 and abs(door[3] - 39.90) < 0.001 and door[4] == "敲门无人应答"
         assert rows[-1][0] == "合计" and abs(rows[-1][2] - 39.90) < 0.001 and abs(rows[-1][3] - 39.90) < 0.001

@@ -149,14 +149,18 @@ def watched_over():
 
 def no_answer_visit(actor, household, text: str, *, client_id=None) -> Request | None:
     """Nobody answered for someone watched over (`watched_over`): a door to knock on within
-    the hour — an elderly check-in (老人探视) request due in NO_ANSWER_MINUTES, which tells
+    the hour — an urgent (priority 1) elderly check-in (老人探视) request due in NO_ANSWER_MINUTES,
+    first in the queue before it is late (`queries.QUEUE_ORDER`), which tells
     the household's grid workers and comes back overdue like any request. The one rule for a
     morning call not answered (`record_check_in`) and a delivery nobody answered
     (`delivery.confirm_stop`); `client_id`: a retry makes none again."""
     cat = Category.objects.filter(code="check_in").first()
     if cat is None:
         return None
-    r = raise_request(actor, household, cat, str(text)[:500], minutes=NO_ANSWER_MINUTES, client_id=client_id)
+    # urgent (priority 1): found on the gate walk, this 1-hour visit to an elderly woman living
+    # alone ranked below a 4-hour medicine errand of a more vulnerable household until it was late
+    r = raise_request(actor, household, cat, str(text)[:500], minutes=NO_ANSWER_MINUTES, client_id=client_id,
+                      urgent=True)
     if kept(text) and not r.said:  # a `core.said` message: said again in the reader's language
         r.said = kept(text)
         Request.objects.filter(pk=r.pk).update(said=r.said)

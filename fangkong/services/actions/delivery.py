@@ -48,6 +48,11 @@ def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", ph
         return stop, False
     if stop.state != Stop.State.PENDING:
         raise Conflict(_("This door was already confirmed."))
+    if delivered and not Line.objects.filter(batch_id=run.batch_id, household_id=stop.household_id,
+                                             received__gt=0).exists():
+        # nothing came through the gate for this door: there is nothing to deliver
+        raise Invalid(fields={"delivered": [_("Nothing for this door came through the checkpoint: there is "
+                                              "nothing to deliver. Tell the household instead.")]})
     why = _why(why) if not delivered else ""
     reason = checks.text(reason, "reason", max_length=200,
                          required=not delivered and why in ("", Stop.Why.OTHER))

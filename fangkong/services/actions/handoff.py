@@ -5,6 +5,7 @@ batch then splits into one run per building, stops in carrying order (unit, floo
 Problems (short, damaged, substituted) go back to staff as exceptions."""
 
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -120,8 +121,13 @@ def _tell_team(actor, batch: Batch, *, households: int) -> None:
            key=f"services.batch.{batch.id}.team")
 
 
-def check_line(actor, line: Line, check: str, *, received=None, substitute="", note="") -> Line:
-    """One line checked at the gate. Checking it again replaces the earlier check."""
+def check_line(actor, line: Line, check: str, *, received=None, substitute="", note="",
+               substitute_price=None) -> Line:
+    """One line checked at the gate. Checking it again replaces the earlier check. A
+    substitution is owed at the substitute's price (found on the gate walk: 蔬菜包（6种） charged
+    at the 8种's ¥39.90): as given (optional), else the batch's manifest's price of that item,
+    else its supplier's catalogue's; none known, the line is 价格待定 (`Line.price_pending`)
+    and charged nothing until it is, never the listed price."""
     batch = line.batch
     access.require_batch(actor, batch, check=True)
     if not access.checks_batch(actor, batch):  # the supplier's own login: it signs, it does not check
@@ -143,13 +149,16 @@ def check_line(actor, line: Line, check: str, *, received=None, substitute="", n
         got = 0
     else:
         got = line.quantity
+    price = None
     if check == Check.SUBSTITUTED:
         substitute = checks.text(substitute, "substitute", max_length=80)
+        price = _substitute_price(line, substitute, substitute_price)
     line.outcome, line.received = check, got
     line.substitute = substitute if check == Check.SUBSTITUTED else ""
+    line.substitute_price = price
     line.note = checks.text(note, "note", max_length=200, required=False)
     with transaction.atomic():
-        line.save(update_fields=["outcome", "received", "substitute", "note"])
+        line.save(update_fields=["outcome", "received", "substitute", "substitute_price", "note"])
         Batch.objects.filter(pk=batch.pk, state=Batch.State.EXPECTED).update(state=Batch.State.CHECKING)
         # the supplier signed the list as it was: it signs again what is listed now
         Batch.objects.filter(pk=batch.pk).exclude(supplier_signed_at=None).update(
@@ -165,9 +174,26 @@ def check_line(actor, line: Line, check: str, *, received=None, substitute="", n
             from .told import line_short
 
             line_short(actor, line)  # the household hears what did not come, and that it is not charged
-        record(actor, "services.line.check", batch, {"line": line.id, "check": check, "received": got},
+        record(actor, "services.line.check", batch, {"line": line.id, "check": check, "received": got,
+                                                     **({"price": str(price) if price is not None else ""}
+                                                        if check == Check.SUBSTITUTED else {})},
                levels_from=batch)
     return line
+
+
+def _substitute_price(line: Line, name: str, given):
+    """The substitute's price: as given; else the batch's manifest's (a line of that item with a
+    price) or the supplier's catalogue's; else None (价格待定)."""
+    from ..models import Item
+
+    if given not in (None, ""):
+        return checks.money(given, "substitute_price").quantize(Decimal("0.01"))
+    listed = (Line.objects.filter(batch_id=line.batch_id, name=name, price__gt=0)
+              .order_by("id").values_list("price", flat=True).first())
+    if listed is not None:
+        return listed
+    return (Item.objects.filter(supplier_id=line.batch.supplier_id, name=name, is_active=True)
+            .values_list("price", flat=True).first())
 
 
 def receive_rest(actor, batch: Batch) -> int:
@@ -274,10 +300,13 @@ def split(actor, batch: Batch, *, teams=None) -> list[Run]:
     for t in teams:
         if t.community_id != batch.community_id:
             raise Invalid(fields={"teams": [_("This team is not of this community.")]})
-    hh_ids = set(Line.objects.filter(batch=batch).exclude(outcome=Check.DAMAGED, received=0)
-                 .values_list("household_id", flat=True))
-    # a household whose every line is damaged still gets a stop: the volunteer tells them
-    hh_ids |= set(Line.objects.filter(batch=batch).values_list("household_id", flat=True))
+    # a door only where something came through the gate (found on the gate walk: a household
+    # whose one line came 0 of 1 got a stop with 已送达 as its button — six floors for
+    # nothing, and a delivery on record); one of which nothing came is told by the gate's
+    # check (`told.line_short`), named on the batch page (`batch_queries.nothing_came`) and
+    # its orders stay a problem for staff
+    hh_ids = set(Line.objects.filter(batch=batch, received__gt=0).values_list("household_id", flat=True))
+    empty = set(Line.objects.filter(batch=batch).values_list("household_id", flat=True)) - hh_ids
     households = list(Household.objects.filter(id__in=hh_ids).select_related("place")
                       .order_by("building_id", "place__sort_key", "sort_key", "id"))
     by_building = defaultdict(list)
@@ -300,8 +329,11 @@ def split(actor, batch: Batch, *, teams=None) -> list[Run]:
                 stops.append(s)
         Stop.objects.bulk_create(stops, batch_size=500)
         Batch.objects.filter(pk=batch.pk).update(state=Batch.State.SPLIT)
+        Order.objects.filter(batch=batch, state=Order.State.IN_BATCH, household_id__in=empty).update(
+            state=Order.State.PROBLEM)
         Order.objects.filter(batch=batch, state=Order.State.IN_BATCH).update(state=Order.State.OUT)
-        record(actor, "services.batch.split", batch, {"runs": len(runs), "stops": len(stops)},
+        record(actor, "services.batch.split", batch, {"runs": len(runs), "stops": len(stops),
+                                                      **({"nothing_came": len(empty)} if empty else {})},
                levels_from=batch)
         doors = defaultdict(int)
         for s in stops:

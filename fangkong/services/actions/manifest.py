@@ -3,8 +3,12 @@ its rows replace the batch's manifest lines, all or nothing — every wrong row 
 one answer and nothing is written. Allowed while the batch is expected (no line checked
 yet). Each row names one of the supplier's orders: one already in this batch, or one still
 waiting for a batch (it joins the batch); an order of the batch the file leaves out goes
-back to waiting for the next delivery. Importing the same file again changes nothing."""
+back to waiting for the next delivery. Importing the same file again changes nothing. The
+households whose order the file changed or left out are told, with their grid workers
+(`manifest_news`); the orders it left out are named in its answer (`released_orders`) and
+kept in its audit event, which the batch page reads back (`batch_queries.left_out`)."""
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -18,6 +22,7 @@ from .. import access, checks
 from ..batch_queries import order_note
 from ..manifest import CENT, cell_text, money_of, read_rows
 from ..models import Batch, Item, Line, Order, OrderLine
+from . import manifest_news
 
 MAX_ERRORS = 200
 NAME_MAX = 200  # an item's name or an order's typed medicine, as `Line.name` and the order take it
@@ -38,16 +43,27 @@ def import_manifest(actor, batch: Batch, upload) -> dict:
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
         _still_open(locked)
+        before = defaultdict(list)  # what the batch listed of each order: a change is told (`manifest_news`)
+        for oid, name, qty, price in Line.objects.filter(batch=batch).order_by("id").values_list(
+                "order_id", "name", "quantity", "price"):
+            before[oid].append((name, qty, price))
         Line.objects.filter(batch=batch).delete()
-        released = Order.objects.filter(batch=batch).exclude(id__in=orders).update(
-            batch=None, state=Order.State.PLACED)
+        out = list(Order.objects.filter(batch=batch).exclude(id__in=orders).order_by("id")
+                   .values_list("id", flat=True))
+        released = Order.objects.filter(id__in=out).update(batch=None, state=Order.State.PLACED)
         Order.objects.filter(id__in=orders).update(batch=batch, state=Order.State.IN_BATCH)
         Line.objects.bulk_create(lines, batch_size=500)
         households = len({ln.household_id for ln in lines})
-        record(actor, "services.manifest.import", batch,
-               {"lines": len(lines), "orders": len(orders), "released": released,
-                "file": str(getattr(upload, "name", ""))[:100]}, levels_from=batch)
-    return {"lines": len(lines), "households": households, "orders": len(orders), "released": released}
+        event = record(actor, "services.manifest.import", batch,
+                       {"lines": len(lines), "orders": len(orders), "released": released,
+                        "released_orders": out[:500], "file": str(getattr(upload, "name", ""))[:100]},
+                       levels_from=batch)
+        listed = defaultdict(list)
+        for ln in lines:
+            listed[ln.order_id].append((ln.name, ln.quantity, ln.price))
+        manifest_news.tell(actor, batch, listed, before, out, getattr(event, "id", None))
+    return {"lines": len(lines), "households": households, "orders": len(orders), "released": released,
+            "released_orders": out}
 
 
 def _still_open(batch):

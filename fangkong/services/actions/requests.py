@@ -121,11 +121,13 @@ def triage(actor, req: Request, *, urgent: bool | None, due_at=None) -> Request:
 
 
 def raise_request(actor, household, category: Category, text: str, *, client_id=None,
-                  assignee=None, team=None, now=None, minutes=None) -> Request:
-    """`minutes`: answer within this (default the category's response time)."""
+                  assignee=None, team=None, now=None, minutes=None, urgent=False) -> Request:
+    """`minutes`: answer within this (default the category's response time); `urgent`:
+    priority 1 whatever its category's (a visit after nobody answered, `care.no_answer_visit`),
+    first in the queue as a request staff marked urgent (`triage`)."""
     access.require_household(actor, household, order=True)
     return _raise(actor, household, category, text, client_id=client_id, assignee=assignee, team=team,
-                  now=now, minutes=minutes)
+                  now=now, minutes=minutes, urgent=urgent)
 
 
 def raise_for_neighbour(actor, own, room: str, category: Category, text: str, *, client_id=None) -> Request:
@@ -152,7 +154,7 @@ def raise_for_neighbour(actor, own, room: str, category: Category, text: str, *,
 
 
 def _raise(actor, household, category, text, *, client_id=None, assignee=None, team=None, now=None,
-           minutes=None, asked_from=None) -> Request:
+           minutes=None, asked_from=None, urgent=False) -> Request:
     """The request written, once its household was allowed (`raise_request`,
     `raise_for_neighbour`)."""
     cid = checks.client_id(client_id)
@@ -162,7 +164,7 @@ def _raise(actor, household, category, text, *, client_id=None, assignee=None, t
         return found
     now = now or timezone.now()
     req = Request(household=household, category=category, text=checks.text(text, "text", max_length=500),
-                  priority=category.priority, vulnerable=vulnerability(household.id),
+                  priority=1 if urgent else category.priority, vulnerable=vulnerability(household.id),
                   due_at=now + datetime.timedelta(minutes=minutes or category.response_minutes),
                   raised_by=_user(actor), raised_at=now, client_id=cid, asked_from=asked_from)
     req.copy_levels(household)

@@ -84,7 +84,8 @@ def sealed(place: Place):
 
 
 def create(actor, place: Place, *, times, team=None, while_sealed=False, ends_on=None) -> R:
-    """A routine from now on; its rows still to come today and tomorrow are made at once."""
+    """A routine from now on; its rows still to come today and tomorrow are made at once.
+    Refused when the place has a routine running or paused at one of these times (`_not_twice`)."""
     access.require(actor, access.RUN, place)
     if place.kind not in PLACE_KINDS:
         raise Invalid(fields={"place": [_("Choose a building, a compound or the community.")]})
@@ -99,12 +100,28 @@ def create(actor, place: Place, *, times, team=None, while_sealed=False, ends_on
           created_by=actor.user if actor.user and actor.user.is_authenticated else None)
     r.copy_levels(place)
     with transaction.atomic():
+        Place.objects.select_for_update().filter(pk=place.pk).first()  # two taps at once: one routine
+        _not_twice(place, slots)
         r.save()
         record(actor, "services.routine.create", place, {
             "id": r.id, "times": r.times, "while_sealed": r.while_sealed, **({"team": t.id} if t else {}),
             **({"ends_on": last.isoformat()} if last else {})})
         make_rows([r])
     return r
+
+
+def _not_twice(place: Place, slots: list[str]) -> None:
+    """A place's routine not set twice (found on the gate walk: 3号楼's 08:00 16:00 set again
+    made two identical rows, and pausing one left the other spraying): a routine running or
+    paused there at any of these times is named, to change that one instead."""
+    for other in R.objects.filter(place=place, state__in=(R.State.ACTIVE, R.State.PAUSED)).order_by("id"):
+        shared = [t for t in other.time_list() if t in slots]
+        if shared:
+            raise Invalid(fields={"times": [
+                _("%(place)s already has a routine disinfection at %(times)s (%(state)s, every day at "
+                  "%(all)s): change or end that one instead.")
+                % {"place": place.name, "times": " ".join(shared), "state": other.get_state_display(),
+                   "all": " ".join(other.time_list())}]})
 
 
 def _drop_coming(r: R, now) -> int:
