@@ -95,7 +95,8 @@ def test_a_positive_person_on_the_pcr_missing_list_is_marked_with_the_door_swab(
     row = row[:row.index("</li>")]
     assert "抗原阳性" in row and "上门单人单管采样" in row, row  # marked, with the next step
     assert "无接触" in row  # the household's no-contact mark
-    assert 'value="away"' not in row and 'value="exempt"' not in row and 'value="hospital"' not in row
+    # never away nor exempt; a transfer to hospital (120) is still recorded (`access.HELD_OUTCOMES`)
+    assert 'value="away"' not in row and 'value="exempt"' not in row
     # a housemate not held is still offered them, with the household's no-contact mark
     yu = page[page.index(f'id="m-{w.yu.id}"'):]
     yu = yu[:yu.index("</li>")]
