@@ -21,7 +21,7 @@ def fill(connection, *, only_blank=True, batch=BATCH) -> int:
     last, written = 0, 0
     while True:
         with connection.cursor() as cur:
-            cur.execute(f"SELECT id, name, {col} FROM {table} WHERE id > %s AND name <> ''{blank} "
+            cur.execute(f"SELECT id, name, {col} FROM {table} WHERE id > %s AND name <> ''{blank} "  # nosec B608 -- fixed table and column names quoted by the connection; values are parameters
                         f"ORDER BY id LIMIT {int(batch)}", [last])
             rows = cur.fetchall()
         if not rows:
@@ -37,10 +37,10 @@ def _write(connection, table, col, changed):
     with transaction.atomic(using=connection.alias), connection.cursor() as cur:
         if connection.vendor == "postgresql":  # one set-based statement per batch
             values = ", ".join(["(%s, %s)"] * len(changed))
-            cur.execute(f"UPDATE {table} AS r SET {col} = v.k FROM (VALUES {values}) AS v(id, k) "
+            cur.execute(f"UPDATE {table} AS r SET {col} = v.k FROM (VALUES {values}) AS v(id, k) "  # nosec B608 -- fixed table and column names quoted by the connection; values are parameters
                         f"WHERE r.id = v.id", [x for pair in changed for x in pair])
         else:
-            cur.executemany(f"UPDATE {table} SET {col} = %s WHERE id = %s",
+            cur.executemany(f"UPDATE {table} SET {col} = %s WHERE id = %s",  # nosec B608 -- fixed table and column names quoted by the connection; values are parameters
                             [(key, pk) for pk, key in changed])
 
 
