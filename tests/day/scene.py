@@ -165,7 +165,8 @@ def sheet(rows, header=("管号", "结果", "ORF1ab", "N")) -> bytes:
 class Clock:
     """The day's clock: `timezone.now` and every model field stamped by default with it
     (`default=timezone.now` holds the function itself, which patching the module's name does
-    not reach: a case, a code or an audit row had the real time beside a test's hour).
+    not reach: a case, a code or an audit row had the real time beside a test's hour; and a
+    field caches its default's function after its first save, in `_get_default`).
     `clock.at(day, hour, minute)` moves it."""
 
     def __init__(self, monkeypatch, day: datetime.date, hour, minute=0):
@@ -177,6 +178,10 @@ class Clock:
         for model in apps.get_models():
             for f in model._meta.concrete_fields:
                 if f.default is _REAL_NOW:
+                    # `Field._get_default` is a cached_property: once a row was saved (by an
+                    # earlier test in this process) it holds the real `now` whatever `default`
+                    # says, so it is patched too — first, so that undoing restores the real one
+                    monkeypatch.setattr(f, "_get_default", self.read)
                     monkeypatch.setattr(f, "default", self.read)
 
     def read(self):
