@@ -1,7 +1,8 @@
 """Nightly reports in the demo: yesterday's reports of the demo district's communities —
 three submitted (one of them late, one approved by its street), one missing — and the
 streets' roll-ups, so the completeness page and the reports' history have something to
-show; today's drafts prepared as the scheduled job would. Everything through the actions
+show; the rolls the scheduled job took at yesterday's cut-off; today's drafts prepared as
+the scheduled job would. Everything through the actions
 (as the system actor)."""
 
 import datetime
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from fangkong.registry.models import Kind, Place
 from fangkong.reports import actions, queries
+from fangkong.reports.actions import roll
 
 from .context import Demo
 
@@ -26,7 +28,11 @@ def add_reports(district: Place, actor) -> int:
     day = today - datetime.timedelta(days=1)
     d = queries.definition(Kind.COMMUNITY)
     cutoff = d.cutoff_on(day)
-    communities = list(Place.objects.filter(kind=Kind.COMMUNITY, district_id=district.id).order_by("id")[:4])
+    every = list(Place.objects.filter(kind=Kind.COMMUNITY, district_id=district.id).order_by("id"))
+    communities = every[:4]
+    # the scheduled job took every community's roll at yesterday's cut-off (`roll.take_due`):
+    # yesterday's report of one that never submitted still shows the cut-off's roll
+    roll.take(every, day, now=cutoff + datetime.timedelta(minutes=1), cutoff=cutoff)
     made = 0
     for i, c in enumerate(communities[:3]):
         r = actions.prepare(actor, c, day, now=cutoff)

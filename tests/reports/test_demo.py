@@ -8,7 +8,7 @@ from django.utils import timezone
 from fangkong.demo import driver as demo
 from fangkong.registry.models import Place
 from fangkong.reports import figures, queries
-from fangkong.reports.models import DailyReport
+from fangkong.reports.models import CutoffRoll, DailyReport
 
 
 def test_demo_reports(db):
@@ -23,5 +23,15 @@ def test_demo_reports(db):
     assert sorted(states.values()) == ["late", "missing", "on_time", "on_time"]
     assert DailyReport.objects.filter(status="approved").count() == 1
     assert DailyReport.objects.filter(day=timezone.localdate(), status="draft").count() == 4
+    # every community's roll was taken at yesterday's cut-off, the missing one's too (the
+    # scheduled job's `roll.take_due`): its report shows the cut-off's roll, never "read late"
+    communities = Place.objects.filter(kind="community")
+    rolls = {r.place_id: r for r in CutoffRoll.objects.filter(day=day)}
+    assert set(rolls) == set(communities.values_list("id", flat=True))
+    for c in communities:
+        now = figures.roll([c], timezone.now())[c.id]  # nobody moved since; zones did (sealed today)
+        assert rolls[c.id].values["residents"] == now["residents"] > 0
+        assert rolls[c.id].values["households"] == now["households"] > 0
+        assert rolls[c.id].taken_at - rolls[c.id].cutoff_at < datetime.timedelta(minutes=5)
     demo.flush()
     assert not DailyReport.objects.exists()
