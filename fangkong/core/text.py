@@ -13,6 +13,20 @@ SURNAME_READINGS = {
     "种": "chong", "繁": "po", "员": "yun", "翟": "zhai", "万": "wan", "尉": "yu",
 }
 
+# Compound (two-character) surnames and their readings, syllable by syllable (万俟 is "moqi",
+# 单于 "chanyu", 长孙 "zhangsun", 尉迟 "yuchi"): the given name starts after both characters.
+COMPOUND_SURNAMES = {
+    "欧阳": ("ou", "yang"), "司马": ("si", "ma"), "上官": ("shang", "guan"), "诸葛": ("zhu", "ge"),
+    "东方": ("dong", "fang"), "皇甫": ("huang", "fu"), "尉迟": ("yu", "chi"), "公孙": ("gong", "sun"),
+    "慕容": ("mu", "rong"), "长孙": ("zhang", "sun"), "宇文": ("yu", "wen"), "司徒": ("si", "tu"),
+    "司空": ("si", "kong"), "夏侯": ("xia", "hou"), "令狐": ("ling", "hu"), "端木": ("duan", "mu"),
+    "独孤": ("du", "gu"), "南宫": ("nan", "gong"), "西门": ("xi", "men"), "百里": ("bai", "li"),
+    "呼延": ("hu", "yan"), "澹台": ("tan", "tai"), "公羊": ("gong", "yang"), "轩辕": ("xuan", "yuan"),
+    "万俟": ("mo", "qi"), "单于": ("chan", "yu"), "闻人": ("wen", "ren"), "赫连": ("he", "lian"),
+    "申屠": ("shen", "tu"), "钟离": ("zhong", "li"), "太史": ("tai", "shi"), "淳于": ("chun", "yu"),
+    "濮阳": ("pu", "yang"), "左丘": ("zuo", "qiu"), "东郭": ("dong", "guo"), "拓跋": ("tuo", "ba"),
+}
+
 
 @functools.lru_cache(maxsize=20_000)
 def _syllable(char: str) -> str:
@@ -23,9 +37,16 @@ def _syllable(char: str) -> str:
     return lazy_pinyin(char)[0].replace("ü", "v").lower()
 
 
+def _surname_chars(name: str) -> int:
+    """How many characters the surname of a Chinese name takes: 2 for a compound surname
+    (欧阳娜娜, 司马光) followed by a given name, else 1."""
+    return 2 if len(name) > 2 and name[:2] in COMPOUND_SURNAMES else 1
+
+
 def _words(name: str) -> list[str]:
     """A name's syllables (CJK characters) and Latin words, lower-case."""
     name = (name or "").strip()
+    compound = COMPOUND_SURNAMES.get(name[:2]) if _surname_chars(name) == 2 else None
     words: list[str] = []
     latin = ""
     for i, ch in enumerate(name):
@@ -33,6 +54,9 @@ def _words(name: str) -> list[str]:
             if latin:
                 words.append(latin)
                 latin = ""
+            if compound and i < 2:
+                words.append(compound[i])
+                continue
             words.append(SURNAME_READINGS[ch] if i == 0 and ch in SURNAME_READINGS else _syllable(ch))
         elif ch.isascii() and ch.isalnum():
             latin += ch.lower()
@@ -58,11 +82,13 @@ def name_keys(name: str) -> tuple[str, str]:
 
 @functools.lru_cache(maxsize=100_000)
 def given_key(name: str) -> str:
-    """The pinyin in given-family order: 吕保国 → "baoguolv". Stored beside `name_keys`, so
-    that "baoguo" (the given name alone) and "Baoguo Wang" (the order of a passport or an
-    English form) are prefix look-ups on an index too. "" for a single word."""
+    """The pinyin in given-family order: 吕保国 → "baoguolv", 欧阳娜娜 → "nanaouyang" (a
+    compound surname is both its characters). Stored beside `name_keys`, so that "baoguo"
+    (the given name alone) and "Baoguo Wang" (the order of a passport or an English form)
+    are prefix look-ups on an index too. "" for a single word."""
     words = _words(name)
-    return "".join(words[1:] + words[:1])[:200] if len(words) > 1 else ""
+    n = _surname_chars((name or "").strip()) if len(words) > 2 else 1
+    return "".join(words[n:] + words[:n])[:200] if len(words) > 1 else ""
 
 
 def _v_forms(word: str) -> list[str]:
