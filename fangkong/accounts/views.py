@@ -263,6 +263,12 @@ def household_login(request, pk):
     except Invalid as e:
         flash_error(request, e)
         return redirect("household", pk=hh.pk)
+    if password is None and not user.has_usable_password():
+        # an account with no password: a volunteer's, who logs in with a text message code
+        messages.success(request, _("%(phone)s can now log in for this household: on the login page, "
+                                    "tap “Volunteer? Log in with a text code” and enter this number "
+                                    "and the code it receives (this account has no password).") % {"phone": user.phone})
+        return redirect("household", pk=hh.pk)
     if password is None:
         messages.success(request, _("%(phone)s can now log in for this household with their "
                                     "existing password.") % {"phone": user.phone})

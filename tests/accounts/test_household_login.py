@@ -67,3 +67,20 @@ def test_family_login_refuses_bad_numbers_wrong_roles_and_other_communities(worl
         assert login(user).post(url, {"phone": "15900000000"}).status_code == 404
     assert login(world.users.staff).get(url).status_code == 405
     assert not User.objects.filter(phone="15900000000").exists()
+
+
+def test_a_volunteer_account_without_a_password_is_told_to_use_a_text_code(world, login, system):
+    """Walk (family): a son's only account was made when he became a volunteer (no
+    password); staff were told he "can log in with the existing password", and nothing he
+    typed on the login page worked. Now staff read how he logs in: by a text code."""
+    from fangkong.accounts import actions
+
+    son = actions.create_user(system, "vol-son", None, place=world.community, phone="18853728116",
+                              check_password=False)  # as a volunteer's approval makes it
+    assert not son.has_usable_password()
+    client = login(world.users.staff)
+    page = client.post(reverse("household_login", args=[world.hh102.pk]), {"phone": "18853728116"},
+                       follow=True).content.decode()
+    assert "原有密码" not in page
+    assert "此账号没有密码，请在登录页点“志愿者？用短信验证码登录”" in page
+    assert Membership.objects.filter(user=son, role=Role.RESIDENT, household=world.hh102).exists()
