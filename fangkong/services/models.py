@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
 from fangkong.core.said import define, say
+from fangkong.core.when import short_time
 from fangkong.registry.models import Levels
 
 
@@ -113,7 +114,9 @@ class Order(Levels):
         is due at the gate or None) — the one wording for the household's page, a request's
         page, the staff's household card and the API (`progress`, `progress_text`,
         `expected_at`). Codes: at_supplier, expected, at_gate, checked, to_door, delivered,
-        problem, cancelled. Reads `batch` (select it with the order)."""
+        problem, cancelled; "expected" past its time says it is late (a family could not tell
+        late from on time at 15:38 under "预计 15:30 到达卡口"). Reads `batch` (select it with
+        the order)."""
         from django.utils.translation import gettext
 
         s = self.state
@@ -122,8 +125,10 @@ class Order(Levels):
         if s == self.State.IN_BATCH and self.batch_id:
             b = self.batch
             if b.state == Batch.State.EXPECTED:
-                when = timezone.localtime(b.due_at).strftime("%m-%d %H:%M")
-                return "expected", gettext("Expected at the gate %(when)s") % {"when": when}, b.due_at
+                if b.due_at and b.due_at < timezone.now():  # the promised time has passed
+                    return "expected", gettext("Late: expected at the gate %(when)s, not there yet") % {
+                        "when": short_time(b.due_at)}, b.due_at
+                return "expected", gettext("Expected at the gate %(when)s") % {"when": short_time(b.due_at)}, b.due_at
             if b.state == Batch.State.CHECKING:
                 return "at_gate", gettext("At the gate, being checked"), b.due_at
             return "checked", gettext("Checked at the gate, waiting to be carried to the door"), b.due_at

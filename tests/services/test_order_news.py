@@ -105,6 +105,23 @@ def test_the_order_says_it_is_expected_at_the_gate_at_its_time_on_the_page_and_t
     assert en["progress_text"].startswith("Expected at the gate")
 
 
+def test_an_order_past_its_time_at_the_gate_says_it_is_late(world, svc, login, monkeypatch):
+    """Walk (family): at 15:38 the order still read "预计 15:30 到达卡口" — late could not be
+    told from on time. Past its time, still expected: it says so, on the page and the API."""
+    w = world
+    o = orders.place_order(actor_for(w.users.resident), w.hh101, svc.supplier, [(svc.veg.id, 1)])
+    due = timezone.localtime(timezone.now() + datetime.timedelta(hours=1)).replace(second=0, microsecond=0)
+    handoff.create_batch(actor_for(w.users.staff), svc.supplier, svc.gate, due_at=due, orders=[o.id])
+    real = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real() + datetime.timedelta(hours=1, minutes=8))
+    c = login(w.users.resident)
+    page = c.get(reverse("services_household", args=[w.hh101.id])).content.decode()
+    badge = page.split(f'id="progress-{o.id}"')[1].split("</span>")[0]
+    assert 'data-progress="expected"' in badge and "已晚点" in badge and due.strftime("%H:%M") in badge
+    got = c.get(f"/api/v1/services/orders/{o.id}", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert got["progress_text"].startswith("Late: expected at the gate") and got["progress"] == "expected"
+
+
 def test_the_staff_household_page_counts_requests_waiting_for_the_family_and_open_orders(world, svc, login):
     w = world
     requests.install_categories()
