@@ -52,9 +52,10 @@ class ChildReportOut(Schema):
     name: str
     report: int | None
     version: int | None
-    status: str
-    state: str
-    included: bool
+    status: str  # its report's status now (a version summed may have been returned since)
+    state: str  # on_time | late | missing | returned (sent back, not submitted again)
+    included: bool  # counted as accepted: summed, and that report still submitted or approved
+    summed: bool  # its figures are in this report's (a version returned since too)
     figures: dict[str, int | None]
     as_of: datetime.datetime | None = None  # the time of the child's figures (None: not counted)
 
@@ -71,11 +72,16 @@ class ChangedBelowOut(Schema):
 
     place: int
     name: str
-    kind: str  # corrected (a newer version) | late (first submitted after the roll-up)
+    # corrected (a newer version) | late (first submitted after the roll-up) | returned (the
+    # version summed was returned since: the figures still hold it)
+    kind: str
     report: int
     version: int
     counted_version: int | None
     submitted_at: datetime.datetime | None
+    returned_at: datetime.datetime | None = None
+    return_reason: str = ""
+    via: str | None = None  # a district's: the street whose report adds up the returned community
     changes: list[FigureChangeOut]
     said: str  # in words, as the page says it
 
@@ -108,6 +114,10 @@ class ReportOut(Schema):
     children: list[ChildReportOut]
     # places below that corrected (or first sent) their report after this roll-up summed them
     changed_below: list[ChangedBelowOut]
+    # the report above, submitted or approved, that adds up this very version (returning it
+    # leaves that report to be corrected), and that warning in words
+    summed_by: int | None = None
+    summed_by_said: str = ""
 
 
 class CompletenessRow(Schema):
@@ -127,6 +137,8 @@ class CompletenessOut(Schema):
     on_time: int
     late: int
     missing: int
+    returned: int  # sent back and not submitted again
+    outstanding: int  # missing + returned: still to be reported, reminded
     total: int
     rows: list[CompletenessRow]
 
@@ -147,10 +159,19 @@ class DayIn(Schema):
     day: datetime.date | None = None
 
 
+class RemindSkippedOut(Schema):
+    place: int
+    name: str
+    last_at: datetime.datetime  # the last reminder to the place that day
+    automatic: bool  # by the scheduled job (else by a person)
+    again_at: datetime.datetime  # a person's reminder sends again from then
+
+
 class RemindOut(Schema):
-    places: int  # missing reports
-    sent: int  # people told now (0 when they were told in the same minute)
-    nobody: list[str]  # the missing places nobody can submit for
+    places: int  # outstanding reports (missing, or returned and not submitted again)
+    sent: int  # people told now
+    nobody: list[str]  # the outstanding places nobody can submit for
+    skipped: list[RemindSkippedOut] = []  # reminded less than 30 minutes ago: not sent again
 
 
 class RefreshOut(Schema):
@@ -158,10 +179,11 @@ class RefreshOut(Schema):
 
 
 
-def report_out(r: DailyReport) -> dict:
+def report_out(r: DailyReport, scope=None) -> dict:
     first, last = present.as_of(r)
     by = figures.by_key()
     below = queries.changed_below(r) if r.pk and r.children else []
+    above = queries.summed_by(r) if r.status in queries.COUNTED or r.status == DailyReport.Status.RETURNED else None
     return {"id": r.id, "place": r.place_id, "place_name": r.place.name, "level": r.level, "day": r.day,
             "version": r.version, "current": r.current, "status": r.status, "cutoff_at": r.cutoff_at,
             "due_at": r.due_at, "computed_at": r.computed_at, "figures_as_of": last,
@@ -169,10 +191,13 @@ def report_out(r: DailyReport) -> dict:
             "decided_at": r.decided_at, "remarks": r.remarks, "reason": r.reason,
             "return_reason": r.return_reason, "figures": figures.figures_only(r.figures),
             "children": [c | {"figures": figures.figures_only(c["figures"]), "as_of": c.get("as_of")}
-                         for c in r.children],
+                         for c in present.children(r)],  # as they stand now (`included`: accepted)
             "changed_below": [c | {"said": present.change_text(c), "changes": [
                 {"key": k, "label": str(by[k].label) if k in by else k, "counted": a, "now": b}
-                for k, a, b in c["changes"]]} for c in below]}
+                for k, a, b in c["changes"]]} for c in below],
+            "summed_by": above.id if above is not None else None,
+            "summed_by_said": present.summed_by_text(r, scope)
+            if above is not None and r.status != DailyReport.Status.APPROVED else ""}
 
 
 def _day(value) -> datetime.date:
@@ -217,7 +242,7 @@ def node_report(request, place_id: int, day: str):
     r = actions.day_report(request.scope, node, _day(day))
     if r is None:
         raise NotFound()
-    return report_out(r)
+    return report_out(r, request.scope)
 
 
 @router.post("/reports/places/{place_id}/reports/{day}", response=ReportOut)
@@ -225,26 +250,26 @@ def prepare(request, place_id: int, day: str):
     """Prepare (or refresh) the draft of `day`: figures as of the cut-off, or now if earlier.
     A locked report comes back as it is."""
     node = queries.get_node(request.scope, place_id)
-    return report_out(actions.prepare(actor_of(request), node, _day(day)))
+    return report_out(actions.prepare(actor_of(request), node, _day(day)), request.scope)
 
 
 @router.get("/reports/{report_id}", response=ReportOut)
 def report(request, report_id: int):
     """A report; a current draft with its figures counted now, whoever reads it (as its
     page and its files show it: `computed_at` says when)."""
-    return report_out(actions.as_shown(queries.get_report(request.scope, report_id)))
+    return report_out(actions.as_shown(queries.get_report(request.scope, report_id)), request.scope)
 
 
 @router.get("/reports/{report_id}/versions", response=list[ReportOut])
 def versions(request, report_id: int):
     r = queries.get_report(request.scope, report_id)
-    return [report_out(actions.as_shown(v)) for v in queries.versions(r)]  # a draft: counted now
+    return [report_out(actions.as_shown(v), request.scope) for v in queries.versions(r)]  # a draft: counted now
 
 
 @router.post("/reports/{report_id}/remarks", response=ReportOut)
 def remarks(request, report_id: int, payload: RemarksIn):
     r = queries.get_report(request.scope, report_id)
-    return report_out(actions.save_remarks(actor_of(request), r, payload.remarks))
+    return report_out(actions.save_remarks(actor_of(request), r, payload.remarks), request.scope)
 
 
 @router.post("/reports/{report_id}/submit", response=ReportOut)
@@ -252,26 +277,26 @@ def submit(request, report_id: int, payload: SubmitIn):
     """Lock the draft (figures counted once more as of the cut-off). Sent again: 409
     report_locked, nothing changes."""
     r = queries.get_report(request.scope, report_id)
-    return report_out(actions.submit(actor_of(request), r, payload.remarks))
+    return report_out(actions.submit(actor_of(request), r, payload.remarks), request.scope)
 
 
 @router.post("/reports/{report_id}/correct", response={201: ReportOut})
 def correct(request, report_id: int, payload: ReportReasonIn):
     """A new draft version of a locked report, with why (the earlier is kept)."""
     r = queries.get_report(request.scope, report_id)
-    return Status(201, report_out(actions.correct(actor_of(request), r, payload.reason)))
+    return Status(201, report_out(actions.correct(actor_of(request), r, payload.reason), request.scope))
 
 
 @router.post("/reports/{report_id}/approve", response=ReportOut)
 def approve(request, report_id: int):
     r = queries.get_report(request.scope, report_id)
-    return report_out(actions.approve(actor_of(request), r))
+    return report_out(actions.approve(actor_of(request), r), request.scope)
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut)
 def return_report(request, report_id: int, payload: ReportReasonIn):
     r = queries.get_report(request.scope, report_id)
-    return report_out(actions.return_report(actor_of(request), r, payload.reason))
+    return report_out(actions.return_report(actor_of(request), r, payload.reason), request.scope)
 
 
 @router.get("/reports/places/{place_id}/completeness", response=CompletenessOut)

@@ -170,7 +170,7 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
         " · ".join(t for t in (present.as_of_text(r), present.summed_text(r), present.window_text(r)) if t)]
     if r.submitted_at:
         facts.append(_("Submitted %(at)s by %(who)s") % {
-            "at": local(r.submitted_at).strftime("%Y-%m-%d %H:%M"), "who": r.submitted_by or "–"})
+            "at": local(r.submitted_at).strftime("%Y-%m-%d %H:%M"), "who": r.submitted_by or _("the system or a removed account")})
     if r.reason:
         facts.append(_("Correction: %(reason)s") % {"reason": r.reason})
     if present.left_out(r):
@@ -196,10 +196,13 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
         cols = present.child_columns()
         small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
         data = [[Paragraph(_esc(h), small) for h in (_("Place"), _("Report"), *[str(f.short or f.label) for f in cols])]]
-        states = {"on_time": _("On time"), "late": _("Late"), "missing": _("Missing")}
-        for c in r.children:
-            data.append([Paragraph(_esc(c["name"]), small), str(states.get(c["state"], c["state"])),
-                         *(present.child_row(c["figures"]) if c["included"] else ["–"] * len(cols))])
+        states = {"on_time": _("On time"), "late": _("Late"), "missing": _("Missing"), "returned": _("Returned")}
+        for c in present.children(r):  # as they stand now: a version summed may have been returned since
+            said = str(states.get(c["state"], c["state"]))
+            if c["summed"] and not c["included"]:
+                said = f"{said} ({_('Returned')})" if c["state"] != "returned" else said
+            data.append([Paragraph(_esc(c["name"]), small), Paragraph(_esc(said), small),
+                         *(present.child_row(c["figures"]) if c["summed"] else ["–"] * len(cols))])
         first, second = width * 0.22, width * 0.1
         rest = (width - first - second) / max(1, len(cols))
         t = Table(data, repeatRows=1, colWidths=[first, second, *[rest] * len(cols)])

@@ -58,46 +58,66 @@ def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
     summed columns (each column still adds up to the roll-up's figure: a correction's row
     carrying its figures had counted 光明社区 twice, 1478 residents against the street's 957) —
     with what changed in words (`present.change_text`, as the page and the PDF say it) and the
-    reason for the correction."""
+    reason for the correction.
+
+    Each row's status is its version's own (a correction approved since reads "已通过") and its
+    remarks the place's own; whether the sum above counts it is a column of its own ("上级汇总":
+    empty when it does), and so is what changed since the sum: a later version's row had read
+    "未计入：上级汇总后提交" as its status with the change text in its remarks, so the approval
+    and the community's remarks were nowhere in the file (walked 2026-12-07)."""
     from . import present
 
     wb = Workbook(write_only=True)
     defs = figures.definitions()
     statuses = dict(DailyReport.Status.choices)
+    # the later versions' own status and remarks (`queries.changed_below` keeps neither): one query
+    own = {x["id"]: x for x in DailyReport.objects.filter(id__in=[c["report"] for c in later if c.get("report")])
+           .values("id", "status", "remarks")}
     for lvl in LEVEL_ORDER:
         rows = sorted((r for r in reports if r.level == lvl),
                       key=lambda r: (r.day, r.place.sort_key, r.place_id))
         missing = [c for c in left_out if c.get("level") == lvl]
         after = [c for c in later if c.get("level") == lvl]
+        # a version summed and returned since: said on its own row, which keeps its figures
+        listed = {r.id for r in rows}
+        back = {c["report"]: c for c in after if c["kind"] == "returned" and c["report"] in listed}
+        after = [c for c in after if not (c["kind"] == "returned" and c["report"] in listed)]
         if not rows and not missing and not after and len(reports) > 0:
             continue
         ws = wb.create_sheet(str(Kind(lvl).label))
         ws.append([_text(ws, h, bold=True) for h in (
-            _("Place"), _("Day"), _("Version"), _("Status"), _("Submitted at"),
-            *[header(f) for f in defs], _("Figures as of"), _("New in the day"), _("Remarks"),
-            _("Reason for the correction"))])
+            _("Place"), _("Day"), _("Version"), _("Status"), _("In the sum above"), _("Submitted at"),
+            *[header(f) for f in defs], _("Figures as of"), _("New in the day"), _("Changed since the sum above"),
+            _("Remarks"), _("Reason for the correction"))])
         days = sorted({r.day for r in rows} | {c["day"] for c in missing} | {c["day"] for c in after})
         for day in days:
             for r in (r for r in rows if r.day == day):
                 at = r.submitted_at and timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M")
-                status = str(statuses.get(r.status, r.status))
+                status, summed = str(statuses.get(r.status, r.status)), ""
                 if getattr(r, "unsummed", False):  # below a roll-up not submitted yet (`exports.summed`)
                     status = _("%(status)s (not summed above yet)") % {"status": status}
+                    summed = _("not summed above yet")
+                changed = ""
+                if r.id in back:  # returned after the sum above (`present.later_status`)
+                    summed, changed = present.later_status(back[r.id]), present.change_text(back[r.id])
                 ws.append([_text(ws, r.place.name), _text(ws, r.day.isoformat()), r.version,
-                           _text(ws, status), _text(ws, at or ""),
+                           _text(ws, status), _text(ws, summed), _text(ws, at or ""),
                            *[value(f, r.figures.get(f.key)) for f in defs], _text(ws, as_of(r)),
-                           _text(ws, present.window_text(r)), _text(ws, r.remarks), _text(ws, r.reason)])
+                           _text(ws, present.window_text(r)), _text(ws, changed), _text(ws, r.remarks),
+                           _text(ws, r.reason)])
             for c in (c for c in missing if c["day"] == day):
                 said = _("not counted: %(status)s") % {"status": statuses.get(c["status"], _("not submitted"))}
                 ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"] or "",
-                           _text(ws, str(said)), "", *["" for _f in defs], "", "", "", ""])
+                           _text(ws, str(said)), _text(ws, str(said)), "", *["" for _f in defs], "", "", "", "", ""])
             for c in (c for c in after if c["day"] == day):
                 at = c["submitted_at"] and timezone.localtime(c["submitted_at"]).strftime("%Y-%m-%d %H:%M")
-                said = _("not counted: sent after the sum above")
+                said = present.later_status(c)
+                mine = own.get(c.get("report")) or {}
+                status = statuses.get(mine.get("status"), "")
                 ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"],
-                           _text(ws, str(said)), _text(ws, at or ""),
-                           *["" for _f in defs], "", "",
-                           _text(ws, present.change_text(c)), _text(ws, c.get("reason") or "")])
+                           _text(ws, str(status)), _text(ws, str(said)), _text(ws, at or ""),
+                           *["" for _f in defs], "", "", _text(ws, present.change_text(c)),
+                           _text(ws, mine.get("remarks") or ""), _text(ws, c.get("reason") or "")])
     if not wb.worksheets:
         ws = wb.create_sheet(_("Reports"))
         ws.append([_text(ws, _("No reports in this period."))])

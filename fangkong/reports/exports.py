@@ -4,7 +4,8 @@ Below a street's or district's report an export lists what that report adds up a
 else (a draft is not a report yet and a returned one is being corrected: listed, they made a
 street's rows not add up): the very reports it summed, level by level (a district's streets,
 then the communities those streets summed), and, with no figures, the places it left out
-saying why — `present.not_counted`, the rule of the page's and the PDF's line. A period does
+saying why — `present.not_summed` (of `present.not_counted`, the rule of the page's and the
+PDF's table). A period does
 the same day by day."""
 
 from fangkong.registry.models import Place
@@ -30,7 +31,7 @@ def summed(tops, known=None) -> tuple[list[DailyReport], list[dict]]:
     while level:
         ids, unsummed, hidden = [], set(), []
         for r in level:
-            out = present.not_counted(r)
+            out = present.not_summed(r)  # a version summed, returned since: its row keeps its figures
             kind = queries.CHILD_KIND.get(r.level)
             left += [dict(c, day=r.day, level=kind) for c in out]
             kids = [c["report"] for c in (r.children or []) if c["included"] and c.get("report")]
@@ -67,11 +68,14 @@ def changed(reports) -> list[dict]:
     """The places below these roll-ups that corrected (or first sent) their report after it
     was summed (`queries.changed_below`), each with its `day` and `level`: listed on their
     level's sheet as not counted, with what changed in words and the reason, and no figures
-    in the summed columns (the counted rows still add up to the sum kept)."""
+    in the summed columns (the counted rows still add up to the sum kept); a version summed and
+    returned since is listed the same way, saying so (`present.later_status`). A community
+    returned below a street's report a district sums (`via`) is said by the street's rows."""
     out = []
     for r in reports:
         if r.pk and r.children:
-            out += [dict(c, day=r.day, level=queries.CHILD_KIND.get(r.level)) for c in queries.changed_below(r)]
+            out += [dict(c, day=r.day, level=queries.CHILD_KIND.get(r.level)) for c in queries.changed_below(r)
+                    if not c.get("via")]
     return out
 
 

@@ -76,19 +76,38 @@ def child_row(values: dict) -> list[str]:
     return [shown(f, values.get(f.key)) for f in child_columns()]
 
 
+def children(r) -> list[dict]:
+    """The places below a street's or district's report as they stand now
+    (`queries.children_now`: `summed`, `included` — counted as accepted —, `status`,
+    `state`): its page's and its PDF's table, the API's `children`."""
+    from . import queries
+
+    return queries.children_now(r)
+
+
 def not_counted(r) -> list[dict]:
-    """The places below a street's or district's report that it does not add up (rows of
-    `DailyReport.children`: name, status, version): the one rule behind the page's and the
-    PDF's line (`left_out`) and the exports' rows "未计入：…" (`exports`)."""
-    return [c for c in (getattr(r, "children", None) or []) if not c["included"]]
+    """The places below a street's or district's report that it does not count as accepted
+    (rows of `children`: name, status, version, summed): left out of its figures (`not_summed`),
+    or summed and returned since (`summed`: its figures still hold that version; said by
+    `queries.changed_below`, kind "returned"). The one rule behind the page's table, the PDF's,
+    the API's `included` and the exports' rows."""
+    return [c for c in children(r) if not c["included"]]
+
+
+def not_summed(r) -> list[dict]:
+    """The places below whose figures are not in the report (`not_counted` and not `summed`):
+    the line before its figures (`left_out`), the partial sum (`partial`), the exports' rows
+    "未计入：…" without figures (`exports.summed`)."""
+    return [c for c in not_counted(r) if not c["summed"]]
 
 
 def left_out(r) -> str:
     """A street's or district's report adds up only the reports its places submitted: the
-    line that says which are not counted yet (the page and the PDF), or ""."""
+    line that says which are not counted yet (the page and the PDF), or "". A version summed
+    and returned since is in the figures: said apart (`changed_lines`)."""
     from django.utils.translation import ngettext
 
-    out = [c["name"] for c in not_counted(r)]
+    out = [c["name"] for c in not_summed(r)]
     if not out:
         return ""
     return ngettext(
@@ -120,7 +139,7 @@ def partial(r) -> dict | None:
     from .models import CutoffRoll, FigureSnapshot
 
     kids = getattr(r, "children", None) or []
-    missing = not_counted(r)
+    missing = not_summed(r)
     if not _rolled(r) or not missing:
         return None
     counted = len(kids) - len(missing)
@@ -234,6 +253,8 @@ def change_text(c: dict) -> str:
     """One place of `queries.changed_below` in words, in the reader's language: "光明社区已更正
     （第2版，21:10）：已检 367 → 370、阳性病例 0 → 1" — or, first submitted after the roll-up left it
     out, "双塔社区 submitted its report after this one (21:10): not in these figures"."""
+    if c["kind"] == "returned":
+        return returned_text(c)
     at = f"{timezone.localtime(c['submitted_at']):%H:%M}" if c.get("submitted_at") else "–"
     if c["kind"] == "late":
         return _("%(place)s submitted its report after this one (version %(v)d, %(at)s): it is not in these "
@@ -249,6 +270,51 @@ def change_text(c: dict) -> str:
             "said": said, "changes": join_words(changed), "counted": c["counted_version"]}
     return _("%(said)s, with the same figures. These figures add up version %(counted)d.") % {
         "said": said, "counted": c["counted_version"]}
+
+
+def returned_text(c: dict) -> str:
+    """A version summed and returned since (`queries.changed_below` kind "returned"): "光明社区的
+    日报（第1版）已于 12-07 21:30 退回（核酸数字有误）：以上数字仍含该版本，不作为已接受的数字；
+    对方重新上报后请更正本报告。" — below a street a district sums, naming the street."""
+    words = {"place": c["name"], "v": c["version"], "via": c.get("via", ""),
+             "at": short_time(c["returned_at"]) if c.get("returned_at") else "–"}
+    said = (_("%(place)s's report (version %(v)d) was returned at %(at)s") % words)
+    if c.get("return_reason"):
+        said = _("%(said)s (%(reason)s)") % {"said": said, "reason": c["return_reason"]}
+    if c.get("via"):
+        return _("%(said)s: %(via)s's report adds it up, and so do these figures; it is not accepted. "
+                 "Correct this report once %(via)s has corrected its own.") % (words | {"said": said})
+    return _("%(said)s: these figures still include that version, not accepted. Correct this report "
+             "once they report again.") % {"said": said}
+
+
+def summed_by_text(r, scope=None) -> str:
+    """The return step's warning (the review panel, the message after returning, the API's
+    `summed_by_said`): the report above, locked, adds up this very version (`queries.summed_by`)
+    — "本街道日报已汇总此版本，对方重新上报后请更正本街道日报。" to whoever submits that report, else
+    naming it. "" when nothing above sums it."""
+    from fangkong.registry.models import Kind
+
+    from . import access, queries
+
+    above = queries.summed_by(r)
+    if above is None:
+        return ""
+    if scope is not None and access.can_submit(scope, above.place):
+        if above.level == Kind.DISTRICT:
+            return _("This district's report already adds up this version: correct it after they report again.")
+        return _("This street's report already adds up this version: correct it after they report again.")
+    return _("%(place)s's report already adds up this version: it is to be corrected after they report "
+             "again (its submitters are told).") % {"place": above.place.name}
+
+
+def later_status(c: dict) -> str:
+    """The status cell of a row of `queries.changed_below` in the .xlsx: not counted (a
+    correction or a first report sent after the sum), or the very version summed returned
+    since (its figures are on the row summed)."""
+    if c["kind"] == "returned":
+        return _("returned after the sum above: still in its figures")
+    return _("not counted: sent after the sum above")
 
 
 def changed_lines(r) -> list[str]:
@@ -285,3 +351,22 @@ def above_lines(r) -> dict | None:
     head = (_("Changed from version %(v)d, the one counted by %(place)s:") % words if changes
             else _("The same figures as version %(v)d, the one counted by %(place)s.") % words)
     return {"head": head, "changes": changes, "changes_text": join_words(changes), "said": said}
+
+
+# --- a reminder not sent again ------------------------------------------------------------
+
+def skipped_lines(skipped: list[dict]) -> list[str]:
+    """The places a person's reminder did not reach again (`actions.reminders.remind`'s
+    "skipped"), in the reader's language, those reminded the same minute the same way
+    together: "光明社区、双塔社区：已于 12-07 21:00 自动提醒，12-07 21:30 后可再次提醒。" (it had
+    said "刚刚已提醒过" five hours after the job's reminder)."""
+    groups: dict[tuple, list[str]] = {}
+    for s in skipped:
+        groups.setdefault((short_time(s["last_at"]), s["automatic"], short_time(s["again_at"])), []).append(s["name"])
+    out = []
+    for (at, automatic, again), names in groups.items():
+        words = {"places": join_words(names), "at": at, "again": again}
+        out.append(_("%(places)s: reminded automatically at %(at)s; a reminder can be sent again from %(again)s.")
+                   % words if automatic else
+                   _("%(places)s: reminded by hand at %(at)s; a reminder can be sent again from %(again)s.") % words)
+    return out

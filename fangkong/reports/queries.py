@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -156,11 +156,44 @@ def is_late(first_submitted, due_at) -> bool:
     return first_submitted is not None and first_submitted > due_at
 
 
-def state(first_submitted, due_at) -> str:
-    """on_time / late / missing (`is_late`): the completeness page, a roll-up's rows."""
+def state(first_submitted, due_at, returned=False) -> str:
+    """on_time / late / missing (`is_late`), or returned: sent back and not submitted again
+    since (`returned_pending`) — outstanding like a missing one, whenever it was first sent
+    (walked 2026-12-07: a returned report was counted "按时" on the completeness page, its
+    remind button hidden, while the report above said it was not counted). The completeness
+    page and its API, the reminder, the district's line, a roll-up's rows (`children_now`)."""
+    if returned:
+        return "returned"
     if first_submitted is None:
         return "missing"
     return "late" if is_late(first_submitted, due_at) else "on_time"
+
+
+# The states still to be reported: reminded, counted as "not reported / to report again".
+OUTSTANDING = ("missing", "returned")
+
+
+def _pending(rows) -> dict[int, tuple]:
+    """{place id: its returned version (id, version, decided_at, return_reason)} from rows
+    (place_id, id, version, status, decided_at, return_reason) of a day's versions: the
+    places whose latest version sent up (submitted, approved or returned) was returned."""
+    last = {}
+    for pid, rid, version, status, decided, reason in rows:
+        if status != S.DRAFT and (pid not in last or version > last[pid][1]):
+            last[pid] = (rid, version, status, decided, reason)
+    return {pid: (rid, v, decided, reason) for pid, (rid, v, status, decided, reason) in last.items()
+            if status == S.RETURNED}
+
+
+_VERSION_FIELDS = ("place_id", "id", "version", "status", "decided_at", "return_reason")
+
+
+def returned_pending(place_ids, day) -> dict[int, tuple]:
+    """{place id: (report id, version, returned at, reason)} of the places whose report of
+    `day` was returned and not submitted again since (a correction begun is a draft: still
+    outstanding). One query."""
+    return _pending(DailyReport.objects.filter(place_id__in=list(place_ids), day=day)
+                    .values_list(*_VERSION_FIELDS))
 
 
 def would_be_late(r, now=None) -> bool:
@@ -182,29 +215,33 @@ def report_children(parent: Place) -> list[Place]:
 
 def completeness(parent: Place, day: datetime.date) -> list[dict]:
     """Each child's report for `day`: state on_time / late / missing (by its first
-    submission against the due time), status, version. Three queries; missing first."""
+    submission against the due time) or returned (`returned_pending`), status, version.
+    Four queries; missing first, then returned."""
     kids = report_children(parent)
     if not kids:
         return []
     ids = [k.id for k in kids]
     reports, firsts = current_reports(ids, day), first_submissions(ids, day)
+    back = returned_pending(ids, day)
     due = definition(kids[0].kind).due_on(day)
     rows = []
     for k in kids:
         first, r = firsts.get(k.id), reports.get(k.id)
         when = r.due_at if r is not None else due  # as the report keeps it (`is_late`)
-        rows.append({"place": k, "report": r, "state": state(first, when), "first": first, "due": when})
+        rows.append({"place": k, "report": r, "state": state(first, when, k.id in back), "first": first,
+                     "due": when})
     below = _below_counts(parent, kids, day)
     for row in rows:
         row["below"] = below.get(row["place"].id)
-    order = {"missing": 0, "late": 1, "on_time": 2}
+    order = {"missing": 0, "returned": 1, "late": 2, "on_time": 3}
     return sorted(rows, key=lambda r: (order[r["state"]], r["place"].sort_key, r["place"].id))
 
 
 def _below_counts(parent: Place, kids: list[Place], day) -> dict[int, dict]:
     """{street id: `completeness_counts` of its communities} when `kids` are roll-ups (a
     district's streets), else {}: the district sees which street is held up by which
-    community before the street submits (walked 2026-12-07: "未报" was a dead end). Three
+    community before the street submits (walked 2026-12-07: "未报" was a dead end); a
+    returned community counts with the outstanding ones ("2 个中 1 个未报/待重报"). Four
     queries, whatever the number of streets."""
     kind = CHILD_KIND.get(kids[0].kind) if kids else None
     if kind is None:
@@ -213,21 +250,24 @@ def _below_counts(parent: Place, kids: list[Place], day) -> dict[int, dict]:
     grand = list(Place.objects.filter(under(parent), kind=kind).values_list("id", field))
     ids = [g for g, _p in grand]
     firsts = first_submissions(ids, day)
+    back = returned_pending(ids, day)
     dues = {r.place_id: r.due_at for r in DailyReport.objects.filter(place_id__in=ids, day=day, current=True)
             .only("place_id", "due_at")}
     due = definition(kind).due_on(day)
-    out = {k.id: {"on_time": 0, "late": 0, "missing": 0, "total": 0} for k in kids}
+    states = {k.id: [] for k in kids}
     for g, p in grand:
-        if p in out:
-            out[p][state(firsts.get(g), dues.get(g, due))] += 1
-            out[p]["total"] += 1
-    return out
+        if p in states:
+            states[p].append({"state": state(firsts.get(g), dues.get(g, due), g in back)})
+    return {p: completeness_counts(rows) for p, rows in states.items()}
 
 
 def completeness_counts(rows) -> dict:
-    out = {"on_time": 0, "late": 0, "missing": 0, "total": len(rows)}
+    """{on_time, late, missing, returned, total, outstanding}: outstanding = missing +
+    returned (`OUTSTANDING`: still to be reported, reminded)."""
+    out = {"on_time": 0, "late": 0, "missing": 0, "returned": 0, "total": len(rows)}
     for r in rows:
         out[r["state"]] += 1
+    out["outstanding"] = sum(out[s] for s in OUTSTANDING)
     return out
 
 
@@ -292,25 +332,93 @@ def period_reports(node: Place, first: datetime.date, last: datetime.date, limit
                 .select_related("place", "submitted_by").order_by("day", "place__sort_key", "place_id")[:limit])
 
 
+def children_now(r) -> list[dict]:
+    """The places below a street's or district's report as they stand now: each row of its
+    `children` (kept when it was summed) and
+    - `summed`: its figures are in this report's (the row's `included` as it was summed);
+    - `status`: its report's status now (a version summed may have been returned since);
+    - `included`: counted as accepted — summed, and that report still submitted or approved;
+    - `state`: as summed (on time / late / missing), or "returned" while the place's report
+      is returned and not submitted again (`state`, `returned_pending`);
+    - `returned_at`, `return_reason`: a version summed and returned since.
+    The one rule of what a roll-up counts as accepted, read by its page and PDF, its API
+    (`included`) and its exports (`present.not_counted`): the flags stored at the sum had
+    kept a community returned afterwards "按时" and `included: true` (walked 2026-12-07).
+    One query (none without places below); kept on the report object while its children are."""
+    kids = getattr(r, "children", None) or []
+    kept = getattr(r, "_children_now", None)
+    if kept is not None and kept[0] is kids:
+        return kept[1]
+    places = [c["place"] for c in kids if c.get("place")]
+    rows = list(DailyReport.objects.filter(place_id__in=places, day=r.day).values_list(*_VERSION_FIELDS)) \
+        if places else []
+    back = _pending(rows)
+    by_id = {rid: (status, decided, reason) for _p, rid, _v, status, decided, reason in rows}
+    out = []
+    for c in kids:
+        status, decided, reason = by_id.get(c.get("report"), (c.get("status"), None, ""))
+        summed = bool(c.get("included"))
+        row = dict(c, summed=summed, status=status, included=summed and status in COUNTED)
+        if c.get("place") in back:
+            row["state"] = "returned"
+        if summed and status == S.RETURNED:
+            row |= {"returned_at": decided, "return_reason": reason or ""}
+        out.append(row)
+    r._children_now = (kids, out)
+    return out
+
+
+def summed_by(r) -> DailyReport | None:
+    """The report above, submitted or approved, that adds up this very version of `r` (a
+    community's in its street's, a street's in its district's), else None. Returning `r`
+    leaves that report holding figures no longer accepted (`changed_below` kind "returned"):
+    the return step says so (walked 2026-12-07: nothing warned). One query."""
+    kind = PARENT_KIND.get(r.level)
+    parent_id = getattr(r.place, level_field(kind), None) if kind and r.pk else None
+    if not parent_id:
+        return None
+    above = (DailyReport.objects.select_related("place").filter(place_id=parent_id, day=r.day, current=True)
+             .first())
+    if above is None or above.status not in COUNTED:
+        return None
+    if any(c.get("report") == r.id and c.get("included") for c in above.children or []):
+        return above
+    return None
+
+
 def changed_below(r: DailyReport) -> list[dict]:
     """The places below a street's or district's report whose counted report is no longer
     the one it summed: a newer version submitted since (a correction: `kind` "corrected",
-    with the figures that changed) or a first report submitted after it left the place out
-    ("late"). Each {place, name, kind, report, version, counted_version, submitted_at,
-    changes: [(figure key, counted value, new value)], figures (the newer report's), reason
-    (its reason for the correction)}. The report itself never changes (it
-    is locked, or a draft counted again when shown): the page, its PDF and .xlsx, and the API
-    say so, and the node's submitters are told once (`actions.nightly`). One query."""
+    with the figures that changed), a first report submitted after it left the place out
+    ("late"), or the very version summed returned since and not submitted again ("returned":
+    the figures still hold it; `returned_at`, `return_reason`). A district's also names the
+    communities returned since below a street's report it sums (kind "returned", `via` the
+    street's name), while that street has not corrected its report. Each {place, name, kind,
+    report, version, counted_version, submitted_at, changes: [(figure key, counted value,
+    new value)], figures (the newer report's), reason (its reason for the correction)}. The
+    report itself never changes (it is locked, or a draft counted again when shown): the
+    page, its PDF and .xlsx, and the API say so, and the node's submitters are told once
+    (`actions.nightly.tell_above`, `actions.review.return_report`). One query; a district's
+    two more."""
     rows = [c for c in (r.children or []) if c.get("place")]
     if not rows or r.level not in CHILD_KIND:
         return []
-    now = {x.place_id: x for x in DailyReport.objects.filter(
-        place_id__in=[c["place"] for c in rows], day=r.day, current=True, status__in=COUNTED)}
+    summed = [c["report"] for c in rows if c.get("included") and c.get("report")]
+    found = list(DailyReport.objects.filter(
+        Q(place_id__in=[c["place"] for c in rows], day=r.day, current=True, status__in=COUNTED)
+        | Q(id__in=summed, status=S.RETURNED)))
+    now = {x.place_id: x for x in found if x.current and x.status in COUNTED}
+    back = {x.id: x for x in found if x.status == S.RETURNED}
     defs = [f for f in figures.definitions()]
-    out = []
+    out, walk = [], []
     for c in rows:
         x = now.get(c["place"])
+        if x is None and c["included"] and c["report"] in back:
+            out.append(_returned_entry(c, back[c["report"]]))
+            continue
         if x is None or (c["included"] and c["report"] == x.id):
+            if c["included"] and c.get("report") and CHILD_KIND[r.level] in CHILD_KIND:
+                walk.append(c)  # a street summed by a district: its communities returned since
             continue
         old = c["figures"] if c["included"] else {}
         changes = [(f.key, old.get(f.key), x.figures.get(f.key)) for f in defs
@@ -319,7 +427,31 @@ def changed_below(r: DailyReport) -> list[dict]:
                     "report": x.id, "version": x.version, "counted_version": c["version"] if c["included"] else None,
                     "submitted_at": x.submitted_at, "changes": changes, "figures": x.figures or {},
                     "reason": x.reason or ""})
+    return out + _returned_below(walk)
+
+
+def _returned_entry(c: dict, x: DailyReport, via: dict | None = None) -> dict:
+    out = {"place": c["place"], "name": c["name"], "kind": "returned", "report": x.id, "version": x.version,
+           "counted_version": c.get("version"), "submitted_at": x.submitted_at, "returned_at": x.decided_at,
+           "return_reason": x.return_reason or "", "changes": [], "figures": {}, "reason": ""}
+    if via is not None:
+        out |= {"via": via["name"], "via_place": via["place"]}
     return out
+
+
+def _returned_below(streets: list[dict]) -> list[dict]:
+    """The communities whose version summed by these street reports (rows of a district's
+    `children`) was returned since and not replaced: two queries."""
+    if not streets:
+        return []
+    kept = dict(DailyReport.objects.filter(id__in=[c["report"] for c in streets]).values_list("id", "children"))
+    pairs = [(c, k) for c in streets for k in (kept.get(c["report"]) or [])
+             if k.get("included") and k.get("report") and k.get("place")]
+    if not pairs:
+        return []
+    back = {x.id: x for x in DailyReport.objects.filter(id__in=[k["report"] for _c, k in pairs],
+                                                        status=S.RETURNED)}
+    return [_returned_entry(k, back[k["report"]], via=c) for c, k in pairs if k["report"] in back]
 
 
 PARENT_KIND = {kid: kind for kind, kid in CHILD_KIND.items()}

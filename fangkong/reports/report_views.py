@@ -17,6 +17,7 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.shedding import check_rate
 from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.core.when import short_time
 from fangkong.registry.figures import POPULATION_AT, population_note
 
 from . import access, actions, charts, exports, present, queries
@@ -30,14 +31,18 @@ def report_ctx(request, r, **extra) -> dict:
     changed = present.changed_lines(r) if r.pk and r.children else []
     return node_ctx(request, r.place) | {
         "report": r, "sections": present.sections(r.figures, r.place, keys, day=r.day), "versions": queries.versions(r),
-        "definition": d, "children": [c | {"cells": present.child_row(c["figures"]) if c["included"] else []}
-                                      for c in r.children],
+        # as they stand now (`present.children`): a version summed may have been returned since
+        "definition": d, "children": [c | {"cells": present.child_row(c["figures"]) if c["summed"] else []}
+                                      for c in present.children(r)],
         "columns": present.child_columns(),
         "can_edit": r.current and not r.locked and access.can_submit(request.scope, r.place),
         # submitted from the cut-off on (`actions.require_cutoff_passed`)
         "before_cutoff": r.level not in queries.CHILD_KIND and timezone.now() < r.cutoff_at,
         "can_correct": r.current and r.locked and access.can_submit(request.scope, r.place),
         "can_decide": r.current and r.status == "submitted" and access.can_approve(request.scope, r),
+        # the return step: the report above adds up this very version (`present.summed_by_text`)
+        "summed_by": present.summed_by_text(r, request.scope)
+        if r.current and r.status == "submitted" and access.can_approve(request.scope, r) else "",
         # late as it will be recorded: by the first submission of the day (`queries.would_be_late`)
         "late": queries.would_be_late(r),
         "chart": _coverage_chart(r),
@@ -118,7 +123,7 @@ def _ask_submit(request, r, back):
         elif actions.roll_read_late(at, now):  # none stored: the roll is read now, and stored
             lines.append(_("Residents and households are counted from the roll as it stands now (%(now)s): "
                            "the registry keeps no history to count them as of the cut-off, and the report "
-                           "says so.") % {"now": timezone.localtime(now).strftime("%m-%d %H:%M")})
+                           "says so.") % {"now": short_time(now)})
     # late as it will be recorded: a correction of an on-time report is not (`queries.would_be_late`)
     warn = _("It is past the due time (%(due)s): it will be marked late.") % {
         "due": timezone.localtime(r.due_at).strftime("%H:%M")} if queries.would_be_late(r) else ""
@@ -249,11 +254,13 @@ def approve(request, pk):
 def return_report(request, pk):
     r = queries.get_report(request.scope, pk)
     try:
-        actions.return_report(actor_of(request), r, request.POST.get("reason", ""))
+        r = actions.return_report(actor_of(request), r, request.POST.get("reason", ""))
     except Invalid as e:
         return render(request, "reports/report.html", report_ctx(request, r, return_errors=e.fields),
                       status=400)
     messages.success(request, _("Returned to %(place)s with the reason.") % {"place": r.place.name})
+    if warn := present.summed_by_text(r, request.scope):  # the report above still adds it up
+        messages.warning(request, warn)
     return redirect(_back(r))
 
 

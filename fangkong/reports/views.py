@@ -104,10 +104,12 @@ def remind(request, pk):
     if not out["places"]:
         messages.success(request, _("Every place has reported; nobody to remind."))
     elif out["sent"]:
-        n = out["places"] - len(out["nobody"])
+        n = out["places"] - len(out["nobody"]) - len(out["skipped"])
         messages.success(request, ngettext("Reminded %(n)d place (%(people)s).", "Reminded %(n)d places (%(people)s).", n)
                          % {"n": n, "people": ngettext("%(n)s person", "%(n)s people", out["sent"]) % {"n": out["sent"]}})
-    elif len(out["nobody"]) < out["places"]:  # a second tap: they were told a moment ago
+    for line in present.skipped_lines(out["skipped"]):  # reminded less than AGAIN ago: when and how
+        messages.info(request, line)
+    if not out["sent"] and not out["skipped"] and len(out["nobody"]) < out["places"]:
         messages.info(request, _("Those places were reminded a moment ago: nothing was sent again."))
     if out["nobody"]:
         messages.warning(request, _("Nobody can submit the report of %(places)s: give someone "

@@ -16,16 +16,12 @@ from fangkong.core.clean import in_utc
 from fangkong.core.errors import Conflict, FangkongError, Invalid, NotFound
 from fangkong.core.text import join_words
 from fangkong.core.views import confirm_step, confirmed, page
-from fangkong.registry import queries as reg_queries
-from fangkong.registry.models import Kind, Place
+from fangkong.registry.models import Place
 
-from . import access, engine, lifting, overlaps, queries
+from . import access, engine, lifting, overlaps, place_picker, queries
 from .actions import publish as pub
 from .models import Adjustment, ZoneType
 from .views import actor, flash_error, get_place
-
-AREA_KINDS = [Kind.COMMUNITY, Kind.GRID, Kind.COMPOUND, Kind.BUILDING, Kind.UNIT, Kind.SHOP, Kind.HOTEL,
-              Kind.OTHER, Kind.QUARANTINE_SITE]
 
 
 @page
@@ -38,14 +34,6 @@ def new(request, pk):
         flash_error(request, e)
         return redirect("zones_place", pk=p.id)
     return redirect("zones_adjustment", pk=adj.id)
-
-
-def _places(adj: Adjustment):
-    root = adj.place
-    qs = Place.objects.filter(kind__in=AREA_KINDS)
-    if root.kind in engine.DEPTH:
-        qs = qs.filter(engine.under_q(root))
-    return reg_queries.labelled(qs.order_by("depth", "sort_key", "id")[:2000])
 
 
 @page
@@ -96,7 +84,9 @@ def _detail_ctx(request, adj) -> dict:
            "now": timezone.now(), "soon": (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
                                                                                microsecond=0)}
     if ctx["can_manage"]:
-        ctx["places"] = _places(adj)
+        # grouped by compound in the tree's order; a list too long says so (`place_picker`)
+        within = place_picker.get_within(adj.place, request.GET.get("within"))
+        ctx["picker"] = place_picker.picker(adj.place, within)
     return ctx
 
 
@@ -133,7 +123,10 @@ def add_item(request, pk):
         messages.error(request, _("Choose a place."))
     except (Invalid, Conflict, NotFound) as e:
         flash_error(request, e)
-    return redirect(reverse("zones_adjustment", args=[adj.id]) + "#items")
+    # back to the list the place was chosen from (`place_picker`: one compound's places)
+    within = place_picker.get_within(adj.place, request.POST.get("within"))
+    return redirect(reverse("zones_adjustment", args=[adj.id]) + (f"?within={within.id}" if within else "")
+                    + "#items")
 
 
 @page

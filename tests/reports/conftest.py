@@ -28,6 +28,7 @@ from fangkong.screening.actions import lab, planning, station
 from fangkong.screening.models import Exemption, FollowUp, Sample, Tube
 from fangkong.volunteers.actions import calls, registration
 from fangkong.volunteers.models import Assignment, Call, Volunteer
+from tests.screening.conftest import to_lab
 
 
 def at(day, hh, mm=0):
@@ -54,6 +55,7 @@ def build_day(w):
     t1 = Tube.objects.get(round=w.round, barcode="T0001")
     station.seal_tube(staff, t1)
     Tube.objects.filter(pk=t1.pk).update(sealed_at=at(d, 12), opened_at=at(d, 9))
+    to_lab(w, w.round, "T0001")
     lab.record_results(Actor.system(w.users.lab), [{"barcode": "T0001", "result": "positive"}])
     FollowUp.objects.filter(round=w.round).update(created_at=at(d, 15))
     station.open_tube(staff, w.round, "T0002")

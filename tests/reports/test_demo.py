@@ -23,6 +23,17 @@ def test_demo_reports(db):
     assert sorted(states.values()) == ["late", "missing", "on_time", "on_time"]
     assert DailyReport.objects.filter(status="approved").count() == 1
     assert DailyReport.objects.filter(day=timezone.localdate(), status="draft").count() == 4
+    # submitted by the community's staff account, approved by its street's command, through
+    # the actions as they would: the pages had said "– 于 12-06 21:30 上报" (walked 2026-12-07)
+    sent = DailyReport.objects.filter(day=day, level="community").select_related("place", "submitted_by")
+    staff = {"光明社区": "staff_guangming", "双塔社区": "staff_shuangta", "惠泽苑社区": "staff_huize",
+             "青年路社区": "staff_qingnian"}
+    assert len(sent) == 3 and all(r.submitted_by.username == staff[r.place.name] for r in sent), \
+        [(r.place.name, r.submitted_by) for r in sent]
+    approved = DailyReport.objects.select_related("place", "decided_by").get(status="approved")
+    assert approved.decided_by.username == "command_qiaodong" and approved.place.street.name == "桥东街道"
+    qiaodong = DailyReport.objects.select_related("submitted_by").get(day=day, place__name="桥东街道")
+    assert qiaodong.submitted_by.username == "command_qiaodong"  # 迎泽街道 has no account: the system
     # every community's roll was taken at yesterday's cut-off, the missing one's too (the
     # scheduled job's `roll.take_due`): its report shows the cut-off's roll, never "read late"
     communities = Place.objects.filter(kind="community")

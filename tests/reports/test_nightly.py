@@ -141,7 +141,7 @@ def test_completeness_on_time_late_missing(day, actors):
     r = actions.prepare(actors.other_staff, w.other, w.day)
     actions.submit(actors.other_staff, r, now=at(w.day, 21, 30))  # due 21:00
     assert queries.completeness_counts(queries.completeness(w.street, w.day)) == {
-        "on_time": 1, "late": 1, "missing": 0, "total": 2}
+        "on_time": 1, "late": 1, "missing": 0, "returned": 0, "outstanding": 0, "total": 2}
 
 
 def test_reminder_button_reaches_the_missing_only(day, actors):
@@ -152,7 +152,7 @@ def test_reminder_button_reaches_the_missing_only(day, actors):
     with pytest.raises(Forbidden):
         actions.remind(actors.staff, w.community, w.day)
     out = actions.remind(actors.street, w.street, w.day)
-    assert out == {"places": 1, "sent": 1, "nobody": []}
+    assert out == {"places": 1, "sent": 1, "nobody": [], "skipped": []}
     assert Notification.objects.filter(user=w.users.other_staff, kind="report.reminder").count() == 1
     assert not Notification.objects.filter(user=w.users.staff, kind="report.reminder").exists()
     assert actions.remind(actors.street, w.street, w.day)["sent"] == 0  # a double tap
@@ -164,10 +164,11 @@ def test_reminder_button_reaches_the_missing_only(day, actors):
     c.force_login(w.users.street)
     page = c.post(f"/reports/places/{w.street.id}/remind/", {"day": w.day.isoformat()}, follow=True)
     html = page.content.decode()
-    assert "刚刚已提醒过这些单位" in html and "（0 人）" not in html
+    # within 30 minutes: when and how it was sent (test_remind_again.py)
+    assert "惠泽苑社区：已于" in html and "手动提醒" in html and "（0 人）" not in html
     w.users.other_staff.memberships.update(is_active=False)
     out = actions.remind(actors.street, w.street, w.day, now=timezone.now() + datetime.timedelta(minutes=2))
-    assert out == {"places": 1, "sent": 0, "nobody": ["惠泽苑社区"]}
+    assert out == {"places": 1, "sent": 0, "nobody": ["惠泽苑社区"], "skipped": []}
     html = c.post(f"/reports/places/{w.street.id}/remind/", {"day": w.day.isoformat()},
                   follow=True).content.decode()
     assert "惠泽苑社区没有人能提交日报" in html

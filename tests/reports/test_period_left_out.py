@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from fangkong.reports import actions
 
-FIGURES = slice(5, -2)  # the figure columns, between 提交时间 and 备注
+FIGURES = slice(6, -3)  # the figure columns, between 提交时间 and 汇总后的变化
 
 
 def _client(user):
@@ -111,7 +111,9 @@ def test_the_single_days_export_lists_the_versions_its_locked_report_summed(day,
         wb = openpyxl.load_workbook(io.BytesIO(c.get(url).content))
         rows = _sheet(wb, "社区")
         assert [(r[0], r[3]) for r in rows] == [("光明社区", "已上报"), ("惠泽苑社区", "未计入：未提交"),
-                                                ("惠泽苑社区", "未计入：上级汇总后提交")], url
+                                                ("惠泽苑社区", "已上报")], url
+        # whether the street's sum counts each row: a column of its own (test_period_corrected.py)
+        assert [r[4] or "" for r in rows] == ["", "未计入：未提交", "未计入：上级汇总后提交"], rows
         # marked not counted, no figures (the rows still add up to the street's)
         col = _col(wb, "社区", "居民")
         assert late.figures["residents"] and rows[2][col] in (None, "") and rows[1][col] in (None, ""), rows

@@ -65,14 +65,14 @@ def test_the_streets_xlsx_lists_a_later_correction_without_figures_so_each_colum
     c = _client(w.users.street)
     book = openpyxl.load_workbook(io.BytesIO(c.get(f"/reports/{locked.id}/report.xlsx").content))
     head, *rows = list(book["社区"].iter_rows(values_only=True))
-    later = [r for r in rows if r[3] == "未计入：上级汇总后提交"]
+    later = [r for r in rows if r[head.index("上级汇总")] == "未计入：上级汇总后提交"]
     assert [(r[0], r[2]) for r in later] == [("光明社区", 2)], rows
     for key in ("residents", "households"):  # every summed column adds up to the street's figure
         label = [f for f in queries.figures.definitions() if f.key == key][0].label
         col = head.index(str(label))
         assert later[0][col] in (None, ""), later
         assert sum(r[col] or 0 for r in rows) == locked.figures[key], (key, rows)
-    assert "光明社区已更正（第2版，21:10）" in later[0][-2] and later[0][-1] == "漏报一人"
+    assert "光明社区已更正（第2版，21:10）" in later[0][head.index("汇总后的变化")] and later[0][-1] == "漏报一人"
     # the PDF: the children's table holds the versions summed; the correction said in words
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(
         c.get(f"/reports/{locked.id}/report.pdf").content)).pages).replace(" ", "")

@@ -4,7 +4,9 @@ left a correction's figures and reason out; an early report left a hole until th
 window."""
 
 import datetime
+import io
 
+import pypdf
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -29,7 +31,11 @@ def test_a_report_by_a_deleted_account_names_no_one(day):
     DailyReport.objects.filter(id=r.id).update(submitted_by=None)  # the account deleted: SET_NULL
     html = _client(w.users.staff).get(f"/reports/{r.id}/").content.decode()
     assert "None" not in html
-    assert "– 于 " in html and " 上报" in html
+    # not "– 于 …" (read as an anonymous submission, walked 2026-12-07): who it may have been
+    assert "系统或已删除账号 于 " in html and "– 于 " not in html
+    pdf = _client(w.users.staff).get(f"/reports/{r.id}/report.pdf").content
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages).replace(" ", "")
+    assert "系统或已删除账号于" in text and "–于" not in text, text[:400]
 
 
 def test_the_next_window_starts_where_an_early_report_was_counted(evening_cases):  # noqa: F811

@@ -133,13 +133,16 @@ def test_a_correction_below_is_said_told_and_counted_by_the_streets_new_version(
     assert {"key": "residents", "label": "居民", "counted": 4, "now": 5} in row["changes"]
     book = openpyxl.load_workbook(io.BytesIO(_client(w.users.street).get(f"/reports/{locked.id}/report.xlsx").content))
     rows = [r for r in book["社区"].iter_rows(values_only=True) if r[0] == "光明社区"]
-    assert [r[2] for r in rows] == [1, 2] and rows[1][3] == "未计入：上级汇总后提交", rows
-    assert "光明社区已更正（第2版，21:10）" in rows[1][-2]
+    head = next(book["社区"].iter_rows(values_only=True))
+    changed = head.index("汇总后的变化")
+    assert [r[2] for r in rows] == [1, 2] and rows[1][head.index("上级汇总")] == "未计入：上级汇总后提交", rows
+    assert rows[1][3] == "已上报"  # its own status (test_period_corrected.py)
+    assert "光明社区已更正（第2版，21:10）" in rows[1][changed]
     # version 2's change in words and its reason, as the page and the PDF say them; no figures
     # in the summed columns: each column still adds up to the street's figure
     col = [r for r in book["社区"].iter_rows(values_only=True)][0].index("居民")
     assert (rows[0][col], rows[1][col]) == (4, None) and rows[1][-1] == "漏报一人", rows
-    assert "居民 4 → 5" in rows[1][-2]
+    assert "居民 4 → 5" in rows[1][changed]
     assert sum(r[col] or 0 for r in list(book["社区"].iter_rows(values_only=True))[1:]) == locked.figures["residents"]
     pdf = pypdf.PdfReader(io.BytesIO(_client(w.users.street).get(f"/reports/{locked.id}/report.pdf").content))
     assert "光明社区已更正（第2版，21:10）" in "".join(p.extract_text() for p in pdf.pages).replace(" ", "")

@@ -13,6 +13,7 @@ from fangkong.audit.actions import record
 from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Conflict, Invalid
 from fangkong.core.tree import under
+from fangkong.core.when import short_time
 from fangkong.registry.models import LEVEL_FIELDS, Kind, Place
 
 from .. import access, figures, present, queries
@@ -200,7 +201,7 @@ def require_cutoff_passed(report, now=None) -> None:
     if report.level not in CHILD_KIND and (now or timezone.now()) < report.cutoff_at:
         raise Conflict(_("The report can be submitted from its cut-off (%(cutoff)s): it counts the day up to "
                          "then. Until then it stays a draft, counted again whenever it is opened.")
-                       % {"cutoff": timezone.localtime(report.cutoff_at).strftime("%m-%d %H:%M")},
+                       % {"cutoff": short_time(report.cutoff_at)},
                        code="report_before_cutoff")
 
 

@@ -1,5 +1,12 @@
-"""Reminders to the nodes that have not submitted their nightly report: by a person (the
-completeness page's button) or by the scheduled job (tasks.py)."""
+"""Reminders to the nodes whose nightly report is outstanding (not submitted, or returned and
+not submitted again): by a person (the completeness page's button) or by the scheduled job
+(tasks.py).
+
+The job reminds once per place, day and stage (before the due time / overdue), whoever sent a
+reminder of that stage. A person's tap sends again once `AGAIN` has passed since the last
+reminder to that place, whoever sent it (walked 2026-12-07: sharing the job's key, a street
+chief's tap at 02:00 after the job's 21:00 overdue reminder sent nothing and said "刚刚已提醒过");
+within it a double tap or a retry sends nothing, and says when and how the last one went."""
 
 import datetime
 
@@ -10,9 +17,14 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.notify.actions import notify
+from fangkong.notify.models import Notification
 from fangkong.registry.models import Place
 
 from .. import access, queries
+
+# A person's reminder to a place is sent again this long after the last one to it.
+AGAIN = datetime.timedelta(minutes=30)
+KIND = "report.reminder"
 
 
 def stage(due_at, now) -> str:
@@ -20,50 +32,103 @@ def stage(due_at, now) -> str:
     return "overdue" if now > due_at else "before"
 
 
-def _send(actor, children: list[Place], day, key: str, nobody: list | None = None) -> int:
-    """Notifications sent (a key already used sends nothing again: one key per place, day and
-    reminder kind, whoever sends it — a manual reminder at 02:48 and the job's at 02:50 had both
-    been sent); the names of the children nobody can submit for go into `nobody`. Each says by
-    when (the report's due time, or its level's)."""
+def _key(day, stage_: str, place_id: int) -> str:
+    """The job's key of a place's reminder of a stage; a person's adds ":m<when the last
+    reminder to the place was sent, ms>" (two taps at once read the same last one: one key,
+    sent once)."""
+    return f"report.remind:{day}:{stage_}:{place_id}"
+
+
+def _by_job(key: str, day, place_id: int) -> bool:
+    return key in (_key(day, "before", place_id), _key(day, "overdue", place_id))
+
+
+def _sent(users_of: dict[int, list[int]], day) -> list[tuple[int, str, datetime.datetime]]:
+    """(place id, key, when) of the reminders of `day` sent to these places' submitters,
+    oldest first: one query, by the notifications' (user, key) index."""
+    users = {u for us in users_of.values() for u in us}
+    if not users:
+        return []
+    return list(Notification.objects.filter(user_id__in=users, kind=KIND, place_id__in=list(users_of),
+                                            key__startswith=f"report.remind:{day}:")
+                .order_by("created_at", "id").values_list("place_id", "key", "created_at"))
+
+
+def _words(child: Place, day, due: str, returned: bool):
+    """(title, body) rendered in each reader's language, the day as their language writes it."""
+    if returned:
+        return (lambda: _("Nightly report of %(day)s returned: please report again") % {"day": date_format(day)},
+                lambda: _("%(place)s: your nightly report was returned; correct it and submit it again.")
+                % {"place": child.name})
+    return (lambda: _("Nightly report of %(day)s not submitted yet") % {"day": date_format(day)},
+            lambda: _("%(place)s: please submit the nightly report by %(due)s.") % {"place": child.name, "due": due})
+
+
+def _send(actor, children: list[Place], day, stage_: str, *, now=None, nobody: list | None = None,
+          skipped: list | None = None, returned=()) -> int:
+    """Notifications sent to the submitters of each of `children`. The job's (`now` None):
+    once per place, day and stage — not when that stage was sent already, by it or by a person
+    (`_key`). A person's (`now`): unless the place was reminded less than `AGAIN` ago, whoever
+    sent it; those go into `skipped` ({place, name, last_at, automatic, again_at}). The names of
+    the children nobody can submit for go into `nobody`. Each says by when (the report's due
+    time, or its level's); a place in `returned` that its report was sent back."""
     sent = 0
     dues = {r.place_id: r.due_at for r in queries.current_reports([c.id for c in children], day).values()}
+    users_of = {c.id: queries.submitters(c) for c in children}
+    last, staged = {}, set()
+    for pid, key, at in _sent(users_of, day):
+        last[pid] = (key, at)
+        if key == _key(day, stage_, pid) or key.startswith(_key(day, stage_, pid) + ":"):
+            staged.add(pid)
     for child in children:
-        users = queries.submitters(child)
+        users = users_of[child.id]
         if not users:
             if nobody is not None:
                 nobody.append(child.name)
             continue
+        key = _key(day, stage_, child.id)
+        if now is None:  # the job: once a stage
+            if child.id in staged:
+                continue
+        else:  # a person: again once AGAIN has passed since the last reminder to the place
+            prior = last.get(child.id)
+            if prior is not None and now - prior[1] < AGAIN:
+                if skipped is not None:
+                    skipped.append({"place": child.id, "name": child.name, "last_at": prior[1],
+                                    "automatic": _by_job(prior[0], day, child.id), "again_at": prior[1] + AGAIN})
+                continue
+            key = f"{key}:m{int(prior[1].timestamp() * 1000) if prior is not None else 0}"
         url = reverse("reports_node_day", args=[child.id, day.isoformat()])
         due = f"{timezone.localtime(dues.get(child.id) or queries.definition(child.kind).due_on(day)):%H:%M}"
-        # in each reader's language, the day written as their language writes dates
-        sent += notify(actor, users, kind="report.reminder",
-                       title=lambda: _("Nightly report of %(day)s not submitted yet")
-                       % {"day": date_format(day)},
-                       body=lambda: _("%(place)s: please submit the nightly report by %(due)s.")
-                       % {"place": child.name, "due": due},  # noqa: B023 (rendered in this iteration)
-                       url=url, place=child, key=f"{key}:{child.id}")
+        title, body = _words(child, day, due, child.id in returned)
+        sent += notify(actor, users, kind=KIND, title=title, body=body, url=url, place=child, key=key)
     return sent
 
 
 def remind(actor, parent: Place, day: datetime.date, *, now=None) -> dict:
-    """Remind every child of `parent` whose report for `day` is missing (never submitted).
-    Once per place, day and kind (before the due time / overdue), like the job's: a double tap,
-    or the job's reminder of the same kind, sends nothing more. {"places": missing, "sent":
-    notifications sent now, "nobody": the missing places nobody can submit for}."""
+    """Remind every child of `parent` whose report for `day` is outstanding (never submitted,
+    or returned and not submitted again: `queries.OUTSTANDING`). A place reminded less than
+    `AGAIN` ago, by the job or by a person, is not reminded again: a double tap or a retry
+    sends nothing more, a tap hours after the job's reminder does. {"places": outstanding,
+    "sent": notifications sent now, "nobody": the outstanding places nobody can submit for,
+    "skipped": the places reminded less than AGAIN ago, with when and how}."""
     access.require_remind(actor.scope, parent)
     now = now or timezone.now()
-    missing = [c for c in queries.completeness(parent, day) if c["state"] == "missing"]
-    places = list(Place.objects.filter(id__in=[c["place"].id for c in missing]))
-    nobody = []
+    rows = [c for c in queries.completeness(parent, day) if c["state"] in queries.OUTSTANDING]
+    returned = {c["place"].id for c in rows if c["state"] == "returned"}
+    places = list(Place.objects.filter(id__in=[c["place"].id for c in rows]).order_by("sort_key", "id"))
+    nobody, skipped = [], []
     sent = 0
-    for due in {c["due"] for c in missing}:  # the kind of reminder, by each place's due time
-        these = [p for p in places if any(c["place"].id == p.id and c["due"] == due for c in missing)]
-        sent += _send(actor, these, day, f"report.remind:{day}:{stage(due, now)}", nobody)
+    for due in {c["due"] for c in rows}:  # the kind of reminder, by each place's due time
+        these = [p for p in places if any(c["place"].id == p.id and c["due"] == due for c in rows)]
+        sent += _send(actor, these, day, stage(due, now), now=now, nobody=nobody, skipped=skipped,
+                      returned=returned)
     record(actor, "report.remind", parent, changes={"day": str(day), "places": len(places),
                                                     "sent": sent})
-    return {"places": len(places), "sent": sent, "nobody": sorted(nobody)}
+    return {"places": len(places), "sent": sent, "nobody": sorted(nobody),
+            "skipped": sorted(skipped, key=lambda s: [p.id for p in places].index(s["place"]))}
 
 
 def remind_scheduled(actor, places: list[Place], day, stage: str) -> int:
     """The scheduled job's reminders (once per place, day and stage: before / overdue)."""
-    return _send(actor, places, day, f"report.remind:{day}:{stage}")
+    return _send(actor, places, day, stage)

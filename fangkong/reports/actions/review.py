@@ -12,7 +12,7 @@ from fangkong.core.clean import bounded, limit_of
 from fangkong.core.errors import Conflict, Invalid
 from fangkong.notify.actions import notify
 
-from .. import access, queries
+from .. import access, present, queries
 from ..models import DailyReport
 
 S = DailyReport.Status
@@ -39,7 +39,11 @@ def approve(actor, report: DailyReport) -> DailyReport:
 
 
 def return_report(actor, report: DailyReport, reason: str) -> DailyReport:
-    """Send it back with why; the community's staff are told (inbox and phone)."""
+    """Send it back with why; the community's staff are told (inbox and phone). When the
+    report above, submitted or approved, adds up this very version (`queries.summed_by`), its
+    figures still hold it: the return step says so (`present.summed_by_text`), the report
+    above says so from now on (`queries.changed_below` kind "returned"), and its submitters
+    other than the one returning it are told once (`tell_summed_by`)."""
     errors = {}
     reason = bounded(reason or "", limit_of(DailyReport, "return_reason"), "reason", errors)
     if not reason and "reason" not in errors:
@@ -52,4 +56,26 @@ def return_report(actor, report: DailyReport, reason: str) -> DailyReport:
            title=lambda: _("Nightly report of %(day)s returned") % {"day": date_format(r.day)},
            body=reason, url=reverse("reports_report", args=[r.id]), place=r.place,
            key=f"report.returned:{r.id}")
+    tell_summed_by(actor, r)
     return r
+
+
+def tell_summed_by(actor, r: DailyReport) -> int:
+    """The report above still adds up the version just returned: its submitters are told once
+    (key per version), but not the one who returned it (they read it on the return step).
+    Returns how many were told."""
+    above = queries.summed_by(r)
+    if above is None:
+        return 0
+    change = next((c for c in queries.changed_below(above) if c["kind"] == "returned" and c["report"] == r.id),
+                  None)
+    me = getattr(actor.user, "id", None)
+    users = [u for u in queries.submitters(above.place) if u != me]
+    if change is None or not users:
+        return 0
+    return notify(actor, users, kind="report.below_returned",
+                  title=lambda: _("%(place)s's report (version %(v)d) was returned after yours added it up") % {
+                      "place": r.place.name, "v": r.version},
+                  body=lambda: present.returned_text(change),
+                  url=reverse("reports_report", args=[above.id]), place=above.place,
+                  key=f"report.below_returned:{r.id}")
