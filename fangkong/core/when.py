@@ -29,3 +29,18 @@ def short_time(at: datetime.datetime) -> str:
     if timezone.is_aware(at):
         at = timezone.localtime(at)
     return formats.date_format(at, _fmt("DAY_TIME_FORMAT"))
+
+
+
+def short_end(start: datetime.datetime, end: datetime.datetime) -> str:
+    """The end of a window that starts at `start`: its time alone on the same day ("15:00"),
+    else with its day ("8 Dec 02:00", "12-08 02:00")."""
+    s, e = timezone.localtime(start), timezone.localtime(end)
+    return f"{e:%H:%M}" if s.date() == e.date() else short_time(e)
+
+
+def short_span(start: datetime.datetime, end: datetime.datetime) -> str:
+    """A window from `start` to `end` in the reader's language: "7 Dec 13:09–15:00"
+    ("12-07 13:09–15:00"), with the end's day when it is another ("12-06 22:00–12-07 02:00"):
+    a night shift never reads as ending before it began. Messages, pages (`|until`) alike."""
+    return f"{short_time(start)}–{short_end(start, end)}"

@@ -10,6 +10,8 @@ Identifiers: `id_number` is always masked; a phone is in clear only where the ro
 see phones, and every response that shows phones in clear is audited once.
 """
 
+from typing import Literal
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -131,6 +133,21 @@ Counted = Query(None, description=(
     "exactly those a place's `household_count` counts; false: only the others."))
 
 
+def _zone_kinds():
+    """The zone filter's values (`queries.zone_choices`: the zones' own list, read without
+    importing zones), as the type of the parameter: any other value is a 422 naming `zone`."""
+    values = tuple(v for v, _w in queries.zone_choices())
+    return Literal[values] if values else str
+
+
+ZoneKind = _zone_kinds()
+ZoneFilter = Query(None, description=(
+    "Only the households now in that kind of zone — "
+    + ", ".join(f"`{v}`" for v, _w in queries.zone_choices())
+    + " (`none`: in no zone) — by the same rule as the resident list page's and the roster "
+    "export's `?zone=` and the dashboard's zone figures (a zone begun and not ended)."))
+
+
 # --- places ------------------------------------------------------------------
 
 @router.get("/places", response=list[PlaceOut])
@@ -195,16 +212,17 @@ def place_move(request, place_id: int, payload: PlaceMove):
 
 @router.get("/households", response=HouseholdPage)
 def household_list(request, place: int | None = None, q: str = "",
-                   counted: bool | None = Counted,
+                   counted: bool | None = Counted, zone: ZoneKind | None = ZoneFilter,
                    page: int = PageNumber, page_size: int | None = PageSize):
     """Households under `place` (or all you may see), empty ones and those everyone moved
     out of included (`counted` tells them apart). `q`: start of the door number, or the
-    last digits (4 or more) of the household phone."""
+    last digits (4 or more) of the household phone; `zone`: the kind of zone they are in
+    now (`?zone=sealed&counted=true` is the dashboard's 封控区户数)."""
     if q:
         check_rate(request, "search")
     scope = request.scope
     where = queries.get_place(scope, place) if place is not None else None
-    count, size, rows = _page(queries.household_list(scope, where, q=q, counted=counted),
+    count, size, rows = _page(queries.household_list(scope, where, q=q, counted=counted, zone=zone),
                               page, page_size)
     labels = queries.address_labels(rows)
     results = [_household_out(h, scope, labels, h.n_residents) for h in rows]
@@ -258,16 +276,18 @@ def _list_filters(tag: str, presence: str) -> tuple[list[str], str | None]:
 
 @router.get("/residents", response=ResidentPage)
 def resident_list(request, place: int | None = None, tag: str = "", presence: str = "",
-                  q: str = "", page: int = PageNumber, page_size: int | None = PageSize):
-    """Residents under `place` (or all you may see), filtered by vulnerability tag(s) and
-    presence. `q` searches like the search box: name, pinyin or initials, phone or its last
-    4 digits, ID number or its last 4, or an address such as 3-2-501."""
+                  q: str = "", zone: ZoneKind | None = ZoneFilter,
+                  page: int = PageNumber, page_size: int | None = PageSize):
+    """Residents under `place` (or all you may see), filtered by vulnerability tag(s),
+    presence and the kind of zone their household is in now (`zone`; `?zone=sealed` is the
+    dashboard's 封控区人数). `q` searches like the search box: name, pinyin or initials,
+    phone or its last 4 digits, ID number or its last 4, or an address such as 3-2-501."""
     if q:
         check_rate(request, "search")
     scope = request.scope
     where = queries.get_place(scope, place) if place is not None else None
     tags, presence_value = _list_filters(tag, presence)
-    qs = queries.resident_query(scope, where, tags=tags, presence=presence_value, q=q)
+    qs = queries.resident_query(scope, where, tags=tags, presence=presence_value, q=q, zone=zone)
     count, size, rows = _page(qs, page, page_size)
     return {"count": count, "page": page, "page_size": size,
             "results": residents_out(request, rows, "api:residents")}

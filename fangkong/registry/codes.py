@@ -15,6 +15,7 @@ from .models import Resident, TokenKey
 
 PREFIX = "FK1:"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
+TOKEN_LENGTH = 22  # every code issued (`models.new_token`: 16 random bytes, URL-safe base64)
 _CODE = re.compile(r"FK1:([A-Za-z0-9_-]{16,32})", re.IGNORECASE)
 _ID_LIKE = re.compile(r"\d{17}[\dxX]")
 # What a scanner or a keyboard puts around a code: spaces, the Enter (CR, LF) and Tab that
@@ -62,7 +63,10 @@ def parse_code(text, *, bare: bool = False) -> str | None:
     - inside a URL, as a path segment or a query value, escaped or not
       (`https://…/c/FK1:…`, `…?code=FK1%3A…`): what a camera app shows or passes on;
     - as typed from its `typed_form`: spaces between the groups of the token (and after
-      the prefix), as read aloud;
+      the prefix), as read aloud; and with the prefix's colon left out (hard to find on a
+      phone's keyboard): "FK1" then a space (`FK1 VX3P QE0M …`), or "FK1" glued to a
+      whole code of `TOKEN_LENGTH` (`FK1VX3PQE0M…`: a bare code that begins with FK1
+      stays itself, being that long without the prefix);
     - with `bare=True`, the bare token (what the station's own look-ups and older
       clients send); never an 18-character ID number.
     """
@@ -76,10 +80,24 @@ def parse_code(text, *, bare: bool = False) -> str | None:
         return m.group(1)
     if s[:4].upper() == PREFIX and (m := _CODE.fullmatch(_INNER_SPACE.sub("", s))):
         return m.group(1)  # typed by hand from the groups of `typed_form`
+    if (token := _without_colon(s)) is not None:
+        return token
     if "://" in s or s[:4].lower() == "www.":
         return _code_in_url(s)
     if bare and TOKEN.fullmatch(s) and not _ID_LIKE.fullmatch(s):
         return s
+    return None
+
+
+def _without_colon(s: str) -> str | None:
+    """The token of a code typed with its prefix but no colon: "FK1", then a space and the
+    token (in groups or not), or glued to a whole token of `TOKEN_LENGTH`."""
+    if s[:3].upper() != PREFIX[:3] or s[3:4] == ":":
+        return None
+    token = _INNER_SPACE.sub("", s[3:])
+    spaced = bool(_INNER_SPACE.match(s[3:4]))
+    if TOKEN.fullmatch(token) and (spaced or len(token) == TOKEN_LENGTH):
+        return token
     return None
 
 

@@ -10,10 +10,10 @@ the figures (`population_note`) instead of passing it off as of the cut-off."""
 import datetime
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.figures import Figure, Provider, Tally
+from fangkong.core.when import short_time
 
 from .models import LEVELS
 from .queries import totals_by
@@ -32,7 +32,7 @@ def population_note(values: dict) -> str | None:
     times = sorted(str(t) for t in (values or {}).get(POPULATION_AT) or ())
     if not times:
         return None
-    when = f"{timezone.localtime(datetime.datetime.fromisoformat(times[-1])):%m-%d %H:%M}"
+    when = short_time(datetime.datetime.fromisoformat(times[-1]))
     return _("Residents and households are the roll as it stood at %(t)s, not at the cut-off: the "
              "registry keeps no history of who lived here.") % {"t": when}
 

@@ -7,7 +7,7 @@ missing and forbidden objects.
 import re
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from fangkong.accounts.roles import Perm
 from fangkong.core import pii
@@ -433,11 +433,32 @@ def labelled(places) -> list[Place]:
 
 ADDRESS_ORDER = ("building_id", "unit_id", "household__sort_key", "household_id", "id")
 
+# The levels a list is ordered by, by address (`place_order`).
+ORDER_LEVELS = (Kind.COMMUNITY, Kind.COMPOUND, Kind.BUILDING, Kind.UNIT)
 
-def resident_query(scope, place: Place | None = None, *, tags=(), presence=None, q=None):
+
+def place_order(prefix="", within: Place | None = None) -> list:
+    """Order terms for rows with level columns (`prefix`: "" on the row, "resident__" on a
+    row's resident) by address in natural order: community, compound, building, unit, each
+    by its place's `sort_key` (`natural_key`: 2号楼 before 10号楼, whatever order they were
+    added in), then its id (two places of one name stay apart); a row without the level
+    first, on SQLite and PostgreSQL alike. Levels at or above `within` (the node the rows
+    are under) are the same for every row and left out. Each level is one join of the place
+    by its primary key. The caller adds the door (`household__sort_key`) and the row."""
+    depth = LEVELS.index(within.kind) if within is not None and within.kind in LEVELS else -1
+    out = []
+    for kind in ORDER_LEVELS:
+        if LEVELS.index(kind) > depth:
+            out += [F(f"{prefix}{kind}__sort_key").asc(nulls_first=True),
+                    F(f"{prefix}{kind}_id").asc(nulls_first=True)]
+    return out
+
+
+def resident_query(scope, place: Place | None = None, *, tags=(), presence=None, q=None, zone=None):
     """Residents for a paged list: under `place` (or everything the scope sees), having all
-    `tags`, by presence (without one: those who count, `counts`), and matching `q` with the
-    same rules as `search`. Ordered by address."""
+    `tags`, by presence (without one: those who count, `counts`), matching `q` with the
+    same rules as `search`, and `zone`: only those whose household is now in that kind of
+    zone (`zone_q`, as the resident list page's). Ordered by address."""
     qs = None
     if q and q.strip():
         _kind, qs = search_queryset(scope, q, within=place)
@@ -447,6 +468,8 @@ def resident_query(scope, place: Place | None = None, *, tags=(), presence=None,
             qs = qs.filter(under(place))
     for t in tags:
         qs = qs.filter(tags__contains=f",{t},")
+    if zone:
+        qs = qs.filter(zone_q(zone))
     qs = qs.filter(presence=presence) if presence else qs.filter(counts())
     return qs.order_by(*ADDRESS_ORDER)
 

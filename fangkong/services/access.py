@@ -287,8 +287,9 @@ def splitter_ids(batch) -> set[int]:
 
 
 def require_manifest(actor_or_scope, batch):
-    """Replace a batch's manifest from a file: the supplier's own login, or staff and grid
-    workers (RUN) under the gate."""
+    """Set a batch's lines and prices: replace its manifest from a file, or price a
+    substitute left 价格待定 at the gate (`pricing.price_substitute`) — the supplier's own
+    login, or staff and grid workers (RUN) under the gate."""
     scope = _scope(actor_or_scope)
     if batch.supplier_id in supplier_ids(scope) or scope.allows(RUN, batch):
         return

@@ -7,26 +7,44 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
+from fangkong.core.access import one
 from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Place
 
 from . import access, queries
-from .actions import delivery, orders
+from .actions import delivery, orders, pricing
 from .actions import manifest as manifest_actions
-from .models import Supplier
+from .models import Line, Supplier
 from .schemas import (
     GroupDetailOut,
     GroupEntriesIn,
     GroupIn,
     GroupOut,
+    LinePriceOut,
     ManifestImportOut,
     PhotoOut,
+    PriceIn,
     order_out,
 )
 
 router = Router(tags=["services"])
 
+
+
+@router.post("/services/lines/{pk}/price", response=LinePriceOut)
+def line_price(request, pk: int, body: PriceIn):
+    """The price of a substitute left 价格待定 at the gate (`price_pending`), told afterwards —
+    the batch signed, carried or delivered — so the household's bill is complete
+    (`pricing.price_substitute`, as the batch page's "Set its price"): by the supplier's own
+    login, or staff and grid workers over the gate. Once: a line already priced answers 409
+    `price_set` (the same price again answers the line), one that is no substitute 409
+    `not_price_pending`. Audited."""
+    ln = one(Line.objects.select_related("batch__supplier", "batch__checkpoint"), pk)
+    ln = pricing.price_substitute(actor_of(request), ln, body.substitute_price)
+    return {"id": ln.id, "outcome": ln.outcome, "received": ln.received, "substitute": ln.substitute,
+            "substitute_price": None if ln.substitute_price is None else str(ln.substitute_price),
+            "price_pending": ln.price_pending}
 
 
 @router.post("/services/batches/{pk}/manifest", response=ManifestImportOut)

@@ -200,9 +200,10 @@ def step_words(step) -> str:
     from django.utils import timezone
     from django.utils.translation import gettext
 
+    from fangkong.core.when import short_time
+
     at = timezone.localtime(step["at"]) if step["at"] else None
-    words = {"time": (at.strftime("%H:%M") if at.date() == timezone.localdate() else at.strftime("%m-%d %H:%M"))
-             if at else "", "who": step["by"] or "–", "text": step["text"]}
+    words = {"time": (f"{at:%H:%M}" if at.date() == timezone.localdate() else short_time(at)) if at else "", "who": step["by"] or "–", "text": step["text"]}
     text = {Stop.State.DELIVERED: gettext("%(time)s delivered by %(who)s"),
             Stop.State.FAILED: gettext("%(time)s not delivered (%(who)s): %(text)s"),
             "delivered_after_all": gettext("%(time)s delivered after all, %(who)s: %(text)s"),

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import page
+from fangkong.core.when import short_day
 from fangkong.registry.models import Place
 
 from . import access, queries
@@ -55,7 +56,7 @@ def groups(request, pk):
         "may_order": may_order, "errors": errors, "now": timezone.now(),
         "posted": request.POST if errors else {},
         "default_close": default_close.strftime("%Y-%m-%dT%H:%M"),
-        "default_title": _("%(date)s group order") % {"date": timezone.localdate().strftime("%m-%d")}})
+        "default_title": _("%(date)s group order") % {"date": short_day(timezone.localdate())}})
 
 
 @page

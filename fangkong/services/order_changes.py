@@ -12,7 +12,9 @@ and the message the manifest's import sends (`actions.manifest`):
 - an order in no batch (or one whose batch lists nothing of it) reads its own lines and total.
 
 What was ordered is as the batch first listed it (`handoff.manifest_lines`): the order's
-lines, then its typed medicine (no price yet). Never writes."""
+lines, then its typed medicine (no price yet). `with_arriving` reads on to the door: those
+lines as the gate checked them (a substitute by its name, what came of a short line).
+Never writes."""
 
 from collections import defaultdict
 from decimal import Decimal
@@ -113,4 +115,41 @@ def with_sent(orders: list) -> list:
         for r in rows:
             r["words"] = change_words(r)
         o.sent, o.changed = rows, any(r["change"] for r in rows)
+    return orders
+
+
+def with_arriving(orders: list) -> list:
+    """Each order with `.arriving`: its lines as they will reach the door — "still to come"
+    on the registry's household panel (found on the gate walk: the panel listed 蔬菜包 × 3 as
+    ordered while the manifest sent 2 and the gate had it substituted). Its lines as the
+    supplier sends them (`with_sent`: its changes in `words`; one the manifest removed is
+    not coming), each then as the gate checked it: a substitution under the substitute's
+    name (`price_pending` while its price is not known: 价格待定), a short line what came, a
+    damaged one nothing (`queries.with_gate_notes` says why). One query more."""
+    orders = list(orders)
+    if any(not hasattr(o, "sent") for o in orders):
+        with_sent(orders)
+    checked = defaultdict(list)
+    for ln in Line.objects.filter(order_id__in=[o.id for o in orders if o.batch_id]).exclude(
+            outcome=Line.Check.PENDING).order_by("id"):
+        checked[(ln.order_id, ln.batch_id)].append(ln)
+    for o in orders:
+        left = checked.get((o.id, o.batch_id), [])
+        rows = []
+        for r in o.sent:
+            if "removed" in r["change"]:
+                continue
+            row = {"name": r["name"], "quantity": r["quantity"], "price": r["price"], "words": r["words"],
+                   "price_pending": False}
+            ln = next((x for x in left if x.name == r["name"] and x.quantity == r["quantity"]), None)
+            if ln is not None:
+                left.remove(ln)
+                if ln.outcome == Line.Check.SUBSTITUTED:
+                    row.update(name=ln.substitute or r["name"], price=ln.substitute_price,
+                               price_pending=ln.price_pending)
+                elif ln.outcome in (Line.Check.SHORT, Line.Check.DAMAGED):
+                    row["quantity"] = ln.received or 0
+            if row["quantity"]:
+                rows.append(row)
+        o.arriving = rows
     return orders

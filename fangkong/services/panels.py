@@ -14,6 +14,7 @@ from fangkong.registry.models import LEVELS
 
 from . import access, batch_queries, queries
 from .models import Request
+from .order_changes import with_arriving
 
 SHOWN = 5  # batches waiting to be split, listed one a row (the count says how many in all)
 
@@ -82,6 +83,9 @@ def household_panel(request, household):
     work = queries.open_work(scope, household)
     if not work["count"]:
         return None
+    # its orders as they will reach the door, and what the gate found (found on the gate walk:
+    # the lines as ordered, while the manifest and the gate had changed them)
+    with_arriving(queries.with_gate_notes(work["orders"]))
     return render_to_string("services/_household_panel.html", {"work": work, "rows": work["requests"],
                                                                "hh": household}, request=request)
 

@@ -201,6 +201,19 @@ class CheckIn_(StrictIn):
     note: str = ""
 
 
+class PriceIn(StrictIn):
+    substitute_price: str = Field(description="What the substitute costs each, in yuan (\"35\", \"35.50\").")
+
+
+class LinePriceOut(Schema):
+    id: int
+    outcome: str
+    received: int | None
+    substitute: str
+    substitute_price: str | None
+    price_pending: bool
+
+
 class SignIn(StrictIn):
     """What the batch page's sign form takes, in the same step (`handoff.sign`)."""
     supplier_name: str = Field("", description=(

@@ -17,6 +17,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from fangkong.audit.disclosure import audit_phones, record_phones
+from fangkong.core.access import one
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.text import join_words
@@ -24,7 +25,7 @@ from fangkong.core.views import act, confirm_step, confirmed, next_or, page, pho
 from fangkong.registry.models import Household, Place
 
 from . import access, delivery_queries, queries
-from .actions import care, delivery, handoff, orders, requests
+from .actions import care, delivery, handoff, orders, pricing, requests
 from .actions import disinfection as dis
 from .batch_queries import batch_suppliers, left_out, left_out_words, nothing_came, split_preview
 from .exports import owed_xlsx
@@ -203,6 +204,12 @@ def batch(request, pk):
                                    substitute_price=request.POST.get("substitute_price", ""))
                 # back at the line just saved, not at the top of a 30-line list
                 anchor = f"#line-{ln.id}"
+            elif what == "price":  # a substitute's price told after the check (价格待定): once, audited
+                ln = one(Line.objects.filter(batch=b), request.POST.get("line"))
+                ln = pricing.price_substitute(a, ln, request.POST.get("substitute_price", ""))
+                messages.success(request, _("Price set for %(name)s: ¥%(price)s each. The amounts owed count it "
+                                            "now.") % {"name": ln.substitute, "price": ln.substitute_price})
+                anchor = f"#line-{ln.id}"
             elif what == "rest":
                 if not confirmed(request):
                     from django.utils.translation import ngettext
@@ -264,6 +271,8 @@ def batch(request, pk):
         # what the supplier signs for, above the list: the lines not as listed
         "problem_lines": [ln for ln in lines if ln.outcome not in (Line.Check.RECEIVED, Line.Check.PENDING)],
         "may_check": access.checks_batch(request.scope, b), "may_run": request.scope.allows(access.RUN, b),
+        # a substitute left 价格待定 is priced afterwards by who sets the batch's prices
+        "may_price": _may(access.require_manifest, request.scope, b),
         "supplier_signs": b.supplier_id in access.supplier_ids(request.scope)
         and not access.checks_batch(request.scope, b),
         "signer": str(request.user.display_name or request.user) if request.user.is_authenticated else "",

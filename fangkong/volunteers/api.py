@@ -74,11 +74,14 @@ def assignment_out(a: Assignment) -> dict:
 
 
 def volunteer_out(v: Volunteer) -> dict:
+    lent = getattr(v, "lent_until", None)
     return {
         "id": v.id, "name": v.name, "phone": v.phone, "id_number": v.id_masked,
         "community": v.community_id, "status": v.status, "work_unit": v.work_unit,
         "party_member": v.party_member, "party_branch": v.party_branch, "skills": v.skill_list,
         "days": v.day_list, "hours": v.hours, "reason": v.reason, "created_at": v.created_at,
+        # lent in (`queries.volunteer_list`): until when and from where, as the people page says it
+        "lent_until": lent, "lent_from": (getattr(v, "lent_from", "") or "") if lent else "",
     }
 
 

@@ -24,6 +24,7 @@ from fangkong.core.views import (
     is_htmx,
     page,
 )
+from fangkong.core.when import short_span, short_time
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import Kind, Place
 
@@ -98,7 +99,7 @@ def _publish_call(request, c, values):
     whom it reaches; "yes" publishes it."""
     if not confirmed(request):
         draft, n = calls.preview(actor_of(request), c, values)
-        at = f"{timezone.localtime(draft.starts_at):%m-%d %H:%M}–{timezone.localtime(draft.ends_at):%H:%M}"
+        at = short_span(draft.starts_at, draft.ends_at)
         # where, when and how many: the three things to check, first and large (the alarm box)
         return confirm_step(
             request, title=_("Publish “%(title)s”?") % {"title": draft.title},
@@ -322,7 +323,7 @@ def call_cancel(request, pk):
         return confirm_step(
             request, title=_("Give up your place on %(title)s?") % {"title": call.title},
             lines=[_("%(when)s. Someone waiting takes your place at once; you may not get it "
-                     "back.") % {"when": timezone.localtime(call.starts_at).strftime("%m-%d %H:%M")}],
+                     "back.") % {"when": short_time(call.starts_at)}],
             yes=_("Yes, give up my place"), back=reverse("volunteers_call", args=[call.id]))
     waiting = a.status == Assignment.Status.WAITLISTED
     if waiting and not confirmed(request):

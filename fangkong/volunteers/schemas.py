@@ -5,7 +5,7 @@ masked, always."""
 
 import datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from fangkong.registry.schemas import ClientId, NumberOrText, StrictIn
 
@@ -118,6 +118,10 @@ class VolunteerOut(Schema):
     hours: float
     reason: str
     created_at: datetime.datetime
+    lent_until: datetime.datetime | None = Field(None, description=(
+        "Lent to the listed community by their home community (`community`, named `lent_from`) "
+        "until then, as the people page's 借调自 mark; null for the community's own volunteers."))
+    lent_from: str = Field("", description="Their home community's name while lent (`lent_until`), else \"\".")
 
 
 class VolunteerPage(Schema):

@@ -101,6 +101,18 @@ def mscene(w):
                                         closes_at=timezone.now() + datetime.timedelta(hours=3))
 
 
+@shared_scene
+def pscene(w):
+    """sscene, and batch 4: household 102's order at the gate, its 蔬菜包 substituted by
+    蔬菜包（6种） with no price known (价格待定), signed."""
+    sscene(w)
+    staff = Actor.system(w.users.staff)
+    o = orders.place_order(staff, w.hh102, w.supplier, [(w.veg.id, 1)])
+    w.batch4 = handoff.create_batch(staff, w.supplier, w.gate, due_at=timezone.now(), orders=[o.id])
+    w.pending_line = handoff.check_line(staff, w.batch4.lines.get(), "substituted", substitute="蔬菜包（6种）")
+    handoff.sign(staff, w.batch4, supplier_name="李师傅")
+
+
 def manifest_file(w):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -154,6 +166,10 @@ ROUTES = {
     ("POST", "/services/lines/{pk}/check"): Route(
         url(lambda w: f"/lines/{w.line.id}/check"), setup=sscene, body=lambda w: {"outcome": "received"},
         missing=gone(f"/lines/{MISSING}/check"), **CHANGE),
+    # a substitute's price told afterwards: who sets the batch's prices (`access.require_manifest`)
+    ("POST", "/services/lines/{pk}/price"): Route(
+        url(lambda w: f"/lines/{w.pending_line.id}/price"), setup=pscene, body=lambda w: {"substitute_price": "35"},
+        missing=gone(f"/lines/{MISSING}/price"), **CHANGE),
     ("POST", "/services/batches/{pk}/receive-rest"): Route(
         url(lambda w: f"/batches/{w.batch.id}/receive-rest"), setup=sscene,
         missing=gone(f"/batches/{MISSING}/receive-rest"), **CHANGE),

@@ -45,7 +45,7 @@ def test_the_team_at_the_gate_is_told_once_in_its_language_and_sees_it_at_home(w
     assert zh_note.body == f"{when} 在东门与美特好超市交接，按清单核对 2 户的物资，再送到各户门口。"
     assert zh_note.url == f"/services/batches/{batch.id}/"
     (en_note,) = Notification.objects.filter(user=en_user, kind="services.handoff")
-    assert en_note.title == f"Hand-off for 封控五组: 美特好超市 at 东门, {when}"
+    assert en_note.title == f"Hand-off for 封控五组: 美特好超市 at 东门, {due.day} {due:%b} {due:%H:%M}"  # "7 Dec 17:38"
     assert not Notification.objects.filter(user=w.users.staff, kind="services.handoff").exists()
 
     home = zh.get("/volunteers/").content.decode()

@@ -54,6 +54,12 @@ def s(world, make_volunteer):
     return dict(zh=zh, en=en, other=other, call=call, start=start)
 
 
+def short_en(at) -> str:
+    """A date-time as an English reader reads it in a message ("7 Dec 20:35", `core.when`)."""
+    at = timezone.localtime(at)
+    return f"{at.day} {at:%b} {at:%H:%M}"
+
+
 def told(kind, user_id):
     return list(Notification.objects.filter(kind=kind, user_id=user_id).values_list("title", "body"))
 
@@ -192,7 +198,7 @@ def test_the_call_text_says_by_when_to_answer_with_an_absolute_link(world, publi
     assert f"请在 {deadline} 前点击下方链接报名。" in text
     assert text.endswith(f"\nhttps://fk.example.gov.cn/volunteers/calls/{call.id}/")
     en = Channel.text(Delivery.objects.filter(kind="volunteers.call", user=s["en"].user).get())
-    assert f"Answer by {deadline} at the link below." in en
+    assert f"Answer by {short_en(call.deadline)} at the link below." in en  # "7 Dec 20:35": the reader's
 
 
 def test_without_a_public_address_the_text_neither_points_to_a_link_nor_carries_a_path(world, s):
@@ -204,7 +210,7 @@ def test_without_a_public_address_the_text_neither_points_to_a_link_nor_carries_
     assert "链接" not in text and "/volunteers/" not in text
     assert text.endswith(f"请在 {deadline} 前到召集令页面报名。")
     en = Channel.text(Delivery.objects.filter(kind="volunteers.call", user=s["en"].user).get())
-    assert "link" not in en and en.endswith(f"Answer by {deadline} on the call's page.")
+    assert "link" not in en and en.endswith(f"Answer by {short_en(call.deadline)} on the call's page.")
 
 
 # --- moving a published call ----------------------------------------------------------------

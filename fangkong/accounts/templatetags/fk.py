@@ -82,14 +82,9 @@ def until(start, end):
     """"12-06 13:27–15:00" ("6 Dec 13:27–15:00" in English: `core.when`), or with the end's
     date when it is another day ("12-06 22:00–12-07 02:00"): a night shift never reads as
     ending before it began (found walking the demo)."""
-    from django.utils import timezone
+    from fangkong.core.when import short_span
 
-    from fangkong.core.when import short_time
-
-    if not start or not end:
-        return ""
-    s, e = timezone.localtime(start), timezone.localtime(end)
-    return f"{short_time(s)}–{e:%H:%M}" if s.date() == e.date() else f"{short_time(s)}–{short_time(e)}"
+    return short_span(start, end) if start and end else ""
 
 
 @register.filter

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid
+from fangkong.core.when import short_time
 from fangkong.registry.models import Place
 
 from .. import access, checks
@@ -31,7 +32,7 @@ def schedule(actor, place: Place, *, due_at, team=None, kind=Disinfection.Kind.R
     if not allow_past and due < timezone.now() - PAST_GRACE:
         raise Invalid(fields={"due_at": [
             _("%(time)s has already passed: choose a time still to come.")
-            % {"time": timezone.localtime(due).strftime("%m-%d %H:%M")}]})
+            % {"time": short_time(due)}]})
     d = Disinfection(place=place, kind=checks.choice(kind, "kind", Disinfection.Kind.choices), due_at=due,
                      team=team)
     d.copy_levels(place)

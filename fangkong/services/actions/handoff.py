@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Forbidden, Invalid
+from fangkong.core.when import short_time
 from fangkong.registry.models import Household, Place
 
 from .. import access, checks
@@ -108,15 +109,20 @@ def _tell_team(actor, batch: Batch, *, households: int) -> None:
     users = {u for u in access.team_user_ids(batch.team_id) if u != me}
     if not users:
         return
-    words = {"team": batch.team.name, "supplier": batch.supplier.name, "gate": batch.checkpoint.name,
-             "time": timezone.localtime(batch.due_at).strftime("%m-%d %H:%M"), "n": households}
+    due = batch.due_at
+    facts = {"team": batch.team.name, "supplier": batch.supplier.name, "gate": batch.checkpoint.name,
+             "n": households}
+
+    def words():  # the time said in the reader's language, when the message is rendered
+        return dict(facts, time=short_time(due))
+
     notify(actor, users, kind="services.handoff",
-           title=lambda: _("Hand-off for %(team)s: %(supplier)s at %(gate)s, %(time)s") % words,
+           title=lambda: _("Hand-off for %(team)s: %(supplier)s at %(gate)s, %(time)s") % words(),
            body=lambda: ngettext(
                "Meet %(supplier)s at %(gate)s at %(time)s and check the goods of %(n)d household against "
                "the list; then the goods go to the doors.",
                "Meet %(supplier)s at %(gate)s at %(time)s and check the goods of %(n)d households against "
-               "the list; then the goods go to the doors.", households) % words,
+               "the list; then the goods go to the doors.", households) % words(),
            url=reverse("services_batch", args=[batch.id]), place=batch.checkpoint,
            key=f"services.batch.{batch.id}.team")
 

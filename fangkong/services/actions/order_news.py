@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.once import claim
+from fangkong.core.when import short_time
 
 from .. import access
 from ..models import Order
@@ -55,7 +56,8 @@ def _what(order: Order) -> str:
 
 
 def _by(order: Order) -> str:
-    return timezone.localtime(order.deadline).strftime("%m-%d %H:%M") if order.deadline else ""
+    """The need-by in the active language: called when the message is rendered (the reader's)."""
+    return short_time(order.deadline) if order.deadline else ""
 
 
 def _tell(actor, order: Order, title, body, step: str, *, everyone: bool) -> int:
@@ -82,8 +84,7 @@ def placed(actor, order: Order) -> int:
     """A new order (not of a group order): what, for which door, needed by when."""
     if order.group_id is not None:
         return 0
-    words = {"supplier": order.supplier.name, "where": _where(order.household), "what": _what(order),
-             "by": _by(order)}
+    words = {"supplier": order.supplier.name, "where": _where(order.household), "what": _what(order)}
 
     def title():
         if order.is_medicine:
@@ -92,7 +93,7 @@ def placed(actor, order: Order) -> int:
 
     def body():
         if order.deadline:
-            return _("%(what)s. Needed by %(by)s.") % words
+            return _("%(what)s. Needed by %(by)s.") % dict(words, by=_by(order))
         return _("%(what)s.") % words
 
     return _tell(actor, order, title, body, "placed", everyone=False)
@@ -130,11 +131,11 @@ def escalate_late_orders(now=None) -> int:
         for o in late:
             record(system, "services.order.late", o.household,
                    {"order": o.id, "supplier": o.supplier_id, "state": o.state, "due_at": o.deadline.isoformat()})
-            words = {"supplier": o.supplier.name, "where": _where(o.household), "what": _what(o), "by": _by(o),
-                     "state": o.state}
+            words = {"supplier": o.supplier.name, "where": _where(o.household), "what": _what(o), "state": o.state}
 
-            def title(words=words):
-                return _("Not delivered by its need-by %(by)s: order for %(where)s, %(supplier)s") % words
+            def title(o=o, words=words):
+                return _("Not delivered by its need-by %(by)s: order for %(where)s, %(supplier)s") % dict(
+                    words, by=_by(o))
 
             def body(o=o, words=words):
                 return _("%(what)s. Now: %(state)s.") % dict(words, state=progress_words(o))

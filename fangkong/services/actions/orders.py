@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid
 from fangkong.core.uploads import check_image
+from fangkong.core.when import short_time
 
 from .. import access, checks
 from ..models import Batch, GroupOrder, Item, Line, Order, OrderLine, Supplier
@@ -154,7 +155,7 @@ def place_group_orders(actor, group: GroupOrder, entries) -> list[Order]:
     access.require(actor, access.ORDER, group)
     if group.closes_at < timezone.now():
         raise Invalid(_("This group order closed at %(t)s; start a new one.")
-                      % {"t": timezone.localtime(group.closes_at).strftime("%m-%d %H:%M")})
+                      % {"t": short_time(group.closes_at)})
     # A household already in the group is changed, not ordered twice: its placed orders
     # give way to the new lines (none: it is taken out); the same lines change nothing.
     before = {}

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Forbidden, Invalid, NotFound
+from fangkong.core.when import short_time
 from fangkong.registry.models import Place
 
 from .. import checks
@@ -95,9 +96,10 @@ def check_in(actor, token, *, now=None) -> Assignment:
         return a
     if now < call.starts_at - CHECK_IN_EARLY:
         opens, start = timezone.localtime(call.starts_at - CHECK_IN_EARLY), timezone.localtime(call.starts_at)
-        fmt = "%H:%M" if opens.date() == timezone.localtime(now).date() else "%m-%d %H:%M"
+        today = opens.date() == timezone.localtime(now).date()
         raise Conflict(_("Check-in opens at %(opens)s (the call starts at %(start)s).") % {
-            "opens": opens.strftime(fmt), "start": start.strftime(fmt)}, code="too_early")
+            "opens": f"{opens:%H:%M}" if today else short_time(opens),
+            "start": f"{start:%H:%M}" if today else short_time(start)}, code="too_early")
     if now > call.ends_at:
         raise Conflict(_("This call is over; ask your team leader or the community office to "
                          "confirm your attendance."), code="too_late")
@@ -217,8 +219,7 @@ def given_at(a: Assignment):
 def _times_refused(a: Assignment, tin, tout, now) -> dict:
     """The confirmed times' refusals by field, each saying the time and the limit it
     passed (empty when both are fine)."""
-    def hm(t):
-        return timezone.localtime(t).strftime("%m-%d %H:%M")
+    hm = short_time
 
     errors = {}
     if tin is not None:

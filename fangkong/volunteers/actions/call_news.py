@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from fangkong.audit.actions import record
 from fangkong.core.clean import bounded, client_id
 from fangkong.core.errors import Conflict, Invalid
+from fangkong.core.when import short_span, short_time
 
 from ..access import MANAGE, require
 from ..models import Assignment, Call
@@ -40,9 +41,9 @@ def answered_counts(call: Call) -> tuple[int, int]:
             rows.filter(status=Assignment.Status.WAITLISTED).count())
 
 
-def _when(call: Call) -> str:
-    return (f"{timezone.localtime(call.starts_at):%m-%d %H:%M}–"
-            f"{timezone.localtime(call.ends_at):%H:%M}")
+def _when(start, end):
+    """A call's window, said when its message is rendered: in each reader's language."""
+    return lambda: short_span(start, end)
 
 
 def cancel_call(actor, call: Call, reason) -> Call:
@@ -70,11 +71,11 @@ def cancel_call(actor, call: Call, reason) -> Call:
         call.cancel_reason = reason
         call.confirmed -= dropped
         call.save(update_fields=["status", "cancel_reason", "confirmed"])
-        title, when, place = call.title, _when(call), call.place.name
+        title, when, place = call.title, _when(call.starts_at, call.ends_at), call.place.name
         told = notify_users(actor, users, kind="volunteers.call_cancelled",
                             title=lambda: _("Cancelled: %(title)s") % {"title": title},
                             body=lambda: _("The call at %(place)s, %(when)s, is cancelled: %(reason)s. "
-                                           "Please do not come.") % {"place": place, "when": when,
+                                           "Please do not come.") % {"place": place, "when": when(),
                                                                     "reason": reason},
                             url=reverse("volunteers_call", args=[call.id]), place=call.place,
                             key=f"volunteers.call_cancelled:{call.id}")
@@ -118,12 +119,12 @@ def tell_staff_withdrawn(actor, call: Call, name: str, promoted: list, now) -> i
     staff.discard(getattr(actor.user, "id", None))
     if not staff:
         return 0
-    title, when, moved = call.title, _when(call), [a.volunteer.name for a in promoted]
+    title, when, moved = call.title, _when(call.starts_at, call.ends_at), [a.volunteer.name for a in promoted]
     confirmed, slots = call.confirmed, call.slots
 
     def body():
         gone = _("%(name)s gave up their place on “%(title)s” (%(when)s).") % {
-            "name": name, "title": title, "when": when}
+            "name": name, "title": title, "when": when()}
         if moved:
             from fangkong.core.text import join_words
 
@@ -174,8 +175,8 @@ def change_call(actor, call: Call, data: dict, *, confirm=False) -> tuple[Call, 
         moved = (was[0], was[1], was[2].pk) != (call.starts_at, call.ends_at, place.pk)
         released = _release_clashes(actor, call, now, confirm) if moved else []
         if moved:  # the deadline alone concerns nobody who has answered
-            title, when, where = call.title, _when(call), place.name
-            was_when = (f"{timezone.localtime(was[0]):%m-%d %H:%M}–{timezone.localtime(was[1]):%H:%M}")
+            title, when, where = call.title, _when(call.starts_at, call.ends_at), place.name
+            was_when = _when(was[0], was[1])
             was_place = was[2].name
             key = f"{call.id}:{call.starts_at.timestamp()}:{call.ends_at.timestamp()}:{place.pk}"
             off = {a.volunteer.user_id for a, _other in released}
@@ -184,7 +185,7 @@ def change_call(actor, call: Call, data: dict, *, confirm=False) -> tuple[Call, 
                 title=lambda: _("Changed: %(title)s") % {"title": title},
                 body=lambda: _("Now %(when)s at %(place)s (was %(was_when)s at %(was_place)s). If you "
                                "cannot come, cancel your place.") % {
-                    "when": when, "place": where, "was_when": was_when, "was_place": was_place},
+                    "when": when(), "place": where, "was_when": was_when(), "was_place": was_place},
                 url=reverse("volunteers_call", args=[call.id]), place=place,
                 key=f"volunteers.call_changed:{key}")
             for a, other in released:
@@ -195,7 +196,7 @@ def change_call(actor, call: Call, data: dict, *, confirm=False) -> tuple[Call, 
                         body=lambda other=other: _(
                             "Now %(when)s at %(place)s (was %(was_when)s at %(was_place)s), which "
                             "overlaps another of your duties, so your place went back to the "
-                            "waitlist: %(why)s") % {"when": when, "place": where, "was_when": was_when,
+                            "waitlist: %(why)s") % {"when": when(), "place": where, "was_when": was_when(),
                                                     "was_place": was_place,
                                                     "why": clash_error(other).message},
                         url=reverse("volunteers_call", args=[call.id]), place=place,
@@ -269,10 +270,8 @@ def preview_change(actor, call: Call, data: dict) -> list[tuple[str, str, str]]:
     require(actor, MANAGE, call)
     place, clean = _checked_change(call, data, timezone.now())
 
-    def at(t):
-        return f"{timezone.localtime(t):%m-%d %H:%M}"
-
     rows = []
+    at = short_time
     if place.pk != call.place_id:
         rows.append(("place", call.place.name, place.name))
     for key in ("starts_at", "ends_at", "deadline"):

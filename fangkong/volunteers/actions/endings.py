@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.actions_endings import Ending
 from fangkong.core.errors import Conflict
+from fangkong.core.when import short_time
 
 from ..access import counts
 from ..models import Assignment, Team, Volunteer
@@ -33,9 +34,8 @@ def role_endings(user, scope, *, withdrawn=False) -> list[Ending]:
               .exclude(status=Assignment.Status.CANCELLED).select_related("call", "volunteer")
               .order_by("starts_at", "id"))
     for a in places:
-        when = timezone.localtime(a.starts_at)
         out.append(Ending(_("a place on the call “%(call)s” (%(when)s)") % {
-            "call": a.call.title, "when": f"{when:%m-%d %H:%M}"}, partial(_give_up, a)))
+            "call": a.call.title, "when": short_time(a.starts_at)}, partial(_give_up, a)))
     return out
 
 

@@ -4,9 +4,10 @@ channels (through notify, imported when used: notify sits beside volunteers)."""
 import re
 from collections.abc import Callable
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from fangkong.core.when import short_end, short_time
 
 from ..models import Call
 
@@ -34,9 +35,7 @@ def call_text(call: Call, ask=False) -> tuple[Callable[[], str], Callable[[], st
     point to one)."""
     from fangkong.notify.channels import links_absolute
 
-    start = timezone.localtime(call.starts_at)
-    end = timezone.localtime(call.ends_at)
-    deadline = timezone.localtime(call.deadline)
+    start, end, deadline = call.starts_at, call.ends_at, call.deadline
     says_n = re.search(rf"(?<!\d){call.slots}\s*(人|名|people|persons?)", call.title)
 
     def title():
@@ -48,12 +47,12 @@ def call_text(call: Call, ask=False) -> tuple[Callable[[], str], Callable[[], st
     def body():
         text = (_("%(task)s at %(place)s, %(start)s–%(end)s. %(briefing)s") % {
             "task": call.get_task_display(), "place": call.place.name,
-            "start": start.strftime("%m-%d %H:%M"), "end": end.strftime("%H:%M"),
+            "start": short_time(start), "end": short_end(start, end),
             "briefing": call.briefing[:300]}).strip()
         if ask:  # "at the link below" only when a text can carry the link (its channel drops a path)
             answer = (_("Answer by %(deadline)s at the link below.") if links_absolute()
                       else _("Answer by %(deadline)s on the call's page."))
-            text += "\n" + answer % {"deadline": deadline.strftime("%m-%d %H:%M")}
+            text += "\n" + answer % {"deadline": short_time(deadline)}
         return text
 
     return title, body

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict
+from fangkong.core.when import short_end, short_time
 
 from ..models import Assignment, Call, Volunteer
 from .notices import call_text, notify_users
@@ -96,8 +97,7 @@ def moved_clashes(call: Call, now) -> list[tuple[Assignment, object]]:
 def table_clash_error(s, name: str | None = None):
     """The refusal naming the sampling table that overlaps the call."""
     words = {"round": s.round.name, "point": s.point.place.name, "table": s.table, "name": name,
-             "start": timezone.localtime(s.round.starts_at).strftime("%m-%d %H:%M"),
-             "end": timezone.localtime(s.round.ends_at).strftime("%H:%M")}
+             "start": short_time(s.round.starts_at), "end": short_end(s.round.starts_at, s.round.ends_at)}
     if s.round.overrun:  # held until someone ends it (`table_clash_q`)
         msg = (_("%(name)s works at %(point)s, table %(table)d in “%(round)s”, still running past its "
                  "planned end (%(end)s): ask the round's organiser to end it or free them from the "
@@ -119,10 +119,8 @@ def clash_error(other: Assignment, name: str | None = None):
     out of it when that shift is over). A sampling table (`find_clash`) has its own words."""
     if not isinstance(other, Assignment):
         return table_clash_error(other, name)
-    start = timezone.localtime(other.starts_at)
-    end = timezone.localtime(other.ends_at)
-    words = {"title": other.call.title, "start": start.strftime("%m-%d %H:%M"),
-             "end": end.strftime("%H:%M"), "name": name,
+    words = {"title": other.call.title, "start": short_time(other.starts_at),
+             "end": short_end(other.starts_at, other.ends_at), "name": name,
              "in": timezone.localtime(other.check_in_at).strftime("%H:%M") if other.check_in_at else "",
              "out": timezone.localtime(other.check_out_at).strftime("%H:%M") if other.check_out_at else ""}
     if other.check_out_at is not None:
