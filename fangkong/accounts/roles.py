@@ -36,6 +36,9 @@ class Perm(StrEnum):
     # inside that one round (screening.access.can_sample).
     SCREENING_SAMPLE = "screening.sample"
     SCREENING_LAB = "screening.lab"  # enter lab results for tubes of rounds under the node
+    # correct a positive antigen result (asked first, with a reason, audited): the community's
+    # staff — the family is told "only the community staff can change a positive result"
+    SCREENING_CORRECT = "screening.correct"
     ZONES_VIEW = "zones.view"  # zones, notices, adjustments, households' zones, the map
     ZONES_MANAGE = "zones.manage"  # notices, draft / publish / schedule adjustments, cases
     ZONES_GATE = "zones.gate"  # checkpoint entries and exits, health-code observations
@@ -63,7 +66,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EDIT_PLACES,
         P.IMPORT, P.EXPORT, P.MANAGE_USERS, P.VIEW_AUDIT, P.MANAGE_NOTIFY,
         P.VOLUNTEERS_VIEW, P.VOLUNTEERS_MANAGE,
-        P.SCREENING_VIEW, P.SCREENING_RUN, P.SCREENING_SAMPLE,
+        P.SCREENING_VIEW, P.SCREENING_RUN, P.SCREENING_SAMPLE, P.SCREENING_CORRECT,
         P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_GATE, P.REPORTS_VIEW, P.REPORTS_SUBMIT,
         P.SERVICES_VIEW, P.SERVICES_ORDER, P.SERVICES_RUN,
     }),

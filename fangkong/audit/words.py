@@ -83,10 +83,12 @@ ACTIONS = {
     "screening.box.send": _("Box sent to a lab"),
     "screening.antigen.kits": _("Antigen kits handed out"),
     "screening.antigen.result": _("Antigen result recorded"),
+    "screening.antigen.correct": _("Positive antigen result corrected"),
     "screening.home.assign": _("Home visits given to a sampler"),
     "screening.home.generate": _("Home sampling list made"),
     "screening.home.add": _("Added to the home sampling list"),
     "screening.home.status": _("Home sampling visit updated"),
+    "screening.home.door": _("Home visit: no swab at the door, recorded"),
     "screening.retest.sample": _("Single re-test sampled"),
     "screening.hold.overdue": _("Staff told: held past the time without a single re-test result"),
     "screening.round.overrun": _("Staff told: round still running past its planned end"),
@@ -141,6 +143,7 @@ ACTIONS = {
     "zones.adjustment.failed": _("Zone change could not be published"),
     "zones.adjustment.publish": _("Zone change published"),
     "zones.case": _("Case recorded"),
+    "zones.case.confirmed": _("Case confirmed by a single re-test"),
     "zones.health_code": _("Health code colour recorded"),
     "zones.gate": _("Passed the checkpoint"),
     "zones.shapes": _("Map outlines imported"),
@@ -157,6 +160,7 @@ ACTIONS = {
     "services.batch.create": _("Delivery announced"),
     "services.manifest.import": _("Delivery list imported"),
     "services.line.check": _("Delivery line checked"),
+    "services.line.price": _("Substitute's price set after the check"),
     "services.batch.receive_rest": _("Rest of the delivery received"),
     "services.batch.supplier_sign": _("Supplier signed the hand-off"),
     "services.batch.sign": _("Delivery signed for"),
@@ -270,7 +274,8 @@ KEYS = {
     "received_by": k("received by"), "saved": k("results saved"), "corrected": k("corrected"),
     "positive_pools": k("positive pools"), "followups": k("held for a re-test"),
     "lifted": k("no longer held"), "invalid_pools": k("invalid pools"),
-    "resample": k("to be sampled again"), "retests": k("re-tests"), "released": k("released"),
+    "resample": k("to be sampled again"),
+    "resample_left_out": k("not sampled again: a case, in hospital or isolation"), "retests": k("re-tests"), "released": k("released"),
     "cases": k("cases"), "cases_left_out": k("confirmed cases left out"), "no_receipt": k("tubes not received"), "changes": k("changed"),
     "areas": k("areas"), "pool_size": k("people per tube"), "team": k("team"),
     "point": k("sampling point"), "table": k("table"), "tables": k("tables"),
@@ -328,6 +333,7 @@ KEYS_FOR = {  # (action prefix, key): a key said otherwise in this action
     ("zones.adjustment", "at"): k("in force from"), ("screening.sampler", "user"): k("sampler"),
     ("call.sign_up", "position"): k("place on the waiting list"),
     ("screening.home.assign", "visits"): k("home visits"), ("screening.home.assign", "sampler"): k("sampler"),
+    ("screening.home.door", "outcome"): k("at the door"),
     ("screening.antigen.remind", "households"): k("households reminded"),
     ("screening.antigen.remind", "door"): k("households without a family account (door visit)"),
     ("screening.round.plan", "overlaps"): k("open rounds over the same area and days (planned anyway)"),
@@ -349,6 +355,7 @@ VALUES = {
     ("screening.antigen", "result"): "screening.AntigenResult.result",
     ("screening.antigen", "source"): "screening.AntigenResult.source",
     ("screening.home.status", "status"): "screening.HomeVisit.status",
+    ("screening.home.door", "outcome"): "screening.HomeVisit.door",
     ("screening.round.status", "status"): "screening.Round.status",
     ("screening.exempt", "reason"): "screening.Exemption.reason",
     ("screening.box.handover", "stage"): "screening.Handover.stage",
@@ -402,7 +409,7 @@ ID_NUMBERS = {"order", "request", "visit", "conflict", "change", "group", "line"
               "id", "job", "case", "run", "batch", "item"}
 # Counts that say nothing when zero (a lab upload's summary).
 QUIET_ZEROS = {"saved", "corrected", "unchanged", "positive_pools", "followups", "lifted",
-               "invalid_pools", "resample", "retests", "released", "cases", "no_receipt",
+               "invalid_pools", "resample", "resample_left_out", "retests", "released", "cases", "no_receipt",
                "malformed", "conflicts", "position"}
 # Lists of codes said by how many there are.
 COUNTED_LISTS = {"tubes", "set_aside"}

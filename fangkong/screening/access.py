@@ -35,7 +35,7 @@ from fangkong.accounts.scope import TASK_ROLES
 from fangkong.core import access as core_access
 from fangkong.core.errors import Conflict, Forbidden, NotFound
 from fangkong.core.said import define, said
-from fangkong.core.tree import ancestor_ids, level_field
+from fangkong.core.tree import ancestor_ids, level_field, under
 
 from .models import Handover, Round, Sampler
 
@@ -79,6 +79,19 @@ def require_run_person(actor, rnd: Round, obj) -> None:
     (NotFound); one seen but not theirs to run, Forbidden."""
     require_run_people(actor, rnd)
     require(actor, Perm.SCREENING_RUN, obj)
+
+
+def can_correct_positive(scope, row) -> bool:
+    """May this user correct a positive antigen result (`row`, or anything with the person's
+    levels)? SCREENING_CORRECT over the person: the community's staff. Never the door's
+    ordinary form, whoever fills it in (`actions.antigen_correct`)."""
+    return scope.allows(Perm.SCREENING_CORRECT, row)
+
+
+def require_correct_positive(actor, row) -> None:
+    """`can_correct_positive`, or Forbidden for one who sees the result (a grid worker),
+    NotFound for anyone else."""
+    require(actor, Perm.SCREENING_CORRECT, row)
 
 
 # --- what a missing-list row may record for someone held ---------------------------------
@@ -194,6 +207,18 @@ def work_round_q(scope) -> Q:
     return q
 
 
+def sampler_pool_q(rnd: Round) -> Q:
+    """The volunteers who may be given a table in a round (`planning.assign_sampler_volunteer`,
+    the points page's list, the API alike), as a filter over `Volunteer`: approved, with an
+    account, and of the round's community — of any community under a street's or district's
+    round. Their volunteer role there is what makes the table count (`sampler_counts`): one
+    lent in from another community holds none here, and a table would grant them nothing."""
+    from fangkong.volunteers.models import Volunteer
+
+    where = under(rnd.place) if rnd.place.kind in ("district", "street") else Q(community_id=rnd.community_id)
+    return Q(status=Volunteer.Status.APPROVED, user__isnull=False) & where
+
+
 def withdrawn(user_id):
     """The account's volunteer registration when it is not (or no longer) approved: its
     sampler assignments count for nothing (a queryset, for EXISTS)."""
@@ -244,6 +269,22 @@ def require_sample(actor, rnd: Round):
     if round_allows(actor.scope, Perm.SCREENING_VIEW, rnd):
         raise Forbidden()
     raise NotFound()
+
+
+def is_door_sampler(actor, hv) -> bool:
+    """Is the home visit given to the actor (`HomeVisit.assignee`) while their sampler
+    assignment in its round counts (`sampler_counts`)? Their task at that door now."""
+    user = actor.user
+    return user is not None and hv.assignee_id == getattr(user, "id", None) and sampler_counts(actor, hv.round)
+
+
+def require_door(actor, hv) -> None:
+    """Record what happened at a home visit's door (`actions.door.record_door`): the sampler
+    it is given to (`is_door_sampler`), or whoever runs the person in the round
+    (`require_run_person`: staff, a grid worker for their grid's people). Anyone else:
+    NotFound (Forbidden where the person is seen but not theirs to run)."""
+    if not is_door_sampler(actor, hv):
+        require_run_person(actor, hv.round, hv)
 
 
 def can_follow_up(actor, rnd: Round) -> bool:

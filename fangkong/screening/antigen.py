@@ -36,7 +36,6 @@ from . import access, areas
 from .models import (
     AntigenResult,
     KitIssue,
-    Result,
     Round,
     RoundKind,
     RoundStatus,
@@ -164,7 +163,8 @@ def unit_sheet(rnd: Round, unit_id) -> tuple[Place, list[Household]]:
     except (Place.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
     households = list(Household.objects.filter(under(unit))
-                      .filter(areas.area_q(rnd)).order_by("sort_key", "id")[:UNIT_SHEET_LIMIT])
+                      .filter(areas.area_q(rnd))  # a building's units in natural order, then doors
+                      .order_by(*reg_queries.place_order(within=unit), "sort_key", "id")[:UNIT_SHEET_LIMIT])
     by_id = {h.id: h for h in households}
     for h in households:
         h.people, h.kits, h.kits_last, h.reported = [], 0, None, 0
@@ -178,11 +178,15 @@ def unit_sheet(rnd: Round, unit_id) -> tuple[Place, list[Household]]:
 
 
 def recent_results(scope, rnd: Round, *, positive_only=False, limit=100):
-    """Results staff may see (SCREENING_VIEW on the person's levels), positives first."""
+    """Results staff may see (SCREENING_VIEW on the person's levels), newest first; with
+    `positive_only`, the positives (`figures.antigen_positive_q`: those the overview's 阳性
+    figure counts)."""
+    from .figures import antigen_positive_q
+
     qs = AntigenResult.objects.filter(round=rnd).filter(scope.q(Perm.SCREENING_VIEW))
     if positive_only:
-        qs = qs.filter(result=Result.POSITIVE)
-    rows = list(qs.select_related("resident__household__place", "entered_by")
+        qs = qs.filter(antigen_positive_q(rnd))
+    rows = list(qs.select_related("resident__household__place", "entered_by", "corrected_by")
                 .order_by("-created_at", "-id")[:limit])
     labels = reg_queries.address_labels([a.resident for a in rows])
     for a in rows:
@@ -190,22 +194,51 @@ def recent_results(scope, rnd: Round, *, positive_only=False, limit=100):
     return rows
 
 
-def get_photo(scope, pk) -> AntigenResult:
-    """A result's photo for staff who see the person, or the household's own resident."""
+def get_result(scope, rnd: Round, pk) -> AntigenResult:
+    """One antigen result of `rnd` that the user sees (SCREENING_VIEW over the person), with
+    its resident: NotFound otherwise."""
+    try:
+        return AntigenResult.objects.select_related("resident__household__place").get(
+            scope.q(Perm.SCREENING_VIEW), round=rnd, pk=int(pk))
+    except (AntigenResult.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound() from None
+
+
+def get_photo(scope, pk, positive=False):
+    """A result's photo (`positive`: the cassette photo of the positive the staff corrected,
+    kept with the correction) as its file, for staff who see the person, or the household's
+    own resident."""
     try:
         a = AntigenResult.objects.get(pk=int(pk))
     except (AntigenResult.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
-    if not a.photo or not (scope.allows(Perm.SCREENING_VIEW, a) or
-                           access.can_self_report(scope, a.household_id)):
+    photo = a.positive_photo if positive else a.photo
+    if not photo or not (scope.allows(Perm.SCREENING_VIEW, a) or
+                         access.can_self_report(scope, a.household_id)):
         raise NotFound()
-    return a
+    return photo
 
 
 # --- reminding the families that have not reported --------------------------------------
 
 REMIND_AGAIN_AFTER_HOURS = 2  # a second reminder within this sends nothing new
 REMIND_KIND = "screening.antigen_remind"
+
+
+def household_reports(household_id) -> bool:
+    """Can someone in the household report its members' antigen results? A family login
+    (an active RESIDENT grant on it: `/screening/antigen/mine/` reports for every member,
+    `access.can_self_report`) or a member at home, on the roll, with a smartphone (not
+    marked without one). Otherwise someone takes a kit to the door
+    (`panels.household_panel`'s door words). Not scoped, names nobody. Two queries at most."""
+    from fangkong.accounts.models import Membership
+    from fangkong.accounts.roles import Role
+
+    if Membership.objects.filter(household_id=household_id, role=Role.RESIDENT, is_active=True,
+                                 user__is_active=True).exists():
+        return True
+    return (Resident.objects.filter(household_id=household_id, presence=Presence.HOME)
+            .filter(reg_queries.counts()).exclude(has_smartphone=False).exists())
 
 
 def remind_key_prefix(rnd: Round) -> str:

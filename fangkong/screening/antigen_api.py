@@ -8,6 +8,8 @@
 - GET …/rounds/{id}/antigen-coverage: expected / reported / missing, households, kits,
   positives under `place`, and the same by unit.
 - POST …/rounds/{id}/antigen-remind: 「提醒未报告的家庭」 (`actions.remind`, as the page).
+- POST …/rounds/{id}/antigen-results/{result_id}/correct: the community staff correct a
+  positive (`actions.antigen_correct`, as the overview's 更正).
 """
 
 from django.urls import reverse
@@ -24,6 +26,7 @@ from . import antigen, figures
 from .actions import antigen as antigen_actions
 from .api_common import router
 from .schemas import (
+    AntigenCorrectIn,
     AntigenCoverageOut,
     AntigenHouseholdOut,
     AntigenRemindOut,
@@ -37,7 +40,27 @@ from .schemas import (
 def result_out(a, changed=True) -> dict:
     return {"id": a.id, "resident": a.resident_id, "result": a.result, "source": a.source,
             "tested_at": a.tested_at, "photo": reverse("screening_antigen_photo", args=[a.id])
-            if a.photo else "", "changed": changed}
+            if a.photo else "", "changed": changed,
+            "corrected_at": a.corrected_at if a.corrected else None,
+            "correction_reason": a.correction_reason if a.corrected else "",
+            "positive_photo": reverse("screening_antigen_positive_photo", args=[a.id]) if a.positive_photo else ""}
+
+
+@router.post("/screening/rounds/{round_id}/antigen-results/{result_id}/correct", response=AntigenResultOut)
+def antigen_correct(request, round_id: int, result_id: int, payload: AntigenCorrectIn):
+    """The community staff correct a positive antigen result ({result: negative | invalid,
+    reason, confirm}). Without `confirm: true`: 409 `confirm_correction` with `effect` (what
+    it would do: the hold lifted, the PCR re-test visit taken off), nothing changed. A hold
+    the PCR re-test decides (its swab taken, or a case): 400 `retest_decides`; a result not
+    positive: 400 `not_positive`. A grid worker or volunteer: 403 (the door's ordinary
+    result refuses a positive's change: `positive_kept`)."""
+    from .actions import antigen_correct as correcting
+
+    rnd = antigen.get_round(request.scope, round_id)
+    row = antigen.get_result(request.scope, rnd, result_id)
+    row = correcting.correct_positive(actor_of(request), rnd, row, payload.result, payload.reason,
+                                      confirm=payload.confirm)
+    return result_out(row)
 
 
 @router.post("/screening/rounds/{round_id}/kits", response={201: KitOut, 200: KitOut})

@@ -8,14 +8,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Conflict as Refused
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import actor_of, confirm_step, confirmed, flash_error, page, photo_response
+from fangkong.core.when import short_time
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Resident
-from fangkong.screening.models import Result
+from fangkong.screening.models import ANTIGEN_RESULTS, Result
 
 from . import access, antigen, areas, figures, queries
 from . import status as status_reads
@@ -34,6 +36,7 @@ def overview(request, pk):
         "results": antigen.recent_results(request.scope, rnd, limit=30),
         "can_door": access.can_sample(actor_of(request), rnd),
         "can_run": access.can_run_people(request.scope, rnd),  # its 免检 link
+        "can_correct": access.can_correct_positive(request.scope, node),  # 更正 on a positive
         "children": [p for p in reg_queries.places(request.scope, Perm.SCREENING_VIEW)
                      .filter(parent=node, kind__in=LEVELS)]})
 
@@ -67,8 +70,10 @@ def door(request, pk):
             return redirect(reverse("screening_antigen_door", args=[rnd.id]) + f"?household={hh.id}")
         status = 422  # refused (a photo that cannot be used…): the page again, saying why
     units = queries.round_units(rnd)
-    ctx = {"round": rnd, "hh": hh, "units": units, "results": Result.choices, "unit": unit,
-           "door": door_no, "sheet": sheet, "strings": door_strings()}
+    ctx = {"round": rnd, "hh": hh, "units": units, "results": ANTIGEN_RESULTS, "unit": unit,
+           "door": door_no, "sheet": sheet, "strings": door_strings(),
+           # a positive's card has no result form: whoever may correct it is sent to the overview
+           "can_correct": access.can_correct_positive(request.scope, rnd)}
     if hh is not None:
         ctx.update(antigen.household_status(rnd, hh))
         ctx["address"] = reg_queries.address_labels([hh]).get(hh.place_id, "")
@@ -89,6 +94,8 @@ def door_strings() -> dict:
         "kits": _("kits"), "kit": pgettext("one", "kit"), "ack": _("Noted"), "last_at": _("last at %(t)s"),
         "positive_sure": _("Yes, positive: send"),
         "positive_ask": _("Positive for %(name)s? The community is alerted at once. Tap again to send."),
+        "positive_kept": _("%(name)s has a positive result: it is kept. Only the community staff can "
+                           "correct a positive result, with a reason."),
     }
 
 
@@ -165,7 +172,7 @@ def self_report(request):
 
     contacts = office_contacts(request.scope, limit=2, communities=list({hh.community_id for hh, _r in rows})) \
         if positive else []
-    return render(request, "screening/antigen_mine.html", {"rows": rows, "results": Result.choices,
+    return render(request, "screening/antigen_mine.html", {"rows": rows, "results": ANTIGEN_RESULTS,
                                                            "cases": cases, "contacts": contacts}, status=status)
 
 
@@ -193,9 +200,71 @@ def _ask_positive(request, actor, rnd, hh):
         back=reverse("screening_antigen_mine"), fields=[*fields, ("held", held)])
 
 
+@require_POST
+@page
+def correct(request, pk, result):
+    """更正阳性结果 (the overview's positive results, for the community staff who may correct
+    them): asked first — whose result, where, what the correction does — choosing the
+    corrected result and typing the reason; "yes" corrects through
+    `antigen_correct.correct_positive`, as the API does. Anyone else: 403 (seen) or 404."""
+    from .actions import antigen_correct
+
+    rnd = antigen.get_round(request.scope, pk)
+    row = antigen.get_result(request.scope, rnd, result)
+    back = reverse("screening_antigen", args=[rnd.id]) + "#positives"
+    try:
+        row = antigen_correct.correct_positive(actor_of(request), rnd, row, request.POST.get("result"),
+                                               request.POST.get("reason"), confirm=confirmed(request))
+    except Refused as e:  # not confirmed yet: the question
+        return _ask_correction(request, rnd, row, e.extra.get("effect", []), back)
+    except Invalid as e:
+        if e.fields and confirmed(request):  # no result chosen or no reason: asked again, saying so
+            return _ask_correction(request, rnd, row, antigen_correct.asked(rnd, row), back,
+                                   errors=[str(m) for v in e.fields.values() for m in v])
+        flash_error(request, e)
+        return redirect(back)
+    messages.success(request, _("The positive antigen result of %(name)s was corrected to %(result)s.")
+                     % {"name": row.resident.name, "result": row.get_result_display()})
+    if getattr(row, "released", False):
+        messages.success(request, _("%(name)s is no longer held: the PCR re-test at the door was taken off "
+                                    "the home-sampling list.") % {"name": row.resident.name})
+    return redirect(back)
+
+
+def _ask_correction(request, rnd, row, said, back, errors=()):
+    """The correction's question: the person, the positive, what follows; the corrected
+    result to choose and the reason to type (kept as typed when asked again)."""
+    from .actions.antigen_correct import CORRECTED_TO
+
+    r = row.resident
+    address = reg_queries.address_labels([r.household]).get(r.household.place_id, "")
+    labels = dict(ANTIGEN_RESULTS)
+    helps = {Result.NEGATIVE: _("one line, at C"), Result.INVALID: _("no line at C: the kit did not work")}
+    return confirm_step(
+        request, title=_("Correct the positive result of %(name)s?") % {"name": r.name},
+        alarm=(_("Not corrected yet"), errors) if errors else None,
+        lines=[_("%(name)s, %(address)s") % {"name": r.name, "address": f"{address} {r.household.door}".strip()},
+               _("Round: %(round)s") % {"round": rnd.name},
+               _("Recorded positive: %(source)s, %(at)s") % {"source": row.get_source_display(),
+                                                            "at": short_time(row.tested_at)},
+               *said],
+        warn=_("Correct a positive only when it was wrong (entered for the wrong person, the cassette shows "
+               "one line). The correction and its reason are kept in the audit log."),
+        choice=("result", _("Corrected result"), [(v, labels[v], helps[v]) for v in CORRECTED_TO],
+                request.POST.get("result", "")),
+        entry=("reason", _("Reason (required)"), request.POST.get("reason", "")),
+        yes=_("Yes, correct the positive result"), back=back, fields=[])
+
+
 @page
 def photo(request, pk):
-    return photo_response(antigen.get_photo(request.scope, pk).photo)
+    return photo_response(antigen.get_photo(request.scope, pk))
+
+
+@page
+def positive_photo(request, pk):
+    """The cassette photo of a positive the staff corrected (kept with the correction)."""
+    return photo_response(antigen.get_photo(request.scope, pk, positive=True))
 
 
 @page

@@ -34,7 +34,7 @@ from . import areas, figures, lab_template, labfile, pooling, queries, refusals
 from .actions import lab, planning, station
 from .actions.sync import sync as sync_batch
 from .api_common import router, tube_out
-from .models import Conflict
+from .models import Conflict, RoundKind
 from .schemas import (
     AdvisorOut,
     ConflictOut,
@@ -61,7 +61,8 @@ from .schemas import (
 def round_out(r) -> dict:
     return {"id": r.id, "name": r.name, "kind": r.kind, "status": r.status, "place": r.place_id,
             "place_name": r.place.name, "starts_at": r.starts_at, "ends_at": r.ends_at,
-            "pool_size": r.pool_size, "emergency_team": r.emergency_team_id, "overrun": r.overrun,
+            "pool_size": None if r.kind == RoundKind.ANTIGEN else r.pool_size,  # antigen: does not apply
+            "emergency_team": r.emergency_team_id, "overrun": r.overrun,
             "home_listed": getattr(r, "home_listed", None), "home_left_out": getattr(r, "home_left_out", None)}
 
 
@@ -84,13 +85,15 @@ def round_create(request, payload: RoundIn):
     an antigen round on any of the same days, a PCR round in an overlapping window — answers
     409 `round_overlap` with `rounds` (id, name, areas, starts_at, ends_at, status), nothing
     planned, unless `confirm_overlap` is true. A PCR round lists the people of its area whose
-    zone is sampled at home (sealed) on its home-sampling list: `home_listed` says how many."""
+    zone is sampled at home (sealed) on its home-sampling list: `home_listed` says how many.
+    A round whose `ends_at` is already past is refused (400 `ended_already`, at `ends_at`).
+    An antigen round has no people per tube (`pool_size` ignored, answered null)."""
     scope = request.scope
     place = reg_queries.get_place(scope, payload.place)
     covered = [reg_queries.get_place(scope, a) for a in payload.areas]
     rnd = planning.plan_round(actor_of(request), place,
                               payload.model_dump(exclude={"place", "areas", "confirm_overlap"}),
-                              areas=covered, confirm_overlap=payload.confirm_overlap)
+                              areas=covered, confirm_overlap=payload.confirm_overlap, allow_past=False)
     return Status(201, round_out(rnd))
 
 
@@ -181,7 +184,7 @@ def station_lookup(rnd, q: str, limit=20) -> list[dict]:
     if qs is None:
         return []
     rows = list(qs.filter(areas.area_q(rnd)).exclude(presence="moved_out")
-                .order_by("building_id", "unit_id", "household__sort_key", "id")[:limit])
+                .order_by(*reg_queries.place_order(within=rnd.place), "household__sort_key", "id")[:limit])
     labels = reg_queries.address_labels(rows)
     return [{"person": f"r:{r.id}", "name": r.name, "unverified": r.unverified,
              "address": f"{labels.get(r.household.place_id, '')} {r.household.door}".strip()}

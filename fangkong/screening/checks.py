@@ -70,7 +70,8 @@ def check_datetime(value, field, errors, *, required=True):
 
 
 def check_round(data) -> dict:
-    """name, kind, starts_at, ends_at, pool_size → clean values."""
+    """name, kind, starts_at, ends_at, pool_size → clean values (an antigen round's
+    pool_size: 1)."""
     errors, out = {}, {}
     out["name"] = kept_text(data.get("name"), Round, "name", errors)
     if not out["name"]:
@@ -83,7 +84,10 @@ def check_round(data) -> dict:
     out["ends_at"] = check_datetime(data.get("ends_at"), "ends_at", errors)
     if out["starts_at"] and out["ends_at"] and out["ends_at"] <= out["starts_at"]:
         errors["ends_at"] = [_("The round must end after it starts.")]
-    out["pool_size"] = check_pool_size(data.get("pool_size", 10), "pool_size", errors)
+    # people per tube do not apply to antigen (one result a person, no tube): stored as 1,
+    # whatever the form or the API sent (the form hides the field for antigen)
+    out["pool_size"] = 1 if kind == RoundKind.ANTIGEN else \
+        check_pool_size(data.get("pool_size", 10), "pool_size", errors)
     if errors:
         raise Invalid(fields=errors)
     return out
@@ -232,9 +236,9 @@ def parse_person(value) -> tuple[str, str]:
     if type(value) is str:  # the usual forms first: a printed code as scanned, a bare token
         if value[:4] in ("FK1:", "fk1:") and codes.TOKEN.fullmatch(value, 4):
             return "token", codes.token_key(value[4:])
-        if TOKEN.fullmatch(value) and not _ID_LIKE.fullmatch(value):
+        if TOKEN.fullmatch(value) and not _ID_LIKE.fullmatch(value) and value[:3].upper() != "FK1":
             return "token", codes.token_key(value)
-    token = codes.parse_code(value, bare=True)
+    token = codes.parse_code(value, bare=True)  # FK1 glued to the code: its prefix, no colon
     if token is not None:
         return "token", codes.token_key(token)
     raw = text(value, 300)

@@ -2,7 +2,7 @@
 
 A community (`scrub_community`): its people stay linked to their registrations and
 results (the figures), anonymous once the registry is; what identifies beyond that goes:
-notes on exemptions, home visits and kits, what a station scanned into a conflict, the
+notes on exemptions, home visits (and their door outcomes) and kits, what a station scanned into a conflict, the
 names signed on hand-overs of the community's rounds, and the cassette photos (files
 deleted after the commit).
 
@@ -42,7 +42,9 @@ def scrub_community(e, community):
     here = {"community_id": community.id}
     e.add("notes_cleared", Exemption.objects.filter(**here).exclude(note="").update(note="")
           + HomeVisit.objects.filter(**here).exclude(note="").update(note="")
-          + KitIssue.objects.filter(**here).exclude(note="").update(note=""))
+          + HomeVisit.objects.filter(**here).exclude(door_note="").update(door_note="")
+          + KitIssue.objects.filter(**here).exclude(note="").update(note="")
+          + AntigenResult.objects.filter(**here).exclude(correction_reason="").update(correction_reason=""))
     e.add("conflicts_cleared", Conflict.objects.filter(resident__community_id=community.id)
           .update(person="", detail=""))
     e.add("conflicts_cleared", Conflict.objects.filter(resident=None, round__community_id=community.id)
@@ -53,9 +55,11 @@ def scrub_community(e, community):
 
 
 def _photos(e, results):
-    with_photo = results.exclude(photo="")
-    e.files += list(with_photo.values_list("photo", flat=True))
-    e.add("photos_deleted", with_photo.update(photo=""))
+    """The cassette photos: each result's, and a corrected positive's kept with it."""
+    for field in ("photo", "positive_photo"):
+        with_photo = results.exclude(**{field: ""})
+        e.files += list(with_photo.values_list(field, flat=True))
+        e.add("photos_deleted", with_photo.update(**{field: ""}))
 
 
 def erase_round(e, rnd: Round):

@@ -57,11 +57,14 @@ from fangkong.core.replica import read_connection
 from fangkong.core.tree import UPPER_LEVELS, level_field, under
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Place, Presence, Resident
+from fangkong.zones.models import ZoneCase
 
 from .areas import area_q
 from .models import (
+    CONTACT_DAYS,
     AntigenResult,
     Exemption,
+    ExemptReason,
     FollowUp,
     HomeVisit,
     KitIssue,
@@ -117,10 +120,40 @@ def expected(rnd: Round, node: Place | None = None):
     return qs if node is None else qs.filter(node_q(node))
 
 
-def resampled(rnd: Round, ref="id"):
-    """Exists(...): the person's swab was made void in this round (their tube invalid) — why
-    someone not done is listed again ("样本无效，需复采"); nothing for an antigen round."""
-    return Exists(VoidSample.objects.filter(round=rnd, resident_id=OuterRef(ref)))
+def resampled(rnd: Round, ref="id") -> ExpressionWrapper:
+    """The person's swab was made void in this round (their tube invalid) and is to be taken
+    again — why someone not done is listed again ("样本无效，需复采"); nothing for an antigen
+    round. Not a confirmed case (`confirmed_case`): a case is transferred or isolated, never
+    swabbed again at the door (`access.HELD_OUTCOMES`; the missing list marks them a case)."""
+    void = Exists(VoidSample.objects.filter(round=rnd, resident_id=OuterRef(ref)))
+    return ExpressionWrapper(Q(void) & ~confirmed_case(ref), output_field=BooleanField())
+
+
+def confirmed_case(ref="id") -> Q:
+    """The person (resident id at `ref`) was confirmed a case in the last `CONTACT_DAYS`: a
+    single re-test positive or a case the health authority reported (zones' `ZoneCase`) —
+    `status.cases_by_household`'s definition (the missing list's "case" mark), per person,
+    as two probes of indexes on the person."""
+    since = timezone.now() - datetime.timedelta(days=CONTACT_DAYS)
+    return Q(Exists(FollowUp.objects.filter(resident_id=OuterRef(ref), status=FollowUp.Status.CASE,
+                                            closed_at__gte=since))) | \
+        Q(Exists(ZoneCase.objects.filter(resident_id=OuterRef(ref), confirmed_at__gte=since)))
+
+
+# Someone whose void swab is not taken again at the door: a confirmed case, someone in
+# hospital or centralized quarantine, or exempt from the round as in isolation or hospital.
+NO_RESAMPLE_PRESENCE = (Presence.HOSPITAL, Presence.QUARANTINE)
+NO_RESAMPLE_REASONS = (ExemptReason.ISOLATION, ExemptReason.HOSPITAL)
+
+
+def not_resampled_q(rnd: Round, ref="id") -> Q:
+    """Filter on residents: not to be swabbed again at the door after their tube was found
+    invalid — a confirmed case (`confirmed_case`), in hospital or in centralized quarantine,
+    or exempt from the round as in isolation or in hospital. The one rule of
+    `actions.resample.void_tubes` (no re-sample visit, said apart and counted) and of the
+    round page's `resample_left_out`."""
+    return confirmed_case(ref) | Q(presence__in=NO_RESAMPLE_PRESENCE) | Q(Exists(Exemption.objects.filter(
+        round=rnd, resident_id=OuterRef(ref), reason__in=NO_RESAMPLE_REASONS)))
 
 
 def missing_q(rnd: Round, ref="id", prefix="") -> Q:
@@ -277,21 +310,34 @@ def by_unit(rnd: Round, node: Place) -> list[dict]:
         return []
     people = expected(rnd, node).annotate(hp=F("household__place_id"))
     rows = counted_by(rnd, people, ["hp"])
-    places = {p.id: p for p in Place.objects.filter(id__in=list(rows))}
+    # in the missing list's order (`reg_queries.place_order`): compound, building, unit by
+    # their natural order, a level's id after its name, none first
+    places = {p.id: p for p in Place.objects.filter(id__in=list(rows)).order_by(
+        *reg_queries.place_order(within=node), "id")}
     labels = reg_queries.place_labels(places.values())
-    out = [{"place": pid, "label": labels.get(pid, ""), **fig} for pid, fig in rows.items()
-           if pid in places]
-    return sorted(out, key=lambda r: (places[r["place"]].building_id or 0, r["label"]))
+    return [{"place": pid, "label": labels.get(pid, ""), **rows[pid]} for pid in places]
+
+
+def antigen_positive_q(rnd: Round) -> Q:
+    """Filter on the round's antigen results: the positives — the one definition of the
+    antigen overview's 阳性 figure and list and the API's `positive`. A result recorded
+    positive, or a person its positive still holds or held (their `FollowUp` in the round,
+    not settled by the staff's correction: `corrected_at` empty) whatever the row says now,
+    so the figure agrees with the follow-up: only a correction (`actions.antigen_correct`,
+    which releases the hold) takes a positive off it."""
+    return Q(result=Result.POSITIVE) | Q(Exists(FollowUp.objects.filter(
+        round=rnd, resident_id=OuterRef("resident_id"), tube=None, corrected_at=None)))
 
 
 def antigen_extras(rnd: Round, node: Place) -> dict:
     """What an antigen round shows beside its figures (`coverage`): kits handed out
-    and to how many households, and positives, under `node`. Two queries."""
+    and to how many households, and positives (`antigen_positive_q`), under `node`. Two
+    queries."""
     kits = KitIssue.objects.filter(round=rnd).filter(node_q(node)).aggregate(
         kits=Sum("count"), households=Count("household_id", distinct=True))
     return {"kits": kits["kits"] or 0, "households_with_kits": kits["households"] or 0,
-            "positive": AntigenResult.objects.filter(round=rnd, result=Result.POSITIVE)
-            .filter(node_q(node)).count()}
+            "positive": AntigenResult.objects.filter(round=rnd).filter(node_q(node))
+            .filter(antigen_positive_q(rnd)).count()}
 
 
 # The figures an erased round keeps per community (`RoundCounter.figures`, `erasure`).
@@ -339,7 +385,7 @@ def missing_people(scope, rnd: Round, node: Place, resample=False):
                                                              status=HomeVisit.Status.OPEN)),
                         resample=resampled(rnd))
             .select_related("household__place")
-            .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id"))
+            .order_by(*reg_queries.place_order(within=node), "household__sort_key", "household_id", "id"))
 
 
 def exempt_q(rnd: Round) -> Q:
@@ -357,7 +403,7 @@ def exempt_people(scope, rnd: Round, node: Place, limit=2000) -> list[Resident]:
         return []
     rows = list(reg_queries.residents(scope).filter(node_q(node)).filter(exempt_q(rnd))
                 .select_related("household__place")
-                .order_by("building_id", "unit_id", "household__sort_key", "household_id", "id")[:limit])
+                .order_by(*reg_queries.place_order(within=node), "household__sort_key", "household_id", "id")[:limit])
     ex = {e.resident_id: e for e in Exemption.objects.filter(round=rnd, resident_id__in=[r.id for r in rows])}
     for r in rows:
         r.exemption = ex.get(r.id)
@@ -390,9 +436,20 @@ def home_visits_query(scope, rnd: Round, status=HomeVisit.Status.OPEN):
                  output_field=IntegerField())
     qs = HomeVisit.objects.filter(round=rnd, status=status).filter(scope.q(Perm.SCREENING_RUN))
     if status == HomeVisit.Status.OPEN:
-        qs = qs.filter(Q(source=HomeVisit.Source.RETEST) | missing_q(rnd, "resident_id", "resident__"))
-    return (qs.annotate(resample=resampled(rnd, "resident_id")).select_related("resident__household__place")
-            .order_by(first, "building_id", "unit_id", "id"))
+        qs = qs.filter(still_to_visit_q(rnd))
+    return (qs.annotate(resample=resampled(rnd, "resident_id"))
+            .select_related("resident__household__place", "door_by")  # door_by: `door_text`
+            .order_by(first, *reg_queries.place_order(within=rnd.place), "id"))
+
+
+def still_to_visit_q(rnd: Round) -> Q:
+    """Filter on open home visits: those still to make — a re-test (until its sample is
+    taken), or anyone else still missing; a re-sample visit (their tube invalid) not for
+    someone confirmed a case since (`confirmed_case`: transferred or isolated, not swabbed
+    again at the door). The home-sampling list (page, API) and a sampler's own list."""
+    return Q(source=HomeVisit.Source.RETEST) | (
+        missing_q(rnd, "resident_id", "resident__")
+        & ~(Q(source=HomeVisit.Source.RESAMPLE) & confirmed_case("resident_id")))
 
 
 def home_visits(scope, rnd: Round, status=HomeVisit.Status.OPEN):
@@ -437,7 +494,10 @@ def progress_by_hour(rnd: Round, node: Place | None = None, until=None, since=No
 # |                 | their single swab not taken, or its result not back, in time            |
 # | cases           | single re-test positive by `at`                                        |
 # | to_resample     | missing people whose swab the lab made void (invalid tube): exactly    |
-# |                 | the missing list's "样本无效，需复采" (`missing_people(resample=True)`)  |
+# |                 | the missing list's "样本无效，需复采" (`missing_people(resample=True)`); |
+# |                 | never a confirmed case (`resampled`)                                   |
+# | resample_left_out | people made void, not done, not swabbed again at the door: a case,   |
+# |                 | in hospital or isolation (`not_resampled_q`)                           |
 
 def held_q(at=None) -> Q:
     """Follow-ups holding their person as of `at` (default now)."""
@@ -497,7 +557,8 @@ def after_lab(rnd: Round, node: Place) -> dict:
     figures = {"positive_pools": _n(pools), "held": _n(fus.filter(held_q())),
                "awaiting_retest": _n(fus.filter(awaiting_q())), "overdue": _n(fus.filter(overdue_q())),
                "cases": _n(fus.filter(case_q())),
-               "to_resample": _n(_resample_people(rnd, node))}
+               "to_resample": _n(_resample_people(rnd, node)),
+               "resample_left_out": _n(_resample_left_out(rnd, node))}
     return Round.objects.filter(pk=rnd.pk).values(**figures).first() or dict.fromkeys(figures, 0)
 
 
@@ -512,6 +573,17 @@ def _resample_people(rnd: Round, node: Place):
     if is_antigen(rnd) or rnd.erased_at is not None:
         return Resident.objects.none()
     return expected(rnd, node).filter(missing_q(rnd)).filter(resampled(rnd))
+
+
+def _resample_left_out(rnd: Round, node: Place):
+    """The people under `node` whose swab the lab made void, not done since, who are not to
+    be swabbed again at the door (`not_resampled_q`: a case, in hospital or isolation):
+    `resample_left_out`, said beside `to_resample`."""
+    if is_antigen(rnd) or rnd.erased_at is not None:
+        return Resident.objects.none()
+    return (expected(rnd, node).filter(~Q(done(rnd)))
+            .filter(Exists(VoidSample.objects.filter(round=rnd, resident_id=OuterRef("id"))))
+            .filter(not_resampled_q(rnd)))
 
 
 def to_resample(rnd: Round, node: Place) -> int:
@@ -543,7 +615,9 @@ def person_status(rnds, resident_ids) -> dict:
     for rid, res, rnd_id in (AntigenResult.objects.filter(round_id__in=ag, resident_id__in=ids)
                              .values_list("resident_id", "result", "round_id")):
         out[(rnd_id, rid)] = names.get(res, "pending") if res != Result.POSITIVE else "held_antigen"
+    # an antigen hold the staff's correction released says nothing: the corrected result does
     for rid, rnd_id, status in (FollowUp.objects.filter(round_id__in=pcr + ag, resident_id__in=ids)
+                                .exclude(tube=None, status=FollowUp.Status.RELEASED, corrected_at__isnull=False)
                                 .values_list("resident_id", "round_id", "status")):
         out[(rnd_id, rid)] = {FollowUp.Status.RELEASED: "negative", FollowUp.Status.CASE: "positive"}.get(
             status, held[rnd_id])

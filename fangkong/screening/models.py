@@ -26,6 +26,11 @@ from fangkong.zones.models import ZoneKind as ZoneType  # noqa: F401
 
 from . import lookups  # noqa: F401  (field__any_of)
 
+# A confirmed case counts as one (and their housemates as close contacts) this long: the
+# longest of the 2022 presets (Shanghai, April: 7 days sealed + 7 days home monitoring).
+# `status.close_contacts`, `status.held_codes`' "case", `figures.confirmed_case`.
+CONTACT_DAYS = 14
+
 
 class RoundKind(models.TextChoices):
     PCR = "pcr", _("PCR (nucleic acid)")
@@ -184,6 +189,13 @@ class HomeVisit(Levels):
         DONE = "done", _("Sampled")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Door(models.TextChoices):
+        """What happened at the door when no swab was taken (`actions.door.record_door`):
+        the visit stays open for another attempt."""
+        NO_ANSWER = "no_answer", _("No answer at the door")
+        REFUSED = "refused", _("Refused the swab")
+        NOT_HERE = "not_here", _("Not at this address")
+
     round = models.ForeignKey(Round, models.CASCADE, related_name="home_visits")
     resident = models.ForeignKey("registry.Resident", models.CASCADE, related_name="+")
     household_id = models.BigIntegerField()
@@ -200,6 +212,15 @@ class HomeVisit(Levels):
     assignee = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True,
                                  related_name="+")
     assigned_at = models.DateTimeField(null=True, blank=True)
+    # the last door outcome without a swab (`actions.door.record_door`), when, by whom, a
+    # note; how many were recorded; the last one's client id (a retry records nothing twice)
+    door = models.CharField(max_length=10, choices=Door.choices, blank=True)
+    door_at = models.DateTimeField(null=True, blank=True)
+    door_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    door_note = models.CharField(max_length=200, blank=True)
+    door_attempts = models.PositiveSmallIntegerField(default=0)
+    door_client_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "resident", "source"],
@@ -246,6 +267,28 @@ class HomeVisit(Levels):
         if self.source == self.Source.TAGS and self.note == self.ZONE_NOTE:
             return str(_("Sampled at home: the household's zone"))
         return str(self.get_source_display())
+
+    def door_text(self) -> str:
+        """The last door outcome in the reader's words, the one way every list says it (the
+        sampler's, the home list, the missing list and its .xlsx, the API's `door.text`):
+        "上门无人应答 · 12-07 15:40 · 田晓燕 · 已上门 2 次：敲门无人"; "" for none. The sampler
+        (`door_by`) is read with the visit where a list shows many."""
+        from django.utils.translation import gettext, ngettext
+
+        from fangkong.core.when import short_time
+
+        if not self.door:
+            return ""
+        parts = [str(self.get_door_display())]
+        if self.door_at is not None:
+            parts.append(short_time(self.door_at))
+        if self.door_by_id is not None and self.door_by is not None:
+            parts.append(str(self.door_by))
+        if self.door_attempts > 1:
+            parts.append(ngettext("%(n)d visit at the door", "%(n)d visits at the door",
+                                  self.door_attempts) % {"n": self.door_attempts})
+        said = " · ".join(parts)
+        return gettext("%(said)s: %(note)s") % {"said": said, "note": self.door_note} if self.door_note else said
 
 
 class Box(models.Model):
@@ -304,6 +347,13 @@ class Result(models.TextChoices):
     NEGATIVE = "negative", _("Negative")
     POSITIVE = "positive", _("Positive")
     INVALID = "invalid", _("Invalid, re-sample")
+
+
+# An antigen cassette is not re-sampled: an invalid one (no line at C) is tested again with a
+# new kit by whoever tested (the family, or at the door). The antigen pages, the API's words
+# and `AntigenResult.get_result_display` say it so; PCR keeps "re-sample".
+ANTIGEN_RESULTS = [(Result.NEGATIVE.value, _("Negative")), (Result.POSITIVE.value, _("Positive")),
+                   (Result.INVALID.value, _("Invalid, test again"))]
 
 
 def result_word(value) -> str:
@@ -555,6 +605,8 @@ class FollowUp(Levels):
         the pool is not a negative single re-test, and a case whose pool the lab corrected
         stays a case on its own single re-test (never "the case was corrected")."""
         if self.corrected_at is not None and self.status == self.Status.RELEASED:
+            if not self.tube_id:  # an antigen hold: its positive corrected by the staff
+                return str(_("Released: the staff corrected the positive antigen result"))
             return str(_("Released: the lab corrected the pool's result"))
         if self.corrected_at is not None and self.status == self.Status.CASE and self.tube_id:
             return str(_("Pool result corrected to %(result)s; own single re-test positive: still a case")
@@ -608,13 +660,21 @@ class AntigenResult(Levels):
     round = models.ForeignKey(Round, models.CASCADE, related_name="antigen_results")
     resident = models.ForeignKey("registry.Resident", models.CASCADE, related_name="+")
     household_id = models.BigIntegerField()
-    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    result = models.CharField(_("result"), max_length=10, choices=ANTIGEN_RESULTS)
     source = models.CharField(max_length=10, choices=Source.choices)
     photo = models.FileField(_("photo of the cassette"), upload_to=antigen_photo_path, blank=True)
     entered_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
     tested_at = models.DateTimeField(default=timezone.now)
     client_id = models.UUIDField(unique=True, default=uuid.uuid4)
     created_at = models.DateTimeField(default=timezone.now)
+    # A positive corrected by the community staff (`actions.antigen_correct.correct_positive`:
+    # asked first, with a reason, audited; never the door's ordinary form): when, by whom, why,
+    # and the positive's cassette photo, kept with it (the row's `photo` is then the new
+    # result's, if any).
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    corrected_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    correction_reason = models.CharField(_("reason for the correction"), max_length=200, blank=True)
+    positive_photo = models.FileField(upload_to=antigen_photo_path, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "resident"],
@@ -624,3 +684,8 @@ class AntigenResult(Levels):
 
     def __str__(self):
         return f"{self.resident_id}: {self.result}"
+
+    @property
+    def corrected(self) -> bool:
+        """A positive the staff corrected, and the row not positive again since."""
+        return self.corrected_at is not None and self.result != Result.POSITIVE

@@ -134,30 +134,41 @@ def household_panel(request, household):
     if not own:
         actor = actor_of(request)
         drafted = status.escalations(scope, [line["person"].id for line in lines if line["code"] == "positive"])
+        reports = {}  # whether someone in the household reports for them: asked once
         for line in lines:
             rnd = line["round"]
             line["can_follow_up"] = rnd is not None and line["followup"] is not None \
                 and access.can_follow_up(actor, rnd)
             line["escalation"] = drafted.get(line["person"].id)
             for x in [line, *line["more"]]:
-                _door_words(actor, household, x)
+                _door_words(actor, household, x, reports)
     return render_to_string("screening/_household_panel.html", ctx, request=request)
 
 
-def _door_words(actor, household, line):
-    """An antigen round open now and no result from someone who cannot report on their own
-    (no smartphone, or an elderly person living alone): the staff read that someone goes to
-    the door, with the round's door page for the household when they may work it (it had
-    said only "还没有上报抗原结果")."""
+def _door_words(actor, household, line, reports):
+    """An antigen round open now and no result from someone nobody can report for: an
+    elderly person living alone, or someone without a smartphone in a household where
+    nobody else can report either (`antigen.household_reports`: no family login — which
+    reports for every member — and no member at home with a smartphone). The staff read
+    that someone goes to the door, with the round's door page for the household when they
+    may work it (it had said only "还没有上报抗原结果"). `reports`: the household's answer,
+    kept for the panel's other lines."""
     from django.urls import reverse
 
     from fangkong.registry.models import Tag
 
+    from .antigen import household_reports
+
     p, rnd = line["person"], line["round"]
     if line["code"] != "not_sampled" or not line["antigen"] or rnd is None or not rnd.open_now:
         return
-    if p.has_smartphone is not False and Tag.ELDERLY_ALONE.value not in getattr(p, "tag_list", ()):
-        return
+    if Tag.ELDERLY_ALONE.value not in getattr(p, "tag_list", ()):
+        if p.has_smartphone is not False:
+            return
+        if "yes" not in reports:
+            reports["yes"] = household_reports(household.id)
+        if reports["yes"]:
+            return
     line["staff"] = _("Cannot report on their own (no smartphone or living alone): someone goes to the "
                       "door with a kit and enters the result on the door page.")
     if access.can_sample(actor, rnd):

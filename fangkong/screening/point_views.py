@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from fangkong.core.errors import Invalid
+from fangkong.core.errors import Invalid, NotFound
 from fangkong.core.views import act, actor_of, confirm_step, confirmed, page
 
 from . import queries
@@ -78,8 +78,14 @@ def _set_point(request, rnd, post):
 
 
 def _assign(request, rnd, post):
-    v = _pick(list(queries.sampler_candidates(request.scope, rnd)), post.get("volunteer"),
-              "volunteer", _("Choose a volunteer."))
+    # any volunteer the user sees: who may sample in the round is the action's rule
+    # (`access.sampler_pool_q`), refused there in the API's words
+    from fangkong.volunteers import queries as vol_queries
+
+    try:
+        v = vol_queries.get_volunteer(request.scope, post.get("volunteer"))
+    except NotFound:
+        raise Invalid(fields={"volunteer": [_("Choose a volunteer.")]}) from None
     point = _pick(list(rnd.points.select_related("place")), post.get("point"), "point",
                   _("Choose a sampling point."))
     return planning.assign_sampler_volunteer(actor_of(request), rnd, point, v, post.get("table"))

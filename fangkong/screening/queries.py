@@ -5,9 +5,11 @@ are `figures.py`'s, defined once there."""
 import datetime
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Forbidden, NotFound
@@ -15,13 +17,15 @@ from fangkong.core.tree import ancestor_ids, level_field, under
 from fangkong.registry import codes
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS, Household, Kind, Place, Presence
+from fangkong.zones.models import ZoneCase
 
-from . import figures
+from . import day_cases, figures
 from .access import (
     can_sample,
     received_elsewhere_q,
     round_allows,
     round_q,
+    sampler_pool_q,
     sampler_rounds_q,
     sampler_rows,
     sent_elsewhere_q,
@@ -316,23 +320,47 @@ def overdue_holds(scope, place: Place) -> list[tuple[Round, int]]:
 CASE_ALERT_HOURS = 24  # a confirmed case stays on the staff's home this long
 
 
-def recent_cases(scope, place: Place, limit=20) -> list[FollowUp]:
-    """People whose single re-test came back positive (FollowUp "case") in the last
-    CASE_ALERT_HOURS, under `place`, that the user may see as people and as testing; newest
-    first, each with `.address`. The re-sampled banner is gone by then: this is what
-    replaces it on the staff's home."""
+def recent_cases(scope, place: Place, limit=20) -> list:
+    """The new cases under `place` in the last CASE_ALERT_HOURS, that the user may see as
+    people and as testing, newest first: whom the figure `cases` counts (`day_cases.recent`,
+    its one definition) — a single re-test positive (FollowUp "case") or a case the health
+    authority reported by hand (zones' ZoneCase), each person once, by the record of their
+    first confirmation. Each row has `.at` (when it became known), `.address`, `.by_hand`
+    and, by hand, `.how` (the notice's source, in the reader's words). The re-sampled
+    banner is gone by then: this is what replaces it on the staff's home. Three queries and
+    one for the addresses."""
     if place.kind not in LEVELS:
         return []
-    since = timezone.now() - datetime.timedelta(hours=CASE_ALERT_HOURS)
-    rows = list(FollowUp.objects.filter(under(place), status=FollowUp.Status.CASE,
-                                        closed_at__gte=since)
-                .filter(scope.q(Perm.SCREENING_VIEW)).filter(scope.q(Perm.VIEW_REGISTRY))
-                .select_related("resident__household__place", "round", "retest_tube")
-                .order_by("-closed_at", "-id")[:limit])
+    now = timezone.now()
+    where = under(place) & scope.q(Perm.SCREENING_VIEW) & scope.q(Perm.VIEW_REGISTRY)
+    found = day_cases.recent(where, now - datetime.timedelta(hours=CASE_ALERT_HOURS), now)[:limit]
+    ids = defaultdict(list)
+    for _rid, _when, kind, pk in found:
+        ids[kind].append(pk)
+    fus = (FollowUp.objects.select_related("resident__household__place", "round", "retest_tube")
+           .in_bulk(ids[day_cases.FOLLOWUP]))
+    cases = ZoneCase.objects.select_related("resident__household__place").in_bulk(ids[day_cases.CASE])
+    rows = []
+    for _rid, when, kind, pk in found:
+        row = fus.get(pk) if kind == day_cases.FOLLOWUP else cases.get(pk)
+        if row is not None:
+            row.at, row.by_hand = when, kind == day_cases.CASE
+            if row.by_hand:
+                row.how = _case_source(row.source)
+            rows.append(row)
     labels = reg_queries.address_labels([f.resident for f in rows])
     for f in rows:
         f.address = labels.get(f.resident.household.place_id, "")
     return rows
+
+
+def _case_source(source: str) -> str:
+    """A case's source in the reader's words: the one stored by default (a case reported
+    without a source: zones' "Reported by the health authority", in the site's language)
+    said in the reader's language; any other as typed."""
+    with translation.override(settings.LANGUAGE_CODE):
+        stock = gettext("Reported by the health authority")
+    return gettext("Reported by the health authority") if source == stock else source
 
 
 def lab_work(scope, limit=20) -> list[Round]:
@@ -521,7 +549,8 @@ def round_units(rnd: Round, limit=3000) -> list[Place]:
     """Units and buildings of the round's area, labelled "光明小区 1号楼 2单元" (`.label`): the
     station's and the door-to-door page's pickers."""
     rows = list(Place.objects.filter(area_q(rnd), kind__in=[Kind.UNIT, Kind.BUILDING])
-                .order_by("compound_id", "building_id", "depth", "sort_key")[:limit])  # a building, then its units
+                # a building, then its units, each in natural order (`place_order`)
+                .order_by(*reg_queries.place_order(within=rnd.place), "id")[:limit])
     labels = reg_queries.place_labels(rows)
     for p in rows:
         p.label = labels[p.id]
@@ -574,15 +603,11 @@ def free_points(rnd: Round) -> list[Place]:
 
 
 def sampler_candidates(scope, rnd: Round):
-    """Approved volunteers with an account whom this user sees, of the round's community
-    (or of every community under a street's or district's round): who may be given a table."""
+    """The volunteers this user sees who may be given a table in the round
+    (`access.sampler_pool_q`: approved, with an account, of its community)."""
     from fangkong.volunteers import queries as vol_queries
-    from fangkong.volunteers.models import Volunteer
 
-    qs = vol_queries.volunteers(scope).filter(status=Volunteer.Status.APPROVED, user__isnull=False)
-    qs = qs.filter(under(rnd.place)) if rnd.place.kind in ("district", "street") \
-        else qs.filter(community_id=rnd.community_id)
-    return qs.order_by("name", "id")
+    return vol_queries.volunteers(scope).filter(sampler_pool_q(rnd)).order_by("name", "id")
 
 
 def running_alongside(rnd: Round) -> list[Round]:
@@ -607,8 +632,9 @@ def my_home_visits(scope) -> list[HomeVisit]:
         if not works_on_round(scope, rnd):
             continue
         rows = (HomeVisit.objects.filter(round=rnd, assignee_id=scope.user.id, status=HomeVisit.Status.OPEN)
-                .filter(Q(source=HomeVisit.Source.RETEST) | figures.missing_q(rnd, "resident_id", "resident__"))
-                .select_related("resident__household__place").order_by("building_id", "unit_id", "id"))
+                .filter(figures.still_to_visit_q(rnd))
+                .select_related("resident__household__place", "door_by")  # door_by: `door_text`
+                .order_by(*reg_queries.place_order(within=rnd.place), "id"))
         for hv in rows:
             hv.round = rnd
             out.append(hv)

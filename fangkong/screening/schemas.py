@@ -33,7 +33,7 @@ class RoundOut(Schema):
     place_name: str
     starts_at: datetime.datetime
     ends_at: datetime.datetime
-    pool_size: int
+    pool_size: int | None  # people per tube; null for an antigen round (does not apply)
     emergency_team: int | None = None  # volunteers' team told of positive pools
     overrun: bool = False  # still running past its planned end: nobody ended it (end it)
     # planning a PCR round: how many people of its sealed area (zones sampled at home) were
@@ -179,13 +179,18 @@ class ResultsOut(Schema):
     followups: int  # people held by them now who were not (new follow-ups, not existing ones)
     lifted: int = 0  # people released because the lab corrected their pool away from positive
     invalid_pools: int = 0  # pooled tubes invalid now: their people are to be sampled again
-    resample: int = 0  # those people (their registrations made void)
+    resample: int = 0  # those people (their registrations made void), to be sampled again
+    # of their people, those not sampled again (no visit to the door): confirmed a case, in
+    # hospital or isolation (void all the same)
+    resample_left_out: int = 0
     restored: int = 0  # people of pools corrected away from invalid whose first swab counts again
     retests: int = 0  # single re-test results that closed a follow-up
     released: int = 0  # of them negative and released (not living with a case)
     close_contacts: int = 0  # of them negative but living with a case: close contacts, not released
     cases: int = 0  # of them positive: confirmed cases (the community's staff are told)
-    no_receipt: int = 0  # results for tubes no box hand-over brought to the lab: kept, to be checked
+    # results for tubes no box hand-over brought to the lab: none now — a pooled tube in no
+    # box is refused (`refused`), a single re-test tube from the door is not counted
+    no_receipt: int = 0
     refused: list[RefusedResultRow] = []  # rows not saved, each with its reason; the others were saved
 
 
@@ -251,6 +256,17 @@ class AntigenResultOut(Schema):
     tested_at: datetime.datetime
     photo: str
     changed: bool
+    # a positive the community staff corrected (`…/antigen-results/{id}/correct`): when, why,
+    # and the positive's cassette photo kept with the correction ("" when none)
+    corrected_at: datetime.datetime | None = None
+    correction_reason: str = ""
+    positive_photo: str = ""
+
+
+class AntigenCorrectIn(StrictIn):
+    result: str = ""  # the corrected result: negative or invalid
+    reason: str = ""  # why (required when confirming)
+    confirm: bool = False  # not true: 409 `confirm_correction` saying what it would do, nothing changed
 
 
 class AntigenPersonOut(Schema):
@@ -299,8 +315,35 @@ class PersonToReach(ResidentOut):
     household_notes: str = ""
 
 
+class DoorOut(Schema):
+    """A home visit's last door outcome without a swab (`door.door_out`): the visit stays
+    open for another attempt, the person on the missing list."""
+    outcome: str  # no_answer | refused | not_here
+    label: str  # the outcome in the user's language
+    text: str  # as every list says it: outcome, time, sampler, attempts, note
+    at: datetime.datetime | None
+    by: str  # the sampler (or staff) who recorded it
+    note: str
+    attempts: int  # door outcomes recorded on this visit so far
+
+
+class DoorIn(StrictIn):
+    outcome: str  # no_answer | refused | not_here
+    note: str = ""
+    client_id: ClientId | None = None  # a UUID: sending it again records the outcome once
+
+
+class DoorVisitOut(Schema):
+    id: int  # the home visit
+    round: int
+    status: str  # open: the visit stays for another attempt
+    door_outcome: DoorOut | None
+
+
 class MissingPerson(PersonToReach):
     home_visit: bool  # listed for sampling at home
+    # that visit's last door outcome (no answer, refused, not here); `door` is the household's
+    door_outcome: DoorOut | None = None
     resample: bool = False  # sampled, but the lab found the tube invalid: to be sampled again
     # the page's mark (`status.missing_marks`): case | held | held_antigen | close_contact, or
     # None — someone marked is not sent to the sampling point (`access.HELD_OUTCOMES`)
@@ -358,6 +401,7 @@ class HomeVisitOut(Schema):
     note: str
     created_at: datetime.datetime
     resident: PersonToReach
+    door_outcome: DoorOut | None = None  # the last door outcome without a swab
 
 
 class HomeVisitPage(Page):
@@ -432,6 +476,7 @@ class MyHomeVisitOut(Schema):
     phone: str  # the person's, else the household's or a housemate's
     phone_masked: bool
     next_url: str  # the station with the person looked up, the door page, or the follow-ups
+    door_outcome: DoorOut | None = None  # the last door outcome without a swab (…/home-visits/{id}/door)
 
 
 class RemindIn(StrictIn):

@@ -24,13 +24,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fangkong.core.tree import ancestor_ids
+from fangkong.core.when import short_time
 
-from .models import FollowUp, HomeVisit, Round, RoundKind, RoundStatus
+from .models import CONTACT_DAYS, FollowUp, HomeVisit, Round, RoundKind, RoundStatus
 
 RECENT = datetime.timedelta(hours=36)
-# A case's housemates are close contacts this long: the longest of the 2022 presets
-# (Shanghai, April: 7 days sealed + 7 days home monitoring).
-CONTACT_DAYS = 14
+# A case's housemates are close contacts for CONTACT_DAYS (`models`: `figures` reads it too).
 
 # Most pressing first: the one a person's line says (ties: the newest round).
 PRESSING = ("positive", "held", "held_antigen", "resample", "not_sampled", "pending",
@@ -106,7 +105,7 @@ def overrun_text(rnd: Round) -> str:
     round page's line, the place panel's and the worker's message ("已过计划结束时间 14:00，
     请结束本轮"). The date is said when the end was not today."""
     end = timezone.localtime(rnd.ends_at)
-    when = f"{end:%H:%M}" if end.date() == timezone.localdate() else f"{end:%m-%d %H:%M}"
+    when = f"{end:%H:%M}" if end.date() == timezone.localdate() else short_time(end)
     return _("Past its planned end time %(end)s: please end this round.") % {"end": when}
 
 
@@ -344,11 +343,12 @@ def coming_lines(household, zone=None, limit=2) -> list[dict]:
 
 # --- a person's line ----------------------------------------------------------------------
 
-def _pressing(codes):
-    """(code, round) most pressing of [(code, round)]: "not sampled" only in a round open
-    now (`Round.open_now`: an ended round's, or one still running past its planned end, is
-    history, shown only when nothing else is)."""
-    live = [(c, r) for c, r in codes if not (c == "not_sampled" and not r.open_now)]
+def _pressing(codes, asks=lambda r: r.open_now):
+    """(code, round) most pressing of [(code, round)]: "not sampled" only in a round that
+    still asks it (`asks`, default `Round.open_now`: an ended round's, or one still running
+    past its planned end, is history, shown only when nothing else is — unless a visit to
+    the person's door is still to come in it, `_door_to_come`)."""
+    live = [(c, r) for c, r in codes if not (c == "not_sampled" and not asks(r))]
     pool = live or codes
     return min(pool, key=lambda cr: PRESSING.index(cr[0]) if cr[0] in PRESSING else len(PRESSING))
 
@@ -381,7 +381,11 @@ def household_now(household, people) -> dict:
     lines = []
     for p in people:
         codes = [(status.get((r.id, p.id), "not_sampled"), r) for r in rnds]
-        code, rnd = _pressing(codes) if codes else ("none", None)
+
+        def asks(r, p=p):  # open now, or running on with a door visit still to come
+            return r.open_now or _door_to_come(r, (r.id, p.id) in home)
+
+        code, rnd = _pressing(codes, asks) if codes else ("none", None)
         at_door = _at_door(p)
         if p.id in cases.get(household.id, ()):
             code = "positive"  # a case recorded in zones, too
@@ -392,19 +396,27 @@ def household_now(household, people) -> dict:
         if contact and code not in ("positive", "held", "held_antigen", "resampled"):
             code = "contact"  # not released, not sent to the sampling point
         lines.append(_line(p, code, rnd, home_zone or at_door or (rnd is not None and (rnd.id, p.id) in home),
-                           contact=contact, base=base, followup=fu, reported=p.id in reported))
+                           contact=contact, base=base, followup=fu, reported=p.id in reported,
+                           visit=rnd is not None and (rnd.id, p.id) in home))
         # every other round open now that still asks something of the person (the pressing
         # line names one round only: a PCR swab at the door beside an antigen report), unless
         # they are held or a case or a close contact (they stay at home whatever the round)
         lines[-1]["more"] = [] if TONES.get(code) in ("case", "held") else [
-            _line(p, c, r, home_zone or at_door or (r.id, p.id) in home)
-            for c, r in codes if r is not rnd and r.open_now and c in ASKS]
+            _line(p, c, r, home_zone or at_door or (r.id, p.id) in home, visit=(r.id, p.id) in home)
+            for c, r in codes if r is not rnd and asks(r) and c in ASKS]
     return {"rounds": rnds, "lines": lines, "zone": zone,
             "case": any(line["code"] == "positive" for line in lines)}
 
 
 # what a round open now still asks of a person: a swab (again), or an antigen report
 ASKS = ("not_sampled", "resample")
+
+
+def _door_to_come(rnd: Round, visit: bool) -> bool:
+    """A PCR round still running (past its planned end too: rounds overrun, `Round.overrun`)
+    in which the person has an open home visit (`visit`): a sampler is still coming to the
+    door, so the family reads "核酸：等待上门采样" — not history."""
+    return visit and rnd.status == RoundStatus.RUNNING and rnd.kind != RoundKind.ANTIGEN
 
 
 def _at_door(person) -> bool:
@@ -415,11 +427,14 @@ def _at_door(person) -> bool:
     return bool(set(getattr(person, "tag_list", ())) & {Tag.BEDRIDDEN.value, Tag.LIMITED_MOBILITY.value})
 
 
-def _line(p, code, rnd, home, *, contact=False, base=None, followup=None, reported=False) -> dict:
+def _line(p, code, rnd, home, *, contact=False, base=None, followup=None, reported=False,
+          visit=False) -> dict:
     """A person's status in one round (`household_now`), with its words; `reported`: a case
-    only the health authority reported (`reported_cases`)."""
+    only the health authority reported (`reported_cases`); `visit`: an open home visit of
+    the person in the round (`door`: one still to come, `_door_to_come`)."""
     line = {"person": p, "code": code, "base": base or code, "round": rnd, "contact": contact,
             "followup": followup, "reported": reported,
+            "door": rnd is not None and _door_to_come(rnd, visit),
             "antigen": rnd is not None and rnd.kind == RoundKind.ANTIGEN,
             # the door is for a swab: an antigen kit is tested by the family itself
             "home": bool(home) and not (rnd is not None and rnd.kind == RoundKind.ANTIGEN),
@@ -435,7 +450,7 @@ def when_text(line) -> str:
     ("采样时间：今天 07:00–14:00"), or an antigen report's deadline ("请在今天 19:24 前上报")."""
     rnd = line["round"]
     if rnd is None or line["code"] not in ASKS or not rnd.open_now:
-        return ""
+        return ""  # past its window, a door visit still to come gives no time
     if line["antigen"]:
         end = timezone.localtime(rnd.ends_at)
         day = _("today") if end.date() == timezone.localdate() else date_format(end.date(), "MONTH_DAY_FORMAT")
@@ -463,8 +478,9 @@ def words(line) -> dict:
 def _words(line, code) -> dict:
     rnd = line["round"]
     end = timezone.localtime(rnd.ends_at).strftime("%H:%M") if rnd is not None else ""
-    # within its planned window: a round nobody ended after it is no longer asked for
-    running = rnd is not None and rnd.open_now
+    # within its planned window: a round nobody ended after it is no longer asked for,
+    # unless a door visit is still to come in it (`_door_to_come`)
+    running = rnd is not None and (rnd.open_now or line.get("door", False))
     if code == "positive":
         return {"label": case_label(line.get("reported", False)),
                 "step": _("Stay at home: do not go out and do not go to the sampling point. Someone "
@@ -493,6 +509,11 @@ def _words(line, code) -> dict:
                           "to the sampling point. The community will call you about quarantine "
                           "and testing."),
                 "staff": _("Keep at home: not released, whatever the result.")}
+    if code == "resample" and line["antigen"]:  # an antigen cassette is tested again, not re-sampled
+        return {"label": _("Antigen test invalid: test again with a new kit"),
+                "step": _("This is not a positive result: the cassette showed no line at C. Test again with a "
+                          "new kit and report the result with a photo of the cassette.") if running else "",
+                "staff": _("Invalid antigen test: to test again with a new kit.")}
     if code == "resample":
         return {"label": _("The sample could not be tested: a new swab is needed"),
                 "step": _("This is not a positive result: the lab could not test the sample (for "
@@ -510,6 +531,10 @@ def _words(line, code) -> dict:
     if code == "not_sampled":
         if not running:
             return {"label": _("Not sampled in the last round"), "step": "", "staff": ""}
+        if line.get("door"):  # listed for the home visit, in a round still running
+            return {"label": _("PCR: waiting for the swab at home"),
+                    "step": _("Stay at home: a health worker will come to the door to take the swab."),
+                    "staff": _("On the home-sampling list: not sampled yet in this round.")}
         return {"label": _("Not sampled yet today"),
                 "step": _("Stay at home: a health worker will come to the door to take the swab.")
                 if line["home"] else _("Please go to the sampling point with your code before %(end)s.")

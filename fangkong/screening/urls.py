@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import box_views, home_views, views
+from . import box_views, home_views, views, visit_views
 
 urlpatterns = [
     path("screening/", views.home, name="screening_home"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("screening/alert/", views.positive_alert, name="screening_alert"),
     path("screening/mine/", views.my_results, name="screening_mine"),
     path("screening/home-visits/mine/", home_views.my_home_visits, name="screening_my_home_visits"),
+    path("screening/home-visits/<id:pk>/door/", visit_views.door, name="screening_home_door"),
     path("screening/households/<id:pk>/", views.household_results, name="screening_household"),
     path("screening/rounds/<id:pk>/", views.round_detail, name="screening_round"),
     path("screening/rounds/<id:pk>/status/", views.round_status, name="screening_status"),
@@ -19,7 +20,7 @@ urlpatterns = [
     path("screening/rounds/<id:pk>/station/", views.station, name="screening_station"),
     path("screening/rounds/<id:pk>/missing/", views.missing, name="screening_missing"),
     path("screening/rounds/<id:pk>/missing.xlsx", views.missing_export, name="screening_missing_export"),
-    path("screening/rounds/<id:pk>/home/", views.home_list, name="screening_home_list"),
+    path("screening/rounds/<id:pk>/home/", visit_views.home_list, name="screening_home_list"),
     path("screening/rounds/<id:pk>/home/<id:resident>/", views.home_visit_add,
          name="screening_home_add"),
     path("screening/rounds/<id:pk>/exemptions/", views.exemptions, name="screening_exemptions"),
@@ -44,4 +45,8 @@ urlpatterns += [
          name="screening_antigen_remind"),
     path("screening/antigen/mine/", antigen_views.self_report, name="screening_antigen_mine"),
     path("screening/antigen/photos/<id:pk>/", antigen_views.photo, name="screening_antigen_photo"),
+    path("screening/antigen/photos/<id:pk>/positive/", antigen_views.positive_photo,
+         name="screening_antigen_positive_photo"),
+    path("screening/rounds/<id:pk>/antigen/results/<id:result>/correct/", antigen_views.correct,
+         name="screening_antigen_correct"),
 ]

@@ -33,9 +33,10 @@ from fangkong.registry import queries as reg_queries
 from fangkong.registry.models import LEVELS
 
 from . import access, checks, counters, figures, plan_areas, pooling, queries, refusals, status
-from .actions import followup, home_assign, planning
+from .actions import followup, planning
 from .actions import station as station_actions
 from .actions.common import starts_later
+from .door import door_marks
 from .home_views import with_reach
 from .models import Conflict, ExemptReason, RoundKind, RoundStatus
 
@@ -86,7 +87,7 @@ def plan(request):
         if request.POST.get("edit"):  # "No, go back" from the overlap's question: the form as typed
             raise Invalid()
         rnd = planning.plan_round(actor_of(request), place, request.POST, areas=covered,
-                                  confirm_overlap=confirmed(request),
+                                  confirm_overlap=confirmed(request), allow_past=False,
                                   # from the zones' cadence: the day's test, asked by the day
                                   same_day=bool(request.POST.get("cadence")))
     except Refused as e:
@@ -233,7 +234,7 @@ def round_status(request, pk):
                           % {"name": o.name, "at": date_format(timezone.localtime(o.starts_at), "DATETIME_FORMAT")}
                           for o in queries.running_alongside(rnd)),
             yes=_("Start sampling now"), back=reverse("screening_round", args=[rnd.id]))
-    return act(request, lambda actor: planning.set_status(actor, rnd, status),
+    return act(request, lambda actor: planning.set_status(actor, rnd, status, allow_past=False),
                to=reverse("screening_round", args=[rnd.id]),
                done=lambda r: _("The round is now: %(status)s.") % {"status": RoundStatus(r.status).label})
 
@@ -360,6 +361,7 @@ def missing(request, pk):
     # no phone of their own: the household's or a housemate's, as on the home-sampling list
     with_contact_phones(actor_of(request), rows, f"screening.missing:{rnd.id}")
     status.missing_marks(rows)  # held / case / close contact: the door swab, not every offer
+    door_marks(rnd, rows)  # a home visit's door outcome: no answer, refused, not here
     row_actions(request, rnd, rows)  # after the call: "Away…", "In hospital…", "Exempt…"
     return render(request, "screening/missing.html", {
         "messages": said_at_rows(request, rows),  # a row action's outcome: where the eyes are
@@ -431,14 +433,17 @@ def missing_export(request, pk):
     phones = contact_column(actor_of(request), [r for _label, r in people],
                             f"screening.missing_export:{rnd.id}")
     status.missing_marks([r for _label, r in people])  # the page's mark, in its words
+    door_marks(rnd, [r for _label, r in people])  # and its door outcome
     rows = [[r.name, label, r.household.door, phone, join_words(r.tag_labels()), r.id_masked,
              *status.mark_cells(r)] for (label, r), phone in zip(people, phones, strict=True)]
     why = queries.result_labels()["resample"]  # why someone sampled is listed again
     home = _("Home sampling listed")  # as the page says it
     for row, (_label, r) in zip(rows, people, strict=True):
-        notes = [w for w, yes in ((why, r.resample), (home, r.home)) if yes]
-        row.append(_("%(first)s; %(then)s") % {"first": notes[0], "then": notes[1]} if len(notes) == 2
-                   else notes[0] if notes else "")
+        notes = [w for w, yes in ((why, r.resample), (home, r.home), (r.door_text, r.door_text)) if yes]
+        said = notes[0] if notes else ""
+        for then in notes[1:]:
+            said = _("%(first)s; %(then)s") % {"first": said, "then": then}
+        row.append(said)
     missed = _("Missed round %(name)s") % {"name": rnd.name}
     data = rows_xlsx(f"{missed} · {figures_line(rnd, node)}",
                      [pgettext("person", "Name"), _("Address"), _("Door"), _("Phone"), _("Vulnerability"),
@@ -479,63 +484,6 @@ def home_visit_add(request, pk, resident):
 
         return HttpResponse(format_html('<span class="badge">{}</span>', _("Home sampling listed")))
     return redirect("screening_home_list", pk=rnd.id)
-
-
-@page
-def home_list(request, pk):
-    rnd = queries.get_round(request.scope, pk, Perm.SCREENING_RUN)
-    if request.method == "POST":
-        if request.POST.get("generate"):
-            n = followup.generate_home_list(actor_of(request), rnd)
-            messages.success(request, ngettext(
-                "%(n)d person added to the home list (registry tags, zones sampled at home).",
-                "%(n)d people added to the home list (registry tags, zones sampled at home).", n) % {"n": n})
-            if rnd.home_left_out:  # a case: transferred or isolated (`access.HELD_OUTCOMES`)
-                messages.warning(request, followup.left_out_words(rnd.home_left_out))
-        elif request.POST.get("assign"):
-            try:
-                sampler = home_assign.round_sampler(rnd, request.POST.get("sampler"))
-                done = home_assign.assign_home_visits(actor_of(request), rnd, request.POST.getlist("visits"),
-                                                      sampler)
-                who = str(sampler.user) if sampler else ""
-                messages.success(request, (ngettext(
-                    "%(n)d home visit given to %(who)s.", "%(n)d home visits given to %(who)s.", len(done))
-                    if sampler else ngettext("%(n)d home visit given to nobody.",
-                                             "%(n)d home visits given to nobody.", len(done)))
-                    % {"n": len(done), "who": who})
-            except Invalid as e:
-                flash_error(request, e)
-        elif request.POST.get("visit"):
-            hv = queries.get_home_visit(request.scope, request.POST["visit"])
-            status = request.POST.get("status", "")
-            name = hv.resident.name
-            if status == "cancelled" and not confirmed(request) and not hv.urgent:  # a re-test: refused
-                return confirm_step(
-                    request, title=_("Take %(name)s off the home-sampling list?") % {"name": name},
-                    lines=[_("Only when %(name)s no longer needs sampling at home (can come to a "
-                             "sampling point, is in hospital…). %(name)s stays on the missing "
-                             "list until sampled; you can put the visit back below the list.")
-                           % {"name": name}],
-                    yes=_("Yes, take off the list"), back=reverse("screening_home_list", args=[rnd.id]))
-            try:
-                followup.set_home_visit(actor_of(request), hv, status)
-                done = {"cancelled": _("%(name)s was taken off the home-sampling list."),
-                        "open": _("%(name)s is back on the home-sampling list."),
-                        "done": _("%(name)s: home visit done.")}
-                messages.success(request, done.get(status, "%(name)s") % {"name": name})
-            except Invalid as e:
-                flash_error(request, e)
-        return redirect("screening_home_list", pk=rnd.id)
-    visits = figures.home_visits(request.scope, rnd)
-    cancelled = figures.home_visits(request.scope, rnd, "cancelled")
-    with_contact_phones(actor_of(request), [v.resident for v in visits + cancelled],
-                        f"screening.home:{rnd.id}")
-    samplers = list(rnd.samplers.select_related("user").order_by("id"))
-    names = {s.user_id: str(s.user) for s in samplers}
-    for v in visits:
-        v.assignee_name = names.get(v.assignee_id, "") if v.assignee_id else ""
-    return render(request, "screening/home_list.html", {"round": rnd, "visits": visits,
-                                                        "cancelled": cancelled, "samplers": samplers})
 
 
 @page

@@ -13,6 +13,7 @@ shows phones in clear is audited once, as the pages are).
 - POST …/rounds/{id}/samplers       let a volunteer sample in the round, at a point and table
 - POST …/rounds/{id}/home-visits/assign   give home visits to one of the round's samplers
 - GET  …/home-visits/mine           the home visits given to the user as a sampler
+- POST …/home-visits/{id}/door      no swab at the door: no answer, refused, not at this address
 """
 
 from django.utils.translation import gettext as _
@@ -27,9 +28,13 @@ from fangkong.registry.api import PageNumber, PageSize, residents_out
 
 from . import access, figures, queries
 from .actions import followup, home_assign, planning
+from .actions.door import record_door
 from .api_common import router, tube_out
+from .door import door_marks, door_out, get_door_visit
 from .models import FollowUp, HomeVisit, SamplingPoint
 from .schemas import (
+    DoorIn,
+    DoorVisitOut,
     FollowUpPage,
     HomeAssignIn,
     HomeAssignOut,
@@ -74,8 +79,10 @@ def missing(request, round_id: int, place: int | None = None, resample: bool = F
     count, size, rows = page_of(figures.missing_people(scope, rnd, node, resample), page, page_size)
     people = residents_out(request, rows, f"api:screening.missing:{rnd.id}", contacts=True)
     missing_marks(rows)
+    door_marks(rnd, rows)
     for out, r in zip(people, rows, strict=True):
         out["home_visit"], out["resample"] = r.home, r.resample
+        out["door_outcome"] = door_out(r.door_visit)  # `door`: the household's door number
         out["held"], out["held_label"], out["held_step"] = r.held_code or None, r.held_label, r.held_step
         out["no_contact"] = r.no_contact
     return {"count": count, "page": page, "page_size": size, "place": node.id, "results": people}
@@ -157,8 +164,22 @@ def home_visits(request, round_id: int, status: str = HomeVisit.Status.OPEN,
                            contacts=True)
     return {"count": count, "page": page, "page_size": size, "results": [
         {"id": h.id, "status": h.status, "source": h.source, "source_label": h.source_label(rnd),
-         "urgent": h.urgent, "note": h.note_text(), "created_at": h.created_at, "resident": person}
+         "urgent": h.urgent, "note": h.note_text(), "created_at": h.created_at, "resident": person,
+         "door_outcome": door_out(h)}
         for h, person in zip(rows, people, strict=True)]}
+
+
+@router.post("/screening/home-visits/{visit_id}/door", response=DoorVisitOut)
+def home_visit_door(request, visit_id: int, payload: DoorIn):
+    """No swab at the door: record what happened (`outcome`: no_answer | refused | not_here)
+    with an optional note — by the sampler the visit is given to, or by whoever runs the
+    person (anyone else: 404). The visit stays open for another attempt and the person on
+    the missing list; every list then says it (`door_outcome`). With a `client_id`, sending it
+    again records nothing twice. As the lists' "上门未采到…"."""
+    actor = actor_of(request)
+    hv = record_door(actor, get_door_visit(actor, visit_id), payload.outcome, payload.note,
+                     client_id=payload.client_id)
+    return {"id": hv.id, "round": hv.round_id, "status": hv.status, "door_outcome": door_out(hv)}
 
 
 @router.post("/screening/followups/{followup_id}/retest", response=RetestOut)
@@ -284,5 +305,5 @@ def my_home_visits(request):
                     "source": v.source, "urgent": v.urgent, "note": v.note_text(),
                     "tags": v.resident.tag_labels(), "name": v.resident.name,
                     "address": v.address, "phone": v.phone_text, "phone_masked": not v.phone_clear,
-                    "next_url": url})
+                    "next_url": url, "door_outcome": door_out(v)})
     return out

@@ -102,6 +102,12 @@ def test_the_evening_report_and_the_next_morning(system, monkeypatch):
         r = post_json(staff, f"{api}/scan", {"client_id": cid(), "barcode": "T0001", "person": f"r:{rid}"})
         assert r.status_code == 200, r.content
     assert r.json()["tube"]["state"] == "sealed"
+    # to the lab in a transport box, signed for by the courier and the lab (双签收)
+    box = post_json(staff, f"{api}/boxes", {"code": "BOX-1"}).json()["id"]
+    assert post_json(staff, f"{api}/boxes/{box}/tubes", {"barcodes": ["T0001"]}).status_code == 200
+    for who, stage in ((staff, "pickup"), (lab, "lab")):
+        r = post_json(who, f"{api}/boxes/{box}/handover", {"stage": stage, "given_by": "赵静", "received_by": "陈刚"})
+        assert r.status_code == 200, r.content
 
     # --- the lab: the pool is positive; the five are re-tested at the door ----------------
     at(day, 10)

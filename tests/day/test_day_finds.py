@@ -7,7 +7,7 @@ import openpyxl
 
 from fangkong.core.xlsx import open_xlsx
 from fangkong.registry import codes as registry_codes
-from tests.screening.conftest import api, cid, rnd  # noqa: F401 - the round fixture
+from tests.screening.conftest import api, cid, rnd, to_lab  # noqa: F401 - the round fixture
 from tests.volunteers.conftest import codes, make_volunteer  # noqa: F401 - their fixtures
 
 
@@ -43,6 +43,7 @@ def test_the_lab_file_finds_a_tube_whose_barcode_starts_with_zero(world, rnd, cl
                                                        "person": registry_codes.code_payload(world.su)})
     assert r.status_code == 200, r.content
     assert api(client, "post", f"/rounds/{rnd.id}/tubes/0022041802/seal").status_code == 200
+    to_lab(world, rnd, "0022041802")
     lab = client.__class__()
     lab.force_login(world.users.lab)
     f = io.BytesIO(_book([["管号", "结果"], [22041802, "阳性"]], "0000000000"))
@@ -59,6 +60,7 @@ def test_a_lab_file_sent_again_says_its_results_were_already_there(world, rnd, c
     api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001", "capacity": 1})
     api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
                                                    "person": registry_codes.code_payload(world.su)})
+    to_lab(world, rnd, "T0001")
     lab = client.__class__()
     lab.force_login(world.users.lab)
     lab.cookies["django_language"] = "en"
@@ -147,6 +149,7 @@ def test_a_re_test_visit_is_not_done_without_its_tube(world, rnd, client):  # no
     api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T0001", "capacity": 1})
     api(client, "post", f"/rounds/{rnd.id}/scan", {"client_id": cid(), "barcode": "T0001",
                                                    "person": registry_codes.code_payload(world.wang)})
+    to_lab(world, rnd, "T0001")
     lab = client.__class__()
     lab.force_login(world.users.lab)
     r = lab.post("/api/v1/screening/results", data='{"results": [{"barcode": "T0001", "result": "positive"}]}',

@@ -35,3 +35,21 @@ def api(client, method, path, data=None):
     if data is None:
         return fn(f"/api/v1/screening{path}")
     return fn(f"/api/v1/screening{path}", data=json.dumps(data), content_type="application/json")
+
+
+def to_lab(world, rnd, *barcodes, code=None, lab=None):
+    """Carry sealed tubes to the lab as every pooled tube goes (双签收): packed in a box sent to
+    the round's lab, taken by the courier, signed for by the lab — only then does the lab take
+    their results (`actions.lab.unboxed`). Returns the box."""
+    from fangkong.screening.actions import lab as lab_actions
+    from fangkong.screening.models import Box
+    from tests.conftest import actor_for
+
+    staff = actor_for(world.users.staff)
+    lab = lab or world.users.lab
+    box = lab_actions.create_box(staff, rnd, code or f"BOX{Box.objects.filter(round=rnd).count() + 1:03d}",
+                                 lab=lab.pk)
+    lab_actions.pack_tubes(staff, box, list(barcodes))
+    lab_actions.hand_over(staff, box, "pickup", "赵静", "快递员 陈刚")
+    lab_actions.hand_over(actor_for(lab), box, "lab", "快递员 陈刚", "化验员 韩磊")
+    return box

@@ -16,6 +16,9 @@ PAGES = {
     "screening_advisor": Page(lambda w: "/screening/advisor/", "302 404 404 404 404 200 200 200 200 200 200 200"),
     "screening_mine": Page(lambda w: "/screening/mine/", "302 404 302 404 404 404 404 404 404 404 404 404"),
     "screening_my_home_visits": Page(lambda w: "/screening/home-visits/mine/", "302 404 404 404 404 404 404 404 404 404 404 404", sampler=200),
+    # no swab at the door: the sampler given 夏明's visit, and who runs him (an empty POST asks first)
+    "screening_home_door": Page(lambda w: f"/screening/home-visits/{w.home_visit.id}/door/",
+                                "302 404 404 404 404 404 404 200 200 404 404 404", method=POST, sampler=200),
     "screening_household": Page(lambda w: f"/screening/households/{w.hh101.id}/", "302 404 200 404 404 404 200 200 200 404 200 200"),
     "screening_round": Page(lambda w: f"/screening/rounds/{w.round.id}/", "302 404 404 404 404 404 200 200 200 404 200 200", sampler=302),
     "screening_status": Page(lambda w: f"/screening/rounds/{w.round.id}/status/", "302 404 404 404 404 404 404 404 302 404 403 403",
@@ -45,4 +48,11 @@ PAGES = {
     "screening_antigen_remind": Page(lambda w: f"/screening/rounds/{w.antigen.id}/antigen/remind/", "302 404 404 404 404 404 404 200 200 404 403 403"),
     "screening_antigen_mine": Page(lambda w: "/screening/antigen/mine/", "302 404 200 404 404 404 404 404 404 404 404 404"),
     "screening_antigen_photo": Page(lambda w: f"/screening/antigen/photos/{w.photo.id}/", "302 404 200 404 404 404 200 200 200 404 200 200"),
+    # the scene's result is negative, never corrected: no positive's photo to show anyone
+    "screening_antigen_positive_photo": Page(lambda w: f"/screening/antigen/photos/{w.photo.id}/positive/",
+                                             "302 404 404 404 404 404 404 404 404 404 404 404"),
+    # correcting a positive: the community's staff (the scene's result is not positive: said
+    # on the overview, 302); who sees the result but may not correct it, 403
+    "screening_antigen_correct": Page(lambda w: f"/screening/rounds/{w.antigen.id}/antigen/results/{w.photo.id}/correct/",
+                                      "302 404 404 404 404 404 403 403 302 404 403 403", method=POST),
 }

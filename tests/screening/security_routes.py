@@ -16,6 +16,7 @@ from django.utils import timezone
 from fangkong.core.actor import Actor
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind
+from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import lab, planning, station
 from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import (
@@ -74,6 +75,17 @@ def sealed_tube(w):
     station.seal_tube(Actor.system(w.users.staff), Tube.objects.get(round=w.round, barcode="T0001"))
 
 
+def received_tube(w):
+    """`sealed_tube`, carried to the lab in box BOX0 — packed, taken by the courier, signed for
+    by the lab (a pooled tube's result is taken only so)."""
+    sealed_tube(w)
+    staff = Actor.system(w.users.staff)
+    box = lab.create_box(staff, w.round, "BOX0")
+    lab.pack_tubes(staff, box, ["T0001"])
+    lab.hand_over(staff, box, "pickup", "张三", "快递李四")
+    lab.hand_over(Actor.system(w.users.lab), Box.objects.get(pk=box.pk), "lab", "快递李四", "检测员王五")
+
+
 def with_conflict(w):
     """An offline scan of 苏霞 into a tube never opened: kept as a conflict to review."""
     make_round(w)
@@ -84,7 +96,7 @@ def with_conflict(w):
 
 def with_followup(w):
     """于海涛's tube T0001 came back positive: he is held, awaiting his single re-test."""
-    sealed_tube(w)
+    received_tube(w)
     lab.record_results(Actor.system(w.users.lab), [{"barcode": "T0001", "result": "positive"}])
     w.followup = FollowUp.objects.get(round=w.round, resident=w.yu)
 
@@ -155,9 +167,11 @@ ROUTES = {
         lambda w: "/api/v1/screening/rounds", setup=make_round, **ANY_USER),
     ("POST", "/screening/rounds"): Route(
         lambda w: "/api/v1/screening/rounds",
+        # a window to come: one already past is refused (`ended_already`)
         body=lambda w: {"place": w.community.id, "name": "第4轮核酸",
-                        "starts_at": "2022-04-18T07:00:00+08:00",
-                        "ends_at": "2022-04-18T14:00:00+08:00", "pool_size": 10},
+                        "starts_at": (timezone.now() + datetime.timedelta(days=2)).isoformat(),
+                        "ends_at": (timezone.now() + datetime.timedelta(days=2, hours=7)).isoformat(),
+                        "pool_size": 10},
         missing=lambda w: ("/api/v1/screening/rounds", {
             "place": MISSING, "name": "第4轮核酸", "starts_at": "2022-04-18T07:00:00+08:00",
             "ends_at": "2022-04-18T14:00:00+08:00", "pool_size": 10}),
@@ -206,24 +220,24 @@ ROUTES = {
         missing=missing_round("/emergency-team"), **SEEN_NOT_RUN),
     # Results are the lab's work only: staff of the community do not enter them.
     ("POST", "/screening/results"): Route(
-        lambda w: "/api/v1/screening/results", setup=sealed_tube,
+        lambda w: "/api/v1/screening/results", setup=received_tube,
         body=lambda w: {"results": [{"barcode": "T0001", "result": "negative"}]},
         missing=lambda w: ("/api/v1/screening/results",
                            {"results": [{"barcode": "T0404", "result": "negative"}]}),
         staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
     ("POST", "/screening/results/file"): Route(
-        lambda w: "/api/v1/screening/results/file", setup=sealed_tube, multipart=True,
+        lambda w: "/api/v1/screening/results/file", setup=received_tube, multipart=True,
         body=lambda w: {"file": lab_file("T0001")},
         missing=lambda w: ("/api/v1/screening/results/file", {"file": lab_file("T0404")}),
         staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
     # The results template to fill in: the lab's only.
     ("GET", "/screening/results/template"): Route(
-        lambda w: "/api/v1/screening/results/template", setup=sealed_tube,
+        lambda w: "/api/v1/screening/results/template", setup=received_tube,
         staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
     # What the lab saved for each tube: the lab (its own area's tubes) and whoever sees the
     # round's figures read it back.
     ("GET", "/screening/rounds/{round_id}/results"): Route(
-        round_url("/results"), setup=sealed_tube, missing=missing_round("/results"),
+        round_url("/results"), setup=received_tube, missing=missing_round("/results"),
         resident=404, lab=200),
     # Transport boxes (as the boxes page): the point's staff create, send, pack and hand
     # over; the lab reads the boxes sent to it and signs for them at the lab (staff: 403).
@@ -286,6 +300,13 @@ ROUTES = {
     ("GET", "/screening/home-visits/mine"): Route(
         lambda w: "/api/v1/screening/home-visits/mine", setup=with_home_visit,
         staff=404, command=404, leader=404, resident=404),
+    # no swab at the door (no answer, refused, not here): the sampler the visit is given to
+    # (none of these users) or whoever runs the person; the rest do not see the visit
+    ("POST", "/screening/home-visits/{visit_id}/door"): Route(
+        lambda w: f"/api/v1/screening/home-visits/{w.home_visit.id}/door", setup=with_home_visit,
+        body=lambda w: {"outcome": "no_answer", "note": "敲门无人"},
+        missing=lambda w: f"/api/v1/screening/home-visits/{MISSING}/door",
+        command=404, leader=404, resident=404),
     ("GET", "/screening/advisor"): Route(
         lambda w: "/api/v1/screening/advisor?prevalence=0.01",
         resident=404, other_staff=200, lab=200),
@@ -307,6 +328,13 @@ def antigen_round(w):
         "ends_at": now + datetime.timedelta(hours=10), "pool_size": 1})
     planning.set_status(staff, w.antigen, "running")
     return w.antigen
+
+
+def antigen_positive(w):
+    """The antigen round, 苏霞 self-reported positive with a photo (`w.ag_positive`)."""
+    antigen_round(w)
+    w.ag_positive, _changed = antigen_actions.record_result(
+        Actor.system(w.users.resident), w.antigen, w.su, "positive", photo=png())
 
 
 def ag_url(suffix):
@@ -338,4 +366,11 @@ ROUTES.update({
     ("POST", "/screening/rounds/{round_id}/antigen-remind"): Route(
         ag_url("/antigen-remind"), setup=antigen_round, body=lambda w: {"confirm": True},
         missing=ag_missing("/antigen-remind"), **dict(DOOR, leader=404)),
+    # a positive corrected: the community's staff only; command and the building leader see
+    # the result (403), the family and everyone else do not (404)
+    ("POST", "/screening/rounds/{round_id}/antigen-results/{result_id}/correct"): Route(
+        lambda w: f"/api/v1/screening/rounds/{w.antigen.id}/antigen-results/{w.ag_positive.id}/correct",
+        setup=antigen_positive, body=lambda w: {"result": "negative", "reason": "录错了人", "confirm": True},
+        missing=lambda w: f"/api/v1/screening/rounds/{w.antigen.id}/antigen-results/{MISSING}/correct",
+        **DOOR),
 })

@@ -11,7 +11,7 @@ from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.screening.actions import followup, lab, planning, station
 from fangkong.screening.models import FollowUp
 
-from .conftest import cid
+from .conftest import cid, to_lab
 
 
 def positive_pool(world, rnd, barcode="T0001", people=None):
@@ -23,6 +23,7 @@ def positive_pool(world, rnd, barcode="T0001", people=None):
     tube = queries.get_tube(staff, rnd, barcode)
     if tube.state != "sealed":
         station.seal_tube(staff, tube)
+    to_lab(world, rnd, barcode)
     lab.record_results(Actor.system(world.users.lab), [
         {"_row": 1, "barcode": barcode, "result": "positive"}], source="upload")
 
@@ -151,6 +152,7 @@ def test_two_positive_pools_in_one_file_each_hold_their_people_and_tell_once(wor
         tube = queries.get_tube(staff, rnd, code)
         if tube.state != "sealed":
             station.seal_tube(staff, tube)
+    to_lab(world, rnd, "P0001", "P0002", "P0003")
     rows = [{"_row": 1, "barcode": "P0001", "result": "positive"},
             {"_row": 2, "barcode": "P0002", "result": "positive"},
             {"_row": 3, "barcode": "P0003", "result": "negative"}]

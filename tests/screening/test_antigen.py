@@ -117,11 +117,15 @@ def test_the_whole_antigen_story(world, ag, client, system):
     assert fu.status == "released" and tube.retest
     assert not Sample.objects.filter(round=ag, retest=False).exists()
 
-    # staff correct the positive (a volunteer may not)
-    with pytest.raises(Invalid) as e:
-        antigen_actions.record_result(vol, ag, w.su, "negative")
-    assert e.value.code == "positive_kept"
-    antigen_actions.record_result(staff(w), ag, w.su, "negative")
+    # the door's form keeps a positive, whoever enters it; staff correct it, with a reason
+    for who in (vol, staff(w)):
+        with pytest.raises(Invalid) as e:
+            antigen_actions.record_result(who, ag, w.su, "negative")
+        assert e.value.code == "positive_kept"
+    from fangkong.screening.actions import antigen_correct
+
+    row = AntigenResult.objects.get(round=ag, resident=w.su)
+    antigen_correct.correct_positive(staff(w), ag, row, "negative", "录错了人", confirm=True)
     assert AntigenResult.objects.get(round=ag, resident=w.su).result == "negative"
 
 

@@ -12,7 +12,7 @@ from fangkong.volunteers.actions import teams
 from tests.conftest import actor_for
 from tests.volunteers.conftest import codes, make_volunteer  # noqa: F401 (fixtures)
 
-from .conftest import api, cid
+from .conftest import api, cid, to_lab
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,7 @@ def test_the_emergency_team_is_told_of_a_positive_pool(world, rnd, system, make_
     for r in (world.su, world.yu):
         station.scan(system, rnd, client_id=cid(), barcode="E0001", person=r.token)
     station.seal_tube(system, Tube.objects.get(round=rnd, barcode="E0001"))
+    to_lab(world, rnd, "E0001")
     lab = actor_for(world.users.lab)
     lab_actions.record_results(lab, [{"barcode": "E0001", "result": "positive"}], source="api")
     told = set(Notification.objects.filter(kind="screening.positive_pool")

@@ -73,9 +73,13 @@ def test_a_positive_tells_the_family_and_the_leader_once(world, system):
     assert {n.user_id for n in leaders} == {w.users.leader.id, unit_leader.id}
     assert "无接触交接" in leaders[0].body
     assert leaders[0].url == reverse("household", args=[w.hh101.id])
-    # staff correct it back and forth: nobody is told twice
+    # staff correct it back and forth: nobody is told twice (a positive is corrected only by
+    # the staff's correction, with a reason: `antigen_correct`)
+    from fangkong.screening.actions import antigen_correct
+
     staff = Actor.system(w.users.staff)
-    antigen_actions.record_result(staff, ag, w.su, "negative")
+    row = AntigenResult.objects.get(round=ag, resident=w.su)
+    antigen_correct.correct_positive(staff, ag, row, "negative", "录错了人", confirm=True)
     antigen_actions.record_result(staff, ag, w.su, "positive")
     assert Notification.objects.filter(kind="screening.family_antigen_positive").count() == 1
     assert leaders.count() == 2

@@ -16,7 +16,7 @@ from fangkong.screening.actions import planning
 from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import Conflict, Sample
 
-from .conftest import api, cid
+from .conftest import api, cid, to_lab
 from .test_alert import positive_pool
 
 HELD = "混管阳性待单采复核：请勿在此采样。请他立即回家，工作人员会上门单采。"
@@ -154,6 +154,7 @@ def test_the_station_page_sounds_the_alarm_for_someone_held(phone_page, world, r
     page.click("#seal")
     page.click("#seal-yes")
     expect(page.locator("#tube-label")).to_have_text("未开管")
+    to_lab(world, rnd, "T0001")
     lab_actions.record_results(Actor.system(world.users.lab), [{"barcode": "T0001", "result": "positive"}])
     page.reload()
     page.wait_for_selector("#scan-input")

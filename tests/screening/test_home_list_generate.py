@@ -23,6 +23,6 @@ def test_home_list_skips_the_sampled_counts_what_it_adds_and_says_why(world, rnd
     visits = {v.resident_id: v for v in HomeVisit.objects.filter(round=rnd)}
     assert set(visits) == {world.xia.id, world.wang.id}
     assert visits[world.xia.id].source_label(rnd) == "来自台账标签"
-    assert visits[world.wang.id].source_label(rnd) == "所在管控区须居家采样"
+    assert visits[world.wang.id].source_label(rnd) == "所在区域须居家采样"
     assert visits[world.wang.id].note_text() == ""
     assert followup.generate_home_list(system, rnd) == 0

@@ -19,7 +19,7 @@ from fangkong.screening.actions import station
 from fangkong.screening.actions.sync import sync
 from fangkong.screening.models import HomeVisit, Sample, Tube, VoidSample
 
-from .conftest import api, cid
+from .conftest import api, cid, to_lab
 from .test_figures import _head, _text
 
 
@@ -30,6 +30,7 @@ def _pool(world, rnd):
     for p in (world.su, world.yu, world.xia):
         assert station.scan(staff, rnd, client_id=cid(), barcode="T0001", person=p.token)["status"] == "ok"
     assert Tube.objects.get(round=rnd, barcode="T0001").state == "sealed"
+    to_lab(world, rnd, "T0001")
 
 
 def _lab_upload(client, lab, text):
@@ -216,6 +217,7 @@ def test_the_phone_lets_someone_whose_tube_was_invalid_be_scanned_again(phone_pa
     scan(f"FK1:{world.su.token}")  # sampled at this table: the phone itself refuses
     expect(page.locator("#say")).to_have_class("say bad")
     expect(page.locator("#waiting")).to_have_text("0")  # T0002's opening has reached the server
+    to_lab(world, rnd, "T0001")
     lab_actions.record_results(Actor.system(world.users.lab), [{"barcode": "T0001", "result": "invalid"}])
     page.reload()
     page.wait_for_selector("#scan-input")

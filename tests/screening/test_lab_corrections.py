@@ -17,7 +17,7 @@ from fangkong.notify.models import Notification
 from fangkong.screening.actions import followup, station
 from fangkong.screening.models import FollowUp, HomeVisit, LabResult, Tube
 
-from .conftest import api, cid
+from .conftest import api, cid, to_lab
 
 
 def _pools(world, rnd):
@@ -28,6 +28,7 @@ def _pools(world, rnd):
         for p in people:
             station.scan(staff, rnd, client_id=cid(), barcode=code, person=p.token)
         station.seal_tube(staff, Tube.objects.get(round=rnd, barcode=code))
+    to_lab(world, rnd, "P0001", "P0002")
 
 
 def _csv(rows) -> SimpleUploadedFile:

@@ -18,14 +18,14 @@ from fangkong.screening.actions import planning, station
 from fangkong.screening.models import LabResult, Tube
 from tests.conftest import log_in, make_user
 
-from .conftest import cid
+from .conftest import cid, to_lab
 
 HEADER = ["管号", "结果", "ORF1ab", "N", "检测时间"]
 
 
-def world_with_tubes(world, system):
-    """Community A's round with tube T0001 (苏霞), empty tube T0002; community B's round
-    (another lab's area) with tube B0001."""
+def world_with_tubes(world, system, boxed=True):
+    """Community A's round with tube T0001 (苏霞; `boxed`: received at the lab in a box), empty
+    tube T0002; community B's round (another lab's area) with tube B0001."""
     staff = Actor.system(world.users.staff)
     now = timezone.now()
     times = {"starts_at": now - datetime.timedelta(hours=1), "ends_at": now + datetime.timedelta(hours=6)}
@@ -40,6 +40,8 @@ def world_with_tubes(world, system):
     station.seal_tube(system, Tube.objects.get(round=other, barcode="B0001"))
     # a lab for community A only (the world's lab covers the whole district)
     lab = make_user(system, "lab_a", Role.LAB, world.community)
+    if boxed:
+        to_lab(world, rnd, "T0001", lab=lab)
     return rnd, lab
 
 
@@ -66,7 +68,7 @@ def xlsx(rows) -> bytes:
 
 
 def test_the_lab_page_lists_every_error_of_the_file_at_once_in_chinese(world, system, client):
-    _rnd, lab = world_with_tubes(world, system)
+    rnd, lab = world_with_tubes(world, system, boxed=False)
     client.force_login(lab)
     f = SimpleUploadedFile("结果.xlsx", xlsx(ROWS))
     html = client.post("/screening/lab/", {"file": f}).content.decode()
@@ -78,12 +80,17 @@ def test_the_lab_page_lists_every_error_of_the_file_at_once_in_chinese(world, sy
     assert "管号" in html and "检测时间" in html
     assert "barcode" not in html.split("<main", 1)[-1].lower().replace('name="file"', "")
     assert LabResult.objects.count() == 0 and not Tube.objects.exclude(result="").exists()
-    # the same file, corrected, goes in whole
+    # the same file, corrected: T0001 came to the lab in no box — its row is refused, said
+    # why (every pooled tube travels in a box both hand-overs signed for)
     good = SimpleUploadedFile("结果.xlsx", xlsx([ROWS[0]]))
     html = client.post("/screening/lab/", {"file": good}).content.decode()
-    assert LabResult.objects.count() == 1
-    # T0001 came to the lab in no box: kept, and said, to be checked (found walking the demo)
-    assert "1 管没有送达实验室的签收记录" in html
+    assert LabResult.objects.count() == 0
+    assert "试管 T0001 未装箱送到实验室" in html and "此行未保存" in html
+    # packed, taken by the courier and signed for by the lab: the same file goes in
+    to_lab(world, rnd, "T0001", lab=lab)
+    good = SimpleUploadedFile("结果.xlsx", xlsx([ROWS[0]]))
+    html = client.post("/screening/lab/", {"file": good}).content.decode()
+    assert LabResult.objects.count() == 1 and "签收记录" not in html
     # the page's own list, drawn after the upload: nothing left waiting for a result
     assert "管已到实验室、尚无结果" not in html
 
@@ -112,8 +119,9 @@ def test_the_api_takes_the_lab_file_itself(world, system, client):
     ok = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert ok.status_code == 200, ok.content
     assert ok.json() == {"saved": 1, "corrected": 0, "unchanged": 0, "positive_pools": 0, "followups": 0,
-                         "lifted": 0, "invalid_pools": 0, "resample": 0, "restored": 0, "retests": 0,
-                         "released": 0, "close_contacts": 0, "cases": 0, "no_receipt": 1,  # T0001 came in no box
+                         "lifted": 0, "invalid_pools": 0, "resample": 0, "resample_left_out": 0,
+                         "restored": 0, "retests": 0, "released": 0, "close_contacts": 0, "cases": 0,
+                         "no_receipt": 0,  # T0001 came in a box the lab signed for
                          "refused": []}  # rows not sent to this lab: none
     again = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert again.json()["saved"] == 0 and LabResult.objects.count() == 1  # a resent file: nothing new
@@ -179,14 +187,16 @@ def test_the_lab_page_in_a_phone_browser(phone_page, world, system, tmp_path):
     assert [p for p in page.problems if "status of 422" not in p] == [], page.problems
 
 
-def _sealed_tubes(rnd, n, prefix):
+def _sealed_tubes(rnd, n, prefix, lab):
     """n tubes of one person each (苏霞's registration is in T0001 only: the others hold a
     count and no registration, as far as the results are concerned)."""
     from fangkong.core import bulk
+    from fangkong.screening.models import Box
 
+    box = Box.objects.create(round=rnd, code=f"{prefix}BOX", lab=lab, state=Box.State.AT_LAB)  # received
     make = bulk.prototype(Tube, round_id=rnd.id, barcode="", capacity=1, count=1, state="sealed",
                           community_id=rnd.community_id, district_id=rnd.district_id,
-                          street_id=rnd.street_id)
+                          street_id=rnd.street_id, box_id=box.id, at_lab_at=timezone.now())
     tubes = []
     for k in range(n):
         t = make()
@@ -206,7 +216,7 @@ def test_results_are_written_in_as_many_statements_for_3_tubes_as_for_40(world, 
     from fangkong.screening.actions import lab as lab_actions
 
     rnd, lab = world_with_tubes(world, system)
-    codes = _sealed_tubes(rnd, n, "S")
+    codes = _sealed_tubes(rnd, n, "S", lab)
     rows = [{"barcode": c, "result": "negative", "ct_orf": None, "ct_n": None, "_row": i}
             for i, c in enumerate(codes, 1)]
     actor = Actor.system(lab)

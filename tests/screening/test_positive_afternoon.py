@@ -17,7 +17,7 @@ from fangkong.notify.models import Notification
 from fangkong.screening.actions import followup, lab, station
 from fangkong.screening.models import FollowUp, Tube
 
-from .conftest import api, cid
+from .conftest import api, cid, to_lab
 from .test_alert import positive_pool
 
 
@@ -34,6 +34,7 @@ def _pool(world, rnd, barcode="T0001", people=None):
     tube = Tube.objects.get(round=rnd, barcode=barcode)
     if tube.state != "sealed":
         station.seal_tube(staff, tube)
+    to_lab(world, rnd, barcode)
 
 
 def _upload(client, rows, **extra):

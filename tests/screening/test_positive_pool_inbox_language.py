@@ -11,7 +11,7 @@ from fangkong.screening.actions import station
 from fangkong.screening.models import Tube
 from tests.conftest import actor_for
 
-from .conftest import cid
+from .conftest import cid, to_lab
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,7 @@ def test_a_positive_pool_reads_in_the_language_the_grid_worker_reads_now(world, 
     for r in (world.su, world.yu):
         station.scan(system, rnd, client_id=cid(), barcode="E0001", person=r.token)
     station.seal_tube(system, Tube.objects.get(round=rnd, barcode="E0001"))
+    to_lab(world, rnd, "E0001")
     lab_actions.record_results(actor_for(world.users.lab), [{"barcode": "E0001", "result": "positive"}],
                                source="api")
 

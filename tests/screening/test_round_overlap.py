@@ -31,6 +31,12 @@ def _at(hours, days=0):
     return timezone.make_aware(datetime.datetime.combine(d, datetime.time(0))) + datetime.timedelta(hours=hours)
 
 
+def _soon(hours):
+    """A time to come, to the minute (the form's): a window already past is refused
+    (`planning.ended_already`)."""
+    return (timezone.now() + datetime.timedelta(hours=hours)).replace(second=0, microsecond=0)
+
+
 def _plan(w, place, *, kind="antigen", start=8, end=12, days=0, confirm=False, areas=(), by=None):
     return planning.plan_round(by or Actor.system(w.users.staff, via="web"), place, {
         "name": "抗原第2轮", "kind": kind, "starts_at": _at(start, days), "ends_at": _at(end, days),
@@ -91,7 +97,7 @@ def test_the_api_answers_409_for_an_overlapping_pcr_round(world, login):
     w = world
     client = login(w.users.staff)
     body = {"place": w.community.id, "name": "核酸第2轮", "kind": "pcr", "pool_size": 10,
-            "starts_at": _at(8).isoformat(), "ends_at": _at(12).isoformat()}
+            "starts_at": _soon(1).isoformat(), "ends_at": _soon(5).isoformat()}
     assert client.post("/api/v1/screening/rounds", json.dumps(body),
                        content_type="application/json").status_code == 201
     r = client.post("/api/v1/screening/rounds", json.dumps({**body, "name": "核酸第3轮"}),
@@ -105,7 +111,7 @@ def test_the_api_answers_409_for_an_overlapping_pcr_round(world, login):
     # the page asks the same question
     fmt = "%Y-%m-%dT%H:%M"
     form = {"place": w.community.id, "name": "核酸第4轮", "kind": "pcr", "pool_size": "10",
-            "starts_at": timezone.localtime(_at(9)).strftime(fmt), "ends_at": timezone.localtime(_at(11)).strftime(fmt),
+            "starts_at": timezone.localtime(_soon(2)).strftime(fmt), "ends_at": timezone.localtime(_soon(4)).strftime(fmt),
             "client_id": "0d7c1c4e-5a7e-4b1c-9d34-2f1e0b9c8a12"}
     before = Round.objects.count()
     page = client.post("/screening/plan/", form)
@@ -118,7 +124,7 @@ def test_the_api_answers_409_for_an_overlapping_pcr_round(world, login):
 def _form(w, **extra):
     fmt = "%Y-%m-%dT%H:%M"
     return {"place": w.community.id, "name": "抗原第2轮", "kind": "antigen", "pool_size": "1",
-            "starts_at": timezone.localtime(_at(8)).strftime(fmt), "ends_at": timezone.localtime(_at(12)).strftime(fmt),
+            "starts_at": timezone.localtime(_soon(1)).strftime(fmt), "ends_at": timezone.localtime(_soon(3)).strftime(fmt),
             "client_id": "0d7c1c4e-5a7e-4b1c-9d34-2f1e0b9c8a11", **extra}
 
 
@@ -147,7 +153,7 @@ def test_the_api_answers_409_naming_the_open_round_unless_confirmed(world, open_
     w = world
     client = login(w.users.staff)
     body = {"place": w.community.id, "name": "抗原第2轮", "kind": "antigen", "pool_size": 1,
-            "starts_at": _at(8).isoformat(), "ends_at": _at(12).isoformat()}
+            "starts_at": _soon(1).isoformat(), "ends_at": _soon(3).isoformat()}
     r = client.post("/api/v1/screening/rounds", json.dumps(body), content_type="application/json")
     assert r.status_code == 409, r.content
     err = r.json()["error"]

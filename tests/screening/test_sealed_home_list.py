@@ -31,7 +31,7 @@ def test_planning_a_pcr_round_lists_the_sealed_areas_people_for_home_sampling(wo
     rnd = Round.objects.get(pk=r.json()["id"])
     visits = list(HomeVisit.objects.filter(round=rnd))
     assert [v.resident_id for v in visits] == [w.wang.id]
-    assert visits[0].source_label(rnd) == "所在管控区须居家采样"
+    assert visits[0].source_label(rnd) == "所在区域须居家采样"
     # only the sealed area's: bedridden 夏明 is added by the list's own button, as before
     assert w.xia.id not in [v.resident_id for v in visits]
     # the page says the count

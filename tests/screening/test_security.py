@@ -8,7 +8,7 @@ from fangkong.core.actor import Actor
 from fangkong.screening.actions import planning, station
 from fangkong.screening.models import Conflict, LabResult, Round, Sample, Tube
 
-from .conftest import api, cid
+from .conftest import api, cid, to_lab
 
 
 def _login(client, user):
@@ -197,9 +197,12 @@ def test_station_api_token_auth_for_lab_systems(world, rnd, client):
 
 
 def _filled_and_sealed(staff, rnd, world):
-    """T0001 with 苏霞's swab, sealed (a lab takes a result for a sealed tube only)."""
+    """T0001 with 苏霞's swab, sealed and received at the lab in a box (a lab takes a result
+    for a sealed tube only, and a pooled tube only from a box it signed for)."""
     from fangkong.screening.models import Tube
 
     station.open_tube(staff, rnd, "T0001")
     station.scan(staff, rnd, client_id=cid(), barcode="T0001", person=world.su.token)
-    return station.seal_tube(staff, Tube.objects.get(round=rnd, barcode="T0001"))
+    tube = station.seal_tube(staff, Tube.objects.get(round=rnd, barcode="T0001"))
+    to_lab(world, rnd, "T0001")
+    return tube

@@ -18,7 +18,7 @@ from fangkong.screening.actions import followup, lab, planning, station
 from fangkong.screening.models import FollowUp, Sample, Sampler, Tube
 from fangkong.volunteers.actions import registration
 
-from .conftest import api, cid
+from .conftest import api, cid, to_lab
 
 
 def person(w, n):
@@ -42,6 +42,7 @@ def positive_pool(world, rnd, system):
     for r in (world.su, world.yu):
         station.scan(system, rnd, client_id=cid(), barcode="T0001", person=r.token)
     station.seal_tube(system, Tube.objects.get(barcode="T0001"))
+    to_lab(world, rnd, "T0001")
     lab.record_results(Actor.system(world.users.lab), [{"barcode": "T0001", "result": "positive"}])
 
 

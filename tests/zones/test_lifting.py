@@ -194,12 +194,12 @@ def test_a_case_confirmed_by_the_lab_drafts_the_escalation_and_tells_staff(world
     from fangkong.screening.actions import followup, lab
     from fangkong.screening.models import FollowUp
     from tests.api.test_security import ROUTES  # noqa: F401 - loads the tables in their order
-    from tests.screening.security_routes import sealed_tube
+    from tests.screening.security_routes import received_tube
 
     use_policy("shanghai-2022-04")
     w, staff = world, actor_for(world.users.staff)
     designate(w, staff, w.compound, "controlled", t0())
-    sealed_tube(w)  # 于海涛 in tube T0001
+    received_tube(w)  # 于海涛 in tube T0001, at the lab
     lab.record_results(actor_for(w.users.lab), [{"barcode": "T0001", "result": "positive"}])
     fu = FollowUp.objects.get(round=w.round, resident=w.yu)
     followup.record_retest(staff, fu, "R0001")

@@ -18,6 +18,7 @@ from fangkong.zones.actions import escalate
 from fangkong.zones.actions import publish as pub
 from fangkong.zones.models import Designation, ZoneType
 from tests.conftest import actor_for
+from tests.screening.conftest import to_lab
 from tests.screening.security_routes import make_round
 
 from .conftest import use_policy
@@ -50,6 +51,7 @@ def swab(w, people, barcode):
         station.open_tube(staff, w.round, code, capacity=1)
         station.scan(staff, w.round, client_id=str(uuid.uuid4()), barcode=code, person=p.token)
         station.seal_tube(staff, Tube.objects.get(round=w.round, barcode=code))
+        to_lab(w, w.round, code)
         lab.record_results(Actor.system(w.users.lab), [{"barcode": code, "result": "negative"}])
 
 

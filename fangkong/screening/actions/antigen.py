@@ -10,8 +10,9 @@ sent on to an urgent PCR re-test.
   re-test at home (`HomeVisit`, source re-test) and notifies the community staff and the
   grid worker at once; the re-test then runs through the follow-up page like a pooled one.
 - One result per person and round. A later entry replaces the earlier one, except that a
-  self-report never replaces a result entered at the door, and a positive is corrected only
-  by staff who run the round (audited with before/after).
+  self-report never replaces a result entered at the door, and a positive is never replaced
+  here, whoever enters it (`positive_kept`): only the community staff's correction, asked
+  first and with a reason, replaces it and settles the hold (`actions.antigen_correct`).
 """
 
 import uuid
@@ -24,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import Membership
-from fangkong.accounts.roles import Perm, Role
+from fangkong.accounts.roles import Role
 from fangkong.audit.actions import record
 from fangkong.core.errors import FileRefused, Invalid, NotFound
 from fangkong.core.tree import levels_of
@@ -172,10 +173,14 @@ def record_result(actor, rnd: Round, resident: Resident, result, *, photo=None, 
         if source == AntigenResult.Source.SELF and prev.source == AntigenResult.Source.DOOR:
             raise Invalid(_("A result entered at the door is already recorded for %(name)s.")
                           % {"name": resident.name}, code="already_entered")
-        if prev.result == Result.POSITIVE and value != Result.POSITIVE and \
-                not access.round_allows(actor.scope, Perm.SCREENING_RUN, rnd):
-            raise Invalid(_("A positive result can only be corrected by the community staff."),
+        if prev.result == Result.POSITIVE and value != Result.POSITIVE:
+            # a tap on the wrong card must not erase a positive: the staff's correction does,
+            # with a reason, and settles the hold (`antigen_correct`)
+            raise Invalid(_("%(name)s has a positive result: it is kept. Only the community staff can "
+                            "correct a positive result, with a reason.") % {"name": resident.name},
                           code="positive_kept")
+        if prev.result == Result.POSITIVE and (not ext or prev.photo):
+            return prev, False  # positive again: nothing to change, its cassette photo kept
     row = prev or AntigenResult(round=rnd, resident=resident, household_id=resident.household_id)
     row.copy_levels(resident)
     before = prev.result if prev else ""
@@ -224,7 +229,13 @@ def _positive(actor, rnd: Round, r: Resident):
     fu, created = FollowUp.objects.get_or_create(
         round=rnd, resident=r, defaults={"household_id": r.household_id, "tube": None,
                                          **levels_of(r)})
-    if not created and fu.status in (FollowUp.Status.RELEASED, FollowUp.Status.CASE):
+    if not created and fu.status == FollowUp.Status.RELEASED and fu.corrected_at is not None:
+        # released by the staff's correction, positive again: held again, its visit back
+        fu.status, fu.closed_at, fu.corrected_at = FollowUp.Status.AWAITING, None, None
+        fu.save(update_fields=["status", "closed_at", "corrected_at"])
+        HomeVisit.objects.filter(round=rnd, resident=r, source=HomeVisit.Source.RETEST,
+                                 status=HomeVisit.Status.CANCELLED).update(status=HomeVisit.Status.OPEN)
+    elif not created and fu.status in (FollowUp.Status.RELEASED, FollowUp.Status.CASE):
         return
     hv = HomeVisit(round=rnd, resident=r, household_id=r.household_id,
                    source=HomeVisit.Source.RETEST,

@@ -20,11 +20,11 @@ from collections import defaultdict
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fangkong.core.errors import Conflict as ConflictError
+from fangkong.core.when import short_time
 
 from ..models import FollowUp, HomeVisit, Result, Sample, Tube, VoidSample, result_word
 from .resample import staff_to_tell
@@ -232,7 +232,7 @@ def _told(c: dict, at) -> str:
     """A change as its message says it (in the active language: the reader's)."""
     text = _("The lab corrected the result of tube %(code)s from %(old)s to %(new)s at %(at)s.") % {
         "code": c["barcode"], "old": result_word(c["old"]), "new": result_word(c["new"]),
-        "at": date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")}
+        "at": short_time(at)}
     done = effect(c)
     if done:
         text += " " + _("Done: %(effect)s.") % {"effect": done}

@@ -480,7 +480,9 @@ def retest_results(actor, tubes: list[Tube]) -> dict:
 
 
 def _case(actor, fu: FollowUp, now):
-    """A single re-test positive: the zones' escalation drafted, the staff told at once."""
+    """A single re-test positive: the zones' escalation drafted, the staff told at once —
+    unless the person's case is open already (the health authority's notice came first):
+    the re-test then confirms that case, nobody is told again (`case_confirmed`)."""
     from fangkong.zones.actions.escalate import case_confirmed
 
     contacts = families.housemates(fu)  # the people living with the case: close contacts

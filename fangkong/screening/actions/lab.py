@@ -164,7 +164,9 @@ def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str) -> H
 def record_results(actor, rows, *, source="upload", confirm_changes=False) -> dict:
     """Results by tube barcode, all or nothing: every row is checked (format, a tube twice,
     tube known and in this lab's area, tube not empty) before anything is written, and
-    every error of every row comes back in one answer. A result for a tube that already
+    every error of every row comes back in one answer. A row for a tube that is not this
+    lab's to write — a pooled tube that came in no box (`unboxed`), a tube sent to another
+    lab — is refused alone (`refused`), the rest written. A result for a tube that already
     has one is a correction: a new row replaces it, the old one stays in the history. A
     file that changes a recorded result (negative → positive, positive → negative…) is
     applied only once the lab confirms those changes (`confirm_changes`: True, or the
@@ -173,11 +175,14 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
     "positive_pools" (tubes positive now that were not), "followups" (people held by them
     now that were not), "lifted" (people a pool corrected away from positive released),
     "invalid_pools" (pooled tubes invalid now), "resample" (their people, to be sampled
-    again), "retests" (single re-test results that closed a follow-up), "released" (of them
-    negative and released), "close_contacts" (of them negative but living with a case: not
-    released), "cases" (of them positive: confirmed cases, staff told), "restored" (people of
-    pools corrected away from invalid whose first swab counts again), "no_receipt" (tubes
-    no signed box brought, but a single re-test tube never boxed)}."""
+    again), "resample_left_out" (their people not sampled again: confirmed a case, in
+    hospital or isolation — `resample.left_out`), "retests" (single re-test results that
+    closed a follow-up), "released" (of them negative and released), "close_contacts" (of
+    them negative but living with a case: not released), "cases" (of them positive:
+    confirmed cases, staff told), "restored" (people of pools corrected away from invalid
+    whose first swab counts again), "no_receipt" (tubes no signed box brought, but a single
+    re-test tube never boxed: none since a pooled tube in no box is refused — kept for the
+    API), "refused" (the rows refused)}."""
     clean, errors = checks.check_lab_rows(rows)
     codes = [r["barcode"] for r in clean if r["barcode"]]
     tubes = defaultdict(list)
@@ -233,6 +238,11 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
                                              "a result is taken once the tube is sealed (the "
                                              "table's phone may not have sent it yet).")
                                 % {"code": r["barcode"]}})
+        elif found and unboxed(found[0]):
+            # chain of custody: a pooled tube reaches the lab in a box both hand-overs signed
+            # for, whether one lab serves the round or several; refused, this row only
+            refused.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
+                            "message": _unboxed_words(found[0])})
     if errors or tube_errors:
         raise Invalid(_("The results have errors: nothing was saved."),
                       rows=checks.sorted_row_errors(errors + tube_errors + refused),
@@ -306,7 +316,7 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
             summary["followups"] = FollowUp.objects.filter(tube__in=positives).count() - before + again
         if pools["void"]:
             summary["invalid_pools"] = len(pools["void"])
-            summary["resample"] = resample.void_tubes(actor, pools["void"])
+            summary["resample"], summary["resample_left_out"] = resample.void_tubes(actor, pools["void"])
         if retests:
             for k, v in retest_results(actor, retests).items():
                 summary[k] += v
@@ -316,6 +326,22 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
                 "changes": [{"tube": c["barcode"], "from": c["old"], "to": c["new"]} for c in found[:200]]},
                levels_from=clean and tubes[clean[0]["barcode"]][0].round, label=source)
     return summary
+
+
+def unboxed(tube: Tube) -> bool:
+    """A pooled tube that came to the lab in no box: its result is refused (every pooled tube
+    travels in a transport box signed for by the courier and the lab, 双签收 — one rule for a
+    round with one lab or several). Not a single re-test tube (单采复核: urgent, carried
+    straight from the door, `followup.record_retest`), nor a tube whose result was taken
+    before this rule (received already: its corrections are the lab's)."""
+    return not tube.retest and not tube.box_id and tube.at_lab_at is None
+
+
+def _unboxed_words(tube: Tube) -> str:
+    return _("Tube %(code)s came to the lab in no box: a pooled tube's result is taken only once "
+             "the tube arrived in a transport box signed for by the courier and the lab. Pack it "
+             "in a box on the round's boxes page and sign for the box, then upload its result: "
+             "this row was not saved.") % {"code": tube.barcode}
 
 
 def _not_sent_here(tube: Tube) -> str:
@@ -334,7 +360,8 @@ def _box_where(box: Box) -> str:
 
 
 SUMMARY = ("saved", "corrected", "unchanged", "positive_pools", "followups", "lifted", "invalid_pools",
-           "resample", "restored", "retests", "released", "close_contacts", "cases", "no_receipt")
+           "resample", "resample_left_out", "restored", "retests", "released", "close_contacts", "cases",
+           "no_receipt")
 
 
 # --- a file held for the lab's confirm step ----------------------------------------------

@@ -13,10 +13,11 @@ from fangkong.core.clean import client_id
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.text import join_words
 from fangkong.core.tree import is_under, under
+from fangkong.core.when import short_end, short_time
 from fangkong.registry.models import LEVELS, Kind, Place, Resident
 
 from .. import checks
-from ..access import require, require_outcome, require_run_person
+from ..access import require, require_outcome, require_run_person, sampler_pool_q
 from ..areas import in_round, overlapping
 from ..models import (
     Exemption,
@@ -32,14 +33,16 @@ from .common import start_early, user_of
 
 
 def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_overlap=True,
-               same_day=False) -> Round:
+               same_day=False, allow_past=True) -> Round:
     """A round planned on `place` (a level node), covering `areas` (nodes at or under
     it; default the place itself), with sampling points [(place, tables)]. `data["client_id"]`
     (the page's form carries one, the API may send one): sent again with the same plan — a
     double tap, a retry, two at once — it answers the round planned the first time (nobody
     told twice, audited once); with another plan it is refused. `same_day`: the plan is the day's
     testing the zones' cadence calls for, asked about any round of its kind over the area
-    that day (`areas.overlapping`)."""
+    that day (`areas.overlapping`). `allow_past=False` (the planning page and the API): a
+    round whose planned end is already past is refused (`ended_already`), as it would be
+    overdue from its first minute; callers in code (the demo, tests) may plan one."""
     require(actor, Perm.SCREENING_RUN, place)
     if place.kind not in LEVELS:
         raise Invalid(fields={"place": [_("Plan a round on a district, street, community, grid, "
@@ -53,6 +56,8 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_
                                             % {"name": a.name, "place": place.name}]})
     if cid is not None and (found := Round.objects.filter(client_id=cid).first()) is not None:
         return _same_plan(found, place, clean, areas)
+    if not allow_past:
+        ended_already(clean["ends_at"], "ends_at")
     # antigen: the same days; PCR: overlapping windows (`areas.overlapping`)
     over = overlapping(clean["kind"], clean["starts_at"], clean["ends_at"], areas, client_id=cid,
                        same_day=same_day)
@@ -94,12 +99,26 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_
     return rnd
 
 
+def ended_already(ends_at, field=None, now=None, rnd: Round | None = None) -> None:
+    """Refuse a round whose planned end is already past (Invalid `ended_already`, said at
+    `field` when given): planned now, or `rnd` started now, it would be overdue at once
+    ("已过计划结束时间")."""
+    if ends_at > (now or timezone.now()):
+        return
+    if rnd is not None:
+        words = _("%(name)s was planned to end at %(end)s, which is already past: it is not started. Plan a "
+                  "new round with an end later than now.") % {"name": rnd.name, "end": short_time(ends_at)}
+    else:
+        words = _("The planned end, %(end)s, is already past: a round planned now would be overdue from its "
+                  "first minute. Choose an end later than now.") % {"end": short_time(ends_at)}
+    raise Invalid(words, fields={field: [words]} if field else None, code="ended_already")
+
+
 def overlap_words(r: Round) -> str:
     """One overlapping round in a line: "抗原第1轮（光明社区）：12-06 07:00 – 12-06 18:00"."""
-    fmt = "%m-%d %H:%M"
     return _("%(round)s (%(areas)s): %(start)s – %(end)s") % {
         "round": r.name, "areas": join_words(r.area_names),
-        "start": timezone.localtime(r.starts_at).strftime(fmt), "end": timezone.localtime(r.ends_at).strftime(fmt)}
+        "start": short_time(r.starts_at), "end": short_time(r.ends_at)}
 
 
 def overlap_error(over: list[Round], same_day=False) -> Conflict:
@@ -158,7 +177,9 @@ def set_emergency_team(actor, rnd: Round, team_id) -> Round:
     return rnd
 
 
-def set_status(actor, rnd: Round, status: str) -> Round:
+def set_status(actor, rnd: Round, status: str, *, allow_past=True) -> Round:
+    """`allow_past=False` (the round page's start button): a planned round whose planned end
+    is already past is not started (`ended_already`): plan a new one."""
     require(actor, Perm.SCREENING_RUN, rnd)
     if status not in RoundStatus.values:
         raise Invalid(fields={"status": [_("Unknown status.")]})
@@ -167,6 +188,8 @@ def set_status(actor, rnd: Round, status: str) -> Round:
     before = rnd.status
     changes = {"status": [before, status]}
     now = timezone.now()
+    if status == RoundStatus.RUNNING and before == RoundStatus.PLANNED and not allow_past:
+        ended_already(rnd.ends_at, now=now, rnd=rnd)
     with transaction.atomic():
         if status == RoundStatus.RUNNING:  # before its planned minute: it starts now
             changes.update(start_early(rnd, now))
@@ -278,8 +301,7 @@ def assign_sampler(actor, rnd: Round, point: SamplingPoint, user, table=1) -> Sa
             "%(name)s holds a place on the call “%(title)s” (%(start)s–%(end)s), which overlaps this "
             "round. Cancel that place first.") % {
             "name": busy.volunteer.name, "title": busy.call.title,
-            "start": timezone.localtime(busy.starts_at).strftime("%m-%d %H:%M"),
-            "end": timezone.localtime(busy.ends_at).strftime("%H:%M")}]}, code="clash")
+            "start": short_time(busy.starts_at), "end": short_end(busy.starts_at, busy.ends_at)}]}, code="clash")
     with transaction.atomic():
         before = Sampler.objects.filter(round=rnd, user=user).values_list("point_id", "table").first()
         s, _created = Sampler.objects.update_or_create(round=rnd, user=user,
@@ -342,11 +364,19 @@ def remove_sampler(actor, rnd: Round, sampler_id) -> str:
 
 
 def assign_sampler_volunteer(actor, rnd: Round, point: SamplingPoint, volunteer, table=1) -> Sampler:
-    """`assign_sampler` for a volunteer: only an approved one, who has an account."""
+    """`assign_sampler` for a volunteer: only an approved one, who has an account, of the
+    round's community (`access.sampler_pool_q`: one lent in from another community is not —
+    their table would grant nothing). The points page and the API alike."""
     from fangkong.volunteers.models import Volunteer
 
     if volunteer.status != Volunteer.Status.APPROVED or volunteer.user_id is None:
         raise Invalid(fields={"volunteer": [_("Only an approved volunteer can sample.")]})
+    if not Volunteer.objects.filter(sampler_pool_q(rnd), pk=volunteer.pk).exists():
+        home = Place.objects.filter(pk=volunteer.community_id).values_list("name", flat=True).first()
+        raise Invalid(fields={"volunteer": [_(
+            "Only volunteers of %(place)s can sample in this round: %(name)s is a volunteer of "
+            "%(home)s.") % {"place": rnd.place.name, "name": volunteer.name, "home": home or "–"}]},
+            code="not_of_round")
     return assign_sampler(actor, rnd, point, volunteer.user, table)
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Invalid
 from fangkong.core.text import join_words
+from fangkong.core.when import short_time
 from fangkong.registry.models import Place
 
 from .. import antigen
@@ -27,6 +28,7 @@ def remind(actor, rnd: Round, node: Place, *, confirm=False, now=None) -> dict:
     nothing sent. Returns `antigen.to_remind`'s households (`told`, `recent`, `door`) and
     `notified` (accounts told now)."""
     from fangkong.notify.actions import notify
+    from fangkong.notify.channels import absolute_url
 
     antigen.require_antigen(rnd)
     require_run_people(actor, rnd)
@@ -40,17 +42,24 @@ def remind(actor, rnd: Round, node: Place, *, confirm=False, now=None) -> dict:
             raise Conflict(ask(plan), code="confirm_remind",
                            extra={"households": len(plan["tell"]), "recent": len(plan["recent"]),
                                   "door": len(plan["door"])})
-        end = timezone.localtime(rnd.ends_at).strftime("%m-%d %H:%M")
+        end = rnd.ends_at  # said in each reader's language (short_time, in the body)
+        url = reverse("screening_antigen_mine")
+        # "the link below" only when a text carries it (a path needs FANGKONG_PUBLIC_URL):
+        # otherwise the text ends without one, and the body says where to report instead
+        linked = bool(absolute_url(url))
         notified = 0
         for hh in plan["tell"]:
             notified += notify(
                 actor, hh.users, kind=antigen.REMIND_KIND,
                 title=lambda: _("Please report your antigen result: %(round)s") % {"round": rnd.name},
-                body=lambda hh=hh: _("No antigen result yet for %(names)s. Test now and report it with a "
-                                     "photo of the cassette before %(end)s (“Antigen self-report”, "
-                                     "the link below). If it is positive, stay at home.")
-                % {"names": join_words(hh.names), "end": end},
-                url=reverse("screening_antigen_mine"), place=rnd.place,
+                body=lambda hh=hh: (_("No antigen result yet for %(names)s. Test now and report it with a "
+                                      "photo of the cassette before %(end)s (“Antigen self-report”, "
+                                      "the link below). If it is positive, stay at home.") if linked else
+                                    _("No antigen result yet for %(names)s. Test now and report it with a "
+                                      "photo of the cassette before %(end)s (“Antigen self-report” in the "
+                                      "menu once logged in). If it is positive, stay at home."))
+                % {"names": join_words(hh.names), "end": short_time(end)},
+                url=url, place=rnd.place,
                 key=f"{antigen.remind_key_prefix(rnd)}{hh.id}.{int(now.timestamp())}")
         if plan["tell"]:
             record(actor, "screening.antigen.remind", rnd,

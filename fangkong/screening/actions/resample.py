@@ -9,6 +9,10 @@ tested, so "no household missed" asks that they are sampled again. Called by
   household's results; they go on the home-sampling list (a re-sample visit, or their own
   visit open again), the community's staff and grid workers are told once a tube, and the
   households' logins once a tube and household (`families.invalid`: not a positive result).
+  Not someone confirmed a case meanwhile, nor in hospital or isolation
+  (`figures.not_resampled_q`): nobody is sent to their door for a new swab, their family is
+  not told one comes; they are counted apart (`left_out`: the lab's summary, the staff's
+  message names them).
 - `restore_tubes`: the lab corrected the tube away from invalid: the void registrations of
   the people not sampled again meanwhile come back (the others' new one counts), their
   re-sample visits go, and — corrected to negative — their households are told nobody comes
@@ -28,7 +32,7 @@ from fangkong.accounts.roles import Role
 from fangkong.core import bulk
 from fangkong.registry.models import LEVEL_FIELDS
 
-from .. import counters
+from .. import counters, figures
 from ..models import HomeVisit, Round, Sample, Tube, VoidSample
 from . import families
 
@@ -37,25 +41,55 @@ _KEPT = ["round_id", "tube_id", "resident_id", "household_id", "client_id", "out
 _OTHER_VISITS = (HomeVisit.Source.TAGS, HomeVisit.Source.MANUAL)
 
 
-def void_tubes(actor, tubes: list[Tube]) -> int:
+def void_tubes(actor, tubes: list[Tube]) -> tuple[int, int]:
     """Pooled tubes whose result is now invalid: their people are to be sampled again (see
-    the module's docstring). Returns how many registrations were made void."""
+    the module's docstring). Returns (registrations made void whose people are to be sampled
+    again, those left out: a confirmed case, in hospital or isolation — void all the same)."""
     tubes = [t for t in tubes if not t.retest]
     if not tubes:
-        return 0
+        return 0, 0
     samples = list(Sample.objects.filter(tube_id__in=[t.id for t in tubes], retest=False))
     if not samples:
-        return 0
+        return 0, 0
     now = timezone.now()
     bulk.insert(VoidSample, [VoidSample(voided_at=now, **{k: getattr(s, k) for k in _KEPT})
                              for s in samples])
     Sample.objects.filter(id__in=[s.id for s in samples]).delete()
     barcode = {t.id: t.barcode for t in tubes}
-    _resample_visits([s for s in samples if not s.out_of_scope], barcode)
+    out = left_out(samples)
+    again = [s for s in samples if (s.round_id, s.resident_id) not in out]
+    _resample_visits([s for s in again if not s.out_of_scope], barcode)
     _recount(samples)
-    _tell(actor, tubes, samples)
-    families.invalid(actor, [s for s in samples if not s.out_of_scope])  # and the households
-    return len(samples)
+    _tell(actor, tubes, samples, out)
+    families.invalid(actor, [s for s in again if not s.out_of_scope])  # and the households
+    return len(again), len(samples) - len(again)
+
+
+def left_out(samples) -> set[tuple[int, int]]:
+    """(round id, resident id) of the people of `samples` not to be swabbed again at the door
+    (`figures.not_resampled_q`: confirmed a case, in hospital or isolation). A query a round."""
+    from fangkong.registry.models import Resident
+
+    by_round = defaultdict(set)
+    for s in samples:
+        by_round[s.round_id].add(s.resident_id)
+    out = set()
+    for rnd in Round.objects.filter(id__in=list(by_round)):
+        out |= {(rnd.id, rid) for rid in Resident.objects.filter(id__in=by_round[rnd.id])
+                .filter(figures.not_resampled_q(rnd)).values_list("id", flat=True)}
+    return out
+
+
+def left_out_words(n: int) -> str:
+    """The lab's summary (page) and the staff's message: `n` people of an invalid tube not
+    swabbed again, and why, in the reader's language; "" for none."""
+    if not n:
+        return ""
+    return ngettext(
+        "%(n)d person confirmed as a case or in hospital or isolation is not sampled again "
+        "(no visit to the door): follow the case procedure.",
+        "%(n)d people confirmed as cases or in hospital or isolation are not sampled again "
+        "(no visit to the door): follow the case procedure.", n) % {"n": n}
 
 
 def restore_tubes(actor, tubes: list[Tube]) -> int:
@@ -142,16 +176,19 @@ def staff_to_tell(communities, grids) -> set[int]:
         .values_list("user_id", flat=True))
 
 
-def _tell(actor, tubes, samples) -> None:
-    """One message a tube to its people's community staff and grid workers (`key`: once)."""
+def _tell(actor, tubes, samples, out=frozenset()) -> None:
+    """One message a tube to its people's community staff and grid workers (`key`: once);
+    the people left out (`out`, not sampled again) named apart."""
+    from fangkong.core.text import join_words
     from fangkong.notify.actions import notify
-    from fangkong.registry.models import Place
+    from fangkong.registry.models import Place, Resident
 
     of_tube = defaultdict(list)
     for s in samples:
         of_tube[s.tube_id].append(s)
     rounds = Round.objects.in_bulk({t.round_id for t in tubes})
     places = Place.objects.in_bulk({s.community_id for s in samples if s.community_id})
+    names = dict(Resident.objects.filter(id__in={rid for _r, rid in out}).values_list("id", "name")) if out else {}
     for t in tubes:
         people = of_tube.get(t.id)
         if not people:
@@ -160,15 +197,23 @@ def _tell(actor, tubes, samples) -> None:
         users = staff_to_tell({s.community_id for s in people if s.community_id},
                               {s.grid_id for s in people if s.grid_id})
         community = next((s.community_id for s in people if s.community_id), None)
-        n = len(people)
+        apart = [names.get(s.resident_id, "") for s in people if (s.round_id, s.resident_id) in out]
+        n = len(people) - len(apart)
+
+        def body(name=rnd.name, apart=apart):
+            text = _("The lab found the sample invalid: their swabs no longer count. They are back on "
+                     "the missing list and the home-sampling list until sampled again. Round: "
+                     "%(round)s.") % {"round": name}
+            if apart:
+                text += " " + left_out_words(len(apart)) + " " + _("Not sampled again: %(names)s.") % {
+                    "names": join_words(apart)}
+            return text
+
         # in each reader's language (rendered inside notify)
         notify(actor, users, kind="screening.invalid_pool",
                title=lambda code=t.barcode, n=n: ngettext(
                    "Tube %(code)s invalid: %(n)d person to sample again",
                    "Tube %(code)s invalid: %(n)d people to sample again", n) % {"code": code, "n": n},
-               body=lambda name=rnd.name: _(
-                   "The lab found the sample invalid: their swabs no longer count. They are back on "
-                   "the missing list and the home-sampling list until sampled again. Round: "
-                   "%(round)s.") % {"round": name},
+               body=body,
                url=reverse("screening_home_list", args=[rnd.id]),
                place=places.get(community) or rnd.place, key=f"screening.invalid.{t.id}")

@@ -96,6 +96,7 @@
         var b = p.querySelector(".badge.result");
         b.hidden = false; b.textContent = resultLabel(data.result || item.result);
         b.classList.toggle("warn", (data.result || item.result) !== "negative");
+        p.dataset.result = data.result || item.result;  // a positive is kept: see enqueue
         recount(p.closest("details, section"));
       }
     } else {
@@ -200,6 +201,12 @@
       item.resident = parseInt(form.dataset.resident, 10);
       item.result = form.querySelector("select[name=result]").value;
       if (!item.result) { form.reportValidity(); return; }
+      // a positive is kept (the server refuses its change too): only the staff correct it
+      var card = form.closest(".antigen-person");
+      if (card && card.dataset.result === "positive" && item.result !== "positive") {
+        say(S.positive_kept.replace("%(name)s", form.dataset.label), "bad");
+        return;
+      }
       // a positive alerts the community at once: the first tap asks, a second one sends
       var submit = form.querySelector("button");
       if (item.result === "positive" && form.dataset.sure !== "1") {

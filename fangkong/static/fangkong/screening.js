@@ -46,7 +46,7 @@
   function one(forms, n) { return forms[n === 1 ? 0 : 1]; }
 
   // --- what was scanned ----------------------------------------------------------------
-  // The server reads codes (registry/cards.py parse_code: FK1: prefix in any case, a
+  // The server reads codes (registry/codes.py parse_code: FK1: prefix in any case, a
   // scanner's Enter, full-width characters, a code inside a URL); the phone only needs to
   // tell a person from a tube, recognise someone scanned twice at this table, and never
   // show or speak a whole ID number.
@@ -59,18 +59,34 @@
   }
   function personKey(text) {
     var t = clean(text);
-    // a code typed by hand from its groups ("FK1: VX3P QE0M …") is the same code, and so
-    // is one typed with look-alikes (O for 0, I or L for 1, _ for -: codes.token_key)
-    var m = /FK1:([A-Za-z0-9_-]{16,32})/i.exec(decodeSafe(t).replace(/\s+/g, ""));
-    return (m ? m[1] : t.replace(/\s+/g, "")).toUpperCase()
+    // a code typed by hand from its groups ("FK1: VX3P QE0M …", or without the colon) is
+    // the same code, and so is one typed with look-alikes (O for 0, I or L for 1, _ for -:
+    // codes.token_key)
+    var token = codeToken(t);
+    return (token || t.replace(/\s+/g, "")).toUpperCase()
       .replace(/O/g, "0").replace(/[IL]/g, "1").replace(/_/g, "-");
   }
+  // The token of a printed or typed code, or null (codes.parse_code's prefixed forms):
+  // "FK1:" anywhere (a URL too); "FK1" then a space ("FK1 VX3P QE0M …": the colon is hard
+  // to find on a phone's keyboard); or "FK1" glued to a whole code of 22 characters.
+  var TOKEN_LENGTH = 22;
+  function codeToken(t) {
+    var s = decodeSafe(t);
+    var m = /FK1:([A-Za-z0-9_-]{16,32})/i.exec(s.replace(/\s+/g, ""));
+    if (m) return m[1];
+    m = /^FK1(\s*)([A-Za-z0-9_\-\s]+)$/i.exec(s);
+    if (!m) return null;
+    var token = m[2].replace(/\s+/g, "");
+    if (!/^[A-Za-z0-9_-]{16,32}$/.test(token)) return null;
+    return m[1] || token.length === TOKEN_LENGTH ? token : null;
+  }
   function decodeSafe(t) { try { return decodeURIComponent(t); } catch (e) { return t; } }
-  // Certainly a person: a printed code (FK1:…), a pick from the look-up, or an ID number
-  // whose check digit is right (a tube barcode may be long and all digits, but passes an ID
-  // number's check digit and date about once in 100,000; the server refuses it too).
+  // Certainly a person: a printed code (FK1:…, or typed without the colon), a pick from the
+  // look-up, or an ID number whose check digit is right (a tube barcode may be long and all
+  // digits, but passes an ID number's check digit and date about once in 100,000; the
+  // server refuses it too).
   function looksLikePerson(t) {
-    return /FK1:/i.test(decodeSafe(t)) || /^r:\d+$/.test(t) || isIdNumber(t.replace(/\s+/g, ""));
+    return codeToken(t) !== null || /^r:\d+$/.test(t) || isIdNumber(t.replace(/\s+/g, ""));
   }
   function isIdNumber(t) {
     if (!ID_LIKE.test(t)) return false;

@@ -18,6 +18,7 @@ from fangkong.accounts.roles import Role
 from fangkong.audit.actions import record
 from fangkong.core.clean import client_id as parse_client_id
 from fangkong.core.errors import Invalid
+from fangkong.core.when import short_time
 from fangkong.registry.models import Place, Resident
 
 from .. import access
@@ -62,7 +63,7 @@ def already_words(case: ZoneCase) -> str:
     reported: the time today, the date and time before)."""
     at = timezone.localtime(case.created_at)
     when = (date_format(at, "H:i") if at.date() == timezone.localdate()
-            else date_format(at, "SHORT_DATETIME_FORMAT"))
+            else short_time(at))
     return _("%(name)s: already reported at %(time)s.") % {"name": case.resident.name, "time": when}
 
 
@@ -73,9 +74,11 @@ def _again(case: ZoneCase):
 
 def _reported(resident, cid, source, source_ref, confirmed_at, any_source=False):
     """The case this report repeats, or None: the same client key, the same screening
-    source, or (by hand) the same person while a case of theirs is open — from the same
-    source (`any_source`: no source given, any hand-reported case), or confirmed by
-    screening's re-test (the CDC's notice of a person screening already found)."""
+    source (`source_ref`), or the same person while a case of theirs is open
+    (`CASE_OPEN_DAYS`) — screening's re-test: any open case (the health authority's notice
+    came first: the re-test confirms it, `_confirms`); by hand: one from the same source
+    (`any_source`: no source given, any hand-reported case), or one screening confirmed (the
+    CDC's notice of a person screening already found)."""
     if cid is not None:
         found = ZoneCase.objects.filter(client_id=cid).select_related("resident").first()
         if found is not None:
@@ -83,11 +86,31 @@ def _reported(resident, cid, source, source_ref, confirmed_at, any_source=False)
                 raise Invalid(fields={"client_id": [_("This client id was used for another case.")]})
             return found
     if source_ref:
-        return ZoneCase.objects.filter(source_ref=source_ref).select_related("resident").first()
-    by_hand = Q(source_ref=None) if any_source else Q(source_ref=None, source=source[:80])
-    return (ZoneCase.objects.filter(by_hand | Q(source_ref__isnull=False), resident_id=resident.id,
+        found = ZoneCase.objects.filter(source_ref=source_ref).select_related("resident").first()
+        if found is not None:
+            return found
+        which = Q()  # the re-test of a person whose case is open: that case
+    else:
+        which = Q(source_ref=None) if any_source else Q(source_ref=None, source=source[:80])
+        which |= Q(source_ref__isnull=False)
+    return (ZoneCase.objects.filter(which, resident_id=resident.id,
                                     confirmed_at__gt=confirmed_at - datetime.timedelta(days=CASE_OPEN_DAYS))
             .select_related("resident").order_by("created_at").first())
+
+
+def _confirms(actor, found: ZoneCase, source: str, source_ref: str | None, confirmed_at) -> None:
+    """Screening's re-test (`source_ref`) found a case already open (`_reported`: the health
+    authority's notice came first): it confirms that case. The case keeps its source and time
+    (one case, on the day of the first: `screening.day_cases`) and takes the re-test's
+    `source_ref` when it has none (so the re-test finds it again by it); the audit trail says
+    the re-test confirmed it. Nothing else: nobody is told again, no proposal."""
+    if not source_ref or found.source_ref == source_ref:
+        return
+    if found.source_ref is None:
+        ZoneCase.objects.filter(pk=found.pk, source_ref=None).update(source_ref=source_ref)
+        found.source_ref = source_ref
+    record(actor, "zones.case.confirmed", found.resident,
+           {"case": found.id, "source": source, "at": confirmed_at.isoformat()})
 
 
 def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
@@ -96,7 +119,14 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
     """Called by the action that confirmed the case (screening's single re-test), which has
     checked its own permission. Idempotent by `source_ref` (by hand: `client_id`, and the
     person and source of an open case, `record_case`). Returns (case, proposal or None); a
-    case reported before has `reported_before` True, and nothing was written or told.
+    case reported before has `reported_before` True, and nothing was told or written (but
+    a re-test's confirmation, below).
+
+    A person counts once while their case is open (`CASE_OPEN_DAYS`), whichever way it came
+    first: a notice by hand after the re-test is "already reported"; a re-test positive
+    after the notice (or after an earlier re-test) confirms the open case (`_confirms`: its
+    `source_ref` and an audit event, no second case, alarm or proposal) — screening keeps
+    its own record (the follow-up closed as a case).
 
     The community's staff and the case's grid worker are told at once, whoever reported it
     (`kind`, `key` and `detail`, a renderable said after the case: the caller's own words,
@@ -107,10 +137,11 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
     case.copy_levels(resident)
     try:
         with transaction.atomic():
-            if not source_ref:  # one report by hand of a person at a time (the form sent twice at once)
-                list(Resident.objects.select_for_update().filter(pk=resident.pk).values_list("pk"))
+            # one report of a person at a time (the form sent twice at once, a notice beside a re-test)
+            list(Resident.objects.select_for_update().filter(pk=resident.pk).values_list("pk"))
             found = _reported(resident, client_id, source, source_ref, confirmed_at, any_source)
             if found is not None:
+                _confirms(actor, found, source, source_ref, confirmed_at)
                 return _again(found)
             case.save()
             record(actor, "zones.case", resident, {"source": source, "at": confirmed_at.isoformat()})
@@ -159,7 +190,7 @@ def _tell_staff(actor, case, resident, proposal, *, kind, key, detail):
                  "procedure for the household.") % {
             "name": name, "place": where.name if where else "",
             "source": _("Reported by the health authority") if stock else source,
-            "at": date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")}
+            "at": short_time(at)}
         if detail is not None:
             text += " " + str(detail() if callable(detail) else detail)
         if title:  # the zone's escalation, drafted: staff check it and publish it
