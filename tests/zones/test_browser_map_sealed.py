@@ -68,3 +68,33 @@ def test_every_sealed_building_is_named_on_the_phone_and_in_print(phone_page, wo
     assert table.is_visible()
     page.shot("zones-map-sealed-02-print")
     page.emulate_media(media="screen")
+
+
+def test_a_sealed_block_shows_its_red_under_its_label(phone_page, world):
+    """At the opening zoom a small sealed building was hidden under its own centred label:
+    every block on the phone looked orange (walked 2026-12-07). The label sits above its
+    building and carries the zone's colour as a bar, so the red shows twice."""
+    install_presets()
+    w, page = world, phone_page
+    building(w, "6号楼", ["丁一"], 0)
+    seven = building(w, "7号楼", ["甲一", "甲二"], 3)
+    designate(w, seven, "sealed")
+
+    log_in(page, "staff_a")
+    page.goto(f"{page.base}/zones/p/{w.community.id}/map/")
+    page.wait_for_selector("#map[data-ready]")
+    page.wait_for_timeout(300)
+    page.shot("zones-map-sealed-03-red-shows")
+    label = page.locator(".leaflet-tooltip-pane .map-label", has_text="7号楼")
+    bar = label.locator("> span").first.evaluate(
+        "e => [getComputedStyle(e).borderLeftWidth, getComputedStyle(e).borderLeftColor]")
+    assert bar[0] == "6px" and bar[1] not in ("rgba(0, 0, 0, 0)", "transparent"), bar
+    # the sealed block's own middle is the block, not its label: one sees its red
+    found = page.evaluate("""() => {
+        const paths = [...document.querySelectorAll('.leaflet-overlay-pane path')];
+        const sealed = paths.filter(p => p.getAttribute('stroke-width') === '3');
+        return sealed.map(p => { const r = p.getBoundingClientRect();
+            const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height * 0.75);
+            return at === p; });
+    }""")
+    assert found == [True], found

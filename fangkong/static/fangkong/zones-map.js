@@ -26,7 +26,11 @@
       row.textContent = line;
       tip.appendChild(row);
     });
-    l.bindTooltip(tip, {permanent: true, direction: "center", className: "map-label"});
+    /* the zone's colour on the label itself, a bar at its side, and the label above its
+       building, pointing at it: a centred label covered a small sealed block so only its
+       orange neighbours showed at the opening zoom (walked 2026-12-07) */
+    if (p.colour) { tip.style.setProperty("--zone", p.colour); }
+    l.bindTooltip(tip, {permanent: true, direction: "top", offset: [0, -4], className: "map-label"});
     var box = document.createElement("div");
     box.textContent = [text].concat(lines).join(" / ");
     l.bindPopup(box);
