@@ -213,11 +213,14 @@ def report_children(parent: Place) -> list[Place]:
                 .order_by("sort_key", "id"))
 
 
-def completeness(parent: Place, day: datetime.date) -> list[dict]:
-    """Each child's report for `day`: state on_time / late / missing (by its first
-    submission against the due time) or returned (`returned_pending`), status, version.
-    Four queries; missing first, then returned."""
-    kids = report_children(parent)
+def node_states(kids: list[Place], day: datetime.date) -> list[dict]:
+    """Each node's report for `day` (nodes of one level, in their order): {"place", "report"
+    (current version or None), "state" (`state`: on_time / late / missing, or returned),
+    "first" (first submission), "due", "returned" (`returned_pending`'s (report id, version,
+    returned at, reason), or None)}. The one reading of who still owes a report
+    (`OUTSTANDING`): the completeness page and its API, a person's reminder and the
+    scheduled job's (which reads every node of a level at once). Four queries, whatever the
+    number of nodes."""
     if not kids:
         return []
     ids = [k.id for k in kids]
@@ -229,7 +232,17 @@ def completeness(parent: Place, day: datetime.date) -> list[dict]:
         first, r = firsts.get(k.id), reports.get(k.id)
         when = r.due_at if r is not None else due  # as the report keeps it (`is_late`)
         rows.append({"place": k, "report": r, "state": state(first, when, k.id in back), "first": first,
-                     "due": when})
+                     "due": when, "returned": back.get(k.id)})
+    return rows
+
+
+def completeness(parent: Place, day: datetime.date) -> list[dict]:
+    """Each child's report for `day` (`node_states`), with the counts below a roll-up
+    (`_below_counts`). Eight queries at most; missing first, then returned."""
+    kids = report_children(parent)
+    if not kids:
+        return []
+    rows = node_states(kids, day)
     below = _below_counts(parent, kids, day)
     for row in rows:
         row["below"] = below.get(row["place"].id)
@@ -273,10 +286,18 @@ def completeness_counts(rows) -> dict:
 
 def submitters(place: Place) -> list[int]:
     """The users who submit this node's report (a grant with `reports.submit` on it)."""
+    return submitters_of([place])[place.id]
+
+
+def submitters_of(places) -> dict[int, list[int]]:
+    """{place id: `submitters`} of many nodes (the scheduled job's whole level). One query."""
     roles = [r for r, perms in ROLE_PERMS.items() if Perm.REPORTS_SUBMIT in perms]
-    return list(Membership.objects.filter(place=place, role__in=roles, is_active=True,
-                                          user__is_active=True, household=None)
-                .values_list("user_id", flat=True).distinct())
+    out = {p.id: [] for p in places}
+    for pid, uid in (Membership.objects.filter(place_id__in=list(out), role__in=roles, is_active=True,
+                                               user__is_active=True, household=None)
+                     .values_list("place_id", "user_id").distinct().order_by("place_id", "user_id")):
+        out[pid].append(uid)
+    return out
 
 
 def nodes(scope) -> list[Place]:

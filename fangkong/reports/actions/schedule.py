@@ -5,7 +5,9 @@ then; counted for many nodes at once, CHUNK at a time) and the nodes without a s
 report are reminded once. At the communities' cut-off, each community's roll is stored
 (`roll.take`: a past day's report keeps it, whatever is imported or moved afterwards). After
 the due time, the ones still missing are reminded once more (overdue); a pass that first
-comes after the due time sends the overdue reminder alone. Community figures are counted by
+comes after the due time sends the overdue reminder alone. A report returned and not submitted
+again is outstanding too (`queries.OUTSTANDING`): reminded once per return, saying it was
+returned (`reminders._send`), before or after the due time. Community figures are counted by
 the providers; streets and districts sum their children's stored reports (never a recount),
 so no request waits for a roll-up."""
 
@@ -24,11 +26,6 @@ from .reminders import remind_scheduled
 
 CHUNK = 200
 ORDER = [Kind.COMMUNITY, Kind.STREET, Kind.DISTRICT]
-
-
-def _unsubmitted(nodes, day) -> list[Place]:
-    done = set(queries.first_submissions([n.id for n in nodes], day))
-    return [n for n in nodes if n.id not in done]
 
 
 def moments(day: datetime.date) -> list[tuple[datetime.datetime, str, str]]:
@@ -67,7 +64,9 @@ def run(now=None) -> dict:
             counts["prepared"] += prepare_level(system, nodes, day, now)
             if level in overdue:
                 continue
-        counts["reminded"] += remind_scheduled(system, _unsubmitted(nodes, day), day, stage)
+        # every node still owing its report (missing, or returned and not submitted again:
+        # `queries.node_states`, as the completeness page and a person's reminder read it)
+        counts["reminded"] += remind_scheduled(system, queries.node_states(nodes, day), day, stage, now=now)
     later = [w for w, _l, _s in moments(day) if w > now]
     counts["next"] = min(later) if later else moments(day + datetime.timedelta(days=1))[0][0]
     return counts

@@ -482,7 +482,10 @@ def retest_results(actor, tubes: list[Tube]) -> dict:
 def _case(actor, fu: FollowUp, now):
     """A single re-test positive: the zones' escalation drafted, the staff told at once —
     unless the person's case is open already (the health authority's notice came first):
-    the re-test then confirms that case, nobody is told again (`case_confirmed`)."""
+    the re-test then confirms that case, no second alarm or proposal (`case_confirmed`); the
+    staff and the grid worker are told once what the notice could not say, who lives with the
+    case (close contacts, not released: `confirmed_detail`). The family's logins are told by
+    `families.retested` either way."""
     from fangkong.zones.actions.escalate import case_confirmed
 
     contacts = families.housemates(fu)  # the people living with the case: close contacts
@@ -498,4 +501,4 @@ def _case(actor, fu: FollowUp, now):
                                           source=_("Single re-test positive"),
                                           source_ref=f"screening.followup:{fu.id}",
                                           kind="screening.case", key=f"screening.case.{fu.id}",
-                                          detail=detail)
+                                          detail=detail, confirmed_detail=detail if contacts else None)

@@ -98,24 +98,28 @@ def _reported(resident, cid, source, source_ref, confirmed_at, any_source=False)
             .select_related("resident").order_by("created_at").first())
 
 
-def _confirms(actor, found: ZoneCase, source: str, source_ref: str | None, confirmed_at) -> None:
+def _confirms(actor, found: ZoneCase, source: str, source_ref: str | None, confirmed_at) -> bool:
     """Screening's re-test (`source_ref`) found a case already open (`_reported`: the health
     authority's notice came first): it confirms that case. The case keeps its source and time
     (one case, on the day of the first: `screening.day_cases`) and takes the re-test's
     `source_ref` when it has none (so the re-test finds it again by it); the audit trail says
-    the re-test confirmed it. Nothing else: nobody is told again, no proposal."""
+    the re-test confirmed it. No second alarm, no proposal. True when it confirmed a case
+    reported by hand (no re-test had confirmed it yet): the caller's `confirmed_detail` is then
+    told (`_tell_confirmed`)."""
     if not source_ref or found.source_ref == source_ref:
-        return
-    if found.source_ref is None:
-        ZoneCase.objects.filter(pk=found.pk, source_ref=None).update(source_ref=source_ref)
+        return False
+    by_hand = found.source_ref is None
+    if by_hand:
+        by_hand = ZoneCase.objects.filter(pk=found.pk, source_ref=None).update(source_ref=source_ref) == 1
         found.source_ref = source_ref
     record(actor, "zones.case.confirmed", found.resident,
            {"case": found.id, "source": source, "at": confirmed_at.isoformat()})
+    return by_hand
 
 
 def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
                    source_ref: str | None = None, kind="zones.case", key="", detail=None, client_id=None,
-                   any_source=False):
+                   any_source=False, confirmed_detail=None):
     """Called by the action that confirmed the case (screening's single re-test), which has
     checked its own permission. Idempotent by `source_ref` (by hand: `client_id`, and the
     person and source of an open case, `record_case`). Returns (case, proposal or None); a
@@ -126,7 +130,10 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
     first: a notice by hand after the re-test is "already reported"; a re-test positive
     after the notice (or after an earlier re-test) confirms the open case (`_confirms`: its
     `source_ref` and an audit event, no second case, alarm or proposal) — screening keeps
-    its own record (the follow-up closed as a case).
+    its own record (the follow-up closed as a case). The hand report's message could not say
+    what the re-test knows (who lives with the case: close contacts, not to be released): the
+    caller's `confirmed_detail` (a renderable, or None: nothing) is told to the same staff
+    once, as a confirmation, not a new case (`_tell_confirmed`, kind `<kind>_confirmed`).
 
     The community's staff and the case's grid worker are told at once, whoever reported it
     (`kind`, `key` and `detail`, a renderable said after the case: the caller's own words,
@@ -141,7 +148,10 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
             list(Resident.objects.select_for_update().filter(pk=resident.pk).values_list("pk"))
             found = _reported(resident, client_id, source, source_ref, confirmed_at, any_source)
             if found is not None:
-                _confirms(actor, found, source, source_ref, confirmed_at)
+                if _confirms(actor, found, source, source_ref, confirmed_at) and confirmed_detail is not None:
+                    told = key or f"zones.case.{found.id}"
+                    _tell_confirmed(actor, found, resident, kind=f"{kind}_confirmed", key=f"{told}.confirmed",
+                                    detail=confirmed_detail)
                 return _again(found)
             case.save()
             record(actor, "zones.case", resident, {"source": source, "at": confirmed_at.isoformat()})
@@ -172,24 +182,64 @@ def _announce(actor, case):
         logger.exception("zones: case %s not announced to the other apps", case.pk)
 
 
+def _case_staff(resident) -> set[int]:
+    """Who is told of a case: the staff of its community and its grid worker."""
+    return set(Membership.objects.filter(is_active=True).filter(
+        Q(role=Role.STAFF, place_id=resident.community_id) | Q(role=Role.GRID, place_id=resident.grid_id))
+        .values_list("user_id", flat=True))
+
+
+def _where(resident):
+    return Place.objects.filter(pk=resident.building_id or resident.unit_id or resident.community_id).first()
+
+
+def _source_words(source: str) -> str:
+    """A case's source as said to a reader: the stock one in their language."""
+    return _("Reported by the health authority") if source == default_source() else source
+
+
+def _tell_confirmed(actor, case, resident, *, kind, key, detail):
+    """A case reported by hand, confirmed by screening's re-test: the staff and the grid worker
+    are told once (`key`) what its first message could not say (`detail`: e.g. who lives with
+    the case, close contacts) — a confirmation of the same case, not a new one: nothing is
+    recorded or drafted again. In each reader's language; never costing the confirmation."""
+    users = _case_staff(resident)
+    if not users:
+        return
+    name, source, at, where = resident.name, case.source, case.confirmed_at, _where(resident)
+
+    def body():  # in each reader's language
+        text = _("%(name)s (%(place)s): the single re-test confirmed the case reported at %(at)s "
+                 "(%(source)s). It is the same case: nothing is recorded or drafted again.") % {
+            "name": name, "place": where.name if where else "", "source": _source_words(source),
+            "at": short_time(at)}
+        return text + " " + str(detail() if callable(detail) else detail)
+
+    try:
+        with transaction.atomic():
+            tell.send(sender=ZoneCase, adjustment=None, actor=actor, messages=[{
+                "users": users, "kind": kind,
+                "title": lambda: _("Case confirmed by a single re-test: %(name)s") % {"name": name},
+                "body": body, "url": reverse("zones_household", args=[resident.household_id]),
+                "place": Place.objects.filter(pk=resident.community_id).first(), "key": key}])
+    except Exception:  # noqa: BLE001 - logged; the confirmation is what must not be lost
+        logger.exception("zones: staff not told of case %s confirmed", case.pk)
+
+
 def _tell_staff(actor, case, resident, proposal, *, kind, key, detail):
     """The one message of a confirmed case, to the staff of its community and its grid
     worker, in each reader's language; never costing the case."""
-    users = set(Membership.objects.filter(is_active=True).filter(
-        Q(role=Role.STAFF, place_id=resident.community_id) | Q(role=Role.GRID, place_id=resident.grid_id))
-        .values_list("user_id", flat=True))
+    users = _case_staff(resident)
     if not users:
         return
     name, source, at = resident.name, case.source, case.confirmed_at
-    stock = source == default_source()  # said in each reader's language, like the rest
-    where = Place.objects.filter(pk=resident.building_id or resident.unit_id or resident.community_id).first()
+    where = _where(resident)
     title = proposal.title if proposal is not None else ""
 
     def body():  # in each reader's language
         text = _("%(name)s (%(place)s) confirmed a case at %(at)s (%(source)s). Follow the case "
                  "procedure for the household.") % {
-            "name": name, "place": where.name if where else "",
-            "source": _("Reported by the health authority") if stock else source,
+            "name": name, "place": where.name if where else "", "source": _source_words(source),
             "at": short_time(at)}
         if detail is not None:
             text += " " + str(detail() if callable(detail) else detail)
