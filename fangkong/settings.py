@@ -387,6 +387,12 @@ FANGKONG_HOUSEHOLD_PANELS = [
 # {household id: open service requests the user sees} for a list of households, one query
 # (registry.views: the vulnerability list and its export count them per person).
 FANGKONG_OPEN_REQUESTS = "fangkong.services.panels.open_requests"
+# Home sampling asked for by a family (上门采样), between two apps that never import each other
+# (the writes go through registry.signals): the open requests under a round's areas, which a
+# round planned over them lists (keys → [{request, household, people, text}]); and where each
+# person of some requests stands on the rounds' home-sampling lists (request ids → {id: [line]})
+FANGKONG_HOME_SAMPLING_ASKED = "fangkong.services.home_sampling.asked_under"
+FANGKONG_HOME_SAMPLING_LINES = "fangkong.screening.home_requests.lines"
 # since when a household's building is sealed (or None): someone in it set away is asked
 # whether they left before (registry.actions.away_while_sealed)
 FANGKONG_SEALED_SINCE = "fangkong.zones.queries.sealed_since"

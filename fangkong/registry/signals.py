@@ -1,5 +1,6 @@
 """Signals the registry sends for the apps above it (which connect in their ready()): the
-registry never imports them."""
+registry never imports them. And the signals two apps above it that may not import each other
+exchange about households and residents (home sampling asked for by a family)."""
 
 from django.dispatch import Signal
 
@@ -21,3 +22,27 @@ def placed(places, at=None):
         from .models import Place
 
         households_placed.send(sender=Place, places=places, at=at or timezone.now())
+
+
+# --- home sampling asked for by a family (上门采样) ----------------------------------------
+# Services (the family's request) and screening (the round's home-sampling list) are
+# siblings that never import each other: each sends its side here, the other connects it in
+# its ready(). Plain values only (ids, the registry's rows, the actor), never a sibling's row.
+
+# sent by services inside the transaction that raised a home-sampling request (`requests._raise`):
+# sender=Household, request= (its id), household=, people=[Resident] (chosen, of the household),
+# note= (the family's words), actor=. Screening connects it (screening.apps): each person goes
+# on the home-sampling list of every PCR round planned or running over the household in which
+# they are not sampled yet (`screening.actions.home_request.asked`).
+home_sampling_asked = Signal()
+
+# sent by services inside the transaction that cancelled such a request: sender=Household,
+# request=, actor=. Screening takes its visits still to make off the lists.
+home_sampling_withdrawn = Signal()
+
+# sent by screening when visits of a request were found sampled (the worker's pass, or staff's
+# "done"; `screening.actions.home_request.close_sampled`): sender=Resident, request=,
+# sampled={resident id: when swabbed} (every person of the request sampled at home so far), actor=.
+# Services connects it (services.apps): once every person it asked for is sampled, the request is
+# done with "已上门采样 08:12" and the family told as for any request done.
+home_sampled = Signal()

@@ -63,7 +63,8 @@ def round_out(r) -> dict:
             "place_name": r.place.name, "starts_at": r.starts_at, "ends_at": r.ends_at,
             "pool_size": None if r.kind == RoundKind.ANTIGEN else r.pool_size,  # antigen: does not apply
             "emergency_team": r.emergency_team_id, "overrun": r.overrun,
-            "home_listed": getattr(r, "home_listed", None), "home_left_out": getattr(r, "home_left_out", None)}
+            "home_listed": getattr(r, "home_listed", None), "home_left_out": getattr(r, "home_left_out", None),
+            "home_asked": getattr(r, "home_asked", None)}
 
 
 @router.post("/screening/rounds/{round_id}/emergency-team", response=RoundOut)

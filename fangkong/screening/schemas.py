@@ -40,6 +40,8 @@ class RoundOut(Schema):
     # put on its home-sampling list; null when not planned by this call
     home_listed: int | None = None
     home_left_out: int | None = None  # of those, confirmed cases left out (access.HELD_OUTCOMES)
+    # and the people of open home-sampling requests (上门采样, asked by their family) over its areas
+    home_asked: int | None = None
 
 
 class EmergencyTeamIn(Schema):

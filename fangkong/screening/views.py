@@ -115,6 +115,11 @@ def plan(request):
             "%(n)d person in a sealed area put on the home-sampling list.",
             "%(n)d people in a sealed area put on the home-sampling list.", rnd.home_listed)
             % {"n": rnd.home_listed})
+    if getattr(rnd, "home_asked", 0):  # a family's request 上门采样 not done yet (`home_request.for_round`)
+        messages.success(request, ngettext(
+            "%(n)d person whose family asked for home sampling put on the home-sampling list.",
+            "%(n)d people whose families asked for home sampling put on the home-sampling list.",
+            rnd.home_asked) % {"n": rnd.home_asked})
     if getattr(rnd, "home_left_out", 0):  # a case: transferred or isolated, not swabbed
         messages.warning(request, followup.left_out_words(rnd.home_left_out))
     return redirect("screening_round", pk=rnd.id)

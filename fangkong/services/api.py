@@ -12,7 +12,7 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Place
 
-from . import access, batch_queries, delivery_queries, queries, supplier_queries
+from . import access, batch_queries, delivery_queries, home_sampling, queries, supplier_queries
 from .actions import care, catalogue, delivery, handoff, orders, requests
 from .actions import disinfection as dis
 from .models import Category, Line, Run, Stop
@@ -174,7 +174,8 @@ def household_open_work(request, pk: int):
     work = queries.open_work(request.scope, hh, limit=LIMIT)
     return {"household": hh.id, "count": work["count"], "requests_n": work["requests_n"],
             "orders_n": work["orders_n"],
-            "requests": [request_out(r, request.scope) for r in queries.with_doors(work["requests"])],
+            "requests": [request_out(r, request.scope) for r in
+                         home_sampling.with_home_lines(queries.with_doors(work["requests"]))],
             "orders": [order_out(o) for o in with_sent(work["orders"])]}
 
 
@@ -404,6 +405,9 @@ def request_out(r, scope) -> dict:
     if not hasattr(r, "no_contact"):
         queries.with_doors([r])
     follower = access.follows_only(scope, r)
+    home = not follower and home_sampling.is_home_sampling(r.category)
+    if home and not hasattr(r, "home_lines"):  # a list reads them for all its rows at once
+        home_sampling.with_home_lines([r])
     return {"id": r.id, "household": r.household_id, "address": r.address, "category": r.category.code,
             "text": r.message,
             "priority": r.priority, "vulnerable": None if follower else r.weight, "state": r.state,
@@ -415,7 +419,9 @@ def request_out(r, scope) -> dict:
             "assignee_name": (r.assignee.display_name or r.assignee.username) if r.assignee_id else "",
             "team_name": r.team.name if r.team_id else "", "reopened_at": r.reopened_at,
             "reopen_reason": "" if follower else r.reopen_reason, "asked_from": r.asked_from_id,
-            "follower": follower, "no_contact": {} if follower else no_contact_out(r)}
+            "follower": follower, "no_contact": {} if follower else no_contact_out(r),
+            "people": [{"id": p.id, "name": p.name} for p in r.home_people] if home else None,
+            "home_sampling": r.home_lines if home else None}
 
 
 @router.get("/services/requests", response=list[RequestOut])
@@ -424,8 +430,9 @@ def request_list(request, place: int | None = None, household: int | None = None
     p = _place(request, place) if place else None
     hh = queries.get_household(request.scope, household) if household else None
     asker = queries.get_household(request.scope, asked_from) if asked_from else None
-    return [request_out(r, request.scope) for r in queries.with_doors(queries.request_queue(
-        request.scope, place=p, household=hh, asked_from=asker, open_only=open_only, limit=limit))]
+    return [request_out(r, request.scope) for r in home_sampling.with_home_lines(queries.with_doors(
+        queries.request_queue(request.scope, place=p, household=hh, asked_from=asker, open_only=open_only,
+                              limit=limit)))]
 
 
 @router.post("/services/requests", response={201: RequestOut})
@@ -436,7 +443,8 @@ def request_raise(request, body: RequestIn):
         return Status(201, request_out(requests.raise_for_neighbour(actor_of(request), hh, body.room, c, body.text,
                                                                     client_id=body.client_id), request.scope))
     return Status(201, request_out(requests.raise_request(actor_of(request), hh, c, body.text,
-                                                          client_id=body.client_id), request.scope))
+                                                          client_id=body.client_id, people=body.people),
+                                   request.scope))
 
 
 @router.get("/services/requests/{pk}", response=RequestOut)

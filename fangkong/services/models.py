@@ -419,6 +419,10 @@ class Request(Levels):
     confirmed_how = models.CharField(_("how the household said so"), max_length=10, blank=True,
                                      choices=[("phone", _("By phone")), ("door", _("At the door")),
                                               ("family", _("Told by the family"))])
+    # a home-sampling request (上门采样): who of the household is to be sampled at home, chosen
+    # by the asker or by default (`home_sampling.chosen`); screening lists them (`registry.signals`)
+    people = models.ManyToManyField("registry.Resident", blank=True, related_name="+",
+                                    verbose_name=_("to sample at home"))
 
     OPEN = (State.NEW, State.TAKEN)
 

@@ -379,9 +379,33 @@ class RequestIn(StrictIn):
         + ", ".join(f"`{code}`" for code, *_rest in DEFAULT_CATEGORIES) + "). Any other is refused (400, `fields.category`)."))
     text: str
     client_id: ClientId | None = None
+    people: list[int] | None = Field(None, description="`home_sampling` (上门采样) only: who of the household is "
+                                     "to be sampled at home (resident ids, people at home). None: its bedridden, "
+                                     "limited-mobility or elderly-living-alone people, or its one person at home. "
+                                     "Anyone not of the household, not at home, or whose home sampling is asked for "
+                                     "already and not done, is refused (400, `fields.people`).")
     room: str = Field("", description="For a neighbour of `household`'s building (\"为邻居求助\"): their room, "
                       "\"302\" or \"2单元302\"; the request is theirs, saying who asked (`asked_from`). A room the "
                       "building does not have, or has in several units, is refused (400, `fields.room`).")
+
+
+class HomePersonOut(Schema):
+    id: int
+    name: str
+
+
+class HomeLineOut(Schema):
+    """Where a person of a home-sampling request stands on one round's home-sampling list."""
+    resident: int
+    name: str
+    round: int
+    round_name: str
+    starts_at: datetime.datetime
+    status: str = Field(description="open (on the list) | sampled (registered, the visit closing) | done | "
+                                    "cancelled (taken off the list)")
+    sampled_at: datetime.datetime | None = None
+    door: str = Field("", description="The last door outcome without a swab, as every list says it.")
+    text: str = Field(description="The line as the request page says it: \"苏霞：已列入 04-12 第3轮核酸 上门采样名单\".")
 
 
 class RequestOut(Schema):
@@ -415,6 +439,11 @@ class RequestOut(Schema):
     no_contact: NoContactOut = Field(default_factory=NoContactOut, description="Hand over without contact at its "
                                      "door (the request page's and the queue's red line); never said to the neighbour "
                                      "who asked it (`follower`).")
+    people: list[HomePersonOut] | None = Field(None, description="`home_sampling`: who is to be sampled at home; "
+                                               "null for another category and for the neighbour who asked it.")
+    home_sampling: list[HomeLineOut] | None = Field(None, description="`home_sampling`: each person on each round's "
+                                                    "home-sampling list (none yet: the next round planned lists them); "
+                                                    "done by itself once everyone is sampled at home. Null as `people`.")
 
 
 class OpenWorkOut(Schema):

@@ -24,7 +24,7 @@ from fangkong.core.text import join_words
 from fangkong.core.views import act, confirm_step, confirmed, next_or, page, photo_response
 from fangkong.registry.models import Household, Place
 
-from . import access, delivery_queries, queries
+from . import access, delivery_queries, home_sampling, queries
 from .actions import care, delivery, handoff, orders, pricing, requests
 from .actions import disinfection as dis
 from .batch_queries import batch_suppliers, left_out, left_out_words, nothing_came, split_preview
@@ -488,6 +488,8 @@ def request_page(request, pk):
         _may(access.require_request, scope, r, manage=True)
     own = access.speaks_for(scope, hh.id)  # the family's own request
     queries.with_doors([r])  # its tags and `no_contact` now, as the queue and the API say them
+    if not follower:  # 上门采样: whom, and where each stands on the rounds' home-sampling lists
+        home_sampling.with_home_lines([r])
     return render(request, "services/request.html", {
         "r": r, "address": labels[hh.id],
         "no_contact": "" if follower else r.no_contact, "asked_from": labels.get(r.asked_from_id, ""),
@@ -542,6 +544,16 @@ def _confirm_for(request, r):
     except (Invalid, Conflict) as e:
         messages.error(request, error_text(e))
     return redirect(back)
+
+
+def _members(hh, asked) -> list:
+    """The household's people at home for the help form's 上门采样 ticks, each `.ticked`: as the
+    refused form had them, else the default (`home_sampling.members`)."""
+    people = home_sampling.members(hh)
+    ticked = set(asked.getlist("people")) if asked else None
+    for p in people:
+        p.ticked = str(p.id) in ticked if ticked is not None else p.default
+    return people
 
 
 def _teams(r):
@@ -609,8 +621,10 @@ def household(request, pk):
                     request.POST.get("client_id")
                 if room:  # "为邻居求助": the neighbour's door, not this one (found on a phone)
                     made = requests.raise_for_neighbour(a, hh, room, c, text, client_id=cid)
-                else:
-                    made = requests.raise_request(a, hh, c, text, client_id=cid)
+                else:  # 上门采样: who of the household, ticked (none: `home_sampling.chosen`'s default)
+                    made = requests.raise_request(a, hh, c, text, client_id=cid,
+                                                  people=request.POST.getlist("people")
+                                                  if home_sampling.is_home_sampling(c) else None)
                 if made.household_id != hh.id:
                     door = queries.door_labels([made.household])[made.household_id]
                     messages.success(request, _("Request sent for %(door)s: their grid worker answers it at "
@@ -626,6 +640,10 @@ def household(request, pk):
                                                 "taken."))
                 if c.code == "urgent_medical":
                     messages.warning(request, _("If a life is in danger, call 120 at once: do not wait for an answer here."))
+                if home_sampling.is_home_sampling(c) and made.household_id == hh.id:
+                    home_sampling.with_home_lines([made])
+                    messages.info(request, " ".join(ln["text"] for ln in made.home_lines) or _(
+                        "Not on a home-sampling list yet: the next testing round planned here lists them."))
             else:
                 raise NotFound()
             return redirect("services_household", pk=hh.pk)
@@ -654,6 +672,8 @@ def household(request, pk):
         # asked for a neighbour from here (为邻居求助): the asker follows them here (`access.asked_for`)
         "for_neighbours": queries.asked_for_neighbours(scope, hh),
         "suppliers": offer, "posted": posted, "asked": asked, "categories": queries.categories(),
+        # 上门采样's choice of who (the form's ticks: as typed when refused, else the default)
+        "members": _members(hh, asked) if may_order else [],
         "may_order": may_order, "errors": errors, "client_id": uuid.uuid4(),
         "pets": list(queries.pets(scope, household=hh)[:20]),
         "posted_pet": request.POST if errors and request.POST.get("do") == "pet" else {},

@@ -174,6 +174,10 @@ def set_home_visit(actor, hv: HomeVisit, status: str) -> HomeVisit:
         hv.save(update_fields=["status", "done_at"])
         record(actor, "screening.home.status", None, {"visit": hv.id, "status": status},
                levels_from=hv, label=str(hv.resident_id))
+        if status == HomeVisit.Status.DONE and hv.request_id is not None:
+            from .home_request import tell
+
+            tell(actor, hv.request_id)  # the family's request: done once everyone it asked for is
     return hv
 
 

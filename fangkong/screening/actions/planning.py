@@ -87,11 +87,14 @@ def plan_round(actor, place: Place, data: dict, *, areas=(), points=(), confirm_
             # a PCR round over a sealed area: its people are sampled at the door (they may not
             # come to a point), listed now, the count said (`home_listed`; a confirmed case
             # left out, `home_left_out`: `access.HELD_OUTCOMES`)
-            rnd.home_listed = rnd.home_left_out = 0
+            rnd.home_listed = rnd.home_left_out = rnd.home_asked = 0
             if rnd.kind == RoundKind.PCR:
                 from .followup import generate_home_list
+                from .home_request import for_round
 
                 rnd.home_listed = generate_home_list(actor, rnd, zones_only=True)
+                # and whoever a family asked home sampling for, not done yet (services' open requests)
+                rnd.home_asked = for_round(actor, rnd)
     except IntegrityError:  # the two taps at once: the first one's round (its news, its record)
         if cid is None or (found := Round.objects.filter(client_id=cid).first()) is None:
             raise

@@ -246,7 +246,9 @@ def record_check_in(actor, check_in: CheckIn, result: str, note="", category=Non
             n = CheckIn.objects.filter(pk=check_in.pk, result=before).update(
                 result=result, note=note, done_by=actor.user, done_at=timezone.now())
             if n and result == CheckIn.Result.NEEDS:
-                req = raise_request(actor, check_in.household, cat, note)
+                # home sampling asked on the call: for the person called (上门采样 names its people)
+                req = raise_request(actor, check_in.household, cat, note,
+                                    people=[check_in.resident_id] if cat.code == "home_sampling" else None)
                 CheckIn.objects.filter(pk=check_in.pk).update(request=req)
             elif n and result == CheckIn.Result.NO_ANSWER:
                 # nobody answering an elderly person's morning call is a door to knock on within

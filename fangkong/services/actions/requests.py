@@ -13,8 +13,11 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Invalid
+from fangkong.registry.models import Household
+from fangkong.registry.signals import home_sampling_asked, home_sampling_withdrawn
 
 from .. import access, checks
+from ..home_sampling import chosen, is_home_sampling
 from ..marks import of_households
 from ..models import Category, Request
 from .told import family_accounts  # whom to tell for a household (never a read shown to anyone)
@@ -27,6 +30,10 @@ DEFAULT_CATEGORIES = [
     ("dialysis", gettext_noop("Dialysis / regular treatment"), 1, 120),
     ("pregnancy", gettext_noop("Pregnancy"), 1, 60),
     ("medicine", gettext_noop("Medicine"), 2, 240),
+    # someone who cannot go down to the sampling point (`home_sampling`): listed on the next
+    # PCR round's home-sampling list, done by itself once sampled; within 12 hours a round
+    # (07:00–14:00 the usual window) comes — if none is planned, it is late and staff are told
+    ("home_sampling", gettext_noop("Home sampling"), 2, 720),
     ("repair", gettext_noop("Repair"), 3, 480),
     ("pet_care", gettext_noop("Pet care"), 3, 480),
     ("check_in", gettext_noop("Elderly check-in"), 2, 240),
@@ -121,13 +128,15 @@ def triage(actor, req: Request, *, urgent: bool | None, due_at=None) -> Request:
 
 
 def raise_request(actor, household, category: Category, text: str, *, client_id=None,
-                  assignee=None, team=None, now=None, minutes=None, urgent=False) -> Request:
+                  assignee=None, team=None, now=None, minutes=None, urgent=False, people=None) -> Request:
     """`minutes`: answer within this (default the category's response time); `urgent`:
     priority 1 whatever its category's (a visit after nobody answered, `care.no_answer_visit`),
-    first in the queue as a request staff marked urgent (`triage`)."""
+    first in the queue as a request staff marked urgent (`triage`). `people`: for home
+    sampling (上门采样), who of the household (resident ids; none: `home_sampling.chosen`'s
+    default) — listed on the rounds' home-sampling lists (`registry.signals`)."""
     access.require_household(actor, household, order=True)
     return _raise(actor, household, category, text, client_id=client_id, assignee=assignee, team=team,
-                  now=now, minutes=minutes, urgent=urgent)
+                  now=now, minutes=minutes, urgent=urgent, people=people)
 
 
 def raise_for_neighbour(actor, own, room: str, category: Category, text: str, *, client_id=None) -> Request:
@@ -154,14 +163,19 @@ def raise_for_neighbour(actor, own, room: str, category: Category, text: str, *,
 
 
 def _raise(actor, household, category, text, *, client_id=None, assignee=None, team=None, now=None,
-           minutes=None, asked_from=None, urgent=False) -> Request:
+           minutes=None, asked_from=None, urgent=False, people=None) -> Request:
     """The request written, once its household was allowed (`raise_request`,
-    `raise_for_neighbour`)."""
+    `raise_for_neighbour`). A home-sampling one with its people (`home_sampling.chosen`),
+    whom screening lists in the same transaction (`registry.signals.home_sampling_asked`)."""
     cid = checks.client_id(client_id)
     if cid is not None and (found := Request.objects.filter(client_id=cid).first()) is not None:
         if found.household_id != household.id:
             raise Invalid(fields={"client_id": [_("This client id was used for another request.")]})
         return found
+    home = is_home_sampling(category)
+    if people not in (None, "", [], ()) and not home:
+        raise Invalid(fields={"people": [_("Only a home-sampling request names the people it is for.")]})
+    chosen_people = chosen(household, people) if home else []
     now = now or timezone.now()
     req = Request(household=household, category=category, text=checks.text(text, "text", max_length=500),
                   priority=1 if urgent else category.priority, vulnerable=vulnerability(household.id),
@@ -173,7 +187,14 @@ def _raise(actor, household, category, text, *, client_id=None, assignee=None, t
             req.save()
             record(actor, "services.request.raise", household,
                    {"request": req.id, "category": category.code,
-                    **({"asked_from": asked_from.id} if asked_from is not None else {})})
+                    **({"asked_from": asked_from.id} if asked_from is not None else {}),
+                    **({"residents": [r.id for r in chosen_people]} if home else {})})
+            if home:
+                req.people.set(chosen_people)
+                # screening lists them in each round planned or running over the household (its
+                # receiver writes in a savepoint: a failure there never loses the family's request)
+                home_sampling_asked.send_robust(sender=Household, request=req.id, household=household,
+                                                people=chosen_people, note=req.text, actor=actor)
             if assignee is not None or team is not None:
                 _assign(actor, req, assignee, team)
             _tell(actor, req, responders(req, staff=category.priority == 1),
@@ -268,19 +289,29 @@ def done(actor, req: Request, result: str = "") -> Request:
     if not result:
         raise Invalid(fields={"result": [_("Write what was done: the household reads it before "
                                            "confirming, and so does the next shift.")]})
-    req = _move(actor, req, [State.NEW, State.TAKEN], State.DONE, "done_at", result=result)
+    return finish(actor, req, result)
+
+
+def finish(actor, req: Request, result: str, *, said=None, audit=None) -> Request:
+    """An open request marked done with `result`, once the caller was allowed (`done`; the
+    system's for a home-sampling request whose people were all sampled, `home_sampled`): the
+    household asked to confirm, whoever handed it over and its grid workers told, and the
+    neighbour who asked it. `said`: what was done as a renderable, said in each reader's
+    language in their messages (`result` is kept as written)."""
+    req = _move(actor, req, [State.NEW, State.TAKEN], State.DONE, "done_at", result=result, audit=audit)
+    body = said or result
     # the household reads what was done and confirms it (its own logins; one message a request)
     _tell(actor, req, family_accounts(req.household_id), gettext_lazy("Done, please confirm, %(category)s: %(where)s"),
-          "done", body=result)
+          "done", body=body)
     # and whoever handed it over, or answers the household's requests, knows it waits for the
     # household (found on a night walk: marked done, it left the queue and nobody was told;
     # an elderly woman living alone may not confirm by herself)
     _tell(actor, req, done_told(req), gettext_lazy("Done, waiting for the household to confirm, %(category)s: "
-                                                   "%(where)s"), "done.told", body=result)
+                                                   "%(where)s"), "done.told", body=body)
     # and the neighbour who asked it (found on a phone: 101 asked for 302 and heard nothing)
     again = f".{int(req.reopened_at.timestamp())}" if req.reopened_at else ""  # done again after "没解决"
     _tell_asker(actor, req, gettext_lazy("Your request for a neighbour is done, %(category)s: %(where)s"),
-                f"done{again}", body=result)
+                f"done{again}", body=body)
     return req
 
 
@@ -352,8 +383,14 @@ def reopen(actor, req: Request, reason: str) -> Request:
 
 
 def cancel(actor, req: Request) -> Request:
+    """Cancelled: a home-sampling request's visits still to make are taken off the rounds'
+    lists (`registry.signals.home_sampling_withdrawn`, screening's)."""
     access.require_request(actor, req, manage=True)
+    was = req.state
     req = _move(actor, req, list(Request.OPEN), State.CANCELLED, None)
+    if was != State.CANCELLED and is_home_sampling(req.category):
+        with transaction.atomic():
+            home_sampling_withdrawn.send_robust(sender=Household, request=req.id, actor=actor)
     _tell_asker(actor, req, gettext_lazy("Your request for a neighbour was cancelled, %(category)s: "
                                          "%(where)s"), "cancelled")
     return req

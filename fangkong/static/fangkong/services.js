@@ -8,6 +8,15 @@
 // 户" is the server's — found on a phone: a second carrier's page still offered a door
 // already delivered and said 18 doors where the server had 16. The badge says online or
 // offline (queue.js netBadge, the station's too).
+(function () {  // the help form: "who" of 上门采样 shown only while that kind of help is chosen
+  document.querySelectorAll("fieldset[data-for-category]").forEach(function (box) {
+    var select = box.form && box.form.elements.namedItem("category");
+    if (!select) return;
+    var show = function () { box.hidden = select.value !== box.getAttribute("data-for-category"); };
+    select.addEventListener("change", show);
+    show();
+  });
+})();
 (function () {  // "Print" buttons (the manifest)
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
