@@ -400,6 +400,10 @@ FANGKONG_SEALED_SINCE = "fangkong.zones.queries.sealed_since"
 # cadence marks that day planned, by the rule planning from it asks with (zones import no
 # screening; zones.cadence.covered_by)
 FANGKONG_ROUNDS_ON_DAY = "fangkong.screening.areas.planned_on"
+# resident id → "held" | "held_antigen" | "": held now by a positive pooled tube or antigen
+# test awaiting the re-test; the checkpoint keeps them in (zones import no screening;
+# zones.gate_rules.holds)
+FANGKONG_GATE_HOLD = "fangkong.screening.gate_hold.held"
 # (resident, presence) → None, or Conflict: may the registry set this presence (someone held
 # by a positive test, a case or a close contact is never away: screening.access.HELD_OUTCOMES;
 # registry.actions.presence_allowed)
@@ -417,6 +421,7 @@ FANGKONG_PLACE_ALERTS = [
     "fangkong.services.panels.building_alert",  # a compound's or building's services (no panels there)
     "fangkong.zones.panels.waiting_escalations",  # a case's escalation draft left unpublished
     "fangkong.zones.panels.failed_publications",  # a timed publication the worker refused
+    "fangkong.zones.panels.awaiting_approval",  # a lift waiting for the street's approval
 ]
 # An escalation drafted after a case and not published after this many hours stands out in
 # red on the zones page and at the top of the place's page (zones.panels).

@@ -43,6 +43,9 @@ class Perm(StrEnum):
     ZONES_MANAGE = "zones.manage"  # notices, draft / publish / schedule adjustments, cases
     ZONES_GATE = "zones.gate"  # checkpoint entries and exits, health-code observations
     ZONES_POLICY = "zones.policy"  # pick and edit the zone policy (a district's command)
+    # approve or return the lifting or stepping down of a zone whose type needs the level
+    # above (a 封控区 by default: `ZoneType.lift_approval`) — the street's or district's command
+    ZONES_APPROVE = "zones.approve"
     REPORTS_VIEW = "reports.view"  # dashboards and nightly reports (figures, no personal data)
     REPORTS_SUBMIT = "reports.submit"  # the nightly report of the node the grant is on
     REPORTS_APPROVE = "reports.approve"  # approve / return the reports of communities below
@@ -60,7 +63,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.COMMAND: frozenset({P.VIEW_REGISTRY, P.VIEW_PHONE, P.EXPORT, P.VIEW_AUDIT, P.SCREENING_VIEW,
                              P.MANAGE_USERS, P.EDIT_PLACES,
                              P.VOLUNTEERS_VIEW, P.MANAGE_NOTIFY,
-                             P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_POLICY, P.SERVICES_VIEW, P.SERVICES_POLICY,
+                             P.ZONES_VIEW, P.ZONES_MANAGE, P.ZONES_POLICY, P.ZONES_APPROVE,
+                             P.SERVICES_VIEW, P.SERVICES_POLICY,
                              P.REPORTS_VIEW, P.REPORTS_SUBMIT, P.REPORTS_APPROVE}),
     Role.STAFF: frozenset({
         P.VIEW_REGISTRY, P.VIEW_PHONE, P.REVEAL_ID, P.EDIT_REGISTRY, P.EDIT_PLACES,

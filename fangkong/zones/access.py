@@ -13,6 +13,7 @@ from fangkong.core.tree import NOTHING, ancestor_ids, level_field, under
 from fangkong.registry.models import LEVELS
 
 VIEW, MANAGE, GATE, POLICY = Perm.ZONES_VIEW, Perm.ZONES_MANAGE, Perm.ZONES_GATE, Perm.ZONES_POLICY
+APPROVE = Perm.ZONES_APPROVE  # the level above approves lifting a zone that needs it
 
 
 def require(actor_or_scope, perm, obj):

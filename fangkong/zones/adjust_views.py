@@ -1,5 +1,7 @@
 """Adjustment pages: draft → add places → see the difference and conflicts → attach the
-notice → publish now or at a set time (every irreversible step asks first)."""
+notice → publish now or at a set time (every irreversible step asks first). A lift needing
+the level above (`approval`): submit → the street's command approves or returns it, each
+asked first."""
 
 import datetime
 
@@ -18,7 +20,8 @@ from fangkong.core.text import join_words
 from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry.models import Place
 
-from . import access, engine, lifting, overlaps, place_picker, queries
+from . import access, approval, engine, lift_flaws, lifting, overlaps, place_picker, queries
+from .actions import approval as approval_actions
 from .actions import publish as pub
 from .models import Adjustment, ZoneType
 from .views import actor, flash_error, get_place
@@ -73,8 +76,16 @@ def _detail_ctx(request, adj) -> dict:
     from . import engine as _engine
 
     current = {d.place_id: d for d in _engine.in_force([it.place_id for it in items])}
+    needing = approval.needing(adj, items)
+    may_approve = approval.may_approve(request.scope, adj)
     ctx = {"adj": adj, "items": items, "can_manage": can_manage and adj.state == Adjustment.State.DRAFT,
            "may_act": can_manage, "current": current,
+           # a lift needing the level above: submit it, or (the level above) approve or return it
+           "needs_approval": bool(needing), "approval_what": approval.what(needing) if needing else "",
+           "must_submit": bool(needing) and adj.approved_at is None and not may_approve,
+           "may_approve": may_approve and adj.state == Adjustment.State.AWAITING,
+           "approval_state": approval.state_words(adj),
+           "flaws": lift_flaws.said(adj),  # a lift on wrong facts; an escalation that re-seals it
            "types": queries.zone_types(), "ops": pub.Op.choices,
            "conflicts": overlaps.overlaps(adj), "zone_rule": overlaps.rule(),
            # published against its lifting rule: each place and what was unmet, said now
@@ -231,7 +242,8 @@ def publish(request, pk):
     adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
     try:
         pub.check_ready(adj)  # nothing to confirm yet: say what is missing
-    except Invalid as e:
+        _approved_first(request, adj)
+    except (Invalid, Conflict) as e:
         flash_error(request, e)
         return redirect("zones_adjustment", pk=adj.id)
     now = timezone.now()
@@ -290,7 +302,8 @@ def schedule(request, pk):
             return redirect("zones_adjustment", pk=adj.id)
         try:
             pub.check_ready(adj)
-        except Invalid as e:
+            _approved_first(request, adj)
+        except (Invalid, Conflict) as e:
             flash_error(request, e)
             return redirect("zones_adjustment", pk=adj.id)
         warn = []
@@ -330,6 +343,95 @@ def cancel(request, pk):
     try:
         (pub.unschedule if undo else pub.cancel)(actor(request), adj)
         messages.success(request, _("Done."))
+    except FangkongError as e:
+        flash_error(request, e)
+    return redirect("zones_adjustment", pk=adj.id)
+
+
+def _approved_first(request, adj):
+    """A lift needing the level above, not approved, by a user who is not it: refused before
+    any confirm step (`approval.required`: submit it first)."""
+    needing = approval.needing(adj)
+    if needing and adj.approved_at is None and not approval.may_approve(request.scope, adj):
+        raise approval.required(needing)
+
+
+@page
+@require_POST
+def submit(request, pk):
+    """Submit a lift to the street's command, asked first: what needs its approval, and that
+    the draft cannot be changed while it waits."""
+    adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
+    if not confirmed(request):
+        try:
+            pub.check_ready(adj)
+            needing = approval.needing(adj)
+            if not needing:
+                raise Conflict(_("This draft needs no approval: publish it."), code="no_approval_needed")
+        except (Invalid, Conflict) as e:
+            flash_error(request, e)
+            return redirect("zones_adjustment", pk=adj.id)
+        return confirm_step(request, title=_("Submit %(title)s for approval?") % {"title": adj.title},
+                            lines=[_("Notice: %(n)s") % {"n": adj.notice}, *_summary(adj),
+                                   _("The street's command is told at once; it approves it or returns it with "
+                                     "a reason. The draft cannot be changed while it waits.")],
+                            warn=_("Lifting or stepping down %(what)s needs the approval of the street's "
+                                   "command.") % {"what": approval.what(needing)},
+                            alarm=_against(adj), yes=_("Yes, submit it for approval"),
+                            back=reverse("zones_adjustment", args=[adj.id]))
+    try:
+        approval_actions.submit(actor(request), adj)
+        messages.success(request, _("Submitted: the street's command is told."))
+    except FangkongError as e:
+        flash_error(request, e)
+    return redirect("zones_adjustment", pk=adj.id)
+
+
+@page
+@require_POST
+def approve(request, pk):
+    """The street's command approves a lift, asked first: what it lifts, what changes, and
+    whether its lifting rule is met; then the staff may publish it."""
+    adj = queries.get_adjustment(request.scope, pk, access.APPROVE)
+    if adj.state != Adjustment.State.AWAITING:
+        messages.error(request, _("Only a draft awaiting approval can be approved or returned."))
+        return redirect("zones_adjustment", pk=adj.id)
+    if not confirmed(request):
+        return confirm_step(request, title=_("Approve %(title)s?") % {"title": adj.title},
+                            lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"}, *_summary(adj),
+                                   _("Approved, it can be published or scheduled by the community; it is "
+                                     "recorded under your name.")],
+                            alarm=_against(adj), yes=_("Yes, approve it"),
+                            back=reverse("zones_adjustment", args=[adj.id]))
+    try:
+        approval_actions.approve(actor(request), adj)
+        messages.success(request, _("Approved: the community is told."))
+    except FangkongError as e:
+        flash_error(request, e)
+    return redirect("zones_adjustment", pk=adj.id)
+
+
+@page
+@require_POST
+def return_(request, pk):
+    """The street's command returns a lift with a reason, asked first (the reason typed on the
+    confirm step, kept as typed)."""
+    adj = queries.get_adjustment(request.scope, pk, access.APPROVE)
+    if adj.state != Adjustment.State.AWAITING:
+        messages.error(request, _("Only a draft awaiting approval can be approved or returned."))
+        return redirect("zones_adjustment", pk=adj.id)
+    reason = (request.POST.get("reason") or "").strip()
+    if not confirmed(request) or not reason:
+        return confirm_step(request, title=_("Return %(title)s?") % {"title": adj.title},
+                            lines=[_("It goes back to the community as a draft, with your reason; it cannot "
+                                     "be published until it is submitted and approved again.")],
+                            warn=_("Say why it is returned: the staff read it on the draft.")
+                            if confirmed(request) else "",
+                            entry=("reason", _("Why it is returned"), reason), yes=_("Yes, return it"),
+                            back=reverse("zones_adjustment", args=[adj.id]))
+    try:
+        approval_actions.return_(actor(request), adj, reason)
+        messages.success(request, _("Returned: the community is told."))
     except FangkongError as e:
         flash_error(request, e)
     return redirect("zones_adjustment", pk=adj.id)

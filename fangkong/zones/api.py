@@ -14,7 +14,8 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.registry.models import Household, Place, Resident
 
-from . import access, lifting, overlaps, queries
+from . import above, access, approval, lift_flaws, lifting, overlaps, queries
+from .actions import approval as approval_actions
 from .actions import escalate, gate
 from .actions import lift as lift_actions
 from .actions import notices as notice_actions
@@ -42,6 +43,7 @@ from .schemas import (
     ObservationOut,
     PolicyOut,
     RecommendationOut,
+    ReturnIn,
     ScheduleIn,
     ShapeIn,
     ShapeOut,
@@ -75,9 +77,11 @@ def type_out(t: ZoneType) -> dict:
             "antigen_per_week": t.antigen_per_week,
             "pool_size": t.pool_size, "door_services": t.door_services, "home_sampling": t.home_sampling,
             "may_leave_home": t.may_leave_home, "may_leave_area": t.may_leave_area,
-            "collect_every_days": t.collect_every_days, "called_out": t.called_out,
+            "collect_every_days": t.collect_every_days, "collect_place": t.collect_place,
+            "collect_place_zh": t.collect_place_zh, "collect_place_en": t.collect_place_en,
+            "collect_from": t.collect_from, "collect_until": t.collect_until, "called_out": t.called_out,
             "escalate_to": t.escalate_to.code if t.escalate_to_id else None,
-            "escalate_scope": t.escalate_scope,
+            "escalate_scope": t.escalate_scope, "lift_approval": t.lift_approval,
             "lift_rules": [{"after": r.after.code if r.after_id else None, "clean_days": r.clean_days,
                             "round_day": r.round_day, "outcome": r.outcome,
                             "to": r.to.code if r.to_id else None, "words": r.words, "note": r.note}
@@ -85,6 +89,7 @@ def type_out(t: ZoneType) -> dict:
 
 
 def adjustment_out(a: Adjustment) -> dict:
+    items = queries.items(a)
     return {"id": a.id, "place": a.place_id, "title": a.title, "state": a.state, "reason": a.reason,
             "why": a.why, "notice": a.notice_id, "effective_at": a.effective_at,
             "published_at": a.published_at, "households_changed": a.households_changed,
@@ -93,7 +98,18 @@ def adjustment_out(a: Adjustment) -> dict:
             if a.against_rule else None,
             "items": [{"id": i.id, "op": i.op, "place": i.place_id, "place_name": i.place.name,
                        "zone_type": i.zone_type.code if i.zone_type_id else None,
-                       "designation": i.designation_id} for i in queries.items(a)]}
+                       "designation": i.designation_id} for i in items],
+            "urgent": a.urgent, "lift_flaws": lift_flaws.said(a), "approval": _approval_out(a, items)}
+
+
+def _approval_out(a: Adjustment, items) -> dict | None:
+    """Where its approval by the level above stands; None when it needs none and none was asked."""
+    needing = approval.needing(a, items) if a.is_open else []
+    if not needing and a.submitted_at is None and a.approved_at is None:
+        return None
+    return {"needed": bool(needing), "what": approval.what(needing), "said": approval.state_words(a),
+            "submitted_at": a.submitted_at, "approved_at": a.approved_at, "returned_at": a.returned_at,
+            "return_reason": a.return_reason}
 
 
 def designation_out(d: Designation) -> dict:
@@ -154,7 +170,9 @@ def activate(request, code: str):
 @router.patch("/zones/types/{pk}", response=ZoneTypeOut)
 def update_type(request, pk: int, body: ZoneTypeIn):
     """Change a zone type's rules — movement, testing, pools, its escalation (`escalate_to`:
-    a stricter type's code or its own; `escalate_scope`) and its own lifting rule
+    a stricter type's code or its own; `escalate_scope`), a controlled area's collection
+    (`collect_every_days`, `collect_place_zh`/`_en`, `collect_from`–`collect_until` "HH:MM")
+    and its own lifting rule
     (`lift_clean_days` 1 to 60, `lift_round_day`, `lift_outcome`, `lift_to`) — from
     `effective_from` (now when absent; a time already past is refused). Audited; a later
     change is listed as scheduled and may be withdrawn on the type's page."""
@@ -202,14 +220,16 @@ def notice(request, pk: int):
     notice, lifted or changed to which type); null while in force. A lift has `after`:
     the zone the place falls back to (a compound above still zoning it), null for none."""
     n = queries.get_notice(request.scope, pk)
-    return {**notice_out(n), "places": [
+    items = queries.notice_items(request.scope, n)
+    flaws = {a.id: a for a in (it.adjustment for it in items) if a.lift_flaws}
+    return {**notice_out(n), "lift_flaws": [x for a in flaws.values() for x in lift_flaws.said(a)], "places": [
         {"place": it.place_id, "place_name": it.label, "op": it.op,
          "zone_type": it.zone_type.code if it.zone_type_id else None,
          "zone_name": it.zone_type.name if it.zone_type_id else None,
          "from_type": it.designation.zone_type.code if it.designation_id else None,
          "state": it.adjustment.state, "effective_at": it.adjustment.effective_at,
          "ended": _ended_item(it.ended), "after": _after_item(it.after)}
-        for it in queries.notice_items(request.scope, n)]}
+        for it in items]}
 
 
 def _after_item(a) -> dict | None:
@@ -371,6 +391,33 @@ def schedule(request, pk: int, body: ScheduleIn):
     return adjustment_out(pub.schedule(actor_of(request), adj, body.at, confirm_against=body.confirm))
 
 
+@router.post("/zones/adjustments/{pk}/submit", response=AdjustmentOut)
+def submit(request, pk: int):
+    """Submit a lift needing the level above (a 封控区 lifted or stepped down, by the policy:
+    `lift_approval`) to the street's command: `awaiting`, told at once; publishing or
+    scheduling it before it is approved answers 409 `approval_required`. 409
+    `no_approval_needed` for a draft that needs none."""
+    adj = queries.get_adjustment(request.scope, pk)
+    return adjustment_out(approval_actions.submit(actor_of(request), adj))
+
+
+@router.post("/zones/adjustments/{pk}/approve", response=AdjustmentOut)
+def approve(request, pk: int):
+    """The street's (or district's) command approves a lift awaiting it: a draft again, which
+    may be published or scheduled. 403 for a reader who is not the level above; 409
+    `not_awaiting` for one not awaiting approval."""
+    adj = queries.get_adjustment(request.scope, pk)
+    return adjustment_out(approval_actions.approve(actor_of(request), adj))
+
+
+@router.post("/zones/adjustments/{pk}/return", response=AdjustmentOut)
+def return_(request, pk: int, body: ReturnIn):
+    """The street's command returns a lift awaiting it with `reason` (required): a draft
+    again, not approved; its staff are told why."""
+    adj = queries.get_adjustment(request.scope, pk)
+    return adjustment_out(approval_actions.return_(actor_of(request), adj, body.reason))
+
+
 @router.post("/zones/adjustments/{pk}/cancel", response=AdjustmentOut)
 def cancel(request, pk: int):
     adj = queries.get_adjustment(request.scope, pk)
@@ -391,15 +438,18 @@ def household(request, pk: int):
 
 @router.get("/zones/lifting", response=list[RecommendationOut])
 def recommendations(request, place: int):
+    """The lifting advice of each zone in force at or under the place, then of each zone over it
+    from above holding its households (`above`: "随光明小区", with `households_here`)."""
     p = _place(request, place)
-    recs = lifting.recommendations(list(queries.designations(request.scope, p)[:200]))
+    recs = above.recommendations(request.scope, p)
     return [{"designation": r.designation.id, "place": r.designation.place_id,
              "place_name": r.designation.place.name, "zone_type": r.designation.zone_type.code,
              "action": r.action, "to": r.to.code if r.to else None, "day": r.day,
              "counted_from": r.counted_from, "earliest": r.earliest, "reasons": r.reasons,
              "final_round": r.round and {"name": r.round.name, "day": r.round.day, "sampled": r.round.sampled,
                                          "to_sample": r.round.to_sample, "missing": r.round.missing,
-                                         "finished": r.round.finished, "all_negative": r.round.all_negative}}
+                                         "finished": r.round.finished, "all_negative": r.round.all_negative},
+             "above": r.above, "households_here": getattr(r.designation, "households", None) if r.above else None}
             for r in recs]
 
 
@@ -421,7 +471,9 @@ def report_case(request, body: CaseIn):
     return Status(200 if again else 201, {
         "id": case.id, "resident": r.id, "confirmed_at": case.confirmed_at,
         "proposal": proposal.id if proposal else None, "already_reported": again,
-        "message": escalate.already_words(case) if again else ""})
+        "message": escalate.already_words(case) if again else "",
+        "lift_flaws": [] if again else [lift_flaws.sentence(f, case.confirmed_at)
+                                        for f in lift_flaws.find(case.levels().values(), case.confirmed_at)]})
 
 
 # --- health codes and the checkpoint -------------------------------------------------------
@@ -439,7 +491,8 @@ def observe(request, body: ObservationIn):
 def gate_out(e) -> dict:
     return {"id": e.id, "gate": e.gate_id, "resident": e.resident_id, "name": e.name,
             "direction": e.direction, "colour": e.colour, "temperature": e.temperature,
-            "allowed": e.allowed, "reason": e.reason, "zone_kind": e.zone_kind, "at": e.at}
+            "allowed": e.allowed, "reason": e.reason, "zone_kind": e.zone_kind, "hold": e.hold,
+            "terms": e.terms, "at": e.at}
 
 
 @router.post("/zones/checkpoints/{pk}/events", response={201: GateOut})
@@ -451,7 +504,10 @@ def pass_gate(request, pk: int, body: GateIn):
     applies and is recorded as seen at the gate. A code imported from the city's data is never
     overruled (`confirm` or not): the person is judged by it, the event is recorded (refused
     when the code says so), the colour seen is kept as an observation, the community's staff
-    are told, and the answer is 409 `code_imported` with `known` and the recorded `event`."""
+    are told, and the answer is 409 `code_imported` with `known` and the recorded `event`.
+    An exit of someone kept in whatever their code and zone is refused with `hold` (case, contact,
+    held, held_antigen: `gate_rules.holds`) and its reason, the staff told once a day; an exit let
+    through on terms (a controlled area's collector) says them in `terms`."""
     g = _place(request, pk, access.GATE)
     person = None
     if body.resident is not None:

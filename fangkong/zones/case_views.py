@@ -24,7 +24,7 @@ from fangkong.core.when import short_time
 from fangkong.registry.models import Place, Resident
 from fangkong.registry.queries import address_labels
 
-from . import access, engine
+from . import access, engine, lift_flaws
 from .actions import escalate
 from .models import CASE_OPEN_DAYS, HouseholdZone, ZoneCase
 
@@ -158,6 +158,20 @@ def escalation_said(r: Resident) -> tuple[str, bool]:
     return _("%(place)s will be drafted as a %(zone)s.") % {"place": place.name, "zone": target.name}, True
 
 
+def flaw_alarm(r: Resident, when) -> tuple[str, list[str]] | None:
+    """The confirm step's alarm when the case was confirmed before a lift (or step-down) of a
+    zone over the home, published since: that lift rested on wrong facts, re-sealing is
+    urgent (`lift_flaws`). None when there is none."""
+    at = when or timezone.now()
+    flaws = lift_flaws.find(r.household.levels().values(), at)
+    if not flaws:
+        return None
+    return (_("A lift rested on wrong facts"),
+            [*(lift_flaws.sentence(f, at) for f in flaws),
+             _("Reported, the lift and its notice are marked so, the escalation draft is urgent, and the "
+               "community's staff and the street's command are told.")])
+
+
 def earlier_case(r: Resident) -> ZoneCase | None:
     """The person's latest case still open (confirmed in the last CASE_OPEN_DAYS: by hand or
     by screening's re-test), or None: the confirm step names it and asks whether this is the
@@ -201,14 +215,16 @@ def report_case(request, pk):
             if not confirmed(request):
                 line, drafts = escalation_said(r)
                 earlier = earlier_case(r)
+                flawed = flaw_alarm(r, when)
+                alarm = earlier_alarm(r, earlier) if earlier is not None else flawed
                 return confirm_step(
-                    request, title=_("Report a confirmed case?"),
-                    alarm=earlier_alarm(r, earlier) if earlier is not None else None,
+                    request, title=_("Report a confirmed case?"), alarm=alarm,
                     lines=[*person_lines(r), posted["source"] or _("Reported by the health authority"),
-                           when_line(posted["confirmed_at"]), line],
-                    warn=_("The community's staff and the grid worker are told at once, and the zone's "
-                           "escalation is drafted by the policy.") if drafts else
-                    _("The community's staff and the grid worker are told at once."),
+                           when_line(posted["confirmed_at"]), line,
+                           *(flawed[1] if flawed and alarm is not flawed else ())],
+                    warn=_("The community's staff, the grid worker and the street's command are told at once, "
+                           "and the zone's escalation is drafted by the policy.") if drafts else
+                    _("The community's staff, the grid worker and the street's command are told at once."),
                     yes=_("It is a new case: report it") if earlier is not None else _("Yes, report the case"),
                     back=request.get_full_path(), back_post=True, fields=posted)
             case, proposal = escalate.record_case(actor_of(request), r, confirmed_at=when,
@@ -217,6 +233,8 @@ def report_case(request, pk):
                 messages.warning(request, escalate.already_words(case))
             else:
                 messages.success(request, _("Case recorded: %(name)s.") % {"name": r.name})
+                for f in lift_flaws.find(case.levels().values(), case.confirmed_at):
+                    messages.error(request, lift_flaws.sentence(f, case.confirmed_at))
             if proposal is not None:
                 return redirect("zones_adjustment", pk=proposal.id)
             return redirect("zones_place", pk=p.pk)

@@ -21,7 +21,7 @@ from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.registry import queries as registry_queries
 from fangkong.registry.models import Kind, Place
 
-from . import access, engine, queries
+from . import access, engine, gate_rules, queries
 from .actions import gate
 from .models import CheckpointEvent, CodeColour
 from .views import actor, flash_error, get_place
@@ -89,6 +89,7 @@ def checkpoint(request, pk):
         "known": known_code(shown) if shown else None, "shown": shown,
         "disputed": gate.disputed_words(result, result.disputed) if getattr(result, "disputed", None) else "",
         "zone": queries.household_zone(result.household_id) if result and result.household_id else None,
+        "collect_types": gate_rules.collect_types(),
         "duty": registry_queries.duty_phone_for(chosen or p)})
 
 
@@ -100,12 +101,12 @@ def checkpoint_export(request, pk):
     q = (request.GET.get("q") or "").strip()[:40]
     rows = list(queries.gate_log(request.scope, p, q=q)[:20000])
     header = [_("Time"), _("Gate"), _("Person"), _("Direction"), _("Health code"), _("Temperature"),
-              _("Zone"), _("Allowed"), _("Reason")]
+              _("Zone"), _("Allowed"), _("Reason"), _("Terms")]
     kinds = dict(CheckpointEvent._meta.get_field("zone_kind").choices)
     data = [[timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M"), e.gate.name, e.name,
              e.get_direction_display(), e.get_colour_display() if e.colour else "",
              str(e.temperature or ""), str(kinds.get(e.zone_kind, "")) if e.zone_kind else "",
-             _("yes") if e.allowed else _("no"), e.reason] for e in rows]
+             _("yes") if e.allowed else _("no"), e.reason, e.terms] for e in rows]
     record(actor(request), "zones.gate.export", p, {"rows": len(data), "q": q})
     title = _("%(place)s checkpoint log, %(when)s") % {"place": p.name,
                                                        "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")}

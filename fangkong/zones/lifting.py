@@ -5,7 +5,9 @@ adjustment it recommends is `actions.lift.draft_from`.
 
 A case counts for the most specific designation in force over its household at the minute
 it was confirmed (Shanghai: "a new case keeps only its own building sealed" — once the
-building has its own designation, the compound's count goes on). A zone drawn after the
+building has its own designation, the compound's count goes on) — unless that place was
+lifted since (a case reported after the lift it was confirmed before: the lift rested on
+wrong facts), when it counts for the zone over it still in force. A zone drawn after the
 case (the case's building sealed because of it) does not take the case away from the zone
 it was confirmed in: that compound's count restarts that day. The count starts at the later of the zone's clock (its start,
 or the start of the stricter zone it stepped down from) and the last case; day n is n
@@ -147,6 +149,13 @@ def _owner(case: ZoneCase, d: Designation) -> int:
     then = (Designation.objects.filter(place_id__in=levels, starts_at__lte=at)
             .filter(Q(ends_at=None) | Q(ends_at__gt=at)).select_related("place"))
     covering = [o for o in then if o.place.kind in engine.DEPTH and _covers(o, case)]
+    # a zone lifted after the case (reported late: the lift rested on wrong facts, `lift_flaws`)
+    # no longer holds it: the case counts for the zone over it still in force (the compound's
+    # count restarts), never for no zone at all
+    lifted = {o.place_id for o in covering if o.ends_at is not None and o.ends_at < case.created_at}
+    if lifted:
+        lifted -= set(Designation.objects.filter(place_id__in=lifted, ends_at=None).values_list("place_id", flat=True))
+        covering = [o for o in covering if o.place_id not in lifted]
     if not covering:
         return d.place_id
     return max(covering, key=lambda o: engine.DEPTH[o.place.kind]).place_id

@@ -156,11 +156,22 @@ class ZoneType(models.Model):
     # controlled: one person per household every N days may collect goods at a set place
     collect_every_days = models.PositiveSmallIntegerField(_("one collector per household every N days"),
                                                           null=True, blank=True)
+    # where and when that collector goes (the guard at the gate is told, and an exit outside
+    # the hours is refused: actions.gate): the place in words (empty: the gate's own
+    # collection point), the hours as "HH:MM" (both empty: any hour)
+    collect_place_zh = models.CharField(_("collection point (Chinese)"), max_length=60, blank=True)
+    collect_place_en = models.CharField(_("collection point (English)"), max_length=60, blank=True)
+    collect_from = models.CharField(_("collection from"), max_length=5, blank=True)
+    collect_until = models.CharField(_("collection until"), max_length=5, blank=True)
     called_out = models.BooleanField(_("residents may be called out as volunteers"), default=True)
     escalate_to = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+",
                                     verbose_name=_("a case inside makes it"))
     escalate_scope = models.CharField(_("escalation covers"), max_length=20, default="building",
                                       help_text=_("building, unit or the whole designation"))
+    # lifting it, or stepping it down, needs the approval of the level above the community
+    # (the street's command): the draft waits "awaiting approval" (`actions.approval`)
+    lift_approval = models.BooleanField(_("lifting or stepping down needs the street's approval"),
+                                        default=False)
     changed_at = models.DateTimeField(default=timezone.now)
 
     @property
@@ -196,6 +207,18 @@ class ZoneType(models.Model):
     @property
     def cadence_note(self):
         return in_language(self.cadence_zh, self.cadence_en)
+
+    @property
+    def collect_place(self):
+        return in_language(self.collect_place_zh, self.collect_place_en)
+
+    @property
+    def collect_words(self):
+        """Its collection rule in words (every how many days, where, when), "" for none."""
+        from .rule_words import collect_words
+
+        return collect_words(self.collect_every_days, self.collect_place, self.collect_from,
+                             self.collect_until, self.may_leave_area)
 
     def lift_rule(self):
         """The type's own lifting rule (the one not tied to a stricter type it stepped down
@@ -319,6 +342,9 @@ class Adjustment(Levels):
         SCHEDULED = "scheduled", _("Scheduled")
         PUBLISHED = "published", _("Published")
         CANCELLED = "cancelled", _("Cancelled")
+        # lifting or stepping down a zone whose type needs the approval of the level above
+        # (`ZoneType.lift_approval`): submitted, not yet approved or returned (`actions.approval`)
+        AWAITING = "awaiting", _("Awaiting approval")
 
     class Reason(models.TextChoices):
         MANUAL = "manual", _("Drawn by hand")
@@ -348,6 +374,21 @@ class Adjustment(Levels):
     # officials decided so, confirmed): one row per place (`lifting.Against.kept`), said on
     # its page and in the API as "不符合解除规则发布"; [] for one within the rules
     against_rule = models.JSONField(default=list, blank=True)
+    # the approval of the level above (`actions.approval`): submitted, then approved (it may be
+    # published) or returned with a reason (back to draft); changing the draft clears it
+    submitted_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, blank=True, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, blank=True, related_name="+")
+    returned_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.CharField(max_length=300, blank=True)
+    # an escalation re-sealing a place lifted on wrong facts (a case confirmed before the lift,
+    # reported after it): first in the lists and red at once (`lift_flaws`)
+    urgent = models.BooleanField(default=False)
+    # the lifts a late-reported case shows rested on wrong facts, one row per case and lift
+    # (`zones.lift_flaws`): on the lift ("解除依据有误：…") and on the escalation it makes urgent
+    lift_flaws = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -360,7 +401,7 @@ class Adjustment(Levels):
 
     @property
     def is_open(self):
-        return self.state in (self.State.DRAFT, self.State.SCHEDULED)
+        return self.state in (self.State.DRAFT, self.State.SCHEDULED, self.State.AWAITING)
 
     @property
     def failure_text(self) -> str:
@@ -489,6 +530,11 @@ class CheckpointEvent(Levels):
     allowed = models.BooleanField()
     reason = models.CharField(max_length=200, blank=True)
     zone_kind = models.CharField(max_length=20, choices=ZoneKind.choices, blank=True)
+    # why the person is kept in whatever their code and zone (`zones.gate_rules.HOLDS`: an
+    # open case, a case's housemate, a positive pool or antigen test awaiting the re-test)
+    hold = models.CharField(max_length=20, blank=True)
+    # an exit let through on terms (a controlled area's collector: where, back by when), as said
+    terms = models.CharField(max_length=200, blank=True)
     recorded_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     client_id = models.UUIDField(unique=True)
@@ -520,7 +566,8 @@ class Shape(models.Model):
 EDITABLE_RULES = ["name_zh", "name_en", "severity", "colour", "movement_zh", "movement_en",
                   "cadence_zh", "cadence_en", "pcr_per_week", "antigen_per_week", "pool_size",
                   "door_services", "home_sampling", "may_leave_home", "may_leave_area",
-                  "collect_every_days", "called_out", "escalate_to", "escalate_scope"]
+                  "collect_every_days", "collect_place_zh", "collect_place_en", "collect_from",
+                  "collect_until", "called_out", "escalate_to", "escalate_scope", "lift_approval"]
 # The type's own lifting rule (`ZoneType.lift_rule`), edited with the rules above.
 LIFT_RULES = ["lift_clean_days", "lift_round_day", "lift_outcome", "lift_to"]
 ESCALATE_SCOPES = ("building", "unit", "designation")

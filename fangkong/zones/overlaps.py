@@ -23,7 +23,7 @@ from . import engine, queries
 from .models import Adjustment, AdjustmentItem
 
 Op = AdjustmentItem.Op
-OPEN = [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED]
+OPEN = [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED, Adjustment.State.AWAITING]
 
 
 def rule() -> str:

@@ -5,13 +5,17 @@ when and how it can end (`lifting.said_to_family`, the staff's lifting count).
 
 And at the top of a place's page (FANGKONG_PLACE_ALERTS), on the zones page's drafts: an
 escalation drafted after a case and still not published past
-FANGKONG_ESCALATION_WAIT_HOURS, in red with how long it has waited."""
+FANGKONG_ESCALATION_WAIT_HOURS, in red with how long it has waited — at once, first, when it
+re-seals a place lifted on wrong facts (`Adjustment.urgent`); and, for the level above,
+the lifts awaiting its approval (`awaiting_approval`)."""
 
 import datetime
 
 from django.conf import settings
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fangkong.registry.models import Kind
@@ -42,6 +46,9 @@ def escalation_wait(adj, now=None) -> str:
     older than FANGKONG_ESCALATION_WAIT_HOURS; "" for any other adjustment."""
     if adj.state != Adjustment.State.DRAFT or adj.reason != Adjustment.Reason.ESCALATION:
         return ""
+    if adj.urgent:  # a place lifted on wrong facts: red at once, whatever the hours
+        return _("Urgent: it re-seals a place lifted on wrong facts (a case confirmed before the lift). "
+                 "Publish it now.")
     waited = (now or timezone.now()) - adj.created_at
     hours = int(waited.total_seconds() // 3600)
     if hours < settings.FANGKONG_ESCALATION_WAIT_HOURS:
@@ -64,13 +71,27 @@ def waiting_escalations(request, place):
     now = timezone.now()
     old = now - datetime.timedelta(hours=settings.FANGKONG_ESCALATION_WAIT_HOURS)
     rows = list(queries.adjustments(scope, [Adjustment.State.DRAFT]).filter(
-        queries.for_place_q(place), reason=Adjustment.Reason.ESCALATION, created_at__lte=old)
-        .order_by("created_at")[:20])
+        queries.for_place_q(place), Q(created_at__lte=old) | Q(urgent=True), reason=Adjustment.Reason.ESCALATION)
+        .order_by("-urgent", "created_at")[:20])
     if not rows:
         return None
     for a in rows:
         a.wait = escalation_wait(a, now)
     return render_to_string("zones/_waiting_escalations.html", {"rows": rows}, request=request)
+
+
+def awaiting_approval(request, place):
+    """At the top of a place's page (the street's command's home): the lifts of zones under it
+    waiting for its approval, each a link to the draft. None for a user who may not approve
+    there, or when none waits."""
+    scope = request.scope
+    if place.kind not in FILED_AT or not scope.allows(access.APPROVE, place):
+        return None
+    rows = list(queries.adjustments(scope, [Adjustment.State.AWAITING]).filter(
+        queries.for_place_q(place)).select_related("submitted_by").order_by("submitted_at", "id")[:20])
+    if not rows:
+        return None
+    return render_to_string("zones/_awaiting_approval.html", {"rows": rows}, request=request)
 
 
 def failed_publications(request, place):

@@ -8,6 +8,8 @@ import re
 
 from django.utils.translation import gettext as _
 
+from fangkong.core.clean import clean as clean_text
+
 from .models import EDITABLE_RULES, ESCALATE_SCOPES, LIFT_RULES, LiftRule, ZoneType
 
 MAX_CLEAN_DAYS = 60
@@ -43,6 +45,12 @@ def clean(zone_type: ZoneType, data: dict) -> tuple[dict, dict]:
         if key == "escalate_to":
             after[key] = value or None
             continue
+        if key in COLLECT_TEXT:
+            value = clean_text(str(value or "")).strip()
+        if key in COLLECT_HOURS:
+            value = _clock(value, errors, key)
+            if key in errors:
+                continue
         f = ZoneType._meta.get_field(key)
         try:
             value = f.clean(value, zone_type)
@@ -67,6 +75,7 @@ def clean(zone_type: ZoneType, data: dict) -> tuple[dict, dict]:
         after[key] = value
     _stale_note(before, after, errors)
     rules = {**before, **{k: v for k, v in after.items() if k not in errors}}
+    _hours(before, rules, errors)
     if rules["lift_outcome"] == LiftRule.Outcome.LIFT and rules["lift_to"] is not None:
         after["lift_to"] = rules["lift_to"] = None  # lifted: to no type
     _escalation(zone_type, before, rules, after, errors)
@@ -74,6 +83,34 @@ def clean(zone_type: ZoneType, data: dict) -> tuple[dict, dict]:
     _order(zone_type, before, rules, errors)
     changes = {k: [before[k], v] for k, v in after.items() if k not in errors and before.get(k) != v}
     return changes, errors
+
+
+COLLECT_TEXT = ("collect_place_zh", "collect_place_en", "collect_from", "collect_until")
+COLLECT_HOURS = ("collect_from", "collect_until")
+
+
+def _clock(value: str, errors, key) -> str:
+    """A time of day typed "7:00", "07:00" or "07:00:00" → "07:00"; "" for none."""
+    if not value:
+        return ""
+    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)(?::[0-5]\d)?", value)
+    if m is None:
+        errors[key] = [_("A time of day like 08:00, or empty.")]
+        return value
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def _hours(before, rules, errors):
+    """The collection hours, as they will be: both or neither, the start before the end (on
+    one day). Said on the field that was changed."""
+    start, end = rules["collect_from"], rules["collect_until"]
+    if any(k in errors for k in COLLECT_HOURS) or (start, end) == (before["collect_from"], before["collect_until"]):
+        return
+    field = "collect_until" if end != before["collect_until"] else "collect_from"
+    if bool(start) != bool(end):
+        errors[field] = [_("Give both the start and the end of the collection hours, or neither.")]
+    elif start and start >= end:
+        errors[field] = [_("The collection hours end after they start, on the same day.")]
 
 
 def _types(zone_type):

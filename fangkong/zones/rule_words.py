@@ -42,6 +42,18 @@ def lift_words(clean_days: int, round_day: int | None, outcome: str, to_name: st
     return _("%(need)s: lifted") % {"need": need}
 
 
+def collect_words(every_days, place: str, start: str, end: str, may_leave_area=False) -> str:
+    """A controlled area's collection rule: "每户每 2 天 1 人，东门取物点，07:00–18:00" ("" when
+    the type has none: its people may leave the area, or no collection rule is set)."""
+    if may_leave_area or not every_days:
+        return ""
+    who = ngettext("one person per household every day", "one person per household every %(n)d days",
+                   every_days) % {"n": every_days}
+    return _("%(who)s, %(where)s, %(when)s") % {
+        "who": who, "where": place or _("at the gate's collection point"),
+        "when": f"{start}–{end}" if start and end else _("at any hour")}
+
+
 def rule_labels() -> dict:
     """Each editable rule's one label in the reader's language: the form's and the change
     log's ("连续无新增天数: 14 → 10" beside the field of that name)."""
@@ -54,9 +66,12 @@ def rule_labels() -> dict:
         "door_services": _("Services come to the door"), "home_sampling": _("Sampled at home"),
         "may_leave_home": _("May leave home"), "may_leave_area": _("May leave the area"),
         "collect_every_days": _("One collector per household every N days"),
+        "collect_place_zh": _("Collection point (Chinese)"), "collect_place_en": _("Collection point (English)"),
+        "collect_from": _("Collection hours from"), "collect_until": _("Collection hours until"),
         "called_out": _("Residents may be called out as volunteers"),
         "escalate_to": _("A case inside makes it"), "escalate_scope": _("Escalation covers"),
         "lift_clean_days": _("Days without a new case"),
         "lift_round_day": _("All-negative round on or after day"), "lift_outcome": _("Then"),
-        "lift_to": _("Step down to"), "effective_from": _("In force from"),
+        "lift_to": _("Step down to"),
+        "lift_approval": _("Lifting or stepping down needs the street's approval"), "effective_from": _("In force from"),
     }

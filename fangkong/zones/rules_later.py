@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from .models import in_language
 from .queries import scheduled_changes
-from .rule_words import cadence_words, lift_words
+from .rule_words import cadence_words, collect_words, lift_words
 
 
 def facts(values: dict, names: dict) -> dict[str, str]:
@@ -21,11 +21,18 @@ def facts(values: dict, names: dict) -> dict[str, str]:
              "designation": _("the whole designated area")}.get(values["escalate_scope"], values["escalate_scope"])
     lifting = lift_words(values["lift_clean_days"], values["lift_round_day"], values["lift_outcome"],
                          names.get(values["lift_to"])) if values["lift_clean_days"] is not None else _("by hand")
+    if values.get("lift_approval"):
+        needs = _("Lifting or stepping down needs the street's approval")
+        lifting = f"{lifting} · {needs}"
     return {"movement": in_language(values["movement_zh"], values["movement_en"]),
             "cadence": cadence_words(values["pcr_per_week"], values["antigen_per_week"]) or "—",
             "pool_size": str(values["pool_size"]), "services": services,
             "volunteers": _("may be called out") if values["called_out"] else _("not called out"),
-            "case": f"→ {names.get(to, to)} ({scope})" if to else "—", "lifting": lifting}
+            "case": f"→ {names.get(to, to)} ({scope})" if to else "—", "lifting": lifting,
+            "collect": collect_words(values["collect_every_days"],
+                                     in_language(values["collect_place_zh"], values["collect_place_en"]),
+                                     values["collect_from"], values["collect_until"],
+                                     values["may_leave_area"]) or "—"}
 
 
 def later(types) -> None:

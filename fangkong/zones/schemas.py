@@ -39,9 +39,15 @@ class ZoneTypeOut(Schema):
     may_leave_home: bool
     may_leave_area: bool
     collect_every_days: int | None
+    collect_place: str
+    collect_place_zh: str
+    collect_place_en: str
+    collect_from: str
+    collect_until: str
     called_out: bool
     escalate_to: str | None
     escalate_scope: str
+    lift_approval: bool = False  # lifting or stepping it down needs the street's approval
     lift_rules: list[LiftRuleOut]
 
 
@@ -70,9 +76,14 @@ class ZoneTypeIn(StrictIn):
     may_leave_home: bool | None = None
     may_leave_area: bool | None = None
     collect_every_days: int | None = None
+    collect_place_zh: str | None = None  # where the collector goes (empty: the gate's own point)
+    collect_place_en: str | None = None
+    collect_from: str | None = None  # collection hours "HH:MM"–"HH:MM" (both empty: any hour)
+    collect_until: str | None = None
     called_out: bool | None = None
     escalate_to: str | None = None  # a zone type's code of the same policy: stricter, or the type itself
     escalate_scope: str | None = None  # building, unit or designation
+    lift_approval: bool | None = None  # lifting or stepping it down needs the street's approval
     lift_clean_days: int | None = None  # the type's own lifting rule: days without a new case (1..60)
     lift_round_day: int | None = None  # an all-negative round on or after this day of the count (null: none)
     lift_outcome: str | None = None  # lift or step_down
@@ -146,6 +157,8 @@ class NoticePlaceOut(Schema):
 
 class NoticeDetailOut(NoticeOut):
     places: list[NoticePlaceOut]  # what it zones for the caller: their area and above it
+    # a lift of it that rested on wrong facts: "解除依据有误：12-07 16:00 确诊病例于 12-07 18:50 补报"
+    lift_flaws: list[str] = []
 
 
 class DesignationOut(Schema):
@@ -194,6 +207,22 @@ class AgainstRuleOut(Schema):
     places: list[AgainstPlaceOut]
 
 
+class ApprovalOut(Schema):
+    """Lifting or stepping down a zone that needs the level above (a 封控区 by default)."""
+
+    needed: bool  # it lifts or steps down such a zone
+    what: str  # "3号楼（封控区）"
+    said: str  # where it stands, in the reader's language ("等待街道审批…", "已由…批准", "被…退回：…")
+    submitted_at: datetime.datetime | None = None
+    approved_at: datetime.datetime | None = None
+    returned_at: datetime.datetime | None = None
+    return_reason: str = ""
+
+
+class ReturnIn(StrictIn):
+    reason: str  # why the street's command returns it: said on the draft and to its staff
+
+
 class AdjustmentOut(Schema):
     id: int
     place: int
@@ -210,6 +239,12 @@ class AdjustmentOut(Schema):
     # {"said": "不符合解除规则发布", "places": [...]}; null within the rules
     against_rule: AgainstRuleOut | None = None
     items: list[AdjustmentItemOut]
+    # an escalation re-sealing a place lifted on wrong facts: first in the lists, red at once
+    urgent: bool = False
+    # on a lift: it rested on wrong facts (a case confirmed before it, reported after); on an
+    # escalation: the lift it re-seals and why — each a sentence in the reader's language
+    lift_flaws: list[str] = []
+    approval: ApprovalOut | None = None  # null: it needs no approval and none was asked
 
 
 class NoticeRef(StrictIn):
@@ -311,6 +346,10 @@ class RecommendationOut(Schema):
     earliest: datetime.date | None = None
     reasons: list[str]
     final_round: FinalRoundOut | None = None
+    # a zone over the place from above holding its households ("随光明小区"), with the
+    # households of the place it holds; False: a zone at or under the place
+    above: bool = False
+    households_here: int | None = None
 
 
 class ObservationIn(StrictIn):
@@ -355,6 +394,8 @@ class GateOut(Schema):
     allowed: bool
     reason: str
     zone_kind: str
+    hold: str = ""  # kept in whatever the code and zone: case | contact | held | held_antigen
+    terms: str = ""  # an exit let through on terms: where to, back by when
     at: datetime.datetime
 
 
@@ -374,6 +415,9 @@ class CaseOut(Schema):
     proposal: int | None
     already_reported: bool = False  # True (status 200): reported before, nothing done now
     message: str = ""  # then: "薛桂芳已于12:47上报过。", in the user's language
+    # confirmed before a lift of a zone over the home, reported after it: the lift rested on
+    # wrong facts (the escalation is urgent), each a sentence in the user's language
+    lift_flaws: list[str] = []
 
 
 class ZoneFigureOut(Schema):

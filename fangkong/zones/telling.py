@@ -12,6 +12,8 @@ out through `signals.tell`, which the notify app queues as every other message).
   published.
 - The command and staff of the level whose adjustment made a zone this one ends (the
   street's seal lifted by the community): the same moves, unless told above.
+- The street's command (`approval.command_of`) of every publication in its street: every
+  move of the publication and who published it, unless told above or publishing it.
 
 Each message is said in its reader's language (title and body are callables, rendered by
 notify once per language) and keyed by the publication and the group it tells, so a retry
@@ -33,6 +35,7 @@ from fangkong.core.text import join_words
 from fangkong.registry.models import Household, Place
 from fangkong.registry.queries import place_labels
 
+from . import approval
 from .models import Adjustment
 from .queries import changed_counted
 
@@ -173,18 +176,20 @@ def _workers(adj, changes, levels, labels, names, url, at, actor) -> list[dict]:
     counted = changed_counted([c.household_id for c in changes])
     areas = defaultdict(lambda: defaultdict(int))  # (role, area id) → {(place, new, old, via): households}
     earlier = defaultdict(lambda: defaultdict(int))  # the adjustment that made an ended zone → moves
+    whole = defaultdict(int)  # every move of the publication: the street's command
     for c in changes:
         if c.household_id not in counted:
             continue
         place_id, new, old, via, ended = _target(c, adj)
         move = (place_id, new, old, via)
+        whole[move] += 1
         community, grid, building = levels.get(c.household_id, (None, None, None))
         for role, area in ((Role.STAFF, community), (Role.GRID, grid), (Role.LEADER, building)):
             if area:
                 areas[(role, area)][move] += 1
         if ended and c.old.designation.adjustment_id != adj.id:
             earlier[c.old.designation.adjustment_id][move] += 1
-    if not areas and not earlier:
+    if not areas and not earlier and not whole:
         return []
     members = defaultdict(set)
     me = getattr(getattr(actor, "user", None), "pk", None)
@@ -206,7 +211,31 @@ def _workers(adj, changes, levels, labels, names, url, at, actor) -> list[dict]:
                     "title": lambda number=adj.notice.number: _("Zones published: %(notice)s") % {"notice": number},
                     "body": _worker_body(area_name, _sorted(moves, labels, names), adj.notice.number, at), "url": url,
                     "place": area_places.get(area), "key": f"zones.published.{adj.id}.{role}.{area}"})
-    return out + _earlier(adj, earlier, labels, names, url, at, me, told)
+    out += _earlier(adj, earlier, labels, names, url, at, me, told)
+    return out + _command(adj, whole, labels, names, url, at, actor, told | {u for m in out for u in m["users"]})
+
+
+def _command(adj, whole, labels, names, url, at, actor, told) -> list[dict]:
+    """The street's command: every publication in its street, once, with all its moves and who
+    published it (a community worker lifting a building is never unknown above)."""
+    me = getattr(getattr(actor, "user", None), "pk", None)
+    users = approval.command_of(adj) - told - {me}
+    if not whole or not users:
+        return []
+    who = getattr(getattr(actor, "user", None), "display_name", "") or getattr(
+        getattr(actor, "user", None), "username", "") or ""
+    said = _worker_body(adj.place.name, _sorted(whole, labels, names), adj.notice.number, at)
+    number, issued_by, area = adj.notice.number, adj.notice.issued_by, adj.place.name
+
+    def body():  # in each reader's language
+        by = (_("Published by %(who)s under %(notice)s (%(issued_by)s).") % {
+            "who": who, "notice": number, "issued_by": issued_by} if who else
+              _("Published under %(notice)s (%(issued_by)s).") % {"notice": number, "issued_by": issued_by})
+        return f"{said()} {by}"
+
+    return [{"users": users, "kind": "zones.published",
+             "title": lambda: _("Zones published in %(area)s: %(notice)s") % {"area": area, "notice": number},
+             "body": body, "url": url, "place": adj.place, "key": f"zones.published.{adj.id}.command"}]
 
 
 def _sorted(moves, labels, names):

@@ -31,4 +31,7 @@ urlpatterns = [
     path("zones/adjustments/<id:pk>/publish/", adjust_views.publish, name="zones_publish"),
     path("zones/adjustments/<id:pk>/schedule/", adjust_views.schedule, name="zones_schedule"),
     path("zones/adjustments/<id:pk>/cancel/", adjust_views.cancel, name="zones_cancel"),
+    path("zones/adjustments/<id:pk>/submit/", adjust_views.submit, name="zones_submit"),
+    path("zones/adjustments/<id:pk>/approve/", adjust_views.approve, name="zones_approve"),
+    path("zones/adjustments/<id:pk>/return/", adjust_views.return_, name="zones_return"),
 ]

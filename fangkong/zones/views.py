@@ -19,7 +19,8 @@ from fangkong.core.views import confirm_step, confirmed, flash_error, page
 from fangkong.registry import queries as registry_queries
 from fangkong.registry.models import Household, Place
 
-from . import access, lifting, queries, rule_values, rule_words, rules_later
+from . import above as above_q
+from . import access, lift_flaws, queries, rule_values, rule_words, rules_later
 from . import cadence as testing
 from .actions import lift as lift_actions
 from .actions import notices as notice_actions
@@ -53,8 +54,7 @@ def home(request):
 def place(request, pk):
     p = get_place(request, pk)
     scope = request.scope
-    current = list(queries.designations(scope, p)[:200])
-    recs = lifting.recommendations(current)
+    recs = above_q.recommendations(scope, p)
     days = testing.cadence(p)
     may_plan = access.may_plan_rounds(scope, p)  # the hint about "Plan" only beside its buttons
     if may_plan:  # "plan this round": the planning form, prefilled
@@ -66,8 +66,10 @@ def place(request, pk):
                            [r.name for r in testing.covered_by(p, c["day"], kind, types)])
                           for kind, types in (("pcr", c["pcr"]), ("antigen", c["antigen"])) if types]
     ctx = {"place": p, "figures": queries.figures(p), "recs": recs, "cadence": days, "may_plan": may_plan,
-           "drafts": list(queries.adjustments(scope, [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED])
-                          .filter(queries.for_place_q(p)).order_by("-created_at")[:50]),
+           # an urgent escalation (a place lifted on wrong facts) first, and the lifts awaiting approval
+           "drafts": list(queries.adjustments(scope, [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED,
+                                                      Adjustment.State.AWAITING])
+                          .filter(queries.for_place_q(p)).order_by("-urgent", "-created_at")[:50]),
            "published": queries.published_for(scope, p),
            "can_manage": scope.allows(access.MANAGE, p), "can_gate": scope.allows(access.GATE, p),
            "policy": queries.active_policy(), "crumbs": registry_queries.crumbs(request.scope, p)}
@@ -128,7 +130,7 @@ def zone_type(request, pk):
     if request.method == "POST":
         access.require_policy(actor(request))
         values = {k: request.POST.get(k, "") for k in policy_actions.EDITABLE if k in request.POST}
-        for flag in ("door_services", "home_sampling", "may_leave_home", "may_leave_area", "called_out"):
+        for flag in ("door_services", "home_sampling", "may_leave_home", "may_leave_area", "called_out", "lift_approval"):
             values[flag] = request.POST.get(flag) == "on"
         if values.get("collect_every_days") == "":
             values["collect_every_days"] = None
@@ -197,8 +199,10 @@ def notice(request, pk):
     n = queries.get_notice(request.scope, pk)
     roots = request.scope.roots(access.VIEW)
     may = request.scope.allows(access.MANAGE, n) and n.withdrawn_at is None
+    items = queries.notice_items(request.scope, n)
+    lifts = {a.id: a for a in (it.adjustment for it in items) if a.lift_flaws}  # lifted on wrong facts
     return render(request, "zones/notice.html", {
-        "notice": n, "items": queries.notice_items(request.scope, n),
+        "notice": n, "items": items, "flaws": [x for a in lifts.values() for x in lift_flaws.said(a)],
         "may_withdraw": may, "replacements": queries.notices_to_replace(request.scope, n) if may else [],
         "back": reverse("zones_notices", args=[roots[0].id]) if roots else reverse("home")})
 
@@ -241,7 +245,7 @@ def notice_withdraw(request, pk):
 @page
 def lifting_page(request, pk):
     p = get_place(request, pk)
-    recs = lifting.recommendations(list(queries.designations(request.scope, p)[:200]))
+    recs = above_q.recommendations(request.scope, p)
     return render(request, "zones/lifting.html", {"place": p, "recs": recs,
                                                   "can_manage": request.scope.allows(access.MANAGE, p),
                                                   "can_gate": request.scope.allows(access.GATE, p)})

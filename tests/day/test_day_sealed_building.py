@@ -43,8 +43,9 @@ def town_with_roster(system):
     return town
 
 
-def publish(staff, community, place, op, title, zone_type=None):
-    """A notice filed and its adjustment published, as the zones' pages and API do it."""
+def publish(staff, community, place, op, title, zone_type=None, command=None):
+    """A notice filed and its adjustment published, as the zones' pages and API do it; a lift
+    of the seal submitted by the staff and approved by the street's `command` first."""
     r = post_json(staff, "/zones/notices", {"place": community, "number": f"迎泽防控〔2022〕{title}",
                                             "issued_by": "桥东街道", "title": title,
                                             "effective_at": timezone.now().isoformat()})
@@ -54,6 +55,9 @@ def publish(staff, community, place, op, title, zone_type=None):
                                                 "items": [item]})
     assert r.status_code == 201, r.content
     adj = r.json()["id"]
+    if command is not None:  # lifting a 封控区 needs the street's approval
+        assert post_json(staff, f"/zones/adjustments/{adj}/submit", {}).json()["state"] == "awaiting"
+        assert post_json(command, f"/zones/adjustments/{adj}/approve", {}).json()["state"] == "draft"
     r = post_json(staff, f"/zones/adjustments/{adj}/publish", {"confirm": True})  # a lift against the rule: asked
     assert r.status_code == 200, r.content
     return r.json()
@@ -105,7 +109,7 @@ def test_routine_disinfection_follows_the_seal_through_the_worker(system, monkey
     first = next(d for d in rows if d["kind"] == "routine" and d["done_at"] is None)
     # 10:00: the seal is lifted by a published notice; the routine stops at the worker's next pass
     clock.at(d1, 10)
-    publish(staff, c_id, building["id"], "lift", "解封通告")
+    publish(staff, c_id, building["id"], "lift", "解封通告", command=as_user(town.command))
     assert get_json(staff, f"/zones/designations?place={building['id']}") == []
     clock.at(d1, 10, 5)
     worker_pass()

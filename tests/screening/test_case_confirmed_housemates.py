@@ -51,7 +51,7 @@ def test_the_housemates_are_said_when_a_retest_confirms_a_hand_reported_case(wor
     pub.cancel(staff, proposal)
     drafted = Adjustment.objects.count()
     alarms = Notification.objects.filter(kind__in=KINDS).count()
-    assert alarms == 2 and "同住" not in _notes("zones.case", w.users.staff)[0].body  # the notice's words
+    assert alarms == 3 and "同住" not in _notes("zones.case", w.users.staff)[0].body  # staff, grid, street: the notice's words
     assert not _notes("screening.family_retest")  # nor is the family told by the notice
     positive_pool(w, rnd)  # 苏霞 and 于海涛 (who lives with her) held
     rows = _retest_positive(w, w.su)

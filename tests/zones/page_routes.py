@@ -85,6 +85,13 @@ PAGES = {
                          "302 404 404 404 404 404 404 404 400 404 400 400", method=POST),
     "zones_publish": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/publish/"), ADJ_POST, method=POST),
     "zones_schedule": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/schedule/"), ADJ_POST, method=POST),
+    # a lift needing the street's approval: submitted by who manages it, approved or returned by
+    # the level above (the community's staff see it: 403); the scene's draft is no lift (302 back)
+    "zones_submit": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/submit/"), ADJ_POST, method=POST),
+    "zones_approve": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/approve/"),
+                          "302 404 404 404 404 404 404 404 403 404 302 302", method=POST),
+    "zones_return": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/return/"),
+                         "302 404 404 404 404 404 404 404 403 404 302 302", method=POST),
     "zones_cancel": Page(z(lambda w, s: f"/zones/adjustments/{s.draft.id}/cancel/"),
                          "302 404 404 404 404 404 404 404 200 404 200 200", method=POST),
 }

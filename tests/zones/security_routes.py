@@ -66,6 +66,23 @@ def url(path):
     return lambda w: "/api/v1/zones" + path(w)
 
 
+def lift_scene(submitted=False):
+    """The scene, and a draft lifting building 1's seal (it needs the street's approval) under
+    its own notice No. 19, filed at the building; `submitted`: awaiting approval."""
+    def setup(w):
+        from fangkong.zones.actions import approval
+
+        zscene(w)
+        staff = Actor.system(w.users.staff)
+        n = pub.create_notice(staff, w.building, {"number": "第19号", "issued_by": "社区", "title": "解除",
+                                                  "effective_at": timezone.now().isoformat()})
+        w.lift = pub.draft(staff, w.building, "解除1号楼封控", notice=n)
+        pub.add_item(staff, w.lift, pub.Op.LIFT, w.building)
+        if submitted:
+            approval.submit(staff, w.lift)
+    return setup
+
+
 def tomorrow_five():
     return (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=5, minute=0, second=0,
                                                                        microsecond=0).isoformat()
@@ -131,6 +148,17 @@ ROUTES = {
         url(lambda w: f"/adjustments/{w.draft.id}/schedule"),
         setup=lambda w: (zscene(w), pub.set_notice(Actor.system(w.users.staff), w.draft, w.notice)),
         body=lambda w: {"at": tomorrow_five()}, **CHANGING),
+    # a lift of a sealed area: the community submits it, the street's command approves or returns it
+    ("POST", "/zones/adjustments/{pk}/submit"): Route(
+        url(lambda w: f"/adjustments/{w.lift.id}/submit"), setup=lift_scene(),
+        missing=lambda w: f"/api/v1/zones/adjustments/{MISSING}/submit", **CHANGING),
+    ("POST", "/zones/adjustments/{pk}/approve"): Route(
+        url(lambda w: f"/adjustments/{w.lift.id}/approve"), setup=lift_scene(submitted=True),
+        missing=lambda w: f"/api/v1/zones/adjustments/{MISSING}/approve", staff=403, **CHANGING),
+    ("POST", "/zones/adjustments/{pk}/return"): Route(
+        url(lambda w: f"/adjustments/{w.lift.id}/return"), setup=lift_scene(submitted=True),
+        body=lambda w: {"reason": "末轮核酸未完成"},
+        missing=lambda w: (f"/api/v1/zones/adjustments/{MISSING}/return", {"reason": "x"}), staff=403, **CHANGING),
     ("POST", "/zones/adjustments/{pk}/cancel"): Route(
         url(lambda w: f"/adjustments/{w.draft.id}/cancel"), setup=zscene, **CHANGING),
     ("GET", "/zones/households/{pk}"): Route(

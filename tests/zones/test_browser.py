@@ -84,8 +84,9 @@ def test_draft_diff_publish_then_map_and_checkpoint(phone_page, world):
     switch_to(page, "grid_a")
     page.goto(f"{page.base}/zones/p/{w.compound.id}/gate/")
     page.fill("#f-person", IDS["xia_ming"])
-    page.check("input[name=direction][value=out]")
-    page.check("input[name=colour][value=green]")  # none ticked in advance: the guard looks and chooses
+    page.click("label:has(> input[name=direction][value=out])")  # the guard taps the big labels
+    page.click("label:has(> input[name=colour][value=green])")  # none ticked in advance: the guard looks and chooses
+    assert page.is_checked("input[name=direction][value=out]") and page.is_checked("input[name=colour][value=green]")
     page.fill("#f-temp", "36.6")
     page.shot("zones-06-checkpoint-form")
     page.click("#gate-form button.primary")

@@ -47,4 +47,4 @@ def test_the_red_line_says_drafted_only_when_the_escalation_line_does(world, pre
     html = client.post(_url(w), {"person": IDS["xia_ming"], "source": SOURCE, "confirmed_at": ""}).content.decode()
     assert "已是封控区：不起草升级" in html, html
     assert "起草区域升级" not in html, html
-    assert "将立即通知社区工作人员和网格员。" in html
+    assert "将立即通知社区工作人员、网格员和街道指挥部。" in html

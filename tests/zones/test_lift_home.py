@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from fangkong.zones.actions import publish as pub
 from fangkong.zones.models import ZoneType
 from tests.conftest import actor_for
+from tests.zones.conftest import approve_if_needed
 from tests.zones.test_published_told import told
 
 
@@ -24,7 +25,7 @@ def _adjust(by, root, place, code, number, at, op=pub.Op.CREATE, from_notice=Fal
                                      "effective_at": at.isoformat()})
     adj = pub.draft(by, root, "调整", notice=n)
     pub.add_item(by, adj, op, place, _type(code) if code else None)
-    return pub.publish(by, adj, from_notice=from_notice)
+    return pub.publish(by, approve_if_needed(by, adj), from_notice=from_notice)
 
 
 def _same(text, at):  # the API writes milliseconds

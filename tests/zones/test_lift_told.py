@@ -12,6 +12,7 @@ from fangkong.zones.actions import publish as pub
 from fangkong.zones.models import Adjustment, ZoneType
 from fangkong.zones.telling import rules
 from tests.conftest import actor_for
+from tests.zones.conftest import approve_if_needed
 from tests.zones.test_published_told import told
 
 
@@ -24,7 +25,7 @@ def _adjust(by, root, place, code, number, op=pub.Op.CREATE):
                                      "effective_at": timezone.now().isoformat()})
     adj = pub.draft(by, root, "调整", notice=n)
     pub.add_item(by, adj, op, place, _type(code) if code else None)
-    return pub.publish(by, adj)
+    return pub.publish(by, approve_if_needed(by, adj))
 
 
 def test_a_lifted_building_under_a_controlled_compound_is_told_as_lifted(world, presets):
@@ -100,7 +101,7 @@ def test_the_lift_draft_says_the_zone_the_place_keeps(world, presets, client):
     n = pub.create_notice(staff, w.community, {"number": "第20号", "issued_by": "社区", "title": "解除",
                                                "effective_at": timezone.now().isoformat()})
     pub.set_notice(staff, adj, n)
-    pub.publish(staff, adj)
+    pub.publish(staff, approve_if_needed(staff, adj))
     _adjust(street, w.street, w.compound, None, "第21号", op=pub.Op.LIFT)  # later: nothing left
     page = client.get(f"/zones/adjustments/{adj.id}/").content.decode()
     line = page[page.index('id="items"'):page.index("</ul>", page.index('id="items"'))]

@@ -13,7 +13,7 @@ from fangkong.zones.actions import publish as pub
 from fangkong.zones.models import Adjustment, Designation, ZoneType
 from tests.conftest import actor_for
 
-from .conftest import use_policy
+from .conftest import approve_if_needed, use_policy
 
 Op = pub.Op
 
@@ -156,7 +156,7 @@ def test_ninth_edition_high_steps_down_to_medium_then_low(world, presets, rounds
     assert lift_actions.draft_from(staff, d, timezone.localdate(start) + datetime.timedelta(days=7)) == adj
     pub.set_notice(staff, adj, pub.create_notice(staff, w.community, {
         "number": "第30号", "issued_by": "指挥部", "title": "降级", "effective_at": start.isoformat()}))
-    pub.publish(staff, adj)
+    pub.publish(staff, approve_if_needed(staff, adj))  # a 高风险区 steps down with the street's approval
     medium = Designation.objects.get(place=w.building, ends_at=None)
     assert medium.zone_type.code == "medium" and medium.stepped_from.code == "high"
     assert queries.household_zone(w.hh101.id).zone_type.code == "medium"

@@ -16,6 +16,7 @@ from fangkong.zones.actions import notices as notice_actions
 from fangkong.zones.actions import publish as pub
 from fangkong.zones.models import Adjustment, ZoneType
 from tests.conftest import actor_for
+from tests.zones.conftest import approve_if_needed
 
 Op = pub.Op
 
@@ -149,7 +150,7 @@ def test_a_lift_is_not_filed_under_the_notice_that_sealed(world, presets, login)
     with pytest.raises(Invalid):
         pub.schedule(staff, step, (timezone.now() + datetime.timedelta(hours=1)).isoformat())
     pub.set_notice(staff, lift, notice(staff, w, "第20号", "关于解除光明小区1号楼封控的通告"))
-    pub.publish(staff, lift)
+    pub.publish(staff, approve_if_needed(staff, lift))
     assert queries.household_zone(w.hh101.id) is None
 
 

@@ -12,6 +12,7 @@ from fangkong.zones.actions import publish as pub
 from fangkong.zones.models import Adjustment, HouseholdZone, ZoneType
 from fangkong.zones.overlaps import overlaps
 from tests.conftest import actor_for
+from tests.zones.conftest import approve_if_needed
 
 Op = pub.Op
 
@@ -141,9 +142,11 @@ def test_overlapping_drafts_are_a_conflict_and_a_stale_one_is_refused(world, pre
     assert zone_now(w.hh201) == "sealed"
     lift1 = adjust(staff, w, [(Op.LIFT, w.building, None)])
     lift2 = adjust(staff, w, [(Op.CHANGE, w.building, t["controlled"])])
+    approve_if_needed(staff, lift1), approve_if_needed(staff, lift2)  # the street approves both
     pub.publish(staff, lift1)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as e:
         pub.publish(staff, lift2)
+    assert e.value.code == "stale"
     assert zone_now(w.hh201) == "controlled"
 
 

@@ -15,6 +15,7 @@ from fangkong.zones import lifting, queries
 from fangkong.zones.actions import publish as pub
 from fangkong.zones.models import Adjustment, Designation, HouseholdZone, ZoneType
 from tests.conftest import actor_for
+from tests.zones.conftest import approve_if_needed
 
 Op = pub.Op
 _NUMBERS = iter(range(100, 10_000))
@@ -107,10 +108,11 @@ def test_never_before_a_later_change_already_written(world, presets):
     assert e.value.code == "too_early" and "1单元" in msg
     assert f"{timezone.localtime(sealed.effective_at):%H:%M}" in msg  # from when at the earliest
     # lifting the seal as from before it began: it would end before it started
-    lift = adjust(staff, w, [(Op.LIFT, w.unit1, None)], ago(days=2))
+    lift = approve_if_needed(staff, adjust(staff, w, [(Op.LIFT, w.unit1, None)], ago(days=2)))
     with pytest.raises(Invalid):
         pub.publish(staff, lift, from_notice=True)
-    lift = pub.publish(staff, adjust(staff, w, [(Op.LIFT, w.unit1, None)], ago(hours=3)), from_notice=True)
+    lift = pub.publish(staff, approve_if_needed(staff, adjust(staff, w, [(Op.LIFT, w.unit1, None)], ago(hours=3))),
+                       from_notice=True)
     # the unit's households' rows now end 3 hours ago: nothing may count from before that
     late2 = adjust(staff, w, [(Op.CREATE, w.compound, t["controlled"])], ago(hours=5))
     with pytest.raises(Invalid):

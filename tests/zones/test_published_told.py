@@ -20,6 +20,7 @@ from fangkong.registry import actions as reg
 from fangkong.zones.actions import publish as pub
 from fangkong.zones.models import Adjustment, ZoneType
 from tests.conftest import actor_for, make_user
+from tests.zones.conftest import approved
 
 
 def _type(code):
@@ -57,7 +58,11 @@ def test_a_seal_tells_the_families_and_the_people_who_work_there_once(world, pre
         assert m.title == "区域调整已发布：迎泽防控〔2022〕19号"
         assert "光明小区 1号楼为封控区（3 户）" in m.body, m.body
     assert told(w.users.staff) == []  # who published knows
-    assert told(w.users.other_staff) == [] and told(w.users.street) == []
+    assert told(w.users.other_staff) == []
+    # the street's command is told of every publication in its street, once, with who published it
+    (m,) = told(w.users.street)
+    assert m.title == "光明社区发布区域调整：迎泽防控〔2022〕19号", m.title
+    assert "光明小区 1号楼为封控区（3 户）" in m.body and "由 staff_a 以迎泽防控〔2022〕19号（桥东街道疫情防控指挥部）发布" in m.body, m.body
     # on the family's phone too, and in its inbox through the API
     assert Delivery.objects.filter(kind="zones.published", user=w.users.resident).count() <= 1
     client.force_login(w.users.resident)
@@ -126,7 +131,7 @@ def test_a_scheduled_seal_is_told_once_by_the_worker(world, presets, monkeypatch
 def test_lifting_tells_the_families_their_zone_is_gone(world, presets):
     w = world
     pub.publish(actor_for(w.users.staff), seal(w, w.building))
-    pub.publish(actor_for(w.users.staff), seal(w, w.building, number="第20号", op=pub.Op.LIFT))
+    pub.publish(actor_for(w.users.staff), approved(w, seal(w, w.building, number="第20号", op=pub.Op.LIFT)))
     last = told(w.users.resident)[-1]
     assert "解除封控区" in last.title and "（第20号）" in last.body
 

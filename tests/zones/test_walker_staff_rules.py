@@ -13,6 +13,7 @@ from fangkong.zones import lifting
 from fangkong.zones.actions import publish as pub
 from fangkong.zones.models import Adjustment, Designation, ZoneType
 from tests.conftest import actor_for
+from tests.zones.conftest import approve_if_needed
 from tests.zones.test_lift_home import _adjust
 
 
@@ -33,7 +34,7 @@ def _lift_draft(w, number="第21号"):
                                                "effective_at": timezone.now().isoformat()})
     adj = pub.draft(staff, w.community, "解封1号楼", notice=n)
     pub.add_item(staff, adj, pub.Op.LIFT, w.building)
-    return adj
+    return approve_if_needed(staff, adj)  # a 封控区's lift: approved by the street
 
 
 # --- 3. the earliest end date, for staff as for the family -------------------------------------
@@ -83,7 +84,7 @@ def test_a_zone_changed_later_says_to_what(world, presets, login):
                                                "effective_at": timezone.now().isoformat()})
     adj = pub.draft(staff, w.community, "降级", notice=n)
     pub.add_item(staff, adj, pub.Op.CHANGE, w.building, _type("controlled"))
-    pub.publish(staff, adj)
+    pub.publish(staff, approve_if_needed(staff, adj))
     c = login(w.users.staff)
     page = c.get(f"/zones/notices/{d.notice_id}/").content.decode()
     assert "由第22号改为管控区" in page[page.index('class="ended"'):][:200]

@@ -21,7 +21,7 @@ from fangkong.core.errors import Invalid
 from fangkong.core.when import short_time
 from fangkong.registry.models import Place, Resident
 
-from .. import access
+from .. import access, approval, lift_flaws
 from ..models import (
     CASE_OPEN_DAYS,
     Adjustment,
@@ -155,10 +155,11 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
                 return _again(found)
             case.save()
             record(actor, "zones.case", resident, {"source": source, "at": confirmed_at.isoformat()})
-        proposal = _propose_safely(actor, case, resident)
+        flaws = _flaws_safely(actor, case)  # lifts published on wrong facts: marked, the re-seal urgent
+        proposal = _propose_safely(actor, case, resident, flaws)
         _announce(actor, case)
         _tell_staff(actor, case, resident, proposal, kind=kind, key=key or f"zones.case.{case.id}",
-                    detail=detail)
+                    detail=detail, flaws=flaws)
     except IntegrityError:  # the same source_ref or client id at the same instant: the other one won
         found = _reported(resident, client_id, source, source_ref, confirmed_at, any_source)
         if found is None:
@@ -226,10 +227,24 @@ def _tell_confirmed(actor, case, resident, *, kind, key, detail):
         logger.exception("zones: staff not told of case %s confirmed", case.pk)
 
 
-def _tell_staff(actor, case, resident, proposal, *, kind, key, detail):
-    """The one message of a confirmed case, to the staff of its community and its grid
-    worker, in each reader's language; never costing the case."""
-    users = _case_staff(resident)
+def _flaws_safely(actor, case) -> list[dict]:
+    """The lifts this case, confirmed before them, shows rested on wrong facts, marked on
+    them (`actions.flaws.mark`); never costing the case."""
+    from .flaws import mark
+
+    try:
+        with transaction.atomic():
+            return mark(actor, case)
+    except Exception:  # noqa: BLE001 - logged; the case is what must not be lost
+        logger.exception("zones: lifts before case %s not marked", case.pk)
+        return []
+
+
+def _tell_staff(actor, case, resident, proposal, *, kind, key, detail, flaws=()):
+    """The one message of a confirmed case, to the staff of its community, its grid worker
+    and the street's command (`approval.command_of`), in each reader's language; a lift it
+    shows rested on wrong facts said first and the title urgent; never costing the case."""
+    users = _case_staff(resident) | approval.command_of(resident)
     if not users:
         return
     name, source, at = resident.name, case.source, case.confirmed_at
@@ -245,26 +260,32 @@ def _tell_staff(actor, case, resident, proposal, *, kind, key, detail):
             text += " " + str(detail() if callable(detail) else detail)
         if title:  # the zone's escalation, drafted: staff check it and publish it
             text += " " + _("Zone escalation drafted: %(title)s.") % {"title": title}
+        for r in flaws:  # a lift published after the case was confirmed
+            text += " " + lift_flaws.sentence(r)
         return text
+
+    def head():
+        if flaws:
+            return _("Urgent: a confirmed case from before a lift: %(name)s") % {"name": name}
+        return _("A confirmed case: %(name)s") % {"name": name}
 
     url = (reverse("zones_adjustment", args=[proposal.id]) if proposal is not None
            else reverse("zones_household", args=[resident.household_id]))
     try:
         with transaction.atomic():
             tell.send(sender=ZoneCase, adjustment=proposal, actor=actor, messages=[{
-                "users": users, "kind": kind, "title": lambda: _("A confirmed case: %(name)s") % {"name": name},
-                "body": body, "url": url, "place": Place.objects.filter(pk=resident.community_id).first(),
+                "users": users, "kind": kind, "title": head, "body": body, "url": url, "place": Place.objects.filter(pk=resident.community_id).first(),
                 "key": key}])
     except Exception:  # noqa: BLE001 - logged; the case is what must not be lost
         logger.exception("zones: staff not told of case %s", case.pk)
 
 
-def _propose_safely(actor, case, resident):
+def _propose_safely(actor, case, resident, flaws=()):
     """The proposal must never cost the case (nor the lab result that confirmed it): a
     failure is logged, and the case stays recorded for the lifting count."""
     try:
         with transaction.atomic():
-            return _propose(actor, case, resident)
+            return _propose(actor, case, resident, flaws)
     except Exception:  # noqa: BLE001 - logged; the case is what must not be lost
         logger.exception("zones: no escalation proposal for case %s", case.pk)
         return None
@@ -302,7 +323,9 @@ def escalation_for(resident: Resident):
     return place, target, current, pending
 
 
-def _propose(actor, case: ZoneCase, resident: Resident) -> Adjustment | None:
+def _propose(actor, case: ZoneCase, resident: Resident, flaws=()) -> Adjustment | None:
+    """The policy's escalation for the case, drafted; urgent at once (red, first in the lists)
+    with the lifts it shows rested on wrong facts (`flaws`, kept on it: `lift_flaws`)."""
     found = escalation_for(resident)
     if found is None:
         return None
@@ -310,10 +333,15 @@ def _propose(actor, case: ZoneCase, resident: Resident) -> Adjustment | None:
     if current is not None and current.zone_type.severity >= target.severity:
         return None  # already that strict: the case restarts its count (lifting)
     if pending is not None:
+        if flaws:  # a draft waiting already: urgent now, with the lift it re-seals
+            pending.urgent, pending.lift_flaws = True, [*(pending.lift_flaws or []), *flaws]
+            pending.save(update_fields=["urgent", "lift_flaws"])
+            record(actor, "zones.adjustment.urgent", pending, {"case": case.id})
         return pending
     community = Place.objects.get(pk=resident.community_id)
     when = date_format(timezone.localtime(case.confirmed_at), "SHORT_DATETIME_FORMAT")
     adj = Adjustment(place=community, reason=Adjustment.Reason.ESCALATION, case=case,
+                     urgent=bool(flaws), lift_flaws=list(flaws),
                      title=_("Escalation: %(place)s to %(zone)s") % {"place": place.name, "zone": target.name},
                      why=(_("Case confirmed %(when)s: %(name)s (%(source)s).")
                           % {"when": when, "name": resident.name, "source": case.source})[:300])
@@ -322,5 +350,6 @@ def _propose(actor, case: ZoneCase, resident: Resident) -> Adjustment | None:
     AdjustmentItem.objects.create(adjustment=adj, place=place, op=Op.CHANGE if current else Op.CREATE,
                                   designation=current, zone_type=target)
     record(actor, "zones.adjustment.proposed", adj, {"case": case.id, "place": place.id,
-                                                     "zone_type": target.code}, levels_from=community)
+                                                     "zone_type": target.code, "urgent": bool(flaws)},
+           levels_from=community)
     return adj

@@ -10,9 +10,16 @@ Every person through a gate is logged, refusals too, with the reason in words:
 - a code imported from the city's data is never overruled at the gate: a milder colour seen
   on the phone is recorded as an observation (not the current code), the person is judged by
   the imported code, and the community's staff are told (once per person a day);
+- kept in whatever the code and the zone (`gate_rules.holds`, checked first): an open
+  confirmed case, anyone of its household, someone held by a positive pooled tube or antigen
+  test awaiting the re-test; the community's staff and grid worker are told (once per person
+  a day);
 - a sealed household: nobody out (足不出户);
-- a controlled household: out of the area refused; at a gate inside its area, one person per
-  household every N days (the zone type's `collect_every_days`) may go to collect goods.
+- a controlled household: out of the area refused; at a gate inside its area, only to collect
+  goods (`gate_rules.exit_terms`: where, not leaving the area, back by when — kept on the
+  event as its `terms` and said to the guard), within the type's collection hours
+  (`gate_rules.outside_hours`), one person per household every N days (the zone type's
+  `collect_every_days`).
 A retried submission (same `client_id`) writes once."""
 
 import datetime
@@ -29,9 +36,10 @@ from fangkong.audit.actions import record
 from fangkong.core.clean import clean, client_id_words
 from fangkong.core.clean import client_id as parse_client_id
 from fangkong.core.errors import Conflict, Invalid
+from fangkong.core.when import short_time
 from fangkong.registry.models import Place, Resident
 
-from .. import access, engine
+from .. import access, engine, gate_rules
 from ..models import (
     CheckpointEvent,
     CodeColour,
@@ -165,9 +173,13 @@ def known_words(known: HealthCode) -> str:
 
 
 def refusal(resident, household_zone, gate: Place, direction: str, colour: str, temperature,
-            at, known: HealthCode | None = None, confirmed=False) -> str:
+            at, known: HealthCode | None = None, confirmed=False, hold: str = "") -> str:
     """Why the person may not pass ('' when they may). `colour` is what the guard chose ('' for
-    none), `known` the person's current code: the code applied is `code_to_apply`."""
+    none), `known` the person's current code: the code applied is `code_to_apply`. `hold`
+    (`gate_rules.holds`: a case, a case's housemate, a positive test awaiting the re-test)
+    keeps the person in first, whatever the code and the zone."""
+    if hold and direction == Dir.OUT:
+        return gate_rules.hold_words(hold)
     code = code_to_apply(colour, known, confirmed)
     on_record = known is not None and code == known.colour and code != colour
     if code == CodeColour.RED:
@@ -191,26 +203,38 @@ def refusal(resident, household_zone, gate: Place, direction: str, colour: str, 
         return _("%(zone)s: %(rule)s. Nobody of this household may go out.") % {
             "zone": zt.name, "rule": zt.movement}
     if not zt.may_leave_area:
-        place = household_zone.designation.place
-        inside = place.kind in engine.DEPTH and getattr(gate, f"{place.kind}_id", None) == place.id
-        if not inside:
+        if not gate_rules.inside(household_zone, gate):
             return _("%(zone)s: %(rule)s. Leaving the area is not allowed.") % {
                 "zone": zt.name, "rule": zt.movement}
+        late = gate_rules.outside_hours(household_zone, at)
+        if late:
+            return late
         if zt.collect_every_days and resident is not None:
             since = at - datetime.timedelta(days=zt.collect_every_days)
             last = CheckpointEvent.objects.filter(
                 household_id=resident.household_id, direction=Dir.OUT, allowed=True,
                 at__gt=since, at__lte=at).order_by("-at").first()
             if last is not None:
-                nxt = timezone.localtime(last.at + datetime.timedelta(days=zt.collect_every_days))
+                # the next turn, at the collection hours' opening when it falls outside them
+                nxt = gate_rules.next_open(zt, last.at + datetime.timedelta(days=zt.collect_every_days))
                 return ngettext("One person per household every day: %(name)s went out %(when)s; "
                                 "next from %(next)s.",
                                 "One person per household every %(n)d days: %(name)s went out %(when)s; "
                                 "next from %(next)s.", zt.collect_every_days) % {
                     "n": zt.collect_every_days, "name": last.name or "—",
-                    "when": date_format(timezone.localtime(last.at), "SHORT_DATETIME_FORMAT"),
-                    "next": date_format(nxt, "SHORT_DATETIME_FORMAT")}
+                    "when": short_time(last.at), "next": short_time(nxt)}
     return ""
+
+
+def exit_terms(household_zone, gate: Place, direction: str, at) -> str:
+    """The terms of an exit let through ("" for none): a controlled area's collector at a
+    gate inside the area (`gate_rules.exit_terms`)."""
+    if household_zone is None or direction != Dir.OUT:
+        return ""
+    zt = household_zone.zone_type
+    if not zt.may_leave_home or zt.may_leave_area or not gate_rules.inside(household_zone, gate):
+        return ""
+    return gate_rules.exit_terms(household_zone, gate, at)
 
 
 def ask_to_confirm(resident: Resident, colour: str, known: HealthCode) -> Conflict:
@@ -252,10 +276,13 @@ def pass_gate(actor, gate: Place, *, direction: str, client_id, resident: Reside
         access.require(actor, access.GATE, resident)
     at = at or timezone.now()
     hz = known = None
+    hold = ""
     if resident is not None:
         hz = HouseholdZone.objects.filter(household_id=resident.household_id, until=None) \
             .select_related("zone_type", "designation__place").first()
         known = HealthCode.objects.filter(resident=resident).first()
+        if direction == Dir.OUT:
+            hold = gate_rules.holds(resident, at)
     if not colour and known is None:
         raise Invalid(fields={"colour": [_("No health code is on record for this person: look at it and "
                                            "choose its colour.")]})
@@ -266,12 +293,14 @@ def pass_gate(actor, gate: Place, *, direction: str, client_id, resident: Reside
     if colour and known is not None and milder(colour, known.colour) and not confirmed and not disputed:
         raise ask_to_confirm(resident, colour, known)
     reason = refusal(resident, hz, gate, direction, colour, temperature, at, known=known,
-                     confirmed=confirmed)
+                     confirmed=confirmed, hold=hold)
     applied = code_to_apply(colour, known, confirmed)
     ev = CheckpointEvent(gate=gate, resident=resident, household_id=resident.household_id if resident else None,
                          name=resident.name if resident else name, direction=direction, colour=applied,
-                         temperature=temperature, allowed=not reason, reason=reason,
-                         zone_kind=hz.kind if hz else "", recorded_by=_user(actor), at=at, client_id=cid)
+                         temperature=temperature, allowed=not reason, reason=reason[:200],
+                         zone_kind=hz.kind if hz else "", hold=hold,
+                         terms="" if reason else exit_terms(hz, gate, direction, at)[:200],
+                         recorded_by=_user(actor), at=at, client_id=cid)
     ev.copy_levels(gate)
     try:
         with transaction.atomic():
@@ -283,6 +312,8 @@ def pass_gate(actor, gate: Place, *, direction: str, client_id, resident: Reside
                              confirmed=confirmed)
             if disputed:
                 _tell_disputed(actor, resident, colour, known, ev)
+            if hold:
+                _tell_held(actor, resident, hold, ev, gate)
     except IntegrityError:  # the same client id at the same instant
         return CheckpointEvent.objects.get(client_id=cid)
     ev.disputed = known if disputed else None
@@ -303,17 +334,11 @@ def disputed_words(ev: CheckpointEvent, known: HealthCode) -> str:
 def _tell_disputed(actor, resident: Resident, colour: str, known: HealthCode, ev: CheckpointEvent):
     """The gate saw a milder colour than the city's imported code: the community's staff
     are told (inbox and text, once per person a day), in each reader's language."""
-    from django.db.models import Q
     from django.urls import reverse
-
-    from fangkong.accounts.models import Membership
-    from fangkong.accounts.roles import Role
 
     from ..signals import tell
 
-    users = set(Membership.objects.filter(is_active=True).filter(
-        Q(role=Role.STAFF, place_id=resident.community_id) | Q(role=Role.GRID, place_id=resident.grid_id))
-        .values_list("user_id", flat=True))
+    users = _staff_and_grid(resident)
     if not users:
         return
     name, allowed = resident.name, ev.allowed
@@ -334,6 +359,45 @@ def _tell_disputed(actor, resident: Resident, colour: str, known: HealthCode, ev
         "body": body, "url": reverse("zones_household", args=[resident.household_id]),
         "place": Place.objects.filter(pk=resident.community_id).first(),
         "key": f"zones.code_disputed.{resident.id}.{day}"}])
+
+
+def _staff_and_grid(resident: Resident) -> set[int]:
+    """The community's staff and the grid worker of `resident`: whom the gate tells."""
+    from django.db.models import Q
+
+    from fangkong.accounts.models import Membership
+    from fangkong.accounts.roles import Role
+
+    return set(Membership.objects.filter(is_active=True).filter(
+        Q(role=Role.STAFF, place_id=resident.community_id) | Q(role=Role.GRID, place_id=resident.grid_id))
+        .values_list("user_id", flat=True))
+
+
+def _tell_held(actor, resident: Resident, hold: str, ev: CheckpointEvent, gate: Place):
+    """Someone kept in (`gate_rules.holds`) tried to go out: the community's staff and the
+    grid worker are told at once (inbox and text, kind `zones.gate_held`), once per person a
+    day however often they try, in each reader's language."""
+    from django.urls import reverse
+
+    from ..signals import tell
+
+    users = _staff_and_grid(resident)
+    if not users:
+        return
+    name, where, at = resident.name, gate.name, ev.at
+
+    def body():
+        return _("%(name)s (%(why)s) tried to go out at %(gate)s at %(when)s and was not let through. "
+                 "Please call the family.") % {"name": name, "why": gate_rules.hold_label(hold),
+                                               "gate": where, "when": short_time(at)}
+
+    day = timezone.localtime(ev.at).date().isoformat()
+    tell.send(sender=CheckpointEvent, adjustment=None, actor=actor, messages=[{
+        "users": users, "kind": "zones.gate_held",
+        "title": lambda: _("Kept in at the gate: %(name)s tried to go out") % {"name": name},
+        "body": body, "url": reverse("zones_household", args=[resident.household_id]),
+        "place": Place.objects.filter(pk=resident.community_id).first(),
+        "key": f"zones.gate_held.{resident.id}.{day}"}])
 
 
 # --- a city's health-code file -------------------------------------------------------------

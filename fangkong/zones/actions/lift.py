@@ -19,7 +19,8 @@ def draft_from(actor, designation: Designation, today=None) -> Adjustment:
     if rec.action == lifting.KEEP:
         raise Invalid(_("The recommendation is to keep this zone: %(why)s")
                       % {"why": " ".join(rec.reasons)}, code="keep")
-    open_one = Adjustment.objects.filter(state=Adjustment.State.DRAFT, reason=Adjustment.Reason.LIFTING,
+    open_one = Adjustment.objects.filter(state__in=[Adjustment.State.DRAFT, Adjustment.State.AWAITING],
+                                         reason=Adjustment.Reason.LIFTING,
                                          items__designation=designation).first()
     if open_one is not None:
         return open_one

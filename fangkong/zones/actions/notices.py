@@ -27,7 +27,7 @@ from fangkong.core.errors import Conflict, Invalid
 from .. import access
 from ..models import Adjustment, AdjustmentItem, Designation, Notice
 
-OPEN = [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED]
+OPEN = [Adjustment.State.DRAFT, Adjustment.State.SCHEDULED, Adjustment.State.AWAITING]
 
 
 def still_in_force(notice: Notice) -> list[Designation]:

@@ -25,7 +25,7 @@ from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.said import kept, said
 from fangkong.registry.models import Place
 
-from .. import access, engine, failures, foretell, lifting, queries, telling
+from .. import access, approval, engine, failures, foretell, lifting, queries, telling
 from ..models import Adjustment, AdjustmentItem, Designation, Notice, ZoneType
 from ..signals import tell
 from . import notices
@@ -125,6 +125,16 @@ def _open(actor, adj: Adjustment):
                        code="not_draft")
 
 
+def _unapprove(actor, adj: Adjustment):
+    """A draft changed after the level above approved it (a place, its notice) is no longer
+    what was approved: the approval is taken away (audited), to be asked again."""
+    if adj.approved_at is None:
+        return
+    Adjustment.objects.filter(pk=adj.pk).update(approved_at=None, approved_by=None)
+    adj.approved_at, adj.approved_by = None, None
+    record(actor, "zones.adjustment.unapproved", adj)
+
+
 def add_item(actor, adj: Adjustment, op: str, place: Place, zone_type: ZoneType | None = None):
     """Designate a place, change the type of its designation, or lift it. One item per place
     (a second one for the same place replaces the first)."""
@@ -156,6 +166,7 @@ def add_item(actor, adj: Adjustment, op: str, place: Place, zone_type: ZoneType 
                       "designation": current if op != Op.CREATE else None})
         record(actor, "zones.adjustment.item", adj, {"op": op, "place": place.id,
                                                       "zone_type": zone_type.code if zone_type else None})
+        _unapprove(actor, adj)
     return item
 
 
@@ -166,14 +177,19 @@ def remove_item(actor, adj: Adjustment, item_id: int):
         deleted, _n = AdjustmentItem.objects.filter(adjustment=adj, pk=item_id).delete()
         if deleted:
             record(actor, "zones.adjustment.item_removed", adj, {"item": item_id})
+            _unapprove(actor, adj)
 
 
 def set_notice(actor, adj: Adjustment, notice: Notice) -> Adjustment:
     _open(actor, adj)
     access.require(actor, access.MANAGE, notice)
+    changed = adj.notice_id != notice.id
     adj.notice = notice
-    adj.save(update_fields=["notice"])
-    record(actor, "zones.adjustment.notice", adj, {"notice": notice.number})
+    with transaction.atomic():
+        adj.save(update_fields=["notice"])
+        record(actor, "zones.adjustment.notice", adj, {"notice": notice.number})
+        if changed:
+            _unapprove(actor, adj)
     return adj
 
 
@@ -204,6 +220,7 @@ def schedule(actor, adj: Adjustment, at, *, confirm_against: bool = True) -> Adj
     if at <= timezone.now():
         raise Invalid(fields={"effective_at": [_("Choose a time in the future, or publish now.")]})
     check_ready(adj)
+    approved_now = _approval(actor, adj)  # a lift of a sealed area: the level above first
     if not confirm_against:
         against = lifting.against_rule(adj.items.select_related("zone_type", "designation__zone_type",
                                                                 "designation__place"),
@@ -212,11 +229,27 @@ def schedule(actor, adj: Adjustment, at, *, confirm_against: bool = True) -> Adj
             raise lifting.against_error(against)
     with transaction.atomic():
         adj.state, adj.effective_at, adj.failure, adj.failure_said = State.SCHEDULED, at, "", {}
-        adj.save(update_fields=["state", "effective_at", "failure", "failure_said"])
-        record(actor, "zones.adjustment.schedule", adj, {"at": at.isoformat()})
+        adj.save(update_fields=["state", "effective_at", "failure", "failure_said", *approved_now])
+        record(actor, "zones.adjustment.schedule", adj, {"at": at.isoformat(), **(
+            {"approved": True} if approved_now else {})})
         _tell(adj, actor, foretell.families(adj, at))  # the families know what comes, and when
         transaction.on_commit(lambda: _enqueue(at))
     return adj
+
+
+def _approval(actor, adj) -> list[str]:
+    """Refuses (409 `approval_required`) a draft that lifts or steps down a zone needing the
+    level above, not approved, for a user who is not the level above. The level above acting
+    itself approves it as it goes (set on `adj`): the fields to save, else []."""
+    if adj.approved_at is not None:
+        return []
+    items = approval.needing(adj)
+    if not items:
+        return []
+    if not approval.may_approve(actor.scope, adj):
+        raise approval.required(items)
+    adj.approved_at, adj.approved_by = timezone.now(), _user(actor)
+    return ["approved_at", "approved_by"]
 
 
 def _tell(adj, actor, messages):
@@ -258,7 +291,7 @@ def cancel(actor, adj: Adjustment) -> Adjustment:
         return adj
     with transaction.atomic():
         was = Adjustment.objects.select_for_update().filter(pk=adj.pk).values_list("state", flat=True).first()
-        n = Adjustment.objects.filter(pk=adj.pk, state__in=[State.DRAFT, State.SCHEDULED]).update(
+        n = Adjustment.objects.filter(pk=adj.pk, state__in=[State.DRAFT, State.SCHEDULED, State.AWAITING]).update(
             state=State.CANCELLED)
         if not n:
             raise Conflict(_("Only a draft or scheduled adjustment can be cancelled."), code="closed")
@@ -284,7 +317,7 @@ def publish(actor, adj: Adjustment, *, from_notice: bool = False, confirm_agains
     the adjustment keeps it (`against_rule`: its page and the API say so)."""
     access.require(actor, access.MANAGE, adj)
     return _publish(actor, adj.pk, None if from_notice else timezone.now(),
-                    states=(State.DRAFT, State.SCHEDULED), confirm_against=confirm_against)
+                    states=(State.DRAFT, State.SCHEDULED), confirm_against=confirm_against, approver=actor)
 
 
 def _at(when) -> str:
@@ -405,8 +438,11 @@ def _still_to_do(items) -> tuple[list, list[int]]:
     return todo, already
 
 
-def _publish(actor, pk, at, *, states, confirm_against=True) -> Adjustment:
-    """Publish at `at`; None: as from the notice's minute (checked here, under the lock)."""
+def _publish(actor, pk, at, *, states, confirm_against=True, approver=None) -> Adjustment:
+    """Publish at `at`; None: as from the notice's minute (checked here, under the lock).
+    `approver`: the user publishing by hand, whose draft needing the level above must be
+    approved, or who is the level above (the worker publishes what was approved when it was
+    scheduled)."""
     with transaction.atomic():
         adj = Adjustment.objects.select_for_update().filter(pk=pk).first()
         if adj is None:
@@ -416,6 +452,7 @@ def _publish(actor, pk, at, *, states, confirm_against=True) -> Adjustment:
         if adj.state not in states:
             raise Conflict(_("This adjustment was already published or cancelled."), code="closed")
         check_ready(adj)
+        approved_now = _approval(approver, adj) if approver is not None else []
         now = timezone.now()
         from_notice = at is None
         if from_notice:
@@ -458,7 +495,7 @@ def _publish(actor, pk, at, *, states, confirm_against=True) -> Adjustment:
         adj.published_at, adj.published_by = now, _user(actor)
         adj.against_rule = [a.kept() for a in against]  # its page and the API say so
         adj.save(update_fields=["state", "effective_at", "published_at", "published_by",
-                                "households_changed", "failure", "against_rule"])
+                                "households_changed", "failure", "against_rule", *approved_now])
         changes = {"at": at.isoformat(), "published_at": now.isoformat(),
                    "notice": adj.notice.number, "items": len(items),
                    "households": adj.households_changed}
@@ -468,6 +505,8 @@ def _publish(actor, pk, at, *, states, confirm_against=True) -> Adjustment:
             changes["already"] = already  # places that had the zone this gives them: left as they were
         if against:
             changes["against_rule"] = [a.place for a in against]  # published against the recommendation
+        if approved_now:
+            changes["approved"] = True  # the level above published it: approved as it went
         record(actor, "zones.adjustment.publish", adj, changes)
         # the families, staff, grid workers and building leaders are told, once: this runs
         # only on the publication itself (a retry returned above), and each message is keyed
