@@ -77,14 +77,35 @@ def check_public_url(app_configs=None, **kwargs):
     personal = [c for c in getattr(settings, "NOTIFY_PERSONAL_CHANNELS", []) if c != "console"]
     if "sms" in getattr(settings, "NOTIFY_CHANNELS", {}) and "sms" not in personal:
         personal.append("sms")
-    if not personal or getattr(settings, "FANGKONG_PUBLIC_URL", "").strip():
-        return []
+    if not personal or getattr(settings, "FANGKONG_PUBLIC_URL", "").strip() or _production():
+        return []  # production: said by every `check` already (W003)
     return [checks.Warning(
         _("Text messages are sent (%(channels)s) but FANGKONG_PUBLIC_URL is not set: they "
           "cannot carry a link to a call or a page.") % {"channels": ", ".join(personal)},
         hint=_("Set FANGKONG_PUBLIC_URL to the address people open the site at, e.g. "
                "https://fangkong.example.org/."),
         id="fangkong.W002")]
+
+
+def _production() -> bool:
+    return getattr(settings, "FANGKONG_ENV", "") == "production"
+
+
+@checks.register(checks.Tags.security)
+def check_public_url_in_production(app_configs=None, **kwargs):
+    """Production (FANGKONG_ENV=production) without FANGKONG_PUBLIC_URL: every message —
+    a call at 23:00, an approval, a reminder — goes out without the link to its page
+    (notify/channels.py), whatever the channel. Said by every `manage.py check` (and so by
+    migrate and the worker's start), not only `check --deploy`; a local install and the
+    tests (FANGKONG_ENV=local) are not told."""
+    if not _production() or getattr(settings, "FANGKONG_PUBLIC_URL", "").strip():
+        return []
+    return [checks.Warning(
+        _("FANGKONG_PUBLIC_URL is not set: messages to people (texts, group messages) carry no "
+          "link to a call or a page."),
+        hint=_("Set FANGKONG_PUBLIC_URL to the address people open the site at, e.g. "
+               "https://fangkong.example.org/."),
+        id="fangkong.W003")]
 
 
 def refuse_to_start():

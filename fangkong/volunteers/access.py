@@ -12,7 +12,7 @@ answered by its audience (`audience`, `in_audience`); staff see the volunteers u
 grants and, while a loan lasts, those lent to a community they run (`seen_q`,
 `in_community_q`, `lent_to_q`, `lent_here`: seen, assigned and phoned there, never managed — approving,
 withdrawing, lending stay with the home community); a team's phones are shown by
-`team_phone_seen`; a team leader confirms attendance
+`team_phone_seen`, a call roster's to a team leader by `roster_phone_seen`; a team leader confirms attendance
 for their team (`leads`, `leads_volunteer`, `led_q`, `leads_team_of`, `leads_call`).
 """
 
@@ -155,6 +155,19 @@ def team_phone_seen(scope, team: Team):
     if team.leader_id and TeamMember.objects.filter(team=team, volunteer=me).exists():
         return lambda v: v.id == team.leader_id
     return lambda v: False
+
+
+def roster_phone_seen(scope, call: Call):
+    """Whose phone a team leader sees on a call's roster, as a test of one volunteer: of
+    the places whose attendance she confirms (`led_q`: everyone on a call for her team,
+    her own members on any other call of the community), so that she can phone whoever
+    has not come; nobody's for anyone else (staff see the roster's phones by `seen_q`).
+    One query."""
+    me = approved_volunteer(scope)
+    if me is None:
+        return lambda v: False
+    ids = set(Assignment.objects.filter(led_q(me), call=call).values_list("volunteer_id", flat=True))
+    return lambda v: v.id in ids
 
 
 def can_manage(scope, obj) -> bool:

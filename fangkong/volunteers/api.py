@@ -22,7 +22,7 @@ from fangkong.core.paging import page_of
 from fangkong.core.shedding import check_rate
 
 from . import queries
-from .actions import answers, attendance, call_news, calls, registration
+from .actions import answers, attendance, call_news, calls, registration, settle
 from .models import Assignment, PhoneCode, Volunteer
 from .schemas import (
     AssignIn,
@@ -37,11 +37,15 @@ from .schemas import (
     MessageIn,
     PhoneIn,
     ReasonIn,
+    RefillIn,
+    RefillOut,
     RegistrationIn,
     RegistrationOut,
     Sent,
+    SettleIn,
     TokenIn,
     Told,
+    UnsettledOut,
     VolunteerOut,
     VolunteerPage,
 )
@@ -70,6 +74,7 @@ def assignment_out(a: Assignment) -> dict:
         "waitlist_rank": queries.waitlist_rank(a), "starts_at": a.starts_at, "ends_at": a.ends_at,
         "check_in_at": a.check_in_at, "check_out_at": a.check_out_at,
         "late_minutes": a.late_minutes, "minutes": a.minutes,
+        "state": a.state if a.status == Assignment.Status.CONFIRMED else "", "settled_at": a.settled_at,
     }
 
 
@@ -121,6 +126,8 @@ def call_detail(request, call_id: int):
     if roster is not None:
         out["confirmed_people"] = [assignment_out(a) for a in roster["confirmed"]]
         out["waitlist"] = [assignment_out(a) for a in roster["waitlisted"]]
+        counted = queries.arrivals(roster["confirmed"])  # the call page's "已到 16 / 应到 20 · 未到 4"
+        out["checked_in"], out["not_arrived"] = counted["arrived"], counted["missing"]
     return out
 
 
@@ -186,6 +193,21 @@ def call_message(request, call_id: int, payload: MessageIn):
     return {"notified": call_news.message_call(actor_of(request), call, payload.text, payload.client_id)}
 
 
+@router.post("/volunteers/calls/{call_id}/refill", response=RefillOut, description=(
+    "Staff call `add` more people (补充召集), also once sign-up has closed or the call has begun, "
+    "until its end: the number needed grows, sign-up opens again until the call's end, the waitlist "
+    "fills the new places first (`skipped`: who was passed over for a clash), and the volunteers "
+    "of the call's audience who have not answered it and are free for it (no overlapping place or "
+    "sampling table, not kept home) are told at once (`told`). Send `from_slots`, the number "
+    "needed as you saw it: sent again after it was done, nothing more is added or told "
+    "(`repeated`); changed meanwhile, 409 `changed`. 409 `closed` once the call is over, "
+    "`cancelled` on a cancelled call."))
+def call_refill(request, call_id: int, payload: RefillIn):
+    call = queries.get_call(request.scope, call_id)
+    c = calls.refill(actor_of(request), call, payload.add, from_slots=payload.from_slots)
+    return {**call_out(c), "told": c.told, "skipped": c.skipped, "repeated": c.repeated}
+
+
 @router.post("/volunteers/checkin", response=AssignmentOut)
 def check_in(request, payload: TokenIn):
     """Check in with the token of the call's QR (`…/volunteers/scan/<token>/`)."""
@@ -193,8 +215,10 @@ def check_in(request, payload: TokenIn):
 
 
 @router.post("/volunteers/checkout", response=AssignmentOut, description=(
-    f"Check out. Less than {settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES} minutes after the "
-    "check-in it answers 409 `check_out_soon` (ask the person), unless `confirm` is true."))
+    f"Check out now. Less than {settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES} minutes after the "
+    "check-in it answers 409 `check_out_soon`, and crediting more than the shift 409 `long_credit` "
+    "(ask the person), unless `confirm` is true. The credit ends at your check-in on another call "
+    "if that came first: no hours are counted twice."))
 def check_out(request, payload: CheckOutIn):
     return assignment_out(attendance.check_out(actor_of(request), payload.token, confirm=payload.confirm))
 
@@ -204,15 +228,53 @@ def check_out(request, payload: CheckOutIn):
     "that someone came: `check_in_at` (when they arrived; default now) and/or `check_out_at`. "
     "Never in the future; an arrival not more than an hour before the start nor after the "
     "end nor before the person was given the place (`confirmed_at`, else `signed_at`), a check-out after the arrival and within six hours of the end: 400 saying which. "
+    "`check_out_now` instead of a `check_out_at` checks out at the default: now, or the shift's "
+    "end once it is over. The credit never runs past the person's check-in on another call. "
     f"A check-out less than {settings.FANGKONG_CHECK_OUT_CONFIRM_MINUTES} minutes after the "
-    "check-in answers 409 `check_out_soon` unless `confirm` is true. Times already recorded "
+    "check-in answers 409 `check_out_soon`, one crediting more than the shift 409 `long_credit`, "
+    "unless `confirm` is true. Times already recorded "
     "stay; staff correct the hours instead. Nobody confirms their own place (a leader or staff "
     "member on the call too): 403 `own_attendance`; a volunteer's own record is the check-in by "
     "the call's QR (`/volunteers/checkin`)."))
 def attend(request, assignment_id: int, payload: AttendIn):
     a = queries.get_assignment(request.scope, assignment_id)
     return assignment_out(attendance.confirm_attendance(
-        actor_of(request), a, payload.check_in_at, payload.check_out_at, confirm=payload.confirm))
+        actor_of(request), a, payload.check_in_at, payload.check_out_at, confirm=payload.confirm,
+        out_now=payload.check_out_now))
+
+
+@router.post("/volunteers/assignments/{assignment_id}/undo-check-in", response=AssignmentOut, description=(
+    f"Undo a check-in confirmed by mistake, within {int(attendance.UNDO_CHECK_IN.total_seconds() // 60)} "
+    "minutes of when it was recorded and before any check-out (409 `undo_too_late` after: staff "
+    "correct the hours instead). Who may confirm it may undo it; audited."))
+def undo_check_in(request, assignment_id: int):
+    a = queries.get_assignment(request.scope, assignment_id)
+    return assignment_out(attendance.undo_check_in(actor_of(request), a))
+
+
+@router.get("/volunteers/communities/{community_id}/unsettled", response=list[UnsettledOut], description=(
+    "The places to settle after their shift (待核定), newest call first: `absent` (nobody checked "
+    "in), `open` (never checked out), `long` (credited longer than the shift); `call` narrows it "
+    "to one call."))
+def unsettled(request, community_id: int, call: int | None = None):
+    c = queries.get_community(request.scope, community_id)
+    one = queries.get_call(request.scope, call) if call is not None else None
+    if one is not None and one.community_id != c.id:
+        raise NotFound()
+    return [dict(assignment_out(a), why=a.why) for a in queries.unsettled(request.scope, c, call=one)]
+
+
+@router.post("/volunteers/assignments/{assignment_id}/settle", response=AssignmentOut, description=(
+    "Staff settle a place after its shift: `check_out_at` (and `check_in_at` when nobody checked "
+    "in) — a check-out recorded is replaced, checked as confirming attendance is; crediting more "
+    "than the shift answers 409 `long_credit` unless `confirm` — or `absent`: did not come. 409 "
+    "`not_over` before the shift ends, `corrected` once staff corrected the hours."))
+def settle_one(request, assignment_id: int, payload: SettleIn):
+    a = queries.get_assignment(request.scope, assignment_id)
+    if payload.absent:
+        return assignment_out(settle.mark_absent(actor_of(request), a))
+    return assignment_out(settle.settle(actor_of(request), a, payload.check_in_at, payload.check_out_at,
+                                        confirm=payload.confirm))
 
 
 @router.get("/volunteers/me/tasks", response=list[AssignmentOut])

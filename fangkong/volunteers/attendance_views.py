@@ -18,6 +18,7 @@ from fangkong.core.views import actor_of, page
 
 from . import queries
 from .actions import attendance
+from .models import AttendanceState
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -36,13 +37,23 @@ def rows(items) -> tuple[list, list]:
         return timezone.localtime(t).strftime("%Y-%m-%d %H:%M") if t else ""
 
     header = [pgettext("person", "Name"), _("Call"), _("Call time"), _("Check-in"), _("Check-out"),
-              _("Hours"), _("Check-in confirmed by"), _("Check-out confirmed by"), _("Correction")]
+              _("Hours"), _("Status"), _("Check-in confirmed by"), _("Check-out confirmed by"), _("Correction")]
     data = [[a.volunteer.name, a.call.title,
              f"{at(a.call.starts_at)}–{timezone.localtime(a.call.ends_at):%H:%M}",
-             at(a.check_in_at), at(a.check_out_at), a.hours,
+             at(a.check_in_at), at(a.check_out_at), a.hours, a.get_state_display(),
              confirmed_by(a, a.check_in_by), confirmed_by(a, a.check_out_by),
              a.correction_reason if a.corrected else ""] for a in items]
     return header, data
+
+
+STATES_SAID = (AttendanceState.OUT, AttendanceState.IN, AttendanceState.ABSENT, AttendanceState.CORRECTED)
+
+
+def states_text(counts: dict) -> str:
+    """A person's places by attendance (`queries.states_of`) as the hours export's status
+    column says them: "已签退 3 · 未签退 1" ("" for none)."""
+    labels = dict(AttendanceState.choices)
+    return " · ".join(f"{labels[s]} {counts[s]}" for s in STATES_SAID if counts.get(s))
 
 
 def _xlsx(title, header, data, sheet, fname):

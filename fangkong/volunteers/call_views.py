@@ -173,6 +173,10 @@ def _call_ctx(request, call):
         # staff reading the whole roster: each person they see (a lent one too, while lent:
         # access.seen_q) linked to their page, with the phone to call them (audited)
         ctx["seen"], ctx["phones"] = _roster_phones(request, call, roster)
+    if roster:  # arrived / due / not arrived, undo, a leader's phones, what is left to settle
+        from .attend_views import roster_extras
+
+        roster_extras(request, call, ctx)
     if roster and call.skill_list:
         # assigned knowingly without the call's required skills: marked, and counted beside
         # the places taken for those who read the whole roster ("12/12, of whom 9 are without…")
@@ -194,8 +198,13 @@ def _call_ctx(request, call):
         # not those their zone or health code keeps home: the server refuses them (found
         # walking the demo: a sealed building's volunteer was offered, then refused)
         # nor a lent one whose home zone keeps its people inside their area (管控区 人不出区)
-        ctx["candidates"] = [v for v in pool.exclude(kept_home()).exclude(
+        people = [v for v in pool.exclude(kept_home()).exclude(
             access.kept_in_area(call.community_id))[:500] if v.id not in held]
+        # who is free for the call first, the busy ones marked with what holds them (assigning
+        # them is refused): the assign list of `_call_refill.html`
+        from .refill_views import assign_choices
+
+        ctx["assign_free"], ctx["assign_busy"] = assign_choices(call, people, ctx["now"])
     return ctx
 
 
@@ -389,6 +398,9 @@ def call_slots(request, pk):
     def done(result):
         for why in getattr(result, "skipped", []):  # passed over on the waitlist: say who and why
             messages.warning(request, _("Not moved up from the waitlist: %(why)s") % {"why": why})
+        if result.confirmed < result.slots and not result.accepting:  # more places, sign-up closed
+            messages.warning(request, _("Sign-up is closed: nobody can take the free places and nobody "
+                                        "was told. To call more people, use “Call more people”."))
         return _("Saved.")
 
     try:

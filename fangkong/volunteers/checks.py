@@ -146,9 +146,11 @@ def _nearest(hour, minute, near):
     return in_utc(min(options, key=lambda t: abs(t - near)))
 
 
-def check_call(data: dict, *, now=None) -> dict:
+def check_call(data: dict, *, now=None, late_sign_up=False) -> dict:
     """A call: task, title, place (id), start, end, slots, skills, briefing, deadline,
-    audience (+ team / skill / building)."""
+    audience (+ team / skill / building). `late_sign_up`: a published call being changed,
+    whose sign-up may stay open after its start, until its end (people short at 05:50 for
+    06:00 are still wanted at 06:30)."""
     now = now or timezone.now()
     errors, clean = {}, {}
     task = str(data.get("task") or "")
@@ -175,8 +177,9 @@ def check_call(data: dict, *, now=None) -> dict:
     started = bool(starts and starts <= now)
     deadline = parse_when(deadline_raw, "deadline", errors, _("the deadline")) if deadline_raw \
         else (ends if started else starts)
-    if deadline and starts and deadline > starts and not (started and ends and deadline <= ends):
-        errors["deadline"] = [_("Sign-up must close by the start.")]
+    if deadline and starts and deadline > starts and not ((started or late_sign_up) and ends and deadline <= ends):
+        errors["deadline"] = [_("Sign-up must close by the end.") if late_sign_up
+                              else _("Sign-up must close by the start.")]
     clean.update(starts_at=starts, ends_at=ends, deadline=deadline)
     try:
         slots = int(data.get("slots"))

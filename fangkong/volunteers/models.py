@@ -390,6 +390,14 @@ class Assignment(Levels):
     minutes = models.PositiveIntegerField(default=0)  # credited
     corrected = models.BooleanField(default=False)
     correction_reason = models.CharField(max_length=300, blank=True)
+    # when the check-in was recorded (the arrival typed may be earlier): it can be undone
+    # for a few minutes after (`attendance.undo_check_in`)
+    check_in_noted_at = models.DateTimeField(null=True, blank=True)
+    # staff settled it after the shift (核定: a time given, marked as not come, or a long
+    # credit accepted): off the "to settle" list (`queries.unsettled`)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, db_index=False,
+                                   related_name="+")
 
     class Meta:
         ordering = ["call_id", "status", "position", "id"]
@@ -404,7 +412,9 @@ class Assignment(Levels):
                    models.Index(fields=["check_in_by"], name="assignment_check_in_by_idx",
                                 condition=models.Q(check_in_by__isnull=False)),
                    models.Index(fields=["check_out_by"], name="assignment_check_out_by_idx",
-                                condition=models.Q(check_out_by__isnull=False))]
+                                condition=models.Q(check_out_by__isnull=False)),
+                   models.Index(fields=["settled_by"], name="assignment_settled_by_idx",
+                                condition=models.Q(settled_by__isnull=False))]
 
     def __str__(self):
         return f"{self.volunteer} · {self.call}"
@@ -439,3 +449,41 @@ class Assignment(Levels):
     def hours(self) -> float:
         """Credited hours to one decimal (`tenths`)."""
         return tenths(self.minutes) / 10
+
+    @property
+    def has_credit(self) -> bool:
+        """Is `hours` the place's figure to show: checked out, or hours set by staff (a
+        correction without a check-out counts too)? Every page asks this, never
+        `check_out_at` alone."""
+        return self.check_out_at is not None or self.corrected
+
+    @property
+    def shift_minutes(self) -> int:
+        return max(0, int((self.ends_at - self.starts_at).total_seconds() // 60))
+
+    @property
+    def state(self) -> str:
+        """Where its attendance stands (`AttendanceState`): corrected, checked out, checked
+        in and not out, not come (the shift over without a check-in), or not yet in."""
+        if self.corrected:
+            return AttendanceState.CORRECTED
+        if self.check_out_at is not None:
+            return AttendanceState.OUT
+        if self.check_in_at is not None:
+            return AttendanceState.IN
+        if self.no_show:
+            return AttendanceState.ABSENT
+        return AttendanceState.DUE
+
+    def get_state_display(self) -> str:
+        return str(dict(AttendanceState.choices)[self.state])
+
+
+class AttendanceState(models.TextChoices):
+    """A confirmed place's attendance as the roster, the person's own pages and the
+    exports' status column say it (`Assignment.state`)."""
+    CORRECTED = "corrected", _("Corrected")
+    OUT = "out", _("Checked out")
+    IN = "in", _("Not checked out")
+    ABSENT = "absent", _("Did not come")
+    DUE = "due", _("Not checked in yet")

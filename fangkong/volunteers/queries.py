@@ -5,6 +5,7 @@ volunteer sees the calls addressed to them and their own assignments; a team lea
 their team. `get_*` raise NotFound for missing and forbidden alike.
 """
 
+import datetime
 import re
 from collections import defaultdict
 
@@ -225,6 +226,70 @@ def calls(scope, community: Place | None = None):
     return qs.order_by("-starts_at", "-id")
 
 
+def calls_by_gap(scope, community: Place, now=None, limit=50) -> list[Call]:
+    """The community's calls of today and to come (not over, not cancelled), each with
+    `short` (places not filled) and `not_arrived` (confirmed people not checked in, once the
+    call has begun; 0 before): the calls short of people first, then by start. The staff's
+    landing panel (`panels.place_panel`)."""
+    now = now or timezone.now()
+    qs = (calls(scope, community).filter(ends_at__gt=now).exclude(status=Call.Status.CANCELLED)
+          .annotate(out=Count("assignments", filter=Q(assignments__status=Assignment.Status.CONFIRMED,
+                                                      assignments__check_in_at__isnull=True)))
+          .order_by("starts_at", "id")[:limit])
+    rows = list(qs)
+    for c in rows:
+        c.short = max(0, c.slots - c.confirmed)
+        c.not_arrived = c.out if c.starts_at <= now else 0
+    rows.sort(key=lambda c: (not (c.short or c.not_arrived), c.starts_at, c.id))
+    return rows
+
+
+TODAY_AHEAD = datetime.timedelta(hours=24)  # a leader's "today": under way, or starting within a day
+
+
+def _today(rows: Q, now=None) -> list[Call]:
+    """The calls not over and starting within `TODAY_AHEAD` (not cancelled) with confirmed
+    places among `rows` (a filter over Assignment), each with `due` (those places),
+    `arrived` (checked in) and `missing` (not arrived, once the call has begun), by start.
+    Two queries."""
+    now = now or timezone.now()
+    per = {r["call_id"]: r for r in Assignment.objects.filter(
+        rows, status=Assignment.Status.CONFIRMED, ends_at__gt=now, starts_at__lt=now + TODAY_AHEAD)
+        .exclude(call__status=Call.Status.CANCELLED).values("call_id")
+        .annotate(due=Count("id"), arrived=Count("id", filter=Q(check_in_at__isnull=False))).order_by()}
+    out = list(Call.objects.filter(pk__in=list(per)).select_related("place").order_by("starts_at", "id"))
+    for c in out:
+        c.due, c.arrived = per[c.id]["due"], per[c.id]["arrived"]
+        c.missing = c.due - c.arrived if c.starts_at <= now else 0
+    return out
+
+
+def led_today(me: Volunteer, now=None) -> list[Call] | None:
+    """A team leader's work today (her home's "本队今日任务"): every call with places whose
+    attendance she confirms (`access.led_q`: her team's call, her members on any call of the
+    community), with `due`/`arrived`/`missing` (`_today`); None when she leads no team."""
+    if not Team.objects.filter(leader=me).exists():
+        return None
+    return _today(led_q(me), now)
+
+
+def team_today(team: Team, now=None) -> list[Call]:
+    """The same for one team (its page): its calls and its members' places on any call."""
+    from django.db.models import Exists, OuterRef
+
+    members = Exists(TeamMember.objects.filter(team_id=team.id, volunteer_id=OuterRef("volunteer_id")))
+    return _today(Q(call__team_id=team.id) | members, now)
+
+
+def kept_home_ids(people) -> set[int]:
+    """Which of `people` (volunteers) must stay home now (`zones.queries.kept_home`: their
+    home's zone keeps its people in, or their health code is not green). One query."""
+    from fangkong.zones.queries import kept_home
+
+    return set(Volunteer.objects.filter(pk__in=[v.pk for v in people]).filter(kept_home())
+               .values_list("id", flat=True))
+
+
 def open_calls_for(v: Volunteer):
     """Calls the volunteer may answer now: accepting, in their audience."""
     now = timezone.now()
@@ -286,15 +351,26 @@ def get_assignable(scope, call: Call, pk) -> Volunteer:
 
 def roster(call: Call, only: Q | None = None) -> dict:
     """Who answered a call: {"confirmed": [...], "waitlisted": [...], "cancelled": [...]};
-    `only`: those rows alone."""
+    `only`: those rows alone. The confirmed ones who have not arrived come first (the
+    people to phone), then those at work, then those checked out; each part in the order
+    they got their place."""
     out = defaultdict(list)
     qs = Assignment.objects.filter(call=call)
     if only is not None:
         qs = qs.filter(only)
     for a in qs.select_related("volunteer").order_by("status", "position", "confirmed_at", "id"):
         out[a.status].append(a)
-    out["confirmed"].sort(key=lambda a: (a.confirmed_at or a.signed_at, a.id))
+    out["confirmed"].sort(key=lambda a: (a.check_in_at is not None, a.check_out_at is not None,
+                                         a.confirmed_at or a.signed_at, a.id))
     return {k: out.get(k, []) for k in ("confirmed", "waitlisted", "cancelled")}
+
+
+def arrivals(confirmed: list[Assignment]) -> dict:
+    """Of the confirmed places shown (a roster's, or a leader's part of it): `due` (all of
+    them), `arrived` (checked in, out since or not) and `missing` (not checked in) — the
+    call page's "已到 16 / 应到 20 · 未到 4" and the API's `checked_in`/`not_arrived`."""
+    arrived = sum(1 for a in confirmed if a.check_in_at is not None)
+    return {"due": len(confirmed), "arrived": arrived, "missing": len(confirmed) - arrived}
 
 
 def roster_for(scope, call: Call) -> tuple[dict | None, bool]:
@@ -436,8 +512,6 @@ def attendance_rows(scope, community: Place, *, call: Call | None = None, day=No
     on a local day (`datetime.date`) — each confirmed place with its check-in, check-out,
     who confirmed them and its credited minutes (`Assignment.hours`: the call's page's
     figure), in the order of the call's page."""
-    import datetime
-
     qs = Assignment.objects.filter(status=Assignment.Status.CONFIRMED, call__in=calls(scope, community))
     if call is not None:
         qs = qs.filter(call_id=call.id)
@@ -446,3 +520,49 @@ def attendance_rows(scope, community: Place, *, call: Call | None = None, day=No
         qs = qs.filter(call__starts_at__gte=start, call__starts_at__lt=start + datetime.timedelta(days=1))
     return list(qs.select_related("volunteer", "call", "check_in_by", "check_out_by")
                 .order_by("call__starts_at", "call_id", "confirmed_at", "id")[:10000])
+
+
+# --- after the shift: what staff settle (核定) -------------------------------------
+
+def unsettled(scope, community: Place, *, call: Call | None = None, now=None, limit=500) -> list[Assignment]:
+    """The "to settle" list (待核定) of a community's calls the user sees whose shift is
+    over: confirmed places nobody checked in to, check-ins never checked out, and credits
+    longer than the shift — none settled by staff since (`settled_at`) nor corrected. Each
+    with `why` ("absent", "open", "long"), by the call's start then name. One query."""
+    import datetime
+
+    from django.db.models import DurationField, ExpressionWrapper, F
+
+    now = now or timezone.now()
+    shift = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
+    served = ExpressionWrapper(F("check_out_at") - F("check_in_at"), output_field=DurationField())
+    qs = (Assignment.objects.filter(status=Assignment.Status.CONFIRMED, call__in=calls(scope, community),
+                                    ends_at__lte=now, settled_at=None, corrected=False)
+          .annotate(served=served, shift=shift)
+          .filter(Q(check_in_at=None) | Q(check_out_at=None)
+                  | Q(served__gte=F("shift") + datetime.timedelta(minutes=1))))
+    if call is not None:
+        qs = qs.filter(call_id=call.id)
+    rows = list(qs.select_related("volunteer", "call", "call__place")
+                .order_by("-call__starts_at", "call_id", "volunteer__name", "id")[:limit])
+    for a in rows:
+        a.why = "absent" if a.check_in_at is None else "open" if a.check_out_at is None else "long"
+    return rows
+
+
+def states_of(people: list[Volunteer], now=None) -> dict[int, dict[str, int]]:
+    """{volunteer id: {`AttendanceState` value: places}} over their confirmed places on
+    calls begun by now, and those corrected (`Assignment.state` counted in SQL): the hours
+    export's status column. One grouped query."""
+    from .models import AttendanceState as S
+
+    now = now or timezone.now()
+    fixed = Q(corrected=True)
+    rows = (Assignment.objects.filter(Q(starts_at__lte=now) | fixed, volunteer_id__in=[v.pk for v in people],
+                                      status=Assignment.Status.CONFIRMED).values("volunteer_id")
+            .annotate(**{f"n_{S.CORRECTED}": Count("id", filter=fixed),
+                         f"n_{S.OUT}": Count("id", filter=~fixed & Q(check_out_at__isnull=False)),
+                         f"n_{S.IN}": Count("id", filter=~fixed & Q(check_out_at=None, check_in_at__isnull=False)),
+                         f"n_{S.ABSENT}": Count("id", filter=~fixed & Q(check_in_at=None, ends_at__lt=now))})
+            .order_by())
+    return {r.pop("volunteer_id"): {k[2:]: n for k, n in r.items() if n} for r in rows}

@@ -69,11 +69,26 @@ class AssignmentOut(Schema):
     check_out_at: datetime.datetime | None
     late_minutes: int
     minutes: int
+    state: str = Field("", description=(
+        "The attendance of a confirmed place: `due` (not checked in yet), `in` (not checked out), "
+        "`out` (checked out), `absent` (the shift over without a check-in), `corrected` (hours set "
+        "by staff) — the exports' status column."))
+    settled_at: datetime.datetime | None = None  # settled by staff after the shift (核定)
 
 
 class CallDetail(CallOut):
-    confirmed_people: list[AssignmentOut] | None = None
+    confirmed_people: list[AssignmentOut] | None = Field(None, description=(
+        "The confirmed places the user reads (staff, leaders): those not arrived first."))
     waitlist: list[AssignmentOut] | None = None
+    checked_in: int | None = Field(None, description=(
+        "Of `confirmed_people`: how many have checked in (the call page's 已到); null without a roster."))
+    not_arrived: int | None = Field(None, description="Of `confirmed_people`: how many have not (未到).")
+
+
+class UnsettledOut(AssignmentOut):
+    why: str = Field(description=(
+        "Why it waits to be settled: `absent` (nobody checked in), `open` (never checked out), "
+        "`long` (credited longer than the shift)."))
 
 
 class AssignIn(StrictIn):
@@ -93,10 +108,19 @@ class CheckOutIn(TokenIn):
 
 class AttendIn(StrictIn):
     check_in_at: datetime.datetime | None = None  # when they arrived (default: now)
-    check_out_at: datetime.datetime | None = None
+    check_out_at: datetime.datetime | None = None  # when they left, as given
+    # check out at the default time instead: now, or the shift's end once it is over
+    check_out_now: bool = False
     # true once the person confirming has said yes: a check-out soon after the check-in
     # answers 409 "check_out_soon" without it
     confirm: bool = False
+
+
+class SettleIn(StrictIn):
+    check_in_at: datetime.datetime | None = None  # when they came (a place nobody checked in to)
+    check_out_at: datetime.datetime | None = None  # when they left
+    absent: bool = False  # instead: they did not come
+    confirm: bool = False  # credit more than the shift (409 "long_credit" without it)
 
 
 class ReasonIn(StrictIn):
@@ -184,3 +208,14 @@ class CallChangeIn(StrictIn):
     place: int | None = None
     deadline: datetime.datetime | None = None  # left out: sign-up closes at the (new) start
     confirm: bool = False  # release to the waitlist those the move makes clash (409 moved_clash)
+
+
+class RefillIn(StrictIn):
+    add: int  # places more
+    from_slots: int | None = None  # the number needed as you saw it: sent again after it was done, nothing more
+
+
+class RefillOut(CallOut):
+    told: int  # volunteers told now (0: a retry, or nobody free who had not answered)
+    skipped: list[str] = []  # people on the waitlist passed over for a clash, and why
+    repeated: bool = False  # done already (a retry with the same `from_slots`)

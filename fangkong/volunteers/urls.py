@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attendance_views, call_views, views
+from . import attend_views, attendance_views, call_views, refill_views, views
 
 urlpatterns = [
     path("volunteers/", views.home, name="volunteers_home"),
@@ -37,10 +37,16 @@ urlpatterns = [
          name="volunteers_call_cancel_call"),
     path("volunteers/calls/<id:pk>/change/", call_views.call_change, name="volunteers_call_change"),
     path("volunteers/calls/<id:pk>/message/", call_views.call_message, name="volunteers_call_message"),
+    path("volunteers/calls/<id:pk>/refill/", refill_views.call_refill, name="volunteers_call_refill"),
     path("volunteers/calls/<id:pk>/qr/", call_views.call_qr, name="volunteers_call_qr"),
     path("volunteers/assignments/<id:pk>/cancel/", call_views.assignment_cancel,
          name="volunteers_assignment_cancel"),
-    path("volunteers/assignments/<id:pk>/attend/", views.attend, name="volunteers_attend"),
+    path("volunteers/assignments/<id:pk>/attend/", attend_views.attend, name="volunteers_attend"),
+    path("volunteers/assignments/<id:pk>/undo-check-in/", attend_views.undo_check_in,
+         name="volunteers_undo_check_in"),
+    path("volunteers/assignments/<id:pk>/settle/", attend_views.settle_one, name="volunteers_settle"),
+    path("volunteers/calls/<id:pk>/check-out/", attend_views.call_check_out, name="volunteers_call_check_out"),
+    path("volunteers/c/<id:pk>/unsettled/", attend_views.unsettled, name="volunteers_unsettled"),
     path("volunteers/assignments/<id:pk>/correct/", views.correct, name="volunteers_correct"),
     path("volunteers/scan/<str:token>/", views.scan, name="volunteers_scan"),
     path("join/<str:token>/", views.join, name="volunteers_join"),

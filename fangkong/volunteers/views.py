@@ -12,8 +12,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.roles import Perm
@@ -79,7 +80,9 @@ def _my_context(me):
     held = set(mine.values_list("call_id", flat=True))
     return {"tasks": tasks, "upcoming": [a for a in tasks if a.check_out_at is None],
             "open_calls": [c for c in queries.open_calls_for(me) if c.id not in held],
-            "teams": list(queries.my_teams(me)), "kept_home": queries.kept_home_reason(me)}
+            "teams": list(queries.my_teams(me)), "kept_home": queries.kept_home_reason(me),
+            # a team leader lands on her work: the calls her members are on (None: no team led)
+            "team_calls": queries.led_today(me)}
 
 
 @page
@@ -300,26 +303,19 @@ def team(request, pk):
     if request.method == "POST":
         if not can_manage:
             raise Forbidden()
-        try:
-            v = queries.get_volunteer(request.scope, request.POST.get("volunteer"), lent=False)
-            op = request.POST.get("op")
-            if op == "remove":
-                teams.remove_member(actor_of(request), t, v)
-            elif op == "leader":
-                teams.set_leader(actor_of(request), t, v)
-            else:
-                teams.add_member(actor_of(request), t, v)
-            messages.success(request, _("Saved."))
-        except (Invalid, NotFound) as e:
-            flash_error(request, e)
-        return redirect("volunteers_team", pk=t.id)
+        return _team_change(request, t)
     members = list(queries.team_members(t))
     # every member's phone for staff who manage it and the leader, the leader's to the
     # members (access.team_phone_seen), shown and audited by audit.disclosure
     phones = phones_shown(actor_of(request), members, access.team_phone_seen(request.scope, t),
                           f"team:{t.id}", "volunteer.view_phones", "volunteers")
+    # the staff who see the team and its leader: who must stay home (a zone, a code not
+    # green) marked, and the team's calls of today with who has arrived
+    runs = is_leader or request.scope.allows(VIEW, t)
     ctx = {"team": t, "members": members, "can_manage": can_manage, "is_leader": is_leader,
-           "show_contacts": can_manage or is_leader, "phones": phones,
+           "show_contacts": can_manage or is_leader, "phones": phones, "runs": runs,
+           "kept": queries.kept_home_ids(members) if runs else set(),
+           "team_calls": queries.team_today(t) if runs else None,
            "calls": list(Call.objects.filter(team=t).select_related("place").order_by("-starts_at")[:20])}
     if can_manage:
         ids = {m.id for m in members}
@@ -328,36 +324,44 @@ def team(request, pk):
     return render(request, "volunteers/team.html", ctx)
 
 
-@require_POST
-@page
-def attend(request, pk):
-    a = queries.get_assignment(request.scope, pk)
-    # "out now" is the minute of the tap (or of the "yes" that follows it), not of the page:
-    # a phone left open on the call page would otherwise check people out when it was drawn
-    out = request.POST.get("check_out_at") or (timezone.now() if request.POST.get("out") == "now" else None)
+def _team_change(request, t):
+    """Add a member, make one the leader or remove one: the last two asked first, naming
+    the person (a leader changed in the middle of a shift loses her confirm buttons), and
+    each said when done in words that name who."""
+    back = reverse("volunteers_team", args=[t.id])
+    op = request.POST.get("op")
     try:
-        a = attendance.confirm_attendance(actor_of(request), a, request.POST.get("check_in_at") or None,
-                                          out, confirm=confirmed(request))
-        if out and a.check_out_at:  # the check-out, not the arrival, is what was confirmed
-            messages.success(request, _("Check-out confirmed (%(t)s).") % {
-                "t": timezone.localtime(a.check_out_at).strftime("%H:%M")})
-        else:
-            messages.success(request, _("Attendance confirmed."))
-    except Forbidden as e:  # their own place: said on the call's page; any other refusal is a 403
-        if e.code != "own_attendance":
-            raise
+        v = queries.get_volunteer(request.scope, request.POST.get("volunteer"), lent=False)
+    except NotFound as e:
         flash_error(request, e)
-    except Conflict as e:
-        if e.code != "check_out_soon":
-            flash_error(request, e)
-        else:  # out a moment after in: a second tap on the same button? ask
-            return confirm_step(
-                request, title=_("Check %(name)s out already?") % {"name": a.volunteer.name},
-                lines=[str(e.message)], yes=_("Yes, check out"),
-                back=reverse("volunteers_call", args=[a.call_id]) + "#confirmed")
-    except Invalid as e:
-        flash_error(request, e)
-    return redirect("volunteers_call", pk=a.call_id)
+        return redirect(back)
+    if op in ("leader", "remove") and not confirmed(request):
+        return _ask_team_change(request, t, v, op, back)
+    if op == "remove":
+        return act(request, lambda actor: teams.remove_member(actor, t, v), to=back,
+                   done=_("%(name)s is removed from the team.") % {"name": v.name})
+    if op == "leader":
+        return act(request, lambda actor: teams.set_leader(actor, t, v), to=back,
+                   done=_("The leader is now %(name)s.") % {"name": v.name})
+    return act(request, lambda actor: teams.add_member(actor, t, v), to=back,
+               done=_("%(name)s is added to the team.") % {"name": v.name})
+
+
+def _ask_team_change(request, t, v, op, back):
+    old = t.leader if t.leader_id and t.leader_id != v.id else None
+    if op == "leader":
+        title = (_("Replace %(old)s with %(new)s as the leader of %(team)s?") % {
+            "old": old.name, "new": v.name, "team": t.name} if old else
+            _("Make %(new)s the leader of %(team)s?") % {"new": v.name, "team": t.name})
+        lines = [_("The leader confirms the team's attendance and sees every member's phone."),
+                 _("%(old)s will no longer do so.") % {"old": old.name} if old else ""]
+        return confirm_step(request, title=title, lines=lines,
+                            yes=_("Yes, make %(name)s the leader") % {"name": v.name}, back=back)
+    lines = [_("%(name)s no longer gets the team's calls; places already held stay.") % {"name": v.name}]
+    if t.leader_id == v.id:
+        lines.append(_("%(name)s is the team's leader: the team will have no leader.") % {"name": v.name})
+    return confirm_step(request, title=_("Remove %(name)s from %(team)s?") % {"name": v.name, "team": t.name},
+                        lines=lines, yes=_("Yes, remove"), back=back)
 
 
 @require_POST
@@ -397,21 +401,9 @@ def scan(request, token):
 
 
 def _confirm_check_out(request, a):
+    from .attend_views import check_out_question
 
-    now = timezone.now()
-    minutes = max(0, int((now - a.check_in_at).total_seconds() // 60))
-    soon = attendance.soon_after_check_in(a.check_in_at, now)
-    return confirm_step(
-        request, title=_("Check out now?"),
-        lines=[_("In %(i)s, out %(o)s: %(h)s hours will be credited.") % {
-            "i": timezone.localtime(a.check_in_at).strftime("%H:%M"),
-            "o": timezone.localtime(now).strftime("%H:%M"), "h": tenths(minutes) / 10}],
-        warn="" if soon is None else _("You checked in less than a minute ago. If you are still "
-                                       "working, go back.") if soon == 0 else
-        ngettext("You checked in only %(m)d minute ago. If you are still working, go back.",
-                 "You checked in only %(m)d minutes ago. If you are still working, go back.", soon) % {"m": soon},
-        yes=_("Yes, check out"), back=reverse("volunteers_scan", args=[a.call.token]),
-        fields={"op": "out"})
+    return check_out_question(request, a, reverse("volunteers_scan", args=[a.call.token]), fields={"op": "out"})
 
 
 # --- hours -----------------------------------------------------------------------
@@ -446,8 +438,14 @@ def export_hours(request, pk, dimension):
     # the grouping column first, never again among the others (a work unit's sheet had two)
     others = [(k, h) for k, h in (("work_unit", _("Work unit")), ("party_branch", _("Party branch")))
               if k != dimension]
-    header = [label, pgettext("person", "Name"), *(h for _k, h in others), _("Calls served"), _("Hours")]
-    data = [[g or _("(none)"), v.name, *(getattr(v, k) for k, _h in others), n, h] for g, v, n, h in rows]
+    # the status column: a place not checked out or not come shows here, not as 0 h alone
+    from .attendance_views import states_text
+
+    states = queries.states_of(list({v.pk: v for _g, v, _n, _h in rows}.values()))
+    header = [label, pgettext("person", "Name"), *(h for _k, h in others), _("Calls served"), _("Hours"),
+              _("Status")]
+    data = [[g or _("(none)"), v.name, *(getattr(v, k) for k, _h in others), n, h,
+             states_text(states.get(v.pk, {}))] for g, v, n, h in rows]
     attendance.record_export(actor_of(request), c, dimension, len(data))
     # the sheet's tab: short and whole (Excel keeps 31 characters; the title row says where and when)
     sheet = SHEETS[dimension]()
@@ -535,6 +533,9 @@ def code_login(request):
 
     phone = request.POST.get("phone", "") if request.method == "POST" else ""
     nxt = request.POST.get("next") or request.GET.get("next", "")  # e.g. a call's check-in QR
+    if request.method == "GET" and nxt and request.user.is_authenticated and url_has_allowed_host_and_scheme(
+            nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(nxt)  # a message's link opened where she is logged in already: the page itself
     error, sent = None, False
     if request.method == "POST":
         try:

@@ -48,6 +48,10 @@ PAGES = {
                                    "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     "volunteers_call_message": Page(lambda w: f"/volunteers/calls/{w.call.id}/message/",
                                     "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
+    # staff call more people (补充召集: asked first; no number, the page says so); command sees
+    # the call and may not (403)
+    "volunteers_call_refill": Page(lambda w: f"/volunteers/calls/{w.call.id}/refill/",
+                                   "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     "volunteers_call_attendance": Page(lambda w: f"/volunteers/calls/{w.call.id}/attendance.xlsx", "302 404 404 404 404 404 404 404 200 404 200 200"),
     "volunteers_day_attendance": Page(lambda w: f"/volunteers/c/{w.community.id}/attendance.xlsx", "302 404 404 404 404 404 404 404 200 404 200 200"),
     "volunteers_call_qr": Page(lambda w: f"/volunteers/calls/{w.call.id}/qr/", "302 404 404 404 404 404 404 404 200 404 404 404"),
@@ -56,6 +60,18 @@ PAGES = {
         lambda w: f"/volunteers/assignments/{w.assignment.id}/cancel/", "302 404 404 404 404 404 404 404 200 404 403 403", method=POST),
     "volunteers_attend": Page(lambda w: f"/volunteers/assignments/{w.assignment.id}/attend/",
                               "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
+    # a check-in undone (none recorded: said on the call's page), a place settled after its
+    # shift (not over yet: said on the list's page); command sees them and may not (403)
+    "volunteers_undo_check_in": Page(lambda w: f"/volunteers/assignments/{w.assignment.id}/undo-check-in/",
+                                     "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
+    "volunteers_settle": Page(lambda w: f"/volunteers/assignments/{w.assignment.id}/settle/",
+                              "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
+    # the list to settle (待核定): staff, and command reading it (no forms)
+    "volunteers_unsettled": Page(lambda w: f"/volunteers/c/{w.community.id}/unsettled/",
+                                 "302 404 404 404 404 404 404 404 200 404 200 200"),
+    # a volunteer's own check-out from the call's page: nobody here holds a place on it
+    "volunteers_call_check_out": Page(lambda w: f"/volunteers/calls/{w.call.id}/check-out/",
+                                      "302 404 404 404 404 404 404 404 404 404 404 404", method=POST),
     "volunteers_correct": Page(lambda w: f"/volunteers/assignments/{w.assignment.id}/correct/",
                                "302 404 404 404 404 404 404 404 302 404 403 403", method=POST),
     # as the call's page: those who may not see the call find no QR page either

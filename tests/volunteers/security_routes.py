@@ -64,6 +64,31 @@ def setup_shift(w):
     w.assignment = calls.assign(system, w.shift, w.approved)
 
 
+def setup_checked_in(w):
+    """`setup_shift`, the approved volunteer's arrival confirmed a moment ago (it can be
+    undone for a few minutes)."""
+    from fangkong.volunteers.actions import attendance
+
+    setup_shift(w)
+    w.assignment = attendance.confirm_attendance(Actor.system(), w.assignment)
+
+
+def setup_over(w):
+    """`setup`, and the approved volunteer's place on a shift that ended an hour ago,
+    nobody checked in (to settle)."""
+    setup(w)
+    start = timezone.now() + datetime.timedelta(hours=1)
+    over = calls.create_call(Actor.system(), w.community, {
+        "task": "order", "place": w.building.id, "starts_at": start,
+        "ends_at": start + datetime.timedelta(hours=2), "slots": 2})
+    w.over = calls.assign(Actor.system(), over, w.approved)
+    back = datetime.timedelta(hours=4)
+    Call.objects.filter(pk=over.pk).update(starts_at=start - back, ends_at=start - back + datetime.timedelta(hours=2),
+                                           deadline=start - back)
+    Assignment.objects.filter(pk=w.over.pk).update(starts_at=start - back,
+                                                   ends_at=start - back + datetime.timedelta(hours=2))
+
+
 def call_body(w, community=None):
     start = timezone.now() + datetime.timedelta(days=1)
     return {"community": community or w.community.id, "task": "delivery", "place": w.building.id,
@@ -132,6 +157,11 @@ ROUTES = {
         lambda w: f"/api/v1/volunteers/calls/{w.shift.id}/message", setup=setup_shift,
         body=lambda w: {"text": "时间改为 06:15"},
         missing=lambda w: f"/api/v1/volunteers/calls/{MISSING}/message", **WRITE),
+    # staff call more people (补充召集); command sees the call and may not
+    ("POST", "/volunteers/calls/{call_id}/refill"): Route(
+        lambda w: f"/api/v1/volunteers/calls/{w.call.id}/refill", setup=setup,
+        body=lambda w: {"add": 1},
+        missing=lambda w: f"/api/v1/volunteers/calls/{MISSING}/refill", **WRITE),
     ("POST", "/volunteers/checkin"): Route(
         lambda w: "/api/v1/volunteers/checkin", setup=setup,
         body=lambda w: {"token": w.call.token}, **NO_VOLUNTEER),
@@ -144,6 +174,18 @@ ROUTES = {
         lambda w: f"/api/v1/volunteers/assignments/{w.assignment.id}/attend", setup=setup_shift,
         body=lambda w: {}, missing=lambda w: f"/api/v1/volunteers/assignments/{MISSING}/attend",
         **WRITE),
+    # a check-in confirmed by mistake, undone within minutes; command sees it and may not
+    ("POST", "/volunteers/assignments/{assignment_id}/undo-check-in"): Route(
+        lambda w: f"/api/v1/volunteers/assignments/{w.assignment.id}/undo-check-in", setup=setup_checked_in,
+        missing=lambda w: f"/api/v1/volunteers/assignments/{MISSING}/undo-check-in", **WRITE),
+    # after the shift: the list to settle (staff and command read it), and settling one
+    ("GET", "/volunteers/communities/{community_id}/unsettled"): Route(
+        lambda w: f"/api/v1/volunteers/communities/{w.community.id}/unsettled", setup=setup_over,
+        missing=lambda w: f"/api/v1/volunteers/communities/{MISSING}/unsettled", **READ),
+    ("POST", "/volunteers/assignments/{assignment_id}/settle"): Route(
+        lambda w: f"/api/v1/volunteers/assignments/{w.over.id}/settle", setup=setup_over,
+        body=lambda w: {"absent": True},
+        missing=lambda w: f"/api/v1/volunteers/assignments/{MISSING}/settle", **WRITE),
     ("GET", "/volunteers/me/tasks"): Route(
         lambda w: "/api/v1/volunteers/me/tasks", setup=setup,
         staff=404, command=404, leader=404, resident=404),

@@ -52,8 +52,9 @@ def test_a_calls_and_a_days_attendance_read_back_as_the_call_page(world, make_vo
     for who, asg in (("刘静", a), ("赵佳", b)):
         assert by_name[who][5] == asg.hours and f"{asg.hours} h" in page  # the page's figure
     assert by_name["刘静"][3] == f"{t:%Y-%m-%d} 06:05" and by_name["刘静"][4] == f"{t:%Y-%m-%d} 09:59"
-    assert by_name["刘静"][6] == by_name["刘静"][7] == world.users.staff.display_name
-    assert by_name["赵佳"][5] == 3.3 and by_name["赵佳"][8] == "漏签退"
+    assert by_name["刘静"][6] == "已签退" and by_name["赵佳"][6] == "已更正"  # the status column
+    assert by_name["刘静"][7] == by_name["刘静"][8] == world.users.staff.display_name
+    assert by_name["赵佳"][5] == 3.3 and by_name["赵佳"][9] == "漏签退"
 
     day = client.get(reverse("volunteers_day_attendance", args=[world.community.id]), {"day": f"{t:%Y-%m-%d}"})
     day_rows = _read(day)

@@ -106,7 +106,7 @@ def test_staff_confirming_out_right_after_in_is_asked(on_call, world, login):
     a = Assignment.objects.get(call=call, volunteer=v)
     client = login(world.users.staff)
     url = reverse("volunteers_attend", args=[a.id])
-    client.post(url)  # "Confirm in"
+    client.post(url, {"confirm": "1"})  # "Confirm in", and "yes" to its question
     later(clock, 2)
     out = timezone.localtime(clock[0]).strftime("%Y-%m-%d %H:%M:%S")
     asked = client.post(url, {"check_out_at": out})  # "Confirm out", under the same thumb
@@ -125,15 +125,18 @@ def test_confirm_out_on_the_page_is_the_minute_of_the_tap_not_of_the_page(on_cal
     v, call, clock = on_call
     a = Assignment.objects.get(call=call, volunteer=v)
     client = login(world.users.staff)
-    client.post(reverse("volunteers_attend", args=[a.id]))  # in, 10 minutes into the call
+    client.post(reverse("volunteers_attend", args=[a.id]), {"confirm": "1"})  # in, 10 minutes into the call
     later(clock, 60)
     page = client.get(reverse("volunteers_call", args=[call.id])).content.decode()
     form = page.split(f'action="{reverse("volunteers_attend", args=[a.id])}"')[1].split("</form>")[0]
-    assert 'name="out" value="now"' in form and "check_out_at" not in form
+    # "out now", and a "left at" time left empty while the shift runs (nothing drawn in)
+    assert 'name="out" value="now"' in form and 'name="check_out_at" value=""' in form
     later(clock, 45)  # the page lies open; the tap comes 45 minutes after it was drawn
-    client.post(reverse("volunteers_attend", args=[a.id]), {"out": "now"})
+    client.post(reverse("volunteers_attend", args=[a.id]), {"out": "now", "check_out_at": ""})
+    later(clock, 1)  # … and the "yes" to its question a minute after that
+    client.post(reverse("volunteers_attend", args=[a.id]), {"out": "now", "check_out_at": "", "confirm": "1"})
     a.refresh_from_db()
-    assert a.check_out_at == clock[0] and a.minutes == 105
+    assert a.check_out_at == clock[0] and a.minutes == 106
 
 
 def test_the_question_says_one_minute_in_the_singular(on_call):

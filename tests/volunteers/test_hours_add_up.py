@@ -76,4 +76,4 @@ def test_the_hours_export_says_the_same_total(world, liu, login):
     assert resp.status_code == 200
     rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
     mine = [r for r in rows if "刘静" in r]
-    assert len(mine) == 1 and mine[0][-1] == 3.0 and mine[0][-2] == 2
+    assert len(mine) == 1 and mine[0][-2] == 3.0 and mine[0][-3] == 2 and mine[0][-1] == "已更正 2"

@@ -43,7 +43,7 @@ def test_the_hours_export_names_people_and_each_column_once(sheets, dimension, g
     header = rows[1]
     assert header[:2] == [group, "姓名"] and "名称" not in header
     assert len(header) == len(set(header)), header  # no column twice
-    assert header[-2:] == ["服务次数", "时长（小时）"]
+    assert header[-3:] == ["服务次数", "时长（小时）", "状态"]
     assert {"工作单位", "所在党支部"} <= set(header)
     body = rows[2:]
     assert body and all(len(r) == len(header) for r in body)
@@ -53,7 +53,7 @@ def test_the_hours_export_names_people_and_each_column_once(sheets, dimension, g
 def test_the_by_work_unit_sheet_lists_the_branch_beside_the_person(sheets):
     _title, rows = sheets("work_unit")
     header = rows[1]
-    assert header == ["工作单位", "姓名", "所在党支部", "服务次数", "时长（小时）"]
+    assert header == ["工作单位", "姓名", "所在党支部", "服务次数", "时长（小时）", "状态"]
     assert ["太原二电厂", "志愿者1", "第一支部", 0, 0] in [r[:5] for r in rows[2:]]
 
 

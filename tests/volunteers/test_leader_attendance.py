@@ -59,7 +59,10 @@ def test_a_leader_sees_and_confirms_her_members_on_a_community_call_from_its_pag
     # only her own team's members: not 李强's row, nor a button for it
     assert "李强" not in page
     assert reverse("volunteers_attend", args=[scene["theirs"].id]) not in page
-    r = client.post(attend, {"check_in_at": ""})
+    r = client.post(attend, {"check_in_at": ""})  # asked first, naming the person
+    assert r.status_code == 200 and "确认 赵文静 已到岗？" in r.content.decode()
+    assert Assignment.objects.get(pk=scene["mine"].id).check_in_at is None
+    r = client.post(attend, {"check_in_at": "", "confirm": "1"})
     assert r.status_code == 302
     a = Assignment.objects.get(pk=scene["mine"].id)
     assert a.check_in_at == scene["t"] + datetime.timedelta(minutes=20) and a.check_in_by == scene["leader"].user
@@ -99,7 +102,7 @@ def test_the_leader_enters_the_time_someone_actually_arrived(scene, login):
     client = login(scene["leader"].user)
     attend = reverse("volunteers_attend", args=[scene["mine"].id])
     arrived = scene["t"] + datetime.timedelta(minutes=5)
-    client.post(attend, {"check_in_at": hm(arrived)})
+    client.post(attend, {"check_in_at": hm(arrived), "confirm": "1"})
     a = Assignment.objects.get(pk=scene["mine"].id)
     assert a.check_in_at == arrived and a.late_minutes == 5
 

@@ -59,8 +59,16 @@ def test_a_leader_confirms_her_members_arrival_time_on_a_community_call(phone_pa
     arrived = timezone.localtime(mine.confirmed_at).replace(second=0, microsecond=0)
     page.fill("form.arrive input[type=time]", arrived.strftime("%H:%M"))
     page.click("form.arrive button")
+    # asked first, naming him and the time
+    expect(page.locator("#confirm-title")).to_have_text("确认 赵文静 已到岗？")
+    expect(page.locator("main")).to_contain_text(f"到达时间 {arrived:%H:%M}")
+    page.shot("volunteers-leader-03-asked")
+    assert Assignment.objects.get(pk=mine.pk).check_in_at is None
+    page.click("text=是，赵文静 已到")
     expect(roster).to_contain_text(f"签到 {arrived:%H:%M}")
-    page.shot("volunteers-leader-03-confirmed")
+    expect(page.locator("#arrivals")).to_contain_text("已到 1 / 应到 1")
+    expect(roster.locator("text=撤销签到")).to_be_visible()  # a wrong row is undone for a few minutes
+    page.shot("volunteers-leader-04-confirmed")
     a = Assignment.objects.get(pk=mine.pk)
     assert a.check_in_at == arrived and a.check_in_by == leader.user
     assert page.problems == [], page.problems

@@ -107,11 +107,11 @@ def test_her_own_scan_of_the_qr_stays_her_own_check_in(scene):
 def test_confirming_the_check_out_says_so_with_its_time(scene, login, monkeypatch):
     client = login(scene["leader"].user)
     attend = reverse("volunteers_attend", args=[scene["mine"].id])
-    r = client.post(attend, {"check_in_at": hm(scene["t"])}, follow=True)
+    r = client.post(attend, {"check_in_at": hm(scene["t"]), "confirm": "1"}, follow=True)
     assert "已确认到岗" in r.content.decode()
     out = scene["t"] + datetime.timedelta(hours=2)
     at(monkeypatch, out)
-    text = client.post(attend, {"out": "now"}, follow=True).content.decode()
+    text = client.post(attend, {"out": "now", "confirm": "1"}, follow=True).content.decode()
     assert f"已确认签退（{hm(out)}）" in text and "已确认到岗" not in text
     assert Assignment.objects.get(pk=scene["mine"].id).check_out_at == out
 

@@ -71,7 +71,13 @@ def test_call_at_night_filled_waitlisted_promoted_checked_in_and_credited(world,
         attendance.check_in(actor_for(v.user), call.token)
     monkeypatch.setattr(timezone, "now", lambda: at(tomorrow, 11, 0))
     for a in team:
-        attendance.check_out(actor_for(a.volunteer.user), call.token)
+        # in at 06:55 for a 07:00–11:00 shift: 4.1 h is longer than the shift, asked first
+        early = Assignment.objects.get(pk=a.pk).check_in_at < at(tomorrow, 7)
+        if early:
+            with pytest.raises(Conflict) as e:
+                attendance.check_out(actor_for(a.volunteer.user), call.token)
+            assert e.value.code == "long_credit"
+        attendance.check_out(actor_for(a.volunteer.user), call.token, confirm=early)
     rows = {a.volunteer_id: a for a in Assignment.objects.filter(call=call, status="confirmed")}
     assert len(rows) == 20
     late = [a for a in rows.values() if a.is_late]

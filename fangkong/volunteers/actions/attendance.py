@@ -3,6 +3,7 @@ team leader or staff, corrections of the credited minutes, the audited hours exp
 same rules as every action: permission, validation, one transaction, audit."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -17,11 +18,12 @@ from fangkong.core.when import short_time
 from fangkong.registry.models import Place
 
 from .. import checks
-from ..access import MANAGE, VIEW, leads, require, volunteer_of
+from ..access import MANAGE, VIEW, can_manage, leads, require, volunteer_of
 from ..models import Assignment, Call, Volunteer, tenths
 
 CHECK_IN_EARLY = datetime.timedelta(minutes=60)
 CHECK_OUT_LATE = datetime.timedelta(hours=6)
+UNDO_CHECK_IN = datetime.timedelta(minutes=10)  # a check-in recorded this recently can be undone
 
 
 def call_token(text) -> str:
@@ -46,7 +48,8 @@ def _mine_on(actor, token) -> tuple[Volunteer, Call, Assignment]:
     return v, call, a
 
 
-def _credit(a: Assignment, minutes: int):
+def credit(a: Assignment, minutes: int):
+    """Set a place's credited minutes (saved by the caller), the person's total kept in step."""
     delta = minutes - a.minutes
     a.minutes = minutes
     if delta:
@@ -78,6 +81,88 @@ def _ask_if_soon(check_in_at, out_at):
         raise Conflict(msg % {"m": minutes, "at": at}, code="check_out_soon")
 
 
+def hm(t) -> str:
+    return timezone.localtime(t).strftime("%H:%M")
+
+
+@dataclass
+class Leaving:
+    """Where a place's credit ends (`departure`)."""
+    at: datetime.datetime  # the check-out recorded: the credit runs from the check-in to here
+    minutes: int  # credited
+    asked: datetime.datetime  # the time given, or the tap of "out now"
+    given: bool  # a time someone gave (a "left at", the person's own scan), not a default
+    to_end: bool  # "out now" after the shift: its end
+    elsewhere: Assignment | None  # cut at the person's check-in on this other call
+
+    def notes(self, a: Assignment, start) -> list[str]:
+        """What the question and the message say beside the hours: cut at the shift's end or
+        at a check-in elsewhere."""
+        out = []
+        if self.to_end:
+            out.append(_("The shift ended at %(end)s: the check-out is its end. If they left at "
+                         "another time, enter it.") % {"end": hm(a.ends_at)})
+        if self.elsewhere is not None:
+            out.append(_("%(name)s checked in on “%(call)s” at %(t)s: hours are counted here until "
+                         "then, never twice.") % {"name": a.volunteer.name, "call": self.elsewhere.call.title,
+                                                  "t": hm(self.elsewhere.check_in_at)})
+        return out
+
+
+def next_check_in(a: Assignment, after) -> Assignment | None:
+    """The person's first check-in on another of their places after `after`."""
+    return (Assignment.objects.filter(volunteer_id=a.volunteer_id, status=Assignment.Status.CONFIRMED,
+                                      check_in_at__gt=after).exclude(pk=a.pk)
+            .select_related("call").order_by("check_in_at", "id").first())
+
+
+def departure(a: Assignment, start, out, *, given: bool) -> Leaving:
+    """The one rule for where a place's credit ends, from the check-in `start`: at `out`
+    when it is a time someone gave (`given`: a leader's "left at", the person's own scan;
+    checked to be within `CHECK_OUT_LATE` of the end by `times_refused`), else — the tap of
+    "out now" — never past the shift's end; and never past the person's next check-in on
+    another call, so no minute is counted twice. Read only: the pages ask with it."""
+    at = out if given else min(out, a.ends_at)
+    other = next_check_in(a, start)
+    if other is not None and other.check_in_at < at:
+        at = other.check_in_at
+    else:
+        other = None
+    return Leaving(at=at, minutes=max(0, int((at - start).total_seconds() // 60)), asked=out, given=given,
+                   to_end=not given and out > a.ends_at, elsewhere=other)
+
+
+def long_words(a: Assignment, start, leaving: Leaving) -> str:
+    """The question for a credit longer than the shift ("" when it is not)."""
+    if leaving.minutes <= a.shift_minutes:
+        return ""
+    return _("%(name)s: %(h)s h, from %(i)s to %(o)s, is longer than the whole shift (%(start)s–%(end)s, "
+             "%(shift)s h).") % {
+        "name": a.volunteer.name, "h": tenths(leaving.minutes) / 10, "i": hm(start), "o": hm(leaving.at),
+        "start": hm(a.starts_at), "end": hm(a.ends_at), "shift": tenths(a.shift_minutes) / 10}
+
+
+def _ask_if_long(a: Assignment, start, leaving: Leaving):
+    said = long_words(a, start, leaving)
+    if said:
+        raise Conflict(said + " " + _("Credit it anyway?"), code="long_credit")
+
+
+def cut_overlaps(actor, a: Assignment, tin):
+    """A check-in at `tin` recorded after another place of the person's was checked out
+    past it (a time typed later): that place's credit ends at `tin` (`departure`: never
+    counted twice). Corrected hours stay as staff set them. Each cut audited."""
+    for b in (Assignment.objects.select_for_update().filter(
+            volunteer_id=a.volunteer_id, status=Assignment.Status.CONFIRMED, corrected=False,
+            check_in_at__lt=tin, check_out_at__gt=tin).exclude(pk=a.pk)):
+        before = (b.check_out_at, b.minutes)
+        b.check_out_at = tin
+        credit(b, max(0, int((tin - b.check_in_at).total_seconds() // 60)))
+        b.save(update_fields=["check_out_at", "minutes"])
+        record(actor, "call.overlap_cut", b, {"check_out_at": [before[0].isoformat(), tin.isoformat()],
+                                              "minutes": [before[1], b.minutes]}, label=str(b))
+
+
 def check_in(actor, token, *, now=None) -> Assignment:
     """Scanning the call's QR at the place checks the volunteer in (once). A cancelled call
     refuses it with the reason it was called off (`slots.refuse_cancelled`: its people were
@@ -106,16 +191,19 @@ def check_in(actor, token, *, now=None) -> Assignment:
     with transaction.atomic():
         refuse_cancelled(locked_call(call.pk))  # called off since it was read: not now either
         Assignment.objects.filter(pk=a.pk, check_in_at=None, status=Assignment.Status.CONFIRMED).update(
-            check_in_at=now, check_in_by=actor.user)
+            check_in_at=now, check_in_by=actor.user, check_in_noted_at=now)
         a.refresh_from_db()
+        cut_overlaps(actor, a, now)
         record(actor, "call.check_in", a, {"at": now.isoformat(), "late_minutes": a.late_minutes},
                label=f"{v.name} · {call.title}")
     return a
 
 
 def check_out(actor, token, *, now=None, confirm=False) -> Assignment:
-    """Scanning again checks out; the minutes between are credited. Within
-    `confirm_minutes()` of the check-in it refuses (Conflict "check_out_soon") unless
+    """Scanning again (or the button on the call's page) checks out: the person's own time,
+    credited from the check-in to now — or to their check-in on another call, if that came
+    first (`departure`). Within `confirm_minutes()` of the check-in (Conflict
+    "check_out_soon") or longer than the shift (Conflict "long_credit") it refuses unless
     `confirm`: the page and the API ask the person first."""
     now = now or timezone.now()
     v, call, a = _mine_on(actor, token)
@@ -128,71 +216,147 @@ def check_out(actor, token, *, now=None, confirm=False) -> Assignment:
                          "your hours."), code="too_late")
     if not confirm:
         _ask_if_soon(a.check_in_at, now)
+        _ask_if_long(a, a.check_in_at, departure(a, a.check_in_at, now, given=True))
     with transaction.atomic():
-        a = Assignment.objects.select_for_update().get(pk=a.pk)
+        a = Assignment.objects.select_for_update().select_related("volunteer").get(pk=a.pk)
         if a.check_out_at is not None:
             return a
-        a.check_out_at = now
+        leaving = departure(a, a.check_in_at, now, given=True)
+        a.check_out_at = leaving.at
         a.check_out_by = actor.user
-        _credit(a, max(0, int((now - a.check_in_at).total_seconds() // 60)))
+        if not a.corrected:
+            credit(a, leaving.minutes)
         a.save(update_fields=["check_out_at", "check_out_by", "minutes"])
-        record(actor, "call.check_out", a, {"at": now.isoformat(), "minutes": a.minutes},
+        record(actor, "call.check_out", a, {"at": a.check_out_at.isoformat(), "minutes": a.minutes},
                label=f"{v.name} · {call.title}")
     return a
 
 
-def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None, *,
-                       confirm=False) -> Assignment:
-    """A team leader (or staff) confirms that someone came: the time they arrived and/or
-    left (a date and time, or a clock time alone, taken on the day nearest the shift's
-    start; the arrival defaults to now). Never in the future, an arrival not more than
-    `CHECK_IN_EARLY` before the start nor after the end, a departure after the arrival and
-    not more than `CHECK_OUT_LATE` after the end nor before the person was given the place
-    (`given_at`); each refusal says which and why.
-    Confirmed times count as verified, so nobody confirms their own (`not_own`: a team
-    leader or staff member on the call too); their own record is the QR scan at the place
-    (`check_in`/`check_out`), a different path. A check-out within `confirm_minutes()` of
-    the check-in is refused (Conflict "check_out_soon") unless `confirm`."""
+@dataclass
+class Plan:
+    """What confirming attendance would record (`plan_attendance`): the page asks with it."""
+    a: Assignment
+    check_in: datetime.datetime | None  # the arrival to record (None: recorded already, or not asked)
+    leaving: Leaving | None  # the check-out to record, and the credit
+
+    @property
+    def start(self):
+        return self.check_in or self.a.check_in_at
+
+
+def plan_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None, *, out_now=False,
+                    now=None) -> Plan:
+    """Everything `confirm_attendance` checks before it writes — who may, the times given
+    (a date and time, or a clock time alone: an arrival on the day nearest the shift's
+    start, a departure nearest its end), their limits — and what it would record: the
+    arrival (default now, when none is recorded) and the departure with its credit
+    (`departure`). `out_now`: check out at the tap, not at a time given (so never past the
+    shift's end). Raises as `confirm_attendance` does; writes nothing."""
     if not leads(actor, a):
         require(actor, MANAGE, a)
     not_own(actor, a)
     a = Assignment.objects.select_related("call", "volunteer").get(pk=a.pk)  # as it is now
     if a.status != Assignment.Status.CONFIRMED:
         raise Conflict(_("Only people with a confirmed place can be checked in."), code="not_assigned")
-    now = timezone.now()
+    now = now or timezone.now()
     errors = {}
 
-    def when(raw, field):
+    def when(raw, field, near):
         if raw in (None, ""):
             return None
-        return checks.parse_when(raw, field, errors, _("the time"), near=a.starts_at)
+        return checks.parse_when(raw, field, errors, _("the time"), near=near)
 
-    tin, tout = when(check_in_at, "check_in_at"), when(check_out_at, "check_out_at")
+    tin, tout = when(check_in_at, "check_in_at", a.starts_at), when(check_out_at, "check_out_at", a.ends_at)
     if errors:
         raise Invalid(fields=errors)
+    given = tout is not None
+    if tout is None and out_now and a.check_out_at is None:
+        tout = min(now, a.ends_at)  # the tap after the shift: its end (`departure` says so)
     if tin is None and a.check_in_at is None:
         tin = now
-    errors = _times_refused(a, tin, tout, now)
+    if tin is not None and a.check_in_at is not None:
+        tin = None  # recorded already: it stays (staff correct the hours instead)
+    errors = times_refused(a, tin, tout if a.check_out_at is None else None, now)
     if errors:
         raise Invalid(fields=errors)
-    start = tin or a.check_in_at
-    if tout is not None and a.check_out_at is None and not confirm:
-        _ask_if_soon(start, tout)
+    leaving = None
+    if tout is not None and a.check_out_at is None:
+        leaving = departure(a, tin or a.check_in_at, now if out_now and not given else tout, given=given)
+    return Plan(a=a, check_in=tin, leaving=leaving)
+
+
+def confirm_attendance(actor, a: Assignment, check_in_at=None, check_out_at=None, *,
+                       confirm=False, out_now=False) -> Assignment:
+    """A team leader (or staff) confirms that someone came: the time they arrived and/or
+    left (`plan_attendance`: the arrival defaults to now; `out_now` checks out at the tap,
+    at most to the shift's end). Never in the future, an arrival not more than
+    `CHECK_IN_EARLY` before the start nor after the end, a departure after the arrival and
+    not more than `CHECK_OUT_LATE` after the end nor before the person was given the place
+    (`given_at`); each refusal says which and why. The credit ends where `departure` says.
+    Confirmed times count as verified, so nobody confirms their own (`not_own`: a team
+    leader or staff member on the call too); their own record is the QR scan at the place
+    (`check_in`/`check_out`), a different path. A check-out within `confirm_minutes()` of
+    the check-in (Conflict "check_out_soon") or crediting more than the shift (Conflict
+    "long_credit") is refused unless `confirm`; staff who confirm a long credit settle it
+    (it leaves the "to settle" list)."""
+    now = timezone.now()
+    plan = plan_attendance(actor, a, check_in_at, check_out_at, out_now=out_now, now=now)
+    if plan.leaving is not None and not confirm:
+        _ask_if_soon(plan.start, plan.leaving.at)
+        _ask_if_long(plan.a, plan.start, plan.leaving)
     with transaction.atomic():
-        a = Assignment.objects.select_for_update().get(pk=a.pk)
+        a = Assignment.objects.select_for_update().select_related("volunteer").get(pk=a.pk)
         changes = {}
-        if tin is not None and a.check_in_at is None:
-            a.check_in_at, a.check_in_by = tin, actor.user
-            changes["check_in_at"] = tin.isoformat()
-        if tout is not None and a.check_out_at is None:
-            a.check_out_at, a.check_out_by = tout, actor.user
-            changes["check_out_at"] = tout.isoformat()
+        if plan.check_in is not None and a.check_in_at is None:
+            a.check_in_at, a.check_in_by, a.check_in_noted_at = plan.check_in, actor.user, now
+            changes["check_in_at"] = plan.check_in.isoformat()
+            cut_overlaps(actor, a, plan.check_in)
+        if plan.leaving is not None and a.check_out_at is None and a.check_in_at is not None:
+            leaving = departure(a, a.check_in_at, plan.leaving.asked, given=plan.leaving.given)  # as it is now
+            a.check_out_at, a.check_out_by = leaving.at, actor.user
+            changes["check_out_at"] = leaving.at.isoformat()
+            if leaving.minutes > a.shift_minutes and can_manage(actor.scope, a):
+                a.settled_at, a.settled_by = now, actor.user  # asked, and said yes: settled
         if a.check_in_at and a.check_out_at and not a.corrected:
-            _credit(a, max(0, int((a.check_out_at - a.check_in_at).total_seconds() // 60)))
+            credit(a, max(0, int((a.check_out_at - a.check_in_at).total_seconds() // 60)))
             changes["minutes"] = a.minutes
         a.save()
         if changes:
             record(actor, "call.confirm_attendance", a, changes, label=str(a))
+    return a
+
+
+def undoable(a: Assignment, now=None) -> bool:
+    """May this check-in still be undone (recorded less than `UNDO_CHECK_IN` ago, not
+    checked out)? The roster shows its button while so."""
+    now = now or timezone.now()
+    return (a.check_in_at is not None and a.check_out_at is None and a.check_in_noted_at is not None
+            and now - a.check_in_noted_at <= UNDO_CHECK_IN)
+
+
+def undo_check_in(actor, a: Assignment, *, now=None) -> Assignment:
+    """A check-in confirmed by mistake (the wrong row tapped), taken back by whoever may
+    confirm it, within `UNDO_CHECK_IN` of when it was recorded and before any check-out
+    (Conflict "undo_too_late" after: staff correct the hours instead). Audited."""
+    if not leads(actor, a):
+        require(actor, MANAGE, a)
+    not_own(actor, a)
+    now = now or timezone.now()
+    with transaction.atomic():
+        a = Assignment.objects.select_for_update().select_related("volunteer", "call").get(pk=a.pk)
+        if a.check_in_at is None:
+            raise Conflict(_("%(name)s is not checked in.") % {"name": a.volunteer.name}, code="not_checked_in")
+        if not undoable(a, now):
+            raise Conflict(ngettext(
+                "A check-in can be undone only in the first %(m)d minute and before the check-out; "
+                "ask the community staff to correct the hours.",
+                "A check-in can be undone only in the first %(m)d minutes and before the check-out; "
+                "ask the community staff to correct the hours.", int(UNDO_CHECK_IN.total_seconds() // 60))
+                % {"m": int(UNDO_CHECK_IN.total_seconds() // 60)}, code="undo_too_late")
+        was = a.check_in_at
+        a.check_in_at = a.check_in_by = a.check_in_noted_at = None
+        a.save(update_fields=["check_in_at", "check_in_by", "check_in_noted_at"])
+        record(actor, "call.undo_check_in", a, {"check_in_at": was.isoformat()}, label=str(a))
     return a
 
 
@@ -216,9 +380,10 @@ def given_at(a: Assignment):
     return a.confirmed_at or a.signed_at
 
 
-def _times_refused(a: Assignment, tin, tout, now) -> dict:
+def times_refused(a: Assignment, tin, tout, now) -> dict:
     """The confirmed times' refusals by field, each saying the time and the limit it
-    passed (empty when both are fine)."""
+    passed (empty when both are fine): an arrival `tin` and a departure `tout` (either
+    None: not asked)."""
     hm = short_time
 
     errors = {}
@@ -297,7 +462,7 @@ def correct_minutes(actor, a: Assignment, minutes, reason, *, confirm=False) -> 
                 "%(m)d hours, enter %(mm)d minutes. Credit %(m)d minutes anyway?", minutes) % {
                 "m": minutes, "h": tenths(minutes) / 10, "shift": shift, "mm": minutes * 60}, code="correct_short")
         before = a.minutes
-        _credit(a, minutes)
+        credit(a, minutes)
         a.corrected = True
         a.correction_reason = reason
         a.save(update_fields=["minutes", "corrected", "correction_reason"])

@@ -295,7 +295,7 @@ def _checked_change(call: Call, data: dict, now):
               "place": data.get("place") or call.place_id,
               "starts_at": data.get("starts_at") or call.starts_at,
               "ends_at": data.get("ends_at") or call.ends_at, "deadline": data.get("deadline") or None}
-    clean = checks.check_call(merged, now=now)
+    clean = checks.check_call(merged, now=now, late_sign_up=True)  # open until its end, if need be
     place = Place.objects.filter(pk=clean["place"], community_id=call.community_id).first()
     if place is None:
         raise Invalid(fields={"place": [_("Choose a place inside the community.")]})

@@ -1,7 +1,9 @@
 """Calls for volunteers: create and publish one (its audience is notified), put someone
-straight onto it, change the number of people needed, close it (calling it off: call_news)."""
+straight onto it, change the number of people needed, call more people once it is short
+(`refill`, 补充召集), close it (calling it off: call_news)."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +23,7 @@ from .notices import announce, call_text, default_title, notify_users
 from .slots import (
     clash_error,
     find_clash,
+    free_q,
     hold_places,
     locked_call,
     promote,
@@ -254,4 +257,116 @@ def close_call(actor, call: Call) -> Call:
             url=reverse("volunteers_call", args=[call.id]), place=call.place,
             key=f"volunteers.call_closed:{call.id}") if waiting else 0
         record(actor, "call.close", call, {"status": [before, call.status], "notified": call.told})
+    return call
+
+
+# --- calling more people (补充召集) --------------------------------------------------
+
+def _added(call: Call, add) -> int:
+    """How many more places: a whole number, the call staying within `checks.MAX_SLOTS`."""
+    room = checks.MAX_SLOTS - call.slots
+    try:
+        add = int(add)
+        if not 1 <= add <= room:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise Invalid(fields={"add": [_("Enter how many more people are needed (1 to %(n)d).")
+                                      % {"n": max(room, 1)}]}) from None
+    return add
+
+
+def refill_reach(call: Call, now=None):
+    """The volunteers `refill` tells: the call's audience (nobody kept home, in quarantine or
+    lent from a zone they may not leave: `access.audience`) with an account, who have not
+    answered the call (a place, the waitlist or one given up) and are free for what is
+    left of it (`slots.free_q`)."""
+    now = now or timezone.now()
+    answered = Assignment.objects.filter(call_id=call.pk, volunteer_id=OuterRef("pk"))
+    return (audience(call, now).filter(user__isnull=False).exclude(Exists(answered))
+            .filter(free_q(call, now)))
+
+
+def refill_preview(actor, call: Call, add) -> dict:
+    """What `refill` would do, checked the same way and nothing saved: the number needed
+    after it (`slots`), until when sign-up is open (`deadline`), how many waiting move up
+    first (`waiting`) and how many volunteers are told at once (`reach`). What the page
+    asks about before calling more people."""
+    require_run(actor, call)
+    call = Call.objects.get(pk=call.pk)
+    now = timezone.now()
+    refuse_cancelled(call)
+    if now >= call.ends_at:
+        raise Conflict(_("This call is over."), code="closed")
+    add = _added(call, add)
+    waiting = Assignment.objects.filter(call_id=call.pk, status=Assignment.Status.WAITLISTED).count()
+    free = call.slots + add - call.confirmed
+    return {"add": add, "slots": call.slots + add, "deadline": _refill_deadline(call, now),
+            "waiting": min(waiting, free), "reach": refill_reach(call, now).count() if free > waiting else 0}
+
+
+def _refill_deadline(call: Call, now):
+    """Sign-up after a refill: open as it was if it still is; closed (past the deadline, or
+    closed by staff), open again until the call's end."""
+    if call.status == Call.Status.CLOSED or call.deadline <= now:
+        return max(call.deadline, call.ends_at)
+    return call.deadline
+
+
+def refill(actor, call: Call, add, *, from_slots=None) -> Call:
+    """补充召集: `add` more places on a call, also once its sign-up has closed or it has
+    begun, until its end. The number needed grows, sign-up opens again until the call's end
+    when it had closed (`_refill_deadline`), the waitlist fills the new places first
+    (`promote`, skipping whoever clashes: `call.skipped`), and if places are still free the
+    volunteers of its audience who have not answered it and are free for it
+    (`refill_reach`) are told at once, in their language (`call.told`: how many) — nobody
+    on shift elsewhere, nobody who answered, nobody kept home.
+
+    `from_slots`: the number needed as the caller saw it (the page always sends it). Sent
+    again after it was done (a double tap, a retry), nothing more is added or told
+    (`call.repeated`); changed meanwhile by someone else, refused (Conflict "changed")."""
+    require_run(actor, call)
+    now = timezone.now()
+    with transaction.atomic():
+        call = locked_call(call.pk)
+        call.told, call.skipped, call.repeated = 0, [], False
+        refuse_cancelled(call)
+        if now >= call.ends_at:
+            raise Conflict(_("This call is over."), code="closed")
+        if from_slots not in (None, ""):
+            try:
+                seen = int(from_slots)
+            except (TypeError, ValueError):
+                raise Invalid(fields={"from_slots": [_("Send the number needed as you saw it.")]}) from None
+            try:
+                if call.slots == seen + int(add):  # done already: a retry
+                    call.repeated = True
+                    return call
+            except (TypeError, ValueError):
+                pass
+            if call.slots != seen:
+                raise Conflict(_("The number needed changed meanwhile (now %(n)d). Look at the call "
+                                 "again.") % {"n": call.slots}, code="changed")
+        add = _added(call, add)
+        before = (call.slots, call.status, call.deadline)
+        call.slots += add
+        call.deadline = _refill_deadline(call, now)
+        call.status = Call.Status.FULL if call.confirmed >= call.slots else Call.Status.OPEN
+        call.save(update_fields=["slots", "status", "deadline"])
+        promote(actor, call, now, call.skipped)
+        need = call.slots - call.confirmed
+        users = list(refill_reach(call, now).values_list("user_id", flat=True)) if need > 0 else []
+        if users:
+            title, n = call.title, need
+            ask = call_text(call, ask=True)[1]
+            call.told = notify_users(
+                actor, users, kind="volunteers.call_refill",
+                title=lambda: _("More people needed: %(title)s") % {"title": title},
+                body=lambda: ngettext("%(n)d more person is needed now.", "%(n)d more people are needed now.",
+                                      n) % {"n": n} + "\n" + ask(),
+                url=reverse("volunteers_call", args=[call.id]), place=call.place,
+                key=f"volunteers.call_refill:{call.id}:{call.slots}")
+        record(actor, "call.refill", call, {
+            "slots": [before[0], call.slots], "status": [before[1], call.status],
+            "deadline": [before[2].isoformat(), call.deadline.isoformat()], "notified": call.told},
+            label=call.title)
     return call

@@ -295,12 +295,42 @@ def approve(actor, v: Volunteer) -> Volunteer:
         v.save()
         record(actor, "volunteer.approve", v, {"status": ["pending", "approved"],
                                                 "user": user.username})
+        body, url = approval_text(v)
         notify_users(actor, [user.id], kind="volunteers.approved",
                 title=lambda: _("You are approved as a volunteer"),
-                body=lambda: _("Thank you. Calls for volunteers will reach you here; log in with "
-                               "your phone and a text code."),
-                url=reverse("volunteers_home"), place=community, key=f"volunteers.approved:{v.id}")
+                body=body, url=url, place=community, key=f"volunteers.approved:{v.id}")
     return v
+
+
+def approval_text(v: Volunteer):
+    """(body, link) of the approval message: the calls open now that she can answer (one
+    approved at night learns of the urgent call published before: those calls were texted
+    before she was called), and a link that logs her in with a text code and opens that
+    call — or her home, which lists them, when there are several or none."""
+    from fangkong.core.when import short_time
+
+    from ..access import in_audience
+    from ..models import Call
+
+    now = timezone.now()
+    open_now = [c for c in Call.objects.filter(
+        community_id=v.community_id, status__in=[Call.Status.OPEN, Call.Status.FULL], deadline__gt=now)
+        .select_related("place").order_by("starts_at", "id")[:20] if in_audience(c, v)][:5]
+    target = reverse("volunteers_call", args=[open_now[0].id]) if len(open_now) == 1 else reverse("volunteers_home")
+    url = reverse("volunteers_login") + "?next=" + target
+    calls = [(c.title, c.place.name, c.starts_at, c.deadline) for c in open_now]
+
+    def body():
+        text = _("Thank you. Calls for volunteers will reach you here; log in with your phone and a "
+                 "text code.")
+        if calls:
+            text += "\n" + _("Open now, you can answer:") + "\n" + "\n".join(
+                _("%(title)s at %(place)s, %(start)s (answer by %(deadline)s)") % {
+                    "title": t, "place": p, "start": short_time(s), "deadline": short_time(d)}
+                for t, p, s, d in calls)
+        return text
+
+    return body, url
 
 
 def reject(actor, v: Volunteer, reason) -> Volunteer:

@@ -51,6 +51,38 @@ def table_clash_q(call: Call, now) -> Q:
             & ~Q(round__status=RoundStatus.CLOSED))
 
 
+def free_q(call: Call, now) -> Q:
+    """Volunteers free for `call`, as a filter over `Volunteer`: no confirmed place on
+    another call and no sampling table holding them during what is left of it (`clash_q`,
+    `table_clash_q`: the one overlap rule, one index probe each per person)."""
+    from django.db.models import Exists, OuterRef
+
+    from fangkong.screening.models import Sampler
+
+    place = Exists(Assignment.objects.filter(clash_q(call, now), volunteer_id=OuterRef("pk")))
+    table = Exists(Sampler.objects.filter(table_clash_q(call, now), user_id=OuterRef("user_id")))
+    return ~place & ~(Q(user_id__isnull=False) & table)
+
+
+def busy_for(call: Call, people, now) -> dict:
+    """{volunteer id: what holds them during `call`} — a confirmed place on another call or
+    a sampling table (the first by start) — for those of `people` who are not free
+    (`free_q`); two queries whatever their number. `clash_error` words each."""
+    from fangkong.screening.models import Sampler
+
+    ids = [v.pk for v in people]
+    out = {}
+    for a in (Assignment.objects.filter(clash_q(call, now), volunteer_id__in=ids)
+              .select_related("call").order_by("starts_at", "id")):
+        out.setdefault(a.volunteer_id, a)
+    users = {v.user_id: v.pk for v in people if v.user_id and v.pk not in out}
+    if users:
+        for s in (Sampler.objects.filter(table_clash_q(call, now), user_id__in=list(users))
+                  .select_related("round", "point__place").order_by("round__starts_at", "id")):
+            out.setdefault(users[s.user_id], s)
+    return out
+
+
 def find_table_clash(v: Volunteer, call: Call, now):
     """The person's sampling table that overlaps this call (or None)."""
     from fangkong.screening.models import Sampler
