@@ -13,7 +13,7 @@ from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Place
 
 from . import access, batch_queries, delivery_queries, home_sampling, queries, supplier_queries
-from .actions import care, catalogue, delivery, handoff, orders, requests
+from .actions import arrival, care, catalogue, delivery, handoff, order_problem, orders, requests
 from .actions import disinfection as dis
 from .models import Category, Line, Run, Stop
 from .order_changes import with_sent
@@ -39,6 +39,7 @@ from .schemas import (
     OpenWorkOut,
     OrderIn,
     OrderOut,
+    OrderProblemIn,
     OwedOut,
     PetIn,
     PetOut,
@@ -66,11 +67,13 @@ LIMIT = 500
 
 
 def _mount():
+    from .api_lockdown import router as lockdown  # 这单有问题, 已到达卡口, sealed without supplies
     from .api_routines import router as routines  # routine disinfection
     from .api_supplies import router as supplies  # manifest files, door photos, group orders
 
     router.add_router("/", supplies)
     router.add_router("/", routines)
+    router.add_router("/", lockdown)
 
 
 
@@ -166,6 +169,18 @@ def order_cancel(request, pk: int):
     return order_out(orders.cancel_order(actor_of(request), queries.get_order(request.scope, pk)))
 
 
+@router.post("/services/orders/{pk}/problem", response={201: RequestOut})
+def order_problem_report(request, pk: int, body: OrderProblemIn):
+    """这单有问题: a request (物资问题) about the household's order — delivered or on its way —,
+    naming a line of it or not, and what was wrong; answered when staff resolve the gate's
+    exception for that door and line. The same client id again answers the same request
+    (201 with it); an order the user may not ask for is a 404."""
+    o = queries.get_order(request.scope, pk)  # then who may ask for its household (the action's rule)
+    req = order_problem.report(actor_of(request), o, what=body.what, line=body.line, text=body.text,
+                               client_id=body.client_id)
+    return Status(201, request_out(queries.get_request(request.scope, req.id), request.scope))
+
+
 @router.get("/services/households/{pk}/open-work", response=OpenWorkOut)
 def household_open_work(request, pk: int):
     """What is still to do for a household (`queries.open_work`, as its staff page says it):
@@ -186,6 +201,7 @@ def batch_out(b, lines=None) -> dict:
            "checkpoint": b.checkpoint_id, "checkpoint_name": b.checkpoint.name, "due_at": b.due_at,
            "state": b.state, "team": b.team_id, "supplier_signed_by": b.supplier_signed_by,
            "supplier_signed_at": b.supplier_signed_at, "checked_at": b.checked_at, "figures": queries.batch_figures(b),
+           "arrived_at": b.arrived_at, "state_text": b.state_text,
            **_ended(b)}
     if lines is not None:
         labels = queries.door_labels({ln.household_id: ln.household for ln in lines}.values())
@@ -256,6 +272,14 @@ def batch_receive_rest(request, pk: int):
 def batch_sign(request, pk: int, body: SignIn):
     b = queries.get_batch(request.scope, pk)
     return batch_out(handoff.sign(actor_of(request), b, supplier_name=body.supplier_name))
+
+
+@router.post("/services/batches/{pk}/arrived", response=BatchOut)
+def batch_arrived(request, pk: int):
+    """已到达卡口: the supplier's own login, the team on duty at the gate or staff say the
+    goods are at the checkpoint (while it is expected; again: the batch as it is)."""
+    b = queries.get_batch(request.scope, pk)
+    return batch_out(arrival.arrived(actor_of(request), b))
 
 
 @router.post("/services/batches/{pk}/split", response=list[RunOut])
@@ -361,7 +385,8 @@ def problem_out(p) -> dict:
     """One exception with its door (`delivery_queries.problem_rows`: address, run)."""
     return {"id": p.id, "batch": p.batch_id, "household": p.household_id, "address": p.address,
             "run": p.run_id, "kind": p.kind, "text": p.text, "summary": p.summary(),
-            "resolution": p.resolution, "resolved_at": p.resolved_at}
+            "resolution": p.resolution, "resolved_at": p.resolved_at,
+            "reports": [r.id for r in getattr(p, "reports", [])]}
 
 
 @router.get("/services/problems", response=list[ProblemOut])
@@ -421,7 +446,8 @@ def request_out(r, scope) -> dict:
             "reopen_reason": "" if follower else r.reopen_reason, "asked_from": r.asked_from_id,
             "follower": follower, "no_contact": {} if follower else no_contact_out(r),
             "people": [{"id": p.id, "name": p.name} for p in r.home_people] if home else None,
-            "home_sampling": r.home_lines if home else None}
+            "home_sampling": r.home_lines if home else None,
+            "order": r.order_id, "order_line": r.order_line_id, "order_what": r.order_what}
 
 
 @router.get("/services/requests", response=list[RequestOut])

@@ -68,7 +68,9 @@ def problem_rows(scope, problems) -> list:
         p.address, p.phones = labels.get(p.household_id, ""), phones.get(p.household_id, [])
         p.run_id = p.stop.run_id if p.stop_id else runs.get((p.batch_id, p.household_id))
         p.opens_batch = p.batch_id in seen
-    return problems
+    from .report_queries import problem_reports
+
+    return problem_reports(problems)  # `.reports`: the family's "这单有问题" of its door and line
 
 
 # --- how a batch or a run ended ------------------------------------------------------------

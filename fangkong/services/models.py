@@ -124,6 +124,8 @@ class Order(Levels):
             return "at_supplier", gettext("Waiting at the supplier: no delivery time yet"), None
         if s == self.State.IN_BATCH and self.batch_id:
             b = self.batch
+            if b.state == Batch.State.EXPECTED and b.arrived_at:  # said to be at the gate (`arrival`)
+                return "at_gate", gettext("At the gate, waiting to be checked"), b.due_at
             if b.state == Batch.State.EXPECTED:
                 if b.due_at and b.due_at < timezone.now():  # the promised time has passed
                     return "expected", gettext("Late: expected at the gate %(when)s, not there yet") % {
@@ -200,12 +202,29 @@ class Batch(Levels):
     checked_at = models.DateTimeField(null=True, blank=True)
     client_id = models.UUIDField(unique=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # "已到达卡口": the supplier (or the gate's team) said the goods are at the gate
+    # (`arrival.arrived`), before anyone starts checking: its time beside `due_at`
+    arrived_at = models.DateTimeField(_("arrived at the checkpoint"), null=True, blank=True)
+    arrived_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-due_at", "id"]
 
     def __str__(self):  # the audit log's label: "美特好超市（光明店） 12-06 15:00"
         return f"{self.supplier.name} {timezone.localtime(self.due_at):%m-%d %H:%M}"
+
+    def get_state_display(self) -> str:
+        """The state in words, as both sides' batch pages, the team's home and the API
+        (`state_text`) say it: an expected batch said to be at the gate (`arrival.arrived`)
+        reads "At the checkpoint since 15:32" (found on a lockdown day: the gate team read
+        "待到货" until it began checking)."""
+        from django.utils.translation import gettext
+
+        if self.state == self.State.EXPECTED and self.arrived_at:
+            return gettext("At the checkpoint since %(when)s") % {"when": short_time(self.arrived_at)}
+        return str(self.State(self.state).label) if self.state in self.State.values else self.state
+
+    state_text = property(get_state_display)
 
 
 class Line(models.Model):
@@ -423,6 +442,18 @@ class Request(Levels):
     # by the asker or by default (`home_sampling.chosen`); screening lists them (`registry.signals`)
     people = models.ManyToManyField("registry.Resident", blank=True, related_name="+",
                                     verbose_name=_("to sample at home"))
+    # "这单有问题": the family's order it is about (`order_problem.report`), and which line of it
+    # (a manifest line, as the gate checked it) and what was wrong; resolving the gate's
+    # exception for that door and line closes it with the same words (`delivery.resolve_problem`)
+    order = models.ForeignKey(Order, models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("order"))
+    order_line = models.ForeignKey("Line", models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("order line"))
+    order_what = models.CharField(_("what was wrong"), max_length=12, blank=True,
+                                  choices=[("short", _("Short: not all of it came")),
+                                           ("damaged", pgettext_lazy("goods", "Damaged")),
+                                           ("wrong", _("Wrong goods")),
+                                           ("missing", _("Not received at all"))])
 
     OPEN = (State.NEW, State.TAKEN)
 

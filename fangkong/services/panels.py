@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.registry.models import LEVELS
 
-from . import access, batch_queries, queries
+from . import access, batch_queries, queries, report_queries
 from .models import Request
 from .order_changes import with_arriving
 
@@ -56,7 +56,9 @@ def _panel(request, place, counts=True):
         "sets_policy": access.sets_policy(scope),
         "problems": queries.problems(scope, place=place).count(),
         "unassigned": queries.unassigned_feedings(scope, place=place).count(),
-        "disinfection": queries.overdue_disinfections(scope, place).count()}, request=request)
+        "disinfection": queries.overdue_disinfections(scope, place).count(),
+        # sealed households with nothing coming (a newly sealed building: found on a lockdown day)
+        "sealed": report_queries.sealed_without_orders(scope, place, limit=0)}, request=request)
 
 
 def waited(since, now=None) -> str:

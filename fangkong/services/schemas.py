@@ -175,6 +175,10 @@ class BatchOut(DoorsOutcome):
     supplier_signed_at: datetime.datetime | None = None
     checked_at: datetime.datetime | None
     figures: dict
+    arrived_at: datetime.datetime | None = Field(None, description="已到达卡口: when the supplier (or the gate) said "
+                                                 "the goods are at the checkpoint (`POST …/arrived`), beside `due_at`.")
+    state_text: str = Field("", description="The state in words as the batch pages say it (an expected batch that "
+                            "has arrived: \"已到达卡口 15:32\").")
 
 
 class BatchDetailOut(BatchOut):
@@ -340,6 +344,9 @@ class ProblemOut(Schema):
                          "(\"蔬菜包：破损\", \"未送达：敲门无人应答\"), as the place page says it.")
     resolution: str
     resolved_at: datetime.datetime | None
+    reports: list[int] = Field(default_factory=list, description="The household's requests \"这单有问题\" about "
+                               "this door and line (`POST /services/orders/{pk}/problem`): resolving this exception "
+                               "answers those still open with its resolution.")
 
 
 class ProblemResolveIn(StrictIn):
@@ -444,6 +451,33 @@ class RequestOut(Schema):
     home_sampling: list[HomeLineOut] | None = Field(None, description="`home_sampling`: each person on each round's "
                                                     "home-sampling list (none yet: the next round planned lists them); "
                                                     "done by itself once everyone is sampled at home. Null as `people`.")
+    order: int | None = Field(None, description="\"这单有问题\": the order it is about.")
+    order_line: int | None = Field(None, description="The manifest line of that order it names (null: the whole order).")
+    order_what: str = Field("", description="short | damaged | wrong | missing (not received); \"\" for other requests.")
+
+
+class OrderProblemIn(StrictIn):
+    """这单有问题: what was wrong with an order delivered or on its way."""
+    what: str = Field(description="short | damaged | wrong | missing (not received at all).")
+    line: int | None = Field(None, description="One of the order's manifest lines (`GET /services/batches/{pk}` "
+                             "`lines`); null for the whole order.")
+    text: str = Field("", description="Anything to add, up to 300 characters.")
+    client_id: ClientId | None = None
+
+
+class SealedHouseholdOut(Schema):
+    id: int
+    address: str
+    weight: int = Field(description="Its people's vulnerability (elderly living alone and bedridden weigh most).")
+    tags: list[str] = Field(description="Its people's vulnerability tags, in words.")
+
+
+class SealedWithoutOrdersOut(Schema):
+    """The sealed households under a place with no supplies coming (the services page's card)."""
+    place: int
+    sealed: int = Field(description="Sealed households the user sees there now.")
+    n: int = Field(description="Of them, those with no order placed or on its way, nor delivered since yesterday.")
+    households: list[SealedHouseholdOut] = Field(description="Up to 100 of them, the most vulnerable first.")
 
 
 class OpenWorkOut(Schema):

@@ -24,8 +24,8 @@ from fangkong.core.text import join_words
 from fangkong.core.views import act, confirm_step, confirmed, next_or, page, photo_response
 from fangkong.registry.models import Household, Place
 
-from . import access, delivery_queries, home_sampling, queries
-from .actions import care, delivery, handoff, orders, pricing, requests
+from . import access, delivery_queries, home_sampling, queries, report_queries
+from .actions import arrival, care, delivery, handoff, order_problem, orders, pricing, requests
 from .actions import disinfection as dis
 from .batch_queries import batch_suppliers, left_out, left_out_words, nothing_came, split_preview
 from .exports import owed_xlsx
@@ -95,6 +95,8 @@ def _confirm_resolve(request, scope, p, prob, delivered: bool):
             lines.append(_("The open visit to the door stays open: nobody has been to the door yet."))
         warn = ""
         title, yes = _("Close without delivery?"), _("Yes, close it")
+    if any(r.state in Request.OPEN for r in row.reports):  # the family's "这单有问题" (`order_problem`)
+        lines.append(_("The household's report of this problem is answered with the same words; they are told."))
     return confirm_step(request, title=title, lines=lines, warn=warn, yes=yes,
                         back=reverse("services_place", args=[p.pk]) + f"#problem-{prob.id}")
 
@@ -170,6 +172,8 @@ def place(request, pk):
         "check_ins_total": today.count(), "last": last, "need_categories": queries.need_categories(),
         "unassigned": list(queries.unassigned_feedings(scope, place=p)[:50]),
         "waiting": batch_suppliers(scope, p),
+        # sealed households with no order coming: staff arrange their supplies (a lockdown day)
+        "sealed": report_queries.sealed_without_orders(scope, p),
         "now": timezone.now(), "may_run": may_run,
         # who may see but not act (a building's leader): the lists read only, and whom to call
         # about them (found walking the demo: "待联系" rows and requests, no button, no name)
@@ -249,6 +253,13 @@ def batch(request, pk):
                 else:  # the team on duty: splitting is staff's; the runs come to their home
                     messages.success(request, _("Signed. The community staff split the batch into runs "
                                                 "next: your team's runs will come here and to your inbox."))
+            elif what == "arrived":  # 已到达卡口: the supplier (or the gate) says the goods are here
+                if not confirmed(request):
+                    return confirm_step(request, title=_("The goods are at %(gate)s?") % {"gate": b.checkpoint.name},
+                                        lines=[str(b), _("The team at the checkpoint is told to come and check them.")],
+                                        yes=_("Yes, at the checkpoint now"), back=request.get_full_path())
+                arrival.arrived(a, b)
+                messages.success(request, _("Arrival recorded: the team at the checkpoint is told."))
             elif what == "split":
                 if not confirmed(request):
                     return confirm_step(request, title=_("Split into runs by building?"), lines=_split_lines(b),
@@ -271,6 +282,8 @@ def batch(request, pk):
         # what the supplier signs for, above the list: the lines not as listed
         "problem_lines": [ln for ln in lines if ln.outcome not in (Line.Check.RECEIVED, Line.Check.PENDING)],
         "may_check": access.checks_batch(request.scope, b), "may_run": request.scope.allows(access.RUN, b),
+        "may_arrive": b.state == b.State.EXPECTED and not b.arrived_at and (
+            access.checks_batch(request.scope, b) or b.supplier_id in access.supplier_ids(request.scope)),
         # a substitute left 价格待定 is priced afterwards by who sets the batch's prices
         "may_price": _may(access.require_manifest, request.scope, b),
         "supplier_signs": b.supplier_id in access.supplier_ids(request.scope)
@@ -492,6 +505,8 @@ def request_page(request, pk):
         home_sampling.with_home_lines([r])
     return render(request, "services/request.html", {
         "r": r, "address": labels[hh.id],
+        # 这单有问题: its order and the gate's exceptions of its door and line (`order_problem`)
+        "gate_problems": list(report_queries.gate_problems(r).select_related("line")) if r.order_id else [],
         "no_contact": "" if follower else r.no_contact, "asked_from": labels.get(r.asked_from_id, ""),
         "contacts": contacts,
         "asker": (r.raised_by.display_name or r.raised_by.username) if r.raised_by_id else "",
@@ -612,6 +627,14 @@ def household(request, pk):
                         yes=_("Yes, cancel the order"), back=request.get_full_path())
                 orders.cancel_order(a, o)
                 messages.success(request, _("Order cancelled."))
+            elif request.POST.get("do") == "order_problem":  # 这单有问题 (`order_problem.report`)
+                o = queries.get_order(scope, request.POST.get("order"))
+                if o.household_id != hh.id:
+                    raise NotFound()
+                order_problem.report(a, o, what=request.POST.get("what", ""), line=request.POST.get("line") or None,
+                                     text=request.POST.get("text", ""), client_id=request.POST.get("client_id"))
+                messages.success(request, _("Sent as a problem with goods: your grid worker answers it, and you "
+                                            "see here what is done."))
             elif request.POST.get("do") == "pet":
                 pet = care.add_pet(a, hh, {k: request.POST.get(k, "") for k in ("name", "species", "care")})
                 messages.success(request, _("%(name)s is registered.") % {"name": pet.name})
@@ -661,7 +684,7 @@ def household(request, pk):
     results = [next((r for r in results if any(code != "not_sampled" for _p, _l, code in r[1])), results[0])] \
         if results else []
     hh_orders = queries.household_orders(scope, hh)
-    with_sent(hh_orders["orders"])  # as the supplier sends them: its manifest may change a line (`order_changes`)
+    report_queries.with_reports(with_sent(hh_orders["orders"]))  # as the supplier sends them: its manifest may change a line (`order_changes`)
     return render(request, "services/household.html", {
         "hh": hh, "address": queries.door_labels([hh])[hh.id], "zone": household_zone(hh.id),
         "results": results[0] if results else None,
@@ -675,6 +698,8 @@ def household(request, pk):
         # 上门采样's choice of who (the form's ticks: as typed when refused, else the default)
         "members": _members(hh, asked) if may_order else [],
         "may_order": may_order, "errors": errors, "client_id": uuid.uuid4(),
+        "reported": request.POST if errors and request.POST.get("do") == "order_problem" else {},
+        "order_whats": Request._meta.get_field("order_what").choices,
         "pets": list(queries.pets(scope, household=hh)[:20]),
         "posted_pet": request.POST if errors and request.POST.get("do") == "pet" else {},
         "Request": Request, "Supplier": Supplier,

@@ -170,6 +170,19 @@ ROUTES = {
     ("POST", "/services/lines/{pk}/price"): Route(
         url(lambda w: f"/lines/{w.pending_line.id}/price"), setup=pscene, body=lambda w: {"substitute_price": "35"},
         missing=gone(f"/lines/{MISSING}/price"), **CHANGE),
+    # 这单有问题 on household 101's order at the gate (its line short): whoever may ask for 101
+    ("POST", "/services/orders/{pk}/problem"): Route(
+        url(lambda w: f"/orders/{w.line.order_id}/problem"), setup=sscene,
+        body=lambda w: {"what": "short", "line": w.line.id, "text": "少了一包"},
+        missing=gone(f"/orders/{MISSING}/problem"), **HH),
+    # 已到达卡口 on batch 3 (expected): the supplier's own login, the team on duty, staff
+    ("POST", "/services/batches/{pk}/arrived"): Route(
+        url(lambda w: f"/batches/{w.batch3.id}/arrived"), setup=mscene,
+        missing=gone(f"/batches/{MISSING}/arrived"), **CHANGE),
+    # building 1's sealed households with no supplies coming: whoever sees services there
+    ("GET", "/services/places/{pk}/sealed-without-orders"): Route(
+        url(lambda w: f"/places/{w.building.id}/sealed-without-orders"), setup=sscene,
+        missing=gone(f"/places/{MISSING}/sealed-without-orders"), resident=404),
     ("POST", "/services/batches/{pk}/receive-rest"): Route(
         url(lambda w: f"/batches/{w.batch.id}/receive-rest"), setup=sscene,
         missing=gone(f"/batches/{MISSING}/receive-rest"), **CHANGE),

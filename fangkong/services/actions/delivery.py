@@ -199,8 +199,13 @@ def resolve_problem(actor, problem: Problem, *, resolution: str, delivered=False
                                             resolved_at=None).exists():
                 ended = list(stuck.values_list("id", flat=True))
                 stuck.update(state=Order.State.CANCELLED, cancelled_at=now, cancelled_why=Order.Why.NOT_DELIVERED)
+            # the family's "这单有问题" it answers: done with the same words, told once (`order_problem`)
+            from .order_problem import problem_resolved
+
+            reports = problem_resolved(actor, problem, text)
             record(actor, "services.problem.resolve", problem,
                    {"problem": problem.id, "resolution": text, "delivered": delivered,
+                    **({"reports": reports} if reports else {}),
                     **({"visit": visit.id} if visit is not None else {}),
                     **({"orders_ended": ended} if ended else {})})
     problem.refresh_from_db()

@@ -34,6 +34,9 @@ DEFAULT_CATEGORIES = [
     # PCR round's home-sampling list, done by itself once sampled; within 12 hours a round
     # (07:00–14:00 the usual window) comes — if none is planned, it is late and staff are told
     ("home_sampling", gettext_noop("Home sampling"), 2, 720),
+    # goods delivered or on their way not as ordered (short, damaged, wrong, not received):
+    # raised on the order itself ("这单有问题", `order_problem.report`), answered within 4 hours
+    ("goods", gettext_noop("Problem with goods"), 2, 240),
     ("repair", gettext_noop("Repair"), 3, 480),
     ("pet_care", gettext_noop("Pet care"), 3, 480),
     ("check_in", gettext_noop("Elderly check-in"), 2, 240),
@@ -128,15 +131,17 @@ def triage(actor, req: Request, *, urgent: bool | None, due_at=None) -> Request:
 
 
 def raise_request(actor, household, category: Category, text: str, *, client_id=None,
-                  assignee=None, team=None, now=None, minutes=None, urgent=False, people=None) -> Request:
+                  assignee=None, team=None, now=None, minutes=None, urgent=False, people=None,
+                  links=None) -> Request:
     """`minutes`: answer within this (default the category's response time); `urgent`:
     priority 1 whatever its category's (a visit after nobody answered, `care.no_answer_visit`),
     first in the queue as a request staff marked urgent (`triage`). `people`: for home
     sampling (上门采样), who of the household (resident ids; none: `home_sampling.chosen`'s
-    default) — listed on the rounds' home-sampling lists (`registry.signals`)."""
+    default) — listed on the rounds' home-sampling lists (`registry.signals`). `links`: an
+    order's report, its `order`, `order_line` and `order_what` (`order_problem.report`)."""
     access.require_household(actor, household, order=True)
     return _raise(actor, household, category, text, client_id=client_id, assignee=assignee, team=team,
-                  now=now, minutes=minutes, urgent=urgent, people=people)
+                  now=now, minutes=minutes, urgent=urgent, people=people, links=links)
 
 
 def raise_for_neighbour(actor, own, room: str, category: Category, text: str, *, client_id=None) -> Request:
@@ -163,7 +168,7 @@ def raise_for_neighbour(actor, own, room: str, category: Category, text: str, *,
 
 
 def _raise(actor, household, category, text, *, client_id=None, assignee=None, team=None, now=None,
-           minutes=None, asked_from=None, urgent=False, people=None) -> Request:
+           minutes=None, asked_from=None, urgent=False, people=None, links=None) -> Request:
     """The request written, once its household was allowed (`raise_request`,
     `raise_for_neighbour`). A home-sampling one with its people (`home_sampling.chosen`),
     whom screening lists in the same transaction (`registry.signals.home_sampling_asked`)."""
@@ -180,7 +185,8 @@ def _raise(actor, household, category, text, *, client_id=None, assignee=None, t
     req = Request(household=household, category=category, text=checks.text(text, "text", max_length=500),
                   priority=1 if urgent else category.priority, vulnerable=vulnerability(household.id),
                   due_at=now + datetime.timedelta(minutes=minutes or category.response_minutes),
-                  raised_by=_user(actor), raised_at=now, client_id=cid, asked_from=asked_from)
+                  raised_by=_user(actor), raised_at=now, client_id=cid, asked_from=asked_from,
+                  **(links or {}))  # an order's report: its order and line (`order_problem.report`)
     req.copy_levels(household)
     try:
         with transaction.atomic():
