@@ -14,7 +14,7 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.registry.models import Household, Place, Resident
 
-from . import above, access, approval, lift_flaws, lifting, overlaps, queries
+from . import above, access, approval, family_words, lift_flaws, lifting, overlaps, queries
 from .actions import approval as approval_actions
 from .actions import escalate, gate
 from .actions import lift as lift_actions
@@ -433,7 +433,9 @@ def household(request, pk: int):
     now = next((z for z in history if z.until is None), None)
     if now is not None:
         now.ended = queries.ended_into(now)
-    return {"household": hh.id, "now": hz_out(now) if now else None, "history": [hz_out(z) for z in history]}
+    means = family_words.means_now(now.zone_type, now.designation.place.name) if now else None
+    return {"household": hh.id, "now": hz_out(now) if now else None, "history": [hz_out(z) for z in history],
+            "means": means, "next_steps": family_words.next_steps(now, hh) if now else []}
 
 
 @router.get("/zones/lifting", response=list[RecommendationOut])

@@ -77,7 +77,7 @@ class Recommendation:
     @property
     def earliest(self) -> datetime.date | None:
         """The earliest day the zone may end (or change to its rule's milder zone) — the date
-        the family's household panel says (`said_to_family`), the staff's recommendation and
+        the family's household panel says (`family_words.next_steps`), the staff's recommendation and
         the API: `due`. None without a lifting rule (it ends by hand), and None while kept
         past that day (`overdue`: a date already past would be read as a promise)."""
         return None if self.overdue else self.due
@@ -335,36 +335,4 @@ def against_rule(items, today: datetime.date | None = None) -> list[Against]:
             continue
         if lifted or it.zone_type.severity < allowed.severity:
             out.append(Against(place=d.place.name, zone=d.zone_type.name, recommendation=rec))
-    return out
-
-
-def said_to_family(rec: Recommendation) -> list[str]:
-    """The lifting progress of the family's own zone in plain words (`household_panel`), from
-    the recommendation staff read on the lifting page: the day count, the earliest day it can
-    end, the final round it needs, and what restarts the count."""
-    rule = rec.rule
-    if rule is None:
-        return [_("There is no set day for this zone to end: it ends by a notice when the community "
-                  "decides. You will be told here.")]
-    end = rec.end_name
-    if rec.action != KEEP:
-        return [(_("The rule for changing it to %(zone)s is met: the community decides and publishes a "
-                   "notice. You will be told here.") % {"zone": end}) if end else
-                _("The rule for ending it is met: the community decides and publishes a notice. You "
-                  "will be told here.")]
-    out = []
-    left = rule.clean_days - rec.day
-    if left > 0:
-        out.append(ngettext("Day %(day)d of %(need)d without a new case: %(left)d more day to go.",
-                            "Day %(day)d of %(need)d without a new case: %(left)d more days to go.", left)
-                   % {"day": rec.day, "need": rule.clean_days, "left": left})
-    else:
-        out.append(ngettext("%(day)d day without a new case (%(need)d needed).",
-                            "%(day)d days without a new case (%(need)d needed).", rec.day)
-                   % {"day": rec.day, "need": rule.clean_days})
-    if rule.round_day is not None:
-        out.append(_("Everyone here must also test negative in a testing round on %(date)s or later.")
-                   % {"date": _day(rec.counted_from + datetime.timedelta(days=rule.round_day))})
-    out.append(rec.earliest_words)  # the same date staff read on the recommendation
-    out.append(_("A new case here starts the count again."))
     return out

@@ -1,7 +1,8 @@
 """The zones' panel at the top of a household's page (FANGKONG_HOUSEHOLD_PANELS): the
 household's zone now — its name, since when, the notice it came from (a link to the
 notice's text when the reader may read it: the family may), what it asks of them, and
-when and how it can end (`lifting.said_to_family`, the staff's lifting count).
+in one plain sentence what they may do now and what comes next — when it could end or step
+down and to what zone (`family_words`, from the staff's lifting count).
 
 And at the top of a place's page (FANGKONG_PLACE_ALERTS), on the zones page's drafts: an
 escalation drafted after a case and still not published past
@@ -20,7 +21,7 @@ from django.utils.translation import ngettext
 
 from fangkong.registry.models import Kind
 
-from . import access, foretell, lifting, queries
+from . import access, family_words, foretell, queries
 from .models import Adjustment
 
 
@@ -32,11 +33,14 @@ def household_panel(request, household):
     coming = foretell.coming(household)  # a scheduled change over it: said before it happens
     if z is None and not coming:
         return None
-    lifting_words = []
-    if z is not None and z.designation.ends_at is None:  # when and how it can end: staff's count
-        lifting_words = lifting.said_to_family(lifting.recommendations([z.designation])[0])
+    means, lifting_words = "", []
+    if z is not None:  # what it means for them now, and what comes next (the staff's count)
+        means = family_words.means_now(z.zone_type, z.designation.place.name)
+        lifting_words = family_words.next_steps(z, household)
+        family_words.late_boxes(z)
     return render_to_string("zones/_household_panel.html", {"z": z, "hh": household, "coming": coming,
-                                                            "lifting": lifting_words}, request=request)
+                                                            "means": means, "lifting": lifting_words},
+                            request=request)
 
 FILED_AT = (Kind.DISTRICT, Kind.STREET, Kind.COMMUNITY)
 

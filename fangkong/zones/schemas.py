@@ -313,9 +313,16 @@ class HouseholdZoneOut(Schema):
 
 
 class HouseholdZonesOut(Schema):
+    """`means`: what the zone now asks of the family, in one plain sentence (its movement
+    rules); `next_steps`: what comes next — the day count, the earliest day it may end or step
+    down and to which zone (the compound's, when a building's seal is lifted inside it) — the
+    household page's words (`zones.family_words`)."""
+
     household: int
     now: HouseholdZoneOut | None
     history: list[HouseholdZoneOut]
+    means: str | None = None
+    next_steps: list[str] = []
 
 
 class FinalRoundOut(Schema):
