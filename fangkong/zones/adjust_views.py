@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from fangkong.core.clean import in_utc
 from fangkong.core.errors import Conflict, FangkongError, Invalid, NotFound
 from fangkong.core.text import join_words
-from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.core.views import act, confirm_step, confirmed, page
 from fangkong.registry.models import Place
 
 from . import access, approval, engine, lift_flaws, lifting, overlaps, place_picker, queries
@@ -356,6 +356,23 @@ def _approved_first(request, adj):
         raise approval.required(needing)
 
 
+def _approval_step(request, adj, action, done):
+    """The confirmed approval step (submit, approve, return): the action with the request's
+    actor, its message, and back to the draft; a refusal said there (`core.views.act`)."""
+    return act(request, lambda by: action(by, adj), to=reverse("zones_adjustment", args=[adj.id]), done=done,
+               catch=(FangkongError,))
+
+
+def _awaiting(request, pk):
+    """The draft awaiting approval the street's command approves or returns (`access.APPROVE`),
+    or (None, the redirect that says only such a draft can be)."""
+    adj = queries.get_adjustment(request.scope, pk, access.APPROVE)
+    if adj.state != Adjustment.State.AWAITING:
+        messages.error(request, _("Only a draft awaiting approval can be approved or returned."))
+        return adj, redirect("zones_adjustment", pk=adj.id)
+    return adj, None
+
+
 @page
 @require_POST
 def submit(request, pk):
@@ -379,12 +396,7 @@ def submit(request, pk):
                                    "command.") % {"what": approval.what(needing)},
                             alarm=_against(adj), yes=_("Yes, submit it for approval"),
                             back=reverse("zones_adjustment", args=[adj.id]))
-    try:
-        approval_actions.submit(actor(request), adj)
-        messages.success(request, _("Submitted: the street's command is told."))
-    except FangkongError as e:
-        flash_error(request, e)
-    return redirect("zones_adjustment", pk=adj.id)
+    return _approval_step(request, adj, approval_actions.submit, _("Submitted: the street's command is told."))
 
 
 @page
@@ -392,10 +404,9 @@ def submit(request, pk):
 def approve(request, pk):
     """The street's command approves a lift, asked first: what it lifts, what changes, and
     whether its lifting rule is met; then the staff may publish it."""
-    adj = queries.get_adjustment(request.scope, pk, access.APPROVE)
-    if adj.state != Adjustment.State.AWAITING:
-        messages.error(request, _("Only a draft awaiting approval can be approved or returned."))
-        return redirect("zones_adjustment", pk=adj.id)
+    adj, refused = _awaiting(request, pk)
+    if refused is not None:
+        return refused
     if not confirmed(request):
         return confirm_step(request, title=_("Approve %(title)s?") % {"title": adj.title},
                             lines=[_("Notice: %(n)s") % {"n": adj.notice or "—"}, *_summary(adj),
@@ -403,12 +414,7 @@ def approve(request, pk):
                                      "recorded under your name.")],
                             alarm=_against(adj), yes=_("Yes, approve it"),
                             back=reverse("zones_adjustment", args=[adj.id]))
-    try:
-        approval_actions.approve(actor(request), adj)
-        messages.success(request, _("Approved: the community is told."))
-    except FangkongError as e:
-        flash_error(request, e)
-    return redirect("zones_adjustment", pk=adj.id)
+    return _approval_step(request, adj, approval_actions.approve, _("Approved: the community is told."))
 
 
 @page
@@ -416,10 +422,9 @@ def approve(request, pk):
 def return_(request, pk):
     """The street's command returns a lift with a reason, asked first (the reason typed on the
     confirm step, kept as typed)."""
-    adj = queries.get_adjustment(request.scope, pk, access.APPROVE)
-    if adj.state != Adjustment.State.AWAITING:
-        messages.error(request, _("Only a draft awaiting approval can be approved or returned."))
-        return redirect("zones_adjustment", pk=adj.id)
+    adj, refused = _awaiting(request, pk)
+    if refused is not None:
+        return refused
     reason = (request.POST.get("reason") or "").strip()
     if not confirmed(request) or not reason:
         return confirm_step(request, title=_("Return %(title)s?") % {"title": adj.title},
@@ -429,9 +434,5 @@ def return_(request, pk):
                             if confirmed(request) else "",
                             entry=("reason", _("Why it is returned"), reason), yes=_("Yes, return it"),
                             back=reverse("zones_adjustment", args=[adj.id]))
-    try:
-        approval_actions.return_(actor(request), adj, reason)
-        messages.success(request, _("Returned: the community is told."))
-    except FangkongError as e:
-        flash_error(request, e)
-    return redirect("zones_adjustment", pk=adj.id)
+    return _approval_step(request, adj, lambda by, a: approval_actions.return_(by, a, reason),
+                          _("Returned: the community is told."))

@@ -91,7 +91,7 @@ def type_out(t: ZoneType) -> dict:
 def adjustment_out(a: Adjustment) -> dict:
     items = queries.items(a)
     return {"id": a.id, "place": a.place_id, "title": a.title, "state": a.state, "reason": a.reason,
-            "why": a.why, "notice": a.notice_id, "effective_at": a.effective_at,
+            "why": a.why_text, "notice": a.notice_id, "effective_at": a.effective_at,
             "published_at": a.published_at, "households_changed": a.households_changed,
             "failure": a.failure_text,
             "against_rule": {"said": lifting.against_words(), "places": lifting.against_out(a.against_rule)}
@@ -448,11 +448,20 @@ def recommendations(request, place: int):
              "place_name": r.designation.place.name, "zone_type": r.designation.zone_type.code,
              "action": r.action, "to": r.to.code if r.to else None, "day": r.day,
              "counted_from": r.counted_from, "earliest": r.earliest, "reasons": r.reasons,
+             "advice": r.label, "earliest_words": r.earliest_words, "ends_in": _ends_in(r),
              "final_round": r.round and {"name": r.round.name, "day": r.round.day, "sampled": r.round.sampled,
                                          "to_sample": r.round.to_sample, "missing": r.round.missing,
                                          "finished": r.round.finished, "all_negative": r.round.all_negative},
              "above": r.above, "households_here": getattr(r.designation, "households", None) if r.above else None}
             for r in recs]
+
+
+def _ends_in(r) -> dict | None:
+    """The zone over the place that holds its households once its zone ends (`lifting.ends_in`)."""
+    zone, over = r.after
+    if zone is None or over is None:
+        return None
+    return {"zone_type": zone.code, "zone_name": zone.name, "place": over.place_id, "place_name": over.place.name}
 
 
 @router.post("/zones/designations/{pk}/lift-draft", response={201: AdjustmentOut})

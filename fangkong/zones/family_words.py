@@ -6,8 +6,9 @@ family read "满足以下条件后即可解除：末轮核酸未应检尽检", a
 `means_now` reads the zone type's rules (may leave home, may leave the area, services and
 sampling at the door, the collection rule), never its name. `next_steps` reads the staff's
 lifting recommendation (`lifting.recommend`, the same count and date) and names the zone the
-household falls back to when its zone ends: a sealed building lifted inside a controlled
-compound stays a 管控区 — "最早 12月9日 可能转为管控区（光明小区仍为管控区）", never "解除"."""
+household falls back to when its zone ends (`lifting.ends_in`, the rule the staff's advice
+reads too): a sealed building lifted inside a controlled compound stays a 管控区 — "最早 12月9日
+可能转为管控区（光明小区仍为管控区）", never "解除"."""
 
 import datetime
 
@@ -18,8 +19,8 @@ from django.utils.translation import ngettext, pgettext
 from fangkong.core.text import join_words
 from fangkong.core.tree import ancestor_ids
 
-from . import engine, lifting
-from .models import Designation, HouseholdZone, LiftRule, ZoneType
+from . import lifting
+from .models import Designation, HouseholdZone, ZoneType
 
 # a notice's stated time and its publication this close are the same to a family: no box
 SMALL_GAP = datetime.timedelta(minutes=10)
@@ -41,21 +42,6 @@ def means_now(zone_type: ZoneType, place_name: str) -> str:
         return _("You may leave your flat but not %(area)s.") % {"area": place_name}
     return _("You may leave %(area)s; avoid gatherings, and leave the city only if you must.") % {
         "area": place_name}
-
-
-def falls_to(d: Designation, rec: lifting.Recommendation, household) -> tuple[ZoneType | None, Designation | None]:
-    """The zone the household is in once `d` ends by its rule: the rule's milder zone or the
-    strictest other zone over the household (the compound's), whichever is stricter, with that
-    other designation when it is the one (None, None: no zone at all)."""
-    to = rec.to if rec.action == lifting.STEP_DOWN else None
-    rule = rec.rule
-    if to is None and rule is not None and rule.outcome != LiftRule.Outcome.LIFT and rule.to_id:
-        to = rule.to
-    others = [o for o in engine.in_force(set(ancestor_ids(household)) | {household.place_id}) if o.id != d.id]
-    above = max(others, key=lambda o: (o.zone_type.severity, engine.DEPTH.get(o.place.kind, 0)), default=None)
-    if above is not None and (to is None or above.zone_type.severity >= to.severity):
-        return above.zone_type, above
-    return to, None
 
 
 def _becomes(zone: ZoneType | None, above: Designation | None) -> str:
@@ -87,12 +73,14 @@ def next_steps(hz: HouseholdZone, household) -> list[str]:
     d = hz.designation
     if d.ends_at is not None:
         return []
-    rec = lifting.recommendations([d])[0]
+    # the zone it falls back to when it ends: the staff's rule (`lifting.ends_in`), read at
+    # the household's own levels
+    rec = lifting.recommendations([d], over=set(ancestor_ids(household)) | {household.place_id})[0]
     rule = rec.rule
     if rule is None:
         return [_("There is no set day for this zone to end: it ends by a notice when the community "
                   "decides. You will be told here.")]
-    becomes = _becomes(*falls_to(d, rec, household))
+    becomes = _becomes(*rec.after)
     if rec.action != lifting.KEEP:
         return [_("It may now %(becomes)s: the community decides and publishes a notice. You will be "
                   "told here.") % {"becomes": becomes}]

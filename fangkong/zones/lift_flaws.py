@@ -8,14 +8,20 @@ confirmed minute falls inside a zone over its home that a later lift (or step-do
 before anything is recorded — and each is kept as a row (`row`) on the lift's adjustment
 ("解除依据有误：12-07 16:00 确诊病例于 18:50 补报", on its page, its notice's page and the API)
 and on the escalation the case drafts, which is urgent at once (red, first in the lists).
-No name is kept: the lift is read by everyone its notice zones."""
+No name is kept: the lift is read by everyone its notice zones. The families under the lifted
+place are told once to stay at home until the new notice (`families`)."""
 
 import datetime
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.models import Membership
+from fangkong.accounts.roles import Role
+from fangkong.core.tree import under
 from fangkong.core.when import short_time
+from fangkong.registry.queries import place_labels
 
 from .models import Adjustment, AdjustmentItem, Designation
 
@@ -122,3 +128,34 @@ def said(adj: Adjustment) -> list[str]:
     if adj.reason == Adjustment.Reason.ESCALATION:
         return [sentence(r) for r in rows]
     return [on_lift(r) for r in rows]
+
+
+def families(flaw: Flaw) -> list[dict]:
+    """The message to the families under the place a flawed lift ended (their household's
+    logins; they were told at the lift that its zone was over): the lift rested on wrong facts,
+    stay at home until the new notice — urgent, in each reader's language, keyed by the lift
+    and the place (a second case showing the same lift tells nobody again). [] when no family
+    there has a login."""
+    d, lift = flaw.designation, flaw.lift
+    users = set(Membership.objects.filter(under(d.place, "household__"), is_active=True, role=Role.RESIDENT)
+                .values_list("user_id", flat=True))
+    if not users:
+        return []
+    place = place_labels([d.place]).get(d.place_id, d.place.name)
+    notice = lift.notice.number if lift.notice_id else lift.title
+    zone, to, at = d.zone_type.name, flaw.stepped_to.name if flaw.stepped_to else "", d.ends_at
+
+    def body():  # in each reader's language (the time too)
+        words = {"place": place, "lifted": short_time(at), "notice": notice, "zone": zone, "to": to}
+        if to:
+            return _("%(place)s was changed from a %(zone)s to a %(to)s at %(lifted)s by %(notice)s, but the "
+                     "change rested on wrong facts: a case had been confirmed before it. Please all stay at home "
+                     "and do not go out until the new notice.") % words
+        return _("%(place)s was lifted at %(lifted)s by %(notice)s, but the lift rested on wrong facts: a case "
+                 "had been confirmed before it. Please all stay at home and do not go out until the new "
+                 "notice.") % words
+
+    return [{"users": users, "kind": "zones.lift_flawed",
+             "title": lambda: _("Urgent: stay at home until the new notice"), "body": body,
+             "url": reverse("zones_notice", args=[lift.notice_id]) if lift.notice_id else "",
+             "place": d.place, "key": f"zones.lift_flawed.{lift.id}.{d.place_id}"}]

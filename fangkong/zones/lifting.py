@@ -29,6 +29,7 @@ from django.utils.translation import gettext_noop, ngettext
 from fangkong.core.errors import Conflict
 from fangkong.core.said import define, kept, said, say
 from fangkong.core.text import join_words
+from fangkong.core.tree import ancestor_ids
 
 from . import engine, evidence
 from .models import Designation, LiftRule, ZoneCase, ZoneType
@@ -58,6 +59,10 @@ class Recommendation:
     # publication against the rule and said again in its reader's language)
     unmet: list[str] = field(default_factory=list)
     today: datetime.date | None = None  # the day it was made for (None: today)
+    # the zone its households are in once it ends by its rule (`ends_in`, set by
+    # `recommendations`): (zone type, the designation over it that holds them then, or None)
+    # — (None, None): no zone at all
+    after: tuple = (None, None)
 
     @property
     def due(self) -> datetime.date | None:
@@ -83,32 +88,63 @@ class Recommendation:
         return None if self.overdue else self.due
 
     @property
-    def end_name(self) -> str:
-        """The zone it changes to when it ends by its rule ("" when it is lifted)."""
+    def rule_to(self) -> ZoneType | None:
+        """The milder zone its rule changes it to (None: its rule lifts it, or none)."""
         rule = self.rule
         if self.action == STEP_DOWN and self.to is not None:
-            return self.to.name
+            return self.to
         if rule is not None and rule.outcome != LiftRule.Outcome.LIFT and rule.to_id:
-            return rule.to.name
-        return ""
+            return rule.to
+        return None
+
+    @property
+    def end_name(self) -> str:
+        """The zone it changes to when it ends by its rule ("" when it is lifted)."""
+        to = self.rule_to
+        return to.name if to is not None else ""
+
+    def _as_above(self) -> dict | None:
+        """{"zone", "place"} when a zone over it holds its households once it ends (a building
+        sealed inside its compound's 管控区), else None."""
+        zone, over = self.after
+        if zone is None or over is None:
+            return None
+        return {"zone": zone.name, "place": over.place.name}
 
     @property
     def earliest_words(self) -> str:
-        """"最早 12月21日 可以解除" (or change to its milder zone); kept past that day, what
-        is still unmet instead of a date ("满足以下条件后即可解除：末轮核酸未完成"); "" without a
-        rule."""
+        """"最早 12月21日 可以解除" (or change to its milder zone, or to the zone over it:
+        "最早 12月21日 可以转为管控区（随光明小区）"); kept past that day, what is still unmet
+        instead of a date ("满足以下条件后即可解除：末轮核酸未完成"); "" without a rule."""
+        above = self._as_above()
         if self.overdue and self.unmet:
             end, unmet = self.end_name, join_words([str(u) for u in self.unmet])
+            if above:
+                return _("It can change to %(zone)s (as %(place)s) once this is met: %(unmet)s.") % {
+                    **above, "unmet": unmet}
             return (_("It can change to %(zone)s once this is met: %(unmet)s.") % {"zone": end, "unmet": unmet}
                     if end else _("It can end once this is met: %(unmet)s.") % {"unmet": unmet})
         if self.earliest is None:
             return ""
         end, date = self.end_name, _day(self.earliest)
+        if above:
+            return _("At the earliest it can change to %(zone)s (as %(place)s) on %(date)s.") % {
+                **above, "date": date}
         return (_("At the earliest it can change to %(zone)s on %(date)s.") % {"zone": end, "date": date}
                 if end else _("At the earliest it can end on %(date)s.") % {"date": date})
 
     @property
     def label(self) -> str:
+        """The day's advice: "解除", "降为管控区", "维持" — or, when a zone over it holds its
+        households once it ends, that zone: "转为管控区（随光明小区）", never "解除"."""
+        above = self._as_above()
+        if above and self.action != KEEP:
+            return _("Change to %(zone)s (as %(place)s)") % above
+        return self.action_label
+
+    @property
+    def action_label(self) -> str:
+        """What the drafted change does to this place itself (a lift draft's title)."""
         if self.action == LIFT:
             return _("Lift")
         if self.action == STEP_DOWN:
@@ -233,11 +269,35 @@ def recommend(d: Designation, today: datetime.date, last_case: ZoneCase | None) 
     return rec
 
 
-def recommendations(designations: list[Designation], today: datetime.date | None = None):
-    """One recommendation per designation in force (ordered as given)."""
+def recommendations(designations: list[Designation], today: datetime.date | None = None, *, over=None):
+    """One recommendation per designation in force (ordered as given), each with the zone its
+    households fall to when it ends (`after`, `ends_in`; `over`: the level ids it is read at)."""
     today = today or timezone.localdate()
     cases = last_cases(designations)
-    return [recommend(d, today, cases.get(d.id)) for d in designations]
+    recs = [recommend(d, today, cases.get(d.id)) for d in designations]
+    ends_in(recs, over)
+    return recs
+
+
+def ends_in(recs: list[Recommendation], over=None) -> None:
+    """Set each recommendation's `after`: the zone its households are in once it ends by its
+    rule — its rule's milder zone, or the strictest other zone in force over them (a building
+    sealed inside its compound's 管控区 stays a 管控区), whichever is stricter, with that other
+    designation when it is the one. The one rule for the staff's advice (lifting page, zones
+    page, `GET /zones/lifting`) and the family's next steps (`family_words.next_steps`).
+    `over`: the level ids to read the zones over it at (a household's own levels: the family's
+    page), default each designation's place and the places above it. One query."""
+    wanted = {id(r): set(over) if over is not None else set(ancestor_ids(r.designation)) for r in recs}
+    everywhere = set().union(*wanted.values()) if wanted else set()
+    force = engine.in_force(everywhere) if everywhere else []
+    for r in recs:
+        others = [o for o in force if o.place_id in wanted[id(r)] and o.id != r.designation.id]
+        above = max(others, key=lambda o: (o.zone_type.severity, engine.DEPTH.get(o.place.kind, 0)), default=None)
+        to = r.rule_to
+        if above is not None and (to is None or above.zone_type.severity >= to.severity):
+            r.after = (above.zone_type, above)
+        else:
+            r.after = (to, None)
 
 
 @dataclass

@@ -359,6 +359,9 @@ class Adjustment(Levels):
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     reason = models.CharField(max_length=12, choices=Reason.choices, default=Reason.MANUAL)
     why = models.CharField(_("why"), max_length=300, blank=True)
+    # the same kept as a message code and its parameters (an escalation's case: `case_words`),
+    # said in each reader's language (`why_text`); {} for a reason typed or kept before as text
+    why_said = models.JSONField(default=dict, blank=True)
     case = models.ForeignKey("zones.ZoneCase", models.SET_NULL, null=True, blank=True,
                              related_name="+")
     effective_at = models.DateTimeField(_("takes effect"), null=True, blank=True)
@@ -412,6 +415,14 @@ class Adjustment(Levels):
 
         kept = self.failure_said or {}
         return say(kept.get("code"), kept.get("params"), self.failure)
+
+    @property
+    def why_text(self) -> str:
+        """Why it was drafted, in the language of the reader now (`why` when kept as text only)."""
+        from .case_words import why_text
+
+        return why_text(self)
+
 
 class Designation(Levels):
     """A zone type on one node from `starts_at` until `ends_at` (NULL while in force)."""

@@ -338,6 +338,13 @@ class FinalRoundOut(Schema):
     all_negative: bool
 
 
+class EndsInOut(Schema):
+    zone_type: str  # its code
+    zone_name: str
+    place: int
+    place_name: str
+
+
 class RecommendationOut(Schema):
     designation: int
     place: int
@@ -352,6 +359,14 @@ class RecommendationOut(Schema):
     # kept past that day (the final round is missing: `reasons` say what is unmet)
     earliest: datetime.date | None = None
     reasons: list[str]
+    # the day's advice in the reader's words ("维持", "解除", "降为管控区"; "转为管控区（随光明小区）"
+    # when a zone over the place holds its households once its own zone ends: `ends_in`)
+    advice: str = ""
+    # "最早 12月21日 可以转为管控区（随光明小区）。", or what is unmet when kept past that day; "" without a rule
+    earliest_words: str = ""
+    # the zone over the place that its households stay in once this zone ends (the compound's
+    # 管控区 around a sealed building); null when they fall to no zone or to the rule's milder zone
+    ends_in: EndsInOut | None = None
     final_round: FinalRoundOut | None = None
     # a zone over the place from above holding its households ("随光明小区"), with the
     # households of the place it holds; False: a zone at or under the place

@@ -5,11 +5,10 @@ publish it with one action. A case also restarts the lifting count of the zone i
 import datetime
 import logging
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -22,6 +21,7 @@ from fangkong.core.when import short_time
 from fangkong.registry.models import Place, Resident
 
 from .. import access, approval, lift_flaws
+from ..case_words import case_why, default_source, source_words
 from ..models import (
     CASE_OPEN_DAYS,
     Adjustment,
@@ -48,14 +48,6 @@ def record_case(actor, resident: Resident, *, confirmed_at=None, source="", sour
     given = (source or "").strip()
     return case_confirmed(actor, resident, confirmed_at=confirmed_at, source=given or default_source(),
                           source_ref=source_ref, client_id=cid, any_source=not given)
-
-
-def default_source() -> str:
-    """The source of a case reported by hand without one, stored in the site's language
-    (settings.LANGUAGE_CODE), never the reporter's: the same case reported in another
-    language is still the same source."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _("Reported by the health authority")
 
 
 def already_words(case: ZoneCase) -> str:
@@ -194,11 +186,6 @@ def _where(resident):
     return Place.objects.filter(pk=resident.building_id or resident.unit_id or resident.community_id).first()
 
 
-def _source_words(source: str) -> str:
-    """A case's source as said to a reader: the stock one in their language."""
-    return _("Reported by the health authority") if source == default_source() else source
-
-
 def _tell_confirmed(actor, case, resident, *, kind, key, detail):
     """A case reported by hand, confirmed by screening's re-test: the staff and the grid worker
     are told once (`key`) what its first message could not say (`detail`: e.g. who lives with
@@ -212,7 +199,7 @@ def _tell_confirmed(actor, case, resident, *, kind, key, detail):
     def body():  # in each reader's language
         text = _("%(name)s (%(place)s): the single re-test confirmed the case reported at %(at)s "
                  "(%(source)s). It is the same case: nothing is recorded or drafted again.") % {
-            "name": name, "place": where.name if where else "", "source": _source_words(source),
+            "name": name, "place": where.name if where else "", "source": source_words(source),
             "at": short_time(at)}
         return text + " " + str(detail() if callable(detail) else detail)
 
@@ -254,7 +241,7 @@ def _tell_staff(actor, case, resident, proposal, *, kind, key, detail, flaws=())
     def body():  # in each reader's language
         text = _("%(name)s (%(place)s) confirmed a case at %(at)s (%(source)s). Follow the case "
                  "procedure for the household.") % {
-            "name": name, "place": where.name if where else "", "source": _source_words(source),
+            "name": name, "place": where.name if where else "", "source": source_words(source),
             "at": short_time(at)}
         if detail is not None:
             text += " " + str(detail() if callable(detail) else detail)
@@ -339,12 +326,13 @@ def _propose(actor, case: ZoneCase, resident: Resident, flaws=()) -> Adjustment 
             record(actor, "zones.adjustment.urgent", pending, {"case": case.id})
         return pending
     community = Place.objects.get(pk=resident.community_id)
-    when = date_format(timezone.localtime(case.confirmed_at), "SHORT_DATETIME_FORMAT")
     adj = Adjustment(place=community, reason=Adjustment.Reason.ESCALATION, case=case,
                      urgent=bool(flaws), lift_flaws=list(flaws),
                      title=_("Escalation: %(place)s to %(zone)s") % {"place": place.name, "zone": target.name},
-                     why=(_("Case confirmed %(when)s: %(name)s (%(source)s).")
-                          % {"when": when, "name": resident.name, "source": case.source})[:300])
+                     # why, said in each reader's language (`case_words.why_text`); the text in the
+                     # proposer's, kept beside it for what cannot say it again
+                     why_said=case_why(case, resident.name))
+    adj.why = adj.why_text[:300]
     adj.copy_levels(community)
     adj.save()
     AdjustmentItem.objects.create(adjustment=adj, place=place, op=Op.CHANGE if current else Op.CREATE,

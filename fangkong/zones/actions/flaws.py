@@ -1,6 +1,10 @@
 """A case reported after a lift it was confirmed before marks that lift (`zones.lift_flaws`):
 the lift's adjustment keeps a row per case ("解除依据有误：…", on its page, its notice's page and
-the API), audited; once per case and lift (a case confirmed again marks nothing twice)."""
+the API), audited; once per case and lift (a case confirmed again marks nothing twice). The
+families under the lifted place are told to stay at home until the new notice, once per lift
+and place (`lift_flaws.families`)."""
+
+import logging
 
 from django.db import transaction
 
@@ -8,6 +12,9 @@ from fangkong.audit.actions import record
 
 from .. import lift_flaws
 from ..models import Adjustment
+from ..signals import tell
+
+logger = logging.getLogger("fangkong.zones")
 
 
 def mark(actor, case) -> list[dict]:
@@ -25,4 +32,15 @@ def mark(actor, case) -> list[dict]:
             lift.save(update_fields=["lift_flaws"])
             record(actor, "zones.adjustment.flawed", lift, {"case": case.id, "place": r["place"],
                                                              "confirmed_at": r["confirmed_at"]})
+            _tell_families(actor, f, lift)
     return rows
+
+
+def _tell_families(actor, flaw, lift):
+    """The families under the lifted place: stay at home until the new notice (keyed by the lift
+    and the place: told once, whatever number of cases show it); never costing the mark."""
+    try:
+        with transaction.atomic():
+            tell.send(sender=Adjustment, adjustment=lift, actor=actor, messages=lift_flaws.families(flaw))
+    except Exception:  # noqa: BLE001 - logged; the mark is what must not be lost
+        logger.exception("zones: families not told of lift %s on wrong facts", lift.pk)

@@ -29,7 +29,7 @@ def draft_from(actor, designation: Designation, today=None) -> Adjustment:
         from fangkong.registry.models import Place
 
         root = Place.objects.get(pk=designation.community_id)
-    adj = publish.draft(actor, root, f"{rec.label}: {designation.place.name}",
+    adj = publish.draft(actor, root, f"{rec.action_label}: {designation.place.name}",
                         why=" ".join(rec.reasons)[:300], reason=Adjustment.Reason.LIFTING)
     op = AdjustmentItem.Op.LIFT if rec.action == lifting.LIFT else AdjustmentItem.Op.CHANGE
     publish.add_item(actor, adj, op, designation.place, rec.to)
