@@ -5,6 +5,7 @@ other warning its own line below."""
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from fangkong.zones.actions import publish as pub
@@ -13,6 +14,16 @@ from tests.conftest import actor_for
 
 from .conftest import approve_if_needed, use_policy
 from .test_lifting_rule_met import seal
+
+
+@pytest.fixture(autouse=True)
+def _noon(monkeypatch):
+    """Today at noon by the test clock: after 22:00 Beijing time the schedule step's "now + 2 h"
+    lands on the next day and the rule reads day 1 of 14 (the test failed whenever it ran then).
+    Set before the world is built."""
+    from tests.day.scene import Clock
+
+    return Clock(monkeypatch, timezone.localdate(), 12)
 
 
 def lift_on_day_0(w):
