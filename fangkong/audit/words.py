@@ -181,6 +181,7 @@ ACTIONS = {
     "services.stop.photo": _("Delivery photo added"),
     "services.problem.resolve": _("Delivery problem settled"),
     "services.order.problem": _("Problem with an order reported by the household"),
+    "services.order.redeliver": _("Re-delivery ordered for what a door did not get"),
     "services.batch.arrived": _("Delivery said to be at the checkpoint"),
     "services.request.raise": _("Service request raised"),
     "services.request.assign": _("Service request handed to someone"),
@@ -331,6 +332,7 @@ KEYS = {
     "unlocked": k("unlocked too"), "was_locked": k("was locked"), "ended": k("tasks ended"),
     "asked_from": k("asked by the neighbour at"),
     "current": k("now the person's code"), "confirmed": k("checked and confirmed at the gate"),
+    "redelivers": k("makes good order"), "redelivery": k("re-delivery orders"),
 }
 KEYS_FOR = {  # (action prefix, key): a key said otherwise in this action
     ("resident", "name"): k("name of the person"), ("volunteer", "name"): k("name of the person"),
@@ -345,6 +347,7 @@ KEYS_FOR = {  # (action prefix, key): a key said otherwise in this action
     ("services.order.problem", "what"): k("what was wrong"),
     ("services.order.problem", "problems"): k("the checkpoint's exceptions"),
     ("services.problem.resolve", "reports"): k("household's reports answered"),
+    ("services.order.redeliver", "order"): k("re-delivery order"),
     ("screening.sync", "samples"): k("people sampled"), ("volunteer.lend", "until"): k("lent until"),
     ("services.feeding", "volunteer"): k("volunteer"), ("report.remind", "sent"): k("people told"),
     ("zones.adjustment", "at"): k("in force from"),
@@ -429,7 +432,7 @@ NAMES = {"round": "round", "supplier": "supplier", "place": "place", "parent": "
          "asked_from": "household", "already": "place",
          "actor": "user"}
 ID_NUMBERS = {"order", "request", "visit", "conflict", "change", "group", "line", "problem",
-              "id", "job", "case", "run", "batch", "item"}
+              "id", "job", "case", "run", "batch", "item", "redelivers", "redelivery"}
 # Counts that say nothing when zero (a lab upload's summary).
 QUIET_ZEROS = {"saved", "corrected", "unchanged", "positive_pools", "followups", "lifted",
                "invalid_pools", "resample", "resample_left_out", "retests", "released", "cases", "no_receipt",

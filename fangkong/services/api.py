@@ -12,11 +12,30 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Place
 
-from . import access, batch_queries, delivery_queries, home_sampling, queries, supplier_queries
-from .actions import arrival, care, catalogue, delivery, handoff, order_problem, orders, requests
+from . import (
+    access,
+    batch_queries,
+    delivery_queries,
+    home_sampling,
+    queries,
+    redeliveries,
+    supplier_queries,
+)
+from .actions import (
+    arrival,
+    care,
+    catalogue,
+    delivery,
+    handoff,
+    order_problem,
+    orders,
+    redelivery,
+    requests,
+)
 from .actions import disinfection as dis
 from .models import Category, Line, Run, Stop
 from .order_changes import with_sent
+from .redeliveries import with_redeliveries
 from .schemas import (
     BatchDetailOut,
     BatchIn,
@@ -45,6 +64,7 @@ from .schemas import (
     PetOut,
     ProblemOut,
     ProblemResolveIn,
+    RedeliverIn,
     RequestIn,
     RequestOut,
     RequestStep,
@@ -59,6 +79,7 @@ from .schemas import (
     SupplierOut,
     no_contact_out,
     order_out,
+    redelivery_out,
 )
 from .views import audit_door_phones
 
@@ -142,7 +163,7 @@ def order_list(request, household: int | None = None, place: int | None = None, 
     hh = queries.get_household(request.scope, household) if household else None
     p = _place(request, place) if place else None
     qs = queries.orders(request.scope, household=hh, place=p, state=state[:20]).prefetch_related("lines")
-    return [order_out(o) for o in with_sent(qs[:limit])]
+    return [order_out(o) for o in with_redeliveries(with_sent(qs[:limit]))]
 
 
 @router.post("/services/orders", response={201: OrderOut, 200: OrderOut})
@@ -191,7 +212,7 @@ def household_open_work(request, pk: int):
             "orders_n": work["orders_n"],
             "requests": [request_out(r, request.scope) for r in
                          home_sampling.with_home_lines(queries.with_doors(work["requests"]))],
-            "orders": [order_out(o) for o in with_sent(work["orders"])]}
+            "orders": [order_out(o) for o in with_redeliveries(with_sent(work["orders"]))]}
 
 
 # --- batches and checks ---------------------------------------------------------------
@@ -386,7 +407,8 @@ def problem_out(p) -> dict:
     return {"id": p.id, "batch": p.batch_id, "household": p.household_id, "address": p.address,
             "run": p.run_id, "kind": p.kind, "text": p.text, "summary": p.summary(),
             "resolution": p.resolution, "resolved_at": p.resolved_at,
-            "reports": [r.id for r in getattr(p, "reports", [])]}
+            "reports": [r.id for r in getattr(p, "reports", [])],
+            "redeliveries": [f.id for f in getattr(p, "follow_ups", [])]}
 
 
 @router.get("/services/problems", response=list[ProblemOut])
@@ -401,6 +423,20 @@ def problem_resolve(request, pk: int, body: ProblemResolveIn):
     p = queries.get_problem(request.scope, pk)
     p = delivery.resolve_problem(actor_of(request), p, resolution=body.resolution, delivered=body.delivered)
     return problem_out(delivery_queries.problem_rows(request.scope, [p])[0])
+
+
+@router.post("/services/problems/{pk}/redeliver", response=ProblemOut)
+def problem_redeliver(request, pk: int, body: RedeliverIn):
+    """补送: what the exception's door did not get (a line short or damaged, a door not
+    delivered) ordered again for the household, in the supplier's next batch — the place
+    page's action. The exception is resolved with `resolution` (empty: what is sent again) and
+    the family's reports of it answered; `redeliveries` names the follow-ups. Asked again, it
+    answers the same follow-ups (nothing twice); an exception closed otherwise, or a
+    substitution (nothing missing), is 409."""
+    p = queries.get_problem(request.scope, pk)
+    redelivery.redeliver(actor_of(request), p, resolution=body.resolution)
+    p.refresh_from_db()
+    return problem_out(redeliveries.for_problems(delivery_queries.problem_rows(request.scope, [p]))[0])
 
 
 # --- requests ------------------------------------------------------------------------
@@ -447,7 +483,9 @@ def request_out(r, scope) -> dict:
             "follower": follower, "no_contact": {} if follower else no_contact_out(r),
             "people": [{"id": p.id, "name": p.name} for p in r.home_people] if home else None,
             "home_sampling": r.home_lines if home else None,
-            "order": r.order_id, "order_line": r.order_line_id, "order_what": r.order_what}
+            "order": r.order_id, "order_line": r.order_line_id, "order_what": r.order_what,
+            "redeliveries": [] if follower or not r.order_id else
+            [redelivery_out(f) for f in redeliveries.for_requests([r])[0].follow_ups]}
 
 
 @router.get("/services/requests", response=list[RequestOut])
@@ -494,6 +532,9 @@ def request_step(request, pk: int, step: RequestStep, body: StepIn):
         r = requests.cancel(a, r)
     elif step == RequestStep.TRIAGE:
         r = requests.triage(a, r, urgent=body.urgent, due_at=body.due_at)
+    elif step == RequestStep.REDELIVER:  # 补送 answering "这单有问题" (the request page's action)
+        redelivery.redeliver(a, r, resolution=body.result, quantity=body.quantity)
+        r = queries.get_request(request.scope, r.pk)
     else:
         from fangkong.accounts.models import User
 

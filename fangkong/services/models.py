@@ -105,6 +105,13 @@ class Order(Levels):
     cancelled_why = models.CharField(_("why cancelled"), max_length=20, choices=Why.choices, blank=True)
     # its "needed by" passed while not yet delivered: told once (`orders.escalate_late_orders`)
     late_told_at = models.DateTimeField(null=True, blank=True)
+    # 补送: a follow-up making good what an order's door did not get (`actions.redelivery`): the
+    # order it makes good, and the gate's exception or the family's report (物资问题) it answers;
+    # once an exception and order, once a report (the constraints below)
+    redelivers = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="redeliveries",
+                                   verbose_name=_("re-delivers"))
+    redelivery_problem = models.ForeignKey("Problem", models.SET_NULL, null=True, blank=True, related_name="+")
+    redelivery_request = models.ForeignKey("Request", models.SET_NULL, null=True, blank=True, related_name="+")
 
     @property
     def progress(self) -> tuple:
@@ -165,6 +172,9 @@ class Order(Levels):
         indexes = [models.Index(fields=["supplier", "state"], name="svc_order_sup_idx"),
                    models.Index(fields=["household", "placed_at"], name="svc_order_hh_idx"),
                    models.Index(fields=["community", "state"], name="svc_order_comm_idx")]
+        constraints = [models.UniqueConstraint(fields=["redelivery_problem", "redelivers"],
+                                               name="svc_redeliver_problem_once"),
+                       models.UniqueConstraint(fields=["redelivery_request"], name="svc_redeliver_request_once")]
 
 
 class OrderLine(models.Model):

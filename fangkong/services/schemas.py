@@ -11,6 +11,7 @@ from fangkong.registry.schemas import ClientId, StrictIn
 from .actions.requests import DEFAULT_CATEGORIES
 from .order_changes import with_sent
 from .queries import COMING, order_amount
+from .redeliveries import with_redeliveries
 
 
 class SupplierOut(Schema):
@@ -72,6 +73,17 @@ class OrderLineOut(Schema):
     was_price: Decimal | None = None
 
 
+class RedeliveryOut(Schema):
+    """A follow-up order of 补送 (`POST /services/problems/{pk}/redeliver`, the request step
+    `redeliver`) and where it stands."""
+
+    order: int = Field(description="The follow-up order (`GET /services/orders/{pk}`).")
+    status: str = Field(description="redelivering (补送中: waiting for or in a batch, on its way), redelivered "
+                        "(已补送: delivered to the door), problem (its own delivery went wrong), cancelled.")
+    status_text: str = Field(description="The same in the reader's words, as the pages say it.")
+    what: str = Field(description="What it brings (\"大米 5kg × 1\").")
+
+
 class OrderOut(Schema):
     id: int
     household: int
@@ -97,6 +109,11 @@ class OrderOut(Schema):
     progress_text: str = Field("", description="The same in the reader's words, as the household's page says it.")
     expected_at: datetime.datetime | None = Field(None, description="When its delivery is due at the gate.")
     lines: list[OrderLineOut]
+    redelivers: int | None = Field(None, description="补送: the order this one makes good (a line short or damaged "
+                                   "at the gate, a door not delivered, or the family's report); null for an order "
+                                   "placed as such.")
+    redeliveries: list[RedeliveryOut] = Field(default_factory=list, description="Its follow-ups (补送): what it "
+                                              "did not bring, sent again, and where each stands.")
 
 
 def _cents(v):
@@ -108,6 +125,8 @@ def order_out(o) -> dict:
     read here unless the caller read them for a list)."""
     if not hasattr(o, "sent"):
         with_sent([o])
+    if not hasattr(o, "follow_ups"):  # 补送 (a list reads them for all its rows at once)
+        with_redeliveries([o])
     return {"id": o.id, "household": o.household_id, "supplier": o.supplier_id, "state": o.state,
             "is_medicine": o.is_medicine, "medicine": o.medicine, "deadline": o.deadline, "total": o.sent_total,
             "ordered_total": o.total, "changed": o.changed,
@@ -117,7 +136,13 @@ def order_out(o) -> dict:
             **dict(zip(("progress", "progress_text", "expected_at"), o.progress, strict=True)),
             "lines": [{"name": r["name"], "quantity": r["quantity"], "price": r["price"], "change": r["change"],
                        "change_text": r["words"], "was_name": r["was_name"], "was_quantity": r["was_quantity"],
-                       "was_price": r["was_price"]} for r in o.sent]}
+                       "was_price": r["was_price"]} for r in o.sent],
+            "redelivers": o.redelivers_id, "redeliveries": [redelivery_out(f) for f in o.follow_ups]}
+
+
+def redelivery_out(f) -> dict:
+    """A follow-up of 补送, described (`redeliveries.described`)."""
+    return {"order": f.id, "status": f.status, "status_text": f.status_text, "what": f.what}
 
 
 class BatchIn(StrictIn):
@@ -344,6 +369,8 @@ class ProblemOut(Schema):
                          "(\"蔬菜包：破损\", \"未送达：敲门无人应答\"), as the place page says it.")
     resolution: str
     resolved_at: datetime.datetime | None
+    redeliveries: list[int] = Field(default_factory=list, description="The follow-up orders 补送 made for it "
+                                    "(`POST /services/problems/{pk}/redeliver`).")
     reports: list[int] = Field(default_factory=list, description="The household's requests \"这单有问题\" about "
                                "this door and line (`POST /services/orders/{pk}/problem`): resolving this exception "
                                "answers those still open with its resolution.")
@@ -352,6 +379,12 @@ class ProblemOut(Schema):
 class ProblemResolveIn(StrictIn):
     resolution: str
     delivered: bool = False
+
+
+class RedeliverIn(StrictIn):
+    """补送: `resolution`, what the household reads (empty: what is sent again)."""
+
+    resolution: str = ""
 
 
 class OwedOut(Schema):
@@ -454,6 +487,8 @@ class RequestOut(Schema):
     order: int | None = Field(None, description="\"这单有问题\": the order it is about.")
     order_line: int | None = Field(None, description="The manifest line of that order it names (null: the whole order).")
     order_what: str = Field("", description="short | damaged | wrong | missing (not received); \"\" for other requests.")
+    redeliveries: list[RedeliveryOut] = Field(default_factory=list, description="\"这单有问题\" answered with 补送: "
+                                              "the follow-ups sent for it and where each stands (已补送 once delivered).")
 
 
 class OrderProblemIn(StrictIn):
@@ -497,7 +532,10 @@ class RequestStep(StrEnum):
     with whoever had it, they and staff told), give it to a team or person (`team`,
     `assignee`: back to new until they take it), cancel it, or (`triage`, staff and grid
     workers) say how soon it is needed: `urgent` true puts it first in the queue (priority
-    1; false: its category's priority), `due_at` its needed-by, a time still to come."""
+    1; false: its category's priority), `due_at` its needed-by, a time still to come; or
+    (`redeliver`, staff and grid workers, a "这单有问题" report) send what is missing again with
+    the supplier's next batch (补送: its open exceptions re-delivered, else its line — `quantity`
+    of it — or order; `result` what the household reads), answering it: `redeliveries`."""
 
     TAKE = "take"
     DONE = "done"
@@ -506,6 +544,7 @@ class RequestStep(StrEnum):
     ASSIGN = "assign"
     CANCEL = "cancel"
     TRIAGE = "triage"
+    REDELIVER = "redeliver"
 
 
 class StepIn(StrictIn):
@@ -518,6 +557,8 @@ class StepIn(StrictIn):
     urgent: bool | None = Field(None, description="`triage`: put it first in the queue (true) or back to its "
                                 "category's priority (false).")
     due_at: datetime.datetime | None = Field(None, description="`triage`: needed by (a time still to come).")
+    quantity: int | None = Field(None, description="`redeliver` of a report on one line with no open exception: "
+                                 "how many to send again (default: the whole line).")
 
 
 class PetIn(StrictIn):

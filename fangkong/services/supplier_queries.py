@@ -10,10 +10,10 @@ from django.db.models import Count, Sum
 
 from fangkong.core.errors import NotFound
 
-from . import access
+from . import access, redeliveries
 from .batch_queries import waiting_figures, waiting_orders
 from .delivery_queries import with_outcome
-from .models import Batch, Item, Line, OrderLine, Stop, Supplier
+from .models import Batch, Item, Line, Order, OrderLine, Stop, Supplier
 from .queries import AMOUNT, CENT, MANIFEST_ORDER, door_labels, doors, not_at_door
 
 OPEN_BATCH = [Batch.State.EXPECTED, Batch.State.CHECKING, Batch.State.SIGNED, Batch.State.SPLIT]
@@ -47,7 +47,9 @@ def supplier_home(scope, *, recent=10) -> list[dict]:
             b.to_sign = (b.state in (Batch.State.EXPECTED, Batch.State.CHECKING) and b.supplier_signed_at is None
                          and b.lines_n and not b.counts[Line.Check.PENDING])
         out.append({"supplier": s, "waiting": summary, "may_batch": scope.allows(access.RUN, s), "items": items, "medicines": medicines,
-                    "open": open_, "recent": done})
+                    "open": open_, "recent": done,
+                    # 补送: follow-ups still to bring, marked so (`redeliveries.waiting`)
+                    "redeliveries": redeliveries.waiting(s)})
     return out
 
 
@@ -86,7 +88,8 @@ def _figures(batches: list[Batch]) -> None:
 
 def manifest(batch: Batch) -> list[dict]:
     """The batch's manifest by household in carrying order (building, unit, floor, door):
-    [{household, label, order ids, lines, total (listed), owed (as checked, if its door was
+    [{household, label, order ids, redelivered ([(follow-up id, the order it makes good)]: 补送),
+    lines, total (listed), owed (as checked, if its door was
     reached), not_delivered (as checked, a door refused or not delivered), reason, door
     ("delivered", "not_delivered", or "" while not confirmed) and door_words, the door's
     outcome in words ("未送达：拒收") — the page, its .xlsx and the API's lines alike}]."""
@@ -94,6 +97,8 @@ def manifest(batch: Batch) -> list[dict]:
     labels = door_labels({ln.household_id: ln.household for ln in lines}.values())
     back = not_at_door([batch.id])
     confirmed = doors([batch.id])
+    # 补送: the follow-ups among its orders, each with the order it makes good ("补送 #15（原订单 #12）")
+    again = dict(Order.objects.filter(batch=batch, redelivers__isnull=False).values_list("id", "redelivers_id"))
     out, by_hh = [], {}
     for ln in lines:
         row = by_hh.get(ln.household_id)
@@ -101,11 +106,13 @@ def manifest(batch: Batch) -> list[dict]:
             row = by_hh[ln.household_id] = {"household": ln.household, "label": labels.get(ln.household_id, ""),
                                             "orders": [], "lines": [], "total": Decimal("0"),
                                             "owed": Decimal("0"), "not_delivered": Decimal("0"),
-                                            "reason": back.get((batch.id, ln.household_id)),
+                                            "reason": back.get((batch.id, ln.household_id)), "redelivered": [],
                                             **door_outcome(confirmed.get((batch.id, ln.household_id)))}
             out.append(row)
         if ln.order_id not in row["orders"]:
             row["orders"].append(ln.order_id)
+            if ln.order_id in again:
+                row["redelivered"].append((ln.order_id, again[ln.order_id]))
         ln.amount = (ln.price * ln.quantity).quantize(CENT)
         row["lines"].append(ln)
         row["total"] += ln.amount

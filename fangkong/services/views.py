@@ -24,7 +24,8 @@ from fangkong.core.text import join_words
 from fangkong.core.views import act, confirm_step, confirmed, next_or, page, photo_response
 from fangkong.registry.models import Household, Place
 
-from . import access, delivery_queries, home_sampling, queries, report_queries
+from . import access, delivery_queries, home_sampling, queries, redeliveries, report_queries
+from . import redelivery_views as redeliver_pages
 from .actions import arrival, care, delivery, handoff, order_problem, orders, pricing, requests
 from .actions import disinfection as dis
 from .batch_queries import batch_suppliers, left_out, left_out_words, nothing_came, split_preview
@@ -118,6 +119,8 @@ def place(request, pk):
                     return _confirm_resolve(request, scope, p, prob, delivered)
                 delivery.resolve_problem(a, prob, resolution=request.POST.get("resolution", ""),
                                          delivered=delivered)
+            elif what == "redeliver":  # 补送: a follow-up order with the next batch (asked first)
+                return redeliver_pages.from_problem(request, p)
             elif what == "check_in":
                 c = queries.get_check_in(scope, request.POST.get("check_in"))
                 try:
@@ -470,6 +473,8 @@ def request_page(request, pk):
                                         yes=_("Yes, change it"), back=request.get_full_path())
                 requests.triage(a, r, urgent=urgent, due_at=due or None)
                 messages.success(request, _("Saved: the queue is in its new order."))
+            elif step == "redeliver":  # 补送 answering the family's report (asked first)
+                return redeliver_pages.from_report(request, r)
             elif step == "cancel":
                 if not confirmed(request):
                     return confirm_step(request, title=_("Cancel this request?"), lines=[r.message],
@@ -507,6 +512,10 @@ def request_page(request, pk):
         "r": r, "address": labels[hh.id],
         # 这单有问题: its order and the gate's exceptions of its door and line (`order_problem`)
         "gate_problems": list(report_queries.gate_problems(r).select_related("line")) if r.order_id else [],
+        # 补送: the follow-ups answering it, "补送中" → "已补送" (`redeliveries`), and "补送" for who runs it
+        "follow_ups": [] if follower else redeliveries.for_requests([r])[0].follow_ups,
+        "may_redeliver": bool(r.order_id) and may_manage and r.state in Request.OPEN,
+        "open_gate_problems": r.order_id is not None and redeliveries.open_problems(r).exists(),
         "no_contact": "" if follower else r.no_contact, "asked_from": labels.get(r.asked_from_id, ""),
         "contacts": contacts,
         "asker": (r.raised_by.display_name or r.raised_by.username) if r.raised_by_id else "",
@@ -685,6 +694,7 @@ def household(request, pk):
         if results else []
     hh_orders = queries.household_orders(scope, hh)
     report_queries.with_reports(with_sent(hh_orders["orders"]))  # as the supplier sends them: its manifest may change a line (`order_changes`)
+    redeliveries.with_redeliveries(hh_orders["orders"] + hh_orders["cancelled"])  # 补送中 → 已补送
     return render(request, "services/household.html", {
         "hh": hh, "address": queries.door_labels([hh])[hh.id], "zone": household_zone(hh.id),
         "results": results[0] if results else None,

@@ -241,6 +241,11 @@ ROUTES = {
         # the household sees its own exception, the building's leader those of its doors (the
         # exception hangs at the household: counted at every level)
         command=403, leader=403, resident=403),
+    # 补送 of household 101's short line (batch 1): who runs services over it; the household, its
+    # building's leader and command see the exception (403)
+    ("POST", "/services/problems/{pk}/redeliver"): Route(
+        url(lambda w: f"/problems/{w.problem.id}/redeliver"), setup=sscene, body=lambda w: {},
+        missing=gone(f"/problems/{MISSING}/redeliver"), command=403, leader=403, resident=403),
     ("GET", "/services/categories"): Route(url(lambda w: "/categories"), setup=sscene, **ANY_USER),
     ("PATCH", "/services/categories/{pk}"): Route(
         url(lambda w: f"/categories/{requests.Category.objects.get(code='repair').id}"), setup=sscene,

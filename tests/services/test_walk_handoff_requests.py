@@ -159,7 +159,7 @@ def test_the_api_reads_a_request_back_and_names_the_steps(world, svc):
     step = next(p for p in op["parameters"] if p["name"] == "step")
     enum = step["schema"].get("enum") or schema["components"]["schemas"][
         step["schema"]["$ref"].rsplit("/", 1)[1]]["enum"]
-    assert set(enum) == {"take", "done", "confirm", "reopen", "cancel", "assign", "triage"}
+    assert set(enum) == {"take", "done", "confirm", "reopen", "cancel", "assign", "triage", "redeliver"}
     category = schema["components"]["schemas"]["RequestIn"]["properties"]["category"]
     assert "/api/v1/services/categories" in category["description"] and "urgent_medical" in category["description"]
 

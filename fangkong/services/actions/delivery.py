@@ -161,7 +161,7 @@ def attach_photo(actor, stop: Stop, photo) -> tuple[Stop, bool]:
     return locked, True
 
 
-def resolve_problem(actor, problem: Problem, *, resolution: str, delivered=False) -> Problem:
+def resolve_problem(actor, problem: Problem, *, resolution: str, delivered=False, redelivery=None) -> Problem:
     """Staff close an exception with what was done. `delivered`: the household's order was
     delivered after all (e.g. carried again in the evening): the order and the door become
     delivered, and the visit the door raised (a door nobody answered for someone watched
@@ -171,7 +171,8 @@ def resolve_problem(actor, problem: Problem, *, resolution: str, delivered=False
     evening: "货已取回卡口，待核实后再送" closed "请上门看看高来福" as done); and once no
     exception of the household's batch is left open, its orders still at a problem end as
     not delivered (`Order.Why.NOT_DELIVERED`: cancelled, not coming, nothing owed — found
-    on the same evening: "还有 1 单待送达" forever)."""
+    on the same evening: "还有 1 单待送达" forever). `redelivery`: the follow-up orders 补送 made
+    for it (`redelivery.redeliver`, which calls this in its transaction), kept in the event."""
     access.require(actor, access.RUN, problem)
     if problem.resolved_at is not None:
         return problem
@@ -206,6 +207,7 @@ def resolve_problem(actor, problem: Problem, *, resolution: str, delivered=False
             record(actor, "services.problem.resolve", problem,
                    {"problem": problem.id, "resolution": text, "delivered": delivered,
                     **({"reports": reports} if reports else {}),
+                    **({"redelivery": list(redelivery)} if redelivery else {}),
                     **({"visit": visit.id} if visit is not None else {}),
                     **({"orders_ended": ended} if ended else {})})
     problem.refresh_from_db()

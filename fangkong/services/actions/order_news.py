@@ -99,6 +99,23 @@ def placed(actor, order: Order) -> int:
     return _tell(actor, order, title, body, "placed", everyone=False)
 
 
+def redelivery(actor, order: Order) -> int:
+    """A follow-up of 补送 (`redelivery.redeliver`): marked so, with the order it makes good and
+    the batch it goes in (or that it waits for the next one) — once a follow-up."""
+    batch = order.batch if order.batch_id else None
+    words = {"supplier": order.supplier.name, "where": _where(order.household), "what": _what(order),
+             "was": order.redelivers_id}
+
+    def body():
+        if batch is not None:
+            return _("%(what)s, making good order #%(was)d: added to the hand-off at %(gate)s, %(time)s.") % dict(
+                words, gate=batch.checkpoint.name, time=short_time(batch.due_at))
+        return _("%(what)s, making good order #%(was)d: it goes with the next hand-off.") % words
+
+    return _tell(actor, order, lambda: _("Re-delivery for %(where)s, %(supplier)s") % words, body,
+                 "redelivery", everyone=False)
+
+
 def group_entered(actor, group, orders: list, event_id) -> int:
     """A building's group order entered: its supplier (or the staff) told once an entry."""
     from fangkong.notify.actions import notify
