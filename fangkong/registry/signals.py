@@ -46,3 +46,13 @@ home_sampling_withdrawn = Signal()
 # Services connects it (services.apps): once every person it asked for is sampled, the request is
 # done with "已上门采样 08:12" and the family told as for any request done.
 home_sampled = Signal()
+
+# sent by screening inside the transaction that recorded what happened at the door of a visit
+# of such a request when no swab was taken (`screening.actions.door.record_door`, page and API
+# alike; a retry with the same client id sends nothing): sender=Resident, request=, resident=
+# (the person, of the request's household), outcome= (no_answer | refused | not_here), at=
+# (when), visit= (the home visit's id), attempt= (how many outcomes it has: one each), actor=.
+# Services connects it (services.apps): the family is told once per outcome, in each reader's
+# language, and the request's timeline keeps it (`services.actions.home_door.door_outcome`).
+# Sent in a savepoint: whatever fails there, the sampler's outcome stands.
+home_door_outcome = Signal()

@@ -8,7 +8,8 @@ queries) is too heavy for one event. Instead:
 - read: ONE query gives the tube, the person (by code, ID hash or picked id), their zone's
   pool-size limit and their key group's (`zones.queries.SCAN_ZONE_JOINS`), their
   health-code colour, whether a positive test holds them (`HELD_COLUMNS`: any round), their
-  registration in this round if any (with its tube and time),
+  registration in this round if any (with its tube and time), whether a family's home-sampling
+  request lists them in it (`ASKED_COLUMN`: the request closes once the swab is committed),
   whether they are in the round's area or exempt from it, and whether this client_id was
   seen before. The tube is found by its barcode's index and the registration by the
   person's (`round_id + 0`): with statistics from before a round began, PostgreSQL took
@@ -37,7 +38,7 @@ from fangkong.registry.models import LEVEL_FIELDS, TOKEN_KEY_SQL, Presence
 from fangkong.zones.queries import SCAN_ZONE_COLUMNS, SCAN_ZONE_JOINS, scan_limit
 
 from .figures import EXEMPT_PRESENCE
-from .models import CodeColour, FollowUp, Sample
+from .models import CodeColour, FollowUp, HomeVisit, Sample
 from .refusals import refusal as rule
 
 # Held by a positive pool or antigen test, in any round (`FollowUp` awaiting or re-sampled):
@@ -48,6 +49,13 @@ _HELD_WHERE = ("FROM screening_followup f WHERE f.resident_id = {person}.id "
                "ORDER BY f.id DESC LIMIT 1")
 HELD_COLUMNS = (f"(SELECT f.id {_HELD_WHERE}), "
                 f"(SELECT CASE WHEN f.tube_id IS NULL THEN 1 ELSE 0 END {_HELD_WHERE})")
+# Whether the family asked for the person's home sampling in this round (an open visit of a
+# services request on its home list: `actions.home_request`): the registration then closes
+# the visit, and the request, once committed (`home_request.swabbed`). A probe of the visits'
+# unique index (round, person), in the same read (no statement more).
+ASKED_COLUMN = ("EXISTS (SELECT 1 FROM screening_homevisit hv WHERE hv.round_id = t.round_id "
+                "AND hv.resident_id = r.id AND hv.request_id IS NOT NULL "
+                f"AND hv.status = '{HomeVisit.Status.OPEN}')")
 # keys: checks.parse_person; a token by its key, the unique index's expression (`codes.token_key`)
 PERSON_COLUMN = {"token": TOKEN_KEY_SQL % {"expressions": "r.token"}, "id": "r.id_hash",  # nosec B105 - column names, not a secret
                  "resident": "r.id"}
@@ -67,6 +75,7 @@ SELECT t.id, t.count, t.capacity, t.state,
        (r.presence IN ({_EXEMPT}) OR EXISTS (SELECT 1 FROM screening_exemption ex
                                              WHERE ex.round_id = %s AND ex.resident_id = r.id)),
        {HELD_COLUMNS.format(person="r")},
+       {ASKED_COLUMN},
        {SCAN_ZONE_COLUMNS.format(person="r")}
 FROM (SELECT 1 AS one) x
 LEFT JOIN screening_tube t ON t.round_id + 0 = %s AND t.barcode = %s
@@ -157,8 +166,8 @@ def look(rnd, p) -> dict:
     tube_id, count, capacity, state, rid, name, household_id = row[:7]
     levels = dict(zip(LEVEL_FIELDS, row[7:7 + n], strict=True))
     (colour, where_code, where_at, where_point, where_table, seen_s, seen_t, seen_c, in_area,
-     exempt, held, held_antigen) = row[7 + n:19 + n]
-    zone = scan_limit(*row[19 + n:])
+     exempt, held, held_antigen, asked) = row[7 + n:20 + n]
+    zone = scan_limit(*row[20 + n:])
     if rid is not None and kind == "resident" and not in_area:
         rid = None  # a pick by id only finds people of the round's area (as the batch's `sync_reads`)
     return {
@@ -175,6 +184,8 @@ def look(rnd, p) -> dict:
         "zone": None if rid is None else zone,  # (zone or key group, people per tube[, key])
         # held by a positive test: (the follow-up's id, "pool" or "antigen"), or None
         "held": None if rid is None or held is None else (held, "antigen" if held_antigen else "pool"),
+        # on the round's home list for a family's request (`ASKED_COLUMN`)
+        "asked": rid is not None and bool(asked),
     }
 
 

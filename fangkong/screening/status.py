@@ -213,28 +213,46 @@ def reported_cases(resident_ids, since=None) -> set[int]:
 
 
 HELD_CODES = ("case", "held", "held_antigen", "close_contact")  # `held_codes`' values, worst first
+# a follow-up that holds its person now: the re-test still to take or its result still to come
+OPEN_HOLD = (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED)
+
+
+def held_kinds(resident_ids) -> dict[int, str]:
+    """{resident id: "held" | "held_antigen"} for those of `resident_ids` held now by a
+    positive test awaiting the re-test: an open follow-up (`OPEN_HOLD`) of a positive pooled
+    tube ("held") or of a positive antigen test (no tube: "held_antigen"); of several, the
+    newest says it. The one definition of the hold: `held_codes` (the missing list, the
+    family's page, what a row may record) and the gate (`gate_hold.held`, one person) read
+    it. One query, by the follow-ups' resident index."""
+    ids = list({int(i) for i in resident_ids})
+    if not ids:
+        return {}
+    out = {}
+    for rid, tube_id in (FollowUp.objects.filter(resident_id__in=ids, status__in=OPEN_HOLD)
+                         .order_by("created_at", "id").values_list("resident_id", "tube_id")):
+        out[rid] = "held" if tube_id else "held_antigen"  # the newest last: kept
+    return out
 
 
 def held_codes(rows, cases=None) -> dict[int, str]:
     """{resident id: "case" | "held" | "held_antigen" | "close_contact"} for those of `rows`
     (residents) confirmed as a case in the last CONTACT_DAYS, held now by a positive pooled
     tube ("held") or antigen test ("held_antigen", awaiting the re-test), or living with a
-    case: the family's page no longer asks them to the sampling point. The missing list's
+    case: the family's page no longer asks them to the sampling point ("held" and
+    "held_antigen": `held_kinds`, as the gate says them). The missing list's
     mark (`missing_marks`: page, .xlsx, API) and what its row may record for them
     (`access.HELD_OUTCOMES`, the actions' `held_code`) read this one definition. Three queries."""
     if not rows:
         return {}
     cases = cases_by_household([r.household_id for r in rows]) if cases is None else cases
-    open_ = (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED)
-    held = dict(FollowUp.objects.filter(resident_id__in=[r.id for r in rows], status__in=open_)
-                .values_list("resident_id", "tube_id"))
+    held = held_kinds(r.id for r in rows)
     contacts = close_contacts(rows, cases)
     out = {}
     for r in rows:
         if r.id in cases.get(r.household_id, ()):
             out[r.id] = "case"
         elif r.id in held:
-            out[r.id] = "held" if held[r.id] else "held_antigen"
+            out[r.id] = held[r.id]
         elif r.id in contacts:
             out[r.id] = "close_contact"
     return out

@@ -482,7 +482,7 @@ def request_out(r, scope) -> dict:
             "reopen_reason": "" if follower else r.reopen_reason, "asked_from": r.asked_from_id,
             "follower": follower, "no_contact": {} if follower else no_contact_out(r),
             "people": [{"id": p.id, "name": p.name} for p in r.home_people] if home else None,
-            "home_sampling": r.home_lines if home else None,
+            "home_sampling": r.home_lines if home else None, "timeline": r.timeline if home else None,
             "order": r.order_id, "order_line": r.order_line_id, "order_what": r.order_what,
             "redeliveries": [] if follower or not r.order_id else
             [redelivery_out(f) for f in redeliveries.for_requests([r])[0].follow_ups]}

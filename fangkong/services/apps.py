@@ -7,12 +7,14 @@ class ServicesConfig(AppConfig):
     verbose_name = "Sealed-area services"
 
     def ready(self):
-        from fangkong.registry.signals import home_sampled
+        from fangkong.registry.signals import home_door_outcome, home_sampled
         from fangkong.zones.signals import case_recorded
 
         case_recorded.connect(_terminal_disinfection, dispatch_uid="services.terminal_disinfection")
         # screening found a home-sampling request's people swabbed at home: done once all are
         home_sampled.connect(_home_sampled, dispatch_uid="services.home_sampled")
+        # and found no swab at the door of such a request's person: the family told, once
+        home_door_outcome.connect(_home_door, dispatch_uid="services.home_door_outcome")
 
 
 def _terminal_disinfection(sender, case, actor, **kwargs):
@@ -26,3 +28,9 @@ def _home_sampled(sender, **kwargs):
     from .actions.home_sampled import sampled
 
     return sampled(sender, **kwargs)
+
+
+def _home_door(sender, **kwargs):
+    from .actions.home_door import door_outcome
+
+    return door_outcome(sender, **kwargs)

@@ -2,8 +2,9 @@
 be sampled at home (`members`, `chosen`), the open requests a newly planned round lists
 (`asked_under`, screening's read through settings.FANGKONG_HOME_SAMPLING_ASKED) and where each
 person stands on the rounds' lists (`with_home_lines`, read from screening through
-settings.FANGKONG_HOME_SAMPLING_LINES). Reads and checks only: the writes are
-`actions.requests` (raised, cancelled) and `actions.home_sampled` (done once sampled).
+settings.FANGKONG_HOME_SAMPLING_LINES), with what happened at the door on the way
+(`.timeline`, `timeline_entry`). Reads and checks only: the writes are `actions.requests` (raised, cancelled),
+`actions.home_sampled` (done once sampled) and `actions.home_door` (no swab at the door).
 
 Services and screening never import each other: the request goes to screening through
 `registry.signals.home_sampling_asked`, the swab comes back through `home_sampled`, and
@@ -22,7 +23,7 @@ from fangkong.core.text import join_words
 from fangkong.core.tree import under_any
 from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident, Tag
 
-from .models import Request
+from .models import Request, RequestEvent
 
 CODE = "home_sampling"
 # who is chosen when the asker chooses nobody: who cannot go down to the sampling point
@@ -123,14 +124,15 @@ def asked_under(keys) -> list[dict]:
 
 def with_home_lines(reqs) -> list:
     """Each home-sampling request of `reqs` (already read by someone allowed to) with
-    `.home_people` (its people: [Resident]) and `.home_lines` (each person on each round's
+    `.home_people` (its people: [Resident]), `.home_lines` (each person on each round's
     list, in the reader's words: "苏霞：已列入 04-12 第3轮核酸 上门采样名单", screening's
-    `home_requests.lines` through settings.FANGKONG_HOME_SAMPLING_LINES); the others with
-    none. No query when none is one; else two and screening's one."""
+    `home_requests.lines` through settings.FANGKONG_HOME_SAMPLING_LINES) and `.timeline`
+    (what happened at the door on the way, oldest first: `timeline_entry`); the others with none.
+    No query when none is one; else three and screening's one."""
     reqs = list(reqs)
     mine = [r for r in reqs if is_home_sampling(r.category)]
     for r in reqs:
-        r.home_people, r.home_lines = [], []
+        r.home_people, r.home_lines, r.timeline = [], [], []
     if not mine:
         return reqs
     by_id = {r.id: r for r in mine}
@@ -141,4 +143,22 @@ def with_home_lines(reqs) -> list:
     if path:
         for rid, lines in import_string(path)(list(by_id)).items():
             by_id[rid].home_lines = lines
+    for ev in RequestEvent.objects.filter(request_id__in=list(by_id)).order_by("at", "id"):
+        r = by_id[ev.request_id]
+        r.timeline.append(timeline_entry(ev, {p.id: p.name for p in r.home_people}))
     return reqs
+
+
+def timeline_entry(ev: RequestEvent, names: dict) -> dict:
+    """An event of a request's timeline as the request page and its API say it: {"at",
+    "kind", "outcome", "resident", "text"} — `text` in the reader's language ("苏霞：上门采样
+    人员到门无人应答"); `names`: {resident id: name} of the request's people."""
+    name = names.get(ev.resident_id, "")
+    if ev.outcome == "refused":
+        what = _("the home sampler came, the swab was refused")
+    elif ev.outcome == "not_here":
+        what = _("the home sampler came, not at this address")
+    else:
+        what = _("the home sampler came, nobody answered the door")
+    return {"at": ev.at, "kind": ev.kind, "outcome": ev.outcome, "resident": ev.resident_id,
+            "text": _("%(name)s: %(what)s") % {"name": name, "what": what} if name else what}

@@ -492,6 +492,35 @@ class Request(Levels):
                    models.Index(fields=["state", "due_at"], name="svc_req_due_idx")]
 
 
+class RequestEvent(models.Model):
+    """What happened to a request on its way that is not one of its own fields, on its
+    timeline (the request page, its API's `timeline`): a home visit of a home-sampling request
+    with no swab at the door (`actions.home_door`: no answer, refused, not at this address),
+    the family told once. One row per outcome screening recorded: its visit and attempt."""
+
+    class Kind(models.TextChoices):
+        DOOR = "door", _("At the door, no swab")
+
+    request = models.ForeignKey(Request, models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField()  # when it happened (the door's time)
+    resident = models.ForeignKey("registry.Resident", models.SET_NULL, null=True, blank=True, related_name="+")
+    # the door's outcome: screening's `HomeVisit.Door` value (no_answer | refused | not_here)
+    outcome = models.CharField(max_length=12, blank=True)
+    # screening's home visit (its id: no foreign key between services and screening) and which
+    # of its outcomes this is — one event, and one message, each
+    visit = models.BigIntegerField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "visit", "attempt"],
+                                               name="svc_req_event_once")]
+
+    def __str__(self):
+        return f"{self.request_id}: {self.kind}/{self.outcome}"
+
+
 class Pet(Levels):
     household = models.ForeignKey("registry.Household", models.PROTECT, related_name="pets")
     name = models.CharField(_("name"), max_length=40)

@@ -448,6 +448,16 @@ class HomeLineOut(Schema):
     text: str = Field(description="The line as the request page says it: \"苏霞：已列入 04-12 第3轮核酸 上门采样名单\".")
 
 
+class TimelineOut(Schema):
+    """Something that happened to a request on its way (`RequestEvent`): a home visit with no
+    swab at the door."""
+    at: datetime.datetime
+    kind: str = Field(description="door (no swab at a home visit's door)")
+    outcome: str = Field("", description="no_answer | refused | not_here")
+    resident: int | None = None
+    text: str = Field(description="As the request page says it: \"苏霞：上门采样人员到门无人应答\".")
+
+
 class RequestOut(Schema):
     id: int
     household: int
@@ -484,6 +494,9 @@ class RequestOut(Schema):
     home_sampling: list[HomeLineOut] | None = Field(None, description="`home_sampling`: each person on each round's "
                                                     "home-sampling list (none yet: the next round planned lists them); "
                                                     "done by itself once everyone is sampled at home. Null as `people`.")
+    timeline: list[TimelineOut] | None = Field(None, description="`home_sampling`: what happened at the door on the "
+                                               "way, oldest first (no answer, refused, not at this address: the "
+                                               "family is told each once). Null as `people`.")
     order: int | None = Field(None, description="\"这单有问题\": the order it is about.")
     order_line: int | None = Field(None, description="The manifest line of that order it names (null: the whole order).")
     order_what: str = Field("", description="short | damaged | wrong | missing (not received); \"\" for other requests.")

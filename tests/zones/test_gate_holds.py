@@ -100,6 +100,41 @@ def test_a_positive_pool_and_a_positive_antigen_keep_the_person_in(world, preset
     assert told(w).filter(key__startswith=f"zones.gate_held.{w.wang.id}.", user=w.users.staff).exists()
 
 
+def test_the_gate_and_the_missing_list_read_one_rule_of_the_hold(world, presets, login, east_gate):
+    """`screening.status.held_kinds` is the one rule of "held" / "held_antigen": the gate
+    (`gate_hold.held`, one query a person) and the round's missing list (`held_codes`) say
+    the same for someone with two open follow-ups, the newest whatever the rows' order."""
+    from fangkong.screening import gate_hold
+    from fangkong.screening.models import FollowUp
+    from tests.screening.security_routes import antigen_positive
+    from tests.screening.test_alert import positive_pool
+
+    w = world
+    antigen_positive(w)  # 苏霞's antigen test positive: held, awaiting the PCR re-test
+    rnd = _pcr_round(w)
+    positive_pool(w, rnd, barcode="T0009", people=(w.wang,))  # 王新勇's pooled tube positive
+    antigen = FollowUp.objects.get(resident=w.su)
+    pooled = FollowUp.objects.get(resident=w.wang)
+    assert pooled.id > antigen.id and pooled.tube_id and not antigen.tube_id
+    # her pooled follow-up, written later (a higher id) but older than her antigen one
+    FollowUp.objects.filter(pk=pooled.pk).update(
+        resident=w.su, household_id=w.su.household_id, created_at=antigen.created_at - datetime.timedelta(hours=2))
+    ev = through(w, east_gate, w.su)
+    assert not ev.allowed and ev.hold == "held_antigen" and "抗原阳性" in ev.reason
+    rows = login(w.users.staff).get(f"/api/v1/screening/rounds/{rnd.id}/missing").json()["results"]
+    mark = next(r for r in rows if r["id"] == w.su.id)
+    assert (mark["held"], mark["held_label"]) == ("held_antigen", "抗原阳性，等待核酸复核")
+    # the antigen hold settled: the pooled tube's holds her, at the gate and on the list alike
+    FollowUp.objects.filter(pk=antigen.pk).update(status=FollowUp.Status.RELEASED)
+    assert through(w, east_gate, w.su).hold == "held"
+    rows = login(w.users.staff).get(f"/api/v1/screening/rounds/{rnd.id}/missing").json()["results"]
+    assert next(r for r in rows if r["id"] == w.su.id)["held"] == "held"
+    # the gate asks it in one query a person
+    with CaptureQueriesContext(connection) as q:
+        assert gate_hold.held(w.su.id) == "held" and gate_hold.held(w.xia.id) == ""
+    assert len(q.captured_queries) == 2, [x["sql"] for x in q.captured_queries]
+
+
 def _pcr_round(w):
     from fangkong.screening.actions import planning
 

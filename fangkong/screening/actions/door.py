@@ -4,7 +4,10 @@ visit is given to records it from their list (or staff, told by phone, from the 
 the API alike), with the time, who, and a note. The visit stays open: another attempt, by
 the same sampler or one it is given to next; the person stays on the missing list. Every
 list says it the same way (`HomeVisit.door_text`, `door.door_out`). Audited
-(`screening.home.door`)."""
+(`screening.home.door`). A visit of a family's home-sampling request (`request_id`): the
+family is told (`tell_family`, through `registry.signals.home_door_outcome`)."""
+
+import logging
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,12 +16,16 @@ from django.utils.translation import gettext as _
 from fangkong.audit.actions import record
 from fangkong.core.clean import client_id as check_client_id
 from fangkong.core.errors import Invalid
+from fangkong.registry.models import Resident
+from fangkong.registry.signals import home_door_outcome
 
 from .. import checks
 from ..access import require_door
 from ..figures import still_to_visit_q
 from ..models import HomeVisit, RoundStatus, Sample
 from .common import user_of
+
+log = logging.getLogger(__name__)
 
 FIELDS = ["door", "door_at", "door_by", "door_note", "door_attempts", "door_client_id"]
 
@@ -57,7 +64,23 @@ def record_door(actor, hv: HomeVisit, outcome, note="", *, client_id=None) -> Ho
         record(actor, "screening.home.door", None,
                {"visit": hv.id, "outcome": outcome, "attempts": hv.door_attempts},
                levels_from=hv, label=str(hv.resident_id))
+        if hv.request_id:  # a family asked for it: they are told, once (services)
+            tell_family(actor, hv)
     return _read(hv)
+
+
+def tell_family(actor, hv: HomeVisit) -> None:
+    """The family whose home-sampling request the visit answers hears what happened at the
+    door (`registry.signals.home_door_outcome`, services'), once per outcome recorded (its
+    attempt's number). In a savepoint of the caller's transaction: a failure there is logged
+    and the outcome stands (the request page says it all the same)."""
+    try:
+        with transaction.atomic():
+            home_door_outcome.send(sender=Resident, request=hv.request_id, resident=hv.resident,
+                                   outcome=hv.door, at=hv.door_at, visit=hv.id, attempt=hv.door_attempts,
+                                   actor=actor)
+    except Exception:  # noqa: BLE001 - the door's outcome is recorded whatever the message does
+        log.exception("home visit %s: telling the family of its door outcome failed", hv.id)
 
 
 def _read(hv: HomeVisit) -> HomeVisit:

@@ -13,15 +13,17 @@ services.apps; the reads each way through settings):
   its people when it is planned (`for_round`, reading the open requests through
   settings.FANGKONG_HOME_SAMPLING_ASKED).
 - sampled: a visit of a request whose person is registered in its round (the station's scan
-  or batch at the door — their hot path is left as it is) is done on the worker's pass
-  (`close_sampled`, every FANGKONG_RECOVER_SECONDS), or at once when staff mark it done;
-  services is told who of the request is sampled and when (`home_sampled`), and closes the
-  request once that is everyone.
+  or batch at the door) is done once the registration is committed (`swabbed`: the single
+  scan knows from the read it already makes, `scanning.ASKED_COLUMN`; a batch asks once
+  after its commit), or when staff mark it done; the worker's pass (`close_sampled`, every
+  FANGKONG_RECOVER_SECONDS) is the safety net. Services is told who of the request is
+  sampled and when (`home_sampled`), and closes the request once that is everyone.
 - withdrawn (the request cancelled): its visits still to make are taken off the lists.
 
 Audited: `screening.home.request` (listed or noted), `screening.home.status` (done, taken off)."""
 
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -119,13 +121,39 @@ def add(actor, rnd: Round, request_id: int, people, note="") -> list[HomeVisit]:
     return listed + noted
 
 
+def swabbed(round_id: int, resident_ids) -> None:
+    """(the station's writes: the single scan of someone a family's request lists, a batch, a
+    conflict accepted) `resident_ids` were just registered in round `round_id`: once that is
+    committed — not before, a batch rolled back closes nothing — their open visits of a
+    request are done and services told (`close_swabbed`), so the request closes at once
+    ("已上门采样 08:12") with no worker to wait for. The worker's pass (`close_sampled`)
+    stays the safety net: a failure here is logged and found there."""
+    ids = sorted({int(i) for i in resident_ids})
+    if ids:
+        transaction.on_commit(partial(close_swabbed, int(round_id), ids), robust=True)
+
+
+def close_swabbed(round_id: int, resident_ids) -> int:
+    """(on commit, `swabbed`) The open visits of a request of these people in this round,
+    registered there: done as on the worker's pass (`close`). One query when none."""
+    return close(HomeVisit.objects.filter(round_id=round_id, resident_id__in=list(resident_ids),
+                                          request_id__isnull=False, status=OPEN))
+
+
 def close_sampled(limit=500) -> int:
     """(the worker's pass, `tasks.recover_screening`) Open visits of a request whose person is
-    registered in the visit's round since: done, at the swab's time, and services told
-    (`tell`). One conditional UPDATE a visit (two workers close each once); a request that
-    fails is logged and found again on the next pass. Returns how many visits were closed."""
-    found = list(HomeVisit.objects.filter(request_id__isnull=False, status=OPEN).annotate(swab_at=swab_q())
-                 .filter(swab_at__isnull=False).order_by("id")[:limit])
+    registered in the visit's round since (a swab whose `swabbed` failed, or one before it):
+    done as `close` says. Returns how many visits were closed."""
+    return close(HomeVisit.objects.filter(request_id__isnull=False, status=OPEN), limit=limit)
+
+
+def close(visits, limit=500) -> int:
+    """Those of `visits` (open visits of a request) whose person is registered in the
+    visit's round: done, at the swab's time, and services told (`tell`). One conditional
+    UPDATE a visit (two workers, or a worker and the commit of the scan, close each once); a
+    request that fails is logged and found again on the worker's next pass. Returns how many
+    visits were closed."""
+    found = list(visits.annotate(swab_at=swab_q()).filter(swab_at__isnull=False).order_by("id")[:limit])
     by_request = {}
     for hv in found:
         by_request.setdefault(hv.request_id, []).append(hv)

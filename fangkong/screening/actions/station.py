@@ -43,6 +43,7 @@ from .common import (
 )
 from .events import parse_event
 from .followup import came_out
+from .home_request import swabbed
 from .sync import sync
 from .sync_writes import bump_counters, insert_samples
 
@@ -192,6 +193,8 @@ def _scan_outcome(actor, rnd, p, seen, now) -> dict | None:
         tube = scanning.write(rnd, p, seen, getattr(user_of(actor), "id", None), now)
         if tube is None:
             return None
+        if seen["asked"]:  # on the home list for a family's request: it closes once committed
+            swabbed(rnd.id, [person["id"]])
         out = {"status": "ok", "name": name}
     out["client_id"] = str(p["client_id"])
     if tube is not None:
@@ -264,6 +267,7 @@ def resolve_conflict(actor, c: Conflict, accept: bool) -> Conflict:
             Tube.objects.filter(pk=c.tube_id).update(count=F("count") + 1)
             s.ex = r.presence in EXEMPT_PRESENCE or Exemption.objects.filter(round=rnd, resident=r).exists()
             bump_counters(rnd, [s])
+            swabbed(rnd.id, [r.id])  # a family's request for them closes once committed
         c.status = Conflict.Status.ACCEPTED if accept else Conflict.Status.DISMISSED
         c.resolved_by, c.resolved_at = user_of(actor), timezone.now()
         c.save(update_fields=["status", "resolved_by", "resolved_at"])

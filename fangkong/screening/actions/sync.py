@@ -48,6 +48,7 @@ from .common import (
 )
 from .events import parse_batch
 from .followup import came_out
+from .home_request import swabbed
 from .sync_reads import reads, registered
 from .sync_writes import (
     CopyCollided,
@@ -342,6 +343,7 @@ class Batch:
             started(rnd, actor)
         self.link_new_tubes()
         inserted = self.insert_samples(copy)
+        swabbed(rnd.id, [s.resident_id for s in inserted])  # their families' requests: on commit
         writes = []  # PostgreSQL: the tubes' UPDATE, the counters and the audit: one round trip
         update_tubes(self.tubes, self.start_counts, inserted, self.sealed_now, new_tubes,
                      unwritten=tubes_later, defer=writes)

@@ -34,9 +34,9 @@ def sampled(sender, request, sampled, actor, **kwargs) -> Request | None:
 
         def words():
             if len(people) == 1:
-                return _("Sampled at home %(time)s") % {"time": _clock(sampled[people[0].id])}
+                return _("Sampled at home %(time)s") % {"time": clock(sampled[people[0].id])}
             return _("Sampled at home: %(people)s") % {"people": join_words(
-                f"{p.name} {_clock(sampled[p.id])}" for p in people)}
+                f"{p.name} {clock(sampled[p.id])}" for p in people)}
 
         with translation.override(settings.LANGUAGE_CODE):  # kept as staff would have typed it
             result = words()[:300]
@@ -45,7 +45,7 @@ def sampled(sender, request, sampled, actor, **kwargs) -> Request | None:
                              "at": max(sampled[p.id] for p in people).isoformat()})
 
 
-def _clock(at) -> str:
+def clock(at) -> str:
     """"08:12" for a swab of today; another day's with its day ("12-06 08:12")."""
     local = timezone.localtime(at)
     return local.strftime("%H:%M") if local.date() == timezone.localdate() else short_time(at)
