@@ -422,6 +422,7 @@ FANGKONG_PLACE_ALERTS = [
     "fangkong.zones.panels.waiting_escalations",  # a case's escalation draft left unpublished
     "fangkong.zones.panels.failed_publications",  # a timed publication the worker refused
     "fangkong.zones.panels.awaiting_approval",  # a lift waiting for the street's approval
+    "fangkong.reports.panels.tonight_alert",  # a street's or district's night: reports owed, to review
 ]
 # An escalation drafted after a case and not published after this many hours stands out in
 # red on the zones page and at the top of the place's page (zones.panels).

@@ -47,6 +47,9 @@ class Figure:
     # history of it): a nightly report of a day whose cut-off has passed takes it from the
     # roll stored at that cut-off (`reports.models.CutoffRoll`), never from today's roll
     roll: bool = False
+    # the label in a nightly report, counted as of its cut-off, where the dashboard's says "now"
+    # ("On duty at the cut-off" beside the dashboard's "On duty now"); None: `label`
+    report_label: object = None
 
 
 def shared_hint(key: str) -> str:

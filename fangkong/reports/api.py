@@ -86,6 +86,16 @@ class ChangedBelowOut(Schema):
     said: str  # in words, as the page says it
 
 
+class NotSummedBelowOut(Schema):
+    """A place further below that a report summed here left out: in neither's figures."""
+
+    place: int | None
+    name: str
+    status: str  # as the report summed kept it: missing | draft | returned
+    via: str  # the place whose report (summed here) left it out
+    via_place: int | None
+
+
 class ReportOut(Schema):
     id: int | None  # null: a draft counted now and not saved yet (GET of a node's day)
     place: int
@@ -118,6 +128,13 @@ class ReportOut(Schema):
     # leaves that report to be corrected), and that warning in words
     summed_by: int | None = None
     summed_by_said: str = ""
+    # a partial sum (places below, or further below, not in the figures), as the page says it
+    # ("" when every place is counted): the figures are NOT the place's total
+    partial_said: str = ""
+    left_out_said: str = ""  # which places are not counted, as the page's line above the figures
+    # the places two or more levels below that a report summed here left out (a district's
+    # report summing a street's partial sum)
+    not_summed_below: list[NotSummedBelowOut] = []
 
 
 class CompletenessRow(Schema):
@@ -139,6 +156,7 @@ class CompletenessOut(Schema):
     missing: int
     returned: int  # sent back and not submitted again
     outstanding: int  # missing + returned: still to be reported, reminded
+    awaiting: int  # submitted, not yet approved or returned: the reviewers' work
     total: int
     rows: list[CompletenessRow]
 
@@ -174,6 +192,22 @@ class RemindOut(Schema):
     skipped: list[RemindSkippedOut] = []  # reminded less than 30 minutes ago: not sent again
 
 
+class RemindPlaceOut(Schema):
+    place: int
+    name: str
+    state: str  # missing | returned (sent back, not submitted again)
+    people: list[str]  # who is told (the accounts that submit its report)
+    again_at: datetime.datetime | None  # reminded less than 30 minutes ago: not sent again until then
+
+
+class RemindPreviewOut(Schema):
+    """Who POST …/remind would tell now (nothing is sent by this GET)."""
+
+    places: list[RemindPlaceOut]
+    nobody: list[str]  # outstanding places nobody can submit for
+    channels: list[str]  # how it goes out besides the inbox (e.g. SMS), in the reader's language
+
+
 class RefreshOut(Schema):
     queued: bool  # false: a refresh of this node already waits for the worker
 
@@ -184,6 +218,7 @@ def report_out(r: DailyReport, scope=None) -> dict:
     by = figures.by_key()
     below = queries.changed_below(r) if r.pk and r.children else []
     above = queries.summed_by(r) if r.status in queries.COUNTED or r.status == DailyReport.Status.RETURNED else None
+    partial = present.partial_head(r)
     return {"id": r.id, "place": r.place_id, "place_name": r.place.name, "level": r.level, "day": r.day,
             "version": r.version, "current": r.current, "status": r.status, "cutoff_at": r.cutoff_at,
             "due_at": r.due_at, "computed_at": r.computed_at, "figures_as_of": last,
@@ -193,11 +228,13 @@ def report_out(r: DailyReport, scope=None) -> dict:
             "children": [c | {"figures": figures.figures_only(c["figures"]), "as_of": c.get("as_of")}
                          for c in present.children(r)],  # as they stand now (`included`: accepted)
             "changed_below": [c | {"said": present.change_text(c), "changes": [
-                {"key": k, "label": str(by[k].label) if k in by else k, "counted": a, "now": b}
+                {"key": k, "label": present.label(by[k], report=True) if k in by else k, "counted": a, "now": b}
                 for k, a, b in c["changes"]]} for c in below],
             "summed_by": above.id if above is not None else None,
             "summed_by_said": present.summed_by_text(r, scope)
-            if above is not None and r.status != DailyReport.Status.APPROVED else ""}
+            if above is not None and r.status != DailyReport.Status.APPROVED else "",
+            "partial_said": partial["text"] if partial else "", "left_out_said": present.left_out(r),
+            "not_summed_below": present.not_summed_below(r)}
 
 
 def _day(value) -> datetime.date:
@@ -314,6 +351,16 @@ def completeness(request, place_id: int, day: datetime.date | None = None):
                       "status": r["report"].status if r["report"] else None,
                       "version": r["report"].version if r["report"] else None,
                       "first_submitted_at": r["first"]} for r in rows]}
+
+
+@router.get("/reports/places/{place_id}/remind", response=RemindPreviewOut)
+def remind_preview(request, place_id: int, day: datetime.date | None = None):
+    """Who a reminder would tell now, and how (read only): the places still owing the report of
+    `day` (default today), the people who would be texted, the places reminded less than 30
+    minutes ago (`again_at`: not sent again) — to ask before POSTing, as the page does."""
+    node = queries.get_node(request.scope, place_id)
+    access.require_remind(request.scope, node)
+    return actions.remind_preview(actor_of(request), node, day or timezone.localdate())
 
 
 @router.post("/reports/places/{place_id}/remind", response=RemindOut)

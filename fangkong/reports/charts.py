@@ -127,10 +127,14 @@ def as_reported(node, drawn: list[Chart], own=None) -> None:
 
 def as_snapshot(drawn: list[Chart], values: dict, as_of, at) -> None:
     """A street's or district's dashboard (`live.board`: its communities' snapshots): each
-    chart over days shows today as the snapshot the tiles above it show — one figure, one
-    value on the page (found on the re-walk: "0 阳性病例" as of 13:42 above a chart counting
-    the case reported at 13:44 now, "1"). Today is "counted now" (said under the chart).
-    Snapshots counted before midnight (`as_of`, the oldest) are not today's: left as counted."""
+    chart over days shows today, while it has no submitted report, as the snapshot the tiles
+    above it show — one figure, one value on the page (found on the re-walk: "0 阳性病例" as of
+    13:42 above a chart counting the case reported at 13:44 now, "1"); today is then "counted
+    now" (said under the chart). Once today's report is submitted its bar is the report's, as
+    every other day's and as a community's chart shows it (`as_reported`; walked 2026-12-07:
+    the street's chart said "封控 0 · 管控 520 按现在数据统计" and "没有已提交的日报" for a day
+    its report had said 38 · 482). Snapshots counted before midnight (`as_of`, the oldest) are
+    not today's: left as counted."""
     from django.utils import timezone
 
     today = timezone.localtime(at).date()
@@ -138,6 +142,8 @@ def as_snapshot(drawn: list[Chart], values: dict, as_of, at) -> None:
         return
     for c in drawn:
         if not c.days or not c.keys or c.say is None or today not in c.days:
+            continue
+        if c.counted and not c.counted[c.days.index(today)]:  # today's report says it
             continue
         parts = tuple(values.get(k) for k in c.keys)
         if not all(isinstance(v, int) for v in parts):
@@ -150,16 +156,24 @@ def as_snapshot(drawn: list[Chart], values: dict, as_of, at) -> None:
             c.counted[i] = True
 
 
-def note(chart: Chart) -> str:
+def note(chart: Chart, today=None) -> str:
     """The days of a chart counted now (no submitted report of theirs), in words; "" when
-    every day is as its report says (or the chart is not over days)."""
+    every day is as its report says (or the chart is not over days). `today` (a dashboard's):
+    when today's bar is its submitted report's, said too — the tiles above are as of now, the
+    bar as of the report's cut-off."""
     from fangkong.core.text import join_words
 
     now = [label for (label, _v, _s), mark in zip(chart.rows, chart.counted, strict=False) if mark]
-    if not now:
-        return ""
-    return _("No report was submitted for %(days)s, so those days show the figures as counted now. "
-             "The other days show the figures of their submitted reports.") % {"days": join_words(now)}
+    out = []
+    if now:
+        out.append(_("No report was submitted for %(days)s, so those days show the figures as counted now. "
+                     "The other days show the figures of their submitted reports.") % {"days": join_words(now)})
+    if today is not None and chart.days and today in chart.days and chart.counted:
+        i = chart.days.index(today)
+        if i < len(chart.counted) and not chart.counted[i]:
+            out.append(_("The bar of %(day)s is its submitted report's (as of its cut-off); the figures above "
+                         "are as of now.") % {"day": chart.rows[i][0]})
+    return " ".join(out)
 
 
 # --- SVG ----------------------------------------------------------------------------------

@@ -173,6 +173,8 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
             "at": local(r.submitted_at).strftime("%Y-%m-%d %H:%M"), "who": r.submitted_by or _("the system or a removed account")})
     if r.reason:
         facts.append(_("Correction: %(reason)s") % {"reason": r.reason})
+    if head := present.partial_head(r):  # a partial sum, at any level below (as the page says it)
+        facts.append(head["text"])
     if present.left_out(r):
         facts.append(present.left_out(r))
     if r.pk and r.children:  # a place below corrected (or first sent) its report since
@@ -184,7 +186,7 @@ def _story(r: DailyReport, fnt: str, width: float) -> list:
                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
     keys = d.figures or None
-    for section in present.sections(r.figures, keys=keys, links=False):
+    for section in present.sections(r.figures, keys=keys, links=False, report=True):
         story.append(Paragraph(_esc(section["group"]), h2))
         data = [[_("Figure"), _("Value")]] + [[row["label"], row["shown"]] for row in section["rows"]]
         t = Table(data, colWidths=[width * 0.7, width * 0.3])

@@ -35,7 +35,9 @@ def value(f, v):
 
 
 def header(f) -> str:
-    label = str(f.label)
+    from .present import label as label_of
+
+    label = label_of(f, report=True)  # a report's figures: as of its cut-off
     return f"{label} (%)" if f.unit == "percent" else (f"{label} (h)" if f.unit == "minutes" else label)
 
 
@@ -86,7 +88,8 @@ def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
             continue
         ws = wb.create_sheet(str(Kind(lvl).label))
         ws.append([_text(ws, h, bold=True) for h in (
-            _("Place"), _("Day"), _("Version"), _("Status"), _("In the sum above"), _("Submitted at"),
+            _("Place"), _("Day"), _("Version"), _("Status"), _("In the sum above"), _("Partial sum"),
+            _("Submitted at"),
             *[header(f) for f in defs], _("Figures as of"), _("New in the day"), _("Changed since the sum above"),
             _("Remarks"), _("Reason for the correction"))])
         days = sorted({r.day for r in rows} | {c["day"] for c in missing} | {c["day"] for c in after})
@@ -101,21 +104,22 @@ def report_book(reports: list[DailyReport], *, left_out=(), later=()) -> bytes:
                 if r.id in back:  # returned after the sum above (`present.later_status`)
                     summed, changed = present.later_status(back[r.id]), present.change_text(back[r.id])
                 ws.append([_text(ws, r.place.name), _text(ws, r.day.isoformat()), r.version,
-                           _text(ws, status), _text(ws, summed), _text(ws, at or ""),
-                           *[value(f, r.figures.get(f.key)) for f in defs], _text(ws, as_of(r)),
+                           _text(ws, status), _text(ws, summed), _text(ws, present.partial_cell(r)),
+                           _text(ws, at or ""), *[value(f, r.figures.get(f.key)) for f in defs], _text(ws, as_of(r)),
                            _text(ws, present.window_text(r)), _text(ws, changed), _text(ws, r.remarks),
                            _text(ws, r.reason)])
             for c in (c for c in missing if c["day"] == day):
                 said = _("not counted: %(status)s") % {"status": statuses.get(c["status"], _("not submitted"))}
                 ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"] or "",
-                           _text(ws, str(said)), _text(ws, str(said)), "", *["" for _f in defs], "", "", "", "", ""])
+                           _text(ws, str(said)), _text(ws, str(said)), "", "", *["" for _f in defs], "", "", "", "",
+                           ""])
             for c in (c for c in after if c["day"] == day):
                 at = c["submitted_at"] and timezone.localtime(c["submitted_at"]).strftime("%Y-%m-%d %H:%M")
                 said = present.later_status(c)
                 mine = own.get(c.get("report")) or {}
                 status = statuses.get(mine.get("status"), "")
                 ws.append([_text(ws, c["name"]), _text(ws, day.isoformat()), c["version"],
-                           _text(ws, str(status)), _text(ws, str(said)), _text(ws, at or ""),
+                           _text(ws, str(status)), _text(ws, str(said)), "", _text(ws, at or ""),
                            *["" for _f in defs], "", "", _text(ws, present.change_text(c)),
                            _text(ws, mine.get("remarks") or ""), _text(ws, c.get("reason") or "")])
     if not wb.worksheets:

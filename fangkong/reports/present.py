@@ -22,11 +22,19 @@ def shown(f, value) -> str:
     return str(value)
 
 
-def sections(values: dict, node=None, keys=None, *, links=True, day=None) -> list[dict]:
+def label(f, report=False) -> str:
+    """A figure's label; in a nightly report (`report`), counted as of its cut-off, its
+    `report_label` where the dashboard's says "now" (walked 2026-12-07: "On duty now" in a
+    report of 20:00, and its .xlsx header)."""
+    return str(f.report_label if report and f.report_label else f.label)
+
+
+def sections(values: dict, node=None, keys=None, *, links=True, day=None, report=False) -> list[dict]:
     """[{group, rows: [{key, label, value, shown, url}]}] in the providers' order. `day`: the
     day the figures are of (a nightly report's); before today, the figures counted from the
     roll (`Figure.roll`: zones, residents) have no link — their lists show the roll as it
-    stands now, not the day's (a past report's 封控区人数 85 would open today's 120)."""
+    stands now, not the day's (a past report's 封控区人数 85 would open today's 120). `report`:
+    a nightly report's figures (`label`)."""
     out, by_group = [], {}
     past = day is not None and day < timezone.localdate()
     for f in figures.definitions(keys):
@@ -38,16 +46,16 @@ def sections(values: dict, node=None, keys=None, *, links=True, day=None) -> lis
             out.append(by_group[group])
         url = (f.link(node, values) if (links and node is not None and f.link and not (past and f.roll))
                else None)
-        by_group[group]["rows"].append({"key": f.key, "label": str(f.label), "value": values[f.key],
+        by_group[group]["rows"].append({"key": f.key, "label": label(f, report), "value": values[f.key],
                                         "shown": shown(f, values[f.key]), "url": url,
                                         "note": f.note(values) if f.note else None})
     return out
 
 
-def rows(values: dict, keys=None) -> list[tuple[str, str, object, str]]:
+def rows(values: dict, keys=None, *, report=False) -> list[tuple[str, str, object, str]]:
     """Flat (group, label, value, shown) rows (sheets and PDFs)."""
-    return [(s["group"], r["label"], r["value"], r["shown"]) for s in sections(values, keys=keys, links=False)
-            for r in s["rows"]]
+    return [(s["group"], r["label"], r["value"], r["shown"])
+            for s in sections(values, keys=keys, links=False, report=report) for r in s["rows"]]
 
 
 # The columns of the children side by side (the worst figures first).
@@ -103,19 +111,68 @@ def not_summed(r) -> list[dict]:
 
 def left_out(r) -> str:
     """A street's or district's report adds up only the reports its places submitted: the
-    line that says which are not counted yet (the page and the PDF), or "". A version summed
-    and returned since is in the figures: said apart (`changed_lines`)."""
+    line that says which are not counted yet (the page, the PDF and the submit question), or
+    "" — and the places further below that a report it sums left out (`left_out_below`). A
+    version summed and returned since is in the figures: said apart (`changed_lines`)."""
     from django.utils.translation import ngettext
 
     out = [c["name"] for c in not_summed(r)]
-    if not out:
-        return ""
-    return ngettext(
+    said = ngettext(
         "These figures add up the reports submitted by the places below; %(n)d of %(total)d is not "
         "counted yet (not submitted, or sent back): %(names)s.",
         "These figures add up the reports submitted by the places below; %(n)d of %(total)d are not "
         "counted yet (not submitted, or sent back): %(names)s.", len(out)) % {
-        "n": len(out), "total": len(r.children), "names": join_words(out)}
+        "n": len(out), "total": len(r.children), "names": join_words(out)} if out else ""
+    return " ".join(x for x in (said, left_out_below(r)) if x)
+
+
+def not_summed_below(r) -> list[dict]:
+    """The places two or more levels below a roll-up that a report it sums left out
+    (`queries.summed_below`): in neither report's figures."""
+    from . import queries
+
+    return queries.summed_below(r)["missing"] if _rolled(r) else []
+
+
+def below_words(rows) -> str:
+    """"青年路社区（迎泽街道）未报、…": each place left out further below, the place whose report
+    left it out, and why."""
+    return join_words([(_("%(place)s (%(via)s) returned") if c["status"] == "returned" else
+                        _("%(place)s (%(via)s) not submitted")) % {"place": c["name"], "via": c["via"]}
+                       for c in rows])
+
+
+def left_out_below(r) -> str:
+    """A roll-up of roll-ups (a district's report) whose summed reports are partial sums
+    themselves: the line naming the places they left out, or "" (walked 2026-12-07: the
+    district's report read complete over 迎泽街道's partial sum, 青年路社区 missing)."""
+    from django.utils.translation import ngettext
+
+    rows = not_summed_below(r)
+    if not rows:
+        return ""
+    return ngettext(
+        "The reports added up here are partial sums themselves: %(n)d place further below is not in "
+        "them, so not in these figures either: %(names)s.",
+        "The reports added up here are partial sums themselves: %(n)d places further below are not in "
+        "them, so not in these figures either: %(names)s.", len(rows)) % {
+        "n": len(rows), "names": below_words(rows)}
+
+
+def partial_cell(r) -> str:
+    """The .xlsx's "部分合计" cell of a roll-up's row: the places its figures leave out, at
+    every level below, and why ("部分合计，未计入：惠泽苑社区未报、青年路社区（迎泽街道）未报"); "" for
+    a complete sum or a community's report."""
+    if not _rolled(r):
+        return ""
+    words = [(_("%(place)s returned") if c.get("status") == "returned" else _("%(place)s not submitted"))
+             % {"place": c["name"]} for c in not_summed(r)]
+    below = not_summed_below(r)
+    if below:
+        words.append(below_words(below))
+    if not words:
+        return ""
+    return _("Partial sum, not counted: %(names)s") % {"names": join_words(words)}
 
 
 LIVE_KEYS = ("residents", "households")
@@ -124,31 +181,21 @@ LIVE_KEYS = ("residents", "households")
 def partial(r) -> dict | None:
     """A street's or district's report that adds up only some of the places below: its big
     numbers are NOT the place's total (walked 2026-12-07: 桥东街道's draft showed 520 residents,
-    光明 alone, under a heading that read as the street's 957). {counted, total, text} — and,
-    while it is a draft, the place's live totals now (its communities' snapshots, as its
+    光明 alone, under a heading that read as the street's 957). {counted, total, text}
+    (`partial_head`: a district's whose streets all reported, one of them a partial sum, too)
+    — and, while it is a draft, the place's live totals now (its communities' snapshots, as its
     dashboard sums them; read only, nothing counted in the request) — of a past day, its
     communities' rolls stored at their cut-off (`at_cutoff`; `models.CutoffRoll`), never
     today's: {live: [(label, shown)], live_at, live_missing, at_cutoff}. None when every place
     below is counted."""
-    from django.utils.translation import ngettext
-
     from fangkong.core.tree import under
     from fangkong.registry.models import Kind, Place
 
     from . import queries
     from .models import CutoffRoll, FigureSnapshot
 
-    kids = getattr(r, "children", None) or []
-    missing = not_summed(r)
-    if not _rolled(r) or not missing:
-        return None
-    counted = len(kids) - len(missing)
-    out = {"counted": counted, "total": len(kids), "text": ngettext(
-        "A partial sum: %(n)d of %(total)d place below is counted. The figures below are NOT the total "
-        "of %(place)s.",
-        "A partial sum: %(n)d of %(total)d places below are counted. The figures below are NOT the total "
-        "of %(place)s.", len(kids)) % {"n": counted, "total": len(kids), "place": r.place.name}}
-    if r.locked:
+    out = partial_head(r)
+    if out is None or r.locked:
         return out
     comms = Place.objects.filter(under(r.place), kind=Kind.COMMUNITY).count()
     # a past day: its communities' rolls stored at their cut-off (`models.CutoffRoll`, the job
@@ -167,6 +214,37 @@ def partial(r) -> dict | None:
     out["live"] = [(str(by[k].label), shown(by[k], values.get(k))) for k in LIVE_KEYS if k in by]
     out["live_missing"] = max(0, comms - n)
     return out
+
+
+def partial_head(r) -> dict | None:
+    """{counted, total, text} of a partial sum (`partial` without the live totals; the API's
+    `partial_said`), or None. Places below not summed: counted among them. All summed, but a
+    report summed is a partial sum itself (`queries.summed_below`: a district's report over a
+    street's with a community missing): counted among the places where some are missing."""
+    from django.utils.translation import ngettext
+
+    from . import queries
+
+    if not _rolled(r):
+        return None
+    kids = getattr(r, "children", None) or []
+    missing = not_summed(r)
+    if missing:
+        counted = len(kids) - len(missing)
+        return {"counted": counted, "total": len(kids), "text": ngettext(
+            "A partial sum: %(n)d of %(total)d place below is counted. The figures below are NOT the total "
+            "of %(place)s.",
+            "A partial sum: %(n)d of %(total)d places below are counted. The figures below are NOT the total "
+            "of %(place)s.", len(kids)) % {"n": counted, "total": len(kids), "place": r.place.name}}
+    below = queries.summed_below(r)
+    if not below["missing"]:
+        return None
+    return {"counted": below["counted"], "total": below["total"], "text": ngettext(
+        "A partial sum: the reports added up here are partial themselves; %(n)d of the %(total)d place "
+        "below them is counted. The figures below are NOT the total of %(place)s.",
+        "A partial sum: the reports added up here are partial themselves; %(n)d of the %(total)d places "
+        "below them are counted. The figures below are NOT the total of %(place)s.", below["total"]) % {
+        "n": below["counted"], "total": below["total"], "place": r.place.name}}
 
 
 # --- as of when: the time of the data a report is made of ---------------------------------

@@ -275,13 +275,35 @@ def _below_counts(parent: Place, kids: list[Place], day) -> dict[int, dict]:
 
 
 def completeness_counts(rows) -> dict:
-    """{on_time, late, missing, returned, total, outstanding}: outstanding = missing +
-    returned (`OUTSTANDING`: still to be reported, reminded)."""
-    out = {"on_time": 0, "late": 0, "missing": 0, "returned": 0, "total": len(rows)}
+    """{on_time, late, missing, returned, total, outstanding, awaiting}: outstanding = missing +
+    returned (`OUTSTANDING`: still to be reported, reminded); awaiting = submitted and not yet
+    approved or returned (the reviewers' work: a row's current `report` submitted — walked
+    2026-12-07, a report waiting for approval was only "迟报 · 已上报")."""
+    out = {"on_time": 0, "late": 0, "missing": 0, "returned": 0, "total": len(rows), "awaiting": 0}
     for r in rows:
         out[r["state"]] += 1
+        report = r.get("report")
+        if report is not None and report.status == S.SUBMITTED and r["state"] not in OUTSTANDING:
+            out["awaiting"] += 1
     out["outstanding"] = sum(out[s] for s in OUTSTANDING)
     return out
+
+
+def reviewers(r) -> list[int]:
+    """The users who approve or return this report (`access.REVIEWED_AT`): the active accounts
+    with `reports.approve` on the nearest place above it that has any (a community's: its
+    street's command; none there, its district's). One query a level tried."""
+    roles = [role for role, perms in ROLE_PERMS.items() if Perm.REPORTS_APPROVE in perms]
+    for kind in access.REVIEWED_AT.get(r.level, ()):
+        pid = getattr(r.place, level_field(kind), None)
+        if not pid:
+            continue
+        users = list(Membership.objects.filter(place_id=pid, role__in=roles, is_active=True, user__is_active=True,
+                                               household=None).values_list("user_id", flat=True)
+                     .distinct().order_by("user_id"))
+        if users:
+            return users
+    return []
 
 
 def submitters(place: Place) -> list[int]:
@@ -473,6 +495,47 @@ def _returned_below(streets: list[dict]) -> list[dict]:
     back = {x.id: x for x in DailyReport.objects.filter(id__in=[k["report"] for _c, k in pairs],
                                                         status=S.RETURNED)}
     return [_returned_entry(k, back[k["report"]], via=c) for c, k in pairs if k["report"] in back]
+
+
+def summed_below(r) -> dict:
+    """What the reports a roll-up sums leave out themselves, two or more levels below it (a
+    district's report summing a street's report that is only a partial sum): {"missing": the
+    places left out of a report summed here — {place, name, status (as that report kept it:
+    missing, draft, returned), version, via (the name of the report's place that left it
+    out), via_place} —, "counted", "total": the places of the lowest level counted and in
+    all under the reports summed}. Their figures are in neither that report nor this one:
+    the roll-up is a partial sum too (`present.partial`, `present.left_out`; walked
+    2026-12-07: the district's report said 3972 residents, complete, over 迎泽街道's partial
+    sum with 青年路社区 missing). Read from the very versions summed (`children[].report`),
+    as `_returned_below` reads a returned grandchild. One query a level below the children
+    (none for a street's report); kept on the report object while its children are."""
+    kids = getattr(r, "children", None) or []
+    kept = getattr(r, "_summed_below", None)
+    if kept is not None and kept[0] is kids:
+        return kept[1]
+    out = {"missing": [], "counted": 0, "total": 0}
+    kind = CHILD_KIND.get(getattr(r, "level", None))
+    level = [c for c in kids if c.get("included") and c.get("report")] if kind in CHILD_KIND else []
+    while level:
+        stored = dict(DailyReport.objects.filter(id__in=[c["report"] for c in level]).values_list("id", "children"))
+        below, out["counted"], out["total"] = [], 0, 0
+        for c in level:
+            for k in stored.get(c["report"]) or []:
+                out["total"] += 1
+                if k.get("included") and k.get("report"):
+                    out["counted"] += 1
+                    below.append(k)
+                elif not k.get("included"):
+                    out["missing"].append({"place": k.get("place"), "name": k.get("name", ""),
+                                           "status": k.get("status") or "missing", "version": k.get("version"),
+                                           "via": c.get("name", ""), "via_place": c.get("place")})
+        kind = CHILD_KIND.get(kind)
+        level = below if kind in CHILD_KIND else []
+    try:
+        r._summed_below = (kids, out)
+    except AttributeError:  # an object that keeps nothing
+        pass
+    return out
 
 
 PARENT_KIND = {kid: kind for kind, kid in CHILD_KIND.items()}

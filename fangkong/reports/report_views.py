@@ -19,6 +19,7 @@ from fangkong.core.shedding import check_rate
 from fangkong.core.views import confirm_step, confirmed, page
 from fangkong.core.when import short_time
 from fangkong.registry.figures import POPULATION_AT, population_note
+from fangkong.registry.models import Kind
 
 from . import access, actions, charts, exports, present, queries
 from .models import DailyReport
@@ -30,7 +31,7 @@ def report_ctx(request, r, **extra) -> dict:
     keys = d.figures or None
     changed = present.changed_lines(r) if r.pk and r.children else []
     return node_ctx(request, r.place) | {
-        "report": r, "sections": present.sections(r.figures, r.place, keys, day=r.day), "versions": queries.versions(r),
+        "report": r, "sections": present.sections(r.figures, r.place, keys, day=r.day, report=True), "versions": queries.versions(r),
         # as they stand now (`present.children`): a version summed may have been returned since
         "definition": d, "children": [c | {"cells": present.child_row(c["figures"]) if c["summed"] else []}
                                       for c in present.children(r)],
@@ -56,7 +57,10 @@ def report_ctx(request, r, **extra) -> dict:
         "window_text": present.window_text(r),
         # a place below corrected (or first sent) its report after this one summed it
         "changed": changed,
-        "correct_reason": _("Count the corrections of the places below") if changed else "",
+        # a hint, never a value: a prefilled reason accepted as it was had been stored in the
+        # corrector's language and shown so to every reader (walked 2026-12-07: "更正原因：Count the
+        # corrections of the places below" on the Chinese pages and the district's .xlsx)
+        "correct_hint": _("e.g. count the corrections of the places below") if changed else "",
         # a correction while the report above still counts an earlier version: what changed
         # against it and what happens next (the place above is told: `actions.nightly.tell_above`)
         "above": present.above_lines(r) if r.pk and r.version > 1 else None,
@@ -107,8 +111,6 @@ def _ask_submit(request, r, back):
         lines = [_("The report adds up the reports of the places below as they submitted them "
                    "(nothing is counted again) and is locked: after this, a change is a correction "
                    "(a new version with its reason).")]
-        if present.left_out(r):  # who is not in it
-            lines.append(present.left_out(r))
     else:
         lines = [_("The figures are counted once more as of %(cutoff)s and the report is locked: "
                    "after this, a change is a correction (a new version with its reason).")
@@ -125,8 +127,14 @@ def _ask_submit(request, r, back):
                            "the registry keeps no history to count them as of the cut-off, and the report "
                            "says so.") % {"now": short_time(now)})
     # late as it will be recorded: a correction of an on-time report is not (`queries.would_be_late`)
-    warn = _("It is past the due time (%(due)s): it will be marked late.") % {
-        "due": timezone.localtime(r.due_at).strftime("%H:%M")} if queries.would_be_late(r) else ""
+    warn = [_("It is past the due time (%(due)s): it will be marked late.") % {
+        "due": timezone.localtime(r.due_at).strftime("%H:%M")} if queries.would_be_late(r) else ""]
+    if r.level in queries.CHILD_KIND:
+        # a partial sum, said in red: who is not in it, at every level below (a district's over a
+        # street's partial sum: walked 2026-12-07, the question had said nothing)
+        if present.partial_head(r):
+            warn += [_("A partial sum: the figures it sends up are NOT the total of %(place)s.") % {
+                "place": r.place.name}, present.left_out(r)]
     return confirm_step(request, title=_("Submit the nightly report of %(place)s for %(day)s?") % {
         "place": r.place.name, "day": r.day}, lines=lines, warn=warn,
         yes=_("Yes, submit and lock"), back=back, back_post=True)  # back: the remarks as typed
@@ -252,16 +260,37 @@ def approve(request, pk):
 @require_POST
 @page
 def return_report(request, pk):
+    """Return a submitted report with why: asked first (it cannot be undone — the place is
+    told, the approval is gone, a report above that summed it is flagged), worded by its level
+    ("退回街道" for a street's report; walked 2026-12-07: one tap, "退回社区" to a street)."""
     r = queries.get_report(request.scope, pk)
+    reason = request.POST.get("reason", "")
     try:
-        r = actions.return_report(actor_of(request), r, request.POST.get("reason", ""))
+        if not confirmed(request):
+            actions.check_return(actor_of(request), r, reason)  # permission, the reason, the state
+            return _ask_return(request, r, reason)
+        r = actions.return_report(actor_of(request), r, reason)
     except Invalid as e:
-        return render(request, "reports/report.html", report_ctx(request, r, return_errors=e.fields),
-                      status=400)
+        return render(request, "reports/report.html", report_ctx(request, actions.as_shown(r),
+                                                                 return_errors=e.fields), status=400)
     messages.success(request, _("Returned to %(place)s with the reason.") % {"place": r.place.name})
     if warn := present.summed_by_text(r, request.scope):  # the report above still adds it up
         messages.warning(request, warn)
     return redirect(_back(r))
+
+
+def _ask_return(request, r, reason):
+    """The return's question: which report, to whom, why, what follows."""
+    words = {"place": r.place.name, "day": r.day, "v": r.version}
+    title = (_("Return the nightly report of %(place)s for %(day)s (version %(v)d) to the street?") % words
+             if r.level == Kind.STREET else
+             _("Return the nightly report of %(place)s for %(day)s (version %(v)d) to the community?") % words)
+    lines = [_("Reason: %(reason)s") % {"reason": reason},
+             _("Its submitters are told, with the reason; they correct it and submit it again. This cannot be "
+               "undone.")]
+    return confirm_step(request, title=title, lines=lines, warn=present.summed_by_text(r, request.scope),
+                        yes=_("Yes, return to the street") if r.level == Kind.STREET else
+                        _("Yes, return to the community"), back=_back(r))
 
 
 @page

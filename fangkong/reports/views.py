@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from fangkong.core.actor import Actor
 from fangkong.core.errors import NotFound
 from fangkong.core.text import join_words
-from fangkong.core.views import page
+from fangkong.core.views import confirm_step, confirmed, page
+from fangkong.core.when import short_time
 from fangkong.registry import queries as reg_queries
 
 from . import access, actions, charts, live, present, queries
@@ -62,7 +63,7 @@ def dashboard(request, pk):
         "columns": present.child_columns(), "children": children, "shared_note": present.shared_note(),
         # a past day as its submitted report says it, a day without one counted now (said)
         # today on a street's or district's: as its snapshots say it, as the tiles (`as_snapshot`)
-        "charts": [(c, charts.svg(c), charts.note(c)) for c in charts.charts_for(
+        "charts": [(c, charts.svg(c), charts.note(c, today=timezone.localdate())) for c in charts.charts_for(
             node, now, board["children"],
             today=board if node.kind in live.ROLLED else None)],
         "report": queries.report_for(node, timezone.localdate()) if node.kind in access.LEVEL_KINDS else None,
@@ -100,7 +101,12 @@ def remind(request, pk):
     node = queries.get_node(request.scope, pk)
     access.require_remind(request.scope, node)
     day = parse_day(request.POST.get("day"))
-    out = actions.remind(Actor.from_request(request), node, day)
+    actor = Actor.from_request(request)
+    if not confirmed(request):  # asked first: who is texted, now (`actions.remind_preview`)
+        ask = _ask_remind(request, node, day, actions.remind_preview(actor, node, day))
+        if ask is not None:
+            return ask
+    out = actions.remind(actor, node, day)
     if not out["places"]:
         messages.success(request, _("Every place has reported; nobody to remind."))
     elif out["sent"]:
@@ -115,6 +121,29 @@ def remind(request, pk):
         messages.warning(request, _("Nobody can submit the report of %(places)s: give someone "
                                     "that role there.") % {"places": join_words(out["nobody"])})
     return redirect(f"{reverse('reports_completeness', args=[node.id])}?day={day.isoformat()}")
+
+
+def _ask_remind(request, node, day, plan):
+    """The reminder's question: the places and the people it texts now, and how; the places
+    reminded less than `AGAIN` ago (not sent again) and those nobody can submit for. None when
+    it would send nothing (the tap then says so without asking)."""
+    going = [p for p in plan["places"] if p["again_at"] is None]
+    if not going:
+        return None
+    lines = [(_("%(place)s (returned, to report again): %(people)s") if p["state"] == "returned" else
+              _("%(place)s (not reported): %(people)s")) % {"place": p["name"], "people": join_words(p["people"])}
+             for p in going]
+    lines += present.skipped_lines([p for p in plan["places"] if p["again_at"] is not None])
+    now = short_time(timezone.now())
+    warn = [_("They are told now, %(now)s, in their inbox and by %(channels)s on their phones.") % {
+        "now": now, "channels": join_words(plan["channels"])} if plan["channels"] else
+        _("They are told now, %(now)s, in their inbox (no text messages are set up).") % {"now": now}]
+    if plan["nobody"]:
+        warn.append(_("Nobody can submit the report of %(places)s: give someone that role there.") % {
+            "places": join_words(plan["nobody"])})
+    return confirm_step(request, title=ngettext("Remind %(n)d place now?", "Remind %(n)d places now?", len(going))
+                        % {"n": len(going)}, lines=lines, warn=warn, yes=_("Yes, send the reminder"),
+                        back=f"{reverse('reports_completeness', args=[node.id])}?day={day.isoformat()}")
 
 
 @page

@@ -114,7 +114,8 @@ PROVIDER = Provider("volunteers", (
     # (its people list counts them apart, "· 1 lent in": `queries.status_counts`)
     Figure("volunteers", _("Volunteers approved (own, not those lent in)"), GROUP,
            short=_("Volunteers approved"), link=_community_link("volunteers_people")),
-    Figure("on_duty", _("On duty now"), GROUP, short=_("On duty"), link=_community_link("volunteers_calls")),
+    Figure("on_duty", _("On duty now"), GROUP, short=_("On duty"), link=_community_link("volunteers_calls"),
+           report_label=_("On duty at the cut-off")),
     Figure("minutes_today", _("Hours today"), GROUP, unit="minutes",
            link=_community_link("volunteers_honour")),
     Figure("calls_open", _("Calls open"), GROUP, link=_community_link("volunteers_calls")),

@@ -83,6 +83,9 @@ ROUTES = {
     ("POST", "/reports/places/{place_id}/refresh"): Route(
         lambda w: f"/api/v1/reports/places/{w.street.id}/refresh", body=lambda w: {},
         missing=lambda w: f"/api/v1/reports/places/{MISSING}/refresh", **STREET),
+    ("GET", "/reports/places/{place_id}/remind"): Route(
+        lambda w: f"/api/v1/reports/places/{w.street.id}/remind",
+        missing=lambda w: f"/api/v1/reports/places/{MISSING}/remind", **STREET),
     ("POST", "/reports/places/{place_id}/remind"): Route(
         lambda w: f"/api/v1/reports/places/{w.street.id}/remind", body=lambda w: {},
         missing=lambda w: f"/api/v1/reports/places/{MISSING}/remind", **STREET),

@@ -38,6 +38,8 @@ def test_dashboard_report_and_completeness_on_a_phone(phone_page, world):
     page.goto(f"{page.base}/reports/places/{w.street.id}/completeness/?day={w.day}")
     page.shot("reports-05-completeness")
     page.click("text=提醒 1 个未上报的单位")
+    page.shot("reports-06a-remind-question")  # asked first: whom, how (walk_street.md defect 7)
+    page.click("text=是，发送提醒")
     page.wait_for_selector(".msg")
     page.shot("reports-06-reminded")
     # the street's own report: its communities' reports summed, who is missing

@@ -32,5 +32,5 @@ def test_a_reminder_to_one_place_and_one_person_is_said_in_the_singular(day, act
     c = Client()
     c.force_login(w.users.street)
     c.cookies["django_language"] = "en"
-    page = c.post(f"/reports/places/{w.street.id}/remind/", {"day": w.day.isoformat()}, follow=True)
+    page = c.post(f"/reports/places/{w.street.id}/remind/", {"day": w.day.isoformat(), "confirm": "1"}, follow=True)
     assert "Reminded 1 place (1 person)." in page.content.decode()

@@ -141,7 +141,8 @@ def test_completeness_on_time_late_missing(day, actors):
     r = actions.prepare(actors.other_staff, w.other, w.day)
     actions.submit(actors.other_staff, r, now=at(w.day, 21, 30))  # due 21:00
     assert queries.completeness_counts(queries.completeness(w.street, w.day)) == {
-        "on_time": 1, "late": 1, "missing": 0, "returned": 0, "outstanding": 0, "total": 2}
+        "on_time": 1, "late": 1, "missing": 0, "returned": 0, "outstanding": 0, "total": 2,
+        "awaiting": 2}  # both submitted, neither approved nor returned yet
 
 
 def test_reminder_button_reaches_the_missing_only(day, actors):

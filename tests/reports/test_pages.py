@@ -115,7 +115,7 @@ def test_xlsx_reads_back_one_sheet_per_level(day, street_report):
     row = [c.value for c in wb["街道"][2]]
     by = figures.by_key()
     for k in A_AT_CUTOFF:
-        col = head.index(next(h for h in head if h.startswith(str(by[k].label))))
+        col = head.index(next(h for h in head if h.startswith(present.label(by[k], report=True))))
         want = round(r.figures[k] / 60, 1) if by[k].unit == "minutes" else r.figures[k]
         assert row[col] == want, k
     names = [c.value for c in wb["社区"]["A"]][1:]

@@ -72,7 +72,8 @@ def test_a_tap_after_the_jobs_reminder_sends_again_once_the_interval_has_passed(
     assert (_count(w.users.staff), _count(w.users.other_staff)) == (1, 1)
     # 02:00 the next night: a tap sends again, to each place's submitters
     w.clock.t = at(w.d, 21, 0) + datetime.timedelta(hours=5)
-    html = c.post(f"/reports/places/{w.street.id}/remind/", {"day": str(w.d)}, follow=True).content.decode()
+    html = c.post(f"/reports/places/{w.street.id}/remind/", {"day": str(w.d), "confirm": "1"},
+                  follow=True).content.decode()
     assert "已提醒 2 个单位" in " ".join(_messages(html)), _messages(html)
     assert (_count(w.users.staff), _count(w.users.other_staff)) == (2, 2)
     # a double tap, and a retry through the API, send nothing more and say it was by hand

@@ -66,7 +66,10 @@ def test_the_return_step_warns_that_the_streets_report_sums_this_version(w):
     page = c.get(f"/reports/{w.a1.id}/").content.decode()
     m = re.search(r'<p class="msg warn"[^>]*id="summed-above"[^>]*>(.*?)</p>', page, re.S)
     assert m and WARN in m.group(1), _text(page)[-2000:]
-    done = c.post(f"/reports/{w.a1.id}/return/", {"reason": "核酸数字有误"}, follow=True).content.decode()
+    ask = c.post(f"/reports/{w.a1.id}/return/", {"reason": "核酸数字有误"}).content.decode()  # asked first
+    assert 'name="confirm"' in ask and WARN in ask, _text(ask)[-2000:]
+    done = c.post(f"/reports/{w.a1.id}/return/", {"reason": "核酸数字有误", "confirm": "1"},
+                  follow=True).content.decode()
     assert WARN in done, _text(done)[-2000:]
     # in the reader's language
     en = _client(w.users.street)

@@ -39,7 +39,7 @@ def test_a_returned_report_is_found_and_sent_again_on_a_phone(phone_page, world)
     assert page.url.endswith(f"/reports/{r1.id}/#returned")
     banner = page.locator("#returned")
     assert "已退回：核酸人数与采样点登记不符" in banner.inner_text()
-    button = banner.locator("button", has_text="修改后重新上报")
+    button = banner.locator("button", has_text="生成第2版草稿")  # what it does (walk_street.md defect 5)
     box = button.bounding_box()
     assert box and box["y"] + box["height"] <= PHONE["height"], box  # in view, not below ~35 tiles
     assert banner.bounding_box()["y"] >= 52  # the reason too, below the sticky header

@@ -49,7 +49,8 @@ def test_a_returned_report_is_outstanding_until_submitted_again(w):
     rows = queries.completeness(w.street, w.d)
     assert [(r["place"].name, r["state"]) for r in rows] == [("惠泽苑社区", "returned"), ("光明社区", "on_time")]
     counts = queries.completeness_counts(rows)
-    assert counts == {"on_time": 1, "late": 0, "missing": 0, "returned": 1, "outstanding": 1, "total": 2}
+    assert counts == {"on_time": 1, "late": 0, "missing": 0, "returned": 1, "outstanding": 1, "total": 2,
+                      "awaiting": 1}  # 光明社区's, submitted and not yet reviewed
     # a correction begun is not a report submitted again
     b2 = actions.correct(w.staff_b, w.b1, "已核对", now=at(w.d, 21, 40))
     assert [r["state"] for r in queries.completeness(w.street, w.d)][0] == "returned"
@@ -64,7 +65,7 @@ def test_the_page_and_the_api_count_it_and_offer_the_reminder(w):
     html = c.get(f"/reports/places/{w.street.id}/completeness/", {"day": str(w.d)}).content.decode()
     stats = {m.group(1): int(m.group(2)) for m in re.finditer(
         r'data-figure="(\w+)"><strong>(\d+)</strong>', html)}
-    assert stats == {"missing": 0, "returned": 1, "late": 0, "on_time": 1}, stats
+    assert stats == {"missing": 0, "returned": 1, "awaiting": 1, "late": 0, "on_time": 1}, stats
     assert "已退回待重报" in html
     assert "提醒 1 个未报/待重报的单位" in html
     row = re.search(r'<li class="state-returned">(.*?)</li>', html, re.S).group(1)

@@ -105,7 +105,8 @@ def test_the_returned_banner_carries_the_way_to_send_it_again(returned):
     assert "已退回：核酸人数与采样点登记不符" in _text(inside)
     # the form is right there, before the figures (not a closed <details> at the bottom)
     assert 'id="correct"' in inside and f'action="/reports/{w.r1.id}/correct/"' in inside
-    assert "修改后重新上报" in _text(inside)
+    # the button says what it does: version 2 as a draft, not sent yet (walk_street.md defect 5)
+    assert "生成第2版草稿" in _text(inside) and "修改后重新上报" not in _text(inside)
     assert html.index('id="returned"') < html.index('class="figs"')
     assert html.count('id="correct"') == 1 and "<details" not in html.split('id="returned"')[1].split("</div>")[0]
     # it makes version 2, the draft the staff check and submit

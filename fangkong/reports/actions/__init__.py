@@ -15,7 +15,8 @@ from .nightly import (  # noqa: F401
     start,
     submit,
 )
+from .reminders import preview as remind_preview  # noqa: F401
 from .reminders import remind  # noqa: F401
-from .review import approve, return_report  # noqa: F401
+from .review import approve, check_return, return_report  # noqa: F401
 from .roll import roll_read_late  # noqa: F401
 from .snapshots import request_refresh  # noqa: F401

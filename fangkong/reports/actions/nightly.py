@@ -240,7 +240,39 @@ def submit(actor, report: DailyReport, remarks: str | None = None, *, now=None) 
                                                         "day": str(report.day)},
                levels_from=report, label=f"{report.place.name} {report.day}")
         tell_above(actor, report)
+        tell_reviewers(actor, report)
     return report
+
+
+def tell_reviewers(actor, report: DailyReport) -> int:
+    """A report arrives (submitted, or sent again after a return or as a correction): those who
+    approve or return it (`queries.reviewers`: the street's command for a community's) are told
+    once a version, in their inbox and on their phone, as a zone lift waiting for approval is
+    (walked 2026-12-07: the street's inbox held only the 22:25 reminder while 惠泽苑's report
+    waited). Not the one who submitted it. Returns how many were told."""
+    from django.urls import reverse
+
+    from fangkong.core.when import short_day
+    from fangkong.notify.actions import notify
+
+    me = getattr(getattr(actor, "user", None), "id", None)
+    users = [u for u in queries.reviewers(report) if u != me]
+    if not users:
+        return 0
+    place, day, v = report.place.name, report.day, report.version
+
+    def body():  # in each reader's language
+        if v > 1:
+            return _("%(place)s sent version %(v)d of its nightly report of %(day)s: approve it or return it "
+                     "with a reason.") % {"place": place, "v": v, "day": short_day(day)}
+        return _("%(place)s submitted its nightly report of %(day)s: approve it or return it with a reason.") % {
+            "place": place, "day": short_day(day)}
+
+    return notify(actor, users, kind="report.to_review",
+                  title=lambda: _("To review: the nightly report of %(place)s, %(day)s") % {
+                      "place": place, "day": short_day(day)},
+                  body=body, url=reverse("reports_report", args=[report.id]), place=report.place,
+                  key=f"report.to_review:{report.id}")
 
 
 PARENT_KIND = {Kind.COMMUNITY: Kind.STREET, Kind.STREET: Kind.DISTRICT}

@@ -159,6 +159,39 @@ def remind(actor, parent: Place, day: datetime.date, *, now=None) -> dict:
             "skipped": sorted(skipped, key=lambda s: [p.id for p in places].index(s["place"]))}
 
 
+def preview(actor, parent: Place, day: datetime.date, *, now=None) -> dict:
+    """Who a person's reminder would reach now (`remind`, read only: nothing sent or kept): the
+    page's question and the API's GET name the places and the people before anything goes out
+    by text at night (walked 2026-12-07: one tap sent it, unseen). {"places": [{place, name,
+    state (missing / returned), people: [names], again_at (reminded less than AGAIN ago: not
+    sent again until then), automatic}], "nobody": the outstanding places nobody can submit for,
+    "channels": the labels of the personal channels it goes out on besides the inbox}. Four
+    queries and the completeness page's."""
+    from fangkong.accounts.models import User
+    from fangkong.notify import channels
+
+    access.require_remind(actor.scope, parent)
+    now = now or timezone.now()
+    rows = [c for c in queries.completeness(parent, day) if c["state"] in queries.OUTSTANDING]
+    places = sorted((c["place"] for c in rows), key=lambda p: (p.sort_key, p.id))
+    state = {c["place"].id: c["state"] for c in rows}
+    users_of = queries.submitters_of(places)
+    last = {pid: (key, at) for pid, key, at in _sent(users_of, day)}
+    names = {u.id: str(u) for u in User.objects.filter(id__in={u for us in users_of.values() for u in us},
+                                                       is_active=True)}
+    out, nobody = [], []
+    for p in places:
+        people = [names[u] for u in users_of[p.id] if u in names]
+        if not people:
+            nobody.append(p.name)
+            continue
+        prior = last.get(p.id)
+        again = prior[1] + AGAIN if prior is not None and now - prior[1] < AGAIN else None
+        out.append({"place": p.id, "name": p.name, "state": state[p.id], "people": people, "again_at": again,
+                    "last_at": prior[1] if again else None, "automatic": bool(again) and _by_job(prior[0], day, p.id)})
+    return {"places": out, "nobody": nobody, "channels": [channels.label(n) for n in channels.personal_channels()]}
+
+
 def remind_scheduled(actor, rows: list[dict], day, stage: str, *, now) -> int:
     """The scheduled job's reminders to the outstanding nodes among `rows` (`queries.node_states`
     of a level): a missing report once per place, day and stage (before / overdue); a returned

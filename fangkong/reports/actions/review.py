@@ -38,19 +38,31 @@ def approve(actor, report: DailyReport) -> DailyReport:
     return _decide(actor, report, S.APPROVED)
 
 
+def check_return(actor, report: DailyReport, reason: str) -> str:
+    """Would `return_report` take this (asked before returning: the page's question)? The reason
+    cleaned; Forbidden, Invalid (no reason) or Conflict (not the current submitted version) as
+    the return would refuse it. Writes nothing."""
+    errors = {}
+    reason = bounded(reason or "", limit_of(DailyReport, "return_reason"), "reason", errors)
+    if not reason and "reason" not in errors:
+        errors["reason"] = [_("Say why the report is returned.")]
+    access.require_approve(actor.scope, report)  # permission first, then the form
+    if errors:
+        raise Invalid(fields=errors)
+    if not report.current or report.status != S.SUBMITTED:
+        raise Conflict(_("Only the current submitted version of a report can be approved or "
+                         "returned (it is: %(status)s).") % {"status": report.get_status_display()},
+                       code="report_not_submitted")
+    return reason
+
+
 def return_report(actor, report: DailyReport, reason: str) -> DailyReport:
     """Send it back with why; the community's staff are told (inbox and phone). When the
     report above, submitted or approved, adds up this very version (`queries.summed_by`), its
     figures still hold it: the return step says so (`present.summed_by_text`), the report
     above says so from now on (`queries.changed_below` kind "returned"), and its submitters
     other than the one returning it are told once (`tell_summed_by`)."""
-    errors = {}
-    reason = bounded(reason or "", limit_of(DailyReport, "return_reason"), "reason", errors)
-    if not reason and "reason" not in errors:
-        errors["reason"] = [_("Say why the report is returned.")]
-    if errors:
-        access.require_approve(actor.scope, report)  # permission first, then the form
-        raise Invalid(fields=errors)
+    reason = check_return(actor, report, reason)
     r = _decide(actor, report, S.RETURNED, reason)
     notify(actor, queries.submitters(r.place), kind="report.returned",
            title=lambda: _("Nightly report of %(day)s returned") % {"day": date_format(r.day)},
