@@ -85,6 +85,9 @@ def _detail_ctx(request, adj) -> dict:
            "must_submit": bool(needing) and adj.approved_at is None and not may_approve,
            "may_approve": may_approve and adj.state == Adjustment.State.AWAITING,
            "approval_state": approval.state_words(adj),
+           # the lifting rule, checked on the page itself (not only on the confirm step): the
+           # community sees it before submitting, the street's command before approving
+           "rule_now": _against(adj) if needing and adj.is_open else None,
            "flaws": lift_flaws.said(adj),  # a lift on wrong facts; an escalation that re-seals it
            "types": queries.zone_types(), "ops": pub.Op.choices,
            "conflicts": overlaps.overlaps(adj), "zone_rule": overlaps.rule(),
@@ -101,6 +104,14 @@ def _detail_ctx(request, adj) -> dict:
     return ctx
 
 
+def _said_if_unapproved(request, adj, was_approved: bool):
+    """A change to an approved draft (a place added or taken out, another notice) takes its
+    approval away (`actions.publish._unapprove`): said at once, not only by the buttons."""
+    if was_approved and adj.approved_at is None:
+        messages.warning(request, _("Changed: the street's approval no longer holds. Submit it for "
+                                    "approval again before publishing."))
+
+
 @page
 def diff(request, pk):
     adj = queries.get_adjustment(request.scope, pk)
@@ -111,6 +122,7 @@ def diff(request, pk):
 @require_POST
 def add_item(request, pk):
     adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
+    was_approved = adj.approved_at is not None
     try:
         place = Place.objects.filter(pk=int(request.POST.get("place") or 0)).first()
         if place is None:
@@ -127,6 +139,7 @@ def add_item(request, pk):
             raise Invalid(fields={"zone_type": [_("Nothing to lift here: choose a zone type.")]})
         pub.add_item(actor(request), adj, op, place, zt)
         messages.success(request, _("%(place)s added.") % {"place": place.name})
+        _said_if_unapproved(request, adj, was_approved)
         for c in overlaps.overlaps(adj):  # what this place will not be as drafted, said at once
             if c["place"] == place.id and c.get("code"):
                 messages.warning(request, c["sentence"])
@@ -144,8 +157,10 @@ def add_item(request, pk):
 @require_POST
 def remove_item(request, pk, item):
     adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
+    was_approved = adj.approved_at is not None
     try:
         pub.remove_item(actor(request), adj, item)
+        _said_if_unapproved(request, adj, was_approved)
     except (Conflict, NotFound) as e:
         flash_error(request, e)
     return redirect(reverse("zones_adjustment", args=[adj.id]) + "#items")
@@ -155,6 +170,7 @@ def remove_item(request, pk, item):
 @require_POST
 def attach(request, pk):
     adj = queries.get_adjustment(request.scope, pk, access.MANAGE)
+    was_approved = adj.approved_at is not None
     try:
         if request.POST.get("notice"):
             n = queries.get_notice(request.scope, request.POST["notice"], access.MANAGE)
@@ -162,6 +178,7 @@ def attach(request, pk):
             n = pub.create_notice(actor(request), adj.place, request.POST)
         pub.set_notice(actor(request), adj, n)
         messages.success(request, _("Notice %(number)s attached.") % {"number": n.number})
+        _said_if_unapproved(request, adj, was_approved)
         used = used_warning(adj)
         if used:
             messages.warning(request, used)
