@@ -134,7 +134,7 @@ class Order(Levels):
             if b.state == Batch.State.EXPECTED and b.arrived_at:  # said to be at the gate (`arrival`)
                 return "at_gate", gettext("At the gate, waiting to be checked"), b.due_at
             if b.state == Batch.State.EXPECTED:
-                if b.due_at and b.due_at < timezone.now():  # the promised time has passed
+                if b.is_late:  # the promised time has passed
                     return "expected", gettext("Late: expected at the gate %(when)s, not there yet") % {
                         "when": short_time(b.due_at)}, b.due_at
                 return "expected", gettext("Expected at the gate %(when)s") % {"when": short_time(b.due_at)}, b.due_at
@@ -151,15 +151,21 @@ class Order(Levels):
 
     def cancel_refused(self) -> str:
         """"" while the order may be cancelled (`orders.cancel_order`): placed, or in a batch
-        the supplier has not yet handed over at the checkpoint (signed); else why not, in the
-        reader's words (the household's page says it beside the order)."""
+        not yet at the checkpoint (neither said to have arrived nor being checked); else why
+        not, in the reader's words (the household's page says it beside the order)."""
         from django.utils.translation import gettext
 
         if self.state in (self.State.PLACED, self.State.CANCELLED):
             return ""
-        if self.state == self.State.IN_BATCH and self.batch_id and self.batch.state in (
-                Batch.State.EXPECTED, Batch.State.CHECKING):
+        if self.state == self.State.IN_BATCH and self.batch_id and self.batch.state == Batch.State.EXPECTED \
+                and not self.batch.arrived_at:
             return ""
+        if self.state == self.State.IN_BATCH and self.batch_id and self.batch.state == Batch.State.CHECKING \
+                or self.state == self.State.IN_BATCH and self.batch_id and self.batch.arrived_at:
+            # the goods are on the gate's table, being counted (walk_family 2: a family's
+            # cancel then took its lines out of a counted batch and nobody was told)
+            return gettext("The goods are at the checkpoint already: it can no longer be cancelled. Refuse "
+                           "them at the door, or call the community.")
         if self.state in (self.State.IN_BATCH, self.State.OUT):
             return gettext("The supplier has handed it over at the checkpoint: it can no longer be cancelled; "
                            "it is on its way to the door.")
@@ -216,9 +222,18 @@ class Batch(Levels):
     # (`arrival.arrived`), before anyone starts checking: its time beside `due_at`
     arrived_at = models.DateTimeField(_("arrived at the checkpoint"), null=True, blank=True)
     arrived_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    # past its time and not at the gate: the gate team, grid workers, supplier and families
+    # told once (`batch_late.escalate_late_batches`)
+    late_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-due_at", "id"]
+
+    @property
+    def is_late(self) -> bool:
+        """Still expected, not said to be at the gate, and its time has passed: the one rule
+        for its state words, the panels' badge and the family's order line."""
+        return self.state == self.State.EXPECTED and not self.arrived_at and self.due_at < timezone.now()
 
     def __str__(self):  # the audit log's label: "美特好超市（光明店） 12-06 15:00"
         return f"{self.supplier.name} {timezone.localtime(self.due_at):%m-%d %H:%M}"
@@ -232,6 +247,8 @@ class Batch(Levels):
 
         if self.state == self.State.EXPECTED and self.arrived_at:
             return gettext("At the checkpoint since %(when)s") % {"when": short_time(self.arrived_at)}
+        if self.is_late:
+            return gettext("Late: expected %(when)s, not at the checkpoint yet") % {"when": short_time(self.due_at)}
         return str(self.State(self.state).label) if self.state in self.State.values else self.state
 
     state_text = property(get_state_display)

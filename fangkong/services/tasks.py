@@ -9,10 +9,12 @@ from fangkong.ops.recovery import retry_when_lost
 
 @task
 def escalate_overdue_task() -> dict:
+    from .actions.batch_late import escalate_late_batches
     from .actions.order_news import escalate_late_orders
     from .actions.requests import escalate_overdue
 
-    return {"escalated": escalate_overdue(), "orders_late": escalate_late_orders()}
+    return {"escalated": escalate_overdue(), "orders_late": escalate_late_orders(),
+            "batches_late": escalate_late_batches()}
 
 
 @task
@@ -37,12 +39,13 @@ retry_when_lost(disinfection_routines_task, attempts=5)  # a routine's time of a
 
 def recover_services(live) -> dict:
     """(ops.recovery, every FANGKONG_RECOVER_SECONDS) Overdue requests escalated, orders
-    past their need-by told of; pets left
+    past their need-by and batches late at the gate told of; pets left
     alone get today's feeding, and stop when their owners are back; from 06:00 the
     morning's check-ins once a day; routine disinfection's rows for today and tomorrow (ended
     with their seal or last day). All idempotent, so a missed pass costs nothing."""
     from django.utils import timezone
 
+    from .actions.batch_late import escalate_late_batches
     from .actions.care import check_ins_today, feed_today
     from .actions.order_news import escalate_late_orders
     from .actions.requests import escalate_overdue
@@ -50,7 +53,8 @@ def recover_services(live) -> dict:
     from .models import CheckIn
 
     out = {"services_escalated": escalate_overdue(live.now),
-           "services_orders_late": escalate_late_orders(live.now)}
+           "services_orders_late": escalate_late_orders(live.now),
+           "services_batches_late": escalate_late_batches(live.now)}
     local = timezone.localtime(live.now)
     out.update({f"services_{k}": v for k, v in feed_today(local.date()).items()})
     out.update({f"services_{k}": v for k, v in make_all(live.now).items()})

@@ -85,6 +85,11 @@ def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", ph
                 orders.exclude(id__in=came).update(state=Order.State.PROBLEM)
             else:
                 orders.update(state=Order.State.PROBLEM)
+            if delivered:
+                from .batch_late import door_delivered
+
+                # the family hears its goods are outside the door (walk_family 1)
+                door_delivered(actor, stop, run.batch.supplier.name)
             if not delivered:
                 p = Problem(batch_id=run.batch_id, household_id=stop.household_id, stop=stop,
                             kind=Problem.Kind.NOT_DELIVERED, text=reason)

@@ -83,10 +83,11 @@ def place_order(actor, household, supplier: Supplier, lines, *, medicine="", dea
 
 def cancel_order(actor, order: Order, why: str = Order.Why.BY_HAND) -> Order:
     """Cancel an order not yet on its way; when and why are kept (the household reads them).
-    Not yet on its way: placed, or in a batch the supplier has not handed over at the
-    checkpoint (not signed: `Order.cancel_refused`) — it then leaves the batch, its manifest
-    lines and so what is owed for them (found on the sealed-area evening: a batch still
-    expected refused every cancellation)."""
+    Not yet on its way: placed, or in a batch not yet at the checkpoint (`Order.cancel_refused`:
+    not said to have arrived, not being checked — once the goods are on the gate's table they
+    are counted and carried, and the family refuses them at the door) — it then leaves the
+    batch, its manifest lines and so what is owed for them (found on the sealed-area evening:
+    a batch still expected refused every cancellation)."""
     access.require_order(actor, order, manage=True)
     if order.state == Order.State.CANCELLED:
         return order  # a retry
@@ -98,11 +99,11 @@ def cancel_order(actor, order: Order, why: str = Order.Why.BY_HAND) -> Order:
         if batch_id is not None:
             why = Order.Why.OUT_OF_BATCH if why == Order.Why.BY_HAND else why
             # the batch locked: a signature at the gate waits for this (or this for it)
-            open_ = Batch.objects.select_for_update().filter(
-                pk=batch_id, state__in=[Batch.State.EXPECTED, Batch.State.CHECKING]).exists()
-            if not open_:
-                raise Invalid(_("The supplier has handed it over at the checkpoint: it can no longer be "
-                                "cancelled; it is on its way to the door."))
+            locked = Batch.objects.select_for_update().filter(pk=batch_id).first()
+            order.batch = locked
+            refused = order.cancel_refused()  # read again under the lock: arrived or checked meanwhile
+            if refused:
+                raise Invalid(refused)
             n = Order.objects.filter(pk=order.pk, state=Order.State.IN_BATCH, batch_id=batch_id).update(
                 state=Order.State.CANCELLED, cancelled_at=timezone.now(), batch=None, cancelled_why=why)
             if n:

@@ -1,0 +1,138 @@
+"""A delivery late at the gate is said to those who wait for it (walk_family 1: the demo's
+美特好超市 batch, due at the gate at 15:30 for 24 sealed households, had not come at 22:10;
+the family's page said "已晚点", but no inbox had a word and the grid worker's panel still
+read "待到货"):
+
+- `escalate_late_batches` (the worker's pass, with `order_news.escalate_late_orders`): a
+  batch still expected `LATE_AFTER` past its time and not said to be at the gate
+  (`arrival.arrived`) is told of once (claimed on `Batch.late_told_at`, so retries and two
+  workers at once never tell twice): the team on duty at the gate, the grid workers and
+  staff of its households (`access.answerer_ids`), the supplier's logins (to chase or say
+  when), and each household's family ("社区已知晓，到达后会送到门口"). Audited
+  `services.batch.late`.
+- `door_delivered` (`delivery.confirm_stop`): the family is told its goods are at the door
+  (a sealed 82-year-old did not know there was food outside his door).
+
+Whether a batch is late is one rule, `Batch.is_late` (its state words, the panels' badge,
+the family's order line); the alarm waits `LATE_AFTER` more so a few minutes' delay does not
+text every family. Messages are rendered in each reader's language (`notify`)."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fangkong.audit.actions import record
+from fangkong.core.once import claim
+from fangkong.core.when import short_time
+
+from .. import access
+from ..models import Batch, Line, Stop
+from .order_news import supplier_users
+from .told import family_accounts
+
+LATE_AFTER = datetime.timedelta(minutes=30)  # past its time before anyone is texted
+LATE_AT_ONCE = 50  # batches told of a pass (the rest on the next)
+
+
+def _handlers(household_ids) -> set[int]:
+    """The grid workers and staff of these households (one query: `access.answerer_ids`'s
+    rule over the households' grids and communities)."""
+    from fangkong.accounts.models import Membership
+    from fangkong.accounts.roles import Role
+    from fangkong.registry.models import Household
+
+    levels = set(Household.objects.filter(pk__in=household_ids).values_list("grid_id", "community_id"))
+    grids = {g for g, _c in levels if g}
+    communities = {c for _g, c in levels if c}
+    who = Q(role=Role.GRID, place_id__in=grids) | Q(role=Role.STAFF, place_id__in=communities)
+    return set(Membership.objects.filter(who, is_active=True).values_list("user_id", flat=True))
+
+
+def escalate_late_batches(now=None) -> int:
+    """(the worker's pass) Batches `LATE_AFTER` past their time, still expected and not at
+    the gate: an audit event and the messages, once a batch. Returns how many batches."""
+    from fangkong.core.actor import Actor
+    from fangkong.notify.actions import notify
+
+    now = now or timezone.now()
+    system = Actor.system(via="task")
+    qs = (Batch.objects.filter(state=Batch.State.EXPECTED, arrived_at=None, due_at__lt=now - LATE_AFTER)
+          .select_related("supplier", "checkpoint"))
+    with transaction.atomic():
+        late = claim(qs, "late_told_at", now, order=("due_at", "id"), limit=LATE_AT_ONCE)
+        for b in late:
+            homes = sorted(set(Line.objects.filter(batch=b).values_list("household_id", flat=True)))
+            record(system, "services.batch.late", b, {"due_at": b.due_at.isoformat(), "households": len(homes)},
+                   levels_from=b)
+            words = {"supplier": b.supplier.name, "gate": b.checkpoint.name, "n": len(homes)}
+            due = b.due_at
+
+            def title(words=words, due=due):
+                return _("Late: %(supplier)s was due at %(gate)s at %(due)s and has not come") % dict(
+                    words, due=short_time(due))
+
+            def body(words=words):
+                return ngettext("Goods for %(n)d household. Call the supplier for the time it will come, and "
+                                "tell the gate team.",
+                                "Goods for %(n)d households. Call the supplier for the time it will come, and "
+                                "tell the gate team.", words["n"]) % words
+
+            sup = supplier_users(b.supplier)
+            if sup:
+                notify(system, sup, kind="services.handoff", title=title,
+                       body=lambda words=words: ngettext(
+                           "Goods for %(n)d household are waited for at the gate. Say when they will come: call "
+                           "the community.",
+                           "Goods for %(n)d households are waited for at the gate. Say when they will come: call "
+                           "the community.", words["n"]) % words,
+                       url=reverse("supplier_home"), place=b.checkpoint, key=f"services.batch.{b.id}.late")
+            gate = (set(access.team_user_ids(b.team_id)) | _handlers(homes)) - sup
+            if gate:
+                notify(system, gate, kind="services.handoff", title=title, body=body,
+                       url=reverse("services_batch", args=[b.id]), place=b.checkpoint,
+                       key=f"services.batch.{b.id}.late")
+            _tell_families(system, b, homes)
+    return len(late)
+
+
+def _tell_families(actor, batch: Batch, household_ids) -> None:
+    """Each household's family: late, the community knows, it comes to the door."""
+    from fangkong.notify.actions import notify
+    from fangkong.registry.models import Household
+
+    words = {"supplier": batch.supplier.name}
+    due = batch.due_at
+    for h in Household.objects.filter(pk__in=household_ids).select_related("place"):
+        users = family_accounts(h.id)
+        if not users:
+            continue
+        notify(actor, users, kind="services.order",
+               title=lambda: _("Your order from %(supplier)s is late") % words,
+               body=lambda: _("It was due at the gate at %(due)s and has not come yet. The community knows and "
+                              "is asking the supplier; once it comes it is brought to your door.") % dict(
+                   words, due=short_time(due)),
+               url=reverse("services_household", args=[h.id]) + "#orders", place=h.place,
+               key=f"services.batch.{batch.id}.late.{h.id}")
+
+
+def door_delivered(actor, stop: Stop, supplier_name: str) -> int:
+    """A door confirmed delivered: the family is told its goods are outside its door, once."""
+    from fangkong.notify.actions import notify
+    from fangkong.registry.models import Household
+
+    users = family_accounts(stop.household_id)
+    if not users:
+        return 0
+    h = Household.objects.select_related("place").get(pk=stop.household_id)
+    words = {"supplier": supplier_name}
+    return notify(actor, users, kind="services.order",
+                  title=lambda: _("Your order from %(supplier)s is at your door") % words,
+                  body=lambda: _("Take it in soon. If something is missing or damaged, report it under your "
+                                 "orders."),
+                  url=reverse("services_household", args=[h.id]) + "#orders", place=h.place,
+                  key=f"services.stop.{stop.id}.delivered")
