@@ -38,15 +38,18 @@ from fangkong.registry.models import LEVEL_FIELDS, TOKEN_KEY_SQL, Presence
 from fangkong.zones.queries import SCAN_ZONE_COLUMNS, SCAN_ZONE_JOINS, scan_limit
 
 from .figures import EXEMPT_PRESENCE
-from .models import CodeColour, FollowUp, HomeVisit, Sample
+from .models import CodeColour, HomeVisit, Sample
 from .refusals import refusal as rule
+from .status import OPEN_HOLD
 
-# Held by a positive pool or antigen test, in any round (`FollowUp` awaiting or re-sampled):
-# the follow-up's id and whether it was an antigen test (no pooled tube). Two probes of the
-# follow-ups' index on the person, in the read the rules already make (no statement more).
+# Held by a positive pool or antigen test, in any round: `status.held_kinds` said in SQL —
+# an open follow-up (`status.OPEN_HOLD`), the newest (created_at, then id) saying whether it
+# was an antigen test (no pooled tube); the follow-up's id too. Two probes of the follow-ups'
+# index on the person, in the read the rules already make (no statement more).
+_OPEN_HOLD = ", ".join(f"'{st}'" for st in OPEN_HOLD)  # fixed values, part of the statement
 _HELD_WHERE = ("FROM screening_followup f WHERE f.resident_id = {person}.id "
-               f"AND f.status IN ('{FollowUp.Status.AWAITING}', '{FollowUp.Status.RESAMPLED}') "
-               "ORDER BY f.id DESC LIMIT 1")
+               f"AND f.status IN ({_OPEN_HOLD}) "
+               "ORDER BY f.created_at DESC, f.id DESC LIMIT 1")
 HELD_COLUMNS = (f"(SELECT f.id {_HELD_WHERE}), "
                 f"(SELECT CASE WHEN f.tube_id IS NULL THEN 1 ELSE 0 END {_HELD_WHERE})")
 # Whether the family asked for the person's home sampling in this round (an open visit of a
