@@ -455,6 +455,18 @@ def void_tubes(rnd: Round, limit=1000) -> list[str]:
                 .values_list("barcode", flat=True)[:limit])
 
 
+def open_tubes_at(rnd: Round, point_id, table) -> list[dict]:
+    """The pooled tubes the server holds open at this point's table (walk_lab 10: a second
+    phone at 1号台, or the app reinstalled, showed "未开管" while GM00032 held 3 swabs; a new
+    tube scanned there left it open, its people counted sampled and its result refused until
+    sealed): barcode, count and capacity, oldest first, for the station to offer "继续装管".
+    No one's data: barcodes and counts."""
+    if not point_id or not table:
+        return []
+    return list(Tube.objects.filter(round=rnd, point_id=point_id, table=table, state=TubeState.OPEN, retest=False)
+                .order_by("opened_at", "id").values("barcode", "count", "capacity")[:10])
+
+
 def get_round_results(scope, pk) -> Round:
     """A PCR round whose tubes' results the user may read back: the lab's (`SCREENING_LAB`)
     or anyone who sees its figures; for anyone else it is not found."""

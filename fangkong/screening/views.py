@@ -310,6 +310,9 @@ def station(request, pk):
            "void_tubes": queries.void_tubes(rnd),
            # positive pools: their people are held; one who comes back hears it from the server
            "positive_tubes": status.held_tubes(rnd),
+           # tubes still open at this table on the server: another phone (or this one, reinstalled)
+           # opened them; offered to go on filling (walk_lab 10)
+           "open_here": queries.open_tubes_at(rnd, here.point_id, here.table) if here is not None else [],
            # planned for later: nothing is scanned until it is started (its start moves to now)
            "later": starts_later(rnd)}
     return render(request, "screening/station.html", ctx)
@@ -353,6 +356,8 @@ def station_strings() -> dict:
         "bad_code": _("Not a personal code or ID number."),
         "bad_barcode": _("A tube barcode has 4 to 40 letters, digits or dashes."),
         "camera_error": _("The camera could not be started."),
+        "open_here": _("Tube %(tube)s is open at this table with %(count)s of %(capacity)s people."),
+        "go_on": _("Go on filling tube %(tube)s"),
     }
 
 

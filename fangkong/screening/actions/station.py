@@ -92,6 +92,17 @@ def _open(actor, rnd, user, barcode, cap, point, table, client_id) -> tuple[Tube
         if existing.state == TubeState.OPEN and existing.opened_by_id == getattr(user, "id", None) \
                 and existing.count < existing.capacity:
             return existing, True
+        if existing.state == TubeState.OPEN and 0 < existing.count < existing.capacity and table is not None \
+                and existing.table == table and existing.point_id == getattr(point, "id", point) \
+                and not existing.retest:
+            # the table's tube, opened by another sampler at this table (a borrowed phone, a
+            # relief at the table: walk_lab 10): this sampler goes on filling it, audited
+            took = Tube.objects.filter(pk=existing.pk, state=TubeState.OPEN).update(opened_by=user)
+            if took:
+                existing.refresh_from_db()
+                record(actor, "screening.tube.take_over", existing,
+                       {"barcode": barcode, "table": table, "count": existing.count}, levels_from=rnd)
+                return existing, True
         if existing.state == TubeState.OPEN and existing.count == 0:
             # opened at another table (or phone) and left empty: nothing in it to mix up, so
             # this table takes it on — the barcode is not lost, nobody has to seal an empty tube

@@ -122,8 +122,35 @@
     }
   }
 
+  // Tubes the server holds open at this table (another phone, or this one reinstalled,
+  // opened them): offered while this phone has none open, "go on filling" re-opens one.
+  var openHere = [];
+  try { openHere = JSON.parse(($("station-open-here") || {}).textContent || "[]") || []; } catch (e) { openHere = []; }
+  function renderOpenHere() {
+    var box = $("open-here");
+    if (!box) return;
+    box.textContent = "";
+    var list = state.tube ? [] : openHere;
+    box.hidden = !list.length;
+    list.forEach(function (t) {
+      var p = document.createElement("p");
+      p.textContent = fill(S.open_here, { tube: t.barcode, count: t.count, capacity: t.capacity }) + " ";
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn primary";
+      b.textContent = fill(S.go_on, { tube: t.barcode });
+      b.addEventListener("click", function () {
+        openHere = openHere.filter(function (x) { return x.barcode !== t.barcode; });
+        openTube(t.barcode);
+      });
+      p.appendChild(b);
+      box.appendChild(p);
+    });
+  }
+
   var online = navigator.onLine;
   function render() {
+    renderOpenHere();
     var t = state.tube;
     $("net").textContent = online ? S.online : S.offline;
     $("net").className = "badge" + (online ? "" : " warn");
