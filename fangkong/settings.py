@@ -346,6 +346,10 @@ FANGKONG_LAB_FILE_MAX_BYTES = envint("FANGKONG_LAB_FILE_MAX_BYTES", 5 * 1024 * 1
 # no result, this many hours after the hold began is overdue (screening.figures.overdue_q): red
 # on the follow-up page, counted on the round page and the staff's home, staff told once.
 FANGKONG_HOLD_OVERDUE_HOURS = envint("FANGKONG_HOLD_OVERDUE_HOURS", 12)
+# A tube received at the lab (its box signed for) with no result this many hours later is
+# said on the round page and in the round's coverage API (screening.queries.at_lab_no_result):
+# a tube lost, broken or forgotten at the lab no longer vanishes from the community's views.
+FANGKONG_LAB_NO_RESULT_HOURS = envint("FANGKONG_LAB_NO_RESULT_HOURS", 6)
 # Imports at or below this many rows run inside the request; larger ones in the worker.
 FANGKONG_IMPORT_INLINE_ROWS = envint("FANGKONG_IMPORT_INLINE_ROWS", 2000)
 # An uploaded roster (names, ID numbers, phones) is deleted when its import is written or

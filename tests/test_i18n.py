@@ -74,6 +74,8 @@ def test_a_shift_past_midnight_says_the_day_it_ends():
 # has one form, msgstr[0]). These counts are never 1 — limits, sizes, counts past a limit,
 # numbers shown with a decimal — so their messages stay plural only:
 PLURAL_ONLY = {
+    "Tube %(tube)s is open at this table with %(count)s of %(capacity)s people.":
+        "offered only for a pooled tube with swabs in it and room left: its capacity is 2 or more",
     "Write at most %(max_length)s characters.": "a limit",
     "At most %(n)d rows a page.": "a limit",
     "This building has %(n)d rooms %(door)s: write the unit too, like 2单元%(door)s.":

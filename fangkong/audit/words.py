@@ -311,7 +311,10 @@ KEYS = {
     "notified": k("people told"), "families": k("family accounts told"), "slots": k("places to fill"), "title": k("title"),
     "audience": k("called"), "skills": k("skills"), "party_member": k("party member"),
     "duty_phone": k("duty phone"),
-    "lab": k("lab account"), "lab_name": k("lab"), "refused": k("tubes not sent to this lab"),
+    "lab": k("lab account"), "lab_name": k("lab"), "refused": k("tubes refused: chain of custody"),
+    "reported_positive": k("refused positives reported to the community"),
+    "held_unverified": k("held: positive, source to be checked"),
+    "missing": k("tubes missing from the box"), "damaged": k("tubes damaged"),
     "times": k("times of day"), "while_sealed": k("while sealed"), "ends_on": k("last day"),
     "dropped": k("disinfections still to come taken off"),
     "phone": k("phone"), "id_number": k("ID number"), "to": k("to"), "direction": k("direction"),
@@ -440,7 +443,7 @@ ID_NUMBERS = {"order", "request", "visit", "conflict", "change", "group", "line"
 # Counts that say nothing when zero (a lab upload's summary).
 QUIET_ZEROS = {"saved", "corrected", "unchanged", "positive_pools", "followups", "lifted",
                "invalid_pools", "resample", "resample_left_out", "retests", "released", "cases", "no_receipt",
-               "malformed", "conflicts", "position"}
+               "reported_positive", "held_unverified", "malformed", "conflicts", "position"}
 # Lists of codes said by how many there are.
 COUNTED_LISTS = {"tubes", "set_aside"}
 # What a target type is called, for a label Django made ("Batch object (1)").

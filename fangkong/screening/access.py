@@ -18,8 +18,11 @@ by actions, queries, views and the API alike.
 - A household's own resident reports its members' antigen results (`can_self_report`).
 - A box is received at the lab by the lab (`require_handover`); a results file is held for
   its confirm step by and for a lab account (`require_lab`); a health-code colour is
-  observed by whoever samples or runs screening there (`require_observe_code`); follow-ups
-  are worked by whoever runs the round or samples in it (`can_follow_up`).
+  observed by whoever samples or runs screening there (`require_observe_code`).
+- Follow-ups (`can_follow_up`, `followup_task_q`, `require_retest`): staff and grid workers
+  read the whole list of their people; a volunteer only the held people whose single
+  re-test is her task — the re-test visit given to her, or all of them awaiting it when she
+  is on the round's emergency sampling team (`on_emergency_team`) — while they wait.
 - What a missing-list row may record for someone held by a positive test, a case or a close
   contact (`HELD_OUTCOMES`, `outcome_allowed`, `require_outcome`): the page shows only those
   (with `held_rule`'s reason for the rest), the actions refuse the others (409
@@ -37,7 +40,7 @@ from fangkong.core.errors import Conflict, Forbidden, NotFound
 from fangkong.core.said import define, said
 from fangkong.core.tree import ancestor_ids, level_field, under
 
-from .models import Handover, Round, Sampler
+from .models import FollowUp, Handover, HomeVisit, Round, Sampler
 
 SEEN = (Perm.SCREENING_VIEW, Perm.VIEW_REGISTRY)  # who sees an object is told 403, not 404
 
@@ -287,9 +290,120 @@ def require_door(actor, hv) -> None:
         require_run_person(actor, hv.round, hv)
 
 
+# --- follow-ups: the held people of a positive test and who works them -----------------
+# Staff and grid workers (SCREENING_RUN) read the whole follow-up list of their people:
+# held, re-sampled, released, cases. A volunteer reads only her task (`followup_task_q`):
+# the held people whose single re-test is hers to take — the re-test visit given to her
+# while her table in the round counts, or every one awaiting it when she is on the round's
+# emergency sampling team (`on_emergency_team`) — and only while they wait. Never another
+# person's result, nor a neighbour's case (walk "lab", 2026-12).
+
+def emergency_team_q(team_id) -> Q:
+    """Filter for `volunteers.Volunteer`: a team's members and its leader, approved, with an
+    account."""
+    from fangkong.volunteers.models import Volunteer
+
+    return (Q(teams=team_id) | Q(leads=team_id)) & Q(status=Volunteer.Status.APPROVED, user__isnull=False)
+
+
+def emergency_team_users(rnd: Round) -> set[int]:
+    """The accounts of the round's emergency sampling team whose team counts
+    (`on_emergency_team`): approved members and the leader holding a role now over the
+    round's area. They are told of its positive pools, with the follow-up page's link."""
+    if not rnd.emergency_team_id:
+        return set()
+    from fangkong.accounts.models import Membership
+    from fangkong.volunteers.models import Volunteer
+
+    near = Q(place_id__in=ancestor_ids(rnd.place))
+    field = level_field(rnd.place)
+    if field:
+        near |= Q(**{f"place__{field}": rnd.place_id})
+    working = Membership.objects.filter(near, role__in=TASK_ROLES, household__isnull=True, is_active=True)
+    return set(Volunteer.objects.filter(emergency_team_q(rnd.emergency_team_id))
+               .filter(user_id__in=working.values("user_id")).values_list("user_id", flat=True))
+
+
+def on_emergency_team(actor, rnd: Round) -> bool:
+    """Is the actor on the round's emergency sampling team (`Round.emergency_team`: a member
+    or its leader, an approved volunteer) while holding a role now over the round's area
+    (`works_on_round`)? That is the round's follow-up task: every held person awaiting the
+    single re-test, their doors, the swab recorded. Kept on the actor for the request."""
+    user = actor.user
+    if not rnd.emergency_team_id or user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not works_on_round(actor.scope, rnd):
+        return False
+    cache = actor.__dict__.setdefault("_team_rounds", {})
+    if rnd.id not in cache:
+        from fangkong.volunteers.models import Volunteer
+
+        cache[rnd.id] = (Volunteer.objects.filter(emergency_team_q(rnd.emergency_team_id))
+                         .filter(user_id=user.pk).exists())
+    return cache[rnd.id]
+
+
+def _retest_given(user_id):
+    """The held person's re-test visit (not taken off) given to `user_id`, for EXISTS over a
+    follow-up (OuterRef: its round and person)."""
+    return (HomeVisit.objects.filter(round_id=OuterRef("round_id"), resident_id=OuterRef("resident_id"),
+                                     source=HomeVisit.Source.RETEST, assignee_id=user_id)
+            .exclude(status=HomeVisit.Status.CANCELLED))
+
+
+def followup_task_q(actor, rnd: Round) -> Q:
+    """Filter for `FollowUp` of `rnd`: the held people whose single re-test is the actor's
+    task as a volunteer, while they await it (recorded, released or a case: no longer hers
+    to read) — every one for the round's emergency team, else those whose re-test visit is
+    given to her while her sampler assignment counts (`sampler_counts`)."""
+    awaiting = Q(status=FollowUp.Status.AWAITING)
+    if on_emergency_team(actor, rnd):
+        return awaiting
+    if sampler_counts(actor, rnd):
+        return awaiting & Q(Exists(_retest_given(actor.user.pk)))
+    return Q(pk__in=[])
+
+
+def is_followup_task(actor, fu: FollowUp) -> bool:
+    """Is this follow-up the actor's task as a volunteer (`followup_task_q`)? Also the swab
+    she recorded herself and still at the lab: her retry of that recording (a lost answer)
+    is answered as the first time, and a second tube is refused in words about her own."""
+    user = actor.user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    rnd = fu.round
+    if fu.status == FollowUp.Status.RESAMPLED and fu.retest_tube_id:
+        from .models import Sample
+
+        return ((on_emergency_team(actor, rnd) or sampler_counts(actor, rnd))
+                and Sample.objects.filter(tube_id=fu.retest_tube_id, retest=True, sampler_id=user.pk).exists())
+    return FollowUp.objects.filter(pk=fu.pk).filter(followup_task_q(actor, rnd)).exists()
+
+
+def sees_followup(actor, fu: FollowUp) -> bool:
+    """May the actor read (and so record the re-test of) this follow-up: who runs screening
+    over the person (staff, the grid worker), who samples in the round by role, or a
+    volunteer whose task it is (`is_followup_task`)?"""
+    return (actor.scope.allows(Perm.SCREENING_RUN, fu) or round_allows(actor.scope, Perm.SCREENING_SAMPLE, fu.round)
+            or is_followup_task(actor, fu))
+
+
+def require_retest(actor, fu: FollowUp) -> None:
+    """Record a held person's single re-test (`followup.record_retest`): `sees_followup`;
+    anyone else NotFound (Forbidden where the round is seen: command, a building leader)."""
+    if sees_followup(actor, fu):
+        return
+    if round_allows(actor.scope, Perm.SCREENING_VIEW, fu.round):
+        raise Forbidden()
+    raise NotFound()
+
+
 def can_follow_up(actor, rnd: Round) -> bool:
-    """Re-tests and home visits: whoever runs screening on the round or samples in it."""
-    return actor.scope.allows(Perm.SCREENING_RUN, rnd) or can_sample(actor, rnd)
+    """The follow-up page and its API: whoever runs screening on the round or samples in it,
+    and the members of its emergency sampling team (`on_emergency_team`). What each reads is
+    `followup_task_q`'s for a volunteer, the whole list of their people for staff."""
+    return (actor.scope.allows(Perm.SCREENING_RUN, rnd) or can_sample(actor, rnd)
+            or on_emergency_team(actor, rnd))
 
 
 # --- the lab a box is sent to ------------------------------------------------------------

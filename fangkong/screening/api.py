@@ -14,8 +14,10 @@
 from collections import Counter
 
 import orjson
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import File, Form, Query, Status
 from ninja.files import UploadedFile
 
@@ -108,12 +110,24 @@ def round_coverage(request, round_id: int, place: int | None = None):
     """The round's figures under `place` (default: the part of the round the user sees, as
     the round page and the missing list: the round's place, or a grid worker's grid, a
     building leader's building), PCR or antigen (`figures`: expected, sampled = done,
-    exempt, missing people; households)."""
+    exempt, missing people; households); and the round's tubes received at the lab more than
+    `lab_hours` hours ago without a result (`at_lab_no_result`, the first 100 in
+    `at_lab_no_result_tubes`)."""
     rnd = queries.get_round(request.scope, round_id)
     node = queries.round_node(request.scope, rnd, place)
     check_rate(request, "coverage")  # after the access checks: a refused round is 404 always
     # the figures may be a few seconds stale (core/replica.py)
-    return {"place": node.id, **on_replica(figures.coverage, rnd, node)}
+    return {"place": node.id, **on_replica(figures.coverage, rnd, node), **_at_lab(rnd)}
+
+
+def _at_lab(rnd) -> dict:
+    """The round's tubes at the lab past FANGKONG_LAB_NO_RESULT_HOURS without a result
+    (`queries.at_lab_no_result`), as the round page says them."""
+    tubes = [] if rnd.kind == RoundKind.ANTIGEN else queries.at_lab_no_result(rnd)
+    return {"at_lab_no_result": tubes[0].total if tubes else 0, "lab_hours": settings.FANGKONG_LAB_NO_RESULT_HOURS,
+            "at_lab_no_result_tubes": [{"barcode": t.barcode, "retest": t.retest, "count": t.count,
+                                        "box": t.box.code if t.box_id else None, "at_lab_at": t.at_lab_at}
+                                       for t in tubes]}
 
 
 @router.post("/screening/rounds/{round_id}/tubes", response={201: TubeOut, 200: TubeOut})
@@ -240,8 +254,13 @@ def exemption_create(request, round_id: int, payload: ExemptionIn):
 @router.post("/screening/results", response=ResultsOut)
 def results(request, payload: ResultsIn):
     """Lab results by tube barcode: {"results": [{barcode, result: negative|positive|invalid,
-    ct_orf, ct_n, tested_at}], "confirm_changes": false}. All or nothing: any bad row or
-    unknown tube → 400 with every row error. A positive pooled tube starts the follow-up at
+    ct_orf, ct_n, tested_at}], "confirm_changes": false}. `tested_at`: ISO, "2026/12/7 22:40"
+    or "2026年12月7日 22:40", not before the tube was sealed. All or nothing: any bad row or
+    unknown tube → 400 with every row error. The chain of custody is per row: a tube not
+    sent to this lab, in a box not signed for here, or a pooled tube in no box is refused on
+    its row (`refused`, what to do) and the rest saved; a refused positive is reported to the
+    community (its people held, 来源待核实: `reported_positive`, `held_unverified`); every row
+    refused → 422 `rows_refused` (nothing saved). A positive pooled tube starts the follow-up at
     once; an invalid one makes its people's swabs void (to be sampled again). Rows that
     change a result already recorded → 409 `confirm_changes` with `changes` (row, barcode,
     old → new, people held, cases, what it does) and `confirm`, nothing saved, unless
@@ -252,7 +271,25 @@ def results(request, payload: ResultsIn):
     rows = [r.model_dump() for r in payload.results]
     for i, r in enumerate(rows, 1):
         r["_row"] = i
-    return lab.record_results(actor, rows, source="api", confirm_changes=_confirm(payload.confirm_changes))
+    return _saved(lab.record_results(actor, rows, source="api", confirm_changes=_confirm(payload.confirm_changes)))
+
+
+def _saved(summary: dict) -> dict:
+    """The summary of results taken; every row refused for the chain of custody and nothing
+    saved (`lab.nothing_saved`): 422 `rows_refused`, each row's reason in `rows`, the refused
+    positives reported to the community all the same (`reported_positive`, `held_unverified`)
+    — a lab system that treats any 2xx as done would otherwise drop the file."""
+    if not lab.nothing_saved(summary):
+        return summary
+    n = summary["reported_positive"]
+    message = _("No result was saved: every row was refused (see each row).")
+    if n:
+        message += " " + ngettext(
+            "%(n)d refused row was positive: the community has been told and the tube's people are held.",
+            "%(n)d refused rows were positive: the community has been told and the tubes' people are held.",
+            n) % {"n": n}
+    raise Invalid(message, rows=summary["refused"], code="rows_refused", status=422,
+                  extra={"reported_positive": n, "held_unverified": summary["held_unverified"]})
 
 
 def _confirm(value) -> bool | str:
@@ -268,7 +305,9 @@ def results_file(request, file: File[UploadedFile], confirm_changes: Form[str] =
     """A lab's results file (.xlsx, or .csv in UTF-8 or GB18030) with columns 管号 (tube),
     结果 (result), ORF1ab and N Ct values and 检测时间 (time), as uploaded on the lab page:
     all or nothing: a file that cannot be read answers 422 `invalid_file`, one whose rows have
-    errors 422 `file_rejected` with every row error (`rows`, numbered as in the file), one
+    errors 422 `file_rejected` with every row error (`rows`, numbered as in the file); rows
+    refused for the chain of custody as `POST …/results` (every row refused: 422
+    `rows_refused`), one
     that changes results already recorded 409 `confirm_changes` (as `POST …/results`)
     unless the form field `confirm_changes` is "true" (or the 409's `confirm`)."""
 
@@ -277,11 +316,12 @@ def results_file(request, file: File[UploadedFile], confirm_changes: Form[str] =
         raise NotFound()
     rows = labfile.rows_of_upload(file)  # a file that cannot be used: 422 invalid_file
     try:
-        return lab.record_results(actor, rows, source="upload", confirm_changes=_confirm(confirm_changes))
+        summary = lab.record_results(actor, rows, source="upload", confirm_changes=_confirm(confirm_changes))
     except Invalid as e:  # its rows have errors: 422 file_rejected, every row error at once
         if isinstance(e, FileRefused) or not e.rows:
             raise
         raise FileRejected(e.message, rows=e.rows, fields=e.fields) from None
+    return _saved(summary)
 
 
 @router.get("/screening/results/template")
@@ -302,7 +342,8 @@ def tube_results(request, round_id: int, result: str = "", page: int = PageNumbe
     its uploads): result, Ct values, time of test, when saved, corrections before it; single
     re-tests (单采复核, urgent) first. `result`: positive | negative | invalid | none (no
     result yet) | retest. For the lab (its own area's tubes) and whoever sees the round's
-    figures; anyone else: 404."""
+    figures, as far as they see them (`queries.results_part`: a building leader, the tubes
+    holding a swab of someone in the building); anyone else: 404."""
     rnd = queries.get_round_results(request.scope, round_id)
     if result and result not in queries.RESULT_FILTERS:
         raise Invalid(fields={"result": [_("Choose positive, negative, invalid, none or retest.")]})

@@ -7,7 +7,8 @@ pack and hand over; whoever only sees the round, 403.
 - POST …/rounds/{id}/boxes                       a new box, sent to `lab`
 - POST …/rounds/{id}/boxes/{box_id}/lab          the lab it is sent to (named or changed before it arrives)
 - POST …/rounds/{id}/boxes/{box_id}/tubes        pack sealed tubes
-- POST …/rounds/{id}/boxes/{box_id}/handover     双签收: pickup (the courier) or lab (the lab it is sent to)
+- POST …/rounds/{id}/boxes/{box_id}/handover     双签收: pickup (the courier) or lab (the lab it is sent to;
+                                                 `missing` / `damaged`: tubes it did not get whole, made invalid)
 """
 
 from django.db.models import Count
@@ -80,5 +81,6 @@ def pack_box(request, round_id: int, box_id: int, payload: BoxPackIn):
 def hand_over(request, round_id: int, box_id: int, payload: BoxHandoverIn):
     actor = actor_of(request)
     box = _box(actor, round_id, box_id)
-    lab.hand_over(actor, box, payload.stage, payload.given_by, payload.received_by)
+    lab.hand_over(actor, box, payload.stage, payload.given_by, payload.received_by,
+                  missing=payload.missing, damaged=payload.damaged)
     return _again(box)

@@ -49,22 +49,85 @@ def kept_text(value, model, field, errors=None, *, name=None) -> str:
     return bounded(value, limit_of(model, field), name or field, errors)
 
 
-def check_datetime(value, field, errors, *, required=True):
+# A date and time as people and lab systems write it beside ISO (2026-12-07 22:40):
+# 2026/12/7 22:40, 2026-12-7 22:40:05, 2026.12.7 22:40, 2026年12月7日 22:40 (or 22时40分).
+_WRITTEN_TIME = re.compile(
+    r"(?P<y>\d{4})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s+|T|\s*)(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})\s*(?:[:：分]\s*(?:(?P<S>\d{1,2})\s*秒?)?)?")
+# An Excel serial (days since 1899-12-30) of a cell not formatted as a date: 2000 to 2099.
+_SERIAL = re.compile(r"\d{5}(\.\d+)?")
+_SERIAL_RANGE = (36526, 73051)
+
+
+def time_examples() -> list[str]:
+    """Today at 07:00 in each way `check_datetime` reads: ISO, 2026/12/7, 2026年12月7日 (the
+    examples a lab reads are of this year: one of 2022 invited a year long gone)."""
+    d = timezone.localdate()
+    return [f"{d:%Y-%m-%d} 07:00", f"{d.year}/{d.month}/{d.day} 07:00", f"{d.year}年{d.month}月{d.day}日 07:00"]
+
+
+def datetime_example() -> str:
+    """The error's example: "2026-12-07 07:00 or 2026/12/7 07:00"."""
+    iso, written, _cn = time_examples()
+    return _("%(iso)s or %(written)s") % {"iso": iso, "written": written}
+
+
+def _written(raw: str):
+    """A date and time written as `_WRITTEN_TIME` reads it, or None."""
+    m = _WRITTEN_TIME.fullmatch(raw)
+    if m is None:
+        return None
+    try:
+        return datetime.datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"]), int(m["M"]),
+                                 int(m["S"] or 0))
+    except ValueError:
+        return None
+
+
+def _serial(value):
+    """An Excel serial date (a number, or its digits as text) as a date and time, or None."""
+    from openpyxl.utils.datetime import from_excel
+
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        number = float(value)
+    elif isinstance(value, str) and _SERIAL.fullmatch(value.strip()):
+        number = float(value.strip())
+    else:
+        return None
+    if not _SERIAL_RANGE[0] <= number < _SERIAL_RANGE[1]:
+        return None
+    return from_excel(number)
+
+
+def check_datetime(value, field, errors, *, required=True, serial=False):
+    """A date and time from outside → aware UTC (`core.clean.in_utc`), or None with the
+    field's error. ISO (the API, the forms), and as people write it (`_WRITTEN_TIME`:
+    2026/12/7 22:40, 2026年12月7日 22:40); a spreadsheet's date cell comes as a datetime
+    (or a date: its midnight); `serial`: an Excel serial number too (a lab file's cell not
+    formatted as a date)."""
     if isinstance(value, datetime.datetime):
         dt = value
+    elif isinstance(value, datetime.date):
+        dt = datetime.datetime.combine(value, datetime.time())
+    elif serial and (dt := _serial(value)) is not None:
+        pass
     else:
-        raw = text(value, 40).replace(" ", "T", 1)
+        raw = text(value, 40)
         if not raw:
             if required:
                 errors[field] = [_("This field is required.")]
             return None
         dt = None
         try:
-            dt = parse_datetime(raw)
+            dt = parse_datetime(raw.replace(" ", "T", 1))
         except ValueError:
             pass
         if dt is None:
-            errors[field] = [_("Enter a date and time such as 2022-04-18 07:00.")]
+            dt = _written(raw)
+        if dt is None:
+            errors[field] = [_("Enter a date and time such as %(example)s.") % {"example": datetime_example()}]
             return None
     return in_utc(dt)
 
@@ -358,7 +421,7 @@ def check_lab_rows(rows) -> tuple[list[dict], list[dict]]:
                                "message": str(message)})
         errs = {}
         clean["tested_at"] = check_datetime(row.get("tested_at"), "tested_at", errs,
-                                            required=False) or timezone.now()
+                                            required=False, serial=True) or timezone.now()
         if not errs and clean["tested_at"] > timezone.now() + CLOCK_SLACK:
             errs["tested_at"] = [_("This time of test has not come yet: check the date and time.")]
         if errs:

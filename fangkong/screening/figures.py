@@ -554,7 +554,9 @@ def after_lab(rnd: Round, node: Place) -> dict:
     round page's line. One statement (each figure a counted subquery)."""
     fus = FollowUp.objects.filter(round=rnd).filter(node_q(node))
     pools = Tube.objects.filter(id__in=fus.values("tube_id"), retest=False, result=Result.POSITIVE)
-    figures = {"positive_pools": _n(pools), "held": _n(fus.filter(held_q())),
+    # a positive whose row the chain of custody refused: its people held, 来源待核实
+    unverified = Tube.objects.filter(id__in=fus.values("tube_id"), unverified_positive_at__isnull=False, result="")
+    figures = {"positive_pools": _n(pools), "unverified_pools": _n(unverified), "held": _n(fus.filter(held_q())),
                "awaiting_retest": _n(fus.filter(awaiting_q())), "overdue": _n(fus.filter(overdue_q())),
                "cases": _n(fus.filter(case_q())),
                "to_resample": _n(_resample_people(rnd, node)),

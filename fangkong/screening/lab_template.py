@@ -17,7 +17,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import queries
+from fangkong.core.text import join_words
+
+from . import checks, queries
 from .labfile import column_labels
 
 COLUMNS = ("barcode", "result", "ct_orf", "ct_n", "tested_at")
@@ -81,16 +83,22 @@ def _help(ws, labels, words):
         ("result", yes, _("One of: %(words)s.") % {"words": " / ".join(words)}),
         ("ct_orf", no, ct),
         ("ct_n", no, ct),
-        ("tested_at", no, _("Date and time of the test, such as 2022-04-18 10:30 (blank: now).")),
+        ("tested_at", no, _("Date and time of the test, such as %(examples)s, or a date cell of Excel "
+                            "(blank: now). Not before the tube was sealed.")
+         % {"examples": join_words(checks.time_examples())}),
     ):
         ws.append([labels[key], required, what])
     ws.append([_("Round"), no, _("Left as it is: not read back.")])
     ws.append([_("Box"), no, _("Left as it is: not read back.")])
     ws.append([])
     for line in (_("Delete the rows of tubes you have no result for yet: a row without a result "
-                   "is refused."),
-                 _("Every row is checked first; a file with any error saves nothing, and every "
-                   "error is listed by row."),
+                   "is refused. A tube missing or damaged when its box arrived is marked when signing "
+                   "for the box; one spoilt later is written 无效 (its people are sampled again), never "
+                   "just deleted."),
+                 _("Every row is checked first: an error in the file (a value, an unknown tube) saves "
+                   "nothing, and every error is listed by row. A row for a tube that did not reach "
+                   "this lab in a box signed for here is refused alone, the rest saved; a refused "
+                   "positive is reported to the community at once."),
                  _("Upload the file on the lab page (Upload results)."),
                  _("Only the first sheet is read; this sheet is not.")):
         ws.append([line])

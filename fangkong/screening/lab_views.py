@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.paging import paginate
+from fangkong.core.text import join_words
 from fangkong.core.views import actor_of, confirm_step, confirmed, page
+from fangkong.registry.queries import place_labels
 
-from . import lab_template, labfile, queries
+from . import checks, lab_template, labfile, queries
 from .actions import lab as lab_actions
 from .models import Result
 
@@ -39,6 +41,8 @@ def lab(request):
             ctx["summary"] = lab_actions.record_results(actor_of(request), rows, source="upload",
                                                         confirm_changes=confirm)
             lab_actions.drop_held(actor_of(request), token)
+            if lab_actions.nothing_saved(ctx["summary"]):  # every row refused: 422, as the API
+                ctx["nothing_saved"], status = True, 422
         except Conflict as e:
             if e.code != "confirm_changes":
                 raise
@@ -47,6 +51,7 @@ def lab(request):
             labels = labfile.column_labels()
             ctx["error"], status = e.message, 422
             ctx["errors"] = [dict(r, label=labels.get(r.get("column"), "")) for r in e.rows]
+    ctx["time_examples"] = checks.time_examples()
     ctx["work"] = queries.lab_work(scope)  # after the upload: what is still waiting, not what was
     ctx["retests"] = sum(len(r.retests) for r in ctx["work"])
     return render(request, "screening/lab.html", ctx, status=status)
@@ -99,5 +104,7 @@ def tube_results(request, pk):
     rows = paginate(request, queries.tube_results(request.scope, rnd, which))
     filters = [("", _("All"))] + [(v, str(Result(v).label)) for v in Result.values] + [
         ("none", _("No result yet")), ("retest", _("Single re-tests"))]
+    part = queries.results_part(request.scope, rnd)  # a part of the round: said whose tubes these are
+    where = join_words(place_labels(part).values()) if part else ""
     return render(request, "screening/results.html", {"round": rnd, "rows": rows, "which": which,
-                                                       "filters": filters})
+                                                       "filters": filters, "part": where})

@@ -375,6 +375,12 @@ def result_word(value) -> str:
                 Result.INVALID: _("Invalid")}.get(value, value))
 
 
+class Lost(models.TextChoices):
+    """A tube the lab did not get whole when it signed for its box."""
+    MISSING = "missing", _("Missing from the box")
+    DAMAGED = "damaged", _("Damaged (broken or leaked)")
+
+
 class Tube(Levels):
     """A sampling tube: barcode unique within the round, `capacity` people (the pool size),
     `count` kept by the registering statement itself so two stations can never overfill it."""
@@ -395,6 +401,16 @@ class Tube(Levels):
     at_lab_at = models.DateTimeField(null=True, blank=True)
     result = models.CharField(max_length=10, choices=Result.choices, blank=True)
     result_at = models.DateTimeField(null=True, blank=True)
+    # A lab reported the tube positive but its row was refused for the chain of custody (no
+    # box, a box not signed for at the lab, a box sent to another lab): its people are held
+    # all the same and the tube is "来源待核实" until a result for it is recorded
+    # (`actions.lab.record_results` → `followup.unverified_positives`; `source_unverified`).
+    unverified_positive_at = models.DateTimeField(null=True, blank=True)
+    unverified_positive_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True,
+                                               related_name="+")
+    # The lab found the tube missing from its box, or damaged, when it signed for the box:
+    # recorded invalid (its people to be sampled again), said so (`actions.lab.hand_over`).
+    lost = models.CharField(max_length=10, choices=Lost.choices, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "barcode"], name="tube_unique")]
@@ -407,6 +423,12 @@ class Tube(Levels):
     @property
     def left(self):
         return max(0, self.capacity - self.count)
+
+    @property
+    def source_unverified(self) -> bool:
+        """A positive the lab reported but whose row the chain of custody refused, with no
+        result recorded for the tube since: its people are held, "来源待核实"."""
+        return self.unverified_positive_at is not None and not self.result
 
 
 class Sample(Levels):

@@ -77,20 +77,25 @@ def positive_alert(request, place):
         key = (f.round_id, f.tube_id or f"antigen-{f.id}")
         groups.setdefault(key, {"first": f, "people": []})["people"].append(f)
     overdue = [(r, n, scope.allows(Perm.SCREENING_RUN, r)) for r, n in queries.overdue_holds(scope, place)]
+    resample, at_lab = _after_lab(scope, place)
     return render_to_string("screening/_positive_alert.html",
                             {"groups": list(groups.values()), "shown": len(rows), "total": total,
-                             "cases": cases, "place": place, "resample": _to_resample(scope, place),
+                             "cases": cases, "place": place, "resample": resample, "at_lab": at_lab,
+                             "lab_hours": settings.FANGKONG_LAB_NO_RESULT_HOURS,
                              "overdue": overdue, "overdue_hours": settings.FANGKONG_HOLD_OVERDUE_HOURS},
                             request=request)
 
 
-def _to_resample(scope, place) -> list[tuple]:
-    """[(round, how many)]: the running PCR rounds covering `place` that the user sees,
-    with the people under it whose swab the lab made void (`figures.to_resample`)."""
+def _after_lab(scope, place) -> tuple[list[tuple], list[tuple]]:
+    """For the running PCR rounds covering `place` that the user sees: [(round, how many)]
+    people under it whose swab the lab made void (`figures.to_resample`), and [(round, how
+    many)] tubes holding a swab of someone under it at the lab longer than
+    FANGKONG_LAB_NO_RESULT_HOURS without a result (`queries.at_lab_no_result_count`)."""
     covering = Q(place_id__in=ancestor_ids(place)) | under(place)
-    rounds = (Round.objects.filter(round_q(scope, Perm.SCREENING_VIEW), covering, status=RoundStatus.RUNNING)
-              .exclude(kind=RoundKind.ANTIGEN).order_by("-starts_at")[:3])
-    return [(r, n) for r in rounds if (n := figures.to_resample(r, place))]
+    rounds = list(Round.objects.filter(round_q(scope, Perm.SCREENING_VIEW), covering, status=RoundStatus.RUNNING)
+                  .exclude(kind=RoundKind.ANTIGEN).order_by("-starts_at")[:3])
+    return ([(r, n) for r in rounds if (n := figures.to_resample(r, place))],
+            [(r, n) for r in rounds if (n := queries.at_lab_no_result_count(r, place))])
 
 
 def household_panel(request, household):

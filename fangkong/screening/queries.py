@@ -21,14 +21,19 @@ from fangkong.zones.models import ZoneCase
 
 from . import day_cases, figures
 from .access import (
+    can_follow_up,
     can_sample,
+    emergency_team_q,
+    followup_task_q,
     received_elsewhere_q,
     round_allows,
     round_q,
     sampler_pool_q,
     sampler_rounds_q,
     sampler_rows,
+    sees_followup,
     sent_elsewhere_q,
+    work_round_q,
     works_on_round,
 )
 from .areas import area_q
@@ -185,12 +190,14 @@ def get_conflict(scope, pk):
 
 
 def get_followup(actor, pk) -> FollowUp:
+    """A follow-up the actor may read and record the re-test of (`access.sees_followup`: who
+    runs the person, who samples in the round by role, a volunteer whose task it is)."""
     try:
         fu = (FollowUp.objects.select_related("round", "resident__household__place", "tube")
               .annotate(overdue=figures.overdue_flag()).get(pk=int(pk)))
     except (FollowUp.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
-    if not (actor.scope.allows(Perm.SCREENING_RUN, fu) or can_sample(actor, fu.round)):
+    if not sees_followup(actor, fu):
         raise NotFound()
     return fu
 
@@ -249,6 +256,30 @@ def tubes_not_at_lab(rnd: Round, now=None, limit=500) -> list[Tube]:
     return rows
 
 
+def at_lab_no_result(rnd: Round, now=None, limit=100) -> list[Tube]:
+    """Tubes received at the lab (their box signed for) more than FANGKONG_LAB_NO_RESULT_HOURS
+    ago that still have no result — lost, broken or forgotten at the lab: single re-tests
+    first, then the longest waiting (at most `limit`; each row's `.total` is how many there
+    are in all, counted in the same query). The round page and the coverage API list them."""
+    from django.db.models import Window
+
+    now = now or timezone.now()
+    since = now - datetime.timedelta(hours=settings.FANGKONG_LAB_NO_RESULT_HOURS)
+    return list(Tube.objects.filter(round=rnd, state=TubeState.SEALED, result="", at_lab_at__lt=since)
+                .annotate(total=Window(Count("id"))).select_related("box", "box__lab")
+                .order_by("-retest", "at_lab_at", "id")[:limit])
+
+
+def at_lab_no_result_count(rnd: Round, place: Place, now=None) -> int:
+    """How many of `at_lab_no_result`'s tubes hold a swab of someone under `place`: the
+    staff's home says it (`panels.positive_alert`), the round page lists them. One query."""
+    now = now or timezone.now()
+    since = now - datetime.timedelta(hours=settings.FANGKONG_LAB_NO_RESULT_HOURS)
+    theirs = Sample.objects.filter(under(place), round_id=rnd.id).values("tube_id")
+    return Tube.objects.filter(round=rnd, state=TubeState.SEALED, result="", at_lab_at__lt=since,
+                               id__in=theirs).count()
+
+
 def open_tubes(rnd: Round):
     """Tubes still open at the tables with swabs in them (an empty one, opened by mistake
     and left when the station moved on, holds nothing for the lab)."""
@@ -261,18 +292,50 @@ def conflicts(rnd: Round, status=Conflict.Status.OPEN):
                 .select_related("resident", "tube").order_by("created_at")[:500])
 
 
-def followups(scope, rnd: Round):
-    return list(followups_query(scope, rnd))
+def get_round_for_followups(actor, pk) -> Round:
+    """A round whose follow-ups the actor works (`access.can_follow_up`: who runs or samples
+    in it, the members of its emergency sampling team); for anyone else it is not found."""
+    try:
+        rnd = Round.objects.select_related("place").get(pk=int(pk))
+    except (Round.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound() from None
+    if not can_follow_up(actor, rnd):
+        raise NotFound()
+    return rnd
 
 
-def followups_query(scope, rnd: Round):
+def my_emergency_rounds(actor, limit=10) -> list[Round]:
+    """The rounds not closed whose emergency sampling team the user is on
+    (`access.on_emergency_team`) with someone awaiting a single re-test, each with
+    `.awaiting` (how many: the team's follow-up list) — a volunteer's home lists them, the
+    follow-up page a tap away. One query."""
+    user = actor.user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    from fangkong.volunteers.models import Volunteer
+
+    on_team = Volunteer.objects.filter(emergency_team_q(OuterRef("emergency_team_id")), user_id=user.pk)
+    rows = (Round.objects.filter(work_round_q(actor.scope), emergency_team__isnull=False)
+            .exclude(status=RoundStatus.CLOSED).filter(Exists(on_team))
+            .annotate(awaiting=Count("followups", filter=Q(followups__status=FollowUp.Status.AWAITING)))
+            .filter(awaiting__gt=0).select_related("place").order_by("starts_at", "id"))
+    return [r for r in rows[:limit] if works_on_round(actor.scope, r)]
+
+
+def followups(actor, rnd: Round):
+    return list(followups_query(actor, rnd))
+
+
+def followups_query(actor, rnd: Round):
     """The round's held people (positive pools, positive antigen tests) the user may see:
-    those they run the round for, or all of them for a sampler assigned to it. The
-    assignment is asked once (an EXISTS, not a join): a join made the rows distinct and
-    the DISTINCT over six joined tables cost ~10 ms of planning a request."""
-    sees = scope.q(Perm.SCREENING_RUN)
-    if scope.user and works_on_round(scope, rnd):
-        sees |= Q(Exists(sampler_rows(scope.user.id).filter(round_id=rnd.id)))
+    all of those they run the round for (staff, a grid worker: their people, whatever came
+    of them), and for a volunteer only her task (`access.followup_task_q`: the re-tests given
+    to her, or all awaiting one for the emergency team; while they wait). Her task is asked
+    as an EXISTS, not a join: a join made the rows distinct and the DISTINCT over six joined
+    tables cost ~10 ms of planning a request."""
+    sees = actor.scope.q(Perm.SCREENING_RUN)
+    if not actor.scope.allows(Perm.SCREENING_RUN, rnd):  # who runs the whole round sees all of it
+        sees |= followup_task_q(actor, rnd)
     return (FollowUp.objects.filter(round=rnd).filter(sees)
             .select_related("resident__household__place", "tube", "retest_tube")
             .annotate(overdue=figures.overdue_flag())  # held too long without a result
@@ -408,12 +471,15 @@ LAB_TEMPLATE_ROWS = 20_000  # tubes pre-filled in one template (the importer tak
 
 
 def tubes_to_report(scope, limit=LAB_TEMPLATE_ROWS) -> list[Tube]:
-    """The tubes a lab holds and has not reported (received at the lab, sealed, no result),
-    in the PCR rounds under the lab's node: the rows of its results template, single
-    re-tests (单采复核, urgent) first, then by round and barcode. One query."""
+    """The tubes a lab holds and has not reported (sealed, no result; received at the lab —
+    a box signed for — or a single re-test tube in no box, carried straight from the door and
+    never signed for: `followup.record_retest`), in the PCR rounds under the lab's node: the
+    rows of its results template, single re-tests (单采复核, urgent) first, then by round and
+    barcode. One query."""
     ids = rounds(scope, Perm.SCREENING_LAB).exclude(kind=RoundKind.ANTIGEN).values("id")
     return list(Tube.objects.filter(round_id__in=ids, state=TubeState.SEALED, result="")
-                .exclude(at_lab_at=None).exclude(received_elsewhere_q(scope)).exclude(sent_elsewhere_q(scope.user))
+                .filter(Q(at_lab_at__isnull=False) | Q(retest=True, box=None))
+                .exclude(received_elsewhere_q(scope)).exclude(sent_elsewhere_q(scope.user))
                 .select_related("round", "box")
                 .only("id", "barcode", "retest", "round__name", "box__code")
                 .order_by("-retest", "round__starts_at", "round_id", "barcode")[:limit])
@@ -469,7 +535,8 @@ def open_tubes_at(rnd: Round, point_id, table) -> list[dict]:
 
 def get_round_results(scope, pk) -> Round:
     """A PCR round whose tubes' results the user may read back: the lab's (`SCREENING_LAB`)
-    or anyone who sees its figures; for anyone else it is not found."""
+    or anyone who sees its figures (which tubes: `tube_results`, as far as they see them);
+    for anyone else it is not found."""
     rnd = get_round_any(scope, pk)
     if rnd.kind == RoundKind.ANTIGEN or not (round_allows(scope, Perm.SCREENING_LAB, rnd)
                                             or round_allows(scope, Perm.SCREENING_VIEW, rnd)):
@@ -480,22 +547,44 @@ def get_round_results(scope, pk) -> Round:
 RESULT_FILTERS = ("positive", "negative", "invalid", "none", "retest")
 
 
+def results_part(scope, rnd: Round) -> list[Place] | None:
+    """The part of `rnd` whose tubes' results the user reads, as the round's figures are
+    counted for them (`round_node`): None for the whole round (who sees the round itself:
+    its staff, the command above it); else the places the user sees testing on inside it
+    (a grid worker's grid, a building leader's building, a community in a district's
+    round). Never the rest of the round: a pooled tube's result is its people's, and a
+    single re-test's one person's."""
+    if scope.allows(Perm.SCREENING_VIEW, rnd) or not round_allows(scope, Perm.SCREENING_VIEW, rnd):
+        return None
+    field = level_field(rnd.place)
+    return [p for p in scope.roots(Perm.SCREENING_VIEW) if getattr(p, field, None) == rnd.place_id]
+
+
 def tube_results(scope, rnd: Round, which: str = ""):
     """The round's tubes holding swabs with what the lab saved for each: the latest result
     (the tube's), its Ct values and when it was saved (`recorded_at`), how many results
     before it (`corrections`). Single re-tests (单采复核, urgent) first, then by barcode;
-    `which`: one of RESULT_FILTERS ("none": no result yet). A lab operator who does not
-    see the round's figures reads the tubes of its own area only (as it uploads them)."""
+    `which`: one of RESULT_FILTERS ("none": no result yet). Who sees a part of the round
+    (`results_part`) reads the tubes holding a swab of someone there — a registration, or one
+    made void by an invalid result — as its figures count them; a lab operator the tubes of
+    its own area (as it uploads them); one who is both, either."""
     from django.db.models import IntegerField, Subquery
     from django.db.models.functions import Coalesce
+
+    from .models import VoidSample
 
     latest = LabResult.objects.filter(tube=OuterRef("pk")).order_by("-created_at", "-id")
     n = (LabResult.objects.filter(tube=OuterRef("pk")).order_by().values("tube")
          .annotate(n=Count("id")).values("n"))
     qs = Tube.objects.filter(round=rnd, count__gt=0)
-    if not round_allows(scope, Perm.SCREENING_VIEW, rnd):  # the lab's own tubes only
-        qs = qs.filter(scope.q(Perm.SCREENING_LAB)).exclude(received_elsewhere_q(scope)) \
-            .exclude(sent_elsewhere_q(scope.user))
+    if not scope.allows(Perm.SCREENING_VIEW, rnd):
+        seen = Q(pk__in=[])
+        for place in results_part(scope, rnd) or ():  # the tubes with someone of the user's part
+            seen |= Q(pk__in=Sample.objects.filter(under(place), round_id=rnd.id).values("tube_id"))
+            seen |= Q(pk__in=VoidSample.objects.filter(under(place), round_id=rnd.id).values("tube_id"))
+        if round_allows(scope, Perm.SCREENING_LAB, rnd):  # the lab's own tubes
+            seen |= scope.q(Perm.SCREENING_LAB) & ~received_elsewhere_q(scope) & ~sent_elsewhere_q(scope.user)
+        qs = qs.filter(seen)
     if which == "none":
         qs = qs.filter(result="")
     elif which == "retest":

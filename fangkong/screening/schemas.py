@@ -49,6 +49,14 @@ class EmergencyTeamIn(Schema):
     team: int | None = None  # a volunteers' team of the round's area; null: none
 
 
+class AtLabTubeOut(Schema):
+    barcode: str
+    retest: bool  # a single re-test tube (单采复核)
+    count: int  # swabs in it
+    box: str | None  # the box that brought it
+    at_lab_at: datetime.datetime  # when its box was signed for at the lab
+
+
 class CoverageOut(Schema):
     place: int
     expected: int
@@ -61,6 +69,11 @@ class CoverageOut(Schema):
     households_covered: int
     households_percent: int | None
     out_of_scope: int
+    # tubes of the round received at the lab FANGKONG_LAB_NO_RESULT_HOURS (`lab_hours`) ago or
+    # more with no result yet (the round page's "送达实验室超过 N 小时仍无结果"), and the first 100
+    at_lab_no_result: int = 0
+    at_lab_no_result_tubes: list[AtLabTubeOut] = []
+    lab_hours: int = 0
 
 
 class TubeIn(StrictIn):
@@ -170,7 +183,10 @@ class RefusedResultRow(Schema):
     row: int | None = None
     column: str = "barcode"
     value: Any = None  # the tube's barcode
-    message: str  # why: "not sent to this lab" (another lab's box, or no box where several labs serve)
+    # why (not sent to this lab, a box not signed for here, a pooled tube in no box) and what
+    # the lab can do; for a positive, that the community was told
+    message: str
+    positive: bool = False  # the row was positive: its tube's people are held all the same (来源待核实)
 
 
 class ResultsOut(Schema):
@@ -194,6 +210,10 @@ class ResultsOut(Schema):
     # box is refused (`refused`), a single re-test tube from the door is not counted
     no_receipt: int = 0
     refused: list[RefusedResultRow] = []  # rows not saved, each with its reason; the others were saved
+    # refused rows that were positive: reported to the community all the same (people held,
+    # the tube marked 来源待核实 until a result for it is recorded), and the people held now by them
+    reported_positive: int = 0
+    held_unverified: int = 0
 
 
 class TubeResultOut(Schema):
@@ -377,6 +397,9 @@ class FollowUpOut(Schema):
     # follow-up's status (`status.close_contacts`; status_label says so too)
     close_contact: bool = False
     tube: str | None  # the positive pool's barcode (none after a positive antigen test)
+    # the lab reported the pool positive but its row was refused for the chain of custody (no box,
+    # a box not signed for at the lab, another lab's): held all the same, 来源待核实
+    source_unverified: bool = False
     retest_tube: str | None
     # the lab corrected the positive pool (negative or invalid) then: the hold was lifted
     corrected_at: datetime.datetime | None = None
@@ -541,3 +564,7 @@ class BoxHandoverIn(StrictIn):
     stage: str  # pickup (point → courier) | lab (courier → lab: the lab the box is sent to)
     given_by: str
     received_by: str
+    # the lab's receipt only: barcodes of the box's tubes missing from it, or damaged (broken,
+    # leaked) — recorded invalid, their people to be sampled again, the community told
+    missing: list[str] = []
+    damaged: list[str] = []

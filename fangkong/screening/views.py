@@ -134,6 +134,9 @@ def _live_figures(rnd, node) -> dict:
         "hours": figures.progress_by_hour(rnd, node),
         "points": queries.per_point(rnd, node),
         "not_at_lab": queries.tubes_not_at_lab(rnd, limit=30),  # polled: the 30 oldest
+        # received at the lab FANGKONG_LAB_NO_RESULT_HOURS ago or more, still no result
+        "at_lab_no_result": queries.at_lab_no_result(rnd, limit=30),
+        "lab_hours": settings.FANGKONG_LAB_NO_RESULT_HOURS,
         "open_tubes": queries.open_tubes(rnd),
         "n_conflicts": Conflict.objects.filter(round=rnd, status=Conflict.Status.OPEN).count(),
         # positive pools, held, cases, swabs to take again (`figures.after_lab`)
@@ -606,18 +609,20 @@ def conflicts(request, pk):
 
 @page
 def followups(request, pk):
+    """The held people of a round: all of theirs for staff and grid workers (whatever came of
+    them); for a volunteer her task only (`access.followup_task_q`), while they wait."""
     actor = actor_of(request)
-    rnd = queries.get_round_any(request.scope, pk)
-    if not access.can_follow_up(actor, rnd):
-        raise NotFound()
+    rnd = queries.get_round_for_followups(actor, pk)
     if request.method == "POST":
         fu = queries.get_followup(actor, request.POST.get("followup"))
         return act(request, lambda actor: followup.record_retest(actor, fu, request.POST.get("barcode")),
                    to=reverse("screening_followups", args=[rnd.id]), catch=(FangkongError,),
                    done=_("Re-test sample recorded for %(name)s.") % {"name": fu.resident.name})
-    rows = queries.followups(request.scope, rnd)
+    rows = queries.followups(actor, rnd)
     labels = reg_queries.address_labels([f.resident for f in rows])
-    contacts = status.close_contacts(rows)  # living with a case: not released
+    # a volunteer's rows are her task: whom to swab, not what came of anyone (no housemate's case)
+    mine = [f for f in rows if request.scope.allows(Perm.SCREENING_RUN, f)]
+    contacts = status.close_contacts(mine)  # living with a case: not released
     for f in rows:
         f.address = labels.get(f.resident.household.place_id, "")
         f.close_contact = f.resident_id in contacts
@@ -629,9 +634,13 @@ def followups(request, pk):
     # sampler's own list (`home_views.with_reach`: a visit given to them is in clear)
     with_reach(actor, [f.resident for f in rows], f"screening.followups:{rnd.id}",
                           queries.visits_given_to(request.scope, rnd))
+    runs = access.round_allows(request.scope, Perm.SCREENING_RUN, rnd)
     return render(request, "screening/followups.html", {
         "round": rnd, "rows": rows, "overdue": sum(1 for f in rows if f.overdue),
-        "overdue_hours": settings.FANGKONG_HOLD_OVERDUE_HOURS})
+        "overdue_hours": settings.FANGKONG_HOLD_OVERDUE_HOURS,
+        # a volunteer's list is her task: said so, and the team she works it for
+        "task_only": not runs, "team": rnd.emergency_team if not runs and access.on_emergency_team(actor, rnd) else None,
+        "round_link": access.round_allows(request.scope, Perm.SCREENING_VIEW, rnd) or access.can_sample(actor, rnd)})
 
 
 def contact_column(actor, people, where: str) -> list[str]:

@@ -26,7 +26,7 @@ from fangkong.core.paging import page_of
 from fangkong.registry import queries as reg_queries
 from fangkong.registry.api import PageNumber, PageSize, residents_out
 
-from . import access, figures, queries
+from . import figures, queries
 from .actions import followup, home_assign, planning
 from .actions.door import record_door
 from .api_common import router, tube_out
@@ -53,13 +53,9 @@ from .status import close_contacts, followup_state, missing_marks
 
 
 def _round_for_followups(request, round_id):
-    """As the follow-up page: those who run the round, and its assigned samplers (the
-    emergency team re-samples at home); anyone else gets a 404."""
-    actor = actor_of(request)
-    rnd = queries.get_round_any(request.scope, round_id)
-    if not access.can_follow_up(actor, rnd):
-        raise NotFound()
-    return rnd
+    """As the follow-up page: those who run the round, its assigned samplers and its
+    emergency sampling team (`access.can_follow_up`); anyone else gets a 404."""
+    return queries.get_round_for_followups(actor_of(request), round_id)
 
 
 @router.get("/screening/rounds/{round_id}/missing", response=MissingPage)
@@ -95,7 +91,9 @@ def _followups_out(request, rows, where) -> list[dict]:
     people = residents_out(request, [f.resident for f in rows], where, contacts=True)
     if rows:  # phones by the page's one rule (`home_views.with_reach`): a visit given to them
         _assigned_phones(request, rows, people, where)
-    contacts = close_contacts(rows)
+    # a volunteer's rows are her task (`access.followup_task_q`): whom to swab, never a
+    # housemate's case
+    contacts = close_contacts([f for f in rows if request.scope.allows(Perm.SCREENING_RUN, f)])
     out = []
     for f, person in zip(rows, people, strict=True):
         contact = f.resident_id in contacts
@@ -104,6 +102,8 @@ def _followups_out(request, rows, where) -> list[dict]:
                     "released": f.status == FollowUp.Status.RELEASED and not contact,
                     "status_label": label, "corrected_at": f.corrected_at,
                     "tube": f.tube.barcode if f.tube_id else None,
+                    # the lab reported the pool positive but the chain of custody refused its row (来源待核实)
+                    "source_unverified": bool(f.tube_id and f.tube.source_unverified),
                     "retest_tube": f.retest_tube.barcode if f.retest_tube_id else None,
                     "created_at": f.created_at, "closed_at": f.closed_at, "resident": person,
                     # held too long without a single re-test result (`figures.overdue_q`)
@@ -144,9 +144,11 @@ def _assigned_phones(request, rows, people, where) -> None:
 @router.get("/screening/rounds/{round_id}/followups", response=FollowUpPage)
 def followups(request, round_id: int, page: int = PageNumber, page_size: int | None = PageSize):
     """The people held after a positive pooled tube (or antigen test), awaiting or after
-    their single re-test, as the follow-up page lists them."""
+    their single re-test, as the follow-up page lists them: all of their people for staff
+    and grid workers; for a volunteer only her task — the re-tests given to her, or every
+    one awaiting it for the round's emergency sampling team — while they wait."""
     rnd = _round_for_followups(request, round_id)
-    count, size, rows = page_of(queries.followups_query(request.scope, rnd), page, page_size)
+    count, size, rows = page_of(queries.followups_query(actor_of(request), rnd), page, page_size)
     return {"count": count, "page": page, "page_size": size,
             "results": _followups_out(request, rows, f"api:screening.followups:{rnd.id}")}
 

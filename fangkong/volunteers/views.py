@@ -57,11 +57,13 @@ def home(request):
     if me is None and not comms and not scope.has_role("volunteer"):
         raise NotFound()
     from fangkong.screening.home_views import my_visits_context
-    from fangkong.screening.queries import my_sampling
+    from fangkong.screening.queries import my_emergency_rounds, my_sampling
     from fangkong.services.queries import my_services_work
 
     ctx = {"communities": comms, "me": me, "sampling": my_sampling(scope),
            "home_visits": my_visits_context(request),
+           # the rounds whose emergency sampling team she is on, with people awaiting a re-test
+           "emergency": my_emergency_rounds(actor_of(request)),
            "services": my_services_work(scope) if me is not None else None}
     if me is not None:
         ctx.update(_my_context(me))

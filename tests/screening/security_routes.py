@@ -235,7 +235,8 @@ ROUTES = {
         lambda w: "/api/v1/screening/results/template", setup=received_tube,
         staff=404, command=404, leader=404, resident=404, other_staff=404, outsider=404, lab=200),
     # What the lab saved for each tube: the lab (its own area's tubes) and whoever sees the
-    # round's figures read it back.
+    # round's figures read it back, as far as they see them (the leader: the tubes with
+    # someone of the building — T0001 holds 于海涛 of 1号楼; test_results_scope.py).
     ("GET", "/screening/rounds/{round_id}/results"): Route(
         round_url("/results"), setup=received_tube, missing=missing_round("/results"),
         resident=404, lab=200),
@@ -258,7 +259,8 @@ ROUTES = {
         missing=missing_box("/handover"), staff=403, lab=200, **SEEN_NOT_RUN),
     # The round's work lists (as their pages): the missing list for whoever sees the round
     # (the building leader: their building's people); follow-ups for those who run the
-    # round or sample in it; the home-sampling list for those who run it.
+    # round or sample in it (a volunteer's table or emergency team: only her task, tested in
+    # test_followup_tasks.py); the home-sampling list for those who run it.
     ("GET", "/screening/rounds/{round_id}/missing"): Route(
         round_url("/missing"), setup=with_tube, missing=missing_round("/missing"), resident=404),
     ("GET", "/screening/rounds/{round_id}/followups"): Route(

@@ -10,9 +10,9 @@ import pytest
 from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEvent
 from fangkong.core.actor import Actor
-from fangkong.core.errors import Invalid, NotFound
+from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.screening.actions import lab, station
-from fangkong.screening.models import Box, Tube
+from fangkong.screening.models import Box, FollowUp, Tube
 
 from ..conftest import make_user
 from .conftest import api, cid
@@ -66,9 +66,17 @@ def test_a_second_lab_cannot_sign_for_or_write_another_labs_box(world, rnd, syst
     assert "BOX1" in refused["message"] and "lab_op" not in refused["message"]
     assert Tube.objects.get(barcode="T0001").result == ""
     assert Tube.objects.get(barcode="T0002").result == "negative"
-    # the lab the box was sent to writes it
-    assert lab.record_results(Actor.system(world.users.lab),
-                              [{"barcode": "T0001", "result": "negative"}])["saved"] == 1
+    # its positive reached the community all the same (walk "lab"): 苏霞 held, 来源待核实
+    assert FollowUp.objects.get(resident=world.su).status == "awaiting"
+    # the lab the box was sent to writes it: negative changes the reported positive, asked
+    # first, then applied as a correction (the hold lifted)
+    with pytest.raises(Conflict) as e:
+        lab.record_results(Actor.system(world.users.lab), [{"barcode": "T0001", "result": "negative"}])
+    assert e.value.code == "confirm_changes"
+    out = lab.record_results(Actor.system(world.users.lab), [{"barcode": "T0001", "result": "negative"}],
+                             confirm_changes=True)
+    assert (out["saved"], out["lifted"]) == (1, 1)
+    assert FollowUp.objects.get(resident=world.su).status == "released"
 
 
 def test_a_tube_never_boxed_is_refused_to_every_lab_where_several_serve(world, rnd, system):
@@ -135,10 +143,12 @@ def test_the_page_and_the_api_name_the_lab_and_keep_each_labs_boxes_apart(world,
     client.force_login(two)
     done = api(client, "post", f"/rounds/{rnd.id}/boxes/{b2}/handover", receipt)
     assert done.status_code == 200 and done.json()["state"] == "at_lab"
-    # the file: lab two writes its tube; the first lab is refused on the row, the file answered 200
+    # the file: lab two writes its tube; the first lab is refused on the row — nothing saved,
+    # so 422 (a lab system taking any 2xx as done would drop it), the row's reason in `rows`
     client.force_login(world.users.lab)
     r = api(client, "post", "/results", {"results": [{"barcode": "T0001", "result": "negative"}]})
-    assert r.status_code == 200 and r.json()["saved"] == 0 and NOT_SENT in r.json()["refused"][0]["message"]
+    assert r.status_code == 422 and r.json()["error"]["code"] == "rows_refused"
+    assert NOT_SENT in r.json()["error"]["rows"][0]["message"]
     client.force_login(two)
     assert api(client, "post", "/results", {"results": [{"barcode": "T0001", "result": "negative"}]}).json()["saved"] == 1
 

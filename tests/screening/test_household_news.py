@@ -254,7 +254,8 @@ def test_people_without_a_phone_show_the_households(world, rnd, login, child, sy
         "phone": "15083776308", "phone_masked": False, "of": "housemate", "name": "夏明"}
     visits = api(staff, "get", f"/rounds/{rnd.id}/home-visits").json()["results"]
     assert next(v for v in visits if v["resident"]["name"] == "小宝")["resident"]["contact_phone"]["name"] == "夏明"
-    # a sampler of the round (a volunteer, no phones by role) sees it masked
+    # a sampler of the round with no re-test given to her (a volunteer, no phones by role)
+    # reads nobody on the list, and no phone (walk "lab" #2, 2026-12: her task only)
     planning.assign_sampler(Actor.system(world.users.staff), rnd, world.point, world.users.volunteer)
     masked = login(world.users.volunteer).get(reverse("screening_followups", args=[rnd.id])).content.decode()
-    assert "15083776308" not in masked and "150****6308" in masked
+    assert "小宝" not in masked and "15083776308" not in masked and "150****6308" not in masked

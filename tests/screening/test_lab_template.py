@@ -8,6 +8,7 @@ import io
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.screening.actions import lab as lab_actions
@@ -76,7 +77,8 @@ def test_the_lab_downloads_the_template_fills_it_in_and_uploads_it_back(world, r
     said = "\n".join(" ".join(str(c) for c in x if c) for x in help_rows)
     assert wb.sheetnames[1] == "填写说明" and "阴性 / 阳性 / 无效" in said and "未检出" in said
 
-    filled = _fill(r.content, {"T0001": ["阳性", 28.5, 30.1, "2022-04-18 02:10"], "T0002": ["阴性", "/", "/"]})
+    filled = _fill(r.content, {"T0001": ["阳性", 28.5, 30.1, f"{timezone.localtime():%Y-%m-%d %H:%M}"],
+                               "T0002": ["阴性", "/", "/"]})
     r = client.post("/screening/lab/", {"file": SimpleUploadedFile("模板.xlsx", filled)})
     assert "已保存 2 条结果" in r.content.decode(), r.content.decode()
     saved = dict(Tube.objects.filter(round=rnd).values_list("barcode", "result"))

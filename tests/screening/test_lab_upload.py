@@ -45,8 +45,12 @@ def world_with_tubes(world, system, boxed=True):
     return rnd, lab
 
 
-ROWS = [
-    ["T0001", "阴性", "", "", "2022-04-18 10:00"],
+def rows():
+    """The file's rows, made after the tubes were sealed: a time of test before its tube was
+    sealed is refused (found walking the lab's night: 2026-12-06 for a tube sealed on the 7th
+    was taken)."""
+    return [
+    ["T0001", "阴性", "", "", f"{timezone.localtime():%Y-%m-%d %H:%M}"],
     ["T0001", "阳性", "", "", ""],  # the same tube twice
     ["T9999", "阴性", "", "", ""],  # unknown
     ["B0001", "阴性", "", "", ""],  # another lab's area
@@ -70,7 +74,7 @@ def xlsx(rows) -> bytes:
 def test_the_lab_page_lists_every_error_of_the_file_at_once_in_chinese(world, system, client):
     rnd, lab = world_with_tubes(world, system, boxed=False)
     client.force_login(lab)
-    f = SimpleUploadedFile("结果.xlsx", xlsx(ROWS))
+    f = SimpleUploadedFile("结果.xlsx", xlsx(rows()))
     html = client.post("/screening/lab/", {"file": f}).content.decode()
     assert "结果有误：全部未保存。" in html
     for row, _col in EXPECTED:
@@ -82,13 +86,13 @@ def test_the_lab_page_lists_every_error_of_the_file_at_once_in_chinese(world, sy
     assert LabResult.objects.count() == 0 and not Tube.objects.exclude(result="").exists()
     # the same file, corrected: T0001 came to the lab in no box — its row is refused, said
     # why (every pooled tube travels in a box both hand-overs signed for)
-    good = SimpleUploadedFile("结果.xlsx", xlsx([ROWS[0]]))
+    good = SimpleUploadedFile("结果.xlsx", xlsx([rows()[0]]))
     html = client.post("/screening/lab/", {"file": good}).content.decode()
     assert LabResult.objects.count() == 0
     assert "试管 T0001 未装箱送到实验室" in html and "此行未保存" in html
     # packed, taken by the courier and signed for by the lab: the same file goes in
     to_lab(world, rnd, "T0001", lab=lab)
-    good = SimpleUploadedFile("结果.xlsx", xlsx([ROWS[0]]))
+    good = SimpleUploadedFile("结果.xlsx", xlsx([rows()[0]]))
     html = client.post("/screening/lab/", {"file": good}).content.decode()
     assert LabResult.objects.count() == 1 and "签收记录" not in html
     # the page's own list, drawn after the upload: nothing left waiting for a result
@@ -99,7 +103,7 @@ def test_the_api_lists_every_error_of_the_rows_at_once(world, system, client):
     _rnd, lab = world_with_tubes(world, system)
     client.force_login(lab)
     body = {"results": [dict(zip(["barcode", "result", "ct_orf", "ct_n", "tested_at"], r,
-                                 strict=True)) for r in ROWS]}
+                                 strict=True)) for r in rows()]}
     r = client.post("/api/v1/screening/results", json.dumps(body), content_type="application/json")
     assert r.status_code == 400
     got = [(e["row"], e["column"]) for e in r.json()["error"]["rows"]]
@@ -111,7 +115,7 @@ def test_the_api_takes_the_lab_file_itself(world, system, client):
     _rnd, lab = world_with_tubes(world, system)
     client.force_login(lab)
     bad = client.post("/api/v1/screening/results/file",
-                      {"file": SimpleUploadedFile("r.xlsx", xlsx(ROWS))})
+                      {"file": SimpleUploadedFile("r.xlsx", xlsx(rows()))})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "file_rejected"
     assert [(e["row"], e["column"]) for e in bad.json()["error"]["rows"]] == EXPECTED
     assert LabResult.objects.count() == 0
@@ -122,7 +126,8 @@ def test_the_api_takes_the_lab_file_itself(world, system, client):
                          "lifted": 0, "invalid_pools": 0, "resample": 0, "resample_left_out": 0,
                          "restored": 0, "retests": 0, "released": 0, "close_contacts": 0, "cases": 0,
                          "no_receipt": 0,  # T0001 came in a box the lab signed for
-                         "refused": []}  # rows not sent to this lab: none
+                         "refused": [],  # rows not sent to this lab: none
+                         "reported_positive": 0, "held_unverified": 0}
     again = client.post("/api/v1/screening/results/file", {"file": SimpleUploadedFile("r.csv", csv)})
     assert again.json()["saved"] == 0 and LabResult.objects.count() == 1  # a resent file: nothing new
     assert again.json()["unchanged"] == 1
@@ -171,7 +176,7 @@ def test_ct_columns_named_as_labs_name_them_an_open_tube_and_a_future_time(world
 def test_the_lab_page_in_a_phone_browser(phone_page, world, system, tmp_path):
     _rnd, lab = world_with_tubes(world, system)
     path = tmp_path / "检测结果.xlsx"
-    path.write_bytes(xlsx(ROWS))
+    path.write_bytes(xlsx(rows()))
     page = phone_page
     log_in(page, "lab_a")
     page.goto(f"{page.base}/screening/lab/")

@@ -19,8 +19,8 @@ from fangkong.core.errors import Invalid
 from fangkong.registry import actions as reg
 from fangkong.registry.models import Kind, Presence
 from fangkong.screening import figures
-from fangkong.screening.actions import planning
-from fangkong.screening.models import Exemption
+from fangkong.screening.actions import home_assign, planning
+from fangkong.screening.models import Exemption, HomeVisit
 
 from .conftest import api
 from .test_alert import positive_pool
@@ -205,8 +205,11 @@ def test_follow_up_names_link_to_the_household_where_the_user_may_open_it(world,
     html = client.get(reverse("screening_followups", args=[rnd.id])).content.decode()
     link = f'<a href="/households/{world.hh101.id}/"><strong>苏霞</strong></a>'
     assert link in html and f'<a href="/households/{world.hh101.id}/"><strong>于海涛</strong></a>' in html
-    # a sampler of the round who may not read the registry: the names, no link
-    planning.assign_sampler(system, rnd, world.point, world.users.volunteer, 1)
+    # a sampler of the round who may not read the registry, 苏霞's re-test given to her: the
+    # name, no link
+    sampler = planning.assign_sampler(system, rnd, world.point, world.users.volunteer, 1)
+    visit = HomeVisit.objects.get(round=rnd, resident=world.su, source=HomeVisit.Source.RETEST)
+    home_assign.assign_home_visits(Actor.system(world.users.staff), rnd, [visit.id], sampler)
     client.force_login(world.users.volunteer)
     resp = client.get(reverse("screening_followups", args=[rnd.id]))
     assert resp.status_code == 200

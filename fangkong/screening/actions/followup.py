@@ -3,7 +3,7 @@ pooled tube (everyone in it held for a single re-test at home, staff told at onc
 single re-test at the door, and its result (released, or a case)."""
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.db import transaction
@@ -18,16 +18,18 @@ from fangkong.audit.actions import record
 from fangkong.core import bulk, once
 from fangkong.core.errors import Conflict as ConflictError
 from fangkong.core.errors import Invalid
+from fangkong.core.text import join_words
 from fangkong.registry.models import LEVEL_FIELDS, Place, Presence, Resident, Tag
 
 from .. import checks
 from ..access import (
+    emergency_team_users,
     outcome_allowed,
     require,
     require_outcome,
+    require_retest,
     require_run_people,
     require_run_person,
-    require_sample,
 )
 from ..models import (
     Conflict,
@@ -191,31 +193,50 @@ def tube_people(tube: Tube) -> list[Resident]:
     return list(Resident.objects.filter(id__in=ids))
 
 
-def _emergency_team_users(rnd: Round) -> set[int]:
-    """Accounts of the round's emergency sampling team: its leader and its members."""
-    if not rnd.emergency_team_id:
-        return set()
-    from fangkong.volunteers.models import Team, Volunteer
-
-    team = Team.objects.filter(pk=rnd.emergency_team_id).first()
-    if team is None:
-        return set()
-    people = Volunteer.objects.filter(Q(teams=team) | Q(leads=team),
-                                      status=Volunteer.Status.APPROVED).exclude(user=None)
-    return set(people.values_list("user_id", flat=True))
-
-
 def positive_pool(actor, tube: Tube) -> int:
     """A positive pooled tube: see `positive_pools`; returns how many are held."""
     return positive_pools(actor, [tube])[0]
 
 
-def positive_pools(actor, tubes: list[Tube]) -> list[int]:
+def unverified_positives(actor, tubes: list[Tube], kinds: dict) -> tuple[dict, int]:
+    """Tubes a lab reported positive whose rows the chain of custody refused (`kinds`: tube
+    id → "unboxed" | "not_received" | "elsewhere", `lab.custody_words`): nothing recorded as
+    their result, but a positive is never lost — each tube is marked 来源待核实
+    (`Tube.unverified_positive_at`, until a result for it is recorded) and its people are held
+    at once as any positive pool's (`positive_pools`: the station refuses them, the follow-up
+    page lists them to re-test), the staff, grid workers and emergency team told with what to
+    back-fill (the box and its hand-overs). Returns ({tube id: people in it}, people held now
+    who were not)."""
+    now = timezone.now()
+    fresh = [t for t in tubes if t.unverified_positive_at is None]
+    if fresh:
+        Tube.objects.filter(id__in=[t.id for t in fresh]).update(unverified_positive_at=now,
+                                                                unverified_positive_by=user_of(actor))
+        for t in fresh:
+            t.unverified_positive_at = now
+    before = FollowUp.objects.filter(tube__in=tubes).count()
+    held = positive_pools(actor, tubes, unverified=kinds)
+    return dict(zip([t.id for t in tubes], held, strict=True)), \
+        FollowUp.objects.filter(tube__in=tubes).count() - before
+
+
+def _unverified_why(kind: str, tube: Tube) -> str:
+    """Why a positive's row was refused, for the community's message."""
+    if kind == "not_received":
+        return _("its box %(box)s was not signed for at the lab") % {"box": tube.box.code if tube.box_id else ""}
+    if kind == "elsewhere":
+        return _("the tube was not sent to that lab")
+    return _("the tube reached the lab in no transport box")
+
+
+def positive_pools(actor, tubes: list[Tube], unverified=None) -> list[int]:
     """Positive pooled tubes: hold everyone in each (awaiting a single re-test), list them for
     re-sampling at home, and tell the community staff and grid workers at once, one message a
     tube. Called by `lab.record_results` inside its transaction; returns how many are held in
     each tube. Set-based: the people of every tube, the follow-ups and visits, and the staff
-    to tell are read and written in one go whatever the number of tubes."""
+    to tell are read and written in one go whatever the number of tubes. `unverified` (tube id
+    → why, `unverified_positives`): positives whose rows were refused, said so ("source to be
+    checked", what to back-fill), a single re-test tube's person held already."""
     ids = [t.id for t in tubes]
     people_of = {tid: set() for tid in ids}
     for tid, rid in Sample.objects.filter(tube_id__in=ids).values_list("tube_id", "resident_id"):
@@ -252,6 +273,9 @@ def positive_pools(actor, tubes: list[Tube]) -> list[int]:
             .values_list("user_id", "role", "place_id"):
         staff[role, place_id].add(uid)
     places = Place.objects.in_bulk(communities)
+    from fangkong.registry.queries import place_labels
+
+    labels = place_labels(Place.objects.filter(id__in={_building_of(r) for people in held for r in people}))
     teams = {}
     from django.urls import reverse
 
@@ -263,20 +287,62 @@ def positive_pools(actor, tubes: list[Tube]) -> list[int]:
         users = {u for c in tube_communities for u in staff[Role.STAFF, c]}
         users |= {u for g in {r.grid_id for r in people if r.grid_id} for u in staff[Role.GRID, g]}
         if rnd.id not in teams:
-            teams[rnd.id] = _emergency_team_users(rnd)
+            teams[rnd.id] = emergency_team_users(rnd)  # whose team counts (a role over the area)
         users |= teams[rnd.id]
         url = reverse("screening_followups", args=[rnd.id])
         place = places.get(next(iter(tube_communities))) if tube_communities else rnd.place
-        # in each reader's language (rendered inside notify, this iteration's tube)
+        where = sorted(Counter(_building_of(r) for r in people).items(),
+                       key=lambda pn: (labels.get(pn[0], ""), pn[0]))
+        if unverified is not None:
+            _tell_unverified(actor, users, tube, people, unverified.get(tube.id, ""), url, place)
+            if not tube.retest:
+                families.held(actor, tube, people)
+            continue
+        # in each reader's language (rendered inside notify, this iteration's tube); how many
+        # and which building(s), never a name: the text goes out by SMS
         notify(actor, users, kind="screening.positive_pool",
                title=lambda: ngettext("Positive pooled tube %(code)s: %(n)d person to re-test",
                                       "Positive pooled tube %(code)s: %(n)d people to re-test", len(people))  # noqa: B023
                % {"code": tube.barcode, "n": len(people)},  # noqa: B023
-               body=lambda: _("Hold everyone in the tube at home and sample them singly. Round: "
-                              "%(round)s.") % {"round": rnd.name},  # noqa: B023
+               body=lambda where=where: _(
+                   "Hold everyone in the tube at home and sample them singly. Where they live: %(where)s. "
+                   "Round: %(round)s.") % {"where": _where_words(where, labels), "round": rnd.name},  # noqa: B023
                url=url, place=place, key=f"screening.pool.{tube.id}")
         families.held(actor, tube, people)  # and the households: stay at home, what comes next
     return [len(people) for people in held]
+
+
+def _tell_unverified(actor, users, tube: Tube, people, kind: str, url, place) -> None:
+    """The community's message of a positive whose row the chain of custody refused: hold the
+    tube's people now, and back-fill the box and its hand-overs (or find the lab it went to)
+    so the lab can upload the result again. Once a tube (its own key)."""
+    from fangkong.notify.actions import notify
+
+    lab = str(user_of(actor) or "")
+    rnd, n = tube.round, len(people)
+    notify(actor, users, kind="screening.positive_unverified",
+           title=lambda: ngettext("Positive, source to be checked: tube %(code)s, %(n)d person to hold and re-test",
+                                  "Positive, source to be checked: tube %(code)s, %(n)d people to hold and re-test",
+                                  n) % {"code": tube.barcode, "n": n},
+           body=lambda: _("The lab %(lab)s reported tube %(code)s positive, but its result was not recorded: "
+                          "%(why)s. Hold everyone in the tube at home now and sample them singly, as for any "
+                          "positive pool. Then record the tube's box and both hand-overs (双签收) on the round's "
+                          "boxes page, or find out which lab has the tube, and ask the lab to upload the result "
+                          "again. Round: %(round)s.") % {
+               "lab": lab, "code": tube.barcode, "why": _unverified_why(kind, tube), "round": rnd.name},
+           url=url, place=place, key=f"screening.pool_unverified.{tube.id}")
+
+
+def _building_of(r: Resident) -> int | None:
+    """Where a held person lives, as a positive pool's message names it: the building, or
+    the compound or community of a household in none."""
+    return r.building_id or r.compound_id or r.community_id
+
+
+def _where_words(where, labels) -> str:
+    """[(place id, how many)] in the reader's language: "光明小区 1号楼（2 人）、光明小区 5号楼（1 人）"."""
+    return join_words(ngettext("%(place)s (%(n)d person)", "%(place)s (%(n)d people)", n)
+                      % {"place": labels.get(pid, ""), "n": n} for pid, n in where)
 
 
 def came_out(actor, rnd: Round, seen) -> None:
@@ -382,7 +448,7 @@ def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
     """A single re-test at the door for a held person: a one-person tube. Idempotent on
     `client_id` (sent again, it returns the tube recorded the first time)."""
     rnd = fu.round
-    require_sample(actor, rnd)
+    require_retest(actor, fu)  # who runs the person or samples by role; a volunteer: her task
     cid = checks.check_client_id(client_id) if client_id else None
     if cid is not None:  # sent again (a retry after a lost answer): recorded once
         done = Sample.objects.filter(client_id=cid).select_related("tube").first()

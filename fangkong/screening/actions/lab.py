@@ -1,6 +1,8 @@
 """Samples to the lab and results back: boxes packed at the point, the two-signature
-hand-overs (双签收) on the way, and the lab's results by tube barcode (all or nothing; a
-positive pool and a re-test's result go on to `followup`)."""
+hand-overs (双签收) on the way (the lab's receipt marks a tube missing or damaged), and the
+lab's results by tube barcode (an error of the file: all or nothing; the chain of custody:
+per row, a refused positive reported all the same; a positive pool and a re-test's result go
+on to `followup`)."""
 
 import datetime
 import secrets
@@ -9,11 +11,13 @@ from collections import defaultdict
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.accounts.roles import Perm
 from fangkong.audit.actions import record
 from fangkong.core import bulk
 from fangkong.core.errors import Invalid
+from fangkong.core.when import short_time
 
 from .. import checks
 from ..access import (
@@ -31,14 +35,16 @@ from ..models import (
     Handover,
     HeldLabFile,
     LabResult,
+    Lost,
     Result,
     Round,
     Tube,
     TubeState,
+    result_word,
 )
 from . import corrections, resample
 from .common import user_of
-from .followup import positive_pools, retest_results
+from .followup import positive_pools, retest_results, unverified_positives
 
 # --- transport -------------------------------------------------------------------------
 
@@ -121,11 +127,16 @@ def pack_tubes(actor, box: Box, barcodes) -> int:
     return n
 
 
-def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str) -> Handover:
-    """双签收: both names are required. The lab stage marks every tube as arrived."""
+def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str, *, missing=(), damaged=()) -> Handover:
+    """双签收: both names are required. The lab stage marks every tube as arrived, but those
+    the lab found `missing` from the box or `damaged` (barcodes of the box's tubes): each is
+    recorded invalid at once (`_lost`: a result row, `Tube.lost`), so its people are sampled
+    again as for any invalid pool (`resample.void_tubes`, the community told why) and a
+    single re-test's person waits for another swab (`followup.retest_results`)."""
     rnd = box.round
     require_handover(actor, rnd, stage, box)
     errors = {}
+    lost = _lost_marks(box, stage, missing, damaged, errors)
     if stage not in Handover.Stage.values:
         errors["stage"] = [_("Unknown hand-over.")]
     given = checks.kept_text(given_by, Handover, "given_by", errors)
@@ -153,20 +164,78 @@ def hand_over(actor, box: Box, stage: str, given_by: str, received_by: str) -> H
         box.save(update_fields=["state", "lab"])
         if stage == Handover.Stage.LAB:
             Tube.objects.filter(box=box, at_lab_at=None).update(at_lab_at=now)
+            _lost(actor, box, lost, now)
         record(actor, "screening.box.handover", rnd, {"box": box.code, "stage": stage, "lab": box.lab_id,
-                                                      "given_by": given, "received_by": received},
+                                                      "given_by": given, "received_by": received,
+                                                      **({"missing": [c for c, w in lost.items() if w == Lost.MISSING],
+                                                          "damaged": [c for c, w in lost.items() if w == Lost.DAMAGED]}
+                                                         if lost else {})},
                levels_from=rnd)
     return h
+
+
+def _lost_marks(box: Box, stage: str, missing, damaged, errors) -> dict:
+    """{barcode: Lost} of the tubes the lab marks when it signs for the box: each one of the
+    box's tubes without a result, once, at the lab's stage only; else the field's error."""
+    marks = {}
+    for field, why in (("missing", Lost.MISSING), ("damaged", Lost.DAMAGED)):
+        for raw in missing if field == "missing" else damaged:
+            code = checks.text(raw, 60).upper()
+            if code:
+                if code in marks:
+                    errors.setdefault(field, []).append(
+                        _("Tube %(code)s is marked both missing and damaged: choose one.") % {"code": code})
+                marks[code] = why
+    if not marks:
+        return {}
+    if stage != Handover.Stage.LAB:
+        errors.setdefault("missing", []).append(_("Only the lab marks a tube missing or damaged, when it "
+                                                  "signs for the box."))
+        return {}
+    inside = dict(box.tubes.values_list("barcode", "result"))
+    for code, why in marks.items():
+        field = "missing" if why == Lost.MISSING else "damaged"
+        if code not in inside:
+            errors.setdefault(field, []).append(_("Tube %(code)s is not in box %(box)s.") % {"code": code, "box": box.code})
+        elif inside[code]:
+            errors.setdefault(field, []).append(_("Tube %(code)s has a result already.") % {"code": code})
+    return marks
+
+
+def _lost(actor, box: Box, lost: dict, now) -> None:
+    """The tubes the lab found missing or damaged in the box it signed for: recorded invalid
+    (a result row, source "receipt", kept in the tube's history; `Tube.lost` says why), so a
+    pooled tube's people are sampled again (`resample.void_tubes`, the staff told the tube
+    never reached the lab whole) and a single re-test's person waits for another swab."""
+    if not lost:
+        return
+    tubes = list(Tube.objects.filter(box=box, barcode__in=list(lost)).select_related("round"))
+    user = user_of(actor)
+    for t in tubes:
+        t.result, t.result_at, t.lost = Result.INVALID, now, lost[t.barcode]
+        LabResult.objects.create(tube=t, result=Result.INVALID, tested_at=now, source="receipt",
+                                 entered_by=user, created_at=now)
+    Tube.objects.bulk_update(tubes, ["result", "result_at", "lost"])
+    resample.void_tubes(actor, [t for t in tubes if not t.retest], lost={t.id: t.lost for t in tubes})
+    retests = [t for t in tubes if t.retest]
+    if retests:
+        retest_results(actor, retests)
 
 
 # --- lab results ------------------------------------------------------------------------
 
 def record_results(actor, rows, *, source="upload", confirm_changes=False) -> dict:
-    """Results by tube barcode, all or nothing: every row is checked (format, a tube twice,
-    tube known and in this lab's area, tube not empty) before anything is written, and
-    every error of every row comes back in one answer. A row for a tube that is not this
-    lab's to write — a pooled tube that came in no box (`unboxed`), a tube sent to another
-    lab — is refused alone (`refused`), the rest written. A result for a tube that already
+    """Results by tube barcode. An error of the file itself is all or nothing: every row is
+    checked (format, a tube twice, tube known and in this lab's area, not empty, sealed, a
+    time of test not before the tube was sealed) before anything is written, and every error
+    of every row comes back in one answer. The chain of custody is per row (`_custody`): a
+    row for a tube that is not this lab's to write — sent to another lab, in a box the lab
+    has not signed for, a pooled tube that came in no box (`unboxed`) — is refused alone
+    (`refused`, each saying why and what the lab can do), the rest written; a refused
+    POSITIVE still reaches the community at once (`_report_refused`: its people held, 来源待
+    核实, the staff told to back-fill the box; `reported_positive` rows, `held_unverified`
+    people held now). Every row refused and nothing written: `nothing_saved` (the page and
+    the API answer 422). A result for a tube that already
     has one is a correction: a new row replaces it, the old one stays in the history. A
     file that changes a recorded result (negative → positive, positive → negative…) is
     applied only once the lab confirms those changes (`confirm_changes`: True, or the
@@ -182,7 +251,9 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
     confirmed cases, staff told), "restored" (people of pools corrected away from invalid
     whose first swab counts again), "no_receipt" (tubes no signed box brought, but a single
     re-test tube never boxed: none since a pooled tube in no box is refused — kept for the
-    API), "refused" (the rows refused)}."""
+    API), "refused" (the rows refused: row, column, value, message, positive),
+    "reported_positive" (of them positive, reported to the community), "held_unverified"
+    (people held by those now who were not)}."""
     clean, errors = checks.check_lab_rows(rows)
     codes = [r["barcode"] for r in clean if r["barcode"]]
     tubes = defaultdict(list)
@@ -213,24 +284,12 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
             tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
                                 "message": _("Tube %(code)s is not in any round of this lab's "
                                              "area: check the barcode.") % {"code": r["barcode"]}})
-        if found and found[0].count == 0:
+            continue
+        t = found[0]
+        if t.count == 0:
             tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
                                 "message": _("Tube %(code)s holds no sample.") % {"code": r["barcode"]}})
-        elif found and not is_lab_of(actor, found[0], found[0].round):
-            # a tube of the area not sent to this lab (another lab's box, or no box where
-            # several labs serve): refused, this row only — the rest of the file is written
-            refused.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
-                            "message": _not_sent_here(found[0])})
-        elif found and found[0].box_id and found[0].box.state != Box.State.AT_LAB:
-            # 双签收: a box is the lab's once it signed for it; before that its tubes are at
-            # the point or with the courier, and a result for one is a wrong barcode
-            tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
-                                "message": _("Tube %(code)s has not been received at the lab: its box "
-                                             "%(box)s is %(where)s. Sign for the box on the round's "
-                                             "boxes page first, then upload the result.")
-                                % {"code": r["barcode"], "box": found[0].box.code,
-                                   "where": _box_where(found[0].box)}})
-        elif found and found[0].state == TubeState.OPEN:
+        elif t.state == TubeState.OPEN:
             # its people may not all be registered yet (a phone still offline): a positive
             # would hold only some of them
             tube_errors.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
@@ -238,14 +297,23 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
                                              "a result is taken once the tube is sealed (the "
                                              "table's phone may not have sent it yet).")
                                 % {"code": r["barcode"]}})
-        elif found and unboxed(found[0]):
-            # chain of custody: a pooled tube reaches the lab in a box both hand-overs signed
-            # for, whether one lab serves the round or several; refused, this row only
-            refused.append({"row": r["row"], "column": "barcode", "value": r["barcode"],
-                            "message": _unboxed_words(found[0])})
+        elif custody := _custody(actor, t):
+            # chain of custody (双签收): a tube of the area not sent to this lab (another lab's
+            # box, or no box where several labs serve), in a box the lab has not signed for,
+            # or a pooled tube that came in no box — refused, this row only, the rest of the
+            # file written; a positive one still reaches the community (`_report_refused`)
+            refused.append({"row": r["row"], "column": "barcode", "value": r["barcode"], "kind": custody,
+                            "positive": r["result"] == Result.POSITIVE, "tube": t})
+        elif r["tested_at"] < (t.sealed_at or t.round.starts_at) - checks.CLOCK_SLACK:
+            # a test before the swabs were in the tube: a date typed wrong (a year gone, a day off)
+            tube_errors.append({"row": r["row"], "column": "tested_at",
+                                "value": f"{timezone.localtime(r['tested_at']):%Y-%m-%d %H:%M}",
+                                "message": _("The time of test is before the tube was sealed (%(sealed)s): "
+                                             "check the date and time.")
+                                % {"sealed": short_time(t.sealed_at or t.round.starts_at)}})
     if errors or tube_errors:
         raise Invalid(_("The results have errors: nothing was saved."),
-                      rows=checks.sorted_row_errors(errors + tube_errors + refused),
+                      rows=checks.sorted_row_errors(errors + tube_errors + _said(refused)),
                       code="invalid" if errors else "unknown_tubes")
     if refused:
         gone = {x["row"] for x in refused}
@@ -253,7 +321,6 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
         codes = [r["barcode"] for r in clean if r["barcode"]]
     user = user_of(actor)
     summary = dict.fromkeys(SUMMARY, 0)
-    summary["refused"] = checks.sorted_row_errors(refused)
     with transaction.atomic():
         # Set-based: one read of the tubes' latest results, one insert of the new results
         # (COPY on PostgreSQL), one UPDATE … FROM (VALUES …) of the tubes a 1,000, the
@@ -271,6 +338,11 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
         for r in clean:
             t = tubes[r["barcode"]][0]
             prev = latest.get(t.id)
+            # a positive refused for the chain of custody stands for the tube's result until one
+            # is recorded: negative or invalid now is a change, asked first and applied as a
+            # correction (holds lifted, staff told); positive now confirms it
+            reported = _Reported(t) if prev is None and t.source_unverified and \
+                r["result"] != Result.POSITIVE else None
             if prev and prev.result == r["result"] and prev.ct_orf == r["ct_orf"] \
                     and prev.ct_n == r["ct_n"]:
                 summary["unchanged"] += 1  # the same result again (a resent file): nothing new
@@ -287,9 +359,10 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
             t.result, t.result_at, t.at_lab_at = r["result"], r["tested_at"], t.at_lab_at or now
             changed.append(t)
             summary["corrected" if prev else "saved"] += 1
-            was = prev.result if prev else ""
+            before = prev or reported
+            was = before.result if before else ""
             if was and was != r["result"]:
-                reversed_.append((r["row"], t, prev, r["result"]))
+                reversed_.append((r["row"], t, before, r["result"]))
             if t.retest:
                 retests.append(t)
                 continue
@@ -301,6 +374,9 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
                         pools[what].append(t)
         # a change of a recorded result is applied only when the lab confirmed it
         found = corrections.changes(reversed_)
+        for c in found:
+            if c["recorded_id"] is None:  # a refused positive (`_Reported`), said so
+                c["old_label"] = _("Positive reported, source to be checked")
         corrections.ask(found, confirm_changes, source)
         bulk.insert(LabResult, written)
         bulk.update(Tube, changed, ["result", "result_at", "at_lab_at"])
@@ -321,11 +397,119 @@ def record_results(actor, rows, *, source="upload", confirm_changes=False) -> di
             for k, v in retest_results(actor, retests).items():
                 summary[k] += v
         corrections.tell(actor, found, {t.barcode: t for t in changed})
+        # a refused positive is not lost: its people held, the community told (来源待核实)
+        summary["reported_positive"], summary["held_unverified"] = _report_refused(actor, refused)
+        summary["refused"] = checks.sorted_row_errors(_said(refused))
         record(actor, "screening.results", None,
                {"source": source, **summary, "refused": [x["value"] for x in refused[:200]], "tubes": codes[:200],
+                "reported_positive": [x["value"] for x in refused if x["positive"]][:200],
                 "changes": [{"tube": c["barcode"], "from": c["old"], "to": c["new"]} for c in found[:200]]},
-               levels_from=clean and tubes[clean[0]["barcode"]][0].round, label=source)
+               levels_from=_levels_of(clean, tubes, refused), label=source)
     return summary
+
+
+class _Reported:
+    """A positive whose row the chain of custody refused (`Tube.source_unverified`), as the
+    recorded result a later one changes (`corrections.changes` reads these fields)."""
+
+    def __init__(self, tube: Tube):
+        self.id, self.result, self.created_at = None, Result.POSITIVE, tube.unverified_positive_at
+        self.ct_orf = self.ct_n = None
+
+
+def nothing_saved(summary: dict) -> bool:
+    """Every row of the file refused (chain of custody) and nothing of it written as a
+    result: the page and the API answer 422 (a lab system that takes any 2xx as done
+    would otherwise drop the file), the refused positives reported all the same."""
+    return bool(summary["refused"]) and not (summary["saved"] or summary["corrected"] or summary["unchanged"])
+
+
+def _levels_of(clean, tubes, refused):
+    """The round whose levels the audit event of a file takes: its first written row's, else
+    its first refused row's."""
+    if clean:
+        return tubes[clean[0]["barcode"]][0].round
+    return refused[0]["tube"].round if refused else None
+
+
+def _custody(actor, tube: Tube) -> str:
+    """Why the chain of custody keeps this lab from writing the tube's result, or "":
+    "elsewhere" (a tube of the area not sent to this lab: another lab's box, or no box where
+    several labs serve), "not_received" (its box not signed for at the lab yet: at the
+    point or with the courier), "unboxed" (a pooled tube that came in no box)."""
+    if not is_lab_of(actor, tube, tube.round):
+        return "elsewhere"
+    if tube.box_id and tube.box.state != Box.State.AT_LAB:
+        return "not_received"
+    if unboxed(tube):
+        return "unboxed"
+    return ""
+
+
+def _report_refused(actor, refused) -> tuple[int, int]:
+    """The positive rows the chain of custody refused: their tubes' people held at once as
+    any positive pool's, marked 来源待核实, the community told and asked to complete the box
+    and its hand-overs (`followup.unverified_positives`). Returns (rows reported, people
+    held now who were not); each row's `held` is how many its tube holds."""
+    # a tube with a result recorded (by the lab it was sent to) is not held again on a row
+    # another lab could not write: that row is refused, saying so (`custody_words`)
+    positives = [x for x in refused if x["positive"] and not x["tube"].result]
+    if not positives:
+        return 0, 0
+    tubes = {x["tube"].id: x["tube"] for x in positives}
+    kinds = {x["tube"].id: x["kind"] for x in positives}
+    held, new = unverified_positives(actor, list(tubes.values()), kinds)
+    for x in positives:
+        x["held"] = held.get(x["tube"].id, 0)
+    return len(positives), new
+
+
+def _said(refused) -> list[dict]:
+    """The refused rows as the page and the API say them: row, column, value, message (why,
+    what the lab can do, and for a positive that it was reported), `positive`."""
+    return [{"row": x["row"], "column": x["column"], "value": x["value"], "positive": x["positive"],
+             "message": custody_words(x["tube"], x["kind"], x["positive"], x.get("held"))} for x in refused]
+
+
+def custody_words(tube: Tube, kind: str, positive=False, held=None) -> str:
+    """A row refused for the chain of custody, in the reader's language: why, what the lab
+    itself can do (a lab has no box form: it calls the sampling point, or signs for a box
+    that has arrived), and for a positive that it was — reported to the community (`held`:
+    how many the tube holds), or, the file refused for other errors, to be uploaded again
+    at once."""
+    code = tube.barcode
+    box = tube.box.code if tube.box_id else ""
+    if kind == "elsewhere":
+        why = (_("Tube %(code)s was sent to another lab in box %(box)s") if box else
+               _("Tube %(code)s came in no box, and several labs serve this area"))
+        todo = _("Call the sampling point to find out which lab it was sent to")
+    elif kind == "not_received" and tube.box.state == Box.State.IN_TRANSIT:
+        why = _("Tube %(code)s is in box %(box)s, which the lab has not signed for yet")
+        todo = _("If the box is here, sign for it (Boxes: receive the box), then upload this row again")
+    elif kind == "not_received":
+        why = _("Tube %(code)s is in box %(box)s, still at the sampling point (not handed to the courier)")
+        todo = _("Call the sampling point: the box is handed to the courier and signed for here, then "
+                 "upload this row again")
+    else:
+        why = _("Tube %(code)s came to the lab in no box (a pooled tube's result is taken only from a "
+                "transport box signed for by the courier and the lab)")
+        todo = _("Call the sampling point: the community records the box and its hand-overs, then "
+                 "upload this row again")
+    said = _("%(why)s: this row was not saved as a result. %(todo)s.") % {
+        "why": why % {"code": code, "box": box}, "todo": todo}
+    if not positive:
+        return said
+    if tube.result:  # recorded already by the lab it was sent to: not reported again
+        return _("POSITIVE. %(said)s The tube already has a result recorded (%(result)s): the "
+                 "community was not told of this row.") % {"said": said, "result": result_word(tube.result)}
+    if held is None:  # the file was refused for other errors: nothing reported yet
+        return _("POSITIVE. %(said)s Correct the file's errors and upload it again at once: the "
+                 "community is told of this positive when the file is taken.") % {"said": said}
+    return _("POSITIVE. %(said)s %(reported)s") % {"said": said, "reported": ngettext(
+        "The community has been told at once: the %(n)d person in the tube is held for a single "
+        "re-test, the result marked “source to be checked”.",
+        "The community has been told at once: the %(n)d people in the tube are held for a single "
+        "re-test, the result marked “source to be checked”.", held) % {"n": held}}
 
 
 def unboxed(tube: Tube) -> bool:
@@ -337,31 +521,9 @@ def unboxed(tube: Tube) -> bool:
     return not tube.retest and not tube.box_id and tube.at_lab_at is None
 
 
-def _unboxed_words(tube: Tube) -> str:
-    return _("Tube %(code)s came to the lab in no box: a pooled tube's result is taken only once "
-             "the tube arrived in a transport box signed for by the courier and the lab. Pack it "
-             "in a box on the round's boxes page and sign for the box, then upload its result: "
-             "this row was not saved.") % {"code": tube.barcode}
-
-
-def _not_sent_here(tube: Tube) -> str:
-    """The per-row refusal of a tube of the lab's area that was not sent to it."""
-    if tube.box_id:
-        why = _("its box %(box)s was sent to another lab") % {"box": tube.box.code}
-    else:
-        why = _("it came in no box, and several labs serve this area: pack it in a box sent "
-                "to your lab, or ask the sampling point which lab it went to")
-    return _("Tube %(code)s was not sent to this lab (%(why)s): this row was not saved.") % {
-        "code": tube.barcode, "why": why}
-
-
-def _box_where(box: Box) -> str:
-    return _("still at the sampling point") if box.state == Box.State.PACKING else _("still with the courier")
-
-
 SUMMARY = ("saved", "corrected", "unchanged", "positive_pools", "followups", "lifted", "invalid_pools",
            "resample", "resample_left_out", "restored", "retests", "released", "close_contacts", "cases",
-           "no_receipt")
+           "no_receipt", "reported_positive", "held_unverified")
 
 
 # --- a file held for the lab's confirm step ----------------------------------------------

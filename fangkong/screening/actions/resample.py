@@ -33,7 +33,7 @@ from fangkong.core import bulk
 from fangkong.registry.models import LEVEL_FIELDS
 
 from .. import counters, figures
-from ..models import HomeVisit, Round, Sample, Tube, VoidSample
+from ..models import HomeVisit, Lost, Round, Sample, Tube, VoidSample
 from . import families
 
 _KEPT = ["round_id", "tube_id", "resident_id", "household_id", "client_id", "out_of_scope",
@@ -41,10 +41,12 @@ _KEPT = ["round_id", "tube_id", "resident_id", "household_id", "client_id", "out
 _OTHER_VISITS = (HomeVisit.Source.TAGS, HomeVisit.Source.MANUAL)
 
 
-def void_tubes(actor, tubes: list[Tube]) -> tuple[int, int]:
+def void_tubes(actor, tubes: list[Tube], lost=None) -> tuple[int, int]:
     """Pooled tubes whose result is now invalid: their people are to be sampled again (see
     the module's docstring). Returns (registrations made void whose people are to be sampled
-    again, those left out: a confirmed case, in hospital or isolation — void all the same)."""
+    again, those left out: a confirmed case, in hospital or isolation — void all the same).
+    `lost` ({tube id: `Lost`}): tubes the lab found missing from their box or damaged when it
+    signed for it (`lab.hand_over`), the staff's message says so."""
     tubes = [t for t in tubes if not t.retest]
     if not tubes:
         return 0, 0
@@ -60,7 +62,7 @@ def void_tubes(actor, tubes: list[Tube]) -> tuple[int, int]:
     again = [s for s in samples if (s.round_id, s.resident_id) not in out]
     _resample_visits([s for s in again if not s.out_of_scope], barcode)
     _recount(samples)
-    _tell(actor, tubes, samples, out)
+    _tell(actor, tubes, samples, out, lost or {})
     families.invalid(actor, [s for s in again if not s.out_of_scope])  # and the households
     return len(again), len(samples) - len(again)
 
@@ -176,7 +178,14 @@ def staff_to_tell(communities, grids) -> set[int]:
         .values_list("user_id", flat=True))
 
 
-def _tell(actor, tubes, samples, out=frozenset()) -> None:
+def _lost_words(why) -> str:
+    """What happened to a tube the lab did not get whole (`Lost`), for the staff's message."""
+    if why == Lost.MISSING:
+        return _("The tube was missing from its box when the lab signed for it")
+    return _("The tube arrived at the lab damaged (broken or leaked)")
+
+
+def _tell(actor, tubes, samples, out=frozenset(), lost=None) -> None:
     """One message a tube to its people's community staff and grid workers (`key`: once);
     the people left out (`out`, not sampled again) named apart."""
     from fangkong.core.text import join_words
@@ -199,11 +208,14 @@ def _tell(actor, tubes, samples, out=frozenset()) -> None:
         community = next((s.community_id for s in people if s.community_id), None)
         apart = [names.get(s.resident_id, "") for s in people if (s.round_id, s.resident_id) in out]
         n = len(people) - len(apart)
+        why = (lost or {}).get(t.id)
 
-        def body(name=rnd.name, apart=apart):
+        def body(name=rnd.name, apart=apart, why=why):
             text = _("The lab found the sample invalid: their swabs no longer count. They are back on "
                      "the missing list and the home-sampling list until sampled again. Round: "
                      "%(round)s.") % {"round": name}
+            if why:
+                text = _("%(what)s: it is recorded invalid. %(text)s") % {"what": _lost_words(why), "text": text}
             if apart:
                 text += " " + left_out_words(len(apart)) + " " + _("Not sampled again: %(names)s.") % {
                     "names": join_words(apart)}
