@@ -339,7 +339,9 @@ def followups_query(actor, rnd: Round):
     return (FollowUp.objects.filter(round=rnd).filter(sees)
             .select_related("resident__household__place", "tube", "retest_tube")
             .annotate(overdue=figures.overdue_flag())  # held too long without a result
-            .order_by("status", "id"))
+            # in the order they were held: a row recorded stays where it was, under the
+            # sampler's thumb (walk_lab 5: by status, it jumped to the bottom)
+            .order_by("id"))
 
 
 def awaiting_positives(scope, place: Place | None = None, limit=20) -> tuple[list[FollowUp], int]:

@@ -615,8 +615,12 @@ def followups(request, pk):
     rnd = queries.get_round_for_followups(actor, pk)
     if request.method == "POST":
         fu = queries.get_followup(actor, request.POST.get("followup"))
-        return act(request, lambda actor: followup.record_retest(actor, fu, request.POST.get("barcode")),
-                   to=reverse("screening_followups", args=[rnd.id]), catch=(FangkongError,),
+        back = reverse("screening_followups", args=[rnd.id]) + f"#fu-r{fu.resident_id}"
+        if not confirmed(request):  # the tube and the person, asked first (walk_lab 5)
+            return _retest_asked(request, fu, back)
+        return act(request, lambda actor: followup.record_retest(actor, fu, request.POST.get("barcode"),
+                                                                 client_id=request.POST.get("client_id") or None),
+                   to=back, catch=(FangkongError,),
                    done=_("Re-test sample recorded for %(name)s.") % {"name": fu.resident.name})
     rows = queries.followups(actor, rnd)
     labels = reg_queries.address_labels([f.resident for f in rows])
@@ -630,6 +634,7 @@ def followups(request, pk):
         f.can_open = request.scope.allows(Perm.VIEW_REGISTRY, f.resident.household)
         f.state, f.state_label = status.followup_state(f, f.close_contact)  # as the API says it
         f.overdue_text = status.overdue_text(f, figures.hours_held(f)) if f.overdue else ""
+        f.client_id = uuid.uuid4()  # the form's: a double tap, or "back" and again, records once
     # whom to call, the tags and the registry's notes; phones by the one rule of the
     # sampler's own list (`home_views.with_reach`: a visit given to them is in clear)
     with_reach(actor, [f.resident for f in rows], f"screening.followups:{rnd.id}",
@@ -641,6 +646,24 @@ def followups(request, pk):
         # a volunteer's list is her task: said so, and the team she works it for
         "task_only": not runs, "team": rnd.emergency_team if not runs and access.on_emergency_team(actor, rnd) else None,
         "round_link": access.round_allows(request.scope, Perm.SCREENING_VIEW, rnd) or access.can_sample(actor, rnd)})
+
+
+def _retest_asked(request, fu, back):
+    """Which tube goes to whom, asked before it is recorded (a tube on the wrong neighbour
+    gives its result, release or case, to the wrong person): the barcode checked first."""
+    try:
+        code = checks.check_tube_barcode(request.POST.get("barcode"))
+    except FangkongError as e:
+        flash_error(request, e)
+        return redirect(back)
+    r = fu.resident
+    where = reg_queries.address_labels([r]).get(r.household.place_id, "")
+    return confirm_step(request, title=_("Record tube %(code)s as %(name)s's single re-test?") % {
+        "code": code, "name": r.name}, lines=[f"{r.name} · {where} {r.household.door}",
+                                              _("Check it is this person first: scan their personal code or "
+                                                "look at their ID card."),
+                                              _("The tube's result will be this person's result.")],
+                        yes=_("Yes, record it"), back=back)
 
 
 def contact_column(actor, people, where: str) -> list[str]:

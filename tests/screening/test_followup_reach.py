@@ -13,7 +13,7 @@ from .test_alert import positive_pool
 
 
 def _row(html, name):
-    return next(r for r in re.findall(r'<li class="row">(.*?)</li>', html, re.S) if f"<strong>{name}</strong>" in r)
+    return next(r for r in re.findall(r'<li class="row"[^>]*>(.*?)</li>', html, re.S) if f"<strong>{name}</strong>" in r)
 
 
 def test_a_held_person_without_a_phone_shows_the_registry_note_and_tags(world, rnd, client):

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _names(html):
-    return re.findall(r'<li class="row">.*?<strong>(.*?)</strong>', html, re.S)
+    return re.findall(r'<li class="row"[^>]*>.*?<strong>(.*?)</strong>', html, re.S)
 
 
 def _sampler(world, rnd, user=None):
@@ -108,8 +108,12 @@ def test_the_page_post_records_only_her_task(world, rnd, client):
     _give(world, rnd, s, world.su)
     client.force_login(world.users.volunteer)
     su = FollowUp.objects.get(round=rnd, resident=world.su)
-    r = client.post(f"/screening/rounds/{rnd.id}/followups/", {"followup": su.id, "barcode": "R0001"})
-    assert r.status_code == 302
+    asked = client.post(f"/screening/rounds/{rnd.id}/followups/", {"followup": su.id, "barcode": "R0001"})
+    assert asked.status_code == 200 and "将试管 R0001 记为 苏霞 的单采复核？" in asked.content.decode()
+    assert FollowUp.objects.get(pk=su.pk).status == FollowUp.Status.AWAITING  # only asked
+    r = client.post(f"/screening/rounds/{rnd.id}/followups/", {"followup": su.id, "barcode": "R0001",
+                                                               "confirm": "1"})
+    assert r.status_code == 302 and r["Location"].endswith(f"#fu-r{world.su.id}")
     su.refresh_from_db()
     assert su.status == FollowUp.Status.RESAMPLED and su.retest_tube.barcode == "R0001"
 
@@ -168,7 +172,7 @@ def test_the_team_is_told_how_many_and_where_and_its_link_opens_their_list(world
 
     # she records 石卫东's single swab at his door: his row leaves her list
     fu = FollowUp.objects.get(round=rnd, resident=shi)
-    assert client.post(note.url, {"followup": fu.id, "barcode": "R0003"}).status_code == 302
+    assert client.post(note.url, {"followup": fu.id, "barcode": "R0003", "confirm": "1"}).status_code == 302
     fu.refresh_from_db()
     assert fu.status == FollowUp.Status.RESAMPLED
     assert sorted(_names(client.get(note.url).content.decode())) == ["于海涛", "苏霞"]
