@@ -78,7 +78,7 @@ PLURAL_ONLY = {
         "offered only for a pooled tube with swabs in it and room left: its capacity is 2 or more",
     "Write at most %(max_length)s characters.": "a limit",
     "At most %(n)d rows a page.": "a limit",
-    "This building has %(n)d rooms %(door)s: write the unit too, like 2单元%(door)s.":
+    "This building has %(n)d rooms %(door)s: write the unit too, like %(example)s.":
         "said only when several units have that room: always 2 or more",
     "Each operation takes only the query parameters it documents: any other answers 400 naming it "
     "and listing the ones it takes, so a misspelt filter never returns everything. Lists with `page` "

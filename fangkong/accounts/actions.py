@@ -237,9 +237,10 @@ def household_login(actor, household, *, phone: str, display_name: str = "") -> 
     members, results and codes. They log in with the phone; the username is random (not
     personal data). A phone that already has an account gets the household added to it
     (returned password None); otherwise a new account is made with a generated password,
-    returned once for staff to pass on."""
-    import secrets
-
+    returned once for staff to pass on — a one-time password, as every account staff make
+    (`add_person`): read aloud or written down, it works until the family sets its own at
+    its first login (found on the family walk: it never had to be changed, though the login
+    sees members, phones and the sampling codes that register samples in their names)."""
     require_manage(actor, household)
     try:
         phone = pii.validate_phone(phone)
@@ -251,10 +252,10 @@ def household_login(actor, household, *, phone: str, display_name: str = "") -> 
         user = User.objects.filter(phone=phone).first()
         password = None
         if user is None:
-            alphabet = "abcdefghijkmnpqrstuvwxyz23456789"  # nothing to misread on paper
-            password = "".join(secrets.choice(alphabet) for _i in range(10))
+            password = new_password()
             user = create_user(actor, usernames.new_username("hh"), password, place=household,
-                               display_name=display_name, phone=phone, check_password=False)
+                               display_name=display_name, phone=phone, check_password=False,
+                               must_change=True)
         elif Membership.objects.filter(user=user, role=Role.RESIDENT, household=household,
                                        is_active=True).exists():
             raise Invalid(fields={"phone": [_("This number can already log in for this household.")]})

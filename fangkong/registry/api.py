@@ -330,7 +330,7 @@ def resident_reveal_id(request, resident_id: int):
     return {"id_number": actions.reveal_id_number(actor_of(request), r)}
 
 
-# --- personal code cards -----------------------------------------------------
+# --- sampling code cards (核酸码卡) --------------------------------------------
 
 HouseholdIds = Query(None, description="Only these households (repeat the parameter).")
 
@@ -339,9 +339,9 @@ HouseholdIds = Query(None, description="Only these households (repeat the parame
             response={200: None})
 def place_code_cards(request, place_id: int, everyone: bool = False,
                      household: list[int] = HouseholdIds):
-    """Printable code cards (application/pdf, 10 to an A4 page) for residents under a
-    community, grid, compound, building or unit, or only in the listed `household` ids
-    under it. By default only people without a smartphone or in a vulnerable group;
+    """Printable sampling code cards (核酸码卡: application/pdf, 10 to an A4 page) for
+    residents under a community, grid, compound, building or unit, or only in the listed
+    `household` ids under it. By default only people without a smartphone or in a vulnerable group;
     `everyone=true` for all. Needs registry edit rights there; audited."""
     from .access import require_cards
     from .cards import pdf_response, print_cards
@@ -364,7 +364,8 @@ def place_code_cards(request, place_id: int, everyone: bool = False,
 @router.get("/households/{household_id}/code-cards.pdf", url_name="household_code_cards",
             response={200: None})
 def household_code_cards(request, household_id: int, everyone: bool = False):
-    """Printable code cards (application/pdf) for one household; see the place endpoint."""
+    """Printable sampling code cards (核酸码卡, application/pdf) for one household; see the place
+    endpoint."""
     from .access import require_cards
     from .cards import pdf_response, print_cards
 
@@ -377,8 +378,8 @@ def household_code_cards(request, household_id: int, everyone: bool = False):
 
 @router.post("/residents/{resident_id}/reissue-code", response=ReissuedCode)
 def resident_reissue_code(request, resident_id: int):
-    """A new personal code for a lost card: the old code stops working at once. Answers
-    the new code's text (what the QR carries). Audited."""
+    """A new sampling code (核酸码) for a lost card: the old code stops working at once.
+    Answers the new code's text (what the QR carries). Audited."""
     from .codes import code_payload
 
     r = queries.get_resident(request.scope, resident_id)

@@ -128,5 +128,5 @@ def resident_reissue_code(request, pk):
     r = queries.get_resident(request.scope, pk)
     return act(request, lambda actor: actions.reissue_code(actor, r),
                to=reverse("household", args=[r.household_id]) + f"#r{r.id}",
-               done=_("%(name)s has a new code; the old card no longer works. "
+               done=_("%(name)s has a new sampling code; the old card no longer works. "
                       "Print a new card.") % {"name": r.name}, catch=())

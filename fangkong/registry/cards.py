@@ -1,6 +1,7 @@
-"""Personal code cards: the paper QR code for people without a smartphone.
+"""Sampling code cards (核酸码卡): the paper QR code for people without a smartphone.
 
-Every resident has a personal code, `Resident.token` (128 random bits, URL-safe base64).
+Every resident has a sampling code (核酸码 — the one name of this code on every screen, the
+card and the API; never 健康码, the province's health-code app), `Resident.token` (128 random bits, URL-safe base64).
 The QR code on a card, and on the resident's own codes page, carries exactly
 
     FK1:<token>            e.g. FK1:Vx3pQe0mS2n7yLk9aBcD1w
@@ -222,9 +223,9 @@ def render_pdf(cards: list[Card], *, title: str = "") -> bytes:
     _register_font()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1, invariant=1)
-    c.setTitle(title or _("Personal code cards"))
+    c.setTitle(title or _("Sampling code cards"))
     c.setCreator("Fangkong")
-    label = _("Personal code · show it at the sampling table")
+    label = _("Sampling code · show it at the sampling table")
     lost = _("Lost it? Ask the community for a new one.")
     text_x = QR_SIZE + 2 * MM
     text_w = CARD_W - text_x - PAD
@@ -355,7 +356,7 @@ def print_cards(actor, *, place: Place | None = None, household: Household | Non
         raise NotFound()
     require_cards(actor, target)
     if place is not None and place.kind not in LEVELS:
-        raise Invalid(_("Code cards are printed for a community, grid, compound, building, "
+        raise Invalid(_("Sampling code cards are printed for a community, grid, compound, building, "
                         "unit or household."))
     if household is not None:
         households = [household]
@@ -376,13 +377,13 @@ def print_cards(actor, *, place: Place | None = None, household: Household | Non
                         "vulnerability). Choose “everyone” to print all the same."))
     cards = cards_for(rows)
     where = _where(target)
-    pdf = render_pdf(cards, title=f"{where} {_('Personal code cards')}")
+    pdf = render_pdf(cards, title=f"{where} {_('Sampling code cards')}")
     record(actor, "resident.print_cards", target,
            {"count": len(rows), "everyone": everyone, "residents": [r.id for r in rows][:500],
             "households": [h.id for h in households] if households is not None else None},
            label=where)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return pdf, f"{where}-{_('code cards')}-{stamp}.pdf", len(rows)
+    return pdf, f"{where}-{_('sampling code cards')}-{stamp}.pdf", len(rows)
 
 
 def print_own_cards(actor, household: Household, member: Resident | None = None
@@ -406,12 +407,12 @@ def print_own_cards(actor, household: Household, member: Resident | None = None
     where = _where(household)
     if member is not None:
         where = f"{where} {member.name}"
-    pdf = render_pdf(cards_for(rows), title=f"{where} {_('Personal code cards')}")
+    pdf = render_pdf(cards_for(rows), title=f"{where} {_('Sampling code cards')}")
     record(actor, "resident.print_cards", household,
            {"count": len(rows), "everyone": member is None, "residents": [r.id for r in rows],
             "households": [household.id]}, label=where)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return pdf, f"{where}-{_('code cards')}-{stamp}.pdf", len(rows)
+    return pdf, f"{where}-{_('sampling code cards')}-{stamp}.pdf", len(rows)
 
 
 def pdf_response(pdf: bytes, filename: str) -> HttpResponse:

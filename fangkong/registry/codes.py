@@ -1,4 +1,4 @@
-"""The personal code: what a resident's QR code carries (`code_payload`: "FK1:<token>"),
+"""The sampling code (核酸码): what a resident's QR code carries (`code_payload`: "FK1:<token>"),
 the one parser of scanned or typed codes (`parse_code`), how a token is looked up
 (`token_key`, `residents_by_token`) and the QR itself (`qr`, `svg_data_uri`). No scope, no
 writes: `cards` prints and shows codes, `queries` and the station find people by them.

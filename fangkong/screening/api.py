@@ -150,7 +150,8 @@ def tube_seal(request, round_id: int, barcode: str):
 @router.post("/screening/rounds/{round_id}/scan", response=dict)
 def scan(request, round_id: int, payload: ScanIn):
     """Register one person into an open tube. Idempotent on `client_id`. `person`: the
-    personal code (QR token), an ID number, or "r:<id>" from the look-up."""
+    sampling code (核酸码: what its QR carries, "FK1:<token>", in any form a scanner or a
+    typist gives it), an ID number, or "r:<id>" from the look-up."""
     actor = actor_of(request)
     rnd = queries.get_round_for_sampling(actor, round_id)
     return station.scan(actor, rnd, client_id=payload.client_id, barcode=payload.barcode,
@@ -185,7 +186,7 @@ OUTCOME_KEYS = list(Outcome.model_fields)
 @router.get("/screening/rounds/{round_id}/lookup", response=list[PersonOut])
 def lookup(request, round_id: int, q: str = Query(..., max_length=300)):
     """Find a person of the round's area by name, pinyin, address or phone tail, for a
-    station without their code (a scanned code finds its person too). Names and addresses
+    station without their sampling code (a scanned sampling code finds its person too). Names and addresses
     only."""
     actor = actor_of(request)
     rnd = queries.get_round_for_sampling(actor, round_id)

@@ -316,7 +316,7 @@ def parse_person(value) -> tuple[str, str]:
                                                "and scan or type it again.")
                                              % {"id": mask_id(compact)}]}) from None
         return "id", pii.lookup_hash(idn)
-    raise Invalid(fields={"person": [_("Not a personal code or ID number.")]})
+    raise Invalid(fields={"person": [_("Not a sampling code or ID number.")]})
 
 
 def tube_code(value) -> str | None:

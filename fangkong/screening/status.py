@@ -343,19 +343,28 @@ def current_rounds(household, people_ids, limit=5) -> list[Round]:
 
 def coming_lines(household, zone=None, limit=2) -> list[dict]:
     """The planned rounds covering the household that have not begun ("明天 07:00–14:00 第4轮核酸"),
-    soonest first, with what the family does: be ready at the start, at the sampling point
-    or at home when its zone samples at home. One query."""
+    soonest first, with what the family does: be ready at the start, with its sampling code
+    (核酸码, the one name of the FK1 code: never 健康码, the province's app) at the round's
+    point nearest it (`points_near`), or at home when its zone samples at home. Two queries."""
+    from .points_near import for_household
+
     now = timezone.now()
-    rounds = (Round.objects.filter(status=RoundStatus.PLANNED, starts_at__gt=now,
-                                   areas__place_id__in=ancestor_ids(household))
-              .distinct().order_by("starts_at", "id")[:limit])
+    rounds = list(Round.objects.filter(status=RoundStatus.PLANNED, starts_at__gt=now,
+                                       areas__place_id__in=ancestor_ids(household))
+                  .distinct().order_by("starts_at", "id")[:limit])
     home = bool(zone and zone.zone_type.home_sampling)
+    points = for_household(rounds, household) if rounds and not home else {}
     out = []
     for r in rounds:
         start = f"{timezone.localtime(r.starts_at):%H:%M}"
-        step = (_("Stay at home from %(start)s: a health worker will come to the door to take the swab.")
-                if home else _("Go to the sampling point with your code from %(start)s.")) % {"start": start}
-        out.append({"round": r, "window": window_text(r), "step": step})
+        if home:
+            step = _("Stay at home from %(start)s: a health worker will come to the door to take the swab.")
+        elif points.get(r.id):
+            step = _("Go to %(point)s with your sampling code from %(start)s.")
+        else:
+            step = _("Go to the sampling point with your sampling code from %(start)s.")
+        out.append({"round": r, "window": window_text(r),
+                    "step": step % {"start": start, "point": points.get(r.id, "")}})
     return out
 
 
@@ -382,10 +391,12 @@ def household_now(household, people) -> dict:
     from fangkong.zones.queries import household_zone
 
     from .figures import person_status
+    from .points_near import for_household
 
     ids = [p.id for p in people]
     rnds = current_rounds(household, ids)
     status = person_status(rnds, ids) if rnds and ids else {}
+    points = for_household(rnds, household) if rnds else {}  # where each round sends them
     fus = {(f.round_id, f.resident_id): f for f in FollowUp.objects.filter(
         round_id__in=[r.id for r in rnds], resident_id__in=ids).select_related("tube", "retest_tube")}
     home = set(HomeVisit.objects.filter(round_id__in=[r.id for r in rnds], resident_id__in=ids,
@@ -415,12 +426,14 @@ def household_now(household, people) -> dict:
             code = "contact"  # not released, not sent to the sampling point
         lines.append(_line(p, code, rnd, home_zone or at_door or (rnd is not None and (rnd.id, p.id) in home),
                            contact=contact, base=base, followup=fu, reported=p.id in reported,
-                           visit=rnd is not None and (rnd.id, p.id) in home))
+                           visit=rnd is not None and (rnd.id, p.id) in home,
+                           point=points.get(rnd.id, "") if rnd is not None else ""))
         # every other round open now that still asks something of the person (the pressing
         # line names one round only: a PCR swab at the door beside an antigen report), unless
         # they are held or a case or a close contact (they stay at home whatever the round)
         lines[-1]["more"] = [] if TONES.get(code) in ("case", "held") else [
-            _line(p, c, r, home_zone or at_door or (r.id, p.id) in home, visit=(r.id, p.id) in home)
+            _line(p, c, r, home_zone or at_door or (r.id, p.id) in home, visit=(r.id, p.id) in home,
+                  point=points.get(r.id, ""))
             for c, r in codes if r is not rnd and asks(r) and c in ASKS]
     return {"rounds": rnds, "lines": lines, "zone": zone,
             "case": any(line["code"] == "positive" for line in lines)}
@@ -446,12 +459,13 @@ def _at_door(person) -> bool:
 
 
 def _line(p, code, rnd, home, *, contact=False, base=None, followup=None, reported=False,
-          visit=False) -> dict:
+          visit=False, point="") -> dict:
     """A person's status in one round (`household_now`), with its words; `reported`: a case
     only the health authority reported (`reported_cases`); `visit`: an open home visit of
-    the person in the round (`door`: one still to come, `_door_to_come`)."""
+    the person in the round (`door`: one still to come, `_door_to_come`); `point`: the
+    round's sampling point(s) nearest the household, in words (`points_near`; "" none yet)."""
     line = {"person": p, "code": code, "base": base or code, "round": rnd, "contact": contact,
-            "followup": followup, "reported": reported,
+            "followup": followup, "reported": reported, "point": point,
             "door": rnd is not None and _door_to_come(rnd, visit),
             "antigen": rnd is not None and rnd.kind == RoundKind.ANTIGEN,
             # the door is for a swab: an antigen kit is tested by the family itself
@@ -496,6 +510,7 @@ def words(line) -> dict:
 def _words(line, code) -> dict:
     rnd = line["round"]
     end = timezone.localtime(rnd.ends_at).strftime("%H:%M") if rnd is not None else ""
+    point = line.get("point", "")  # where a family goes (`points_near`)
     # within its planned window: a round nobody ended after it is no longer asked for,
     # unless a door visit is still to come in it (`_door_to_come`)
     running = rnd is not None and (rnd.open_now or line.get("door", False))
@@ -537,7 +552,8 @@ def _words(line, code) -> dict:
                 "step": _("This is not a positive result: the lab could not test the sample (for "
                           "example too little of it).") + " " + (
                     _("Stay at home: a health worker will come to the door to take a new swab.")
-                    if line["home"] else _("Please go to the sampling point again for a new swab.")
+                    if line["home"] else (_("Please go to %(point)s again for a new swab.") % {"point": point}
+                                          if point else _("Please go to the sampling point again for a new swab."))
                     if running else _("Please have a new swab taken in the next round.")),
                 "staff": _("Invalid sample: sample this person again.")}
     if code == "not_sampled" and line["antigen"]:
@@ -555,8 +571,9 @@ def _words(line, code) -> dict:
                     "staff": _("On the home-sampling list: not sampled yet in this round.")}
         return {"label": _("Not sampled yet today"),
                 "step": _("Stay at home: a health worker will come to the door to take the swab.")
-                if line["home"] else _("Please go to the sampling point with your code before %(end)s.")
-                % {"end": end},
+                if line["home"] else (_("Please go to %(point)s with your sampling code before %(end)s.") if point
+                                      else _("Please go to the sampling point with your sampling code before "
+                                             "%(end)s.")) % {"end": end, "point": point},
                 "staff": _("Not sampled yet in this round.")}
     if code == "pending":
         return {"label": _("Sampled: waiting for the result"), "step": _("Nothing to do now."), "staff": ""}

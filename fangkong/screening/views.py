@@ -30,6 +30,7 @@ from fangkong.core.text import join_words
 from fangkong.core.tree import under
 from fangkong.core.views import act, actor_of, confirm_step, confirmed, flash_error, is_htmx, page
 from fangkong.registry import queries as reg_queries
+from fangkong.registry.contacts import with_contact_phones
 from fangkong.registry.models import LEVELS
 
 from . import access, checks, counters, figures, plan_areas, pooling, queries, refusals, status
@@ -325,7 +326,7 @@ def station_strings() -> dict:
     """Everything the station script says or shows, in the user's language."""
     return {
         "online": _("Online"), "offline": _("Offline: scans are kept on this phone"),
-        "scan_tube": _("Scan a tube barcode"), "scan_person": _("Scan a personal code or ID number"),
+        "scan_tube": _("Scan a tube barcode"), "scan_person": _("Scan a sampling code or ID number"),
         "no_tube": _("No tube open"), "tube": _("Tube"),
         "tube_open": _("Tube %s open"), "tube_sealed": _("Tube %s sealed"),
         "seal_ask": _("Seal tube %(tube)s now with %(n)s of %(k)s people? A sealed tube cannot "
@@ -340,8 +341,8 @@ def station_strings() -> dict:
         "tube_full_now": _("Tube %(tube)s is full and sealed: scan the next tube."),
         "tube_still_open": _("Tube %(tube)s is still open (%(count)s of %(capacity)s): seal it "
                              "before opening tube %(next)s."),
-        "tube_already_open": _("Tube %(tube)s is already open: scan a person's code."),
-        "scan_tube_first": _("This is a person's code: scan a tube barcode first."),
+        "tube_already_open": _("Tube %(tube)s is already open: scan a sampling code."),
+        "scan_tube_first": _("This is a sampling code: scan a tube barcode first."),
         "already_here": _("%(name)s was already scanned at this table (tube %(tube)s at %(time)s)."),
         "already_here_code": _("This code was already scanned at this table (tube %(tube)s at %(time)s)."),
         "sent": _("Sent: %s"), "scanned": _("scanned: %(code)s"),
@@ -356,7 +357,7 @@ def station_strings() -> dict:
         "not_yours": _("This round's station is no longer open to you (taken off your table?): ask the "
                        "community. Scans not sent yet stay on this phone."),
         "ack": _("Noted"), "confirm_scope": _("Not in this round's area. Sample anyway?"),
-        "bad_code": _("Not a personal code or ID number."),
+        "bad_code": _("Not a sampling code or ID number."),
         "bad_barcode": _("A tube barcode has 4 to 40 letters, digits or dashes."),
         "camera_error": _("The camera could not be started."),
         "open_here": _("Tube %(tube)s is open at this table with %(count)s of %(capacity)s people."),
@@ -669,7 +670,8 @@ def _retest_asked(request, fu, back):
 def contact_column(actor, people, where: str) -> list[str]:
     """Each person's phone for an export's column, as the lists show it: their own, else
     the household's or a housemate's (saying whose), else "no phone: visit in person";
-    masked or in clear by role, those in clear audited in one event (`with_contact_phones`)."""
+    masked or in clear by role, those in clear audited in one event
+    (`registry.contacts.with_contact_phones`)."""
     with_contact_phones(actor, people, where)
     out = []
     for r in people:
@@ -683,18 +685,6 @@ def contact_column(actor, people, where: str) -> list[str]:
         else:
             out.append(_("No phone: visit in person"))
     return out
-
-
-def with_contact_phones(actor, people, where: str) -> None:
-    """Each person's `.contact` (`registry.queries.contact_phones`: the household's or a
-    housemate's phone for those without their own), and one audit event for the phones the
-    list shows in clear, theirs and those."""
-    contacts = reg_queries.contact_phones(people)
-    for r in people:
-        r.contact = contacts.get(r.id)
-    mates = [c["of"] for c in contacts.values() if c["name"]]
-    homes = [c["of"] for c in contacts.values() if not c["name"]]
-    disclosure.audit_phones(actor, [*people, *mates], where, homes)
 
 
 # --- lab: lab_views.py (its work, the results upload, the results by tube) ------------

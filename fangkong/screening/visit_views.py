@@ -14,13 +14,14 @@ from django.views.decorators.http import require_POST
 from fangkong.accounts.roles import Perm
 from fangkong.core.errors import Invalid
 from fangkong.core.views import actor_of, confirm_step, confirmed, flash_error, next_or, page
+from fangkong.registry.contacts import with_contact_phones
 
 from . import access, figures, queries
 from .actions import followup, home_assign
 from .actions.door import record_door
 from .door import get_door_visit
 from .models import HomeVisit
-from .views import with_addresses, with_contact_phones
+from .views import with_addresses
 
 
 @page

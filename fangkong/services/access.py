@@ -466,16 +466,26 @@ def speaks_for(actor_or_scope, household_id) -> bool:
     return any(g.household_id == household_id for g in _scope(actor_or_scope).grants)
 
 
-def require_request(actor_or_scope, req, *, work=False, confirm=False, manage=False):
+def may_withdraw(actor_or_scope, req) -> bool:
+    """May the user withdraw this request as no longer needed (`requests.withdraw`): the
+    household's own login, or the neighbour who asked it for them (`asked_for`) — those who
+    asked for it. Staff and grid workers cancel it instead (`manage`)."""
+    scope = _scope(actor_or_scope)
+    return speaks_for(scope, req.household_id) or asked_for(scope, req)
+
+
+def require_request(actor_or_scope, req, *, work=False, confirm=False, manage=False, withdraw=False):
     """See (also the neighbour who asked it: `asked_for`); work on it (take, mark done: the
     assignee, their team, or RUN); confirm (the household's own login or RUN); manage
-    (assign, cancel: RUN)."""
+    (assign, cancel: RUN); withdraw (those who asked for it: `may_withdraw`)."""
     scope = _scope(actor_or_scope)
     user = scope.user
     assigned = user is not None and req.state in req.OPEN and (
         given_to(scope, req, req.assignee_id) or (req.team_id and req.team_id in team_ids(scope)))
     if manage:
         ok = scope.allows(RUN, req)
+    elif withdraw:
+        ok = may_withdraw(scope, req)
     elif work:
         ok = assigned or scope.allows(RUN, req)
     elif confirm:

@@ -77,6 +77,7 @@ from .schemas import (
     SplitIn,
     StepIn,
     SupplierOut,
+    WithdrawIn,
     no_contact_out,
     order_out,
     redelivery_out,
@@ -484,6 +485,7 @@ def request_out(r, scope) -> dict:
             "people": [{"id": p.id, "name": p.name} for p in r.home_people] if home else None,
             "home_sampling": r.home_lines if home else None, "timeline": r.timeline if home else None,
             "order": r.order_id, "order_line": r.order_line_id, "order_what": r.order_what,
+            "withdrawn_at": r.withdrawn_at, "withdraw_reason": "" if follower else r.withdraw_reason,
             "redeliveries": [] if follower or not r.order_id else
             [redelivery_out(f) for f in redeliveries.for_requests([r])[0].follow_ups]}
 
@@ -514,6 +516,18 @@ def request_raise(request, body: RequestIn):
 @router.get("/services/requests/{pk}", response=RequestOut)
 def request_get(request, pk: int):
     return request_out(queries.get_request(request.scope, pk), request.scope)
+
+
+@router.post("/services/requests/{pk}/withdraw", response=RequestOut)
+def request_withdraw(request, pk: int, body: WithdrawIn):
+    """"撤回": the household's own login (or the neighbour who asked it) says the request is
+    no longer needed, with `reason` in a few words if it likes, while it is not done yet
+    (`new` or `taken`; done: 409). It is cancelled, whoever had it is told (the person who
+    took it or was given it and their team, else those it was sent to) and audited
+    (`services.request.withdrawn`); a retry answers it as it is. Staff and grid workers
+    cancel a request instead (`cancel` step): 403 here."""
+    r = requests.withdraw(actor_of(request), queries.get_request(request.scope, pk), body.reason)
+    return request_out(queries.with_doors([r])[0], request.scope)
 
 
 @router.post("/services/requests/{pk}/{step}", response=RequestOut)

@@ -65,18 +65,26 @@ def choice(value, field, choices) -> str:
     return value
 
 
-ROOM = r"(?:(\d{1,3})\s*(?:单元|-|/|\s)\s*)?([0-9A-Za-z]{1,20})"
+ROOM = r"(?:(?:unit\s*)?(\d{1,3})\s*(?:单元|-|/|,|\s)\s*)?([0-9A-Za-z]{1,20})"
 
 
 def room(value, field="room") -> tuple[str | None, str]:
-    """A neighbour's door typed by a resident: "302", "2单元302", "2-302", "2 302" →
-    (unit number or None, door). Anything else is refused, saying how to write it."""
+    """A neighbour's door typed by a resident: "302", "2单元302", "2-302", "2 302", and on an
+    English page "Unit 2 302" → (unit number or None, door). Anything else is refused,
+    saying how to write it in the reader's words (`room_example`)."""
     import re
 
-    text = (value or "").strip().translate(str.maketrans("０１２３４５６７８９－／　", "0123456789-/ ")) \
+    text = (value or "").strip().translate(str.maketrans("０１２３４５６７８９－／　，", "0123456789-/ ,")) \
         if isinstance(value, str) else ""
-    m = re.fullmatch(ROOM, text)
+    m = re.fullmatch(ROOM, text, flags=re.IGNORECASE)
     if m is None:
         raise Invalid(fields={field: [_("Write the room number, like 302, or the unit and the room, like "
-                                        "2单元302.")]})
+                                        "%(example)s.") % {"example": room_example("302")}]})
     return m.group(1), m.group(2)
+
+
+def room_example(door: str) -> str:
+    """How to write unit 2's `door` in the reader's language (found on the family walk: an
+    English page asked for "2单元201"): "2-201 (unit 2, room 201)" in English, "2单元201 或
+    2-201" in Chinese — both forms `room` reads."""
+    return _("2-%(door)s (unit 2, room %(door)s)") % {"door": door}

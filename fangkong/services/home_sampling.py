@@ -2,8 +2,9 @@
 be sampled at home (`members`, `chosen`), the open requests a newly planned round lists
 (`asked_under`, screening's read through settings.FANGKONG_HOME_SAMPLING_ASKED) and where each
 person stands on the rounds' lists (`with_home_lines`, read from screening through
-settings.FANGKONG_HOME_SAMPLING_LINES), with what happened at the door on the way
-(`.timeline`, `timeline_entry`). Reads and checks only: the writes are `actions.requests` (raised, cancelled),
+settings.FANGKONG_HOME_SAMPLING_LINES), with what happened at the door on the way and its
+withdrawal by those who asked (`.timeline`, `timeline_entry`, `withdrawn_entry`). Reads and
+checks only: the writes are `actions.requests` (raised, cancelled, withdrawn),
 `actions.home_sampled` (done once sampled) and `actions.home_door` (no swab at the door).
 
 Services and screening never import each other: the request goes to screening through
@@ -17,6 +18,7 @@ once they are all sampled at home, or closed by staff — then no round lists th
 from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fangkong.core.errors import Invalid
 from fangkong.core.text import join_words
@@ -127,7 +129,8 @@ def with_home_lines(reqs) -> list:
     `.home_people` (its people: [Resident]), `.home_lines` (each person on each round's
     list, in the reader's words: "苏霞：已列入 04-12 第3轮核酸 上门采样名单", screening's
     `home_requests.lines` through settings.FANGKONG_HOME_SAMPLING_LINES) and `.timeline`
-    (what happened at the door on the way, oldest first: `timeline_entry`); the others with none.
+    (what happened at the door on the way, oldest first: `timeline_entry`; then, withdrawn,
+    `withdrawn_entry`); the others with none.
     No query when none is one; else three and screening's one."""
     reqs = list(reqs)
     mine = [r for r in reqs if is_home_sampling(r.category)]
@@ -146,7 +149,21 @@ def with_home_lines(reqs) -> list:
     for ev in RequestEvent.objects.filter(request_id__in=list(by_id)).order_by("at", "id"):
         r = by_id[ev.request_id]
         r.timeline.append(timeline_entry(ev, {p.id: p.name for p in r.home_people}))
+    for r in mine:  # withdrawn by those who asked: the last thing that happened to it
+        if r.withdrawn_at:
+            r.timeline.append(withdrawn_entry(r))
     return reqs
+
+
+def withdrawn_entry(r: Request) -> dict:
+    """A withdrawn request's last timeline entry (`actions.requests.withdraw`: the family, or
+    the neighbour who asked it, said it is no longer needed): {"at", "kind": "withdrawn",
+    "outcome": "", "resident": None, "text"} — "住户撤回，不再需要：家人已带她去采样点", their
+    words when they gave some. Kept on the request's own fields, not a `RequestEvent`."""
+    what = _("withdrawn by those who asked, no longer needed")
+    if r.withdraw_reason:
+        what = what + pgettext("a label and what it says", ": ") + r.withdraw_reason
+    return {"at": r.withdrawn_at, "kind": "withdrawn", "outcome": "", "resident": None, "text": what}
 
 
 def timeline_entry(ev: RequestEvent, names: dict) -> dict:

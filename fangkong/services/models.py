@@ -482,6 +482,12 @@ class Request(Levels):
                                            ("wrong", _("Wrong goods")),
                                            ("missing", _("Not received at all"))])
 
+    # withdrawn by its own family (or the neighbour who asked it) before it was done, "no
+    # longer needed" (`requests.withdraw`): cancelled, whoever had it told, and why
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    withdraw_reason = models.CharField(_("withdrawn because"), max_length=200, blank=True)
+
     OPEN = (State.NEW, State.TAKEN)
 
     @property

@@ -449,10 +449,11 @@ class HomeLineOut(Schema):
 
 
 class TimelineOut(Schema):
-    """Something that happened to a request on its way (`RequestEvent`): a home visit with no
-    swab at the door."""
+    """Something that happened to a request on its way: a home visit with no swab at the door
+    (`RequestEvent`), or, last, its withdrawal by those who asked (`withdrawn_at`)."""
     at: datetime.datetime
-    kind: str = Field(description="door (no swab at a home visit's door)")
+    kind: str = Field(description="door (no swab at a home visit's door) | withdrawn (by those who asked, no "
+                                  "longer needed: `text` has their words)")
     outcome: str = Field("", description="no_answer | refused | not_here")
     resident: int | None = None
     text: str = Field(description="As the request page says it: \"苏霞：上门采样人员到门无人应答\".")
@@ -496,12 +497,17 @@ class RequestOut(Schema):
                                                     "done by itself once everyone is sampled at home. Null as `people`.")
     timeline: list[TimelineOut] | None = Field(None, description="`home_sampling`: what happened at the door on the "
                                                "way, oldest first (no answer, refused, not at this address: the "
-                                               "family is told each once). Null as `people`.")
+                                               "family is told each once; then withdrawn, if it was). Null as "
+                                               "`people`.")
     order: int | None = Field(None, description="\"这单有问题\": the order it is about.")
     order_line: int | None = Field(None, description="The manifest line of that order it names (null: the whole order).")
     order_what: str = Field("", description="short | damaged | wrong | missing (not received); \"\" for other requests.")
     redeliveries: list[RedeliveryOut] = Field(default_factory=list, description="\"这单有问题\" answered with 补送: "
                                               "the follow-ups sent for it and where each stands (已补送 once delivered).")
+    withdrawn_at: datetime.datetime | None = Field(None, description="When those who asked for it withdrew it as no "
+                                                   "longer needed (`POST …/withdraw`; `state` cancelled).")
+    withdraw_reason: str = Field("", description="Their words when they withdrew it (\"\" if none, and for the "
+                                                 "neighbour who asked it).")
 
 
 class OrderProblemIn(StrictIn):
@@ -572,6 +578,11 @@ class StepIn(StrictIn):
     due_at: datetime.datetime | None = Field(None, description="`triage`: needed by (a time still to come).")
     quantity: int | None = Field(None, description="`redeliver` of a report on one line with no open exception: "
                                  "how many to send again (default: the whole line).")
+
+
+class WithdrawIn(StrictIn):
+    reason: str = Field("", description="Why it is no longer needed, in a few words (optional; at most 200 "
+                                        "characters): whoever had it reads it.")
 
 
 class PetIn(StrictIn):

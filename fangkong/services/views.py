@@ -22,6 +22,7 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.text import join_words
 from fangkong.core.views import act, confirm_step, confirmed, next_or, page, photo_response
+from fangkong.registry.contacts import with_contact_phones
 from fangkong.registry.models import Household, Place
 
 from . import access, delivery_queries, home_sampling, queries, redeliveries, report_queries
@@ -156,7 +157,9 @@ def place(request, pk):
     doors = queries.door_labels({c.resident.household for c in check_ins})
     for c in check_ins:  # whom to call, where: the door and the phone (masked unless allowed)
         c.door = doors.get(c.resident.household_id, "")
-    audit_phones(actor(request), [c.resident for c in check_ins], f"services.check_ins:{p.id}")
+    # someone without a mobile: the household's phone, else a housemate's, as the round's
+    # lists say it (found on the family walk: 独居老人 李卫龙's landline was not shown)
+    with_contact_phones(actor(request), [c.resident for c in check_ins], f"services.check_ins:{p.id}")
     # each exception with its door, whom to call and its run (found on a phone: "未送达: 敲门无人
     # 应答" said nothing of which door)
     may_run = scope.allows(access.RUN, p)
@@ -481,6 +484,15 @@ def request_page(request, pk):
                                         yes=_("Yes, cancel it"), back=request.get_full_path())
                 requests.cancel(a, r)
                 messages.success(request, _("Request cancelled."))
+            elif step == "withdraw":  # "撤回" by those who asked for it: asked first, whoever has it told
+                access.require_request(request.scope, r, withdraw=True)
+                if r.state in Request.OPEN and not confirmed(request):
+                    return _withdraw_step(request, r)
+                try:
+                    r = requests.withdraw(a, r, request.POST.get("reason", ""))
+                    messages.success(request, _("Withdrawn: it has left the queue, and whoever had it is told."))
+                except Conflict as e:  # done meanwhile: said on its page, which offers what is left to do
+                    messages.error(request, str(e.message))
             else:
                 raise NotFound()
         except Invalid as e:
@@ -522,6 +534,8 @@ def request_page(request, pk):
         "asker_phone": asker_phone,
         "may_work": may_work, "may_confirm": _may(access.require_request, scope, r, confirm=True),
         "may_manage": may_manage, "now": timezone.now(), "teams": _teams(r), "own": own,
+        "may_withdraw": r.state in Request.OPEN and access.may_withdraw(scope, r),
+        "withdrawn_by": (r.withdrawn_by.display_name or r.withdrawn_by.username) if r.withdrawn_by_id else "",
         "follower": follower,
         "orders_like": queries.orders_like(scope, r) if not follower and (r.state in Request.OPEN
                                                                            or r.state == "done") else [],
@@ -531,6 +545,22 @@ def request_page(request, pk):
         "confirmed_by": (r.confirmed_by.display_name or r.confirmed_by.username) if r.confirmed_by_id else "",
         "urgent": r.priority == 1 and r.state in Request.OPEN,
         "tags": [] if follower else r.tag_words})
+
+
+def _withdraw_step(request, r):
+    """"撤回这条求助？": which request, who has it and that they are told, that it leaves the
+    queue for good, and a few optional words ("亲戚已经送来了") for whoever had it."""
+    lines = [_("%(category)s: %(text)s") % {"category": r.category.label, "text": r.message}]
+    if r.holder:
+        lines.append((_("%(who)s has taken it and will be told.") if r.state == Request.State.TAKEN
+                      else _("It was given to %(who)s, who will be told.")) % {"who": r.holder})
+    else:
+        lines.append(_("Nobody has taken it yet: it leaves the grid worker's queue."))
+    lines.append(_("If you need help again, ask again."))
+    return confirm_step(request, title=_("Withdraw this request?"), lines=lines,
+                        entry=("reason", _("Why is it no longer needed? (optional)"),
+                               request.POST.get("reason", "")),
+                        yes=_("Yes, withdraw the request"), back=reverse("services_request", args=[r.pk]))
 
 
 def _confirm_own(request, r):

@@ -68,7 +68,7 @@ def find_person(scope, node: Place, text: str, pick="") -> Resident:
             number = None
             if pii.to_halfwidth(text).isdigit() and len(text) >= 15:  # an ID number mistyped
                 raise Invalid(fields={"person": [
-                    _("Type the person's ID number or scan their personal code.")]}) from None
+                    _("Type the person's ID number or scan their sampling code.")]}) from None
         if number is not None:
             found = base.filter(id_hash=pii.lookup_hash(number)).first()
         else:

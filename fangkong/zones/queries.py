@@ -374,7 +374,7 @@ def person_at_gate(scope, text: str) -> Resident:
         try:
             number = pii.validate_id_number(text)
         except ValidationError:
-            raise NotFound(_("This is neither a personal code nor a valid ID number.")) from None
+            raise NotFound(_("This is neither a sampling code nor a valid ID number.")) from None
         found = base.filter(id_hash=pii.lookup_hash(number)).first()
     if found is None:
         raise NotFound(_("No person with this code or ID number here."))

@@ -84,3 +84,33 @@ def test_a_volunteer_account_without_a_password_is_told_to_use_a_text_code(world
     assert "原有密码" not in page
     assert "此账号没有密码，请在登录页点“志愿者？用短信验证码登录”" in page
     assert Membership.objects.filter(user=son, role=Role.RESIDENT, household=world.hh102).exists()
+
+
+def test_a_family_login_staff_made_must_set_its_own_password_at_its_first_login(world, login):
+    """Walk (family): staff made a family login and read its password aloud; the family
+    went straight to its household page and never had to change it, though that login sees
+    members, phones and the sampling codes that register samples in their names. Like every
+    other account staff make (`add_person`), it now sets its own at its first login, and the
+    password works only until the one-time limit."""
+    client = login(world.users.staff)
+    resp = client.post(reverse("household_login", args=[world.hh102.pk]), {"phone": "15083776308"})
+    html = resp.content.decode()
+    password = re.search(r'class="secret">([a-z0-9]{10})<', html).group(1)
+    user = User.objects.get(phone="15083776308")
+    assert user.must_change_password and user.one_time_password_at is not None
+    assert "第一次登录时须设置自己的密码" in html
+    assert 'id="one-time-until"' in html
+
+    family = Client()
+    resp = family.post(reverse("login"), {"username": "15083776308", "password": password})
+    assert resp.status_code == 302
+    home = family.get(reverse("household", args=[world.hh102.pk]))
+    assert home.status_code == 302 and home["Location"].startswith(reverse("password_change"))
+    api = family.get("/api/v1/me")
+    assert api.status_code == 403 and api.json()["error"]["code"] == "password_change_required"
+    # its own password set, the household page opens
+    resp = family.post(reverse("password_change"), {"new_password": "family-spring-42", "new_password2": "family-spring-42"})
+    assert resp.status_code == 302
+    assert not User.objects.get(pk=user.pk).must_change_password
+    page = family.get(reverse("household", args=[world.hh102.pk]))
+    assert page.status_code == 200 and "夏明" in page.content.decode()

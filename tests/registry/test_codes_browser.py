@@ -18,10 +18,10 @@ def test_the_family_finds_the_print_link_for_their_member_on_a_phone(phone_page,
     card = page.locator(f"#code-{world.su.id}")
     typed = card.locator(".typed")
     expect(typed).to_have_text(codes.typed_form(world.su))
-    link = card.get_by_role("link", name=f"打印{world.su.name}的码卡")
+    link = card.get_by_role("link", name=f"打印{world.su.name}的核酸码卡")
     link.scroll_into_view_if_needed()
     expect(link).to_be_visible()
-    expect(page.get_by_role("link", name="打印全户码卡")).to_be_visible()
+    expect(page.get_by_role("link", name="打印全户核酸码卡")).to_be_visible()
     box = link.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -54,7 +54,7 @@ def test_499_valid_events_and_1_malformed_save_499_and_list_1(world, rnd, client
     listed = out["results"][250]
     assert listed["status"] == "invalid" and listed["index"] == 250
     assert listed["client_id"] == bad["client_id"] and listed["field"] == "person"
-    assert listed["message"] == "不是个人码或身份证号。"  # in the user's language (Chinese)
+    assert listed["message"] == "不是核酸码或身份证号。"  # in the user's language (Chinese)
     assert Sample.objects.filter(round=rnd).count() == 440
     assert Tube.objects.filter(round=rnd, state="sealed").count() == 44
     assert not Conflict.objects.exists()
@@ -152,7 +152,7 @@ def test_a_persons_code_scanned_before_the_tube_opens_no_tube(world, rnd, client
     client.force_login(world.users.staff)
     r = api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": world.su.token})
     assert r.status_code == 400, r.content
-    assert r.json()["error"]["fields"]["barcode"] == ["这是居民的码，不是试管：请先扫新试管，再扫人。"]
+    assert r.json()["error"]["fields"]["barcode"] == ["这是居民的核酸码，不是试管：请先扫新试管，再扫人。"]
     assert not Tube.objects.filter(round=rnd).exists()
     assert api(client, "post", f"/rounds/{rnd.id}/tubes", {"barcode": "T" * 22}).status_code == 201
 

@@ -82,7 +82,7 @@ def test_the_station_page_takes_a_code_typed_without_the_colon(phone_page, world
     page.wait_for_selector("#scan-input")
     # no tube open yet: the script knows it for a person's code, not a bad tube barcode
     scan(page, no_colon(su))
-    expect(page.locator("#say")).to_have_text("这是个人码：请先扫试管条码。")
+    expect(page.locator("#say")).to_have_text("这是核酸码：请先扫试管条码。")
     scan(page, "GMH0003")
     expect(page.locator("#tube-left")).to_have_text("3")
     scan(page, no_colon(su))

@@ -51,7 +51,7 @@ def test_the_family_landing_page_fits_and_shows_the_code_first(phone_page, world
     assert not text.endswith("›") and text.endswith("3单元"), text
     assert links == []  # none of these places' pages is the family's to open
     code = page.locator("#show-codes")
-    expect(code).to_have_text("出示我家的码")
+    expect(code).to_have_text("出示我家的核酸码")
     box = code.bounding_box()
     assert box is not None and box["y"] + box["height"] <= 844, box
     page.shot("family-day-1-landing")

@@ -39,7 +39,7 @@ def test_planning_tells_the_families_of_its_areas_once_with_the_window(world, sy
     assert [n.user_id for n in notes] == [w.users.resident.id]
     n = notes[0]
     assert n.title == f"核酸检测：明天（{d.month}月{d.day}日）07:00–14:00", n.title  # the kind, not the name
-    assert "请在 07:00–14:00 之间带上核验码到采样点采样" in n.body
+    assert "请在 07:00–14:00 之间带上核酸码到采样点采样" in n.body
     ev = AuditEvent.objects.get(action="screening.round.plan", target_id=rnd.id)
     assert ev.changes["families"] == 1
     # in the reader's language, and once a round
@@ -48,7 +48,7 @@ def test_planning_tells_the_families_of_its_areas_once_with_the_window(world, sy
     assert tell_families(staff, rnd, [w.community]) == 0
     assert Notification.objects.filter(kind="screening.round_family").count() == 1
     with translation.override("en"):
-        assert "Go to the sampling point with your code between 07:00 and 14:00" in n.said()[1]
+        assert "Go to the sampling point with your sampling code between 07:00 and 14:00" in n.said()[1]
 
 
 def test_the_household_page_shows_the_antigen_deadline(world, system, login):

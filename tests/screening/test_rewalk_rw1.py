@@ -26,7 +26,7 @@ def test_a_sealed_family_is_told_to_wait_at_home_for_the_round(world, system, pr
         "pool_size": 10})
     n = Notification.objects.get(kind="screening.round_family", user=w.users.resident)
     assert "在家等候" in n.body and "上门采样" in n.body, n.body
-    assert "带上核验码到采样点" not in n.body
+    assert "带上核酸码到采样点" not in n.body
     with translation.override("en"):
         body = n.said()[1]
     assert "Stay at home between 07:00 and 14:00" in body and "Go to the sampling point" not in body
@@ -50,7 +50,7 @@ def test_a_family_with_a_positive_is_told_to_wait_at_home_for_the_next_round(wor
         "name": "第5轮核酸", "starts_at": at(d, 7).isoformat(), "ends_at": at(d, 14).isoformat(),
         "pool_size": 10})
     n = Notification.objects.get(kind="screening.round_family", user=w.users.resident, title__startswith="核酸检测")
-    assert "在家等候" in n.body and "带上核验码到采样点" not in n.body, n.body
+    assert "在家等候" in n.body and "带上核酸码到采样点" not in n.body, n.body
 
 
 def test_after_a_positive_the_family_page_names_the_duty_phone_not_a_staff_phone(world, system, login):

@@ -260,6 +260,11 @@ ROUTES = {
                                                          "text": "降压药"}), **HH),
     ("GET", "/services/requests/{pk}"): Route(  # another community's request: the missing one's 404
         url(lambda w: f"/requests/{w.request.id}"), setup=sscene, missing=gone(f"/requests/{MISSING}")),
+    # "撤回": those who asked for it — household 101's own login; staff cancel it instead (403),
+    # the street's command and the building's leader see it and may not (403)
+    ("POST", "/services/requests/{pk}/withdraw"): Route(
+        url(lambda w: f"/requests/{w.request.id}/withdraw"), setup=sscene, body=lambda w: {"reason": "不需要了"},
+        missing=gone(f"/requests/{MISSING}/withdraw"), staff=403, command=403, leader=403, resident=200),
     ("POST", "/services/requests/{pk}/{step}"): Route(
         url(lambda w: f"/requests/{w.request.id}/take"), setup=sscene, body=lambda w: {},
         missing=gone(f"/requests/{MISSING}/take"), command=403, leader=403, resident=403),

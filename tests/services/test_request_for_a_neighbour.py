@@ -32,7 +32,7 @@ def test_a_resident_asks_for_the_old_man_at_302_and_it_is_his_request(world, svc
     assert "为邻居求助" in page and 'name="room"' in page
     ask = {"do": "request", "category": "check_in", "text": "302的陈大爷两天没开门了", "client_id": str(uuid.uuid4())}
     page = c.post(url, {**ask, "room": "302"}).content.decode()  # 302 is in both units
-    assert "这栋楼有 2 户门牌都是 302：请写上单元，如 2单元302。" in page and "302的陈大爷两天没开门了" in page
+    assert "这栋楼有 2 户门牌都是 302：请写上单元，如 2单元302 或 2-302。" in page and "302的陈大爷两天没开门了" in page
     page = c.post(url, {**ask, "room": "909"}).content.decode()
     assert "这栋楼没有 909 这个门牌。" in page and not Request.objects.exists()
     page = c.post(url, {**ask, "room": "2单元302"}, follow=True).content.decode()

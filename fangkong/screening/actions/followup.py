@@ -167,7 +167,7 @@ def set_home_visit(actor, hv: HomeVisit, status: str) -> HomeVisit:
             not Sample.objects.filter(round_id=hv.round_id, resident_id=hv.resident_id).exists():
         # "done" with no swab registered: off the list, yet still missing — a person missed
         raise Invalid(_("%(name)s has no sample registered in this round yet. Register the "
-                        "swab at the door with the station page (scan the person's code into "
+                        "swab at the door with the station page (scan the person's sampling code into "
                         "a tube): the visit then leaves this list by itself.")
                       % {"name": hv.resident.name}, code="sample_needed")
     with transaction.atomic():

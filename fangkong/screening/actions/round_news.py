@@ -73,10 +73,12 @@ def tell_planned(actor, rnd: Round, areas) -> int:
 def tell_families(actor, rnd: Round, areas) -> int:
     """The families of the round's areas (their own logins) are told once a round and window,
     in each reader's language: the kind of test and its window ("核酸检测：今天（12月7日）
-    14:00–21:00", never the planners' name for the round) and what to do (the sampling point with their
-    code; or, in a zone that samples at home, such as sealed, or with a case or someone held
-    by a positive test in the household, wait at home for the door swab; or the kit and its report by the end). A household with no login is on the grid
-    worker's door list, as before. Returns how many were told."""
+    14:00–21:00", never the planners' name for the round) and what to do (the round's sampling
+    point nearest them — `points_near` — with their sampling code, 核酸码; or, in a zone that
+    samples at home, such as sealed, or with a case or someone held by a positive test in the
+    household, wait at home for the door swab; or the kit and its report by the end). A
+    household with no login is on the grid worker's door list, as before. Returns how many
+    were told."""
     if rnd.past_end(timezone.now()):
         return 0
     from fangkong.notify.actions import notify
@@ -98,18 +100,35 @@ def tell_families(actor, rnd: Round, areas) -> int:
     # a household with a case or someone held by a positive test does not go out either:
     # their swab is taken at the door (`status.positive_households`, the no-contact rule)
     home_hh |= set(status.positive_households(households))
+    # the round's point nearest each household that goes out (`points_near`; "" none yet)
+    from fangkong.registry.models import LEVEL_FIELDS, Household
+
+    from ..points_near import nearest, point_words, points_of
+
+    places = points_of([rnd.id]).get(rnd.id, [])
+    point = {h.id: point_words(nearest(places, h))
+             for h in Household.objects.filter(id__in=households - home_hh).only("id", *LEVEL_FIELDS)} \
+        if places else {}
     by_user: dict[int, set[bool]] = {}
+    sent_to: dict[int, set[str]] = {}
     for uid, hid in pairs:
         by_user.setdefault(uid, set()).add(hid in home_hh)
+        if hid not in home_hh:
+            sent_to.setdefault(uid, set()).add(point.get(hid, ""))
     at_home = [u for u, homes in by_user.items() if homes == {True}]  # every household of theirs
     others = [u for u in by_user if u not in set(at_home)]
+    # each one's point (a login for households sent to different points reads "the sampling point")
+    by_point: dict[str, list[int]] = {}
+    for u in others:
+        names = sent_to.get(u, {""})
+        by_point.setdefault(names.pop() if len(names) == 1 else "", []).append(u)
 
     def title():  # the round by its kind, in the reader's words (its name is the planners')
         words = _("Antigen self-test: %(window)s") if rnd.kind == RoundKind.ANTIGEN \
             else _("PCR testing: %(window)s")
         return words % {"window": status.window_text(rnd, dated=True)}
 
-    def body(home=False):
+    def body(home=False, point=""):
         end = f"{timezone.localtime(rnd.ends_at):%H:%M}"
         if rnd.kind == RoundKind.ANTIGEN:
             return _("Test everyone at home with a kit and report each result with a photo of the "
@@ -118,14 +137,18 @@ def tell_families(actor, rnd: Round, areas) -> int:
             return _("Stay at home between %(start)s and %(end)s: a health worker will come to the door "
                      "to take the swab. Do not go to the sampling point. Your household's page shows who "
                      "is still to be tested.") % {"start": f"{timezone.localtime(rnd.starts_at):%H:%M}", "end": end}
-        return _("Go to the sampling point with your code between %(start)s and %(end)s; people who "
-                 "cannot go out are sampled at home. Your household's page shows who is still to be "
-                 "tested.") % {"start": f"{timezone.localtime(rnd.starts_at):%H:%M}", "end": end}
+        words = (_("Go to %(point)s with your sampling code between %(start)s and %(end)s; people who cannot go "
+                   "out are sampled at home. Your household's page shows who is still to be tested.") if point
+                 else _("Go to the sampling point with your sampling code between %(start)s and %(end)s; people "
+                        "who cannot go out are sampled at home. Your household's page shows who is still to be "
+                        "tested."))
+        return words % {"start": f"{timezone.localtime(rnd.starts_at):%H:%M}", "end": end, "point": point}
 
     key = f"family.{planned_key(rnd)}"
     told = 0
-    for group, home in ((others, False), (at_home, True)):
+    groups = [(group, False, point) for point, group in sorted(by_point.items())] + [(at_home, True, "")]
+    for group, home, point in groups:
         if group:
             told += notify(actor, group, kind="screening.round_family", title=title,
-                           body=lambda home=home: body(home), url=reverse("home"), key=key)
+                           body=lambda home=home, point=point: body(home, point), url=reverse("home"), key=key)
     return told

@@ -82,7 +82,7 @@ def _not_a_person_code(scanned) -> None:
     (`codes.token_key`, the unique index): one indexed read per tube opened."""
     raw = str(scanned or "").strip()
     if 16 <= len(raw) <= 32 and residents_by_token(Resident.objects, [raw]).exists():
-        raise Invalid(fields={"barcode": [_("This is a person's code, not a tube: scan the new tube first, "
+        raise Invalid(fields={"barcode": [_("This is a sampling code, not a tube: scan the new tube first, "
                                             "then the people.")]})
 
 

@@ -161,7 +161,8 @@ def raise_for_neighbour(actor, own, room: str, category: Category, text: str, *,
         raise Invalid(fields={"room": [_("This building has no room %(room)s.") % {"room": room.strip()}]})
     if len(found) > 1:
         raise Invalid(fields={"room": [_("This building has %(n)d rooms %(door)s: write the unit too, like "
-                                         "2单元%(door)s.") % {"n": len(found), "door": door}]})
+                                         "%(example)s.") % {"n": len(found), "door": door,
+                                                             "example": checks.room_example(door)}]})
     if found[0].id == own.id:
         return _raise(actor, own, category, text, client_id=client_id)
     return _raise(actor, found[0], category, text, client_id=client_id, asked_from=own)
@@ -400,6 +401,49 @@ def cancel(actor, req: Request) -> Request:
     _tell_asker(actor, req, gettext_lazy("Your request for a neighbour was cancelled, %(category)s: "
                                          "%(where)s"), "cancelled")
     return req
+
+
+def withdraw(actor, req: Request, reason: str = "") -> Request:
+    """"撤回": those who asked for it — the household's own login, or the neighbour who asked
+    it for them (`access.may_withdraw`) — say it is no longer needed, with a few words if they
+    like ("亲戚已经送来了"), while it is not done yet (found on the family walk: a mistaken
+    home-sampling request, or medicine a relative already brought, stayed in the grid
+    worker's queue until it was late). It is cancelled (`withdrawn_at`, `withdrawn_by`,
+    `withdraw_reason` say so), a home-sampling request's visits still to make leave the
+    rounds' lists, and whoever had it is told — the person who took it or was given it and
+    their team's volunteers, or, nobody having it, those it was sent to (`responders`) —
+    and the neighbour who asked it, unless they withdrew it. Done, it is refused (the family
+    confirms it or says it was not resolved). Audited with what it was; a retry answers it."""
+    access.require_request(actor, req, withdraw=True)
+    reason = checks.text(reason, "reason", max_length=200, required=False)
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().get(pk=req.pk)
+        if locked.state == State.CANCELLED:
+            return locked  # a retry, or someone of the family (or staff) did it meanwhile
+        if locked.state == State.DONE:
+            raise Conflict(_("This request is done: it can no longer be withdrawn. Confirm it was resolved, "
+                             "or tap “Not resolved”."))
+        if locked.state not in Request.OPEN:
+            raise Conflict(_("This request is %(state)s.") % {"state": locked.get_state_display()})
+        was = locked.state
+        told = ({locked.assignee_id} if locked.assignee_id else set()) | access.team_user_ids(locked.team_id)
+        if not told:  # in the queue, nobody's yet: those it was sent to
+            told = responders(locked, staff=locked.priority == 1)
+        Request.objects.filter(pk=locked.pk).update(state=State.CANCELLED, withdrawn_at=timezone.now(),
+                                                    withdrawn_by=_user(actor), withdraw_reason=reason)
+        record(actor, "services.request.withdrawn", locked, {
+            "request": locked.id, "was": was, "reason": reason,
+            **({"assignee": locked.assignee_id} if locked.assignee_id else {}),
+            **({"team": locked.team_id} if locked.team_id else {})})
+        locked.refresh_from_db()
+        if is_home_sampling(locked.category):
+            home_sampling_withdrawn.send_robust(sender=Household, request=locked.id, actor=actor)
+        _tell(actor, locked, told, gettext_lazy("Withdrawn, no longer needed, %(category)s: %(where)s"),
+              "withdrawn", body=reason or locked.text)
+        # the neighbour who asked it reads their own words, not the household's (`_tell_asker`)
+        _tell_asker(actor, locked, gettext_lazy("Your request for a neighbour was withdrawn by the household, "
+                                                "%(category)s: %(where)s"), "withdrawn")
+    return locked
 
 
 def _move(actor, req, from_states, to, stamp, audit=None, **extra):

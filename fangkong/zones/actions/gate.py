@@ -261,7 +261,7 @@ def pass_gate(actor, gate: Place, *, direction: str, client_id, resident: Reside
         errors["colour"] = [_("Choose green, yellow or red.")]
     name = clean(str(name or "")).strip()[:50]
     if resident is None and not name:
-        errors["person"] = [_("Scan the person's code, type their ID number, or write their name.")]
+        errors["person"] = [_("Scan the person's sampling code, type their ID number, or write their name.")]
     try:
         temperature = _temperature(temperature)
     except Invalid as e:
