@@ -322,9 +322,9 @@ def test_a_lockdown_day_on_phones(phones, monkeypatch):
     for i in range(5):
         staff.fill("form:has(input[name=followup]) input[name=barcode] >> nth=0", f"S{i:04d}")
         staff.click("form:has(input[name=followup]) button >> nth=0")
-        staff.wait_for_selector("#confirm-yes")  # which tube to whom, asked first
+        staff.wait_for_selector("form.confirm-yes")  # which tube to whom, asked first
         assert f"将试管 S{i:04d} 记为" in staff.text_content("main")
-        staff.click("#confirm-yes")
+        staff.click("form.confirm-yes button")
         staff.wait_for_load_state()
     assert staff.locator("input[name=followup]").count() == 0
     staff.shot("followups-resampled")
