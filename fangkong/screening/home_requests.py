@@ -4,7 +4,7 @@ rounds that list its people (`rounds_over`) and where each person of a request s
 The writes are `actions/home_request.py`. Screening never imports services: a request is
 only its id here (`HomeVisit.request_id`)."""
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,16 +15,18 @@ from .models import HomeVisit, Round, RoundArea, RoundKind, RoundStatus, Sample
 
 
 def rounds_over(household, now=None) -> list[Round]:
-    """The PCR rounds that sample `household` now or later: planned or running, not past their
-    planned end (an overrunning round is not the next day's work), not erased, with an area at
-    or above its place. Oldest first. One query."""
+    """The PCR rounds that sample `household` now or later: planned and not past their planned
+    end, or still running (`Round.running`: past its planned end too — the station still
+    registers people in it, so the family's request is listed there and closes with the
+    swab), not erased, with an area at or above its place. Oldest first. One query."""
     now = now or timezone.now()
     above = ancestor_ids(household)
     if not above:
         return []
     return list(Round.objects.filter(
-        kind=RoundKind.PCR, status__in=(RoundStatus.PLANNED, RoundStatus.RUNNING), erased_at=None,
-        ends_at__gt=now, pk__in=RoundArea.objects.filter(place_id__in=above).values("round_id"))
+        Q(status=RoundStatus.PLANNED, ends_at__gt=now) | Round.running_q(now),
+        kind=RoundKind.PCR, erased_at=None,
+        pk__in=RoundArea.objects.filter(place_id__in=above).values("round_id"))
         .order_by("starts_at", "id"))
 
 

@@ -13,6 +13,7 @@ NOTHING). A person is registered at most once per round outside re-tests (partia
 index), which is what makes two tables scanning the same person at the same instant safe.
 """
 
+import datetime
 import uuid
 
 from django.db import models
@@ -41,6 +42,11 @@ class RoundStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     RUNNING = "running", _("Running")
     CLOSED = "closed", _("Finished")
+
+
+def _day_start(now) -> datetime.datetime:
+    """Midnight (local time) of `now`'s day."""
+    return timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time.min))
 
 
 class Round(Levels):
@@ -93,9 +99,30 @@ class Round(Levels):
     @property
     def overrun(self) -> bool:
         """Still running past its planned end: nobody ended it. Staff are asked to end it
-        ("已过计划结束时间 14:00，请结束本轮"); residents are no longer asked to report for it;
-        the day's figures count it by its window only (`node_figures.rounds_of_day`)."""
+        ("已过计划结束时间 14:00，请结束本轮"); residents are no longer asked to report an
+        antigen result for it, while a PCR round still registers people at the station
+        (`running`); the day's figures count it by its window only (`node_figures.rounds_of_day`)."""
         return self.status == RoundStatus.RUNNING and self.past_end()
+
+    def running(self, now=None) -> bool:
+        """Still takes people in now, the one definition: running within its planned window,
+        or a PCR round running past it on the day it was to end (the station registers
+        people until staff end it; a round nobody ended is not the next day's work, and an
+        antigen round's end is its report deadline). A family's home-sampling request is
+        listed on it (`home_requests.rounds_over`) and the household's page still asks its
+        swab or says the sampler still to come (`status.household_now`). `running_q` is the
+        same as a filter."""
+        now = now or timezone.now()
+        if self.status != RoundStatus.RUNNING or self.kind == RoundKind.ANTIGEN and self.past_end(now):
+            return False
+        return self.ends_at >= _day_start(now)
+
+    @staticmethod
+    def running_q(now=None) -> Q:
+        """`running` as a filter."""
+        now = now or timezone.now()
+        return Q(status=RoundStatus.RUNNING) & (Q(ends_at__gte=now) | ~Q(kind=RoundKind.ANTIGEN)
+                                                & Q(ends_at__gte=_day_start(now)))
 
     @property
     def open_now(self) -> bool:

@@ -370,11 +370,12 @@ def coming_lines(household, zone=None, limit=2) -> list[dict]:
 
 # --- a person's line ----------------------------------------------------------------------
 
-def _pressing(codes, asks=lambda r: r.open_now):
+def _pressing(codes, asks=lambda r: r.running()):
     """(code, round) most pressing of [(code, round)]: "not sampled" only in a round that
-    still asks it (`asks`, default `Round.open_now`: an ended round's, or one still running
-    past its planned end, is history, shown only when nothing else is — unless a visit to
-    the person's door is still to come in it, `_door_to_come`)."""
+    still asks it (`asks`, default `Round.running`: a PCR round still running past its
+    planned end that day asks it, the station still registers people; an ended round's,
+    yesterday's, or an antigen round's past its deadline, is history, shown only when
+    nothing else is)."""
     live = [(c, r) for c, r in codes if not (c == "not_sampled" and not asks(r))]
     pool = live or codes
     return min(pool, key=lambda cr: PRESSING.index(cr[0]) if cr[0] in PRESSING else len(PRESSING))
@@ -410,11 +411,7 @@ def household_now(household, people) -> dict:
     lines = []
     for p in people:
         codes = [(status.get((r.id, p.id), "not_sampled"), r) for r in rnds]
-
-        def asks(r, p=p):  # open now, or running on with a door visit still to come
-            return r.open_now or _door_to_come(r, (r.id, p.id) in home)
-
-        code, rnd = _pressing(codes, asks) if codes else ("none", None)
+        code, rnd = _pressing(codes) if codes else ("none", None)
         at_door = _at_door(p)
         if p.id in cases.get(household.id, ()):
             code = "positive"  # a case recorded in zones, too
@@ -428,13 +425,13 @@ def household_now(household, people) -> dict:
                            contact=contact, base=base, followup=fu, reported=p.id in reported,
                            visit=rnd is not None and (rnd.id, p.id) in home,
                            point=points.get(rnd.id, "") if rnd is not None else ""))
-        # every other round open now that still asks something of the person (the pressing
+        # every other round still running that still asks something of the person (the pressing
         # line names one round only: a PCR swab at the door beside an antigen report), unless
         # they are held or a case or a close contact (they stay at home whatever the round)
         lines[-1]["more"] = [] if TONES.get(code) in ("case", "held") else [
             _line(p, c, r, home_zone or at_door or (r.id, p.id) in home, visit=(r.id, p.id) in home,
                   point=points.get(r.id, ""))
-            for c, r in codes if r is not rnd and asks(r) and c in ASKS]
+            for c, r in codes if r is not rnd and r.running() and c in ASKS]
     return {"rounds": rnds, "lines": lines, "zone": zone,
             "case": any(line["code"] == "positive" for line in lines)}
 
@@ -444,10 +441,10 @@ ASKS = ("not_sampled", "resample")
 
 
 def _door_to_come(rnd: Round, visit: bool) -> bool:
-    """A PCR round still running (past its planned end too: rounds overrun, `Round.overrun`)
-    in which the person has an open home visit (`visit`): a sampler is still coming to the
-    door, so the family reads "核酸：等待上门采样" — not history."""
-    return visit and rnd.status == RoundStatus.RUNNING and rnd.kind != RoundKind.ANTIGEN
+    """A PCR round still running (past its planned end that day too: `Round.running`) in which the
+    person has an open home visit (`visit`): a sampler is still coming to the door, so the
+    family reads "核酸：等待上门采样" — not history."""
+    return visit and rnd.kind != RoundKind.ANTIGEN and rnd.running()
 
 
 def _at_door(person) -> bool:
@@ -511,9 +508,10 @@ def _words(line, code) -> dict:
     rnd = line["round"]
     end = timezone.localtime(rnd.ends_at).strftime("%H:%M") if rnd is not None else ""
     point = line.get("point", "")  # where a family goes (`points_near`)
-    # within its planned window: a round nobody ended after it is no longer asked for,
-    # unless a door visit is still to come in it (`_door_to_come`)
-    running = rnd is not None and (rnd.open_now or line.get("door", False))
+    # still running (`Round.running`): a PCR round past its planned end still registers
+    # people; an antigen round past its deadline is no longer asked for
+    running = rnd is not None and rnd.running()
+    late = running and not rnd.open_now  # past its planned end: no "before 14:00"
     if code == "positive":
         return {"label": case_label(line.get("reported", False)),
                 "step": _("Stay at home: do not go out and do not go to the sampling point. Someone "
@@ -569,6 +567,15 @@ def _words(line, code) -> dict:
             return {"label": _("PCR: waiting for the swab at home"),
                     "step": _("Stay at home: a health worker will come to the door to take the swab."),
                     "staff": _("On the home-sampling list: not sampled yet in this round.")}
+        if late:  # nobody ended the round: the station still registers people
+            return {"label": _("Not sampled yet: sampling is still going on"),
+                    "step": _("Stay at home: a health worker will come to the door to take the swab.")
+                    if line["home"] else (_("Sampling is running past its planned end: please go to %(point)s "
+                                            "with your sampling code as soon as you can.") % {"point": point}
+                                          if point else _("Sampling is running past its planned end: please go "
+                                                          "to the sampling point with your sampling code as soon "
+                                                          "as you can.")),
+                    "staff": _("Not sampled yet in this round.")}
         return {"label": _("Not sampled yet today"),
                 "step": _("Stay at home: a health worker will come to the door to take the swab.")
                 if line["home"] else (_("Please go to %(point)s with your sampling code before %(end)s.") if point

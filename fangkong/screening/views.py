@@ -661,7 +661,7 @@ def _retest_asked(request, fu, back):
     where = reg_queries.address_labels([r]).get(r.household.place_id, "")
     return confirm_step(request, title=_("Record tube %(code)s as %(name)s's single re-test?") % {
         "code": code, "name": r.name}, lines=[f"{r.name} · {where} {r.household.door}",
-                                              _("Check it is this person first: scan their personal code or "
+                                              _("Check it is this person first: scan their sampling code or "
                                                 "look at their ID card."),
                                               _("The tube's result will be this person's result.")],
                         yes=_("Yes, record it"), back=back)

@@ -492,11 +492,23 @@ class Request(Levels):
 
     @property
     def message(self) -> str:
-        """What is needed, in the reader's language when the system said it (`said`); the
-        text typed otherwise."""
+        """What is needed, in the reader's language when the system said it (`said`: an
+        order's report is said by `order_words.message`); the text typed otherwise."""
+        if self.said.get("code") == "services.order.problem":  # order_words.ORDER_PROBLEM
+            from .order_words import message, whats_of
+
+            return message(self.said.get("params") or {}, whats_of(self), self.text)
         if self.said:
             return say(self.said.get("code"), self.said.get("params"), self.text)
         return self.text
+
+    @property
+    def order_said(self) -> str:
+        """An order's report in the reader's words, the order by its supplier, goods and day
+        (`order_words.of_request`): the request page's "Order" line. "" for other requests."""
+        from .order_words import of_request
+
+        return of_request(self)
 
     @property
     def holder(self) -> str:

@@ -23,9 +23,12 @@ WAITING = "核酸：等待上门采样"
 
 
 def _past_end(rnd):
+    """Past its planned end earlier today (`Round.running`: a round nobody ended is not the
+    next day's work)."""
     now = timezone.now()
-    Round.objects.filter(pk=rnd.pk).update(starts_at=now - datetime.timedelta(hours=8),
-                                           ends_at=now - datetime.timedelta(hours=1))
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+    end = now - min(datetime.timedelta(hours=1), (now - midnight) / 2)
+    Round.objects.filter(pk=rnd.pk).update(starts_at=end - datetime.timedelta(hours=7), ends_at=end)
     rnd.refresh_from_db()
     assert rnd.overrun and not rnd.open_now
 
@@ -47,8 +50,10 @@ def test_a_pcr_round_past_its_end_still_says_the_door_visit_to_come(world, famil
     door = [b for b in said if WAITING in b]
     assert len(door) == 1 and "杨振斌" in door[0] and pcr.name in door[0], said
     assert "上门" in door[0] and "采样点" not in door[0]
-    # 郑玉梅 has no visit: the overrun round asks nothing more of her
-    assert not [b for b in said if "郑玉梅" in b and pcr.name in b and "采样点" in b], said
+    # 郑玉梅 has no visit: the round still runs and the station still registers her
+    # (`Round.running`), so it still asks her swab — with no "before 14:00" (walk "family" 5)
+    mine = [b for b in said if "郑玉梅" in b and pcr.name in b]
+    assert mine and "仍在进行" in mine[0] and "采样点" in mine[0] and " 前带上核酸码" not in mine[0], said
     # the antigen round is still said beside it
     assert any("还没有上报抗原结果" in b and "杨振斌" in b for b in said), said
     # the visit taken off the list: history again
@@ -72,3 +77,15 @@ def test_the_pcr_door_visit_is_the_line_when_it_is_the_only_round(world, family,
     # the staff read it too, on their household page
     html = login(world.users.staff).get(reverse("household", args=[family.id])).content.decode()
     assert WAITING in panel_of(html)
+
+
+def test_a_pcr_round_past_its_end_still_asks_the_unsampled_until_it_is_ended(world, family, rnd, login):  # noqa: F811
+    """Walk "family" 5: a family whose members were not sampled saw no PCR line once the
+    planned end had passed, though the round ran on and the station still registered people."""
+    _past_end(rnd)
+    said = _said(login, family)
+    mine = [b for b in said if "郑玉梅" in b]
+    assert mine and "还没有采样：本轮采样仍在进行" in mine[0] and "尽快带上核酸码到光明广场采样点采样" in mine[0], said
+    planning.set_status(Actor.system(world.users.staff), rnd, "closed")
+    said = _said(login, family)
+    assert not [b for b in said if "仍在进行" in b], said

@@ -52,7 +52,9 @@ def test_the_family_reports_the_damaged_rice_and_resolving_the_gate_exception_an
     assert req.category.label == "物资问题" and req.due_at - req.raised_at == datetime.timedelta(hours=4)
     assert "大米 5kg × 1" in req.text and "能补送一袋吗？" in req.text
     seen = c.get(f"/services/requests/{req.id}/").content.decode()
-    assert f"订单 {o.id} · 美特好超市 · 大米 5kg × 1：破损" in seen and "卡口核对：大米 5kg：破损 · 尚未处理" in seen
+    # the order as the family knows it (supplier, day, goods), never its id (walk "family" 7)
+    assert "的订单，大米 5kg × 1：破损。" in seen and f"订单 {o.id}" not in seen
+    assert "卡口核对：大米 5kg：破损 · 尚未处理" in seen
     mine = c.get(f"/services/households/{w.hh101.id}/").content.decode()
     assert f'id="report-{req.id}"' in mine and "已反映问题：破损" in mine
 

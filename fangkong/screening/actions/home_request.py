@@ -4,7 +4,8 @@ no import between services and screening (`registry.signals`, connected in scree
 services.apps; the reads each way through settings):
 
 - asked (`asked`, in the request's transaction): each chosen person goes on the list of every
-  PCR round planned or running over their household (`home_requests.rounds_over`) in which
+  PCR round planned or still running over their household (`home_requests.rounds_over`:
+  past its planned end too, `Round.running`) in which
   they are not sampled yet — a visit of source `request` ("家属申请"), the family's words as
   its note, the request's id on it. Someone already on that list (the registry's tags, by
   hand, a re-test) is not listed twice: the request is noted on their open visit. Nothing is

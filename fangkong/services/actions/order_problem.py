@@ -2,7 +2,9 @@
 short, damaged, wrong, or nothing received (found on a lockdown day: the damaged rice went
 in as "其他", due in 24 hours, linked to neither the order nor the gate's exception). The
 request is filed under 物资问题 (`goods`, answered within its category's time) with the
-order, the line and what was wrong (`Request.order`, `order_line`, `order_what`); the staff's
+order, the line and what was wrong (`Request.order`, `order_line`, `order_what`), said to
+each reader in their language from the facts it keeps (`order_words`: the order by its
+supplier, goods and day, never its id); the staff's
 exceptions show it (`delivery_queries.problem_rows`). When staff resolve the gate's exception
 for that door and line (`delivery.resolve_problem`), the request is done with the same
 words: the family is told once, by the request (`requests.finish`)."""
@@ -12,7 +14,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict, Invalid
 
-from .. import access, checks
+from .. import access, checks, order_words
 from ..models import Line, Order, Problem, Request
 from ..report_queries import gate_problems, reportable, reports_of
 from . import requests
@@ -47,13 +49,13 @@ def report(actor, order: Order, *, what: str, line=None, text: str = "", client_
     if open_one is not None:
         return open_one
     typed = checks.text(text, "text", max_length=300, required=False)
-    what_words = dict(Request._meta.get_field("order_what").choices)[what]
-    goods = f"{line.name} × {line.quantity}" if line is not None else order.supplier.name
-    said = _("Order %(order)s (%(supplier)s), %(goods)s: %(what)s.") % {
-        "order": order.id, "supplier": order.supplier.name, "goods": goods, "what": what_words}
+    kept = order_words.facts(order, line, what, typed)  # said again to each reader (`order_words`)
     category = requests.category_of(CATEGORY)
-    req = requests.raise_request(actor, hh, category, f"{said} {typed}".strip(), client_id=cid,
-                                 links={"order": order, "order_line": line, "order_what": what})
+    # the stored text (the reporter's language; what a search finds), within the field's length
+    words = order_words.message(kept, order_words.whats_of(Request))[:Request._meta.get_field("text").max_length]
+    req = requests.raise_request(actor, hh, category, words, client_id=cid,
+                                 links={"order": order, "order_line": line, "order_what": what,
+                                        "said": {"code": order_words.ORDER_PROBLEM, "params": kept}})
     record(actor, "services.order.problem", order, {"order": order.id, "request": req.id, "what": what,
                                                     **({"line": line.id} if line is not None else {}),
                                                     "problems": list(gate_problems(req).values_list("id", flat=True))})

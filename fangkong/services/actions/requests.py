@@ -138,7 +138,7 @@ def raise_request(actor, household, category: Category, text: str, *, client_id=
     first in the queue as a request staff marked urgent (`triage`). `people`: for home
     sampling (上门采样), who of the household (resident ids; none: `home_sampling.chosen`'s
     default) — listed on the rounds' home-sampling lists (`registry.signals`). `links`: an
-    order's report, its `order`, `order_line` and `order_what` (`order_problem.report`)."""
+    order's report, its `order`, `order_line`, `order_what` and `said` (`order_problem.report`)."""
     access.require_household(actor, household, order=True)
     return _raise(actor, household, category, text, client_id=client_id, assignee=assignee, team=team,
                   now=now, minutes=minutes, urgent=urgent, people=people, links=links)
@@ -533,7 +533,8 @@ def _tell(actor, req: Request, users: set, title, step: str, *, body: str = "", 
     """The inbox (and phone) of `users`, but not of whoever did it: the request's category,
     address and words, with its page's link. Once a user for each step of each request.
     `title` is a lazy translation with the category and the address to fill in: rendered
-    in each reader's language (notify), as is the urgent body; `body` is words typed;
+    in each reader's language (notify), as is the urgent body and the request's words
+    (`Request.message`: an order's report said to each reader); `body` is words typed;
     `extra`, more values the title names (`overdue_words`)."""
     from django.urls import reverse
 
@@ -550,7 +551,7 @@ def _tell(actor, req: Request, users: set, title, step: str, *, body: str = "", 
     notify(actor, users, kind="services.request", url=reverse("services_request", args=[req.id]),
            title=lambda: str(title) % {"category": req.category.label, "where": where, **(extra or {})},
            body=(lambda: _("Urgent: call the household at once; if a life is in danger, help them "
-                           "call 120. %(text)s") % {"text": req.text}) if urgent else body or req.text,
+                           "call 120. %(text)s") % {"text": req.message}) if urgent else body or (lambda: req.message),
            place=h.place, key=f"services.request.{req.id}.{step}")
 
 
