@@ -67,6 +67,11 @@ def test_the_whole_antigen_story(world, ag, client, system):
     assert hv.status == "open" and hv.note  # listed for an urgent PCR re-test at the door
     told = set(Notification.objects.filter(kind="screening.antigen_positive").values_list("user_id", flat=True))
     assert told == {w.users.staff.id, w.users.grid.id}
+    # whose door, in the message itself (walk_family: "抗原阳性：乔秀兰 需紧急核酸复核" had no address),
+    # and its link opens at the person's row
+    note = Notification.objects.filter(kind="screening.antigen_positive", user=w.users.grid).get()
+    assert note.body.startswith("光明小区 1号楼 1单元 101。请该户居家不外出"), note.body
+    assert note.url.endswith(f"#fu-r{w.su.id}")
     # the same submission again notifies nobody twice and writes nothing
     antigen_actions.record_result(res, ag, w.su, "positive", client_id=a.client_id, photo=png())
     assert AntigenResult.objects.filter(round=ag).count() == 2

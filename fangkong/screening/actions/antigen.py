@@ -248,11 +248,15 @@ def _positive(actor, rnd: Round, r: Resident):
     from fangkong.notify.actions import notify
 
     place = Place.objects.filter(pk=r.community_id).first() if r.community_id else rnd.place
+    from fangkong.registry.queries import address_labels
+
+    h = r.household
+    door = f"{address_labels([h]).get(h.place_id, '')} {h.door}".strip()  # whose door, in the message
     notify(actor, users, kind="screening.antigen_positive",
            title=lambda: _("Antigen positive: %(name)s needs an urgent PCR re-test") % {"name": r.name},
-           body=lambda: _("Hold the household at home and take a PCR sample at the door. Round: "
-                          "%(round)s.") % {"round": rnd.name},
-           url=reverse("screening_followups", args=[rnd.id]), place=place,
+           body=lambda: _("%(door)s. Hold the household at home and take a PCR sample at the door. Round: "
+                          "%(round)s.") % {"round": rnd.name, "door": door},
+           url=reverse("screening_followups", args=[rnd.id]) + f"#fu-r{r.id}", place=place,
            key=f"screening.antigen.{rnd.id}.{r.id}")
     # the building's leader (who sees to its doors) and the family, each in their own words
     leaders = set(Membership.objects.filter(is_active=True, user__is_active=True, role=Role.LEADER,
