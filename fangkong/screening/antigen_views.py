@@ -169,9 +169,16 @@ def self_report(request):
     positive = any(p.antigen is not None and p.antigen.result == Result.POSITIVE
                    for _hh, rnds in rows for _rnd, st in rnds for p in st["people"])
     from fangkong.accounts.queries import office_contacts
+    from fangkong.registry.queries import duty_phone_for
 
+    # whom to call: the household's duty phone, as its household page says (one number for
+    # "the community"); the staff's own phones only where none is set
+    duty = None
+    for hh, _r in rows if positive else []:
+        hh.duty = duty_phone_for(hh)
+        duty = duty or hh.duty
     contacts = office_contacts(request.scope, limit=2, communities=list({hh.community_id for hh, _r in rows})) \
-        if positive else []
+        if positive and duty is None else []
     return render(request, "screening/antigen_mine.html", {"rows": rows, "results": ANTIGEN_RESULTS,
                                                            "cases": cases, "contacts": contacts}, status=status)
 

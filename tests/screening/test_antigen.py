@@ -323,3 +323,22 @@ def test_unit_sheet_holds_the_whole_unit_for_the_door(world, ag, client, system,
         client.force_login(user)
         r = client.get(f"/screening/rounds/{ag.id}/antigen/door/?unit={world.unit1.id}")
         assert r.status_code == 404 and "苏霞" not in r.content.decode()
+
+
+def test_a_positive_self_report_says_the_one_community_number(world, ag, client):
+    """walk_family: the positive page said "光明社区办公室 赵静 1370…" while the household page
+    said the duty phone 0351…: two numbers for "the community". Where a duty phone is set,
+    the positive page says it too; the staff's own phones only where none is."""
+    antigen_actions.record_result(Actor.system(world.users.resident), ag, world.su, "positive", photo=png())
+    client.force_login(world.users.resident)
+
+    def block():
+        page = client.get("/screening/antigen/mine/").content.decode()
+        return page.split(f'id="positive-{world.su.id}"', 1)[1].split("</div>", 1)[0]
+
+    before = block()
+    assert 'id="positive-duty"' not in before and "tel:" in before  # the staff's phones, none set
+    reg.set_duty_phone(Actor.system(world.users.staff), world.community, "03514120101")
+    after = block()
+    assert 'id="positive-duty"' in after and 'href="tel:03514120101"' in after
+    assert after.count("tel:") == 1  # one number, the one the household page says
