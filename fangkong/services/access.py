@@ -390,12 +390,21 @@ def answerer_ids(row, *, staff: bool) -> set[int]:
     has no grid the staff of its community. `row`: anything with level columns (a request,
     a place). Whom a request tells (`requests.responders`) and whom a page names to call
     about them to who may not act on them (a building's leader)."""
+    return answerers_of([(row.grid_id, row.community_id)], staff=staff)
+
+
+def answerers_of(levels, *, staff: bool) -> set[int]:
+    """`answerer_ids`' rule over many places at once, in one query: `levels` is (grid id,
+    community id) pairs (a batch's households: `batch_late`)."""
     from fangkong.accounts.models import Membership
     from fangkong.accounts.roles import Role
 
-    who = Q(role=Role.GRID, place_id=row.grid_id) if row.grid_id else Q(pk__in=[])
-    if (staff or not row.grid_id) and row.community_id:
-        who |= Q(role=Role.STAFF, place_id=row.community_id)
+    who = Q(pk__in=[])
+    for grid_id, community_id in set(levels):
+        if grid_id:
+            who |= Q(role=Role.GRID, place_id=grid_id)
+        if (staff or not grid_id) and community_id:
+            who |= Q(role=Role.STAFF, place_id=community_id)
     return set(Membership.objects.filter(who, is_active=True).values_list("user_id", flat=True))
 
 

@@ -20,7 +20,6 @@ text every family. Messages are rendered in each reader's language (`notify`).""
 import datetime
 
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,17 +39,12 @@ LATE_AT_ONCE = 50  # batches told of a pass (the rest on the next)
 
 
 def _handlers(household_ids) -> set[int]:
-    """The grid workers and staff of these households (one query: `access.answerer_ids`'s
-    rule over the households' grids and communities)."""
-    from fangkong.accounts.models import Membership
-    from fangkong.accounts.roles import Role
+    """The grid workers and staff of these households (`access.answerers_of`, the rule of
+    whom a household's requests tell, in one query)."""
     from fangkong.registry.models import Household
 
-    levels = set(Household.objects.filter(pk__in=household_ids).values_list("grid_id", "community_id"))
-    grids = {g for g, _c in levels if g}
-    communities = {c for _g, c in levels if c}
-    who = Q(role=Role.GRID, place_id__in=grids) | Q(role=Role.STAFF, place_id__in=communities)
-    return set(Membership.objects.filter(who, is_active=True).values_list("user_id", flat=True))
+    return access.answerers_of(Household.objects.filter(pk__in=household_ids)
+                               .values_list("grid_id", "community_id"), staff=True)
 
 
 def escalate_late_batches(now=None) -> int:
