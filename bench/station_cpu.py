@@ -205,7 +205,7 @@ def main(argv):
         prof.runcall(fn)
         clean()
         pstats.Stats(prof).sort_stats("tottime").print_stats(35)
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(int(os.environ.get("PROFILE_LINES", "45")))
         pstats.Stats(prof).sort_stats("tottime").print_callers(12)
     out["loadavg"] = os.getloadavg()
     print(json.dumps(out, indent=1, ensure_ascii=False, default=str))

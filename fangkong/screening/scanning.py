@@ -56,9 +56,11 @@ HELD_COLUMNS = (f"(SELECT f.id {_HELD_WHERE}), "
 # services request on its home list: `actions.home_request`): the registration then closes
 # the visit, and the request, once committed (`home_request.swabbed`). A probe of the visits'
 # unique index (round, person), in the same read (no statement more).
-ASKED_COLUMN = ("EXISTS (SELECT 1 FROM screening_homevisit hv WHERE hv.round_id = t.round_id "  # nosec B608 - the status is a code constant, not input
-                "AND hv.resident_id = r.id AND hv.request_id IS NOT NULL "
-                f"AND hv.status = '{HomeVisit.Status.OPEN}')")
+# The batch's read (`sync_reads`) asks the same with its own round and person: `ASKED`.
+ASKED = ("EXISTS (SELECT 1 FROM screening_homevisit hv WHERE hv.round_id = {round} "  # nosec B608 - the status is a code constant, not input
+         "AND hv.resident_id = {person}.id AND hv.request_id IS NOT NULL "
+         f"AND hv.status = '{HomeVisit.Status.OPEN}')")
+ASKED_COLUMN = ASKED.format(round="t.round_id", person="r")
 # keys: checks.parse_person; a token by its key, the unique index's expression (`codes.token_key`)
 PERSON_COLUMN = {"token": TOKEN_KEY_SQL % {"expressions": "r.token"}, "id": "r.id_hash",  # nosec B105 - column names, not a secret
                  "resident": "r.id"}

@@ -132,3 +132,28 @@ def test_someone_no_request_lists_is_scanned_as_before(world, django_capture_on_
     with django_capture_on_commit_callbacks() as callbacks:
         _scan(station, rnd, "T0304", w.wang)
     assert [fn for fn in callbacks if getattr(fn, "func", None) is home_request.close_swabbed] == []
+
+
+def test_a_batch_of_people_no_request_lists_leaves_nothing_to_do_on_commit(
+        world, django_capture_on_commit_callbacks):
+    """The batch's read says who of its people a family asked for (`scanning.ASKED`): a batch
+    of others adds no closing on commit (it was a third of a 500-event batch's CPU), and in a
+    batch mixing both only the asked-for person is closed."""
+    w = world
+    rnd = _plan(w)
+    station = _sampler(w, rnd, "T0305")
+    events = [{"client_id": str(uuid.uuid4()), "type": "scan", "barcode": "T0305", "person": f"r:{p.id}"}
+              for p in (w.wang, w.su)]
+    with django_capture_on_commit_callbacks() as callbacks:
+        out = _api(station, "post", f"/screening/rounds/{rnd.id}/sync", {"events": events})
+    assert [e["status"] for e in out.json()["results"]] == ["ok", "ok"], out.content
+    assert [fn for fn in callbacks if getattr(fn, "func", None) is home_request.close_swabbed] == []
+    _ask(_client(w.users.resident), w.hh101, people=[w.yu])
+    station = _sampler(w, rnd, "T0306")
+    events = [{"client_id": str(uuid.uuid4()), "type": "scan", "barcode": "T0306", "person": f"r:{p.id}"}
+              for p in (w.yu, w.xia)]
+    with django_capture_on_commit_callbacks() as callbacks:
+        out = _api(station, "post", f"/screening/rounds/{rnd.id}/sync", {"events": events})
+    assert [e["status"] for e in out.json()["results"]] == ["ok", "ok"], out.content
+    closing = [fn for fn in callbacks if getattr(fn, "func", None) is home_request.close_swabbed]
+    assert [fn.args for fn in closing] == [(rnd.id, [w.yu.id])]

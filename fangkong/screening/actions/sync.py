@@ -158,6 +158,9 @@ class Batch:
         self.start_counts = {t.barcode: t.count for t in locked}
         # registered already in this round, and red/yellow codes: read with the people
         self.sampled, self.red = {}, set()
+        # on the round's home list for a family's request (`scanning.ASKED`): their
+        # registration closes the request once committed (`swabbed`)
+        self.asked = {r["id"] for r in self.people.values() if r["asked"]}
         areas = [(level_field(k), pid) for k, pid in area_keys(self.rnd)]  # (person's column, place)
         for r in self.people.values():
             r["in_scope"] = any(r[col] == pid for col, pid in areas)
@@ -343,7 +346,8 @@ class Batch:
             started(rnd, actor)
         self.link_new_tubes()
         inserted = self.insert_samples(copy)
-        swabbed(rnd.id, [s.resident_id for s in inserted])  # their families' requests: on commit
+        if self.asked:  # their families' requests: on commit
+            swabbed(rnd.id, [s.resident_id for s in inserted if s.resident_id in self.asked])
         writes = []  # PostgreSQL: the tubes' UPDATE, the counters and the audit: one round trip
         update_tubes(self.tubes, self.start_counts, inserted, self.sealed_now, new_tubes,
                      unwritten=tubes_later, defer=writes)
