@@ -3,11 +3,17 @@ saw "规则未满足：无新增第0/14天、末轮核酸未完成" only on the 
 and an edit after approval silently dropped the approval — "已加入光明小区。", the "已由…批准"
 line gone, the publish buttons back to "提交街道审批…" without a word)."""
 
+from django.utils import timezone
+
+from fangkong.zones import lifting
 from fangkong.zones.actions import approval
 from fangkong.zones.actions import publish as pub
 from fangkong.zones.models import Adjustment
 from tests.conftest import actor_for
+from tests.screening.security_routes import make_round
+from tests.zones.conftest import use_policy
 from tests.zones.test_lift_approval import sealed_then_lift
+from tests.zones.test_lifting_rule_met import seal, swab
 from tests.zones.test_publish import types
 
 Op = pub.Op
@@ -29,12 +35,27 @@ def test_the_unmet_rule_is_on_the_page_before_any_tap(world, presets, login):
 
 
 def test_a_lift_whose_rule_is_met_says_no_alarm(world, presets, login):
-    w = world
-    lift = sealed_then_lift(w, op=Op.CHANGE, to="controlled")
+    """Sealed 14 days back and every one of its people swabbed negative in the round: the
+    rule is met (the recommendation says lift), and neither the community's page nor the
+    street's approve card raises the alarm."""
+    use_policy("shanghai-2022-04")
+    w, staff = world, actor_for(world.users.staff)
+    d = seal(w, staff, w.building, "sealed", days_ago=14)
+    make_round(w)
+    swab(w, [w.su, w.yu, w.xia, w.wang], "T0001")
+    assert lifting.recommendations([d])[0].action == lifting.LIFT
+    n = pub.create_notice(staff, w.community, {"number": "第12号", "issued_by": "指挥部",
+                                               "title": "解除1号楼封控",
+                                               "effective_at": timezone.now().isoformat()})
+    lift = pub.draft(staff, w.community, "解除1号楼封控", notice=n)
+    pub.add_item(staff, lift, Op.LIFT, w.building, None)
     page = login(w.users.staff).get(f"/zones/adjustments/{lift.id}/").content.decode()
-    # a step down needs approval too; its alarm is there only if its rule is unmet (`_against`)
-    from fangkong.zones.adjust_views import _against
-    assert ('id="rule-now"' in page) == (_against(lift) is not None)
+    assert 'id="needs-approval"' in page  # still the street's to approve: the rule being met changes not that
+    assert 'id="rule-now"' not in page and "规则未满足" not in page
+    approval.submit(staff, lift)
+    page = login(w.users.street).get(f"/zones/adjustments/{lift.id}/").content.decode()
+    assert 'id="approve"' in page
+    assert 'id="rule-now-approver"' not in page and "规则未满足" not in page
 
 
 def test_an_edit_after_approval_says_the_approval_is_gone(world, presets, login):
