@@ -15,12 +15,18 @@ import datetime
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from fangkong.core.text import join_words
 
 ORDER_PROBLEM = "services.order.problem"
 GOODS_SAID = 3  # the whole order: its first goods named, the rest counted
+# What was wrong as the sentence says it after its colon (English writes it in lower case
+# there: "…, Rice 5kg × 1: damaged."); a code not here is said by its label (`whats`).
+IN_SENTENCE = {"short": pgettext_lazy("order problem, in a sentence", "short, not all of it came"),
+               "damaged": pgettext_lazy("order problem, in a sentence", "damaged"),
+               "wrong": pgettext_lazy("order problem, in a sentence", "wrong goods"),
+               "missing": pgettext_lazy("order problem, in a sentence", "not received at all")}
 
 
 def facts(order, line, what: str, typed: str = "") -> dict:
@@ -41,7 +47,7 @@ def sentence(f: dict, whats: dict) -> str:
     line "美特好超市（光明店）12月7日的订单，大米 5kg × 1：破损。". `whats`: what was wrong in
     words, by code (`Request.order_what`'s choices). Raises KeyError or ValueError on facts
     that do not fit (`message` falls back to the stored text)."""
-    what = str(whats[f["what"]])
+    what = str(IN_SENTENCE.get(f["what"]) or whats[f["what"]])
     day = date_format(datetime.date.fromisoformat(f["day"]), "MONTH_DAY_FORMAT")
     if f.get("line"):
         return _("Order from %(supplier)s of %(day)s, %(line)s: %(what)s.") % {
