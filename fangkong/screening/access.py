@@ -398,6 +398,56 @@ def require_retest(actor, fu: FollowUp) -> None:
     raise NotFound()
 
 
+def manages_followup(actor, fu: FollowUp) -> bool:
+    """Who runs screening over the person (SCREENING_RUN: the community's staff, the grid
+    worker for their grid) manages her follow-up: may take a re-test tube recorded on her by
+    mistake off her (`require_detach`) while the lab does not have it."""
+    return actor.scope.allows(Perm.SCREENING_RUN, fu)
+
+
+def require_detach(actor, fu: FollowUp, tube) -> None:
+    """Take the single re-test tube `tube` off the person it was recorded on
+    (`followup.detach_retest`):
+    - who manages her follow-up (`manages_followup`), until the lab has the tube;
+    - the volunteer who recorded it herself (her own swab, `is_followup_task`), only while
+      it is still with her: not in a box handed to the courier (Conflict
+      `retest_handed_over`: the staff can);
+    - anyone else: NotFound, as for a missing follow-up (an ordinary sampler never moves
+      another's tube, and one who does not see the person never learns of her).
+    A tube the lab has (a result, received, marked lost) is refused by the action, for all."""
+    if manages_followup(actor, fu):
+        return
+    user = actor.user
+    if user is None or tube is None or fu.retest_tube_id != tube.id or not is_followup_task(actor, fu):
+        raise NotFound()
+    from .models import Box
+
+    if tube.box_id and Box.objects.filter(pk=tube.box_id).exclude(state=Box.State.PACKING).exists():
+        raise Conflict(said(RETEST_HANDED_OVER, barcode=tube.barcode), code="retest_handed_over")
+
+
+def lab_has(tube) -> bool:
+    """The lab has the tube (a result, signed for in its box, marked missing or damaged, or
+    reported positive with its row refused, 来源待核实): no one takes it off its person any
+    more — its result must reach her, or the lab records it invalid (`require_detach`)."""
+    return bool(tube.result or tube.at_lab_at or tube.lost or tube.unverified_positive_at)
+
+
+def can_detach(actor, fu: FollowUp) -> bool:
+    """Does the follow-up page offer "take this tube off" on the row: a re-test tube waiting
+    for the lab on it (`fu.retest_tube` read with the row) and the actor manages her
+    follow-up (a volunteer's own swab leaves her list once recorded: she uses the API's
+    answer, or asks the staff)."""
+    tube = fu.retest_tube if fu.retest_tube_id else None
+    return (fu.status == FollowUp.Status.RESAMPLED and tube is not None and not lab_has(tube)
+            and manages_followup(actor, fu))
+
+
+RETEST_HANDED_OVER = define("screening.retest_handed_over", gettext_noop(
+    "Tube %(barcode)s was handed to the courier in its box: only the community staff can take it "
+    "off this person now. Ask them."))
+
+
 def can_follow_up(actor, rnd: Round) -> bool:
     """The follow-up page and its API: whoever runs screening on the round or samples in it,
     and the members of its emergency sampling team (`on_emergency_team`). What each reads is

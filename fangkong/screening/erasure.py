@@ -9,7 +9,7 @@ deleted after the commit).
 A round (`erase_round`, closed rounds only): its coverage is first counted exactly and kept
 per community (`RoundCounter.figures`: the coverage the round page shows, for PCR or
 antigen), then every row about a person goes — registrations (and those made void by an
-invalid tube), exemptions, home visits,
+invalid tube, or taken off the wrong person), exemptions, home visits,
 follow-ups, antigen results and photos, kits, conflicts, sampler assignments — and the
 hand-over signatures are blanked. Tubes, boxes and lab results stay (no person in them).
 `figures.coverage` of an erased round reads the kept figures (`by_unit` has none, the
@@ -24,6 +24,7 @@ from fangkong.core.errors import Invalid
 from .models import (
     AntigenResult,
     Conflict,
+    DetachedRetest,
     Exemption,
     FollowUp,
     Handover,
@@ -44,7 +45,8 @@ def scrub_community(e, community):
           + HomeVisit.objects.filter(**here).exclude(note="").update(note="")
           + HomeVisit.objects.filter(**here).exclude(door_note="").update(door_note="")
           + KitIssue.objects.filter(**here).exclude(note="").update(note="")
-          + AntigenResult.objects.filter(**here).exclude(correction_reason="").update(correction_reason=""))
+          + AntigenResult.objects.filter(**here).exclude(correction_reason="").update(correction_reason="")
+          + DetachedRetest.objects.filter(**here).exclude(reason="").update(reason=""))
     e.add("conflicts_cleared", Conflict.objects.filter(resident__community_id=community.id)
           .update(person="", detail=""))
     e.add("conflicts_cleared", Conflict.objects.filter(resident=None, round__community_id=community.id)
@@ -70,6 +72,7 @@ def erase_round(e, rnd: Round):
     keep_figures(rnd)
     _photos(e, AntigenResult.objects.filter(round=rnd))
     for model, key in ((Sample, "registrations_deleted"), (VoidSample, "registrations_deleted"),
+                       (DetachedRetest, "registrations_deleted"),
                        (Exemption, "exemptions_deleted"),
                        (HomeVisit, "home_visits_deleted"), (FollowUp, "follow_ups_deleted"),
                        (AntigenResult, "antigen_results_deleted"), (KitIssue, "kit_issues_deleted"),

@@ -520,6 +520,33 @@ class VoidSample(Levels):
         return f"{self.resident_id} in {self.tube_id} (void)"
 
 
+class DetachedRetest(Levels):
+    """A single re-test tube recorded on the wrong person and taken off her before the lab
+    had it (`actions.retest_detach.detach_retest`): the registration kept here for the
+    record (which tube, who recorded it, who took it off and why), the person waiting for
+    her re-test again and the barcode free to record on the right person. Its `client_id`
+    (the recording's) is never recorded again: a phone sending it late is told so."""
+
+    round = models.ForeignKey(Round, models.CASCADE, related_name="+")
+    resident = models.ForeignKey("registry.Resident", models.CASCADE, related_name="+")
+    household_id = models.BigIntegerField()
+    barcode = models.CharField(max_length=40)
+    client_id = models.UUIDField(unique=True)
+    sampled_at = models.DateTimeField()
+    sampler = models.ForeignKey("accounts.User", models.DO_NOTHING, db_constraint=False,
+                                null=True, related_name="+")
+    reason = models.CharField(max_length=200)
+    detached_by = models.ForeignKey("accounts.User", models.DO_NOTHING, db_constraint=False,
+                                    null=True, related_name="+")
+    detached_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["round", "resident"], name="detached_round_resident_idx")]
+
+    def __str__(self):
+        return f"{self.barcode} off {self.resident_id}"
+
+
 class RoundCounter(models.Model):
     """Running totals of one round in one community, kept in the registering transaction
     (`sampled`) and by full recounts (`expected`, `exempt`, households)."""

@@ -443,6 +443,22 @@ class RetestOut(Schema):
     tube: TubeOut
 
 
+class RetestDetachIn(StrictIn):
+    reason: str  # why it is taken off: 记错人 (recorded on the wrong person)…
+    barcode: str | None = None  # the tube the caller saw on the person: another one now is a 409
+
+
+class DetachedOut(Schema):
+    barcode: str
+    reason: str
+    detached_at: datetime.datetime
+
+
+class RetestDetachOut(Schema):
+    followup: FollowUpOut  # waiting for the re-test again
+    detached: DetachedOut
+
+
 class PointIn(StrictIn):
     place: int  # a place of kind sampling_point in the round's area
     tables: int = 1

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import box_views, home_views, views, visit_views
+from . import box_views, followup_views, home_views, views, visit_views
 
 urlpatterns = [
     path("screening/", views.home, name="screening_home"),
@@ -26,7 +26,7 @@ urlpatterns = [
     path("screening/rounds/<id:pk>/exemptions/", views.exemptions, name="screening_exemptions"),
     path("screening/rounds/<id:pk>/conflicts/", views.conflicts, name="screening_conflicts"),
     path("screening/rounds/<id:pk>/boxes/", box_views.boxes, name="screening_boxes"),
-    path("screening/rounds/<id:pk>/followups/", views.followups, name="screening_followups"),
+    path("screening/rounds/<id:pk>/followups/", followup_views.followups, name="screening_followups"),
 ]
 
 from . import antigen_views, lab_views, missing_views, point_views  # noqa: E402

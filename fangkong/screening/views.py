@@ -38,7 +38,6 @@ from .actions import followup, planning
 from .actions import station as station_actions
 from .actions.common import starts_later
 from .door import door_marks
-from .home_views import with_reach
 from .models import Conflict, ExemptReason, RoundKind, RoundStatus
 
 
@@ -608,63 +607,7 @@ def conflicts(request, pk):
     return render(request, "screening/conflicts.html", {"round": rnd, "rows": rows})
 
 
-@page
-def followups(request, pk):
-    """The held people of a round: all of theirs for staff and grid workers (whatever came of
-    them); for a volunteer her task only (`access.followup_task_q`), while they wait."""
-    actor = actor_of(request)
-    rnd = queries.get_round_for_followups(actor, pk)
-    if request.method == "POST":
-        fu = queries.get_followup(actor, request.POST.get("followup"))
-        back = reverse("screening_followups", args=[rnd.id]) + f"#fu-r{fu.resident_id}"
-        if not confirmed(request):  # the tube and the person, asked first (walk_lab 5)
-            return _retest_asked(request, fu, back)
-        return act(request, lambda actor: followup.record_retest(actor, fu, request.POST.get("barcode"),
-                                                                 client_id=request.POST.get("client_id") or None),
-                   to=back, catch=(FangkongError,),
-                   done=_("Re-test sample recorded for %(name)s.") % {"name": fu.resident.name})
-    rows = queries.followups(actor, rnd)
-    labels = reg_queries.address_labels([f.resident for f in rows])
-    # a volunteer's rows are her task: whom to swab, not what came of anyone (no housemate's case)
-    mine = [f for f in rows if request.scope.allows(Perm.SCREENING_RUN, f)]
-    contacts = status.close_contacts(mine)  # living with a case: not released
-    for f in rows:
-        f.address = labels.get(f.resident.household.place_id, "")
-        f.close_contact = f.resident_id in contacts
-        # the household page (close contacts, what to do): a link only where it opens for them
-        f.can_open = request.scope.allows(Perm.VIEW_REGISTRY, f.resident.household)
-        f.state, f.state_label = status.followup_state(f, f.close_contact)  # as the API says it
-        f.overdue_text = status.overdue_text(f, figures.hours_held(f)) if f.overdue else ""
-        f.client_id = uuid.uuid4()  # the form's: a double tap, or "back" and again, records once
-    # whom to call, the tags and the registry's notes; phones by the one rule of the
-    # sampler's own list (`home_views.with_reach`: a visit given to them is in clear)
-    with_reach(actor, [f.resident for f in rows], f"screening.followups:{rnd.id}",
-                          queries.visits_given_to(request.scope, rnd))
-    runs = access.round_allows(request.scope, Perm.SCREENING_RUN, rnd)
-    return render(request, "screening/followups.html", {
-        "round": rnd, "rows": rows, "overdue": sum(1 for f in rows if f.overdue),
-        "overdue_hours": settings.FANGKONG_HOLD_OVERDUE_HOURS,
-        # a volunteer's list is her task: said so, and the team she works it for
-        "task_only": not runs, "team": rnd.emergency_team if not runs and access.on_emergency_team(actor, rnd) else None,
-        "round_link": access.round_allows(request.scope, Perm.SCREENING_VIEW, rnd) or access.can_sample(actor, rnd)})
-
-
-def _retest_asked(request, fu, back):
-    """Which tube goes to whom, asked before it is recorded (a tube on the wrong neighbour
-    gives its result, release or case, to the wrong person): the barcode checked first."""
-    try:
-        code = checks.check_tube_barcode(request.POST.get("barcode"))
-    except FangkongError as e:
-        flash_error(request, e)
-        return redirect(back)
-    r = fu.resident
-    where = reg_queries.address_labels([r]).get(r.household.place_id, "")
-    return confirm_step(request, title=_("Record tube %(code)s as %(name)s's single re-test?") % {
-        "code": code, "name": r.name}, lines=[f"{r.name} · {where} {r.household.door}",
-                                              _("Check it is this person first: scan their sampling code or "
-                                                "look at their ID card."),
-                                              _("The tube's result will be this person's result.")],
-                        yes=_("Yes, record it"), back=back)
+# --- follow-ups: followup_views.py (the held people, their re-test recorded or taken off) --
 
 
 def contact_column(actor, people, where: str) -> list[str]:

@@ -8,6 +8,7 @@ shows phones in clear is audited once, as the pages are).
 - GET  …/rounds/{id}/followups      people held after a positive pool or antigen test
 - GET  …/rounds/{id}/home-visits    the home-sampling list (urgent re-tests first)
 - POST …/followups/{id}/retest      the single re-test sample taken at the door
+- POST …/followups/{id}/retest/detach   take a re-test tube recorded on the wrong person off her
 - GET  …/rounds/{id}/points         the round's sampling points and their samplers
 - POST …/rounds/{id}/points         add a sampling point (or change its tables)
 - POST …/rounds/{id}/samplers       let a volunteer sample in the round, at a point and table
@@ -44,6 +45,8 @@ from .schemas import (
     MyHomeVisitOut,
     PointIn,
     PointOut,
+    RetestDetachIn,
+    RetestDetachOut,
     RetestIn,
     RetestOut,
     SamplerIn,
@@ -196,6 +199,23 @@ def retest(request, followup_id: int, payload: RetestIn):
     # a request (1,000 re-tests of a 1 M city: bench/run replay)
     return {"followup": _followups_out(request, [fu], f"api:screening.retest:{fu.round_id}")[0],
             "tube": tube_out(tube)}
+
+
+@router.post("/screening/followups/{followup_id}/retest/detach", response=RetestDetachOut)
+def retest_detach(request, followup_id: int, payload: RetestDetachIn):
+    """Take the single re-test tube recorded on this person off her (recorded on the wrong
+    person), before the lab has it: `reason` required; `barcode`, the tube the caller saw on
+    her (another one now: 409 `retest_changed`). She waits for her re-test again and the
+    barcode is free to record on the right person. Who manages her follow-up (community
+    staff, her grid worker) until the lab has the tube; the volunteer who recorded it, until
+    it is handed to the courier (409 `retest_handed_over`); anyone else 404. At the lab
+    (a result, signed for, marked lost): 409 `retest_at_lab` — ask the lab to record it
+    invalid. As the follow-up page's “Take the tube off”."""
+    actor = actor_of(request)
+    fu = queries.get_followup(actor, followup_id)
+    off = followup.detach_retest(actor, fu, payload.reason, barcode=payload.barcode)  # `fu` as it now is
+    return {"followup": _followups_out(request, [fu], f"api:screening.retest:{fu.round_id}")[0],
+            "detached": {"barcode": off.barcode, "reason": off.reason, "detached_at": off.detached_at}}
 
 
 def _point_out(p, samplers) -> dict:

@@ -101,6 +101,14 @@ def with_followup(w):
     w.followup = FollowUp.objects.get(round=w.round, resident=w.yu)
 
 
+def with_retest(w):
+    """`with_followup`, and tube R0001 recorded as 于海涛's single re-test (no result yet)."""
+    from fangkong.screening.actions import followup
+
+    with_followup(w)
+    followup.record_retest(Actor.system(w.users.staff), w.followup, "R0001")
+
+
 def with_volunteer(w):
     """The round, and an approved volunteer of community A (who has an account)."""
     from fangkong.volunteers.actions import registration
@@ -273,6 +281,11 @@ ROUTES = {
         lambda w: f"/api/v1/screening/followups/{w.followup.id}/retest", setup=with_followup,
         body=lambda w: {"barcode": "R0001", "client_id": FIXED_CLIENT_ID},
         missing=lambda w: f"/api/v1/screening/followups/{MISSING}/retest",
+        command=404, leader=404, resident=404),
+    ("POST", "/screening/followups/{followup_id}/retest/detach"): Route(
+        lambda w: f"/api/v1/screening/followups/{w.followup.id}/retest/detach", setup=with_retest,
+        body=lambda w: {"reason": "记错人", "barcode": "R0001"},
+        missing=lambda w: f"/api/v1/screening/followups/{MISSING}/retest/detach",
         command=404, leader=404, resident=404),
     ("GET", "/screening/rounds/{round_id}/points"): Route(
         round_url("/points"), setup=make_round, missing=missing_round("/points"), **SEEN_NOT_RUN),

@@ -24,8 +24,10 @@ from fangkong.registry.models import LEVEL_FIELDS, Place, Presence, Resident, Ta
 from .. import checks
 from ..access import (
     emergency_team_users,
+    lab_has,
     outcome_allowed,
     require,
+    require_detach,
     require_outcome,
     require_retest,
     require_run_people,
@@ -33,6 +35,7 @@ from ..access import (
 )
 from ..models import (
     Conflict,
+    DetachedRetest,
     FollowUp,
     HomeVisit,
     Result,
@@ -457,16 +460,29 @@ def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
                 return done.tube
             raise ConflictError(_("This client id was already used for another record."),
                                 code="client_id_used")
+        off = DetachedRetest.objects.filter(client_id=cid).first()
+        if off is not None:  # recorded, then taken off by the staff: never recorded again
+            raise ConflictError(_("Tube %(code)s was recorded on %(name)s, then taken off by the staff "
+                                  "(%(reason)s): this recording is not made again.")
+                                % {"code": off.barcode, "name": fu.resident.name, "reason": off.reason},
+                                code="retest_detached")
     if fu.status not in (FollowUp.Status.AWAITING, FollowUp.Status.RESAMPLED):
         raise Invalid(_("This person has been released or confirmed already."), code="closed")
     if fu.status == FollowUp.Status.RESAMPLED:
         # a tube already on its way to the lab is never replaced: its result (positive, it
         # may be) must still reach this person. An invalid result puts her back to awaiting.
-        code = fu.retest_tube.barcode if fu.retest_tube_id else ""
+        tube = fu.retest_tube if fu.retest_tube_id else None
+        words = {"name": fu.resident.name, "code": tube.barcode if tube else ""}
+        if tube is not None and not lab_has(tube):  # the staff may still take it off her
+            raise Invalid(_("%(name)s's single re-test tube %(code)s is already recorded and on its "
+                            "way to the lab: wait for its result. If it was recorded on the wrong "
+                            "person, the community staff can take it off %(name)s on the follow-up "
+                            "page (“Take the tube off”) before the lab has it; if it was lost or "
+                            "broken, ask the lab to record it as invalid. A new tube can then be "
+                            "recorded.") % words, code="retest_pending")
         raise Invalid(_("%(name)s's single re-test tube %(code)s is already with the lab: wait for "
                         "its result. If that tube was lost or broken, ask the lab to record it "
-                        "as invalid; a new tube can then be recorded.")
-                      % {"name": fu.resident.name, "code": code}, code="retest_pending")
+                        "as invalid; a new tube can then be recorded.") % words, code="retest_pending")
     barcode = checks.check_tube_barcode(barcode)
     r = fu.resident
     now = timezone.now()
@@ -485,6 +501,74 @@ def record_retest(actor, fu: FollowUp, barcode, *, client_id=None) -> Tube:
             status=HomeVisit.Status.DONE, done_at=now)
         record(actor, "screening.retest.sample", r, {"round": rnd.id, "tube": barcode})
     return tube
+
+
+def detach_retest(actor, fu: FollowUp, reason, *, barcode=None) -> DetachedRetest:
+    """Take a single re-test tube off the person it was recorded on by mistake (记错人) before
+    the lab has it (`access.require_detach`: who manages her follow-up; the volunteer who
+    recorded it, until it is handed over). A reason is required. The registration is kept
+    as a `DetachedRetest` (the recording's client id is never recorded again) and the tube
+    row goes, so its barcode is free to record on the right person (out of its box, if it
+    was packed: pack it again then); she waits for her re-test again — the hold unchanged,
+    since it began — and her re-test visit is open again. `barcode` (what the page showed):
+    another tube on her meanwhile is a conflict, nothing taken off. Audited. Once the lab
+    has the tube (`access.lab_has`) it is refused: its result must reach her, or the lab
+    records it invalid."""
+    tube = fu.retest_tube if fu.retest_tube_id else None
+    require_detach(actor, fu, tube)
+    r = fu.resident
+    if tube is not None and lab_has(tube):
+        raise _at_lab(tube, r)
+    if tube is None or fu.status != FollowUp.Status.RESAMPLED:
+        raise Invalid(_("No single re-test tube waiting for the lab is recorded on %(name)s.")
+                      % {"name": r.name}, code="no_retest_tube")
+    if barcode and checks.check_barcode(barcode) != tube.barcode:
+        raise ConflictError(_("The tube recorded on %(name)s is now %(code)s: look at the list again.")
+                            % {"name": r.name, "code": tube.barcode}, code="retest_changed")
+    errors = {}
+    why = checks.kept_text(reason, DetachedRetest, "reason", errors)
+    if not why and not errors:
+        errors["reason"] = [_("Say why the tube is taken off (for example: recorded on the wrong person).")]
+    if errors:
+        raise Invalid(fields=errors)
+    given = fu
+    with transaction.atomic():
+        tube = Tube.objects.select_for_update().filter(pk=tube.pk).first()
+        fu = FollowUp.objects.select_for_update().get(pk=fu.pk)
+        if tube is None or fu.retest_tube_id != tube.id or fu.status != FollowUp.Status.RESAMPLED:
+            raise ConflictError(_("The tube recorded on %(name)s changed meanwhile: look at the list again.")
+                                % {"name": r.name}, code="retest_changed")
+        if lab_has(tube):  # signed for, or its result came, meanwhile
+            raise _at_lab(tube, r)
+        sample = Sample.objects.filter(tube=tube, retest=True).first()
+        box = tube.box.code if tube.box_id else None
+        off = DetachedRetest(round_id=fu.round_id, resident=r, household_id=r.household_id, barcode=tube.barcode,
+                             client_id=sample.client_id if sample else uuid.uuid4(),
+                             sampled_at=sample.sampled_at if sample else tube.opened_at,
+                             sampler_id=sample.sampler_id if sample else tube.opened_by_id,
+                             reason=why, detached_by=user_of(actor))
+        off.copy_levels(r)
+        off.save()
+        Sample.objects.filter(tube=tube).delete()
+        fu.retest_tube, fu.status, fu.closed_at = None, FollowUp.Status.AWAITING, None
+        fu.save(update_fields=["retest_tube", "status", "closed_at"])
+        tube.delete()  # the barcode is free again in the round
+        HomeVisit.objects.filter(round_id=fu.round_id, resident=r, source=HomeVisit.Source.RETEST,
+                                 status=HomeVisit.Status.DONE).update(status=HomeVisit.Status.OPEN, done_at=None)
+        record(actor, "screening.retest.detach", r,
+               {"round": fu.round_id, "tube": off.barcode, "reason": why,
+                **({"box": box} if box else {}), **({"sampler": off.sampler_id} if off.sampler_id else {})})
+    given.retest_tube, given.status, given.closed_at = None, FollowUp.Status.AWAITING, None
+    return off
+
+
+def _at_lab(tube: Tube, r: Resident) -> ConflictError:
+    """Why a tube the lab has is not taken off its person, and what to do instead."""
+    return ConflictError(_("Tube %(code)s is at the lab already, so it cannot be taken off %(name)s: its "
+                           "result will be %(name)s's. If it was recorded on the wrong person, ask the lab "
+                           "to record it as invalid; %(name)s is then sampled again, and the right person's "
+                           "swab goes in a new tube.") % {"code": tube.barcode, "name": r.name},
+                         code="retest_at_lab")
 
 
 def retest_result(actor, tube: Tube):
