@@ -78,6 +78,8 @@ def queue_strings() -> dict:
         "check": _("Check it is this person first: scan their sampling code or look at their ID card."),
         "yes": _("Yes, record it"),
         "queued": _("Saved on this phone, will be sent when the network is back."),
+        "taken": _("Tube %(code)s is already recorded for %(name)s on this phone (waiting to be sent): "
+                   "use another tube."),
         "sent": _("Re-test sample recorded for %(name)s."),
         "recorded": _("re-test tube"),
         "refused": _("Not saved: %s"),

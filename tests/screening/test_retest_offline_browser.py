@@ -34,12 +34,18 @@ def test_a_re_test_recorded_offline_is_sent_once_when_back_online(phone_page, wo
     su.locator("form.retest button").click()
     expect(su.locator(".badge.pending")).to_have_text("待上传 · RT0021")
     expect(su.locator("form.retest")).to_be_hidden()
-    # 于海涛 gets the same tube by mistake: kept too, refused by the server later
+    # 于海涛 gets the same tube by mistake: the phone knows it is kept for 苏霞, at once
     yu = page.locator("li.row", has_text="于海涛")
     yu.locator("input[name=barcode]").fill("RT0021")
     yu.locator("form.retest button").click()
+    expect(page.locator("#fu-say")).to_have_text("试管 RT0021 已在本机记给 苏霞（待上传）：请换一支试管。")
+    expect(yu.locator("p.ask")).to_have_count(0)
+    expect(page.locator("#fu-waiting")).to_have_text("1")
+    # then the barcode of a tube the round used already (the pooled one): kept, refused by the server later
+    yu.locator("input[name=barcode]").fill("T0001")
     yu.locator("form.retest button").click()
-    expect(yu.locator(".badge.pending")).to_have_text("待上传 · RT0021")
+    yu.locator("form.retest button").click()
+    expect(yu.locator(".badge.pending")).to_have_text("待上传 · T0001")
     expect(page.locator("#fu-waiting")).to_have_text("2")
     page.shot("followups-offline-2-kept")
     assert not Tube.objects.filter(round=rnd, barcode="RT0021").exists()  # nothing sent yet
@@ -51,7 +57,7 @@ def test_a_re_test_recorded_offline_is_sent_once_when_back_online(phone_page, wo
     expect(su.locator(".badge.pending")).to_have_text("复核试管 RT0021")
     expect(su.locator("[data-state]")).to_have_attribute("data-state", "resampled")
     # the second one refused, with the server's reason, and 于海涛's form back
-    expect(page.locator("#fu-refused")).to_contain_text("于海涛 · RT0021 — 试管 RT0021 在本轮已被使用。")
+    expect(page.locator("#fu-refused")).to_contain_text("于海涛 · T0001 — 试管 T0001 在本轮已被使用。")
     yu = page.locator("li.row", has_text="于海涛")
     expect(yu.locator("form.retest")).to_be_visible()
     page.shot("followups-offline-3-sent")

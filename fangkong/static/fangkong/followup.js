@@ -6,8 +6,9 @@
 //   the recording goes into the phone's queue (queue.js: IndexedDB, under the form's client
 //   id, so a double tap or a page reloaded is one entry). The row says "待上传" and the form
 //   goes away; it is sent to `POST /api/v1/screening/followups/{id}/retest` once the phone
-//   is back online (the server records a client id once). What the server refuses is kept
-//   and listed with its reason, and the row's form comes back, until dismissed.
+//   is back online (the server records a client id once). A tube already kept on this phone
+//   for someone else is refused at once; what the server refuses (a tube another phone used)
+//   is kept and listed with its reason, and the row's form comes back, until dismissed.
 (function () {
   "use strict";
   var root = document.getElementById("followup-queue");
@@ -105,6 +106,10 @@
     var input = f.querySelector("input[name=barcode]"), button = f.querySelector("button");
     var code = input.value.trim().toUpperCase();
     if (!BARCODE.test(code)) { input.setCustomValidity(S.error); f.reportValidity(); input.setCustomValidity(""); return; }
+    var taken = q.items().filter(function (it) {  // one tube, one person: kept for another here
+      return it.barcode === code && String(it.followup) !== String(f.dataset.followup);
+    })[0];
+    if (taken) { unask(f); say(fill(S.taken, { code: code, name: taken.name }), "bad"); return; }
     if (f.dataset.sure !== code) {  // which tube on whom, asked first as the server's page asks
       unask(f);
       f.dataset.sure = code;
