@@ -41,7 +41,8 @@ def recover_services(live) -> dict:
     """(ops.recovery, every FANGKONG_RECOVER_SECONDS) Overdue requests escalated, orders
     past their need-by and batches late at the gate told of; pets left
     alone get today's feeding, and stop when their owners are back; from 06:00 the
-    morning's check-ins once a day; routine disinfection's rows for today and tomorrow (ended
+    day's check-ins, each pass adding whoever became watched over since (a building sealed
+    during the day); routine disinfection's rows for today and tomorrow (ended
     with their seal or last day). All idempotent, so a missed pass costs nothing."""
     from django.utils import timezone
 
@@ -50,7 +51,6 @@ def recover_services(live) -> dict:
     from .actions.order_news import escalate_late_orders
     from .actions.requests import escalate_overdue
     from .actions.routines import make_all
-    from .models import CheckIn
 
     out = {"services_escalated": escalate_overdue(live.now),
            "services_orders_late": escalate_late_orders(live.now),
@@ -58,6 +58,6 @@ def recover_services(live) -> dict:
     local = timezone.localtime(live.now)
     out.update({f"services_{k}": v for k, v in feed_today(local.date()).items()})
     out.update({f"services_{k}": v for k, v in make_all(live.now).items()})
-    if local.hour >= 6 and not CheckIn.objects.filter(day=local.date()).exists():
+    if local.hour >= 6:  # whoever is watched over and not on today's list yet: a pass each
         out["services_check_ins"] = check_ins_today(local.date())
     return out

@@ -100,6 +100,40 @@ def test_morning_check_ins_for_the_elderly_living_alone(world, svc):
     assert c.result == "needs"
 
 
+def test_a_building_sealed_after_the_morning_list_has_its_vulnerable_called_the_same_day(world, svc):
+    """Found on the vulnerable walk: 1号楼 sealed at 05:57, after the day's list was made; its
+    disabled and chronically ill residents got no morning call all day, because the worker
+    made the list once a day. Each pass from 06:00 adds whoever became watched over since,
+    and nobody twice."""
+    from tests.conftest import seal_now
+
+    w = world
+    local = timezone.localtime()
+    seven = local.replace(hour=7, minute=0, second=0, microsecond=0)
+    day = seven.date()
+    early = recover_services(Live(seven.replace(hour=5)))  # before 06:00: no list yet
+    assert "services_check_ins" not in early and not CheckIn.objects.exists()
+    assert recover_services(Live(seven))["services_check_ins"] == 1  # 苏霞 (独居老人)
+    grid = actor_for(w.users.grid)
+    care.record_check_in(grid, CheckIn.objects.get(resident=w.su), "fine")
+    assert recover_services(Live(seven + datetime.timedelta(minutes=5)))["services_check_ins"] == 0
+
+    seal_now(world)  # 夏明 (卧床) is now sealed in: watched over from this moment
+    later = recover_services(Live(seven + datetime.timedelta(hours=2)))
+    assert later["services_check_ins"] == 1
+    assert set(CheckIn.objects.filter(day=day).values_list("resident_id", "result")) == {
+        (w.su.id, "fine"), (w.xia.id, "open")}  # 苏霞's call kept, 夏明 to call
+    assert recover_services(Live(seven + datetime.timedelta(hours=2, minutes=5)))["services_check_ins"] == 0
+    assert CheckIn.objects.filter(day=day).count() == 2
+    # the page lists him among those to call
+    from django.test import Client
+
+    c = Client()
+    c.force_login(w.users.staff)
+    page = c.get(f"/services/p/{w.community.id}/").content.decode()
+    assert "夏明" in page and "今天共 2 人，还有 1 人待问询" in page
+
+
 def test_a_confirmed_case_creates_terminal_disinfection_once(world, svc):
     w = world
     staff = actor_for(w.users.staff)
