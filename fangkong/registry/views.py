@@ -27,6 +27,7 @@ from fangkong.core.views import act, actor_of, is_htmx, page
 
 from . import actions, queries
 from .access import can_show_codes, require
+from .contacts import with_contact_phones
 from .models import HOUSEHOLD_PARENTS, ImportJob, KeyGroup, Kind, Place, Presence, Relation, Tag
 
 
@@ -402,9 +403,11 @@ def vulnerable_list(request, pk):
     for r in rows:
         r.address = labels.get(r.household.place_id, "")
         r.open_requests = opened.get(r.household_id, 0)
-    audit_phones(actor_of(request), rows, f"vulnerable:{place.id}")
+    # a list of people to call or visit: whom to call for each, as the morning check-ins and
+    # the round's lists say it (the household's or a housemate's phone for those without one)
+    with_contact_phones(actor_of(request), rows, f"vulnerable:{place.id}")
     ctx = _place_context(request, place)
-    ctx.update({"page": pg, "rows": rows, "tag": tag, "zone": zone, "zones": queries.zone_choices(),
+    ctx.update({"page": pg, "rows": rows, "tag": tag, "zone": zone, "zones": queries.zone_choices(), "call_list": True,
                 "keep": _filters(tag=tag, zone=zone), **_choices()})
     return render(request, "registry/vulnerable.html", ctx)
 

@@ -397,3 +397,21 @@ def test_audit_log_reads_as_words_not_codes(login, world):
     row = row[:row.index("</li>")]
     assert "查看了居民电话" in row and "查看位置：楼栋花名册" in row and "共 4 人" in row, row
     assert "board:" not in row and "residents:" not in row and "view_phones</strong>" not in row
+
+
+def test_the_vulnerable_list_says_whom_to_call_for_someone_without_a_phone(login, world):
+    """A list of people to call or visit says whom to call as the morning check-ins do
+    (`registry.contacts`): the household's phone for 苏霞 without a mobile, "visit in person"
+    for 夏明 with none in the household (walk_vulnerable: 梁来福 listed with no number)."""
+    from fangkong.audit.models import AuditEvent
+    from fangkong.registry.models import Resident
+
+    Resident.objects.filter(pk__in=[world.su.pk, world.xia.pk]).update(phone="")
+    c = login(world.users.staff)
+    html = c.get(reverse("vulnerable", args=[world.community.id])).content.decode()
+    su = html[html.index("苏霞"):html.index("</li>", html.index("苏霞"))]
+    assert "03514001234" in su and "住户电话" in su, su
+    xia = html[html.index("夏明"):html.index("</li>", html.index("夏明"))]
+    assert "无电话，需上门" in xia, xia
+    shown = AuditEvent.objects.filter(action="resident.view_phones").latest("id")
+    assert f"vulnerable:{world.community.id}" in str(shown.changes)
