@@ -431,6 +431,14 @@ FANGKONG_PLACE_ALERTS = [
 # An escalation drafted after a case and not published after this many hours stands out in
 # red on the zones page and at the top of the place's page (zones.panels).
 FANGKONG_ESCALATION_WAIT_HOURS = envint("FANGKONG_ESCALATION_WAIT_HOURS", 4)
+# A supplier's batch still expected at the checkpoint this many minutes past its time (and not
+# said to be there) is told of to the gate team, grid workers, staff, supplier and families
+# (services.actions.batch_late); then, while it stays late and not at the gate, told again to
+# the gate team, grid workers and staff (never the families again) every this many hours,
+# with how long it has been late; 0: never again. Site-wide: no per-community services
+# settings exist (request categories' answer times are site-wide too).
+FANGKONG_BATCH_LATE_MINUTES = envint("FANGKONG_BATCH_LATE_MINUTES", 30)
+FANGKONG_BATCH_LATE_AGAIN_HOURS = envint("FANGKONG_BATCH_LATE_AGAIN_HOURS", 2)
 # ID numbers one user may have shown in clear in an hour (every reveal is audited; the
 # limit stops a stolen session or token from reading the whole registry).
 FANGKONG_REVEALS_PER_HOUR = envint("FANGKONG_REVEALS_PER_HOUR", 60)

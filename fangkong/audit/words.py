@@ -185,6 +185,7 @@ ACTIONS = {
     "services.order.redeliver": _("Re-delivery ordered for what a door did not get"),
     "services.batch.arrived": _("Delivery said to be at the checkpoint"),
     "services.batch.late": _("Delivery late at the checkpoint: told"),
+    "services.batch.late_again": _("Delivery still late at the checkpoint: told again"),
     "services.request.raise": _("Service request raised"),
     "services.request.assign": _("Service request handed to someone"),
     "services.request.taken": _("Service request taken"),

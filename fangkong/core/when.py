@@ -5,6 +5,7 @@ month-day its pages have always written ("12-07 13:09"). Templates: `|date:"DAY_
 Not for files and API values (machine columns keep ISO dates)."""
 
 import datetime
+import re
 
 from django.utils import formats, timezone
 
@@ -44,3 +45,14 @@ def short_span(start: datetime.datetime, end: datetime.datetime) -> str:
     ("12-07 13:09–15:00"), with the end's day when it is another ("12-06 22:00–12-07 02:00"):
     a night shift never reads as ending before it began. Messages, pages (`|until`) alike."""
     return f"{short_time(start)}–{short_end(start, end)}"
+
+
+def names_day(text: str, d: datetime.date | datetime.datetime) -> bool:
+    """Whether `text` (a name staff typed, like "12月7日 抗原自测" or "Antigen 7 Dec") already
+    says the day `d`: a page then does not write the day again beside it ("抗原自测 12-07 12-07")."""
+    if isinstance(d, datetime.datetime):
+        d = timezone.localtime(d).date() if timezone.is_aware(d) else d.date()
+    m, n = d.month, d.day
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    forms = (rf"{m}月{n}日", rf"{m}月{n}号", rf"0?{m}[-/.]0?{n}", rf"{n} {months[m - 1]}", rf"{months[m - 1]}\w* 0?{n}")
+    return any(re.search(rf"(?<!\d){f}(?!\d)", text or "", re.IGNORECASE) for f in forms)

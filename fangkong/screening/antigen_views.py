@@ -87,7 +87,7 @@ def door_strings() -> dict:
     """What antigen.js says and shows, in the user's language."""
     return {
         "online": _("Online"), "offline": _("Offline: entries are kept on this phone"),
-        "queued": _("Saved on this phone, will be sent"), "waiting": _("waiting"),
+        "queued": _("Saved on this phone, will be sent"), "waiting": _("waiting"), "sep": pgettext("a label and what it says", ": "),
         "sent": _("Sent: %s"), "refused": _("Not saved: %s"), "error": _("Error"),
         "login": _("Your session has ended: log in again, then the entries waiting here are sent."),
         "photo_kept": _("The photo could not be kept on this phone: send it again when online."),

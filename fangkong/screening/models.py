@@ -44,9 +44,9 @@ class RoundStatus(models.TextChoices):
     CLOSED = "closed", _("Finished")
 
 
-def _day_start(now) -> datetime.datetime:
-    """Midnight (local time) of `now`'s day."""
-    return timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time.min))
+# A PCR round nobody ended still takes people in this long past its planned end (`Round.running`):
+# rounds ran through the night, and a round staff forgot to end is not the next day's work.
+RUNNING_GRACE = datetime.timedelta(hours=12)
 
 
 class Round(Levels):
@@ -106,23 +106,24 @@ class Round(Levels):
 
     def running(self, now=None) -> bool:
         """Still takes people in now, the one definition: running within its planned window,
-        or a PCR round running past it on the day it was to end (the station registers
-        people until staff end it; a round nobody ended is not the next day's work, and an
-        antigen round's end is its report deadline). A family's home-sampling request is
-        listed on it (`home_requests.rounds_over`) and the household's page still asks its
-        swab or says the sampler still to come (`status.household_now`). `running_q` is the
-        same as a filter."""
+        or a PCR round running past it until staff end it, at most `RUNNING_GRACE` past its
+        planned end (the station registers people until staff end it, and rounds ran through
+        the night: one due to end at 22:00 still sampled after midnight; a round nobody ended
+        is not the next day's work for ever; an antigen round's end is its report deadline).
+        A family's home-sampling request is listed on it (`home_requests.rounds_over`) and
+        the household's page still asks its swab or says the sampler still to come
+        (`status.household_now`). `running_q` is the same as a filter."""
         now = now or timezone.now()
         if self.status != RoundStatus.RUNNING or self.kind == RoundKind.ANTIGEN and self.past_end(now):
             return False
-        return self.ends_at >= _day_start(now)
+        return self.ends_at >= now - RUNNING_GRACE
 
     @staticmethod
     def running_q(now=None) -> Q:
         """`running` as a filter."""
         now = now or timezone.now()
         return Q(status=RoundStatus.RUNNING) & (Q(ends_at__gte=now) | ~Q(kind=RoundKind.ANTIGEN)
-                                                & Q(ends_at__gte=_day_start(now)))
+                                                & Q(ends_at__gte=now - RUNNING_GRACE))
 
     @property
     def open_now(self) -> bool:

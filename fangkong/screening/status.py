@@ -373,9 +373,9 @@ def coming_lines(household, zone=None, limit=2) -> list[dict]:
 def _pressing(codes, asks=lambda r: r.running()):
     """(code, round) most pressing of [(code, round)]: "not sampled" only in a round that
     still asks it (`asks`, default `Round.running`: a PCR round still running past its
-    planned end that day asks it, the station still registers people; an ended round's,
-    yesterday's, or an antigen round's past its deadline, is history, shown only when
-    nothing else is)."""
+    planned end, within `RUNNING_GRACE`, asks it, the station still registers people; an
+    ended round's, one long past its end, or an antigen round's past its deadline, is
+    history, shown only when nothing else is)."""
     live = [(c, r) for c, r in codes if not (c == "not_sampled" and not asks(r))]
     pool = live or codes
     return min(pool, key=lambda cr: PRESSING.index(cr[0]) if cr[0] in PRESSING else len(PRESSING))
@@ -441,7 +441,7 @@ ASKS = ("not_sampled", "resample")
 
 
 def _door_to_come(rnd: Round, visit: bool) -> bool:
-    """A PCR round still running (past its planned end that day too: `Round.running`) in which the
+    """A PCR round still running (past its planned end too, within its grace: `Round.running`) in which the
     person has an open home visit (`visit`): a sampler is still coming to the door, so the
     family reads "核酸：等待上门采样" — not history."""
     return visit and rnd.kind != RoundKind.ANTIGEN and rnd.running()

@@ -212,7 +212,8 @@ def household_open_work(request, pk: int):
     return {"household": hh.id, "count": work["count"], "requests_n": work["requests_n"],
             "orders_n": work["orders_n"],
             "requests": [request_out(r, request.scope) for r in
-                         home_sampling.with_home_lines(queries.with_doors(work["requests"]))],
+                         redeliveries.with_awaits_goods(home_sampling.with_home_lines(
+                             queries.with_doors(work["requests"])))],
             "orders": [order_out(o) for o in with_redeliveries(with_sent(work["orders"]))]}
 
 
@@ -478,6 +479,7 @@ def request_out(r, scope) -> dict:
             "overdue": r.overdue or (r.state in r.OPEN and r.due_at < timezone.now()),
             "assignee": r.assignee_id, "team": r.team_id, "taken_at": r.taken_at, "result": r.result,
             "done_at": r.done_at, "confirmed_at": r.confirmed_at,
+            "awaits_goods": r.awaits_goods if hasattr(r, "awaits_goods") else redeliveries.awaits_goods(r),
             "assignee_name": (r.assignee.display_name or r.assignee.username) if r.assignee_id else "",
             "team_name": r.team.name if r.team_id else "", "reopened_at": r.reopened_at,
             "reopen_reason": "" if follower else r.reopen_reason, "asked_from": r.asked_from_id,
@@ -496,9 +498,9 @@ def request_list(request, place: int | None = None, household: int | None = None
     p = _place(request, place) if place else None
     hh = queries.get_household(request.scope, household) if household else None
     asker = queries.get_household(request.scope, asked_from) if asked_from else None
-    return [request_out(r, request.scope) for r in home_sampling.with_home_lines(queries.with_doors(
-        queries.request_queue(request.scope, place=p, household=hh, asked_from=asker, open_only=open_only,
-                              limit=limit)))]
+    return [request_out(r, request.scope) for r in redeliveries.with_awaits_goods(home_sampling.with_home_lines(
+        queries.with_doors(queries.request_queue(request.scope, place=p, household=hh, asked_from=asker,
+                                                 open_only=open_only, limit=limit))))]
 
 
 @router.post("/services/requests", response={201: RequestOut})

@@ -485,6 +485,10 @@ class RequestOut(Schema):
     asked_from: int | None = Field(None, description="The household of the same building that asked for it.")
     done_at: datetime.datetime | None = None
     confirmed_at: datetime.datetime | None = None
+    awaits_goods: bool = Field(False, description="A report on an order (这单有问题) marked done on a promise while "
+                               "its goods (its re-delivery, else its order) have neither reached the door nor been "
+                               "cancelled: `result` is the community's answer, and `confirm` is refused (409) until "
+                               "they come; `reopen` is not.")
     follower: bool = Field(False, description="Read by the neighbour who asked it: what they asked and what became "
                                               "of it, nothing else of the household.")
     no_contact: NoContactOut = Field(default_factory=NoContactOut, description="Hand over without contact at its "

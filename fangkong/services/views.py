@@ -22,6 +22,7 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.text import join_words
 from fangkong.core.views import act, confirm_step, confirmed, next_or, page, photo_response
+from fangkong.core.when import names_day
 from fangkong.registry.contacts import with_contact_phones
 from fangkong.registry.models import Household, Place
 
@@ -425,8 +426,9 @@ def stop_photo(request, pk):
 def queue(request, pk):
     p = get_place(request, pk)
     waiting = queries.waiting_confirmation(request.scope, place=p)
+    redeliveries.with_awaits_goods(waiting)  # answered on a promise: no "代住户确认" until the goods come
     for r in waiting:  # "代住户确认" on the row, for who may confirm for the household
-        r.may_confirm = _may(access.require_request, request.scope, r, confirm=True)
+        r.may_confirm = not r.awaits_goods and _may(access.require_request, request.scope, r, confirm=True)
     reqs = queries.with_doors(queries.request_queue(request.scope, place=p, limit=200))  # with `no_contact`
     return render(request, "services/queue.html", {
         "place": p, "requests": reqs, "waiting": waiting, "now": timezone.now()})
@@ -520,6 +522,8 @@ def request_page(request, pk):
     queries.with_doors([r])  # its tags and `no_contact` now, as the queue and the API say them
     if not follower:  # 上门采样: whom, and where each stands on the rounds' home-sampling lists
         home_sampling.with_home_lines([r])
+    # answered on a promise, its goods not come: no "确认已解决" yet, the goods as they stand
+    goods = redeliveries.goods_of([r]).get(r.id) if redeliveries.awaits_goods(r) else None
     return render(request, "services/request.html", {
         "r": r, "address": labels[hh.id],
         # 这单有问题: its order and the gate's exceptions of its door and line (`order_problem`)
@@ -533,6 +537,7 @@ def request_page(request, pk):
         "asker": (r.raised_by.display_name or r.raised_by.username) if r.raised_by_id else "",
         "asker_phone": asker_phone,
         "may_work": may_work, "may_confirm": _may(access.require_request, scope, r, confirm=True),
+        "awaits_goods": goods is not None, "goods_progress": goods.progress[1] if goods is not None else "",
         "may_manage": may_manage, "now": timezone.now(), "teams": _teams(r), "own": own,
         "may_withdraw": r.state in Request.OPEN and access.may_withdraw(scope, r),
         "withdrawn_by": (r.withdrawn_by.display_name or r.withdrawn_by.username) if r.withdrawn_by_id else "",
@@ -724,10 +729,15 @@ def household(request, pk):
         if results else []
     hh_orders = queries.household_orders(scope, hh)
     report_queries.with_reports(with_sent(hh_orders["orders"]))  # as the supplier sends them: its manifest may change a line (`order_changes`)
+    # a report answered on a promise reads "社区答复：…" beside its order, not "已办完" (`awaits_goods`)
+    redeliveries.with_awaits_goods([r for o in hh_orders["orders"] for r in o.reports])
     redeliveries.with_redeliveries(hh_orders["orders"] + hh_orders["cancelled"])  # 补送中 → 已补送
     return render(request, "services/household.html", {
         "hh": hh, "address": queries.door_labels([hh])[hh.id], "zone": household_zone(hh.id),
         "results": results[0] if results else None,
+        # its day beside its name, unless the name already says it ("12月7日 抗原自测")
+        "results_day": None if not results or names_day(results[0][0].name, results[0][0].starts_at)
+        else results[0][0].starts_at,
         # the orders that count, and the cancelled ones apart: found walking the demo, an order
         # a leader's change had cancelled read as still coming
         **hh_orders,

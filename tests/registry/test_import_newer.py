@@ -77,7 +77,7 @@ def test_an_old_export_keeps_the_records_changed_since_and_says_what_it_left_out
     assert "于海涛" in page and "晚于此文件生成的时间" in page and "此行不导入" in page
     assert "1行不导入：文件生成后信息已修改" in page
     kept = page.index('id="import-kept"')
-    assert "手机号: 139****2222 → 176****6286" in page[kept:]
+    assert "手机号：139****2222 → 176****6286" in page[kept:]
     assert kept < page.index('id="import-confirm"')  # read before the button
     body = c.get(f"/api/v1/imports/{job.id}", headers={"Accept-Language": "en"}).json()
     summary = body["summary"]
@@ -118,7 +118,7 @@ def test_a_fresh_export_changed_and_imported_has_no_row_to_check(world, login):
     job = _upload(c, world, _bytes(wb))
     assert job.summary["counts"]["updated"] == 1 and job.summary["warnings"] == 0
     page = c.get(f"/imports/{job.id}/").content.decode()
-    assert "手机号: 176****6286 → 139****3333" in page
+    assert "手机号：176****6286 → 139****3333" in page
 
 
 def test_a_file_without_a_time_in_its_title_is_not_called_old(world, login):

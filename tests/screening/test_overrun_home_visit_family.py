@@ -23,11 +23,8 @@ WAITING = "核酸：等待上门采样"
 
 
 def _past_end(rnd):
-    """Past its planned end earlier today (`Round.running`: a round nobody ended is not the
-    next day's work)."""
-    now = timezone.now()
-    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
-    end = now - min(datetime.timedelta(hours=1), (now - midnight) / 2)
+    """Past its planned end an hour ago (`Round.running`: still running within its grace)."""
+    end = timezone.now() - datetime.timedelta(hours=1)
     Round.objects.filter(pk=rnd.pk).update(starts_at=end - datetime.timedelta(hours=7), ends_at=end)
     rnd.refresh_from_db()
     assert rnd.overrun and not rnd.open_now

@@ -135,7 +135,7 @@ def test_the_family_reads_the_planned_round_and_when_to_be_ready(world, login):
     html = login(world.users.resident).get(reverse("household", args=[world.hh101.id])).content.decode()
     line = re.search(rf'<p class="coming" data-coming="{rnd.id}">(.*?)</p>', html, re.S)
     assert line, html
-    assert "已安排: 明天 07:00–14:00 第4轮核酸" in line.group(1)
+    assert "已安排第4轮核酸：明天 07:00–14:00" in line.group(1)
     assert "请于07:00起带好核酸码到采样点采样" in line.group(1)
     # the staff's household page says the round, not the family's step
     staff = login(world.users.staff).get(reverse("household", args=[world.hh101.id])).content.decode()

@@ -15,7 +15,7 @@ from fangkong.audit.models import AuditEvent
 from fangkong.core.errors import Invalid
 from fangkong.notify.models import Notification
 from fangkong.services.actions import arrival, delivery, handoff, orders
-from fangkong.services.actions.batch_late import LATE_AFTER, escalate_late_batches
+from fangkong.services.actions.batch_late import escalate_late_batches, late_after
 from fangkong.services.models import Batch, Line, Order, Stop
 from fangkong.services.tasks import recover_services
 from tests.conftest import actor_for
@@ -36,7 +36,7 @@ def _said(user, key_part):
 
 def test_a_batch_late_at_the_gate_is_told_once_to_the_gate_the_grid_the_supplier_and_the_family(world, svc):
     w = world
-    due = timezone.now() - LATE_AFTER - datetime.timedelta(minutes=5)
+    due = timezone.now() - late_after() - datetime.timedelta(minutes=5)
     batch, _placed = _batch(w, svc, due, [w.hh101, w.hh102])
     on_time, _p = _batch(w, svc, timezone.now() - datetime.timedelta(minutes=5), [w.hh101])  # 5 min: not yet
     assert escalate_late_batches() == 1
@@ -68,7 +68,7 @@ def test_a_batch_late_at_the_gate_is_told_once_to_the_gate_the_grid_the_supplier
 
 def test_the_worker_pass_runs_it(world, svc):
     w = world
-    batch, _p = _batch(w, svc, timezone.now() - LATE_AFTER - datetime.timedelta(minutes=1), [w.hh101])
+    batch, _p = _batch(w, svc, timezone.now() - late_after() - datetime.timedelta(minutes=1), [w.hh101])
     out = recover_services(type("Live", (), {"now": timezone.now()})())
     assert out["services_batches_late"] == 1
     assert Batch.objects.get(pk=batch.pk).late_told_at is not None

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from fangkong.core.actor import Actor
 from fangkong.screening.actions import followup, planning
 from fangkong.screening.home_requests import rounds_over
-from fangkong.screening.models import HomeVisit, Round
+from fangkong.screening.models import RUNNING_GRACE, HomeVisit, Round
 from fangkong.services.actions import requests
 from fangkong.services.models import Request
 from tests.services.test_home_sampling_request import _api, _ask, _client, _plan, _swab
@@ -36,10 +36,8 @@ def _said(r):
 
 
 def _past_end(rnd):
-    """Past its planned end earlier today (a round nobody ended is not the next day's work)."""
-    now = timezone.now()
-    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
-    end = now - min(datetime.timedelta(hours=8), (now - midnight) / 2)
+    """Past its planned end 8 hours ago, nobody ended it (within `RUNNING_GRACE`: still running)."""
+    end = timezone.now() - datetime.timedelta(hours=8)
     Round.objects.filter(pk=rnd.pk).update(starts_at=end - datetime.timedelta(hours=7), ends_at=end)
     rnd.refresh_from_db()
     assert rnd.overrun and not rnd.open_now
@@ -114,14 +112,34 @@ def test_a_planned_round_past_its_end_or_an_antigen_round_past_its_deadline_is_n
     assert not Round.objects.filter(Round.running_q(), pk=planned.pk).exists()
 
 
-def test_a_round_nobody_ended_is_not_the_next_days_work(world):
-    """Past its planned end yesterday and still running: a request today waits for the next
-    round, as the household page no longer asks for yesterday's swab."""
+def test_a_round_nobody_ended_is_not_work_for_ever(world):
+    """Past its planned end by more than `RUNNING_GRACE` and still running: a request now waits
+    for the next round, as the household page no longer asks for that round's swab."""
     w = world
     rnd = _plan(w)
-    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
-    Round.objects.filter(pk=rnd.pk).update(starts_at=midnight - datetime.timedelta(hours=17),
-                                           ends_at=midnight - datetime.timedelta(hours=10))
+    end = timezone.now() - RUNNING_GRACE - datetime.timedelta(minutes=5)
+    Round.objects.filter(pk=rnd.pk).update(starts_at=end - datetime.timedelta(hours=7), ends_at=end)
     rnd.refresh_from_db()
     assert rnd.overrun and not rnd.running() and rounds_over(w.hh101) == []
     assert not Round.objects.filter(Round.running_q(), pk=rnd.pk).exists()
+
+
+def test_a_round_running_through_the_night_still_takes_requests_after_midnight(world):
+    """Shanghai's rounds ran through the night: a round due to end at 22:00 that staff have
+    not ended still lists a family's home-sampling request at 00:30, and the page and the
+    filter agree (`running` and `running_q`, at any clock time), until 10:00."""
+    w = world
+    rnd = _plan(w)
+    tz = timezone.get_current_timezone()
+    end = datetime.datetime(2026, 12, 7, 22, 0, tzinfo=tz)
+    Round.objects.filter(pk=rnd.pk).update(starts_at=end - datetime.timedelta(hours=15), ends_at=end)
+    rnd.refresh_from_db()
+    for at, running in ((datetime.datetime(2026, 12, 8, 0, 30, tzinfo=tz), True),
+                        (datetime.datetime(2026, 12, 8, 9, 59, tzinfo=tz), True),
+                        (datetime.datetime(2026, 12, 8, 10, 1, tzinfo=tz), False)):
+        assert rnd.running(at) is running, at
+        assert Round.objects.filter(Round.running_q(at), pk=rnd.pk).exists() is running, at
+        assert (rounds_over(w.hh101, now=at) == [rnd]) is running, at
+    rnd.status = "closed"  # ended by staff: over at once
+    rnd.save(update_fields=["status"])
+    assert not rnd.running(datetime.datetime(2026, 12, 8, 0, 30, tzinfo=tz))

@@ -48,7 +48,7 @@ def test_kept_the_staff_read_when_it_may_become_the_compounds_zone_not_lifted(wo
     words = f"最早 {day} 可以转为管控区（随光明小区）。"
     c = login(w.users.staff)
     row = _building_row(c, w, d)
-    assert "今日建议: 维持" in row and words in row, row
+    assert "今日建议：维持" in row and words in row, row
     assert "可以解除" not in row, row
     one = _api_row(c, w, d)
     assert one["action"] == "keep" and one["advice"] == "维持"
@@ -71,14 +71,14 @@ def test_when_its_rule_is_met_the_advice_is_to_become_the_compounds_zone(world, 
     Designation.objects.filter(pk=d.pk).update(starts_at=back, clock_from=back)
     c = login(w.users.staff)
     row = _building_row(c, w, d)
-    assert "今日建议: 转为管控区（随光明小区）" in row, row
-    assert "今日建议: 解除" not in row, row
+    assert "今日建议：转为管控区（随光明小区）" in row, row
+    assert "今日建议：解除" not in row, row
     one = _api_row(c, w, d)
     assert one["action"] == "lift" and one["advice"] == "转为管控区（随光明小区）", one
     assert one["ends_in"]["place"] == w.compound.id
     # the zones page says it too
     page = c.get(f"/zones/p/{w.building.id}/").content.decode()
-    assert "今日建议: 转为管控区（随光明小区）" in page
+    assert "今日建议：转为管控区（随光明小区）" in page
     # in English for an English reader
     c.cookies.load({"django_language": "en"})
     one = _api_row(c, w, d)

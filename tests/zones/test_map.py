@@ -117,7 +117,7 @@ def test_geojson_file_import_all_or_nothing(world, presets, login, settings):
 
     r = upload([good, bad, unknown])
     assert "未保存任何内容：2 个要素有错误" in r.text  # the headline, then each bad one named
-    assert "第2个要素：光明小区: 坐标不是" in r.text and "第3个要素：" in r.text and "99号楼" in r.text
+    assert "第2个要素：光明小区：坐标不是" in r.text and "第3个要素：" in r.text and "99号楼" in r.text
     assert not Shape.objects.exists()  # all or nothing
     r = upload([good])
     assert Shape.objects.filter(place=w.building).exists()

@@ -47,7 +47,7 @@ def test_the_lifting_rule_changes_from_a_stated_time_and_the_pages_say_the_new_d
     for url in ("/zones/policy/", f"/zones/types/{sealed.pk}/"):
         page = client.get(url).content.decode()
         assert "连续10天无新增感染者" in page and "第9天" in page, url
-    assert "连续无新增天数: 14 → 10" in page  # the change listed by the rule's name
+    assert "连续无新增天数：14 → 10" in page  # the change listed by the rule's name
 
 
 def test_escalation_and_lifting_through_the_api(world, presets, client):

@@ -112,8 +112,8 @@ def test_the_change_log_says_values_in_words_under_the_form_labels(world, contro
     assert r.status_code == 200, r.content
     page = client.get(f"/zones/types/{controlled.pk}/").content.decode()
     log = page[page.index("规则变更记录"):]
-    for line in ("满足后: 解除 → 降级", "降级为: — → 防范区", "区内出现病例后升级为: 封控区 → 管控区",
-                 "第几天起须全员核酸阴性: 6 → 5", "可以出户: 是 → 否"):
+    for line in ("满足后：解除 → 降级", "降级为：— → 防范区", "区内出现病例后升级为：封控区 → 管控区",
+                 "第几天起须全员核酸阴性：6 → 5", "可以出户：是 → 否"):
         assert line in log, line
     assert "step_down" not in log and "precaution" not in log and "sealed" not in log
     assert '<label for="f-lift_round_day">第几天起须全员核酸阴性' in page

@@ -12,7 +12,7 @@ The codes of the checks the import shares with forms and the API are defined whe
 messages are made (`registry.checks`, `core.pii`); the import's own are here.
 """
 
-from django.utils.translation import gettext, gettext_noop, ngettext_lazy
+from django.utils.translation import gettext, gettext_noop, ngettext_lazy, pgettext
 
 from fangkong.core.said import define, kept, say
 
@@ -226,7 +226,7 @@ def change_words(diff) -> list[str]:
             choices = {}
         return str(choices.get(value, value))
 
-    return [f"{label}: {word(f, before)} → {word(f, after)}"
+    return [f"{label}{pgettext('a label and what it says', ': ')}{word(f, before)} → {word(f, after)}"
             for f, label, (before, after) in ((f, field_labels([f])[0], v) for f, v in (diff or {}).items())]
 
 

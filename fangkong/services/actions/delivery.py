@@ -90,6 +90,11 @@ def confirm_stop(actor, stop: Stop, *, delivered: bool, client_id, reason="", ph
 
                 # the family hears its goods are outside the door (walk_family 1)
                 door_delivered(actor, stop, run.batch.supplier.name)
+                # a report answered on a promise ("明早9点前送到") is now the family's to confirm
+                from .requests import goods_came
+
+                goods_came(actor, stop.household_id, list(orders.filter(state=Order.State.DELIVERED)
+                                                          .values_list("id", flat=True)))
             if not delivered:
                 p = Problem(batch_id=run.batch_id, household_id=stop.household_id, stop=stop,
                             kind=Problem.Kind.NOT_DELIVERED, text=reason)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid
@@ -195,7 +196,7 @@ def place_group_orders(actor, group: GroupOrder, entries) -> list[Order]:
             except Invalid as err:
                 door = f"{labels.get(h.place_id, '')} {h.door}".strip()
                 for ms in (err.fields or {"": [err.message]}).values():
-                    errors.extend(f"{door}: {m}" for m in ms)
+                    errors.extend(f"{door}{pgettext('a label and what it says', ': ')}{m}" for m in ms)
                     rows.extend({"row": n, "household": h.id, "message": str(m)} for m in ms)
         if errors:  # raised inside the transaction: every order of this entry rolled back
             raise Invalid(_("Nothing was saved: correct these households first."), fields={"entries": errors},

@@ -20,6 +20,7 @@ from .. import access, checks
 from ..home_sampling import chosen, is_home_sampling
 from ..marks import of_households
 from ..models import Category, Request
+from ..redeliveries import awaits_goods, goods_of
 from .told import family_accounts  # whom to tell for a household (never a read shown to anyone)
 
 State = Request.State
@@ -307,9 +308,13 @@ def finish(actor, req: Request, result: str, *, said=None, audit=None) -> Reques
     language in their messages (`result` is kept as written)."""
     req = _move(actor, req, [State.NEW, State.TAKEN], State.DONE, "done_at", result=result, audit=audit)
     body = said or result
-    # the household reads what was done and confirms it (its own logins; one message a request)
-    _tell(actor, req, family_accounts(req.household_id), gettext_lazy("Done, please confirm, %(category)s: %(where)s"),
-          "done", body=body)
+    # the household reads what was done and confirms it (its own logins; one message a request);
+    # answered on a promise while its goods have not come (`redeliveries.awaits_goods`), it reads
+    # the answer and is asked to confirm once they come (`goods_came`)
+    waits = awaits_goods(req)
+    _tell(actor, req, family_accounts(req.household_id),
+          gettext_lazy("The community answered, %(category)s: %(where)s") if waits
+          else gettext_lazy("Done, please confirm, %(category)s: %(where)s"), "done", body=body)
     # and whoever handed it over, or answers the household's requests, knows it waits for the
     # household (found on a night walk: marked done, it left the queue and nobody was told;
     # an elderly woman living alone may not confirm by herself)
@@ -343,6 +348,9 @@ def confirm(actor, req: Request, how: str = "") -> Request:
     told them (`how`: by phone, at the door, told by the family) — kept on the request
     (`confirmed_by`, `confirmed_how`) and in the audit event (`on_behalf`)."""
     access.require_request(actor, req, confirm=True)
+    if awaits_goods(req):  # answered on a promise: its goods have not come (`redeliveries.awaits_goods`)
+        raise Conflict(_("The goods have not come yet: confirm once they are at the door. If the answer is not "
+                         "good enough, say it is not resolved."))
     own = access.speaks_for(actor, req.household_id)
     how = how.strip() if isinstance(how, str) and not own else ""
     if not own and how not in {code for code, _w in confirm_ways()}:
@@ -353,6 +361,21 @@ def confirm(actor, req: Request, how: str = "") -> Request:
     _tell_asker(actor, req, gettext_lazy("Your request for a neighbour is closed as answered, %(category)s: "
                                          "%(where)s"), "confirmed", body=req.result)
     return req
+
+
+def goods_came(actor, household_id, order_ids) -> int:
+    """A door delivered (`delivery.confirm_stop`, in its transaction): the family's reports
+    marked done on a promise whose goods (`redeliveries.goods_of`) are among the orders just
+    delivered are now to confirm — the family is asked, once a report. How many."""
+    reqs = list(Request.objects.filter(household_id=household_id, state=State.DONE, order__isnull=False)
+                .select_related("category", "household", "household__place"))
+    goods = goods_of(reqs)
+    came = [r for r in reqs if goods.get(r.id) is not None and goods[r.id].id in set(order_ids)]
+    for r in came:
+        _tell(actor, r, family_accounts(household_id),
+              gettext_lazy("Your goods came: please confirm it is resolved, %(category)s: %(where)s"),
+              "goods_came", body=r.result)
+    return len(came)
 
 
 def reopen(actor, req: Request, reason: str) -> Request:

@@ -68,7 +68,7 @@
     items.forEach(function (it) {
       if (it.kind === "result") {
         var p = person(it.resident), el = p && p.querySelector(".pending");
-        if (el) { el.hidden = false; el.textContent = S.waiting + ": " + resultLabel(it.result); }
+        if (el) { el.hidden = false; el.textContent = S.waiting + S.sep + resultLabel(it.result); }
       } else {
         kits[it.household] = (kits[it.household] || 0) + it.count;
       }

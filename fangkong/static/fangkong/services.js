@@ -5,8 +5,9 @@
 // with the server's reason and shown on its row. After each sync (and on opening, coming
 // back online, every minute) the list is read again from the server (GET
 // /api/v1/services/runs/{id}): a door another carrier confirmed loses its buttons and "还剩 N
-// 户" is the server's — found on a phone: a second carrier's page still offered a door
-// already delivered and said 18 doors where the server had 16. The badge says online or
+// 户" is the server's less the doors tapped on this phone — found on a phone: a second
+// carrier's page still offered a door already delivered and said 18 doors where the server
+// had 16. The badge says online or
 // offline (queue.js netBadge, the station's too).
 (function () {  // the help form: "who" of 上门采样 shown only while that kind of help is chosen
   document.querySelectorAll("fieldset[data-for-category]").forEach(function (box) {
@@ -37,13 +38,20 @@
     var f = document.querySelector("input[name=csrfmiddlewaretoken]");
     return f ? f.value : "";
   }
-  // "N of M doors to go": the doors the server has not yet confirmed (a door waiting on
-  // the phone still counts; it drops once sent and accepted). With none left, the server's
-  // words for how the run ended ("配送结束，1 户未送达"): `ended`, from its last answer.
+  // "N of M doors to go": the doors neither confirmed by the server nor tapped on this phone
+  // (a door waiting here to be sent, or in its "Undo" seconds, is counted as marked: the
+  // badge beside says how many wait to be sent; found walking a run: "还剩 24 户" did not
+  // move after a tap). A tap refused by the server counts again. With none left on the
+  // server, its words for how the run ended ("配送结束，1 户未送达"): `ended`, from its
+  // last answer; with every door marked but some still on the phone, that is said.
   var ended = null;
   function left() {
-    var n = document.querySelectorAll("#stops li.stop[data-state=pending]").length;
-    if (n === 0 && ended) {
+    var waiting = {};
+    if (typeof q !== "undefined") q.items().forEach(function (it) { waiting[String(it.stop)] = true; });
+    var open = document.querySelectorAll("#stops li.stop[data-state=pending]");
+    var n = 0;
+    open.forEach(function (li) { if (!waiting[li.getAttribute("data-stop")]) n += 1; });
+    if (open.length === 0 && ended) {
       $("left").textContent = ended.text;
       $("left").classList.toggle("warn-text", ended.unresolved > 0);
       // and under the last door, where the thumb that confirmed it is
@@ -53,6 +61,10 @@
     } else if (n > 0) {
       $("ended").hidden = true;
       $("left").textContent = $("t-left").textContent.replace("__N__", n);
+      $("left").classList.remove("warn-text");
+    } else if (open.length > 0) {
+      $("ended").hidden = true;
+      $("left").textContent = $("t-all-marked").textContent;
       $("left").classList.remove("warn-text");
     }
   }
@@ -173,6 +185,7 @@
     });
   }
   function refresh() {
+    left();  // a tap on this phone (or its Undo) moves the count at once
     var w = $("waiting");
     w.textContent = q.size();
     w.className = "badge" + (q.size() ? " warn" : " muted");

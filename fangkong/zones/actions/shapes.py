@@ -8,7 +8,7 @@ import json
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Invalid
@@ -83,7 +83,7 @@ def import_geojson(actor, root: Place, text: str) -> int:
             continue
         problem = check_geometry(f.get("geometry"))
         if problem:
-            rows.append({"row": i, "column": "geometry", "message": f"{place.name}: {problem}"})
+            rows.append({"row": i, "column": "geometry", "message": f"{place.name}{pgettext('a label and what it says', ': ')}{problem}"})
             continue
         saved[place.id] = f["geometry"]
     if rows:
