@@ -163,20 +163,29 @@ def team_ids(actor_or_scope) -> list[int]:
     return cached
 
 
-def team_user_ids(team_id) -> set[int]:
-    """The accounts of a team's volunteers who may go out for it: those `team_ids` gives the
-    team (approved, the volunteer role held now, none kept home). Whom a run or a request
-    given to the team is told to."""
+def going_out():
+    """Volunteer records who may go out for their community now (the one rule): approved,
+    with an active account, the volunteer role held now, none kept home (sealed in, or a
+    code not green). Whom a team's run or request reaches (`team_user_ids`), whom a request
+    may be given to by name (`may_be_given`) and who feeds a pet (`care.on_duty_volunteer`)."""
     from fangkong.volunteers.access import role_now
-    from fangkong.volunteers.models import TeamMember, Volunteer
+    from fangkong.volunteers.models import Volunteer
     from fangkong.zones.queries import kept_home
+
+    return (Volunteer.objects.filter(role_now(), status=Volunteer.Status.APPROVED, user__isnull=False,
+                                     user__is_active=True)
+            .exclude(kept_home()))
+
+
+def team_user_ids(team_id) -> set[int]:
+    """The accounts of a team's volunteers who may go out for it (`going_out`: those
+    `team_ids` gives the team). Whom a run or a request given to the team is told to; none,
+    and the pages ask first and say nobody is told."""
+    from fangkong.volunteers.models import TeamMember
 
     if not team_id:
         return set()
-    counting = Volunteer.objects.filter(role_now(), status=Volunteer.Status.APPROVED).values("id")
-    return set(TeamMember.objects.filter(team_id=team_id, volunteer__user__isnull=False,
-                                         volunteer_id__in=counting)
-               .exclude(kept_home("volunteer__household_id", "volunteer__id_hash"))
+    return set(TeamMember.objects.filter(team_id=team_id, volunteer_id__in=going_out().values("id"))
                .values_list("volunteer__user_id", flat=True))
 
 
@@ -410,7 +419,7 @@ def answerers_of(levels, *, staff: bool) -> set[int]:
 
 def may_be_given(user, req) -> bool:
     """May a request be given to this person: staff or a grid worker who runs services over
-    it, or a volunteer on a team of its community who may go out (`team_user_ids`)."""
+    it, or a volunteer of its community (or on a team of it) who may go out (`going_out`)."""
     from fangkong.accounts.scope import scope_for
     from fangkong.volunteers.models import Team
 
@@ -418,6 +427,8 @@ def may_be_given(user, req) -> bool:
         return False
     if scope_for(user).allows(RUN, req):
         return True
+    if going_out().filter(user=user, community_id=req.community_id).exists():
+        return True  # one of its community who may go out, in a team or not (the request page's list)
     teams = Team.objects.filter(community_id=req.community_id, memberships__volunteer__user=user)
     return any(user.id in team_user_ids(t) for t in teams.values_list("id", flat=True))
 

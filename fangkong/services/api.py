@@ -387,8 +387,8 @@ def run_assign(request, pk: int, body: RunAssignIn):
     team = queries.run_team(run, body.team)
     if team is None:
         raise Invalid(fields={"team": [_("No such team here.")]})
-    handoff.assign_run(actor_of(request), run, team=team)
-    return run_out(queries.runs(request.scope).get(pk=run.pk))
+    given = handoff.assign_run(actor_of(request), run, team=team)
+    return {**run_out(queries.runs(request.scope).get(pk=run.pk)), "told": given.told}  # as the page says
 
 
 @router.post("/services/stops/{pk}/confirm", response={201: ConfirmOut, 200: ConfirmOut})
@@ -557,7 +557,13 @@ def request_step(request, pk: int, step: RequestStep, body: StepIn):
         user = User.objects.filter(pk=body.assignee).first() if body.assignee else None
         if body.assignee and user is None:  # as one of another community: nothing said of either
             raise Invalid(fields={"assignee": [requests.refused_assignee()]})
-        r = requests.assign(a, r, assignee=user, team=_team(request, body.team))
+        team = None
+        if body.team is not None:  # a team of its community, as the page offers (grid workers too)
+            team = queries.run_team(r, body.team)
+            if team is None:
+                raise Invalid(fields={"team": [_("No such team here.")]})
+        r = requests.assign(a, r, assignee=user, team=team)
+        return {**request_out(queries.with_doors([r])[0], request.scope), "told": r.told}  # as the page says
     return request_out(queries.with_doors([r])[0], request.scope)
 
 

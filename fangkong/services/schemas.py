@@ -277,6 +277,9 @@ class RunOut(DoorsOutcome):
     state: str
     stops: int
     pending: int
+    told: int | None = Field(None, description="`assign` only: how many carry it now and were told (its team's "
+                             "volunteers who may go out). 0: nobody may go out for that team and nobody was told. "
+                             "Null in any other answer.")
 
 
 class NoContactOut(Schema):
@@ -478,6 +481,9 @@ class RequestOut(Schema):
     assignee_name: str  # who has it ("" when nobody): with `state` new, given to them, not taken yet
     team: int | None
     team_name: str
+    told: int | None = Field(None, description="`assign` only: how many were told (the person; the team's "
+                             "volunteers who may go out now). 0: nobody may go out for it and nobody was told — "
+                             "give it to another team or a person. Null in any other answer.")
     taken_at: datetime.datetime | None
     result: str
     reopened_at: datetime.datetime | None = None

@@ -21,12 +21,13 @@ from fangkong.core.access import one
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Invalid, NotFound
 from fangkong.core.text import join_words
-from fangkong.core.views import act, confirm_step, confirmed, next_or, page, photo_response
+from fangkong.core.views import confirm_step, confirmed, next_or, page, photo_response
 from fangkong.core.when import names_day
 from fangkong.registry.contacts import with_contact_phones
 from fangkong.registry.models import Household, Place
 
 from . import access, delivery_queries, home_sampling, queries, redeliveries, report_queries
+from . import give_views as give_pages
 from . import redelivery_views as redeliver_pages
 from .actions import arrival, care, delivery, handoff, order_problem, orders, pricing, requests
 from .actions import disinfection as dis
@@ -412,8 +413,7 @@ def _give_run(request, r):
                      "is told, and the doors wait.") % words
         return confirm_step(request, title=_("Give the run to %(building)s to %(team)s?") % words, lines=lines,
                             warn=warn, yes=_("Yes, give it to %(team)s") % words, back=here + "#give")
-    return act(request, lambda a: handoff.assign_run(a, r, team=team), to=here,
-               done=_("Given to %(team)s: its volunteers are told.") % words, catch=(Invalid, Conflict))
+    return give_pages.give_run(request, r, team)  # then how many were told, or that nobody was
 
 
 @page
@@ -457,15 +457,10 @@ def request_page(request, pk):
                 r = requests.reopen(a, r, request.POST.get("reason", ""))
                 messages.success(request, _("Sent back: %(who)s and the community staff are told it is not "
                                             "resolved.") % {"who": r.holder or _("the grid worker")})
-            elif step == "assign":
-                from fangkong.volunteers.models import Team
-
-                team = Team.objects.filter(pk=request.POST.get("team") or 0, community_id=r.community_id).first()
-                if team is None:
-                    raise Invalid(fields={"team": [_("No such team here.")]})
-                requests.assign(a, r, team=team)
-                messages.success(request, _("Given to %(team)s: its volunteers are told, and one of them "
-                                            "takes it.") % {"team": team.name})
+            elif step == "assign":  # to a team (asked first when nobody of it may go out) or a person
+                asked = give_pages.give_request(request, a, r)
+                if asked is not None:
+                    return asked
             elif step == "triage":
                 urgent = request.POST.get("urgent") == "1"
                 due = request.POST.get("due_at", "")
@@ -538,7 +533,8 @@ def request_page(request, pk):
         "asker_phone": asker_phone,
         "may_work": may_work, "may_confirm": _may(access.require_request, scope, r, confirm=True),
         "awaits_goods": goods is not None, "goods_progress": goods.progress[1] if goods is not None else "",
-        "may_manage": may_manage, "now": timezone.now(), "teams": _teams(r), "own": own,
+        "may_manage": may_manage, "now": timezone.now(), "give": give_pages.choices(r) if may_manage else {},
+        "own": own,
         "may_withdraw": r.state in Request.OPEN and access.may_withdraw(scope, r),
         "withdrawn_by": (r.withdrawn_by.display_name or r.withdrawn_by.username) if r.withdrawn_by_id else "",
         "follower": follower,
@@ -613,12 +609,6 @@ def _members(hh, asked) -> list:
     for p in people:
         p.ticked = str(p.id) in ticked if ticked is not None else p.default
     return people
-
-
-def _teams(r):
-    from fangkong.volunteers.models import Team
-
-    return list(Team.objects.filter(community_id=r.community_id).order_by("name")[:50])
 
 
 def _may(check, *args, **kw) -> bool:

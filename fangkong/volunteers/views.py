@@ -323,6 +323,7 @@ def team(request, pk):
         ids = {m.id for m in members}
         ctx["candidates"] = [v for v in queries.volunteer_list(request.scope, t.community_place,
                                                                 status="approved", lent=False)[:500] if v.id not in ids]
+        ctx["candidates_kept"] = queries.kept_home_ids(ctx["candidates"])  # "须居家" there too, as on members
     return render(request, "volunteers/team.html", ctx)
 
 

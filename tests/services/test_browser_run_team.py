@@ -67,7 +67,7 @@ def test_a_worker_splits_the_waiting_batch_and_gives_a_run_to_another_team(phone
     page.shot("services-team-03-asked")
     page.click("text=是，交给封控三组")
     page.wait_for_load_state()
-    assert "已交给封控三组：已通知该队志愿者。" in page.inner_text("main")
+    assert "已交给封控三组：已通知 2 名队员。" in page.inner_text("main")
     assert "封控三组" in page.inner_text("#holder")
     _fits(page)
     page.shot("services-team-04-given")

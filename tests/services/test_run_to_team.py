@@ -69,7 +69,7 @@ def test_staff_hand_a_run_over_to_another_team_from_its_page_asked_first(world, 
     run.refresh_from_db()
     assert run.team_id == svc.team.id  # nothing yet
     r = s.post(url, {"do": "team", "team": team.id, "confirm": "1"}, follow=True)
-    assert r.redirect_chain[-1][0] == url and "已交给封控三组：已通知该队志愿者。" in _text(r)
+    assert r.redirect_chain[-1][0] == url and "已交给封控三组：已通知 2 名队员。" in _text(r)
     run.refresh_from_db()
     assert run.team_id == team.id and run.carrier_id is None
     event = AuditEvent.objects.filter(action="services.run.assign").latest("id")

@@ -72,9 +72,31 @@ def feed_today(day=None, *, volunteer_of=None) -> dict:
         user = volunteer_of(f.pet, day)
         if user is not None:
             assigned += Feeding.objects.filter(pk=f.pk, volunteer=None).update(volunteer=user)
+        else:
+            _tell_nobody_feeds(f)
     back = Pet.objects.filter(is_active=True).exclude(owners_away_q())
     stopped = Feeding.objects.filter(pet__in=back, done_at=None, stopped=False).update(stopped=True)
     return {"feedings": len(feedings), "feedings_assigned": assigned, "feedings_stopped": stopped}
+
+
+def _tell_nobody_feeds(feeding) -> None:
+    """A feeding nobody on duty may take (none of the teams there may go out, or none left):
+    the grid worker and the staff are told, once for each feeding (`key`), to give it to
+    someone on the pets page."""
+    from django.urls import reverse
+
+    from fangkong.core.actor import Actor
+    from fangkong.notify.actions import notify
+    from fangkong.registry.queries import address_labels
+
+    pet, hh = feeding.pet, feeding.pet.household
+    words = {"pet": pet.name, "where": f"{address_labels([hh]).get(hh.place_id, '')} {hh.door}".strip()}
+    notify(Actor.system(via="task"), access.answerer_ids(feeding, staff=True), kind="services.feeding",
+           title=lambda: _("No volunteer to feed %(pet)s today: %(where)s") % words,
+           body=lambda: _("No volunteer on duty there may go out now (sealed in, kept at home, or no longer a "
+                          "volunteer). Give the feeding to someone on the pets page."),
+           url=reverse("services_pets", args=[feeding.community_id]), place=hh.place,
+           key=f"services.feeding.{feeding.id}.nobody")
 
 
 def on_duty_volunteer(pet, day):
@@ -82,8 +104,9 @@ def on_duty_volunteer(pet, day):
     duty for the pet's place — the team whose area is the nearest place above the household
     (its unit, building, compound, grid…; a team without an area covers its whole
     community). Yesterday's feeder keeps the pet when still on such a team; otherwise the
-    least loaded today, then the longest standing member. None when nobody fits (staff then
-    see the task unassigned)."""
+    least loaded today, then the longest standing member. Only members who may go out and
+    hold the role now (`access.going_out`). None when nobody fits (staff then see the task
+    unassigned, and they and the grid worker are told once: `_tell_nobody_feeds`)."""
     import datetime
 
     from fangkong.volunteers.models import Team, TeamMember
@@ -96,8 +119,9 @@ def on_duty_volunteer(pet, day):
              .filter(Q(area=None) | Q(area_id__in=list(depth))).only("id", "area_id")}
     if not teams:
         return None
-    members = list(TeamMember.objects.filter(team_id__in=teams, volunteer__status="approved",
-                                             volunteer__user__is_active=True)
+    # only those who may go out and still hold the role now: the rule a team's requests and runs
+    # reach (`access.going_out`): none sealed in, kept home, or no longer a volunteer
+    members = list(TeamMember.objects.filter(team_id__in=teams, volunteer_id__in=access.going_out().values("id"))
                    .values_list("team_id", "volunteer__user_id", "joined_at"))
     if not members:
         return None

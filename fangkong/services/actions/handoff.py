@@ -382,7 +382,8 @@ def assign_run(actor, run: Run, *, team=None, carrier=None) -> Run:
     (`tell_carriers`), the new team's leader in words of their own (`_tell_leader`: their
     team was given it, from whom, how many doors are left) and the carriers it was taken
     from, who may be on the stairs with it (`_tell_taken`). Given again as it is (a retry, a
-    double tap): nothing changes, nobody is told. A finished run (every door confirmed) is
+    double tap): nothing changes, nobody is told again. `told` on the run returned: how many
+    carry it (told, now or at the first give; 0: nobody may go out for it). A finished run (every door confirmed) is
     refused (409): its doors are closed."""
     access.require_run(actor, run, manage=True)
     if team is not None and team.community_id != run.community_id:
@@ -399,6 +400,7 @@ def assign_run(actor, run: Run, *, team=None, carrier=None) -> Run:
         was = {"team": locked.team_id, "carrier": locked.carrier_id}
         now = {"team": getattr(team, "id", None), "carrier": getattr(carrier, "id", None)}
         run.team, run.carrier = team, carrier
+        run.told = len(access.carrier_ids(run) - {getattr(_user(actor), "id", None)})  # who carries it, told
         if was == now:
             return run
         Run.objects.filter(pk=run.pk).update(team=team, carrier=carrier)

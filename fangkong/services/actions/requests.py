@@ -220,7 +220,9 @@ def refused_assignee() -> str:
 
 
 def assign(actor, req: Request, *, assignee=None, team=None) -> Request:
-    """Give an open request to a person and/or a team (staff, grid workers). Given, it waits
+    """Give an open request to a person and/or a team (staff, grid workers): `told` on the
+    request returned is how many were told (a team's volunteers who may go out, the person;
+    0: nobody can go out for it, and the page and API say so). Given, it waits
     for them to take it: `new` again, the one who had taken it cleared — unless it is given
     to that same person — so it is never "taken" by nobody (found walking the demo)."""
     access.require_request(actor, req, manage=True)
@@ -232,7 +234,7 @@ def assign(actor, req: Request, *, assignee=None, team=None) -> Request:
             raise Conflict(_("This request is closed."))
         req.state, req.assignee_id, req.team_id, req.taken_at = (locked.state, locked.assignee_id,
                                                                  locked.team_id, locked.taken_at)
-        _assign(actor, req, assignee, team)
+        req.told = _assign(actor, req, assignee, team)  # how many were told: the page and API say it
     return req
 
 
@@ -254,6 +256,7 @@ def _assign(actor, req, assignee, team):
         told |= access.team_user_ids(team.id)  # not those kept home: they cannot open it
     _tell(actor, req, told, gettext_lazy("A request for you, %(category)s: %(where)s"),
           f"assigned.{getattr(assignee, 'id', '')}.{getattr(team, 'id', '')}")
+    return len(told - {getattr(_user(actor), "id", None), None})
 
 
 def give_back(actor, req: Request) -> Request:
