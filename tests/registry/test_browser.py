@@ -28,7 +28,7 @@ def roster_bytes():
     ws.append([1, "孙秀兰", "女", "14010619480904786X", "17446416120", "光明小区", "1号楼", "1单元",
                "101", "户主", "在家", "独居老人", None])
     ws.append([2, "于海涛", "男", "140106194902100530", "17629786286", "光明小区", "1号楼", "1单元",
-               "102", "户主", "在家", None, None])
+               "103", "户主", "在家", None, None])  # 102 has its head already (夏明, the world's)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue(), 2
