@@ -464,6 +464,10 @@ TASKS = {
 FANGKONG_WORKER_BEAT_SECONDS = envint("FANGKONG_WORKER_BEAT_SECONDS", 10)
 FANGKONG_WORKER_LEASE_SECONDS = envint("FANGKONG_WORKER_LEASE_SECONDS", 60)
 FANGKONG_RECOVER_SECONDS = envint("FANGKONG_RECOVER_SECONDS", 30)
+# Morning check-ins (services/actions/care.py) still open at this time of the site's day
+# ("HH:MM", TIME_ZONE) are sent as one list per grid to its grid workers and the community
+# staff, once a day (services/actions/care_late.py); the check-in page shows the time.
+FANGKONG_CHECK_IN_BY = env("FANGKONG_CHECK_IN_BY", "10:00")
 FANGKONG_JOB_MAX_ATTEMPTS = envint("FANGKONG_JOB_MAX_ATTEMPTS", 3)
 # The operations page (/ops/) says something is wrong when a job due this many seconds has
 # not started, or the newest archive in var/backups is older than this many hours

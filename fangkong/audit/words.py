@@ -200,6 +200,7 @@ ACTIONS = {
     "services.order.late": _("Order not delivered by its need-by: staff told"),
     "services.category.edit": _("Request category changed"),
     "services.check_in": _("Morning check-in recorded"),
+    "services.check_ins.late": _("Morning calls still not made at the deadline: listed to the grid worker and staff"),
     "services.pet.add": _("Pet recorded"),
     "services.feeding.assign": _("Pet feeding given to a volunteer"),
     "services.feeding.done": _("Pet fed"),

@@ -15,6 +15,7 @@ from fangkong.registry.models import Place
 from . import (
     access,
     batch_queries,
+    check_ins,
     delivery_queries,
     home_sampling,
     queries,
@@ -44,6 +45,7 @@ from .schemas import (
     CategoryOut,
     CategoryPatch,
     CheckIn_,
+    CheckInFigureOut,
     CheckInIn,
     CheckInOut,
     ConfirmIn,
@@ -612,6 +614,16 @@ def check_in_out(c) -> dict:
 def check_in_list(request, place: int | None = None):
     p = _place(request, place) if place else None
     return [check_in_out(c) for c in queries.check_ins(request.scope, place=p)[:LIMIT]]
+
+
+@router.get("/services/check-ins/figure", response=CheckInFigureOut, description=(
+    "Today's morning check-ins as one figure (the page's and the dashboard's): `due`, `done` (called), "
+    "`open` (not called: due − done), `no_answer`, `words` (said in the reader's language) and `by`, the "
+    "time they are due (10:00 unless the site sets another); `place`: under that place."))
+def check_in_figure(request, place: int | None = None):
+    p = _place(request, place) if place else None
+    t = check_ins.tally(queries.check_ins(request.scope, place=p))
+    return dict(t, by=check_ins.deadline())
 
 
 @router.post("/services/check-ins/{pk}", response=CheckInOut)

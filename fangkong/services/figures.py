@@ -12,18 +12,23 @@ are their household's).
 |                   | cancelled has no time stamp: it counts as closed)                    |
 | requests overdue  | of those, due before `at`                                             |
 | exceptions open   | raised by `at` and not resolved by then                               |
+| morning check-ins | of `at`'s day: due, called (recorded by `at`), not called (due −     |
+|                   | called), no answer — the one figure, `check_ins.py`                   |
 """
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.figures import Figure, Provider, Tally, grouped, in_day
 from fangkong.registry.models import LEVELS
 
-from .models import Problem, Request, Stop
+from . import check_ins
+from .models import CheckIn, Problem, Request, Stop
 
 GROUP = _("Sealed-area services")
-KEYS = ("doors_delivered", "doors_missed", "requests_open", "requests_overdue", "exceptions_open")
+KEYS = ("doors_delivered", "doors_missed", "requests_open", "requests_overdue", "exceptions_open",
+        *check_ins.KEYS)
 
 
 
@@ -43,6 +48,9 @@ def compute(nodes, at, parent=None, after=None) -> dict:
              requests_open=Count("id"), requests_overdue=Count("id", filter=Q(due_at__lt=at)))
     grouped(Problem.objects.filter(Q(resolved_at=None) | Q(resolved_at__gt=at), **under,
                                     created_at__lte=at), col, out, exceptions_open=Count("id"))
+    grouped(CheckIn.objects.filter(day=timezone.localdate(at), **under), col, out, **check_ins.aggs(at))
+    for row in out.values():  # not called = due − called (`check_ins.finish`)
+        check_ins.finish(row)
     return out
 
 
@@ -52,4 +60,9 @@ PROVIDER = Provider("services", (
     Figure("requests_open", _("Requests open"), GROUP, worse="high"),
     Figure("requests_overdue", _("Requests overdue"), GROUP, worse="high", short=_("Overdue")),
     Figure("exceptions_open", _("Delivery exceptions open"), GROUP, worse="high", short=_("Exceptions")),
+    Figure("check_ins_due", _("Morning check-ins due today"), GROUP, short=_("Check-ins due")),
+    Figure("check_ins_done", _("Morning check-ins called"), GROUP, short=_("Called")),
+    Figure("check_ins_open", _("Morning check-ins not called"), GROUP, worse="high", short=_("Not called")),
+    Figure("check_ins_no_answer", _("Morning check-ins with no answer"), GROUP, worse="high",
+           short=_("No answer")),
 ), compute)

@@ -597,6 +597,10 @@ class CheckIn(Levels):
     request = models.ForeignKey(Request, models.SET_NULL, null=True, blank=True, related_name="+")
     done_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="+")
     done_at = models.DateTimeField(null=True, blank=True)
+    # still open at the day's deadline (settings.FANGKONG_CHECK_IN_BY): put on its grid's list,
+    # once (`care_late.tell_open_check_ins`, claimed by `core.once.claim`); a call made after
+    # the deadline (someone watched over since) is set at once: it was never on a list
+    late_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["resident", "day"], name="svc_checkin_once")]

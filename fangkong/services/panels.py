@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.registry.models import LEVELS
 
-from . import access, batch_queries, queries, report_queries
+from . import access, batch_queries, check_ins, queries, report_queries
 from .models import Request
 from .order_changes import with_arriving
 
@@ -57,6 +57,9 @@ def _panel(request, place, counts=True):
         "problems": queries.problems(scope, place=place).count(),
         "unassigned": queries.unassigned_feedings(scope, place=place).count(),
         "disinfection": queries.overdue_disinfections(scope, place).count(),
+        # today's morning calls, the one figure (`check_ins.tally`: the page's and the dashboard's)
+        "check_ins": check_ins.tally(queries.check_ins(scope, place=place)),
+        "check_ins_late": check_ins.past_deadline(now),
         # sealed households with nothing coming (a newly sealed building: found on a lockdown day)
         "sealed": report_queries.sealed_without_orders(scope, place, limit=0)}, request=request)
 

@@ -637,6 +637,15 @@ class CheckInOut(Schema):
     category: str | None = None  # the code of the request's category
 
 
+class CheckInFigureOut(Schema):
+    due: int
+    done: int
+    open: int
+    no_answer: int
+    words: str  # 晨间探视 应问 M，已问 N，未问 K，无人应答 J
+    by: datetime.datetime  # today's deadline: the calls still open then are listed to the grid workers
+
+
 class CheckInIn(StrictIn):
     result: str
     note: str = ""

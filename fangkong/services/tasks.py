@@ -42,12 +42,14 @@ def recover_services(live) -> dict:
     past their need-by and batches late at the gate told of; pets left
     alone get today's feeding, and stop when their owners are back; from 06:00 the
     day's check-ins, each pass adding whoever became watched over since (a building sealed
-    during the day); routine disinfection's rows for today and tomorrow (ended
+    during the day), and from the deadline (FANGKONG_CHECK_IN_BY) the calls still open sent
+    as one list per grid, once; routine disinfection's rows for today and tomorrow (ended
     with their seal or last day). All idempotent, so a missed pass costs nothing."""
     from django.utils import timezone
 
     from .actions.batch_late import escalate_late_batches
     from .actions.care import check_ins_today, feed_today
+    from .actions.care_late import tell_open_check_ins
     from .actions.order_news import escalate_late_orders
     from .actions.requests import escalate_overdue
     from .actions.routines import make_all
@@ -59,5 +61,7 @@ def recover_services(live) -> dict:
     out.update({f"services_{k}": v for k, v in feed_today(local.date()).items()})
     out.update({f"services_{k}": v for k, v in make_all(live.now).items()})
     if local.hour >= 6:  # whoever is watched over and not on today's list yet: a pass each
-        out["services_check_ins"] = check_ins_today(local.date())
+        out["services_check_ins"] = check_ins_today(local.date(), live.now)
+        # calls still open at the deadline (FANGKONG_CHECK_IN_BY): one list per grid, once
+        out["services_check_ins_late"] = tell_open_check_ins(live.now)
     return out

@@ -32,6 +32,7 @@ from . import redelivery_views as redeliver_pages
 from .actions import arrival, care, delivery, handoff, order_problem, orders, pricing, requests
 from .actions import disinfection as dis
 from .batch_queries import batch_suppliers, left_out, left_out_words, nothing_came, split_preview
+from .check_ins import page_context as check_in_context
 from .exports import owed_xlsx
 from .models import CheckIn, Line, Request, Stop, Supplier
 from .order_changes import with_sent
@@ -178,6 +179,7 @@ def place(request, pk):
         "disinfections": list(queries.disinfections(scope, place=p, open_only=True)[:20]),
         "check_ins_open": check_ins_open, "check_ins_done": check_ins_done,
         "check_ins_total": today.count(), "last": last, "need_categories": queries.need_categories(),
+        **check_in_context(today),  # the one figure, the deadline, the open rows late after it
         "unassigned": list(queries.unassigned_feedings(scope, place=p)[:50]),
         "waiting": batch_suppliers(scope, p),
         # sealed households with no order coming: staff arrange their supplies (a lockdown day)

@@ -121,6 +121,7 @@ A_AT_CUTOFF = {
     "precaution_households": 0, "precaution_people": 0,
     # services: nothing delivered or asked for on D in this scene (tests/services count them)
     "doors_delivered": 0, "doors_missed": 0, "requests_open": 0, "requests_overdue": 0, "exceptions_open": 0,
+    "check_ins_due": 0, "check_ins_done": 0, "check_ins_open": 0, "check_ins_no_answer": 0,
 }
 # community B: no round and no call that day — its ratios are no figure ("–"), not 100 %
 B_AT_CUTOFF = dict.fromkeys(A_AT_CUTOFF, 0) | {

@@ -279,6 +279,7 @@ ROUTES = {
         url(lambda w: f"/feedings/{w.feeding.id}/done"), setup=sscene, body=lambda w: {"note": "已喂"},
         missing=gone(f"/feedings/{MISSING}/done"), **WORK),
     ("GET", "/services/check-ins"): Route(url(lambda w: "/check-ins"), setup=sscene, **ANY_USER),
+    ("GET", "/services/check-ins/figure"): Route(url(lambda w: "/check-ins/figure"), setup=sscene, **ANY_USER),
     ("POST", "/services/check-ins/{pk}"): Route(
         url(lambda w: f"/check-ins/{w.check_in.id}"), setup=sscene, body=lambda w: {"result": "fine"},
         missing=gone(f"/check-ins/{MISSING}"), command=403, leader=403, resident=403),

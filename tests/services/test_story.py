@@ -132,5 +132,6 @@ def test_the_services_figures_for_reports(world, svc):
     requests.raise_request(staff, w.hh201, Category.objects.get(code="rubbish"), "垃圾")
     got = compute([w.unit1, w.unit2], timezone.now())
     assert got[w.unit1.id] == {"doors_delivered": 1, "doors_missed": 1, "requests_open": 1,
-                               "requests_overdue": 1, "exceptions_open": 1}
+                               "requests_overdue": 1, "exceptions_open": 1, "check_ins_due": 0,
+                               "check_ins_done": 0, "check_ins_open": 0, "check_ins_no_answer": 0}
     assert got[w.unit2.id]["requests_open"] == 1 and got[w.unit2.id]["requests_overdue"] == 0

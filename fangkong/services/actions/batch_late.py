@@ -38,6 +38,7 @@ from fangkong.core.when import short_time
 from .. import access
 from ..models import Batch, Line, Stop
 from ..panels import waited
+from .door_helpers import tell_helpers
 from .order_news import supplier_users
 from .told import family_accounts
 
@@ -178,6 +179,7 @@ def door_delivered(actor, stop: Stop, supplier_name: str) -> int:
     from fangkong.notify.actions import notify
     from fangkong.registry.models import Household
 
+    tell_helpers(actor, stop, supplier_name)  # nobody at home can read it: who ordered, the grid worker
     users = family_accounts(stop.household_id)
     if not users:
         return 0

@@ -191,18 +191,24 @@ def no_answer_visit(actor, household, text: str, *, client_id=None) -> Request |
     return r
 
 
-def check_ins_today(day=None) -> int:
+def check_ins_today(day=None, now=None) -> int:
     """The day's check-ins: one for each person watched over (`watched_over`) who has none
     yet that day; returns how many were made. Called on every worker pass from 06:00, so
     someone who becomes watched over during the day — a building sealed after the morning's
     list was made (found on the vulnerable walk: 1号楼 sealed at 05:57, its disabled and
     chronically ill residents never called), a resident tagged 独居老人 by an import — is on
-    the list within a pass, and nobody is listed twice."""
+    the list within a pass, and nobody is listed twice. A call made after the day's deadline
+    (`check_ins.deadline`, `now` past it) is on no late list that day (`care_late`): it is
+    marked told at once."""
+    from ..check_ins import deadline
+
     day = day or timezone.localdate()
+    now = now or timezone.now()
+    late = now if now >= deadline(day) else None
     people = watched_over().exclude(Exists(CheckIn.objects.filter(resident_id=OuterRef("id"), day=day)))
     rows = []
     for r in people.only("id", "household_id", *LEVEL_FIELDS):
-        c = CheckIn(resident_id=r.id, household_id=r.household_id, day=day)
+        c = CheckIn(resident_id=r.id, household_id=r.household_id, day=day, late_told_at=late)
         c.copy_levels(r)
         rows.append(c)
     CheckIn.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
