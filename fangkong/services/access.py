@@ -189,6 +189,18 @@ def team_user_ids(team_id) -> set[int]:
                .values_list("volunteer__user_id", flat=True))
 
 
+def team_reach(team_ids) -> dict[int, int]:
+    """{team id: how many accounts `team_user_ids` would tell}, for many teams in one query
+    (the request page's team list)."""
+    from django.db.models import Count
+
+    from fangkong.volunteers.models import TeamMember
+
+    return dict(TeamMember.objects.filter(team_id__in=list(team_ids), volunteer_id__in=going_out().values("id"))
+                .values("team_id").annotate(n=Count("volunteer__user_id", distinct=True))
+                .values_list("team_id", "n"))
+
+
 def carrier_ids(run) -> set[int]:
     """Who carries a run (`carries`): its carrier and its team's volunteers, none kept home."""
     return carriers_of(run.team_id, run.carrier_id)
