@@ -362,6 +362,45 @@ def require_order(actor_or_scope, order, *, manage=False):
     raise NotFound()
 
 
+def prescriptions_seen(actor_or_scope, orders) -> set[int]:
+    """The ids of the orders (of `orders`, those with a prescription photo) whose photo the
+    user may open (medical data): the pharmacy the order is for (its supplier's own login),
+    staff and grid workers running services over the household (RUN), the household's own
+    login, and a volunteer delivering it — an open run they or their team carry with the
+    household's door in the order's batch, or an open request given to them (or their team)
+    that follows the order (`Request.for_order`). Not a building's leader or command, who
+    see the order but have no need of the photo. Two queries at most, for a list."""
+    from .models import Request, Stop
+
+    scope = _scope(actor_or_scope)
+    own, out, rest = set(supplier_ids(scope)), set(), []
+    for o in orders:
+        if not o.prescription:
+            continue
+        if o.supplier_id in own or scope.allows(RUN, o) or speaks_for(scope, o.household_id):
+            out.add(o.id)
+        else:
+            rest.append(o)
+    if not rest or scope.user is None:
+        return out
+    teams = team_ids(scope)
+    batched = [o for o in rest if o.batch_id]
+    carried = set(Stop.objects.filter(
+        given_q(scope, "run__carrier") | Q(run__team_id__in=teams), run__state="open",
+        run__batch_id__in={o.batch_id for o in batched}, household_id__in={o.household_id for o in batched})
+        .values_list("run__batch_id", "household_id")) if batched else set()
+    followed = set(Request.objects.filter(given_q(scope, "assignee") | Q(team_id__in=teams),
+                                          for_order_id__in=[o.id for o in rest], state__in=Request.OPEN)
+                   .values_list("for_order_id", flat=True))
+    return out | {o.id for o in rest if (o.batch_id, o.household_id) in carried or o.id in followed}
+
+
+def require_prescription(actor_or_scope, order) -> None:
+    """`prescriptions_seen`, else NotFound (forbidden looks like missing)."""
+    if order.id not in prescriptions_seen(actor_or_scope, [order]):
+        raise NotFound()
+
+
 def may_order_for(actor_or_scope, household) -> bool:
     """Place an order or raise a request for `household`: its own login, a leader, grid
     worker or staff over it, or a volunteer while assigned to it."""

@@ -36,6 +36,7 @@ from .actions import (
 from .actions import disinfection as dis
 from .models import Category, Line, Run, Stop
 from .order_changes import with_sent
+from .prescriptions import with_medicine
 from .redeliveries import with_redeliveries
 from .schemas import (
     BatchDetailOut,
@@ -166,7 +167,7 @@ def order_list(request, household: int | None = None, place: int | None = None, 
     hh = queries.get_household(request.scope, household) if household else None
     p = _place(request, place) if place else None
     qs = queries.orders(request.scope, household=hh, place=p, state=state[:20]).prefetch_related("lines")
-    return [order_out(o) for o in with_redeliveries(with_sent(qs[:limit]))]
+    return [order_out(o) for o in with_medicine(request.scope, with_redeliveries(with_sent(qs[:limit])))]
 
 
 @router.post("/services/orders", response={201: OrderOut, 200: OrderOut})
@@ -179,7 +180,7 @@ def order_place(request, body: OrderIn):
         raise Invalid(fields={"supplier": [_("This supplier does not serve this household.")]})
     o = orders.place_order(actor_of(request), hh, s, [(ln.item, ln.quantity) for ln in body.lines],
                            medicine=body.medicine, deadline=body.deadline, note=body.note,
-                           client_id=body.client_id)
+                           client_id=body.client_id, payer=body.payer)
     return Status(201, order_out(o))
 
 

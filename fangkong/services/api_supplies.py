@@ -12,7 +12,7 @@ from fangkong.core.actor import actor_of
 from fangkong.core.errors import Invalid, NotFound
 from fangkong.registry.models import Place
 
-from . import access, queries
+from . import access, prescriptions, queries
 from .actions import delivery, orders, pricing
 from .actions import manifest as manifest_actions
 from .models import Line, Supplier
@@ -66,6 +66,19 @@ def stop_photo(request, pk: int, file: File[UploadedFile], client_id: Form[str] 
     stop = queries.get_stop(request.scope, pk, client_id or None)
     stop, created = delivery.attach_photo(actor_of(request), stop, file)
     return Status(201 if created else 200, {"id": stop.id, "state": stop.state, "photo": bool(stop.photo)})
+
+
+@router.get("/services/orders/{pk}/prescription", url_name="services_order_prescription")
+def order_prescription(request, pk: int):
+    """A medicine order's prescription photo (the image itself), for the pharmacy, staff and
+    grid workers over the household, the household's own login and the volunteer delivering
+    it; 404 for anyone else and for an order without one. Each reading audited."""
+    from fangkong.core.views import photo_response
+
+    o = prescriptions.get_prescription(request.scope, pk)
+    resp = photo_response(o.prescription)
+    prescriptions.shown(actor_of(request), o)
+    return resp
 
 
 def group_out(g, households=None) -> dict:

@@ -15,6 +15,8 @@ from fangkong.core.errors import NotFound
 
 from . import access, queries, supplier_queries
 from .manifest import headers
+from .models import Order
+from .prescriptions import payer_text
 
 
 def owed_xlsx(actor, batch) -> bytes:
@@ -57,15 +59,23 @@ def manifest_xlsx(actor, batch) -> bytes:
     # after the columns the import reads back (`HEADERS`): what came of a line (a short
     # line's count) and its door's outcome, as the manifest page says them (found on the
     # supply evening: "短缺" without a count, and no door said which ¥79.80 was not delivered)
-    ws.append(headers() + [_("Received (quantity)"), _("Door (delivered or not)"), _("Order note")])
+    # and of a medicine order: whether it has a prescription photo (opened on the manifest
+    # page, never in the file), who pays, and a line the pharmacy has still to price
+    ws.append(headers() + [_("Received (quantity)"), _("Door (delivered or not)"), _("Order note"),
+                           _("Prescription photo"), _("Who pays"), _("Price note")])
+    medicine = {o.id: o for o in Order.objects.filter(batch=batch, is_medicine=True)}
     n = 0
     for r in rows:
         for ln in r["lines"]:
+            o = medicine.get(ln.order_id)
             ws.append([ln.order_id, r["household"].id, _clean(r["label"]), _clean(ln.name), ln.quantity,
                        float(ln.price), float(ln.amount),
                        "" if ln.outcome == ln.Check.PENDING else _clean(ln.get_outcome_display()),
                        ln.received if ln.outcome != ln.Check.PENDING else None, _clean(r["door_words"]),
-                       _clean(ln.order_note) or None])
+                       _clean(ln.order_note) or None,
+                       (_("Yes: open it on the manifest page") if o.prescription else _("None given")) if o else None,
+                       (payer_text(o) or _("not said")) if o else None,
+                       _("price to be filled in by the pharmacy") if ln.medicine_unpriced else None])
             n += 1
     out = io.BytesIO()
     wb.save(out)

@@ -68,6 +68,15 @@ class GroupOrder(Levels):
     created_at = models.DateTimeField(default=timezone.now)
 
 
+class Payer(models.TextChoices):
+    """Who pays for a medicine order (付款方式): the family at the door, already paid online,
+    the community paying first, medical insurance or another way."""
+    AT_DOOR = "at_door", _("The household pays on delivery")
+    ONLINE = "online", _("Paid online already")
+    COMMUNITY = "community", _("The community pays first")
+    INSURANCE = "insurance", _("Medical insurance or other")
+
+
 class Order(Levels):
     class State(models.TextChoices):
         PLACED = "placed", _("Placed")
@@ -94,6 +103,9 @@ class Order(Levels):
     is_medicine = models.BooleanField(_("medicine"), default=False)
     medicine = models.CharField(_("medicine"), max_length=200, blank=True)
     prescription = models.FileField(_("prescription photo"), upload_to="prescriptions/%Y/%m/", blank=True)
+    # who pays for a medicine order, chosen when ordering: said to the pharmacy (batch page,
+    # manifest and its file) and to the volunteer at the door (run page, request page)
+    payer = models.CharField(_("who pays"), max_length=12, choices=Payer.choices, blank=True)
     deadline = models.DateTimeField(_("needed by"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     total = models.DecimalField(_("total"), max_digits=10, decimal_places=2, default=0)
@@ -148,6 +160,14 @@ class Order(Levels):
         if s == self.State.PROBLEM:
             return "problem", gettext("Not delivered: the community staff are dealing with it"), None
         return "cancelled", gettext("Cancelled"), None
+
+    @property
+    def goods_text(self) -> str:
+        """What it brings in a few words: its lines ("大米 5kg × 1、…") and its typed medicine."""
+        from fangkong.core.text import join_words
+
+        return join_words([f"{ln.name} × {ln.quantity}" for ln in self.lines.all()]
+                          + ([self.medicine] if self.medicine else []))
 
     def cancel_refused(self) -> str:
         """"" while the order may be cancelled (`orders.cancel_order`): placed, or in a batch
@@ -476,6 +496,11 @@ class Request(Levels):
                               verbose_name=_("order"))
     order_line = models.ForeignKey("Line", models.SET_NULL, null=True, blank=True, related_name="+",
                                    verbose_name=_("order line"))
+    # a need for medicine said on a morning call while the household's medicine order was
+    # still coming (`care.record_check_in`): the request follows that order, never a second
+    # purchase; whoever works on it reads the order's medicine, pharmacy, payer and prescription
+    for_order = models.ForeignKey(Order, models.SET_NULL, null=True, blank=True, related_name="+",
+                                  verbose_name=_("follows the order"))
     order_what = models.CharField(_("what was wrong"), max_length=12, blank=True,
                                   choices=[("short", _("Short: not all of it came")),
                                            ("damaged", pgettext_lazy("goods", "Damaged")),

@@ -4,12 +4,14 @@ import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from django.urls import reverse
 from ninja import Field, Schema
 
 from fangkong.registry.schemas import ClientId, StrictIn
 
 from .actions.requests import DEFAULT_CATEGORIES
 from .order_changes import with_sent
+from .prescriptions import with_medicine
 from .queries import COMING, order_amount
 from .redeliveries import with_redeliveries
 
@@ -57,6 +59,9 @@ class OrderIn(StrictIn):
     medicine: str = ""
     deadline: datetime.datetime | None = None
     note: str = ""
+    payer: str = Field("", description="Who pays for a medicine order: at_door (the household on delivery), "
+                       "online (paid already), community (the community pays first), insurance (medical "
+                       "insurance or other); empty when not said.")
     client_id: ClientId | None = None
 
 
@@ -92,6 +97,14 @@ class OrderOut(Schema):
     is_medicine: bool
     medicine: str
     deadline: datetime.datetime | None
+    payer: str = Field("", description="Who pays for a medicine order (see OrderIn.payer); empty when not said.")
+    payer_text: str = Field("", description="Who pays, in words.")
+    has_prescription: bool = Field(False, description="A prescription photo was given with the order.")
+    prescription_url: str | None = Field(None, description="Where the photo is read (GET): for the pharmacy, "
+                                         "staff and grid workers over the household, the household itself and "
+                                         "the volunteer delivering it; 404 for anyone else.")
+    medicine_price_pending: bool = Field(False, description="Its typed medicine has no price yet: the pharmacy "
+                                         "fills it in (its manifest); not in `total` until then.")
     total: Decimal = Field(description="What the order comes to as the supplier sends it: its batch's manifest "
                                        "lines (the supplier's file may change them), else as ordered.")
     ordered_total: Decimal = Field(description="What the order came to as placed.")
@@ -127,8 +140,13 @@ def order_out(o) -> dict:
         with_sent([o])
     if not hasattr(o, "follow_ups"):  # 补送 (a list reads them for all its rows at once)
         with_redeliveries([o])
+    if not hasattr(o, "medicine_unpriced"):  # who pays, a price to come (a list reads them at once)
+        with_medicine(None, [o])
     return {"id": o.id, "household": o.household_id, "supplier": o.supplier_id, "state": o.state,
             "is_medicine": o.is_medicine, "medicine": o.medicine, "deadline": o.deadline, "total": o.sent_total,
+            "payer": o.payer, "payer_text": o.payer_text, "has_prescription": bool(o.prescription),
+            "prescription_url": reverse("api:services_order_prescription", args=[o.id])
+            if o.prescription else None, "medicine_price_pending": o.medicine_unpriced,
             "ordered_total": o.total, "changed": o.changed,
             "amount_due": _cents(getattr(o, "amount_due", None)), "amount": order_amount(o),
             "coming": o.state in COMING, "placed_at": o.placed_at, "batch": o.batch_id,

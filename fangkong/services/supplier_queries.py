@@ -99,6 +99,8 @@ def manifest(batch: Batch) -> list[dict]:
     confirmed = doors([batch.id])
     # 补送: the follow-ups among its orders, each with the order it makes good ("补送 #15（原订单 #12）")
     again = dict(Order.objects.filter(batch=batch, redelivers__isnull=False).values_list("id", "redelivers_id"))
+    # a medicine order's line with no price yet (its typed medicine): "价格待药房填写", never ¥0.00
+    medicine = set(Order.objects.filter(batch=batch, is_medicine=True).values_list("id", flat=True))
     out, by_hh = [], {}
     for ln in lines:
         row = by_hh.get(ln.household_id)
@@ -114,6 +116,7 @@ def manifest(batch: Batch) -> list[dict]:
             if ln.order_id in again:
                 row["redelivered"].append((ln.order_id, again[ln.order_id]))
         ln.amount = (ln.price * ln.quantity).quantize(CENT)
+        ln.medicine_unpriced = not ln.price and ln.order_id in medicine
         row["lines"].append(ln)
         row["total"] += ln.amount
         if ln.outcome != Line.Check.PENDING:

@@ -12,13 +12,13 @@ from django.utils.translation import ngettext, npgettext
 from fangkong.accounts.queries import office_contacts
 from fangkong.core.actor import Actor
 from fangkong.core.errors import Conflict, Invalid, NotFound
-from fangkong.core.views import page
+from fangkong.core.views import page, photo_response
 
-from . import access, batch_queries, queries, supplier_queries
+from . import access, batch_queries, prescriptions, queries, supplier_queries
 from .actions import manifest as manifest_actions
 from .delivery_queries import with_outcome
 from .exports import manifest_xlsx
-from .models import Supplier
+from .models import Order, Supplier
 from .views import error_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,6 +47,11 @@ def manifest(request, pk):
     b = with_outcome([queries.get_batch(request.scope, pk)])[0]  # "配送结束，1 户未送达"
     rows = supplier_queries.manifest(b)
     amounts = supplier_queries.manifest_amounts(rows)  # as the batch's API gives them
+    # each household's medicine orders: the medicine, who pays, the prescription photo's link
+    medicine = prescriptions.with_medicine(request.scope, Order.objects.filter(batch=b, is_medicine=True)
+                                           .order_by("id"))
+    for r in rows:
+        r["medicine"] = [o for o in medicine if o.household_id == r["household"].id]
     return render(request, "services/manifest.html", {
         "batch": b, "rows": rows, "figures": queries.batch_figures(b),
         "total": amounts["manifest_amount"], "owed": amounts["owed_amount"],
@@ -91,3 +96,14 @@ def _may_import(scope, batch) -> bool:
     except Exception:  # NotFound, Forbidden: simply no form
         return False
     return batch.state == batch.State.EXPECTED
+
+
+@page
+def prescription(request, pk):
+    """A medicine order's prescription photo, for the pharmacy, staff and grid workers over
+    the household, the household itself and the volunteer delivering it
+    (`access.prescriptions_seen`); 404 for anyone else. Each opening audited."""
+    o = prescriptions.get_prescription(request.scope, pk)
+    resp = photo_response(o.prescription)
+    prescriptions.shown(Actor.from_request(request), o)
+    return resp

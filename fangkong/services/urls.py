@@ -27,6 +27,7 @@ urlpatterns = [
     path("services/p/<id:pk>/groups/", group_views.groups, name="services_groups"),
     path("services/groups/<id:pk>/", group_views.group, name="services_group"),
     path("services/stops/<id:pk>/photo", views.stop_photo, name="services_stop_photo"),
+    path("services/orders/<id:pk>/prescription", supplier_views.prescription, name="services_prescription"),
     path("services/batches/<id:pk>/", views.batch, name="services_batch"),
     path("services/batches/<id:pk>/owed.xlsx", views.owed, name="services_owed"),
     path("services/batches/<id:pk>/manifest/", supplier_views.manifest, name="services_manifest"),

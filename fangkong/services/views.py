@@ -26,7 +26,15 @@ from fangkong.core.when import names_day
 from fangkong.registry.contacts import with_contact_phones
 from fangkong.registry.models import Household, Place
 
-from . import access, delivery_queries, home_sampling, queries, redeliveries, report_queries
+from . import (
+    access,
+    delivery_queries,
+    home_sampling,
+    prescriptions,
+    queries,
+    redeliveries,
+    report_queries,
+)
 from . import give_views as give_pages
 from . import redelivery_views as redeliver_pages
 from .actions import arrival, care, delivery, handoff, order_problem, orders, pricing, requests
@@ -34,7 +42,7 @@ from .actions import disinfection as dis
 from .batch_queries import batch_suppliers, left_out, left_out_words, nothing_came, split_preview
 from .check_ins import page_context as check_in_context
 from .exports import owed_xlsx
-from .models import CheckIn, Line, Request, Stop, Supplier
+from .models import CheckIn, Line, Order, Payer, Request, Stop, Supplier
 from .order_changes import with_sent
 
 
@@ -304,7 +312,18 @@ def batch(request, pk):
         # orders the supplier's manifest left out: back to waiting, never silently (`actions.manifest`)
         "left_out": left_out_words(left_out(b)),
         # doors of which nothing came: no stop, the household must be told (`handoff.split`)
-        "nothing_came": (empty := nothing_came(b)), "nothing_came_words": join_words(empty)})
+        "nothing_came": (empty := nothing_came(b)), "nothing_came_words": join_words(empty),
+        # its medicine orders: the medicine, who pays, the prescription photo (the pharmacy dispenses by it)
+        "medicine": _medicine_orders(request.scope, Order.objects.filter(batch=b, is_medicine=True))})
+
+
+def _medicine_orders(scope, qs) -> list:
+    """Medicine orders each with its door (`.door`) and `prescriptions.with_medicine`'s words."""
+    found = prescriptions.with_medicine(scope, qs.select_related("household").order_by("deadline", "id"))
+    doors = queries.door_labels({o.household for o in found})
+    for o in found:
+        o.door = doors.get(o.household_id, "")
+    return found
 
 
 def _split_lines(b) -> list[str]:
@@ -364,6 +383,12 @@ def run(request, pk):
     may_give = r.state == r.State.OPEN and _may(access.require_run, request.scope, r, manage=True)
     audit_door_phones(actor(request), r, rows)  # each door's `no_contact`: `delivery_queries.checklist`
     delivery_queries.with_outcome([r])  # "共 24 户，还剩 3 户", then "配送结束，1 户未送达"
+    # each door's medicine orders: who pays (asked at the door) and the prescription photo
+    medicine = prescriptions.with_medicine(request.scope, Order.objects.filter(batch_id=r.batch_id, is_medicine=True,
+                                                                               household_id__in=[x["stop"].household_id
+                                                                                                 for x in rows]))
+    for x in rows:
+        x["medicine"] = [o for o in medicine if o.household_id == x["stop"].household_id]
     return render(request, "services/run.html", {
         "run": r, "rows": rows, "pending": r.pending_n,
         "may_give": may_give, "teams": queries.run_teams(r) if may_give else [],
@@ -540,8 +565,12 @@ def request_page(request, pk):
         "may_withdraw": r.state in Request.OPEN and access.may_withdraw(scope, r),
         "withdrawn_by": (r.withdrawn_by.display_name or r.withdrawn_by.username) if r.withdrawn_by_id else "",
         "follower": follower,
-        "orders_like": queries.orders_like(scope, r) if not follower and (r.state in Request.OPEN
-                                                                           or r.state == "done") else [],
+        "orders_like": [o for o in queries.orders_like(scope, r) if o.id != r.for_order_id]
+        if not follower and (r.state in Request.OPEN or r.state == "done") else [],
+        # a morning call's need for medicine following the order still coming (`care.record_check_in`):
+        # whoever works on it reads what, from which pharmacy, who pays, the prescription — not to buy twice
+        "follows": prescriptions.with_medicine(scope, [r.for_order])[0] if r.for_order_id and not follower
+        else None,
         # who may see it but not act on it (a building's leader): whom to call, not a dead end
         "answerers": queries.answerers(r) if not (may_work or may_manage or own) and r.state in Request.OPEN
         else [],
@@ -648,6 +677,7 @@ def household(request, pk):
                 orders.place_order(a, hh, s, lines, medicine=request.POST.get("medicine", ""),
                                    deadline=request.POST.get("deadline") or None,
                                    prescription=request.FILES.get("prescription"),
+                                   payer=request.POST.get("payer", ""),
                                    client_id=request.POST.get("client_id"))
                 messages.success(request, _("Order placed."))
             elif request.POST.get("do") == "cancel":
@@ -720,6 +750,7 @@ def household(request, pk):
     results = [next((r for r in results if any(code != "not_sampled" for _p, _l, code in r[1])), results[0])] \
         if results else []
     hh_orders = queries.household_orders(scope, hh)
+    prescriptions.with_medicine(scope, hh_orders["orders"])  # its photo's link, who pays, a price still to come
     report_queries.with_reports(with_sent(hh_orders["orders"]))  # as the supplier sends them: its manifest may change a line (`order_changes`)
     # a report answered on a promise reads "社区答复：…" beside its order, not "已办完" (`awaits_goods`)
     redeliveries.with_awaits_goods([r for o in hh_orders["orders"] for r in o.reports])
@@ -744,6 +775,6 @@ def household(request, pk):
         "order_whats": Request._meta.get_field("order_what").choices,
         "pets": list(queries.pets(scope, household=hh)[:20]),
         "posted_pet": request.POST if errors and request.POST.get("do") == "pet" else {},
-        "Request": Request, "Supplier": Supplier,
+        "Request": Request, "Supplier": Supplier, "payers": Payer.choices,
         # the family reads "our orders"; staff and grid workers acting for it, "this household's"
         "own": any(g.household_id == hh.id for g in scope.grants)})

@@ -30,6 +30,11 @@ def photo_scene(w):
 
     mscene(w)
     delivery.attach_photo(Actor.system(w.users.staff), w.stop, png(name="door.png"))
+    from fangkong.services.actions import orders
+
+    # household 101's medicine order with its prescription photo
+    w.rx_order = orders.place_order(Actor.system(w.users.staff), w.hh101, w.supplier, [],
+                                    medicine="苯磺酸氨氯地平片 5mg", prescription=png(name="rx.png"))
 
 
 PAGES = {
@@ -49,6 +54,11 @@ PAGES = {
                            "302 404 404 404 404 404 200 200 200 404 200 200"),
     "services_stop_photo": Page(s(lambda w: f"/services/stops/{w.stop.id}/photo"),
                                 "302 404 404 404 404 404 200 200 200 404 200 200"),
+    # the prescription photo (medical data): staff and grid workers over the household and its own
+    # login; the leader and command, who see the order, 404 like everyone else (the pharmacy's own
+    # login and the volunteer delivering it: tests/services/test_prescription.py)
+    "services_prescription": Page(s(lambda w: f"/services/orders/{w.rx_order.id}/prescription"),
+                                  "302 404 200 404 404 404 404 200 200 404 404 404"),
     # a supplier login (not linked to the scene's supermarket) sees whom to call
     "supplier_home": Page(s(lambda w: "/supplier/"), "302 404 404 404 200 404 404 404 404 404 404 404"),
     "services_manifest": Page(s(lambda w: f"/services/batches/{w.batch.id}/manifest/"),

@@ -113,6 +113,15 @@ def pscene(w):
     handoff.sign(staff, w.batch4, supplier_name="李师傅")
 
 
+def rxscene(w):
+    """sscene, and household 101's medicine order with a prescription photo, to be paid at the door
+    (not a standing scene: its photo is stored in the test's own media folder)."""
+    sscene(w)
+    w.rx_order = orders.place_order(Actor.system(w.users.staff), w.hh101, w.supplier, [],
+                                    medicine="苯磺酸氨氯地平片 5mg", prescription=png(name="rx.png"),
+                                    payer="at_door")
+
+
 def manifest_file(w):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -147,6 +156,12 @@ ROUTES = {
                                                        "lines": [{"item": w.veg.id}]}), **HH),
     ("GET", "/services/orders/{pk}"): Route(url(lambda w: f"/orders/{w.order.id}"), setup=sscene,
                                             missing=gone(f"/orders/{MISSING}")),
+    # the prescription photo: the household's own login and staff over it (and the pharmacy's own
+    # login, the volunteer delivering it: test_prescription.py); command and the leader see the
+    # order but not the photo (404), as everyone else
+    ("GET", "/services/orders/{pk}/prescription"): Route(
+        url(lambda w: f"/orders/{w.rx_order.id}/prescription"), setup=rxscene,
+        missing=gone(f"/orders/{MISSING}/prescription"), command=404, leader=404),
     ("GET", "/services/households/{pk}/open-work"): Route(
         url(lambda w: f"/households/{w.hh101.id}/open-work"), setup=sscene,
         missing=gone(f"/households/{MISSING}/open-work")),

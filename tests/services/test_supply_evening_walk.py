@@ -67,7 +67,7 @@ def test_the_manifest_names_each_door_and_a_short_lines_count(world, svc):
     wb = load_workbook(io.BytesIO(staff.get(f"/services/batches/{batch.id}/manifest.xlsx").content))
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
     head = list(rows[0])
-    assert head[-3:] == ["实收数量", "送达情况", "订单备注"]
+    assert head[-6:] == ["实收数量", "送达情况", "订单备注", "处方照片", "付款方式", "价格说明"]
     by = {(r[1], r[3]): dict(zip(head, r, strict=True)) for r in rows[1:]}
     rice = by[(w.hh201.id, "大米 5kg")]
     assert (rice["数量"], rice["实收数量"], rice["送达情况"]) == (2, 1, "已送达")
@@ -168,7 +168,8 @@ def test_the_medicine_fields_are_the_pharmacys_only(world, svc):
     o = orders.place_order(actor_for(w.users.resident), w.hh101, pharmacy, [], medicine="布洛芬 0.3g",
                            client_id=uuid.uuid4())
     page = c.get(f"/services/households/{w.hh101.id}/").content.decode()
-    assert page.split(f'id="no-price-{o.id}"')[1].split("</span>")[0] == ">（不含药品价格）"
+    # not in the total, and said as a price to come (the vulnerable walk: "¥0.00（不含药品价格）")
+    assert page.split(f'id="no-price-{o.id}"')[1].split("</span>")[0] == ">布洛芬 0.3g：价格待药房填写"
 
 
 def test_a_disinfection_is_not_scheduled_in_the_past(world, svc):

@@ -5,7 +5,7 @@ of a sealed area. `daily` (a background job each morning, safe to run twice) mak
 day's tasks and stops the feeding of pets whose owners came back."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from fangkong.core.said import kept
 from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
 
 from .. import access, checks
-from ..models import Category, CheckIn, Feeding, Pet, Request
+from ..models import Category, CheckIn, Feeding, Order, Pet, Request
 from .requests import category_of, raise_request
 
 AWAY = [Presence.QUARANTINE, Presence.HOSPITAL]
@@ -253,9 +253,28 @@ def need_category(check_in: CheckIn, code) -> Category:
     return cat
 
 
+# a household's medicine order still to come: placed, in a batch, out, with a problem at the gate
+MEDICINE_COMING = (Order.State.PLACED, Order.State.IN_BATCH, Order.State.OUT, Order.State.PROBLEM)
+
+
+def medicine_coming(household_id) -> Order | None:
+    """The household's medicine order still to come (the one needed first), or None: a
+    morning call's "needs medicine" follows it (`record_check_in`) rather than buying twice."""
+    return (Order.objects.filter(household_id=household_id, is_medicine=True, state__in=MEDICINE_COMING)
+            .select_related("supplier", "batch")
+            .order_by(F("deadline").asc(nulls_last=True), "placed_at", "id").first())
+
+
 def record_check_in(actor, check_in: CheckIn, result: str, note="", category=None) -> CheckIn:
     """Fine, no answer, or needs something (then a request is raised for the household, of
     the category the worker chose: `need_category`).
+    A need for medicine (买药) while the household's medicine order is still to come
+    (`medicine_coming`; found on the vulnerable walk: the same pills became a second task,
+    bought twice) raises the request following that order (`Request.for_order`): it is
+    said so where the call is recorded and on the request's page, with the order's
+    medicine, pharmacy, payer and prescription — to be chased, not bought again. The request
+    still exists: the worker reads the need (sooner than the order's time, say) and the
+    household's answer is kept.
     A call recorded "fine" or "no answer" by a wrong tap is changed by recording it again
     (audited, before and after); one that raised a request stays as it is."""
     access.require(actor, access.RUN, check_in)
@@ -276,14 +295,17 @@ def record_check_in(actor, check_in: CheckIn, result: str, note="", category=Non
         if errors:
             raise Invalid(fields=errors)
     note = checks.text(note, "note", max_length=300, required=result == CheckIn.Result.NEEDS)
+    follows = None
     try:
         with transaction.atomic():
             n = CheckIn.objects.filter(pk=check_in.pk, result=before).update(
                 result=result, note=note, done_by=actor.user, done_at=timezone.now())
             if n and result == CheckIn.Result.NEEDS:
                 # home sampling asked on the call: for the person called (上门采样 names its people)
+                follows = medicine_coming(check_in.household_id) if cat.code == "medicine" else None
                 req = raise_request(actor, check_in.household, cat, note,
-                                    people=[check_in.resident_id] if cat.code == "home_sampling" else None)
+                                    people=[check_in.resident_id] if cat.code == "home_sampling" else None,
+                                    links={"for_order": follows} if follows is not None else None)
                 CheckIn.objects.filter(pk=check_in.pk).update(request=req)
             elif n and result == CheckIn.Result.NO_ANSWER:
                 # nobody answering an elderly person's morning call is a door to knock on within
@@ -303,6 +325,8 @@ def record_check_in(actor, check_in: CheckIn, result: str, note="", category=Non
                 changes = {"result": result} if before == CheckIn.Result.OPEN else {"result": [before, result]}
                 if cat is not None and result == CheckIn.Result.NEEDS:
                     changes["category"] = cat.code
+                    if follows is not None:
+                        changes["order"] = follows.id
                 record(actor, "services.check_in", check_in, changes)
     except IntegrityError:
         pass

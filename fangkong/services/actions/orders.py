@@ -17,13 +17,17 @@ from fangkong.core.uploads import check_image
 from fangkong.core.when import short_time
 
 from .. import access, checks
-from ..models import Batch, GroupOrder, Item, Line, Order, OrderLine, Supplier
+from ..models import Batch, GroupOrder, Item, Line, Order, OrderLine, Payer, Supplier
 from . import order_news
 
 
 def place_order(actor, household, supplier: Supplier, lines, *, medicine="", deadline=None,
-                prescription=None, note="", client_id=None, group: GroupOrder | None = None) -> Order:
-    """`lines`: [(item id, quantity)]. A medicine order may instead name the medicine only."""
+                prescription=None, note="", client_id=None, group: GroupOrder | None = None,
+                payer="") -> Order:
+    """`lines`: [(item id, quantity)]. A medicine order may instead name the medicine only.
+    `payer`: who pays for a medicine order (`Payer`: the household at the door, online,
+    the community, insurance), said to the pharmacy and the volunteer at the door; blank
+    when not said, refused on an order with no medicine."""
     access.require_household(actor, household, order=True)
     cid = checks.client_id(client_id)
     if cid is not None:
@@ -56,10 +60,13 @@ def place_order(actor, household, supplier: Supplier, lines, *, medicine="", dea
     if deadline is not None and deadline < timezone.now():
         raise Invalid(fields={"deadline": [_("The deadline has already passed.")]})
     ext = check_image(prescription, field="prescription") if prescription else None
+    payer = checks.choice(payer, "payer", Payer.choices) if (payer or "").strip() else ""
+    if payer and not is_medicine:
+        payer = ""  # the medicine fields' choice sent with a supermarket's order: not said there
     if group is not None and (group.supplier_id != supplier.id or group.place_id != household.building_id):
         raise Invalid(fields={"group": [_("This group order is for another building or supplier.")]})
     order = Order(household=household, supplier=supplier, group=group, is_medicine=is_medicine,
-                  medicine=medicine, deadline=deadline, client_id=cid, placed_by=_user(actor),
+                  medicine=medicine, deadline=deadline, client_id=cid, placed_by=_user(actor), payer=payer,
                   note=checks.text(note, "note", max_length=200, required=False),
                   total=sum((r.price * r.quantity for r in rows), Decimal("0")))
     order.copy_levels(household)
@@ -73,7 +80,8 @@ def place_order(actor, household, supplier: Supplier, lines, *, medicine="", dea
             OrderLine.objects.bulk_create(rows)
             record(actor, "services.order.place", household,
                    {"order": order.id, "supplier": supplier.id, "total": str(order.total),
-                    "medicine": is_medicine})
+                    "medicine": is_medicine, **({"payer": payer} if payer else {}),
+                    **({"prescription": True} if ext else {})})
             order_news.placed(actor, order)  # whoever must act on it (the supplier, or the staff)
     except IntegrityError:
         if cid is None:
