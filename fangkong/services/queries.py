@@ -722,7 +722,7 @@ def disinfections(scope, *, place=None, open_only=False):
         qs = qs.filter(**_under(place))
     if open_only:
         qs = qs.filter(done_at=None)
-    return qs.select_related("place").order_by("done_at", "due_at", "id")
+    return qs.select_related("place", "team").order_by("done_at", "due_at", "id")
 
 
 def get_disinfection(scope, pk) -> Disinfection:

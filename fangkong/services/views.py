@@ -29,6 +29,7 @@ from fangkong.registry.models import Household, Place
 from . import (
     access,
     delivery_queries,
+    emergency,
     home_sampling,
     prescriptions,
     queries,
@@ -576,6 +577,7 @@ def request_page(request, pk):
         else [],
         "confirmed_by": (r.confirmed_by.display_name or r.confirmed_by.username) if r.confirmed_by_id else "",
         "urgent": r.priority == 1 and r.state in Request.OPEN,
+        "urgent_why": emergency.why(r) if r.state in Request.OPEN else "",
         "tags": [] if follower else r.tag_words})
 
 

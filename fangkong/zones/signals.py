@@ -3,7 +3,9 @@ zones never imports them."""
 
 from django.dispatch import Signal
 
-# sent inside the transaction that recorded a confirmed case: sender=ZoneCase, case=, actor=
+# sent inside the transaction that recorded a confirmed case: sender=ZoneCase, case=, actor=;
+# a receiver may return a renderable the case message says after the procedure (services:
+# the terminal disinfection's time and team), or None
 case_recorded = Signal()
 
 # sent inside the publishing transaction, once per publication (a retry, a second tap or the

@@ -257,7 +257,7 @@ def test_a_request_tells_who_answers_it_and_an_overdue_one_tells_staff(world, sv
     assert "紧急：请立即致电住户" in alarm and 'href="tel:120"' in alarm
     assert told(w.users.resident) == []
     # a repair: the grid worker only; raised by the grid worker: nobody told twice, not themself
-    requests.raise_request(resident, w.hh101, Category.objects.get(code="repair"), "水管漏水")
+    requests.raise_request(resident, w.hh101, Category.objects.get(code="repair"), "马桶堵了")
     assert len(told(w.users.grid)) == 2 and len(told(w.users.staff)) == 1
     requests.raise_request(actor_for(w.users.grid), w.hh102, Category.objects.get(code="repair"), "门锁坏了")
     assert len(told(w.users.grid)) == 2

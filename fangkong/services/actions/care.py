@@ -16,7 +16,7 @@ from fangkong.registry.models import LEVEL_FIELDS, Presence, Resident
 
 from .. import access, checks
 from ..models import Category, CheckIn, Feeding, Order, Pet, Request
-from .requests import category_of, raise_request
+from .requests import answer_fed, category_of, raise_request
 
 AWAY = [Presence.QUARANTINE, Presence.HOSPITAL]
 VULNERABLE = ["elderly_alone", "bedridden", "dialysis", "pregnant", "disability", "limited_mobility"]
@@ -76,7 +76,10 @@ def feed_today(day=None, *, volunteer_of=None) -> dict:
             _tell_nobody_feeds(f)
     back = Pet.objects.filter(is_active=True).exclude(owners_away_q())
     stopped = Feeding.objects.filter(pet__in=back, done_at=None, stopped=False).update(stopped=True)
-    return {"feedings": len(feedings), "feedings_assigned": assigned, "feedings_stopped": stopped}
+    # the family's pet-care request, once its pet is fed daily: answered "由 X 喂养" (`requests.answer_fed`)
+    answered = answer_fed(day)
+    return {"feedings": len(feedings), "feedings_assigned": assigned, "feedings_stopped": stopped,
+            "pet_requests_answered": answered}
 
 
 def _tell_nobody_feeds(feeding) -> None:
@@ -151,6 +154,8 @@ def assign_feeding(actor, feeding: Feeding, volunteer_user) -> Feeding:
         Feeding.objects.filter(pk=feeding.pk).update(volunteer=volunteer_user)
         record(actor, "services.feeding.assign", feeding, {"pet": feeding.pet_id, "volunteer": volunteer_user.id})
     feeding.refresh_from_db()
+    if feeding.day == timezone.localdate() and not feeding.stopped:
+        answer_fed(feeding.day, feeding.pet.household_id)  # its pet-care request answered "由 X 喂养"
     return feeding
 
 

@@ -7,6 +7,7 @@ escalated to staff by a background job (`escalate_overdue`) and come first."""
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -16,10 +17,10 @@ from fangkong.core.errors import Conflict, Invalid
 from fangkong.registry.models import Household
 from fangkong.registry.signals import home_sampling_asked, home_sampling_withdrawn
 
-from .. import access, checks
+from .. import access, checks, emergency
 from ..home_sampling import chosen, is_home_sampling
 from ..marks import of_households
-from ..models import Category, Request
+from ..models import Category, Feeding, Request
 from ..redeliveries import awaits_goods, goods_of
 from .told import family_accounts  # whom to tell for a household (never a read shown to anyone)
 
@@ -184,7 +185,10 @@ def _raise(actor, household, category, text, *, client_id=None, assignee=None, t
         raise Invalid(fields={"people": [_("Only a home-sampling request names the people it is for.")]})
     chosen_people = chosen(household, people) if home else []
     now = now or timezone.now()
-    req = Request(household=household, category=category, text=checks.text(text, "text", max_length=500),
+    text = checks.text(text, "text", max_length=500)
+    if emergency.word(category, text):  # a burst pipe, no power, gas: urgent at once (`emergency`)
+        urgent, minutes = True, min(minutes or category.response_minutes, emergency.MINUTES)
+    req = Request(household=household, category=category, text=text,
                   priority=1 if urgent else category.priority, vulnerable=vulnerability(household.id),
                   due_at=now + datetime.timedelta(minutes=minutes or category.response_minutes),
                   raised_by=_user(actor), raised_at=now, client_id=cid, asked_from=asked_from,
@@ -205,12 +209,14 @@ def _raise(actor, household, category, text, *, client_id=None, assignee=None, t
                                                 people=chosen_people, note=req.text, actor=actor)
             if assignee is not None or team is not None:
                 _assign(actor, req, assignee, team)
-            _tell(actor, req, responders(req, staff=category.priority == 1),
+            _tell(actor, req, responders(req, staff=category.priority == 1 or emergency.word(category, text) != ""),
                   gettext_lazy("New request, %(category)s: %(where)s"), "raised")
     except IntegrityError:
         if cid is None:
             raise
         return Request.objects.get(client_id=cid)
+    if category.code == PET_CARE:  # its pet already fed daily: answered so (below)
+        req = _pet_fed_raised(req)
     return req
 
 
@@ -584,3 +590,63 @@ def _tell(actor, req: Request, users: set, title, step: str, *, body: str = "", 
 def _user(actor):
     u = actor.user
     return u if u is not None and getattr(u, "is_authenticated", False) else None
+
+
+# --- the family's pet-care request, answered by its pet's daily feeding -----------------
+# The family's pet-care request (宠物照料) and its pet's daily feeding are one need (found
+# walking a sealed building's day: the request stayed "新诉求" beside a feeding already given
+# to a volunteer). Once a feeding of the household's pet is given to a volunteer
+# (`care.feed_today`, `care.assign_feeding`), its open pet-care requests are answered "已安排
+# 每日喂养：由 X 喂养" and marked done (the family confirms as for any request); a pet-care
+# request raised while such a feeding stands is answered so at once (`requests._raise`). The
+# system answers, once: a request done is not answered again.
+
+PET_CARE = "pet_care"
+
+
+def _feeder_name(user) -> str:
+    return user.display_name or user.username
+
+
+def _answer_fed(req: Request, feeder) -> Request:
+    from fangkong.core.actor import Actor
+
+    name = _feeder_name(feeder)
+    return finish(Actor.system(via="task"), req, _("Daily feeding arranged: fed by %(name)s.") % {"name": name},
+                  said=lambda: _("Daily feeding arranged: fed by %(name)s.") % {"name": name},
+                  audit={"feeding_by": feeder.id})
+
+
+def _fed_today(household_ids, day) -> dict[int, object]:
+    """{household id: the user feeding one of its pets today} (given, not stopped)."""
+    out = {}
+    for f in (Feeding.objects.filter(day=day, volunteer__isnull=False, stopped=False,
+                                     pet__household_id__in=list(household_ids))
+              .select_related("volunteer", "pet").order_by("id")):
+        out.setdefault(f.pet.household_id, f.volunteer)
+    return out
+
+
+def answer_fed(day=None, household_id=None) -> int:
+    """Open pet-care requests of households whose pet is fed today by someone: answered.
+    One query when there are none (the worker's pass calls it)."""
+    day = day or timezone.localdate()
+    fed = Feeding.objects.filter(day=day, volunteer__isnull=False, stopped=False)
+    q = Q(category__code=PET_CARE, state__in=Request.OPEN, household_id__in=fed.values("pet__household_id"))
+    if household_id is not None:
+        q &= Q(household_id=household_id)
+    reqs = list(Request.objects.filter(q).select_related("category", "household"))
+    if not reqs:
+        return 0
+    feeders = _fed_today({r.household_id for r in reqs}, day)
+    for r in reqs:
+        _answer_fed(r, feeders[r.household_id])
+    return len(reqs)
+
+
+def _pet_fed_raised(req: Request) -> Request:
+    """A pet-care request raised while the household's pet is fed daily: answered at once."""
+    if req.category.code != PET_CARE or req.state not in Request.OPEN:
+        return req
+    feeder = _fed_today([req.household_id], timezone.localdate()).get(req.household_id)
+    return _answer_fed(req, feeder) if feeder is not None else req

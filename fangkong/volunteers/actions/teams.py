@@ -10,6 +10,7 @@ from fangkong.registry.models import Kind, Place
 from .. import checks
 from ..access import MANAGE, require
 from ..models import Team, TeamMember, Volunteer
+from ..signals import member_joined
 
 
 def create_team(actor, community: Place, name, *, area: Place | None = None,
@@ -46,6 +47,8 @@ def add_member(actor, team: Team, v: Volunteer) -> TeamMember:
         m, created = TeamMember.objects.get_or_create(team=team, volunteer=v)
         if created:
             record(actor, "team.add_member", team, {"volunteer": v.name})
+            # the apps above tell her of the work already given to the team (services)
+            member_joined.send_robust(sender=Team, team=team, volunteer=v, actor=actor)
     return m
 
 

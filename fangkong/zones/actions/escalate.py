@@ -149,9 +149,9 @@ def case_confirmed(actor, resident: Resident, *, confirmed_at=None, source: str,
             record(actor, "zones.case", resident, {"source": source, "at": confirmed_at.isoformat()})
         flaws = _flaws_safely(actor, case)  # lifts published on wrong facts: marked, the re-seal urgent
         proposal = _propose_safely(actor, case, resident, flaws)
-        _announce(actor, case)
+        more = _announce(actor, case)
         _tell_staff(actor, case, resident, proposal, kind=kind, key=key or f"zones.case.{case.id}",
-                    detail=detail, flaws=flaws)
+                    detail=detail, flaws=flaws, more=more)
     except IntegrityError:  # the same source_ref or client id at the same instant: the other one won
         found = _reported(resident, client_id, source, source_ref, confirmed_at, any_source)
         if found is None:
@@ -165,14 +165,18 @@ def _user(actor):
     return u if u is not None and getattr(u, "is_authenticated", False) else None
 
 
-def _announce(actor, case):
+def _announce(actor, case) -> list:
     """Tell the apps above (services: the building's terminal disinfection) — in its own
-    savepoint, so that their failure never costs the case either."""
+    savepoint, so that their failure never costs the case either. Returns what their
+    receivers want the case message to say (renderables: by when the terminal disinfection
+    is due and who does it)."""
     try:
         with transaction.atomic():
-            case_recorded.send(sender=ZoneCase, case=case, actor=actor)
+            answers = case_recorded.send(sender=ZoneCase, case=case, actor=actor)
     except Exception:  # noqa: BLE001 - logged; the case is what must not be lost
         logger.exception("zones: case %s not announced to the other apps", case.pk)
+        return []
+    return [said for _receiver, said in answers if said is not None]
 
 
 def _case_staff(resident) -> set[int]:
@@ -227,10 +231,12 @@ def _flaws_safely(actor, case) -> list[dict]:
         return []
 
 
-def _tell_staff(actor, case, resident, proposal, *, kind, key, detail, flaws=()):
+def _tell_staff(actor, case, resident, proposal, *, kind, key, detail, flaws=(), more=()):
     """The one message of a confirmed case, to the staff of its community, its grid worker
     and the street's command (`approval.command_of`), in each reader's language; a lift it
-    shows rested on wrong facts said first and the title urgent; never costing the case."""
+    shows rested on wrong facts said first and the title urgent; what the apps above said of
+    it after the procedure (`more`: the terminal disinfection, by when and who); never
+    costing the case."""
     users = _case_staff(resident) | approval.command_of(resident)
     if not users:
         return
@@ -243,6 +249,8 @@ def _tell_staff(actor, case, resident, proposal, *, kind, key, detail, flaws=())
                  "procedure for the household.") % {
             "name": name, "place": where.name if where else "", "source": source_words(source),
             "at": short_time(at)}
+        for said in more:  # the terminal disinfection: by when, and who does it
+            text += " " + str(said() if callable(said) else said)
         if detail is not None:
             text += " " + str(detail() if callable(detail) else detail)
         if title:  # the zone's escalation, drafted: staff check it and publish it
