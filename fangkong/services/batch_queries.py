@@ -99,11 +99,19 @@ def late_words(order: Order, due_at) -> str:
 
 
 def waiting_list(supplier: Supplier, *, limit=60) -> list[Order]:
-    """The first waiting orders, medicine first, each with .label (its door) and .lines_n."""
+    """The first waiting orders, medicine first, each with .label (its door) and .lines_n (its
+    manifest lines: a typed medicine that names none of its items is one, as in
+    `waiting_figures` — the new-batch page said "0 项" of a typed medicine)."""
     rows = list(waiting_orders(supplier).select_related("household").annotate(lines_n=Count("lines"))[:limit])
     labels = door_labels({o.household_id: o.household for o in rows}.values())
+    names = {}
+    typed = {o.id for o in rows if (o.medicine or "").strip()}
+    for oid, name in OrderLine.objects.filter(order_id__in=typed).values_list("order_id", "name") if typed else ():
+        names.setdefault(oid, []).append(name)
     for o in rows:
         o.label = labels.get(o.household_id, "")
+        if o.id in typed and typed_is_line(o.medicine.strip(), names.get(o.id, [])):
+            o.lines_n += 1
     return rows
 
 

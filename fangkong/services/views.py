@@ -275,10 +275,10 @@ def batch(request, pk):
             elif what == "arrived":  # 已到达卡口: the supplier (or the gate) says the goods are here
                 if not confirmed(request):
                     return confirm_step(request, title=_("The goods are at %(gate)s?") % {"gate": b.checkpoint.name},
-                                        lines=[str(b), _("The team at the checkpoint is told to come and check them.")],
+                                        lines=[str(b), arrival.told_words(a, b)],
                                         yes=_("Yes, at the checkpoint now"), back=request.get_full_path())
                 arrival.arrived(a, b)
-                messages.success(request, _("Arrival recorded: the team at the checkpoint is told."))
+                messages.success(request, _("Arrival recorded. %(told)s") % {"told": arrival.told_words(a, b)})
             elif what == "split":
                 if not confirmed(request):
                     return confirm_step(request, title=_("Split into runs by building?"), lines=_split_lines(b),

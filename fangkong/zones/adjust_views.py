@@ -290,16 +290,8 @@ def publish(request, pk):
                             back=reverse("zones_adjustment", args=[adj.id]),
                             choice=_from_choice(adj, now) if offer else None)
     try:
-        adj = pub.publish(actor(request), adj, from_notice=chosen == "notice")
-        if chosen == "notice":
-            messages.success(request, ngettext(
-                "Published, in force from the notice's time %(at)s: %(n)d household changed zone.",
-                "Published, in force from the notice's time %(at)s: %(n)d households changed zone.",
-                adj.households_changed) % {"at": _when(adj.effective_at), "n": adj.households_changed})
-        else:
-            messages.success(request, ngettext("Published: %(n)d household changed zone.",
-                                               "Published: %(n)d households changed zone.",
-                                               adj.households_changed) % {"n": adj.households_changed})
+        # said once: the page's header says it was published, from when and how many changed zone
+        pub.publish(actor(request), adj, from_notice=chosen == "notice")
     except FangkongError as e:
         flash_error(request, e)
     return redirect("zones_adjustment", pk=adj.id)

@@ -36,7 +36,7 @@ def test_the_supplier_says_the_goods_arrived_and_the_gate_team_is_told_once(logi
     page = sup.get(f"/services/batches/{b.id}/").content.decode()
     assert 'id="arrival"' in page and "已到达卡口" in page
     ask = sup.post(f"/services/batches/{b.id}/", {"do": "arrived"}).content.decode()
-    assert "物资已到达东门？" in ask and "将通知卡口值守小组前来核对" in ask
+    assert "物资已到达东门？" in ask and "通知封控五组的 1 名队员前来核对" in ask
     assert Batch.objects.get(pk=b.pk).arrived_at is None  # only asked
     assert sup.post(f"/services/batches/{b.id}/", {"do": "arrived", "confirm": "1"}).status_code == 302
     assert sup.post(f"/services/batches/{b.id}/", {"do": "arrived", "confirm": "1"}).status_code == 302  # again

@@ -79,7 +79,8 @@ def test_one_figure_on_the_page_the_panel_the_api_and_the_dashboard(world, svc):
     c = Client()
     c.force_login(w.users.staff)
     page = c.get(f"/services/p/{w.community.id}/").content.decode()
-    assert words in page
+    # under the section's heading 晨间探视, the figure without it (not said twice)
+    assert "<strong>应问 2，已问 1，未问 1，无人应答 1</strong>" in page and words not in page
     # the calls still to make come first on the page, before the long lists
     assert page.index('id="check-ins"') < page.index('id="batches"')
     panel = c.get(f"/places/{w.community.id}/").content.decode()

@@ -78,6 +78,15 @@ def has_role(scope, role):
 
 
 @register.filter
+def names_day(text, when):
+    """Whether a name already says the day `when` (`core.when.names_day`): "12月8日 抗原自测"
+    is not followed by "12-08" again."""
+    from fangkong.core.when import names_day as says
+
+    return bool(when) and says(text or "", when)
+
+
+@register.filter
 def until(start, end):
     """"12-06 13:27–15:00" ("6 Dec 13:27–15:00" in English: `core.when`), or with the end's
     date when it is another day ("12-06 22:00–12-07 02:00"): a night shift never reads as

@@ -7,6 +7,7 @@ supplier's punctuality), audited, and the team on duty is told once."""
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.audit.actions import record
 from fangkong.core.errors import Conflict
@@ -38,6 +39,26 @@ def arrived(actor, batch: Batch) -> Batch:
     return batch
 
 
+def _told(actor, batch: Batch) -> set[int]:
+    """Whom `_tell_team` tells: the team's volunteers who may go out, not whoever said it."""
+    me = getattr(actor.user, "id", None)
+    return {u for u in access.team_user_ids(batch.team_id) if u != me}
+
+
+def told_words(actor, batch: Batch) -> str:
+    """Who is told of the arrival, in words (the page asks and answers with it; a batch made
+    with "由工作人员核对" has no team, and the page said "已通知卡口值守小组")."""
+    if not batch.team_id:
+        return _("No team is on duty for this batch: the community staff check the goods.")
+    n = len(_told(actor, batch))
+    if not n:
+        return _("Nobody of %(team)s may go out now and nobody is told: the community staff check the "
+                 "goods.") % {"team": batch.team.name}
+    return ngettext("%(n)d volunteer of %(team)s is told to come and check them.",
+                    "%(n)d volunteers of %(team)s are told to come and check them.", n) % {
+        "n": n, "team": batch.team.name}
+
+
 def _tell_team(actor, batch: Batch) -> None:
     """The team on duty at the gate (not whoever said it), once a batch, in each reader's
     language: whose goods are at which gate since when."""
@@ -45,8 +66,7 @@ def _tell_team(actor, batch: Batch) -> None:
 
     from fangkong.notify.actions import notify
 
-    me = getattr(actor.user, "id", None)
-    users = {u for u in access.team_user_ids(batch.team_id) if u != me}
+    users = _told(actor, batch)
     if not users:
         return
     facts = {"supplier": batch.supplier.name, "gate": batch.checkpoint.name}
