@@ -6,6 +6,7 @@ pet's daily feeding, unlinked."""
 
 import datetime
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -181,3 +182,17 @@ def test_a_pet_care_request_is_answered_when_staff_give_the_feeding_by_hand(worl
     care.assign_feeding(staff, Feeding.objects.get(pet=pet), svc.vol_user)
     req.refresh_from_db()
     assert req.state == Request.State.DONE and "志愿者7" in req.result
+
+
+@pytest.mark.parametrize("text, found", [
+    ("厨房水管爆管了，水一直往外冒", "爆管"), ("楼道里起火了", "起火"), ("燃气味很大", "燃气"),
+    ("The kitchen pipe burst", "burst"), ("smell of gas in the hall", "gas"),
+    ("想要一点火腿肠", ""), ("最近有点上火，门把手坏了", ""), ("gasket of the tap is worn", ""),
+    ("firewall router broken", ""),
+])
+def test_only_whole_emergency_words_make_a_repair_urgent(text, found):
+    from types import SimpleNamespace
+
+    from fangkong.services import emergency
+    assert emergency.word(SimpleNamespace(code="repair"), text) == found
+    assert emergency.word(SimpleNamespace(code="medicine"), text) == ""
