@@ -95,7 +95,11 @@ def make_user(system, username, role=None, place=None, household=None, phone="")
 
 @pytest.fixture
 def world(db, system):
-    return build_world(system)
+    """Built once a process through actions, then copied in for each test
+    (tests/world_snapshot.py)."""
+    from tests import world_snapshot
+
+    return world_snapshot.world(build_world, system)
 
 
 def build_world(system):

@@ -16,7 +16,16 @@ def cid():
 
 @pytest.fixture
 def rnd(world, system):
-    """A running PCR round over community A, pools of 3, one sampling point."""
+    """A running PCR round over community A, pools of 3, one sampling point (built once a
+    process, then copied in: tests/world_snapshot.py)."""
+    from tests import world_snapshot
+
+    r = world_snapshot.copied("rnd", _running_round, world, system, base=world)
+    world.point = r.points.get()
+    return r
+
+
+def _running_round(world, system):
     point_place = reg.create_place(system, world.community, Kind.SAMPLING_POINT, "光明广场采样点")
     now = timezone.now()
     r = planning.plan_round(system, world.community, {
@@ -24,7 +33,6 @@ def rnd(world, system):
         "ends_at": now + datetime.timedelta(hours=6), "pool_size": 3},
         points=[(point_place, 2)])
     planning.set_status(system, r, "running")
-    world.point = r.points.get()
     return r
 
 

@@ -47,7 +47,10 @@ def build_services(w):
 
 @pytest.fixture
 def svc(world):
-    return build_services(world)
+    """Built once a process, then copied in (tests/world_snapshot.py)."""
+    from tests import world_snapshot
+
+    return world_snapshot.copied("svc", build_services, world, base=world)
 
 
 def households(w, n, buildings=8):
