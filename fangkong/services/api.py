@@ -181,17 +181,17 @@ def order_place(request, body: OrderIn):
     o = orders.place_order(actor_of(request), hh, s, [(ln.item, ln.quantity) for ln in body.lines],
                            medicine=body.medicine, deadline=body.deadline, note=body.note,
                            client_id=body.client_id, payer=body.payer)
-    return Status(201, order_out(o))
+    return Status(201, order_out(o, request.scope))
 
 
 @router.get("/services/orders/{pk}", response=OrderOut)
 def order_get(request, pk: int):
-    return order_out(queries.get_order(request.scope, pk))
+    return order_out(queries.get_order(request.scope, pk), request.scope)
 
 
 @router.post("/services/orders/{pk}/cancel", response=OrderOut)
 def order_cancel(request, pk: int):
-    return order_out(orders.cancel_order(actor_of(request), queries.get_order(request.scope, pk)))
+    return order_out(orders.cancel_order(actor_of(request), queries.get_order(request.scope, pk)), request.scope)
 
 
 @router.post("/services/orders/{pk}/problem", response={201: RequestOut})
@@ -217,7 +217,8 @@ def household_open_work(request, pk: int):
             "requests": [request_out(r, request.scope) for r in
                          redeliveries.with_awaits_goods(home_sampling.with_home_lines(
                              queries.with_doors(work["requests"])))],
-            "orders": [order_out(o) for o in with_redeliveries(with_sent(work["orders"]))]}
+            "orders": [order_out(o) for o in
+                       with_medicine(request.scope, with_redeliveries(with_sent(work["orders"])))]}
 
 
 # --- batches and checks ---------------------------------------------------------------

@@ -81,12 +81,12 @@ def order_prescription(request, pk: int):
     return resp
 
 
-def group_out(g, households=None) -> dict:
+def group_out(g, households=None, scope=None) -> dict:
     out = {"id": g.id, "building": g.place_id, "supplier": g.supplier_id, "supplier_name": g.supplier.name,
            "title": g.title, "closes_at": g.closes_at, "open": g.closes_at > timezone.now()}
     if households is not None:
         out["households"] = [{"household": r["household"].id, "door": f"{r['unit']} {r['door']}",
-                              "orders": [order_out(o) for o in r["orders"]]} for r in households]
+                              "orders": [order_out(o, scope) for o in r["orders"]]} for r in households]
     return out
 
 
@@ -117,7 +117,7 @@ def group_create(request, body: GroupIn):
 @router.get("/services/group-orders/{pk}", response=GroupDetailOut)
 def group_get(request, pk: int):
     g = queries.get_group_order(request.scope, pk)
-    return group_out(g, queries.group_sheet(g))
+    return group_out(g, queries.group_sheet(g), request.scope)
 
 
 @router.post("/services/group-orders/{pk}/entries", response={201: GroupDetailOut})
@@ -128,4 +128,4 @@ def group_enter(request, pk: int, body: GroupEntriesIn):
     orders.place_group_orders(actor_of(request), g, [
         {"household": e.household, "lines": [(ln.item, ln.quantity) for ln in e.lines],
          "client_id": e.client_id} for e in body.entries[:500]])
-    return Status(201, group_out(g, queries.group_sheet(g)))
+    return Status(201, group_out(g, queries.group_sheet(g), request.scope))

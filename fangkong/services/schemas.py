@@ -133,20 +133,22 @@ def _cents(v):
     return None if v is None else Decimal(v).quantize(Decimal("0.01"))
 
 
-def order_out(o) -> dict:
+def order_out(o, scope=None) -> dict:
     """An order as OrderOut: its lines as the supplier sends them (`order_changes.with_sent`,
-    read here unless the caller read them for a list)."""
+    read here unless the caller read them for a list). `prescription_url` only for a reader
+    who may open the photo (`access.prescriptions_seen` over `scope`; the API always gives
+    its reader's scope)."""
     if not hasattr(o, "sent"):
         with_sent([o])
     if not hasattr(o, "follow_ups"):  # 补送 (a list reads them for all its rows at once)
         with_redeliveries([o])
     if not hasattr(o, "medicine_unpriced"):  # who pays, a price to come (a list reads them at once)
-        with_medicine(None, [o])
+        with_medicine(scope, [o])
     return {"id": o.id, "household": o.household_id, "supplier": o.supplier_id, "state": o.state,
             "is_medicine": o.is_medicine, "medicine": o.medicine, "deadline": o.deadline, "total": o.sent_total,
             "payer": o.payer, "payer_text": o.payer_text, "has_prescription": bool(o.prescription),
             "prescription_url": reverse("api:services_order_prescription", args=[o.id])
-            if o.prescription else None, "medicine_price_pending": o.medicine_unpriced,
+            if o.prescription and o.prescription_url else None, "medicine_price_pending": o.medicine_unpriced,
             "ordered_total": o.total, "changed": o.changed,
             "amount_due": _cents(getattr(o, "amount_due", None)), "amount": order_amount(o),
             "coming": o.state in COMING, "placed_at": o.placed_at, "batch": o.batch_id,

@@ -94,6 +94,13 @@ def test_the_order_card_batch_manifest_file_and_api_say_the_prescription_who_pay
     assert api["payer"] == "community" and api["payer_text"] == "社区垫付"
     assert api["has_prescription"] is True and api["prescription_url"] == f"/api/v1/services/orders/{o.id}/prescription"
     assert api["medicine_price_pending"] is True
+    # the leader reads the order through the API too: it says a photo exists, not where
+    for leader_api in (_client(w.users.leader).get(f"/api/v1/services/orders/{o.id}").json(),
+                       *[x for x in _client(w.users.leader).get(
+                           f"/api/v1/services/orders?household={w.hh101.id}").json() if x["id"] == o.id]):
+        assert leader_api["has_prescription"] is True and leader_api["prescription_url"] is None
+    assert [x["prescription_url"] for x in grid.get(f"/api/v1/services/orders?household={w.hh101.id}").json()
+            if x["id"] == o.id] == [f"/api/v1/services/orders/{o.id}/prescription"]
 
     staff = actor_for(w.users.staff)
     b = handoff.create_batch(staff, svc.supplier, svc.gate, due_at=timezone.now(), orders=[o.id], team=svc.team)
