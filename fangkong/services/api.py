@@ -17,6 +17,7 @@ from . import (
     batch_queries,
     check_ins,
     delivery_queries,
+    emergency,
     home_sampling,
     queries,
     redeliveries,
@@ -34,7 +35,7 @@ from .actions import (
     requests,
 )
 from .actions import disinfection as dis
-from .models import Category, Line, Run, Stop
+from .models import Category, Line, Request, Run, Stop
 from .order_changes import with_sent
 from .prescriptions import with_medicine
 from .redeliveries import with_redeliveries
@@ -477,7 +478,8 @@ def request_out(r, scope) -> dict:
         home_sampling.with_home_lines([r])
     return {"id": r.id, "household": r.household_id, "address": r.address, "category": r.category.code,
             "text": r.message,
-            "priority": r.priority, "vulnerable": None if follower else r.weight, "state": r.state,
+            "priority": r.priority, "urgent_why": emergency.why(r) if r.state in Request.OPEN else "",
+            "vulnerable": None if follower else r.weight, "state": r.state,
             "tags": None if follower else getattr(r, "tag_codes", []),
             "due_at": r.due_at,
             "overdue": r.overdue or (r.state in r.OPEN and r.due_at < timezone.now()),

@@ -489,6 +489,9 @@ class RequestOut(Schema):
     category: str
     text: str
     priority: int
+    urgent_why: str = Field("", description="Why an open repair request is urgent by its words (a burst pipe, gas, "
+                            "fire: `services.emergency`), in the reader's language, as the request page says it; "
+                            "\"\" when it is not, or was made urgent by hand or set back by the grid worker.")
     vulnerable: int | None = Field(None, description="The household's vulnerability now, its people's tags in the "
                                    "registry weighed (elderly living alone and bedridden most), as the queue orders "
                                    "it; null for the neighbour who asked it (`follower`).")
