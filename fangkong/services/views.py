@@ -753,6 +753,7 @@ def household(request, pk):
         if results else []
     hh_orders = queries.household_orders(scope, hh)
     prescriptions.with_medicine(scope, hh_orders["orders"])  # its photo's link, who pays, a price still to come
+    hh_orders["coming_unpriced"] = any(o.medicine_unpriced for o in hh_orders["orders"] if o.state in queries.COMING)
     report_queries.with_reports(with_sent(hh_orders["orders"]))  # as the supplier sends them: its manifest may change a line (`order_changes`)
     # a report answered on a promise reads "社区答复：…" beside its order, not "已办完" (`awaits_goods`)
     redeliveries.with_awaits_goods([r for o in hh_orders["orders"] for r in o.reports])

@@ -114,7 +114,7 @@ def test_a_burst_pipe_repair_is_urgent_at_once_and_the_page_says_why_and_the_gri
     c.force_login(w.users.grid)
     page = c.get(f"/services/requests/{req.id}/").content.decode()
     assert "紧急：维修诉求提到“爆管”，属紧急情况，须在60分钟内处理。" in page
-    assert "马上联系住户。" in page and 'href="tel:120"' not in page  # a burst pipe is not an ambulance's
+    assert "须在60分钟内处理。马上联系住户。" in page and 'href="tel:120"' not in page  # a burst pipe is not an ambulance's
     api = c.get(f"/api/v1/services/requests/{req.id}").json()
     assert api["urgent_why"] == "紧急：维修诉求提到“爆管”，属紧急情况，须在60分钟内处理。"
     assert c.get(f"/api/v1/services/requests/{plain.id}").json()["urgent_why"] == ""

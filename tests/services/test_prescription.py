@@ -85,6 +85,10 @@ def test_the_order_card_batch_manifest_file_and_api_say_the_prescription_who_pay
     card = grid.get(f"/services/households/{w.hh101.id}/").content.decode().split(f'id="order-{o.id}"')[1] \
         .split("</li>")[0]
     assert "苯磺酸氨氯地平片 5mg 1盒：价格待药房填写" in card and "不含药品价格" not in card
+    assert "¥0.00" not in card  # no price yet is not a price of nothing
+    summary = grid.get(f"/services/households/{w.hh101.id}/").content.decode().split('id="orders-coming"')[1] \
+        .split("</p>")[0]
+    assert "其中药品价格尚未计入，待药房填写。" in summary
     assert "付款方式：社区垫付" in card and f'href="/services/orders/{o.id}/prescription"' in card
     # the building's leader reads the card, not the photo
     leader_card = _client(w.users.leader).get(f"/services/households/{w.hh101.id}/").content.decode()
