@@ -55,6 +55,7 @@ from .schemas import (
     DisinfectionIn,
     DisinfectionOut,
     FeedingOut,
+    GiveTeamIn,
     ItemIn,
     ItemOut,
     ItemPatch,
@@ -665,6 +666,14 @@ def disinfection_done(request, pk: int, body: SignOffIn):
     d = queries.get_disinfection(request.scope, pk)
     return disinfection_out(dis.sign_off(actor_of(request), d, area=body.area, agent=body.agent,
                                          done_at=body.done_at))
+
+
+@router.post("/services/disinfections/{pk}/team", response=DisinfectionOut)
+def disinfection_team(request, pk: int, body: GiveTeamIn):
+    from fangkong.volunteers.models import Team
+
+    d = queries.get_disinfection(request.scope, pk)  # the action refuses a team of another community
+    return disinfection_out(dis.give_team(actor_of(request), d, Team.objects.filter(pk=body.team).first())[0])
 
 
 _mount()

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangkong.accounts.roles import Perm
 from fangkong.core.actor import Actor
@@ -101,6 +102,15 @@ def disinfection(request, pk):
                         yes=_("Yes, sign it off"), back=request.get_full_path())
                 dis.sign_off(a, d, area=area, agent=agent, done_at=done_at)
                 messages.success(request, _("Signed off."))
+            elif what == "team":
+                d = queries.get_disinfection(scope, request.POST.get("disinfection"))
+                team = next((t for t in _teams(p) if str(t.id) == request.POST.get("team")), None)
+                d, told = dis.give_team(a, d, team)
+                messages.success(request, ngettext("Given to %(team)s: %(n)d volunteer is told.",
+                                                   "Given to %(team)s: %(n)d volunteers are told.", len(told))
+                                 % {"team": team.name, "n": len(told)} if told else
+                                 _("Given to %(team)s: nobody of it may go out now, so nobody was told.")
+                                 % {"team": team.name})
             else:
                 raise NotFound()
             return redirect("services_disinfection", pk=p.pk)
@@ -119,10 +129,21 @@ def disinfection(request, pk):
         "posted": posted, "posted_id": int(posted["disinfection"]) if errors and
         posted.get("disinfection", "").isdigit() else None,
         "schedule_back": bool(errors) and request.POST.get("do") == "schedule",
-        "areas": _areas(p) if may_run else [], "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "areas": _areas(p) if may_run else [], "teams": _teams(p) if may_run else [], "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         # a new job is due in two hours (the next full hour), not now: born overdue otherwise
         "due_default": (timezone.localtime() + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:00"),
         "now_dt": now, "may_export": scope.allows(Perm.EXPORT, p)})
+
+
+def _teams(place):
+    """The community's teams, each with `reach` (how many may go out: `access.team_reach`)."""
+    from fangkong.volunteers.models import Team
+
+    teams = list(Team.objects.filter(community_place_id=place.community_id or place.id).order_by("name")[:50])
+    reach = access.team_reach(t.id for t in teams)
+    for t in teams:
+        t.reach = reach.get(t.id, 0)
+    return teams
 
 
 @page

@@ -721,6 +721,10 @@ class DisinfectionRoutineOut(Schema):
     ended_at: datetime.datetime | None
 
 
+class GiveTeamIn(StrictIn):
+    team: int
+
+
 class SignOffIn(StrictIn):
     area: str
     agent: str

@@ -320,4 +320,8 @@ ROUTES = {
         url(lambda w: f"/disinfections/{w.disinfection.id}/done"), setup=sscene,
         body=lambda w: {"area": "1号楼楼道", "agent": "含氯消毒剂"},
         missing=gone(f"/disinfections/{MISSING}/done"), **WORK),
+    ("POST", "/services/disinfections/{pk}/team"): Route(
+        url(lambda w: f"/disinfections/{w.disinfection.id}/team"), setup=sscene,
+        body=lambda w: {"team": w.svc_team.id},
+        missing=gone(f"/disinfections/{MISSING}/team"), **WORK),
 }

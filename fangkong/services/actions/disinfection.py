@@ -106,7 +106,25 @@ def terminal_team(place: Place):
     return None, set()
 
 
-def _tell_team(actor, d: Disinfection, users) -> None:
+def give_team(actor, d: Disinfection, team) -> tuple[Disinfection, set[int]]:
+    """Staff give a team to a disinfection not yet done (one after a case with no team, or
+    another team): a team of the same community; its members who may go out are told
+    (`access.team_user_ids`). Returns (the disinfection, the accounts told)."""
+    access.require(actor, access.RUN, d)
+    if d.done_at is not None:
+        raise Invalid(_("This disinfection is already done: its team can no longer be changed."))
+    if team is None or team.community_place_id != (d.place.community_id or d.place_id):
+        raise Invalid(fields={"team": [_("Choose one of this community's teams.")]})
+    told = access.team_user_ids(team.id)
+    with transaction.atomic():
+        d.team = team
+        d.save(update_fields=["team"])
+        record(actor, "services.disinfection.team", d, {"id": d.id, "team": team.id, "told": len(told)})
+        _tell_team(actor, d, told, key=f"services.disinfection.{d.id}.team.{team.id}")
+    return d, told
+
+
+def _tell_team(actor, d: Disinfection, users, key=None) -> None:
     """The members of its team who may go out, told where and by when (once)."""
     from fangkong.notify.actions import notify
 
@@ -114,12 +132,18 @@ def _tell_team(actor, d: Disinfection, users) -> None:
         return
     words = {"place": d.place.name, "time": date_format(timezone.localtime(d.due_at), "H:i"),
              "team": d.team.name}
-    notify(actor, users, kind="services.disinfection",
-           title=lambda: _("Terminal disinfection of %(place)s by %(time)s") % words,
-           body=lambda: _("A case was confirmed in %(place)s: its terminal disinfection is due by %(time)s "
-                          "and is given to your team %(team)s. The community staff sign it off with the "
-                          "area covered and the disinfectant.") % words,
-           place=d.place, key=f"services.disinfection.{d.id}.team")
+    if d.kind == Disinfection.Kind.TERMINAL:
+        title = lambda: _("Terminal disinfection of %(place)s by %(time)s") % words  # noqa: E731
+        body = lambda: _("A case was confirmed in %(place)s: its terminal disinfection is due by %(time)s "  # noqa: E731
+                         "and is given to your team %(team)s. The community staff sign it off with the "
+                         "area covered and the disinfectant.") % words
+    else:  # a routine one (or one scheduled by hand), given to the team later
+        title = lambda: _("Disinfection of %(place)s by %(time)s") % words  # noqa: E731
+        body = lambda: _("The disinfection of %(place)s is due by %(time)s and is given to your team "  # noqa: E731
+                         "%(team)s. The community staff sign it off with the area covered and the "
+                         "disinfectant.") % words
+    notify(actor, users, kind="services.disinfection", title=title, body=body,
+           place=d.place, key=key or f"services.disinfection.{d.id}.team")
 
 
 def case_words(d: Disinfection | None):
