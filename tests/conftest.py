@@ -206,6 +206,15 @@ def actor_for(user, via="web"):
     return Actor.system(user, via=via)
 
 
+def client_of(user):
+    """A test client signed in as `user` (no login page, no password)."""
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c
+
+
 @pytest.fixture
 def login(client):
     def _login(user):

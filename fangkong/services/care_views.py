@@ -136,14 +136,10 @@ def disinfection(request, pk):
 
 
 def _teams(place):
-    """The community's teams, each with `reach` (how many may go out: `access.team_reach`)."""
-    from fangkong.volunteers.models import Team
+    """The community's teams, each with `reach` (`give_views.teams_with_reach`)."""
+    from .give_views import teams_with_reach
 
-    teams = list(Team.objects.filter(community_place_id=place.community_id or place.id).order_by("name")[:50])
-    reach = access.team_reach(t.id for t in teams)
-    for t in teams:
-        t.reach = reach.get(t.id, 0)
-    return teams
+    return teams_with_reach(place.community_id or place.id)
 
 
 @page

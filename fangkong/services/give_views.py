@@ -20,15 +20,23 @@ def choices(r) -> dict:
     """The request page's "交给队伍" and "交给个人": the teams of its community, each with
     `reach` (how many of it may go out now: `access.team_reach`, as `team_user_ids` counts), and the community's
     volunteers who may go out (`access.going_out`), by name."""
-    from fangkong.volunteers.models import Team
-
-    teams = list(Team.objects.filter(community_id=r.community_id).order_by("name")[:50])
-    reach = access.team_reach(t.id for t in teams)  # one query, not one a team
-    for t in teams:
-        t.reach = reach.get(t.id, 0)
+    teams = teams_with_reach(r.community_id)
     people = list(access.going_out().filter(community_id=r.community_id).order_by("name", "id")
                   .values("user_id", "name")[:200])
     return {"teams": teams, "people": people}
+
+
+def teams_with_reach(community_id) -> list:
+    """A community's teams by name, each with `reach`: how many of it may go out now
+    (`access.team_reach`, as `team_user_ids` counts) — the request page's and the
+    disinfection list's "交给队伍"."""
+    from fangkong.volunteers.models import Team
+
+    teams = list(Team.objects.filter(community_id=community_id).order_by("name")[:50])
+    reach = access.team_reach(t.id for t in teams)  # one query, not one a team
+    for t in teams:
+        t.reach = reach.get(t.id, 0)
+    return teams
 
 
 def nobody_words(team_name: str) -> str:

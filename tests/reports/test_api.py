@@ -6,15 +6,9 @@ import datetime
 import io
 
 import openpyxl
-from django.test import Client
 
+from tests.conftest import client_of as _client
 from tests.reports.conftest import A_AT_CUTOFF
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_api_report_flow_agrees_with_the_figures(day):

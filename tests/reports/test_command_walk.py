@@ -10,7 +10,6 @@ import re
 
 import openpyxl
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core import pii
@@ -20,12 +19,7 @@ from fangkong.registry.figures import POPULATION_AT
 from fangkong.reports import actions
 from fangkong.reports.actions import snapshots
 from fangkong.reports.models import DailyReport
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def _at(day, hh, mm=0):

@@ -4,15 +4,11 @@ a street's or district's, whose places report to it; a community has no place re
 community's staff while the API answered 200 with no rows)."""
 
 import pytest
-from django.test import Client
+
+from tests.conftest import client_of as _client
 
 pytestmark = pytest.mark.django_db
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.mark.parametrize("who,where,answer", [

@@ -13,7 +13,6 @@ import re
 
 import openpyxl
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core import pii
@@ -23,6 +22,7 @@ from fangkong.registry.figures import POPULATION_AT
 from fangkong.reports import actions
 from fangkong.reports.actions import roll, schedule
 from fangkong.reports.models import CutoffRoll
+from tests.conftest import client_of as _client
 from tests.reports.conftest import at
 
 ROLL = ("residents", "households", "controlled_households", "controlled_people", "sealed_people")
@@ -37,11 +37,6 @@ def _before_todays_cut_off(monkeypatch):
 
     return Clock(monkeypatch, timezone.localdate(), 12)
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _after_the_cut_off(w):

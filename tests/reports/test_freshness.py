@@ -5,7 +5,6 @@ one waits."""
 
 import datetime
 
-from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -15,14 +14,10 @@ from fangkong.reports import actions
 from fangkong.reports.actions import snapshots
 from fangkong.reports.actions.snapshots import reports_snapshots_task
 from fangkong.reports.models import FigureSnapshot
+from tests.conftest import client_of as _client
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _age(minutes):

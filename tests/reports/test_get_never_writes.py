@@ -4,19 +4,13 @@ remarks or submits (an action), and a retry of that POST never makes a second re
 
 import datetime
 
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.reports import actions
 from fangkong.reports.models import DailyReport
+from tests.conftest import client_of as _client
 from tests.reports.conftest import A_AT_CUTOFF
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _url(w, tail=""):

@@ -10,7 +10,6 @@ import re
 import uuid
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
@@ -19,6 +18,7 @@ from fangkong.registry.models import Kind
 from fangkong.reports import figures
 from fangkong.screening.actions import planning, station
 from fangkong.screening.models import Sample, Tube
+from tests.conftest import client_of as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -53,11 +53,6 @@ def late_tubes(world, system, monkeypatch):
     w.today = today
     return w
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _table(html: str) -> dict:

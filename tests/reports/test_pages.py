@@ -11,21 +11,16 @@ from pathlib import Path
 import openpyxl
 import pypdf
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.reports import actions, figures, present
 from fangkong.reports.models import DailyReport
+from tests.conftest import client_of as _client
 from tests.reports.conftest import A_AT_CUTOFF
 
 OUT = Path("test-output/screenshots")
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _shown(html: str) -> dict:

@@ -10,11 +10,11 @@ import io
 
 import openpyxl
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.reports import actions
+from tests.conftest import client_of as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -22,11 +22,6 @@ pytestmark = pytest.mark.django_db
 def at(day, hh, mm=0):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hh, mm)))
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _submit(actor, place, day, t, text=""):

@@ -8,18 +8,13 @@ import datetime
 import io
 
 import openpyxl
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.reports import actions
+from tests.conftest import client_of as _client
 
 FIGURES = slice(6, -3)  # the figure columns, between 提交时间 and 汇总后的变化
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _sheet(wb, name):

@@ -9,7 +9,6 @@ import datetime
 import re
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
@@ -17,6 +16,7 @@ from fangkong.core.when import short_time
 from fangkong.notify.models import Notification
 from fangkong.reports import actions
 from fangkong.reports.actions import reminders, schedule
+from tests.conftest import client_of as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db
 def at(day, hh, mm=0):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hh, mm)))
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 class Clock:

@@ -13,7 +13,6 @@ import re
 import openpyxl
 import pypdf
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
@@ -22,6 +21,7 @@ from fangkong.registry import actions as reg
 from fangkong.reports import actions, queries
 from fangkong.reports.actions import schedule
 from fangkong.reports.models import ReportDefinition
+from tests.conftest import client_of as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +29,6 @@ pytestmark = pytest.mark.django_db
 def at(day, hh, mm=0):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hh, mm)))
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _clock(monkeypatch, t):

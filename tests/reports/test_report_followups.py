@@ -8,21 +8,16 @@ import io
 
 import pypdf
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.reports import actions
 from fangkong.reports.models import DailyReport
+from tests.conftest import client_of as _client
 from tests.reports.test_report_window import at, evening_cases  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_a_report_by_a_deleted_account_names_no_one(day):

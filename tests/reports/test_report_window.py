@@ -16,13 +16,13 @@ import uuid
 import openpyxl
 import pypdf
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.reports import actions, figures
 from fangkong.screening.actions import lab, planning, station
 from fangkong.screening.models import FollowUp, Sample, Tube
+from tests.conftest import client_of as _client
 from tests.reports.test_pages import _shown
 
 pytestmark = pytest.mark.django_db
@@ -58,11 +58,6 @@ def evening_cases(world, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: at(w.d2, 22, 30))
     return w
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_each_case_is_in_exactly_one_days_report(evening_cases):

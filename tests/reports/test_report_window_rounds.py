@@ -15,13 +15,13 @@ import uuid
 
 import openpyxl
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.reports import actions, figures
 from fangkong.screening.actions import planning, station
 from fangkong.screening.models import Sample, Tube
+from tests.conftest import client_of as _client
 from tests.reports.test_pages import _shown
 
 pytestmark = pytest.mark.django_db
@@ -50,11 +50,6 @@ def night_round(world, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: at(w.d2, 22, 30))
     return w
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_a_round_past_midnight_is_counted_whole_in_the_next_days_report(night_round):

@@ -17,12 +17,12 @@ import re
 import openpyxl
 import pypdf
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.notify.models import Notification
 from fangkong.reports import actions, present, queries
+from tests.conftest import client_of as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +32,6 @@ WARN = "本街道日报已汇总此版本，对方重新上报后请更正本街
 def at(day, hh, mm=0):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hh, mm)))
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _submit(actor, place, day, t):

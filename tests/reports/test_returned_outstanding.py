@@ -10,12 +10,12 @@ import re
 
 import openpyxl
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
 from fangkong.notify.models import Notification
 from fangkong.reports import actions, queries
+from tests.conftest import client_of as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db
 def at(day, hh, mm=0):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hh, mm)))
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ import re
 import openpyxl
 import pypdf
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
@@ -29,6 +28,7 @@ from fangkong.notify.models import Notification
 from fangkong.registry import actions as reg
 from fangkong.reports import actions, present
 from fangkong.reports.models import DailyReport
+from tests.conftest import client_of as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -36,11 +36,6 @@ pytestmark = pytest.mark.django_db
 def at(day, hh, mm=0):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hh, mm)))
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture

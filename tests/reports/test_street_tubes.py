@@ -13,7 +13,6 @@ import io
 import uuid
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
@@ -21,6 +20,7 @@ from fangkong.reports import actions, figures, live
 from fangkong.reports.actions import snapshots
 from fangkong.screening.actions import planning, station
 from fangkong.screening.models import Sample, Tube
+from tests.conftest import client_of as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -54,11 +54,6 @@ def boundary(world, monkeypatch):
     w.today, w.rnd = today, rnd
     return w
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_counted_live_the_street_holds_two_tubes(boundary):

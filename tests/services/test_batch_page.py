@@ -7,7 +7,6 @@ is checked; the checkpoint then signs without typing the driver's name; both sho
 import datetime
 import uuid
 
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.core.actor import Actor
@@ -17,6 +16,7 @@ from fangkong.services import batch_queries
 from fangkong.services.actions import handoff, orders
 from fangkong.services.models import Batch, Order
 from tests.conftest import actor_for
+from tests.conftest import client_of as _client
 
 
 def _orders(w, svc):
@@ -27,11 +27,6 @@ def _orders(w, svc):
     rice = orders.place_order(staff, w.hh101, svc.supplier, [(svc.rice.id, 1)])
     return veg, pills, rice
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_staff_make_todays_batch_on_the_page_once(world, svc):

@@ -10,19 +10,13 @@ import io
 import uuid
 from decimal import Decimal
 
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from fangkong.services.actions import handoff
 from fangkong.services.models import Order
 from tests.conftest import actor_for
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def _orders_part(page):

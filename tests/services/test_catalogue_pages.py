@@ -6,19 +6,12 @@ change)."""
 
 from decimal import Decimal
 
-from django.test import Client
-
 from fangkong.audit.models import AuditEvent
 from fangkong.core.actor import Actor
 from fangkong.services.actions import catalogue, orders
 from fangkong.services.models import Category, Item
 from tests.conftest import actor_for, make_user
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def _messages(r) -> str:

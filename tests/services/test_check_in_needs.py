@@ -7,19 +7,13 @@ unknown kind is refused in Chinese and nothing is recorded."""
 
 import datetime
 
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.notify.models import Notification
 from fangkong.services.actions import care, requests
 from fangkong.services.models import Category, CheckIn, Request
 from tests.conftest import actor_for
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def _told(user, request):

@@ -10,7 +10,6 @@ import json
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
@@ -18,14 +17,10 @@ from fangkong.services import tasks
 from fangkong.services.actions import routines as rt
 from fangkong.services.models import Disinfection, DisinfectionRoutine
 from tests.conftest import actor_for, seal_now
+from tests.conftest import client_of as _client
 
 R = DisinfectionRoutine
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def at_local(day_offset, h, m=0):

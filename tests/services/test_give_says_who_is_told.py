@@ -8,7 +8,6 @@ out), and feedings go only to those who may go out (none: unassigned, staff and 
 
 import datetime
 
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
@@ -21,15 +20,11 @@ from fangkong.services.models import Category, Feeding
 from fangkong.volunteers.actions import registration as va
 from fangkong.volunteers.actions import teams
 from tests.conftest import actor_for, seal_now
+from tests.conftest import client_of as _client
 from tests.services.conftest import households, volunteer
 
 NOBODY = "封控五组现在没有能外出的队员，没有人会收到通知：请交给其他队伍或个人。"
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _text(response) -> str:

@@ -9,7 +9,6 @@ import uuid
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.registry import actions as reg
@@ -18,14 +17,9 @@ from fangkong.services.actions import disinfection as dis
 from fangkong.services.models import Disinfection, Feeding, Order, Stop
 from fangkong.volunteers.actions import teams
 from tests.conftest import actor_for
+from tests.conftest import client_of as _client
 from tests.screening.photos import png
 from tests.services.conftest import volunteer
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_a_leader_enters_a_buildings_group_order_in_one_go(world, svc):

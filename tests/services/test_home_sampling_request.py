@@ -20,7 +20,6 @@ import re
 import uuid
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent as Event
@@ -35,6 +34,7 @@ from fangkong.screening.models import HomeVisit, Round
 from fangkong.screening.tasks import recover_screening
 from fangkong.services.actions import requests
 from fangkong.services.models import Category, Request
+from tests.conftest import client_of as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -60,11 +60,6 @@ def _plan(world, name="第3轮核酸", *, running=True, place=None, hours=1):
     rnd.point = rnd.points.get()
     return rnd
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _api(client, method, path, data=None):

@@ -9,17 +9,11 @@ message and on the batch page, and its household told."""
 import uuid
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.notify.models import Notification
 from fangkong.services.models import Batch, Order
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def _order(c, **body):

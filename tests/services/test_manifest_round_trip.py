@@ -10,20 +10,15 @@ import uuid
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from fangkong.services.models import Batch, Line, Order
+from tests.conftest import client_of as _client
 
 LONG = ("胰岛素 诺和锐 特充 300单位/3ml 3支（冷藏，2-8℃保存，勿冷冻）；另需一次性针头 BD 4mm 一盒；"
         "如无货请换 优泌乐 笔芯 同规格，并告知社区药师")  # a typed medicine of more than 80 characters
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _lines(batch):

@@ -7,19 +7,13 @@ lines and a stop, typed medicine and the order's note included."""
 import io
 import uuid
 
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from fangkong.services.actions import handoff
 from fangkong.services.models import Run, Stop
 from tests.conftest import actor_for
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def test_typed_medicine_and_its_note_reach_the_gate_the_manifest_and_the_door(world, svc):

@@ -7,23 +7,18 @@ words; never to the neighbour who asked (as the page)."""
 
 import uuid
 
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.screening.actions import antigen as antigen_actions
 from fangkong.services.actions import handoff, orders, requests
 from fangkong.services.models import Category
 from tests.conftest import actor_for
+from tests.conftest import client_of as _client
 from tests.screening.photos import png
 from tests.screening.test_antigen import running_antigen_round
 
 MARK = "本户有人抗原阳性，待核酸复检：请无接触交接"
 
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _rows(html, start, href):

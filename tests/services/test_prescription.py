@@ -9,7 +9,6 @@ is read; and the call's need follows the order still coming instead of buying tw
 import io
 import uuid
 
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -17,13 +16,8 @@ from fangkong.audit.models import AuditEvent
 from fangkong.services.actions import care, handoff, orders, requests
 from fangkong.services.models import Category, CheckIn, Request, Run
 from tests.conftest import actor_for
+from tests.conftest import client_of as _client
 from tests.screening.photos import png
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _rx_order(w, svc, **kw):

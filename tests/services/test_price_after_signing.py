@@ -9,7 +9,6 @@ import json
 import uuid
 from decimal import Decimal
 
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
@@ -17,12 +16,7 @@ from fangkong.services import queries
 from fangkong.services.actions import handoff, orders
 from fangkong.services.models import Line
 from tests.conftest import actor_for
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def price(client, line, value):

@@ -9,7 +9,6 @@ import io
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from fangkong.registry import actions as reg
 from fangkong.registry.models import ImportJob, Resident
@@ -17,12 +16,7 @@ from fangkong.services import queries
 from fangkong.services.actions import requests
 from fangkong.services.models import Category
 from tests.conftest import actor_for
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def _queue(c, w):

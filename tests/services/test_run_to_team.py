@@ -5,7 +5,6 @@ workers only; the API's `GET /services/runs/{pk}/teams` and `POST /services/runs
 call the same action (`handoff.assign_run`): audited with what it was, the new team's
 volunteers and leader told, the team it was taken from told to stop; a finished run refused."""
 
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
@@ -13,13 +12,8 @@ from fangkong.notify.models import Notification
 from fangkong.services.actions import delivery, handoff, orders
 from fangkong.volunteers.actions import teams
 from tests.conftest import actor_for
+from tests.conftest import client_of as _client
 from tests.services.conftest import volunteer
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _text(response) -> str:

@@ -12,7 +12,6 @@
 import datetime
 import io
 
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -21,12 +20,7 @@ from fangkong.services.actions import disinfection as dis
 from fangkong.services.actions import handoff, orders
 from fangkong.services.models import Batch
 from tests.conftest import actor_for
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def _checked_batch(w, svc, *, short=True):

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -21,12 +20,7 @@ from fangkong.services.actions import catalogue, handoff, manifest, orders
 from fangkong.services.exports import manifest_xlsx
 from fangkong.services.models import Line, Order
 from tests.conftest import actor_for, make_user
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def _xlsx(content, name="manifest.xlsx"):

@@ -10,7 +10,6 @@ import re
 import uuid
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -23,12 +22,7 @@ from fangkong.services.actions import catalogue, delivery, handoff, orders
 from fangkong.services.actions import disinfection as dis
 from fangkong.services.models import Disinfection, Stop
 from tests.conftest import actor_for
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def _evening(w, svc):

@@ -6,7 +6,6 @@ mark a request urgent nor set its needed-by; the request page did not say 独居
 import datetime
 import uuid
 
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
@@ -14,12 +13,7 @@ from fangkong.registry import actions as reg
 from fangkong.services.actions import requests
 from fangkong.services.models import Category, Request
 from tests.conftest import actor_for
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
+from tests.conftest import client_of as _client
 
 
 def _two(w, system):

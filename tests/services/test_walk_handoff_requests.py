@@ -12,7 +12,6 @@
    kept home) gets one inbox message per run, once.
 """
 
-from django.test import Client
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
@@ -20,13 +19,8 @@ from fangkong.notify.models import Notification
 from fangkong.services.actions import handoff, orders, requests
 from fangkong.services.models import Category, Request
 from tests.conftest import actor_for
+from tests.conftest import client_of as _client
 from tests.services.conftest import households, volunteer
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _text(response) -> str:
